@@ -9,7 +9,7 @@ LOGDIR=$BUILD/test-logs
 mkdir -p "$LOGDIR"
 
 # lit
-$PY -m lit -sv --xunit-xml-output "$LOGDIR/lit.xml" "$BUILD/test" 2>&1 | tee "$LOGDIR/lit.log" | grep -E "^(FAIL|XPASS|UNRESOLVED|TIMEOUT)|Total|Passed|Failed" || true
+.venv/bin/lit -sv --xunit-xml-output "$LOGDIR/lit.xml" "$BUILD/test" 2>&1 | tee "$LOGDIR/lit.log" | grep -E "^(FAIL|XPASS|UNRESOLVED|TIMEOUT)|Total|Passed|Failed" || true
 # ctest
 (cd "$BUILD" && ctest --output-on-failure --output-junit test-logs/ctest.xml -j "$(nproc)") > "$LOGDIR/ctest.log" 2>&1
 grep -E "tests passed|Failed|\*\*\*" "$LOGDIR/ctest.log" | tail -20 || true

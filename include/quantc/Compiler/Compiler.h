@@ -1,0 +1,58 @@
+//===- Compiler.h - the embeddable pipeline: model -> package -------------===//
+//
+// One call runs what quant-compile runs: import, calibration on the
+// Executor, quantization, kernel generation, PTX/cubin, and the package with
+// its report. Embedders and the tool share it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_COMPILER_COMPILER_H
+#define QUANTC_COMPILER_COMPILER_H
+
+#include "quantc/Import/Onnx/OnnxImporter.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace quantc {
+
+struct CompileOptions {
+  std::string modelPath;
+  std::string outputPath;
+  /// Calibration inputs (.npz keyed by input name); or, when empty,
+  /// `calibRandom` seeded random samples.
+  std::string calibPath;
+  int64_t calibRandom = 0;
+  uint64_t seed = 0;
+  /// Scheme preset for weights and activations.
+  std::string format = "mxfp8";
+  /// Kernel targets, e.g. {"sm_120a", "sm_89"}.
+  std::vector<std::string> targets = {"sm_120a", "sm_89"};
+  /// Assemble cubins with ptxas when it is available.
+  bool emitCubin = true;
+  OnnxImportOptions import;
+  /// Progress lines ("[1/6] importing ...") go here when set.
+  llvm::raw_ostream *progress = nullptr;
+};
+
+struct CompileResult {
+  llvm::json::Object report;
+  /// Human-readable summary of the report.
+  std::string summary;
+};
+
+/// Runs the whole pipeline. Errors are emitted through `ctx`'s diagnostic
+/// engine; nothing is written to `outputPath` unless everything succeeded.
+mlir::FailureOr<CompileResult> compileModel(mlir::MLIRContext &ctx,
+                                            const CompileOptions &options);
+
+/// Registers everything compileModel needs in `ctx`.
+void registerCompilerDialects(mlir::MLIRContext &ctx);
+
+} // namespace quantc
+
+#endif

@@ -1,0 +1,83 @@
+//===- GemmKernels.h - MXFP8 GEMM kernels built as gpu.func ------*- C++ -*-===//
+//
+// Builds the MXFP8 block-scaled GEMM kernel as MLIR (gpu, nvvm, arith, scf,
+// llvm, math ops) for one NVIDIA target. The kernel computes
+//
+//   C[m,n] = sum_k e4m3(A[m,k]) * 2^(As[m,k/32]-127) * e4m3(B[n,k]) * 2^(Bs[n,k/32]-127)
+//
+// with A: MxK e4m3 codes (row-major), As: Mxceil(K/32) E8M0 bytes,
+// B: NxK e4m3 codes (row-major, i.e. the transposed weight), Bs: Nxceil(K/32),
+// C: MxN f32 row-major. See docs/Kernels.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_CONVERSION_QCTOGPU_GEMMKERNELS_H
+#define QUANTC_CONVERSION_QCTOGPU_GEMMKERNELS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace quantc {
+
+/// GPU targets the GEMM kernels are generated for.
+enum class KernelTarget {
+  /// Ada (runs on Hopper through PTX JIT): dense FP8 mma.sync per 32-wide K
+  /// block, E8M0 scales applied in fp32 with an explicit fma.
+  SM89,
+  /// Consumer Blackwell: mma.sync ... kind::mxf8f6f4.block_scale, scales
+  /// applied by the tensor core.
+  SM120a,
+};
+
+/// "sm_89" -> SM89, "sm_120a" -> SM120a; anything else -> std::nullopt.
+std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip);
+/// The chip name ("sm_89", "sm_120a").
+llvm::StringRef getChip(KernelTarget t);
+/// The PTX feature string used in the #nvvm.target ("+ptx84", "+ptx88").
+llvm::StringRef getPTXFeatures(KernelTarget t);
+/// The full PTX mnemonic of the MMA instruction the kernel uses.
+llvm::StringRef getMMAInstructionName(KernelTarget t);
+
+/// Name of the gpu.module that holds every generated kernel.
+inline constexpr llvm::StringLiteral kKernelModuleName = "quantc_kernels";
+
+/// Kernel geometry (the same for both targets): a block has 4 warps
+/// (blockDim = 32x4x1) and computes a 32(M) x 16(N) tile of C; warp w computes
+/// the 16x8 sub-tile at (16*(w>>1), 8*(w&1)).
+inline constexpr unsigned kMXFP8BlockTileM = 32;
+inline constexpr unsigned kMXFP8BlockTileN = 16;
+inline constexpr unsigned kMXFP8ScaleBlock = 32;
+
+struct LaunchConfig {
+  unsigned gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes;
+};
+
+/// Grid/block for the MXFP8 GEMM kernel: gridX = ceil(M/32) (M tiles),
+/// gridY = ceil(N/16) (N tiles), block = (32,4,1), no dynamic shared memory.
+/// Non-positive M or N give a 1x1 grid (the kernel then stores nothing).
+/// gridY is limited to 65535 by CUDA, i.e. N <= 1048560.
+LaunchConfig getMXFP8GemmLaunchConfig(KernelTarget t, int64_t M, int64_t N);
+
+/// Creates (or reuses) `gpu.module @quantc_kernels` in `top` for target t and
+/// adds `gpu.func @name(A, As, B, Bs, C: !llvm.ptr, M, N, K: i32) kernel`.
+/// Fails (with a diagnostic) if the existing module has another target or a
+/// symbol `name` already exists.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildMXFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
+                     KernelTarget t);
+
+/// Registers the dialects the kernel builder creates ops of.
+void registerGemmKernelDialects(mlir::DialectRegistry &registry);
+
+} // namespace quantc
+
+#endif // QUANTC_CONVERSION_QCTOGPU_GEMMKERNELS_H

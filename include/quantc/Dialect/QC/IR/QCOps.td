@@ -1,0 +1,147 @@
+#ifndef QUANTC_DIALECT_QC_QCOPS_TD
+#define QUANTC_DIALECT_QC_QCOPS_TD
+
+include "quantc/Dialect/QC/IR/QCDialect.td"
+include "quantc/Dialect/QC/IR/QCAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+class QC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QC_Dialect, mnemonic, traits>;
+
+def QC_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def QC_AnyTensor : RankedTensorOf<[AnyType]>;
+
+//===----------------------------------------------------------------------===//
+// Float graph ops
+//===----------------------------------------------------------------------===//
+
+def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
+  let summary = "Matrix product with ONNX MatMul (numpy) semantics";
+  let description = [{
+    `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]`; batch dimensions
+    broadcast. Both operands have rank 2 or more (the importer reshapes 1-D
+    operands). Calibration may attach `qc.lhs_stats = #qc.stats<...>`.
+  }];
+  let arguments = (ins QC_FloatTensor:$lhs, QC_FloatTensor:$rhs);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
+  let summary = desc # " with ONNX multidirectional broadcasting";
+  let arguments = (ins QC_FloatTensor:$lhs, QC_FloatTensor:$rhs);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_AddOp : QC_BinaryOp<"add", "Elementwise sum">;
+def QC_SubOp : QC_BinaryOp<"sub", "Elementwise difference">;
+def QC_MulOp : QC_BinaryOp<"mul", "Elementwise product">;
+def QC_DivOp : QC_BinaryOp<"div", "Elementwise quotient">;
+
+def QC_ReluOp : QC_Op<"relu", [Pure]> {
+  let summary = "max(x, 0)";
+  let arguments = (ins QC_FloatTensor:$input);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
+  let summary = "Reshape with ONNX semantics (0 copies a dim, -1 is inferred)";
+  let description = [{
+    `shape` is the ONNX Reshape shape (allowzero = 0): 0 copies the input
+    dimension at that index, at most one -1 is inferred. The result type is
+    as static as the input allows; the Executor resolves dynamic dims.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
+  let summary = "Permutes dimensions: result dim i is input dim perm[i]";
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization ops
+//===----------------------------------------------------------------------===//
+
+def QC_QuantizeOp : QC_Op<"quantize", [Pure]> {
+  let summary = "Float tensor to codes and scales under a scheme";
+  let description = [{
+    Codes have the input's shape and the scheme's element type; scales have
+    the scheme's scale type and shape `ceil(dim / block)` per dimension
+    (see `#qc.scheme`). MX schemes derive each block's scale from the
+    block's absolute maximum (docs/Formats.md).
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_SchemeAttr:$scheme);
+  let results = (outs QC_AnyTensor:$codes, QC_AnyTensor:$scales);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($codes) `,` type($scales) `)`";
+  let hasVerifier = 1;
+}
+
+def QC_DequantizeOp : QC_Op<"dequantize", [Pure]> {
+  let summary = "Codes and scales back to float under a scheme";
+  let arguments = (ins QC_AnyTensor:$codes, QC_AnyTensor:$scales, QC_SchemeAttr:$scheme);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$codes `,` $scales attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_QMatMulOp : QC_Op<"qmatmul", [Pure]> {
+  let summary = "Matrix product of quantized operands, block scales along K";
+  let description = [{
+    `lhs` codes are `[..., K]` (leading dims flatten to M), `rhs` codes are
+    `[N, K]`: both K-contiguous, the layout the MMA instructions read. The
+    result is `[..., N]` in `acc_type`. Each K block of `lhs_scheme`'s inner
+    block size contributes its fp32 partial sum times both blocks' scales;
+    both schemes must use the same K block. `kernel`, once code generation
+    ran, names the GPU kernel that computes this op.
+  }];
+  let arguments = (ins QC_AnyTensor:$lhs, QC_AnyTensor:$lhs_scales,
+                       QC_AnyTensor:$rhs, QC_AnyTensor:$rhs_scales,
+                       QC_SchemeAttr:$lhs_scheme, QC_SchemeAttr:$rhs_scheme,
+                       TypeAttr:$acc_type,
+                       OptionalAttr<SymbolRefAttr>:$kernel);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $lhs_scales `,` $rhs `,` $rhs_scales attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Package ops
+//===----------------------------------------------------------------------===//
+
+def QC_WeightOp : QC_Op<"weight", [Pure]> {
+  let summary = "A constant tensor stored in a package's weights.bin";
+  let description = [{
+    The graph a package carries (`graph.mlir`) names its constants by their
+    place in `weights.bin` instead of holding them: `offset` (64-byte
+    aligned) and `size` in bytes, one element per byte for formats narrower
+    than 8 bits, little-endian otherwise. The package reader turns them back
+    into constants.
+  }];
+  let arguments = (ins StrAttr:$name, I64Attr:$offset, I64Attr:$size);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Bytes one element takes in weights.bin.
+    static int64_t getStorageBytes(::mlir::Type elementType);
+  }];
+}
+
+#endif

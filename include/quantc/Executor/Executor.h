@@ -1,0 +1,89 @@
+//===- Executor.h - reference interpreter over qc -------------------------===//
+//
+// Runs `func.func @main` of a qc module on the CPU: the float graph, and the
+// quantized graph with the target's arithmetic emulated (qc.qmatmul sums
+// each K block in fp32, then adds partial * (scale_a * scale_b) with one
+// fused multiply-add, as the kernels do). It is the executable spec the
+// passes' accuracy and the GPU kernels are checked against.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_EXECUTOR_EXECUTOR_H
+#define QUANTC_EXECUTOR_EXECUTOR_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace quantc {
+namespace npz {
+struct Array;
+} // namespace npz
+
+/// A runtime value. Float tensors (f32/f16/bf16 in the IR) hold f32 values in
+/// `f`; integer tensors (shape computations) hold `i`; quantized codes and
+/// scales (8-, 6- and 4-bit formats, i8, i4) hold one code per byte in
+/// `bytes`.
+struct Tensor {
+  enum class Kind { Float, Int, Bytes };
+  Kind kind = Kind::Float;
+  mlir::Type elementType;
+  llvm::SmallVector<int64_t> shape;
+  std::vector<float> f;
+  std::vector<int64_t> i;
+  std::vector<uint8_t> bytes;
+
+  int64_t numElements() const;
+  static Tensor makeFloat(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
+  static Tensor makeBytes(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
+  static Tensor makeInt(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
+};
+
+class Executor {
+public:
+  /// Called after each op with its operands and results.
+  using Observer = std::function<void(mlir::Operation *op,
+                                      llvm::ArrayRef<const Tensor *> operands,
+                                      llvm::ArrayRef<const Tensor *> results)>;
+
+  explicit Executor(mlir::func::FuncOp fn) : fn(fn) {}
+  void setObserver(Observer o) { observer = std::move(o); }
+
+  /// Runs the function. Input shapes must match the argument types (dynamic
+  /// dims take any size). Errors are emitted at the failing op's location.
+  mlir::FailureOr<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> inputs);
+
+  /// Graph input/output names (the `qc.name` argument/result attributes,
+  /// or input_<i>/output_<i>).
+  std::vector<std::string> getInputNames() const;
+  std::vector<std::string> getOutputNames() const;
+
+  /// Converts .npz arrays keyed by input name into inputs for run(), checking
+  /// presence, dtype and shape. Errors name the key and what is wrong.
+  mlir::FailureOr<std::vector<Tensor>>
+  bindInputs(llvm::ArrayRef<npz::Array> arrays, llvm::StringRef source) const;
+  /// Converts outputs of run() into .npz arrays keyed by output name.
+  std::vector<npz::Array> toArrays(llvm::ArrayRef<Tensor> outputs) const;
+
+  /// Draws `batch` rows of seeded standard-normal inputs: the leading dynamic
+  /// dim of each input is `batch`, other dynamic dims are 1.
+  mlir::FailureOr<std::vector<Tensor>> randomInputs(int64_t batch,
+                                                    uint64_t seed) const;
+
+private:
+  // Op handles are value types whose accessors are not const-qualified.
+  mutable mlir::func::FuncOp fn;
+  Observer observer;
+};
+
+/// Finds `func.func @main` (or the only function) in `module`; emits an error
+/// and returns null if there is none.
+mlir::func::FuncOp getEntryFunction(mlir::ModuleOp module);
+
+} // namespace quantc
+
+#endif

@@ -1,0 +1,305 @@
+//===- Compiler.cpp - model -> package pipeline ---------------------------===//
+#include "quantc/Compiler/Compiler.h"
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Executor/Executor.h"
+#include "quantc/InitAll.h"
+#include "quantc/Package/Package.h"
+#include "quantc/Support/Npz.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+
+void quantc::registerCompilerDialects(MLIRContext &ctx) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerGemmKernelDialects(registry);
+  registerPTXTranslations(registry);
+  ctx.appendDialectRegistry(registry);
+  ctx.loadAllAvailableDialects();
+}
+
+/// The ONNX node name a location carries (NameLoc, possibly fused).
+static std::string layerName(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations()) {
+      std::string s = layerName(l);
+      if (!s.empty())
+        return s;
+    }
+  return "";
+}
+
+namespace {
+struct ErrorStats {
+  double maxAbs = 0, num = 0, den = 0, dot = 0, nq = 0, nf = 0;
+  int64_t count = 0;
+  void add(const Tensor &q, const Tensor &f) {
+    for (size_t i = 0; i < f.f.size() && i < q.f.size(); ++i) {
+      double a = q.f[i], b = f.f[i];
+      maxAbs = std::max(maxAbs, std::fabs(a - b));
+      num += (a - b) * (a - b);
+      den += b * b;
+      dot += a * b;
+      nq += a * a;
+      nf += b * b;
+      ++count;
+    }
+  }
+  double relRms() const { return den > 0 ? std::sqrt(num / den) : std::sqrt(num); }
+  double cosine() const {
+    return nq > 0 && nf > 0 ? dot / std::sqrt(nq * nf) : (nq == nf ? 1.0 : 0.0);
+  }
+};
+
+struct Progress {
+  llvm::raw_ostream *os;
+  int step = 0, total;
+  void operator()(const llvm::Twine &msg) {
+    if (os) {
+      *os << "[" << ++step << "/" << total << "] " << msg << "\n";
+      os->flush();
+    }
+  }
+};
+} // namespace
+
+FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
+                                              const CompileOptions &opts) {
+  registerCompilerDialects(ctx);
+  Progress progress{opts.progress, 0, 6};
+  Location unknown = UnknownLoc::get(&ctx);
+
+  // Validate options before any work.
+  qc::SchemeAttr scheme = qc::SchemeAttr::getPreset(&ctx, opts.format);
+  if (!scheme) {
+    auto diag = emitError(unknown) << "unknown format '" << opts.format
+                                   << "'; known formats:";
+    for (StringRef n : qc::SchemeAttr::getPresetNames())
+      diag << " " << n;
+    return failure();
+  }
+  std::vector<KernelTarget> targets;
+  for (const std::string &t : opts.targets) {
+    auto kt = parseKernelTarget(t);
+    if (!kt)
+      return emitError(unknown) << "unknown target '" << t
+                                << "'; known targets: sm_120a, sm_89";
+    targets.push_back(*kt);
+  }
+  if (!targets.empty() && !isa<Float8E4M3FNType>(scheme.getElementType()))
+    return emitError(unknown)
+           << "no GPU kernel for format '" << opts.format
+           << "' yet (kernels exist for mxfp8); pass --target none to build "
+              "a CPU-only package";
+  if (opts.calibPath.empty() && opts.calibRandom <= 0)
+    return emitError(unknown) << "no calibration data: give --calib <file.npz> "
+                                 "or --calib-random <N>";
+
+  // 1. Import.
+  progress("importing " + opts.modelPath);
+  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.modelPath, opts.import);
+  if (!module)
+    return failure();
+  OwningOpRef<ModuleOp> floatModule = module->clone();
+
+  // Calibration inputs, also used to measure accuracy.
+  func::FuncOp floatFn = getEntryFunction(*floatModule);
+  if (!floatFn)
+    return failure();
+  Executor floatExec(floatFn);
+  FailureOr<std::vector<Tensor>> inputs;
+  if (!opts.calibPath.empty()) {
+    auto arrays = npz::readNpz(opts.calibPath);
+    if (!arrays)
+      return emitError(unknown) << llvm::toString(arrays.takeError());
+    inputs = floatExec.bindInputs(*arrays, opts.calibPath);
+  } else {
+    inputs = floatExec.randomInputs(opts.calibRandom, opts.seed);
+  }
+  if (failed(inputs))
+    return failure();
+  int64_t samples = inputs->empty() || inputs->front().shape.empty()
+                        ? 1
+                        : inputs->front().shape.front();
+
+  // 2-3. Calibrate and quantize.
+  progress(llvm::formatv("calibrating on {0} sample(s) and quantizing to {1}",
+                         samples, opts.format));
+  {
+    PassManager pm(&ctx);
+    qc::QCCalibrateOptions calib;
+    calib.inputs = opts.calibPath;
+    calib.randomSamples = opts.calibPath.empty() ? opts.calibRandom : 0;
+    calib.seed = opts.seed;
+    pm.addPass(qc::createQCCalibrate(calib));
+    pm.addPass(createCanonicalizerPass());
+    qc::QCQuantizeMatmulsOptions q;
+    q.format = opts.format;
+    pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(*module)))
+      return failure();
+  }
+  func::FuncOp fn = getEntryFunction(*module);
+  SmallVector<qc::QMatMulOp> qmms;
+  fn.walk([&](qc::QMatMulOp op) { qmms.push_back(op); });
+
+  // 4. Accuracy of the quantized graph against float on the same inputs.
+  progress("measuring accuracy against float on the Executor");
+  Executor qExec(fn);
+  auto floatOut = floatExec.run(*inputs);
+  if (failed(floatOut))
+    return failure();
+  auto qOut = qExec.run(*inputs);
+  if (failed(qOut))
+    return failure();
+  ErrorStats err;
+  for (size_t i = 0; i < floatOut->size(); ++i)
+    err.add((*qOut)[i], (*floatOut)[i]);
+
+  // 5. Kernels: one gpu.func per quantized matmul and target.
+  progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
+                         qmms.size(), targets.size()));
+  std::vector<PackageKernelFile> kernelFiles;
+  llvm::json::Array kernelsJson, launches;
+  for (auto [i, op] : llvm::enumerate(qmms)) {
+    std::string name = "qmatmul_" + std::to_string(i);
+    op.setKernelAttr(SymbolRefAttr::get(
+        &ctx, kKernelModuleName, {FlatSymbolRefAttr::get(&ctx, name)}));
+  }
+  std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
+  for (KernelTarget t : targets) {
+    OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
+    for (size_t i = 0; i < qmms.size(); ++i)
+      if (failed(buildMXFP8GemmKernel(*kmod, "qmatmul_" + std::to_string(i), t)))
+        return failure();
+    PackageKernelFile file;
+    file.target = getChip(t).str();
+    if (!qmms.empty()) {
+      FailureOr<std::string> ptx = emitPTX(*kmod, t);
+      if (failed(ptx))
+        return failure();
+      file.ptx = std::move(*ptx);
+      if (ptxas) {
+        auto cubin = assembleCubin(file.ptx, t, *ptxas);
+        if (!cubin)
+          return emitError(unknown) << llvm::toString(cubin.takeError());
+        file.cubin = std::move(*cubin);
+      }
+    }
+    for (size_t i = 0; i < qmms.size(); ++i)
+      kernelsJson.push_back(llvm::json::Object{
+          {"name", "qmatmul_" + std::to_string(i)},
+          {"layer", layerName(qmms[i].getLoc())},
+          {"target", file.target},
+          {"instruction", getMMAInstructionName(t).str()},
+          {"file", "kernels/" + file.target + ".ptx"}});
+    kernelFiles.push_back(std::move(file));
+  }
+
+  // Report and launch list.
+  llvm::json::Array layers;
+  std::string table;
+  llvm::raw_string_ostream ts(table);
+  ts << llvm::formatv("  {0,-24} {1,-14} {2,-8} {3}\n", "layer", "weight KxN",
+                      "format", "weight rel. RMS error");
+  for (auto [i, op] : llvm::enumerate(qmms)) {
+    auto w = cast<RankedTensorType>(op.getRhs().getType());
+    int64_t N = w.getDimSize(0), K = w.getDimSize(1);
+    std::string name = layerName(op.getLoc());
+    if (name.empty())
+      name = "matmul_" + std::to_string(i);
+    auto errAttr = op->getAttrOfType<FloatAttr>("qc.weight_rel_rms_error");
+    double werr = errAttr ? errAttr.getValueAsDouble() : 0.0;
+    layers.push_back(llvm::json::Object{
+        {"name", name},
+        {"op", "MatMul"},
+        {"format", opts.format},
+        {"weight_shape", llvm::json::Array{K, N}},
+        {"weight_rel_rms_error", werr}});
+    ts << llvm::formatv("  {0,-24} {1,-14} {2,-8} {3:e2}\n", name,
+                        llvm::formatv("{0}x{1}", K, N).str(), opts.format, werr);
+    if (!targets.empty()) {
+      LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
+      launches.push_back(llvm::json::Object{
+          {"kernel", "qmatmul_" + std::to_string(i)},
+          {"layer", name},
+          {"N", N},
+          {"K", K},
+          {"M", "rows of the activation (product of its leading dims)"},
+          {"block", llvm::json::Array{lc.blockX, lc.blockY, lc.blockZ}},
+          {"grid", llvm::formatv("[ceil(N/{0}), ceil(M/{1}), 1]",
+                                 kMXFP8BlockTileN, kMXFP8BlockTileM)
+                       .str()},
+          {"shared_bytes", lc.sharedBytes}});
+    }
+  }
+  SmallVector<Operation *> floatMatmuls;
+  fn.walk([&](qc::MatMulOp op) { floatMatmuls.push_back(op); });
+
+  llvm::json::Array targetNames;
+  for (KernelTarget t : targets)
+    targetNames.push_back(getChip(t).str());
+  CompileResult result;
+  result.report = llvm::json::Object{
+      {"format_version", kPackageFormatVersion},
+      {"model", llvm::sys::path::filename(opts.modelPath).str()},
+      {"format", opts.format},
+      {"targets", std::move(targetNames)},
+      {"layers", std::move(layers)},
+      {"float_layers", (int64_t)floatMatmuls.size()},
+      {"accuracy", llvm::json::Object{{"samples", samples},
+                                      {"max_abs_error", err.maxAbs},
+                                      {"rel_rms_error", err.relRms()},
+                                      {"cosine_similarity", err.cosine()}}},
+      {"kernels", std::move(kernelsJson)}};
+
+  // 6. Package.
+  progress("writing package " + opts.outputPath);
+  PackageContents contents;
+  contents.modelName = llvm::sys::path::filename(opts.modelPath).str();
+  contents.graph = *module;
+  contents.kernelFiles = kernelFiles;
+  contents.launches = std::move(launches);
+  contents.report = result.report;
+  if (llvm::Error e = writePackage(opts.outputPath, contents))
+    return emitError(unknown) << llvm::toString(std::move(e));
+
+  std::string &s = result.summary;
+  llvm::raw_string_ostream os(s);
+  os << "quantc report: " << contents.modelName << " -> " << opts.outputPath
+     << "\n";
+  os << "format " << opts.format << " (" << scheme << ")\n";
+  os << "quantized layers: " << qmms.size();
+  if (!floatMatmuls.empty())
+    os << " (" << floatMatmuls.size() << " left in float)";
+  os << "\n" << table;
+  os << llvm::formatv("accuracy vs float on {0} calibration sample(s): rel. "
+                      "RMS error {1:e3}, max abs error {2:e3}, cosine {3:f6}\n",
+                      samples, err.relRms(), err.maxAbs, err.cosine());
+  os << "kernels:";
+  if (kernelFiles.empty())
+    os << " none (CPU-only package)";
+  os << "\n";
+  for (auto [t, f] : llvm::zip(targets, kernelFiles))
+    os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n"
+                        "           {3}\n",
+                        f.target, qmms.size(),
+                        f.cubin.empty() ? " (no cubin: ptxas not found)"
+                                        : " and .cubin",
+                        getMMAInstructionName(t));
+  return result;
+}

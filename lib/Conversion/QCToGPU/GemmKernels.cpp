@@ -1,0 +1,385 @@
+//===- GemmKernels.cpp - MXFP8 GEMM kernels built as gpu.func -------------===//
+//
+// The kernel is built op by op with an OpBuilder; docs/Kernels.md describes
+// the fragment and scale layouts it implements. All index arithmetic is done
+// in i64 so that M*K and N*K products cannot overflow for any i32 shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <array>
+
+using namespace mlir;
+
+namespace quantc {
+
+std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip) {
+  if (chip == "sm_89")
+    return KernelTarget::SM89;
+  if (chip == "sm_120a")
+    return KernelTarget::SM120a;
+  return std::nullopt;
+}
+
+llvm::StringRef getChip(KernelTarget t) {
+  switch (t) {
+  case KernelTarget::SM89:
+    return "sm_89";
+  case KernelTarget::SM120a:
+    return "sm_120a";
+  }
+  llvm_unreachable("unknown KernelTarget");
+}
+
+llvm::StringRef getPTXFeatures(KernelTarget t) {
+  switch (t) {
+  case KernelTarget::SM89:
+    // FP8 mma.sync.m16n8k32 with f32 accumulators needs PTX ISA 8.4.
+    return "+ptx84";
+  case KernelTarget::SM120a:
+    // mma ... kind::mxf8f6f4.block_scale needs PTX ISA 8.7 on sm_120a.
+    return "+ptx88";
+  }
+  llvm_unreachable("unknown KernelTarget");
+}
+
+llvm::StringRef getMMAInstructionName(KernelTarget t) {
+  switch (t) {
+  case KernelTarget::SM89:
+    return "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32";
+  case KernelTarget::SM120a:
+    return "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale."
+           "scale_vec::1X.f32.e4m3.e4m3.f32.ue8m0";
+  }
+  llvm_unreachable("unknown KernelTarget");
+}
+
+static unsigned ceilDivClamped(int64_t x, int64_t d) {
+  if (x <= 0)
+    return 1;
+  int64_t q = (x + d - 1) / d;
+  return q > 0xFFFFFFFFLL ? 0xFFFFFFFFu : static_cast<unsigned>(q);
+}
+
+LaunchConfig getMXFP8GemmLaunchConfig(KernelTarget, int64_t M, int64_t N) {
+  LaunchConfig c;
+  c.gridX = ceilDivClamped(M, kMXFP8BlockTileM);
+  c.gridY = ceilDivClamped(N, kMXFP8BlockTileN);
+  c.gridZ = 1;
+  c.blockX = 32;
+  c.blockY = 4;
+  c.blockZ = 1;
+  c.sharedBytes = 0;
+  return c;
+}
+
+void registerGemmKernelDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
+                  NVVM::NVVMDialect, math::MathDialect, scf::SCFDialect>();
+}
+
+namespace {
+
+/// Small helper that keeps the builder, location and common types together.
+struct KernelEmitter {
+  OpBuilder &b;
+  Location loc;
+  Type i8, i16, i32, i64, f32, ptr;
+
+  KernelEmitter(OpBuilder &b, Location loc)
+      : b(b), loc(loc), i8(b.getI8Type()), i16(b.getI16Type()),
+        i32(b.getI32Type()), i64(b.getI64Type()), f32(b.getF32Type()),
+        ptr(LLVM::LLVMPointerType::get(b.getContext())) {}
+
+  /// Constants are created once, at the start of the kernel's entry block,
+  /// so the printed kernel stays readable.
+  Block *entry = nullptr;
+  llvm::DenseMap<std::pair<Type, int64_t>, Value> constants;
+
+  Value cst(Type t, int64_t v) {
+    Value &c = constants[{t, v}];
+    if (!c) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      c = arith::ConstantIntOp::create(b, loc, t, v);
+    }
+    return c;
+  }
+  Value c64(int64_t v) { return cst(i64, v); }
+  Value c32(int64_t v) { return cst(i32, v); }
+  Value f32c(float v) {
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f32),
+                                          llvm::APFloat(v));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
+  Value shru(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
+  Value band(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value bor(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value slt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value eq(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+  }
+  Value land(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value idToI64(Value idx) {
+    return arith::IndexCastUIOp::create(b, loc, i64, idx);
+  }
+  Value gep(Value base, Type elem, Value offset) {
+    return LLVM::GEPOp::create(b, loc, ptr, elem, base, ValueRange{offset});
+  }
+
+  /// Byte `base[offset]` zero-extended to i32 when `ok`, else `fallback`.
+  /// Masked-off lanes read base[0] (always in bounds since M, N, K >= 1 for
+  /// any launch that stores) so no load is out of bounds and no branch is
+  /// needed.
+  Value maskedByte(Value base, Value offset, Value ok, int64_t fallback) {
+    Value safeOff = select(ok, offset, c64(0));
+    Value p = gep(base, i8, safeOff);
+    Value v = LLVM::LoadOp::create(b, loc, i8, p);
+    Value v32 = arith::ExtUIOp::create(b, loc, i32, v);
+    return select(ok, v32, c32(fallback));
+  }
+
+  /// Four consecutive e4m3 codes X[row, k .. k+3] packed little-endian into
+  /// an i32 (the 8-bit mma operand register). Elements outside [0,rows) x
+  /// [0,K) are 0 (+0.0 in e4m3), which pads ragged tiles and a short last K
+  /// block.
+  Value loadPacked4(Value base, Value row, Value rows, Value k, Value K) {
+    Value rowOk = slt(row, rows);
+    Value rowOff = mul(row, K);
+    Value packed = c32(0);
+    for (int j = 0; j < 4; ++j) {
+      Value kj = add(k, c64(j));
+      Value ok = land(rowOk, slt(kj, K));
+      Value byte = maskedByte(base, add(rowOff, kj), ok, 0);
+      if (j)
+        byte = shl(byte, c32(8 * j));
+      packed = bor(packed, byte);
+    }
+    return packed;
+  }
+
+  /// E8M0 code S[row, kb] as i32; 127 (scale 1.0) for rows out of range.
+  Value loadScaleCode(Value base, Value row, Value rows, Value kb, Value KB) {
+    Value ok = slt(row, rows);
+    return maskedByte(base, add(mul(row, KB), kb), ok, 127);
+  }
+
+  /// E8M0 decode to f32 by building the bit pattern: 0xFF -> NaN, 0 ->
+  /// 2^-127 (subnormal 0x00400000), else code << 23.
+  Value decodeE8M0(Value code) {
+    Value normal = shl(code, c32(23));
+    Value bits = select(eq(code, c32(0)), c32(0x00400000), normal);
+    bits = select(eq(code, c32(0xFF)), c32(0x7FC00000), bits);
+    return arith::BitcastOp::create(b, loc, f32, bits);
+  }
+};
+
+} // namespace
+
+static gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp top, KernelTarget t) {
+  MLIRContext *ctx = top.getContext();
+  auto targetAttr = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,
+                                              "nvptx64-nvidia-cuda", getChip(t),
+                                              getPTXFeatures(t));
+  if (auto existing = top.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName)) {
+    ArrayAttr targets = existing.getTargetsAttr();
+    if (!targets || targets.empty()) {
+      existing.setTargetsAttr(ArrayAttr::get(ctx, {targetAttr}));
+      return existing;
+    }
+    for (Attribute a : targets)
+      if (auto nv = dyn_cast<NVVM::NVVMTargetAttr>(a))
+        if (nv.getChip() == getChip(t))
+          return existing;
+    existing.emitError() << "gpu.module @" << kKernelModuleName
+                         << " already exists for another target than "
+                         << getChip(t);
+    return nullptr;
+  }
+  top->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+               UnitAttr::get(ctx));
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(top.getBody());
+  return gpu::GPUModuleOp::create(b, top.getLoc(), kKernelModuleName,
+                                  ArrayRef<Attribute>{targetAttr});
+}
+
+FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
+                                               llvm::StringRef name,
+                                               KernelTarget t) {
+  MLIRContext *ctx = top.getContext();
+  ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
+                   NVVM::NVVMDialect, math::MathDialect, scf::SCFDialect>();
+  gpu::GPUModuleOp kmod = getOrCreateKernelModule(top, t);
+  if (!kmod)
+    return failure();
+  if (SymbolTable::lookupSymbolIn(kmod, name)) {
+    kmod.emitError() << "kernel @" << name << " already exists in @"
+                     << kKernelModuleName;
+    return failure();
+  }
+
+  Location loc = NameLoc::get(StringAttr::get(ctx, name), top.getLoc());
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(kmod.getBody());
+  KernelEmitter e(b, loc);
+
+  Type ptr = e.ptr, i32 = e.i32, i64 = e.i64, f32 = e.f32;
+  auto fnType = b.getFunctionType({ptr, ptr, ptr, ptr, ptr, i32, i32, i32}, {});
+  auto func = gpu::GPUFuncOp::create(b, loc, name, fnType);
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  // The launch geometry is fixed; telling the backend lets it drop masks.
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({32, 4, 1}));
+
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  e.entry = &entry;
+  Value A = entry.getArgument(0), As = entry.getArgument(1),
+        B = entry.getArgument(2), Bs = entry.getArgument(3),
+        C = entry.getArgument(4);
+  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5));
+  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6));
+  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7));
+
+  // Thread geometry: lane = threadIdx.x, warp = threadIdx.y (0..3).
+  Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value warp = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
+  Value bx = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+  Value by = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
+  Value g = e.shru(lane, e.c64(2));   // groupID
+  Value tig = e.band(lane, e.c64(3)); // thread in group
+  Value m0 = e.add(e.mul(bx, e.c64(kMXFP8BlockTileM)),
+                   e.mul(e.shru(warp, e.c64(1)), e.c64(16)));
+  Value n0 = e.add(e.mul(by, e.c64(kMXFP8BlockTileN)),
+                   e.mul(e.band(warp, e.c64(1)), e.c64(8)));
+
+  // Rows/cols this lane touches in the m16n8k32 fragments.
+  Value rowLo = e.add(m0, g);              // A regs 0,2; C regs 0,1
+  Value rowHi = e.add(rowLo, e.c64(8));    // A regs 1,3; C regs 2,3
+  Value colB = e.add(n0, g);               // B regs 0,1
+  Value colC0 = e.add(n0, e.mul(tig, e.c64(2))); // C regs 0,2
+  Value colC1 = e.add(colC0, e.c64(1));          // C regs 1,3
+  Value k4 = e.mul(tig, e.c64(4));
+
+  // Number of 32-wide K blocks; K >= 1 in i64 so K+31 cannot overflow.
+  Value KB = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
+
+  Value zero = e.f32c(0.0f);
+  auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1),
+                                 ValueRange{zero, zero, zero, zero});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kb = loop.getInductionVar();
+    ValueRange acc = loop.getRegionIterArgs();
+    Value kLo = e.add(e.mul(kb, e.c64(32)), k4);
+    Value kHi = e.add(kLo, e.c64(16));
+
+    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, K),
+                              e.loadPacked4(A, rowHi, M, kLo, K),
+                              e.loadPacked4(A, rowLo, M, kHi, K),
+                              e.loadPacked4(A, rowHi, M, kHi, K)};
+    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, K),
+                               e.loadPacked4(B, colB, N, kHi, K)};
+    auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
+    SmallVector<Value, 4> next;
+
+    if (t == KernelTarget::SM120a) {
+      // scale_vec::1X scale layout (PTX ISA "Block Scaling for mma.sync",
+      // CUTLASS SM120 SFALayout/SFBLayout): with thread-id 0 and byte-id 0,
+      // lane 4g+0 supplies SF_A of row g, lane 4g+1 that of row g+8, and lane
+      // 4g (any lane of quad g) supplies SF_B of column g. We give every lane
+      // of a quad its row/column scale (lanes 2,3 duplicate lanes 0,1) and
+      // replicate the byte into all four bytes, so the selectors 0/0 work.
+      Value sfRow = e.add(rowLo, e.mul(e.band(lane, e.c64(1)), e.c64(8)));
+      Value sa = e.loadScaleCode(As, sfRow, M, kb, KB);
+      Value sb = e.loadScaleCode(Bs, colB, N, kb, KB);
+      sa = e.mul(sa, e.c32(0x01010101));
+      sb = e.mul(sb, e.c32(0x01010101));
+      Value sel = e.cst(e.i16, 0);
+      auto mma = NVVM::MmaBlockScaleOp::create(
+          b, loc, resTy, ValueRange(a), ValueRange(bb), acc, sa, sel, sel, sb,
+          sel, sel, ArrayRef<int64_t>{16, 8, 32},
+          std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::e4m3,
+                                        NVVM::MMATypes::e4m3},
+          NVVM::ScaleVecSize::X1, NVVM::BlockScaleFormat::UE8M0,
+          NVVM::MMABlockScaleKind::MXF8F6F4);
+      for (int64_t i = 0; i < 4; ++i)
+        next.push_back(LLVM::ExtractValueOp::create(b, loc, mma, i));
+    } else {
+      // Dense FP8 mma has no NVVM op or LLVM intrinsic: emit this one
+      // instruction as inline asm, with a zero accumulator per K block.
+      SmallVector<Value, 10> operands(a.begin(), a.end());
+      operands.append(bb.begin(), bb.end());
+      operands.append({zero, zero, zero, zero});
+      std::string asmStr = (getMMAInstructionName(t) +
+                            " {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                            "{$10,$11,$12,$13};")
+                               .str();
+      auto mma = LLVM::InlineAsmOp::create(
+          b, loc, resTy, operands, asmStr, "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f",
+          /*has_side_effects=*/false, /*is_align_stack=*/false,
+          LLVM::tailcallkind::TailCallKind::None,
+          LLVM::AsmDialectAttr::get(ctx, LLVM::AsmDialect::AD_ATT),
+          /*operand_attrs=*/ArrayAttr());
+      // Scales of this lane's two C rows and two C columns for block kb.
+      Value saLo = e.decodeE8M0(e.loadScaleCode(As, rowLo, M, kb, KB));
+      Value saHi = e.decodeE8M0(e.loadScaleCode(As, rowHi, M, kb, KB));
+      Value sb0 = e.decodeE8M0(e.loadScaleCode(Bs, colC0, N, kb, KB));
+      Value sb1 = e.decodeE8M0(e.loadScaleCode(Bs, colC1, N, kb, KB));
+      std::array<Value, 4> scale = {
+          arith::MulFOp::create(b, loc, saLo, sb0),
+          arith::MulFOp::create(b, loc, saLo, sb1),
+          arith::MulFOp::create(b, loc, saHi, sb0),
+          arith::MulFOp::create(b, loc, saHi, sb1)};
+      for (int64_t i = 0; i < 4; ++i) {
+        Value partial = LLVM::ExtractValueOp::create(b, loc, mma.getResult(0), i);
+        // acc = fma(partial, sa*sb, acc): one rounding, as the Executor does.
+        // llvm.intr.fma rather than math.fma: convert-gpu-to-nvvm may turn
+        // math.fma into a libdevice call (__nv_fmaf) that then needs
+        // libdevice at serialization time.
+        next.push_back(LLVM::FMAOp::create(b, loc, partial, scale[i], acc[i]));
+      }
+    }
+    scf::YieldOp::create(b, loc, next);
+  }
+
+  // Masked stores of the four accumulators.
+  std::array<std::pair<Value, Value>, 4> coords = {
+      std::make_pair(rowLo, colC0), std::make_pair(rowLo, colC1),
+      std::make_pair(rowHi, colC0), std::make_pair(rowHi, colC1)};
+  for (int i = 0; i < 4; ++i) {
+    auto [row, col] = coords[i];
+    Value ok = e.land(e.slt(row, M), e.slt(col, N));
+    auto ifOp = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    Value p = e.gep(C, f32, e.add(e.mul(row, N), col));
+    LLVM::StoreOp::create(b, loc, loop.getResult(i), p);
+  }
+  gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
+} // namespace quantc

@@ -1,0 +1,334 @@
+//===- QCOps.cpp - qc op verifiers and folders ----------------------------===//
+#include "quantc/Dialect/QC/IR/QC.h"
+
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace quantc::qc;
+
+#define GET_OP_CLASSES
+#include "quantc/Dialect/QC/IR/QCOps.cpp.inc"
+
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (!dimsCompatible(x, y))
+      return false;
+  return true;
+}
+
+FailureOr<SmallVector<int64_t>>
+quantc::qc::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == 1)
+      out[i] = y;
+    else if (y == 1)
+      out[i] = x;
+    else if (ShapedType::isDynamic(x))
+      out[i] = y;
+    else if (ShapedType::isDynamic(y) || x == y)
+      out[i] = x;
+    else
+      return failure();
+  }
+  return out;
+}
+
+static std::string shapeStr(ArrayRef<int64_t> s) {
+  std::string r;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i)
+      r += "x";
+    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
+  }
+  return r;
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::verify() {
+  auto lt = getLhs().getType(), rt = getRhs().getType();
+  auto res = getResult().getType();
+  if (lt.getRank() < 2 || rt.getRank() < 2)
+    return emitOpError("operands must have rank >= 2, got ")
+           << lt.getRank() << " and " << rt.getRank();
+  ArrayRef<int64_t> l = lt.getShape(), r = rt.getShape();
+  int64_t k1 = l.back(), k2 = r[r.size() - 2];
+  if (!dimsCompatible(k1, k2))
+    return emitOpError("reduction dimensions differ: lhs K = ")
+           << k1 << ", rhs K = " << k2;
+  auto batch = broadcastShapes(l.drop_back(2), r.drop_back(2));
+  if (failed(batch))
+    return emitOpError("batch dimensions do not broadcast: ")
+           << shapeStr(l.drop_back(2)) << " vs " << shapeStr(r.drop_back(2));
+  SmallVector<int64_t> expected = *batch;
+  expected.push_back(l[l.size() - 2]);
+  expected.push_back(r.back());
+  if (!shapesCompatible(expected, res.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(res.getShape()) << " does not match expected "
+           << shapeStr(expected);
+  if (lt.getElementType() != rt.getElementType() ||
+      lt.getElementType() != res.getElementType())
+    return emitOpError("operand and result element types must match");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBinary(Operation *op) {
+  auto lt = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto rt = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto res = cast<RankedTensorType>(op->getResult(0).getType());
+  if (lt.getElementType() != rt.getElementType() ||
+      lt.getElementType() != res.getElementType())
+    return op->emitOpError("operand and result element types must match");
+  auto shape = broadcastShapes(lt.getShape(), rt.getShape());
+  if (failed(shape))
+    return op->emitOpError("operand shapes do not broadcast: ")
+           << shapeStr(lt.getShape()) << " vs " << shapeStr(rt.getShape());
+  if (!shapesCompatible(*shape, res.getShape()))
+    return op->emitOpError("result shape ")
+           << shapeStr(res.getShape()) << " does not match broadcast shape "
+           << shapeStr(*shape);
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult SubOp::verify() { return verifyBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+
+LogicalResult ReluOp::verify() {
+  if (!shapesCompatible(getInput().getType().getShape(),
+                        getResult().getType().getShape()) ||
+      getInput().getType().getElementType() !=
+          getResult().getType().getElementType())
+    return emitOpError("result type must match the input type");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Layout ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  ArrayRef<int64_t> shape = getShape();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("input and result element types must match");
+  if ((int64_t)shape.size() != out.getRank())
+    return emitOpError("shape has ")
+           << shape.size() << " entries but the result has rank "
+           << out.getRank();
+  int inferred = 0;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (d < -1)
+      return emitOpError("shape entry ") << i << " is " << d
+                                         << "; entries must be >= -1";
+    if (d == -1 && ++inferred > 1)
+      return emitOpError("shape has more than one -1 entry");
+    if (d == 0 && (int64_t)i >= in.getRank())
+      return emitOpError("shape entry ")
+             << i << " is 0 (copy) but the input has rank " << in.getRank();
+    if (d > 0 && !dimsCompatible(d, out.getDimSize(i)))
+      return emitOpError("result dim ")
+             << i << " is " << out.getDimSize(i) << " but shape says " << d;
+  }
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes from ")
+           << in.getNumElements() << " to " << out.getNumElements();
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  ArrayRef<int64_t> perm = getPerm();
+  if ((int64_t)perm.size() != in.getRank())
+    return emitOpError("perm has ") << perm.size()
+                                    << " entries but the input has rank "
+                                    << in.getRank();
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("perm is not a permutation of 0..")
+             << in.getRank() - 1;
+    seen[p] = true;
+    expected.push_back(in.getDimSize(p));
+  }
+  if (!shapesCompatible(expected, out.getShape()) ||
+      in.getElementType() != out.getElementType())
+    return emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " does not match permuted input "
+           << shapeStr(expected);
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
+      getInput().getType() == getType())
+    return getInput();
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto outTy = getType();
+  if (!attr || !outTy.hasStaticShape())
+    return {};
+  if (attr.isSplat())
+    return attr.resizeSplat(outTy);
+  // Permute element by element; constants are weights of moderate size.
+  ArrayRef<int64_t> inShape = attr.getType().getShape();
+  int64_t rank = inShape.size(), n = attr.getNumElements();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStrides[i] = inStrides[i + 1] * inShape[i + 1];
+  auto values = llvm::to_vector(attr.getValues<Attribute>());
+  SmallVector<Attribute> out(n);
+  SmallVector<int64_t> idx(rank, 0);
+  ArrayRef<int64_t> outShape = outTy.getShape();
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * inStrides[perm[d]];
+    out[lin] = values[src];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(outTy, out);
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization ops
+//===----------------------------------------------------------------------===//
+
+/// Checks codes/scales types against a scheme for a tensor of `valueTy`'s
+/// shape.
+static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
+                                          RankedTensorType codes,
+                                          RankedTensorType scales,
+                                          StringRef what) {
+  if (codes.getElementType() != scheme.getElementType())
+    return op->emitOpError(what)
+           << " codes have element type " << codes.getElementType()
+           << " but the scheme says " << scheme.getElementType();
+  if (scales.getElementType() != scheme.getScaleType())
+    return op->emitOpError(what)
+           << " scales have element type " << scales.getElementType()
+           << " but the scheme says " << scheme.getScaleType();
+  if (scheme.getBlock().size() > (size_t)codes.getRank())
+    return op->emitOpError(what)
+           << " scheme block has rank " << scheme.getBlock().size()
+           << " but the tensor has rank " << codes.getRank();
+  SmallVector<int64_t> expected = scheme.getScaleShape(codes.getShape());
+  if (!shapesCompatible(expected, scales.getShape()))
+    return op->emitOpError(what)
+           << " scales have shape " << shapeStr(scales.getShape())
+           << " but the scheme gives " << shapeStr(expected);
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  auto in = getInput().getType();
+  auto codes = cast<RankedTensorType>(getCodes().getType());
+  if (!shapesCompatible(in.getShape(), codes.getShape()))
+    return emitOpError("codes shape ")
+           << shapeStr(codes.getShape()) << " differs from input shape "
+           << shapeStr(in.getShape());
+  return verifyCodesAndScales(*this, getScheme(), codes,
+                              cast<RankedTensorType>(getScales().getType()),
+                              "result");
+}
+
+LogicalResult DequantizeOp::verify() {
+  auto codes = cast<RankedTensorType>(getCodes().getType());
+  auto out = getResult().getType();
+  if (!shapesCompatible(out.getShape(), codes.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " differs from codes shape "
+           << shapeStr(codes.getShape());
+  return verifyCodesAndScales(*this, getScheme(), codes,
+                              cast<RankedTensorType>(getScales().getType()),
+                              "operand");
+}
+
+LogicalResult QMatMulOp::verify() {
+  auto a = cast<RankedTensorType>(getLhs().getType());
+  auto b = cast<RankedTensorType>(getRhs().getType());
+  auto res = getResult().getType();
+  if (a.getRank() < 2)
+    return emitOpError("lhs must have rank >= 2, got ") << a.getRank();
+  if (b.getRank() != 2)
+    return emitOpError("rhs must have rank 2 ([N, K]), got ") << b.getRank();
+  if (!dimsCompatible(a.getShape().back(), b.getDimSize(1)))
+    return emitOpError("reduction dimensions differ: lhs K = ")
+           << a.getShape().back() << ", rhs K = " << b.getDimSize(1);
+  SchemeAttr ls = getLhsScheme(), rs = getRhsScheme();
+  if (ls.getBlock().size() != 2 || rs.getBlock().size() != 2 ||
+      ls.getBlock()[0] != 1 || rs.getBlock()[0] != 1 ||
+      ls.getInnerBlock() <= 0)
+    return emitOpError("schemes must be blocked along K only (block = [1, "
+                       "k]) with k > 0");
+  if (ls.getInnerBlock() != rs.getInnerBlock())
+    return emitOpError("lhs and rhs K blocks differ: ")
+           << ls.getInnerBlock() << " vs " << rs.getInnerBlock();
+  if (failed(verifyCodesAndScales(*this, ls, a,
+                                  cast<RankedTensorType>(getLhsScales().getType()),
+                                  "lhs")) ||
+      failed(verifyCodesAndScales(*this, rs, b,
+                                  cast<RankedTensorType>(getRhsScales().getType()),
+                                  "rhs")))
+    return failure();
+  if (getAccType() != res.getElementType() || !getAccType().isF32())
+    return emitOpError("accumulator type must be f32 and match the result, "
+                       "got ")
+           << getAccType();
+  SmallVector<int64_t> expected(a.getShape().drop_back());
+  expected.push_back(b.getDimSize(0));
+  if (!shapesCompatible(expected, res.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(res.getShape()) << " does not match expected "
+           << shapeStr(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+int64_t WeightOp::getStorageBytes(Type elementType) {
+  return std::max<int64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+LogicalResult WeightOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (!type.getElementType().isIntOrFloat())
+    return emitOpError("element type must be an integer or float type");
+  if (getOffset() < 0 || getOffset() % 64 != 0)
+    return emitOpError("offset ") << getOffset()
+                                  << " must be a non-negative multiple of 64";
+  int64_t expected =
+      type.getNumElements() * getStorageBytes(type.getElementType());
+  if (getSize() != expected)
+    return emitOpError("size ") << getSize() << " does not match " << expected
+                                << " bytes of " << type;
+  return success();
+}

@@ -1,0 +1,611 @@
+//===- Executor.cpp - reference interpreter over qc -----------------------===//
+#include "quantc/Executor/Executor.h"
+
+#include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Numerics/Formats.h"
+#include "quantc/Support/Npz.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cblas.h>
+#include <cmath>
+#include <random>
+
+using namespace mlir;
+using namespace quantc;
+namespace nx = quantc::numerics;
+
+int64_t Tensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Tensor Tensor::makeFloat(Type et, ArrayRef<int64_t> shape) {
+  Tensor t;
+  t.kind = Kind::Float;
+  t.elementType = et;
+  t.shape.assign(shape.begin(), shape.end());
+  t.f.assign(t.numElements(), 0.0f);
+  return t;
+}
+
+Tensor Tensor::makeBytes(Type et, ArrayRef<int64_t> shape) {
+  Tensor t;
+  t.kind = Kind::Bytes;
+  t.elementType = et;
+  t.shape.assign(shape.begin(), shape.end());
+  t.bytes.assign(t.numElements(), 0);
+  return t;
+}
+
+Tensor Tensor::makeInt(Type et, ArrayRef<int64_t> shape) {
+  Tensor t;
+  t.kind = Kind::Int;
+  t.elementType = et;
+  t.shape.assign(shape.begin(), shape.end());
+  t.i.assign(t.numElements(), 0);
+  return t;
+}
+
+/// Maps an MLIR element type of codes or scales to the Numerics format.
+static std::optional<nx::ElemFormat> toFormat(Type t) {
+  return TypeSwitch<Type, std::optional<nx::ElemFormat>>(t)
+      .Case([](Float8E4M3FNType) { return nx::ElemFormat::E4M3FN; })
+      .Case([](Float8E5M2Type) { return nx::ElemFormat::E5M2; })
+      .Case([](Float6E2M3FNType) { return nx::ElemFormat::E2M3FN; })
+      .Case([](Float6E3M2FNType) { return nx::ElemFormat::E3M2FN; })
+      .Case([](Float4E2M1FNType) { return nx::ElemFormat::E2M1FN; })
+      .Case([](Float8E8M0FNUType) { return nx::ElemFormat::E8M0FNU; })
+      .Case([](IntegerType it) -> std::optional<nx::ElemFormat> {
+        if (it.getWidth() == 8)
+          return nx::ElemFormat::INT8;
+        if (it.getWidth() == 4)
+          return nx::ElemFormat::INT4;
+        return std::nullopt;
+      })
+      .Default([](Type) { return std::nullopt; });
+}
+
+static bool isBytesType(Type t) {
+  return toFormat(t).has_value() && !t.isInteger(64) && !t.isInteger(32);
+}
+
+static bool isFloatish(Type t) { return isa<Float32Type, Float16Type, BFloat16Type>(t); }
+
+func::FuncOp quantc::getEntryFunction(ModuleOp module) {
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  func::FuncOp only;
+  int count = 0;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (!f.isDeclaration()) {
+      only = f;
+      ++count;
+    }
+  if (count == 1)
+    return only;
+  emitError(module.getLoc()) << "module has no entry function: expected "
+                                "func.func @main";
+  return {};
+}
+
+std::vector<std::string> Executor::getInputNames() const {
+  std::vector<std::string> names;
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+    if (auto n = fn.getArgAttrOfType<StringAttr>(i, "qc.name"))
+      names.push_back(n.str());
+    else
+      names.push_back("input_" + std::to_string(i));
+  }
+  return names;
+}
+
+std::vector<std::string> Executor::getOutputNames() const {
+  std::vector<std::string> names;
+  for (unsigned i = 0, e = fn.getNumResults(); i < e; ++i) {
+    if (auto n = fn.getResultAttrOfType<StringAttr>(i, "qc.name"))
+      names.push_back(n.str());
+    else
+      names.push_back("output_" + std::to_string(i));
+  }
+  return names;
+}
+
+static std::string shapeStr(ArrayRef<int64_t> s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i)
+      r += ", ";
+    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
+  }
+  return r + "]";
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels of the interpreter
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Row-major strides.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> s(shape.size(), 1);
+  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/// Strides of `shape` broadcast to `out` (0 on broadcast dims).
+SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
+                                      ArrayRef<int64_t> out) {
+  SmallVector<int64_t> s = stridesOf(shape), r(out.size(), 0);
+  size_t off = out.size() - shape.size();
+  for (size_t i = 0; i < shape.size(); ++i)
+    r[off + i] = shape[i] == 1 ? 0 : s[i];
+  return r;
+}
+
+template <typename F>
+void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> sa,
+                  ArrayRef<int64_t> sb, F &&fn) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  if (n == 0)
+    return;
+  size_t rank = shape.size();
+  SmallVector<int64_t> idx(rank, 0);
+  int64_t ia = 0, ib = 0;
+  for (int64_t lin = 0; lin < n; ++lin) {
+    fn(lin, ia, ib);
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      ++idx[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < shape[d])
+        break;
+      ia -= sa[d] * shape[d];
+      ib -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+struct Interp {
+  Executor::Observer *observer;
+  DenseMap<Value, Tensor> env;
+
+  const Tensor &get(Value v) { return env.find(v)->second; }
+
+  LogicalResult binary(Operation *op, float (*f)(float, float)) {
+    const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
+    auto shape = qc::broadcastShapes(a.shape, b.shape);
+    if (failed(shape))
+      return op->emitError("operand shapes ")
+             << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+             << " do not broadcast";
+    Tensor r = Tensor::makeFloat(a.elementType, *shape);
+    auto sa = broadcastStrides(a.shape, *shape);
+    auto sb = broadcastStrides(b.shape, *shape);
+    forEachIndex(*shape, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
+      r.f[lin] = f(a.f[ia], b.f[ib]);
+    });
+    env[op->getResult(0)] = std::move(r);
+    return success();
+  }
+
+  LogicalResult matmul(qc::MatMulOp op) {
+    const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
+    int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
+    int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
+    if (K != K2)
+      return op.emitError("matmul reduction dims differ at run time: ")
+             << K << " vs " << K2;
+    ArrayRef<int64_t> ab = ArrayRef<int64_t>(a.shape).drop_back(2);
+    ArrayRef<int64_t> bb = ArrayRef<int64_t>(b.shape).drop_back(2);
+    auto batch = qc::broadcastShapes(ab, bb);
+    if (failed(batch))
+      return op.emitError("matmul batch dims do not broadcast at run time");
+    SmallVector<int64_t> outShape = *batch;
+    outShape.push_back(M);
+    outShape.push_back(N);
+    Tensor r = Tensor::makeFloat(a.elementType, outShape);
+    // Batch iteration via broadcast strides over matrices.
+    SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
+    auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);
+    SmallVector<int64_t> so = stridesOf(*batch);
+    forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
+      if (M && N)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f,
+                    a.f.data() + ia * M * K, K, b.f.data() + ib * K * N, N,
+                    0.0f, r.f.data() + lin * M * N, N);
+    });
+    env[op.getResult()] = std::move(r);
+    return success();
+  }
+
+  LogicalResult reshape(qc::ReshapeOp op) {
+    const Tensor &a = get(op.getInput());
+    ArrayRef<int64_t> spec = op.getShape();
+    SmallVector<int64_t> shape;
+    int64_t known = 1, inferAt = -1;
+    for (auto [i, d] : llvm::enumerate(spec)) {
+      int64_t v = d;
+      if (d == 0)
+        v = a.shape[i];
+      if (d == -1) {
+        inferAt = i;
+        shape.push_back(1);
+        continue;
+      }
+      shape.push_back(v);
+      known *= v;
+    }
+    int64_t n = a.numElements();
+    if (inferAt >= 0) {
+      if (known == 0 || n % known != 0)
+        return op.emitError("cannot reshape ")
+               << shapeStr(a.shape) << " to " << shapeStr(spec);
+      shape[inferAt] = n / known;
+    } else if (known != n) {
+      return op.emitError("cannot reshape ")
+             << shapeStr(a.shape) << " (" << n << " elements) to "
+             << shapeStr(shape);
+    }
+    Tensor r = a;
+    r.shape = shape;
+    env[op.getResult()] = std::move(r);
+    return success();
+  }
+
+  LogicalResult transpose(qc::TransposeOp op) {
+    const Tensor &a = get(op.getInput());
+    ArrayRef<int64_t> perm = op.getPerm();
+    SmallVector<int64_t> outShape, srcStrides;
+    SmallVector<int64_t> in = stridesOf(a.shape);
+    for (int64_t p : perm) {
+      outShape.push_back(a.shape[p]);
+      srcStrides.push_back(in[p]);
+    }
+    Tensor r = a;
+    r.shape = outShape;
+    SmallVector<int64_t> zero(outShape.size(), 0);
+    forEachIndex(outShape, srcStrides, zero, [&](int64_t lin, int64_t src, int64_t) {
+      switch (a.kind) {
+      case Tensor::Kind::Float: r.f[lin] = a.f[src]; break;
+      case Tensor::Kind::Int: r.i[lin] = a.i[src]; break;
+      case Tensor::Kind::Bytes: r.bytes[lin] = a.bytes[src]; break;
+      }
+    });
+    env[op.getResult()] = std::move(r);
+    return success();
+  }
+
+  /// MX schemes only for now: blocks along the last axis, E8M0 scales.
+  LogicalResult checkMX(Operation *op, qc::SchemeAttr s) {
+    ArrayRef<int64_t> block = s.getBlock();
+    bool lastAxisOnly = !block.empty() && block.back() > 0 &&
+                        llvm::all_of(block.drop_back(), [](int64_t b) { return b == 1; });
+    auto elem = toFormat(s.getElementType());
+    if (!s.isMX() || !lastAxisOnly || !elem)
+      return op->emitError("the Executor runs MX schemes (E8M0 scales, "
+                           "blocks along the last axis) so far; got ")
+             << s;
+    return success();
+  }
+
+  LogicalResult quantize(qc::QuantizeOp op) {
+    qc::SchemeAttr s = op.getScheme();
+    if (failed(checkMX(op, s)))
+      return failure();
+    const Tensor &a = get(op.getInput());
+    int64_t k = a.shape.empty() ? 1 : a.shape.back();
+    int64_t rows = k ? a.numElements() / k : 0;
+    int64_t b = s.getInnerBlock(), nb = (k + b - 1) / b;
+    Tensor codes = Tensor::makeBytes(s.getElementType(), a.shape);
+    SmallVector<int64_t> scaleShape(a.shape);
+    if (!scaleShape.empty())
+      scaleShape.back() = nb;
+    Tensor scales = Tensor::makeBytes(s.getScaleType(), scaleShape);
+    nx::quantizeMX(a.f.data(), rows, k, b, *toFormat(s.getElementType()),
+                   nx::MXScaleMode::Floor, codes.bytes.data(),
+                   scales.bytes.data());
+    env[op.getCodes()] = std::move(codes);
+    env[op.getScales()] = std::move(scales);
+    return success();
+  }
+
+  LogicalResult dequantize(qc::DequantizeOp op) {
+    qc::SchemeAttr s = op.getScheme();
+    if (failed(checkMX(op, s)))
+      return failure();
+    const Tensor &c = get(op.getCodes()), &sc = get(op.getScales());
+    int64_t k = c.shape.empty() ? 1 : c.shape.back();
+    int64_t rows = k ? c.numElements() / k : 0;
+    Tensor r = Tensor::makeFloat(op.getType().getElementType(), c.shape);
+    nx::dequantizeMX(c.bytes.data(), sc.bytes.data(), rows, k,
+                     s.getInnerBlock(), *toFormat(s.getElementType()),
+                     r.f.data());
+    env[op.getResult()] = std::move(r);
+    return success();
+  }
+
+  /// Emulates the kernels: per K block an fp32 partial sum of exact products
+  /// in k order, then acc = fma(partial, sa * sb, acc).
+  LogicalResult qmatmul(qc::QMatMulOp op) {
+    if (failed(checkMX(op, op.getLhsScheme())) ||
+        failed(checkMX(op, op.getRhsScheme())))
+      return failure();
+    const Tensor &a = get(op.getLhs()), &as = get(op.getLhsScales());
+    const Tensor &b = get(op.getRhs()), &bs = get(op.getRhsScales());
+    int64_t K = a.shape.back(), N = b.shape[0];
+    if (b.shape[1] != K)
+      return op.emitError("qmatmul reduction dims differ at run time: ")
+             << K << " vs " << b.shape[1];
+    int64_t M = K ? a.numElements() / K : 0;
+    int64_t blk = op.getLhsScheme().getInnerBlock(), nb = (K + blk - 1) / blk;
+    auto fa = *toFormat(op.getLhsScheme().getElementType());
+    auto fb = *toFormat(op.getRhsScheme().getElementType());
+    float ta[256], tb[256], ts[256];
+    for (int c = 0; c < 256; ++c) {
+      ta[c] = nx::decode(fa, c);
+      tb[c] = nx::decode(fb, c);
+      ts[c] = nx::decodeE8M0(c);
+    }
+    std::vector<float> da(a.bytes.size()), db(b.bytes.size());
+    for (size_t i = 0; i < da.size(); ++i)
+      da[i] = ta[a.bytes[i]];
+    for (size_t i = 0; i < db.size(); ++i)
+      db[i] = tb[b.bytes[i]];
+    SmallVector<int64_t> outShape(ArrayRef<int64_t>(a.shape).drop_back());
+    outShape.push_back(N);
+    Tensor r = Tensor::makeFloat(op.getType().getElementType(), outShape);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        const float *pa = da.data() + m * K, *pb = db.data() + n * K;
+        float acc = 0.0f;
+        for (int64_t kb = 0; kb < nb; ++kb) {
+          float partial = 0.0f;
+          for (int64_t k = kb * blk, ke = std::min(K, k + blk); k < ke; ++k)
+            partial += pa[k] * pb[k];
+          float scale = ts[as.bytes[m * nb + kb]] * ts[bs.bytes[n * nb + kb]];
+          acc = std::fma(partial, scale, acc);
+        }
+        r.f[m * N + n] = acc;
+      }
+    env[op.getResult()] = std::move(r);
+    return success();
+  }
+
+  LogicalResult constant(arith::ConstantOp op) {
+    auto attr = dyn_cast<DenseElementsAttr>(op.getValue());
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!attr || !type)
+      return op.emitError("the Executor supports dense tensor constants only");
+    Type et = type.getElementType();
+    Tensor t;
+    if (isFloatish(et)) {
+      t = Tensor::makeFloat(et, type.getShape());
+      int64_t i = 0;
+      for (APFloat v : attr.getValues<APFloat>()) {
+        bool lost;
+        v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+        t.f[i++] = v.convertToFloat();
+      }
+    } else if (isBytesType(et)) {
+      t = Tensor::makeBytes(et, type.getShape());
+      ArrayRef<char> raw = attr.getRawData();
+      if (attr.isSplat())
+        std::fill(t.bytes.begin(), t.bytes.end(), (uint8_t)raw[0]);
+      else if ((int64_t)raw.size() == t.numElements())
+        std::memcpy(t.bytes.data(), raw.data(), raw.size());
+      else
+        return op.emitError("unexpected storage for constant of ") << et;
+    } else if (isa<IntegerType>(et)) {
+      t = Tensor::makeInt(et, type.getShape());
+      int64_t i = 0;
+      for (APInt v : attr.getValues<APInt>())
+        t.i[i++] = v.getSExtValue();
+    } else {
+      return op.emitError("the Executor does not support constants of ") << et;
+    }
+    env[op.getResult()] = std::move(t);
+    return success();
+  }
+
+  LogicalResult step(Operation *op) {
+    return TypeSwitch<Operation *, LogicalResult>(op)
+        .Case([&](arith::ConstantOp c) { return constant(c); })
+        .Case([&](qc::MatMulOp o) { return matmul(o); })
+        .Case([&](qc::AddOp o) { return binary(o, [](float x, float y) { return x + y; }); })
+        .Case([&](qc::SubOp o) { return binary(o, [](float x, float y) { return x - y; }); })
+        .Case([&](qc::MulOp o) { return binary(o, [](float x, float y) { return x * y; }); })
+        .Case([&](qc::DivOp o) { return binary(o, [](float x, float y) { return x / y; }); })
+        .Case([&](qc::ReluOp o) {
+          Tensor r = get(o.getInput());
+          for (float &v : r.f)
+            v = v > 0.0f ? v : (std::isnan(v) ? v : 0.0f);
+          env[o.getResult()] = std::move(r);
+          return success();
+        })
+        .Case([&](qc::ReshapeOp o) { return reshape(o); })
+        .Case([&](qc::TransposeOp o) { return transpose(o); })
+        .Case([&](qc::QuantizeOp o) { return quantize(o); })
+        .Case([&](qc::DequantizeOp o) { return dequantize(o); })
+        .Case([&](qc::QMatMulOp o) { return qmatmul(o); })
+        .Default([&](Operation *o) {
+          return o->emitError("the Executor does not support '")
+                 << o->getName() << "'";
+        });
+  }
+};
+} // namespace
+
+FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
+  if (inputs.size() != fn.getNumArguments())
+    return fn.emitError("expected ") << fn.getNumArguments()
+                                     << " inputs, got " << inputs.size();
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitError("the Executor runs single-block functions");
+  Interp in;
+  in.observer = &observer;
+  Block &body = fn.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (!type)
+      return fn.emitError("argument ") << i << " is not a ranked tensor";
+    const Tensor &t = inputs[i];
+    bool ok = t.shape.size() == (size_t)type.getRank();
+    for (size_t d = 0; ok && d < t.shape.size(); ++d)
+      ok = type.isDynamicDim(d) || type.getDimSize(d) == t.shape[d];
+    if (!ok)
+      return fn.emitError("input '")
+             << getInputNames()[i] << "' has shape " << shapeStr(t.shape)
+             << " but the model expects " << shapeStr(type.getShape());
+    in.env[arg] = t;
+  }
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      std::vector<Tensor> out;
+      for (Value v : ret.getOperands())
+        out.push_back(in.get(v));
+      return out;
+    }
+    if (failed(in.step(&op)))
+      return failure();
+    if (observer) {
+      SmallVector<const Tensor *> ops, res;
+      for (Value v : op.getOperands())
+        ops.push_back(&in.get(v));
+      for (Value v : op.getResults())
+        res.push_back(&in.get(v));
+      observer(&op, ops, res);
+    }
+  }
+  return fn.emitError("function has no return");
+}
+
+FailureOr<std::vector<Tensor>>
+Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
+  std::vector<Tensor> inputs;
+  std::vector<std::string> names = getInputNames();
+  for (auto [i, name] : llvm::enumerate(names)) {
+    const npz::Array *arr = nullptr;
+    for (const npz::Array &a : arrays)
+      if (a.name == name)
+        arr = &a;
+    if (!arr) {
+      auto diag = fn.emitError() << source << ": no array named '" << name
+                                 << "' (the model's input " << i << "); it has:";
+      for (const npz::Array &a : arrays)
+        diag << " '" << a.name << "'";
+      return diag;
+    }
+    auto type = cast<RankedTensorType>(fn.getArgumentTypes()[i]);
+    Type et = type.getElementType();
+    Tensor t;
+    t.elementType = et;
+    t.shape.assign(arr->shape.begin(), arr->shape.end());
+    int64_t n = arr->numElements();
+    if (isFloatish(et)) {
+      t.kind = Tensor::Kind::Float;
+      t.f.resize(n);
+      if (arr->dtype == npz::DType::F32)
+        std::memcpy(t.f.data(), arr->data.data(), n * 4);
+      else if (arr->dtype == npz::DType::F64)
+        for (int64_t j = 0; j < n; ++j) {
+          double d;
+          std::memcpy(&d, arr->data.data() + 8 * j, 8);
+          t.f[j] = (float)d;
+        }
+      else
+        return fn.emitError() << source << ": input '" << name << "' has dtype "
+                              << npz::dtypeName(arr->dtype)
+                              << " but the model expects float32";
+    } else if (isBytesType(et)) {
+      if (arr->dtype != npz::DType::U8 && arr->dtype != npz::DType::I8)
+        return fn.emitError() << source << ": input '" << name << "' has dtype "
+                              << npz::dtypeName(arr->dtype) << " but " << et
+                              << " codes are passed as uint8 bit patterns";
+      t.kind = Tensor::Kind::Bytes;
+      t.bytes = arr->data;
+    } else if (et.isInteger(64) && arr->dtype == npz::DType::I64) {
+      t.kind = Tensor::Kind::Int;
+      t.i.resize(n);
+      std::memcpy(t.i.data(), arr->data.data(), n * 8);
+    } else {
+      return fn.emitError() << source << ": input '" << name << "' has dtype "
+                            << npz::dtypeName(arr->dtype)
+                            << ", which does not fit the model's " << et;
+    }
+    bool ok = t.shape.size() == (size_t)type.getRank();
+    for (size_t d = 0; ok && d < t.shape.size(); ++d)
+      ok = type.isDynamicDim(d) || type.getDimSize(d) == t.shape[d];
+    if (!ok)
+      return fn.emitError() << source << ": input '" << name << "' has shape "
+                            << shapeStr(t.shape) << " but the model expects "
+                            << shapeStr(type.getShape());
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+
+std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
+  std::vector<npz::Array> arrays;
+  std::vector<std::string> names = getOutputNames();
+  for (auto [i, t] : llvm::enumerate(outputs)) {
+    npz::Array a;
+    a.name = names[i];
+    a.shape.assign(t.shape.begin(), t.shape.end());
+    switch (t.kind) {
+    case Tensor::Kind::Float:
+      a.dtype = npz::DType::F32;
+      a.data.resize(t.f.size() * 4);
+      std::memcpy(a.data.data(), t.f.data(), a.data.size());
+      break;
+    case Tensor::Kind::Int:
+      a.dtype = npz::DType::I64;
+      a.data.resize(t.i.size() * 8);
+      std::memcpy(a.data.data(), t.i.data(), a.data.size());
+      break;
+    case Tensor::Kind::Bytes:
+      a.dtype = npz::DType::U8;
+      a.data = t.bytes;
+      break;
+    }
+    arrays.push_back(std::move(a));
+  }
+  return arrays;
+}
+
+FailureOr<std::vector<Tensor>> Executor::randomInputs(int64_t batch,
+                                                      uint64_t seed) const {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<Tensor> inputs;
+  for (auto [i, ty] : llvm::enumerate(fn.getArgumentTypes())) {
+    auto type = cast<RankedTensorType>(ty);
+    if (!isFloatish(type.getElementType()))
+      return fn.emitError("random calibration needs float inputs; input '")
+             << getInputNames()[i] << "' is " << type.getElementType();
+    SmallVector<int64_t> shape;
+    bool first = true;
+    for (int64_t d : type.getShape()) {
+      if (ShapedType::isDynamic(d)) {
+        shape.push_back(first ? batch : 1);
+        first = false;
+      } else {
+        shape.push_back(d);
+      }
+    }
+    Tensor t = Tensor::makeFloat(type.getElementType(), shape);
+    for (float &v : t.f)
+      v = normal(rng);
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}

@@ -1,0 +1,632 @@
+//===- Handlers.cpp - one small handler per (ONNX op, since_version) ------===//
+//
+// Each handler checks its node's shapes and attributes (naming the node on
+// any error) and builds qc / arith ops with the node's location. The table at
+// the bottom maps (op type, since_version) to handlers; a model at opset N
+// uses, for each op, the entry with the greatest since_version <= N, which is
+// how ONNX itself versions operators.
+//
+//===----------------------------------------------------------------------===//
+#include "ImporterImpl.h"
+
+#include "quantc/Dialect/QC/IR/QC.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::onnx_import;
+using llvm::SmallVector;
+using llvm::StringRef;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+RankedTensorType tensorLike(Value v, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(
+      shape, cast<RankedTensorType>(v.getType()).getElementType());
+}
+
+std::string intsToString(ArrayRef<int64_t> v) {
+  return "[" +
+         llvm::join(llvm::map_range(
+                        v, [](int64_t x) { return std::to_string(x); }),
+                    ", ") +
+         "]";
+}
+
+/// Rejects inferred result shapes whose static part is absurdly large.
+LogicalResult checkResultShape(NodeContext &n, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> staticPart;
+  for (int64_t d : shape)
+    staticPart.push_back(ShapedType::isDynamic(d) ? 1 : d);
+  if (llvm::Expected<int64_t> c = checkedElementCount(staticPart); !c) {
+    n.emitError() << "result: " << llvm::toString(c.takeError());
+    return failure();
+  }
+  return success();
+}
+
+Value scalarConstant(NodeContext &n, float value) {
+  auto type = RankedTensorType::get({}, Float32Type::get(n.getContext()));
+  return arith::ConstantOp::create(n.builder(), n.loc,
+                                   DenseElementsAttr::get(type, value))
+      .getResult();
+}
+
+Value emitTranspose(NodeContext &n, Value x, ArrayRef<int64_t> perm) {
+  ArrayRef<int64_t> in = shapeOf(x);
+  SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  return qc::TransposeOp::create(n.builder(), n.loc, tensorLike(x, out), x,
+                                 n.builder().getDenseI64ArrayAttr(perm))
+      .getResult();
+}
+
+Value emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> shapeAttr,
+                  ArrayRef<int64_t> resultShape) {
+  return qc::ReshapeOp::create(n.builder(), n.loc, tensorLike(x, resultShape),
+                               x, n.builder().getDenseI64ArrayAttr(shapeAttr))
+      .getResult();
+}
+
+/// qc.matmul of operands of rank >= 2, after checking the inner dimensions
+/// and the batch broadcast. `what` names the operands in messages.
+FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs,
+                            StringRef what) {
+  ArrayRef<int64_t> l = shapeOf(lhs), r = shapeOf(rhs);
+  int64_t lk = l.back(), rk = r[r.size() - 2];
+  if (!ShapedType::isDynamic(lk) && !ShapedType::isDynamic(rk) && lk != rk) {
+    n.emitError() << "inner dimensions differ: " << what << " are "
+                  << shapeToString(l) << " and " << shapeToString(r) << " ("
+                  << lk << " vs " << rk << ")";
+    return failure();
+  }
+  FailureOr<SmallVector<int64_t>> batch =
+      qc::broadcastShapes(l.drop_back(2), r.drop_back(2));
+  if (failed(batch)) {
+    n.emitError() << "batch dimensions do not broadcast: " << what << " are "
+                  << shapeToString(l) << " and " << shapeToString(r);
+    return failure();
+  }
+  SmallVector<int64_t> out = *batch;
+  out.push_back(l[l.size() - 2]);
+  out.push_back(r.back());
+  return qc::MatMulOp::create(n.builder(), n.loc, tensorLike(lhs, out), lhs,
+                              rhs)
+      .getResult();
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul, Gemm
+//===----------------------------------------------------------------------===//
+
+LogicalResult importMatMul(NodeContext &n) {
+  FailureOr<Value> a = n.floatInput(0), b = n.floatInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  Value lhs = *a, rhs = *b;
+  SmallVector<int64_t> la(shapeOf(lhs)), lb(shapeOf(rhs));
+  if (la.empty() || lb.empty()) {
+    n.emitError() << "operands must have rank >= 1, got "
+                  << shapeToString(la) << " and " << shapeToString(lb);
+    return failure();
+  }
+  // numpy semantics for 1-D operands: promote to a matrix, then drop the
+  // added dimension from the result.
+  bool lhsVec = la.size() == 1, rhsVec = lb.size() == 1;
+  auto dimOrInfer = [](int64_t d) { return ShapedType::isDynamic(d) ? -1 : d; };
+  if (lhsVec && rhsVec && !ShapedType::isDynamic(la[0]) &&
+      !ShapedType::isDynamic(lb[0]) && la[0] != lb[0]) {
+    n.emitError() << "inner dimensions differ: the operands are "
+                  << shapeToString(la) << " and " << shapeToString(lb);
+    return failure();
+  }
+  if (lhsVec)
+    lhs = emitReshape(n, lhs, {1, dimOrInfer(la[0])}, {1, la[0]});
+  if (rhsVec)
+    rhs = emitReshape(n, rhs, {dimOrInfer(lb[0]), 1}, {lb[0], 1});
+  FailureOr<Value> y = emitMatMul(n, lhs, rhs, "the operands");
+  if (failed(y))
+    return failure();
+  if (lhsVec || rhsVec) {
+    ArrayRef<int64_t> ys = shapeOf(*y);
+    size_t batch = ys.size() - 2;
+    SmallVector<int64_t> attr, out;
+    for (size_t i = 0; i < batch; ++i) {
+      out.push_back(ys[i]);
+      attr.push_back(ShapedType::isDynamic(ys[i]) ? 0 : ys[i]); // 0 copies
+    }
+    if (!lhsVec) { // keep M, which stays at index `batch`
+      out.push_back(ys[batch]);
+      attr.push_back(ShapedType::isDynamic(ys[batch]) ? 0 : ys[batch]);
+    }
+    if (!rhsVec) { // keep N, which moves from index batch+1 to out.size()
+      out.push_back(ys[batch + 1]);
+      attr.push_back(dimOrInfer(ys[batch + 1]));
+    }
+    y = emitReshape(n, *y, attr, out);
+  }
+  n.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult importGemm(NodeContext &n) {
+  FailureOr<Value> a = n.floatInput(0), b = n.floatInput(1);
+  FailureOr<int64_t> transA = n.intAttr("transA", 0),
+                     transB = n.intAttr("transB", 0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f),
+                   beta = n.floatAttr("beta", 1.0f);
+  if (failed(a) || failed(b) || failed(transA) || failed(transB) ||
+      failed(alpha) || failed(beta))
+    return failure();
+  if (shapeOf(*a).size() != 2 || shapeOf(*b).size() != 2) {
+    n.emitError() << "A and B must be 2-D, got " << shapeToString(shapeOf(*a))
+                  << " and " << shapeToString(shapeOf(*b));
+    return failure();
+  }
+  Value lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
+  Value rhs = *transB ? emitTranspose(n, *b, {1, 0}) : *b;
+  FailureOr<Value> y =
+      emitMatMul(n, lhs, rhs,
+                 (*transA || *transB) ? "A and B after transA/transB"
+                                      : "A and B");
+  if (failed(y))
+    return failure();
+  Value out = *y;
+  if (*alpha != 1.0f)
+    out = qc::MulOp::create(n.builder(), n.loc, out.getType(), out,
+                            scalarConstant(n, *alpha))
+              .getResult();
+  if (n.hasInput(2)) {
+    Value c;
+    const onnx::TensorProto *ct = n.constantInput(2);
+    if (ct && isFloatDataType(ct->data_type())) {
+      // Fold beta into a constant C.
+      DenseElementsAttr attr = tensorToF32Attr(*n.getContext(), *ct);
+      if (*beta != 1.0f) {
+        SmallVector<float> scaled;
+        for (float v : attr.getValues<float>())
+          scaled.push_back(v * *beta);
+        attr = DenseElementsAttr::get(attr.getType(),
+                                      llvm::ArrayRef<float>(scaled));
+      }
+      c = arith::ConstantOp::create(n.builder(), n.loc, attr).getResult();
+    } else {
+      FailureOr<Value> cv = n.floatInput(2);
+      if (failed(cv))
+        return failure();
+      c = *cv;
+      if (*beta != 1.0f)
+        c = qc::MulOp::create(n.builder(), n.loc, c.getType(), c,
+                              scalarConstant(n, *beta))
+                .getResult();
+    }
+    ArrayRef<int64_t> ys = shapeOf(out), cs = shapeOf(c);
+    FailureOr<SmallVector<int64_t>> sum = qc::broadcastShapes(ys, cs);
+    bool unidirectional = succeeded(sum) && cs.size() <= 2;
+    for (size_t i = 0; unidirectional && i < ys.size(); ++i)
+      if (!ShapedType::isDynamic(ys[i]) && (*sum)[i] != ys[i])
+        unidirectional = false;
+    if (!unidirectional) {
+      n.emitError() << "C of shape " << shapeToString(cs)
+                    << " does not broadcast to the result shape "
+                    << shapeToString(ys);
+      return failure();
+    }
+    out = qc::AddOp::create(n.builder(), n.loc, tensorLike(out, *sum), out, c)
+              .getResult();
+  }
+  n.setOutput(0, out);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
+  FailureOr<Value> a = n.floatInput(0), b = n.floatInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape =
+      qc::broadcastShapes(shapeOf(*a), shapeOf(*b));
+  if (failed(shape)) {
+    n.emitError() << "shapes " << shapeToString(shapeOf(*a)) << " and "
+                  << shapeToString(shapeOf(*b)) << " do not broadcast";
+    return failure();
+  }
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, tensorLike(*a, *shape), *a,
+                              *b)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importRelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  n.setOutput(0,
+              qc::ReluOp::create(n.builder(), n.loc, x->getType(), *x)
+                  .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Layout
+//===----------------------------------------------------------------------===//
+
+/// Any tensor input (layout ops also move integer constants).
+FailureOr<Value> anyInput(NodeContext &n, int i) {
+  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
+}
+
+/// The result shape of ONNX Reshape (allowzero = 0) of `in` to `spec`, as
+/// static as the input allows.
+FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
+                                             ArrayRef<int64_t> in,
+                                             ArrayRef<int64_t> spec) {
+  if ((int64_t)spec.size() > kMaxRank) {
+    n.emitError() << "target rank " << spec.size() << " exceeds the limit of "
+                  << kMaxRank;
+    return failure();
+  }
+  SmallVector<int64_t> out;
+  int inferIdx = -1;
+  for (auto [i, s] : llvm::enumerate(spec)) {
+    if (s == 0) {
+      if (i >= in.size()) {
+        n.emitError() << "shape " << intsToString(spec) << " copies (0) "
+                      << "dimension " << i << " of an input of rank "
+                      << in.size();
+        return failure();
+      }
+      out.push_back(in[i]);
+    } else if (s == -1) {
+      if (inferIdx >= 0) {
+        n.emitError() << "shape " << intsToString(spec)
+                      << " has more than one -1";
+        return failure();
+      }
+      inferIdx = i;
+      out.push_back(ShapedType::kDynamic);
+    } else if (s < -1) {
+      n.emitError() << "shape " << intsToString(spec)
+                    << " has an invalid dimension " << s;
+      return failure();
+    } else {
+      out.push_back(s);
+    }
+  }
+  // Copied dims (0) are the same on both sides and cancel, so `?x2x8` to
+  // [0, -1, 4] still infers 4: compare only the other dims.
+  int64_t inRest = 1, outRest = 1;
+  bool inStatic = true;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    if (i < spec.size() && spec[i] == 0)
+      continue;
+    if (ShapedType::isDynamic(d))
+      inStatic = false;
+    else
+      inRest *= d; // bounded: the input type passed checkedElementCount
+  }
+  for (auto [i, d] : llvm::enumerate(out)) {
+    if ((int)i == inferIdx || spec[i] == 0)
+      continue;
+    if (llvm::MulOverflow(outRest, d, outRest) || outRest > kMaxElements) {
+      n.emitError() << "shape " << intsToString(spec) << " is too large";
+      return failure();
+    }
+  }
+  if (!inStatic)
+    return out;
+  if (inferIdx >= 0) {
+    if (outRest == 0 || inRest % outRest != 0) {
+      n.emitError() << "cannot reshape " << shapeToString(in) << " to "
+                    << intsToString(spec) << ": the element counts do not "
+                    << "divide";
+      return failure();
+    }
+    out[inferIdx] = inRest / outRest;
+  } else if (inRest != outRest) {
+    n.emitError() << "cannot reshape " << shapeToString(in) << " to "
+                  << intsToString(spec) << ": the element counts differ";
+    return failure();
+  }
+  return out;
+}
+
+LogicalResult reshapeTo(NodeContext &n, ArrayRef<int64_t> spec) {
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> out = inferReshape(n, shapeOf(*x), spec);
+  if (failed(out) || failed(checkResultShape(n, *out)))
+    return failure();
+  n.setOutput(0, emitReshape(n, *x, spec, *out));
+  return success();
+}
+
+/// Reshape-1: the shape is an attribute.
+LogicalResult importReshapeV1(NodeContext &n) {
+  FailureOr<std::optional<SmallVector<int64_t>>> shape = n.intsAttr("shape");
+  if (failed(shape))
+    return failure();
+  if (!*shape) {
+    n.emitError() << "attribute 'shape' is required";
+    return failure();
+  }
+  return reshapeTo(n, **shape);
+}
+
+/// Reshape-5 and later: the shape is a constant input; allowzero from 14.
+LogicalResult importReshape(NodeContext &n) {
+  FailureOr<SmallVector<int64_t>> shape = n.constIntsInput(1);
+  FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
+  if (failed(shape) || failed(allowZero))
+    return failure();
+  const onnx::TensorProto *t = n.constantInput(1);
+  if (t->dims_size() != 1) {
+    n.emitError() << "the shape input must be 1-D, got rank "
+                  << t->dims_size();
+    return failure();
+  }
+  if (*allowZero && llvm::is_contained(*shape, 0)) {
+    n.emitError() << "allowzero=1 with a 0 in the shape "
+                  << intsToString(*shape) << " is not supported yet";
+    return failure();
+  }
+  return reshapeTo(n, *shape);
+}
+
+LogicalResult importTranspose(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<std::optional<SmallVector<int64_t>>> permAttr =
+      n.intsAttr("perm");
+  if (failed(x) || failed(permAttr))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  SmallVector<int64_t> perm;
+  if (*permAttr) {
+    perm = **permAttr;
+  } else {
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  }
+  SmallVector<bool> seen(rank, false);
+  bool valid = (int64_t)perm.size() == rank;
+  for (int64_t p : perm) {
+    if (!valid || p < 0 || p >= rank || seen[p]) {
+      valid = false;
+      break;
+    }
+    seen[p] = true;
+  }
+  if (!valid) {
+    n.emitError() << "perm " << intsToString(perm)
+                  << " is not a permutation of the " << rank
+                  << " dimensions of the input";
+    return failure();
+  }
+  n.setOutput(0, emitTranspose(n, *x, perm));
+  return success();
+}
+
+LogicalResult importFlatten(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
+  if (failed(x) || failed(axisAttr))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size(), axis = *axisAttr;
+  int64_t lowest = n.opsetVersion >= 11 ? -rank : 0;
+  if (axis < lowest || axis > rank) {
+    n.emitError() << "axis " << axis << " is out of range [" << lowest << ", "
+                  << rank << "] for an input of rank " << rank;
+    return failure();
+  }
+  if (axis < 0)
+    axis += rank;
+  auto product = [&](ArrayRef<int64_t> dims) -> int64_t {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (ShapedType::isDynamic(d))
+        return ShapedType::kDynamic;
+      p *= d; // bounded: the input type passed checkedElementCount
+    }
+    return p;
+  };
+  int64_t outer = product(in.take_front(axis));
+  int64_t inner = product(in.drop_front(axis));
+  SmallVector<int64_t> spec;
+  if (!ShapedType::isDynamic(outer))
+    spec.push_back(outer);
+  else if (axis == 1)
+    spec.push_back(0); // the single outer dim is copied
+  else
+    spec.push_back(-1);
+  if (!ShapedType::isDynamic(inner)) {
+    spec.push_back(inner);
+  } else if (spec[0] == -1) {
+    n.emitError() << "flattening " << shapeToString(in) << " at axis " << axis
+                  << " needs dynamic dimensions on both sides of the axis, "
+                     "which is not supported yet";
+    return failure();
+  } else {
+    spec.push_back(-1);
+  }
+  n.setOutput(0, emitReshape(n, *x, spec, {outer, inner}));
+  return success();
+}
+
+LogicalResult importIdentity(NodeContext &n) {
+  n.aliasOutput(0, 0);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constant
+//===----------------------------------------------------------------------===//
+
+LogicalResult importConstant(NodeContext &n) {
+  if (n.node.attribute_size() != 1) {
+    n.emitError() << "expects exactly one value attribute, got "
+                  << n.node.attribute_size();
+    return failure();
+  }
+  const onnx::AttributeProto &a = n.node.attribute(0);
+  StringRef name = a.name();
+  auto expectType = [&](onnx::AttributeProto::AttributeType type,
+                        StringRef typeName) {
+    if (a.type() == type)
+      return true;
+    n.emitError() << "attribute '" << name << "' must be " << typeName;
+    return false;
+  };
+  if (name == "value") {
+    if (!expectType(onnx::AttributeProto::TENSOR, "a TENSOR"))
+      return failure();
+    if (llvm::Error err = validateTensor(a.t())) {
+      n.emitError() << "attribute 'value': "
+                    << llvm::toString(std::move(err));
+      return failure();
+    }
+    n.setConstantOutput(0, &a.t());
+    return success();
+  }
+  onnx::TensorProto t;
+  if (name == "value_float") {
+    if (!expectType(onnx::AttributeProto::FLOAT, "a FLOAT"))
+      return failure();
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    t.add_float_data(a.f());
+  } else if (name == "value_floats") {
+    if (!expectType(onnx::AttributeProto::FLOATS, "FLOATS"))
+      return failure();
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    t.add_dims(a.floats_size());
+    *t.mutable_float_data() = a.floats();
+  } else if (name == "value_int") {
+    if (!expectType(onnx::AttributeProto::INT, "an INT"))
+      return failure();
+    t.set_data_type(onnx::TensorProto::INT64);
+    t.add_int64_data(a.i());
+  } else if (name == "value_ints") {
+    if (!expectType(onnx::AttributeProto::INTS, "INTS"))
+      return failure();
+    t.set_data_type(onnx::TensorProto::INT64);
+    t.add_dims(a.ints_size());
+    *t.mutable_int64_data() = a.ints();
+  } else {
+    n.emitError() << "attribute '" << name << "' is not supported";
+    return failure();
+  }
+  n.setConstantOutput(0, n.ownTensor(std::move(t)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The table
+//===----------------------------------------------------------------------===//
+
+// Since-versions are those of onnx 1.23 (opset 28). A row per version keeps
+// the table an honest list of what was checked: versions that only widen the
+// type list share a handler. Legacy versions with different semantics
+// (Add-1/6 with `broadcast`/`axis`, Gemm-1/6) have no row and are reported as
+// unsupported.
+const OnnxOpHandler kHandlers[] = {
+    // opType, since, minIn, maxIn, minOut, maxOut, handler
+    {"Add", 7, 2, 2, 1, 1, importBinary<qc::AddOp>},
+    {"Add", 13, 2, 2, 1, 1, importBinary<qc::AddOp>},
+    {"Add", 14, 2, 2, 1, 1, importBinary<qc::AddOp>},
+    {"Constant", 1, 0, 0, 1, 1, importConstant},
+    {"Constant", 9, 0, 0, 1, 1, importConstant},
+    {"Constant", 11, 0, 0, 1, 1, importConstant},
+    {"Constant", 12, 0, 0, 1, 1, importConstant},
+    {"Constant", 13, 0, 0, 1, 1, importConstant},
+    {"Constant", 19, 0, 0, 1, 1, importConstant},
+    {"Constant", 21, 0, 0, 1, 1, importConstant},
+    {"Constant", 23, 0, 0, 1, 1, importConstant},
+    {"Constant", 24, 0, 0, 1, 1, importConstant},
+    {"Constant", 25, 0, 0, 1, 1, importConstant},
+    {"Div", 7, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Div", 13, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Div", 14, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Flatten", 1, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 9, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 11, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 13, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 21, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 23, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 24, 1, 1, 1, 1, importFlatten},
+    {"Flatten", 25, 1, 1, 1, 1, importFlatten},
+    {"Gemm", 7, 3, 3, 1, 1, importGemm},
+    {"Gemm", 9, 3, 3, 1, 1, importGemm},
+    {"Gemm", 11, 2, 3, 1, 1, importGemm},
+    {"Gemm", 13, 2, 3, 1, 1, importGemm},
+    {"Identity", 1, 1, 1, 1, 1, importIdentity},
+    {"Identity", 13, 1, 1, 1, 1, importIdentity},
+    {"Identity", 14, 1, 1, 1, 1, importIdentity},
+    {"Identity", 16, 1, 1, 1, 1, importIdentity},
+    {"Identity", 19, 1, 1, 1, 1, importIdentity},
+    {"Identity", 21, 1, 1, 1, 1, importIdentity},
+    {"Identity", 23, 1, 1, 1, 1, importIdentity},
+    {"Identity", 24, 1, 1, 1, 1, importIdentity},
+    {"Identity", 25, 1, 1, 1, 1, importIdentity},
+    {"MatMul", 1, 2, 2, 1, 1, importMatMul},
+    {"MatMul", 9, 2, 2, 1, 1, importMatMul},
+    {"MatMul", 13, 2, 2, 1, 1, importMatMul},
+    {"Mul", 7, 2, 2, 1, 1, importBinary<qc::MulOp>},
+    {"Mul", 13, 2, 2, 1, 1, importBinary<qc::MulOp>},
+    {"Mul", 14, 2, 2, 1, 1, importBinary<qc::MulOp>},
+    {"Relu", 1, 1, 1, 1, 1, importRelu},
+    {"Relu", 6, 1, 1, 1, 1, importRelu},
+    {"Relu", 13, 1, 1, 1, 1, importRelu},
+    {"Relu", 14, 1, 1, 1, 1, importRelu},
+    {"Reshape", 1, 1, 1, 1, 1, importReshapeV1},
+    {"Reshape", 5, 2, 2, 1, 1, importReshape},
+    {"Reshape", 13, 2, 2, 1, 1, importReshape},
+    {"Reshape", 14, 2, 2, 1, 1, importReshape},
+    {"Reshape", 19, 2, 2, 1, 1, importReshape},
+    {"Reshape", 21, 2, 2, 1, 1, importReshape},
+    {"Reshape", 23, 2, 2, 1, 1, importReshape},
+    {"Reshape", 24, 2, 2, 1, 1, importReshape},
+    {"Reshape", 25, 2, 2, 1, 1, importReshape},
+    {"Sub", 7, 2, 2, 1, 1, importBinary<qc::SubOp>},
+    {"Sub", 13, 2, 2, 1, 1, importBinary<qc::SubOp>},
+    {"Sub", 14, 2, 2, 1, 1, importBinary<qc::SubOp>},
+    {"Transpose", 1, 1, 1, 1, 1, importTranspose},
+    {"Transpose", 13, 1, 1, 1, 1, importTranspose},
+    {"Transpose", 21, 1, 1, 1, 1, importTranspose},
+    {"Transpose", 23, 1, 1, 1, 1, importTranspose},
+    {"Transpose", 24, 1, 1, 1, 1, importTranspose},
+    {"Transpose", 25, 1, 1, 1, 1, importTranspose},
+};
+
+} // namespace
+
+llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getOnnxOpHandlers() {
+  return kHandlers;
+}
+
+const OnnxOpHandler *
+quantc::onnx_import::lookupOnnxOpHandler(StringRef opType, int64_t opset) {
+  const OnnxOpHandler *best = nullptr;
+  for (const OnnxOpHandler &h : kHandlers)
+    if (opType == h.opType && h.sinceVersion <= opset &&
+        (!best || h.sinceVersion > best->sinceVersion))
+      best = &h;
+  return best;
+}

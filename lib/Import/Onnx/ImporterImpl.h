@@ -1,0 +1,184 @@
+//===- ImporterImpl.h - internals of the ONNX importer ----------*- C++ -*-===//
+//
+// Private to lib/Import/Onnx. The importer walks the graph once; each node is
+// given to a small handler chosen from a table keyed by (op type,
+// since_version), in the spirit of torch-mlir's ONNX importer. Handlers see a
+// NodeContext: typed access to the node's inputs and attributes, a builder
+// positioned in @main, and error reporting that names the node.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_IMPORT_ONNX_IMPORTERIMPL_H
+#define QUANTC_LIB_IMPORT_ONNX_IMPORTERIMPL_H
+
+#include "onnx/onnx.pb.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <deque>
+#include <optional>
+#include <string>
+
+namespace quantc::onnx_import {
+
+/// Limits checked before anything is allocated (DESIGN §7).
+constexpr int64_t kMaxRank = 16;
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+/// The newest default-domain opset the handler table was written against
+/// (onnx 1.23). A newer model still imports, with a warning.
+constexpr int64_t kNewestKnownOpset = 28;
+
+//===----------------------------------------------------------------------===//
+// Shapes and tensors (Tensors.cpp)
+//===----------------------------------------------------------------------===//
+
+/// "2x?x4" ("scalar" for rank 0).
+std::string shapeToString(llvm::ArrayRef<int64_t> shape);
+
+/// The number of elements of a static shape, or an error on a negative
+/// dimension, a rank over kMaxRank or a product over kMaxElements.
+llvm::Expected<int64_t> checkedElementCount(llvm::ArrayRef<int64_t> shape);
+
+/// The ONNX name of a TensorProto.DataType ("FLOAT", "INT64", ...).
+llvm::StringRef dataTypeName(int32_t dataType);
+
+/// Whether initializers of this type convert to f32 / to i64.
+bool isFloatDataType(int32_t dataType);
+bool isIntDataType(int32_t dataType);
+
+/// Checks what can be checked of a tensor without knowing its use: no external
+/// data, no segments, non-negative dims within limits, and a data field whose
+/// length matches the element count.
+llvm::Error validateTensor(const onnx::TensorProto &t);
+
+/// The tensor's dims (validated).
+llvm::SmallVector<int64_t> tensorShape(const onnx::TensorProto &t);
+
+/// Converts a validated float-typed tensor (FLOAT, FLOAT16, BFLOAT16, DOUBLE)
+/// to an f32 DenseElementsAttr.
+mlir::DenseElementsAttr tensorToF32Attr(mlir::MLIRContext &ctx,
+                                        const onnx::TensorProto &t);
+/// Converts a validated INT32/INT64 tensor to an i64 DenseElementsAttr.
+mlir::DenseElementsAttr tensorToI64Attr(mlir::MLIRContext &ctx,
+                                        const onnx::TensorProto &t);
+/// The values of a validated INT32/INT64 tensor.
+llvm::SmallVector<int64_t> tensorToInts(const onnx::TensorProto &t);
+
+//===----------------------------------------------------------------------===//
+// Graph state and the handler interface
+//===----------------------------------------------------------------------===//
+
+/// One named ONNX value: either an SSA value already in @main or a constant
+/// (initializer or Constant output) materialized on first use, so a shape
+/// operand is read without ever becoming IR.
+struct OnnxValue {
+  mlir::Value value;
+  const onnx::TensorProto *constant = nullptr;
+  mlir::Value materialized; // cache for `constant`
+};
+
+class GraphImporter;
+
+class NodeContext {
+public:
+  NodeContext(GraphImporter &graph, const onnx::NodeProto &node, int64_t index,
+              int64_t opsetVersion, mlir::Location loc)
+      : graph(graph), node(node), index(index), opsetVersion(opsetVersion),
+        loc(loc) {}
+
+  GraphImporter &graph;
+  const onnx::NodeProto &node;
+  int64_t index;
+  int64_t opsetVersion;
+  mlir::Location loc;
+
+  mlir::OpBuilder &builder();
+  mlir::MLIRContext *getContext();
+
+  /// "node #3 'mm1' (MatMul)": how every message about this node starts.
+  std::string describe() const;
+  /// An error about this node; the message starts with describe().
+  mlir::InFlightDiagnostic emitError();
+
+  /// Whether input `i` is given (present and not the empty name).
+  bool hasInput(int i) const {
+    return i < node.input_size() && !node.input(i).empty();
+  }
+  /// Input `i` as a ranked f32 tensor; float constants are converted.
+  mlir::FailureOr<mlir::Value> floatInput(int i);
+  /// Input `i` as the values of a constant integer tensor (for shapes).
+  mlir::FailureOr<llvm::SmallVector<int64_t>> constIntsInput(int i);
+  /// Input `i` as a constant tensor, if it is one (nullptr otherwise).
+  const onnx::TensorProto *constantInput(int i) const;
+
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  mlir::FailureOr<int64_t> intAttr(llvm::StringRef name, int64_t dflt);
+  mlir::FailureOr<float> floatAttr(llvm::StringRef name, float dflt);
+  /// std::nullopt when absent.
+  mlir::FailureOr<std::optional<llvm::SmallVector<int64_t>>>
+  intsAttr(llvm::StringRef name);
+
+  void setOutput(int i, mlir::Value v);
+  void setConstantOutput(int i, const onnx::TensorProto *t);
+  /// Output `i` names the same value as input `j` (Identity).
+  void aliasOutput(int i, int j);
+  /// Keeps a tensor built by a handler (e.g. from Constant's value_floats)
+  /// alive for the whole import.
+  const onnx::TensorProto *ownTensor(onnx::TensorProto t);
+};
+
+using HandlerFn = mlir::LogicalResult (*)(NodeContext &);
+
+struct OnnxOpHandler {
+  const char *opType;
+  int64_t sinceVersion;
+  int minInputs, maxInputs;   // counts include omitted optional inputs ("")
+  int minOutputs, maxOutputs; // likewise
+  HandlerFn fn;
+};
+
+/// The whole table, sorted by op type and then since_version.
+llvm::ArrayRef<OnnxOpHandler> getOnnxOpHandlers();
+/// The handler for `opType` at default-domain opset `opset`: the entry with
+/// the greatest since_version <= opset. Null when the op (at that opset) is
+/// not supported.
+const OnnxOpHandler *lookupOnnxOpHandler(llvm::StringRef opType,
+                                         int64_t opset);
+
+/// Builds @main from one GraphProto.
+class GraphImporter {
+public:
+  GraphImporter(mlir::MLIRContext &ctx, llvm::StringRef fileName)
+      : ctx(ctx), builder(&ctx), fileName(fileName.str()),
+        fileLoc(mlir::FileLineColLoc::get(&ctx, fileName, 0, 0)) {}
+
+  mlir::MLIRContext &ctx;
+  mlir::OpBuilder builder;
+  std::string fileName;
+  mlir::Location fileLoc;
+  llvm::StringMap<OnnxValue> values;
+  std::deque<onnx::TensorProto> ownedTensors;
+
+  /// An error located at the file; messages are self-contained.
+  mlir::InFlightDiagnostic emitError() { return mlir::emitError(fileLoc); }
+  /// Location of IR built for a named thing (node or value) of the model.
+  mlir::Location nameLoc(llvm::StringRef name) {
+    return mlir::NameLoc::get(mlir::StringAttr::get(&ctx, name), fileLoc);
+  }
+  /// The value named `name` as an SSA value (materializing a constant);
+  /// `wantFloat` converts float constants to f32 and rejects integer ones.
+  mlir::FailureOr<mlir::Value> getValue(llvm::StringRef name, bool wantFloat,
+                                        NodeContext *user);
+};
+
+} // namespace quantc::onnx_import
+
+#endif // QUANTC_LIB_IMPORT_ONNX_IMPORTERIMPL_H

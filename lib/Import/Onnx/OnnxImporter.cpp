@@ -1,0 +1,586 @@
+//===- OnnxImporter.cpp - ONNX ModelProto to qc IR ------------------------===//
+//
+// Order of work, so that a bad model is rejected before anything is built:
+//   1. parse the protobuf; find the default-domain opset;
+//   2. resolve every node's handler: ONE error lists all unsupported ops;
+//   3. validate every initializer (external data, dims, data lengths);
+//   4. type the graph inputs (declared shapes, --input-shape);
+//   5. build @main node by node; each handler checks its own shapes;
+//   6. return the graph outputs and verify.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Import/Onnx/OnnxImporter.h"
+#include "ImporterImpl.h"
+
+#include "quantc/Dialect/QC/IR/QC.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <climits>
+#include <map>
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::onnx_import;
+using llvm::SmallVector;
+using llvm::StringRef;
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+OpBuilder &NodeContext::builder() { return graph.builder; }
+MLIRContext *NodeContext::getContext() { return &graph.ctx; }
+
+std::string NodeContext::describe() const {
+  std::string s = "node #" + std::to_string(index);
+  if (!node.name().empty())
+    s += " '" + node.name() + "'";
+  s += " (" + node.op_type() + ")";
+  return s;
+}
+
+InFlightDiagnostic NodeContext::emitError() {
+  InFlightDiagnostic diag = graph.emitError();
+  diag << describe() << ": ";
+  return diag;
+}
+
+FailureOr<Value> NodeContext::floatInput(int i) {
+  if (!hasInput(i)) {
+    emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  return graph.getValue(node.input(i), /*wantFloat=*/true, this);
+}
+
+const onnx::TensorProto *NodeContext::constantInput(int i) const {
+  if (!hasInput(i))
+    return nullptr;
+  auto it = graph.values.find(node.input(i));
+  return it == graph.values.end() ? nullptr : it->second.constant;
+}
+
+FailureOr<SmallVector<int64_t>> NodeContext::constIntsInput(int i) {
+  if (!hasInput(i)) {
+    emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  StringRef name = node.input(i);
+  if (!graph.values.count(name)) {
+    emitError() << "input '" << name
+                << "' is not a graph input, an initializer or the output of "
+                   "an earlier node";
+    return failure();
+  }
+  const onnx::TensorProto *t = constantInput(i);
+  if (!t) {
+    emitError() << "input '" << name
+                << "' must be a constant (an initializer or the output of a "
+                   "Constant node); computed shapes are not supported yet";
+    return failure();
+  }
+  if (!isIntDataType(t->data_type())) {
+    emitError() << "input '" << name << "' has element type "
+                << dataTypeName(t->data_type()) << ", expected INT64";
+    return failure();
+  }
+  return tensorToInts(*t);
+}
+
+const onnx::AttributeProto *NodeContext::attr(StringRef name) const {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+FailureOr<int64_t> NodeContext::intAttr(StringRef name, int64_t dflt) {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return dflt;
+  if (a->type() != onnx::AttributeProto::INT) {
+    emitError() << "attribute '" << name << "' must be an INT";
+    return failure();
+  }
+  return a->i();
+}
+
+FailureOr<float> NodeContext::floatAttr(StringRef name, float dflt) {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return dflt;
+  if (a->type() != onnx::AttributeProto::FLOAT) {
+    emitError() << "attribute '" << name << "' must be a FLOAT";
+    return failure();
+  }
+  return a->f();
+}
+
+FailureOr<std::optional<SmallVector<int64_t>>>
+NodeContext::intsAttr(StringRef name) {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return std::optional<SmallVector<int64_t>>();
+  if (a->type() != onnx::AttributeProto::INTS) {
+    emitError() << "attribute '" << name << "' must be INTS";
+    return failure();
+  }
+  return std::optional<SmallVector<int64_t>>(
+      SmallVector<int64_t>(a->ints().begin(), a->ints().end()));
+}
+
+void NodeContext::setOutput(int i, Value v) {
+  if (i < node.output_size() && !node.output(i).empty())
+    graph.values[node.output(i)] = OnnxValue{v, nullptr, {}};
+}
+
+void NodeContext::setConstantOutput(int i, const onnx::TensorProto *t) {
+  if (i < node.output_size() && !node.output(i).empty())
+    graph.values[node.output(i)] = OnnxValue{{}, t, {}};
+}
+
+void NodeContext::aliasOutput(int i, int j) {
+  if (i < node.output_size() && !node.output(i).empty())
+    graph.values[node.output(i)] = graph.values.lookup(node.input(j));
+}
+
+const onnx::TensorProto *NodeContext::ownTensor(onnx::TensorProto t) {
+  graph.ownedTensors.push_back(std::move(t));
+  return &graph.ownedTensors.back();
+}
+
+//===----------------------------------------------------------------------===//
+// GraphImporter
+//===----------------------------------------------------------------------===//
+
+FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
+                                         NodeContext *user) {
+  auto prefix = [&](InFlightDiagnostic diag) {
+    if (user)
+      diag << user->describe() << ": ";
+    else
+      diag << "graph output '" << name << "': ";
+    return diag;
+  };
+  auto it = values.find(name);
+  if (it == values.end()) {
+    prefix(emitError()) << "'" << name
+                        << "' is not a graph input, an initializer or the "
+                           "output of an earlier node";
+    return failure();
+  }
+  OnnxValue &v = it->second;
+  if (v.value) {
+    if (wantFloat && !isa<FloatType>(
+                         cast<ShapedType>(v.value.getType()).getElementType())) {
+      prefix(emitError()) << "input '" << name << "' is not a float tensor";
+      return failure();
+    }
+    return v.value;
+  }
+  const onnx::TensorProto &t = *v.constant;
+  bool isFloat = isFloatDataType(t.data_type());
+  if (!isFloat && (wantFloat || !isIntDataType(t.data_type()))) {
+    prefix(emitError()) << "constant '" << name << "' has element type "
+                        << dataTypeName(t.data_type()) << ", expected "
+                        << (wantFloat ? "a float type (FLOAT, FLOAT16, "
+                                        "BFLOAT16, DOUBLE)"
+                                      : "a float type, INT32 or INT64");
+    return failure();
+  }
+  if (!v.materialized) {
+    DenseElementsAttr attr =
+        isFloat ? tensorToF32Attr(ctx, t) : tensorToI64Attr(ctx, t);
+    v.materialized =
+        arith::ConstantOp::create(builder, nameLoc(name), attr).getResult();
+  }
+  return v.materialized;
+}
+
+//===----------------------------------------------------------------------===//
+// Model import
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool isDefaultDomain(StringRef domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+/// The type of one graph input: its declared shape, overridden by
+/// --input-shape.
+FailureOr<RankedTensorType> importInputType(GraphImporter &g,
+                                            const onnx::ValueInfoProto &vi,
+                                            const OnnxImportOptions &opts) {
+  StringRef name = vi.name();
+  if (!vi.has_type() || !vi.type().has_tensor_type()) {
+    g.emitError() << "graph input '" << name
+                  << "' is not a tensor (sequence, map, optional and sparse "
+                     "inputs are not supported)";
+    return failure();
+  }
+  const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
+  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+    g.emitError() << "graph input '" << name << "' has element type "
+                  << dataTypeName(tt.elem_type())
+                  << "; only FLOAT graph inputs are supported";
+    return failure();
+  }
+  std::optional<SmallVector<int64_t>> declared;
+  if (tt.has_shape()) {
+    if (tt.shape().dim_size() > kMaxRank) {
+      g.emitError() << "graph input '" << name << "' has rank "
+                    << tt.shape().dim_size() << ", over the limit of "
+                    << kMaxRank;
+      return failure();
+    }
+    declared.emplace();
+    for (const onnx::TensorShapeProto::Dimension &d : tt.shape().dim()) {
+      if (d.has_dim_value()) {
+        if (d.dim_value() < 0) {
+          g.emitError() << "graph input '" << name
+                        << "' has a negative dimension " << d.dim_value();
+          return failure();
+        }
+        declared->push_back(d.dim_value());
+      } else {
+        declared->push_back(ShapedType::kDynamic);
+      }
+    }
+  }
+  SmallVector<int64_t> shape;
+  auto it = opts.inputShapes.find(name);
+  if (it != opts.inputShapes.end()) {
+    const SmallVector<int64_t> &given = it->second;
+    if (declared && declared->size() != given.size()) {
+      g.emitError() << "--input-shape " << name << "=" << shapeToString(given)
+                    << " has rank " << given.size() << ", but the model "
+                    << "declares rank " << declared->size() << " ("
+                    << shapeToString(*declared) << ")";
+      return failure();
+    }
+    for (size_t i = 0; declared && i < given.size(); ++i) {
+      if (!ShapedType::isDynamic((*declared)[i]) &&
+          (*declared)[i] != given[i]) {
+        g.emitError() << "--input-shape " << name << "="
+                      << shapeToString(given) << " disagrees with the "
+                      << "declared shape " << shapeToString(*declared)
+                      << " in dimension " << i;
+        return failure();
+      }
+    }
+    shape = given;
+  } else if (declared) {
+    shape = *declared;
+  } else {
+    g.emitError() << "graph input '" << name
+                  << "' has no shape (unknown rank); give one with "
+                     "--input-shape "
+                  << name << "=DIMxDIMx...";
+    return failure();
+  }
+  SmallVector<int64_t> staticPart;
+  for (int64_t d : shape)
+    staticPart.push_back(ShapedType::isDynamic(d) ? 1 : d);
+  if (llvm::Expected<int64_t> n = checkedElementCount(staticPart); !n) {
+    g.emitError() << "graph input '" << name
+                  << "': " << llvm::toString(n.takeError());
+    return failure();
+  }
+  return RankedTensorType::get(shape, Float32Type::get(&g.ctx));
+}
+
+OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
+                                  const onnx::ModelProto &model,
+                                  StringRef fileName,
+                                  const OnnxImportOptions &opts) {
+  ctx.loadDialect<qc::QCDialect, func::FuncDialect, arith::ArithDialect>();
+  GraphImporter g(ctx, fileName);
+
+  // 1. The model and its opset.
+  if (!model.has_graph()) {
+    g.emitError() << "not a valid ONNX model: it has no graph (is this an "
+                     "ONNX file?)";
+    return nullptr;
+  }
+  const onnx::GraphProto &graph = model.graph();
+  int64_t opset = -1;
+  for (const onnx::OperatorSetIdProto &o : model.opset_import())
+    if (isDefaultDomain(o.domain()))
+      opset = o.version();
+  if (opset < 0) {
+    g.emitError() << "the model imports no opset of the default ONNX domain";
+    return nullptr;
+  }
+  if (opset < 1) {
+    g.emitError() << "invalid default-domain opset version " << opset;
+    return nullptr;
+  }
+  if (opset > kNewestKnownOpset)
+    emitWarning(g.fileLoc) << "the model uses opset " << opset
+                           << ", newer than the newest this importer knows ("
+                           << kNewestKnownOpset << "); ops are imported with "
+                           << "their opset-" << kNewestKnownOpset
+                           << " semantics";
+
+  // 2. Every node's handler; all unsupported ops in one error.
+  std::map<std::string, int64_t> unsupported;
+  SmallVector<const OnnxOpHandler *> handlers;
+  for (const onnx::NodeProto &node : graph.node()) {
+    const OnnxOpHandler *h = nullptr;
+    if (isDefaultDomain(node.domain()))
+      h = lookupOnnxOpHandler(node.op_type(), opset);
+    handlers.push_back(h);
+    if (!h) {
+      std::string key = isDefaultDomain(node.domain())
+                            ? node.op_type()
+                            : node.domain() + "." + node.op_type();
+      ++unsupported[key.empty() ? "<empty op_type>" : key];
+    }
+  }
+  if (!unsupported.empty()) {
+    int64_t nodes = 0;
+    SmallVector<std::string> parts;
+    for (auto &[op, count] : unsupported) {
+      nodes += count;
+      parts.push_back(op + " (" + std::to_string(count) +
+                      (count == 1 ? " node)" : " nodes)"));
+    }
+    g.emitError() << unsupported.size() << " unsupported ONNX op type"
+                  << (unsupported.size() == 1 ? "" : "s") << " at opset "
+                  << opset << " (" << nodes << " of " << graph.node_size()
+                  << " nodes): " << llvm::join(parts, ", ");
+    return nullptr;
+  }
+
+  // 3. Initializers.
+  if (graph.sparse_initializer_size() > 0) {
+    g.emitError() << "sparse initializers are not supported";
+    return nullptr;
+  }
+  llvm::StringSet<> initNames;
+  for (int i = 0; i < graph.initializer_size(); ++i) {
+    const onnx::TensorProto &t = graph.initializer(i);
+    if (t.name().empty()) {
+      g.emitError() << "initializer #" << i << " has no name";
+      return nullptr;
+    }
+    if (!initNames.insert(t.name()).second) {
+      g.emitError() << "initializer '" << t.name() << "' is defined twice";
+      return nullptr;
+    }
+    if (llvm::Error err = validateTensor(t)) {
+      g.emitError() << "initializer '" << t.name()
+                    << "': " << llvm::toString(std::move(err));
+      return nullptr;
+    }
+  }
+
+  // 4. Graph inputs (those that are not initializers).
+  SmallVector<const onnx::ValueInfoProto *> inputs;
+  llvm::StringSet<> inputNames;
+  for (const onnx::ValueInfoProto &vi : graph.input()) {
+    if (vi.name().empty()) {
+      g.emitError() << "a graph input has no name";
+      return nullptr;
+    }
+    if (initNames.contains(vi.name()))
+      continue; // an initializer with a default value: a constant
+    if (!inputNames.insert(vi.name()).second) {
+      g.emitError() << "graph input '" << vi.name() << "' is listed twice";
+      return nullptr;
+    }
+    inputs.push_back(&vi);
+  }
+  for (const auto &entry : opts.inputShapes) {
+    if (!inputNames.contains(entry.getKey())) {
+      SmallVector<StringRef> names;
+      for (const onnx::ValueInfoProto *vi : inputs)
+        names.push_back(vi->name());
+      g.emitError() << "--input-shape names '" << entry.getKey()
+                    << "', which is not a graph input (inputs: "
+                    << (names.empty() ? std::string("none")
+                                      : llvm::join(names, ", "))
+                    << ")";
+      return nullptr;
+    }
+  }
+  SmallVector<Type> argTypes;
+  for (const onnx::ValueInfoProto *vi : inputs) {
+    FailureOr<RankedTensorType> t = importInputType(g, *vi, opts);
+    if (failed(t))
+      return nullptr;
+    argTypes.push_back(*t);
+  }
+
+  // 5. @main, node by node.
+  OwningOpRef<ModuleOp> module = ModuleOp::create(g.fileLoc);
+  g.builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(g.builder, g.fileLoc, "main",
+                                   g.builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, vi] : llvm::enumerate(inputs)) {
+    BlockArgument arg = entry->getArgument(i);
+    arg.setLoc(g.nameLoc(vi->name()));
+    func.setArgAttr(i, "qc.name", g.builder.getStringAttr(vi->name()));
+    g.values[vi->name()] = OnnxValue{arg, nullptr, {}};
+  }
+  for (const onnx::TensorProto &t : graph.initializer())
+    g.values[t.name()] = OnnxValue{{}, &t, {}};
+  g.builder.setInsertionPointToEnd(entry);
+
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    const OnnxOpHandler &h = *handlers[i];
+    std::string locName = node.name().empty()
+                              ? node.op_type() + "#" + std::to_string(i)
+                              : node.name();
+    NodeContext nc(g, node, i, opset, g.nameLoc(locName));
+    if (node.input_size() < h.minInputs || node.input_size() > h.maxInputs) {
+      auto diag = nc.emitError();
+      diag << "expects ";
+      if (h.minInputs == h.maxInputs)
+        diag << h.minInputs;
+      else
+        diag << h.minInputs << " to " << h.maxInputs;
+      diag << " input" << (h.maxInputs == 1 ? "" : "s") << " at opset "
+           << opset << ", got " << node.input_size();
+      return nullptr;
+    }
+    if (node.output_size() < h.minOutputs ||
+        node.output_size() > h.maxOutputs) {
+      nc.emitError() << "expects " << h.minOutputs
+                     << (h.minOutputs == h.maxOutputs
+                             ? ""
+                             : " to " + std::to_string(h.maxOutputs))
+                     << " output" << (h.maxOutputs == 1 ? "" : "s")
+                     << ", got " << node.output_size();
+      return nullptr;
+    }
+    for (const std::string &out : node.output()) {
+      if (!out.empty() && g.values.count(out)) {
+        nc.emitError() << "output '" << out
+                       << "' is already defined (ONNX values are assigned "
+                          "once)";
+        return nullptr;
+      }
+    }
+    for (int j = 0; j < node.input_size(); ++j) {
+      if (nc.hasInput(j) && !g.values.count(node.input(j))) {
+        nc.emitError() << "input '" << node.input(j)
+                       << "' is not a graph input, an initializer or the "
+                          "output of an earlier node";
+        return nullptr;
+      }
+    }
+    if (failed(h.fn(nc)))
+      return nullptr;
+    for (const std::string &out : node.output()) {
+      if (!out.empty() && !g.values.count(out)) {
+        nc.emitError() << "output '" << out
+                       << "' is not produced by the importer";
+        return nullptr;
+      }
+    }
+  }
+
+  // 6. Outputs.
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &vi : graph.output()) {
+    FailureOr<Value> v = g.getValue(vi.name(), /*wantFloat=*/false, nullptr);
+    if (failed(v))
+      return nullptr;
+    results.push_back(*v);
+  }
+  func::ReturnOp::create(g.builder, g.fileLoc, results);
+  func.setFunctionType(
+      g.builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  for (auto [i, vi] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "qc.name", g.builder.getStringAttr(vi.name()));
+
+  if (failed(verify(*module))) {
+    g.emitError() << "internal error: the imported IR does not verify; "
+                     "please report this model";
+    return nullptr;
+  }
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> quantc::importOnnxBytes(MLIRContext &ctx,
+                                              StringRef bytes,
+                                              StringRef nameForDiagnostics,
+                                              const OnnxImportOptions &opts) {
+  Location fileLoc = FileLineColLoc::get(&ctx, nameForDiagnostics, 0, 0);
+  if (bytes.size() > size_t(INT_MAX)) {
+    emitError(fileLoc) << "the model is " << bytes.size()
+                       << " bytes; models over 2 GiB need external data, "
+                          "which is not supported yet";
+    return nullptr;
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    emitError(fileLoc) << "not a valid ONNX model: the protobuf does not "
+                          "parse (truncated or not an ONNX file)";
+    return nullptr;
+  }
+  return importModel(ctx, model, nameForDiagnostics, opts);
+}
+
+OwningOpRef<ModuleOp> quantc::importOnnxFile(MLIRContext &ctx, StringRef path,
+                                             const OnnxImportOptions &opts) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf) {
+    emitError(FileLineColLoc::get(&ctx, path, 0, 0))
+        << "cannot read the model: " << buf.getError().message();
+    return nullptr;
+  }
+  return importOnnxBytes(ctx, (*buf)->getBuffer(), path, opts);
+}
+
+llvm::Error quantc::parseInputShapeOption(StringRef spec,
+                                          OnnxImportOptions &opts) {
+  auto fail = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "bad --input-shape '" + spec + "': " + why +
+                                       " (expected NAME=DIMxDIMx..., e.g. "
+                                       "input=1x3x48x320)");
+  };
+  size_t eq = spec.rfind('=');
+  if (eq == StringRef::npos)
+    return fail("no '='");
+  StringRef name = spec.take_front(eq);
+  StringRef dims = spec.drop_front(eq + 1);
+  if (name.empty())
+    return fail("empty input name");
+  SmallVector<int64_t> shape;
+  if (!dims.empty()) {
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    if ((int64_t)parts.size() > kMaxRank)
+      return fail("rank " + llvm::Twine(parts.size()) +
+                  " exceeds the limit of " + llvm::Twine(kMaxRank));
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.empty() || p.getAsInteger(10, d))
+        return fail("'" + p + "' is not a dimension");
+      if (d < 0)
+        return fail("negative dimension " + p);
+      shape.push_back(d);
+    }
+    if (llvm::Expected<int64_t> n = checkedElementCount(shape); !n)
+      return fail(llvm::toString(n.takeError()));
+  }
+  if (!opts.inputShapes.try_emplace(name, std::move(shape)).second)
+    return fail("input '" + name + "' is given twice");
+  return llvm::Error::success();
+}

@@ -1,0 +1,338 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+// One case per verifier error of the qc dialect.
+
+func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x2xf32>) {
+  // expected-error @+1 {{operands must have rank >= 2}}
+  %0 = qc.matmul %a, %b : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<3x4xf32>, %b: tensor<5x2xf32>) {
+  // expected-error @+1 {{reduction dimensions differ: lhs K = 4, rhs K = 5}}
+  %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<5x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x3x4xf32>, %b: tensor<3x4x2xf32>) {
+  // expected-error @+1 {{batch dimensions do not broadcast}}
+  %0 = qc.matmul %a, %b : (tensor<2x3x4xf32>, tensor<3x4x2xf32>) -> tensor<2x3x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>) {
+  // expected-error @+1 {{result shape 3x3 does not match expected 3x2}}
+  %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_types(%a: tensor<3x4xf32>, %b: tensor<4x2xf16>) {
+  // expected-error @+1 {{operand and result element types must match}}
+  %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf16>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @add_broadcast(%a: tensor<3x4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: 3x4 vs 3}}
+  %0 = qc.add %a, %b : (tensor<3x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @add_result(%a: tensor<3x4xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{result shape 4x4 does not match broadcast shape 3x4}}
+  %0 = qc.add %a, %b : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @mul_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
+  // expected-error @+1 {{operand and result element types must match}}
+  %0 = qc.mul %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @relu_type(%a: tensor<4xf32>) {
+  // expected-error @+1 {{result type must match the input type}}
+  %0 = qc.relu %a : (tensor<4xf32>) -> tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{element count changes from 6 to 8}}
+  %0 = qc.reshape %a {shape = array<i64: 2, 4>} : (tensor<2x3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_rank(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{shape has 1 entries but the result has rank 2}}
+  %0 = qc.reshape %a {shape = array<i64: 6>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_two_infer(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{shape has more than one -1 entry}}
+  %0 = qc.reshape %a {shape = array<i64: -1, -1>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_negative(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{shape entry 0 is -2; entries must be >= -1}}
+  %0 = qc.reshape %a {shape = array<i64: -2, 3>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_copy_oob(%a: tensor<6xf32>) {
+  // expected-error @+1 {{shape entry 1 is 0 (copy) but the input has rank 1}}
+  %0 = qc.reshape %a {shape = array<i64: 6, 0>} : (tensor<6xf32>) -> tensor<6x1xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_dim(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{result dim 0 is 3 but shape says 2}}
+  %0 = qc.reshape %a {shape = array<i64: 2, 3>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_type(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{input and result element types must match}}
+  %0 = qc.reshape %a {shape = array<i64: 6>} : (tensor<2x3xf32>) -> tensor<6xf16>
+  return
+}
+
+// -----
+
+func.func @transpose_rank(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{perm has 3 entries but the input has rank 2}}
+  %0 = qc.transpose %a {perm = array<i64: 0, 1, 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_perm(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{perm is not a permutation of 0..1}}
+  %0 = qc.transpose %a {perm = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_shape(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{result shape 2x3 does not match permuted input 3x2}}
+  %0 = qc.transpose %a {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_codes_shape(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{codes shape 4x32 differs from input shape 4x64}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x32xf8E4M3FN>, tensor<4x2xf8E8M0FNU>)
+  return
+}
+
+// -----
+
+func.func @quantize_codes_type(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{result codes have element type 'f8E5M2' but the scheme says 'f8E4M3FN'}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x64xf8E5M2>, tensor<4x2xf8E8M0FNU>)
+  return
+}
+
+// -----
+
+func.func @quantize_scale_type(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{result scales have element type 'f32' but the scheme says 'f8E8M0FNU'}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x64xf8E4M3FN>, tensor<4x2xf32>)
+  return
+}
+
+// -----
+
+func.func @quantize_scale_shape(%x: tensor<4x70xf32>) {
+  // expected-error @+1 {{result scales have shape 4x2 but the scheme gives 4x3}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x70xf32> -> (tensor<4x70xf8E4M3FN>, tensor<4x2xf8E8M0FNU>)
+  return
+}
+
+// -----
+
+func.func @quantize_block_rank(%x: tensor<64xf32>) {
+  // expected-error @+1 {{result scheme block has rank 2 but the tensor has rank 1}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<64xf32> -> (tensor<64xf8E4M3FN>, tensor<2xf8E8M0FNU>)
+  return
+}
+
+// -----
+
+func.func @dequantize_shape(%c: tensor<4x64xf8E4M3FN>, %s: tensor<4x2xf8E8M0FNU>) {
+  // expected-error @+1 {{result shape 4x32 differs from codes shape 4x64}}
+  %0 = qc.dequantize %c, %s {scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>) -> tensor<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scales(%c: tensor<4x64xf8E4M3FN>, %s: tensor<4x3xf8E8M0FNU>) {
+  // expected-error @+1 {{operand scales have shape 4x3 but the scheme gives 4x2}}
+  %0 = qc.dequantize %c, %s {scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x3xf8E8M0FNU>) -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_rhs_rank(%a: tensor<4x64xf8E4M3FN>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<1x8x64xf8E4M3FN>, %bs: tensor<1x8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{rhs must have rank 2 ([N, K]), got 3}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>, tensor<1x8x64xf8E4M3FN>, tensor<1x8x2xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_lhs_rank(%a: tensor<64xf8E4M3FN>, %as: tensor<2xf8E8M0FNU>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{lhs must have rank >= 2, got 1}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<64xf8E4M3FN>, tensor<2xf8E8M0FNU>, tensor<8x64xf8E4M3FN>, tensor<8x2xf8E8M0FNU>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_k(%a: tensor<4x64xf8E4M3FN>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<8x32xf8E4M3FN>, %bs: tensor<8x1xf8E8M0FNU>) {
+  // expected-error @+1 {{reduction dimensions differ: lhs K = 64, rhs K = 32}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>, tensor<8x32xf8E4M3FN>, tensor<8x1xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_block(%a: tensor<4x64xf8E4M3FN>, %as: tensor<f32>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<f32>) {
+  // expected-error @+1 {{schemes must be blocked along K only}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"fp8">, rhs_scheme = #qc.scheme<"fp8">} : (tensor<4x64xf8E4M3FN>, tensor<f32>, tensor<8x64xf8E4M3FN>, tensor<f32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_blocks_differ(%a: tensor<4x64xf4E2M1FN>, %as: tensor<4x4xf8E4M3FN>, %b: tensor<8x64xf4E2M1FN>, %bs: tensor<8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{lhs and rhs K blocks differ: 16 vs 32}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"nvfp4">, rhs_scheme = #qc.scheme<"mxfp4">} : (tensor<4x64xf4E2M1FN>, tensor<4x4xf8E4M3FN>, tensor<8x64xf4E2M1FN>, tensor<8x2xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_rhs_scales(%a: tensor<4x64xf8E4M3FN>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<2x8xf8E8M0FNU>) {
+  // expected-error @+1 {{rhs scales have shape 2x8 but the scheme gives 8x2}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>, tensor<8x64xf8E4M3FN>, tensor<2x8xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_lhs_codes(%a: tensor<4x64xf8E5M2>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{lhs codes have element type 'f8E5M2' but the scheme says 'f8E4M3FN'}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E5M2>, tensor<4x2xf8E8M0FNU>, tensor<8x64xf8E4M3FN>, tensor<8x2xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_acc(%a: tensor<4x64xf8E4M3FN>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{accumulator type must be f32 and match the result, got 'f16'}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f16, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>, tensor<8x64xf8E4M3FN>, tensor<8x2xf8E8M0FNU>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @qmatmul_result(%a: tensor<4x64xf8E4M3FN>, %as: tensor<4x2xf8E8M0FNU>, %b: tensor<8x64xf8E4M3FN>, %bs: tensor<8x2xf8E8M0FNU>) {
+  // expected-error @+1 {{result shape 4x4 does not match expected 4x8}}
+  %0 = qc.qmatmul %a, %as, %b, %bs {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>, tensor<8x64xf8E4M3FN>, tensor<8x2xf8E8M0FNU>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{scheme element type 'f32' is not a quantized format}}
+func.func @scheme_elem() attributes {s = #qc.scheme<f32, scale = f32, block = []>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{scheme scale type 'i8' is not a scale format}}
+func.func @scheme_scale() attributes {s = #qc.scheme<i8, scale = i8, block = []>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{scheme block sizes must be >= 0, got -32}}
+func.func @scheme_block() attributes {s = #qc.scheme<i8, scale = f32, block = [1, -32]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{asymmetric schemes need an integer element type}}
+func.func @scheme_asym() attributes {s = #qc.scheme<f8E4M3FN, scale = f32, block = [], asymmetric>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{unknown scheme preset 'mxfp9'}}
+func.func @scheme_preset() attributes {s = #qc.scheme<"mxfp9">} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected 'symmetric' or 'asymmetric'}}
+func.func @scheme_kw() attributes {s = #qc.scheme<i8, scale = f32, block = [], lopsided>} {
+  return
+}
+
+// -----
+
+func.func @weight_offset() {
+  // expected-error @+1 {{offset 10 must be a non-negative multiple of 64}}
+  %0 = qc.weight "w" {offset = 10 : i64, size = 16 : i64} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_size() {
+  // expected-error @+1 {{size 8 does not match 16 bytes of 'tensor<4xf32>'}}
+  %0 = qc.weight "w" {offset = 64 : i64, size = 8 : i64} : tensor<4xf32>
+  return
+}

@@ -1,0 +1,105 @@
+//===- quant-kernel-gen.cpp - print the generated GPU kernels -------------===//
+//
+// Developer tool: builds the MXFP8 GEMM kernel for one target and prints its
+// MLIR, its PTX, or writes its cubin.
+//
+//   quant-kernel-gen --target sm_120a|sm_89 [--emit=mlir|ptx|cubin] [-o file]
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::OptionCategory cat("quant-kernel-gen options");
+  llvm::cl::opt<std::string> target(
+      "target", llvm::cl::desc("GPU target: sm_89 or sm_120a"),
+      llvm::cl::value_desc("chip"), llvm::cl::Required, llvm::cl::cat(cat));
+  enum class Emit { MLIR, PTX, Cubin };
+  llvm::cl::opt<Emit> emit(
+      "emit", llvm::cl::desc("What to write"), llvm::cl::init(Emit::MLIR),
+      llvm::cl::values(
+          clEnumValN(Emit::MLIR, "mlir", "the kernel module as MLIR"),
+          clEnumValN(Emit::PTX, "ptx", "PTX text"),
+          clEnumValN(Emit::Cubin, "cubin", "cubin assembled by ptxas")),
+      llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
+                                    llvm::cl::value_desc("file"),
+                                    llvm::cl::init("-"), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> kernelName(
+      "kernel-name", llvm::cl::desc("Name of the gpu.func"),
+      llvm::cl::init("mxfp8_gemm"), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> ptxasPath(
+      "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin"),
+      llvm::cl::init(""), llvm::cl::cat(cat));
+  llvm::cl::HideUnrelatedOptions(cat);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "quantc GPU kernel generator\n");
+
+  std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
+  if (!t) {
+    llvm::errs() << "quant-kernel-gen: error: unknown --target '" << target
+                 << "' (expected sm_89 or sm_120a)\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  quantc::registerPTXTranslations(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  OwningOpRef<ModuleOp> top = ModuleOp::create(UnknownLoc::get(&ctx));
+  if (failed(quantc::buildMXFP8GemmKernel(*top, kernelName, *t)))
+    return 1;
+  if (failed(verify(*top)))
+    return 1;
+
+  std::string result;
+  if (emit == Emit::MLIR) {
+    llvm::raw_string_ostream os(result);
+    top->print(os);
+    os << "\n";
+  } else {
+    FailureOr<std::string> ptx = quantc::emitPTX(*top, *t);
+    if (failed(ptx))
+      return 1;
+    if (emit == Emit::PTX) {
+      result = std::move(*ptx);
+    } else {
+      llvm::Expected<std::string> cubin =
+          quantc::assembleCubin(*ptx, *t, ptxasPath);
+      if (!cubin) {
+        llvm::errs() << "quant-kernel-gen: error: "
+                     << llvm::toString(cubin.takeError()) << "\n";
+        return 1;
+      }
+      result = std::move(*cubin);
+    }
+  }
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::ToolOutputFile> out =
+      openOutputFile(output, &errorMessage);
+  if (!out) {
+    llvm::errs() << "quant-kernel-gen: error: " << errorMessage << "\n";
+    return 1;
+  }
+  out->os() << result;
+  out->keep();
+  return 0;
+}

@@ -1,0 +1,191 @@
+//===- quant-translate.cpp - translations in and out of qc IR -------------===//
+//
+//   quant-translate --import-onnx model.onnx [--input-shape x=1x3x48x320] [-o out.mlir]
+//
+// A thin driver over the libraries (DESIGN §1). Exit code 0 on success, 1 on
+// any error; on error no output file is written (the output goes to a
+// temporary file that is renamed into place only after everything succeeded).
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Import/Onnx/OnnxImporter.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+using namespace mlir;
+
+namespace {
+
+enum class Action {
+  None,
+  ImportOnnx,
+  // ExportOnnx (--export-onnx: qc IR -> ONNX QDQ) and EmitPtx (--emit-ptx)
+  // go here, each with a case in run() below.
+};
+
+/// "model.onnx: node 'mm1'" for the locations the importer builds
+/// (NameLoc around FileLineColLoc(file, 0, 0)); "file:line:col" otherwise.
+std::string formatLoc(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string inner = formatLoc(name.getChildLoc());
+    return (inner.empty() ? "" : inner + ": ") + "node '" +
+           name.getName().str() + "'";
+  }
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    std::string s = file.getFilename().str();
+    if (file.getLine() != 0)
+      s += ":" + std::to_string(file.getLine()) + ":" +
+           std::to_string(file.getColumn());
+    return s;
+  }
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    return fused.getLocations().empty() ? ""
+                                        : formatLoc(fused.getLocations()[0]);
+  if (isa<UnknownLoc>(loc))
+    return "";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  loc.print(os);
+  return s;
+}
+
+void printDiagnostic(Diagnostic &diag, llvm::StringRef severity) {
+  std::string where = formatLoc(diag.getLocation());
+  llvm::errs() << (where.empty() ? "quant-translate" : where) << ": "
+               << severity << ": " << diag.str() << "\n";
+}
+
+LogicalResult handleDiagnostic(Diagnostic &diag) {
+  llvm::StringRef severity = "error";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    break;
+  case DiagnosticSeverity::Warning:
+    severity = "warning";
+    break;
+  case DiagnosticSeverity::Note:
+    severity = "note";
+    break;
+  case DiagnosticSeverity::Remark:
+    severity = "remark";
+    break;
+  }
+  printDiagnostic(diag, severity);
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note, "note");
+  return success();
+}
+
+void toolError(const llvm::Twine &msg) {
+  llvm::errs() << "quant-translate: error: " << msg << "\n";
+}
+
+/// Writes `text` to `path` ("-" is stdout) through a temporary file in the
+/// same directory, so a failed write never leaves a partial file behind.
+bool writeOutput(llvm::StringRef path, llvm::StringRef text) {
+  if (path == "-") {
+    llvm::outs() << text;
+    llvm::outs().flush();
+    return true;
+  }
+  llvm::SmallString<256> tmp;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp)) {
+    toolError("cannot write '" + path + "': " + ec.message());
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << text;
+    os.close();
+    if (os.has_error()) {
+      toolError("cannot write '" + path + "': " + os.error().message());
+      os.clear_error();
+      llvm::sys::fs::remove(tmp);
+      return false;
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    toolError("cannot write '" + path + "': " + ec.message());
+    llvm::sys::fs::remove(tmp);
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+
+  llvm::cl::opt<Action> action(
+      llvm::cl::desc("Translation to perform:"), llvm::cl::init(Action::None),
+      llvm::cl::values(clEnumValN(Action::ImportOnnx, "import-onnx",
+                                  "Import an ONNX model as qc IR")));
+  llvm::cl::opt<std::string> inputFilename(
+      llvm::cl::Positional, llvm::cl::desc("<input file>"),
+      llvm::cl::init("-"));
+  llvm::cl::opt<std::string> outputFilename(
+      "o", llvm::cl::desc("Output file (default: stdout)"),
+      llvm::cl::value_desc("filename"), llvm::cl::init("-"));
+  llvm::cl::list<std::string> inputShapes(
+      "input-shape",
+      llvm::cl::desc("Static shape of a graph input, e.g. "
+                     "--input-shape x=1x3x48x320 (repeatable; fixes symbolic "
+                     "dimensions)"),
+      llvm::cl::value_desc("name=DxDx..."));
+
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "quantc translation tool\n");
+
+  MLIRContext ctx;
+  ctx.getDiagEngine().registerHandler(handleDiagnostic);
+
+  std::string text;
+  switch (action) {
+  case Action::None:
+    toolError("no translation given (e.g. --import-onnx); see --help");
+    return 1;
+  case Action::ImportOnnx: {
+    quantc::OnnxImportOptions opts;
+    for (const std::string &spec : inputShapes) {
+      if (llvm::Error err = quantc::parseInputShapeOption(spec, opts)) {
+        toolError(llvm::toString(std::move(err)));
+        return 1;
+      }
+    }
+    OwningOpRef<ModuleOp> module;
+    if (inputFilename == "-") {
+      auto buf = llvm::MemoryBuffer::getSTDIN();
+      if (!buf) {
+        toolError("cannot read stdin: " + buf.getError().message());
+        return 1;
+      }
+      module = quantc::importOnnxBytes(ctx, (*buf)->getBuffer(), "<stdin>",
+                                       opts);
+    } else {
+      module = quantc::importOnnxFile(ctx, inputFilename, opts);
+    }
+    if (!module)
+      return 1;
+    llvm::raw_string_ostream os(text);
+    module->print(os, OpPrintingFlags());
+    break;
+  }
+  }
+  return writeOutput(outputFilename, text) ? 0 : 1;
+}
