@@ -79,7 +79,7 @@ struct Progress {
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
   registerCompilerDialects(ctx);
-  Progress progress{opts.progress, 0, 6};
+  Progress progress{opts.progress, 0, 5};
   Location unknown = UnknownLoc::get(&ctx);
 
   // Validate options before any work.
@@ -241,8 +241,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
           {"K", K},
           {"M", "rows of the activation (product of its leading dims)"},
           {"block", llvm::json::Array{lc.blockX, lc.blockY, lc.blockZ}},
-          {"grid", llvm::formatv("[ceil(N/{0}), ceil(M/{1}), 1]",
-                                 kMXFP8BlockTileN, kMXFP8BlockTileM)
+          {"grid", llvm::formatv("[ceil(M/{0}), ceil(N/{1}), 1]",
+                                 kMXFP8BlockTileM, kMXFP8BlockTileN)
                        .str()},
           {"shared_bytes", lc.sharedBytes}});
     }

@@ -505,6 +505,15 @@ void quantc::numerics::quantizeMX(const float *x, int64_t rows, int64_t k,
                                   uint8_t *scales) {
   assert(rows >= 0 && k >= 0 && block >= 1 && "bad MX shape");
   assert(isMXElemFormat(elem) && "not an MX element format");
+  if (rows <= 0 || k <= 0 || block < 1)
+    return;
+  if (!isMXElemFormat(elem)) {
+    // Release builds: make the misuse visible (all scales NaN) rather than
+    // writing plausible codes.
+    std::memset(codes, 0, size_t(rows * k));
+    std::memset(scales, 0xff, size_t(rows * numBlocks(k, block)));
+    return;
+  }
   const FormatInfo &ei = getFormatInfo(elem);
   uint8_t fill = mxNaNFill(elem);
   dispatchEnc(elem, [&](auto e) {
@@ -519,6 +528,13 @@ void quantc::numerics::dequantizeMX(const uint8_t *codes, const uint8_t *scales,
                                     ElemFormat elem, float *out) {
   assert(rows >= 0 && k >= 0 && block >= 1 && "bad MX shape");
   assert(isMXElemFormat(elem) && "not an MX element format");
+  if (rows <= 0 || k <= 0 || block < 1)
+    return;
+  if (!isMXElemFormat(elem)) {
+    for (int64_t i = 0; i < rows * k; ++i)
+      out[i] = std::numeric_limits<float>::quiet_NaN();
+    return;
+  }
   const float *t = decodeTable(elem);
   int64_t nb = numBlocks(k, block);
   for (int64_t r = 0; r < rows; ++r) {

@@ -147,45 +147,49 @@ def tool_args(tool, model, workdir, inputs):
 
 # --- bad models (both tools) -----------------------------------------------
 
-@pytest.mark.parametrize("tool", TOOLS)
-def test_missing_model_file(tool, tmp_path, run_tool):
+@pytest.mark.parametrize("tool_name", TOOLS)
+def test_missing_model_file(tool_name, tmp_path, run_tool):
     inputs = features_npz(tmp_path / "in.npz")
     missing = tmp_path / "does_not_exist.onnx"
-    expect_failure(run_tool, tool, tool_args(tool, missing, tmp_path, inputs),
-                   tmp_path, mentions=["does_not_exist.onnx"])
+    expect_failure(run_tool, tool_name,
+                   tool_args(tool_name, missing, tmp_path, inputs), tmp_path,
+                   mentions=["does_not_exist.onnx"])
 
 
-@pytest.mark.parametrize("tool", TOOLS)
-def test_not_an_onnx_file(tool, tmp_path, run_tool):
+@pytest.mark.parametrize("tool_name", TOOLS)
+def test_not_an_onnx_file(tool_name, tmp_path, run_tool):
     garbage = tmp_path / "garbage.onnx"
     garbage.write_bytes(np.random.default_rng(7).integers(
         0, 256, 4096, dtype=np.uint8).tobytes())
     inputs = features_npz(tmp_path / "in.npz")
-    expect_failure(run_tool, tool, tool_args(tool, garbage, tmp_path, inputs),
-                   tmp_path, mentions=["garbage.onnx"])
+    expect_failure(run_tool, tool_name,
+                   tool_args(tool_name, garbage, tmp_path, inputs), tmp_path,
+                   mentions=["garbage.onnx"])
 
 
-@pytest.mark.parametrize("tool", TOOLS)
-def test_unsupported_ops_listed_with_counts(tool, tmp_path, run_tool):
+@pytest.mark.parametrize("tool_name", TOOLS)
+def test_unsupported_ops_listed_with_counts(tool_name, tmp_path, run_tool):
     model = unsupported_model(tmp_path / "trig.onnx")
     inputs = features_npz(tmp_path / "in.npz")
     err = expect_failure(
-        run_tool, tool, tool_args(tool, model, tmp_path, inputs), tmp_path,
+        run_tool, tool_name, tool_args(tool_name, model, tmp_path, inputs),
+        tmp_path,
         mentions=["trig.onnx"],
         # Both op types, each next to its count ("Sin (2 nodes)", "Sin: 2",
         # "Sin x2" or "2 x Sin").
         patterns=[op_count("Sin", 2), op_count("Cosh", 1)])
     # Supported ops are not reported as unsupported.
-    assert not re.search(r"\bMatMul\b[^\n]*unsupported|unsupported[^\n]*\bMatMul\b",
-                         err), err
+    assert not re.search(
+        r"\bMatMul\b[^\n]*unsupported|unsupported[^\n]*\bMatMul\b", err), err
 
 
-@pytest.mark.parametrize("tool", TOOLS)
-def test_matmul_shape_mismatch(tool, tmp_path, run_tool):
+@pytest.mark.parametrize("tool_name", TOOLS)
+def test_matmul_shape_mismatch(tool_name, tmp_path, run_tool):
     model = mismatch_model(tmp_path / "mismatch.onnx")
     inputs = features_npz(tmp_path / "in.npz", shape=(4, 8))
-    expect_failure(run_tool, tool, tool_args(tool, model, tmp_path, inputs),
-                   tmp_path, mentions=["mismatch.onnx", "bad_matmul", "MatMul"],
+    expect_failure(run_tool, tool_name,
+                   tool_args(tool_name, model, tmp_path, inputs), tmp_path,
+                   mentions=["mismatch.onnx", "bad_matmul", "MatMul"],
                    patterns=[number(8), number(9)])
 
 
@@ -234,6 +238,17 @@ def test_run_wrong_input_rank(tmp_path, run_tool):
     expect_failure(run_tool, "quant-run",
                    [model, "--inputs", inputs, "--outputs", tmp_path / "out.npz"],
                    tmp_path, mentions=["features"])
+
+
+def test_run_wrong_input_dtype(tmp_path, run_tool):
+    """Float inputs take float32 (float64 is converted, numpy's default);
+    an integer array for a float input is an error."""
+    model = tiny_model(tmp_path / "tiny.onnx")
+    inputs = tmp_path / "in.npz"
+    np.savez(inputs, features=np.ones((4, 64), np.int32))
+    expect_failure(run_tool, "quant-run",
+                   [model, "--inputs", inputs, "--outputs", tmp_path / "out.npz"],
+                   tmp_path, mentions=["features", "int32"])
 
 
 def test_run_inputs_not_an_npz(tmp_path, run_tool):

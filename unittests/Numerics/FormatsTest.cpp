@@ -215,8 +215,9 @@ TEST(NumericsFormats, F2_F3_F4_EncodeMatchesAPFloat) {
         if (std::isnan(x) && fi.hasNaN) {
           // NaN payloads may differ; it must be a NaN with x's sign (F5).
           ASSERT_TRUE(std::isnan(decode(f, uint16_t(got)))) << fi.name;
-          if (fi.isSigned)
+          if (fi.isSigned) {
             ASSERT_EQ(got >> (fi.bits - 1), uint32_t(std::signbit(x)));
+          }
           continue;
         }
         ASSERT_EQ(got, want) << fi.name << " x=" << x << " (0x" << std::hex
@@ -225,6 +226,30 @@ TEST(NumericsFormats, F2_F3_F4_EncodeMatchesAPFloat) {
       }
     }
     EXPECT_GT(checked, 40000) << fi.name;
+  }
+}
+
+// F2-F7, F9, F20: a strided sweep over all 2^32 f32 bit patterns (odd
+// stride, so every exponent and many mantissa/sign patterns are hit).
+TEST(NumericsFormats, F2_F20_StridedSweepMatchesAPFloat) {
+  for (ElemFormat f : kAllFloats16) {
+    const FormatInfo &fi = getFormatInfo(f);
+    const uint64_t stride = fi.bits == 16 ? 65521 : 8191;
+    for (uint64_t b = 0; b < (uint64_t(1) << 32); b += stride) {
+      float x = floatOf(uint32_t(b));
+      bool sat = (b / stride) & 1;
+      uint32_t got = encode(f, x, sat);
+      if (std::isnan(x)) {
+        if (fi.hasNaN) {
+          ASSERT_TRUE(std::isnan(decode(f, uint16_t(got))));
+        } else {
+          ASSERT_EQ(decode(f, uint16_t(got)), 0.0f);
+        }
+        continue;
+      }
+      ASSERT_EQ(got, refEncode(f, x, sat))
+          << fi.name << " x=" << x << " (0x" << std::hex << b << ")";
+    }
   }
 }
 

@@ -117,13 +117,15 @@ uint8_t mxSharedScale(float amax, ElemFormat elem,
 /// Elements are encode(elem, x / 2^(scale-127), saturate=true). A block with
 /// NaN or Inf gets scale 0xFF and every code set to the element format's NaN
 /// (positive), or 0 if it has none. Preconditions (asserted): rows >= 0,
-/// k >= 0, block >= 1, isMXElemFormat(elem).
+/// k >= 0, block >= 1, isMXElemFormat(elem); without asserts, an empty or
+/// invalid shape writes nothing and a non-MX elem gives all-NaN scales.
 void quantizeMX(const float *x, int64_t rows, int64_t k, int64_t block,
                 ElemFormat elem, MXScaleMode mode, uint8_t *codes,
                 uint8_t *scales);
 
 /// Inverse of quantizeMX: out = decode(elem, code) * 2^(scale-127), NaN for
-/// every element of a block whose scale is 0xFF (F18).
+/// every element of a block whose scale is 0xFF (F18). Same preconditions as
+/// quantizeMX (a non-MX elem gives all-NaN output without asserts).
 void dequantizeMX(const uint8_t *codes, const uint8_t *scales, int64_t rows,
                   int64_t k, int64_t block, ElemFormat elem, float *out);
 

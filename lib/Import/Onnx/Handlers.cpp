@@ -104,6 +104,8 @@ FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs,
   SmallVector<int64_t> out = *batch;
   out.push_back(l[l.size() - 2]);
   out.push_back(r.back());
+  if (failed(checkResultShape(n, out)))
+    return failure();
   return qc::MatMulOp::create(n.builder(), n.loc, tensorLike(lhs, out), lhs,
                               rhs)
       .getResult();
@@ -248,6 +250,8 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
                   << shapeToString(shapeOf(*b)) << " do not broadcast";
     return failure();
   }
+  if (failed(checkResultShape(n, *shape)))
+    return failure();
   n.setOutput(0, OpTy::create(n.builder(), n.loc, tensorLike(*a, *shape), *a,
                               *b)
                      .getResult());
@@ -270,6 +274,10 @@ LogicalResult importRelu(NodeContext &n) {
 
 /// Any tensor input (layout ops also move integer constants).
 FailureOr<Value> anyInput(NodeContext &n, int i) {
+  if (!n.hasInput(i)) {
+    n.emitError() << "input " << i << " is missing";
+    return failure();
+  }
   return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
 }
 
@@ -444,7 +452,8 @@ LogicalResult importFlatten(NodeContext &n) {
     for (int64_t d : dims) {
       if (ShapedType::isDynamic(d))
         return ShapedType::kDynamic;
-      p *= d; // bounded: the input type passed checkedElementCount
+      p *= d; // no overflow: every type the importer builds passed
+              // checkedElementCount
     }
     return p;
   };

@@ -177,6 +177,10 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
     return failure();
   }
   OnnxValue &v = it->second;
+  if (!v.value && !v.constant) { // cannot happen: every entry has one
+    prefix(emitError()) << "internal error: '" << name << "' has no value";
+    return failure();
+  }
   if (v.value) {
     if (wantFloat && !isa<FloatType>(
                          cast<ShapedType>(v.value.getType()).getElementType())) {
@@ -473,6 +477,10 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
       }
     }
     for (int j = 0; j < node.input_size(); ++j) {
+      if (j < h.minInputs && !nc.hasInput(j)) {
+        nc.emitError() << "input " << j << " is required but empty";
+        return nullptr;
+      }
       if (nc.hasInput(j) && !g.values.count(node.input(j))) {
         nc.emitError() << "input '" << node.input(j)
                        << "' is not a graph input, an initializer or the "

@@ -246,7 +246,7 @@ def reshape_bad():
 
 
 @kind
-def reshape_dynamic_shape():
+def int_input():
     return model(
         [helper.make_node("Reshape", ["x", "s"], ["y"], name="r")],
         [vi("x", [2, 3]), vi("s", [2], TensorProto.INT64)], [vi("y", None)])

@@ -1,0 +1,88 @@
+//===- quant-compile.cpp - ONNX model + calibration -> kernel package -----===//
+//
+//   quant-compile model.onnx -o out.qcpkg [--target sm_120a,sm_89|none]
+//       [--calib in.npz | --calib-random N] [--format mxfp8]
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Compiler/Compiler.h"
+#include "quantc/Tools/ToolSupport.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace quantc;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory cat("quant-compile options");
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx>"), cl::cat(cat));
+static cl::opt<std::string> outputPath("o", cl::Required,
+                                       cl::desc("Package directory to write"),
+                                       cl::value_desc("out.qcpkg"), cl::cat(cat));
+static cl::opt<std::string> targets(
+    "target", cl::init("sm_120a,sm_89"),
+    cl::desc("Comma-separated kernel targets (sm_120a, sm_89), or none"),
+    cl::cat(cat));
+static cl::opt<std::string> calib("calib", cl::desc("Calibration inputs (.npz keyed by input name)"),
+                                  cl::value_desc("in.npz"), cl::cat(cat));
+static cl::opt<int64_t> calibRandom("calib-random", cl::init(0),
+                                    cl::desc("Calibrate on N seeded random samples"),
+                                    cl::value_desc("N"), cl::cat(cat));
+static cl::opt<uint64_t> seed("seed", cl::init(0), cl::desc("Seed for --calib-random"),
+                              cl::cat(cat));
+static cl::opt<std::string> format("format", cl::init("mxfp8"),
+                                   cl::desc("Quantization scheme preset"), cl::cat(cat));
+static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"), cl::cat(cat));
+static cl::opt<bool> quiet("q", cl::desc("No progress lines"), cl::cat(cat));
+static cl::list<std::string> inputShapes(
+    "input-shape", cl::desc("Fix a symbolic input shape: name=1x3x224x224"),
+    cl::value_desc("name=DxD..."), cl::cat(cat));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "quant-compile: error: " << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(argc, argv, "quantc ahead-of-time compiler\n");
+
+  CompileOptions opts;
+  opts.modelPath = modelPath;
+  opts.outputPath = outputPath;
+  opts.calibPath = calib;
+  opts.calibRandom = calibRandom;
+  opts.seed = seed;
+  opts.format = format;
+  opts.emitCubin = !noCubin;
+  opts.progress = quiet ? nullptr : &llvm::errs();
+  opts.targets.clear();
+  if (targets != "none") {
+    SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(targets).split(parts, ',', -1, false);
+    for (llvm::StringRef p : parts)
+      opts.targets.push_back(p.trim().str());
+  }
+  if (!calib.empty() && calibRandom > 0)
+    return fail("give either --calib or --calib-random, not both");
+  if (!calib.empty() && !llvm::sys::fs::exists(calib))
+    return fail("calibration file '" + calib + "' does not exist");
+  if (!llvm::sys::fs::exists(modelPath))
+    return fail("model '" + modelPath + "' does not exist");
+  for (const std::string &s : inputShapes)
+    if (llvm::Error e = parseInputShapeOption(s, opts.import))
+      return fail(llvm::toString(std::move(e)));
+
+  MLIRContext ctx;
+  ToolDiagnostics diags(ctx, "quant-compile");
+  FailureOr<CompileResult> result = compileModel(ctx, opts);
+  if (failed(result))
+    return 1;
+  llvm::outs() << result->summary;
+  return 0;
+}

@@ -1,0 +1,107 @@
+//===- quant-run.cpp - run a model or package on the CPU Executor ---------===//
+//
+//   quant-run MODEL --inputs in.npz --outputs out.npz [--device cpu]
+//
+// MODEL is an ONNX file, a .mlir file (qc at any level), or a package
+// directory, whose quantized graph runs. The .npz keys are the graph's input
+// and output names; quantized codes travel as uint8 bit patterns.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Executor/Executor.h"
+#include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/InitAll.h"
+#include "quantc/Package/Package.h"
+#include "quantc/Support/Npz.h"
+#include "quantc/Tools/ToolSupport.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+
+using namespace mlir;
+using namespace quantc;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory cat("quant-run options");
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.onnx | model.mlir | model.qcpkg>"),
+                                      cl::cat(cat));
+static cl::opt<std::string> inputsPath("inputs", cl::Required,
+                                       cl::desc("Input .npz (keys = input names)"),
+                                       cl::value_desc("in.npz"), cl::cat(cat));
+static cl::opt<std::string> outputsPath("outputs", cl::Required,
+                                        cl::desc("Output .npz (keys = output names)"),
+                                        cl::value_desc("out.npz"), cl::cat(cat));
+static cl::opt<std::string> device("device", cl::init("cpu"),
+                                   cl::desc("Where to run: cpu (the Executor)"),
+                                   cl::cat(cat));
+static cl::list<std::string> inputShapes(
+    "input-shape", cl::desc("Fix a symbolic input shape of an ONNX model: name=1x3x224x224"),
+    cl::value_desc("name=DxD..."), cl::cat(cat));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "quant-run: error: " << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(argc, argv, "quantc reference runner\n");
+
+  if (device != "cpu")
+    return fail("device '" + device +
+                "' is not supported by quant-run yet; use --device cpu (GPU "
+                "packages run with the CUDA runtime)");
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  ToolDiagnostics diags(ctx, "quant-run");
+
+  if (!llvm::sys::fs::exists(modelPath))
+    return fail("model '" + modelPath + "' does not exist");
+  OwningOpRef<ModuleOp> module;
+  llvm::StringRef path(modelPath);
+  if (llvm::sys::fs::is_directory(path)) {
+    auto m = readPackageGraph(ctx, path);
+    if (!m)
+      return fail(llvm::toString(m.takeError()));
+    module = std::move(*m);
+  } else if (path.ends_with(".mlir")) {
+    ParserConfig config(&ctx);
+    module = parseSourceFile<ModuleOp>(path, config);
+    if (!module)
+      return fail("cannot parse '" + modelPath + "'");
+  } else {
+    OnnxImportOptions opts;
+    for (const std::string &s : inputShapes)
+      if (llvm::Error e = parseInputShapeOption(s, opts))
+        return fail(llvm::toString(std::move(e)));
+    module = importOnnxFile(ctx, path, opts);
+    if (!module)
+      return 1;
+  }
+  if (failed(module->verify()))
+    return 1;
+  func::FuncOp fn = getEntryFunction(*module);
+  if (!fn)
+    return 1;
+
+  auto arrays = npz::readNpz(inputsPath);
+  if (!arrays)
+    return fail(llvm::toString(arrays.takeError()));
+  Executor exec(fn);
+  auto inputs = exec.bindInputs(*arrays, inputsPath);
+  if (failed(inputs))
+    return 1;
+  auto outputs = exec.run(*inputs);
+  if (failed(outputs))
+    return 1;
+  if (llvm::Error e = npz::writeNpz(outputsPath, exec.toArrays(*outputs)))
+    return fail(llvm::toString(std::move(e)));
+  return diags.getNumErrors() ? 1 : 0;
+}
