@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
-"""GPU check of quantc's MXFP8 GEMM kernel against a numpy reference.
+"""GPU check of quantc's MXFP8 GEMM kernel against the Executor's emulation.
 
 Runs ON A GPU MACHINE (CUDA driver + python3 + numpy; no LLVM/MLIR needed):
 loads the sm_89 PTX written by scripts/gpu_check.sh with the CUDA driver API
 through ctypes (cuModuleLoadDataEx; the driver JIT-compiles sm_89 PTX for the
-GPU at hand, e.g. sm_90 on H100/H200), runs it on seeded random data for
-several shapes (ragged ones included) and compares with `reference_gemm`.
+GPU at hand, e.g. sm_90 on H100/H200), runs it on the cases that
+scripts/gpu_check.sh wrote (seeded random inputs, ragged shapes included, and
+the Executor's output for each, computed here by quant-run) and compares:
 
-    python3 scripts/gpu_check.py --ptx build-kernels/gpu_check/mxfp8_gemm.sm_89.ptx
-    python3 scripts/gpu_check.py --cpu-only      # self-test of the reference only
+    python3 scripts/gpu_check.py --cases OUT_DIR [--ptx OUT_DIR/mxfp8_gemm.sm_89.ptx]
+    python3 scripts/gpu_check.py --cpu-only --cases OUT_DIR  # no GPU: numpy ref vs Executor
+    python3 scripts/gpu_check.py --cpu-only      # self-test of the numpy reference only
+    python3 scripts/gpu_check.py --ptx FILE      # GPU vs numpy reference only (no cases)
+
+Per case it prints the largest |gpu - executor|, the largest of that
+difference relative to sum_k |a*b*sa*sb| (the tolerance below), and the
+largest |numpy reference - executor|, which must be 0: the numpy reference
+computes the Executor's formula in the same fp32 order, and the check
+requires it to equal the Executor's output bit for bit (NaN positions
+included). That ties the Executor (quant-run's output) to this script's
+reference on every case, so a failure of the GPU comparison is the kernel's.
 
 The reference is the exact formula the Executor implements (docs/Kernels.md):
   for each 32-wide K block kb (the last one zero-padded):
@@ -30,7 +41,8 @@ block's absolute sum, plus K/32 fp32 roundings of 2^-24). A wrong fragment,
 scale or mask layout gives errors of order 0.1..1 on this measure. NaN
 positions (from 0xFF scales) must match exactly.
 
-Exit code: 0 if every shape passes, 1 otherwise, 2 on setup errors.
+Exit code: 0 if every case passes, 1 otherwise, 2 on setup errors (no PTX,
+no CUDA, missing or malformed case files).
 """
 
 import argparse
@@ -50,7 +62,7 @@ BLOCK = (32, 4, 1)
 TILE_M, TILE_N = 32, 16
 TOLERANCE = 2.0 ** -10
 DEFAULT_SHAPES = [(1, 1, 1), (17, 9, 33), (64, 40, 100), (128, 256, 512),
-                  (33, 17, 31), (5, 130, 64), (100, 3, 257)]
+                  (33, 17, 31), (5, 130, 64), (100, 3, 257), (256, 512, 1024)]
 
 
 # --------------------------------------------------------------------------
@@ -359,6 +371,92 @@ def run_gpu(cuda, fn, A, As, B, Bs):
             cuda.free(p)
 
 
+# --------------------------------------------------------------------------
+# Cases written by scripts/gpu_check_cases.py (inputs + Executor reference)
+# --------------------------------------------------------------------------
+
+def load_cases(folder):
+    """[(label, (A, As, B, Bs), executor_c)] from case_*.in.npz / .ref.npz.
+    Raises ValueError on a missing or malformed case."""
+    try:
+        names = sorted(f[:-len(".in.npz")] for f in os.listdir(folder)
+                       if f.startswith("case_") and f.endswith(".in.npz"))
+    except OSError as e:
+        raise ValueError(f"cannot list {folder}: {e}")
+    if not names:
+        raise ValueError(f"no case_*.in.npz in {folder} (run scripts/gpu_check.sh)")
+
+    def dims(name):  # case_MxNxK[_tag]: order by size, then name
+        m = re.match(r"case_(\d+)x(\d+)x(\d+)", name)
+        return (int(m[1]) * int(m[2]) * int(m[3]) if m else 0, name)
+
+    cases = []
+    for name in sorted(names, key=dims):
+        base = os.path.join(folder, name)
+        try:
+            with np.load(base + ".in.npz") as z:
+                A, As, B, Bs = (np.ascontiguousarray(z[k])
+                                for k in ("a", "a_scales", "b", "b_scales"))
+            with np.load(base + ".ref.npz") as z:
+                C = np.ascontiguousarray(z["c"])
+        except (OSError, KeyError) as e:
+            raise ValueError(f"{name}: {e}")
+        M, K = A.shape if A.ndim == 2 else (0, 0)
+        N = B.shape[0] if B.ndim == 2 else 0
+        KB = (K + SCALE_BLOCK - 1) // SCALE_BLOCK
+        if (A.dtype != np.uint8 or As.dtype != np.uint8 or B.dtype != np.uint8
+                or Bs.dtype != np.uint8 or C.dtype != np.float32 or min(M, N, K) < 1
+                or As.shape != (M, KB) or B.shape != (N, K) or Bs.shape != (N, KB)
+                or C.shape != (M, N)):
+            raise ValueError(f"{name}: unexpected arrays a{A.shape} {A.dtype}, "
+                             f"a_scales{As.shape}, b{B.shape}, b_scales{Bs.shape}, "
+                             f"c{C.shape} {C.dtype}")
+        cases.append((name[len("case_"):], (A, As, B, Bs), C))
+    return cases
+
+
+def bit_mismatches(x, y):
+    """Elements where float32 arrays x and y differ: NaN positions, or the
+    bits of non-NaN values (so +0 and -0 differ)."""
+    nx_, ny_ = np.isnan(x), np.isnan(y)
+    ok = ~(nx_ | ny_)
+    return int(np.count_nonzero(nx_ != ny_)
+               + np.count_nonzero(x[ok].view(np.uint32) != y[ok].view(np.uint32)))
+
+
+def check_cases(cases, gpu=None):
+    """Compares the numpy reference (and, with gpu = (cuda, fn), the kernel)
+    with each case's Executor output. Returns 0 if all pass, else 1."""
+    all_ok = True
+    if gpu:
+        print(f"{'case':24s} {'max|gpu-exe|':>12s} {'max rel':>10s} {'max norm err':>13s} "
+              f"{'max|np-exe|':>12s} {'np!=exe':>8s}  result")
+    else:
+        print(f"{'case':24s} {'max|np-exe|':>12s} {'max norm err':>13s} {'np!=exe':>8s}  result")
+    for label, (A, As, B, Bs), exe in cases:
+        mag = magnitude(A, As, B, Bs)
+        ref = reference_gemm(A, As, B, Bs)
+        np_abs, _, np_norm, _ = compare(ref, exe, mag)
+        np_bad = bit_mismatches(ref, exe)
+        ok = np_bad == 0
+        if gpu:
+            got = run_gpu(gpu[0], gpu[1], A, As, B, Bs)
+            dabs, drel, norm, nan_mismatch = compare(got, exe, mag)
+            ok = ok and norm <= TOLERANCE and nan_mismatch == 0
+            extra = f" ({nan_mismatch} NaN mismatches vs Executor)" if nan_mismatch else ""
+            print(f"{label:24s} {dabs:12.4e} {drel:10.3e} {norm:13.3e} {np_abs:12.4e} "
+                  f"{np_bad:8d}  {'PASS' if ok else 'FAIL'}{extra}")
+        else:
+            print(f"{label:24s} {np_abs:12.4e} {np_norm:13.3e} {np_bad:8d}  "
+                  f"{'PASS' if ok else 'FAIL'}")
+        all_ok &= ok
+    if gpu:
+        print(f"tolerance: max |gpu-exe| / sum_k|a*b*sa*sb| <= 2^-10 = {TOLERANCE:.3e}, "
+              "NaN positions equal;")
+    print("numpy reference must equal the Executor bit for bit (np!=exe = 0)")
+    return 0 if all_ok else 1
+
+
 def parse_shapes(text):
     shapes = []
     for s in text.split(","):
@@ -371,21 +469,44 @@ def parse_shapes(text):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ptx", default="build-kernels/gpu_check/mxfp8_gemm.sm_89.ptx",
-                    help="sm_89 PTX from scripts/gpu_check.sh")
+    ap.add_argument("--cases", metavar="DIR",
+                    help="folder written by scripts/gpu_check.sh (case_*.in.npz, "
+                         "case_*.ref.npz: inputs and the Executor's outputs)")
+    ap.add_argument("--ptx", default=None,
+                    help="sm_89 PTX from scripts/gpu_check.sh (default: "
+                         "DIR/mxfp8_gemm.sm_89.ptx with --cases, else "
+                         "build-kernels/gpu_check/mxfp8_gemm.sm_89.ptx)")
     ap.add_argument("--kernel", default="mxfp8_gemm")
     ap.add_argument("--shapes", type=parse_shapes, default=DEFAULT_SHAPES,
-                    help="comma-separated MxNxK list")
-    ap.add_argument("--seed", type=int, default=20240611)
+                    help="without --cases: comma-separated MxNxK list")
+    ap.add_argument("--seed", type=int, default=20240611,
+                    help="without --cases: seed of the random data")
     ap.add_argument("--cpu-only", action="store_true",
-                    help="only self-test the numpy reference (no GPU needed)")
+                    help="no GPU: self-test the numpy reference and, with --cases, "
+                         "compare it with the Executor's outputs")
     args = ap.parse_args()
 
-    if args.cpu_only:
-        return cpu_self_test()
+    cases = None
+    if args.cases:
+        try:
+            cases = load_cases(args.cases)
+        except ValueError as e:
+            print(f"gpu_check: {e}", file=sys.stderr)
+            return 2
 
+    if args.cpu_only:
+        rc = cpu_self_test()
+        if cases is not None:
+            print()
+            print(f"numpy reference vs Executor (quant-run) on {args.cases}")
+            rc = check_cases(cases) or rc
+            print("gpu_check --cpu-only: " + ("PASS" if rc == 0 else "FAIL"))
+        return rc
+
+    ptx_path = args.ptx or (os.path.join(args.cases, "mxfp8_gemm.sm_89.ptx") if args.cases
+                            else "build-kernels/gpu_check/mxfp8_gemm.sm_89.ptx")
     try:
-        with open(args.ptx, "rb") as f:
+        with open(ptx_path, "rb") as f:
             ptx = f.read()
     except OSError as e:
         print(f"gpu_check: cannot read PTX: {e}", file=sys.stderr)
@@ -403,6 +524,13 @@ def main():
         print(f"gpu_check: CUDA setup failed: {e}", file=sys.stderr)
         return 2
 
+    if cases is not None:
+        print(f"kernel ({ptx_path}) vs Executor (quant-run) on {args.cases}")
+        rc = check_cases(cases, gpu=(cuda, fn))
+        print("gpu_check: " + ("PASS" if rc == 0 else "FAIL"))
+        return rc
+
+    print("no --cases: comparing with the numpy reference only (not the Executor)")
     rng = np.random.default_rng(args.seed)
     cases = [(f"{M}x{N}x{K}", random_problem(rng, M, N, K)) for (M, N, K) in args.shapes]
     # Special scales: 0 (2^-127, subnormal products), 0xFF (NaN row/col).

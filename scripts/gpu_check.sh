@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# Prepares the GPU check: generates the MXFP8 GEMM kernel's PTX (and cubins
-# when ptxas is available) with quant-kernel-gen from a build directory into a
-# folder that a GPU machine run can carry, then smoke-tests the reference here.
+# Prepares the GPU check, here (where LLVM/MLIR and the build are):
+#   - the MXFP8 GEMM kernel's PTX (and cubins when ptxas is available) from
+#     quant-kernel-gen;
+#   - the test cases: for each shape seeded random inputs
+#     (case_<M>x<N>x<K>.in.npz), a one-qc.qmatmul model (case_*.mlir) and
+#     the Executor's output for it from quant-run (case_*.ref.npz), written
+#     by scripts/gpu_check_cases.py;
+#   - then checks the numpy reference of gpu_check.py against the Executor
+#     (gpu_check.py --cpu-only --cases OUT_DIR).
 #
 #   scripts/gpu_check.sh [BUILD_DIR [OUT_DIR]]     (defaults: build, BUILD_DIR/gpu_check)
 #
+# BUILD_DIR needs bin/quant-kernel-gen and bin/quant-run. Relative paths are
+# taken from the current directory. OUT_DIR stays small (~3 MB).
 # Then, on the GPU machine (it needs only the repo tree, OUT_DIR, python3,
-# numpy and the CUDA driver):
-#   python3 scripts/gpu_check.py --ptx OUT_DIR/mxfp8_gemm.sm_89.ptx
+# numpy and the CUDA driver; OUT_DIR must be carried, it is not tracked):
+#   python3 scripts/gpu_check.py --cases OUT_DIR
 set -euo pipefail
+BUILD=$(realpath -m "${1:-build}")
+OUT=$(realpath -m "${2:-$BUILD/gpu_check}")
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-OUT=${2:-$BUILD/gpu_check}
+ROOT=$(pwd -P)
 GEN="$BUILD/bin/quant-kernel-gen"
+RUN="$BUILD/bin/quant-run"
 PY=.venv/bin/python
 [ -x "$PY" ] || PY=python3
 
 if [ ! -x "$GEN" ]; then
   echo "gpu_check.sh: $GEN not found; build it first: ninja -C $BUILD quant-kernel-gen" >&2
+  exit 1
+fi
+if [ ! -x "$RUN" ]; then
+  echo "gpu_check.sh: $RUN not found; build it first: ninja -C $BUILD quant-run" >&2
   exit 1
 fi
 mkdir -p "$OUT"
@@ -34,6 +48,14 @@ if PTXAS=$(command -v ptxas || ls /usr/local/cuda/bin/ptxas 2>/dev/null); then
 else
   echo "ptxas not found: skipped the cubins"
 fi
-"$PY" scripts/gpu_check.py --cpu-only
+rm -f "$OUT"/case_*
+"$PY" scripts/gpu_check_cases.py --quant-run "$RUN" --out "$OUT"
+"$PY" scripts/gpu_check.py --cpu-only --cases "$OUT"
 echo
-echo "On a GPU machine: python3 scripts/gpu_check.py --ptx $OUT/mxfp8_gemm.sm_89.ptx"
+case "$OUT/" in
+  "$ROOT"/*) REL=${OUT#"$ROOT"/} ;;
+  *) REL=$OUT
+     echo "note: $OUT is outside the repo; the device run carries only paths inside it" ;;
+esac
+echo "OUT_DIR: $(du -sh "$OUT" | cut -f1)"
+echo "On a GPU machine (carry $REL): python3 scripts/gpu_check.py --cases $REL"

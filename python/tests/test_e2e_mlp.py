@@ -168,7 +168,11 @@ def test_ptx_kernels(mlp_package, tmp_path):
     pkg = mlp_package.pkg
     r = _json(pkg / "report.json")
     ptxas = find_ptxas()
-    for k in r["kernels"]:
+    # One entry per (layer, target); each target's kernels share one file.
+    per_file = {(k["target"], k["file"], k["instruction"]): k
+                for k in r["kernels"]}
+    assert len({f for _, f, _ in per_file}) == len(DEFAULT_TARGETS), per_file
+    for k in per_file.values():
         t = k["target"]
         ptx = (pkg / k["file"]).read_text()
         assert re.search(rf"^\s*\.target\s+{t}\b", ptx, re.M), \

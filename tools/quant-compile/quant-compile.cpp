@@ -79,6 +79,7 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(std::move(e)));
 
   MLIRContext ctx;
+  ctx.printOpOnDiagnostic(false);
   ToolDiagnostics diags(ctx, "quant-compile");
   FailureOr<CompileResult> result = compileModel(ctx, opts);
   if (failed(result))

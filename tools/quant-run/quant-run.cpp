@@ -60,6 +60,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
+  ctx.printOpOnDiagnostic(false);
   ToolDiagnostics diags(ctx, "quant-run");
 
   if (!llvm::sys::fs::exists(modelPath))

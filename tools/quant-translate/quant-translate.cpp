@@ -1,6 +1,7 @@
 //===- quant-translate.cpp - translations in and out of qc IR -------------===//
 //
-//   quant-translate --import-onnx model.onnx [--input-shape x=1x3x48x320] [-o out.mlir]
+//   quant-translate --import-onnx model.onnx [--input-shape x=1x3x48x320]
+//                   [-o out.mlir]
 //
 // A thin driver over the libraries (DESIGN §1). Exit code 0 on success, 1 on
 // any error; on error no output file is written (the output goes to a

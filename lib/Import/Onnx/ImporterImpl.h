@@ -19,6 +19,7 @@
 #include "mlir/IR/Location.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -82,7 +83,6 @@ llvm::SmallVector<int64_t> tensorToInts(const onnx::TensorProto &t);
 struct OnnxValue {
   mlir::Value value;
   const onnx::TensorProto *constant = nullptr;
-  mlir::Value materialized; // cache for `constant`
 };
 
 class GraphImporter;
@@ -166,6 +166,8 @@ public:
   mlir::Location fileLoc;
   llvm::StringMap<OnnxValue> values;
   std::deque<onnx::TensorProto> ownedTensors;
+  /// One arith.constant per tensor, however many names (Identity) it has.
+  llvm::DenseMap<const onnx::TensorProto *, mlir::Value> materialized;
 
   /// An error located at the file; messages are self-contained.
   mlir::InFlightDiagnostic emitError() { return mlir::emitError(fileLoc); }

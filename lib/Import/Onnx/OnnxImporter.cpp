@@ -138,12 +138,12 @@ NodeContext::intsAttr(StringRef name) {
 
 void NodeContext::setOutput(int i, Value v) {
   if (i < node.output_size() && !node.output(i).empty())
-    graph.values[node.output(i)] = OnnxValue{v, nullptr, {}};
+    graph.values[node.output(i)] = OnnxValue{v, nullptr};
 }
 
 void NodeContext::setConstantOutput(int i, const onnx::TensorProto *t) {
   if (i < node.output_size() && !node.output(i).empty())
-    graph.values[node.output(i)] = OnnxValue{{}, t, {}};
+    graph.values[node.output(i)] = OnnxValue{{}, t};
 }
 
 void NodeContext::aliasOutput(int i, int j) {
@@ -182,8 +182,8 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
     return failure();
   }
   if (v.value) {
-    if (wantFloat && !isa<FloatType>(
-                         cast<ShapedType>(v.value.getType()).getElementType())) {
+    Type elementType = cast<ShapedType>(v.value.getType()).getElementType();
+    if (wantFloat && !isa<FloatType>(elementType)) {
       prefix(emitError()) << "input '" << name << "' is not a float tensor";
       return failure();
     }
@@ -199,13 +199,14 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
                                       : "a float type, INT32 or INT64");
     return failure();
   }
-  if (!v.materialized) {
+  Value &cached = materialized[&t];
+  if (!cached) {
     DenseElementsAttr attr =
         isFloat ? tensorToF32Attr(ctx, t) : tensorToI64Attr(ctx, t);
-    v.materialized =
+    cached =
         arith::ConstantOp::create(builder, nameLoc(name), attr).getResult();
   }
-  return v.materialized;
+  return cached;
 }
 
 //===----------------------------------------------------------------------===//
@@ -263,8 +264,11 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
   auto it = opts.inputShapes.find(name);
   if (it != opts.inputShapes.end()) {
     const SmallVector<int64_t> &given = it->second;
+    std::string spec = llvm::join(
+        llvm::map_range(given, [](int64_t d) { return std::to_string(d); }),
+        "x");
     if (declared && declared->size() != given.size()) {
-      g.emitError() << "--input-shape " << name << "=" << shapeToString(given)
+      g.emitError() << "--input-shape " << name << "=" << spec
                     << " has rank " << given.size() << ", but the model "
                     << "declares rank " << declared->size() << " ("
                     << shapeToString(*declared) << ")";
@@ -273,8 +277,8 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     for (size_t i = 0; declared && i < given.size(); ++i) {
       if (!ShapedType::isDynamic((*declared)[i]) &&
           (*declared)[i] != given[i]) {
-        g.emitError() << "--input-shape " << name << "="
-                      << shapeToString(given) << " disagrees with the "
+        g.emitError() << "--input-shape " << name << "=" << spec
+                      << " disagrees with the "
                       << "declared shape " << shapeToString(*declared)
                       << " in dimension " << i;
         return failure();
@@ -434,10 +438,10 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
     BlockArgument arg = entry->getArgument(i);
     arg.setLoc(g.nameLoc(vi->name()));
     func.setArgAttr(i, "qc.name", g.builder.getStringAttr(vi->name()));
-    g.values[vi->name()] = OnnxValue{arg, nullptr, {}};
+    g.values[vi->name()] = OnnxValue{arg, nullptr};
   }
   for (const onnx::TensorProto &t : graph.initializer())
-    g.values[t.name()] = OnnxValue{{}, &t, {}};
+    g.values[t.name()] = OnnxValue{{}, &t};
   g.builder.setInsertionPointToEnd(entry);
 
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -502,6 +506,10 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
   // 6. Outputs.
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &vi : graph.output()) {
+    if (vi.name().empty()) {
+      g.emitError() << "a graph output has no name";
+      return nullptr;
+    }
     FailureOr<Value> v = g.getValue(vi.name(), /*wantFloat=*/false, nullptr);
     if (failed(v))
       return nullptr;

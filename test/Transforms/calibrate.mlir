@@ -1,0 +1,24 @@
+// RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0], [3.0, 0.5]]"
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s
+// RUN: quant-opt %s --qc-calibrate="random-samples=8 seed=3" | FileCheck %s --check-prefix=RANDOM
+// RUN: not quant-opt %s --qc-calibrate 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: %python %S/Inputs/make_npz.py %t.bad.npz "y=[[1.0, 2.0]]"
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.bad.npz" 2>&1 | FileCheck %s --check-prefix=BADKEY
+
+// x = [[1, -2], [3, 0.5]]; relu(x) = [[1, 0], [3, 0.5]]; w doubles column 0.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.matmul {{.*}}qc.lhs_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, qc.result_stats = #qc.stats<min = -2.000000e+00 : f32, max = 6.000000e+00 : f32, absmax = 6.000000e+00 : f32>
+// CHECK: qc.matmul {{.*}}qc.lhs_stats = #qc.stats<min = 0.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>
+// RANDOM-COUNT-2: qc.lhs_stats = #qc.stats<min = {{[-0-9.e+]+}} : f32, max = {{[-0-9.e+]+}} : f32
+// NODATA: qc-calibrate needs calibration data: give inputs=<file.npz> or random-samples=<N>
+// MISSING: qc-calibrate: {{.*}}missing.npz
+// BADKEY: no array named 'x' (the model's input 0); it has: 'y'
+func.func @main(%x: tensor<?x2xf32> {qc.name = "x"}) -> (tensor<?x2xf32> {qc.name = "y"}) {
+  %w = arith.constant dense<[[2.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  %1 = qc.relu %x : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  %2 = qc.matmul %1, %w : (tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>
+  %3 = qc.add %0, %2 : (tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %3 : tensor<?x2xf32>
+}
