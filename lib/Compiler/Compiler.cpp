@@ -42,6 +42,14 @@ static std::string layerName(Location loc) {
   return "";
 }
 
+/// The ONNX op type the importer records as fused-location metadata.
+static std::string layerOpType(Location loc) {
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    if (auto op = dyn_cast_or_null<StringAttr>(f.getMetadata()))
+      return op.str();
+  return "MatMul";
+}
+
 namespace {
 struct ErrorStats {
   double maxAbs = 0, num = 0, den = 0, dot = 0, nq = 0, nf = 0;
@@ -214,8 +222,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   llvm::json::Array layers;
   std::string table;
   llvm::raw_string_ostream ts(table);
-  ts << llvm::formatv("  {0,-24} {1,-14} {2,-8} {3}\n", "layer", "weight KxN",
-                      "format", "weight rel. RMS error");
+  ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", "layer", "op",
+                      "weight KxN", "format", "weight rel. RMS error");
   for (auto [i, op] : llvm::enumerate(qmms)) {
     auto w = cast<RankedTensorType>(op.getRhs().getType());
     int64_t N = w.getDimSize(0), K = w.getDimSize(1);
@@ -226,11 +234,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     double werr = errAttr ? errAttr.getValueAsDouble() : 0.0;
     layers.push_back(llvm::json::Object{
         {"name", name},
-        {"op", "MatMul"},
+        {"op", layerOpType(op.getLoc())},
         {"format", opts.format},
         {"weight_shape", llvm::json::Array{K, N}},
         {"weight_rel_rms_error", werr}});
-    ts << llvm::formatv("  {0,-24} {1,-14} {2,-8} {3:e2}\n", name,
+    ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
+                        layerOpType(op.getLoc()),
                         llvm::formatv("{0}x{1}", K, N).str(), opts.format, werr);
     if (!targets.empty()) {
       LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/Tools/ToolSupport.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -25,6 +26,7 @@
 #include <string>
 
 using namespace mlir;
+using quantc::formatLoc;
 
 namespace {
 
@@ -35,31 +37,6 @@ enum class Action {
   // go here, each with a case in run() below.
 };
 
-/// "model.onnx: node 'mm1'" for the locations the importer builds
-/// (NameLoc around FileLineColLoc(file, 0, 0)); "file:line:col" otherwise.
-std::string formatLoc(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc)) {
-    std::string inner = formatLoc(name.getChildLoc());
-    return (inner.empty() ? "" : inner + ": ") + "node '" +
-           name.getName().str() + "'";
-  }
-  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
-    std::string s = file.getFilename().str();
-    if (file.getLine() != 0)
-      s += ":" + std::to_string(file.getLine()) + ":" +
-           std::to_string(file.getColumn());
-    return s;
-  }
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    return fused.getLocations().empty() ? ""
-                                        : formatLoc(fused.getLocations()[0]);
-  if (isa<UnknownLoc>(loc))
-    return "";
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  loc.print(os);
-  return s;
-}
 
 void printDiagnostic(Diagnostic &diag, llvm::StringRef severity) {
   std::string where = formatLoc(diag.getLocation());

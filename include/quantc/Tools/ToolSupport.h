@@ -3,11 +3,45 @@
 #define QUANTC_TOOLS_TOOLSUPPORT_H
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+
+#include <string>
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace quantc {
+/// Formats the locations the ONNX importer builds as
+/// "model.onnx: node 'fc2' (Gemm)"; other locations as MLIR prints them.
+inline std::string formatLoc(mlir::Location loc) {
+  if (auto name = llvm::dyn_cast<mlir::NameLoc>(loc)) {
+    std::string inner = formatLoc(name.getChildLoc());
+    return (inner.empty() ? "" : inner + ": ") + "node '" +
+           name.getName().str() + "'";
+  }
+  if (auto file = llvm::dyn_cast<mlir::FileLineColLoc>(loc)) {
+    std::string s = file.getFilename().str();
+    if (file.getLine() != 0)
+      s += ":" + std::to_string(file.getLine()) + ":" +
+           std::to_string(file.getColumn());
+    return s;
+  }
+  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc)) {
+    std::string s = fused.getLocations().empty()
+                        ? ""
+                        : formatLoc(fused.getLocations()[0]);
+    if (auto op = llvm::dyn_cast_or_null<mlir::StringAttr>(fused.getMetadata()))
+      s += " (" + op.str() + ")";
+    return s;
+  }
+  if (llvm::isa<mlir::UnknownLoc>(loc))
+    return "";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  loc.print(os);
+  return s;
+}
+
 /// Prints every diagnostic as `<tool>: <severity>: <location>: <message>` on
 /// stderr and counts errors.
 class ToolDiagnostics {
@@ -33,8 +67,9 @@ private:
     case mlir::DiagnosticSeverity::Note: os << "note: "; break;
     case mlir::DiagnosticSeverity::Remark: os << "remark: "; break;
     }
-    if (!llvm::isa<mlir::UnknownLoc>(d.getLocation()))
-      os << d.getLocation() << ": ";
+    std::string where = formatLoc(d.getLocation());
+    if (!where.empty())
+      os << where << ": ";
     os << d << "\n";
   }
   mlir::ScopedDiagnosticHandler handler;

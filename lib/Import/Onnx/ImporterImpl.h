@@ -175,6 +175,12 @@ public:
   mlir::Location nameLoc(llvm::StringRef name) {
     return mlir::NameLoc::get(mlir::StringAttr::get(&ctx, name), fileLoc);
   }
+  /// Location of IR built for a node: its name, with the ONNX op type as
+  /// metadata so reports can say which ONNX op a layer came from.
+  mlir::Location nodeLoc(llvm::StringRef name, llvm::StringRef opType) {
+    return mlir::FusedLoc::get(&ctx, {nameLoc(name)},
+                               mlir::StringAttr::get(&ctx, opType));
+  }
   /// The value named `name` as an SSA value (materializing a constant);
   /// `wantFloat` converts float constants to f32 and rejects integer ones.
   mlir::FailureOr<mlir::Value> getValue(llvm::StringRef name, bool wantFloat,

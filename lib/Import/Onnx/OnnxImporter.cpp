@@ -450,7 +450,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
     std::string locName = node.name().empty()
                               ? node.op_type() + "#" + std::to_string(i)
                               : node.name();
-    NodeContext nc(g, node, i, opset, g.nameLoc(locName));
+    NodeContext nc(g, node, i, opset, g.nodeLoc(locName, node.op_type()));
     if (node.input_size() < h.minInputs || node.input_size() > h.maxInputs) {
       auto diag = nc.emitError();
       diag << "expects ";
