@@ -1,7 +1,7 @@
 //===- Compiler.cpp - model -> package pipeline ---------------------------===//
 #include "quantc/Compiler/Compiler.h"
 
-#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/InitAll.h"
@@ -183,17 +183,11 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                          qmms.size(), targets.size()));
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
-  for (auto [i, op] : llvm::enumerate(qmms)) {
-    std::string name = "qmatmul_" + std::to_string(i);
-    op.setKernelAttr(SymbolRefAttr::get(
-        &ctx, kKernelModuleName, {FlatSymbolRefAttr::get(&ctx, name)}));
-  }
   std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
   for (KernelTarget t : targets) {
     OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
-    for (size_t i = 0; i < qmms.size(); ++i)
-      if (failed(buildMXFP8GemmKernel(*kmod, "qmatmul_" + std::to_string(i), t)))
-        return failure();
+    if (failed(lowerQMatMulsToKernels(*module, *kmod, t)))
+      return failure();
     PackageKernelFile file;
     file.target = getChip(t).str();
     if (!qmms.empty()) {

@@ -459,6 +459,18 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
     if (!type)
       return fn.emitError("argument ") << i << " is not a ranked tensor";
     const Tensor &t = inputs[i];
+    // The storage must match the argument's element type, or ops would read
+    // the wrong (possibly empty) vector.
+    Tensor::Kind kind = isFloatish(type.getElementType()) ? Tensor::Kind::Float
+                        : isBytesType(type.getElementType()) ? Tensor::Kind::Bytes
+                                                             : Tensor::Kind::Int;
+    size_t stored = kind == Tensor::Kind::Float   ? t.f.size()
+                    : kind == Tensor::Kind::Bytes ? t.bytes.size()
+                                                  : t.i.size();
+    if (t.kind != kind || (int64_t)stored != t.numElements())
+      return fn.emitError("input '")
+             << getInputNames()[i] << "' does not hold " << type.getElementType()
+             << " data of its shape";
     bool ok = t.shape.size() == (size_t)type.getRank();
     for (size_t d = 0; ok && d < t.shape.size(); ++d)
       ok = type.isDynamicDim(d) || type.getDimSize(d) == t.shape[d];

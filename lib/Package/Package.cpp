@@ -133,6 +133,11 @@ llvm::Error quantc::writePackage(llvm::StringRef dir, PackageContents &c) {
   llvm::SmallString<256> abs(dir);
   if (std::error_code ec = fs::make_absolute(abs))
     return makeError("cannot resolve '" + dir + "': " + ec.message());
+  // "out/model.qcpkg/" names the same directory as "out/model.qcpkg"; its
+  // parent must be "out", not the package itself.
+  path::remove_dots(abs, /*remove_dot_dot=*/true);
+  while (abs.size() > 1 && path::is_separator(abs.back()))
+    abs.pop_back();
   llvm::StringRef parent = path::parent_path(abs);
   if (!fs::is_directory(parent))
     return makeError("cannot write package '" + dir + "': directory '" + parent +

@@ -9,7 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/InitAll.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
 #include "quantc/Tools/ToolSupport.h"
+
+#include "mlir/Parser/Parser.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -33,8 +38,9 @@ namespace {
 enum class Action {
   None,
   ImportOnnx,
-  // ExportOnnx (--export-onnx: qc IR -> ONNX QDQ) and EmitPtx (--emit-ptx)
-  // go here, each with a case in run() below.
+  EmitPtx,
+  // ExportOnnx (--export-onnx: qc IR -> ONNX QDQ) goes here, with a case in
+  // main() below.
 };
 
 
@@ -110,8 +116,15 @@ int main(int argc, char **argv) {
 
   llvm::cl::opt<Action> action(
       llvm::cl::desc("Translation to perform:"), llvm::cl::init(Action::None),
-      llvm::cl::values(clEnumValN(Action::ImportOnnx, "import-onnx",
-                                  "Import an ONNX model as qc IR")));
+      llvm::cl::values(
+          clEnumValN(Action::ImportOnnx, "import-onnx",
+                     "Import an ONNX model as qc IR"),
+          clEnumValN(Action::EmitPtx, "emit-ptx",
+                     "PTX of the kernels for every qc.qmatmul of a .mlir "
+                     "file")));
+  llvm::cl::opt<std::string> target(
+      "target", llvm::cl::desc("Kernel target for --emit-ptx (sm_120a, sm_89)"),
+      llvm::cl::init("sm_120a"));
   llvm::cl::opt<std::string> inputFilename(
       llvm::cl::Positional, llvm::cl::desc("<input file>"),
       llvm::cl::init("-"));
@@ -162,6 +175,37 @@ int main(int argc, char **argv) {
       return 1;
     llvm::raw_string_ostream os(text);
     module->print(os, OpPrintingFlags());
+    break;
+  }
+  case Action::EmitPtx: {
+    std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
+    if (!t) {
+      toolError("unknown target '" + target + "'; known targets: sm_120a, sm_89");
+      return 1;
+    }
+    DialectRegistry registry;
+    quantc::registerAllDialects(registry);
+    quantc::registerGemmKernelDialects(registry);
+    quantc::registerPTXTranslations(registry);
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+    ParserConfig config(&ctx);
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(inputFilename, config);
+    if (!module)
+      return 1;
+    OwningOpRef<ModuleOp> kernels = ModuleOp::create(UnknownLoc::get(&ctx));
+    auto ops = quantc::lowerQMatMulsToKernels(*module, *kernels, *t);
+    if (failed(ops))
+      return 1;
+    if (ops->empty()) {
+      toolError("'" + inputFilename + "' has no qc.qmatmul to emit kernels for");
+      return 1;
+    }
+    FailureOr<std::string> ptx = quantc::emitPTX(*kernels, *t);
+    if (failed(ptx))
+      return 1;
+    text = std::move(*ptx);
     break;
   }
   }

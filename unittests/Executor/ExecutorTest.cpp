@@ -218,11 +218,10 @@ TEST_F(ExecutorTest, QMatMulMatchesReferenceBitExact) {
 }
 
 TEST_F(ExecutorTest, QMatMulBlockOrderIsObservable) {
-  // Guards that the test above can tell the blocked fma formula from a plain
-  // fp32 sum over all of K: with these codes the two differ. Block 0 holds
-  // 1.0 * 1.0 with scale 2^0 * 2^24, block 1 holds 1.0 * 1.0 with scale 1:
-  // fma(1, 1, 2^24) = 2^24 (ties to even) but the exact sum is 2^24 + 1.
-  // Then a third block of 1 keeps rounding; the spec is sequential.
+  // A hand-computed value of the formula: block 0 holds 1.0 * 1.0 with
+  // scale 2^12 * 2^12, block 1 holds 1.0 * 1.0 with scale 1; the fma
+  // 1 * 1 + 2^24 rounds (ties to even) to 2^24, whereas the exact sum,
+  // 2^24 + 1, would need 25 bits.
   auto module = parse(R"mlir(
 func.func @main(%a: tensor<1x64xf8E4M3FN>, %as: tensor<1x2xf8E8M0FNU>,
                 %b: tensor<1x64xf8E4M3FN>, %bs: tensor<1x2xf8E8M0FNU>) -> tensor<1x1xf32> {
@@ -887,7 +886,7 @@ func.func @main(%x: tensor<?x4xf32> {qc.name = "x"}, %idx: tensor<?xi64> {qc.nam
   Executor ex(getEntryFunction(*module));
   DiagCapture diags(&ctx);
   EXPECT_TRUE(failed(ex.randomInputs(4, 1)));
-  EXPECT_NE(diags.text.find("random calibration needs float inputs; input 'idx' is i64"),
+  EXPECT_NE(diags.text.find("random calibration needs float inputs; input 'idx' is 'i64'"),
             std::string::npos)
       << diags.text;
 }
@@ -939,4 +938,22 @@ func.func @main(%x: tensor<?x?x8xf32>, %y: tensor<3x?xf32>, %z: tensor<2x5xf32>)
   EXPECT_TRUE(succeeded(ex.run(*a)));
 }
 
+} // namespace
+
+namespace {
+// An empty reduction (K = 0 at run time) is a sum of nothing: zeros, and no
+// BLAS complaint about a leading dimension of 0.
+TEST_F(ExecutorTest, MatMulEmptyReductionGivesZeros) {
+  auto module = parse(R"mlir(
+func.func @main(%a: tensor<2x?xf32>, %b: tensor<?x3xf32>) -> tensor<2x3xf32> {
+  %0 = qc.matmul %a, %b : (tensor<2x?xf32>, tensor<?x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  Executor ex(getEntryFunction(*module));
+  auto out = ex.run({Tensor::makeFloat(f32(), {2, 0}), Tensor::makeFloat(f32(), {0, 3})});
+  ASSERT_TRUE(succeeded(out));
+  EXPECT_EQ((*out)[0].f, std::vector<float>(6, 0.0f));
+}
 } // namespace

@@ -127,7 +127,14 @@ TEST(OnnxImporter, MatMulAdd) {
   main.walk([&](Operation *op) {
     if (op->getName().getStringRef() == "qc.matmul") {
       ++matmuls;
-      auto loc = dyn_cast<NameLoc>(op->getLoc());
+      // Node locations: the node name, fused with the op type as metadata.
+      auto fused = dyn_cast<FusedLoc>(op->getLoc());
+      ASSERT_TRUE(fused);
+      auto opType = dyn_cast_or_null<StringAttr>(fused.getMetadata());
+      ASSERT_TRUE(opType);
+      EXPECT_EQ(opType.getValue(), "MatMul");
+      ASSERT_EQ(fused.getLocations().size(), 1u);
+      auto loc = dyn_cast<NameLoc>(fused.getLocations()[0]);
       ASSERT_TRUE(loc);
       EXPECT_EQ(loc.getName().getValue(), "mm");
     }

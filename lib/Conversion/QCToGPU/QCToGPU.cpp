@@ -1,0 +1,45 @@
+//===- QCToGPU.cpp - quantized qc ops to GPU kernels ----------------------===//
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
+
+using namespace mlir;
+using namespace quantc;
+
+static bool isMXFP8(qc::SchemeAttr s) {
+  return isa<Float8E4M3FNType>(s.getElementType()) &&
+         isa<Float8E8M0FNUType>(s.getScaleType()) &&
+         s.getInnerBlock() == kMXFP8ScaleBlock;
+}
+
+bool quantc::isKernelSupported(qc::QMatMulOp op, std::string *reason) {
+  for (qc::SchemeAttr s : {op.getLhsScheme(), op.getRhsScheme()}) {
+    if (isMXFP8(s))
+      continue;
+    if (reason) {
+      llvm::raw_string_ostream os(*reason);
+      os << "no GPU kernel for scheme " << s
+         << " yet (kernels exist for mxfp8: f8E4M3FN codes, f8E8M0FNU scales, "
+            "K block 32)";
+    }
+    return false;
+  }
+  return true;
+}
+
+FailureOr<SmallVector<qc::QMatMulOp>>
+quantc::lowerQMatMulsToKernels(ModuleOp graph, ModuleOp kernels,
+                               KernelTarget t) {
+  SmallVector<qc::QMatMulOp> ops;
+  graph.walk([&](qc::QMatMulOp op) { ops.push_back(op); });
+  MLIRContext *ctx = graph.getContext();
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    std::string reason;
+    if (!isKernelSupported(op, &reason))
+      return op.emitError(reason);
+    std::string name = "qmatmul_" + std::to_string(i);
+    if (failed(buildMXFP8GemmKernel(kernels, name, t)))
+      return failure();
+    op.setKernelAttr(SymbolRefAttr::get(
+        ctx, kKernelModuleName, {FlatSymbolRefAttr::get(ctx, name)}));
+  }
+  return ops;
+}
