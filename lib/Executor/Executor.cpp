@@ -1,5 +1,6 @@
 //===- Executor.cpp - reference interpreter over qc -----------------------===//
 #include "quantc/Executor/Executor.h"
+#include "ExecutorImpl.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Numerics/Formats.h"
@@ -16,6 +17,7 @@
 
 using namespace mlir;
 using namespace quantc;
+using namespace quantc::exec;
 namespace nx = quantc::numerics;
 
 int64_t Tensor::numElements() const {
@@ -51,31 +53,6 @@ Tensor Tensor::makeInt(Type et, ArrayRef<int64_t> shape) {
   t.i.assign(t.numElements(), 0);
   return t;
 }
-
-/// Maps an MLIR element type of codes or scales to the Numerics format.
-static std::optional<nx::ElemFormat> toFormat(Type t) {
-  return TypeSwitch<Type, std::optional<nx::ElemFormat>>(t)
-      .Case([](Float8E4M3FNType) { return nx::ElemFormat::E4M3FN; })
-      .Case([](Float8E5M2Type) { return nx::ElemFormat::E5M2; })
-      .Case([](Float6E2M3FNType) { return nx::ElemFormat::E2M3FN; })
-      .Case([](Float6E3M2FNType) { return nx::ElemFormat::E3M2FN; })
-      .Case([](Float4E2M1FNType) { return nx::ElemFormat::E2M1FN; })
-      .Case([](Float8E8M0FNUType) { return nx::ElemFormat::E8M0FNU; })
-      .Case([](IntegerType it) -> std::optional<nx::ElemFormat> {
-        if (it.getWidth() == 8)
-          return nx::ElemFormat::INT8;
-        if (it.getWidth() == 4)
-          return nx::ElemFormat::INT4;
-        return std::nullopt;
-      })
-      .Default([](Type) { return std::nullopt; });
-}
-
-static bool isBytesType(Type t) {
-  return toFormat(t).has_value() && !t.isInteger(64) && !t.isInteger(32);
-}
-
-static bool isFloatish(Type t) { return isa<Float32Type, Float16Type, BFloat16Type>(t); }
 
 func::FuncOp quantc::getEntryFunction(ModuleOp module) {
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
@@ -116,70 +93,13 @@ std::vector<std::string> Executor::getOutputNames() const {
   return names;
 }
 
-static std::string shapeStr(ArrayRef<int64_t> s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i)
-      r += ", ";
-    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
-  }
-  return r + "]";
-}
-
 //===----------------------------------------------------------------------===//
 // Kernels of the interpreter
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Row-major strides.
-SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> s(shape.size(), 1);
-  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i)
-    s[i] = s[i + 1] * shape[i + 1];
-  return s;
-}
-
-/// Strides of `shape` broadcast to `out` (0 on broadcast dims).
-SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,
-                                      ArrayRef<int64_t> out) {
-  SmallVector<int64_t> s = stridesOf(shape), r(out.size(), 0);
-  size_t off = out.size() - shape.size();
-  for (size_t i = 0; i < shape.size(); ++i)
-    r[off + i] = shape[i] == 1 ? 0 : s[i];
-  return r;
-}
-
-template <typename F>
-void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> sa,
-                  ArrayRef<int64_t> sb, F &&fn) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  if (n == 0)
-    return;
-  size_t rank = shape.size();
-  SmallVector<int64_t> idx(rank, 0);
-  int64_t ia = 0, ib = 0;
-  for (int64_t lin = 0; lin < n; ++lin) {
-    fn(lin, ia, ib);
-    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
-      ++idx[d];
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < shape[d])
-        break;
-      ia -= sa[d] * shape[d];
-      ib -= sb[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-struct Interp {
+struct Interp : exec::Env {
   Executor::Observer *observer;
-  DenseMap<Value, Tensor> env;
-
-  const Tensor &get(Value v) { return env.find(v)->second; }
 
   LogicalResult binary(Operation *op, float (*f)(float, float)) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
@@ -437,7 +357,10 @@ struct Interp {
         .Case([&](qc::QuantizeOp o) { return quantize(o); })
         .Case([&](qc::DequantizeOp o) { return dequantize(o); })
         .Case([&](qc::QMatMulOp o) { return qmatmul(o); })
-        .Default([&](Operation *o) {
+        .Default([&](Operation *o) -> LogicalResult {
+          if (exec::KernelFn fn = exec::getKernelRegistry().lookup(
+                  o->getName().getStringRef()))
+            return fn(o, *this);
           return o->emitError("the Executor does not support '")
                  << o->getName() << "'";
         });
@@ -620,4 +543,16 @@ FailureOr<std::vector<Tensor>> Executor::randomInputs(int64_t batch,
     inputs.push_back(std::move(t));
   }
   return inputs;
+}
+
+const KernelRegistry &quantc::exec::getKernelRegistry() {
+  static const KernelRegistry registry = [] {
+    KernelRegistry r;
+    registerQuantKernels(r);
+    registerMathKernels(r);
+    registerShapeKernels(r);
+    registerNNKernels(r);
+    return r;
+  }();
+  return registry;
 }

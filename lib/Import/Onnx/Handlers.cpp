@@ -9,6 +9,10 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "quantc/Dialect/QC/IR/QC.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -626,14 +630,32 @@ const OnnxOpHandler kHandlers[] = {
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getOnnxOpHandlers() {
+llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getCoreOnnxOpHandlers() {
   return kHandlers;
+}
+
+llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getOnnxOpHandlers() {
+  static const std::vector<OnnxOpHandler> all = [] {
+    std::vector<OnnxOpHandler> v;
+    for (llvm::ArrayRef<OnnxOpHandler> family :
+         {getCoreOnnxOpHandlers(), getQuantOnnxOpHandlers(),
+          getMathOnnxOpHandlers(), getShapeOnnxOpHandlers(),
+          getNNOnnxOpHandlers()})
+      v.insert(v.end(), family.begin(), family.end());
+    std::stable_sort(v.begin(), v.end(),
+                     [](const OnnxOpHandler &a, const OnnxOpHandler &b) {
+                       int c = std::strcmp(a.opType, b.opType);
+                       return c < 0 || (c == 0 && a.sinceVersion < b.sinceVersion);
+                     });
+    return v;
+  }();
+  return all;
 }
 
 const OnnxOpHandler *
 quantc::onnx_import::lookupOnnxOpHandler(StringRef opType, int64_t opset) {
   const OnnxOpHandler *best = nullptr;
-  for (const OnnxOpHandler &h : kHandlers)
+  for (const OnnxOpHandler &h : getOnnxOpHandlers())
     if (opType == h.opType && h.sinceVersion <= opset &&
         (!best || h.sinceVersion > best->sinceVersion))
       best = &h;

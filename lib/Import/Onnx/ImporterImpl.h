@@ -145,8 +145,15 @@ struct OnnxOpHandler {
   HandlerFn fn;
 };
 
-/// The whole table, sorted by op type and then since_version.
+/// The whole table, sorted by op type and then since_version: the core
+/// handlers (Handlers.cpp) and one table per op family
+/// (Handlers<Family>.cpp), each keyed by (op type, since_version).
 llvm::ArrayRef<OnnxOpHandler> getOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandler> getCoreOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandler> getQuantOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandler> getMathOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandler> getShapeOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandler> getNNOnnxOpHandlers();
 /// The handler for `opType` at default-domain opset `opset`: the entry with
 /// the greatest since_version <= opset. Null when the op (at that opset) is
 /// not supported.

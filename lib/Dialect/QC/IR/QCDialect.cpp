@@ -15,6 +15,10 @@ void QCDialect::initialize() {
 #define GET_OP_LIST
 #include "quantc/Dialect/QC/IR/QCOps.cpp.inc"
       >();
+  registerQuantOps();
+  registerMathOps();
+  registerShapeOps();
+  registerNNOps();
 }
 
 Operation *QCDialect::materializeConstant(OpBuilder &builder, Attribute value,

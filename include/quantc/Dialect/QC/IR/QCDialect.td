@@ -18,6 +18,10 @@ def QC_Dialect : Dialect {
   let hasConstantMaterializer = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
+    void registerQuantOps();
+    void registerMathOps();
+    void registerShapeOps();
+    void registerNNOps();
   }];
 }
 

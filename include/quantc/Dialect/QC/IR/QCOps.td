@@ -1,19 +1,11 @@
 #ifndef QUANTC_DIALECT_QC_QCOPS_TD
 #define QUANTC_DIALECT_QC_QCOPS_TD
 
-include "quantc/Dialect/QC/IR/QCDialect.td"
-include "quantc/Dialect/QC/IR/QCAttrs.td"
-include "mlir/IR/OpBase.td"
-include "mlir/Interfaces/SideEffectInterfaces.td"
-include "mlir/IR/BuiltinAttributes.td"
-include "mlir/IR/CommonTypeConstraints.td"
-include "mlir/IR/CommonAttrConstraints.td"
-
-class QC_Op<string mnemonic, list<Trait> traits = []>
-    : Op<QC_Dialect, mnemonic, traits>;
-
-def QC_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
-def QC_AnyTensor : RankedTensorOf<[AnyType]>;
+// Core ops: matmul, basic elementwise, layout, quantize/dequantize, the
+// quantized matmul and package weights. Other op families live in their own
+// QC<Family>Ops.td with their own generated header, so adding an op to one
+// family does not rebuild everything.
+include "quantc/Dialect/QC/IR/QCBase.td"
 
 //===----------------------------------------------------------------------===//
 // Float graph ops

@@ -1,0 +1,17 @@
+//===- HandlersQuant.cpp - ONNX handlers: Quant op family ------------------===//
+//
+// Small handlers keyed by (op type, since_version); see Handlers.cpp for the
+// conventions (NodeContext, input/output counts, diagnostics).
+//
+//===----------------------------------------------------------------------===//
+#include "ImporterImpl.h"
+
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::onnx_import;
+
+llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getQuantOnnxOpHandlers() {
+  return {};
+}
