@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
       libprotobuf-dev protobuf-compiler libgtest-dev libopenblas-dev
-      pybind11-dev ninja-build libonnx-testdata cmake python3-venv)
+      pybind11-dev ninja-build libonnx-testdata cmake python3-venv ccache)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
