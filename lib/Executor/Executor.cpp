@@ -508,7 +508,10 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
       std::memcpy(a.data.data(), t.i.data(), a.data.size());
       break;
     case Tensor::Kind::Bytes:
-      a.dtype = npz::DType::U8;
+      // Signless i8/i4 codes hold two's complement values: int8 in .npz.
+      a.dtype = t.elementType && t.elementType.isSignlessInteger()
+                    ? npz::DType::I8
+                    : npz::DType::U8;
       a.data = t.bytes;
       break;
     }

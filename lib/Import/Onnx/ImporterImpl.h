@@ -73,6 +73,14 @@ mlir::DenseElementsAttr tensorToI64Attr(mlir::MLIRContext &ctx,
 /// The values of a validated INT32/INT64 tensor.
 llvm::SmallVector<int64_t> tensorToInts(const onnx::TensorProto &t);
 
+/// The MLIR type of quantized codes of an ONNX data type (INT8, UINT8, INT4,
+/// UINT4, FLOAT8E4M3FN, FLOAT8E5M2, FLOAT4E2M1), null otherwise
+/// (TensorsQuant.cpp).
+mlir::Type codeElementType(mlir::MLIRContext &ctx, int32_t dataType);
+/// Converts a tensor of such a type to a constant, one code per byte.
+llvm::Expected<mlir::DenseElementsAttr>
+tensorToCodesAttr(mlir::MLIRContext &ctx, const onnx::TensorProto &t);
+
 //===----------------------------------------------------------------------===//
 // Graph state and the handler interface
 //===----------------------------------------------------------------------===//
@@ -116,6 +124,9 @@ public:
   mlir::FailureOr<mlir::Value> floatInput(int i);
   /// Input `i` as the values of a constant integer tensor (for shapes).
   mlir::FailureOr<llvm::SmallVector<int64_t>> constIntsInput(int i);
+  /// Input `i` as a tensor of any element type, float constants as f32 and
+  /// quantized-code constants as codes (HandlersQuant.cpp).
+  mlir::FailureOr<mlir::Value> anyInput(int i);
   /// Input `i` as a constant tensor, if it is one (nullptr otherwise).
   const onnx::TensorProto *constantInput(int i) const;
 

@@ -190,6 +190,20 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
     return v.value;
   }
   const onnx::TensorProto &t = *v.constant;
+  if (!wantFloat && codeElementType(ctx, t.data_type())) {
+    Value &codes = materialized[&t];
+    if (!codes) {
+      llvm::Expected<DenseElementsAttr> attr = tensorToCodesAttr(ctx, t);
+      if (!attr) {
+        prefix(emitError()) << "constant '" << name
+                            << "': " << llvm::toString(attr.takeError());
+        return failure();
+      }
+      codes = arith::ConstantOp::create(builder, nameLoc(name), *attr)
+                  .getResult();
+    }
+    return codes;
+  }
   bool isFloat = isFloatDataType(t.data_type());
   if (!isFloat && (wantFloat || !isIntDataType(t.data_type()))) {
     prefix(emitError()) << "constant '" << name << "' has element type "
@@ -232,10 +246,15 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+  Type elementType = tt.elem_type() == onnx::TensorProto::FLOAT
+                         ? Type(Float32Type::get(&g.ctx))
+                         : codeElementType(g.ctx, tt.elem_type());
+  if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs are supported";
+                  << "; only FLOAT graph inputs and quantized codes (INT8, "
+                     "UINT8, INT4, UINT4, FLOAT8E4M3FN, FLOAT8E5M2, "
+                     "FLOAT4E2M1) are supported";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;
@@ -302,7 +321,7 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
                   << "': " << llvm::toString(n.takeError());
     return failure();
   }
-  return RankedTensorType::get(shape, Float32Type::get(&g.ctx));
+  return RankedTensorType::get(shape, elementType);
 }
 
 OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,

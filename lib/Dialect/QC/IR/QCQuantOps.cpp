@@ -2,6 +2,7 @@
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace quantc::qc;
@@ -14,4 +15,127 @@ void QCDialect::registerQuantOps() {
 #define GET_OP_LIST
 #include "quantc/Dialect/QC/IR/QCQuantOps.cpp.inc"
       >();
+}
+
+namespace {
+/// Element types of quantized codes (ONNX QuantizeLinear outputs we run).
+bool isCodeType(Type t) {
+  if (auto it = dyn_cast<IntegerType>(t))
+    return (it.getWidth() == 8 || it.getWidth() == 4) && !it.isSigned();
+  return isa<Float8E4M3FNType, Float8E5M2Type, Float6E2M3FNType,
+             Float6E3M2FNType, Float4E2M1FNType>(t);
+}
+
+/// Checks the scale/zero-point operands of quantize_linear/dequantize_linear
+/// against the data shape (docs/Formats.md F21); dynamic dims pass.
+LogicalResult verifyLinear(Operation *op, RankedTensorType data,
+                           RankedTensorType scale, Value zeroPoint,
+                           Type codeType, int64_t axis, int64_t blockSize) {
+  if (!isCodeType(codeType))
+    return op->emitOpError("code element type must be i8, ui8, i4, ui4, "
+                           "f8E4M3FN, f8E5M2, f6E2M3FN, f6E3M2FN or "
+                           "f4E2M1FN, got ")
+           << codeType;
+  if (zeroPoint) {
+    auto zt = cast<RankedTensorType>(zeroPoint.getType());
+    if (zt.getElementType() != codeType)
+      return op->emitOpError("zero point element type ")
+             << zt.getElementType() << " must be the code type " << codeType;
+    if (zt.getShape() != scale.getShape())
+      return op->emitOpError("zero point shape must match the scale shape");
+  }
+  if (blockSize < 0)
+    return op->emitOpError("block_size must not be negative, got ")
+           << blockSize;
+  int64_t rank = data.getRank();
+  bool perTensor = blockSize == 0 && scale.getRank() <= 1 &&
+                   scale.hasStaticShape() && scale.getNumElements() == 1;
+  if (perTensor)
+    return success();
+  if (axis < -rank || axis >= rank)
+    return op->emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
+  int64_t a = axis < 0 ? axis + rank : axis;
+  int64_t dim = data.getDimSize(a);
+  if (blockSize == 0) {
+    if (scale.getRank() != 1)
+      return op->emitOpError("per-axis scale must be 1-D, got rank ")
+             << scale.getRank();
+    if (!ShapedType::isDynamic(dim) && !scale.isDynamicDim(0) &&
+        scale.getDimSize(0) != dim)
+      return op->emitOpError("per-axis scale has ")
+             << scale.getDimSize(0) << " elements, expected " << dim;
+    return success();
+  }
+  if (scale.getRank() != rank)
+    return op->emitOpError("blocked scale must have the data's rank ")
+           << rank << ", got " << scale.getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
+    if (ShapedType::isDynamic(d) || ShapedType::isDynamic(s))
+      continue;
+    int64_t want = i == a ? (d + blockSize - 1) / blockSize : d;
+    if (s != want)
+      return op->emitOpError("blocked scale dim ")
+             << i << " is " << s << ", expected " << want
+             << (i == a ? " (ceil(dim / block_size))" : "");
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult QuantizeLinearOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto codes = cast<RankedTensorType>(getCodes().getType());
+  if (failed(verifyCompatibleShape(x.getShape(), codes.getShape())))
+    return emitOpError("codes shape must match the input shape");
+  return verifyLinear(*this, x, cast<RankedTensorType>(getScale().getType()),
+                      getZeroPoint(), codes.getElementType(), getAxis(),
+                      getBlockSize());
+}
+
+LogicalResult DequantizeLinearOp::verify() {
+  auto codes = cast<RankedTensorType>(getCodes().getType());
+  auto y = cast<RankedTensorType>(getY().getType());
+  if (failed(verifyCompatibleShape(y.getShape(), codes.getShape())))
+    return emitOpError("result shape must match the codes shape");
+  return verifyLinear(*this, codes,
+                      cast<RankedTensorType>(getScale().getType()),
+                      getZeroPoint(), codes.getElementType(), getAxis(),
+                      getBlockSize());
+}
+
+LogicalResult DynamicQuantizeLinearOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto y = cast<RankedTensorType>(getY().getType());
+  auto s = cast<RankedTensorType>(getYScale().getType());
+  auto z = cast<RankedTensorType>(getYZeroPoint().getType());
+  if (failed(verifyCompatibleShape(x.getShape(), y.getShape())))
+    return emitOpError("codes shape must match the input shape");
+  if (!y.getElementType().isUnsignedInteger(8) ||
+      !z.getElementType().isUnsignedInteger(8))
+    return emitOpError("codes and zero point must be ui8");
+  if (!s.getElementType().isF32())
+    return emitOpError("scale must be f32");
+  if (s.getRank() != 0 || z.getRank() != 0)
+    return emitOpError("scale and zero point must be scalars (rank 0)");
+  return success();
+}
+
+LogicalResult CastOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (failed(verifyCompatibleShape(in.getShape(), out.getShape())))
+    return emitOpError("result shape must match the input shape");
+  auto ok = [](Type t) {
+    return isa<Float32Type, Float16Type, BFloat16Type>(t) || isCodeType(t) ||
+           (isa<IntegerType>(t) && !t.isSignedInteger() &&
+            (t.getIntOrFloatBitWidth() == 32 ||
+             t.getIntOrFloatBitWidth() == 64 ||
+             t.getIntOrFloatBitWidth() == 1));
+  };
+  if (!ok(in.getElementType()) || !ok(out.getElementType()))
+    return emitOpError("cannot cast ")
+           << in.getElementType() << " to " << out.getElementType();
+  return success();
 }

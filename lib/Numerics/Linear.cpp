@@ -1,0 +1,448 @@
+//===- Linear.cpp - ONNX-style linear (de)quantization codecs -------------===//
+#include "quantc/Numerics/Linear.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+using namespace quantc::numerics;
+using llvm::ArrayRef;
+
+namespace {
+llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+std::string shapeStr(ArrayRef<int64_t> s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i)
+    r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+bool isIntFormat(ElemFormat f) {
+  return f == ElemFormat::INT8 || f == ElemFormat::UINT8 ||
+         f == ElemFormat::INT4 || f == ElemFormat::UINT4;
+}
+
+/// The data viewed as [outer, dim, inner] around the layout's axis.
+struct Split {
+  int64_t outer = 1, dim = 1, inner = 1;
+};
+Split split(ArrayRef<int64_t> shape, const LinearLayout &l) {
+  Split s;
+  if (l.granularity == Granularity::PerTensor) {
+    for (int64_t d : shape)
+      s.inner *= d;
+    return s;
+  }
+  for (int64_t i = 0; i < l.axis; ++i)
+    s.outer *= shape[i];
+  s.dim = shape[l.axis];
+  for (size_t i = l.axis + 1; i < shape.size(); ++i)
+    s.inner *= shape[i];
+  return s;
+}
+
+/// Calls fn(xOffset, n, scaleOffset, scaleStride) for runs of elements, each
+/// element j of a run using scale index scaleOffset + j * scaleStride.
+template <typename Fn>
+void forEachRun(ArrayRef<int64_t> shape, const LinearLayout &l, Fn &&fn) {
+  Split s = split(shape, l);
+  switch (l.granularity) {
+  case Granularity::PerTensor:
+    fn(0, s.inner, 0, 0);
+    return;
+  case Granularity::PerAxis:
+    for (int64_t o = 0; o < s.outer; ++o)
+      for (int64_t d = 0; d < s.dim; ++d)
+        fn((o * s.dim + d) * s.inner, s.inner, d, 0);
+    return;
+  case Granularity::Blocked: {
+    int64_t nb = (s.dim + l.blockSize - 1) / l.blockSize;
+    if (s.inner == 1) { // blocks are contiguous: one run per block
+      for (int64_t o = 0; o < s.outer; ++o)
+        for (int64_t b = 0; b < nb; ++b) {
+          int64_t d0 = b * l.blockSize;
+          fn(o * s.dim + d0, std::min(l.blockSize, s.dim - d0), o * nb + b, 0);
+        }
+      return;
+    }
+    for (int64_t o = 0; o < s.outer; ++o)
+      for (int64_t d = 0; d < s.dim; ++d)
+        fn((o * s.dim + d) * s.inner, s.inner,
+           (o * nb + d / l.blockSize) * s.inner, 1);
+    return;
+  }
+  }
+}
+
+int64_t numScales(ArrayRef<int64_t> shape, const LinearLayout &l) {
+  Split s = split(shape, l);
+  switch (l.granularity) {
+  case Granularity::PerTensor:
+    return 1;
+  case Granularity::PerAxis:
+    return s.dim;
+  case Granularity::Blocked:
+    return s.outer * ((s.dim + l.blockSize - 1) / l.blockSize) * s.inner;
+  }
+  return 1;
+}
+
+llvm::Error checkParams(ArrayRef<int64_t> shape, const float *scales,
+                        const uint8_t *zeroPoints, const LinearLayout &l,
+                        ElemFormat f) {
+  if (!isLinearFormat(f))
+    return err(llvm::Twine("format ") + getFormatInfo(f).name +
+               " is not a linear quantization format (expected i8, ui8, "
+               "i4, ui4, f8E4M3FN, f8E5M2, f6E2M3FN, f6E3M2FN or f4E2M1FN)");
+  if (l.granularity != Granularity::PerTensor &&
+      (l.axis < 0 || l.axis >= (int64_t)shape.size()))
+    return err("axis " + llvm::Twine(l.axis) + " is out of range for shape " +
+               shapeStr(shape));
+  if (l.granularity == Granularity::Blocked && l.blockSize < 1)
+    return err("block size must be positive, got " +
+               llvm::Twine(l.blockSize));
+  int64_t n = numScales(shape, l);
+  for (int64_t i = 0; i < n; ++i)
+    if (!(scales[i] > 0.0f) || std::isinf(scales[i]))
+      return err(llvm::formatv("scale #{0} is {1}; scales must be finite and "
+                               "positive",
+                               i, scales[i])
+                     .str());
+  if (zeroPoints && !isIntFormat(f))
+    for (int64_t i = 0; i < n; ++i)
+      if (decode(f, zeroPoints[i]) != 0.0f)
+        return err(llvm::formatv("zero point #{0} of {1} is {2}; float formats "
+                                 "take zero points of 0 only",
+                                 i, getFormatInfo(f).name,
+                                 decode(f, zeroPoints[i]))
+                       .str());
+  return llvm::Error::success();
+}
+} // namespace
+
+bool quantc::numerics::isLinearFormat(ElemFormat f) {
+  switch (f) {
+  case ElemFormat::INT8:
+  case ElemFormat::UINT8:
+  case ElemFormat::INT4:
+  case ElemFormat::UINT4:
+  case ElemFormat::E4M3FN:
+  case ElemFormat::E5M2:
+  case ElemFormat::E2M3FN:
+  case ElemFormat::E3M2FN:
+  case ElemFormat::E2M1FN:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int32_t quantc::numerics::intCodeValue(ElemFormat f, uint8_t code) {
+  switch (f) {
+  case ElemFormat::INT8:
+    return (int8_t)code;
+  case ElemFormat::INT4:
+    return (int8_t)(uint8_t)(code << 4) >> 4; // sign-extend the low nibble
+  case ElemFormat::UINT4:
+    return code & 0xF;
+  default:
+    return code;
+  }
+}
+
+llvm::Expected<LinearLayout>
+quantc::numerics::makeLinearLayout(ArrayRef<int64_t> shape,
+                                   ArrayRef<int64_t> scaleShape, int64_t axis,
+                                   int64_t blockSize) {
+  int64_t rank = shape.size();
+  int64_t scaleCount = 1;
+  for (int64_t d : scaleShape)
+    scaleCount *= d;
+  LinearLayout l;
+  if (blockSize < 0)
+    return err("block_size must not be negative, got " +
+               llvm::Twine(blockSize));
+  if (blockSize == 0 && scaleCount == 1 && scaleShape.size() <= 1)
+    return l; // per-tensor
+  if (axis < -rank || axis >= rank)
+    return err(llvm::formatv("axis {0} is out of range for rank {1}", axis,
+                             rank)
+                   .str());
+  l.axis = axis < 0 ? axis + rank : axis;
+  if (blockSize == 0) {
+    if (scaleShape.size() != 1 || scaleShape[0] != shape[l.axis])
+      return err(llvm::formatv("per-axis scale must be 1-D of size {0} (dim "
+                               "{1} of {2}), got shape {3}",
+                               shape[l.axis], l.axis, shapeStr(shape),
+                               shapeStr(scaleShape))
+                     .str());
+    l.granularity = Granularity::PerAxis;
+    return l;
+  }
+  l.granularity = Granularity::Blocked;
+  l.blockSize = blockSize;
+  int64_t nb = (shape[l.axis] + blockSize - 1) / blockSize;
+  bool ok = (int64_t)scaleShape.size() == rank;
+  for (int64_t i = 0; ok && i < rank; ++i)
+    ok = scaleShape[i] == (i == l.axis ? nb : shape[i]);
+  if (!ok) {
+    llvm::SmallVector<int64_t> want(shape.begin(), shape.end());
+    want[l.axis] = nb;
+    return err(llvm::formatv("block_size {0} along axis {1} of {2} needs a "
+                             "scale of shape {3}, got {4}",
+                             blockSize, l.axis, shapeStr(shape),
+                             shapeStr(want), shapeStr(scaleShape))
+                   .str());
+  }
+  return l;
+}
+
+llvm::Error quantc::numerics::quantizeLinear(
+    const float *x, ArrayRef<int64_t> shape, const float *scales,
+    const uint8_t *zeroPoints, const LinearLayout &layout, ElemFormat f,
+    bool saturate, uint8_t *codes) {
+  if (llvm::Error e = checkParams(shape, scales, zeroPoints, layout, f))
+    return e;
+  const FormatInfo &info = getFormatInfo(f);
+  bool isInt = isIntFormat(f);
+  float qmin = info.qmin, qmax = info.qmax;
+  constexpr int64_t kChunk = 512;
+  float tmp[kChunk];
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t c = 0; c < n; c += kChunk) {
+      int64_t m = std::min(kChunk, n - c);
+      const float *xs = x + off + c;
+      const float *sc = scales + s0 + c * ss;
+      // x / scale in f32 (the ONNX reference divides, it does not multiply
+      // by a reciprocal).
+      if (ss == 0) {
+        float s = sc[0];
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = xs[j] / s;
+      } else {
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = xs[j] / sc[j];
+      }
+      uint8_t *out = codes + off + c;
+      if (!isInt) {
+        encodeArray(f, tmp, m, out, saturate);
+        continue;
+      }
+      const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
+      for (int64_t j = 0; j < m; ++j) {
+        float v = std::nearbyint(tmp[j]); // ties to even
+        if (v != v)
+          v = 0.0f; // NaN -> 0 (F23)
+        if (zp)
+          v += (float)intCodeValue(f, zp[j * ss]);
+        v = std::min(std::max(v, qmin), qmax);
+        out[j] = (uint8_t)(int32_t)v;
+      }
+    }
+  });
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::dequantizeLinear(
+    const uint8_t *codes, ArrayRef<int64_t> shape, const float *scales,
+    const uint8_t *zeroPoints, const LinearLayout &layout, ElemFormat f,
+    float *out) {
+  if (llvm::Error e = checkParams(shape, scales, zeroPoints, layout, f))
+    return e;
+  bool isInt = isIntFormat(f);
+  constexpr int64_t kChunk = 512;
+  float tmp[kChunk];
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t c = 0; c < n; c += kChunk) {
+      int64_t m = std::min(kChunk, n - c);
+      const uint8_t *cs = codes + off + c;
+      const float *sc = scales + s0 + c * ss;
+      float *o = out + off + c;
+      if (isInt) {
+        const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = (float)intCodeValue(f, cs[j]) -
+                   (zp ? (float)intCodeValue(f, zp[j * ss]) : 0.0f);
+      } else {
+        decodeArray(f, cs, m, tmp);
+      }
+      for (int64_t j = 0; j < m; ++j)
+        o[j] = tmp[j] * sc[j * ss];
+    }
+  });
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::dynamicQuantizeLinear(const float *x, int64_t n,
+                                                    uint8_t *codes,
+                                                    float &scale,
+                                                    uint8_t &zeroPoint) {
+  float mx = 0.0f, mn = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i]))
+      return err(llvm::formatv("element #{0} is {1}; DynamicQuantizeLinear "
+                               "needs finite inputs",
+                               i, x[i])
+                     .str());
+    mx = std::max(mx, x[i]);
+    mn = std::min(mn, x[i]);
+  }
+  scale = (mx == mn ? 1.0f : mx - mn) / 255.0f;
+  float zp = 0.0f - mn / scale;
+  zp = std::nearbyint(std::min(255.0f, std::max(0.0f, zp)));
+  zeroPoint = (uint8_t)zp;
+  LinearLayout l;
+  int64_t shape[1] = {n};
+  return quantizeLinear(x, shape, &scale, &zeroPoint, l, ElemFormat::UINT8,
+                        true, codes);
+}
+
+//===----------------------------------------------------------------------===//
+// 2-D blocks
+//===----------------------------------------------------------------------===//
+
+namespace {
+llvm::Error check2D(int64_t rows, int64_t cols, int64_t br, int64_t bc,
+                    ElemFormat f) {
+  if (rows < 0 || cols < 0)
+    return err("negative matrix shape");
+  if (br < 1 || bc < 1)
+    return err(llvm::formatv("2-D block {0}x{1}: block sizes must be "
+                             "positive",
+                             br, bc)
+                   .str());
+  if (!isLinearFormat(f))
+    return err(llvm::Twine("format ") + getFormatInfo(f).name +
+               " is not a linear quantization format");
+  return llvm::Error::success();
+}
+} // namespace
+
+llvm::Error quantc::numerics::absmaxScales2D(const float *x, int64_t rows,
+                                             int64_t cols, int64_t br,
+                                             int64_t bc, ElemFormat f,
+                                             float *scales) {
+  if (llvm::Error e = check2D(rows, cols, br, bc, f))
+    return e;
+  int64_t nbc = (cols + bc - 1) / bc, nbr = (rows + br - 1) / br;
+  std::fill(scales, scales + nbr * nbc, 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      float a = std::fabs(x[r * cols + c]);
+      if (!std::isfinite(a))
+        return err(llvm::formatv("element ({0}, {1}) is {2}; absmax scales "
+                                 "need finite inputs",
+                                 r, c, x[r * cols + c])
+                       .str());
+      float &s = scales[(r / br) * nbc + c / bc];
+      s = std::max(s, a);
+    }
+  float maxv = getFormatInfo(f).maxFinite;
+  for (int64_t i = 0; i < nbr * nbc; ++i)
+    scales[i] = scales[i] == 0.0f ? 1.0f : scales[i] / maxv;
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::quantize2D(const float *x, int64_t rows,
+                                         int64_t cols, int64_t br, int64_t bc,
+                                         ElemFormat f, const float *scales,
+                                         uint8_t *codes) {
+  if (llvm::Error e = check2D(rows, cols, br, bc, f))
+    return e;
+  int64_t nbc = (cols + bc - 1) / bc;
+  // Row by row, each row is a 1-D blocked codec along the columns.
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t shape[1] = {cols};
+    LinearLayout l{Granularity::Blocked, 0, bc};
+    if (llvm::Error e = quantizeLinear(x + r * cols, shape,
+                                       scales + (r / br) * nbc, nullptr, l, f,
+                                       true, codes + r * cols))
+      return e;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::dequantize2D(const uint8_t *codes, int64_t rows,
+                                           int64_t cols, int64_t br,
+                                           int64_t bc, ElemFormat f,
+                                           const float *scales, float *out) {
+  if (llvm::Error e = check2D(rows, cols, br, bc, f))
+    return e;
+  int64_t nbc = (cols + bc - 1) / bc;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t shape[1] = {cols};
+    LinearLayout l{Granularity::Blocked, 0, bc};
+    if (llvm::Error e =
+            dequantizeLinear(codes + r * cols, shape, scales + (r / br) * nbc,
+                             nullptr, l, f, out + r * cols))
+      return e;
+  }
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// NVFP4
+//===----------------------------------------------------------------------===//
+
+llvm::Error quantc::numerics::quantizeNVFP4(const float *x, int64_t rows,
+                                            int64_t k, uint8_t *codes,
+                                            uint8_t *scales,
+                                            float &tensorScale) {
+  if (rows < 0 || k < 0)
+    return err("negative matrix shape");
+  constexpr int64_t kBlock = 16;
+  float amax = 0.0f;
+  for (int64_t i = 0; i < rows * k; ++i) {
+    float a = std::fabs(x[i]);
+    if (!std::isfinite(a))
+      return err(llvm::formatv("element #{0} is {1}; NVFP4 needs finite "
+                               "inputs",
+                               i, x[i])
+                     .str());
+    amax = std::max(amax, a);
+  }
+  tensorScale = amax == 0.0f ? 1.0f : amax / (6.0f * 448.0f);
+  int64_t nb = (k + kBlock - 1) / kBlock;
+  float tmp[kBlock];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < nb; ++b) {
+      const float *xs = x + r * k + b * kBlock;
+      int64_t m = std::min(kBlock, k - b * kBlock);
+      float bmax = 0.0f;
+      for (int64_t j = 0; j < m; ++j)
+        bmax = std::max(bmax, std::fabs(xs[j]));
+      uint8_t sc = (uint8_t)encode(ElemFormat::UE4M3,
+                                   bmax / 6.0f / tensorScale, true);
+      scales[r * nb + b] = sc;
+      float s = decode(ElemFormat::UE4M3, sc) * tensorScale;
+      for (int64_t j = 0; j < m; ++j)
+        tmp[j] = s == 0.0f ? 0.0f : xs[j] / s;
+      encodeArray(ElemFormat::E2M1FN, tmp, m, codes + r * k + b * kBlock,
+                  true);
+    }
+  return llvm::Error::success();
+}
+
+void quantc::numerics::dequantizeNVFP4(const uint8_t *codes,
+                                       const uint8_t *scales,
+                                       float tensorScale, int64_t rows,
+                                       int64_t k, float *out) {
+  constexpr int64_t kBlock = 16;
+  int64_t nb = (k + kBlock - 1) / kBlock;
+  float tmp[kBlock];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < nb; ++b) {
+      int64_t m = std::min(kBlock, k - b * kBlock);
+      float s = decode(ElemFormat::UE4M3, scales[r * nb + b]) * tensorScale;
+      decodeArray(ElemFormat::E2M1FN, codes + r * k + b * kBlock, m, tmp);
+      for (int64_t j = 0; j < m; ++j)
+        out[r * k + b * kBlock + j] = tmp[j] * s;
+    }
+}
