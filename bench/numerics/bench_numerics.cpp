@@ -8,6 +8,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Numerics/Formats.h"
+#include "quantc/Numerics/Linear.h"
+
+#include <cstring>
 
 #include <ctime>
 #include <cstdio>
@@ -73,5 +76,64 @@ int main(int argc, char **argv) {
                 "%.6f, \"gbps\": %.3f}\n",
                 f.name, s, mb / s);
   }
+
+  // The four codecs, scales included, and memcpy of the same f32
+  // bytes for scale. MXFP4/MXFP8: quantizeMX (floor) + pack4 for FP4;
+  // NVFP4: two-level scales (amax pass + blocks of 16); INT4-g128: absmax
+  // scales per 1x128 block + quantizeLinear-style blocked encode + pack4.
+  std::vector<uint8_t> packed(static_cast<size_t>((n + 1) / 2));
+  auto report = [&](const char *bench, const char *fmt, double s) {
+    std::printf("{\"bench\": \"%s\", \"format\": \"%s\", \"seconds\": "
+                "%.6f, \"gbps\": %.3f}\n",
+                bench, fmt, s, mb / s);
+  };
+  report("memcpy", "f32", bestSeconds([&] {
+           std::memcpy(out.data(), x.data(), size_t(n) * 4);
+         }));
+  report("encode", "MXFP8", bestSeconds([&] {
+           quantizeMX(x.data(), rows, k, 32, ElemFormat::E4M3FN,
+                      MXScaleMode::Floor, codes.data(), scales.data());
+         }));
+  report("decode", "MXFP8", bestSeconds([&] {
+           dequantizeMX(codes.data(), scales.data(), rows, k, 32,
+                        ElemFormat::E4M3FN, out.data());
+         }));
+  report("encode", "MXFP4+pack4", bestSeconds([&] {
+           quantizeMX(x.data(), rows, k, 32, ElemFormat::E2M1FN,
+                      MXScaleMode::Floor, codes.data(), scales.data());
+           pack4(codes.data(), n, packed.data());
+         }));
+  report("decode", "MXFP4+unpack4", bestSeconds([&] {
+           unpack4(packed.data(), n, codes.data());
+           dequantizeMX(codes.data(), scales.data(), rows, k, 32,
+                        ElemFormat::E2M1FN, out.data());
+         }));
+  std::vector<uint8_t> nvScales(static_cast<size_t>(rows * ((k + 15) / 16)));
+  float ts = 0.0f;
+  report("encode", "NVFP4+pack4", bestSeconds([&] {
+           llvm::consumeError(quantizeNVFP4(x.data(), rows, k, codes.data(),
+                                            nvScales.data(), ts));
+           pack4(codes.data(), n, packed.data());
+         }));
+  report("decode", "NVFP4+unpack4", bestSeconds([&] {
+           unpack4(packed.data(), n, codes.data());
+           dequantizeNVFP4(codes.data(), nvScales.data(), ts, rows, k,
+                           out.data());
+         }));
+  std::vector<float> gScales(static_cast<size_t>(rows * ((k + 127) / 128)));
+  report("encode", "INT4-g128+pack4", bestSeconds([&] {
+           llvm::consumeError(absmaxScales2D(x.data(), rows, k, 1, 128,
+                                             ElemFormat::INT4, gScales.data()));
+           llvm::consumeError(quantize2D(x.data(), rows, k, 1, 128,
+                                         ElemFormat::INT4, gScales.data(),
+                                         codes.data()));
+           pack4(codes.data(), n, packed.data());
+         }));
+  report("decode", "INT4-g128+unpack4", bestSeconds([&] {
+           unpack4(packed.data(), n, codes.data());
+           llvm::consumeError(dequantize2D(codes.data(), rows, k, 1, 128,
+                                           ElemFormat::INT4, gScales.data(),
+                                           out.data()));
+         }));
   return 0;
 }

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
+#include <vector>
 
 using namespace quantc::numerics;
 using llvm::ArrayRef;
@@ -77,6 +79,18 @@ void forEachRun(ArrayRef<int64_t> shape, const LinearLayout &l, Fn &&fn) {
     return;
   }
   }
+}
+
+/// Round half to even for quantizing to integers of at most 16 bits,
+/// without a libm call: NaN -> 0 (F23); magnitudes are first clamped to
+/// 2^22, which keeps out-of-range values out of range, and then
+/// (v + 1.5*2^23) - 1.5*2^23 rounds to an integer in the current (nearest
+/// even) rounding mode.
+inline float roundInt(float v) {
+  constexpr float kMagic = 12582912.0f, kLim = 4194304.0f;
+  v = v != v ? 0.0f : v;
+  v = std::min(std::max(v, -kLim), kLim);
+  return (v + kMagic) - kMagic;
 }
 
 int64_t numScales(ArrayRef<int64_t> shape, const LinearLayout &l) {
@@ -235,14 +249,21 @@ llvm::Error quantc::numerics::quantizeLinear(
         continue;
       }
       const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
-      for (int64_t j = 0; j < m; ++j) {
-        float v = std::nearbyint(tmp[j]); // ties to even
-        if (v != v)
-          v = 0.0f; // NaN -> 0 (F23)
-        if (zp)
-          v += (float)intCodeValue(f, zp[j * ss]);
-        v = std::min(std::max(v, qmin), qmax);
-        out[j] = (uint8_t)(int32_t)v;
+      if (zp && ss == 0) {
+        float z = (float)intCodeValue(f, zp[0]);
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]) + z, qmin), qmax);
+      } else if (zp) {
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]) + (float)intCodeValue(f, zp[j * ss]),
+                       qmin),
+              qmax);
+      } else {
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]), qmin), qmax);
       }
     }
   });
@@ -256,6 +277,9 @@ llvm::Error quantc::numerics::dequantizeLinear(
   if (llvm::Error e = checkParams(shape, scales, zeroPoints, layout, f))
     return e;
   bool isInt = isIntFormat(f);
+  float lut[256]; // integer value of every code byte
+  for (int i = 0; i < 256; ++i)
+    lut[i] = (float)intCodeValue(f, (uint8_t)i);
   constexpr int64_t kChunk = 512;
   float tmp[kChunk];
   forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
@@ -268,8 +292,7 @@ llvm::Error quantc::numerics::dequantizeLinear(
       if (isInt) {
         const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
         for (int64_t j = 0; j < m; ++j)
-          tmp[j] = (float)intCodeValue(f, cs[j]) -
-                   (zp ? (float)intCodeValue(f, zp[j * ss]) : 0.0f);
+          tmp[j] = lut[cs[j]] - (zp ? lut[zp[j * ss]] : 0.0f);
       } else {
         decodeArray(f, cs, m, tmp);
       }
@@ -333,17 +356,29 @@ llvm::Error quantc::numerics::absmaxScales2D(const float *x, int64_t rows,
     return e;
   int64_t nbc = (cols + bc - 1) / bc, nbr = (rows + br - 1) / br;
   std::fill(scales, scales + nbr * nbc, 0.0f);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      float a = std::fabs(x[r * cols + c]);
-      if (!std::isfinite(a))
-        return err(llvm::formatv("element ({0}, {1}) is {2}; absmax scales "
-                                 "need finite inputs",
-                                 r, c, x[r * cols + c])
-                       .str());
-      float &s = scales[(r / br) * nbc + c / bc];
-      s = std::max(s, a);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * cols;
+    float *sr = scales + (r / br) * nbc;
+    for (int64_t b = 0; b < nbc; ++b) {
+      int64_t c0 = b * bc, c1 = std::min(cols, c0 + bc);
+      // A NaN sticks in `a` (later comparisons with it are false), so the
+      // finiteness check below sees NaN as well as Inf.
+      float a = 0.0f;
+      for (int64_t c = c0; c < c1; ++c) {
+        float v = std::fabs(xr[c]);
+        a = (v > a || v != v) ? v : a;
+      }
+      if (!(a <= std::numeric_limits<float>::max())) {
+        for (int64_t c = c0; c < c1; ++c)
+          if (!std::isfinite(xr[c]))
+            return err(llvm::formatv("element ({0}, {1}) is {2}; absmax "
+                                     "scales need finite inputs",
+                                     r, c, xr[c])
+                           .str());
+      }
+      sr[b] = std::max(sr[b], a);
     }
+  }
   float maxv = getFormatInfo(f).maxFinite;
   for (int64_t i = 0; i < nbr * nbc; ++i)
     scales[i] = scales[i] == 0.0f ? 1.0f : scales[i] / maxv;
@@ -398,35 +433,63 @@ llvm::Error quantc::numerics::quantizeNVFP4(const float *x, int64_t rows,
   if (rows < 0 || k < 0)
     return err("negative matrix shape");
   constexpr int64_t kBlock = 16;
-  float amax = 0.0f;
-  for (int64_t i = 0; i < rows * k; ++i) {
-    float a = std::fabs(x[i]);
-    if (!std::isfinite(a))
-      return err(llvm::formatv("element #{0} is {1}; NVFP4 needs finite "
-                               "inputs",
-                               i, x[i])
-                     .str());
-    amax = std::max(amax, a);
+  // amax in 8 independent lanes (vectorizable); x * 0 is NaN exactly for
+  // NaN and Inf, so `bad` is NaN iff x has a non-finite element.
+  float lane[8] = {}, bad[8] = {};
+  int64_t n = rows * k, i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) {
+      lane[l] = std::max(lane[l], std::fabs(x[i + l]));
+      bad[l] += x[i + l] * 0.0f;
+    }
+  float amax = 0.0f, badAll = 0.0f;
+  for (; i < n; ++i) {
+    amax = std::max(amax, std::fabs(x[i]));
+    badAll += x[i] * 0.0f;
   }
+  for (int l = 0; l < 8; ++l) {
+    amax = std::max(amax, lane[l]);
+    badAll += bad[l];
+  }
+  if (badAll != badAll)
+    amax = std::numeric_limits<float>::infinity();
+  if (!(amax <= std::numeric_limits<float>::max()))
+    for (int64_t i = 0; i < rows * k; ++i)
+      if (!std::isfinite(x[i]))
+        return err(llvm::formatv("element #{0} is {1}; NVFP4 needs finite "
+                                 "inputs",
+                                 i, x[i])
+                       .str());
   tensorScale = amax == 0.0f ? 1.0f : amax / (6.0f * 448.0f);
   int64_t nb = (k + kBlock - 1) / kBlock;
-  float tmp[kBlock];
-  for (int64_t r = 0; r < rows; ++r)
+  // One row at a time: every block's scale (one encodeArray call for the
+  // row's scales), then every element divided by its block's scale and
+  // encoded in one encodeArray call.
+  std::vector<float> tmp(k), bscale(nb);
+  std::vector<uint8_t> bcode(nb);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * k;
     for (int64_t b = 0; b < nb; ++b) {
-      const float *xs = x + r * k + b * kBlock;
-      int64_t m = std::min(kBlock, k - b * kBlock);
+      int64_t j0 = b * kBlock, j1 = std::min(k, j0 + kBlock);
       float bmax = 0.0f;
-      for (int64_t j = 0; j < m; ++j)
-        bmax = std::max(bmax, std::fabs(xs[j]));
-      uint8_t sc = (uint8_t)encode(ElemFormat::UE4M3,
-                                   bmax / 6.0f / tensorScale, true);
-      scales[r * nb + b] = sc;
-      float s = decode(ElemFormat::UE4M3, sc) * tensorScale;
-      for (int64_t j = 0; j < m; ++j)
-        tmp[j] = s == 0.0f ? 0.0f : xs[j] / s;
-      encodeArray(ElemFormat::E2M1FN, tmp, m, codes + r * k + b * kBlock,
-                  true);
+      for (int64_t j = j0; j < j1; ++j)
+        bmax = std::max(bmax, std::fabs(xr[j]));
+      bscale[b] = bmax / 6.0f / tensorScale;
     }
+    encodeArray(ElemFormat::UE4M3, bscale.data(), nb, scales + r * nb, true);
+    decodeArray(ElemFormat::UE4M3, scales + r * nb, nb, bscale.data());
+    for (int64_t b = 0; b < nb; ++b) {
+      int64_t j0 = b * kBlock, j1 = std::min(k, j0 + kBlock);
+      float s = bscale[b] * tensorScale;
+      if (s == 0.0f) // the block rounds to 0 (a zero scale gives codes 0)
+        for (int64_t j = j0; j < j1; ++j)
+          tmp[j] = 0.0f;
+      else
+        for (int64_t j = j0; j < j1; ++j)
+          tmp[j] = xr[j] / s;
+    }
+    encodeArray(ElemFormat::E2M1FN, tmp.data(), k, codes + r * k, true);
+  }
   return llvm::Error::success();
 }
 

@@ -302,3 +302,21 @@ TEST(Linear, NVFP4) {
 }
 
 } // namespace
+
+namespace {
+// F27: a NaN or Inf anywhere in a block is an error, not a silent scale.
+TEST(Linear, TwoDimensionalNonFinite) {
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(),
+                    -std::numeric_limits<float>::infinity()}) {
+    for (int64_t pos : {0, 5, 130}) {
+      std::vector<float> x(2 * 200, 1.0f), s(2 * 2);
+      x[200 + pos] = bad;
+      llvm::Error e =
+          absmaxScales2D(x.data(), 2, 200, 1, 128, ElemFormat::E4M3FN, s.data());
+      EXPECT_NE(errText(std::move(e)).find("need finite inputs"),
+                std::string::npos)
+          << pos;
+    }
+  }
+}
+} // namespace
