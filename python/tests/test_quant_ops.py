@@ -138,7 +138,7 @@ def test_fp8_qdq_opset19(fmt, np_type, saturate, check_ok, tmp):
 def test_int4_blocked_qdq_opset21(signed, check_ok, tmp):
     """F21-F25: INT4-g128 blocked along axis 1 (opset 21) with zero points,
     plus a short last block (300 = 2*128 + 44)."""
-    rows, k, block = 8, 300, 128
+    rows, k, block = 7, 300, 128  # 21 zero points: an odd nibble count
     nb = -(-k // block)
     rng = np.random.default_rng(2)
     x = adversarial((rows, k), 0.05, 7, 3)
@@ -146,7 +146,12 @@ def test_int4_blocked_qdq_opset21(signed, check_ok, tmp):
     lo, hi = (-8, 7) if signed else (0, 15)
     zp = rng.integers(lo, hi + 1, (rows, nb))
     fmt = TensorProto.INT4 if signed else TensorProto.UINT4
-    zpt = helper.make_tensor("zp", fmt, [rows, nb], zp.reshape(-1).tolist())
+    if signed:  # int32_data, one packed byte per value
+        zpt = helper.make_tensor("zp", fmt, [rows, nb],
+                                 zp.reshape(-1).tolist())
+    else:  # raw_data, two per byte, low nibble first
+        zpt = numpy_helper.from_array(zp.astype(ml_dtypes.uint4), "zp")
+        assert zpt.HasField("raw_data")
     attrs = {"axis": 1, "block_size": block}
     qdq_model(tmp / "m.onnx", 21, [rows, k], fmt, scale, zpt, q_attrs=attrs,
               dq_attrs=attrs)
@@ -251,4 +256,32 @@ def test_invalid_parameters(case, msg, run_tool, tmp):
                    "--outputs", tmp / "out.npz")
     assert res.returncode == 1, describe(res)
     assert msg in res.stderr, describe(res)
+    assert not (tmp / "out.npz").exists()
+
+
+@pytest.mark.parametrize("bad", ["raw", "int32"])
+def test_bad_code_initializer(bad, run_tool, tmp):
+    """A quantized initializer whose data does not match its shape is an
+    import error naming it."""
+    zp = TensorProto(name="zp", data_type=TensorProto.UINT4, dims=[3])
+    if bad == "raw":
+        zp.raw_data = bytes([1, 2, 3])  # 3 nibbles need 2 bytes
+    else:
+        zp.int32_data.extend([1])
+    nodes = [helper.make_node("DequantizeLinear", ["x", "scale", "zp"], ["y"],
+                              axis=0)]
+    g = helper.make_graph(
+        nodes, "bad",
+        [helper.make_tensor_value_info("x", TensorProto.UINT4, [3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3])],
+        [numpy_helper.from_array(np.ones(3, np.float32), "scale"), zp])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)]),
+              str(tmp / "m.onnx"))
+    np.savez(tmp / "in.npz", x=np.array([1, 2, 3], np.uint8))
+    res = run_tool("quant-run", tmp / "m.onnx", "--inputs", tmp / "in.npz",
+                   "--outputs", tmp / "out.npz")
+    assert res.returncode == 1, describe(res)
+    want = ("raw_data has 3 bytes, expected 2" if bad == "raw" else
+            "int32_data has 1 values, expected 2")
+    assert "constant 'zp'" in res.stderr and want in res.stderr, describe(res)
     assert not (tmp / "out.npz").exists()

@@ -252,9 +252,9 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
   if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs and quantized codes (INT8, "
-                     "UINT8, INT4, UINT4, FLOAT8E4M3FN, FLOAT8E5M2, "
-                     "FLOAT4E2M1) are supported";
+                  << "; only FLOAT graph inputs are supported, and "
+                     "quantized codes (INT8, UINT8, INT4, UINT4, "
+                     "FLOAT8E4M3FN, FLOAT8E5M2, FLOAT4E2M1)";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;
