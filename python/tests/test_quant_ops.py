@@ -285,3 +285,63 @@ def test_bad_code_initializer(bad, run_tool, tmp):
             "int32_data has 1 values, expected 2")
     assert "constant 'zp'" in res.stderr and want in res.stderr, describe(res)
     assert not (tmp / "out.npz").exists()
+
+
+def as_codes(a):
+    """An ONNX reference output as quant-run writes it (F22)."""
+    a = np.asarray(a)
+    if a.dtype in (np.int8, np.uint8):
+        return a
+    if a.dtype == ml_dtypes.int4:
+        return a.astype(np.int8)
+    if a.dtype == ml_dtypes.uint4:
+        return a.astype(np.uint8)
+    return a.view(np.uint8)  # float codes: bit patterns
+
+
+@pytest.mark.parametrize("opset,fmt,scale_shape,attrs,with_zp", [
+    (10, TensorProto.UINT8, [], {}, True),
+    (13, TensorProto.INT8, [6], {"axis": 0}, True),
+    (13, TensorProto.UINT8, [10], {"axis": -1}, False),
+    (19, TensorProto.FLOAT8E5M2, [], {"saturate": 0}, True),
+    (19, TensorProto.FLOAT8E4M3FN, [10], {"axis": 1}, False),
+    (21, TensorProto.INT8, [2, 10], {"axis": 0, "block_size": 4}, True),
+    (21, TensorProto.UINT4, [6], {"axis": 0}, True),
+    (21, TensorProto.FLOAT8E4M3FN, [6, 4], {"axis": 1, "block_size": 3},
+     False),
+    (23, TensorProto.FLOAT4E2M1, [], {}, False),
+    (23, TensorProto.INT4, [6, 1], {"axis": 1, "block_size": 16}, False),
+])
+def test_against_onnx_reference(opset, fmt, scale_shape, attrs, with_zp,
+                                check_ok, tmp):
+    """F21-F25 at every opset from 10 to 23: quant-run and
+    onnx.reference.ReferenceEvaluator agree bit for bit on finite inputs."""
+    from onnx.reference import ReferenceEvaluator
+    rng = np.random.default_rng(opset * 31 + fmt)
+    x = (rng.standard_normal((6, 10)) * 3).astype(np.float32)
+    x.reshape(-1)[:4] = [0.5, 1.5, -2.5, 1e6]  # ties and a huge value
+    scale = rng.uniform(0.05, 0.5, scale_shape).astype(np.float32)
+    zp = None
+    q_attrs = dict(attrs)
+    dq_attrs = {k: v for k, v in attrs.items() if k != "saturate"}
+    if with_zp:
+        if fmt in (TensorProto.UINT8, TensorProto.INT8, TensorProto.UINT4):
+            lo, hi = {TensorProto.UINT8: (0, 255), TensorProto.INT8: (-128, 127),
+                      TensorProto.UINT4: (0, 15)}[fmt]
+            vals = rng.integers(lo, hi + 1, scale_shape)
+        else:
+            vals = np.zeros(scale_shape)
+        zp = helper.make_tensor("zp", fmt, scale_shape,
+                                np.asarray(vals).reshape(-1).tolist())
+    elif opset >= 21:
+        q_attrs["output_dtype"] = fmt
+    qdq_model(tmp / "m.onnx", opset, [6, 10], fmt, scale, zp,
+              q_attrs=q_attrs, dq_attrs=dq_attrs)
+    # The reference implements DequantizeLinear from opset 19 on; 10 and 13
+    # mean the same for integer codes, so it evaluates the model at 19.
+    ref_model = onnx.load(str(tmp / "m.onnx"))
+    ref_model.opset_import[0].version = max(opset, 19)
+    ref = ReferenceEvaluator(ref_model).run(None, {"x": x})
+    out = run_model(check_ok, tmp, tmp / "m.onnx", {"x": x})
+    bits_equal(out["codes"], as_codes(ref[0]))
+    bits_equal(out["y"], ref[1].astype(np.float32))
