@@ -345,3 +345,36 @@ def test_against_onnx_reference(opset, fmt, scale_shape, attrs, with_zp,
     out = run_model(check_ok, tmp, tmp / "m.onnx", {"x": x})
     bits_equal(out["codes"], as_codes(ref[0]))
     bits_equal(out["y"], ref[1].astype(np.float32))
+
+
+def test_cast_numeric_chain(check_ok, tmp):
+    """Cast FLOAT -> FLOAT16 / BFLOAT16 (round to nearest even), FLOAT ->
+    INT64 (truncation), FLOAT -> INT4 (truncation, clamped), FLOAT4E2M1 ->
+    FLOAT, against numpy/ml_dtypes."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((3, 16)) * 5).astype(np.float32)
+    x.reshape(-1)[:4] = [2.5, -2.5, 1e-8, 70000.0]
+    T = TensorProto
+    nodes = [helper.make_node("Cast", ["x"], ["h"], to=T.FLOAT16),
+             helper.make_node("Cast", ["h"], ["hf"], to=T.FLOAT),
+             helper.make_node("Cast", ["x"], ["b"], to=T.BFLOAT16),
+             helper.make_node("Cast", ["b"], ["bf"], to=T.FLOAT),
+             helper.make_node("Cast", ["x"], ["i"], to=T.INT64),
+             helper.make_node("Cast", ["x"], ["i4"], to=T.INT4),
+             helper.make_node("Cast", ["x"], ["f4"], to=T.FLOAT4E2M1),
+             helper.make_node("Cast", ["f4"], ["f4f"], to=T.FLOAT)]
+    shape = [3, 16]
+    g = helper.make_graph(
+        nodes, "casts", [helper.make_tensor_value_info("x", T.FLOAT, shape)],
+        [helper.make_tensor_value_info(n, t, shape) for n, t in
+         [("hf", T.FLOAT), ("bf", T.FLOAT), ("i", T.INT64), ("i4", T.INT4),
+          ("f4f", T.FLOAT)]])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    onnx.save(m, str(tmp / "m.onnx"))
+    out = run_model(check_ok, tmp, tmp / "m.onnx", {"x": x})
+    with np.errstate(over="ignore"):  # 70000 -> inf in FLOAT16 is intended
+        bits_equal(out["hf"], x.astype(np.float16).astype(np.float32))
+    bits_equal(out["bf"], x.astype(ml_dtypes.bfloat16).astype(np.float32))
+    bits_equal(out["i"], np.trunc(x).astype(np.int64))
+    bits_equal(out["i4"], np.clip(np.trunc(x), -8, 7).astype(np.int8))
+    bits_equal(out["f4f"], x.astype(ml_dtypes.float4_e2m1fn).astype(np.float32))
