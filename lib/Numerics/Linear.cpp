@@ -327,6 +327,59 @@ llvm::Error quantc::numerics::dynamicQuantizeLinear(const float *x, int64_t n,
                         true, codes);
 }
 
+llvm::Error quantc::numerics::computeLinearParams(
+    const float *x, ArrayRef<int64_t> shape, const LinearLayout &layout,
+    ElemFormat f, bool asymmetric, float *scales, uint8_t *zeroPoints) {
+  if (!isLinearFormat(f))
+    return err(llvm::Twine("format ") + getFormatInfo(f).name +
+               " is not a linear quantization format");
+  if (asymmetric && !isIntFormat(f))
+    return err(llvm::Twine("asymmetric quantization needs an integer "
+                           "format, got ") +
+               getFormatInfo(f).name);
+  if (layout.granularity != Granularity::PerTensor &&
+      (layout.axis < 0 || layout.axis >= (int64_t)shape.size()))
+    return err("axis " + llvm::Twine(layout.axis) +
+               " is out of range for shape " + shapeStr(shape));
+  if (layout.granularity == Granularity::Blocked && layout.blockSize < 1)
+    return err("block size must be positive, got " +
+               llvm::Twine(layout.blockSize));
+  int64_t ns = numScales(shape, layout);
+  std::vector<float> lo(ns, 0.0f), hi(ns, 0.0f);
+  float bad = 0.0f; // NaN iff some x is NaN or Inf (x * 0)
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t j = 0; j < n; ++j) {
+      float v = x[off + j];
+      bad += v * 0.0f;
+      float &l = lo[s0 + j * ss], &h = hi[s0 + j * ss];
+      l = std::min(l, v);
+      h = std::max(h, v);
+    }
+  });
+  if (bad != bad)
+    return err("the data has a NaN or Inf; scales need finite inputs");
+  const FormatInfo &info = getFormatInfo(f);
+  float qmin = info.qmin, qmax = info.qmax;
+  for (int64_t i = 0; i < ns; ++i) {
+    if (asymmetric) {
+      float range = hi[i] - lo[i];
+      float s = (range == 0.0f ? 1.0f : range) / (qmax - qmin);
+      scales[i] = s;
+      if (zeroPoints) {
+        float z = std::nearbyint(std::min(qmax, std::max(qmin, qmin - lo[i] / s)));
+        zeroPoints[i] = (uint8_t)(int32_t)z;
+      }
+      continue;
+    }
+    float amax = std::max(-lo[i], hi[i]);
+    scales[i] = (amax == 0.0f ? 1.0f : amax) / info.maxFinite;
+    if (zeroPoints)
+      zeroPoints[i] = 0;
+  }
+  return llvm::Error::success();
+}
+
 //===----------------------------------------------------------------------===//
 // 2-D blocks
 //===----------------------------------------------------------------------===//

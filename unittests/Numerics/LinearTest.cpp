@@ -320,3 +320,69 @@ TEST(Linear, TwoDimensionalNonFinite) {
   }
 }
 } // namespace
+
+namespace {
+// F30: scales and zero points from the data, symmetric and asymmetric, for
+// blocked layouts along a middle axis; round trips stay within half a step.
+TEST(Linear, ComputeParams) {
+  std::vector<int64_t> shape = {3, 10, 4};
+  llvm::Expected<LinearLayout> l = makeLinearLayout(shape, {3, 3, 4}, 1, 4);
+  ASSERT_TRUE(!!l) << errText(l.takeError());
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> uni(-1.0f, 3.0f);
+  std::vector<float> x(120), y(120), s(36);
+  for (float &v : x)
+    v = uni(rng);
+  std::vector<uint8_t> zp(36), codes(120);
+  for (ElemFormat f : {ElemFormat::UINT8, ElemFormat::INT4})
+    for (bool asym : {false, true}) {
+      ASSERT_FALSE((bool)computeLinearParams(x.data(), shape, *l, f, asym,
+                                             s.data(), zp.data()));
+      ASSERT_FALSE((bool)quantizeLinear(x.data(), shape, s.data(), zp.data(),
+                                        *l, f, true, codes.data()));
+      ASSERT_FALSE((bool)dequantizeLinear(codes.data(), shape, s.data(),
+                                          zp.data(), *l, f, y.data()));
+      const FormatInfo &info = getFormatInfo(f);
+      for (int64_t i = 0; i < 120; ++i) {
+        int64_t si = refScaleIndex(shape, i, *l);
+        // Reference for this scale: the block's range widened to 0.
+        float lo = 0.0f, hi = 0.0f;
+        for (int64_t j = 0; j < 120; ++j)
+          if (refScaleIndex(shape, j, *l) == si) {
+            lo = std::min(lo, x[j]);
+            hi = std::max(hi, x[j]);
+          }
+        if (asym) {
+          float want = (hi - lo) / float(info.qmax - info.qmin);
+          ASSERT_EQ(s[si], want);
+          ASSERT_EQ(intCodeValue(f, zp[si]),
+                    (int)std::nearbyint(std::min<float>(
+                        info.qmax,
+                        std::max<float>(info.qmin, info.qmin - lo / want))));
+        } else {
+          ASSERT_EQ(s[si], std::max(-lo, hi) / info.maxFinite);
+          ASSERT_EQ(zp[si], 0);
+        }
+        // Symmetric INT4: within half a step. Asymmetric: within one step
+        // (the zero point's rounding can put the range's ends half a step
+        // past qmin/qmax, where they clamp). Symmetric UINT8 clips
+        // negatives, so it has no bound here.
+        if (asym)
+          ASSERT_LE(std::fabs(y[i] - x[i]), s[si] * 1.0001f) << i;
+        else if (f == ElemFormat::INT4)
+          ASSERT_LE(std::fabs(y[i] - x[i]), s[si] * 0.5f * 1.0001f) << i;
+      }
+    }
+  std::vector<float> sc(36);
+  EXPECT_NE(errText(computeLinearParams(x.data(), shape, *l,
+                                        ElemFormat::E4M3FN, true, sc.data(),
+                                        nullptr))
+                .find("asymmetric quantization needs an integer format"),
+            std::string::npos);
+  x[7] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_NE(errText(computeLinearParams(x.data(), shape, *l, ElemFormat::INT8,
+                                        false, sc.data(), nullptr))
+                .find("NaN or Inf"),
+            std::string::npos);
+}
+} // namespace

@@ -4,7 +4,7 @@
 // DequantizeLinear (opsets 10-23): per-tensor, per-axis and blocked along any
 // axis, integer formats with zero points, float formats (FP8/FP6/FP4) with
 // saturate; plus the two-level NVFP4 codec and 2-D block scales. Rules are
-// labelled F21-F29 in docs/Formats.md. Invalid parameters give llvm::Error.
+// labelled F21-F30 in docs/Formats.md. Invalid parameters give llvm::Error.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_NUMERICS_LINEAR_H
@@ -72,6 +72,19 @@ llvm::Error dequantizeLinear(const uint8_t *codes,
 /// NaN or Inf in x.
 llvm::Error dynamicQuantizeLinear(const float *x, int64_t n, uint8_t *codes,
                                   float &scale, uint8_t &zeroPoint);
+
+/// Scales (and zero points) for quantizeLinear from the data (F30), for any
+/// layout of F21. The range of each scale's elements is widened to include
+/// 0. Symmetric: scale = amax / maxFinite(f) (qmax for integers), zero
+/// points (if non-null) 0. Asymmetric (integer formats only): scale =
+/// (max - min) / (qmax - qmin), zero point = rne(clamp(qmin - min / scale,
+/// qmin, qmax)), as DynamicQuantizeLinear generalised. A block whose range
+/// is 0 gets the scale a range of 1 would give. Errors: a NaN or Inf in x,
+/// asymmetric with a float format, a non-linear format.
+llvm::Error computeLinearParams(const float *x, llvm::ArrayRef<int64_t> shape,
+                                const LinearLayout &layout, ElemFormat f,
+                                bool asymmetric, float *scales,
+                                uint8_t *zeroPoints);
 
 /// Symmetric absmax scales for blocks of blockRows x blockCols of a row-major
 /// [rows, cols] matrix (F27): scale = amax / maxFinite(f) (1 for an all-zero
