@@ -468,6 +468,20 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
                               << " codes are passed as uint8 bit patterns";
       t.kind = Tensor::Kind::Bytes;
       t.bytes = arr->data;
+      // Sub-byte codes: a value outside the type is an error, never
+      // silently truncated (i4 in [-8, 7], ui4/FP4 in [0, 15], FP6 [0, 63]).
+      unsigned w = et.getIntOrFloatBitWidth();
+      for (size_t j = 0; w < 8 && j < t.bytes.size(); ++j) {
+        int v = et.isSignlessInteger() ? (int)(int8_t)t.bytes[j]
+                                       : (int)t.bytes[j];
+        int lo = et.isSignlessInteger() ? -(1 << (w - 1)) : 0;
+        int hi = et.isSignlessInteger() ? (1 << (w - 1)) - 1 : (1 << w) - 1;
+        if (v < lo || v > hi)
+          return fn.emitError()
+                 << source << ": input '" << name << "' element " << j
+                 << " is " << v << ", outside the " << et << " range [" << lo
+                 << ", " << hi << "]";
+      }
     } else if (et.isInteger(64) && arr->dtype == npz::DType::I64) {
       t.kind = Tensor::Kind::Int;
       t.i.resize(n);
@@ -513,6 +527,11 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
                     ? npz::DType::I8
                     : npz::DType::U8;
       a.data = t.bytes;
+      // i4 codes may be held as the low nibble (MLIR constants, encode()):
+      // written sign-extended, so the int8 array holds the values.
+      if (t.elementType && t.elementType.isSignlessInteger(4))
+        for (uint8_t &b : a.data)
+          b = (uint8_t)((int8_t)(uint8_t)(b << 4) >> 4);
       break;
     }
     arrays.push_back(std::move(a));

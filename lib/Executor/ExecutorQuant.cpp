@@ -37,6 +37,38 @@ bool isIntCode(nx::ElemFormat f) {
          f == nx::ElemFormat::INT4 || f == nx::ElemFormat::UINT4;
 }
 
+/// Sub-byte codes are held one per byte; a byte that is no code of its
+/// format (an FP4 above 0xF, ...) is an error, not silently truncated. i4
+/// codes may be sign-extended (this family's results) or the low nibble
+/// (MLIR constants, Numerics encode()); both read as the low nibble.
+LogicalResult checkCodes(Operation *op, const Tensor &t, nx::ElemFormat f,
+                         StringRef what) {
+  for (size_t i = 0; i < t.bytes.size(); ++i) {
+    uint8_t b = t.bytes[i];
+    bool ok = true;
+    switch (f) {
+    case nx::ElemFormat::INT4:
+      ok = b <= 0xF || b >= 0xF8;
+      break;
+    case nx::ElemFormat::UINT4:
+    case nx::ElemFormat::E2M1FN:
+      ok = b <= 0xF;
+      break;
+    case nx::ElemFormat::E2M3FN:
+    case nx::ElemFormat::E3M2FN:
+      ok = b <= 0x3F;
+      break;
+    default:
+      break;
+    }
+    if (!ok)
+      return op->emitError() << what << " element " << i << " is byte "
+                             << (unsigned)b << ", not a "
+                             << nx::getFormatInfo(f).name << " code";
+  }
+  return success();
+}
+
 LogicalResult fail(Operation *op, llvm::Error e) {
   return op->emitError() << llvm::toString(std::move(e));
 }
@@ -61,6 +93,10 @@ LogicalResult linear(OpTy op, Env &env, bool quantize) {
     return op->emitError("zero point shape ")
            << shapeStr(zp->shape) << " differs from the scale shape "
            << shapeStr(scale.shape);
+  if (!quantize && failed(checkCodes(op, x, *f, "input codes")))
+    return failure();
+  if (zp && failed(checkCodes(op, *zp, *f, "zero point")))
+    return failure();
   llvm::Expected<nx::LinearLayout> layout = nx::makeLinearLayout(
       x.shape, scale.shape, op.getAxis(), op.getBlockSize());
   if (!layout)
@@ -130,6 +166,9 @@ LogicalResult castKernel(Operation *op, Env &env) {
   // 2^53, which ONNX leaves to the implementation.
   std::vector<double> v(n);
   std::optional<nx::ElemFormat> inFmt = codeFormat(inType);
+  if (in.kind == Tensor::Kind::Bytes && inFmt &&
+      failed(checkCodes(op, in, *inFmt, "input")))
+    return failure();
   for (int64_t i = 0; i < n; ++i) {
     switch (in.kind) {
     case Tensor::Kind::Float:

@@ -378,3 +378,48 @@ def test_cast_numeric_chain(check_ok, tmp):
     bits_equal(out["i"], np.trunc(x).astype(np.int64))
     bits_equal(out["i4"], np.clip(np.trunc(x), -8, 7).astype(np.int8))
     bits_equal(out["f4f"], x.astype(ml_dtypes.float4_e2m1fn).astype(np.float32))
+
+
+@pytest.mark.parametrize("fmt,np_dtype,bad", [
+    (TensorProto.INT4, np.int8, 100),
+    (TensorProto.INT4, np.int8, 8),
+    (TensorProto.UINT4, np.uint8, 16),
+    (TensorProto.FLOAT4E2M1, np.uint8, 0x10),
+])
+def test_out_of_range_codes(fmt, np_dtype, bad, run_tool, tmp):
+    """A .npz byte that is not a code of the input's 4-bit type is an error
+    naming the element, not a silently truncated value."""
+    nodes = [helper.make_node("DequantizeLinear", ["c", "s"], ["y"])]
+    g = helper.make_graph(
+        nodes, "dq", [helper.make_tensor_value_info("c", fmt, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+        [numpy_helper.from_array(np.array(0.5, np.float32), "s")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)]),
+              str(tmp / "m.onnx"))
+    np.savez(tmp / "in.npz", c=np.array([1, 2, bad, 3], np_dtype))
+    res = run_tool("quant-run", tmp / "m.onnx", "--inputs", tmp / "in.npz",
+                   "--outputs", tmp / "out.npz")
+    assert res.returncode == 1, describe(res)
+    assert f"input 'c' element 2 is {bad}, outside the" in res.stderr, \
+        describe(res)
+    assert not (tmp / "out.npz").exists()
+
+
+def test_int4_model_via_mlir_text(check_ok, tmp):
+    """The INT4 QDQ model printed to .mlir (i4 constants become nibbles in
+    MLIR's storage) runs to the same bits as the .onnx itself."""
+    rows, k = 3, 40
+    scale = np.full((rows, 2), 0.25, np.float32)
+    zp = helper.make_tensor("zp", TensorProto.INT4, [rows, 2],
+                            [-8, -3, 0, 2, 7, -1])
+    attrs = {"axis": 1, "block_size": 32}
+    qdq_model(tmp / "m.onnx", 21, [rows, k], TensorProto.INT4, scale, zp,
+              q_attrs=attrs, dq_attrs=attrs)
+    check_ok("quant-translate", "--import-onnx", tmp / "m.onnx", "-o",
+             tmp / "m.mlir")
+    x = np.linspace(-4, 4, rows * k, dtype=np.float32).reshape(rows, k)
+    a = run_model(check_ok, tmp, tmp / "m.onnx", {"x": x})
+    b = run_model(check_ok, tmp, tmp / "m.mlir", {"x": x})
+    for name in ("codes", "y"):
+        bits_equal(a[name], b[name])
+    assert a["codes"].min() >= -8 and a["codes"].max() <= 7
