@@ -385,6 +385,8 @@ LogicalResult importReshapeV1(NodeContext &n) {
 
 /// Reshape-5 and later: the shape is a constant input; allowzero from 14.
 LogicalResult importReshape(NodeContext &n) {
+  if (n.hasInput(1) && !n.constantInput(1))
+    return importDynamicReshape(n); // a computed shape (HandlersShape.cpp)
   FailureOr<SmallVector<int64_t>> shape = n.constIntsInput(1);
   FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
   if (failed(shape) || failed(allowZero))

@@ -232,10 +232,11 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+  if (tt.elem_type() != onnx::TensorProto::FLOAT &&
+      tt.elem_type() != onnx::TensorProto::INT64) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs are supported";
+                  << "; only FLOAT and INT64 graph inputs are supported";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;
@@ -302,6 +303,8 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
                   << "': " << llvm::toString(n.takeError());
     return failure();
   }
+  if (tt.elem_type() == onnx::TensorProto::INT64)
+    return RankedTensorType::get(shape, IntegerType::get(&g.ctx, 64));
   return RankedTensorType::get(shape, Float32Type::get(&g.ctx));
 }
 
@@ -492,7 +495,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
         return nullptr;
       }
     }
-    if (failed(h.fn(nc)))
+    if (!foldShapeNode(nc) && failed(h.fn(nc)))
       return nullptr;
     for (const std::string &out : node.output()) {
       if (!out.empty() && !g.values.count(out)) {
