@@ -178,15 +178,16 @@ LogicalResult concat(Operation *o, Env &env) {
   return success();
 }
 
-LogicalResult slice(Operation *o, Env &env) {
-  auto op = cast<qc::SliceOp>(o);
-  const Tensor &a = env.get(op.getInput());
+/// ONNX Slice of `a` with normalized, distinct axes.
+LogicalResult sliceImpl(Operation *op, const Tensor &a, ArrayRef<int64_t> starts,
+                        ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
+                        ArrayRef<int64_t> steps, Env &env) {
   SmallVector<int64_t> out(a.shape), first(a.shape.size(), 0),
       step(a.shape.size(), 1);
-  for (auto [k, axis] : llvm::enumerate(op.getAxes())) {
-    step[axis] = op.getSteps()[k];
-    out[axis] = qc::sliceExtent(a.shape[axis], op.getStarts()[k],
-                                op.getEnds()[k], step[axis], &first[axis]);
+  for (auto [k, axis] : llvm::enumerate(axes)) {
+    step[axis] = steps[k];
+    out[axis] = qc::sliceExtent(a.shape[axis], starts[k], ends[k], step[axis],
+                                &first[axis]);
   }
   if (failed(checkResult(op, out)))
     return failure();
@@ -198,12 +199,50 @@ LogicalResult slice(Operation *o, Env &env) {
     if (out[d] > 0)
       base += first[d] * st[d];
   }
-  Tensor r = makeLike(a, elementTypeOf(op.getResult()), out);
+  Tensor r = makeLike(a, elementTypeOf(op->getResult(0)), out);
   forEachIndex(out, src, zero, [&](int64_t lin, int64_t s, int64_t) {
     copyEl(r, lin, a, base + s);
   });
-  env.set(op.getResult(), std::move(r));
+  env.set(op->getResult(0), std::move(r));
   return success();
+}
+
+LogicalResult slice(Operation *o, Env &env) {
+  auto op = cast<qc::SliceOp>(o);
+  return sliceImpl(op, env.get(op.getInput()), op.getStarts(), op.getEnds(),
+                   op.getAxes(), op.getSteps(), env);
+}
+
+LogicalResult dynamicSlice(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicSliceOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  const std::vector<int64_t> &starts = env.get(op.getStarts()).i,
+                             &ends = env.get(op.getEnds()).i,
+                             &axesIn = env.get(op.getAxes()).i,
+                             &steps = env.get(op.getSteps()).i;
+  size_t n = starts.size();
+  if (ends.size() != n || axesIn.size() != n || steps.size() != n)
+    return op.emitError("starts, ends, axes and steps have different lengths");
+  int64_t rank = a.shape.size();
+  SmallVector<int64_t> axes;
+  SmallVector<bool> seen(rank, false);
+  for (size_t k = 0; k < n; ++k) {
+    int64_t ax = axesIn[k];
+    if (ax < -rank || ax >= rank)
+      return op.emitError("axis ") << ax << " is out of range [" << -rank
+                                   << ", " << rank << ")";
+    if (ax < 0)
+      ax += rank;
+    if (seen[ax])
+      return op.emitError("axis ") << ax << " is listed twice";
+    seen[ax] = true;
+    if (steps[k] == 0)
+      return op.emitError("step for axis ") << ax << " is 0";
+    axes.push_back(ax);
+  }
+  return sliceImpl(op, a, SmallVector<int64_t>(starts.begin(), starts.end()),
+                   SmallVector<int64_t>(ends.begin(), ends.end()), axes,
+                   SmallVector<int64_t>(steps.begin(), steps.end()), env);
 }
 
 LogicalResult squeeze(Operation *o, Env &env) {
@@ -444,6 +483,7 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::GatherElementsOp::getOperationName(), gatherElements);
   registry.add(qc::ConcatOp::getOperationName(), concat);
   registry.add(qc::SliceOp::getOperationName(), slice);
+  registry.add(qc::DynamicSliceOp::getOperationName(), dynamicSlice);
   registry.add(qc::SqueezeOp::getOperationName(), squeeze);
   registry.add(qc::UnsqueezeOp::getOperationName(), unsqueeze);
   registry.add(qc::ShapeOp::getOperationName(), shape);

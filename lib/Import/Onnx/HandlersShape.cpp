@@ -821,10 +821,65 @@ Value emitSlice(NodeContext &n, Value x, ArrayRef<int64_t> starts,
       .getResult();
 }
 
+/// Slice whose parameters are runtime values (opset >= 10).
+LogicalResult importDynamicSlice(NodeContext &n, Value x) {
+  SmallVector<Value> params;
+  int64_t len = ShapedType::kDynamic;
+  for (int i = 1; i <= 4; ++i) {
+    if (!n.hasInput(i)) {
+      params.push_back(Value());
+      continue;
+    }
+    FailureOr<Value> v = intInput(n, i, i == 1   ? "starts"
+                                        : i == 2 ? "ends"
+                                        : i == 3 ? "axes"
+                                                 : "steps");
+    if (failed(v))
+      return failure();
+    if (shapeOf(*v).size() != 1) {
+      n.emitError() << "input " << i << " must be 1-D, got "
+                    << shapeToString(shapeOf(*v));
+      return failure();
+    }
+    if (!isDyn(shapeOf(*v)[0]))
+      len = shapeOf(*v)[0];
+    params.push_back(*v);
+  }
+  // Omitted axes are 0..n-1 and omitted steps 1: built as constants, which
+  // needs the length of starts.
+  for (int k : {2, 3}) {
+    if (params[k])
+      continue;
+    if (isDyn(len)) {
+      n.emitError() << "starts has a dynamic length; give "
+                    << (k == 2 ? "axes" : "steps") << " explicitly";
+      return failure();
+    }
+    SmallVector<int64_t> vals(len, 1);
+    if (k == 2)
+      std::iota(vals.begin(), vals.end(), 0);
+    auto type = RankedTensorType::get({len}, IntegerType::get(n.getContext(), 64));
+    params[k] = arith::ConstantOp::create(
+                    n.builder(), n.loc,
+                    DenseElementsAttr::get(type, ArrayRef<int64_t>(vals)))
+                    .getResult();
+  }
+  SmallVector<int64_t> out(shapeOf(x).size(), ShapedType::kDynamic);
+  n.setOutput(0, qc::DynamicSliceOp::create(n.builder(), n.loc, like(x, out), x,
+                                            params[0], params[1], params[2],
+                                            params[3])
+                     .getResult());
+  return success();
+}
+
 LogicalResult importSlice(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
   if (failed(x))
     return failure();
+  if (n.opsetVersion >= 10)
+    for (int i = 1; i <= 4; ++i)
+      if (n.hasInput(i) && !n.constantInput(i))
+        return importDynamicSlice(n, *x);
   FailureOr<SliceParams> p = sliceParams(n, shapeOf(*x).size());
   if (failed(p))
     return failure();

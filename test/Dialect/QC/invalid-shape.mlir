@@ -270,3 +270,19 @@ func.func @reshape_len(%a: tensor<6xf32>, %s: tensor<2xi64>) {
   %0 = qc.dynamic_reshape %a, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<?xf32>
   return
 }
+
+// -----
+
+func.func @dynamic_slice_len(%a: tensor<6xf32>, %s: tensor<2xi64>, %t: tensor<1xi64>) {
+  // expected-error @+1 {{starts, ends, axes and steps must have the same length, got 2 and 1}}
+  %0 = qc.dynamic_slice %a, %s, %s, %t, %s : (tensor<6xf32>, tensor<2xi64>, tensor<2xi64>, tensor<1xi64>, tensor<2xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_slice_rank(%a: tensor<6xf32>, %s: tensor<1xi64>) {
+  // expected-error @+1 {{result rank 2 differs from the input rank 1}}
+  %0 = qc.dynamic_slice %a, %s, %s, %s, %s : (tensor<6xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
+  return
+}

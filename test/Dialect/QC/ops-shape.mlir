@@ -25,7 +25,9 @@ func.func @layout(%x: tensor<?x4x6xf32>, %i: tensor<2xi64>, %s: tensor<3xi64>) -
   %8 = qc.dynamic_reshape %7, %s : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
   // CHECK: qc.dynamic_reshape %{{.*}}, %{{.*}} {allowzero = true}
   %9 = qc.dynamic_reshape %8, %s {allowzero = true} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
-  return %9 : tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_slice %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  %10 = qc.dynamic_slice %9, %i, %i, %i, %i : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  return %10 : tensor<?x?x?xf32>
 }
 
 // CHECK-LABEL: func @shape_values

@@ -293,3 +293,19 @@ LogicalResult DynamicReshapeOp::verify() {
                                      << "rank " << out.getRank();
   return sameElement(*this, getInput(), getResult());
 }
+
+LogicalResult DynamicSliceOp::verify() {
+  int64_t n = rt(getStarts()).getDimSize(0);
+  for (Value v : {getEnds(), getAxes(), getSteps()}) {
+    int64_t m = rt(v).getDimSize(0);
+    if (!ShapedType::isDynamic(n) && !ShapedType::isDynamic(m) && m != n)
+      return emitOpError("starts, ends, axes and steps must have the same "
+                         "length, got ")
+             << n << " and " << m;
+  }
+  if (rt(getResult()).getRank() != rt(getInput()).getRank())
+    return emitOpError("result rank ")
+           << rt(getResult()).getRank() << " differs from the input rank "
+           << rt(getInput()).getRank();
+  return sameElement(*this, getInput(), getResult());
+}

@@ -54,6 +54,21 @@ def QC_SliceOp : QC_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_DynamicSliceOp : QC_Op<"dynamic_slice", [Pure]> {
+  let summary = "ONNX Slice with runtime starts/ends/axes/steps (S4)";
+  let description = [{
+    As `qc.slice`, with the parameters as 1-D integer tensors of one length
+    read at run time; axes may be negative (counted from the end). Used when
+    a model computes its slice bounds from a dynamic shape.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$starts,
+                   1DTensorOf<[AnyInteger]>:$ends, 1DTensorOf<[AnyInteger]>:$axes,
+                   1DTensorOf<[AnyInteger]>:$steps);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $starts `,` $ends `,` $axes `,` $steps attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_SqueezeOp : QC_Op<"squeeze", [Pure]> {
   let summary = "Removes the size-1 dimensions `axes` (sorted, non-negative) (S5)";
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$axes);
