@@ -281,6 +281,110 @@ LogicalResult unsqueeze(Operation *o, Env &env) {
   return success();
 }
 
+/// Runtime axes normalized against `rank`; sorted and distinct.
+FailureOr<SmallVector<int64_t>> runtimeAxes(Operation *op,
+                                            const std::vector<int64_t> &in,
+                                            int64_t rank) {
+  SmallVector<int64_t> axes;
+  for (int64_t a : in) {
+    if (a < -rank || a >= rank)
+      return op->emitError("axis ")
+             << a << " is out of range [" << -rank << ", " << rank << ")";
+    axes.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(axes);
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return op->emitError("axes repeat an axis");
+  return axes;
+}
+
+LogicalResult dynamicSqueeze(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicSqueezeOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  FailureOr<SmallVector<int64_t>> axes =
+      runtimeAxes(op, env.get(op.getAxes()).i, a.shape.size());
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> out;
+  for (size_t d = 0; d < a.shape.size(); ++d) {
+    if (llvm::is_contained(*axes, (int64_t)d)) {
+      if (a.shape[d] != 1)
+        return op.emitError("cannot squeeze dimension ")
+               << d << " of " << shapeStr(a.shape) << ": it is not 1";
+      continue;
+    }
+    out.push_back(a.shape[d]);
+  }
+  if (failed(checkResult(op, out)))
+    return failure();
+  Tensor r = a;
+  r.shape = out;
+  r.elementType = elementTypeOf(op.getResult());
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult dynamicUnsqueeze(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicUnsqueezeOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  const std::vector<int64_t> &axesIn = env.get(op.getAxes()).i;
+  int64_t rank = a.shape.size() + axesIn.size();
+  FailureOr<SmallVector<int64_t>> axes = runtimeAxes(op, axesIn, rank);
+  if (failed(axes))
+    return failure();
+  SmallVector<int64_t> out;
+  size_t src = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    out.push_back(llvm::is_contained(*axes, d) ? 1 : a.shape[src++]);
+  if (failed(checkResult(op, out)))
+    return failure();
+  Tensor r = a;
+  r.shape = out;
+  r.elementType = elementTypeOf(op.getResult());
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult dynamicSplit(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicSplitOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  const std::vector<int64_t> &sizes = env.get(op.getSplit()).i;
+  int64_t axis = op.getAxis();
+  if (sizes.size() != op.getResults().size())
+    return op.emitError("split has ")
+           << sizes.size() << " entries for " << op.getResults().size()
+           << " results";
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      return op.emitError("negative split size ") << s;
+    total += s;
+  }
+  if (total != a.shape[axis])
+    return op.emitError("split sizes sum to ")
+           << total << ", but dimension " << axis << " is " << a.shape[axis];
+  int64_t outer = product(ArrayRef<int64_t>(a.shape).take_front(axis));
+  int64_t inner = product(ArrayRef<int64_t>(a.shape).drop_front(axis + 1));
+  int64_t start = 0;
+  for (auto [k, res] : llvm::enumerate(op.getResults())) {
+    SmallVector<int64_t> out(a.shape);
+    out[axis] = sizes[k];
+    auto type = cast<RankedTensorType>(res.getType());
+    for (size_t d = 0; d < out.size(); ++d)
+      if (!type.isDynamicDim(d) && type.getDimSize(d) != out[d])
+        return op.emitError("result ") << k << " is " << shapeStr(out)
+                                       << ", not " << type;
+    Tensor r = makeLike(a, type.getElementType(), out);
+    for (int64_t b = 0; b < outer; ++b)
+      for (int64_t e = 0; e < sizes[k] * inner; ++e)
+        copyEl(r, b * sizes[k] * inner + e, a,
+               (b * a.shape[axis] + start) * inner + e);
+    start += sizes[k];
+    env.set(res, std::move(r));
+  }
+  return success();
+}
+
 LogicalResult shape(Operation *o, Env &env) {
   auto op = cast<qc::ShapeOp>(o);
   const Tensor &a = env.get(op.getInput());
@@ -487,6 +591,9 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::SqueezeOp::getOperationName(), squeeze);
   registry.add(qc::UnsqueezeOp::getOperationName(), unsqueeze);
   registry.add(qc::ShapeOp::getOperationName(), shape);
+  registry.add(qc::DynamicSqueezeOp::getOperationName(), dynamicSqueeze);
+  registry.add(qc::DynamicUnsqueezeOp::getOperationName(), dynamicUnsqueeze);
+  registry.add(qc::DynamicSplitOp::getOperationName(), dynamicSplit);
   registry.add(qc::ExpandOp::getOperationName(), expand);
   registry.add(qc::TileOp::getOperationName(), tile);
   registry.add(qc::RangeOp::getOperationName(), range);

@@ -899,6 +899,26 @@ LogicalResult importSplit(NodeContext &n) {
   int64_t outs = n.node.output_size(), dim = in[*axis];
   SmallVector<int64_t> sizes;
   bool splitFromInput = n.opsetVersion >= 13 || n.opsetVersion < 2;
+  if (splitFromInput && n.hasInput(1) && !n.constantInput(1)) {
+    // Sizes known at run time only: one qc.dynamic_split.
+    FailureOr<Value> sp = intInput(n, 1, "split");
+    if (failed(sp))
+      return failure();
+    ArrayRef<int64_t> ss = shapeOf(*sp);
+    if (ss.size() != 1 || (!isDyn(ss[0]) && ss[0] != outs)) {
+      n.emitError() << "split must be 1-D with one entry per output ("
+                    << outs << "), got " << shapeToString(ss);
+      return failure();
+    }
+    SmallVector<int64_t> shape(in);
+    shape[*axis] = ShapedType::kDynamic;
+    SmallVector<Type> types(outs, like(*x, shape));
+    auto op = qc::DynamicSplitOp::create(n.builder(), n.loc, types, *x, *sp,
+                                         n.builder().getI64IntegerAttr(*axis));
+    for (int64_t k = 0; k < outs; ++k)
+      n.setOutput(k, op.getResult(k));
+    return success();
+  }
   if (splitFromInput && n.hasInput(1)) {
     FailureOr<SmallVector<int64_t>> s = n.constIntsInput(1);
     if (failed(s))
@@ -967,7 +987,34 @@ LogicalResult importSplit(NodeContext &n) {
   return success();
 }
 
+/// Squeeze/Unsqueeze whose axes are a runtime value (opset >= 13): the
+/// result rank is fixed by the number of axes, its dims are known at run time.
+template <typename OpTy>
+LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
+  FailureOr<Value> x = anyInput(n, 0), axes = intInput(n, 1, "axes");
+  if (failed(x) || failed(axes))
+    return failure();
+  ArrayRef<int64_t> as = shapeOf(*axes);
+  if (as.size() != 1 || isDyn(as[0])) {
+    n.emitError() << "axes must be 1-D with a static length, got "
+                  << shapeToString(as);
+    return failure();
+  }
+  int64_t rank = (int64_t)shapeOf(*x).size() + sign * as[0];
+  if (rank < 0 || rank > kMaxRank) {
+    n.emitError() << "result rank " << rank << " is out of range [0, "
+                  << kMaxRank << "]";
+    return failure();
+  }
+  SmallVector<int64_t> out(rank, ShapedType::kDynamic);
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, like(*x, out), *x, *axes)
+                     .getResult());
+  return success();
+}
+
 LogicalResult importSqueeze(NodeContext &n) {
+  if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
+    return importDynamicAxes<qc::DynamicSqueezeOp>(n, -1);
   FailureOr<Value> x = anyInput(n, 0);
   FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
       axesAttrOrInput(n, 13, 1);
@@ -1010,6 +1057,8 @@ LogicalResult importSqueeze(NodeContext &n) {
 }
 
 LogicalResult importUnsqueeze(NodeContext &n) {
+  if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
+    return importDynamicAxes<qc::DynamicUnsqueezeOp>(n, +1);
   FailureOr<Value> x = anyInput(n, 0);
   FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
       axesAttrOrInput(n, 13, 1);

@@ -286,3 +286,43 @@ func.func @dynamic_slice_rank(%a: tensor<6xf32>, %s: tensor<1xi64>) {
   %0 = qc.dynamic_slice %a, %s, %s, %s, %s : (tensor<6xf32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>) -> tensor<?x?xf32>
   return
 }
+
+// -----
+
+func.func @dynamic_squeeze_rank(%a: tensor<1x6xf32>, %s: tensor<1xi64>) {
+  // expected-error @+1 {{result rank 2 should be 1 (input rank 2 minus 1 axes)}}
+  %0 = qc.dynamic_squeeze %a, %s : (tensor<1x6xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_unsqueeze_rank(%a: tensor<6xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{result rank 2 should be 3 (input rank 1 plus 2 axes)}}
+  %0 = qc.dynamic_unsqueeze %a, %s : (tensor<6xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_split_axis(%a: tensor<6xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{axis 1 is out of range [0, 1)}}
+  %0:2 = qc.dynamic_split %a, %s {axis = 1 : i64} : (tensor<6xf32>, tensor<2xi64>) -> (tensor<?xf32>, tensor<?xf32>)
+  return
+}
+
+// -----
+
+func.func @dynamic_split_count(%a: tensor<6xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{split has 3 entries for 2 results}}
+  %0:2 = qc.dynamic_split %a, %s {axis = 0 : i64} : (tensor<6xf32>, tensor<3xi64>) -> (tensor<?xf32>, tensor<?xf32>)
+  return
+}
+
+// -----
+
+func.func @dynamic_split_rank(%a: tensor<6xf32>, %s: tensor<1xi64>) {
+  // expected-error @+1 {{result rank 2 differs from the input rank 1}}
+  %0 = qc.dynamic_split %a, %s {axis = 0 : i64} : (tensor<6xf32>, tensor<1xi64>) -> (tensor<?x?xf32>)
+  return
+}

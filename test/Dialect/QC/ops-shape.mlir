@@ -27,7 +27,13 @@ func.func @layout(%x: tensor<?x4x6xf32>, %i: tensor<2xi64>, %s: tensor<3xi64>) -
   %9 = qc.dynamic_reshape %8, %s {allowzero = true} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
   // CHECK: qc.dynamic_slice %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
   %10 = qc.dynamic_slice %9, %i, %i, %i, %i : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
-  return %10 : tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_squeeze %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<2xi64>) -> tensor<?xf32>
+  %11 = qc.dynamic_squeeze %10, %i : (tensor<?x?x?xf32>, tensor<2xi64>) -> tensor<?xf32>
+  // CHECK: qc.dynamic_unsqueeze %{{.*}}, %{{.*}} : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  %12 = qc.dynamic_unsqueeze %11, %i : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_split %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+  %13:2 = qc.dynamic_split %12, %i {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+  return %13#0 : tensor<?x?x?xf32>
 }
 
 // CHECK-LABEL: func @shape_values

@@ -309,3 +309,50 @@ LogicalResult DynamicSliceOp::verify() {
            << rt(getInput()).getRank();
   return sameElement(*this, getInput(), getResult());
 }
+
+/// The axes operand of dynamic squeeze/unsqueeze: its length, when static,
+/// fixes the result rank.
+static LogicalResult checkAxesCount(Operation *op, Value axes, int64_t inRank,
+                                    int64_t outRank, int64_t sign) {
+  int64_t n = rt(axes).getDimSize(0);
+  if (!ShapedType::isDynamic(n) && outRank != inRank + sign * n)
+    return op->emitOpError("result rank ")
+           << outRank << " should be " << inRank + sign * n << " (input rank "
+           << inRank << (sign > 0 ? " plus " : " minus ") << n << " axes)";
+  return success();
+}
+
+LogicalResult DynamicSqueezeOp::verify() {
+  if (failed(checkAxesCount(*this, getAxes(), rt(getInput()).getRank(),
+                            rt(getResult()).getRank(), -1)))
+    return failure();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult DynamicUnsqueezeOp::verify() {
+  if (failed(checkAxesCount(*this, getAxes(), rt(getInput()).getRank(),
+                            rt(getResult()).getRank(), +1)))
+    return failure();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult DynamicSplitOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << in.getRank() << ")";
+  int64_t n = rt(getSplit()).getDimSize(0);
+  if (!ShapedType::isDynamic(n) && n != (int64_t)getResults().size())
+    return emitOpError("split has ") << n << " entries for "
+                                     << getResults().size() << " results";
+  for (Value r : getResults()) {
+    if (rt(r).getRank() != in.getRank())
+      return emitOpError("result rank ")
+             << rt(r).getRank() << " differs from the input rank "
+             << in.getRank();
+    if (failed(sameElement(*this, getInput(), r)))
+      return failure();
+  }
+  return success();
+}

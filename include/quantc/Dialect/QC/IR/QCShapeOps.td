@@ -85,6 +85,30 @@ def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_DynamicSqueezeOp : QC_Op<"dynamic_squeeze", [Pure]> {
+  let summary = "Squeeze with runtime axes (may be negative, any order) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicUnsqueezeOp : QC_Op<"dynamic_unsqueeze", [Pure]> {
+  let summary = "Unsqueeze with runtime axes (may be negative, any order) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicSplitOp : QC_Op<"dynamic_split", [Pure]> {
+  let summary = "Split along `axis` into parts whose sizes are a runtime value (S12)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$split, I64Attr:$axis);
+  let results = (outs Variadic<QC_AnyTensor>:$results);
+  let assemblyFormat = "$input `,` $split attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_ShapeOp : QC_Op<"shape", [Pure]> {
   let summary = "The dimensions [start, end) of the input as a 1-D i64 tensor (S6)";
   let arguments = (ins QC_AnyTensor:$input, I64Attr:$start, I64Attr:$end);
