@@ -154,6 +154,29 @@ std::optional<IntConst> constInts(NodeContext &n, int i) {
   return c;
 }
 
+/// Like constInts, and also a runtime qc.shape result: its static dims are
+/// known and its dynamic ones are kDynamic (F2 in docs/Ops-shape.md). A fold
+/// that reads such a value succeeds only when it picks known entries.
+std::optional<IntConst> knownInts(NodeContext &n, int i) {
+  if (std::optional<IntConst> c = constInts(n, i))
+    return c;
+  if (!n.hasInput(i))
+    return std::nullopt;
+  auto it = n.graph.values.find(n.node.input(i));
+  if (it == n.graph.values.end() || !it->second.value)
+    return std::nullopt;
+  auto sh = it->second.value.getDefiningOp<qc::ShapeOp>();
+  if (!sh)
+    return std::nullopt;
+  ArrayRef<int64_t> dims = shapeOf(sh.getInput());
+  IntConst c;
+  c.vals.assign(dims.begin() + sh.getStart(), dims.begin() + sh.getEnd());
+  c.dims.push_back(c.vals.size());
+  return c;
+}
+
+bool allKnown(ArrayRef<int64_t> vals) { return !llvm::any_of(vals, isDyn); }
+
 /// The static shape of input `i` (an SSA value's type or a constant's dims).
 std::optional<SmallVector<int64_t>> staticShapeOf(NodeContext &n, int i) {
   if (!n.hasInput(i))
@@ -239,7 +262,7 @@ bool foldBinary(NodeContext &n, F f) {
 /// Gathers along `axis` of an integer constant (data movement is the same
 /// for folding and the Executor; see the Executor's gather kernel).
 bool foldGather(NodeContext &n) {
-  std::optional<IntConst> a = constInts(n, 0), ix = constInts(n, 1);
+  std::optional<IntConst> a = knownInts(n, 0), ix = constInts(n, 1);
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (!a || !ix || failed(axisAttr))
     return false;
@@ -268,6 +291,8 @@ bool foldGather(NodeContext &n) {
       for (int64_t i = 0; i < inner; ++i)
         vals[(o * nIdx + j) * inner + i] = a->vals[(o * dim + k) * inner + i];
   }
+  if (!allKnown(vals))
+    return false;
   return setInts(n, 0, out, vals);
 }
 
@@ -469,7 +494,7 @@ FailureOr<SliceParams> sliceParams(NodeContext &n, int64_t rank) {
 }
 
 bool foldSlice(NodeContext &n) {
-  std::optional<IntConst> a = constInts(n, 0);
+  std::optional<IntConst> a = knownInts(n, 0);
   if (!a)
     return false;
   for (int i = 1; i < std::min(n.node.input_size(), 5); ++i)
@@ -507,6 +532,8 @@ bool foldSlice(NodeContext &n) {
       idx[d] = 0;
     }
   }
+  if (!allKnown(vals))
+    return false;
   return setInts(n, 0, out, vals);
 }
 
@@ -603,6 +630,49 @@ bool foldConstantOfShape(NodeContext &n) {
                  SmallVector<int64_t>(total, tensorToInts(v->t())[0]));
 }
 
+
+/// What is known at import time of the entries of a 1-D integer SSA value
+/// (kDynamic where unknown): constants, qc.shape of partly static shapes,
+/// and qc.concat / qc.unsqueeze of those. Types downstream of a computed
+/// shape keep their static dims this way (F3).
+SmallVector<int64_t> partialValues(Value v, int depth = 0) {
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t len = t.getRank() == 0 ? 1 : t.getDimSize(0);
+  if (t.getRank() > 1 || isDyn(len) || len > kMaxRank)
+    return {};
+  SmallVector<int64_t> unknown(len, ShapedType::kDynamic);
+  if (depth > 32)
+    return unknown;
+  Operation *def = v.getDefiningOp();
+  if (auto c = dyn_cast_or_null<arith::ConstantOp>(def)) {
+    auto attr = dyn_cast<DenseIntElementsAttr>(c.getValue());
+    if (!attr)
+      return unknown;
+    SmallVector<int64_t> vals;
+    for (const APInt &x : attr.getValues<APInt>())
+      vals.push_back(x.getSExtValue());
+    return vals;
+  }
+  if (auto sh = dyn_cast_or_null<qc::ShapeOp>(def)) {
+    ArrayRef<int64_t> dims = shapeOf(sh.getInput());
+    return SmallVector<int64_t>(dims.begin() + sh.getStart(),
+                                dims.begin() + sh.getEnd());
+  }
+  if (auto un = dyn_cast_or_null<qc::UnsqueezeOp>(def))
+    return partialValues(un.getInput(), depth + 1);
+  if (auto cat = dyn_cast_or_null<qc::ConcatOp>(def)) {
+    SmallVector<int64_t> vals;
+    for (Value in : cat.getInputs()) {
+      SmallVector<int64_t> p = partialValues(in, depth + 1);
+      if (p.empty() && shapeOf(in)[0] != 0)
+        return unknown;
+      llvm::append_range(vals, p);
+    }
+    return vals.size() == (size_t)len ? vals : unknown;
+  }
+  return unknown;
+}
+
 } // namespace
 
 namespace quantc::onnx_import {
@@ -690,6 +760,14 @@ LogicalResult importDynamicReshape(NodeContext &n) {
     return failure();
   }
   SmallVector<int64_t> out(ss[0], ShapedType::kDynamic);
+  SmallVector<int64_t> known = partialValues(*s);
+  ArrayRef<int64_t> in = shapeOf(*x);
+  for (size_t k = 0; k < known.size() && k < out.size(); ++k) {
+    if (known[k] > 0 || (known[k] == 0 && *allowZero))
+      out[k] = known[k];
+    else if (known[k] == 0 && k < in.size())
+      out[k] = in[k];
+  }
   n.setOutput(0, qc::DynamicReshapeOp::create(
                      n.builder(), n.loc, like(*x, out), *x, *s,
                      n.builder().getBoolAttr(*allowZero != 0))
@@ -864,7 +942,20 @@ LogicalResult importDynamicSlice(NodeContext &n, Value x) {
                     DenseElementsAttr::get(type, ArrayRef<int64_t>(vals)))
                     .getResult();
   }
+  // Dims on axes that are not sliced keep their size (when axes is known).
   SmallVector<int64_t> out(shapeOf(x).size(), ShapedType::kDynamic);
+  if (!n.hasInput(3) || n.constantInput(3)) {
+    SmallVector<int64_t> axes;
+    if (n.hasInput(3))
+      axes = tensorToInts(*n.constantInput(3));
+    else
+      for (int64_t k = 0; k < len; ++k)
+        axes.push_back(k);
+    int64_t rank = out.size();
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d) && !llvm::is_contained(axes, d - rank))
+        out[d] = shapeOf(x)[d];
+  }
   n.setOutput(0, qc::DynamicSliceOp::create(n.builder(), n.loc, like(x, out), x,
                                             params[0], params[1], params[2],
                                             params[3])
@@ -1142,6 +1233,9 @@ LogicalResult importExpand(NodeContext &n) {
   ArrayRef<int64_t> in = shapeOf(*x);
   size_t rank = std::max<size_t>(in.size(), shapeOf(s->first)[0]);
   SmallVector<int64_t> out(rank, ShapedType::kDynamic);
+  SmallVector<int64_t> partial = partialValues(s->first);
+  if (!s->second && !partial.empty() && !llvm::any_of(partial, isDyn))
+    s->second = partial;
   if (s->second) {
     ArrayRef<int64_t> want = *s->second;
     for (size_t d = 0; d < rank; ++d) {
