@@ -75,7 +75,16 @@ def gpt2_mask():
                  inits)
 
 
-MODELS = {"shape_chain": shape_chain, "gpt2_mask": gpt2_mask}
+def string_input():
+    """A graph input of a type the importer does not take (INT64 inputs
+    are accepted since the Shape family)."""
+    n = helper.make_node
+    return model([n("Identity", ["s"], ["y"])],
+                 [vi("s", [2], TensorProto.STRING)], [vi("y", None)])
+
+
+MODELS = {"shape_chain": shape_chain, "gpt2_mask": gpt2_mask,
+          "string_input": string_input}
 
 if __name__ == "__main__":
     kind, out = sys.argv[1], sys.argv[2]
