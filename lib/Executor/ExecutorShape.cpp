@@ -385,6 +385,22 @@ LogicalResult dynamicSplit(Operation *o, Env &env) {
   return success();
 }
 
+LogicalResult flatten(Operation *o, Env &env) {
+  auto op = cast<qc::FlattenOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  int64_t axis = op.getAxis();
+  SmallVector<int64_t> out = {
+      product(ArrayRef<int64_t>(a.shape).take_front(axis)),
+      product(ArrayRef<int64_t>(a.shape).drop_front(axis))};
+  if (failed(checkResult(op, out)))
+    return failure();
+  Tensor r = a;
+  r.shape = out;
+  r.elementType = elementTypeOf(op.getResult());
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
 LogicalResult shape(Operation *o, Env &env) {
   auto op = cast<qc::ShapeOp>(o);
   const Tensor &a = env.get(op.getInput());
@@ -591,6 +607,7 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::SqueezeOp::getOperationName(), squeeze);
   registry.add(qc::UnsqueezeOp::getOperationName(), unsqueeze);
   registry.add(qc::ShapeOp::getOperationName(), shape);
+  registry.add(qc::FlattenOp::getOperationName(), flatten);
   registry.add(qc::DynamicSqueezeOp::getOperationName(), dynamicSqueeze);
   registry.add(qc::DynamicUnsqueezeOp::getOperationName(), dynamicUnsqueeze);
   registry.add(qc::DynamicSplitOp::getOperationName(), dynamicSplit);

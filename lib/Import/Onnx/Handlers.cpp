@@ -475,10 +475,7 @@ LogicalResult importFlatten(NodeContext &n) {
   if (!ShapedType::isDynamic(inner)) {
     spec.push_back(inner);
   } else if (spec[0] == -1) {
-    n.emitError() << "flattening " << shapeToString(in) << " at axis " << axis
-                  << " needs dynamic dimensions on both sides of the axis, "
-                     "which is not supported yet";
-    return failure();
+    return importDynamicFlatten(n, *x, axis); // qc.flatten (HandlersShape.cpp)
   } else {
     spec.push_back(-1);
   }

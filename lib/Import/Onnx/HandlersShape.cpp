@@ -740,6 +740,28 @@ bool foldShapeNode(NodeContext &n) {
   return false;
 }
 
+/// Flatten of a shape with dynamic dims on both sides of the axis (called
+/// by the core Flatten handler, which handles the other cases with
+/// qc.reshape). `axis` is normalized.
+LogicalResult importDynamicFlatten(NodeContext &n, Value x, int64_t axis) {
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (isDyn(d))
+        return ShapedType::kDynamic;
+      p *= d;
+    }
+    return p;
+  };
+  ArrayRef<int64_t> in = shapeOf(x);
+  SmallVector<int64_t> out = {product(in.take_front(axis)),
+                              product(in.drop_front(axis))};
+  n.setOutput(0, qc::FlattenOp::create(n.builder(), n.loc, like(x, out), x,
+                                       n.builder().getI64IntegerAttr(axis))
+                     .getResult());
+  return success();
+}
+
 /// Reshape whose shape is a runtime value (called by the core Reshape
 /// handler when the shape input is not a constant).
 LogicalResult importDynamicReshape(NodeContext &n) {

@@ -165,6 +165,8 @@ const OnnxOpHandler *lookupOnnxOpHandler(llvm::StringRef opType,
 /// with a runtime shape input.
 bool foldShapeNode(NodeContext &n);
 mlir::LogicalResult importDynamicReshape(NodeContext &n);
+mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
+                                         int64_t axis);
 
 /// Builds @main from one GraphProto.
 class GraphImporter {

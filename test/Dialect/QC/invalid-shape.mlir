@@ -326,3 +326,19 @@ func.func @dynamic_split_rank(%a: tensor<6xf32>, %s: tensor<1xi64>) {
   %0 = qc.dynamic_split %a, %s {axis = 0 : i64} : (tensor<6xf32>, tensor<1xi64>) -> (tensor<?x?xf32>)
   return
 }
+
+// -----
+
+func.func @flatten_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 3 is out of range [0, 2]}}
+  %0 = qc.flatten %a {axis = 3 : i64} : (tensor<2x3xf32>) -> tensor<6x1xf32>
+  return
+}
+
+// -----
+
+func.func @flatten_result(%a: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{result dimension 1 is 4, expected 12}}
+  %0 = qc.flatten %a {axis = 1 : i64} : (tensor<2x3x4xf32>) -> tensor<2x4xf32>
+  return
+}

@@ -33,7 +33,9 @@ func.func @layout(%x: tensor<?x4x6xf32>, %i: tensor<2xi64>, %s: tensor<3xi64>) -
   %12 = qc.dynamic_unsqueeze %11, %i : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?x?xf32>
   // CHECK: qc.dynamic_split %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
   %13:2 = qc.dynamic_split %12, %i {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
-  return %13#0 : tensor<?x?x?xf32>
+  // CHECK: qc.flatten %{{.*}} {axis = 2 : i64} : (tensor<?x?x?xf32>) -> tensor<?x?xf32>
+  %14 = qc.flatten %13#0 {axis = 2 : i64} : (tensor<?x?x?xf32>) -> tensor<?x?xf32>
+  return %13#1 : tensor<?x?x?xf32>
 }
 
 // CHECK-LABEL: func @shape_values

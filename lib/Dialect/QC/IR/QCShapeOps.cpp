@@ -356,3 +356,26 @@ LogicalResult DynamicSplitOp::verify() {
   }
   return success();
 }
+
+LogicalResult FlattenOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis > in.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << in.getRank() << "]";
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (ShapedType::isDynamic(d))
+        return ShapedType::kDynamic;
+      p *= d;
+    }
+    return p;
+  };
+  if (failed(sameElement(*this, getInput(), getResult())))
+    return failure();
+  return expectShape(*this,
+                     {product(in.getShape().take_front(axis)),
+                      product(in.getShape().drop_front(axis))},
+                     rt(getResult()));
+}

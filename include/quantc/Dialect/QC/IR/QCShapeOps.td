@@ -109,6 +109,18 @@ def QC_DynamicSplitOp : QC_Op<"dynamic_split", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_FlattenOp : QC_Op<"flatten", [Pure]> {
+  let summary = "ONNX Flatten: dims [0, axis) and [axis, rank) each become one dim (S13)";
+  let description = [{
+    Used where `qc.reshape` cannot say it: dynamic dimensions on both sides
+    of the axis (a static reshape spec allows one inferred -1 only).
+  }];
+  let arguments = (ins QC_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_ShapeOp : QC_Op<"shape", [Pure]> {
   let summary = "The dimensions [start, end) of the input as a 1-D i64 tensor (S6)";
   let arguments = (ins QC_AnyTensor:$input, I64Attr:$start, I64Attr:$end);
