@@ -356,8 +356,9 @@ LogicalResult dynamicSplit(Operation *o, Env &env) {
            << " results";
   int64_t total = 0;
   for (int64_t s : sizes) {
-    if (s < 0)
-      return op.emitError("negative split size ") << s;
+    if (s < 0 || s > a.shape[axis])
+      return op.emitError("split size ")
+             << s << " is outside [0, " << a.shape[axis] << "]";
     total += s;
   }
   if (total != a.shape[axis])
@@ -485,7 +486,9 @@ LogicalResult range(Operation *o, Env &env) {
     if (d == 0)
       return op.emitError("delta is 0");
     // ceil((limit - start) / delta), at least 0; in double as ONNX does.
-    double cnt = std::ceil(double(b - a) / double(d));
+    double cnt = std::ceil((double(b) - double(a)) / double(d));
+    if (!(cnt < double(kMaxRuntimeElements)))
+      return op.emitError("range has too many elements");
     int64_t n = cnt > 0 ? (int64_t)cnt : 0;
     if (failed(checkRuntimeShape(op, {n}, "range")) ||
         failed(checkResult(op, {n})))

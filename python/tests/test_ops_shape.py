@@ -15,7 +15,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from conftest import REPO_ROOT, load_npz, ort_run
+from conftest import REPO_ROOT, assert_no_crash, load_npz, ort_run
 
 F, I64 = TensorProto.FLOAT, TensorProto.INT64
 NODE_TESTS = Path("/usr/share/libonnx-testdata/data/node")
@@ -134,6 +134,11 @@ CASES = [
      [n("Flatten", ["x"], ["y"], axis=2)],
      [_vi("x", ["a", 4, "c", 5])], [_vi("y", None)], [],
      {"x": RNG.standard_normal((2, 4, 3, 5)).astype(np.float32)}, 13),
+    ("slice_empty_dim_negative_step",
+     [n("Slice", ["x", "s", "e", "a", "st"], ["y"])],
+     [_vi("x", [3, 0, 5])], [_vi("y", None)],
+     [_ints("s", [-1]), _ints("e", [-100]), _ints("a", [1]), _ints("st", [-1])],
+     {"x": np.zeros((3, 0, 5), np.float32)}, 13),
     ("int64_data_movement",
      [n("Shape", ["x"], ["s"]), n("Concat", ["s", "s"], ["c"], axis=0),
       n("Slice", ["c", "one", "five"], ["y"])],
@@ -178,6 +183,43 @@ def test_shape_chain_folds_with_input_shape(tmp_path, check_ok):
 def test_gpt2_mask_slicing(seq, tmp_path, check_ok):
     x = RNG.standard_normal((2, seq, seq)).astype(np.float32)
     _run_both(check_ok, tmp_path, shape_models.gpt2_mask(), {"x": x})
+
+
+BAD_RUNTIME = [
+    ("range_too_long",
+     [n("Range", ["a", "b", "d"], ["y"])],
+     [_vi("a", [], I64), _vi("b", [], I64), _vi("d", [], I64)],
+     {"a": np.array(0, np.int64), "b": np.array(2**62, np.int64),
+      "d": np.array(1, np.int64)}, "range has too many elements"),
+    ("expand_negative",
+     [n("Expand", ["x", "s"], ["y"])], [_vi("x", [1]), _vi("s", [2], I64)],
+     {"x": np.zeros(1, np.float32), "s": np.array([-2, 3], np.int64)},
+     "has a negative dimension"),
+    ("reshape_mismatch",
+     [n("Reshape", ["x", "s"], ["y"])], [_vi("x", [6]), _vi("s", [2], I64)],
+     {"x": np.zeros(6, np.float32), "s": np.array([4, -1], np.int64)},
+     "cannot reshape [6] to [4, -1]"),
+    ("split_bad_sizes",
+     [n("Split", ["x", "s"], ["a", "b"])], [_vi("x", [6]), _vi("s", [2], I64)],
+     {"x": np.zeros(6, np.float32), "s": np.array([2**62, 5], np.int64)},
+     "split size 4611686018427387904 is outside [0, 6]"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_RUNTIME, ids=[c[0] for c in BAD_RUNTIME])
+def test_bad_runtime_shapes_are_clean_errors(case, tmp_path, run_tool):
+    """Shapes read at run time are untrusted: a clear error at the op, exit
+    1, no output file, no crash."""
+    _, nodes, inputs, feeds, message = case
+    outs = [_vi(o, None) for o in nodes[0].output]
+    onnx.save(_model(nodes, inputs, outs, opset=13), tmp_path / "m.onnx")
+    np.savez(tmp_path / "in.npz", **feeds)
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1, res.stderr
+    assert message in res.stderr
+    assert not (tmp_path / "out.npz").exists()
 
 
 def test_runtime_errors_name_the_op(tmp_path, run_tool):

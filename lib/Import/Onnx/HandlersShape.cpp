@@ -280,6 +280,8 @@ bool foldGather(NodeContext &n) {
   llvm::append_range(out, ix->dims);
   out.append(a->dims.begin() + axis + 1, a->dims.end());
   int64_t nIdx = ix->vals.size();
+  if (outer * inner > kMaxFoldElements / std::max<int64_t>(nIdx, 1))
+    return false;
   SmallVector<int64_t> vals(outer * nIdx * inner);
   for (int64_t j = 0; j < nIdx; ++j) {
     int64_t k = ix->vals[j];
@@ -351,6 +353,8 @@ bool foldReshapeLike(NodeContext &n, bool unsqueeze) {
     if (!*axes)
       return false;
     int64_t outRank = rank + (*axes)->size();
+    if (outRank > kMaxRank)
+      return false;
     SmallVector<int64_t> ax;
     for (int64_t x : **axes) {
       if (x < -outRank || x >= outRank)
@@ -404,7 +408,7 @@ bool foldReshape(NodeContext &n) {
       out.push_back(1);
       continue;
     }
-    if (d < 0)
+    if (d < 0 || (d > 0 && known > kMaxFoldElements / d))
       return false;
     out.push_back(d);
     known *= d;
@@ -599,10 +603,11 @@ bool foldRange(NodeContext &n) {
   if (!s || !l || !d || s->vals.size() != 1 || l->vals.size() != 1 ||
       d->vals.size() != 1 || d->vals[0] == 0)
     return false;
-  double cnt = std::ceil(double(l->vals[0] - s->vals[0]) / double(d->vals[0]));
-  int64_t cntI = cnt > 0 ? (int64_t)cnt : 0;
-  if (cntI > kMaxFoldElements)
+  double cnt = std::ceil((double(l->vals[0]) - double(s->vals[0])) /
+                         double(d->vals[0]));
+  if (!(cnt <= kMaxFoldElements))
     return false;
+  int64_t cntI = cnt > 0 ? (int64_t)cnt : 0;
   SmallVector<int64_t> vals;
   for (int64_t k = 0; k < cntI; ++k)
     vals.push_back(s->vals[0] + k * d->vals[0]);
@@ -1081,8 +1086,8 @@ LogicalResult importSplit(NodeContext &n) {
   }
   int64_t total = 0;
   for (int64_t s : sizes) {
-    if (s < 0) {
-      n.emitError() << "split " << ints(sizes) << " has a negative size";
+    if (s < 0 || s > kMaxElements) {
+      n.emitError() << "split " << ints(sizes) << " has a size out of range";
       return failure();
     }
     total += s;

@@ -125,6 +125,11 @@ LogicalResult ConcatOp::verify() {
 /// Executor's kernel and the importer's folding via sliceExtent.
 static int64_t sliceCount(int64_t dim, int64_t start, int64_t end,
                           int64_t step, int64_t *firstOut) {
+  if (dim <= 0) { // nothing to take (and no valid clamp range below)
+    if (firstOut)
+      *firstOut = 0;
+    return 0;
+  }
   if (start < 0)
     start += dim;
   if (end < 0)
