@@ -6,7 +6,7 @@
 // shape values, quantized codes); see docs/Ops-shape.md for the rules (S1..).
 include "quantc/Dialect/QC/IR/QCBase.td"
 
-def QC_IntTensor : RankedTensorOf<[AnyInteger]>;
+def QC_ShapeIndexTensor : RankedTensorOf<[AnyInteger]>;
 
 def QC_GatherOp : QC_Op<"gather", [Pure]> {
   let summary = "ONNX Gather: picks slices of `data` along `axis` (S1)";
@@ -15,7 +15,7 @@ def QC_GatherOp : QC_Op<"gather", [Pure]> {
     (result rank = rank(data) - 1 + rank(indices)). Negative indices count
     from the end; an index outside [-d, d) is a runtime error.
   }];
-  let arguments = (ins QC_AnyTensor:$data, QC_IntTensor:$indices, I64Attr:$axis);
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -23,7 +23,7 @@ def QC_GatherOp : QC_Op<"gather", [Pure]> {
 
 def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure]> {
   let summary = "ONNX GatherElements: result[i] = data[i with i[axis] = indices[i]] (S2)";
-  let arguments = (ins QC_AnyTensor:$data, QC_IntTensor:$indices, I64Attr:$axis);
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
