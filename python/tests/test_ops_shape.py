@@ -316,3 +316,24 @@ def test_backend_node(name, tmp_path, check_ok):
             np.testing.assert_allclose(g, want, rtol=1e-3, atol=1e-7)
         else:
             assert np.array_equal(g, want.astype(g.dtype)), out.name
+
+
+def test_layout_ops_move_quantized_codes(tmp_path, check_ok):
+    """Gather/Concat/Slice on i8 codes (the Executor's Bytes kind): codes are
+    moved unchanged and come back as uint8 bit patterns."""
+    (tmp_path / "m.mlir").write_text("""
+func.func @main(%x: tensor<4x3xi8> {qc.name = "x"}, %i: tensor<2xi64> {qc.name = "i"}) -> (tensor<2x6xi8> {qc.name = "y"}) {
+  %g = qc.gather %x, %i {axis = 0 : i64} : (tensor<4x3xi8>, tensor<2xi64>) -> tensor<2x3xi8>
+  %c = qc.concat %g, %g {axis = 1 : i64} : (tensor<2x3xi8>, tensor<2x3xi8>) -> tensor<2x6xi8>
+  %s = qc.slice %c {starts = array<i64: -1>, ends = array<i64: -100>, axes = array<i64: 1>, steps = array<i64: -1>} : (tensor<2x6xi8>) -> tensor<2x6xi8>
+  return %s : tensor<2x6xi8>
+}
+""")
+    x = np.arange(-6, 6, dtype=np.int8).reshape(4, 3)
+    i = np.array([3, -4], np.int64)
+    np.savez(tmp_path / "in.npz", x=x, i=i)
+    check_ok("quant-run", tmp_path / "m.mlir", "--inputs", tmp_path / "in.npz",
+             "--outputs", tmp_path / "out.npz")
+    y = load_npz(tmp_path / "out.npz")["y"]
+    want = np.concatenate([x[i], x[i]], axis=1)[:, ::-1]
+    assert np.array_equal(y, want.view(np.uint8))
