@@ -402,6 +402,14 @@ LogicalResult flatten(Operation *o, Env &env) {
   return success();
 }
 
+LogicalResult size(Operation *o, Env &env) {
+  auto op = cast<qc::SizeOp>(o);
+  Tensor r = Tensor::makeInt(elementTypeOf(op.getResult()), {});
+  r.i[0] = env.get(op.getInput()).numElements();
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
 LogicalResult shape(Operation *o, Env &env) {
   auto op = cast<qc::ShapeOp>(o);
   const Tensor &a = env.get(op.getInput());
@@ -610,6 +618,7 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::SqueezeOp::getOperationName(), squeeze);
   registry.add(qc::UnsqueezeOp::getOperationName(), unsqueeze);
   registry.add(qc::ShapeOp::getOperationName(), shape);
+  registry.add(qc::SizeOp::getOperationName(), size);
   registry.add(qc::FlattenOp::getOperationName(), flatten);
   registry.add(qc::DynamicSqueezeOp::getOperationName(), dynamicSqueeze);
   registry.add(qc::DynamicUnsqueezeOp::getOperationName(), dynamicUnsqueeze);

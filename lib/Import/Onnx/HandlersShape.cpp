@@ -1219,13 +1219,13 @@ LogicalResult importShape(NodeContext &n) {
 }
 
 LogicalResult importSize(NodeContext &n) {
-  // Static shapes were folded before the handler runs.
+  // Static shapes were folded before the handler runs (F1).
   FailureOr<Value> x = anyInput(n, 0);
   if (failed(x))
     return failure();
-  n.emitError() << "Size of the dynamic shape " << shapeToString(shapeOf(*x))
-                << " is not supported (give the shape with --input-shape)";
-  return failure();
+  auto type = RankedTensorType::get({}, IntegerType::get(n.getContext(), 64));
+  n.setOutput(0, qc::SizeOp::create(n.builder(), n.loc, type, *x).getResult());
+  return success();
 }
 
 /// A 1-D integer shape operand with a static length, and its values when

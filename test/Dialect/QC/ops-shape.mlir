@@ -42,6 +42,8 @@ func.func @layout(%x: tensor<?x4x6xf32>, %i: tensor<2xi64>, %s: tensor<3xi64>) -
 func.func @shape_values(%x: tensor<?x3x4xf32>, %n: tensor<i64>) -> (tensor<2xi64>, tensor<?xi64>, tensor<?xf32>, tensor<?x?xi64>) {
   // CHECK: qc.shape %{{.*}} {end = 2 : i64, start = 0 : i64} : (tensor<?x3x4xf32>) -> tensor<2xi64>
   %0 = qc.shape %x {start = 0 : i64, end = 2 : i64} : (tensor<?x3x4xf32>) -> tensor<2xi64>
+  // CHECK: qc.size %{{.*}} : (tensor<?x3x4xf32>) -> tensor<i64>
+  %sz = qc.size %x : (tensor<?x3x4xf32>) -> tensor<i64>
   %c0 = arith.constant dense<0> : tensor<i64>
   %c1 = arith.constant dense<1> : tensor<i64>
   // CHECK: qc.range %{{.*}}, %{{.*}}, %{{.*}} : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>

@@ -129,6 +129,13 @@ def QC_ShapeOp : QC_Op<"shape", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_SizeOp : QC_Op<"size", [Pure]> {
+  let summary = "The number of elements of the input as a 0-d i64 tensor (S6)";
+  let arguments = (ins QC_AnyTensor:$input);
+  let results = (outs 0DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def QC_ExpandOp : QC_Op<"expand", [Pure]> {
   let summary = "ONNX Expand: broadcast of the input with a runtime shape (S7)";
   let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$shape);
