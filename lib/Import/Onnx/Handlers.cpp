@@ -385,6 +385,8 @@ LogicalResult importReshapeV1(NodeContext &n) {
 
 /// Reshape-5 and later: the shape is a constant input; allowzero from 14.
 LogicalResult importReshape(NodeContext &n) {
+  if (n.hasInput(1) && !n.constantInput(1))
+    return importDynamicReshape(n); // a computed shape (HandlersShape.cpp)
   FailureOr<SmallVector<int64_t>> shape = n.constIntsInput(1);
   FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
   if (failed(shape) || failed(allowZero))
@@ -473,10 +475,7 @@ LogicalResult importFlatten(NodeContext &n) {
   if (!ShapedType::isDynamic(inner)) {
     spec.push_back(inner);
   } else if (spec[0] == -1) {
-    n.emitError() << "flattening " << shapeToString(in) << " at axis " << axis
-                  << " needs dynamic dimensions on both sides of the axis, "
-                     "which is not supported yet";
-    return failure();
+    return importDynamicFlatten(n, *x, axis); // qc.flatten (HandlersShape.cpp)
   } else {
     spec.push_back(-1);
   }

@@ -3,15 +3,1465 @@
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
 // conventions (NodeContext, input/output counts, diagnostics).
 //
+// Shape computations are folded at import time (foldShapeNode, rules F1..F4
+// in docs/Ops-shape.md): when every input a node reads is a known integer
+// constant (or, for Shape/Size, the input's shape is static), the result is
+// computed here and kept as a constant TensorProto, so downstream Reshape /
+// Expand / Slice see constant shapes. Otherwise the handler builds qc ops and
+// the Executor evaluates the computation at run time.
+//
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <algorithm>
+#include <numeric>
+
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
+using llvm::SmallVector;
+using llvm::StringRef;
+
+namespace {
+
+/// Folded results larger than this stay runtime computations (a shape
+/// computation is tiny; this only bounds the importer's work and memory).
+constexpr int64_t kMaxFoldElements = 1 << 16;
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+Type elemOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+RankedTensorType like(Value v, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, elemOf(v));
+}
+std::string ints(ArrayRef<int64_t> v) {
+  return "[" +
+         llvm::join(llvm::map_range(v, [](int64_t x) { return std::to_string(x); }),
+                    ", ") +
+         "]";
+}
+bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
+
+FailureOr<Value> anyInput(NodeContext &n, int i) {
+  if (!n.hasInput(i)) {
+    n.emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
+}
+
+/// An integer (index or shape) input as an SSA value.
+FailureOr<Value> intInput(NodeContext &n, int i, StringRef what) {
+  FailureOr<Value> v = anyInput(n, i);
+  if (failed(v))
+    return failure();
+  if (!isa<IntegerType>(elemOf(*v))) {
+    n.emitError() << what << " must be an integer tensor, got "
+                  << elemOf(*v);
+    return failure();
+  }
+  return v;
+}
+
+/// Normalizes an axis in [-rank, rank) to [0, rank).
+FailureOr<int64_t> normAxis(NodeContext &n, int64_t axis, int64_t rank,
+                            StringRef what = "axis") {
+  if (axis < -rank || axis >= rank) {
+    n.emitError() << what << " " << axis << " is out of range [" << -rank
+                  << ", " << rank << ")";
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Sorted, distinct, normalized axes.
+FailureOr<SmallVector<int64_t>> normAxes(NodeContext &n, ArrayRef<int64_t> axes,
+                                         int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> x = normAxis(n, a, rank);
+    if (failed(x))
+      return failure();
+    out.push_back(*x);
+  }
+  llvm::sort(out);
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    n.emitError() << "axes " << ints(axes) << " repeat an axis";
+    return failure();
+  }
+  return out;
+}
+
+/// Axes from the attribute (before `inputSince`) or from input `idx`.
+FailureOr<std::optional<SmallVector<int64_t>>>
+axesAttrOrInput(NodeContext &n, int64_t inputSince, int idx) {
+  if (n.opsetVersion < inputSince)
+    return n.intsAttr("axes");
+  if (!n.hasInput(idx))
+    return std::optional<SmallVector<int64_t>>();
+  FailureOr<SmallVector<int64_t>> v = n.constIntsInput(idx);
+  if (failed(v))
+    return failure();
+  return std::optional<SmallVector<int64_t>>(*v);
+}
+
+LogicalResult checkRank(NodeContext &n, ArrayRef<int64_t> shape) {
+  if ((int64_t)shape.size() > kMaxRank) {
+    n.emitError() << "result rank " << shape.size() << " exceeds the limit of "
+                  << kMaxRank;
+    return failure();
+  }
+  SmallVector<int64_t> staticPart;
+  for (int64_t d : shape)
+    staticPart.push_back(isDyn(d) ? 1 : d);
+  if (llvm::Expected<int64_t> c = checkedElementCount(staticPart); !c) {
+    n.emitError() << "result: " << llvm::toString(c.takeError());
+    return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constant folding of integer shape computations
+//===----------------------------------------------------------------------===//
+
+struct IntConst {
+  SmallVector<int64_t> dims;
+  SmallVector<int64_t> vals;
+};
+
+std::optional<IntConst> constInts(NodeContext &n, int i) {
+  const onnx::TensorProto *t = n.constantInput(i);
+  if (!t || !isIntDataType(t->data_type()))
+    return std::nullopt;
+  IntConst c{tensorShape(*t), {}};
+  if (llvm::Expected<int64_t> cnt = checkedElementCount(c.dims);
+      !cnt || *cnt > kMaxFoldElements) {
+    if (!cnt)
+      llvm::consumeError(cnt.takeError());
+    return std::nullopt;
+  }
+  c.vals = tensorToInts(*t);
+  return c;
+}
+
+/// Like constInts, and also a runtime qc.shape result: its static dims are
+/// known and its dynamic ones are kDynamic (F2 in docs/Ops-shape.md). A fold
+/// that reads such a value succeeds only when it picks known entries.
+std::optional<IntConst> knownInts(NodeContext &n, int i) {
+  if (std::optional<IntConst> c = constInts(n, i))
+    return c;
+  if (!n.hasInput(i))
+    return std::nullopt;
+  auto it = n.graph.values.find(n.node.input(i));
+  if (it == n.graph.values.end() || !it->second.value)
+    return std::nullopt;
+  auto sh = it->second.value.getDefiningOp<qc::ShapeOp>();
+  if (!sh)
+    return std::nullopt;
+  ArrayRef<int64_t> dims = shapeOf(sh.getInput());
+  IntConst c;
+  c.vals.assign(dims.begin() + sh.getStart(), dims.begin() + sh.getEnd());
+  c.dims.push_back(c.vals.size());
+  return c;
+}
+
+bool allKnown(ArrayRef<int64_t> vals) { return !llvm::any_of(vals, isDyn); }
+
+/// The static shape of input `i` (an SSA value's type or a constant's dims).
+std::optional<SmallVector<int64_t>> staticShapeOf(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return std::nullopt;
+  auto it = n.graph.values.find(n.node.input(i));
+  if (it == n.graph.values.end())
+    return std::nullopt;
+  SmallVector<int64_t> s;
+  if (it->second.constant)
+    s = tensorShape(*it->second.constant);
+  else if (it->second.value)
+    s.assign(shapeOf(it->second.value).begin(), shapeOf(it->second.value).end());
+  else
+    return std::nullopt;
+  if (llvm::any_of(s, isDyn))
+    return std::nullopt;
+  return s;
+}
+
+bool setInts(NodeContext &n, int out, ArrayRef<int64_t> dims,
+             ArrayRef<int64_t> vals) {
+  onnx::TensorProto t;
+  t.set_data_type(onnx::TensorProto::INT64);
+  t.set_name(out < n.node.output_size() ? n.node.output(out) : "");
+  for (int64_t d : dims)
+    t.add_dims(d);
+  for (int64_t v : vals)
+    t.add_int64_data(v);
+  n.setConstantOutput(out, n.ownTensor(std::move(t)));
+  return true;
+}
+
+/// Elementwise integer op with numpy broadcasting.
+template <typename F>
+bool foldBinary(NodeContext &n, F f) {
+  std::optional<IntConst> a = constInts(n, 0), b = constInts(n, 1);
+  if (!a || !b)
+    return false;
+  size_t rank = std::max(a->dims.size(), b->dims.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t x = d < rank - a->dims.size() ? 1 : a->dims[d - (rank - a->dims.size())];
+    int64_t y = d < rank - b->dims.size() ? 1 : b->dims[d - (rank - b->dims.size())];
+    if (x != y && x != 1 && y != 1)
+      return false; // the handler reports the mismatch
+    out[d] = x == 1 ? y : x;
+  }
+  auto strides = [&](ArrayRef<int64_t> s) {
+    SmallVector<int64_t> st(rank, 0);
+    int64_t acc = 1;
+    for (int64_t d = (int64_t)s.size() - 1; d >= 0; --d) {
+      st[rank - s.size() + d] = s[d] == 1 ? 0 : acc;
+      acc *= s[d];
+    }
+    return st;
+  };
+  SmallVector<int64_t> sa = strides(a->dims), sb = strides(b->dims);
+  int64_t total = 1;
+  for (int64_t d : out)
+    total *= d;
+  if (total > kMaxFoldElements)
+    return false;
+  SmallVector<int64_t> vals(total), idx(rank, 0);
+  for (int64_t lin = 0; lin < total; ++lin) {
+    int64_t ia = 0, ib = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      ia += idx[d] * sa[d];
+      ib += idx[d] * sb[d];
+    }
+    std::optional<int64_t> r = f(a->vals[ia], b->vals[ib]);
+    if (!r)
+      return false;
+    vals[lin] = *r;
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return setInts(n, 0, out, vals);
+}
+
+/// Gathers along `axis` of an integer constant (data movement is the same
+/// for folding and the Executor; see the Executor's gather kernel).
+bool foldGather(NodeContext &n) {
+  std::optional<IntConst> a = knownInts(n, 0), ix = constInts(n, 1);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+  if (!a || !ix || failed(axisAttr))
+    return false;
+  int64_t rank = a->dims.size(), axis = *axisAttr;
+  if (axis < -rank || axis >= rank)
+    return false;
+  if (axis < 0)
+    axis += rank;
+  int64_t dim = a->dims[axis], outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= a->dims[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= a->dims[d];
+  SmallVector<int64_t> out(a->dims.begin(), a->dims.begin() + axis);
+  llvm::append_range(out, ix->dims);
+  out.append(a->dims.begin() + axis + 1, a->dims.end());
+  int64_t nIdx = ix->vals.size();
+  if (outer * inner > kMaxFoldElements / std::max<int64_t>(nIdx, 1))
+    return false;
+  SmallVector<int64_t> vals(outer * nIdx * inner);
+  for (int64_t j = 0; j < nIdx; ++j) {
+    int64_t k = ix->vals[j];
+    if (k < -dim || k >= dim)
+      return false; // the handler builds the op; the Executor reports it
+    if (k < 0)
+      k += dim;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i)
+        vals[(o * nIdx + j) * inner + i] = a->vals[(o * dim + k) * inner + i];
+  }
+  if (!allKnown(vals))
+    return false;
+  return setInts(n, 0, out, vals);
+}
+
+bool foldConcat(NodeContext &n) {
+  SmallVector<IntConst> in;
+  for (int i = 0; i < n.node.input_size(); ++i) {
+    std::optional<IntConst> c = constInts(n, i);
+    if (!c)
+      return false;
+    in.push_back(*c);
+  }
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
+  if (in.empty() || failed(axisAttr))
+    return false;
+  int64_t rank = in[0].dims.size(), axis = *axisAttr;
+  if (axis < -rank || axis >= rank)
+    return false;
+  if (axis < 0)
+    axis += rank;
+  SmallVector<int64_t> out = in[0].dims;
+  out[axis] = 0;
+  for (IntConst &c : in) {
+    if ((int64_t)c.dims.size() != rank)
+      return false;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && c.dims[d] != in[0].dims[d])
+        return false;
+    out[axis] += c.dims[axis];
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= out[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= out[d];
+  SmallVector<int64_t> vals;
+  for (int64_t o = 0; o < outer; ++o)
+    for (IntConst &c : in) {
+      int64_t block = c.dims[axis] * inner;
+      vals.append(c.vals.begin() + o * block, c.vals.begin() + (o + 1) * block);
+    }
+  return setInts(n, 0, out, vals);
+}
+
+/// Squeeze/Unsqueeze/Reshape/Identity-like folds only change dims.
+bool foldReshapeLike(NodeContext &n, bool unsqueeze) {
+  std::optional<IntConst> a = constInts(n, 0);
+  if (!a)
+    return false;
+  FailureOr<std::optional<SmallVector<int64_t>>> axes =
+      axesAttrOrInput(n, 13, 1);
+  if (failed(axes))
+    return false;
+  int64_t rank = a->dims.size();
+  SmallVector<int64_t> out;
+  if (unsqueeze) {
+    if (!*axes)
+      return false;
+    int64_t outRank = rank + (*axes)->size();
+    if (outRank > kMaxRank)
+      return false;
+    SmallVector<int64_t> ax;
+    for (int64_t x : **axes) {
+      if (x < -outRank || x >= outRank)
+        return false;
+      ax.push_back(x < 0 ? x + outRank : x);
+    }
+    int64_t src = 0;
+    for (int64_t d = 0; d < outRank; ++d)
+      out.push_back(llvm::is_contained(ax, d) ? 1 : a->dims[src++]);
+    if (src != rank)
+      return false;
+  } else {
+    SmallVector<int64_t> ax;
+    if (*axes)
+      for (int64_t x : **axes) {
+        if (x < -rank || x >= rank)
+          return false;
+        ax.push_back(x < 0 ? x + rank : x);
+      }
+    for (int64_t d = 0; d < rank; ++d) {
+      bool drop = *axes ? llvm::is_contained(ax, d) : a->dims[d] == 1;
+      if (drop && a->dims[d] != 1)
+        return false;
+      if (!drop)
+        out.push_back(a->dims[d]);
+    }
+  }
+  return setInts(n, 0, out, a->vals);
+}
+
+bool foldReshape(NodeContext &n) {
+  std::optional<IntConst> a = constInts(n, 0), s = constInts(n, 1);
+  if (!a || !s || s->dims.size() != 1)
+    return false;
+  FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
+  if (failed(allowZero))
+    return false;
+  SmallVector<int64_t> out;
+  int64_t known = 1, infer = -1;
+  for (auto [k, v] : llvm::enumerate(s->vals)) {
+    int64_t d = v;
+    if (d == 0 && !*allowZero) {
+      if (k >= a->dims.size())
+        return false;
+      d = a->dims[k];
+    }
+    if (d == -1) {
+      if (infer >= 0)
+        return false;
+      infer = k;
+      out.push_back(1);
+      continue;
+    }
+    if (d < 0 || (d > 0 && known > kMaxFoldElements / d))
+      return false;
+    out.push_back(d);
+    known *= d;
+  }
+  int64_t total = a->vals.size();
+  if (infer >= 0) {
+    if (known == 0 || total % known)
+      return false;
+    out[infer] = total / known;
+  } else if (known != total) {
+    return false;
+  }
+  return setInts(n, 0, out, a->vals);
+}
+
+/// Slice parameters: (starts, ends, axes, steps) from attributes (opset < 10)
+/// or constant inputs. Axes are not yet normalized.
+struct SliceParams {
+  SmallVector<int64_t> starts, ends, axes, steps;
+};
+FailureOr<SliceParams> sliceParams(NodeContext &n, int64_t rank) {
+  SliceParams p;
+  if (n.opsetVersion < 10) {
+    FailureOr<std::optional<SmallVector<int64_t>>> s = n.intsAttr("starts"),
+                                                   e = n.intsAttr("ends"),
+                                                   a = n.intsAttr("axes");
+    if (failed(s) || failed(e) || failed(a))
+      return failure();
+    if (!*s || !*e) {
+      n.emitError() << "attributes 'starts' and 'ends' are required";
+      return failure();
+    }
+    p.starts = **s;
+    p.ends = **e;
+    if (*a)
+      p.axes = **a;
+  } else {
+    FailureOr<SmallVector<int64_t>> s = n.constIntsInput(1),
+                                    e = n.constIntsInput(2);
+    if (failed(s) || failed(e))
+      return failure();
+    p.starts = *s;
+    p.ends = *e;
+    if (n.hasInput(3)) {
+      FailureOr<SmallVector<int64_t>> a = n.constIntsInput(3);
+      if (failed(a))
+        return failure();
+      p.axes = *a;
+    }
+    if (n.hasInput(4)) {
+      FailureOr<SmallVector<int64_t>> st = n.constIntsInput(4);
+      if (failed(st))
+        return failure();
+      p.steps = *st;
+    }
+  }
+  if (p.axes.empty() && !(n.opsetVersion >= 10 && n.hasInput(3)))
+    for (size_t i = 0; i < p.starts.size(); ++i)
+      p.axes.push_back(i);
+  if (p.steps.empty())
+    p.steps.assign(p.starts.size(), 1);
+  if (p.ends.size() != p.starts.size() || p.axes.size() != p.starts.size() ||
+      p.steps.size() != p.starts.size()) {
+    n.emitError() << "starts, ends, axes and steps must have the same length, "
+                     "got "
+                  << p.starts.size() << ", " << p.ends.size() << ", "
+                  << p.axes.size() << " and " << p.steps.size();
+    return failure();
+  }
+  SmallVector<bool> seen(rank, false);
+  for (size_t k = 0; k < p.axes.size(); ++k) {
+    FailureOr<int64_t> a = normAxis(n, p.axes[k], rank);
+    if (failed(a))
+      return failure();
+    if (seen[*a]) {
+      n.emitError() << "axis " << p.axes[k] << " is listed twice";
+      return failure();
+    }
+    seen[*a] = true;
+    p.axes[k] = *a;
+    if (p.steps[k] == 0) {
+      n.emitError() << "step for axis " << *a << " is 0";
+      return failure();
+    }
+  }
+  return p;
+}
+
+bool foldSlice(NodeContext &n) {
+  std::optional<IntConst> a = knownInts(n, 0);
+  if (!a)
+    return false;
+  for (int i = 1; i < std::min(n.node.input_size(), 5); ++i)
+    if (n.hasInput(i) && !n.constantInput(i))
+      return false;
+  // Parameter errors are reported by the handler; fold quietly or not at all.
+  mlir::ScopedDiagnosticHandler quiet(n.getContext(),
+                                      [](Diagnostic &) { return success(); });
+  FailureOr<SliceParams> p = sliceParams(n, a->dims.size());
+  if (failed(p))
+    return false;
+  int64_t rank = a->dims.size();
+  SmallVector<int64_t> out(a->dims), first(rank, 0), step(rank, 1);
+  for (size_t k = 0; k < p->axes.size(); ++k) {
+    int64_t ax = p->axes[k];
+    step[ax] = p->steps[k];
+    out[ax] = qc::sliceExtent(a->dims[ax], p->starts[k], p->ends[k], step[ax],
+                              &first[ax]);
+  }
+  SmallVector<int64_t> st(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    st[d] = st[d + 1] * a->dims[d + 1];
+  int64_t total = 1;
+  for (int64_t d : out)
+    total *= d;
+  SmallVector<int64_t> vals(total), idx(rank, 0);
+  for (int64_t lin = 0; lin < total; ++lin) {
+    int64_t s = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      s += (first[d] + idx[d] * step[d]) * st[d];
+    vals[lin] = a->vals[s];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  if (!allKnown(vals))
+    return false;
+  return setInts(n, 0, out, vals);
+}
+
+FailureOr<std::pair<int64_t, int64_t>> shapeRange(NodeContext &n,
+                                                  int64_t rank) {
+  int64_t start = 0, end = rank;
+  if (n.opsetVersion >= 15) {
+    FailureOr<int64_t> s = n.intAttr("start", 0), e = n.intAttr("end", rank);
+    if (failed(s) || failed(e))
+      return failure();
+    auto clampDim = [&](int64_t v) {
+      if (v < 0)
+        v += rank;
+      return std::clamp<int64_t>(v, 0, rank);
+    };
+    start = clampDim(*s);
+    end = std::max(start, clampDim(*e));
+  }
+  return std::make_pair(start, end);
+}
+
+bool foldShape(NodeContext &n) {
+  std::optional<SmallVector<int64_t>> s = staticShapeOf(n, 0);
+  if (!s)
+    return false;
+  FailureOr<std::pair<int64_t, int64_t>> r = shapeRange(n, s->size());
+  if (failed(r))
+    return false;
+  SmallVector<int64_t> vals(s->begin() + r->first, s->begin() + r->second);
+  return setInts(n, 0, {(int64_t)vals.size()}, vals);
+}
+
+bool foldSize(NodeContext &n) {
+  std::optional<SmallVector<int64_t>> s = staticShapeOf(n, 0);
+  if (!s)
+    return false;
+  int64_t p = 1;
+  for (int64_t d : *s)
+    p *= d;
+  return setInts(n, 0, {}, {p});
+}
+
+bool foldCast(NodeContext &n) {
+  std::optional<IntConst> a = constInts(n, 0);
+  const onnx::AttributeProto *to = n.attr("to");
+  if (!a || !to || to->type() != onnx::AttributeProto::INT)
+    return false;
+  if (to->i() == onnx::TensorProto::INT64)
+    return setInts(n, 0, a->dims, a->vals);
+  if (to->i() == onnx::TensorProto::INT32) {
+    SmallVector<int64_t> v;
+    for (int64_t x : a->vals)
+      v.push_back((int32_t)x); // ONNX Cast wraps like C
+    // Kept as INT64 storage: integer constants all become i64 in the IR.
+    return setInts(n, 0, a->dims, v);
+  }
+  return false;
+}
+
+bool foldRange(NodeContext &n) {
+  std::optional<IntConst> s = constInts(n, 0), l = constInts(n, 1),
+                          d = constInts(n, 2);
+  if (!s || !l || !d || s->vals.size() != 1 || l->vals.size() != 1 ||
+      d->vals.size() != 1 || d->vals[0] == 0)
+    return false;
+  double cnt = std::ceil((double(l->vals[0]) - double(s->vals[0])) /
+                         double(d->vals[0]));
+  if (!(cnt <= kMaxFoldElements))
+    return false;
+  int64_t cntI = cnt > 0 ? (int64_t)cnt : 0;
+  SmallVector<int64_t> vals;
+  for (int64_t k = 0; k < cntI; ++k)
+    vals.push_back(s->vals[0] + k * d->vals[0]);
+  return setInts(n, 0, {cntI}, vals);
+}
+
+bool foldConstantOfShape(NodeContext &n) {
+  std::optional<IntConst> s = constInts(n, 0);
+  if (!s || s->dims.size() != 1)
+    return false;
+  const onnx::AttributeProto *v = n.attr("value");
+  if (!v || v->type() != onnx::AttributeProto::TENSOR ||
+      !isIntDataType(v->t().data_type()) || validateTensor(v->t()) ||
+      tensorToInts(v->t()).size() != 1)
+    return false; // float fills stay runtime ops (and are not shape values)
+  int64_t total = 1;
+  for (int64_t d : s->vals) {
+    if (d < 0 || (d && total > kMaxFoldElements / d))
+      return false;
+    total *= d;
+  }
+  if (total > kMaxFoldElements)
+    return false;
+  return setInts(n, 0, s->vals,
+                 SmallVector<int64_t>(total, tensorToInts(v->t())[0]));
+}
+
+
+/// What is known at import time of the entries of a 1-D integer SSA value
+/// (kDynamic where unknown): constants, qc.shape of partly static shapes,
+/// and qc.concat / qc.unsqueeze of those. Types downstream of a computed
+/// shape keep their static dims this way (F3).
+SmallVector<int64_t> partialValues(Value v, int depth = 0) {
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t len = t.getRank() == 0 ? 1 : t.getDimSize(0);
+  if (t.getRank() > 1 || isDyn(len) || len > kMaxRank)
+    return {};
+  SmallVector<int64_t> unknown(len, ShapedType::kDynamic);
+  if (depth > 32)
+    return unknown;
+  Operation *def = v.getDefiningOp();
+  if (auto c = dyn_cast_or_null<arith::ConstantOp>(def)) {
+    auto attr = dyn_cast<DenseIntElementsAttr>(c.getValue());
+    if (!attr)
+      return unknown;
+    SmallVector<int64_t> vals;
+    for (const APInt &x : attr.getValues<APInt>())
+      vals.push_back(x.getSExtValue());
+    return vals;
+  }
+  if (auto sh = dyn_cast_or_null<qc::ShapeOp>(def)) {
+    ArrayRef<int64_t> dims = shapeOf(sh.getInput());
+    return SmallVector<int64_t>(dims.begin() + sh.getStart(),
+                                dims.begin() + sh.getEnd());
+  }
+  if (auto un = dyn_cast_or_null<qc::UnsqueezeOp>(def))
+    return partialValues(un.getInput(), depth + 1);
+  if (auto cat = dyn_cast_or_null<qc::ConcatOp>(def)) {
+    SmallVector<int64_t> vals;
+    for (Value in : cat.getInputs()) {
+      SmallVector<int64_t> p = partialValues(in, depth + 1);
+      if (p.empty() && shapeOf(in)[0] != 0)
+        return unknown;
+      llvm::append_range(vals, p);
+    }
+    return vals.size() == (size_t)len ? vals : unknown;
+  }
+  return unknown;
+}
+
+} // namespace
+
+namespace quantc::onnx_import {
+/// Tries to compute the node's outputs at import time (see the file comment).
+/// Returns true when it did; false leaves the node to its handler.
+bool foldShapeNode(NodeContext &n) {
+  if (n.node.output_size() != 1)
+    return false;
+  // Folding never reports: a node it cannot fold goes to its handler, which
+  // diagnoses bad inputs.
+  mlir::ScopedDiagnosticHandler quiet(n.getContext(),
+                                      [](Diagnostic &) { return success(); });
+  StringRef op = n.node.op_type();
+  auto div = [](int64_t a, int64_t b) -> std::optional<int64_t> {
+    if (b == 0 || (a == INT64_MIN && b == -1))
+      return std::nullopt;
+    return a / b; // C truncation, as onnxruntime's integer Div
+  };
+  if (op == "Shape")
+    return foldShape(n);
+  if (op == "Size")
+    return foldSize(n);
+  if (op == "Gather")
+    return foldGather(n);
+  if (op == "Concat")
+    return foldConcat(n);
+  if (op == "Unsqueeze")
+    return foldReshapeLike(n, /*unsqueeze=*/true);
+  if (op == "Squeeze")
+    return foldReshapeLike(n, /*unsqueeze=*/false);
+  if (op == "Reshape" && n.opsetVersion >= 5)
+    return foldReshape(n);
+  if (op == "Slice")
+    return foldSlice(n);
+  if (op == "Cast")
+    return foldCast(n);
+  if (op == "Range")
+    return foldRange(n);
+  if (op == "ConstantOfShape")
+    return foldConstantOfShape(n);
+  // Integer arithmetic on shape values; overflow leaves the node alone.
+  if (op == "Add")
+    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+      int64_t r;
+      if (__builtin_add_overflow(a, b, &r))
+        return std::nullopt;
+      return r;
+    });
+  if (op == "Sub")
+    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+      int64_t r;
+      if (__builtin_sub_overflow(a, b, &r))
+        return std::nullopt;
+      return r;
+    });
+  if (op == "Mul")
+    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
+      int64_t r;
+      if (__builtin_mul_overflow(a, b, &r))
+        return std::nullopt;
+      return r;
+    });
+  if (op == "Div")
+    return foldBinary(n, div);
+  return false;
+}
+
+/// Flatten of a shape with dynamic dims on both sides of the axis (called
+/// by the core Flatten handler, which handles the other cases with
+/// qc.reshape). `axis` is normalized.
+LogicalResult importDynamicFlatten(NodeContext &n, Value x, int64_t axis) {
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (isDyn(d))
+        return ShapedType::kDynamic;
+      p *= d;
+    }
+    return p;
+  };
+  ArrayRef<int64_t> in = shapeOf(x);
+  SmallVector<int64_t> out = {product(in.take_front(axis)),
+                              product(in.drop_front(axis))};
+  n.setOutput(0, qc::FlattenOp::create(n.builder(), n.loc, like(x, out), x,
+                                       n.builder().getI64IntegerAttr(axis))
+                     .getResult());
+  return success();
+}
+
+/// Reshape whose shape is a runtime value (called by the core Reshape
+/// handler when the shape input is not a constant).
+LogicalResult importDynamicReshape(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> s = intInput(n, 1, "the shape input");
+  FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
+  if (failed(x) || failed(s) || failed(allowZero))
+    return failure();
+  ArrayRef<int64_t> ss = shapeOf(*s);
+  if (ss.size() != 1 || isDyn(ss[0])) {
+    n.emitError() << "the shape input must be 1-D with a static length, got "
+                  << shapeToString(ss);
+    return failure();
+  }
+  if (ss[0] > kMaxRank) {
+    n.emitError() << "target rank " << ss[0] << " exceeds the limit of "
+                  << kMaxRank;
+    return failure();
+  }
+  SmallVector<int64_t> out(ss[0], ShapedType::kDynamic);
+  SmallVector<int64_t> known = partialValues(*s);
+  ArrayRef<int64_t> in = shapeOf(*x);
+  for (size_t k = 0; k < known.size() && k < out.size(); ++k) {
+    if (known[k] > 0 || (known[k] == 0 && *allowZero))
+      out[k] = known[k];
+    else if (known[k] == 0 && k < in.size())
+      out[k] = in[k];
+  }
+  n.setOutput(0, qc::DynamicReshapeOp::create(
+                     n.builder(), n.loc, like(*x, out), *x, *s,
+                     n.builder().getBoolAttr(*allowZero != 0))
+                     .getResult());
+  return success();
+}
+} // namespace quantc::onnx_import
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Handlers
+//===----------------------------------------------------------------------===//
+
+LogicalResult importGather(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0), ix = intInput(n, 1, "indices");
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+  if (failed(x) || failed(ix) || failed(axisAttr))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> out(in.take_front(*axis));
+  llvm::append_range(out, shapeOf(*ix));
+  llvm::append_range(out, in.drop_front(*axis + 1));
+  if (failed(checkRank(n, out)))
+    return failure();
+  n.setOutput(0, qc::GatherOp::create(n.builder(), n.loc, like(*x, out), *x,
+                                      *ix, n.builder().getI64IntegerAttr(*axis))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importGatherElements(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0), ix = intInput(n, 1, "indices");
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+  if (failed(x) || failed(ix) || failed(axisAttr))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  if (failed(axis))
+    return failure();
+  if (shapeOf(*ix).size() != in.size()) {
+    n.emitError() << "indices " << shapeToString(shapeOf(*ix))
+                  << " must have the rank of the data " << shapeToString(in);
+    return failure();
+  }
+  n.setOutput(0, qc::GatherElementsOp::create(
+                     n.builder(), n.loc, like(*x, shapeOf(*ix)), *x, *ix,
+                     n.builder().getI64IntegerAttr(*axis))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importConcat(NodeContext &n) {
+  if (n.node.input_size() == 0) {
+    n.emitError() << "needs at least one input";
+    return failure();
+  }
+  SmallVector<Value> in;
+  for (int i = 0; i < n.node.input_size(); ++i) {
+    FailureOr<Value> v = anyInput(n, i);
+    if (failed(v))
+      return failure();
+    in.push_back(*v);
+  }
+  // Opset 1 has a default axis of 1; from 4 it is required.
+  if (n.opsetVersion >= 4 && !n.attr("axis")) {
+    n.emitError() << "attribute 'axis' is required";
+    return failure();
+  }
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
+  if (failed(axisAttr))
+    return failure();
+  SmallVector<int64_t> out(shapeOf(in[0]));
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, out.size());
+  if (failed(axis))
+    return failure();
+  for (size_t k = 1; k < in.size(); ++k) {
+    ArrayRef<int64_t> s = shapeOf(in[k]);
+    if (elemOf(in[k]) != elemOf(in[0])) {
+      n.emitError() << "input " << k << " has element type " << elemOf(in[k])
+                    << ", input 0 has " << elemOf(in[0]);
+      return failure();
+    }
+    if (s.size() != out.size()) {
+      n.emitError() << "input " << k << " is " << shapeToString(s)
+                    << ", input 0 is " << shapeToString(shapeOf(in[0]))
+                    << " (ranks differ)";
+      return failure();
+    }
+    for (size_t d = 0; d < s.size(); ++d) {
+      if ((int64_t)d == *axis) {
+        out[d] = isDyn(out[d]) || isDyn(s[d]) ? ShapedType::kDynamic
+                                              : out[d] + s[d];
+      } else if (!isDyn(out[d]) && !isDyn(s[d]) && out[d] != s[d]) {
+        n.emitError() << "input " << k << " is " << shapeToString(s)
+                      << ", input 0 is " << shapeToString(shapeOf(in[0]))
+                      << ": they differ outside axis " << *axis;
+        return failure();
+      } else if (isDyn(out[d])) {
+        out[d] = s[d];
+      }
+    }
+  }
+  if (failed(checkRank(n, out)))
+    return failure();
+  n.setOutput(0, qc::ConcatOp::create(n.builder(), n.loc, like(in[0], out), in,
+                                      n.builder().getI64IntegerAttr(*axis))
+                     .getResult());
+  return success();
+}
+
+Value emitSlice(NodeContext &n, Value x, ArrayRef<int64_t> starts,
+                ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
+                ArrayRef<int64_t> steps) {
+  SmallVector<int64_t> out(shapeOf(x));
+  for (size_t k = 0; k < axes.size(); ++k)
+    if (!isDyn(out[axes[k]]))
+      out[axes[k]] =
+          qc::sliceExtent(out[axes[k]], starts[k], ends[k], steps[k], nullptr);
+  OpBuilder &b = n.builder();
+  return qc::SliceOp::create(b, n.loc, like(x, out), x,
+                             b.getDenseI64ArrayAttr(starts),
+                             b.getDenseI64ArrayAttr(ends),
+                             b.getDenseI64ArrayAttr(axes),
+                             b.getDenseI64ArrayAttr(steps))
+      .getResult();
+}
+
+/// Slice whose parameters are runtime values (opset >= 10).
+LogicalResult importDynamicSlice(NodeContext &n, Value x) {
+  SmallVector<Value> params;
+  int64_t len = ShapedType::kDynamic;
+  for (int i = 1; i <= 4; ++i) {
+    if (!n.hasInput(i)) {
+      params.push_back(Value());
+      continue;
+    }
+    FailureOr<Value> v = intInput(n, i, i == 1   ? "starts"
+                                        : i == 2 ? "ends"
+                                        : i == 3 ? "axes"
+                                                 : "steps");
+    if (failed(v))
+      return failure();
+    if (shapeOf(*v).size() != 1) {
+      n.emitError() << "input " << i << " must be 1-D, got "
+                    << shapeToString(shapeOf(*v));
+      return failure();
+    }
+    if (!isDyn(shapeOf(*v)[0]))
+      len = shapeOf(*v)[0];
+    params.push_back(*v);
+  }
+  // Omitted axes are 0..n-1 and omitted steps 1: built as constants, which
+  // needs the length of starts.
+  for (int k : {2, 3}) {
+    if (params[k])
+      continue;
+    if (isDyn(len)) {
+      n.emitError() << "starts has a dynamic length; give "
+                    << (k == 2 ? "axes" : "steps") << " explicitly";
+      return failure();
+    }
+    SmallVector<int64_t> vals(len, 1);
+    if (k == 2)
+      std::iota(vals.begin(), vals.end(), 0);
+    auto type = RankedTensorType::get({len}, IntegerType::get(n.getContext(), 64));
+    params[k] = arith::ConstantOp::create(
+                    n.builder(), n.loc,
+                    DenseElementsAttr::get(type, ArrayRef<int64_t>(vals)))
+                    .getResult();
+  }
+  // Dims on axes that are not sliced keep their size (when axes is known).
+  SmallVector<int64_t> out(shapeOf(x).size(), ShapedType::kDynamic);
+  if (!n.hasInput(3) || n.constantInput(3)) {
+    SmallVector<int64_t> axes;
+    if (n.hasInput(3))
+      axes = tensorToInts(*n.constantInput(3));
+    else
+      for (int64_t k = 0; k < len; ++k)
+        axes.push_back(k);
+    int64_t rank = out.size();
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d) && !llvm::is_contained(axes, d - rank))
+        out[d] = shapeOf(x)[d];
+  }
+  n.setOutput(0, qc::DynamicSliceOp::create(n.builder(), n.loc, like(x, out), x,
+                                            params[0], params[1], params[2],
+                                            params[3])
+                     .getResult());
+  return success();
+}
+
+LogicalResult importSlice(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  if (n.opsetVersion >= 10)
+    for (int i = 1; i <= 4; ++i)
+      if (n.hasInput(i) && !n.constantInput(i))
+        return importDynamicSlice(n, *x);
+  FailureOr<SliceParams> p = sliceParams(n, shapeOf(*x).size());
+  if (failed(p))
+    return failure();
+  n.setOutput(0, emitSlice(n, *x, p->starts, p->ends, p->axes, p->steps));
+  return success();
+}
+
+LogicalResult importSplit(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+  if (failed(x) || failed(axisAttr))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  if (failed(axis))
+    return failure();
+  int64_t outs = n.node.output_size(), dim = in[*axis];
+  SmallVector<int64_t> sizes;
+  bool splitFromInput = n.opsetVersion >= 13 || n.opsetVersion < 2;
+  if (splitFromInput && n.hasInput(1) && !n.constantInput(1)) {
+    // Sizes known at run time only: one qc.dynamic_split.
+    FailureOr<Value> sp = intInput(n, 1, "split");
+    if (failed(sp))
+      return failure();
+    ArrayRef<int64_t> ss = shapeOf(*sp);
+    if (ss.size() != 1 || (!isDyn(ss[0]) && ss[0] != outs)) {
+      n.emitError() << "split must be 1-D with one entry per output ("
+                    << outs << "), got " << shapeToString(ss);
+      return failure();
+    }
+    SmallVector<int64_t> shape(in);
+    shape[*axis] = ShapedType::kDynamic;
+    SmallVector<Type> types(outs, like(*x, shape));
+    auto op = qc::DynamicSplitOp::create(n.builder(), n.loc, types, *x, *sp,
+                                         n.builder().getI64IntegerAttr(*axis));
+    for (int64_t k = 0; k < outs; ++k)
+      n.setOutput(k, op.getResult(k));
+    return success();
+  }
+  if (splitFromInput && n.hasInput(1)) {
+    FailureOr<SmallVector<int64_t>> s = n.constIntsInput(1);
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else if (!splitFromInput || n.opsetVersion < 2) {
+    FailureOr<std::optional<SmallVector<int64_t>>> s = n.intsAttr("split");
+    if (failed(s))
+      return failure();
+    if (*s)
+      sizes = **s;
+  }
+  if (sizes.empty()) {
+    int64_t parts = outs;
+    if (n.opsetVersion >= 18 && n.attr("num_outputs")) {
+      FailureOr<int64_t> no = n.intAttr("num_outputs", outs);
+      if (failed(no))
+        return failure();
+      if (*no != outs) {
+        n.emitError() << "num_outputs is " << *no << " but the node has "
+                      << outs << " outputs";
+        return failure();
+      }
+    }
+    if (isDyn(dim)) {
+      n.emitError() << "splitting the dynamic dimension " << *axis << " of "
+                    << shapeToString(in)
+                    << " without split sizes is not supported";
+      return failure();
+    }
+    // Equal parts; from opset 18 the last may be smaller (ceil division).
+    int64_t chunk = (dim + parts - 1) / parts;
+    if (n.opsetVersion < 18 && dim % parts) {
+      n.emitError() << "dimension " << *axis << " of size " << dim
+                    << " does not split evenly into " << parts << " outputs";
+      return failure();
+    }
+    for (int64_t k = 0, left = dim; k < parts; ++k) {
+      sizes.push_back(std::min(chunk, left));
+      left -= sizes.back();
+    }
+  }
+  if ((int64_t)sizes.size() != outs) {
+    n.emitError() << "split " << ints(sizes) << " has " << sizes.size()
+                  << " entries for " << outs << " outputs";
+    return failure();
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0 || s > kMaxElements) {
+      n.emitError() << "split " << ints(sizes) << " has a size out of range";
+      return failure();
+    }
+    total += s;
+  }
+  if (!isDyn(dim) && total != dim) {
+    n.emitError() << "split " << ints(sizes) << " sums to " << total
+                  << ", but dimension " << *axis << " is " << dim;
+    return failure();
+  }
+  int64_t start = 0;
+  for (int64_t k = 0; k < outs; ++k) {
+    n.setOutput(k, emitSlice(n, *x, {start}, {start + sizes[k]}, {*axis}, {1}));
+    start += sizes[k];
+  }
+  return success();
+}
+
+/// Squeeze/Unsqueeze whose axes are a runtime value (opset >= 13): the
+/// result rank is fixed by the number of axes, its dims are known at run time.
+template <typename OpTy>
+LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
+  FailureOr<Value> x = anyInput(n, 0), axes = intInput(n, 1, "axes");
+  if (failed(x) || failed(axes))
+    return failure();
+  ArrayRef<int64_t> as = shapeOf(*axes);
+  if (as.size() != 1 || isDyn(as[0])) {
+    n.emitError() << "axes must be 1-D with a static length, got "
+                  << shapeToString(as);
+    return failure();
+  }
+  int64_t rank = (int64_t)shapeOf(*x).size() + sign * as[0];
+  if (rank < 0 || rank > kMaxRank) {
+    n.emitError() << "result rank " << rank << " is out of range [0, "
+                  << kMaxRank << "]";
+    return failure();
+  }
+  SmallVector<int64_t> out(rank, ShapedType::kDynamic);
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, like(*x, out), *x, *axes)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importSqueeze(NodeContext &n) {
+  if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
+    return importDynamicAxes<qc::DynamicSqueezeOp>(n, -1);
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
+      axesAttrOrInput(n, 13, 1);
+  if (failed(x) || failed(axesIn))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  SmallVector<int64_t> axes;
+  if (*axesIn) {
+    FailureOr<SmallVector<int64_t>> a = normAxes(n, **axesIn, in.size());
+    if (failed(a))
+      return failure();
+    axes = *a;
+  } else {
+    for (size_t d = 0; d < in.size(); ++d) {
+      if (isDyn(in[d])) {
+        n.emitError() << "squeezing " << shapeToString(in)
+                      << " without axes needs static dimensions";
+        return failure();
+      }
+      if (in[d] == 1)
+        axes.push_back(d);
+    }
+  }
+  SmallVector<int64_t> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (llvm::is_contained(axes, (int64_t)d)) {
+      if (!isDyn(in[d]) && in[d] != 1) {
+        n.emitError() << "cannot squeeze dimension " << d << " of "
+                      << shapeToString(in) << ": its size is not 1";
+        return failure();
+      }
+      continue;
+    }
+    out.push_back(in[d]);
+  }
+  n.setOutput(0, qc::SqueezeOp::create(n.builder(), n.loc, like(*x, out), *x,
+                                       n.builder().getDenseI64ArrayAttr(axes))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importUnsqueeze(NodeContext &n) {
+  if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
+    return importDynamicAxes<qc::DynamicUnsqueezeOp>(n, +1);
+  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
+      axesAttrOrInput(n, 13, 1);
+  if (failed(x) || failed(axesIn))
+    return failure();
+  if (!*axesIn) {
+    n.emitError() << (n.opsetVersion < 13 ? "attribute" : "input")
+                  << " 'axes' is required";
+    return failure();
+  }
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size() + (*axesIn)->size();
+  FailureOr<SmallVector<int64_t>> axes = normAxes(n, **axesIn, rank);
+  if (failed(axes) || failed(checkRank(n, SmallVector<int64_t>(rank, 1))))
+    return failure();
+  SmallVector<int64_t> out;
+  int64_t src = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    out.push_back(llvm::is_contained(*axes, d) ? 1 : in[src++]);
+  n.setOutput(0, qc::UnsqueezeOp::create(n.builder(), n.loc, like(*x, out), *x,
+                                         n.builder().getDenseI64ArrayAttr(*axes))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importShape(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  FailureOr<std::pair<int64_t, int64_t>> r = shapeRange(n, shapeOf(*x).size());
+  if (failed(r))
+    return failure();
+  auto type = RankedTensorType::get({r->second - r->first},
+                                    IntegerType::get(n.getContext(), 64));
+  n.setOutput(0, qc::ShapeOp::create(n.builder(), n.loc, type, *x,
+                                     n.builder().getI64IntegerAttr(r->first),
+                                     n.builder().getI64IntegerAttr(r->second))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importSize(NodeContext &n) {
+  // Static shapes were folded before the handler runs (F1).
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  auto type = RankedTensorType::get({}, IntegerType::get(n.getContext(), 64));
+  n.setOutput(0, qc::SizeOp::create(n.builder(), n.loc, type, *x).getResult());
+  return success();
+}
+
+/// A 1-D integer shape operand with a static length, and its values when
+/// constant.
+FailureOr<std::pair<Value, std::optional<SmallVector<int64_t>>>>
+shapeOperand(NodeContext &n, int i, StringRef what) {
+  FailureOr<Value> s = intInput(n, i, what);
+  if (failed(s))
+    return failure();
+  ArrayRef<int64_t> ss = shapeOf(*s);
+  if (ss.size() != 1 || isDyn(ss[0])) {
+    n.emitError() << what << " must be 1-D with a static length, got "
+                  << shapeToString(ss);
+    return failure();
+  }
+  if (ss[0] > kMaxRank) {
+    n.emitError() << what << " has " << ss[0]
+                  << " entries, over the rank limit of " << kMaxRank;
+    return failure();
+  }
+  std::optional<SmallVector<int64_t>> vals;
+  if (n.constantInput(i))
+    vals = tensorToInts(*n.constantInput(i));
+  return std::make_pair(*s, vals);
+}
+
+LogicalResult importExpand(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  auto s = shapeOperand(n, 1, "the shape input");
+  if (failed(x) || failed(s))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  size_t rank = std::max<size_t>(in.size(), shapeOf(s->first)[0]);
+  SmallVector<int64_t> out(rank, ShapedType::kDynamic);
+  SmallVector<int64_t> partial = partialValues(s->first);
+  if (!s->second && !partial.empty() && !llvm::any_of(partial, isDyn))
+    s->second = partial;
+  if (s->second) {
+    ArrayRef<int64_t> want = *s->second;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t a = d < rank - in.size() ? 1 : in[d - (rank - in.size())];
+      int64_t b = d < rank - want.size() ? 1 : want[d - (rank - want.size())];
+      if (b < 0) {
+        n.emitError() << "shape " << ints(want) << " has a negative entry";
+        return failure();
+      }
+      if (!isDyn(a) && a != 1 && b != 1 && a != b) {
+        n.emitError() << "cannot expand " << shapeToString(in) << " to "
+                      << ints(want);
+        return failure();
+      }
+      out[d] = b == 1 ? a : (a == 1 || isDyn(a) ? b : a);
+    }
+  }
+  if (failed(checkRank(n, out)))
+    return failure();
+  n.setOutput(0, qc::ExpandOp::create(n.builder(), n.loc, like(*x, out), *x,
+                                      s->first)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importTile(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  auto r = shapeOperand(n, 1, "repeats");
+  if (failed(x) || failed(r))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  if (shapeOf(r->first)[0] != (int64_t)in.size()) {
+    n.emitError() << "repeats has " << shapeOf(r->first)[0]
+                  << " entries, the input " << shapeToString(in) << " has rank "
+                  << in.size();
+    return failure();
+  }
+  SmallVector<int64_t> out(in.size(), ShapedType::kDynamic);
+  if (r->second)
+    for (size_t d = 0; d < in.size(); ++d) {
+      if ((*r->second)[d] < 0) {
+        n.emitError() << "repeats " << ints(*r->second)
+                      << " has a negative entry";
+        return failure();
+      }
+      if (!isDyn(in[d]))
+        out[d] = in[d] * (*r->second)[d];
+    }
+  if (failed(checkRank(n, out)))
+    return failure();
+  n.setOutput(0, qc::TileOp::create(n.builder(), n.loc, like(*x, out), *x,
+                                    r->first)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importRange(NodeContext &n) {
+  SmallVector<Value> v;
+  for (int i = 0; i < 3; ++i) {
+    FailureOr<Value> x = anyInput(n, i);
+    if (failed(x))
+      return failure();
+    if (!shapeOf(*x).empty()) {
+      n.emitError() << "input " << i << " must be a scalar, got "
+                    << shapeToString(shapeOf(*x));
+      return failure();
+    }
+    if (i && elemOf(*x) != elemOf(v[0])) {
+      n.emitError() << "inputs have different element types (" << elemOf(v[0])
+                    << " and " << elemOf(*x) << ")";
+      return failure();
+    }
+    v.push_back(*x);
+  }
+  auto type = RankedTensorType::get({ShapedType::kDynamic}, elemOf(v[0]));
+  n.setOutput(0, qc::RangeOp::create(n.builder(), n.loc, type, v[0], v[1], v[2])
+                     .getResult());
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeContext &n) {
+  auto s = shapeOperand(n, 0, "the shape input");
+  if (failed(s))
+    return failure();
+  MLIRContext *ctx = n.getContext();
+  Type et = Float32Type::get(ctx);
+  TypedAttr value = FloatAttr::get(et, 0.0);
+  if (const onnx::AttributeProto *a = n.attr("value")) {
+    if (a->type() != onnx::AttributeProto::TENSOR) {
+      n.emitError() << "attribute 'value' must be a TENSOR";
+      return failure();
+    }
+    const onnx::TensorProto &t = a->t();
+    if (llvm::Error err = validateTensor(t)) {
+      n.emitError() << "attribute 'value': " << llvm::toString(std::move(err));
+      return failure();
+    }
+    int64_t count = 1;
+    for (int64_t d : t.dims())
+      count *= d;
+    if (count != 1) {
+      n.emitError() << "attribute 'value' must have one element, got "
+                    << count;
+      return failure();
+    }
+    if (isFloatDataType(t.data_type())) {
+      DenseElementsAttr f = tensorToF32Attr(*ctx, t);
+      value = FloatAttr::get(et, *f.getValues<float>().begin());
+    } else if (isIntDataType(t.data_type())) {
+      et = IntegerType::get(ctx, 64);
+      value = IntegerAttr::get(et, tensorToInts(t)[0]);
+    } else {
+      n.emitError() << "attribute 'value' has element type "
+                    << dataTypeName(t.data_type())
+                    << "; FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT32 and INT64 "
+                       "are supported";
+      return failure();
+    }
+  }
+  SmallVector<int64_t> out(shapeOf(s->first)[0], ShapedType::kDynamic);
+  if (s->second) {
+    out = *s->second;
+    if (llvm::any_of(out, [](int64_t d) { return d < 0; })) {
+      n.emitError() << "shape " << ints(out) << " has a negative entry";
+      return failure();
+    }
+  }
+  if (failed(checkRank(n, out)))
+    return failure();
+  n.setOutput(0, qc::ConstantOfShapeOp::create(
+                     n.builder(), n.loc, RankedTensorType::get(out, et),
+                     s->first, value)
+                     .getResult());
+  return success();
+}
+
+} // namespace
 
 llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getShapeOnnxOpHandlers() {
-  return {};
+  static const OnnxOpHandler table[] = {
+      {"Concat", 1, 1, 1 << 20, 1, 1, importConcat},
+      {"Concat", 4, 1, 1 << 20, 1, 1, importConcat},
+      {"Concat", 11, 1, 1 << 20, 1, 1, importConcat},
+      {"Concat", 13, 1, 1 << 20, 1, 1, importConcat},
+      {"ConstantOfShape", 9, 1, 1, 1, 1, importConstantOfShape},
+      {"ConstantOfShape", 20, 1, 1, 1, 1, importConstantOfShape},
+      {"ConstantOfShape", 21, 1, 1, 1, 1, importConstantOfShape},
+      {"ConstantOfShape", 23, 1, 1, 1, 1, importConstantOfShape},
+      {"ConstantOfShape", 24, 1, 1, 1, 1, importConstantOfShape},
+      {"ConstantOfShape", 25, 1, 1, 1, 1, importConstantOfShape},
+      {"Expand", 8, 2, 2, 1, 1, importExpand},
+      {"Expand", 13, 2, 2, 1, 1, importExpand},
+      {"Gather", 1, 2, 2, 1, 1, importGather},
+      {"Gather", 11, 2, 2, 1, 1, importGather},
+      {"Gather", 13, 2, 2, 1, 1, importGather},
+      {"GatherElements", 11, 2, 2, 1, 1, importGatherElements},
+      {"GatherElements", 13, 2, 2, 1, 1, importGatherElements},
+      {"Range", 11, 3, 3, 1, 1, importRange},
+      {"Range", 27, 3, 3, 1, 1, importRange}, // adds f16/bf16
+      {"Shape", 1, 1, 1, 1, 1, importShape},
+      {"Shape", 13, 1, 1, 1, 1, importShape},
+      {"Shape", 15, 1, 1, 1, 1, importShape},
+      {"Shape", 19, 1, 1, 1, 1, importShape},
+      {"Shape", 21, 1, 1, 1, 1, importShape},
+      {"Shape", 23, 1, 1, 1, 1, importShape},
+      {"Shape", 24, 1, 1, 1, 1, importShape},
+      {"Shape", 25, 1, 1, 1, 1, importShape},
+      {"Size", 1, 1, 1, 1, 1, importSize},
+      {"Size", 13, 1, 1, 1, 1, importSize},
+      {"Size", 19, 1, 1, 1, 1, importSize},
+      {"Size", 21, 1, 1, 1, 1, importSize},
+      {"Size", 23, 1, 1, 1, 1, importSize},
+      {"Size", 24, 1, 1, 1, 1, importSize},
+      {"Size", 25, 1, 1, 1, 1, importSize},
+      {"Slice", 1, 1, 1, 1, 1, importSlice},
+      {"Slice", 10, 3, 5, 1, 1, importSlice},
+      {"Slice", 11, 3, 5, 1, 1, importSlice},
+      {"Slice", 13, 3, 5, 1, 1, importSlice},
+      {"Split", 1, 1, 2, 1, 1 << 20, importSplit},
+      {"Split", 2, 1, 1, 1, 1 << 20, importSplit},
+      {"Split", 11, 1, 1, 1, 1 << 20, importSplit},
+      {"Split", 13, 1, 2, 1, 1 << 20, importSplit},
+      {"Split", 18, 1, 2, 1, 1 << 20, importSplit},
+      {"Squeeze", 1, 1, 1, 1, 1, importSqueeze},
+      {"Squeeze", 11, 1, 1, 1, 1, importSqueeze},
+      {"Squeeze", 13, 1, 2, 1, 1, importSqueeze},
+      {"Squeeze", 21, 1, 2, 1, 1, importSqueeze},
+      {"Squeeze", 23, 1, 2, 1, 1, importSqueeze},
+      {"Squeeze", 24, 1, 2, 1, 1, importSqueeze},
+      {"Squeeze", 25, 1, 2, 1, 1, importSqueeze},
+      {"Tile", 6, 2, 2, 1, 1, importTile},
+      {"Tile", 13, 2, 2, 1, 1, importTile},
+      {"Unsqueeze", 1, 1, 1, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 11, 1, 1, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 13, 2, 2, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 21, 2, 2, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 23, 2, 2, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 24, 2, 2, 1, 1, importUnsqueeze},
+      {"Unsqueeze", 25, 2, 2, 1, 1, importUnsqueeze},
+  };
+  return table;
 }

@@ -171,6 +171,14 @@ llvm::ArrayRef<OnnxOpHandler> getNNOnnxOpHandlers();
 const OnnxOpHandler *lookupOnnxOpHandler(llvm::StringRef opType,
                                          int64_t opset);
 
+/// Shape family (HandlersShape.cpp): import-time folding of integer shape
+/// computations (true when the node's output became a constant), and Reshape
+/// with a runtime shape input.
+bool foldShapeNode(NodeContext &n);
+mlir::LogicalResult importDynamicReshape(NodeContext &n);
+mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
+                                         int64_t axis);
+
 /// Builds @main from one GraphProto.
 class GraphImporter {
 public:

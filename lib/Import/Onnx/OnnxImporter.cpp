@@ -233,6 +233,24 @@ bool isDefaultDomain(StringRef domain) {
   return domain.empty() || domain == "ai.onnx";
 }
 
+/// The element type a graph input of ONNX type `dataType` gets: f32 for
+/// FLOAT, i64/i32/i1 for INT64/INT32/BOOL (shapes, indices, masks), and the
+/// code types of quantized tensors; null for anything else.
+static Type graphInputElementType(MLIRContext &ctx, int32_t dataType) {
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    return Float32Type::get(&ctx);
+  case onnx::TensorProto::INT64:
+    return IntegerType::get(&ctx, 64);
+  case onnx::TensorProto::INT32:
+    return IntegerType::get(&ctx, 32);
+  case onnx::TensorProto::BOOL:
+    return IntegerType::get(&ctx, 1);
+  default:
+    return codeElementType(ctx, dataType);
+  }
+}
+
 /// The type of one graph input: its declared shape, overridden by
 /// --input-shape.
 FailureOr<RankedTensorType> importInputType(GraphImporter &g,
@@ -246,15 +264,14 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  Type elementType = tt.elem_type() == onnx::TensorProto::FLOAT
-                         ? Type(Float32Type::get(&g.ctx))
-                         : codeElementType(g.ctx, tt.elem_type());
+  Type elementType = graphInputElementType(g.ctx, tt.elem_type());
   if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs are supported, and "
-                     "quantized codes (INT8, UINT8, INT4, UINT4, "
-                     "FLOAT8E4M3FN, FLOAT8E5M2, FLOAT4E2M1)";
+                  << "; only FLOAT graph inputs are supported, and INT64, "
+                     "INT32 and BOOL values, and quantized codes (INT8, "
+                     "UINT8, INT4, UINT4, FLOAT8E4M3FN, FLOAT8E5M2, "
+                     "FLOAT4E2M1)";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;
@@ -511,7 +528,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
         return nullptr;
       }
     }
-    if (failed(h.fn(nc)))
+    if (!foldShapeNode(nc) && failed(h.fn(nc)))
       return nullptr;
     for (const std::string &out : node.output()) {
       if (!out.empty() && !g.values.count(out)) {

@@ -1,7 +1,14 @@
 //===- QCShapeOps.cpp - qc ops: Shape family -------------------------===//
+//
+// Verifiers of the shape/layout ops. Rules are labelled S1.. in
+// docs/Ops-shape.md; every error here has a case in
+// test/Dialect/QC/invalid-shape.mlir.
+//
+//===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
 using namespace quantc::qc;
@@ -14,4 +21,366 @@ void QCDialect::registerShapeOps() {
 #define GET_OP_LIST
 #include "quantc/Dialect/QC/IR/QCShapeOps.cpp.inc"
       >();
+}
+
+namespace {
+RankedTensorType rt(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+bool dimOk(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Element types must agree between data operand and result.
+LogicalResult sameElement(Operation *op, Value in, Value out) {
+  if (rt(in).getElementType() != rt(out).getElementType())
+    return op->emitOpError("result element type ")
+           << rt(out).getElementType() << " differs from the input's "
+           << rt(in).getElementType();
+  return success();
+}
+
+LogicalResult expectShape(Operation *op, ArrayRef<int64_t> expected,
+                          RankedTensorType result) {
+  if (expected.size() != (size_t)result.getRank())
+    return op->emitOpError("result rank ")
+           << result.getRank() << " should be " << expected.size();
+  for (auto [i, e] : llvm::enumerate(expected))
+    if (!dimOk(e, result.getDimSize(i)))
+      return op->emitOpError("result dimension ")
+             << i << " is " << result.getDimSize(i) << ", expected " << e;
+  return success();
+}
+} // namespace
+
+LogicalResult GatherOp::verify() {
+  RankedTensorType d = rt(getData()), ix = rt(getIndices());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= d.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << d.getRank() << ")";
+  if (failed(sameElement(*this, getData(), getResult())))
+    return failure();
+  SmallVector<int64_t> out(d.getShape().take_front(axis));
+  llvm::append_range(out, ix.getShape());
+  llvm::append_range(out, d.getShape().drop_front(axis + 1));
+  return expectShape(*this, out, rt(getResult()));
+}
+
+LogicalResult GatherElementsOp::verify() {
+  RankedTensorType d = rt(getData()), ix = rt(getIndices());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= d.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << d.getRank() << ")";
+  if (ix.getRank() != d.getRank())
+    return emitOpError("indices rank ")
+           << ix.getRank() << " differs from the data rank " << d.getRank();
+  if (failed(sameElement(*this, getData(), getResult())))
+    return failure();
+  return expectShape(*this, ix.getShape(), rt(getResult()));
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  RankedTensorType first = rt(getInputs()[0]);
+  int64_t rank = first.getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range [0, " << rank
+                                << ")";
+  SmallVector<int64_t> out(first.getShape());
+  for (auto [k, v] : llvm::enumerate(getInputs())) {
+    RankedTensorType t = rt(v);
+    if (t.getElementType() != first.getElementType())
+      return emitOpError("input ") << k << " has element type "
+                                   << t.getElementType() << ", input 0 has "
+                                   << first.getElementType();
+    if (t.getRank() != rank)
+      return emitOpError("input ")
+             << k << " has rank " << t.getRank() << ", input 0 has " << rank;
+    if (k == 0)
+      continue;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t a = out[d], b = t.getDimSize(d);
+      if (d == axis) {
+        out[d] = ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
+                     ? ShapedType::kDynamic
+                     : a + b;
+      } else if (!dimOk(a, b)) {
+        return emitOpError("input ") << k << " has size " << b
+                                     << " in dimension " << d << ", expected "
+                                     << a;
+      } else if (ShapedType::isDynamic(a)) {
+        out[d] = b;
+      }
+    }
+  }
+  if (failed(sameElement(*this, getInputs()[0], getResult())))
+    return failure();
+  return expectShape(*this, out, rt(getResult()));
+}
+
+/// The number of elements that ONNX Slice takes from a dimension of size
+/// `dim` (after clamping), and the normalized start. Shared with the
+/// Executor's kernel and the importer's folding via sliceExtent.
+static int64_t sliceCount(int64_t dim, int64_t start, int64_t end,
+                          int64_t step, int64_t *firstOut) {
+  if (dim <= 0) { // nothing to take (and no valid clamp range below)
+    if (firstOut)
+      *firstOut = 0;
+    return 0;
+  }
+  if (start < 0)
+    start += dim;
+  if (end < 0)
+    end += dim;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+  } else {
+    start = std::clamp<int64_t>(start, 0, dim - 1);
+    end = std::clamp<int64_t>(end, -1, dim - 1);
+  }
+  if (firstOut)
+    *firstOut = start;
+  if (step > 0)
+    return end > start ? (end - start + step - 1) / step : 0;
+  return start > end ? (start - end + (-step) - 1) / (-step) : 0;
+}
+
+int64_t quantc::qc::sliceExtent(int64_t dim, int64_t start, int64_t end,
+                                int64_t step, int64_t *first) {
+  // ONNX clamps INT64_MAX-like ends; avoid overflow when adding dim.
+  start = std::clamp<int64_t>(start, -(int64_t(1) << 62), int64_t(1) << 62);
+  end = std::clamp<int64_t>(end, -(int64_t(1) << 62), int64_t(1) << 62);
+  return sliceCount(dim, start, end, step, first);
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType in = rt(getInput());
+  ArrayRef<int64_t> starts = getStarts(), ends = getEnds(), axes = getAxes(),
+                    steps = getSteps();
+  if (starts.size() != axes.size() || ends.size() != axes.size() ||
+      steps.size() != axes.size())
+    return emitOpError("starts, ends, axes and steps must have the same "
+                       "length, got ")
+           << starts.size() << ", " << ends.size() << ", " << axes.size()
+           << " and " << steps.size();
+  SmallVector<int64_t> out(in.getShape());
+  SmallVector<bool> seen(in.getRank(), false);
+  for (size_t k = 0; k < axes.size(); ++k) {
+    int64_t a = axes[k];
+    if (a < 0 || a >= in.getRank())
+      return emitOpError("axis ") << a << " is out of range [0, "
+                                  << in.getRank() << ")";
+    if (seen[a])
+      return emitOpError("axis ") << a << " is listed twice";
+    seen[a] = true;
+    if (steps[k] == 0)
+      return emitOpError("step for axis ") << a << " is 0";
+    if (!ShapedType::isDynamic(out[a]))
+      out[a] = sliceExtent(out[a], starts[k], ends[k], steps[k], nullptr);
+  }
+  if (failed(sameElement(*this, getInput(), getResult())))
+    return failure();
+  return expectShape(*this, out, rt(getResult()));
+}
+
+static LogicalResult checkAxes(Operation *op, ArrayRef<int64_t> axes,
+                               int64_t rank) {
+  for (size_t k = 0; k < axes.size(); ++k) {
+    if (axes[k] < 0 || axes[k] >= rank)
+      return op->emitOpError("axis ")
+             << axes[k] << " is out of range [0, " << rank << ")";
+    if (k && axes[k] <= axes[k - 1])
+      return op->emitOpError("axes must be sorted and distinct");
+  }
+  return success();
+}
+
+LogicalResult SqueezeOp::verify() {
+  RankedTensorType in = rt(getInput());
+  if (failed(checkAxes(*this, getAxes(), in.getRank())))
+    return failure();
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (llvm::is_contained(getAxes(), d)) {
+      if (!dimOk(in.getDimSize(d), 1))
+        return emitOpError("dimension ")
+               << d << " has size " << in.getDimSize(d) << ", not 1";
+      continue;
+    }
+    out.push_back(in.getDimSize(d));
+  }
+  if (failed(sameElement(*this, getInput(), getResult())))
+    return failure();
+  return expectShape(*this, out, rt(getResult()));
+}
+
+LogicalResult UnsqueezeOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t rank = in.getRank() + getAxes().size();
+  if (failed(checkAxes(*this, getAxes(), rank)))
+    return failure();
+  SmallVector<int64_t> out;
+  int64_t src = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    out.push_back(llvm::is_contained(getAxes(), d) ? 1
+                                                   : in.getDimSize(src++));
+  if (failed(sameElement(*this, getInput(), getResult())))
+    return failure();
+  return expectShape(*this, out, rt(getResult()));
+}
+
+LogicalResult ShapeOp::verify() {
+  int64_t rank = rt(getInput()).getRank(), s = getStart(), e = getEnd();
+  if (s < 0 || e < s || e > rank)
+    return emitOpError("start ") << s << " and end " << e
+                                 << " must satisfy 0 <= start <= end <= "
+                                 << rank;
+  return expectShape(*this, {e - s}, rt(getResult()));
+}
+
+LogicalResult ExpandOp::verify() {
+  int64_t n = rt(getShape()).getDimSize(0);
+  RankedTensorType in = rt(getInput()), out = rt(getResult());
+  if (!ShapedType::isDynamic(n) && n != out.getRank())
+    return emitOpError("shape has ") << n << " elements but the result has "
+                                     << "rank " << out.getRank();
+  if (out.getRank() < in.getRank())
+    return emitOpError("result rank ")
+           << out.getRank() << " is below the input rank " << in.getRank();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult TileOp::verify() {
+  int64_t n = rt(getRepeats()).getDimSize(0);
+  RankedTensorType in = rt(getInput()), out = rt(getResult());
+  if (!ShapedType::isDynamic(n) && n != in.getRank())
+    return emitOpError("repeats has ") << n << " elements but the input has "
+                                       << "rank " << in.getRank();
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank ")
+           << out.getRank() << " differs from the input rank "
+           << in.getRank();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult RangeOp::verify() {
+  Type et = rt(getResult()).getElementType();
+  for (Value v : {getStart(), getLimit(), getDelta()})
+    if (rt(v).getElementType() != et)
+      return emitOpError("operand element type ")
+             << rt(v).getElementType() << " differs from the result's " << et;
+  return success();
+}
+
+LogicalResult ConstantOfShapeOp::verify() {
+  int64_t n = rt(getShape()).getDimSize(0);
+  RankedTensorType out = rt(getResult());
+  if (!ShapedType::isDynamic(n) && n != out.getRank())
+    return emitOpError("shape has ") << n << " elements but the result has "
+                                     << "rank " << out.getRank();
+  if (!isa<IntegerAttr, FloatAttr>(getValue()))
+    return emitOpError("value must be an integer or float attribute");
+  if (getValue().getType() != out.getElementType())
+    return emitOpError("value type ")
+           << getValue().getType() << " differs from the result element type "
+           << out.getElementType();
+  return success();
+}
+
+LogicalResult DynamicReshapeOp::verify() {
+  int64_t n = rt(getShape()).getDimSize(0);
+  RankedTensorType out = rt(getResult());
+  if (!ShapedType::isDynamic(n) && n != out.getRank())
+    return emitOpError("shape has ") << n << " elements but the result has "
+                                     << "rank " << out.getRank();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult DynamicSliceOp::verify() {
+  int64_t n = rt(getStarts()).getDimSize(0);
+  for (Value v : {getEnds(), getAxes(), getSteps()}) {
+    int64_t m = rt(v).getDimSize(0);
+    if (!ShapedType::isDynamic(n) && !ShapedType::isDynamic(m) && m != n)
+      return emitOpError("starts, ends, axes and steps must have the same "
+                         "length, got ")
+             << n << " and " << m;
+  }
+  if (rt(getResult()).getRank() != rt(getInput()).getRank())
+    return emitOpError("result rank ")
+           << rt(getResult()).getRank() << " differs from the input rank "
+           << rt(getInput()).getRank();
+  return sameElement(*this, getInput(), getResult());
+}
+
+/// The axes operand of dynamic squeeze/unsqueeze: its length, when static,
+/// fixes the result rank.
+static LogicalResult checkAxesCount(Operation *op, Value axes, int64_t inRank,
+                                    int64_t outRank, int64_t sign) {
+  int64_t n = rt(axes).getDimSize(0);
+  if (!ShapedType::isDynamic(n) && outRank != inRank + sign * n)
+    return op->emitOpError("result rank ")
+           << outRank << " should be " << inRank + sign * n << " (input rank "
+           << inRank << (sign > 0 ? " plus " : " minus ") << n << " axes)";
+  return success();
+}
+
+LogicalResult DynamicSqueezeOp::verify() {
+  if (failed(checkAxesCount(*this, getAxes(), rt(getInput()).getRank(),
+                            rt(getResult()).getRank(), -1)))
+    return failure();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult DynamicUnsqueezeOp::verify() {
+  if (failed(checkAxesCount(*this, getAxes(), rt(getInput()).getRank(),
+                            rt(getResult()).getRank(), +1)))
+    return failure();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult DynamicSplitOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << in.getRank() << ")";
+  int64_t n = rt(getSplit()).getDimSize(0);
+  if (!ShapedType::isDynamic(n) && n != (int64_t)getResults().size())
+    return emitOpError("split has ") << n << " entries for "
+                                     << getResults().size() << " results";
+  for (Value r : getResults()) {
+    if (rt(r).getRank() != in.getRank())
+      return emitOpError("result rank ")
+             << rt(r).getRank() << " differs from the input rank "
+             << in.getRank();
+    if (failed(sameElement(*this, getInput(), r)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult FlattenOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis > in.getRank())
+    return emitOpError("axis ") << axis << " is out of range [0, "
+                                << in.getRank() << "]";
+  auto product = [](ArrayRef<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (ShapedType::isDynamic(d))
+        return ShapedType::kDynamic;
+      p *= d;
+    }
+    return p;
+  };
+  if (failed(sameElement(*this, getInput(), getResult())))
+    return failure();
+  return expectShape(*this,
+                     {product(in.getShape().take_front(axis)),
+                      product(in.getShape().drop_front(axis))},
+                     rt(getResult()));
 }

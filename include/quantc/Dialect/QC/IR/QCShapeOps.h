@@ -8,6 +8,14 @@
 
 #include "quantc/Dialect/QC/IR/QC.h"
 
+namespace quantc::qc {
+/// ONNX Slice on one dimension of size `dim`: the number of elements taken
+/// (start/end negative from the end, then clamped; step != 0), and in
+/// `*first` (if given) the index of the first one.
+int64_t sliceExtent(int64_t dim, int64_t start, int64_t end, int64_t step,
+                    int64_t *first);
+} // namespace quantc::qc
+
 #define GET_OP_CLASSES
 #include "quantc/Dialect/QC/IR/QCShapeOps.h.inc"
 

@@ -1,7 +1,181 @@
 #ifndef QUANTC_DIALECT_QC_QCSHAPEOPS_TD
 #define QUANTC_DIALECT_QC_QCSHAPEOPS_TD
 
-// Shape and layout: gather, concat, split, slice, squeeze, expand, shape computations.
+// Shape and layout: gather, concat, split, slice, squeeze, expand, shape
+// computations. Every op moves elements of any element type (f32 data, i64
+// shape values, quantized codes); see docs/Ops-shape.md for the rules (S1..).
 include "quantc/Dialect/QC/IR/QCBase.td"
+
+def QC_ShapeIndexTensor : RankedTensorOf<[AnyInteger]>;
+
+def QC_GatherOp : QC_Op<"gather", [Pure]> {
+  let summary = "ONNX Gather: picks slices of `data` along `axis` (S1)";
+  let description = [{
+    `result = data[..., indices[...], ...]` with `indices` inserted at `axis`
+    (result rank = rank(data) - 1 + rank(indices)). Negative indices count
+    from the end; an index outside [-d, d) is a runtime error.
+  }];
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure]> {
+  let summary = "ONNX GatherElements: result[i] = data[i with i[axis] = indices[i]] (S2)";
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ConcatOp : QC_Op<"concat", [Pure]> {
+  let summary = "Concatenation along `axis` (non-negative) (S3)";
+  let arguments = (ins Variadic<QC_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_SliceOp : QC_Op<"slice", [Pure]> {
+  let summary = "ONNX Slice with static starts/ends/steps (S4)";
+  let description = [{
+    For each listed axis (non-negative, distinct), elements
+    `start, start + step, ...` up to but excluding `end`; starts and ends are
+    ONNX values (negative counts from the end, clamped to the dimension at
+    run time, so a dynamic dimension is sliced correctly). Steps are non-zero;
+    a negative step walks backwards.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$starts,
+                   DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$axes,
+                   DenseI64ArrayAttr:$steps);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicSliceOp : QC_Op<"dynamic_slice", [Pure]> {
+  let summary = "ONNX Slice with runtime starts/ends/axes/steps (S4)";
+  let description = [{
+    As `qc.slice`, with the parameters as 1-D integer tensors of one length
+    read at run time; axes may be negative (counted from the end). Used when
+    a model computes its slice bounds from a dynamic shape.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$starts,
+                   1DTensorOf<[AnyInteger]>:$ends, 1DTensorOf<[AnyInteger]>:$axes,
+                   1DTensorOf<[AnyInteger]>:$steps);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $starts `,` $ends `,` $axes `,` $steps attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_SqueezeOp : QC_Op<"squeeze", [Pure]> {
+  let summary = "Removes the size-1 dimensions `axes` (sorted, non-negative) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure]> {
+  let summary = "Inserts size-1 dimensions at `axes` of the result (sorted, non-negative) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicSqueezeOp : QC_Op<"dynamic_squeeze", [Pure]> {
+  let summary = "Squeeze with runtime axes (may be negative, any order) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicUnsqueezeOp : QC_Op<"dynamic_unsqueeze", [Pure]> {
+  let summary = "Unsqueeze with runtime axes (may be negative, any order) (S5)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$axes);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicSplitOp : QC_Op<"dynamic_split", [Pure]> {
+  let summary = "Split along `axis` into parts whose sizes are a runtime value (S12)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$split, I64Attr:$axis);
+  let results = (outs Variadic<QC_AnyTensor>:$results);
+  let assemblyFormat = "$input `,` $split attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_FlattenOp : QC_Op<"flatten", [Pure]> {
+  let summary = "ONNX Flatten: dims [0, axis) and [axis, rank) each become one dim (S13)";
+  let description = [{
+    Used where `qc.reshape` cannot say it: dynamic dimensions on both sides
+    of the axis (a static reshape spec allows one inferred -1 only).
+  }];
+  let arguments = (ins QC_AnyTensor:$input, I64Attr:$axis);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ShapeOp : QC_Op<"shape", [Pure]> {
+  let summary = "The dimensions [start, end) of the input as a 1-D i64 tensor (S6)";
+  let arguments = (ins QC_AnyTensor:$input, I64Attr:$start, I64Attr:$end);
+  let results = (outs 1DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_SizeOp : QC_Op<"size", [Pure]> {
+  let summary = "The number of elements of the input as a 0-d i64 tensor (S6)";
+  let arguments = (ins QC_AnyTensor:$input);
+  let results = (outs 0DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def QC_ExpandOp : QC_Op<"expand", [Pure]> {
+  let summary = "ONNX Expand: broadcast of the input with a runtime shape (S7)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$shape);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $shape attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_TileOp : QC_Op<"tile", [Pure]> {
+  let summary = "ONNX Tile: repeats the input `repeats[i]` times along dim i (S8)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$repeats);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $repeats attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_RangeOp : QC_Op<"range", [Pure]> {
+  let summary = "ONNX Range: start, start + delta, ... before limit (S9)";
+  let arguments = (ins 0DTensorOf<[AnyType]>:$start, 0DTensorOf<[AnyType]>:$limit,
+                   0DTensorOf<[AnyType]>:$delta);
+  let results = (outs 1DTensorOf<[AnyType]>:$result);
+  let assemblyFormat = "$start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ConstantOfShapeOp : QC_Op<"constant_of_shape", [Pure]> {
+  let summary = "A tensor of runtime shape filled with `value` (S10)";
+  let arguments = (ins 1DTensorOf<[AnyInteger]>:$shape, TypedAttrInterface:$value);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$shape attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicReshapeOp : QC_Op<"dynamic_reshape", [Pure]> {
+  let summary = "ONNX Reshape with a runtime shape (0 copies a dim unless allowzero, -1 is inferred) (S11)";
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$shape,
+                   DefaultValuedAttr<BoolAttr, "false">:$allowzero);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $shape attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 #endif

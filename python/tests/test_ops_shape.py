@@ -1,0 +1,342 @@
+"""Shape family (docs/Ops-shape.md): per-op ONNX models vs onnxruntime,
+a transformer-style shape chain with a symbolic batch run at two batch
+sizes, and the ONNX backend node tests of Debian's libonnx-testdata for
+these ops.
+
+Every op here only moves elements or computes int64 shape values, so
+results are compared bit-exactly (np.array_equal), never with a tolerance.
+"""
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from conftest import REPO_ROOT, assert_no_crash, load_npz, ort_run
+
+F, I64 = TensorProto.FLOAT, TensorProto.INT64
+NODE_TESTS = Path("/usr/share/libonnx-testdata/data/node")
+
+
+def _load_models():
+    path = REPO_ROOT / "test" / "Import" / "Onnx" / "Inputs" / "make_shape_models.py"
+    spec = importlib.util.spec_from_file_location("make_shape_models", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+shape_models = _load_models()
+
+
+def _model(nodes, inputs, outputs, inits=(), opset=17):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def _vi(name, shape, elem=F):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def _ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def _run_both(check_ok, tmp_path, model, feeds, *extra):
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    np.savez(tmp_path / "in.npz", **feeds)
+    check_ok("quant-run", path, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz", *extra)
+    got = load_npz(tmp_path / "out.npz")
+    ref = ort_run(path, feeds)
+    assert set(got) == set(ref)
+    for k in ref:
+        assert got[k].shape == ref[k].shape, k
+        assert np.array_equal(got[k], ref[k].astype(got[k].dtype)), k
+    return got
+
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 4, 5)).astype(np.float32)
+n = helper.make_node
+
+# (id, nodes, inputs, outputs, initializers, feeds, opset)
+CASES = [
+    ("gather_axis1_negative",
+     [n("Gather", ["x", "i"], ["y"], axis=1)],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)], [_ints("i", [[-1, 0], [2, -3]])],
+     {"x": X}, 13),
+    ("gather_runtime_int64_indices",
+     [n("Gather", ["x", "i"], ["y"], axis=-1)],
+     [_vi("x", [3, 4, 5]), _vi("i", [3], I64)], [_vi("y", None)], [],
+     {"x": X, "i": np.array([4, -5, 2], np.int64)}, 13),
+    ("gather_elements",
+     [n("GatherElements", ["x", "i"], ["y"], axis=2)],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)],
+     [_ints("i", RNG.integers(-5, 5, (3, 4, 2)))], {"x": X}, 13),
+    ("concat_neg_axis",
+     [n("Concat", ["x", "x", "x"], ["y"], axis=-2)],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)], [], {"x": X}, 13),
+    ("split_num_outputs_uneven",
+     [n("Split", ["x"], ["a", "b"], axis=2, num_outputs=2)],
+     [_vi("x", [3, 4, 5])], [_vi("a", None), _vi("b", None)], [], {"x": X}, 18),
+    ("split_attr_opset11",
+     [n("Split", ["x"], ["a", "b", "c"], axis=1, split=[1, 2, 1])],
+     [_vi("x", [3, 4, 5])], [_vi(k, None) for k in "abc"], [], {"x": X}, 11),
+    ("slice_neg_steps_clamped",
+     [n("Slice", ["x", "s", "e", "a", "st"], ["y"])],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)],
+     [_ints("s", [100, -1]), _ints("e", [-100, 0]), _ints("a", [2, -2]),
+      _ints("st", [-2, -1])], {"x": X}, 13),
+    ("slice_attrs_opset9",
+     [n("Slice", ["x"], ["y"], starts=[1, -3], ends=[1000, -1], axes=[0, 2])],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)], [], {"x": X}, 9),
+    ("squeeze_unsqueeze_opset11",
+     [n("Unsqueeze", ["x"], ["u"], axes=[0, -1]),
+      n("Squeeze", ["u"], ["y"], axes=[0])],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)], [], {"x": X}, 11),
+    ("shape_start_end",
+     [n("Shape", ["x"], ["y"], start=-2, end=10)],
+     [_vi("x", [3, 4, 5])], [_vi("y", None, I64)], [], {"x": X}, 15),
+    ("expand_runtime_shape",
+     [n("Expand", ["x", "s"], ["y"])],
+     [_vi("x", [3, 1, 5]), _vi("s", [4], I64)], [_vi("y", None)], [],
+     {"x": X[:, :1, :], "s": np.array([2, 1, 6, 1], np.int64)}, 13),
+    ("tile",
+     [n("Tile", ["x", "r"], ["y"])],
+     [_vi("x", [3, 4, 5])], [_vi("y", None)], [_ints("r", [2, 1, 3])],
+     {"x": X}, 13),
+    ("range_float",
+     [n("Range", ["a", "b", "d"], ["y"])],
+     [_vi("a", []), _vi("b", []), _vi("d", [])], [_vi("y", None)], [],
+     {"a": np.array(0.1, np.float32), "b": np.array(7.3, np.float32), "d": np.array(0.7, np.float32)}, 11),
+    ("range_int64_runtime",
+     [n("Range", ["a", "b", "d"], ["y"])],
+     [_vi("a", [], I64), _vi("b", [], I64), _vi("d", [], I64)],
+     [_vi("y", None, I64)], [],
+     {"a": np.array(10, np.int64), "b": np.array(-3, np.int64), "d": np.array(-4, np.int64)}, 11),
+    ("constant_of_shape_int",
+     [n("ConstantOfShape", ["s"], ["y"],
+        value=helper.make_tensor("v", I64, [1], [7]))],
+     [_vi("s", [2], I64)], [_vi("y", None, I64)], [],
+     {"s": np.array([2, 3], np.int64)}, 20),
+    ("reshape_runtime_shape",
+     [n("Reshape", ["x", "s"], ["y"])],
+     [_vi("x", [3, 4, 5]), _vi("s", [3], I64)], [_vi("y", None)], [],
+     {"x": X, "s": np.array([0, -1, 2], np.int64)}, 14),
+    ("flatten_dynamic_both_sides",
+     [n("Flatten", ["x"], ["y"], axis=2)],
+     [_vi("x", ["a", 4, "c", 5])], [_vi("y", None)], [],
+     {"x": RNG.standard_normal((2, 4, 3, 5)).astype(np.float32)}, 13),
+    ("slice_empty_dim_negative_step",
+     [n("Slice", ["x", "s", "e", "a", "st"], ["y"])],
+     [_vi("x", [3, 0, 5])], [_vi("y", None)],
+     [_ints("s", [-1]), _ints("e", [-100]), _ints("a", [1]), _ints("st", [-1])],
+     {"x": np.zeros((3, 0, 5), np.float32)}, 13),
+    ("size_dynamic",
+     [n("Size", ["x"], ["y"])],
+     [_vi("x", ["b", 4, 5])], [_vi("y", None, I64)], [], {"x": X}, 13),
+    ("int64_data_movement",
+     [n("Shape", ["x"], ["s"]), n("Concat", ["s", "s"], ["c"], axis=0),
+      n("Slice", ["c", "one", "five"], ["y"])],
+     [_vi("x", ["b", 4, 5])], [_vi("y", None, I64)],
+     [_ints("one", [1]), _ints("five", [5])], {"x": X}, 13),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_op_matches_onnxruntime(case, tmp_path, check_ok):
+    _, nodes, inputs, outputs, inits, feeds, opset = case
+    _run_both(check_ok, tmp_path, _model(nodes, inputs, outputs, inits, opset),
+              feeds)
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_shape_chain_symbolic_batch(batch, tmp_path, check_ok, run_tool):
+    """Shape -> Gather -> Unsqueeze -> Concat -> Reshape with a symbolic
+    batch: Shape stays a runtime op (checked in the IR) and the Executor
+    evaluates it at each batch size."""
+    m = shape_models.shape_chain()
+    x = RNG.standard_normal((batch, 4, 6)).astype(np.float32)
+    got = _run_both(check_ok, tmp_path, m, {"x": x})
+    assert got["y"].shape == (batch, 24)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx").stdout
+    assert "qc.shape" in ir and "qc.dynamic_reshape" in ir
+
+
+def test_shape_chain_folds_with_input_shape(tmp_path, check_ok):
+    m = shape_models.shape_chain()
+    onnx.save(m, tmp_path / "m.onnx")
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                  "--input-shape", "x=3x4x6").stdout
+    assert "qc.shape" not in ir and "qc.dynamic_reshape" not in ir
+    x = RNG.standard_normal((3, 4, 6)).astype(np.float32)
+    got = _run_both(check_ok, tmp_path, m, {"x": x}, "--input-shape",
+                    "x=3x4x6")
+    assert got["s"].tolist() == [3, 4, 6]
+
+
+@pytest.mark.parametrize("seq", [3, 8])
+def test_gpt2_mask_slicing(seq, tmp_path, check_ok):
+    x = RNG.standard_normal((2, seq, seq)).astype(np.float32)
+    _run_both(check_ok, tmp_path, shape_models.gpt2_mask(), {"x": x})
+
+
+BAD_RUNTIME = [
+    ("range_too_long",
+     [n("Range", ["a", "b", "d"], ["y"])],
+     [_vi("a", [], I64), _vi("b", [], I64), _vi("d", [], I64)],
+     {"a": np.array(0, np.int64), "b": np.array(2**62, np.int64),
+      "d": np.array(1, np.int64)}, "range has too many elements"),
+    ("expand_negative",
+     [n("Expand", ["x", "s"], ["y"])], [_vi("x", [1]), _vi("s", [2], I64)],
+     {"x": np.zeros(1, np.float32), "s": np.array([-2, 3], np.int64)},
+     "has a negative dimension"),
+    ("reshape_mismatch",
+     [n("Reshape", ["x", "s"], ["y"])], [_vi("x", [6]), _vi("s", [2], I64)],
+     {"x": np.zeros(6, np.float32), "s": np.array([4, -1], np.int64)},
+     "cannot reshape [6] to [4, -1]"),
+    ("split_bad_sizes",
+     [n("Split", ["x", "s"], ["a", "b"])], [_vi("x", [6]), _vi("s", [2], I64)],
+     {"x": np.zeros(6, np.float32), "s": np.array([2**62, 5], np.int64)},
+     "split size 4611686018427387904 is outside [0, 6]"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_RUNTIME, ids=[c[0] for c in BAD_RUNTIME])
+def test_bad_runtime_shapes_are_clean_errors(case, tmp_path, run_tool):
+    """Shapes read at run time are untrusted: a clear error at the op, exit
+    1, no output file, no crash."""
+    _, nodes, inputs, feeds, message = case
+    outs = [_vi(o, None) for o in nodes[0].output]
+    onnx.save(_model(nodes, inputs, outs, opset=13), tmp_path / "m.onnx")
+    np.savez(tmp_path / "in.npz", **feeds)
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1, res.stderr
+    assert message in res.stderr
+    assert not (tmp_path / "out.npz").exists()
+
+
+def test_runtime_errors_name_the_op(tmp_path, run_tool):
+    """A Gather index out of range is a clean error, not a crash."""
+    m = _model([n("Gather", ["x", "i"], ["y"], axis=0)],
+               [_vi("x", [3]), _vi("i", [1], I64)], [_vi("y", None)])
+    onnx.save(m, tmp_path / "m.onnx")
+    np.savez(tmp_path / "in.npz", x=np.zeros(3, np.float32),
+             i=np.array([3], np.int64))
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    assert res.returncode == 1
+    assert "index 3 is out of range [-3, 3)" in res.stderr
+    assert not (tmp_path / "out.npz").exists()
+
+
+# Backend node tests of the Shape family that import, run on the Executor
+# and match the expected outputs (rtol 1e-3, atol 1e-7 for floats; exact
+# for integers). The list only grows.
+PASSING_NODE_TESTS = """
+test_concat_1d_axis_0 test_concat_1d_axis_negative_1 test_concat_2d_axis_0
+test_concat_2d_axis_1 test_concat_2d_axis_negative_1
+test_concat_2d_axis_negative_2 test_concat_3d_axis_0 test_concat_3d_axis_1
+test_concat_3d_axis_2 test_concat_3d_axis_negative_1
+test_concat_3d_axis_negative_2 test_concat_3d_axis_negative_3
+test_constantofshape_float_ones test_constantofshape_int_shape_zero
+test_constantofshape_int_zeros test_expand_dim_changed
+test_expand_dim_unchanged test_flatten_axis0 test_flatten_axis1
+test_flatten_axis2 test_flatten_axis3 test_flatten_default_axis
+test_flatten_negative_axis1 test_flatten_negative_axis2
+test_flatten_negative_axis3 test_flatten_negative_axis4 test_gather_0
+test_gather_1 test_gather_2d_indices test_gather_elements_0
+test_gather_elements_1 test_gather_elements_negative_indices
+test_gather_negative_indices test_identity
+test_range_float_type_positive_delta test_reshape_allowzero_reordered
+test_reshape_extended_dims test_reshape_negative_dim
+test_reshape_negative_extended_dims test_reshape_one_dim
+test_reshape_reduced_dims test_reshape_reordered_all_dims
+test_reshape_reordered_last_dims test_reshape_zero_and_negative_dim
+test_reshape_zero_dim test_shape test_shape_clip_end test_shape_clip_start
+test_shape_end_1 test_shape_end_negative_1 test_shape_example
+test_shape_start_1 test_shape_start_1_end_2
+test_shape_start_1_end_negative_1 test_shape_start_negative_1 test_size
+test_size_example test_slice test_slice_default_axes
+test_slice_default_steps test_slice_end_out_of_bounds test_slice_neg
+test_slice_neg_steps test_slice_negative_axes test_slice_start_out_of_bounds
+test_split_equal_parts_1d test_split_equal_parts_2d
+test_split_equal_parts_default_axis test_split_variable_parts_1d
+test_split_variable_parts_2d test_split_variable_parts_default_axis
+test_split_zero_size_splits test_squeeze test_squeeze_negative_axes
+test_tile test_tile_precomputed test_unsqueeze_axis_0 test_unsqueeze_axis_1
+test_unsqueeze_axis_2 test_unsqueeze_axis_3 test_unsqueeze_negative_axes
+test_unsqueeze_three_axes test_unsqueeze_two_axes
+test_unsqueeze_unsorted_axes
+""".split()
+
+
+# PyTorch-exported models of the same package that only use layout ops
+# (Split via chunk, Tile via repeat, Gather as Embedding, view/permute).
+PASSING_PYTORCH_TESTS = """
+pytorch-operator/test_operator_chunk pytorch-operator/test_operator_concat2
+pytorch-operator/test_operator_flatten pytorch-operator/test_operator_index
+pytorch-operator/test_operator_permute2 pytorch-operator/test_operator_repeat
+pytorch-operator/test_operator_repeat_dim_overflow
+pytorch-operator/test_operator_view pytorch-converted/test_Embedding
+pytorch-converted/test_Embedding_sparse pytorch-converted/test_PixelShuffle
+""".split()
+
+
+@pytest.mark.skipif(not NODE_TESTS.is_dir(),
+                    reason="Debian's libonnx-testdata is not installed")
+@pytest.mark.parametrize("name", PASSING_NODE_TESTS + PASSING_PYTORCH_TESTS)
+def test_backend_node(name, tmp_path, check_ok):
+    d = NODE_TESTS / name if "/" not in name else NODE_TESTS.parent / name
+    m = onnx.load(d / "model.onnx")
+    inits = {i.name for i in m.graph.initializer}
+    ins = [i.name for i in m.graph.input if i.name not in inits]
+    data = d / "test_data_set_0"
+
+    def load(prefix):
+        files = sorted(data.glob(prefix + "_*.pb"),
+                       key=lambda p: int(p.stem.split("_")[-1]))
+        return [numpy_helper.to_array(onnx.load_tensor(str(f))) for f in files]
+
+    feeds = dict(zip(ins, load("input")))
+    np.savez(tmp_path / "in.npz", **feeds)
+    check_ok("quant-run", d / "model.onnx", "--inputs", tmp_path / "in.npz",
+             "--outputs", tmp_path / "out.npz")
+    got = load_npz(tmp_path / "out.npz")
+    for out, want in zip(m.graph.output, load("output")):
+        g = got[out.name]
+        assert g.shape == want.shape, out.name
+        if want.dtype.kind == "f":
+            np.testing.assert_allclose(g, want, rtol=1e-3, atol=1e-7)
+        else:
+            assert np.array_equal(g, want.astype(g.dtype)), out.name
+
+
+def test_layout_ops_move_quantized_codes(tmp_path, check_ok):
+    """Gather/Concat/Slice on i8 codes (the Executor's Bytes kind): codes are
+    moved unchanged and come back as uint8 bit patterns."""
+    (tmp_path / "m.mlir").write_text("""
+func.func @main(%x: tensor<4x3xi8> {qc.name = "x"}, %i: tensor<2xi64> {qc.name = "i"}) -> (tensor<2x6xi8> {qc.name = "y"}) {
+  %g = qc.gather %x, %i {axis = 0 : i64} : (tensor<4x3xi8>, tensor<2xi64>) -> tensor<2x3xi8>
+  %c = qc.concat %g, %g {axis = 1 : i64} : (tensor<2x3xi8>, tensor<2x3xi8>) -> tensor<2x6xi8>
+  %s = qc.slice %c {starts = array<i64: -1>, ends = array<i64: -100>, axes = array<i64: 1>, steps = array<i64: -1>} : (tensor<2x6xi8>) -> tensor<2x6xi8>
+  return %s : tensor<2x6xi8>
+}
+""")
+    x = np.arange(-6, 6, dtype=np.int8).reshape(4, 3)
+    i = np.array([3, -4], np.int64)
+    np.savez(tmp_path / "in.npz", x=x, i=i)
+    check_ok("quant-run", tmp_path / "m.mlir", "--inputs", tmp_path / "in.npz",
+             "--outputs", tmp_path / "out.npz")
+    y = load_npz(tmp_path / "out.npz")["y"]
+    want = np.concatenate([x[i], x[i]], axis=1)[:, ::-1]
+    assert np.array_equal(y, want.view(np.uint8))

@@ -1,0 +1,57 @@
+// RUN: quant-opt %s | FileCheck %s
+// RUN: quant-opt %s | quant-opt | FileCheck %s
+// Round trip of every op of the Shape family (docs/Ops-shape.md).
+
+// CHECK-LABEL: func @layout
+func.func @layout(%x: tensor<?x4x6xf32>, %i: tensor<2xi64>, %s: tensor<3xi64>) -> tensor<?x?x?xf32> {
+  // CHECK: qc.gather %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<?x4x6xf32>, tensor<2xi64>) -> tensor<?x2x6xf32>
+  %0 = qc.gather %x, %i {axis = 1 : i64} : (tensor<?x4x6xf32>, tensor<2xi64>) -> tensor<?x2x6xf32>
+  // CHECK: qc.gather_elements %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<?x4x6xf32>, tensor<1x4x6xi64>) -> tensor<1x4x6xf32>
+  %ie = arith.constant dense<0> : tensor<1x4x6xi64>
+  %1 = qc.gather_elements %x, %ie {axis = 0 : i64} : (tensor<?x4x6xf32>, tensor<1x4x6xi64>) -> tensor<1x4x6xf32>
+  // CHECK: qc.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<?x4x6xf32>, tensor<?x2x6xf32>) -> tensor<?x6x6xf32>
+  %2 = qc.concat %x, %0 {axis = 1 : i64} : (tensor<?x4x6xf32>, tensor<?x2x6xf32>) -> tensor<?x6x6xf32>
+  // CHECK: qc.slice %{{.*}} {axes = array<i64: 1, 2>, ends = array<i64: -1, -100>, starts = array<i64: 1, 5>, steps = array<i64: 2, -2>} : (tensor<?x6x6xf32>) -> tensor<?x2x3xf32>
+  %3 = qc.slice %2 {starts = array<i64: 1, 5>, ends = array<i64: -1, -100>, axes = array<i64: 1, 2>, steps = array<i64: 2, -2>} : (tensor<?x6x6xf32>) -> tensor<?x2x3xf32>
+  // CHECK: qc.unsqueeze %{{.*}} {axes = array<i64: 0, 3>} : (tensor<?x2x3xf32>) -> tensor<1x?x2x1x3xf32>
+  %4 = qc.unsqueeze %3 {axes = array<i64: 0, 3>} : (tensor<?x2x3xf32>) -> tensor<1x?x2x1x3xf32>
+  // CHECK: qc.squeeze %{{.*}} {axes = array<i64: 0, 3>} : (tensor<1x?x2x1x3xf32>) -> tensor<?x2x3xf32>
+  %5 = qc.squeeze %4 {axes = array<i64: 0, 3>} : (tensor<1x?x2x1x3xf32>) -> tensor<?x2x3xf32>
+  // CHECK: qc.expand %{{.*}}, %{{.*}} : (tensor<?x2x3xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  %6 = qc.expand %5, %s : (tensor<?x2x3xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.tile %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  %7 = qc.tile %6, %s : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_reshape %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  %8 = qc.dynamic_reshape %7, %s : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_reshape %{{.*}}, %{{.*}} {allowzero = true}
+  %9 = qc.dynamic_reshape %8, %s {allowzero = true} : (tensor<?x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_slice %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  %10 = qc.dynamic_slice %9, %i, %i, %i, %i : (tensor<?x?x?xf32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_squeeze %{{.*}}, %{{.*}} : (tensor<?x?x?xf32>, tensor<2xi64>) -> tensor<?xf32>
+  %11 = qc.dynamic_squeeze %10, %i : (tensor<?x?x?xf32>, tensor<2xi64>) -> tensor<?xf32>
+  // CHECK: qc.dynamic_unsqueeze %{{.*}}, %{{.*}} : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  %12 = qc.dynamic_unsqueeze %11, %i : (tensor<?xf32>, tensor<2xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_split %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+  %13:2 = qc.dynamic_split %12, %i {axis = 0 : i64} : (tensor<?x?x?xf32>, tensor<2xi64>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+  // CHECK: qc.flatten %{{.*}} {axis = 2 : i64} : (tensor<?x?x?xf32>) -> tensor<?x?xf32>
+  %14 = qc.flatten %13#0 {axis = 2 : i64} : (tensor<?x?x?xf32>) -> tensor<?x?xf32>
+  return %13#1 : tensor<?x?x?xf32>
+}
+
+// CHECK-LABEL: func @shape_values
+func.func @shape_values(%x: tensor<?x3x4xf32>, %n: tensor<i64>) -> (tensor<2xi64>, tensor<?xi64>, tensor<?xf32>, tensor<?x?xi64>) {
+  // CHECK: qc.shape %{{.*}} {end = 2 : i64, start = 0 : i64} : (tensor<?x3x4xf32>) -> tensor<2xi64>
+  %0 = qc.shape %x {start = 0 : i64, end = 2 : i64} : (tensor<?x3x4xf32>) -> tensor<2xi64>
+  // CHECK: qc.size %{{.*}} : (tensor<?x3x4xf32>) -> tensor<i64>
+  %sz = qc.size %x : (tensor<?x3x4xf32>) -> tensor<i64>
+  %c0 = arith.constant dense<0> : tensor<i64>
+  %c1 = arith.constant dense<1> : tensor<i64>
+  // CHECK: qc.range %{{.*}}, %{{.*}}, %{{.*}} : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %1 = qc.range %c0, %n, %c1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %f0 = arith.constant dense<0.5> : tensor<f32>
+  // CHECK: qc.range {{.*}} : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  %2 = qc.range %f0, %f0, %f0 : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  // CHECK: qc.constant_of_shape %{{.*}} {value = 7 : i64} : (tensor<2xi64>) -> tensor<?x?xi64>
+  %3 = qc.constant_of_shape %0 {value = 7 : i64} : (tensor<2xi64>) -> tensor<?x?xi64>
+  return %0, %1, %2, %3 : tensor<2xi64>, tensor<?xi64>, tensor<?xf32>, tensor<?x?xi64>
+}
