@@ -472,6 +472,11 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
       t.kind = Tensor::Kind::Int;
       t.i.resize(n);
       std::memcpy(t.i.data(), arr->data.data(), n * 8);
+    } else if (et.isInteger(1) && arr->dtype == npz::DType::Bool) {
+      t.kind = Tensor::Kind::Int;
+      t.i.resize(n);
+      for (int64_t j = 0; j < n; ++j)
+        t.i[j] = arr->data[j] != 0;
     } else {
       return fn.emitError() << source << ": input '" << name << "' has dtype "
                             << npz::dtypeName(arr->dtype)
@@ -503,6 +508,12 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
       std::memcpy(a.data.data(), t.f.data(), a.data.size());
       break;
     case Tensor::Kind::Int:
+      if (t.elementType && t.elementType.isInteger(1)) { // bool masks
+        a.dtype = npz::DType::Bool;
+        for (int64_t v : t.i)
+          a.data.push_back(v != 0);
+        break;
+      }
       a.dtype = npz::DType::I64;
       a.data.resize(t.i.size() * 8);
       std::memcpy(a.data.data(), t.i.data(), a.data.size());

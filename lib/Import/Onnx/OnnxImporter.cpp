@@ -232,10 +232,18 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+  // FLOAT, plus INT64 and BOOL for masks, indices and comparisons.
+  Type elementType;
+  if (tt.elem_type() == onnx::TensorProto::FLOAT)
+    elementType = Float32Type::get(&g.ctx);
+  else if (tt.elem_type() == onnx::TensorProto::INT64)
+    elementType = IntegerType::get(&g.ctx, 64);
+  else if (tt.elem_type() == onnx::TensorProto::BOOL)
+    elementType = IntegerType::get(&g.ctx, 1);
+  if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs are supported";
+                  << "; only FLOAT, INT64 and BOOL graph inputs are supported";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;
@@ -302,7 +310,7 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
                   << "': " << llvm::toString(n.takeError());
     return failure();
   }
-  return RankedTensorType::get(shape, Float32Type::get(&g.ctx));
+  return RankedTensorType::get(shape, elementType);
 }
 
 OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
