@@ -731,6 +731,41 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.cos", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return std::cos(x); });
   });
+  r.add("qc.tan", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::tan(x); });
+  });
+  r.add("qc.asin", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::asin(x); });
+  });
+  r.add("qc.acos", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::acos(x); });
+  });
+  r.add("qc.atan", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::atan(x); });
+  });
+  r.add("qc.sinh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::sinh(x); });
+  });
+  r.add("qc.cosh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::cosh(x); });
+  });
+  r.add("qc.asinh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::asinh(x); });
+  });
+  r.add("qc.acosh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::acosh(x); });
+  });
+  r.add("qc.atanh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::atanh(x); });
+  });
+  r.add("qc.softsign", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return x / (1.0f + std::fabs(x)); });
+  });
+  r.add("qc.sign", [](Operation *op, Env &env) {
+    return unaryNum(
+        op, env, [](float x) { return x > 0 ? 1.0f : (x < 0 ? -1.0f : x); },
+        [](int64_t x) -> int64_t { return (x > 0) - (x < 0); });
+  });
   r.add("qc.leaky_relu", leakyRelu);
   r.add("qc.elu", elu);
   r.add("qc.selu", selu);

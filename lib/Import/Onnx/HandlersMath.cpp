@@ -185,21 +185,46 @@ LogicalResult importClipV6(NodeContext &n) {
   return emitClip(n, *x, *lo, *hi);
 }
 
-/// Clip-11 and later: optional scalar bound inputs, which must be constants.
+/// Clip-11 and later: optional scalar bound inputs. Constant bounds become
+/// qc.clip's attributes; computed ones (graph inputs) become qc.max/qc.min,
+/// which is the same function for min <= max.
 LogicalResult importClip(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
+  bool computed = false;
+  for (int i = 1; i <= 2; ++i)
+    computed |= n.hasInput(i) && !n.constantInput(i);
+  if (computed) {
+    Value y = *x;
+    for (int i = 1; i <= 2; ++i) {
+      if (!n.hasInput(i))
+        continue;
+      FailureOr<Value> b = n.floatInput(i);
+      if (failed(b))
+        return failure();
+      if (!shapeOf(*b).empty()) {
+        n.emitError() << "input " << i << " must be a scalar, got shape "
+                      << shapeToString(shapeOf(*b));
+        return failure();
+      }
+      y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, *b)
+                       .getResult()
+                 : qc::MinOp::create(n.builder(), n.loc, y.getType(), y, *b)
+                       .getResult();
+    }
+    n.setOutput(0, y);
+    return success();
+  }
   std::optional<float> bounds[2];
   for (int i = 1; i <= 2; ++i) {
     if (!n.hasInput(i))
       continue;
     const onnx::TensorProto *t = n.constantInput(i);
-    if (!t || !isFloatDataType(t->data_type())) {
+    if (!isFloatDataType(t->data_type())) {
       n.emitError() << "input " << i << " ('" << n.node.input(i)
-                    << "', the " << (i == 1 ? "min" : "max")
-                    << ") must be a float constant; computed bounds are not "
-                       "supported";
+                    << "') must be a float tensor, got "
+                    << dataTypeName(t->data_type());
       return failure();
     }
     DenseElementsAttr attr = tensorToF32Attr(*n.getContext(), *t);
@@ -601,8 +626,22 @@ const OnnxOpHandler kHandlers[] = {
     {"Clip", 11, 1, 3, 1, 1, importClip},
     {"Clip", 12, 1, 3, 1, 1, importClip},
     {"Clip", 13, 1, 3, 1, 1, importClip},
+    UNARY("Acos", AcosOp, 7),
+    UNARY("Acos", AcosOp, 22),
+    UNARY("Acosh", AcoshOp, 9),
+    UNARY("Acosh", AcoshOp, 22),
+    UNARY("Asin", AsinOp, 7),
+    UNARY("Asin", AsinOp, 22),
+    UNARY("Asinh", AsinhOp, 9),
+    UNARY("Asinh", AsinhOp, 22),
+    UNARY("Atan", AtanOp, 7),
+    UNARY("Atan", AtanOp, 22),
+    UNARY("Atanh", AtanhOp, 9),
+    UNARY("Atanh", AtanhOp, 22),
     UNARY("Cos", CosOp, 7),
     UNARY("Cos", CosOp, 22),
+    UNARY("Cosh", CoshOp, 9),
+    UNARY("Cosh", CoshOp, 22),
     {"Elu", 6, 1, 1, 1, 1, importElu},
     {"Elu", 22, 1, 1, 1, 1, importElu},
     {"Equal", 7, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
@@ -703,19 +742,27 @@ const OnnxOpHandler kHandlers[] = {
     RED_INPUT("ReduceSumSquare", ReduceSumSquareOp, 18, false),
     UNARY("Round", RoundOp, 11),
     UNARY("Round", RoundOp, 22),
+    {"Sign", 9, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
+    {"Sign", 13, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
     {"Selu", 6, 1, 1, 1, 1, importSelu},
     {"Selu", 22, 1, 1, 1, 1, importSelu},
     UNARY("Sigmoid", SigmoidOp, 6),
     UNARY("Sigmoid", SigmoidOp, 13),
     UNARY("Sin", SinOp, 7),
     UNARY("Sin", SinOp, 22),
+    UNARY("Sinh", SinhOp, 9),
+    UNARY("Sinh", SinhOp, 22),
     {"Softmax", 1, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
     {"Softmax", 11, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
     {"Softmax", 13, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
     UNARY("Softplus", SoftplusOp, 1),
     UNARY("Softplus", SoftplusOp, 22),
+    UNARY("Softsign", SoftsignOp, 1),
+    UNARY("Softsign", SoftsignOp, 22),
     UNARY("Sqrt", SqrtOp, 6),
     UNARY("Sqrt", SqrtOp, 13),
+    UNARY("Tan", TanOp, 7),
+    UNARY("Tan", TanOp, 22),
     UNARY("Tanh", TanhOp, 6),
     UNARY("Tanh", TanhOp, 13),
     {"Where", 9, 3, 3, 1, 1, importWhere},

@@ -54,7 +54,31 @@ func.func @unary(%x: tensor<?x8xf32>, %i: tensor<4xi64>) -> tensor<?x8xf32> {
   %22 = qc.clip %21 {min = 0.0 : f32, max = 6.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: qc.clip %{{.*}} {max = 6.000000e+00 : f32} :
   %23 = qc.clip %22 {max = 6.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
-  return %23 : tensor<?x8xf32>
+  // CHECK: qc.tan %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e0 = qc.tan %23 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.asin %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e1 = qc.asin %e0 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.acos %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e2 = qc.acos %e1 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.atan %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e3 = qc.atan %e2 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.sinh %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e4 = qc.sinh %e3 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.cosh %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e5 = qc.cosh %e4 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.asinh %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e6 = qc.asinh %e5 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.acosh %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e7 = qc.acosh %e6 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.atanh %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e8 = qc.atanh %e7 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.softsign %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e9 = qc.softsign %e8 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.sign %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e10 = qc.sign %e9 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.sign %{{.*}} : (tensor<4xi64>) -> tensor<4xi64>
+  %si = qc.sign %i : (tensor<4xi64>) -> tensor<4xi64>
+  return %e10 : tensor<?x8xf32>
 }
 
 // CHECK-LABEL: func @binary

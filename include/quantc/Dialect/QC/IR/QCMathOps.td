@@ -40,6 +40,17 @@ def QC_CeilOp : QC_MathUnaryOp<"ceil", "Round toward +inf">;
 def QC_RoundOp : QC_MathUnaryOp<"round", "Round half to even">;
 def QC_SinOp : QC_MathUnaryOp<"sin", "Sine">;
 def QC_CosOp : QC_MathUnaryOp<"cos", "Cosine">;
+def QC_TanOp : QC_MathUnaryOp<"tan", "Tangent">;
+def QC_AsinOp : QC_MathUnaryOp<"asin", "Arcsine">;
+def QC_AcosOp : QC_MathUnaryOp<"acos", "Arccosine">;
+def QC_AtanOp : QC_MathUnaryOp<"atan", "Arctangent">;
+def QC_SinhOp : QC_MathUnaryOp<"sinh", "Hyperbolic sine">;
+def QC_CoshOp : QC_MathUnaryOp<"cosh", "Hyperbolic cosine">;
+def QC_AsinhOp : QC_MathUnaryOp<"asinh", "Inverse hyperbolic sine">;
+def QC_AcoshOp : QC_MathUnaryOp<"acosh", "Inverse hyperbolic cosine">;
+def QC_AtanhOp : QC_MathUnaryOp<"atanh", "Inverse hyperbolic tangent">;
+def QC_SoftsignOp : QC_MathUnaryOp<"softsign", "x / (1 + |x|)">;
+def QC_SignOp : QC_MathUnaryOp<"sign", "-1, 0 or 1 by the sign of x", QC_MathNumTensor>;
 
 def QC_LeakyReluOp : QC_Op<"leaky_relu", [Pure]> {
   let summary = "x >= 0 ? x : alpha * x";
