@@ -192,6 +192,11 @@ LogicalResult importClip(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
+  if (n.attr("min") || n.attr("max")) {
+    n.emitError() << "attributes 'min'/'max' were removed in opset 11; "
+                  << "give the bounds as inputs 1 and 2";
+    return failure();
+  }
   bool computed = false;
   for (int i = 1; i <= 2; ++i)
     computed |= n.hasInput(i) && !n.constantInput(i);
