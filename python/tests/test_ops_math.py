@@ -393,9 +393,9 @@ test_ceil test_ceil_example test_clip test_clip_default_inbounds
 test_clip_default_max test_clip_default_min test_clip_example
 test_clip_inbounds test_clip_outbounds test_clip_splitbounds test_cos
 test_cos_example test_cosh test_cosh_example test_elu test_elu_default
-test_elu_example test_erf test_exp test_exp_example test_floor
-test_floor_example test_greater test_greater_bcast test_greater_equal
-test_greater_equal_bcast test_greater_equal_bcast_expanded
+test_elu_example test_equal test_equal_bcast test_erf test_exp test_exp_example
+test_floor test_floor_example test_greater test_greater_bcast
+test_greater_equal test_greater_equal_bcast test_greater_equal_bcast_expanded
 test_greater_equal_expanded test_hardsigmoid test_hardsigmoid_default
 test_hardsigmoid_example test_hardswish test_hardswish_expanded
 test_layer_normalization_2d_axis0 test_layer_normalization_2d_axis1
@@ -424,9 +424,10 @@ test_logsoftmax_default_axis_expanded test_logsoftmax_example_1
 test_logsoftmax_example_1_expanded test_logsoftmax_large_number
 test_logsoftmax_large_number_expanded test_logsoftmax_negative_axis
 test_logsoftmax_negative_axis_expanded test_max_example test_max_float32
-test_max_int64 test_max_one_input test_max_two_inputs test_min_example
-test_min_float32 test_min_int64 test_min_one_input test_min_two_inputs
-test_mod_int64_fmod test_mod_mixed_sign_float32 test_mod_mixed_sign_int64
+test_max_int32 test_max_int64 test_max_one_input test_max_two_inputs
+test_min_example test_min_float32 test_min_int32 test_min_int64
+test_min_one_input test_min_two_inputs test_mod_broadcast test_mod_int64_fmod
+test_mod_mixed_sign_float32 test_mod_mixed_sign_int32 test_mod_mixed_sign_int64
 test_neg test_neg_example test_not_2d test_not_3d test_not_4d test_or2d
 test_or3d test_or4d test_or_bcast3v1d test_or_bcast3v2d test_or_bcast4v2d
 test_or_bcast4v3d test_or_bcast4v4d test_pow test_pow_bcast_array
@@ -517,11 +518,10 @@ def _node_test_io(name):
 # fail with a clean error (exit 1, no crash); once one passes, move it up.
 NODE_UNSUPPORTED_REASONS = [
     (r"_expanded$", "function-expanded graph uses ops of other families"),
-    (r"_(u?int(8|16|32)|float16|float64|uint64)$|_int8_|_int32|_uint",
-     "graph input type other than FLOAT/INT64/BOOL"),
-    (r"^test_(equal|equal_bcast|mod_broadcast)$", "INT32 graph inputs"),
-    (r"^test_reduce_log_sum_exp_", "DOUBLE graph inputs"),
     (r"^test_pow_types_", "mixed-type Pow (integer base or exponent)"),
+    (r"_(u?int(8|16)|uint32|float16|float64|uint64)$|_int8_",
+     "graph input type other than FLOAT/INT64/INT32/BOOL"),
+    (r"^test_reduce_log_sum_exp_", "DOUBLE graph inputs"),
     (r"^test_reduce_sum_", "axes given as a graph input (computed axes)"),
 ]
 NODE_PREFIXES = ("neg", "abs", "sqrt", "reciprocal", "exp", "log", "erf",

@@ -79,9 +79,9 @@ template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
   if (failed(x))
     return failure();
   Type et = elementTypeOf(*x);
-  if (!isa<FloatType>(et) && !et.isInteger(64)) {
+  if (!isa<FloatType>(et) && !et.isInteger(64) && !et.isInteger(32)) {
     n.emitError() << "input has element type " << et
-                  << "; expected a float type or int64";
+                  << "; expected a float type, int64 or int32";
     return failure();
   }
   n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
@@ -282,10 +282,13 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
   bool ok = true;
   switch (kind) {
   case Operands::Float: break;
-  case Operands::Num: ok = isa<FloatType>(ta) || ta.isInteger(64); break;
+  case Operands::Num:
+    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32);
+    break;
   case Operands::Bool: ok = ta.isInteger(1); break;
   case Operands::NumOrBool:
-    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(1);
+    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32) ||
+         ta.isInteger(1);
     break;
   }
   if (!ok) {
@@ -545,9 +548,9 @@ LogicalResult importReduce(NodeContext &n) {
   if (failed(x) || failed(keepdims) || failed(noop))
     return failure();
   Type et = elementTypeOf(*x);
-  if (!isa<FloatType>(et) && !et.isInteger(64)) {
+  if (!isa<FloatType>(et) && !et.isInteger(64) && !et.isInteger(32)) {
     n.emitError() << "input has element type " << et
-                  << "; expected a float type or int64";
+                  << "; expected a float type, int64 or int32";
     return failure();
   }
   SmallVector<int64_t> axes;

@@ -232,18 +232,21 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  // FLOAT, plus INT64 and BOOL for masks, indices and comparisons.
+  // FLOAT, plus INT64/INT32 and BOOL for masks, indices and comparisons.
   Type elementType;
   if (tt.elem_type() == onnx::TensorProto::FLOAT)
     elementType = Float32Type::get(&g.ctx);
   else if (tt.elem_type() == onnx::TensorProto::INT64)
     elementType = IntegerType::get(&g.ctx, 64);
+  else if (tt.elem_type() == onnx::TensorProto::INT32)
+    elementType = IntegerType::get(&g.ctx, 32);
   else if (tt.elem_type() == onnx::TensorProto::BOOL)
     elementType = IntegerType::get(&g.ctx, 1);
   if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT, INT64 and BOOL graph inputs are supported";
+                  << "; only FLOAT, INT64, INT32 and BOOL graph inputs are "
+                     "supported";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;

@@ -249,7 +249,7 @@ def reshape_bad():
 def int_input():
     return model(
         [helper.make_node("Reshape", ["x", "s"], ["y"], name="r")],
-        [vi("x", [2, 3]), vi("s", [2], TensorProto.INT32)], [vi("y", None)])
+        [vi("x", [2, 3]), vi("s", [2], TensorProto.INT16)], [vi("y", None)])
 
 
 @kind
