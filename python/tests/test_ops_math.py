@@ -161,6 +161,16 @@ def test_binary_matches_onnxruntime(op, opset, shapes, et, rt, tmp_path,
                       {"a": a, "b": b}))
 
 
+@pytest.mark.parametrize("opset", [12, 15])
+def test_pow_integer_constant_exponent(opset, tmp_path, check_ok):
+    """x ** 3 with an INT64 exponent initializer (as exporters write it)."""
+    x = rand(np.random.default_rng(15), F, (3, 4))
+    make_model(tmp_path / "m.onnx", "Pow", opset,
+               [("x", F, [3, 4]), ("e", I64, [])], [("y", F, [3, 4])],
+               inits=[("e", np.array(3, np.int64))])
+    compare(*run_both(tmp_path, check_ok, tmp_path / "m.onnx", {"x": x}))
+
+
 def test_mod_fmod_float(tmp_path, check_ok):
     rng = np.random.default_rng(3)
     a, b = rand(rng, F, (3, 4)), rand(rng, F, (4,), 0.5, 2.0)

@@ -12,6 +12,8 @@
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -367,6 +369,39 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
   return success();
 }
 
+/// Pow: float base; the exponent is float, or an integer constant (as
+/// exporters write `x ** 2`), which is converted to f32 exactly for the
+/// small exponents models use.
+LogicalResult importPow(NodeContext &n) {
+  const onnx::TensorProto *e = n.constantInput(1);
+  if (!e || !isIntDataType(e->data_type()))
+    return importBinary<qc::PowOp, Operands::Float, false>(n);
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  SmallVector<float> vals;
+  for (int64_t v : tensorToInts(*e))
+    vals.push_back((float)v);
+  auto type = RankedTensorType::get(tensorShape(*e), elementTypeOf(*x));
+  Value y = arith::ConstantOp::create(n.builder(), n.loc,
+                                      DenseElementsAttr::get(type, ArrayRef<float>(vals)))
+                .getResult();
+  FailureOr<SmallVector<int64_t>> shape =
+      qc::broadcastShapes(shapeOf(*x), shapeOf(y));
+  if (failed(shape)) {
+    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x))
+                  << " and " << shapeToString(shapeOf(y))
+                  << " do not broadcast";
+    return failure();
+  }
+  n.setOutput(0, qc::PowOp::create(n.builder(), n.loc,
+                                   RankedTensorType::get(*shape,
+                                                         elementTypeOf(*x)),
+                                   *x, y)
+                     .getResult());
+  return success();
+}
+
 LogicalResult importMod(NodeContext &n) {
   FailureOr<int64_t> fmod = n.intAttr("fmod", 0);
   if (failed(fmod))
@@ -699,10 +734,10 @@ const OnnxOpHandler kHandlers[] = {
     {"Neg", 13, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
     {"Not", 1, 1, 1, 1, 1, importNot},
     LOGIC("Or", OrOp, 7),
-    {"Pow", 7, 2, 2, 1, 1, importBinary<qc::PowOp, Operands::Float, false>},
-    {"Pow", 12, 2, 2, 1, 1, importBinary<qc::PowOp, Operands::Float, false>},
-    {"Pow", 13, 2, 2, 1, 1, importBinary<qc::PowOp, Operands::Float, false>},
-    {"Pow", 15, 2, 2, 1, 1, importBinary<qc::PowOp, Operands::Float, false>},
+    {"Pow", 7, 2, 2, 1, 1, importPow},
+    {"Pow", 12, 2, 2, 1, 1, importPow},
+    {"Pow", 13, 2, 2, 1, 1, importPow},
+    {"Pow", 15, 2, 2, 1, 1, importPow},
     UNARY("Reciprocal", ReciprocalOp, 6),
     UNARY("Reciprocal", ReciprocalOp, 13),
     RED_ATTR("ReduceL1", ReduceL1Op, 1, false),
