@@ -766,6 +766,49 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
         op, env, [](float x) { return x > 0 ? 1.0f : (x < 0 ? -1.0f : x); },
         [](int64_t x) -> int64_t { return (x > 0) - (x < 0); });
   });
+  r.add("qc.mish", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) {
+      return x * std::tanh(std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))));
+    });
+  });
+  r.add("qc.celu", [](Operation *op, Env &env) {
+    float alpha = attrF(op, "alpha");
+    return unaryF(op, env, [alpha](float x) {
+      return std::max(0.0f, x) + std::min(0.0f, alpha * std::expm1(x / alpha));
+    });
+  });
+  r.add("qc.thresholded_relu", [](Operation *op, Env &env) {
+    float alpha = attrF(op, "alpha");
+    return unaryF(op, env, [alpha](float x) { return x > alpha ? x : 0.0f; });
+  });
+  r.add("qc.shrink", [](Operation *op, Env &env) {
+    float bias = attrF(op, "bias"), lambd = attrF(op, "lambd");
+    return unaryF(op, env, [bias, lambd](float x) {
+      return x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f);
+    });
+  });
+  r.add("qc.is_nan", [](Operation *op, Env &env) {
+    const Tensor &a = env.get(op->getOperand(0));
+    if (failed(checkKind(op, a, Tensor::Kind::Float)))
+      return failure();
+    Tensor t = Tensor::makeInt(resultElementType(op), a.shape);
+    for (size_t i = 0; i < a.f.size(); ++i)
+      t.i[i] = std::isnan(a.f[i]);
+    env.set(op->getResult(0), std::move(t));
+    return success();
+  });
+  r.add("qc.is_inf", [](Operation *op, Env &env) {
+    auto o = cast<qc::IsInfOp>(op);
+    bool pos = o.getDetectPositive(), neg = o.getDetectNegative();
+    const Tensor &a = env.get(op->getOperand(0));
+    if (failed(checkKind(op, a, Tensor::Kind::Float)))
+      return failure();
+    Tensor t = Tensor::makeInt(resultElementType(op), a.shape);
+    for (size_t i = 0; i < a.f.size(); ++i)
+      t.i[i] = std::isinf(a.f[i]) && (a.f[i] > 0 ? pos : neg);
+    env.set(op->getResult(0), std::move(t));
+    return success();
+  });
   r.add("qc.leaky_relu", leakyRelu);
   r.add("qc.elu", elu);
   r.add("qc.selu", selu);

@@ -100,6 +100,16 @@ UNARY = [
     ("Floor", [7, 13], {}, (-3, 3)), ("Ceil", [7, 13], {}, (-3, 3)),
     ("Round", [11, 22], {}, (-3, 3)),
     ("Sin", [7, 22], {}, (-6, 6)), ("Cos", [7, 22], {}, (-6, 6)),
+    ("Celu", [12], {"alpha": 0.5}, (-3, 3)),
+    ("ThresholdedRelu", [10, 22], {"alpha": 0.3}, (-3, 3)),
+    ("Shrink", [9], {"bias": 0.2, "lambd": 0.7}, (-3, 3)),
+    ("Mish", [18, 22], {}, (-25, 25)),
+    ("Softsign", [7], {}, (-3, 3)), ("Sign", [13], {}, (-3, 3)),
+    ("Tan", [7], {}, (-1.2, 1.2)), ("Atan", [7], {}, (-3, 3)),
+    ("Asin", [7], {}, (-0.99, 0.99)), ("Acos", [7], {}, (-0.99, 0.99)),
+    ("Sinh", [9], {}, (-3, 3)), ("Cosh", [9], {}, (-3, 3)),
+    ("Asinh", [9], {}, (-3, 3)), ("Acosh", [9], {}, (1.01, 5)),
+    ("Atanh", [9], {}, (-0.99, 0.99)),
     ("Gelu", [20], {}, (-4, 4)),
     ("Gelu", [20], {"approximate": "tanh"}, (-4, 4)),
     ("Gelu", [20], {"approximate": "none"}, (-4, 4)),
@@ -204,6 +214,29 @@ def test_where(et, tmp_path, check_ok):
                [("z", et, [2, 3, 4])])
     compare(*run_both(tmp_path, check_ok, tmp_path / "m.onnx",
                       {"c": c, "x": x, "y": y}))
+
+
+@pytest.mark.parametrize("attrs", [{}, {"detect_negative": 0},
+                                   {"detect_positive": 0}])
+def test_isinf_isnan(attrs, tmp_path, check_ok):
+    x = np.array([1.0, np.inf, -np.inf, np.nan, 0.0, -2.0], np.float32)
+    for op, a in (("IsInf", attrs), ("IsNaN", {})):
+        make_model(tmp_path / f"{op}.onnx", op, 20, [("x", F, [6])],
+                   [("y", B, [6])], a)
+        compare(*run_both(tmp_path, check_ok, tmp_path / f"{op}.onnx",
+                          {"x": x}))
+
+
+@pytest.mark.parametrize("op", ["Sum", "Mean"])
+@pytest.mark.parametrize("opset", [8, 13])
+def test_sum_mean_variadic(op, opset, tmp_path, check_ok):
+    rng = np.random.default_rng(16)
+    xs = {"a": rand(rng, F, (2, 3)), "b": rand(rng, F, (3,)),
+          "c": rand(rng, F, (2, 1))}
+    make_model(tmp_path / "m.onnx", op, opset,
+               [(k, F, list(v.shape)) for k, v in xs.items()],
+               [("y", F, [2, 3])])
+    compare(*run_both(tmp_path, check_ok, tmp_path / "m.onnx", xs))
 
 
 def test_not(tmp_path, check_ok):
@@ -399,15 +432,16 @@ test_abs test_acos test_acos_example test_acosh test_acosh_example test_and2d
 test_and3d test_and4d test_and_bcast3v1d test_and_bcast3v2d test_and_bcast4v2d
 test_and_bcast4v3d test_and_bcast4v4d test_asin test_asin_example test_asinh
 test_asinh_example test_atan test_atan_example test_atanh test_atanh_example
-test_ceil test_ceil_example test_clip test_clip_default_inbounds
-test_clip_default_max test_clip_default_min test_clip_example
-test_clip_inbounds test_clip_outbounds test_clip_splitbounds test_cos
-test_cos_example test_cosh test_cosh_example test_elu test_elu_default
+test_ceil test_ceil_example test_celu test_celu_expanded test_clip
+test_clip_default_inbounds test_clip_default_max test_clip_default_min
+test_clip_example test_clip_inbounds test_clip_outbounds test_clip_splitbounds
+test_cos test_cos_example test_cosh test_cosh_example test_elu test_elu_default
 test_elu_example test_equal test_equal_bcast test_erf test_exp test_exp_example
 test_floor test_floor_example test_greater test_greater_bcast
 test_greater_equal test_greater_equal_bcast test_greater_equal_bcast_expanded
 test_greater_equal_expanded test_hardsigmoid test_hardsigmoid_default
-test_hardsigmoid_example test_hardswish test_hardswish_expanded
+test_hardsigmoid_example test_hardswish test_hardswish_expanded test_isinf
+test_isinf_negative test_isinf_positive test_isnan
 test_layer_normalization_2d_axis0 test_layer_normalization_2d_axis1
 test_layer_normalization_2d_axis_negative_1
 test_layer_normalization_2d_axis_negative_2
@@ -435,8 +469,9 @@ test_logsoftmax_example_1_expanded test_logsoftmax_large_number
 test_logsoftmax_large_number_expanded test_logsoftmax_negative_axis
 test_logsoftmax_negative_axis_expanded test_max_example test_max_float32
 test_max_int32 test_max_int64 test_max_one_input test_max_two_inputs
-test_min_example test_min_float32 test_min_int32 test_min_int64
-test_min_one_input test_min_two_inputs test_mod_broadcast test_mod_int64_fmod
+test_mean_example test_mean_one_input test_mean_two_inputs test_min_example
+test_min_float32 test_min_int32 test_min_int64 test_min_one_input
+test_min_two_inputs test_mod_broadcast test_mod_int64_fmod
 test_mod_mixed_sign_float32 test_mod_mixed_sign_int32 test_mod_mixed_sign_int64
 test_neg test_neg_example test_not_2d test_not_3d test_not_4d test_or2d
 test_or3d test_or4d test_or_bcast3v1d test_or_bcast3v2d test_or_bcast4v2d
@@ -489,16 +524,19 @@ test_reduce_sum_square_do_not_keepdims_random
 test_reduce_sum_square_keepdims_example test_reduce_sum_square_keepdims_random
 test_reduce_sum_square_negative_axes_keepdims_example
 test_reduce_sum_square_negative_axes_keepdims_random test_relu test_round
-test_selu test_selu_default test_selu_example test_sigmoid test_sigmoid_example
-test_sign test_sin test_sin_example test_sinh test_sinh_example
-test_softmax_axis_0 test_softmax_axis_0_expanded test_softmax_axis_1
-test_softmax_axis_1_expanded test_softmax_axis_2 test_softmax_axis_2_expanded
-test_softmax_default_axis test_softmax_default_axis_expanded
-test_softmax_example test_softmax_example_expanded test_softmax_large_number
+test_selu test_selu_default test_selu_example test_shrink_hard test_shrink_soft
+test_sigmoid test_sigmoid_example test_sign test_sin test_sin_example test_sinh
+test_sinh_example test_softmax_axis_0 test_softmax_axis_0_expanded
+test_softmax_axis_1 test_softmax_axis_1_expanded test_softmax_axis_2
+test_softmax_axis_2_expanded test_softmax_default_axis
+test_softmax_default_axis_expanded test_softmax_example
+test_softmax_example_expanded test_softmax_large_number
 test_softmax_large_number_expanded test_softmax_negative_axis
 test_softmax_negative_axis_expanded test_softplus test_softplus_example
-test_softsign test_softsign_example test_sqrt test_sqrt_example test_tan
-test_tan_example test_tanh test_tanh_example test_where_example
+test_softsign test_softsign_example test_sqrt test_sqrt_example
+test_sum_example test_sum_one_input test_sum_two_inputs test_tan
+test_tan_example test_tanh test_tanh_example test_thresholdedrelu
+test_thresholdedrelu_default test_thresholdedrelu_example test_where_example
 test_where_long_example test_xor2d test_xor3d test_xor4d test_xor_bcast3v1d
 test_xor_bcast3v2d test_xor_bcast4v2d test_xor_bcast4v3d test_xor_bcast4v4d
 """.split()
@@ -534,7 +572,8 @@ NODE_UNSUPPORTED_REASONS = [
     (r"^test_reduce_log_sum_exp_", "DOUBLE graph inputs"),
     (r"^test_reduce_sum_", "axes given as a graph input (computed axes)"),
 ]
-NODE_PREFIXES = ("neg", "abs", "sqrt", "reciprocal", "exp", "log", "erf",
+NODE_PREFIXES = ("sum", "mean", "isnan", "isinf", "celu", "thresholdedrelu",
+                 "shrink", "mish", "neg", "abs", "sqrt", "reciprocal", "exp", "log", "erf",
                  "tanh", "tan", "sigmoid", "relu", "leakyrelu", "elu", "selu",
                  "gelu", "hardsigmoid", "hardswish", "softplus", "softsign",
                  "floor", "ceil", "round", "sin", "cos", "asin", "acos",

@@ -139,6 +139,111 @@ LogicalResult importHardSigmoid(NodeContext &n) {
   return success();
 }
 
+LogicalResult importCelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  if (*alpha == 0.0f) {
+    n.emitError() << "alpha must not be 0";
+    return failure();
+  }
+  n.setOutput(0, qc::CeluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                    n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importThresholdedRelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  n.setOutput(0, qc::ThresholdedReluOp::create(
+                     n.builder(), n.loc, x->getType(), *x,
+                     n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importShrink(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> bias = n.floatAttr("bias", 0.0f);
+  FailureOr<float> lambd = n.floatAttr("lambd", 0.5f);
+  if (failed(x) || failed(bias) || failed(lambd))
+    return failure();
+  if (*lambd < 0.0f) {
+    n.emitError() << "lambd must be >= 0, got " << *lambd;
+    return failure();
+  }
+  n.setOutput(0, qc::ShrinkOp::create(n.builder(), n.loc, x->getType(), *x,
+                                      n.builder().getF32FloatAttr(*bias),
+                                      n.builder().getF32FloatAttr(*lambd))
+                     .getResult());
+  return success();
+}
+
+RankedTensorType boolLike(NodeContext &n, Value v) {
+  return RankedTensorType::get(shapeOf(v), n.builder().getI1Type());
+}
+
+LogicalResult importIsNaN(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  n.setOutput(0, qc::IsNaNOp::create(n.builder(), n.loc, boolLike(n, *x), *x)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importIsInf(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<int64_t> pos = n.intAttr("detect_positive", 1);
+  FailureOr<int64_t> neg = n.intAttr("detect_negative", 1);
+  if (failed(x) || failed(pos) || failed(neg))
+    return failure();
+  n.setOutput(0, qc::IsInfOp::create(n.builder(), n.loc, boolLike(n, *x), *x,
+                                     n.builder().getBoolAttr(*pos != 0),
+                                     n.builder().getBoolAttr(*neg != 0))
+                     .getResult());
+  return success();
+}
+
+/// Sum and Mean (variadic, broadcasting): a chain of qc.add, then for Mean
+/// a qc.div by the input count.
+template <bool IsMean> LogicalResult importSumMean(NodeContext &n) {
+  FailureOr<Value> acc = n.floatInput(0);
+  if (failed(acc))
+    return failure();
+  Value y = *acc;
+  for (int i = 1; i < n.node.input_size(); ++i) {
+    FailureOr<Value> v = n.floatInput(i);
+    if (failed(v))
+      return failure();
+    auto s = qc::broadcastShapes(shapeOf(y), shapeOf(*v));
+    if (failed(s)) {
+      n.emitError() << "input " << i << " of shape "
+                    << shapeToString(shapeOf(*v)) << " does not broadcast with "
+                    << shapeToString(shapeOf(y));
+      return failure();
+    }
+    y = qc::AddOp::create(n.builder(), n.loc,
+                          RankedTensorType::get(*s, elementTypeOf(y)), y, *v)
+            .getResult();
+  }
+  if (IsMean && n.node.input_size() > 1) {
+    auto type = RankedTensorType::get({}, elementTypeOf(y));
+    Value count = arith::ConstantOp::create(
+                      n.builder(), n.loc,
+                      DenseElementsAttr::get(type, (float)n.node.input_size()))
+                      .getResult();
+    y = qc::DivOp::create(n.builder(), n.loc, y.getType(), y, count)
+            .getResult();
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importGelu(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
@@ -665,6 +770,7 @@ const OnnxOpHandler kHandlers[] = {
     LOGIC("And", AndOp, 7),
     UNARY("Ceil", CeilOp, 6),
     UNARY("Ceil", CeilOp, 13),
+    {"Celu", 12, 1, 1, 1, 1, importCelu},
     {"Clip", 6, 1, 1, 1, 1, importClipV6},
     {"Clip", 11, 1, 3, 1, 1, importClip},
     {"Clip", 12, 1, 3, 1, 1, importClip},
@@ -707,6 +813,11 @@ const OnnxOpHandler kHandlers[] = {
     {"HardSigmoid", 22, 1, 1, 1, 1, importHardSigmoid},
     UNARY("HardSwish", HardSwishOp, 14),
     UNARY("HardSwish", HardSwishOp, 22),
+    {"IsInf", 10, 1, 1, 1, 1, importIsInf},
+    {"IsInf", 20, 1, 1, 1, 1, importIsInf},
+    {"IsNaN", 9, 1, 1, 1, 1, importIsNaN},
+    {"IsNaN", 13, 1, 1, 1, 1, importIsNaN},
+    {"IsNaN", 20, 1, 1, 1, 1, importIsNaN},
     {"LayerNormalization", 17, 2, 3, 1, 3, importLayerNorm},
     {"LeakyRelu", 6, 1, 1, 1, 1, importLeakyRelu},
     {"LeakyRelu", 16, 1, 1, 1, 1, importLeakyRelu},
@@ -724,10 +835,15 @@ const OnnxOpHandler kHandlers[] = {
     {"Max", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
     {"Max", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
     {"Max", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Mean", 6, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Mean", 8, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Mean", 13, 1, 1 << 16, 1, 1, importSumMean<true>},
     {"Min", 6, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
     {"Min", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
     {"Min", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
     {"Min", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    UNARY("Mish", MishOp, 18),
+    UNARY("Mish", MishOp, 22),
     {"Mod", 10, 2, 2, 1, 1, importMod},
     {"Mod", 13, 2, 2, 1, 1, importMod},
     {"Neg", 6, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
@@ -789,6 +905,7 @@ const OnnxOpHandler kHandlers[] = {
     {"Sign", 13, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
     {"Selu", 6, 1, 1, 1, 1, importSelu},
     {"Selu", 22, 1, 1, 1, 1, importSelu},
+    {"Shrink", 9, 1, 1, 1, 1, importShrink},
     UNARY("Sigmoid", SigmoidOp, 6),
     UNARY("Sigmoid", SigmoidOp, 13),
     UNARY("Sin", SinOp, 7),
@@ -804,10 +921,15 @@ const OnnxOpHandler kHandlers[] = {
     UNARY("Softsign", SoftsignOp, 22),
     UNARY("Sqrt", SqrtOp, 6),
     UNARY("Sqrt", SqrtOp, 13),
+    {"Sum", 6, 1, 1 << 16, 1, 1, importSumMean<false>},
+    {"Sum", 8, 1, 1 << 16, 1, 1, importSumMean<false>},
+    {"Sum", 13, 1, 1 << 16, 1, 1, importSumMean<false>},
     UNARY("Tan", TanOp, 7),
     UNARY("Tan", TanOp, 22),
     UNARY("Tanh", TanhOp, 6),
     UNARY("Tanh", TanhOp, 13),
+    {"ThresholdedRelu", 10, 1, 1, 1, 1, importThresholdedRelu},
+    {"ThresholdedRelu", 22, 1, 1, 1, 1, importThresholdedRelu},
     {"Where", 9, 3, 3, 1, 1, importWhere},
     {"Where", 16, 3, 3, 1, 1, importWhere},
     LOGIC("Xor", XorOp, 7),

@@ -198,3 +198,19 @@ func.func @reduce_result(%x: tensor<2x3xf32>) {
   %0 = qc.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @shrink_lambd(%x: tensor<4xf32>) {
+  // expected-error @+1 {{lambd must be >= 0}}
+  %0 = qc.shrink %x {bias = 0.0 : f32, lambd = -1.0 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @is_nan_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result shape 3 must match the input shape 4}}
+  %0 = qc.is_nan %x : (tensor<4xf32>) -> tensor<3xi1>
+  return
+}

@@ -76,6 +76,18 @@ func.func @unary(%x: tensor<?x8xf32>, %i: tensor<4xi64>) -> tensor<?x8xf32> {
   %e9 = qc.softsign %e8 : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: qc.sign %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   %e10 = qc.sign %e9 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.mish %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %m0 = qc.mish %x : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.celu %{{.*}} {alpha = 5.000000e-01 : f32}
+  %m1 = qc.celu %x {alpha = 0.5 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.thresholded_relu %{{.*}} {alpha = 1.000000e+00 : f32}
+  %m2 = qc.thresholded_relu %x {alpha = 1.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.shrink %{{.*}} {bias = 0.000000e+00 : f32, lambd = 5.000000e-01 : f32}
+  %m3 = qc.shrink %x {bias = 0.0 : f32, lambd = 0.5 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.is_nan %{{.*}} : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  %m4 = qc.is_nan %x : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  // CHECK: qc.is_inf %{{.*}} {detect_negative = false, detect_positive = true} : (tensor<?x8xf32>) -> tensor<?x8xi1>
+  %m5 = qc.is_inf %x {detect_positive = true, detect_negative = false} : (tensor<?x8xf32>) -> tensor<?x8xi1>
   // CHECK: qc.sign %{{.*}} : (tensor<4xi64>) -> tensor<4xi64>
   %si = qc.sign %i : (tensor<4xi64>) -> tensor<4xi64>
   return %e10 : tensor<?x8xf32>

@@ -133,7 +133,29 @@ SAME_TYPE_VERIFIER(LeakyReluOp)
 SAME_TYPE_VERIFIER(EluOp)
 SAME_TYPE_VERIFIER(SeluOp)
 SAME_TYPE_VERIFIER(HardSigmoidOp)
+SAME_TYPE_VERIFIER(MishOp)
+SAME_TYPE_VERIFIER(CeluOp)
+SAME_TYPE_VERIFIER(ThresholdedReluOp)
 #undef SAME_TYPE_VERIFIER
+
+LogicalResult ShrinkOp::verify() {
+  if (getLambd().convertToFloat() < 0.0f)
+    return emitOpError("lambd must be >= 0");
+  return verifySameType(*this);
+}
+
+/// A float → bool elementwise op: same shape.
+static LogicalResult verifyPredicate(Operation *op) {
+  auto in = tensorType(op->getOperand(0));
+  auto out = tensorType(op->getResult(0));
+  if (!shapesCompatible(in.getShape(), out.getShape()))
+    return op->emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " must match the input shape "
+           << shapeStr(in.getShape());
+  return success();
+}
+LogicalResult IsNaNOp::verify() { return verifyPredicate(*this); }
+LogicalResult IsInfOp::verify() { return verifyPredicate(*this); }
 
 LogicalResult GeluOp::verify() {
   StringRef a = getApproximate();

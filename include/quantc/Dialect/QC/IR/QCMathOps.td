@@ -84,6 +84,49 @@ def QC_HardSigmoidOp : QC_Op<"hard_sigmoid", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_MishOp : QC_MathUnaryOp<"mish", "x * tanh(softplus(x))">;
+
+def QC_CeluOp : QC_Op<"celu", [Pure]> {
+  let summary = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ThresholdedReluOp : QC_Op<"thresholded_relu", [Pure]> {
+  let summary = "x > alpha ? x : 0";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ShrinkOp : QC_Op<"shrink", [Pure]> {
+  let summary = "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$bias, F32Attr:$lambd);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_IsNaNOp : QC_Op<"is_nan", [Pure]> {
+  let summary = "Whether each element is NaN";
+  let arguments = (ins QC_FloatTensor:$input);
+  let results = (outs QC_MathBoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_IsInfOp : QC_Op<"is_inf", [Pure]> {
+  let summary = "Whether each element is +inf (detect_positive) or -inf (detect_negative)";
+  let arguments = (ins QC_FloatTensor:$input, BoolAttr:$detect_positive,
+                       BoolAttr:$detect_negative);
+  let results = (outs QC_MathBoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_GeluOp : QC_Op<"gelu", [Pure]> {
   let summary = "Gaussian error linear unit (ONNX Gelu-20)";
   let description = [{
