@@ -641,3 +641,64 @@ def test_onnx_node_unsupported_fails_cleanly(name, reason, tmp_path,
         return
     assert res.returncode == 1, describe(res)
     assert "error" in res.stderr and not (tmp_path / "out.npz").exists()
+
+
+def test_transformer_block_matches_onnxruntime(tmp_path, check_ok):
+    """A one-head encoder block with a padding mask, built from the Math ops
+    and the core MatMul/Add/Div/Transpose: LayerNorm, scores, masked
+    Softmax (Where on a Less of INT64 positions), Gelu MLP, residuals,
+    ReduceMean. rtol 1e-4: the chain has 4 matmuls with K <= 32 in fp32
+    (summation order differs from onnxruntime's MLAS), see test_quant_run.py
+    for the bound; atol 1e-5 for values near zero."""
+    rng = np.random.default_rng(14)
+    S, H, FF = 6, 16, 32
+
+    def w(*shape):
+        return (rng.standard_normal(shape) / np.sqrt(shape[0])).astype(
+            np.float32)
+
+    inits = {"wq": w(H, H), "wk": w(H, H), "wv": w(H, H), "w1": w(H, FF),
+             "w2": w(FF, H), "g1": (1 + 0.1 * rng.standard_normal(H)).astype(
+                 np.float32), "b1": w(H), "g2": np.ones(H, np.float32),
+             "scale": np.array(np.sqrt(H), np.float32),
+             "neg": np.array(-1e9, np.float32)}
+    n = helper.make_node
+    nodes = [
+        n("LayerNormalization", ["x", "g1", "b1"], ["h"], axis=-1),
+        n("MatMul", ["h", "wq"], ["q"]), n("MatMul", ["h", "wk"], ["k"]),
+        n("MatMul", ["h", "wv"], ["v"]),
+        n("Transpose", ["k"], ["kt"], perm=[0, 2, 1]),
+        n("MatMul", ["q", "kt"], ["s0"]), n("Div", ["s0", "scale"], ["s1"]),
+        # The mask: positions [1, 1, S] < lengths [B, 1, 1] -> [B, 1, S],
+        # broadcast against the scores [B, S, S].
+        n("Less", ["pos", "len"], ["keep"]),
+        n("Where", ["keep", "s1", "neg"], ["s2"]),
+        n("Softmax", ["s2"], ["p"], axis=-1),
+        n("MatMul", ["p", "v"], ["att"]), n("Add", ["x", "att"], ["r1"]),
+        n("LayerNormalization", ["r1", "g2"], ["h2"], axis=-1,
+          epsilon=1e-6),
+        n("MatMul", ["h2", "w1"], ["f1"]), n("Gelu", ["f1"], ["f2"]),
+        n("MatMul", ["f2", "w2"], ["f3"]), n("Add", ["r1", "f3"], ["y"]),
+        n("ReduceMean", ["y", "axes"], ["pooled"], keepdims=0),
+    ]
+    inits["axes"] = np.array([1], np.int64)
+    g = helper.make_graph(
+        nodes, "block",
+        [helper.make_tensor_value_info("x", F, ["b", S, H]),
+         helper.make_tensor_value_info("pos", I64, [1, 1, S]),
+         helper.make_tensor_value_info("len", I64, ["b", 1, 1])],
+        [helper.make_tensor_value_info("y", F, ["b", S, H]),
+         helper.make_tensor_value_info("pooled", F, ["b", H])],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    onnx.save(m, str(tmp_path / "block.onnx"))
+    feeds = {"x": rng.standard_normal((3, S, H)).astype(np.float32),
+             "pos": np.arange(S, dtype=np.int64).reshape(1, 1, S),
+             "len": np.array([6, 4, 1], np.int64).reshape(3, 1, 1)}
+    got, ref = run_both(tmp_path, check_ok, tmp_path / "block.onnx", feeds)
+    assert set(got) == {"y", "pooled"}
+    for k in ref:
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-4, atol=1e-5,
+                                   err_msg=k)
