@@ -486,6 +486,19 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
       t.kind = Tensor::Kind::Int;
       t.i.resize(n);
       std::memcpy(t.i.data(), arr->data.data(), n * 8);
+    } else if (et.isInteger(32) && arr->dtype == npz::DType::I32) {
+      t.kind = Tensor::Kind::Int;
+      t.i.resize(n);
+      for (int64_t j = 0; j < n; ++j) {
+        int32_t v;
+        std::memcpy(&v, arr->data.data() + 4 * j, 4);
+        t.i[j] = v;
+      }
+    } else if (et.isInteger(1) && arr->dtype == npz::DType::Bool) {
+      t.kind = Tensor::Kind::Int;
+      t.i.resize(n);
+      for (int64_t j = 0; j < n; ++j)
+        t.i[j] = arr->data[j] != 0;
     } else {
       return fn.emitError() << source << ": input '" << name << "' has dtype "
                             << npz::dtypeName(arr->dtype)
@@ -517,6 +530,21 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
       std::memcpy(a.data.data(), t.f.data(), a.data.size());
       break;
     case Tensor::Kind::Int:
+      if (t.elementType && t.elementType.isInteger(1)) { // bool masks
+        a.dtype = npz::DType::Bool;
+        for (int64_t v : t.i)
+          a.data.push_back(v != 0);
+        break;
+      }
+      if (t.elementType && t.elementType.isInteger(32)) {
+        a.dtype = npz::DType::I32;
+        a.data.resize(t.i.size() * 4);
+        for (size_t j = 0; j < t.i.size(); ++j) {
+          int32_t v = (int32_t)t.i[j];
+          std::memcpy(a.data.data() + 4 * j, &v, 4);
+        }
+        break;
+      }
       a.dtype = npz::DType::I64;
       a.data.resize(t.i.size() * 8);
       std::memcpy(a.data.data(), t.i.data(), a.data.size());

@@ -1,9 +1,861 @@
 //===- ExecutorMath.cpp - Executor kernels: Math op family ---------------===//
+//
+// Elementwise kernels loop over contiguous data; binary ops take a fast path
+// when the shapes are equal, one side is a scalar, or one side broadcasts
+// along the trailing dims (a bias, a row); other broadcasts walk strides.
+// Large elementwise loops, softmax, layer norm and row reductions split their
+// outer loop over a few threads (parallelFor below).
+//
+//===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <vector>
+
 using namespace quantc;
 using namespace quantc::exec;
 
-void quantc::exec::registerMathKernels(KernelRegistry &registry) {}
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Runs fn(begin, end) over [0, n) in chunks on up to hardware_concurrency
+/// threads when there are at least `grain` items per thread; serially
+/// otherwise. Chunks are disjoint, so kernels write their outputs without
+/// locks.
+template <typename F> void parallelFor(int64_t n, int64_t grain, F &&fn) {
+  static const int64_t hw =
+      std::max<int64_t>(1, std::min<unsigned>(16, std::thread::hardware_concurrency()));
+  int64_t threads = std::min<int64_t>(hw, grain > 0 ? n / grain : 1);
+  if (threads <= 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  int64_t chunk = (n + threads - 1) / threads;
+  for (int64_t t = 1; t < threads; ++t) {
+    int64_t b = t * chunk, e = std::min(n, b + chunk);
+    if (b < e)
+      pool.emplace_back([&fn, b, e] { fn(b, e); });
+  }
+  fn(int64_t(0), std::min(n, chunk));
+  for (std::thread &t : pool)
+    t.join();
+}
+
+constexpr int64_t kElemGrain = 1 << 16;
+
+int64_t product(ArrayRef<int64_t> s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+
+Type resultElementType(Operation *op, unsigned i = 0) {
+  return cast<RankedTensorType>(op->getResult(i).getType()).getElementType();
+}
+
+template <typename T> const T *dataOf(const Tensor &t);
+template <> const float *dataOf<float>(const Tensor &t) { return t.f.data(); }
+template <> const int64_t *dataOf<int64_t>(const Tensor &t) { return t.i.data(); }
+template <typename T> T *dataOf(Tensor &t);
+template <> float *dataOf<float>(Tensor &t) { return t.f.data(); }
+template <> int64_t *dataOf<int64_t>(Tensor &t) { return t.i.data(); }
+
+LogicalResult checkKind(Operation *op, const Tensor &t, Tensor::Kind kind) {
+  if (t.kind == kind)
+    return success();
+  return op->emitError("operand holds ")
+         << (t.kind == Tensor::Kind::Float ? "float"
+             : t.kind == Tensor::Kind::Int ? "integer"
+                                           : "byte-code")
+         << " data, which this op does not take";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary
+//===----------------------------------------------------------------------===//
+
+template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
+  const Tensor &a = env.get(op->getOperand(0));
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
+  const float *x = a.f.data();
+  float *y = r.f.data();
+  parallelFor((int64_t)a.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      y[i] = f(x[i]);
+  });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+/// Float or integer operand; `fi` handles int64.
+template <typename F, typename FI>
+LogicalResult unaryNum(Operation *op, Env &env, F f, FI fi) {
+  const Tensor &a = env.get(op->getOperand(0));
+  if (a.kind != Tensor::Kind::Int)
+    return unaryF(op, env, f);
+  Tensor r = Tensor::makeInt(resultElementType(op), a.shape);
+  for (size_t i = 0; i < a.i.size(); ++i)
+    r.i[i] = fi(a.i[i]);
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+float attrF(Operation *op, StringRef name) {
+  return cast<FloatAttr>(op->getAttr(name)).getValueAsDouble();
+}
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+LogicalResult leakyRelu(Operation *op, Env &env) {
+  float alpha = attrF(op, "alpha");
+  return unaryF(op, env, [alpha](float x) { return x >= 0 ? x : alpha * x; });
+}
+
+LogicalResult elu(Operation *op, Env &env) {
+  float alpha = attrF(op, "alpha");
+  return unaryF(op, env, [alpha](float x) {
+    return x > 0 ? x : alpha * std::expm1(x);
+  });
+}
+
+LogicalResult selu(Operation *op, Env &env) {
+  float alpha = attrF(op, "alpha"), gamma = attrF(op, "gamma");
+  return unaryF(op, env, [alpha, gamma](float x) {
+    return x > 0 ? gamma * x : gamma * (alpha * std::exp(x) - alpha);
+  });
+}
+
+LogicalResult hardSigmoid(Operation *op, Env &env) {
+  float alpha = attrF(op, "alpha"), beta = attrF(op, "beta");
+  return unaryF(op, env, [alpha, beta](float x) {
+    return std::max(0.0f, std::min(1.0f, alpha * x + beta));
+  });
+}
+
+LogicalResult gelu(Operation *op, Env &env) {
+  if (cast<qc::GeluOp>(op).getApproximate() == "tanh")
+    return unaryF(op, env, [](float x) {
+      const float k = 0.7978845608028654f; // sqrt(2 / pi)
+      return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+    });
+  return unaryF(op, env, [](float x) {
+    return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+  });
+}
+
+LogicalResult clip(Operation *op, Env &env) {
+  auto c = cast<qc::ClipOp>(op);
+  float lo = c.getMin() ? c.getMin()->convertToFloat()
+                        : -std::numeric_limits<float>::infinity();
+  float hi = c.getMax() ? c.getMax()->convertToFloat()
+                        : std::numeric_limits<float>::infinity();
+  // Comparisons keep NaN as NaN.
+  return unaryF(op, env, [lo, hi](float x) {
+    return x < lo ? lo : (x > hi ? hi : x);
+  });
+}
+
+LogicalResult logicalNot(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0));
+  if (failed(checkKind(op, a, Tensor::Kind::Int)))
+    return failure();
+  Tensor r = Tensor::makeInt(resultElementType(op), a.shape);
+  for (size_t i = 0; i < a.i.size(); ++i)
+    r.i[i] = a.i[i] == 0;
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary with broadcasting
+//===----------------------------------------------------------------------===//
+
+/// out[i] = f(a[ia], b[ib]) over the broadcast shape `out`.
+template <typename TA, typename TR, typename F>
+void broadcastApply(const TA *a, ArrayRef<int64_t> sa, const TA *b,
+                    ArrayRef<int64_t> sb, ArrayRef<int64_t> out, TR *r, F f) {
+  int64_t n = product(out), na = product(sa), nb = product(sb);
+  if (n == 0)
+    return;
+  if (na == n && nb == n) { // same shape (up to leading 1s)
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(a[i], b[i]);
+    });
+    return;
+  }
+  if (nb == 1 && na == n) {
+    TA y = b[0];
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(a[i], y);
+    });
+    return;
+  }
+  if (na == 1 && nb == n) {
+    TA x = a[0];
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(x, b[i]);
+    });
+    return;
+  }
+  // One side is the full output, the other equals a trailing block of it
+  // (e.g. [B, S, H] + [H]): loop rows.
+  auto isTrailing = [&](ArrayRef<int64_t> s) {
+    size_t k = 0;
+    while (k < s.size() && s[k] == 1)
+      ++k;
+    s = s.drop_front(k);
+    return s.size() <= out.size() && llvm::equal(s, out.take_back(s.size()));
+  };
+  if (na == n && isTrailing(sb)) {
+    int64_t rows = n / nb;
+    parallelFor(rows, std::max<int64_t>(1, kElemGrain / nb),
+                [&](int64_t s, int64_t e) {
+                  for (int64_t row = s; row < e; ++row) {
+                    const TA *pa = a + row * nb;
+                    TR *pr = r + row * nb;
+                    for (int64_t j = 0; j < nb; ++j)
+                      pr[j] = f(pa[j], b[j]);
+                  }
+                });
+    return;
+  }
+  if (nb == n && isTrailing(sa)) {
+    int64_t rows = n / na;
+    parallelFor(rows, std::max<int64_t>(1, kElemGrain / na),
+                [&](int64_t s, int64_t e) {
+                  for (int64_t row = s; row < e; ++row) {
+                    const TA *pb = b + row * na;
+                    TR *pr = r + row * na;
+                    for (int64_t j = 0; j < na; ++j)
+                      pr[j] = f(a[j], pb[j]);
+                  }
+                });
+    return;
+  }
+  auto stA = broadcastStrides(sa, out), stB = broadcastStrides(sb, out);
+  forEachIndex(out, stA, stB, [&](int64_t lin, int64_t ia, int64_t ib) {
+    r[lin] = f(a[ia], b[ib]);
+  });
+}
+
+/// A binary op whose result has the operands' kind.
+template <typename F, typename FI>
+LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
+  const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+  if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
+    return op->emitError("operands hold different or unsupported kinds of data");
+  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  if (failed(shape))
+    return op->emitError("operand shapes ")
+           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+           << " do not broadcast";
+  Type et = resultElementType(op);
+  if (a.kind == Tensor::Kind::Float) {
+    Tensor r = Tensor::makeFloat(et, *shape);
+    broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
+                   r.f.data(), f);
+    env.set(op->getResult(0), std::move(r));
+  } else {
+    Tensor r = Tensor::makeInt(et, *shape);
+    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
+                   r.i.data(), fi);
+    env.set(op->getResult(0), std::move(r));
+  }
+  return success();
+}
+
+/// A comparison: float or integer operands, a bool (0/1) result.
+template <template <typename> class Cmp>
+LogicalResult compare(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+  if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
+    return op->emitError("operands hold different or unsupported kinds of data");
+  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  if (failed(shape))
+    return op->emitError("operand shapes ")
+           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+           << " do not broadcast";
+  Tensor r = Tensor::makeInt(resultElementType(op), *shape);
+  if (a.kind == Tensor::Kind::Float)
+    broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
+                   r.i.data(), [](float x, float y) -> int64_t {
+                     return Cmp<float>()(x, y);
+                   });
+  else
+    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
+                   r.i.data(), [](int64_t x, int64_t y) -> int64_t {
+                     return Cmp<int64_t>()(x, y);
+                   });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+template <typename F> LogicalResult logical(Operation *op, Env &env, F f) {
+  return binaryNum(
+      op, env, [](float, float) { return 0.0f; },
+      [f](int64_t x, int64_t y) -> int64_t { return f(x != 0, y != 0); });
+}
+
+template <typename T> T maxNaN(T x, T y) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(x) || std::isnan(y))
+      return std::numeric_limits<T>::quiet_NaN();
+  return x > y ? x : y;
+}
+template <typename T> T minNaN(T x, T y) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(x) || std::isnan(y))
+      return std::numeric_limits<T>::quiet_NaN();
+  return x < y ? x : y;
+}
+
+LogicalResult mod(Operation *op, Env &env) {
+  if (cast<qc::ModOp>(op).getFmod())
+    return binaryNum(
+        op, env, [](float x, float y) { return std::fmod(x, y); },
+        [](int64_t x, int64_t y) -> int64_t { return y == 0 ? 0 : x % y; });
+  // Sign of the divisor, like Python's %; x % 0 is 0 rather than a trap.
+  return binaryNum(
+      op, env, [](float x, float y) { return std::fmod(x, y); },
+      [](int64_t x, int64_t y) -> int64_t {
+        if (y == 0)
+          return 0;
+        int64_t m = x % y;
+        return (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
+      });
+}
+
+LogicalResult where(Operation *op, Env &env) {
+  const Tensor &c = env.get(op->getOperand(0)), &a = env.get(op->getOperand(1)),
+               &b = env.get(op->getOperand(2));
+  if (failed(checkKind(op, c, Tensor::Kind::Int)))
+    return failure();
+  if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
+    return op->emitError("lhs and rhs hold different or unsupported kinds of data");
+  auto s1 = qc::broadcastShapes(c.shape, a.shape);
+  FailureOr<SmallVector<int64_t>> shape =
+      succeeded(s1) ? qc::broadcastShapes(*s1, b.shape) : s1;
+  if (failed(shape))
+    return op->emitError("operand shapes ")
+           << shapeStr(c.shape) << ", " << shapeStr(a.shape) << " and "
+           << shapeStr(b.shape) << " do not broadcast";
+  ArrayRef<int64_t> out = *shape;
+  auto sc = broadcastStrides(c.shape, out), sa = broadcastStrides(a.shape, out),
+       sb = broadcastStrides(b.shape, out);
+  int64_t n = product(out), rank = out.size();
+  bool isFloat = a.kind == Tensor::Kind::Float;
+  Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
+                     : Tensor::makeInt(resultElementType(op), out);
+  SmallVector<int64_t> idx(rank, 0);
+  int64_t ic = 0, ia = 0, ib = 0;
+  for (int64_t lin = 0; lin < n; ++lin) {
+    bool take = c.i[ic] != 0;
+    if (isFloat)
+      r.f[lin] = take ? a.f[ia] : b.f[ib];
+    else
+      r.i[lin] = take ? a.i[ia] : b.i[ib];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      ++idx[d];
+      ic += sc[d];
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < out[d])
+        break;
+      ic -= sc[d] * out[d];
+      ia -= sa[d] * out[d];
+      ib -= sb[d] * out[d];
+      idx[d] = 0;
+    }
+  }
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax, LogSoftmax, LayerNorm
+//===----------------------------------------------------------------------===//
+
+template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0));
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  int64_t axis = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+  int64_t outer = product(ArrayRef<int64_t>(a.shape).take_front(axis));
+  int64_t n = a.shape[axis];
+  int64_t inner = product(ArrayRef<int64_t>(a.shape).drop_front(axis + 1));
+  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
+  const float *x = a.f.data();
+  float *y = r.f.data();
+  // Rows are (outer, inner) pairs with stride `inner` along the axis.
+  parallelFor(outer * inner, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(n, 1)),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row) {
+                  int64_t o = row / inner, in = row % inner;
+                  const float *px = x + o * n * inner + in;
+                  float *py = y + o * n * inner + in;
+                  float mx = -std::numeric_limits<float>::infinity();
+                  for (int64_t k = 0; k < n; ++k)
+                    mx = std::max(mx, px[k * inner]);
+                  double sum = 0.0;
+                  for (int64_t k = 0; k < n; ++k) {
+                    float ev = std::exp(px[k * inner] - mx);
+                    sum += ev;
+                    if (!Log)
+                      py[k * inner] = ev;
+                  }
+                  if (Log) {
+                    float ls = (float)std::log(sum);
+                    for (int64_t k = 0; k < n; ++k)
+                      py[k * inner] = px[k * inner] - mx - ls;
+                  } else {
+                    float inv = (float)(1.0 / sum);
+                    for (int64_t k = 0; k < n; ++k)
+                      py[k * inner] *= inv;
+                  }
+                }
+              });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+/// Expands a parameter that broadcasts to `norm` into a dense vector.
+std::vector<float> expandParam(const Tensor &p, ArrayRef<int64_t> norm) {
+  std::vector<float> v(product(norm));
+  auto sp = broadcastStrides(p.shape, norm);
+  SmallVector<int64_t> zero(norm.size(), 0);
+  forEachIndex(norm, sp, zero,
+               [&](int64_t lin, int64_t ip, int64_t) { v[lin] = p.f[ip]; });
+  return v;
+}
+
+LogicalResult layerNorm(Operation *op, Env &env) {
+  auto ln = cast<qc::LayerNormOp>(op);
+  const Tensor &a = env.get(ln.getInput()), &sc = env.get(ln.getScale());
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  int64_t axis = ln.getAxis();
+  ArrayRef<int64_t> norm = ArrayRef<int64_t>(a.shape).drop_front(axis);
+  if (failed(qc::broadcastShapes(norm, sc.shape)) ||
+      sc.shape.size() > norm.size())
+    return op->emitError("scale shape ")
+           << shapeStr(sc.shape) << " does not broadcast to "
+           << shapeStr(norm);
+  for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(sc.shape)))
+    if (s != 1 && s != d)
+      return op->emitError("scale shape ")
+             << shapeStr(sc.shape) << " does not broadcast to "
+             << shapeStr(norm);
+  std::vector<float> gamma = expandParam(sc, norm), beta;
+  if (ln.getBias()) {
+    const Tensor &bt = env.get(ln.getBias());
+    for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(bt.shape)))
+      if (s != 1 && s != d)
+        return op->emitError("bias shape ")
+               << shapeStr(bt.shape) << " does not broadcast to "
+               << shapeStr(norm);
+    beta = expandParam(bt, norm);
+  }
+  int64_t inner = product(norm);
+  int64_t outer = inner ? a.numElements() / inner : 0;
+  SmallVector<int64_t> statShape(ArrayRef<int64_t>(a.shape).take_front(axis));
+  statShape.append(norm.size(), 1);
+  Tensor r = Tensor::makeFloat(resultElementType(op, 0), a.shape);
+  Tensor mean = Tensor::makeFloat(resultElementType(op, 1), statShape);
+  Tensor inv = Tensor::makeFloat(resultElementType(op, 2), statShape);
+  float eps = ln.getEpsilon().convertToFloat();
+  parallelFor(outer, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row) {
+                  const float *x = a.f.data() + row * inner;
+                  float *y = r.f.data() + row * inner;
+                  // Two passes (mean, then centred squares) as ONNX's
+                  // function body; sums in double.
+                  double sum = 0.0;
+                  for (int64_t j = 0; j < inner; ++j)
+                    sum += x[j];
+                  float mu = (float)(sum / inner);
+                  double sq = 0.0;
+                  for (int64_t j = 0; j < inner; ++j) {
+                    float d = x[j] - mu;
+                    sq += (double)d * d;
+                  }
+                  float rstd = 1.0f / std::sqrt((float)(sq / inner) + eps);
+                  for (int64_t j = 0; j < inner; ++j) {
+                    float v = (x[j] - mu) * rstd * gamma[j];
+                    y[j] = beta.empty() ? v : v + beta[j];
+                  }
+                  mean.f[row] = mu;
+                  inv.f[row] = rstd;
+                }
+              });
+  env.set(ln.getResult(), std::move(r));
+  env.set(ln.getMean(), std::move(mean));
+  env.set(ln.getInvStdDev(), std::move(inv));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+enum class Red { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp };
+
+/// Reduces over `axes` of `in`; fills `out` (keepdims layout, one value per
+/// output element). `pre` maps each value before accumulating, `init`
+/// starts each accumulator and `acc` combines.
+template <typename T, typename Acc, typename Pre, typename Comb>
+void reduceGeneric(const T *in, ArrayRef<int64_t> shape, ArrayRef<int64_t> axes,
+                   std::vector<Acc> &out, Acc init, Pre pre, Comb comb) {
+  int64_t rank = shape.size();
+  SmallVector<int64_t> kept(shape);
+  for (int64_t a : axes)
+    kept[a] = 1;
+  int64_t nOut = product(kept);
+  out.assign(nOut, init);
+  // Fast path: the reduced axes are the trailing ones: contiguous rows.
+  bool trailing = !axes.empty() && axes.back() == rank - 1 &&
+                  axes.front() == rank - (int64_t)axes.size();
+  if (trailing || axes.empty()) {
+    int64_t inner = product(shape.drop_front(rank - axes.size()));
+    parallelFor(nOut, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
+                [&](int64_t s, int64_t e) {
+                  for (int64_t row = s; row < e; ++row) {
+                    Acc v = init;
+                    const T *p = in + row * inner;
+                    for (int64_t j = 0; j < inner; ++j)
+                      v = comb(v, pre(p[j]));
+                    out[row] = v;
+                  }
+                });
+    return;
+  }
+  SmallVector<int64_t> so = stridesOf(kept), sOut(rank, 0), zero(rank, 0);
+  for (int64_t d = 0; d < rank; ++d)
+    sOut[d] = kept[d] == 1 ? 0 : so[d];
+  forEachIndex(shape, sOut, zero, [&](int64_t lin, int64_t io, int64_t) {
+    out[io] = comb(out[io], pre(in[lin]));
+  });
+}
+
+template <Red K> LogicalResult reduce(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0));
+  ArrayRef<int64_t> axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+  bool keepdims = cast<BoolAttr>(op->getAttr("keepdims")).getValue();
+  SmallVector<int64_t> outShape;
+  int64_t count = 1;
+  for (int64_t d = 0; d < (int64_t)a.shape.size(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      outShape.push_back(a.shape[d]);
+    else {
+      count *= a.shape[d];
+      if (keepdims)
+        outShape.push_back(1);
+    }
+  }
+  Type et = resultElementType(op);
+  auto id = [](auto x) { return x; };
+  if (a.kind == Tensor::Kind::Int) {
+    std::vector<int64_t> acc;
+    const int64_t *x = a.i.data();
+    switch (K) {
+    case Red::Sum:
+      reduceGeneric<int64_t, int64_t>(x, a.shape, axes, acc, 0, id,
+                                      [](int64_t s, int64_t v) { return s + v; });
+      break;
+    case Red::Prod:
+      reduceGeneric<int64_t, int64_t>(x, a.shape, axes, acc, 1, id,
+                                      [](int64_t s, int64_t v) { return s * v; });
+      break;
+    case Red::Max:
+      reduceGeneric<int64_t, int64_t>(x, a.shape, axes, acc,
+                                      std::numeric_limits<int64_t>::min(), id,
+                                      [](int64_t s, int64_t v) { return std::max(s, v); });
+      break;
+    case Red::Min:
+      reduceGeneric<int64_t, int64_t>(x, a.shape, axes, acc,
+                                      std::numeric_limits<int64_t>::max(), id,
+                                      [](int64_t s, int64_t v) { return std::min(s, v); });
+      break;
+    default:
+      return op->emitError("integer operands are not supported by this reduction");
+    }
+    Tensor r = Tensor::makeInt(et, outShape);
+    r.i = std::move(acc);
+    env.set(op->getResult(0), std::move(r));
+    return success();
+  }
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  const float *x = a.f.data();
+  std::vector<double> acc;
+  auto add = [](double s, double v) { return s + v; };
+  const double inf = std::numeric_limits<double>::infinity();
+  switch (K) {
+  case Red::Sum:
+  case Red::Mean:
+  case Red::LogSum:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, 0.0,
+                                 [](float v) { return (double)v; }, add);
+    break;
+  case Red::L1:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, 0.0,
+                                 [](float v) { return (double)std::fabs(v); }, add);
+    break;
+  case Red::L2:
+  case Red::SumSquare:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, 0.0,
+                                 [](float v) { return (double)v * v; }, add);
+    break;
+  case Red::Prod:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, 1.0,
+                                 [](float v) { return (double)v; },
+                                 [](double s, double v) { return s * v; });
+    break;
+  case Red::Max:
+  case Red::LogSumExp:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, -inf,
+                                 [](float v) { return (double)v; },
+                                 [](double s, double v) { return maxNaN(s, v); });
+    break;
+  case Red::Min:
+    reduceGeneric<float, double>(x, a.shape, axes, acc, inf,
+                                 [](float v) { return (double)v; },
+                                 [](double s, double v) { return minNaN(s, v); });
+    break;
+  }
+  if (K == Red::LogSumExp) {
+    // Second pass: sum exp(x - max) per output element (max kept finite).
+    std::vector<double> mx = std::move(acc), sums(mx.size(), 0.0);
+    int64_t rank = a.shape.size();
+    SmallVector<int64_t> kept(a.shape);
+    for (int64_t ax : axes)
+      kept[ax] = 1;
+    SmallVector<int64_t> so = stridesOf(kept), sOut(rank, 0), zero(rank, 0);
+    for (int64_t d = 0; d < rank; ++d)
+      sOut[d] = kept[d] == 1 ? 0 : so[d];
+    for (double &m : mx)
+      if (std::isinf(m))
+        m = 0.0;
+    forEachIndex(a.shape, sOut, zero, [&](int64_t lin, int64_t io, int64_t) {
+      sums[io] += std::exp((double)x[lin] - mx[io]);
+    });
+    acc.resize(mx.size());
+    for (size_t i = 0; i < mx.size(); ++i)
+      acc[i] = mx[i] + std::log(sums[i]);
+  }
+  Tensor r = Tensor::makeFloat(et, outShape);
+  for (size_t i = 0; i < acc.size(); ++i) {
+    double v = acc[i];
+    switch (K) {
+    case Red::Mean: v = v / (double)count; break;
+    case Red::L2: v = std::sqrt(v); break;
+    case Red::LogSum: v = std::log(v); break;
+    default: break;
+    }
+    r.f[i] = (float)v;
+  }
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+} // namespace
+
+void quantc::exec::registerMathKernels(KernelRegistry &registry) {
+  auto &r = registry;
+  using std::exp;
+  r.add("qc.neg", [](Operation *op, Env &env) {
+    return unaryNum(op, env, [](float x) { return -x; }, [](int64_t x) { return -x; });
+  });
+  r.add("qc.abs", [](Operation *op, Env &env) {
+    return unaryNum(op, env, [](float x) { return std::fabs(x); },
+                    [](int64_t x) { return x < 0 ? -x : x; });
+  });
+  r.add("qc.sqrt", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::sqrt(x); });
+  });
+  r.add("qc.reciprocal", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return 1.0f / x; });
+  });
+  r.add("qc.exp", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::exp(x); });
+  });
+  r.add("qc.log", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::log(x); });
+  });
+  r.add("qc.erf", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::erf(x); });
+  });
+  r.add("qc.tanh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::tanh(x); });
+  });
+  r.add("qc.sigmoid", [](Operation *op, Env &env) { return unaryF(op, env, sigmoid); });
+  r.add("qc.softplus", [](Operation *op, Env &env) {
+    // Stable for large |x|: log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
+    return unaryF(op, env, [](float x) {
+      return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
+    });
+  });
+  r.add("qc.hard_swish", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) {
+      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+    });
+  });
+  r.add("qc.floor", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::floor(x); });
+  });
+  r.add("qc.ceil", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::ceil(x); });
+  });
+  r.add("qc.round", [](Operation *op, Env &env) {
+    // nearbyint in the default rounding mode: half to even, as ONNX Round.
+    return unaryF(op, env, [](float x) { return std::nearbyint(x); });
+  });
+  r.add("qc.sin", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::sin(x); });
+  });
+  r.add("qc.cos", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::cos(x); });
+  });
+  r.add("qc.tan", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::tan(x); });
+  });
+  r.add("qc.asin", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::asin(x); });
+  });
+  r.add("qc.acos", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::acos(x); });
+  });
+  r.add("qc.atan", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::atan(x); });
+  });
+  r.add("qc.sinh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::sinh(x); });
+  });
+  r.add("qc.cosh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::cosh(x); });
+  });
+  r.add("qc.asinh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::asinh(x); });
+  });
+  r.add("qc.acosh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::acosh(x); });
+  });
+  r.add("qc.atanh", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return std::atanh(x); });
+  });
+  r.add("qc.softsign", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return x / (1.0f + std::fabs(x)); });
+  });
+  r.add("qc.sign", [](Operation *op, Env &env) {
+    return unaryNum(
+        op, env, [](float x) { return x > 0 ? 1.0f : (x < 0 ? -1.0f : x); },
+        [](int64_t x) -> int64_t { return (x > 0) - (x < 0); });
+  });
+  r.add("qc.mish", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) {
+      return x * std::tanh(std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))));
+    });
+  });
+  r.add("qc.celu", [](Operation *op, Env &env) {
+    float alpha = attrF(op, "alpha");
+    return unaryF(op, env, [alpha](float x) {
+      return std::max(0.0f, x) + std::min(0.0f, alpha * std::expm1(x / alpha));
+    });
+  });
+  r.add("qc.thresholded_relu", [](Operation *op, Env &env) {
+    float alpha = attrF(op, "alpha");
+    return unaryF(op, env, [alpha](float x) { return x > alpha ? x : 0.0f; });
+  });
+  r.add("qc.shrink", [](Operation *op, Env &env) {
+    float bias = attrF(op, "bias"), lambd = attrF(op, "lambd");
+    return unaryF(op, env, [bias, lambd](float x) {
+      return x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0f);
+    });
+  });
+  r.add("qc.is_nan", [](Operation *op, Env &env) {
+    const Tensor &a = env.get(op->getOperand(0));
+    if (failed(checkKind(op, a, Tensor::Kind::Float)))
+      return failure();
+    Tensor t = Tensor::makeInt(resultElementType(op), a.shape);
+    for (size_t i = 0; i < a.f.size(); ++i)
+      t.i[i] = std::isnan(a.f[i]);
+    env.set(op->getResult(0), std::move(t));
+    return success();
+  });
+  r.add("qc.is_inf", [](Operation *op, Env &env) {
+    auto o = cast<qc::IsInfOp>(op);
+    bool pos = o.getDetectPositive(), neg = o.getDetectNegative();
+    const Tensor &a = env.get(op->getOperand(0));
+    if (failed(checkKind(op, a, Tensor::Kind::Float)))
+      return failure();
+    Tensor t = Tensor::makeInt(resultElementType(op), a.shape);
+    for (size_t i = 0; i < a.f.size(); ++i)
+      t.i[i] = std::isinf(a.f[i]) && (a.f[i] > 0 ? pos : neg);
+    env.set(op->getResult(0), std::move(t));
+    return success();
+  });
+  r.add("qc.leaky_relu", leakyRelu);
+  r.add("qc.elu", elu);
+  r.add("qc.selu", selu);
+  r.add("qc.hard_sigmoid", hardSigmoid);
+  r.add("qc.gelu", gelu);
+  r.add("qc.clip", clip);
+  r.add("qc.not", logicalNot);
+
+  r.add("qc.pow", [](Operation *op, Env &env) {
+    return binaryNum(op, env, [](float x, float y) { return std::pow(x, y); },
+                     [](int64_t, int64_t) -> int64_t { return 0; });
+  });
+  r.add("qc.max", [](Operation *op, Env &env) {
+    return binaryNum(op, env, maxNaN<float>, maxNaN<int64_t>);
+  });
+  r.add("qc.min", [](Operation *op, Env &env) {
+    return binaryNum(op, env, minNaN<float>, minNaN<int64_t>);
+  });
+  r.add("qc.mod", mod);
+  r.add("qc.equal", compare<std::equal_to>);
+  r.add("qc.less", compare<std::less>);
+  r.add("qc.less_equal", compare<std::less_equal>);
+  r.add("qc.greater", compare<std::greater>);
+  r.add("qc.greater_equal", compare<std::greater_equal>);
+  r.add("qc.and", [](Operation *op, Env &env) {
+    return logical(op, env, [](bool x, bool y) { return x && y; });
+  });
+  r.add("qc.or", [](Operation *op, Env &env) {
+    return logical(op, env, [](bool x, bool y) { return x || y; });
+  });
+  r.add("qc.xor", [](Operation *op, Env &env) {
+    return logical(op, env, [](bool x, bool y) { return x != y; });
+  });
+  r.add("qc.where", where);
+
+  r.add("qc.softmax", softmax<false>);
+  r.add("qc.log_softmax", softmax<true>);
+  r.add("qc.layer_norm", layerNorm);
+
+  r.add("qc.reduce_mean", reduce<Red::Mean>);
+  r.add("qc.reduce_sum", reduce<Red::Sum>);
+  r.add("qc.reduce_max", reduce<Red::Max>);
+  r.add("qc.reduce_min", reduce<Red::Min>);
+  r.add("qc.reduce_prod", reduce<Red::Prod>);
+  r.add("qc.reduce_l1", reduce<Red::L1>);
+  r.add("qc.reduce_l2", reduce<Red::L2>);
+  r.add("qc.reduce_sum_square", reduce<Red::SumSquare>);
+  r.add("qc.reduce_log_sum", reduce<Red::LogSum>);
+  r.add("qc.reduce_log_sum_exp", reduce<Red::LogSumExp>);
+}

@@ -1,17 +1,948 @@
 //===- HandlersMath.cpp - ONNX handlers: Math op family ------------------===//
 //
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
-// conventions (NodeContext, input/output counts, diagnostics).
+// conventions (NodeContext, input/output counts, diagnostics). Versions that
+// changed semantics get their own handler: Softmax/LogSoftmax before 13
+// (2-D flattening at `axis`), Clip before 11 (bounds as attributes), the
+// Reduce* ops whose axes moved from an attribute to an input (13 for
+// ReduceSum, 18 for the others).
 //
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <limits>
+
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
+using llvm::SmallVector;
+using llvm::StringRef;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+std::string intsToString(ArrayRef<int64_t> v) {
+  return "[" +
+         llvm::join(llvm::map_range(
+                        v, [](int64_t x) { return std::to_string(x); }),
+                    ", ") +
+         "]";
+}
+
+/// Input `i` of any element type (float, integer or bool).
+FailureOr<Value> anyInput(NodeContext &n, int i) {
+  if (!n.hasInput(i)) {
+    n.emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
+}
+
+/// Normalizes `axis` of a tensor of rank `rank` ([-rank, rank) accepted).
+FailureOr<int64_t> normalizeAxis(NodeContext &n, int64_t axis, int64_t rank,
+                                 StringRef what = "axis") {
+  if (axis < -rank || axis >= rank) {
+    n.emitError() << what << " " << axis << " is out of range [" << -rank
+                  << ", " << rank << ") for an input of rank " << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy> LogicalResult importUnary(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
+  return success();
+}
+
+/// Neg and Abs also take int64 tensors.
+template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  Type et = elementTypeOf(*x);
+  if (!isa<FloatType>(et) && !et.isInteger(64) && !et.isInteger(32)) {
+    n.emitError() << "input has element type " << et
+                  << "; expected a float type, int64 or int32";
+    return failure();
+  }
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
+  return success();
+}
+
+LogicalResult importLeakyRelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 0.01f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  n.setOutput(0, qc::LeakyReluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                         n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importElu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  n.setOutput(0, qc::EluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                   n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importSelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.67326319217681884765625f);
+  FailureOr<float> gamma = n.floatAttr("gamma", 1.05070102214813232421875f);
+  if (failed(x) || failed(alpha) || failed(gamma))
+    return failure();
+  n.setOutput(0, qc::SeluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                    n.builder().getF32FloatAttr(*alpha),
+                                    n.builder().getF32FloatAttr(*gamma))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importHardSigmoid(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 0.2f);
+  FailureOr<float> beta = n.floatAttr("beta", 0.5f);
+  if (failed(x) || failed(alpha) || failed(beta))
+    return failure();
+  n.setOutput(0, qc::HardSigmoidOp::create(n.builder(), n.loc, x->getType(),
+                                           *x,
+                                           n.builder().getF32FloatAttr(*alpha),
+                                           n.builder().getF32FloatAttr(*beta))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importCelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  if (*alpha == 0.0f) {
+    n.emitError() << "alpha must not be 0";
+    return failure();
+  }
+  n.setOutput(0, qc::CeluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                    n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importThresholdedRelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
+  if (failed(x) || failed(alpha))
+    return failure();
+  n.setOutput(0, qc::ThresholdedReluOp::create(
+                     n.builder(), n.loc, x->getType(), *x,
+                     n.builder().getF32FloatAttr(*alpha))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importShrink(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> bias = n.floatAttr("bias", 0.0f);
+  FailureOr<float> lambd = n.floatAttr("lambd", 0.5f);
+  if (failed(x) || failed(bias) || failed(lambd))
+    return failure();
+  if (*lambd < 0.0f) {
+    n.emitError() << "lambd must be >= 0, got " << *lambd;
+    return failure();
+  }
+  n.setOutput(0, qc::ShrinkOp::create(n.builder(), n.loc, x->getType(), *x,
+                                      n.builder().getF32FloatAttr(*bias),
+                                      n.builder().getF32FloatAttr(*lambd))
+                     .getResult());
+  return success();
+}
+
+RankedTensorType boolLike(NodeContext &n, Value v) {
+  return RankedTensorType::get(shapeOf(v), n.builder().getI1Type());
+}
+
+LogicalResult importIsNaN(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  n.setOutput(0, qc::IsNaNOp::create(n.builder(), n.loc, boolLike(n, *x), *x)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importIsInf(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<int64_t> pos = n.intAttr("detect_positive", 1);
+  FailureOr<int64_t> neg = n.intAttr("detect_negative", 1);
+  if (failed(x) || failed(pos) || failed(neg))
+    return failure();
+  n.setOutput(0, qc::IsInfOp::create(n.builder(), n.loc, boolLike(n, *x), *x,
+                                     n.builder().getBoolAttr(*pos != 0),
+                                     n.builder().getBoolAttr(*neg != 0))
+                     .getResult());
+  return success();
+}
+
+/// Sum and Mean (variadic, broadcasting): a chain of qc.add, then for Mean
+/// a qc.div by the input count.
+template <bool IsMean> LogicalResult importSumMean(NodeContext &n) {
+  FailureOr<Value> acc = n.floatInput(0);
+  if (failed(acc))
+    return failure();
+  Value y = *acc;
+  for (int i = 1; i < n.node.input_size(); ++i) {
+    FailureOr<Value> v = n.floatInput(i);
+    if (failed(v))
+      return failure();
+    auto s = qc::broadcastShapes(shapeOf(y), shapeOf(*v));
+    if (failed(s)) {
+      n.emitError() << "input " << i << " of shape "
+                    << shapeToString(shapeOf(*v)) << " does not broadcast with "
+                    << shapeToString(shapeOf(y));
+      return failure();
+    }
+    y = qc::AddOp::create(n.builder(), n.loc,
+                          RankedTensorType::get(*s, elementTypeOf(y)), y, *v)
+            .getResult();
+  }
+  if (IsMean && n.node.input_size() > 1) {
+    auto type = RankedTensorType::get({}, elementTypeOf(y));
+    Value count = arith::ConstantOp::create(
+                      n.builder(), n.loc,
+                      DenseElementsAttr::get(type, (float)n.node.input_size()))
+                      .getResult();
+    y = qc::DivOp::create(n.builder(), n.loc, y.getType(), y, count)
+            .getResult();
+  }
+  n.setOutput(0, y);
+  return success();
+}
+
+LogicalResult importGelu(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  std::string approx = "none";
+  if (const onnx::AttributeProto *a = n.attr("approximate")) {
+    if (a->type() != onnx::AttributeProto::STRING) {
+      n.emitError() << "attribute 'approximate' must be a STRING";
+      return failure();
+    }
+    approx = a->s();
+  }
+  if (approx != "none" && approx != "tanh") {
+    n.emitError() << "attribute 'approximate' must be \"none\" or \"tanh\", "
+                  << "got \"" << approx << "\"";
+    return failure();
+  }
+  n.setOutput(0, qc::GeluOp::create(n.builder(), n.loc, x->getType(), *x,
+                                    n.builder().getStringAttr(approx))
+                     .getResult());
+  return success();
+}
+
+LogicalResult emitClip(NodeContext &n, Value x, std::optional<float> lo,
+                       std::optional<float> hi) {
+  if (lo && hi && *lo > *hi) {
+    // ONNX leaves min > max unspecified; onnxruntime returns max everywhere.
+    lo = hi;
+  }
+  auto attr = [&](std::optional<float> v) {
+    return v ? n.builder().getF32FloatAttr(*v) : FloatAttr();
+  };
+  n.setOutput(0, qc::ClipOp::create(n.builder(), n.loc, x.getType(), x,
+                                    attr(lo), attr(hi))
+                     .getResult());
+  return success();
+}
+
+/// Clip-6: bounds are attributes.
+LogicalResult importClipV6(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> lo = n.floatAttr("min", -std::numeric_limits<float>::max());
+  FailureOr<float> hi = n.floatAttr("max", std::numeric_limits<float>::max());
+  if (failed(x) || failed(lo) || failed(hi))
+    return failure();
+  return emitClip(n, *x, *lo, *hi);
+}
+
+/// Clip-11 and later: optional scalar bound inputs. Constant bounds become
+/// qc.clip's attributes; computed ones (graph inputs) become qc.max/qc.min,
+/// which is the same function for min <= max.
+LogicalResult importClip(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  if (n.attr("min") || n.attr("max")) {
+    n.emitError() << "attributes 'min'/'max' were removed in opset 11; "
+                  << "give the bounds as inputs 1 and 2";
+    return failure();
+  }
+  bool computed = false;
+  for (int i = 1; i <= 2; ++i)
+    computed |= n.hasInput(i) && !n.constantInput(i);
+  if (computed) {
+    Value y = *x;
+    for (int i = 1; i <= 2; ++i) {
+      if (!n.hasInput(i))
+        continue;
+      FailureOr<Value> b = n.floatInput(i);
+      if (failed(b))
+        return failure();
+      if (!shapeOf(*b).empty()) {
+        n.emitError() << "input " << i << " must be a scalar, got shape "
+                      << shapeToString(shapeOf(*b));
+        return failure();
+      }
+      y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, *b)
+                       .getResult()
+                 : qc::MinOp::create(n.builder(), n.loc, y.getType(), y, *b)
+                       .getResult();
+    }
+    n.setOutput(0, y);
+    return success();
+  }
+  std::optional<float> bounds[2];
+  for (int i = 1; i <= 2; ++i) {
+    if (!n.hasInput(i))
+      continue;
+    const onnx::TensorProto *t = n.constantInput(i);
+    if (!isFloatDataType(t->data_type())) {
+      n.emitError() << "input " << i << " ('" << n.node.input(i)
+                    << "') must be a float tensor, got "
+                    << dataTypeName(t->data_type());
+      return failure();
+    }
+    DenseElementsAttr attr = tensorToF32Attr(*n.getContext(), *t);
+    if (attr.getNumElements() != 1) {
+      n.emitError() << "input " << i << " must be a scalar, got "
+                    << attr.getNumElements() << " elements";
+      return failure();
+    }
+    bounds[i - 1] = *attr.getValues<float>().begin();
+  }
+  return emitClip(n, *x, bounds[0], bounds[1]);
+}
+
+LogicalResult importNot(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0);
+  if (failed(x))
+    return failure();
+  if (!elementTypeOf(*x).isInteger(1)) {
+    n.emitError() << "input must be a bool tensor, got "
+                  << elementTypeOf(*x);
+    return failure();
+  }
+  n.setOutput(0, qc::NotOp::create(n.builder(), n.loc, x->getType(), *x)
+                     .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary
+//===----------------------------------------------------------------------===//
+
+enum class Operands { Float, Num, Bool, NumOrBool };
+
+/// Both operands, checked for element type and broadcast; returns the
+/// broadcast shape.
+FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
+                                               Value &b, int i, int j,
+                                               Operands kind) {
+  FailureOr<Value> x = kind == Operands::Float ? n.floatInput(i) : anyInput(n, i);
+  FailureOr<Value> y = kind == Operands::Float ? n.floatInput(j) : anyInput(n, j);
+  if (failed(x) || failed(y))
+    return failure();
+  a = *x;
+  b = *y;
+  Type ta = elementTypeOf(a), tb = elementTypeOf(b);
+  if (ta != tb) {
+    n.emitError() << "operand element types differ: " << ta << " and " << tb;
+    return failure();
+  }
+  bool ok = true;
+  switch (kind) {
+  case Operands::Float: break;
+  case Operands::Num:
+    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32);
+    break;
+  case Operands::Bool: ok = ta.isInteger(1); break;
+  case Operands::NumOrBool:
+    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32) ||
+         ta.isInteger(1);
+    break;
+  }
+  if (!ok) {
+    n.emitError() << "operands have element type " << ta
+                  << ", which this op does not take here";
+    return failure();
+  }
+  FailureOr<SmallVector<int64_t>> shape =
+      qc::broadcastShapes(shapeOf(a), shapeOf(b));
+  if (failed(shape))
+    n.emitError() << "operand shapes " << shapeToString(shapeOf(a)) << " and "
+                  << shapeToString(shapeOf(b)) << " do not broadcast";
+  return shape;
+}
+
+template <typename OpTy, Operands Kind, bool BoolResult>
+LogicalResult importBinary(NodeContext &n) {
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape = binaryOperands(n, a, b, 0, 1, Kind);
+  if (failed(shape))
+    return failure();
+  Type et = BoolResult ? n.builder().getI1Type() : elementTypeOf(a);
+  n.setOutput(0, OpTy::create(n.builder(), n.loc,
+                              RankedTensorType::get(*shape, et), a, b)
+                     .getResult());
+  return success();
+}
+
+/// Max/Min: variadic, folded left to right; one input is the identity.
+template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
+  Value acc;
+  for (int i = 0; i < n.node.input_size(); ++i) {
+    if (!n.hasInput(i)) {
+      n.emitError() << "input " << i << " is empty";
+      return failure();
+    }
+  }
+  if (n.node.input_size() == 1) {
+    FailureOr<Value> x = anyInput(n, 0);
+    if (failed(x))
+      return failure();
+    n.aliasOutput(0, 0);
+    return success();
+  }
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape =
+      binaryOperands(n, a, b, 0, 1, Operands::Num);
+  if (failed(shape))
+    return failure();
+  acc = OpTy::create(n.builder(), n.loc,
+                     RankedTensorType::get(*shape, elementTypeOf(a)), a, b)
+            .getResult();
+  for (int i = 2; i < n.node.input_size(); ++i) {
+    FailureOr<Value> y = anyInput(n, i);
+    if (failed(y))
+      return failure();
+    if (elementTypeOf(*y) != elementTypeOf(acc)) {
+      n.emitError() << "input " << i << " has element type "
+                    << elementTypeOf(*y) << ", expected "
+                    << elementTypeOf(acc);
+      return failure();
+    }
+    auto s = qc::broadcastShapes(shapeOf(acc), shapeOf(*y));
+    if (failed(s)) {
+      n.emitError() << "input " << i << " of shape "
+                    << shapeToString(shapeOf(*y))
+                    << " does not broadcast with "
+                    << shapeToString(shapeOf(acc));
+      return failure();
+    }
+    acc = OpTy::create(n.builder(), n.loc,
+                       RankedTensorType::get(*s, elementTypeOf(acc)), acc, *y)
+              .getResult();
+  }
+  n.setOutput(0, acc);
+  return success();
+}
+
+/// Pow: float base; the exponent is float, or an integer constant (as
+/// exporters write `x ** 2`), which is converted to f32 exactly for the
+/// small exponents models use.
+LogicalResult importPow(NodeContext &n) {
+  const onnx::TensorProto *e = n.constantInput(1);
+  if (!e || !isIntDataType(e->data_type()))
+    return importBinary<qc::PowOp, Operands::Float, false>(n);
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  SmallVector<float> vals;
+  for (int64_t v : tensorToInts(*e))
+    vals.push_back((float)v);
+  auto type = RankedTensorType::get(tensorShape(*e), elementTypeOf(*x));
+  Value y = arith::ConstantOp::create(n.builder(), n.loc,
+                                      DenseElementsAttr::get(type, ArrayRef<float>(vals)))
+                .getResult();
+  FailureOr<SmallVector<int64_t>> shape =
+      qc::broadcastShapes(shapeOf(*x), shapeOf(y));
+  if (failed(shape)) {
+    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x))
+                  << " and " << shapeToString(shapeOf(y))
+                  << " do not broadcast";
+    return failure();
+  }
+  n.setOutput(0, qc::PowOp::create(n.builder(), n.loc,
+                                   RankedTensorType::get(*shape,
+                                                         elementTypeOf(*x)),
+                                   *x, y)
+                     .getResult());
+  return success();
+}
+
+LogicalResult importMod(NodeContext &n) {
+  FailureOr<int64_t> fmod = n.intAttr("fmod", 0);
+  if (failed(fmod))
+    return failure();
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape =
+      binaryOperands(n, a, b, 0, 1, Operands::Num);
+  if (failed(shape))
+    return failure();
+  if (!*fmod && isa<FloatType>(elementTypeOf(a))) {
+    n.emitError() << "fmod must be 1 for float operands";
+    return failure();
+  }
+  n.setOutput(0, qc::ModOp::create(n.builder(), n.loc,
+                                   RankedTensorType::get(*shape,
+                                                         elementTypeOf(a)),
+                                   a, b, n.builder().getBoolAttr(*fmod != 0))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importWhere(NodeContext &n) {
+  FailureOr<Value> c = anyInput(n, 0);
+  if (failed(c))
+    return failure();
+  if (!elementTypeOf(*c).isInteger(1)) {
+    n.emitError() << "the condition must be a bool tensor, got "
+                  << elementTypeOf(*c);
+    return failure();
+  }
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape =
+      binaryOperands(n, a, b, 1, 2, Operands::NumOrBool);
+  if (failed(shape))
+    return failure();
+  auto full = qc::broadcastShapes(shapeOf(*c), *shape);
+  if (failed(full)) {
+    n.emitError() << "the condition's shape " << shapeToString(shapeOf(*c))
+                  << " does not broadcast with " << shapeToString(*shape);
+    return failure();
+  }
+  n.setOutput(0, qc::WhereOp::create(n.builder(), n.loc,
+                                     RankedTensorType::get(*full,
+                                                           elementTypeOf(a)),
+                                     *c, a, b)
+                     .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax, LogSoftmax, LayerNormalization
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", n.opsetVersion >= 13 ? -1 : 1);
+  if (failed(x) || failed(axisAttr))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size();
+  if (rank == 0) {
+    n.emitError() << "input must have rank >= 1";
+    return failure();
+  }
+  FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  auto make = [&](Value v, int64_t ax) {
+    return OpTy::create(n.builder(), n.loc, v.getType(), v,
+                        n.builder().getI64IntegerAttr(ax))
+        .getResult();
+  };
+  if (n.opsetVersion >= 13) {
+    n.setOutput(0, make(*x, *axis));
+    return success();
+  }
+  // Before opset 13 the input is coerced to 2-D [prod(dims < axis),
+  // prod(dims >= axis)] and normalized along the second dim. When the dims
+  // from `axis` to the last but one are all 1 that is the last axis.
+  bool onlyLast = true;
+  for (int64_t d = *axis; d < rank - 1; ++d)
+    onlyLast &= in[d] == 1;
+  if (onlyLast) {
+    n.setOutput(0, make(*x, rank - 1));
+    return success();
+  }
+  for (int64_t d : in)
+    if (ShapedType::isDynamic(d)) {
+      n.emitError() << "opset-" << n.opsetVersion
+                    << " semantics flatten the input at axis " << *axis
+                    << ", which needs a static shape, got "
+                    << shapeToString(in);
+      return failure();
+    }
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < *axis ? outer : inner) *= in[d];
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
+    return qc::ReshapeOp::create(
+               n.builder(), n.loc,
+               RankedTensorType::get(shape, elementTypeOf(v)), v,
+               n.builder().getDenseI64ArrayAttr(shape))
+        .getResult();
+  };
+  Value flat = reshape(*x, {outer, inner});
+  n.setOutput(0, reshape(make(flat, 1), in));
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0), scale = n.floatInput(1);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", -1);
+  FailureOr<float> eps = n.floatAttr("epsilon", 1e-5f);
+  FailureOr<int64_t> stash = n.intAttr("stash_type", 1);
+  if (failed(x) || failed(scale) || failed(axisAttr) || failed(eps) ||
+      failed(stash))
+    return failure();
+  if (*stash != 1) {
+    n.emitError() << "stash_type " << *stash
+                  << " is not supported (statistics are computed in FLOAT)";
+    return failure();
+  }
+  Value bias;
+  if (n.hasInput(2)) {
+    FailureOr<Value> b = n.floatInput(2);
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size();
+  if (rank == 0) {
+    n.emitError() << "input must have rank >= 1";
+    return failure();
+  }
+  FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, rank);
+  if (failed(axis))
+    return failure();
+  ArrayRef<int64_t> norm = in.drop_front(*axis);
+  for (auto [what, v] : {std::pair<StringRef, Value>{"scale", *scale},
+                         std::pair<StringRef, Value>{"bias", bias}}) {
+    if (!v)
+      continue;
+    ArrayRef<int64_t> s = shapeOf(v);
+    auto b = qc::broadcastShapes(norm, s);
+    bool ok = s.size() <= norm.size() && succeeded(b);
+    for (size_t i = 0; ok && i < norm.size(); ++i)
+      ok = (*b)[i] == norm[i] || ShapedType::isDynamic(norm[i]);
+    if (!ok) {
+      n.emitError() << what << " shape " << shapeToString(s)
+                    << " does not broadcast to the normalized dims "
+                    << shapeToString(norm);
+      return failure();
+    }
+  }
+  SmallVector<int64_t> stat(in.take_front(*axis));
+  stat.append(rank - *axis, 1);
+  Type f32 = elementTypeOf(*x);
+  auto statType = RankedTensorType::get(stat, f32);
+  auto op = qc::LayerNormOp::create(
+      n.builder(), n.loc, TypeRange{x->getType(), statType, statType}, *x,
+      *scale, bias, n.builder().getI64IntegerAttr(*axis),
+      n.builder().getF32FloatAttr(*eps));
+  n.setOutput(0, op.getResult());
+  n.setOutput(1, op.getMean());
+  n.setOutput(2, op.getInvStdDev());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy, bool AxesInput, bool AcceptsInt>
+LogicalResult importReduce(NodeContext &n) {
+  FailureOr<Value> x = AcceptsInt ? anyInput(n, 0) : n.floatInput(0);
+  FailureOr<int64_t> keepdims = n.intAttr("keepdims", 1);
+  FailureOr<int64_t> noop = n.intAttr("noop_with_empty_axes", 0);
+  if (failed(x) || failed(keepdims) || failed(noop))
+    return failure();
+  Type et = elementTypeOf(*x);
+  if (!isa<FloatType>(et) && !et.isInteger(64) && !et.isInteger(32)) {
+    n.emitError() << "input has element type " << et
+                  << "; expected a float type, int64 or int32";
+    return failure();
+  }
+  SmallVector<int64_t> axes;
+  if (AxesInput) {
+    if (n.hasInput(1)) {
+      FailureOr<SmallVector<int64_t>> given = n.constIntsInput(1);
+      if (failed(given))
+        return failure();
+      axes = *given;
+    }
+  } else {
+    FailureOr<std::optional<SmallVector<int64_t>>> given = n.intsAttr("axes");
+    if (failed(given))
+      return failure();
+    if (*given)
+      axes = **given;
+  }
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size();
+  if (axes.empty()) {
+    if (*noop) {
+      n.aliasOutput(0, 0);
+      return success();
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  SmallVector<int64_t> norm;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> d = normalizeAxis(n, a, rank, "axes entry");
+    if (failed(d))
+      return failure();
+    if (llvm::is_contained(norm, *d)) {
+      n.emitError() << "axes " << intsToString(axes)
+                    << " name dimension " << *d << " twice";
+      return failure();
+    }
+    norm.push_back(*d);
+  }
+  llvm::sort(norm);
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(norm, d))
+      out.push_back(in[d]);
+    else if (*keepdims)
+      out.push_back(1);
+  }
+  n.setOutput(0, OpTy::create(n.builder(), n.loc,
+                              RankedTensorType::get(out, et), *x,
+                              n.builder().getDenseI64ArrayAttr(norm),
+                              n.builder().getBoolAttr(*keepdims != 0))
+                     .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The table
+//===----------------------------------------------------------------------===//
+
+// Since-versions from onnx 1.23's schemas, from the one in force at opset 7
+// on (rows that only widen the type list share a handler). Versions 28 of
+// Mod, ReduceLogSum and ReduceLogSumExp are not listed: unchecked.
+#define UNARY(NAME, OP, V) {NAME, V, 1, 1, 1, 1, importUnary<qc::OP>}
+#define CMP(NAME, OP, V)                                                       \
+  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Num, true>}
+#define LOGIC(NAME, OP, V)                                                     \
+  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Bool, false>}
+#define RED_ATTR(NAME, OP, V, INT)                                             \
+  {NAME, V, 1, 1, 1, 1, importReduce<qc::OP, false, INT>}
+#define RED_INPUT(NAME, OP, V, INT)                                            \
+  {NAME, V, 1, 2, 1, 1, importReduce<qc::OP, true, INT>}
+
+const OnnxOpHandler kHandlers[] = {
+    // opType, since, minIn, maxIn, minOut, maxOut, handler
+    {"Abs", 6, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
+    {"Abs", 13, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
+    LOGIC("And", AndOp, 7),
+    UNARY("Ceil", CeilOp, 6),
+    UNARY("Ceil", CeilOp, 13),
+    {"Celu", 12, 1, 1, 1, 1, importCelu},
+    {"Clip", 6, 1, 1, 1, 1, importClipV6},
+    {"Clip", 11, 1, 3, 1, 1, importClip},
+    {"Clip", 12, 1, 3, 1, 1, importClip},
+    {"Clip", 13, 1, 3, 1, 1, importClip},
+    UNARY("Acos", AcosOp, 7),
+    UNARY("Acos", AcosOp, 22),
+    UNARY("Acosh", AcoshOp, 9),
+    UNARY("Acosh", AcoshOp, 22),
+    UNARY("Asin", AsinOp, 7),
+    UNARY("Asin", AsinOp, 22),
+    UNARY("Asinh", AsinhOp, 9),
+    UNARY("Asinh", AsinhOp, 22),
+    UNARY("Atan", AtanOp, 7),
+    UNARY("Atan", AtanOp, 22),
+    UNARY("Atanh", AtanhOp, 9),
+    UNARY("Atanh", AtanhOp, 22),
+    UNARY("Cos", CosOp, 7),
+    UNARY("Cos", CosOp, 22),
+    UNARY("Cosh", CoshOp, 9),
+    UNARY("Cosh", CoshOp, 22),
+    {"Elu", 6, 1, 1, 1, 1, importElu},
+    {"Elu", 22, 1, 1, 1, 1, importElu},
+    {"Equal", 7, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
+    {"Equal", 11, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
+    {"Equal", 13, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
+    {"Equal", 19, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
+    UNARY("Erf", ErfOp, 9),
+    UNARY("Erf", ErfOp, 13),
+    UNARY("Exp", ExpOp, 6),
+    UNARY("Exp", ExpOp, 13),
+    UNARY("Floor", FloorOp, 6),
+    UNARY("Floor", FloorOp, 13),
+    {"Gelu", 20, 1, 1, 1, 1, importGelu},
+    CMP("Greater", GreaterOp, 7),
+    CMP("Greater", GreaterOp, 9),
+    CMP("Greater", GreaterOp, 13),
+    CMP("GreaterOrEqual", GreaterEqualOp, 12),
+    CMP("GreaterOrEqual", GreaterEqualOp, 16),
+    {"HardSigmoid", 6, 1, 1, 1, 1, importHardSigmoid},
+    {"HardSigmoid", 22, 1, 1, 1, 1, importHardSigmoid},
+    UNARY("HardSwish", HardSwishOp, 14),
+    UNARY("HardSwish", HardSwishOp, 22),
+    {"IsInf", 10, 1, 1, 1, 1, importIsInf},
+    {"IsInf", 20, 1, 1, 1, 1, importIsInf},
+    {"IsNaN", 9, 1, 1, 1, 1, importIsNaN},
+    {"IsNaN", 13, 1, 1, 1, 1, importIsNaN},
+    {"IsNaN", 20, 1, 1, 1, 1, importIsNaN},
+    {"LayerNormalization", 17, 2, 3, 1, 3, importLayerNorm},
+    {"LeakyRelu", 6, 1, 1, 1, 1, importLeakyRelu},
+    {"LeakyRelu", 16, 1, 1, 1, 1, importLeakyRelu},
+    CMP("Less", LessOp, 7),
+    CMP("Less", LessOp, 9),
+    CMP("Less", LessOp, 13),
+    CMP("LessOrEqual", LessEqualOp, 12),
+    CMP("LessOrEqual", LessEqualOp, 16),
+    UNARY("Log", LogOp, 6),
+    UNARY("Log", LogOp, 13),
+    {"LogSoftmax", 1, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
+    {"LogSoftmax", 11, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
+    {"LogSoftmax", 13, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
+    {"Max", 6, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Max", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Max", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Max", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Mean", 6, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Mean", 8, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Mean", 13, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Min", 6, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    {"Min", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    {"Min", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    {"Min", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    UNARY("Mish", MishOp, 18),
+    UNARY("Mish", MishOp, 22),
+    {"Mod", 10, 2, 2, 1, 1, importMod},
+    {"Mod", 13, 2, 2, 1, 1, importMod},
+    {"Neg", 6, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
+    {"Neg", 13, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
+    {"Not", 1, 1, 1, 1, 1, importNot},
+    LOGIC("Or", OrOp, 7),
+    {"Pow", 7, 2, 2, 1, 1, importPow},
+    {"Pow", 12, 2, 2, 1, 1, importPow},
+    {"Pow", 13, 2, 2, 1, 1, importPow},
+    {"Pow", 15, 2, 2, 1, 1, importPow},
+    UNARY("Reciprocal", ReciprocalOp, 6),
+    UNARY("Reciprocal", ReciprocalOp, 13),
+    RED_ATTR("ReduceL1", ReduceL1Op, 1, false),
+    RED_ATTR("ReduceL1", ReduceL1Op, 11, false),
+    RED_ATTR("ReduceL1", ReduceL1Op, 13, false),
+    RED_INPUT("ReduceL1", ReduceL1Op, 18, false),
+    RED_ATTR("ReduceL2", ReduceL2Op, 1, false),
+    RED_ATTR("ReduceL2", ReduceL2Op, 11, false),
+    RED_ATTR("ReduceL2", ReduceL2Op, 13, false),
+    RED_INPUT("ReduceL2", ReduceL2Op, 18, false),
+    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 1, false),
+    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 11, false),
+    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 13, false),
+    RED_INPUT("ReduceLogSum", ReduceLogSumOp, 18, false),
+    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 1, false),
+    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 11, false),
+    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 13, false),
+    RED_INPUT("ReduceLogSumExp", ReduceLogSumExpOp, 18, false),
+    RED_ATTR("ReduceMax", ReduceMaxOp, 1, true),
+    RED_ATTR("ReduceMax", ReduceMaxOp, 11, true),
+    RED_ATTR("ReduceMax", ReduceMaxOp, 12, true),
+    RED_ATTR("ReduceMax", ReduceMaxOp, 13, true),
+    RED_INPUT("ReduceMax", ReduceMaxOp, 18, true),
+    RED_INPUT("ReduceMax", ReduceMaxOp, 20, true),
+    RED_ATTR("ReduceMean", ReduceMeanOp, 1, false),
+    RED_ATTR("ReduceMean", ReduceMeanOp, 11, false),
+    RED_ATTR("ReduceMean", ReduceMeanOp, 13, false),
+    RED_INPUT("ReduceMean", ReduceMeanOp, 18, false),
+    RED_ATTR("ReduceMin", ReduceMinOp, 1, true),
+    RED_ATTR("ReduceMin", ReduceMinOp, 11, true),
+    RED_ATTR("ReduceMin", ReduceMinOp, 12, true),
+    RED_ATTR("ReduceMin", ReduceMinOp, 13, true),
+    RED_INPUT("ReduceMin", ReduceMinOp, 18, true),
+    RED_INPUT("ReduceMin", ReduceMinOp, 20, true),
+    RED_ATTR("ReduceProd", ReduceProdOp, 1, true),
+    RED_ATTR("ReduceProd", ReduceProdOp, 11, true),
+    RED_ATTR("ReduceProd", ReduceProdOp, 13, true),
+    RED_INPUT("ReduceProd", ReduceProdOp, 18, true),
+    RED_ATTR("ReduceSum", ReduceSumOp, 1, true),
+    RED_ATTR("ReduceSum", ReduceSumOp, 11, true),
+    RED_INPUT("ReduceSum", ReduceSumOp, 13, true),
+    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 1, false),
+    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 11, false),
+    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 13, false),
+    RED_INPUT("ReduceSumSquare", ReduceSumSquareOp, 18, false),
+    UNARY("Round", RoundOp, 11),
+    UNARY("Round", RoundOp, 22),
+    {"Sign", 9, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
+    {"Sign", 13, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
+    {"Selu", 6, 1, 1, 1, 1, importSelu},
+    {"Selu", 22, 1, 1, 1, 1, importSelu},
+    {"Shrink", 9, 1, 1, 1, 1, importShrink},
+    UNARY("Sigmoid", SigmoidOp, 6),
+    UNARY("Sigmoid", SigmoidOp, 13),
+    UNARY("Sin", SinOp, 7),
+    UNARY("Sin", SinOp, 22),
+    UNARY("Sinh", SinhOp, 9),
+    UNARY("Sinh", SinhOp, 22),
+    {"Softmax", 1, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
+    {"Softmax", 11, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
+    {"Softmax", 13, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
+    UNARY("Softplus", SoftplusOp, 1),
+    UNARY("Softplus", SoftplusOp, 22),
+    UNARY("Softsign", SoftsignOp, 1),
+    UNARY("Softsign", SoftsignOp, 22),
+    UNARY("Sqrt", SqrtOp, 6),
+    UNARY("Sqrt", SqrtOp, 13),
+    {"Sum", 6, 1, 1 << 16, 1, 1, importSumMean<false>},
+    {"Sum", 8, 1, 1 << 16, 1, 1, importSumMean<false>},
+    {"Sum", 13, 1, 1 << 16, 1, 1, importSumMean<false>},
+    UNARY("Tan", TanOp, 7),
+    UNARY("Tan", TanOp, 22),
+    UNARY("Tanh", TanhOp, 6),
+    UNARY("Tanh", TanhOp, 13),
+    {"ThresholdedRelu", 10, 1, 1, 1, 1, importThresholdedRelu},
+    {"ThresholdedRelu", 22, 1, 1, 1, 1, importThresholdedRelu},
+    {"Where", 9, 3, 3, 1, 1, importWhere},
+    {"Where", 16, 3, 3, 1, 1, importWhere},
+    LOGIC("Xor", XorOp, 7),
+};
+
+#undef UNARY
+#undef CMP
+#undef LOGIC
+#undef RED_ATTR
+#undef RED_INPUT
+
+} // namespace
 
 llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getMathOnnxOpHandlers() {
-  return {};
+  return kHandlers;
 }

@@ -15,3 +15,309 @@ void QCDialect::registerMathOps() {
 #include "quantc/Dialect/QC/IR/QCMathOps.cpp.inc"
       >();
 }
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (!dimsCompatible(x, y))
+      return false;
+  return true;
+}
+
+std::string shapeStr(ArrayRef<int64_t> s) {
+  std::string r;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i)
+      r += "x";
+    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
+  }
+  return r;
+}
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Result has the input's type (shape compatible, same element type).
+LogicalResult verifySameType(Operation *op) {
+  auto in = tensorType(op->getOperand(0));
+  auto out = tensorType(op->getResult(0));
+  if (in.getElementType() != out.getElementType() ||
+      !shapesCompatible(in.getShape(), out.getShape()))
+    return op->emitOpError("result type ")
+           << out << " must match the input type " << in;
+  return success();
+}
+
+/// Operands broadcast to the result's shape; operand element types match,
+/// and the result's too unless `boolResult`.
+LogicalResult verifyBroadcast(Operation *op, bool boolResult) {
+  auto res = tensorType(op->getResult(0));
+  Type et = tensorType(op->getOperand(0)).getElementType();
+  SmallVector<int64_t> shape;
+  bool first = true;
+  for (Value v : op->getOperands()) {
+    auto t = tensorType(v);
+    if (t.getElementType() != et)
+      return op->emitOpError("operand element types must match, got ")
+             << et << " and " << t.getElementType();
+    if (first) {
+      shape.assign(t.getShape().begin(), t.getShape().end());
+      first = false;
+      continue;
+    }
+    auto b = broadcastShapes(shape, t.getShape());
+    if (failed(b))
+      return op->emitOpError("operand shapes do not broadcast: ")
+             << shapeStr(shape) << " vs " << shapeStr(t.getShape());
+    shape = *b;
+  }
+  if (!boolResult && res.getElementType() != et)
+    return op->emitOpError("result element type ")
+           << res.getElementType() << " must match the operands' " << et;
+  if (!shapesCompatible(shape, res.getShape()))
+    return op->emitOpError("result shape ")
+           << shapeStr(res.getShape()) << " does not match broadcast shape "
+           << shapeStr(shape);
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+#define SAME_TYPE_VERIFIER(OP)                                                 \
+  LogicalResult OP::verify() { return verifySameType(*this); }
+SAME_TYPE_VERIFIER(NegOp)
+SAME_TYPE_VERIFIER(AbsOp)
+SAME_TYPE_VERIFIER(SqrtOp)
+SAME_TYPE_VERIFIER(ReciprocalOp)
+SAME_TYPE_VERIFIER(ExpOp)
+SAME_TYPE_VERIFIER(LogOp)
+SAME_TYPE_VERIFIER(ErfOp)
+SAME_TYPE_VERIFIER(TanhOp)
+SAME_TYPE_VERIFIER(SigmoidOp)
+SAME_TYPE_VERIFIER(SoftplusOp)
+SAME_TYPE_VERIFIER(HardSwishOp)
+SAME_TYPE_VERIFIER(FloorOp)
+SAME_TYPE_VERIFIER(CeilOp)
+SAME_TYPE_VERIFIER(RoundOp)
+SAME_TYPE_VERIFIER(SinOp)
+SAME_TYPE_VERIFIER(CosOp)
+SAME_TYPE_VERIFIER(TanOp)
+SAME_TYPE_VERIFIER(AsinOp)
+SAME_TYPE_VERIFIER(AcosOp)
+SAME_TYPE_VERIFIER(AtanOp)
+SAME_TYPE_VERIFIER(SinhOp)
+SAME_TYPE_VERIFIER(CoshOp)
+SAME_TYPE_VERIFIER(AsinhOp)
+SAME_TYPE_VERIFIER(AcoshOp)
+SAME_TYPE_VERIFIER(AtanhOp)
+SAME_TYPE_VERIFIER(SoftsignOp)
+SAME_TYPE_VERIFIER(SignOp)
+SAME_TYPE_VERIFIER(NotOp)
+SAME_TYPE_VERIFIER(LeakyReluOp)
+SAME_TYPE_VERIFIER(EluOp)
+SAME_TYPE_VERIFIER(SeluOp)
+SAME_TYPE_VERIFIER(HardSigmoidOp)
+SAME_TYPE_VERIFIER(MishOp)
+SAME_TYPE_VERIFIER(CeluOp)
+SAME_TYPE_VERIFIER(ThresholdedReluOp)
+#undef SAME_TYPE_VERIFIER
+
+LogicalResult ShrinkOp::verify() {
+  if (getLambd().convertToFloat() < 0.0f)
+    return emitOpError("lambd must be >= 0");
+  return verifySameType(*this);
+}
+
+/// A float → bool elementwise op: same shape.
+static LogicalResult verifyPredicate(Operation *op) {
+  auto in = tensorType(op->getOperand(0));
+  auto out = tensorType(op->getResult(0));
+  if (!shapesCompatible(in.getShape(), out.getShape()))
+    return op->emitOpError("result shape ")
+           << shapeStr(out.getShape()) << " must match the input shape "
+           << shapeStr(in.getShape());
+  return success();
+}
+LogicalResult IsNaNOp::verify() { return verifyPredicate(*this); }
+LogicalResult IsInfOp::verify() { return verifyPredicate(*this); }
+
+LogicalResult GeluOp::verify() {
+  StringRef a = getApproximate();
+  if (a != "none" && a != "tanh")
+    return emitOpError("approximate must be \"none\" or \"tanh\", got \"")
+           << a << "\"";
+  return verifySameType(*this);
+}
+
+LogicalResult ClipOp::verify() {
+  if (getMin() && getMax() && getMin()->convertToFloat() > getMax()->convertToFloat())
+    return emitOpError("min ") << getMin()->convertToFloat()
+                               << " is greater than max "
+                               << getMax()->convertToFloat();
+  return verifySameType(*this);
+}
+
+LogicalResult PowOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult MaxOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult MinOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult AndOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult OrOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult XorOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult EqualOp::verify() { return verifyBroadcast(*this, true); }
+LogicalResult LessOp::verify() { return verifyBroadcast(*this, true); }
+LogicalResult LessEqualOp::verify() { return verifyBroadcast(*this, true); }
+LogicalResult GreaterOp::verify() { return verifyBroadcast(*this, true); }
+LogicalResult GreaterEqualOp::verify() { return verifyBroadcast(*this, true); }
+
+LogicalResult ModOp::verify() {
+  if (!getFmod() && isa<FloatType>(getLhs().getType().getElementType()))
+    return emitOpError("float operands need fmod = true (as in ONNX Mod)");
+  return verifyBroadcast(*this, false);
+}
+
+LogicalResult WhereOp::verify() {
+  auto res = getResult().getType();
+  Type et = getLhs().getType().getElementType();
+  if (getRhs().getType().getElementType() != et || res.getElementType() != et)
+    return emitOpError("lhs, rhs and result element types must match");
+  auto s = broadcastShapes(getCondition().getType().getShape(),
+                           getLhs().getType().getShape());
+  if (succeeded(s))
+    s = broadcastShapes(*s, getRhs().getType().getShape());
+  if (failed(s))
+    return emitOpError("operand shapes do not broadcast: ")
+           << shapeStr(getCondition().getType().getShape()) << ", "
+           << shapeStr(getLhs().getType().getShape()) << ", "
+           << shapeStr(getRhs().getType().getShape());
+  if (!shapesCompatible(*s, res.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(res.getShape()) << " does not match broadcast shape "
+           << shapeStr(*s);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ")
+           << axis << " is out of range [0, " << rank << ")";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
+    return failure();
+  return verifySameType(*this);
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
+    return failure();
+  return verifySameType(*this);
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto in = getInput().getType();
+  int64_t rank = in.getRank(), axis = getAxis();
+  if (failed(verifyAxis(*this, axis, rank)))
+    return failure();
+  if (failed(verifySameType(*this)))
+    return failure();
+  if (getEpsilon().convertToFloat() < 0.0f)
+    return emitOpError("epsilon must be >= 0");
+  ArrayRef<int64_t> norm = in.getShape().drop_front(axis);
+  auto checkParam = [&](Value v, StringRef what) -> LogicalResult {
+    auto t = tensorType(v);
+    if (t.getElementType() != in.getElementType())
+      return emitOpError() << what << " element type " << t.getElementType()
+                           << " must match the input's";
+    // Unidirectional broadcast to the normalized dims.
+    auto b = broadcastShapes(norm, t.getShape());
+    if (t.getRank() > (int64_t)norm.size() || failed(b) ||
+        !shapesCompatible(*b, norm))
+      return emitOpError() << what << " shape " << shapeStr(t.getShape())
+                           << " does not broadcast to the normalized dims "
+                           << shapeStr(norm);
+    return success();
+  };
+  if (failed(checkParam(getScale(), "scale")))
+    return failure();
+  if (getBias() && failed(checkParam(getBias(), "bias")))
+    return failure();
+  SmallVector<int64_t> stat(in.getShape().take_front(axis));
+  stat.append(rank - axis, 1);
+  for (Value v : {getMean(), getInvStdDev()}) {
+    auto t = tensorType(v);
+    if (t.getElementType() != in.getElementType() ||
+        !shapesCompatible(t.getShape(), stat))
+      return emitOpError("statistics must have shape ")
+             << shapeStr(stat) << ", got " << shapeStr(t.getShape());
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
+                                  bool keepdims) {
+  auto in = tensorType(op->getOperand(0));
+  auto out = tensorType(op->getResult(0));
+  int64_t rank = in.getRank();
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= rank)
+      return op->emitOpError("axis ")
+             << axes[i] << " is out of range [0, " << rank << ")";
+    if (i && axes[i] <= axes[i - 1])
+      return op->emitOpError("axes must be sorted and distinct");
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(in.getDimSize(d));
+    else if (keepdims)
+      expected.push_back(1);
+  }
+  if (in.getElementType() != out.getElementType() ||
+      !shapesCompatible(expected, out.getShape()))
+    return op->emitOpError("result type ")
+           << out << " does not match the expected shape "
+           << shapeStr(expected) << " of " << in.getElementType();
+  return success();
+}
+
+#define REDUCE_VERIFIER(OP)                                                    \
+  LogicalResult OP::verify() {                                                 \
+    return verifyReduce(*this, getAxes(), getKeepdims());                      \
+  }
+REDUCE_VERIFIER(ReduceMeanOp)
+REDUCE_VERIFIER(ReduceSumOp)
+REDUCE_VERIFIER(ReduceMaxOp)
+REDUCE_VERIFIER(ReduceMinOp)
+REDUCE_VERIFIER(ReduceProdOp)
+REDUCE_VERIFIER(ReduceL1Op)
+REDUCE_VERIFIER(ReduceL2Op)
+REDUCE_VERIFIER(ReduceSumSquareOp)
+REDUCE_VERIFIER(ReduceLogSumOp)
+REDUCE_VERIFIER(ReduceLogSumExpOp)
+#undef REDUCE_VERIFIER

@@ -153,7 +153,7 @@ def reshape_v1():
 def unsupported():
     n = [helper.make_node("Conv", ["x", "w"], ["c1"]),
          helper.make_node("Conv", ["c1", "w"], ["c2"]),
-         helper.make_node("Softmax", ["c2"], ["s"]),
+         helper.make_node("Det", ["c2"], ["s"]),
          helper.make_node("Relu", ["s"], ["r"]),
          helper.make_node("FusedMatMul", ["r", "r"], ["y"], domain="com.microsoft")]
     return model(n, [vi("x", [1, 1, 4, 4]), vi("w", [1, 1, 1, 1])], [vi("y", None)])
@@ -249,7 +249,7 @@ def reshape_bad():
 def int_input():
     return model(
         [helper.make_node("Reshape", ["x", "s"], ["y"], name="r")],
-        [vi("x", [2, 3]), vi("s", [2], TensorProto.INT64)], [vi("y", None)])
+        [vi("x", [2, 3]), vi("s", [2], TensorProto.INT16)], [vi("y", None)])
 
 
 @kind

@@ -2,6 +2,273 @@
 #define QUANTC_DIALECT_QC_QCMATHOPS_TD
 
 // Elementwise math, activations, normalizations, reductions, comparisons.
+// Semantics are ONNX's (docs/Ops-math.md); binary ops use ONNX
+// multidirectional broadcasting like qc.add.
 include "quantc/Dialect/QC/IR/QCBase.td"
+
+// Float, or integer values from shape computations (Max/Min/Mod/Neg/Abs and
+// the comparisons see int64 there).
+def QC_MathNumTensor : RankedTensorOf<[F32, F16, BF16, I64, I32]>;
+def QC_MathBoolTensor : RankedTensorOf<[I1]>;
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary
+//===----------------------------------------------------------------------===//
+
+class QC_MathUnaryOp<string mnemonic, string desc, Type t = QC_FloatTensor>
+    : QC_Op<mnemonic, [Pure]> {
+  let summary = desc;
+  let arguments = (ins t:$input);
+  let results = (outs t:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_NegOp : QC_MathUnaryOp<"neg", "-x", QC_MathNumTensor>;
+def QC_AbsOp : QC_MathUnaryOp<"abs", "|x|", QC_MathNumTensor>;
+def QC_SqrtOp : QC_MathUnaryOp<"sqrt", "Square root (NaN below 0)">;
+def QC_ReciprocalOp : QC_MathUnaryOp<"reciprocal", "1 / x">;
+def QC_ExpOp : QC_MathUnaryOp<"exp", "e^x">;
+def QC_LogOp : QC_MathUnaryOp<"log", "Natural logarithm">;
+def QC_ErfOp : QC_MathUnaryOp<"erf", "Gauss error function">;
+def QC_TanhOp : QC_MathUnaryOp<"tanh", "Hyperbolic tangent">;
+def QC_SigmoidOp : QC_MathUnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+def QC_SoftplusOp : QC_MathUnaryOp<"softplus", "log(1 + e^x)">;
+def QC_HardSwishOp : QC_MathUnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))">;
+def QC_FloorOp : QC_MathUnaryOp<"floor", "Round toward -inf">;
+def QC_CeilOp : QC_MathUnaryOp<"ceil", "Round toward +inf">;
+def QC_RoundOp : QC_MathUnaryOp<"round", "Round half to even">;
+def QC_SinOp : QC_MathUnaryOp<"sin", "Sine">;
+def QC_CosOp : QC_MathUnaryOp<"cos", "Cosine">;
+def QC_TanOp : QC_MathUnaryOp<"tan", "Tangent">;
+def QC_AsinOp : QC_MathUnaryOp<"asin", "Arcsine">;
+def QC_AcosOp : QC_MathUnaryOp<"acos", "Arccosine">;
+def QC_AtanOp : QC_MathUnaryOp<"atan", "Arctangent">;
+def QC_SinhOp : QC_MathUnaryOp<"sinh", "Hyperbolic sine">;
+def QC_CoshOp : QC_MathUnaryOp<"cosh", "Hyperbolic cosine">;
+def QC_AsinhOp : QC_MathUnaryOp<"asinh", "Inverse hyperbolic sine">;
+def QC_AcoshOp : QC_MathUnaryOp<"acosh", "Inverse hyperbolic cosine">;
+def QC_AtanhOp : QC_MathUnaryOp<"atanh", "Inverse hyperbolic tangent">;
+def QC_SoftsignOp : QC_MathUnaryOp<"softsign", "x / (1 + |x|)">;
+def QC_SignOp : QC_MathUnaryOp<"sign", "-1, 0 or 1 by the sign of x", QC_MathNumTensor>;
+
+def QC_LeakyReluOp : QC_Op<"leaky_relu", [Pure]> {
+  let summary = "x >= 0 ? x : alpha * x";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_EluOp : QC_Op<"elu", [Pure]> {
+  let summary = "x > 0 ? x : alpha * (e^x - 1)";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_SeluOp : QC_Op<"selu", [Pure]> {
+  let summary = "gamma * (x > 0 ? x : alpha * (e^x - 1))";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha, F32Attr:$gamma);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_HardSigmoidOp : QC_Op<"hard_sigmoid", [Pure]> {
+  let summary = "max(0, min(1, alpha * x + beta))";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha, F32Attr:$beta);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_MishOp : QC_MathUnaryOp<"mish", "x * tanh(softplus(x))">;
+
+def QC_CeluOp : QC_Op<"celu", [Pure]> {
+  let summary = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ThresholdedReluOp : QC_Op<"thresholded_relu", [Pure]> {
+  let summary = "x > alpha ? x : 0";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ShrinkOp : QC_Op<"shrink", [Pure]> {
+  let summary = "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)";
+  let arguments = (ins QC_FloatTensor:$input, F32Attr:$bias, F32Attr:$lambd);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_IsNaNOp : QC_Op<"is_nan", [Pure]> {
+  let summary = "Whether each element is NaN";
+  let arguments = (ins QC_FloatTensor:$input);
+  let results = (outs QC_MathBoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_IsInfOp : QC_Op<"is_inf", [Pure]> {
+  let summary = "Whether each element is +inf (detect_positive) or -inf (detect_negative)";
+  let arguments = (ins QC_FloatTensor:$input, BoolAttr:$detect_positive,
+                       BoolAttr:$detect_negative);
+  let results = (outs QC_MathBoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_GeluOp : QC_Op<"gelu", [Pure]> {
+  let summary = "Gaussian error linear unit (ONNX Gelu-20)";
+  let description = [{
+    `approximate = "none"`: x / 2 * (1 + erf(x / sqrt(2)));
+    `approximate = "tanh"`: x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+  }];
+  let arguments = (ins QC_FloatTensor:$input, StrAttr:$approximate);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ClipOp : QC_Op<"clip", [Pure]> {
+  let summary = "min(max(x, min), max); an absent bound does not clip";
+  let arguments = (ins QC_FloatTensor:$input, OptionalAttr<F32Attr>:$min,
+                       OptionalAttr<F32Attr>:$max);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary (broadcasting)
+//===----------------------------------------------------------------------===//
+
+class QC_MathBinaryOp<string mnemonic, string desc, Type t = QC_MathNumTensor,
+                      Type r = t> : QC_Op<mnemonic, [Pure]> {
+  let summary = desc # " with ONNX multidirectional broadcasting";
+  let arguments = (ins t:$lhs, t:$rhs);
+  let results = (outs r:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_FloatTensor>;
+def QC_MaxOp : QC_MathBinaryOp<"max", "Elementwise maximum (NaN propagates)">;
+def QC_MinOp : QC_MathBinaryOp<"min", "Elementwise minimum (NaN propagates)">;
+
+def QC_ModOp : QC_Op<"mod", [Pure]> {
+  let summary = "Remainder: sign of the divisor (fmod = 0) or of the dividend (fmod = 1)";
+  let description = [{
+    ONNX Mod: with `fmod` false (integers only) the result takes the sign of
+    the divisor, like Python's `%`; with `fmod` true it is C's fmod.
+  }];
+  let arguments = (ins QC_MathNumTensor:$lhs, QC_MathNumTensor:$rhs, BoolAttr:$fmod);
+  let results = (outs QC_MathNumTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_EqualOp : QC_MathBinaryOp<"equal", "lhs == rhs",
+    RankedTensorOf<[F32, F16, BF16, I64, I32, I1]>, QC_MathBoolTensor>;
+def QC_LessOp : QC_MathBinaryOp<"less", "lhs < rhs", QC_MathNumTensor, QC_MathBoolTensor>;
+def QC_LessEqualOp : QC_MathBinaryOp<"less_equal", "lhs <= rhs", QC_MathNumTensor, QC_MathBoolTensor>;
+def QC_GreaterOp : QC_MathBinaryOp<"greater", "lhs > rhs", QC_MathNumTensor, QC_MathBoolTensor>;
+def QC_GreaterEqualOp : QC_MathBinaryOp<"greater_equal", "lhs >= rhs", QC_MathNumTensor, QC_MathBoolTensor>;
+
+def QC_AndOp : QC_MathBinaryOp<"and", "Logical and", QC_MathBoolTensor>;
+def QC_OrOp : QC_MathBinaryOp<"or", "Logical or", QC_MathBoolTensor>;
+def QC_XorOp : QC_MathBinaryOp<"xor", "Logical exclusive or", QC_MathBoolTensor>;
+def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
+
+def QC_WhereOp : QC_Op<"where", [Pure]> {
+  let summary = "condition ? lhs : rhs, the three operands broadcast together";
+  let arguments = (ins QC_MathBoolTensor:$condition, QC_AnyTensor:$lhs, QC_AnyTensor:$rhs);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
+  let summary = "exp(x - max) / sum(exp(x - max)) along one axis";
+  let description = [{
+    ONNX Softmax-13 semantics: along the single dimension `axis`
+    (0 <= axis < rank). The importer lowers opset < 13 (which flattens the
+    input into 2-D at `axis`) to reshapes around this op.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_LogSoftmaxOp : QC_Op<"log_softmax", [Pure]> {
+  let summary = "x - max - log(sum(exp(x - max))) along one axis";
+  let description = [{ Like `qc.softmax`, in the log domain. }];
+  let arguments = (ins QC_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization over the dimensions from `axis` on";
+  let description = [{
+    ONNX LayerNormalization-17: the input is normalized over dims
+    `[axis, rank)`: `(x - mean) * inv_std_dev * scale + bias` with
+    `inv_std_dev = 1 / sqrt(var + epsilon)` (population variance).
+    `scale` and the optional `bias` broadcast (unidirectionally) to the
+    normalized dims. `mean` and `inv_std_dev` have the input's shape with
+    the normalized dims set to 1; statistics are computed in f32.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$scale,
+                       Optional<QC_FloatTensor>:$bias, I64Attr:$axis,
+                       F32Attr:$epsilon);
+  let results = (outs QC_FloatTensor:$result, QC_FloatTensor:$mean,
+                      QC_FloatTensor:$inv_std_dev);
+  let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class QC_ReduceOp<string mnemonic, string desc, Type t = QC_FloatTensor>
+    : QC_Op<mnemonic, [Pure]> {
+  let summary = desc # " over `axes`";
+  let description = [{
+    `axes` are sorted, distinct and in [0, rank); the importer resolves ONNX's
+    negative axes, the default (all axes) and `noop_with_empty_axes`. With
+    `keepdims` the reduced dims stay as 1, otherwise they are dropped.
+  }];
+  let arguments = (ins t:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs t:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ReduceMeanOp : QC_ReduceOp<"reduce_mean", "Arithmetic mean">;
+def QC_ReduceSumOp : QC_ReduceOp<"reduce_sum", "Sum", QC_MathNumTensor>;
+def QC_ReduceMaxOp : QC_ReduceOp<"reduce_max", "Maximum", QC_MathNumTensor>;
+def QC_ReduceMinOp : QC_ReduceOp<"reduce_min", "Minimum", QC_MathNumTensor>;
+def QC_ReduceProdOp : QC_ReduceOp<"reduce_prod", "Product", QC_MathNumTensor>;
+def QC_ReduceL1Op : QC_ReduceOp<"reduce_l1", "Sum of absolute values">;
+def QC_ReduceL2Op : QC_ReduceOp<"reduce_l2", "Euclidean norm">;
+def QC_ReduceSumSquareOp : QC_ReduceOp<"reduce_sum_square", "Sum of squares">;
+def QC_ReduceLogSumOp : QC_ReduceOp<"reduce_log_sum", "log of the sum">;
+def QC_ReduceLogSumExpOp : QC_ReduceOp<"reduce_log_sum_exp", "log(sum(exp(x)))">;
 
 #endif

@@ -1,0 +1,216 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+// One case per verifier error of the Math-family ops.
+
+func.func @unary_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result type 'tensor<5xf32>' must match the input type 'tensor<4xf32>'}}
+  %0 = qc.exp %x : (tensor<4xf32>) -> tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @gelu_approx(%x: tensor<4xf32>) {
+  // expected-error @+1 {{approximate must be "none" or "tanh", got "fast"}}
+  %0 = qc.gelu %x {approximate = "fast"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @clip_bounds(%x: tensor<4xf32>) {
+  // expected-error @+1 {{min 2.000000e+00 is greater than max 1.000000e+00}}
+  %0 = qc.clip %x {min = 2.0 : f32, max = 1.0 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @binary_types(%a: tensor<4xi64>, %b: tensor<4xi32>) {
+  // expected-error @+1 {{operand element types must match, got 'i64' and 'i32'}}
+  %0 = qc.max %a, %b : (tensor<4xi64>, tensor<4xi32>) -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @binary_broadcast(%a: tensor<3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: 3 vs 4}}
+  %0 = qc.pow %a, %b : (tensor<3xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @binary_result_shape(%a: tensor<2x1xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{result shape 2x1 does not match broadcast shape 2x3}}
+  %0 = qc.min %a, %b : (tensor<2x1xf32>, tensor<3xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @binary_result_type(%a: tensor<3xi64>, %b: tensor<3xi64>) {
+  // expected-error @+1 {{result element type 'i32' must match the operands' 'i64'}}
+  %0 = qc.max %a, %b : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @compare_shape(%a: tensor<2x1xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{result shape 3 does not match broadcast shape 2x3}}
+  %0 = qc.less %a, %b : (tensor<2x1xf32>, tensor<3xf32>) -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @compare_result(%a: tensor<3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = qc.equal %a, %b : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @mod_float(%a: tensor<3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{float operands need fmod = true (as in ONNX Mod)}}
+  %0 = qc.mod %a, %b {fmod = false} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @where_types(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xi64>) {
+  // expected-error @+1 {{lhs, rhs and result element types must match}}
+  %0 = qc.where %c, %a, %b : (tensor<3xi1>, tensor<3xf32>, tensor<3xi64>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @where_broadcast(%c: tensor<2xi1>, %a: tensor<3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: 2, 3, 3}}
+  %0 = qc.where %c, %a, %b : (tensor<2xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @where_result(%c: tensor<2x1xi1>, %a: tensor<3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{result shape 3 does not match broadcast shape 2x3}}
+  %0 = qc.where %c, %a, %b : (tensor<2x1xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  %0 = qc.softmax %x {axis = 2 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @log_softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis -1 is out of range [0, 2)}}
+  %0 = qc.log_softmax %x {axis = -1 : i64} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  %0:3 = qc.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_type(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{result type 'tensor<2x4xf32>' must match the input type 'tensor<2x3xf32>'}}
+  %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_eps(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{epsilon must be >= 0}}
+  %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = -1.0 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<2x3xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{scale shape 4 does not broadcast to the normalized dims 3}}
+  %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<4xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale_type(%x: tensor<2x3xf32>, %g: tensor<3xf16>) {
+  // expected-error @+1 {{scale element type 'f16' must match the input's}}
+  %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf16>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_bias(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+1 {{bias shape 2x3 does not broadcast to the normalized dims 3}}
+  %0:3 = qc.layer_norm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @layer_norm_stats(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{statistics must have shape 2x1, got 2}}
+  %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2xf32>, tensor<2x1xf32>)
+  return
+}
+
+// -----
+
+func.func @reduce_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  %0 = qc.reduce_mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_sorted(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axes must be sorted and distinct}}
+  %0 = qc.reduce_sum %x {axes = array<i64: 1, 0>, keepdims = false} : (tensor<2x3xf32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @reduce_result(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{result type 'tensor<2xf32>' does not match the expected shape 2x1 of 'f32'}}
+  %0 = qc.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @shrink_lambd(%x: tensor<4xf32>) {
+  // expected-error @+1 {{lambd must be >= 0}}
+  %0 = qc.shrink %x {bias = 0.0 : f32, lambd = -1.0 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @is_nan_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result shape 3 must match the input shape 4}}
+  %0 = qc.is_nan %x : (tensor<4xf32>) -> tensor<3xi1>
+  return
+}
