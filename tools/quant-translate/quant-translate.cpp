@@ -138,6 +138,13 @@ int main(int argc, char **argv) {
                      "dimensions)"),
       llvm::cl::value_desc("name=DxDx..."));
 
+  llvm::cl::opt<bool> printWeights(
+      "print-weights",
+      llvm::cl::desc("--import-onnx: print dense_resource weight blobs in "
+                     "full (by default blobs over 1 KiB are elided, so the "
+                     "output shows the graph but cannot be run)"),
+      llvm::cl::init(false));
+
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv,
@@ -174,7 +181,10 @@ int main(int argc, char **argv) {
     if (!module)
       return 1;
     llvm::raw_string_ostream os(text);
-    module->print(os, OpPrintingFlags());
+    OpPrintingFlags flags;
+    if (!printWeights)
+      flags.elideLargeResourceString(1024);
+    module->print(os, flags);
     break;
   }
   case Action::EmitPtx: {
