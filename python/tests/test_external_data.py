@@ -60,11 +60,9 @@ def test_mlp_external_matches_inline_and_onnxruntime(mlp, tmp_path, check_ok):
 def test_import_prints_resources_elided_unless_asked(mlp, tmp_path, check_ok):
     ext = _externalize(mlp.model, tmp_path / "ext")
     elided = check_ok("quant-translate", "--import-onnx", ext).stdout
-    # fc1.weight (32 KiB) is elided from the resource section by default;
-    # fc3.bias (40 bytes) is small enough to print.
+    # fc1.weight is 32 KiB: by default no blob data is printed at all.
     assert "dense_resource<fc1.weight> : tensor<64x128xf32>" in elided
-    resources = elided.split("dialect_resources", 1)[1]
-    assert "fc1.weight:" not in resources and "fc3.bias:" in resources
+    assert "dialect_resources" not in elided and len(elided) < 8192
     full = tmp_path / "full.mlir"
     check_ok("quant-translate", "--import-onnx", "--print-weights", ext,
              "-o", full)

@@ -17,6 +17,8 @@
 #include "mlir/Parser/Parser.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
@@ -141,8 +143,9 @@ int main(int argc, char **argv) {
   llvm::cl::opt<bool> printWeights(
       "print-weights",
       llvm::cl::desc("--import-onnx: print dense_resource weight blobs in "
-                     "full (by default blobs over 1 KiB are elided, so the "
-                     "output shows the graph but cannot be run)"),
+                     "full (by default, when a blob is over 1 KiB, no blob "
+                     "data is printed: the output shows the graph but "
+                     "cannot be run)"),
       llvm::cl::init(false));
 
   registerAsmPrinterCLOptions();
@@ -181,9 +184,20 @@ int main(int argc, char **argv) {
     if (!module)
       return 1;
     llvm::raw_string_ostream os(text);
+    // MLIR's resource elision still hex-encodes every blob before dropping
+    // it (gigabytes for a large model), so when a weight blob is over 1 KiB
+    // the resource section is left out altogether (local scope): the IR shows
+    // dense_resource<name> without data. Small models print as before.
+    bool largeBlob = false;
+    module->walk([&](Operation *op) {
+      for (NamedAttribute a : op->getAttrs())
+        if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+          if (AsmResourceBlob *b = r.getRawHandle().getBlob())
+            largeBlob |= b->getData().size() > 1024;
+    });
     OpPrintingFlags flags;
-    if (!printWeights)
-      flags.elideLargeResourceString(1024);
+    if (!printWeights && largeBlob)
+      flags.useLocalScope();
     module->print(os, flags);
     break;
   }
