@@ -5,7 +5,7 @@ Generates, in a temporary directory, models of chained MatMuls whose weights
 (D x D f32, D = 2048: 16 MiB each) total about 100 MB, 1 GB and 3 GB of ONNX
 external data in one weights.bin, then times
 `quant-translate --import-onnx model.onnx -o out.mlir` (blobs elided in the
-printed IR) and reads the child's peak RSS from os.wait4. Also imports the
+printed IR) and reads its peak RSS with GNU time (/usr/bin/time). Also imports the
 100 MB model saved with inline raw_data, for comparison (protobuf must parse
 and own those bytes).
 
@@ -40,13 +40,14 @@ def make_model(out_dir, total_bytes, inline=False):
     out_dir.mkdir(parents=True, exist_ok=True)
     layers = max(1, round(total_bytes / LAYER_BYTES))
     rng = np.random.default_rng(0)
-    base = (rng.standard_normal((D, D)).astype(np.float32) / np.sqrt(D))
+    base = (rng.standard_normal((D, D)) / np.sqrt(D)).astype(np.float32)
     nodes, inits = [], []
     prev = "x"
     wpath = out_dir / "weights.bin"
     with open(wpath, "wb") if not inline else open(os.devnull, "wb") as f:
         for i in range(layers):
             w = base if i % 2 == 0 else base[::-1].copy()
+            assert w.dtype == np.float32 and w.nbytes == LAYER_BYTES
             name = f"w{i}"
             if inline:
                 t = onnx.numpy_helper.from_array(w, name)
@@ -77,17 +78,23 @@ def make_model(out_dir, total_bytes, inline=False):
     return layers * LAYER_BYTES
 
 
+TIME = "/usr/bin/time"
+
+
 def run_measured(args):
-    """(seconds, peak RSS bytes) of one child process; fails on exit != 0."""
+    """(seconds, peak RSS bytes) of one child process; fails on exit != 0.
+    Peak RSS comes from /usr/bin/time (GNU time's %M, KiB): os.wait4 on a
+    child forked from this Python process would also count the Python image
+    it had before exec."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    res = subprocess.run([TIME, "-f", "QUANTC_MAXRSS_KB=%M"] + list(map(str, args)),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
     dt = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(map(str, args))}\n{err}")
-    return dt, ru.ru_maxrss * 1024  # Linux: KiB
+    if res.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, args))}\n{res.stderr}")
+    kb = int(res.stderr.rsplit("QUANTC_MAXRSS_KB=", 1)[1].split()[0])
+    return dt, kb * 1024
 
 
 def bench(tool, model, out, repeat):
@@ -110,6 +117,8 @@ def main():
     tool = str(Path(args.build) / "bin" / "quant-translate")
     if not os.access(tool, os.X_OK):
         sys.exit(f"{tool} not found; build quant-translate first")
+    if not os.access(TIME, os.X_OK):
+        sys.exit(f"{TIME} (GNU time) is needed for the peak RSS")
 
     results = []
     root = Path(tempfile.mkdtemp(prefix="quantc_import_bench_", dir=args.tmp))
