@@ -15,6 +15,7 @@ written in chunks and deleted afterwards; check free disk space first (about
 
 usage: bench/import_bench.py [--build build] [--sizes 100M,1G,3G]
                              [--repeat 3] [--tmp DIR] [--json out.json]
+                             [--run 100M,1G]
 """
 import argparse
 import json
@@ -105,6 +106,15 @@ def bench(tool, model, out, repeat):
     return best, rss
 
 
+def bench_run(build, model, d, repeat):
+    """quant-run on the model (Executor on CPU): reads every weight."""
+    np.savez(d / "in.npz", x=np.ones((1, D), np.float32))
+    tool = str(Path(build) / "bin" / "quant-run")
+    runs = [run_measured([tool, model, "--inputs", d / "in.npz", "--outputs",
+                          d / "out.npz"]) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,6 +123,10 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--tmp", default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--run", default="",
+                    help="sizes (e.g. 100M,1G) whose external model is also "
+                         "run with quant-run (the Executor copies the f32 "
+                         "weights: RSS about twice the weights)")
     args = ap.parse_args()
     tool = str(Path(args.build) / "bin" / "quant-translate")
     if not os.access(tool, os.X_OK):
@@ -140,6 +154,12 @@ def main():
                  "gb_per_s": round(wbytes / secs / 1e9, 2),
                  "peak_rss_mb": round(rss / 1e6, 1),
                  "rss_minus_weights_mb": round((rss - wbytes) / 1e6, 1)}
+            if not inline and size in args.run.split(","):
+                rs, rrss = bench_run(args.build, d / "model.onnx", d,
+                                     args.repeat)
+                r.update({"quant_run_s": round(rs, 3),
+                          "quant_run_gb_per_s": round(wbytes / rs / 1e9, 2),
+                          "quant_run_peak_rss_mb": round(rrss / 1e6, 1)})
             results.append(r)
             print(json.dumps(r), flush=True)
             shutil.rmtree(d)
@@ -152,6 +172,13 @@ def main():
         print(f"| {r['weight_bytes'] / 1e9:.2f} GB | {r['storage']} | "
               f"{r['import_s']:.3f} s | {r['gb_per_s']} | "
               f"{r['peak_rss_mb']:.0f} MB | {r['rss_minus_weights_mb']:+.0f} MB |")
+    runs = [r for r in results if "quant_run_s" in r]
+    if runs:
+        print("\n| weights | quant-run time | GB/s | peak RSS |")
+        print("|---|---|---|---|")
+        for r in runs:
+            print(f"| {r['weight_bytes'] / 1e9:.2f} GB | {r['quant_run_s']:.2f} s | "
+                  f"{r['quant_run_gb_per_s']} | {r['quant_run_peak_rss_mb']:.0f} MB |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 
