@@ -59,15 +59,19 @@ def test_mlp_external_matches_inline_and_onnxruntime(mlp, tmp_path, check_ok):
 
 def test_import_prints_resources_elided_unless_asked(mlp, tmp_path, check_ok):
     ext = _externalize(mlp.model, tmp_path / "ext")
-    elided = check_ok("quant-translate", "--import-onnx", ext).stdout
-    # fc1.weight is 32 KiB: by default no blob data is printed at all.
+    # Over the limit (the MLP has 75 KiB of weights): no blob data at all.
+    elided = check_ok("quant-translate", "--import-onnx",
+                      "--elide-weights-over=65536", ext).stdout
     assert "dense_resource<fc1.weight> : tensor<64x128xf32>" in elided
     assert "dialect_resources" not in elided and len(elided) < 8192
     full = tmp_path / "full.mlir"
-    check_ok("quant-translate", "--import-onnx", "--print-weights", ext,
-             "-o", full)
+    check_ok("quant-translate", "--import-onnx", "--print-weights",
+             "--elide-weights-over=0", ext, "-o", full)
     text = full.read_text()
     assert "fc1.weight: \"0x04000000" in text  # alignment 4, then data
+    # Under the default limit (64 MiB) everything is printed.
+    default = check_ok("quant-translate", "--import-onnx", ext).stdout
+    assert "fc1.weight: \"0x04000000" in default
     # The fully printed module parses and runs like the model.
     x = load_npz(mlp.test)["x"][:4]
     np.savez(tmp_path / "in.npz", x=x)

@@ -142,11 +142,15 @@ int main(int argc, char **argv) {
 
   llvm::cl::opt<bool> printWeights(
       "print-weights",
-      llvm::cl::desc("--import-onnx: print dense_resource weight blobs in "
-                     "full (by default, when a blob is over 1 KiB, no blob "
-                     "data is printed: the output shows the graph but "
-                     "cannot be run)"),
+      llvm::cl::desc("--import-onnx: always print the dense_resource weight "
+                     "blobs in full"),
       llvm::cl::init(false));
+  llvm::cl::opt<uint64_t> elideWeightsOver(
+      "elide-weights-over",
+      llvm::cl::desc("--import-onnx: when the weight blobs total more than "
+                     "this many bytes, print none of their data (the output "
+                     "shows the graph but cannot be run); default 64 MiB"),
+      llvm::cl::value_desc("bytes"), llvm::cl::init(uint64_t(64) << 20));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -185,18 +189,18 @@ int main(int argc, char **argv) {
       return 1;
     llvm::raw_string_ostream os(text);
     // MLIR's resource elision still hex-encodes every blob before dropping
-    // it (gigabytes for a large model), so when a weight blob is over 1 KiB
-    // the resource section is left out altogether (local scope): the IR shows
-    // dense_resource<name> without data. Small models print as before.
-    bool largeBlob = false;
+    // it (seconds and gigabytes for a large model), so above the limit the
+    // resource section is left out altogether (local scope): the IR shows
+    // dense_resource<name> without data.
+    uint64_t blobBytes = 0;
     module->walk([&](Operation *op) {
       for (NamedAttribute a : op->getAttrs())
         if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
           if (AsmResourceBlob *b = r.getRawHandle().getBlob())
-            largeBlob |= b->getData().size() > 1024;
+            blobBytes += b->getData().size();
     });
     OpPrintingFlags flags;
-    if (!printWeights && largeBlob)
+    if (!printWeights && blobBytes > elideWeightsOver)
       flags.useLocalScope();
     module->print(os, flags);
     break;
