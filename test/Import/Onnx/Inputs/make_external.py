@@ -10,6 +10,7 @@ Model: y = Gemm(Relu(x @ w1 + b1), w2, transB=1); x[2,256], w1[256,64],
 b1[64], w2[16,64]. w1 and b1 share weights.bin (b1 at a 64-byte-aligned
 offset, so one mapping serves both); w2 lives in w2.bin.
 """
+import hashlib
 import os
 import sys
 
@@ -29,7 +30,7 @@ def arrays():
     }
 
 
-def external(name, arr, location, offset=None, length=None):
+def external(name, arr, location, offset=None, length=None, checksum=None):
     t = TensorProto()
     t.name = name
     t.data_type = F
@@ -40,19 +41,24 @@ def external(name, arr, location, offset=None, length=None):
         entries.append(("offset", str(offset)))
     if length is not None:
         entries.append(("length", str(length)))
+    if checksum is not None:
+        entries.append(("checksum", checksum))
     for k, v in entries:
         e = t.external_data.add()
         e.key, e.value = k, v
     return t
 
 
-def write_model(out_dir, inits):
+def write_model(out_dir, inits, extra_const=None):
     nodes = [
         helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"),
         helper.make_node("Add", ["h", "b1"], ["hb"], name="fc1_bias"),
         helper.make_node("Relu", ["hb"], ["r"], name="act"),
         helper.make_node("Gemm", ["r", "w2"], ["y"], name="fc2", transB=1),
     ]
+    if extra_const is not None:  # b1 comes from a Constant node instead
+        nodes.insert(0, helper.make_node("Constant", [], ["b1"], name="c",
+                                         value=extra_const))
     graph = helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", F, [2, 256])],
         [helper.make_tensor_value_info("y", F, [2, 16])], initializer=inits)
@@ -131,6 +137,18 @@ def main():
     elif kind == "directory":
         os.makedirs(os.path.join(out, "adir"), exist_ok=True)
         inits[2] = external("w2", a["w2"], "adir")
+    elif kind in ("checksum", "bad_checksum"):
+        # ONNX: the SHA-1 of the whole file, hex.
+        with open(os.path.join(out, "w2.bin"), "rb") as f:
+            digest = hashlib.sha1(f.read()).hexdigest()
+        if kind == "bad_checksum":
+            digest = "0" * 40
+        inits[2] = external("w2", a["w2"], "w2.bin", checksum=digest)
+    elif kind == "const_external":
+        # A Constant node's tensor may not use external data.
+        t = external("c", a["b1"], "weights.bin", B1_OFFSET, a["b1"].nbytes)
+        write_model(out, inits[:1] + inits[2:], extra_const=t)
+        return
     elif kind == "bad_offset":
         inits[1] = external("b1", a["b1"], "weights.bin", "-4")
     else:
