@@ -52,8 +52,8 @@ std::vector<float> ramp(int64_t n, float scale) {
 
 /// x[1,K] @ w[K,N] -> y; w external at `offset` in weights.bin (the bytes
 /// before it are padding). Returns the model path.
-std::string writeModel(const TempDir &dir, int64_t K, int64_t N,
-                       int64_t offset, const std::vector<float> &w,
+std::string writeModel(const TempDir &dir, int64_t K, int64_t N, int64_t offset,
+                       const std::vector<float> &w,
                        int64_t declaredLength = -1) {
   {
     std::ofstream f(dir.file("weights.bin"), std::ios::binary);
@@ -152,7 +152,8 @@ TEST(ExternalData, MisalignedOffsetIsCopied) {
 TEST(ExternalData, LengthMismatchNamesInitializerAndNode) {
   TempDir dir;
   std::vector<float> w = ramp(16 * 8, 1.0f);
-  std::string path = writeModel(dir, 16, 8, 0, w, /*declaredLength=*/4 * 16 * 8 - 4);
+  std::string path =
+      writeModel(dir, 16, 8, 0, w, /*declaredLength=*/4 * 16 * 8 - 4);
   MLIRContext ctx;
   std::string msg;
   ScopedDiagnosticHandler h(&ctx, [&](Diagnostic &d) {

@@ -1,4 +1,4 @@
-//===- Constants.h - read tensor constants of either storage kind -*- C++ -*-===//
+//===- Constants.h - tensor constants of either storage kind ----*- C++ -*-===//
 //
 // Tensor constants come as DenseElementsAttr (small values, folds) or as
 // DenseResourceElementsAttr (`dense_resource<name>` blobs: imported weights,

@@ -133,8 +133,7 @@ WeightStore::openFile(StringRef location, std::string &realPath) {
   // mapped.
   llvm::Expected<fs::file_t> fd = fs::openNativeFileForRead(realPath);
   if (!fd)
-    return makeError("cannot open the file: " +
-                     llvm::toString(fd.takeError()));
+    return makeError("cannot open the file: " + llvm::toString(fd.takeError()));
   auto closeFd = llvm::make_scope_exit([&] { fs::closeFile(*fd); });
   fs::file_status st;
   if (std::error_code ec = fs::status(*fd, st))
@@ -239,8 +238,9 @@ llvm::Error WeightStore::loadExternal(const onnx::TensorProto &t) {
   if (len != expected)
     return fail(llvm::formatv("{0} {1} bytes, but shape [{2}] of {3} needs "
                               "{4} ({5} elements of {6} bits)",
-                              length ? "length is" : "the data after the "
-                                                     "offset is",
+                              length ? "length is"
+                                     : "the data after the "
+                                       "offset is",
                               len, shapeToString(dims),
                               dataTypeName(t.data_type()), expected, *count,
                               bits),
@@ -253,8 +253,10 @@ llvm::Error WeightStore::loadExternal(const onnx::TensorProto &t) {
       it = checkedSums.try_emplace(realPath, llvm::toHex(digest, true)).first;
     }
     if (!checksum->equals_insensitive(it->second))
-      return fail("checksum '" + *checksum + "' does not match the file's "
-                  "SHA-1 " + it->second,
+      return fail("checksum '" + *checksum +
+                      "' does not match the file's "
+                      "SHA-1 " +
+                      it->second,
                   *location);
   }
   slices[&t] = Slice{data.substr(off, len), *file};
@@ -269,9 +271,10 @@ WeightStore::externalBytes(const onnx::TensorProto &t) const {
   return it->second.bytes;
 }
 
-DenseResourceElementsAttr
-WeightStore::f32Resource(MLIRContext &ctx, const onnx::TensorProto &t) {
-  if (t.data_type() != onnx::TensorProto::FLOAT || !llvm::sys::IsLittleEndianHost)
+DenseResourceElementsAttr WeightStore::f32Resource(MLIRContext &ctx,
+                                                   const onnx::TensorProto &t) {
+  if (t.data_type() != onnx::TensorProto::FLOAT ||
+      !llvm::sys::IsLittleEndianHost)
     return {};
   StringRef bytes;
   std::shared_ptr<const void> owner;

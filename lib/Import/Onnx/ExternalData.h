@@ -1,4 +1,4 @@
-//===- ExternalData.h - initializer bytes: protobuf or mapped files -*- C++ -*-===//
+//===- ExternalData.h - initializer bytes: protobuf or files ----*- C++ -*-===//
 //
 // ONNX external data (TensorProto.data_location = EXTERNAL): an initializer's
 // bytes live in a file next to the model, named by `location` with optional
@@ -52,7 +52,8 @@ public:
   llvm::Error loadExternal(const onnx::TensorProto &t);
 
   /// The bytes of a loaded external tensor; nullopt if `t` was not loaded.
-  std::optional<llvm::StringRef> externalBytes(const onnx::TensorProto &t) const;
+  std::optional<llvm::StringRef>
+  externalBytes(const onnx::TensorProto &t) const;
 
   /// A dense_resource f32 constant for FLOAT tensor `t` when it should be one
   /// (external, or inline in the model and at least kResourceMinBytes), else
