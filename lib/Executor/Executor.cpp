@@ -5,6 +5,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Numerics/Formats.h"
 #include "quantc/Support/Npz.h"
+#include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -302,6 +303,8 @@ struct Interp : exec::Env {
   }
 
   LogicalResult constant(arith::ConstantOp op) {
+    if (isa<DenseResourceElementsAttr>(op.getValue()))
+      return resourceConstant(op);
     auto attr = dyn_cast<DenseElementsAttr>(op.getValue());
     auto type = dyn_cast<RankedTensorType>(op.getType());
     if (!attr || !type)
@@ -330,6 +333,43 @@ struct Interp : exec::Env {
       int64_t i = 0;
       for (APInt v : attr.getValues<APInt>())
         t.i[i++] = v.getSExtValue();
+    } else {
+      return op.emitError("the Executor does not support constants of ") << et;
+    }
+    env[op.getResult()] = std::move(t);
+    return success();
+  }
+
+  /// A dense_resource constant (imported weights): read from its blob.
+  LogicalResult resourceConstant(arith::ConstantOp op) {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    FailureOr<ConstantBytes> raw = getConstantBytes(op.getValue());
+    if (!type || failed(raw))
+      return op.emitError("dense_resource constant of ")
+             << op.getType()
+             << " has no data or data of the wrong size (was it printed "
+                "with its resources elided?)";
+    Type et = type.getElementType();
+    Tensor t;
+    if (isFloatish(et)) {
+      t = Tensor::makeFloat(et, type.getShape());
+      if (failed(getConstantFloats(op.getValue(), t.f)))
+        return op.emitError("the Executor supports dense_resource float "
+                            "constants of f32 only, not ")
+               << et;
+    } else if (isBytesType(et)) {
+      t = Tensor::makeBytes(et, type.getShape());
+      std::memcpy(t.bytes.data(), raw->data.data(), t.bytes.size());
+    } else if (auto it = dyn_cast<IntegerType>(et)) {
+      t = Tensor::makeInt(et, type.getShape());
+      int64_t w = raw->data.size() / std::max<int64_t>(1, t.numElements());
+      for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
+        APInt v(w * 8, 0);
+        llvm::LoadIntFromMemory(v, (const uint8_t *)raw->data.data() + i * w,
+                                w);
+        t.i[i] = it.isUnsigned() ? (int64_t)v.getZExtValue()
+                                 : v.trunc(it.getWidth()).getSExtValue();
+      }
     } else {
       return op.emitError("the Executor does not support constants of ") << et;
     }

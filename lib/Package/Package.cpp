@@ -2,6 +2,7 @@
 #include "quantc/Package/Package.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -68,17 +69,17 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
   });
   for (arith::ConstantOp op : constants) {
     auto type = cast<RankedTensorType>(op.getType());
-    auto attr = dyn_cast<DenseElementsAttr>(op.getValue());
-    if (!attr)
+    FailureOr<quantc::ConstantBytes> attr = quantc::getConstantBytes(op.getValue());
+    if (failed(attr) && !type.getElementType().isInteger(1))
       return makeError("constant of type " + typeStr(type) +
-                       " is not a dense tensor; cannot store it in weights.bin");
+                       " is not a dense tensor with data; cannot store it in weights.bin");
     int64_t elemBytes = qc::WeightOp::getStorageBytes(type.getElementType());
     int64_t size = type.getNumElements() * elemBytes;
-    ArrayRef<char> raw = attr.getRawData();
-    std::string data;
     if (type.getElementType().isInteger(1))
       return makeError("boolean constants are not supported in packages yet");
-    if (attr.isSplat()) {
+    ArrayRef<char> raw = attr->data;
+    std::string data;
+    if (attr->splat) {
       for (int64_t i = 0; i < type.getNumElements(); ++i)
         data.append(raw.data(), elemBytes);
     } else {

@@ -17,6 +17,8 @@
 #include "mlir/Parser/Parser.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/MLIRContext.h"
@@ -138,6 +140,18 @@ int main(int argc, char **argv) {
                      "dimensions)"),
       llvm::cl::value_desc("name=DxDx..."));
 
+  llvm::cl::opt<bool> printWeights(
+      "print-weights",
+      llvm::cl::desc("--import-onnx: always print the dense_resource weight "
+                     "blobs in full"),
+      llvm::cl::init(false));
+  llvm::cl::opt<uint64_t> elideWeightsOver(
+      "elide-weights-over",
+      llvm::cl::desc("--import-onnx: when the weight blobs total more than "
+                     "this many bytes, print none of their data (the output "
+                     "shows the graph but cannot be run); default 64 MiB"),
+      llvm::cl::value_desc("bytes"), llvm::cl::init(uint64_t(64) << 20));
+
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv,
@@ -174,7 +188,21 @@ int main(int argc, char **argv) {
     if (!module)
       return 1;
     llvm::raw_string_ostream os(text);
-    module->print(os, OpPrintingFlags());
+    // MLIR's resource elision still hex-encodes every blob before dropping
+    // it (seconds and gigabytes for a large model), so above the limit the
+    // resource section is left out altogether (local scope): the IR shows
+    // dense_resource<name> without data.
+    uint64_t blobBytes = 0;
+    module->walk([&](Operation *op) {
+      for (NamedAttribute a : op->getAttrs())
+        if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+          if (AsmResourceBlob *b = r.getRawHandle().getBlob())
+            blobBytes += b->getData().size();
+    });
+    OpPrintingFlags flags;
+    if (!printWeights && blobBytes > elideWeightsOver)
+      flags.useLocalScope();
+    module->print(os, flags);
     break;
   }
   case Action::EmitPtx: {

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Import/Onnx/OnnxImporter.h"
 #include "ImporterImpl.h"
+#include "ExternalData.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 
@@ -215,8 +216,8 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
   }
   Value &cached = materialized[&t];
   if (!cached) {
-    DenseElementsAttr attr =
-        isFloat ? tensorToF32Attr(ctx, t) : tensorToI64Attr(ctx, t);
+    TypedAttr attr = isFloat ? tensorToF32Constant(ctx, t)
+                             : TypedAttr(tensorToI64Attr(ctx, t));
     cached =
         arith::ConstantOp::create(builder, nameLoc(name), attr).getResult();
   }
@@ -249,6 +250,18 @@ static Type graphInputElementType(MLIRContext &ctx, int32_t dataType) {
   default:
     return codeElementType(ctx, dataType);
   }
+}
+
+/// " (used by node #i 'name' (Op))" for the first node reading `value`.
+std::string describeFirstUser(const onnx::GraphProto &graph, StringRef value) {
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &n = graph.node(i);
+    if (llvm::is_contained(n.input(), value))
+      return " (used by node #" + std::to_string(i) +
+             (n.name().empty() ? "" : " '" + n.name() + "'") + " (" +
+             n.op_type() + "))";
+  }
+  return "";
 }
 
 /// The type of one graph input: its declared shape, overridden by
@@ -341,12 +354,14 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
   return RankedTensorType::get(shape, elementType);
 }
 
-OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
-                                  const onnx::ModelProto &model,
-                                  StringRef fileName,
-                                  const OnnxImportOptions &opts) {
+OwningOpRef<ModuleOp>
+importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
+            StringRef fileName, const OnnxImportOptions &opts) {
   ctx.loadDialect<qc::QCDialect, func::FuncDialect, arith::ArithDialect>();
   GraphImporter g(ctx, fileName);
+  const onnx::ModelProto &model = *modelPtr;
+  WeightStore store(fileName, modelPtr); // external files, blob owners
+  WeightStoreScope storeScope(store);
 
   // 1. The model and its opset.
   if (!model.has_graph()) {
@@ -420,9 +435,14 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx,
       g.emitError() << "initializer '" << t.name() << "' is defined twice";
       return nullptr;
     }
-    if (llvm::Error err = validateTensor(t)) {
+    llvm::Error err = isExternalTensor(t) ? store.loadExternal(t)
+                                          : llvm::Error::success();
+    if (!err)
+      err = validateTensor(t);
+    if (err) {
       g.emitError() << "initializer '" << t.name()
-                    << "': " << llvm::toString(std::move(err));
+                    << "': " << llvm::toString(std::move(err))
+                    << describeFirstUser(graph, t.name());
       return nullptr;
     }
   }
@@ -574,12 +594,13 @@ OwningOpRef<ModuleOp> quantc::importOnnxBytes(MLIRContext &ctx,
   Location fileLoc = FileLineColLoc::get(&ctx, nameForDiagnostics, 0, 0);
   if (bytes.size() > size_t(INT_MAX)) {
     emitError(fileLoc) << "the model is " << bytes.size()
-                       << " bytes; models over 2 GiB need external data, "
-                          "which is not supported yet";
+                       << " bytes; protobuf cannot parse a model over 2 GiB: "
+                          "save it with its weights as external data";
     return nullptr;
   }
-  onnx::ModelProto model;
-  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  // Shared: dense_resource blobs made from its raw_data keep it alive.
+  auto model = std::make_shared<onnx::ModelProto>();
+  if (!model->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     emitError(fileLoc) << "not a valid ONNX model: the protobuf does not "
                           "parse (truncated or not an ONNX file)";
     return nullptr;

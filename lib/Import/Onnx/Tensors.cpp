@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
+#include "ExternalData.h"
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -151,10 +152,8 @@ bool quantc::onnx_import::isIntDataType(int32_t dataType) {
 }
 
 llvm::Error quantc::onnx_import::validateTensor(const onnx::TensorProto &t) {
-  if (t.data_location() == onnx::TensorProto::EXTERNAL ||
-      t.external_data_size() > 0)
-    return makeError("uses external data, which is not supported yet; save "
-                     "the model with its weights inside the .onnx file");
+  if (isExternalTensor(t)) // checked when its file was mapped
+    return validateExternalTensor(t);
   if (t.has_segment())
     return makeError("segmented tensors are not supported");
   if (t.dims_size() > kMaxRank)
@@ -195,8 +194,8 @@ quantc::onnx_import::tensorToF32Attr(MLIRContext &ctx,
                                      const onnx::TensorProto &t) {
   auto type = RankedTensorType::get(tensorShape(t), Float32Type::get(&ctx));
   int64_t n = type.getNumElements();
-  const std::string &raw = t.raw_data();
-  bool isRaw = t.has_raw_data();
+  StringRef raw = tensorRawBytes(t); // raw_data or external
+  bool isRaw = t.has_raw_data() || isExternalTensor(t);
   if (t.data_type() == onnx::TensorProto::FLOAT) {
     if (isRaw && llvm::sys::IsLittleEndianHost && n > 0)
       return DenseElementsAttr::getFromRawBuffer(
@@ -236,8 +235,8 @@ quantc::onnx_import::tensorToInts(const onnx::TensorProto &t) {
   for (int64_t d : t.dims())
     n *= d;
   SmallVector<int64_t> out(n);
-  const std::string &raw = t.raw_data();
-  bool isRaw = t.has_raw_data();
+  StringRef raw = tensorRawBytes(t); // raw_data or external
+  bool isRaw = t.has_raw_data() || isExternalTensor(t);
   for (int64_t i = 0; i < n; ++i) {
     if (t.data_type() == onnx::TensorProto::INT64)
       out[i] = isRaw ? readLE<int64_t>(raw.data() + 8 * i) : t.int64_data(i);

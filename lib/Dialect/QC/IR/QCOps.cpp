@@ -1,7 +1,11 @@
 //===- QCOps.cpp - qc op verifiers and folders ----------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Support/Constants.h"
 
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/AsmState.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace quantc::qc;
@@ -181,11 +185,48 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
+/// Transposes a dense_resource constant (an imported weight) byte-wise into a
+/// new blob: no per-element attributes, so large weights fold cheaply.
+static OpFoldResult foldResourceTranspose(DenseResourceElementsAttr attr,
+                                          ArrayRef<int64_t> perm,
+                                          RankedTensorType outTy) {
+  FailureOr<quantc::ConstantBytes> raw = quantc::getConstantBytes(attr);
+  int64_t n = outTy.getNumElements();
+  if (failed(raw) || !outTy.hasStaticShape() || n == 0)
+    return {};
+  int64_t w = raw->data.size() / n;
+  ArrayRef<int64_t> inShape = attr.getType().getShape();
+  int64_t rank = inShape.size();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStrides[i] = inStrides[i + 1] * inShape[i + 1];
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(raw->data.size(), alignof(uint64_t));
+  char *out = blob.getMutableData().data();
+  const char *in = raw->data.data();
+  SmallVector<int64_t> idx(rank, 0);
+  ArrayRef<int64_t> outShape = outTy.getShape();
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * inStrides[perm[d]];
+    std::memcpy(out + lin * w, in + src * w, w);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return DenseResourceElementsAttr::get(outTy, "transposed", std::move(blob));
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPerm();
   if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())) &&
       getInput().getType() == getType())
     return getInput();
+  if (auto res = dyn_cast_or_null<DenseResourceElementsAttr>(adaptor.getInput()))
+    return foldResourceTranspose(res, perm, getType());
   auto attr = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   auto outTy = getType();
   if (!attr || !outTy.hasStaticShape())

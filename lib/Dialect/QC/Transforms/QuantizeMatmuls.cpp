@@ -1,6 +1,7 @@
 //===- QuantizeMatmuls.cpp - weights RTN + activations to a block scheme --===//
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Numerics/Formats.h"
+#include "quantc/Support/Constants.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -40,8 +41,9 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
 
   LogicalResult matchAndRewrite(MatMulOp op,
                                 PatternRewriter &rewriter) const override {
-    DenseElementsAttr weight;
-    if (!matchPattern(op.getRhs(), m_Constant(&weight)))
+    ElementsAttr weight; // dense or dense_resource
+    if (!matchPattern(op.getRhs(), m_Constant(&weight)) ||
+        !isTensorConstant(weight))
       return rewriter.notifyMatchFailure(op, "weight is not a constant");
     auto wTy = cast<RankedTensorType>(weight.getType());
     auto lhsTy = op.getLhs().getType();
@@ -53,15 +55,12 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
     nx::ElemFormat fmt = *mxElementFormat(scheme.getElementType());
 
     // Weight [K, N] -> [N, K] (K-contiguous, as the MMA's col operand).
-    std::vector<float> wt(N * K);
-    {
-      int64_t i = 0;
-      for (float v : weight.getValues<float>()) {
-        int64_t k = i / N, n = i % N;
-        wt[n * K + k] = v;
-        ++i;
-      }
-    }
+    std::vector<float> wt(N * K), w;
+    if (failed(getConstantFloats(weight, w)))
+      return rewriter.notifyMatchFailure(op, "weight data is not readable");
+    for (int64_t i = 0; i < N * K; ++i)
+      wt[(i % N) * K + i / N] = w[i];
+    std::vector<float>().swap(w);
     std::vector<uint8_t> codes(N * K), scales(N * nb);
     nx::quantizeMX(wt.data(), N, K, blk, fmt, nx::MXScaleMode::Floor,
                    codes.data(), scales.data());
