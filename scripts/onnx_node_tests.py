@@ -20,6 +20,9 @@ Every test is classified:
                an input is not a tensor (sequence/optional), which an .npz
                cannot carry
 
+quant-run runs with a 20 s timeout (--timeout) and an 8 GiB address-space
+limit ($ONNX_NODE_TESTS_MEM_GB).
+
 Modes (default: run the tests named, or all, and print a summary):
   --check-list   run the tests in test/onnx-node/passing.txt; exit 1 unless
                  every one passes (what `make check` runs, via pytest)
@@ -142,6 +145,15 @@ def _load_value(path, type_proto):
     return arr, None
 
 
+def _limit_memory():
+    """In the quant-run child: cap its address space so that a runaway
+    allocation fails inside quant-run (reported as an error or crash) instead
+    of exhausting the shared machine."""
+    import resource
+    limit = int(os.environ.get("ONNX_NODE_TESTS_MEM_GB", "8")) << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def _first_line(text):
     for ln in text.splitlines():
         if ln.strip():
@@ -232,8 +244,8 @@ def _run_test(test_dir, quant_run, timeout, res):
             np.savez(in_npz, **inputs)
             cmd = [quant_run, model_path, "--inputs", in_npz, "--outputs", out_npz]
             try:
-                p = subprocess.run(cmd, capture_output=True, text=True,
-                                   errors="replace", timeout=timeout)
+                p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                                   timeout=timeout, preexec_fn=_limit_memory)
             except subprocess.TimeoutExpired:
                 res["status"], res["detail"] = "FAIL", f"timeout after {timeout:g} s"
                 return
@@ -296,7 +308,11 @@ def run_tests(names, data_dir, quant_run, jobs=2, timeout=DEFAULT_TIMEOUT_S, pro
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futs = {pool.submit(run_test, d, quant_run, timeout): os.path.basename(d) for d in dirs}
         for k, fut in enumerate(concurrent.futures.as_completed(futs), 1):
-            r = fut.result()
+            try:
+                r = fut.result()
+            except Exception as e:  # a worker died (killed, out of memory)
+                r = {"name": futs[fut], "status": "ERROR", "ops": [], "opset": None,
+                     "detail": f"harness: worker failed: {type(e).__name__}: {e}"}
             results[r["name"]] = r
             if progress and (k % 100 == 0 or k == len(dirs)):
                 print(f"  {k}/{len(dirs)}", file=sys.stderr, flush=True)
