@@ -135,7 +135,8 @@ def _load_value(path, type_proto):
     from onnx import numpy_helper
     kind = type_proto.WhichOneof("value") if type_proto is not None else "tensor_type"
     if kind != "tensor_type":
-        return None, f"a {kind.replace('_type', '')} value"
+        kind = kind.replace("_type", "")
+        return None, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} value"
     t = onnx.TensorProto()
     with open(path, "rb") as f:
         t.ParseFromString(f.read())
