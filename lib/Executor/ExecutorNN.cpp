@@ -1,9 +1,679 @@
 //===- ExecutorNN.cpp - Executor kernels: NN op family ---------------===//
+//
+// Convolutions go through im2col (col2im for the transpose) and OpenBLAS
+// sgemm, which is multi-threaded itself; the im2col and pooling loops are
+// split over channels across a few threads when the work is large enough to
+// pay for them. 1-D and 2-D ops run as 3-D ones with unit leading dims.
+//
+//===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <vector>
+
 using namespace quantc;
 using namespace quantc::exec;
 
-void quantc::exec::registerNNKernels(KernelRegistry &registry) {}
+namespace {
+
+/// Runs fn(begin, end) over [0, n) split across threads when `work` (a rough
+/// count of element operations) makes it worthwhile.
+template <typename F> void parallelFor(int64_t n, int64_t work, F &&fn) {
+  static const int64_t hw =
+      std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t threads = std::min<int64_t>({hw, n, work / (1 << 16)});
+  if (threads <= 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  int64_t chunk = (n + threads - 1) / threads;
+  for (int64_t t = 1; t < threads; ++t) {
+    int64_t b = t * chunk, e = std::min(n, b + chunk);
+    if (b < e)
+      pool.emplace_back([&fn, b, e] { fn(b, e); });
+  }
+  fn(int64_t(0), std::min(n, chunk));
+  for (std::thread &th : pool)
+    th.join();
+}
+
+/// Window geometry of a conv/pool op over 3 spatial dims (missing leading
+/// dims are 1 with a unit window).
+struct Geometry {
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0},
+          pe[3] = {0, 0, 0};
+  int64_t inSize() const { return in[0] * in[1] * in[2]; }
+  int64_t outSize() const { return out[0] * out[1] * out[2]; }
+  int64_t kSize() const { return k[0] * k[1] * k[2]; }
+};
+
+FailureOr<Geometry> makeGeometry(Operation *op, ArrayRef<int64_t> inShape,
+                                 ArrayRef<int64_t> outShape,
+                                 ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> pads,
+                                 ArrayRef<int64_t> dilations) {
+  int64_t k = inShape.size() - 2;
+  if (k < 1 || k > 3) {
+    op->emitError("the Executor runs 1-D, 2-D and 3-D windows, got ")
+        << k << " spatial dims";
+    return failure();
+  }
+  Geometry g;
+  int64_t off = 3 - k;
+  for (int64_t i = 0; i < k; ++i) {
+    g.in[off + i] = inShape[2 + i];
+    g.out[off + i] = outShape[2 + i];
+    g.k[off + i] = kernel[i];
+    g.s[off + i] = strides[i];
+    g.d[off + i] = dilations[i];
+    g.pb[off + i] = pads[i];
+    g.pe[off + i] = pads[k + i];
+  }
+  return g;
+}
+
+/// Output shape of a windowed op at run time (dynamic dims resolved).
+FailureOr<SmallVector<int64_t>>
+windowShape(Operation *op, ArrayRef<int64_t> in, int64_t channels,
+            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+            ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+            bool ceilMode) {
+  int64_t k = in.size() - 2;
+  SmallVector<int64_t> out{in[0], channels};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t o = qc::windowOutputSize(in[2 + i], kernel[i], strides[i],
+                                     pads[i], pads[k + i], dilations[i],
+                                     ceilMode);
+    if (o < 0) {
+      op->emitError("window of spatial dim ")
+          << i << " is larger than the padded input " << shapeStr(in);
+      return failure();
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+/// im2col of one image's `channels` channels: col[(c, kd, kh, kw), (od, oh,
+/// ow)], `pad` where the window leaves the input.
+template <typename T>
+void im2col(const T *x, int64_t channels, const Geometry &g, T pad, T *col) {
+  int64_t ks = g.kSize(), os = g.outSize(), is = g.inSize();
+  parallelFor(channels, channels * ks * os, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const T *xc = x + c * is;
+      for (int64_t a = 0; a < g.k[0]; ++a)
+        for (int64_t b = 0; b < g.k[1]; ++b)
+          for (int64_t e = 0; e < g.k[2]; ++e) {
+            T *row = col + ((c * g.k[0] + a) * g.k[1] * g.k[2] +
+                            b * g.k[2] + e) * os;
+            for (int64_t od = 0; od < g.out[0]; ++od) {
+              int64_t id = od * g.s[0] - g.pb[0] + a * g.d[0];
+              for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+                int64_t ih = oh * g.s[1] - g.pb[1] + b * g.d[1];
+                T *dst = row + (od * g.out[1] + oh) * g.out[2];
+                if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+                  std::fill(dst, dst + g.out[2], pad);
+                  continue;
+                }
+                const T *src = xc + (id * g.in[1] + ih) * g.in[2];
+                int64_t base = -g.pb[2] + e * g.d[2];
+                for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+                  int64_t iw = base + ow * g.s[2];
+                  dst[ow] = (iw < 0 || iw >= g.in[2]) ? pad : src[iw];
+                }
+              }
+            }
+          }
+    }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Conv, ConvTranspose
+//===----------------------------------------------------------------------===//
+
+LogicalResult runConv(Operation *o, Env &env) {
+  auto op = cast<qc::ConvOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  int64_t group = op.getGroup();
+  int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
+  if (C != w.shape[1] * group)
+    return op.emitError("input has ") << C << " channels, the weight expects "
+                                      << w.shape[1] * group;
+  auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), false);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
+          is = g->inSize();
+  bool direct = ks == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 &&
+                g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
+                        g->pe[2] ==
+                    0;
+  std::vector<float> col(direct ? 0 : Cg * ks * os);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      const float *xg = x.f.data() + (n * C + gi * Cg) * is;
+      const float *b = xg;
+      if (!direct) {
+        im2col(xg, Cg, *g, 0.0f, col.data());
+        b = col.data();
+      }
+      if (os && Mg)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, os,
+                    Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
+                    os, 0.0f, r.f.data() + (n * M + gi * Mg) * os, os);
+    }
+  if (op.getBias()) {
+    const Tensor &bias = env.get(op.getBias());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m) {
+        float *p = r.f.data() + (n * M + m) * os;
+        for (int64_t i = 0; i < os; ++i)
+          p[i] += bias.f[m];
+      }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runConvTranspose(Operation *o, Env &env) {
+  auto op = cast<qc::ConvTransposeOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  int64_t group = op.getGroup(), k = x.shape.size() - 2;
+  int64_t N = x.shape[0], C = x.shape[1], Cg = C / group, Mg = w.shape[1],
+          M = Mg * group;
+  if (C != w.shape[0])
+    return op.emitError("input has ") << C << " channels, the weight expects "
+                                      << w.shape[0];
+  SmallVector<int64_t> outShape{N, M};
+  ArrayRef<int64_t> pads = op.getPads();
+  for (int64_t i = 0; i < k; ++i)
+    outShape.push_back(op.getStrides()[i] * (x.shape[2 + i] - 1) +
+                       op.getOutputPadding()[i] +
+                       op.getDilations()[i] * (w.shape[2 + i] - 1) + 1 -
+                       pads[i] - pads[k + i]);
+  // The geometry of the forward conv whose input is our output.
+  auto g = makeGeometry(op, outShape, x.shape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), pads, op.getDilations());
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  int64_t ks = g->kSize(), is = g->outSize(), os = g->inSize();
+  std::vector<float> col(Mg * ks * is);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      // col[(m, k), i] = sum_c W[c, (m, k)] * x[c, i]
+      if (is && Mg)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Mg * ks, is, Cg,
+                    1.0f, w.f.data() + gi * Cg * Mg * ks, Mg * ks,
+                    x.f.data() + (n * C + gi * Cg) * is, is, 0.0f,
+                    col.data(), is);
+      float *yg = r.f.data() + (n * M + gi * Mg) * os;
+      parallelFor(Mg, Mg * ks * is, [&](int64_t m0, int64_t m1) {
+        for (int64_t m = m0; m < m1; ++m)
+          for (int64_t a = 0; a < g->k[0]; ++a)
+            for (int64_t b = 0; b < g->k[1]; ++b)
+              for (int64_t e = 0; e < g->k[2]; ++e) {
+                const float *row =
+                    col.data() +
+                    ((m * g->k[0] + a) * g->k[1] * g->k[2] + b * g->k[2] + e) *
+                        is;
+                for (int64_t id = 0; id < g->out[0]; ++id) {
+                  int64_t od = id * g->s[0] - g->pb[0] + a * g->d[0];
+                  if (od < 0 || od >= g->in[0])
+                    continue;
+                  for (int64_t ih = 0; ih < g->out[1]; ++ih) {
+                    int64_t oh = ih * g->s[1] - g->pb[1] + b * g->d[1];
+                    if (oh < 0 || oh >= g->in[1])
+                      continue;
+                    const float *src = row + (id * g->out[1] + ih) * g->out[2];
+                    float *dst = yg + m * os + (od * g->in[1] + oh) * g->in[2];
+                    for (int64_t iw = 0; iw < g->out[2]; ++iw) {
+                      int64_t ow = iw * g->s[2] - g->pb[2] + e * g->d[2];
+                      if (ow >= 0 && ow < g->in[2])
+                        dst[ow] += src[iw];
+                    }
+                  }
+                }
+              }
+      });
+    }
+  if (op.getBias()) {
+    const Tensor &bias = env.get(op.getBias());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m) {
+        float *p = r.f.data() + (n * M + m) * os;
+        for (int64_t i = 0; i < os; ++i)
+          p[i] += bias.f[m];
+      }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+template <bool IsMax>
+LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
+                      ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                      ArrayRef<int64_t> dilations, bool ceilMode,
+                      bool countIncludePad) {
+  const Tensor &x = env.get(op->getOperand(0));
+  auto outShape = windowShape(op, x.shape, x.shape[1], kernel, strides, pads,
+                              dilations, ceilMode);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape, kernel, strides, pads,
+                        dilations);
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  int64_t planes = x.shape[0] * x.shape[1], is = g->inSize(),
+          os = g->outSize();
+  parallelFor(planes, planes * os * g->kSize(), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      float *yp = r.f.data() + p * os;
+      for (int64_t od = 0; od < g->out[0]; ++od)
+        for (int64_t oh = 0; oh < g->out[1]; ++oh)
+          for (int64_t ow = 0; ow < g->out[2]; ++ow) {
+            int64_t start[3] = {od * g->s[0] - g->pb[0],
+                                oh * g->s[1] - g->pb[1],
+                                ow * g->s[2] - g->pb[2]};
+            float acc = IsMax ? -std::numeric_limits<float>::infinity() : 0;
+            int64_t count = 0, padded = 1;
+            for (int i = 0; i < 3 && !IsMax; ++i) {
+              // Window positions inside the padded extent.
+              int64_t n = 0;
+              for (int64_t a = 0; a < g->k[i]; ++a) {
+                int64_t q = start[i] + a * g->d[i];
+                n += q >= -g->pb[i] && q < g->in[i] + g->pe[i];
+              }
+              padded *= n;
+            }
+            for (int64_t a = 0; a < g->k[0]; ++a) {
+              int64_t id = start[0] + a * g->d[0];
+              if (id < 0 || id >= g->in[0])
+                continue;
+              for (int64_t b = 0; b < g->k[1]; ++b) {
+                int64_t ih = start[1] + b * g->d[1];
+                if (ih < 0 || ih >= g->in[1])
+                  continue;
+                const float *row = xp + (id * g->in[1] + ih) * g->in[2];
+                for (int64_t e = 0; e < g->k[2]; ++e) {
+                  int64_t iw = start[2] + e * g->d[2];
+                  if (iw < 0 || iw >= g->in[2])
+                    continue;
+                  float v = row[iw];
+                  if (IsMax)
+                    acc = (v > acc || std::isnan(v)) && !std::isnan(acc)
+                              ? v
+                              : acc;
+                  else
+                    acc += v;
+                  ++count;
+                }
+              }
+            }
+            if (!IsMax)
+              acc = (countIncludePad ? padded : count)
+                        ? acc / float(countIncludePad ? padded : count)
+                        : 0.0f;
+            yp[(od * g->out[1] + oh) * g->out[2] + ow] = acc;
+          }
+    }
+  });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+LogicalResult runMaxPool(Operation *o, Env &env) {
+  auto op = cast<qc::MaxPoolOp>(o);
+  return runPool<true>(o, env, op.getKernelShape(), op.getStrides(),
+                       op.getPads(), op.getDilations(), op.getCeilMode(),
+                       false);
+}
+
+LogicalResult runAvgPool(Operation *o, Env &env) {
+  auto op = cast<qc::AvgPoolOp>(o);
+  return runPool<false>(o, env, op.getKernelShape(), op.getStrides(),
+                        op.getPads(), op.getDilations(), op.getCeilMode(),
+                        op.getCountIncludePad());
+}
+
+template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
+  const Tensor &x = env.get(op->getOperand(0));
+  SmallVector<int64_t> outShape{x.shape[0], x.shape[1]};
+  int64_t is = 1;
+  for (size_t i = 2; i < x.shape.size(); ++i) {
+    outShape.push_back(1);
+    is *= x.shape[i];
+  }
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  int64_t planes = x.shape[0] * x.shape[1];
+  parallelFor(planes, planes * is, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      if (IsMax) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < is; ++i)
+          m = (xp[i] > m || std::isnan(xp[i])) && !std::isnan(m) ? xp[i] : m;
+        r.f[p] = m;
+      } else {
+        double s = 0;
+        for (int64_t i = 0; i < is; ++i)
+          s += xp[i];
+        r.f[p] = is ? float(s / double(is)) : 0.0f;
+      }
+    }
+  });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BatchNormalization, Resize
+//===----------------------------------------------------------------------===//
+
+LogicalResult runBatchNorm(Operation *o, Env &env) {
+  auto op = cast<qc::BatchNormOp>(o);
+  Tensor r = env.get(op.getInput());
+  const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
+               &mean = env.get(op.getMean()), &var = env.get(op.getVar());
+  int64_t N = r.shape[0], C = r.shape[1], inner = 1;
+  for (size_t i = 2; i < r.shape.size(); ++i)
+    inner *= r.shape[i];
+  float eps = op.getEpsilon().convertToFloat();
+  for (int64_t c = 0; c < C; ++c) {
+    float a = sc.f[c] / std::sqrt(var.f[c] + eps);
+    float shift = b.f[c] - mean.f[c] * a;
+    for (int64_t n = 0; n < N; ++n) {
+      float *p = r.f.data() + (n * C + c) * inner;
+      for (int64_t i = 0; i < inner; ++i)
+        p[i] = p[i] * a + shift;
+    }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runResize(Operation *o, Env &env) {
+  auto op = cast<qc::ResizeOp>(o);
+  const Tensor &x = env.get(op.getInput());
+  auto resType = op.getResult().getType();
+  size_t rank = x.shape.size();
+  ArrayRef<float> scales = op.getScales();
+  SmallVector<int64_t> outShape;
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t d = resType.getDimSize(i);
+    if (ShapedType::isDynamic(d))
+      d = int64_t(std::floor(float(x.shape[i]) * scales[i]));
+    outShape.push_back(d);
+  }
+  StringRef ct = op.getCoordinateTransformationMode(),
+            nm = op.getNearestMode();
+  bool linear = op.getMode() == "linear";
+  // Per dim and output index: the two source indices and the weight of the
+  // second (nearest: one index, weight 0).
+  struct Tap {
+    int64_t i0, i1;
+    float w1;
+  };
+  std::vector<std::vector<Tap>> taps(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t in = x.shape[d], out = outShape[d];
+    float scale = scales[d];
+    for (int64_t oi = 0; oi < out; ++oi) {
+      float c;
+      if (ct == "half_pixel")
+        c = (oi + 0.5f) / scale - 0.5f;
+      else if (ct == "pytorch_half_pixel")
+        c = out > 1 ? (oi + 0.5f) / scale - 0.5f : 0.0f;
+      else if (ct == "align_corners")
+        c = out == 1 ? 0.0f : float(oi) * float(in - 1) / float(out - 1);
+      else
+        c = oi / scale;
+      Tap t{0, 0, 0.0f};
+      if (linear) {
+        c = std::clamp(c, 0.0f, float(in - 1));
+        t.i0 = int64_t(std::floor(c));
+        t.i1 = std::min(t.i0 + 1, in - 1);
+        t.w1 = c - float(t.i0);
+      } else {
+        float f = std::floor(c);
+        int64_t i;
+        if (nm == "floor")
+          i = int64_t(f);
+        else if (nm == "ceil")
+          i = int64_t(std::ceil(c));
+        else if (c - f == 0.5f)
+          i = nm == "round_prefer_ceil" ? int64_t(f) + 1 : int64_t(f);
+        else
+          i = int64_t(std::round(c));
+        t.i0 = t.i1 = std::clamp<int64_t>(i, 0, in - 1);
+      }
+      taps[d].push_back(t);
+    }
+  }
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  SmallVector<int64_t> xs = stridesOf(x.shape);
+  SmallVector<int64_t> zero(rank, 0);
+  SmallVector<int64_t> idx(rank, 0);
+  int64_t total = r.numElements();
+  for (int64_t lin = 0; lin < total; ++lin) {
+    // Sum over the 2^rank corners with a non-zero weight.
+    float acc = 0.0f;
+    std::vector<std::pair<int64_t, float>> terms{{0, 1.0f}}, next;
+    for (size_t d = 0; d < rank; ++d) {
+      const Tap &t = taps[d][idx[d]];
+      next.clear();
+      for (auto [off, w] : terms) {
+        next.push_back({off + t.i0 * xs[d], w * (1.0f - t.w1)});
+        if (t.w1 != 0.0f)
+          next.push_back({off + t.i1 * xs[d], w * t.w1});
+      }
+      std::swap(terms, next);
+    }
+    for (auto [off, w] : terms)
+      acc += w * x.f[off];
+    r.f[lin] = acc;
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops
+//===----------------------------------------------------------------------===//
+
+/// The integer values of an i8/ui8 (Bytes) or i32 (Int) tensor.
+std::vector<int32_t> intValues(const Tensor &t) {
+  std::vector<int32_t> v;
+  if (t.kind == Tensor::Kind::Bytes) {
+    bool isUnsigned = t.elementType.isUnsignedInteger();
+    v.reserve(t.bytes.size());
+    for (uint8_t b : t.bytes)
+      v.push_back(isUnsigned ? int32_t(b) : int32_t(int8_t(b)));
+  } else if (t.kind == Tensor::Kind::Int) {
+    v.assign(t.i.begin(), t.i.end());
+  }
+  return v;
+}
+
+/// C[M, N] = A[M, K] * B[K, N] in int32.
+void gemmI32(int64_t M, int64_t N, int64_t K, const int32_t *a,
+             const int32_t *b, int64_t *c) {
+  parallelFor(M, M * N * K, [&](int64_t m0, int64_t m1) {
+    std::vector<int32_t> row(N);
+    for (int64_t m = m0; m < m1; ++m) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t k = 0; k < K; ++k) {
+        int32_t av = a[m * K + k];
+        if (!av)
+          continue;
+        const int32_t *br = b + k * N;
+        for (int64_t n = 0; n < N; ++n)
+          row[n] += av * br[n];
+      }
+      std::copy(row.begin(), row.end(), c + m * N);
+    }
+  });
+}
+
+LogicalResult runMatMulInteger(Operation *o, Env &env) {
+  auto op = cast<qc::MatMulIntegerOp>(o);
+  const Tensor &a = env.get(op.getLhs()), &b = env.get(op.getRhs());
+  std::vector<int32_t> av = intValues(a), bv = intValues(b),
+                       az = intValues(env.get(op.getLhsZero())),
+                       bz = intValues(env.get(op.getRhsZero()));
+  int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
+  int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
+  if (K != K2)
+    return op.emitError("reduction dims differ at run time: ")
+           << K << " vs " << K2;
+  ArrayRef<int64_t> ab = ArrayRef<int64_t>(a.shape).drop_back(2);
+  ArrayRef<int64_t> bb = ArrayRef<int64_t>(b.shape).drop_back(2);
+  auto batch = qc::broadcastShapes(ab, bb);
+  if (failed(batch))
+    return op.emitError("batch dims do not broadcast at run time");
+  if ((az.size() != 1 && (int64_t)az.size() != M) ||
+      (bz.size() != 1 && (int64_t)bz.size() != N))
+    return op.emitError("zero point sizes do not match the operands");
+  // Subtract the zero points (per row of a, per column of b) once.
+  for (size_t i = 0; i < av.size(); ++i)
+    av[i] -= az.size() == 1 ? az[0] : az[(i / K) % M];
+  for (size_t i = 0; i < bv.size(); ++i)
+    bv[i] -= bz.size() == 1 ? bz[0] : bz[i % N];
+  SmallVector<int64_t> outShape = *batch;
+  outShape.push_back(M);
+  outShape.push_back(N);
+  Tensor r = Tensor::makeInt(op.getResult().getType().getElementType(),
+                             outShape);
+  auto sa = broadcastStrides(ab, *batch), sb = broadcastStrides(bb, *batch);
+  forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
+    gemmI32(M, N, K, av.data() + ia * M * K, bv.data() + ib * K * N,
+            r.i.data() + lin * M * N);
+  });
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runConvInteger(Operation *o, Env &env) {
+  auto op = cast<qc::ConvIntegerOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  std::vector<int32_t> xv = intValues(x), wv = intValues(w),
+                       xz = intValues(env.get(op.getInputZero())),
+                       wz = intValues(env.get(op.getWeightZero()));
+  int64_t group = op.getGroup();
+  int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
+  if (C != w.shape[1] * group)
+    return op.emitError("input has ") << C << " channels, the weight expects "
+                                      << w.shape[1] * group;
+  auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), false);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
+          is = g->inSize();
+  // Zero-point subtraction first, so padding (zero after it) is exact.
+  for (int32_t &v : xv)
+    v -= xz[0];
+  for (size_t i = 0; i < wv.size(); ++i)
+    wv[i] -= wz.size() == 1 ? wz[0] : wz[i / (Cg * ks)];
+  Tensor r = Tensor::makeInt(op.getResult().getType().getElementType(),
+                             *outShape);
+  std::vector<int32_t> col(Cg * ks * os);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      im2col(xv.data() + (n * C + gi * Cg) * is, Cg, *g, int32_t(0),
+             col.data());
+      gemmI32(Mg, os, Cg * ks, wv.data() + gi * Mg * Cg * ks, col.data(),
+              r.i.data() + (n * M + gi * Mg) * os);
+    }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runRequantizeLinear(Operation *o, Env &env) {
+  auto op = cast<qc::RequantizeLinearOp>(o);
+  const Tensor &acc = env.get(op.getInput()), &sc = env.get(op.getScale());
+  std::vector<int32_t> zero = intValues(env.get(op.getZero()));
+  std::vector<int32_t> bias;
+  if (op.getBias())
+    bias = intValues(env.get(op.getBias()));
+  Type et = op.getResult().getType().getElementType();
+  bool isUnsigned = et.isUnsignedInteger();
+  float lo = isUnsigned ? 0.0f : -128.0f, hi = isUnsigned ? 255.0f : 127.0f;
+  Tensor r = Tensor::makeBytes(et, acc.shape);
+  int64_t axis = op.getAxis(), inner = 1, dim = 1;
+  if (axis < (int64_t)acc.shape.size()) {
+    dim = acc.shape[axis];
+    for (size_t i = axis + 1; i < acc.shape.size(); ++i)
+      inner *= acc.shape[i];
+  }
+  if ((sc.f.size() != 1 && (int64_t)sc.f.size() != dim) ||
+      (!bias.empty() && (int64_t)bias.size() != dim))
+    return op.emitError("scale/bias sizes do not match dim ")
+           << axis << " of " << shapeStr(acc.shape);
+  for (int64_t i = 0, e = acc.i.size(); i < e; ++i) {
+    int64_t c = (i / inner) % dim;
+    int64_t a = acc.i[i] + (bias.empty() ? 0 : bias[c]);
+    float s = sc.f.size() == 1 ? sc.f[0] : sc.f[c];
+    // Half to even, as ONNX Runtime's requantization does.
+    float v = std::nearbyint(float(a) * s) + float(zero[0]);
+    v = std::clamp(v, lo, hi);
+    r.bytes[i] = uint8_t(int32_t(v) & 0xFF); // two's complement for i8
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+} // namespace
+
+void quantc::exec::registerNNKernels(KernelRegistry &registry) {
+  registry.add(qc::ConvOp::getOperationName(), runConv);
+  registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
+  registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);
+  registry.add(qc::AvgPoolOp::getOperationName(), runAvgPool);
+  registry.add(qc::GlobalAvgPoolOp::getOperationName(), runGlobalPool<false>);
+  registry.add(qc::GlobalMaxPoolOp::getOperationName(), runGlobalPool<true>);
+  registry.add(qc::BatchNormOp::getOperationName(), runBatchNorm);
+  registry.add(qc::ResizeOp::getOperationName(), runResize);
+  registry.add(qc::MatMulIntegerOp::getOperationName(), runMatMulInteger);
+  registry.add(qc::ConvIntegerOp::getOperationName(), runConvInteger);
+  registry.add(qc::RequantizeLinearOp::getOperationName(),
+               runRequantizeLinear);
+}

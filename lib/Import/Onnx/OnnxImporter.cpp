@@ -232,7 +232,10 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT) {
+  // UINT8/INT8 inputs feed the integer ops of already-quantized models.
+  bool isInt8 = tt.elem_type() == onnx::TensorProto::UINT8 ||
+                tt.elem_type() == onnx::TensorProto::INT8;
+  if (tt.elem_type() != onnx::TensorProto::FLOAT && !isInt8) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
                   << "; only FLOAT graph inputs are supported";
@@ -302,6 +305,12 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
                   << "': " << llvm::toString(n.takeError());
     return failure();
   }
+  if (isInt8)
+    return RankedTensorType::get(
+        shape, IntegerType::get(&g.ctx, 8,
+                                tt.elem_type() == onnx::TensorProto::UINT8
+                                    ? IntegerType::Unsigned
+                                    : IntegerType::Signless));
   return RankedTensorType::get(shape, Float32Type::get(&g.ctx));
 }
 
