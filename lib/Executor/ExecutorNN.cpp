@@ -451,8 +451,11 @@ LogicalResult runResize(Operation *o, Env &env) {
         c = (oi + 0.5f) / scale - 0.5f;
       else if (ct == "pytorch_half_pixel")
         c = out > 1 ? (oi + 0.5f) / scale - 0.5f : 0.0f;
-      else if (ct == "align_corners")
-        c = out == 1 ? 0.0f : float(oi) * float(in - 1) / float(out - 1);
+      else if (ct == "align_corners") {
+        // ONNX uses the unrounded resized length in * scale here.
+        float len = float(in) * scale;
+        c = out == 1 ? 0.0f : float(oi) * float(in - 1) / (len - 1.0f);
+      }
       else
         c = oi / scale;
       Tap t{0, 0, 0.0f};
