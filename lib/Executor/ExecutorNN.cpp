@@ -26,8 +26,9 @@ namespace {
 /// Runs fn(begin, end) over [0, n) split across threads when `work` (a rough
 /// count of element operations) makes it worthwhile.
 template <typename F> void parallelFor(int64_t n, int64_t work, F &&fn) {
-  static const int64_t hw =
-      std::max<int64_t>(1, std::thread::hardware_concurrency());
+  // As many threads as OpenBLAS uses (OPENBLAS_NUM_THREADS), so one knob
+  // sets the Executor's thread count.
+  static const int64_t hw = std::max<int64_t>(1, openblas_get_num_threads());
   int64_t threads = std::min<int64_t>({hw, n, work / (1 << 16)});
   if (threads <= 1) {
     fn(int64_t(0), n);
@@ -127,11 +128,21 @@ void im2col(const T *x, int64_t channels, const Geometry &g, T pad, T *col) {
                   continue;
                 }
                 const T *src = xc + (id * g.in[1] + ih) * g.in[2];
-                int64_t base = -g.pb[2] + e * g.d[2];
-                for (int64_t ow = 0; ow < g.out[2]; ++ow) {
-                  int64_t iw = base + ow * g.s[2];
-                  dst[ow] = (iw < 0 || iw >= g.in[2]) ? pad : src[iw];
-                }
+                int64_t base = -g.pb[2] + e * g.d[2], sw = g.s[2];
+                // Outputs whose tap lands inside the row: [lo, hi).
+                int64_t lo = base >= 0 ? 0 : (-base + sw - 1) / sw;
+                int64_t hi = g.in[2] - base <= 0
+                                 ? 0
+                                 : std::min(g.out[2],
+                                            (g.in[2] - base + sw - 1) / sw);
+                lo = std::min(lo, hi);
+                std::fill(dst, dst + lo, pad);
+                if (sw == 1)
+                  std::copy(src + base + lo, src + base + hi, dst + lo);
+                else
+                  for (int64_t ow = lo; ow < hi; ++ow)
+                    dst[ow] = src[base + ow * sw];
+                std::fill(dst + hi, dst + g.out[2], pad);
               }
             }
           }
@@ -275,6 +286,32 @@ LogicalResult runConvTranspose(Operation *o, Env &env) {
 // Pooling
 //===----------------------------------------------------------------------===//
 
+/// For one spatial dim of a window op: per output index, the kernel taps
+/// [first, last) that land inside the input, and how many land inside the
+/// padded extent (AveragePool's count_include_pad divisor).
+struct DimTaps {
+  std::vector<int64_t> first, last, padded;
+};
+
+DimTaps dimTaps(const Geometry &g, int i) {
+  DimTaps t;
+  for (int64_t o = 0; o < g.out[i]; ++o) {
+    int64_t start = o * g.s[i] - g.pb[i], f = g.k[i], l = 0, p = 0;
+    for (int64_t a = 0; a < g.k[i]; ++a) {
+      int64_t q = start + a * g.d[i];
+      if (q >= 0 && q < g.in[i]) {
+        f = std::min(f, a);
+        l = a + 1;
+      }
+      p += q >= -g.pb[i] && q < g.in[i] + g.pe[i];
+    }
+    t.first.push_back(std::min(f, l));
+    t.last.push_back(l);
+    t.padded.push_back(p);
+  }
+  return t;
+}
+
 template <bool IsMax>
 LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
                       ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
@@ -292,6 +329,7 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
   Tensor r = Tensor::makeFloat(x.elementType, *outShape);
   int64_t planes = x.shape[0] * x.shape[1], is = g->inSize(),
           os = g->outSize();
+  DimTaps td = dimTaps(*g, 0), th = dimTaps(*g, 1), tw = dimTaps(*g, 2);
   parallelFor(planes, planes * os * g->kSize(), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float *xp = x.f.data() + p * is;
@@ -299,48 +337,37 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
       for (int64_t od = 0; od < g->out[0]; ++od)
         for (int64_t oh = 0; oh < g->out[1]; ++oh)
           for (int64_t ow = 0; ow < g->out[2]; ++ow) {
-            int64_t start[3] = {od * g->s[0] - g->pb[0],
-                                oh * g->s[1] - g->pb[1],
-                                ow * g->s[2] - g->pb[2]};
+            int64_t sd = od * g->s[0] - g->pb[0], sh = oh * g->s[1] - g->pb[1],
+                    sw = ow * g->s[2] - g->pb[2];
             float acc = IsMax ? -std::numeric_limits<float>::infinity() : 0;
-            int64_t count = 0, padded = 1;
-            for (int i = 0; i < 3 && !IsMax; ++i) {
-              // Window positions inside the padded extent.
-              int64_t n = 0;
-              for (int64_t a = 0; a < g->k[i]; ++a) {
-                int64_t q = start[i] + a * g->d[i];
-                n += q >= -g->pb[i] && q < g->in[i] + g->pe[i];
-              }
-              padded *= n;
-            }
-            for (int64_t a = 0; a < g->k[0]; ++a) {
-              int64_t id = start[0] + a * g->d[0];
-              if (id < 0 || id >= g->in[0])
-                continue;
-              for (int64_t b = 0; b < g->k[1]; ++b) {
-                int64_t ih = start[1] + b * g->d[1];
-                if (ih < 0 || ih >= g->in[1])
-                  continue;
-                const float *row = xp + (id * g->in[1] + ih) * g->in[2];
-                for (int64_t e = 0; e < g->k[2]; ++e) {
-                  int64_t iw = start[2] + e * g->d[2];
-                  if (iw < 0 || iw >= g->in[2])
-                    continue;
-                  float v = row[iw];
-                  if (IsMax)
-                    acc = (v > acc || std::isnan(v)) && !std::isnan(acc)
-                              ? v
-                              : acc;
-                  else
+            bool nan = false;
+            for (int64_t a = td.first[od]; a < td.last[od]; ++a) {
+              int64_t id = sd + a * g->d[0];
+              for (int64_t b = th.first[oh]; b < th.last[oh]; ++b) {
+                const float *row =
+                    xp + (id * g->in[1] + sh + b * g->d[1]) * g->in[2] + sw;
+                for (int64_t e = tw.first[ow]; e < tw.last[ow]; ++e) {
+                  float v = row[e * g->d[2]];
+                  if (IsMax) {
+                    nan |= std::isnan(v);
+                    acc = v > acc ? v : acc;
+                  } else {
                     acc += v;
-                  ++count;
+                  }
                 }
               }
             }
-            if (!IsMax)
-              acc = (countIncludePad ? padded : count)
-                        ? acc / float(countIncludePad ? padded : count)
-                        : 0.0f;
+            if (IsMax) {
+              if (nan)
+                acc = std::numeric_limits<float>::quiet_NaN();
+            } else {
+              int64_t n = countIncludePad
+                              ? td.padded[od] * th.padded[oh] * tw.padded[ow]
+                              : (td.last[od] - td.first[od]) *
+                                    (th.last[oh] - th.first[oh]) *
+                                    (tw.last[ow] - tw.first[ow]);
+              acc = n ? acc / float(n) : 0.0f;
+            }
             yp[(od * g->out[1] + oh) * g->out[2] + ow] = acc;
           }
     }
