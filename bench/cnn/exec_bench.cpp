@@ -1,6 +1,8 @@
 //===- exec_bench.cpp - Executor latency of an ONNX model -----------------===//
 //
-//   bench_executor MODEL.onnx INPUTS.npz [REPEAT] [WARMUP]
+//   bench_executor MODEL.onnx INPUTS.npz [REPEAT] [WARMUP] [--profile]
+//
+// --profile also prints the time per op name (summed over the timed runs).
 //
 // Imports the model once, then times Executor::run alone (no import, no npz
 // I/O) REPEAT times after WARMUP runs; prints one JSON line with the median
@@ -17,6 +19,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include "llvm/ADT/StringMap.h"
 
 #include <algorithm>
 #include <chrono>
@@ -54,8 +58,22 @@ int main(int argc, char **argv) {
   auto inputs = exec.bindInputs(*arrays, argv[2]);
   if (failed(inputs))
     return 1;
+  bool profile = argc > 5 && llvm::StringRef(argv[5]) == "--profile";
+  llvm::StringMap<double> perOp;
+  auto last = std::chrono::steady_clock::now();
+  if (profile)
+    exec.setObserver([&](Operation *op, ArrayRef<const Tensor *>,
+                         ArrayRef<const Tensor *>) {
+      auto now = std::chrono::steady_clock::now();
+      perOp[op->getName().getStringRef()] +=
+          std::chrono::duration<double, std::milli>(now - last).count();
+      last = std::chrono::steady_clock::now();
+    });
   std::vector<double> ms;
   for (int i = 0; i < warmup + repeat; ++i) {
+    if (i == warmup)
+      perOp.clear();
+    last = std::chrono::steady_clock::now();
     auto t0 = std::chrono::steady_clock::now();
     auto out = exec.run(*inputs);
     auto t1 = std::chrono::steady_clock::now();
@@ -68,5 +86,8 @@ int main(int argc, char **argv) {
   llvm::outs() << "{\"median_ms\": " << ms[ms.size() / 2]
                << ", \"min_ms\": " << ms.front() << ", \"runs\": " << ms.size()
                << "}\n";
+  for (auto &e : perOp)
+    llvm::outs() << "  " << e.getKey() << ": " << e.getValue() / ms.size()
+                 << " ms/run\n";
   return 0;
 }
