@@ -312,3 +312,20 @@ def test_unsupported_is_a_clear_error(case, run_tool, tmp):
     assert res.returncode == 1, describe(res)
     assert "node #0 'n0'" in res.stderr and msg in res.stderr, describe(res)
     assert not (tmp / "out.npz").exists()
+
+
+@pytest.mark.parametrize("opset,mode", [(7, "nearest"), (9, "nearest"),
+                                        (9, "linear")])
+def test_upsample(opset, mode, run_tool, tmp):
+    x = rand(1, 2, 3, 4)
+    scales = [1.0, 1.0, 2.0, 3.0]
+    if opset == 7:
+        m = make_model("Upsample", [("x", x, True)],
+                       {"mode": mode, "scales": scales}, opset=opset)
+    else:
+        m = make_model("Upsample", [("x", x, True),
+                                    ("s", np.array(scales, np.float32),
+                                     False)], {"mode": mode}, opset=opset)
+    y, ref = run_both(run_tool, tmp, m, {"x": x})
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)

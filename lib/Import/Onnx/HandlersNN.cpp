@@ -640,6 +640,37 @@ LogicalResult importResize10(NodeContext &n) {
                     "floor");
 }
 
+/// Upsample-7 (scales attribute) and -9 (scales input): Resize-10's
+/// semantics, which is what it was deprecated in favour of.
+LogicalResult importUpsample(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  auto mode = stringAttr(n, "mode", "nearest");
+  if (failed(x) || failed(mode))
+    return failure();
+  SmallVector<float> scales;
+  if (n.opsetVersion < 9) {
+    const onnx::AttributeProto *a = n.attr("scales");
+    if (!a || a->type() != onnx::AttributeProto::FLOATS) {
+      n.emitError() << "attribute 'scales' (FLOATS) is required";
+      return failure();
+    }
+    scales.assign(a->floats().begin(), a->floats().end());
+  } else {
+    FailureOr<SmallVector<float>> s = constFloats(n, 1);
+    if (failed(s))
+      return failure();
+    scales = *s;
+  }
+  if (scales.size() != shapeOf(*x).size()) {
+    n.emitError() << "scales must have one value per dim of "
+                  << shapeToString(shapeOf(*x));
+    return failure();
+  }
+  return emitResize(n, *x, scales, std::nullopt,
+                    *mode == "bilinear" ? "linear" : *mode, "asymmetric",
+                    "floor");
+}
+
 /// Resize-11 and later: X, roi, scales, sizes (+ axes from 18).
 LogicalResult importResize(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
@@ -1057,6 +1088,8 @@ llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"Resize", 13, 1, 4, 1, 1, importResize},
       {"Resize", 18, 1, 4, 1, 1, importResize},
       {"Resize", 19, 1, 4, 1, 1, importResize},
+      {"Upsample", 7, 1, 1, 1, 1, importUpsample},
+      {"Upsample", 9, 2, 2, 1, 1, importUpsample},
   };
   return table;
 }
