@@ -179,8 +179,51 @@ LogicalResult runConv(Operation *o, Env &env) {
                 g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
                         g->pe[2] ==
                     0;
-  std::vector<float> col(direct ? 0 : Cg * ks * os);
-  for (int64_t n = 0; n < N; ++n)
+  if (Cg == 1) {
+    // Depthwise (one input channel per group): tap-by-tap multiply-adds on
+    // the plane; M/g tiny GEMMs per image would cost more in call overhead.
+    const Geometry &ge = *g;
+    parallelFor(N * M, N * M * ks * os, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        int64_t n = p / M, m = p % M, c = m / Mg;
+        const float *xc = x.f.data() + (n * C + c) * is;
+        const float *wm = w.f.data() + m * ks;
+        float *y = r.f.data() + p * os;
+        for (int64_t a = 0; a < ge.k[0]; ++a)
+          for (int64_t b = 0; b < ge.k[1]; ++b)
+            for (int64_t e = 0; e < ge.k[2]; ++e) {
+              float wv = wm[(a * ge.k[1] + b) * ge.k[2] + e];
+              int64_t base = -ge.pb[2] + e * ge.d[2], sw = ge.s[2];
+              int64_t lo = base >= 0 ? 0 : (-base + sw - 1) / sw;
+              int64_t hi = ge.in[2] - base <= 0
+                               ? 0
+                               : std::min(ge.out[2],
+                                          (ge.in[2] - base + sw - 1) / sw);
+              for (int64_t od = 0; od < ge.out[0]; ++od) {
+                int64_t id = od * ge.s[0] - ge.pb[0] + a * ge.d[0];
+                if (id < 0 || id >= ge.in[0])
+                  continue;
+                for (int64_t oh = 0; oh < ge.out[1]; ++oh) {
+                  int64_t ih = oh * ge.s[1] - ge.pb[1] + b * ge.d[1];
+                  if (ih < 0 || ih >= ge.in[1])
+                    continue;
+                  const float *src =
+                      xc + (id * ge.in[1] + ih) * ge.in[2] + base;
+                  float *dst = y + (od * ge.out[1] + oh) * ge.out[2];
+                  if (sw == 1)
+                    for (int64_t ow = lo; ow < hi; ++ow)
+                      dst[ow] += wv * src[ow];
+                  else
+                    for (int64_t ow = lo; ow < hi; ++ow)
+                      dst[ow] += wv * src[ow * sw];
+                }
+              }
+            }
+      }
+    });
+  }
+  std::vector<float> col(direct || Cg == 1 ? 0 : Cg * ks * os);
+  for (int64_t n = 0; n < N && Cg != 1; ++n)
     for (int64_t gi = 0; gi < group; ++gi) {
       const float *xg = x.f.data() + (n * C + gi * Cg) * is;
       const float *b = xg;

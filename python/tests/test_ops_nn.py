@@ -70,6 +70,12 @@ CONV_CASES = [
     ((2, 3, 12), (4, 3, 3), {"strides": [2], "pads": [1, 2]}, True),
     ((1, 2, 5, 6, 7), (3, 2, 2, 3, 2), {"pads": [1, 0, 1, 0, 1, 1]}, True),
     ((1, 16, 8, 8), (8, 16, 1, 1), {}, False),  # 1x1: no im2col
+    # depthwise with a channel multiplier, strided and dilated (direct path)
+    ((2, 3, 9, 10), (6, 1, 3, 3),
+     {"group": 3, "strides": [2, 1], "dilations": [1, 2],
+      "pads": [1, 2, 0, 1]}, True),
+    ((1, 4, 11), (4, 1, 5), {"group": 4, "strides": [3], "pads": [2, 2]},
+     False),
 ]
 
 
