@@ -150,6 +150,16 @@ void im2col(const T *x, int64_t channels, const Geometry &g, T pad, T *col) {
   });
 }
 
+/// A per-thread im2col/col2im buffer that keeps its capacity between ops, so
+/// large convs do not map and fault in fresh pages on every call. Contents
+/// are unspecified (every user overwrites what it reads).
+std::vector<float> &scratch(int64_t n) {
+  static thread_local std::vector<float> buf;
+  if ((int64_t)buf.size() < n)
+    buf.resize(n);
+  return buf;
+}
+
 //===----------------------------------------------------------------------===//
 // Conv, ConvTranspose
 //===----------------------------------------------------------------------===//
@@ -222,7 +232,7 @@ LogicalResult runConv(Operation *o, Env &env) {
       }
     });
   }
-  std::vector<float> col(direct || Cg == 1 ? 0 : Cg * ks * os);
+  std::vector<float> &col = scratch(direct || Cg == 1 ? 0 : Cg * ks * os);
   for (int64_t n = 0; n < N && Cg != 1; ++n)
     for (int64_t gi = 0; gi < group; ++gi) {
       const float *xg = x.f.data() + (n * C + gi * Cg) * is;
@@ -273,7 +283,7 @@ LogicalResult runConvTranspose(Operation *o, Env &env) {
     return failure();
   Tensor r = Tensor::makeFloat(x.elementType, outShape);
   int64_t ks = g->kSize(), is = g->outSize(), os = g->inSize();
-  std::vector<float> col(Mg * ks * is);
+  std::vector<float> &col = scratch(Mg * ks * is);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t gi = 0; gi < group; ++gi) {
       // col[(m, k), i] = sum_c W[c, (m, k)] * x[c, i]
