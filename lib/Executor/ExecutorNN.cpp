@@ -383,46 +383,54 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
   int64_t planes = x.shape[0] * x.shape[1], is = g->inSize(),
           os = g->outSize();
   DimTaps td = dimTaps(*g, 0), th = dimTaps(*g, 1), tw = dimTaps(*g, 2);
-  parallelFor(planes, planes * os * g->kSize(), [&](int64_t p0, int64_t p1) {
+  // Per innermost tap e: the outputs [lo, hi) whose tap lands in the input,
+  // so the loop over a row of outputs has no bounds checks and vectorizes.
+  const Geometry &ge = *g;
+  SmallVector<int64_t> lo(ge.k[2]), hi(ge.k[2]);
+  for (int64_t e = 0; e < ge.k[2]; ++e) {
+    int64_t base = -ge.pb[2] + e * ge.d[2], sw = ge.s[2];
+    hi[e] = ge.in[2] - base <= 0
+                ? 0
+                : std::min(ge.out[2], (ge.in[2] - base + sw - 1) / sw);
+    lo[e] = std::min(base >= 0 ? 0 : (-base + sw - 1) / sw, hi[e]);
+  }
+  parallelFor(planes, planes * os * ge.kSize(), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float *xp = x.f.data() + p * is;
       float *yp = r.f.data() + p * os;
-      for (int64_t od = 0; od < g->out[0]; ++od)
-        for (int64_t oh = 0; oh < g->out[1]; ++oh)
-          for (int64_t ow = 0; ow < g->out[2]; ++ow) {
-            int64_t sd = od * g->s[0] - g->pb[0], sh = oh * g->s[1] - g->pb[1],
-                    sw = ow * g->s[2] - g->pb[2];
-            float acc = IsMax ? -std::numeric_limits<float>::infinity() : 0;
-            bool nan = false;
-            for (int64_t a = td.first[od]; a < td.last[od]; ++a) {
-              int64_t id = sd + a * g->d[0];
-              for (int64_t b = th.first[oh]; b < th.last[oh]; ++b) {
-                const float *row =
-                    xp + (id * g->in[1] + sh + b * g->d[1]) * g->in[2] + sw;
-                for (int64_t e = tw.first[ow]; e < tw.last[ow]; ++e) {
-                  float v = row[e * g->d[2]];
-                  if (IsMax) {
-                    nan |= std::isnan(v);
-                    acc = v > acc ? v : acc;
-                  } else {
-                    acc += v;
-                  }
+      for (int64_t od = 0; od < ge.out[0]; ++od)
+        for (int64_t oh = 0; oh < ge.out[1]; ++oh) {
+          float *y = yp + (od * ge.out[1] + oh) * ge.out[2];
+          std::fill(y, y + ge.out[2],
+                    IsMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+          int64_t sd = od * ge.s[0] - ge.pb[0], sh = oh * ge.s[1] - ge.pb[1];
+          for (int64_t a = td.first[od]; a < td.last[od]; ++a)
+            for (int64_t b = th.first[oh]; b < th.last[oh]; ++b) {
+              const float *row =
+                  xp + ((sd + a * ge.d[0]) * ge.in[1] + sh + b * ge.d[1]) *
+                           ge.in[2];
+              for (int64_t e = 0; e < ge.k[2]; ++e) {
+                const float *src = row - ge.pb[2] + e * ge.d[2];
+                int64_t sw = ge.s[2];
+                for (int64_t ow = lo[e]; ow < hi[e]; ++ow) {
+                  float v = src[ow * sw];
+                  if (IsMax) // NaN wins and then stays
+                    y[ow] = (v > y[ow] || v != v) ? v : y[ow];
+                  else
+                    y[ow] += v;
                 }
               }
             }
-            if (IsMax) {
-              if (nan)
-                acc = std::numeric_limits<float>::quiet_NaN();
-            } else {
+          if (!IsMax)
+            for (int64_t ow = 0; ow < ge.out[2]; ++ow) {
               int64_t n = countIncludePad
                               ? td.padded[od] * th.padded[oh] * tw.padded[ow]
                               : (td.last[od] - td.first[od]) *
                                     (th.last[oh] - th.first[oh]) *
                                     (tw.last[ow] - tw.first[ow]);
-              acc = n ? acc / float(n) : 0.0f;
+              y[ow] = n ? y[ow] / float(n) : 0.0f;
             }
-            yp[(od * g->out[1] + oh) * g->out[2] + ow] = acc;
-          }
+        }
     }
   });
   env.set(op->getResult(0), std::move(r));
