@@ -522,37 +522,38 @@ LogicalResult runResize(Operation *o, Env &env) {
   }
   StringRef ct = op.getCoordinateTransformationMode(),
             nm = op.getNearestMode();
-  bool linear = op.getMode() == "linear";
-  // Per dim and output index: the two source indices and the weight of the
-  // second (nearest: one index, weight 0).
+  StringRef mode = op.getMode();
+  float A = op.getCubicCoeffA().convertToFloat();
+  bool excludeOutside = op.getExcludeOutside();
+  // Per dim and output index: up to four source indices and their weights
+  // (nearest 1, linear 2, cubic 4), as the ONNX reference computes them.
   struct Tap {
-    int64_t i0, i1;
-    float w1;
+    int64_t idx[4];
+    float w[4];
+    int n;
   };
   std::vector<std::vector<Tap>> taps(rank);
   for (size_t d = 0; d < rank; ++d) {
     int64_t in = x.shape[d], out = outShape[d];
     float scale = scales[d];
+    float len = float(in) * scale; // the unrounded resized length
     for (int64_t oi = 0; oi < out; ++oi) {
       float c;
       if (ct == "half_pixel")
         c = (oi + 0.5f) / scale - 0.5f;
-      else if (ct == "pytorch_half_pixel")
-        c = out > 1 ? (oi + 0.5f) / scale - 0.5f : 0.0f;
-      else if (ct == "align_corners") {
-        // ONNX uses the unrounded resized length in * scale here.
-        float len = float(in) * scale;
+      else if (ct == "half_pixel_symmetric") {
+        float adj = float(out) / len, center = float(in) / 2.0f;
+        c = center * (1.0f - adj) + (oi + 0.5f) / scale - 0.5f;
+      } else if (ct == "pytorch_half_pixel")
+        c = len > 1.0f ? (oi + 0.5f) / scale - 0.5f : 0.0f;
+      else if (ct == "tf_half_pixel_for_nn")
+        c = (oi + 0.5f) / scale;
+      else if (ct == "align_corners")
         c = out == 1 ? 0.0f : float(oi) * float(in - 1) / (len - 1.0f);
-      }
       else
         c = oi / scale;
-      Tap t{0, 0, 0.0f};
-      if (linear) {
-        c = std::clamp(c, 0.0f, float(in - 1));
-        t.i0 = int64_t(std::floor(c));
-        t.i1 = std::min(t.i0 + 1, in - 1);
-        t.w1 = c - float(t.i0);
-      } else {
+      Tap t{};
+      if (mode == "nearest") {
         float f = std::floor(c);
         int64_t i;
         if (nm == "floor")
@@ -563,7 +564,44 @@ LogicalResult runResize(Operation *o, Env &env) {
           i = nm == "round_prefer_ceil" ? int64_t(f) + 1 : int64_t(f);
         else
           i = int64_t(std::round(c));
-        t.i0 = t.i1 = std::clamp<int64_t>(i, 0, in - 1);
+        t.n = 1;
+        t.idx[0] = std::clamp<int64_t>(i, 0, in - 1);
+        t.w[0] = 1.0f;
+      } else {
+        // The taps left and right of c; on an integer c the reference takes
+        // the previous point as the base with ratio 1.
+        int64_t base = int64_t(std::floor(c));
+        float r = c - float(base);
+        if (r == 0.0f) {
+          r = 1.0f;
+          --base;
+        }
+        int64_t first;
+        if (mode == "linear") {
+          t.n = 2;
+          first = base;
+          t.w[0] = 1.0f - r;
+          t.w[1] = r;
+        } else {
+          t.n = 4;
+          first = base - 1;
+          float r1 = r + 1, q = 1 - r, q1 = q + 1;
+          t.w[0] = ((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A;
+          t.w[1] = ((A + 2) * r - (A + 3)) * r * r + 1;
+          t.w[2] = ((A + 2) * q - (A + 3)) * q * q + 1;
+          t.w[3] = ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A;
+        }
+        float sum = 0.0f;
+        for (int k = 0; k < t.n; ++k) {
+          int64_t i = first + k;
+          if (excludeOutside && (i < 0 || i >= in))
+            t.w[k] = 0.0f;
+          sum += t.w[k];
+          t.idx[k] = std::clamp<int64_t>(i, 0, in - 1); // edge padding
+        }
+        if (excludeOutside && sum != 0.0f)
+          for (int k = 0; k < t.n; ++k)
+            t.w[k] /= sum;
       }
       taps[d].push_back(t);
     }
@@ -573,18 +611,18 @@ LogicalResult runResize(Operation *o, Env &env) {
   SmallVector<int64_t> zero(rank, 0);
   SmallVector<int64_t> idx(rank, 0);
   int64_t total = r.numElements();
+  std::vector<std::pair<int64_t, float>> terms, next;
   for (int64_t lin = 0; lin < total; ++lin) {
-    // Sum over the 2^rank corners with a non-zero weight.
+    // Sum over the taps' product with a non-zero weight.
     float acc = 0.0f;
-    std::vector<std::pair<int64_t, float>> terms{{0, 1.0f}}, next;
+    terms.assign(1, {0, 1.0f});
     for (size_t d = 0; d < rank; ++d) {
       const Tap &t = taps[d][idx[d]];
       next.clear();
-      for (auto [off, w] : terms) {
-        next.push_back({off + t.i0 * xs[d], w * (1.0f - t.w1)});
-        if (t.w1 != 0.0f)
-          next.push_back({off + t.i1 * xs[d], w * t.w1});
-      }
+      for (auto [off, w] : terms)
+        for (int k = 0; k < t.n; ++k)
+          if (t.w[k] != 0.0f)
+            next.push_back({off + t.idx[k] * xs[d], w * t.w[k]});
       std::swap(terms, next);
     }
     for (auto [off, w] : terms)

@@ -191,6 +191,13 @@ RESIZE_CASES = [
       "nearest_mode": "round_prefer_ceil"}),
     (11, (1, 3, 3, 3), [1, 1, 2, 2], None,
      {"mode": "linear", "coordinate_transformation_mode": "asymmetric"}),
+    (19, (1, 2, 5, 6), [1, 1, 1.6, 0.7], None, {"mode": "cubic"}),
+    (19, (1, 2, 5, 6), None, [1, 2, 9, 4],
+     {"mode": "cubic", "cubic_coeff_a": -0.5, "exclude_outside": 1,
+      "coordinate_transformation_mode": "half_pixel_symmetric"}),
+    (13, (1, 2, 5, 6), [1, 1, 2, 2], None,
+     {"mode": "nearest",
+      "coordinate_transformation_mode": "tf_half_pixel_for_nn"}),
     (10, (1, 3, 3, 3), [1, 1, 2, 2], None, {"mode": "nearest"}),
     (10, (1, 3, 3, 3), [1, 1, 2, 3], None, {"mode": "linear"}),
 ]
@@ -287,7 +294,8 @@ def test_qlinear_conv(run_tool, tmp):
 
 
 ERROR_CASES = [
-    ("Resize", {"mode": "cubic"}, "mode 'cubic' is not supported"),
+    ("Resize", {"coordinate_transformation_mode": "tf_crop_and_resize"},
+     "coordinate_transformation_mode 'tf_crop_and_resize' is not supported"),
     ("MaxPool", None, "the Indices output of MaxPool is not supported"),
     ("BatchNormalization", {"training_mode": 1},
      "training_mode=1 is not supported"),

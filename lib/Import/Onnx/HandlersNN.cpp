@@ -556,7 +556,8 @@ FailureOr<SmallVector<float>> constFloats(NodeContext &n, int i) {
 
 LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                          std::optional<SmallVector<int64_t>> sizes,
-                         StringRef mode, StringRef ct, StringRef nearest) {
+                         StringRef mode, StringRef ct, StringRef nearest,
+                         float cubicA = -0.75f, bool excludeOutside = false) {
   ArrayRef<int64_t> xs = shapeOf(x);
   SmallVector<int64_t> out;
   if (sizes) {
@@ -597,16 +598,18 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     n.emitError() << "result: " << llvm::toString(c.takeError());
     return failure();
   }
-  if (mode != "nearest" && mode != "linear") {
+  if (mode != "nearest" && mode != "linear" && mode != "cubic") {
     n.emitError() << "mode '" << mode
-                  << "' is not supported (nearest and linear are)";
+                  << "' is not supported (nearest, linear and cubic are)";
     return failure();
   }
   if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
-      ct != "pytorch_half_pixel") {
+      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
+      ct != "half_pixel_symmetric") {
     n.emitError() << "coordinate_transformation_mode '" << ct
                   << "' is not supported (asymmetric, half_pixel, "
-                     "align_corners and pytorch_half_pixel are)";
+                     "half_pixel_symmetric, align_corners, "
+                     "pytorch_half_pixel and tf_half_pixel_for_nn are)";
     return failure();
   }
   if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
@@ -619,7 +622,9 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                                       b.getDenseF32ArrayAttr(scales),
                                       b.getStringAttr(mode),
                                       b.getStringAttr(ct),
-                                      b.getStringAttr(nearest))
+                                      b.getStringAttr(nearest),
+                                      b.getF32FloatAttr(cubicA),
+                                      b.getBoolAttr(excludeOutside))
                      .getResult());
   return success();
 }
@@ -682,9 +687,11 @@ LogicalResult importResize(NodeContext &n) {
   FailureOr<SmallVector<float>> scales = constFloats(n, 2);
   if (failed(x) || failed(mode) || failed(ct) || failed(nearest) ||
       failed(policy) || failed(axesAttr) || failed(scales) ||
-      failed(rejectIntAttr(n, "antialias", 0, "antialiasing")) ||
-      failed(rejectIntAttr(n, "exclude_outside", 0,
-                           "it only matters for cubic")))
+      failed(rejectIntAttr(n, "antialias", 0, "antialiasing")))
+    return failure();
+  FailureOr<float> cubicA = n.floatAttr("cubic_coeff_a", -0.75f);
+  FailureOr<int64_t> exclude = n.intAttr("exclude_outside", 0);
+  if (failed(cubicA) || failed(exclude))
     return failure();
   if (*policy != "stretch") {
     n.emitError() << "keep_aspect_ratio_policy '" << *policy
@@ -733,7 +740,8 @@ LogicalResult importResize(NodeContext &n) {
     n.emitError() << "only one of scales and sizes may be given";
     return failure();
   }
-  return emitResize(n, *x, full, sizes, *mode, *ct, *nearest);
+  return emitResize(n, *x, full, sizes, *mode, *ct, *nearest, *cubicA,
+                    *exclude != 0);
 }
 
 //===----------------------------------------------------------------------===//

@@ -290,8 +290,8 @@ func.func @resize_scale0(%x: tensor<1x3x4x4xf32>) {
 // -----
 
 func.func @resize_mode(%x: tensor<1x3x4x4xf32>) {
-  // expected-error @+1 {{mode must be 'nearest' or 'linear', got 'cubic'}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "cubic", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  // expected-error @+1 {{mode must be 'nearest', 'linear' or 'cubic', got 'area'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "area", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 

@@ -16,6 +16,8 @@ func.func @float_cnn(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: ten
   %4 = qc.avg_pool %3 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x8x8xf32>
   // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
   %5 = qc.resize %4 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x8x8x8xf32>) -> tensor<?x8x16x16xf32>
+  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel_symmetric", cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = true, mode = "cubic"
+  %r = qc.resize %4 {scales = array<f32: 1.0, 1.0, 0.5, 0.5>, mode = "cubic", coordinate_transformation_mode = "half_pixel_symmetric", nearest_mode = "floor", cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x4x4xf32>
   // CHECK: qc.conv_transpose %{{.*}}, %{{.*}} {{{.*}}output_padding = array<i64: 0, 0>{{.*}}} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
   %6 = qc.conv_transpose %5, %tw {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
   // CHECK: qc.global_max_pool %{{.*}} : (tensor<?x4x32x32xf32>) -> tensor<?x4x1x1xf32>

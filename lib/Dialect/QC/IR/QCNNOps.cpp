@@ -262,12 +262,13 @@ LogicalResult ResizeOp::verify() {
   for (float s : getScales())
     if (!(s > 0.0f))
       return emitOpError("scales must be > 0");
-  if (getMode() != "nearest" && getMode() != "linear")
-    return emitOpError("mode must be 'nearest' or 'linear', got '")
+  if (getMode() != "nearest" && getMode() != "linear" && getMode() != "cubic")
+    return emitOpError("mode must be 'nearest', 'linear' or 'cubic', got '")
            << getMode() << "'";
   StringRef ct = getCoordinateTransformationMode();
   if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
-      ct != "pytorch_half_pixel")
+      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
+      ct != "half_pixel_symmetric")
     return emitOpError("unsupported coordinate_transformation_mode '")
            << ct << "'";
   StringRef nm = getNearestMode();

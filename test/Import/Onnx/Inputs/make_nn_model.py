@@ -80,7 +80,7 @@ MODELS = {
                                                      TensorProto.INT64)]),
     "resize_cubic": lambda: model(
         [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="cub",
-                          mode="cubic")],
+                          mode="cubic", antialias=1)],
         [vi("x", [1, 1, 4, 4])], [vi("y", None)],
         [const("sc", np.array([1, 1, 2, 2], np.float32))]),
     "conv_same_dynamic": lambda: model(

@@ -100,19 +100,23 @@ def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
 }
 
 def QC_ResizeOp : QC_Op<"resize", [Pure]> {
-  let summary = "Nearest or (multi)linear resize (ONNX Resize/Upsample)";
+  let summary = "Nearest, (multi)linear or cubic resize (ONNX Resize/Upsample)";
   let description = [{
     The result shape gives the output sizes; `scales` (one per dim) the
     factors used by the coordinate transform (output size / input size when
-    the model gave sizes). `mode` is `nearest` or `linear` (linear
-    interpolates every dim whose size changes);
+    the model gave sizes). `mode` is `nearest`, `linear` or `cubic` (applied
+    separably along every dim; edge values repeat past the border);
     `coordinate_transformation_mode` is `asymmetric`, `half_pixel`,
-    `align_corners` or `pytorch_half_pixel`; `nearest_mode` is
-    `round_prefer_floor`, `round_prefer_ceil`, `floor` or `ceil`.
+    `half_pixel_symmetric`, `align_corners`, `pytorch_half_pixel` or
+    `tf_half_pixel_for_nn`; `nearest_mode` is `round_prefer_floor`,
+    `round_prefer_ceil`, `floor` or `ceil`. Cubic uses `cubic_coeff_a` and,
+    with `exclude_outside`, drops taps outside the input and renormalizes.
   }];
   let arguments = (ins QC_FloatTensor:$input, DenseF32ArrayAttr:$scales,
                        StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
-                       StrAttr:$nearest_mode);
+                       StrAttr:$nearest_mode,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
