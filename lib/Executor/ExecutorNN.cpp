@@ -437,8 +437,32 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
   return success();
 }
 
+/// Max pooling of i8/ui8 codes: runs the float kernel on the exactly
+/// representable values and converts back.
+LogicalResult runMaxPoolBytes(qc::MaxPoolOp op, Env &env) {
+  const Tensor &x = env.get(op.getInput());
+  bool isUnsigned = x.elementType.isUnsignedInteger();
+  Tensor xf = Tensor::makeFloat(Float32Type::get(op.getContext()), x.shape);
+  for (size_t i = 0; i < x.bytes.size(); ++i)
+    xf.f[i] = isUnsigned ? float(x.bytes[i]) : float(int8_t(x.bytes[i]));
+  Env tmp;
+  tmp.set(op.getInput(), std::move(xf));
+  if (failed(runPool<true>(op, tmp, op.getKernelShape(), op.getStrides(),
+                           op.getPads(), op.getDilations(), op.getCeilMode(),
+                           false)))
+    return failure();
+  const Tensor &yf = tmp.get(op.getResult());
+  Tensor y = Tensor::makeBytes(x.elementType, yf.shape);
+  for (size_t i = 0; i < yf.f.size(); ++i)
+    y.bytes[i] = uint8_t(int32_t(yf.f[i]) & 0xFF);
+  env.set(op.getResult(), std::move(y));
+  return success();
+}
+
 LogicalResult runMaxPool(Operation *o, Env &env) {
   auto op = cast<qc::MaxPoolOp>(o);
+  if (env.get(op.getInput()).kind == Tensor::Kind::Bytes)
+    return runMaxPoolBytes(op, env);
   return runPool<true>(o, env, op.getKernelShape(), op.getStrides(),
                        op.getPads(), op.getDilations(), op.getCeilMode(),
                        false);

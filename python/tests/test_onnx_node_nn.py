@@ -70,7 +70,7 @@ test_resize_upsample_scales_cubic
 test_resize_upsample_scales_cubic_A_n0p5_exclude_outside
 test_resize_upsample_scales_cubic_align_corners
 test_resize_upsample_scales_cubic_asymmetric
-test_resize_upsample_sizes_cubic
+test_resize_upsample_sizes_cubic test_maxpool_2d_uint8
 """.split()
 
 FOLD_INPUTS = {"scales", "sizes", "roi"}

@@ -343,3 +343,14 @@ def test_upsample(opset, mode, run_tool, tmp):
     y, ref = run_both(run_tool, tmp, m, {"x": x})
     assert y.shape == ref.shape
     np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_max_pool_8bit(dtype, run_tool, tmp):
+    x = q8((2, 3, 9, 9), dtype, 5)
+    m = make_model("MaxPool", [("x", x, True)],
+                   {"kernel_shape": [3, 3], "strides": [2, 2],
+                    "pads": [1, 1, 1, 1]}, opset=12,
+                   out_type=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+    y, ref = run_both(run_tool, tmp, m, {"x": x})
+    np.testing.assert_array_equal(y.view(dtype), ref)

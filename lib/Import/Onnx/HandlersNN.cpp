@@ -417,9 +417,27 @@ LogicalResult readPool(NodeContext &n, Value x, Window &win, bool &ceil) {
 }
 
 LogicalResult importMaxPool(NodeContext &n) {
-  FailureOr<Value> x = spatialInput(n);
+  // MaxPool-12 pools int8/uint8 too.
+  const onnx::TensorProto *c = n.constantInput(0);
+  FailureOr<Value> x = failure();
+  if (n.opsetVersion >= 12 && !c && n.hasInput(0)) {
+    FailureOr<Value> v = n.graph.getValue(n.node.input(0), false, &n);
+    if (failed(v))
+      return failure();
+    if (cast<RankedTensorType>(v->getType()).getElementType().isInteger(8)) {
+      if (shapeOf(*v).size() < 3) {
+        n.emitError() << "input 0 must be [N, C, D...] with rank >= 3, got "
+                      << shapeToString(shapeOf(*v));
+        return failure();
+      }
+      x = v;
+    }
+  }
+  if (failed(x))
+    x = spatialInput(n);
   if (failed(x))
     return failure();
+  Type elemType = cast<RankedTensorType>(x->getType()).getElementType();
   if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
     n.emitError() << "the Indices output of MaxPool is not supported";
     return failure();
@@ -436,7 +454,7 @@ LogicalResult importMaxPool(NodeContext &n) {
     return failure();
   OpBuilder &b = n.builder();
   n.setOutput(0, qc::MaxPoolOp::create(
-                     b, n.loc, f32Tensor(n, *out), *x,
+                     b, n.loc, RankedTensorType::get(*out, elemType), *x,
                      b.getDenseI64ArrayAttr(win.kernel),
                      b.getDenseI64ArrayAttr(win.strides),
                      b.getDenseI64ArrayAttr(win.pads),

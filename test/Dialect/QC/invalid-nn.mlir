@@ -217,6 +217,14 @@ func.func @pool_kvalue(%x: tensor<1x3x4x4xf32>) {
 
 // -----
 
+func.func @pool_elem(%x: tensor<1x3x4x4xi8>) {
+  // expected-error @+1 {{result element type must equal the input's}}
+  %0 = qc.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xi8>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
 func.func @pool_result(%x: tensor<1x3x4x4xf32>) {
   // expected-error @+1 {{result shape 1x3x2x2 does not match expected 1x3x3x3}}
   %0 = qc.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> tensor<1x3x2x2xf32>

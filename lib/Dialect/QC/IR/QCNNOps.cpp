@@ -214,7 +214,12 @@ template <typename OpTy> static LogicalResult verifyPool(OpTy op) {
                         op.getDilations(), op.getCeilMode());
 }
 
-LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
+LogicalResult MaxPoolOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("result element type must equal the input's");
+  return verifyPool(*this);
+}
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
 
 template <typename OpTy> static LogicalResult verifyGlobalPool(OpTy op) {

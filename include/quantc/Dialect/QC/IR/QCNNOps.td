@@ -49,17 +49,22 @@ class QC_PoolOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
   let hasVerifier = 1;
 }
 
+// MaxPool-12 also pools int8/uint8 tensors.
+def QC_MaxPoolTensor : RankedTensorOf<[F32, F16, BF16, I8, UI8]>;
+
 def QC_MaxPoolOp : QC_PoolOp<"max_pool", "N-D max pooling (ONNX MaxPool)"> {
   let description = [{
+    Float, i8 or ui8 elements (the result has the input's element type).
     Window `kernel_shape` with `strides`, `dilations` and explicit `pads`
     (begin pads then end pads); padded positions never win. With
     `ceil_mode` the output size rounds up, but a window must start inside
     the input or its begin padding.
   }];
-  let arguments = (ins QC_FloatTensor:$input,
+  let arguments = (ins QC_MaxPoolTensor:$input,
                        DenseI64ArrayAttr:$kernel_shape,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
                        DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
+  let results = (outs QC_MaxPoolTensor:$result);
 }
 
 def QC_AvgPoolOp : QC_PoolOp<"avg_pool", "N-D average pooling (ONNX AveragePool)"> {
