@@ -29,7 +29,9 @@ template <typename F> void parallelFor(int64_t n, int64_t work, F &&fn) {
   // As many threads as OpenBLAS uses (OPENBLAS_NUM_THREADS), so one knob
   // sets the Executor's thread count.
   static const int64_t hw = std::max<int64_t>(1, openblas_get_num_threads());
-  int64_t threads = std::min<int64_t>({hw, n, work / (1 << 16)});
+  // Each thread gets at least ~256K element operations, well above the
+  // cost of starting it.
+  int64_t threads = std::min<int64_t>({hw, n, work / (1 << 18)});
   if (threads <= 1) {
     fn(int64_t(0), n);
     return;
@@ -185,6 +187,15 @@ LogicalResult runConv(Operation *o, Env &env) {
   Tensor r = Tensor::makeFloat(x.elementType, *outShape);
   int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
           is = g->inSize();
+  // The bias goes in first; the GEMMs and the depthwise loop accumulate.
+  float beta = 0.0f;
+  if (op.getBias()) {
+    const Tensor &bias = env.get(op.getBias());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m)
+        std::fill_n(r.f.data() + (n * M + m) * os, os, bias.f[m]);
+    beta = 1.0f;
+  }
   bool direct = ks == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 &&
                 g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
                         g->pe[2] ==
@@ -244,17 +255,8 @@ LogicalResult runConv(Operation *o, Env &env) {
       if (os && Mg)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, os,
                     Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
-                    os, 0.0f, r.f.data() + (n * M + gi * Mg) * os, os);
+                    os, beta, r.f.data() + (n * M + gi * Mg) * os, os);
     }
-  if (op.getBias()) {
-    const Tensor &bias = env.get(op.getBias());
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t m = 0; m < M; ++m) {
-        float *p = r.f.data() + (n * M + m) * os;
-        for (int64_t i = 0; i < os; ++i)
-          p[i] += bias.f[m];
-      }
-  }
   env.set(op.getResult(), std::move(r));
   return success();
 }
