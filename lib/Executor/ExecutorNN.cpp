@@ -171,9 +171,13 @@ LogicalResult runConv(Operation *o, Env &env) {
   const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
   int64_t group = op.getGroup();
   int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
-  if (C != w.shape[1] * group)
-    return op.emitError("input has ") << C << " channels, the weight expects "
-                                      << w.shape[1] * group;
+  if (C != w.shape[1] * group || M % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (op.getBias() && (int64_t)env.get(op.getBias()).f.size() != M)
+    return op.emitError("bias has ")
+           << env.get(op.getBias()).f.size() << " values, expected " << M;
   auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
                               op.getStrides(), op.getPads(),
                               op.getDilations(), false);
@@ -267,9 +271,13 @@ LogicalResult runConvTranspose(Operation *o, Env &env) {
   int64_t group = op.getGroup(), k = x.shape.size() - 2;
   int64_t N = x.shape[0], C = x.shape[1], Cg = C / group, Mg = w.shape[1],
           M = Mg * group;
-  if (C != w.shape[0])
-    return op.emitError("input has ") << C << " channels, the weight expects "
-                                      << w.shape[0];
+  if (C != w.shape[0] || C % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (op.getBias() && (int64_t)env.get(op.getBias()).f.size() != M)
+    return op.emitError("bias has ")
+           << env.get(op.getBias()).f.size() << " values, expected " << M;
   SmallVector<int64_t> outShape{N, M};
   ArrayRef<int64_t> pads = op.getPads();
   for (int64_t i = 0; i < k; ++i)
@@ -513,20 +521,27 @@ template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
 
 LogicalResult runBatchNorm(Operation *o, Env &env) {
   auto op = cast<qc::BatchNormOp>(o);
-  Tensor r = env.get(op.getInput());
+  const Tensor &x = env.get(op.getInput());
+  Tensor r = Tensor::makeFloat(x.elementType, x.shape);
   const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
                &mean = env.get(op.getMean()), &var = env.get(op.getVar());
   int64_t N = r.shape[0], C = r.shape[1], inner = 1;
   for (size_t i = 2; i < r.shape.size(); ++i)
     inner *= r.shape[i];
+  for (const Tensor *t : {&sc, &b, &mean, &var})
+    if ((int64_t)t->f.size() != C)
+      return op.emitError("input has ")
+             << C << " channels, scale/bias/mean/var have " << t->f.size()
+             << " values";
   float eps = op.getEpsilon().convertToFloat();
   for (int64_t c = 0; c < C; ++c) {
     float a = sc.f[c] / std::sqrt(var.f[c] + eps);
     float shift = b.f[c] - mean.f[c] * a;
     for (int64_t n = 0; n < N; ++n) {
+      const float *src = x.f.data() + (n * C + c) * inner;
       float *p = r.f.data() + (n * C + c) * inner;
       for (int64_t i = 0; i < inner; ++i)
-        p[i] = p[i] * a + shift;
+        p[i] = src[i] * a + shift;
     }
   }
   env.set(op.getResult(), std::move(r));
@@ -748,9 +763,12 @@ LogicalResult runConvInteger(Operation *o, Env &env) {
                        wz = intValues(env.get(op.getWeightZero()));
   int64_t group = op.getGroup();
   int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
-  if (C != w.shape[1] * group)
-    return op.emitError("input has ") << C << " channels, the weight expects "
-                                      << w.shape[1] * group;
+  if (C != w.shape[1] * group || M % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (xz.size() != 1 || (wz.size() != 1 && (int64_t)wz.size() != M))
+    return op.emitError("zero point sizes do not match the operands");
   auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
                               op.getStrides(), op.getPads(),
                               op.getDilations(), false);
@@ -800,7 +818,7 @@ LogicalResult runRequantizeLinear(Operation *o, Env &env) {
       inner *= acc.shape[i];
   }
   if ((sc.f.size() != 1 && (int64_t)sc.f.size() != dim) ||
-      (!bias.empty() && (int64_t)bias.size() != dim))
+      (!bias.empty() && (int64_t)bias.size() != dim) || zero.size() != 1)
     return op.emitError("scale/bias sizes do not match dim ")
            << axis << " of " << shapeStr(acc.shape);
   for (int64_t i = 0, e = acc.i.size(); i < e; ++i) {

@@ -354,3 +354,23 @@ def test_max_pool_8bit(dtype, run_tool, tmp):
                    out_type=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
     y, ref = run_both(run_tool, tmp, m, {"x": x})
     np.testing.assert_array_equal(y.view(dtype), ref)
+
+
+def test_runtime_shape_mismatch_is_an_error(run_tool, tmp):
+    # Dynamic channels let a wrong-sized input through the verifier; the
+    # Executor must refuse it rather than read past the parameters.
+    (tmp / "bn.mlir").write_text("""
+func.func @main(%x: tensor<1x?x4xf32> {qc.name = "x"}) -> (tensor<1x?x4xf32> {qc.name = "y"}) {
+  %c = arith.constant dense<1.0> : tensor<3xf32>
+  %0 = qc.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-5 : f32} : (tensor<1x?x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x?x4xf32>
+  return %0 : tensor<1x?x4xf32>
+}
+""")
+    np.savez(tmp / "in.npz", x=rand(1, 5, 4))
+    res = run_tool("quant-run", tmp / "bn.mlir", "--inputs", tmp / "in.npz",
+                   "--outputs", tmp / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "input has 5 channels, scale/bias/mean/var have 3 values" \
+        in res.stderr, describe(res)
+    assert not (tmp / "out.npz").exists()
