@@ -1,9 +1,852 @@
 //===- ExecutorNN.cpp - Executor kernels: NN op family ---------------===//
+//
+// Convolutions go through im2col (col2im for the transpose) and OpenBLAS
+// sgemm, which is multi-threaded itself; the im2col and pooling loops are
+// split over channels across a few threads when the work is large enough to
+// pay for them. 1-D and 2-D ops run as 3-D ones with unit leading dims.
+//
+//===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <vector>
+
 using namespace quantc;
 using namespace quantc::exec;
 
-void quantc::exec::registerNNKernels(KernelRegistry &registry) {}
+namespace {
+
+/// Runs fn(begin, end) over [0, n) split across threads when `work` (a rough
+/// count of element operations) makes it worthwhile.
+template <typename F> void parallelFor(int64_t n, int64_t work, F &&fn) {
+  // As many threads as OpenBLAS uses (OPENBLAS_NUM_THREADS), so one knob
+  // sets the Executor's thread count.
+  static const int64_t hw = std::max<int64_t>(1, openblas_get_num_threads());
+  // Each thread gets at least ~256K element operations, well above the
+  // cost of starting it.
+  int64_t threads = std::min<int64_t>({hw, n, work / (1 << 18)});
+  if (threads <= 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  int64_t chunk = (n + threads - 1) / threads;
+  for (int64_t t = 1; t < threads; ++t) {
+    int64_t b = t * chunk, e = std::min(n, b + chunk);
+    if (b < e)
+      pool.emplace_back([&fn, b, e] { fn(b, e); });
+  }
+  fn(int64_t(0), std::min(n, chunk));
+  for (std::thread &th : pool)
+    th.join();
+}
+
+/// Window geometry of a conv/pool op over 3 spatial dims (missing leading
+/// dims are 1 with a unit window).
+struct Geometry {
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0},
+          pe[3] = {0, 0, 0};
+  int64_t inSize() const { return in[0] * in[1] * in[2]; }
+  int64_t outSize() const { return out[0] * out[1] * out[2]; }
+  int64_t kSize() const { return k[0] * k[1] * k[2]; }
+};
+
+FailureOr<Geometry> makeGeometry(Operation *op, ArrayRef<int64_t> inShape,
+                                 ArrayRef<int64_t> outShape,
+                                 ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> pads,
+                                 ArrayRef<int64_t> dilations) {
+  int64_t k = inShape.size() - 2;
+  if (k < 1 || k > 3) {
+    op->emitError("the Executor runs 1-D, 2-D and 3-D windows, got ")
+        << k << " spatial dims";
+    return failure();
+  }
+  Geometry g;
+  int64_t off = 3 - k;
+  for (int64_t i = 0; i < k; ++i) {
+    g.in[off + i] = inShape[2 + i];
+    g.out[off + i] = outShape[2 + i];
+    g.k[off + i] = kernel[i];
+    g.s[off + i] = strides[i];
+    g.d[off + i] = dilations[i];
+    g.pb[off + i] = pads[i];
+    g.pe[off + i] = pads[k + i];
+  }
+  return g;
+}
+
+/// Output shape of a windowed op at run time (dynamic dims resolved).
+FailureOr<SmallVector<int64_t>>
+windowShape(Operation *op, ArrayRef<int64_t> in, int64_t channels,
+            ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+            ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+            bool ceilMode) {
+  int64_t k = in.size() - 2;
+  SmallVector<int64_t> out{in[0], channels};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t o = qc::windowOutputSize(in[2 + i], kernel[i], strides[i],
+                                     pads[i], pads[k + i], dilations[i],
+                                     ceilMode);
+    if (o < 0) {
+      op->emitError("window of spatial dim ")
+          << i << " is larger than the padded input " << shapeStr(in);
+      return failure();
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+/// im2col of one image's `channels` channels: col[(c, kd, kh, kw), (od, oh,
+/// ow)], `pad` where the window leaves the input.
+template <typename T>
+void im2col(const T *x, int64_t channels, const Geometry &g, T pad, T *col) {
+  int64_t ks = g.kSize(), os = g.outSize(), is = g.inSize();
+  parallelFor(channels, channels * ks * os, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const T *xc = x + c * is;
+      for (int64_t a = 0; a < g.k[0]; ++a)
+        for (int64_t b = 0; b < g.k[1]; ++b)
+          for (int64_t e = 0; e < g.k[2]; ++e) {
+            T *row = col + ((c * g.k[0] + a) * g.k[1] * g.k[2] +
+                            b * g.k[2] + e) * os;
+            for (int64_t od = 0; od < g.out[0]; ++od) {
+              int64_t id = od * g.s[0] - g.pb[0] + a * g.d[0];
+              for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+                int64_t ih = oh * g.s[1] - g.pb[1] + b * g.d[1];
+                T *dst = row + (od * g.out[1] + oh) * g.out[2];
+                if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+                  std::fill(dst, dst + g.out[2], pad);
+                  continue;
+                }
+                const T *src = xc + (id * g.in[1] + ih) * g.in[2];
+                int64_t base = -g.pb[2] + e * g.d[2], sw = g.s[2];
+                // Outputs whose tap lands inside the row: [lo, hi).
+                int64_t lo = base >= 0 ? 0 : (-base + sw - 1) / sw;
+                int64_t hi = g.in[2] - base <= 0
+                                 ? 0
+                                 : std::min(g.out[2],
+                                            (g.in[2] - base + sw - 1) / sw);
+                lo = std::min(lo, hi);
+                std::fill(dst, dst + lo, pad);
+                if (sw == 1)
+                  std::copy(src + base + lo, src + base + hi, dst + lo);
+                else
+                  for (int64_t ow = lo; ow < hi; ++ow)
+                    dst[ow] = src[base + ow * sw];
+                std::fill(dst + hi, dst + g.out[2], pad);
+              }
+            }
+          }
+    }
+  });
+}
+
+/// A per-thread im2col/col2im buffer that keeps its capacity between ops, so
+/// large convs do not map and fault in fresh pages on every call. Contents
+/// are unspecified (every user overwrites what it reads).
+std::vector<float> &scratch(int64_t n) {
+  static thread_local std::vector<float> buf;
+  if ((int64_t)buf.size() < n)
+    buf.resize(n);
+  return buf;
+}
+
+//===----------------------------------------------------------------------===//
+// Conv, ConvTranspose
+//===----------------------------------------------------------------------===//
+
+LogicalResult runConv(Operation *o, Env &env) {
+  auto op = cast<qc::ConvOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  int64_t group = op.getGroup();
+  int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
+  if (C != w.shape[1] * group || M % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (op.getBias() && (int64_t)env.get(op.getBias()).f.size() != M)
+    return op.emitError("bias has ")
+           << env.get(op.getBias()).f.size() << " values, expected " << M;
+  auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), false);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
+          is = g->inSize();
+  // The bias goes in first; the GEMMs and the depthwise loop accumulate.
+  float beta = 0.0f;
+  if (op.getBias()) {
+    const Tensor &bias = env.get(op.getBias());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m)
+        std::fill_n(r.f.data() + (n * M + m) * os, os, bias.f[m]);
+    beta = 1.0f;
+  }
+  bool direct = ks == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 &&
+                g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
+                        g->pe[2] ==
+                    0;
+  if (Cg == 1) {
+    // Depthwise (one input channel per group): tap-by-tap multiply-adds on
+    // the plane; M/g tiny GEMMs per image would cost more in call overhead.
+    const Geometry &ge = *g;
+    parallelFor(N * M, N * M * ks * os, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        int64_t n = p / M, m = p % M, c = m / Mg;
+        const float *xc = x.f.data() + (n * C + c) * is;
+        const float *wm = w.f.data() + m * ks;
+        float *y = r.f.data() + p * os;
+        for (int64_t a = 0; a < ge.k[0]; ++a)
+          for (int64_t b = 0; b < ge.k[1]; ++b)
+            for (int64_t e = 0; e < ge.k[2]; ++e) {
+              float wv = wm[(a * ge.k[1] + b) * ge.k[2] + e];
+              int64_t base = -ge.pb[2] + e * ge.d[2], sw = ge.s[2];
+              int64_t lo = base >= 0 ? 0 : (-base + sw - 1) / sw;
+              int64_t hi = ge.in[2] - base <= 0
+                               ? 0
+                               : std::min(ge.out[2],
+                                          (ge.in[2] - base + sw - 1) / sw);
+              for (int64_t od = 0; od < ge.out[0]; ++od) {
+                int64_t id = od * ge.s[0] - ge.pb[0] + a * ge.d[0];
+                if (id < 0 || id >= ge.in[0])
+                  continue;
+                for (int64_t oh = 0; oh < ge.out[1]; ++oh) {
+                  int64_t ih = oh * ge.s[1] - ge.pb[1] + b * ge.d[1];
+                  if (ih < 0 || ih >= ge.in[1])
+                    continue;
+                  const float *src =
+                      xc + (id * ge.in[1] + ih) * ge.in[2] + base;
+                  float *dst = y + (od * ge.out[1] + oh) * ge.out[2];
+                  if (sw == 1)
+                    for (int64_t ow = lo; ow < hi; ++ow)
+                      dst[ow] += wv * src[ow];
+                  else
+                    for (int64_t ow = lo; ow < hi; ++ow)
+                      dst[ow] += wv * src[ow * sw];
+                }
+              }
+            }
+      }
+    });
+  }
+  std::vector<float> &col = scratch(direct || Cg == 1 ? 0 : Cg * ks * os);
+  for (int64_t n = 0; n < N && Cg != 1; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      const float *xg = x.f.data() + (n * C + gi * Cg) * is;
+      const float *b = xg;
+      if (!direct) {
+        im2col(xg, Cg, *g, 0.0f, col.data());
+        b = col.data();
+      }
+      if (os && Mg)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, os,
+                    Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
+                    os, beta, r.f.data() + (n * M + gi * Mg) * os, os);
+    }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runConvTranspose(Operation *o, Env &env) {
+  auto op = cast<qc::ConvTransposeOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  int64_t group = op.getGroup(), k = x.shape.size() - 2;
+  int64_t N = x.shape[0], C = x.shape[1], Cg = C / group, Mg = w.shape[1],
+          M = Mg * group;
+  if (C != w.shape[0] || C % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (op.getBias() && (int64_t)env.get(op.getBias()).f.size() != M)
+    return op.emitError("bias has ")
+           << env.get(op.getBias()).f.size() << " values, expected " << M;
+  SmallVector<int64_t> outShape{N, M};
+  ArrayRef<int64_t> pads = op.getPads();
+  for (int64_t i = 0; i < k; ++i)
+    outShape.push_back(op.getStrides()[i] * (x.shape[2 + i] - 1) +
+                       op.getOutputPadding()[i] +
+                       op.getDilations()[i] * (w.shape[2 + i] - 1) + 1 -
+                       pads[i] - pads[k + i]);
+  // The geometry of the forward conv whose input is our output.
+  auto g = makeGeometry(op, outShape, x.shape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), pads, op.getDilations());
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  int64_t ks = g->kSize(), is = g->outSize(), os = g->inSize();
+  std::vector<float> &col = scratch(Mg * ks * is);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      // col[(m, k), i] = sum_c W[c, (m, k)] * x[c, i]
+      if (is && Mg)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Mg * ks, is, Cg,
+                    1.0f, w.f.data() + gi * Cg * Mg * ks, Mg * ks,
+                    x.f.data() + (n * C + gi * Cg) * is, is, 0.0f,
+                    col.data(), is);
+      float *yg = r.f.data() + (n * M + gi * Mg) * os;
+      parallelFor(Mg, Mg * ks * is, [&](int64_t m0, int64_t m1) {
+        for (int64_t m = m0; m < m1; ++m)
+          for (int64_t a = 0; a < g->k[0]; ++a)
+            for (int64_t b = 0; b < g->k[1]; ++b)
+              for (int64_t e = 0; e < g->k[2]; ++e) {
+                const float *row =
+                    col.data() +
+                    ((m * g->k[0] + a) * g->k[1] * g->k[2] + b * g->k[2] + e) *
+                        is;
+                for (int64_t id = 0; id < g->out[0]; ++id) {
+                  int64_t od = id * g->s[0] - g->pb[0] + a * g->d[0];
+                  if (od < 0 || od >= g->in[0])
+                    continue;
+                  for (int64_t ih = 0; ih < g->out[1]; ++ih) {
+                    int64_t oh = ih * g->s[1] - g->pb[1] + b * g->d[1];
+                    if (oh < 0 || oh >= g->in[1])
+                      continue;
+                    const float *src = row + (id * g->out[1] + ih) * g->out[2];
+                    float *dst = yg + m * os + (od * g->in[1] + oh) * g->in[2];
+                    for (int64_t iw = 0; iw < g->out[2]; ++iw) {
+                      int64_t ow = iw * g->s[2] - g->pb[2] + e * g->d[2];
+                      if (ow >= 0 && ow < g->in[2])
+                        dst[ow] += src[iw];
+                    }
+                  }
+                }
+              }
+      });
+    }
+  if (op.getBias()) {
+    const Tensor &bias = env.get(op.getBias());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m) {
+        float *p = r.f.data() + (n * M + m) * os;
+        for (int64_t i = 0; i < os; ++i)
+          p[i] += bias.f[m];
+      }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+/// For one spatial dim of a window op: per output index, the kernel taps
+/// [first, last) that land inside the input, and how many land inside the
+/// padded extent (AveragePool's count_include_pad divisor).
+struct DimTaps {
+  std::vector<int64_t> first, last, padded;
+};
+
+DimTaps dimTaps(const Geometry &g, int i) {
+  DimTaps t;
+  for (int64_t o = 0; o < g.out[i]; ++o) {
+    int64_t start = o * g.s[i] - g.pb[i], f = g.k[i], l = 0, p = 0;
+    for (int64_t a = 0; a < g.k[i]; ++a) {
+      int64_t q = start + a * g.d[i];
+      if (q >= 0 && q < g.in[i]) {
+        f = std::min(f, a);
+        l = a + 1;
+      }
+      p += q >= -g.pb[i] && q < g.in[i] + g.pe[i];
+    }
+    t.first.push_back(std::min(f, l));
+    t.last.push_back(l);
+    t.padded.push_back(p);
+  }
+  return t;
+}
+
+template <bool IsMax>
+LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
+                      ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                      ArrayRef<int64_t> dilations, bool ceilMode,
+                      bool countIncludePad) {
+  const Tensor &x = env.get(op->getOperand(0));
+  auto outShape = windowShape(op, x.shape, x.shape[1], kernel, strides, pads,
+                              dilations, ceilMode);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape, kernel, strides, pads,
+                        dilations);
+  if (failed(g))
+    return failure();
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  int64_t planes = x.shape[0] * x.shape[1], is = g->inSize(),
+          os = g->outSize();
+  DimTaps td = dimTaps(*g, 0), th = dimTaps(*g, 1), tw = dimTaps(*g, 2);
+  // Per innermost tap e: the outputs [lo, hi) whose tap lands in the input,
+  // so the loop over a row of outputs has no bounds checks and vectorizes.
+  const Geometry &ge = *g;
+  SmallVector<int64_t> lo(ge.k[2]), hi(ge.k[2]);
+  for (int64_t e = 0; e < ge.k[2]; ++e) {
+    int64_t base = -ge.pb[2] + e * ge.d[2], sw = ge.s[2];
+    hi[e] = ge.in[2] - base <= 0
+                ? 0
+                : std::min(ge.out[2], (ge.in[2] - base + sw - 1) / sw);
+    lo[e] = std::min(base >= 0 ? 0 : (-base + sw - 1) / sw, hi[e]);
+  }
+  parallelFor(planes, planes * os * ge.kSize(), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      float *yp = r.f.data() + p * os;
+      for (int64_t od = 0; od < ge.out[0]; ++od)
+        for (int64_t oh = 0; oh < ge.out[1]; ++oh) {
+          float *y = yp + (od * ge.out[1] + oh) * ge.out[2];
+          std::fill(y, y + ge.out[2],
+                    IsMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+          int64_t sd = od * ge.s[0] - ge.pb[0], sh = oh * ge.s[1] - ge.pb[1];
+          for (int64_t a = td.first[od]; a < td.last[od]; ++a)
+            for (int64_t b = th.first[oh]; b < th.last[oh]; ++b) {
+              const float *row =
+                  xp + ((sd + a * ge.d[0]) * ge.in[1] + sh + b * ge.d[1]) *
+                           ge.in[2];
+              for (int64_t e = 0; e < ge.k[2]; ++e) {
+                const float *src = row - ge.pb[2] + e * ge.d[2];
+                int64_t sw = ge.s[2];
+                for (int64_t ow = lo[e]; ow < hi[e]; ++ow) {
+                  float v = src[ow * sw];
+                  if (IsMax) // NaN wins and then stays
+                    y[ow] = (v > y[ow] || v != v) ? v : y[ow];
+                  else
+                    y[ow] += v;
+                }
+              }
+            }
+          if (!IsMax)
+            for (int64_t ow = 0; ow < ge.out[2]; ++ow) {
+              int64_t n = countIncludePad
+                              ? td.padded[od] * th.padded[oh] * tw.padded[ow]
+                              : (td.last[od] - td.first[od]) *
+                                    (th.last[oh] - th.first[oh]) *
+                                    (tw.last[ow] - tw.first[ow]);
+              y[ow] = n ? y[ow] / float(n) : 0.0f;
+            }
+        }
+    }
+  });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+/// Max pooling of i8/ui8 codes: runs the float kernel on the exactly
+/// representable values and converts back.
+LogicalResult runMaxPoolBytes(qc::MaxPoolOp op, Env &env) {
+  const Tensor &x = env.get(op.getInput());
+  bool isUnsigned = x.elementType.isUnsignedInteger();
+  Tensor xf = Tensor::makeFloat(Float32Type::get(op.getContext()), x.shape);
+  for (size_t i = 0; i < x.bytes.size(); ++i)
+    xf.f[i] = isUnsigned ? float(x.bytes[i]) : float(int8_t(x.bytes[i]));
+  Env tmp;
+  tmp.set(op.getInput(), std::move(xf));
+  if (failed(runPool<true>(op, tmp, op.getKernelShape(), op.getStrides(),
+                           op.getPads(), op.getDilations(), op.getCeilMode(),
+                           false)))
+    return failure();
+  const Tensor &yf = tmp.get(op.getResult());
+  Tensor y = Tensor::makeBytes(x.elementType, yf.shape);
+  for (size_t i = 0; i < yf.f.size(); ++i)
+    y.bytes[i] = uint8_t(int32_t(yf.f[i]) & 0xFF);
+  env.set(op.getResult(), std::move(y));
+  return success();
+}
+
+LogicalResult runMaxPool(Operation *o, Env &env) {
+  auto op = cast<qc::MaxPoolOp>(o);
+  if (env.get(op.getInput()).kind == Tensor::Kind::Bytes)
+    return runMaxPoolBytes(op, env);
+  return runPool<true>(o, env, op.getKernelShape(), op.getStrides(),
+                       op.getPads(), op.getDilations(), op.getCeilMode(),
+                       false);
+}
+
+LogicalResult runAvgPool(Operation *o, Env &env) {
+  auto op = cast<qc::AvgPoolOp>(o);
+  return runPool<false>(o, env, op.getKernelShape(), op.getStrides(),
+                        op.getPads(), op.getDilations(), op.getCeilMode(),
+                        op.getCountIncludePad());
+}
+
+template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
+  const Tensor &x = env.get(op->getOperand(0));
+  SmallVector<int64_t> outShape{x.shape[0], x.shape[1]};
+  int64_t is = 1;
+  for (size_t i = 2; i < x.shape.size(); ++i) {
+    outShape.push_back(1);
+    is *= x.shape[i];
+  }
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  int64_t planes = x.shape[0] * x.shape[1];
+  parallelFor(planes, planes * is, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      if (IsMax) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < is; ++i)
+          m = (xp[i] > m || std::isnan(xp[i])) && !std::isnan(m) ? xp[i] : m;
+        r.f[p] = m;
+      } else {
+        double s = 0;
+        for (int64_t i = 0; i < is; ++i)
+          s += xp[i];
+        r.f[p] = is ? float(s / double(is)) : 0.0f;
+      }
+    }
+  });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BatchNormalization, Resize
+//===----------------------------------------------------------------------===//
+
+LogicalResult runBatchNorm(Operation *o, Env &env) {
+  auto op = cast<qc::BatchNormOp>(o);
+  const Tensor &x = env.get(op.getInput());
+  Tensor r = Tensor::makeFloat(x.elementType, x.shape);
+  const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
+               &mean = env.get(op.getMean()), &var = env.get(op.getVar());
+  int64_t N = r.shape[0], C = r.shape[1], inner = 1;
+  for (size_t i = 2; i < r.shape.size(); ++i)
+    inner *= r.shape[i];
+  for (const Tensor *t : {&sc, &b, &mean, &var})
+    if ((int64_t)t->f.size() != C)
+      return op.emitError("input has ")
+             << C << " channels, scale/bias/mean/var have " << t->f.size()
+             << " values";
+  float eps = op.getEpsilon().convertToFloat();
+  for (int64_t c = 0; c < C; ++c) {
+    float a = sc.f[c] / std::sqrt(var.f[c] + eps);
+    float shift = b.f[c] - mean.f[c] * a;
+    for (int64_t n = 0; n < N; ++n) {
+      const float *src = x.f.data() + (n * C + c) * inner;
+      float *p = r.f.data() + (n * C + c) * inner;
+      for (int64_t i = 0; i < inner; ++i)
+        p[i] = src[i] * a + shift;
+    }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runResize(Operation *o, Env &env) {
+  auto op = cast<qc::ResizeOp>(o);
+  const Tensor &x = env.get(op.getInput());
+  auto resType = op.getResult().getType();
+  size_t rank = x.shape.size();
+  ArrayRef<float> scales = op.getScales();
+  SmallVector<int64_t> outShape;
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t d = resType.getDimSize(i);
+    if (ShapedType::isDynamic(d))
+      d = int64_t(std::floor(float(x.shape[i]) * scales[i]));
+    outShape.push_back(d);
+  }
+  StringRef ct = op.getCoordinateTransformationMode(),
+            nm = op.getNearestMode();
+  StringRef mode = op.getMode();
+  float A = op.getCubicCoeffA().convertToFloat();
+  bool excludeOutside = op.getExcludeOutside();
+  // Per dim and output index: up to four source indices and their weights
+  // (nearest 1, linear 2, cubic 4), as the ONNX reference computes them.
+  struct Tap {
+    int64_t idx[4];
+    float w[4];
+    int n;
+  };
+  std::vector<std::vector<Tap>> taps(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t in = x.shape[d], out = outShape[d];
+    float scale = scales[d];
+    float len = float(in) * scale; // the unrounded resized length
+    for (int64_t oi = 0; oi < out; ++oi) {
+      float c;
+      if (ct == "half_pixel")
+        c = (oi + 0.5f) / scale - 0.5f;
+      else if (ct == "half_pixel_symmetric") {
+        float adj = float(out) / len, center = float(in) / 2.0f;
+        c = center * (1.0f - adj) + (oi + 0.5f) / scale - 0.5f;
+      } else if (ct == "pytorch_half_pixel")
+        c = len > 1.0f ? (oi + 0.5f) / scale - 0.5f : 0.0f;
+      else if (ct == "tf_half_pixel_for_nn")
+        c = (oi + 0.5f) / scale;
+      else if (ct == "align_corners")
+        c = out == 1 ? 0.0f : float(oi) * float(in - 1) / (len - 1.0f);
+      else
+        c = oi / scale;
+      Tap t{};
+      if (mode == "nearest") {
+        float f = std::floor(c);
+        int64_t i;
+        if (nm == "floor")
+          i = int64_t(f);
+        else if (nm == "ceil")
+          i = int64_t(std::ceil(c));
+        else if (c - f == 0.5f)
+          i = nm == "round_prefer_ceil" ? int64_t(f) + 1 : int64_t(f);
+        else
+          i = int64_t(std::round(c));
+        t.n = 1;
+        t.idx[0] = std::clamp<int64_t>(i, 0, in - 1);
+        t.w[0] = 1.0f;
+      } else {
+        // The taps left and right of c; on an integer c the reference takes
+        // the previous point as the base with ratio 1.
+        int64_t base = int64_t(std::floor(c));
+        float r = c - float(base);
+        if (r == 0.0f) {
+          r = 1.0f;
+          --base;
+        }
+        int64_t first;
+        if (mode == "linear") {
+          t.n = 2;
+          first = base;
+          t.w[0] = 1.0f - r;
+          t.w[1] = r;
+        } else {
+          t.n = 4;
+          first = base - 1;
+          float r1 = r + 1, q = 1 - r, q1 = q + 1;
+          t.w[0] = ((A * r1 - 5 * A) * r1 + 8 * A) * r1 - 4 * A;
+          t.w[1] = ((A + 2) * r - (A + 3)) * r * r + 1;
+          t.w[2] = ((A + 2) * q - (A + 3)) * q * q + 1;
+          t.w[3] = ((A * q1 - 5 * A) * q1 + 8 * A) * q1 - 4 * A;
+        }
+        float sum = 0.0f;
+        for (int k = 0; k < t.n; ++k) {
+          int64_t i = first + k;
+          if (excludeOutside && (i < 0 || i >= in))
+            t.w[k] = 0.0f;
+          sum += t.w[k];
+          t.idx[k] = std::clamp<int64_t>(i, 0, in - 1); // edge padding
+        }
+        if (excludeOutside && sum != 0.0f)
+          for (int k = 0; k < t.n; ++k)
+            t.w[k] /= sum;
+      }
+      taps[d].push_back(t);
+    }
+  }
+  Tensor r = Tensor::makeFloat(x.elementType, outShape);
+  SmallVector<int64_t> xs = stridesOf(x.shape);
+  SmallVector<int64_t> zero(rank, 0);
+  SmallVector<int64_t> idx(rank, 0);
+  int64_t total = r.numElements();
+  std::vector<std::pair<int64_t, float>> terms, next;
+  for (int64_t lin = 0; lin < total; ++lin) {
+    // Sum over the taps' product with a non-zero weight.
+    float acc = 0.0f;
+    terms.assign(1, {0, 1.0f});
+    for (size_t d = 0; d < rank; ++d) {
+      const Tap &t = taps[d][idx[d]];
+      next.clear();
+      for (auto [off, w] : terms)
+        for (int k = 0; k < t.n; ++k)
+          if (t.w[k] != 0.0f)
+            next.push_back({off + t.idx[k] * xs[d], w * t.w[k]});
+      std::swap(terms, next);
+    }
+    for (auto [off, w] : terms)
+      acc += w * x.f[off];
+    r.f[lin] = acc;
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops
+//===----------------------------------------------------------------------===//
+
+/// The integer values of an i8/ui8 (Bytes) or i32 (Int) tensor.
+std::vector<int32_t> intValues(const Tensor &t) {
+  std::vector<int32_t> v;
+  if (t.kind == Tensor::Kind::Bytes) {
+    bool isUnsigned = t.elementType.isUnsignedInteger();
+    v.reserve(t.bytes.size());
+    for (uint8_t b : t.bytes)
+      v.push_back(isUnsigned ? int32_t(b) : int32_t(int8_t(b)));
+  } else if (t.kind == Tensor::Kind::Int) {
+    v.assign(t.i.begin(), t.i.end());
+  }
+  return v;
+}
+
+/// C[M, N] = A[M, K] * B[K, N] in int32.
+void gemmI32(int64_t M, int64_t N, int64_t K, const int32_t *a,
+             const int32_t *b, int64_t *c) {
+  parallelFor(M, M * N * K, [&](int64_t m0, int64_t m1) {
+    std::vector<int32_t> row(N);
+    for (int64_t m = m0; m < m1; ++m) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t k = 0; k < K; ++k) {
+        int32_t av = a[m * K + k];
+        if (!av)
+          continue;
+        const int32_t *br = b + k * N;
+        for (int64_t n = 0; n < N; ++n)
+          row[n] += av * br[n];
+      }
+      std::copy(row.begin(), row.end(), c + m * N);
+    }
+  });
+}
+
+LogicalResult runMatMulInteger(Operation *o, Env &env) {
+  auto op = cast<qc::MatMulIntegerOp>(o);
+  const Tensor &a = env.get(op.getLhs()), &b = env.get(op.getRhs());
+  std::vector<int32_t> av = intValues(a), bv = intValues(b),
+                       az = intValues(env.get(op.getLhsZero())),
+                       bz = intValues(env.get(op.getRhsZero()));
+  int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
+  int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
+  if (K != K2)
+    return op.emitError("reduction dims differ at run time: ")
+           << K << " vs " << K2;
+  ArrayRef<int64_t> ab = ArrayRef<int64_t>(a.shape).drop_back(2);
+  ArrayRef<int64_t> bb = ArrayRef<int64_t>(b.shape).drop_back(2);
+  auto batch = qc::broadcastShapes(ab, bb);
+  if (failed(batch))
+    return op.emitError("batch dims do not broadcast at run time");
+  if ((az.size() != 1 && (int64_t)az.size() != M) ||
+      (bz.size() != 1 && (int64_t)bz.size() != N))
+    return op.emitError("zero point sizes do not match the operands");
+  // Subtract the zero points (per row of a, per column of b) once.
+  for (size_t i = 0; i < av.size(); ++i)
+    av[i] -= az.size() == 1 ? az[0] : az[(i / K) % M];
+  for (size_t i = 0; i < bv.size(); ++i)
+    bv[i] -= bz.size() == 1 ? bz[0] : bz[i % N];
+  SmallVector<int64_t> outShape = *batch;
+  outShape.push_back(M);
+  outShape.push_back(N);
+  Tensor r = Tensor::makeInt(op.getResult().getType().getElementType(),
+                             outShape);
+  auto sa = broadcastStrides(ab, *batch), sb = broadcastStrides(bb, *batch);
+  forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
+    gemmI32(M, N, K, av.data() + ia * M * K, bv.data() + ib * K * N,
+            r.i.data() + lin * M * N);
+  });
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runConvInteger(Operation *o, Env &env) {
+  auto op = cast<qc::ConvIntegerOp>(o);
+  const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
+  std::vector<int32_t> xv = intValues(x), wv = intValues(w),
+                       xz = intValues(env.get(op.getInputZero())),
+                       wz = intValues(env.get(op.getWeightZero()));
+  int64_t group = op.getGroup();
+  int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
+  if (C != w.shape[1] * group || M % group)
+    return op.emitError("input has ")
+           << C << " channels and the weight " << shapeStr(w.shape)
+           << ", which do not fit group " << group;
+  if (xz.size() != 1 || (wz.size() != 1 && (int64_t)wz.size() != M))
+    return op.emitError("zero point sizes do not match the operands");
+  auto outShape = windowShape(op, x.shape, M, ArrayRef<int64_t>(w.shape).drop_front(2),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), false);
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape,
+                        ArrayRef<int64_t>(w.shape).drop_front(2),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
+          is = g->inSize();
+  // Zero-point subtraction first, so padding (zero after it) is exact.
+  for (int32_t &v : xv)
+    v -= xz[0];
+  for (size_t i = 0; i < wv.size(); ++i)
+    wv[i] -= wz.size() == 1 ? wz[0] : wz[i / (Cg * ks)];
+  Tensor r = Tensor::makeInt(op.getResult().getType().getElementType(),
+                             *outShape);
+  std::vector<int32_t> col(Cg * ks * os);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t gi = 0; gi < group; ++gi) {
+      im2col(xv.data() + (n * C + gi * Cg) * is, Cg, *g, int32_t(0),
+             col.data());
+      gemmI32(Mg, os, Cg * ks, wv.data() + gi * Mg * Cg * ks, col.data(),
+              r.i.data() + (n * M + gi * Mg) * os);
+    }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+LogicalResult runRequantizeLinear(Operation *o, Env &env) {
+  auto op = cast<qc::RequantizeLinearOp>(o);
+  const Tensor &acc = env.get(op.getInput()), &sc = env.get(op.getScale());
+  std::vector<int32_t> zero = intValues(env.get(op.getZero()));
+  std::vector<int32_t> bias;
+  if (op.getBias())
+    bias = intValues(env.get(op.getBias()));
+  Type et = op.getResult().getType().getElementType();
+  bool isUnsigned = et.isUnsignedInteger();
+  float lo = isUnsigned ? 0.0f : -128.0f, hi = isUnsigned ? 255.0f : 127.0f;
+  Tensor r = Tensor::makeBytes(et, acc.shape);
+  int64_t axis = op.getAxis(), inner = 1, dim = 1;
+  if (axis < (int64_t)acc.shape.size()) {
+    dim = acc.shape[axis];
+    for (size_t i = axis + 1; i < acc.shape.size(); ++i)
+      inner *= acc.shape[i];
+  }
+  if ((sc.f.size() != 1 && (int64_t)sc.f.size() != dim) ||
+      (!bias.empty() && (int64_t)bias.size() != dim) || zero.size() != 1)
+    return op.emitError("scale/bias sizes do not match dim ")
+           << axis << " of " << shapeStr(acc.shape);
+  for (int64_t i = 0, e = acc.i.size(); i < e; ++i) {
+    int64_t c = (i / inner) % dim;
+    int64_t a = acc.i[i] + (bias.empty() ? 0 : bias[c]);
+    float s = sc.f.size() == 1 ? sc.f[0] : sc.f[c];
+    // Half to even, as ONNX Runtime's requantization does.
+    float v = std::nearbyint(float(a) * s) + float(zero[0]);
+    v = std::clamp(v, lo, hi);
+    r.bytes[i] = uint8_t(int32_t(v) & 0xFF); // two's complement for i8
+  }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+} // namespace
+
+void quantc::exec::registerNNKernels(KernelRegistry &registry) {
+  registry.add(qc::ConvOp::getOperationName(), runConv);
+  registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
+  registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);
+  registry.add(qc::AvgPoolOp::getOperationName(), runAvgPool);
+  registry.add(qc::GlobalAvgPoolOp::getOperationName(), runGlobalPool<false>);
+  registry.add(qc::GlobalMaxPoolOp::getOperationName(), runGlobalPool<true>);
+  registry.add(qc::BatchNormOp::getOperationName(), runBatchNorm);
+  registry.add(qc::ResizeOp::getOperationName(), runResize);
+  registry.add(qc::MatMulIntegerOp::getOperationName(), runMatMulInteger);
+  registry.add(qc::ConvIntegerOp::getOperationName(), runConvInteger);
+  registry.add(qc::RequantizeLinearOp::getOperationName(),
+               runRequantizeLinear);
+}

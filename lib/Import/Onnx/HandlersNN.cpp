@@ -1,17 +1,1121 @@
 //===- HandlersNN.cpp - ONNX handlers: NN op family ------------------===//
 //
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
-// conventions (NodeContext, input/output counts, diagnostics).
+// conventions (NodeContext, input/output counts, diagnostics). Padding is
+// resolved here (auto_pad, ConvTranspose output_shape), so the qc ops carry
+// explicit pads and need static spatial dims only where ONNX derives pads
+// from them.
 //
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+#include <cstring>
+
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
+using llvm::SmallVector;
+using llvm::StringRef;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+std::string intsStr(ArrayRef<int64_t> v) {
+  return "[" +
+         llvm::join(llvm::map_range(
+                        v, [](int64_t x) { return std::to_string(x); }),
+                    ", ") +
+         "]";
+}
+
+FailureOr<std::string> stringAttr(NodeContext &n, StringRef name,
+                                  StringRef dflt) {
+  const onnx::AttributeProto *a = n.attr(name);
+  if (!a)
+    return dflt.str();
+  if (a->type() != onnx::AttributeProto::STRING) {
+    n.emitError() << "attribute '" << name << "' must be a STRING";
+    return failure();
+  }
+  return a->s();
+}
+
+/// Fails with a clear error if the node has a non-default value for an
+/// attribute this importer does not implement.
+LogicalResult rejectIntAttr(NodeContext &n, StringRef name, int64_t dflt,
+                            StringRef why) {
+  FailureOr<int64_t> v = n.intAttr(name, dflt);
+  if (failed(v))
+    return failure();
+  if (*v != dflt) {
+    n.emitError() << "attribute " << name << "=" << *v << " is not supported: "
+                  << why;
+    return failure();
+  }
+  return success();
+}
+
+/// Ints attribute `name` of `k` values, `dflt` each when absent.
+FailureOr<SmallVector<int64_t>> intsOrDefault(NodeContext &n, StringRef name,
+                                              int64_t k, int64_t dflt) {
+  auto v = n.intsAttr(name);
+  if (failed(v))
+    return failure();
+  if (!*v)
+    return SmallVector<int64_t>(k, dflt);
+  if ((int64_t)(*v)->size() != k) {
+    n.emitError() << "attribute '" << name << "' has " << (*v)->size()
+                  << " values, expected " << k << " (one per spatial dim)";
+    return failure();
+  }
+  return **v;
+}
+
+/// The window attributes shared by Conv, ConvTranspose and the pools.
+struct Window {
+  SmallVector<int64_t> kernel, strides, pads, dilations;
+  std::string autoPad;
+};
+
+/// Reads strides/dilations/pads/auto_pad for `k` spatial dims and resolves
+/// auto_pad (SAME_UPPER/SAME_LOWER/VALID) against the input's static
+/// spatial dims. `kernel` must already be set.
+LogicalResult readWindow(NodeContext &n, Window &w, ArrayRef<int64_t> in,
+                         bool ceilMode = false, bool hasDilations = true) {
+  int64_t k = w.kernel.size();
+  auto strides = intsOrDefault(n, "strides", k, 1);
+  auto dil = hasDilations ? intsOrDefault(n, "dilations", k, 1)
+                          : FailureOr<SmallVector<int64_t>>(
+                                SmallVector<int64_t>(k, 1));
+  auto pads = intsOrDefault(n, "pads", 2 * k, 0);
+  auto autoPad = stringAttr(n, "auto_pad", "NOTSET");
+  if (failed(strides) || failed(dil) || failed(pads) || failed(autoPad))
+    return failure();
+  w.strides = *strides;
+  w.dilations = *dil;
+  w.pads = *pads;
+  w.autoPad = *autoPad;
+  for (int64_t i = 0; i < k; ++i) {
+    if (w.strides[i] < 1 || w.dilations[i] < 1 || w.kernel[i] < 1) {
+      n.emitError() << "kernel, strides and dilations must be >= 1, got "
+                    << intsStr(w.kernel) << ", " << intsStr(w.strides)
+                    << " and " << intsStr(w.dilations);
+      return failure();
+    }
+  }
+  for (int64_t p : w.pads)
+    if (p < 0) {
+      n.emitError() << "pads must be >= 0, got " << intsStr(w.pads);
+      return failure();
+    }
+  if (w.autoPad == "NOTSET")
+    return success();
+  if (w.autoPad == "VALID") {
+    w.pads.assign(2 * k, 0);
+    return success();
+  }
+  if (w.autoPad != "SAME_UPPER" && w.autoPad != "SAME_LOWER") {
+    n.emitError() << "auto_pad '" << w.autoPad
+                  << "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID";
+    return failure();
+  }
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t d = in[2 + i];
+    if (ShapedType::isDynamic(d)) {
+      n.emitError() << "auto_pad " << w.autoPad
+                    << " needs static spatial dims, got "
+                    << shapeToString(in);
+      return failure();
+    }
+    int64_t out = (d + w.strides[i] - 1) / w.strides[i];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 -
+               d);
+    int64_t small = total / 2, big = total - small;
+    w.pads[i] = w.autoPad == "SAME_UPPER" ? small : big;
+    w.pads[k + i] = w.autoPad == "SAME_UPPER" ? big : small;
+  }
+  (void)ceilMode;
+  return success();
+}
+
+/// The output shape of a windowed op, or an error naming the node.
+FailureOr<SmallVector<int64_t>> windowResult(NodeContext &n,
+                                             ArrayRef<int64_t> in,
+                                             int64_t channels, const Window &w,
+                                             bool ceilMode) {
+  int64_t k = w.kernel.size();
+  SmallVector<int64_t> out{in[0], channels};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t o = qc::windowOutputSize(in[2 + i], w.kernel[i], w.strides[i],
+                                     w.pads[i], w.pads[k + i],
+                                     w.dilations[i], ceilMode);
+    if (o == -1) {
+      n.emitError() << "the window (kernel " << intsStr(w.kernel)
+                    << ", dilations " << intsStr(w.dilations)
+                    << ") is larger than the padded input "
+                    << shapeToString(in);
+      return failure();
+    }
+    out.push_back(o);
+  }
+  if (auto c = checkedElementCount(SmallVector<int64_t>(llvm::map_range(
+          out, [](int64_t d) { return ShapedType::isDynamic(d) ? 1 : d; })));
+      !c) {
+    n.emitError() << "result: " << llvm::toString(c.takeError());
+    return failure();
+  }
+  return out;
+}
+
+/// Input 0 as an [N, C, D...] float tensor.
+FailureOr<Value> spatialInput(NodeContext &n, int i = 0) {
+  FailureOr<Value> x = n.floatInput(i);
+  if (failed(x))
+    return failure();
+  if (shapeOf(*x).size() < 3) {
+    n.emitError() << "input " << i << " must be [N, C, D...] with rank >= 3, got "
+                  << shapeToString(shapeOf(*x));
+    return failure();
+  }
+  return x;
+}
+
+RankedTensorType f32Tensor(NodeContext &n, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, Float32Type::get(n.getContext()));
+}
+
+//===----------------------------------------------------------------------===//
+// Conv, ConvTranspose
+//===----------------------------------------------------------------------===//
+
+/// Checks weight/bias against the input; `channelsIn` is what the weight's
+/// dim 1 times group must give (Conv) or dim 0 must equal (ConvTranspose).
+LogicalResult checkKernel(NodeContext &n, ArrayRef<int64_t> x,
+                          ArrayRef<int64_t> w, Window &win) {
+  if (w.size() != x.size()) {
+    n.emitError() << "weight " << shapeToString(w)
+                  << " must have the input's rank " << x.size();
+    return failure();
+  }
+  for (size_t i = 1; i < w.size(); ++i)
+    if (ShapedType::isDynamic(w[i])) {
+      n.emitError() << "weight " << shapeToString(w)
+                    << " needs static dims after the first";
+      return failure();
+    }
+  auto ks = n.intsAttr("kernel_shape");
+  if (failed(ks))
+    return failure();
+  SmallVector<int64_t> fromW(w.drop_front(2));
+  if (*ks && ArrayRef<int64_t>(**ks) != ArrayRef<int64_t>(fromW)) {
+    n.emitError() << "kernel_shape " << intsStr(**ks)
+                  << " disagrees with the weight " << shapeToString(w);
+    return failure();
+  }
+  win.kernel = fromW;
+  return success();
+}
+
+LogicalResult importConv(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n), w = n.floatInput(1);
+  FailureOr<int64_t> group = n.intAttr("group", 1);
+  if (failed(x) || failed(w) || failed(group))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*w);
+  Window win;
+  if (failed(checkKernel(n, xs, ws, win)) || failed(readWindow(n, win, xs)))
+    return failure();
+  int64_t M = ws[0];
+  if (*group < 1 || (!ShapedType::isDynamic(M) && M % *group) ||
+      (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
+    n.emitError() << "input " << shapeToString(xs) << ", weight "
+                  << shapeToString(ws) << " and group " << *group
+                  << " disagree: C must equal weight dim 1 x group and M "
+                     "must divide by group";
+    return failure();
+  }
+  Value bias;
+  if (n.hasInput(2)) {
+    FailureOr<Value> b = n.floatInput(2);
+    if (failed(b))
+      return failure();
+    if (shapeOf(*b).size() != 1 || (shapeOf(*b)[0] != M &&
+                                    !ShapedType::isDynamic(shapeOf(*b)[0]))) {
+      n.emitError() << "bias must be [" << M << "], got "
+                    << shapeToString(shapeOf(*b));
+      return failure();
+    }
+    bias = *b;
+  }
+  auto out = windowResult(n, xs, M, win, false);
+  if (failed(out))
+    return failure();
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::ConvOp::create(b, n.loc, f32Tensor(n, *out), *x, *w, bias,
+                                    b.getDenseI64ArrayAttr(win.strides),
+                                    b.getDenseI64ArrayAttr(win.pads),
+                                    b.getDenseI64ArrayAttr(win.dilations),
+                                    b.getI64IntegerAttr(*group))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importConvTranspose(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n), w = n.floatInput(1);
+  FailureOr<int64_t> group = n.intAttr("group", 1);
+  if (failed(x) || failed(w) || failed(group))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x), ws = shapeOf(*w);
+  Window win;
+  if (failed(checkKernel(n, xs, ws, win)))
+    return failure();
+  int64_t k = win.kernel.size();
+  auto strides = intsOrDefault(n, "strides", k, 1);
+  auto dil = intsOrDefault(n, "dilations", k, 1);
+  auto pads = intsOrDefault(n, "pads", 2 * k, 0);
+  auto outPad = intsOrDefault(n, "output_padding", k, 0);
+  auto autoPad = stringAttr(n, "auto_pad", "NOTSET");
+  auto outputShape = n.intsAttr("output_shape");
+  if (failed(strides) || failed(dil) || failed(pads) || failed(outPad) ||
+      failed(autoPad) || failed(outputShape))
+    return failure();
+  if (*group < 1 || (!ShapedType::isDynamic(xs[1]) &&
+                     (xs[1] % *group || (!ShapedType::isDynamic(ws[0]) &&
+                                         xs[1] != ws[0])))) {
+    n.emitError() << "input " << shapeToString(xs) << ", weight "
+                  << shapeToString(ws) << " and group " << *group
+                  << " disagree: C must equal weight dim 0 and divide by "
+                     "group";
+    return failure();
+  }
+  for (int64_t i = 0; i < k; ++i)
+    if ((*strides)[i] < 1 || (*dil)[i] < 1 || (*outPad)[i] < 0) {
+      n.emitError() << "strides and dilations must be >= 1 and "
+                       "output_padding >= 0";
+      return failure();
+    }
+  // output_shape (or SAME_*) fixes the total padding per dim: it is what
+  // the full-size output minus the wanted size leaves.
+  std::optional<SmallVector<int64_t>> wanted;
+  if (*outputShape) {
+    SmallVector<int64_t> os = **outputShape;
+    if ((int64_t)os.size() == k + 2)
+      os.erase(os.begin(), os.begin() + 2);
+    if ((int64_t)os.size() != k) {
+      n.emitError() << "output_shape " << intsStr(**outputShape)
+                    << " must have one value per spatial dim";
+      return failure();
+    }
+    wanted = os;
+  } else if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
+    wanted.emplace();
+    for (int64_t i = 0; i < k; ++i)
+      wanted->push_back(xs[2 + i] * (*strides)[i]);
+  } else if (*autoPad == "VALID") {
+    pads->assign(2 * k, 0);
+  } else if (*autoPad != "NOTSET") {
+    n.emitError() << "auto_pad '" << *autoPad
+                  << "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID";
+    return failure();
+  }
+  if (wanted) {
+    for (int64_t i = 0; i < k; ++i) {
+      if (ShapedType::isDynamic(xs[2 + i])) {
+        n.emitError() << "output_shape/auto_pad need static spatial dims, "
+                         "got "
+                      << shapeToString(xs);
+        return failure();
+      }
+      int64_t full = (*strides)[i] * (xs[2 + i] - 1) + (*outPad)[i] +
+                     ((ws[2 + i] - 1) * (*dil)[i] + 1);
+      int64_t total = full - (*wanted)[i];
+      if (total < 0) {
+        // A larger output_shape extends the end with bias-only values, as
+        // output_padding does.
+        (*outPad)[i] += -total;
+        (*pads)[i] = (*pads)[k + i] = 0;
+        continue;
+      }
+      // ONNX: SAME_UPPER puts the odd pad at the end... of the begin side
+      // for ConvTranspose: pads[begin] = total / 2 unless SAME_LOWER.
+      bool lower = *autoPad == "SAME_LOWER";
+      (*pads)[i] = lower ? total - total / 2 : total / 2;
+      (*pads)[k + i] = total - (*pads)[i];
+    }
+  }
+  int64_t M = ws[1] * *group;
+  Value bias;
+  if (n.hasInput(2)) {
+    FailureOr<Value> b = n.floatInput(2);
+    if (failed(b))
+      return failure();
+    if (shapeOf(*b).size() != 1 || shapeOf(*b)[0] != M) {
+      n.emitError() << "bias must be [" << M << "], got "
+                    << shapeToString(shapeOf(*b));
+      return failure();
+    }
+    bias = *b;
+  }
+  SmallVector<int64_t> out{xs[0], M};
+  for (int64_t i = 0; i < k; ++i) {
+    if (ShapedType::isDynamic(xs[2 + i])) {
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t o = (*strides)[i] * (xs[2 + i] - 1) + (*outPad)[i] +
+                (ws[2 + i] - 1) * (*dil)[i] + 1 - (*pads)[i] - (*pads)[k + i];
+    if (o < 1) {
+      n.emitError() << "output spatial dim " << i << " would be " << o;
+      return failure();
+    }
+    out.push_back(o);
+  }
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::ConvTransposeOp::create(
+                     b, n.loc, f32Tensor(n, out), *x, *w, bias,
+                     b.getDenseI64ArrayAttr(*strides),
+                     b.getDenseI64ArrayAttr(*pads),
+                     b.getDenseI64ArrayAttr(*dil),
+                     b.getDenseI64ArrayAttr(*outPad),
+                     b.getI64IntegerAttr(*group))
+                     .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult readPool(NodeContext &n, Value x, Window &win, bool &ceil) {
+  ArrayRef<int64_t> xs = shapeOf(x);
+  auto ks = n.intsAttr("kernel_shape");
+  FailureOr<int64_t> ceilMode = n.intAttr("ceil_mode", 0);
+  if (failed(ks) || failed(ceilMode))
+    return failure();
+  if (!*ks || (int64_t)(*ks)->size() != (int64_t)xs.size() - 2) {
+    n.emitError() << "attribute 'kernel_shape' is required, one value per "
+                     "spatial dim of "
+                  << shapeToString(xs);
+    return failure();
+  }
+  win.kernel = **ks;
+  ceil = *ceilMode != 0;
+  // Dilations on pools came with MaxPool-10 / AveragePool-19.
+  bool dil = n.node.op_type() == "MaxPool" ? n.opsetVersion >= 10
+                                            : n.opsetVersion >= 19;
+  return readWindow(n, win, xs, ceil, dil);
+}
+
+LogicalResult importMaxPool(NodeContext &n) {
+  // MaxPool-12 pools int8/uint8 too.
+  const onnx::TensorProto *c = n.constantInput(0);
+  FailureOr<Value> x = failure();
+  if (n.opsetVersion >= 12 && !c && n.hasInput(0)) {
+    FailureOr<Value> v = n.graph.getValue(n.node.input(0), false, &n);
+    if (failed(v))
+      return failure();
+    if (cast<RankedTensorType>(v->getType()).getElementType().isInteger(8)) {
+      if (shapeOf(*v).size() < 3) {
+        n.emitError() << "input 0 must be [N, C, D...] with rank >= 3, got "
+                      << shapeToString(shapeOf(*v));
+        return failure();
+      }
+      x = v;
+    }
+  }
+  if (failed(x))
+    x = spatialInput(n);
+  if (failed(x))
+    return failure();
+  Type elemType = cast<RankedTensorType>(x->getType()).getElementType();
+  if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
+    n.emitError() << "the Indices output of MaxPool is not supported";
+    return failure();
+  }
+  if (failed(rejectIntAttr(n, "storage_order", 0,
+                           "it only affects the Indices output")))
+    return failure();
+  Window win;
+  bool ceil = false;
+  if (failed(readPool(n, *x, win, ceil)))
+    return failure();
+  auto out = windowResult(n, shapeOf(*x), shapeOf(*x)[1], win, ceil);
+  if (failed(out))
+    return failure();
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::MaxPoolOp::create(
+                     b, n.loc, RankedTensorType::get(*out, elemType), *x,
+                     b.getDenseI64ArrayAttr(win.kernel),
+                     b.getDenseI64ArrayAttr(win.strides),
+                     b.getDenseI64ArrayAttr(win.pads),
+                     b.getDenseI64ArrayAttr(win.dilations),
+                     b.getBoolAttr(ceil))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importAveragePool(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n);
+  FailureOr<int64_t> cip = n.intAttr("count_include_pad", 0);
+  if (failed(x) || failed(cip))
+    return failure();
+  Window win;
+  bool ceil = false;
+  if (failed(readPool(n, *x, win, ceil)))
+    return failure();
+  auto out = windowResult(n, shapeOf(*x), shapeOf(*x)[1], win, ceil);
+  if (failed(out))
+    return failure();
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::AvgPoolOp::create(
+                     b, n.loc, f32Tensor(n, *out), *x,
+                     b.getDenseI64ArrayAttr(win.kernel),
+                     b.getDenseI64ArrayAttr(win.strides),
+                     b.getDenseI64ArrayAttr(win.pads),
+                     b.getDenseI64ArrayAttr(win.dilations),
+                     b.getBoolAttr(ceil), b.getBoolAttr(*cip != 0))
+                     .getResult());
+  return success();
+}
+
+template <typename OpTy> LogicalResult importGlobalPool(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  SmallVector<int64_t> out{xs[0], xs[1]};
+  out.append(xs.size() - 2, 1);
+  n.setOutput(0,
+              OpTy::create(n.builder(), n.loc, f32Tensor(n, out), *x)
+                  .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BatchNormalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult importBatchNorm(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<float> eps = n.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(eps))
+    return failure();
+  for (int i = 1; i < n.node.output_size(); ++i)
+    if (!n.node.output(i).empty()) {
+      n.emitError() << "only inference mode (one output) is supported; "
+                       "output "
+                    << i << " ('" << n.node.output(i) << "') is requested";
+      return failure();
+    }
+  if (n.opsetVersion < 9 &&
+      failed(rejectIntAttr(n, "spatial", 1,
+                           "per-element statistics (spatial=0)")))
+    return failure();
+  if (n.opsetVersion >= 14 &&
+      failed(rejectIntAttr(n, "training_mode", 0,
+                           "training mode computes batch statistics")))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  if (xs.size() < 2) {
+    n.emitError() << "input must be [N, C, ...], got " << shapeToString(xs);
+    return failure();
+  }
+  SmallVector<Value> params;
+  const char *names[] = {"scale", "B", "input_mean", "input_var"};
+  for (int i = 1; i <= 4; ++i) {
+    FailureOr<Value> p = n.floatInput(i);
+    if (failed(p))
+      return failure();
+    ArrayRef<int64_t> ps = shapeOf(*p);
+    if (ps.size() != 1 || (ps[0] != xs[1] && !ShapedType::isDynamic(xs[1]) &&
+                           !ShapedType::isDynamic(ps[0]))) {
+      n.emitError() << names[i - 1] << " must be [" << xs[1] << "], got "
+                    << shapeToString(ps);
+      return failure();
+    }
+    params.push_back(*p);
+  }
+  n.setOutput(0, qc::BatchNormOp::create(
+                     n.builder(), n.loc, (*x).getType(), *x, params[0],
+                     params[1], params[2], params[3],
+                     n.builder().getF32FloatAttr(*eps))
+                     .getResult());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Resize, Upsample
+//===----------------------------------------------------------------------===//
+
+/// The values of an optional constant float input (scales), empty when the
+/// input is absent or an empty tensor.
+FailureOr<SmallVector<float>> constFloats(NodeContext &n, int i) {
+  if (!n.hasInput(i))
+    return SmallVector<float>{};
+  const onnx::TensorProto *t = n.constantInput(i);
+  if (!t || !isFloatDataType(t->data_type())) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i)
+                  << "') must be a constant float tensor";
+    return failure();
+  }
+  DenseElementsAttr a = tensorToF32Attr(*n.getContext(), *t);
+  return SmallVector<float>(a.getValues<float>());
+}
+
+LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
+                         std::optional<SmallVector<int64_t>> sizes,
+                         StringRef mode, StringRef ct, StringRef nearest,
+                         float cubicA = -0.75f, bool excludeOutside = false) {
+  ArrayRef<int64_t> xs = shapeOf(x);
+  SmallVector<int64_t> out;
+  if (sizes) {
+    scales.clear();
+    for (size_t i = 0; i < xs.size(); ++i) {
+      int64_t o = (*sizes)[i];
+      if (o < 1) {
+        n.emitError() << "sizes " << intsStr(*sizes) << " must be >= 1";
+        return failure();
+      }
+      out.push_back(o);
+      if (ShapedType::isDynamic(xs[i])) {
+        n.emitError() << "resizing dynamic dim " << i
+                      << " to a fixed size is not supported";
+        return failure();
+      }
+      scales.push_back(float(o) / float(xs[i]));
+    }
+  } else {
+    for (size_t i = 0; i < xs.size(); ++i) {
+      if (!(scales[i] > 0.0f) || !std::isfinite(scales[i])) {
+        n.emitError() << "scales must be finite and > 0";
+        return failure();
+      }
+      out.push_back(ShapedType::isDynamic(xs[i])
+                        ? ShapedType::kDynamic
+                        : int64_t(std::floor(float(xs[i]) * scales[i])));
+      if (out.back() == 0) {
+        n.emitError() << "scale " << scales[i] << " makes dim " << i
+                      << " empty";
+        return failure();
+      }
+    }
+  }
+  if (auto c = checkedElementCount(SmallVector<int64_t>(llvm::map_range(
+          out, [](int64_t d) { return ShapedType::isDynamic(d) ? 1 : d; })));
+      !c) {
+    n.emitError() << "result: " << llvm::toString(c.takeError());
+    return failure();
+  }
+  if (mode != "nearest" && mode != "linear" && mode != "cubic") {
+    n.emitError() << "mode '" << mode
+                  << "' is not supported (nearest, linear and cubic are)";
+    return failure();
+  }
+  if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
+      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
+      ct != "half_pixel_symmetric") {
+    n.emitError() << "coordinate_transformation_mode '" << ct
+                  << "' is not supported (asymmetric, half_pixel, "
+                     "half_pixel_symmetric, align_corners, "
+                     "pytorch_half_pixel and tf_half_pixel_for_nn are)";
+    return failure();
+  }
+  if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
+      nearest != "floor" && nearest != "ceil") {
+    n.emitError() << "nearest_mode '" << nearest << "' is not supported";
+    return failure();
+  }
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::ResizeOp::create(b, n.loc, f32Tensor(n, out), x,
+                                      b.getDenseF32ArrayAttr(scales),
+                                      b.getStringAttr(mode),
+                                      b.getStringAttr(ct),
+                                      b.getStringAttr(nearest),
+                                      b.getF32FloatAttr(cubicA),
+                                      b.getBoolAttr(excludeOutside))
+                     .getResult());
+  return success();
+}
+
+/// Resize-10: X, scales; asymmetric coordinates, nearest rounds down.
+LogicalResult importResize10(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  auto mode = stringAttr(n, "mode", "nearest");
+  FailureOr<SmallVector<float>> scales = constFloats(n, 1);
+  if (failed(x) || failed(mode) || failed(scales))
+    return failure();
+  if (scales->size() != shapeOf(*x).size()) {
+    n.emitError() << "scales must have one value per dim of "
+                  << shapeToString(shapeOf(*x));
+    return failure();
+  }
+  return emitResize(n, *x, *scales, std::nullopt, *mode, "asymmetric",
+                    "floor");
+}
+
+/// Upsample-7 (scales attribute) and -9 (scales input): Resize-10's
+/// semantics, which is what it was deprecated in favour of.
+LogicalResult importUpsample(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  auto mode = stringAttr(n, "mode", "nearest");
+  if (failed(x) || failed(mode))
+    return failure();
+  SmallVector<float> scales;
+  if (n.opsetVersion < 9) {
+    const onnx::AttributeProto *a = n.attr("scales");
+    if (!a || a->type() != onnx::AttributeProto::FLOATS) {
+      n.emitError() << "attribute 'scales' (FLOATS) is required";
+      return failure();
+    }
+    scales.assign(a->floats().begin(), a->floats().end());
+  } else {
+    FailureOr<SmallVector<float>> s = constFloats(n, 1);
+    if (failed(s))
+      return failure();
+    scales = *s;
+  }
+  if (scales.size() != shapeOf(*x).size()) {
+    n.emitError() << "scales must have one value per dim of "
+                  << shapeToString(shapeOf(*x));
+    return failure();
+  }
+  return emitResize(n, *x, scales, std::nullopt,
+                    *mode == "bilinear" ? "linear" : *mode, "asymmetric",
+                    "floor");
+}
+
+/// Resize-11 and later: X, roi, scales, sizes (+ axes from 18).
+LogicalResult importResize(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  auto mode = stringAttr(n, "mode", "nearest");
+  auto ct = stringAttr(n, "coordinate_transformation_mode", "half_pixel");
+  auto nearest = stringAttr(n, "nearest_mode", "round_prefer_floor");
+  auto policy = stringAttr(n, "keep_aspect_ratio_policy", "stretch");
+  auto axesAttr = n.intsAttr("axes");
+  FailureOr<SmallVector<float>> scales = constFloats(n, 2);
+  if (failed(x) || failed(mode) || failed(ct) || failed(nearest) ||
+      failed(policy) || failed(axesAttr) || failed(scales) ||
+      failed(rejectIntAttr(n, "antialias", 0, "antialiasing")))
+    return failure();
+  FailureOr<float> cubicA = n.floatAttr("cubic_coeff_a", -0.75f);
+  FailureOr<int64_t> exclude = n.intAttr("exclude_outside", 0);
+  if (failed(cubicA) || failed(exclude))
+    return failure();
+  if (*policy != "stretch") {
+    n.emitError() << "keep_aspect_ratio_policy '" << *policy
+                  << "' is not supported (stretch is)";
+    return failure();
+  }
+  int64_t rank = shapeOf(*x).size();
+  SmallVector<int64_t> axes;
+  if (*axesAttr) {
+    for (int64_t a : **axesAttr) {
+      if (a < -rank || a >= rank) {
+        n.emitError() << "axis " << a << " is out of range for rank " << rank;
+        return failure();
+      }
+      axes.push_back(a < 0 ? a + rank : a);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  std::optional<SmallVector<int64_t>> sizes;
+  if (n.hasInput(3)) {
+    FailureOr<SmallVector<int64_t>> s = n.constIntsInput(3);
+    if (failed(s))
+      return failure();
+    if (!s->empty()) {
+      if (s->size() != axes.size()) {
+        n.emitError() << "sizes must have " << axes.size() << " values";
+        return failure();
+      }
+      sizes = SmallVector<int64_t>(shapeOf(*x));
+      for (auto [i, a] : llvm::enumerate(axes))
+        (*sizes)[a] = (*s)[i];
+    }
+  }
+  SmallVector<float> full(rank, 1.0f);
+  if (!sizes) {
+    if (scales->size() != axes.size()) {
+      n.emitError() << "one of scales and sizes must be given, with "
+                    << axes.size() << " values";
+      return failure();
+    }
+    for (auto [i, a] : llvm::enumerate(axes))
+      full[a] = (*scales)[i];
+  } else if (!scales->empty()) {
+    n.emitError() << "only one of scales and sizes may be given";
+    return failure();
+  }
+  return emitResize(n, *x, full, sizes, *mode, *ct, *nearest, *cubicA,
+                    *exclude != 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops
+//===----------------------------------------------------------------------===//
+
+/// Input `i` as an i8/ui8 (or, with `allowI32`, i32) tensor: a graph input or
+/// an earlier node's result of that type, or a constant materialized here.
+FailureOr<Value> intInput(NodeContext &n, int i, bool allowI32 = false) {
+  if (!n.hasInput(i)) {
+    n.emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  MLIRContext *ctx = n.getContext();
+  if (const onnx::TensorProto *t = n.constantInput(i)) {
+    int32_t dt = t->data_type();
+    Type et;
+    if (dt == onnx::TensorProto::UINT8)
+      et = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+    else if (dt == onnx::TensorProto::INT8)
+      et = IntegerType::get(ctx, 8);
+    else if (dt == onnx::TensorProto::INT32 && allowI32)
+      et = IntegerType::get(ctx, 32);
+    if (!et) {
+      n.emitError() << "constant '" << n.node.input(i) << "' has element type "
+                    << dataTypeName(dt) << ", expected UINT8 or INT8"
+                    << (allowI32 ? " or INT32" : "");
+      return failure();
+    }
+    Value &cached = n.graph.materialized[t];
+    if (cached)
+      return cached;
+    auto type = RankedTensorType::get(tensorShape(*t), et);
+    int64_t count = type.getNumElements();
+    int64_t width = dt == onnx::TensorProto::INT32 ? 4 : 1;
+    SmallVector<APInt> vals;
+    if (t->has_raw_data()) {
+      if ((int64_t)t->raw_data().size() != count * width) {
+        n.emitError() << "constant '" << n.node.input(i) << "' has "
+                      << t->raw_data().size() << " bytes of raw_data, "
+                      << "expected " << count * width;
+        return failure();
+      }
+      const char *p = t->raw_data().data();
+      for (int64_t k = 0; k < count; ++k) {
+        uint32_t v = 0;
+        std::memcpy(&v, p + k * width, width); // little-endian (ONNX)
+        vals.push_back(APInt(width * 8, v));
+      }
+    } else {
+      if (t->int32_data_size() != count) {
+        n.emitError() << "constant '" << n.node.input(i) << "' has "
+                      << t->int32_data_size() << " int32_data values, "
+                      << "expected " << count;
+        return failure();
+      }
+      for (int32_t v : t->int32_data())
+        vals.push_back(APInt(width * 8, uint64_t(uint32_t(v)) &
+                                            (width == 4 ? 0xFFFFFFFFu : 0xFFu)));
+    }
+    cached = arith::ConstantOp::create(n.builder(), n.loc,
+                                       DenseElementsAttr::get(type, vals))
+                 .getResult();
+    return cached;
+  }
+  FailureOr<Value> v = n.graph.getValue(n.node.input(i), false, &n);
+  if (failed(v))
+    return failure();
+  Type et = cast<RankedTensorType>(v->getType()).getElementType();
+  if (!et.isInteger(8) && !(allowI32 && et.isInteger(32))) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i)
+                  << "') must be uint8 or int8, got " << et;
+    return failure();
+  }
+  return v;
+}
+
+/// The zero point of operand `i` (input `zi`), or a 0 of its type.
+FailureOr<Value> zeroPoint(NodeContext &n, int zi, Value operand) {
+  if (n.hasInput(zi)) {
+    FailureOr<Value> z = intInput(n, zi);
+    if (failed(z))
+      return failure();
+    if (cast<RankedTensorType>(z->getType()).getElementType() !=
+        cast<RankedTensorType>(operand.getType()).getElementType()) {
+      n.emitError() << "zero point input " << zi
+                    << " must have its operand's element type";
+      return failure();
+    }
+    return z;
+  }
+  auto type = RankedTensorType::get(
+      {}, cast<RankedTensorType>(operand.getType()).getElementType());
+  return arith::ConstantOp::create(
+             n.builder(), n.loc,
+             DenseElementsAttr::get(type, APInt(8, 0)))
+      .getResult();
+}
+
+/// A scalar of shape [1] becomes a scalar; per-axis zero points stay 1-D.
+LogicalResult checkZeroShape(NodeContext &n, Value z, int64_t allowed,
+                             StringRef what) {
+  ArrayRef<int64_t> s = shapeOf(z);
+  int64_t count = 1;
+  for (int64_t d : s)
+    count *= d;
+  if (count == 1 || (s.size() == 1 && s[0] == allowed))
+    return success();
+  n.emitError() << what << " zero point must be a scalar or have " << allowed
+                << " values, got " << shapeToString(s);
+  return failure();
+}
+
+FailureOr<Value> emitMatMulInteger(NodeContext &n, Value a, Value b, Value az,
+                                   Value bz) {
+  ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(b);
+  if (as.size() < 2 || bs.size() < 2) {
+    n.emitError() << "operands must have rank >= 2, got "
+                  << shapeToString(as) << " and " << shapeToString(bs);
+    return failure();
+  }
+  if (as.back() != bs[bs.size() - 2] && !ShapedType::isDynamic(as.back()) &&
+      !ShapedType::isDynamic(bs[bs.size() - 2])) {
+    n.emitError() << "inner dimensions differ: " << shapeToString(as)
+                  << " and " << shapeToString(bs);
+    return failure();
+  }
+  auto batch = qc::broadcastShapes(as.drop_back(2), bs.drop_back(2));
+  if (failed(batch)) {
+    n.emitError() << "batch dimensions do not broadcast";
+    return failure();
+  }
+  if (failed(checkZeroShape(n, az, as[as.size() - 2], "A")) ||
+      failed(checkZeroShape(n, bz, bs.back(), "B")))
+    return failure();
+  SmallVector<int64_t> out = *batch;
+  out.push_back(as[as.size() - 2]);
+  out.push_back(bs.back());
+  auto type = RankedTensorType::get(out, IntegerType::get(n.getContext(), 32));
+  return qc::MatMulIntegerOp::create(n.builder(), n.loc, type, a, b, az, bz)
+      .getResult();
+}
+
+LogicalResult importMatMulInteger(NodeContext &n) {
+  FailureOr<Value> a = intInput(n, 0), b = intInput(n, 1);
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<Value> az = zeroPoint(n, 2, *a), bz = zeroPoint(n, 3, *b);
+  if (failed(az) || failed(bz))
+    return failure();
+  FailureOr<Value> y = emitMatMulInteger(n, *a, *b, *az, *bz);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
+                                 Value wz) {
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
+  FailureOr<int64_t> group = n.intAttr("group", 1);
+  if (failed(group))
+    return failure();
+  if (xs.size() < 3) {
+    n.emitError() << "input must be [N, C, D...], got " << shapeToString(xs);
+    return failure();
+  }
+  Window win;
+  if (failed(checkKernel(n, xs, ws, win)) || failed(readWindow(n, win, xs)))
+    return failure();
+  int64_t M = ws[0];
+  if (*group < 1 || M % *group ||
+      (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
+    n.emitError() << "input " << shapeToString(xs) << ", weight "
+                  << shapeToString(ws) << " and group " << *group
+                  << " disagree";
+    return failure();
+  }
+  if (failed(checkZeroShape(n, xz, 1, "x")) ||
+      failed(checkZeroShape(n, wz, M, "w")))
+    return failure();
+  auto out = windowResult(n, xs, M, win, false);
+  if (failed(out))
+    return failure();
+  OpBuilder &b = n.builder();
+  auto type = RankedTensorType::get(*out, IntegerType::get(n.getContext(), 32));
+  return qc::ConvIntegerOp::create(b, n.loc, type, x, w, xz, wz,
+                                   b.getDenseI64ArrayAttr(win.strides),
+                                   b.getDenseI64ArrayAttr(win.pads),
+                                   b.getDenseI64ArrayAttr(win.dilations),
+                                   b.getI64IntegerAttr(*group))
+      .getResult();
+}
+
+LogicalResult importConvInteger(NodeContext &n) {
+  FailureOr<Value> x = intInput(n, 0), w = intInput(n, 1);
+  if (failed(x) || failed(w))
+    return failure();
+  FailureOr<Value> xz = zeroPoint(n, 2, *x), wz = zeroPoint(n, 3, *w);
+  if (failed(xz) || failed(wz))
+    return failure();
+  FailureOr<Value> y = emitConvInteger(n, *x, *w, *xz, *wz);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// A float scale input flattened to [] or [k].
+FailureOr<Value> scaleInput(NodeContext &n, int i) {
+  FailureOr<Value> s = n.floatInput(i);
+  if (failed(s))
+    return failure();
+  if (shapeOf(*s).size() > 1) {
+    n.emitError() << "scale input " << i << " must be a scalar or 1-D, got "
+                  << shapeToString(shapeOf(*s));
+    return failure();
+  }
+  return s;
+}
+
+/// a_scale * b_scale / y_scale, in f32 as ONNX Runtime computes it.
+FailureOr<Value> combinedScale(NodeContext &n, Value as, Value bs, Value ys) {
+  auto mulShape = qc::broadcastShapes(shapeOf(as), shapeOf(bs));
+  if (failed(mulShape)) {
+    n.emitError() << "scales do not broadcast";
+    return failure();
+  }
+  auto divShape = qc::broadcastShapes(*mulShape, shapeOf(ys));
+  if (failed(divShape) || divShape->size() > 1) {
+    n.emitError() << "scales do not broadcast to a scalar or one per channel";
+    return failure();
+  }
+  // The qc core ops are built by name so this file needs no core header.
+  OperationState mul(n.loc, "qc.mul");
+  mul.addOperands({as, bs});
+  mul.addTypes(f32Tensor(n, *mulShape));
+  Value m = n.builder().create(mul)->getResult(0);
+  OperationState div(n.loc, "qc.div");
+  div.addOperands({m, ys});
+  div.addTypes(f32Tensor(n, *divShape));
+  return n.builder().create(div)->getResult(0);
+}
+
+LogicalResult importQLinearMatMul(NodeContext &n) {
+  FailureOr<Value> a = intInput(n, 0), as = scaleInput(n, 1),
+                   az = intInput(n, 2), b = intInput(n, 3),
+                   bs = scaleInput(n, 4), bz = intInput(n, 5),
+                   ys = scaleInput(n, 6), yz = intInput(n, 7);
+  if (failed(a) || failed(as) || failed(az) || failed(b) || failed(bs) ||
+      failed(bz) || failed(ys) || failed(yz))
+    return failure();
+  FailureOr<Value> acc = emitMatMulInteger(n, *a, *b, *az, *bz);
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> scale = combinedScale(n, *as, *bs, *ys);
+  if (failed(scale))
+    return failure();
+  if (shapeOf(*yz).size() > 1 || cast<RankedTensorType>(yz->getType())
+                                         .getNumElements() != 1) {
+    n.emitError() << "y_zero_point must be a scalar";
+    return failure();
+  }
+  ArrayRef<int64_t> accShape = shapeOf(*acc);
+  auto type = RankedTensorType::get(
+      accShape, cast<RankedTensorType>(yz->getType()).getElementType());
+  n.setOutput(0, qc::RequantizeLinearOp::create(
+                     n.builder(), n.loc, type, *acc, *scale, *yz, Value(),
+                     n.builder().getI64IntegerAttr(accShape.size() - 1))
+                     .getResult());
+  return success();
+}
+
+LogicalResult importQLinearConv(NodeContext &n) {
+  FailureOr<Value> x = intInput(n, 0), xs = scaleInput(n, 1),
+                   xz = intInput(n, 2), w = intInput(n, 3),
+                   ws = scaleInput(n, 4), wz = intInput(n, 5),
+                   ys = scaleInput(n, 6), yz = intInput(n, 7);
+  if (failed(x) || failed(xs) || failed(xz) || failed(w) || failed(ws) ||
+      failed(wz) || failed(ys) || failed(yz))
+    return failure();
+  FailureOr<Value> acc = emitConvInteger(n, *x, *w, *xz, *wz);
+  if (failed(acc))
+    return failure();
+  FailureOr<Value> scale = combinedScale(n, *xs, *ws, *ys);
+  if (failed(scale))
+    return failure();
+  Value bias;
+  if (n.hasInput(8)) {
+    FailureOr<Value> b = intInput(n, 8, /*allowI32=*/true);
+    if (failed(b))
+      return failure();
+    if (!cast<RankedTensorType>(b->getType()).getElementType().isInteger(32) ||
+        shapeOf(*b).size() != 1 || shapeOf(*b)[0] != shapeOf(*acc)[1]) {
+      n.emitError() << "bias must be INT32 [" << shapeOf(*acc)[1] << "]";
+      return failure();
+    }
+    bias = *b;
+  }
+  if (cast<RankedTensorType>(yz->getType()).getNumElements() != 1) {
+    n.emitError() << "y_zero_point must be a scalar";
+    return failure();
+  }
+  auto type = RankedTensorType::get(
+      shapeOf(*acc), cast<RankedTensorType>(yz->getType()).getElementType());
+  n.setOutput(0, qc::RequantizeLinearOp::create(n.builder(), n.loc, type, *acc,
+                                                *scale, *yz, bias,
+                                                n.builder().getI64IntegerAttr(1))
+                     .getResult());
+  return success();
+}
+
+} // namespace
 
 llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getNNOnnxOpHandlers() {
-  return {};
+  static const OnnxOpHandler table[] = {
+      {"AveragePool", 1, 1, 1, 1, 1, importAveragePool},
+      {"AveragePool", 7, 1, 1, 1, 1, importAveragePool},
+      {"AveragePool", 10, 1, 1, 1, 1, importAveragePool},
+      {"AveragePool", 11, 1, 1, 1, 1, importAveragePool},
+      {"AveragePool", 19, 1, 1, 1, 1, importAveragePool},
+      {"AveragePool", 22, 1, 1, 1, 1, importAveragePool},
+      {"BatchNormalization", 7, 5, 5, 1, 5, importBatchNorm},
+      {"BatchNormalization", 9, 5, 5, 1, 5, importBatchNorm},
+      {"BatchNormalization", 14, 5, 5, 1, 3, importBatchNorm},
+      {"BatchNormalization", 15, 5, 5, 1, 3, importBatchNorm},
+      {"Conv", 1, 2, 3, 1, 1, importConv},
+      {"Conv", 11, 2, 3, 1, 1, importConv},
+      {"Conv", 22, 2, 3, 1, 1, importConv},
+      {"ConvInteger", 10, 2, 4, 1, 1, importConvInteger},
+      {"ConvTranspose", 1, 2, 3, 1, 1, importConvTranspose},
+      {"ConvTranspose", 11, 2, 3, 1, 1, importConvTranspose},
+      {"ConvTranspose", 22, 2, 3, 1, 1, importConvTranspose},
+      {"GlobalAveragePool", 1, 1, 1, 1, 1,
+       importGlobalPool<qc::GlobalAvgPoolOp>},
+      {"GlobalAveragePool", 22, 1, 1, 1, 1,
+       importGlobalPool<qc::GlobalAvgPoolOp>},
+      {"GlobalMaxPool", 1, 1, 1, 1, 1, importGlobalPool<qc::GlobalMaxPoolOp>},
+      {"GlobalMaxPool", 22, 1, 1, 1, 1, importGlobalPool<qc::GlobalMaxPoolOp>},
+      {"MatMulInteger", 10, 2, 4, 1, 1, importMatMulInteger},
+      {"MaxPool", 1, 1, 1, 1, 1, importMaxPool},
+      {"MaxPool", 8, 1, 1, 1, 2, importMaxPool},
+      {"MaxPool", 10, 1, 1, 1, 2, importMaxPool},
+      {"MaxPool", 11, 1, 1, 1, 2, importMaxPool},
+      {"MaxPool", 12, 1, 1, 1, 2, importMaxPool},
+      {"MaxPool", 22, 1, 1, 1, 2, importMaxPool},
+      {"QLinearConv", 10, 8, 9, 1, 1, importQLinearConv},
+      {"QLinearMatMul", 10, 8, 8, 1, 1, importQLinearMatMul},
+      {"QLinearMatMul", 21, 8, 8, 1, 1, importQLinearMatMul},
+      {"Resize", 10, 2, 2, 1, 1, importResize10},
+      {"Resize", 11, 1, 4, 1, 1, importResize},
+      {"Resize", 13, 1, 4, 1, 1, importResize},
+      {"Resize", 18, 1, 4, 1, 1, importResize},
+      {"Resize", 19, 1, 4, 1, 1, importResize},
+      {"Upsample", 7, 1, 1, 1, 1, importUpsample},
+      {"Upsample", 9, 2, 2, 1, 1, importUpsample},
+  };
+  return table;
 }

@@ -3,6 +3,8 @@
 
 #include "mlir/IR/OpImplementation.h"
 
+#include <string>
+
 using namespace mlir;
 using namespace quantc::qc;
 
@@ -14,4 +16,378 @@ void QCDialect::registerNNOps() {
 #define GET_OP_LIST
 #include "quantc/Dialect/QC/IR/QCNNOps.cpp.inc"
       >();
+}
+
+namespace {
+
+std::string dimsStr(ArrayRef<int64_t> s) {
+  std::string r;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i)
+      r += "x";
+    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
+  }
+  return r.empty() ? "scalar" : r;
+}
+
+bool compatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!ShapedType::isDynamic(a[i]) && !ShapedType::isDynamic(b[i]) &&
+        a[i] != b[i])
+      return false;
+  return true;
+}
+
+/// Checks the window attributes of a conv/pool op over `k` spatial dims.
+LogicalResult checkWindowAttrs(Operation *op, int64_t k,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations) {
+  if ((int64_t)strides.size() != k || (int64_t)dilations.size() != k ||
+      (int64_t)pads.size() != 2 * k)
+    return op->emitOpError("expects ")
+           << k << " strides, " << k << " dilations and " << 2 * k
+           << " pads for " << k << " spatial dims, got " << strides.size()
+           << ", " << dilations.size() << " and " << pads.size();
+  for (int64_t s : strides)
+    if (s < 1)
+      return op->emitOpError("strides must be >= 1");
+  for (int64_t d : dilations)
+    if (d < 1)
+      return op->emitOpError("dilations must be >= 1");
+  for (int64_t p : pads)
+    if (p < 0)
+      return op->emitOpError("pads must be >= 0");
+  return success();
+}
+
+} // namespace
+
+namespace quantc::qc {
+/// Output size of one windowed dim (dynamic stays dynamic); -1 if empty.
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
+                         int64_t padBegin, int64_t padEnd, int64_t dilation,
+                         bool ceilMode) {
+  if (ShapedType::isDynamic(in))
+    return ShapedType::kDynamic;
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  if (span < 0)
+    return -1;
+  int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+  // ONNX: the last window must start inside the input or its begin padding.
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+} // namespace quantc::qc
+
+static LogicalResult verifyWindowed(Operation *op, RankedTensorType in,
+                                    RankedTensorType res,
+                                    ArrayRef<int64_t> kernel, int64_t channels,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> pads,
+                                    ArrayRef<int64_t> dilations,
+                                    bool ceilMode) {
+  int64_t k = in.getRank() - 2;
+  if (failed(checkWindowAttrs(op, k, strides, pads, dilations)))
+    return failure();
+  SmallVector<int64_t> expected{in.getDimSize(0), channels};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t o = windowOutputSize(in.getDimSize(2 + i), kernel[i], strides[i],
+                                 pads[i], pads[k + i], dilations[i], ceilMode);
+    if (o == -1)
+      return op->emitOpError("window of spatial dim ")
+             << i << " is larger than the padded input";
+    expected.push_back(o);
+  }
+  if (!compatible(expected, res.getShape()))
+    return op->emitOpError("result shape ")
+           << dimsStr(res.getShape()) << " does not match expected "
+           << dimsStr(expected);
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (in.getRank() < 3)
+    return emitOpError("input must be [N, C, D...] with rank >= 3, got rank ")
+           << in.getRank();
+  if (w.getRank() != in.getRank())
+    return emitOpError("weight rank ")
+           << w.getRank() << " differs from input rank " << in.getRank();
+  int64_t g = getGroup();
+  if (g < 1)
+    return emitOpError("group must be >= 1, got ") << g;
+  int64_t c = in.getDimSize(1), m = w.getDimSize(0), cg = w.getDimSize(1);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cg) && c != cg * g)
+    return emitOpError("input channels ")
+           << c << " != weight channels " << cg << " x group " << g;
+  if (!ShapedType::isDynamic(m) && m % g != 0)
+    return emitOpError("output channels ")
+           << m << " are not divisible by group " << g;
+  for (int64_t i = 2; i < w.getRank(); ++i)
+    if (ShapedType::isDynamic(w.getDimSize(i)))
+      return emitOpError("kernel spatial dims must be static");
+  if (getBias()) {
+    auto b = cast<RankedTensorType>(getBias().getType());
+    if (b.getRank() != 1 || !compatible(b.getShape(), {m}))
+      return emitOpError("bias must be [") << m << "], got "
+                                           << dimsStr(b.getShape());
+  }
+  return verifyWindowed(*this, in, getResult().getType(),
+                        w.getShape().drop_front(2), m, getStrides(), getPads(),
+                        getDilations(), false);
+}
+
+LogicalResult ConvTransposeOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (in.getRank() < 3)
+    return emitOpError("input must be [N, C, D...] with rank >= 3, got rank ")
+           << in.getRank();
+  if (w.getRank() != in.getRank())
+    return emitOpError("weight rank ")
+           << w.getRank() << " differs from input rank " << in.getRank();
+  int64_t g = getGroup(), k = in.getRank() - 2;
+  if (g < 1)
+    return emitOpError("group must be >= 1, got ") << g;
+  int64_t c = in.getDimSize(1), cw = w.getDimSize(0);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cw) && c != cw)
+    return emitOpError("input channels ")
+           << c << " != weight dim 0 (" << cw << ")";
+  if (!ShapedType::isDynamic(c) && c % g != 0)
+    return emitOpError("input channels ")
+           << c << " are not divisible by group " << g;
+  for (int64_t i = 1; i < w.getRank(); ++i)
+    if (ShapedType::isDynamic(w.getDimSize(i)))
+      return emitOpError("weight dims after the first must be static");
+  if (failed(checkWindowAttrs(*this, k, getStrides(), getPads(),
+                              getDilations())))
+    return failure();
+  if ((int64_t)getOutputPadding().size() != k)
+    return emitOpError("expects ") << k << " output_padding values, got "
+                                   << getOutputPadding().size();
+  int64_t m = w.getDimSize(1) * g;
+  if (getBias()) {
+    auto b = cast<RankedTensorType>(getBias().getType());
+    if (b.getRank() != 1 || !compatible(b.getShape(), {m}))
+      return emitOpError("bias must be [") << m << "], got "
+                                           << dimsStr(b.getShape());
+  }
+  SmallVector<int64_t> expected{in.getDimSize(0), m};
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t d = in.getDimSize(2 + i);
+    if (ShapedType::isDynamic(d)) {
+      expected.push_back(d);
+      continue;
+    }
+    int64_t o = getStrides()[i] * (d - 1) + getOutputPadding()[i] +
+                getDilations()[i] * (w.getDimSize(2 + i) - 1) + 1 -
+                getPads()[i] - getPads()[k + i];
+    if (o < 1)
+      return emitOpError("output spatial dim ") << i << " would be " << o;
+    expected.push_back(o);
+  }
+  if (!compatible(expected, getResult().getType().getShape()))
+    return emitOpError("result shape ")
+           << dimsStr(getResult().getType().getShape())
+           << " does not match expected " << dimsStr(expected);
+  return success();
+}
+
+template <typename OpTy> static LogicalResult verifyPool(OpTy op) {
+  auto in = op.getInput().getType();
+  if (in.getRank() < 3)
+    return op.emitOpError("input must be [N, C, D...] with rank >= 3, got "
+                          "rank ")
+           << in.getRank();
+  int64_t k = in.getRank() - 2;
+  if ((int64_t)op.getKernelShape().size() != k)
+    return op.emitOpError("expects ")
+           << k << " kernel_shape values, got " << op.getKernelShape().size();
+  for (int64_t v : op.getKernelShape())
+    if (v < 1)
+      return op.emitOpError("kernel_shape values must be >= 1");
+  return verifyWindowed(op, in, op.getResult().getType(), op.getKernelShape(),
+                        in.getDimSize(1), op.getStrides(), op.getPads(),
+                        op.getDilations(), op.getCeilMode());
+}
+
+LogicalResult MaxPoolOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("result element type must equal the input's");
+  return verifyPool(*this);
+}
+LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
+
+template <typename OpTy> static LogicalResult verifyGlobalPool(OpTy op) {
+  auto in = op.getInput().getType();
+  if (in.getRank() < 3)
+    return op.emitOpError("input must be [N, C, D...] with rank >= 3, got "
+                          "rank ")
+           << in.getRank();
+  SmallVector<int64_t> expected{in.getDimSize(0), in.getDimSize(1)};
+  expected.append(in.getRank() - 2, 1);
+  if (!compatible(expected, op.getResult().getType().getShape()))
+    return op.emitOpError("result shape ")
+           << dimsStr(op.getResult().getType().getShape())
+           << " does not match expected " << dimsStr(expected);
+  return success();
+}
+
+LogicalResult GlobalAvgPoolOp::verify() { return verifyGlobalPool(*this); }
+LogicalResult GlobalMaxPoolOp::verify() { return verifyGlobalPool(*this); }
+
+LogicalResult BatchNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 2)
+    return emitOpError("input must be [N, C, ...] with rank >= 2, got rank ")
+           << in.getRank();
+  int64_t c = in.getDimSize(1);
+  for (Value v : {getScale(), getBias(), getMean(), getVar()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || !compatible(t.getShape(), {c}))
+      return emitOpError("scale, bias, mean and var must be [")
+             << c << "], got " << dimsStr(t.getShape());
+  }
+  if (!compatible(in.getShape(), getResult().getType().getShape()))
+    return emitOpError("result shape must equal the input shape");
+  return success();
+}
+
+LogicalResult ResizeOp::verify() {
+  auto in = getInput().getType(), res = getResult().getType();
+  if (res.getRank() != in.getRank())
+    return emitOpError("result rank differs from input rank");
+  if ((int64_t)getScales().size() != in.getRank())
+    return emitOpError("expects ") << in.getRank() << " scales, got "
+                                   << getScales().size();
+  for (float s : getScales())
+    if (!(s > 0.0f))
+      return emitOpError("scales must be > 0");
+  if (getMode() != "nearest" && getMode() != "linear" && getMode() != "cubic")
+    return emitOpError("mode must be 'nearest', 'linear' or 'cubic', got '")
+           << getMode() << "'";
+  StringRef ct = getCoordinateTransformationMode();
+  if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
+      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
+      ct != "half_pixel_symmetric")
+    return emitOpError("unsupported coordinate_transformation_mode '")
+           << ct << "'";
+  StringRef nm = getNearestMode();
+  if (nm != "round_prefer_floor" && nm != "round_prefer_ceil" &&
+      nm != "floor" && nm != "ceil")
+    return emitOpError("unsupported nearest_mode '") << nm << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops
+//===----------------------------------------------------------------------===//
+
+static bool isInt8(Type t) { return t.isInteger(8); }
+
+LogicalResult MatMulIntegerOp::verify() {
+  auto l = getLhs().getType(), r = getRhs().getType();
+  if (!isInt8(l.getElementType()) || !isInt8(r.getElementType()))
+    return emitOpError("operands must be i8 or ui8");
+  if (getLhsZero().getType().getElementType() != l.getElementType() ||
+      getRhsZero().getType().getElementType() != r.getElementType())
+    return emitOpError("zero points must have their operand's element type");
+  if (!getResult().getType().getElementType().isInteger(32))
+    return emitOpError("result must be i32");
+  if (l.getRank() < 2 || r.getRank() < 2)
+    return emitOpError("operands must have rank >= 2, got ")
+           << l.getRank() << " and " << r.getRank();
+  int64_t k1 = l.getShape().back(), k2 = r.getShape()[r.getRank() - 2];
+  if (!compatible({k1}, {k2}))
+    return emitOpError("reduction dimensions differ: ") << k1 << " vs " << k2;
+  auto batch = broadcastShapes(l.getShape().drop_back(2),
+                               r.getShape().drop_back(2));
+  if (failed(batch))
+    return emitOpError("batch dimensions do not broadcast");
+  SmallVector<int64_t> expected = *batch;
+  expected.push_back(l.getShape()[l.getRank() - 2]);
+  expected.push_back(r.getShape().back());
+  if (!compatible(expected, getResult().getType().getShape()))
+    return emitOpError("result shape ")
+           << dimsStr(getResult().getType().getShape())
+           << " does not match expected " << dimsStr(expected);
+  auto lz = getLhsZero().getType(), rz = getRhsZero().getType();
+  if (lz.getNumElements() != 1 &&
+      !(lz.getRank() == 1 && compatible(lz.getShape(),
+                                        {l.getShape()[l.getRank() - 2]})))
+    return emitOpError("lhs zero point must be a scalar or one per row");
+  if (rz.getNumElements() != 1 &&
+      !(rz.getRank() == 1 && compatible(rz.getShape(), {r.getShape().back()})))
+    return emitOpError("rhs zero point must be a scalar or one per column");
+  return success();
+}
+
+LogicalResult ConvIntegerOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  if (!isInt8(in.getElementType()) || !isInt8(w.getElementType()))
+    return emitOpError("operands must be i8 or ui8");
+  if (getInputZero().getType().getElementType() != in.getElementType() ||
+      getWeightZero().getType().getElementType() != w.getElementType())
+    return emitOpError("zero points must have their operand's element type");
+  if (!getResult().getType().getElementType().isInteger(32))
+    return emitOpError("result must be i32");
+  if (in.getRank() < 3 || w.getRank() != in.getRank())
+    return emitOpError("input must be [N, C, D...] and weight of the same "
+                       "rank");
+  int64_t g = getGroup();
+  if (g < 1)
+    return emitOpError("group must be >= 1, got ") << g;
+  int64_t c = in.getDimSize(1), m = w.getDimSize(0), cg = w.getDimSize(1);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cg) && c != cg * g)
+    return emitOpError("input channels ")
+           << c << " != weight channels " << cg << " x group " << g;
+  if (!ShapedType::isDynamic(m) && m % g != 0)
+    return emitOpError("output channels ")
+           << m << " are not divisible by group " << g;
+  for (int64_t i = 2; i < w.getRank(); ++i)
+    if (ShapedType::isDynamic(w.getDimSize(i)))
+      return emitOpError("kernel spatial dims must be static");
+  if (getInputZero().getType().getNumElements() != 1)
+    return emitOpError("input zero point must be a scalar");
+  auto wz = getWeightZero().getType();
+  if (wz.getNumElements() != 1 &&
+      !(wz.getRank() == 1 && compatible(wz.getShape(), {m})))
+    return emitOpError("weight zero point must be a scalar or one per output "
+                       "channel");
+  return verifyWindowed(*this, in, getResult().getType(),
+                        w.getShape().drop_front(2), m, getStrides(), getPads(),
+                        getDilations(), false);
+}
+
+LogicalResult RequantizeLinearOp::verify() {
+  auto in = getInput().getType(), res = getResult().getType();
+  if (!in.getElementType().isInteger(32))
+    return emitOpError("input must be i32");
+  if (!isInt8(res.getElementType()))
+    return emitOpError("result must be i8 or ui8");
+  if (getZero().getType().getElementType() != res.getElementType() ||
+      getZero().getType().getNumElements() != 1)
+    return emitOpError("zero point must be a scalar of the result type");
+  if (!compatible(in.getShape(), res.getShape()))
+    return emitOpError("result shape must equal the input shape");
+  auto s = getScale().getType();
+  int64_t axis = getAxis();
+  if (s.getNumElements() != 1) {
+    if (s.getRank() != 1 || axis < 0 || axis >= in.getRank() ||
+        !compatible(s.getShape(), {in.getDimSize(axis)}))
+      return emitOpError("scale must be a scalar or one per element of dim "
+                         "'axis'");
+  }
+  if (getBias()) {
+    auto b = cast<RankedTensorType>(getBias().getType());
+    if (!b.getElementType().isInteger(32) || b.getRank() != 1 || axis < 0 ||
+        axis >= in.getRank() || !compatible(b.getShape(), {in.getDimSize(axis)}))
+      return emitOpError("bias must be i32 with one value per element of dim "
+                         "'axis'");
+  }
+  return success();
 }

@@ -151,8 +151,8 @@ def reshape_v1():
 
 @kind
 def unsupported():
-    n = [helper.make_node("Conv", ["x", "w"], ["c1"]),
-         helper.make_node("Conv", ["c1", "w"], ["c2"]),
+    n = [helper.make_node("RoiAlign", ["x", "w"], ["c1"]),
+         helper.make_node("RoiAlign", ["c1", "w"], ["c2"]),
          helper.make_node("Det", ["c2"], ["s"]),
          helper.make_node("Relu", ["s"], ["r"]),
          helper.make_node("FusedMatMul", ["r", "r"], ["y"], domain="com.microsoft")]

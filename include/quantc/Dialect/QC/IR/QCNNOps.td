@@ -1,7 +1,180 @@
 #ifndef QUANTC_DIALECT_QC_QCNNOPS_TD
 #define QUANTC_DIALECT_QC_QCNNOPS_TD
 
-// Convolutional-network ops: conv, pooling, batch norm, resize.
+// Convolutional-network ops: conv, pooling, batch norm, resize, and the
+// integer ops of already-quantized ONNX models.
 include "quantc/Dialect/QC/IR/QCBase.td"
+
+def QC_IntTensor : RankedTensorOf<[I8, UI8, I32]>;
+
+def QC_ConvOp : QC_Op<"conv", [Pure]> {
+  let summary = "N-D convolution (ONNX Conv) with explicit pads";
+  let description = [{
+    `input` is `[N, C, D1..Dk]`, `weight` is `[M, C/group, K1..Kk]`, the
+    optional `bias` is `[M]`. `pads` holds the k begin pads then the k end
+    pads (the importer resolves ONNX `auto_pad` into them). Output dim i is
+    `floor((Di + pb + pe - dil*(Ki-1) - 1) / stride) + 1`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$weight,
+                       Optional<QC_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure]> {
+  let summary = "N-D transposed convolution (ONNX ConvTranspose)";
+  let description = [{
+    `input` is `[N, C, D1..Dk]`, `weight` is `[C, M/group, K1..Kk]`, the
+    optional `bias` is `[M]`. Output dim i is
+    `stride*(Di-1) + output_padding + dil*(Ki-1) + 1 - pb - pe`; the importer
+    resolves `output_shape` and `auto_pad` into `pads`/`output_padding`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$weight,
+                       Optional<QC_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$output_padding, I64Attr:$group);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+class QC_PoolOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
+  let summary = desc;
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+// MaxPool-12 also pools int8/uint8 tensors.
+def QC_MaxPoolTensor : RankedTensorOf<[F32, F16, BF16, I8, UI8]>;
+
+def QC_MaxPoolOp : QC_PoolOp<"max_pool", "N-D max pooling (ONNX MaxPool)"> {
+  let description = [{
+    Float, i8 or ui8 elements (the result has the input's element type).
+    Window `kernel_shape` with `strides`, `dilations` and explicit `pads`
+    (begin pads then end pads); padded positions never win. With
+    `ceil_mode` the output size rounds up, but a window must start inside
+    the input or its begin padding.
+  }];
+  let arguments = (ins QC_MaxPoolTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
+  let results = (outs QC_MaxPoolTensor:$result);
+}
+
+def QC_AvgPoolOp : QC_PoolOp<"avg_pool", "N-D average pooling (ONNX AveragePool)"> {
+  let description = [{
+    As `qc.max_pool`; `count_include_pad` divides by the full window
+    (padding counted, positions past the end padding of a ceil_mode window
+    not), otherwise by the number of input elements in the window.
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                       BoolAttr:$count_include_pad);
+}
+
+def QC_GlobalAvgPoolOp : QC_PoolOp<"global_avg_pool",
+    "Mean over all spatial dims: [N, C, D...] -> [N, C, 1...]"> {
+  let arguments = (ins QC_FloatTensor:$input);
+}
+
+def QC_GlobalMaxPoolOp : QC_PoolOp<"global_max_pool",
+    "Max over all spatial dims: [N, C, D...] -> [N, C, 1...]"> {
+  let arguments = (ins QC_FloatTensor:$input);
+}
+
+def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
+  let summary = "Inference-mode batch normalization over dim 1";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`, the four `[C]`
+    operands applying along dim 1 of `input` (`[N, C, ...]`).
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$scale,
+                       QC_FloatTensor:$bias, QC_FloatTensor:$mean,
+                       QC_FloatTensor:$var, F32Attr:$epsilon);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ResizeOp : QC_Op<"resize", [Pure]> {
+  let summary = "Nearest, (multi)linear or cubic resize (ONNX Resize/Upsample)";
+  let description = [{
+    The result shape gives the output sizes; `scales` (one per dim) the
+    factors used by the coordinate transform (output size / input size when
+    the model gave sizes). `mode` is `nearest`, `linear` or `cubic` (applied
+    separably along every dim; edge values repeat past the border);
+    `coordinate_transformation_mode` is `asymmetric`, `half_pixel`,
+    `half_pixel_symmetric`, `align_corners`, `pytorch_half_pixel` or
+    `tf_half_pixel_for_nn`; `nearest_mode` is `round_prefer_floor`,
+    `round_prefer_ceil`, `floor` or `ceil`. Cubic uses `cubic_coeff_a` and,
+    with `exclude_outside`, drops taps outside the input and renormalizes.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, DenseF32ArrayAttr:$scales,
+                       StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
+                       StrAttr:$nearest_mode,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Integer ops of already-quantized models
+//===----------------------------------------------------------------------===//
+
+def QC_MatMulIntegerOp : QC_Op<"matmul_integer", [Pure]> {
+  let summary = "(a - a_zero) x (b - b_zero) in exact int32 (ONNX MatMulInteger)";
+  let description = [{
+    numpy matmul of i8/ui8 operands (rank >= 2), each minus its zero point
+    (a scalar, or per row of `a` / per column of `b`), accumulated in i32.
+  }];
+  let arguments = (ins QC_IntTensor:$lhs, QC_IntTensor:$rhs,
+                       QC_IntTensor:$lhs_zero, QC_IntTensor:$rhs_zero);
+  let results = (outs QC_IntTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs `,` $lhs_zero `,` $rhs_zero attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ConvIntegerOp : QC_Op<"conv_integer", [Pure]> {
+  let summary = "Convolution of (x - x_zero) and (w - w_zero) in exact int32";
+  let description = [{
+    Attributes as `qc.conv`; the weight zero point is a scalar or one per
+    output channel. Padding contributes x_zero (that is, zero after the
+    subtraction).
+  }];
+  let arguments = (ins QC_IntTensor:$input, QC_IntTensor:$weight,
+                       QC_IntTensor:$input_zero, QC_IntTensor:$weight_zero,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let results = (outs QC_IntTensor:$result);
+  let assemblyFormat = "$input `,` $weight `,` $input_zero `,` $weight_zero attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_RequantizeLinearOp : QC_Op<"requantize_linear", [Pure]> {
+  let summary = "int32 accumulator to i8/ui8: saturate(rne(acc * scale) + zero)";
+  let description = [{
+    The output stage of QLinearMatMul/QLinearConv: `scale` is the combined
+    `a_scale * b_scale / y_scale` (f32, scalar or per channel along `axis`),
+    `zero` the output zero point (scalar); rounding is half to even. The
+    optional i32 `bias` (one per element of dim `axis`) is added to the
+    accumulator first.
+  }];
+  let arguments = (ins QC_IntTensor:$input, QC_FloatTensor:$scale,
+                       QC_IntTensor:$zero, Optional<QC_IntTensor>:$bias,
+                       I64Attr:$axis);
+  let results = (outs QC_IntTensor:$result);
+  let assemblyFormat = "$input `,` $scale `,` $zero (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 #endif

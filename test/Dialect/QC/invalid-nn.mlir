@@ -1,0 +1,528 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+// One case per verifier error of the NN op family.
+
+func.func @conv_rank(%x: tensor<3x4xf32>, %w: tensor<3x4xf32>) {
+  // expected-error @+1 {{input must be [N, C, D...] with rank >= 3}}
+  %0 = qc.conv %x, %w {strides = array<i64>, pads = array<i64>, dilations = array<i64>, group = 1 : i64} : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_wrank(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3xf32>) {
+  // expected-error @+1 {{weight rank 3 differs from input rank 4}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_group(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{group must be >= 1, got 0}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 0 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{input channels 3 != weight channels 2 x group 1}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_mgroup(%x: tensor<1x4x8x8xf32>, %w: tensor<3x2x3x3xf32>) {
+  // expected-error @+1 {{output channels 3 are not divisible by group 2}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x4x8x8xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_dynk(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x?x3xf32>) {
+  // expected-error @+1 {{kernel spatial dims must be static}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x?x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{bias must be [4], got 5}}
+  %0 = qc.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<5xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_attrs(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{expects 2 strides, 2 dilations and 4 pads for 2 spatial dims, got 1, 2 and 4}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_stride(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{strides must be >= 1}}
+  %0 = qc.conv %x, %w {strides = array<i64: 0, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_dil(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{dilations must be >= 1}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 0, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_pads(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{pads must be >= 0}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: -1, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_window(%x: tensor<1x3x2x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{window of spatial dim 0 is larger than the padded input}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x2x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x1x6xf32>
+  return
+}
+
+// -----
+
+func.func @conv_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{result shape 1x4x7x6 does not match expected 1x4x6x6}}
+  %0 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x7x6xf32>
+  return
+}
+
+// -----
+
+func.func @convt_rank(%x: tensor<3x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{input must be [N, C, D...] with rank >= 3}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64>, pads = array<i64>, dilations = array<i64>, output_padding = array<i64>, group = 1 : i64} : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @convt_wrank(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2xf32>) {
+  // expected-error @+1 {{weight rank 3 differs from input rank 4}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_group(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+1 {{group must be >= 1, got 0}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 0 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<4x2x2x2xf32>) {
+  // expected-error @+1 {{input channels 3 != weight dim 0 (4)}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<4x2x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_cgroup(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+1 {{input channels 3 are not divisible by group 2}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 2 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x4x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_dynw(%x: tensor<1x3x4x4xf32>, %w: tensor<3x?x2x2xf32>) {
+  // expected-error @+1 {{weight dims after the first must be static}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x?x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_attrs(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+1 {{expects 2 strides, 2 dilations and 4 pads}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_outpad(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+1 {{expects 2 output_padding values, got 1}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_bias(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{bias must be [2], got 3}}
+  %0 = qc.conv_transpose %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>, tensor<3xf32>) -> tensor<1x2x5x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_empty(%x: tensor<1x3x1x4xf32>, %w: tensor<3x2x1x2xf32>) {
+  // expected-error @+1 {{output spatial dim 0 would be 0}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x1x4xf32>, tensor<3x2x1x2xf32>) -> tensor<1x2x1x5xf32>
+  return
+}
+
+// -----
+
+func.func @convt_result(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+1 {{result shape 1x2x4x5 does not match expected 1x2x5x5}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{input must be [N, C, D...] with rank >= 3}}
+  %0 = qc.max_pool %x {kernel_shape = array<i64>, strides = array<i64>, pads = array<i64>, dilations = array<i64>, ceil_mode = false} : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kcount(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{expects 2 kernel_shape values, got 1}}
+  %0 = qc.avg_pool %x {kernel_shape = array<i64: 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = false} : (tensor<1x3x4x4xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kvalue(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{kernel_shape values must be >= 1}}
+  %0 = qc.max_pool %x {kernel_shape = array<i64: 0, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_elem(%x: tensor<1x3x4x4xi8>) {
+  // expected-error @+1 {{result element type must equal the input's}}
+  %0 = qc.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xi8>) -> tensor<1x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_result(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{result shape 1x3x2x2 does not match expected 1x3x3x3}}
+  %0 = qc.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> tensor<1x3x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @gpool_rank(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{input must be [N, C, D...] with rank >= 3}}
+  %0 = qc.global_avg_pool %x : (tensor<3x4xf32>) -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @gpool_result(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{result shape 1x3x2x1 does not match expected 1x3x1x1}}
+  %0 = qc.global_max_pool %x : (tensor<1x3x4x4xf32>) -> tensor<1x3x2x1xf32>
+  return
+}
+
+// -----
+
+func.func @bn_rank(%x: tensor<4xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{input must be [N, C, ...] with rank >= 2}}
+  %0 = qc.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-5 : f32} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @bn_param(%x: tensor<1x3x4xf32>, %c: tensor<4xf32>) {
+  // expected-error @+1 {{scale, bias, mean and var must be [3], got 4}}
+  %0 = qc.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-5 : f32} : (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @bn_result(%x: tensor<1x3x4xf32>, %c: tensor<3xf32>) {
+  // expected-error @+1 {{result shape must equal the input shape}}
+  %0 = qc.batch_norm %x, %c, %c, %c, %c {epsilon = 1.0e-5 : f32} : (tensor<1x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3x5xf32>
+  return
+}
+
+// -----
+
+func.func @resize_rank(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{result rank differs from input rank}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scales(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{expects 4 scales, got 2}}
+  %0 = qc.resize %x {scales = array<f32: 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_scale0(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{scales must be > 0}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 0.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_mode(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{mode must be 'nearest', 'linear' or 'cubic', got 'area'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "area", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_ct(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{unsupported coordinate_transformation_mode 'tf_crop_and_resize'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_nm(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{unsupported nearest_mode 'round'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "round"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @mmi_types(%a: tensor<2x4xi32>, %b: tensor<4x3xi8>, %z: tensor<i32>, %bz: tensor<i8>) {
+  // expected-error @+1 {{operands must be i8 or ui8}}
+  %0 = qc.matmul_integer %a, %b, %z, %bz : (tensor<2x4xi32>, tensor<4x3xi8>, tensor<i32>, tensor<i8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_ztypes(%a: tensor<2x4xui8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{zero points must have their operand's element type}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xui8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_result(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{result must be i32}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @mmi_rank(%a: tensor<4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{operands must have rank >= 2, got 1 and 2}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_k(%a: tensor<2x4xi8>, %b: tensor<5x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{reduction dimensions differ: 4 vs 5}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<5x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_batch(%a: tensor<2x2x4xi8>, %b: tensor<3x4x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{batch dimensions do not broadcast}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x2x4xi8>, tensor<3x4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2x3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_shape(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{result shape 2x4 does not match expected 2x3}}
+  %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_lz(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>, %lz: tensor<3xi8>) {
+  // expected-error @+1 {{lhs zero point must be a scalar or one per row}}
+  %0 = qc.matmul_integer %a, %b, %lz, %z : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<3xi8>, tensor<i8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @mmi_rz(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>, %rz: tensor<2xi8>) {
+  // expected-error @+1 {{rhs zero point must be a scalar or one per column}}
+  %0 = qc.matmul_integer %a, %b, %z, %rz : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<2xi8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_types(%x: tensor<1x2x4x4xi32>, %w: tensor<3x2x2x2xi8>, %z: tensor<i32>, %wz: tensor<i8>) {
+  // expected-error @+1 {{operands must be i8 or ui8}}
+  %0 = qc.conv_integer %x, %w, %z, %wz {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi32>, tensor<3x2x2x2xi8>, tensor<i32>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_ztypes(%x: tensor<1x2x4x4xui8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{zero points must have their operand's element type}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xui8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_result(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{result must be i32}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi8>
+  return
+}
+
+// -----
+
+func.func @ci_rank(%x: tensor<2x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{input must be [N, C, D...] and weight of the same rank}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64>, pads = array<i64>, dilations = array<i64>, group = 1 : i64} : (tensor<2x4xi8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_group(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{group must be >= 1, got 0}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 0 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_channels(%x: tensor<1x2x4x4xi8>, %w: tensor<3x1x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{input channels 2 != weight channels 1 x group 1}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x1x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_mgroup(%x: tensor<1x2x4x4xi8>, %w: tensor<3x1x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{output channels 3 are not divisible by group 2}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x4x4xi8>, tensor<3x1x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_dynk(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x?x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{kernel spatial dims must be static}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x?x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_xz(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>, %xz: tensor<2xi8>) {
+  // expected-error @+1 {{input zero point must be a scalar}}
+  %0 = qc.conv_integer %x, %w, %xz, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>, tensor<2xi8>, tensor<i8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_wz(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>, %wz: tensor<2xi8>) {
+  // expected-error @+1 {{weight zero point must be a scalar or one per output channel}}
+  %0 = qc.conv_integer %x, %w, %z, %wz {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<2xi8>) -> tensor<1x3x3x3xi32>
+  return
+}
+
+// -----
+
+func.func @ci_result_shape(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x2x2xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{result shape 1x3x4x4 does not match expected 1x3x3x3}}
+  %0 = qc.conv_integer %x, %w, %z, %z {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>, tensor<i8>, tensor<i8>) -> tensor<1x3x4x4xi32>
+  return
+}
+
+// -----
+
+func.func @rq_input(%a: tensor<2x3xi8>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{input must be i32}}
+  %0 = qc.requantize_linear %a, %s, %z {axis = 1 : i64} : (tensor<2x3xi8>, tensor<f32>, tensor<i8>) -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @rq_result(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{result must be i8 or ui8}}
+  %0 = qc.requantize_linear %a, %s, %z {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i32>) -> tensor<2x3xi32>
+  return
+}
+
+// -----
+
+func.func @rq_zero(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{zero point must be a scalar of the result type}}
+  %0 = qc.requantize_linear %a, %s, %z {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i8>) -> tensor<2x3xui8>
+  return
+}
+
+// -----
+
+func.func @rq_shape(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i8>) {
+  // expected-error @+1 {{result shape must equal the input shape}}
+  %0 = qc.requantize_linear %a, %s, %z {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i8>) -> tensor<2x4xi8>
+  return
+}
+
+// -----
+
+func.func @rq_scale(%a: tensor<2x3xi32>, %s: tensor<2xf32>, %z: tensor<i8>) {
+  // expected-error @+1 {{scale must be a scalar or one per element of dim 'axis'}}
+  %0 = qc.requantize_linear %a, %s, %z {axis = 1 : i64} : (tensor<2x3xi32>, tensor<2xf32>, tensor<i8>) -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @rq_bias(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i8>, %b: tensor<2xi32>) {
+  // expected-error @+1 {{bias must be i32 with one value per element of dim 'axis'}}
+  %0 = qc.requantize_linear %a, %s, %z, %b {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i8>, tensor<2xi32>) -> tensor<2x3xi8>
+  return
+}

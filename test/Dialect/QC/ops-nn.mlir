@@ -1,0 +1,42 @@
+// RUN: quant-opt %s | FileCheck %s
+// RUN: quant-opt %s | quant-opt | FileCheck %s
+// Round trip of every op of the NN family.
+
+// CHECK-LABEL: func @float_cnn
+func.func @float_cnn(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>, %dw: tensor<8x1x3x3xf32>, %c: tensor<8xf32>, %tw: tensor<8x4x2x2xf32>) -> tensor<?x8x1x1xf32> {
+  // CHECK: qc.conv %{{.*}}, %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<?x8x32x32xf32>
+  %0 = qc.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<?x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<?x8x32x32xf32>
+  // CHECK: qc.conv %{{.*}}, %{{.*}} {{{.*}}group = 8 : i64{{.*}}} : (tensor<?x8x32x32xf32>, tensor<8x1x3x3xf32>) -> tensor<?x8x16x16xf32>
+  %1 = qc.conv %0, %dw {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 8 : i64} : (tensor<?x8x32x32xf32>, tensor<8x1x3x3xf32>) -> tensor<?x8x16x16xf32>
+  // CHECK: qc.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999974E-6 : f32}
+  %2 = qc.batch_norm %1, %c, %c, %c, %c {epsilon = 1.0e-5 : f32} : (tensor<?x8x16x16xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8x16x16xf32>
+  // CHECK: qc.max_pool %{{.*}} {ceil_mode = true, {{.*}}kernel_shape = array<i64: 3, 3>{{.*}}} : (tensor<?x8x16x16xf32>) -> tensor<?x8x8x8xf32>
+  %3 = qc.max_pool %2 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = true} : (tensor<?x8x16x16xf32>) -> tensor<?x8x8x8xf32>
+  // CHECK: qc.avg_pool %{{.*}} {ceil_mode = false, count_include_pad = true
+  %4 = qc.avg_pool %3 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x8x8xf32>
+  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %5 = qc.resize %4 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x8x8x8xf32>) -> tensor<?x8x16x16xf32>
+  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel_symmetric", cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = true, mode = "cubic"
+  %r = qc.resize %4 {scales = array<f32: 1.0, 1.0, 0.5, 0.5>, mode = "cubic", coordinate_transformation_mode = "half_pixel_symmetric", nearest_mode = "floor", cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x4x4xf32>
+  // CHECK: qc.conv_transpose %{{.*}}, %{{.*}} {{{.*}}output_padding = array<i64: 0, 0>{{.*}}} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
+  %6 = qc.conv_transpose %5, %tw {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
+  // CHECK: qc.global_max_pool %{{.*}} : (tensor<?x4x32x32xf32>) -> tensor<?x4x1x1xf32>
+  %7 = qc.global_max_pool %6 : (tensor<?x4x32x32xf32>) -> tensor<?x4x1x1xf32>
+  // CHECK: qc.global_avg_pool %{{.*}} : (tensor<?x8x16x16xf32>) -> tensor<?x8x1x1xf32>
+  %8 = qc.global_avg_pool %5 : (tensor<?x8x16x16xf32>) -> tensor<?x8x1x1xf32>
+  return %8 : tensor<?x8x1x1xf32>
+}
+
+// CHECK-LABEL: func @integer_ops
+func.func @integer_ops(%a: tensor<2x4xui8>, %b: tensor<4x3xi8>, %az: tensor<ui8>, %bz: tensor<3xi8>, %x: tensor<1x2x5x5xui8>, %w: tensor<4x2x3x3xi8>, %wz: tensor<4xi8>, %s: tensor<f32>, %s4: tensor<4xf32>, %bias: tensor<4xi32>) -> (tensor<2x3xui8>, tensor<1x4x3x3xi8>) {
+  // CHECK: qc.matmul_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x4xui8>, tensor<4x3xi8>, tensor<ui8>, tensor<3xi8>) -> tensor<2x3xi32>
+  %0 = qc.matmul_integer %a, %b, %az, %bz : (tensor<2x4xui8>, tensor<4x3xi8>, tensor<ui8>, tensor<3xi8>) -> tensor<2x3xi32>
+  // CHECK: qc.requantize_linear %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
+  %1 = qc.requantize_linear %0, %s, %az {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
+  // CHECK: qc.conv_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {{{.*}}} : (tensor<1x2x5x5xui8>, tensor<4x2x3x3xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<1x4x3x3xi32>
+  %2 = qc.conv_integer %x, %w, %az, %wz {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xui8>, tensor<4x2x3x3xi8>, tensor<ui8>, tensor<4xi8>) -> tensor<1x4x3x3xi32>
+  %z = arith.constant dense<0> : tensor<i8>
+  // CHECK: qc.requantize_linear %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<1x4x3x3xi32>, tensor<4xf32>, tensor<i8>, tensor<4xi32>) -> tensor<1x4x3x3xi8>
+  %3 = qc.requantize_linear %2, %s4, %z, %bias {axis = 1 : i64} : (tensor<1x4x3x3xi32>, tensor<4xf32>, tensor<i8>, tensor<4xi32>) -> tensor<1x4x3x3xi8>
+  return %1, %3 : tensor<2x3xui8>, tensor<1x4x3x3xi8>
+}
