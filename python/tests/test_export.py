@@ -85,7 +85,7 @@ def test_mlp_export_matches_executor(check_ok, mlp, tmp):
 def _probe_rows():
     rng = np.random.default_rng(7)
     rows = []
-    for e in list(range(-149, 128, 3)) + [-126, -127, 0, 1, 126, 127]:
+    for e in range(-149, 128):
         p = np.float32(2.0) ** np.float32(e) if e >= -126 else \
             np.float32(np.ldexp(1.0, e))
         for amax in (p, np.nextafter(p, np.float32(np.inf)),
@@ -103,9 +103,12 @@ def _probe_rows():
     r = rng.standard_normal(64).astype(np.float32)
     r[:32] = 0.0
     rows.append(r)
-    x = np.stack(rows).astype(np.float32)
-    assert np.isfinite(x).all()
-    return x
+    # Blocks holding Inf or NaN: the whole block dequantizes to NaN.
+    for bad in (np.inf, -np.inf, np.nan):
+        r = rng.standard_normal(64).astype(np.float32)
+        r[7] = bad
+        rows.append(r)
+    return np.stack(rows).astype(np.float32)
 
 
 MX_ROUNDTRIP = """
@@ -121,7 +124,9 @@ func.func @main(%x: tensor<?x{k}xf32> {{qc.name = "x"}}) -> (tensor<?x{k}xf32> {
 def test_mx_activation_quantize_bit_exact(check_ok, tmp, k):
     """The exported per-block MX scale and the QuantizeLinear/
     DequantizeLinear pair give bit-identical values to the Executor
-    (k = 40: a short last block, padded for the amax only)."""
+    (k = 40: a short last block, padded for the amax only). Without the
+    exponent fix-up, ORT's Floor(Log(a)/ln 2) is one off for 276 of the
+    830 amax values probed here (docs/Export.md), so this test fails."""
     src = tmp / "mx.mlir"
     src.write_text(MX_ROUNDTRIP.format(k=k, nb=(k + 31) // 32))
     onnx_path = _export(check_ok, src, tmp / "mx.onnx")
@@ -131,6 +136,10 @@ def test_mx_activation_quantize_bit_exact(check_ok, tmp, k):
              tmp / "ref.npz")
     ref = load_npz(tmp / "ref.npz")["y"]
     got = ort_run(onnx_path, {"x": x})["y"]
+    assert np.isnan(ref).sum() == 3 * 32  # the three non-finite blocks
+    assert np.array_equal(np.isnan(got), np.isnan(ref))
+    got = np.where(np.isnan(got), 0, got).astype(np.float32)
+    ref = np.where(np.isnan(ref), 0, ref).astype(np.float32)
     bad = np.nonzero(got.view(np.uint32) != ref.view(np.uint32))
     assert bad[0].size == 0, (
         f"{bad[0].size} differ, first row {bad[0][0]}: x={x[bad][:4]} "

@@ -205,7 +205,8 @@ private:
   LogicalResult exportOp(Operation *op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
   FailureOr<std::string> zeroPointFor(Operation *op, Type codeType,
-                                      Value scale);
+                                      Value scale,
+                                      llvm::StringRef finiteScale = "");
   FailureOr<int64_t> mxBlock(Operation *op, qc::SchemeAttr s, int64_t rank);
 };
 
@@ -321,8 +322,11 @@ FailureOr<int64_t> Exporter::mxBlock(Operation *op, qc::SchemeAttr s,
 
 /// A zero point of the codes' type and the scale's shape: ONNX infers
 /// QuantizeLinear's output type from it (without one the output is uint8).
+/// `finiteScale` names a tensor of the scale's shape without NaNs to derive
+/// a runtime zero point from (default: the scale itself).
 FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
-                                              Value scale) {
+                                              Value scale,
+                                              llvm::StringRef finiteScale) {
   auto st = cast<RankedTensorType>(scale.getType());
   int ot = onnxType(codeType);
   if (st.hasStaticShape()) {
@@ -337,7 +341,8 @@ FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
     return op->emitError("cannot export: a dynamic-shaped scale needs a "
                          "static zero point for an integer code type");
   // Runtime scale of dynamic shape: 0 * scale cast to the code type.
-  std::string z = node1("Mul", {nameOf(scale), constF32({0.0f}, {})});
+  std::string src = finiteScale.empty() ? nameOf(scale) : finiteScale.str();
+  std::string z = node1("Mul", {src, constF32({0.0f}, {})});
   onnx::NodeProto *c;
   std::string zp = node1("Cast", {z}, &c);
   attrInt(c, "to", ot);
@@ -357,7 +362,7 @@ FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
 ///   scale = 2^clip(e - emax + 127, 0, 254) / 2^127
 ///   codes = QuantizeLinear(x, scale, zp, axis = -1, block_size = B, sat)
 /// amax = 0 becomes 2^-149 (the smallest subnormal): its code clamps to 0,
-/// the Executor's code for a zero block.
+/// the Executor's code for a zero block. Blocks with Inf/NaN: see below.
 LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   qc::SchemeAttr s = op.getScheme();
   Type et = s.getElementType();
@@ -412,11 +417,31 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   std::string c = node1(
       "Clip", {node1("Add", {e, constF32({float(127 - emax)}, {})}),
                constF32({0.0f}, {}), constF32({254.0f}, {})});
-  std::string scale = node1(
+  std::string finite = node1(
       "Pow", {two, node1("Sub", {c, constF32({127.0f}, {})})});
+  std::string scale = finite;
+  // A block holding Inf or NaN gets the E8M0 NaN scale (code 0xff) in the
+  // Executor and NaN codes; a NaN scale gives QuantizeLinear NaN codes and
+  // DequantizeLinear NaN values, the same result. The flag is reduced like
+  // amax (ReduceMax's NaN propagation is unspecified, so it never sees one).
+  onnx::NodeProto *cf;
+  std::string bad = node1(
+      "Cast", {node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})})}, &cf);
+  attrInt(cf, "to", onnx::TensorProto::FLOAT);
+  if (pad) {
+    SmallVector<int64_t> pads(2 * rank, 0);
+    pads.back() = pad;
+    bad = node1("Pad", {bad, constI64(pads), constF32({0.0f}, {})});
+  }
+  onnx::NodeProto *bm;
+  bad = node1("ReduceMax",
+              {node1("Reshape", {bad, constI64(shape)}), constI64({-1})}, &bm);
+  attrInt(bm, "keepdims", 0);
+  scale = node1("Where", {node1("Greater", {bad, constF32({0.0f}, {})}),
+                          constF32({std::nanf("")}, {}), scale});
   names[op.getScales()] = scale;
 
-  FailureOr<std::string> zp = zeroPointFor(op, et, op.getScales());
+  FailureOr<std::string> zp = zeroPointFor(op, et, op.getScales(), finite);
   if (failed(zp))
     return failure();
   std::string codes = define(op.getCodes(), "codes");
