@@ -78,6 +78,21 @@ def test_mlp_export_matches_executor(check_ok, mlp, tmp):
     assert np.linalg.norm(d) <= 1e-3 * np.linalg.norm(ref)
 
 
+def test_package_export_matches_quant_run(check_ok, mlp_package, tmp):
+    """`--export-onnx` of a quant-compile package (graph.mlir with its
+    weights.bin) against quant-run on that package; tolerance as above."""
+    onnx_path = _export(check_ok, mlp_package.pkg, tmp / "pkg.onnx")
+    ops = [n.op_type for n in onnx.load(str(onnx_path)).graph.node]
+    assert ops.count("QuantizeLinear") == 3
+    check_ok("quant-run", mlp_package.pkg, "--inputs", mlp_package.test,
+             "--outputs", tmp / "ref.npz")
+    ref = load_npz(tmp / "ref.npz")["logits"]
+    got = ort_run(onnx_path, load_npz(mlp_package.test))["logits"]
+    d = np.abs(got.astype(np.float64) - ref)
+    assert (d <= 1e-5 * np.abs(ref).max()).mean() >= 0.99, d.max()
+    assert np.linalg.norm(d) <= 1e-3 * np.linalg.norm(ref)
+
+
 # Values that probe the exactness of the block exponent floor(log2 amax):
 # exact powers of two and their neighbours, where Log(x)/Log(2) can be one
 # off, tiny (subnormal) and huge maxima, zero blocks, and a maximum that

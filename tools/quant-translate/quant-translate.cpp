@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Import/Onnx/OnnxImporter.h"
 #include "quantc/Export/Onnx/OnnxExporter.h"
+#include "quantc/Package/Package.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/InitAll.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
@@ -127,8 +128,8 @@ int main(int argc, char **argv) {
                      "PTX of the kernels for every qc.qmatmul of a .mlir "
                      "file"),
           clEnumValN(Action::ExportOnnx, "export-onnx",
-                     "Export qc IR (.mlir) as an ONNX QDQ model "
-                     "(docs/Export.md)")));
+                     "Export qc IR (.mlir or a .qcpkg package) as an ONNX "
+                     "QDQ model (docs/Export.md)")));
   llvm::cl::opt<std::string> target(
       "target", llvm::cl::desc("Kernel target for --emit-ptx (sm_120a, sm_89)"),
       llvm::cl::init("sm_120a"));
@@ -246,9 +247,19 @@ int main(int argc, char **argv) {
     quantc::registerAllDialects(registry);
     ctx.appendDialectRegistry(registry);
     ctx.loadAllAvailableDialects();
-    ParserConfig config(&ctx);
-    OwningOpRef<ModuleOp> module =
-        parseSourceFile<ModuleOp>(inputFilename, config);
+    OwningOpRef<ModuleOp> module;
+    if (quantc::isPackageDirectory(inputFilename)) {
+      // A quant-compile package: its graph with the weights as constants.
+      auto m = quantc::readPackageGraph(ctx, inputFilename);
+      if (!m) {
+        toolError(llvm::toString(m.takeError()));
+        return 1;
+      }
+      module = std::move(*m);
+    } else {
+      ParserConfig config(&ctx);
+      module = parseSourceFile<ModuleOp>(inputFilename, config);
+    }
     if (!module)
       return 1;
     FailureOr<std::string> bytes = quantc::exportOnnx(*module);
