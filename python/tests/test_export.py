@@ -77,6 +77,16 @@ def test_mlp_export_matches_executor(check_ok, mlp, tmp):
     assert tight.mean() >= 0.99, f"max |d| = {d.max()}"
     assert np.linalg.norm(d) <= 1e-3 * np.linalg.norm(ref)
 
+    # With ORT's default graph optimizations (QDQ fusions on) as a user runs
+    # it: same bound (no fusion may change what the Q/DQ nodes compute).
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(onnx_path),
+                                providers=["CPUExecutionProvider"])
+    opt = sess.run(["logits"], load_npz(mlp.test))[0]
+    d = np.abs(opt.astype(np.float64) - ref)
+    assert (d <= 1e-5 * np.abs(ref).max()).mean() >= 0.99, d.max()
+    assert np.linalg.norm(d) <= 1e-3 * np.linalg.norm(ref)
+
 
 def test_package_export_matches_quant_run(check_ok, mlp_package, tmp):
     """`--export-onnx` of a quant-compile package (graph.mlir with its
