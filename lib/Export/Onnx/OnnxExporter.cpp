@@ -101,6 +101,63 @@ const llvm::StringMap<llvm::StringRef> &simpleOps() {
   return m;
 }
 
+/// Ops whose attributes carry over by name: `attrs` become ONNX attributes
+/// of the same name (ints, floats, strings, int lists), `inputs` are i64
+/// array attributes that ONNX takes as INT64 inputs after the operands (an
+/// empty reduction axes list is left out, with noop_with_empty_axes = 1).
+struct AttrOp {
+  llvm::StringRef onnx;
+  std::vector<llvm::StringRef> attrs, inputs;
+};
+const llvm::StringMap<AttrOp> &attrOps() {
+  static const llvm::StringMap<AttrOp> m = {
+      {"qc.softmax", {"Softmax", {"axis"}, {}}},
+      {"qc.log_softmax", {"LogSoftmax", {"axis"}, {}}},
+      {"qc.gelu", {"Gelu", {"approximate"}, {}}},
+      {"qc.layer_norm", {"LayerNormalization", {"axis", "epsilon"}, {}}},
+      {"qc.batch_norm", {"BatchNormalization", {"epsilon"}, {}}},
+      {"qc.conv", {"Conv", {"strides", "pads", "dilations", "group"}, {}}},
+      {"qc.max_pool",
+       {"MaxPool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode"},
+        {}}},
+      {"qc.avg_pool",
+       {"AveragePool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode",
+         "count_include_pad"},
+        {}}},
+      {"qc.global_avg_pool", {"GlobalAveragePool", {}, {}}},
+      {"qc.global_max_pool", {"GlobalMaxPool", {}, {}}},
+      {"qc.greater_equal", {"GreaterOrEqual", {}, {}}},
+      {"qc.less_equal", {"LessOrEqual", {}, {}}},
+      {"qc.range", {"Range", {}, {}}},
+      {"qc.gather", {"Gather", {"axis"}, {}}},
+      {"qc.gather_elements", {"GatherElements", {"axis"}, {}}},
+      {"qc.concat", {"Concat", {"axis"}, {}}},
+      {"qc.shape", {"Shape", {"start", "end"}, {}}},
+      {"qc.unsqueeze", {"Unsqueeze", {}, {"axes"}}},
+      {"qc.slice", {"Slice", {}, {"starts", "ends", "axes", "steps"}}},
+      {"qc.reduce_mean", {"ReduceMean", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_sum", {"ReduceSum", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_max", {"ReduceMax", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_min", {"ReduceMin", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_prod", {"ReduceProd", {"keepdims"}, {"axes"}}},
+  };
+  return m;
+}
+
+/// Whether `op` is in attrOps() and has no attribute the entry would drop.
+bool isAttrOp(Operation *op) {
+  auto it = attrOps().find(op->getName().getStringRef());
+  if (it == attrOps().end())
+    return false;
+  return llvm::all_of(op->getAttrs(), [&](NamedAttribute a) {
+    llvm::StringRef n = a.getName().strref();
+    return n.starts_with("qc.") || llvm::is_contained(it->second.attrs, n) ||
+           llvm::is_contained(it->second.inputs, n);
+  });
+}
+
 /// True when every attribute of `op` is a discardable qc.* annotation
 /// (calibration statistics, names), i.e. the op has no semantics-carrying
 /// attribute a simple mapping would drop.
@@ -216,7 +273,7 @@ LogicalResult Exporter::valueInfo(onnx::ValueInfoProto *vi, Value v,
   auto tt = dyn_cast<RankedTensorType>(v.getType());
   if (!tt || !onnxType(tt.getElementType()) ||
       isa<Float8E8M0FNUType>(tt.getElementType()))
-    return fn.emitError() << "graph input/output '" << name
+    return mlir::emitError(fn.getLoc()) << "graph input/output '" << name
                           << "' has type " << v.getType()
                           << ", which has no ONNX Runtime tensor type";
   vi->set_name(name.str());
@@ -470,6 +527,68 @@ LogicalResult Exporter::exportOp(Operation *op) {
     node(simple->second, ins, {define(op->getResult(0), simple->second)});
     return success();
   }
+  if (isAttrOp(op)) {
+    const AttrOp &e = attrOps().find(opName)->second;
+    SmallVector<std::string> ins, outs;
+    for (Value v : op->getOperands())
+      ins.push_back(nameOf(v));
+    for (llvm::StringRef in : e.inputs) {
+      auto a = op->getAttrOfType<DenseI64ArrayAttr>(in);
+      if (!a)
+        return op->emitError() << "cannot export: '" << in
+                               << "' is not an i64 array";
+      if (!a.empty())
+        ins.push_back(constI64(a.asArrayRef()));
+      else if (in != e.inputs.back())
+        return op->emitError() << "cannot export: empty '" << in << "'";
+    }
+    for (Value r : op->getResults())
+      outs.push_back(define(r, e.onnx));
+    onnx::NodeProto *n = node(e.onnx, ins, outs);
+    // qc reductions name their axes explicitly (the importer resolved
+    // ONNX's defaults): an empty list reduces nothing.
+    if (opName.starts_with("qc.reduce_") &&
+        op->getAttrOfType<DenseI64ArrayAttr>("axes").empty())
+      attrInt(n, "noop_with_empty_axes", 1);
+    for (llvm::StringRef an : e.attrs) {
+      Attribute a = op->getAttr(an);
+      if (!a)
+        continue; // optional and absent: ONNX's default
+      onnx::AttributeProto *p = n->add_attribute();
+      p->set_name(an.str());
+      if (auto b = dyn_cast<BoolAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INT);
+        p->set_i(b.getValue());
+      } else if (auto i = dyn_cast<IntegerAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INT);
+        p->set_i(i.getInt());
+      } else if (auto f = dyn_cast<FloatAttr>(a)) {
+        p->set_type(onnx::AttributeProto::FLOAT);
+        p->set_f(float(f.getValueAsDouble()));
+      } else if (auto str = dyn_cast<StringAttr>(a)) {
+        p->set_type(onnx::AttributeProto::STRING);
+        p->set_s(str.str());
+      } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INTS);
+        for (int64_t x : arr.asArrayRef())
+          p->add_ints(x);
+      } else {
+        return op->emitError() << "cannot export attribute '" << an
+                               << "' = " << a;
+      }
+    }
+    return success();
+  }
+  if (auto c = dyn_cast<qc::ClipOp>(op)) {
+    std::string lo, hi;
+    if (auto m = c.getMinAttr())
+      lo = constF32({m.getValue().convertToFloat()}, {});
+    if (auto m = c.getMaxAttr())
+      hi = constF32({m.getValue().convertToFloat()}, {});
+    node("Clip", {nameOf(c.getInput()), lo, hi},
+         {define(c.getResult(), "clip")});
+    return success();
+  }
   if (auto t = dyn_cast<qc::TransposeOp>(op)) {
     attrInts(node("Transpose", {nameOf(t.getInput())},
                   {define(t.getResult(), "transpose")}),
@@ -619,13 +738,15 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
         isa<arith::ConstantOp, qc::TransposeOp, qc::ReshapeOp, qc::CastOp,
             qc::QuantizeLinearOp, qc::DequantizeLinearOp,
             qc::DynamicQuantizeLinearOp, qc::QuantizeOp, qc::DequantizeOp,
-            qc::QMatMulOp>(op) ||
-        (simpleOps().count(n) && onlyAnnotations(&op));
+            qc::QMatMulOp, qc::ClipOp>(op) ||
+        (simpleOps().count(n) && onlyAnnotations(&op)) || isAttrOp(&op);
     if (!known)
       unmapped.insert(n);
   }
   if (!unmapped.empty()) {
-    InFlightDiagnostic d = fn.emitError()
+    // Reported at the function's location without the op dump MLIR attaches
+    // to op->emitError (the whole function).
+    InFlightDiagnostic d = mlir::emitError(fn.getLoc())
                            << "cannot export to ONNX: no mapping for ";
     llvm::interleaveComma(unmapped, d,
                           [&](llvm::StringRef s) { d << "'" << s << "'"; });
