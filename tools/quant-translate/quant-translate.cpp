@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/Export/Onnx/OnnxExporter.h"
+#include "quantc/Package/Package.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/InitAll.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
@@ -43,6 +45,7 @@ enum class Action {
   EmitPtx,
   // ExportOnnx (--export-onnx: qc IR -> ONNX QDQ) goes here, with a case in
   // main() below.
+  ExportOnnx,
 };
 
 
@@ -123,7 +126,10 @@ int main(int argc, char **argv) {
                      "Import an ONNX model as qc IR"),
           clEnumValN(Action::EmitPtx, "emit-ptx",
                      "PTX of the kernels for every qc.qmatmul of a .mlir "
-                     "file")));
+                     "file"),
+          clEnumValN(Action::ExportOnnx, "export-onnx",
+                     "Export qc IR (.mlir or a .qcpkg package) as an ONNX "
+                     "QDQ model (docs/Export.md)")));
   llvm::cl::opt<std::string> target(
       "target", llvm::cl::desc("Kernel target for --emit-ptx (sm_120a, sm_89)"),
       llvm::cl::init("sm_120a"));
@@ -234,6 +240,32 @@ int main(int argc, char **argv) {
     if (failed(ptx))
       return 1;
     text = std::move(*ptx);
+    break;
+  }
+  case Action::ExportOnnx: {
+    DialectRegistry registry;
+    quantc::registerAllDialects(registry);
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+    OwningOpRef<ModuleOp> module;
+    if (quantc::isPackageDirectory(inputFilename)) {
+      // A quant-compile package: its graph with the weights as constants.
+      auto m = quantc::readPackageGraph(ctx, inputFilename);
+      if (!m) {
+        toolError(llvm::toString(m.takeError()));
+        return 1;
+      }
+      module = std::move(*m);
+    } else {
+      ParserConfig config(&ctx);
+      module = parseSourceFile<ModuleOp>(inputFilename, config);
+    }
+    if (!module)
+      return 1;
+    FailureOr<std::string> bytes = quantc::exportOnnx(*module);
+    if (failed(bytes))
+      return 1;
+    text = std::move(*bytes);
     break;
   }
   }

@@ -1,0 +1,786 @@
+//===- OnnxExporter.cpp - qc IR -> ONNX QDQ model -------------------------===//
+//
+// One walk over the entry function; every op becomes one or a few standard
+// ONNX nodes (opset 21, the newest QuantizeLinear ONNX Runtime 1.23's CPU
+// provider implements for float8 outputs). Values of an E8M0 type (MX
+// scales) travel as float32 tensors of their decoded values 2^(e-127): ONNX
+// Runtime has no E8M0 type, and DequantizeLinear takes float scales.
+// docs/Export.md lists the mapping and why each form was chosen.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Export/Onnx/OnnxExporter.h"
+#include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include "onnx/onnx.pb.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+constexpr int64_t kOpset = 21;
+
+/// ONNX TensorProto data type of an element type, 0 if none.
+int onnxType(Type t) {
+  if (t.isF32())
+    return onnx::TensorProto::FLOAT;
+  if (t.isF16())
+    return onnx::TensorProto::FLOAT16;
+  if (t.isBF16())
+    return onnx::TensorProto::BFLOAT16;
+  if (t.isF64())
+    return onnx::TensorProto::DOUBLE;
+  if (isa<Float8E4M3FNType>(t))
+    return onnx::TensorProto::FLOAT8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return onnx::TensorProto::FLOAT8E5M2;
+  // MX scales are carried decoded (see the file comment).
+  if (isa<Float8E8M0FNUType>(t))
+    return onnx::TensorProto::FLOAT;
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    bool u = i.isUnsigned();
+    switch (i.getWidth()) {
+    case 1:
+      return onnx::TensorProto::BOOL;
+    case 4:
+      return u ? onnx::TensorProto::UINT4 : onnx::TensorProto::INT4;
+    case 8:
+      return u ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8;
+    case 16:
+      return u ? onnx::TensorProto::UINT16 : onnx::TensorProto::INT16;
+    case 32:
+      return u ? onnx::TensorProto::UINT32 : onnx::TensorProto::INT32;
+    case 64:
+      return u ? onnx::TensorProto::UINT64 : onnx::TensorProto::INT64;
+    }
+  }
+  return 0;
+}
+
+bool isFloat8Code(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+
+float decodeE8M0(uint8_t b) {
+  return b == 0xff ? std::nanf("") : std::ldexp(1.0f, int(b) - 127);
+}
+
+/// Simple ops: same operands, no attributes of their own, one ONNX node.
+const llvm::StringMap<llvm::StringRef> &simpleOps() {
+  static const llvm::StringMap<llvm::StringRef> m = {
+      {"qc.add", "Add"},         {"qc.sub", "Sub"},
+      {"qc.mul", "Mul"},         {"qc.div", "Div"},
+      {"qc.relu", "Relu"},       {"qc.matmul", "MatMul"},
+      {"qc.neg", "Neg"},         {"qc.abs", "Abs"},
+      {"qc.sqrt", "Sqrt"},       {"qc.reciprocal", "Reciprocal"},
+      {"qc.exp", "Exp"},         {"qc.log", "Log"},
+      {"qc.erf", "Erf"},         {"qc.tanh", "Tanh"},
+      {"qc.sigmoid", "Sigmoid"}, {"qc.softplus", "Softplus"},
+      {"qc.floor", "Floor"},     {"qc.ceil", "Ceil"},
+      {"qc.round", "Round"},     {"qc.sin", "Sin"},
+      {"qc.cos", "Cos"},         {"qc.sign", "Sign"},
+      {"qc.max", "Max"},         {"qc.min", "Min"},
+      {"qc.pow", "Pow"},         {"qc.where", "Where"},
+      {"qc.equal", "Equal"},     {"qc.less", "Less"},
+      {"qc.greater", "Greater"}, {"qc.not", "Not"},
+      {"qc.and", "And"},         {"qc.or", "Or"},
+  };
+  return m;
+}
+
+/// Ops whose attributes carry over by name: `attrs` become ONNX attributes
+/// of the same name (ints, floats, strings, int lists), `inputs` are i64
+/// array attributes that ONNX takes as INT64 inputs after the operands (an
+/// empty reduction axes list is left out, with noop_with_empty_axes = 1).
+struct AttrOp {
+  llvm::StringRef onnx;
+  std::vector<llvm::StringRef> attrs, inputs;
+};
+const llvm::StringMap<AttrOp> &attrOps() {
+  static const llvm::StringMap<AttrOp> m = {
+      {"qc.softmax", {"Softmax", {"axis"}, {}}},
+      {"qc.log_softmax", {"LogSoftmax", {"axis"}, {}}},
+      {"qc.gelu", {"Gelu", {"approximate"}, {}}},
+      {"qc.layer_norm", {"LayerNormalization", {"axis", "epsilon"}, {}}},
+      {"qc.batch_norm", {"BatchNormalization", {"epsilon"}, {}}},
+      {"qc.conv", {"Conv", {"strides", "pads", "dilations", "group"}, {}}},
+      {"qc.max_pool",
+       {"MaxPool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode"},
+        {}}},
+      {"qc.avg_pool",
+       {"AveragePool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode",
+         "count_include_pad"},
+        {}}},
+      {"qc.global_avg_pool", {"GlobalAveragePool", {}, {}}},
+      {"qc.global_max_pool", {"GlobalMaxPool", {}, {}}},
+      {"qc.greater_equal", {"GreaterOrEqual", {}, {}}},
+      {"qc.less_equal", {"LessOrEqual", {}, {}}},
+      {"qc.range", {"Range", {}, {}}},
+      {"qc.gather", {"Gather", {"axis"}, {}}},
+      {"qc.gather_elements", {"GatherElements", {"axis"}, {}}},
+      {"qc.concat", {"Concat", {"axis"}, {}}},
+      {"qc.shape", {"Shape", {"start", "end"}, {}}},
+      {"qc.unsqueeze", {"Unsqueeze", {}, {"axes"}}},
+      {"qc.slice", {"Slice", {}, {"starts", "ends", "axes", "steps"}}},
+      {"qc.reduce_mean", {"ReduceMean", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_sum", {"ReduceSum", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_max", {"ReduceMax", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_min", {"ReduceMin", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_prod", {"ReduceProd", {"keepdims"}, {"axes"}}},
+  };
+  return m;
+}
+
+/// Whether `op` is in attrOps() and has no attribute the entry would drop.
+bool isAttrOp(Operation *op) {
+  auto it = attrOps().find(op->getName().getStringRef());
+  if (it == attrOps().end())
+    return false;
+  return llvm::all_of(op->getAttrs(), [&](NamedAttribute a) {
+    llvm::StringRef n = a.getName().strref();
+    return n.starts_with("qc.") || llvm::is_contained(it->second.attrs, n) ||
+           llvm::is_contained(it->second.inputs, n);
+  });
+}
+
+/// True when every attribute of `op` is a discardable qc.* annotation
+/// (calibration statistics, names), i.e. the op has no semantics-carrying
+/// attribute a simple mapping would drop.
+bool onlyAnnotations(Operation *op) {
+  return llvm::all_of(op->getAttrs(), [](NamedAttribute a) {
+    return a.getName().strref().starts_with("qc.");
+  });
+}
+
+class Exporter {
+public:
+  explicit Exporter(func::FuncOp fn) : fn(fn) {}
+
+  LogicalResult run(onnx::ModelProto &model);
+
+private:
+  func::FuncOp fn;
+  onnx::GraphProto *g = nullptr;
+  llvm::DenseMap<Value, std::string> names;
+  llvm::StringSet<> used;
+  unsigned counter = 0;
+
+  std::string fresh(llvm::StringRef hint) {
+    std::string n;
+    do
+      n = (hint + "_" + llvm::Twine(counter++)).str();
+    while (used.contains(n));
+    used.insert(n);
+    return n;
+  }
+  std::string nameOf(Value v) { return names.lookup(v); }
+  std::string define(Value v, llvm::StringRef hint) {
+    std::string n = fresh(hint);
+    names[v] = n;
+    return n;
+  }
+
+  onnx::NodeProto *node(llvm::StringRef type, ArrayRef<std::string> ins,
+                        ArrayRef<std::string> outs) {
+    onnx::NodeProto *n = g->add_node();
+    n->set_op_type(type.str());
+    n->set_name(fresh(type));
+    for (const std::string &i : ins)
+      n->add_input(i);
+    for (const std::string &o : outs)
+      n->add_output(o);
+    return n;
+  }
+  /// One node with one fresh output; returns the output's name.
+  std::string node1(llvm::StringRef type, ArrayRef<std::string> ins,
+                    onnx::NodeProto **out = nullptr) {
+    std::string o = fresh(type.lower());
+    onnx::NodeProto *n = node(type, ins, {o});
+    if (out)
+      *out = n;
+    return o;
+  }
+  static void attrInt(onnx::NodeProto *n, llvm::StringRef name, int64_t v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void attrInts(onnx::NodeProto *n, llvm::StringRef name,
+                       ArrayRef<int64_t> v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v)
+      a->add_ints(x);
+  }
+
+  onnx::TensorProto *initializer(llvm::StringRef hint, int type,
+                                 ArrayRef<int64_t> shape, std::string &name) {
+    name = fresh(hint);
+    onnx::TensorProto *t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : shape)
+      t->add_dims(d);
+    return t;
+  }
+  std::string constF32(ArrayRef<float> v, ArrayRef<int64_t> shape) {
+    std::string n;
+    onnx::TensorProto *t = initializer("c", onnx::TensorProto::FLOAT, shape, n);
+    t->set_raw_data(std::string(reinterpret_cast<const char *>(v.data()),
+                                v.size() * sizeof(float)));
+    return n;
+  }
+  std::string constI64(ArrayRef<int64_t> v) {
+    std::string n;
+    onnx::TensorProto *t = initializer("c", onnx::TensorProto::INT64,
+                                       {int64_t(v.size())}, n);
+    t->set_raw_data(std::string(reinterpret_cast<const char *>(v.data()),
+                                v.size() * sizeof(int64_t)));
+    return n;
+  }
+
+  LogicalResult valueInfo(onnx::ValueInfoProto *vi, Value v,
+                          llvm::StringRef name, llvm::StringRef dimPrefix);
+  LogicalResult exportConstant(Operation *op, Attribute value);
+  LogicalResult exportOp(Operation *op);
+  LogicalResult exportMXQuantize(qc::QuantizeOp op);
+  FailureOr<std::string> zeroPointFor(Operation *op, Type codeType,
+                                      Value scale,
+                                      llvm::StringRef finiteScale = "");
+  FailureOr<int64_t> mxBlock(Operation *op, qc::SchemeAttr s, int64_t rank);
+};
+
+LogicalResult Exporter::valueInfo(onnx::ValueInfoProto *vi, Value v,
+                                  llvm::StringRef name,
+                                  llvm::StringRef dimPrefix) {
+  auto tt = dyn_cast<RankedTensorType>(v.getType());
+  if (!tt || !onnxType(tt.getElementType()) ||
+      isa<Float8E8M0FNUType>(tt.getElementType()))
+    return mlir::emitError(fn.getLoc()) << "graph input/output '" << name
+                          << "' has type " << v.getType()
+                          << ", which has no ONNX Runtime tensor type";
+  vi->set_name(name.str());
+  onnx::TypeProto_Tensor *t = vi->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnxType(tt.getElementType()));
+  onnx::TensorShapeProto *s = t->mutable_shape();
+  for (auto [i, d] : llvm::enumerate(tt.getShape())) {
+    onnx::TensorShapeProto_Dimension *dim = s->add_dim();
+    if (ShapedType::isDynamic(d))
+      dim->set_dim_param((dimPrefix + "_d" + llvm::Twine(i)).str());
+    else
+      dim->set_dim_value(d);
+  }
+  return success();
+}
+
+/// Bytes of one element in a blob/raw buffer of `n` elements of `t`.
+LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
+  auto ty = dyn_cast<RankedTensorType>(
+      cast<TypedAttr>(value).getType());
+  Type et = ty ? ty.getElementType() : Type();
+  int ot = ty ? onnxType(et) : 0;
+  if (!ot || !ty.hasStaticShape())
+    return op->emitError() << "cannot export constant of type "
+                           << cast<TypedAttr>(value).getType();
+  int64_t n = ty.getNumElements();
+  unsigned bits = et.getIntOrFloatBitWidth();
+  // One little-endian unit per element (sub-byte types one per byte).
+  unsigned unit = std::max(1u, bits / 8);
+  std::vector<uint8_t> buf(size_t(n) * unit);
+  auto put = [&](int64_t i, uint64_t v) {
+    for (unsigned b = 0; b < unit; ++b)
+      buf[size_t(i) * unit + b] = uint8_t(v >> (8 * b));
+  };
+  if (auto d = dyn_cast<DenseElementsAttr>(value)) {
+    if (isa<FloatType>(et)) {
+      int64_t i = 0;
+      for (APFloat f : d.getValues<APFloat>())
+        put(i++, f.bitcastToAPInt().getZExtValue());
+    } else {
+      int64_t i = 0;
+      for (APInt v : d.getValues<APInt>())
+        put(i++, v.getZExtValue());
+    }
+  } else if (auto r = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = r.getRawHandle().getBlob();
+    if (!blob)
+      return op->emitError("constant '")
+             << r.getRawHandle().getKey()
+             << "' has no data (printed with its weights elided?)";
+    ArrayRef<char> data = blob->getData();
+    if (data.size() == buf.size()) {
+      std::memcpy(buf.data(), data.data(), buf.size());
+    } else if (bits == 4 && int64_t(data.size()) == (n + 1) / 2) {
+      for (int64_t i = 0; i < n; ++i)
+        buf[i] = (uint8_t(data[i / 2]) >> (4 * (i % 2))) & 0xf;
+    } else {
+      return op->emitError() << "constant blob has " << data.size()
+                             << " bytes, expected " << buf.size();
+    }
+  } else {
+    return op->emitError() << "cannot export constant attribute " << value;
+  }
+
+  std::string name;
+  onnx::TensorProto *t =
+      initializer("const", ot, ty.getShape(), name);
+  if (isa<Float8E8M0FNUType>(et)) {
+    std::vector<float> f(n);
+    for (int64_t i = 0; i < n; ++i)
+      f[i] = decodeE8M0(buf[i]);
+    t->set_raw_data(
+        std::string(reinterpret_cast<const char *>(f.data()), n * 4));
+  } else if (bits == 4) {
+    // ONNX packs 4-bit elements two per byte, the first in the low nibble.
+    std::string packed(size_t((n + 1) / 2), '\0');
+    for (int64_t i = 0; i < n; ++i)
+      packed[i / 2] |= char((buf[i] & 0xf) << (4 * (i % 2)));
+    t->set_raw_data(packed);
+  } else if (bits == 1) {
+    for (uint8_t &b : buf)
+      b = b ? 1 : 0;
+    t->set_raw_data(std::string(buf.begin(), buf.end()));
+  } else {
+    t->set_raw_data(std::string(buf.begin(), buf.end()));
+  }
+  names[op->getResult(0)] = name;
+  return success();
+}
+
+FailureOr<int64_t> Exporter::mxBlock(Operation *op, qc::SchemeAttr s,
+                                     int64_t rank) {
+  int64_t b = s.getInnerBlock();
+  bool ok = b > 0 && s.getSymmetric();
+  for (int64_t d = 0; ok && d + 1 < rank; ++d)
+    ok = s.getBlockSizeFor(d, rank) == 1;
+  if (!ok)
+    return op->emitError() << "cannot export scheme " << s
+                           << ": only symmetric schemes blocked along the "
+                              "last dimension map to ONNX block_size";
+  return b;
+}
+
+/// A zero point of the codes' type and the scale's shape: ONNX infers
+/// QuantizeLinear's output type from it (without one the output is uint8).
+/// `finiteScale` names a tensor of the scale's shape without NaNs to derive
+/// a runtime zero point from (default: the scale itself).
+FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
+                                              Value scale,
+                                              llvm::StringRef finiteScale) {
+  auto st = cast<RankedTensorType>(scale.getType());
+  int ot = onnxType(codeType);
+  if (st.hasStaticShape()) {
+    std::string name;
+    onnx::TensorProto *t = initializer("zp", ot, st.getShape(), name);
+    int64_t n = st.getNumElements();
+    size_t bytes = codeType.getIntOrFloatBitWidth() == 4 ? (n + 1) / 2 : n;
+    t->set_raw_data(std::string(bytes, '\0'));
+    return name;
+  }
+  if (!isFloat8Code(codeType))
+    return op->emitError("cannot export: a dynamic-shaped scale needs a "
+                         "static zero point for an integer code type");
+  // Runtime scale of dynamic shape: 0 * scale cast to the code type.
+  std::string src = finiteScale.empty() ? nameOf(scale) : finiteScale.str();
+  std::string z = node1("Mul", {src, constF32({0.0f}, {})});
+  onnx::NodeProto *c;
+  std::string zp = node1("Cast", {z}, &c);
+  attrInt(c, "to", ot);
+  attrInt(c, "saturate", 1);
+  return zp;
+}
+
+/// qc.quantize under an MX scheme. The Executor's scale (Formats.cpp,
+/// sharedScaleFromBits, Floor mode) is E8M0 code
+///   clamp(floor(log2(amax)) - emax_elem + 127, 0, 254)
+/// of the block's absolute maximum; codes are RNE(x / 2^(code-127)) with
+/// saturation. Built from standard ops:
+///   amax  = ReduceMax(Reshape(Pad(Abs(x)), [.., nb, B]), -1)
+///   l     = Floor(Log(max(amax, 2^-149)) / ln 2)
+///   e     = l - (2^l > amax) + (2^(l+1) <= amax)   -- exact fix-up: Log is
+///           not exact, so l may be one off at and near powers of two
+///   scale = 2^clip(e - emax + 127, 0, 254) / 2^127
+///   codes = QuantizeLinear(x, scale, zp, axis = -1, block_size = B, sat)
+/// amax = 0 becomes 2^-149 (the smallest subnormal): its code clamps to 0,
+/// the Executor's code for a zero block. Blocks with Inf/NaN: see below.
+LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
+  qc::SchemeAttr s = op.getScheme();
+  Type et = s.getElementType();
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  if (!isFloat8Code(et) || !isa<Float8E8M0FNUType>(s.getScaleType()))
+    return op.emitError() << "cannot export qc.quantize with scheme " << s
+                          << ": ONNX Runtime 1.23 quantizes only to "
+                             "f8E4M3FN/f8E5M2 with a runtime scale";
+  int64_t rank = xt.getRank();
+  FailureOr<int64_t> blk = mxBlock(op, s, rank);
+  if (failed(blk))
+    return failure();
+  int64_t b = *blk;
+  int64_t k = xt.getShape().back();
+  if (ShapedType::isDynamic(k))
+    return op.emitError("cannot export qc.quantize: the blocked (last) "
+                        "dimension must be static");
+  int64_t nb = (k + b - 1) / b, pad = nb * b - k;
+  int emax = isa<Float8E4M3FNType>(et) ? 8 : 15;
+
+  std::string x = nameOf(op.getInput());
+  std::string a = node1("Abs", {x});
+  if (pad) {
+    SmallVector<int64_t> pads(2 * rank, 0);
+    pads.back() = pad;
+    a = node1("Pad", {a, constI64(pads), constF32({0.0f}, {})});
+  }
+  SmallVector<int64_t> shape(rank - 1, 0);
+  shape.push_back(nb);
+  shape.push_back(b);
+  std::string r = node1("Reshape", {a, constI64(shape)});
+  onnx::NodeProto *rm;
+  std::string amax = node1("ReduceMax", {r, constI64({-1})}, &rm);
+  attrInt(rm, "keepdims", 0);
+  std::string am =
+      node1("Max", {amax, constF32({std::ldexp(1.0f, -149)}, {})});
+  std::string two = constF32({2.0f}, {});
+  std::string l = node1(
+      "Floor",
+      {node1("Div", {node1("Log", {am}), constF32({float(M_LN2)}, {})})});
+  std::string p = node1("Pow", {two, l});
+  auto toF = [&](std::string v) {
+    onnx::NodeProto *c;
+    std::string o = node1("Cast", {v}, &c);
+    attrInt(c, "to", onnx::TensorProto::FLOAT);
+    return o;
+  };
+  std::string tooBig = toF(node1("Greater", {p, am}));
+  std::string tooSmall = toF(
+      node1("LessOrEqual", {node1("Mul", {p, two}), am}));
+  std::string e = node1("Add", {node1("Sub", {l, tooBig}), tooSmall});
+  std::string c = node1(
+      "Clip", {node1("Add", {e, constF32({float(127 - emax)}, {})}),
+               constF32({0.0f}, {}), constF32({254.0f}, {})});
+  std::string finite = node1(
+      "Pow", {two, node1("Sub", {c, constF32({127.0f}, {})})});
+  std::string scale = finite;
+  // A block holding Inf or NaN gets the E8M0 NaN scale (code 0xff) in the
+  // Executor and NaN codes; a NaN scale gives QuantizeLinear NaN codes and
+  // DequantizeLinear NaN values, the same result. The flag is reduced like
+  // amax (ReduceMax's NaN propagation is unspecified, so it never sees one).
+  onnx::NodeProto *cf;
+  std::string bad = node1(
+      "Cast", {node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})})}, &cf);
+  attrInt(cf, "to", onnx::TensorProto::FLOAT);
+  if (pad) {
+    SmallVector<int64_t> pads(2 * rank, 0);
+    pads.back() = pad;
+    bad = node1("Pad", {bad, constI64(pads), constF32({0.0f}, {})});
+  }
+  onnx::NodeProto *bm;
+  bad = node1("ReduceMax",
+              {node1("Reshape", {bad, constI64(shape)}), constI64({-1})}, &bm);
+  attrInt(bm, "keepdims", 0);
+  scale = node1("Where", {node1("Greater", {bad, constF32({0.0f}, {})}),
+                          constF32({std::nanf("")}, {}), scale});
+  names[op.getScales()] = scale;
+
+  FailureOr<std::string> zp = zeroPointFor(op, et, op.getScales(), finite);
+  if (failed(zp))
+    return failure();
+  std::string codes = define(op.getCodes(), "codes");
+  onnx::NodeProto *q = node("QuantizeLinear", {x, scale, *zp}, {codes});
+  attrInt(q, "axis", rank - 1);
+  attrInt(q, "block_size", b);
+  attrInt(q, "saturate", 1);
+  return success();
+}
+
+LogicalResult Exporter::exportOp(Operation *op) {
+  llvm::StringRef opName = op->getName().getStringRef();
+  for (Value v : op->getOperands())
+    if (!names.count(v))
+      return op->emitError("cannot export: operand defined outside the "
+                           "entry block");
+
+  if (auto c = dyn_cast<arith::ConstantOp>(op))
+    return exportConstant(op, c.getValue());
+
+  auto simple = simpleOps().find(opName);
+  if (simple != simpleOps().end() && onlyAnnotations(op)) {
+    SmallVector<std::string> ins;
+    for (Value v : op->getOperands())
+      ins.push_back(nameOf(v));
+    node(simple->second, ins, {define(op->getResult(0), simple->second)});
+    return success();
+  }
+  if (isAttrOp(op)) {
+    const AttrOp &e = attrOps().find(opName)->second;
+    SmallVector<std::string> ins, outs;
+    for (Value v : op->getOperands())
+      ins.push_back(nameOf(v));
+    for (llvm::StringRef in : e.inputs) {
+      auto a = op->getAttrOfType<DenseI64ArrayAttr>(in);
+      if (!a)
+        return op->emitError() << "cannot export: '" << in
+                               << "' is not an i64 array";
+      if (!a.empty())
+        ins.push_back(constI64(a.asArrayRef()));
+      else if (in != e.inputs.back())
+        return op->emitError() << "cannot export: empty '" << in << "'";
+    }
+    for (Value r : op->getResults())
+      outs.push_back(define(r, e.onnx));
+    onnx::NodeProto *n = node(e.onnx, ins, outs);
+    // qc reductions name their axes explicitly (the importer resolved
+    // ONNX's defaults): an empty list reduces nothing.
+    if (opName.starts_with("qc.reduce_") &&
+        op->getAttrOfType<DenseI64ArrayAttr>("axes").empty())
+      attrInt(n, "noop_with_empty_axes", 1);
+    for (llvm::StringRef an : e.attrs) {
+      Attribute a = op->getAttr(an);
+      if (!a)
+        continue; // optional and absent: ONNX's default
+      onnx::AttributeProto *p = n->add_attribute();
+      p->set_name(an.str());
+      if (auto b = dyn_cast<BoolAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INT);
+        p->set_i(b.getValue());
+      } else if (auto i = dyn_cast<IntegerAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INT);
+        p->set_i(i.getInt());
+      } else if (auto f = dyn_cast<FloatAttr>(a)) {
+        p->set_type(onnx::AttributeProto::FLOAT);
+        p->set_f(float(f.getValueAsDouble()));
+      } else if (auto str = dyn_cast<StringAttr>(a)) {
+        p->set_type(onnx::AttributeProto::STRING);
+        p->set_s(str.str());
+      } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
+        p->set_type(onnx::AttributeProto::INTS);
+        for (int64_t x : arr.asArrayRef())
+          p->add_ints(x);
+      } else {
+        return op->emitError() << "cannot export attribute '" << an
+                               << "' = " << a;
+      }
+    }
+    return success();
+  }
+  if (auto c = dyn_cast<qc::ClipOp>(op)) {
+    std::string lo, hi;
+    if (auto m = c.getMinAttr())
+      lo = constF32({m.getValue().convertToFloat()}, {});
+    if (auto m = c.getMaxAttr())
+      hi = constF32({m.getValue().convertToFloat()}, {});
+    node("Clip", {nameOf(c.getInput()), lo, hi},
+         {define(c.getResult(), "clip")});
+    return success();
+  }
+  if (auto t = dyn_cast<qc::TransposeOp>(op)) {
+    attrInts(node("Transpose", {nameOf(t.getInput())},
+                  {define(t.getResult(), "transpose")}),
+             "perm", t.getPerm());
+    return success();
+  }
+  if (auto r = dyn_cast<qc::ReshapeOp>(op)) {
+    node("Reshape", {nameOf(r.getInput()), constI64(r.getShape())},
+         {define(r.getResult(), "reshape")});
+    return success();
+  }
+  if (auto c = dyn_cast<qc::CastOp>(op)) {
+    Type to = cast<ShapedType>(c.getResult().getType()).getElementType();
+    if (!onnxType(to) || isa<Float8E8M0FNUType>(to))
+      return op->emitError() << "cannot export qc.cast to " << to;
+    onnx::NodeProto *n = node("Cast", {nameOf(c.getInput())},
+                              {define(c.getResult(), "cast")});
+    attrInt(n, "to", onnxType(to));
+    if (isFloat8Code(to))
+      attrInt(n, "saturate", c.getSaturate() ? 1 : 0);
+    return success();
+  }
+  if (auto q = dyn_cast<qc::QuantizeLinearOp>(op)) {
+    Type ct = cast<ShapedType>(q.getCodes().getType()).getElementType();
+    if (!onnxType(ct))
+      return op->emitError() << "cannot export qc.quantize_linear to " << ct;
+    std::string zp;
+    if (q.getZeroPoint()) {
+      zp = nameOf(q.getZeroPoint());
+    } else {
+      FailureOr<std::string> z = zeroPointFor(op, ct, q.getScale());
+      if (failed(z))
+        return failure();
+      zp = *z;
+    }
+    onnx::NodeProto *n =
+        node("QuantizeLinear", {nameOf(q.getX()), nameOf(q.getScale()), zp},
+             {define(q.getCodes(), "q")});
+    attrInt(n, "axis", q.getAxis());
+    if (q.getBlockSize())
+      attrInt(n, "block_size", q.getBlockSize());
+    if (isFloat8Code(ct))
+      attrInt(n, "saturate", q.getSaturate() ? 1 : 0);
+    return success();
+  }
+  if (auto d = dyn_cast<qc::DequantizeLinearOp>(op)) {
+    SmallVector<std::string> ins = {nameOf(d.getCodes()),
+                                    nameOf(d.getScale())};
+    if (d.getZeroPoint())
+      ins.push_back(nameOf(d.getZeroPoint()));
+    onnx::NodeProto *n =
+        node("DequantizeLinear", ins, {define(d.getY(), "dq")});
+    attrInt(n, "axis", d.getAxis());
+    if (d.getBlockSize())
+      attrInt(n, "block_size", d.getBlockSize());
+    return success();
+  }
+  if (auto d = dyn_cast<qc::DynamicQuantizeLinearOp>(op)) {
+    node("DynamicQuantizeLinear", {nameOf(d.getX())},
+         {define(d.getY(), "y"), define(d.getYScale(), "y_scale"),
+          define(d.getYZeroPoint(), "y_zero_point")});
+    return success();
+  }
+  if (auto q = dyn_cast<qc::QuantizeOp>(op))
+    return exportMXQuantize(q);
+  if (auto d = dyn_cast<qc::DequantizeOp>(op)) {
+    auto ct = cast<RankedTensorType>(d.getCodes().getType());
+    FailureOr<int64_t> b = mxBlock(op, d.getScheme(), ct.getRank());
+    if (failed(b))
+      return failure();
+    onnx::NodeProto *n =
+        node("DequantizeLinear", {nameOf(d.getCodes()), nameOf(d.getScales())},
+             {define(d.getResult(), "dq")});
+    attrInt(n, "axis", ct.getRank() - 1);
+    attrInt(n, "block_size", *b);
+    return success();
+  }
+  if (auto m = dyn_cast<qc::QMatMulOp>(op)) {
+    // Dequantize both operands exactly (code * power-of-two scale), then a
+    // float MatMul: rhs codes are [N, K], so transposed to [K, N].
+    if (!m.getAccType().isF32())
+      return op->emitError() << "cannot export qc.qmatmul with acc_type "
+                             << m.getAccType();
+    auto lt = cast<RankedTensorType>(m.getLhs().getType());
+    auto rt = cast<RankedTensorType>(m.getRhs().getType());
+    FailureOr<int64_t> lb = mxBlock(op, m.getLhsScheme(), lt.getRank());
+    if (failed(lb))
+      return failure();
+    FailureOr<int64_t> rb = mxBlock(op, m.getRhsScheme(), rt.getRank());
+    if (failed(rb))
+      return failure();
+    onnx::NodeProto *n;
+    std::string a = node1(
+        "DequantizeLinear", {nameOf(m.getLhs()), nameOf(m.getLhsScales())}, &n);
+    attrInt(n, "axis", lt.getRank() - 1);
+    attrInt(n, "block_size", *lb);
+    std::string w = node1(
+        "DequantizeLinear", {nameOf(m.getRhs()), nameOf(m.getRhsScales())}, &n);
+    attrInt(n, "axis", rt.getRank() - 1);
+    attrInt(n, "block_size", *rb);
+    std::string wt = node1("Transpose", {w}, &n);
+    attrInts(n, "perm", {1, 0});
+    node("MatMul", {a, wt}, {define(m.getResult(), "qmatmul")});
+    return success();
+  }
+  return failure(); // unmapped: the caller lists it
+}
+
+LogicalResult Exporter::run(onnx::ModelProto &model) {
+  model.set_ir_version(10);
+  model.set_producer_name("quantc");
+  onnx::OperatorSetIdProto *os = model.add_opset_import();
+  os->set_domain("");
+  os->set_version(kOpset);
+  g = model.mutable_graph();
+  g->set_name(fn.getName().str());
+
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitError("cannot export: the entry function must have one "
+                        "block");
+  Block &body = fn.getBody().front();
+
+  // Graph names first so generated names never collide with them.
+  SmallVector<std::string> inNames, outNames;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto n = fn.getArgAttrOfType<StringAttr>(i, "qc.name");
+    inNames.push_back(n ? n.str() : "input_" + std::to_string(i));
+    used.insert(inNames.back());
+  }
+  for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+    auto n = fn.getResultAttrOfType<StringAttr>(i, "qc.name");
+    outNames.push_back(n ? n.str() : "output_" + std::to_string(i));
+    used.insert(outNames.back());
+  }
+  for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+    if (failed(valueInfo(g->add_input(), arg, inNames[i],
+                         "in" + std::to_string(i))))
+      return failure();
+    names[arg] = inNames[i];
+  }
+
+  // First find every op without a mapping, so the error lists them all.
+  llvm::SetVector<llvm::StringRef> unmapped;
+  for (Operation &op : body.without_terminator()) {
+    llvm::StringRef n = op.getName().getStringRef();
+    bool known =
+        isa<arith::ConstantOp, qc::TransposeOp, qc::ReshapeOp, qc::CastOp,
+            qc::QuantizeLinearOp, qc::DequantizeLinearOp,
+            qc::DynamicQuantizeLinearOp, qc::QuantizeOp, qc::DequantizeOp,
+            qc::QMatMulOp, qc::ClipOp>(op) ||
+        (simpleOps().count(n) && onlyAnnotations(&op)) || isAttrOp(&op);
+    if (!known)
+      unmapped.insert(n);
+  }
+  if (!unmapped.empty()) {
+    // Reported at the function's location without the op dump MLIR attaches
+    // to op->emitError (the whole function).
+    InFlightDiagnostic d = mlir::emitError(fn.getLoc())
+                           << "cannot export to ONNX: no mapping for ";
+    llvm::interleaveComma(unmapped, d,
+                          [&](llvm::StringRef s) { d << "'" << s << "'"; });
+    return d;
+  }
+  for (Operation &op : body.without_terminator())
+    if (failed(exportOp(&op)))
+      return failure();
+
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    if (failed(valueInfo(g->add_output(), v, outNames[i],
+                         "out" + std::to_string(i))))
+      return failure();
+    node("Identity", {nameOf(v)}, {outNames[i]});
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<std::string> quantc::exportOnnx(ModuleOp module) {
+  func::FuncOp fn = module.lookupSymbol<func::FuncOp>("main");
+  if (!fn) {
+    auto fns = llvm::to_vector(module.getOps<func::FuncOp>());
+    if (fns.size() != 1)
+      return module.emitError("cannot export: expected func.func @main");
+    fn = fns.front();
+  }
+  onnx::ModelProto model;
+  if (failed(Exporter(fn).run(model)))
+    return failure();
+  std::string bytes;
+  if (!model.SerializeToString(&bytes))
+    return module.emitError("cannot serialize the ONNX model");
+  return bytes;
+}
