@@ -4,7 +4,7 @@
 // when the shapes are equal, one side is a scalar, or one side broadcasts
 // along the trailing dims (a bias, a row); other broadcasts walk strides.
 // Large elementwise loops, softmax, layer norm and row reductions split their
-// outer loop over a few threads (parallelFor below).
+// outer loop over a few threads (parallelFor, Parallel.h).
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
@@ -25,32 +25,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-/// Runs fn(begin, end) over [0, n) in chunks on up to hardware_concurrency
-/// threads when there are at least `grain` items per thread; serially
-/// otherwise. Chunks are disjoint, so kernels write their outputs without
-/// locks.
-template <typename F> void parallelFor(int64_t n, int64_t grain, F &&fn) {
-  static const int64_t hw =
-      std::max<int64_t>(1, std::min<unsigned>(16, std::thread::hardware_concurrency()));
-  int64_t threads = std::min<int64_t>(hw, grain > 0 ? n / grain : 1);
-  if (threads <= 1) {
-    fn(int64_t(0), n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  int64_t chunk = (n + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; ++t) {
-    int64_t b = t * chunk, e = std::min(n, b + chunk);
-    if (b < e)
-      pool.emplace_back([&fn, b, e] { fn(b, e); });
-  }
-  fn(int64_t(0), std::min(n, chunk));
-  for (std::thread &t : pool)
-    t.join();
-}
-
-constexpr int64_t kElemGrain = 1 << 16;
 
 int64_t product(ArrayRef<int64_t> s) {
   int64_t n = 1;
@@ -181,77 +155,6 @@ LogicalResult logicalNot(Operation *op, Env &env) {
 //===----------------------------------------------------------------------===//
 // Elementwise binary with broadcasting
 //===----------------------------------------------------------------------===//
-
-/// out[i] = f(a[ia], b[ib]) over the broadcast shape `out`.
-template <typename TA, typename TR, typename F>
-void broadcastApply(const TA *a, ArrayRef<int64_t> sa, const TA *b,
-                    ArrayRef<int64_t> sb, ArrayRef<int64_t> out, TR *r, F f) {
-  int64_t n = product(out), na = product(sa), nb = product(sb);
-  if (n == 0)
-    return;
-  if (na == n && nb == n) { // same shape (up to leading 1s)
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(a[i], b[i]);
-    });
-    return;
-  }
-  if (nb == 1 && na == n) {
-    TA y = b[0];
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(a[i], y);
-    });
-    return;
-  }
-  if (na == 1 && nb == n) {
-    TA x = a[0];
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(x, b[i]);
-    });
-    return;
-  }
-  // One side is the full output, the other equals a trailing block of it
-  // (e.g. [B, S, H] + [H]): loop rows.
-  auto isTrailing = [&](ArrayRef<int64_t> s) {
-    size_t k = 0;
-    while (k < s.size() && s[k] == 1)
-      ++k;
-    s = s.drop_front(k);
-    return s.size() <= out.size() && llvm::equal(s, out.take_back(s.size()));
-  };
-  if (na == n && isTrailing(sb)) {
-    int64_t rows = n / nb;
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / nb),
-                [&](int64_t s, int64_t e) {
-                  for (int64_t row = s; row < e; ++row) {
-                    const TA *pa = a + row * nb;
-                    TR *pr = r + row * nb;
-                    for (int64_t j = 0; j < nb; ++j)
-                      pr[j] = f(pa[j], b[j]);
-                  }
-                });
-    return;
-  }
-  if (nb == n && isTrailing(sa)) {
-    int64_t rows = n / na;
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / na),
-                [&](int64_t s, int64_t e) {
-                  for (int64_t row = s; row < e; ++row) {
-                    const TA *pb = b + row * na;
-                    TR *pr = r + row * na;
-                    for (int64_t j = 0; j < na; ++j)
-                      pr[j] = f(a[j], pb[j]);
-                  }
-                });
-    return;
-  }
-  auto stA = broadcastStrides(sa, out), stB = broadcastStrides(sb, out);
-  forEachIndex(out, stA, stB, [&](int64_t lin, int64_t ia, int64_t ib) {
-    r[lin] = f(a[ia], b[ib]);
-  });
-}
 
 /// A binary op whose result has the operands' kind.
 template <typename F, typename FI>
