@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "FastMath.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
@@ -90,7 +91,7 @@ float attrF(Operation *op, StringRef name) {
   return cast<FloatAttr>(op->getAttr(name)).getValueAsDouble();
 }
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float sigmoid(float x) { return fastSigmoid(x); }
 
 LogicalResult leakyRelu(Operation *op, Env &env) {
   float alpha = attrF(op, "alpha");
@@ -122,7 +123,7 @@ LogicalResult gelu(Operation *op, Env &env) {
   if (cast<qc::GeluOp>(op).getApproximate() == "tanh")
     return unaryF(op, env, [](float x) {
       const float k = 0.7978845608028654f; // sqrt(2 / pi)
-      return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+      return 0.5f * x * (1.0f + fastTanh(k * (x + 0.044715f * x * x * x)));
     });
   return unaryF(op, env, [](float x) {
     return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
@@ -604,9 +605,11 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return std::erf(x); });
   });
   r.add("qc.tanh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::tanh(x); });
+    return unaryF(op, env, [](float x) { return fastTanh(x); });
   });
-  r.add("qc.sigmoid", [](Operation *op, Env &env) { return unaryF(op, env, sigmoid); });
+  r.add("qc.sigmoid", [](Operation *op, Env &env) {
+    return unaryF(op, env, [](float x) { return fastSigmoid(x); });
+  });
   r.add("qc.softplus", [](Operation *op, Env &env) {
     // Stable for large |x|: log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
     return unaryF(op, env, [](float x) {
@@ -721,6 +724,17 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.not", logicalNot);
 
   r.add("qc.pow", [](Operation *op, Env &env) {
+    // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's
+    // pow: products in double, exact for x^2 and within an ulp for x^3.
+    const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+    if (a.kind == Tensor::Kind::Float && b.kind == Tensor::Kind::Float &&
+        b.f.size() == 1 && b.shape.size() <= a.shape.size() &&
+        (b.f[0] == 2.0f || b.f[0] == 3.0f)) {
+      if (b.f[0] == 2.0f)
+        return unaryF(op, env, [](float x) { return (float)((double)x * x); });
+      return unaryF(op, env,
+                    [](float x) { return (float)((double)x * x * x); });
+    }
     return binaryNum(op, env, [](float x, float y) { return std::pow(x, y); },
                      [](int64_t, int64_t) -> int64_t { return 0; });
   });
