@@ -61,7 +61,7 @@ inline float fastTanh(float xf) {
   s = s * x2 - 17.0 / 315;
   s = s * x2 + 2.0 / 15;
   s = s * x2 - 1.0 / 3;
-  double small = x + x * x2 * s;
+  double small = x * (1.0 + x2 * s); // keeps the sign of -0
   double r = ax < 0.1 ? small : std::copysign(big, x);
   return (float)r;
 }
