@@ -132,6 +132,15 @@ struct Interp : exec::Env {
     outShape.push_back(M);
     outShape.push_back(N);
     Tensor r = Tensor::makeFloat(a.elementType, outShape);
+    if (bb.empty() && M && N && K) {
+      // [..., M, K] x [K, N]: one GEMM over all rows, which OpenBLAS
+      // threads far better than a GEMM per batch.
+      int64_t rows = a.numElements() / K;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f,
+                  a.f.data(), K, b.f.data(), N, 0.0f, r.f.data(), N);
+      env[op.getResult()] = std::move(r);
+      return success();
+    }
     // Batch iteration via broadcast strides over matrices.
     SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
     auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);

@@ -148,6 +148,18 @@ void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> sa,
 }
 
 
+/// Offset of row `row` (a linear index over `outer`, the dims before the
+/// last) in a tensor read at `strides`.
+inline int64_t rowOffset(int64_t row, ArrayRef<int64_t> outer,
+                         ArrayRef<int64_t> strides) {
+  int64_t off = 0;
+  for (int64_t d = (int64_t)outer.size() - 1; d >= 0 && row; --d) {
+    off += (row % outer[d]) * strides[d];
+    row /= outer[d];
+  }
+  return off;
+}
+
 /// out[i] = f(a[ia], b[ib]) over the broadcast shape `out` (sa, sb: the
 /// operand shapes). Contiguous, parallel loops when the shapes are equal,
 /// one side is a scalar, or one side is a trailing block of the other (a
@@ -222,10 +234,21 @@ void broadcastApply(const TA *a, ArrayRef<int64_t> sa, const TA *b,
                 });
     return;
   }
+  // General broadcast: rows of the last dim, each at its strided offsets.
   auto stA = broadcastStrides(sa, out), stB = broadcastStrides(sb, out);
-  forEachIndex(out, stA, stB, [&](int64_t lin, int64_t ia, int64_t ib) {
-    r[lin] = f(a[ia], b[ib]);
-  });
+  int64_t inner = out.empty() ? 1 : out.back();
+  int64_t ja = out.empty() ? 0 : stA.back(), jb = out.empty() ? 0 : stB.back();
+  ArrayRef<int64_t> outer = out.empty() ? out : out.drop_back();
+  parallelFor(n / inner, std::max<int64_t>(1, kElemGrain / inner),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row) {
+                  const TA *pa = a + rowOffset(row, outer, stA);
+                  const TA *pb = b + rowOffset(row, outer, stB);
+                  TR *pr = r + row * inner;
+                  for (int64_t j = 0; j < inner; ++j)
+                    pr[j] = f(pa[j * ja], pb[j * jb]);
+                }
+              });
 }
 
 } // namespace quantc::exec

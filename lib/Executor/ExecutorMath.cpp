@@ -91,7 +91,6 @@ float attrF(Operation *op, StringRef name) {
   return cast<FloatAttr>(op->getAttr(name)).getValueAsDouble();
 }
 
-float sigmoid(float x) { return fastSigmoid(x); }
 
 LogicalResult leakyRelu(Operation *op, Env &env) {
   float alpha = attrF(op, "alpha");
@@ -265,27 +264,33 @@ LogicalResult where(Operation *op, Env &env) {
   bool isFloat = a.kind == Tensor::Kind::Float;
   Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
-  SmallVector<int64_t> idx(rank, 0);
-  int64_t ic = 0, ia = 0, ib = 0;
-  for (int64_t lin = 0; lin < n; ++lin) {
-    bool take = c.i[ic] != 0;
-    if (isFloat)
-      r.f[lin] = take ? a.f[ia] : b.f[ib];
-    else
-      r.i[lin] = take ? a.i[ia] : b.i[ib];
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      ++idx[d];
-      ic += sc[d];
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < out[d])
-        break;
-      ic -= sc[d] * out[d];
-      ia -= sa[d] * out[d];
-      ib -= sb[d] * out[d];
-      idx[d] = 0;
-    }
+  if (n == 0) {
+    env.set(op->getResult(0), std::move(r));
+    return success();
   }
+  // Rows of the last dim, each at its strided offsets, in parallel.
+  int64_t inner = rank ? out.back() : 1;
+  int64_t jc = rank ? sc.back() : 0, ja = rank ? sa.back() : 0,
+          jb = rank ? sb.back() : 0;
+  ArrayRef<int64_t> outer = rank ? out.drop_back() : out;
+  parallelFor(n / inner, std::max<int64_t>(1, kElemGrain / inner),
+              [&](int64_t s, int64_t e) {
+    for (int64_t row = s; row < e; ++row) {
+      const int64_t *pc = c.i.data() + rowOffset(row, outer, sc);
+      int64_t oa = rowOffset(row, outer, sa), ob = rowOffset(row, outer, sb);
+      if (isFloat) {
+        const float *pa = a.f.data() + oa, *pb = b.f.data() + ob;
+        float *pr = r.f.data() + row * inner;
+        for (int64_t j = 0; j < inner; ++j)
+          pr[j] = pc[j * jc] != 0 ? pa[j * ja] : pb[j * jb];
+      } else {
+        const int64_t *pa = a.i.data() + oa, *pb = b.i.data() + ob;
+        int64_t *pr = r.i.data() + row * inner;
+        for (int64_t j = 0; j < inner; ++j)
+          pr[j] = pc[j * jc] != 0 ? pa[j * ja] : pb[j * jb];
+      }
+    }
+  });
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -312,16 +317,36 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
                   int64_t o = row / inner, in = row % inner;
                   const float *px = x + o * n * inner + in;
                   float *py = y + o * n * inner + in;
-                  float mx = -std::numeric_limits<float>::infinity();
-                  for (int64_t k = 0; k < n; ++k)
+                  // Four running maxima / sums break the dependency chain
+                  // (max is exact in any order; the sums are in double).
+                  float m4[4];
+                  std::fill(m4, m4 + 4, -std::numeric_limits<float>::infinity());
+                  int64_t k4 = n - n % 4;
+                  for (int64_t k = 0; k < k4; k += 4)
+                    for (int j = 0; j < 4; ++j)
+                      m4[j] = std::max(m4[j], px[(k + j) * inner]);
+                  float mx = std::max(std::max(m4[0], m4[1]), std::max(m4[2], m4[3]));
+                  for (int64_t k = k4; k < n; ++k)
                     mx = std::max(mx, px[k * inner]);
-                  double sum = 0.0;
-                  for (int64_t k = 0; k < n; ++k) {
-                    float ev = std::exp(px[k * inner] - mx);
-                    sum += ev;
-                    if (!Log)
-                      py[k * inner] = ev;
-                  }
+                  // exp first (a loop the compiler vectorizes; FastMath.h,
+                  // within an ulp of expf), then the sum in order.
+                  auto expRow = [&](int64_t stride) {
+                    for (int64_t k = 0; k < n; ++k) {
+                      double d = px[k * stride] - mx;
+                      py[k * stride] = (float)expClamped(d < -700.0 ? -700.0 : d);
+                    }
+                  };
+                  if (inner == 1)
+                    expRow(1); // contiguous: vectorized
+                  else
+                    expRow(inner);
+                  double s4[4] = {0.0, 0.0, 0.0, 0.0};
+                  for (int64_t k = 0; k < k4; k += 4)
+                    for (int j = 0; j < 4; ++j)
+                      s4[j] += py[(k + j) * inner];
+                  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+                  for (int64_t k = k4; k < n; ++k)
+                    sum += py[k * inner];
                   if (Log) {
                     float ls = (float)std::log(sum);
                     for (int64_t k = 0; k < n; ++k)
