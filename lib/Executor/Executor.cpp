@@ -109,6 +109,16 @@ struct Interp : exec::Env {
       return op->emitError("operand shapes ")
              << shapeStr(a.shape) << " and " << shapeStr(b.shape)
              << " do not broadcast";
+    // The lhs's last use with the result's shape: compute into its buffer
+    // (each output element reads only its own lhs element).
+    if (canTake(op->getOperand(0)) && a.shape == *shape &&
+        op->getOperand(0) != op->getOperand(1)) {
+      Tensor r = take(op->getOperand(0));
+      broadcastApply(r.f.data(), r.shape, b.f.data(), b.shape, *shape,
+                     r.f.data(), f);
+      env[op->getResult(0)] = std::move(r);
+      return success();
+    }
     Tensor r = Tensor::makeFloat(a.elementType, *shape);
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.f.data(), f);

@@ -35,9 +35,10 @@ struct Env {
   bool keepOperands = false;
   /// The value of `v` to own: moved out when the op at hand is its only user
   /// (no copy), copied otherwise.
+  bool canTake(mlir::Value v) const { return !keepOperands && v.hasOneUse(); }
   Tensor take(mlir::Value v) {
     auto it = env.find(v);
-    if (!keepOperands && v.hasOneUse())
+    if (canTake(v))
       return std::move(it->second);
     return it->second;
   }

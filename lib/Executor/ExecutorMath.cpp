@@ -63,10 +63,14 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   const Tensor &a = env.get(op->getOperand(0));
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
     return failure();
-  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
-  const float *x = a.f.data();
+  // The operand's last use: compute in place (no allocation, no page faults).
+  bool inPlace = env.canTake(op->getOperand(0));
+  Tensor r = inPlace ? env.take(op->getOperand(0))
+                     : Tensor::makeFloat(resultElementType(op), a.shape);
+  r.elementType = resultElementType(op);
+  const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)a.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+  parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       y[i] = f(x[i]);
   });
