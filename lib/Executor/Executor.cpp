@@ -102,19 +102,26 @@ namespace {
 struct Interp : exec::Env {
   Executor::Observer *observer;
 
-  LogicalResult binary(Operation *op, float (*f)(float, float)) {
+  template <typename F> LogicalResult binary(Operation *op, F f) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
     auto shape = qc::broadcastShapes(a.shape, b.shape);
     if (failed(shape))
       return op->emitError("operand shapes ")
              << shapeStr(a.shape) << " and " << shapeStr(b.shape)
              << " do not broadcast";
+    // The lhs's last use with the result's shape: compute into its buffer
+    // (each output element reads only its own lhs element).
+    if (canTake(op->getOperand(0)) && a.shape == *shape &&
+        op->getOperand(0) != op->getOperand(1)) {
+      Tensor r = take(op->getOperand(0));
+      broadcastApply(r.f.data(), r.shape, b.f.data(), b.shape, *shape,
+                     r.f.data(), f);
+      env[op->getResult(0)] = std::move(r);
+      return success();
+    }
     Tensor r = Tensor::makeFloat(a.elementType, *shape);
-    auto sa = broadcastStrides(a.shape, *shape);
-    auto sb = broadcastStrides(b.shape, *shape);
-    forEachIndex(*shape, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
-      r.f[lin] = f(a.f[ia], b.f[ib]);
-    });
+    broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
+                   r.f.data(), f);
     env[op->getResult(0)] = std::move(r);
     return success();
   }
@@ -135,6 +142,15 @@ struct Interp : exec::Env {
     outShape.push_back(M);
     outShape.push_back(N);
     Tensor r = Tensor::makeFloat(a.elementType, outShape);
+    if (bb.empty() && M && N && K) {
+      // [..., M, K] x [K, N]: one GEMM over all rows, which OpenBLAS
+      // threads far better than a GEMM per batch.
+      int64_t rows = a.numElements() / K;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f,
+                  a.f.data(), K, b.f.data(), N, 0.0f, r.f.data(), N);
+      env[op.getResult()] = std::move(r);
+      return success();
+    }
     // Batch iteration via broadcast strides over matrices.
     SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
     auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);
@@ -177,7 +193,7 @@ struct Interp : exec::Env {
              << shapeStr(a.shape) << " (" << n << " elements) to "
              << shapeStr(shape);
     }
-    Tensor r = a;
+    Tensor r = take(op.getInput());
     r.shape = shape;
     env[op.getResult()] = std::move(r);
     return success();
@@ -192,18 +208,50 @@ struct Interp : exec::Env {
       outShape.push_back(a.shape[p]);
       srcStrides.push_back(in[p]);
     }
-    Tensor r = a;
+    Tensor r;
+    r.kind = a.kind;
+    r.elementType = a.elementType;
     r.shape = outShape;
-    SmallVector<int64_t> zero(outShape.size(), 0);
-    forEachIndex(outShape, srcStrides, zero, [&](int64_t lin, int64_t src, int64_t) {
-      switch (a.kind) {
-      case Tensor::Kind::Float: r.f[lin] = a.f[src]; break;
-      case Tensor::Kind::Int: r.i[lin] = a.i[src]; break;
-      case Tensor::Kind::Bytes: r.bytes[lin] = a.bytes[src]; break;
-      }
-    });
+    switch (a.kind) {
+    case Tensor::Kind::Float: permute(a.f, outShape, srcStrides, r.f); break;
+    case Tensor::Kind::Int: permute(a.i, outShape, srcStrides, r.i); break;
+    case Tensor::Kind::Bytes: permute(a.bytes, outShape, srcStrides, r.bytes); break;
+    }
     env[op.getResult()] = std::move(r);
     return success();
+  }
+
+  /// out = src read at `strides` over `outShape`: an inner loop over the last
+  /// dim, parallel over the rows.
+  template <typename T>
+  static void permute(const std::vector<T> &src, ArrayRef<int64_t> outShape,
+                      ArrayRef<int64_t> strides, std::vector<T> &out) {
+    out.resize(src.size());
+    if (outShape.empty()) {
+      out = src;
+      return;
+    }
+    int64_t inner = outShape.back(), is = strides.back();
+    int64_t rows = inner ? (int64_t)src.size() / inner : 0;
+    ArrayRef<int64_t> outer = outShape.drop_back(), os = strides.drop_back();
+    const T *s = src.data();
+    T *o = out.data();
+    parallelFor(rows, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
+                [&](int64_t r0, int64_t r1) {
+      for (int64_t row = r0; row < r1; ++row) {
+        int64_t off = 0, rem = row;
+        for (int64_t d = (int64_t)outer.size() - 1; d >= 0; --d) {
+          off += (rem % outer[d]) * os[d];
+          rem /= outer[d];
+        }
+        T *dst = o + row * inner;
+        if (is == 1)
+          std::copy(s + off, s + off + inner, dst);
+        else
+          for (int64_t j = 0; j < inner; ++j)
+            dst[j] = s[off + j * is];
+      }
+    });
   }
 
   /// MX schemes only for now: blocks along the last axis, E8M0 scales.
@@ -394,9 +442,12 @@ struct Interp : exec::Env {
         .Case([&](qc::MulOp o) { return binary(o, [](float x, float y) { return x * y; }); })
         .Case([&](qc::DivOp o) { return binary(o, [](float x, float y) { return x / y; }); })
         .Case([&](qc::ReluOp o) {
-          Tensor r = get(o.getInput());
-          for (float &v : r.f)
-            v = v > 0.0f ? v : (std::isnan(v) ? v : 0.0f);
+          Tensor r = take(o.getInput());
+          float *x = r.f.data();
+          parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+              x[i] = x[i] > 0.0f ? x[i] : (std::isnan(x[i]) ? x[i] : 0.0f);
+          });
           env[o.getResult()] = std::move(r);
           return success();
         })
@@ -451,6 +502,18 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
              << " but the model expects " << shapeStr(type.getShape());
     in.env[arg] = t;
   }
+  // Values die after their last use (by a top-level op): freeing them then
+  // keeps the working set small and lets later results reuse the memory.
+  llvm::DenseMap<Value, Operation *> lastUse;
+  for (Operation &op : body)
+    op.walk([&](Operation *nested) {
+      for (Value v : nested->getOperands())
+        lastUse[v] = &op;
+    });
+  llvm::DenseMap<Operation *, SmallVector<Value, 4>> dying;
+  for (auto [v, op] : lastUse)
+    dying[op].push_back(v);
+  in.keepOperands = (bool)observer;
   for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<Tensor> out;
@@ -468,6 +531,13 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
         res.push_back(&in.get(v));
       observer(&op, ops, res);
     }
+    auto it = dying.find(&op);
+    if (it != dying.end())
+      for (Value v : it->second)
+        in.env.erase(v);
+    for (Value v : op.getResults())
+      if (v.use_empty())
+        in.env.erase(v);
   }
   return fn.emitError("function has no return");
 }

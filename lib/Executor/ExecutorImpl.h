@@ -9,6 +9,7 @@
 #ifndef QUANTC_LIB_EXECUTOR_EXECUTORIMPL_H
 #define QUANTC_LIB_EXECUTOR_EXECUTORIMPL_H
 
+#include "Parallel.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Numerics/Formats.h"
 
@@ -29,6 +30,18 @@ struct Env {
   llvm::DenseMap<mlir::Value, Tensor> env;
   const Tensor &get(mlir::Value v) { return env.find(v)->second; }
   void set(mlir::Value v, Tensor t) { env[v] = std::move(t); }
+  /// Set while an observer looks at the operands after each op: then no
+  /// kernel may take them.
+  bool keepOperands = false;
+  /// The value of `v` to own: moved out when the op at hand is its only user
+  /// (no copy), copied otherwise.
+  bool canTake(mlir::Value v) const { return !keepOperands && v.hasOneUse(); }
+  Tensor take(mlir::Value v) {
+    auto it = env.find(v);
+    if (canTake(v))
+      return std::move(it->second);
+    return it->second;
+  }
 };
 
 /// Runs one op: reads its operands from `env`, stores its results there.
@@ -135,6 +148,109 @@ void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> sa,
   }
 }
 
+
+/// Offset of row `row` (a linear index over `outer`, the dims before the
+/// last) in a tensor read at `strides`.
+inline int64_t rowOffset(int64_t row, ArrayRef<int64_t> outer,
+                         ArrayRef<int64_t> strides) {
+  int64_t off = 0;
+  for (int64_t d = (int64_t)outer.size() - 1; d >= 0 && row; --d) {
+    off += (row % outer[d]) * strides[d];
+    row /= outer[d];
+  }
+  return off;
+}
+
+/// out[i] = f(a[ia], b[ib]) over the broadcast shape `out` (sa, sb: the
+/// operand shapes). Contiguous, parallel loops when the shapes are equal,
+/// one side is a scalar, or one side is a trailing block of the other (a
+/// bias, a row); other broadcasts walk strides.
+template <typename TA, typename TR, typename F>
+void broadcastApply(const TA *a, ArrayRef<int64_t> sa, const TA *b,
+                    ArrayRef<int64_t> sb, ArrayRef<int64_t> out, TR *r, F f) {
+  auto product = [](ArrayRef<int64_t> s) {
+    int64_t p = 1;
+    for (int64_t d : s)
+      p *= d;
+    return p;
+  };
+  int64_t n = product(out), na = product(sa), nb = product(sb);
+  if (n == 0)
+    return;
+  if (na == n && nb == n) { // same shape (up to leading 1s)
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(a[i], b[i]);
+    });
+    return;
+  }
+  if (nb == 1 && na == n) {
+    TA y = b[0];
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(a[i], y);
+    });
+    return;
+  }
+  if (na == 1 && nb == n) {
+    TA x = a[0];
+    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        r[i] = f(x, b[i]);
+    });
+    return;
+  }
+  // One side is the full output, the other equals a trailing block of it
+  // (e.g. [B, S, H] + [H]): loop rows.
+  auto isTrailing = [&](ArrayRef<int64_t> s) {
+    size_t k = 0;
+    while (k < s.size() && s[k] == 1)
+      ++k;
+    s = s.drop_front(k);
+    return s.size() <= out.size() && llvm::equal(s, out.take_back(s.size()));
+  };
+  if (na == n && isTrailing(sb)) {
+    int64_t rows = n / nb;
+    parallelFor(rows, std::max<int64_t>(1, kElemGrain / nb),
+                [&](int64_t s, int64_t e) {
+                  for (int64_t row = s; row < e; ++row) {
+                    const TA *pa = a + row * nb;
+                    TR *pr = r + row * nb;
+                    for (int64_t j = 0; j < nb; ++j)
+                      pr[j] = f(pa[j], b[j]);
+                  }
+                });
+    return;
+  }
+  if (nb == n && isTrailing(sa)) {
+    int64_t rows = n / na;
+    parallelFor(rows, std::max<int64_t>(1, kElemGrain / na),
+                [&](int64_t s, int64_t e) {
+                  for (int64_t row = s; row < e; ++row) {
+                    const TA *pb = b + row * na;
+                    TR *pr = r + row * na;
+                    for (int64_t j = 0; j < na; ++j)
+                      pr[j] = f(a[j], pb[j]);
+                  }
+                });
+    return;
+  }
+  // General broadcast: rows of the last dim, each at its strided offsets.
+  auto stA = broadcastStrides(sa, out), stB = broadcastStrides(sb, out);
+  int64_t inner = out.empty() ? 1 : out.back();
+  int64_t ja = out.empty() ? 0 : stA.back(), jb = out.empty() ? 0 : stB.back();
+  ArrayRef<int64_t> outer = out.empty() ? out : out.drop_back();
+  parallelFor(n / inner, std::max<int64_t>(1, kElemGrain / inner),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row) {
+                  const TA *pa = a + rowOffset(row, outer, stA);
+                  const TA *pb = b + rowOffset(row, outer, stB);
+                  TR *pr = r + row * inner;
+                  for (int64_t j = 0; j < inner; ++j)
+                    pr[j] = f(pa[j * ja], pb[j * jb]);
+                }
+              });
+}
 
 } // namespace quantc::exec
 

@@ -4,10 +4,11 @@
 // when the shapes are equal, one side is a scalar, or one side broadcasts
 // along the trailing dims (a bias, a row); other broadcasts walk strides.
 // Large elementwise loops, softmax, layer norm and row reductions split their
-// outer loop over a few threads (parallelFor below).
+// outer loop over a few threads (parallelFor, Parallel.h).
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "FastMath.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
@@ -25,32 +26,6 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-/// Runs fn(begin, end) over [0, n) in chunks on up to hardware_concurrency
-/// threads when there are at least `grain` items per thread; serially
-/// otherwise. Chunks are disjoint, so kernels write their outputs without
-/// locks.
-template <typename F> void parallelFor(int64_t n, int64_t grain, F &&fn) {
-  static const int64_t hw =
-      std::max<int64_t>(1, std::min<unsigned>(16, std::thread::hardware_concurrency()));
-  int64_t threads = std::min<int64_t>(hw, grain > 0 ? n / grain : 1);
-  if (threads <= 1) {
-    fn(int64_t(0), n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  int64_t chunk = (n + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; ++t) {
-    int64_t b = t * chunk, e = std::min(n, b + chunk);
-    if (b < e)
-      pool.emplace_back([&fn, b, e] { fn(b, e); });
-  }
-  fn(int64_t(0), std::min(n, chunk));
-  for (std::thread &t : pool)
-    t.join();
-}
-
-constexpr int64_t kElemGrain = 1 << 16;
 
 int64_t product(ArrayRef<int64_t> s) {
   int64_t n = 1;
@@ -88,13 +63,54 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   const Tensor &a = env.get(op->getOperand(0));
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
     return failure();
-  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
-  const float *x = a.f.data();
+  // The operand's last use: compute in place (no allocation, no page faults).
+  bool inPlace = env.canTake(op->getOperand(0));
+  Tensor r = inPlace ? env.take(op->getOperand(0))
+                     : Tensor::makeFloat(resultElementType(op), a.shape);
+  r.elementType = resultElementType(op);
+  const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)a.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+  parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       y[i] = f(x[i]);
   });
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+/// The FastMath loops, built for AVX2 too and picked at load time (ifunc):
+/// twice the lanes of baseline x86-64, the same results (no FMA contraction:
+/// "avx2" does not enable FMA).
+#define QUANTC_FASTMATH_LOOP(name, expr)                                       \
+  __attribute__((target_clones("avx2", "default"))) void name(                 \
+      const float *x, float *y, int64_t n) {                                   \
+    for (int64_t i = 0; i < n; ++i) {                                          \
+      float v = x[i];                                                          \
+      y[i] = (expr);                                                           \
+    }                                                                          \
+  }
+QUANTC_FASTMATH_LOOP(tanhLoop, fastTanh(v))
+QUANTC_FASTMATH_LOOP(sigmoidLoop, fastSigmoid(v))
+QUANTC_FASTMATH_LOOP(geluTanhLoop,
+                     0.5f * v *
+                         (1.0f + fastTanh(0.7978845608028654f /* sqrt(2/pi) */ *
+                                          (v + 0.044715f * v * v * v))))
+#undef QUANTC_FASTMATH_LOOP
+
+/// unaryF with a whole-chunk loop function.
+LogicalResult unaryLoop(Operation *op, Env &env,
+                        void (*loop)(const float *, float *, int64_t)) {
+  const Tensor &a = env.get(op->getOperand(0));
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  bool inPlace = env.canTake(op->getOperand(0));
+  Tensor r = inPlace ? env.take(op->getOperand(0))
+                     : Tensor::makeFloat(resultElementType(op), a.shape);
+  r.elementType = resultElementType(op);
+  const float *x = inPlace ? r.f.data() : a.f.data();
+  float *y = r.f.data();
+  parallelFor((int64_t)r.f.size(), kElemGrain,
+              [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -116,7 +132,6 @@ float attrF(Operation *op, StringRef name) {
   return cast<FloatAttr>(op->getAttr(name)).getValueAsDouble();
 }
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
 LogicalResult leakyRelu(Operation *op, Env &env) {
   float alpha = attrF(op, "alpha");
@@ -146,10 +161,7 @@ LogicalResult hardSigmoid(Operation *op, Env &env) {
 
 LogicalResult gelu(Operation *op, Env &env) {
   if (cast<qc::GeluOp>(op).getApproximate() == "tanh")
-    return unaryF(op, env, [](float x) {
-      const float k = 0.7978845608028654f; // sqrt(2 / pi)
-      return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
-    });
+    return unaryLoop(op, env, geluTanhLoop);
   return unaryF(op, env, [](float x) {
     return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
   });
@@ -181,77 +193,6 @@ LogicalResult logicalNot(Operation *op, Env &env) {
 //===----------------------------------------------------------------------===//
 // Elementwise binary with broadcasting
 //===----------------------------------------------------------------------===//
-
-/// out[i] = f(a[ia], b[ib]) over the broadcast shape `out`.
-template <typename TA, typename TR, typename F>
-void broadcastApply(const TA *a, ArrayRef<int64_t> sa, const TA *b,
-                    ArrayRef<int64_t> sb, ArrayRef<int64_t> out, TR *r, F f) {
-  int64_t n = product(out), na = product(sa), nb = product(sb);
-  if (n == 0)
-    return;
-  if (na == n && nb == n) { // same shape (up to leading 1s)
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(a[i], b[i]);
-    });
-    return;
-  }
-  if (nb == 1 && na == n) {
-    TA y = b[0];
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(a[i], y);
-    });
-    return;
-  }
-  if (na == 1 && nb == n) {
-    TA x = a[0];
-    parallelFor(n, kElemGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i)
-        r[i] = f(x, b[i]);
-    });
-    return;
-  }
-  // One side is the full output, the other equals a trailing block of it
-  // (e.g. [B, S, H] + [H]): loop rows.
-  auto isTrailing = [&](ArrayRef<int64_t> s) {
-    size_t k = 0;
-    while (k < s.size() && s[k] == 1)
-      ++k;
-    s = s.drop_front(k);
-    return s.size() <= out.size() && llvm::equal(s, out.take_back(s.size()));
-  };
-  if (na == n && isTrailing(sb)) {
-    int64_t rows = n / nb;
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / nb),
-                [&](int64_t s, int64_t e) {
-                  for (int64_t row = s; row < e; ++row) {
-                    const TA *pa = a + row * nb;
-                    TR *pr = r + row * nb;
-                    for (int64_t j = 0; j < nb; ++j)
-                      pr[j] = f(pa[j], b[j]);
-                  }
-                });
-    return;
-  }
-  if (nb == n && isTrailing(sa)) {
-    int64_t rows = n / na;
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / na),
-                [&](int64_t s, int64_t e) {
-                  for (int64_t row = s; row < e; ++row) {
-                    const TA *pb = b + row * na;
-                    TR *pr = r + row * na;
-                    for (int64_t j = 0; j < na; ++j)
-                      pr[j] = f(a[j], pb[j]);
-                  }
-                });
-    return;
-  }
-  auto stA = broadcastStrides(sa, out), stB = broadcastStrides(sb, out);
-  forEachIndex(out, stA, stB, [&](int64_t lin, int64_t ia, int64_t ib) {
-    r[lin] = f(a[ia], b[ib]);
-  });
-}
 
 /// A binary op whose result has the operands' kind.
 template <typename F, typename FI>
@@ -361,27 +302,33 @@ LogicalResult where(Operation *op, Env &env) {
   bool isFloat = a.kind == Tensor::Kind::Float;
   Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
-  SmallVector<int64_t> idx(rank, 0);
-  int64_t ic = 0, ia = 0, ib = 0;
-  for (int64_t lin = 0; lin < n; ++lin) {
-    bool take = c.i[ic] != 0;
-    if (isFloat)
-      r.f[lin] = take ? a.f[ia] : b.f[ib];
-    else
-      r.i[lin] = take ? a.i[ia] : b.i[ib];
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      ++idx[d];
-      ic += sc[d];
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < out[d])
-        break;
-      ic -= sc[d] * out[d];
-      ia -= sa[d] * out[d];
-      ib -= sb[d] * out[d];
-      idx[d] = 0;
-    }
+  if (n == 0) {
+    env.set(op->getResult(0), std::move(r));
+    return success();
   }
+  // Rows of the last dim, each at its strided offsets, in parallel.
+  int64_t inner = rank ? out.back() : 1;
+  int64_t jc = rank ? sc.back() : 0, ja = rank ? sa.back() : 0,
+          jb = rank ? sb.back() : 0;
+  ArrayRef<int64_t> outer = rank ? out.drop_back() : out;
+  parallelFor(n / inner, std::max<int64_t>(1, kElemGrain / inner),
+              [&](int64_t s, int64_t e) {
+    for (int64_t row = s; row < e; ++row) {
+      const int64_t *pc = c.i.data() + rowOffset(row, outer, sc);
+      int64_t oa = rowOffset(row, outer, sa), ob = rowOffset(row, outer, sb);
+      if (isFloat) {
+        const float *pa = a.f.data() + oa, *pb = b.f.data() + ob;
+        float *pr = r.f.data() + row * inner;
+        for (int64_t j = 0; j < inner; ++j)
+          pr[j] = pc[j * jc] != 0 ? pa[j * ja] : pb[j * jb];
+      } else {
+        const int64_t *pa = a.i.data() + oa, *pb = b.i.data() + ob;
+        int64_t *pr = r.i.data() + row * inner;
+        for (int64_t j = 0; j < inner; ++j)
+          pr[j] = pc[j * jc] != 0 ? pa[j * ja] : pb[j * jb];
+      }
+    }
+  });
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -408,16 +355,36 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
                   int64_t o = row / inner, in = row % inner;
                   const float *px = x + o * n * inner + in;
                   float *py = y + o * n * inner + in;
-                  float mx = -std::numeric_limits<float>::infinity();
-                  for (int64_t k = 0; k < n; ++k)
+                  // Four running maxima / sums break the dependency chain
+                  // (max is exact in any order; the sums are in double).
+                  float m4[4];
+                  std::fill(m4, m4 + 4, -std::numeric_limits<float>::infinity());
+                  int64_t k4 = n - n % 4;
+                  for (int64_t k = 0; k < k4; k += 4)
+                    for (int j = 0; j < 4; ++j)
+                      m4[j] = std::max(m4[j], px[(k + j) * inner]);
+                  float mx = std::max(std::max(m4[0], m4[1]), std::max(m4[2], m4[3]));
+                  for (int64_t k = k4; k < n; ++k)
                     mx = std::max(mx, px[k * inner]);
-                  double sum = 0.0;
-                  for (int64_t k = 0; k < n; ++k) {
-                    float ev = std::exp(px[k * inner] - mx);
-                    sum += ev;
-                    if (!Log)
-                      py[k * inner] = ev;
-                  }
+                  // exp first (a loop the compiler vectorizes; FastMath.h,
+                  // within an ulp of expf), then the sum in order.
+                  auto expRow = [&](int64_t stride) {
+                    for (int64_t k = 0; k < n; ++k) {
+                      double d = px[k * stride] - mx;
+                      py[k * stride] = (float)expClamped(d < -700.0 ? -700.0 : d);
+                    }
+                  };
+                  if (inner == 1)
+                    expRow(1); // contiguous: vectorized
+                  else
+                    expRow(inner);
+                  double s4[4] = {0.0, 0.0, 0.0, 0.0};
+                  for (int64_t k = 0; k < k4; k += 4)
+                    for (int j = 0; j < 4; ++j)
+                      s4[j] += py[(k + j) * inner];
+                  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+                  for (int64_t k = k4; k < n; ++k)
+                    sum += py[k * inner];
                   if (Log) {
                     float ls = (float)std::log(sum);
                     for (int64_t k = 0; k < n; ++k)
@@ -701,9 +668,11 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return std::erf(x); });
   });
   r.add("qc.tanh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::tanh(x); });
+    return unaryLoop(op, env, tanhLoop);
   });
-  r.add("qc.sigmoid", [](Operation *op, Env &env) { return unaryF(op, env, sigmoid); });
+  r.add("qc.sigmoid", [](Operation *op, Env &env) {
+    return unaryLoop(op, env, sigmoidLoop);
+  });
   r.add("qc.softplus", [](Operation *op, Env &env) {
     // Stable for large |x|: log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
     return unaryF(op, env, [](float x) {
@@ -818,6 +787,17 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.not", logicalNot);
 
   r.add("qc.pow", [](Operation *op, Env &env) {
+    // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's
+    // pow: products in double, exact for x^2 and within an ulp for x^3.
+    const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+    if (a.kind == Tensor::Kind::Float && b.kind == Tensor::Kind::Float &&
+        b.f.size() == 1 && b.shape.size() <= a.shape.size() &&
+        (b.f[0] == 2.0f || b.f[0] == 3.0f)) {
+      if (b.f[0] == 2.0f)
+        return unaryF(op, env, [](float x) { return (float)((double)x * x); });
+      return unaryF(op, env,
+                    [](float x) { return (float)((double)x * x * x); });
+    }
     return binaryNum(op, env, [](float x, float y) { return std::pow(x, y); },
                      [](int64_t, int64_t) -> int64_t { return 0; });
   });

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "Parallel.h"
 
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
@@ -22,31 +23,6 @@ using namespace quantc;
 using namespace quantc::exec;
 
 namespace {
-
-/// Runs fn(begin, end) over [0, n) split across threads when `work` (a rough
-/// count of element operations) makes it worthwhile.
-template <typename F> void parallelFor(int64_t n, int64_t work, F &&fn) {
-  // As many threads as OpenBLAS uses (OPENBLAS_NUM_THREADS), so one knob
-  // sets the Executor's thread count.
-  static const int64_t hw = std::max<int64_t>(1, openblas_get_num_threads());
-  // Each thread gets at least ~256K element operations, well above the
-  // cost of starting it.
-  int64_t threads = std::min<int64_t>({hw, n, work / (1 << 18)});
-  if (threads <= 1) {
-    fn(int64_t(0), n);
-    return;
-  }
-  std::vector<std::thread> pool;
-  int64_t chunk = (n + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; ++t) {
-    int64_t b = t * chunk, e = std::min(n, b + chunk);
-    if (b < e)
-      pool.emplace_back([&fn, b, e] { fn(b, e); });
-  }
-  fn(int64_t(0), std::min(n, chunk));
-  for (std::thread &th : pool)
-    th.join();
-}
 
 /// Window geometry of a conv/pool op over 3 spatial dims (missing leading
 /// dims are 1 with a unit window).
@@ -112,7 +88,7 @@ windowShape(Operation *op, ArrayRef<int64_t> in, int64_t channels,
 template <typename T>
 void im2col(const T *x, int64_t channels, const Geometry &g, T pad, T *col) {
   int64_t ks = g.kSize(), os = g.outSize(), is = g.inSize();
-  parallelFor(channels, channels * ks * os, [&](int64_t c0, int64_t c1) {
+  parallelForWork(channels, channels * ks * os, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const T *xc = x + c * is;
       for (int64_t a = 0; a < g.k[0]; ++a)
@@ -208,7 +184,7 @@ LogicalResult runConv(Operation *o, Env &env) {
     // Depthwise (one input channel per group): tap-by-tap multiply-adds on
     // the plane; M/g tiny GEMMs per image would cost more in call overhead.
     const Geometry &ge = *g;
-    parallelFor(N * M, N * M * ks * os, [&](int64_t p0, int64_t p1) {
+    parallelForWork(N * M, N * M * ks * os, [&](int64_t p0, int64_t p1) {
       for (int64_t p = p0; p < p1; ++p) {
         int64_t n = p / M, m = p % M, c = m / Mg;
         const float *xc = x.f.data() + (n * C + c) * is;
@@ -303,7 +279,7 @@ LogicalResult runConvTranspose(Operation *o, Env &env) {
                     x.f.data() + (n * C + gi * Cg) * is, is, 0.0f,
                     col.data(), is);
       float *yg = r.f.data() + (n * M + gi * Mg) * os;
-      parallelFor(Mg, Mg * ks * is, [&](int64_t m0, int64_t m1) {
+      parallelForWork(Mg, Mg * ks * is, [&](int64_t m0, int64_t m1) {
         for (int64_t m = m0; m < m1; ++m)
           for (int64_t a = 0; a < g->k[0]; ++a)
             for (int64_t b = 0; b < g->k[1]; ++b)
@@ -404,7 +380,7 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
                 : std::min(ge.out[2], (ge.in[2] - base + sw - 1) / sw);
     lo[e] = std::min(base >= 0 ? 0 : (-base + sw - 1) / sw, hi[e]);
   }
-  parallelFor(planes, planes * os * ge.kSize(), [&](int64_t p0, int64_t p1) {
+  parallelForWork(planes, planes * os * ge.kSize(), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float *xp = x.f.data() + p * is;
       float *yp = r.f.data() + p * os;
@@ -495,7 +471,7 @@ template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
   }
   Tensor r = Tensor::makeFloat(x.elementType, outShape);
   int64_t planes = x.shape[0] * x.shape[1];
-  parallelFor(planes, planes * is, [&](int64_t p0, int64_t p1) {
+  parallelForWork(planes, planes * is, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const float *xp = x.f.data() + p * is;
       if (IsMax) {
@@ -700,7 +676,7 @@ std::vector<int32_t> intValues(const Tensor &t) {
 /// C[M, N] = A[M, K] * B[K, N] in int32.
 void gemmI32(int64_t M, int64_t N, int64_t K, const int32_t *a,
              const int32_t *b, int64_t *c) {
-  parallelFor(M, M * N * K, [&](int64_t m0, int64_t m1) {
+  parallelForWork(M, M * N * K, [&](int64_t m0, int64_t m1) {
     std::vector<int32_t> row(N);
     for (int64_t m = m0; m < m1; ++m) {
       std::fill(row.begin(), row.end(), 0);
