@@ -11,6 +11,7 @@
 
 #include "Parallel.h"
 #include "quantc/Executor/Executor.h"
+#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Numerics/Formats.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -71,21 +72,7 @@ const KernelRegistry &getKernelRegistry();
 
 /// Maps an MLIR element type of codes or scales to the Numerics format.
 inline std::optional<numerics::ElemFormat> toFormat(mlir::Type t) {
-  return TypeSwitch<Type, std::optional<nx::ElemFormat>>(t)
-      .Case([](Float8E4M3FNType) { return nx::ElemFormat::E4M3FN; })
-      .Case([](Float8E5M2Type) { return nx::ElemFormat::E5M2; })
-      .Case([](Float6E2M3FNType) { return nx::ElemFormat::E2M3FN; })
-      .Case([](Float6E3M2FNType) { return nx::ElemFormat::E3M2FN; })
-      .Case([](Float4E2M1FNType) { return nx::ElemFormat::E2M1FN; })
-      .Case([](Float8E8M0FNUType) { return nx::ElemFormat::E8M0FNU; })
-      .Case([](IntegerType it) -> std::optional<nx::ElemFormat> {
-        if (it.getWidth() == 8)
-          return nx::ElemFormat::INT8;
-        if (it.getWidth() == 4)
-          return nx::ElemFormat::INT4;
-        return std::nullopt;
-      })
-      .Default([](Type) { return std::nullopt; });
+  return qc::toElemFormat(t);
 }
 
 inline bool isBytesType(mlir::Type t) {

@@ -1,5 +1,6 @@
 //===- QuantizeMatmuls.cpp - weights RTN + activations to a block scheme --===//
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Numerics/Formats.h"
 #include "quantc/Support/Constants.h"
 
@@ -19,19 +20,13 @@ using namespace quantc;
 using namespace quantc::qc;
 namespace nx = quantc::numerics;
 
+/// The element format of an MX scheme's codes, if the Numerics MX codec
+/// takes it.
 static std::optional<nx::ElemFormat> mxElementFormat(Type t) {
-  return TypeSwitch<Type, std::optional<nx::ElemFormat>>(t)
-      .Case([](Float8E4M3FNType) { return nx::ElemFormat::E4M3FN; })
-      .Case([](Float8E5M2Type) { return nx::ElemFormat::E5M2; })
-      .Case([](Float6E2M3FNType) { return nx::ElemFormat::E2M3FN; })
-      .Case([](Float6E3M2FNType) { return nx::ElemFormat::E3M2FN; })
-      .Case([](Float4E2M1FNType) { return nx::ElemFormat::E2M1FN; })
-      .Case([](IntegerType it) -> std::optional<nx::ElemFormat> {
-        if (it.getWidth() == 8)
-          return nx::ElemFormat::INT8;
-        return std::nullopt;
-      })
-      .Default([](Type) { return std::nullopt; });
+  std::optional<nx::ElemFormat> f = toElemFormat(t);
+  if (f && nx::isMXElemFormat(*f))
+    return f;
+  return std::nullopt;
 }
 
 namespace {
