@@ -126,6 +126,29 @@ struct Interp : exec::Env {
     return success();
   }
 
+  bool isIntBinary(Operation *op) {
+    return get(op->getOperand(0)).kind == Tensor::Kind::Int;
+  }
+
+  /// Integer elementwise op on the Int kind; i32 results wrap to 32 bits.
+  template <typename F> LogicalResult intBinary(Operation *op, F f) {
+    const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
+    auto shape = qc::broadcastShapes(a.shape, b.shape);
+    if (failed(shape))
+      return op->emitError("operand shapes ")
+             << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+             << " do not broadcast";
+    Tensor r = Tensor::makeInt(a.elementType, *shape);
+    bool wrap32 = a.elementType.isInteger(32);
+    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
+                   r.i.data(), [&](int64_t x, int64_t y) {
+                     int64_t v = f(x, y);
+                     return wrap32 ? (int64_t)(int32_t)v : v;
+                   });
+    env[op->getResult(0)] = std::move(r);
+    return success();
+  }
+
   LogicalResult matmul(qc::MatMulOp op) {
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
     int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
@@ -437,10 +460,32 @@ struct Interp : exec::Env {
     return TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](arith::ConstantOp c) { return constant(c); })
         .Case([&](qc::MatMulOp o) { return matmul(o); })
-        .Case([&](qc::AddOp o) { return binary(o, [](float x, float y) { return x + y; }); })
-        .Case([&](qc::SubOp o) { return binary(o, [](float x, float y) { return x - y; }); })
-        .Case([&](qc::MulOp o) { return binary(o, [](float x, float y) { return x * y; }); })
-        .Case([&](qc::DivOp o) { return binary(o, [](float x, float y) { return x / y; }); })
+        .Case([&](qc::AddOp o) {
+          return isIntBinary(o) ? intBinary(o, [](int64_t x, int64_t y) {
+            return (int64_t)((uint64_t)x + (uint64_t)y);
+          }) : binary(o, [](float x, float y) { return x + y; });
+        })
+        .Case([&](qc::SubOp o) {
+          return isIntBinary(o) ? intBinary(o, [](int64_t x, int64_t y) {
+            return (int64_t)((uint64_t)x - (uint64_t)y);
+          }) : binary(o, [](float x, float y) { return x - y; });
+        })
+        .Case([&](qc::MulOp o) {
+          return isIntBinary(o) ? intBinary(o, [](int64_t x, int64_t y) {
+            return (int64_t)((uint64_t)x * (uint64_t)y);
+          }) : binary(o, [](float x, float y) { return x * y; });
+        })
+        .Case([&](qc::DivOp o) {
+          if (!isIntBinary(o))
+            return binary(o, [](float x, float y) { return x / y; });
+          for (int64_t d : get(o.getRhs()).i)
+            if (d == 0)
+              return LogicalResult(o.emitError("integer division by zero"));
+          return intBinary(o, [](int64_t x, int64_t y) {
+            // INT64_MIN / -1 overflows in C++; ONNX leaves it undefined, we wrap.
+            return y == -1 ? (int64_t)(0 - (uint64_t)x) : x / y;
+          });
+        })
         .Case([&](qc::ReluOp o) {
           Tensor r = take(o.getInput());
           float *x = r.f.data();

@@ -244,9 +244,26 @@ LogicalResult importGemm(NodeContext &n) {
 //===----------------------------------------------------------------------===//
 
 template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
-  FailureOr<Value> a = n.floatInput(0), b = n.floatInput(1);
+  // Floats, or int64/int32 shape and index arithmetic (one type, as ONNX
+  // requires; integer constants are read as int64).
+  FailureOr<Value> a = n.anyInput(0), b = n.anyInput(1);
   if (failed(a) || failed(b))
     return failure();
+  Type ea = cast<ShapedType>(a->getType()).getElementType();
+  Type eb = cast<ShapedType>(b->getType()).getElementType();
+  auto isArith = [](Type t) {
+    return t.isF32() || t.isInteger(64) || t.isInteger(32);
+  };
+  if (!isArith(ea) || !isArith(eb)) {
+    n.emitError() << "operands have element types " << ea << " and " << eb
+                  << "; this op takes float, int64 or int32 tensors";
+    return failure();
+  }
+  if (ea != eb) {
+    n.emitError() << "operands have different element types " << ea
+                  << " and " << eb;
+    return failure();
+  }
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(*a), shapeOf(*b));
   if (failed(shape)) {

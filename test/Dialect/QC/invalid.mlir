@@ -336,3 +336,19 @@ func.func @weight_size() {
   %0 = qc.weight "w" {offset = 64 : i64, size = 8 : i64} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @add_int_mixed(%a: tensor<3xi64>, %b: tensor<3xi32>) {
+  // expected-error @+1 {{operand and result element types must match}}
+  %0 = qc.add %a, %b : (tensor<3xi64>, tensor<3xi32>) -> tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @add_i8(%a: tensor<3xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = qc.add %a, %a : (tensor<3xi8>, tensor<3xi8>) -> tensor<3xi8>
+  return
+}

@@ -54,3 +54,13 @@ func.func @weights() -> tensor<2x32xf8E4M3FN> {
   %0 = qc.weight "layer0.codes" {offset = 128 : i64, size = 64 : i64} : tensor<2x32xf8E4M3FN>
   return %0 : tensor<2x32xf8E4M3FN>
 }
+
+// Shape and index arithmetic on integers.
+// CHECK-LABEL: func @int_arith
+// CHECK: qc.add %{{.*}}, %{{.*}} : (tensor<3xi64>, tensor<1xi64>) -> tensor<3xi64>
+// CHECK: qc.div %{{.*}}, %{{.*}} : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+func.func @int_arith(%a: tensor<3xi64>, %b: tensor<1xi64>, %c: tensor<3xi32>) -> (tensor<3xi64>, tensor<3xi32>) {
+  %0 = qc.add %a, %b : (tensor<3xi64>, tensor<1xi64>) -> tensor<3xi64>
+  %1 = qc.div %c, %c : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return %0, %1 : tensor<3xi64>, tensor<3xi32>
+}

@@ -14,5 +14,7 @@ class QC_Op<string mnemonic, list<Trait> traits = []>
 
 def QC_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 def QC_AnyTensor : RankedTensorOf<[AnyType]>;
+// Float values, or the int64/int32 of shape and index arithmetic.
+def QC_NumericTensor : RankedTensorOf<[F32, F16, BF16, I32, I64]>;
 
 #endif

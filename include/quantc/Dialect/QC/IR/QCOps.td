@@ -26,8 +26,13 @@ def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
 
 class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
   let summary = desc # " with ONNX multidirectional broadcasting";
-  let arguments = (ins QC_FloatTensor:$lhs, QC_FloatTensor:$rhs);
-  let results = (outs QC_FloatTensor:$result);
+  let description = [{
+    On floats, or on i64/i32 (shape and index arithmetic: integer division
+    truncates toward zero, as ONNX Div; i32 results wrap to 32 bits; a
+    division by zero is an error when the Executor runs it).
+  }];
+  let arguments = (ins QC_NumericTensor:$lhs, QC_NumericTensor:$rhs);
+  let results = (outs QC_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
