@@ -248,14 +248,10 @@ LogicalResult importGelu(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
-  std::string approx = "none";
-  if (const onnx::AttributeProto *a = n.attr("approximate")) {
-    if (a->type() != onnx::AttributeProto::STRING) {
-      n.emitError() << "attribute 'approximate' must be a STRING";
-      return failure();
-    }
-    approx = a->s();
-  }
+  FailureOr<std::string> approxAttr = n.stringAttr("approximate", "none");
+  if (failed(approxAttr))
+    return failure();
+  std::string approx = *approxAttr;
   if (approx != "none" && approx != "tanh") {
     n.emitError() << "attribute 'approximate' must be \"none\" or \"tanh\", "
                   << "got \"" << approx << "\"";

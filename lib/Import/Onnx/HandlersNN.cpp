@@ -37,18 +37,6 @@ std::string intsStr(ArrayRef<int64_t> v) {
          "]";
 }
 
-FailureOr<std::string> stringAttr(NodeContext &n, StringRef name,
-                                  StringRef dflt) {
-  const onnx::AttributeProto *a = n.attr(name);
-  if (!a)
-    return dflt.str();
-  if (a->type() != onnx::AttributeProto::STRING) {
-    n.emitError() << "attribute '" << name << "' must be a STRING";
-    return failure();
-  }
-  return a->s();
-}
-
 /// Fails with a clear error if the node has a non-default value for an
 /// attribute this importer does not implement.
 LogicalResult rejectIntAttr(NodeContext &n, StringRef name, int64_t dflt,
@@ -97,7 +85,7 @@ LogicalResult readWindow(NodeContext &n, Window &w, ArrayRef<int64_t> in,
                           : FailureOr<SmallVector<int64_t>>(
                                 SmallVector<int64_t>(k, 1));
   auto pads = intsOrDefault(n, "pads", 2 * k, 0);
-  auto autoPad = stringAttr(n, "auto_pad", "NOTSET");
+  auto autoPad = n.stringAttr("auto_pad", "NOTSET");
   if (failed(strides) || failed(dil) || failed(pads) || failed(autoPad))
     return failure();
   w.strides = *strides;
@@ -284,7 +272,7 @@ LogicalResult importConvTranspose(NodeContext &n) {
   auto dil = intsOrDefault(n, "dilations", k, 1);
   auto pads = intsOrDefault(n, "pads", 2 * k, 0);
   auto outPad = intsOrDefault(n, "output_padding", k, 0);
-  auto autoPad = stringAttr(n, "auto_pad", "NOTSET");
+  auto autoPad = n.stringAttr("auto_pad", "NOTSET");
   auto outputShape = n.intsAttr("output_shape");
   if (failed(strides) || failed(dil) || failed(pads) || failed(outPad) ||
       failed(autoPad) || failed(outputShape))
@@ -650,7 +638,7 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
 /// Resize-10: X, scales; asymmetric coordinates, nearest rounds down.
 LogicalResult importResize10(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
-  auto mode = stringAttr(n, "mode", "nearest");
+  auto mode = n.stringAttr("mode", "nearest");
   FailureOr<SmallVector<float>> scales = constFloats(n, 1);
   if (failed(x) || failed(mode) || failed(scales))
     return failure();
@@ -667,7 +655,7 @@ LogicalResult importResize10(NodeContext &n) {
 /// semantics, which is what it was deprecated in favour of.
 LogicalResult importUpsample(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
-  auto mode = stringAttr(n, "mode", "nearest");
+  auto mode = n.stringAttr("mode", "nearest");
   if (failed(x) || failed(mode))
     return failure();
   SmallVector<float> scales;
@@ -697,10 +685,10 @@ LogicalResult importUpsample(NodeContext &n) {
 /// Resize-11 and later: X, roi, scales, sizes (+ axes from 18).
 LogicalResult importResize(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
-  auto mode = stringAttr(n, "mode", "nearest");
-  auto ct = stringAttr(n, "coordinate_transformation_mode", "half_pixel");
-  auto nearest = stringAttr(n, "nearest_mode", "round_prefer_floor");
-  auto policy = stringAttr(n, "keep_aspect_ratio_policy", "stretch");
+  auto mode = n.stringAttr("mode", "nearest");
+  auto ct = n.stringAttr("coordinate_transformation_mode", "half_pixel");
+  auto nearest = n.stringAttr("nearest_mode", "round_prefer_floor");
+  auto policy = n.stringAttr("keep_aspect_ratio_policy", "stretch");
   auto axesAttr = n.intsAttr("axes");
   FailureOr<SmallVector<float>> scales = constFloats(n, 2);
   if (failed(x) || failed(mode) || failed(ct) || failed(nearest) ||

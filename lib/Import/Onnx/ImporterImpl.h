@@ -136,6 +136,9 @@ public:
   /// std::nullopt when absent.
   mlir::FailureOr<std::optional<llvm::SmallVector<int64_t>>>
   intsAttr(llvm::StringRef name);
+  /// A STRING attribute, or `dflt` when absent.
+  mlir::FailureOr<std::string> stringAttr(llvm::StringRef name,
+                                          llvm::StringRef dflt);
 
   void setOutput(int i, mlir::Value v);
   void setConstantOutput(int i, const onnx::TensorProto *t);

@@ -113,6 +113,18 @@ FailureOr<int64_t> NodeContext::intAttr(StringRef name, int64_t dflt) {
   return a->i();
 }
 
+FailureOr<std::string> NodeContext::stringAttr(StringRef name,
+                                               StringRef dflt) {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return dflt.str();
+  if (a->type() != onnx::AttributeProto::STRING) {
+    emitError() << "attribute '" << name << "' must be a STRING";
+    return failure();
+  }
+  return a->s();
+}
+
 FailureOr<float> NodeContext::floatAttr(StringRef name, float dflt) {
   const onnx::AttributeProto *a = attr(name);
   if (!a)

@@ -7,6 +7,8 @@
 #include "ImporterImpl.h"
 #include "ExternalData.h"
 
+#include "quantc/Numerics/Formats.h"
+
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
@@ -61,37 +63,6 @@ std::pair<StringRef, int64_t> typedField(const onnx::TensorProto &t) {
 bool hasTypedData(const onnx::TensorProto &t) {
   return t.float_data_size() || t.int32_data_size() || t.string_data_size() ||
          t.int64_data_size() || t.double_data_size() || t.uint64_data_size();
-}
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0x1f) { // inf / nan
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) { // normal
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) { // zero
-    bits = sign;
-  } else { // subnormal: renormalize
-    int e = -1;
-    do {
-      ++e;
-      mant <<= 1;
-    } while (!(mant & 0x400));
-    bits = sign | uint32_t(112 - e) << 23 | ((mant & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bf16ToFloat(uint16_t h) {
-  uint32_t bits = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
 }
 
 template <typename T> T readLE(const char *p) {
@@ -211,12 +182,14 @@ quantc::onnx_import::tensorToF32Attr(MLIRContext &ctx,
       out[i] = readLE<float>(raw.data() + 4 * i);
       break;
     case onnx::TensorProto::FLOAT16:
-      out[i] = halfToFloat(isRaw ? readLE<uint16_t>(raw.data() + 2 * i)
-                                 : uint16_t(t.int32_data(i)));
+      out[i] = numerics::decode(numerics::ElemFormat::F16,
+                                isRaw ? readLE<uint16_t>(raw.data() + 2 * i)
+                                      : uint16_t(t.int32_data(i)));
       break;
     case onnx::TensorProto::BFLOAT16:
-      out[i] = bf16ToFloat(isRaw ? readLE<uint16_t>(raw.data() + 2 * i)
-                                 : uint16_t(t.int32_data(i)));
+      out[i] = numerics::decode(numerics::ElemFormat::BF16,
+                                isRaw ? readLE<uint16_t>(raw.data() + 2 * i)
+                                      : uint16_t(t.int32_data(i)));
       break;
     case onnx::TensorProto::DOUBLE:
       out[i] = float(isRaw ? readLE<double>(raw.data() + 8 * i)

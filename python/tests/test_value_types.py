@@ -1,6 +1,7 @@
-"""Integer Add/Sub/Mul/Div (the shape and index arithmetic of exported
-transformers with dynamic shapes): imported, run on the Executor, and
-compared exactly with onnxruntime; division by zero is a clean error."""
+"""Value types beyond f32 through the importer and the Executor: integer
+Add/Sub/Mul/Div (the shape and index arithmetic of exported transformers
+with dynamic shapes), compared exactly with onnxruntime, division by zero as
+a clean error, and FLOAT16 initializers decoded exactly."""
 import numpy as np
 import onnx
 import pytest
@@ -81,3 +82,25 @@ def test_mixed_element_types_are_rejected(tmp_path, run_tool):
     assert res.returncode == 1
     assert "'mixed' (Add)" in res.stderr
     assert "different element types" in res.stderr
+
+
+@pytest.mark.parametrize("dtype,np_type", [(TensorProto.FLOAT16, np.float16)])
+def test_float16_initializer_decodes_exactly(tmp_path, check_ok, dtype, np_type):
+    # FLOAT16 initializers are widened to f32 by the Numerics codec: every
+    # class of half value (subnormals, max, inf, -0) must come out exact.
+    w = np.array([6e-8, -6.1e-5, 1.0, -65504.0, np.inf, -0.0, 0.333],
+                 np_type)
+    g = helper.make_graph(
+        [helper.make_node("Add", ["a", "w"], ["y"], name="add")], "g",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [len(w)])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [len(w)])],
+        [helper.make_tensor("w", dtype, [len(w)], w.tobytes(), raw=True)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                          ir_version=8)
+    onnx.save(m, tmp_path / "m.onnx")
+    np.savez(tmp_path / "in.npz", a=np.zeros(len(w), np.float32))
+    check_ok("quant-run", tmp_path / "m.onnx", "--inputs", tmp_path / "in.npz",
+             "--outputs", tmp_path / "out.npz")
+    got = load_npz(tmp_path / "out.npz")["y"]
+    assert np.array_equal(got.view(np.uint32),
+                          (np.float32(0) + w.astype(np.float32)).view(np.uint32))
