@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Export/Onnx/OnnxExporter.h"
+#include "quantc/Numerics/Formats.h"
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
@@ -73,10 +74,6 @@ int onnxType(Type t) {
 }
 
 bool isFloat8Code(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
-
-float decodeE8M0(uint8_t b) {
-  return b == 0xff ? std::nanf("") : std::ldexp(1.0f, int(b) - 127);
-}
 
 /// Simple ops: same operands, no attributes of their own, one ONNX node.
 const llvm::StringMap<llvm::StringRef> &simpleOps() {
@@ -344,7 +341,7 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
   if (isa<Float8E8M0FNUType>(et)) {
     std::vector<float> f(n);
     for (int64_t i = 0; i < n; ++i)
-      f[i] = decodeE8M0(buf[i]);
+      f[i] = numerics::decodeE8M0(buf[i]);
     t->set_raw_data(
         std::string(reinterpret_cast<const char *>(f.data()), n * 4));
   } else if (bits == 4) {
