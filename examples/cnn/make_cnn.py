@@ -21,13 +21,15 @@ It covers the conv forms of mobile CNNs (dense, depthwise, pointwise,
 strided), inference batch norm after each conv, both pools and a Gemm head.
 """
 import argparse
-import io
 import os
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gen_util import npz_bytes, write_if_changed  # noqa: E402
 
 OPSET = 17
 CLASSES = 10
@@ -107,26 +109,6 @@ def build_model():
     return model
 
 
-def _npz_bytes(**arrays):
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # fixed zip timestamps: reproducible bytes
-    return buf.getvalue()
-
-
-def _write_if_changed(path, data):
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-    return True
-
-
 def generate(out_dir):
     """Writes cnn.onnx, calib.npz, test.npz into out_dir; returns paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -134,12 +116,12 @@ def generate(out_dir):
         "model": (os.path.join(out_dir, "cnn.onnx"),
                   build_model().SerializeToString()),
         "calib": (os.path.join(out_dir, "calib.npz"),
-                  _npz_bytes(x=_inputs(CALIB_SEED, CALIB_SAMPLES))),
+                  npz_bytes(x=_inputs(CALIB_SEED, CALIB_SAMPLES))),
         "test": (os.path.join(out_dir, "test.npz"),
-                 _npz_bytes(x=_inputs(TEST_SEED, TEST_SAMPLES))),
+                 npz_bytes(x=_inputs(TEST_SEED, TEST_SAMPLES))),
     }
     for path, data in files.values():
-        _write_if_changed(path, data)
+        write_if_changed(path, data)
     return {k: v[0] for k, v in files.items()}
 
 

@@ -36,7 +36,6 @@ projections scaled by 1/sqrt(2 * layers)); LayerNorm gains and biases are
 perturbed from 1 and 0 so that a wrong gain/bias shows in the output.
 """
 import argparse
-import io
 import math
 import os
 import sys
@@ -44,6 +43,9 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gen_util import npz_bytes, write_if_changed  # noqa: E402
 
 VOCAB = 2048
 D_MODEL = 128
@@ -188,32 +190,13 @@ def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
     return {"input_ids": rng.integers(0, VOCAB, size=shape, dtype=np.int64)}
 
 
-def _npz_bytes(**arrays):
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # fixed zip timestamps: reproducible bytes
-    return buf.getvalue()
-
-
-def _write_if_changed(path, data):
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return
-    except FileNotFoundError:
-        pass
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def generate(out_dir):
     """Writes gpt2.onnx and test.npz into out_dir; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     files = {"model": (os.path.join(out_dir, "gpt2.onnx"), build_model().SerializeToString()),
-             "test": (os.path.join(out_dir, "test.npz"), _npz_bytes(**test_inputs()))}
+             "test": (os.path.join(out_dir, "test.npz"), npz_bytes(**test_inputs()))}
     for path, data in files.values():
-        _write_if_changed(path, data)
+        write_if_changed(path, data)
     return {k: v[0] for k, v in files.items()}
 
 

@@ -36,7 +36,6 @@ Rotary embeddings use LLaMA's base 10000 and the "rotate half" layout
 activations); RMSNorm gains perturbed from 1 so a wrong gain shows.
 """
 import argparse
-import io
 import math
 import os
 import sys
@@ -44,6 +43,9 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gen_util import npz_bytes, write_if_changed  # noqa: E402
 
 VOCAB = 2048
 D_MODEL = 128
@@ -206,32 +208,13 @@ def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
     return {"input_ids": rng.integers(0, VOCAB, size=shape, dtype=np.int64)}
 
 
-def _npz_bytes(**arrays):
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # fixed zip timestamps: reproducible bytes
-    return buf.getvalue()
-
-
-def _write_if_changed(path, data):
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return
-    except FileNotFoundError:
-        pass
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def generate(out_dir):
     """Writes llama.onnx and test.npz into out_dir; returns their paths."""
     os.makedirs(out_dir, exist_ok=True)
     files = {"model": (os.path.join(out_dir, "llama.onnx"), build_model().SerializeToString()),
-             "test": (os.path.join(out_dir, "test.npz"), _npz_bytes(**test_inputs()))}
+             "test": (os.path.join(out_dir, "test.npz"), npz_bytes(**test_inputs()))}
     for path, data in files.values():
-        _write_if_changed(path, data)
+        write_if_changed(path, data)
     return {k: v[0] for k, v in files.items()}
 
 

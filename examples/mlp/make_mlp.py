@@ -21,13 +21,15 @@ Gemm with transB and a bias) and gives quant-compile three layers to
 quantize.
 """
 import argparse
-import io
 import os
 import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gen_util import npz_bytes, write_if_changed  # noqa: E402
 
 IN_FEATURES = 64
 HIDDEN = 128
@@ -103,27 +105,6 @@ def build_model():
     return model
 
 
-def _npz_bytes(**arrays):
-    buf = io.BytesIO()
-    # np.savez writes fixed zip timestamps, so the bytes are reproducible.
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _write_if_changed(path, data):
-    try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-    return True
-
-
 def generate(out_dir):
     """Writes the three files into out_dir; returns their paths as a dict."""
     os.makedirs(out_dir, exist_ok=True)
@@ -131,12 +112,12 @@ def generate(out_dir):
         "model": (os.path.join(out_dir, "mlp.onnx"),
                   build_model().SerializeToString()),
         "calib": (os.path.join(out_dir, "calib.npz"),
-                  _npz_bytes(x=_inputs(CALIB_SEED, CALIB_SAMPLES))),
+                  npz_bytes(x=_inputs(CALIB_SEED, CALIB_SAMPLES))),
         "test": (os.path.join(out_dir, "test.npz"),
-                 _npz_bytes(x=_inputs(TEST_SEED, TEST_SAMPLES))),
+                 npz_bytes(x=_inputs(TEST_SEED, TEST_SAMPLES))),
     }
     for path, data in files.values():
-        _write_if_changed(path, data)
+        write_if_changed(path, data)
     return {k: v[0] for k, v in files.items()}
 
 
