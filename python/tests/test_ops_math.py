@@ -702,3 +702,24 @@ def test_transformer_block_matches_onnxruntime(tmp_path, check_ok):
     for k in ref:
         np.testing.assert_allclose(got[k], ref[k], rtol=1e-4, atol=1e-5,
                                    err_msg=k)
+
+
+@pytest.mark.parametrize("op,attrs,message", [
+    ("Celu", {"alpha": 0.0}, "alpha must not be 0"),
+    ("Shrink", {"lambd": -1.0}, "lambd must be >= 0, got -1"),
+])
+def test_attribute_values_the_spec_forbids(tmp_path, run_tool, op, attrs,
+                                           message):
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node(op, ["x"], ["y"], name="bad", **attrs)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                          ir_version=8)
+    onnx.save(m, tmp_path / "m.onnx")
+    res = run_tool("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                   "-o", tmp_path / "out.mlir")
+    assert res.returncode == 1
+    assert f"'bad' ({op})" in res.stderr and message in res.stderr
+    assert not (tmp_path / "out.mlir").exists()

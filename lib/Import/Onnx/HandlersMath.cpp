@@ -10,6 +10,9 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include <array>
+#include <utility>
+
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -90,97 +93,82 @@ template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
   return success();
 }
 
-LogicalResult importLeakyRelu(NodeContext &n) {
+/// A unary op whose F32 attributes are read from the node as (name,
+/// default) pairs and passed to OpTy's builder in that order; `check` may
+/// reject values the ONNX spec forbids.
+template <typename OpTy, size_t N, size_t... I>
+LogicalResult importUnaryWithAttrs(
+    NodeContext &n, const std::pair<const char *, float> (&spec)[N],
+    llvm::function_ref<LogicalResult(ArrayRef<float>)> check,
+    std::index_sequence<I...>) {
   FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 0.01f);
-  if (failed(x) || failed(alpha))
+  if (failed(x))
     return failure();
-  n.setOutput(0, qc::LeakyReluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                         n.builder().getF32FloatAttr(*alpha))
+  std::array<float, N> values;
+  for (size_t i = 0; i < N; ++i) {
+    FailureOr<float> v = n.floatAttr(spec[i].first, spec[i].second);
+    if (failed(v))
+      return failure();
+    values[i] = *v;
+  }
+  if (check && failed(check(values)))
+    return failure();
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x,
+                              n.builder().getF32FloatAttr(values[I])...)
                      .getResult());
   return success();
+}
+
+template <typename OpTy, size_t N>
+LogicalResult importUnaryWithAttrs(
+    NodeContext &n, const std::pair<const char *, float> (&spec)[N],
+    llvm::function_ref<LogicalResult(ArrayRef<float>)> check = nullptr) {
+  return importUnaryWithAttrs<OpTy>(n, spec, check,
+                                    std::make_index_sequence<N>());
+}
+
+LogicalResult importLeakyRelu(NodeContext &n) {
+  return importUnaryWithAttrs<qc::LeakyReluOp>(n, {{"alpha", 0.01f}});
 }
 
 LogicalResult importElu(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
-  if (failed(x) || failed(alpha))
-    return failure();
-  n.setOutput(0, qc::EluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                   n.builder().getF32FloatAttr(*alpha))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::EluOp>(n, {{"alpha", 1.0f}});
 }
 
 LogicalResult importSelu(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 1.67326319217681884765625f);
-  FailureOr<float> gamma = n.floatAttr("gamma", 1.05070102214813232421875f);
-  if (failed(x) || failed(alpha) || failed(gamma))
-    return failure();
-  n.setOutput(0, qc::SeluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                    n.builder().getF32FloatAttr(*alpha),
-                                    n.builder().getF32FloatAttr(*gamma))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::SeluOp>(
+      n, {{"alpha", 1.67326319217681884765625f},
+          {"gamma", 1.05070102214813232421875f}});
 }
 
 LogicalResult importHardSigmoid(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 0.2f);
-  FailureOr<float> beta = n.floatAttr("beta", 0.5f);
-  if (failed(x) || failed(alpha) || failed(beta))
-    return failure();
-  n.setOutput(0, qc::HardSigmoidOp::create(n.builder(), n.loc, x->getType(),
-                                           *x,
-                                           n.builder().getF32FloatAttr(*alpha),
-                                           n.builder().getF32FloatAttr(*beta))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::HardSigmoidOp>(
+      n, {{"alpha", 0.2f}, {"beta", 0.5f}});
 }
 
 LogicalResult importCelu(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
-  if (failed(x) || failed(alpha))
-    return failure();
-  if (*alpha == 0.0f) {
-    n.emitError() << "alpha must not be 0";
-    return failure();
-  }
-  n.setOutput(0, qc::CeluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                    n.builder().getF32FloatAttr(*alpha))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::CeluOp>(
+      n, {{"alpha", 1.0f}}, [&](ArrayRef<float> v) -> LogicalResult {
+        if (v[0] != 0.0f)
+          return success();
+        n.emitError() << "alpha must not be 0";
+        return failure();
+      });
 }
 
 LogicalResult importThresholdedRelu(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> alpha = n.floatAttr("alpha", 1.0f);
-  if (failed(x) || failed(alpha))
-    return failure();
-  n.setOutput(0, qc::ThresholdedReluOp::create(
-                     n.builder(), n.loc, x->getType(), *x,
-                     n.builder().getF32FloatAttr(*alpha))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::ThresholdedReluOp>(n, {{"alpha", 1.0f}});
 }
 
 LogicalResult importShrink(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
-  FailureOr<float> bias = n.floatAttr("bias", 0.0f);
-  FailureOr<float> lambd = n.floatAttr("lambd", 0.5f);
-  if (failed(x) || failed(bias) || failed(lambd))
-    return failure();
-  if (*lambd < 0.0f) {
-    n.emitError() << "lambd must be >= 0, got " << *lambd;
-    return failure();
-  }
-  n.setOutput(0, qc::ShrinkOp::create(n.builder(), n.loc, x->getType(), *x,
-                                      n.builder().getF32FloatAttr(*bias),
-                                      n.builder().getF32FloatAttr(*lambd))
-                     .getResult());
-  return success();
+  return importUnaryWithAttrs<qc::ShrinkOp>(
+      n, {{"bias", 0.0f}, {"lambd", 0.5f}},
+      [&](ArrayRef<float> v) -> LogicalResult {
+        if (v[1] >= 0.0f)
+          return success();
+        n.emitError() << "lambd must be >= 0, got " << v[1];
+        return failure();
+      });
 }
 
 RankedTensorType boolLike(NodeContext &n, Value v) {
