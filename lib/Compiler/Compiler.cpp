@@ -121,10 +121,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.modelPath, opts.import);
   if (!module)
     return failure();
-  OwningOpRef<ModuleOp> floatModule = module->clone();
 
   // Calibration inputs, also used to measure accuracy.
-  func::FuncOp floatFn = getEntryFunction(*floatModule);
+  func::FuncOp floatFn = getEntryFunction(*module);
   if (!floatFn)
     return failure();
   Executor floatExec(floatFn);
@@ -146,13 +145,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // 2-3. Calibrate and quantize.
   progress(llvm::formatv("calibrating on {0} sample(s) and quantizing to {1}",
                          samples, opts.format));
+  // One float run both calibrates and gives the reference outputs.
+  FailureOr<std::vector<Tensor>> floatOut = qc::calibrate(floatFn, *inputs);
+  if (failed(floatOut))
+    return failure();
   {
     PassManager pm(&ctx);
-    qc::QCCalibrateOptions calib;
-    calib.inputs = opts.calibPath;
-    calib.randomSamples = opts.calibPath.empty() ? opts.calibRandom : 0;
-    calib.seed = opts.seed;
-    pm.addPass(qc::createQCCalibrate(calib));
     pm.addPass(createCanonicalizerPass());
     qc::QCQuantizeMatmulsOptions q;
     q.format = opts.format;
@@ -168,9 +166,6 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // 4. Accuracy of the quantized graph against float on the same inputs.
   progress("measuring accuracy against float on the Executor");
   Executor qExec(fn);
-  auto floatOut = floatExec.run(*inputs);
-  if (failed(floatOut))
-    return failure();
   auto qOut = qExec.run(*inputs);
   if (failed(qOut))
     return failure();

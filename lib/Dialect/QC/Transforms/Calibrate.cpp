@@ -66,22 +66,31 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (failed(data))
       return signalPassFailure();
 
-    llvm::DenseMap<Operation *, std::pair<Range, Range>> ranges;
-    exec.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
-                         ArrayRef<const Tensor *> results) {
-      if (!isa<MatMulOp>(op))
-        return;
-      auto &r = ranges[op];
-      r.first.add(*operands[0]);
-      r.second.add(*results[0]);
-    });
-    if (failed(exec.run(*data)))
+    if (failed(calibrate(fn, *data)))
       return signalPassFailure();
-    MLIRContext *ctx = &getContext();
-    for (auto &[op, r] : ranges) {
-      op->setAttr("qc.lhs_stats", r.first.toAttr(ctx));
-      op->setAttr("qc.result_stats", r.second.toAttr(ctx));
-    }
   }
 };
 } // namespace
+
+FailureOr<std::vector<Tensor>>
+quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs) {
+  Executor exec(fn);
+  llvm::DenseMap<Operation *, std::pair<Range, Range>> ranges;
+  exec.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
+                       ArrayRef<const Tensor *> results) {
+    if (!isa<MatMulOp>(op))
+      return;
+    auto &r = ranges[op];
+    r.first.add(*operands[0]);
+    r.second.add(*results[0]);
+  });
+  FailureOr<std::vector<Tensor>> outputs = exec.run(inputs);
+  if (failed(outputs))
+    return failure();
+  MLIRContext *ctx = fn.getContext();
+  for (auto &[op, r] : ranges) {
+    op->setAttr("qc.lhs_stats", r.first.toAttr(ctx));
+    op->setAttr("qc.result_stats", r.second.toAttr(ctx));
+  }
+  return outputs;
+}
