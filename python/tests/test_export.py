@@ -146,7 +146,10 @@ func.func @main(%x: tensor<?x{k}xf32> {{qc.name = "x"}}) -> (tensor<?x{k}xf32> {
 
 
 @pytest.mark.parametrize("k,et", [(64, "f8E4M3FN"), (40, "f8E4M3FN"),
-                                  (64, "f8E5M2")])
+                                  (64, "f8E5M2"), (64, "f6E2M3FN"),
+                                  (40, "f6E2M3FN"), (64, "f6E3M2FN"),
+                                  (64, "f4E2M1FN"), (40, "f4E2M1FN"),
+                                  (64, "i8"), (40, "i8"), (64, "i4")])
 def test_mx_activation_quantize_bit_exact(check_ok, tmp, k, et):
     """The exported per-block MX scale and the QuantizeLinear/
     DequantizeLinear pair give bit-identical values to the Executor

@@ -11,6 +11,7 @@
 #include "quantc/Export/Onnx/OnnxExporter.h"
 #include "quantc/Numerics/Formats.h"
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
@@ -74,6 +75,21 @@ int onnxType(Type t) {
 }
 
 bool isFloat8Code(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+
+/// FP6/FP4 codes: ONNX has no FP6 type and ONNX Runtime 1.23 runs nothing
+/// on FLOAT4E2M1 (scripts/probe_ort_subbyte.py), but every FP6/FP4 value is
+/// exactly an E4M3FN value, so such values travel as FLOAT8E4M3FN tensors
+/// of the same values (docs/Export.md).
+bool isSubByteFloatCode(Type t) {
+  return isa<Float6E2M3FNType, Float6E3M2FNType, Float4E2M1FNType>(t);
+}
+
+/// The ONNX type a value of element type `t` travels as inside the graph:
+/// onnxType, except that FP6/FP4 codes are carried as FLOAT8E4M3FN.
+int carriedType(Type t) {
+  return isSubByteFloatCode(t) ? int(onnx::TensorProto::FLOAT8E4M3FN)
+                               : onnxType(t);
+}
 
 /// Simple ops: same operands, no attributes of their own, one ONNX node.
 const llvm::StringMap<llvm::StringRef> &simpleOps() {
@@ -258,6 +274,12 @@ private:
   LogicalResult exportConstant(Operation *op, Attribute value);
   LogicalResult exportOp(Operation *op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
+  LogicalResult exportMXSubByteCodes(qc::QuantizeOp op,
+                                     const numerics::FormatInfo &fi,
+                                     std::string xb, std::string bad,
+                                     std::string c,
+                                     ArrayRef<int64_t> blockedShape,
+                                     int64_t k, int64_t pad);
   FailureOr<std::string> zeroPointFor(Operation *op, Type codeType,
                                       Value scale,
                                       llvm::StringRef finiteScale = "");
@@ -292,7 +314,7 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
   auto ty = dyn_cast<RankedTensorType>(
       cast<TypedAttr>(value).getType());
   Type et = ty ? ty.getElementType() : Type();
-  int ot = ty ? onnxType(et) : 0;
+  int ot = ty ? carriedType(et) : 0;
   if (!ot || !ty.hasStaticShape())
     return op->emitError() << "cannot export constant of type "
                            << cast<TypedAttr>(value).getType();
@@ -344,6 +366,13 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
       f[i] = numerics::decodeE8M0(buf[i]);
     t->set_raw_data(
         std::string(reinterpret_cast<const char *>(f.data()), n * 4));
+  } else if (isSubByteFloatCode(et)) {
+    // Exact: every FP6/FP4 value is an E4M3FN value (isSubByteFloatCode).
+    numerics::ElemFormat f = *qc::toElemFormat(et);
+    for (uint8_t &b : buf)
+      b = uint8_t(numerics::encode(numerics::ElemFormat::E4M3FN,
+                                   numerics::decode(f, b)));
+    t->set_raw_data(std::string(buf.begin(), buf.end()));
   } else if (bits == 4) {
     // ONNX packs 4-bit elements two per byte, the first in the low nibble.
     std::string packed(size_t((n + 1) / 2), '\0');
@@ -363,6 +392,17 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
 
 FailureOr<int64_t> Exporter::mxBlock(Operation *op, qc::SchemeAttr s,
                                      int64_t rank) {
+  Type et = s.getElementType();
+  std::optional<numerics::ElemFormat> fmt = qc::toElemFormat(et);
+  bool elemOk = fmt && numerics::isMXElemFormat(*fmt) &&
+                (isFloat8Code(et) || isSubByteFloatCode(et) ||
+                 et.isSignlessInteger(8) || et.isSignlessInteger(4));
+  if (!elemOk || !isa<Float8E8M0FNUType>(s.getScaleType()))
+    return op->emitError()
+           << "cannot export scheme " << s
+           << ": only MX schemes (E8M0 scales; f8E4M3FN, f8E5M2, f6E2M3FN, "
+              "f6E3M2FN, f4E2M1FN, i8 or i4 elements) map to "
+              "DequantizeLinear exactly (the Executor runs no other)";
   int64_t b = s.getInnerBlock();
   bool ok = b > 0 && s.getSymmetric();
   for (int64_t d = 0; ok && d + 1 < rank; ++d)
@@ -391,40 +431,54 @@ FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
     t->set_raw_data(std::string(bytes, '\0'));
     return name;
   }
-  if (!isFloat8Code(codeType))
-    return op->emitError("cannot export: a dynamic-shaped scale needs a "
-                         "static zero point for an integer code type");
+  if (!isFloat8Code(codeType) && !codeType.isSignlessInteger(8) &&
+      !codeType.isSignlessInteger(4))
+    return op->emitError() << "cannot export: a dynamic-shaped scale needs "
+                              "a static zero point for codes of type "
+                           << codeType;
   // Runtime scale of dynamic shape: 0 * scale cast to the code type.
   std::string src = finiteScale.empty() ? nameOf(scale) : finiteScale.str();
   std::string z = node1("Mul", {src, constF32({0.0f}, {})});
   onnx::NodeProto *c;
   std::string zp = node1("Cast", {z}, &c);
   attrInt(c, "to", ot);
-  attrInt(c, "saturate", 1);
+  if (isFloat8Code(codeType))
+    attrInt(c, "saturate", 1);
   return zp;
 }
 
 /// qc.quantize under an MX scheme. The Executor's scale (Formats.cpp,
 /// sharedScaleFromBits, Floor mode) is E8M0 code
 ///   clamp(floor(log2(amax)) - emax_elem + 127, 0, 254)
-/// of the block's absolute maximum; codes are RNE(x / 2^(code-127)) with
+/// of the block's absolute maximum; codes are RNE(x * 2^(127-code)) with
 /// saturation. Built from standard ops:
 ///   amax  = ReduceMax(Reshape(Pad(Abs(x)), [.., nb, B]), -1)
 ///   l     = Floor(Log(max(amax, 2^-149)) / ln 2)
 ///   e     = l - (2^l > amax) + (2^(l+1) <= amax)   -- exact fix-up: Log is
 ///           not exact, so l may be one off at and near powers of two
 ///   scale = 2^clip(e - emax + 127, 0, 254) / 2^127
-///   codes = QuantizeLinear(x, scale, zp, axis = -1, block_size = B, sat)
 /// amax = 0 becomes 2^-149 (the smallest subnormal): its code clamps to 0,
 /// the Executor's code for a zero block. Blocks with Inf/NaN: see below.
+/// The codes, by element format:
+///   FP8 (E4M3FN, E5M2): QuantizeLinear(x, scale, zp, axis=-1, block, sat)
+///   INT8/INT4 (MXINT8): QuantizeLinear to INT8/INT4, same attributes
+///   FP6/FP4: no ONNX Runtime kernel rounds to them, so the rounding is
+///     spelled out (exportMXSubByteCodes) and the codes travel as E4M3FN.
 LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   qc::SchemeAttr s = op.getScheme();
   Type et = s.getElementType();
   auto xt = cast<RankedTensorType>(op.getInput().getType());
-  if (!isFloat8Code(et) || !isa<Float8E8M0FNUType>(s.getScaleType()))
-    return op.emitError() << "cannot export qc.quantize with scheme " << s
-                          << ": ONNX Runtime 1.23 quantizes only to "
-                             "f8E4M3FN/f8E5M2 with a runtime scale";
+  std::optional<numerics::ElemFormat> fmt = qc::toElemFormat(et);
+  bool intCodes = isa<IntegerType>(et) &&
+                  cast<IntegerType>(et).isSignless() && fmt;
+  if (!fmt || !numerics::isMXElemFormat(*fmt) ||
+      !isa<Float8E8M0FNUType>(s.getScaleType()) ||
+      !(isFloat8Code(et) || isSubByteFloatCode(et) || intCodes))
+    return op.emitError()
+           << "cannot export qc.quantize with scheme " << s
+           << ": only MX schemes (E8M0 scales; f8E4M3FN, f8E5M2, f6E2M3FN, "
+              "f6E3M2FN, f4E2M1FN, i8 or i4 elements) have a defined "
+              "quantization rule (the Executor's) to export";
   int64_t rank = xt.getRank();
   FailureOr<int64_t> blk = mxBlock(op, s, rank);
   if (failed(blk))
@@ -435,21 +489,24 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
     return op.emitError("cannot export qc.quantize: the blocked (last) "
                         "dimension must be static");
   int64_t nb = (k + b - 1) / b, pad = nb * b - k;
-  int emax = isa<Float8E4M3FNType>(et) ? 8 : 15;
+  const numerics::FormatInfo &fi = numerics::getFormatInfo(*fmt);
+  int emax = fi.emax;
 
   std::string x = nameOf(op.getInput());
-  std::string a = node1("Abs", {x});
-  if (pad) {
-    SmallVector<int64_t> pads(2 * rank, 0);
-    pads.back() = pad;
-    a = node1("Pad", {a, constI64(pads), constF32({0.0f}, {})});
-  }
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads.back() = pad;
   SmallVector<int64_t> shape(rank - 1, 0);
   shape.push_back(nb);
   shape.push_back(b);
-  std::string r = node1("Reshape", {a, constI64(shape)});
+  // [..., k] -> [..., nb, B], padding a short last block with zeros.
+  auto blocked = [&](std::string v) {
+    if (pad)
+      v = node1("Pad", {v, constI64(pads), constF32({0.0f}, {})});
+    return node1("Reshape", {v, constI64(shape)});
+  };
+  std::string a = blocked(node1("Abs", {x}));
   onnx::NodeProto *rm;
-  std::string amax = node1("ReduceMax", {r, constI64({-1})}, &rm);
+  std::string amax = node1("ReduceMax", {a, constI64({-1})}, &rm);
   attrInt(rm, "keepdims", 0);
   std::string am =
       node1("Max", {amax, constF32({std::ldexp(1.0f, -149)}, {})});
@@ -473,36 +530,88 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
                constF32({0.0f}, {}), constF32({254.0f}, {})});
   std::string finite = node1(
       "Pow", {two, node1("Sub", {c, constF32({127.0f}, {})})});
-  std::string scale = finite;
   // A block holding Inf or NaN gets the E8M0 NaN scale (code 0xff) in the
-  // Executor and NaN codes; a NaN scale gives QuantizeLinear NaN codes and
-  // DequantizeLinear NaN values, the same result. The flag is reduced like
-  // amax (ReduceMax's NaN propagation is unspecified, so it never sees one).
-  onnx::NodeProto *cf;
-  std::string bad = node1(
-      "Cast", {node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})})}, &cf);
-  attrInt(cf, "to", onnx::TensorProto::FLOAT);
-  if (pad) {
-    SmallVector<int64_t> pads(2 * rank, 0);
-    pads.back() = pad;
-    bad = node1("Pad", {bad, constI64(pads), constF32({0.0f}, {})});
-  }
+  // Executor; a NaN scale makes DequantizeLinear give NaN, as the Executor
+  // does. The flag is reduced like amax (ReduceMax's NaN propagation is
+  // unspecified, so it never sees one).
+  std::string nonFinite =
+      node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})});
   onnx::NodeProto *bm;
-  bad = node1("ReduceMax",
-              {node1("Reshape", {bad, constI64(shape)}), constI64({-1})}, &bm);
+  std::string badF = node1("ReduceMax", {blocked(toF(nonFinite)),
+                                          constI64({-1})}, &bm);
   attrInt(bm, "keepdims", 0);
-  scale = node1("Where", {node1("Greater", {bad, constF32({0.0f}, {})}),
-                          constF32({std::nanf("")}, {}), scale});
+  std::string bad = node1("Greater", {badF, constF32({0.0f}, {})});
+  std::string scale =
+      node1("Where", {bad, constF32({std::nanf("")}, {}), finite});
   names[op.getScales()] = scale;
 
+  if (isSubByteFloatCode(et))
+    return exportMXSubByteCodes(op, fi, blocked(x), bad, c, shape, k, pad);
+
+  std::string qScale = scale;
+  if (intCodes) {
+    // The Executor writes code 0 for every element of a non-finite block;
+    // an infinite scale gives QuantizeLinear 0 for the finite elements
+    // (x / inf) and the non-finite ones are zeroed first.
+    qScale = node1("Where", {bad, constF32({INFINITY}, {}), finite});
+    x = node1("Where", {nonFinite, constF32({0.0f}, {}), x});
+  }
   FailureOr<std::string> zp = zeroPointFor(op, et, op.getScales(), finite);
   if (failed(zp))
     return failure();
   std::string codes = define(op.getCodes(), "codes");
-  onnx::NodeProto *q = node("QuantizeLinear", {x, scale, *zp}, {codes});
+  onnx::NodeProto *q = node("QuantizeLinear", {x, qScale, *zp}, {codes});
   attrInt(q, "axis", rank - 1);
   attrInt(q, "block_size", b);
-  attrInt(q, "saturate", 1);
+  if (isFloat8Code(et))
+    attrInt(q, "saturate", 1);
+  return success();
+}
+
+/// FP6/FP4 codes of qc.quantize, exactly as Numerics' encoder rounds:
+/// y = x * 2^(127-c) per block (the Executor's product, exact), then RNE
+/// to the format's grid with saturation. In the binade [2^j, 2^(j+1)) of
+/// |y| (j >= emin, the format's smallest normal exponent; below it the
+/// subnormal spacing) the grid spacing is sp = 2^(j - mantissa bits), so
+///   q = Clip(Round(y / sp) * sp, -max, max)
+/// where y / sp and * sp are exact (powers of two, no underflow: sp >=
+/// 2^-4) and Round is ONNX's half-to-even. sp is chosen by comparisons
+/// with exact powers of two (no Log). Non-finite blocks give code +0, the
+/// Executor's fill. The values q are exactly E4M3FN values, so the final
+/// Cast is exact.
+LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
+                                             const numerics::FormatInfo &fi,
+                                             std::string xb, std::string bad,
+                                             std::string c,
+                                             ArrayRef<int64_t> blockedShape,
+                                             int64_t k, int64_t pad) {
+  std::string minus1 = constI64({-1});
+  xb = node1("Where", {node1("Unsqueeze", {bad, minus1}),
+                       constF32({0.0f}, {}), xb});
+  std::string inv = node1(
+      "Pow", {constF32({2.0f}, {}),
+              node1("Sub", {constF32({127.0f}, {}), c})});
+  std::string y = node1("Mul", {xb, node1("Unsqueeze", {inv, minus1})});
+  std::string ay = node1("Abs", {y});
+  int m = int(fi.manBits);
+  int emin = 1 - fi.bias;
+  std::string sp = constF32({std::ldexp(1.0f, emin - m)}, {});
+  for (int j = emin + 1; j <= fi.emax; ++j)
+    sp = node1("Where",
+               {node1("GreaterOrEqual", {ay, constF32({std::ldexp(1.0f, j)}, {})}),
+                constF32({std::ldexp(1.0f, j - m)}, {}), sp});
+  std::string q = node1(
+      "Clip", {node1("Mul", {node1("Round", {node1("Div", {y, sp})}), sp}),
+               constF32({-fi.maxFinite}, {}), constF32({fi.maxFinite}, {})});
+  SmallVector<int64_t> flat(blockedShape.drop_back(2));
+  flat.push_back(blockedShape[blockedShape.size() - 2] * blockedShape.back());
+  q = node1("Reshape", {q, constI64(flat)});
+  if (pad)
+    q = node1("Slice", {q, constI64({0}), constI64({k}), constI64({-1})});
+  onnx::NodeProto *cast =
+      node("Cast", {q}, {define(op.getCodes(), "codes")});
+  attrInt(cast, "to", onnx::TensorProto::FLOAT8E4M3FN);
+  attrInt(cast, "saturate", 1);
   return success();
 }
 
