@@ -13,6 +13,8 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -110,6 +112,19 @@ const llvm::StringMap<llvm::StringRef> &simpleOps() {
       {"qc.equal", "Equal"},     {"qc.less", "Less"},
       {"qc.greater", "Greater"}, {"qc.not", "Not"},
       {"qc.and", "And"},         {"qc.or", "Or"},
+      {"qc.hard_swish", "HardSwish"}, {"qc.tan", "Tan"},
+      {"qc.asin", "Asin"},       {"qc.acos", "Acos"},
+      {"qc.atan", "Atan"},       {"qc.sinh", "Sinh"},
+      {"qc.cosh", "Cosh"},       {"qc.asinh", "Asinh"},
+      {"qc.acosh", "Acosh"},     {"qc.atanh", "Atanh"},
+      {"qc.softsign", "Softsign"}, {"qc.mish", "Mish"},
+      {"qc.is_nan", "IsNaN"},    {"qc.xor", "Xor"},
+      {"qc.size", "Size"},       {"qc.expand", "Expand"},
+      {"qc.tile", "Tile"},       {"qc.matmul_integer", "MatMulInteger"},
+      // Run-time parameters are operands already, in ONNX's input order.
+      {"qc.dynamic_slice", "Slice"},
+      {"qc.dynamic_squeeze", "Squeeze"},
+      {"qc.dynamic_unsqueeze", "Unsqueeze"},
   };
   return m;
 }
@@ -155,6 +170,55 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.reduce_max", {"ReduceMax", {"keepdims"}, {"axes"}}},
       {"qc.reduce_min", {"ReduceMin", {"keepdims"}, {"axes"}}},
       {"qc.reduce_prod", {"ReduceProd", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_l1", {"ReduceL1", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_l2", {"ReduceL2", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_sum_square", {"ReduceSumSquare", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_log_sum", {"ReduceLogSum", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_log_sum_exp",
+       {"ReduceLogSumExp", {"keepdims"}, {"axes"}}},
+      {"qc.leaky_relu", {"LeakyRelu", {"alpha"}, {}}},
+      {"qc.elu", {"Elu", {"alpha"}, {}}},
+      {"qc.selu", {"Selu", {"alpha", "gamma"}, {}}},
+      {"qc.hard_sigmoid", {"HardSigmoid", {"alpha", "beta"}, {}}},
+      {"qc.celu", {"Celu", {"alpha"}, {}}},
+      {"qc.thresholded_relu", {"ThresholdedRelu", {"alpha"}, {}}},
+      {"qc.shrink", {"Shrink", {"bias", "lambd"}, {}}},
+      {"qc.is_inf", {"IsInf", {"detect_positive", "detect_negative"}, {}}},
+      {"qc.mod", {"Mod", {"fmod"}, {}}},
+      {"qc.flatten", {"Flatten", {"axis"}, {}}},
+      {"qc.squeeze", {"Squeeze", {}, {"axes"}}},
+      {"qc.dynamic_split", {"Split", {"axis"}, {}}},
+      {"qc.dynamic_reshape", {"Reshape", {"allowzero"}, {}}},
+      {"qc.conv_transpose",
+       {"ConvTranspose",
+        {"strides", "pads", "dilations", "output_padding", "group"},
+        {}}},
+      {"qc.conv_integer",
+       {"ConvInteger", {"strides", "pads", "dilations", "group"}, {}}},
+  };
+  return m;
+}
+
+/// Ops with their own export code (exportOp), some only for certain
+/// schemes, types or attribute values (an error at the op otherwise).
+const llvm::StringSet<> &specialOps() {
+  static const llvm::StringSet<> s = {
+      "qc.transpose",        "qc.reshape",
+      "qc.cast",             "qc.quantize_linear",
+      "qc.dequantize_linear", "qc.dynamic_quantize_linear",
+      "qc.quantize",         "qc.dequantize",
+      "qc.qmatmul",          "qc.clip",
+      "qc.resize",           "qc.requantize_linear",
+      "qc.constant_of_shape"};
+  return s;
+}
+
+/// qc ops that are never exported, and why.
+const llvm::StringMap<llvm::StringRef> &unexportedOps() {
+  static const llvm::StringMap<llvm::StringRef> m = {
+      {"qc.weight",
+       "a reference into a package's weights.bin: export the .qcpkg, whose "
+       "reader turns weights into constants"},
   };
   return m;
 }
@@ -273,6 +337,11 @@ private:
                           llvm::StringRef name, llvm::StringRef dimPrefix);
   LogicalResult exportConstant(Operation *op, Attribute value);
   LogicalResult exportOp(Operation *op);
+  LogicalResult copyAttr(Operation *op, onnx::NodeProto *n,
+                         llvm::StringRef name);
+  LogicalResult exportResize(Operation *op);
+  LogicalResult exportRequantize(qc::RequantizeLinearOp op);
+  LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
   LogicalResult exportMXSubByteCodes(qc::QuantizeOp op,
                                      const numerics::FormatInfo &fi,
@@ -615,6 +684,154 @@ LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
   return success();
 }
 
+/// Copies attribute `an` of `op` to node `n` under the same name (bools and
+/// integers as INT, floats as FLOAT, strings, i64 arrays as INTS); absent
+/// (an optional attribute) leaves ONNX's default.
+LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
+                                 llvm::StringRef an) {
+  Attribute a = op->getAttr(an);
+  if (!a)
+    return success();
+  onnx::AttributeProto *p = n->add_attribute();
+  p->set_name(an.str());
+  if (auto b = dyn_cast<BoolAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INT);
+    p->set_i(b.getValue());
+  } else if (auto i = dyn_cast<IntegerAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INT);
+    p->set_i(i.getInt());
+  } else if (auto f = dyn_cast<FloatAttr>(a)) {
+    p->set_type(onnx::AttributeProto::FLOAT);
+    p->set_f(float(f.getValueAsDouble()));
+  } else if (auto str = dyn_cast<StringAttr>(a)) {
+    p->set_type(onnx::AttributeProto::STRING);
+    p->set_s(str.str());
+  } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : arr.asArrayRef())
+      p->add_ints(x);
+  } else {
+    return op->emitError() << "cannot export attribute '" << an
+                           << "' = " << a;
+  }
+  return success();
+}
+
+/// qc.resize: Resize(X, roi = "", scales) when every static output dim is
+/// floor(in * scale) (ONNX's size for given scales, and the scale is then
+/// used by the coordinate transform as in qc); otherwise Resize(X, "", "",
+/// sizes) when each scale is float(out) / float(in) (what ONNX derives from
+/// sizes). Anything else has no ONNX form with the same coordinates.
+LogicalResult Exporter::exportResize(Operation *o) {
+  auto op = cast<qc::ResizeOp>(o);
+  if (op->getNumOperands() != 1)
+    return op.emitError("cannot export qc.resize with run-time scales or "
+                        "sizes operands (only constant ones)");
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  auto rt = cast<RankedTensorType>(op.getResult().getType());
+  ArrayRef<float> scales = op.getScales();
+  if (scales.size() != size_t(it.getRank()))
+    return op.emitError("cannot export qc.resize: one scale per dim needed");
+  bool byScales = true, bySizes = rt.hasStaticShape() && it.hasStaticShape();
+  for (int64_t d = 0; d < it.getRank(); ++d) {
+    int64_t in = it.getDimSize(d), out = rt.getDimSize(d);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out))
+      continue;
+    if (int64_t(std::floor(float(in) * scales[d])) != out)
+      byScales = false;
+    if (bySizes && float(out) / float(in) != scales[d])
+      bySizes = false;
+  }
+  std::string sc, sz;
+  if (byScales)
+    sc = constF32(SmallVector<float>(scales), {int64_t(scales.size())});
+  else if (bySizes)
+    sz = constI64(rt.getShape());
+  else
+    return op.emitError("cannot export qc.resize: its scales do not give "
+                        "its result shape the way ONNX Resize computes it");
+  SmallVector<std::string> ins = {nameOf(op.getInput()), "", sc};
+  if (!sz.empty())
+    ins.push_back(sz);
+  onnx::NodeProto *n =
+      node("Resize", ins, {define(op.getResult(), "resize")});
+  for (llvm::StringRef a : {"mode", "coordinate_transformation_mode",
+                            "nearest_mode", "cubic_coeff_a",
+                            "exclude_outside"})
+    if (failed(copyAttr(op, n, a)))
+      return failure();
+  return success();
+}
+
+/// qc.requantize_linear (QLinearMatMul/QLinearConv's output stage) has no
+/// ONNX op of its own. The Executor computes, per element,
+///   clamp(nearbyint(float(acc + bias) * scale) + zero, qmin, qmax);
+/// exported as the same float product, then QuantizeLinear with scale 1:
+///   QuantizeLinear(Mul(Cast<float>(Add(acc, bias)), scale), 1, zero)
+/// which rounds half to even and saturates to the zero point's type.
+/// Per-channel scale and bias are reshaped to broadcast along `axis`.
+LogicalResult Exporter::exportRequantize(qc::RequantizeLinearOp op) {
+  auto at = cast<RankedTensorType>(op.getInput().getType());
+  int64_t rank = at.getRank(), axis = op.getAxis();
+  auto perChannel = [&](Value v) -> std::string {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!t.hasStaticShape() || t.getNumElements() == 1 || axis >= rank)
+      return nameOf(v);
+    SmallVector<int64_t> shape = {t.getNumElements()};
+    shape.append(rank - axis - 1, 1);
+    return node1("Reshape", {nameOf(v), constI64(shape)});
+  };
+  std::string acc = nameOf(op.getInput());
+  if (op.getBias())
+    acc = node1("Add", {acc, perChannel(op.getBias())});
+  onnx::NodeProto *c;
+  std::string f = node1("Cast", {acc}, &c);
+  attrInt(c, "to", onnx::TensorProto::FLOAT);
+  std::string y = node1("Mul", {f, perChannel(op.getScale())});
+  auto zt = cast<RankedTensorType>(op.getZero().getType());
+  std::string zero = nameOf(op.getZero());
+  if (zt.getRank() != 0)
+    zero = node1("Reshape", {zero, constI64({})});
+  node("QuantizeLinear", {y, constF32({1.0f}, {}), zero},
+       {define(op.getResult(), "requantize")});
+  return success();
+}
+
+/// qc.constant_of_shape: ConstantOfShape with its value as a one-element
+/// tensor of the result's element type.
+LogicalResult Exporter::exportConstantOfShape(qc::ConstantOfShapeOp op) {
+  Type et = op.getResult().getType().getElementType();
+  int ot = onnxType(et);
+  Attribute v = op.getValue();
+  if (auto d = dyn_cast<DenseElementsAttr>(v); d && d.getNumElements() == 1)
+    v = *d.value_begin<Attribute>();
+  uint64_t bits;
+  if (auto f = dyn_cast<FloatAttr>(v))
+    bits = f.getValue().bitcastToAPInt().getZExtValue();
+  else if (auto i = dyn_cast<IntegerAttr>(v))
+    bits = i.getValue().getZExtValue();
+  else
+    bits = ~0ull;
+  if (!ot || bits == ~0ull || cast<TypedAttr>(v).getType() != et ||
+      et.getIntOrFloatBitWidth() == 4)
+    return op.emitError() << "cannot export qc.constant_of_shape with value "
+                          << op.getValue() << " to " << et;
+  unsigned bytes = std::max(1u, et.getIntOrFloatBitWidth() / 8);
+  onnx::NodeProto *n = node("ConstantOfShape", {nameOf(op.getShape())},
+                            {define(op.getResult(), "constant_of_shape")});
+  onnx::AttributeProto *a = n->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  onnx::TensorProto *t = a->mutable_t();
+  t->set_data_type(ot);
+  t->add_dims(1);
+  std::string raw(bytes, '\0');
+  for (unsigned b = 0; b < bytes; ++b)
+    raw[b] = char(bits >> (8 * b));
+  t->set_raw_data(raw);
+  return success();
+}
+
 LogicalResult Exporter::exportOp(Operation *op) {
   llvm::StringRef opName = op->getName().getStringRef();
   for (Value v : op->getOperands())
@@ -633,6 +850,19 @@ LogicalResult Exporter::exportOp(Operation *op) {
     node(simple->second, ins, {define(op->getResult(0), simple->second)});
     return success();
   }
+  if (auto sq = dyn_cast<qc::SqueezeOp>(op); sq && sq.getAxes().empty()) {
+    // ONNX Squeeze without axes removes every size-1 dim; qc's empty list
+    // removes none.
+    node("Identity", {nameOf(sq.getInput())},
+         {define(sq.getResult(), "squeeze")});
+    return success();
+  }
+  if (isa<qc::ResizeOp>(op))
+    return exportResize(op);
+  if (auto r = dyn_cast<qc::RequantizeLinearOp>(op))
+    return exportRequantize(r);
+  if (auto c = dyn_cast<qc::ConstantOfShapeOp>(op))
+    return exportConstantOfShape(c);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
     SmallVector<std::string> ins, outs;
@@ -656,33 +886,9 @@ LogicalResult Exporter::exportOp(Operation *op) {
     if (opName.starts_with("qc.reduce_") &&
         op->getAttrOfType<DenseI64ArrayAttr>("axes").empty())
       attrInt(n, "noop_with_empty_axes", 1);
-    for (llvm::StringRef an : e.attrs) {
-      Attribute a = op->getAttr(an);
-      if (!a)
-        continue; // optional and absent: ONNX's default
-      onnx::AttributeProto *p = n->add_attribute();
-      p->set_name(an.str());
-      if (auto b = dyn_cast<BoolAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INT);
-        p->set_i(b.getValue());
-      } else if (auto i = dyn_cast<IntegerAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INT);
-        p->set_i(i.getInt());
-      } else if (auto f = dyn_cast<FloatAttr>(a)) {
-        p->set_type(onnx::AttributeProto::FLOAT);
-        p->set_f(float(f.getValueAsDouble()));
-      } else if (auto str = dyn_cast<StringAttr>(a)) {
-        p->set_type(onnx::AttributeProto::STRING);
-        p->set_s(str.str());
-      } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INTS);
-        for (int64_t x : arr.asArrayRef())
-          p->add_ints(x);
-      } else {
-        return op->emitError() << "cannot export attribute '" << an
-                               << "' = " << a;
-      }
-    }
+    for (llvm::StringRef an : e.attrs)
+      if (failed(copyAttr(op, n, an)))
+        return failure();
     return success();
   }
   if (auto c = dyn_cast<qc::ClipOp>(op)) {
@@ -841,10 +1047,7 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
   for (Operation &op : body.without_terminator()) {
     llvm::StringRef n = op.getName().getStringRef();
     bool known =
-        isa<arith::ConstantOp, qc::TransposeOp, qc::ReshapeOp, qc::CastOp,
-            qc::QuantizeLinearOp, qc::DequantizeLinearOp,
-            qc::DynamicQuantizeLinearOp, qc::QuantizeOp, qc::DequantizeOp,
-            qc::QMatMulOp, qc::ClipOp>(op) ||
+        isa<arith::ConstantOp>(op) || specialOps().contains(n) ||
         (simpleOps().count(n) && onlyAnnotations(&op)) || isAttrOp(&op);
     if (!known)
       unmapped.insert(n);
@@ -889,4 +1092,14 @@ FailureOr<std::string> quantc::exportOnnx(ModuleOp module) {
   if (!model.SerializeToString(&bytes))
     return module.emitError("cannot serialize the ONNX model");
   return bytes;
+}
+
+std::optional<llvm::StringRef> quantc::onnxExportGap(llvm::StringRef opName) {
+  if (simpleOps().count(opName) || attrOps().count(opName) ||
+      specialOps().contains(opName))
+    return llvm::StringRef();
+  auto it = unexportedOps().find(opName);
+  if (it != unexportedOps().end())
+    return it->second;
+  return std::nullopt;
 }
