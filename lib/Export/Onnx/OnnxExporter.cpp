@@ -717,11 +717,12 @@ LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
   return success();
 }
 
-/// qc.resize: Resize(X, roi = "", scales) when every static output dim is
-/// floor(in * scale) (ONNX's size for given scales, and the scale is then
-/// used by the coordinate transform as in qc); otherwise Resize(X, "", "",
-/// sizes) when each scale is float(out) / float(in) (what ONNX derives from
-/// sizes). Anything else has no ONNX form with the same coordinates.
+/// qc.resize: Resize(X, roi = "", "", sizes) when all shapes are static and
+/// each scale is float(out) / float(in) (what ONNX derives from sizes);
+/// otherwise Resize(X, "", scales) when every static output dim is
+/// floor(in * scale) (ONNX Runtime's size for given scales, and the scale
+/// is then used by the coordinate transform as in qc). Anything else has no
+/// ONNX form with the same coordinates.
 LogicalResult Exporter::exportResize(Operation *o) {
   auto op = cast<qc::ResizeOp>(o);
   if (op->getNumOperands() != 1)
@@ -742,11 +743,14 @@ LogicalResult Exporter::exportResize(Operation *o) {
     if (bySizes && float(out) / float(in) != scales[d])
       bySizes = false;
   }
+  // Sizes first when both fit: ONNX's shape inference computes floor(in *
+  // scale) in double (floor(5 * 1.4f) = 6) where ONNX Runtime and the
+  // Executor use float (7), so a scales form is only used when it must be.
   std::string sc, sz;
-  if (byScales)
-    sc = constF32(SmallVector<float>(scales), {int64_t(scales.size())});
-  else if (bySizes)
+  if (bySizes)
     sz = constI64(rt.getShape());
+  else if (byScales)
+    sc = constF32(SmallVector<float>(scales), {int64_t(scales.size())});
   else
     return op.emitError("cannot export qc.resize: its scales do not give "
                         "its result shape the way ONNX Resize computes it");
