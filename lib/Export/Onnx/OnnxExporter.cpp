@@ -1061,8 +1061,12 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     // to op->emitError (the whole function).
     InFlightDiagnostic d = mlir::emitError(fn.getLoc())
                            << "cannot export to ONNX: no mapping for ";
-    llvm::interleaveComma(unmapped, d,
-                          [&](llvm::StringRef s) { d << "'" << s << "'"; });
+    llvm::interleaveComma(unmapped, d, [&](llvm::StringRef s) {
+      d << "'" << s << "'";
+      auto why = unexportedOps().find(s);
+      if (why != unexportedOps().end())
+        d << " (" << why->second << ")";
+    });
     return d;
   }
   for (Operation &op : body.without_terminator())
