@@ -869,6 +869,12 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return exportConstantOfShape(c);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
+    // The list attributes become inputs after the single data operand; an
+    // op that also takes them (or anything else) as run-time operands has
+    // no such form.
+    if (!e.inputs.empty() && op->getNumOperands() != 1)
+      return op->emitError() << "cannot export " << opName
+                             << " with run-time operands besides its input";
     SmallVector<std::string> ins, outs;
     for (Value v : op->getOperands())
       ins.push_back(nameOf(v));
@@ -912,6 +918,9 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return success();
   }
   if (auto r = dyn_cast<qc::ReshapeOp>(op)) {
+    if (op->getNumOperands() != 1)
+      return op->emitError("cannot export qc.reshape with a run-time shape "
+                           "operand (only the constant shape attribute)");
     node("Reshape", {nameOf(r.getInput()), constI64(r.getShape())},
          {define(r.getResult(), "reshape")});
     return success();
