@@ -6,8 +6,8 @@
 // each mapping numerically against the Executor through ONNX Runtime.
 //
 //===----------------------------------------------------------------------===//
-#include "quantc/Export/Onnx/OnnxExporter.h"
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Export/Onnx/OnnxExporter.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
@@ -25,7 +25,8 @@ TEST(ExportCoverage, EveryRegisteredQCOpIsExportedOrHasAReason) {
     if (n.getDialectNamespace() != "qc")
       continue;
     ++ops;
-    std::optional<llvm::StringRef> gap = quantc::onnxExportGap(n.getStringRef());
+    std::optional<llvm::StringRef> gap =
+        quantc::onnxExportGap(n.getStringRef());
     if (!gap)
       missing += " " + n.getStringRef().str();
     else if (gap->empty())

@@ -174,8 +174,7 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.reduce_l2", {"ReduceL2", {"keepdims"}, {"axes"}}},
       {"qc.reduce_sum_square", {"ReduceSumSquare", {"keepdims"}, {"axes"}}},
       {"qc.reduce_log_sum", {"ReduceLogSum", {"keepdims"}, {"axes"}}},
-      {"qc.reduce_log_sum_exp",
-       {"ReduceLogSumExp", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_log_sum_exp", {"ReduceLogSumExp", {"keepdims"}, {"axes"}}},
       {"qc.leaky_relu", {"LeakyRelu", {"alpha"}, {}}},
       {"qc.elu", {"Elu", {"alpha"}, {}}},
       {"qc.selu", {"Selu", {"alpha", "gamma"}, {}}},
@@ -343,12 +342,10 @@ private:
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
-  LogicalResult exportMXSubByteCodes(qc::QuantizeOp op,
-                                     const numerics::FormatInfo &fi,
-                                     std::string xb, std::string bad,
-                                     std::string c,
-                                     ArrayRef<int64_t> blockedShape,
-                                     int64_t k, int64_t pad);
+  LogicalResult
+  exportMXSubByteCodes(qc::QuantizeOp op, const numerics::FormatInfo &fi,
+                       std::string xb, std::string bad, std::string c,
+                       ArrayRef<int64_t> blockedShape, int64_t k, int64_t pad);
   FailureOr<std::string> zeroPointFor(Operation *op, Type codeType,
                                       Value scale,
                                       llvm::StringRef finiteScale = "");
@@ -538,8 +535,8 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   Type et = s.getElementType();
   auto xt = cast<RankedTensorType>(op.getInput().getType());
   std::optional<numerics::ElemFormat> fmt = qc::toElemFormat(et);
-  bool intCodes = isa<IntegerType>(et) &&
-                  cast<IntegerType>(et).isSignless() && fmt;
+  bool intCodes =
+      isa<IntegerType>(et) && cast<IntegerType>(et).isSignless() && fmt;
   if (!fmt || !numerics::isMXElemFormat(*fmt) ||
       !isa<Float8E8M0FNUType>(s.getScaleType()) ||
       !(isFloat8Code(et) || isSubByteFloatCode(et) || intCodes))
@@ -606,8 +603,8 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   std::string nonFinite =
       node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})});
   onnx::NodeProto *bm;
-  std::string badF = node1("ReduceMax", {blocked(toF(nonFinite)),
-                                          constI64({-1})}, &bm);
+  std::string badF =
+      node1("ReduceMax", {blocked(toF(nonFinite)), constI64({-1})}, &bm);
   attrInt(bm, "keepdims", 0);
   std::string bad = node1("Greater", {badF, constF32({0.0f}, {})});
   std::string scale =
@@ -655,20 +652,19 @@ LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
                                              ArrayRef<int64_t> blockedShape,
                                              int64_t k, int64_t pad) {
   std::string minus1 = constI64({-1});
-  xb = node1("Where", {node1("Unsqueeze", {bad, minus1}),
-                       constF32({0.0f}, {}), xb});
+  xb = node1("Where",
+             {node1("Unsqueeze", {bad, minus1}), constF32({0.0f}, {}), xb});
   std::string inv = node1(
-      "Pow", {constF32({2.0f}, {}),
-              node1("Sub", {constF32({127.0f}, {}), c})});
+      "Pow", {constF32({2.0f}, {}), node1("Sub", {constF32({127.0f}, {}), c})});
   std::string y = node1("Mul", {xb, node1("Unsqueeze", {inv, minus1})});
   std::string ay = node1("Abs", {y});
   int m = int(fi.manBits);
   int emin = 1 - fi.bias;
   std::string sp = constF32({std::ldexp(1.0f, emin - m)}, {});
   for (int j = emin + 1; j <= fi.emax; ++j)
-    sp = node1("Where",
-               {node1("GreaterOrEqual", {ay, constF32({std::ldexp(1.0f, j)}, {})}),
-                constF32({std::ldexp(1.0f, j - m)}, {}), sp});
+    sp = node1("Where", {node1("GreaterOrEqual",
+                               {ay, constF32({std::ldexp(1.0f, j)}, {})}),
+                         constF32({std::ldexp(1.0f, j - m)}, {}), sp});
   std::string q = node1(
       "Clip", {node1("Mul", {node1("Round", {node1("Div", {y, sp})}), sp}),
                constF32({-fi.maxFinite}, {}), constF32({fi.maxFinite}, {})});
@@ -677,8 +673,7 @@ LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
   q = node1("Reshape", {q, constI64(flat)});
   if (pad)
     q = node1("Slice", {q, constI64({0}), constI64({k}), constI64({-1})});
-  onnx::NodeProto *cast =
-      node("Cast", {q}, {define(op.getCodes(), "codes")});
+  onnx::NodeProto *cast = node("Cast", {q}, {define(op.getCodes(), "codes")});
   attrInt(cast, "to", onnx::TensorProto::FLOAT8E4M3FN);
   attrInt(cast, "saturate", 1);
   return success();
@@ -711,8 +706,7 @@ LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
     for (int64_t x : arr.asArrayRef())
       p->add_ints(x);
   } else {
-    return op->emitError() << "cannot export attribute '" << an
-                           << "' = " << a;
+    return op->emitError() << "cannot export attribute '" << an << "' = " << a;
   }
   return success();
 }
@@ -757,11 +751,9 @@ LogicalResult Exporter::exportResize(Operation *o) {
   SmallVector<std::string> ins = {nameOf(op.getInput()), "", sc};
   if (!sz.empty())
     ins.push_back(sz);
-  onnx::NodeProto *n =
-      node("Resize", ins, {define(op.getResult(), "resize")});
+  onnx::NodeProto *n = node("Resize", ins, {define(op.getResult(), "resize")});
   for (llvm::StringRef a : {"mode", "coordinate_transformation_mode",
-                            "nearest_mode", "cubic_coeff_a",
-                            "exclude_outside"})
+                            "nearest_mode", "cubic_coeff_a", "exclude_outside"})
     if (failed(copyAttr(op, n, a)))
       return failure();
   return success();
@@ -1059,9 +1051,9 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
   llvm::SetVector<llvm::StringRef> unmapped;
   for (Operation &op : body.without_terminator()) {
     llvm::StringRef n = op.getName().getStringRef();
-    bool known =
-        isa<arith::ConstantOp>(op) || specialOps().contains(n) ||
-        (simpleOps().count(n) && onlyAnnotations(&op)) || isAttrOp(&op);
+    bool known = isa<arith::ConstantOp>(op) || specialOps().contains(n) ||
+                 (simpleOps().count(n) && onlyAnnotations(&op)) ||
+                 isAttrOp(&op);
     if (!known)
       unmapped.insert(n);
   }
