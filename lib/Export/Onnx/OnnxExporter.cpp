@@ -194,6 +194,12 @@ const llvm::StringMap<AttrOp> &attrOps() {
         {}}},
       {"qc.conv_integer",
        {"ConvInteger", {"strides", "pads", "dilations", "group"}, {}}},
+      // ONNX MaxPool with its Indices output (same flat-index convention).
+      {"qc.max_pool_with_indices",
+       {"MaxPool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode",
+         "storage_order"},
+        {}}},
   };
   return m;
 }
@@ -208,7 +214,7 @@ const llvm::StringSet<> &specialOps() {
       "qc.quantize",         "qc.dequantize",
       "qc.qmatmul",          "qc.clip",
       "qc.resize",           "qc.requantize_linear",
-      "qc.constant_of_shape"};
+      "qc.constant_of_shape", "qc.dynamic_reduce"};
   return s;
 }
 
@@ -323,6 +329,23 @@ private:
                                 v.size() * sizeof(float)));
     return n;
   }
+  /// A scalar initializer of float element type `et` (f16, bf16, f32, f64)
+  /// holding `v` rounded to it, for bounds that must match an input's type.
+  std::string constFloatOf(Type et, double v) {
+    std::string n;
+    onnx::TensorProto *t = initializer("c", onnxType(et), {}, n);
+    APFloat f(v);
+    bool lost;
+    f.convert(cast<FloatType>(et).getFloatSemantics(),
+              APFloat::rmNearestTiesToEven, &lost);
+    uint64_t bits = f.bitcastToAPInt().getZExtValue();
+    unsigned bytes = et.getIntOrFloatBitWidth() / 8;
+    std::string raw(bytes, '\0');
+    for (unsigned b = 0; b < bytes; ++b)
+      raw[b] = char(bits >> (8 * b));
+    t->set_raw_data(raw);
+    return n;
+  }
   std::string constI64(ArrayRef<int64_t> v) {
     std::string n;
     onnx::TensorProto *t = initializer("c", onnx::TensorProto::INT64,
@@ -339,6 +362,7 @@ private:
   LogicalResult copyAttr(Operation *op, onnx::NodeProto *n,
                          llvm::StringRef name);
   LogicalResult exportResize(Operation *op);
+  LogicalResult exportDynamicReduce(Operation *op);
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
@@ -720,8 +744,8 @@ LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
 LogicalResult Exporter::exportResize(Operation *o) {
   auto op = cast<qc::ResizeOp>(o);
   if (op->getNumOperands() != 1)
-    return op.emitError("cannot export qc.resize with run-time scales or "
-                        "sizes operands (only constant ones)");
+    return op.emitError("cannot export qc.resize with run-time roi, scales "
+                        "or sizes operands (only constant scales/sizes)");
   auto it = cast<RankedTensorType>(op.getInput().getType());
   auto rt = cast<RankedTensorType>(op.getResult().getType());
   ArrayRef<float> scales = op.getScales();
@@ -754,6 +778,44 @@ LogicalResult Exporter::exportResize(Operation *o) {
   onnx::NodeProto *n = node("Resize", ins, {define(op.getResult(), "resize")});
   for (llvm::StringRef a : {"mode", "coordinate_transformation_mode",
                             "nearest_mode", "cubic_coeff_a", "exclude_outside"})
+    if (failed(copyAttr(op, n, a)))
+      return failure();
+  return success();
+}
+
+/// qc.dynamic_reduce (a Reduce* whose axes are a run-time operand; by name,
+/// as generic as its ONNX form): Reduce<Kind>(input, INT64 axes) with
+/// keepdims and noop_with_empty_axes.
+LogicalResult Exporter::exportDynamicReduce(Operation *op) {
+  static const llvm::StringMap<llvm::StringRef> kinds = {
+      {"sum", "ReduceSum"},        {"mean", "ReduceMean"},
+      {"max", "ReduceMax"},        {"min", "ReduceMin"},
+      {"prod", "ReduceProd"},      {"l1", "ReduceL1"},
+      {"l2", "ReduceL2"},          {"sum_square", "ReduceSumSquare"},
+      {"log_sum", "ReduceLogSum"}, {"log_sum_exp", "ReduceLogSumExp"}};
+  auto kind = op->getAttrOfType<StringAttr>("kind");
+  auto it = kind ? kinds.find(kind.getValue()) : kinds.end();
+  if (it == kinds.end() || op->getNumOperands() != 2 ||
+      op->getNumResults() != 1)
+    return op->emitError("cannot export qc.dynamic_reduce: expected an "
+                         "input, an axes operand and a known kind");
+  for (NamedAttribute a : op->getAttrs()) {
+    llvm::StringRef n = a.getName().strref();
+    if (!n.starts_with("qc.") && n != "kind" && n != "keepdims" &&
+        n != "noop_with_empty_axes")
+      return op->emitError() << "cannot export qc.dynamic_reduce attribute '"
+                             << n << "'";
+  }
+  std::string axes = nameOf(op->getOperand(1));
+  auto at = cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!at.getElementType().isInteger(64)) {
+    onnx::NodeProto *c;
+    axes = node1("Cast", {axes}, &c);
+    attrInt(c, "to", onnx::TensorProto::INT64);
+  }
+  onnx::NodeProto *n = node(it->second, {nameOf(op->getOperand(0)), axes},
+                            {define(op->getResult(0), it->second)});
+  for (llvm::StringRef a : {"keepdims", "noop_with_empty_axes"})
     if (failed(copyAttr(op, n, a)))
       return failure();
   return success();
@@ -855,6 +917,8 @@ LogicalResult Exporter::exportOp(Operation *op) {
   }
   if (isa<qc::ResizeOp>(op))
     return exportResize(op);
+  if (opName == "qc.dynamic_reduce")
+    return exportDynamicReduce(op);
   if (auto r = dyn_cast<qc::RequantizeLinearOp>(op))
     return exportRequantize(r);
   if (auto c = dyn_cast<qc::ConstantOfShapeOp>(op))
@@ -894,11 +958,13 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return success();
   }
   if (auto c = dyn_cast<qc::ClipOp>(op)) {
+    // ONNX Clip's bounds have the input's type (f16/f64 inputs too).
+    Type et = c.getInput().getType().getElementType();
     std::string lo, hi;
     if (auto m = c.getMinAttr())
-      lo = constF32({m.getValue().convertToFloat()}, {});
+      lo = constFloatOf(et, m.getValue().convertToDouble());
     if (auto m = c.getMaxAttr())
-      hi = constF32({m.getValue().convertToFloat()}, {});
+      hi = constFloatOf(et, m.getValue().convertToDouble());
     node("Clip", {nameOf(c.getInput()), lo, hi},
          {define(c.getResult(), "clip")});
     return success();
