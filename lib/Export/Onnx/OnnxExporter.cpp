@@ -746,6 +746,13 @@ LogicalResult Exporter::exportResize(Operation *o) {
   if (op->getNumOperands() != 1)
     return op.emitError("cannot export qc.resize with run-time roi, scales "
                         "or sizes operands (only constant scales/sizes)");
+  // Looked up by name: a per-axis subset and crop-and-resize come with the
+  // run-time operand forms, which have no constant export here.
+  if (op->getAttr("axes") ||
+      op.getCoordinateTransformationMode() == "tf_crop_and_resize")
+    return op.emitError("cannot export qc.resize with axes or "
+                        "tf_crop_and_resize (only constant full-rank "
+                        "scales/sizes)");
   auto it = cast<RankedTensorType>(op.getInput().getType());
   auto rt = cast<RankedTensorType>(op.getResult().getType());
   ArrayRef<float> scales = op.getScales();
