@@ -146,7 +146,10 @@ func.func @main(%x: tensor<?x{k}xf32> {{qc.name = "x"}}) -> (tensor<?x{k}xf32> {
 
 
 @pytest.mark.parametrize("k,et", [(64, "f8E4M3FN"), (40, "f8E4M3FN"),
-                                  (64, "f8E5M2")])
+                                  (64, "f8E5M2"), (64, "f6E2M3FN"),
+                                  (40, "f6E2M3FN"), (64, "f6E3M2FN"),
+                                  (64, "f4E2M1FN"), (40, "f4E2M1FN"),
+                                  (64, "i8"), (40, "i8"), (64, "i4")])
 def test_mx_activation_quantize_bit_exact(check_ok, tmp, k, et):
     """The exported per-block MX scale and the QuantizeLinear/
     DequantizeLinear pair give bit-identical values to the Executor
@@ -228,10 +231,13 @@ def test_qdq_roundtrip_identical(check_ok, tmp, w_type):
 
 def test_unmapped_ops_listed_no_output(run_tool, tmp):
     src = tmp / "bad.mlir"
+    # qc.weight (a package's weight reference) is never exported; ops of
+    # other dialects (arith.addf) have no mapping.
     src.write_text("""
 func.func @main(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
-  %0 = qc.mish %x : (tensor<2x8xf32>) -> tensor<2x8xf32>
-  %1 = qc.softsign %0 : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %w = qc.weight "w" {offset = 0 : i64, size = 64 : i64} : tensor<2x8xf32>
+  %0 = arith.addf %x, %w : tensor<2x8xf32>
+  %1 = arith.mulf %0, %0 : tensor<2x8xf32>
   %2 = qc.relu %1 : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %2 : tensor<2x8xf32>
 }
@@ -240,8 +246,9 @@ func.func @main(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
     res = run_tool("quant-translate", "--export-onnx", src, "-o", out)
     assert_no_crash(res)
     assert res.returncode == 1, describe(res)
-    assert "no mapping for 'qc.mish', 'qc.softsign'" in res.stderr, \
-        describe(res)
+    assert "no mapping for 'qc.weight' (a reference into a package's " \
+        "weights.bin" in res.stderr, describe(res)
+    assert "), 'arith.addf', 'arith.mulf'\n" in res.stderr, describe(res)
     assert not out.exists()
     assert not list(tmp.glob("bad.onnx.tmp*"))
 

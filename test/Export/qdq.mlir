@@ -17,7 +17,7 @@
 // CHECK-NEXT: node Cast to=17 saturate=1
 // CHECK-NEXT: node Cast to=1
 // CHECK: output y FLOAT [32, 4]
-// ERR: error: cannot export to ONNX: no mapping for 'qc.mish'
+// ERR: error: cannot export to ONNX: no mapping for 'qc.weight' (a reference into a package's weights.bin{{.*}}), 'arith.addf'
 func.func @main(%x: tensor<4x32xf32> {qc.name = "x"}) -> (tensor<32x4xf32> {qc.name = "y"}) {
   %s = arith.constant dense<0.125> : tensor<4x2xf32>
   %w = arith.constant dense<3> : tensor<4x32xi4>

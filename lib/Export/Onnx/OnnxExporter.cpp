@@ -11,7 +11,10 @@
 #include "quantc/Export/Onnx/OnnxExporter.h"
 #include "quantc/Numerics/Formats.h"
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -75,6 +78,21 @@ int onnxType(Type t) {
 
 bool isFloat8Code(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
 
+/// FP6/FP4 codes: ONNX has no FP6 type and ONNX Runtime 1.23 runs nothing
+/// on FLOAT4E2M1 (scripts/probe_ort_subbyte.py), but every FP6/FP4 value is
+/// exactly an E4M3FN value, so such values travel as FLOAT8E4M3FN tensors
+/// of the same values (docs/Export.md).
+bool isSubByteFloatCode(Type t) {
+  return isa<Float6E2M3FNType, Float6E3M2FNType, Float4E2M1FNType>(t);
+}
+
+/// The ONNX type a value of element type `t` travels as inside the graph:
+/// onnxType, except that FP6/FP4 codes are carried as FLOAT8E4M3FN.
+int carriedType(Type t) {
+  return isSubByteFloatCode(t) ? int(onnx::TensorProto::FLOAT8E4M3FN)
+                               : onnxType(t);
+}
+
 /// Simple ops: same operands, no attributes of their own, one ONNX node.
 const llvm::StringMap<llvm::StringRef> &simpleOps() {
   static const llvm::StringMap<llvm::StringRef> m = {
@@ -94,6 +112,19 @@ const llvm::StringMap<llvm::StringRef> &simpleOps() {
       {"qc.equal", "Equal"},     {"qc.less", "Less"},
       {"qc.greater", "Greater"}, {"qc.not", "Not"},
       {"qc.and", "And"},         {"qc.or", "Or"},
+      {"qc.hard_swish", "HardSwish"}, {"qc.tan", "Tan"},
+      {"qc.asin", "Asin"},       {"qc.acos", "Acos"},
+      {"qc.atan", "Atan"},       {"qc.sinh", "Sinh"},
+      {"qc.cosh", "Cosh"},       {"qc.asinh", "Asinh"},
+      {"qc.acosh", "Acosh"},     {"qc.atanh", "Atanh"},
+      {"qc.softsign", "Softsign"}, {"qc.mish", "Mish"},
+      {"qc.is_nan", "IsNaN"},    {"qc.xor", "Xor"},
+      {"qc.size", "Size"},       {"qc.expand", "Expand"},
+      {"qc.tile", "Tile"},       {"qc.matmul_integer", "MatMulInteger"},
+      // Run-time parameters are operands already, in ONNX's input order.
+      {"qc.dynamic_slice", "Slice"},
+      {"qc.dynamic_squeeze", "Squeeze"},
+      {"qc.dynamic_unsqueeze", "Unsqueeze"},
   };
   return m;
 }
@@ -139,6 +170,60 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.reduce_max", {"ReduceMax", {"keepdims"}, {"axes"}}},
       {"qc.reduce_min", {"ReduceMin", {"keepdims"}, {"axes"}}},
       {"qc.reduce_prod", {"ReduceProd", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_l1", {"ReduceL1", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_l2", {"ReduceL2", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_sum_square", {"ReduceSumSquare", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_log_sum", {"ReduceLogSum", {"keepdims"}, {"axes"}}},
+      {"qc.reduce_log_sum_exp", {"ReduceLogSumExp", {"keepdims"}, {"axes"}}},
+      {"qc.leaky_relu", {"LeakyRelu", {"alpha"}, {}}},
+      {"qc.elu", {"Elu", {"alpha"}, {}}},
+      {"qc.selu", {"Selu", {"alpha", "gamma"}, {}}},
+      {"qc.hard_sigmoid", {"HardSigmoid", {"alpha", "beta"}, {}}},
+      {"qc.celu", {"Celu", {"alpha"}, {}}},
+      {"qc.thresholded_relu", {"ThresholdedRelu", {"alpha"}, {}}},
+      {"qc.shrink", {"Shrink", {"bias", "lambd"}, {}}},
+      {"qc.is_inf", {"IsInf", {"detect_positive", "detect_negative"}, {}}},
+      {"qc.mod", {"Mod", {"fmod"}, {}}},
+      {"qc.flatten", {"Flatten", {"axis"}, {}}},
+      {"qc.squeeze", {"Squeeze", {}, {"axes"}}},
+      {"qc.dynamic_split", {"Split", {"axis"}, {}}},
+      {"qc.dynamic_reshape", {"Reshape", {"allowzero"}, {}}},
+      {"qc.conv_transpose",
+       {"ConvTranspose",
+        {"strides", "pads", "dilations", "output_padding", "group"},
+        {}}},
+      {"qc.conv_integer",
+       {"ConvInteger", {"strides", "pads", "dilations", "group"}, {}}},
+      // ONNX MaxPool with its Indices output (same flat-index convention).
+      {"qc.max_pool_with_indices",
+       {"MaxPool",
+        {"kernel_shape", "strides", "pads", "dilations", "ceil_mode",
+         "storage_order"},
+        {}}},
+  };
+  return m;
+}
+
+/// Ops with their own export code (exportOp), some only for certain
+/// schemes, types or attribute values (an error at the op otherwise).
+const llvm::StringSet<> &specialOps() {
+  static const llvm::StringSet<> s = {
+      "qc.transpose",        "qc.reshape",
+      "qc.cast",             "qc.quantize_linear",
+      "qc.dequantize_linear", "qc.dynamic_quantize_linear",
+      "qc.quantize",         "qc.dequantize",
+      "qc.qmatmul",          "qc.clip",
+      "qc.resize",           "qc.requantize_linear",
+      "qc.constant_of_shape", "qc.dynamic_reduce"};
+  return s;
+}
+
+/// qc ops that are never exported, and why.
+const llvm::StringMap<llvm::StringRef> &unexportedOps() {
+  static const llvm::StringMap<llvm::StringRef> m = {
+      {"qc.weight",
+       "a reference into a package's weights.bin: export the .qcpkg, whose "
+       "reader turns weights into constants"},
   };
   return m;
 }
@@ -244,6 +329,23 @@ private:
                                 v.size() * sizeof(float)));
     return n;
   }
+  /// A scalar initializer of float element type `et` (f16, bf16, f32, f64)
+  /// holding `v` rounded to it, for bounds that must match an input's type.
+  std::string constFloatOf(Type et, double v) {
+    std::string n;
+    onnx::TensorProto *t = initializer("c", onnxType(et), {}, n);
+    APFloat f(v);
+    bool lost;
+    f.convert(cast<FloatType>(et).getFloatSemantics(),
+              APFloat::rmNearestTiesToEven, &lost);
+    uint64_t bits = f.bitcastToAPInt().getZExtValue();
+    unsigned bytes = et.getIntOrFloatBitWidth() / 8;
+    std::string raw(bytes, '\0');
+    for (unsigned b = 0; b < bytes; ++b)
+      raw[b] = char(bits >> (8 * b));
+    t->set_raw_data(raw);
+    return n;
+  }
   std::string constI64(ArrayRef<int64_t> v) {
     std::string n;
     onnx::TensorProto *t = initializer("c", onnx::TensorProto::INT64,
@@ -257,7 +359,17 @@ private:
                           llvm::StringRef name, llvm::StringRef dimPrefix);
   LogicalResult exportConstant(Operation *op, Attribute value);
   LogicalResult exportOp(Operation *op);
+  LogicalResult copyAttr(Operation *op, onnx::NodeProto *n,
+                         llvm::StringRef name);
+  LogicalResult exportResize(Operation *op);
+  LogicalResult exportDynamicReduce(Operation *op);
+  LogicalResult exportRequantize(qc::RequantizeLinearOp op);
+  LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
+  LogicalResult
+  exportMXSubByteCodes(qc::QuantizeOp op, const numerics::FormatInfo &fi,
+                       std::string xb, std::string bad, std::string c,
+                       ArrayRef<int64_t> blockedShape, int64_t k, int64_t pad);
   FailureOr<std::string> zeroPointFor(Operation *op, Type codeType,
                                       Value scale,
                                       llvm::StringRef finiteScale = "");
@@ -292,7 +404,7 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
   auto ty = dyn_cast<RankedTensorType>(
       cast<TypedAttr>(value).getType());
   Type et = ty ? ty.getElementType() : Type();
-  int ot = ty ? onnxType(et) : 0;
+  int ot = ty ? carriedType(et) : 0;
   if (!ot || !ty.hasStaticShape())
     return op->emitError() << "cannot export constant of type "
                            << cast<TypedAttr>(value).getType();
@@ -344,6 +456,13 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
       f[i] = numerics::decodeE8M0(buf[i]);
     t->set_raw_data(
         std::string(reinterpret_cast<const char *>(f.data()), n * 4));
+  } else if (isSubByteFloatCode(et)) {
+    // Exact: every FP6/FP4 value is an E4M3FN value (isSubByteFloatCode).
+    numerics::ElemFormat f = *qc::toElemFormat(et);
+    for (uint8_t &b : buf)
+      b = uint8_t(numerics::encode(numerics::ElemFormat::E4M3FN,
+                                   numerics::decode(f, b)));
+    t->set_raw_data(std::string(buf.begin(), buf.end()));
   } else if (bits == 4) {
     // ONNX packs 4-bit elements two per byte, the first in the low nibble.
     std::string packed(size_t((n + 1) / 2), '\0');
@@ -363,6 +482,17 @@ LogicalResult Exporter::exportConstant(Operation *op, Attribute value) {
 
 FailureOr<int64_t> Exporter::mxBlock(Operation *op, qc::SchemeAttr s,
                                      int64_t rank) {
+  Type et = s.getElementType();
+  std::optional<numerics::ElemFormat> fmt = qc::toElemFormat(et);
+  bool elemOk = fmt && numerics::isMXElemFormat(*fmt) &&
+                (isFloat8Code(et) || isSubByteFloatCode(et) ||
+                 et.isSignlessInteger(8) || et.isSignlessInteger(4));
+  if (!elemOk || !isa<Float8E8M0FNUType>(s.getScaleType()))
+    return op->emitError()
+           << "cannot export scheme " << s
+           << ": only MX schemes (E8M0 scales; f8E4M3FN, f8E5M2, f6E2M3FN, "
+              "f6E3M2FN, f4E2M1FN, i8 or i4 elements) map to "
+              "DequantizeLinear exactly (the Executor runs no other)";
   int64_t b = s.getInnerBlock();
   bool ok = b > 0 && s.getSymmetric();
   for (int64_t d = 0; ok && d + 1 < rank; ++d)
@@ -391,40 +521,54 @@ FailureOr<std::string> Exporter::zeroPointFor(Operation *op, Type codeType,
     t->set_raw_data(std::string(bytes, '\0'));
     return name;
   }
-  if (!isFloat8Code(codeType))
-    return op->emitError("cannot export: a dynamic-shaped scale needs a "
-                         "static zero point for an integer code type");
+  if (!isFloat8Code(codeType) && !codeType.isSignlessInteger(8) &&
+      !codeType.isSignlessInteger(4))
+    return op->emitError() << "cannot export: a dynamic-shaped scale needs "
+                              "a static zero point for codes of type "
+                           << codeType;
   // Runtime scale of dynamic shape: 0 * scale cast to the code type.
   std::string src = finiteScale.empty() ? nameOf(scale) : finiteScale.str();
   std::string z = node1("Mul", {src, constF32({0.0f}, {})});
   onnx::NodeProto *c;
   std::string zp = node1("Cast", {z}, &c);
   attrInt(c, "to", ot);
-  attrInt(c, "saturate", 1);
+  if (isFloat8Code(codeType))
+    attrInt(c, "saturate", 1);
   return zp;
 }
 
 /// qc.quantize under an MX scheme. The Executor's scale (Formats.cpp,
 /// sharedScaleFromBits, Floor mode) is E8M0 code
 ///   clamp(floor(log2(amax)) - emax_elem + 127, 0, 254)
-/// of the block's absolute maximum; codes are RNE(x / 2^(code-127)) with
+/// of the block's absolute maximum; codes are RNE(x * 2^(127-code)) with
 /// saturation. Built from standard ops:
 ///   amax  = ReduceMax(Reshape(Pad(Abs(x)), [.., nb, B]), -1)
 ///   l     = Floor(Log(max(amax, 2^-149)) / ln 2)
 ///   e     = l - (2^l > amax) + (2^(l+1) <= amax)   -- exact fix-up: Log is
 ///           not exact, so l may be one off at and near powers of two
 ///   scale = 2^clip(e - emax + 127, 0, 254) / 2^127
-///   codes = QuantizeLinear(x, scale, zp, axis = -1, block_size = B, sat)
 /// amax = 0 becomes 2^-149 (the smallest subnormal): its code clamps to 0,
 /// the Executor's code for a zero block. Blocks with Inf/NaN: see below.
+/// The codes, by element format:
+///   FP8 (E4M3FN, E5M2): QuantizeLinear(x, scale, zp, axis=-1, block, sat)
+///   INT8/INT4 (MXINT8): QuantizeLinear to INT8/INT4, same attributes
+///   FP6/FP4: no ONNX Runtime kernel rounds to them, so the rounding is
+///     spelled out (exportMXSubByteCodes) and the codes travel as E4M3FN.
 LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   qc::SchemeAttr s = op.getScheme();
   Type et = s.getElementType();
   auto xt = cast<RankedTensorType>(op.getInput().getType());
-  if (!isFloat8Code(et) || !isa<Float8E8M0FNUType>(s.getScaleType()))
-    return op.emitError() << "cannot export qc.quantize with scheme " << s
-                          << ": ONNX Runtime 1.23 quantizes only to "
-                             "f8E4M3FN/f8E5M2 with a runtime scale";
+  std::optional<numerics::ElemFormat> fmt = qc::toElemFormat(et);
+  bool intCodes =
+      isa<IntegerType>(et) && cast<IntegerType>(et).isSignless() && fmt;
+  if (!fmt || !numerics::isMXElemFormat(*fmt) ||
+      !isa<Float8E8M0FNUType>(s.getScaleType()) ||
+      !(isFloat8Code(et) || isSubByteFloatCode(et) || intCodes))
+    return op.emitError()
+           << "cannot export qc.quantize with scheme " << s
+           << ": only MX schemes (E8M0 scales; f8E4M3FN, f8E5M2, f6E2M3FN, "
+              "f6E3M2FN, f4E2M1FN, i8 or i4 elements) have a defined "
+              "quantization rule (the Executor's) to export";
   int64_t rank = xt.getRank();
   FailureOr<int64_t> blk = mxBlock(op, s, rank);
   if (failed(blk))
@@ -435,21 +579,24 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
     return op.emitError("cannot export qc.quantize: the blocked (last) "
                         "dimension must be static");
   int64_t nb = (k + b - 1) / b, pad = nb * b - k;
-  int emax = isa<Float8E4M3FNType>(et) ? 8 : 15;
+  const numerics::FormatInfo &fi = numerics::getFormatInfo(*fmt);
+  int emax = fi.emax;
 
   std::string x = nameOf(op.getInput());
-  std::string a = node1("Abs", {x});
-  if (pad) {
-    SmallVector<int64_t> pads(2 * rank, 0);
-    pads.back() = pad;
-    a = node1("Pad", {a, constI64(pads), constF32({0.0f}, {})});
-  }
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads.back() = pad;
   SmallVector<int64_t> shape(rank - 1, 0);
   shape.push_back(nb);
   shape.push_back(b);
-  std::string r = node1("Reshape", {a, constI64(shape)});
+  // [..., k] -> [..., nb, B], padding a short last block with zeros.
+  auto blocked = [&](std::string v) {
+    if (pad)
+      v = node1("Pad", {v, constI64(pads), constF32({0.0f}, {})});
+    return node1("Reshape", {v, constI64(shape)});
+  };
+  std::string a = blocked(node1("Abs", {x}));
   onnx::NodeProto *rm;
-  std::string amax = node1("ReduceMax", {r, constI64({-1})}, &rm);
+  std::string amax = node1("ReduceMax", {a, constI64({-1})}, &rm);
   attrInt(rm, "keepdims", 0);
   std::string am =
       node1("Max", {amax, constF32({std::ldexp(1.0f, -149)}, {})});
@@ -473,36 +620,280 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
                constF32({0.0f}, {}), constF32({254.0f}, {})});
   std::string finite = node1(
       "Pow", {two, node1("Sub", {c, constF32({127.0f}, {})})});
-  std::string scale = finite;
   // A block holding Inf or NaN gets the E8M0 NaN scale (code 0xff) in the
-  // Executor and NaN codes; a NaN scale gives QuantizeLinear NaN codes and
-  // DequantizeLinear NaN values, the same result. The flag is reduced like
-  // amax (ReduceMax's NaN propagation is unspecified, so it never sees one).
-  onnx::NodeProto *cf;
-  std::string bad = node1(
-      "Cast", {node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})})}, &cf);
-  attrInt(cf, "to", onnx::TensorProto::FLOAT);
-  if (pad) {
-    SmallVector<int64_t> pads(2 * rank, 0);
-    pads.back() = pad;
-    bad = node1("Pad", {bad, constI64(pads), constF32({0.0f}, {})});
-  }
+  // Executor; a NaN scale makes DequantizeLinear give NaN, as the Executor
+  // does. The flag is reduced like amax (ReduceMax's NaN propagation is
+  // unspecified, so it never sees one).
+  std::string nonFinite =
+      node1("Or", {node1("IsNaN", {x}), node1("IsInf", {x})});
   onnx::NodeProto *bm;
-  bad = node1("ReduceMax",
-              {node1("Reshape", {bad, constI64(shape)}), constI64({-1})}, &bm);
+  std::string badF =
+      node1("ReduceMax", {blocked(toF(nonFinite)), constI64({-1})}, &bm);
   attrInt(bm, "keepdims", 0);
-  scale = node1("Where", {node1("Greater", {bad, constF32({0.0f}, {})}),
-                          constF32({std::nanf("")}, {}), scale});
+  std::string bad = node1("Greater", {badF, constF32({0.0f}, {})});
+  std::string scale =
+      node1("Where", {bad, constF32({std::nanf("")}, {}), finite});
   names[op.getScales()] = scale;
 
+  if (isSubByteFloatCode(et))
+    return exportMXSubByteCodes(op, fi, blocked(x), bad, c, shape, k, pad);
+
+  std::string qScale = scale;
+  if (intCodes) {
+    // The Executor writes code 0 for every element of a non-finite block;
+    // an infinite scale gives QuantizeLinear 0 for the finite elements
+    // (x / inf) and the non-finite ones are zeroed first.
+    qScale = node1("Where", {bad, constF32({INFINITY}, {}), finite});
+    x = node1("Where", {nonFinite, constF32({0.0f}, {}), x});
+  }
   FailureOr<std::string> zp = zeroPointFor(op, et, op.getScales(), finite);
   if (failed(zp))
     return failure();
   std::string codes = define(op.getCodes(), "codes");
-  onnx::NodeProto *q = node("QuantizeLinear", {x, scale, *zp}, {codes});
+  onnx::NodeProto *q = node("QuantizeLinear", {x, qScale, *zp}, {codes});
   attrInt(q, "axis", rank - 1);
   attrInt(q, "block_size", b);
-  attrInt(q, "saturate", 1);
+  if (isFloat8Code(et))
+    attrInt(q, "saturate", 1);
+  return success();
+}
+
+/// FP6/FP4 codes of qc.quantize, exactly as Numerics' encoder rounds:
+/// y = x * 2^(127-c) per block (the Executor's product, exact), then RNE
+/// to the format's grid with saturation. In the binade [2^j, 2^(j+1)) of
+/// |y| (j >= emin, the format's smallest normal exponent; below it the
+/// subnormal spacing) the grid spacing is sp = 2^(j - mantissa bits), so
+///   q = Clip(Round(y / sp) * sp, -max, max)
+/// where y / sp and * sp are exact (powers of two, no underflow: sp >=
+/// 2^-4) and Round is ONNX's half-to-even. sp is chosen by comparisons
+/// with exact powers of two (no Log). Non-finite blocks give code +0, the
+/// Executor's fill. The values q are exactly E4M3FN values, so the final
+/// Cast is exact.
+LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
+                                             const numerics::FormatInfo &fi,
+                                             std::string xb, std::string bad,
+                                             std::string c,
+                                             ArrayRef<int64_t> blockedShape,
+                                             int64_t k, int64_t pad) {
+  std::string minus1 = constI64({-1});
+  xb = node1("Where",
+             {node1("Unsqueeze", {bad, minus1}), constF32({0.0f}, {}), xb});
+  std::string inv = node1(
+      "Pow", {constF32({2.0f}, {}), node1("Sub", {constF32({127.0f}, {}), c})});
+  std::string y = node1("Mul", {xb, node1("Unsqueeze", {inv, minus1})});
+  std::string ay = node1("Abs", {y});
+  int m = int(fi.manBits);
+  int emin = 1 - fi.bias;
+  std::string sp = constF32({std::ldexp(1.0f, emin - m)}, {});
+  for (int j = emin + 1; j <= fi.emax; ++j)
+    sp = node1("Where", {node1("GreaterOrEqual",
+                               {ay, constF32({std::ldexp(1.0f, j)}, {})}),
+                         constF32({std::ldexp(1.0f, j - m)}, {}), sp});
+  std::string q = node1(
+      "Clip", {node1("Mul", {node1("Round", {node1("Div", {y, sp})}), sp}),
+               constF32({-fi.maxFinite}, {}), constF32({fi.maxFinite}, {})});
+  SmallVector<int64_t> flat(blockedShape.drop_back(2));
+  flat.push_back(blockedShape[blockedShape.size() - 2] * blockedShape.back());
+  q = node1("Reshape", {q, constI64(flat)});
+  if (pad)
+    q = node1("Slice", {q, constI64({0}), constI64({k}), constI64({-1})});
+  onnx::NodeProto *cast = node("Cast", {q}, {define(op.getCodes(), "codes")});
+  attrInt(cast, "to", onnx::TensorProto::FLOAT8E4M3FN);
+  attrInt(cast, "saturate", 1);
+  return success();
+}
+
+/// Copies attribute `an` of `op` to node `n` under the same name (bools and
+/// integers as INT, floats as FLOAT, strings, i64 arrays as INTS); absent
+/// (an optional attribute) leaves ONNX's default.
+LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
+                                 llvm::StringRef an) {
+  Attribute a = op->getAttr(an);
+  if (!a)
+    return success();
+  onnx::AttributeProto *p = n->add_attribute();
+  p->set_name(an.str());
+  if (auto b = dyn_cast<BoolAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INT);
+    p->set_i(b.getValue());
+  } else if (auto i = dyn_cast<IntegerAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INT);
+    p->set_i(i.getInt());
+  } else if (auto f = dyn_cast<FloatAttr>(a)) {
+    p->set_type(onnx::AttributeProto::FLOAT);
+    p->set_f(float(f.getValueAsDouble()));
+  } else if (auto str = dyn_cast<StringAttr>(a)) {
+    p->set_type(onnx::AttributeProto::STRING);
+    p->set_s(str.str());
+  } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
+    p->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : arr.asArrayRef())
+      p->add_ints(x);
+  } else {
+    return op->emitError() << "cannot export attribute '" << an << "' = " << a;
+  }
+  return success();
+}
+
+/// qc.resize: Resize(X, roi = "", "", sizes) when all shapes are static and
+/// each scale is float(out) / float(in) (what ONNX derives from sizes);
+/// otherwise Resize(X, "", scales) when every static output dim is
+/// floor(in * scale) (ONNX Runtime's size for given scales, and the scale
+/// is then used by the coordinate transform as in qc). Anything else has no
+/// ONNX form with the same coordinates.
+LogicalResult Exporter::exportResize(Operation *o) {
+  auto op = cast<qc::ResizeOp>(o);
+  if (op->getNumOperands() != 1)
+    return op.emitError("cannot export qc.resize with run-time roi, scales "
+                        "or sizes operands (only constant scales/sizes)");
+  // Looked up by name: a per-axis subset and crop-and-resize come with the
+  // run-time operand forms, which have no constant export here.
+  if (op->getAttr("axes") ||
+      op.getCoordinateTransformationMode() == "tf_crop_and_resize")
+    return op.emitError("cannot export qc.resize with axes or "
+                        "tf_crop_and_resize (only constant full-rank "
+                        "scales/sizes)");
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  auto rt = cast<RankedTensorType>(op.getResult().getType());
+  ArrayRef<float> scales = op.getScales();
+  if (scales.size() != size_t(it.getRank()))
+    return op.emitError("cannot export qc.resize: one scale per dim needed");
+  bool byScales = true, bySizes = rt.hasStaticShape() && it.hasStaticShape();
+  for (int64_t d = 0; d < it.getRank(); ++d) {
+    int64_t in = it.getDimSize(d), out = rt.getDimSize(d);
+    if (ShapedType::isDynamic(in) || ShapedType::isDynamic(out))
+      continue;
+    if (int64_t(std::floor(float(in) * scales[d])) != out)
+      byScales = false;
+    if (bySizes && float(out) / float(in) != scales[d])
+      bySizes = false;
+  }
+  // Sizes first when both fit: ONNX's shape inference computes floor(in *
+  // scale) in double (floor(5 * 1.4f) = 6) where ONNX Runtime and the
+  // Executor use float (7), so a scales form is only used when it must be.
+  std::string sc, sz;
+  if (bySizes)
+    sz = constI64(rt.getShape());
+  else if (byScales)
+    sc = constF32(SmallVector<float>(scales), {int64_t(scales.size())});
+  else
+    return op.emitError("cannot export qc.resize: its scales do not give "
+                        "its result shape the way ONNX Resize computes it");
+  SmallVector<std::string> ins = {nameOf(op.getInput()), "", sc};
+  if (!sz.empty())
+    ins.push_back(sz);
+  onnx::NodeProto *n = node("Resize", ins, {define(op.getResult(), "resize")});
+  for (llvm::StringRef a : {"mode", "coordinate_transformation_mode",
+                            "nearest_mode", "cubic_coeff_a", "exclude_outside"})
+    if (failed(copyAttr(op, n, a)))
+      return failure();
+  return success();
+}
+
+/// qc.dynamic_reduce (a Reduce* whose axes are a run-time operand; by name,
+/// as generic as its ONNX form): Reduce<Kind>(input, INT64 axes) with
+/// keepdims and noop_with_empty_axes.
+LogicalResult Exporter::exportDynamicReduce(Operation *op) {
+  static const llvm::StringMap<llvm::StringRef> kinds = {
+      {"sum", "ReduceSum"},        {"mean", "ReduceMean"},
+      {"max", "ReduceMax"},        {"min", "ReduceMin"},
+      {"prod", "ReduceProd"},      {"l1", "ReduceL1"},
+      {"l2", "ReduceL2"},          {"sum_square", "ReduceSumSquare"},
+      {"log_sum", "ReduceLogSum"}, {"log_sum_exp", "ReduceLogSumExp"}};
+  auto kind = op->getAttrOfType<StringAttr>("kind");
+  auto it = kind ? kinds.find(kind.getValue()) : kinds.end();
+  if (it == kinds.end() || op->getNumOperands() != 2 ||
+      op->getNumResults() != 1)
+    return op->emitError("cannot export qc.dynamic_reduce: expected an "
+                         "input, an axes operand and a known kind");
+  for (NamedAttribute a : op->getAttrs()) {
+    llvm::StringRef n = a.getName().strref();
+    if (!n.starts_with("qc.") && n != "kind" && n != "keepdims" &&
+        n != "noop_with_empty_axes")
+      return op->emitError() << "cannot export qc.dynamic_reduce attribute '"
+                             << n << "'";
+  }
+  std::string axes = nameOf(op->getOperand(1));
+  auto at = cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!at.getElementType().isInteger(64)) {
+    onnx::NodeProto *c;
+    axes = node1("Cast", {axes}, &c);
+    attrInt(c, "to", onnx::TensorProto::INT64);
+  }
+  onnx::NodeProto *n = node(it->second, {nameOf(op->getOperand(0)), axes},
+                            {define(op->getResult(0), it->second)});
+  for (llvm::StringRef a : {"keepdims", "noop_with_empty_axes"})
+    if (failed(copyAttr(op, n, a)))
+      return failure();
+  return success();
+}
+
+/// qc.requantize_linear (QLinearMatMul/QLinearConv's output stage) has no
+/// ONNX op of its own. The Executor computes, per element,
+///   clamp(nearbyint(float(acc + bias) * scale) + zero, qmin, qmax);
+/// exported as the same float product, then QuantizeLinear with scale 1:
+///   QuantizeLinear(Mul(Cast<float>(Add(acc, bias)), scale), 1, zero)
+/// which rounds half to even and saturates to the zero point's type.
+/// Per-channel scale and bias are reshaped to broadcast along `axis`.
+LogicalResult Exporter::exportRequantize(qc::RequantizeLinearOp op) {
+  auto at = cast<RankedTensorType>(op.getInput().getType());
+  int64_t rank = at.getRank(), axis = op.getAxis();
+  auto perChannel = [&](Value v) -> std::string {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!t.hasStaticShape() || t.getNumElements() == 1 || axis >= rank)
+      return nameOf(v);
+    SmallVector<int64_t> shape = {t.getNumElements()};
+    shape.append(rank - axis - 1, 1);
+    return node1("Reshape", {nameOf(v), constI64(shape)});
+  };
+  std::string acc = nameOf(op.getInput());
+  if (op.getBias())
+    acc = node1("Add", {acc, perChannel(op.getBias())});
+  onnx::NodeProto *c;
+  std::string f = node1("Cast", {acc}, &c);
+  attrInt(c, "to", onnx::TensorProto::FLOAT);
+  std::string y = node1("Mul", {f, perChannel(op.getScale())});
+  auto zt = cast<RankedTensorType>(op.getZero().getType());
+  std::string zero = nameOf(op.getZero());
+  if (zt.getRank() != 0)
+    zero = node1("Reshape", {zero, constI64({})});
+  node("QuantizeLinear", {y, constF32({1.0f}, {}), zero},
+       {define(op.getResult(), "requantize")});
+  return success();
+}
+
+/// qc.constant_of_shape: ConstantOfShape with its value as a one-element
+/// tensor of the result's element type.
+LogicalResult Exporter::exportConstantOfShape(qc::ConstantOfShapeOp op) {
+  Type et = op.getResult().getType().getElementType();
+  int ot = onnxType(et);
+  Attribute v = op.getValue();
+  if (auto d = dyn_cast<DenseElementsAttr>(v); d && d.getNumElements() == 1)
+    v = *d.value_begin<Attribute>();
+  uint64_t bits;
+  if (auto f = dyn_cast<FloatAttr>(v))
+    bits = f.getValue().bitcastToAPInt().getZExtValue();
+  else if (auto i = dyn_cast<IntegerAttr>(v))
+    bits = i.getValue().getZExtValue();
+  else
+    bits = ~0ull;
+  if (!ot || bits == ~0ull || cast<TypedAttr>(v).getType() != et ||
+      et.getIntOrFloatBitWidth() == 4)
+    return op.emitError() << "cannot export qc.constant_of_shape with value "
+                          << op.getValue() << " to " << et;
+  unsigned bytes = std::max(1u, et.getIntOrFloatBitWidth() / 8);
+  onnx::NodeProto *n = node("ConstantOfShape", {nameOf(op.getShape())},
+                            {define(op.getResult(), "constant_of_shape")});
+  onnx::AttributeProto *a = n->add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  onnx::TensorProto *t = a->mutable_t();
+  t->set_data_type(ot);
+  t->add_dims(1);
+  std::string raw(bytes, '\0');
+  for (unsigned b = 0; b < bytes; ++b)
+    raw[b] = char(bits >> (8 * b));
+  t->set_raw_data(raw);
   return success();
 }
 
@@ -524,8 +915,29 @@ LogicalResult Exporter::exportOp(Operation *op) {
     node(simple->second, ins, {define(op->getResult(0), simple->second)});
     return success();
   }
+  if (auto sq = dyn_cast<qc::SqueezeOp>(op); sq && sq.getAxes().empty()) {
+    // ONNX Squeeze without axes removes every size-1 dim; qc's empty list
+    // removes none.
+    node("Identity", {nameOf(sq.getInput())},
+         {define(sq.getResult(), "squeeze")});
+    return success();
+  }
+  if (isa<qc::ResizeOp>(op))
+    return exportResize(op);
+  if (opName == "qc.dynamic_reduce")
+    return exportDynamicReduce(op);
+  if (auto r = dyn_cast<qc::RequantizeLinearOp>(op))
+    return exportRequantize(r);
+  if (auto c = dyn_cast<qc::ConstantOfShapeOp>(op))
+    return exportConstantOfShape(c);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
+    // The list attributes become inputs after the single data operand; an
+    // op that also takes them (or anything else) as run-time operands has
+    // no such form.
+    if (!e.inputs.empty() && op->getNumOperands() != 1)
+      return op->emitError() << "cannot export " << opName
+                             << " with run-time operands besides its input";
     SmallVector<std::string> ins, outs;
     for (Value v : op->getOperands())
       ins.push_back(nameOf(v));
@@ -547,41 +959,19 @@ LogicalResult Exporter::exportOp(Operation *op) {
     if (opName.starts_with("qc.reduce_") &&
         op->getAttrOfType<DenseI64ArrayAttr>("axes").empty())
       attrInt(n, "noop_with_empty_axes", 1);
-    for (llvm::StringRef an : e.attrs) {
-      Attribute a = op->getAttr(an);
-      if (!a)
-        continue; // optional and absent: ONNX's default
-      onnx::AttributeProto *p = n->add_attribute();
-      p->set_name(an.str());
-      if (auto b = dyn_cast<BoolAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INT);
-        p->set_i(b.getValue());
-      } else if (auto i = dyn_cast<IntegerAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INT);
-        p->set_i(i.getInt());
-      } else if (auto f = dyn_cast<FloatAttr>(a)) {
-        p->set_type(onnx::AttributeProto::FLOAT);
-        p->set_f(float(f.getValueAsDouble()));
-      } else if (auto str = dyn_cast<StringAttr>(a)) {
-        p->set_type(onnx::AttributeProto::STRING);
-        p->set_s(str.str());
-      } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
-        p->set_type(onnx::AttributeProto::INTS);
-        for (int64_t x : arr.asArrayRef())
-          p->add_ints(x);
-      } else {
-        return op->emitError() << "cannot export attribute '" << an
-                               << "' = " << a;
-      }
-    }
+    for (llvm::StringRef an : e.attrs)
+      if (failed(copyAttr(op, n, an)))
+        return failure();
     return success();
   }
   if (auto c = dyn_cast<qc::ClipOp>(op)) {
+    // ONNX Clip's bounds have the input's type (f16/f64 inputs too).
+    Type et = c.getInput().getType().getElementType();
     std::string lo, hi;
     if (auto m = c.getMinAttr())
-      lo = constF32({m.getValue().convertToFloat()}, {});
+      lo = constFloatOf(et, m.getValue().convertToDouble());
     if (auto m = c.getMaxAttr())
-      hi = constF32({m.getValue().convertToFloat()}, {});
+      hi = constFloatOf(et, m.getValue().convertToDouble());
     node("Clip", {nameOf(c.getInput()), lo, hi},
          {define(c.getResult(), "clip")});
     return success();
@@ -593,6 +983,9 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return success();
   }
   if (auto r = dyn_cast<qc::ReshapeOp>(op)) {
+    if (op->getNumOperands() != 1)
+      return op->emitError("cannot export qc.reshape with a run-time shape "
+                           "operand (only the constant shape attribute)");
     node("Reshape", {nameOf(r.getInput()), constI64(r.getShape())},
          {define(r.getResult(), "reshape")});
     return success();
@@ -731,12 +1124,9 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
   llvm::SetVector<llvm::StringRef> unmapped;
   for (Operation &op : body.without_terminator()) {
     llvm::StringRef n = op.getName().getStringRef();
-    bool known =
-        isa<arith::ConstantOp, qc::TransposeOp, qc::ReshapeOp, qc::CastOp,
-            qc::QuantizeLinearOp, qc::DequantizeLinearOp,
-            qc::DynamicQuantizeLinearOp, qc::QuantizeOp, qc::DequantizeOp,
-            qc::QMatMulOp, qc::ClipOp>(op) ||
-        (simpleOps().count(n) && onlyAnnotations(&op)) || isAttrOp(&op);
+    bool known = isa<arith::ConstantOp>(op) || specialOps().contains(n) ||
+                 (simpleOps().count(n) && onlyAnnotations(&op)) ||
+                 isAttrOp(&op);
     if (!known)
       unmapped.insert(n);
   }
@@ -745,8 +1135,12 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     // to op->emitError (the whole function).
     InFlightDiagnostic d = mlir::emitError(fn.getLoc())
                            << "cannot export to ONNX: no mapping for ";
-    llvm::interleaveComma(unmapped, d,
-                          [&](llvm::StringRef s) { d << "'" << s << "'"; });
+    llvm::interleaveComma(unmapped, d, [&](llvm::StringRef s) {
+      d << "'" << s << "'";
+      auto why = unexportedOps().find(s);
+      if (why != unexportedOps().end())
+        d << " (" << why->second << ")";
+    });
     return d;
   }
   for (Operation &op : body.without_terminator())
@@ -780,4 +1174,14 @@ FailureOr<std::string> quantc::exportOnnx(ModuleOp module) {
   if (!model.SerializeToString(&bytes))
     return module.emitError("cannot serialize the ONNX model");
   return bytes;
+}
+
+std::optional<llvm::StringRef> quantc::onnxExportGap(llvm::StringRef opName) {
+  if (simpleOps().count(opName) || attrOps().count(opName) ||
+      specialOps().contains(opName))
+    return llvm::StringRef();
+  auto it = unexportedOps().find(opName);
+  if (it != unexportedOps().end())
+    return it->second;
+  return std::nullopt;
 }
