@@ -1,6 +1,8 @@
 //===- Executor.cpp - reference interpreter over qc -----------------------===//
 #include "quantc/Executor/Executor.h"
 #include "ExecutorImpl.h"
+#include "Gemm.h"
+#include "Strided.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Numerics/Formats.h"
@@ -12,7 +14,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cblas.h>
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -166,24 +168,23 @@ struct Interp : exec::Env {
     outShape.push_back(N);
     Tensor r = Tensor::makeFloat(a.elementType, outShape);
     if (bb.empty() && M && N && K) {
-      // [..., M, K] x [K, N]: one GEMM over all rows, which OpenBLAS
-      // threads far better than a GEMM per batch.
+      // [..., M, K] x [K, N]: one GEMM over all rows.
       int64_t rows = a.numElements() / K;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f,
-                  a.f.data(), K, b.f.data(), N, 0.0f, r.f.data(), N);
+      exec::sgemm(false, false, rows, N, K, 1.0f, a.f.data(), K, b.f.data(),
+                  N, 0.0f, r.f.data(), N);
       env[op.getResult()] = std::move(r);
       return success();
     }
     // Batch iteration via broadcast strides over matrices.
     SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
     auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);
-    SmallVector<int64_t> so = stridesOf(*batch);
-    forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
-      if (M && N)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f,
-                    a.f.data() + ia * M * K, K, b.f.data() + ib * K * N, N,
-                    0.0f, r.f.data() + lin * M * N, N);
+    std::vector<int64_t> aOff, bOff;
+    forEachIndex(*batch, sa, sb, [&](int64_t, int64_t ia, int64_t ib) {
+      aOff.push_back(ia * M * K);
+      bOff.push_back(ib * K * N);
     });
+    exec::sgemmBatched((int64_t)aOff.size(), M, N, K, a.f.data(), aOff.data(),
+                       b.f.data(), bOff.data(), r.f.data());
     env[op.getResult()] = std::move(r);
     return success();
   }
@@ -236,45 +237,13 @@ struct Interp : exec::Env {
     r.elementType = a.elementType;
     r.shape = outShape;
     switch (a.kind) {
-    case Tensor::Kind::Float: permute(a.f, outShape, srcStrides, r.f); break;
-    case Tensor::Kind::Int: permute(a.i, outShape, srcStrides, r.i); break;
-    case Tensor::Kind::Bytes: permute(a.bytes, outShape, srcStrides, r.bytes); break;
+    case Tensor::Kind::Float: r.f.resize(a.f.size()); break;
+    case Tensor::Kind::Int: r.i.resize(a.i.size()); break;
+    case Tensor::Kind::Bytes: r.bytes.resize(a.bytes.size()); break;
     }
+    exec::copyStrided(r, a, 0, outShape, srcStrides);
     env[op.getResult()] = std::move(r);
     return success();
-  }
-
-  /// out = src read at `strides` over `outShape`: an inner loop over the last
-  /// dim, parallel over the rows.
-  template <typename T>
-  static void permute(const std::vector<T> &src, ArrayRef<int64_t> outShape,
-                      ArrayRef<int64_t> strides, std::vector<T> &out) {
-    out.resize(src.size());
-    if (outShape.empty()) {
-      out = src;
-      return;
-    }
-    int64_t inner = outShape.back(), is = strides.back();
-    int64_t rows = inner ? (int64_t)src.size() / inner : 0;
-    ArrayRef<int64_t> outer = outShape.drop_back(), os = strides.drop_back();
-    const T *s = src.data();
-    T *o = out.data();
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
-                [&](int64_t r0, int64_t r1) {
-      for (int64_t row = r0; row < r1; ++row) {
-        int64_t off = 0, rem = row;
-        for (int64_t d = (int64_t)outer.size() - 1; d >= 0; --d) {
-          off += (rem % outer[d]) * os[d];
-          rem /= outer[d];
-        }
-        T *dst = o + row * inner;
-        if (is == 1)
-          std::copy(s + off, s + off + inner, dst);
-        else
-          for (int64_t j = 0; j < inner; ++j)
-            dst[j] = s[off + j * is];
-      }
-    });
   }
 
   /// MX schemes only for now: blocks along the last axis, E8M0 scales.
@@ -512,6 +481,33 @@ struct Interp : exec::Env {
 };
 } // namespace
 
+void Executor::planConstantCache() {
+  constantOps.clear();
+  cachedValues.clear();
+  constantCache.clear();
+  Block &body = fn.getBody().front();
+  // Every qc/arith op is a function of its operands (the dialect has no
+  // side effects or randomness), so one whose operands are all constant
+  // gives the same results on every run.
+  for (Operation &op : body) {
+    StringRef dialect = op.getName().getDialectNamespace();
+    if ((dialect != "qc" && dialect != "arith") || op.getNumRegions())
+      continue;
+    if (llvm::all_of(op.getOperands(), [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          return def && constantOps.contains(def);
+        }))
+      constantOps.insert(&op);
+  }
+  for (Operation *op : constantOps)
+    for (Value v : op->getResults())
+      if (llvm::any_of(v.getUsers(), [&](Operation *u) {
+            return !constantOps.contains(u);
+          }))
+        cachedValues.insert(v);
+  cachePlanned = true;
+}
+
 FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   if (inputs.size() != fn.getNumArguments())
     return fn.emitError("expected ") << fn.getNumArguments()
@@ -521,6 +517,15 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   Interp in;
   in.observer = &observer;
   Block &body = fn.getBody().front();
+  // An observer sees every op of every run: no caching then.
+  bool caching = cacheConstants && !observer;
+  if (caching && !cachePlanned)
+    planConstantCache();
+  if (caching) {
+    in.cache = &constantCache;
+    if (!cacheFilled)
+      constantCache.clear(); // an earlier run failed part-way
+  }
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (!type)
@@ -564,10 +569,33 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
       std::vector<Tensor> out;
       for (Value v : ret.getOperands())
         out.push_back(in.get(v));
+      if (caching)
+        cacheFilled = true;
       return out;
     }
+    // Constant ops ran in an earlier run, which cached what later ops read.
+    if (caching && cacheFilled && constantOps.contains(&op))
+      continue;
+    std::chrono::steady_clock::time_point t0;
+    if (profiling)
+      t0 = std::chrono::steady_clock::now();
     if (failed(in.step(&op)))
       return failure();
+    if (caching && !cacheFilled && constantOps.contains(&op))
+      for (Value v : op.getResults())
+        if (cachedValues.contains(v)) {
+          auto it = in.env.find(v);
+          constantCache[v] = std::move(it->second);
+          in.env.erase(it);
+        }
+    if (profiling) {
+      OpProfile &p = profile[op.getName().getStringRef()];
+      p.name = op.getName().getStringRef().str();
+      ++p.count;
+      p.seconds += std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count();
+    }
     if (observer) {
       SmallVector<const Tensor *> ops, res;
       for (Value v : op.getOperands())
@@ -585,6 +613,16 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
         in.env.erase(v);
   }
   return fn.emitError("function has no return");
+}
+
+std::vector<Executor::OpProfile> Executor::getProfile() const {
+  std::vector<OpProfile> out;
+  for (const auto &e : profile)
+    out.push_back(e.second);
+  llvm::sort(out, [](const OpProfile &a, const OpProfile &b) {
+    return a.seconds > b.seconds || (a.seconds == b.seconds && a.name < b.name);
+  });
+  return out;
 }
 
 FailureOr<std::vector<Tensor>>

@@ -29,14 +29,22 @@ namespace nx = quantc::numerics;
 /// Values computed so far.
 struct Env {
   llvm::DenseMap<mlir::Value, Tensor> env;
-  const Tensor &get(mlir::Value v) { return env.find(v)->second; }
+  /// Values that depend on constants only, kept by the Executor from one run
+  /// to the next (read-only here; see Executor::run).
+  const llvm::DenseMap<mlir::Value, Tensor> *cache = nullptr;
+  const Tensor &get(mlir::Value v) {
+    auto it = env.find(v);
+    return it != env.end() ? it->second : cache->find(v)->second;
+  }
   void set(mlir::Value v, Tensor t) { env[v] = std::move(t); }
   /// Set while an observer looks at the operands after each op: then no
   /// kernel may take them.
   bool keepOperands = false;
   /// The value of `v` to own: moved out when the op at hand is its only user
-  /// (no copy), copied otherwise.
-  bool canTake(mlir::Value v) const { return !keepOperands && v.hasOneUse(); }
+  /// and it is not a cached constant (no copy), copied otherwise.
+  bool canTake(mlir::Value v) const {
+    return !keepOperands && v.hasOneUse() && !(cache && cache->count(v));
+  }
   Tensor take(mlir::Value v) {
     auto it = env.find(v);
     if (canTake(v))

@@ -97,6 +97,15 @@ QUANTC_FASTMATH_LOOP(geluTanhLoop,
                                           (v + 0.044715f * v * v * v))))
 #undef QUANTC_FASTMATH_LOOP
 
+/// y[k] = e^(x[k] - shift), the exponentials of a softmax row.
+__attribute__((target_clones("avx2", "default"))) void
+expShiftedRow(const float *x, float *y, int64_t n, float shift) {
+  for (int64_t k = 0; k < n; ++k) {
+    double d = x[k] - shift;
+    y[k] = (float)expClamped(d < -700.0 ? -700.0 : d);
+  }
+}
+
 /// unaryF with a whole-chunk loop function.
 LogicalResult unaryLoop(Operation *op, Env &env,
                         void (*loop)(const float *, float *, int64_t)) {
@@ -368,16 +377,14 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
                     mx = std::max(mx, px[k * inner]);
                   // exp first (a loop the compiler vectorizes; FastMath.h,
                   // within an ulp of expf), then the sum in order.
-                  auto expRow = [&](int64_t stride) {
-                    for (int64_t k = 0; k < n; ++k) {
-                      double d = px[k * stride] - mx;
-                      py[k * stride] = (float)expClamped(d < -700.0 ? -700.0 : d);
-                    }
-                  };
                   if (inner == 1)
-                    expRow(1); // contiguous: vectorized
+                    expShiftedRow(px, py, n, mx); // contiguous: AVX2 clone
                   else
-                    expRow(inner);
+                    for (int64_t k = 0; k < n; ++k) {
+                      double d = px[k * inner] - mx;
+                      py[k * inner] =
+                          (float)expClamped(d < -700.0 ? -700.0 : d);
+                    }
                   double s4[4] = {0.0, 0.0, 0.0, 0.0};
                   for (int64_t k = 0; k < k4; k += 4)
                     for (int j = 0; j < 4; ++j)
