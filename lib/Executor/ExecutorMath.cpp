@@ -70,7 +70,8 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+  // Often a libm call per element (erf, log, sin): worth more threads.
+  parallelFor((int64_t)r.f.size(), kHeavyElemGrain * 4, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       y[i] = f(x[i]);
   });
@@ -118,7 +119,7 @@ LogicalResult unaryLoop(Operation *op, Env &env,
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)r.f.size(), kElemGrain,
+  parallelFor((int64_t)r.f.size(), kHeavyElemGrain,
               [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
   env.set(op->getResult(0), std::move(r));
   return success();
@@ -358,7 +359,7 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
   const float *x = a.f.data();
   float *y = r.f.data();
   // Rows are (outer, inner) pairs with stride `inner` along the axis.
-  parallelFor(outer * inner, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(n, 1)),
+  parallelFor(outer * inner, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(n, 1)),
               [&](int64_t s, int64_t e) {
                 for (int64_t row = s; row < e; ++row) {
                   int64_t o = row / inner, in = row % inner;
@@ -452,19 +453,31 @@ LogicalResult layerNorm(Operation *op, Env &env) {
   Tensor mean = Tensor::makeFloat(resultElementType(op, 1), statShape);
   Tensor inv = Tensor::makeFloat(resultElementType(op, 2), statShape);
   float eps = ln.getEpsilon().convertToFloat();
-  parallelFor(outer, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
+  parallelFor(outer, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(inner, 1)),
               [&](int64_t s, int64_t e) {
                 for (int64_t row = s; row < e; ++row) {
                   const float *x = a.f.data() + row * inner;
                   float *y = r.f.data() + row * inner;
                   // Two passes (mean, then centred squares) as ONNX's
-                  // function body; sums in double.
-                  double sum = 0.0;
-                  for (int64_t j = 0; j < inner; ++j)
+                  // function body; sums in double, four running sums to
+                  // break the add latency chain.
+                  double s4[4] = {0, 0, 0, 0};
+                  int64_t j4 = inner - inner % 4;
+                  for (int64_t j = 0; j < j4; j += 4)
+                    for (int k = 0; k < 4; ++k)
+                      s4[k] += x[j + k];
+                  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+                  for (int64_t j = j4; j < inner; ++j)
                     sum += x[j];
                   float mu = (float)(sum / inner);
-                  double sq = 0.0;
-                  for (int64_t j = 0; j < inner; ++j) {
+                  double q4[4] = {0, 0, 0, 0};
+                  for (int64_t j = 0; j < j4; j += 4)
+                    for (int k = 0; k < 4; ++k) {
+                      float d = x[j + k] - mu;
+                      q4[k] += (double)d * d;
+                    }
+                  double sq = (q4[0] + q4[1]) + (q4[2] + q4[3]);
+                  for (int64_t j = j4; j < inner; ++j) {
                     float d = x[j] - mu;
                     sq += (double)d * d;
                   }

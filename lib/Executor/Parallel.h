@@ -22,8 +22,11 @@ namespace quantc::exec {
 int getNumThreads();
 
 /// Items per thread below which a loop stays serial: handing work to a pool
-/// thread costs a few microseconds, more than a small loop.
-constexpr int64_t kElemGrain = 1 << 16;
+/// thread costs a few microseconds (tens when it has gone to sleep), more
+/// than a small loop of adds.
+constexpr int64_t kElemGrain = 1 << 15;
+/// The same for loops of transcendentals (exp, tanh: tens of cycles each).
+constexpr int64_t kHeavyElemGrain = 1 << 11;
 
 namespace detail {
 using ChunkFn = void (*)(void *ctx, int64_t chunk);
