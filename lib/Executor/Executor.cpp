@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <chrono>
@@ -36,6 +37,45 @@ Tensor Tensor::makeFloat(Type et, ArrayRef<int64_t> shape) {
   t.elementType = et;
   t.shape.assign(shape.begin(), shape.end());
   t.f.assign(t.numElements(), 0.0f);
+  return t;
+}
+
+FloatArena *&FloatArena::current() {
+  thread_local FloatArena *arena = nullptr;
+  return arena;
+}
+
+void FloatArena::recycle(Tensor &t) {
+  // Small buffers are cheap to allocate; a bounded list keeps the search
+  // short and the memory held to a few values' worth.
+  if (t.kind != Tensor::Kind::Float || t.f.size() < 1024)
+    return;
+  if (spare.size() >= 16)
+    spare.erase(spare.begin());
+  spare.push_back(std::move(t.f));
+}
+
+Tensor exec::makeFloatOutput(Type et, ArrayRef<int64_t> shape) {
+  Tensor t;
+  t.kind = Tensor::Kind::Float;
+  t.elementType = et;
+  t.shape.assign(shape.begin(), shape.end());
+  size_t n = t.numElements();
+  if (FloatArena *arena = FloatArena::current()) {
+    // The smallest spare buffer that holds n, if it wastes at most half.
+    auto best = arena->spare.end();
+    for (auto it = arena->spare.begin(); it != arena->spare.end(); ++it)
+      if (it->size() >= n && it->size() <= 2 * n &&
+          (best == arena->spare.end() || it->size() < best->size()))
+        best = it;
+    if (best != arena->spare.end()) {
+      t.f = std::move(*best);
+      arena->spare.erase(best);
+      t.f.resize(n); // shrinking: the elements are left as they are
+      return t;
+    }
+  }
+  t.f.assign(n, 0.0f);
   return t;
 }
 
@@ -121,7 +161,7 @@ struct Interp : exec::Env {
       env[op->getResult(0)] = std::move(r);
       return success();
     }
-    Tensor r = Tensor::makeFloat(a.elementType, *shape);
+    Tensor r = exec::makeFloatOutput(a.elementType, *shape);
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.f.data(), f);
     env[op->getResult(0)] = std::move(r);
@@ -151,6 +191,42 @@ struct Interp : exec::Env {
     return success();
   }
 
+  /// Ops already done by an earlier op's kernel (a bias add in a GEMM, the
+  /// constant it adds).
+  llvm::DenseSet<Operation *> fused;
+
+  bool has(Value v) const {
+    return env.count(v) || (cache && cache->count(v));
+  }
+
+  /// The qc.add that adds an [N] (or [1, .., N]) float vector, already
+  /// computed, to the product `op` when that is the product's only use.
+  qc::AddOp biasAddOf(qc::MatMulOp op, int64_t N) {
+    if (keepOperands || !op->hasOneUse())
+      return {};
+    auto add = dyn_cast<qc::AddOp>(*op->getUsers().begin());
+    if (!add || add.getLhs() == add.getRhs() ||
+        add.getType().getElementType() != op.getType().getElementType())
+      return {};
+    Value other =
+        add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
+    if (!has(other)) {
+      // A constant bias placed after the product (the importer puts
+      // constants next to their first use): build it now, so that whether
+      // the add fuses does not depend on what an earlier run cached.
+      auto c = other.getDefiningOp<arith::ConstantOp>();
+      if (!c || failed(constant(c)))
+        return {};
+      fused.insert(c);
+    }
+    const Tensor &t = get(other);
+    if (t.kind != Tensor::Kind::Float || t.numElements() != N ||
+        t.shape.empty() || t.shape.back() != N ||
+        t.shape.size() > op.getType().getShape().size())
+      return {};
+    return add;
+  }
+
   LogicalResult matmul(qc::MatMulOp op) {
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
     int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
@@ -166,13 +242,29 @@ struct Interp : exec::Env {
     SmallVector<int64_t> outShape = *batch;
     outShape.push_back(M);
     outShape.push_back(N);
-    Tensor r = Tensor::makeFloat(a.elementType, outShape);
+    Tensor r = exec::makeFloatOutput(a.elementType, outShape); // sgemm, beta 0
     if (bb.empty() && M && N && K) {
-      // [..., M, K] x [K, N]: one GEMM over all rows.
+      // [..., M, K] x [K, N]: one GEMM over all rows. A bias add that is the
+      // product's only use starts C at the bias (beta 1): no zeroing pass
+      // and no separate pass over the result.
       int64_t rows = a.numElements() / K;
+      qc::AddOp add = biasAddOf(op, N);
+      float beta = 0.0f;
+      if (add) {
+        const Tensor &bias = get(add.getLhs() == op.getResult() ? add.getRhs()
+                                                                : add.getLhs());
+        for (int64_t m = 0; m < rows; ++m)
+          std::memcpy(r.f.data() + m * N, bias.f.data(), N * sizeof(float));
+        beta = 1.0f;
+      }
       exec::sgemm(false, false, rows, N, K, 1.0f, a.f.data(), K, b.f.data(),
-                  N, 0.0f, r.f.data(), N);
-      env[op.getResult()] = std::move(r);
+                  N, beta, r.f.data(), N);
+      if (add) {
+        fused.insert(add);
+        env[add.getResult()] = std::move(r);
+      } else {
+        env[op.getResult()] = std::move(r);
+      }
       return success();
     }
     // Batch iteration via broadcast strides over matrices.
@@ -237,7 +329,7 @@ struct Interp : exec::Env {
     r.elementType = a.elementType;
     r.shape = outShape;
     switch (a.kind) {
-    case Tensor::Kind::Float: r.f.resize(a.f.size()); break;
+    case Tensor::Kind::Float: r.f = exec::makeFloatOutput(a.elementType, outShape).f; break;
     case Tensor::Kind::Int: r.i.resize(a.i.size()); break;
     case Tensor::Kind::Bytes: r.bytes.resize(a.bytes.size()); break;
     }
@@ -517,6 +609,16 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   Interp in;
   in.observer = &observer;
   Block &body = fn.getBody().front();
+  if (!arenaPtr)
+    arenaPtr = std::make_shared<exec::FloatArena>();
+  exec::FloatArena &arena = *arenaPtr;
+  struct ArenaScope {
+    FloatArena *saved;
+    explicit ArenaScope(FloatArena *a) : saved(FloatArena::current()) {
+      FloatArena::current() = a;
+    }
+    ~ArenaScope() { FloatArena::current() = saved; }
+  } arenaScope(&arena);
   // An observer sees every op of every run: no caching then.
   bool caching = cacheConstants && !observer;
   if (caching && !cachePlanned)
@@ -576,10 +678,13 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
     // Constant ops ran in an earlier run, which cached what later ops read.
     if (caching && cacheFilled && constantOps.contains(&op))
       continue;
+    // Done by the kernel of an earlier op (a bias add in a GEMM); its
+    // operands still die here.
+    bool done = in.fused.contains(&op);
     std::chrono::steady_clock::time_point t0;
     if (profiling)
       t0 = std::chrono::steady_clock::now();
-    if (failed(in.step(&op)))
+    if (!done && failed(in.step(&op)))
       return failure();
     if (caching && !cacheFilled && constantOps.contains(&op))
       for (Value v : op.getResults())
@@ -604,13 +709,20 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
         res.push_back(&in.get(v));
       observer(&op, ops, res);
     }
+    auto release = [&](Value v) {
+      auto found = in.env.find(v);
+      if (found == in.env.end())
+        return;
+      arena.recycle(found->second);
+      in.env.erase(found);
+    };
     auto it = dying.find(&op);
     if (it != dying.end())
       for (Value v : it->second)
-        in.env.erase(v);
+        release(v);
     for (Value v : op.getResults())
       if (v.use_empty())
-        in.env.erase(v);
+        release(v);
   }
   return fn.emitError("function has no return");
 }

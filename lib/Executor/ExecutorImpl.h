@@ -53,6 +53,22 @@ struct Env {
   }
 };
 
+/// A float tensor of `shape` whose elements the caller then writes, every
+/// one of them: its storage is the buffer of a dead value when one of about
+/// the right size is spare (no zeroing, no fresh pages), else a new one.
+/// Spare buffers are kept by the running Executor (FloatArena), so a second
+/// run reuses the first's memory.
+Tensor makeFloatOutput(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
+
+/// The Executor's spare float buffers; Executor::run installs its own for
+/// the thread that runs it.
+struct FloatArena {
+  std::vector<std::vector<float>> spare;
+  /// Takes a dead value's buffer (float storage only).
+  void recycle(Tensor &t);
+  static FloatArena *&current();
+};
+
 /// Runs one op: reads its operands from `env`, stores its results there.
 /// Errors are emitted at the op.
 using KernelFn = mlir::LogicalResult (*)(mlir::Operation *op, Env &env);

@@ -66,7 +66,7 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   // The operand's last use: compute in place (no allocation, no page faults).
   bool inPlace = env.canTake(op->getOperand(0));
   Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : Tensor::makeFloat(resultElementType(op), a.shape);
+                     : makeFloatOutput(resultElementType(op), a.shape);
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
@@ -115,7 +115,7 @@ LogicalResult unaryLoop(Operation *op, Env &env,
     return failure();
   bool inPlace = env.canTake(op->getOperand(0));
   Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : Tensor::makeFloat(resultElementType(op), a.shape);
+                     : makeFloatOutput(resultElementType(op), a.shape);
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
@@ -217,7 +217,7 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
            << " do not broadcast";
   Type et = resultElementType(op);
   if (a.kind == Tensor::Kind::Float) {
-    Tensor r = Tensor::makeFloat(et, *shape);
+    Tensor r = makeFloatOutput(et, *shape);
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.f.data(), f);
     env.set(op->getResult(0), std::move(r));
@@ -310,7 +310,7 @@ LogicalResult where(Operation *op, Env &env) {
        sb = broadcastStrides(b.shape, out);
   int64_t n = product(out), rank = out.size();
   bool isFloat = a.kind == Tensor::Kind::Float;
-  Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
+  Tensor r = isFloat ? makeFloatOutput(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
   if (n == 0) {
     env.set(op->getResult(0), std::move(r));
@@ -355,7 +355,7 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
   int64_t outer = product(ArrayRef<int64_t>(a.shape).take_front(axis));
   int64_t n = a.shape[axis];
   int64_t inner = product(ArrayRef<int64_t>(a.shape).drop_front(axis + 1));
-  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
+  Tensor r = makeFloatOutput(resultElementType(op), a.shape);
   const float *x = a.f.data();
   float *y = r.f.data();
   // Rows are (outer, inner) pairs with stride `inner` along the axis.
@@ -449,7 +449,7 @@ LogicalResult layerNorm(Operation *op, Env &env) {
   int64_t outer = inner ? a.numElements() / inner : 0;
   SmallVector<int64_t> statShape(ArrayRef<int64_t>(a.shape).take_front(axis));
   statShape.append(norm.size(), 1);
-  Tensor r = Tensor::makeFloat(resultElementType(op, 0), a.shape);
+  Tensor r = makeFloatOutput(resultElementType(op, 0), a.shape); // every row
   Tensor mean = Tensor::makeFloat(resultElementType(op, 1), statShape);
   Tensor inv = Tensor::makeFloat(resultElementType(op, 2), statShape);
   float eps = ln.getEpsilon().convertToFloat();

@@ -1029,3 +1029,51 @@ func.func @main(%x: tensor<?xf32>) -> tensor<?xf32> {
   }
 }
 } // namespace
+
+namespace {
+// A GEMM whose only use is a bias add starts from the bias (beta 1) instead
+// of a separate add. Small integers keep every sum exact, so fused and
+// unfused must agree exactly: bias on either side, given as [N] or [1, N],
+// defined before or after the product, and a full [M, N] addend (not a
+// bias: not fused).
+TEST_F(ExecutorTest, MatMulBiasAddFusion) {
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<?x4x3xf32>) -> (tensor<?x4x5xf32>, tensor<?x4x5xf32>, tensor<?x4x5xf32>) {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0], [0.0, -1.0, 2.0, 1.0, 3.0], [2.0, 2.0, -2.0, 0.0, 1.0]]> : tensor<3x5xf32>
+  %b1 = arith.constant dense<[10.0, 20.0, 30.0, 40.0, 50.0]> : tensor<5xf32>
+  %m1 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %y1 = qc.add %m1, %b1 : (tensor<?x4x5xf32>, tensor<5xf32>) -> tensor<?x4x5xf32>
+  %m2 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %b2 = arith.constant dense<[[-1.0, -2.0, -3.0, -4.0, -5.0]]> : tensor<1x5xf32>
+  %y2 = qc.add %b2, %m2 : (tensor<1x5xf32>, tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  %m3 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %y3 = qc.add %m3, %y1 : (tensor<?x4x5xf32>, tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  return %y1, %y2, %y3 : tensor<?x4x5xf32>, tensor<?x4x5xf32>, tensor<?x4x5xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  float w[3][5] = {{1, 2, 3, 4, 5}, {0, -1, 2, 1, 3}, {2, 2, -2, 0, 1}};
+  Tensor x = iota({2, 4, 3});
+  std::vector<float> mm(2 * 4 * 5, 0.0f);
+  for (int r = 0; r < 8; ++r)
+    for (int n = 0; n < 5; ++n)
+      for (int k = 0; k < 3; ++k)
+        mm[r * 5 + n] += x.f[r * 3 + k] * w[k][n];
+  std::vector<float> y1(40), y2(40), y3(40);
+  for (int i = 0; i < 40; ++i) {
+    y1[i] = mm[i] + 10.0f * (i % 5 + 1);
+    y2[i] = mm[i] - float(i % 5 + 1);
+    y3[i] = mm[i] + y1[i];
+  }
+  Executor ex(getEntryFunction(*module));
+  for (int run = 0; run < 2; ++run) { // the second run reads cached biases
+    auto out = ex.run({x});
+    ASSERT_TRUE(succeeded(out));
+    EXPECT_EQ((*out)[0].f, y1);
+    EXPECT_EQ((*out)[1].f, y2);
+    EXPECT_EQ((*out)[2].f, y3);
+    EXPECT_EQ(llvm::ArrayRef<int64_t>((*out)[1].shape),
+              llvm::ArrayRef<int64_t>({2, 4, 5}));
+  }
+}
+} // namespace

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ namespace quantc {
 namespace npz {
 struct Array;
 } // namespace npz
+namespace exec {
+struct FloatArena;
+} // namespace exec
 
 /// A runtime value. Float tensors (f32/f16/bf16 in the IR) hold f32 values in
 /// `f`; integer tensors (shape computations) hold `i`; quantized codes and
@@ -114,6 +118,8 @@ private:
   llvm::DenseMap<mlir::Value, Tensor> constantCache;
   bool profiling = false;
   llvm::StringMap<OpProfile> profile;
+  /// Float buffers of dead values, reused by later ops and runs.
+  std::shared_ptr<exec::FloatArena> arenaPtr;
   // Op handles are value types whose accessors are not const-qualified.
   mutable mlir::func::FuncOp fn;
   Observer observer;
