@@ -1,6 +1,8 @@
 //===- Executor.cpp - reference interpreter over qc -----------------------===//
 #include "quantc/Executor/Executor.h"
 #include "ExecutorImpl.h"
+#include "Gemm.h"
+#include "Strided.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Numerics/Formats.h"
@@ -10,9 +12,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <cblas.h>
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -34,6 +37,45 @@ Tensor Tensor::makeFloat(Type et, ArrayRef<int64_t> shape) {
   t.elementType = et;
   t.shape.assign(shape.begin(), shape.end());
   t.f.assign(t.numElements(), 0.0f);
+  return t;
+}
+
+FloatArena *&FloatArena::current() {
+  thread_local FloatArena *arena = nullptr;
+  return arena;
+}
+
+void FloatArena::recycle(Tensor &t) {
+  // Small buffers are cheap to allocate; a bounded list keeps the search
+  // short and the memory held to a few values' worth.
+  if (t.kind != Tensor::Kind::Float || t.f.size() < 1024)
+    return;
+  if (spare.size() >= 16)
+    spare.erase(spare.begin());
+  spare.push_back(std::move(t.f));
+}
+
+Tensor exec::makeFloatOutput(Type et, ArrayRef<int64_t> shape) {
+  Tensor t;
+  t.kind = Tensor::Kind::Float;
+  t.elementType = et;
+  t.shape.assign(shape.begin(), shape.end());
+  size_t n = t.numElements();
+  if (FloatArena *arena = FloatArena::current()) {
+    // The smallest spare buffer that holds n, if it wastes at most half.
+    auto best = arena->spare.end();
+    for (auto it = arena->spare.begin(); it != arena->spare.end(); ++it)
+      if (it->size() >= n && it->size() <= 2 * n &&
+          (best == arena->spare.end() || it->size() < best->size()))
+        best = it;
+    if (best != arena->spare.end()) {
+      t.f = std::move(*best);
+      arena->spare.erase(best);
+      t.f.resize(n); // shrinking: the elements are left as they are
+      return t;
+    }
+  }
+  t.f.assign(n, 0.0f);
   return t;
 }
 
@@ -119,7 +161,7 @@ struct Interp : exec::Env {
       env[op->getResult(0)] = std::move(r);
       return success();
     }
-    Tensor r = Tensor::makeFloat(a.elementType, *shape);
+    Tensor r = exec::makeFloatOutput(a.elementType, *shape);
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.f.data(), f);
     env[op->getResult(0)] = std::move(r);
@@ -149,6 +191,42 @@ struct Interp : exec::Env {
     return success();
   }
 
+  /// Ops already done by an earlier op's kernel (a bias add in a GEMM, the
+  /// constant it adds).
+  llvm::DenseSet<Operation *> fused;
+
+  bool has(Value v) const {
+    return env.count(v) || (cache && cache->count(v));
+  }
+
+  /// The qc.add that adds an [N] (or [1, .., N]) float vector, already
+  /// computed, to the product `op` when that is the product's only use.
+  qc::AddOp biasAddOf(qc::MatMulOp op, int64_t N) {
+    if (keepOperands || !op->hasOneUse())
+      return {};
+    auto add = dyn_cast<qc::AddOp>(*op->getUsers().begin());
+    if (!add || add.getLhs() == add.getRhs() ||
+        add.getType().getElementType() != op.getType().getElementType())
+      return {};
+    Value other =
+        add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
+    if (!has(other)) {
+      // A constant bias placed after the product (the importer puts
+      // constants next to their first use): build it now, so that whether
+      // the add fuses does not depend on what an earlier run cached.
+      auto c = other.getDefiningOp<arith::ConstantOp>();
+      if (!c || failed(constant(c)))
+        return {};
+      fused.insert(c);
+    }
+    const Tensor &t = get(other);
+    if (t.kind != Tensor::Kind::Float || t.numElements() != N ||
+        t.shape.empty() || t.shape.back() != N ||
+        t.shape.size() > op.getType().getShape().size())
+      return {};
+    return add;
+  }
+
   LogicalResult matmul(qc::MatMulOp op) {
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
     int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
@@ -164,26 +242,41 @@ struct Interp : exec::Env {
     SmallVector<int64_t> outShape = *batch;
     outShape.push_back(M);
     outShape.push_back(N);
-    Tensor r = Tensor::makeFloat(a.elementType, outShape);
+    Tensor r = exec::makeFloatOutput(a.elementType, outShape); // sgemm, beta 0
     if (bb.empty() && M && N && K) {
-      // [..., M, K] x [K, N]: one GEMM over all rows, which OpenBLAS
-      // threads far better than a GEMM per batch.
+      // [..., M, K] x [K, N]: one GEMM over all rows. A bias add that is the
+      // product's only use starts C at the bias (beta 1): no zeroing pass
+      // and no separate pass over the result.
       int64_t rows = a.numElements() / K;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f,
-                  a.f.data(), K, b.f.data(), N, 0.0f, r.f.data(), N);
-      env[op.getResult()] = std::move(r);
+      qc::AddOp add = biasAddOf(op, N);
+      float beta = 0.0f;
+      if (add) {
+        const Tensor &bias = get(add.getLhs() == op.getResult() ? add.getRhs()
+                                                                : add.getLhs());
+        for (int64_t m = 0; m < rows; ++m)
+          std::memcpy(r.f.data() + m * N, bias.f.data(), N * sizeof(float));
+        beta = 1.0f;
+      }
+      exec::sgemm(false, false, rows, N, K, 1.0f, a.f.data(), K, b.f.data(),
+                  N, beta, r.f.data(), N);
+      if (add) {
+        fused.insert(add);
+        env[add.getResult()] = std::move(r);
+      } else {
+        env[op.getResult()] = std::move(r);
+      }
       return success();
     }
     // Batch iteration via broadcast strides over matrices.
     SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
     auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);
-    SmallVector<int64_t> so = stridesOf(*batch);
-    forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
-      if (M && N)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f,
-                    a.f.data() + ia * M * K, K, b.f.data() + ib * K * N, N,
-                    0.0f, r.f.data() + lin * M * N, N);
+    std::vector<int64_t> aOff, bOff;
+    forEachIndex(*batch, sa, sb, [&](int64_t, int64_t ia, int64_t ib) {
+      aOff.push_back(ia * M * K);
+      bOff.push_back(ib * K * N);
     });
+    exec::sgemmBatched((int64_t)aOff.size(), M, N, K, a.f.data(), aOff.data(),
+                       b.f.data(), bOff.data(), r.f.data());
     env[op.getResult()] = std::move(r);
     return success();
   }
@@ -236,45 +329,13 @@ struct Interp : exec::Env {
     r.elementType = a.elementType;
     r.shape = outShape;
     switch (a.kind) {
-    case Tensor::Kind::Float: permute(a.f, outShape, srcStrides, r.f); break;
-    case Tensor::Kind::Int: permute(a.i, outShape, srcStrides, r.i); break;
-    case Tensor::Kind::Bytes: permute(a.bytes, outShape, srcStrides, r.bytes); break;
+    case Tensor::Kind::Float: r.f = exec::makeFloatOutput(a.elementType, outShape).f; break;
+    case Tensor::Kind::Int: r.i.resize(a.i.size()); break;
+    case Tensor::Kind::Bytes: r.bytes.resize(a.bytes.size()); break;
     }
+    exec::copyStrided(r, a, 0, outShape, srcStrides);
     env[op.getResult()] = std::move(r);
     return success();
-  }
-
-  /// out = src read at `strides` over `outShape`: an inner loop over the last
-  /// dim, parallel over the rows.
-  template <typename T>
-  static void permute(const std::vector<T> &src, ArrayRef<int64_t> outShape,
-                      ArrayRef<int64_t> strides, std::vector<T> &out) {
-    out.resize(src.size());
-    if (outShape.empty()) {
-      out = src;
-      return;
-    }
-    int64_t inner = outShape.back(), is = strides.back();
-    int64_t rows = inner ? (int64_t)src.size() / inner : 0;
-    ArrayRef<int64_t> outer = outShape.drop_back(), os = strides.drop_back();
-    const T *s = src.data();
-    T *o = out.data();
-    parallelFor(rows, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
-                [&](int64_t r0, int64_t r1) {
-      for (int64_t row = r0; row < r1; ++row) {
-        int64_t off = 0, rem = row;
-        for (int64_t d = (int64_t)outer.size() - 1; d >= 0; --d) {
-          off += (rem % outer[d]) * os[d];
-          rem /= outer[d];
-        }
-        T *dst = o + row * inner;
-        if (is == 1)
-          std::copy(s + off, s + off + inner, dst);
-        else
-          for (int64_t j = 0; j < inner; ++j)
-            dst[j] = s[off + j * is];
-      }
-    });
   }
 
   /// MX schemes only for now: blocks along the last axis, E8M0 scales.
@@ -512,6 +573,33 @@ struct Interp : exec::Env {
 };
 } // namespace
 
+void Executor::planConstantCache() {
+  constantOps.clear();
+  cachedValues.clear();
+  constantCache.clear();
+  Block &body = fn.getBody().front();
+  // Every qc/arith op is a function of its operands (the dialect has no
+  // side effects or randomness), so one whose operands are all constant
+  // gives the same results on every run.
+  for (Operation &op : body) {
+    StringRef dialect = op.getName().getDialectNamespace();
+    if ((dialect != "qc" && dialect != "arith") || op.getNumRegions())
+      continue;
+    if (llvm::all_of(op.getOperands(), [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          return def && constantOps.contains(def);
+        }))
+      constantOps.insert(&op);
+  }
+  for (Operation *op : constantOps)
+    for (Value v : op->getResults())
+      if (llvm::any_of(v.getUsers(), [&](Operation *u) {
+            return !constantOps.contains(u);
+          }))
+        cachedValues.insert(v);
+  cachePlanned = true;
+}
+
 FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   if (inputs.size() != fn.getNumArguments())
     return fn.emitError("expected ") << fn.getNumArguments()
@@ -521,6 +609,25 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   Interp in;
   in.observer = &observer;
   Block &body = fn.getBody().front();
+  if (!arenaPtr)
+    arenaPtr = std::make_shared<exec::FloatArena>();
+  exec::FloatArena &arena = *arenaPtr;
+  struct ArenaScope {
+    FloatArena *saved;
+    explicit ArenaScope(FloatArena *a) : saved(FloatArena::current()) {
+      FloatArena::current() = a;
+    }
+    ~ArenaScope() { FloatArena::current() = saved; }
+  } arenaScope(&arena);
+  // An observer sees every op of every run: no caching then.
+  bool caching = cacheConstants && !observer;
+  if (caching && !cachePlanned)
+    planConstantCache();
+  if (caching) {
+    in.cache = &constantCache;
+    if (!cacheFilled)
+      constantCache.clear(); // an earlier run failed part-way
+  }
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (!type)
@@ -564,10 +671,36 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
       std::vector<Tensor> out;
       for (Value v : ret.getOperands())
         out.push_back(in.get(v));
+      if (caching)
+        cacheFilled = true;
       return out;
     }
-    if (failed(in.step(&op)))
+    // Constant ops ran in an earlier run, which cached what later ops read.
+    if (caching && cacheFilled && constantOps.contains(&op))
+      continue;
+    // Done by the kernel of an earlier op (a bias add in a GEMM); its
+    // operands still die here.
+    bool done = in.fused.contains(&op);
+    std::chrono::steady_clock::time_point t0;
+    if (profiling)
+      t0 = std::chrono::steady_clock::now();
+    if (!done && failed(in.step(&op)))
       return failure();
+    if (caching && !cacheFilled && constantOps.contains(&op))
+      for (Value v : op.getResults())
+        if (cachedValues.contains(v)) {
+          auto it = in.env.find(v);
+          constantCache[v] = std::move(it->second);
+          in.env.erase(it);
+        }
+    if (profiling) {
+      OpProfile &p = profile[op.getName().getStringRef()];
+      p.name = op.getName().getStringRef().str();
+      ++p.count;
+      p.seconds += std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count();
+    }
     if (observer) {
       SmallVector<const Tensor *> ops, res;
       for (Value v : op.getOperands())
@@ -576,15 +709,32 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
         res.push_back(&in.get(v));
       observer(&op, ops, res);
     }
+    auto release = [&](Value v) {
+      auto found = in.env.find(v);
+      if (found == in.env.end())
+        return;
+      arena.recycle(found->second);
+      in.env.erase(found);
+    };
     auto it = dying.find(&op);
     if (it != dying.end())
       for (Value v : it->second)
-        in.env.erase(v);
+        release(v);
     for (Value v : op.getResults())
       if (v.use_empty())
-        in.env.erase(v);
+        release(v);
   }
   return fn.emitError("function has no return");
+}
+
+std::vector<Executor::OpProfile> Executor::getProfile() const {
+  std::vector<OpProfile> out;
+  for (const auto &e : profile)
+    out.push_back(e.second);
+  llvm::sort(out, [](const OpProfile &a, const OpProfile &b) {
+    return a.seconds > b.seconds || (a.seconds == b.seconds && a.name < b.name);
+  });
+  return out;
 }
 
 FailureOr<std::vector<Tensor>>

@@ -29,20 +29,44 @@ namespace nx = quantc::numerics;
 /// Values computed so far.
 struct Env {
   llvm::DenseMap<mlir::Value, Tensor> env;
-  const Tensor &get(mlir::Value v) { return env.find(v)->second; }
+  /// Values that depend on constants only, kept by the Executor from one run
+  /// to the next (read-only here; see Executor::run).
+  const llvm::DenseMap<mlir::Value, Tensor> *cache = nullptr;
+  const Tensor &get(mlir::Value v) {
+    auto it = env.find(v);
+    return it != env.end() ? it->second : cache->find(v)->second;
+  }
   void set(mlir::Value v, Tensor t) { env[v] = std::move(t); }
   /// Set while an observer looks at the operands after each op: then no
   /// kernel may take them.
   bool keepOperands = false;
   /// The value of `v` to own: moved out when the op at hand is its only user
-  /// (no copy), copied otherwise.
-  bool canTake(mlir::Value v) const { return !keepOperands && v.hasOneUse(); }
+  /// and it is not a cached constant (no copy), copied otherwise.
+  bool canTake(mlir::Value v) const {
+    return !keepOperands && v.hasOneUse() && !(cache && cache->count(v));
+  }
   Tensor take(mlir::Value v) {
     auto it = env.find(v);
     if (canTake(v))
       return std::move(it->second);
     return it->second;
   }
+};
+
+/// A float tensor of `shape` whose elements the caller then writes, every
+/// one of them: its storage is the buffer of a dead value when one of about
+/// the right size is spare (no zeroing, no fresh pages), else a new one.
+/// Spare buffers are kept by the running Executor (FloatArena), so a second
+/// run reuses the first's memory.
+Tensor makeFloatOutput(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
+
+/// The Executor's spare float buffers; Executor::run installs its own for
+/// the thread that runs it.
+struct FloatArena {
+  std::vector<std::vector<float>> spare;
+  /// Takes a dead value's buffer (float storage only).
+  void recycle(Tensor &t);
+  static FloatArena *&current();
 };
 
 /// Runs one op: reads its operands from `env`, stores its results there.

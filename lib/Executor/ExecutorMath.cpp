@@ -66,11 +66,12 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   // The operand's last use: compute in place (no allocation, no page faults).
   bool inPlace = env.canTake(op->getOperand(0));
   Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : Tensor::makeFloat(resultElementType(op), a.shape);
+                     : makeFloatOutput(resultElementType(op), a.shape);
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
+  // Often a libm call per element (erf, log, sin): worth more threads.
+  parallelFor((int64_t)r.f.size(), kHeavyElemGrain * 4, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       y[i] = f(x[i]);
   });
@@ -97,6 +98,15 @@ QUANTC_FASTMATH_LOOP(geluTanhLoop,
                                           (v + 0.044715f * v * v * v))))
 #undef QUANTC_FASTMATH_LOOP
 
+/// y[k] = e^(x[k] - shift), the exponentials of a softmax row.
+__attribute__((target_clones("avx2", "default"))) void
+expShiftedRow(const float *x, float *y, int64_t n, float shift) {
+  for (int64_t k = 0; k < n; ++k) {
+    double d = x[k] - shift;
+    y[k] = (float)expClamped(d < -700.0 ? -700.0 : d);
+  }
+}
+
 /// unaryF with a whole-chunk loop function.
 LogicalResult unaryLoop(Operation *op, Env &env,
                         void (*loop)(const float *, float *, int64_t)) {
@@ -105,11 +115,11 @@ LogicalResult unaryLoop(Operation *op, Env &env,
     return failure();
   bool inPlace = env.canTake(op->getOperand(0));
   Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : Tensor::makeFloat(resultElementType(op), a.shape);
+                     : makeFloatOutput(resultElementType(op), a.shape);
   r.elementType = resultElementType(op);
   const float *x = inPlace ? r.f.data() : a.f.data();
   float *y = r.f.data();
-  parallelFor((int64_t)r.f.size(), kElemGrain,
+  parallelFor((int64_t)r.f.size(), kHeavyElemGrain,
               [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });
   env.set(op->getResult(0), std::move(r));
   return success();
@@ -207,7 +217,7 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
            << " do not broadcast";
   Type et = resultElementType(op);
   if (a.kind == Tensor::Kind::Float) {
-    Tensor r = Tensor::makeFloat(et, *shape);
+    Tensor r = makeFloatOutput(et, *shape);
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.f.data(), f);
     env.set(op->getResult(0), std::move(r));
@@ -300,7 +310,7 @@ LogicalResult where(Operation *op, Env &env) {
        sb = broadcastStrides(b.shape, out);
   int64_t n = product(out), rank = out.size();
   bool isFloat = a.kind == Tensor::Kind::Float;
-  Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
+  Tensor r = isFloat ? makeFloatOutput(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
   if (n == 0) {
     env.set(op->getResult(0), std::move(r));
@@ -345,11 +355,11 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
   int64_t outer = product(ArrayRef<int64_t>(a.shape).take_front(axis));
   int64_t n = a.shape[axis];
   int64_t inner = product(ArrayRef<int64_t>(a.shape).drop_front(axis + 1));
-  Tensor r = Tensor::makeFloat(resultElementType(op), a.shape);
+  Tensor r = makeFloatOutput(resultElementType(op), a.shape);
   const float *x = a.f.data();
   float *y = r.f.data();
   // Rows are (outer, inner) pairs with stride `inner` along the axis.
-  parallelFor(outer * inner, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(n, 1)),
+  parallelFor(outer * inner, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(n, 1)),
               [&](int64_t s, int64_t e) {
                 for (int64_t row = s; row < e; ++row) {
                   int64_t o = row / inner, in = row % inner;
@@ -368,16 +378,14 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
                     mx = std::max(mx, px[k * inner]);
                   // exp first (a loop the compiler vectorizes; FastMath.h,
                   // within an ulp of expf), then the sum in order.
-                  auto expRow = [&](int64_t stride) {
-                    for (int64_t k = 0; k < n; ++k) {
-                      double d = px[k * stride] - mx;
-                      py[k * stride] = (float)expClamped(d < -700.0 ? -700.0 : d);
-                    }
-                  };
                   if (inner == 1)
-                    expRow(1); // contiguous: vectorized
+                    expShiftedRow(px, py, n, mx); // contiguous: AVX2 clone
                   else
-                    expRow(inner);
+                    for (int64_t k = 0; k < n; ++k) {
+                      double d = px[k * inner] - mx;
+                      py[k * inner] =
+                          (float)expClamped(d < -700.0 ? -700.0 : d);
+                    }
                   double s4[4] = {0.0, 0.0, 0.0, 0.0};
                   for (int64_t k = 0; k < k4; k += 4)
                     for (int j = 0; j < 4; ++j)
@@ -441,23 +449,35 @@ LogicalResult layerNorm(Operation *op, Env &env) {
   int64_t outer = inner ? a.numElements() / inner : 0;
   SmallVector<int64_t> statShape(ArrayRef<int64_t>(a.shape).take_front(axis));
   statShape.append(norm.size(), 1);
-  Tensor r = Tensor::makeFloat(resultElementType(op, 0), a.shape);
+  Tensor r = makeFloatOutput(resultElementType(op, 0), a.shape); // every row
   Tensor mean = Tensor::makeFloat(resultElementType(op, 1), statShape);
   Tensor inv = Tensor::makeFloat(resultElementType(op, 2), statShape);
   float eps = ln.getEpsilon().convertToFloat();
-  parallelFor(outer, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(inner, 1)),
+  parallelFor(outer, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(inner, 1)),
               [&](int64_t s, int64_t e) {
                 for (int64_t row = s; row < e; ++row) {
                   const float *x = a.f.data() + row * inner;
                   float *y = r.f.data() + row * inner;
                   // Two passes (mean, then centred squares) as ONNX's
-                  // function body; sums in double.
-                  double sum = 0.0;
-                  for (int64_t j = 0; j < inner; ++j)
+                  // function body; sums in double, four running sums to
+                  // break the add latency chain.
+                  double s4[4] = {0, 0, 0, 0};
+                  int64_t j4 = inner - inner % 4;
+                  for (int64_t j = 0; j < j4; j += 4)
+                    for (int k = 0; k < 4; ++k)
+                      s4[k] += x[j + k];
+                  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+                  for (int64_t j = j4; j < inner; ++j)
                     sum += x[j];
                   float mu = (float)(sum / inner);
-                  double sq = 0.0;
-                  for (int64_t j = 0; j < inner; ++j) {
+                  double q4[4] = {0, 0, 0, 0};
+                  for (int64_t j = 0; j < j4; j += 4)
+                    for (int k = 0; k < 4; ++k) {
+                      float d = x[j + k] - mu;
+                      q4[k] += (double)d * d;
+                    }
+                  double sq = (q4[0] + q4[1]) + (q4[2] + q4[3]);
+                  for (int64_t j = j4; j < inner; ++j) {
                     float d = x[j] - mu;
                     sq += (double)d * d;
                   }

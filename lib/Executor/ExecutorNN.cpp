@@ -7,11 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "Gemm.h"
 #include "Parallel.h"
 
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
@@ -233,8 +233,7 @@ LogicalResult runConv(Operation *o, Env &env) {
         b = col.data();
       }
       if (os && Mg)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Mg, os,
-                    Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
+        sgemm(false, false, Mg, os, Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
                     os, beta, r.f.data() + (n * M + gi * Mg) * os, os);
     }
   env.set(op.getResult(), std::move(r));
@@ -274,8 +273,7 @@ LogicalResult runConvTranspose(Operation *o, Env &env) {
     for (int64_t gi = 0; gi < group; ++gi) {
       // col[(m, k), i] = sum_c W[c, (m, k)] * x[c, i]
       if (is && Mg)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Mg * ks, is, Cg,
-                    1.0f, w.f.data() + gi * Cg * Mg * ks, Mg * ks,
+        sgemm(true, false, Mg * ks, is, Cg, 1.0f, w.f.data() + gi * Cg * Mg * ks, Mg * ks,
                     x.f.data() + (n * C + gi * Cg) * is, is, 0.0f,
                     col.data(), is);
       float *yg = r.f.data() + (n * M + gi * Mg) * os;

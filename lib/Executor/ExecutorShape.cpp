@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "Strided.h"
 
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
@@ -108,8 +109,7 @@ LogicalResult gather(Operation *o, Env &env) {
     if (k < 0)
       k += dim;
     for (int64_t o2 = 0; o2 < outer; ++o2)
-      for (int64_t in = 0; in < inner; ++in)
-        copyEl(r, (o2 * nIdx + j) * inner + in, a, (o2 * dim + k) * inner + in);
+      copyRange(r, (o2 * nIdx + j) * inner, a, (o2 * dim + k) * inner, inner);
   }
   env.set(op.getResult(), std::move(r));
   return success();
@@ -170,8 +170,7 @@ LogicalResult concat(Operation *o, Env &env) {
     const Tensor &t = env.get(v);
     int64_t block = t.shape[axis] * inner;
     for (int64_t b = 0; b < outer; ++b)
-      for (int64_t e = 0; e < block; ++e)
-        copyEl(r, b * out[axis] * inner + offset + e, t, b * block + e);
+      copyRange(r, b * out[axis] * inner + offset, t, b * block, block);
     offset += block;
   }
   env.set(op.getResult(), std::move(r));
@@ -200,9 +199,7 @@ LogicalResult sliceImpl(Operation *op, const Tensor &a, ArrayRef<int64_t> starts
       base += first[d] * st[d];
   }
   Tensor r = makeLike(a, elementTypeOf(op->getResult(0)), out);
-  forEachIndex(out, src, zero, [&](int64_t lin, int64_t s, int64_t) {
-    copyEl(r, lin, a, base + s);
-  });
+  copyStrided(r, a, base, out, src);
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -377,9 +374,8 @@ LogicalResult dynamicSplit(Operation *o, Env &env) {
                                        << ", not " << type;
     Tensor r = makeLike(a, type.getElementType(), out);
     for (int64_t b = 0; b < outer; ++b)
-      for (int64_t e = 0; e < sizes[k] * inner; ++e)
-        copyEl(r, b * sizes[k] * inner + e, a,
-               (b * a.shape[axis] + start) * inner + e);
+      copyRange(r, b * sizes[k] * inner, a,
+                (b * a.shape[axis] + start) * inner, sizes[k] * inner);
     start += sizes[k];
     env.set(res, std::move(r));
   }
@@ -441,9 +437,7 @@ LogicalResult expand(Operation *o, Env &env) {
       failed(checkResult(op, out)))
     return failure();
   Tensor r = makeLike(a, elementTypeOf(op.getResult()), out);
-  SmallVector<int64_t> sa = broadcastStrides(a.shape, out), zero(rank, 0);
-  forEachIndex(out, sa, zero,
-               [&](int64_t lin, int64_t s, int64_t) { copyEl(r, lin, a, s); });
+  copyStrided(r, a, 0, out, broadcastStrides(a.shape, out));
   env.set(op.getResult(), std::move(r));
   return success();
 }

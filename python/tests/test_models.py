@@ -23,6 +23,7 @@ changing the logits by 1e-3 or more of their scale) fails.
 import glob
 import importlib.metadata
 import importlib.util
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -319,3 +320,36 @@ def test_real_minilm_matches_onnxruntime(tool, tmp_path):
     ex = SimpleNamespace(model=path, test=tmp_path / "in.npz")
     got = _gated(tool, ex, tmp_path)
     _compare_all(got, ort_run(path, inputs), "paraphrase-MiniLM-L3-v2")
+
+
+def test_repeated_runs_are_identical(example, tool, tmp_path):
+    """--repeat 3 keeps the constant subgraphs from the first run (the
+    Executor's constant cache) and runs the pool-split GEMMs again: the
+    outputs must be bit-identical to a single run. --time and --profile
+    report on stderr."""
+    out = tmp_path / "rep.npz"
+    res = run_cmd([tool("quant-run"), example.model, "--inputs", example.test,
+                   "--outputs", out, "--repeat", "3", "--time", "--profile"])
+    assert res.returncode == 0, describe(res)
+    got = load_npz(out)
+    assert set(got) == set(example.gate_outputs)
+    for k, v in example.gate_outputs.items():
+        np.testing.assert_array_equal(got[k], v, err_msg=k)
+    assert re.search(r"executor: first run [0-9.]+ ms; later runs: median [0-9.]+ ms, "
+                     r"min [0-9.]+ ms over 2 runs", res.stderr), res.stderr
+    rows = [ln.split() for ln in res.stderr.splitlines() if ln.startswith("quant-run: profile ")]
+    assert rows and rows[0][2:] == ["op", "count", "total", "ms", "%"], res.stderr
+    counts = {r[2]: int(r[3]) for r in rows[1:]}
+    # Constants ran in the first run only.
+    ir = run_cmd([tool("quant-translate"), "--import-onnx", example.model])
+    assert ir.returncode == 0, describe(ir)
+    assert counts.get("arith.constant") == ir.stdout.count("= arith.constant"), counts
+    assert sum(float(r[5]) for r in rows[1:]) == pytest.approx(100, abs=1)
+
+
+def test_repeat_must_be_positive(tool, example, tmp_path):
+    res = run_cmd([tool("quant-run"), example.model, "--inputs", example.test,
+                   "--outputs", tmp_path / "o.npz", "--repeat", "0"])
+    assert res.returncode == 1
+    assert "--repeat must be at least 1" in res.stderr
+    assert not (tmp_path / "o.npz").exists()

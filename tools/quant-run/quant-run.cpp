@@ -19,7 +19,11 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+
+#include <algorithm>
+#include <chrono>
 
 using namespace mlir;
 using namespace quantc;
@@ -42,9 +46,59 @@ static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Fix a symbolic input shape of an ONNX model: name=1x3x224x224"),
     cl::value_desc("name=DxD..."), cl::cat(cat));
 
+static cl::opt<unsigned> repeat(
+    "repeat", cl::init(1),
+    cl::desc("Run the model this many times on the same inputs (the outputs "
+             "of the last run are written); with --time, the timing covers "
+             "every run"),
+    cl::value_desc("N"), cl::cat(cat));
+static cl::opt<bool> timeRuns(
+    "time", cl::init(false),
+    cl::desc("Print the Executor's wall time per run to stderr: the first "
+             "run, and the median and minimum of the later ones"),
+    cl::cat(cat));
+
+static cl::opt<bool> profileOps(
+    "profile",
+    cl::desc("Print a table of the Executor's time per op type to stderr "
+             "(summed over every run)"),
+    cl::init(false), cl::cat(cat));
+
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "quant-run: error: " << msg << "\n";
   return 1;
+}
+
+/// First run (cold: allocations, constants, thread start) and the median and
+/// minimum of the later (warm) runs, in milliseconds.
+static void printRunTimes(std::vector<double> s) {
+  llvm::errs() << llvm::format("quant-run: executor: first run %.3f ms",
+                               s[0] * 1e3);
+  if (s.size() > 1) {
+    std::vector<double> warm(s.begin() + 1, s.end());
+    std::sort(warm.begin(), warm.end());
+    double med = warm.size() % 2 ? warm[warm.size() / 2]
+                                 : (warm[warm.size() / 2 - 1] +
+                                    warm[warm.size() / 2]) /
+                                       2;
+    llvm::errs() << llvm::format(
+        "; later runs: median %.3f ms, min %.3f ms over %zu runs", med * 1e3,
+        warm.front() * 1e3, warm.size());
+  }
+  llvm::errs() << "\n";
+}
+
+static void printProfile(const std::vector<Executor::OpProfile> &rows) {
+  double total = 0;
+  for (const Executor::OpProfile &r : rows)
+    total += r.seconds;
+  llvm::errs() << llvm::format("quant-run: profile %-22s %8s %10s %6s\n", "op",
+                               "count", "total ms", "%");
+  for (const Executor::OpProfile &r : rows)
+    llvm::errs() << llvm::format("quant-run: profile %-22s %8lld %10.3f %6.1f\n",
+                                 r.name.c_str(), (long long)r.count,
+                                 r.seconds * 1e3,
+                                 total > 0 ? 100 * r.seconds / total : 0.0);
 }
 
 int main(int argc, char **argv) {
@@ -99,9 +153,27 @@ int main(int argc, char **argv) {
   auto inputs = exec.bindInputs(*arrays, inputsPath);
   if (failed(inputs))
     return 1;
-  auto outputs = exec.run(*inputs);
-  if (failed(outputs))
-    return 1;
+  if (repeat < 1)
+    return fail("--repeat must be at least 1");
+  FailureOr<std::vector<Tensor>> outputs = failure();
+  exec.setProfiling(profileOps);
+  // One run gains nothing from keeping constants, and keeping them would
+  // hold every weight's float copy until exit.
+  exec.setConstantCaching(repeat > 1);
+  std::vector<double> seconds;
+  for (unsigned r = 0; r < repeat; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    outputs = exec.run(*inputs);
+    if (failed(outputs))
+      return 1;
+    seconds.push_back(std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count());
+  }
+  if (timeRuns)
+    printRunTimes(seconds);
+  if (profileOps)
+    printProfile(exec.getProfile());
   if (llvm::Error e = npz::writeNpz(outputsPath, exec.toArrays(*outputs)))
     return fail(llvm::toString(std::move(e)));
   return diags.getNumErrors() ? 1 : 0;

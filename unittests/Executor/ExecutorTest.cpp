@@ -957,3 +957,123 @@ func.func @main(%a: tensor<2x?xf32>, %b: tensor<?x3xf32>) -> tensor<2x3xf32> {
   EXPECT_EQ((*out)[0].f, std::vector<float>(6, 0.0f));
 }
 } // namespace
+
+namespace {
+// Constant subgraphs (here a transpose of a weight) run once and are kept:
+// later runs skip them, give the same results, and never write into the
+// kept values (the one-use constant %c2 would otherwise be taken in place
+// by qc.add).
+TEST_F(ExecutorTest, ConstantCachingRunsConstantOpsOnce) {
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<3x2xf32>, tensor<2x3xf32>) {
+  %c = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %c2 = arith.constant dense<[[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]]> : tensor<2x3xf32>
+  %t = qc.transpose %c {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %s = qc.add %c2, %x : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %m = qc.matmul %x, %t : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32>
+  %r = qc.relu %s : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %r, %t, %c : tensor<2x3xf32>, tensor<3x2xf32>, tensor<2x3xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  auto countOf = [](const Executor &ex, llvm::StringRef name) -> int64_t {
+    for (const Executor::OpProfile &p : ex.getProfile())
+      if (p.name == name)
+        return p.count;
+    return 0;
+  };
+  for (bool caching : {true, false}) {
+    Executor ex(getEntryFunction(*module));
+    ex.setConstantCaching(caching);
+    ex.setProfiling(true);
+    for (int run = 0; run < 3; ++run) {
+      float v = float(run) - 15.0f; // -15, -14, -13: relu clips some
+      auto out = ex.run({floats({2, 3}, std::vector<float>(6, v))});
+      ASSERT_TRUE(succeeded(out));
+      std::vector<float> want;
+      for (float c : {10.0f, 20.0f, 30.0f, 40.0f, 50.0f, 60.0f})
+        want.push_back(std::max(0.0f, c + v));
+      EXPECT_EQ((*out)[0].f, want) << "run " << run;
+      EXPECT_EQ((*out)[1].f, (std::vector<float>{1, 4, 2, 5, 3, 6}));
+      EXPECT_EQ((*out)[2].f, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+    }
+    EXPECT_EQ(countOf(ex, "arith.constant"), caching ? 2 : 6);
+    EXPECT_EQ(countOf(ex, "qc.transpose"), caching ? 1 : 3);
+    EXPECT_EQ(countOf(ex, "qc.add"), 3);
+    EXPECT_EQ(countOf(ex, "qc.matmul"), 3);
+  }
+}
+
+// A run that fails part-way leaves no half-filled cache behind: the next
+// good run recomputes the constants.
+TEST_F(ExecutorTest, ConstantCachingAfterAFailedRun) {
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %c = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %n = qc.neg %c : (tensor<2xf32>) -> tensor<2xf32>
+  %s = qc.add %x, %n : (tensor<?xf32>, tensor<2xf32>) -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  Executor ex(getEntryFunction(*module));
+  {
+    DiagCapture diags(&ctx);
+    EXPECT_TRUE(failed(ex.run({floats({3}, {1, 2, 3})}))); // 3 vs 2
+    EXPECT_NE(diags.text.find("do not broadcast"), std::string::npos) << diags.text;
+  }
+  for (int run = 0; run < 2; ++run) {
+    auto out = ex.run({floats({2}, {5, 7})});
+    ASSERT_TRUE(succeeded(out));
+    EXPECT_EQ((*out)[0].f, (std::vector<float>{4, 5}));
+  }
+}
+} // namespace
+
+namespace {
+// A GEMM whose only use is a bias add starts from the bias (beta 1) instead
+// of a separate add. Small integers keep every sum exact, so fused and
+// unfused must agree exactly: bias on either side, given as [N] or [1, N],
+// defined before or after the product, and a full [M, N] addend (not a
+// bias: not fused).
+TEST_F(ExecutorTest, MatMulBiasAddFusion) {
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<?x4x3xf32>) -> (tensor<?x4x5xf32>, tensor<?x4x5xf32>, tensor<?x4x5xf32>) {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0], [0.0, -1.0, 2.0, 1.0, 3.0], [2.0, 2.0, -2.0, 0.0, 1.0]]> : tensor<3x5xf32>
+  %b1 = arith.constant dense<[10.0, 20.0, 30.0, 40.0, 50.0]> : tensor<5xf32>
+  %m1 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %y1 = qc.add %m1, %b1 : (tensor<?x4x5xf32>, tensor<5xf32>) -> tensor<?x4x5xf32>
+  %m2 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %b2 = arith.constant dense<[[-1.0, -2.0, -3.0, -4.0, -5.0]]> : tensor<1x5xf32>
+  %y2 = qc.add %b2, %m2 : (tensor<1x5xf32>, tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  %m3 = qc.matmul %x, %w : (tensor<?x4x3xf32>, tensor<3x5xf32>) -> tensor<?x4x5xf32>
+  %y3 = qc.add %m3, %y1 : (tensor<?x4x5xf32>, tensor<?x4x5xf32>) -> tensor<?x4x5xf32>
+  return %y1, %y2, %y3 : tensor<?x4x5xf32>, tensor<?x4x5xf32>, tensor<?x4x5xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  float w[3][5] = {{1, 2, 3, 4, 5}, {0, -1, 2, 1, 3}, {2, 2, -2, 0, 1}};
+  Tensor x = iota({2, 4, 3});
+  std::vector<float> mm(2 * 4 * 5, 0.0f);
+  for (int r = 0; r < 8; ++r)
+    for (int n = 0; n < 5; ++n)
+      for (int k = 0; k < 3; ++k)
+        mm[r * 5 + n] += x.f[r * 3 + k] * w[k][n];
+  std::vector<float> y1(40), y2(40), y3(40);
+  for (int i = 0; i < 40; ++i) {
+    y1[i] = mm[i] + 10.0f * (i % 5 + 1);
+    y2[i] = mm[i] - float(i % 5 + 1);
+    y3[i] = mm[i] + y1[i];
+  }
+  Executor ex(getEntryFunction(*module));
+  for (int run = 0; run < 2; ++run) { // the second run reads cached biases
+    auto out = ex.run({x});
+    ASSERT_TRUE(succeeded(out));
+    EXPECT_EQ((*out)[0].f, y1);
+    EXPECT_EQ((*out)[1].f, y2);
+    EXPECT_EQ((*out)[2].f, y3);
+    EXPECT_EQ(llvm::ArrayRef<int64_t>((*out)[1].shape),
+              llvm::ArrayRef<int64_t>({2, 4, 5}));
+  }
+}
+} // namespace

@@ -13,9 +13,13 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +27,9 @@ namespace quantc {
 namespace npz {
 struct Array;
 } // namespace npz
+namespace exec {
+struct FloatArena;
+} // namespace exec
 
 /// A runtime value. Float tensors (f32/f16/bf16 in the IR) hold f32 values in
 /// `f`; integer tensors (shape computations) hold `i`; quantized codes and
@@ -74,7 +81,45 @@ public:
   mlir::FailureOr<std::vector<Tensor>> randomInputs(int64_t batch,
                                                     uint64_t seed) const;
 
+  /// Keep the values that depend on constants only (weights, their
+  /// transposes, shape computations) from the first run to the next ones
+  /// instead of rebuilding them each run. Costs the memory of those values
+  /// while the Executor lives; worth it for repeated runs. On by default. The
+  /// function must not change while the Executor caches.
+  void setConstantCaching(bool on) {
+    cacheConstants = on;
+    if (!on)
+      clearConstantCache();
+  }
+  void clearConstantCache() {
+    constantCache.clear();
+    cachePlanned = cacheFilled = false;
+  }
+
+  /// Per op name: how many ops ran and their total wall time, summed over
+  /// every run() since profiling was enabled.
+  struct OpProfile {
+    std::string name;
+    int64_t count = 0;
+    double seconds = 0;
+  };
+  void setProfiling(bool on) { profiling = on; }
+  /// Sorted by total time, largest first.
+  std::vector<OpProfile> getProfile() const;
+
 private:
+  /// Finds the ops that depend on constants only and the values of them that
+  /// later ops read (those are cached).
+  void planConstantCache();
+
+  bool cacheConstants = true, cachePlanned = false, cacheFilled = false;
+  llvm::DenseSet<mlir::Operation *> constantOps;
+  llvm::DenseSet<mlir::Value> cachedValues;
+  llvm::DenseMap<mlir::Value, Tensor> constantCache;
+  bool profiling = false;
+  llvm::StringMap<OpProfile> profile;
+  /// Float buffers of dead values, reused by later ops and runs.
+  std::shared_ptr<exec::FloatArena> arenaPtr;
   // Op handles are value types whose accessors are not const-qualified.
   mutable mlir::func::FuncOp fn;
   Observer observer;
