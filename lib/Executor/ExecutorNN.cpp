@@ -164,10 +164,12 @@ LogicalResult runConv(Operation *o, Env &env) {
                         op.getStrides(), op.getPads(), op.getDilations());
   if (failed(g))
     return failure();
-  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  Tensor r = makeFloatOutput(x.elementType, *outShape);
   int64_t Cg = C / group, Mg = M / group, ks = g->kSize(), os = g->outSize(),
           is = g->inSize();
-  // The bias goes in first; the GEMMs and the depthwise loop accumulate.
+  // The bias (or zeros for the depthwise loop) goes in first; the GEMMs
+  // (beta 1) and the depthwise loop accumulate. Without a bias the GEMMs
+  // write every element (beta 0).
   float beta = 0.0f;
   if (op.getBias()) {
     const Tensor &bias = env.get(op.getBias());
@@ -175,6 +177,8 @@ LogicalResult runConv(Operation *o, Env &env) {
       for (int64_t m = 0; m < M; ++m)
         std::fill_n(r.f.data() + (n * M + m) * os, os, bias.f[m]);
     beta = 1.0f;
+  } else if (Cg == 1) {
+    std::fill(r.f.begin(), r.f.end(), 0.0f);
   }
   bool direct = ks == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 &&
                 g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
@@ -223,19 +227,32 @@ LogicalResult runConv(Operation *o, Env &env) {
       }
     });
   }
-  std::vector<float> &col = scratch(direct || Cg == 1 ? 0 : Cg * ks * os);
-  for (int64_t n = 0; n < N && Cg != 1; ++n)
-    for (int64_t gi = 0; gi < group; ++gi) {
-      const float *xg = x.f.data() + (n * C + gi * Cg) * is;
-      const float *b = xg;
-      if (!direct) {
-        im2col(xg, Cg, *g, 0.0f, col.data());
-        b = col.data();
-      }
-      if (os && Mg)
-        sgemm(false, false, Mg, os, Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks, Cg * ks, b,
-                    os, beta, r.f.data() + (n * M + gi * Mg) * os, os);
+  // One (image, group) pair: im2col into this thread's buffer, one GEMM.
+  auto convOne = [&](int64_t item) {
+    int64_t n = item / group, gi = item % group;
+    const float *xg = x.f.data() + (n * C + gi * Cg) * is;
+    const float *b = xg;
+    if (!direct) {
+      std::vector<float> &col = scratch(Cg * ks * os);
+      im2col(xg, Cg, *g, 0.0f, col.data());
+      b = col.data();
     }
+    if (os && Mg)
+      sgemm(false, false, Mg, os, Cg * ks, 1.0f, w.f.data() + gi * Mg * Cg * ks,
+            Cg * ks, b, os, beta, r.f.data() + (n * M + gi * Mg) * os, os);
+  };
+  int64_t items = Cg == 1 ? 0 : N * group;
+  // Enough pairs for every thread: split them (each GEMM then runs on its
+  // thread alone, nested loops being serial); else one at a time, each
+  // GEMM split over the pool.
+  if (items >= getNumThreads())
+    parallelForWork(items, items * Mg * os * Cg * ks, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        convOne(i);
+    });
+  else
+    for (int64_t i = 0; i < items; ++i)
+      convOne(i);
   env.set(op.getResult(), std::move(r));
   return success();
 }
@@ -363,7 +380,7 @@ LogicalResult runPool(Operation *op, Env &env, ArrayRef<int64_t> kernel,
                         dilations);
   if (failed(g))
     return failure();
-  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  Tensor r = makeFloatOutput(x.elementType, *outShape); // every row filled
   int64_t planes = x.shape[0] * x.shape[1], is = g->inSize(),
           os = g->outSize();
   DimTaps td = dimTaps(*g, 0), th = dimTaps(*g, 1), tw = dimTaps(*g, 2);
@@ -496,7 +513,7 @@ template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
 LogicalResult runBatchNorm(Operation *o, Env &env) {
   auto op = cast<qc::BatchNormOp>(o);
   const Tensor &x = env.get(op.getInput());
-  Tensor r = Tensor::makeFloat(x.elementType, x.shape);
+  Tensor r = makeFloatOutput(x.elementType, x.shape); // every element set
   const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
                &mean = env.get(op.getMean()), &var = env.get(op.getVar());
   int64_t N = r.shape[0], C = r.shape[1], inner = 1;
@@ -508,16 +525,21 @@ LogicalResult runBatchNorm(Operation *o, Env &env) {
              << C << " channels, scale/bias/mean/var have " << t->f.size()
              << " values";
   float eps = op.getEpsilon().convertToFloat();
-  for (int64_t c = 0; c < C; ++c) {
-    float a = sc.f[c] / std::sqrt(var.f[c] + eps);
-    float shift = b.f[c] - mean.f[c] * a;
-    for (int64_t n = 0; n < N; ++n) {
-      const float *src = x.f.data() + (n * C + c) * inner;
-      float *p = r.f.data() + (n * C + c) * inner;
-      for (int64_t i = 0; i < inner; ++i)
-        p[i] = src[i] * a + shift;
+  const float *xs = x.f.data();
+  float *ys = r.f.data();
+  parallelFor(C, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, N * inner)),
+              [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      float a = sc.f[c] / std::sqrt(var.f[c] + eps);
+      float shift = b.f[c] - mean.f[c] * a;
+      for (int64_t n = 0; n < N; ++n) {
+        const float *src = xs + (n * C + c) * inner;
+        float *p = ys + (n * C + c) * inner;
+        for (int64_t i = 0; i < inner; ++i)
+          p[i] = src[i] * a + shift;
+      }
     }
-  }
+  });
   env.set(op.getResult(), std::move(r));
   return success();
 }
