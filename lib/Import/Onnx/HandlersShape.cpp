@@ -259,6 +259,23 @@ bool foldBinary(NodeContext &n, F f) {
   return setInts(n, 0, out, vals);
 }
 
+/// Elementwise integer op of one operand (Neg of a constant axis list, as in
+/// the expanded LayerNormalization function).
+template <typename F>
+bool foldUnary(NodeContext &n, F f) {
+  std::optional<IntConst> a = constInts(n, 0);
+  if (!a)
+    return false;
+  SmallVector<int64_t> vals;
+  for (int64_t v : a->vals) {
+    std::optional<int64_t> r = f(v);
+    if (!r)
+      return false;
+    vals.push_back(*r);
+  }
+  return setInts(n, 0, a->dims, vals);
+}
+
 /// Gathers along `axis` of an integer constant (data movement is the same
 /// for folding and the Executor; see the Executor's gather kernel).
 bool foldGather(NodeContext &n) {
@@ -678,6 +695,20 @@ SmallVector<int64_t> partialValues(Value v, int depth = 0) {
   return unknown;
 }
 
+/// The rank the model declares for output `i` (graph output or value_info
+/// with a shape), if any.
+std::optional<int64_t> declaredRank(NodeContext &n, int i) {
+  if (i >= n.node.output_size())
+    return std::nullopt;
+  auto it = n.graph.declared.find(n.node.output(i));
+  if (it == n.graph.declared.end())
+    return std::nullopt;
+  const onnx::TypeProto &t = it->second->type();
+  if (!t.has_tensor_type() || !t.tensor_type().has_shape())
+    return std::nullopt;
+  return t.tensor_type().shape().dim_size();
+}
+
 } // namespace
 
 namespace quantc::onnx_import {
@@ -742,6 +773,18 @@ bool foldShapeNode(NodeContext &n) {
     });
   if (op == "Div")
     return foldBinary(n, div);
+  if (op == "Neg")
+    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
+      if (a == INT64_MIN)
+        return std::nullopt;
+      return -a;
+    });
+  if (op == "Abs")
+    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
+      if (a == INT64_MIN)
+        return std::nullopt;
+      return a < 0 ? -a : a;
+    });
   return false;
 }
 
@@ -776,17 +819,33 @@ LogicalResult importDynamicReshape(NodeContext &n) {
   if (failed(x) || failed(s) || failed(allowZero))
     return failure();
   ArrayRef<int64_t> ss = shapeOf(*s);
-  if (ss.size() != 1 || isDyn(ss[0])) {
-    n.emitError() << "the shape input must be 1-D with a static length, got "
+  if (ss.size() != 1) {
+    n.emitError() << "the shape input must be 1-D, got "
                   << shapeToString(ss);
     return failure();
   }
-  if (ss[0] > kMaxRank) {
-    n.emitError() << "target rank " << ss[0] << " exceeds the limit of "
+  // The result rank is the shape's length. When folding could not find it
+  // (F5 in docs/Ops-shape.md), the model's declared output rank stands in;
+  // the Executor checks the length against it at run time.
+  int64_t rank = ss[0];
+  if (isDyn(rank)) {
+    std::optional<int64_t> declared = declaredRank(n, 0);
+    if (!declared) {
+      n.emitError() << "the length of the shape input is only known at run "
+                       "time, so the result rank is unknown; give the output '"
+                    << n.node.output(0)
+                    << "' a shape in the model's value_info (or fix the "
+                       "input shapes with --input-shape)";
+      return failure();
+    }
+    rank = *declared;
+  }
+  if (rank > kMaxRank) {
+    n.emitError() << "target rank " << rank << " exceeds the limit of "
                   << kMaxRank;
     return failure();
   }
-  SmallVector<int64_t> out(ss[0], ShapedType::kDynamic);
+  SmallVector<int64_t> out(rank, ShapedType::kDynamic);
   SmallVector<int64_t> known = partialValues(*s);
   ArrayRef<int64_t> in = shapeOf(*x);
   for (size_t k = 0; k < known.size() && k < out.size(); ++k) {

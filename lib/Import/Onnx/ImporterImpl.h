@@ -197,6 +197,10 @@ public:
   std::deque<onnx::TensorProto> ownedTensors;
   /// One arith.constant per tensor, however many names (Identity) it has.
   llvm::DenseMap<const onnx::TensorProto *, mlir::Value> materialized;
+  /// The types the model declares for its outputs and value_info entries:
+  /// a hint (e.g. a result rank a computed shape cannot give), never trusted
+  /// over what the importer infers.
+  llvm::StringMap<const onnx::ValueInfoProto *> declared;
 
   /// An error located at the file; messages are self-contained.
   mlir::InFlightDiagnostic emitError() { return mlir::emitError(fileLoc); }
