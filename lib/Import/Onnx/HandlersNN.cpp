@@ -545,28 +545,108 @@ LogicalResult importBatchNorm(NodeContext &n) {
 // Resize, Upsample
 //===----------------------------------------------------------------------===//
 
-/// The values of an optional constant float input (scales), empty when the
-/// input is absent or an empty tensor.
-FailureOr<SmallVector<float>> constFloats(NodeContext &n, int i) {
+/// A Resize/Upsample input that is either known at import time (a constant,
+/// possibly empty) or a run-time value (N13 in docs/Ops-nn.md).
+struct ResizeParam {
+  bool given = false;      // present and not known to be empty
+  Value value;             // the run-time value, if not a constant
+  SmallVector<float> f;    // constant float values (scales, roi)
+  SmallVector<int64_t> i;  // constant integer values (sizes)
+};
+
+/// Input `i` as a ResizeParam; `isInt` for sizes. An absent input, an empty
+/// constant and a run-time value of static length 0 are all "not given".
+FailureOr<ResizeParam> resizeParam(NodeContext &n, int i, bool isInt,
+                                   StringRef what) {
+  ResizeParam p;
   if (!n.hasInput(i))
-    return SmallVector<float>{};
-  const onnx::TensorProto *t = n.constantInput(i);
-  if (!t || !isFloatDataType(t->data_type())) {
-    n.emitError() << "input " << i << " ('" << n.node.input(i)
-                  << "') must be a constant float tensor";
+    return p;
+  if (const onnx::TensorProto *t = n.constantInput(i)) {
+    if (isInt ? !isIntDataType(t->data_type())
+              : !isFloatDataType(t->data_type())) {
+      n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                    << what << ") must be a " << (isInt ? "integer" : "float")
+                    << " tensor, got " << dataTypeName(t->data_type());
+      return failure();
+    }
+    if (isInt) {
+      p.i = tensorToInts(*t);
+      p.given = !p.i.empty();
+    } else {
+      DenseElementsAttr a = tensorToF32Attr(*n.getContext(), *t);
+      p.f.assign(a.getValues<float>().begin(), a.getValues<float>().end());
+      p.given = !p.f.empty();
+    }
+    return p;
+  }
+  FailureOr<Value> v = isInt ? n.graph.getValue(n.node.input(i),
+                                                /*wantFloat=*/false, &n)
+                             : n.floatInput(i);
+  if (failed(v))
+    return failure();
+  auto t = cast<RankedTensorType>(v->getType());
+  if (isInt && !isa<IntegerType>(t.getElementType())) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                  << what << ") must be an integer tensor, got "
+                  << t.getElementType();
     return failure();
   }
-  DenseElementsAttr a = tensorToF32Attr(*n.getContext(), *t);
-  return SmallVector<float>(a.getValues<float>());
+  if (t.getRank() != 1) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                  << what << ") must be 1-D, got " << shapeToString(t.getShape());
+    return failure();
+  }
+  if (t.getDimSize(0) == 0)
+    return p;
+  p.given = true;
+  p.value = *v;
+  return p;
 }
 
+/// Builds qc.resize. Exactly one of: constant `scales` (one per dim), constant
+/// `sizes` (one per dim), or a run-time scales/sizes value covering `axes`.
 LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                          std::optional<SmallVector<int64_t>> sizes,
                          StringRef mode, StringRef ct, StringRef nearest,
-                         float cubicA = -0.75f, bool excludeOutside = false) {
+                         float cubicA = -0.75f, bool excludeOutside = false,
+                         Value dynScales = {}, Value dynSizes = {},
+                         ArrayRef<int64_t> axes = {}, Value roi = {},
+                         float extrapolation = 0.0f) {
   ArrayRef<int64_t> xs = shapeOf(x);
   SmallVector<int64_t> out;
-  if (sizes) {
+  if (dynScales || dynSizes) {
+    scales.clear();
+    // Unresized dims keep their size; resized ones are known only at run
+    // time, except entries of a sizes vector that are known here (F3).
+    SmallVector<int64_t> known;
+    if (dynSizes)
+      known = partialIntValues(dynSizes);
+    DenseFPElementsAttr constScales;
+    if (dynScales)
+      if (auto c = dynScales.getDefiningOp<arith::ConstantOp>())
+        constScales = dyn_cast<DenseFPElementsAttr>(c.getValue());
+    if (constScales)
+      for (auto [k, sc] : llvm::enumerate(constScales.getValues<float>())) {
+        if (!(sc > 0.0f) || !std::isfinite(sc)) {
+          n.emitError() << "scales must be finite and > 0";
+          return failure();
+        }
+        int64_t d = k < axes.size() ? xs[axes[k]] : ShapedType::kDynamic;
+        known.push_back(ShapedType::isDynamic(d)
+                            ? ShapedType::kDynamic
+                            : int64_t(std::floor(float(d) * sc)));
+      }
+    for (size_t d = 0; d < xs.size(); ++d) {
+      auto it = llvm::find(axes, (int64_t)d);
+      if (it == axes.end()) {
+        out.push_back(xs[d]);
+        continue;
+      }
+      size_t k = it - axes.begin();
+      out.push_back(k < known.size() && known[k] >= 1 ? known[k]
+                                                      : ShapedType::kDynamic);
+    }
+  } else if (sizes) {
     scales.clear();
     for (size_t i = 0; i < xs.size(); ++i) {
       int64_t o = (*sizes)[i];
@@ -611,11 +691,12 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
   }
   if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
       ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
-      ct != "half_pixel_symmetric") {
+      ct != "half_pixel_symmetric" && ct != "tf_crop_and_resize") {
     n.emitError() << "coordinate_transformation_mode '" << ct
                   << "' is not supported (asymmetric, half_pixel, "
                      "half_pixel_symmetric, align_corners, "
-                     "pytorch_half_pixel and tf_half_pixel_for_nn are)";
+                     "pytorch_half_pixel, tf_half_pixel_for_nn and "
+                     "tf_crop_and_resize are)";
     return failure();
   }
   if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
@@ -624,31 +705,55 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     return failure();
   }
   OpBuilder &b = n.builder();
-  n.setOutput(0, qc::ResizeOp::create(b, n.loc, f32Tensor(n, out), x,
-                                      b.getDenseF32ArrayAttr(scales),
-                                      b.getStringAttr(mode),
-                                      b.getStringAttr(ct),
-                                      b.getStringAttr(nearest),
-                                      b.getF32FloatAttr(cubicA),
-                                      b.getBoolAttr(excludeOutside))
-                     .getResult());
+  bool allAxes = axes.size() == xs.size();
+  auto op = qc::ResizeOp::create(
+      b, n.loc, f32Tensor(n, out), x, roi, dynScales, dynSizes,
+      b.getDenseF32ArrayAttr(scales), b.getStringAttr(mode),
+      b.getStringAttr(ct), b.getStringAttr(nearest),
+      b.getF32FloatAttr(cubicA), b.getBoolAttr(excludeOutside),
+      allAxes || (!dynScales && !dynSizes && !roi)
+          ? DenseI64ArrayAttr()
+          : b.getDenseI64ArrayAttr(axes),
+      b.getF32FloatAttr(extrapolation));
+  n.setOutput(0, op.getResult());
   return success();
 }
 
-/// Resize-10: X, scales; asymmetric coordinates, nearest rounds down.
+/// Resize-10 and Upsample-9: X, scales (constant or run-time); asymmetric
+/// coordinates, nearest rounds down.
+LogicalResult resizeWithScalesInput(NodeContext &n, Value x, StringRef mode) {
+  FailureOr<ResizeParam> p = resizeParam(n, 1, /*isInt=*/false, "scales");
+  if (failed(p))
+    return failure();
+  int64_t rank = shapeOf(x).size();
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < rank; ++d)
+    all.push_back(d);
+  if (p->value) {
+    int64_t len = shapeOf(p->value)[0];
+    if (!ShapedType::isDynamic(len) && len != rank) {
+      n.emitError() << "scales must have one value per dim of "
+                    << shapeToString(shapeOf(x)) << ", got " << len;
+      return failure();
+    }
+    return emitResize(n, x, {}, std::nullopt, mode, "asymmetric", "floor",
+                      -0.75f, false, p->value, Value(), all);
+  }
+  if ((int64_t)p->f.size() != rank) {
+    n.emitError() << "scales must have one value per dim of "
+                  << shapeToString(shapeOf(x));
+    return failure();
+  }
+  return emitResize(n, x, p->f, std::nullopt, mode, "asymmetric", "floor");
+}
+
+/// Resize-10: X, scales.
 LogicalResult importResize10(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   auto mode = n.stringAttr("mode", "nearest");
-  FailureOr<SmallVector<float>> scales = constFloats(n, 1);
-  if (failed(x) || failed(mode) || failed(scales))
+  if (failed(x) || failed(mode))
     return failure();
-  if (scales->size() != shapeOf(*x).size()) {
-    n.emitError() << "scales must have one value per dim of "
-                  << shapeToString(shapeOf(*x));
-    return failure();
-  }
-  return emitResize(n, *x, *scales, std::nullopt, *mode, "asymmetric",
-                    "floor");
+  return resizeWithScalesInput(n, *x, *mode);
 }
 
 /// Upsample-7 (scales attribute) and -9 (scales input): Resize-10's
@@ -658,28 +763,21 @@ LogicalResult importUpsample(NodeContext &n) {
   auto mode = n.stringAttr("mode", "nearest");
   if (failed(x) || failed(mode))
     return failure();
-  SmallVector<float> scales;
-  if (n.opsetVersion < 9) {
-    const onnx::AttributeProto *a = n.attr("scales");
-    if (!a || a->type() != onnx::AttributeProto::FLOATS) {
-      n.emitError() << "attribute 'scales' (FLOATS) is required";
-      return failure();
-    }
-    scales.assign(a->floats().begin(), a->floats().end());
-  } else {
-    FailureOr<SmallVector<float>> s = constFloats(n, 1);
-    if (failed(s))
-      return failure();
-    scales = *s;
+  StringRef m = *mode == "bilinear" ? "linear" : StringRef(*mode);
+  if (n.opsetVersion >= 9)
+    return resizeWithScalesInput(n, *x, m);
+  const onnx::AttributeProto *a = n.attr("scales");
+  if (!a || a->type() != onnx::AttributeProto::FLOATS) {
+    n.emitError() << "attribute 'scales' (FLOATS) is required";
+    return failure();
   }
+  SmallVector<float> scales(a->floats().begin(), a->floats().end());
   if (scales.size() != shapeOf(*x).size()) {
     n.emitError() << "scales must have one value per dim of "
                   << shapeToString(shapeOf(*x));
     return failure();
   }
-  return emitResize(n, *x, scales, std::nullopt,
-                    *mode == "bilinear" ? "linear" : *mode, "asymmetric",
-                    "floor");
+  return emitResize(n, *x, scales, std::nullopt, m, "asymmetric", "floor");
 }
 
 /// Resize-11 and later: X, roi, scales, sizes (+ axes from 18).
@@ -690,14 +788,14 @@ LogicalResult importResize(NodeContext &n) {
   auto nearest = n.stringAttr("nearest_mode", "round_prefer_floor");
   auto policy = n.stringAttr("keep_aspect_ratio_policy", "stretch");
   auto axesAttr = n.intsAttr("axes");
-  FailureOr<SmallVector<float>> scales = constFloats(n, 2);
   if (failed(x) || failed(mode) || failed(ct) || failed(nearest) ||
-      failed(policy) || failed(axesAttr) || failed(scales) ||
+      failed(policy) || failed(axesAttr) ||
       failed(rejectIntAttr(n, "antialias", 0, "antialiasing")))
     return failure();
   FailureOr<float> cubicA = n.floatAttr("cubic_coeff_a", -0.75f);
   FailureOr<int64_t> exclude = n.intAttr("exclude_outside", 0);
-  if (failed(cubicA) || failed(exclude))
+  FailureOr<float> extrapolation = n.floatAttr("extrapolation_value", 0.0f);
+  if (failed(cubicA) || failed(exclude) || failed(extrapolation))
     return failure();
   if (*policy != "stretch") {
     n.emitError() << "keep_aspect_ratio_policy '" << *policy
@@ -712,39 +810,119 @@ LogicalResult importResize(NodeContext &n) {
         n.emitError() << "axis " << a << " is out of range for rank " << rank;
         return failure();
       }
-      axes.push_back(a < 0 ? a + rank : a);
+      a = a < 0 ? a + rank : a;
+      if (llvm::is_contained(axes, a)) {
+        n.emitError() << "axes " << intsStr(**axesAttr)
+                      << " name dim " << a << " twice";
+        return failure();
+      }
+      axes.push_back(a);
     }
   } else {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
-  std::optional<SmallVector<int64_t>> sizes;
-  if (n.hasInput(3)) {
-    FailureOr<SmallVector<int64_t>> s = n.constIntsInput(3);
-    if (failed(s))
+  int64_t nAxes = axes.size();
+  FailureOr<ResizeParam> scales = resizeParam(n, 2, /*isInt=*/false, "scales");
+  FailureOr<ResizeParam> sizesIn = resizeParam(n, 3, /*isInt=*/true, "sizes");
+  if (failed(scales) || failed(sizesIn))
+    return failure();
+  if (scales->given && sizesIn->given) {
+    n.emitError() << "only one of scales and sizes may be given";
+    return failure();
+  }
+  if (!scales->given && !sizesIn->given) {
+    n.emitError() << "one of scales and sizes must be given, with " << nAxes
+                  << " values";
+    return failure();
+  }
+  // The crop box, for tf_crop_and_resize only (other modes ignore it).
+  Value roi;
+  if (*ct == "tf_crop_and_resize") {
+    FailureOr<ResizeParam> r = resizeParam(n, 1, /*isInt=*/false, "roi");
+    if (failed(r))
       return failure();
-    if (!s->empty()) {
-      if (s->size() != axes.size()) {
-        n.emitError() << "sizes must have " << axes.size() << " values";
+    if (!r->given) {
+      n.emitError() << "tf_crop_and_resize needs the roi input";
+      return failure();
+    }
+    if (!r->value && (int64_t)r->f.size() != 2 * nAxes) {
+      n.emitError() << "roi must have " << 2 * nAxes
+                    << " values (starts then ends), got " << r->f.size();
+      return failure();
+    }
+    FailureOr<Value> v = n.floatInput(1);
+    if (failed(v))
+      return failure();
+    roi = *v;
+  }
+  // Axes are sorted for the op; the run-time operands follow the model's
+  // order, so a permuted axes list needs constant scales/sizes.
+  SmallVector<int64_t> sortedAxes(axes);
+  llvm::sort(sortedAxes);
+  ResizeParam &given = scales->given ? *scales : *sizesIn;
+  if (given.value || roi) {
+    if (sortedAxes != axes) {
+      n.emitError() << "axes " << intsStr(axes)
+                    << " must be sorted when scales, sizes or roi are "
+                       "computed at run time";
+      return failure();
+    }
+    if (given.value) {
+      int64_t len = shapeOf(given.value)[0];
+      if (!ShapedType::isDynamic(len) && len != nAxes) {
+        n.emitError() << (scales->given ? "scales" : "sizes") << " must have "
+                      << nAxes << " values, got " << len;
         return failure();
       }
-      sizes = SmallVector<int64_t>(shapeOf(*x));
-      for (auto [i, a] : llvm::enumerate(axes))
-        (*sizes)[a] = (*s)[i];
     }
   }
+  if (given.value || roi) {
+    // Run-time parameters (or a crop box): the op takes them as operands.
+    Value dynScales = scales->given ? given.value : Value();
+    Value dynSizes = sizesIn->given ? given.value : Value();
+    OpBuilder &b = n.builder();
+    auto constVec = [&](auto vals, Type et) -> Value {
+      auto type = RankedTensorType::get({(int64_t)vals.size()}, et);
+      return arith::ConstantOp::create(
+                 b, n.loc, DenseElementsAttr::get(type, ArrayRef(vals)))
+          .getResult();
+    };
+    if (!given.value && scales->given) {
+      if ((int64_t)scales->f.size() != nAxes) {
+        n.emitError() << "scales must have " << nAxes << " values";
+        return failure();
+      }
+      dynScales = constVec(scales->f, b.getF32Type());
+    } else if (!given.value) {
+      if ((int64_t)sizesIn->i.size() != nAxes) {
+        n.emitError() << "sizes must have " << nAxes << " values";
+        return failure();
+      }
+      dynSizes = constVec(sizesIn->i, b.getI64Type());
+    }
+    return emitResize(n, *x, {}, std::nullopt, *mode, *ct, *nearest, *cubicA,
+                      *exclude != 0, dynScales, dynSizes, axes, roi,
+                      *extrapolation);
+  }
+  std::optional<SmallVector<int64_t>> sizes;
   SmallVector<float> full(rank, 1.0f);
-  if (!sizes) {
-    if (scales->size() != axes.size()) {
+  if (sizesIn->given) {
+    if ((int64_t)sizesIn->i.size() != nAxes) {
+      n.emitError() << "sizes must have " << nAxes << " values";
+      return failure();
+    }
+    sizes = SmallVector<int64_t>(shapeOf(*x));
+    for (auto [i, a] : llvm::enumerate(axes))
+      (*sizes)[a] = sizesIn->i[i];
+  } else {
+    if ((int64_t)scales->f.size() != nAxes) {
       n.emitError() << "one of scales and sizes must be given, with "
-                    << axes.size() << " values";
+                    << nAxes << " values";
       return failure();
     }
     for (auto [i, a] : llvm::enumerate(axes))
-      full[a] = (*scales)[i];
-  } else if (!scales->empty()) {
-    n.emitError() << "only one of scales and sizes may be given";
-    return failure();
+      full[a] = scales->f[i];
   }
   return emitResize(n, *x, full, sizes, *mode, *ct, *nearest, *cubicA,
                     *exclude != 0);

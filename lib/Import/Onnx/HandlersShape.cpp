@@ -788,6 +788,8 @@ bool foldShapeNode(NodeContext &n) {
   return false;
 }
 
+SmallVector<int64_t> partialIntValues(Value v) { return partialValues(v); }
+
 /// Flatten of a shape with dynamic dims on both sides of the axis (called
 /// by the core Flatten handler, which handles the other cases with
 /// qc.reshape). `axis` is normalized.

@@ -181,6 +181,9 @@ bool foldShapeNode(NodeContext &n);
 mlir::LogicalResult importDynamicReshape(NodeContext &n);
 mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
                                          int64_t axis);
+/// What is known at import time of the entries of a 1-D integer value
+/// (kDynamic where unknown; empty when not even its length is).
+llvm::SmallVector<int64_t> partialIntValues(mlir::Value v);
 
 /// Builds @main from one GraphProto.
 class GraphImporter {
