@@ -454,6 +454,66 @@ LogicalResult runMaxPool(Operation *o, Env &env) {
                        false);
 }
 
+/// MaxPool with Indices (N14): a plain scan of every window, taking the
+/// first maximum in row-major window order (as onnxruntime) and its flat
+/// index over the whole input.
+LogicalResult runMaxPoolWithIndices(Operation *o, Env &env) {
+  auto op = cast<qc::MaxPoolWithIndicesOp>(o);
+  const Tensor &x = env.get(op.getInput());
+  auto outShape = windowShape(op, x.shape, x.shape[1], op.getKernelShape(),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), op.getCeilMode());
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape, op.getKernelShape(),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  const Geometry &ge = *g;
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  Tensor ix = Tensor::makeInt(op.getIndices().getType().getElementType(),
+                              *outShape);
+  bool colMajor = op.getStorageOrder() == 1;
+  int64_t planes = x.shape[0] * x.shape[1], is = ge.inSize(),
+          os = ge.outSize();
+  DimTaps td = dimTaps(ge, 0), th = dimTaps(ge, 1), tw = dimTaps(ge, 2);
+  parallelForWork(planes, planes * os * ge.kSize(), [&](int64_t p0,
+                                                        int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      for (int64_t od = 0; od < ge.out[0]; ++od)
+        for (int64_t oh = 0; oh < ge.out[1]; ++oh)
+          for (int64_t ow = 0; ow < ge.out[2]; ++ow) {
+            float best = -std::numeric_limits<float>::infinity();
+            int64_t bd = -1, bh = -1, bw = -1;
+            for (int64_t a = td.first[od]; a < td.last[od]; ++a)
+              for (int64_t b = th.first[oh]; b < th.last[oh]; ++b)
+                for (int64_t e = tw.first[ow]; e < tw.last[ow]; ++e) {
+                  int64_t d = od * ge.s[0] - ge.pb[0] + a * ge.d[0];
+                  int64_t h = oh * ge.s[1] - ge.pb[1] + b * ge.d[1];
+                  int64_t w = ow * ge.s[2] - ge.pb[2] + e * ge.d[2];
+                  float v = xp[(d * ge.in[1] + h) * ge.in[2] + w];
+                  // NaN wins and then stays, as in qc.max_pool.
+                  if (bd < 0 || v > best || (v != v && best == best)) {
+                    best = v;
+                    bd = d, bh = h, bw = w;
+                  }
+                }
+            int64_t o = (od * ge.out[1] + oh) * ge.out[2] + ow;
+            r.f[p * os + o] = best;
+            int64_t at =
+                bd < 0 ? 0
+                       : colMajor ? (bw * ge.in[1] + bh) * ge.in[0] + bd
+                                  : (bd * ge.in[1] + bh) * ge.in[2] + bw;
+            ix.i[p * os + o] = p * is + at;
+          }
+    }
+  });
+  env.set(op.getResult(), std::move(r));
+  env.set(op.getIndices(), std::move(ix));
+  return success();
+}
+
 LogicalResult runAvgPool(Operation *o, Env &env) {
   auto op = cast<qc::AvgPoolOp>(o);
   return runPool<false>(o, env, op.getKernelShape(), op.getStrides(),
@@ -916,6 +976,8 @@ void quantc::exec::registerNNKernels(KernelRegistry &registry) {
   registry.add(qc::ConvOp::getOperationName(), runConv);
   registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
   registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);
+  registry.add(qc::MaxPoolWithIndicesOp::getOperationName(),
+               runMaxPoolWithIndices);
   registry.add(qc::AvgPoolOp::getOperationName(), runAvgPool);
   registry.add(qc::GlobalAvgPoolOp::getOperationName(), runGlobalPool<false>);
   registry.add(qc::GlobalMaxPoolOp::getOperationName(), runGlobalPool<true>);

@@ -426,13 +426,19 @@ LogicalResult importMaxPool(NodeContext &n) {
   if (failed(x))
     return failure();
   Type elemType = cast<RankedTensorType>(x->getType()).getElementType();
-  if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
-    n.emitError() << "the Indices output of MaxPool is not supported";
+  bool withIndices = n.node.output_size() > 1 && !n.node.output(1).empty();
+  FailureOr<int64_t> order = n.intAttr("storage_order", 0);
+  if (failed(order))
+    return failure();
+  if (*order != 0 && *order != 1) {
+    n.emitError() << "storage_order must be 0 or 1, got " << *order;
     return failure();
   }
-  if (failed(rejectIntAttr(n, "storage_order", 0,
-                           "it only affects the Indices output")))
+  if (withIndices && !isa<FloatType>(elemType)) {
+    n.emitError() << "the Indices output is supported for float inputs, got "
+                  << elemType;
     return failure();
+  }
   Window win;
   bool ceil = false;
   if (failed(readPool(n, *x, win, ceil)))
@@ -441,6 +447,17 @@ LogicalResult importMaxPool(NodeContext &n) {
   if (failed(out))
     return failure();
   OpBuilder &b = n.builder();
+  if (withIndices) {
+    auto op = qc::MaxPoolWithIndicesOp::create(
+        b, n.loc, RankedTensorType::get(*out, elemType),
+        RankedTensorType::get(*out, b.getI64Type()), *x,
+        b.getDenseI64ArrayAttr(win.kernel), b.getDenseI64ArrayAttr(win.strides),
+        b.getDenseI64ArrayAttr(win.pads), b.getDenseI64ArrayAttr(win.dilations),
+        b.getBoolAttr(ceil), b.getI64IntegerAttr(*order));
+    n.setOutput(0, op.getResult());
+    n.setOutput(1, op.getIndices());
+    return success();
+  }
   n.setOutput(0, qc::MaxPoolOp::create(
                      b, n.loc, RankedTensorType::get(*out, elemType), *x,
                      b.getDenseI64ArrayAttr(win.kernel),

@@ -590,3 +590,35 @@ func.func @rq_bias(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i8>, %b: ten
   %0 = qc.requantize_linear %a, %s, %z, %b {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i8>, tensor<2xi32>) -> tensor<2x3xi8>
   return
 }
+
+// -----
+
+func.func @maxpool_idx_order(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{storage_order must be 0 (row-major) or 1 (column-major), got 2}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = 2 : i64} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x3x3xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_shape(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{indices shape 1x3x2x2 differs from the result shape 1x3x3x3}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x2x2xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_elem(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{result element type must equal the input's}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf16>, tensor<1x3x3x3xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_window(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{expects 2 kernel_shape values, got 1}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x3x3xi64>)
+  return
+}

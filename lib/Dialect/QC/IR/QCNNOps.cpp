@@ -222,6 +222,23 @@ LogicalResult MaxPoolOp::verify() {
 }
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
 
+LogicalResult MaxPoolWithIndicesOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("result element type must equal the input's");
+  if (getStorageOrder() != 0 && getStorageOrder() != 1)
+    return emitOpError("storage_order must be 0 (row-major) or 1 "
+                       "(column-major), got ")
+           << getStorageOrder();
+  if (!compatible(getResult().getType().getShape(),
+                  getIndices().getType().getShape()))
+    return emitOpError("indices shape ")
+           << dimsStr(getIndices().getType().getShape())
+           << " differs from the result shape "
+           << dimsStr(getResult().getType().getShape());
+  return verifyPool(*this);
+}
+
 template <typename OpTy> static LogicalResult verifyGlobalPool(OpTy op) {
   auto in = op.getInput().getType();
   if (in.getRank() < 3)

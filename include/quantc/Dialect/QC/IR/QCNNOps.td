@@ -67,6 +67,25 @@ def QC_MaxPoolOp : QC_PoolOp<"max_pool", "N-D max pooling (ONNX MaxPool)"> {
   let results = (outs QC_MaxPoolTensor:$result);
 }
 
+def QC_MaxPoolWithIndicesOp : QC_Op<"max_pool_with_indices", [Pure]> {
+  let summary = "N-D max pooling that also returns where each max came from";
+  let description = [{
+    ONNX MaxPool with its `Indices` output (N14 in docs/Ops-nn.md): window
+    attributes as `qc.max_pool`; `indices` holds, per output, the flat
+    index of the (first) maximum in the input, counting over all of
+    `[N, C, D1..Dk]`: row-major spatial order with `storage_order = 0`,
+    column-major (last spatial dim slowest) with `storage_order = 1`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                       DefaultValuedAttr<I64Attr, "0">:$storage_order);
+  let results = (outs QC_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_AvgPoolOp : QC_PoolOp<"avg_pool", "N-D average pooling (ONNX AveragePool)"> {
   let description = [{
     As `qc.max_pool`; `count_include_pad` divides by the full window
