@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -510,25 +511,84 @@ template <typename OpTy> LogicalResult importGlobalPool(NodeContext &n) {
 // BatchNormalization
 //===----------------------------------------------------------------------===//
 
+/// BatchNormalization-14/15 with training_mode=1 (N15 in docs/Ops-nn.md),
+/// decomposed into qc ops: the batch's mean and (population) variance over
+/// every dim but 1 normalize the input, and the running statistics are
+/// `input * momentum + batch * (1 - momentum)`.
+LogicalResult importBatchNormTraining(NodeContext &n, Value x,
+                                      ArrayRef<Value> params, float eps) {
+  FailureOr<float> momentum = n.floatAttr("momentum", 0.9f);
+  if (failed(momentum))
+    return failure();
+  OpBuilder &b = n.builder();
+  ArrayRef<int64_t> xs = shapeOf(x);
+  int64_t rank = xs.size();
+  SmallVector<int64_t> axes{0}, kept(rank, 1);
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  kept[1] = xs[1];
+  auto keptType = f32Tensor(n, kept);
+  auto vecType = f32Tensor(n, {xs[1]});
+  auto mean4 = qc::ReduceMeanOp::create(b, n.loc, keptType, x,
+                                        b.getDenseI64ArrayAttr(axes),
+                                        b.getBoolAttr(true));
+  auto dev = qc::SubOp::create(b, n.loc, x.getType(), x, mean4.getResult());
+  auto sq = qc::MulOp::create(b, n.loc, x.getType(), dev.getResult(),
+                              dev.getResult());
+  auto var4 = qc::ReduceMeanOp::create(b, n.loc, keptType, sq.getResult(),
+                                       b.getDenseI64ArrayAttr(axes),
+                                       b.getBoolAttr(true));
+  SmallVector<int64_t> flat{-1};
+  Value mean = qc::ReshapeOp::create(b, n.loc, vecType, mean4.getResult(),
+                                     b.getDenseI64ArrayAttr(flat))
+                   .getResult();
+  Value var = qc::ReshapeOp::create(b, n.loc, vecType, var4.getResult(),
+                                    b.getDenseI64ArrayAttr(flat))
+                  .getResult();
+  n.setOutput(0, qc::BatchNormOp::create(b, n.loc, x.getType(), x, params[0],
+                                         params[1], mean, var,
+                                         b.getF32FloatAttr(eps))
+                     .getResult());
+  auto scalar = [&](float v) -> Value {
+    auto t = RankedTensorType::get({}, b.getF32Type());
+    return arith::ConstantOp::create(b, n.loc, DenseElementsAttr::get(t, v))
+        .getResult();
+  };
+  Value mom = scalar(*momentum), rest = scalar(1.0f - *momentum);
+  auto blend = [&](Value running, Value batch) -> Value {
+    Value a = qc::MulOp::create(b, n.loc, running.getType(), running, mom)
+                  .getResult();
+    Value c =
+        qc::MulOp::create(b, n.loc, vecType, batch, rest).getResult();
+    return qc::AddOp::create(b, n.loc, vecType, a, c).getResult();
+  };
+  if (n.node.output_size() > 1 && !n.node.output(1).empty())
+    n.setOutput(1, blend(params[2], mean));
+  if (n.node.output_size() > 2 && !n.node.output(2).empty())
+    n.setOutput(2, blend(params[3], var));
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   FailureOr<float> eps = n.floatAttr("epsilon", 1e-5f);
   if (failed(x) || failed(eps))
     return failure();
+  FailureOr<int64_t> training = n.intAttr("training_mode", 0);
+  if (failed(training))
+    return failure();
+  bool train = n.opsetVersion >= 14 && *training != 0;
   for (int i = 1; i < n.node.output_size(); ++i)
-    if (!n.node.output(i).empty()) {
-      n.emitError() << "only inference mode (one output) is supported; "
-                       "output "
-                    << i << " ('" << n.node.output(i) << "') is requested";
+    if (!n.node.output(i).empty() && !train) {
+      n.emitError() << "output " << i << " ('" << n.node.output(i)
+                    << "') is only computed in training mode (opset >= 14 "
+                       "with training_mode=1); this node is in inference "
+                       "mode";
       return failure();
     }
   if (n.opsetVersion < 9 &&
       failed(rejectIntAttr(n, "spatial", 1,
                            "per-element statistics (spatial=0)")))
-    return failure();
-  if (n.opsetVersion >= 14 &&
-      failed(rejectIntAttr(n, "training_mode", 0,
-                           "training mode computes batch statistics")))
     return failure();
   ArrayRef<int64_t> xs = shapeOf(*x);
   if (xs.size() < 2) {
@@ -550,6 +610,8 @@ LogicalResult importBatchNorm(NodeContext &n) {
     }
     params.push_back(*p);
   }
+  if (train)
+    return importBatchNormTraining(n, *x, params, *eps);
   n.setOutput(0, qc::BatchNormOp::create(
                      n.builder(), n.loc, (*x).getType(), *x, params[0],
                      params[1], params[2], params[3],
