@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -584,6 +585,13 @@ LogicalResult runBatchNorm(Operation *o, Env &env) {
   return success();
 }
 
+/// "0.5", "inf": a float in a message, as the user wrote it.
+std::string floatStr(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", double(v));
+  return buf;
+}
+
 /// The output shape and per-dim scales of a resize: from the scales
 /// attribute, or from a run-time scales/sizes operand over `axes` (N13).
 /// Run-time values are untrusted: every one is checked.
@@ -626,11 +634,12 @@ LogicalResult resizeShape(qc::ResizeOp op, Env &env, ArrayRef<int64_t> inShape,
       int64_t d = axes[k];
       double len = std::floor(double(inShape[d]) * double(sc));
       if (!(sc > 0.0f) || !std::isfinite(sc))
-        return op.emitError("scale ") << sc << " for dim " << d
+        return op.emitError("scale ") << floatStr(sc) << " for dim " << d
                                       << " must be finite and > 0";
       if (len < 1.0 || len > double(int64_t(1) << 40))
         return op.emitError("scale ")
-               << sc << " resizes dim " << d << " of size " << inShape[d]
+               << floatStr(sc) << " resizes dim " << d << " of size "
+               << inShape[d]
                << " to " << len << " elements";
       scales[d] = sc;
       outShape[d] = int64_t(std::floor(float(inShape[d]) * sc));

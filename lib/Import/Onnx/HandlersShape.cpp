@@ -682,6 +682,21 @@ SmallVector<int64_t> partialValues(Value v, int depth = 0) {
   }
   if (auto un = dyn_cast_or_null<qc::UnsqueezeOp>(def))
     return partialValues(un.getInput(), depth + 1);
+  if (auto sl = dyn_cast_or_null<qc::SliceOp>(def)) {
+    // A static slice of a 1-D vector (Shape(x)[0:2]) picks known entries.
+    SmallVector<int64_t> src = partialValues(sl.getInput(), depth + 1);
+    if (src.empty() || sl.getAxes().size() != 1)
+      return unknown;
+    int64_t first = 0, step = sl.getSteps()[0];
+    int64_t cnt = qc::sliceExtent(src.size(), sl.getStarts()[0],
+                                  sl.getEnds()[0], step, &first);
+    if (cnt != len)
+      return unknown;
+    SmallVector<int64_t> vals;
+    for (int64_t k = 0; k < cnt; ++k)
+      vals.push_back(src[first + k * step]);
+    return vals;
+  }
   if (auto cat = dyn_cast_or_null<qc::ConcatOp>(def)) {
     SmallVector<int64_t> vals;
     for (Value in : cat.getInputs()) {
