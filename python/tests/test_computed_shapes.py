@@ -337,3 +337,20 @@ def test_batchnorm_training_mode(run_tool, tmp_path):
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got["rv"], feeds["v"] * mom + var * (1 - mom),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_reshape_allowzero_constant_shape(run_tool, tmp_path):
+    """A literal 0 in a constant shape with allowzero=1 is a 0 dim."""
+    m = model([helper.make_node("Reshape", ["x", "s"], ["y"], name="rz",
+                                allowzero=1)],
+              [vi("x", [0, 3, 4])], [vi("y", None)],
+              inits=[helper.make_tensor("s", I64, [3], [3, 4, 0])])
+    got = check_vs_ort(run_tool, tmp_path, m,
+                       {"x": np.zeros((0, 3, 4), np.float32)})
+    assert got["y"].shape == (3, 4, 0)
+    m = model([helper.make_node("Reshape", ["x", "s"], ["y"], name="rz_bad",
+                                allowzero=1)],
+              [vi("x", [0, 3, 4])], [vi("y", None)],
+              inits=[helper.make_tensor("s", I64, [3], [3, -1, 0])])
+    check_error(run_tool, tmp_path, m, {"x": np.zeros((0, 3, 4), np.float32)},
+                "rz_bad", "allowzero=1 with both 0 and -1")
