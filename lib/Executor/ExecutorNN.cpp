@@ -660,6 +660,21 @@ LogicalResult resizeShape(qc::ResizeOp op, Env &env, ArrayRef<int64_t> inShape,
       outShape[d] = sz;
       scales[d] = float(sz) / float(inShape[d]);
     }
+    // One scale for every listed dim; sizes round half up, as onnxruntime.
+    StringRef policy = op.getKeepAspectRatioPolicy();
+    if (policy != "stretch" && !axes.empty()) {
+      float s = scales[axes[0]];
+      for (int64_t d : axes)
+        s = policy == "not_larger" ? std::min(s, scales[d])
+                                   : std::max(s, scales[d]);
+      for (int64_t d : axes) {
+        scales[d] = s;
+        outShape[d] = int64_t(std::floor(s * float(inShape[d]) + 0.5f));
+        if (outShape[d] < 1)
+          return op.emitError("keep_aspect_ratio_policy '")
+                 << policy << "' makes dim " << d << " empty";
+      }
+    }
   } else {
     ArrayRef<float> attr = op.getScales();
     scales.assign(attr.begin(), attr.end());

@@ -354,3 +354,28 @@ def test_reshape_allowzero_constant_shape(run_tool, tmp_path):
               inits=[helper.make_tensor("s", I64, [3], [3, -1, 0])])
     check_error(run_tool, tmp_path, m, {"x": np.zeros((0, 3, 4), np.float32)},
                 "rz_bad", "allowzero=1 with both 0 and -1")
+
+
+@pytest.mark.parametrize("policy", ["not_larger", "not_smaller"])
+@pytest.mark.parametrize("const_sizes", [False, True])
+def test_resize_keep_aspect_ratio_policy(run_tool, tmp_path, policy,
+                                         const_sizes):
+    """Opset 18: one scale over the axes, sizes rounded half up; constant
+    sizes give a static result."""
+    sizes = np.array([7, 3], np.int64)
+    inputs = [vi("x", [1, 2, 4, 5])]
+    inits = []
+    if const_sizes:
+        inits.append(helper.make_tensor("sizes", I64, [2], sizes.tolist()))
+    else:
+        inputs.append(vi("sizes", [2], I64))
+    m = model([helper.make_node("Resize", ["x", "", "", "sizes"], ["y"],
+                                name="rs", axes=[2, 3], mode="linear",
+                                keep_aspect_ratio_policy=policy)],
+              inputs, [vi("y", None)], opset=18, inits=inits)
+    feeds = {"x": rand(1, 2, 4, 5)}
+    if not const_sizes:
+        feeds["sizes"] = sizes
+    got = check_vs_ort(run_tool, tmp_path, m, feeds)
+    assert got["y"].shape == ((1, 2, 2, 3) if policy == "not_larger"
+                              else (1, 2, 7, 9))

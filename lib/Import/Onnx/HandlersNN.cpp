@@ -690,7 +690,8 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                          float cubicA = -0.75f, bool excludeOutside = false,
                          Value dynScales = {}, Value dynSizes = {},
                          ArrayRef<int64_t> axes = {}, Value roi = {},
-                         float extrapolation = 0.0f) {
+                         float extrapolation = 0.0f,
+                         StringRef policy = "stretch") {
   ArrayRef<int64_t> xs = shapeOf(x);
   SmallVector<int64_t> out;
   if (dynScales || dynSizes) {
@@ -700,6 +701,25 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     SmallVector<int64_t> known;
     if (dynSizes)
       known = partialIntValues(dynSizes);
+    if (dynSizes && policy != "stretch") {
+      // One scale over the axes (as the Executor computes it): the sizes
+      // and the input dims must all be known to give static dims.
+      bool allKnown = known.size() == axes.size() && !axes.empty();
+      for (size_t k = 0; allKnown && k < axes.size(); ++k)
+        allKnown = known[k] >= 1 && !ShapedType::isDynamic(xs[axes[k]]) &&
+                   xs[axes[k]] > 0;
+      SmallVector<int64_t> resolved;
+      if (allKnown) {
+        float sc = float(known[0]) / float(xs[axes[0]]);
+        for (size_t k = 0; k < axes.size(); ++k) {
+          float r = float(known[k]) / float(xs[axes[k]]);
+          sc = policy == "not_larger" ? std::min(sc, r) : std::max(sc, r);
+        }
+        for (int64_t a : axes)
+          resolved.push_back(int64_t(std::floor(sc * float(xs[a]) + 0.5f)));
+      }
+      known = resolved;
+    }
     DenseFPElementsAttr constScales;
     if (dynScales)
       if (auto c = dynScales.getDefiningOp<arith::ConstantOp>())
@@ -793,7 +813,7 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
       allAxes || (!dynScales && !dynSizes && !roi)
           ? DenseI64ArrayAttr()
           : b.getDenseI64ArrayAttr(axes),
-      b.getF32FloatAttr(extrapolation));
+      b.getF32FloatAttr(extrapolation), b.getStringAttr(policy));
   n.setOutput(0, op.getResult());
   return success();
 }
@@ -876,9 +896,11 @@ LogicalResult importResize(NodeContext &n) {
   FailureOr<float> extrapolation = n.floatAttr("extrapolation_value", 0.0f);
   if (failed(cubicA) || failed(exclude) || failed(extrapolation))
     return failure();
-  if (*policy != "stretch") {
+  if (*policy != "stretch" && *policy != "not_larger" &&
+      *policy != "not_smaller") {
     n.emitError() << "keep_aspect_ratio_policy '" << *policy
-                  << "' is not supported (stretch is)";
+                  << "' is not supported (stretch, not_larger and "
+                     "not_smaller are)";
     return failure();
   }
   int64_t rank = shapeOf(*x).size();
@@ -940,11 +962,12 @@ LogicalResult importResize(NodeContext &n) {
   SmallVector<int64_t> sortedAxes(axes);
   llvm::sort(sortedAxes);
   ResizeParam &given = scales->given ? *scales : *sizesIn;
-  if (given.value || roi) {
+  if (given.value || roi || (*policy != "stretch" && sizesIn->given)) {
     if (sortedAxes != axes) {
       n.emitError() << "axes " << intsStr(axes)
                     << " must be sorted when scales, sizes or roi are "
-                       "computed at run time";
+                       "computed at run time (or sizes come with a "
+                       "keep_aspect_ratio_policy)";
       return failure();
     }
     if (given.value) {
@@ -956,7 +979,10 @@ LogicalResult importResize(NodeContext &n) {
       }
     }
   }
-  if (given.value || roi) {
+  // A keep_aspect_ratio_policy other than stretch applies to sizes only
+  // (N13): the op takes them as an operand and resolves the scale.
+  bool policySizes = *policy != "stretch" && sizesIn->given;
+  if (given.value || roi || policySizes) {
     // Run-time parameters (or a crop box): the op takes them as operands.
     Value dynScales = scales->given ? given.value : Value();
     Value dynSizes = sizesIn->given ? given.value : Value();
@@ -982,7 +1008,8 @@ LogicalResult importResize(NodeContext &n) {
     }
     return emitResize(n, *x, {}, std::nullopt, *mode, *ct, *nearest, *cubicA,
                       *exclude != 0, dynScales, dynSizes, axes, roi,
-                      *extrapolation);
+                      *extrapolation,
+                      dynSizes ? StringRef(*policy) : StringRef("stretch"));
   }
   std::optional<SmallVector<int64_t>> sizes;
   SmallVector<float> full(rank, 1.0f);

@@ -622,3 +622,19 @@ func.func @maxpool_idx_window(%x: tensor<1x3x4x4xf32>) {
   %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x3x3xi64>)
   return
 }
+
+// -----
+
+func.func @resize_policy(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{unsupported keep_aspect_ratio_policy 'fit'}}
+  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "fit", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_policy_scales(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
+  // expected-error @+1 {{keep_aspect_ratio_policy 'not_larger' needs a sizes operand}}
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_larger", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
+  return
+}

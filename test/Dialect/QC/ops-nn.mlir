@@ -34,6 +34,8 @@ func.func @resize_runtime(%x: tensor<?x3x4x4xf32>, %sc: tensor<4xf32>, %sz: tens
   %0 = qc.resize %x scales %sc {scales = array<f32>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
   // CHECK: qc.resize %{{.*}} roi %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+01 : f32, mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
   %1 = qc.resize %x roi %roi sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, extrapolation_value = 10.0 : f32, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  // CHECK: qc.resize %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, {{.*}}keep_aspect_ratio_policy = "not_smaller"
+  %2 = qc.resize %x sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_smaller", mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "floor"} : (tensor<?x3x4x4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
   return %0, %1 : tensor<?x?x?x?xf32>, tensor<?x3x?x?xf32>
 }
 

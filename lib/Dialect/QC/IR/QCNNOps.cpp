@@ -340,6 +340,13 @@ LogicalResult ResizeOp::verify() {
   if (nm != "round_prefer_floor" && nm != "round_prefer_ceil" &&
       nm != "floor" && nm != "ceil")
     return emitOpError("unsupported nearest_mode '") << nm << "'";
+  StringRef policy = getKeepAspectRatioPolicy();
+  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+    return emitOpError("unsupported keep_aspect_ratio_policy '")
+           << policy << "'";
+  if (policy != "stretch" && !getSizes())
+    return emitOpError("keep_aspect_ratio_policy '")
+           << policy << "' needs a sizes operand";
   return success();
 }
 

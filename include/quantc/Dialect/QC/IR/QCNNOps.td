@@ -145,7 +145,10 @@ def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
     the result against the static dims of the result type.
     `tf_crop_and_resize` needs the `roi` operand (starts then ends, one per
     listed dim, as fractions of the input) and writes `extrapolation_value`
-    where a sample falls outside the input.
+    where a sample falls outside the input. With a `sizes` operand,
+    `keep_aspect_ratio_policy` `not_larger` / `not_smaller` uses one scale,
+    the smallest / largest of `size / in` over `axes`, and the output size
+    `round_half_up(scale * in)` (the importer resolves it for constant sizes).
   }];
   let arguments = (ins QC_FloatTensor:$input,
                        Optional<1DTensorOf<[F32]>>:$roi,
@@ -157,7 +160,8 @@ def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
                        DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
                        OptionalAttr<DenseI64ArrayAttr>:$axes,
-                       DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
+                       DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value,
+                       DefaultValuedAttr<StrAttr, "\"stretch\"">:$keep_aspect_ratio_policy);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`roi` $roi^)? (`scales` $scales_input^)? (`sizes` $sizes^)?
