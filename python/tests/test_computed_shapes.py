@@ -379,3 +379,13 @@ def test_resize_keep_aspect_ratio_policy(run_tool, tmp_path, policy,
     got = check_vs_ort(run_tool, tmp_path, m, feeds)
     assert got["y"].shape == ((1, 2, 2, 3) if policy == "not_larger"
                               else (1, 2, 7, 9))
+
+
+def test_expand_shape_shorter_than_input(run_tool, tmp_path):
+    """Expand's run-time shape may have fewer entries than the input's rank
+    (bidirectional broadcast)."""
+    m = model([helper.make_node("Expand", ["x", "s"], ["y"], name="ex")],
+              [vi("x", [2, 3, 1]), vi("s", [1], I64)], [vi("y", None)],
+              opset=13)
+    check_vs_ort(run_tool, tmp_path, m,
+                 {"x": rand(2, 3, 1), "s": np.array([4], np.int64)})
