@@ -389,3 +389,34 @@ def test_expand_shape_shorter_than_input(run_tool, tmp_path):
               opset=13)
     check_vs_ort(run_tool, tmp_path, m,
                  {"x": rand(2, 3, 1), "s": np.array([4], np.int64)})
+
+
+@pytest.mark.parametrize("op", ["Expand", "ConstantOfShape", "Tile"])
+@pytest.mark.parametrize("declare_rank", [True, False])
+def test_shape_ops_unknown_length(run_tool, tmp_path, op, declare_rank):
+    """A shape/repeats vector whose length is only known at run time
+    (Shape(x)[start:] with `start` a graph input): Expand and
+    ConstantOfShape take the declared output rank (F5), Tile's rank is the
+    input's anyway."""
+    nodes = [helper.make_node("Shape", ["x"], ["xs"]),
+             helper.make_node("Slice", ["xs", "start", "end"], ["s"])]
+    if op == "ConstantOfShape":
+        nodes.append(helper.make_node(op, ["s"], ["y"], name="op"))
+    else:
+        nodes.append(helper.make_node(op, ["x" if op == "Tile" else "v", "s"],
+                                      ["y"], name="op"))
+    rank = 2 if op != "Tile" else 3
+    out = vi("y", [None] * rank) if declare_rank else vi("y", None)
+    x = rand(1, 3, 2)
+    inits = [helper.make_tensor("end", I64, [1], [3]),
+             helper.make_tensor("v", F, [1], [2.5])]
+    m = model(nodes, [vi("x", [1, 3, 2]), vi("start", [1], I64)], [out],
+              inits=inits, opset=13)
+    # Tile needs one repeat per dim: slice the whole shape.
+    start = np.array([0 if op == "Tile" else 1], np.int64)
+    feeds = {"x": x, "start": start}
+    if declare_rank or op == "Tile":
+        check_vs_ort(run_tool, tmp_path, m, feeds)
+    else:
+        check_error(run_tool, tmp_path, m, feeds, "'op'",
+                    "the result rank is unknown")

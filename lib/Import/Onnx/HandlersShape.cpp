@@ -1304,15 +1304,41 @@ LogicalResult importSize(NodeContext &n) {
   return success();
 }
 
+/// The result rank of a node whose computed shape operand `shape` has a
+/// length unknown at import: the model's declared rank for output 0 (F5).
+FailureOr<int64_t> rankFromDeclared(NodeContext &n, Value shape,
+                                    StringRef what) {
+  int64_t len = shapeOf(shape)[0];
+  if (!isDyn(len))
+    return len;
+  std::optional<int64_t> r = declaredRank(n, 0);
+  if (!r) {
+    n.emitError() << "the length of " << what
+                  << " is only known at run time, so the result rank is "
+                     "unknown; give the output '"
+                  << n.node.output(0)
+                  << "' a shape in the model's value_info (or fix the "
+                     "input shapes with --input-shape)";
+    return failure();
+  }
+  if (*r > kMaxRank) {
+    n.emitError() << "declared result rank " << *r
+                  << " exceeds the limit of " << kMaxRank;
+    return failure();
+  }
+  return *r;
+}
+
 /// A 1-D integer shape operand with a static length, and its values when
 /// constant.
 FailureOr<std::pair<Value, std::optional<SmallVector<int64_t>>>>
-shapeOperand(NodeContext &n, int i, StringRef what) {
+shapeOperand(NodeContext &n, int i, StringRef what,
+             bool allowDynamicLength = false) {
   FailureOr<Value> s = intInput(n, i, what);
   if (failed(s))
     return failure();
   ArrayRef<int64_t> ss = shapeOf(*s);
-  if (ss.size() != 1 || isDyn(ss[0])) {
+  if (ss.size() != 1 || (isDyn(ss[0]) && !allowDynamicLength)) {
     n.emitError() << what << " must be 1-D with a static length, got "
                   << shapeToString(ss);
     return failure();
@@ -1330,11 +1356,20 @@ shapeOperand(NodeContext &n, int i, StringRef what) {
 
 LogicalResult importExpand(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
-  auto s = shapeOperand(n, 1, "the shape input");
+  auto s = shapeOperand(n, 1, "the shape input", /*allowDynamicLength=*/true);
   if (failed(x) || failed(s))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  size_t rank = std::max<size_t>(in.size(), shapeOf(s->first)[0]);
+  FailureOr<int64_t> len = rankFromDeclared(n, s->first, "the shape input");
+  if (failed(len))
+    return failure();
+  if (isDyn(shapeOf(s->first)[0]) && *len < (int64_t)in.size()) {
+    n.emitError() << "the declared rank " << *len << " of output '"
+                  << n.node.output(0) << "' is below the input rank "
+                  << in.size();
+    return failure();
+  }
+  size_t rank = std::max<size_t>(in.size(), *len);
   SmallVector<int64_t> out(rank, ShapedType::kDynamic);
   SmallVector<int64_t> partial = partialValues(s->first);
   if (!s->second && !partial.empty() && !llvm::any_of(partial, isDyn))
@@ -1366,11 +1401,14 @@ LogicalResult importExpand(NodeContext &n) {
 
 LogicalResult importTile(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
-  auto r = shapeOperand(n, 1, "repeats");
+  // The result has the input's rank whatever repeats' length: a length
+  // unknown here is checked by the Executor.
+  auto r = shapeOperand(n, 1, "repeats", /*allowDynamicLength=*/true);
   if (failed(x) || failed(r))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  if (shapeOf(r->first)[0] != (int64_t)in.size()) {
+  if (!isDyn(shapeOf(r->first)[0]) &&
+      shapeOf(r->first)[0] != (int64_t)in.size()) {
     n.emitError() << "repeats has " << shapeOf(r->first)[0]
                   << " entries, the input " << shapeToString(in) << " has rank "
                   << in.size();
@@ -1420,8 +1458,11 @@ LogicalResult importRange(NodeContext &n) {
 }
 
 LogicalResult importConstantOfShape(NodeContext &n) {
-  auto s = shapeOperand(n, 0, "the shape input");
+  auto s = shapeOperand(n, 0, "the shape input", /*allowDynamicLength=*/true);
   if (failed(s))
+    return failure();
+  FailureOr<int64_t> rank = rankFromDeclared(n, s->first, "the shape input");
+  if (failed(rank))
     return failure();
   MLIRContext *ctx = n.getContext();
   Type et = Float32Type::get(ctx);
@@ -1458,7 +1499,7 @@ LogicalResult importConstantOfShape(NodeContext &n) {
       return failure();
     }
   }
-  SmallVector<int64_t> out(shapeOf(s->first)[0], ShapedType::kDynamic);
+  SmallVector<int64_t> out(*rank, ShapedType::kDynamic);
   if (s->second) {
     out = *s->second;
     if (llvm::any_of(out, [](int64_t d) { return d < 0; })) {
