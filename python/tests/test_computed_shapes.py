@@ -420,3 +420,20 @@ def test_shape_ops_unknown_length(run_tool, tmp_path, op, declare_rank):
     else:
         check_error(run_tool, tmp_path, m, feeds, "'op'",
                     "the result rank is unknown")
+
+
+@pytest.mark.parametrize("op", ["Unsqueeze", "Squeeze"])
+def test_squeeze_axes_unknown_length(run_tool, tmp_path, op):
+    """Axes sliced with a run-time start: the declared rank gives the
+    result rank (F5)."""
+    all_axes = [0, 2] if op == "Unsqueeze" else [0, 2]
+    x = rand(2, 3) if op == "Unsqueeze" else rand(2, 3, 1)
+    nodes = [helper.make_node("Slice", ["all", "start", "end"], ["axes"]),
+             helper.make_node(op, ["x", "axes"], ["y"], name="sq")]
+    inits = [helper.make_tensor("all", I64, [2], all_axes),
+             helper.make_tensor("end", I64, [1], [2])]
+    m = model(nodes, [vi("x", list(x.shape)), vi("start", [1], I64)],
+              [vi("y", [None] * 3 if op == "Unsqueeze" else [None] * 2)],
+              inits=inits, opset=13)
+    check_vs_ort(run_tool, tmp_path, m,
+                 {"x": x, "start": np.array([1], np.int64)})

@@ -1189,12 +1189,24 @@ LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
   if (failed(x) || failed(axes))
     return failure();
   ArrayRef<int64_t> as = shapeOf(*axes);
-  if (as.size() != 1 || isDyn(as[0])) {
-    n.emitError() << "axes must be 1-D with a static length, got "
-                  << shapeToString(as);
+  if (as.size() != 1) {
+    n.emitError() << "axes must be 1-D, got " << shapeToString(as);
     return failure();
   }
+  // An axes length unknown here: the declared output rank (F5).
   int64_t rank = (int64_t)shapeOf(*x).size() + sign * as[0];
+  if (isDyn(as[0])) {
+    std::optional<int64_t> declared = declaredRank(n, 0);
+    if (!declared) {
+      n.emitError() << "the length of axes is only known at run time, so "
+                       "the result rank is unknown; give the output '"
+                    << n.node.output(0)
+                    << "' a shape in the model's value_info (or fix the "
+                       "input shapes with --input-shape)";
+      return failure();
+    }
+    rank = *declared;
+  }
   if (rank < 0 || rank > kMaxRank) {
     n.emitError() << "result rank " << rank << " is out of range [0, "
                   << kMaxRank << "]";
