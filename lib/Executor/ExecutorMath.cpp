@@ -539,10 +539,11 @@ void reduceGeneric(const T *in, ArrayRef<int64_t> shape, ArrayRef<int64_t> axes,
   });
 }
 
-template <Red K> LogicalResult reduce(Operation *op, Env &env) {
+/// Reduces operand 0 of `op` over `axes` (sorted, distinct, in range).
+template <Red K>
+LogicalResult reduceOver(Operation *op, Env &env, ArrayRef<int64_t> axes,
+                         bool keepdims) {
   const Tensor &a = env.get(op->getOperand(0));
-  ArrayRef<int64_t> axes = cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
-  bool keepdims = cast<BoolAttr>(op->getAttr("keepdims")).getValue();
   SmallVector<int64_t> outShape;
   int64_t count = 1;
   for (int64_t d = 0; d < (int64_t)a.shape.size(); ++d) {
@@ -658,6 +659,77 @@ template <Red K> LogicalResult reduce(Operation *op, Env &env) {
   }
   env.set(op->getResult(0), std::move(r));
   return success();
+}
+
+template <Red K> LogicalResult reduce(Operation *op, Env &env) {
+  return reduceOver<K>(
+      op, env, cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef(),
+      cast<BoolAttr>(op->getAttr("keepdims")).getValue());
+}
+
+/// qc.dynamic_reduce (M20): axes read and checked at run time, then the
+/// kernel of the static reduction of that kind.
+LogicalResult dynamicReduce(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicReduceOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  int64_t rank = a.shape.size();
+  SmallVector<int64_t> axes;
+  for (int64_t v : env.get(op.getAxes()).i) {
+    if (v < -rank || v >= rank)
+      return op.emitError("axis ") << v << " is out of range [" << -rank
+                                   << ", " << rank << ")";
+    int64_t d = v < 0 ? v + rank : v;
+    if (llvm::is_contained(axes, d))
+      return op.emitError("axes name dim ") << d << " twice";
+    axes.push_back(d);
+  }
+  llvm::sort(axes);
+  bool keepdims = op.getKeepdims();
+  auto type = cast<RankedTensorType>(op.getResult().getType());
+  if (axes.empty() && op.getNoopWithEmptyAxes()) {
+    if (type.getRank() != rank)
+      return op.emitError("empty axes leave the input unreduced, but the "
+                          "result type is ")
+             << type;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!type.isDynamicDim(d) && type.getDimSize(d) != a.shape[d])
+        return op.emitError("computed result shape ")
+               << shapeStr(a.shape) << " does not match the result type "
+               << type;
+    Tensor r = env.take(op.getInput());
+    env.set(op.getResult(), std::move(r));
+    return success();
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      out.push_back(a.shape[d]);
+    else if (keepdims)
+      out.push_back(1);
+  }
+  bool ok = type.getRank() == (int64_t)out.size();
+  for (size_t d = 0; ok && d < out.size(); ++d)
+    ok = type.isDynamicDim(d) || type.getDimSize(d) == out[d];
+  if (!ok)
+    return op.emitError("computed result shape ")
+           << shapeStr(out) << " does not match the result type " << type;
+  StringRef k = op.getKind();
+  if (k == "sum") return reduceOver<Red::Sum>(op, env, axes, keepdims);
+  if (k == "mean") return reduceOver<Red::Mean>(op, env, axes, keepdims);
+  if (k == "max") return reduceOver<Red::Max>(op, env, axes, keepdims);
+  if (k == "min") return reduceOver<Red::Min>(op, env, axes, keepdims);
+  if (k == "prod") return reduceOver<Red::Prod>(op, env, axes, keepdims);
+  if (k == "l1") return reduceOver<Red::L1>(op, env, axes, keepdims);
+  if (k == "l2") return reduceOver<Red::L2>(op, env, axes, keepdims);
+  if (k == "sum_square")
+    return reduceOver<Red::SumSquare>(op, env, axes, keepdims);
+  if (k == "log_sum") return reduceOver<Red::LogSum>(op, env, axes, keepdims);
+  if (k == "log_sum_exp")
+    return reduceOver<Red::LogSumExp>(op, env, axes, keepdims);
+  return op.emitError("unknown reduction kind '") << k << "'";
 }
 
 } // namespace
@@ -858,4 +930,5 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.reduce_sum_square", reduce<Red::SumSquare>);
   r.add("qc.reduce_log_sum", reduce<Red::LogSum>);
   r.add("qc.reduce_log_sum_exp", reduce<Red::LogSumExp>);
+  r.add("qc.dynamic_reduce", dynamicReduce);
 }

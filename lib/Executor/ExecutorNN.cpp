@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -469,6 +470,66 @@ LogicalResult runMaxPool(Operation *o, Env &env) {
                        false);
 }
 
+/// MaxPool with Indices (N14): a plain scan of every window, taking the
+/// first maximum in row-major window order (as onnxruntime) and its flat
+/// index over the whole input.
+LogicalResult runMaxPoolWithIndices(Operation *o, Env &env) {
+  auto op = cast<qc::MaxPoolWithIndicesOp>(o);
+  const Tensor &x = env.get(op.getInput());
+  auto outShape = windowShape(op, x.shape, x.shape[1], op.getKernelShape(),
+                              op.getStrides(), op.getPads(),
+                              op.getDilations(), op.getCeilMode());
+  if (failed(outShape))
+    return failure();
+  auto g = makeGeometry(op, x.shape, *outShape, op.getKernelShape(),
+                        op.getStrides(), op.getPads(), op.getDilations());
+  if (failed(g))
+    return failure();
+  const Geometry &ge = *g;
+  Tensor r = Tensor::makeFloat(x.elementType, *outShape);
+  Tensor ix = Tensor::makeInt(op.getIndices().getType().getElementType(),
+                              *outShape);
+  bool colMajor = op.getStorageOrder() == 1;
+  int64_t planes = x.shape[0] * x.shape[1], is = ge.inSize(),
+          os = ge.outSize();
+  DimTaps td = dimTaps(ge, 0), th = dimTaps(ge, 1), tw = dimTaps(ge, 2);
+  parallelForWork(planes, planes * os * ge.kSize(), [&](int64_t p0,
+                                                        int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const float *xp = x.f.data() + p * is;
+      for (int64_t od = 0; od < ge.out[0]; ++od)
+        for (int64_t oh = 0; oh < ge.out[1]; ++oh)
+          for (int64_t ow = 0; ow < ge.out[2]; ++ow) {
+            float best = -std::numeric_limits<float>::infinity();
+            int64_t bd = -1, bh = -1, bw = -1;
+            for (int64_t a = td.first[od]; a < td.last[od]; ++a)
+              for (int64_t b = th.first[oh]; b < th.last[oh]; ++b)
+                for (int64_t e = tw.first[ow]; e < tw.last[ow]; ++e) {
+                  int64_t d = od * ge.s[0] - ge.pb[0] + a * ge.d[0];
+                  int64_t h = oh * ge.s[1] - ge.pb[1] + b * ge.d[1];
+                  int64_t w = ow * ge.s[2] - ge.pb[2] + e * ge.d[2];
+                  float v = xp[(d * ge.in[1] + h) * ge.in[2] + w];
+                  // NaN wins and then stays, as in qc.max_pool.
+                  if (bd < 0 || v > best || (v != v && best == best)) {
+                    best = v;
+                    bd = d, bh = h, bw = w;
+                  }
+                }
+            int64_t o = (od * ge.out[1] + oh) * ge.out[2] + ow;
+            r.f[p * os + o] = best;
+            int64_t at =
+                bd < 0 ? 0
+                       : colMajor ? (bw * ge.in[1] + bh) * ge.in[0] + bd
+                                  : (bd * ge.in[1] + bh) * ge.in[2] + bw;
+            ix.i[p * os + o] = p * is + at;
+          }
+    }
+  });
+  env.set(op.getResult(), std::move(r));
+  env.set(op.getIndices(), std::move(ix));
+  return success();
+}
+
 LogicalResult runAvgPool(Operation *o, Env &env) {
   auto op = cast<qc::AvgPoolOp>(o);
   return runPool<false>(o, env, op.getKernelShape(), op.getStrides(),
@@ -544,19 +605,130 @@ LogicalResult runBatchNorm(Operation *o, Env &env) {
   return success();
 }
 
+/// "0.5", "inf": a float in a message, as the user wrote it.
+std::string floatStr(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", double(v));
+  return buf;
+}
+
+/// The output shape and per-dim scales of a resize: from the scales
+/// attribute, or from a run-time scales/sizes operand over `axes` (N13).
+/// Run-time values are untrusted: every one is checked.
+LogicalResult resizeShape(qc::ResizeOp op, Env &env, ArrayRef<int64_t> inShape,
+                          SmallVector<int64_t> &outShape,
+                          SmallVector<float> &scales,
+                          SmallVector<float> &roiStart,
+                          SmallVector<float> &roiEnd) {
+  size_t rank = inShape.size();
+  auto resType = op.getResult().getType();
+  SmallVector<int64_t> axes;
+  if (std::optional<ArrayRef<int64_t>> a = op.getAxes())
+    axes.assign(a->begin(), a->end());
+  else
+    for (size_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  outShape.assign(inShape.begin(), inShape.end());
+  scales.assign(rank, 1.0f);
+  roiStart.assign(rank, 0.0f);
+  roiEnd.assign(rank, 1.0f);
+  if (Value rv = op.getRoi()) {
+    const Tensor &roi = env.get(rv);
+    if (roi.f.size() != 2 * axes.size())
+      return op.emitError("roi has ")
+             << roi.f.size() << " values; expected " << 2 * axes.size()
+             << " (starts then ends, one per resized dim)";
+    for (size_t k = 0; k < axes.size(); ++k) {
+      roiStart[axes[k]] = roi.f[k];
+      roiEnd[axes[k]] = roi.f[axes.size() + k];
+    }
+  }
+  if (Value sv = op.getScalesInput()) {
+    const Tensor &st = env.get(sv);
+    if (st.f.size() != axes.size())
+      return op.emitError("scales has ")
+             << st.f.size() << " values; expected " << axes.size()
+             << " (one per resized dim)";
+    for (size_t k = 0; k < axes.size(); ++k) {
+      float sc = st.f[k];
+      int64_t d = axes[k];
+      double len = std::floor(double(inShape[d]) * double(sc));
+      if (!(sc > 0.0f) || !std::isfinite(sc))
+        return op.emitError("scale ") << floatStr(sc) << " for dim " << d
+                                      << " must be finite and > 0";
+      if (len < 1.0 || len > double(int64_t(1) << 40))
+        return op.emitError("scale ")
+               << floatStr(sc) << " resizes dim " << d << " of size "
+               << inShape[d]
+               << " to " << len << " elements";
+      scales[d] = sc;
+      outShape[d] = int64_t(std::floor(float(inShape[d]) * sc));
+    }
+  } else if (Value zv = op.getSizes()) {
+    const Tensor &zt = env.get(zv);
+    if (zt.i.size() != axes.size())
+      return op.emitError("sizes has ")
+             << zt.i.size() << " values; expected " << axes.size()
+             << " (one per resized dim)";
+    for (size_t k = 0; k < axes.size(); ++k) {
+      int64_t d = axes[k], sz = zt.i[k];
+      if (sz < 1 || sz > (int64_t(1) << 40))
+        return op.emitError("size ") << sz << " for dim " << d
+                                     << " must be >= 1";
+      if (inShape[d] == 0)
+        return op.emitError("dim ") << d << " of the input is empty";
+      outShape[d] = sz;
+      scales[d] = float(sz) / float(inShape[d]);
+    }
+    // One scale for every listed dim; sizes round half up, as onnxruntime.
+    StringRef policy = op.getKeepAspectRatioPolicy();
+    if (policy != "stretch" && !axes.empty()) {
+      float s = scales[axes[0]];
+      for (int64_t d : axes)
+        s = policy == "not_larger" ? std::min(s, scales[d])
+                                   : std::max(s, scales[d]);
+      for (int64_t d : axes) {
+        scales[d] = s;
+        outShape[d] = int64_t(std::floor(s * float(inShape[d]) + 0.5f));
+        if (outShape[d] < 1)
+          return op.emitError("keep_aspect_ratio_policy '")
+                 << policy << "' makes dim " << d << " empty";
+      }
+    }
+  } else {
+    ArrayRef<float> attr = op.getScales();
+    scales.assign(attr.begin(), attr.end());
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t d = resType.getDimSize(i);
+      if (ShapedType::isDynamic(d))
+        d = int64_t(std::floor(float(inShape[i]) * scales[i]));
+      outShape[i] = d;
+    }
+  }
+  int64_t total = 1;
+  for (size_t d = 0; d < rank; ++d) {
+    if (!resType.isDynamicDim(d) && resType.getDimSize(d) != outShape[d])
+      return op.emitError("computed result shape ")
+             << shapeStr(outShape) << " does not match the result type "
+             << resType;
+    if (outShape[d] && total > (int64_t(1) << 40) / outShape[d])
+      return op.emitError("result shape ") << shapeStr(outShape)
+                                           << " has too many elements";
+    total *= outShape[d];
+  }
+  return success();
+}
+
 LogicalResult runResize(Operation *o, Env &env) {
   auto op = cast<qc::ResizeOp>(o);
   const Tensor &x = env.get(op.getInput());
-  auto resType = op.getResult().getType();
   size_t rank = x.shape.size();
-  ArrayRef<float> scales = op.getScales();
   SmallVector<int64_t> outShape;
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t d = resType.getDimSize(i);
-    if (ShapedType::isDynamic(d))
-      d = int64_t(std::floor(float(x.shape[i]) * scales[i]));
-    outShape.push_back(d);
-  }
+  SmallVector<float> scales, roiStart, roiEnd;
+  if (failed(resizeShape(op, env, x.shape, outShape, scales, roiStart,
+                         roiEnd)))
+    return failure();
+  float extrapolation = op.getExtrapolationValue().convertToFloat();
   StringRef ct = op.getCoordinateTransformationMode(),
             nm = op.getNearestMode();
   StringRef mode = op.getMode();
@@ -568,6 +740,7 @@ LogicalResult runResize(Operation *o, Env &env) {
     int64_t idx[4];
     float w[4];
     int n;
+    bool outside;
   };
   std::vector<std::vector<Tap>> taps(rank);
   for (size_t d = 0; d < rank; ++d) {
@@ -587,9 +760,18 @@ LogicalResult runResize(Operation *o, Env &env) {
         c = (oi + 0.5f) / scale;
       else if (ct == "align_corners")
         c = out == 1 ? 0.0f : float(oi) * float(in - 1) / (len - 1.0f);
-      else
+      else if (ct == "tf_crop_and_resize") {
+        float s0 = roiStart[d], s1 = roiEnd[d];
+        c = out > 1 ? s0 * float(in - 1) +
+                          float(oi) * (s1 - s0) * float(in - 1) /
+                              float(out - 1)
+                    : 0.5f * (s0 + s1) * float(in - 1);
+      } else
         c = oi / scale;
       Tap t{};
+      // A crop box sample outside the input takes extrapolation_value.
+      t.outside = ct == "tf_crop_and_resize" &&
+                  (c < 0.0f || c > float(in - 1));
       if (mode == "nearest") {
         float f = std::floor(c);
         int64_t i;
@@ -653,8 +835,10 @@ LogicalResult runResize(Operation *o, Env &env) {
     // Sum over the taps' product with a non-zero weight.
     float acc = 0.0f;
     terms.assign(1, {0, 1.0f});
+    bool outside = false;
     for (size_t d = 0; d < rank; ++d) {
       const Tap &t = taps[d][idx[d]];
+      outside |= t.outside;
       next.clear();
       for (auto [off, w] : terms)
         for (int k = 0; k < t.n; ++k)
@@ -664,7 +848,7 @@ LogicalResult runResize(Operation *o, Env &env) {
     }
     for (auto [off, w] : terms)
       acc += w * x.f[off];
-    r.f[lin] = acc;
+    r.f[lin] = outside ? extrapolation : acc;
     for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
       if (++idx[d] < outShape[d])
         break;
@@ -836,6 +1020,8 @@ void quantc::exec::registerNNKernels(KernelRegistry &registry) {
   registry.add(qc::ConvOp::getOperationName(), runConv);
   registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
   registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);
+  registry.add(qc::MaxPoolWithIndicesOp::getOperationName(),
+               runMaxPoolWithIndices);
   registry.add(qc::AvgPoolOp::getOperationName(), runAvgPool);
   registry.add(qc::GlobalAvgPoolOp::getOperationName(), runGlobalPool<false>);
   registry.add(qc::GlobalMaxPoolOp::getOperationName(), runGlobalPool<true>);

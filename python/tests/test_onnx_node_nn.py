@@ -5,9 +5,9 @@ atol 1e-7 (integer outputs exactly).
 
 PASSING only grows. Every other test of the family must fail cleanly: exit
 code 1 with a diagnostic naming the node, never a crash or a wrong answer.
-Resize's scales/sizes/roi are graph inputs in these tests; real models carry
-them as constants, which is what the importer needs, so they are folded into
-initializers from the test data first.
+Resize's scales/sizes/roi are graph inputs in these tests; they are folded
+into initializers from the test data first, so this file checks the constant
+path (scripts/onnx_node_tests.py runs them as run-time inputs).
 """
 import glob
 import os
@@ -71,6 +71,10 @@ test_resize_upsample_scales_cubic_A_n0p5_exclude_outside
 test_resize_upsample_scales_cubic_align_corners
 test_resize_upsample_scales_cubic_asymmetric
 test_resize_upsample_sizes_cubic test_maxpool_2d_uint8
+test_resize_tf_crop_and_resize test_batchnorm_epsilon_training_mode
+test_batchnorm_example_training_mode
+test_maxpool_with_argmax_2d_precomputed_pads
+test_maxpool_with_argmax_2d_precomputed_strides
 """.split()
 
 FOLD_INPUTS = {"scales", "sizes", "roi"}

@@ -523,6 +523,12 @@ test_reduce_sum_square_do_not_keepdims_example
 test_reduce_sum_square_do_not_keepdims_random
 test_reduce_sum_square_keepdims_example test_reduce_sum_square_keepdims_random
 test_reduce_sum_square_negative_axes_keepdims_example
+test_reduce_sum_default_axes_keepdims_example
+test_reduce_sum_default_axes_keepdims_random test_reduce_sum_do_not_keepdims_example
+test_reduce_sum_do_not_keepdims_random test_reduce_sum_empty_axes_input_noop_example
+test_reduce_sum_empty_axes_input_noop_random test_reduce_sum_keepdims_example
+test_reduce_sum_keepdims_random test_reduce_sum_negative_axes_keepdims_example
+test_reduce_sum_negative_axes_keepdims_random
 test_reduce_sum_square_negative_axes_keepdims_random test_relu test_round
 test_selu test_selu_default test_selu_example test_shrink_hard test_shrink_soft
 test_sigmoid test_sigmoid_example test_sign test_sin test_sin_example test_sinh
@@ -570,7 +576,6 @@ NODE_UNSUPPORTED_REASONS = [
     (r"_(u?int(8|16)|uint32|float16|float64|uint64)$|_int8_",
      "graph input type other than FLOAT/INT64/INT32/BOOL"),
     (r"^test_reduce_log_sum_exp_", "DOUBLE graph inputs"),
-    (r"^test_reduce_sum_", "axes given as a graph input (computed axes)"),
 ]
 NODE_PREFIXES = ("sum", "mean", "isnan", "isinf", "celu", "thresholdedrelu",
                  "shrink", "mish", "neg", "abs", "sqrt", "reciprocal", "exp", "log", "erf",

@@ -415,9 +415,12 @@ LogicalResult importReshape(NodeContext &n) {
     return failure();
   }
   if (*allowZero && llvm::is_contained(*shape, 0)) {
-    n.emitError() << "allowzero=1 with a 0 in the shape "
-                  << intsToString(*shape) << " is not supported yet";
-    return failure();
+    if (llvm::is_contained(*shape, -1)) {
+      n.emitError() << "allowzero=1 with both 0 and -1 in the shape "
+                    << intsToString(*shape) << " (ONNX forbids it)";
+      return failure();
+    }
+    return importDynamicReshape(n); // a literal 0 dim (HandlersShape.cpp)
   }
   return reshapeTo(n, *shape);
 }

@@ -664,6 +664,57 @@ LogicalResult importLayerNorm(NodeContext &n) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
+/// A reduction whose axes input is computed (M20 in docs/Ops-math.md):
+/// qc.dynamic_reduce. Returns failure() on an error, true when it built the
+/// op and false when the axes are known to be empty (length 0), which the
+/// static path handles.
+FailureOr<bool> importDynamicReduce(NodeContext &n, Value x,
+                                             StringRef kind, bool keepdims,
+                                             bool noop) {
+  FailureOr<Value> axes =
+      n.graph.getValue(n.node.input(1), /*wantFloat=*/false, &n);
+  if (failed(axes))
+    return failure();
+  auto at = cast<RankedTensorType>(axes->getType());
+  if (!isa<IntegerType>(at.getElementType()) || at.getRank() != 1) {
+    n.emitError() << "input 'axes' must be a 1-D integer tensor, got " << at;
+    return failure();
+  }
+  int64_t len = at.getDimSize(0);
+  if (len == 0)
+    return false;
+  ArrayRef<int64_t> in = shapeOf(x);
+  int64_t rank = in.size();
+  if (!ShapedType::isDynamic(len) && len > rank) {
+    n.emitError() << "axes has " << len << " entries but the input has rank "
+                  << rank;
+    return failure();
+  }
+  // Which dims are reduced is known only at run time: a dim stays static
+  // only if it is 1 anyway, or when every dim is reduced.
+  bool all = len == rank;
+  SmallVector<int64_t> out;
+  if (keepdims) {
+    for (int64_t d : in)
+      out.push_back(d == 1 || all ? 1 : ShapedType::kDynamic);
+  } else {
+    if (ShapedType::isDynamic(len)) {
+      n.emitError() << "with keepdims=0 the result rank depends on the "
+                       "number of axes, which is only known at run time; "
+                       "give 'axes' a static length";
+      return failure();
+    }
+    out.assign(rank - len, ShapedType::kDynamic);
+  }
+  OpBuilder &b = n.builder();
+  n.setOutput(0, qc::DynamicReduceOp::create(
+                     b, n.loc, RankedTensorType::get(out, elementTypeOf(x)),
+                     x, *axes, b.getStringAttr(kind), b.getBoolAttr(keepdims),
+                     b.getBoolAttr(noop))
+                     .getResult());
+  return true;
+}
+
 template <typename OpTy, bool AxesInput, bool AcceptsInt>
 LogicalResult importReduce(NodeContext &n) {
   FailureOr<Value> x = AcceptsInt ? anyInput(n, 0) : n.floatInput(0);
@@ -678,7 +729,16 @@ LogicalResult importReduce(NodeContext &n) {
     return failure();
   }
   SmallVector<int64_t> axes;
-  if (AxesInput) {
+  if (AxesInput && n.hasInput(1) && !n.constantInput(1)) {
+    FailureOr<bool> dyn = importDynamicReduce(
+        n, *x, OpTy::getOperationName().drop_front(StringRef("qc.reduce_").size()),
+        *keepdims != 0, *noop != 0);
+    if (failed(dyn))
+      return failure();
+    if (*dyn)
+      return success();
+    // A run-time axes value of static length 0: no axes (below).
+  } else if (AxesInput) {
     if (n.hasInput(1)) {
       FailureOr<SmallVector<int64_t>> given = n.constIntsInput(1);
       if (failed(given))

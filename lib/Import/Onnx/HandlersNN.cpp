@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -426,13 +427,19 @@ LogicalResult importMaxPool(NodeContext &n) {
   if (failed(x))
     return failure();
   Type elemType = cast<RankedTensorType>(x->getType()).getElementType();
-  if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
-    n.emitError() << "the Indices output of MaxPool is not supported";
+  bool withIndices = n.node.output_size() > 1 && !n.node.output(1).empty();
+  FailureOr<int64_t> order = n.intAttr("storage_order", 0);
+  if (failed(order))
+    return failure();
+  if (*order != 0 && *order != 1) {
+    n.emitError() << "storage_order must be 0 or 1, got " << *order;
     return failure();
   }
-  if (failed(rejectIntAttr(n, "storage_order", 0,
-                           "it only affects the Indices output")))
+  if (withIndices && !isa<FloatType>(elemType)) {
+    n.emitError() << "the Indices output is supported for float inputs, got "
+                  << elemType;
     return failure();
+  }
   Window win;
   bool ceil = false;
   if (failed(readPool(n, *x, win, ceil)))
@@ -441,6 +448,17 @@ LogicalResult importMaxPool(NodeContext &n) {
   if (failed(out))
     return failure();
   OpBuilder &b = n.builder();
+  if (withIndices) {
+    auto op = qc::MaxPoolWithIndicesOp::create(
+        b, n.loc, RankedTensorType::get(*out, elemType),
+        RankedTensorType::get(*out, b.getI64Type()), *x,
+        b.getDenseI64ArrayAttr(win.kernel), b.getDenseI64ArrayAttr(win.strides),
+        b.getDenseI64ArrayAttr(win.pads), b.getDenseI64ArrayAttr(win.dilations),
+        b.getBoolAttr(ceil), b.getI64IntegerAttr(*order));
+    n.setOutput(0, op.getResult());
+    n.setOutput(1, op.getIndices());
+    return success();
+  }
   n.setOutput(0, qc::MaxPoolOp::create(
                      b, n.loc, RankedTensorType::get(*out, elemType), *x,
                      b.getDenseI64ArrayAttr(win.kernel),
@@ -493,25 +511,84 @@ template <typename OpTy> LogicalResult importGlobalPool(NodeContext &n) {
 // BatchNormalization
 //===----------------------------------------------------------------------===//
 
+/// BatchNormalization-14/15 with training_mode=1 (N15 in docs/Ops-nn.md),
+/// decomposed into qc ops: the batch's mean and (population) variance over
+/// every dim but 1 normalize the input, and the running statistics are
+/// `input * momentum + batch * (1 - momentum)`.
+LogicalResult importBatchNormTraining(NodeContext &n, Value x,
+                                      ArrayRef<Value> params, float eps) {
+  FailureOr<float> momentum = n.floatAttr("momentum", 0.9f);
+  if (failed(momentum))
+    return failure();
+  OpBuilder &b = n.builder();
+  ArrayRef<int64_t> xs = shapeOf(x);
+  int64_t rank = xs.size();
+  SmallVector<int64_t> axes{0}, kept(rank, 1);
+  for (int64_t d = 2; d < rank; ++d)
+    axes.push_back(d);
+  kept[1] = xs[1];
+  auto keptType = f32Tensor(n, kept);
+  auto vecType = f32Tensor(n, {xs[1]});
+  auto mean4 = qc::ReduceMeanOp::create(b, n.loc, keptType, x,
+                                        b.getDenseI64ArrayAttr(axes),
+                                        b.getBoolAttr(true));
+  auto dev = qc::SubOp::create(b, n.loc, x.getType(), x, mean4.getResult());
+  auto sq = qc::MulOp::create(b, n.loc, x.getType(), dev.getResult(),
+                              dev.getResult());
+  auto var4 = qc::ReduceMeanOp::create(b, n.loc, keptType, sq.getResult(),
+                                       b.getDenseI64ArrayAttr(axes),
+                                       b.getBoolAttr(true));
+  SmallVector<int64_t> flat{-1};
+  Value mean = qc::ReshapeOp::create(b, n.loc, vecType, mean4.getResult(),
+                                     b.getDenseI64ArrayAttr(flat))
+                   .getResult();
+  Value var = qc::ReshapeOp::create(b, n.loc, vecType, var4.getResult(),
+                                    b.getDenseI64ArrayAttr(flat))
+                  .getResult();
+  n.setOutput(0, qc::BatchNormOp::create(b, n.loc, x.getType(), x, params[0],
+                                         params[1], mean, var,
+                                         b.getF32FloatAttr(eps))
+                     .getResult());
+  auto scalar = [&](float v) -> Value {
+    auto t = RankedTensorType::get({}, b.getF32Type());
+    return arith::ConstantOp::create(b, n.loc, DenseElementsAttr::get(t, v))
+        .getResult();
+  };
+  Value mom = scalar(*momentum), rest = scalar(1.0f - *momentum);
+  auto blend = [&](Value running, Value batch) -> Value {
+    Value a = qc::MulOp::create(b, n.loc, running.getType(), running, mom)
+                  .getResult();
+    Value c =
+        qc::MulOp::create(b, n.loc, vecType, batch, rest).getResult();
+    return qc::AddOp::create(b, n.loc, vecType, a, c).getResult();
+  };
+  if (n.node.output_size() > 1 && !n.node.output(1).empty())
+    n.setOutput(1, blend(params[2], mean));
+  if (n.node.output_size() > 2 && !n.node.output(2).empty())
+    n.setOutput(2, blend(params[3], var));
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   FailureOr<float> eps = n.floatAttr("epsilon", 1e-5f);
   if (failed(x) || failed(eps))
     return failure();
+  FailureOr<int64_t> training = n.intAttr("training_mode", 0);
+  if (failed(training))
+    return failure();
+  bool train = n.opsetVersion >= 14 && *training != 0;
   for (int i = 1; i < n.node.output_size(); ++i)
-    if (!n.node.output(i).empty()) {
-      n.emitError() << "only inference mode (one output) is supported; "
-                       "output "
-                    << i << " ('" << n.node.output(i) << "') is requested";
+    if (!n.node.output(i).empty() && !train) {
+      n.emitError() << "output " << i << " ('" << n.node.output(i)
+                    << "') is only computed in training mode (opset >= 14 "
+                       "with training_mode=1); this node is in inference "
+                       "mode";
       return failure();
     }
   if (n.opsetVersion < 9 &&
       failed(rejectIntAttr(n, "spatial", 1,
                            "per-element statistics (spatial=0)")))
-    return failure();
-  if (n.opsetVersion >= 14 &&
-      failed(rejectIntAttr(n, "training_mode", 0,
-                           "training mode computes batch statistics")))
     return failure();
   ArrayRef<int64_t> xs = shapeOf(*x);
   if (xs.size() < 2) {
@@ -533,6 +610,8 @@ LogicalResult importBatchNorm(NodeContext &n) {
     }
     params.push_back(*p);
   }
+  if (train)
+    return importBatchNormTraining(n, *x, params, *eps);
   n.setOutput(0, qc::BatchNormOp::create(
                      n.builder(), n.loc, (*x).getType(), *x, params[0],
                      params[1], params[2], params[3],
@@ -545,28 +624,128 @@ LogicalResult importBatchNorm(NodeContext &n) {
 // Resize, Upsample
 //===----------------------------------------------------------------------===//
 
-/// The values of an optional constant float input (scales), empty when the
-/// input is absent or an empty tensor.
-FailureOr<SmallVector<float>> constFloats(NodeContext &n, int i) {
+/// A Resize/Upsample input that is either known at import time (a constant,
+/// possibly empty) or a run-time value (N13 in docs/Ops-nn.md).
+struct ResizeParam {
+  bool given = false;      // present and not known to be empty
+  Value value;             // the run-time value, if not a constant
+  SmallVector<float> f;    // constant float values (scales, roi)
+  SmallVector<int64_t> i;  // constant integer values (sizes)
+};
+
+/// Input `i` as a ResizeParam; `isInt` for sizes. An absent input, an empty
+/// constant and a run-time value of static length 0 are all "not given".
+FailureOr<ResizeParam> resizeParam(NodeContext &n, int i, bool isInt,
+                                   StringRef what) {
+  ResizeParam p;
   if (!n.hasInput(i))
-    return SmallVector<float>{};
-  const onnx::TensorProto *t = n.constantInput(i);
-  if (!t || !isFloatDataType(t->data_type())) {
-    n.emitError() << "input " << i << " ('" << n.node.input(i)
-                  << "') must be a constant float tensor";
+    return p;
+  if (const onnx::TensorProto *t = n.constantInput(i)) {
+    if (isInt ? !isIntDataType(t->data_type())
+              : !isFloatDataType(t->data_type())) {
+      n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                    << what << ") must be a " << (isInt ? "integer" : "float")
+                    << " tensor, got " << dataTypeName(t->data_type());
+      return failure();
+    }
+    if (isInt) {
+      p.i = tensorToInts(*t);
+      p.given = !p.i.empty();
+    } else {
+      DenseElementsAttr a = tensorToF32Attr(*n.getContext(), *t);
+      p.f.assign(a.getValues<float>().begin(), a.getValues<float>().end());
+      p.given = !p.f.empty();
+    }
+    return p;
+  }
+  FailureOr<Value> v = isInt ? n.graph.getValue(n.node.input(i),
+                                                /*wantFloat=*/false, &n)
+                             : n.floatInput(i);
+  if (failed(v))
+    return failure();
+  auto t = cast<RankedTensorType>(v->getType());
+  if (isInt && !isa<IntegerType>(t.getElementType())) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                  << what << ") must be an integer tensor, got "
+                  << t.getElementType();
     return failure();
   }
-  DenseElementsAttr a = tensorToF32Attr(*n.getContext(), *t);
-  return SmallVector<float>(a.getValues<float>());
+  if (t.getRank() != 1) {
+    n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
+                  << what << ") must be 1-D, got " << shapeToString(t.getShape());
+    return failure();
+  }
+  if (t.getDimSize(0) == 0)
+    return p;
+  p.given = true;
+  p.value = *v;
+  return p;
 }
 
+/// Builds qc.resize. Exactly one of: constant `scales` (one per dim), constant
+/// `sizes` (one per dim), or a run-time scales/sizes value covering `axes`.
 LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                          std::optional<SmallVector<int64_t>> sizes,
                          StringRef mode, StringRef ct, StringRef nearest,
-                         float cubicA = -0.75f, bool excludeOutside = false) {
+                         float cubicA = -0.75f, bool excludeOutside = false,
+                         Value dynScales = {}, Value dynSizes = {},
+                         ArrayRef<int64_t> axes = {}, Value roi = {},
+                         float extrapolation = 0.0f,
+                         StringRef policy = "stretch") {
   ArrayRef<int64_t> xs = shapeOf(x);
   SmallVector<int64_t> out;
-  if (sizes) {
+  if (dynScales || dynSizes) {
+    scales.clear();
+    // Unresized dims keep their size; resized ones are known only at run
+    // time, except entries of a sizes vector that are known here (F3).
+    SmallVector<int64_t> known;
+    if (dynSizes)
+      known = partialIntValues(dynSizes);
+    if (dynSizes && policy != "stretch") {
+      // One scale over the axes (as the Executor computes it): the sizes
+      // and the input dims must all be known to give static dims.
+      bool allKnown = known.size() == axes.size() && !axes.empty();
+      for (size_t k = 0; allKnown && k < axes.size(); ++k)
+        allKnown = known[k] >= 1 && !ShapedType::isDynamic(xs[axes[k]]) &&
+                   xs[axes[k]] > 0;
+      SmallVector<int64_t> resolved;
+      if (allKnown) {
+        float sc = float(known[0]) / float(xs[axes[0]]);
+        for (size_t k = 0; k < axes.size(); ++k) {
+          float r = float(known[k]) / float(xs[axes[k]]);
+          sc = policy == "not_larger" ? std::min(sc, r) : std::max(sc, r);
+        }
+        for (int64_t a : axes)
+          resolved.push_back(int64_t(std::floor(sc * float(xs[a]) + 0.5f)));
+      }
+      known = resolved;
+    }
+    DenseFPElementsAttr constScales;
+    if (dynScales)
+      if (auto c = dynScales.getDefiningOp<arith::ConstantOp>())
+        constScales = dyn_cast<DenseFPElementsAttr>(c.getValue());
+    if (constScales)
+      for (auto [k, sc] : llvm::enumerate(constScales.getValues<float>())) {
+        if (!(sc > 0.0f) || !std::isfinite(sc)) {
+          n.emitError() << "scales must be finite and > 0";
+          return failure();
+        }
+        int64_t d = k < axes.size() ? xs[axes[k]] : ShapedType::kDynamic;
+        known.push_back(ShapedType::isDynamic(d)
+                            ? ShapedType::kDynamic
+                            : int64_t(std::floor(float(d) * sc)));
+      }
+    for (size_t d = 0; d < xs.size(); ++d) {
+      auto it = llvm::find(axes, (int64_t)d);
+      if (it == axes.end()) {
+        out.push_back(xs[d]);
+        continue;
+      }
+      size_t k = it - axes.begin();
+      out.push_back(k < known.size() && known[k] >= 1 ? known[k]
+                                                      : ShapedType::kDynamic);
+    }
+  } else if (sizes) {
     scales.clear();
     for (size_t i = 0; i < xs.size(); ++i) {
       int64_t o = (*sizes)[i];
@@ -611,11 +790,12 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
   }
   if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
       ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
-      ct != "half_pixel_symmetric") {
+      ct != "half_pixel_symmetric" && ct != "tf_crop_and_resize") {
     n.emitError() << "coordinate_transformation_mode '" << ct
                   << "' is not supported (asymmetric, half_pixel, "
                      "half_pixel_symmetric, align_corners, "
-                     "pytorch_half_pixel and tf_half_pixel_for_nn are)";
+                     "pytorch_half_pixel, tf_half_pixel_for_nn and "
+                     "tf_crop_and_resize are)";
     return failure();
   }
   if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
@@ -624,31 +804,55 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     return failure();
   }
   OpBuilder &b = n.builder();
-  n.setOutput(0, qc::ResizeOp::create(b, n.loc, f32Tensor(n, out), x,
-                                      b.getDenseF32ArrayAttr(scales),
-                                      b.getStringAttr(mode),
-                                      b.getStringAttr(ct),
-                                      b.getStringAttr(nearest),
-                                      b.getF32FloatAttr(cubicA),
-                                      b.getBoolAttr(excludeOutside))
-                     .getResult());
+  bool allAxes = axes.size() == xs.size();
+  auto op = qc::ResizeOp::create(
+      b, n.loc, f32Tensor(n, out), x, roi, dynScales, dynSizes,
+      b.getDenseF32ArrayAttr(scales), b.getStringAttr(mode),
+      b.getStringAttr(ct), b.getStringAttr(nearest),
+      b.getF32FloatAttr(cubicA), b.getBoolAttr(excludeOutside),
+      allAxes || (!dynScales && !dynSizes && !roi)
+          ? DenseI64ArrayAttr()
+          : b.getDenseI64ArrayAttr(axes),
+      b.getF32FloatAttr(extrapolation), b.getStringAttr(policy));
+  n.setOutput(0, op.getResult());
   return success();
 }
 
-/// Resize-10: X, scales; asymmetric coordinates, nearest rounds down.
+/// Resize-10 and Upsample-9: X, scales (constant or run-time); asymmetric
+/// coordinates, nearest rounds down.
+LogicalResult resizeWithScalesInput(NodeContext &n, Value x, StringRef mode) {
+  FailureOr<ResizeParam> p = resizeParam(n, 1, /*isInt=*/false, "scales");
+  if (failed(p))
+    return failure();
+  int64_t rank = shapeOf(x).size();
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < rank; ++d)
+    all.push_back(d);
+  if (p->value) {
+    int64_t len = shapeOf(p->value)[0];
+    if (!ShapedType::isDynamic(len) && len != rank) {
+      n.emitError() << "scales must have one value per dim of "
+                    << shapeToString(shapeOf(x)) << ", got " << len;
+      return failure();
+    }
+    return emitResize(n, x, {}, std::nullopt, mode, "asymmetric", "floor",
+                      -0.75f, false, p->value, Value(), all);
+  }
+  if ((int64_t)p->f.size() != rank) {
+    n.emitError() << "scales must have one value per dim of "
+                  << shapeToString(shapeOf(x));
+    return failure();
+  }
+  return emitResize(n, x, p->f, std::nullopt, mode, "asymmetric", "floor");
+}
+
+/// Resize-10: X, scales.
 LogicalResult importResize10(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   auto mode = n.stringAttr("mode", "nearest");
-  FailureOr<SmallVector<float>> scales = constFloats(n, 1);
-  if (failed(x) || failed(mode) || failed(scales))
+  if (failed(x) || failed(mode))
     return failure();
-  if (scales->size() != shapeOf(*x).size()) {
-    n.emitError() << "scales must have one value per dim of "
-                  << shapeToString(shapeOf(*x));
-    return failure();
-  }
-  return emitResize(n, *x, *scales, std::nullopt, *mode, "asymmetric",
-                    "floor");
+  return resizeWithScalesInput(n, *x, *mode);
 }
 
 /// Upsample-7 (scales attribute) and -9 (scales input): Resize-10's
@@ -658,28 +862,21 @@ LogicalResult importUpsample(NodeContext &n) {
   auto mode = n.stringAttr("mode", "nearest");
   if (failed(x) || failed(mode))
     return failure();
-  SmallVector<float> scales;
-  if (n.opsetVersion < 9) {
-    const onnx::AttributeProto *a = n.attr("scales");
-    if (!a || a->type() != onnx::AttributeProto::FLOATS) {
-      n.emitError() << "attribute 'scales' (FLOATS) is required";
-      return failure();
-    }
-    scales.assign(a->floats().begin(), a->floats().end());
-  } else {
-    FailureOr<SmallVector<float>> s = constFloats(n, 1);
-    if (failed(s))
-      return failure();
-    scales = *s;
+  StringRef m = *mode == "bilinear" ? "linear" : StringRef(*mode);
+  if (n.opsetVersion >= 9)
+    return resizeWithScalesInput(n, *x, m);
+  const onnx::AttributeProto *a = n.attr("scales");
+  if (!a || a->type() != onnx::AttributeProto::FLOATS) {
+    n.emitError() << "attribute 'scales' (FLOATS) is required";
+    return failure();
   }
+  SmallVector<float> scales(a->floats().begin(), a->floats().end());
   if (scales.size() != shapeOf(*x).size()) {
     n.emitError() << "scales must have one value per dim of "
                   << shapeToString(shapeOf(*x));
     return failure();
   }
-  return emitResize(n, *x, scales, std::nullopt,
-                    *mode == "bilinear" ? "linear" : *mode, "asymmetric",
-                    "floor");
+  return emitResize(n, *x, scales, std::nullopt, m, "asymmetric", "floor");
 }
 
 /// Resize-11 and later: X, roi, scales, sizes (+ axes from 18).
@@ -690,18 +887,20 @@ LogicalResult importResize(NodeContext &n) {
   auto nearest = n.stringAttr("nearest_mode", "round_prefer_floor");
   auto policy = n.stringAttr("keep_aspect_ratio_policy", "stretch");
   auto axesAttr = n.intsAttr("axes");
-  FailureOr<SmallVector<float>> scales = constFloats(n, 2);
   if (failed(x) || failed(mode) || failed(ct) || failed(nearest) ||
-      failed(policy) || failed(axesAttr) || failed(scales) ||
+      failed(policy) || failed(axesAttr) ||
       failed(rejectIntAttr(n, "antialias", 0, "antialiasing")))
     return failure();
   FailureOr<float> cubicA = n.floatAttr("cubic_coeff_a", -0.75f);
   FailureOr<int64_t> exclude = n.intAttr("exclude_outside", 0);
-  if (failed(cubicA) || failed(exclude))
+  FailureOr<float> extrapolation = n.floatAttr("extrapolation_value", 0.0f);
+  if (failed(cubicA) || failed(exclude) || failed(extrapolation))
     return failure();
-  if (*policy != "stretch") {
+  if (*policy != "stretch" && *policy != "not_larger" &&
+      *policy != "not_smaller") {
     n.emitError() << "keep_aspect_ratio_policy '" << *policy
-                  << "' is not supported (stretch is)";
+                  << "' is not supported (stretch, not_larger and "
+                     "not_smaller are)";
     return failure();
   }
   int64_t rank = shapeOf(*x).size();
@@ -712,39 +911,124 @@ LogicalResult importResize(NodeContext &n) {
         n.emitError() << "axis " << a << " is out of range for rank " << rank;
         return failure();
       }
-      axes.push_back(a < 0 ? a + rank : a);
+      a = a < 0 ? a + rank : a;
+      if (llvm::is_contained(axes, a)) {
+        n.emitError() << "axes " << intsStr(**axesAttr)
+                      << " name dim " << a << " twice";
+        return failure();
+      }
+      axes.push_back(a);
     }
   } else {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
-  std::optional<SmallVector<int64_t>> sizes;
-  if (n.hasInput(3)) {
-    FailureOr<SmallVector<int64_t>> s = n.constIntsInput(3);
-    if (failed(s))
+  int64_t nAxes = axes.size();
+  FailureOr<ResizeParam> scales = resizeParam(n, 2, /*isInt=*/false, "scales");
+  FailureOr<ResizeParam> sizesIn = resizeParam(n, 3, /*isInt=*/true, "sizes");
+  if (failed(scales) || failed(sizesIn))
+    return failure();
+  if (scales->given && sizesIn->given) {
+    n.emitError() << "only one of scales and sizes may be given";
+    return failure();
+  }
+  if (!scales->given && !sizesIn->given) {
+    n.emitError() << "one of scales and sizes must be given, with " << nAxes
+                  << " values";
+    return failure();
+  }
+  // The crop box, for tf_crop_and_resize only (other modes ignore it).
+  Value roi;
+  if (*ct == "tf_crop_and_resize") {
+    FailureOr<ResizeParam> r = resizeParam(n, 1, /*isInt=*/false, "roi");
+    if (failed(r))
       return failure();
-    if (!s->empty()) {
-      if (s->size() != axes.size()) {
-        n.emitError() << "sizes must have " << axes.size() << " values";
+    if (!r->given) {
+      n.emitError() << "tf_crop_and_resize needs the roi input";
+      return failure();
+    }
+    if (!r->value && (int64_t)r->f.size() != 2 * nAxes) {
+      n.emitError() << "roi must have " << 2 * nAxes
+                    << " values (starts then ends), got " << r->f.size();
+      return failure();
+    }
+    FailureOr<Value> v = n.floatInput(1);
+    if (failed(v))
+      return failure();
+    roi = *v;
+  }
+  // Axes are sorted for the op; the run-time operands follow the model's
+  // order, so a permuted axes list needs constant scales/sizes.
+  SmallVector<int64_t> sortedAxes(axes);
+  llvm::sort(sortedAxes);
+  ResizeParam &given = scales->given ? *scales : *sizesIn;
+  if (given.value || roi || (*policy != "stretch" && sizesIn->given)) {
+    if (sortedAxes != axes) {
+      n.emitError() << "axes " << intsStr(axes)
+                    << " must be sorted when scales, sizes or roi are "
+                       "computed at run time (or sizes come with a "
+                       "keep_aspect_ratio_policy)";
+      return failure();
+    }
+    if (given.value) {
+      int64_t len = shapeOf(given.value)[0];
+      if (!ShapedType::isDynamic(len) && len != nAxes) {
+        n.emitError() << (scales->given ? "scales" : "sizes") << " must have "
+                      << nAxes << " values, got " << len;
         return failure();
       }
-      sizes = SmallVector<int64_t>(shapeOf(*x));
-      for (auto [i, a] : llvm::enumerate(axes))
-        (*sizes)[a] = (*s)[i];
     }
   }
+  // A keep_aspect_ratio_policy other than stretch applies to sizes only
+  // (N13): the op takes them as an operand and resolves the scale.
+  bool policySizes = *policy != "stretch" && sizesIn->given;
+  if (given.value || roi || policySizes) {
+    // Run-time parameters (or a crop box): the op takes them as operands.
+    Value dynScales = scales->given ? given.value : Value();
+    Value dynSizes = sizesIn->given ? given.value : Value();
+    OpBuilder &b = n.builder();
+    auto constVec = [&](auto vals, Type et) -> Value {
+      auto type = RankedTensorType::get({(int64_t)vals.size()}, et);
+      return arith::ConstantOp::create(
+                 b, n.loc, DenseElementsAttr::get(type, ArrayRef(vals)))
+          .getResult();
+    };
+    if (!given.value && scales->given) {
+      if ((int64_t)scales->f.size() != nAxes) {
+        n.emitError() << "scales must have " << nAxes << " values";
+        return failure();
+      }
+      dynScales = constVec(scales->f, b.getF32Type());
+    } else if (!given.value) {
+      if ((int64_t)sizesIn->i.size() != nAxes) {
+        n.emitError() << "sizes must have " << nAxes << " values";
+        return failure();
+      }
+      dynSizes = constVec(sizesIn->i, b.getI64Type());
+    }
+    return emitResize(n, *x, {}, std::nullopt, *mode, *ct, *nearest, *cubicA,
+                      *exclude != 0, dynScales, dynSizes, axes, roi,
+                      *extrapolation,
+                      dynSizes ? StringRef(*policy) : StringRef("stretch"));
+  }
+  std::optional<SmallVector<int64_t>> sizes;
   SmallVector<float> full(rank, 1.0f);
-  if (!sizes) {
-    if (scales->size() != axes.size()) {
+  if (sizesIn->given) {
+    if ((int64_t)sizesIn->i.size() != nAxes) {
+      n.emitError() << "sizes must have " << nAxes << " values";
+      return failure();
+    }
+    sizes = SmallVector<int64_t>(shapeOf(*x));
+    for (auto [i, a] : llvm::enumerate(axes))
+      (*sizes)[a] = sizesIn->i[i];
+  } else {
+    if ((int64_t)scales->f.size() != nAxes) {
       n.emitError() << "one of scales and sizes must be given, with "
-                    << axes.size() << " values";
+                    << nAxes << " values";
       return failure();
     }
     for (auto [i, a] : llvm::enumerate(axes))
-      full[a] = (*scales)[i];
-  } else if (!scales->empty()) {
-    n.emitError() << "only one of scales and sizes may be given";
-    return failure();
+      full[a] = scales->f[i];
   }
   return emitResize(n, *x, full, sizes, *mode, *ct, *nearest, *cubicA,
                     *exclude != 0);

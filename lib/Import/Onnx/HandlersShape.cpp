@@ -259,6 +259,23 @@ bool foldBinary(NodeContext &n, F f) {
   return setInts(n, 0, out, vals);
 }
 
+/// Elementwise integer op of one operand (Neg of a constant axis list, as in
+/// the expanded LayerNormalization function).
+template <typename F>
+bool foldUnary(NodeContext &n, F f) {
+  std::optional<IntConst> a = constInts(n, 0);
+  if (!a)
+    return false;
+  SmallVector<int64_t> vals;
+  for (int64_t v : a->vals) {
+    std::optional<int64_t> r = f(v);
+    if (!r)
+      return false;
+    vals.push_back(*r);
+  }
+  return setInts(n, 0, a->dims, vals);
+}
+
 /// Gathers along `axis` of an integer constant (data movement is the same
 /// for folding and the Executor; see the Executor's gather kernel).
 bool foldGather(NodeContext &n) {
@@ -665,6 +682,21 @@ SmallVector<int64_t> partialValues(Value v, int depth = 0) {
   }
   if (auto un = dyn_cast_or_null<qc::UnsqueezeOp>(def))
     return partialValues(un.getInput(), depth + 1);
+  if (auto sl = dyn_cast_or_null<qc::SliceOp>(def)) {
+    // A static slice of a 1-D vector (Shape(x)[0:2]) picks known entries.
+    SmallVector<int64_t> src = partialValues(sl.getInput(), depth + 1);
+    if (src.empty() || sl.getAxes().size() != 1)
+      return unknown;
+    int64_t first = 0, step = sl.getSteps()[0];
+    int64_t cnt = qc::sliceExtent(src.size(), sl.getStarts()[0],
+                                  sl.getEnds()[0], step, &first);
+    if (cnt != len)
+      return unknown;
+    SmallVector<int64_t> vals;
+    for (int64_t k = 0; k < cnt; ++k)
+      vals.push_back(src[first + k * step]);
+    return vals;
+  }
   if (auto cat = dyn_cast_or_null<qc::ConcatOp>(def)) {
     SmallVector<int64_t> vals;
     for (Value in : cat.getInputs()) {
@@ -676,6 +708,20 @@ SmallVector<int64_t> partialValues(Value v, int depth = 0) {
     return vals.size() == (size_t)len ? vals : unknown;
   }
   return unknown;
+}
+
+/// The rank the model declares for output `i` (graph output or value_info
+/// with a shape), if any.
+std::optional<int64_t> declaredRank(NodeContext &n, int i) {
+  if (i >= n.node.output_size())
+    return std::nullopt;
+  auto it = n.graph.declared.find(n.node.output(i));
+  if (it == n.graph.declared.end())
+    return std::nullopt;
+  const onnx::TypeProto &t = it->second->type();
+  if (!t.has_tensor_type() || !t.tensor_type().has_shape())
+    return std::nullopt;
+  return t.tensor_type().shape().dim_size();
 }
 
 } // namespace
@@ -742,8 +788,22 @@ bool foldShapeNode(NodeContext &n) {
     });
   if (op == "Div")
     return foldBinary(n, div);
+  if (op == "Neg")
+    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
+      if (a == INT64_MIN)
+        return std::nullopt;
+      return -a;
+    });
+  if (op == "Abs")
+    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
+      if (a == INT64_MIN)
+        return std::nullopt;
+      return a < 0 ? -a : a;
+    });
   return false;
 }
+
+SmallVector<int64_t> partialIntValues(Value v) { return partialValues(v); }
 
 /// Flatten of a shape with dynamic dims on both sides of the axis (called
 /// by the core Flatten handler, which handles the other cases with
@@ -776,17 +836,33 @@ LogicalResult importDynamicReshape(NodeContext &n) {
   if (failed(x) || failed(s) || failed(allowZero))
     return failure();
   ArrayRef<int64_t> ss = shapeOf(*s);
-  if (ss.size() != 1 || isDyn(ss[0])) {
-    n.emitError() << "the shape input must be 1-D with a static length, got "
+  if (ss.size() != 1) {
+    n.emitError() << "the shape input must be 1-D, got "
                   << shapeToString(ss);
     return failure();
   }
-  if (ss[0] > kMaxRank) {
-    n.emitError() << "target rank " << ss[0] << " exceeds the limit of "
+  // The result rank is the shape's length. When folding could not find it
+  // (F5 in docs/Ops-shape.md), the model's declared output rank stands in;
+  // the Executor checks the length against it at run time.
+  int64_t rank = ss[0];
+  if (isDyn(rank)) {
+    std::optional<int64_t> declared = declaredRank(n, 0);
+    if (!declared) {
+      n.emitError() << "the length of the shape input is only known at run "
+                       "time, so the result rank is unknown; give the output '"
+                    << n.node.output(0)
+                    << "' a shape in the model's value_info (or fix the "
+                       "input shapes with --input-shape)";
+      return failure();
+    }
+    rank = *declared;
+  }
+  if (rank > kMaxRank) {
+    n.emitError() << "target rank " << rank << " exceeds the limit of "
                   << kMaxRank;
     return failure();
   }
-  SmallVector<int64_t> out(ss[0], ShapedType::kDynamic);
+  SmallVector<int64_t> out(rank, ShapedType::kDynamic);
   SmallVector<int64_t> known = partialValues(*s);
   ArrayRef<int64_t> in = shapeOf(*x);
   for (size_t k = 0; k < known.size() && k < out.size(); ++k) {
@@ -1113,12 +1189,24 @@ LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
   if (failed(x) || failed(axes))
     return failure();
   ArrayRef<int64_t> as = shapeOf(*axes);
-  if (as.size() != 1 || isDyn(as[0])) {
-    n.emitError() << "axes must be 1-D with a static length, got "
-                  << shapeToString(as);
+  if (as.size() != 1) {
+    n.emitError() << "axes must be 1-D, got " << shapeToString(as);
     return failure();
   }
+  // An axes length unknown here: the declared output rank (F5).
   int64_t rank = (int64_t)shapeOf(*x).size() + sign * as[0];
+  if (isDyn(as[0])) {
+    std::optional<int64_t> declared = declaredRank(n, 0);
+    if (!declared) {
+      n.emitError() << "the length of axes is only known at run time, so "
+                       "the result rank is unknown; give the output '"
+                    << n.node.output(0)
+                    << "' a shape in the model's value_info (or fix the "
+                       "input shapes with --input-shape)";
+      return failure();
+    }
+    rank = *declared;
+  }
   if (rank < 0 || rank > kMaxRank) {
     n.emitError() << "result rank " << rank << " is out of range [0, "
                   << kMaxRank << "]";
@@ -1228,15 +1316,41 @@ LogicalResult importSize(NodeContext &n) {
   return success();
 }
 
+/// The result rank of a node whose computed shape operand `shape` has a
+/// length unknown at import: the model's declared rank for output 0 (F5).
+FailureOr<int64_t> rankFromDeclared(NodeContext &n, Value shape,
+                                    StringRef what) {
+  int64_t len = shapeOf(shape)[0];
+  if (!isDyn(len))
+    return len;
+  std::optional<int64_t> r = declaredRank(n, 0);
+  if (!r) {
+    n.emitError() << "the length of " << what
+                  << " is only known at run time, so the result rank is "
+                     "unknown; give the output '"
+                  << n.node.output(0)
+                  << "' a shape in the model's value_info (or fix the "
+                     "input shapes with --input-shape)";
+    return failure();
+  }
+  if (*r > kMaxRank) {
+    n.emitError() << "declared result rank " << *r
+                  << " exceeds the limit of " << kMaxRank;
+    return failure();
+  }
+  return *r;
+}
+
 /// A 1-D integer shape operand with a static length, and its values when
 /// constant.
 FailureOr<std::pair<Value, std::optional<SmallVector<int64_t>>>>
-shapeOperand(NodeContext &n, int i, StringRef what) {
+shapeOperand(NodeContext &n, int i, StringRef what,
+             bool allowDynamicLength = false) {
   FailureOr<Value> s = intInput(n, i, what);
   if (failed(s))
     return failure();
   ArrayRef<int64_t> ss = shapeOf(*s);
-  if (ss.size() != 1 || isDyn(ss[0])) {
+  if (ss.size() != 1 || (isDyn(ss[0]) && !allowDynamicLength)) {
     n.emitError() << what << " must be 1-D with a static length, got "
                   << shapeToString(ss);
     return failure();
@@ -1254,11 +1368,20 @@ shapeOperand(NodeContext &n, int i, StringRef what) {
 
 LogicalResult importExpand(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
-  auto s = shapeOperand(n, 1, "the shape input");
+  auto s = shapeOperand(n, 1, "the shape input", /*allowDynamicLength=*/true);
   if (failed(x) || failed(s))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  size_t rank = std::max<size_t>(in.size(), shapeOf(s->first)[0]);
+  FailureOr<int64_t> len = rankFromDeclared(n, s->first, "the shape input");
+  if (failed(len))
+    return failure();
+  if (isDyn(shapeOf(s->first)[0]) && *len < (int64_t)in.size()) {
+    n.emitError() << "the declared rank " << *len << " of output '"
+                  << n.node.output(0) << "' is below the input rank "
+                  << in.size();
+    return failure();
+  }
+  size_t rank = std::max<size_t>(in.size(), *len);
   SmallVector<int64_t> out(rank, ShapedType::kDynamic);
   SmallVector<int64_t> partial = partialValues(s->first);
   if (!s->second && !partial.empty() && !llvm::any_of(partial, isDyn))
@@ -1290,11 +1413,14 @@ LogicalResult importExpand(NodeContext &n) {
 
 LogicalResult importTile(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
-  auto r = shapeOperand(n, 1, "repeats");
+  // The result has the input's rank whatever repeats' length: a length
+  // unknown here is checked by the Executor.
+  auto r = shapeOperand(n, 1, "repeats", /*allowDynamicLength=*/true);
   if (failed(x) || failed(r))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  if (shapeOf(r->first)[0] != (int64_t)in.size()) {
+  if (!isDyn(shapeOf(r->first)[0]) &&
+      shapeOf(r->first)[0] != (int64_t)in.size()) {
     n.emitError() << "repeats has " << shapeOf(r->first)[0]
                   << " entries, the input " << shapeToString(in) << " has rank "
                   << in.size();
@@ -1344,8 +1470,11 @@ LogicalResult importRange(NodeContext &n) {
 }
 
 LogicalResult importConstantOfShape(NodeContext &n) {
-  auto s = shapeOperand(n, 0, "the shape input");
+  auto s = shapeOperand(n, 0, "the shape input", /*allowDynamicLength=*/true);
   if (failed(s))
+    return failure();
+  FailureOr<int64_t> rank = rankFromDeclared(n, s->first, "the shape input");
+  if (failed(rank))
     return failure();
   MLIRContext *ctx = n.getContext();
   Type et = Float32Type::get(ctx);
@@ -1382,7 +1511,7 @@ LogicalResult importConstantOfShape(NodeContext &n) {
       return failure();
     }
   }
-  SmallVector<int64_t> out(shapeOf(s->first)[0], ShapedType::kDynamic);
+  SmallVector<int64_t> out(*rank, ShapedType::kDynamic);
   if (s->second) {
     out = *s->second;
     if (llvm::any_of(out, [](int64_t d) { return d < 0; })) {

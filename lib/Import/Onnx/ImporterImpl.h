@@ -181,6 +181,9 @@ bool foldShapeNode(NodeContext &n);
 mlir::LogicalResult importDynamicReshape(NodeContext &n);
 mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
                                          int64_t axis);
+/// What is known at import time of the entries of a 1-D integer value
+/// (kDynamic where unknown; empty when not even its length is).
+llvm::SmallVector<int64_t> partialIntValues(mlir::Value v);
 
 /// Builds @main from one GraphProto.
 class GraphImporter {
@@ -197,6 +200,10 @@ public:
   std::deque<onnx::TensorProto> ownedTensors;
   /// One arith.constant per tensor, however many names (Identity) it has.
   llvm::DenseMap<const onnx::TensorProto *, mlir::Value> materialized;
+  /// The types the model declares for its outputs and value_info entries:
+  /// a hint (e.g. a result rank a computed shape cannot give), never trusted
+  /// over what the importer infers.
+  llvm::StringMap<const onnx::ValueInfoProto *> declared;
 
   /// An error located at the file; messages are self-contained.
   mlir::InFlightDiagnostic emitError() { return mlir::emitError(fileLoc); }

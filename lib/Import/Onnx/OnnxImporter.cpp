@@ -510,6 +510,10 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
   }
   for (const onnx::TensorProto &t : graph.initializer())
     g.values[t.name()] = OnnxValue{{}, &t};
+  for (const onnx::ValueInfoProto &vi : graph.value_info())
+    g.declared[vi.name()] = &vi;
+  for (const onnx::ValueInfoProto &vi : graph.output())
+    g.declared[vi.name()] = &vi;
   g.builder.setInsertionPointToEnd(entry);
 
   for (int i = 0; i < graph.node_size(); ++i) {

@@ -214,3 +214,75 @@ func.func @is_nan_shape(%x: tensor<4xf32>) {
   %0 = qc.is_nan %x : (tensor<4xf32>) -> tensor<3xi1>
   return
 }
+
+// -----
+
+func.func @dynamic_reduce_kind(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{unknown reduction kind 'median'}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "median", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_int(%x: tensor<4x5xi64>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{reduction 'mean' takes float tensors}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "mean", keepdims = true} : (tensor<4x5xi64>, tensor<1xi64>) -> tensor<?x?xi64>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_elem(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{result element type 'f16' differs from the input's 'f32'}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_keep_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{with keepdims the result rank must be 2}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_keep_dim(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{result dim 1 must be 1 or the input's 5}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_len(%x: tensor<4x5xf32>, %a: tensor<?xi64>) {
+  // expected-error @+1 {{without keepdims the axes length must be static}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<?xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_too_many(%x: tensor<4x5xf32>, %a: tensor<3xi64>) {
+  // expected-error @+1 {{axes has 3 entries but the input has rank 2}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<3xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
+  // expected-error @+1 {{result rank 2 must be 1 (input rank 2, 1 axes)}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_reduce_noop_rank(%x: tensor<4x5xf32>, %a: tensor<0xi64>) {
+  // expected-error @+1 {{result rank 0 must be 2 (input rank 2, 0 axes)}}
+  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false, noop_with_empty_axes = true} : (tensor<4x5xf32>, tensor<0xi64>) -> tensor<f32>
+  return
+}

@@ -306,8 +306,72 @@ func.func @resize_mode(%x: tensor<1x3x4x4xf32>) {
 // -----
 
 func.func @resize_ct(%x: tensor<1x3x4x4xf32>) {
-  // expected-error @+1 {{unsupported coordinate_transformation_mode 'tf_crop_and_resize'}}
+  // expected-error @+1 {{unsupported coordinate_transformation_mode 'tf_crop'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "tf_crop", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_crop_no_roi(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{a roi operand is needed with, and only with, tf_crop_and_resize}}
   %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_roi_not_crop(%x: tensor<1x3x4x4xf32>, %roi: tensor<8xf32>) {
+  // expected-error @+1 {{a roi operand is needed with, and only with, tf_crop_and_resize}}
+  %0 = qc.resize %x roi %roi {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<8xf32>) -> tensor<1x3x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @resize_roi_len(%x: tensor<1x3x4x4xf32>, %roi: tensor<4xf32>, %s: tensor<4xi64>) {
+  // expected-error @+1 {{roi must have 8 values (starts then ends), got 4}}
+  %0 = qc.resize %x roi %roi sizes %s {scales = array<f32>, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_both(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>, %s: tensor<4xi64>) {
+  // expected-error @+1 {{takes a scales operand or a sizes operand, not both}}
+  %0 = qc.resize %x scales %sc sizes %s {scales = array<f32>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_attr_and_operand(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>) {
+  // expected-error @+1 {{the scales attribute must be empty when a scales or sizes operand is given}}
+  %0 = qc.resize %x scales %sc {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_operand_len(%x: tensor<1x3x4x4xf32>, %sc: tensor<3xf32>) {
+  // expected-error @+1 {{the scales/sizes operand must have 2 values (one per axis), got 3}}
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_axes(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
+  // expected-error @+1 {{axes must be sorted, distinct and in [0, 4), got 3x2}}
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 3, 2>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_kept_dim(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{dim 1 is not resized but the result has 1x5x?x? for input 1x3x4x4}}
+  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x5x?x?xf32>
   return
 }
 
@@ -524,5 +588,53 @@ func.func @rq_scale(%a: tensor<2x3xi32>, %s: tensor<2xf32>, %z: tensor<i8>) {
 func.func @rq_bias(%a: tensor<2x3xi32>, %s: tensor<f32>, %z: tensor<i8>, %b: tensor<2xi32>) {
   // expected-error @+1 {{bias must be i32 with one value per element of dim 'axis'}}
   %0 = qc.requantize_linear %a, %s, %z, %b {axis = 1 : i64} : (tensor<2x3xi32>, tensor<f32>, tensor<i8>, tensor<2xi32>) -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_order(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{storage_order must be 0 (row-major) or 1 (column-major), got 2}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = 2 : i64} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x3x3xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_shape(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{indices shape 1x3x2x2 differs from the result shape 1x3x3x3}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x2x2xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_elem(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{result element type must equal the input's}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf16>, tensor<1x3x3x3xi64>)
+  return
+}
+
+// -----
+
+func.func @maxpool_idx_window(%x: tensor<1x3x4x4xf32>) {
+  // expected-error @+1 {{expects 2 kernel_shape values, got 1}}
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false} : (tensor<1x3x4x4xf32>) -> (tensor<1x3x3x3xf32>, tensor<1x3x3x3xi64>)
+  return
+}
+
+// -----
+
+func.func @resize_policy(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
+  // expected-error @+1 {{unsupported keep_aspect_ratio_policy 'fit'}}
+  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "fit", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_policy_scales(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
+  // expected-error @+1 {{keep_aspect_ratio_policy 'not_larger' needs a sizes operand}}
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_larger", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
   return
 }

@@ -165,3 +165,15 @@ func.func @reduce(%x: tensor<?x16x32xf32>, %i: tensor<3x4xi64>) {
   %9 = qc.reduce_log_sum_exp %x {axes = array<i64: 1>, keepdims = true} : (tensor<?x16x32xf32>) -> tensor<?x1x32xf32>
   return
 }
+
+// Reductions whose axes are a run-time value (M20).
+// CHECK-LABEL: func @dynamic_reduce
+func.func @dynamic_reduce(%x: tensor<?x16x1xf32>, %a: tensor<2xi64>, %b: tensor<?xi64>, %i: tensor<3x4xi64>, %c: tensor<1xi64>) {
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = true, kind = "sum"} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
+  %0 = qc.dynamic_reduce %x, %b {kind = "sum", keepdims = true} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = "log_sum_exp", noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
+  %1 = qc.dynamic_reduce %x, %a {kind = "log_sum_exp", keepdims = false, noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = "max"} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
+  %2 = qc.dynamic_reduce %i, %c {kind = "max", keepdims = false} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
+  return
+}

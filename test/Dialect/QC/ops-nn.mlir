@@ -27,6 +27,25 @@ func.func @float_cnn(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: ten
   return %8 : tensor<?x8x1x1xf32>
 }
 
+// Run-time scales/sizes (N13) and the tf_crop_and_resize box.
+// CHECK-LABEL: func @resize_runtime
+func.func @resize_runtime(%x: tensor<?x3x4x4xf32>, %sc: tensor<4xf32>, %sz: tensor<2xi64>, %roi: tensor<4xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x3x?x?xf32>) {
+  // CHECK: qc.resize %{{.*}} scales %{{.*}} {coordinate_transformation_mode = "half_pixel", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  // CHECK: qc.resize %{{.*}} roi %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+01 : f32, mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  %1 = qc.resize %x roi %roi sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, extrapolation_value = 10.0 : f32, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  // CHECK: qc.resize %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, {{.*}}keep_aspect_ratio_policy = "not_smaller"
+  %2 = qc.resize %x sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_smaller", mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "floor"} : (tensor<?x3x4x4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  return %0, %1 : tensor<?x?x?x?xf32>, tensor<?x3x?x?xf32>
+}
+
+// CHECK-LABEL: func @max_pool_indices
+func.func @max_pool_indices(%x: tensor<?x3x5x5xf32>) -> (tensor<?x3x2x2xf32>, tensor<?x3x2x2xi64>) {
+  // CHECK: qc.max_pool_with_indices %{{.*}} {ceil_mode = false, {{.*}}storage_order = 1 : i64{{.*}}} : (tensor<?x3x5x5xf32>) -> (tensor<?x3x2x2xf32>, tensor<?x3x2x2xi64>)
+  %0, %1 = qc.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = false, storage_order = 1 : i64} : (tensor<?x3x5x5xf32>) -> (tensor<?x3x2x2xf32>, tensor<?x3x2x2xi64>)
+  return %0, %1 : tensor<?x3x2x2xf32>, tensor<?x3x2x2xi64>
+}
+
 // CHECK-LABEL: func @integer_ops
 func.func @integer_ops(%a: tensor<2x4xui8>, %b: tensor<4x3xi8>, %az: tensor<ui8>, %bz: tensor<3xi8>, %x: tensor<1x2x5x5xui8>, %w: tensor<4x2x3x3xi8>, %wz: tensor<4xi8>, %s: tensor<f32>, %s4: tensor<4xf32>, %bias: tensor<4xi32>) -> (tensor<2x3xui8>, tensor<1x4x3x3xi8>) {
   // CHECK: qc.matmul_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x4xui8>, tensor<4x3xi8>, tensor<ui8>, tensor<3xi8>) -> tensor<2x3xi32>

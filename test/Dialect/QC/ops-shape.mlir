@@ -55,3 +55,11 @@ func.func @shape_values(%x: tensor<?x3x4xf32>, %n: tensor<i64>) -> (tensor<2xi64
   %3 = qc.constant_of_shape %0 {value = 7 : i64} : (tensor<2xi64>) -> tensor<?x?xi64>
   return %0, %1, %2, %3 : tensor<2xi64>, tensor<?xi64>, tensor<?xf32>, tensor<?x?xi64>
 }
+
+// Expand's shape may be shorter than the input (bidirectional broadcast).
+// CHECK-LABEL: func @expand_short_shape
+func.func @expand_short_shape(%x: tensor<2x3x1xf32>, %s: tensor<1xi64>) -> tensor<?x?x?xf32> {
+  // CHECK: qc.expand %{{.*}}, %{{.*}} : (tensor<2x3x1xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
+  %0 = qc.expand %x, %s : (tensor<2x3x1xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
+  return %0 : tensor<?x?x?xf32>
+}

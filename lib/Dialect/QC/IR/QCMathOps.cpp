@@ -321,3 +321,41 @@ REDUCE_VERIFIER(ReduceSumSquareOp)
 REDUCE_VERIFIER(ReduceLogSumOp)
 REDUCE_VERIFIER(ReduceLogSumExpOp)
 #undef REDUCE_VERIFIER
+
+LogicalResult DynamicReduceOp::verify() {
+  StringRef k = getKind();
+  bool intKind = k == "sum" || k == "max" || k == "min" || k == "prod";
+  if (!intKind && k != "mean" && k != "l1" && k != "l2" &&
+      k != "sum_square" && k != "log_sum" && k != "log_sum_exp")
+    return emitOpError("unknown reduction kind '") << k << "'";
+  auto in = tensorType(getInput()), out = tensorType(getResult());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("result element type ")
+           << out.getElementType() << " differs from the input's "
+           << in.getElementType();
+  if (!intKind && !isa<FloatType>(in.getElementType()))
+    return emitOpError("reduction '") << k << "' takes float tensors";
+  int64_t rank = in.getRank(), len = tensorType(getAxes()).getDimSize(0);
+  if (getKeepdims()) {
+    if (out.getRank() != rank)
+      return emitOpError("with keepdims the result rank must be ") << rank;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!dimsCompatible(out.getDimSize(d), 1) &&
+          !dimsCompatible(out.getDimSize(d), in.getDimSize(d)))
+        return emitOpError("result dim ")
+               << d << " must be 1 or the input's " << in.getDimSize(d);
+    return success();
+  }
+  if (ShapedType::isDynamic(len))
+    return emitOpError("without keepdims the axes length must be static");
+  if (len > rank)
+    return emitOpError("axes has ")
+           << len << " entries but the input has rank " << rank;
+  int64_t expected = len == 0 ? (getNoopWithEmptyAxes() ? rank : 0)
+                              : rank - len;
+  if (out.getRank() != expected)
+    return emitOpError("result rank ")
+           << out.getRank() << " must be " << expected << " (input rank "
+           << rank << ", " << len << " axes)";
+  return success();
+}

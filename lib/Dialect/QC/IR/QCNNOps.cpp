@@ -222,6 +222,23 @@ LogicalResult MaxPoolOp::verify() {
 }
 LogicalResult AvgPoolOp::verify() { return verifyPool(*this); }
 
+LogicalResult MaxPoolWithIndicesOp::verify() {
+  if (getInput().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("result element type must equal the input's");
+  if (getStorageOrder() != 0 && getStorageOrder() != 1)
+    return emitOpError("storage_order must be 0 (row-major) or 1 "
+                       "(column-major), got ")
+           << getStorageOrder();
+  if (!compatible(getResult().getType().getShape(),
+                  getIndices().getType().getShape()))
+    return emitOpError("indices shape ")
+           << dimsStr(getIndices().getType().getShape())
+           << " differs from the result shape "
+           << dimsStr(getResult().getType().getShape());
+  return verifyPool(*this);
+}
+
 template <typename OpTy> static LogicalResult verifyGlobalPool(OpTy op) {
   auto in = op.getInput().getType();
   if (in.getRank() < 3)
@@ -259,27 +276,77 @@ LogicalResult BatchNormOp::verify() {
 
 LogicalResult ResizeOp::verify() {
   auto in = getInput().getType(), res = getResult().getType();
-  if (res.getRank() != in.getRank())
+  int64_t rank = in.getRank();
+  if (res.getRank() != rank)
     return emitOpError("result rank differs from input rank");
-  if ((int64_t)getScales().size() != in.getRank())
-    return emitOpError("expects ") << in.getRank() << " scales, got "
+  bool runtime = getScalesInput() || getSizes();
+  if (getScalesInput() && getSizes())
+    return emitOpError("takes a scales operand or a sizes operand, not both");
+  if (runtime && !getScales().empty())
+    return emitOpError("the scales attribute must be empty when a scales or "
+                       "sizes operand is given");
+  if (!runtime && (int64_t)getScales().size() != rank)
+    return emitOpError("expects ") << rank << " scales, got "
                                    << getScales().size();
   for (float s : getScales())
     if (!(s > 0.0f))
       return emitOpError("scales must be > 0");
+  // The dims the operands describe (N13).
+  SmallVector<int64_t> axes;
+  if (std::optional<ArrayRef<int64_t>> a = getAxes()) {
+    for (int64_t x : *a) {
+      if (x < 0 || x >= rank || (!axes.empty() && x <= axes.back()))
+        return emitOpError("axes must be sorted, distinct and in [0, ")
+               << rank << "), got " << dimsStr(*a);
+      axes.push_back(x);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  }
+  int64_t n = axes.size();
+  auto len = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getDimSize(0);
+  };
+  for (Value v : {getScalesInput(), getSizes()})
+    if (v && !ShapedType::isDynamic(len(v)) && len(v) != n)
+      return emitOpError("the scales/sizes operand must have ")
+             << n << " values (one per axis), got " << len(v);
+  if (runtime)
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d) &&
+          !compatible({in.getDimSize(d)}, {res.getDimSize(d)}))
+        return emitOpError("dim ")
+               << d << " is not resized but the result has "
+               << dimsStr(res.getShape()) << " for input "
+               << dimsStr(in.getShape());
   if (getMode() != "nearest" && getMode() != "linear" && getMode() != "cubic")
     return emitOpError("mode must be 'nearest', 'linear' or 'cubic', got '")
            << getMode() << "'";
   StringRef ct = getCoordinateTransformationMode();
   if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
       ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
-      ct != "half_pixel_symmetric")
+      ct != "half_pixel_symmetric" && ct != "tf_crop_and_resize")
     return emitOpError("unsupported coordinate_transformation_mode '")
            << ct << "'";
+  if ((ct == "tf_crop_and_resize") != bool(getRoi()))
+    return emitOpError("a roi operand is needed with, and only with, "
+                       "tf_crop_and_resize");
+  if (getRoi() && !ShapedType::isDynamic(len(getRoi())) &&
+      len(getRoi()) != 2 * n)
+    return emitOpError("roi must have ")
+           << 2 * n << " values (starts then ends), got " << len(getRoi());
   StringRef nm = getNearestMode();
   if (nm != "round_prefer_floor" && nm != "round_prefer_ceil" &&
       nm != "floor" && nm != "ceil")
     return emitOpError("unsupported nearest_mode '") << nm << "'";
+  StringRef policy = getKeepAspectRatioPolicy();
+  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+    return emitOpError("unsupported keep_aspect_ratio_policy '")
+           << policy << "'";
+  if (policy != "stretch" && !getSizes())
+    return emitOpError("keep_aspect_ratio_policy '")
+           << policy << "' needs a sizes operand";
   return success();
 }
 

@@ -244,7 +244,8 @@ LogicalResult ShapeOp::verify() {
 LogicalResult ExpandOp::verify() {
   int64_t n = rt(getShape()).getDimSize(0);
   RankedTensorType in = rt(getInput()), out = rt(getResult());
-  if (!ShapedType::isDynamic(n) && n != out.getRank())
+  // Bidirectional broadcast: the shape may be shorter than the input.
+  if (!ShapedType::isDynamic(n) && std::max(n, in.getRank()) != out.getRank())
     return emitOpError("shape has ") << n << " elements but the result has "
                                      << "rank " << out.getRank();
   if (out.getRank() < in.getRank())

@@ -72,12 +72,12 @@ MODELS = {
          const("wz", np.zeros(3, np.int8)), const("ys", np.float32(0.5)),
          const("yz", np.uint8(10)), const("b", np.array([1, 2, 3], np.int32))],
         opset=10),
-    # Errors.
     "maxpool_indices": lambda: model(
         [helper.make_node("MaxPool", ["x"], ["y", "i"], name="mpi",
                           kernel_shape=[2, 2])],
         [vi("x", [1, 1, 4, 4])], [vi("y", None), vi("i", None,
                                                      TensorProto.INT64)]),
+    # Errors.
     "resize_cubic": lambda: model(
         [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="cub",
                           mode="cubic", antialias=1)],

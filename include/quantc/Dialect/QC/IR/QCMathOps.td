@@ -271,4 +271,25 @@ def QC_ReduceSumSquareOp : QC_ReduceOp<"reduce_sum_square", "Sum of squares">;
 def QC_ReduceLogSumOp : QC_ReduceOp<"reduce_log_sum", "log of the sum">;
 def QC_ReduceLogSumExpOp : QC_ReduceOp<"reduce_log_sum_exp", "log(sum(exp(x)))">;
 
+def QC_DynamicReduceOp : QC_Op<"dynamic_reduce", [Pure]> {
+  let summary = "ONNX Reduce* whose axes are a run-time value (M20)";
+  let description = [{
+    `kind` names the reduction: `sum`, `mean`, `max`, `min`, `prod`, `l1`,
+    `l2`, `sum_square`, `log_sum` or `log_sum_exp` (as the `qc.reduce_*`
+    ops; only sum, max, min and prod take integers). The Executor reads
+    `axes` (ONNX form: negative counts from the end, no repeats) at run
+    time; an empty list reduces every dim, or none with
+    `noop_with_empty_axes`. With `keepdims` the result has the input's rank;
+    without it the length of `axes` must be static so the result rank is
+    known.
+  }];
+  let arguments = (ins QC_MathNumTensor:$input,
+                       1DTensorOf<[AnyInteger]>:$axes, StrAttr:$kind,
+                       BoolAttr:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$noop_with_empty_axes);
+  let results = (outs QC_MathNumTensor:$result);
+  let assemblyFormat = "$input `,` $axes attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif

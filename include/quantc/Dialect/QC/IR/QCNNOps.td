@@ -67,6 +67,25 @@ def QC_MaxPoolOp : QC_PoolOp<"max_pool", "N-D max pooling (ONNX MaxPool)"> {
   let results = (outs QC_MaxPoolTensor:$result);
 }
 
+def QC_MaxPoolWithIndicesOp : QC_Op<"max_pool_with_indices", [Pure]> {
+  let summary = "N-D max pooling that also returns where each max came from";
+  let description = [{
+    ONNX MaxPool with its `Indices` output (N14 in docs/Ops-nn.md): window
+    attributes as `qc.max_pool`; `indices` holds, per output, the flat
+    index of the (first) maximum in the input, counting over all of
+    `[N, C, D1..Dk]`: row-major spatial order with `storage_order = 0`,
+    column-major (last spatial dim slowest) with `storage_order = 1`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode,
+                       DefaultValuedAttr<I64Attr, "0">:$storage_order);
+  let results = (outs QC_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_AvgPoolOp : QC_PoolOp<"avg_pool", "N-D average pooling (ONNX AveragePool)"> {
   let description = [{
     As `qc.max_pool`; `count_include_pad` divides by the full window
@@ -104,7 +123,7 @@ def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_ResizeOp : QC_Op<"resize", [Pure]> {
+def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
   let summary = "Nearest, (multi)linear or cubic resize (ONNX Resize/Upsample)";
   let description = [{
     The result shape gives the output sizes; `scales` (one per dim) the
@@ -112,18 +131,42 @@ def QC_ResizeOp : QC_Op<"resize", [Pure]> {
     the model gave sizes). `mode` is `nearest`, `linear` or `cubic` (applied
     separably along every dim; edge values repeat past the border);
     `coordinate_transformation_mode` is `asymmetric`, `half_pixel`,
-    `half_pixel_symmetric`, `align_corners`, `pytorch_half_pixel` or
-    `tf_half_pixel_for_nn`; `nearest_mode` is `round_prefer_floor`,
-    `round_prefer_ceil`, `floor` or `ceil`. Cubic uses `cubic_coeff_a` and,
-    with `exclude_outside`, drops taps outside the input and renormalizes.
+    `half_pixel_symmetric`, `align_corners`, `pytorch_half_pixel`,
+    `tf_half_pixel_for_nn` or `tf_crop_and_resize`; `nearest_mode` is
+    `round_prefer_floor`, `round_prefer_ceil`, `floor` or `ceil`. Cubic uses
+    `cubic_coeff_a` and, with `exclude_outside`, drops taps outside the input
+    and renormalizes.
+
+    Computed shapes (N13 in docs/Ops-nn.md): instead of the `scales`
+    attribute (then empty), a run-time `scales` operand (f32) or `sizes`
+    operand (integer) gives one value per dim listed in `axes` (default: all
+    dims; the others keep their size). The Executor derives the output size
+    (`floor(in * scale)`) or the scale (`size / in`) at run time, and checks
+    the result against the static dims of the result type.
+    `tf_crop_and_resize` needs the `roi` operand (starts then ends, one per
+    listed dim, as fractions of the input) and writes `extrapolation_value`
+    where a sample falls outside the input. With a `sizes` operand,
+    `keep_aspect_ratio_policy` `not_larger` / `not_smaller` uses one scale,
+    the smallest / largest of `size / in` over `axes`, and the output size
+    `round_half_up(scale * in)` (the importer resolves it for constant sizes).
   }];
-  let arguments = (ins QC_FloatTensor:$input, DenseF32ArrayAttr:$scales,
+  let arguments = (ins QC_FloatTensor:$input,
+                       Optional<1DTensorOf<[F32]>>:$roi,
+                       Optional<1DTensorOf<[F32]>>:$scales_input,
+                       Optional<1DTensorOf<[AnyInteger]>>:$sizes,
+                       DenseF32ArrayAttr:$scales,
                        StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
                        StrAttr:$nearest_mode,
                        DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
-                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+                       OptionalAttr<DenseI64ArrayAttr>:$axes,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value,
+                       DefaultValuedAttr<StrAttr, "\"stretch\"">:$keep_aspect_ratio_policy);
   let results = (outs QC_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $input (`roi` $roi^)? (`scales` $scales_input^)? (`sizes` $sizes^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 
