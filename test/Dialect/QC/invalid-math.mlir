@@ -214,3 +214,35 @@ func.func @is_nan_shape(%x: tensor<4xf32>) {
   %0 = qc.is_nan %x : (tensor<4xf32>) -> tensor<3xi1>
   return
 }
+
+// -----
+
+func.func @pow_result_type(%x: tensor<4xf32>, %n: tensor<4xi64>) {
+  // expected-error @+1 {{result element type 'i64' must match the base's 'f32'}}
+  %0 = qc.pow %x, %n : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @pow_broadcast(%x: tensor<3xf32>, %n: tensor<4xi32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: 3 vs 4}}
+  %0 = qc.pow %x, %n : (tensor<3xf32>, tensor<4xi32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @pow_result_shape(%x: tensor<2x1xf32>, %n: tensor<3xui8>) {
+  // expected-error @+1 {{result shape 2x1 does not match broadcast shape 2x3}}
+  %0 = qc.pow %x, %n : (tensor<2x1xf32>, tensor<3xui8>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @max_signed(%a: tensor<3xsi16>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = qc.max %a, %a : (tensor<3xsi16>, tensor<3xsi16>) -> tensor<3xsi16>
+  return
+}
