@@ -238,3 +238,27 @@ def test_wrong_dtype_is_a_clean_error(tmp_path, run_tool, elem, given, msg):
     assert res.returncode == 1, res.stderr
     assert msg in res.stderr, res.stderr
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_initializers_next_to_inputs_of_their_type(tmp_path, check_ok):
+    """FLOAT16/INT32/DOUBLE initializers (imported as f32 / i64) are cast back
+    to their ONNX type next to an input of that type."""
+    model = tmp_path / "m.onnx"
+    _save(model, [helper.make_node("Add", ["h", "ch"], ["a"]),
+                  helper.make_node("Mul", ["ci", "i"], ["m"]),
+                  helper.make_node("Sub", ["d", "cd"], ["s"])],
+          [_vi("h", T.FLOAT16, (3,)), _vi("i", T.INT32, (3,)),
+           _vi("d", T.DOUBLE, (3,))],
+          [_vi("a", T.FLOAT16, (3,)), _vi("m", T.INT32, (3,)),
+           _vi("s", T.DOUBLE, (3,))],
+          [numpy_helper.from_array(np.array([0.5, -1, 2], np.float16), "ch"),
+           numpy_helper.from_array(np.array([3, -4, 2**30], np.int32), "ci"),
+           numpy_helper.from_array(np.array([0.25, 1.5, -7], np.float64), "cd")])
+    ins = {"h": np.array([1, 2.5, -3], np.float16),
+           "i": np.array([7, 9, 4], np.int32),
+           "d": np.array([1, 2, 3], np.float64)}
+    out = _run(check_ok, tmp_path, model, **ins)
+    ref = ort_run(model, ins)
+    for k in "ams":
+        assert out[k].dtype == ref[k].dtype
+        np.testing.assert_array_equal(out[k], ref[k])  # 2^30 * 4 wraps to 0

@@ -249,6 +249,7 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
   FailureOr<Value> a = n.anyInput(0), b = n.anyInput(1);
   if (failed(a) || failed(b))
     return failure();
+  matchConstantElementTypes(n, 0, *a, 1, *b);
   Type ea = cast<ShapedType>(a->getType()).getElementType();
   Type eb = cast<ShapedType>(b->getType()).getElementType();
   // Integers of every width wrap to it (docs/Import.md, "Element types").

@@ -436,6 +436,7 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
     return failure();
   a = *x;
   b = *y;
+  matchConstantElementTypes(n, i, a, j, b);
   Type ta = elementTypeOf(a), tb = elementTypeOf(b);
   if (ta != tb) {
     n.emitError() << "operand element types differ: " << ta << " and " << tb;

@@ -182,6 +182,15 @@ mlir::LogicalResult importDynamicReshape(NodeContext &n);
 mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
                                          int64_t axis);
 
+/// Element types (ElementTypes.cpp): the MLIR type of an ONNX data type as
+/// graph inputs get it (f16, f64, ui64, ..., the code types; null for
+/// STRING and complex), and, when operands `a` (input ia) and `b` (input ib)
+/// differ in element type and one is a constant of the other's ONNX type
+/// (imported as f32 / i64), a qc.cast of that constant back to the type.
+mlir::Type onnxElementType(mlir::MLIRContext &ctx, int32_t dataType);
+void matchConstantElementTypes(NodeContext &n, int ia, mlir::Value &a, int ib,
+                               mlir::Value &b);
+
 /// Builds @main from one GraphProto.
 class GraphImporter {
 public:

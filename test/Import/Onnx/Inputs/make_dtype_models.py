@@ -57,6 +57,22 @@ MODELS = {
         [helper.make_node("ConstantOfShape", ["shape"], ["y"],
                           value=numpy_helper.from_array(np.array([7], np.int32)))],
         [vi("shape", T.INT64, (2,))], [vi("y", T.INT32, ("a", "b"))]),
+    # Initializers import as f32 / i64; next to an input of their own ONNX
+    # type they are cast back to it. A FLOAT initializer next to a FLOAT16
+    # input is a type error, as in ONNX.
+    "const_types": lambda: model(
+        [helper.make_node("Add", ["h", "ch"], ["a"]),
+         helper.make_node("Mul", ["ci", "i"], ["m"]),
+         helper.make_node("Max", ["d", "cd"], ["x"])],
+        [vi("h", T.FLOAT16), vi("i", T.INT32), vi("d", T.DOUBLE)],
+        [vi("a", T.FLOAT16), vi("m", T.INT32), vi("x", T.DOUBLE)],
+        [numpy_helper.from_array(np.array([0.5, -1, 2], np.float16), "ch"),
+         numpy_helper.from_array(np.array([3, -4, 5], np.int32), "ci"),
+         numpy_helper.from_array(np.array([0.25, 1e-3, -7], np.float64), "cd")]),
+    "const_type_mismatch": lambda: model(
+        [helper.make_node("Add", ["h", "cf"], ["a"])],
+        [vi("h", T.FLOAT16)], [vi("a", T.FLOAT16)],
+        [numpy_helper.from_array(np.array([1, 2, 3], np.float32), "cf")]),
     # Errors: STRING stays unsupported; Pow-7 takes one type.
     "cast_string": lambda: model(
         [helper.make_node("Cast", ["x"], ["y"], to=T.STRING)],
