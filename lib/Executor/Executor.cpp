@@ -423,7 +423,8 @@ struct Interp : exec::Env {
       int64_t i = 0;
       bool isUnsigned = et.isUnsignedInteger();
       for (APInt v : attr.getValues<APInt>())
-        t.i[i++] = isUnsigned ? (int64_t)v.getZExtValue() : v.getSExtValue();
+        t.i[i++] = isUnsigned || et.isInteger(1) ? (int64_t)v.getZExtValue()
+                                                  : v.getSExtValue();
     } else {
       return op.emitError("the Executor does not support constants of ") << et;
     }

@@ -262,3 +262,41 @@ def test_initializers_next_to_inputs_of_their_type(tmp_path, check_ok):
     for k in "ams":
         assert out[k].dtype == ref[k].dtype
         np.testing.assert_array_equal(out[k], ref[k])  # 2^30 * 4 wraps to 0
+
+
+@pytest.mark.parametrize("raw", [True, False], ids=["raw_data", "typed_field"])
+def test_initializers_of_their_own_integer_type(tmp_path, check_ok, raw):
+    """INT16/UINT16/UINT32/UINT64/BOOL initializers import in their own type,
+    from raw_data and from the typed fields (int32_data, uint64_data)."""
+    consts = {"c16": (T.INT16, np.array([-32768, -1, 7], np.int16)),
+              "cu16": (T.UINT16, np.array([65535, 1, 0], np.uint16)),
+              "cu32": (T.UINT32, np.array([2**32 - 1, 5, 2**31], np.uint32)),
+              "cu64": (T.UINT64, np.array([2**64 - 1, 2**63, 3], np.uint64)),
+              "cb": (T.BOOL, np.array([True, False, True]))}
+    inits = []
+    for name, (elem, v) in consts.items():
+        if raw:
+            inits.append(numpy_helper.from_array(v, name))
+        else:
+            inits.append(helper.make_tensor(name, elem, [3], v.tolist()))
+    names = ["c16", "cu16", "cu32", "cu64"]
+    nodes = [helper.make_node("Add", [f"x{k}", c], [f"y{k}"])
+             for k, c in enumerate(names)]
+    nodes += [helper.make_node("Neg", ["f"], ["nf"]),
+              helper.make_node("Where", ["cb", "f", "nf"], ["w"])]
+    model = tmp_path / "m.onnx"
+    elems = [consts[c][0] for c in names]
+    _save(model, nodes,
+          [_vi(f"x{k}", e, (3,)) for k, e in enumerate(elems)] +
+          [_vi("f", T.FLOAT, (3,))],
+          [_vi(f"y{k}", e, (3,)) for k, e in enumerate(elems)] +
+          [_vi("w", T.FLOAT, (3,))], inits)
+    ins = {f"x{k}": np.array([1, 2, 3], consts[c][1].dtype)
+           for k, c in enumerate(names)}
+    ins["f"] = np.array([1.5, 2.5, 3.5], np.float32)
+    out = _run(check_ok, tmp_path, model, **ins)
+    ref = ort_run(model, ins)
+    for k in range(4):
+        assert out[f"y{k}"].dtype == ref[f"y{k}"].dtype
+        np.testing.assert_array_equal(out[f"y{k}"], ref[f"y{k}"])
+    np.testing.assert_array_equal(out["w"], ref["w"])

@@ -1371,6 +1371,7 @@ LogicalResult importConstantOfShape(NodeContext &n) {
     }
     if (isFloatDataType(t.data_type())) {
       DenseElementsAttr f = tensorToF32Attr(*ctx, t);
+      et = onnxElementType(*ctx, t.data_type()); // FLOAT16 stays f16, ...
       value = FloatAttr::get(et, *f.getValues<float>().begin());
     } else if (isIntDataType(t.data_type())) {
       // The fill's own type: INT32 stays i32 (ONNX output type = value's).

@@ -218,6 +218,14 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
     return codes;
   }
   bool isFloat = isFloatDataType(t.data_type());
+  if (!wantFloat && isOwnTypeIntDataType(t.data_type())) {
+    Value &own = materialized[&t];
+    if (!own)
+      own = arith::ConstantOp::create(builder, nameLoc(name),
+                                      tensorToOwnTypeAttr(ctx, t))
+                .getResult();
+    return own;
+  }
   if (!isFloat && (wantFloat || !isIntDataType(t.data_type()))) {
     prefix(emitError()) << "constant '" << name << "' has element type "
                         << dataTypeName(t.data_type()) << ", expected "

@@ -73,6 +73,10 @@ MODELS = {
         [helper.make_node("Add", ["h", "cf"], ["a"])],
         [vi("h", T.FLOAT16)], [vi("a", T.FLOAT16)],
         [numpy_helper.from_array(np.array([1, 2, 3], np.float32), "cf")]),
+    "cos_float16": lambda: model(
+        [helper.make_node("ConstantOfShape", ["shape"], ["y"],
+                          value=numpy_helper.from_array(np.array([1.5], np.float16)))],
+        [vi("shape", T.INT64, (2,))], [vi("y", T.FLOAT16, ("a", "b"))]),
     # Errors: STRING stays unsupported; Pow-7 takes one type.
     "cast_string": lambda: model(
         [helper.make_node("Cast", ["x"], ["y"], to=T.STRING)],
