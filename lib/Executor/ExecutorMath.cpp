@@ -938,6 +938,19 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
                      [](auto x, auto y) { return minNaN(x, y); });
   });
   r.add("qc.mod", mod);
+  r.add("qc.bit_shift", [](Operation *op, Env &env) {
+    bool left = cast<qc::BitShiftOp>(op).getDirection() == "LEFT";
+    unsigned w = resultElementType(op).getIntOrFloatBitWidth();
+    // Unsigned operands (uint64_t here); the result wraps to the width.
+    return binaryNum(
+        op, env, [](float, float) { return 0.0f; },
+        [left, w](auto x, auto y) -> int64_t {
+          uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+          if (uy >= w)
+            return 0;
+          return (int64_t)(left ? ux << uy : ux >> uy);
+        });
+  });
   r.add("qc.equal", compare<std::equal_to>);
   r.add("qc.less", compare<std::less>);
   r.add("qc.less_equal", compare<std::less_equal>);

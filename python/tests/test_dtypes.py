@@ -300,3 +300,26 @@ def test_initializers_of_their_own_integer_type(tmp_path, check_ok, raw):
         assert out[f"y{k}"].dtype == ref[f"y{k}"].dtype
         np.testing.assert_array_equal(out[f"y{k}"], ref[f"y{k}"])
     np.testing.assert_array_equal(out["w"], ref["w"])
+
+
+@pytest.mark.parametrize("direction", ["LEFT", "RIGHT"])
+@pytest.mark.parametrize("dtype,np_type", INT_TYPES[4:],
+                         ids=[np.dtype(t).name for _, t in INT_TYPES[4:]])
+def test_bitshift_matches_numpy_and_onnxruntime(tmp_path, check_ok, direction, dtype,
+                                      np_type):
+    model = tmp_path / "m.onnx"
+    _save(model, [helper.make_node("BitShift", ["x", "s"], ["y"],
+                                   direction=direction)],
+          [_vi("x", dtype), _vi("s", dtype)], [_vi("y", dtype)], opset=11)
+    bits = np.iinfo(np_type).bits
+    rng = np.random.default_rng(bits)
+    x = rng.integers(0, np.iinfo(np_type).max, 32, dtype=np_type, endpoint=True)
+    s = rng.integers(0, bits - 1, 32, dtype=np_type, endpoint=True)
+    got = _run(check_ok, tmp_path, model, x=x, s=s)["y"]
+    # numpy's fixed-width shifts drop the bits leaving the width, as ONNX
+    # (onnxruntime has no uint16 BitShift kernel).
+    want = np.left_shift(x, s) if direction == "LEFT" else np.right_shift(x, s)
+    assert got.dtype == np_type
+    np.testing.assert_array_equal(got, want)
+    if np_type != np.uint16:
+        np.testing.assert_array_equal(got, ort_run(model, {"x": x, "s": s})["y"])

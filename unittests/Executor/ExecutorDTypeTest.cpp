@@ -350,3 +350,33 @@ func.func @main(%x: tensor<3xf32> {qc.name = "x"}, %n: tensor<3xi64> {qc.name = 
 }
 
 } // namespace
+
+namespace {
+TEST_F(ExecutorDTypeTest, BitShiftDropsBitsAndSaturatesTheCount) {
+  const char *src = R"(
+func.func @main(%a: tensor<4xui8> {qc.name = "a"}, %n: tensor<4xui8> {qc.name = "n"},
+                %b: tensor<4xui64> {qc.name = "b"}, %m: tensor<4xui64> {qc.name = "m"})
+    -> (tensor<4xui8>, tensor<4xui8>, tensor<4xui64>, tensor<4xui64>) {
+  %0 = qc.bit_shift %a, %n {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %1 = qc.bit_shift %a, %n {direction = "RIGHT"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %2 = qc.bit_shift %b, %m {direction = "LEFT"} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
+  %3 = qc.bit_shift %b, %m {direction = "RIGHT"} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
+  return %0, %1, %2, %3 : tensor<4xui8>, tensor<4xui8>, tensor<4xui64>, tensor<4xui64>
+}
+)";
+  std::vector<npz::Array> out = runArrays(
+      src, {array<uint8_t>("a", npz::DType::U8, {0x81, 0xFF, 3, 1}),
+            array<uint8_t>("n", npz::DType::U8, {1, 4, 8, 200}),
+            array<uint64_t>("b", npz::DType::U64,
+                            {0x8000000000000001ull, 1, 0xFFull, 5}),
+            array<uint64_t>("m", npz::DType::U64, {1, 63, 64, 0})});
+  ASSERT_EQ(out.size(), 4u);
+  // Bits leaving the width are lost; a count >= the width gives 0.
+  EXPECT_EQ(values<uint8_t>(out[0]), (std::vector<uint8_t>{0x02, 0xF0, 0, 0}));
+  EXPECT_EQ(values<uint8_t>(out[1]), (std::vector<uint8_t>{0x40, 0x0F, 0, 0}));
+  EXPECT_EQ(values<uint64_t>(out[2]),
+            (std::vector<uint64_t>{2, 0x8000000000000000ull, 0, 5}));
+  EXPECT_EQ(values<uint64_t>(out[3]),
+            (std::vector<uint64_t>{0x4000000000000000ull, 0, 0, 5}));
+}
+} // namespace

@@ -604,6 +604,34 @@ LogicalResult importPow(NodeContext &n) {
   return success();
 }
 
+LogicalResult importBitShift(NodeContext &n) {
+  FailureOr<std::string> dir = n.stringAttr("direction", "");
+  if (failed(dir))
+    return failure();
+  if (*dir != "LEFT" && *dir != "RIGHT") {
+    n.emitError() << "attribute 'direction' must be \"LEFT\" or \"RIGHT\", "
+                     "got \""
+                  << *dir << "\"";
+    return failure();
+  }
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape =
+      binaryOperands(n, a, b, 0, 1, Operands::Num);
+  if (failed(shape))
+    return failure();
+  if (!elementTypeOf(a).isUnsignedInteger()) {
+    n.emitError() << "operands have element type " << elementTypeOf(a)
+                  << "; BitShift takes UINT8, UINT16, UINT32 or UINT64";
+    return failure();
+  }
+  n.setOutput(0, qc::BitShiftOp::create(n.builder(), n.loc,
+                                        RankedTensorType::get(
+                                            *shape, elementTypeOf(a)),
+                                        a, b, n.builder().getStringAttr(*dir))
+                     .getResult());
+  return success();
+}
+
 LogicalResult importMod(NodeContext &n) {
   FailureOr<int64_t> fmod = n.intAttr("fmod", 0);
   if (failed(fmod))
@@ -865,6 +893,7 @@ const OnnxOpHandler kHandlers[] = {
     {"Abs", 6, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
     {"Abs", 13, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
     LOGIC("And", AndOp, 7),
+    {"BitShift", 11, 2, 2, 1, 1, importBitShift},
     UNARY("Ceil", CeilOp, 6),
     UNARY("Ceil", CeilOp, 13),
     {"Celu", 12, 1, 1, 1, 1, importCelu},

@@ -246,3 +246,27 @@ func.func @max_signed(%a: tensor<3xsi16>) {
   %0 = qc.max %a, %a : (tensor<3xsi16>, tensor<3xsi16>) -> tensor<3xsi16>
   return
 }
+
+// -----
+
+func.func @bit_shift_direction(%a: tensor<4xui8>) {
+  // expected-error @+1 {{direction must be "LEFT" or "RIGHT", got "UP"}}
+  %0 = qc.bit_shift %a, %a {direction = "UP"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @bit_shift_signed(%a: tensor<4xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values}}
+  %0 = qc.bit_shift %a, %a {direction = "LEFT"} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @bit_shift_types(%a: tensor<4xui8>, %b: tensor<4xui16>) {
+  // expected-error @+1 {{operand element types must match, got 'ui8' and 'ui16'}}
+  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui16>) -> tensor<4xui8>
+  return
+}

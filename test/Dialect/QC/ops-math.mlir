@@ -187,3 +187,12 @@ func.func @element_types(%u8: tensor<4xui8>, %i16: tensor<4xi16>, %u64: tensor<4
   %7 = qc.exp %d : (tensor<4xf64>) -> tensor<4xf64>
   return
 }
+
+// CHECK-LABEL: func @bit_shift
+func.func @bit_shift(%a: tensor<4xui8>, %b: tensor<1xui8>, %c: tensor<2x1xui64>) {
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  %1 = qc.bit_shift %c, %c {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  return
+}

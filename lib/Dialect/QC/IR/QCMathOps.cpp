@@ -203,6 +203,13 @@ LogicalResult LessEqualOp::verify() { return verifyBroadcast(*this, true); }
 LogicalResult GreaterOp::verify() { return verifyBroadcast(*this, true); }
 LogicalResult GreaterEqualOp::verify() { return verifyBroadcast(*this, true); }
 
+LogicalResult BitShiftOp::verify() {
+  if (getDirection() != "LEFT" && getDirection() != "RIGHT")
+    return emitOpError("direction must be \"LEFT\" or \"RIGHT\", got \"")
+           << getDirection() << "\"";
+  return verifyBroadcast(*this, false);
+}
+
 LogicalResult ModOp::verify() {
   if (!getFmod() && isa<FloatType>(getLhs().getType().getElementType()))
     return emitOpError("float operands need fmod = true (as in ONNX Mod)");

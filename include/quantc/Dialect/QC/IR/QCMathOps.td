@@ -193,6 +193,21 @@ def QC_OrOp : QC_MathBinaryOp<"or", "Logical or", QC_MathBoolTensor>;
 def QC_XorOp : QC_MathBinaryOp<"xor", "Logical exclusive or", QC_MathBoolTensor>;
 def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
 
+def QC_BitShiftOp : QC_Op<"bit_shift", [Pure]> {
+  let summary = "lhs << rhs or lhs >> rhs on unsigned integers (broadcast)";
+  let description = [{
+    ONNX BitShift-11: `direction` is "LEFT" or "RIGHT"; bits shifted out of
+    the element type's width are lost, and a shift by the width or more
+    gives 0 (C leaves it undefined).
+  }];
+  let arguments = (ins RankedTensorOf<[UI8, UI16, UI32, UI64]>:$lhs,
+                       RankedTensorOf<[UI8, UI16, UI32, UI64]>:$rhs,
+                       StrAttr:$direction);
+  let results = (outs RankedTensorOf<[UI8, UI16, UI32, UI64]>:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_WhereOp : QC_Op<"where", [Pure]> {
   let summary = "condition ? lhs : rhs, the three operands broadcast together";
   let arguments = (ins QC_MathBoolTensor:$condition, QC_AnyTensor:$lhs, QC_AnyTensor:$rhs);
