@@ -397,8 +397,21 @@ LogicalResult powMixed(Operation *op, Env &env) {
 }
 
 LogicalResult where(Operation *op, Env &env) {
-  const Tensor &c = env.get(op->getOperand(0)), &a = env.get(op->getOperand(1)),
-               &b = env.get(op->getOperand(2));
+  const Tensor &c = env.get(op->getOperand(0));
+  const Tensor *pa = &env.get(op->getOperand(1)), *pb = &env.get(op->getOperand(2));
+  // i8/ui8 values (Bytes storage) go through Int storage.
+  Tensor ia, ib;
+  bool viaInt = pa->kind == Tensor::Kind::Bytes && holdsInts(*pa) &&
+                pb->kind == Tensor::Kind::Bytes && holdsInts(*pb);
+  if (viaInt) {
+    ia = Tensor::makeInt(pa->elementType, pa->shape);
+    ia.i = intValues(*pa);
+    ib = Tensor::makeInt(pb->elementType, pb->shape);
+    ib.i = intValues(*pb);
+    pa = &ia;
+    pb = &ib;
+  }
+  const Tensor &a = *pa, &b = *pb;
   if (failed(checkKind(op, c, Tensor::Kind::Int)))
     return failure();
   if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
@@ -418,6 +431,8 @@ LogicalResult where(Operation *op, Env &env) {
   Tensor r = isFloat ? Tensor::makeFloat(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
   if (n == 0) {
+    if (viaInt)
+      r = makeIntTensor(resultElementType(op), out, {});
     env.set(op->getResult(0), std::move(r));
     return success();
   }
@@ -444,6 +459,8 @@ LogicalResult where(Operation *op, Env &env) {
       }
     }
   });
+  if (viaInt)
+    r = makeIntTensor(resultElementType(op), out, std::move(r.i));
   env.set(op->getResult(0), std::move(r));
   return success();
 }

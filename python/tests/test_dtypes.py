@@ -323,3 +323,23 @@ def test_bitshift_matches_numpy_and_onnxruntime(tmp_path, check_ok, direction, d
     np.testing.assert_array_equal(got, want)
     if np_type != np.uint16:
         np.testing.assert_array_equal(got, ort_run(model, {"x": x, "s": s})["y"])
+
+
+@pytest.mark.parametrize("dtype,np_type", [(T.UINT8, np.uint8), (T.INT8, np.int8),
+                                           (T.UINT16, np.uint16), (T.UINT64, np.uint64)],
+                         ids=["uint8", "int8", "uint16", "uint64"])
+def test_where_and_comparisons_on_narrow_and_unsigned_types(tmp_path, check_ok,
+                                                            dtype, np_type):
+    model = tmp_path / "m.onnx"
+    _save(model, [helper.make_node("Less", ["a", "b"], ["lt"]),
+                  helper.make_node("Where", ["lt", "a", "b"], ["w"]),
+                  helper.make_node("Equal", ["a", "b"], ["eq"])],
+          [_vi("a", dtype), _vi("b", dtype)],
+          [_vi("lt", T.BOOL), _vi("w", dtype), _vi("eq", T.BOOL)])
+    a, b = _operands(np_type, np.random.default_rng(5))
+    b[5] = a[5]
+    out = _run(check_ok, tmp_path, model, a=a, b=b)
+    np.testing.assert_array_equal(out["lt"], a < b)
+    assert out["w"].dtype == np_type
+    np.testing.assert_array_equal(out["w"], np.minimum(a, b))
+    np.testing.assert_array_equal(out["eq"], a == b)
