@@ -127,9 +127,7 @@ struct Interp : exec::Env {
     return success();
   }
 
-  bool isIntBinary(Operation *op) {
-    return holdsInts(get(op->getOperand(0)));
-  }
+  bool isIntBinary(Operation *op) { return holdsInts(get(op->getOperand(0))); }
 
   /// Integer elementwise op (any width, Int or Bytes storage); results wrap
   /// to the element type (ExecutorInt.h).
@@ -424,7 +422,7 @@ struct Interp : exec::Env {
       bool isUnsigned = et.isUnsignedInteger();
       for (APInt v : attr.getValues<APInt>())
         t.i[i++] = isUnsigned || et.isInteger(1) ? (int64_t)v.getZExtValue()
-                                                  : v.getSExtValue();
+                                                 : v.getSExtValue();
     } else {
       return op.emitError("the Executor does not support constants of ") << et;
     }
@@ -622,12 +620,18 @@ std::optional<npz::DType> intDType(Type et) {
     return std::nullopt;
   bool u = it.isUnsigned();
   switch (it.getWidth()) {
-  case 1: return npz::DType::Bool;
-  case 8: return u ? npz::DType::U8 : npz::DType::I8;
-  case 16: return u ? npz::DType::U16 : npz::DType::I16;
-  case 32: return u ? npz::DType::U32 : npz::DType::I32;
-  case 64: return u ? npz::DType::U64 : npz::DType::I64;
-  default: return std::nullopt;
+  case 1:
+    return npz::DType::Bool;
+  case 8:
+    return u ? npz::DType::U8 : npz::DType::I8;
+  case 16:
+    return u ? npz::DType::U16 : npz::DType::I16;
+  case 32:
+    return u ? npz::DType::U32 : npz::DType::I32;
+  case 64:
+    return u ? npz::DType::U64 : npz::DType::I64;
+  default:
+    return std::nullopt;
   }
 }
 
@@ -680,13 +684,27 @@ void bindIntInput(const npz::Array &arr, Type et, Tensor &t) {
   t.i.resize(n);
   for (int64_t j = 0; j < n; ++j) {
     switch (arr.dtype) {
-    case npz::DType::I8: t.i[j] = loadAt<int8_t>(arr, j); break;
-    case npz::DType::U8: t.i[j] = loadAt<uint8_t>(arr, j); break;
-    case npz::DType::I16: t.i[j] = loadAt<int16_t>(arr, j); break;
-    case npz::DType::U16: t.i[j] = loadAt<uint16_t>(arr, j); break;
-    case npz::DType::I32: t.i[j] = loadAt<int32_t>(arr, j); break;
-    case npz::DType::U32: t.i[j] = loadAt<uint32_t>(arr, j); break;
-    default: t.i[j] = loadAt<int64_t>(arr, j); break; // I64, U64 bits
+    case npz::DType::I8:
+      t.i[j] = loadAt<int8_t>(arr, j);
+      break;
+    case npz::DType::U8:
+      t.i[j] = loadAt<uint8_t>(arr, j);
+      break;
+    case npz::DType::I16:
+      t.i[j] = loadAt<int16_t>(arr, j);
+      break;
+    case npz::DType::U16:
+      t.i[j] = loadAt<uint16_t>(arr, j);
+      break;
+    case npz::DType::I32:
+      t.i[j] = loadAt<int32_t>(arr, j);
+      break;
+    case npz::DType::U32:
+      t.i[j] = loadAt<uint32_t>(arr, j);
+      break;
+    default:
+      t.i[j] = loadAt<int64_t>(arr, j);
+      break; // I64, U64 bits
     }
   }
 }
@@ -753,10 +771,10 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
         return fn.emitError()
                << source << ": input '" << name << "' has dtype "
                << npz::dtypeName(arr->dtype) << " but the model expects "
-               << (et.isF32()    ? "float32 (or float64)"
-                   : et.isF64()  ? "float64 (or float32)"
-                   : et.isF16()  ? "float16 (or float32/float64)"
-                                 : "bfloat16 as uint16 bit patterns or "
+               << (et.isF32()   ? "float32 (or float64)"
+                   : et.isF64() ? "float64 (or float32)"
+                   : et.isF16() ? "float16 (or float32/float64)"
+                                : "bfloat16 as uint16 bit patterns or "
                                   "ml_dtypes bfloat16 (or float32/float64)");
     } else if (std::optional<npz::DType> want = intDType(et);
                want && !isBytesType(et) && arr->dtype == *want &&
@@ -836,8 +854,7 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
       break;
     case Tensor::Kind::Int:
       if (t.elementType && intDType(t.elementType) &&
-          !t.elementType.isInteger(1) &&
-          !t.elementType.isSignlessInteger(32) &&
+          !t.elementType.isInteger(1) && !t.elementType.isSignlessInteger(32) &&
           !t.elementType.isSignlessInteger(64)) {
         intOutputArray(t, a);
         break;

@@ -231,9 +231,8 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
     const int64_t *pb = bv.empty() ? b.i.data() : bv.data();
     broadcastApply(pa, a.shape, pb, b.shape, *shape, rv.data(),
                    [&](int64_t x, int64_t y) -> int64_t {
-                     return isUnsigned
-                                ? (int64_t)fi((uint64_t)x, (uint64_t)y)
-                                : (int64_t)fi(x, y);
+                     return isUnsigned ? (int64_t)fi((uint64_t)x, (uint64_t)y)
+                                       : (int64_t)fi(x, y);
                    });
     env.set(op->getResult(0), makeIntTensor(et, *shape, std::move(rv)));
   }
@@ -259,16 +258,15 @@ LogicalResult compare(Operation *op, Env &env) {
                      return Cmp<float>()(x, y);
                    });
   } else if (a.elementType.isUnsignedInteger(64)) { // ui64: bit patterns
-    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
-                   r.i.data(), [](int64_t x, int64_t y) -> int64_t {
+    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape, r.i.data(),
+                   [](int64_t x, int64_t y) -> int64_t {
                      return Cmp<uint64_t>()((uint64_t)x, (uint64_t)y);
                    });
   } else {
     std::vector<int64_t> av = intValues(a), bv = intValues(b);
-    broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape,
-                   r.i.data(), [](int64_t x, int64_t y) -> int64_t {
-                     return Cmp<int64_t>()(x, y);
-                   });
+    broadcastApply(
+        av.data(), a.shape, bv.data(), b.shape, *shape, r.i.data(),
+        [](int64_t x, int64_t y) -> int64_t { return Cmp<int64_t>()(x, y); });
   }
   env.set(op->getResult(0), std::move(r));
   return success();
@@ -368,8 +366,9 @@ LogicalResult powMixed(Operation *op, Env &env) {
   if (holdsInts(a) && holdsInts(b)) {
     std::vector<int64_t> av = intValues(a), bv = intValues(b), rv(n);
     bool unsignedExp = b.elementType.isUnsignedInteger();
-    broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
-                   [&](int64_t x, int64_t y) { return intPow(x, y, unsignedExp); });
+    broadcastApply(
+        av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+        [&](int64_t x, int64_t y) { return intPow(x, y, unsignedExp); });
     env.set(op->getResult(0), makeIntTensor(et, *shape, std::move(rv)));
     return success();
   }
@@ -387,8 +386,8 @@ LogicalResult powMixed(Operation *op, Env &env) {
   for (int64_t j = 0; j < n; ++j) {
     double d = std::trunc(rv[j]);
     // Out of range (and NaN) is undefined in ONNX; clamp, NaN -> 0.
-    iv[j] = d != d ? 0
-            : d >= 9223372036854775807.0 ? INT64_MAX
+    iv[j] = d != d                        ? 0
+            : d >= 9223372036854775807.0  ? INT64_MAX
             : d <= -9223372036854775808.0 ? INT64_MIN
                                           : (int64_t)d;
   }
@@ -398,7 +397,8 @@ LogicalResult powMixed(Operation *op, Env &env) {
 
 LogicalResult where(Operation *op, Env &env) {
   const Tensor &c = env.get(op->getOperand(0));
-  const Tensor *pa = &env.get(op->getOperand(1)), *pb = &env.get(op->getOperand(2));
+  const Tensor *pa = &env.get(op->getOperand(1)),
+               *pb = &env.get(op->getOperand(2));
   // i8/ui8 values (Bytes storage) go through Int storage.
   Tensor ia, ib;
   bool viaInt = pa->kind == Tensor::Kind::Bytes && holdsInts(*pa) &&
@@ -778,17 +778,19 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   auto &r = registry;
   using std::exp;
   r.add("qc.neg", [](Operation *op, Env &env) {
-    return unaryNum(op, env, [](float x) { return -x; },
-                    [](auto x) { return (decltype(x))(0 - (uint64_t)x); });
+    return unaryNum(
+        op, env, [](float x) { return -x; },
+        [](auto x) { return (decltype(x))(0 - (uint64_t)x); });
   });
   r.add("qc.abs", [](Operation *op, Env &env) {
-    return unaryNum(op, env, [](float x) { return std::fabs(x); },
-                    [](auto x) {
-                      if constexpr (std::is_signed_v<decltype(x)>)
-                        return x < 0 ? (decltype(x))(0 - (uint64_t)x) : x;
-                      else
-                        return x;
-                    });
+    return unaryNum(
+        op, env, [](float x) { return std::fabs(x); },
+        [](auto x) {
+          if constexpr (std::is_signed_v<decltype(x)>)
+            return x < 0 ? (decltype(x))(0 - (uint64_t)x) : x;
+          else
+            return x;
+        });
   });
   r.add("qc.sqrt", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return std::sqrt(x); });

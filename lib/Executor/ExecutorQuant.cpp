@@ -241,9 +241,9 @@ LogicalResult castKernel(Operation *op, Env &env) {
     if (w == 64 && it.isUnsigned()) {
       // [0, 2^64): through uint64 (2^64 - 1 is no double; clamp below 2^64).
       double d = v[i] != v[i] ? 0 : std::trunc(v[i]);
-      r.i[i] = d <= 0                            ? 0
+      r.i[i] = d <= 0                        ? 0
                : d >= 18446744073709551616.0 ? (int64_t)UINT64_MAX
-                                                 : (int64_t)(uint64_t)d;
+                                             : (int64_t)(uint64_t)d;
       continue;
     }
     // 2^63 - 1 is no double either: toInt's clamp gives 2^63, converted

@@ -101,8 +101,8 @@ std::string identityModule(llvm::ArrayRef<std::string> types) {
     rets += (i ? ", " : "") + t;
     vals += (i ? ", %a" : "%a") + std::to_string(i);
   }
-  return "func.func @main(" + args + ") -> (" + rets + ") {\n  return " +
-         vals + " : " + rets + "\n}\n";
+  return "func.func @main(" + args + ") -> (" + rets + ") {\n  return " + vals +
+         " : " + rets + "\n}\n";
 }
 
 TEST_F(ExecutorDTypeTest, EveryDTypeRoundTripsBitExactly) {
@@ -141,11 +141,10 @@ TEST_F(ExecutorDTypeTest, FloatInputsRoundToTheirType) {
   // float32 data for an f16 input is rounded to f16 (nearest even); f64
   // values are held as f32 (docs/Import.md, "Element types").
   std::string src = identityModule({"f16", "f64"});
-  std::vector<npz::Array> out =
-      runArrays(src, {array<float>("x0", npz::DType::F32,
-                                   {1.0f + 1.0f / 2048, 65520.0f, 0.1f}),
-                      array<double>("x1", npz::DType::F64,
-                                    {0.1, 1.0 + 1e-12, -2.5})});
+  std::vector<npz::Array> out = runArrays(
+      src, {array<float>("x0", npz::DType::F32,
+                         {1.0f + 1.0f / 2048, 65520.0f, 0.1f}),
+            array<double>("x1", npz::DType::F64, {0.1, 1.0 + 1e-12, -2.5})});
   ASSERT_EQ(out.size(), 2u);
   // 1 + 2^-11 is a tie between f16 neighbours 2^-10 apart: to even (1.0);
   // 65520, the tie above the largest f16, rounds to Inf; 0.1 to 0x2E66.
@@ -231,7 +230,8 @@ func.func @main(%a: tensor<3xui8> {qc.name = "a"}, %b: tensor<3xui8> {qc.name = 
   EXPECT_EQ(values<uint64_t>(out[5]), (std::vector<uint64_t>{1, 1, 1}));
   // 300^2 = 90000 wraps to 24464; 181^2 = 32761 fits.
   EXPECT_EQ(out[6].dtype, npz::DType::I16);
-  EXPECT_EQ(values<int16_t>(out[6]), (std::vector<int16_t>{24464, -25536, 32761}));
+  EXPECT_EQ(values<int16_t>(out[6]),
+            (std::vector<int16_t>{24464, -25536, 32761}));
   EXPECT_EQ(values<uint8_t>(out[7]), (std::vector<uint8_t>{56, 255, 1}));
   // |-128| wraps to -128 in int8, as numpy and onnxruntime.
   EXPECT_EQ(values<int8_t>(out[8]), (std::vector<int8_t>{100, -128, 3}));
@@ -251,11 +251,12 @@ func.func @main(%a: tensor<3xui64> {qc.name = "a"}, %b: tensor<3xui64> {qc.name 
 }
 )";
   std::vector<npz::Array> out = runArrays(
-      src, {array<uint64_t>("a", npz::DType::U64,
-                            {0x8000000000000000ull, 5, 0xFFFFFFFFFFFFFFFFull}),
-            array<uint64_t>("b", npz::DType::U64, {1, 0xFFFFFFFFFFFFFFF0ull, 10}),
-            array<uint32_t>("c", npz::DType::U32, {0xFFFFFFFFu, 7, 0}),
-            array<uint32_t>("d", npz::DType::U32, {10, 0x80000000u, 3})});
+      src,
+      {array<uint64_t>("a", npz::DType::U64,
+                       {0x8000000000000000ull, 5, 0xFFFFFFFFFFFFFFFFull}),
+       array<uint64_t>("b", npz::DType::U64, {1, 0xFFFFFFFFFFFFFFF0ull, 10}),
+       array<uint32_t>("c", npz::DType::U32, {0xFFFFFFFFu, 7, 0}),
+       array<uint32_t>("d", npz::DType::U32, {10, 0x80000000u, 3})});
   ASSERT_EQ(out.size(), 5u);
   EXPECT_EQ(values<uint64_t>(out[0]),
             (std::vector<uint64_t>{0x8000000000000000ull, 0xFFFFFFFFFFFFFFF0ull,
@@ -298,8 +299,7 @@ func.func @main(%a: tensor<3xi64> {qc.name = "a"}, %u: tensor<3xui64> {qc.name =
   EXPECT_EQ(values<int16_t>(out[1]), (std::vector<int16_t>{-1, 300, 4464}));
   EXPECT_EQ(values<uint64_t>(out[2]),
             (std::vector<uint64_t>{0xFFFFFFFFFFFFFFFFull, 300, 70000}));
-  EXPECT_EQ(values<int64_t>(out[3]),
-            (std::vector<int64_t>{-1, INT64_MIN, 3}));
+  EXPECT_EQ(values<int64_t>(out[3]), (std::vector<int64_t>{-1, INT64_MIN, 3}));
   // ui64 to float reads the value as unsigned.
   EXPECT_EQ(values<float>(out[4]),
             (std::vector<float>{18446744073709551616.0f, 9223372036854775808.0f,
@@ -307,8 +307,8 @@ func.func @main(%a: tensor<3xi64> {qc.name = "a"}, %u: tensor<3xui64> {qc.name =
   // Float to integer truncates and clamps (ONNX leaves overflow undefined).
   EXPECT_EQ(values<uint8_t>(out[5]), (std::vector<uint8_t>{255, 0, 255}));
   EXPECT_EQ(out[6].dtype, npz::DType::F64);
-  EXPECT_EQ(values<double>(out[6]), (std::vector<double>{(double)300.7f, -2.5,
-                                                         (double)1e20f}));
+  EXPECT_EQ(values<double>(out[6]),
+            (std::vector<double>{(double)300.7f, -2.5, (double)1e20f}));
   EXPECT_EQ(values<uint64_t>(out[7]),
             (std::vector<uint64_t>{300, 0, 0xFFFFFFFFFFFFFFFFull}));
 }
@@ -364,12 +364,12 @@ func.func @main(%a: tensor<4xui8> {qc.name = "a"}, %n: tensor<4xui8> {qc.name = 
   return %0, %1, %2, %3 : tensor<4xui8>, tensor<4xui8>, tensor<4xui64>, tensor<4xui64>
 }
 )";
-  std::vector<npz::Array> out = runArrays(
-      src, {array<uint8_t>("a", npz::DType::U8, {0x81, 0xFF, 3, 1}),
-            array<uint8_t>("n", npz::DType::U8, {1, 4, 8, 200}),
-            array<uint64_t>("b", npz::DType::U64,
-                            {0x8000000000000001ull, 1, 0xFFull, 5}),
-            array<uint64_t>("m", npz::DType::U64, {1, 63, 64, 0})});
+  std::vector<npz::Array> out =
+      runArrays(src, {array<uint8_t>("a", npz::DType::U8, {0x81, 0xFF, 3, 1}),
+                      array<uint8_t>("n", npz::DType::U8, {1, 4, 8, 200}),
+                      array<uint64_t>("b", npz::DType::U64,
+                                      {0x8000000000000001ull, 1, 0xFFull, 5}),
+                      array<uint64_t>("m", npz::DType::U64, {1, 63, 64, 0})});
   ASSERT_EQ(out.size(), 4u);
   // Bits leaving the width are lost; a count >= the width gives 0.
   EXPECT_EQ(values<uint8_t>(out[0]), (std::vector<uint8_t>{0x02, 0xF0, 0, 0}));

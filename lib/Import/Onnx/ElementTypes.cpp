@@ -59,8 +59,8 @@ void quantc::onnx_import::matchConstantElementTypes(NodeContext &n, int ia,
     const onnx::TensorProto *t = n.constantInput(i);
     if (!t || onnxElementType(*n.getContext(), t->data_type()) != want)
       return false;
-    auto type = RankedTensorType::get(
-        cast<ShapedType>(v.getType()).getShape(), want);
+    auto type =
+        RankedTensorType::get(cast<ShapedType>(v.getType()).getShape(), want);
     v = qc::CastOp::create(n.builder(), n.loc, type, v).getResult();
     return true;
   };

@@ -553,15 +553,13 @@ LogicalResult importPowMixed(NodeContext &n) {
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(*x), shapeOf(*y));
   if (failed(shape)) {
-    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x))
-                  << " and " << shapeToString(shapeOf(*y))
-                  << " do not broadcast";
+    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x)) << " and "
+                  << shapeToString(shapeOf(*y)) << " do not broadcast";
     return failure();
   }
-  n.setOutput(0, qc::PowOp::create(n.builder(), n.loc,
-                                   RankedTensorType::get(*shape,
-                                                         elementTypeOf(*x)),
-                                   *x, *y)
+  n.setOutput(0, qc::PowOp::create(
+                     n.builder(), n.loc,
+                     RankedTensorType::get(*shape, elementTypeOf(*x)), *x, *y)
                      .getResult());
   return success();
 }
@@ -569,11 +567,11 @@ LogicalResult importPowMixed(NodeContext &n) {
 LogicalResult importPow(NodeContext &n) {
   const onnx::TensorProto *e = n.constantInput(1);
   const onnx::TensorProto *b = n.constantInput(0);
-  bool floatBase =
-      b ? isFloatDataType(b->data_type())
-        : (n.graph.values.count(n.node.input(0)) &&
-           n.graph.values[n.node.input(0)].value &&
-           isa<FloatType>(elementTypeOf(n.graph.values[n.node.input(0)].value)));
+  bool floatBase = b ? isFloatDataType(b->data_type())
+                     : (n.graph.values.count(n.node.input(0)) &&
+                        n.graph.values[n.node.input(0)].value &&
+                        isa<FloatType>(elementTypeOf(
+                            n.graph.values[n.node.input(0)].value)));
   // A float base with a constant integer exponent keeps a float exponent
   // constant (x^2 and x^3 have a fast path); other mixes are qc.pow's own.
   if (!e || !isIntDataType(e->data_type()) || !floatBase)
@@ -624,11 +622,11 @@ LogicalResult importBitShift(NodeContext &n) {
                   << "; BitShift takes UINT8, UINT16, UINT32 or UINT64";
     return failure();
   }
-  n.setOutput(0, qc::BitShiftOp::create(n.builder(), n.loc,
-                                        RankedTensorType::get(
-                                            *shape, elementTypeOf(a)),
-                                        a, b, n.builder().getStringAttr(*dir))
-                     .getResult());
+  n.setOutput(
+      0, qc::BitShiftOp::create(n.builder(), n.loc,
+                                RankedTensorType::get(*shape, elementTypeOf(a)),
+                                a, b, n.builder().getStringAttr(*dir))
+             .getResult());
   return success();
 }
 

@@ -279,8 +279,7 @@ LogicalResult importCastLike(NodeContext &n) {
   }
   auto op = qc::CastOp::create(
       n.builder(), n.loc,
-      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
-                            outType),
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), outType),
       *x, *sat != 0);
   if (failed(verified(n, op)))
     return failure();
