@@ -3,6 +3,7 @@
 #include "ExecutorImpl.h"
 #include "Gemm.h"
 #include "Strided.h"
+#include "ExecutorInt.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Numerics/Formats.h"
@@ -168,11 +169,10 @@ struct Interp : exec::Env {
     return success();
   }
 
-  bool isIntBinary(Operation *op) {
-    return get(op->getOperand(0)).kind == Tensor::Kind::Int;
-  }
+  bool isIntBinary(Operation *op) { return holdsInts(get(op->getOperand(0))); }
 
-  /// Integer elementwise op on the Int kind; i32 results wrap to 32 bits.
+  /// Integer elementwise op (any width, Int or Bytes storage); results wrap
+  /// to the element type (ExecutorInt.h).
   template <typename F> LogicalResult intBinary(Operation *op, F f) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
     auto shape = qc::broadcastShapes(a.shape, b.shape);
@@ -180,14 +180,23 @@ struct Interp : exec::Env {
       return op->emitError("operand shapes ")
              << shapeStr(a.shape) << " and " << shapeStr(b.shape)
              << " do not broadcast";
-    Tensor r = Tensor::makeInt(a.elementType, *shape);
-    bool wrap32 = a.elementType.isInteger(32);
-    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
-                   r.i.data(), [&](int64_t x, int64_t y) {
-                     int64_t v = f(x, y);
-                     return wrap32 ? (int64_t)(int32_t)v : v;
-                   });
-    env[op->getResult(0)] = std::move(r);
+    Type et = a.elementType;
+    if (a.kind == Tensor::Kind::Int && b.kind == Tensor::Kind::Int) {
+      Tensor r = Tensor::makeInt(et, *shape);
+      bool wide = et.getIntOrFloatBitWidth() >= 64;
+      broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
+                     r.i.data(), [&](int64_t x, int64_t y) {
+                       int64_t v = f(x, y);
+                       return wide ? v : wrapInt(et, v);
+                     });
+      env[op->getResult(0)] = std::move(r);
+      return success();
+    }
+    std::vector<int64_t> av = intValues(a), bv = intValues(b), rv;
+    rv.resize(ShapedType::getNumElements(*shape));
+    broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+                   f);
+    env[op->getResult(0)] = makeIntTensor(et, *shape, std::move(rv));
     return success();
   }
 
@@ -471,8 +480,10 @@ struct Interp : exec::Env {
     } else if (isa<IntegerType>(et)) {
       t = Tensor::makeInt(et, type.getShape());
       int64_t i = 0;
+      bool isUnsigned = et.isUnsignedInteger();
       for (APInt v : attr.getValues<APInt>())
-        t.i[i++] = v.getSExtValue();
+        t.i[i++] = isUnsigned || et.isInteger(1) ? (int64_t)v.getZExtValue()
+                                                 : v.getSExtValue();
     } else {
       return op.emitError("the Executor does not support constants of ") << et;
     }
@@ -539,9 +550,13 @@ struct Interp : exec::Env {
         .Case([&](qc::DivOp o) {
           if (!isIntBinary(o))
             return binary(o, [](float x, float y) { return x / y; });
-          for (int64_t d : get(o.getRhs()).i)
+          for (int64_t d : intValues(get(o.getRhs())))
             if (d == 0)
               return LogicalResult(o.emitError("integer division by zero"));
+          if (get(o.getLhs()).elementType.isUnsignedInteger())
+            return intBinary(o, [](int64_t x, int64_t y) {
+              return (int64_t)((uint64_t)x / (uint64_t)y);
+            });
           return intBinary(o, [](int64_t x, int64_t y) {
             // INT64_MIN / -1 overflows in C++; ONNX leaves it undefined, we wrap.
             return y == -1 ? (int64_t)(0 - (uint64_t)x) : x / y;
@@ -737,6 +752,148 @@ std::vector<Executor::OpProfile> Executor::getProfile() const {
   return out;
 }
 
+//===----------------------------------------------------------------------===//
+// .npz arrays of every element type (docs/Import.md, "Element types")
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename T> T loadAt(const npz::Array &a, int64_t j) {
+  T v;
+  std::memcpy(&v, a.data.data() + sizeof(T) * j, sizeof(T));
+  return v;
+}
+
+/// The .npz dtype of an integer element type; bool for i1.
+std::optional<npz::DType> intDType(Type et) {
+  auto it = dyn_cast<IntegerType>(et);
+  if (!it)
+    return std::nullopt;
+  bool u = it.isUnsigned();
+  switch (it.getWidth()) {
+  case 1:
+    return npz::DType::Bool;
+  case 8:
+    return u ? npz::DType::U8 : npz::DType::I8;
+  case 16:
+    return u ? npz::DType::U16 : npz::DType::I16;
+  case 32:
+    return u ? npz::DType::U32 : npz::DType::I32;
+  case 64:
+    return u ? npz::DType::U64 : npz::DType::I64;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// A float input of element type `et` (Float kind, values as f32): float32
+/// and float64 arrays for every float type, rounded to it; float16 for f16;
+/// bfloat16 (ml_dtypes) or uint16 bit patterns for bf16.
+LogicalResult bindFloatInput(const npz::Array &arr, Type et, Tensor &t) {
+  int64_t n = arr.numElements();
+  t.kind = Tensor::Kind::Float;
+  t.f.resize(n);
+  std::optional<nx::ElemFormat> narrow;
+  if (et.isF16())
+    narrow = nx::ElemFormat::F16;
+  else if (et.isBF16())
+    narrow = nx::ElemFormat::BF16;
+  switch (arr.dtype) {
+  case npz::DType::F32:
+    std::memcpy(t.f.data(), arr.data.data(), n * 4);
+    break;
+  case npz::DType::F64:
+    for (int64_t j = 0; j < n; ++j)
+      t.f[j] = (float)loadAt<double>(arr, j);
+    break;
+  case npz::DType::F16:
+    if (!et.isF16())
+      return failure();
+    for (int64_t j = 0; j < n; ++j)
+      t.f[j] = nx::decode(nx::ElemFormat::F16, loadAt<uint16_t>(arr, j));
+    return success();
+  case npz::DType::BF16:
+  case npz::DType::U16:
+    if (!et.isBF16())
+      return failure();
+    for (int64_t j = 0; j < n; ++j)
+      t.f[j] = nx::decode(nx::ElemFormat::BF16, loadAt<uint16_t>(arr, j));
+    return success();
+  default:
+    return failure();
+  }
+  if (narrow) // the value the input has in its own type
+    for (float &v : t.f)
+      v = nx::roundTo(*narrow, v, /*saturate=*/false);
+  return success();
+}
+
+/// An integer input whose array has the element type's own dtype.
+void bindIntInput(const npz::Array &arr, Type et, Tensor &t) {
+  int64_t n = arr.numElements();
+  t.kind = Tensor::Kind::Int;
+  t.i.resize(n);
+  for (int64_t j = 0; j < n; ++j) {
+    switch (arr.dtype) {
+    case npz::DType::I8:
+      t.i[j] = loadAt<int8_t>(arr, j);
+      break;
+    case npz::DType::U8:
+      t.i[j] = loadAt<uint8_t>(arr, j);
+      break;
+    case npz::DType::I16:
+      t.i[j] = loadAt<int16_t>(arr, j);
+      break;
+    case npz::DType::U16:
+      t.i[j] = loadAt<uint16_t>(arr, j);
+      break;
+    case npz::DType::I32:
+      t.i[j] = loadAt<int32_t>(arr, j);
+      break;
+    case npz::DType::U32:
+      t.i[j] = loadAt<uint32_t>(arr, j);
+      break;
+    default:
+      t.i[j] = loadAt<int64_t>(arr, j);
+      break; // I64, U64 bits
+    }
+  }
+}
+
+/// f16 as float16, bf16 as uint16 bit patterns (numpy has no bfloat16; as
+/// 8-bit float codes travel as uint8), f64 as float64.
+void floatOutputArray(const Tensor &t, npz::Array &a) {
+  Type et = t.elementType;
+  if (et.isF64()) {
+    a.dtype = npz::DType::F64;
+    a.data.resize(t.f.size() * 8);
+    for (size_t j = 0; j < t.f.size(); ++j) {
+      double d = t.f[j];
+      std::memcpy(a.data.data() + 8 * j, &d, 8);
+    }
+    return;
+  }
+  bool half = et.isF16();
+  a.dtype = half ? npz::DType::F16 : npz::DType::U16;
+  a.data.resize(t.f.size() * 2);
+  for (size_t j = 0; j < t.f.size(); ++j) {
+    uint16_t c = nx::encode(half ? nx::ElemFormat::F16 : nx::ElemFormat::BF16,
+                            t.f[j], /*saturate=*/false);
+    std::memcpy(a.data.data() + 2 * j, &c, 2);
+  }
+}
+
+/// i16, ui16, ui32, ui64 (Int kind) in their own dtype.
+void intOutputArray(const Tensor &t, npz::Array &a) {
+  a.dtype = *intDType(t.elementType);
+  size_t w = npz::dtypeSize(a.dtype);
+  a.data.resize(t.i.size() * w);
+  for (size_t j = 0; j < t.i.size(); ++j) {
+    uint64_t v = (uint64_t)t.i[j]; // little-endian: the low w bytes
+    std::memcpy(a.data.data() + w * j, &v, w);
+  }
+}
+} // namespace
+
 FailureOr<std::vector<Tensor>>
 Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
   std::vector<Tensor> inputs;
@@ -760,20 +917,19 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
     t.shape.assign(arr->shape.begin(), arr->shape.end());
     int64_t n = arr->numElements();
     if (isFloatish(et)) {
-      t.kind = Tensor::Kind::Float;
-      t.f.resize(n);
-      if (arr->dtype == npz::DType::F32)
-        std::memcpy(t.f.data(), arr->data.data(), n * 4);
-      else if (arr->dtype == npz::DType::F64)
-        for (int64_t j = 0; j < n; ++j) {
-          double d;
-          std::memcpy(&d, arr->data.data() + 8 * j, 8);
-          t.f[j] = (float)d;
-        }
-      else
-        return fn.emitError() << source << ": input '" << name << "' has dtype "
-                              << npz::dtypeName(arr->dtype)
-                              << " but the model expects float32";
+      if (failed(bindFloatInput(*arr, et, t)))
+        return fn.emitError()
+               << source << ": input '" << name << "' has dtype "
+               << npz::dtypeName(arr->dtype) << " but the model expects "
+               << (et.isF32()   ? "float32 (or float64)"
+                   : et.isF64() ? "float64 (or float32)"
+                   : et.isF16() ? "float16 (or float32/float64)"
+                                : "bfloat16 as uint16 bit patterns or "
+                                  "ml_dtypes bfloat16 (or float32/float64)");
+    } else if (std::optional<npz::DType> want = intDType(et);
+               want && !isBytesType(et) && arr->dtype == *want &&
+               !et.isInteger(1)) {
+      bindIntInput(*arr, et, t);
     } else if (isBytesType(et)) {
       if (arr->dtype != npz::DType::U8 && arr->dtype != npz::DType::I8)
         return fn.emitError() << source << ": input '" << name << "' has dtype "
@@ -795,11 +951,11 @@ Executor::bindInputs(ArrayRef<npz::Array> arrays, StringRef source) const {
                  << " is " << v << ", outside the " << et << " range [" << lo
                  << ", " << hi << "]";
       }
-    } else if (et.isInteger(64) && arr->dtype == npz::DType::I64) {
+    } else if (et.isSignlessInteger(64) && arr->dtype == npz::DType::I64) {
       t.kind = Tensor::Kind::Int;
       t.i.resize(n);
       std::memcpy(t.i.data(), arr->data.data(), n * 8);
-    } else if (et.isInteger(32) && arr->dtype == npz::DType::I32) {
+    } else if (et.isSignlessInteger(32) && arr->dtype == npz::DType::I32) {
       t.kind = Tensor::Kind::Int;
       t.i.resize(n);
       for (int64_t j = 0; j < n; ++j) {
@@ -838,11 +994,21 @@ std::vector<npz::Array> Executor::toArrays(ArrayRef<Tensor> outputs) const {
     a.shape.assign(t.shape.begin(), t.shape.end());
     switch (t.kind) {
     case Tensor::Kind::Float:
+      if (t.elementType && !t.elementType.isF32()) {
+        floatOutputArray(t, a);
+        break;
+      }
       a.dtype = npz::DType::F32;
       a.data.resize(t.f.size() * 4);
       std::memcpy(a.data.data(), t.f.data(), a.data.size());
       break;
     case Tensor::Kind::Int:
+      if (t.elementType && intDType(t.elementType) &&
+          !t.elementType.isInteger(1) && !t.elementType.isSignlessInteger(32) &&
+          !t.elementType.isSignlessInteger(64)) {
+        intOutputArray(t, a);
+        break;
+      }
       if (t.elementType && t.elementType.isInteger(1)) { // bool masks
         a.dtype = npz::DType::Bool;
         for (int64_t v : t.i)

@@ -103,7 +103,10 @@ inline bool isBytesType(mlir::Type t) {
   return toFormat(t).has_value() && !t.isInteger(64) && !t.isInteger(32);
 }
 
-inline bool isFloatish(mlir::Type t) { return isa<Float32Type, Float16Type, BFloat16Type>(t); }
+/// Float kind element types; f64 values are held (and computed) as f32.
+inline bool isFloatish(mlir::Type t) {
+  return isa<Float32Type, Float16Type, BFloat16Type, Float64Type>(t);
+}
 
 inline std::string shapeStr(ArrayRef<int64_t> s) {
   std::string r = "[";

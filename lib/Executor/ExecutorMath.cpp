@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "ExecutorInt.h"
 #include "FastMath.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
@@ -16,6 +17,7 @@
 #include <cmath>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 using namespace quantc;
@@ -125,16 +127,20 @@ LogicalResult unaryLoop(Operation *op, Env &env,
   return success();
 }
 
-/// Float or integer operand; `fi` handles int64.
+/// Float or integer operand; `fi` handles integers: called with int64_t
+/// for signed types and uint64_t for unsigned ones, its result wrapped to
+/// the element type (ExecutorInt.h).
 template <typename F, typename FI>
 LogicalResult unaryNum(Operation *op, Env &env, F f, FI fi) {
   const Tensor &a = env.get(op->getOperand(0));
-  if (a.kind != Tensor::Kind::Int)
+  if (!holdsInts(a))
     return unaryF(op, env, f);
-  Tensor r = Tensor::makeInt(resultElementType(op), a.shape);
-  for (size_t i = 0; i < a.i.size(); ++i)
-    r.i[i] = fi(a.i[i]);
-  env.set(op->getResult(0), std::move(r));
+  Type et = resultElementType(op);
+  bool isUnsigned = a.elementType.isUnsignedInteger();
+  std::vector<int64_t> v = intValues(a);
+  for (int64_t &x : v)
+    x = isUnsigned ? (int64_t)fi((uint64_t)x) : (int64_t)fi(x);
+  env.set(op->getResult(0), makeIntTensor(et, a.shape, std::move(v)));
   return success();
 }
 
@@ -204,11 +210,14 @@ LogicalResult logicalNot(Operation *op, Env &env) {
 // Elementwise binary with broadcasting
 //===----------------------------------------------------------------------===//
 
-/// A binary op whose result has the operands' kind.
+/// A binary op whose result has the operands' kind. `fi` handles integers
+/// of any width: called with int64_t for signed types and uint64_t for
+/// unsigned ones, its result wrapped to the result element type.
 template <typename F, typename FI>
 LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
   const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
-  if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
+  bool ints = holdsInts(a) && holdsInts(b);
+  if (!ints && (a.kind != b.kind || a.kind != Tensor::Kind::Float))
     return op->emitError("operands hold different or unsupported kinds of data");
   auto shape = qc::broadcastShapes(a.shape, b.shape);
   if (failed(shape))
@@ -222,10 +231,20 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
                    r.f.data(), f);
     env.set(op->getResult(0), std::move(r));
   } else {
-    Tensor r = Tensor::makeInt(et, *shape);
-    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
-                   r.i.data(), fi);
-    env.set(op->getResult(0), std::move(r));
+    bool isUnsigned = a.elementType.isUnsignedInteger();
+    std::vector<int64_t> av, bv, rv(product(*shape));
+    if (a.kind != Tensor::Kind::Int)
+      av = intValues(a);
+    if (b.kind != Tensor::Kind::Int)
+      bv = intValues(b);
+    const int64_t *pa = av.empty() ? a.i.data() : av.data();
+    const int64_t *pb = bv.empty() ? b.i.data() : bv.data();
+    broadcastApply(pa, a.shape, pb, b.shape, *shape, rv.data(),
+                   [&](int64_t x, int64_t y) -> int64_t {
+                     return isUnsigned ? (int64_t)fi((uint64_t)x, (uint64_t)y)
+                                       : (int64_t)fi(x, y);
+                   });
+    env.set(op->getResult(0), makeIntTensor(et, *shape, std::move(rv)));
   }
   return success();
 }
@@ -234,7 +253,8 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
 template <template <typename> class Cmp>
 LogicalResult compare(Operation *op, Env &env) {
   const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
-  if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
+  bool ints = holdsInts(a) && holdsInts(b);
+  if (!ints && (a.kind != b.kind || a.kind != Tensor::Kind::Float))
     return op->emitError("operands hold different or unsupported kinds of data");
   auto shape = qc::broadcastShapes(a.shape, b.shape);
   if (failed(shape))
@@ -242,16 +262,22 @@ LogicalResult compare(Operation *op, Env &env) {
            << shapeStr(a.shape) << " and " << shapeStr(b.shape)
            << " do not broadcast";
   Tensor r = Tensor::makeInt(resultElementType(op), *shape);
-  if (a.kind == Tensor::Kind::Float)
+  if (!ints) {
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
                    r.i.data(), [](float x, float y) -> int64_t {
                      return Cmp<float>()(x, y);
                    });
-  else
-    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape,
-                   r.i.data(), [](int64_t x, int64_t y) -> int64_t {
-                     return Cmp<int64_t>()(x, y);
+  } else if (a.elementType.isUnsignedInteger(64)) { // ui64: bit patterns
+    broadcastApply(a.i.data(), a.shape, b.i.data(), b.shape, *shape, r.i.data(),
+                   [](int64_t x, int64_t y) -> int64_t {
+                     return Cmp<uint64_t>()((uint64_t)x, (uint64_t)y);
                    });
+  } else {
+    std::vector<int64_t> av = intValues(a), bv = intValues(b);
+    broadcastApply(
+        av.data(), a.shape, bv.data(), b.shape, *shape, r.i.data(),
+        [](int64_t x, int64_t y) -> int64_t { return Cmp<int64_t>()(x, y); });
+  }
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -275,25 +301,127 @@ template <typename T> T minNaN(T x, T y) {
   return x < y ? x : y;
 }
 
+/// x % y of C (sign of the dividend); x % 0 is 0 rather than a trap, and
+/// INT64_MIN % -1 is 0 (C leaves it undefined).
+template <typename T> T remainder(T x, T y) {
+  if (y == 0)
+    return 0;
+  if constexpr (std::is_signed_v<T>)
+    if (y == -1)
+      return 0;
+  return x % y;
+}
+
 LogicalResult mod(Operation *op, Env &env) {
   if (cast<qc::ModOp>(op).getFmod())
     return binaryNum(
         op, env, [](float x, float y) { return std::fmod(x, y); },
-        [](int64_t x, int64_t y) -> int64_t { return y == 0 ? 0 : x % y; });
-  // Sign of the divisor, like Python's %; x % 0 is 0 rather than a trap.
+        [](auto x, auto y) { return remainder(x, y); });
+  // Sign of the divisor, like Python's %.
   return binaryNum(
       op, env, [](float x, float y) { return std::fmod(x, y); },
-      [](int64_t x, int64_t y) -> int64_t {
-        if (y == 0)
-          return 0;
-        int64_t m = x % y;
-        return (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
+      [](auto x, auto y) {
+        auto m = remainder(x, y);
+        if constexpr (std::is_signed_v<decltype(m)>)
+          if (m != 0 && ((m < 0) != (y < 0)))
+            m += y;
+        return m;
       });
 }
 
+/// The values of a Float or integer tensor as doubles (exact for integers
+/// up to 2^53, ui64 read as unsigned).
+std::vector<double> asDoubles(const Tensor &t) {
+  std::vector<double> r;
+  if (t.kind == Tensor::Kind::Float) {
+    r.assign(t.f.begin(), t.f.end());
+    return r;
+  }
+  std::vector<int64_t> v = intValues(t);
+  r.resize(v.size());
+  for (size_t j = 0; j < v.size(); ++j)
+    r[j] = intToDouble(t.elementType, v[j]);
+  return r;
+}
+
+/// x^y for integer x and y, wrapping to 64 bits as repeated multiplication
+/// does (the caller wraps to the element type); negative exponents give
+/// the truncated real result (0 unless |x| = 1).
+int64_t intPow(int64_t x, int64_t y, bool unsignedExp) {
+  if (!unsignedExp && y < 0)
+    return x == 1 ? 1 : x == -1 ? ((y & 1) ? -1 : 1) : 0;
+  uint64_t base = (uint64_t)x, e = (uint64_t)y, r = 1;
+  for (; e; e >>= 1, base *= base)
+    if (e & 1)
+      r *= base;
+  return (int64_t)r;
+}
+
+/// ONNX Pow-12+ with operands of different types (the result has the
+/// base's): int^int exactly (wrapping), other mixes in double as
+/// onnxruntime computes them, float results rounded to f32, integer ones
+/// truncated toward zero.
+LogicalResult powMixed(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+  if ((a.kind == Tensor::Kind::Bytes && !holdsInts(a)) ||
+      (b.kind == Tensor::Kind::Bytes && !holdsInts(b)))
+    return op->emitError("operands hold unsupported kinds of data");
+  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  if (failed(shape))
+    return op->emitError("operand shapes ")
+           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+           << " do not broadcast";
+  Type et = resultElementType(op);
+  int64_t n = product(*shape);
+  if (holdsInts(a) && holdsInts(b)) {
+    std::vector<int64_t> av = intValues(a), bv = intValues(b), rv(n);
+    bool unsignedExp = b.elementType.isUnsignedInteger();
+    broadcastApply(
+        av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+        [&](int64_t x, int64_t y) { return intPow(x, y, unsignedExp); });
+    env.set(op->getResult(0), makeIntTensor(et, *shape, std::move(rv)));
+    return success();
+  }
+  std::vector<double> av = asDoubles(a), bv = asDoubles(b), rv(n);
+  broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+                 [](double x, double y) { return std::pow(x, y); });
+  if (isFloatish(et)) {
+    Tensor r = Tensor::makeFloat(et, *shape);
+    for (int64_t j = 0; j < n; ++j)
+      r.f[j] = (float)rv[j];
+    env.set(op->getResult(0), std::move(r));
+    return success();
+  }
+  std::vector<int64_t> iv(n);
+  for (int64_t j = 0; j < n; ++j) {
+    double d = std::trunc(rv[j]);
+    // Out of range (and NaN) is undefined in ONNX; clamp, NaN -> 0.
+    iv[j] = d != d                        ? 0
+            : d >= 9223372036854775807.0  ? INT64_MAX
+            : d <= -9223372036854775808.0 ? INT64_MIN
+                                          : (int64_t)d;
+  }
+  env.set(op->getResult(0), makeIntTensor(et, *shape, std::move(iv)));
+  return success();
+}
+
 LogicalResult where(Operation *op, Env &env) {
-  const Tensor &c = env.get(op->getOperand(0)), &a = env.get(op->getOperand(1)),
-               &b = env.get(op->getOperand(2));
+  const Tensor &c = env.get(op->getOperand(0));
+  const Tensor *pa = &env.get(op->getOperand(1)),
+               *pb = &env.get(op->getOperand(2));
+  // i8/ui8 values (Bytes storage) go through Int storage.
+  Tensor ia, ib;
+  bool viaInt = pa->kind == Tensor::Kind::Bytes && holdsInts(*pa) &&
+                pb->kind == Tensor::Kind::Bytes && holdsInts(*pb);
+  if (viaInt) {
+    ia = Tensor::makeInt(pa->elementType, pa->shape);
+    ia.i = intValues(*pa);
+    ib = Tensor::makeInt(pb->elementType, pb->shape);
+    ib.i = intValues(*pb);
+    pa = &ia;
+    pb = &ib;
+  }
+  const Tensor &a = *pa, &b = *pb;
   if (failed(checkKind(op, c, Tensor::Kind::Int)))
     return failure();
   if (a.kind != b.kind || a.kind == Tensor::Kind::Bytes)
@@ -313,6 +441,8 @@ LogicalResult where(Operation *op, Env &env) {
   Tensor r = isFloat ? makeFloatOutput(resultElementType(op), out)
                      : Tensor::makeInt(resultElementType(op), out);
   if (n == 0) {
+    if (viaInt)
+      r = makeIntTensor(resultElementType(op), out, {});
     env.set(op->getResult(0), std::move(r));
     return success();
   }
@@ -339,6 +469,8 @@ LogicalResult where(Operation *op, Env &env) {
       }
     }
   });
+  if (viaInt)
+    r = makeIntTensor(resultElementType(op), out, std::move(r.i));
   env.set(op->getResult(0), std::move(r));
   return success();
 }
@@ -738,11 +870,19 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   auto &r = registry;
   using std::exp;
   r.add("qc.neg", [](Operation *op, Env &env) {
-    return unaryNum(op, env, [](float x) { return -x; }, [](int64_t x) { return -x; });
+    return unaryNum(
+        op, env, [](float x) { return -x; },
+        [](auto x) { return (decltype(x))(0 - (uint64_t)x); });
   });
   r.add("qc.abs", [](Operation *op, Env &env) {
-    return unaryNum(op, env, [](float x) { return std::fabs(x); },
-                    [](int64_t x) { return x < 0 ? -x : x; });
+    return unaryNum(
+        op, env, [](float x) { return std::fabs(x); },
+        [](auto x) {
+          if constexpr (std::is_signed_v<decltype(x)>)
+            return x < 0 ? (decltype(x))(0 - (uint64_t)x) : x;
+          else
+            return x;
+        });
   });
   r.add("qc.sqrt", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return std::sqrt(x); });
@@ -825,7 +965,12 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.sign", [](Operation *op, Env &env) {
     return unaryNum(
         op, env, [](float x) { return x > 0 ? 1.0f : (x < 0 ? -1.0f : x); },
-        [](int64_t x) -> int64_t { return (x > 0) - (x < 0); });
+        [](auto x) -> int64_t {
+          if constexpr (std::is_signed_v<decltype(x)>)
+            return (x > 0) - (x < 0);
+          else
+            return x != 0;
+        });
   });
   r.add("qc.mish", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) {
@@ -882,6 +1027,8 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's
     // pow: products in double, exact for x^2 and within an ulp for x^3.
     const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
+    if (a.kind != Tensor::Kind::Float || b.kind != Tensor::Kind::Float)
+      return powMixed(op, env);
     if (a.kind == Tensor::Kind::Float && b.kind == Tensor::Kind::Float &&
         b.f.size() == 1 && b.shape.size() <= a.shape.size() &&
         (b.f[0] == 2.0f || b.f[0] == 3.0f)) {
@@ -894,12 +1041,27 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
                      [](int64_t, int64_t) -> int64_t { return 0; });
   });
   r.add("qc.max", [](Operation *op, Env &env) {
-    return binaryNum(op, env, maxNaN<float>, maxNaN<int64_t>);
+    return binaryNum(op, env, maxNaN<float>,
+                     [](auto x, auto y) { return maxNaN(x, y); });
   });
   r.add("qc.min", [](Operation *op, Env &env) {
-    return binaryNum(op, env, minNaN<float>, minNaN<int64_t>);
+    return binaryNum(op, env, minNaN<float>,
+                     [](auto x, auto y) { return minNaN(x, y); });
   });
   r.add("qc.mod", mod);
+  r.add("qc.bit_shift", [](Operation *op, Env &env) {
+    bool left = cast<qc::BitShiftOp>(op).getDirection() == "LEFT";
+    unsigned w = resultElementType(op).getIntOrFloatBitWidth();
+    // Unsigned operands (uint64_t here); the result wraps to the width.
+    return binaryNum(
+        op, env, [](float, float) { return 0.0f; },
+        [left, w](auto x, auto y) -> int64_t {
+          uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+          if (uy >= w)
+            return 0;
+          return (int64_t)(left ? ux << uy : ux >> uy);
+        });
+  });
   r.add("qc.equal", compare<std::equal_to>);
   r.add("qc.less", compare<std::less>);
   r.add("qc.less_equal", compare<std::less_equal>);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "ExecutorInt.h"
 
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Numerics/Linear.h"
@@ -162,20 +163,31 @@ LogicalResult castKernel(Operation *op, Env &env) {
   Type inType = cast<ShapedType>(o.getInput().getType()).getElementType();
   Type outType = cast<ShapedType>(o.getResult().getType()).getElementType();
   int64_t n = in.numElements();
-  // Source values as doubles: exact for every source type but i64 beyond
-  // 2^53, which ONNX leaves to the implementation.
-  std::vector<double> v(n);
   std::optional<nx::ElemFormat> inFmt = codeFormat(inType);
   if (in.kind == Tensor::Kind::Bytes && inFmt &&
       failed(checkCodes(op, in, *inFmt, "input")))
     return failure();
+  // Integer to integer: exact, keeping the low bits of the target width
+  // (ONNX Cast: "discard higher bits and reinterpret"; bool: x != 0).
+  auto outInt = dyn_cast<IntegerType>(outType);
+  if (outInt && holdsInts(in) && (!inFmt || isIntCode(*inFmt))) {
+    std::vector<int64_t> vals = intValues(in);
+    if (inType.isInteger(4)) // codes: the 4-bit value (sign per type)
+      for (int64_t &x : vals)
+        x = wrapInt(inType, x);
+    env.set(o.getResult(), makeIntTensor(outType, in.shape, std::move(vals)));
+    return success();
+  }
+  // Source values as doubles: exact for every source type but 64-bit
+  // integers beyond 2^53, which round to nearest (ui64 read as unsigned).
+  std::vector<double> v(n);
   for (int64_t i = 0; i < n; ++i) {
     switch (in.kind) {
     case Tensor::Kind::Float:
       v[i] = in.f[i];
       break;
     case Tensor::Kind::Int:
-      v[i] = (double)in.i[i];
+      v[i] = intToDouble(inType, in.i[i]);
       break;
     case Tensor::Kind::Bytes:
       if (!inFmt)
@@ -225,8 +237,23 @@ LogicalResult castKernel(Operation *op, Env &env) {
   double lo = w == 1 ? 0 : it.isUnsigned() ? 0 : -std::ldexp(1.0, w - 1);
   double hi = w == 1 ? 1 : it.isUnsigned() ? std::ldexp(1.0, w) - 1
                                            : std::ldexp(1.0, w - 1) - 1;
-  for (int64_t i = 0; i < n; ++i)
+  for (int64_t i = 0; i < n; ++i) {
+    if (w == 64 && it.isUnsigned()) {
+      // [0, 2^64): through uint64 (2^64 - 1 is no double; clamp below 2^64).
+      double d = v[i] != v[i] ? 0 : std::trunc(v[i]);
+      r.i[i] = d <= 0                        ? 0
+               : d >= 18446744073709551616.0 ? (int64_t)UINT64_MAX
+                                             : (int64_t)(uint64_t)d;
+      continue;
+    }
+    // 2^63 - 1 is no double either: toInt's clamp gives 2^63, converted
+    // here without overflow.
+    if (w == 64 && v[i] >= 9223372036854775808.0) {
+      r.i[i] = INT64_MAX;
+      continue;
+    }
     r.i[i] = w == 1 ? (v[i] != 0.0) : toInt(v[i], lo, hi);
+  }
   env.set(o.getResult(), std::move(r));
   return success();
 }

@@ -31,10 +31,11 @@ namespace exec {
 struct FloatArena;
 } // namespace exec
 
-/// A runtime value. Float tensors (f32/f16/bf16 in the IR) hold f32 values in
-/// `f`; integer tensors (shape computations) hold `i`; quantized codes and
-/// scales (8-, 6- and 4-bit formats, i8, i4) hold one code per byte in
-/// `bytes`.
+/// A runtime value. Float tensors (f32/f16/bf16/f64 in the IR) hold f32 values
+/// in `f` (f64 is computed in f32); integer tensors (i1, i16, i32, i64, ui16,
+/// ui32, ui64) hold `i`: the value sign- or zero-extended, ui64 as its bit
+/// pattern; quantized codes and scales (8-, 6- and 4-bit formats, i8, ui8,
+/// i4) hold one code per byte in `bytes` (docs/Import.md, "Element types").
 struct Tensor {
   enum class Kind { Float, Int, Bytes };
   Kind kind = Kind::Float;

@@ -184,6 +184,7 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.shrink", {"Shrink", {"bias", "lambd"}, {}}},
       {"qc.is_inf", {"IsInf", {"detect_positive", "detect_negative"}, {}}},
       {"qc.mod", {"Mod", {"fmod"}, {}}},
+      {"qc.bit_shift", {"BitShift", {"direction"}, {}}},
       {"qc.flatten", {"Flatten", {"axis"}, {}}},
       {"qc.squeeze", {"Squeeze", {}, {"axes"}}},
       {"qc.dynamic_split", {"Split", {"axis"}, {}}},

@@ -249,14 +249,20 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
   FailureOr<Value> a = n.anyInput(0), b = n.anyInput(1);
   if (failed(a) || failed(b))
     return failure();
+  matchConstantElementTypes(n, 0, *a, 1, *b);
   Type ea = cast<ShapedType>(a->getType()).getElementType();
   Type eb = cast<ShapedType>(b->getType()).getElementType();
+  // Integers of every width wrap to it (docs/Import.md, "Element types").
   auto isArith = [](Type t) {
-    return t.isF32() || t.isInteger(64) || t.isInteger(32);
+    unsigned w = isa<IntegerType>(t) ? t.getIntOrFloatBitWidth() : 0;
+    return isa<Float32Type, Float16Type, BFloat16Type, Float64Type>(t) ||
+           (isa<IntegerType>(t) && !t.isSignedInteger() &&
+            (w == 8 || w == 16 || w == 32 || w == 64));
   };
   if (!isArith(ea) || !isArith(eb)) {
     n.emitError() << "operands have element types " << ea << " and " << eb
-                  << "; this op takes float, int64 or int32 tensors";
+                  << "; this op takes float or integer (8 to 64 bits) "
+                     "tensors";
     return failure();
   }
   if (ea != eb) {

@@ -79,14 +79,24 @@ template <typename OpTy> LogicalResult importUnary(NodeContext &n) {
 }
 
 /// Neg and Abs also take int64 tensors.
+/// Float types and integers of 8 to 64 bits (signless or unsigned): the
+/// numeric types the Math ops take.
+bool isNumType(Type t) {
+  if (isa<Float32Type, Float16Type, BFloat16Type, Float64Type>(t))
+    return true;
+  auto it = dyn_cast<IntegerType>(t);
+  return it && !it.isSigned() &&
+         llvm::is_contained({8u, 16u, 32u, 64u}, it.getWidth());
+}
+
 template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0);
   if (failed(x))
     return failure();
   Type et = elementTypeOf(*x);
-  if (!isa<FloatType>(et) && !et.isInteger(64) && !et.isInteger(32)) {
+  if (!isNumType(et)) {
     n.emitError() << "input has element type " << et
-                  << "; expected a float type, int64 or int32";
+                  << "; expected a float type or an integer of 8 to 64 bits";
     return failure();
   }
   n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
@@ -279,7 +289,68 @@ LogicalResult importClipV6(NodeContext &n) {
 /// Clip-11 and later: optional scalar bound inputs. Constant bounds become
 /// qc.clip's attributes; computed ones (graph inputs) become qc.max/qc.min,
 /// which is the same function for min <= max.
+/// Clip of an integer tensor: qc.max / qc.min with the scalar bounds (exact
+/// for every width, unlike qc.clip's f32 attributes); integer constants are
+/// rebuilt in the input's type.
+LogicalResult importClipInt(NodeContext &n, Value x) {
+  Type et = elementTypeOf(x);
+  if (!isNumType(et)) {
+    n.emitError() << "input has element type " << et
+                  << "; expected a float type or an integer of 8 to 64 bits";
+    return failure();
+  }
+  Value y = x;
+  for (int i = 1; i <= 2; ++i) {
+    if (!n.hasInput(i))
+      continue;
+    FailureOr<Value> b = anyInput(n, i);
+    if (failed(b))
+      return failure();
+    if (!shapeOf(*b).empty()) {
+      n.emitError() << "input " << i << " must be a scalar, got shape "
+                    << shapeToString(shapeOf(*b));
+      return failure();
+    }
+    Value bound = *b;
+    if (elementTypeOf(bound) != et) {
+      auto c = bound.getDefiningOp<arith::ConstantOp>();
+      auto attr = c ? dyn_cast<DenseIntElementsAttr>(c.getValue()) : nullptr;
+      if (!attr) {
+        n.emitError() << "input " << i << " has element type "
+                      << elementTypeOf(bound) << ", expected " << et;
+        return failure();
+      }
+      APInt v = *attr.getValues<APInt>().begin();
+      v = v.sextOrTrunc(et.getIntOrFloatBitWidth());
+      bound = arith::ConstantOp::create(
+                  n.builder(), n.loc,
+                  DenseElementsAttr::get(RankedTensorType::get({}, et), v))
+                  .getResult();
+    }
+    y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, bound)
+                     .getResult()
+               : qc::MinOp::create(n.builder(), n.loc, y.getType(), y, bound)
+                     .getResult();
+  }
+  if (y == x)
+    n.aliasOutput(0, 0);
+  else
+    n.setOutput(0, y);
+  return success();
+}
+
 LogicalResult importClip(NodeContext &n) {
+  if (n.hasInput(0) && n.graph.values.count(n.node.input(0))) {
+    OnnxValue &v = n.graph.values[n.node.input(0)];
+    bool isInt = v.value ? isa<IntegerType>(elementTypeOf(v.value))
+                         : !isFloatDataType(v.constant->data_type());
+    if (isInt) {
+      FailureOr<Value> x = anyInput(n, 0);
+      if (failed(x))
+        return failure();
+      return importClipInt(n, *x);
+    }
+  }
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
@@ -365,6 +436,7 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
     return failure();
   a = *x;
   b = *y;
+  matchConstantElementTypes(n, i, a, j, b);
   Type ta = elementTypeOf(a), tb = elementTypeOf(b);
   if (ta != tb) {
     n.emitError() << "operand element types differ: " << ta << " and " << tb;
@@ -374,12 +446,11 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
   switch (kind) {
   case Operands::Float: break;
   case Operands::Num:
-    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32);
+    ok = isNumType(ta);
     break;
   case Operands::Bool: ok = ta.isInteger(1); break;
   case Operands::NumOrBool:
-    ok = isa<FloatType>(ta) || ta.isInteger(64) || ta.isInteger(32) ||
-         ta.isInteger(1);
+    ok = isNumType(ta) || ta.isInteger(1);
     break;
   }
   if (!ok) {
@@ -461,10 +532,50 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
 /// Pow: float base; the exponent is float, or an integer constant (as
 /// exporters write `x ** 2`), which is converted to f32 exactly for the
 /// small exponents models use.
+/// Pow-12+ takes any numeric base and exponent types; the result has the
+/// base's (Pow-7 had one float type, which this also covers).
+LogicalResult importPowMixed(NodeContext &n) {
+  FailureOr<Value> x = anyInput(n, 0), y = anyInput(n, 1);
+  if (failed(x) || failed(y))
+    return failure();
+  for (Value v : {*x, *y})
+    if (!isNumType(elementTypeOf(v))) {
+      n.emitError() << "operand element type " << elementTypeOf(v)
+                    << " is not a float type or an integer of 8 to 64 bits";
+      return failure();
+    }
+  if (n.opsetVersion < 12 && elementTypeOf(*x) != elementTypeOf(*y)) {
+    n.emitError() << "operand element types differ: " << elementTypeOf(*x)
+                  << " and " << elementTypeOf(*y)
+                  << " (Pow-7 takes one type; Pow-12 mixes them)";
+    return failure();
+  }
+  FailureOr<SmallVector<int64_t>> shape =
+      qc::broadcastShapes(shapeOf(*x), shapeOf(*y));
+  if (failed(shape)) {
+    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x)) << " and "
+                  << shapeToString(shapeOf(*y)) << " do not broadcast";
+    return failure();
+  }
+  n.setOutput(0, qc::PowOp::create(
+                     n.builder(), n.loc,
+                     RankedTensorType::get(*shape, elementTypeOf(*x)), *x, *y)
+                     .getResult());
+  return success();
+}
+
 LogicalResult importPow(NodeContext &n) {
   const onnx::TensorProto *e = n.constantInput(1);
-  if (!e || !isIntDataType(e->data_type()))
-    return importBinary<qc::PowOp, Operands::Float, false>(n);
+  const onnx::TensorProto *b = n.constantInput(0);
+  bool floatBase = b ? isFloatDataType(b->data_type())
+                     : (n.graph.values.count(n.node.input(0)) &&
+                        n.graph.values[n.node.input(0)].value &&
+                        isa<FloatType>(elementTypeOf(
+                            n.graph.values[n.node.input(0)].value)));
+  // A float base with a constant integer exponent keeps a float exponent
+  // constant (x^2 and x^3 have a fast path); other mixes are qc.pow's own.
+  if (!e || !isIntDataType(e->data_type()) || !floatBase)
+    return importPowMixed(n);
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
@@ -488,6 +599,34 @@ LogicalResult importPow(NodeContext &n) {
                                                          elementTypeOf(*x)),
                                    *x, y)
                      .getResult());
+  return success();
+}
+
+LogicalResult importBitShift(NodeContext &n) {
+  FailureOr<std::string> dir = n.stringAttr("direction", "");
+  if (failed(dir))
+    return failure();
+  if (*dir != "LEFT" && *dir != "RIGHT") {
+    n.emitError() << "attribute 'direction' must be \"LEFT\" or \"RIGHT\", "
+                     "got \""
+                  << *dir << "\"";
+    return failure();
+  }
+  Value a, b;
+  FailureOr<SmallVector<int64_t>> shape =
+      binaryOperands(n, a, b, 0, 1, Operands::Num);
+  if (failed(shape))
+    return failure();
+  if (!elementTypeOf(a).isUnsignedInteger()) {
+    n.emitError() << "operands have element type " << elementTypeOf(a)
+                  << "; BitShift takes UINT8, UINT16, UINT32 or UINT64";
+    return failure();
+  }
+  n.setOutput(
+      0, qc::BitShiftOp::create(n.builder(), n.loc,
+                                RankedTensorType::get(*shape, elementTypeOf(a)),
+                                a, b, n.builder().getStringAttr(*dir))
+             .getResult());
   return success();
 }
 
@@ -812,6 +951,7 @@ const OnnxOpHandler kHandlers[] = {
     {"Abs", 6, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
     {"Abs", 13, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
     LOGIC("And", AndOp, 7),
+    {"BitShift", 11, 2, 2, 1, 1, importBitShift},
     UNARY("Ceil", CeilOp, 6),
     UNARY("Ceil", CeilOp, 13),
     {"Celu", 12, 1, 1, 1, 1, importCelu},

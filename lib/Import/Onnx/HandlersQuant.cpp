@@ -44,6 +44,16 @@ Type numericType(MLIRContext *ctx, int64_t dt) {
     return IntegerType::get(ctx, 64);
   case onnx::TensorProto::BOOL:
     return IntegerType::get(ctx, 1);
+  case onnx::TensorProto::DOUBLE:
+    return Float64Type::get(ctx);
+  case onnx::TensorProto::INT16:
+    return IntegerType::get(ctx, 16);
+  case onnx::TensorProto::UINT16:
+    return IntegerType::get(ctx, 16, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT32:
+    return IntegerType::get(ctx, 32, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT64:
+    return IntegerType::get(ctx, 64, IntegerType::Unsigned);
   default:
     return codeElementType(*ctx, (int32_t)dt);
   }
@@ -228,14 +238,48 @@ LogicalResult importCast(NodeContext &n) {
   Type outType = numericType(n.getContext(), *dt);
   if (!outType) {
     n.emitError() << "casting to " << typeName(*dt)
-                  << " is not supported (FLOAT, FLOAT16, BFLOAT16, INT32, "
-                     "INT64, BOOL and the quantized types are)";
+                  << " is not supported (the numeric types FLOAT, FLOAT16, "
+                     "BFLOAT16, DOUBLE, INT8-INT64, UINT8-UINT64, BOOL and "
+                     "the quantized types are)";
     return failure();
   }
   auto op = qc::CastOp::create(
       n.builder(), n.loc,
       RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
                             outType),
+      *x, *sat != 0);
+  if (failed(verified(n, op)))
+    return failure();
+  n.setOutput(0, op.getResult());
+  return success();
+}
+
+/// CastLike-15+: Cast to the element type of input 1 (only its type is
+/// read; a constant's ONNX type counts, not the f32 it would import as).
+LogicalResult importCastLike(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  if (failed(x))
+    return failure();
+  FailureOr<int64_t> sat = n.intAttr("saturate", 1);
+  if (failed(sat))
+    return failure();
+  Type outType;
+  if (const onnx::TensorProto *t = n.constantInput(1)) {
+    outType = numericType(n.getContext(), t->data_type());
+    if (!outType) {
+      n.emitError() << "casting to " << typeName(t->data_type())
+                    << " (the type of input 'target_type') is not supported";
+      return failure();
+    }
+  } else {
+    FailureOr<Value> like = n.anyInput(1);
+    if (failed(like))
+      return failure();
+    outType = cast<ShapedType>(like->getType()).getElementType();
+  }
+  auto op = qc::CastOp::create(
+      n.builder(), n.loc,
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), outType),
       *x, *sat != 0);
   if (failed(verified(n, op)))
     return failure();
@@ -251,6 +295,10 @@ const OnnxOpHandler kQuantHandlers[] = {
     {"Cast", 19, 1, 1, 1, 1, importCast},
     {"Cast", 21, 1, 1, 1, 1, importCast},
     {"Cast", 23, 1, 1, 1, 1, importCast},
+    {"CastLike", 15, 2, 2, 1, 1, importCastLike},
+    {"CastLike", 19, 2, 2, 1, 1, importCastLike},
+    {"CastLike", 21, 2, 2, 1, 1, importCastLike},
+    {"CastLike", 23, 2, 2, 1, 1, importCastLike},
     {"DequantizeLinear", 10, 2, 3, 1, 1, importDequantizeLinear},
     {"DequantizeLinear", 13, 2, 3, 1, 1, importDequantizeLinear},
     {"DequantizeLinear", 19, 2, 3, 1, 1, importDequantizeLinear},

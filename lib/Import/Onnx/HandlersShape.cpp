@@ -637,7 +637,8 @@ bool foldConstantOfShape(NodeContext &n) {
     return false;
   const onnx::AttributeProto *v = n.attr("value");
   if (!v || v->type() != onnx::AttributeProto::TENSOR ||
-      !isIntDataType(v->t().data_type()) || validateTensor(v->t()) ||
+      v->t().data_type() != onnx::TensorProto::INT64 ||
+      validateTensor(v->t()) || // INT32 fills keep their type: not folded
       tensorToInts(v->t()).size() != 1)
     return false; // float fills stay runtime ops (and are not shape values)
   int64_t total = 1;
@@ -1499,9 +1500,12 @@ LogicalResult importConstantOfShape(NodeContext &n) {
     }
     if (isFloatDataType(t.data_type())) {
       DenseElementsAttr f = tensorToF32Attr(*ctx, t);
+      et = onnxElementType(*ctx, t.data_type()); // FLOAT16 stays f16, ...
       value = FloatAttr::get(et, *f.getValues<float>().begin());
     } else if (isIntDataType(t.data_type())) {
-      et = IntegerType::get(ctx, 64);
+      // The fill's own type: INT32 stays i32 (ONNX output type = value's).
+      et = IntegerType::get(
+          ctx, t.data_type() == onnx::TensorProto::INT32 ? 32 : 64);
       value = IntegerAttr::get(et, tensorToInts(t)[0]);
     } else {
       n.emitError() << "attribute 'value' has element type "

@@ -185,6 +185,21 @@ mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
 /// (kDynamic where unknown; empty when not even its length is).
 llvm::SmallVector<int64_t> partialIntValues(mlir::Value v);
 
+/// Element types (ElementTypes.cpp): the MLIR type of an ONNX data type as
+/// graph inputs get it (f16, f64, ui64, ..., the code types; null for
+/// STRING and complex), and, when operands `a` (input ia) and `b` (input ib)
+/// differ in element type and one is a constant of the other's ONNX type
+/// (imported as f32 / i64), a qc.cast of that constant back to the type.
+mlir::Type onnxElementType(mlir::MLIRContext &ctx, int32_t dataType);
+/// BOOL, INT16, UINT16, UINT32, UINT64: integer constants that import in
+/// their own element type (i1, i16, ui16, ui32, ui64), unlike INT32/INT64
+/// (i64, shape values) (Tensors.cpp).
+bool isOwnTypeIntDataType(int32_t dataType);
+mlir::DenseElementsAttr tensorToOwnTypeAttr(mlir::MLIRContext &ctx,
+                                            const onnx::TensorProto &t);
+void matchConstantElementTypes(NodeContext &n, int ia, mlir::Value &a, int ib,
+                               mlir::Value &b);
+
 /// Builds @main from one GraphProto.
 class GraphImporter {
 public:

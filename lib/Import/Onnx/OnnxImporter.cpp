@@ -218,6 +218,14 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
     return codes;
   }
   bool isFloat = isFloatDataType(t.data_type());
+  if (!wantFloat && isOwnTypeIntDataType(t.data_type())) {
+    Value &own = materialized[&t];
+    if (!own)
+      own = arith::ConstantOp::create(builder, nameLoc(name),
+                                      tensorToOwnTypeAttr(ctx, t))
+                .getResult();
+    return own;
+  }
   if (!isFloat && (wantFloat || !isIntDataType(t.data_type()))) {
     prefix(emitError()) << "constant '" << name << "' has element type "
                         << dataTypeName(t.data_type()) << ", expected "
@@ -246,13 +254,29 @@ bool isDefaultDomain(StringRef domain) {
   return domain.empty() || domain == "ai.onnx";
 }
 
-/// The element type a graph input of ONNX type `dataType` gets: f32 for
-/// FLOAT, i64/i32/i1 for INT64/INT32/BOOL (shapes, indices, masks), and the
-/// code types of quantized tensors; null for anything else.
+/// The element type a graph input of ONNX type `dataType` gets: f32, f16,
+/// bf16 and f64 for the float types, i64/i32/i16/i1 and ui64/ui32/ui16 for
+/// INT64/INT32/INT16/BOOL and UINT64/UINT32/UINT16, and the code types of
+/// quantized tensors (also INT8 and UINT8 values); null for anything else
+/// (STRING, complex).
 static Type graphInputElementType(MLIRContext &ctx, int32_t dataType) {
   switch (dataType) {
   case onnx::TensorProto::FLOAT:
     return Float32Type::get(&ctx);
+  case onnx::TensorProto::FLOAT16:
+    return Float16Type::get(&ctx);
+  case onnx::TensorProto::BFLOAT16:
+    return BFloat16Type::get(&ctx);
+  case onnx::TensorProto::DOUBLE:
+    return Float64Type::get(&ctx);
+  case onnx::TensorProto::INT16:
+    return IntegerType::get(&ctx, 16);
+  case onnx::TensorProto::UINT16:
+    return IntegerType::get(&ctx, 16, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT32:
+    return IntegerType::get(&ctx, 32, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT64:
+    return IntegerType::get(&ctx, 64, IntegerType::Unsigned);
   case onnx::TensorProto::INT64:
     return IntegerType::get(&ctx, 64);
   case onnx::TensorProto::INT32:
@@ -293,10 +317,10 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
   if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
-                  << "; only FLOAT graph inputs are supported, and INT64, "
-                     "INT32 and BOOL values, and quantized codes (INT8, "
-                     "UINT8, INT4, UINT4, FLOAT8E4M3FN, FLOAT8E5M2, "
-                     "FLOAT4E2M1)";
+                  << "; graph inputs of the numeric types FLOAT, FLOAT16, "
+                     "BFLOAT16, DOUBLE, INT8-INT64, UINT8-UINT64 and BOOL "
+                     "are supported, and quantized codes (INT4, UINT4, "
+                     "FLOAT8E4M3FN, FLOAT8E5M2, FLOAT4E2M1)";
     return failure();
   }
   std::optional<SmallVector<int64_t>> declared;

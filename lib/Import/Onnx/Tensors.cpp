@@ -37,6 +37,16 @@ int64_t elementSize(int32_t dataType) {
   case onnx::TensorProto::DOUBLE:
   case onnx::TensorProto::INT64:
     return 8;
+  // Integers held in their own type (ElementTypes.cpp).
+  case onnx::TensorProto::BOOL:
+    return 1;
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return 2;
+  case onnx::TensorProto::UINT32:
+    return 4;
+  case onnx::TensorProto::UINT64:
+    return 8;
   default:
     return 0;
   }
@@ -55,6 +65,13 @@ std::pair<StringRef, int64_t> typedField(const onnx::TensorProto &t) {
     return {"double_data", t.double_data_size()};
   case onnx::TensorProto::INT64:
     return {"int64_data", t.int64_data_size()};
+  case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return {"int32_data", t.int32_data_size()};
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    return {"uint64_data", t.uint64_data_size()};
   default:
     return {"", 0};
   }
@@ -226,4 +243,48 @@ quantc::onnx_import::tensorToI64Attr(MLIRContext &ctx,
                                     IntegerType::get(&ctx, 64));
   SmallVector<int64_t> v = tensorToInts(t);
   return DenseElementsAttr::get(type, llvm::ArrayRef<int64_t>(v));
+}
+
+bool quantc::onnx_import::isOwnTypeIntDataType(int32_t dataType) {
+  return dataType == onnx::TensorProto::BOOL ||
+         dataType == onnx::TensorProto::INT16 ||
+         dataType == onnx::TensorProto::UINT16 ||
+         dataType == onnx::TensorProto::UINT32 ||
+         dataType == onnx::TensorProto::UINT64;
+}
+
+DenseElementsAttr
+quantc::onnx_import::tensorToOwnTypeAttr(MLIRContext &ctx,
+                                         const onnx::TensorProto &t) {
+  auto et = cast<IntegerType>(onnxElementType(ctx, t.data_type()));
+  auto type = RankedTensorType::get(tensorShape(t), et);
+  int64_t n = type.getNumElements();
+  StringRef raw = tensorRawBytes(t); // raw_data or external
+  bool isRaw = t.has_raw_data() || isExternalTensor(t);
+  SmallVector<APInt> vals;
+  vals.reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t v;
+    switch (t.data_type()) {
+    case onnx::TensorProto::BOOL:
+      v = isRaw ? uint8_t(raw[i]) : uint64_t(t.int32_data(i));
+      v = v != 0;
+      break;
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16:
+      v = isRaw ? readLE<uint16_t>(raw.data() + 2 * i)
+                : uint64_t(uint32_t(t.int32_data(i)));
+      break;
+    case onnx::TensorProto::UINT32:
+      v = isRaw ? readLE<uint32_t>(raw.data() + 4 * i) : t.uint64_data(i);
+      break;
+    default: // UINT64
+      v = isRaw ? readLE<uint64_t>(raw.data() + 8 * i) : t.uint64_data(i);
+      break;
+    }
+    // The low bits of the width: INT16's int32_data holds the sign-extended
+    // value, and the APInt is reinterpreted by the type's signedness.
+    vals.push_back(APInt(64, v).trunc(et.getWidth()));
+  }
+  return DenseElementsAttr::get(type, vals);
 }

@@ -286,3 +286,59 @@ func.func @dynamic_reduce_noop_rank(%x: tensor<4x5xf32>, %a: tensor<0xi64>) {
   %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false, noop_with_empty_axes = true} : (tensor<4x5xf32>, tensor<0xi64>) -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @pow_result_type(%x: tensor<4xf32>, %n: tensor<4xi64>) {
+  // expected-error @+1 {{result element type 'i64' must match the base's 'f32'}}
+  %0 = qc.pow %x, %n : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @pow_broadcast(%x: tensor<3xf32>, %n: tensor<4xi32>) {
+  // expected-error @+1 {{operand shapes do not broadcast: 3 vs 4}}
+  %0 = qc.pow %x, %n : (tensor<3xf32>, tensor<4xi32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @pow_result_shape(%x: tensor<2x1xf32>, %n: tensor<3xui8>) {
+  // expected-error @+1 {{result shape 2x1 does not match broadcast shape 2x3}}
+  %0 = qc.pow %x, %n : (tensor<2x1xf32>, tensor<3xui8>) -> tensor<2x1xf32>
+  return
+}
+
+// -----
+
+func.func @max_signed(%a: tensor<3xsi16>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = qc.max %a, %a : (tensor<3xsi16>, tensor<3xsi16>) -> tensor<3xsi16>
+  return
+}
+
+// -----
+
+func.func @bit_shift_direction(%a: tensor<4xui8>) {
+  // expected-error @+1 {{direction must be "LEFT" or "RIGHT", got "UP"}}
+  %0 = qc.bit_shift %a, %a {direction = "UP"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return
+}
+
+// -----
+
+func.func @bit_shift_signed(%a: tensor<4xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values}}
+  %0 = qc.bit_shift %a, %a {direction = "LEFT"} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @bit_shift_types(%a: tensor<4xui8>, %b: tensor<4xui16>) {
+  // expected-error @+1 {{operand element types must match, got 'ui8' and 'ui16'}}
+  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui16>) -> tensor<4xui8>
+  return
+}

@@ -138,7 +138,15 @@ func.func @cast_shape(%x: tensor<4x8xf32>) {
 // -----
 
 func.func @cast_type(%x: tensor<4x8xf32>) {
-  // expected-error @+1 {{cannot cast 'f32' to 'f64'}}
-  %0 = qc.cast %x : (tensor<4x8xf32>) -> tensor<4x8xf64>
+  // expected-error @+1 {{cannot cast 'f32' to 'si32'}}
+  %0 = qc.cast %x : (tensor<4x8xf32>) -> tensor<4x8xsi32>
+  return
+}
+
+// -----
+
+func.func @cast_type_width(%x: tensor<4x8xi12>) {
+  // expected-error @+1 {{cannot cast 'i12' to 'f32'}}
+  %0 = qc.cast %x : (tensor<4x8xi12>) -> tensor<4x8xf32>
   return
 }

@@ -347,8 +347,17 @@ func.func @add_int_mixed(%a: tensor<3xi64>, %b: tensor<3xi32>) {
 
 // -----
 
-func.func @add_i8(%a: tensor<3xi8>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 32-bit signless integer or 64-bit signless integer values}}
-  %0 = qc.add %a, %a : (tensor<3xi8>, tensor<3xi8>) -> tensor<3xi8>
+// Integers of 8 to 64 bits, signless or unsigned; not signed (si8) or i4.
+func.func @add_si8(%a: tensor<3xsi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit float or 8-bit signless integer or 16-bit signless integer or 32-bit signless integer or 64-bit signless integer or 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values}}
+  %0 = qc.add %a, %a : (tensor<3xsi8>, tensor<3xsi8>) -> tensor<3xsi8>
+  return
+}
+
+// -----
+
+func.func @add_i4(%a: tensor<3xi4>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float}}
+  %0 = qc.add %a, %a : (tensor<3xi4>, tensor<3xi4>) -> tensor<3xi4>
   return
 }

@@ -177,3 +177,34 @@ func.func @dynamic_reduce(%x: tensor<?x16x1xf32>, %a: tensor<2xi64>, %b: tensor<
   %2 = qc.dynamic_reduce %i, %c {kind = "max", keepdims = false} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
   return
 }
+
+// Element types beyond f32/i64: every integer width, f64, mixed-type Pow.
+// CHECK-LABEL: func @element_types
+func.func @element_types(%u8: tensor<4xui8>, %i16: tensor<4xi16>, %u64: tensor<4xui64>, %d: tensor<4xf64>, %x: tensor<4xf32>, %n: tensor<4xi64>) {
+  // CHECK: qc.max %{{.*}}, %{{.*}} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %0 = qc.max %u8, %u8 : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  // CHECK: qc.mod %{{.*}}, %{{.*}} {fmod = false} : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  %1 = qc.mod %i16, %i16 {fmod = false} : (tensor<4xi16>, tensor<4xi16>) -> tensor<4xi16>
+  // CHECK: qc.neg %{{.*}} : (tensor<4xui64>) -> tensor<4xui64>
+  %2 = qc.neg %u64 : (tensor<4xui64>) -> tensor<4xui64>
+  // CHECK: qc.mod %{{.*}}, %{{.*}} {fmod = true} : (tensor<4xf64>, tensor<4xf64>) -> tensor<4xf64>
+  %3 = qc.mod %d, %d {fmod = true} : (tensor<4xf64>, tensor<4xf64>) -> tensor<4xf64>
+  // CHECK: qc.pow %{{.*}}, %{{.*}} : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xf32>
+  %4 = qc.pow %x, %n : (tensor<4xf32>, tensor<4xi64>) -> tensor<4xf32>
+  // CHECK: qc.pow %{{.*}}, %{{.*}} : (tensor<4xi64>, tensor<4xf32>) -> tensor<4xi64>
+  %5 = qc.pow %n, %x : (tensor<4xi64>, tensor<4xf32>) -> tensor<4xi64>
+  // CHECK: qc.less %{{.*}}, %{{.*}} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xi1>
+  %6 = qc.less %u64, %u64 : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xi1>
+  // CHECK: qc.exp %{{.*}} : (tensor<4xf64>) -> tensor<4xf64>
+  %7 = qc.exp %d : (tensor<4xf64>) -> tensor<4xf64>
+  return
+}
+
+// CHECK-LABEL: func @bit_shift
+func.func @bit_shift(%a: tensor<4xui8>, %b: tensor<1xui8>, %c: tensor<2x1xui64>) {
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  %1 = qc.bit_shift %c, %c {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  return
+}

@@ -35,3 +35,15 @@ func.func @dynamic_and_cast(%x: tensor<?x8xf32>, %c: tensor<?x8xf8E5M2>) {
   %3 = qc.cast %0#0 : (tensor<?x8xui8>) -> tensor<?x8xi64>
   return
 }
+
+// Cast between every numeric width.
+// CHECK-LABEL: func @cast_widths
+func.func @cast_widths(%x: tensor<4xf64>, %u: tensor<4xui64>) {
+  // CHECK: qc.cast %{{.*}} : (tensor<4xf64>) -> tensor<4xui16>
+  %0 = qc.cast %x : (tensor<4xf64>) -> tensor<4xui16>
+  // CHECK: qc.cast %{{.*}} : (tensor<4xui64>) -> tensor<4xi8>
+  %1 = qc.cast %u : (tensor<4xui64>) -> tensor<4xi8>
+  // CHECK: qc.cast %{{.*}} : (tensor<4xui64>) -> tensor<4xbf16>
+  %2 = qc.cast %u : (tensor<4xui64>) -> tensor<4xbf16>
+  return
+}

@@ -64,3 +64,15 @@ func.func @int_arith(%a: tensor<3xi64>, %b: tensor<1xi64>, %c: tensor<3xi32>) ->
   %1 = qc.div %c, %c : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
   return %0, %1 : tensor<3xi64>, tensor<3xi32>
 }
+
+// Every integer width and f64 (results wrap to the width).
+// CHECK-LABEL: func @int_widths
+// CHECK: qc.add %{{.*}}, %{{.*}} : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+// CHECK: qc.div %{{.*}}, %{{.*}} : (tensor<3xui64>, tensor<3xui64>) -> tensor<3xui64>
+// CHECK: qc.mul %{{.*}}, %{{.*}} : (tensor<3xf64>, tensor<3xf64>) -> tensor<3xf64>
+func.func @int_widths(%a: tensor<3xui8>, %b: tensor<3xui64>, %c: tensor<3xf64>) {
+  %0 = qc.add %a, %a : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+  %1 = qc.div %b, %b : (tensor<3xui64>, tensor<3xui64>) -> tensor<3xui64>
+  %2 = qc.mul %c, %c : (tensor<3xf64>, tensor<3xf64>) -> tensor<3xf64>
+  return
+}

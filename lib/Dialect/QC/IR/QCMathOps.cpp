@@ -173,7 +173,25 @@ LogicalResult ClipOp::verify() {
   return verifySameType(*this);
 }
 
-LogicalResult PowOp::verify() { return verifyBroadcast(*this, false); }
+LogicalResult PowOp::verify() {
+  // ONNX Pow-12+: any numeric exponent type; the result takes the base's.
+  Type et = getLhs().getType().getElementType();
+  if (getResult().getType().getElementType() != et)
+    return emitOpError("result element type ")
+           << getResult().getType().getElementType()
+           << " must match the base's " << et;
+  auto b = broadcastShapes(getLhs().getType().getShape(),
+                           getRhs().getType().getShape());
+  if (failed(b))
+    return emitOpError("operand shapes do not broadcast: ")
+           << shapeStr(getLhs().getType().getShape()) << " vs "
+           << shapeStr(getRhs().getType().getShape());
+  if (!shapesCompatible(*b, getResult().getType().getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(getResult().getType().getShape())
+           << " does not match broadcast shape " << shapeStr(*b);
+  return success();
+}
 LogicalResult MaxOp::verify() { return verifyBroadcast(*this, false); }
 LogicalResult MinOp::verify() { return verifyBroadcast(*this, false); }
 LogicalResult AndOp::verify() { return verifyBroadcast(*this, false); }
@@ -184,6 +202,13 @@ LogicalResult LessOp::verify() { return verifyBroadcast(*this, true); }
 LogicalResult LessEqualOp::verify() { return verifyBroadcast(*this, true); }
 LogicalResult GreaterOp::verify() { return verifyBroadcast(*this, true); }
 LogicalResult GreaterEqualOp::verify() { return verifyBroadcast(*this, true); }
+
+LogicalResult BitShiftOp::verify() {
+  if (getDirection() != "LEFT" && getDirection() != "RIGHT")
+    return emitOpError("direction must be \"LEFT\" or \"RIGHT\", got \"")
+           << getDirection() << "\"";
+  return verifyBroadcast(*this, false);
+}
 
 LogicalResult ModOp::verify() {
   if (!getFmod() && isa<FloatType>(getLhs().getType().getElementType()))

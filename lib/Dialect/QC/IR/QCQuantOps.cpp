@@ -128,11 +128,11 @@ LogicalResult CastOp::verify() {
   if (failed(verifyCompatibleShape(in.getShape(), out.getShape())))
     return emitOpError("result shape must match the input shape");
   auto ok = [](Type t) {
-    return isa<Float32Type, Float16Type, BFloat16Type>(t) || isCodeType(t) ||
+    unsigned w = isa<IntegerType>(t) ? t.getIntOrFloatBitWidth() : 0;
+    return isa<Float32Type, Float16Type, BFloat16Type, Float64Type>(t) ||
+           isCodeType(t) ||
            (isa<IntegerType>(t) && !t.isSignedInteger() &&
-            (t.getIntOrFloatBitWidth() == 32 ||
-             t.getIntOrFloatBitWidth() == 64 ||
-             t.getIntOrFloatBitWidth() == 1));
+            (w == 1 || w == 8 || w == 16 || w == 32 || w == 64));
   };
   if (!ok(in.getElementType()) || !ok(out.getElementType()))
     return emitOpError("cannot cast ")

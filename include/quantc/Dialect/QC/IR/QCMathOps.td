@@ -8,7 +8,8 @@ include "quantc/Dialect/QC/IR/QCBase.td"
 
 // Float, or integer values from shape computations (Max/Min/Mod/Neg/Abs and
 // the comparisons see int64 there).
-def QC_MathNumTensor : RankedTensorOf<[F32, F16, BF16, I64, I32]>;
+def QC_MathNumTensor : RankedTensorOf<[F32, F16, BF16, F64, I64, I32, I16, I8,
+                                       UI64, UI32, UI16, UI8]>;
 def QC_MathBoolTensor : RankedTensorOf<[I1]>;
 
 //===----------------------------------------------------------------------===//
@@ -161,7 +162,9 @@ class QC_MathBinaryOp<string mnemonic, string desc, Type t = QC_MathNumTensor,
   let hasVerifier = 1;
 }
 
-def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_FloatTensor>;
+// ONNX Pow-12+: the exponent may have another numeric type than the base;
+// the result has the base's type.
+def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_MathNumTensor>;
 def QC_MaxOp : QC_MathBinaryOp<"max", "Elementwise maximum (NaN propagates)">;
 def QC_MinOp : QC_MathBinaryOp<"min", "Elementwise minimum (NaN propagates)">;
 
@@ -178,7 +181,8 @@ def QC_ModOp : QC_Op<"mod", [Pure]> {
 }
 
 def QC_EqualOp : QC_MathBinaryOp<"equal", "lhs == rhs",
-    RankedTensorOf<[F32, F16, BF16, I64, I32, I1]>, QC_MathBoolTensor>;
+    RankedTensorOf<[F32, F16, BF16, F64, I64, I32, I16, I8, UI64, UI32, UI16,
+                    UI8, I1]>, QC_MathBoolTensor>;
 def QC_LessOp : QC_MathBinaryOp<"less", "lhs < rhs", QC_MathNumTensor, QC_MathBoolTensor>;
 def QC_LessEqualOp : QC_MathBinaryOp<"less_equal", "lhs <= rhs", QC_MathNumTensor, QC_MathBoolTensor>;
 def QC_GreaterOp : QC_MathBinaryOp<"greater", "lhs > rhs", QC_MathNumTensor, QC_MathBoolTensor>;
@@ -188,6 +192,21 @@ def QC_AndOp : QC_MathBinaryOp<"and", "Logical and", QC_MathBoolTensor>;
 def QC_OrOp : QC_MathBinaryOp<"or", "Logical or", QC_MathBoolTensor>;
 def QC_XorOp : QC_MathBinaryOp<"xor", "Logical exclusive or", QC_MathBoolTensor>;
 def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
+
+def QC_BitShiftOp : QC_Op<"bit_shift", [Pure]> {
+  let summary = "lhs << rhs or lhs >> rhs on unsigned integers (broadcast)";
+  let description = [{
+    ONNX BitShift-11: `direction` is "LEFT" or "RIGHT"; bits shifted out of
+    the element type's width are lost, and a shift by the width or more
+    gives 0 (C leaves it undefined).
+  }];
+  let arguments = (ins RankedTensorOf<[UI8, UI16, UI32, UI64]>:$lhs,
+                       RankedTensorOf<[UI8, UI16, UI32, UI64]>:$rhs,
+                       StrAttr:$direction);
+  let results = (outs RankedTensorOf<[UI8, UI16, UI32, UI64]>:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 def QC_WhereOp : QC_Op<"where", [Pure]> {
   let summary = "condition ? lhs : rhs, the three operands broadcast together";

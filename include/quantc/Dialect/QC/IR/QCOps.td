@@ -27,9 +27,11 @@ def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
 class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
   let summary = desc # " with ONNX multidirectional broadcasting";
   let description = [{
-    On floats, or on i64/i32 (shape and index arithmetic: integer division
-    truncates toward zero, as ONNX Div; i32 results wrap to 32 bits; a
-    division by zero is an error when the Executor runs it).
+    On floats (f64 computed in f32 by the Executor), or on integers of 8 to
+    64 bits, signless or unsigned (shape and index arithmetic, ONNX integer
+    tensors): results wrap to the element type's width, integer division
+    truncates toward zero as ONNX Div (unsigned types divide unsigned), and
+    a division by zero is an error when the Executor runs it.
   }];
   let arguments = (ins QC_NumericTensor:$lhs, QC_NumericTensor:$rhs);
   let results = (outs QC_NumericTensor:$result);
