@@ -684,8 +684,17 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<Tensor> out;
-      for (Value v : ret.getOperands())
-        out.push_back(in.get(v));
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        // The last mention of a value computed in this run: hand its
+        // buffer over instead of copying it.
+        auto it = in.env.find(v);
+        bool lastMention = llvm::none_of(
+            ret.getOperands().drop_front(i + 1), [&](Value w) { return w == v; });
+        if (it != in.env.end() && lastMention)
+          out.push_back(std::move(it->second));
+        else
+          out.push_back(in.get(v));
+      }
       if (caching)
         cacheFilled = true;
       return out;

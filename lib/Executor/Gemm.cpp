@@ -38,10 +38,12 @@ void quantc::exec::sgemm(bool tA, bool tB, int64_t M, int64_t N, int64_t K,
     serialGemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  // Split the rows when each thread gets a good number of them (each thread
-  // packs all of B, which pays off over many rows); else the columns, in
-  // multiples of 16 to keep the micro-kernel's full tiles.
-  if (M >= 32 * threads) {
+  // Each thread packs the whole of the operand it shares: all of B when
+  // the rows are split, all of A when the columns are. Packing a cold
+  // weight matrix costs about as much as 64 multiply-adds per element, so
+  // share the smaller one: rows when N <= M (and there are rows enough),
+  // else columns, in multiples of 16 to keep the micro-kernel's full tiles.
+  if (N <= M && M >= 32 * threads) {
     auto rows = [&](int64_t b, int64_t e) {
       serialGemm(tA, tB, e - b, N, K, alpha, tA ? A + b : A + b * lda, lda, B,
                  ldb, beta, C + b * ldc, ldc);

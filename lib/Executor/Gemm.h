@@ -1,9 +1,11 @@
 //===- Gemm.h - the Executor's f32 GEMM over the thread pool ----*- C++ -*-===//
 //
 // Row-major C = alpha * op(A) * op(B) + beta * C with OpenBLAS's
-// single-threaded sgemm, split over the pool (Parallel.h) by rows of C, or
-// by columns when there are too few rows. Every element of C is computed by
-// one sgemm call over the whole K, so the split does not change results.
+// single-threaded sgemm, split over the pool (Parallel.h) by rows or by
+// columns of C (Gemm.cpp). Each element of C comes from one sgemm call over
+// the whole K; the split depends on the shapes and the thread count only,
+// so runs are reproducible (results may differ in the last bits between
+// thread counts, as with OpenBLAS's own threading).
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_EXECUTOR_GEMM_H
