@@ -147,11 +147,9 @@ struct Interp : exec::Env {
 
   template <typename F> LogicalResult binary(Operation *op, F f) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
-    auto shape = qc::broadcastShapes(a.shape, b.shape);
+    auto shape = broadcastOrError(op, a, b);
     if (failed(shape))
-      return op->emitError("operand shapes ")
-             << shapeStr(a.shape) << " and " << shapeStr(b.shape)
-             << " do not broadcast";
+      return failure();
     // The lhs's last use with the result's shape: compute into its buffer
     // (each output element reads only its own lhs element).
     if (canTake(op->getOperand(0)) && a.shape == *shape &&
@@ -175,11 +173,9 @@ struct Interp : exec::Env {
   /// to the element type (ExecutorInt.h).
   template <typename F> LogicalResult intBinary(Operation *op, F f) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
-    auto shape = qc::broadcastShapes(a.shape, b.shape);
+    auto shape = broadcastOrError(op, a, b);
     if (failed(shape))
-      return op->emitError("operand shapes ")
-             << shapeStr(a.shape) << " and " << shapeStr(b.shape)
-             << " do not broadcast";
+      return failure();
     Type et = a.elementType;
     if (a.kind == Tensor::Kind::Int && b.kind == Tensor::Kind::Int) {
       Tensor r = Tensor::makeInt(et, *shape);

@@ -11,6 +11,7 @@
 
 #include "Parallel.h"
 #include "quantc/Executor/Executor.h"
+#include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Numerics/Formats.h"
 
@@ -116,6 +117,17 @@ inline std::string shapeStr(ArrayRef<int64_t> s) {
     r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
   }
   return r + "]";
+}
+
+/// The broadcast shape of two operands, or an error at `op` naming both.
+inline FailureOr<SmallVector<int64_t>>
+broadcastOrError(Operation *op, const Tensor &a, const Tensor &b) {
+  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  if (failed(shape))
+    return op->emitError("operand shapes ")
+           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
+           << " do not broadcast";
+  return shape;
 }
 
 /// Row-major strides.

@@ -219,11 +219,9 @@ LogicalResult binaryNum(Operation *op, Env &env, F f, FI fi) {
   bool ints = holdsInts(a) && holdsInts(b);
   if (!ints && (a.kind != b.kind || a.kind != Tensor::Kind::Float))
     return op->emitError("operands hold different or unsupported kinds of data");
-  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  auto shape = broadcastOrError(op, a, b);
   if (failed(shape))
-    return op->emitError("operand shapes ")
-           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
-           << " do not broadcast";
+    return failure();
   Type et = resultElementType(op);
   if (a.kind == Tensor::Kind::Float) {
     Tensor r = makeFloatOutput(et, *shape);
@@ -256,11 +254,9 @@ LogicalResult compare(Operation *op, Env &env) {
   bool ints = holdsInts(a) && holdsInts(b);
   if (!ints && (a.kind != b.kind || a.kind != Tensor::Kind::Float))
     return op->emitError("operands hold different or unsupported kinds of data");
-  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  auto shape = broadcastOrError(op, a, b);
   if (failed(shape))
-    return op->emitError("operand shapes ")
-           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
-           << " do not broadcast";
+    return failure();
   Tensor r = Tensor::makeInt(resultElementType(op), *shape);
   if (!ints) {
     broadcastApply(a.f.data(), a.shape, b.f.data(), b.shape, *shape,
@@ -366,11 +362,9 @@ LogicalResult powMixed(Operation *op, Env &env) {
   if ((a.kind == Tensor::Kind::Bytes && !holdsInts(a)) ||
       (b.kind == Tensor::Kind::Bytes && !holdsInts(b)))
     return op->emitError("operands hold unsupported kinds of data");
-  auto shape = qc::broadcastShapes(a.shape, b.shape);
+  auto shape = broadcastOrError(op, a, b);
   if (failed(shape))
-    return op->emitError("operand shapes ")
-           << shapeStr(a.shape) << " and " << shapeStr(b.shape)
-           << " do not broadcast";
+    return failure();
   Type et = resultElementType(op);
   int64_t n = product(*shape);
   if (holdsInts(a) && holdsInts(b)) {

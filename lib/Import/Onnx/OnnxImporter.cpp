@@ -254,40 +254,6 @@ bool isDefaultDomain(StringRef domain) {
   return domain.empty() || domain == "ai.onnx";
 }
 
-/// The element type a graph input of ONNX type `dataType` gets: f32, f16,
-/// bf16 and f64 for the float types, i64/i32/i16/i1 and ui64/ui32/ui16 for
-/// INT64/INT32/INT16/BOOL and UINT64/UINT32/UINT16, and the code types of
-/// quantized tensors (also INT8 and UINT8 values); null for anything else
-/// (STRING, complex).
-static Type graphInputElementType(MLIRContext &ctx, int32_t dataType) {
-  switch (dataType) {
-  case onnx::TensorProto::FLOAT:
-    return Float32Type::get(&ctx);
-  case onnx::TensorProto::FLOAT16:
-    return Float16Type::get(&ctx);
-  case onnx::TensorProto::BFLOAT16:
-    return BFloat16Type::get(&ctx);
-  case onnx::TensorProto::DOUBLE:
-    return Float64Type::get(&ctx);
-  case onnx::TensorProto::INT16:
-    return IntegerType::get(&ctx, 16);
-  case onnx::TensorProto::UINT16:
-    return IntegerType::get(&ctx, 16, IntegerType::Unsigned);
-  case onnx::TensorProto::UINT32:
-    return IntegerType::get(&ctx, 32, IntegerType::Unsigned);
-  case onnx::TensorProto::UINT64:
-    return IntegerType::get(&ctx, 64, IntegerType::Unsigned);
-  case onnx::TensorProto::INT64:
-    return IntegerType::get(&ctx, 64);
-  case onnx::TensorProto::INT32:
-    return IntegerType::get(&ctx, 32);
-  case onnx::TensorProto::BOOL:
-    return IntegerType::get(&ctx, 1);
-  default:
-    return codeElementType(ctx, dataType);
-  }
-}
-
 /// " (used by node #i 'name' (Op))" for the first node reading `value`.
 std::string describeFirstUser(const onnx::GraphProto &graph, StringRef value) {
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -313,7 +279,9 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     return failure();
   }
   const onnx::TypeProto::Tensor &tt = vi.type().tensor_type();
-  Type elementType = graphInputElementType(g.ctx, tt.elem_type());
+  // f32, f16, bf16, f64, every integer width and bool, and the code types
+  // of quantized tensors; null for anything else (STRING, complex).
+  Type elementType = onnxElementType(g.ctx, tt.elem_type());
   if (!elementType) {
     g.emitError() << "graph input '" << name << "' has element type "
                   << dataTypeName(tt.elem_type())
