@@ -574,7 +574,14 @@ template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
 LogicalResult runBatchNorm(Operation *o, Env &env) {
   auto op = cast<qc::BatchNormOp>(o);
   const Tensor &x = env.get(op.getInput());
-  Tensor r = makeFloatOutput(x.elementType, x.shape); // every element set
+  // In place on the input's last use, else a fresh buffer: every element
+  // is set below, each from its own input element.
+  bool inPlace = env.canTake(op.getInput());
+  const float *xs = inPlace ? nullptr : x.f.data();
+  Tensor r = inPlace ? env.take(op.getInput())
+                     : makeFloatOutput(x.elementType, x.shape);
+  if (inPlace)
+    xs = r.f.data();
   const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
                &mean = env.get(op.getMean()), &var = env.get(op.getVar());
   int64_t N = r.shape[0], C = r.shape[1], inner = 1;
@@ -586,7 +593,6 @@ LogicalResult runBatchNorm(Operation *o, Env &env) {
              << C << " channels, scale/bias/mean/var have " << t->f.size()
              << " values";
   float eps = op.getEpsilon().convertToFloat();
-  const float *xs = x.f.data();
   float *ys = r.f.data();
   parallelFor(C, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, N * inner)),
               [&](int64_t c0, int64_t c1) {
