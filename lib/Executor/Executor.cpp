@@ -196,14 +196,6 @@ struct Interp : exec::Env {
     return success();
   }
 
-  /// Ops already done by an earlier op's kernel (a bias add in a GEMM, the
-  /// constant it adds).
-  llvm::DenseSet<Operation *> fused;
-
-  bool has(Value v) const {
-    return env.count(v) || (cache && cache->count(v));
-  }
-
   /// The qc.add that adds an [N] (or [1, .., N]) float vector, already
   /// computed, to the product `op` when that is the product's only use.
   qc::AddOp biasAddOf(qc::MatMulOp op, int64_t N) {
@@ -563,7 +555,7 @@ struct Interp : exec::Env {
           float *x = r.f.data();
           parallelFor((int64_t)r.f.size(), kElemGrain, [&](int64_t b, int64_t e) {
             for (int64_t i = b; i < e; ++i)
-              x[i] = x[i] > 0.0f ? x[i] : (std::isnan(x[i]) ? x[i] : 0.0f);
+              x[i] = exec::reluValue(x[i]);
           });
           env[o.getResult()] = std::move(r);
           return success();

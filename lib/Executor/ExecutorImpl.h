@@ -17,9 +17,11 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -38,6 +40,14 @@ struct Env {
     return it != env.end() ? it->second : cache->find(v)->second;
   }
   void set(mlir::Value v, Tensor t) { env[v] = std::move(t); }
+  /// Whether `v` is computed (this run, or cached by an earlier one).
+  bool has(mlir::Value v) const {
+    return env.count(v) || (cache && cache->count(v));
+  }
+  /// Ops already done by an earlier op's kernel (a bias add in a GEMM, a
+  /// batch norm and ReLU after a convolution, a constant built early for
+  /// them); Executor::run skips them.
+  llvm::DenseSet<mlir::Operation *> fused;
   /// Set while an observer looks at the operands after each op: then no
   /// kernel may take them.
   bool keepOperands = false;
@@ -128,6 +138,11 @@ broadcastOrError(Operation *op, const Tensor &a, const Tensor &b) {
            << shapeStr(a.shape) << " and " << shapeStr(b.shape)
            << " do not broadcast";
   return shape;
+}
+
+/// ONNX Relu: NaN stays NaN.
+inline float reluValue(float x) {
+  return x > 0.0f ? x : (std::isnan(x) ? x : 0.0f);
 }
 
 /// Row-major strides.

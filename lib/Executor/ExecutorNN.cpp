@@ -143,6 +143,64 @@ std::vector<float> &scratch(int64_t n) {
 // Conv, ConvTranspose
 //===----------------------------------------------------------------------===//
 
+/// Inference batch norm as one multiply-add per element: y = x * a[c] +
+/// shift[c]. Shared by the BatchNormalization kernel and the convolution
+/// epilogue, so fused and separate runs give the same bits.
+struct BatchNormCoefficients {
+  std::vector<float> a, shift;
+};
+FailureOr<BatchNormCoefficients> batchNormCoefficients(qc::BatchNormOp op,
+                                                       Env &env, int64_t C) {
+  const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
+               &mean = env.get(op.getMean()), &var = env.get(op.getVar());
+  for (const Tensor *t : {&sc, &b, &mean, &var})
+    if ((int64_t)t->f.size() != C)
+      return op.emitError("input has ")
+             << C << " channels, scale/bias/mean/var have " << t->f.size()
+             << " values";
+  float eps = op.getEpsilon().convertToFloat();
+  BatchNormCoefficients k;
+  for (int64_t c = 0; c < C; ++c) {
+    k.a.push_back(sc.f[c] / std::sqrt(var.f[c] + eps));
+    k.shift.push_back(b.f[c] - mean.f[c] * k.a.back());
+  }
+  return k;
+}
+
+inline float batchNormValue(float x, float a, float shift) {
+  return x * a + shift;
+}
+
+/// The batch norm (whose parameters are computed) and then the ReLU that
+/// follow a convolution as its only uses; either may be missing.
+struct ConvEpilogue {
+  qc::BatchNormOp bn;
+  qc::ReluOp relu;
+  Value result; // the last op's result
+};
+ConvEpilogue convEpilogue(qc::ConvOp op, Env &env) {
+  ConvEpilogue e;
+  e.result = op.getResult();
+  auto onlyUser = [&](Value v) -> Operation * {
+    return env.keepOperands || !v.hasOneUse() ? nullptr
+                                              : *v.getUsers().begin();
+  };
+  if (auto bn = dyn_cast_or_null<qc::BatchNormOp>(onlyUser(e.result))) {
+    if (bn.getInput() == e.result &&
+        llvm::all_of(ValueRange{bn.getScale(), bn.getBias(), bn.getMean(),
+                                bn.getVar()},
+                     [&](Value v) { return env.has(v); })) {
+      e.bn = bn;
+      e.result = bn.getResult();
+    }
+  }
+  if (auto relu = dyn_cast_or_null<qc::ReluOp>(onlyUser(e.result))) {
+    e.relu = relu;
+    e.result = relu.getResult();
+  }
+  return e;
+}
+
 LogicalResult runConv(Operation *o, Env &env) {
   auto op = cast<qc::ConvOp>(o);
   const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
@@ -254,7 +312,37 @@ LogicalResult runConv(Operation *o, Env &env) {
   else
     for (int64_t i = 0; i < items; ++i)
       convOne(i);
-  env.set(op.getResult(), std::move(r));
+  // A following batch norm and ReLU in one pass over the result, with the
+  // same per-element arithmetic as their own kernels.
+  ConvEpilogue epi = convEpilogue(op, env);
+  if (epi.bn || epi.relu) {
+    BatchNormCoefficients k;
+    if (epi.bn) {
+      auto got = batchNormCoefficients(epi.bn, env, M);
+      if (failed(got))
+        return failure();
+      k = std::move(*got);
+    }
+    float *y = r.f.data();
+    parallelFor(N * M, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, os)),
+                [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        float *yp = y + p * os;
+        int64_t m = p % M;
+        if (epi.bn)
+          for (int64_t i = 0; i < os; ++i)
+            yp[i] = batchNormValue(yp[i], k.a[m], k.shift[m]);
+        if (epi.relu)
+          for (int64_t i = 0; i < os; ++i)
+            yp[i] = reluValue(yp[i]);
+      }
+    });
+    if (epi.bn)
+      env.fused.insert(epi.bn);
+    if (epi.relu)
+      env.fused.insert(epi.relu);
+  }
+  env.set(epi.result, std::move(r));
   return success();
 }
 
@@ -582,30 +670,22 @@ LogicalResult runBatchNorm(Operation *o, Env &env) {
                      : makeFloatOutput(x.elementType, x.shape);
   if (inPlace)
     xs = r.f.data();
-  const Tensor &sc = env.get(op.getScale()), &b = env.get(op.getBias()),
-               &mean = env.get(op.getMean()), &var = env.get(op.getVar());
   int64_t N = r.shape[0], C = r.shape[1], inner = 1;
   for (size_t i = 2; i < r.shape.size(); ++i)
     inner *= r.shape[i];
-  for (const Tensor *t : {&sc, &b, &mean, &var})
-    if ((int64_t)t->f.size() != C)
-      return op.emitError("input has ")
-             << C << " channels, scale/bias/mean/var have " << t->f.size()
-             << " values";
-  float eps = op.getEpsilon().convertToFloat();
+  auto k = batchNormCoefficients(op, env, C);
+  if (failed(k))
+    return failure();
   float *ys = r.f.data();
   parallelFor(C, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, N * inner)),
               [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      float a = sc.f[c] / std::sqrt(var.f[c] + eps);
-      float shift = b.f[c] - mean.f[c] * a;
+    for (int64_t c = c0; c < c1; ++c)
       for (int64_t n = 0; n < N; ++n) {
         const float *src = xs + (n * C + c) * inner;
         float *p = ys + (n * C + c) * inner;
         for (int64_t i = 0; i < inner; ++i)
-          p[i] = src[i] * a + shift;
+          p[i] = batchNormValue(src[i], k->a[c], k->shift[c]);
       }
-    }
   });
   env.set(op.getResult(), std::move(r));
   return success();

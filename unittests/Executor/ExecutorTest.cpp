@@ -1077,3 +1077,57 @@ func.func @main(%x: tensor<?x4x3xf32>) -> (tensor<?x4x5xf32>, tensor<?x4x5xf32>,
   }
 }
 } // namespace
+
+namespace {
+// A convolution followed by batch norm and ReLU as its only uses applies
+// both in one pass over its result, with the kernels' own per-element
+// arithmetic: the bits must equal the unfused ops' (an observer turns
+// every fusion off). Covers a plain and a depthwise conv, batch-norm
+// parameters defined before and after the conv (the latter fuse only once
+// cached), and a conv whose result is also returned (no fusion).
+TEST_F(ExecutorTest, ConvBatchNormReluEpilogueMatchesSeparateOps) {
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<?x2x5x5xf32>) -> (tensor<?x4x5x5xf32>, tensor<?x4x5x5xf32>, tensor<?x2x5x5xf32>, tensor<?x2x5x5xf32>) {
+  %w = arith.constant dense<[[[[0.5, -1.0, 0.25], [1.5, 0.75, -0.5], [0.1, 0.2, 0.3]], [[-0.3, 0.6, 0.9], [0.0, 1.0, -1.25], [0.4, -0.8, 0.2]]], [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[0.2, 0.2, 0.2], [0.2, 0.2, 0.2], [0.2, 0.2, 0.2]]], [[[-1.0, 0.5, 0.5], [0.5, -1.0, 0.5], [0.5, 0.5, -1.0]], [[0.3, -0.7, 0.11], [0.13, 0.17, -0.19], [0.23, 0.29, -0.31]]], [[[0.9, 0.8, 0.7], [0.6, 0.5, 0.4], [0.3, 0.2, 0.1]], [[-0.1, -0.2, -0.3], [-0.4, -0.5, -0.6], [-0.7, -0.8, -0.9]]]]> : tensor<4x2x3x3xf32>
+  %sc = arith.constant dense<[1.5, 0.7, -0.3, 2.0]> : tensor<4xf32>
+  %bi = arith.constant dense<[0.1, -0.2, 0.3, -0.4]> : tensor<4xf32>
+  %mu = arith.constant dense<[0.05, -0.15, 0.25, 0.0]> : tensor<4xf32>
+  %va = arith.constant dense<[0.9, 1.1, 0.3, 2.5]> : tensor<4xf32>
+  %c = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<?x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<?x4x5x5xf32>
+  %n = qc.batch_norm %c, %sc, %bi, %mu, %va {epsilon = 1.0e-05 : f32} : (tensor<?x4x5x5xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x5x5xf32>
+  %r = qc.relu %n : (tensor<?x4x5x5xf32>) -> tensor<?x4x5x5xf32>
+  %c2 = qc.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<?x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<?x4x5x5xf32>
+  %dw = arith.constant dense<[[[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]], [[[-0.5, 0.25, -0.125], [1.0, -2.0, 1.0], [0.3, 0.3, 0.3]]]]> : tensor<2x1x3x3xf32>
+  %d = qc.conv %x, %dw {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<?x2x5x5xf32>, tensor<2x1x3x3xf32>) -> tensor<?x2x5x5xf32>
+  %sc2 = arith.constant dense<[0.8, -1.2]> : tensor<2xf32>
+  %bi2 = arith.constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %mu2 = arith.constant dense<[0.1, 0.2]> : tensor<2xf32>
+  %va2 = arith.constant dense<[1.5, 0.5]> : tensor<2xf32>
+  %dn = qc.batch_norm %d, %sc2, %bi2, %mu2, %va2 {epsilon = 1.0e-03 : f32} : (tensor<?x2x5x5xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x5x5xf32>
+  %d2 = qc.conv %x, %dw {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<?x2x5x5xf32>, tensor<2x1x3x3xf32>) -> tensor<?x2x5x5xf32>
+  %dr = qc.relu %d2 : (tensor<?x2x5x5xf32>) -> tensor<?x2x5x5xf32>
+  return %r, %c2, %dn, %dr : tensor<?x4x5x5xf32>, tensor<?x4x5x5xf32>, tensor<?x2x5x5xf32>, tensor<?x2x5x5xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  Tensor x = Tensor::makeFloat(f32(), {3, 2, 5, 5});
+  for (int64_t i = 0; i < x.numElements(); ++i)
+    x.f[i] = std::sin(0.37f * float(i)) * 2.0f;
+  // The reference: every op on its own (an observer disables fusion).
+  Executor plain(getEntryFunction(*module));
+  plain.setObserver([](Operation *, llvm::ArrayRef<const Tensor *>,
+                       llvm::ArrayRef<const Tensor *>) {});
+  auto want = plain.run({x});
+  ASSERT_TRUE(succeeded(want));
+  // Some outputs are clipped by ReLU, some negative after batch norm.
+  EXPECT_TRUE(llvm::any_of((*want)[0].f, [](float v) { return v == 0.0f; }));
+  EXPECT_TRUE(llvm::any_of((*want)[2].f, [](float v) { return v < 0.0f; }));
+  Executor ex(getEntryFunction(*module));
+  for (int run = 0; run < 3; ++run) {
+    auto got = ex.run({x});
+    ASSERT_TRUE(succeeded(got));
+    for (size_t k = 0; k < want->size(); ++k)
+      EXPECT_EQ((*got)[k].f, (*want)[k].f) << "output " << k << ", run " << run;
+  }
+}
+} // namespace
