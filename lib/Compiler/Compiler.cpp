@@ -166,6 +166,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // 4. Accuracy of the quantized graph against float on the same inputs.
   progress("measuring accuracy against float on the Executor");
   Executor qExec(fn);
+  qExec.setConstantCaching(false); // one run: nothing to reuse
   auto qOut = qExec.run(*inputs);
   if (failed(qOut))
     return failure();

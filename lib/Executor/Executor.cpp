@@ -196,10 +196,16 @@ struct Interp : exec::Env {
     return success();
   }
 
-  /// The qc.add that adds an [N] (or [1, .., N]) float vector, already
-  /// computed, to the product `op` when that is the product's only use.
-  qc::AddOp biasAddOf(qc::MatMulOp op, int64_t N) {
-    if (keepOperands || !op->hasOneUse())
+  /// The qc.add that adds a vector to the product `op` when that is the
+  /// product's only use and the fusion can be decided from the IR alone
+  /// (so that every run, cached or not, fuses alike): the product is not
+  /// constant-derived (it would be cached itself), and the addend is a
+  /// function argument, a value computed before the product, or an
+  /// arith.constant, which is then built now. Its shape is checked by the
+  /// caller (biasFits).
+  qc::AddOp biasAddOf(qc::MatMulOp op) {
+    if (keepOperands || !op->hasOneUse() ||
+        (constantOps && constantOps->contains(op)))
       return {};
     auto add = dyn_cast<qc::AddOp>(*op->getUsers().begin());
     if (!add || add.getLhs() == add.getRhs() ||
@@ -207,24 +213,35 @@ struct Interp : exec::Env {
       return {};
     Value other =
         add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
-    if (!has(other)) {
-      // A constant bias placed after the product (the importer puts
-      // constants next to their first use): build it now, so that whether
-      // the add fuses does not depend on what an earlier run cached.
-      auto c = other.getDefiningOp<arith::ConstantOp>();
-      if (!c || failed(constant(c)))
+    Operation *def = other.getDefiningOp();
+    if (def && def->getBlock() == op->getBlock() && def->isBeforeInBlock(op))
+      return has(other) ? add : qc::AddOp();
+    if (!def)
+      return has(other) ? add : qc::AddOp();
+    auto c = dyn_cast<arith::ConstantOp>(def);
+    if (!c)
+      return {};
+    if (!has(other)) { // the importer puts constants next to their first use
+      if (failed(constant(c)))
         return {};
       fused.insert(c);
     }
-    const Tensor &t = get(other);
-    if (t.kind != Tensor::Kind::Float || t.numElements() != N ||
-        t.shape.empty() || t.shape.back() != N ||
-        t.shape.size() > op.getType().getShape().size())
-      return {};
     return add;
   }
 
+  /// The addend is an [N] (or [1, .., N]) float vector.
+  bool biasFits(qc::AddOp add, qc::MatMulOp op, int64_t N) {
+    Value other =
+        add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
+    const Tensor &t = get(other);
+    return t.kind == Tensor::Kind::Float && t.numElements() == N &&
+           !t.shape.empty() && t.shape.back() == N &&
+           t.shape.size() <= op.getType().getShape().size();
+  }
+
   LogicalResult matmul(qc::MatMulOp op) {
+    // First, as it may add a constant to env (which moves its entries).
+    qc::AddOp add = biasAddOf(op);
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
     int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
     int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
@@ -245,7 +262,8 @@ struct Interp : exec::Env {
       // product's only use starts C at the bias (beta 1): no zeroing pass
       // and no separate pass over the result.
       int64_t rows = a.numElements() / K;
-      qc::AddOp add = biasAddOf(op, N);
+      if (add && !biasFits(add, op, N))
+        add = {};
       float beta = 0.0f;
       if (add) {
         const Tensor &bias = get(add.getLhs() == op.getResult() ? add.getRhs()
@@ -624,8 +642,9 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   } arenaScope(&arena);
   // An observer sees every op of every run: no caching then.
   bool caching = cacheConstants && !observer;
-  if (caching && !cachePlanned)
+  if (!cachePlanned)
     planConstantCache();
+  in.constantOps = &constantOps;
   if (caching) {
     in.cache = &constantCache;
     if (!cacheFilled)
@@ -702,6 +721,8 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
       for (Value v : op.getResults())
         if (cachedValues.contains(v)) {
           auto it = in.env.find(v);
+          if (it == in.env.end())
+            continue; // not produced as itself (never so today: kept safe)
           constantCache[v] = std::move(it->second);
           in.env.erase(it);
         }

@@ -35,6 +35,8 @@ struct Env {
   /// Values that depend on constants only, kept by the Executor from one run
   /// to the next (read-only here; see Executor::run).
   const llvm::DenseMap<mlir::Value, Tensor> *cache = nullptr;
+  /// The ops that depend on constants only (whether or not cached).
+  const llvm::DenseSet<mlir::Operation *> *constantOps = nullptr;
   const Tensor &get(mlir::Value v) {
     auto it = env.find(v);
     return it != env.end() ? it->second : cache->find(v)->second;

@@ -364,6 +364,8 @@ LogicalResult dynamicSplit(Operation *o, Env &env) {
   int64_t outer = product(ArrayRef<int64_t>(a.shape).take_front(axis));
   int64_t inner = product(ArrayRef<int64_t>(a.shape).drop_front(axis + 1));
   int64_t start = 0;
+  // Stored only after the loop: env.set may move `a` and `sizes`.
+  std::vector<Tensor> results;
   for (auto [k, res] : llvm::enumerate(op.getResults())) {
     SmallVector<int64_t> out(a.shape);
     out[axis] = sizes[k];
@@ -377,8 +379,10 @@ LogicalResult dynamicSplit(Operation *o, Env &env) {
       copyRange(r, b * sizes[k] * inner, a,
                 (b * a.shape[axis] + start) * inner, sizes[k] * inner);
     start += sizes[k];
-    env.set(res, std::move(r));
+    results.push_back(std::move(r));
   }
+  for (auto [res, r] : llvm::zip(op.getResults(), results))
+    env.set(res, std::move(r));
   return success();
 }
 

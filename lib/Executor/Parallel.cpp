@@ -63,12 +63,19 @@ public:
   }
 
   void run(int64_t chunks, detail::ChunkFn call, void *ctx) {
-    std::unique_lock<std::mutex> submit(submitMu, std::try_to_lock);
-    if (inPoolJob || !submit.owns_lock()) {
+    // Nested (this thread runs a chunk of a job, maybe as its submitter,
+    // which holds submitMu) or another thread's job holds the pool: run
+    // serially. inPoolJob first: try-locking a mutex this thread holds is
+    // undefined.
+    auto serial = [&] {
       for (int64_t c = 0; c < chunks; ++c)
         call(ctx, c);
-      return;
-    }
+    };
+    if (inPoolJob)
+      return serial();
+    std::unique_lock<std::mutex> submit(submitMu, std::try_to_lock);
+    if (!submit.owns_lock())
+      return serial();
     Job job;
     job.call = call;
     job.ctx = ctx;

@@ -38,7 +38,8 @@ void runOnPool(int64_t chunks, ChunkFn call, void *ctx);
 } // namespace detail
 
 /// Runs fn(begin, end) over [0, n) in up to `threads` disjoint chunks.
-/// Kernels write their outputs without locks.
+/// Kernels write their outputs without locks; chunks must not throw (a
+/// throw on a pool thread ends the process).
 template <typename F> void runChunks(int64_t n, int64_t threads, F &fn) {
   if (n <= 0)
     return;

@@ -53,12 +53,21 @@ struct Tensor {
 
 class Executor {
 public:
-  /// Called after each op with its operands and results.
+  /// Called after each op with its operands and results. With an observer
+  /// set, every op runs on its own (no constant caching, no GEMM bias-add
+  /// fusion, whose sums may differ from a plain run's in the last bits).
+  /// One Executor runs one run() at a time (it keeps caches and buffers
+  /// from run to run); use one Executor per thread.
   using Observer = std::function<void(mlir::Operation *op,
                                       llvm::ArrayRef<const Tensor *> operands,
                                       llvm::ArrayRef<const Tensor *> results)>;
 
   explicit Executor(mlir::func::FuncOp fn) : fn(fn) {}
+  // run() keeps caches and buffers; a copy would share them.
+  Executor(const Executor &) = delete;
+  Executor &operator=(const Executor &) = delete;
+  Executor(Executor &&) = default;
+  Executor &operator=(Executor &&) = default;
   void setObserver(Observer o) { observer = std::move(o); }
 
   /// Runs the function. Input shapes must match the argument types (dynamic
