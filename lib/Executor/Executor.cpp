@@ -80,6 +80,19 @@ Tensor exec::makeFloatOutput(Type et, ArrayRef<int64_t> shape) {
   return t;
 }
 
+Tensor exec::elementwiseResult(Operation *op, Env &env, const float *&src) {
+  Type et = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  if (env.canTake(op->getOperand(0))) {
+    Tensor r = env.take(op->getOperand(0));
+    r.elementType = et;
+    src = r.f.data(); // the buffer moves with r, its address stays
+    return r;
+  }
+  const Tensor &a = env.get(op->getOperand(0));
+  src = a.f.data();
+  return makeFloatOutput(et, a.shape);
+}
+
 Tensor Tensor::makeBytes(Type et, ArrayRef<int64_t> shape) {
   Tensor t;
   t.kind = Kind::Bytes;
@@ -243,20 +256,14 @@ struct Interp : exec::Env {
     // First, as it may add a constant to env (which moves its entries).
     qc::AddOp add = biasAddOf(op);
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
-    int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
-    int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
-    if (K != K2)
-      return op.emitError("matmul reduction dims differ at run time: ")
-             << K << " vs " << K2;
-    ArrayRef<int64_t> ab = ArrayRef<int64_t>(a.shape).drop_back(2);
-    ArrayRef<int64_t> bb = ArrayRef<int64_t>(b.shape).drop_back(2);
-    auto batch = qc::broadcastShapes(ab, bb);
-    if (failed(batch))
-      return op.emitError("matmul batch dims do not broadcast at run time");
-    SmallVector<int64_t> outShape = *batch;
-    outShape.push_back(M);
-    outShape.push_back(N);
-    Tensor r = exec::makeFloatOutput(a.elementType, outShape); // sgemm, beta 0
+    auto dims = exec::matmulDims(op, a.shape, b.shape);
+    if (failed(dims))
+      return failure();
+    int64_t M = dims->M, K = dims->K, N = dims->N;
+    ArrayRef<int64_t> ab = dims->aBatch, bb = dims->bBatch;
+    const SmallVector<int64_t> &batch = dims->batch;
+    // sgemm (beta 0) or the bias copy writes every element.
+    Tensor r = exec::makeFloatOutput(a.elementType, dims->resultShape());
     if (bb.empty() && M && N && K) {
       // [..., M, K] x [K, N]: one GEMM over all rows. A bias add that is the
       // product's only use starts C at the bias (beta 1): no zeroing pass
@@ -284,9 +291,9 @@ struct Interp : exec::Env {
     }
     // Batch iteration via broadcast strides over matrices.
     SmallVector<int64_t> aMat(ab.begin(), ab.end()), bMat(bb.begin(), bb.end());
-    auto sa = broadcastStrides(aMat, *batch), sb = broadcastStrides(bMat, *batch);
+    auto sa = broadcastStrides(aMat, batch), sb = broadcastStrides(bMat, batch);
     std::vector<int64_t> aOff, bOff;
-    forEachIndex(*batch, sa, sb, [&](int64_t, int64_t ia, int64_t ib) {
+    forEachIndex(batch, sa, sb, [&](int64_t, int64_t ia, int64_t ib) {
       aOff.push_back(ia * M * K);
       bOff.push_back(ib * K * N);
     });
@@ -728,8 +735,8 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
         }
     if (profiling) {
       OpProfile &p = profile[op.getName().getStringRef()];
-      p.name = op.getName().getStringRef().str();
-      ++p.count;
+      if (!p.count++)
+        p.name = op.getName().getStringRef().str();
       p.seconds += std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - t0)
                        .count();

@@ -73,6 +73,12 @@ struct Env {
 /// run reuses the first's memory.
 Tensor makeFloatOutput(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
 
+/// The result of an op that maps operand 0's float elements one to one (same
+/// shape): operand 0's own buffer when this op is its last use (computed in
+/// place: no allocation, no page faults), else a fresh one. `src` is set to
+/// where the operand's elements are read.
+Tensor elementwiseResult(mlir::Operation *op, Env &env, const float *&src);
+
 /// The Executor's spare float buffers; Executor::run installs its own for
 /// the thread that runs it.
 struct FloatArena {
@@ -145,6 +151,39 @@ broadcastOrError(Operation *op, const Tensor &a, const Tensor &b) {
 /// ONNX Relu: NaN stays NaN.
 inline float reluValue(float x) {
   return x > 0.0f ? x : (std::isnan(x) ? x : 0.0f);
+}
+
+/// The dims of a [..., M, K] x [..., K, N] product: M, K, N, the operands'
+/// batch dims and their broadcast; an error at `op` when K differs or the
+/// batch dims do not broadcast.
+struct MatMulDims {
+  int64_t M, K, N;
+  ArrayRef<int64_t> aBatch, bBatch;
+  SmallVector<int64_t> batch;
+  /// batch followed by M, N.
+  SmallVector<int64_t> resultShape() const {
+    SmallVector<int64_t> s(batch);
+    s.push_back(M);
+    s.push_back(N);
+    return s;
+  }
+};
+inline FailureOr<MatMulDims> matmulDims(Operation *op, ArrayRef<int64_t> a,
+                                        ArrayRef<int64_t> b) {
+  MatMulDims d;
+  d.M = a[a.size() - 2];
+  d.K = a.back();
+  d.N = b.back();
+  if (b[b.size() - 2] != d.K)
+    return op->emitError("reduction dims differ at run time: ")
+           << d.K << " vs " << b[b.size() - 2];
+  d.aBatch = a.drop_back(2);
+  d.bBatch = b.drop_back(2);
+  auto batch = qc::broadcastShapes(d.aBatch, d.bBatch);
+  if (failed(batch))
+    return op->emitError("batch dims do not broadcast at run time");
+  d.batch = std::move(*batch);
+  return d;
 }
 
 /// Row-major strides.

@@ -65,12 +65,8 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   const Tensor &a = env.get(op->getOperand(0));
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
     return failure();
-  // The operand's last use: compute in place (no allocation, no page faults).
-  bool inPlace = env.canTake(op->getOperand(0));
-  Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : makeFloatOutput(resultElementType(op), a.shape);
-  r.elementType = resultElementType(op);
-  const float *x = inPlace ? r.f.data() : a.f.data();
+  const float *x;
+  Tensor r = elementwiseResult(op, env, x);
   float *y = r.f.data();
   // Often a libm call per element (erf, log, sin): worth more threads.
   parallelFor((int64_t)r.f.size(), kHeavyElemGrain * 4, [&](int64_t b, int64_t e) {
@@ -115,11 +111,8 @@ LogicalResult unaryLoop(Operation *op, Env &env,
   const Tensor &a = env.get(op->getOperand(0));
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
     return failure();
-  bool inPlace = env.canTake(op->getOperand(0));
-  Tensor r = inPlace ? env.take(op->getOperand(0))
-                     : makeFloatOutput(resultElementType(op), a.shape);
-  r.elementType = resultElementType(op);
-  const float *x = inPlace ? r.f.data() : a.f.data();
+  const float *x;
+  Tensor r = elementwiseResult(op, env, x);
   float *y = r.f.data();
   parallelFor((int64_t)r.f.size(), kHeavyElemGrain,
               [&](int64_t b, int64_t e) { loop(x + b, y + b, e - b); });

@@ -661,15 +661,9 @@ template <bool IsMax> LogicalResult runGlobalPool(Operation *op, Env &env) {
 
 LogicalResult runBatchNorm(Operation *o, Env &env) {
   auto op = cast<qc::BatchNormOp>(o);
-  const Tensor &x = env.get(op.getInput());
-  // In place on the input's last use, else a fresh buffer: every element
-  // is set below, each from its own input element.
-  bool inPlace = env.canTake(op.getInput());
-  const float *xs = inPlace ? nullptr : x.f.data();
-  Tensor r = inPlace ? env.take(op.getInput())
-                     : makeFloatOutput(x.elementType, x.shape);
-  if (inPlace)
-    xs = r.f.data();
+  // Every element is set below, each from its own input element.
+  const float *xs;
+  Tensor r = elementwiseResult(op, env, xs);
   int64_t N = r.shape[0], C = r.shape[1], inner = 1;
   for (size_t i = 2; i < r.shape.size(); ++i)
     inner *= r.shape[i];
@@ -989,16 +983,12 @@ LogicalResult runMatMulInteger(Operation *o, Env &env) {
   std::vector<int32_t> av = intValues(a), bv = intValues(b),
                        az = intValues(env.get(op.getLhsZero())),
                        bz = intValues(env.get(op.getRhsZero()));
-  int64_t M = a.shape[a.shape.size() - 2], K = a.shape.back();
-  int64_t K2 = b.shape[b.shape.size() - 2], N = b.shape.back();
-  if (K != K2)
-    return op.emitError("reduction dims differ at run time: ")
-           << K << " vs " << K2;
-  ArrayRef<int64_t> ab = ArrayRef<int64_t>(a.shape).drop_back(2);
-  ArrayRef<int64_t> bb = ArrayRef<int64_t>(b.shape).drop_back(2);
-  auto batch = qc::broadcastShapes(ab, bb);
-  if (failed(batch))
-    return op.emitError("batch dims do not broadcast at run time");
+  auto dims = matmulDims(op, a.shape, b.shape);
+  if (failed(dims))
+    return failure();
+  int64_t M = dims->M, K = dims->K, N = dims->N;
+  ArrayRef<int64_t> ab = dims->aBatch, bb = dims->bBatch;
+  const SmallVector<int64_t> &batch = dims->batch;
   if ((az.size() != 1 && (int64_t)az.size() != M) ||
       (bz.size() != 1 && (int64_t)bz.size() != N))
     return op.emitError("zero point sizes do not match the operands");
@@ -1007,13 +997,10 @@ LogicalResult runMatMulInteger(Operation *o, Env &env) {
     av[i] -= az.size() == 1 ? az[0] : az[(i / K) % M];
   for (size_t i = 0; i < bv.size(); ++i)
     bv[i] -= bz.size() == 1 ? bz[0] : bz[i % N];
-  SmallVector<int64_t> outShape = *batch;
-  outShape.push_back(M);
-  outShape.push_back(N);
   Tensor r = Tensor::makeInt(op.getResult().getType().getElementType(),
-                             outShape);
-  auto sa = broadcastStrides(ab, *batch), sb = broadcastStrides(bb, *batch);
-  forEachIndex(*batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
+                             dims->resultShape());
+  auto sa = broadcastStrides(ab, batch), sb = broadcastStrides(bb, batch);
+  forEachIndex(batch, sa, sb, [&](int64_t lin, int64_t ia, int64_t ib) {
     gemmI32(M, N, K, av.data() + ia * M * K, bv.data() + ib * K * N,
             r.i.data() + lin * M * N);
   });

@@ -178,6 +178,17 @@ LogicalResult concat(Operation *o, Env &env) {
 }
 
 /// ONNX Slice of `a` with normalized, distinct axes.
+/// The result of a view op (squeeze, unsqueeze, flatten, reshape): the
+/// input's elements under the shape `out`, moved when this op is the
+/// input's last use, copied otherwise.
+LogicalResult setReshaped(Operation *op, Env &env, ArrayRef<int64_t> out) {
+  Tensor r = env.take(op->getOperand(0));
+  r.shape.assign(out.begin(), out.end());
+  r.elementType = elementTypeOf(op->getResult(0));
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
 LogicalResult sliceImpl(Operation *op, const Tensor &a, ArrayRef<int64_t> starts,
                         ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
                         ArrayRef<int64_t> steps, Env &env) {
@@ -255,11 +266,7 @@ LogicalResult squeeze(Operation *o, Env &env) {
     }
     out.push_back(a.shape[d]);
   }
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 LogicalResult unsqueeze(Operation *o, Env &env) {
@@ -271,11 +278,7 @@ LogicalResult unsqueeze(Operation *o, Env &env) {
     out.push_back(llvm::is_contained(op.getAxes(), (int64_t)d)
                       ? 1
                       : a.shape[src++]);
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 /// Runtime axes normalized against `rank`; sorted and distinct.
@@ -314,11 +317,7 @@ LogicalResult dynamicSqueeze(Operation *o, Env &env) {
   }
   if (failed(checkResult(op, out)))
     return failure();
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 LogicalResult dynamicUnsqueeze(Operation *o, Env &env) {
@@ -335,11 +334,7 @@ LogicalResult dynamicUnsqueeze(Operation *o, Env &env) {
     out.push_back(llvm::is_contained(*axes, d) ? 1 : a.shape[src++]);
   if (failed(checkResult(op, out)))
     return failure();
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 LogicalResult dynamicSplit(Operation *o, Env &env) {
@@ -395,11 +390,7 @@ LogicalResult flatten(Operation *o, Env &env) {
       product(ArrayRef<int64_t>(a.shape).drop_front(axis))};
   if (failed(checkResult(op, out)))
     return failure();
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 LogicalResult size(Operation *o, Env &env) {
@@ -598,11 +589,7 @@ LogicalResult dynamicReshape(Operation *o, Env &env) {
   }
   if (failed(checkResult(op, out)))
     return failure();
-  Tensor r = a;
-  r.shape = out;
-  r.elementType = elementTypeOf(op.getResult());
-  env.set(op.getResult(), std::move(r));
-  return success();
+  return setReshaped(op, env, out);
 }
 
 } // namespace
