@@ -35,17 +35,15 @@ Weights follow GPT-2's initialisation (normal, std 0.02; residual output
 projections scaled by 1/sqrt(2 * layers)); LayerNorm gains and biases are
 perturbed from 1 and 0 so that a wrong gain/bias shows in the output.
 """
-import argparse
 import math
 import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gen_util import npz_bytes, write_if_changed  # noqa: E402
+from gen_util import decoder_main, decoder_model, write_example  # noqa: E402
 
 VOCAB = 2048
 D_MODEL = 128
@@ -173,16 +171,7 @@ def build_model():
     wte_t = g.op("Transpose", [wte], "lm_head.transpose", perm=[1, 0])
     g.nodes.append(helper.make_node("MatMul", [h, wte_t], ["logits"], name="lm_head"))
 
-    graph = helper.make_graph(
-        g.nodes, "gpt2",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", VOCAB])],
-        initializer=g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quantc-examples", producer_version="1")
-    model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return decoder_model(g.nodes, g.inits, "gpt2", VOCAB, OPSET)
 
 
 def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
@@ -192,29 +181,11 @@ def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
 
 def generate(out_dir):
     """Writes gpt2.onnx and test.npz into out_dir; returns their paths."""
-    os.makedirs(out_dir, exist_ok=True)
-    files = {"model": (os.path.join(out_dir, "gpt2.onnx"), build_model().SerializeToString()),
-             "test": (os.path.join(out_dir, "test.npz"), npz_bytes(**test_inputs()))}
-    for path, data in files.values():
-        write_if_changed(path, data)
-    return {k: v[0] for k, v in files.items()}
+    return write_example(out_dir, "gpt2", build_model(), test_inputs())
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out-dir", required=True, help="directory for gpt2.onnx and test.npz")
-    p.add_argument("--check", action="store_true", help="also run the model with onnxruntime")
-    args = p.parse_args(argv)
-    paths = generate(args.out_dir)
-    print(f"{paths['model']}: {os.path.getsize(paths['model']) / 1e6:.2f} MB")
-    if args.check:
-        import onnxruntime as ort
-        sess = ort.InferenceSession(paths["model"], providers=["CPUExecutionProvider"])
-        ids = np.load(paths["test"])["input_ids"]
-        (y,) = sess.run(["logits"], {"input_ids": ids})
-        assert y.shape == ids.shape + (VOCAB,) and np.isfinite(y).all()
-        print(f"onnxruntime: logits {y.shape}, std {y.std():.3f}, |y|max {np.abs(y).max():.3f}")
-    return 0
+    return decoder_main(argv, __doc__.splitlines()[0], "gpt2", generate, VOCAB)
 
 
 if __name__ == "__main__":

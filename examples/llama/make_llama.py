@@ -35,17 +35,15 @@ Rotary embeddings use LLaMA's base 10000 and the "rotate half" layout
 (pairs (i, i + d/2)). Weights: normal with std 1/sqrt(fan_in) (unit-variance
 activations); RMSNorm gains perturbed from 1 so a wrong gain shows.
 """
-import argparse
 import math
 import os
 import sys
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gen_util import npz_bytes, write_if_changed  # noqa: E402
+from gen_util import decoder_main, decoder_model, write_example  # noqa: E402
 
 VOCAB = 2048
 D_MODEL = 128
@@ -191,16 +189,7 @@ def build_model():
                 (g.rng.standard_normal((D_MODEL, VOCAB)) / math.sqrt(D_MODEL)).astype(np.float32))
     g.nodes.append(helper.make_node("MatMul", [h, lm], ["logits"], name="lm_head"))
 
-    graph = helper.make_graph(
-        g.nodes, "llama",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", VOCAB])],
-        initializer=g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="quantc-examples", producer_version="1")
-    model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return decoder_model(g.nodes, g.inits, "llama", VOCAB, OPSET)
 
 
 def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
@@ -210,29 +199,11 @@ def test_inputs(shape=TEST_SHAPE, seed=TEST_SEED):
 
 def generate(out_dir):
     """Writes llama.onnx and test.npz into out_dir; returns their paths."""
-    os.makedirs(out_dir, exist_ok=True)
-    files = {"model": (os.path.join(out_dir, "llama.onnx"), build_model().SerializeToString()),
-             "test": (os.path.join(out_dir, "test.npz"), npz_bytes(**test_inputs()))}
-    for path, data in files.values():
-        write_if_changed(path, data)
-    return {k: v[0] for k, v in files.items()}
+    return write_example(out_dir, "llama", build_model(), test_inputs())
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out-dir", required=True, help="directory for llama.onnx and test.npz")
-    p.add_argument("--check", action="store_true", help="also run the model with onnxruntime")
-    args = p.parse_args(argv)
-    paths = generate(args.out_dir)
-    print(f"{paths['model']}: {os.path.getsize(paths['model']) / 1e6:.2f} MB")
-    if args.check:
-        import onnxruntime as ort
-        sess = ort.InferenceSession(paths["model"], providers=["CPUExecutionProvider"])
-        ids = np.load(paths["test"])["input_ids"]
-        (y,) = sess.run(["logits"], {"input_ids": ids})
-        assert y.shape == ids.shape + (VOCAB,) and np.isfinite(y).all()
-        print(f"onnxruntime: logits {y.shape}, std {y.std():.3f}, |y|max {np.abs(y).max():.3f}")
-    return 0
+    return decoder_main(argv, __doc__.splitlines()[0], "llama", generate, VOCAB)
 
 
 if __name__ == "__main__":
