@@ -1,6 +1,8 @@
 //===- Compiler.cpp - model -> package pipeline ---------------------------===//
 #include "quantc/Compiler/Compiler.h"
 
+#include "quantc/Compiler/Pipeline.h"
+
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
@@ -11,7 +13,6 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -112,9 +113,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
            << "no GPU kernel for format '" << opts.format
            << "' yet (kernels exist for mxfp8); pass --target none to build "
               "a CPU-only package";
-  if (opts.calibPath.empty() && opts.calibRandom <= 0)
+  int calibSources = !opts.calibPath.empty() + !opts.calibArrays.empty() +
+                     (opts.calibRandom > 0);
+  if (calibSources == 0)
     return emitError(unknown) << "no calibration data: give --calib <file.npz> "
                                  "or --calib-random <N>";
+  if (calibSources > 1)
+    return emitError(unknown) << "give one source of calibration data (a "
+                                 "file, arrays or random samples), not "
+                              << calibSources;
 
   // 1. Import.
   progress("importing " + opts.modelPath);
@@ -128,7 +135,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   Executor floatExec(floatFn);
   FailureOr<std::vector<Tensor>> inputs;
-  if (!opts.calibPath.empty()) {
+  if (!opts.calibArrays.empty()) {
+    inputs = floatExec.bindInputs(opts.calibArrays, "calibration arrays");
+  } else if (!opts.calibPath.empty()) {
     auto arrays = npz::readNpz(opts.calibPath);
     if (!arrays)
       return emitError(unknown) << llvm::toString(arrays.takeError());
@@ -150,12 +159,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   if (failed(floatOut))
     return failure();
   {
-    PassManager pm(&ctx);
-    pm.addPass(createCanonicalizerPass());
-    qc::QCQuantizeMatmulsOptions q;
+    // The registered qc-quantize-pipeline, minus the calibration just done.
+    QuantizePipelineOptions q;
     q.format = opts.format;
-    pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
-    pm.addPass(createCSEPass());
+    q.calibrate = false;
+    PassManager pm(&ctx);
+    buildQuantizePipeline(pm, q);
     if (failed(pm.run(*module)))
       return failure();
   }

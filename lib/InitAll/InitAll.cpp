@@ -1,6 +1,8 @@
 //===- InitAll.cpp --------------------------------------------------------===//
 #include "quantc/InitAll.h"
 
+#include "quantc/Compiler/Pipeline.h"
+
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 
@@ -22,7 +24,8 @@ void quantc::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::math::MathDialect>();
 }
 
-void quantc::registerAllPasses() {
-  mlir::registerTransformsPasses();
-  qc::registerQCPasses();
+void quantc::registerQuantcDialects(mlir::DialectRegistry &registry) {
+  registerAllDialects(registry);
 }
+
+void quantc::registerAllPasses() { registerQuantcPasses(); }

@@ -9,6 +9,7 @@
 #define QUANTC_COMPILER_COMPILER_H
 
 #include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/Support/Npz.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/LLVM.h"
@@ -26,6 +27,10 @@ struct CompileOptions {
   /// Calibration inputs (.npz keyed by input name); or, when empty,
   /// `calibRandom` seeded random samples.
   std::string calibPath;
+  /// In-memory calibration inputs keyed by input name, as read from an .npz
+  /// (embedders, the Python module); used instead of calibPath when not
+  /// empty.
+  std::vector<npz::Array> calibArrays;
   int64_t calibRandom = 0;
   uint64_t seed = 0;
   /// Scheme preset for weights and activations.

@@ -1,0 +1,72 @@
+//===- Pipeline.h - the quantization pipeline for embedders ---------------===//
+//
+// The pass pipeline quant-compile runs between import and kernel generation,
+// as a C++ API: a host compiler registers quantc into its own
+// DialectRegistry, adds the pipeline to its own PassManager (or runs it on a
+// module it owns), and reads the result with the qc dialect's accessors.
+// The same pipeline is registered as `qc-quantize-pipeline` for quant-opt:
+//
+//   quant-opt m.mlir --qc-quantize-pipeline="format=mxfp8 calib=in.npz"
+//
+// See docs/Embedding.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_COMPILER_PIPELINE_H
+#define QUANTC_COMPILER_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+} // namespace mlir
+
+namespace quantc {
+
+struct QuantizePipelineOptions {
+  /// Scheme preset for weights and activations (SchemeAttr::getPresetNames).
+  std::string format = "mxfp8";
+  /// Calibration inputs: an .npz keyed by the graph's input names ...
+  std::string calib;
+  /// ... or, when `calib` is empty, this many seeded random samples.
+  int64_t randomSamples = 0;
+  uint64_t seed = 0;
+  /// Run qc-calibrate first. Off when the module already carries the
+  /// statistics (a .mlir saved after qc-calibrate, or compileModel, which
+  /// calibrates in memory to keep the float outputs).
+  bool calibrate = true;
+};
+
+/// Registers the qc dialect and the upstream dialects the pipeline produces
+/// or consumes into a host's registry (same as registerAllDialects).
+void registerQuantcDialects(mlir::DialectRegistry &registry);
+
+/// Registers every qc pass and `qc-quantize-pipeline` with the global pass
+/// registry, as upstream's registerAllPasses does. Idempotent.
+void registerQuantcPasses();
+
+/// Checks the options (known format, calibration data given when
+/// calibrating) and emits an error at `loc` if they are not valid.
+mlir::LogicalResult verifyQuantizePipelineOptions(
+    mlir::Location loc, const QuantizePipelineOptions &options);
+
+/// Adds the pipeline to a pass manager anchored on builtin.module:
+/// qc-calibrate (when options.calibrate), canonicalize,
+/// qc-quantize-matmuls{format}, cse. Options are not checked here; call
+/// verifyQuantizePipelineOptions first for a diagnostic instead of a pass
+/// failure.
+void buildQuantizePipeline(mlir::OpPassManager &pm,
+                           const QuantizePipelineOptions &options);
+
+/// Verifies the options and runs the pipeline on a module the caller owns.
+/// Errors are emitted through the module's context.
+mlir::LogicalResult runQuantizePipeline(mlir::ModuleOp module,
+                                        const QuantizePipelineOptions &options);
+
+} // namespace quantc
+
+#endif

@@ -1,0 +1,107 @@
+//===- Pipeline.cpp - qc-quantize-pipeline --------------------------------===//
+#include "quantc/Compiler/Pipeline.h"
+
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace quantc;
+
+LogicalResult
+quantc::verifyQuantizePipelineOptions(Location loc,
+                                      const QuantizePipelineOptions &o) {
+  if (!qc::SchemeAttr::getPreset(loc.getContext(), o.format)) {
+    auto diag = emitError(loc) << "unknown format '" << o.format
+                               << "'; known formats:";
+    for (StringRef n : qc::SchemeAttr::getPresetNames())
+      diag << " " << n;
+    return failure();
+  }
+  if (o.calibrate && o.calib.empty() && o.randomSamples <= 0)
+    return emitError(loc) << "qc-quantize-pipeline needs calibration data: "
+                             "give calib=<file.npz> or random-samples=<N>";
+  if (o.randomSamples < 0)
+    return emitError(loc) << "random-samples must be >= 0, got "
+                          << o.randomSamples;
+  return success();
+}
+
+void quantc::buildQuantizePipeline(OpPassManager &pm,
+                                   const QuantizePipelineOptions &o) {
+  if (o.calibrate) {
+    qc::QCCalibrateOptions c;
+    c.inputs = o.calib;
+    c.randomSamples = o.randomSamples;
+    c.seed = o.seed;
+    pm.addPass(qc::createQCCalibrate(c));
+  }
+  pm.addPass(createCanonicalizerPass());
+  qc::QCQuantizeMatmulsOptions q;
+  q.format = o.format;
+  pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
+  pm.addPass(createCSEPass());
+}
+
+LogicalResult quantc::runQuantizePipeline(ModuleOp module,
+                                          const QuantizePipelineOptions &o) {
+  if (failed(verifyQuantizePipelineOptions(module.getLoc(), o)))
+    return failure();
+  PassManager pm(module.getContext());
+  buildQuantizePipeline(pm, o);
+  return pm.run(module);
+}
+
+namespace {
+/// The textual form of QuantizePipelineOptions (pass-pipeline options, not
+/// global cl::opts).
+struct QuantizePipelineCLOptions
+    : public PassPipelineOptions<QuantizePipelineCLOptions> {
+  Option<std::string> format{*this, "format",
+                             llvm::cl::desc("Scheme preset (mxfp8, ...)"),
+                             llvm::cl::init("mxfp8")};
+  Option<std::string> calib{
+      *this, "calib",
+      llvm::cl::desc("Calibration inputs (.npz keyed by input name)")};
+  Option<int64_t> randomSamples{
+      *this, "random-samples",
+      llvm::cl::desc("Calibrate on N seeded random samples instead"),
+      llvm::cl::init(0)};
+  Option<uint64_t> seed{*this, "seed",
+                        llvm::cl::desc("Seed of the random samples"),
+                        llvm::cl::init(0)};
+  Option<bool> calibrate{
+      *this, "calibrate",
+      llvm::cl::desc("Run qc-calibrate first (false: the module already "
+                     "carries statistics)"),
+      llvm::cl::init(true)};
+};
+} // namespace
+
+void quantc::registerQuantcPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerTransformsPasses();
+    qc::registerQCPasses();
+    PassPipelineRegistration<QuantizePipelineCLOptions>(
+        "qc-quantize-pipeline",
+        "Calibrate, then quantize every matmul with a constant weight to a "
+        "scheme preset (what quant-compile runs between import and kernel "
+        "generation)",
+        [](OpPassManager &pm, const QuantizePipelineCLOptions &cl) {
+          QuantizePipelineOptions o;
+          o.format = cl.format;
+          o.calib = cl.calib;
+          o.randomSamples = cl.randomSamples;
+          o.seed = cl.seed;
+          o.calibrate = cl.calibrate;
+          buildQuantizePipeline(pm, o);
+        });
+  });
+}

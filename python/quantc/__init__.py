@@ -1,0 +1,351 @@
+"""quantc: an MLIR-based quantization compiler, from Python.
+
+The module binds quantc's own C++ API (the same code the command-line tools
+run), so a package compiled here is the package ``quant-compile`` writes,
+and a model run here gives the outputs ``quant-run`` gives.
+
+Entry points:
+
+* :func:`compile` -- ONNX model + calibration data -> :class:`Package`
+  (kernels, weights, report).
+* :func:`run` -- run an ONNX model, a ``.mlir`` file, a :class:`Module` or a
+  :class:`Package` on the CPU reference Executor.
+* :func:`import_onnx`, :func:`parse_mlir`, :func:`load` -- a :class:`Module`
+  to print, transform with pass pipelines and inspect op by op.
+* :mod:`quantc.numerics` -- quantize and dequantize numpy arrays with the
+  compiler's own codecs.
+
+Every failure raises :class:`Error`, whose message is what the tools print
+(``error: model.onnx: node 'fc2' (Gemm): ...``) and whose ``diagnostics``
+attribute lists ``(severity, location, message)`` tuples.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _quantc
+from . import numerics
+from ._quantc import Error
+
+__all__ = ["Error", "Module", "Op", "Package", "compile", "import_onnx",
+           "load", "numerics", "parse_mlir", "run", "scheme_presets"]
+
+Error.__doc__ = """A quantc diagnostic turned into an exception.
+
+``str(err)`` is the diagnostics as the tools print them, one per line;
+``err.diagnostics`` is a list of ``(severity, location, message)`` tuples,
+the location naming the file, ONNX node or MLIR position at fault."""
+
+PathLike = Union[str, os.PathLike]
+Arrays = Mapping[str, np.ndarray]
+
+# numpy dtype names quantc reads and writes (quantc/Support/Npz.h).
+_DTYPES = {"float32", "float64", "float16", "bfloat16", "int8", "uint8",
+           "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool"}
+
+
+def _to_arrays(inputs: Arrays, what: str) -> list:
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"{what} must be a mapping of name -> numpy array, "
+                        f"got {type(inputs).__name__}")
+    out = []
+    for name, value in inputs.items():
+        a = np.ascontiguousarray(np.asarray(value))
+        if a.dtype.name not in _DTYPES:
+            raise TypeError(
+                f"{what}: array '{name}' has dtype {a.dtype.name}; quantc "
+                f"reads {', '.join(sorted(_DTYPES))} (quantized codes "
+                f"travel as uint8: use .view(np.uint8))")
+        out.append((str(name), a.dtype.name, list(a.shape), a.tobytes()))
+    return out
+
+
+def _from_arrays(arrays: list) -> dict:
+    out = {}
+    for name, dtype, shape, data in arrays:
+        if dtype == "bfloat16":
+            import ml_dtypes
+            dt = np.dtype(ml_dtypes.bfloat16)
+        else:
+            dt = np.dtype(dtype)
+        out[name] = np.frombuffer(bytearray(data), dtype=dt).reshape(shape)
+    return out
+
+
+def _input_shapes(shapes: Optional[Mapping[str, Sequence[int]]]) -> list:
+    if not shapes:
+        return []
+    return [f"{k}=" + "x".join(str(int(d)) for d in v)
+            for k, v in shapes.items()]
+
+
+@dataclass(frozen=True)
+class Op:
+    """A snapshot of one op of a :class:`Module` (taken by
+    :meth:`Module.ops`; it does not change when the module does).
+
+    ``schemes`` and ``stats`` hold the op's quantization schemes
+    (:class:`quantc.numerics.Scheme`) and calibration statistics
+    (``{"min", "max", "absmax"}``) by attribute name, e.g.
+    ``op.stats["qc.lhs_stats"]["absmax"]``."""
+    name: str
+    location: str
+    operand_types: list
+    result_types: list
+    attributes: dict
+    schemes: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+
+class Module:
+    """A qc module (MLIR) in its own context: the float graph after import,
+    or the quantized graph after a pipeline or from a package.
+
+    ``str(module)`` prints it as MLIR; :meth:`run_pipeline` transforms it in
+    place; :meth:`ops` walks it; :meth:`run` executes it."""
+
+    def __init__(self, impl, source: str):
+        self._impl = impl
+        self.source = source
+
+    def __str__(self) -> str:
+        return str(self._impl)
+
+    def __repr__(self) -> str:
+        return f"<quantc.Module from {self.source}>"
+
+    @property
+    def input_names(self) -> list:
+        """Graph input names (ONNX names, or input_<i>)."""
+        return self._impl.input_names()
+
+    @property
+    def output_names(self) -> list:
+        """Graph output names (ONNX names, or output_<i>)."""
+        return self._impl.output_names()
+
+    def run_pipeline(self, pipeline: str) -> "Module":
+        """Runs a textual pass pipeline, as ``quant-opt --pass-pipeline``
+        takes it, e.g. ``"builtin.module(qc-quantize-pipeline{format=mxfp8
+        random-samples=8})"`` or ``"builtin.module(canonicalize)"``; the
+        ``qc-*`` passes are in docs/Passes.md. Transforms the module in
+        place and returns it."""
+        self._impl.run_pipeline(pipeline)
+        return self
+
+    def verify(self) -> None:
+        """Runs the MLIR verifier; raises :class:`Error` if it fails."""
+        self._impl.verify()
+
+    def ops(self) -> list:
+        """Every op of the entry function, in order, as :class:`Op`
+        snapshots."""
+        out = []
+        for d in self._impl.ops():
+            schemes = {k: numerics.Scheme._from_dict(v)
+                       for k, v in d["schemes"].items()}
+            out.append(Op(d["name"], d["location"], d["operand_types"],
+                          d["result_types"], d["attributes"], schemes,
+                          d["stats"]))
+        return out
+
+    def run(self, inputs: Arrays) -> dict:
+        """Runs the entry function on the Executor; see :func:`run`."""
+        return _from_arrays(self._impl.run(_to_arrays(inputs, "inputs")))
+
+
+class Package:
+    """A compiled package directory (``model.qcpkg``): manifest, weights,
+    kernels and report (docs/Tools.md)."""
+
+    def __init__(self, path: PathLike, report: Optional[dict] = None,
+                 summary: str = ""):
+        self.path = Path(path)
+        if not _quantc.is_package(str(self.path)):
+            raise Error(f"error: '{self.path}' is not a quantc package "
+                        f"(no manifest.json)")
+        if report is None:
+            report = json.loads((self.path / "report.json").read_text())
+        self.report = report
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        return f"<quantc.Package {self.path}>"
+
+    @property
+    def manifest(self) -> dict:
+        """manifest.json, parsed."""
+        return json.loads((self.path / "manifest.json").read_text())
+
+    @property
+    def kernel_files(self) -> list:
+        """Paths of the kernel files (PTX and cubin), sorted."""
+        kdir = self.path / "kernels"
+        return sorted(kdir.iterdir()) if kdir.is_dir() else []
+
+    def module(self) -> Module:
+        """The package's quantized graph, weights loaded."""
+        return load(self.path)
+
+    def run(self, inputs: Arrays) -> dict:
+        """Runs the quantized graph on the Executor; see :func:`run`."""
+        return run(self, inputs)
+
+
+def scheme_presets() -> list:
+    """Names of the scheme presets ``compile(format=...)`` accepts."""
+    return list(_quantc.scheme_presets())
+
+
+def import_onnx(path: PathLike,
+                input_shapes: Optional[Mapping[str, Sequence[int]]] = None
+                ) -> Module:
+    """Imports an ONNX model (external data next to it is read) into a qc
+    :class:`Module`. ``input_shapes`` fixes symbolic input dimensions,
+    ``{"x": (1, 64)}``, as ``--input-shape`` does."""
+    path = os.fspath(path)
+    return Module(_quantc.load(path, _input_shapes(input_shapes), True), path)
+
+
+def parse_mlir(text: str, name: str = "<string>") -> Module:
+    """Parses a qc module from MLIR text; ``name`` stands for the file in
+    diagnostics."""
+    return Module(_quantc.parse(text, name), name)
+
+
+def load(path: PathLike,
+         input_shapes: Optional[Mapping[str, Sequence[int]]] = None
+         ) -> Module:
+    """Loads what ``quant-run`` runs: a package directory, a ``.mlir`` file
+    or an ONNX model."""
+    path = os.fspath(path)
+    return Module(_quantc.load(path, _input_shapes(input_shapes), False),
+                  path)
+
+
+def run(model_or_package: Union[PathLike, Module, Package],
+        inputs: Arrays) -> dict:
+    """Runs a model on the CPU reference Executor and returns its outputs by
+    name, as ``quant-run`` does.
+
+    ``model_or_package`` is a path (``.onnx``, ``.mlir`` or a package
+    directory), a :class:`Module` or a :class:`Package`. ``inputs`` maps
+    each graph input name to a numpy array of the input's dtype and shape
+    (dynamic dimensions take any size); quantized codes are uint8.
+    Missing inputs, wrong shapes or dtypes raise :class:`Error` naming the
+    input."""
+    if isinstance(model_or_package, Module):
+        return model_or_package.run(inputs)
+    if isinstance(model_or_package, Package):
+        model_or_package = model_or_package.path
+    return load(model_or_package).run(inputs)
+
+
+_PIPELINE_OPTIONS = {
+    "calib_random": "calibrate on N seeded random samples (int)",
+    "seed": "seed of the random samples (int)",
+    "emit_cubin": "assemble cubins with ptxas when it is found (bool)",
+    "input_shapes": "fix symbolic input dims: {name: shape}",
+}
+
+
+def _progress_callback(progress) -> Optional[Callable[[str], None]]:
+    """compileModel prints "[k/n] message" lines; hand them on."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        def forward(line):
+            step = total = 0
+            msg = line
+            if line.startswith("[") and "] " in line:
+                head, msg = line[1:].split("] ", 1)
+                a, _, b = head.partition("/")
+                if a.isdigit() and b.isdigit():
+                    step, total = int(a), int(b)
+                else:
+                    msg = line
+            progress(step, total, msg)
+        return forward
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return lambda line: print(line, file=sys.stderr, flush=True)
+    bar = None
+
+    def to_tqdm(line):
+        nonlocal bar
+        if line.startswith("[") and "] " in line:
+            head, msg = line[1:].split("] ", 1)
+            a, _, b = head.partition("/")
+            if a.isdigit() and b.isdigit():
+                if bar is None:
+                    bar = tqdm(total=int(b), desc="quantc", file=sys.stderr)
+                bar.set_postfix_str(msg)
+                bar.update(1)
+                if int(a) == int(b):
+                    bar.close()
+                return
+        print(line, file=sys.stderr, flush=True)
+    return to_tqdm
+
+
+def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
+            format: str = "mxfp8",
+            targets: Sequence[str] = ("sm_120a", "sm_89"),
+            output: Optional[PathLike] = None,
+            progress: Union[None, bool, Callable[[int, int, str], Any]] = None,
+            **pipeline_options) -> Package:
+    """Compiles an ONNX model to a package, as ``quant-compile`` does:
+    import, calibration on the Executor, quantization to ``format``,
+    accuracy against float, GPU kernels for ``targets``, package + report.
+
+    * ``calib``: an ``.npz`` path keyed by input name, or a dict of numpy
+      arrays (leading axis = samples); or pass ``calib_random=N``.
+    * ``format``: a scheme preset (:func:`scheme_presets`).
+    * ``targets``: kernel targets (``"sm_120a"``, ``"sm_89"``); ``()`` for a
+      CPU-only package.
+    * ``output``: the package directory; default a new temporary directory
+      (``Package.path`` tells where; the caller removes it).
+    * ``progress``: ``True`` for a progress bar (tqdm when installed, else
+      lines on stderr), or a callable ``f(step, total, message)``.
+    * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
+      ``input_shapes``.
+
+    Returns the :class:`Package` with its report as a dict. Raises
+    :class:`Error` with the diagnostics on bad input; nothing is written
+    then."""
+    unknown = set(pipeline_options) - set(_PIPELINE_OPTIONS)
+    if unknown:
+        known = "; ".join(f"{k}: {v}" for k, v in _PIPELINE_OPTIONS.items())
+        raise TypeError(f"compile() got unknown option(s) "
+                        f"{', '.join(sorted(unknown))}; known: {known}")
+    if isinstance(targets, str):
+        targets = [t for t in targets.split(",") if t and t != "none"]
+    model = os.fspath(model)
+    if output is None:
+        stem = Path(model).stem or "model"
+        output = Path(tempfile.mkdtemp(prefix="quantc-")) / f"{stem}.qcpkg"
+    output = os.fspath(output)
+    calib_path, calib_arrays = "", []
+    if isinstance(calib, (str, os.PathLike)):
+        calib_path = os.fspath(calib)
+    elif calib is not None:
+        calib_arrays = _to_arrays(calib, "calib")
+        if not calib_arrays:
+            raise Error("error: calib is an empty mapping")
+    report, summary = _quantc.compile(
+        model, output, calib_path, calib_arrays,
+        int(pipeline_options.get("calib_random", 0)),
+        int(pipeline_options.get("seed", 0)), format, list(targets),
+        bool(pipeline_options.get("emit_cubin", True)),
+        _input_shapes(pipeline_options.get("input_shapes")),
+        _progress_callback(progress))
+    return Package(output, json.loads(report), summary)

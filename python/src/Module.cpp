@@ -1,0 +1,361 @@
+//===- Module.cpp - the _quantc extension: compile, run, import, IR -------===//
+//
+// pybind11 over quantc's own C++ API (Debian's MLIR has no Python bindings).
+// The Python package `quantc` (python/quantc/__init__.py) wraps these
+// functions; arrays cross as (name, dtype name, shape, bytes) tuples, which
+// the wrapper turns into numpy arrays. Every failure raises quantc.Error with
+// the diagnostics the tools would print; nothing aborts the process.
+//
+//===----------------------------------------------------------------------===//
+#include "PyCommon.h"
+
+#include "quantc/Compiler/Compiler.h"
+#include "quantc/Compiler/Pipeline.h"
+#include "quantc/Executor/Executor.h"
+#include "quantc/Import/Onnx/OnnxImporter.h"
+#include "quantc/InitAll.h"
+#include "quantc/Package/Package.h"
+#include "quantc/Support/Npz.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::py_support;
+
+namespace {
+
+/// An MLIR context with every quantc dialect loaded, shared by the modules
+/// created in it.
+std::shared_ptr<MLIRContext> makeContext() {
+  auto ctx = std::make_shared<MLIRContext>(MLIRContext::Threading::DISABLED);
+  registerCompilerDialects(*ctx);
+  ctx->printOpOnDiagnostic(false);
+  return ctx;
+}
+
+/// A module and the context that owns its IR.
+struct PyModule {
+  std::shared_ptr<MLIRContext> ctx;
+  OwningOpRef<ModuleOp> module;
+};
+
+using PyArray = std::tuple<std::string, std::string, std::vector<int64_t>,
+                           py::bytes>;
+
+npz::Array toNpz(const PyArray &a) {
+  npz::Array out;
+  out.name = std::get<0>(a);
+  auto dt = npz::dtypeFromName(std::get<1>(a));
+  if (!dt)
+    throw QuantcError("array '" + out.name + "' has dtype " + std::get<1>(a) +
+                      ", which quantc does not read (quantized codes travel "
+                      "as uint8)");
+  out.dtype = *dt;
+  out.shape = std::get<2>(a);
+  std::string bytes = std::get<3>(a);
+  out.data.assign(bytes.begin(), bytes.end());
+  checkLlvm(npz::verifyArray(out, "array '" + out.name + "'"));
+  return out;
+}
+
+PyArray fromNpz(const npz::Array &a) {
+  return {a.name, npz::dtypeName(a.dtype).str(), a.shape,
+          py::bytes(reinterpret_cast<const char *>(a.data.data()),
+                    a.data.size())};
+}
+
+std::vector<npz::Array> toNpzList(const std::vector<PyArray> &in) {
+  std::vector<npz::Array> out;
+  for (const PyArray &a : in)
+    out.push_back(toNpz(a));
+  return out;
+}
+
+/// Loads what quant-run runs: a package directory, a .mlir file or an ONNX
+/// model.
+std::unique_ptr<PyModule> load(const std::string &path,
+                               const std::vector<std::string> &inputShapes,
+                               bool onnxOnly) {
+  auto m = std::make_unique<PyModule>();
+  m->ctx = makeContext();
+  DiagCapture diags(*m->ctx);
+  if (!llvm::sys::fs::exists(path))
+    throw QuantcError("'" + path + "' does not exist");
+  if (!onnxOnly && llvm::sys::fs::is_directory(path)) {
+    auto r = readPackageGraph(*m->ctx, path);
+    if (!r)
+      diags.raise(llvm::toString(r.takeError()), /*always=*/true);
+    m->module = std::move(*r);
+  } else if (!onnxOnly && llvm::StringRef(path).ends_with(".mlir")) {
+    ParserConfig config(m->ctx.get());
+    m->module = parseSourceFile<ModuleOp>(path, config);
+    if (!m->module)
+      diags.raise("cannot parse '" + path + "'");
+  } else {
+    OnnxImportOptions opts;
+    for (const std::string &s : inputShapes)
+      checkLlvm(parseInputShapeOption(s, opts));
+    m->module = importOnnxFile(*m->ctx, path, opts);
+    if (!m->module)
+      diags.raise("cannot import '" + path + "'");
+  }
+  if (failed(verify(*m->module)))
+    diags.raise("'" + path + "' does not verify");
+  return m;
+}
+
+std::unique_ptr<PyModule> parseText(const std::string &text,
+                                    const std::string &name) {
+  auto m = std::make_unique<PyModule>();
+  m->ctx = makeContext();
+  DiagCapture diags(*m->ctx);
+  ParserConfig config(m->ctx.get());
+  auto buf = llvm::MemoryBuffer::getMemBufferCopy(text, name);
+  llvm::SourceMgr sm;
+  sm.AddNewSourceBuffer(std::move(buf), llvm::SMLoc());
+  m->module = parseSourceFile<ModuleOp>(sm, config);
+  if (!m->module)
+    diags.raise("cannot parse " + name);
+  if (failed(verify(*m->module)))
+    diags.raise(name + " does not verify");
+  return m;
+}
+
+func::FuncOp entry(PyModule &m, DiagCapture &diags) {
+  func::FuncOp fn = getEntryFunction(*m.module);
+  if (!fn)
+    diags.raise("the module has no entry function");
+  return fn;
+}
+
+std::vector<PyArray> runModule(PyModule &m, const std::vector<PyArray> &in) {
+  DiagCapture diags(*m.ctx);
+  std::vector<npz::Array> arrays = toNpzList(in);
+  func::FuncOp fn = entry(m, diags);
+  Executor exec(fn);
+  exec.setConstantCaching(false);
+  auto inputs = exec.bindInputs(arrays, "inputs");
+  if (failed(inputs))
+    diags.raise("bad inputs");
+  auto outputs = exec.run(*inputs);
+  if (failed(outputs))
+    diags.raise("the Executor failed");
+  std::vector<PyArray> out;
+  for (const npz::Array &a : exec.toArrays(*outputs))
+    out.push_back(fromNpz(a));
+  return out;
+}
+
+void runPipeline(PyModule &m, const std::string &pipeline) {
+  registerAllPasses();
+  DiagCapture diags(*m.ctx);
+  PassManager pm(m.ctx.get());
+  std::string err;
+  llvm::raw_string_ostream es(err);
+  if (failed(parsePassPipeline(pipeline, pm, es)))
+    throw QuantcError("bad pass pipeline '" + pipeline + "': " +
+                      llvm::StringRef(err).trim().str());
+  if (failed(pm.run(*m.module)))
+    diags.raise("pass pipeline '" + pipeline + "' failed");
+}
+
+std::string printModule(PyModule &m) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m.module->print(os);
+  return s;
+}
+
+std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+std::string attrStr(Attribute a) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  a.print(os);
+  return s;
+}
+
+/// A snapshot of every op in the entry function (not live handles: a pass
+/// run would leave them dangling).
+py::list walkOps(PyModule &m) {
+  DiagCapture diags(*m.ctx);
+  func::FuncOp fn = entry(m, diags);
+  py::list ops;
+  fn.walk([&](Operation *op) {
+    if (op == fn.getOperation())
+      return;
+    py::dict d;
+    d["name"] = op->getName().getStringRef().str();
+    d["location"] = formatLoc(op->getLoc());
+    py::list operands, results;
+    for (Type t : op->getOperandTypes())
+      operands.append(typeStr(t));
+    for (Type t : op->getResultTypes())
+      results.append(typeStr(t));
+    d["operand_types"] = operands;
+    d["result_types"] = results;
+    py::dict attrs, schemes, stats;
+    for (NamedAttribute na : op->getAttrs()) {
+      std::string key = na.getName().str();
+      Attribute a = na.getValue();
+      // Weights stay out of the snapshot: they can be megabytes.
+      if (isa<ElementsAttr>(a))
+        attrs[key.c_str()] = "<" + typeStr(cast<TypedAttr>(a).getType()) + ">";
+      else
+        attrs[key.c_str()] = attrStr(a);
+      if (auto s = dyn_cast<qc::SchemeAttr>(a))
+        schemes[key.c_str()] = schemeDict(s);
+      if (auto st = dyn_cast<qc::StatsAttr>(a)) {
+        py::dict sd;
+        sd["min"] = st.getMin().getValueAsDouble();
+        sd["max"] = st.getMax().getValueAsDouble();
+        sd["absmax"] = st.getAbsmax().getValueAsDouble();
+        stats[key.c_str()] = sd;
+      }
+    }
+    d["attributes"] = attrs;
+    d["schemes"] = schemes;
+    d["stats"] = stats;
+    ops.append(d);
+  });
+  return ops;
+}
+
+std::vector<std::string> names(PyModule &m, bool inputs) {
+  DiagCapture diags(*m.ctx);
+  Executor exec(entry(m, diags));
+  return inputs ? exec.getInputNames() : exec.getOutputNames();
+}
+
+/// Forwards complete progress lines to a Python callable.
+class CallbackStream : public llvm::raw_ostream {
+public:
+  explicit CallbackStream(py::function fn) : fn(std::move(fn)) {
+    SetUnbuffered();
+  }
+  ~CallbackStream() override { flushLines(true); }
+  std::exception_ptr error;
+
+private:
+  void write_impl(const char *p, size_t n) override {
+    pending.append(p, n);
+    pos += n;
+    flushLines(false);
+  }
+  uint64_t current_pos() const override { return pos; }
+  void flushLines(bool all) {
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos ||
+           (all && !pending.empty())) {
+      std::string line = pending.substr(0, nl);
+      pending.erase(0, nl == std::string::npos ? pending.size() : nl + 1);
+      if (error)
+        continue;
+      try {
+        fn(line);
+      } catch (...) {
+        // A raising callback must not unwind through the compiler; the
+        // exception is rethrown once compileModel has returned.
+        error = std::current_exception();
+      }
+    }
+  }
+  py::function fn;
+  std::string pending;
+  uint64_t pos = 0;
+};
+
+py::tuple compile(const std::string &model, const std::string &output,
+                  const std::string &calibPath,
+                  const std::vector<PyArray> &calibArrays, int64_t calibRandom,
+                  uint64_t seed, const std::string &format,
+                  const std::vector<std::string> &targets, bool emitCubin,
+                  const std::vector<std::string> &inputShapes,
+                  std::optional<py::function> progress) {
+  CompileOptions opts;
+  opts.modelPath = model;
+  opts.outputPath = output;
+  opts.calibPath = calibPath;
+  opts.calibArrays = toNpzList(calibArrays);
+  opts.calibRandom = calibRandom;
+  opts.seed = seed;
+  opts.format = format;
+  opts.targets = targets;
+  opts.emitCubin = emitCubin;
+  for (const std::string &s : inputShapes)
+    checkLlvm(parseInputShapeOption(s, opts.import));
+  // The checks quant-compile makes before compileModel.
+  if (!llvm::sys::fs::exists(model))
+    throw QuantcError("model '" + model + "' does not exist");
+  if (!calibPath.empty() && !llvm::sys::fs::exists(calibPath))
+    throw QuantcError("calibration file '" + calibPath + "' does not exist");
+  std::optional<CallbackStream> stream;
+  if (progress) {
+    stream.emplace(*progress);
+    opts.progress = &*stream;
+  }
+  auto ctx = makeContext();
+  DiagCapture diags(*ctx);
+  FailureOr<CompileResult> r = compileModel(*ctx, opts);
+  if (stream) {
+    stream->flush();
+    if (stream->error)
+      std::rethrow_exception(stream->error);
+  }
+  if (failed(r))
+    diags.raise("compilation of '" + model + "' failed");
+  std::string json;
+  llvm::raw_string_ostream js(json);
+  js << llvm::json::Value(std::move(r->report));
+  return py::make_tuple(json, r->summary);
+}
+
+} // namespace
+
+void quantc::py_support::bindModule(py::module_ &m) {
+  py::class_<PyModule>(m, "Module",
+                       "A qc module in its own MLIR context (internal; use "
+                       "quantc.Module)")
+      .def("__str__", &printModule)
+      .def("run_pipeline", &runPipeline, py::arg("pipeline"))
+      .def("ops", &walkOps)
+      .def("run", &runModule, py::arg("inputs"))
+      .def("input_names", [](PyModule &m) { return names(m, true); })
+      .def("output_names", [](PyModule &m) { return names(m, false); })
+      .def("verify", [](PyModule &m) {
+        DiagCapture diags(*m.ctx);
+        if (failed(verify(*m.module)))
+          diags.raise("the module does not verify");
+      });
+  m.def("load", &load, py::arg("path"), py::arg("input_shapes"),
+        py::arg("onnx_only"));
+  m.def("parse", &parseText, py::arg("text"), py::arg("name"));
+  m.def("compile", &compile, py::arg("model"), py::arg("output"),
+        py::arg("calib_path"), py::arg("calib_arrays"),
+        py::arg("calib_random"), py::arg("seed"), py::arg("format"),
+        py::arg("targets"), py::arg("emit_cubin"), py::arg("input_shapes"),
+        py::arg("progress"));
+  m.def("is_package", [](const std::string &p) { return isPackageDirectory(p); });
+  m.def("scheme_presets", [] {
+    std::vector<std::string> out;
+    for (llvm::StringRef n : qc::SchemeAttr::getPresetNames())
+      out.push_back(n.str());
+    return out;
+  });
+}
