@@ -67,7 +67,9 @@ struct ErrorStats {
       ++count;
     }
   }
-  double relRms() const { return den > 0 ? std::sqrt(num / den) : std::sqrt(num); }
+  double relRms() const {
+    return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+  }
   double cosine() const {
     return nq > 0 && nf > 0 ? dot / std::sqrt(nq * nf) : (nq == nf ? 1.0 : 0.0);
   }
@@ -75,12 +77,18 @@ struct ErrorStats {
 
 struct Progress {
   llvm::raw_ostream *os;
+  const std::function<bool()> &cancelled;
+  MLIRContext &ctx;
   int step = 0, total;
-  void operator()(const llvm::Twine &msg) {
+  /// Prints the step; fails (with an error) if the embedder cancelled.
+  LogicalResult operator()(const llvm::Twine &msg) {
     if (os) {
       *os << "[" << ++step << "/" << total << "] " << msg << "\n";
       os->flush();
     }
+    if (cancelled && cancelled())
+      return emitError(UnknownLoc::get(&ctx)) << "compilation cancelled";
+    return success();
   }
 };
 } // namespace
@@ -88,14 +96,14 @@ struct Progress {
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
   registerCompilerDialects(ctx);
-  Progress progress{opts.progress, 0, 5};
+  Progress progress{opts.progress, opts.cancelled, ctx, 0, 5};
   Location unknown = UnknownLoc::get(&ctx);
 
   // Validate options before any work.
   qc::SchemeAttr scheme = qc::SchemeAttr::getPreset(&ctx, opts.format);
   if (!scheme) {
-    auto diag = emitError(unknown) << "unknown format '" << opts.format
-                                   << "'; known formats:";
+    auto diag = emitError(unknown)
+                << "unknown format '" << opts.format << "'; known formats:";
     for (StringRef n : qc::SchemeAttr::getPresetNames())
       diag << " " << n;
     return failure();
@@ -104,8 +112,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   for (const std::string &t : opts.targets) {
     auto kt = parseKernelTarget(t);
     if (!kt)
-      return emitError(unknown) << "unknown target '" << t
-                                << "'; known targets: sm_120a, sm_89";
+      return emitError(unknown)
+             << "unknown target '" << t << "'; known targets: sm_120a, sm_89";
     targets.push_back(*kt);
   }
   if (!targets.empty() && !isa<Float8E4M3FNType>(scheme.getElementType()))
@@ -124,8 +132,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                               << calibSources;
 
   // 1. Import.
-  progress("importing " + opts.modelPath);
-  OwningOpRef<ModuleOp> module = importOnnxFile(ctx, opts.modelPath, opts.import);
+  if (failed(progress("importing " + opts.modelPath)))
+    return failure();
+  OwningOpRef<ModuleOp> module =
+      importOnnxFile(ctx, opts.modelPath, opts.import);
   if (!module)
     return failure();
 
@@ -152,8 +162,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         : inputs->front().shape.front();
 
   // 2-3. Calibrate and quantize.
-  progress(llvm::formatv("calibrating on {0} sample(s) and quantizing to {1}",
-                         samples, opts.format));
+  if (failed(progress(
+          llvm::formatv("calibrating on {0} sample(s) and quantizing to {1}",
+                        samples, opts.format))))
+    return failure();
   // One float run both calibrates and gives the reference outputs.
   FailureOr<std::vector<Tensor>> floatOut = qc::calibrate(floatFn, *inputs);
   if (failed(floatOut))
@@ -173,7 +185,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   fn.walk([&](qc::QMatMulOp op) { qmms.push_back(op); });
 
   // 4. Accuracy of the quantized graph against float on the same inputs.
-  progress("measuring accuracy against float on the Executor");
+  if (failed(progress("measuring accuracy against float on the Executor")))
+    return failure();
   Executor qExec(fn);
   qExec.setConstantCaching(false); // one run: nothing to reuse
   auto qOut = qExec.run(*inputs);
@@ -184,11 +197,14 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     err.add((*qOut)[i], (*floatOut)[i]);
 
   // 5. Kernels: one gpu.func per quantized matmul and target.
-  progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
-                         qmms.size(), targets.size()));
+  if (failed(
+          progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
+                                 qmms.size(), targets.size()))))
+    return failure();
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
-  std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
+  std::optional<std::string> ptxas =
+      opts.emitCubin ? findPtxas() : std::nullopt;
   for (KernelTarget t : targets) {
     OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
     if (failed(lowerQMatMulsToKernels(*module, *kmod, t)))
@@ -208,12 +224,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       }
     }
     for (size_t i = 0; i < qmms.size(); ++i)
-      kernelsJson.push_back(llvm::json::Object{
-          {"name", "qmatmul_" + std::to_string(i)},
-          {"layer", layerName(qmms[i].getLoc())},
-          {"target", file.target},
-          {"instruction", getMMAInstructionName(t).str()},
-          {"file", "kernels/" + file.target + ".ptx"}});
+      kernelsJson.push_back(
+          llvm::json::Object{{"name", "qmatmul_" + std::to_string(i)},
+                             {"layer", layerName(qmms[i].getLoc())},
+                             {"target", file.target},
+                             {"instruction", getMMAInstructionName(t).str()},
+                             {"file", "kernels/" + file.target + ".ptx"}});
     kernelFiles.push_back(std::move(file));
   }
 
@@ -231,15 +247,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       name = "matmul_" + std::to_string(i);
     auto errAttr = op->getAttrOfType<FloatAttr>("qc.weight_rel_rms_error");
     double werr = errAttr ? errAttr.getValueAsDouble() : 0.0;
-    layers.push_back(llvm::json::Object{
-        {"name", name},
-        {"op", layerOpType(op.getLoc())},
-        {"format", opts.format},
-        {"weight_shape", llvm::json::Array{K, N}},
-        {"weight_rel_rms_error", werr}});
+    layers.push_back(
+        llvm::json::Object{{"name", name},
+                           {"op", layerOpType(op.getLoc())},
+                           {"format", opts.format},
+                           {"weight_shape", llvm::json::Array{K, N}},
+                           {"weight_rel_rms_error", werr}});
     ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
                         layerOpType(op.getLoc()),
-                        llvm::formatv("{0}x{1}", K, N).str(), opts.format, werr);
+                        llvm::formatv("{0}x{1}", K, N).str(), opts.format,
+                        werr);
     if (!targets.empty()) {
       LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
       launches.push_back(llvm::json::Object{
@@ -276,7 +293,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"kernels", std::move(kernelsJson)}};
 
   // 6. Package.
-  progress("writing package " + opts.outputPath);
+  if (failed(progress("writing package " + opts.outputPath)))
+    return failure();
   PackageContents contents;
   contents.modelName = llvm::sys::path::filename(opts.modelPath).str();
   contents.graph = *module;

@@ -18,8 +18,8 @@ LogicalResult
 quantc::verifyQuantizePipelineOptions(Location loc,
                                       const QuantizePipelineOptions &o) {
   if (!qc::SchemeAttr::getPreset(loc.getContext(), o.format)) {
-    auto diag = emitError(loc) << "unknown format '" << o.format
-                               << "'; known formats:";
+    auto diag = emitError(loc)
+                << "unknown format '" << o.format << "'; known formats:";
     for (StringRef n : qc::SchemeAttr::getPresetNames())
       diag << " " << n;
     return failure();

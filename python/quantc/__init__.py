@@ -135,7 +135,8 @@ class Module:
     def run_pipeline(self, pipeline: str) -> "Module":
         """Runs a textual pass pipeline, as ``quant-opt --pass-pipeline``
         takes it, e.g. ``"builtin.module(qc-quantize-pipeline{format=mxfp8
-        random-samples=8})"`` or ``"builtin.module(canonicalize)"``; the
+        random-samples=8})"``, or without the anchor, ``"canonicalize,cse"``;
+        the
         ``qc-*`` passes are in docs/Passes.md. Transforms the module in
         place and returns it."""
         self._impl.run_pipeline(pipeline)
@@ -240,6 +241,9 @@ def run(model_or_package: Union[PathLike, Module, Package],
     directory), a :class:`Module` or a :class:`Package`. ``inputs`` maps
     each graph input name to a numpy array of the input's dtype and shape
     (dynamic dimensions take any size); quantized codes are uint8.
+    bfloat16 inputs may be ``ml_dtypes.bfloat16`` arrays; bfloat16 outputs
+    come back as their uint16 bit patterns (``.view(ml_dtypes.bfloat16)``),
+    the ``.npz`` contract of ``quant-run``.
     Missing inputs, wrong shapes or dtypes raise :class:`Error` naming the
     input."""
     if isinstance(model_or_package, Module):

@@ -50,8 +50,8 @@ struct PyModule {
   OwningOpRef<ModuleOp> module;
 };
 
-using PyArray = std::tuple<std::string, std::string, std::vector<int64_t>,
-                           py::bytes>;
+using PyArray =
+    std::tuple<std::string, std::string, std::vector<int64_t>, py::bytes>;
 
 npz::Array toNpz(const PyArray &a) {
   npz::Array out;
@@ -70,9 +70,9 @@ npz::Array toNpz(const PyArray &a) {
 }
 
 PyArray fromNpz(const npz::Array &a) {
-  return {a.name, npz::dtypeName(a.dtype).str(), a.shape,
-          py::bytes(reinterpret_cast<const char *>(a.data.data()),
-                    a.data.size())};
+  return {
+      a.name, npz::dtypeName(a.dtype).str(), a.shape,
+      py::bytes(reinterpret_cast<const char *>(a.data.data()), a.data.size())};
 }
 
 std::vector<npz::Array> toNpzList(const std::vector<PyArray> &in) {
@@ -157,13 +157,25 @@ std::vector<PyArray> runModule(PyModule &m, const std::vector<PyArray> &in) {
   return out;
 }
 
+/// Runs "builtin.module(...)" (anchored, as --pass-pipeline takes it) or a
+/// bare "canonicalize,cse" (nested under the module).
 void runPipeline(PyModule &m, const std::string &pipeline) {
   registerAllPasses();
   DiagCapture diags(*m.ctx);
-  PassManager pm(m.ctx.get());
   std::string err;
   llvm::raw_string_ostream es(err);
-  if (failed(parsePassPipeline(pipeline, pm, es)))
+  PassManager pm(m.ctx.get());
+  llvm::StringRef text = llvm::StringRef(pipeline).trim();
+  bool ok;
+  if (text.starts_with("builtin.module(")) {
+    FailureOr<OpPassManager> parsed = parsePassPipeline(text, es);
+    ok = succeeded(parsed);
+    if (ok)
+      static_cast<OpPassManager &>(pm) = std::move(*parsed);
+  } else {
+    ok = succeeded(parsePassPipeline(text, pm, es));
+  }
+  if (!ok)
     throw QuantcError("bad pass pipeline '" + pipeline + "': " +
                       llvm::StringRef(err).trim().str());
   if (failed(pm.run(*m.module)))
@@ -309,6 +321,9 @@ py::tuple compile(const std::string &model, const std::string &output,
   if (progress) {
     stream.emplace(*progress);
     opts.progress = &*stream;
+    // A callback that raised (KeyboardInterrupt, ...) stops the compilation
+    // before anything is written.
+    opts.cancelled = [&stream] { return stream->error != nullptr; };
   }
   auto ctx = makeContext();
   DiagCapture diags(*ctx);
@@ -347,11 +362,11 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("onnx_only"));
   m.def("parse", &parseText, py::arg("text"), py::arg("name"));
   m.def("compile", &compile, py::arg("model"), py::arg("output"),
-        py::arg("calib_path"), py::arg("calib_arrays"),
-        py::arg("calib_random"), py::arg("seed"), py::arg("format"),
-        py::arg("targets"), py::arg("emit_cubin"), py::arg("input_shapes"),
-        py::arg("progress"));
-  m.def("is_package", [](const std::string &p) { return isPackageDirectory(p); });
+        py::arg("calib_path"), py::arg("calib_arrays"), py::arg("calib_random"),
+        py::arg("seed"), py::arg("format"), py::arg("targets"),
+        py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("progress"));
+  m.def("is_package",
+        [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {
     std::vector<std::string> out;
     for (llvm::StringRef n : qc::SchemeAttr::getPresetNames())

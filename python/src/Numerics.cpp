@@ -136,22 +136,24 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     return d;
   });
 
-  m.def("encode", [](F32In x, const std::string &fmt, bool saturate) -> py::array {
-    nx::ElemFormat f = format(fmt);
-    if (f == nx::ElemFormat::F32)
-      throw QuantcError("f32 has no code narrower than itself; use round_to");
-    const float *p = x.data();
-    if (nx::getFormatInfo(f).bits > 8) {
-      auto out = make<uint16_t>(shapeOf(x));
-      uint16_t *o = out.mutable_data();
-      for (py::ssize_t i = 0; i < x.size(); ++i)
-        o[i] = nx::encode(f, p[i], saturate);
-      return out;
-    }
-    auto out = make<uint8_t>(shapeOf(x));
-    nx::encodeArray(f, p, x.size(), out.mutable_data(), saturate);
-    return out;
-  });
+  m.def("encode",
+        [](F32In x, const std::string &fmt, bool saturate) -> py::array {
+          nx::ElemFormat f = format(fmt);
+          if (f == nx::ElemFormat::F32)
+            throw QuantcError(
+                "f32 has no code narrower than itself; use round_to");
+          const float *p = x.data();
+          if (nx::getFormatInfo(f).bits > 8) {
+            auto out = make<uint16_t>(shapeOf(x));
+            uint16_t *o = out.mutable_data();
+            for (py::ssize_t i = 0; i < x.size(); ++i)
+              o[i] = nx::encode(f, p[i], saturate);
+            return out;
+          }
+          auto out = make<uint8_t>(shapeOf(x));
+          nx::encodeArray(f, p, x.size(), out.mutable_data(), saturate);
+          return out;
+        });
   m.def("decode", [](py::array codes, const std::string &fmt) {
     nx::ElemFormat f = format(fmt);
     if (f == nx::ElemFormat::F32)
@@ -188,18 +190,18 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     return out;
   });
 
-  m.def("mx_shared_scale", [](float amax, const std::string &elem,
-                              const std::string &mode) {
-    nx::ElemFormat f = format(elem);
-    if (!nx::isMXElemFormat(f))
-      throw QuantcError("'" + elem + "' is not an MX element format");
-    if (mode != "floor" && mode != "ceil")
-      throw QuantcError("MX scale mode must be 'floor' or 'ceil', got '" +
-                        mode + "'");
-    return nx::mxSharedScale(amax, f,
-                             mode == "ceil" ? nx::MXScaleMode::Ceil
-                                            : nx::MXScaleMode::Floor);
-  });
+  m.def("mx_shared_scale",
+        [](float amax, const std::string &elem, const std::string &mode) {
+          nx::ElemFormat f = format(elem);
+          if (!nx::isMXElemFormat(f))
+            throw QuantcError("'" + elem + "' is not an MX element format");
+          if (mode != "floor" && mode != "ceil")
+            throw QuantcError("MX scale mode must be 'floor' or 'ceil', got '" +
+                              mode + "'");
+          return nx::mxSharedScale(amax, f,
+                                   mode == "ceil" ? nx::MXScaleMode::Ceil
+                                                  : nx::MXScaleMode::Floor);
+        });
   m.def("quantize_mx", [](F32In x, const std::string &elem, int64_t block,
                           const std::string &mode) {
     nx::ElemFormat f = format(elem);
@@ -226,7 +228,8 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     checkBlock(block);
     if (shapeOf(scales) != blockShape(shapeOf(codes), block))
       throw QuantcError("dequantize_mx: scales shape does not match codes "
-                        "shape with block " + std::to_string(block));
+                        "shape with block " +
+                        std::to_string(block));
     auto [rows, k] = rowsK(shapeOf(codes));
     auto out = make<float>(shapeOf(codes));
     nx::dequantizeMX(codes.data(), scales.data(), rows, k, block, f,
@@ -234,18 +237,18 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     return out;
   });
 
-  m.def("linear_params", [](F32In x, const std::vector<int64_t> &scaleShape,
-                            int64_t axis, int64_t blockSize,
-                            const std::string &fmt, bool asymmetric) {
-    nx::ElemFormat f = format(fmt);
-    nx::LinearLayout l = layout(shapeOf(x), scaleShape, axis, blockSize);
-    auto scales = make<float>(scaleShape);
-    auto zps = make<uint8_t>(scaleShape);
-    checkLlvm(nx::computeLinearParams(x.data(), shapeOf(x), l, f, asymmetric,
-                                      scales.mutable_data(),
-                                      zps.mutable_data()));
-    return py::make_tuple(scales, zps);
-  });
+  m.def("linear_params",
+        [](F32In x, const std::vector<int64_t> &scaleShape, int64_t axis,
+           int64_t blockSize, const std::string &fmt, bool asymmetric) {
+          nx::ElemFormat f = format(fmt);
+          nx::LinearLayout l = layout(shapeOf(x), scaleShape, axis, blockSize);
+          auto scales = make<float>(scaleShape);
+          auto zps = make<uint8_t>(scaleShape);
+          checkLlvm(nx::computeLinearParams(x.data(), shapeOf(x), l, f,
+                                            asymmetric, scales.mutable_data(),
+                                            zps.mutable_data()));
+          return py::make_tuple(scales, zps);
+        });
   m.def("quantize_linear", [](F32In x, F32In scale, std::optional<U8In> zp,
                               int64_t axis, int64_t blockSize,
                               const std::string &fmt, bool saturate) {
@@ -263,7 +266,8 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
                                 int64_t axis, int64_t blockSize,
                                 const std::string &fmt) {
     nx::ElemFormat f = format(fmt);
-    nx::LinearLayout l = layout(shapeOf(codes), shapeOf(scale), axis, blockSize);
+    nx::LinearLayout l =
+        layout(shapeOf(codes), shapeOf(scale), axis, blockSize);
     if (zp)
       checkSameShape(scale, *zp, "dequantize_linear: scale and zero point");
     auto out = make<float>(shapeOf(codes));
@@ -281,8 +285,7 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     int64_t rows = x.shape(0), cols = x.shape(1);
     if (br < 1 || bc < 1)
       throw QuantcError("2-D block sizes must be >= 1");
-    auto scales =
-        make<float>({(rows + br - 1) / br, (cols + bc - 1) / bc});
+    auto scales = make<float>({(rows + br - 1) / br, (cols + bc - 1) / bc});
     auto codes = make<uint8_t>(shapeOf(x));
     checkLlvm(nx::absmaxScales2D(x.data(), rows, cols, br, bc, f,
                                  scales.mutable_data()));

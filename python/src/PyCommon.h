@@ -80,10 +80,18 @@ private:
   void add(mlir::Diagnostic &d) {
     const char *sev = "error";
     switch (d.getSeverity()) {
-    case mlir::DiagnosticSeverity::Error: sev = "error"; break;
-    case mlir::DiagnosticSeverity::Warning: sev = "warning"; break;
-    case mlir::DiagnosticSeverity::Note: sev = "note"; break;
-    case mlir::DiagnosticSeverity::Remark: sev = "remark"; break;
+    case mlir::DiagnosticSeverity::Error:
+      sev = "error";
+      break;
+    case mlir::DiagnosticSeverity::Warning:
+      sev = "warning";
+      break;
+    case mlir::DiagnosticSeverity::Note:
+      sev = "note";
+      break;
+    case mlir::DiagnosticSeverity::Remark:
+      sev = "remark";
+      break;
     }
     diags.push_back({sev, formatLoc(d.getLocation()), d.str()});
   }

@@ -16,6 +16,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,11 @@ struct CompileOptions {
   /// Assemble cubins with ptxas when it is available.
   bool emitCubin = true;
   OnnxImportOptions import;
-  /// Progress lines ("[1/6] importing ...") go here when set.
+  /// Progress lines ("[1/5] importing ...") go here when set.
   llvm::raw_ostream *progress = nullptr;
+  /// Asked after each progress line; returning true stops the compilation
+  /// with an error ("compilation cancelled") before the package is written.
+  std::function<bool()> cancelled;
 };
 
 struct CompileResult {

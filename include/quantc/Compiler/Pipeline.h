@@ -51,8 +51,9 @@ void registerQuantcPasses();
 
 /// Checks the options (known format, calibration data given when
 /// calibrating) and emits an error at `loc` if they are not valid.
-mlir::LogicalResult verifyQuantizePipelineOptions(
-    mlir::Location loc, const QuantizePipelineOptions &options);
+mlir::LogicalResult
+verifyQuantizePipelineOptions(mlir::Location loc,
+                              const QuantizePipelineOptions &options);
 
 /// Adds the pipeline to a pass manager anchored on builtin.module:
 /// qc-calibrate (when options.calibrate), canonicalize,

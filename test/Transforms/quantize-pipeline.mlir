@@ -1,0 +1,25 @@
+// The registered qc-quantize-pipeline (what quant-compile runs between
+// import and kernels), in one go and stopped/resumed after qc-calibrate.
+// RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0, 0.5, 0.25], [3.0, 0.5, -1.0, 2.0]]"
+// RUN: quant-opt %s --qc-quantize-pipeline="format=mxfp8 calib=%t.npz" | FileCheck %s
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" > %t.calibrated.mlir
+// RUN: quant-opt %t.calibrated.mlir --qc-quantize-pipeline="format=mxfp8 calibrate=false" > %t.resumed.mlir
+// RUN: quant-opt %s --qc-quantize-pipeline="format=mxfp8 calib=%t.npz" > %t.once.mlir
+// RUN: diff %t.once.mlir %t.resumed.mlir
+// RUN: quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{format=mxfp6 random-samples=3 seed=1})" | FileCheck %s --check-prefix=MXFP6
+// RUN: not quant-opt %s --qc-quantize-pipeline="format=mxfp8" 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not quant-opt %s --qc-quantize-pipeline="format=mxfp3 random-samples=2" 2>&1 | FileCheck %s --check-prefix=FORMAT
+
+// CHECK-LABEL: func.func @main
+// CHECK: qc.quantize %arg0 {qc.input_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>}
+// CHECK: qc.qmatmul
+// CHECK-NOT: qc.matmul
+// MXFP6: qc.quantize {{.*}}scheme = #qc.scheme<f6E2M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>
+// MXFP6: qc.qmatmul
+// NODATA: qc-calibrate needs calibration data
+// FORMAT: unknown format 'mxfp3'
+func.func @main(%x: tensor<?x4xf32> {qc.name = "x"}) -> (tensor<?x4xf32> {qc.name = "y"}) {
+  %w = arith.constant dense<[[2.0, 0.0, 1.0, 0.5], [0.0, 1.0, 0.5, 0.25], [1.0, 1.0, 1.0, 1.0], [0.5, -1.0, 0.0, 2.0]]> : tensor<4x4xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
