@@ -38,6 +38,7 @@ from ._quantc import Error
 __all__ = ["Error", "Module", "Op", "Package", "compile", "import_onnx",
            "load", "numerics", "parse_mlir", "run", "scheme_presets"]
 
+Error.__module__ = "quantc"
 Error.__doc__ = """A quantc diagnostic turned into an exception.
 
 ``str(err)`` is the diagnostics as the tools print them, one per line;
@@ -133,12 +134,11 @@ class Module:
         return self._impl.output_names()
 
     def run_pipeline(self, pipeline: str) -> "Module":
-        """Runs a textual pass pipeline, as ``quant-opt --pass-pipeline``
+        """Runs a textual pass pipeline as ``quant-opt --pass-pipeline``
         takes it, e.g. ``"builtin.module(qc-quantize-pipeline{format=mxfp8
-        random-samples=8})"``, or without the anchor, ``"canonicalize,cse"``;
-        the
-        ``qc-*`` passes are in docs/Passes.md. Transforms the module in
-        place and returns it."""
+        random-samples=8})"``, or one without the anchor, such as
+        ``"canonicalize,cse"``. The ``qc-*`` passes and pipelines are in
+        docs/Passes.md. Transforms the module in place and returns it."""
         self._impl.run_pipeline(pipeline)
         return self
 
