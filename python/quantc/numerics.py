@@ -221,6 +221,9 @@ def scheme(name_or_text: str) -> Scheme:
     return Scheme._from_dict(_nx.parse_scheme(str(name_or_text)))
 
 
+_parse_scheme = scheme  # quantize()'s argument shadows the name
+
+
 @dataclass
 class QuantizedTensor:
     """What :func:`quantize` returns. ``codec`` says which codec the scheme
@@ -249,7 +252,7 @@ def _full_block(s: Scheme, shape) -> list:
     return [shape[d] if b[d] == 0 else b[d] for d in range(rank)]
 
 
-def quantize(x, scheme_: "str | Scheme") -> QuantizedTensor:
+def quantize(x, scheme: "str | Scheme") -> QuantizedTensor:
     """Quantizes ``x`` as the scheme says, with the compiler's codecs:
 
     * E8M0 scales (mxfp8, mxfp6, mxfp4, mxint8): :func:`quantize_mx` along
@@ -262,7 +265,7 @@ def quantize(x, scheme_: "str | Scheme") -> QuantizedTensor:
       :func:`quantize_2d`. Scales are absmax (min/max when asymmetric).
     * bf16: a cast.
     """
-    s = scheme(scheme_)
+    s = _parse_scheme(scheme)
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
     et, st = s.element_type, s.scale_type
     if et in ("bf16", "f16"):
