@@ -9,6 +9,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,6 +33,16 @@ def _load_make_mlp():
 
 
 make_mlp = _load_make_mlp()
+
+
+def _build_python_dir():
+    b = Path(os.environ.get("QUANTC_BUILD", "build"))
+    return (b if b.is_absolute() else REPO_ROOT / b) / "python"
+
+
+# The Python module under test is the one of the build under test (the venv's
+# .pth points at the last build made, which may be another one).
+sys.path.insert(0, str(_build_python_dir()))
 
 
 def _build_dir():
