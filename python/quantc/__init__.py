@@ -65,20 +65,12 @@ def _to_arrays(inputs: Arrays, what: str) -> list:
                 f"{what}: array '{name}' has dtype {a.dtype.name}; quantc "
                 f"reads {', '.join(sorted(_DTYPES))} (quantized codes "
                 f"travel as uint8: use .view(np.uint8))")
-        out.append((str(name), a.dtype.name, list(a.shape), a.tobytes()))
+        out.append((str(name), a.dtype.name, a))
     return out
 
 
 def _from_arrays(arrays: list) -> dict:
-    out = {}
-    for name, dtype, shape, data in arrays:
-        if dtype == "bfloat16":
-            import ml_dtypes
-            dt = np.dtype(ml_dtypes.bfloat16)
-        else:
-            dt = np.dtype(dtype)
-        out[name] = np.frombuffer(bytearray(data), dtype=dt).reshape(shape)
-    return out
+    return {name: array for name, array in arrays}
 
 
 def _input_shapes(shapes: Optional[Mapping[str, Sequence[int]]]) -> list:

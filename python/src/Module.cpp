@@ -26,7 +26,10 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cstring>
+
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 using namespace mlir;
@@ -44,14 +47,19 @@ std::shared_ptr<MLIRContext> makeContext() {
   return ctx;
 }
 
-/// A module and the context that owns its IR.
+/// A module and the context that owns its IR. The Executor is kept from
+/// run to run (it caches the weights' float values); a pass pipeline drops
+/// it, since it holds pointers into the IR.
 struct PyModule {
   std::shared_ptr<MLIRContext> ctx;
   OwningOpRef<ModuleOp> module;
+  std::unique_ptr<Executor> exec;
 };
 
-using PyArray =
-    std::tuple<std::string, std::string, std::vector<int64_t>, py::bytes>;
+/// An input array: name, numpy dtype name, C-contiguous data (the Python
+/// wrapper makes it so). Outputs go back as (name, numpy array).
+using PyArray = std::tuple<std::string, std::string, py::array>;
+using PyOutput = std::tuple<std::string, py::array>;
 
 npz::Array toNpz(const PyArray &a) {
   npz::Array out;
@@ -61,18 +69,33 @@ npz::Array toNpz(const PyArray &a) {
     throw QuantcError("array '" + out.name + "' has dtype " + std::get<1>(a) +
                       ", which quantc does not read (quantized codes travel "
                       "as uint8)");
+  const py::array &data = std::get<2>(a);
+  if (!(data.flags() & py::array::c_style))
+    throw QuantcError("array '" + out.name + "' is not C-contiguous");
   out.dtype = *dt;
-  out.shape = std::get<2>(a);
-  std::string bytes = std::get<3>(a);
-  out.data.assign(bytes.begin(), bytes.end());
+  out.shape.assign(data.shape(), data.shape() + data.ndim());
+  // Byte count from our own item size: pybind11 2.10 (Debian's) reads the
+  // item size from NumPy 1's descriptor layout and gets 0 under NumPy 2.
+  const auto *p = static_cast<const uint8_t *>(data.data());
+  out.data.assign(p, p + data.size() * npz::dtypeSize(*dt));
   checkLlvm(npz::verifyArray(out, "array '" + out.name + "'"));
   return out;
 }
 
-PyArray fromNpz(const npz::Array &a) {
-  return {
-      a.name, npz::dtypeName(a.dtype).str(), a.shape,
-      py::bytes(reinterpret_cast<const char *>(a.data.data()), a.data.size())};
+/// One copy into a fresh numpy array. bfloat16 leaves as its uint16 bit
+/// patterns, the .npz contract of quant-run.
+PyOutput fromNpz(const npz::Array &a) {
+  std::string dtype =
+      a.dtype == npz::DType::BF16 ? "uint16" : npz::dtypeName(a.dtype).str();
+  // numpy.empty, not py::array(dtype, shape): the latter computes strides
+  // from the item size pybind11 2.10 misreads under NumPy 2 (see toNpz).
+  py::tuple shape(a.shape.size());
+  for (size_t i = 0; i < a.shape.size(); ++i)
+    shape[i] = a.shape[i];
+  py::array arr = py::module_::import("numpy").attr("empty")(shape, dtype);
+  if (!a.data.empty())
+    std::memcpy(arr.mutable_data(), a.data.data(), a.data.size());
+  return {a.name, std::move(arr)};
 }
 
 std::vector<npz::Array> toNpzList(const std::vector<PyArray> &in) {
@@ -139,19 +162,19 @@ func::FuncOp entry(PyModule &m, DiagCapture &diags) {
   return fn;
 }
 
-std::vector<PyArray> runModule(PyModule &m, const std::vector<PyArray> &in) {
+std::vector<PyOutput> runModule(PyModule &m, const std::vector<PyArray> &in) {
   DiagCapture diags(*m.ctx);
   std::vector<npz::Array> arrays = toNpzList(in);
-  func::FuncOp fn = entry(m, diags);
-  Executor exec(fn);
-  exec.setConstantCaching(false);
+  if (!m.exec)
+    m.exec = std::make_unique<Executor>(entry(m, diags));
+  Executor &exec = *m.exec;
   auto inputs = exec.bindInputs(arrays, "inputs");
   if (failed(inputs))
     diags.raise("bad inputs");
   auto outputs = exec.run(*inputs);
   if (failed(outputs))
     diags.raise("the Executor failed");
-  std::vector<PyArray> out;
+  std::vector<PyOutput> out;
   for (const npz::Array &a : exec.toArrays(*outputs))
     out.push_back(fromNpz(a));
   return out;
@@ -161,6 +184,7 @@ std::vector<PyArray> runModule(PyModule &m, const std::vector<PyArray> &in) {
 /// bare "canonicalize,cse" (nested under the module).
 void runPipeline(PyModule &m, const std::string &pipeline) {
   registerAllPasses();
+  m.exec.reset();
   DiagCapture diags(*m.ctx);
   std::string err;
   llvm::raw_string_ostream es(err);
@@ -176,8 +200,8 @@ void runPipeline(PyModule &m, const std::string &pipeline) {
     ok = succeeded(parsePassPipeline(text, pm, es));
   }
   if (!ok)
-    throw QuantcError("bad pass pipeline '" + pipeline + "': " +
-                      llvm::StringRef(err).trim().str());
+    throw QuantcError("bad pass pipeline '" + pipeline +
+                      "': " + llvm::StringRef(err).trim().str());
   if (failed(pm.run(*m.module)))
     diags.raise("pass pipeline '" + pipeline + "' failed");
 }
