@@ -15,7 +15,10 @@ namespace quantc {
 /// Adds qc and the upstream dialects quantc uses (func, arith, gpu, nvvm,
 /// llvm, scf, cf, math) to `registry`.
 void registerAllDialects(mlir::DialectRegistry &registry);
-/// Registers every qc pass and the pipelines with the global pass registry.
+/// The same, under the name the embedding API uses (docs/Embedding.md).
+void registerQuantcDialects(mlir::DialectRegistry &registry);
+/// Registers every qc pass and the pipelines with the global pass registry
+/// (registerQuantcPasses in quantc/Compiler/Pipeline.h).
 void registerAllPasses();
 } // namespace quantc
 

@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -511,7 +512,7 @@ QuantcModule quantcModuleLoad(QuantcContext ctx, QuantcStringRef path) {
       if (!module)
         return failure();
     }
-    if (failed(module->verify()))
+    if (failed(mlir::verify(*module)))
       return fail(c, "'" + p + "' does not verify");
     m = new CModule{c, std::move(module), nullptr, {}, {}};
     return success();
@@ -534,7 +535,7 @@ QuantcModule quantcModuleParse(QuantcContext ctx, QuantcStringRef source) {
         parseSourceString<ModuleOp>(text, config, "<source>");
     if (!module)
       return failure();
-    if (failed(module->verify()))
+    if (failed(mlir::verify(*module)))
       return failure();
     m = new CModule{c, std::move(module), nullptr, {}, {}};
     return success();

@@ -89,12 +89,31 @@ void quantc::registerQuantcPasses() {
   std::call_once(once, [] {
     registerTransformsPasses();
     qc::registerQCPasses();
-    PassPipelineRegistration<QuantizePipelineCLOptions>(
+    // Not PassPipelineRegistration: its builder cannot fail, and nesting
+    // this module-level pipeline under func.func (or giving it a bad
+    // option) must be a diagnostic, not report_fatal_error or a message on
+    // stderr only.
+    registerPassPipeline(
         "qc-quantize-pipeline",
         "Calibrate, then quantize every matmul with a constant weight to a "
         "scheme preset (what quant-compile runs between import and kernel "
         "generation)",
-        [](OpPassManager &pm, const QuantizePipelineCLOptions &cl) {
+        [](OpPassManager &pm, StringRef text,
+           function_ref<LogicalResult(const Twine &)> errorHandler) {
+          // "any": an op-agnostic pipeline, which MLIR checks per op when
+          // it runs (a bare "qc-quantize-pipeline" parsed for a module).
+          StringRef anchor = pm.getOpAnchorName();
+          if (anchor != ModuleOp::getOperationName() &&
+              anchor != OpPassManager::getAnyOpAnchorName())
+            return errorHandler("qc-quantize-pipeline runs on builtin.module, "
+                                "not nested in '" +
+                                pm.getOpAnchorName() + "'");
+          QuantizePipelineCLOptions cl;
+          std::string err;
+          llvm::raw_string_ostream es(err);
+          if (failed(cl.parseFromString(text, es)))
+            return errorHandler("qc-quantize-pipeline: bad options '" + text +
+                                "': " + StringRef(err).trim());
           QuantizePipelineOptions o;
           o.format = cl.format;
           o.calib = cl.calib;
@@ -102,6 +121,10 @@ void quantc::registerQuantcPasses() {
           o.seed = cl.seed;
           o.calibrate = cl.calibrate;
           buildQuantizePipeline(pm, o);
+          return success();
+        },
+        [](function_ref<void(const detail::PassOptions &)> optHandler) {
+          optHandler(QuantizePipelineCLOptions());
         });
   });
 }

@@ -15,14 +15,18 @@ Entry points:
 * :mod:`quantc.numerics` -- quantize and dequantize numpy arrays with the
   compiler's own codecs.
 
-Every failure raises :class:`Error`, whose message is what the tools print
+Every failure of quantc itself (bad model, data, options, IR) raises
+:class:`Error`, whose message is what the tools print
 (``error: model.onnx: node 'fc2' (Gemm): ...``) and whose ``diagnostics``
-attribute lists ``(severity, location, message)`` tuples.
+attribute lists ``(severity, location, message)`` tuples. Arguments of
+the wrong Python type raise ``TypeError`` and invalid numerics arguments
+``ValueError``, as usual in Python.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -37,6 +41,13 @@ from ._quantc import Error
 
 __all__ = ["Error", "Module", "Op", "Package", "compile", "import_onnx",
            "load", "numerics", "parse_mlir", "run", "scheme_presets"]
+
+def _error(message: str) -> Error:
+    """An Error raised on the Python side, shaped like the C++ ones."""
+    e = Error(f"error: {message}")
+    e.diagnostics = [("error", "", message)]
+    return e
+
 
 Error.__module__ = "quantc"
 Error.__doc__ = """A quantc diagnostic turned into an exception.
@@ -59,7 +70,10 @@ def _to_arrays(inputs: Arrays, what: str) -> list:
                         f"got {type(inputs).__name__}")
     out = []
     for name, value in inputs.items():
-        a = np.ascontiguousarray(np.asarray(value))
+        # order="C" keeps 0-d arrays 0-d (ascontiguousarray would not).
+        a = np.asarray(value, order="C")
+        if not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("="))
         if a.dtype.name not in _DTYPES:
             raise TypeError(
                 f"{what}: array '{name}' has dtype {a.dtype.name}; quantc "
@@ -163,8 +177,8 @@ class Package:
                  summary: str = ""):
         self.path = Path(path)
         if not _quantc.is_package(str(self.path)):
-            raise Error(f"error: '{self.path}' is not a quantc package "
-                        f"(no manifest.json)")
+            raise _error(f"'{self.path}' is not a quantc package (no "
+                         f"manifest.json)")
         if report is None:
             report = json.loads((self.path / "report.json").read_text())
         self.report = report
@@ -326,17 +340,30 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     if isinstance(targets, str):
         targets = [t for t in targets.split(",") if t and t != "none"]
     model = os.fspath(model)
+    scratch = None
     if output is None:
         stem = Path(model).stem or "model"
-        output = Path(tempfile.mkdtemp(prefix="quantc-")) / f"{stem}.qcpkg"
+        scratch = tempfile.mkdtemp(prefix="quantc-")
+        output = Path(scratch) / f"{stem}.qcpkg"
     output = os.fspath(output)
+    try:
+        return _compile(model, calib, output, format, targets, progress,
+                        pipeline_options)
+    except BaseException:
+        if scratch is not None:  # nothing written stays behind
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+def _compile(model, calib, output, format, targets, progress,
+             pipeline_options) -> Package:
     calib_path, calib_arrays = "", []
     if isinstance(calib, (str, os.PathLike)):
         calib_path = os.fspath(calib)
     elif calib is not None:
         calib_arrays = _to_arrays(calib, "calib")
         if not calib_arrays:
-            raise Error("error: calib is an empty mapping")
+            raise _error("calib is an empty mapping")
     report, summary = _quantc.compile(
         model, output, calib_path, calib_arrays,
         int(pipeline_options.get("calib_random", 0)),

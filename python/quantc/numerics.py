@@ -68,8 +68,12 @@ def encode(x, fmt: str, saturate: bool = True) -> np.ndarray:
 
 
 def decode(codes, fmt: str) -> np.ndarray:
-    """float32 values of ``codes`` in ``fmt`` (bits above the format's width
-    are ignored)."""
+    """float32 values of ``codes`` (an integer array) in ``fmt`` (bits
+    above the format's width are ignored)."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iub":
+        raise ValueError(f"codes must be an integer array, got "
+                         f"{codes.dtype}")
     return _nx.decode(codes, fmt)
 
 
@@ -252,6 +256,14 @@ def _full_block(s: Scheme, shape) -> list:
     return [shape[d] if b[d] == 0 else b[d] for d in range(rank)]
 
 
+def _per_tensor(x, s: Scheme, asym: bool) -> QuantizedTensor:
+    scale, zp = linear_params(x, s.element_type, None, 0, asym)
+    zp = zp if asym else None
+    return QuantizedTensor(s, "per-tensor",
+                           quantize_linear(x, scale, zp, s.element_type),
+                           scale, zp)
+
+
 def quantize(x, scheme: "str | Scheme") -> QuantizedTensor:
     """Quantizes ``x`` as the scheme says, with the compiler's codecs:
 
@@ -266,7 +278,7 @@ def quantize(x, scheme: "str | Scheme") -> QuantizedTensor:
     * bf16: a cast.
     """
     s = _parse_scheme(scheme)
-    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+    x = np.asarray(x, dtype=np.float32, order="C")
     et, st = s.element_type, s.scale_type
     if et in ("bf16", "f16"):
         return QuantizedTensor(s, "cast", encode(x, et))
@@ -289,15 +301,11 @@ def quantize(x, scheme: "str | Scheme") -> QuantizedTensor:
         raise ValueError(f"scheme {s}: no codec for {st} scales")
     asym = not s.symmetric
     if not s.block or x.ndim == 0:
-        scale, zp = linear_params(x, et, None, 0, asym)
-        return QuantizedTensor(s, "per-tensor",
-                               quantize_linear(x, scale, zp if asym else None,
-                                               et),
-                               scale, zp if asym else None)
+        return _per_tensor(x, s, asym)
     b = _full_block(s, x.shape)
     dims = range(x.ndim)
-    if all(b[d] >= x.shape[d] for d in dims):
-        return quantize(x, Scheme(et, st, (), s.symmetric, s.text))
+    if all(b[d] >= x.shape[d] for d in dims):  # one block: per tensor
+        return _per_tensor(x, s, asym)
     zp_if = (lambda z: z) if asym else (lambda z: None)
     # Per axis: one scale per index of one axis (block 1), whole elsewhere.
     split = [d for d in dims if b[d] < x.shape[d]]

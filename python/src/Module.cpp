@@ -2,8 +2,9 @@
 //
 // pybind11 over quantc's own C++ API (Debian's MLIR has no Python bindings).
 // The Python package `quantc` (python/quantc/__init__.py) wraps these
-// functions; arrays cross as (name, dtype name, shape, bytes) tuples, which
-// the wrapper turns into numpy arrays. Every failure raises quantc.Error with
+// functions; arrays go in as (name, numpy dtype name, C-contiguous array)
+// and come out as (name, array), one copy each way. Every failure raises
+// quantc.Error with
 // the diagnostics the tools would print; nothing aborts the process.
 //
 //===----------------------------------------------------------------------===//

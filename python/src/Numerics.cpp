@@ -12,6 +12,8 @@
 
 #include "mlir/AsmParser/AsmParser.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -55,7 +57,7 @@ std::pair<int64_t, int64_t> rowsK(const std::vector<int64_t> &shape) {
 std::vector<int64_t> blockShape(std::vector<int64_t> shape, int64_t block) {
   if (shape.empty())
     shape.push_back(1);
-  shape.back() = (shape.back() + block - 1) / block;
+  shape.back() = llvm::divideCeil(shape.back(), block);
   return shape;
 }
 
@@ -67,6 +69,23 @@ void checkBlock(int64_t block) {
 void checkSameShape(const py::array &a, const py::array &b, const char *what) {
   if (shapeOf(a) != shapeOf(b))
     throw QuantcError(std::string(what) + ": shapes differ");
+}
+
+/// Rows and columns of a 2-D array tiled br x bc (F27), checked.
+std::pair<int64_t, int64_t> tiles2D(const py::array &a, int64_t br, int64_t bc,
+                                    const char *what) {
+  if (a.ndim() != 2)
+    throw QuantcError(std::string(what) + " takes a 2-D array");
+  if (br < 1 || bc < 1)
+    throw QuantcError("2-D block sizes must be >= 1");
+  return {a.shape(0), a.shape(1)};
+}
+
+/// Shape of the scales of a rows x cols array in br x bc tiles.
+std::vector<int64_t> tileGrid(int64_t rows, int64_t cols, int64_t br,
+                              int64_t bc) {
+  return {int64_t(llvm::divideCeil(rows, br)),
+          int64_t(llvm::divideCeil(cols, bc))};
 }
 
 nx::LinearLayout layout(const std::vector<int64_t> &shape,
@@ -277,32 +296,23 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
     return out;
   });
 
-  m.def("quantize_2d", [](F32In x, int64_t br, int64_t bc,
-                          const std::string &fmt) {
-    if (x.ndim() != 2)
-      throw QuantcError("quantize_2d takes a 2-D array");
-    nx::ElemFormat f = format(fmt);
-    int64_t rows = x.shape(0), cols = x.shape(1);
-    if (br < 1 || bc < 1)
-      throw QuantcError("2-D block sizes must be >= 1");
-    auto scales = make<float>({(rows + br - 1) / br, (cols + bc - 1) / bc});
-    auto codes = make<uint8_t>(shapeOf(x));
-    checkLlvm(nx::absmaxScales2D(x.data(), rows, cols, br, bc, f,
-                                 scales.mutable_data()));
-    checkLlvm(nx::quantize2D(x.data(), rows, cols, br, bc, f, scales.data(),
-                             codes.mutable_data()));
-    return py::make_tuple(codes, scales);
-  });
+  m.def("quantize_2d",
+        [](F32In x, int64_t br, int64_t bc, const std::string &fmt) {
+          nx::ElemFormat f = format(fmt);
+          auto [rows, cols] = tiles2D(x, br, bc, "quantize_2d");
+          auto scales = make<float>(tileGrid(rows, cols, br, bc));
+          auto codes = make<uint8_t>(shapeOf(x));
+          checkLlvm(nx::absmaxScales2D(x.data(), rows, cols, br, bc, f,
+                                       scales.mutable_data()));
+          checkLlvm(nx::quantize2D(x.data(), rows, cols, br, bc, f,
+                                   scales.data(), codes.mutable_data()));
+          return py::make_tuple(codes, scales);
+        });
   m.def("dequantize_2d", [](U8In codes, F32In scales, int64_t br, int64_t bc,
                             const std::string &fmt) {
-    if (codes.ndim() != 2)
-      throw QuantcError("dequantize_2d takes 2-D codes");
     nx::ElemFormat f = format(fmt);
-    int64_t rows = codes.shape(0), cols = codes.shape(1);
-    if (br < 1 || bc < 1)
-      throw QuantcError("2-D block sizes must be >= 1");
-    if (shapeOf(scales) !=
-        std::vector<int64_t>{(rows + br - 1) / br, (cols + bc - 1) / bc})
+    auto [rows, cols] = tiles2D(codes, br, bc, "dequantize_2d");
+    if (shapeOf(scales) != tileGrid(rows, cols, br, bc))
       throw QuantcError("dequantize_2d: scales shape does not match the "
                         "codes and block");
     auto out = make<float>(shapeOf(codes));

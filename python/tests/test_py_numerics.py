@@ -379,3 +379,31 @@ func.func @main(%x: tensor<3x64xf32> {{qc.name = "x"}})
 def test_bad_arguments_raise_quantc_error(call, match):
     with pytest.raises(quantc.Error, match=match):
         call()
+
+
+def test_huge_blocks_are_one_block():
+    """A block far larger than the tensor is one block (no overflow in the
+    block count)."""
+    x = data((4, 40), outliers=False)
+    big = 2**63 - 1
+    c, s = qn.quantize_mx(x, "f8E4M3FN", big)
+    c1, s1 = qn.quantize_mx(x, "f8E4M3FN", 64)
+    np.testing.assert_array_equal(c, c1)
+    np.testing.assert_array_equal(s, s1)
+    c, s = qn.quantize_2d(x, (big, big))
+    assert s.shape == (1, 1)
+    q = qn.quantize(x, f"#qc.scheme<i8, scale = f32, block = [{big}, 128]>")
+    assert q.codec == "per-tensor" and q.scheme.block == (big, 128)
+
+
+def test_scalars_and_float_codes():
+    q = qn.quantize(np.float32(3.0), "int8")
+    assert q.codes.shape == () and qn.dequantize(q) == np.float32(3.0)
+    with pytest.raises(ValueError, match="integer array"):
+        qn.decode(np.array([1.7]), "f8E4M3FN")
+
+
+def test_python_side_errors_carry_diagnostics():
+    with pytest.raises(quantc.Error) as e:
+        quantc.Package("/")
+    assert e.value.diagnostics[0][0] == "error"

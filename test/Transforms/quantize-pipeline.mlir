@@ -9,6 +9,8 @@
 // RUN: quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{format=mxfp6 random-samples=3 seed=1})" | FileCheck %s --check-prefix=MXFP6
 // RUN: not quant-opt %s --qc-quantize-pipeline="format=mxfp8" 2>&1 | FileCheck %s --check-prefix=NODATA
 // RUN: not quant-opt %s --qc-quantize-pipeline="format=mxfp3 random-samples=2" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-pipeline{random-samples=2}))" 2>&1 | FileCheck %s --check-prefix=NESTED
+// RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{formt=mxfp8})" 2>&1 | FileCheck %s --check-prefix=OPTION
 
 // CHECK-LABEL: func.func @main
 // CHECK: qc.quantize %arg0 {qc.input_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>}
@@ -18,6 +20,8 @@
 // MXFP6: qc.qmatmul
 // NODATA: qc-calibrate needs calibration data
 // FORMAT: unknown format 'mxfp3'
+// NESTED: qc-quantize-pipeline runs on builtin.module, not nested in 'func.func'
+// OPTION: qc-quantize-pipeline: bad options 'formt=mxfp8'
 func.func @main(%x: tensor<?x4xf32> {qc.name = "x"}) -> (tensor<?x4xf32> {qc.name = "y"}) {
   %w = arith.constant dense<[[2.0, 0.0, 1.0, 0.5], [0.0, 1.0, 0.5, 0.25], [1.0, 1.0, 1.0, 1.0], [0.5, -1.0, 0.0, 2.0]]> : tensor<4x4xf32>
   %0 = qc.matmul %x, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>

@@ -189,7 +189,8 @@ void expectRunsAgree(QuantcContext ctx, QuantcModule m, const std::string &dir,
   in.data.resize(x.size() * 4);
   std::memcpy(in.data.data(), x.data(), in.data.size());
   std::string inPath = dir + "/in.npz", outPath = dir + "/out.npz";
-  ASSERT_FALSE(bool(quantc::npz::writeNpz(inPath, {in})));
+  if (llvm::Error e = quantc::npz::writeNpz(inPath, {in}))
+    FAIL() << llvm::toString(std::move(e));
   ASSERT_TRUE(quantcLogicalResultIsSuccess(
       quantcModuleRunNpz(m, sref(inPath), sref(outPath))))
       << str(quantcContextGetLastError(ctx));
@@ -399,7 +400,8 @@ TEST_F(CAPITest, MissingInput) {
   wrong.shape = {1};
   wrong.data.resize(4);
   std::string in = temp("wrong.npz");
-  ASSERT_FALSE(bool(quantc::npz::writeNpz(in, {wrong})));
+  if (llvm::Error e = quantc::npz::writeNpz(in, {wrong}))
+    FAIL() << llvm::toString(std::move(e));
   EXPECT_TRUE(quantcLogicalResultIsFailure(
       quantcModuleRunNpz(m, sref(in), sref(temp("out.npz")))));
   EXPECT_NE(error().find(in + ": no array named 'x'"), std::string::npos)

@@ -14,6 +14,8 @@
 #ifndef QUANTC_COMPILER_PIPELINE_H
 #define QUANTC_COMPILER_PIPELINE_H
 
+#include "quantc/InitAll.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -21,7 +23,6 @@
 #include <string>
 
 namespace mlir {
-class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
@@ -41,12 +42,10 @@ struct QuantizePipelineOptions {
   bool calibrate = true;
 };
 
-/// Registers the qc dialect and the upstream dialects the pipeline produces
-/// or consumes into a host's registry (same as registerAllDialects).
-void registerQuantcDialects(mlir::DialectRegistry &registry);
-
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass
-/// registry, as upstream's registerAllPasses does. Idempotent.
+/// registry, as upstream's registerAllPasses does. Idempotent. (The
+/// dialects: registerQuantcDialects in quantc/InitAll.h, library
+/// QuantcInitAll.)
 void registerQuantcPasses();
 
 /// Checks the options (known format, calibration data given when

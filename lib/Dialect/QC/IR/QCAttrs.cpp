@@ -2,6 +2,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -99,7 +100,7 @@ SmallVector<int64_t> SchemeAttr::getScaleShape(ArrayRef<int64_t> shape) const {
     else if (ShapedType::isDynamic(shape[i]))
       result.push_back(ShapedType::kDynamic);
     else
-      result.push_back((shape[i] + b - 1) / b);
+      result.push_back(llvm::divideCeil(shape[i], b));
   }
   return result;
 }

@@ -14,6 +14,8 @@ void QCDialect::registerQuantOps() {
   addOperations<
 #define GET_OP_LIST
 #include "quantc/Dialect/QC/IR/QCQuantOps.cpp.inc"
+
+#include "llvm/Support/MathExtras.h"
       >();
 }
 
@@ -74,7 +76,7 @@ LogicalResult verifyLinear(Operation *op, RankedTensorType data,
     int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
     if (ShapedType::isDynamic(d) || ShapedType::isDynamic(s))
       continue;
-    int64_t want = i == a ? (d + blockSize - 1) / blockSize : d;
+    int64_t want = i == a ? llvm::divideCeil(d, blockSize) : d;
     if (s != want)
       return op->emitOpError("blocked scale dim ")
              << i << " is " << s << ", expected " << want
