@@ -266,3 +266,34 @@ def test_failed_compile_to_a_default_output_leaves_nothing(mlp_files):
         quantc.compile(mlp_files / "mlp.onnx", calib_random=2,
                        format="mxfp3")
     assert set(glob.glob(pattern)) == before
+
+
+def test_progress_true_uses_tqdm_when_installed(mlp_files, tmp_path,
+                                                monkeypatch):
+    """progress=True drives a tqdm bar (here a stand-in module recording
+    what it is told) when tqdm can be imported."""
+    import types
+    calls = []
+
+    class FakeBar:
+        def __init__(self, total, desc, file):
+            calls.append(("init", total, desc))
+
+        def set_postfix_str(self, s):
+            calls.append(("postfix", s))
+
+        def update(self, n):
+            calls.append(("update", n))
+
+        def close(self):
+            calls.append(("close",))
+
+    monkeypatch.setitem(sys.modules, "tqdm",
+                        types.SimpleNamespace(tqdm=FakeBar))
+    quantc.compile(mlp_files / "mlp.onnx", calib_random=2, targets=(),
+                   output=tmp_path / "o.qcpkg", progress=True)
+    assert calls[0] == ("init", 5, "quantc")
+    assert [c for c in calls if c[0] == "update"] == [("update", 1)] * 5
+    assert calls[-1] == ("close",)
+    assert any(c[0] == "postfix" and c[1].startswith("importing")
+               for c in calls)
