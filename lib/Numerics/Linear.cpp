@@ -363,25 +363,46 @@ llvm::Error quantc::numerics::computeLinearParams(
              });
   if (bad != bad)
     return err("the data has a NaN or Inf; scales need finite inputs");
+  for (int64_t i = 0; i < ns; ++i) {
+    uint8_t zp;
+    if (llvm::Error e =
+            linearParamsFromRange(lo[i], hi[i], f, asymmetric, scales[i], zp))
+      return e;
+    if (zeroPoints)
+      zeroPoints[i] = zp;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::linearParamsFromRange(float lo, float hi,
+                                                    ElemFormat f,
+                                                    bool asymmetric,
+                                                    float &scale,
+                                                    uint8_t &zeroPoint) {
+  if (!isLinearFormat(f))
+    return err(llvm::Twine("format ") + getFormatInfo(f).name +
+               " is not a linear quantization format");
+  if (asymmetric && !isIntFormat(f))
+    return err(llvm::Twine("asymmetric quantization needs an integer "
+                           "format, got ") +
+               getFormatInfo(f).name);
+  if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
+    return err("the range [" + std::to_string(lo) + ", " +
+               std::to_string(hi) + "] is not a finite interval");
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
   const FormatInfo &info = getFormatInfo(f);
   float qmin = info.qmin, qmax = info.qmax;
-  for (int64_t i = 0; i < ns; ++i) {
-    if (asymmetric) {
-      float range = hi[i] - lo[i];
-      float s = (range == 0.0f ? 1.0f : range) / (qmax - qmin);
-      scales[i] = s;
-      if (zeroPoints) {
-        float z =
-            std::nearbyint(std::min(qmax, std::max(qmin, qmin - lo[i] / s)));
-        zeroPoints[i] = (uint8_t)(int32_t)z;
-      }
-      continue;
-    }
-    float amax = std::max(-lo[i], hi[i]);
-    scales[i] = (amax == 0.0f ? 1.0f : amax) / info.maxFinite;
-    if (zeroPoints)
-      zeroPoints[i] = 0;
+  if (asymmetric) {
+    float range = hi - lo;
+    scale = (range == 0.0f ? 1.0f : range) / (qmax - qmin);
+    zeroPoint = (uint8_t)(int32_t)std::nearbyint(
+        std::min(qmax, std::max(qmin, qmin - lo / scale)));
+    return llvm::Error::success();
   }
+  float amax = std::max(-lo, hi);
+  scale = (amax == 0.0f ? 1.0f : amax) / info.maxFinite;
+  zeroPoint = 0;
   return llvm::Error::success();
 }
 

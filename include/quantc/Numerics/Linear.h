@@ -86,6 +86,15 @@ llvm::Error computeLinearParams(const float *x, llvm::ArrayRef<int64_t> shape,
                                 bool asymmetric, float *scales,
                                 uint8_t *zeroPoints);
 
+/// The scale and zero point F30 gives a tensor whose values span [lo, hi]
+/// (widened to include 0), as computeLinearParams does per scale: for
+/// static activation scales from a calibrated range. Errors: a non-linear
+/// format, asymmetric with a float format, a range that is not a finite
+/// interval.
+llvm::Error linearParamsFromRange(float lo, float hi, ElemFormat f,
+                                  bool asymmetric, float &scale,
+                                  uint8_t &zeroPoint);
+
 /// Symmetric absmax scales for blocks of blockRows x blockCols of a row-major
 /// [rows, cols] matrix (F27): scale = amax / maxFinite(f) (1 for an all-zero
 /// block), rounded to f32. The 2-D blocks of DeepSeek-V3's FP8 recipe are

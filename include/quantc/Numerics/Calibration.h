@@ -1,0 +1,61 @@
+//===- Calibration.h - choosing a clipping range from observed values -----===//
+//
+// The range-selection methods of qc-calibrate (docs/Calibration.md, rules
+// C1-C5): min-max, percentile, entropy (KL divergence, TensorRT's recipe)
+// and MSE (the clip that minimises the quantization error in the target
+// format). Values are streamed into a fixed-size histogram of |x|, so memory
+// does not grow with the number of samples. No MLIR dependency.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_NUMERICS_CALIBRATION_H
+#define QUANTC_NUMERICS_CALIBRATION_H
+
+#include "quantc/Numerics/Formats.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace quantc::numerics {
+
+enum class CalibMethod { MinMax, Percentile, Entropy, MSE };
+
+/// "minmax", "percentile", "entropy", "mse".
+std::optional<CalibMethod> parseCalibMethod(llvm::StringRef name);
+llvm::StringRef calibMethodName(CalibMethod m);
+
+/// A histogram of |x| over [0, maxAbs] in equal bins (C1); a value above
+/// maxAbs counts in the last bin, NaN is not counted.
+class AbsHistogram {
+public:
+  explicit AbsHistogram(float maxAbs, int bins = 2048);
+  void add(const float *x, int64_t n);
+  float getMaxAbs() const { return maxAbs; }
+  double getBinWidth() const { return width; }
+  llvm::ArrayRef<uint64_t> getCounts() const { return counts; }
+  uint64_t getTotal() const { return total; }
+
+private:
+  float maxAbs;
+  double width;
+  std::vector<uint64_t> counts;
+  uint64_t total = 0;
+};
+
+/// The clipping threshold T in (0, maxAbs] that `method` picks for the
+/// values in `h`, for quantization to `format` (symmetric, scale =
+/// T / maxFinite): MinMax gives maxAbs (C2); Percentile the smallest bin
+/// edge below which `percentile` % of the values lie (C3); Entropy the
+/// threshold whose 128-level quantized distribution is closest in KL
+/// divergence to the observed one (C4); MSE the threshold whose expected
+/// squared error, clipping included, is smallest (C5). An empty or all-zero
+/// histogram gives 0.
+float chooseClip(const AbsHistogram &h, CalibMethod method, ElemFormat format,
+                 double percentile = 99.99);
+
+} // namespace quantc::numerics
+
+#endif

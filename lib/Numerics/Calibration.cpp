@@ -1,0 +1,181 @@
+//===- Calibration.cpp - clipping-range selection (C1-C5) -----------------===//
+#include "quantc/Numerics/Calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace quantc::numerics;
+
+std::optional<CalibMethod>
+quantc::numerics::parseCalibMethod(llvm::StringRef name) {
+  if (name == "minmax")
+    return CalibMethod::MinMax;
+  if (name == "percentile")
+    return CalibMethod::Percentile;
+  if (name == "entropy")
+    return CalibMethod::Entropy;
+  if (name == "mse")
+    return CalibMethod::MSE;
+  return std::nullopt;
+}
+
+llvm::StringRef quantc::numerics::calibMethodName(CalibMethod m) {
+  switch (m) {
+  case CalibMethod::MinMax: return "minmax";
+  case CalibMethod::Percentile: return "percentile";
+  case CalibMethod::Entropy: return "entropy";
+  case CalibMethod::MSE: return "mse";
+  }
+  return "minmax";
+}
+
+AbsHistogram::AbsHistogram(float maxAbs, int bins)
+    : maxAbs(std::isfinite(maxAbs) && maxAbs > 0 ? maxAbs : 0.0f),
+      width(this->maxAbs > 0 ? double(this->maxAbs) / bins : 1.0),
+      counts(std::max(bins, 1), 0) {}
+
+void AbsHistogram::add(const float *x, int64_t n) {
+  const int64_t last = (int64_t)counts.size() - 1;
+  const double inv = 1.0 / width;
+  for (int64_t i = 0; i < n; ++i) {
+    float a = std::fabs(x[i]);
+    if (a != a)
+      continue;
+    double b = a * inv;
+    int64_t bin = b >= (double)last ? last : (int64_t)b;
+    ++counts[bin];
+    ++total;
+  }
+}
+
+namespace {
+/// C3: the smallest upper bin edge with at least p % of the values below it.
+float percentileClip(const AbsHistogram &h, double p) {
+  llvm::ArrayRef<uint64_t> c = h.getCounts();
+  double want = std::clamp(p, 0.0, 100.0) / 100.0 * double(h.getTotal());
+  uint64_t sum = 0;
+  for (size_t b = 0; b < c.size(); ++b) {
+    sum += c[b];
+    if (double(sum) >= want)
+      return float((b + 1) * h.getBinWidth());
+  }
+  return h.getMaxAbs();
+}
+
+/// KL(p || q) of two unnormalised distributions over the same bins; bins
+/// where q is 0 but p is not get a small probability instead (smoothing,
+/// as TensorRT and ONNX Runtime do).
+double klDivergence(const std::vector<double> &p, const std::vector<double> &q) {
+  double sp = 0, sq = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    sp += p[i];
+    sq += q[i];
+  }
+  if (sp == 0 || sq == 0)
+    return std::numeric_limits<double>::infinity();
+  const double eps = 1e-4;
+  double kl = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == 0)
+      continue;
+    double pi = p[i] / sp, qi = q[i] / sq;
+    if (qi == 0)
+      qi = eps / double(p.size());
+    kl += pi * std::log(pi / qi);
+  }
+  return kl;
+}
+
+/// C4: for each threshold of i bins (i >= 128), the observed distribution
+/// with the tail folded into bin i-1, against the same merged into 128
+/// levels and spread back evenly over each level's non-empty bins.
+float entropyClip(const AbsHistogram &h) {
+  llvm::ArrayRef<uint64_t> c = h.getCounts();
+  const size_t nq = 128;
+  if (c.size() <= nq)
+    return h.getMaxAbs();
+  std::vector<double> suffix(c.size() + 1, 0.0);
+  for (size_t b = c.size(); b-- > 0;)
+    suffix[b] = suffix[b + 1] + double(c[b]);
+  double best = std::numeric_limits<double>::infinity();
+  size_t bestI = c.size();
+  std::vector<double> p, q;
+  for (size_t i = nq; i <= c.size(); ++i) {
+    p.assign(c.begin(), c.begin() + i);
+    p[i - 1] += suffix[i];
+    q.assign(i, 0.0);
+    size_t merged = i / nq;
+    for (size_t j = 0; j < nq; ++j) {
+      size_t start = j * merged, stop = j + 1 == nq ? i : start + merged;
+      double sum = 0;
+      size_t nonzero = 0;
+      for (size_t k = start; k < stop; ++k) {
+        sum += p[k];
+        nonzero += p[k] != 0;
+      }
+      if (nonzero)
+        for (size_t k = start; k < stop; ++k)
+          q[k] = p[k] != 0 ? sum / double(nonzero) : 0.0;
+    }
+    double kl = klDivergence(p, q);
+    if (kl < best) {
+      best = kl;
+      bestI = i;
+    }
+  }
+  return float(bestI * h.getBinWidth());
+}
+
+/// C5: expected squared error over the bin centres, with the scale a clip
+/// of T gives (T / maxFinite) and the format's own rounding and saturation.
+float mseClip(const AbsHistogram &h, ElemFormat f) {
+  llvm::ArrayRef<uint64_t> c = h.getCounts();
+  const double w = h.getBinWidth();
+  const float maxFinite = getFormatInfo(f).maxFinite;
+  size_t first = std::max<size_t>(1, c.size() / 16);
+  size_t step = std::max<size_t>(1, c.size() / 512);
+  double best = std::numeric_limits<double>::infinity();
+  float bestT = h.getMaxAbs();
+  for (size_t j = c.size(); j >= first; j -= step) {
+    float t = float(j * w);
+    float s = t / maxFinite;
+    double err = 0;
+    for (size_t b = 0; b < c.size() && err < best; ++b) {
+      if (!c[b])
+        continue;
+      float x = float((b + 0.5) * w);
+      double d = double(x) - double(roundTo(f, x / s) * s);
+      err += double(c[b]) * d * d;
+    }
+    if (err < best) {
+      best = err;
+      bestT = t;
+    }
+    if (j < first + step)
+      break;
+  }
+  return bestT;
+}
+} // namespace
+
+float quantc::numerics::chooseClip(const AbsHistogram &h, CalibMethod method,
+                                   ElemFormat format, double percentile) {
+  if (h.getTotal() == 0 || h.getMaxAbs() == 0)
+    return 0.0f;
+  float t = h.getMaxAbs();
+  switch (method) {
+  case CalibMethod::MinMax:
+    break;
+  case CalibMethod::Percentile:
+    t = percentileClip(h, percentile);
+    break;
+  case CalibMethod::Entropy:
+    t = entropyClip(h);
+    break;
+  case CalibMethod::MSE:
+    t = mseClip(h, format);
+    break;
+  }
+  return std::min(t, h.getMaxAbs());
+}
