@@ -4,6 +4,7 @@
 #include "quantc/Compiler/Pipeline.h"
 
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/InitAll.h"
@@ -116,7 +117,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
              << "unknown target '" << t << "'; known targets: sm_120a, sm_89";
     targets.push_back(*kt);
   }
-  if (!targets.empty() && !isa<Float8E4M3FNType>(scheme.getElementType()))
+  FailureOr<qc::CalibrationOptions> calibOpts = qc::parseCalibrationOptions(
+      unknown, opts.calibMethod, opts.percentile, opts.format);
+  if (failed(calibOpts))
+    return failure();
+  if (!targets.empty() &&
+      (!scheme.isMX() || !isa<Float8E4M3FNType>(scheme.getElementType())))
     return emitError(unknown)
            << "no GPU kernel for format '" << opts.format
            << "' yet (kernels exist for mxfp8); pass --target none to build "
@@ -167,13 +173,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         samples, opts.format))))
     return failure();
   // One float run both calibrates and gives the reference outputs.
-  FailureOr<std::vector<Tensor>> floatOut = qc::calibrate(floatFn, *inputs);
+  FailureOr<std::vector<Tensor>> floatOut =
+      qc::calibrate(floatFn, *inputs, *calibOpts);
   if (failed(floatOut))
     return failure();
   {
     // The registered qc-quantize-pipeline, minus the calibration just done.
     QuantizePipelineOptions q;
     q.format = opts.format;
+    q.asymmetric = opts.asymmetric;
     q.calibrate = false;
     PassManager pm(&ctx);
     buildQuantizePipeline(pm, q);
@@ -233,47 +241,79 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     kernelFiles.push_back(std::move(file));
   }
 
-  // Report and launch list.
+  // Report: every quantized layer (a qc.qmatmul, or a matmul/conv with QDQ
+  // operands from qc-quantize-linear), in graph order.
+  SmallVector<Operation *> quantized, floatLayers;
+  fn.walk([&](Operation *op) {
+    if (isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme"))
+      quantized.push_back(op);
+    else if (isa<qc::MatMulOp, qc::ConvOp>(op))
+      floatLayers.push_back(op);
+  });
   llvm::json::Array layers;
   std::string table;
   llvm::raw_string_ostream ts(table);
   ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", "layer", "op",
-                      "weight KxN", "format", "weight rel. RMS error");
-  for (auto [i, op] : llvm::enumerate(qmms)) {
-    auto w = cast<RankedTensorType>(op.getRhs().getType());
-    int64_t N = w.getDimSize(0), K = w.getDimSize(1);
-    std::string name = layerName(op.getLoc());
+                      "weight", "format", "weight rel. RMS error");
+  for (auto [i, op] : llvm::enumerate(quantized)) {
+    // Weight shape as the model has it: [K, N] for a matmul (a qc.qmatmul
+    // holds it [N, K]), [M, C/g, k...] for a conv.
+    auto w = cast<RankedTensorType>(
+        op->getOperand(isa<qc::QMatMulOp>(op) ? 2 : 1).getType());
+    llvm::json::Array shape;
+    SmallVector<int64_t> dims(w.getShape());
+    if (isa<qc::QMatMulOp>(op))
+      std::swap(dims[0], dims[1]);
+    std::string shapeText;
+    for (auto [j, d] : llvm::enumerate(dims)) {
+      shape.push_back(d);
+      shapeText += (j ? "x" : "") + std::to_string(d);
+    }
+    std::string name = layerName(op->getLoc());
     if (name.empty())
-      name = "matmul_" + std::to_string(i);
+      name = "layer_" + std::to_string(i);
     auto errAttr = op->getAttrOfType<FloatAttr>("qc.weight_rel_rms_error");
     double werr = errAttr ? errAttr.getValueAsDouble() : 0.0;
-    layers.push_back(
-        llvm::json::Object{{"name", name},
-                           {"op", layerOpType(op.getLoc())},
-                           {"format", opts.format},
-                           {"weight_shape", llvm::json::Array{K, N}},
-                           {"weight_rel_rms_error", werr}});
-    ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
-                        layerOpType(op.getLoc()),
-                        llvm::formatv("{0}x{1}", K, N).str(), opts.format,
-                        werr);
-    if (!targets.empty()) {
-      LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
-      launches.push_back(llvm::json::Object{
-          {"kernel", "qmatmul_" + std::to_string(i)},
-          {"layer", name},
-          {"N", N},
-          {"K", K},
-          {"M", "rows of the activation (product of its leading dims)"},
-          {"block", llvm::json::Array{lc.blockX, lc.blockY, lc.blockZ}},
-          {"grid", llvm::formatv("[ceil(M/{0}), ceil(N/{1}), 1]",
-                                 kMXFP8BlockTileM, kMXFP8BlockTileN)
-                       .str()},
-          {"shared_bytes", lc.sharedBytes}});
+    llvm::json::Object layer{{"name", name},
+                             {"op", layerOpType(op->getLoc())},
+                             {"format", opts.format},
+                             {"weight_shape", std::move(shape)},
+                             {"weight_rel_rms_error", werr}};
+    // Static activation scales: the calibration behind them.
+    auto range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_range");
+    if (!range)
+      range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_stats");
+    if (op->hasAttr("qc.act_scheme") && range) {
+      auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
+      layer["calibration"] = llvm::json::Object{
+          {"method", method ? method.str() : "minmax"},
+          {"range", llvm::json::Array{range.getMin().getValueAsDouble(),
+                                      range.getMax().getValueAsDouble()}}};
     }
+    layers.push_back(std::move(layer));
+    ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
+                        layerOpType(op->getLoc()), shapeText, opts.format,
+                        werr);
   }
-  SmallVector<Operation *> floatMatmuls;
-  fn.walk([&](qc::MatMulOp op) { floatMatmuls.push_back(op); });
+  // Launch list: one GEMM kernel launch per qc.qmatmul.
+  for (auto [i, op] : llvm::enumerate(qmms)) {
+    if (targets.empty())
+      break;
+    auto w = cast<RankedTensorType>(op.getRhs().getType());
+    int64_t N = w.getDimSize(0), K = w.getDimSize(1);
+    LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
+    launches.push_back(llvm::json::Object{
+        {"kernel", "qmatmul_" + std::to_string(i)},
+        {"layer", layerName(op.getLoc())},
+        {"N", N},
+        {"K", K},
+        {"M", "rows of the activation (product of its leading dims)"},
+        {"block", llvm::json::Array{lc.blockX, lc.blockY, lc.blockZ}},
+        {"grid", llvm::formatv("[ceil(M/{0}), ceil(N/{1}), 1]",
+                               kMXFP8BlockTileM, kMXFP8BlockTileN)
+                     .str()},
+        {"shared_bytes", lc.sharedBytes}});
+  }
 
   llvm::json::Array targetNames;
   for (KernelTarget t : targets)
@@ -285,7 +325,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"format", opts.format},
       {"targets", std::move(targetNames)},
       {"layers", std::move(layers)},
-      {"float_layers", (int64_t)floatMatmuls.size()},
+      {"float_layers", (int64_t)floatLayers.size()},
       {"accuracy", llvm::json::Object{{"samples", samples},
                                       {"max_abs_error", err.maxAbs},
                                       {"rel_rms_error", err.relRms()},
@@ -308,10 +348,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   llvm::raw_string_ostream os(s);
   os << "quantc report: " << contents.modelName << " -> " << opts.outputPath
      << "\n";
-  os << "format " << opts.format << " (" << scheme << ")\n";
-  os << "quantized layers: " << qmms.size();
-  if (!floatMatmuls.empty())
-    os << " (" << floatMatmuls.size() << " left in float)";
+  if (isStaticScaleFormat(opts.format))
+    os << "format " << opts.format
+       << " (weights: one symmetric scale per output channel; activations: "
+          "one static "
+       << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
+                                                    : "symmetric")
+       << " scale per tensor, calibrated with " << opts.calibMethod << ")\n";
+  else
+    os << "format " << opts.format << " (" << scheme << ")\n";
+  os << "quantized layers: " << quantized.size();
+  if (!floatLayers.empty())
+    os << " (" << floatLayers.size() << " left in float)";
   os << "\n" << table;
   os << llvm::formatv("accuracy vs float on {0} calibration sample(s): rel. "
                       "RMS error {1:e3}, max abs error {2:e3}, cosine {3:f6}\n",

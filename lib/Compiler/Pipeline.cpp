@@ -27,10 +27,17 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   if (o.calibrate && o.calib.empty() && o.randomSamples <= 0)
     return emitError(loc) << "qc-quantize-pipeline needs calibration data: "
                              "give calib=<file.npz> or random-samples=<N>";
+  if (failed(qc::parseCalibrationOptions(loc, o.calibMethod, o.percentile,
+                                         o.format)))
+    return failure();
   if (o.randomSamples < 0)
     return emitError(loc) << "random-samples must be >= 0, got "
                           << o.randomSamples;
   return success();
+}
+
+bool quantc::isStaticScaleFormat(StringRef format) {
+  return format == "int8" || format == "fp8";
 }
 
 void quantc::buildQuantizePipeline(OpPassManager &pm,
@@ -40,12 +47,22 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.inputs = o.calib;
     c.randomSamples = o.randomSamples;
     c.seed = o.seed;
+    c.method = o.calibMethod;
+    c.percentile = o.percentile;
+    c.format = o.format;
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
-  qc::QCQuantizeMatmulsOptions q;
-  q.format = o.format;
-  pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
+  if (isStaticScaleFormat(o.format)) {
+    qc::QCQuantizeLinearOptions q;
+    q.format = o.format;
+    q.asymmetric = o.asymmetric;
+    pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
+  } else {
+    qc::QCQuantizeMatmulsOptions q;
+    q.format = o.format;
+    pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
+  }
   pm.addPass(createCSEPass());
 }
 
@@ -76,6 +93,18 @@ struct QuantizePipelineCLOptions
   Option<uint64_t> seed{*this, "seed",
                         llvm::cl::desc("Seed of the random samples"),
                         llvm::cl::init(0)};
+  Option<std::string> method{
+      *this, "method",
+      llvm::cl::desc("Calibration range selection: minmax, percentile, "
+                     "entropy, mse"),
+      llvm::cl::init("minmax")};
+  Option<double> percentile{*this, "percentile",
+                            llvm::cl::desc("Percentile method: % kept"),
+                            llvm::cl::init(99.99)};
+  Option<bool> asymmetric{
+      *this, "asymmetric",
+      llvm::cl::desc("int8/fp8: int8 activations with a zero point"),
+      llvm::cl::init(true)};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -120,6 +149,9 @@ void quantc::registerQuantcPasses() {
           o.randomSamples = cl.randomSamples;
           o.seed = cl.seed;
           o.calibrate = cl.calibrate;
+          o.calibMethod = cl.method;
+          o.percentile = cl.percentile;
+          o.asymmetric = cl.asymmetric;
           buildQuantizePipeline(pm, o);
           return success();
         },

@@ -22,10 +22,14 @@ quantc::numerics::parseCalibMethod(llvm::StringRef name) {
 
 llvm::StringRef quantc::numerics::calibMethodName(CalibMethod m) {
   switch (m) {
-  case CalibMethod::MinMax: return "minmax";
-  case CalibMethod::Percentile: return "percentile";
-  case CalibMethod::Entropy: return "entropy";
-  case CalibMethod::MSE: return "mse";
+  case CalibMethod::MinMax:
+    return "minmax";
+  case CalibMethod::Percentile:
+    return "percentile";
+  case CalibMethod::Entropy:
+    return "entropy";
+  case CalibMethod::MSE:
+    return "mse";
   }
   return "minmax";
 }
@@ -66,7 +70,8 @@ float percentileClip(const AbsHistogram &h, double p) {
 /// KL(p || q) of two unnormalised distributions over the same bins; bins
 /// where q is 0 but p is not get a small probability instead (smoothing,
 /// as TensorRT and ONNX Runtime do).
-double klDivergence(const std::vector<double> &p, const std::vector<double> &q) {
+double klDivergence(const std::vector<double> &p,
+                    const std::vector<double> &q) {
   double sp = 0, sq = 0;
   for (size_t i = 0; i < p.size(); ++i) {
     sp += p[i];
@@ -87,9 +92,10 @@ double klDivergence(const std::vector<double> &p, const std::vector<double> &q) 
   return kl;
 }
 
-/// C4: for each threshold of i bins (i >= 128), the observed distribution
-/// with the tail folded into bin i-1, against the same merged into 128
-/// levels and spread back evenly over each level's non-empty bins.
+/// C4: for each threshold of i bins (i >= 128), P = the first i bins with
+/// the tail folded into bin i-1, against Q = the first i bins (tail not
+/// folded) merged into 128 levels and spread back evenly over each level's
+/// bins where P is not empty.
 float entropyClip(const AbsHistogram &h) {
   llvm::ArrayRef<uint64_t> c = h.getCounts();
   const size_t nq = 128;
@@ -108,10 +114,12 @@ float entropyClip(const AbsHistogram &h) {
     size_t merged = i / nq;
     for (size_t j = 0; j < nq; ++j) {
       size_t start = j * merged, stop = j + 1 == nq ? i : start + merged;
+      // Q merges the observed bins without the folded tail, so a threshold
+      // that clips many values differs from P in its last bin.
       double sum = 0;
       size_t nonzero = 0;
       for (size_t k = start; k < stop; ++k) {
-        sum += p[k];
+        sum += double(c[k]);
         nonzero += p[k] != 0;
       }
       if (nonzero)

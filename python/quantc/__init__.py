@@ -264,6 +264,9 @@ _PIPELINE_OPTIONS = {
     "seed": "seed of the random samples (int)",
     "emit_cubin": "assemble cubins with ptxas when it is found (bool)",
     "input_shapes": "fix symbolic input dims: {name: shape}",
+    "calib_method": "minmax, percentile, entropy or mse (static scales)",
+    "percentile": "what calib_method='percentile' keeps, in (0, 100]",
+    "asymmetric": "int8 activations with a zero point (default True)",
 }
 
 
@@ -327,7 +330,9 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``progress``: ``True`` for a progress bar (tqdm when installed, else
       lines on stderr), or a callable ``f(step, total, message)``.
     * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
-      ``input_shapes``.
+      ``input_shapes``; for the static-scale formats (``int8``, ``fp8``)
+      ``calib_method`` (``minmax``, ``percentile``, ``entropy``, ``mse``),
+      ``percentile`` and ``asymmetric`` (docs/Calibration.md).
 
     Returns the :class:`Package` with its report as a dict. Raises
     :class:`Error` with the diagnostics on bad input; nothing is written
@@ -370,5 +375,8 @@ def _compile(model, calib, output, format, targets, progress,
         int(pipeline_options.get("seed", 0)), format, list(targets),
         bool(pipeline_options.get("emit_cubin", True)),
         _input_shapes(pipeline_options.get("input_shapes")),
+        str(pipeline_options.get("calib_method", "minmax")),
+        float(pipeline_options.get("percentile", 99.99)),
+        bool(pipeline_options.get("asymmetric", True)),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

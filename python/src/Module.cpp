@@ -324,7 +324,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   uint64_t seed, const std::string &format,
                   const std::vector<std::string> &targets, bool emitCubin,
                   const std::vector<std::string> &inputShapes,
-                  std::optional<py::function> progress) {
+                  const std::string &calibMethod, double percentile,
+                  bool asymmetric, std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -335,6 +336,9 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.format = format;
   opts.targets = targets;
   opts.emitCubin = emitCubin;
+  opts.calibMethod = calibMethod;
+  opts.percentile = percentile;
+  opts.asymmetric = asymmetric;
   for (const std::string &s : inputShapes)
     checkLlvm(parseInputShapeOption(s, opts.import));
   // The checks quant-compile makes before compileModel.
@@ -389,7 +393,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
   m.def("compile", &compile, py::arg("model"), py::arg("output"),
         py::arg("calib_path"), py::arg("calib_arrays"), py::arg("calib_random"),
         py::arg("seed"), py::arg("format"), py::arg("targets"),
-        py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("progress"));
+        py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
+        py::arg("percentile"), py::arg("asymmetric"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

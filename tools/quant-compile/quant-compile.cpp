@@ -1,7 +1,8 @@
 //===- quant-compile.cpp - ONNX model + calibration -> kernel package -----===//
 //
 //   quant-compile model.onnx -o out.qcpkg [--target sm_120a,sm_89|none]
-//       [--calib in.npz | --calib-random N] [--format mxfp8]
+//       [--calib in.npz | --calib-random N] [--format mxfp8|int8|fp8|...]
+//       [--calib-method minmax|percentile|entropy|mse] [--percentile P]
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Compiler/Compiler.h"
@@ -22,25 +23,45 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::desc("<model.onnx>"), cl::cat(cat));
 static cl::opt<std::string> outputPath("o", cl::Required,
                                        cl::desc("Package directory to write"),
-                                       cl::value_desc("out.qcpkg"), cl::cat(cat));
+                                       cl::value_desc("out.qcpkg"),
+                                       cl::cat(cat));
 static cl::opt<std::string> targets(
     "target", cl::init("sm_120a,sm_89"),
     cl::desc("Comma-separated kernel targets (sm_120a, sm_89), or none"),
     cl::cat(cat));
-static cl::opt<std::string> calib("calib", cl::desc("Calibration inputs (.npz keyed by input name)"),
-                                  cl::value_desc("in.npz"), cl::cat(cat));
-static cl::opt<int64_t> calibRandom("calib-random", cl::init(0),
-                                    cl::desc("Calibrate on N seeded random samples"),
-                                    cl::value_desc("N"), cl::cat(cat));
-static cl::opt<uint64_t> seed("seed", cl::init(0), cl::desc("Seed for --calib-random"),
+static cl::opt<std::string>
+    calib("calib", cl::desc("Calibration inputs (.npz keyed by input name)"),
+          cl::value_desc("in.npz"), cl::cat(cat));
+static cl::opt<int64_t>
+    calibRandom("calib-random", cl::init(0),
+                cl::desc("Calibrate on N seeded random samples"),
+                cl::value_desc("N"), cl::cat(cat));
+static cl::opt<uint64_t> seed("seed", cl::init(0),
+                              cl::desc("Seed for --calib-random"),
                               cl::cat(cat));
 static cl::opt<std::string> format("format", cl::init("mxfp8"),
-                                   cl::desc("Quantization scheme preset"), cl::cat(cat));
-static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"), cl::cat(cat));
+                                   cl::desc("Quantization scheme preset"),
+                                   cl::cat(cat));
+static cl::opt<std::string> calibMethod(
+    "calib-method", cl::init("minmax"),
+    cl::desc("Calibration range selection for static scales (int8, fp8): "
+             "minmax, percentile, entropy, mse (docs/Calibration.md)"),
+    cl::cat(cat));
+static cl::opt<double> percentile(
+    "percentile", cl::init(99.99),
+    cl::desc("Percent of |x| values --calib-method=percentile keeps"),
+    cl::cat(cat));
+static cl::opt<bool> symmetricActivations(
+    "symmetric-activations",
+    cl::desc("int8: symmetric activation scales (no zero point)"),
+    cl::cat(cat));
+static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"),
+                             cl::cat(cat));
 static cl::opt<bool> quiet("q", cl::desc("No progress lines"), cl::cat(cat));
-static cl::list<std::string> inputShapes(
-    "input-shape", cl::desc("Fix a symbolic input shape: name=1x3x224x224"),
-    cl::value_desc("name=DxD..."), cl::cat(cat));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Fix a symbolic input shape: name=1x3x224x224"),
+                cl::value_desc("name=DxD..."), cl::cat(cat));
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "quant-compile: error: " << msg << "\n";
@@ -59,6 +80,9 @@ int main(int argc, char **argv) {
   opts.calibRandom = calibRandom;
   opts.seed = seed;
   opts.format = format;
+  opts.calibMethod = calibMethod;
+  opts.percentile = percentile;
+  opts.asymmetric = !symmetricActivations;
   opts.emitCubin = !noCubin;
   opts.progress = quiet ? nullptr : &llvm::errs();
   opts.targets.clear();

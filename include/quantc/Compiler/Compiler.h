@@ -36,6 +36,12 @@ struct CompileOptions {
   uint64_t seed = 0;
   /// Scheme preset for weights and activations.
   std::string format = "mxfp8";
+  /// Calibration range selection (docs/Calibration.md): minmax,
+  /// percentile, entropy or mse; what static scales (int8, fp8) use.
+  std::string calibMethod = "minmax";
+  double percentile = 99.99;
+  /// int8 activations with a zero point (qc-quantize-linear).
+  bool asymmetric = true;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.
   std::vector<std::string> targets = {"sm_120a", "sm_89"};
   /// Assemble cubins with ptxas when it is available.

@@ -36,6 +36,12 @@ struct QuantizePipelineOptions {
   /// ... or, when `calib` is empty, this many seeded random samples.
   int64_t randomSamples = 0;
   uint64_t seed = 0;
+  /// Range selection of qc-calibrate: minmax, percentile, entropy, mse.
+  std::string calibMethod = "minmax";
+  double percentile = 99.99;
+  /// For int8/fp8 (static scales, qc-quantize-linear): int8 activations
+  /// with a zero point.
+  bool asymmetric = true;
   /// Run qc-calibrate first. Off when the module already carries the
   /// statistics (a .mlir saved after qc-calibrate, or compileModel, which
   /// calibrates in memory to keep the float outputs).
@@ -54,9 +60,15 @@ mlir::LogicalResult
 verifyQuantizePipelineOptions(mlir::Location loc,
                               const QuantizePipelineOptions &options);
 
+/// Whether `format` takes static scales from calibration (qc-quantize-linear:
+/// int8, fp8) rather than block scales computed from the data (MX presets,
+/// qc-quantize-matmuls).
+bool isStaticScaleFormat(llvm::StringRef format);
+
 /// Adds the pipeline to a pass manager anchored on builtin.module:
 /// qc-calibrate (when options.calibrate), canonicalize,
-/// qc-quantize-matmuls{format}, cse. Options are not checked here; call
+/// qc-quantize-linear{format asymmetric} for int8/fp8 or
+/// qc-quantize-matmuls{format} otherwise, cse. Options are not checked here; call
 /// verifyQuantizePipelineOptions first for a diagnostic instead of a pass
 /// failure.
 void buildQuantizePipeline(mlir::OpPassManager &pm,

@@ -1,6 +1,8 @@
 //===- Calibrate.cpp - min-max calibration on the Executor ----------------===//
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
+#include "quantc/Numerics/Calibration.h"
 #include "quantc/Support/Npz.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -16,6 +18,7 @@ namespace quantc::qc {
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::qc;
+namespace nx = quantc::numerics;
 
 namespace {
 struct Range {
@@ -33,8 +36,9 @@ struct Range {
     float lo = min, hi = max;
     if (lo > hi)
       lo = hi = 0.0f; // nothing observed (empty tensors)
-    return StatsAttr::get(ctx, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi),
-                          b.getF32FloatAttr(std::max(std::fabs(lo), std::fabs(hi))));
+    return StatsAttr::get(
+        ctx, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi),
+        b.getF32FloatAttr(std::max(std::fabs(lo), std::fabs(hi))));
   }
 };
 
@@ -52,33 +56,74 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (!path.empty()) {
       auto arrays = npz::readNpz(path);
       if (!arrays) {
-        module.emitError() << "qc-calibrate: " << llvm::toString(arrays.takeError());
+        module.emitError() << "qc-calibrate: "
+                           << llvm::toString(arrays.takeError());
         return signalPassFailure();
       }
       data = exec.bindInputs(*arrays, path);
     } else if (randomSamples > 0) {
       data = exec.randomInputs(randomSamples, seed);
     } else {
-      module.emitError("qc-calibrate needs calibration data: give inputs=<file.npz> "
-                       "or random-samples=<N>");
+      module.emitError(
+          "qc-calibrate needs calibration data: give inputs=<file.npz> "
+          "or random-samples=<N>");
       return signalPassFailure();
     }
     if (failed(data))
       return signalPassFailure();
 
-    if (failed(calibrate(fn, *data)))
+    FailureOr<CalibrationOptions> opts =
+        parseCalibrationOptions(module.getLoc(), method, percentile, format);
+    if (failed(opts) || failed(calibrate(fn, *data, *opts)))
       return signalPassFailure();
   }
 };
+
+/// The activation operand calibration observes: matmul lhs, conv input.
+bool isObserved(Operation *op) { return isa<MatMulOp, ConvOp>(op); }
 } // namespace
 
+FailureOr<CalibrationOptions>
+quantc::qc::parseCalibrationOptions(Location loc, StringRef method,
+                                    double percentile, StringRef format) {
+  CalibrationOptions o;
+  auto m = nx::parseCalibMethod(method);
+  if (!m)
+    return emitError(loc) << "unknown calibration method '" << method
+                          << "'; known: minmax, percentile, entropy, mse";
+  o.method = *m;
+  if (!(percentile > 0 && percentile <= 100))
+    return emitError(loc) << "percentile must be in (0, 100], got "
+                          << percentile;
+  o.percentile = percentile;
+  // A preset names the format by its element type ("int8" -> i8).
+  std::string elem = format.str();
+  if (SchemeAttr s = SchemeAttr::getPreset(loc.getContext(), format)) {
+    elem.clear();
+    llvm::raw_string_ostream os(elem);
+    s.getElementType().print(os);
+  }
+  auto f = nx::parseElemFormat(elem);
+  if (!f || *f == nx::ElemFormat::F32 || *f == nx::ElemFormat::E8M0FNU) {
+    auto diag = emitError(loc)
+                << "unknown format '" << format << "'; known formats:";
+    for (StringRef n : SchemeAttr::getPresetNames())
+      diag << " " << n;
+    return failure();
+  }
+  o.format = *f;
+  return o;
+}
+
 FailureOr<std::vector<Tensor>>
-quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs) {
-  Executor exec(fn);
+quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
+                      const CalibrationOptions &opts) {
+  // C1, run 1: min-max of every observed activation and result.
   llvm::DenseMap<Operation *, std::pair<Range, Range>> ranges;
+  Executor exec(fn);
   exec.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
                        ArrayRef<const Tensor *> results) {
-    if (!isa<MatMulOp>(op))
+    if (!isObserved(op))
       return;
     auto &r = ranges[op];
     r.first.add(*operands[0]);
@@ -91,6 +136,37 @@ quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs) {
   for (auto &[op, r] : ranges) {
     op->setAttr("qc.lhs_stats", r.first.toAttr(ctx));
     op->setAttr("qc.result_stats", r.second.toAttr(ctx));
+  }
+  if (opts.method == nx::CalibMethod::MinMax)
+    return outputs;
+
+  // Run 2: |x| streamed into histograms over [0, max |x|] (C1), then the
+  // method's clip (C2-C5).
+  llvm::DenseMap<Operation *, std::unique_ptr<nx::AbsHistogram>> hists;
+  for (auto &[op, r] : ranges)
+    hists[op] = std::make_unique<nx::AbsHistogram>(
+        r.first.min > r.first.max
+            ? 0.0f
+            : std::max(std::fabs(r.first.min), std::fabs(r.first.max)));
+  Executor again(fn);
+  again.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
+                        ArrayRef<const Tensor *>) {
+    auto it = hists.find(op);
+    if (it != hists.end())
+      it->second->add(operands[0]->f.data(), (int64_t)operands[0]->f.size());
+  });
+  if (failed(again.run(inputs)))
+    return failure();
+  Builder b(ctx);
+  for (auto &[op, h] : hists) {
+    const Range &r = ranges[op].first;
+    float t = nx::chooseClip(*h, opts.method, opts.format, opts.percentile);
+    Range clipped;
+    clipped.min = r.min > r.max ? 0.0f : std::max(r.min, -t);
+    clipped.max = r.min > r.max ? 0.0f : std::min(r.max, t);
+    op->setAttr("qc.lhs_range", clipped.toAttr(ctx));
+    op->setAttr("qc.calib_method",
+                b.getStringAttr(nx::calibMethodName(opts.method)));
   }
   return outputs;
 }

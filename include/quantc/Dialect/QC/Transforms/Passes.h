@@ -3,6 +3,7 @@
 #define QUANTC_DIALECT_QC_TRANSFORMS_PASSES_H
 
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Numerics/Calibration.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -20,16 +21,37 @@ namespace quantc::qc {
 #define GEN_PASS_DECL
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"
 
+/// How qc-calibrate chooses ranges (docs/Calibration.md).
+struct CalibrationOptions {
+  numerics::CalibMethod method = numerics::CalibMethod::MinMax;
+  double percentile = 99.99;
+  /// The format the ranges are for (the mse method's grid).
+  numerics::ElemFormat format = numerics::ElemFormat::INT8;
+};
+
+/// Checks and converts the textual options (method name, percentile in
+/// (0, 100], a scheme preset or element format); errors at `loc`.
+mlir::FailureOr<CalibrationOptions>
+parseCalibrationOptions(mlir::Location loc, llvm::StringRef method,
+                        double percentile, llvm::StringRef format);
+
 /// What qc-calibrate does, on inputs already in memory: runs `fn` on the
-/// Executor, attaches the min-max statistics, and returns the float outputs
-/// (so a driver can measure accuracy without running the float graph again).
-mlir::FailureOr<std::vector<Tensor>> calibrate(mlir::func::FuncOp fn,
-                                               llvm::ArrayRef<Tensor> inputs);
+/// Executor, attaches the statistics (and, for methods other than minmax,
+/// the chosen ranges), and returns the float outputs (so a driver can
+/// measure accuracy without running the float graph again).
+mlir::FailureOr<std::vector<Tensor>>
+calibrate(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
+          const CalibrationOptions &options = {});
 
 /// Rewrites qc.matmul with constant weights into quantize + qc.qmatmul under
 /// `scheme` (an MX scheme).
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,
                                     SchemeAttr scheme);
+
+/// Static W8A8 in QDQ form (qc-quantize-linear) for `format` int8 or fp8;
+/// adds nothing for another format.
+void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
+                                    llvm::StringRef format, bool asymmetric);
 
 #define GEN_PASS_REGISTRATION
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"

@@ -8,8 +8,11 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
   let description = [{
     Runs `func.func @main` on the reference Executor over calibration inputs
     and attaches min-max statistics (`#qc.stats`) to what quantization will
-    need: `qc.lhs_stats` on every `qc.matmul` (its activation input) and
-    `qc.result_stats` on it. Inputs come from an `.npz` file whose keys are
+    need: `qc.lhs_stats` on every `qc.matmul` and `qc.conv` (its activation
+    input) and `qc.result_stats` on it. With `method=percentile|entropy|mse`
+    it runs the graph again, streams |x| of those inputs into histograms and
+    records the chosen range as `qc.lhs_range` and the method as
+    `qc.calib_method` (docs/Calibration.md, C1-C5). Inputs come from an `.npz` file whose keys are
     the graph input names (`inputs=`), or are drawn from a seeded normal
     distribution (`random-samples=`, one batch row each, dynamic dims = 1
     except the leading batch dim).
@@ -20,7 +23,14 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
            "Number of random calibration samples when no inputs are given">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
-           "Seed of the random calibration inputs">
+           "Seed of the random calibration inputs">,
+    Option<"method", "method", "std::string", /*default=*/"\"minmax\"",
+           "Range selection: minmax, percentile, entropy or mse "
+           "(docs/Calibration.md)">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentage of |x| values the percentile method keeps, in (0, 100]">,
+    Option<"format", "format", "std::string", /*default=*/"\"int8\"",
+           "Scheme preset the ranges are chosen for (the mse method's grid)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
@@ -39,6 +49,33 @@ def QCQuantizeMatmuls : Pass<"qc-quantize-matmuls", "::mlir::func::FuncOp"> {
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"mxfp8\"",
            "Scheme preset for weights and activations">
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
+def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
+  let summary = "Static W8A8 (int8 or fp8) of matmuls and convolutions, in QDQ form";
+  let description = [{
+    For every `qc.matmul` with a constant 2-D f32 weight `[K, N]` and every
+    `qc.conv` with a constant weight `[M, C/g, k...]`: the weight becomes
+    constant codes with one symmetric scale per output channel (N, or M)
+    behind a `qc.dequantize_linear`, and the activation a
+    `qc.quantize_linear` / `qc.dequantize_linear` pair with one static
+    scale (and zero point) from its calibrated range: `qc.lhs_range` if
+    qc-calibrate chose one, else `qc.lhs_stats`. The compute op stays a
+    float op on the dequantized values, as in ONNX QDQ graphs (what
+    ONNX Runtime's `quantize_static` produces), so the Executor and
+    ONNX Runtime compute the same thing. `format=int8` (activations
+    asymmetric int8 by default, `asymmetric=false` for symmetric) or
+    `format=fp8` (E4M3, symmetric). Ops without calibration statistics or
+    constant weights stay in float, each with a remark saying why.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"int8\"",
+           "int8 or fp8">,
+    Option<"asymmetric", "asymmetric", "bool", /*default=*/"true",
+           "int8 activations with a zero point (min/max range) instead of "
+           "symmetric">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }

@@ -1,0 +1,26 @@
+// qc-calibrate's range selection (docs/Calibration.md C1-C5): every method
+// attaches qc.lhs_range and qc.calib_method on matmuls and convs; minmax
+// attaches only the statistics. Bad options are errors.
+// RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0, 0.5, 0.25], [3.0, 0.5, -1.0, 8.0]]"
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=entropy" | FileCheck %s --check-prefix=ANY
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=mse format=fp8" | FileCheck %s --check-prefix=ANY
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz method=kl" 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=0" 2>&1 | FileCheck %s --check-prefix=PERCENT
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz format=mxfp3" 2>&1 | FileCheck %s --check-prefix=FORMAT
+
+// MINMAX-NOT: qc.lhs_range
+// MINMAX: qc.matmul {{.*}}qc.lhs_stats = #qc.stats<min = -2.000000e+00 : f32, max = 8.000000e+00 : f32
+// Half of the 8 |x| values (0.25 0.5 0.5 1 | 1 2 3 8) are <= 1: the clip is
+// the first bin edge above 1 (2048 bins over [0, 8], width 1/256).
+// PCT: qc.matmul {{.*}}{qc.calib_method = "percentile", qc.lhs_range = #qc.stats<min = -1.00390625 : f32, max = 1.00390625 : f32
+// ANY: qc.matmul {{.*}}qc.calib_method = "{{entropy|mse}}", qc.lhs_range = #qc.stats<
+// METHOD: unknown calibration method 'kl'; known: minmax, percentile, entropy, mse
+// PERCENT: percentile must be in (0, 100], got 0
+// FORMAT: unknown format 'mxfp3'; known formats: mxfp8
+func.func @main(%x: tensor<?x4xf32> {qc.name = "x"}) -> (tensor<?x4xf32> {qc.name = "y"}) {
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

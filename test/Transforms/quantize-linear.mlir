@@ -1,0 +1,58 @@
+// qc-quantize-linear: static W8A8 in QDQ form (docs/Passes.md).
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear))" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear))" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{asymmetric=false}))" 2>/dev/null | FileCheck %s --check-prefix=SYM
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8}))" 2>/dev/null | FileCheck %s --check-prefix=FP8
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4}))" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// Weight [K=2, N=2] per output channel (column): absmax 2 and 0.5 -> scales
+// 2/127 and 0.5/127; codes round(w / s). Activation range [-1, 3] (the
+// chosen qc.lhs_range, not the wider qc.lhs_stats): asymmetric int8 scale
+// 4/255, zero point rne(-128 + 1/(4/255)) = -64.
+// CHECK-LABEL: func.func @matmul
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<-64> : tensor<i8>
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<0.0156862754> : tensor<f32>
+// CHECK-DAG: %[[WC:.*]] = arith.constant dense<{{\[}}[127, -127], [-64, 32]]> : tensor<2x2xi8>
+// CHECK-DAG: %[[WS:.*]] = arith.constant dense<[0.0157480314, 0.00393700786]> : tensor<2xf32>
+// CHECK-DAG: %[[WZ:.*]] = arith.constant dense<0> : tensor<2xi8>
+// CHECK: %[[W:.*]] = qc.dequantize_linear %[[WC]], %[[WS]], %[[WZ]] : (tensor<2x2xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x2xf32>
+// CHECK: %[[Q:.*]] = qc.quantize_linear %arg0, %[[S]], %[[Z]] {qc.input_stats = #qc.stats<min = -4.000000e+00
+// CHECK: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]], %[[Z]]
+// CHECK: qc.matmul %[[X]], %[[W]] {qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], asymmetric>{{.*}}qc.weight_scheme = #qc.scheme<i8, scale = f32, block = [0, 1], symmetric>}
+// SYM-LABEL: func.func @matmul
+// SYM: arith.constant dense<0.0236220472> : tensor<f32>
+// SYM: qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], symmetric>
+// FP8-LABEL: func.func @matmul
+// FP8-DAG: arith.constant dense<0.00669642864> : tensor<f32>
+// FP8-DAG: tensor<2x2xf8E4M3FN>
+// FP8: qc.quantize_linear %arg0, %{{[^,]*}} {{{.*}}} : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf8E4M3FN>
+// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8
+func.func @matmul(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[2.0, -0.5], [-1.0, 0.125]]> : tensor<2x2xf32>
+  %0 = qc.matmul %x, %w {qc.lhs_range = #qc.stats<min = -1.0 : f32, max = 3.0 : f32, absmax = 3.0 : f32>, qc.lhs_stats = #qc.stats<min = -4.0 : f32, max = 3.0 : f32, absmax = 4.0 : f32>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Conv: per output channel along axis 0 of [M, C, kh, kw].
+// CHECK-LABEL: func.func @conv
+// CHECK: qc.dequantize_linear {{.*}} {axis = 0 : i64} : (tensor<2x1x1x1xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x1x1x1xf32>
+// CHECK: qc.conv {{.*}}qc.weight_scheme = #qc.scheme<i8, scale = f32, block = [1, 0, 0, 0], symmetric>
+func.func @conv(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
+  %w = arith.constant dense<[[[[0.5]]], [[[-2.0]]]]> : tensor<2x1x1x1xf32>
+  %0 = qc.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+  return %0 : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// What stays in float says why.
+// REMARK: remark: qc.matmul left in float: its weight is not a constant f32 tensor (an activation x activation product)
+// REMARK: remark: qc.matmul left in float: no calibration statistics (run qc-calibrate first)
+func.func @float(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<2x2xf32>
+  %0 = qc.matmul %x, %x {qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  %1 = qc.matmul %0, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %1 : tensor<2x2xf32>
+}
