@@ -8,7 +8,10 @@ inputs, in one run. Prints a table and (with --out) JSON.
 Both sides: int8 weights with one symmetric scale per output channel,
 int8 activations with one static asymmetric scale per tensor, QDQ.
 ORT: quantize_static(QDQ, per_channel=True, activation QInt8, weight QInt8)
-for each of its methods MinMax, Entropy, Percentile; the quantized model
+for each of its methods MinMax, Entropy, Percentile, twice: with its default
+op types ("ort": it also quantizes Add, Mul, pooling, ... outputs) and with
+op_types_to_quantize=[MatMul, Gemm, Conv] ("ort-mm": what quantc
+quantizes); the quantized model
 runs in an InferenceSession with graph optimizations off (the QDQ graph as
 written; ORT's QDQ fusions change the arithmetic). quantc: quant-compile
 --format int8 --target none --calib-method M for M in minmax, percentile,
@@ -75,7 +78,7 @@ def metrics(q, f):
     return out
 
 
-def ort_side(model, calib, test, work):
+def ort_side(model, calib, test, work, op_types=None):
     from onnxruntime.quantization import (CalibrationDataReader,
                                           CalibrationMethod, QuantFormat,
                                           QuantType, quantize_static)
@@ -95,13 +98,14 @@ def ort_side(model, calib, test, work):
     res = {}
     for m in (CalibrationMethod.MinMax, CalibrationMethod.Entropy,
               CalibrationMethod.Percentile):
-        out = work / f"ort_{m.name}.onnx"
+        out = work / f"ort_{m.name}_{'mm' if op_types else 'all'}.onnx"
         t0 = time.perf_counter()
         try:
             quantize_static(str(model), str(out), Reader(),
                             quant_format=QuantFormat.QDQ, per_channel=True,
                             activation_type=QuantType.QInt8,
-                            weight_type=QuantType.QInt8, calibrate_method=m)
+                            weight_type=QuantType.QInt8, calibrate_method=m,
+                            op_types_to_quantize=op_types)
         except Exception as e:  # report, do not hide
             res[m.name.lower()] = {"error": f"{type(e).__name__}: {e}"}
             continue
@@ -152,13 +156,15 @@ def main():
     for name in args.models.split(","):
         work = Path(tempfile.mkdtemp(prefix=f"ptq-{name}-"))
         model, calib, test = generate(name, work)
-        results[name] = {"ort": ort_side(model, calib, test, work),
-                         "quantc": quantc_side(build, model, calib, test,
-                                               work)}
+        results[name] = {
+            "ort": ort_side(model, calib, test, work),
+            "ort-mm": ort_side(model, calib, test, work,
+                               ["MatMul", "Gemm", "Conv"]),
+            "quantc": quantc_side(build, model, calib, test, work)}
     print(f"{'model':6} {'engine':7} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
-        for eng in ("ort", "quantc"):
+        for eng in ("ort", "ort-mm", "quantc"):
             b = best(r[eng])
             for m, v in r[eng].items():
                 if "error" in v:
