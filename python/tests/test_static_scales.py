@@ -1,0 +1,134 @@
+"""Static W8A8 (--format int8 / fp8, qc-quantize-linear) against an
+independent numpy / ml_dtypes reference, bit for bit, and its bad options.
+
+With K = 1 a MatMul output is one f32 product of the dequantized
+activation and the dequantized weight, so the Executor's result must equal
+the reference exactly: any difference in the calibrated range, the F30
+scale or zero point, the rounding, the per-channel weight scales or the
+dequantization shows up as a bit difference."""
+import ml_dtypes
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import quantc
+
+F32 = np.float32
+
+
+def k1_model(path, w, op="MatMul"):
+    """x [B, 1] @ w [1, N] (or the same as a 1x1 Conv on [B, 1, 1, 1])."""
+    n = w.shape[1]
+    if op == "MatMul":
+        nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
+        xin = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 1])
+        yout = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", n])
+        init = numpy_helper.from_array(w, "w")
+    else:
+        nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                                  kernel_shape=[1, 1])]
+        xin = helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                            ["b", 1, 1, 1])
+        yout = helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                             ["b", n, 1, 1])
+        init = numpy_helper.from_array(w.T.reshape(n, 1, 1, 1).copy(), "w")
+    g = helper.make_graph(nodes, "k1", [xin], [yout], initializer=[init])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
+def ref_int8(x, calib, w, asymmetric):
+    lo, hi = min(F32(0), calib.min()), max(F32(0), calib.max())
+    if asymmetric:
+        s = F32((hi - lo) / F32(255))
+        zp = F32(np.rint(np.clip(F32(-128) - lo / s, -128, 127)))
+    else:
+        s = F32(max(-lo, hi) / F32(127))
+        zp = F32(0)
+    q = np.clip(np.rint((x / s).astype(F32)) + zp, -128, 127)
+    xd = ((q - zp) * s).astype(F32)
+    ws = (np.abs(w).max(axis=0) / F32(127)).astype(F32)
+    wd = (np.clip(np.rint((w / ws).astype(F32)), -127, 127) * ws).astype(F32)
+    return xd, wd
+
+
+def ref_fp8(x, calib, w):
+    e4m3 = ml_dtypes.float8_e4m3fn
+    s = F32(max(-min(0, calib.min()), max(0, calib.max())) / F32(448))
+    cast = lambda v: np.clip(v, -448, 448).astype(e4m3).astype(F32)
+    xd = (cast((x / s).astype(F32)) * s).astype(F32)
+    ws = (np.abs(w).max(axis=0) / F32(448)).astype(F32)
+    wd = (cast((w / ws).astype(F32)) * ws).astype(F32)
+    return xd, wd
+
+
+@pytest.mark.parametrize("fmt,asymmetric,op", [
+    ("int8", True, "MatMul"), ("int8", False, "MatMul"),
+    ("fp8", False, "MatMul"), ("int8", True, "Conv")])
+def test_k1_bit_exact(tmp_path, fmt, asymmetric, op):
+    rng = np.random.default_rng(5)
+    w = (rng.standard_normal((1, 8)) * [1, 2, 4, 8, .5, .25, 3, 7]).astype(F32)
+    calib = (rng.standard_normal((64, 1)) * 2 + 0.7).astype(F32)
+    x = np.concatenate([rng.standard_normal((200, 1)) * 3,
+                        [[50.0], [-50.0], [0.0]]]).astype(F32)  # clipped too
+    model = k1_model(tmp_path / "k1.onnx", w, op)
+    shape = (lambda a: a.reshape(-1, 1, 1, 1)) if op == "Conv" else \
+        (lambda a: a)
+    pkg = quantc.compile(model, {"x": shape(calib)}, format=fmt, targets=(),
+                         output=tmp_path / "p.qcpkg", asymmetric=asymmetric)
+    y = pkg.run({"x": shape(x)})["y"].reshape(len(x), -1)
+    xd, wd = ref_int8(x, calib, w, asymmetric) if fmt == "int8" else \
+        ref_fp8(x, calib, w)
+    want = (xd * wd).astype(F32)  # [B, 1] * [1, N]: one product each
+    np.testing.assert_array_equal(y, want)
+    layer = pkg.report["layers"][0]
+    assert layer["op"] == op and layer["calibration"]["method"] == "minmax"
+    assert layer["calibration"]["range"] == pytest.approx(
+        [float(calib.min()), float(calib.max())])
+
+
+def test_percentile_range_clips(tmp_path):
+    """--calib-method percentile on data with one outlier: the recorded
+    range excludes it, the held-out error on the bulk is smaller."""
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((1, 4)).astype(F32)
+    calib = rng.standard_normal((4096, 1)).astype(F32)
+    calib[0] = 200.0
+    model = k1_model(tmp_path / "k1.onnx", w)
+    errs = {}
+    x = rng.standard_normal((500, 1)).astype(F32)
+    for m in ("minmax", "percentile"):
+        pkg = quantc.compile(model, {"x": calib}, format="int8", targets=(),
+                             output=tmp_path / f"{m}.qcpkg", calib_method=m,
+                             percentile=99.9)
+        rng_ = pkg.report["layers"][0]["calibration"]["range"]
+        if m == "percentile":
+            assert rng_[1] < 10
+        else:
+            assert rng_[1] == 200.0
+        y = pkg.run({"x": x})["y"]
+        errs[m] = np.linalg.norm(y - x @ w)
+    assert errs["percentile"] < errs["minmax"] / 5
+
+
+@pytest.mark.parametrize("args,mention", [
+    (["--calib-method", "kl"], "unknown calibration method 'kl'"),
+    (["--calib-method", "percentile", "--percentile", "0"],
+     "percentile must be in (0, 100]"),
+    (["--target", "sm_89"], "no GPU kernel for format 'int8'"),
+])
+def test_bad_static_options(tmp_path, run_tool, args, mention):
+    rng = np.random.default_rng(7)
+    model = k1_model(tmp_path / "k1.onnx",
+                     rng.standard_normal((1, 4)).astype(F32))
+    np.savez(tmp_path / "c.npz", x=rng.standard_normal((8, 1)).astype(F32))
+    res = run_tool("quant-compile", model, "-o", tmp_path / "o.qcpkg",
+                   "--calib", tmp_path / "c.npz", "--format", "int8",
+                   *(["--target", "none"] if "--target" not in args else []),
+                   *args)
+    assert res.returncode == 1, res.stderr
+    assert mention in res.stderr
+    assert not (tmp_path / "o.qcpkg").exists()
