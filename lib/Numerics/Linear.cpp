@@ -331,9 +331,8 @@ llvm::Error quantc::numerics::dynamicQuantizeLinear(const float *x, int64_t n,
                         true, codes);
 }
 
-llvm::Error quantc::numerics::computeLinearParams(
-    const float *x, ArrayRef<int64_t> shape, const LinearLayout &layout,
-    ElemFormat f, bool asymmetric, float *scales, uint8_t *zeroPoints) {
+/// The formats F30 computes parameters for.
+static llvm::Error checkParamsFormat(ElemFormat f, bool asymmetric) {
   if (!isLinearFormat(f))
     return err(llvm::Twine("format ") + getFormatInfo(f).name +
                " is not a linear quantization format");
@@ -341,6 +340,14 @@ llvm::Error quantc::numerics::computeLinearParams(
     return err(llvm::Twine("asymmetric quantization needs an integer "
                            "format, got ") +
                getFormatInfo(f).name);
+  return llvm::Error::success();
+}
+
+llvm::Error quantc::numerics::computeLinearParams(
+    const float *x, ArrayRef<int64_t> shape, const LinearLayout &layout,
+    ElemFormat f, bool asymmetric, float *scales, uint8_t *zeroPoints) {
+  if (llvm::Error e = checkParamsFormat(f, asymmetric))
+    return e;
   if (layout.granularity != Granularity::PerTensor &&
       (layout.axis < 0 || layout.axis >= (int64_t)shape.size()))
     return err("axis " + llvm::Twine(layout.axis) +
@@ -379,13 +386,8 @@ llvm::Error quantc::numerics::linearParamsFromRange(float lo, float hi,
                                                     bool asymmetric,
                                                     float &scale,
                                                     uint8_t &zeroPoint) {
-  if (!isLinearFormat(f))
-    return err(llvm::Twine("format ") + getFormatInfo(f).name +
-               " is not a linear quantization format");
-  if (asymmetric && !isIntFormat(f))
-    return err(llvm::Twine("asymmetric quantization needs an integer "
-                           "format, got ") +
-               getFormatInfo(f).name);
+  if (llvm::Error e = checkParamsFormat(f, asymmetric))
+    return e;
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
     return err("the range [" + std::to_string(lo) + ", " +
                std::to_string(hi) + "] is not a finite interval");
