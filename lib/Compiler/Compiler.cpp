@@ -182,6 +182,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     QuantizePipelineOptions q;
     q.format = opts.format;
     q.asymmetric = opts.asymmetric;
+    q.activations = opts.activations;
     q.calibrate = false;
     PassManager pm(&ctx);
     buildQuantizePipeline(pm, q);
@@ -348,13 +349,21 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   llvm::raw_string_ostream os(s);
   os << "quantc report: " << contents.modelName << " -> " << opts.outputPath
      << "\n";
-  if (isStaticScaleFormat(opts.format))
-    os << "format " << opts.format
-       << " (weights: one symmetric scale per output channel; activations: "
-          "one static "
-       << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
-                                                    : "symmetric")
-       << " scale per tensor, calibrated with " << opts.calibMethod << ")\n";
+  if (isStaticScaleFormat(opts.format)) {
+    bool blocked = opts.format == "int4-g128";
+    bool weightOnly = blocked || opts.activations == "none";
+    os << "format " << opts.format << " (weights: one symmetric scale per "
+       << (blocked ? "128 along the reduction axis" : "output channel")
+       << "; activations: ";
+    if (weightOnly)
+      os << "float, weight-only)\n";
+    else
+      os << "one static "
+         << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
+                                                      : "symmetric")
+         << " scale per tensor, calibrated with " << opts.calibMethod
+         << ")\n";
+  }
   else
     os << "format " << opts.format << " (" << scheme << ")\n";
   os << "quantized layers: " << quantized.size();

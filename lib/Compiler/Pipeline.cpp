@@ -37,7 +37,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
 }
 
 bool quantc::isStaticScaleFormat(StringRef format) {
-  return format == "int8" || format == "fp8";
+  return format == "int8" || format == "fp8" || format == "int4-g128";
 }
 
 void quantc::buildQuantizePipeline(OpPassManager &pm,
@@ -57,6 +57,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     qc::QCQuantizeLinearOptions q;
     q.format = o.format;
     q.asymmetric = o.asymmetric;
+    q.activations = o.activations;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
   } else {
     qc::QCQuantizeMatmulsOptions q;
@@ -105,6 +106,9 @@ struct QuantizePipelineCLOptions
       *this, "asymmetric",
       llvm::cl::desc("int8/fp8: int8 activations with a zero point"),
       llvm::cl::init(true)};
+  Option<std::string> activations{
+      *this, "activations",
+      llvm::cl::desc("int8/fp8: static (default) or none (weight-only)")};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -152,6 +156,7 @@ void quantc::registerQuantcPasses() {
           o.calibMethod = cl.method;
           o.percentile = cl.percentile;
           o.asymmetric = cl.asymmetric;
+          o.activations = cl.activations;
           buildQuantizePipeline(pm, o);
           return success();
         },

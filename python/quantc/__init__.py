@@ -267,6 +267,7 @@ _PIPELINE_OPTIONS = {
     "calib_method": "minmax, percentile, entropy or mse (static scales)",
     "percentile": "what calib_method='percentile' keeps, in (0, 100]",
     "asymmetric": "int8 activations with a zero point (default True)",
+    "activations": "'static' or 'none' (weight-only) for int8/fp8",
 }
 
 
@@ -332,7 +333,9 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
       ``input_shapes``; for the static-scale formats (``int8``, ``fp8``)
       ``calib_method`` (``minmax``, ``percentile``, ``entropy``, ``mse``),
-      ``percentile`` and ``asymmetric`` (docs/Calibration.md).
+      ``percentile``, ``asymmetric`` and ``activations`` (``"static"``
+      or ``"none"``: weight-only); ``int4-g128`` is weight-only
+      (docs/Calibration.md).
 
     Returns the :class:`Package` with its report as a dict. Raises
     :class:`Error` with the diagnostics on bad input; nothing is written
@@ -378,5 +381,6 @@ def _compile(model, calib, output, format, targets, progress,
         str(pipeline_options.get("calib_method", "minmax")),
         float(pipeline_options.get("percentile", 99.99)),
         bool(pipeline_options.get("asymmetric", True)),
+        str(pipeline_options.get("activations", "")),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

@@ -325,7 +325,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::vector<std::string> &targets, bool emitCubin,
                   const std::vector<std::string> &inputShapes,
                   const std::string &calibMethod, double percentile,
-                  bool asymmetric, std::optional<py::function> progress) {
+                  bool asymmetric, const std::string &activations,
+                  std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -339,6 +340,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.calibMethod = calibMethod;
   opts.percentile = percentile;
   opts.asymmetric = asymmetric;
+  opts.activations = activations;
   for (const std::string &s : inputShapes)
     checkLlvm(parseInputShapeOption(s, opts.import));
   // The checks quant-compile makes before compileModel.
@@ -394,7 +396,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("calib_path"), py::arg("calib_arrays"), py::arg("calib_random"),
         py::arg("seed"), py::arg("format"), py::arg("targets"),
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
-        py::arg("percentile"), py::arg("asymmetric"), py::arg("progress"));
+        py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
+        py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

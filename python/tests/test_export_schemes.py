@@ -21,10 +21,10 @@ COMPILED = ["mxfp8", "mxfp8-e5m2", "mxfp6", "mxfp6-e3m2", "mxfp4", "mxint8"]
 # Presets it rejects today ("not supported yet"); when one of them starts to
 # compile, test_every_preset_is_covered fails until it is moved to COMPILED
 # (and so exported and checked here).
-NOT_COMPILED = ["nvfp4", "fp8-1x128", "int4-g128", "bf16"]
+NOT_COMPILED = ["nvfp4", "fp8-1x128", "bf16"]
 # Presets with static scales from calibration (qc-quantize-linear): QDQ
-# graphs, CPU-only packages.
-STATIC = ["int8", "fp8"]
+# graphs, CPU-only packages; int4-g128 is weight-only.
+STATIC = ["int8", "fp8", "int4-g128"]
 
 # Element types of the codes in the exported model, per preset: FP6/FP4
 # codes travel as FLOAT8E4M3FN (every FP6/FP4 value is one exactly).
@@ -128,15 +128,18 @@ def test_mlp_package_every_format(check_ok, mlp, tmp, fmt):
     _assert_matches(sess.run(["logits"], feeds)[0], ref, 0.99)
 
 
-@pytest.mark.parametrize("name,fmt,method", [
-    ("mlp", "int8", "minmax"), ("mlp", "fp8", "mse"),
-    ("cnn", "int8", "percentile"), ("cnn", "fp8", "minmax")])
+@pytest.mark.parametrize("name,fmt,method,acts", [
+    ("mlp", "int8", "minmax", "static"), ("mlp", "fp8", "mse", "static"),
+    ("cnn", "int8", "percentile", "static"), ("cnn", "fp8", "minmax", "static"),
+    ("mlp", "int8", "minmax", "none"), ("mlp", "int4-g128", "minmax", ""),
+    ("cnn", "int4-g128", "minmax", "")])
 def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
-                                        method):
-    """int8/fp8 packages (QDQ: per-channel weights, static per-tensor
-    activations) export to the same QDQ graph ORT runs; ORT (plain and with
-    its QDQ fusions) equals quant-run on the package. Every Q/DQ op is
-    per-tensor or per-axis; the codes are INT8 / FLOAT8E4M3FN."""
+                                        method, acts):
+    """int8/fp8/int4-g128 packages (QDQ: per-channel or per-128 weights,
+    static per-tensor activations or none) export to the same QDQ graph ORT
+    runs; ORT (plain and with its QDQ fusions) equals quant-run on the
+    package. Q/DQ ops are per-tensor, per-axis or blocked by 128 (int4);
+    the weight codes are INT8 / FLOAT8E4M3FN / INT4."""
     if name == "mlp":
         model, calib, test = mlp.model, mlp.calib, mlp.test
     else:
@@ -144,19 +147,25 @@ def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
         calib, test = tmp / "calib.npz", tmp / "test.npz"
     pkg = tmp / f"{fmt}.qcpkg"
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
-             "--target", "none", "--format", fmt, "--calib-method", method)
+             "--target", "none", "--format", fmt, "--calib-method", method,
+             *(["--activations", acts] if acts else []))
     out = tmp / f"{fmt}.onnx"
     check_ok("quant-translate", "--export-onnx", pkg, "-o", out)
     m = onnx.load(str(out))
     onnx.checker.check_model(m, full_check=True)
-    code = T.INT8 if fmt == "int8" else T.FLOAT8E4M3FN
+    code = {"int8": T.INT8, "fp8": T.FLOAT8E4M3FN, "int4-g128": T.INT4}[fmt]
     qops = [n for n in m.graph.node if n.op_type == "QuantizeLinear"]
-    assert qops, "no QuantizeLinear in the exported model"
+    weight_only = acts == "none" or fmt == "int4-g128"
+    assert bool(qops) != weight_only, [n.op_type for n in m.graph.node]
     for n in m.graph.node:
         if n.op_type in ("QuantizeLinear", "DequantizeLinear"):
             attrs = {a.name: a.i for a in n.attribute}
-            assert attrs.get("block_size", 0) == 0
-    weights = [i for i in m.graph.initializer if len(i.dims) >= 2]
+            assert attrs.get("block_size", 0) in (
+                (0, 128) if fmt == "int4-g128" else (0,))
+    # The codes a DequantizeLinear reads from an initializer are weights.
+    inits = {i.name: i for i in m.graph.initializer}
+    weights = [inits[n.input[0]] for n in m.graph.node
+               if n.op_type == "DequantizeLinear" and n.input[0] in inits]
     assert weights and all(i.data_type == code for i in weights)
     ref = _executor(check_ok, pkg, test, tmp)
     feeds = load_npz(test)
@@ -167,7 +176,9 @@ def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
         # a rounding boundary of the next activation quantizer (one code
         # step): the same allowance as the MX packages above.
         _assert_matches(got[k], ref[k], 0.95)
-    if fmt == "fp8":
+    if fmt in ("fp8", "int4-g128"):
+        # (int4-g128: the fused graph is checked by the plain run above;
+        # ORT's MatMulNBits rewrite of blocked INT4 DQ is its own kernel.)
         # ORT 1.23's graph optimizations cannot run FP8 QDQ on the CPU: its
         # QDQ fusion makes a QGemm, whose kernel takes no FLOAT8E4M3FN,
         # and moves FP8 codes through MaxPool, which has no FP8 kernel

@@ -1,4 +1,5 @@
-"""Static W8A8 (--format int8 / fp8, qc-quantize-linear) against an
+"""Static scales (--format int8 / fp8 / int4-g128, W8A8, W8A16 and W4A16;
+qc-quantize-linear) against an
 independent numpy / ml_dtypes reference, bit for bit, and its bad options.
 
 With K = 1 a MatMul output is one f32 product of the dequantized
@@ -65,10 +66,20 @@ def ref_fp8(x, calib, w):
     return xd, wd
 
 
-@pytest.mark.parametrize("fmt,asymmetric,op", [
-    ("int8", True, "MatMul"), ("int8", False, "MatMul"),
-    ("fp8", False, "MatMul"), ("int8", True, "Conv")])
-def test_k1_bit_exact(tmp_path, fmt, asymmetric, op):
+def ref_weight_only(x, w, qmax):
+    """W8A16 / W4A16: the activation stays float; K = 1 is one block (of
+    128, for int4-g128) per output column."""
+    ws = (np.abs(w).max(axis=0) / F32(qmax)).astype(F32)
+    wd = (np.clip(np.rint((w / ws).astype(F32)), -qmax, qmax) * ws)
+    return x, wd.astype(F32)
+
+
+@pytest.mark.parametrize("fmt,asymmetric,op,acts", [
+    ("int8", True, "MatMul", ""), ("int8", False, "MatMul", ""),
+    ("fp8", False, "MatMul", ""), ("int8", True, "Conv", ""),
+    ("int8", True, "MatMul", "none"), ("int4-g128", True, "MatMul", ""),
+    ("int4-g128", True, "Conv", "")])
+def test_k1_bit_exact(tmp_path, fmt, asymmetric, op, acts):
     rng = np.random.default_rng(5)
     w = (rng.standard_normal((1, 8)) * [1, 2, 4, 8, .5, .25, 3, 7]).astype(F32)
     calib = (rng.standard_normal((64, 1)) * 2 + 0.7).astype(F32)
@@ -78,14 +89,23 @@ def test_k1_bit_exact(tmp_path, fmt, asymmetric, op):
     shape = (lambda a: a.reshape(-1, 1, 1, 1)) if op == "Conv" else \
         (lambda a: a)
     pkg = quantc.compile(model, {"x": shape(calib)}, format=fmt, targets=(),
-                         output=tmp_path / "p.qcpkg", asymmetric=asymmetric)
+                         output=tmp_path / "p.qcpkg", asymmetric=asymmetric,
+                         activations=acts)
     y = pkg.run({"x": shape(x)})["y"].reshape(len(x), -1)
-    xd, wd = ref_int8(x, calib, w, asymmetric) if fmt == "int8" else \
-        ref_fp8(x, calib, w)
+    if fmt == "int4-g128" or acts == "none":
+        xd, wd = ref_weight_only(x, w, 7 if fmt == "int4-g128" else 127)
+    elif fmt == "int8":
+        xd, wd = ref_int8(x, calib, w, asymmetric)
+    else:
+        xd, wd = ref_fp8(x, calib, w)
     want = (xd * wd).astype(F32)  # [B, 1] * [1, N]: one product each
     np.testing.assert_array_equal(y, want)
     layer = pkg.report["layers"][0]
-    assert layer["op"] == op and layer["calibration"]["method"] == "minmax"
+    assert layer["op"] == op
+    if xd is x:  # weight-only: no activation calibration in the report
+        assert "calibration" not in layer
+        return
+    assert layer["calibration"]["method"] == "minmax"
     assert layer["calibration"]["range"] == pytest.approx(
         [float(calib.min()), float(calib.max())])
 

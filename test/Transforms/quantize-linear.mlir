@@ -4,6 +4,10 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{asymmetric=false}))" 2>/dev/null | FileCheck %s --check-prefix=SYM
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8}))" 2>/dev/null | FileCheck %s --check-prefix=FP8
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=DYN
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=static}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none}))" 2>/dev/null | FileCheck %s --check-prefix=W8A16
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128}))" 2>/dev/null | FileCheck %s --check-prefix=W4
 
 // Weight [K=2, N=2] per output channel (column): absmax 2 and 0.5 -> scales
 // 2/127 and 0.5/127; codes round(w / s). Activation range [-1, 3] (the
@@ -26,7 +30,19 @@
 // FP8-DAG: arith.constant dense<0.00669642864> : tensor<f32>
 // FP8-DAG: tensor<2x2xf8E4M3FN>
 // FP8: qc.quantize_linear %arg0, %{{[^,]*}} {{{.*}}} : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf8E4M3FN>
-// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8
+// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, int4-g128
+// DYN: activations must be static or none, got 'dynamic' (dynamic per-token scales are not implemented yet)
+// W4STATIC: format 'int4-g128' quantizes weights only (W4A16): use activations=none
+// Weight-only: the weight's DQ, no activation quantize_linear.
+// W8A16-LABEL: func.func @matmul
+// W8A16-NOT: qc.quantize_linear
+// W8A16: qc.matmul %arg0, %{{.*}}qc.weight_scheme = #qc.scheme<i8, scale = f32, block = [0, 1], symmetric>}
+// W4A16: int4 codes with one scale per 128 along K (axis 0 of [K, N]): K = 2
+// is one block, scales [1, 2].
+// W4-LABEL: func.func @matmul
+// W4: qc.dequantize_linear {{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<2x2xi4>, tensor<1x2xf32>, tensor<1x2xi4>) -> tensor<2x2xf32>
+// W4-NOT: qc.quantize_linear
+// W4: qc.weight_scheme = #qc.scheme<i4, scale = f32, block = [128, 1], symmetric>
 func.func @matmul(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[2.0, -0.5], [-1.0, 0.125]]> : tensor<2x2xf32>
   %0 = qc.matmul %x, %w {qc.lhs_range = #qc.stats<min = -1.0 : f32, max = 3.0 : f32, absmax = 3.0 : f32>, qc.lhs_stats = #qc.stats<min = -4.0 : f32, max = 3.0 : f32, absmax = 4.0 : f32>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
@@ -48,11 +64,29 @@ func.func @conv(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
 // -----
 
 // What stays in float says why.
-// REMARK: remark: qc.matmul left in float: its weight is not a constant f32 tensor (an activation x activation product)
+// REMARK: remark: qc.matmul left in float: an activation x activation product needs calibration statistics of both operands (qc.lhs_stats, qc.rhs_stats) and activations=static
 // REMARK: remark: qc.matmul left in float: no calibration statistics (run qc-calibrate first)
 func.func @float(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %w = arith.constant dense<1.0> : tensor<2x2xf32>
   %0 = qc.matmul %x, %x {qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
   %1 = qc.matmul %0, %w : (tensor<2x2xf32>, tensor<2x2xf32>) -> tensor<2x2xf32>
   return %1 : tensor<2x2xf32>
+}
+
+// -----
+
+// Attention-style activation x activation: both operands quantized with
+// their own static scales.
+// CHECK-LABEL: func.func @act_x_act
+// CHECK-DAG: %[[SA:.*]] = arith.constant dense<0.00392156886> : tensor<f32>
+// CHECK-DAG: %[[SB:.*]] = arith.constant dense<0.00784313772> : tensor<f32>
+// CHECK: qc.quantize_linear %arg0, %[[SA]]
+// CHECK: qc.quantize_linear %arg1, %[[SB]]
+// CHECK: qc.matmul {{.*}}qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], asymmetric>
+// CHECK-NOT: qc.weight_scheme
+// W8A16-LABEL: func.func @act_x_act
+// W8A16-NOT: qc.quantize_linear
+func.func @act_x_act(%a: tensor<2x4xf32>, %b: tensor<4x2xf32>) -> tensor<2x2xf32> {
+  %0 = qc.matmul %a, %b {qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>, qc.rhs_stats = #qc.stats<min = -1.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
 }

@@ -55,6 +55,11 @@ static cl::opt<bool> symmetricActivations(
     "symmetric-activations",
     cl::desc("int8: symmetric activation scales (no zero point)"),
     cl::cat(cat));
+static cl::opt<std::string> activations(
+    "activations",
+    cl::desc("Static-scale formats: static (int8, fp8 default) or none "
+             "(weight-only W8A16; int4-g128 is always W4A16)"),
+    cl::cat(cat));
 static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"),
                              cl::cat(cat));
 static cl::opt<bool> quiet("q", cl::desc("No progress lines"), cl::cat(cat));
@@ -83,6 +88,7 @@ int main(int argc, char **argv) {
   opts.calibMethod = calibMethod;
   opts.percentile = percentile;
   opts.asymmetric = !symmetricActivations;
+  opts.activations = activations;
   opts.emitCubin = !noCubin;
   opts.progress = quiet ? nullptr : &llvm::errs();
   opts.targets.clear();

@@ -42,6 +42,8 @@ struct CompileOptions {
   double percentile = 99.99;
   /// int8 activations with a zero point (qc-quantize-linear).
   bool asymmetric = true;
+  /// "static", "none" (weight-only) or "" (the format's default).
+  std::string activations;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.
   std::vector<std::string> targets = {"sm_120a", "sm_89"};
   /// Assemble cubins with ptxas when it is available.

@@ -42,6 +42,9 @@ struct QuantizePipelineOptions {
   /// For int8/fp8 (static scales, qc-quantize-linear): int8 activations
   /// with a zero point.
   bool asymmetric = true;
+  /// Static-scale formats: "static" or "none" (weight-only); "" is the
+  /// format's default (int4-g128: none, others: static).
+  std::string activations;
   /// Run qc-calibrate first. Off when the module already carries the
   /// statistics (a .mlir saved after qc-calibrate, or compileModel, which
   /// calibrates in memory to keep the float outputs).
@@ -61,7 +64,7 @@ verifyQuantizePipelineOptions(mlir::Location loc,
                               const QuantizePipelineOptions &options);
 
 /// Whether `format` takes static scales from calibration (qc-quantize-linear:
-/// int8, fp8) rather than block scales computed from the data (MX presets,
+/// int8, fp8, weight-only int4-g128) rather than block scales computed from the data (MX presets,
 /// qc-quantize-matmuls).
 bool isStaticScaleFormat(llvm::StringRef format);
 

@@ -5,6 +5,7 @@
 #include "quantc/Numerics/Calibration.h"
 #include "quantc/Support/Npz.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include <cmath>
@@ -78,9 +79,6 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       return signalPassFailure();
   }
 };
-
-/// The activation operand calibration observes: matmul lhs, conv input.
-bool isObserved(Operation *op) { return isa<MatMulOp, ConvOp>(op); }
 } // namespace
 
 FailureOr<CalibrationOptions>
@@ -115,56 +113,95 @@ quantc::qc::parseCalibrationOptions(Location loc, StringRef method,
   return o;
 }
 
+/// The activation operands calibration observes, by operand index: a
+/// matmul's or conv's operand 0, and a matmul's operand 1 when it is not a
+/// constant (an activation x activation product, as attention's Q.K^T).
+static SmallVector<unsigned, 2> observedOperands(Operation *op) {
+  if (isa<ConvOp>(op))
+    return {0};
+  if (!isa<MatMulOp>(op))
+    return {};
+  if (matchPattern(op->getOperand(1), m_Constant()))
+    return {0};
+  return {0, 1};
+}
+
+/// Attribute names per observed operand: lhs (0) and rhs (1).
+static StringRef statsName(unsigned i) {
+  return i == 0 ? "qc.lhs_stats" : "qc.rhs_stats";
+}
+static StringRef rangeName(unsigned i) {
+  return i == 0 ? "qc.lhs_range" : "qc.rhs_range";
+}
+
 FailureOr<std::vector<Tensor>>
 quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
                       const CalibrationOptions &opts) {
-  // C1, run 1: min-max of every observed activation and result.
-  llvm::DenseMap<Operation *, std::pair<Range, Range>> ranges;
+  // C1, run 1: min-max of every observed activation and of the results.
+  struct Observed {
+    SmallVector<unsigned, 2> operands;
+    Range ranges[2], result;
+    std::unique_ptr<nx::AbsHistogram> hists[2];
+  };
+  llvm::DenseMap<Operation *, Observed> seen;
+  fn.walk([&](Operation *op) {
+    SmallVector<unsigned, 2> ops = observedOperands(op);
+    if (!ops.empty())
+      seen[op].operands = ops;
+  });
   Executor exec(fn);
   exec.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
                        ArrayRef<const Tensor *> results) {
-    if (!isObserved(op))
+    auto it = seen.find(op);
+    if (it == seen.end())
       return;
-    auto &r = ranges[op];
-    r.first.add(*operands[0]);
-    r.second.add(*results[0]);
+    for (unsigned i : it->second.operands)
+      it->second.ranges[i].add(*operands[i]);
+    it->second.result.add(*results[0]);
   });
   FailureOr<std::vector<Tensor>> outputs = exec.run(inputs);
   if (failed(outputs))
     return failure();
   MLIRContext *ctx = fn.getContext();
-  for (auto &[op, r] : ranges) {
-    op->setAttr("qc.lhs_stats", r.first.toAttr(ctx));
-    op->setAttr("qc.result_stats", r.second.toAttr(ctx));
+  for (auto &[op, o] : seen) {
+    for (unsigned i : o.operands)
+      op->setAttr(statsName(i), o.ranges[i].toAttr(ctx));
+    op->setAttr("qc.result_stats", o.result.toAttr(ctx));
   }
   if (opts.method == nx::CalibMethod::MinMax)
     return outputs;
 
   // Run 2: |x| streamed into histograms over [0, max |x|] (C1), then the
   // method's clip (C2-C5).
-  llvm::DenseMap<Operation *, std::unique_ptr<nx::AbsHistogram>> hists;
-  for (auto &[op, r] : ranges)
-    hists[op] = std::make_unique<nx::AbsHistogram>(
-        r.first.min > r.first.max
-            ? 0.0f
-            : std::max(std::fabs(r.first.min), std::fabs(r.first.max)));
+  auto absmax = [](const Range &r) {
+    return r.min > r.max ? 0.0f : std::max(std::fabs(r.min), std::fabs(r.max));
+  };
+  for (auto &[op, o] : seen)
+    for (unsigned i : o.operands)
+      o.hists[i] = std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
   Executor again(fn);
   again.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
                         ArrayRef<const Tensor *>) {
-    auto it = hists.find(op);
-    if (it != hists.end())
-      it->second->add(operands[0]->f.data(), (int64_t)operands[0]->f.size());
+    auto it = seen.find(op);
+    if (it == seen.end())
+      return;
+    for (unsigned i : it->second.operands)
+      it->second.hists[i]->add(operands[i]->f.data(),
+                               (int64_t)operands[i]->f.size());
   });
   if (failed(again.run(inputs)))
     return failure();
   Builder b(ctx);
-  for (auto &[op, h] : hists) {
-    const Range &r = ranges[op].first;
-    float t = nx::chooseClip(*h, opts.method, opts.format, opts.percentile);
-    Range clipped;
-    clipped.min = r.min > r.max ? 0.0f : std::max(r.min, -t);
-    clipped.max = r.min > r.max ? 0.0f : std::min(r.max, t);
-    op->setAttr("qc.lhs_range", clipped.toAttr(ctx));
+  for (auto &[op, o] : seen) {
+    for (unsigned i : o.operands) {
+      const Range &r = o.ranges[i];
+      float t = nx::chooseClip(*o.hists[i], opts.method, opts.format,
+                               opts.percentile);
+      Range clipped;
+      clipped.min = r.min > r.max ? 0.0f : std::max(r.min, -t);
+      clipped.max = r.min > r.max ? 0.0f : std::min(r.max, t);
+      op->setAttr(rangeName(i), clipped.toAttr(ctx));
+    }
     op->setAttr("qc.calib_method",
                 b.getStringAttr(nx::calibMethodName(opts.method)));
   }

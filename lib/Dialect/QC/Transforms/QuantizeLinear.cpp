@@ -1,6 +1,7 @@
-//===- QuantizeLinear.cpp - static W8A8 in QDQ form -----------------------===//
+//===- QuantizeLinear.cpp - static scales in QDQ form ---------------------===//
 //
-// Weights: per-output-channel symmetric codes (constants) behind a
+// Weights: symmetric codes (constants), one scale per output channel or per
+// block of 128 along the reduction axis (int4-g128), behind a
 // qc.dequantize_linear. Activations: qc.quantize_linear + qc.dequantize_linear
 // with one static scale from the calibrated range. The codecs are the
 // Numerics library's (Formats.md F21-F30).
@@ -29,22 +30,55 @@ using namespace quantc::qc;
 namespace nx = quantc::numerics;
 
 namespace {
-/// What a format name means here: the code type and Numerics format.
+/// What a format name means here.
 struct LinearFormat {
-  Type codeType;
-  nx::ElemFormat elem;
-  bool asymmetric; // activations only; weights are always symmetric
+  Type weightType, actType;           // code element types
+  nx::ElemFormat weightElem, actElem; // their Numerics formats
+  int64_t weightBlock;                // 0: one scale per output channel
+  bool activations;                   // false: weight-only (W8A16, W4A16)
+  bool asymmetric;                    // int8 activations with a zero point
 };
 
+/// Checks the options; emits the error at `loc` when `loc` is given.
 std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
-                                            bool asymmetric) {
+                                            bool asymmetric,
+                                            StringRef activations,
+                                            std::optional<Location> loc) {
+  auto fail = [&](const Twine &msg) -> std::optional<LinearFormat> {
+    if (loc)
+      emitError(*loc) << "qc-quantize-linear: " << msg;
+    return std::nullopt;
+  };
+  LinearFormat f;
+  Type i8 = IntegerType::get(ctx, 8), e4m3 = Float8E4M3FNType::get(ctx);
   if (name == "int8")
-    return LinearFormat{IntegerType::get(ctx, 8), nx::ElemFormat::INT8,
-                        asymmetric};
-  if (name == "fp8")
-    return LinearFormat{Float8E4M3FNType::get(ctx), nx::ElemFormat::E4M3FN,
-                        false};
-  return std::nullopt;
+    f = {i8,   i8,        nx::ElemFormat::INT8, nx::ElemFormat::INT8, 0,
+         true, asymmetric};
+  else if (name == "fp8")
+    f = {e4m3, e4m3, nx::ElemFormat::E4M3FN, nx::ElemFormat::E4M3FN, 0,
+         true, false};
+  else if (name == "int4-g128")
+    f = {IntegerType::get(ctx, 4),
+         Type(),
+         nx::ElemFormat::INT4,
+         nx::ElemFormat::INT4,
+         128,
+         false,
+         false};
+  else
+    return fail("format '" + name +
+                "' is not supported; supported: int8, fp8, int4-g128");
+  if (activations == "none")
+    f.activations = false;
+  else if (activations == "static") {
+    if (!f.actType)
+      return fail("format '" + name +
+                  "' quantizes weights only (W4A16): use activations=none");
+  } else if (!activations.empty()) {
+    return fail("activations must be static or none, got '" + activations +
+                "' (dynamic per-token scales are not implemented yet)");
+  }
+  return f;
 }
 
 ArrayRef<char> rawBytes(const std::vector<uint8_t> &v) {
@@ -65,16 +99,20 @@ Value f32Constant(PatternRewriter &rewriter, Location loc,
                                    DenseElementsAttr::get(type, values));
 }
 
-/// A weight quantized with one symmetric scale per index of `axis` (its
-/// output channels), computed before any IR is built.
+/// A weight quantized symmetrically, one scale per index of `channelAxis`
+/// or per block of `fmt.weightBlock` along `reduceAxis`, computed before any
+/// IR is built.
 struct WeightCodes {
   RankedTensorType type;
+  nx::LinearLayout layout;
+  SmallVector<int64_t> scaleShape;
   std::vector<uint8_t> codes;
   std::vector<float> scales;
   double relErr = 0;
 };
 
-FailureOr<WeightCodes> computeWeight(Operation *op, Value weight, int64_t axis,
+FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
+                                     int64_t channelAxis, int64_t reduceAxis,
                                      const LinearFormat &fmt) {
   ElementsAttr w;
   if (!matchPattern(weight, m_Constant(&w)) || !isTensorConstant(w))
@@ -82,25 +120,39 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight, int64_t axis,
   WeightCodes r;
   r.type = cast<RankedTensorType>(w.getType());
   if (!r.type.getElementType().isF32() || !r.type.hasStaticShape() ||
-      axis >= r.type.getRank())
+      std::max(channelAxis, reduceAxis) >= r.type.getRank())
     return failure();
   std::vector<float> x;
   if (failed(getConstantFloats(w, x)))
     return failure();
   ArrayRef<int64_t> shape = r.type.getShape();
-  nx::LinearLayout layout{nx::Granularity::PerAxis, axis, 0};
-  r.scales.resize(shape[axis]);
+  if (fmt.weightBlock) {
+    r.layout = {nx::Granularity::Blocked, reduceAxis, fmt.weightBlock};
+    r.scaleShape.assign(shape.begin(), shape.end());
+    r.scaleShape[reduceAxis] =
+        llvm::divideCeil(shape[reduceAxis], fmt.weightBlock);
+  } else {
+    r.layout = {nx::Granularity::PerAxis, channelAxis, 0};
+    r.scaleShape = {shape[channelAxis]};
+  }
+  int64_t ns = 1;
+  for (int64_t d : r.scaleShape)
+    ns *= d;
+  r.scales.resize(ns);
   r.codes.resize(x.size());
-  if (llvm::Error e = nx::computeLinearParams(
-          x.data(), shape, layout, fmt.elem, false, r.scales.data(), nullptr)) {
+  if (llvm::Error e =
+          nx::computeLinearParams(x.data(), shape, r.layout, fmt.weightElem,
+                                  false, r.scales.data(), nullptr)) {
     op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
     return failure();
   }
   std::vector<float> back(x.size());
   llvm::cantFail(nx::quantizeLinear(x.data(), shape, r.scales.data(), nullptr,
-                                    layout, fmt.elem, true, r.codes.data()));
+                                    r.layout, fmt.weightElem, true,
+                                    r.codes.data()));
   llvm::cantFail(nx::dequantizeLinear(r.codes.data(), shape, r.scales.data(),
-                                      nullptr, layout, fmt.elem, back.data()));
+                                      nullptr, r.layout, fmt.weightElem,
+                                      back.data()));
   double num = 0, den = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     num += double(back[i] - x[i]) * (back[i] - x[i]);
@@ -110,25 +162,26 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight, int64_t axis,
   return r;
 }
 
-/// The static scale and zero point of the activation from its calibrated
-/// range (F30).
+/// The static scale and zero point of activation operand `i` from its
+/// calibrated range (F30): qc.{lhs,rhs}_range, else qc.{lhs,rhs}_stats.
 struct ActivationParams {
   float scale;
   uint8_t zeroPoint;
 };
 
-FailureOr<ActivationParams> computeActivation(Operation *op, Value x,
+FailureOr<ActivationParams> computeActivation(Operation *op, unsigned i,
                                               const LinearFormat &fmt) {
-  auto range = op->getAttrOfType<StatsAttr>("qc.lhs_range");
+  StringRef side = i == 0 ? "lhs" : "rhs";
+  auto range = op->getAttrOfType<StatsAttr>(("qc." + side + "_range").str());
   if (!range)
-    range = op->getAttrOfType<StatsAttr>("qc.lhs_stats");
-  auto type = dyn_cast<RankedTensorType>(x.getType());
+    range = op->getAttrOfType<StatsAttr>(("qc." + side + "_stats").str());
+  auto type = dyn_cast<RankedTensorType>(op->getOperand(i).getType());
   if (!range || !type || !type.getElementType().isF32())
     return failure();
   ActivationParams p;
   if (llvm::Error e = nx::linearParamsFromRange(
           range.getMin().getValueAsDouble(), range.getMax().getValueAsDouble(),
-          fmt.elem, fmt.asymmetric, p.scale, p.zeroPoint)) {
+          fmt.actElem, fmt.asymmetric, p.scale, p.zeroPoint)) {
     op->emitRemark("activation left in float: ")
         << llvm::toString(std::move(e));
     return failure();
@@ -136,68 +189,105 @@ FailureOr<ActivationParams> computeActivation(Operation *op, Value x,
   return p;
 }
 
-/// Rewrites one compute op's activation (operand 0) and weight (operand 1,
-/// channels along `axis`) in place; nothing is built unless both can be
-/// quantized.
+/// Integer codes carry explicit zero points (0 for symmetric scales), as
+/// ONNX Runtime's quantizer writes them: its QDQ fusions (QGemm,
+/// QLinearConv) require a zero point shaped like the scale.
+Value zeroPoints(PatternRewriter &rewriter, Location loc, Type codeType,
+                 ArrayRef<int64_t> shape, uint8_t value) {
+  if (!isa<IntegerType>(codeType))
+    return Value();
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return bytesConstant(rewriter, loc, RankedTensorType::get(shape, codeType),
+                       std::vector<uint8_t>(n, value));
+}
+
+/// quantize_linear -> dequantize_linear of `x` with one static scale.
+Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
+                   const ActivationParams &a, const LinearFormat &fmt,
+                   Attribute inputStats) {
+  auto xTy = cast<RankedTensorType>(x.getType());
+  Value s = f32Constant(rewriter, loc, {}, {a.scale});
+  Value z = zeroPoints(rewriter, loc, fmt.actType, {}, a.zeroPoint);
+  auto q = QuantizeLinearOp::create(
+      rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
+      z, 1, 0, true);
+  if (inputStats)
+    q->setAttr("qc.input_stats", inputStats);
+  return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s, z, 1,
+                                    0);
+}
+
+/// Rewrites one compute op in place: operand 0 (an activation) and operand 1
+/// (a constant weight, channels along `channelAxis`, reduction along
+/// `reduceAxis`; or, for a matmul, a second activation). Nothing is built
+/// unless every operand it quantizes can be.
 LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
-                               int64_t axis, const LinearFormat &fmt) {
-  if (op->hasAttr("qc.weight_scheme"))
+                               int64_t channelAxis, int64_t reduceAxis,
+                               const LinearFormat &fmt) {
+  if (op->hasAttr("qc.weight_scheme") || op->hasAttr("qc.act_scheme"))
     return failure(); // done
-  Value x = op->getOperand(0);
-  FailureOr<WeightCodes> w = computeWeight(op, op->getOperand(1), axis, fmt);
-  if (failed(w))
+  bool constWeight = matchPattern(op->getOperand(1), m_Constant());
+  if (!constWeight && (!fmt.activations || !isa<MatMulOp>(op)))
     return failure();
-  FailureOr<ActivationParams> a = computeActivation(op, x, fmt);
-  if (failed(a))
-    return failure();
+  FailureOr<WeightCodes> w = failure();
+  if (constWeight) {
+    w = computeWeight(op, op->getOperand(1), channelAxis, reduceAxis, fmt);
+    if (failed(w))
+      return failure();
+  }
+  SmallVector<ActivationParams, 2> acts;
+  if (fmt.activations)
+    for (unsigned i = 0; i < (constWeight ? 1u : 2u); ++i) {
+      FailureOr<ActivationParams> a = computeActivation(op, i, fmt);
+      if (failed(a))
+        return failure();
+      acts.push_back(*a);
+    }
 
   MLIRContext *ctx = rewriter.getContext();
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(op);
-  // Weight: constant codes + per-channel scales -> dequantize_linear.
-  ArrayRef<int64_t> shape = w->type.getShape();
-  Value wc = bytesConstant(
-      rewriter, loc, RankedTensorType::get(shape, fmt.codeType), w->codes);
-  Value ws = f32Constant(rewriter, loc, {shape[axis]}, w->scales);
-  // Integer codes carry explicit zero points (all 0 for the symmetric
-  // weights), as ONNX Runtime's quantizer writes them: its QDQ fusions
-  // (QGemm, QLinearConv) require a zero point shaped like the scale.
-  bool intCodes = isa<IntegerType>(fmt.codeType);
-  Value wz;
-  if (intCodes)
-    wz = bytesConstant(rewriter, loc,
-                       RankedTensorType::get({shape[axis]}, fmt.codeType),
-                       std::vector<uint8_t>(shape[axis], 0));
-  Value qw =
-      DequantizeLinearOp::create(rewriter, loc, w->type, wc, ws, wz, axis, 0);
-  // Activation: quantize_linear -> dequantize_linear, one static scale.
-  auto xTy = cast<RankedTensorType>(x.getType());
-  Value s = f32Constant(rewriter, loc, {}, {a->scale});
-  Value z;
-  if (intCodes)
-    z = bytesConstant(rewriter, loc, RankedTensorType::get({}, fmt.codeType),
-                      {a->zeroPoint});
-  auto q = QuantizeLinearOp::create(
-      rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.codeType), x, s,
-      z, 1, 0, true);
-  if (auto stats = op->getAttr("qc.lhs_stats"))
-    q->setAttr("qc.input_stats", stats);
-  Value qx =
-      DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s, z, 1, 0);
-
-  // Whole extent (0) along every weight dim but the channel axis (1).
-  SmallVector<int64_t> block(w->type.getRank(), 0);
-  block[axis] = 1;
+  SmallVector<Value, 2> newOperands(op->getOperands().take_front(2));
+  SmallVector<NamedAttribute> attrs;
+  if (constWeight) {
+    ArrayRef<int64_t> shape = w->type.getShape();
+    Value wc = bytesConstant(
+        rewriter, loc, RankedTensorType::get(shape, fmt.weightType), w->codes);
+    Value ws = f32Constant(rewriter, loc, w->scaleShape, w->scales);
+    Value wz = zeroPoints(rewriter, loc, fmt.weightType, w->scaleShape, 0);
+    newOperands[1] =
+        DequantizeLinearOp::create(rewriter, loc, w->type, wc, ws, wz,
+                                   w->layout.axis, w->layout.blockSize);
+    // Per channel: whole extent (0) but the channel axis (1); blocked: the
+    // block along the reduction axis, 1 elsewhere.
+    SmallVector<int64_t> block(w->type.getRank(), fmt.weightBlock ? 1 : 0);
+    if (fmt.weightBlock)
+      block[reduceAxis] = fmt.weightBlock;
+    else
+      block[channelAxis] = 1;
+    attrs.push_back(rewriter.getNamedAttr("qc.weight_scheme",
+                                          SchemeAttr::get(ctx, fmt.weightType,
+                                                          rewriter.getF32Type(),
+                                                          block, true)));
+    attrs.push_back(rewriter.getNamedAttr("qc.weight_rel_rms_error",
+                                          rewriter.getF32FloatAttr(w->relErr)));
+  }
+  for (auto [i, a] : llvm::enumerate(acts))
+    newOperands[i] =
+        fakeQuantize(rewriter, loc, newOperands[i], a, fmt,
+                     op->getAttr(i == 0 ? "qc.lhs_stats" : "qc.rhs_stats"));
+  if (!acts.empty())
+    attrs.push_back(rewriter.getNamedAttr(
+        "qc.act_scheme",
+        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), {},
+                        !fmt.asymmetric)));
   rewriter.modifyOpInPlace(op, [&] {
-    op->setOperand(0, qx);
-    op->setOperand(1, qw);
-    op->setAttr(
-        "qc.weight_scheme",
-        SchemeAttr::get(ctx, fmt.codeType, rewriter.getF32Type(), block, true));
-    op->setAttr("qc.act_scheme",
-                SchemeAttr::get(ctx, fmt.codeType, rewriter.getF32Type(), {},
-                                !fmt.asymmetric));
-    op->setAttr("qc.weight_rel_rms_error", rewriter.getF32FloatAttr(w->relErr));
+    op->setOperand(0, newOperands[0]);
+    op->setOperand(1, newOperands[1]);
+    for (NamedAttribute a : attrs)
+      op->setAttr(a.getName(), a.getValue());
   });
   return success();
 }
@@ -207,10 +297,12 @@ struct QuantizeMatMulLinear : OpRewritePattern<MatMulOp> {
       : OpRewritePattern(ctx), fmt(fmt) {}
   LogicalResult matchAndRewrite(MatMulOp op,
                                 PatternRewriter &rewriter) const override {
+    // A constant weight is [K, N]: channels N (axis 1), reduction K (0).
     auto w = dyn_cast<RankedTensorType>(op.getRhs().getType());
-    if (!w || w.getRank() != 2)
+    if (!w || (w.getRank() != 2 && matchPattern(op.getRhs(), m_Constant())))
       return failure();
-    return quantizeOperands(rewriter, op, /*axis=*/1, fmt);
+    return quantizeOperands(rewriter, op, /*channelAxis=*/1,
+                            /*reduceAxis=*/0, fmt);
   }
   LinearFormat fmt;
 };
@@ -220,7 +312,9 @@ struct QuantizeConvLinear : OpRewritePattern<ConvOp> {
       : OpRewritePattern(ctx), fmt(fmt) {}
   LogicalResult matchAndRewrite(ConvOp op,
                                 PatternRewriter &rewriter) const override {
-    return quantizeOperands(rewriter, op, /*axis=*/0, fmt);
+    // [M, C/g, k...]: channels M (axis 0), reduction C/g (1).
+    return quantizeOperands(rewriter, op, /*channelAxis=*/0,
+                            /*reduceAxis=*/1, fmt);
   }
   LinearFormat fmt;
 };
@@ -231,25 +325,29 @@ struct QuantizeLinearPass
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    std::optional<LinearFormat> fmt = getLinearFormat(ctx, format, asymmetric);
-    if (!fmt) {
-      getOperation().emitError() << "qc-quantize-linear: format '" << format
-                                 << "' is not supported; supported: int8, fp8";
+    if (!getLinearFormat(ctx, format, asymmetric, activations,
+                         getOperation().getLoc()))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(ctx);
-    populateQuantizeLinearPatterns(patterns, format, asymmetric);
+    populateQuantizeLinearPatterns(patterns, format, asymmetric, activations);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([](Operation *op) {
-      if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme"))
+      if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
+          op->hasAttr("qc.act_scheme"))
         return;
+      bool constWeight = matchPattern(op->getOperand(1), m_Constant());
       bool stats = op->hasAttr("qc.lhs_stats") || op->hasAttr("qc.lhs_range");
-      op->emitRemark(op->getName().getStringRef())
-          << " left in float: "
-          << (stats ? "its weight is not a constant f32 tensor (an "
-                      "activation x activation product)"
-                    : "no calibration statistics (run qc-calibrate first)");
+      auto diag = op->emitRemark(op->getName().getStringRef())
+                  << " left in float: ";
+      if (!constWeight)
+        diag << "an activation x activation product needs calibration "
+                "statistics of both operands (qc.lhs_stats, qc.rhs_stats) "
+                "and activations=static";
+      else if (!stats)
+        diag << "no calibration statistics (run qc-calibrate first)";
+      else
+        diag << "its weight is not a static f32 tensor of the expected rank";
     });
   }
 };
@@ -257,9 +355,10 @@ struct QuantizeLinearPass
 
 void quantc::qc::populateQuantizeLinearPatterns(RewritePatternSet &patterns,
                                                 StringRef format,
-                                                bool asymmetric) {
-  std::optional<LinearFormat> fmt =
-      getLinearFormat(patterns.getContext(), format, asymmetric);
+                                                bool asymmetric,
+                                                StringRef activations) {
+  std::optional<LinearFormat> fmt = getLinearFormat(
+      patterns.getContext(), format, asymmetric, activations, std::nullopt);
   if (!fmt)
     return;
   patterns.add<QuantizeMatMulLinear, QuantizeConvLinear>(patterns.getContext(),

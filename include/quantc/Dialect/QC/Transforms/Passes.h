@@ -48,10 +48,12 @@ calibrate(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,
                                     SchemeAttr scheme);
 
-/// Static W8A8 in QDQ form (qc-quantize-linear) for `format` int8 or fp8;
-/// adds nothing for another format.
+/// Static scales in QDQ form (qc-quantize-linear) for `format` int8, fp8
+/// or int4-g128, `activations` "static", "none" or "" (the format's
+/// default); adds nothing for options the pass would reject.
 void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
-                                    llvm::StringRef format, bool asymmetric);
+                                    llvm::StringRef format, bool asymmetric,
+                                    llvm::StringRef activations = "");
 
 #define GEN_PASS_REGISTRATION
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"

@@ -54,7 +54,7 @@ def QCQuantizeMatmuls : Pass<"qc-quantize-matmuls", "::mlir::func::FuncOp"> {
 }
 
 def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
-  let summary = "Static W8A8 (int8 or fp8) of matmuls and convolutions, in QDQ form";
+  let summary = "Static scales (W8A8 int8/fp8, W8A16, W4A16) of matmuls and convolutions, in QDQ form";
   let description = [{
     For every `qc.matmul` with a constant 2-D f32 weight `[K, N]` and every
     `qc.conv` with a constant weight `[M, C/g, k...]`: the weight becomes
@@ -66,16 +66,23 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     float op on the dequantized values, as in ONNX QDQ graphs (what
     ONNX Runtime's `quantize_static` produces), so the Executor and
     ONNX Runtime compute the same thing. `format=int8` (activations
-    asymmetric int8 by default, `asymmetric=false` for symmetric) or
-    `format=fp8` (E4M3, symmetric). Ops without calibration statistics or
-    constant weights stay in float, each with a remark saying why.
+    asymmetric int8 by default, `asymmetric=false` for symmetric),
+    `format=fp8` (E4M3, symmetric) or `format=int4-g128` (weight-only int4,
+    one scale per 128 along the reduction axis: W4A16). `activations=none`
+    quantizes weights only (W8A16). A matmul of two activations (attention's
+    Q.K^T and P.V) gets both operands quantized with static scales from
+    `qc.lhs_range`/`qc.rhs_range` (or the stats). Ops without calibration
+    statistics stay in float, each with a remark saying why.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
            "int8 or fp8">,
     Option<"asymmetric", "asymmetric", "bool", /*default=*/"true",
            "int8 activations with a zero point (min/max range) instead of "
-           "symmetric">
+           "symmetric">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"\"",
+           "static (int8, fp8) or none (weight-only W8A16; int4-g128's "
+           "default and only choice)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
