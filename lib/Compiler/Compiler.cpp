@@ -17,6 +17,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -74,7 +75,37 @@ struct ErrorStats {
   double cosine() const {
     return nq > 0 && nf > 0 ? dot / std::sqrt(nq * nf) : (nq == nf ? 1.0 : 0.0);
   }
+  /// Rows of classifier-like outputs (rank >= 2, last dim > 1) whose argmax
+  /// agrees, and all such rows.
+  int64_t agree = 0, rows = 0;
+  void addArgmax(const Tensor &q, const Tensor &f) {
+    if (f.shape.size() < 2 || f.shape.back() < 2 || q.f.size() != f.f.size())
+      return;
+    int64_t c = f.shape.back();
+    for (size_t r = 0; r + c <= f.f.size(); r += c) {
+      auto qa = std::max_element(q.f.begin() + r, q.f.begin() + r + c);
+      auto fa = std::max_element(f.f.begin() + r, f.f.begin() + r + c);
+      agree += (qa - q.f.begin()) == (fa - f.f.begin());
+      ++rows;
+    }
+  }
+  llvm::json::Object toJson(int64_t samples) const {
+    llvm::json::Object o{{"samples", samples},
+                         {"max_abs_error", maxAbs},
+                         {"rel_rms_error", relRms()},
+                         {"cosine_similarity", cosine()}};
+    if (rows)
+      o["argmax_agreement"] = double(agree) / double(rows);
+    return o;
+  }
 };
+
+/// Leading (sample) dim of the first input, 1 for none.
+int64_t numSamples(ArrayRef<Tensor> inputs) {
+  return inputs.empty() || inputs.front().shape.empty()
+             ? 1
+             : inputs.front().shape.front();
+}
 
 struct Progress {
   llvm::raw_ostream *os;
@@ -163,9 +194,25 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   }
   if (failed(inputs))
     return failure();
-  int64_t samples = inputs->empty() || inputs->front().shape.empty()
-                        ? 1
-                        : inputs->front().shape.front();
+  int64_t samples = numSamples(*inputs);
+  // Held-out inputs (--eval): the float outputs now, before the graph is
+  // quantized in place.
+  std::vector<Tensor> evalInputs, evalFloat;
+  if (!opts.evalPath.empty()) {
+    auto arrays = npz::readNpz(opts.evalPath);
+    if (!arrays)
+      return emitError(unknown) << llvm::toString(arrays.takeError());
+    auto bound = floatExec.bindInputs(*arrays, opts.evalPath);
+    if (failed(bound))
+      return failure();
+    evalInputs = std::move(*bound);
+    Executor evalExec(floatFn);
+    evalExec.setConstantCaching(false);
+    auto out = evalExec.run(evalInputs);
+    if (failed(out))
+      return failure();
+    evalFloat = std::move(*out);
+  }
 
   // 2-3. Calibrate and quantize.
   if (failed(progress(
@@ -173,6 +220,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         samples, opts.format))))
     return failure();
   // One float run both calibrates and gives the reference outputs.
+  calibOpts->source = opts.calibPath;
   FailureOr<std::vector<Tensor>> floatOut =
       qc::calibrate(floatFn, *inputs, *calibOpts);
   if (failed(floatOut))
@@ -201,9 +249,20 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   auto qOut = qExec.run(*inputs);
   if (failed(qOut))
     return failure();
-  ErrorStats err;
-  for (size_t i = 0; i < floatOut->size(); ++i)
+  ErrorStats err, heldout;
+  for (size_t i = 0; i < floatOut->size(); ++i) {
     err.add((*qOut)[i], (*floatOut)[i]);
+    err.addArgmax((*qOut)[i], (*floatOut)[i]);
+  }
+  if (!evalInputs.empty()) {
+    auto qEval = qExec.run(evalInputs);
+    if (failed(qEval))
+      return failure();
+    for (size_t i = 0; i < evalFloat.size(); ++i) {
+      heldout.add((*qEval)[i], evalFloat[i]);
+      heldout.addArgmax((*qEval)[i], evalFloat[i]);
+    }
+  }
 
   // 5. Kernels: one gpu.func per quantized matmul and target.
   if (failed(
@@ -327,11 +386,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"targets", std::move(targetNames)},
       {"layers", std::move(layers)},
       {"float_layers", (int64_t)floatLayers.size()},
-      {"accuracy", llvm::json::Object{{"samples", samples},
-                                      {"max_abs_error", err.maxAbs},
-                                      {"rel_rms_error", err.relRms()},
-                                      {"cosine_similarity", err.cosine()}}},
+      {"accuracy", err.toJson(samples)},
       {"kernels", std::move(kernelsJson)}};
+  if (!evalInputs.empty())
+    result.report["heldout_accuracy"] = heldout.toJson(numSamples(evalInputs));
 
   // 6. Package.
   if (failed(progress("writing package " + opts.outputPath)))
@@ -361,10 +419,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
                                                       : "symmetric")
-         << " scale per tensor, calibrated with " << opts.calibMethod
-         << ")\n";
-  }
-  else
+         << " scale per tensor, calibrated with " << opts.calibMethod << ")\n";
+  } else
     os << "format " << opts.format << " (" << scheme << ")\n";
   os << "quantized layers: " << quantized.size();
   if (!floatLayers.empty())
@@ -373,6 +429,17 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   os << llvm::formatv("accuracy vs float on {0} calibration sample(s): rel. "
                       "RMS error {1:e3}, max abs error {2:e3}, cosine {3:f6}\n",
                       samples, err.relRms(), err.maxAbs, err.cosine());
+  if (!evalInputs.empty()) {
+    os << llvm::formatv("held-out accuracy on {0} sample(s) ({1}): rel. RMS "
+                        "error {2:e3}, max abs error {3:e3}, cosine {4:f6}",
+                        numSamples(evalInputs),
+                        llvm::sys::path::filename(opts.evalPath),
+                        heldout.relRms(), heldout.maxAbs, heldout.cosine());
+    if (heldout.rows)
+      os << llvm::formatv(", argmax agreement {0:f1}%",
+                          100.0 * heldout.agree / heldout.rows);
+    os << "\n";
+  }
   os << "kernels:";
   if (kernelFiles.empty())
     os << " none (CPU-only package)";

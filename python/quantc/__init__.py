@@ -268,6 +268,7 @@ _PIPELINE_OPTIONS = {
     "percentile": "what calib_method='percentile' keeps, in (0, 100]",
     "asymmetric": "int8 activations with a zero point (default True)",
     "activations": "'static' or 'none' (weight-only) for int8/fp8",
+    "eval": "held-out inputs (.npz path): report['heldout_accuracy']",
 }
 
 
@@ -333,6 +334,8 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
       ``input_shapes``; for the static-scale formats (``int8``, ``fp8``)
       ``calib_method`` (``minmax``, ``percentile``, ``entropy``, ``mse``),
+      ``eval`` (a held-out ``.npz``: ``report["heldout_accuracy"]`` with
+      relative RMS error, cosine and argmax agreement against float),
       ``percentile``, ``asymmetric`` and ``activations`` (``"static"``
       or ``"none"``: weight-only); ``int4-g128`` is weight-only
       (docs/Calibration.md).
@@ -382,5 +385,6 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("percentile", 99.99)),
         bool(pipeline_options.get("asymmetric", True)),
         str(pipeline_options.get("activations", "")),
+        os.fspath(pipeline_options.get("eval", "")),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

@@ -326,6 +326,7 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::vector<std::string> &inputShapes,
                   const std::string &calibMethod, double percentile,
                   bool asymmetric, const std::string &activations,
+                  const std::string &evalPath,
                   std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
@@ -341,6 +342,9 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.percentile = percentile;
   opts.asymmetric = asymmetric;
   opts.activations = activations;
+  opts.evalPath = evalPath;
+  if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
+    throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
     checkLlvm(parseInputShapeOption(s, opts.import));
   // The checks quant-compile makes before compileModel.
@@ -397,7 +401,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("seed"), py::arg("format"), py::arg("targets"),
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
-        py::arg("progress"));
+        py::arg("eval"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

@@ -152,3 +152,57 @@ def test_bad_static_options(tmp_path, run_tool, args, mention):
     assert res.returncode == 1, res.stderr
     assert mention in res.stderr
     assert not (tmp_path / "o.qcpkg").exists()
+
+
+def test_heldout_accuracy_in_the_report(tmp_path):
+    """--eval / eval=: the report's heldout_accuracy is the quantized model
+    against float on those inputs, argmax agreement included, and equals
+    what running both on them gives."""
+    rng = np.random.default_rng(8)
+    w = rng.standard_normal((1, 6)).astype(F32)
+    model = k1_model(tmp_path / "k1.onnx", w)
+    calib = rng.standard_normal((32, 1)).astype(F32)
+    held = rng.standard_normal((50, 1)).astype(F32)
+    np.savez(tmp_path / "held.npz", x=held)
+    pkg = quantc.compile(model, {"x": calib}, format="int8", targets=(),
+                         output=tmp_path / "p.qcpkg",
+                         eval=tmp_path / "held.npz")
+    h = pkg.report["heldout_accuracy"]
+    yq = pkg.run({"x": held})["y"]
+    yf = quantc.run(model, {"x": held})["y"]
+    assert h["samples"] == 50
+    assert h["rel_rms_error"] == pytest.approx(
+        np.linalg.norm(yq - yf) / np.linalg.norm(yf), rel=1e-6)
+    assert h["argmax_agreement"] == pytest.approx(
+        np.mean(yq.argmax(1) == yf.argmax(1)))
+    assert "held-out accuracy on 50 sample(s) (held.npz)" in pkg.summary
+
+
+def test_bad_calibration_and_eval_data(tmp_path, run_tool):
+    rng = np.random.default_rng(9)
+    model = k1_model(tmp_path / "k1.onnx",
+                     rng.standard_normal((1, 4)).astype(F32))
+    bad = rng.standard_normal((8, 1)).astype(F32)
+    bad[5, 0] = np.inf
+    np.savez(tmp_path / "inf.npz", x=bad)
+    np.savez(tmp_path / "ok.npz", x=rng.standard_normal((8, 1)).astype(F32))
+    np.savez(tmp_path / "wrongkey.npz", y=np.zeros((8, 1), F32))
+    cases = [
+        (["--calib", tmp_path / "inf.npz"],
+         ["inf.npz", "calibration input 'x' has an Inf at element 5"]),
+        (["--calib", tmp_path / "ok.npz", "--eval", tmp_path / "no.npz"],
+         ["no.npz", "does not exist"]),
+        (["--calib", tmp_path / "ok.npz", "--eval", tmp_path / "wrongkey.npz"],
+         ["wrongkey.npz", "no array named 'x'"]),
+    ]
+    for args, mentions in cases:
+        res = run_tool("quant-compile", model, "-o", tmp_path / "o.qcpkg",
+                       "--format", "int8", "--target", "none", *args)
+        assert res.returncode == 1, res.stderr
+        for m in mentions:
+            assert m in res.stderr, res.stderr
+        assert not (tmp_path / "o.qcpkg").exists()
+    with pytest.raises(quantc.Error, match="has an Inf"):
+        quantc.compile(model, {"x": bad}, format="int8", targets=(),
+                       output=tmp_path / "o.qcpkg")
+    assert not (tmp_path / "o.qcpkg").exists()

@@ -60,6 +60,11 @@ static cl::opt<std::string> activations(
     cl::desc("Static-scale formats: static (int8, fp8 default) or none "
              "(weight-only W8A16; int4-g128 is always W4A16)"),
     cl::cat(cat));
+static cl::opt<std::string> evalPath(
+    "eval",
+    cl::desc("Held-out inputs (.npz keyed by input name): report the "
+             "quantized model's error and argmax agreement against float"),
+    cl::value_desc("heldout.npz"), cl::cat(cat));
 static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"),
                              cl::cat(cat));
 static cl::opt<bool> quiet("q", cl::desc("No progress lines"), cl::cat(cat));
@@ -89,6 +94,7 @@ int main(int argc, char **argv) {
   opts.percentile = percentile;
   opts.asymmetric = !symmetricActivations;
   opts.activations = activations;
+  opts.evalPath = evalPath;
   opts.emitCubin = !noCubin;
   opts.progress = quiet ? nullptr : &llvm::errs();
   opts.targets.clear();
@@ -102,6 +108,8 @@ int main(int argc, char **argv) {
     return fail("give either --calib or --calib-random, not both");
   if (!calib.empty() && !llvm::sys::fs::exists(calib))
     return fail("calibration file '" + calib + "' does not exist");
+  if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
+    return fail("evaluation file '" + evalPath + "' does not exist");
   if (!llvm::sys::fs::exists(modelPath))
     return fail("model '" + modelPath + "' does not exist");
   for (const std::string &s : inputShapes)

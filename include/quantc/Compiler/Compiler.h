@@ -33,6 +33,9 @@ struct CompileOptions {
   /// empty.
   std::vector<npz::Array> calibArrays;
   int64_t calibRandom = 0;
+  /// Held-out inputs (.npz keyed by input name) to measure the quantized
+  /// model against float on (report: heldout_accuracy); none when empty.
+  std::string evalPath;
   uint64_t seed = 0;
   /// Scheme preset for weights and activations.
   std::string format = "mxfp8";

@@ -75,6 +75,8 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
 
     FailureOr<CalibrationOptions> opts =
         parseCalibrationOptions(module.getLoc(), method, percentile, format);
+    if (succeeded(opts))
+      opts->source = path;
     if (failed(opts) || failed(calibrate(fn, *data, *opts)))
       return signalPassFailure();
   }
@@ -137,6 +139,24 @@ static StringRef rangeName(unsigned i) {
 FailureOr<std::vector<Tensor>>
 quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
                       const CalibrationOptions &opts) {
+  // Calibration data must be finite: a NaN or Inf would poison every range
+  // downstream (and min-max would silently skip NaN).
+  {
+    Executor names(fn);
+    std::vector<std::string> inputNames = names.getInputNames();
+    for (auto [i, t] : llvm::enumerate(inputs)) {
+      if (t.kind != Tensor::Kind::Float)
+        continue;
+      for (size_t j = 0; j < t.f.size(); ++j)
+        if (!std::isfinite(t.f[j]))
+          return fn.emitError()
+                 << (opts.source.empty() ? "" : opts.source + ": ")
+                 << "calibration input '"
+                 << (i < inputNames.size() ? inputNames[i] : "?") << "' has "
+                 << (std::isnan(t.f[j]) ? "a NaN" : "an Inf") << " at element "
+                 << j << "; calibration data must be finite";
+    }
+  }
   // C1, run 1: min-max of every observed activation and of the results.
   struct Observed {
     SmallVector<unsigned, 2> operands;

@@ -27,6 +27,8 @@ struct CalibrationOptions {
   double percentile = 99.99;
   /// The format the ranges are for (the mse method's grid).
   numerics::ElemFormat format = numerics::ElemFormat::INT8;
+  /// Where the calibration data came from (a file name), for messages.
+  std::string source;
 };
 
 /// Checks and converts the textual options (method name, percentile in
