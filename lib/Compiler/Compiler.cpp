@@ -32,18 +32,7 @@ void quantc::registerCompilerDialects(MLIRContext &ctx) {
   ctx.loadAllAvailableDialects();
 }
 
-/// The ONNX node name a location carries (NameLoc, possibly fused).
-static std::string layerName(Location loc) {
-  if (auto n = dyn_cast<NameLoc>(loc))
-    return n.getName().str();
-  if (auto f = dyn_cast<FusedLoc>(loc))
-    for (Location l : f.getLocations()) {
-      std::string s = layerName(l);
-      if (!s.empty())
-        return s;
-    }
-  return "";
-}
+static std::string layerName(Location loc) { return qc::getLayerName(loc); }
 
 /// The ONNX op type the importer records as fused-location metadata.
 static std::string layerOpType(Location loc) {
@@ -221,10 +210,23 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
-  FailureOr<std::vector<Tensor>> floatOut =
-      qc::calibrate(floatFn, *inputs, *calibOpts);
+  FailureOr<std::vector<Tensor>> floatOut = failure();
+  if (!opts.calibTable.empty()) {
+    // Statistics from an earlier run; the inputs only give the float
+    // reference outputs for the accuracy measurement.
+    if (failed(qc::applyCalibrationTable(floatFn, opts.calibTable)))
+      return failure();
+    Executor ref(floatFn);
+    ref.setConstantCaching(false);
+    floatOut = ref.run(*inputs);
+  } else {
+    floatOut = qc::calibrate(floatFn, *inputs, *calibOpts);
+  }
   if (failed(floatOut))
     return failure();
+  if (!opts.calibTableOut.empty())
+    if (llvm::Error e = qc::writeCalibrationTable(floatFn, opts.calibTableOut))
+      return emitError(unknown) << llvm::toString(std::move(e));
   {
     // The registered qc-quantize-pipeline, minus the calibration just done.
     QuantizePipelineOptions q;

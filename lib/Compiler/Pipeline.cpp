@@ -24,7 +24,8 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       diag << " " << n;
     return failure();
   }
-  if (o.calibrate && o.calib.empty() && o.randomSamples <= 0)
+  if (o.calibrate && o.calib.empty() && o.randomSamples <= 0 &&
+      o.calibTable.empty())
     return emitError(loc) << "qc-quantize-pipeline needs calibration data: "
                              "give calib=<file.npz> or random-samples=<N>";
   if (failed(qc::parseCalibrationOptions(loc, o.calibMethod, o.percentile,
@@ -50,6 +51,8 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.method = o.calibMethod;
     c.percentile = o.percentile;
     c.format = o.format;
+    c.table = o.calibTable;
+    c.tableOut = o.calibTableOut;
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
@@ -109,6 +112,13 @@ struct QuantizePipelineCLOptions
   Option<std::string> activations{
       *this, "activations",
       llvm::cl::desc("int8/fp8: static (default) or none (weight-only)")};
+  Option<std::string> calibTable{
+      *this, "calib-table",
+      llvm::cl::desc("Calibration table (JSON) to use instead of running "
+                     "the model")};
+  Option<std::string> calibTableOut{
+      *this, "calib-table-out",
+      llvm::cl::desc("Write the calibration table (JSON) here")};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -157,6 +167,8 @@ void quantc::registerQuantcPasses() {
           o.percentile = cl.percentile;
           o.asymmetric = cl.asymmetric;
           o.activations = cl.activations;
+          o.calibTable = cl.calibTable;
+          o.calibTableOut = cl.calibTableOut;
           buildQuantizePipeline(pm, o);
           return success();
         },

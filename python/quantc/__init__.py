@@ -269,6 +269,8 @@ _PIPELINE_OPTIONS = {
     "asymmetric": "int8 activations with a zero point (default True)",
     "activations": "'static' or 'none' (weight-only) for int8/fp8",
     "eval": "held-out inputs (.npz path): report['heldout_accuracy']",
+    "calib_table": "use this calibration table (JSON) instead of calibrating",
+    "write_calib_table": "write this run's calibration table (JSON) here",
 }
 
 
@@ -334,7 +336,9 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
       ``input_shapes``; for the static-scale formats (``int8``, ``fp8``)
       ``calib_method`` (``minmax``, ``percentile``, ``entropy``, ``mse``),
-      ``eval`` (a held-out ``.npz``: ``report["heldout_accuracy"]`` with
+      ``calib_table`` / ``write_calib_table`` (a JSON calibration table to
+      reuse / to write), ``eval`` (a held-out ``.npz``:
+      ``report["heldout_accuracy"]`` with
       relative RMS error, cosine and argmax agreement against float),
       ``percentile``, ``asymmetric`` and ``activations`` (``"static"``
       or ``"none"``: weight-only); ``int4-g128`` is weight-only
@@ -386,5 +390,7 @@ def _compile(model, calib, output, format, targets, progress,
         bool(pipeline_options.get("asymmetric", True)),
         str(pipeline_options.get("activations", "")),
         os.fspath(pipeline_options.get("eval", "")),
+        os.fspath(pipeline_options.get("calib_table", "")),
+        os.fspath(pipeline_options.get("write_calib_table", "")),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

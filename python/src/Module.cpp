@@ -326,7 +326,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::vector<std::string> &inputShapes,
                   const std::string &calibMethod, double percentile,
                   bool asymmetric, const std::string &activations,
-                  const std::string &evalPath,
+                  const std::string &evalPath, const std::string &calibTable,
+                  const std::string &calibTableOut,
                   std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
@@ -343,6 +344,8 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.asymmetric = asymmetric;
   opts.activations = activations;
   opts.evalPath = evalPath;
+  opts.calibTable = calibTable;
+  opts.calibTableOut = calibTableOut;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -401,7 +404,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("seed"), py::arg("format"), py::arg("targets"),
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
-        py::arg("eval"), py::arg("progress"));
+        py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
+        py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

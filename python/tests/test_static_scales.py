@@ -206,3 +206,55 @@ def test_bad_calibration_and_eval_data(tmp_path, run_tool):
         quantc.compile(model, {"x": bad}, format="int8", targets=(),
                        output=tmp_path / "o.qcpkg")
     assert not (tmp_path / "o.qcpkg").exists()
+
+
+def test_calibration_table_round_trip(tmp_path, run_tool, mlp):
+    """--write-calib-table then --calib-table: the second compile uses the
+    table's ranges (no calibration run) and writes the same package."""
+    table = tmp_path / "table.json"
+    common = [mlp.model, "--calib", mlp.calib, "--format", "int8",
+              "--target", "none", "-q"]
+    res = run_tool("quant-compile", *common, "-o", tmp_path / "a.qcpkg",
+                   "--calib-method", "mse", "--write-calib-table", table)
+    assert res.returncode == 0, res.stderr
+    import json
+    t = json.loads(table.read_text())
+    assert t["format_version"] == 1
+    assert set(t["layers"]) == {"fc1", "fc2", "fc3"}
+    assert t["layers"]["fc1"]["method"] == "mse"
+    assert {"lhs_stats", "lhs_range", "result_stats"} <= set(t["layers"]["fc1"])
+    res = run_tool("quant-compile", *common, "-o", tmp_path / "b.qcpkg",
+                   "--calib-table", table)
+    assert res.returncode == 0, res.stderr
+    a = (tmp_path / "a.qcpkg/weights.bin").read_bytes()
+    b = (tmp_path / "b.qcpkg/weights.bin").read_bytes()
+    assert a == b
+    ra = json.loads((tmp_path / "a.qcpkg/report.json").read_text())
+    rb = json.loads((tmp_path / "b.qcpkg/report.json").read_text())
+    assert ra["layers"] == rb["layers"] and ra["accuracy"] == rb["accuracy"]
+    # Python: the same table, the same package.
+    p = quantc.compile(mlp.model, mlp.calib, format="int8", targets=(),
+                       output=tmp_path / "c.qcpkg", calib_table=table)
+    assert (p.path / "weights.bin").read_bytes() == a
+
+
+@pytest.mark.parametrize("content,mention", [
+    (None, "No such file"),
+    ("{not json", "not JSON"),
+    ('{"format_version": 7, "layers": {}}', "format_version 1 expected"),
+    ('{"format_version": 1, "layers": {"fc1": {"lhs_stats": '
+     '{"min": 0, "max": 1, "absmax": 1}}}}', "no entry for layer 'fc2'"),
+    ('{"format_version": 1, "layers": {"fc1": {"lhs_stats": {"min": 2, '
+     '"max": 1, "absmax": 1}}, "fc2": {}, "fc3": {}}}',
+     "layer 'fc1': 'lhs_stats' needs finite min <= max"),
+])
+def test_bad_calibration_tables(tmp_path, run_tool, mlp, content, mention):
+    table = tmp_path / "t.json"
+    if content is not None:
+        table.write_text(content)
+    res = run_tool("quant-compile", mlp.model, "--calib", mlp.calib,
+                   "--format", "int8", "--target", "none", "-o",
+                   tmp_path / "o.qcpkg", "--calib-table", table)
+    assert res.returncode == 1, res.stderr
+    assert "t.json" in res.stderr and mention in res.stderr, res.stderr
+    assert not (tmp_path / "o.qcpkg").exists()

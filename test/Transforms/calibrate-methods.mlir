@@ -6,6 +6,13 @@
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=entropy" | FileCheck %s --check-prefix=ANY
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=mse format=fp8" | FileCheck %s --check-prefix=ANY
+// A table written by one run gives the next one the same attributes
+// without running the model (no inputs needed).
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50 table-out=%t.json" -o /dev/null
+// RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); print(sorted(t['layers']))" %t.json | FileCheck %s --check-prefix=TABLE
+// RUN: quant-opt %s --qc-calibrate="table=%t.json" | FileCheck %s --check-prefix=PCT
+// RUN: quant-opt %s --qc-quantize-pipeline="format=int8 calib-table=%t.json" | FileCheck %s --check-prefix=PIPE
+// RUN: not quant-opt %s --qc-calibrate="table=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=NOTABLE
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz method=kl" 2>&1 | FileCheck %s --check-prefix=METHOD
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=0" 2>&1 | FileCheck %s --check-prefix=PERCENT
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz format=mxfp3" 2>&1 | FileCheck %s --check-prefix=FORMAT
@@ -16,6 +23,10 @@
 // the first bin edge above 1 (2048 bins over [0, 8], width 1/256).
 // PCT: qc.matmul {{.*}}{qc.calib_method = "percentile", qc.lhs_range = #qc.stats<min = -1.00390625 : f32, max = 1.00390625 : f32
 // ANY: qc.matmul {{.*}}qc.calib_method = "{{entropy|mse}}", qc.lhs_range = #qc.stats<
+// TABLE: ['qc.matmul#0']
+// PIPE: qc.quantize_linear
+// PIPE: qc.matmul {{.*}}qc.act_scheme
+// NOTABLE: calibration table '{{.*}}missing.json': No such file or directory
 // METHOD: unknown calibration method 'kl'; known: minmax, percentile, entropy, mse
 // PERCENT: percentile must be in (0, 100], got 0
 // FORMAT: unknown format 'mxfp3'; known formats: mxfp8

@@ -65,6 +65,15 @@ static cl::opt<std::string> evalPath(
     cl::desc("Held-out inputs (.npz keyed by input name): report the "
              "quantized model's error and argmax agreement against float"),
     cl::value_desc("heldout.npz"), cl::cat(cat));
+static cl::opt<std::string> calibTable(
+    "calib-table",
+    cl::desc("Use the statistics of this calibration table (written by "
+             "--write-calib-table) instead of calibrating"),
+    cl::value_desc("table.json"), cl::cat(cat));
+static cl::opt<std::string> writeCalibTable(
+    "write-calib-table",
+    cl::desc("Write this run's calibration statistics to a JSON table"),
+    cl::value_desc("table.json"), cl::cat(cat));
 static cl::opt<bool> noCubin("no-cubin", cl::desc("Do not run ptxas"),
                              cl::cat(cat));
 static cl::opt<bool> quiet("q", cl::desc("No progress lines"), cl::cat(cat));
@@ -95,6 +104,8 @@ int main(int argc, char **argv) {
   opts.asymmetric = !symmetricActivations;
   opts.activations = activations;
   opts.evalPath = evalPath;
+  opts.calibTable = calibTable;
+  opts.calibTableOut = writeCalibTable;
   opts.emitCubin = !noCubin;
   opts.progress = quiet ? nullptr : &llvm::errs();
   opts.targets.clear();

@@ -36,6 +36,11 @@ struct CompileOptions {
   /// Held-out inputs (.npz keyed by input name) to measure the quantized
   /// model against float on (report: heldout_accuracy); none when empty.
   std::string evalPath;
+  /// Calibration table (JSON, docs/Calibration.md) to use instead of
+  /// calibrating; the calibration inputs then only give the accuracy.
+  std::string calibTable;
+  /// Where to write the calibration table of this run (none when empty).
+  std::string calibTableOut;
   uint64_t seed = 0;
   /// Scheme preset for weights and activations.
   std::string format = "mxfp8";

@@ -45,6 +45,9 @@ struct QuantizePipelineOptions {
   /// Static-scale formats: "static" or "none" (weight-only); "" is the
   /// format's default (int4-g128: none, others: static).
   std::string activations;
+  /// A calibration table (JSON) to attach instead of running the model, and
+  /// one to write (docs/Calibration.md).
+  std::string calibTable, calibTableOut;
   /// Run qc-calibrate first. Off when the module already carries the
   /// statistics (a .mlir saved after qc-calibrate, or compileModel, which
   /// calibrates in memory to keep the float outputs).

@@ -51,6 +51,11 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     func::FuncOp fn = getEntryFunction(module);
     if (!fn)
       return signalPassFailure();
+    if (!table.empty()) {
+      if (failed(applyCalibrationTable(fn, table)))
+        return signalPassFailure();
+      return writeTable(fn);
+    }
     Executor exec(fn);
     FailureOr<std::vector<Tensor>> data;
     std::string path = inputs;
@@ -79,6 +84,16 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       opts->source = path;
     if (failed(opts) || failed(calibrate(fn, *data, *opts)))
       return signalPassFailure();
+    writeTable(fn);
+  }
+
+  void writeTable(func::FuncOp fn) {
+    if (tableOut.empty())
+      return;
+    if (llvm::Error e = writeCalibrationTable(fn, tableOut)) {
+      fn.emitError() << llvm::toString(std::move(e));
+      signalPassFailure();
+    }
   }
 };
 } // namespace

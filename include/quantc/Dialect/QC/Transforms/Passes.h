@@ -45,6 +45,21 @@ mlir::FailureOr<std::vector<Tensor>>
 calibrate(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
           const CalibrationOptions &options = {});
 
+/// The ONNX node name a location carries (NameLoc, possibly fused); "" if
+/// none.
+std::string getLayerName(mlir::Location loc);
+
+/// Writes the statistics and ranges qc-calibrate attached to the matmuls
+/// and convs of `fn` as a JSON calibration table (docs/Calibration.md),
+/// atomically.
+llvm::Error writeCalibrationTable(mlir::func::FuncOp fn, llvm::StringRef path);
+
+/// Attaches the statistics of a table writeCalibrationTable wrote, matching
+/// layers by name. Every layer needs an entry; errors name the file and the
+/// layer, and leave `fn` unchanged.
+mlir::LogicalResult applyCalibrationTable(mlir::func::FuncOp fn,
+                                          llvm::StringRef path);
+
 /// Rewrites qc.matmul with constant weights into quantize + qc.qmatmul under
 /// `scheme` (an MX scheme).
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,

@@ -12,7 +12,9 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     input) and `qc.result_stats` on it. With `method=percentile|entropy|mse`
     it runs the graph again, streams |x| of those inputs into histograms and
     records the chosen range as `qc.lhs_range` and the method as
-    `qc.calib_method` (docs/Calibration.md, C1-C5). Inputs come from an `.npz` file whose keys are
+    `qc.calib_method` (docs/Calibration.md, C1-C5). `table-out=` writes
+    what it attached to a JSON calibration table; `table=` attaches a
+    table's statistics without running the model. Inputs come from an `.npz` file whose keys are
     the graph input names (`inputs=`), or are drawn from a seeded normal
     distribution (`random-samples=`, one batch row each, dynamic dims = 1
     except the leading batch dim).
@@ -30,7 +32,12 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "Percentage of |x| values the percentile method keeps, in (0, 100]">,
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
-           "Scheme preset the ranges are chosen for (the mse method's grid)">
+           "Scheme preset the ranges are chosen for (the mse method's grid)">,
+    Option<"table", "table", "std::string", /*default=*/"\"\"",
+           "Attach the statistics of this calibration table (JSON) instead "
+           "of running the model">,
+    Option<"tableOut", "table-out", "std::string", /*default=*/"\"\"",
+           "Write the statistics to this calibration table (JSON)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }

@@ -1,0 +1,162 @@
+//===- CalibrationTable.cpp - calibration results as JSON -----------------===//
+//
+// What qc-calibrate attaches, written to and read back from a JSON table
+// (docs/Calibration.md, "Calibration tables"), so calibration runs once and
+// later compilations reuse it. Layers are keyed by their ONNX node name (or
+// "<op>#<index>" without one), in graph order.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::qc;
+
+std::string quantc::qc::getLayerName(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations()) {
+      std::string s = getLayerName(l);
+      if (!s.empty())
+        return s;
+    }
+  return "";
+}
+
+namespace {
+constexpr int kTableVersion = 1;
+const char *const kStatNames[] = {"qc.lhs_stats", "qc.rhs_stats",
+                                  "qc.result_stats", "qc.lhs_range",
+                                  "qc.rhs_range"};
+
+/// The ops a table describes, each with a unique key.
+SmallVector<std::pair<std::string, Operation *>> tableOps(func::FuncOp fn) {
+  SmallVector<std::pair<std::string, Operation *>> out;
+  llvm::StringMap<int> seen;
+  int index = 0;
+  fn.walk([&](Operation *op) {
+    if (!isa<MatMulOp, ConvOp>(op))
+      return;
+    std::string key = getLayerName(op->getLoc());
+    if (key.empty())
+      key = op->getName().getStringRef().str() + "#" + std::to_string(index);
+    if (int n = seen[key]++)
+      key += "#" + std::to_string(n);
+    ++index;
+    out.push_back({key, op});
+  });
+  return out;
+}
+} // namespace
+
+llvm::Error quantc::qc::writeCalibrationTable(func::FuncOp fn, StringRef path) {
+  llvm::json::Object layers;
+  for (auto &[key, op] : tableOps(fn)) {
+    llvm::json::Object entry;
+    for (const char *name : kStatNames)
+      if (auto s = op->getAttrOfType<StatsAttr>(name))
+        entry[StringRef(name).drop_front(3)] =
+            llvm::json::Object{{"min", s.getMin().getValueAsDouble()},
+                               {"max", s.getMax().getValueAsDouble()},
+                               {"absmax", s.getAbsmax().getValueAsDouble()}};
+    if (auto m = op->getAttrOfType<StringAttr>("qc.calib_method"))
+      entry["method"] = m.str();
+    if (!entry.empty())
+      layers[key] = std::move(entry);
+  }
+  llvm::json::Object table{{"format_version", kTableVersion},
+                           {"layers", std::move(layers)}};
+  // Written next to its final name and renamed: no half-written table.
+  std::string tmp = (path + ".tmp").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write calibration table '" +
+                                             path + "': " + ec.message());
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(table))) << "\n";
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(tmp);
+      return llvm::createStringError(
+          os.error(), "cannot write calibration table '" + path + "'");
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+    return llvm::createStringError(ec, "cannot write calibration table '" +
+                                           path + "': " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
+                                                StringRef path) {
+  auto fail = [&](const Twine &msg) {
+    return fn.emitError() << "calibration table '" << path << "': " << msg;
+  };
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return fail(buf.getError().message());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buf)->getBuffer());
+  if (!json)
+    return fail("not JSON: " + llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  std::optional<int64_t> version =
+      root ? root->getInteger("format_version") : std::nullopt;
+  if (!root || version != kTableVersion)
+    return fail("not a quantc calibration table (format_version " +
+                Twine(kTableVersion) + " expected)");
+  const llvm::json::Object *layers = root->getObject("layers");
+  if (!layers)
+    return fail("no 'layers' object");
+  // Check everything before changing the IR: all or nothing.
+  SmallVector<std::pair<Operation *, NamedAttribute>> attrs;
+  Builder b(fn.getContext());
+  for (auto &[key, op] : tableOps(fn)) {
+    const llvm::json::Object *entry = layers->getObject(key);
+    if (!entry)
+      return fail("no entry for layer '" + key +
+                  "' (the table was written for another model?)");
+    for (const char *name : kStatNames) {
+      StringRef field = StringRef(name).drop_front(3);
+      const llvm::json::Value *v = entry->get(field);
+      if (!v)
+        continue;
+      const llvm::json::Object *s = v->getAsObject();
+      std::optional<double> lo = s ? s->getNumber("min") : std::nullopt,
+                            hi = s ? s->getNumber("max") : std::nullopt,
+                            am = s ? s->getNumber("absmax") : std::nullopt;
+      if (!lo || !hi || !am || !std::isfinite(*lo) || !std::isfinite(*hi) ||
+          !std::isfinite(*am) || *lo > *hi)
+        return fail("layer '" + key + "': '" + field +
+                    "' needs finite min <= max and absmax");
+      attrs.push_back(
+          {op, b.getNamedAttr(name, StatsAttr::get(fn.getContext(),
+                                                   b.getF32FloatAttr(*lo),
+                                                   b.getF32FloatAttr(*hi),
+                                                   b.getF32FloatAttr(*am)))});
+    }
+    if (std::optional<StringRef> m = entry->getString("method"))
+      attrs.push_back(
+          {op, b.getNamedAttr("qc.calib_method", b.getStringAttr(*m))});
+    bool lhs = entry->get("lhs_stats") || entry->get("lhs_range");
+    if (!lhs)
+      return fail("layer '" + key + "' has no lhs_stats");
+  }
+  for (auto &[op, a] : attrs)
+    op->setAttr(a.getName(), a.getValue());
+  return success();
+}
