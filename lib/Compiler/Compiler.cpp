@@ -307,7 +307,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // operands from qc-quantize-linear), in graph order.
   SmallVector<Operation *> quantized, floatLayers;
   fn.walk([&](Operation *op) {
-    if (isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme"))
+    if (isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme") ||
+        op->hasAttr("qc.act_scheme"))
       quantized.push_back(op);
     else if (isa<qc::MatMulOp, qc::ConvOp>(op))
       floatLayers.push_back(op);
@@ -345,17 +346,40 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     auto range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_range");
     if (!range)
       range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_stats");
-    if (op->hasAttr("qc.act_scheme") && range) {
+    if (op->hasAttr("qc.act_scheme") && range &&
+        !op->hasAttr("qc.imported_qdq")) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
       layer["calibration"] = llvm::json::Object{
           {"method", method ? method.str() : "minmax"},
           {"range", llvm::json::Array{range.getMin().getValueAsDouble(),
                                       range.getMax().getValueAsDouble()}}};
     }
+    bool imported = op->hasAttr("qc.imported_qdq");
+    if (imported) {
+      // Quantized by the model's own Q/DQ: its schemes, no weight error
+      // (there is no float weight to compare with).
+      layer["quantized_by"] = "model";
+      layer["format"] = "qdq";
+      layer.erase("weight_rel_rms_error");
+      llvm::json::Object schemes;
+      for (StringRef a : {"qc.weight_scheme", "qc.act_scheme"})
+        if (Attribute s = op->getAttr(a)) {
+          std::string text;
+          llvm::raw_string_ostream os(text);
+          s.print(os);
+          schemes[a.drop_front(3)] = text;
+        }
+      layer["schemes"] = std::move(schemes);
+    }
     layers.push_back(std::move(layer));
-    ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
-                        layerOpType(op->getLoc()), shapeText, opts.format,
-                        werr);
+    if (imported)
+      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
+                          layerOpType(op->getLoc()), shapeText, "QDQ",
+                          "(quantized in the model)");
+    else
+      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
+                          layerOpType(op->getLoc()), shapeText, opts.format,
+                          werr);
   }
   // Launch list: one GEMM kernel launch per qc.qmatmul.
   for (auto [i, op] : llvm::enumerate(qmms)) {

@@ -258,3 +258,91 @@ def test_bad_calibration_tables(tmp_path, run_tool, mlp, content, mention):
     assert res.returncode == 1, res.stderr
     assert "t.json" in res.stderr and mention in res.stderr, res.stderr
     assert not (tmp_path / "o.qcpkg").exists()
+
+
+def _ort_plain(model, feeds):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    s = ort.InferenceSession(str(model), so,
+                             providers=["CPUExecutionProvider"])
+    return dict(zip([o.name for o in s.get_outputs()], s.run(None, feeds)))
+
+
+def test_model_quantized_by_onnxruntime(tmp_path, mlp):
+    """A QDQ model from onnxruntime.quantization.quantize_static (INT32
+    biases included) compiles as already quantized: no second Q/DQ, the
+    report marks its layers, and quant-run equals ORT bit for bit."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_static)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            x = np.load(mlp.calib)["x"]
+            self.rows = iter([{"x": x[i:i + 1]} for i in range(len(x))])
+
+        def get_next(self):
+            return next(self.rows, None)
+
+    qdq = tmp_path / "mlp_qdq.onnx"
+    quantize_static(str(mlp.model), str(qdq), Reader(),
+                    quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8)
+    n_q = sum(n.op_type == "QuantizeLinear" for n in onnx.load(qdq).graph.node)
+    pkg = quantc.compile(qdq, mlp.calib, format="int8", targets=(),
+                         output=tmp_path / "p.qcpkg")
+    assert [l["quantized_by"] for l in pkg.report["layers"]] == ["model"] * 3
+    assert all(l["schemes"]["weight_scheme"].startswith("#qc.scheme<i8")
+               for l in pkg.report["layers"])
+    graph = (pkg.path / "graph.mlir").read_text()
+    assert graph.count("qc.quantize_linear") == n_q
+    feeds = dict(np.load(mlp.test))
+    np.testing.assert_array_equal(pkg.run(feeds)["logits"],
+                                  _ort_plain(qdq, feeds)["logits"])
+
+
+@pytest.mark.parametrize("axis,zp", [(0, True), (1, False), (None, True)])
+def test_int32_dequantize_linear_matches_ort(tmp_path, axis, zp):
+    """DequantizeLinear of INT32 codes (what ORT writes for biases): per
+    tensor and per axis, with and without a zero point, equals ORT."""
+    rng = np.random.default_rng(10)
+    x = rng.integers(-100000, 100000, (2, 3)).astype(np.int32)
+    n = 1 if axis is None else x.shape[axis]
+    scale = (rng.random(n) * 1e-3 + 1e-4).astype(F32)
+    zpv = np.zeros(n, np.int32)  # ONNX: INT32 zero points are 0
+    if axis is None:
+        scale, zpv = scale.reshape(()), zpv.reshape(())
+    inits = [numpy_helper.from_array(x, "x"), numpy_helper.from_array(scale, "s")]
+    ins = ["x", "s"]
+    if zp:
+        inits.append(numpy_helper.from_array(zpv, "z"))
+        ins.append("z")
+    attrs = {} if axis is None else {"axis": axis}
+    g = helper.make_graph(
+        [helper.make_node("DequantizeLinear", ins, ["y"], name="dq", **attrs)],
+        "dq32", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                                   [2, 3])],
+        initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    m.ir_version = 9
+    path = tmp_path / "dq32.onnx"
+    onnx.save(m, str(path))
+    np.testing.assert_array_equal(quantc.run(path, {})["y"],
+                                  _ort_plain(path, {})["y"])
+
+
+def test_int32_dequantize_nonzero_zero_point_is_an_error(tmp_path):
+    x = numpy_helper.from_array(np.ones((2, 3), np.int32), "x")
+    s = numpy_helper.from_array(np.float32(0.5), "s")
+    z = numpy_helper.from_array(np.int32(3), "z")
+    g = helper.make_graph(
+        [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"],
+                          name="dq")], "dq32", [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        initializer=[x, s, z])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    m.ir_version = 9
+    onnx.save(m, str(tmp_path / "bad.onnx"))
+    with pytest.raises(quantc.Error, match="node #0 'dq'.*INT32 zero point"):
+        quantc.import_onnx(tmp_path / "bad.onnx")

@@ -11,6 +11,8 @@
 
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
@@ -160,12 +162,87 @@ LogicalResult importQuantizeLinear(NodeContext &n) {
   return success();
 }
 
+/// DequantizeLinear of INT32 codes (a Gemm/Conv bias ONNX Runtime's
+/// quantizer stores with scale = scale_x * scale_w): y = float(x) * scale
+/// (ONNX: the zero point of INT32 codes is 0), spelled in qc.cast / qc.mul
+/// (the Numerics codecs are for 8-bit and narrower codes). Per tensor or
+/// per axis; blocked INT32 is refused.
+LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
+                                    Value zp, int64_t axis,
+                                    int64_t blockSize) {
+  auto xTy = cast<RankedTensorType>(x.getType());
+  auto sTy = cast<RankedTensorType>(scale.getType());
+  if (blockSize != 0) {
+    n.emitError() << "blocked DequantizeLinear of INT32 codes is not "
+                     "supported (per tensor or per axis only)";
+    return failure();
+  }
+  if (!sTy.getElementType().isF32()) {
+    n.emitError() << "INT32 codes need a FLOAT scale, got "
+                  << sTy.getElementType();
+    return failure();
+  }
+  int64_t rank = xTy.getRank();
+  if (axis < 0)
+    axis += rank;
+  bool perAxis = !(sTy.hasStaticShape() && sTy.getNumElements() == 1);
+  if (perAxis && (sTy.getRank() != 1 || axis < 0 || axis >= rank)) {
+    n.emitError() << "per-axis INT32 scale must be 1-D along an axis of x";
+    return failure();
+  }
+  OpBuilder &b = n.builder();
+  auto like = [&](Value v, Type elem) {
+    return RankedTensorType::get(xTy.getShape(), elem);
+  };
+  // A per-axis scale [N] broadcasts along `axis` as [N, 1, ..., 1].
+  auto alongAxis = [&](Value v) -> Value {
+    if (!perAxis || axis == rank - 1)
+      return v;
+    auto vTy = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape(rank - axis, 1);
+    shape[0] = vTy.getDimSize(0);
+    return qc::ReshapeOp::create(b, n.loc,
+                                 RankedTensorType::get(shape,
+                                                       vTy.getElementType()),
+                                 v, b.getDenseI64ArrayAttr(shape))
+        .getResult();
+  };
+  // ONNX: an INT32 zero point is 0 ("supposed to be 0"); refuse others
+  // rather than guess what was meant.
+  if (zp) {
+    DenseElementsAttr z;
+    if (!matchPattern(zp, m_Constant(&z)) ||
+        llvm::any_of(z.getValues<APInt>(),
+                     [](const APInt &v) { return !v.isZero(); })) {
+      n.emitError() << "an INT32 zero point must be a constant 0 (ONNX)";
+      return failure();
+    }
+  }
+  Value v = x;
+  v = qc::CastOp::create(b, n.loc, like(v, b.getF32Type()), v).getResult();
+  auto mul = qc::MulOp::create(b, n.loc, like(v, b.getF32Type()), v,
+                               alongAxis(scale));
+  if (failed(verified(n, mul)))
+    return failure();
+  n.setOutput(0, mul.getResult());
+  return success();
+}
+
 LogicalResult importDequantizeLinear(NodeContext &n) {
   FailureOr<Value> x = n.anyInput(0);
   FailureOr<Value> scale = n.floatInput(1);
   if (failed(x) || failed(scale))
     return failure();
   Type xt = elementTypeOf(*x);
+  // INT32 codes (initializers of INT32 may arrive held in i64: ONNX allows
+  // no INT64 codes here, so an i64 x is an INT32 one).
+  if (xt.isInteger(32) || xt.isInteger(64)) {
+    FailureOr<Value> zp32 = n.hasInput(2) ? n.anyInput(2) : FailureOr<Value>(Value());
+    int64_t axis32, block32;
+    if (failed(zp32) || failed(linearAttrs(n, axis32, block32)))
+      return failure();
+    return importDequantizeInt32(n, *x, *scale, *zp32, axis32, block32);
+  }
   if (isa<Float32Type, Float16Type, BFloat16Type>(xt) ||
       xt.isInteger(32) || xt.isInteger(64)) {
     n.emitError() << "input x has element type " << xt

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Numerics/Linear.h"
 #include "quantc/Support/Constants.h"
@@ -219,6 +220,67 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                                     0);
 }
 
+/// The scheme a qc.dequantize_linear's codes were quantized with (what a
+/// QDQ model from another quantizer says): per tensor, per axis or blocked.
+SchemeAttr schemeOfDequantize(DequantizeLinearOp dq) {
+  auto codes = cast<RankedTensorType>(dq.getCodes().getType());
+  auto scale = cast<RankedTensorType>(dq.getScale().getType());
+  int64_t rank = codes.getRank();
+  SmallVector<int64_t> block;
+  int64_t axis = dq.getAxis() < 0 ? dq.getAxis() + rank : dq.getAxis();
+  if (scale.getNumElements() != 1 && axis >= 0 && axis < rank) {
+    if (dq.getBlockSize() > 0) {
+      block.assign(rank, 1);
+      block[axis] = dq.getBlockSize();
+    } else {
+      block.assign(rank, 0);
+      block[axis] = 1;
+    }
+  }
+  bool symmetric = true;
+  if (Value zp = dq.getZeroPoint()) {
+    DenseElementsAttr z;
+    symmetric = matchPattern(zp, m_Constant(&z)) && z.isSplat() &&
+                llvm::all_of(z.getRawData(), [](char c) { return c == 0; });
+  }
+  return SchemeAttr::get(dq.getContext(), codes.getElementType(),
+                         scale.getElementType(), block, symmetric);
+}
+
+/// A matmul or conv whose operands already come from qc.dequantize_linear
+/// (an ONNX QDQ model quantized by ONNX Runtime, ModelOpt or Quark) is
+/// quantized already: it keeps its arithmetic and is recorded as such
+/// (qc.imported_qdq and the schemes its DequantizeLinear ops imply).
+/// The qc.dequantize_linear `v` comes from, through layout ops (a Gemm's
+/// transB is a qc.transpose of its dequantized weight).
+DequantizeLinearOp dequantizedSource(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto dq = dyn_cast<DequantizeLinearOp>(def))
+      return dq;
+    if (!isa<TransposeOp, ReshapeOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return {};
+}
+
+LogicalResult recordImported(PatternRewriter &rewriter, Operation *op) {
+  DequantizeLinearOp act = dequantizedSource(op->getOperand(0));
+  DequantizeLinearOp wgt = dequantizedSource(op->getOperand(1));
+  if (!act && !wgt)
+    return failure();
+  rewriter.modifyOpInPlace(op, [&] {
+    op->setAttr("qc.imported_qdq", rewriter.getUnitAttr());
+    if (wgt && matchPattern(wgt.getCodes(), m_Constant()))
+      op->setAttr("qc.weight_scheme", schemeOfDequantize(wgt));
+    else if (wgt)
+      op->setAttr("qc.act_scheme", schemeOfDequantize(wgt));
+    if (act)
+      op->setAttr("qc.act_scheme", schemeOfDequantize(act));
+  });
+  return success();
+}
+
 /// Rewrites one compute op in place: operand 0 (an activation) and operand 1
 /// (a constant weight, channels along `channelAxis`, reduction along
 /// `reduceAxis`; or, for a matmul, a second activation). Nothing is built
@@ -228,6 +290,8 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
                                const LinearFormat &fmt) {
   if (op->hasAttr("qc.weight_scheme") || op->hasAttr("qc.act_scheme"))
     return failure(); // done
+  if (succeeded(recordImported(rewriter, op)))
+    return success();
   bool constWeight = matchPattern(op->getOperand(1), m_Constant());
   if (!constWeight && (!fmt.activations || !isa<MatMulOp>(op)))
     return failure();
