@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
@@ -171,7 +172,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   Executor floatExec(floatFn);
   FailureOr<std::vector<Tensor>> inputs;
-  if (!opts.calibArrays.empty()) {
+  // A directory of calibration files is read one file at a time, here and
+  // for the accuracy run (so memory does not grow with its size).
+  std::vector<std::string> calibFiles;
+  bool calibDir = !opts.calibPath.empty() &&
+                  llvm::sys::fs::is_directory(opts.calibPath);
+  if (calibDir) {
+    auto files = qc::listCalibrationFiles(unknown, opts.calibPath);
+    if (failed(files))
+      return failure();
+    calibFiles = std::move(*files);
+    inputs = qc::readCalibrationFile(floatFn, calibFiles.front());
+  } else if (!opts.calibArrays.empty()) {
     inputs = floatExec.bindInputs(opts.calibArrays, "calibration arrays");
   } else if (!opts.calibPath.empty()) {
     auto arrays = npz::readNpz(opts.calibPath);
@@ -184,6 +196,21 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   if (failed(inputs))
     return failure();
   int64_t samples = numSamples(*inputs);
+  if (calibDir) {
+    // Count the samples without keeping the files.
+    samples = 0;
+    for (const std::string &f : calibFiles) {
+      auto t = qc::readCalibrationFile(floatFn, f);
+      if (failed(t))
+        return failure();
+      samples += numSamples(*t);
+    }
+  }
+  // The float model, kept for the accuracy run over the files (weights are
+  // shared resources, not copied).
+  OwningOpRef<ModuleOp> floatCopy;
+  if (calibDir)
+    floatCopy = module->clone();
   // Held-out inputs (--eval): the float outputs now, before the graph is
   // quantized in place.
   std::vector<Tensor> evalInputs, evalFloat;
@@ -210,8 +237,27 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
+  if (opts.progress)
+    calibOpts->progress = [&](const std::string &line) {
+      *opts.progress << "      " << line << "\n";
+      opts.progress->flush();
+    };
   FailureOr<std::vector<Tensor>> floatOut = failure();
-  if (!opts.calibTable.empty()) {
+  std::vector<Tensor> holder;
+  auto readFile = [&](size_t i) -> FailureOr<qc::CalibrationBatch> {
+    auto t = qc::readCalibrationFile(floatFn, calibFiles[i]);
+    if (failed(t))
+      return failure();
+    holder = std::move(*t);
+    return qc::CalibrationBatch{holder, calibFiles[i]};
+  };
+  if (calibDir && opts.calibTable.empty()) {
+    std::vector<Tensor> first;
+    if (failed(qc::calibrateBatches(floatFn, calibFiles.size(), readFile,
+                                    *calibOpts, &first)))
+      return failure();
+    floatOut = std::move(first);
+  } else if (!opts.calibTable.empty()) {
     // Statistics from an earlier run; the inputs only give the float
     // reference outputs for the accuracy measurement.
     if (failed(qc::applyCalibrationTable(floatFn, opts.calibTable)))
@@ -255,6 +301,24 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   for (size_t i = 0; i < floatOut->size(); ++i) {
     err.add((*qOut)[i], (*floatOut)[i]);
     err.addArgmax((*qOut)[i], (*floatOut)[i]);
+  }
+  // The other files of a calibration directory, one at a time.
+  if (calibDir && calibFiles.size() > 1) {
+    func::FuncOp refFn = getEntryFunction(*floatCopy);
+    Executor ref(refFn);
+    for (size_t f = 1; f < calibFiles.size(); ++f) {
+      auto in = qc::readCalibrationFile(refFn, calibFiles[f]);
+      if (failed(in))
+        return failure();
+      auto fo = ref.run(*in);
+      auto qo = qExec.run(*in);
+      if (failed(fo) || failed(qo))
+        return failure();
+      for (size_t i = 0; i < fo->size(); ++i) {
+        err.add((*qo)[i], (*fo)[i]);
+        err.addArgmax((*qo)[i], (*fo)[i]);
+      }
+    }
   }
   if (!evalInputs.empty()) {
     auto qEval = qExec.run(evalInputs);

@@ -346,3 +346,55 @@ def test_int32_dequantize_nonzero_zero_point_is_an_error(tmp_path):
     onnx.save(m, str(tmp_path / "bad.onnx"))
     with pytest.raises(quantc.Error, match="node #0 'dq'.*INT32 zero point"):
         quantc.import_onnx(tmp_path / "bad.onnx")
+
+
+def test_calibration_directory(tmp_path, run_tool, mlp):
+    """--calib DIR reads its .npz (or, for a one-input model, .npy) files
+    one at a time: the same ranges as the same samples in one file, the
+    accuracy over all of them, a progress line per file."""
+    import json
+    x = np.load(mlp.calib)["x"]
+    d_npz, d_npy = tmp_path / "npz", tmp_path / "npy"
+    d_npz.mkdir()
+    d_npy.mkdir()
+    for i in range(4):
+        np.savez(d_npz / f"part{i}.npz", x=x[8 * i:8 * i + 8])
+        np.save(d_npy / f"part{i}.npy", x[8 * i:8 * i + 8])
+    reports = {}
+    for name, calib in (("file", mlp.calib), ("npz", d_npz), ("npy", d_npy)):
+        res = run_tool("quant-compile", mlp.model, "--calib", calib,
+                       "--format", "int8", "--target", "none",
+                       "--calib-method", "percentile", "-o",
+                       tmp_path / f"{name}.qcpkg")
+        assert res.returncode == 0, res.stderr
+        reports[name] = json.loads(
+            (tmp_path / f"{name}.qcpkg/report.json").read_text())
+        if name != "file":
+            assert "histograms: batch 4/4" in res.stderr, res.stderr
+            assert "32 samples" in res.stderr
+    for name in ("npz", "npy"):
+        r, ref = reports[name], reports["file"]
+        assert r["accuracy"]["samples"] == 32
+        for a, b in zip(r["layers"], ref["layers"]):
+            assert a["calibration"]["range"] == pytest.approx(
+                b["calibration"]["range"], rel=1e-5)
+        assert r["accuracy"]["rel_rms_error"] == pytest.approx(
+            ref["accuracy"]["rel_rms_error"], rel=1e-3)
+
+
+def test_bad_calibration_directories(tmp_path, run_tool, mlp):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    np.savez(bad / "a.npz", x=np.ones((2, 64), F32))
+    np.savez(bad / "b.npz", y=np.ones((2, 64), F32))
+    for calib, mentions in ((empty, ["empty", "no .npz or .npy files"]),
+                            (bad, ["b.npz", "no array named 'x'"])):
+        res = run_tool("quant-compile", mlp.model, "--calib", calib,
+                       "--format", "int8", "--target", "none", "-o",
+                       tmp_path / "o.qcpkg")
+        assert res.returncode == 1, res.stderr
+        for m in mentions:
+            assert m in res.stderr, res.stderr
+        assert not (tmp_path / "o.qcpkg").exists()

@@ -3,6 +3,15 @@
 // attaches only the statistics. Bad options are errors.
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0, 0.5, 0.25], [3.0, 0.5, -1.0, 8.0]]"
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s --check-prefix=MINMAX
+// The same two rows as two files of a directory, read one at a time: the
+// same statistics and the same percentile range.
+// RUN: rm -rf %t.dir && mkdir %t.dir
+// RUN: %python %S/Inputs/make_npz.py %t.dir/a.npz "x=[[1.0, -2.0, 0.5, 0.25]]"
+// RUN: %python %S/Inputs/make_npz.py %t.dir/b.npz "x=[[3.0, 0.5, -1.0, 8.0]]"
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// RUN: rm -rf %t.empty && mkdir %t.empty
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.empty" 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=entropy" | FileCheck %s --check-prefix=ANY
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=mse format=fp8" | FileCheck %s --check-prefix=ANY
@@ -27,6 +36,7 @@
 // PIPE: qc.quantize_linear
 // PIPE: qc.matmul {{.*}}qc.act_scheme
 // NOTABLE: calibration table '{{.*}}missing.json': No such file or directory
+// EMPTY: calibration directory '{{.*}}empty' has no .npz or .npy files
 // METHOD: unknown calibration method 'kl'; known: minmax, percentile, entropy, mse
 // PERCENT: percentile must be in (0, 100], got 0
 // FORMAT: unknown format 'mxfp3'; known formats: mxfp8

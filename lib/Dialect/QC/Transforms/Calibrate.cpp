@@ -7,6 +7,10 @@
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <chrono>
 
 #include <cmath>
 #include <limits>
@@ -56,9 +60,11 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
         return signalPassFailure();
       return writeTable(fn);
     }
+    std::string path = inputs;
+    if (!path.empty() && llvm::sys::fs::is_directory(path))
+      return calibrateDirectory(fn, path);
     Executor exec(fn);
     FailureOr<std::vector<Tensor>> data;
-    std::string path = inputs;
     if (!path.empty()) {
       auto arrays = npz::readNpz(path);
       if (!arrays) {
@@ -83,6 +89,27 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (succeeded(opts))
       opts->source = path;
     if (failed(opts) || failed(calibrate(fn, *data, *opts)))
+      return signalPassFailure();
+    writeTable(fn);
+  }
+
+  /// A directory of .npz/.npy files, read one at a time.
+  void calibrateDirectory(func::FuncOp fn, StringRef dir) {
+    FailureOr<std::vector<std::string>> files =
+        listCalibrationFiles(fn.getLoc(), dir);
+    FailureOr<CalibrationOptions> opts = parseCalibrationOptions(
+        getOperation().getLoc(), method, percentile, format);
+    if (failed(files) || failed(opts))
+      return signalPassFailure();
+    std::vector<Tensor> holder;
+    auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
+      FailureOr<std::vector<Tensor>> t = readCalibrationFile(fn, (*files)[i]);
+      if (failed(t))
+        return failure();
+      holder = std::move(*t);
+      return CalibrationBatch{holder, (*files)[i]};
+    };
+    if (failed(calibrateBatches(fn, files->size(), read, *opts, nullptr)))
       return signalPassFailure();
     writeTable(fn);
   }
@@ -151,28 +178,45 @@ static StringRef rangeName(unsigned i) {
   return i == 0 ? "qc.lhs_range" : "qc.rhs_range";
 }
 
+/// Calibration data must be finite: a NaN or Inf would poison every range
+/// downstream (and min-max would silently skip NaN).
+static LogicalResult checkFinite(func::FuncOp fn, ArrayRef<Tensor> inputs,
+                                 StringRef source) {
+  Executor names(fn);
+  std::vector<std::string> inputNames = names.getInputNames();
+  for (auto [i, t] : llvm::enumerate(inputs)) {
+    if (t.kind != Tensor::Kind::Float)
+      continue;
+    for (size_t j = 0; j < t.f.size(); ++j)
+      if (!std::isfinite(t.f[j]))
+        return fn.emitError()
+               << (source.empty() ? "" : source.str() + ": ")
+               << "calibration input '"
+               << (i < inputNames.size() ? inputNames[i] : "?") << "' has "
+               << (std::isnan(t.f[j]) ? "a NaN" : "an Inf") << " at element "
+               << j << "; calibration data must be finite";
+  }
+  return success();
+}
+
 FailureOr<std::vector<Tensor>>
 quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
                       const CalibrationOptions &opts) {
-  // Calibration data must be finite: a NaN or Inf would poison every range
-  // downstream (and min-max would silently skip NaN).
-  {
-    Executor names(fn);
-    std::vector<std::string> inputNames = names.getInputNames();
-    for (auto [i, t] : llvm::enumerate(inputs)) {
-      if (t.kind != Tensor::Kind::Float)
-        continue;
-      for (size_t j = 0; j < t.f.size(); ++j)
-        if (!std::isfinite(t.f[j]))
-          return fn.emitError()
-                 << (opts.source.empty() ? "" : opts.source + ": ")
-                 << "calibration input '"
-                 << (i < inputNames.size() ? inputNames[i] : "?") << "' has "
-                 << (std::isnan(t.f[j]) ? "a NaN" : "an Inf") << " at element "
-                 << j << "; calibration data must be finite";
-    }
-  }
-  // C1, run 1: min-max of every observed activation and of the results.
+  std::vector<Tensor> outputs;
+  if (failed(calibrateBatches(
+          fn, 1,
+          [&](size_t) -> FailureOr<CalibrationBatch> {
+            return CalibrationBatch{inputs, opts.source};
+          },
+          opts, &outputs)))
+    return failure();
+  return outputs;
+}
+
+LogicalResult quantc::qc::calibrateBatches(
+    func::FuncOp fn, size_t numBatches,
+    llvm::function_ref<FailureOr<CalibrationBatch>(size_t)> readBatch,
+    const CalibrationOptions &opts, std::vector<Tensor> *firstOutputs) {
   struct Observed {
     SmallVector<unsigned, 2> operands;
     Range ranges[2], result;
@@ -184,18 +228,55 @@ quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
     if (!ops.empty())
       seen[op].operands = ops;
   });
-  Executor exec(fn);
-  exec.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
-                       ArrayRef<const Tensor *> results) {
-    auto it = seen.find(op);
-    if (it == seen.end())
-      return;
-    for (unsigned i : it->second.operands)
-      it->second.ranges[i].add(*operands[i]);
-    it->second.result.add(*results[0]);
-  });
-  FailureOr<std::vector<Tensor>> outputs = exec.run(inputs);
-  if (failed(outputs))
+  // One pass over the batches with an observer; progress per batch.
+  int64_t samplesSeen = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto pass = [&](StringRef what, Executor::Observer observer,
+                  std::vector<Tensor> *outputs) -> LogicalResult {
+    Executor exec(fn);
+    exec.setObserver(std::move(observer));
+    for (size_t b = 0; b < numBatches; ++b) {
+      FailureOr<CalibrationBatch> batch = readBatch(b);
+      if (failed(batch) || failed(checkFinite(fn, batch->inputs,
+                                              batch->source)))
+        return failure();
+      FailureOr<std::vector<Tensor>> out = exec.run(batch->inputs);
+      if (failed(out))
+        return failure();
+      if (outputs && b == 0)
+        *outputs = std::move(*out);
+      int64_t n = batch->inputs.empty() || batch->inputs[0].shape.empty()
+                      ? 1
+                      : batch->inputs[0].shape[0];
+      samplesSeen += n;
+      if (opts.progress && numBatches > 1) {
+        double secs = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+        opts.progress(llvm::formatv("{0}: batch {1}/{2} ({3}), {4} samples, "
+                                    "{5:f1} samples/s",
+                                    what, b + 1, numBatches, batch->source,
+                                    samplesSeen,
+                                    secs > 0 ? samplesSeen / secs : 0.0)
+                          .str());
+      }
+    }
+    return success();
+  };
+
+  // C1, run 1: min-max of every observed activation and of the results.
+  if (failed(pass(
+          "min-max",
+          [&](Operation *op, ArrayRef<const Tensor *> operands,
+              ArrayRef<const Tensor *> results) {
+            auto it = seen.find(op);
+            if (it == seen.end())
+              return;
+            for (unsigned i : it->second.operands)
+              it->second.ranges[i].add(*operands[i]);
+            it->second.result.add(*results[0]);
+          },
+          firstOutputs)))
     return failure();
   MLIRContext *ctx = fn.getContext();
   for (auto &[op, o] : seen) {
@@ -204,7 +285,7 @@ quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
     op->setAttr("qc.result_stats", o.result.toAttr(ctx));
   }
   if (opts.method == nx::CalibMethod::MinMax)
-    return outputs;
+    return success();
 
   // Run 2: |x| streamed into histograms over [0, max |x|] (C1), then the
   // method's clip (C2-C5).
@@ -214,24 +295,26 @@ quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
   for (auto &[op, o] : seen)
     for (unsigned i : o.operands)
       o.hists[i] = std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
-  Executor again(fn);
-  again.setObserver([&](Operation *op, ArrayRef<const Tensor *> operands,
-                        ArrayRef<const Tensor *>) {
-    auto it = seen.find(op);
-    if (it == seen.end())
-      return;
-    for (unsigned i : it->second.operands)
-      it->second.hists[i]->add(operands[i]->f.data(),
-                               (int64_t)operands[i]->f.size());
-  });
-  if (failed(again.run(inputs)))
+  samplesSeen = 0;
+  if (failed(pass(
+          "histograms",
+          [&](Operation *op, ArrayRef<const Tensor *> operands,
+              ArrayRef<const Tensor *>) {
+            auto it = seen.find(op);
+            if (it == seen.end())
+              return;
+            for (unsigned i : it->second.operands)
+              it->second.hists[i]->add(operands[i]->f.data(),
+                                       (int64_t)operands[i]->f.size());
+          },
+          nullptr)))
     return failure();
   Builder b(ctx);
   for (auto &[op, o] : seen) {
     for (unsigned i : o.operands) {
       const Range &r = o.ranges[i];
-      float t = nx::chooseClip(*o.hists[i], opts.method, opts.format,
-                               opts.percentile);
+      float t =
+          nx::chooseClip(*o.hists[i], opts.method, opts.format, opts.percentile);
       Range clipped;
       clipped.min = r.min > r.max ? 0.0f : std::max(r.min, -t);
       clipped.max = r.min > r.max ? 0.0f : std::min(r.max, t);
@@ -240,5 +323,50 @@ quantc::qc::calibrate(func::FuncOp fn, ArrayRef<Tensor> inputs,
     op->setAttr("qc.calib_method",
                 b.getStringAttr(nx::calibMethodName(opts.method)));
   }
-  return outputs;
+  return success();
+}
+
+FailureOr<std::vector<std::string>>
+quantc::qc::listCalibrationFiles(Location loc, StringRef dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef p = it->path();
+    if (p.ends_with(".npz") || p.ends_with(".npy"))
+      files.push_back(p.str());
+  }
+  if (ec)
+    return emitError(loc) << "cannot read calibration directory '" << dir
+                          << "': " << ec.message();
+  if (files.empty())
+    return emitError(loc) << "calibration directory '" << dir
+                          << "' has no .npz or .npy files";
+  llvm::sort(files);
+  return files;
+}
+
+FailureOr<std::vector<Tensor>>
+quantc::qc::readCalibrationFile(func::FuncOp fn, StringRef path) {
+  Executor exec(fn);
+  std::vector<npz::Array> arrays;
+  if (path.ends_with(".npy")) {
+    // One array: the input of a one-input model.
+    std::vector<std::string> names = exec.getInputNames();
+    if (names.size() != 1)
+      return fn.emitError() << path << ": a .npy file holds one array, but "
+                            << "the model has " << names.size()
+                            << " inputs; use .npz files keyed by input name";
+    auto a = npz::readNpy(path);
+    if (!a)
+      return fn.emitError() << llvm::toString(a.takeError());
+    a->name = names[0];
+    arrays.push_back(std::move(*a));
+  } else {
+    auto a = npz::readNpz(path);
+    if (!a)
+      return fn.emitError() << llvm::toString(a.takeError());
+    arrays = std::move(*a);
+  }
+  return exec.bindInputs(arrays, path);
 }

@@ -10,6 +10,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace quantc {
@@ -29,7 +31,36 @@ struct CalibrationOptions {
   numerics::ElemFormat format = numerics::ElemFormat::INT8;
   /// Where the calibration data came from (a file name), for messages.
   std::string source;
+  /// Called with a line per batch when there are several (batch i/n, file,
+  /// samples so far, rate).
+  std::function<void(const std::string &)> progress;
 };
+
+/// One batch of calibration inputs and where it came from.
+struct CalibrationBatch {
+  llvm::ArrayRef<Tensor> inputs;
+  std::string source;
+};
+
+/// Calibration over `numBatches` batches read one at a time (a directory of
+/// files: memory does not grow with the number of samples); the batch
+/// `readBatch(i)` returns stays valid until the next call. Methods other
+/// than minmax read every batch twice. `firstOutputs`, if set, receives the
+/// float outputs of batch 0.
+mlir::LogicalResult calibrateBatches(
+    mlir::func::FuncOp fn, size_t numBatches,
+    llvm::function_ref<mlir::FailureOr<CalibrationBatch>(size_t)> readBatch,
+    const CalibrationOptions &options, std::vector<Tensor> *firstOutputs);
+
+/// The .npz and .npy files of a calibration directory, sorted by name;
+/// an error if it cannot be read or holds none.
+mlir::FailureOr<std::vector<std::string>>
+listCalibrationFiles(mlir::Location loc, llvm::StringRef dir);
+
+/// Reads one calibration file for `fn`'s inputs: an .npz keyed by input
+/// name, or an .npy for a one-input model. Errors name the file and input.
+mlir::FailureOr<std::vector<Tensor>>
+readCalibrationFile(mlir::func::FuncOp fn, llvm::StringRef path);
 
 /// Checks and converts the textual options (method name, percentile in
 /// (0, 100], a scheme preset or element format); errors at `loc`.
