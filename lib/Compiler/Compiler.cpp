@@ -142,6 +142,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       unknown, opts.calibMethod, opts.percentile, opts.format);
   if (failed(calibOpts))
     return failure();
+  {
+    // The pipeline's own checks (activations for the format, ...), before
+    // any work.
+    QuantizePipelineOptions q;
+    q.format = opts.format;
+    q.activations = opts.activations;
+    q.calibMethod = opts.calibMethod;
+    q.percentile = opts.percentile;
+    q.calibrate = false;
+    if (failed(verifyQuantizePipelineOptions(unknown, q)))
+      return failure();
+  }
   if (!targets.empty() &&
       (!scheme.isMX() || !isa<Float8E4M3FNType>(scheme.getElementType())))
     return emitError(unknown)
@@ -175,8 +187,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // A directory of calibration files is read one file at a time, here and
   // for the accuracy run (so memory does not grow with its size).
   std::vector<std::string> calibFiles;
-  bool calibDir = !opts.calibPath.empty() &&
-                  llvm::sys::fs::is_directory(opts.calibPath);
+  bool calibDir =
+      !opts.calibPath.empty() && llvm::sys::fs::is_directory(opts.calibPath);
   if (calibDir) {
     auto files = qc::listCalibrationFiles(unknown, opts.calibPath);
     if (failed(files))
@@ -372,7 +384,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   SmallVector<Operation *> quantized, floatLayers;
   fn.walk([&](Operation *op) {
     if (isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme") ||
-        op->hasAttr("qc.act_scheme"))
+        op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
       quantized.push_back(op);
     else if (isa<qc::MatMulOp, qc::ConvOp>(op))
       floatLayers.push_back(op);
@@ -394,8 +406,13 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     std::string shapeText;
     for (auto [j, d] : llvm::enumerate(dims)) {
       shape.push_back(d);
-      shapeText += (j ? "x" : "") + std::to_string(d);
+      shapeText +=
+          (j ? "x" : "") + (ShapedType::isDynamic(d) ? "?" : std::to_string(d));
     }
+    // An activation x activation matmul (attention) has no weight.
+    bool hasWeight = isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme");
+    if (!hasWeight)
+      shapeText = "(activations)";
     std::string name = layerName(op->getLoc());
     if (name.empty())
       name = "layer_" + std::to_string(i);
@@ -403,9 +420,11 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     double werr = errAttr ? errAttr.getValueAsDouble() : 0.0;
     llvm::json::Object layer{{"name", name},
                              {"op", layerOpType(op->getLoc())},
-                             {"format", opts.format},
-                             {"weight_shape", std::move(shape)},
-                             {"weight_rel_rms_error", werr}};
+                             {"format", opts.format}};
+    if (hasWeight)
+      layer["weight_shape"] = std::move(shape);
+    if (hasWeight && !op->hasAttr("qc.imported_qdq"))
+      layer["weight_rel_rms_error"] = werr;
     // Static activation scales: the calibration behind them.
     auto range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_range");
     if (!range)
@@ -413,10 +432,17 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     if (op->hasAttr("qc.act_scheme") && range &&
         !op->hasAttr("qc.imported_qdq")) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
-      layer["calibration"] = llvm::json::Object{
+      llvm::json::Object calib{
           {"method", method ? method.str() : "minmax"},
           {"range", llvm::json::Array{range.getMin().getValueAsDouble(),
                                       range.getMax().getValueAsDouble()}}};
+      auto rhs = op->getAttrOfType<qc::StatsAttr>("qc.rhs_range");
+      if (!rhs)
+        rhs = op->getAttrOfType<qc::StatsAttr>("qc.rhs_stats");
+      if (!hasWeight && rhs)
+        calib["rhs_range"] = llvm::json::Array{rhs.getMin().getValueAsDouble(),
+                                               rhs.getMax().getValueAsDouble()};
+      layer["calibration"] = std::move(calib);
     }
     bool imported = op->hasAttr("qc.imported_qdq");
     if (imported) {
@@ -424,7 +450,6 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       // (there is no float weight to compare with).
       layer["quantized_by"] = "model";
       layer["format"] = "qdq";
-      layer.erase("weight_rel_rms_error");
       llvm::json::Object schemes;
       for (StringRef a : {"qc.weight_scheme", "qc.act_scheme"})
         if (Attribute s = op->getAttr(a)) {
@@ -440,6 +465,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
                           layerOpType(op->getLoc()), shapeText, "QDQ",
                           "(quantized in the model)");
+    else if (!hasWeight)
+      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
+                          layerOpType(op->getLoc()), shapeText, opts.format,
+                          "-");
     else
       ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
                           layerOpType(op->getLoc()), shapeText, opts.format,
@@ -454,7 +483,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
     launches.push_back(llvm::json::Object{
         {"kernel", "qmatmul_" + std::to_string(i)},
-        {"layer", layerName(op.getLoc())},
+        {"layer", layerName(op.getLoc()).empty() ? "matmul_" + std::to_string(i)
+                                                 : layerName(op.getLoc())},
         {"N", N},
         {"K", K},
         {"M", "rows of the activation (product of its leading dims)"},
@@ -509,7 +539,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
                                                       : "symmetric")
-         << " scale per tensor, calibrated with " << opts.calibMethod << ")\n";
+         << " scale per tensor, calibrated with "
+         << (opts.calibTable.empty() ? opts.calibMethod
+                                     : "the table " + opts.calibTable)
+         << ")\n";
   } else
     os << "format " << opts.format << " (" << scheme << ")\n";
   os << "quantized layers: " << quantized.size();

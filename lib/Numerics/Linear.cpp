@@ -331,6 +331,16 @@ llvm::Error quantc::numerics::dynamicQuantizeLinear(const float *x, int64_t n,
                         true, codes);
 }
 
+/// A range so narrow that its scale underflows to 0 (or so wide that it
+/// overflows) cannot be quantized with an f32 scale (F30).
+static llvm::Error checkScale(float scale, float lo, float hi) {
+  if (scale > 0 && std::isfinite(scale))
+    return llvm::Error::success();
+  return err("the range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+             "] gives a scale of " + std::to_string(scale) +
+             ", which f32 cannot hold as a positive finite number");
+}
+
 /// The formats F30 computes parameters for.
 static llvm::Error checkParamsFormat(ElemFormat f, bool asymmetric) {
   if (!isLinearFormat(f))
@@ -389,8 +399,8 @@ llvm::Error quantc::numerics::linearParamsFromRange(float lo, float hi,
   if (llvm::Error e = checkParamsFormat(f, asymmetric))
     return e;
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
-    return err("the range [" + std::to_string(lo) + ", " +
-               std::to_string(hi) + "] is not a finite interval");
+    return err("the range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               "] is not a finite interval");
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   const FormatInfo &info = getFormatInfo(f);
@@ -398,6 +408,8 @@ llvm::Error quantc::numerics::linearParamsFromRange(float lo, float hi,
   if (asymmetric) {
     float range = hi - lo;
     scale = (range == 0.0f ? 1.0f : range) / (qmax - qmin);
+    if (llvm::Error e = checkScale(scale, lo, hi))
+      return e;
     zeroPoint = (uint8_t)(int32_t)std::nearbyint(
         std::min(qmax, std::max(qmin, qmin - lo / scale)));
     return llvm::Error::success();
@@ -405,7 +417,7 @@ llvm::Error quantc::numerics::linearParamsFromRange(float lo, float hi,
   float amax = std::max(-lo, hi);
   scale = (amax == 0.0f ? 1.0f : amax) / info.maxFinite;
   zeroPoint = 0;
-  return llvm::Error::success();
+  return checkScale(scale, lo, hi);
 }
 
 //===----------------------------------------------------------------------===//

@@ -398,3 +398,42 @@ def test_bad_calibration_directories(tmp_path, run_tool, mlp):
         for m in mentions:
             assert m in res.stderr, res.stderr
         assert not (tmp_path / "o.qcpkg").exists()
+
+
+def test_review_edge_cases(tmp_path, run_tool):
+    """A weight channel too small for an f32 scale stays in float (no
+    abort); an activation x activation matmul is reported without a weight
+    and with both ranges; option combinations that cannot work fail before
+    any work."""
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((1, 4)).astype(F32)
+    w[0, 2] = 1e-44  # amax / 127 underflows to 0
+    tiny = k1_model(tmp_path / "tiny.onnx", w)
+    res = run_tool("quant-compile", tiny, "--calib-random", "4", "--format",
+                   "int8", "--target", "none", "-o", tmp_path / "t.qcpkg")
+    assert res.returncode == 0, res.stderr
+    assert "weight left in float" in res.stderr
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["y"], name="qk")], "axa",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 4]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, [4, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "axa.onnx"))
+    pkg = quantc.compile(tmp_path / "axa.onnx", calib_random=8, format="int8",
+                         targets=(), output=tmp_path / "a.qcpkg")
+    (layer,) = pkg.report["layers"]
+    assert "weight_shape" not in layer and "rhs_range" in layer["calibration"]
+    assert "(activations)" in pkg.summary
+    for args, mention in (
+            (["--format", "mxfp8", "--activations", "none"],
+             "applies to int8, fp8 and int4-g128"),
+            (["--format", "int4-g128", "--activations", "static"],
+             "quantizes weights only"),
+            (["--format", "int8", "--activations", "dynamic"],
+             "not implemented yet")):
+        res = run_tool("quant-compile", tiny, "--calib-random", "4",
+                       "--target", "none", "-o", tmp_path / "o.qcpkg", *args)
+        assert res.returncode == 1 and mention in res.stderr, res.stderr
+        assert "importing" not in res.stderr  # refused before any work

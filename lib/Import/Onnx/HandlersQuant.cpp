@@ -1,4 +1,5 @@
-//===- HandlersQuant.cpp - ONNX handlers: Quant op family ------------------===//
+//===- HandlersQuant.cpp - ONNX handlers: Quant op family
+//------------------===//
 //
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
 // conventions (NodeContext, input/output counts, diagnostics).
@@ -168,8 +169,7 @@ LogicalResult importQuantizeLinear(NodeContext &n) {
 /// (the Numerics codecs are for 8-bit and narrower codes). Per tensor or
 /// per axis; blocked INT32 is refused.
 LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
-                                    Value zp, int64_t axis,
-                                    int64_t blockSize) {
+                                    Value zp, int64_t axis, int64_t blockSize) {
   auto xTy = cast<RankedTensorType>(x.getType());
   auto sTy = cast<RankedTensorType>(scale.getType());
   if (blockSize != 0) {
@@ -199,12 +199,12 @@ LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
     if (!perAxis || axis == rank - 1)
       return v;
     auto vTy = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape(rank - axis, 1);
+    SmallVector<int64_t> shape(rank - axis, 1), attr(rank - axis, 1);
     shape[0] = vTy.getDimSize(0);
-    return qc::ReshapeOp::create(b, n.loc,
-                                 RankedTensorType::get(shape,
-                                                       vTy.getElementType()),
-                                 v, b.getDenseI64ArrayAttr(shape))
+    attr[0] = vTy.isDynamicDim(0) ? -1 : shape[0]; // ONNX Reshape's -1
+    return qc::ReshapeOp::create(
+               b, n.loc, RankedTensorType::get(shape, vTy.getElementType()), v,
+               b.getDenseI64ArrayAttr(attr))
         .getResult();
   };
   // ONNX: an INT32 zero point is 0 ("supposed to be 0"); refuse others
@@ -220,8 +220,8 @@ LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
   }
   Value v = x;
   v = qc::CastOp::create(b, n.loc, like(v, b.getF32Type()), v).getResult();
-  auto mul = qc::MulOp::create(b, n.loc, like(v, b.getF32Type()), v,
-                               alongAxis(scale));
+  auto mul =
+      qc::MulOp::create(b, n.loc, like(v, b.getF32Type()), v, alongAxis(scale));
   if (failed(verified(n, mul)))
     return failure();
   n.setOutput(0, mul.getResult());
@@ -237,14 +237,15 @@ LogicalResult importDequantizeLinear(NodeContext &n) {
   // INT32 codes (initializers of INT32 may arrive held in i64: ONNX allows
   // no INT64 codes here, so an i64 x is an INT32 one).
   if (xt.isInteger(32) || xt.isInteger(64)) {
-    FailureOr<Value> zp32 = n.hasInput(2) ? n.anyInput(2) : FailureOr<Value>(Value());
+    FailureOr<Value> zp32 =
+        n.hasInput(2) ? n.anyInput(2) : FailureOr<Value>(Value());
     int64_t axis32, block32;
     if (failed(zp32) || failed(linearAttrs(n, axis32, block32)))
       return failure();
     return importDequantizeInt32(n, *x, *scale, *zp32, axis32, block32);
   }
-  if (isa<Float32Type, Float16Type, BFloat16Type>(xt) ||
-      xt.isInteger(32) || xt.isInteger(64)) {
+  if (isa<Float32Type, Float16Type, BFloat16Type>(xt) || xt.isInteger(32) ||
+      xt.isInteger(64)) {
     n.emitError() << "input x has element type " << xt
                   << "; quantc dequantizes INT8, UINT8, INT4, UINT4, "
                      "FLOAT8E4M3FN, FLOAT8E5M2 and FLOAT4E2M1 codes";
@@ -273,8 +274,7 @@ LogicalResult importDequantizeLinear(NodeContext &n) {
   }
   auto op = qc::DequantizeLinearOp::create(
       n.builder(), n.loc,
-      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
-                            resType),
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), resType),
       *x, *scale, *zp, axis, blockSize);
   if (failed(verified(n, op)))
     return failure();
@@ -322,8 +322,7 @@ LogicalResult importCast(NodeContext &n) {
   }
   auto op = qc::CastOp::create(
       n.builder(), n.loc,
-      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
-                            outType),
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), outType),
       *x, *sat != 0);
   if (failed(verified(n, op)))
     return failure();

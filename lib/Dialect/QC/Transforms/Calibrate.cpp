@@ -1,5 +1,6 @@
 //===- Calibrate.cpp - min-max calibration on the Executor ----------------===//
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Numerics/Calibration.h"
@@ -160,12 +161,25 @@ quantc::qc::parseCalibrationOptions(Location loc, StringRef method,
 /// The activation operands calibration observes, by operand index: a
 /// matmul's or conv's operand 0, and a matmul's operand 1 when it is not a
 /// constant (an activation x activation product, as attention's Q.K^T).
+/// A constant, possibly through layout ops (the importer's qc.transpose of
+/// a Gemm's transB weight is folded only later, by canonicalize).
+static bool isConstantLike(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (matchPattern(v, m_Constant()))
+      return true;
+    if (!isa<TransposeOp, ReshapeOp>(def))
+      return false;
+    v = def->getOperand(0);
+  }
+  return false;
+}
+
 static SmallVector<unsigned, 2> observedOperands(Operation *op) {
   if (isa<ConvOp>(op))
     return {0};
   if (!isa<MatMulOp>(op))
     return {};
-  if (matchPattern(op->getOperand(1), m_Constant()))
+  if (isConstantLike(op->getOperand(1)))
     return {0};
   return {0, 1};
 }
@@ -225,8 +239,13 @@ LogicalResult quantc::qc::calibrateBatches(
   llvm::DenseMap<Operation *, Observed> seen;
   fn.walk([&](Operation *op) {
     SmallVector<unsigned, 2> ops = observedOperands(op);
-    if (!ops.empty())
-      seen[op].operands = ops;
+    if (ops.empty())
+      return;
+    seen[op].operands = ops;
+    // What an earlier calibration chose no longer holds.
+    for (StringRef a :
+         {"qc.lhs_range", "qc.rhs_range", "qc.calib_method", "qc.rhs_stats"})
+      op->removeAttr(a);
   });
   // One pass over the batches with an observer; progress per batch.
   int64_t samplesSeen = 0;
@@ -237,8 +256,8 @@ LogicalResult quantc::qc::calibrateBatches(
     exec.setObserver(std::move(observer));
     for (size_t b = 0; b < numBatches; ++b) {
       FailureOr<CalibrationBatch> batch = readBatch(b);
-      if (failed(batch) || failed(checkFinite(fn, batch->inputs,
-                                              batch->source)))
+      if (failed(batch) ||
+          failed(checkFinite(fn, batch->inputs, batch->source)))
         return failure();
       FailureOr<std::vector<Tensor>> out = exec.run(batch->inputs);
       if (failed(out))
@@ -313,8 +332,8 @@ LogicalResult quantc::qc::calibrateBatches(
   for (auto &[op, o] : seen) {
     for (unsigned i : o.operands) {
       const Range &r = o.ranges[i];
-      float t =
-          nx::chooseClip(*o.hists[i], opts.method, opts.format, opts.percentile);
+      float t = nx::chooseClip(*o.hists[i], opts.method, opts.format,
+                               opts.percentile);
       Range clipped;
       clipped.min = r.min > r.max ? 0.0f : std::max(r.min, -t);
       clipped.max = r.min > r.max ? 0.0f : std::min(r.max, t);
@@ -346,8 +365,8 @@ quantc::qc::listCalibrationFiles(Location loc, StringRef dir) {
   return files;
 }
 
-FailureOr<std::vector<Tensor>>
-quantc::qc::readCalibrationFile(func::FuncOp fn, StringRef path) {
+FailureOr<std::vector<Tensor>> quantc::qc::readCalibrationFile(func::FuncOp fn,
+                                                               StringRef path) {
   Executor exec(fn);
   std::vector<npz::Array> arrays;
   if (path.ends_with(".npy")) {

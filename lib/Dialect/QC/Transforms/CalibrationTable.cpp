@@ -3,7 +3,7 @@
 // What qc-calibrate attaches, written to and read back from a JSON table
 // (docs/Calibration.md, "Calibration tables"), so calibration runs once and
 // later compilations reuse it. Layers are keyed by their ONNX node name (or
-// "<op>#<index>" without one), in graph order.
+// "<op>#<index>" without one; repeated names get "#n").
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
@@ -51,8 +51,15 @@ SmallVector<std::pair<std::string, Operation *>> tableOps(func::FuncOp fn) {
     std::string key = getLayerName(op->getLoc());
     if (key.empty())
       key = op->getName().getStringRef().str() + "#" + std::to_string(index);
-    if (int n = seen[key]++)
-      key += "#" + std::to_string(n);
+    // A repeated name gets the first free "#n" suffix (a suffix can
+    // collide with a real name: keep counting until it does not).
+    if (seen.count(key)) {
+      std::string base = key;
+      for (int n = seen[base]; seen.count(key); ++n)
+        key = base + "#" + std::to_string(n);
+      seen[base]++;
+    }
+    seen[key]++;
     ++index;
     out.push_back({key, op});
   });
@@ -156,6 +163,12 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
     if (!lhs)
       return fail("layer '" + key + "' has no lhs_stats");
   }
+  // The table replaces whatever an earlier calibration attached.
+  for (auto &[key, op] : tableOps(fn))
+    for (const char *name : kStatNames)
+      op->removeAttr(name);
+  for (auto &[key, op] : tableOps(fn))
+    op->removeAttr("qc.calib_method");
   for (auto &[op, a] : attrs)
     op->setAttr(a.getName(), a.getValue());
   return success();

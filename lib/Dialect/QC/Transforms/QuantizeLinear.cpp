@@ -225,6 +225,11 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
 SchemeAttr schemeOfDequantize(DequantizeLinearOp dq) {
   auto codes = cast<RankedTensorType>(dq.getCodes().getType());
   auto scale = cast<RankedTensorType>(dq.getScale().getType());
+  // A scale computed in the graph (dynamic shape) or of a type no scheme
+  // takes: the op is still quantized by the model, just not describable.
+  if (!scale.hasStaticShape() ||
+      !isa<Float32Type, Float16Type>(scale.getElementType()))
+    return {};
   int64_t rank = codes.getRank();
   SmallVector<int64_t> block;
   int64_t axis = dq.getAxis() < 0 ? dq.getAxis() + rank : dq.getAxis();
@@ -271,12 +276,16 @@ LogicalResult recordImported(PatternRewriter &rewriter, Operation *op) {
     return failure();
   rewriter.modifyOpInPlace(op, [&] {
     op->setAttr("qc.imported_qdq", rewriter.getUnitAttr());
+    auto set = [&](StringRef name, DequantizeLinearOp dq) {
+      if (SchemeAttr s = schemeOfDequantize(dq))
+        op->setAttr(name, s);
+    };
     if (wgt && matchPattern(wgt.getCodes(), m_Constant()))
-      op->setAttr("qc.weight_scheme", schemeOfDequantize(wgt));
+      set("qc.weight_scheme", wgt);
     else if (wgt)
-      op->setAttr("qc.act_scheme", schemeOfDequantize(wgt));
+      set("qc.act_scheme", wgt);
     if (act)
-      op->setAttr("qc.act_scheme", schemeOfDequantize(act));
+      set("qc.act_scheme", act);
   });
   return success();
 }
@@ -288,7 +297,8 @@ LogicalResult recordImported(PatternRewriter &rewriter, Operation *op) {
 LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
                                int64_t channelAxis, int64_t reduceAxis,
                                const LinearFormat &fmt) {
-  if (op->hasAttr("qc.weight_scheme") || op->hasAttr("qc.act_scheme"))
+  if (op->hasAttr("qc.weight_scheme") || op->hasAttr("qc.act_scheme") ||
+      op->hasAttr("qc.imported_qdq"))
     return failure(); // done
   if (succeeded(recordImported(rewriter, op)))
     return success();
@@ -398,20 +408,23 @@ struct QuantizeLinearPass
       return signalPassFailure();
     getOperation().walk([](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
-          op->hasAttr("qc.act_scheme"))
+          op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
         return;
       bool constWeight = matchPattern(op->getOperand(1), m_Constant());
       bool stats = op->hasAttr("qc.lhs_stats") || op->hasAttr("qc.lhs_range");
       auto diag = op->emitRemark(op->getName().getStringRef())
                   << " left in float: ";
-      if (!constWeight)
+      if (!constWeight && isa<ConvOp>(op))
+        diag << "its weight is not a constant";
+      else if (!constWeight)
         diag << "an activation x activation product needs calibration "
                 "statistics of both operands (qc.lhs_stats, qc.rhs_stats) "
                 "and activations=static";
       else if (!stats)
         diag << "no calibration statistics (run qc-calibrate first)";
       else
-        diag << "its weight is not a static f32 tensor of the expected rank";
+        diag << "its weight is not a static f32 tensor of the expected "
+                "rank, or its activation is not f32";
     });
   }
 };
