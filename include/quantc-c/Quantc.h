@@ -171,6 +171,29 @@ quantcCompileOptionsSetTargets(QuantcCompileOptions options,
 /// Whether to assemble cubins with ptxas when it is available.
 QUANTC_CAPI_EXPORTED void
 quantcCompileOptionsSetEmitCubin(QuantcCompileOptions options, bool emit);
+
+/// Static-scale formats (int8, fp8, int4-g128; docs/Calibration.md): the
+/// calibration method ("minmax", "percentile", "entropy", "mse"), the
+/// percentile it keeps, asymmetric int8 activations, and "static" or
+/// "none" (weight-only) activations; checked by quantcCompile.
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetCalibrationMethod(QuantcCompileOptions options,
+                                         QuantcStringRef method,
+                                         double percentile);
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetActivations(QuantcCompileOptions options,
+                                   QuantcStringRef activations,
+                                   bool asymmetric);
+
+/// Held-out inputs (.npz) for the report's heldout_accuracy; a calibration
+/// table to use instead of calibrating, and one to write (empty: none).
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetEvaluationPath(QuantcCompileOptions options,
+                                      QuantcStringRef path);
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetCalibrationTables(QuantcCompileOptions options,
+                                         QuantcStringRef read,
+                                         QuantcStringRef write);
 /// Fixes a symbolic input shape of the ONNX model: "name=1x3x224x224"
 /// (quant-compile --input-shape). May be given once per input.
 QUANTC_CAPI_EXPORTED void

@@ -397,6 +397,32 @@ void quantcCompileOptionsSetEmitCubin(QuantcCompileOptions options, bool emit) {
   QUANTC_SETTER(o->options.emitCubin = emit)
 }
 
+void quantcCompileOptionsSetCalibrationMethod(QuantcCompileOptions options,
+                                              QuantcStringRef method,
+                                              double percentile) {
+  QUANTC_SETTER(o->options.calibMethod = str(method);
+                o->options.percentile = percentile)
+}
+
+void quantcCompileOptionsSetActivations(QuantcCompileOptions options,
+                                        QuantcStringRef activations,
+                                        bool asymmetric) {
+  QUANTC_SETTER(o->options.activations = str(activations);
+                o->options.asymmetric = asymmetric)
+}
+
+void quantcCompileOptionsSetEvaluationPath(QuantcCompileOptions options,
+                                           QuantcStringRef path) {
+  QUANTC_SETTER(o->options.evalPath = str(path))
+}
+
+void quantcCompileOptionsSetCalibrationTables(QuantcCompileOptions options,
+                                              QuantcStringRef read,
+                                              QuantcStringRef write) {
+  QUANTC_SETTER(o->options.calibTable = str(read);
+                o->options.calibTableOut = str(write))
+}
+
 void quantcCompileOptionsAddInputShape(QuantcCompileOptions options,
                                        QuantcStringRef spec) {
   QUANTC_SETTER(o->inputShapes.push_back(str(spec)))

@@ -21,6 +21,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,55 @@ TEST_F(CAPITest, CompileWritesPackageAndReport) {
   EXPECT_NE(summary.find("quantized layers: 3"), std::string::npos) << summary;
   EXPECT_TRUE(fs::exists(out + "/manifest.json"));
   EXPECT_TRUE(fs::exists(out + "/report.json"));
+}
+
+TEST_F(CAPITest, StaticScalesWithTablesAndHeldOutAccuracy) {
+  // int8 with mse ranges, a table written, held-out accuracy; then the same
+  // table read back gives the same weights.bin; bad options are refused.
+  std::string table = temp("table.json");
+  auto compile = [&](const std::string &out, bool readTable,
+                     std::string *report) {
+    QuantcCompileOptions o = mlpOptions(out);
+    quantcCompileOptionsSetFormat(o, sref("int8"));
+    quantcCompileOptionsSetCalibrationMethod(o, sref("mse"), 99.99);
+    quantcCompileOptionsSetActivations(o, sref("static"), true);
+    quantcCompileOptionsSetEvaluationPath(o, sref(mlp("test.npz")));
+    quantcCompileOptionsSetCalibrationTables(o, sref(readTable ? table : ""),
+                                             sref(readTable ? "" : table));
+    QuantcLogicalResult r = quantcCompile(ctx, o, appendTo, nullptr, report);
+    quantcCompileOptionsDestroy(o);
+    return r;
+  };
+  std::string report, again;
+  ASSERT_TRUE(
+      quantcLogicalResultIsSuccess(compile(temp("a.qcpkg"), false, &report)))
+      << error();
+  auto json = llvm::json::parse(report);
+  ASSERT_TRUE(bool(json)) << llvm::toString(json.takeError());
+  const llvm::json::Object *held =
+      json->getAsObject()->getObject("heldout_accuracy");
+  ASSERT_TRUE(held);
+  EXPECT_GT(*held->getNumber("argmax_agreement"), 0.9);
+  EXPECT_TRUE(fs::exists(table));
+  ASSERT_TRUE(
+      quantcLogicalResultIsSuccess(compile(temp("b.qcpkg"), true, &again)))
+      << error();
+  auto bytes = [](const std::string &p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  EXPECT_EQ(bytes(temp("a.qcpkg") + "/weights.bin"),
+            bytes(temp("b.qcpkg") + "/weights.bin"));
+
+  QuantcCompileOptions o = mlpOptions(temp("c.qcpkg"));
+  quantcCompileOptionsSetFormat(o, sref("int8"));
+  quantcCompileOptionsSetCalibrationMethod(o, sref("kl"), 99.0);
+  EXPECT_TRUE(quantcLogicalResultIsFailure(
+      quantcCompile(ctx, o, nullptr, nullptr, nullptr)));
+  EXPECT_NE(error().find("unknown calibration method 'kl'"), std::string::npos)
+      << error();
+  quantcCompileOptionsDestroy(o);
+  EXPECT_FALSE(fs::exists(temp("c.qcpkg")));
 }
 
 TEST_F(CAPITest, CompileWithRandomCalibrationAndKernels) {
