@@ -41,8 +41,8 @@ inline float pow2i(int e) {
 }
 
 enum SpecialKind {
-  IEEE,     // Inf and NaN in the all-ones exponent (E5M2, F16).
-  FN,       // no Inf; NaN is the all-ones code (E4M3FN).
+  IEEE,    // Inf and NaN in the all-ones exponent (E5M2, F16).
+  FN,      // no Inf; NaN is the all-ones code (E4M3FN).
   NoSpecial // every code is finite (E2M3FN, E3M2FN, E2M1FN).
 };
 
@@ -52,20 +52,17 @@ template <int E, int M, int Bias, SpecialKind K> struct Mini {
   static constexpr int W = E + M; // magnitude bits; the sign is bit W
   static constexpr uint32_t allOnes = (1u << W) - 1;
   static constexpr uint32_t infCode = K == IEEE ? ((1u << E) - 1) << M : 0;
-  static constexpr uint32_t nanCode = K == IEEE ? infCode | (1u << (M - 1))
-                                      : K == FN ? allOnes
-                                                : 0;
-  static constexpr uint32_t maxAbs = K == IEEE ? infCode - 1
-                                     : K == FN ? allOnes - 1
-                                               : allOnes;
+  static constexpr uint32_t nanCode =
+      K == IEEE ? infCode | (1u << (M - 1)) : K == FN ? allOnes : 0;
+  static constexpr uint32_t maxAbs =
+      K == IEEE ? infCode - 1 : K == FN ? allOnes - 1 : allOnes;
   static constexpr uint32_t minNormBits = uint32_t(127 + 1 - Bias) << 23;
   // ulp(magic) = 2^(1 - Bias - M), the subnormal spacing.
   static constexpr uint32_t magicBits = uint32_t(127 + 24 - Bias - M) << 23;
   static constexpr int sh = 23 - M;
 
-  static constexpr uint32_t ovfNoSat = K == IEEE ? infCode
-                                       : K == FN ? nanCode
-                                                 : maxAbs;
+  static constexpr uint32_t ovfNoSat =
+      K == IEEE ? infCode : K == FN ? nanCode : maxAbs;
 
   // Selects are written as masks: GCC does not if-convert the ternaries,
   // and branches on the normal/subnormal split mispredict on real data.
@@ -225,16 +222,16 @@ const FormatInfo kInfos[kNumElemFormats] = {
      true, 0, 0},
     {"f8E8M0FNU", 8, true, false, 0x1p127f, 0x1p-127f, 0x1p-127f, 8, 0, 127,
      127, false, true, false, 0, 0},
-    {"ue4m3", 8, true, false, 448.0f, 0x1p-6f, 0x1p-9f, 4, 3, 7, 8, false, true,
-     false, 0, 0},
+    {"ue4m3", 8, true, false, 448.0f, 0x1p-6f, 0x1p-9f, 4, 3, 7, 8, false,
+     true, false, 0, 0},
     {"i8", 8, false, true, 127.0f, 1.0f, 1.0f, 0, 0, 0, 6, false, false, false,
      -128, 127},
     {"ui8", 8, false, false, 255.0f, 1.0f, 1.0f, 0, 0, 0, 7, false, false,
      false, 0, 255},
     {"i4", 4, false, true, 7.0f, 1.0f, 1.0f, 0, 0, 0, 2, false, false, false,
      -8, 7},
-    {"ui4", 4, false, false, 15.0f, 1.0f, 1.0f, 0, 0, 0, 3, false, false, false,
-     0, 15},
+    {"ui4", 4, false, false, 15.0f, 1.0f, 1.0f, 0, 0, 0, 3, false, false,
+     false, 0, 15},
 };
 
 /// Value of a minifloat code from its fields; used only to build tables.
@@ -386,9 +383,10 @@ void quantizeMXImpl(const float *x, int64_t rows, int64_t k, int64_t block,
     for (int64_t b = 0; b < nb; ++b) {
       int64_t lo = b * block, n = std::min(block, k - lo);
       scales[r * nb + b] =
-          n == 32
-              ? quantizeBlock<Enc, 32>(xr + lo, n, ei, mode, nanFill, cr + lo)
-              : quantizeBlock<Enc, 0>(xr + lo, n, ei, mode, nanFill, cr + lo);
+          n == 32 ? quantizeBlock<Enc, 32>(xr + lo, n, ei, mode, nanFill,
+                                           cr + lo)
+                  : quantizeBlock<Enc, 0>(xr + lo, n, ei, mode, nanFill,
+                                          cr + lo);
     }
   }
 }
@@ -399,8 +397,7 @@ const FormatInfo &quantc::numerics::getFormatInfo(ElemFormat f) {
   return kInfos[unsigned(f)];
 }
 
-std::optional<ElemFormat>
-quantc::numerics::parseElemFormat(llvm::StringRef name) {
+std::optional<ElemFormat> quantc::numerics::parseElemFormat(llvm::StringRef name) {
   for (unsigned i = 0; i < kNumElemFormats; ++i)
     if (name == kInfos[i].name)
       return ElemFormat(i);
@@ -408,8 +405,9 @@ quantc::numerics::parseElemFormat(llvm::StringRef name) {
 }
 
 uint16_t quantc::numerics::encode(ElemFormat f, float x, bool saturate) {
-  return dispatchEnc(
-      f, [&](auto e) { return uint16_t(decltype(e)::enc(x, saturate)); });
+  return dispatchEnc(f, [&](auto e) {
+    return uint16_t(decltype(e)::enc(x, saturate));
+  });
 }
 
 float quantc::numerics::decode(ElemFormat f, uint16_t code) {

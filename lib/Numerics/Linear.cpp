@@ -119,7 +119,8 @@ llvm::Error checkParams(ArrayRef<int64_t> shape, const float *scales,
     return err("axis " + llvm::Twine(l.axis) + " is out of range for shape " +
                shapeStr(shape));
   if (l.granularity == Granularity::Blocked && l.blockSize < 1)
-    return err("block size must be positive, got " + llvm::Twine(l.blockSize));
+    return err("block size must be positive, got " +
+               llvm::Twine(l.blockSize));
   int64_t n = numScales(shape, l);
   for (int64_t i = 0; i < n; ++i)
     if (!(scales[i] > 0.0f) || std::isinf(scales[i]))
@@ -184,9 +185,9 @@ quantc::numerics::makeLinearLayout(ArrayRef<int64_t> shape,
   if (blockSize == 0 && scaleCount == 1 && scaleShape.size() <= 1)
     return l; // per-tensor
   if (axis < -rank || axis >= rank)
-    return err(
-        llvm::formatv("axis {0} is out of range for rank {1}", axis, rank)
-            .str());
+    return err(llvm::formatv("axis {0} is out of range for rank {1}", axis,
+                             rank)
+                   .str());
   l.axis = axis < 0 ? axis + rank : axis;
   if (blockSize == 0) {
     if (scaleShape.size() != 1 || scaleShape[0] != shape[l.axis])
@@ -209,18 +210,17 @@ quantc::numerics::makeLinearLayout(ArrayRef<int64_t> shape,
     want[l.axis] = nb;
     return err(llvm::formatv("block_size {0} along axis {1} of {2} needs a "
                              "scale of shape {3}, got {4}",
-                             blockSize, l.axis, shapeStr(shape), shapeStr(want),
-                             shapeStr(scaleShape))
+                             blockSize, l.axis, shapeStr(shape),
+                             shapeStr(want), shapeStr(scaleShape))
                    .str());
   }
   return l;
 }
 
-llvm::Error
-quantc::numerics::quantizeLinear(const float *x, ArrayRef<int64_t> shape,
-                                 const float *scales, const uint8_t *zeroPoints,
-                                 const LinearLayout &layout, ElemFormat f,
-                                 bool saturate, uint8_t *codes) {
+llvm::Error quantc::numerics::quantizeLinear(
+    const float *x, ArrayRef<int64_t> shape, const float *scales,
+    const uint8_t *zeroPoints, const LinearLayout &layout, ElemFormat f,
+    bool saturate, uint8_t *codes) {
   if (llvm::Error e = checkParams(shape, scales, zeroPoints, layout, f))
     return e;
   const FormatInfo &info = getFormatInfo(f);
@@ -228,56 +228,53 @@ quantc::numerics::quantizeLinear(const float *x, ArrayRef<int64_t> shape,
   float qmin = info.qmin, qmax = info.qmax;
   constexpr int64_t kChunk = 512;
   float tmp[kChunk];
-  forEachRun(
-      shape, layout, [&](int64_t off, int64_t n, int64_t s0, int64_t ss) {
-        for (int64_t c = 0; c < n; c += kChunk) {
-          int64_t m = std::min(kChunk, n - c);
-          const float *xs = x + off + c;
-          const float *sc = scales + s0 + c * ss;
-          // x / scale in f32 (the ONNX reference divides, it does not multiply
-          // by a reciprocal).
-          if (ss == 0) {
-            float s = sc[0];
-            for (int64_t j = 0; j < m; ++j)
-              tmp[j] = xs[j] / s;
-          } else {
-            for (int64_t j = 0; j < m; ++j)
-              tmp[j] = xs[j] / sc[j];
-          }
-          uint8_t *out = codes + off + c;
-          if (!isInt) {
-            encodeArray(f, tmp, m, out, saturate);
-            continue;
-          }
-          const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
-          if (zp && ss == 0) {
-            float z = (float)intCodeValue(f, zp[0]);
-            for (int64_t j = 0; j < m; ++j)
-              out[j] = (uint8_t)(int32_t)std::min(
-                  std::max(roundInt(tmp[j]) + z, qmin), qmax);
-          } else if (zp) {
-            for (int64_t j = 0; j < m; ++j)
-              out[j] = (uint8_t)(int32_t)std::min(
-                  std::max(roundInt(tmp[j]) +
-                               (float)intCodeValue(f, zp[j * ss]),
-                           qmin),
-                  qmax);
-          } else {
-            for (int64_t j = 0; j < m; ++j)
-              out[j] = (uint8_t)(int32_t)std::min(
-                  std::max(roundInt(tmp[j]), qmin), qmax);
-          }
-        }
-      });
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t c = 0; c < n; c += kChunk) {
+      int64_t m = std::min(kChunk, n - c);
+      const float *xs = x + off + c;
+      const float *sc = scales + s0 + c * ss;
+      // x / scale in f32 (the ONNX reference divides, it does not multiply
+      // by a reciprocal).
+      if (ss == 0) {
+        float s = sc[0];
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = xs[j] / s;
+      } else {
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = xs[j] / sc[j];
+      }
+      uint8_t *out = codes + off + c;
+      if (!isInt) {
+        encodeArray(f, tmp, m, out, saturate);
+        continue;
+      }
+      const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
+      if (zp && ss == 0) {
+        float z = (float)intCodeValue(f, zp[0]);
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]) + z, qmin), qmax);
+      } else if (zp) {
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]) + (float)intCodeValue(f, zp[j * ss]),
+                       qmin),
+              qmax);
+      } else {
+        for (int64_t j = 0; j < m; ++j)
+          out[j] = (uint8_t)(int32_t)std::min(
+              std::max(roundInt(tmp[j]), qmin), qmax);
+      }
+    }
+  });
   return llvm::Error::success();
 }
 
-llvm::Error quantc::numerics::dequantizeLinear(const uint8_t *codes,
-                                               ArrayRef<int64_t> shape,
-                                               const float *scales,
-                                               const uint8_t *zeroPoints,
-                                               const LinearLayout &layout,
-                                               ElemFormat f, float *out) {
+llvm::Error quantc::numerics::dequantizeLinear(
+    const uint8_t *codes, ArrayRef<int64_t> shape, const float *scales,
+    const uint8_t *zeroPoints, const LinearLayout &layout, ElemFormat f,
+    float *out) {
   if (llvm::Error e = checkParams(shape, scales, zeroPoints, layout, f))
     return e;
   bool isInt = isIntFormat(f);
@@ -286,24 +283,24 @@ llvm::Error quantc::numerics::dequantizeLinear(const uint8_t *codes,
     lut[i] = (float)intCodeValue(f, (uint8_t)i);
   constexpr int64_t kChunk = 512;
   float tmp[kChunk];
-  forEachRun(
-      shape, layout, [&](int64_t off, int64_t n, int64_t s0, int64_t ss) {
-        for (int64_t c = 0; c < n; c += kChunk) {
-          int64_t m = std::min(kChunk, n - c);
-          const uint8_t *cs = codes + off + c;
-          const float *sc = scales + s0 + c * ss;
-          float *o = out + off + c;
-          if (isInt) {
-            const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
-            for (int64_t j = 0; j < m; ++j)
-              tmp[j] = lut[cs[j]] - (zp ? lut[zp[j * ss]] : 0.0f);
-          } else {
-            decodeArray(f, cs, m, tmp);
-          }
-          for (int64_t j = 0; j < m; ++j)
-            o[j] = tmp[j] * sc[j * ss];
-        }
-      });
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t c = 0; c < n; c += kChunk) {
+      int64_t m = std::min(kChunk, n - c);
+      const uint8_t *cs = codes + off + c;
+      const float *sc = scales + s0 + c * ss;
+      float *o = out + off + c;
+      if (isInt) {
+        const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
+        for (int64_t j = 0; j < m; ++j)
+          tmp[j] = lut[cs[j]] - (zp ? lut[zp[j * ss]] : 0.0f);
+      } else {
+        decodeArray(f, cs, m, tmp);
+      }
+      for (int64_t j = 0; j < m; ++j)
+        o[j] = tmp[j] * sc[j * ss];
+    }
+  });
   return llvm::Error::success();
 }
 
@@ -368,16 +365,16 @@ llvm::Error quantc::numerics::computeLinearParams(
   int64_t ns = numScales(shape, layout);
   std::vector<float> lo(ns, 0.0f), hi(ns, 0.0f);
   float bad = 0.0f; // NaN iff some x is NaN or Inf (x * 0)
-  forEachRun(shape, layout,
-             [&](int64_t off, int64_t n, int64_t s0, int64_t ss) {
-               for (int64_t j = 0; j < n; ++j) {
-                 float v = x[off + j];
-                 bad += v * 0.0f;
-                 float &l = lo[s0 + j * ss], &h = hi[s0 + j * ss];
-                 l = std::min(l, v);
-                 h = std::max(h, v);
-               }
-             });
+  forEachRun(shape, layout, [&](int64_t off, int64_t n, int64_t s0,
+                                int64_t ss) {
+    for (int64_t j = 0; j < n; ++j) {
+      float v = x[off + j];
+      bad += v * 0.0f;
+      float &l = lo[s0 + j * ss], &h = hi[s0 + j * ss];
+      l = std::min(l, v);
+      h = std::max(h, v);
+    }
+  });
   if (bad != bad)
     return err("the data has a NaN or Inf; scales need finite inputs");
   for (int64_t i = 0; i < ns; ++i) {
@@ -489,18 +486,18 @@ llvm::Error quantc::numerics::quantize2D(const float *x, int64_t rows,
   for (int64_t r = 0; r < rows; ++r) {
     int64_t shape[1] = {cols};
     LinearLayout l{Granularity::Blocked, 0, bc};
-    if (llvm::Error e =
-            quantizeLinear(x + r * cols, shape, scales + (r / br) * nbc,
-                           nullptr, l, f, true, codes + r * cols))
+    if (llvm::Error e = quantizeLinear(x + r * cols, shape,
+                                       scales + (r / br) * nbc, nullptr, l, f,
+                                       true, codes + r * cols))
       return e;
   }
   return llvm::Error::success();
 }
 
 llvm::Error quantc::numerics::dequantize2D(const uint8_t *codes, int64_t rows,
-                                           int64_t cols, int64_t br, int64_t bc,
-                                           ElemFormat f, const float *scales,
-                                           float *out) {
+                                           int64_t cols, int64_t br,
+                                           int64_t bc, ElemFormat f,
+                                           const float *scales, float *out) {
   if (llvm::Error e = check2D(rows, cols, br, bc, f))
     return e;
   int64_t nbc = llvm::divideCeil(cols, bc);
@@ -587,8 +584,9 @@ llvm::Error quantc::numerics::quantizeNVFP4(const float *x, int64_t rows,
 }
 
 void quantc::numerics::dequantizeNVFP4(const uint8_t *codes,
-                                       const uint8_t *scales, float tensorScale,
-                                       int64_t rows, int64_t k, float *out) {
+                                       const uint8_t *scales,
+                                       float tensorScale, int64_t rows,
+                                       int64_t k, float *out) {
   constexpr int64_t kBlock = 16;
   int64_t nb = llvm::divideCeil(k, kBlock);
   float tmp[kBlock];

@@ -1,6 +1,6 @@
 //===- QuantizeMatmuls.cpp - weights RTN + activations to a block scheme --===//
-#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Numerics/Formats.h"
 #include "quantc/Support/Constants.h"
 
@@ -82,10 +82,9 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
         rewriter, loc, scalesTy,
         DenseElementsAttr::getFromRawBuffer(scalesTy, raw(scales)));
 
-    auto aCodesTy =
-        RankedTensorType::get(lhsTy.getShape(), scheme.getElementType());
-    auto aScalesTy = RankedTensorType::get(
-        scheme.getScaleShape(lhsTy.getShape()), scheme.getScaleType());
+    auto aCodesTy = RankedTensorType::get(lhsTy.getShape(), scheme.getElementType());
+    auto aScalesTy = RankedTensorType::get(scheme.getScaleShape(lhsTy.getShape()),
+                                           scheme.getScaleType());
     auto q = QuantizeOp::create(rewriter, loc, TypeRange{aCodesTy, aScalesTy},
                                 op.getLhs(), scheme);
     if (auto stats = op->getAttr("qc.lhs_stats"))
