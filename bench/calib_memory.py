@@ -9,11 +9,9 @@ process. Prints JSON.
 """
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np

@@ -24,7 +24,6 @@ Calibration time: ORT's quantize_static call vs quant-compile's process
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile

@@ -10,7 +10,6 @@ example. Prints (and with --out writes) JSON.
 """
 import argparse
 import json
-import os
 import re
 import statistics
 import subprocess

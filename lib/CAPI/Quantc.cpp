@@ -9,6 +9,7 @@
 #include "quantc-c/Quantc.h"
 
 #include "quantc/Compiler/Compiler.h"
+#include "quantc/Compiler/Load.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Import/Onnx/OnnxImporter.h"
 #include "quantc/InitAll.h"
@@ -48,20 +49,7 @@ std::string formatDiagnostic(Diagnostic &d) {
   std::string s;
   llvm::raw_string_ostream os(s);
   auto line = [&](Diagnostic &x) {
-    switch (x.getSeverity()) {
-    case DiagnosticSeverity::Error:
-      os << "error: ";
-      break;
-    case DiagnosticSeverity::Warning:
-      os << "warning: ";
-      break;
-    case DiagnosticSeverity::Note:
-      os << "note: ";
-      break;
-    case DiagnosticSeverity::Remark:
-      os << "remark: ";
-      break;
-    }
+    os << severityName(x.getSeverity()) << ": ";
     std::string where = formatLoc(x.getLocation());
     if (!where.empty())
       os << where << ": ";
@@ -520,26 +508,9 @@ QuantcModule quantcModuleLoad(QuantcContext ctx, QuantcStringRef path) {
     std::string p = str(path);
     if (p.empty())
       return fail(c, "quantcModuleLoad: the model path is empty");
-    if (!llvm::sys::fs::exists(p))
-      return fail(c, "model '" + p + "' does not exist");
-    OwningOpRef<ModuleOp> module;
-    if (llvm::sys::fs::is_directory(p)) {
-      auto pkg = readPackageGraph(c->ctx, p);
-      if (!pkg)
-        return fail(c, pkg.takeError());
-      module = std::move(*pkg);
-    } else if (llvm::StringRef(p).ends_with(".mlir")) {
-      ParserConfig config(&c->ctx);
-      module = parseSourceFile<ModuleOp>(p, config);
-      if (!module)
-        return fail(c, "cannot parse '" + p + "'");
-    } else {
-      module = importOnnxFile(c->ctx, p);
-      if (!module)
-        return failure();
-    }
-    if (failed(mlir::verify(*module)))
-      return fail(c, "'" + p + "' does not verify");
+    OwningOpRef<ModuleOp> module = loadModel(c->ctx, p);
+    if (!module)
+      return failure(); // loadModel emitted why
     m = new CModule{c, std::move(module), nullptr, {}, {}};
     return success();
   });

@@ -33,7 +33,6 @@ void quantc::registerCompilerDialects(MLIRContext &ctx) {
   ctx.loadAllAvailableDialects();
 }
 
-static std::string layerName(Location loc) { return qc::getLayerName(loc); }
 
 /// The ONNX op type the importer records as fused-location metadata.
 static std::string layerOpType(Location loc) {
@@ -59,9 +58,7 @@ struct ErrorStats {
       ++count;
     }
   }
-  double relRms() const {
-    return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-  }
+  double relRms() const { return den > 0 ? std::sqrt(num / den) : std::sqrt(num); }
   double cosine() const {
     return nq > 0 && nf > 0 ? dot / std::sqrt(nq * nf) : (nq == nf ? 1.0 : 0.0);
   }
@@ -124,8 +121,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // Validate options before any work.
   qc::SchemeAttr scheme = qc::SchemeAttr::getPreset(&ctx, opts.format);
   if (!scheme) {
-    auto diag = emitError(unknown)
-                << "unknown format '" << opts.format << "'; known formats:";
+    auto diag = emitError(unknown) << "unknown format '" << opts.format
+                                   << "'; known formats:";
     for (StringRef n : qc::SchemeAttr::getPresetNames())
       diag << " " << n;
     return failure();
@@ -134,8 +131,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   for (const std::string &t : opts.targets) {
     auto kt = parseKernelTarget(t);
     if (!kt)
-      return emitError(unknown)
-             << "unknown target '" << t << "'; known targets: sm_120a, sm_89";
+      return emitError(unknown) << "unknown target '" << t
+                                << "'; known targets: sm_120a, sm_89";
     targets.push_back(*kt);
   }
   FailureOr<qc::CalibrationOptions> calibOpts = qc::parseCalibrationOptions(
@@ -194,30 +191,19 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     if (failed(files))
       return failure();
     calibFiles = std::move(*files);
-    inputs = qc::readCalibrationFile(floatFn, calibFiles.front());
+    inputs = qc::readModelInputs(floatFn, calibFiles.front());
   } else if (!opts.calibArrays.empty()) {
     inputs = floatExec.bindInputs(opts.calibArrays, "calibration arrays");
   } else if (!opts.calibPath.empty()) {
-    auto arrays = npz::readNpz(opts.calibPath);
-    if (!arrays)
-      return emitError(unknown) << llvm::toString(arrays.takeError());
-    inputs = floatExec.bindInputs(*arrays, opts.calibPath);
+    inputs = qc::readModelInputs(floatFn, opts.calibPath);
   } else {
     inputs = floatExec.randomInputs(opts.calibRandom, opts.seed);
   }
   if (failed(inputs))
     return failure();
+  // With a directory, the other files' samples are counted as the
+  // accuracy run reads them.
   int64_t samples = numSamples(*inputs);
-  if (calibDir) {
-    // Count the samples without keeping the files.
-    samples = 0;
-    for (const std::string &f : calibFiles) {
-      auto t = qc::readCalibrationFile(floatFn, f);
-      if (failed(t))
-        return failure();
-      samples += numSamples(*t);
-    }
-  }
   // The float model, kept for the accuracy run over the files (weights are
   // shared resources, not copied).
   OwningOpRef<ModuleOp> floatCopy;
@@ -227,10 +213,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // quantized in place.
   std::vector<Tensor> evalInputs, evalFloat;
   if (!opts.evalPath.empty()) {
-    auto arrays = npz::readNpz(opts.evalPath);
-    if (!arrays)
-      return emitError(unknown) << llvm::toString(arrays.takeError());
-    auto bound = floatExec.bindInputs(*arrays, opts.evalPath);
+    auto bound = qc::readModelInputs(floatFn, opts.evalPath);
     if (failed(bound))
       return failure();
     evalInputs = std::move(*bound);
@@ -244,8 +227,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
 
   // 2-3. Calibrate and quantize.
   if (failed(progress(
-          llvm::formatv("calibrating on {0} sample(s) and quantizing to {1}",
-                        samples, opts.format))))
+          calibDir ? llvm::formatv("calibrating on {0} file(s) in {1} and "
+                                   "quantizing to {2}",
+                                   calibFiles.size(), opts.calibPath,
+                                   opts.format)
+                         .str()
+                   : llvm::formatv("calibrating on {0} sample(s) and "
+                                   "quantizing to {1}",
+                                   samples, opts.format)
+                         .str())))
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
@@ -257,7 +247,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   FailureOr<std::vector<Tensor>> floatOut = failure();
   std::vector<Tensor> holder;
   auto readFile = [&](size_t i) -> FailureOr<qc::CalibrationBatch> {
-    auto t = qc::readCalibrationFile(floatFn, calibFiles[i]);
+    auto t = qc::readModelInputs(floatFn, calibFiles[i]);
     if (failed(t))
       return failure();
     holder = std::move(*t);
@@ -319,9 +309,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     func::FuncOp refFn = getEntryFunction(*floatCopy);
     Executor ref(refFn);
     for (size_t f = 1; f < calibFiles.size(); ++f) {
-      auto in = qc::readCalibrationFile(refFn, calibFiles[f]);
+      auto in = qc::readModelInputs(refFn, calibFiles[f]);
       if (failed(in))
         return failure();
+      samples += numSamples(*in);
       auto fo = ref.run(*in);
       auto qo = qExec.run(*in);
       if (failed(fo) || failed(qo))
@@ -349,8 +340,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
-  std::optional<std::string> ptxas =
-      opts.emitCubin ? findPtxas() : std::nullopt;
+  std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
   for (KernelTarget t : targets) {
     OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
     if (failed(lowerQMatMulsToKernels(*module, *kmod, t)))
@@ -370,12 +360,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       }
     }
     for (size_t i = 0; i < qmms.size(); ++i)
-      kernelsJson.push_back(
-          llvm::json::Object{{"name", "qmatmul_" + std::to_string(i)},
-                             {"layer", layerName(qmms[i].getLoc())},
-                             {"target", file.target},
-                             {"instruction", getMMAInstructionName(t).str()},
-                             {"file", "kernels/" + file.target + ".ptx"}});
+      kernelsJson.push_back(llvm::json::Object{
+          {"name", "qmatmul_" + std::to_string(i)},
+          {"layer", qc::getLayerName(qmms[i].getLoc())},
+          {"target", file.target},
+          {"instruction", getMMAInstructionName(t).str()},
+          {"file", "kernels/" + file.target + ".ptx"}});
     kernelFiles.push_back(std::move(file));
   }
 
@@ -413,7 +403,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     bool hasWeight = isa<qc::QMatMulOp>(op) || op->hasAttr("qc.weight_scheme");
     if (!hasWeight)
       shapeText = "(activations)";
-    std::string name = layerName(op->getLoc());
+    std::string name = qc::getLayerName(op->getLoc());
     if (name.empty())
       name = "layer_" + std::to_string(i);
     auto errAttr = op->getAttrOfType<FloatAttr>("qc.weight_rel_rms_error");
@@ -483,8 +473,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
     launches.push_back(llvm::json::Object{
         {"kernel", "qmatmul_" + std::to_string(i)},
-        {"layer", layerName(op.getLoc()).empty() ? "matmul_" + std::to_string(i)
-                                                 : layerName(op.getLoc())},
+        {"layer", qc::getLayerName(op.getLoc()).empty()
+                      ? "matmul_" + std::to_string(i)
+                      : qc::getLayerName(op.getLoc())},
         {"N", N},
         {"K", K},
         {"M", "rows of the activation (product of its leading dims)"},

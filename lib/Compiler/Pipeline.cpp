@@ -31,20 +31,15 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   if (failed(qc::parseCalibrationOptions(loc, o.calibMethod, o.percentile,
                                          o.format)))
     return failure();
-  if (!isStaticScaleFormat(o.format) && !o.activations.empty())
+  if (isStaticScaleFormat(o.format)) {
+    if (failed(qc::verifyQuantizeLinearOptions(loc, o.format, o.asymmetric,
+                                               o.activations)))
+      return failure();
+  } else if (!o.activations.empty())
     return emitError(loc) << "activations=" << o.activations
                           << " applies to int8, fp8 and int4-g128; '"
                           << o.format << "' quantizes activations with "
                           << "block scales from the data";
-  if (!o.activations.empty() && o.activations != "static" &&
-      o.activations != "none")
-    return emitError(loc) << "activations must be static or none, got '"
-                          << o.activations
-                          << "' (dynamic per-token scales are not "
-                             "implemented yet)";
-  if (o.format == "int4-g128" && o.activations == "static")
-    return emitError(loc) << "format 'int4-g128' quantizes weights only "
-                             "(W4A16): use activations=none";
   if (o.randomSamples < 0)
     return emitError(loc) << "random-samples must be >= 0, got "
                           << o.randomSamples;
@@ -52,7 +47,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
 }
 
 bool quantc::isStaticScaleFormat(StringRef format) {
-  return format == "int8" || format == "fp8" || format == "int4-g128";
+  return qc::isQuantizeLinearFormat(format);
 }
 
 void quantc::buildQuantizePipeline(OpPassManager &pm,

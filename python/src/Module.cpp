@@ -11,6 +11,7 @@
 #include "PyCommon.h"
 
 #include "quantc/Compiler/Compiler.h"
+#include "quantc/Compiler/Load.h"
 #include "quantc/Compiler/Pipeline.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Import/Onnx/OnnxImporter.h"
@@ -114,27 +115,16 @@ std::unique_ptr<PyModule> load(const std::string &path,
   auto m = std::make_unique<PyModule>();
   m->ctx = makeContext();
   DiagCapture diags(*m->ctx);
-  if (!llvm::sys::fs::exists(path))
-    throw QuantcError("'" + path + "' does not exist");
-  if (!onnxOnly && llvm::sys::fs::is_directory(path)) {
-    auto r = readPackageGraph(*m->ctx, path);
-    if (!r)
-      diags.raise(llvm::toString(r.takeError()), /*always=*/true);
-    m->module = std::move(*r);
-  } else if (!onnxOnly && llvm::StringRef(path).ends_with(".mlir")) {
-    ParserConfig config(m->ctx.get());
-    m->module = parseSourceFile<ModuleOp>(path, config);
-    if (!m->module)
-      diags.raise("cannot parse '" + path + "'");
-  } else {
-    OnnxImportOptions opts;
-    for (const std::string &s : inputShapes)
-      checkLlvm(parseInputShapeOption(s, opts));
-    m->module = importOnnxFile(*m->ctx, path, opts);
-    if (!m->module)
-      diags.raise("cannot import '" + path + "'");
-  }
-  if (failed(verify(*m->module)))
+  OnnxImportOptions opts;
+  for (const std::string &s : inputShapes)
+    checkLlvm(parseInputShapeOption(s, opts));
+  if (onnxOnly && !llvm::sys::fs::exists(path))
+    throw QuantcError("model '" + path + "' does not exist");
+  m->module = onnxOnly ? importOnnxFile(*m->ctx, path, opts)
+                       : loadModel(*m->ctx, path, opts);
+  if (!m->module)
+    diags.raise("cannot load '" + path + "'");
+  if (onnxOnly && failed(verify(*m->module)))
     diags.raise("'" + path + "' does not verify");
   return m;
 }

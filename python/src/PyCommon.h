@@ -78,22 +78,8 @@ public:
 
 private:
   void add(mlir::Diagnostic &d) {
-    const char *sev = "error";
-    switch (d.getSeverity()) {
-    case mlir::DiagnosticSeverity::Error:
-      sev = "error";
-      break;
-    case mlir::DiagnosticSeverity::Warning:
-      sev = "warning";
-      break;
-    case mlir::DiagnosticSeverity::Note:
-      sev = "note";
-      break;
-    case mlir::DiagnosticSeverity::Remark:
-      sev = "remark";
-      break;
-    }
-    diags.push_back({sev, formatLoc(d.getLocation()), d.str()});
+    diags.push_back(
+        {severityName(d.getSeverity()), formatLoc(d.getLocation()), d.str()});
   }
   std::vector<Diag> diags;
   mlir::ScopedDiagnosticHandler handler;

@@ -437,3 +437,40 @@ def test_review_edge_cases(tmp_path, run_tool):
                        "--target", "none", "-o", tmp_path / "o.qcpkg", *args)
         assert res.returncode == 1 and mention in res.stderr, res.stderr
         assert "importing" not in res.stderr  # refused before any work
+
+
+def test_imported_per_channel_weight_with_negative_axis(tmp_path):
+    """A QDQ weight whose DequantizeLinear uses axis=-1 (per output column of
+    [K, N]) is recorded with the per-channel scheme block [0, 1]."""
+    rng = np.random.default_rng(12)
+    codes = rng.integers(-127, 128, (4, 3)).astype(np.int8)
+    g = helper.make_graph(
+        [helper.make_node("DequantizeLinear", ["wq", "ws"], ["w"], name="dqw",
+                          axis=-1),
+         helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"],
+                          name="qx"),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"],
+                          name="dqx"),
+         helper.make_node("MatMul", ["xd", "w"], ["y"], name="mm")],
+        "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        initializer=[numpy_helper.from_array(codes, "wq"),
+                     numpy_helper.from_array(
+                         np.array([0.1, 0.2, 0.3], F32), "ws"),
+                     numpy_helper.from_array(np.float32(0.05), "xs"),
+                     numpy_helper.from_array(np.int8(0), "xz")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    m.ir_version = 9
+    onnx.save(m, str(tmp_path / "qdq.onnx"))
+    pkg = quantc.compile(tmp_path / "qdq.onnx", calib_random=4, format="int8",
+                         targets=(), output=tmp_path / "p.qcpkg")
+    (layer,) = pkg.report["layers"]
+    assert layer["quantized_by"] == "model"
+    assert layer["schemes"]["weight_scheme"] == \
+        "#qc.scheme<i8, scale = f32, block = [0, 1], symmetric>"
+    assert layer["schemes"]["act_scheme"] == \
+        "#qc.scheme<i8, scale = f32, block = [], symmetric>"
+    x = rng.standard_normal((2, 4)).astype(F32)
+    np.testing.assert_array_equal(pkg.run({"x": x})["y"],
+                                  _ort_plain(tmp_path / "qdq.onnx",
+                                             {"x": x})["y"])

@@ -14,7 +14,6 @@ import doctest
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -7,18 +7,16 @@
 // and output names; quantized codes travel as uint8 bit patterns.
 //
 //===----------------------------------------------------------------------===//
+#include "quantc/Compiler/Load.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Import/Onnx/OnnxImporter.h"
 #include "quantc/InitAll.h"
-#include "quantc/Package/Package.h"
 #include "quantc/Support/Npz.h"
 #include "quantc/Tools/ToolSupport.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 
@@ -117,30 +115,12 @@ int main(int argc, char **argv) {
   ctx.printOpOnDiagnostic(false);
   ToolDiagnostics diags(ctx, "quant-run");
 
-  if (!llvm::sys::fs::exists(modelPath))
-    return fail("model '" + modelPath + "' does not exist");
-  OwningOpRef<ModuleOp> module;
-  llvm::StringRef path(modelPath);
-  if (llvm::sys::fs::is_directory(path)) {
-    auto m = readPackageGraph(ctx, path);
-    if (!m)
-      return fail(llvm::toString(m.takeError()));
-    module = std::move(*m);
-  } else if (path.ends_with(".mlir")) {
-    ParserConfig config(&ctx);
-    module = parseSourceFile<ModuleOp>(path, config);
-    if (!module)
-      return fail("cannot parse '" + modelPath + "'");
-  } else {
-    OnnxImportOptions opts;
-    for (const std::string &s : inputShapes)
-      if (llvm::Error e = parseInputShapeOption(s, opts))
-        return fail(llvm::toString(std::move(e)));
-    module = importOnnxFile(ctx, path, opts);
-    if (!module)
-      return 1;
-  }
-  if (failed(module->verify()))
+  OnnxImportOptions opts;
+  for (const std::string &s : inputShapes)
+    if (llvm::Error e = parseInputShapeOption(s, opts))
+      return fail(llvm::toString(std::move(e)));
+  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath, opts);
+  if (!module)
     return 1;
   func::FuncOp fn = getEntryFunction(*module);
   if (!fn)

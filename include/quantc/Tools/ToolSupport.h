@@ -42,6 +42,18 @@ inline std::string formatLoc(mlir::Location loc) {
   return s;
 }
 
+/// "error", "warning", "note" or "remark": how the tools, the Python module
+/// and the C API name a diagnostic's severity.
+inline const char *severityName(mlir::DiagnosticSeverity s) {
+  switch (s) {
+  case mlir::DiagnosticSeverity::Error: return "error";
+  case mlir::DiagnosticSeverity::Warning: return "warning";
+  case mlir::DiagnosticSeverity::Note: return "note";
+  case mlir::DiagnosticSeverity::Remark: return "remark";
+  }
+  return "error";
+}
+
 /// Prints every diagnostic as `<tool>: <severity>: <location>: <message>` on
 /// stderr and counts errors.
 class ToolDiagnostics {
@@ -60,13 +72,7 @@ public:
 private:
   static void print(llvm::StringRef tool, mlir::Diagnostic &d) {
     llvm::raw_ostream &os = llvm::errs();
-    os << tool << ": ";
-    switch (d.getSeverity()) {
-    case mlir::DiagnosticSeverity::Error: os << "error: "; break;
-    case mlir::DiagnosticSeverity::Warning: os << "warning: "; break;
-    case mlir::DiagnosticSeverity::Note: os << "note: "; break;
-    case mlir::DiagnosticSeverity::Remark: os << "remark: "; break;
-    }
+    os << tool << ": " << severityName(d.getSeverity()) << ": ";
     std::string where = formatLoc(d.getLocation());
     if (!where.empty())
       os << where << ": ";

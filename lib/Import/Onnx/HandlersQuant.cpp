@@ -1,5 +1,4 @@
-//===- HandlersQuant.cpp - ONNX handlers: Quant op family
-//------------------===//
+//===- HandlersQuant.cpp - ONNX handlers: Quant op family ------------------===//
 //
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
 // conventions (NodeContext, input/output counts, diagnostics).
@@ -191,7 +190,7 @@ LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
     return failure();
   }
   OpBuilder &b = n.builder();
-  auto like = [&](Value v, Type elem) {
+  auto like = [&](Type elem) {
     return RankedTensorType::get(xTy.getShape(), elem);
   };
   // A per-axis scale [N] broadcasts along `axis` as [N, 1, ..., 1].
@@ -219,9 +218,9 @@ LogicalResult importDequantizeInt32(NodeContext &n, Value x, Value scale,
     }
   }
   Value v = x;
-  v = qc::CastOp::create(b, n.loc, like(v, b.getF32Type()), v).getResult();
+  v = qc::CastOp::create(b, n.loc, like(b.getF32Type()), v).getResult();
   auto mul =
-      qc::MulOp::create(b, n.loc, like(v, b.getF32Type()), v, alongAxis(scale));
+      qc::MulOp::create(b, n.loc, like(b.getF32Type()), v, alongAxis(scale));
   if (failed(verified(n, mul)))
     return failure();
   n.setOutput(0, mul.getResult());
@@ -274,7 +273,8 @@ LogicalResult importDequantizeLinear(NodeContext &n) {
   }
   auto op = qc::DequantizeLinearOp::create(
       n.builder(), n.loc,
-      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), resType),
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
+                            resType),
       *x, *scale, *zp, axis, blockSize);
   if (failed(verified(n, op)))
     return failure();
@@ -322,7 +322,8 @@ LogicalResult importCast(NodeContext &n) {
   }
   auto op = qc::CastOp::create(
       n.builder(), n.loc,
-      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(), outType),
+      RankedTensorType::get(cast<ShapedType>(x->getType()).getShape(),
+                            outType),
       *x, *sat != 0);
   if (failed(verified(n, op)))
     return failure();

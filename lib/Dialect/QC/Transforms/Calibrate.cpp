@@ -42,9 +42,8 @@ struct Range {
     float lo = min, hi = max;
     if (lo > hi)
       lo = hi = 0.0f; // nothing observed (empty tensors)
-    return StatsAttr::get(
-        ctx, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi),
-        b.getF32FloatAttr(std::max(std::fabs(lo), std::fabs(hi))));
+    return StatsAttr::get(ctx, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi),
+                          b.getF32FloatAttr(std::max(std::fabs(lo), std::fabs(hi))));
   }
 };
 
@@ -69,17 +68,15 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (!path.empty()) {
       auto arrays = npz::readNpz(path);
       if (!arrays) {
-        module.emitError() << "qc-calibrate: "
-                           << llvm::toString(arrays.takeError());
+        module.emitError() << "qc-calibrate: " << llvm::toString(arrays.takeError());
         return signalPassFailure();
       }
       data = exec.bindInputs(*arrays, path);
     } else if (randomSamples > 0) {
       data = exec.randomInputs(randomSamples, seed);
     } else {
-      module.emitError(
-          "qc-calibrate needs calibration data: give inputs=<file.npz> "
-          "or random-samples=<N>");
+      module.emitError("qc-calibrate needs calibration data: give inputs=<file.npz> "
+                       "or random-samples=<N>");
       return signalPassFailure();
     }
     if (failed(data))
@@ -104,7 +101,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       return signalPassFailure();
     std::vector<Tensor> holder;
     auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
-      FailureOr<std::vector<Tensor>> t = readCalibrationFile(fn, (*files)[i]);
+      FailureOr<std::vector<Tensor>> t = readModelInputs(fn, (*files)[i]);
       if (failed(t))
         return failure();
       holder = std::move(*t);
@@ -195,9 +192,8 @@ static StringRef rangeName(unsigned i) {
 /// Calibration data must be finite: a NaN or Inf would poison every range
 /// downstream (and min-max would silently skip NaN).
 static LogicalResult checkFinite(func::FuncOp fn, ArrayRef<Tensor> inputs,
+                                 ArrayRef<std::string> inputNames,
                                  StringRef source) {
-  Executor names(fn);
-  std::vector<std::string> inputNames = names.getInputNames();
   for (auto [i, t] : llvm::enumerate(inputs)) {
     if (t.kind != Tensor::Kind::Float)
       continue;
@@ -247,6 +243,7 @@ LogicalResult quantc::qc::calibrateBatches(
          {"qc.lhs_range", "qc.rhs_range", "qc.calib_method", "qc.rhs_stats"})
       op->removeAttr(a);
   });
+  std::vector<std::string> inputNames = Executor(fn).getInputNames();
   // One pass over the batches with an observer; progress per batch.
   int64_t samplesSeen = 0;
   auto start = std::chrono::steady_clock::now();
@@ -257,7 +254,7 @@ LogicalResult quantc::qc::calibrateBatches(
     for (size_t b = 0; b < numBatches; ++b) {
       FailureOr<CalibrationBatch> batch = readBatch(b);
       if (failed(batch) ||
-          failed(checkFinite(fn, batch->inputs, batch->source)))
+          failed(checkFinite(fn, batch->inputs, inputNames, batch->source)))
         return failure();
       FailureOr<std::vector<Tensor>> out = exec.run(batch->inputs);
       if (failed(out))
@@ -365,7 +362,7 @@ quantc::qc::listCalibrationFiles(Location loc, StringRef dir) {
   return files;
 }
 
-FailureOr<std::vector<Tensor>> quantc::qc::readCalibrationFile(func::FuncOp fn,
+FailureOr<std::vector<Tensor>> quantc::qc::readModelInputs(func::FuncOp fn,
                                                                StringRef path) {
   Executor exec(fn);
   std::vector<npz::Array> arrays;

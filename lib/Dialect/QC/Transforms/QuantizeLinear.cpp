@@ -69,6 +69,7 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
   else
     return fail("format '" + name +
                 "' is not supported; supported: int8, fp8, int4-g128");
+  assert(isQuantizeLinearFormat(name) && "the two format lists agree");
   if (activations == "none")
     f.activations = false;
   else if (activations == "static") {
@@ -232,7 +233,11 @@ SchemeAttr schemeOfDequantize(DequantizeLinearOp dq) {
     return {};
   int64_t rank = codes.getRank();
   SmallVector<int64_t> block;
-  int64_t axis = dq.getAxis() < 0 ? dq.getAxis() + rank : dq.getAxis();
+  // The I64Attr reads back unsigned; a negative ONNX axis counts from the
+  // end.
+  int64_t axis = static_cast<int64_t>(dq.getAxis());
+  if (axis < 0)
+    axis += rank;
   if (scale.getNumElements() != 1 && axis >= 0 && axis < rank) {
     if (dq.getBlockSize() > 0) {
       block.assign(rank, 1);
@@ -429,6 +434,19 @@ struct QuantizeLinearPass
   }
 };
 } // namespace
+
+bool quantc::qc::isQuantizeLinearFormat(StringRef format) {
+  return format == "int8" || format == "fp8" || format == "int4-g128";
+}
+
+LogicalResult quantc::qc::verifyQuantizeLinearOptions(Location loc,
+                                                      StringRef format,
+                                                      bool asymmetric,
+                                                      StringRef activations) {
+  return success(getLinearFormat(loc.getContext(), format, asymmetric,
+                                 activations, loc)
+                     .has_value());
+}
 
 void quantc::qc::populateQuantizeLinearPatterns(RewritePatternSet &patterns,
                                                 StringRef format,

@@ -60,7 +60,7 @@ listCalibrationFiles(mlir::Location loc, llvm::StringRef dir);
 /// Reads one calibration file for `fn`'s inputs: an .npz keyed by input
 /// name, or an .npy for a one-input model. Errors name the file and input.
 mlir::FailureOr<std::vector<Tensor>>
-readCalibrationFile(mlir::func::FuncOp fn, llvm::StringRef path);
+readModelInputs(mlir::func::FuncOp fn, llvm::StringRef path);
 
 /// Checks and converts the textual options (method name, percentile in
 /// (0, 100], a scheme preset or element format); errors at `loc`.
@@ -95,6 +95,16 @@ mlir::LogicalResult applyCalibrationTable(mlir::func::FuncOp fn,
 /// `scheme` (an MX scheme).
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,
                                     SchemeAttr scheme);
+
+/// Whether qc-quantize-linear takes `format` (int8, fp8, int4-g128).
+bool isQuantizeLinearFormat(llvm::StringRef format);
+
+/// Checks qc-quantize-linear's options (format, activations for it) and
+/// emits the pass's error at `loc`.
+mlir::LogicalResult verifyQuantizeLinearOptions(mlir::Location loc,
+                                                llvm::StringRef format,
+                                                bool asymmetric,
+                                                llvm::StringRef activations);
 
 /// Static scales in QDQ form (qc-quantize-linear) for `format` int8, fp8
 /// or int4-g128, `activations` "static", "none" or "" (the format's

@@ -21,7 +21,8 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
-           "Path of an .npz file with calibration inputs">,
+           "Calibration inputs: an .npz file, or a directory of .npz (or, "
+           "for a one-input model, .npy) files read one at a time">,
     Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
            "Number of random calibration samples when no inputs are given">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
