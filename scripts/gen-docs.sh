@@ -29,8 +29,9 @@ trap 'rm -rf "$TMP"' EXIT
   echo
   echo "_What quant-compile runs between import and kernel generation_"
   echo
-  echo "qc-calibrate (unless \`calibrate=false\`), canonicalize,"
-  echo "qc-quantize-matmuls, cse. Registered in lib/Compiler/Pipeline.cpp; the"
+  echo "qc-calibrate (unless \`calibrate=false\`), canonicalize, then"
+  echo "qc-quantize-linear and qc-propagate-scales (static scales: int8, fp8,"
+  echo "int4-g128) or qc-quantize-matmuls (MX presets), cse. Registered in lib/Compiler/Pipeline.cpp; the"
   echo "same pipeline from C++ is \`quantc::buildQuantizePipeline\`"
   echo "([Embedding.md](Embedding.md))."
   echo
@@ -46,6 +47,13 @@ trap 'rm -rf "$TMP"' EXIT
   echo "-calib          : Calibration inputs (.npz keyed by input name)"
   echo "-random-samples : Calibrate on N seeded random samples instead"
   echo "-seed           : Seed of the random samples"
+  echo "-method         : Calibration range selection: minmax, percentile, entropy, mse"
+  echo "-percentile     : Percentile method: % kept (default 99.99)"
+  echo "-asymmetric     : int8: activations with a zero point (default true)"
+  echo "-activations    : int8/fp8: static (default) or none (weight-only)"
+  echo "-calib-table    : Calibration table (JSON) to use instead of running the model"
+  echo "-calib-table-out: Write the calibration table (JSON) here"
+  echo "-propagate-scales: int8/fp8: qc-propagate-scales after qc-quantize-linear (default true)"
   echo "-calibrate      : Run qc-calibrate first (false: the module already carries statistics)"
   echo '```'
   echo

@@ -71,6 +71,8 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.asymmetric = o.asymmetric;
     q.activations = o.activations;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
+    if (o.propagateScales)
+      pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
   } else {
     qc::QCQuantizeMatmulsOptions q;
     q.format = o.format;
@@ -128,6 +130,11 @@ struct QuantizePipelineCLOptions
   Option<std::string> calibTableOut{
       *this, "calib-table-out",
       llvm::cl::desc("Write the calibration table (JSON) here")};
+  Option<bool> propagateScales{
+      *this, "propagate-scales",
+      llvm::cl::desc("int8/fp8: move codes through layout ops and max-pool "
+                     "and fold Q/DQ pairs (qc-propagate-scales)"),
+      llvm::cl::init(true)};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -178,6 +185,7 @@ void quantc::registerQuantcPasses() {
           o.activations = cl.activations;
           o.calibTable = cl.calibTable;
           o.calibTableOut = cl.calibTableOut;
+          o.propagateScales = cl.propagateScales;
           buildQuantizePipeline(pm, o);
           return success();
         },

@@ -54,6 +54,23 @@ def test_every_preset_is_covered(run_tool, mlp, tmp):
             describe(res)
 
 
+def _ort_int8_saturates():
+    """Whether ONNX Runtime's int8 GEMM on this CPU is the x86 kernel
+    without VNNI: it multiplies u8 x s8 pairs with vpmaddubsw, whose 16-bit
+    pair sums saturate (ORT's docs say so and suggest reduce_range). Its
+    fused QGemm then differs from exact int32 sums by more than rounding
+    (measured on an AVX2-only AMD EPYC: MLP int8, 1.8e-2 relative RMS from
+    the Executor and from the unfused ORT run, which match to 2e-8)."""
+    import platform
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return False
+    try:
+        flags = open("/proc/cpuinfo").read().split()
+    except OSError:
+        return False
+    return not ({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+
+
 def _compile_export(check_ok, model, calib, fmt, tmp):
     pkg = tmp / f"{fmt}.qcpkg"
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
@@ -183,6 +200,10 @@ def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
         # QDQ fusion makes a QGemm, whose kernel takes no FLOAT8E4M3FN,
         # and moves FP8 codes through MaxPool, which has no FP8 kernel
         # (both "invalid model" at session creation).
+        return
+    if _ort_int8_saturates():
+        # Checked by the unfused run above; the fused int8 kernel of this
+        # CPU saturates (see _ort_int8_saturates).
         return
     import onnxruntime as ort
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])

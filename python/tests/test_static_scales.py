@@ -474,3 +474,50 @@ def test_imported_per_channel_weight_with_negative_axis(tmp_path):
     np.testing.assert_array_equal(pkg.run({"x": x})["y"],
                                   _ort_plain(tmp_path / "qdq.onnx",
                                              {"x": x})["y"])
+
+
+def _example(name, out_dir):
+    """(model, calibration .npz, held-out .npz) of a bundled example."""
+    import importlib.util
+    from conftest import REPO_ROOT
+    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    paths = mod.generate(str(out_dir))
+    test = paths["test"]
+    return paths["model"], paths.get("calib", test), test
+
+
+@pytest.mark.parametrize("name,fmt", [("cnn", "int8"), ("gpt2", "int8"),
+                                      ("mlp", "int8"), ("cnn", "fp8")])
+def test_propagate_scales_is_exact(tmp_path, name, fmt):
+    """qc-propagate-scales (P1-P6, docs/Calibration.md) only moves where
+    values are codes: the outputs are bit for bit those without it, while
+    layout ops (and the CNN's max-pool, for int8) now move codes."""
+    model, calib, test = _example(name, tmp_path / name)
+    feeds = dict(np.load(test))
+    outs, graphs = [], []
+    for propagate in ("false", "true"):
+        m = quantc.import_onnx(model).run_pipeline(
+            f"builtin.module(qc-quantize-pipeline{{format={fmt} "
+            f"calib={calib} propagate-scales={propagate}}})")
+        m.verify()
+        graphs.append(str(m))
+        outs.append(m.run(feeds))
+    for k in outs[0]:
+        np.testing.assert_array_equal(outs[0][k], outs[1][k], err_msg=k)
+    code = "xi8>" if fmt == "int8" else "xf8E4M3FN>"
+    moved = [l for l in graphs[1].splitlines()
+             if any(f"qc.{op} " in l for op in ("reshape", "transpose",
+                                                 "max_pool", "flatten"))
+             and l.rstrip().endswith(code)]
+    before = [l for l in graphs[0].splitlines()
+              if "qc.max_pool" in l and l.rstrip().endswith(code)]
+    assert not before
+    if name == "cnn" and fmt == "int8":
+        # conv -> relu -> max_pool -> Q: the pool runs on i8 codes.
+        assert any("qc.max_pool" in l for l in moved), graphs[1]
+    if name == "gpt2":
+        # Attention's K^T and the head reshapes move codes.
+        assert any("qc.transpose" in l for l in moved), graphs[1]

@@ -52,6 +52,10 @@ struct QuantizePipelineOptions {
   /// statistics (a .mlir saved after qc-calibrate, or compileModel, which
   /// calibrates in memory to keep the float outputs).
   bool calibrate = true;
+  /// Static-scale formats: run qc-propagate-scales after qc-quantize-linear
+  /// (codes through layout ops and max-pool, Q/DQ round trips folded; exact,
+  /// so it only changes which values are codes).
+  bool propagateScales = true;
 };
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass
@@ -73,7 +77,7 @@ bool isStaticScaleFormat(llvm::StringRef format);
 
 /// Adds the pipeline to a pass manager anchored on builtin.module:
 /// qc-calibrate (when options.calibrate), canonicalize,
-/// qc-quantize-linear{format asymmetric} for int8/fp8 or
+/// qc-quantize-linear{format asymmetric} + qc-propagate-scales for int8/fp8 or
 /// qc-quantize-matmuls{format} otherwise, cse. Options are not checked here; call
 /// verifyQuantizePipelineOptions first for a diagnostic instead of a pass
 /// failure.

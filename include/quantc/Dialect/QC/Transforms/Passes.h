@@ -113,6 +113,12 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef format, bool asymmetric,
                                     llvm::StringRef activations = "");
 
+/// qc-propagate-scales' rules P1-P6 (docs/Calibration.md): quantized values
+/// through layout and monotonic ops, Q/DQ round trips folded. Exact. P5
+/// (a relu before a quantize) only with `dropRelu`.
+void populatePropagateScalesPatterns(mlir::RewritePatternSet &patterns,
+                                     bool dropRelu = false);
+
 #define GEN_PASS_REGISTRATION
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"
 

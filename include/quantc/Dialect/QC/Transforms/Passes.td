@@ -95,4 +95,46 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCPropagateScales : Pass<"qc-propagate-scales", "::mlir::func::FuncOp"> {
+  let summary = "Move static quantization through layout and monotonic ops; fold Q/DQ round trips";
+  let description = [{
+    Rewrites a graph in QDQ form (what `qc-quantize-linear` or an imported
+    QDQ model gives) so that quantized values flow through layout and
+    monotonic ops as codes, without a dequantize/quantize round trip
+    (docs/Calibration.md, rules P1-P6). Per-tensor scales only; every rule
+    is exact, so the graph computes bit for bit what it computed before.
+
+    - P1: `quantize_linear(dequantize_linear(c, s, z), s, z)` is `c`.
+    - P2: a `quantize_linear` of the result of a layout op (reshape,
+      transpose, slice, gather, squeeze, unsqueeze, flatten, expand, tile,
+      their dynamic forms) used only by it moves above the op, which then
+      moves codes; likewise above `max_pool` for i8/ui8 codes (quantizing
+      is monotonic), with a positive scale.
+    - P3: a `dequantize_linear` feeding a layout op (or `max_pool`, i8/ui8
+      codes, positive scale) moves below it.
+    - P4: a `quantize_linear` of a `concat` used only by it quantizes each
+      input with the concat's one scale; a `concat` of dequantized inputs
+      that share one scale and zero point concatenates the codes.
+    - P5 (`drop-relu=true` only): `quantize_linear(relu(x))` is
+      `quantize_linear(x)` when the codes are integers and the zero point
+      is the smallest code (the calibrated range starts at 0): negative
+      inputs clamp to it anyway. Off by default: ONNX Runtime's CPU QDQ
+      fusions then make MatMul + Add + QuantizeLinear one QGemm with an
+      int32 bias and int8 output, which is less accurate than what they
+      make with the Relu in place (docs/Calibration.md).
+    - P6: `relu(dequantize_linear(c, s, z))` with z the smallest code and a
+      positive scale is the dequantized value itself.
+
+    A `dequantize_linear` followed by a `quantize_linear` with other
+    parameters is a requantization; it is left as that pair, which is how
+    ONNX QDQ graphs spell it.
+  }];
+  let options = [
+    Option<"dropRelu", "drop-relu", "bool", /*default=*/"false",
+           "Rule P5: drop a relu before a quantize whose zero point is the "
+           "smallest code">
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 #endif
