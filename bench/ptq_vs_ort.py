@@ -21,6 +21,8 @@ the outputs and, for classifier-like outputs (last axis > 1), argmax
 agreement. "best" is the method with the lowest relative RMS error.
 Calibration time: ORT's quantize_static call vs quant-compile's process
 (import, calibration, quantization, accuracy run, package), best of 2.
+Also dynamic activations: quantc --activations dynamic (symmetric per-token
+scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor).
 """
 import argparse
 import json
@@ -115,20 +117,44 @@ def ort_side(model, calib, test, work, op_types=None):
     return res
 
 
+def ort_dynamic_side(model, test, work):
+    """ORT's quantize_dynamic (per-channel int8 weights; uint8 activations
+    with one asymmetric scale per tensor computed at run time)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    feeds = dict(np.load(test))
+    ref = ort_outputs(model, feeds)
+    out = work / "ort_dynamic.onnx"
+    t0 = time.perf_counter()
+    try:
+        quantize_dynamic(str(model), str(out), per_channel=True,
+                         weight_type=QuantType.QInt8)
+    except Exception as e:  # report, do not hide
+        return {"dynamic": {"error": f"{type(e).__name__}: {e}"}}
+    dt = time.perf_counter() - t0
+    try:
+        r = metrics(ort_outputs(out, feeds), ref)
+    except Exception as e:
+        return {"dynamic": {"error": f"{type(e).__name__}: {e}"}}
+    r["calib_seconds"] = dt
+    return {"dynamic": r}
+
+
 def quantc_side(build, model, calib, test, work):
     qc, qr = build / "bin/quant-compile", build / "bin/quant-run"
     subprocess.run([qr, model, "--inputs", test, "--outputs",
                     work / "float.npz"], check=True)
     ref = dict(np.load(work / "float.npz"))
     res = {}
-    for m in ("minmax", "percentile", "entropy", "mse"):
+    for m in ("minmax", "percentile", "entropy", "mse", "dynamic"):
         pkg = work / f"q_{m}.qcpkg"
         times = []
+        opt = (["--activations", "dynamic"] if m == "dynamic" else
+               ["--calib-method", m])
         for _ in range(2):
             t0 = time.perf_counter()
             subprocess.run([qc, model, "--calib", calib, "-o", pkg,
                             "--format", "int8", "--target", "none",
-                            "--calib-method", m, "-q"], check=True,
+                            *opt, "-q"], check=True,
                            capture_output=True)
             times.append(time.perf_counter() - t0)
         subprocess.run([qr, pkg, "--inputs", test, "--outputs",
@@ -140,7 +166,7 @@ def quantc_side(build, model, calib, test, work):
 
 
 def best(side):
-    ok = {k: v for k, v in side.items() if "rel_rms" in v}
+    ok = {k: v for k, v in side.items() if "rel_rms" in v and k != "dynamic"}
     return min(ok, key=lambda k: ok[k]["rel_rms"]) if ok else None
 
 
@@ -159,11 +185,12 @@ def main():
             "ort": ort_side(model, calib, test, work),
             "ort-mm": ort_side(model, calib, test, work,
                                ["MatMul", "Gemm", "Conv"]),
+            "ort-dyn": ort_dynamic_side(model, test, work),
             "quantc": quantc_side(build, model, calib, test, work)}
     print(f"{'model':6} {'engine':7} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
-        for eng in ("ort", "ort-mm", "quantc"):
+        for eng in ("ort", "ort-mm", "ort-dyn", "quantc"):
             b = best(r[eng])
             for m, v in r[eng].items():
                 if "error" in v:
@@ -174,7 +201,11 @@ def main():
                       f"{v['rel_rms']:9.4f} "
                       f"{'' if agree is None else f'{100 * agree:6.1f}%':>7} "
                       f"{v['calib_seconds']:8.2f}")
-    print("* = best method of that engine on that model")
+    print("* = best method of that engine on that model; 'dynamic': "
+          "activation scales computed at run time (quantc: symmetric per "
+          "token for matmuls, per tensor for convs; ORT quantize_dynamic: "
+          "asymmetric uint8 per tensor), not counted as the best static "
+          "method")
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -419,8 +419,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     auto range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_range");
     if (!range)
       range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_stats");
-    if (op->hasAttr("qc.act_scheme") && range &&
-        !op->hasAttr("qc.imported_qdq")) {
+    if (op->hasAttr("qc.act_dynamic"))
+      layer["activation_scales"] = "dynamic";
+    else if (op->hasAttr("qc.act_scheme") && range &&
+             !op->hasAttr("qc.imported_qdq")) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
       llvm::json::Object calib{
           {"method", method ? method.str() : "minmax"},
@@ -526,6 +528,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
        << "; activations: ";
     if (weightOnly)
       os << "float, weight-only)\n";
+    else if (opts.activations == "dynamic")
+      os << "symmetric scales computed at run time, one per token for "
+            "matmuls, one per tensor for convs)\n";
     else
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"

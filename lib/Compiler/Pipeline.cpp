@@ -122,7 +122,8 @@ struct QuantizePipelineCLOptions
       llvm::cl::init(true)};
   Option<std::string> activations{
       *this, "activations",
-      llvm::cl::desc("int8/fp8: static (default) or none (weight-only)")};
+      llvm::cl::desc("int8/fp8: static (default), dynamic (per-token "
+                     "scales at run time) or none (weight-only)")};
   Option<std::string> calibTable{
       *this, "calib-table",
       llvm::cl::desc("Calibration table (JSON) to use instead of running "

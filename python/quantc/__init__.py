@@ -267,7 +267,8 @@ _PIPELINE_OPTIONS = {
     "calib_method": "minmax, percentile, entropy or mse (static scales)",
     "percentile": "what calib_method='percentile' keeps, in (0, 100]",
     "asymmetric": "int8 activations with a zero point (default True)",
-    "activations": "'static' or 'none' (weight-only) for int8/fp8",
+    "activations": "'static', 'dynamic' (per-token scales at run time) or "
+                   "'none' (weight-only) for int8/fp8",
     "eval": "held-out inputs (.npz path): report['heldout_accuracy']",
     "calib_table": "use this calibration table (JSON) instead of calibrating",
     "write_calib_table": "write this run's calibration table (JSON) here",

@@ -431,8 +431,10 @@ def test_review_edge_cases(tmp_path, run_tool):
              "applies to int8, fp8 and int4-g128"),
             (["--format", "int4-g128", "--activations", "static"],
              "quantizes weights only"),
-            (["--format", "int8", "--activations", "dynamic"],
-             "not implemented yet")):
+            (["--format", "int4-g128", "--activations", "dynamic"],
+             "quantizes weights only"),
+            (["--format", "int8", "--activations", "sometimes"],
+             "activations must be static, dynamic or none")):
         res = run_tool("quant-compile", tiny, "--calib-random", "4",
                        "--target", "none", "-o", tmp_path / "o.qcpkg", *args)
         assert res.returncode == 1 and mention in res.stderr, res.stderr
@@ -521,3 +523,84 @@ def test_propagate_scales_is_exact(tmp_path, name, fmt):
     if name == "gpt2":
         # Attention's K^T and the head reshapes move codes.
         assert any("qc.transpose" in l for l in moved), graphs[1]
+
+
+def _dyn_ref(x, qmax, cast):
+    """F31: per-row s = max(max|x| / qmax, 2^-126); codes cast(x / s)."""
+    s = np.maximum((np.abs(x).max(axis=-1, keepdims=True) / F32(qmax))
+                   .astype(F32), F32(2.0 ** -126))
+    return (cast((x / s).astype(F32)) * s).astype(F32)
+
+
+@pytest.mark.parametrize("fmt", ["int8", "fp8"])
+def test_dynamic_per_token_bit_exact(tmp_path, fmt):
+    """--activations dynamic (F31): one symmetric scale per row, computed at
+    run time. With an identity weight each output is one product
+    xd[m, n] * wd[n, n] (plus exact zeros), so the dequantized per-token
+    activations are checked bit for bit, an all-zero row included; the
+    calibration data (far wider) must not matter."""
+    k = 4
+    w = np.eye(k, dtype=F32)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
+    g = helper.make_graph(
+        nodes, "eye",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "eye.onnx"))
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((64, k)) *
+         rng.uniform(1e-3, 1e3, (64, 1))).astype(F32)
+    x[5] = 0
+    calib = {"x": (rng.standard_normal((8, k)) * 1e4).astype(F32)}
+    pkg = quantc.compile(tmp_path / "eye.onnx", calib, format=fmt, targets=(),
+                         output=tmp_path / "p.qcpkg", activations="dynamic")
+    y = pkg.run({"x": x})["y"]
+    if fmt == "int8":
+        qmax = 127
+        cast = lambda v: np.clip(np.rint(v), -128, 127)
+    else:
+        qmax = 448
+        cast = lambda v: np.clip(v, -448, 448).astype(
+            ml_dtypes.float8_e4m3fn).astype(F32)
+    wd = (cast((w / (np.abs(w).max(axis=0) / F32(qmax)).astype(F32))
+               .astype(F32)) *
+          (np.abs(w).max(axis=0) / F32(qmax)).astype(F32)).astype(F32)
+    want = (_dyn_ref(x, qmax, cast) * np.diag(wd)).astype(F32)
+    np.testing.assert_array_equal(y, want)
+    assert not y[5].any()
+    layer = pkg.report["layers"][0]
+    assert "calibration" not in layer
+    assert layer["activation_scales"] == "dynamic"
+    assert "computed at run time" in pkg.summary
+
+
+@pytest.mark.parametrize("name,fmt", [("gpt2", "int8"), ("mlp", "fp8"),
+                                      ("cnn", "int8")])
+def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
+                                           name, fmt):
+    """A dynamic-activation package exports to ONNX (Abs, ReduceMax, Div,
+    Max, blocked QuantizeLinear with the run-time scale) that ONNX Runtime
+    runs to what quant-run computes. Tolerance: the scale and codes are the
+    same f32 operations on both sides; the matmul/conv sums differ in order
+    (a few ulps), which rarely moves a later activation across a rounding
+    boundary, one code step (measured on GPT-2: max 1e-2 of |logits| ~ 5,
+    2e-3 relative RMS); 1e-2 relative RMS catches a wrong scale or axis."""
+    model, calib, test = _example(name, tmp_path / name)
+    pkg = tmp_path / "d.qcpkg"
+    check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
+             "--target", "none", "--format", fmt, "--activations", "dynamic")
+    out = tmp_path / "d.onnx"
+    check_ok("quant-translate", "--export-onnx", pkg, "-o", out)
+    m = onnx.load(str(out))
+    onnx.checker.check_model(m, full_check=True)
+    assert any(n.op_type == "ReduceMax" for n in m.graph.node)
+    check_ok("quant-run", pkg, "--inputs", test, "--outputs",
+             tmp_path / "ref.npz")
+    ref = dict(np.load(tmp_path / "ref.npz"))
+    got = _ort_plain(out, dict(np.load(test)))
+    for k in ref:
+        d = np.linalg.norm(got[k].astype(np.float64) - ref[k])
+        assert d <= 1e-2 * np.linalg.norm(ref[k]), k

@@ -4,7 +4,9 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{asymmetric=false}))" 2>/dev/null | FileCheck %s --check-prefix=SYM
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8}))" 2>/dev/null | FileCheck %s --check-prefix=FP8
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4}))" 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=DYN
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>/dev/null | FileCheck %s --check-prefix=DYN
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=sometimes}))" 2>&1 | FileCheck %s --check-prefix=BADACT
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=static}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none}))" 2>/dev/null | FileCheck %s --check-prefix=W8A16
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128}))" 2>/dev/null | FileCheck %s --check-prefix=W4
@@ -31,7 +33,24 @@
 // FP8-DAG: tensor<2x2xf8E4M3FN>
 // FP8: qc.quantize_linear %arg0, %{{[^,]*}} {{{.*}}} : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf8E4M3FN>
 // BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, int4-g128
-// DYN: activations must be static or none, got 'dynamic' (dynamic per-token scales are not implemented yet)
+// Dynamic (F31): per-token scales from the data, no calibration needed (the
+// ranges are ignored): max|x| over K (axis 1 of [3, 2]) / 127, floored at
+// 2^-126, blocked quantize along K with no zero point.
+// DYN-LABEL: func.func @matmul
+// DYN-DAG: %[[TINY:.*]] = arith.constant dense<1.17549435E-38> : tensor<f32>
+// DYN-DAG: %[[QMAX:.*]] = arith.constant dense<1.270000e+02> : tensor<f32>
+// DYN: %[[A:.*]] = qc.abs %arg0
+// DYN: %[[M:.*]] = qc.reduce_max %[[A]] {axes = array<i64: 1>, keepdims = true} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+// DYN: %[[D:.*]] = qc.div %[[M]], %[[QMAX]]
+// DYN: %[[S:.*]] = qc.max %[[D]], %[[TINY]]
+// DYN: %[[Q:.*]] = qc.quantize_linear %arg0, %[[S]] {block_size = 2 : i64} : (tensor<3x2xf32>, tensor<3x1xf32>) -> tensor<3x2xi8>
+// DYN: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]] {block_size = 2 : i64}
+// DYN: qc.matmul %[[X]], %{{.*}} {qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [0], symmetric>
+// BADACT: activations must be static, dynamic or none, got 'sometimes'
+// A conv's window spans pixels: one dynamic scale per tensor.
+// DYN-LABEL: func.func @conv
+// DYN: qc.reduce_max %{{.*}} {axes = array<i64: 0, 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<f32>
+// DYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], symmetric>
 // W4STATIC: format 'int4-g128' quantizes weights only (W4A16): use activations=none
 // Weight-only: the weight's DQ, no activation quantize_linear.
 // W8A16-LABEL: func.func @matmul

@@ -7,6 +7,7 @@
 // Numerics library's (Formats.md F21-F30).
 //
 //===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
@@ -19,6 +20,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <limits>
 
 namespace quantc::qc {
 #define GEN_PASS_DEF_QCQUANTIZELINEAR
@@ -38,6 +40,7 @@ struct LinearFormat {
   int64_t weightBlock;                // 0: one scale per output channel
   bool activations;                   // false: weight-only (W8A16, W4A16)
   bool asymmetric;                    // int8 activations with a zero point
+  bool dynamic = false; // per-token scales computed at run time (symmetric)
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -76,9 +79,15 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     if (!f.actType)
       return fail("format '" + name +
                   "' quantizes weights only (W4A16): use activations=none");
+  } else if (activations == "dynamic") {
+    if (!f.actType)
+      return fail("format '" + name +
+                  "' quantizes weights only (W4A16): use activations=none");
+    f.dynamic = true;
+    f.asymmetric = false;
   } else if (!activations.empty()) {
-    return fail("activations must be static or none, got '" + activations +
-                "' (dynamic per-token scales are not implemented yet)");
+    return fail("activations must be static, dynamic or none, got '" +
+                activations + "'");
   }
   return f;
 }
@@ -221,6 +230,43 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                                     0);
 }
 
+/// quantize_linear -> dequantize_linear of `x` with symmetric scales computed
+/// from `x` at run time (F31): one per slice along `reduceAxis` (a matmul's
+/// per-token scales: the reduction axis of the lhs, rank - 1, or of the rhs,
+/// rank - 2), s = max(max|x| / qmax, FLT_MIN) so an all-zero slice gives
+/// zero codes. `reduceAxis` < 0 or of dynamic extent: one scale for the
+/// whole tensor.
+Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
+                          int64_t reduceAxis, const LinearFormat &fmt) {
+  auto xTy = cast<RankedTensorType>(x.getType());
+  int64_t rank = xTy.getRank();
+  bool perTensor = reduceAxis < 0 || xTy.isDynamicDim(reduceAxis);
+  SmallVector<int64_t> axes, scaleShape;
+  if (perTensor) {
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  } else {
+    axes = {reduceAxis};
+    scaleShape.assign(xTy.getShape().begin(), xTy.getShape().end());
+    scaleShape[reduceAxis] = 1;
+  }
+  auto sTy = RankedTensorType::get(scaleShape, rewriter.getF32Type());
+  Value a = AbsOp::create(rewriter, loc, xTy, x);
+  Value amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes, !perTensor);
+  float qmax = static_cast<float>(nx::getFormatInfo(fmt.actElem).maxFinite);
+  Value s = DivOp::create(rewriter, loc, sTy, amax,
+                          f32Constant(rewriter, loc, {}, {qmax}));
+  s = MaxOp::create(rewriter, loc, sTy, s,
+                    f32Constant(rewriter, loc, {},
+                                {std::numeric_limits<float>::min()}));
+  int64_t axis = perTensor ? 1 : reduceAxis;
+  int64_t block = perTensor ? 0 : xTy.getDimSize(reduceAxis);
+  auto q = QuantizeLinearOp::create(
+      rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
+      Value(), axis, block, true);
+  return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s,
+                                    Value(), axis, block);
+}
+
 /// The scheme a qc.dequantize_linear's codes were quantized with (what a
 /// QDQ model from another quantizer says): per tensor, per axis or blocked.
 SchemeAttr schemeOfDequantize(DequantizeLinearOp dq) {
@@ -316,8 +362,14 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
     if (failed(w))
       return failure();
   }
+  if (fmt.dynamic)
+    for (unsigned i = 0; i < (constWeight ? 1u : 2u); ++i) {
+      auto t = dyn_cast<RankedTensorType>(op->getOperand(i).getType());
+      if (!t || !t.getElementType().isF32())
+        return failure();
+    }
   SmallVector<ActivationParams, 2> acts;
-  if (fmt.activations)
+  if (fmt.activations && !fmt.dynamic)
     for (unsigned i = 0; i < (constWeight ? 1u : 2u); ++i) {
       FailureOr<ActivationParams> a = computeActivation(op, i, fmt);
       if (failed(a))
@@ -362,6 +414,27 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
         "qc.act_scheme",
         SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), {},
                         !fmt.asymmetric)));
+  if (fmt.dynamic) {
+    // A matmul's scales per row of the lhs (token) and per column of an
+    // activation rhs factor out of its sums; a conv's window spans several
+    // pixels, so it gets one scale per tensor.
+    bool isMatMul = isa<MatMulOp>(op);
+    unsigned numActs = constWeight ? 1u : 2u;
+    SmallVector<int64_t> block;
+    for (unsigned i = 0; i < numActs; ++i) {
+      auto xTy = cast<RankedTensorType>(newOperands[i].getType());
+      int64_t axis = !isMatMul ? -1 : xTy.getRank() - 1 - i;
+      newOperands[i] = dynamicFakeQuantize(rewriter, loc, newOperands[i], axis,
+                                           fmt);
+      if (i == 0 && isMatMul && !xTy.isDynamicDim(axis))
+        block = {0}; // whole K, one scale per leading index: per token
+    }
+    attrs.push_back(rewriter.getNamedAttr(
+        "qc.act_scheme",
+        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), block, true)));
+    attrs.push_back(
+        rewriter.getNamedAttr("qc.act_dynamic", rewriter.getUnitAttr()));
+  }
   rewriter.modifyOpInPlace(op, [&] {
     op->setOperand(0, newOperands[0]);
     op->setOperand(1, newOperands[1]);

@@ -77,7 +77,12 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     asymmetric int8 by default, `asymmetric=false` for symmetric),
     `format=fp8` (E4M3, symmetric) or `format=int4-g128` (weight-only int4,
     one scale per 128 along the reduction axis: W4A16). `activations=none`
-    quantizes weights only (W8A16). A matmul of two activations (attention's
+    quantizes weights only (W8A16). `activations=dynamic` computes
+    symmetric activation scales at run time instead (F31): one per token
+    (row of the reduction axis) for a matmul's lhs, one per column for an
+    activation rhs, one per tensor for a conv or where the reduction axis
+    is of dynamic extent; the op gets `qc.act_dynamic`, and needs no
+    calibration statistics. A matmul of two activations (attention's
     Q.K^T and P.V) gets both operands quantized with static scales from
     `qc.lhs_range`/`qc.rhs_range` (or the stats). Ops without calibration
     statistics stay in float, each with a remark saying why.
@@ -89,7 +94,8 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            "int8 activations with a zero point (min/max range) instead of "
            "symmetric">,
     Option<"activations", "activations", "std::string", /*default=*/"\"\"",
-           "static (int8, fp8) or none (weight-only W8A16; int4-g128's "
+           "static (int8, fp8), dynamic (symmetric per-token scales "
+           "computed at run time) or none (weight-only W8A16; int4-g128's "
            "default and only choice)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
