@@ -522,12 +522,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
      << "\n";
   if (isStaticScaleFormat(opts.format)) {
     bool blocked = opts.format == "int4-g128";
+    bool blocks2D = opts.format == "fp8-1x128";
     bool weightOnly = blocked || opts.activations == "none";
     os << "format " << opts.format << " (weights: one symmetric scale per "
-       << (blocked ? "128 along the reduction axis" : "output channel")
+       << (blocked    ? "128 along the reduction axis"
+           : blocks2D ? "128x128 block"
+                      : "output channel")
        << "; activations: ";
     if (weightOnly)
       os << "float, weight-only)\n";
+    else if (blocks2D)
+      os << "one symmetric scale per 1x128 block along K, computed at run "
+            "time)\n";
     else if (opts.activations == "dynamic")
       os << "symmetric scales computed at run time, one per token for "
             "matmuls, one per tensor for convs)\n";

@@ -37,7 +37,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       return failure();
   } else if (!o.activations.empty())
     return emitError(loc) << "activations=" << o.activations
-                          << " applies to int8, fp8 and int4-g128; '"
+                          << " applies to int8, fp8, fp8-1x128 and int4-g128; '"
                           << o.format << "' quantizes activations with "
                           << "block scales from the data";
   if (o.randomSamples < 0)

@@ -428,7 +428,7 @@ def test_review_edge_cases(tmp_path, run_tool):
     assert "(activations)" in pkg.summary
     for args, mention in (
             (["--format", "mxfp8", "--activations", "none"],
-             "applies to int8, fp8 and int4-g128"),
+             "applies to int8, fp8, fp8-1x128 and int4-g128"),
             (["--format", "int4-g128", "--activations", "static"],
              "quantizes weights only"),
             (["--format", "int4-g128", "--activations", "dynamic"],
@@ -578,7 +578,8 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("name,fmt", [("gpt2", "int8"), ("mlp", "fp8"),
-                                      ("cnn", "int8")])
+                                      ("cnn", "int8"), ("gpt2", "fp8-1x128"),
+                                      ("mlp", "fp8-1x128")])
 def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
                                            name, fmt):
     """A dynamic-activation package exports to ONNX (Abs, ReduceMax, Div,
@@ -592,6 +593,8 @@ def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
     pkg = tmp_path / "d.qcpkg"
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
              "--target", "none", "--format", fmt, "--activations", "dynamic")
+    if fmt == "fp8-1x128":  # blocked weight scales, 1x128 activations
+        assert "block = [128, 128]" in (pkg / "graph.mlir").read_text()
     out = tmp_path / "d.onnx"
     check_ok("quant-translate", "--export-onnx", pkg, "-o", out)
     m = onnx.load(str(out))
@@ -604,3 +607,40 @@ def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
     for k in ref:
         d = np.linalg.norm(got[k].astype(np.float64) - ref[k])
         assert d <= 1e-2 * np.linalg.norm(ref[k]), k
+
+
+def test_fp8_1x128_bit_exact(tmp_path):
+    """fp8-1x128 (F27 weights, F31 1x128 activation blocks): with an
+    identity weight [200, 200] each output is one product xd * wd (plus exact
+    zeros), so the 1x128 activation scales (a whole block and a partial one
+    of 72 per row) and the 128x128 weight scales (all-zero blocks: scale 1)
+    are checked bit for bit against numpy/ml_dtypes."""
+    k = 200
+    w = np.eye(k, dtype=F32) * F32(3.0)
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "eye",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "eye.onnx"))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((16, k)).astype(F32)
+    x[:, 128:] *= F32(100.0)  # the tail block has its own scale
+    x[3, :128] = 0            # an all-zero block
+    pkg = quantc.compile(tmp_path / "eye.onnx", {"x": x[:4]},
+                         format="fp8-1x128", targets=(),
+                         output=tmp_path / "p.qcpkg")
+    y = pkg.run({"x": x})["y"]
+    e4m3 = ml_dtypes.float8_e4m3fn
+    cast = lambda v: np.clip(v, -448, 448).astype(e4m3).astype(F32)
+    xd = np.concatenate([_dyn_ref(x[:, :128], 448, cast),
+                         _dyn_ref(x[:, 128:], 448, cast)], axis=1)
+    ws = F32(F32(3.0) / F32(448))  # every diagonal 128x128 block: amax 3
+    wd = (cast((F32(3.0) / ws).astype(F32)) * ws).astype(F32)
+    np.testing.assert_array_equal(y, (xd * wd).astype(F32))
+    assert not y[3, :128].any()
+    layer = pkg.report["layers"][0]
+    assert layer["activation_scales"] == "dynamic"
+    assert "128x128 block" in pkg.summary

@@ -41,6 +41,11 @@ struct LinearFormat {
   bool activations;                   // false: weight-only (W8A16, W4A16)
   bool asymmetric;                    // int8 activations with a zero point
   bool dynamic = false; // per-token scales computed at run time (symmetric)
+  // fp8-1x128 (DeepSeek-V3): weight scales per weightBlock x weightBlock
+  // block of [K, N] (F27), activation scales per 1 x actBlock block along K
+  // computed at run time; matmuls with constant weights only.
+  bool blocks2D = false;
+  int64_t actBlock = 0;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -61,7 +66,13 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
   else if (name == "fp8")
     f = {e4m3, e4m3, nx::ElemFormat::E4M3FN, nx::ElemFormat::E4M3FN, 0,
          true, false};
-  else if (name == "int4-g128")
+  else if (name == "fp8-1x128") {
+    f = {e4m3, e4m3, nx::ElemFormat::E4M3FN, nx::ElemFormat::E4M3FN, 128,
+         true, false};
+    f.blocks2D = true;
+    f.dynamic = true;
+    f.actBlock = 128;
+  } else if (name == "int4-g128")
     f = {IntegerType::get(ctx, 4),
          Type(),
          nx::ElemFormat::INT4,
@@ -71,11 +82,17 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
          false};
   else
     return fail("format '" + name +
-                "' is not supported; supported: int8, fp8, int4-g128");
+                "' is not supported; supported: int8, fp8, fp8-1x128, "
+                "int4-g128");
   assert(isQuantizeLinearFormat(name) && "the two format lists agree");
-  if (activations == "none")
+  if (activations == "none") {
     f.activations = false;
-  else if (activations == "static") {
+    f.dynamic = false;
+  } else if (activations == "static") {
+    if (f.blocks2D)
+      return fail("format '" + name +
+                  "' scales activations per 1x128 block at run time: use "
+                  "activations=dynamic (its default) or none");
     if (!f.actType)
       return fail("format '" + name +
                   "' quantizes weights only (W4A16): use activations=none");
@@ -137,7 +154,27 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
   if (failed(getConstantFloats(w, x)))
     return failure();
   ArrayRef<int64_t> shape = r.type.getShape();
-  if (fmt.weightBlock) {
+  if (fmt.blocks2D) {
+    // [K, N] in blocks of b x b (F27), each scale repeated over the b
+    // columns of its block: a blocked layout along K with [ceil(K/b), N]
+    // scales, which is what ONNX's blocked DequantizeLinear reads.
+    if (r.type.getRank() != 2 || reduceAxis != 0)
+      return failure();
+    int64_t b = fmt.weightBlock, k = shape[0], n = shape[1];
+    int64_t kb = llvm::divideCeil(k, b), nb = llvm::divideCeil(n, b);
+    std::vector<float> s2(kb * nb);
+    if (llvm::Error e = nx::absmaxScales2D(x.data(), k, n, b, b,
+                                           fmt.weightElem, s2.data())) {
+      op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
+      return failure();
+    }
+    r.layout = {nx::Granularity::Blocked, 0, b};
+    r.scaleShape = {kb, n};
+    r.scales.resize(kb * n);
+    for (int64_t i = 0; i < kb; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        r.scales[i * n + j] = s2[i * nb + j / b];
+  } else if (fmt.weightBlock) {
     r.layout = {nx::Granularity::Blocked, reduceAxis, fmt.weightBlock};
     r.scaleShape.assign(shape.begin(), shape.end());
     r.scaleShape[reduceAxis] =
@@ -151,9 +188,11 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
     ns *= d;
   r.scales.resize(ns);
   r.codes.resize(x.size());
-  if (llvm::Error e =
-          nx::computeLinearParams(x.data(), shape, r.layout, fmt.weightElem,
-                                  false, r.scales.data(), nullptr)) {
+  if (fmt.blocks2D) {
+    // Scales computed above.
+  } else if (llvm::Error e = nx::computeLinearParams(
+                 x.data(), shape, r.layout, fmt.weightElem, false,
+                 r.scales.data(), nullptr)) {
     op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
     return failure();
   }
@@ -230,6 +269,44 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                                     0);
 }
 
+/// The max of `a` (>= 0) over each block of `b` along its last (static)
+/// axis: [..., K] -> [..., ceil(K / b)]. Whole blocks through a reshape to
+/// [..., K / b, b]; a partial last block through a slice of its own.
+Value blockAbsMax(PatternRewriter &rewriter, Location loc, Value a,
+                  int64_t b) {
+  auto ty = cast<RankedTensorType>(a.getType());
+  int64_t rank = ty.getRank(), k = ty.getDimSize(rank - 1);
+  int64_t whole = k / b, tail = k % b;
+  auto withLast = [&](ArrayRef<int64_t> last) {
+    SmallVector<int64_t> shape(ty.getShape().drop_back());
+    shape.append(last.begin(), last.end());
+    return RankedTensorType::get(shape, ty.getElementType());
+  };
+  auto slice = [&](int64_t from, int64_t to) -> Value {
+    if (from == 0 && to == k)
+      return a;
+    return SliceOp::create(rewriter, loc, withLast({to - from}), a, {from},
+                           {to}, {rank - 1}, {1});
+  };
+  SmallVector<Value, 2> parts;
+  if (whole) {
+    // ONNX Reshape: 0 copies the (possibly dynamic) leading dims.
+    SmallVector<int64_t> shape(rank - 1, 0);
+    shape.append({whole, b});
+    Value r = ReshapeOp::create(rewriter, loc, withLast({whole, b}),
+                                slice(0, whole * b), shape);
+    parts.push_back(ReduceMaxOp::create(rewriter, loc, withLast({whole}), r,
+                                        {rank}, false));
+  }
+  if (tail)
+    parts.push_back(ReduceMaxOp::create(rewriter, loc, withLast({1}),
+                                        slice(whole * b, k), {rank - 1}, true));
+  if (parts.size() == 1)
+    return parts[0];
+  return ConcatOp::create(rewriter, loc, withLast({whole + 1}), parts,
+                          rank - 1);
+}
+
 /// quantize_linear -> dequantize_linear of `x` with symmetric scales computed
 /// from `x` at run time (F31): one per slice along `reduceAxis` (a matmul's
 /// per-token scales: the reduction axis of the lhs, rank - 1, or of the rhs,
@@ -249,9 +326,20 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
     scaleShape.assign(xTy.getShape().begin(), xTy.getShape().end());
     scaleShape[reduceAxis] = 1;
   }
+  // 1 x actBlock blocks along the last axis (fp8-1x128's lhs): a scale
+  // per block, ceil(K / b) per row.
+  int64_t block = perTensor ? 0 : xTy.getDimSize(reduceAxis);
+  bool blocked = !perTensor && fmt.actBlock > 0 && reduceAxis == rank - 1;
+  if (blocked) {
+    block = fmt.actBlock;
+    scaleShape[reduceAxis] = llvm::divideCeil(xTy.getDimSize(reduceAxis), block);
+  }
   auto sTy = RankedTensorType::get(scaleShape, rewriter.getF32Type());
   Value a = AbsOp::create(rewriter, loc, xTy, x);
-  Value amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes, !perTensor);
+  Value amax = blocked ? blockAbsMax(rewriter, loc, a, block)
+                       : ReduceMaxOp::create(rewriter, loc, sTy, a, axes,
+                                             !perTensor)
+                             .getResult();
   float qmax = static_cast<float>(nx::getFormatInfo(fmt.actElem).maxFinite);
   Value s = DivOp::create(rewriter, loc, sTy, amax,
                           f32Constant(rewriter, loc, {}, {qmax}));
@@ -259,7 +347,6 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                     f32Constant(rewriter, loc, {},
                                 {std::numeric_limits<float>::min()}));
   int64_t axis = perTensor ? 1 : reduceAxis;
-  int64_t block = perTensor ? 0 : xTy.getDimSize(reduceAxis);
   auto q = QuantizeLinearOp::create(
       rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
       Value(), axis, block, true);
@@ -356,6 +443,8 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
   bool constWeight = matchPattern(op->getOperand(1), m_Constant());
   if (!constWeight && (!fmt.activations || !isa<MatMulOp>(op)))
     return failure();
+  if (fmt.blocks2D && (!constWeight || !isa<MatMulOp>(op)))
+    return failure(); // a linear-layer format (remark below)
   FailureOr<WeightCodes> w = failure();
   if (constWeight) {
     w = computeWeight(op, op->getOperand(1), channelAxis, reduceAxis, fmt);
@@ -394,7 +483,9 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
     // Per channel: whole extent (0) but the channel axis (1); blocked: the
     // block along the reduction axis, 1 elsewhere.
     SmallVector<int64_t> block(w->type.getRank(), fmt.weightBlock ? 1 : 0);
-    if (fmt.weightBlock)
+    if (fmt.blocks2D)
+      block.assign(2, fmt.weightBlock);
+    else if (fmt.weightBlock)
       block[reduceAxis] = fmt.weightBlock;
     else
       block[channelAxis] = 1;
@@ -427,7 +518,7 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
       newOperands[i] = dynamicFakeQuantize(rewriter, loc, newOperands[i], axis,
                                            fmt);
       if (i == 0 && isMatMul && !xTy.isDynamicDim(axis))
-        block = {0}; // whole K, one scale per leading index: per token
+        block = {fmt.actBlock}; // 1 x actBlock; 0: whole K, per token
     }
     attrs.push_back(rewriter.getNamedAttr(
         "qc.act_scheme",
@@ -484,15 +575,21 @@ struct QuantizeLinearPass
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    getOperation().walk([](Operation *op) {
+    bool blocks2D = format == "fp8-1x128";
+    bool noStats = blocks2D || activations == "dynamic";
+    getOperation().walk([&](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
           op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
         return;
       bool constWeight = matchPattern(op->getOperand(1), m_Constant());
-      bool stats = op->hasAttr("qc.lhs_stats") || op->hasAttr("qc.lhs_range");
+      bool stats = op->hasAttr("qc.lhs_stats") || op->hasAttr("qc.lhs_range") ||
+                   noStats;
       auto diag = op->emitRemark(op->getName().getStringRef())
                   << " left in float: ";
-      if (!constWeight && isa<ConvOp>(op))
+      if (blocks2D && (!constWeight || isa<ConvOp>(op)))
+        diag << "fp8-1x128 quantizes matmuls with a constant weight (128x128 "
+                "weight and 1x128 activation blocks along K)";
+      else if (!constWeight && isa<ConvOp>(op))
         diag << "its weight is not a constant";
       else if (!constWeight)
         diag << "an activation x activation product needs calibration "
@@ -509,7 +606,8 @@ struct QuantizeLinearPass
 } // namespace
 
 bool quantc::qc::isQuantizeLinearFormat(StringRef format) {
-  return format == "int8" || format == "fp8" || format == "int4-g128";
+  return format == "int8" || format == "fp8" || format == "fp8-1x128" ||
+         format == "int4-g128";
 }
 
 LogicalResult quantc::qc::verifyQuantizeLinearOptions(Location loc,

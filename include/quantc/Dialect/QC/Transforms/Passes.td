@@ -89,7 +89,7 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
-           "int8 or fp8">,
+           "int8, fp8, fp8-1x128 or int4-g128">,
     Option<"asymmetric", "asymmetric", "bool", /*default=*/"true",
            "int8 activations with a zero point (min/max range) instead of "
            "symmetric">,
