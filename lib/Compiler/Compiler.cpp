@@ -419,10 +419,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     auto range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_range");
     if (!range)
       range = op->getAttrOfType<qc::StatsAttr>("qc.lhs_stats");
+    // bf16 rounds activations without a scale: nothing was calibrated.
+    auto actScheme = op->getAttrOfType<qc::SchemeAttr>("qc.act_scheme");
+    bool scaled = actScheme && !actScheme.getElementType().isBF16();
     if (op->hasAttr("qc.act_dynamic"))
       layer["activation_scales"] = "dynamic";
-    else if (op->hasAttr("qc.act_scheme") && range &&
-             !op->hasAttr("qc.imported_qdq")) {
+    else if (scaled && range && !op->hasAttr("qc.imported_qdq")) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
       llvm::json::Object calib{
           {"method", method ? method.str() : "minmax"},
@@ -520,7 +522,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   llvm::raw_string_ostream os(s);
   os << "quantc report: " << contents.modelName << " -> " << opts.outputPath
      << "\n";
-  if (isStaticScaleFormat(opts.format)) {
+  if (opts.format == "bf16") {
+    os << "format bf16 (weights and "
+       << (opts.activations == "none" ? "not the activations"
+                                      : "activations")
+       << " rounded to bf16, no scales; products in f32)\n";
+  } else if (isStaticScaleFormat(opts.format)) {
     bool blocked = opts.format == "int4-g128";
     bool blocks2D = opts.format == "fp8-1x128";
     bool weightOnly = blocked || opts.activations == "none";

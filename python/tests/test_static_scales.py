@@ -78,7 +78,8 @@ def ref_weight_only(x, w, qmax):
     ("int8", True, "MatMul", ""), ("int8", False, "MatMul", ""),
     ("fp8", False, "MatMul", ""), ("int8", True, "Conv", ""),
     ("int8", True, "MatMul", "none"), ("int4-g128", True, "MatMul", ""),
-    ("int4-g128", True, "Conv", "")])
+    ("int4-g128", True, "Conv", ""), ("bf16", False, "MatMul", ""),
+    ("bf16", False, "Conv", "")])
 def test_k1_bit_exact(tmp_path, fmt, asymmetric, op, acts):
     rng = np.random.default_rng(5)
     w = (rng.standard_normal((1, 8)) * [1, 2, 4, 8, .5, .25, 3, 7]).astype(F32)
@@ -92,7 +93,10 @@ def test_k1_bit_exact(tmp_path, fmt, asymmetric, op, acts):
                          output=tmp_path / "p.qcpkg", asymmetric=asymmetric,
                          activations=acts)
     y = pkg.run({"x": shape(x)})["y"].reshape(len(x), -1)
-    if fmt == "int4-g128" or acts == "none":
+    if fmt == "bf16":  # RNE to bf16 (F2), no scales, no calibration
+        bf = lambda a: a.astype(ml_dtypes.bfloat16).astype(F32)
+        xd, wd = bf(x), bf(w)
+    elif fmt == "int4-g128" or acts == "none":
         xd, wd = ref_weight_only(x, w, 7 if fmt == "int4-g128" else 127)
     elif fmt == "int8":
         xd, wd = ref_int8(x, calib, w, asymmetric)
@@ -102,6 +106,9 @@ def test_k1_bit_exact(tmp_path, fmt, asymmetric, op, acts):
     np.testing.assert_array_equal(y, want)
     layer = pkg.report["layers"][0]
     assert layer["op"] == op
+    if fmt == "bf16":
+        assert "calibration" not in layer
+        return
     if xd is x:  # weight-only: no activation calibration in the report
         assert "calibration" not in layer
         return
@@ -579,7 +586,8 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
 
 @pytest.mark.parametrize("name,fmt", [("gpt2", "int8"), ("mlp", "fp8"),
                                       ("cnn", "int8"), ("gpt2", "fp8-1x128"),
-                                      ("mlp", "fp8-1x128")])
+                                      ("mlp", "fp8-1x128"), ("cnn", "bf16"),
+                                      ("gpt2", "bf16")])
 def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
                                            name, fmt):
     """A dynamic-activation package exports to ONNX (Abs, ReduceMax, Div,
@@ -592,14 +600,16 @@ def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
     model, calib, test = _example(name, tmp_path / name)
     pkg = tmp_path / "d.qcpkg"
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
-             "--target", "none", "--format", fmt, "--activations", "dynamic")
+             "--target", "none", "--format", fmt,
+             *(["--activations", "dynamic"] if fmt != "bf16" else []))
     if fmt == "fp8-1x128":  # blocked weight scales, 1x128 activations
         assert "block = [128, 128]" in (pkg / "graph.mlir").read_text()
     out = tmp_path / "d.onnx"
     check_ok("quant-translate", "--export-onnx", pkg, "-o", out)
     m = onnx.load(str(out))
     onnx.checker.check_model(m, full_check=True)
-    assert any(n.op_type == "ReduceMax" for n in m.graph.node)
+    assert any(n.op_type == ("Cast" if fmt == "bf16" else "ReduceMax")
+               for n in m.graph.node)
     check_ok("quant-run", pkg, "--inputs", test, "--outputs",
              tmp_path / "ref.npz")
     ref = dict(np.load(tmp_path / "ref.npz"))

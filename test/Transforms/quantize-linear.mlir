@@ -10,6 +10,8 @@
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=static}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none}))" 2>/dev/null | FileCheck %s --check-prefix=W8A16
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128}))" 2>/dev/null | FileCheck %s --check-prefix=W4
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=bf16}))" 2>/dev/null | FileCheck %s --check-prefix=BF16
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=bf16 activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=BF16DYN
 
 // Weight [K=2, N=2] per output channel (column): absmax 2 and 0.5 -> scales
 // 2/127 and 0.5/127; codes round(w / s). Activation range [-1, 3] (the
@@ -32,7 +34,7 @@
 // FP8-DAG: arith.constant dense<0.00669642864> : tensor<f32>
 // FP8-DAG: tensor<2x2xf8E4M3FN>
 // FP8: qc.quantize_linear %arg0, %{{[^,]*}} {{{.*}}} : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf8E4M3FN>
-// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, fp8-1x128, int4-g128
+// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, fp8-1x128, int4-g128, bf16
 // Dynamic (F31): per-token scales from the data, no calibration needed (the
 // ranges are ignored): max|x| over K (axis 1 of [3, 2]) / 127, floored at
 // 2^-126, blocked quantize along K with no zero point.
@@ -47,6 +49,15 @@
 // DYN: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]] {block_size = 2 : i64}
 // DYN: qc.matmul %[[X]], %{{.*}} {qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [0], symmetric>
 // BADACT: activations must be static, dynamic or none, got 'sometimes'
+// bf16: weights as bf16 constants (round to nearest even) behind a cast,
+// activations cast to bf16 and back; no scales, no calibration.
+// BF16-LABEL: func.func @matmul
+// BF16: %[[W:.*]] = arith.constant dense<{{\[}}[2.000000e+00, -5.000000e-01], [-1.000000e+00, 1.250000e-01]]> : tensor<2x2xbf16>
+// BF16: %[[WF:.*]] = qc.cast %[[W]] : (tensor<2x2xbf16>) -> tensor<2x2xf32>
+// BF16: %[[R:.*]] = qc.cast %arg0 : (tensor<3x2xf32>) -> tensor<3x2xbf16>
+// BF16: %[[X:.*]] = qc.cast %[[R]] : (tensor<3x2xbf16>) -> tensor<3x2xf32>
+// BF16: qc.matmul %[[X]], %[[WF]] {qc.act_scheme = #qc.scheme<bf16, scale = f32, block = [], symmetric>{{.*}}qc.weight_scheme = #qc.scheme<bf16, scale = f32, block = [], symmetric>}
+// BF16DYN: format 'bf16' has no scales: activations are rounded to it unless activations=none
 // A conv's window spans pixels: one dynamic scale per tensor.
 // DYN-LABEL: func.func @conv
 // DYN: qc.reduce_max %{{.*}} {axes = array<i64: 0, 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<f32>

@@ -46,6 +46,9 @@ struct LinearFormat {
   // computed at run time; matmuls with constant weights only.
   bool blocks2D = false;
   int64_t actBlock = 0;
+  // bf16: weights and activations rounded to bf16 (F2) and computed in
+  // f32, no scales: qc.cast instead of quantize_linear.
+  bool castOnly = false;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -72,6 +75,11 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     f.blocks2D = true;
     f.dynamic = true;
     f.actBlock = 128;
+  } else if (name == "bf16") {
+    Type bf16 = BFloat16Type::get(ctx);
+    f = {bf16, bf16, nx::ElemFormat::BF16, nx::ElemFormat::BF16, 0, true,
+         false};
+    f.castOnly = true;
   } else if (name == "int4-g128")
     f = {IntegerType::get(ctx, 4),
          Type(),
@@ -83,7 +91,7 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
   else
     return fail("format '" + name +
                 "' is not supported; supported: int8, fp8, fp8-1x128, "
-                "int4-g128");
+                "int4-g128, bf16");
   assert(isQuantizeLinearFormat(name) && "the two format lists agree");
   if (activations == "none") {
     f.activations = false;
@@ -96,6 +104,10 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     if (!f.actType)
       return fail("format '" + name +
                   "' quantizes weights only (W4A16): use activations=none");
+  } else if (f.castOnly && !activations.empty()) {
+    return fail("format '" + name +
+                "' has no scales: activations are rounded to it unless "
+                "activations=none");
   } else if (activations == "dynamic") {
     if (!f.actType)
       return fail("format '" + name +
@@ -432,6 +444,68 @@ LogicalResult recordImported(PatternRewriter &rewriter, Operation *op) {
 /// (a constant weight, channels along `channelAxis`, reduction along
 /// `reduceAxis`; or, for a matmul, a second activation). Nothing is built
 /// unless every operand it quantizes can be.
+/// bf16 (castOnly): a constant f32 weight becomes bf16 codes behind a
+/// qc.cast to f32, each activation operand a qc.cast to bf16 and back.
+LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
+                           bool constWeight, const LinearFormat &fmt) {
+  for (unsigned i = 0; i < 2; ++i) {
+    auto t = dyn_cast<RankedTensorType>(op->getOperand(i).getType());
+    if (!t || !t.getElementType().isF32() ||
+        (constWeight && i == 1 && !t.hasStaticShape()))
+      return failure();
+  }
+  std::vector<float> x;
+  if (constWeight) {
+    ElementsAttr w;
+    if (!matchPattern(op->getOperand(1), m_Constant(&w)) ||
+        !isTensorConstant(w) || failed(getConstantFloats(w, x)))
+      return failure();
+  }
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value, 2> operands(op->getOperands().take_front(2));
+  SmallVector<NamedAttribute> attrs;
+  auto scheme = SchemeAttr::get(ctx, fmt.weightType, rewriter.getF32Type(),
+                                {}, true);
+  if (constWeight) {
+    auto wTy = cast<RankedTensorType>(operands[1].getType());
+    std::vector<uint8_t> bytes(2 * x.size());
+    double num = 0, den = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      uint16_t c = nx::encode(fmt.weightElem, x[i]);
+      bytes[2 * i] = c & 0xff; // little-endian, as MLIR's raw buffers
+      bytes[2 * i + 1] = c >> 8;
+      double d = double(nx::decode(fmt.weightElem, c)) - x[i];
+      num += d * d;
+      den += double(x[i]) * x[i];
+    }
+    Value codes = bytesConstant(rewriter, loc, wTy.clone(fmt.weightType),
+                                bytes);
+    operands[1] = CastOp::create(rewriter, loc, wTy, codes, true);
+    attrs.push_back(rewriter.getNamedAttr("qc.weight_scheme", scheme));
+    attrs.push_back(rewriter.getNamedAttr(
+        "qc.weight_rel_rms_error",
+        rewriter.getF32FloatAttr(den > 0 ? std::sqrt(num / den) : 0.0)));
+  }
+  if (fmt.activations) {
+    for (unsigned i = 0; i < (constWeight ? 1u : 2u); ++i) {
+      auto t = cast<RankedTensorType>(operands[i].getType());
+      Value r = CastOp::create(rewriter, loc, t.clone(fmt.actType),
+                               operands[i], true);
+      operands[i] = CastOp::create(rewriter, loc, t, r, true);
+    }
+    attrs.push_back(rewriter.getNamedAttr("qc.act_scheme", scheme));
+  }
+  rewriter.modifyOpInPlace(op, [&] {
+    op->setOperand(0, operands[0]);
+    op->setOperand(1, operands[1]);
+    for (NamedAttribute a : attrs)
+      op->setAttr(a.getName(), a.getValue());
+  });
+  return success();
+}
+
 LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
                                int64_t channelAxis, int64_t reduceAxis,
                                const LinearFormat &fmt) {
@@ -445,6 +519,8 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
     return failure();
   if (fmt.blocks2D && (!constWeight || !isa<MatMulOp>(op)))
     return failure(); // a linear-layer format (remark below)
+  if (fmt.castOnly)
+    return castOperands(rewriter, op, constWeight, fmt);
   FailureOr<WeightCodes> w = failure();
   if (constWeight) {
     w = computeWeight(op, op->getOperand(1), channelAxis, reduceAxis, fmt);
@@ -576,7 +652,7 @@ struct QuantizeLinearPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool blocks2D = format == "fp8-1x128";
-    bool noStats = blocks2D || activations == "dynamic";
+    bool noStats = blocks2D || activations == "dynamic" || format == "bf16";
     getOperation().walk([&](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
           op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
@@ -607,7 +683,7 @@ struct QuantizeLinearPass
 
 bool quantc::qc::isQuantizeLinearFormat(StringRef format) {
   return format == "int8" || format == "fp8" || format == "fp8-1x128" ||
-         format == "int4-g128";
+         format == "int4-g128" || format == "bf16";
 }
 
 LogicalResult quantc::qc::verifyQuantizeLinearOptions(Location loc,
