@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Calibration speed: quant-compile against ONNX Runtime's quantize_static
+on the same model, the same N calibration samples and the same method, W8A8
+int8 QDQ with per-channel weights on both sides. Prints a table and (with
+--out) JSON.
+
+    .venv/bin/python bench/calib_speed.py [--build build] [--samples 256]
+        [--models mlp,cnn,gpt2]
+
+Samples are seeded synthetic inputs of each example's input shape (normal
+values; token ids below 1000 for GPT-2). ORT: the quantize_static call (its
+calibration runs the augmented model in an InferenceSession, then writes
+the QDQ model), fed one sample per get_next() as its examples do, and fed
+batches of 32 (what it can do at best). quantc: the whole quant-compile
+process (import, calibration, quantization, an accuracy run of the float
+and quantized graphs over all samples, package), so it does more than ORT
+does. Best of 2 runs each. Methods compared: minmax (ORT MinMax),
+percentile (ORT Percentile), entropy (ORT Entropy).
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = {"minmax": "MinMax", "percentile": "Percentile",
+           "entropy": "Entropy"}
+
+
+def make_inputs(name, work, n):
+    subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
+                    "--out-dir", work], check=True, capture_output=True)
+    model = work / f"{name}.onnx"
+    ref = dict(np.load(work / ("test.npz" if name == "gpt2" else
+                                "calib.npz")))
+    rng = np.random.default_rng(0)
+    data = {}
+    for k, v in ref.items():
+        shape = (n,) + v.shape[1:]
+        if v.dtype.kind in "iu":
+            data[k] = rng.integers(0, 1000, shape).astype(v.dtype)
+        else:
+            data[k] = rng.standard_normal(shape).astype(v.dtype)
+    calib = work / f"calib_{n}.npz"
+    np.savez(calib, **data)
+    return model, calib, data
+
+
+def best_of(f, runs=2):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def ort_time(model, data, method, batch, work):
+    from onnxruntime.quantization import (CalibrationDataReader,
+                                          CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
+    n = next(iter(data.values())).shape[0]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.rows = iter([{k: v[i:i + batch] for k, v in data.items()}
+                              for i in range(0, n, batch)])
+
+        def get_next(self):
+            return next(self.rows, None)
+
+    def run():
+        quantize_static(str(model), str(work / f"ort_{method}.onnx"),
+                        Reader(), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QInt8,
+                        weight_type=QuantType.QInt8,
+                        calibrate_method=getattr(CalibrationMethod,
+                                                 METHODS[method]))
+    return best_of(run)
+
+
+def quantc_time(build, model, calib, method, work):
+    qc = build / "bin/quant-compile"
+
+    def run():
+        subprocess.run([qc, model, "--calib", calib, "-o",
+                        work / f"q_{method}.qcpkg", "--format", "int8",
+                        "--target", "none", "--calib-method", method, "-q"],
+                       check=True, capture_output=True)
+    return best_of(run)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--samples", type=int, default=256)
+    ap.add_argument("--models", default="mlp,cnn,gpt2")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    build = Path(args.build).resolve()
+    import logging
+    logging.disable(logging.WARNING)  # ORT's "consider pre-processing"
+    results = {}
+    for name in args.models.split(","):
+        work = Path(tempfile.mkdtemp(prefix=f"calib-speed-{name}-"))
+        model, calib, data = make_inputs(name, work, args.samples)
+        for m in METHODS:
+            r = {"quantc_s": quantc_time(build, model, calib, m, work),
+                 "ort_per_sample_s": ort_time(model, data, m, 1, work),
+                 "ort_batch32_s": ort_time(model, data, m, 32, work)}
+            r["speedup_vs_ort_best"] = (
+                min(r["ort_per_sample_s"], r["ort_batch32_s"]) /
+                r["quantc_s"])
+            results.setdefault(name, {})[m] = r
+            print(f"{name:5} {m:10} quantc {r['quantc_s']:7.2f} s   ORT "
+                  f"per-sample {r['ort_per_sample_s']:7.2f} s, batch 32 "
+                  f"{r['ort_batch32_s']:7.2f} s   "
+                  f"speedup {r['speedup_vs_ort_best']:5.1f}x", flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(
+            {"samples": args.samples, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
