@@ -422,9 +422,13 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     // bf16 rounds activations without a scale: nothing was calibrated.
     auto actScheme = op->getAttrOfType<qc::SchemeAttr>("qc.act_scheme");
     bool scaled = actScheme && !actScheme.getElementType().isBF16();
-    if (op->hasAttr("qc.act_dynamic"))
+    // Scales computed at run time; nvfp4's block scales are, under a
+    // calibrated tensor scale (so it has both).
+    bool dynamic = op->hasAttr("qc.act_dynamic");
+    if (dynamic)
       layer["activation_scales"] = "dynamic";
-    else if (scaled && range && !op->hasAttr("qc.imported_qdq")) {
+    if (scaled && range && !op->hasAttr("qc.imported_qdq") &&
+        (!dynamic || op->hasAttr("qc.act_tensor_scale"))) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
       llvm::json::Object calib{
           {"method", method ? method.str() : "minmax"},
@@ -527,6 +531,17 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
        << (opts.activations == "none" ? "not the activations"
                                       : "activations")
        << " rounded to bf16, no scales; products in f32)\n";
+  } else if (opts.format == "nvfp4") {
+    os << "format nvfp4 (E2M1 codes; weights: one E4M3 scale per 16 along K "
+          "times a tensor scale; activations: "
+       << (opts.activations == "none"
+               ? "float, weight-only)\n"
+               : "E4M3 scales per 16 along K computed at run time, times a "
+                 "tensor scale calibrated with " +
+                     (opts.calibTable.empty() ? opts.calibMethod
+                                              : "the table " +
+                                                    opts.calibTable) +
+                     ")\n");
   } else if (isStaticScaleFormat(opts.format)) {
     bool blocked = opts.format == "int4-g128";
     bool blocks2D = opts.format == "fp8-1x128";

@@ -21,12 +21,12 @@ COMPILED = ["mxfp8", "mxfp8-e5m2", "mxfp6", "mxfp6-e3m2", "mxfp4", "mxint8"]
 # Presets it rejects today ("not supported yet"); when one of them starts to
 # compile, test_every_preset_is_covered fails until it is moved to COMPILED
 # (and so exported and checked here).
-NOT_COMPILED = ["nvfp4"]
+NOT_COMPILED = []
 # Presets of qc-quantize-linear (QDQ graphs, CPU-only packages): static
 # scales from calibration, except fp8-1x128 (activation scales per 1x128
-# block at run time) and bf16 (a cast, no scales); int4-g128 is
-# weight-only.
-STATIC = ["int8", "fp8", "fp8-1x128", "int4-g128", "bf16"]
+# block at run time), nvfp4 (block scales at run time under a calibrated
+# tensor scale) and bf16 (a cast, no scales); int4-g128 is weight-only.
+STATIC = ["int8", "fp8", "fp8-1x128", "int4-g128", "bf16", "nvfp4"]
 
 # Element types of the codes in the exported model, per preset: FP6/FP4
 # codes travel as FLOAT8E4M3FN (every FP6/FP4 value is one exactly).

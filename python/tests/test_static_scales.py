@@ -587,7 +587,8 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
 @pytest.mark.parametrize("name,fmt", [("gpt2", "int8"), ("mlp", "fp8"),
                                       ("cnn", "int8"), ("gpt2", "fp8-1x128"),
                                       ("mlp", "fp8-1x128"), ("cnn", "bf16"),
-                                      ("gpt2", "bf16")])
+                                      ("gpt2", "bf16"), ("gpt2", "nvfp4"),
+                                      ("mlp", "nvfp4")])
 def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
                                            name, fmt):
     """A dynamic-activation package exports to ONNX (Abs, ReduceMax, Div,
@@ -601,7 +602,8 @@ def test_dynamic_activations_export_to_ort(tmp_path, run_tool, check_ok,
     pkg = tmp_path / "d.qcpkg"
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
              "--target", "none", "--format", fmt,
-             *(["--activations", "dynamic"] if fmt != "bf16" else []))
+             *(["--activations", "dynamic"]
+               if fmt not in ("bf16", "nvfp4") else []))
     if fmt == "fp8-1x128":  # blocked weight scales, 1x128 activations
         assert "block = [128, 128]" in (pkg / "graph.mlir").read_text()
     out = tmp_path / "d.onnx"
@@ -654,3 +656,57 @@ def test_fp8_1x128_bit_exact(tmp_path):
     layer = pkg.report["layers"][0]
     assert layer["activation_scales"] == "dynamic"
     assert "128x128 block" in pkg.summary
+
+
+def test_nvfp4_bit_exact(tmp_path):
+    """nvfp4 (F28): E2M1 codes, E4M3 scales per 16 along K times an f32
+    tensor scale; the activation's tensor scale from calibration
+    (amax / (6 * 448)), its block scales at run time. With a diagonal weight
+    each output is one product xd * wd (plus exact zeros), so blocks of
+    16, 16 and a partial 8 per row, a zero block (scale 0: dequantizes to
+    0) and a saturating block (inputs above the calibrated range) are
+    checked bit for bit against ml_dtypes."""
+    k = 40
+    w = np.eye(k, dtype=F32) * F32(3.0)
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "eye",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "eye.onnx"))
+    rng = np.random.default_rng(9)
+    calib = rng.standard_normal((32, k)).astype(F32)
+    x = (rng.standard_normal((24, k)) *
+         rng.uniform(0.01, 2, (24, 1))).astype(F32)
+    x[2, :16] = 0                # a zero block
+    x[4, 16:32] *= F32(1e4)      # above the calibrated range: saturates
+    pkg = quantc.compile(tmp_path / "eye.onnx", {"x": calib}, format="nvfp4",
+                         targets=(), output=tmp_path / "p.qcpkg")
+    y = pkg.run({"x": x})["y"]
+    e4m3, e2m1 = ml_dtypes.float8_e4m3fn, ml_dtypes.float4_e2m1fn
+    to8 = lambda v: np.clip(v, 0, 448).astype(e4m3).astype(F32)
+    to4 = lambda v: np.clip(v, -6, 6).astype(e2m1).astype(F32)
+    t = F32(np.abs(calib).max() / F32(6 * 448))
+    xd = np.zeros_like(x)
+    for b0 in range(0, k, 16):
+        blk = x[:, b0:b0 + 16]
+        u = ((np.abs(blk).max(axis=1, keepdims=True) / F32(6)).astype(F32)
+             / t).astype(F32)
+        s = (to8(u) * t).astype(F32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(s > 0, to4((blk / s).astype(F32)), F32(0))
+        xd[:, b0:b0 + 16] = (q * s).astype(F32)
+    # Weight: the block holding each diagonal 3 has amax 3, so t_w =
+    # 3 / 2688, its scale code 448 and its effective scale 448 * t_w.
+    tw = F32(F32(3.0) / F32(6 * 448))
+    sw = (to8(((F32(3.0) / F32(6)) / tw).astype(F32)) * tw).astype(F32)
+    wd = (to4((F32(3.0) / sw).astype(F32)) * sw).astype(F32)
+    np.testing.assert_array_equal(y, (xd * wd).astype(F32))
+    assert not y[2, :16].any()
+    layer = pkg.report["layers"][0]
+    assert layer["activation_scales"] == "dynamic"
+    assert layer["calibration"]["range"] == pytest.approx(
+        [float(calib.min()), float(calib.max())])
+    assert "E4M3 scales per 16 along K" in pkg.summary

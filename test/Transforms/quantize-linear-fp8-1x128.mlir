@@ -54,7 +54,7 @@ func.func @whole_blocks(%x: tensor<2x?x256xf32>) -> tensor<2x?x8xf32> {
 // -----
 
 // Convolutions and activation x activation matmuls stay in float.
-// REMARK: remark: qc.conv left in float: fp8-1x128 quantizes matmuls with a constant weight (128x128 weight and 1x128 activation blocks along K)
+// REMARK: remark: qc.conv left in float: fp8-1x128 quantizes matmuls with a constant weight (its weight and activation blocks run along K)
 // REMARK: remark: qc.matmul left in float: fp8-1x128 quantizes matmuls with a constant weight
 func.func @other(%x: tensor<1x1x2x2xf32>, %a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<4x4xf32>) {
   %w = arith.constant dense<[[[[0.5]]], [[[-2.0]]]]> : tensor<2x1x1x1xf32>

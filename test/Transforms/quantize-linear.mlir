@@ -34,7 +34,7 @@
 // FP8-DAG: arith.constant dense<0.00669642864> : tensor<f32>
 // FP8-DAG: tensor<2x2xf8E4M3FN>
 // FP8: qc.quantize_linear %arg0, %{{[^,]*}} {{{.*}}} : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf8E4M3FN>
-// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, fp8-1x128, int4-g128, bf16
+// BAD: qc-quantize-linear: format 'int4' is not supported; supported: int8, fp8, fp8-1x128, int4-g128, nvfp4, bf16
 // Dynamic (F31): per-token scales from the data, no calibration needed (the
 // ranges are ignored): max|x| over K (axis 1 of [3, 2]) / 127, floored at
 // 2^-126, blocked quantize along K with no zero point.

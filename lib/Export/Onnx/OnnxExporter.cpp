@@ -367,6 +367,8 @@ private:
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
+  std::string roundToSubByteGrid(std::string y, const numerics::FormatInfo &fi);
+  LogicalResult exportSubByteQuantizeLinear(qc::QuantizeLinearOp op);
   LogicalResult
   exportMXSubByteCodes(qc::QuantizeOp op, const numerics::FormatInfo &fi,
                        std::string xb, std::string bad, std::string c,
@@ -659,6 +661,87 @@ LogicalResult Exporter::exportMXQuantize(qc::QuantizeOp op) {
   return success();
 }
 
+/// y rounded to the FP6/FP4 grid of `fi` as Numerics' encoder rounds (RNE,
+/// saturating): in the binade [2^j, 2^(j+1)) of |y| (j >= emin, below it
+/// the subnormal spacing) the spacing is sp = 2^(j - mantissa bits), and
+///   q = Clip(Round(y / sp) * sp, -max, max)
+/// with y / sp and * sp exact (powers of two) and Round half-to-even. sp is
+/// chosen by comparisons with exact powers of two (no Log).
+std::string Exporter::roundToSubByteGrid(std::string y,
+                                         const numerics::FormatInfo &fi) {
+  std::string ay = node1("Abs", {y});
+  int m = int(fi.manBits);
+  int emin = 1 - fi.bias;
+  std::string sp = constF32({std::ldexp(1.0f, emin - m)}, {});
+  for (int j = emin + 1; j <= fi.emax; ++j)
+    sp = node1("Where", {node1("GreaterOrEqual",
+                               {ay, constF32({std::ldexp(1.0f, j)}, {})}),
+                         constF32({std::ldexp(1.0f, j - m)}, {}), sp});
+  return node1(
+      "Clip", {node1("Mul", {node1("Round", {node1("Div", {y, sp})}), sp}),
+               constF32({-fi.maxFinite}, {}), constF32({fi.maxFinite}, {})});
+}
+
+/// qc.quantize_linear to FP6/FP4 codes (nvfp4): ONNX Runtime has no FP4
+/// QuantizeLinear (nor any FP4 tensor), so y = x / scale (per tensor, or
+/// blocked along the last axis: x as [..., nb, B], the scale unsqueezed to
+/// [..., nb, 1]) is rounded with roundToSubByteGrid and the codes travel
+/// as E4M3FN values (exact). A NaN y gives code +0, as the Executor's
+/// encoder does (F5); an infinite one saturates.
+LogicalResult
+Exporter::exportSubByteQuantizeLinear(qc::QuantizeLinearOp op) {
+  Type ct = cast<ShapedType>(op.getCodes().getType()).getElementType();
+  const numerics::FormatInfo &fi =
+      numerics::getFormatInfo(*qc::toElemFormat(ct));
+  auto xt = cast<RankedTensorType>(op.getX().getType());
+  auto st = cast<RankedTensorType>(op.getScale().getType());
+  int64_t rank = xt.getRank(), b = op.getBlockSize();
+  int64_t axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += rank;
+  int64_t k = rank ? xt.getShape().back() : 0;
+  bool perTensor = st.getRank() == 0 && b == 0;
+  bool lastBlocked = b > 0 && rank > 0 && axis == rank - 1 &&
+                     !ShapedType::isDynamic(k);
+  if (op.getZeroPoint() || (!perTensor && !lastBlocked))
+    return op.emitError()
+           << "cannot export qc.quantize_linear to " << ct
+           << ": only per-tensor scales or blocks along a static last "
+              "axis, without a zero point, are spelled out for ONNX "
+              "Runtime (it has no FP6/FP4 QuantizeLinear)";
+  std::string x = nameOf(op.getX()), s = nameOf(op.getScale());
+  std::string minus1 = constI64({-1});
+  int64_t nb = 0, pad = 0;
+  SmallVector<int64_t> shape;
+  if (lastBlocked) {
+    nb = (k + b - 1) / b;
+    pad = nb * b - k;
+    if (pad) {
+      SmallVector<int64_t> pads(2 * rank, 0);
+      pads.back() = pad;
+      x = node1("Pad", {x, constI64(pads), constF32({0.0f}, {})});
+    }
+    shape.assign(rank - 1, 0);
+    shape.append({nb, b});
+    x = node1("Reshape", {x, constI64(shape)});
+    s = node1("Unsqueeze", {s, minus1});
+  }
+  std::string y = node1("Div", {x, s});
+  y = node1("Where", {node1("IsNaN", {y}), constF32({0.0f}, {}), y});
+  std::string q = roundToSubByteGrid(y, fi);
+  if (lastBlocked) {
+    SmallVector<int64_t> flat(rank - 1, 0);
+    flat.push_back(nb * b);
+    q = node1("Reshape", {q, constI64(flat)});
+    if (pad)
+      q = node1("Slice", {q, constI64({0}), constI64({k}), minus1});
+  }
+  onnx::NodeProto *cast = node("Cast", {q}, {define(op.getCodes(), "codes")});
+  attrInt(cast, "to", onnx::TensorProto::FLOAT8E4M3FN);
+  attrInt(cast, "saturate", 1);
+  return success();
+}
+
 /// FP6/FP4 codes of qc.quantize, exactly as Numerics' encoder rounds:
 /// y = x * 2^(127-c) per block (the Executor's product, exact), then RNE
 /// to the format's grid with saturation. In the binade [2^j, 2^(j+1)) of
@@ -682,17 +765,7 @@ LogicalResult Exporter::exportMXSubByteCodes(qc::QuantizeOp op,
   std::string inv = node1(
       "Pow", {constF32({2.0f}, {}), node1("Sub", {constF32({127.0f}, {}), c})});
   std::string y = node1("Mul", {xb, node1("Unsqueeze", {inv, minus1})});
-  std::string ay = node1("Abs", {y});
-  int m = int(fi.manBits);
-  int emin = 1 - fi.bias;
-  std::string sp = constF32({std::ldexp(1.0f, emin - m)}, {});
-  for (int j = emin + 1; j <= fi.emax; ++j)
-    sp = node1("Where", {node1("GreaterOrEqual",
-                               {ay, constF32({std::ldexp(1.0f, j)}, {})}),
-                         constF32({std::ldexp(1.0f, j - m)}, {}), sp});
-  std::string q = node1(
-      "Clip", {node1("Mul", {node1("Round", {node1("Div", {y, sp})}), sp}),
-               constF32({-fi.maxFinite}, {}), constF32({fi.maxFinite}, {})});
+  std::string q = roundToSubByteGrid(y, fi);
   SmallVector<int64_t> flat(blockedShape.drop_back(2));
   flat.push_back(blockedShape[blockedShape.size() - 2] * blockedShape.back());
   q = node1("Reshape", {q, constI64(flat)});
@@ -1004,6 +1077,8 @@ LogicalResult Exporter::exportOp(Operation *op) {
   }
   if (auto q = dyn_cast<qc::QuantizeLinearOp>(op)) {
     Type ct = cast<ShapedType>(q.getCodes().getType()).getElementType();
+    if (isSubByteFloatCode(ct))
+      return exportSubByteQuantizeLinear(q);
     if (!onnxType(ct))
       return op->emitError() << "cannot export qc.quantize_linear to " << ct;
     std::string zp;

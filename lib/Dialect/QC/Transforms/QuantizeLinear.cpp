@@ -49,6 +49,12 @@ struct LinearFormat {
   // bf16: weights and activations rounded to bf16 (F2) and computed in
   // f32, no scales: qc.cast instead of quantize_linear.
   bool castOnly = false;
+  // nvfp4 (F28): E2M1 codes, UE4M3 scales per 16 along K times an f32
+  // tensor scale; weights at compile time, activation block scales at run
+  // time under a tensor scale from calibration. Matmuls only.
+  bool nvfp4 = false;
+  /// Formats of linear layers: matmuls with a constant weight only.
+  bool matmulOnly() const { return blocks2D || nvfp4; }
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -75,6 +81,11 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     f.blocks2D = true;
     f.dynamic = true;
     f.actBlock = 128;
+  } else if (name == "nvfp4") {
+    Type e2m1 = Float4E2M1FNType::get(ctx);
+    f = {e2m1, e2m1, nx::ElemFormat::E2M1FN, nx::ElemFormat::E2M1FN, 16, true,
+         false};
+    f.nvfp4 = true;
   } else if (name == "bf16") {
     Type bf16 = BFloat16Type::get(ctx);
     f = {bf16, bf16, nx::ElemFormat::BF16, nx::ElemFormat::BF16, 0, true,
@@ -91,7 +102,7 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
   else
     return fail("format '" + name +
                 "' is not supported; supported: int8, fp8, fp8-1x128, "
-                "int4-g128, bf16");
+                "int4-g128, nvfp4, bf16");
   assert(isQuantizeLinearFormat(name) && "the two format lists agree");
   if (activations == "none") {
     f.activations = false;
@@ -104,6 +115,11 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     if (!f.actType)
       return fail("format '" + name +
                   "' quantizes weights only (W4A16): use activations=none");
+  } else if (f.nvfp4 && !activations.empty()) {
+    return fail("format '" + name +
+                "' takes activation block scales at run time under a "
+                "calibrated tensor scale: leave activations unset, or "
+                "activations=none");
   } else if (f.castOnly && !activations.empty()) {
     return fail("format '" + name +
                 "' has no scales: activations are rounded to it unless "
@@ -506,6 +522,143 @@ LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
   return success();
 }
 
+/// nvfp4 (F28) for a matmul x [..., K] @ w [K, N] (constant): the weight's
+/// codes and its effective scales fl(decode(UE4M3 s) * t) per 16 along K
+/// behind a qc.dequantize_linear; the activation's block scales built from
+/// graph ops at run time under the calibrated tensor scale
+/// t = amax / (6 * 448):
+///   s = fl(decode(encode(UE4M3, max|block| / 6 / t)) * t)
+///   codes = quantize_linear(x, s) to E2M1, dequantize_linear(codes, s)
+/// except that a block whose scale is 0 (all zero, or too small for UE4M3)
+/// has F28's zero codes: it is quantized with scale FLT_MAX (x / FLT_MAX
+/// rounds to code 0) and dequantized with scale 1, as scales must be
+/// finite and positive (F26).
+LogicalResult nvfp4Operands(PatternRewriter &rewriter, Operation *op,
+                            const LinearFormat &fmt) {
+  constexpr int64_t kBlock = 16;
+  ElementsAttr wAttr;
+  auto xTy = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto wTy = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!xTy || !wTy || !xTy.getElementType().isF32() ||
+      !wTy.getElementType().isF32() || !wTy.hasStaticShape() ||
+      wTy.getRank() != 2 || xTy.isDynamicDim(xTy.getRank() - 1) ||
+      !matchPattern(op->getOperand(1), m_Constant(&wAttr)) ||
+      !isTensorConstant(wAttr))
+    return failure();
+  std::vector<float> w;
+  if (failed(getConstantFloats(wAttr, w)))
+    return failure();
+  float actTensorScale = 1.0f;
+  if (fmt.activations) {
+    auto range = op->getAttrOfType<StatsAttr>("qc.lhs_range");
+    if (!range)
+      range = op->getAttrOfType<StatsAttr>("qc.lhs_stats");
+    if (!range)
+      return failure(); // remark: no calibration statistics
+    float amax = float(std::max(std::fabs(range.getMin().getValueAsDouble()),
+                                std::fabs(range.getMax().getValueAsDouble())));
+    if (!std::isfinite(amax))
+      return failure();
+    if (amax > 0)
+      actTensorScale = amax / (6.0f * 448.0f);
+    if (!(actTensorScale >= std::numeric_limits<float>::min())) {
+      op->emitRemark("activation left in float: its tensor scale ")
+          << actTensorScale << " underflows f32";
+      return failure();
+    }
+  }
+  // The weight transposed to [N, K], rows quantized along K.
+  int64_t k = wTy.getDimSize(0), n = wTy.getDimSize(1);
+  int64_t nb = llvm::divideCeil(k, kBlock);
+  std::vector<float> wt(w.size());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      wt[j * k + i] = w[i * n + j];
+  std::vector<uint8_t> codesT(w.size()), scales(n * nb);
+  float t = 0;
+  if (llvm::Error e = nx::quantizeNVFP4(wt.data(), n, k, codesT.data(),
+                                        scales.data(), t)) {
+    op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
+    return failure();
+  }
+  std::vector<float> back(w.size());
+  nx::dequantizeNVFP4(codesT.data(), scales.data(), t, n, k, back.data());
+  std::vector<uint8_t> codes(w.size());
+  std::vector<float> effective(nb * n);
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      codes[i * n + j] = codesT[j * k + i];
+      double d = double(back[j * k + i]) - wt[j * k + i];
+      num += d * d;
+      den += double(wt[j * k + i]) * wt[j * k + i];
+    }
+  // A zero block scale has zero codes; 1 keeps the scale positive (F26).
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t j = 0; j < n; ++j) {
+      float e = nx::decode(nx::ElemFormat::UE4M3, scales[j * nb + b]) * t;
+      effective[b * n + j] = e > 0 ? e : 1.0f;
+    }
+
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  Type f32 = rewriter.getF32Type();
+  Value wc = bytesConstant(rewriter, loc, wTy.clone(fmt.weightType), codes);
+  Value ws = f32Constant(rewriter, loc, {nb, n}, effective);
+  Value wd = DequantizeLinearOp::create(rewriter, loc, wTy, wc, ws, Value(),
+                                        0, kBlock);
+  Type e4m3 = Float8E4M3FNType::get(ctx);
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr(
+          "qc.weight_scheme",
+          SchemeAttr::get(ctx, fmt.weightType, e4m3, {kBlock, 1}, true)),
+      rewriter.getNamedAttr(
+          "qc.weight_rel_rms_error",
+          rewriter.getF32FloatAttr(den > 0 ? std::sqrt(num / den) : 0.0))};
+  Value x = op->getOperand(0);
+  if (fmt.activations) {
+    int64_t rank = xTy.getRank();
+    SmallVector<int64_t> sShape(xTy.getShape());
+    sShape.back() = llvm::divideCeil(sShape.back(), kBlock);
+    auto sTy = RankedTensorType::get(sShape, f32);
+    auto scalar = [&](float v) { return f32Constant(rewriter, loc, {}, {v}); };
+    Value amax = blockAbsMax(rewriter, loc,
+                             AbsOp::create(rewriter, loc, xTy, x), kBlock);
+    Value u = DivOp::create(rewriter, loc, sTy,
+                            DivOp::create(rewriter, loc, sTy, amax,
+                                          scalar(6.0f)),
+                            scalar(actTensorScale));
+    Value u8 = CastOp::create(rewriter, loc, sTy.clone(e4m3), u, true);
+    Value s = MulOp::create(rewriter, loc, sTy,
+                            CastOp::create(rewriter, loc, sTy, u8, true),
+                            scalar(actTensorScale));
+    Value zero = EqualOp::create(rewriter, loc, sTy.clone(rewriter.getI1Type()),
+                                 s, scalar(0.0f));
+    Value sq = WhereOp::create(rewriter, loc, sTy, zero,
+                               scalar(std::numeric_limits<float>::max()), s);
+    Value sd = WhereOp::create(rewriter, loc, sTy, zero, scalar(1.0f), s);
+    auto q = QuantizeLinearOp::create(rewriter, loc, xTy.clone(fmt.actType),
+                                      x, sq, Value(), rank - 1, kBlock, true);
+    x = DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), sd,
+                                   Value(), rank - 1, kBlock);
+    attrs.push_back(rewriter.getNamedAttr(
+        "qc.act_scheme",
+        SchemeAttr::get(ctx, fmt.actType, e4m3, {kBlock}, true)));
+    attrs.push_back(
+        rewriter.getNamedAttr("qc.act_dynamic", rewriter.getUnitAttr()));
+    attrs.push_back(rewriter.getNamedAttr(
+        "qc.act_tensor_scale", rewriter.getF32FloatAttr(actTensorScale)));
+  }
+  rewriter.modifyOpInPlace(op, [&] {
+    op->setOperand(0, x);
+    op->setOperand(1, wd);
+    for (NamedAttribute a : attrs)
+      op->setAttr(a.getName(), a.getValue());
+  });
+  return success();
+}
+
 LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
                                int64_t channelAxis, int64_t reduceAxis,
                                const LinearFormat &fmt) {
@@ -517,10 +670,12 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
   bool constWeight = matchPattern(op->getOperand(1), m_Constant());
   if (!constWeight && (!fmt.activations || !isa<MatMulOp>(op)))
     return failure();
-  if (fmt.blocks2D && (!constWeight || !isa<MatMulOp>(op)))
+  if (fmt.matmulOnly() && (!constWeight || !isa<MatMulOp>(op)))
     return failure(); // a linear-layer format (remark below)
   if (fmt.castOnly)
     return castOperands(rewriter, op, constWeight, fmt);
+  if (fmt.nvfp4)
+    return nvfp4Operands(rewriter, op, fmt);
   FailureOr<WeightCodes> w = failure();
   if (constWeight) {
     w = computeWeight(op, op->getOperand(1), channelAxis, reduceAxis, fmt);
@@ -651,8 +806,9 @@ struct QuantizeLinearPass
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    bool blocks2D = format == "fp8-1x128";
-    bool noStats = blocks2D || activations == "dynamic" || format == "bf16";
+    bool matmulOnly = format == "fp8-1x128" || format == "nvfp4";
+    bool noStats = format == "fp8-1x128" || activations == "dynamic" ||
+                   format == "bf16";
     getOperation().walk([&](Operation *op) {
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
           op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
@@ -662,9 +818,10 @@ struct QuantizeLinearPass
                    noStats;
       auto diag = op->emitRemark(op->getName().getStringRef())
                   << " left in float: ";
-      if (blocks2D && (!constWeight || isa<ConvOp>(op)))
-        diag << "fp8-1x128 quantizes matmuls with a constant weight (128x128 "
-                "weight and 1x128 activation blocks along K)";
+      if (matmulOnly && (!constWeight || isa<ConvOp>(op)))
+        diag << format
+             << " quantizes matmuls with a constant weight (its weight and "
+                "activation blocks run along K)";
       else if (!constWeight && isa<ConvOp>(op))
         diag << "its weight is not a constant";
       else if (!constWeight)
@@ -683,7 +840,7 @@ struct QuantizeLinearPass
 
 bool quantc::qc::isQuantizeLinearFormat(StringRef format) {
   return format == "int8" || format == "fp8" || format == "fp8-1x128" ||
-         format == "int4-g128" || format == "bf16";
+         format == "int4-g128" || format == "nvfp4" || format == "bf16";
 }
 
 LogicalResult quantc::qc::verifyQuantizeLinearOptions(Location loc,
