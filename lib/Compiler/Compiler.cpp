@@ -147,9 +147,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.activations = opts.activations;
     q.calibMethod = opts.calibMethod;
     q.percentile = opts.percentile;
+    q.smoothQuant = opts.smoothQuant;
+    q.smoothAlpha = opts.smoothAlpha;
     q.calibrate = false;
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
+    if (opts.smoothQuant && !opts.calibTable.empty())
+      return emitError(unknown)
+             << "--smooth-quant needs per-channel statistics, which a "
+                "calibration table does not hold: calibrate on data instead";
   }
   if (!targets.empty() &&
       (!scheme.isMX() || !isa<Float8E4M3FNType>(scheme.getElementType())))
@@ -239,6 +245,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
+  calibOpts->perChannel = opts.smoothQuant;
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
@@ -281,6 +288,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.format = opts.format;
     q.asymmetric = opts.asymmetric;
     q.activations = opts.activations;
+    q.smoothQuant = opts.smoothQuant;
+    q.smoothAlpha = opts.smoothAlpha;
     q.calibrate = false;
     PassManager pm(&ctx);
     buildQuantizePipeline(pm, q);
@@ -424,6 +433,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     bool scaled = actScheme && !actScheme.getElementType().isBF16();
     // Scales computed at run time; nvfp4's block scales are, under a
     // calibrated tensor scale (so it has both).
+    if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))
+      layer["smooth_alpha"] = a.getValueAsDouble();
     bool dynamic = op->hasAttr("qc.act_dynamic");
     if (dynamic)
       layer["activation_scales"] = "dynamic";

@@ -40,6 +40,13 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                           << " applies to int8, fp8, fp8-1x128 and int4-g128; '"
                           << o.format << "' quantizes activations with "
                           << "block scales from the data";
+  if (o.smoothQuant && !(o.smoothAlpha >= 0 && o.smoothAlpha <= 1))
+    return emitError(loc) << "smooth-alpha must be in [0, 1], got "
+                          << o.smoothAlpha;
+  if (o.smoothQuant && o.calibrate && !o.calibTable.empty())
+    return emitError(loc)
+           << "smooth-quant needs per-channel statistics, which a "
+              "calibration table does not hold: calibrate on data instead";
   if (o.randomSamples < 0)
     return emitError(loc) << "random-samples must be >= 0, got "
                           << o.randomSamples;
@@ -62,9 +69,15 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.format = o.format;
     c.table = o.calibTable;
     c.tableOut = o.calibTableOut;
+    c.perChannel = o.smoothQuant;
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
+  if (o.smoothQuant) {
+    qc::QCSmoothQuantOptions sq;
+    sq.alpha = o.smoothAlpha;
+    pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
+  }
   if (isStaticScaleFormat(o.format)) {
     qc::QCQuantizeLinearOptions q;
     q.format = o.format;
@@ -136,6 +149,14 @@ struct QuantizePipelineCLOptions
       llvm::cl::desc("int8/fp8: move codes through layout ops and max-pool "
                      "and fold Q/DQ pairs (qc-propagate-scales)"),
       llvm::cl::init(true)};
+  Option<bool> smoothQuant{
+      *this, "smooth-quant",
+      llvm::cl::desc("SmoothQuant before quantizing (qc-smooth-quant)"),
+      llvm::cl::init(false)};
+  Option<double> smoothAlpha{
+      *this, "smooth-alpha",
+      llvm::cl::desc("SmoothQuant migration strength in [0, 1]"),
+      llvm::cl::init(0.5)};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -187,6 +208,8 @@ void quantc::registerQuantcPasses() {
           o.calibTable = cl.calibTable;
           o.calibTableOut = cl.calibTableOut;
           o.propagateScales = cl.propagateScales;
+          o.smoothQuant = cl.smoothQuant;
+          o.smoothAlpha = cl.smoothAlpha;
           buildQuantizePipeline(pm, o);
           return success();
         },

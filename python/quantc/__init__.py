@@ -272,6 +272,8 @@ _PIPELINE_OPTIONS = {
     "eval": "held-out inputs (.npz path): report['heldout_accuracy']",
     "calib_table": "use this calibration table (JSON) instead of calibrating",
     "write_calib_table": "write this run's calibration table (JSON) here",
+    "smooth_quant": "SmoothQuant before quantizing (bool; qc-smooth-quant)",
+    "smooth_alpha": "SmoothQuant migration strength in [0, 1] (default 0.5)",
 }
 
 
@@ -341,9 +343,10 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
       reuse / to write), ``eval`` (a held-out ``.npz``:
       ``report["heldout_accuracy"]`` with
       relative RMS error, cosine and argmax agreement against float),
-      ``percentile``, ``asymmetric`` and ``activations`` (``"static"``
-      or ``"none"``: weight-only); ``int4-g128`` is weight-only
-      (docs/Calibration.md).
+      ``percentile``, ``asymmetric``, ``activations`` (``"static"``,
+      ``"dynamic"`` or ``"none"``: weight-only) and ``smooth_quant`` /
+      ``smooth_alpha`` (SmoothQuant before quantizing); ``int4-g128`` is
+      weight-only (docs/Calibration.md).
 
     Returns the :class:`Package` with its report as a dict. Raises
     :class:`Error` with the diagnostics on bad input; nothing is written
@@ -393,5 +396,7 @@ def _compile(model, calib, output, format, targets, progress,
         os.fspath(pipeline_options.get("eval", "")),
         os.fspath(pipeline_options.get("calib_table", "")),
         os.fspath(pipeline_options.get("write_calib_table", "")),
+        bool(pipeline_options.get("smooth_quant", False)),
+        float(pipeline_options.get("smooth_alpha", 0.5)),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

@@ -317,8 +317,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &calibMethod, double percentile,
                   bool asymmetric, const std::string &activations,
                   const std::string &evalPath, const std::string &calibTable,
-                  const std::string &calibTableOut,
-                  std::optional<py::function> progress) {
+                  const std::string &calibTableOut, bool smoothQuant,
+                  double smoothAlpha, std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -336,6 +336,8 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.evalPath = evalPath;
   opts.calibTable = calibTable;
   opts.calibTableOut = calibTableOut;
+  opts.smoothQuant = smoothQuant;
+  opts.smoothAlpha = smoothAlpha;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -395,7 +397,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
         py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
-        py::arg("progress"));
+        py::arg("smooth_quant"), py::arg("smooth_alpha"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

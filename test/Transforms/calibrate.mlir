@@ -1,6 +1,7 @@
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0], [3.0, 0.5]]"
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="random-samples=8 seed=3" | FileCheck %s --check-prefix=RANDOM
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz per-channel=true" | FileCheck %s --check-prefix=CHANNEL
 // RUN: not quant-opt %s --qc-calibrate 2>&1 | FileCheck %s --check-prefix=NODATA
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: %python %S/Inputs/make_npz.py %t.bad.npz "y=[[1.0, 2.0]]"
@@ -10,6 +11,11 @@
 // CHECK-LABEL: func.func @main
 // CHECK: qc.matmul {{.*}}qc.lhs_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, qc.result_stats = #qc.stats<min = -2.000000e+00 : f32, max = 6.000000e+00 : f32, absmax = 6.000000e+00 : f32>
 // CHECK: qc.matmul {{.*}}qc.lhs_stats = #qc.stats<min = 0.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>
+// Per input channel (the last axis) of each matmul's activation: column 0 of
+// x is [1, 3], column 1 is [-2, 0.5]; of relu(x): [1, 3] and [0, 0.5].
+// CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, -2.000000e+00>
+// CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, 0.000000e+00>
+// CHECK-NOT: qc.lhs_channel
 // RANDOM-COUNT-2: qc.lhs_stats = #qc.stats<min = {{[-0-9.e+]+}} : f32, max = {{[-0-9.e+]+}} : f32
 // NODATA: qc-calibrate needs calibration data: give inputs=<file.npz> or random-samples=<N>
 // MISSING: qc-calibrate: {{.*}}missing.npz

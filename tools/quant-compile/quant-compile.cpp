@@ -55,6 +55,16 @@ static cl::opt<bool> symmetricActivations(
     "symmetric-activations",
     cl::desc("int8: symmetric activation scales (no zero point)"),
     cl::cat(cat));
+static cl::opt<bool> smoothQuant(
+    "smooth-quant",
+    cl::desc("SmoothQuant: divide activation outlier channels into the "
+             "weights, folded into the preceding LayerNorm/RMSNorm gain "
+             "(qc-smooth-quant; docs/Calibration.md)"),
+    cl::cat(cat));
+static cl::opt<double> smoothAlpha(
+    "smooth-alpha", cl::init(0.5),
+    cl::desc("SmoothQuant migration strength in [0, 1] (default 0.5)"),
+    cl::cat(cat));
 static cl::opt<std::string> activations(
     "activations",
     cl::desc("Static-scale formats: static (int8, fp8 default), dynamic "
@@ -103,6 +113,8 @@ int main(int argc, char **argv) {
   opts.calibMethod = calibMethod;
   opts.percentile = percentile;
   opts.asymmetric = !symmetricActivations;
+  opts.smoothQuant = smoothQuant;
+  opts.smoothAlpha = smoothAlpha;
   opts.activations = activations;
   opts.evalPath = evalPath;
   opts.calibTable = calibTable;

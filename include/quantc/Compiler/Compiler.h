@@ -50,6 +50,10 @@ struct CompileOptions {
   double percentile = 99.99;
   /// int8 activations with a zero point (qc-quantize-linear).
   bool asymmetric = true;
+  /// SmoothQuant before quantizing (qc-smooth-quant{alpha}); needs
+  /// per-channel statistics, so not with a calibration table.
+  bool smoothQuant = false;
+  double smoothAlpha = 0.5;
   /// "static", "none" (weight-only) or "" (the format's default).
   std::string activations;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.

@@ -56,6 +56,10 @@ struct QuantizePipelineOptions {
   /// (codes through layout ops and max-pool, Q/DQ round trips folded; exact,
   /// so it only changes which values are codes).
   bool propagateScales = true;
+  /// qc-smooth-quant{alpha=smoothAlpha} after calibration (which then
+  /// records per-channel statistics).
+  bool smoothQuant = false;
+  double smoothAlpha = 0.5;
 };
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass

@@ -84,8 +84,10 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
 
     FailureOr<CalibrationOptions> opts =
         parseCalibrationOptions(module.getLoc(), method, percentile, format);
-    if (succeeded(opts))
+    if (succeeded(opts)) {
       opts->source = path;
+      opts->perChannel = perChannel;
+    }
     if (failed(opts) || failed(calibrate(fn, *data, *opts)))
       return signalPassFailure();
     writeTable(fn);
@@ -99,6 +101,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
         getOperation().getLoc(), method, percentile, format);
     if (failed(files) || failed(opts))
       return signalPassFailure();
+    opts->perChannel = perChannel;
     std::vector<Tensor> holder;
     auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
       FailureOr<std::vector<Tensor>> t = readModelInputs(fn, (*files)[i]);
@@ -231,6 +234,8 @@ LogicalResult quantc::qc::calibrateBatches(
     SmallVector<unsigned, 2> operands;
     Range ranges[2], result;
     std::unique_ptr<nx::AbsHistogram> hists[2];
+    // Per input channel (last axis) of operand 0, with perChannel.
+    std::vector<float> chMin, chMax;
   };
   llvm::DenseMap<Operation *, Observed> seen;
   fn.walk([&](Operation *op) {
@@ -238,6 +243,15 @@ LogicalResult quantc::qc::calibrateBatches(
     if (ops.empty())
       return;
     seen[op].operands = ops;
+    op->removeAttr("qc.lhs_channel_min");
+    op->removeAttr("qc.lhs_channel_max");
+    auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+    if (opts.perChannel && isa<MatMulOp>(op) && ops.size() == 1 && x &&
+        x.getRank() > 0 && !x.isDynamicDim(x.getRank() - 1)) {
+      int64_t k = x.getShape().back();
+      seen[op].chMin.assign(k, std::numeric_limits<float>::infinity());
+      seen[op].chMax.assign(k, -std::numeric_limits<float>::infinity());
+    }
     // What an earlier calibration chose no longer holds.
     for (StringRef a :
          {"qc.lhs_range", "qc.rhs_range", "qc.calib_method", "qc.rhs_stats"})
@@ -288,9 +302,19 @@ LogicalResult quantc::qc::calibrateBatches(
             auto it = seen.find(op);
             if (it == seen.end())
               return;
-            for (unsigned i : it->second.operands)
-              it->second.ranges[i].add(*operands[i]);
-            it->second.result.add(*results[0]);
+            Observed &o = it->second;
+            for (unsigned i : o.operands)
+              o.ranges[i].add(*operands[i]);
+            o.result.add(*results[0]);
+            if (!o.chMin.empty()) {
+              const std::vector<float> &v = operands[0]->f;
+              size_t k = o.chMin.size();
+              for (size_t e = 0; e < v.size(); ++e)
+                if (!std::isnan(v[e])) {
+                  o.chMin[e % k] = std::min(o.chMin[e % k], v[e]);
+                  o.chMax[e % k] = std::max(o.chMax[e % k], v[e]);
+                }
+            }
           },
           firstOutputs)))
     return failure();
@@ -299,6 +323,14 @@ LogicalResult quantc::qc::calibrateBatches(
     for (unsigned i : o.operands)
       op->setAttr(statsName(i), o.ranges[i].toAttr(ctx));
     op->setAttr("qc.result_stats", o.result.toAttr(ctx));
+    if (!o.chMin.empty()) {
+      for (size_t j = 0; j < o.chMin.size(); ++j)
+        if (o.chMin[j] > o.chMax[j])
+          o.chMin[j] = o.chMax[j] = 0.0f; // nothing observed
+      Builder b(ctx);
+      op->setAttr("qc.lhs_channel_min", b.getDenseF32ArrayAttr(o.chMin));
+      op->setAttr("qc.lhs_channel_max", b.getDenseF32ArrayAttr(o.chMax));
+    }
   }
   if (opts.method == nx::CalibMethod::MinMax)
     return success();

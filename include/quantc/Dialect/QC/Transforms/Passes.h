@@ -34,6 +34,9 @@ struct CalibrationOptions {
   /// Called with a line per batch when there are several (batch i/n, file,
   /// samples so far, rate).
   std::function<void(const std::string &)> progress;
+  /// Also record per-channel ranges of constant-weight matmul activations
+  /// (qc.lhs_channel_min / qc.lhs_channel_max) for qc-smooth-quant.
+  bool perChannel = false;
 };
 
 /// One batch of calibration inputs and where it came from.

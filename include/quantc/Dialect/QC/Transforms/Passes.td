@@ -38,7 +38,12 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
            "Attach the statistics of this calibration table (JSON) instead "
            "of running the model">,
     Option<"tableOut", "table-out", "std::string", /*default=*/"\"\"",
-           "Write the statistics to this calibration table (JSON)">
+           "Write the statistics to this calibration table (JSON)">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"false",
+           "Also record each input channel's range (the last axis) of the "
+           "activation of every matmul with a constant weight, as "
+           "qc.lhs_channel_min / qc.lhs_channel_max (what qc-smooth-quant "
+           "needs)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
@@ -141,6 +146,31 @@ def QCPropagateScales : Pass<"qc-propagate-scales", "::mlir::func::FuncOp"> {
            "smallest code">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
+def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
+  let summary = "SmoothQuant: migrate activation outliers into the weights, folded into the preceding gain";
+  let description = [{
+    For each tensor X [..., K] produced by a `qc.layer_norm` over its last
+    axis (constant gain and bias) or by a `qc.mul` with a constant vector
+    along the last axis (a decomposed RMSNorm's gain), and read only by
+    matmuls with constant weights [K, N] that carry per-channel statistics
+    (`qc-calibrate{per-channel=true}`): input channel j is divided by
+    `s_j = max|X_j|^alpha / max|W_j|^(1 - alpha)` (maxima over all those
+    matmuls, so projections reading one tensor share one factor), folded
+    into the gain and bias, and row j of every weight is multiplied by it.
+    No op is added and the float function is unchanged up to rounding; the
+    matmuls' statistics are divided likewise (a method-chosen
+    `qc.lhs_range` is dropped: a smoothed layer uses its min-max range) and
+    they get `qc.smooth_alpha`. Run it after qc-calibrate and before
+    qc-quantize-linear (docs/Calibration.md, S1-S4).
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", /*default=*/"0.5",
+           "Migration strength in [0, 1]: 0 leaves activations alone, 1 "
+           "moves all of their range into the weights">
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
 #endif

@@ -1,0 +1,216 @@
+//===- SmoothQuant.cpp - migrate activation outliers into the weights -----===//
+//
+// SmoothQuant (Xiao et al.): for the matmuls that read one normalized
+// tensor X [..., K] with constant weights W [K, N], divide input channel j
+// by s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) and multiply weight row j by
+// it. The division is folded into the constant gain (and bias) of the op
+// that produced X (qc.layer_norm over the last axis, or a qc.mul by a
+// constant vector: a decomposed RMSNorm's gain), so no op is added and the
+// float function is unchanged up to rounding. Rules S1-S4 of
+// docs/Calibration.md.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Support/Constants.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+namespace quantc::qc {
+#define GEN_PASS_DEF_QCSMOOTHQUANT
+#include "quantc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace quantc::qc
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::qc;
+
+namespace {
+/// Erases the constant that defined `v` if nothing reads it any more.
+void eraseIfDead(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (def && def->use_empty() && matchPattern(v, m_Constant()))
+    def->erase();
+}
+
+/// S2: s_j stays in [kMinScale, kMaxScale], so a dead channel (max|X_j| or
+/// max|W_j| = 0, which gives s_j = 1) or an extreme one cannot make a gain
+/// or weight overflow or underflow f32.
+constexpr float kMinScale = 1e-5f, kMaxScale = 1e5f;
+
+/// A constant f32 vector of K values (shape [K], or [1, ..., 1, K]).
+bool getConstantVector(Value v, int64_t k, std::vector<float> &out) {
+  ElementsAttr a;
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !t.getElementType().isF32() || !t.hasStaticShape() ||
+      t.getNumElements() != k || t.getRank() == 0 || t.getShape().back() != k ||
+      !matchPattern(v, m_Constant(&a)) || !isTensorConstant(a))
+    return false;
+  return succeeded(getConstantFloats(a, out));
+}
+
+Value f32Constant(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<float> values) {
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseElementsAttr::get(type, values));
+}
+
+/// One matmul reading the smoothed tensor, its weight and calibrated
+/// per-channel range.
+struct Consumer {
+  MatMulOp op;
+  std::vector<float> w; // [K, N] row-major
+  int64_t n;
+  ArrayRef<float> lo, hi;
+};
+
+struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
+  using QCSmoothQuantBase::QCSmoothQuantBase;
+
+  void runOnOperation() override {
+    if (!(alpha >= 0.0 && alpha <= 1.0)) {
+      getOperation().emitError()
+          << "qc-smooth-quant: alpha must be in [0, 1], got " << alpha;
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> producers;
+    getOperation().walk([&](Operation *op) {
+      if (isa<LayerNormOp, MulOp>(op))
+        producers.push_back(op);
+    });
+    for (Operation *p : producers)
+      smooth(p);
+  }
+
+  /// The index of the operand of `p` holding the gain that S1 divides by s,
+  /// and (for a layer norm) the bias; -1 if `p` cannot absorb a per-channel
+  /// factor along its result's last axis.
+  static int gainOperand(Operation *p, int64_t k, std::vector<float> &gain,
+                         std::vector<float> &bias) {
+    if (auto ln = dyn_cast<LayerNormOp>(p)) {
+      auto t = cast<RankedTensorType>(ln.getResult().getType());
+      if (int64_t(ln.getAxis()) != t.getRank() - 1 ||
+          !getConstantVector(ln.getScale(), k, gain))
+        return -1;
+      if (ln.getBias() && !getConstantVector(ln.getBias(), k, bias))
+        return -1;
+      return 1;
+    }
+    // x * gamma with a constant gamma along the last axis (RMSNorm's gain).
+    auto resTy = cast<RankedTensorType>(p->getResult(0).getType());
+    for (int i = 0; i < 2; ++i) {
+      auto other = cast<RankedTensorType>(p->getOperand(1 - i).getType());
+      if (other.getShape() == resTy.getShape() &&
+          getConstantVector(p->getOperand(i), k, gain))
+        return i;
+    }
+    return -1;
+  }
+
+  void smooth(Operation *p) {
+    Value x = p->getResult(0);
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!xTy || xTy.getRank() == 0 || xTy.isDynamicDim(xTy.getRank() - 1) ||
+        !xTy.getElementType().isF32() || x.use_empty())
+      return;
+    int64_t k = xTy.getShape().back();
+    // S3: every user must be a matmul reading x as its lhs with a constant
+    // [K, N] weight and per-channel statistics; anything else would see the
+    // divided values.
+    SmallVector<Consumer> consumers;
+    for (Operation *user : x.getUsers()) {
+      auto mm = dyn_cast<MatMulOp>(user);
+      ElementsAttr w;
+      if (!mm || mm.getLhs() != x || mm.getRhs() == x ||
+          !matchPattern(mm.getRhs(), m_Constant(&w)) || !isTensorConstant(w))
+        return;
+      auto wTy = cast<RankedTensorType>(w.getType());
+      auto lo = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_min");
+      auto hi = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_max");
+      if (wTy.getRank() != 2 || wTy.getShape()[0] != k ||
+          !wTy.getElementType().isF32() || !lo || !hi || lo.size() != k ||
+          hi.size() != k)
+        return;
+      Consumer c{mm, {}, wTy.getShape()[1], lo.asArrayRef(), hi.asArrayRef()};
+      if (failed(getConstantFloats(w, c.w)))
+        return;
+      consumers.push_back(std::move(c));
+    }
+    if (consumers.empty())
+      return;
+    std::vector<float> gain, bias;
+    int gi = gainOperand(p, k, gain, bias);
+    if (gi < 0)
+      return;
+
+    // S1: s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) over all consumers
+    // (one factor for a tensor several projections read).
+    std::vector<float> s(k, 1.0f);
+    for (int64_t j = 0; j < k; ++j) {
+      double a = 0, wmax = 0;
+      for (const Consumer &c : consumers) {
+        a = std::max({a, std::fabs(double(c.lo[j])), std::fabs(double(c.hi[j]))});
+        for (int64_t n = 0; n < c.n; ++n)
+          wmax = std::max(wmax, std::fabs(double(c.w[j * c.n + n])));
+      }
+      if (a > 0 && wmax > 0)
+        s[j] = float(std::clamp(std::pow(a, double(alpha)) /
+                                    std::pow(wmax, 1.0 - double(alpha)),
+                                double(kMinScale), double(kMaxScale)));
+    }
+
+    OpBuilder b(p);
+    Location loc = p->getLoc();
+    for (int64_t j = 0; j < k; ++j) {
+      gain[j] /= s[j];
+      if (!bias.empty())
+        bias[j] /= s[j];
+    }
+    Value g = p->getOperand(gi);
+    p->setOperand(gi, f32Constant(b, loc, cast<RankedTensorType>(g.getType()),
+                                  gain));
+    eraseIfDead(g);
+    if (!bias.empty()) {
+      auto ln = cast<LayerNormOp>(p);
+      Value old = ln.getBias();
+      ln.getBiasMutable().assign(f32Constant(
+          b, loc, cast<RankedTensorType>(old.getType()), bias));
+      eraseIfDead(old);
+    }
+    // S4: the weights' rows times s, the consumers' statistics divided by
+    // it; a range a calibration method chose from the unsmoothed histogram
+    // no longer applies, so the smoothed layer uses its min-max range.
+    Builder attrs(p->getContext());
+    for (Consumer &c : consumers) {
+      std::vector<float> lo(k), hi(k);
+      float tmin = 0, tmax = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        for (int64_t n = 0; n < c.n; ++n)
+          c.w[j * c.n + n] *= s[j];
+        lo[j] = c.lo[j] / s[j];
+        hi[j] = c.hi[j] / s[j];
+        tmin = j ? std::min(tmin, lo[j]) : lo[j];
+        tmax = j ? std::max(tmax, hi[j]) : hi[j];
+      }
+      OpBuilder wb(c.op);
+      Value old = c.op.getRhs();
+      c.op.getRhsMutable().assign(f32Constant(
+          wb, c.op.getLoc(), cast<RankedTensorType>(old.getType()), c.w));
+      eraseIfDead(old);
+      c.op->setAttr("qc.lhs_channel_min", attrs.getDenseF32ArrayAttr(lo));
+      c.op->setAttr("qc.lhs_channel_max", attrs.getDenseF32ArrayAttr(hi));
+      c.op->setAttr("qc.lhs_stats",
+                    StatsAttr::get(p->getContext(), attrs.getF32FloatAttr(tmin),
+                                   attrs.getF32FloatAttr(tmax),
+                                   attrs.getF32FloatAttr(std::max(
+                                       std::fabs(tmin), std::fabs(tmax)))));
+      c.op->removeAttr("qc.lhs_range");
+      c.op->removeAttr("qc.calib_method");
+      c.op->setAttr("qc.smooth_alpha", attrs.getF32FloatAttr(alpha));
+    }
+  }
+};
+} // namespace
