@@ -86,3 +86,23 @@ def test_bad_smooth_quant_options(olm, tmp_path, run_tool, args, mention):
                    tmp_path / "o.qcpkg", *args, cwd=tmp_path)
     assert res.returncode == 1 and mention in res.stderr, res.stderr
     assert not (tmp_path / "o.qcpkg").exists()
+
+
+def test_rmsnorm_gain_is_smoothed(tmp_path):
+    """LLaMA-style RMSNorm (decomposed, its gain a Mul by a constant): the
+    Q/K/V projections after one norm share one factor, gate/up after the
+    other, and the LM head after the final norm; the float function is
+    kept (same tolerance as above; measured 4e-7)."""
+    path = REPO_ROOT / "examples" / "llama" / "make_llama.py"
+    spec = importlib.util.spec_from_file_location("make_llama", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    p = mod.generate(str(tmp_path / "llama"))
+    feeds = dict(np.load(p["test"]))
+    ref = quantc.import_onnx(p["model"]).run(feeds)["logits"]
+    m = quantc.import_onnx(p["model"]).run_pipeline(
+        f"builtin.module(qc-calibrate{{inputs={p['test']} per-channel=true}},"
+        f"canonicalize,func.func(qc-smooth-quant))")
+    # 2 layers x (q, k, v, gate, up) + lm_head.
+    assert str(m).count("qc.smooth_alpha") == 11
+    assert _rel(m.run(feeds)["logits"], ref) < 1e-5
