@@ -149,9 +149,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.percentile = opts.percentile;
     q.smoothQuant = opts.smoothQuant;
     q.smoothAlpha = opts.smoothAlpha;
+    q.weightMethod = opts.weightMethod;
+    q.gptqDamp = opts.gptqDamp;
     q.calibrate = false;
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
+    if (opts.weightMethod == "gptq" && !opts.calibTable.empty())
+      return emitError(unknown)
+             << "--weight-method gptq needs the calibration Hessians, which "
+                "a calibration table does not hold: calibrate on data "
+                "instead";
     if (opts.smoothQuant && !opts.calibTable.empty())
       return emitError(unknown)
              << "--smooth-quant needs per-channel statistics, which a "
@@ -246,6 +253,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
   calibOpts->perChannel = opts.smoothQuant;
+  calibOpts->hessian = opts.weightMethod == "gptq";
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
@@ -290,6 +298,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.activations = opts.activations;
     q.smoothQuant = opts.smoothQuant;
     q.smoothAlpha = opts.smoothAlpha;
+    q.weightMethod = opts.weightMethod;
+    q.gptqDamp = opts.gptqDamp;
     q.calibrate = false;
     PassManager pm(&ctx);
     buildQuantizePipeline(pm, q);
@@ -433,6 +443,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     bool scaled = actScheme && !actScheme.getElementType().isBF16();
     // Scales computed at run time; nvfp4's block scales are, under a
     // calibrated tensor scale (so it has both).
+    if (auto m = op->getAttrOfType<StringAttr>("qc.weight_method"))
+      layer["weight_method"] = m.str();
     if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))
       layer["smooth_alpha"] = a.getValueAsDouble();
     bool dynamic = op->hasAttr("qc.act_dynamic");

@@ -33,7 +33,8 @@ quantc::verifyQuantizePipelineOptions(Location loc,
     return failure();
   if (isStaticScaleFormat(o.format)) {
     if (failed(qc::verifyQuantizeLinearOptions(loc, o.format, o.asymmetric,
-                                               o.activations)))
+                                               o.activations, o.weightMethod,
+                                               o.gptqDamp)))
       return failure();
   } else if (!o.activations.empty())
     return emitError(loc) << "activations=" << o.activations
@@ -43,6 +44,14 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   if (o.smoothQuant && !(o.smoothAlpha >= 0 && o.smoothAlpha <= 1))
     return emitError(loc) << "smooth-alpha must be in [0, 1], got "
                           << o.smoothAlpha;
+  if (o.weightMethod != "rtn" && !isStaticScaleFormat(o.format))
+    return emitError(loc) << "weight-method=" << o.weightMethod
+                          << " applies to int8, fp8 and int4-g128, not '"
+                          << o.format << "'";
+  if (o.weightMethod == "gptq" && o.calibrate && !o.calibTable.empty())
+    return emitError(loc)
+           << "weight-method=gptq needs the calibration Hessians, which a "
+              "calibration table does not hold: calibrate on data instead";
   if (o.smoothQuant && o.calibrate && !o.calibTable.empty())
     return emitError(loc)
            << "smooth-quant needs per-channel statistics, which a "
@@ -70,6 +79,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.table = o.calibTable;
     c.tableOut = o.calibTableOut;
     c.perChannel = o.smoothQuant;
+    c.hessian = o.weightMethod == "gptq";
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
@@ -83,6 +93,8 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.format = o.format;
     q.asymmetric = o.asymmetric;
     q.activations = o.activations;
+    q.weightMethod = o.weightMethod;
+    q.gptqDamp = o.gptqDamp;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
     if (o.propagateScales)
       pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
@@ -157,6 +169,14 @@ struct QuantizePipelineCLOptions
       *this, "smooth-alpha",
       llvm::cl::desc("SmoothQuant migration strength in [0, 1]"),
       llvm::cl::init(0.5)};
+  Option<std::string> weightMethod{
+      *this, "weight-method",
+      llvm::cl::desc("Weights by rtn or gptq (static-scale formats)"),
+      llvm::cl::init("rtn")};
+  Option<double> gptqDamp{
+      *this, "gptq-damp",
+      llvm::cl::desc("GPTQ: Hessian damping, a fraction of its mean diagonal"),
+      llvm::cl::init(0.01)};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -210,6 +230,8 @@ void quantc::registerQuantcPasses() {
           o.propagateScales = cl.propagateScales;
           o.smoothQuant = cl.smoothQuant;
           o.smoothAlpha = cl.smoothAlpha;
+          o.weightMethod = cl.weightMethod;
+          o.gptqDamp = cl.gptqDamp;
           buildQuantizePipeline(pm, o);
           return success();
         },

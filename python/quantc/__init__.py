@@ -274,6 +274,8 @@ _PIPELINE_OPTIONS = {
     "write_calib_table": "write this run's calibration table (JSON) here",
     "smooth_quant": "SmoothQuant before quantizing (bool; qc-smooth-quant)",
     "smooth_alpha": "SmoothQuant migration strength in [0, 1] (default 0.5)",
+    "weight_method": "'rtn' (default) or 'gptq' weights (static formats)",
+    "gptq_damp": "GPTQ Hessian damping, a fraction of its mean (0.01)",
 }
 
 
@@ -344,9 +346,10 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
       ``report["heldout_accuracy"]`` with
       relative RMS error, cosine and argmax agreement against float),
       ``percentile``, ``asymmetric``, ``activations`` (``"static"``,
-      ``"dynamic"`` or ``"none"``: weight-only) and ``smooth_quant`` /
-      ``smooth_alpha`` (SmoothQuant before quantizing); ``int4-g128`` is
-      weight-only (docs/Calibration.md).
+      ``"dynamic"`` or ``"none"``: weight-only), ``smooth_quant`` /
+      ``smooth_alpha`` (SmoothQuant before quantizing) and
+      ``weight_method`` (``"rtn"`` or ``"gptq"``) / ``gptq_damp``;
+      ``int4-g128`` is weight-only (docs/Calibration.md).
 
     Returns the :class:`Package` with its report as a dict. Raises
     :class:`Error` with the diagnostics on bad input; nothing is written
@@ -398,5 +401,7 @@ def _compile(model, calib, output, format, targets, progress,
         os.fspath(pipeline_options.get("write_calib_table", "")),
         bool(pipeline_options.get("smooth_quant", False)),
         float(pipeline_options.get("smooth_alpha", 0.5)),
+        str(pipeline_options.get("weight_method", "rtn")),
+        float(pipeline_options.get("gptq_damp", 0.01)),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

@@ -318,7 +318,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   bool asymmetric, const std::string &activations,
                   const std::string &evalPath, const std::string &calibTable,
                   const std::string &calibTableOut, bool smoothQuant,
-                  double smoothAlpha, std::optional<py::function> progress) {
+                  double smoothAlpha, const std::string &weightMethod,
+                  double gptqDamp, std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -338,6 +339,8 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.calibTableOut = calibTableOut;
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
+  opts.weightMethod = weightMethod;
+  opts.gptqDamp = gptqDamp;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -397,7 +400,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
         py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
-        py::arg("smooth_quant"), py::arg("smooth_alpha"), py::arg("progress"));
+        py::arg("smooth_quant"), py::arg("smooth_alpha"),
+        py::arg("weight_method"), py::arg("gptq_damp"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

@@ -2,6 +2,7 @@
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="random-samples=8 seed=3" | FileCheck %s --check-prefix=RANDOM
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz per-channel=true" | FileCheck %s --check-prefix=CHANNEL
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz hessian=true" | FileCheck %s --check-prefix=HESSIAN
 // RUN: not quant-opt %s --qc-calibrate 2>&1 | FileCheck %s --check-prefix=NODATA
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: %python %S/Inputs/make_npz.py %t.bad.npz "y=[[1.0, 2.0]]"
@@ -16,6 +17,12 @@
 // CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, -2.000000e+00>
 // CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, 0.000000e+00>
 // CHECK-NOT: qc.lhs_channel
+// H = 2/m sum x x^T of each matmul's activation rows, as a blob: for x,
+// 2/2 ([1, -2][1, -2]^T + [3, 0.5][3, 0.5]^T) = [[10, -0.5], [-0.5, 4.25]]
+// (f32 little-endian after the blob's 4-byte alignment header).
+// HESSIAN: qc.matmul {{.*}}qc.lhs_hessian = dense_resource<[[H0:qc_hessian[_0-9]*]]> : tensor<2x2xf32>
+// HESSIAN: qc.matmul {{.*}}qc.lhs_hessian = dense_resource<{{qc_hessian[_0-9]*}}> : tensor<2x2xf32>
+// HESSIAN: [[H0]]: "0x0400000000002041000000BF000000BF00008840"
 // RANDOM-COUNT-2: qc.lhs_stats = #qc.stats<min = {{[-0-9.e+]+}} : f32, max = {{[-0-9.e+]+}} : f32
 // NODATA: qc-calibrate needs calibration data: give inputs=<file.npz> or random-samples=<N>
 // MISSING: qc-calibrate: {{.*}}missing.npz

@@ -11,6 +11,8 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none}))" 2>/dev/null | FileCheck %s --check-prefix=W8A16
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128}))" 2>/dev/null | FileCheck %s --check-prefix=W4
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=bf16}))" 2>/dev/null | FileCheck %s --check-prefix=BF16
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none weight-method=gptq}))" 2>&1 >/dev/null | FileCheck %s --check-prefix=NOHESSIAN
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{weight-method=obq}))" 2>&1 | FileCheck %s --check-prefix=BADMETHOD
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=bf16 activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=BF16DYN
 
 // Weight [K=2, N=2] per output channel (column): absmax 2 and 0.5 -> scales
@@ -57,6 +59,8 @@
 // BF16: %[[R:.*]] = qc.cast %arg0 : (tensor<3x2xf32>) -> tensor<3x2xbf16>
 // BF16: %[[X:.*]] = qc.cast %[[R]] : (tensor<3x2xbf16>) -> tensor<3x2xf32>
 // BF16: qc.matmul %[[X]], %[[WF]] {qc.act_scheme = #qc.scheme<bf16, scale = f32, block = [], symmetric>{{.*}}qc.weight_scheme = #qc.scheme<bf16, scale = f32, block = [], symmetric>}
+// NOHESSIAN: remark: weight rounded to nearest: GPTQ needs the matmul's qc.lhs_hessian (qc-calibrate{hessian=true})
+// BADMETHOD: weight-method must be rtn or gptq, got 'obq'
 // BF16DYN: format 'bf16' has no scales: activations are rounded to it unless activations=none
 // A conv's window spans pixels: one dynamic scale per tensor.
 // DYN-LABEL: func.func @conv

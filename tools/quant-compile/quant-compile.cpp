@@ -65,6 +65,16 @@ static cl::opt<double> smoothAlpha(
     "smooth-alpha", cl::init(0.5),
     cl::desc("SmoothQuant migration strength in [0, 1] (default 0.5)"),
     cl::cat(cat));
+static cl::opt<std::string> weightMethod(
+    "weight-method", cl::init("rtn"),
+    cl::desc("Static-scale formats: weights by rtn (round to nearest, the "
+             "default) or gptq (GPTQ with Hessians from the calibration "
+             "data; docs/Calibration.md)"),
+    cl::cat(cat));
+static cl::opt<double> gptqDamp(
+    "gptq-damp", cl::init(0.01),
+    cl::desc("GPTQ: Hessian damping, a fraction of its mean diagonal"),
+    cl::cat(cat));
 static cl::opt<std::string> activations(
     "activations",
     cl::desc("Static-scale formats: static (int8, fp8 default), dynamic "
@@ -115,6 +125,8 @@ int main(int argc, char **argv) {
   opts.asymmetric = !symmetricActivations;
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
+  opts.weightMethod = weightMethod;
+  opts.gptqDamp = gptqDamp;
   opts.activations = activations;
   opts.evalPath = evalPath;
   opts.calibTable = calibTable;

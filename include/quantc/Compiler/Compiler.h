@@ -54,6 +54,10 @@ struct CompileOptions {
   /// per-channel statistics, so not with a calibration table.
   bool smoothQuant = false;
   double smoothAlpha = 0.5;
+  /// Weights by "rtn" or "gptq" (qc-quantize-linear{weight-method}); GPTQ
+  /// needs the calibration Hessians, so not with a calibration table.
+  std::string weightMethod = "rtn";
+  double gptqDamp = 0.01;
   /// "static", "none" (weight-only) or "" (the format's default).
   std::string activations;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.

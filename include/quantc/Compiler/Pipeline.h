@@ -60,6 +60,10 @@ struct QuantizePipelineOptions {
   /// records per-channel statistics).
   bool smoothQuant = false;
   double smoothAlpha = 0.5;
+  /// qc-quantize-linear{weight-method gptq-damp}; "gptq" makes calibration
+  /// record Hessians.
+  std::string weightMethod = "rtn";
+  double gptqDamp = 0.01;
 };
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass

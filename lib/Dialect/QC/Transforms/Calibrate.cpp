@@ -6,6 +6,7 @@
 #include "quantc/Numerics/Calibration.h"
 #include "quantc/Support/Npz.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
@@ -87,6 +88,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (succeeded(opts)) {
       opts->source = path;
       opts->perChannel = perChannel;
+      opts->hessian = hessian;
     }
     if (failed(opts) || failed(calibrate(fn, *data, *opts)))
       return signalPassFailure();
@@ -102,6 +104,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
     if (failed(files) || failed(opts))
       return signalPassFailure();
     opts->perChannel = perChannel;
+    opts->hessian = hessian;
     std::vector<Tensor> holder;
     auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
       FailureOr<std::vector<Tensor>> t = readModelInputs(fn, (*files)[i]);
@@ -236,6 +239,9 @@ LogicalResult quantc::qc::calibrateBatches(
     std::unique_ptr<nx::AbsHistogram> hists[2];
     // Per input channel (last axis) of operand 0, with perChannel.
     std::vector<float> chMin, chMax;
+    // sum x x^T over operand 0's rows and their count, with hessian.
+    std::vector<double> hess;
+    int64_t rows = 0;
   };
   llvm::DenseMap<Operation *, Observed> seen;
   fn.walk([&](Operation *op) {
@@ -245,12 +251,17 @@ LogicalResult quantc::qc::calibrateBatches(
     seen[op].operands = ops;
     op->removeAttr("qc.lhs_channel_min");
     op->removeAttr("qc.lhs_channel_max");
+    op->removeAttr("qc.lhs_hessian");
     auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-    if (opts.perChannel && isa<MatMulOp>(op) && ops.size() == 1 && x &&
-        x.getRank() > 0 && !x.isDynamicDim(x.getRank() - 1)) {
+    if (isa<MatMulOp>(op) && ops.size() == 1 && x && x.getRank() > 0 &&
+        !x.isDynamicDim(x.getRank() - 1)) {
       int64_t k = x.getShape().back();
-      seen[op].chMin.assign(k, std::numeric_limits<float>::infinity());
-      seen[op].chMax.assign(k, -std::numeric_limits<float>::infinity());
+      if (opts.perChannel) {
+        seen[op].chMin.assign(k, std::numeric_limits<float>::infinity());
+        seen[op].chMax.assign(k, -std::numeric_limits<float>::infinity());
+      }
+      if (opts.hessian)
+        seen[op].hess.assign(k * k, 0.0);
     }
     // What an earlier calibration chose no longer holds.
     for (StringRef a :
@@ -306,6 +317,20 @@ LogicalResult quantc::qc::calibrateBatches(
             for (unsigned i : o.operands)
               o.ranges[i].add(*operands[i]);
             o.result.add(*results[0]);
+            if (!o.hess.empty()) {
+              // Lower triangle of sum x x^T; mirrored when attached.
+              const std::vector<float> &v = operands[0]->f;
+              size_t k = size_t(std::sqrt(double(o.hess.size())));
+              for (size_t r = 0; r + k <= v.size(); r += k, ++o.rows) {
+                const float *xr = v.data() + r;
+                for (size_t i = 0; i < k; ++i) {
+                  double xi = xr[i];
+                  double *hi = o.hess.data() + i * k;
+                  for (size_t j = 0; j <= i; ++j)
+                    hi[j] += xi * xr[j];
+                }
+              }
+            }
             if (!o.chMin.empty()) {
               const std::vector<float> &v = operands[0]->f;
               size_t k = o.chMin.size();
@@ -330,6 +355,22 @@ LogicalResult quantc::qc::calibrateBatches(
       Builder b(ctx);
       op->setAttr("qc.lhs_channel_min", b.getDenseF32ArrayAttr(o.chMin));
       op->setAttr("qc.lhs_channel_max", b.getDenseF32ArrayAttr(o.chMax));
+    }
+    if (!o.hess.empty()) {
+      // H = 2/m sum x x^T (F32), stored as a blob: K x K values are too many
+      // for the IR text.
+      int64_t k = int64_t(std::sqrt(double(o.hess.size())));
+      std::vector<float> h(k * k);
+      double c = o.rows ? 2.0 / double(o.rows) : 0.0;
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j <= i; ++j)
+          h[i * k + j] = h[j * k + i] = float(o.hess[i * k + j] * c);
+      auto type = RankedTensorType::get({k, k}, Float32Type::get(ctx));
+      op->setAttr("qc.lhs_hessian",
+                  DenseF32ResourceElementsAttr::get(
+                      type, "qc_hessian",
+                      HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                          ArrayRef<float>(h))));
     }
   }
   if (opts.method == nx::CalibMethod::MinMax)

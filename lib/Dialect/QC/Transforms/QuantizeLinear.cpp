@@ -12,11 +12,13 @@
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Numerics/Gptq.h"
 #include "quantc/Numerics/Linear.h"
 #include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
@@ -55,12 +57,17 @@ struct LinearFormat {
   bool nvfp4 = false;
   /// Formats of linear layers: matmuls with a constant weight only.
   bool matmulOnly() const { return blocks2D || nvfp4; }
+  // Weights by GPTQ (F32) where a matmul has qc.lhs_hessian.
+  bool gptq = false;
+  double gptqDamp = 0.01;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
 std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
                                             bool asymmetric,
                                             StringRef activations,
+                                            StringRef weightMethod,
+                                            double gptqDamp,
                                             std::optional<Location> loc) {
   auto fail = [&](const Twine &msg) -> std::optional<LinearFormat> {
     if (loc)
@@ -134,6 +141,19 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
     return fail("activations must be static, dynamic or none, got '" +
                 activations + "'");
   }
+  if (weightMethod == "gptq") {
+    if (f.castOnly || f.nvfp4 || f.blocks2D)
+      return fail("weight-method=gptq applies to int8, fp8 and int4-g128, "
+                  "not '" + name + "'");
+    if (!(gptqDamp >= 0 && gptqDamp <= 1))
+      return fail("gptq-damp must be in [0, 1], got " +
+                  llvm::formatv("{0}", gptqDamp).str());
+    f.gptq = true;
+    f.gptqDamp = gptqDamp;
+  } else if (weightMethod != "rtn") {
+    return fail("weight-method must be rtn or gptq, got '" + weightMethod +
+                "'");
+  }
   return f;
 }
 
@@ -165,6 +185,7 @@ struct WeightCodes {
   std::vector<uint8_t> codes;
   std::vector<float> scales;
   double relErr = 0;
+  bool gptq = false; // codes from GPTQ (else round to nearest)
 };
 
 FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
@@ -216,7 +237,27 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
     ns *= d;
   r.scales.resize(ns);
   r.codes.resize(x.size());
-  if (fmt.blocks2D) {
+  auto hessian = op->getAttrOfType<DenseF32ResourceElementsAttr>(
+      "qc.lhs_hessian");
+  std::optional<ArrayRef<float>> h;
+  if (fmt.gptq && isa<MatMulOp>(op) && hessian &&
+      hessian.getType().getShape() == ArrayRef<int64_t>{shape[0], shape[0]})
+    h = hessian.tryGetAsArrayRef();
+  if (fmt.gptq && !h)
+    op->emitRemark("weight rounded to nearest: GPTQ needs the matmul's "
+                   "qc.lhs_hessian (qc-calibrate{hessian=true})");
+  if (h) {
+    nx::GptqOptions go;
+    go.damp = fmt.gptqDamp;
+    if (llvm::Error e = nx::gptqQuantize(x.data(), h->data(), shape[0],
+                                         shape[1], r.layout, fmt.weightElem,
+                                         go, r.scales.data(),
+                                         r.codes.data())) {
+      op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
+      return failure();
+    }
+    r.gptq = true;
+  } else if (fmt.blocks2D) {
     // Scales computed above.
   } else if (llvm::Error e = nx::computeLinearParams(
                  x.data(), shape, r.layout, fmt.weightElem, false,
@@ -225,9 +266,10 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
     return failure();
   }
   std::vector<float> back(x.size());
-  llvm::cantFail(nx::quantizeLinear(x.data(), shape, r.scales.data(), nullptr,
-                                    r.layout, fmt.weightElem, true,
-                                    r.codes.data()));
+  if (!r.gptq)
+    llvm::cantFail(nx::quantizeLinear(x.data(), shape, r.scales.data(),
+                                      nullptr, r.layout, fmt.weightElem, true,
+                                      r.codes.data()));
   llvm::cantFail(nx::dequantizeLinear(r.codes.data(), shape, r.scales.data(),
                                       nullptr, r.layout, fmt.weightElem,
                                       back.data()));
@@ -726,6 +768,9 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
                                                           block, true)));
     attrs.push_back(rewriter.getNamedAttr("qc.weight_rel_rms_error",
                                           rewriter.getF32FloatAttr(w->relErr)));
+    if (w->gptq)
+      attrs.push_back(rewriter.getNamedAttr("qc.weight_method",
+                                            rewriter.getStringAttr("gptq")));
   }
   for (auto [i, a] : llvm::enumerate(acts))
     newOperands[i] =
@@ -762,6 +807,7 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
     op->setOperand(1, newOperands[1]);
     for (NamedAttribute a : attrs)
       op->setAttr(a.getName(), a.getValue());
+    op->removeAttr("qc.lhs_hessian"); // used up; K x K values
   });
   return success();
 }
@@ -799,11 +845,12 @@ struct QuantizeLinearPass
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    if (!getLinearFormat(ctx, format, asymmetric, activations,
-                         getOperation().getLoc()))
+    if (!getLinearFormat(ctx, format, asymmetric, activations, weightMethod,
+                         gptqDamp, getOperation().getLoc()))
       return signalPassFailure();
     RewritePatternSet patterns(ctx);
-    populateQuantizeLinearPatterns(patterns, format, asymmetric, activations);
+    populateQuantizeLinearPatterns(patterns, format, asymmetric, activations,
+                                   weightMethod, gptqDamp);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool matmulOnly = format == "fp8-1x128" || format == "nvfp4";
@@ -843,21 +890,20 @@ bool quantc::qc::isQuantizeLinearFormat(StringRef format) {
          format == "int4-g128" || format == "nvfp4" || format == "bf16";
 }
 
-LogicalResult quantc::qc::verifyQuantizeLinearOptions(Location loc,
-                                                      StringRef format,
-                                                      bool asymmetric,
-                                                      StringRef activations) {
+LogicalResult quantc::qc::verifyQuantizeLinearOptions(
+    Location loc, StringRef format, bool asymmetric, StringRef activations,
+    StringRef weightMethod, double gptqDamp) {
   return success(getLinearFormat(loc.getContext(), format, asymmetric,
-                                 activations, loc)
+                                 activations, weightMethod, gptqDamp, loc)
                      .has_value());
 }
 
-void quantc::qc::populateQuantizeLinearPatterns(RewritePatternSet &patterns,
-                                                StringRef format,
-                                                bool asymmetric,
-                                                StringRef activations) {
-  std::optional<LinearFormat> fmt = getLinearFormat(
-      patterns.getContext(), format, asymmetric, activations, std::nullopt);
+void quantc::qc::populateQuantizeLinearPatterns(
+    RewritePatternSet &patterns, StringRef format, bool asymmetric,
+    StringRef activations, StringRef weightMethod, double gptqDamp) {
+  std::optional<LinearFormat> fmt =
+      getLinearFormat(patterns.getContext(), format, asymmetric, activations,
+                      weightMethod, gptqDamp, std::nullopt);
   if (!fmt)
     return;
   patterns.add<QuantizeMatMulLinear, QuantizeConvLinear>(patterns.getContext(),

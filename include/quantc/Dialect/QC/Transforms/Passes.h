@@ -37,6 +37,9 @@ struct CalibrationOptions {
   /// Also record per-channel ranges of constant-weight matmul activations
   /// (qc.lhs_channel_min / qc.lhs_channel_max) for qc-smooth-quant.
   bool perChannel = false;
+  /// Also record the Hessian 2/m sum x x^T of those activations
+  /// (qc.lhs_hessian) for GPTQ.
+  bool hessian = false;
 };
 
 /// One batch of calibration inputs and where it came from.
@@ -104,17 +107,19 @@ bool isQuantizeLinearFormat(llvm::StringRef format);
 
 /// Checks qc-quantize-linear's options (format, activations for it) and
 /// emits the pass's error at `loc`.
-mlir::LogicalResult verifyQuantizeLinearOptions(mlir::Location loc,
-                                                llvm::StringRef format,
-                                                bool asymmetric,
-                                                llvm::StringRef activations);
+mlir::LogicalResult verifyQuantizeLinearOptions(
+    mlir::Location loc, llvm::StringRef format, bool asymmetric,
+    llvm::StringRef activations, llvm::StringRef weightMethod = "rtn",
+    double gptqDamp = 0.01);
 
 /// Static scales in QDQ form (qc-quantize-linear) for `format` int8, fp8
 /// or int4-g128, `activations` "static", "none" or "" (the format's
 /// default); adds nothing for options the pass would reject.
 void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef format, bool asymmetric,
-                                    llvm::StringRef activations = "");
+                                    llvm::StringRef activations = "",
+                                    llvm::StringRef weightMethod = "rtn",
+                                    double gptqDamp = 0.01);
 
 /// qc-propagate-scales' rules P1-P6 (docs/Calibration.md): quantized values
 /// through layout and monotonic ops, Q/DQ round trips folded. Exact. P5

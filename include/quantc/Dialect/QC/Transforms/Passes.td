@@ -43,6 +43,11 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
            "Also record each input channel's range (the last axis) of the "
            "activation of every matmul with a constant weight, as "
            "qc.lhs_channel_min / qc.lhs_channel_max (what qc-smooth-quant "
+           "needs)">,
+    Option<"hessian", "hessian", "bool", /*default=*/"false",
+           "Also record H = 2/m sum x x^T [K, K] of the activation rows of "
+           "every matmul with a constant weight, as qc.lhs_hessian (a "
+           "dense_resource blob; what qc-quantize-linear{weight-method=gptq} "
            "needs)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
@@ -101,7 +106,14 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     Option<"activations", "activations", "std::string", /*default=*/"\"\"",
            "static (int8, fp8), dynamic (symmetric per-token scales "
            "computed at run time) or none (weight-only W8A16; int4-g128's "
-           "default and only choice)">
+           "default and only choice)">,
+    Option<"weightMethod", "weight-method", "std::string",
+           /*default=*/"\"rtn\"",
+           "rtn (round to nearest) or gptq (GPTQ from the qc.lhs_hessian "
+           "that qc-calibrate{hessian=true} records; F32)">,
+    Option<"gptqDamp", "gptq-damp", "double", /*default=*/"0.01",
+           "GPTQ: damping added to the Hessian's diagonal, as a fraction of "
+           "its mean">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }

@@ -1,0 +1,135 @@
+"""GPTQ weights (--weight-method gptq; docs/Formats.md F32,
+docs/Calibration.md): against an independent numpy GPTQ, and more accurate
+than round to nearest at 4 bits on the bundled decoders."""
+import importlib.util
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import quantc
+from conftest import REPO_ROOT
+
+F32 = np.float32
+
+
+def _matmul_model(path, w):
+    k, n = w.shape
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "mm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", n])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+
+
+def numpy_gptq(w, x, qmin, qmax, group, damp=0.01):
+    """Textbook GPTQ (Frantar et al., Algorithm 1 without lazy batches):
+    rows of W [k, n] in order; the scale per column (group=0, from the
+    original W) or per `group` rows of a column (from the updated rows when
+    the group starts), symmetric absmax / qmax."""
+    k, n = w.shape
+    h = 2.0 * x.astype(np.float64).T @ x.astype(np.float64) / x.shape[0]
+    h[np.diag_indices(k)] += damp * np.mean(np.diag(h))
+    u = np.linalg.cholesky(np.linalg.inv(h)).T  # H^-1 = U^T U
+    w = w.astype(F32).copy()
+    q = np.zeros_like(w)
+
+    def absmax_scale(rows):
+        a = np.abs(rows).max(axis=0)
+        return np.where(a > 0, (a / F32(qmax)).astype(F32), F32(1 / qmax))
+
+    s = absmax_scale(w) if group == 0 else None
+    for i in range(k):
+        if group and i % group == 0:
+            s = absmax_scale(w[i:i + group])
+        c = np.clip(np.rint((w[i] / s).astype(F32)), qmin, qmax)
+        q[i] = (c * s).astype(F32)
+        e = ((w[i].astype(np.float64) - q[i]) / u[i, i]).astype(F32)
+        w[i + 1:] -= (u[i, i + 1:, None].astype(F32) * e[None, :])
+    return q
+
+
+@pytest.mark.parametrize("fmt,qmin,qmax,group", [("int8", -128, 127, 0),
+                                                 ("int4-g128", -8, 7, 128)])
+def test_gptq_matches_numpy_reference(tmp_path, fmt, qmin, qmax, group):
+    """The dequantized weight (read back by running the model on the
+    identity: y = I @ W_q) against numpy_gptq on the same calibration rows.
+    The two compute H^-1's Cholesky factor in different orders (LAPACK vs
+    quantc's loops, both f64), so a code can land on the other side of a
+    rounding tie: all but 1% of the codes equal, the rest one step off."""
+    rng = np.random.default_rng(21)
+    k, n = 160, 24
+    w = rng.standard_normal((k, n)).astype(F32)
+    z = rng.standard_normal((96, k)).astype(F32)
+    x = (z + 0.7 * np.roll(z, 1, axis=1)).astype(F32)  # correlated channels
+    _matmul_model(tmp_path / "mm.onnx", w)
+    np.savez(tmp_path / "calib.npz", x=x)
+    act = "" if fmt == "int4-g128" else " activations=none"
+    m = quantc.import_onnx(tmp_path / "mm.onnx").run_pipeline(
+        f"builtin.module(qc-calibrate{{inputs={tmp_path / 'calib.npz'} "
+        f"hessian=true}},canonicalize,func.func(qc-quantize-linear{{"
+        f"format={fmt}{act} weight-method=gptq}}))")
+    assert 'qc.weight_method = "gptq"' in str(m)
+    assert "qc.lhs_hessian" not in str(m)  # used up
+    got = m.run({"x": np.eye(k, dtype=F32)})["y"]
+    want = numpy_gptq(w, x, qmin, qmax, group)
+    step = np.abs(want).max() / qmax
+    off = np.abs(got - want) > 1e-6 * np.abs(want).max()
+    assert off.mean() <= 0.01, off.mean()
+    assert np.abs(got - want).max() <= 1.01 * step
+
+
+def _example(name, out_dir):
+    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.generate(str(out_dir))
+
+
+@pytest.mark.parametrize("name", ["gpt2", "outlier_lm"])
+def test_gptq_w4_beats_rtn_w4(tmp_path, name):
+    """int4-g128 (W4A16) with GPTQ against round to nearest on held-out
+    sequences (the outlier LM's 16 calibration and 8 held-out sequences for
+    both models). Measured: GPT-2 0.091 vs 0.167 relative RMS, outlier LM
+    0.131 vs 0.222; GPTQ must be at least 25% better."""
+    olm = _example("outlier_lm", tmp_path / "olm")
+    model = olm["model"] if name == "outlier_lm" else \
+        _example(name, tmp_path / name)["model"]
+    err = {}
+    for method in ("rtn", "gptq"):
+        pkg = quantc.compile(model, olm["calib"], format="int4-g128",
+                             targets=(), output=tmp_path / f"{method}.qcpkg",
+                             eval=olm["test"], weight_method=method)
+        err[method] = pkg.report["heldout_accuracy"]["rel_rms_error"]
+        methods = {l.get("weight_method", "rtn")
+                   for l in pkg.report["layers"]}
+        assert methods == {method}
+    assert err["gptq"] < 0.75 * err["rtn"], err
+
+
+@pytest.mark.parametrize("args,mention", [
+    (["--format", "mxfp8", "--weight-method", "gptq"],
+     "weight-method=gptq applies to int8, fp8 and int4-g128, not 'mxfp8'"),
+    (["--format", "nvfp4", "--weight-method", "gptq"],
+     "weight-method=gptq applies to int8, fp8 and int4-g128, not 'nvfp4'"),
+    (["--format", "int8", "--weight-method", "obq"],
+     "weight-method must be rtn or gptq, got 'obq'"),
+    (["--format", "int8", "--weight-method", "gptq", "--gptq-damp", "-1"],
+     "gptq-damp must be in [0, 1]"),
+    (["--format", "int4-g128", "--weight-method", "gptq", "--calib-table",
+      "t.json"], "a calibration table does not hold"),
+])
+def test_bad_gptq_options(tmp_path, run_tool, args, mention):
+    w = np.ones((4, 2), F32)
+    _matmul_model(tmp_path / "mm.onnx", w)
+    np.savez(tmp_path / "c.npz", x=np.ones((3, 4), F32))
+    res = run_tool("quant-compile", tmp_path / "mm.onnx", "--calib",
+                   tmp_path / "c.npz", "--target", "none", "-o",
+                   tmp_path / "o.qcpkg", *args, cwd=tmp_path)
+    assert res.returncode == 1 and mention in res.stderr, res.stderr
+    assert not (tmp_path / "o.qcpkg").exists()
