@@ -6,6 +6,7 @@
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/InitAll.h"
 #include "quantc/Package/Package.h"
@@ -151,6 +152,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.smoothAlpha = opts.smoothAlpha;
     q.weightMethod = opts.weightMethod;
     q.gptqDamp = opts.gptqDamp;
+    q.budgetBits = opts.budgetBits;
     q.calibrate = false;
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
@@ -301,6 +303,27 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.weightMethod = opts.weightMethod;
     q.gptqDamp = opts.gptqDamp;
     q.calibrate = false;
+    if (opts.budgetBits > 0) {
+      // qc-assign-precision on the calibration inputs already in memory.
+      if (failed(progress("assigning per-layer formats under " +
+                          llvm::formatv("{0}", opts.budgetBits).str() +
+                          " bits per weight")))
+        return failure();
+      // Constant weights as the pipeline sees them (a Gemm's transposed
+      // weight folded), so every layer gets a format.
+      PassManager canon(&ctx);
+      canon.addPass(createCanonicalizerPass());
+      if (failed(canon.run(*module)))
+        return failure();
+      qc::PrecisionOptions po;
+      po.budgetBits = opts.budgetBits;
+      po.candidates.clear();
+      for (StringRef c : llvm::split(opts.precisionCandidates, ','))
+        if (!c.trim().empty())
+          po.candidates.push_back(c.trim().str());
+      if (failed(qc::assignPrecision(floatFn, *inputs, po)))
+        return failure();
+    }
     PassManager pm(&ctx);
     buildQuantizePipeline(pm, q);
     if (failed(pm.run(*module)))
@@ -443,6 +466,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     bool scaled = actScheme && !actScheme.getElementType().isBF16();
     // Scales computed at run time; nvfp4's block scales are, under a
     // calibrated tensor scale (so it has both).
+    if (auto a = op->getAttrOfType<StringAttr>("qc.assigned_format")) {
+      layer["format"] = a.str();
+      llvm::json::Object sens;
+      if (auto d = op->getAttrOfType<DictionaryAttr>("qc.sensitivity"))
+        for (NamedAttribute e : d)
+          if (auto f = dyn_cast<FloatAttr>(e.getValue()))
+            sens[e.getName().str()] = f.getValueAsDouble();
+      layer["sensitivity"] = std::move(sens);
+    }
     if (auto m = op->getAttrOfType<StringAttr>("qc.weight_method"))
       layer["weight_method"] = m.str();
     if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))
@@ -490,10 +522,49 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
                           layerOpType(op->getLoc()), shapeText, opts.format,
                           "-");
-    else
+    else {
+      auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
       ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
-                          layerOpType(op->getLoc()), shapeText, opts.format,
+                          layerOpType(op->getLoc()), shapeText,
+                          assigned ? assigned.getValue()
+                                   : StringRef(opts.format),
                           werr);
+    }
+  }
+  // Mixed precision: the layers kept in float, and the assignment's
+  // budget, prediction and Pareto front.
+  std::optional<llvm::json::Object> precisionJson;
+  if (auto p = fn->getAttrOfType<DictionaryAttr>("qc.precision")) {
+    llvm::json::Object prec;
+    llvm::json::Array front;
+    for (NamedAttribute e : p) {
+      if (auto f = dyn_cast<FloatAttr>(e.getValue()))
+        prec[e.getName().str()] = f.getValueAsDouble();
+      if (auto arr = dyn_cast<ArrayAttr>(e.getValue()))
+        for (Attribute pt : arr) {
+          llvm::json::Object o;
+          for (NamedAttribute v : cast<DictionaryAttr>(pt))
+            o[v.getName().str()] =
+                cast<FloatAttr>(v.getValue()).getValueAsDouble();
+          front.push_back(std::move(o));
+        }
+    }
+    prec["pareto"] = std::move(front);
+    llvm::json::Array kept;
+    fn.walk([&](Operation *op) {
+      auto a = op->getAttrOfType<StringAttr>("qc.assigned_format");
+      if (a && a.getValue() == "f32")
+        kept.push_back(qc::getLayerName(op->getLoc()));
+    });
+    prec["kept_in_float"] = std::move(kept);
+    precisionJson = std::move(prec);
+    ts << llvm::formatv("  mixed precision: {0:f3} bits per weight (budget "
+                        "{1}), predicted rel. squared error {2:e2}, measured "
+                        "{3:e2}\n",
+                        p.getAs<FloatAttr>("bits").getValueAsDouble(),
+                        p.getAs<FloatAttr>("budget_bits").getValueAsDouble(),
+                        p.getAs<FloatAttr>("predicted_error").getValueAsDouble(),
+                        p.getAs<FloatAttr>("measured_error").getValueAsDouble());
   }
   // Launch list: one GEMM kernel launch per qc.qmatmul.
   for (auto [i, op] : llvm::enumerate(qmms)) {
@@ -530,6 +601,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"float_layers", (int64_t)floatLayers.size()},
       {"accuracy", err.toJson(samples)},
       {"kernels", std::move(kernelsJson)}};
+  if (precisionJson)
+    result.report["precision"] = std::move(*precisionJson);
   if (!evalInputs.empty())
     result.report["heldout_accuracy"] = heldout.toJson(numSamples(evalInputs));
 

@@ -44,6 +44,11 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   if (o.smoothQuant && !(o.smoothAlpha >= 0 && o.smoothAlpha <= 1))
     return emitError(loc) << "smooth-alpha must be in [0, 1], got "
                           << o.smoothAlpha;
+  if (o.budgetBits < 0 || (o.budgetBits > 0 && !isStaticScaleFormat(o.format)))
+    return emitError(loc) << "budget-bits (mixed precision) needs a "
+                             "budget > 0 and a static-scale base format "
+                             "(int8, fp8, int4-g128, ...), got "
+                          << o.budgetBits << " and '" << o.format << "'";
   if (o.weightMethod != "rtn" && !isStaticScaleFormat(o.format))
     return emitError(loc) << "weight-method=" << o.weightMethod
                           << " applies to int8, fp8 and int4-g128, not '"
@@ -87,6 +92,15 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     qc::QCSmoothQuantOptions sq;
     sq.alpha = o.smoothAlpha;
     pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
+  }
+  if (o.budgetBits > 0 && o.calibrate) {
+    qc::QCAssignPrecisionOptions ap;
+    ap.budgetBits = o.budgetBits;
+    ap.candidates = o.precisionCandidates;
+    ap.inputs = o.calib;
+    ap.randomSamples = o.randomSamples;
+    ap.seed = o.seed;
+    pm.addPass(qc::createQCAssignPrecision(ap));
   }
   if (isStaticScaleFormat(o.format)) {
     qc::QCQuantizeLinearOptions q;
@@ -177,6 +191,14 @@ struct QuantizePipelineCLOptions
       *this, "gptq-damp",
       llvm::cl::desc("GPTQ: Hessian damping, a fraction of its mean diagonal"),
       llvm::cl::init(0.01)};
+  Option<double> budgetBits{
+      *this, "budget-bits",
+      llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
+      llvm::cl::init(0)};
+  Option<std::string> candidates{
+      *this, "candidates",
+      llvm::cl::desc("Mixed precision: candidate formats, comma-separated"),
+      llvm::cl::init("int4-g128,int8")};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -232,6 +254,8 @@ void quantc::registerQuantcPasses() {
           o.smoothAlpha = cl.smoothAlpha;
           o.weightMethod = cl.weightMethod;
           o.gptqDamp = cl.gptqDamp;
+          o.budgetBits = cl.budgetBits;
+          o.precisionCandidates = cl.candidates;
           buildQuantizePipeline(pm, o);
           return success();
         },

@@ -276,6 +276,8 @@ _PIPELINE_OPTIONS = {
     "smooth_alpha": "SmoothQuant migration strength in [0, 1] (default 0.5)",
     "weight_method": "'rtn' (default) or 'gptq' weights (static formats)",
     "gptq_damp": "GPTQ Hessian damping, a fraction of its mean (0.01)",
+    "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
+    "candidates": "mixed precision: candidate formats, comma-separated",
 }
 
 
@@ -348,7 +350,9 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
       ``percentile``, ``asymmetric``, ``activations`` (``"static"``,
       ``"dynamic"`` or ``"none"``: weight-only), ``smooth_quant`` /
       ``smooth_alpha`` (SmoothQuant before quantizing) and
-      ``weight_method`` (``"rtn"`` or ``"gptq"``) / ``gptq_damp``;
+      ``weight_method`` (``"rtn"`` or ``"gptq"``) / ``gptq_damp``,
+      ``budget_bits`` / ``candidates`` (mixed precision,
+      ``report["precision"]``);
       ``int4-g128`` is weight-only (docs/Calibration.md).
 
     Returns the :class:`Package` with its report as a dict. Raises
@@ -403,5 +407,7 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("smooth_alpha", 0.5)),
         str(pipeline_options.get("weight_method", "rtn")),
         float(pipeline_options.get("gptq_damp", 0.01)),
+        float(pipeline_options.get("budget_bits", 0)),
+        str(pipeline_options.get("candidates", "int4-g128,int8")),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

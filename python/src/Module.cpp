@@ -319,7 +319,9 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &evalPath, const std::string &calibTable,
                   const std::string &calibTableOut, bool smoothQuant,
                   double smoothAlpha, const std::string &weightMethod,
-                  double gptqDamp, std::optional<py::function> progress) {
+                  double gptqDamp, double budgetBits,
+                  const std::string &candidates,
+                  std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -341,6 +343,8 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.smoothAlpha = smoothAlpha;
   opts.weightMethod = weightMethod;
   opts.gptqDamp = gptqDamp;
+  opts.budgetBits = budgetBits;
+  opts.precisionCandidates = candidates;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -401,7 +405,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
         py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
-        py::arg("weight_method"), py::arg("gptq_damp"), py::arg("progress"));
+        py::arg("weight_method"), py::arg("gptq_damp"), py::arg("budget_bits"),
+        py::arg("candidates"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

@@ -75,6 +75,18 @@ static cl::opt<double> gptqDamp(
     "gptq-damp", cl::init(0.01),
     cl::desc("GPTQ: Hessian damping, a fraction of its mean diagonal"),
     cl::cat(cat));
+static cl::opt<double> budgetBits(
+    "budget-bits", cl::init(0),
+    cl::desc("Mixed precision: average storage bits per weight (codes and "
+             "scales), e.g. 4.5; each layer's format is chosen from "
+             "--candidates by measured sensitivity (qc-assign-precision; "
+             "--format is the static-scale base format)"),
+    cl::cat(cat));
+static cl::opt<std::string> precisionCandidates(
+    "candidates", cl::init("int4-g128,int8"),
+    cl::desc("Mixed precision: candidate weight formats, comma-separated "
+             "(int4-g128, nvfp4, int8, fp8, fp8-1x128, bf16, f32)"),
+    cl::cat(cat));
 static cl::opt<std::string> activations(
     "activations",
     cl::desc("Static-scale formats: static (int8, fp8 default), dynamic "
@@ -126,6 +138,8 @@ int main(int argc, char **argv) {
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
   opts.weightMethod = weightMethod;
+  opts.budgetBits = budgetBits;
+  opts.precisionCandidates = precisionCandidates;
   opts.gptqDamp = gptqDamp;
   opts.activations = activations;
   opts.evalPath = evalPath;

@@ -58,6 +58,10 @@ struct CompileOptions {
   /// needs the calibration Hessians, so not with a calibration table.
   std::string weightMethod = "rtn";
   double gptqDamp = 0.01;
+  /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
+  /// over `precisionCandidates` (comma-separated formats).
+  double budgetBits = 0;
+  std::string precisionCandidates = "int4-g128,int8";
   /// "static", "none" (weight-only) or "" (the format's default).
   std::string activations;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.

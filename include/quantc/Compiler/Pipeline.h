@@ -64,6 +64,11 @@ struct QuantizePipelineOptions {
   /// record Hessians.
   std::string weightMethod = "rtn";
   double gptqDamp = 0.01;
+  /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
+  /// the calibration data; with calibrate=false the module must already
+  /// carry qc.assigned_format).
+  double budgetBits = 0;
+  std::string precisionCandidates = "int4-g128,int8";
 };
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass

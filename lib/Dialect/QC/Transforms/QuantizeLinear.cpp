@@ -812,31 +812,59 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
   return success();
 }
 
-struct QuantizeMatMulLinear : OpRewritePattern<MatMulOp> {
-  QuantizeMatMulLinear(MLIRContext *ctx, LinearFormat fmt)
-      : OpRewritePattern(ctx), fmt(fmt) {}
-  LogicalResult matchAndRewrite(MatMulOp op,
-                                PatternRewriter &rewriter) const override {
+/// The format for `op`: its qc.assigned_format (qc-assign-precision's
+/// choice: a format name, or "f32" to keep it in float) over `fmt`; an
+/// assigned format quantizes the weight only, as qc-assign-precision
+/// measured it.
+std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt,
+                                      bool asymmetric, StringRef activations) {
+  auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
+  if (!assigned)
+    return fmt;
+  if (assigned.getValue() == "f32")
+    return std::nullopt;
+  // What qc-assign-precision measured: weight-only (int4-g128 is anyway).
+  (void)activations;
+  StringRef acts = assigned.getValue() == "int4-g128" ? "" : "none";
+  return getLinearFormat(op->getContext(), assigned.getValue(), asymmetric,
+                         acts, fmt.gptq ? "gptq" : "rtn", fmt.gptqDamp,
+                         op->getLoc());
+}
+
+/// qc-quantize-linear on one matmul or conv.
+LogicalResult quantizeLinearOperation(PatternRewriter &rewriter,
+                                      Operation *op, const LinearFormat &fmt) {
+  if (auto mm = dyn_cast<MatMulOp>(op)) {
     // A constant weight is [K, N]: channels N (axis 1), reduction K (0).
-    auto w = dyn_cast<RankedTensorType>(op.getRhs().getType());
-    if (!w || (w.getRank() != 2 && matchPattern(op.getRhs(), m_Constant())))
+    auto w = dyn_cast<RankedTensorType>(mm.getRhs().getType());
+    if (!w || (w.getRank() != 2 && matchPattern(mm.getRhs(), m_Constant())))
       return failure();
     return quantizeOperands(rewriter, op, /*channelAxis=*/1,
                             /*reduceAxis=*/0, fmt);
   }
-  LinearFormat fmt;
-};
-
-struct QuantizeConvLinear : OpRewritePattern<ConvOp> {
-  QuantizeConvLinear(MLIRContext *ctx, LinearFormat fmt)
-      : OpRewritePattern(ctx), fmt(fmt) {}
-  LogicalResult matchAndRewrite(ConvOp op,
-                                PatternRewriter &rewriter) const override {
-    // [M, C/g, k...]: channels M (axis 0), reduction C/g (1).
+  if (isa<ConvOp>(op)) // [M, C/g, k...]: channels M (axis 0), reduction C/g
     return quantizeOperands(rewriter, op, /*channelAxis=*/0,
                             /*reduceAxis=*/1, fmt);
+  return failure();
+}
+
+struct QuantizeLinearPattern : RewritePattern {
+  QuantizeLinearPattern(MLIRContext *ctx, LinearFormat fmt, bool asymmetric,
+                        StringRef activations)
+      : RewritePattern(MatchAnyOpTypeTag(), 1, ctx), fmt(fmt),
+        asymmetric(asymmetric), activations(activations.str()) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<MatMulOp, ConvOp>(op))
+      return failure();
+    std::optional<LinearFormat> f = formatFor(op, fmt, asymmetric, activations);
+    if (!f)
+      return failure();
+    return quantizeLinearOperation(rewriter, op, *f);
   }
   LinearFormat fmt;
+  bool asymmetric;
+  std::string activations;
 };
 
 struct QuantizeLinearPass
@@ -857,6 +885,9 @@ struct QuantizeLinearPass
     bool noStats = format == "fp8-1x128" || activations == "dynamic" ||
                    format == "bf16";
     getOperation().walk([&](Operation *op) {
+      auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
+      if (assigned && assigned.getValue() == "f32")
+        return; // kept in float by qc-assign-precision (its report says so)
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
           op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
         return;
@@ -906,6 +937,18 @@ void quantc::qc::populateQuantizeLinearPatterns(
                       weightMethod, gptqDamp, std::nullopt);
   if (!fmt)
     return;
-  patterns.add<QuantizeMatMulLinear, QuantizeConvLinear>(patterns.getContext(),
-                                                         *fmt);
+  patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt, asymmetric,
+                                      activations);
+}
+
+LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,
+                                           bool asymmetric,
+                                           StringRef activations) {
+  std::optional<LinearFormat> fmt =
+      getLinearFormat(op->getContext(), format, asymmetric, activations,
+                      "rtn", 0.01, std::nullopt);
+  if (!fmt)
+    return failure();
+  PatternRewriter rewriter(op->getContext());
+  return quantizeLinearOperation(rewriter, op, *fmt);
 }

@@ -121,6 +121,24 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef weightMethod = "rtn",
                                     double gptqDamp = 0.01);
 
+/// What qc-quantize-linear{format asymmetric activations} does to one
+/// matmul or conv (round to nearest); failure, with nothing changed, if it
+/// cannot quantize it.
+mlir::LogicalResult quantizeLinearOp(mlir::Operation *op,
+                                     llvm::StringRef format, bool asymmetric,
+                                     llvm::StringRef activations);
+
+/// qc-assign-precision (docs/Calibration.md, M1-M4): per-layer formats
+/// under an average weight-bit budget, from each layer's measured
+/// sensitivity on `inputs`.
+struct PrecisionOptions {
+  double budgetBits = 0;
+  std::vector<std::string> candidates = {"int4-g128", "int8"};
+};
+mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
+                                    llvm::ArrayRef<Tensor> inputs,
+                                    const PrecisionOptions &options);
+
 /// qc-propagate-scales' rules P1-P6 (docs/Calibration.md): quantized values
 /// through layout and monotonic ops, Q/DQ round trips folded. Exact. P5
 /// (a relu before a quantize) only with `dropRelu`.

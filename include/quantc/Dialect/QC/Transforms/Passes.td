@@ -185,4 +185,37 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
+  let summary = "Per-layer weight formats under an average bit budget, from measured sensitivity";
+  let description = [{
+    For every matmul and conv with a constant weight, measures on the
+    Executor the relative squared error of the model's outputs when only
+    that layer's weight is quantized to each candidate format (weight-only,
+    round to nearest), models a whole assignment's error as the sum, and
+    picks the assignment with the least modelled error whose average
+    storage bits per weight (codes and scales) fit `budget-bits`, by
+    dynamic programming (a multiple-choice knapsack; exact up to costs
+    rounded up to budget / 20000). Each layer gets `qc.assigned_format`
+    (which qc-quantize-linear then uses) and `qc.sensitivity`; the function
+    gets `qc.precision` with the bits, the predicted and measured error,
+    and 8 Pareto points (budget, predicted, measured). A budget below what
+    the candidates allow is an error (docs/Calibration.md, M1-M4).
+  }];
+  let options = [
+    Option<"budgetBits", "budget-bits", "double", /*default=*/"0",
+           "Average storage bits per weight element (e.g. 4.5)">,
+    Option<"candidates", "candidates", "std::string",
+           /*default=*/"\"int4-g128,int8\"",
+           "Comma-separated candidate formats: int4-g128, nvfp4, int8, "
+           "fp8, fp8-1x128, bf16, f32 (kept in float)">,
+    Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
+           "Calibration inputs (.npz) the sensitivity is measured on">,
+    Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
+           "Number of random samples when no inputs are given">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the random samples">
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif

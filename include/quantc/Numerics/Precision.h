@@ -1,0 +1,41 @@
+//===- Precision.h - mixed-precision budget arithmetic (M2, M3) -----------===//
+//
+// What qc-assign-precision computes without MLIR (docs/Calibration.md):
+// the storage bits of a weight in each candidate format (M2) and the
+// multiple-choice knapsack that picks one format per layer (M3).
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_NUMERICS_PRECISION_H
+#define QUANTC_NUMERICS_PRECISION_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace quantc::numerics {
+
+/// M2: storage bits per element of a weight with reduction size k and n
+/// output channels in `format` (codes plus scales, in the layout
+/// qc-quantize-linear writes): f32 32, bf16 16, int8/fp8 8 + 32/k,
+/// int4-g128 4 + 32 ceil(k/128)/k, fp8-1x128 8 + 32 ceil(k/128)
+/// ceil(n/128)/(k n), nvfp4 4 + 8 ceil(k/16)/k + 32/(k n). Nothing for an
+/// unknown format.
+std::optional<double> weightBitsPerElement(llvm::StringRef format, int64_t k,
+                                           int64_t n);
+
+/// M3: one option per item (layer) minimising the sum of err[l][c] with the
+/// sum of cost[l][c] at most `budget`, by dynamic programming over costs
+/// rounded up to budget / grid (so never over budget; exact when every
+/// cost is a multiple of that unit). Options with a non-finite error are
+/// excluded. Empty when nothing fits.
+std::vector<int>
+solveMultipleChoiceKnapsack(llvm::ArrayRef<std::vector<double>> err,
+                            llvm::ArrayRef<std::vector<double>> cost,
+                            double budget, int64_t grid = 20000);
+
+} // namespace quantc::numerics
+
+#endif

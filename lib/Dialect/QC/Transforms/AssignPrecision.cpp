@@ -1,0 +1,255 @@
+//===- AssignPrecision.cpp - per-layer formats under a bit budget ---------===//
+//
+// Rules M1-M4 of docs/Calibration.md: each layer's sensitivity to each
+// candidate format is measured on the Executor (only that layer quantized,
+// the output's error against float), the total is modelled as the sum of
+// the layers' errors, and the assignment with the least modelled error
+// whose average weight bits fit the budget is found by dynamic programming
+// over the (multiple-choice knapsack) cost.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Executor/Executor.h"
+#include "quantc/Numerics/Precision.h"
+#include "quantc/Support/Npz.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <limits>
+
+namespace quantc::qc {
+#define GEN_PASS_DEF_QCASSIGNPRECISION
+#include "quantc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace quantc::qc
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::qc;
+namespace nx = quantc::numerics;
+
+namespace {
+/// Reduction size and output channels of a layer's constant weight, or
+/// nothing if it has none.
+std::optional<std::pair<int64_t, int64_t>> weightDims(Operation *op) {
+  auto w = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!w || !w.hasStaticShape() || !matchPattern(op->getOperand(1), m_Constant()))
+    return std::nullopt;
+  if (isa<MatMulOp>(op) && w.getRank() == 2)
+    return std::make_pair(w.getDimSize(0), w.getDimSize(1));
+  if (isa<ConvOp>(op) && w.getRank() >= 2)
+    return std::make_pair(w.getNumElements() / w.getDimSize(0),
+                          w.getDimSize(0));
+  return std::nullopt;
+}
+
+SmallVector<Operation *> layersOf(func::FuncOp fn) {
+  SmallVector<Operation *> layers;
+  fn.walk([&](Operation *op) {
+    if (isa<MatMulOp, ConvOp>(op) && weightDims(op))
+      layers.push_back(op);
+  });
+  return layers;
+}
+
+/// Relative squared error of `got` against `ref`, over all outputs.
+double relSquaredError(ArrayRef<Tensor> got, ArrayRef<Tensor> ref) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < ref.size() && i < got.size(); ++i)
+    for (size_t j = 0; j < ref[i].f.size() && j < got[i].f.size(); ++j) {
+      double d = double(got[i].f[j]) - ref[i].f[j];
+      num += d * d;
+      den += double(ref[i].f[j]) * ref[i].f[j];
+    }
+  return den > 0 ? num / den : num;
+}
+
+/// Runs a copy of `fn`'s module with layer i quantized to formats[i] ("f32":
+/// left alone); the outputs' relative squared error against `ref`, or
+/// infinity if a layer could not be quantized so.
+FailureOr<double> measure(func::FuncOp fn, ArrayRef<std::string> formats,
+                          ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref) {
+  auto module = fn->getParentOfType<ModuleOp>();
+  OwningOpRef<ModuleOp> copy = module.clone();
+  auto copyFn = copy->lookupSymbol<func::FuncOp>(fn.getSymName());
+  SmallVector<Operation *> layers = layersOf(copyFn);
+  for (auto [op, f] : llvm::zip(layers, formats))
+    if (f != "f32" && failed(quantizeLinearOp(op, f, /*asymmetric=*/true,
+                                              f == "int4-g128" ? "" : "none")))
+      return std::numeric_limits<double>::infinity();
+  Executor exec(copyFn);
+  exec.setConstantCaching(false);
+  FailureOr<std::vector<Tensor>> out = exec.run(inputs);
+  if (failed(out))
+    return failure();
+  return relSquaredError(*out, ref);
+}
+
+/// The options' checks, before any work.
+LogicalResult checkOptions(func::FuncOp fn, const PrecisionOptions &o) {
+  if (o.candidates.empty() || o.candidates.size() > 100)
+    return fn.emitError("qc-assign-precision: give 1 to 100 candidate "
+                        "formats");
+  for (const std::string &c : o.candidates)
+    if (!nx::weightBitsPerElement(c, 128, 128))
+      return fn.emitError() << "qc-assign-precision: unknown candidate '" << c
+                            << "'; known: int4-g128, nvfp4, int8, fp8, "
+                               "fp8-1x128, bf16, f32";
+  if (!(o.budgetBits > 0))
+    return fn.emitError() << "qc-assign-precision: budget-bits must be > 0, "
+                              "got "
+                           << o.budgetBits;
+  return success();
+}
+
+struct AssignPrecisionPass
+    : public qc::impl::QCAssignPrecisionBase<AssignPrecisionPass> {
+  using QCAssignPrecisionBase::QCAssignPrecisionBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp fn = getEntryFunction(module);
+    if (!fn)
+      return signalPassFailure();
+    PrecisionOptions o;
+    o.budgetBits = budgetBits;
+    o.candidates.clear();
+    for (StringRef c : llvm::split(candidates, ','))
+      if (!c.trim().empty())
+        o.candidates.push_back(c.trim().str());
+    if (failed(checkOptions(fn, o)))
+      return signalPassFailure();
+    FailureOr<std::vector<Tensor>> data = failure();
+    Executor exec(fn);
+    if (!inputs.empty())
+      data = readModelInputs(fn, inputs);
+    else if (randomSamples > 0)
+      data = exec.randomInputs(randomSamples, seed);
+    else {
+      module.emitError("qc-assign-precision needs calibration data: give "
+                       "inputs=<file.npz> or random-samples=<N>");
+      return signalPassFailure();
+    }
+    if (failed(data) || failed(assignPrecision(fn, *data, o)))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
+                                          ArrayRef<Tensor> inputs,
+                                          const PrecisionOptions &o) {
+  MLIRContext *ctx = fn.getContext();
+  if (failed(checkOptions(fn, o)))
+    return failure();
+  SmallVector<Operation *> layers = layersOf(fn);
+  if (layers.empty())
+    return fn.emitError("qc-assign-precision: no matmul or conv with a "
+                        "constant weight to assign a format to");
+  // M2: costs; the budget is an average over all weights of those layers.
+  size_t nl = layers.size(), nc = o.candidates.size();
+  std::vector<std::vector<double>> cost(nl, std::vector<double>(nc)),
+      err(nl, std::vector<double>(nc));
+  double numel = 0, minBits = 0;
+  for (size_t l = 0; l < nl; ++l) {
+    auto [k, n] = *weightDims(layers[l]);
+    double cells = double(k) * double(n), lmin = 1e300;
+    numel += cells;
+    for (size_t c = 0; c < nc; ++c) {
+      cost[l][c] = *nx::weightBitsPerElement(o.candidates[c], k, n) * cells;
+      lmin = std::min(lmin, cost[l][c]);
+    }
+    minBits += lmin;
+  }
+  double budget = o.budgetBits * numel;
+  if (minBits > budget * (1 + 1e-12))
+    return fn.emitError() << llvm::formatv(
+               "qc-assign-precision: a budget of {0:f3} bits per weight is "
+               "below the smallest the candidates allow ({1:f3})",
+               o.budgetBits, minBits / numel);
+
+  // M1: sensitivity, one layer at a time.
+  Executor ref(fn);
+  ref.setConstantCaching(false);
+  FailureOr<std::vector<Tensor>> refOut = ref.run(inputs);
+  if (failed(refOut))
+    return failure();
+  std::vector<std::string> formats(nl, "f32");
+  for (size_t l = 0; l < nl; ++l)
+    for (size_t c = 0; c < nc; ++c) {
+      formats[l] = o.candidates[c];
+      FailureOr<double> e = measure(fn, formats, inputs, *refOut);
+      if (failed(e))
+        return failure();
+      err[l][c] = *e;
+      formats[l] = "f32";
+    }
+
+  // M3: the assignment; M4: what it is predicted and measured to cost.
+  std::vector<int> pick = nx::solveMultipleChoiceKnapsack(err, cost, budget);
+  if (pick.empty())
+    return fn.emitError() << "qc-assign-precision: no assignment fits "
+                          << o.budgetBits << " bits per weight (candidates "
+                          << "that cannot quantize a layer are excluded)";
+  auto evaluate = [&](ArrayRef<int> p, double &bits, double &predicted,
+                      double &measured) -> LogicalResult {
+    bits = predicted = 0;
+    std::vector<std::string> f(nl);
+    for (size_t l = 0; l < nl; ++l) {
+      f[l] = o.candidates[p[l]];
+      bits += cost[l][p[l]];
+      predicted += err[l][p[l]];
+    }
+    bits /= numel;
+    FailureOr<double> m = measure(fn, f, inputs, *refOut);
+    if (failed(m))
+      return failure();
+    measured = *m;
+    return success();
+  };
+  Builder b(ctx);
+  double bits = 0, predicted = 0, measured = 0;
+  if (failed(evaluate(pick, bits, predicted, measured)))
+    return failure();
+  // The Pareto front between the smallest and the largest budget the
+  // candidates allow, 8 points, each solved and measured.
+  double maxBits = 0;
+  for (size_t l = 0; l < nl; ++l)
+    maxBits += *std::max_element(cost[l].begin(), cost[l].end());
+  SmallVector<Attribute> front;
+  for (int i = 0; i < 8; ++i) {
+    double bb = (minBits + (maxBits - minBits) * i / 7.0) / numel;
+    std::vector<int> p = nx::solveMultipleChoiceKnapsack(err, cost, bb * numel * (1 + 1e-9));
+    double pb = 0, pp = 0, pm = 0;
+    if (p.empty() || failed(evaluate(p, pb, pp, pm)))
+      continue;
+    front.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("budget_bits", b.getF64FloatAttr(bb)),
+         b.getNamedAttr("bits", b.getF64FloatAttr(pb)),
+         b.getNamedAttr("predicted_error", b.getF64FloatAttr(pp)),
+         b.getNamedAttr("measured_error", b.getF64FloatAttr(pm))}));
+  }
+  for (size_t l = 0; l < nl; ++l) {
+    SmallVector<NamedAttribute> sens;
+    for (size_t c = 0; c < nc; ++c)
+      sens.push_back(b.getNamedAttr(o.candidates[c],
+                                    b.getF64FloatAttr(err[l][c])));
+    layers[l]->setAttr("qc.assigned_format",
+                       b.getStringAttr(o.candidates[pick[l]]));
+    layers[l]->setAttr("qc.sensitivity", b.getDictionaryAttr(sens));
+  }
+  fn->setAttr("qc.precision",
+              b.getDictionaryAttr(
+                  {b.getNamedAttr("budget_bits",
+                                  b.getF64FloatAttr(o.budgetBits)),
+                   b.getNamedAttr("bits", b.getF64FloatAttr(bits)),
+                   b.getNamedAttr("predicted_error",
+                                  b.getF64FloatAttr(predicted)),
+                   b.getNamedAttr("measured_error",
+                                  b.getF64FloatAttr(measured)),
+                   b.getNamedAttr("pareto", b.getArrayAttr(front))}));
+  return success();
+}

@@ -1,0 +1,28 @@
+// qc-assign-precision (M1-M4 of docs/Calibration.md) and qc-quantize-linear
+// honouring its per-layer choice. The model: y1 = x @ w1, y2 = x @ w2, both
+// [128, 8], w2 100x larger (Inputs/make_precision_model.py).
+// RUN: %python %S/Inputs/make_precision_model.py > %t.mlir
+// RUN: quant-opt %t.mlir --qc-assign-precision="budget-bits=6.3 random-samples=16 seed=1" | FileCheck %s
+// RUN: quant-opt %t.mlir --qc-assign-precision="budget-bits=6.3 random-samples=16 seed=1" | quant-opt --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128}))" | FileCheck %s --check-prefix=HONOUR
+// RUN: quant-opt %t.mlir --qc-assign-precision="budget-bits=4.3 candidates=int4-g128,f32 random-samples=4" | FileCheck %s --check-prefix=ALL4
+// RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=4 random-samples=4" 2>&1 | FileCheck %s --check-prefix=LOW
+// RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=6 candidates=int3 random-samples=4" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=6" 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not quant-opt %t.mlir --qc-assign-precision 2>&1 | FileCheck %s --check-prefix=NOBUDGET
+
+// int4-g128 costs 4 + 32/128 = 4.25 bits per weight, int8 8.25: 6.3 bits
+// on average buy int8 for one layer, the one whose error matters more (w2).
+// CHECK: qc.precision = {bits = 6.250000e+00 : f64, budget_bits = 6.300000e+00 : f64, measured_error = {{.*}}, pareto = [{{.*}}], predicted_error = {{.*}}}
+// CHECK: qc.matmul %arg0, %{{.*}} {qc.assigned_format = "int4-g128", qc.sensitivity = {"int4-g128" = {{.*}} : f64, int8 = {{.*}} : f64}}
+// CHECK: qc.matmul %arg0, %{{.*}} {qc.assigned_format = "int8", qc.sensitivity = {"int4-g128" = {{.*}} : f64, int8 = {{.*}} : f64}}
+// qc-quantize-linear: int4 codes blocked by 128 for w1, int8 per channel
+// (weight-only, as measured) for w2, whatever its own format option says.
+// HONOUR: qc.dequantize_linear {{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x8xi4>, tensor<1x8xf32>, tensor<1x8xi4>) -> tensor<128x8xf32>
+// HONOUR: qc.dequantize_linear {{.*}} : (tensor<128x8xi8>, tensor<8xf32>, tensor<8xi8>) -> tensor<128x8xf32>
+// HONOUR-NOT: qc.quantize_linear
+// ALL4-COUNT-2: qc.assigned_format = "int4-g128"
+// "f32" keeps a layer in float (32 bits per weight).
+// LOW: qc-assign-precision: a budget of 4.000 bits per weight is below the smallest the candidates allow (4.250)
+// UNKNOWN: qc-assign-precision: unknown candidate 'int3'; known: int4-g128, nvfp4, int8, fp8, fp8-1x128, bf16, f32
+// NODATA: qc-assign-precision needs calibration data: give inputs=<file.npz> or random-samples=<N>
+// NOBUDGET: qc-assign-precision: budget-bits must be > 0, got 0

@@ -1,0 +1,88 @@
+//===- PrecisionTest.cpp - mixed-precision budget (Calibration.md M2, M3) -===//
+#include "quantc/Numerics/Precision.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace quantc::numerics;
+
+namespace {
+// M3 against brute force on random instances whose integer costs are
+// multiples of the grid unit (budget / grid = 1): the optimum exactly.
+TEST(PrecisionTest, KnapsackMatchesBruteForce) {
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> costD(1, 9);
+  std::uniform_real_distribution<double> errD(0.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    int nl = 1 + trial % 6, nc = 1 + trial % 3;
+    std::vector<std::vector<double>> err(nl, std::vector<double>(nc)),
+        cost(nl, std::vector<double>(nc));
+    for (int l = 0; l < nl; ++l)
+      for (int c = 0; c < nc; ++c) {
+        err[l][c] = errD(rng);
+        cost[l][c] = costD(rng);
+      }
+    int budget = 2 + int(rng() % (9 * nl));
+    double bestErr = std::numeric_limits<double>::infinity();
+    std::vector<int> pick(nl, 0);
+    for (;;) { // every assignment
+      double e = 0, c = 0;
+      for (int l = 0; l < nl; ++l) {
+        e += err[l][pick[l]];
+        c += cost[l][pick[l]];
+      }
+      if (c <= budget)
+        bestErr = std::min(bestErr, e);
+      int l = 0;
+      while (l < nl && ++pick[l] == nc)
+        pick[l++] = 0;
+      if (l == nl)
+        break;
+    }
+    std::vector<int> got =
+        solveMultipleChoiceKnapsack(err, cost, double(budget), budget);
+    if (!std::isfinite(bestErr)) {
+      EXPECT_TRUE(got.empty());
+      continue;
+    }
+    ASSERT_EQ(int(got.size()), nl);
+    double e = 0, c = 0;
+    for (int l = 0; l < nl; ++l) {
+      e += err[l][got[l]];
+      c += cost[l][got[l]];
+    }
+    EXPECT_LE(c, budget);
+    EXPECT_NEAR(e, bestErr, 1e-12) << "trial " << trial;
+  }
+}
+
+// M3: an option with a non-finite error is never picked; nothing that fits
+// gives no assignment.
+TEST(PrecisionTest, KnapsackExclusionsAndInfeasible) {
+  std::vector<std::vector<double>> err = {
+      {1.0, std::numeric_limits<double>::infinity()}, {2.0, 0.5}};
+  std::vector<std::vector<double>> cost = {{4, 1}, {4, 8}};
+  std::vector<int> got = solveMultipleChoiceKnapsack(err, cost, 12, 12);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], 0);
+  EXPECT_EQ(got[1], 1);
+  EXPECT_TRUE(solveMultipleChoiceKnapsack(err, cost, 7, 7).empty());
+  EXPECT_TRUE(solveMultipleChoiceKnapsack(err, cost, 0, 10).empty());
+}
+
+// M2: codes plus scales per element.
+TEST(PrecisionTest, BitsPerWeight) {
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("int4-g128", 256, 64), 4.25);
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("int4-g128", 64, 64), 4.5);
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("int8", 128, 10), 8.25);
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("bf16", 3, 3), 16.0);
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("nvfp4", 32, 4),
+                   4.0 + 0.5 + 32.0 / 128.0);
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("fp8-1x128", 256, 256),
+                   8.0 + 32.0 * 4 / 65536.0);
+  EXPECT_FALSE(weightBitsPerElement("int3", 8, 8));
+}
+} // namespace
