@@ -303,17 +303,40 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.weightMethod = opts.weightMethod;
     q.gptqDamp = opts.gptqDamp;
     q.calibrate = false;
+    if ((opts.smoothQuant && !opts.smoothAlphas.empty()) ||
+        opts.budgetBits > 0) {
+      // Constant weights as the pipeline sees them (a Gemm's transposed
+      // weight folded), so every layer takes part.
+      PassManager canon(&ctx);
+      canon.addPass(createCanonicalizerPass());
+      if (failed(canon.run(*module)))
+        return failure();
+    }
+    if (opts.smoothQuant && !opts.smoothAlphas.empty()) {
+      // The alpha search (S5) on the calibration inputs in memory; the
+      // pipeline then does not smooth again.
+      if (failed(progress("searching SmoothQuant alphas " +
+                          opts.smoothAlphas)))
+        return failure();
+      qc::SmoothQuantOptions so;
+      so.format = opts.format;
+      so.asymmetric = opts.asymmetric;
+      for (StringRef a : llvm::split(opts.smoothAlphas, ',')) {
+        double v;
+        if (a.trim().getAsDouble(v))
+          return emitError(unknown) << "--smooth-alphas: '" << a
+                                    << "' is not a number";
+        so.alphas.push_back(v);
+      }
+      if (failed(qc::smoothQuant(floatFn, so, *inputs)))
+        return failure();
+      q.smoothQuant = false;
+    }
     if (opts.budgetBits > 0) {
       // qc-assign-precision on the calibration inputs already in memory.
       if (failed(progress("assigning per-layer formats under " +
                           llvm::formatv("{0}", opts.budgetBits).str() +
                           " bits per weight")))
-        return failure();
-      // Constant weights as the pipeline sees them (a Gemm's transposed
-      // weight folded), so every layer gets a format.
-      PassManager canon(&ctx);
-      canon.addPass(createCanonicalizerPass());
-      if (failed(canon.run(*module)))
         return failure();
       qc::PrecisionOptions po;
       po.budgetBits = opts.budgetBits;

@@ -57,6 +57,10 @@ quantc::verifyQuantizePipelineOptions(Location loc,
     return emitError(loc)
            << "weight-method=gptq needs the calibration Hessians, which a "
               "calibration table does not hold: calibrate on data instead";
+  if (o.smoothQuant && !o.smoothAlphas.empty() && o.calibrate &&
+      o.calib.empty())
+    return emitError(loc) << "smooth-alphas searches on calibration inputs: "
+                             "give calib=<file.npz>";
   if (o.smoothQuant && o.calibrate && !o.calibTable.empty())
     return emitError(loc)
            << "smooth-quant needs per-channel statistics, which a "
@@ -91,6 +95,9 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
   if (o.smoothQuant) {
     qc::QCSmoothQuantOptions sq;
     sq.alpha = o.smoothAlpha;
+    sq.alphas = o.smoothAlphas;
+    sq.inputs = o.calib;
+    sq.format = o.format;
     pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
   }
   if (o.budgetBits > 0 && o.calibrate) {
@@ -191,6 +198,9 @@ struct QuantizePipelineCLOptions
       *this, "gptq-damp",
       llvm::cl::desc("GPTQ: Hessian damping, a fraction of its mean diagonal"),
       llvm::cl::init(0.01)};
+  Option<std::string> smoothAlphas{
+      *this, "smooth-alphas",
+      llvm::cl::desc("SmoothQuant: alphas to search per group (needs calib)")};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -252,6 +262,7 @@ void quantc::registerQuantcPasses() {
           o.propagateScales = cl.propagateScales;
           o.smoothQuant = cl.smoothQuant;
           o.smoothAlpha = cl.smoothAlpha;
+          o.smoothAlphas = cl.smoothAlphas;
           o.weightMethod = cl.weightMethod;
           o.gptqDamp = cl.gptqDamp;
           o.budgetBits = cl.budgetBits;

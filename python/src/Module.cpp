@@ -318,7 +318,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   bool asymmetric, const std::string &activations,
                   const std::string &evalPath, const std::string &calibTable,
                   const std::string &calibTableOut, bool smoothQuant,
-                  double smoothAlpha, const std::string &weightMethod,
+                  double smoothAlpha, const std::string &smoothAlphas,
+                  const std::string &weightMethod,
                   double gptqDamp, double budgetBits,
                   const std::string &candidates,
                   std::optional<py::function> progress) {
@@ -341,6 +342,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.calibTableOut = calibTableOut;
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
+  opts.smoothAlphas = smoothAlphas;
   opts.weightMethod = weightMethod;
   opts.gptqDamp = gptqDamp;
   opts.budgetBits = budgetBits;
@@ -405,6 +407,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
         py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
+        py::arg("smooth_alphas"),
         py::arg("weight_method"), py::arg("gptq_damp"), py::arg("budget_bits"),
         py::arg("candidates"), py::arg("progress"));
   m.def("is_package",

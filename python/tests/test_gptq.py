@@ -4,26 +4,13 @@ than round to nearest at 4 bits on the bundled decoders."""
 import importlib.util
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
 import quantc
 from conftest import REPO_ROOT
+from test_static_scales import matmul_model
 
 F32 = np.float32
-
-
-def _matmul_model(path, w):
-    k, n = w.shape
-    g = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "mm",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", n])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, str(path))
 
 
 def numpy_gptq(w, x, qmin, qmax, group, damp=0.01):
@@ -66,7 +53,7 @@ def test_gptq_matches_numpy_reference(tmp_path, fmt, qmin, qmax, group):
     w = rng.standard_normal((k, n)).astype(F32)
     z = rng.standard_normal((96, k)).astype(F32)
     x = (z + 0.7 * np.roll(z, 1, axis=1)).astype(F32)  # correlated channels
-    _matmul_model(tmp_path / "mm.onnx", w)
+    matmul_model(tmp_path / "mm.onnx", w)
     np.savez(tmp_path / "calib.npz", x=x)
     act = "" if fmt == "int4-g128" else " activations=none"
     m = quantc.import_onnx(tmp_path / "mm.onnx").run_pipeline(
@@ -126,7 +113,7 @@ def test_gptq_w4_beats_rtn_w4(tmp_path, name):
 ])
 def test_bad_gptq_options(tmp_path, run_tool, args, mention):
     w = np.ones((4, 2), F32)
-    _matmul_model(tmp_path / "mm.onnx", w)
+    matmul_model(tmp_path / "mm.onnx", w)
     np.savez(tmp_path / "c.npz", x=np.ones((3, 4), F32))
     res = run_tool("quant-compile", tmp_path / "mm.onnx", "--calib",
                    tmp_path / "c.npz", "--target", "none", "-o",

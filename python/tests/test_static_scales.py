@@ -41,6 +41,20 @@ def k1_model(path, w, op="MatMul"):
     return path
 
 
+def matmul_model(path, w):
+    """y = x @ w for x [b, K]: one MatMul named mm, w a constant."""
+    k, n = w.shape
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "mm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", n])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
 def ref_int8(x, calib, w, asymmetric):
     lo, hi = min(F32(0), calib.min()), max(F32(0), calib.max())
     if asymmetric:
@@ -548,15 +562,7 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
     calibration data (far wider) must not matter."""
     k = 4
     w = np.eye(k, dtype=F32)
-    nodes = [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
-    g = helper.make_graph(
-        nodes, "eye",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, str(tmp_path / "eye.onnx"))
+    matmul_model(tmp_path / "eye.onnx", w)
     rng = np.random.default_rng(11)
     x = (rng.standard_normal((64, k)) *
          rng.uniform(1e-3, 1e3, (64, 1))).astype(F32)
@@ -629,14 +635,7 @@ def test_fp8_1x128_bit_exact(tmp_path):
     are checked bit for bit against numpy/ml_dtypes."""
     k = 200
     w = np.eye(k, dtype=F32) * F32(3.0)
-    g = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "eye",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, str(tmp_path / "eye.onnx"))
+    matmul_model(tmp_path / "eye.onnx", w)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16, k)).astype(F32)
     x[:, 128:] *= F32(100.0)  # the tail block has its own scale
@@ -668,14 +667,7 @@ def test_nvfp4_bit_exact(tmp_path):
     checked bit for bit against ml_dtypes."""
     k = 40
     w = np.eye(k, dtype=F32) * F32(3.0)
-    g = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "eye",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", k])],
-        initializer=[numpy_helper.from_array(w, "w")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, str(tmp_path / "eye.onnx"))
+    matmul_model(tmp_path / "eye.onnx", w)
     rng = np.random.default_rng(9)
     calib = rng.standard_normal((32, k)).astype(F32)
     x = (rng.standard_normal((24, k)) *

@@ -2,6 +2,8 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant))" | FileCheck %s
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alpha=1.0}))" | FileCheck %s --check-prefix=ALPHA1
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alpha=1.5}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alphas=0.5,x}))" 2>&1 | FileCheck %s --check-prefix=NAN
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alphas=0.4,0.6}))" 2>&1 | FileCheck %s --check-prefix=NOINPUTS
 
 // S1: channel 0 has max|x| 16 and max|w| 1, channel 1 has 1 and 4: with
 // alpha 0.5, s = [sqrt(16 / 1), sqrt(1 / 4)] = [4, 0.5]. The layer norm's
@@ -17,6 +19,8 @@
 // ALPHA1-LABEL: func.func @layer_norm
 // ALPHA1: arith.constant dense<[6.250000e-02, 2.000000e+00]> : tensor<2xf32>
 // BAD: qc-smooth-quant: alpha must be in [0, 1], got 1.5
+// NAN: qc-smooth-quant: alphas: 'x' is not a number
+// NOINPUTS: qc-smooth-quant: searching alphas needs calibration data: give inputs=<file.npz>
 func.func @layer_norm(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %g = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
   %b = arith.constant dense<[8.0, -1.0]> : tensor<2xf32>

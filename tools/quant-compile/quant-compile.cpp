@@ -65,6 +65,12 @@ static cl::opt<double> smoothAlpha(
     "smooth-alpha", cl::init(0.5),
     cl::desc("SmoothQuant migration strength in [0, 1] (default 0.5)"),
     cl::cat(cat));
+static cl::opt<std::string> smoothAlphas(
+    "smooth-alphas",
+    cl::desc("SmoothQuant: search each layer group's alpha among these "
+             "(comma-separated, e.g. 0.3,0.4,0.5,0.6,0.7,0.8) by the output "
+             "error on the calibration data, instead of --smooth-alpha"),
+    cl::cat(cat));
 static cl::opt<std::string> weightMethod(
     "weight-method", cl::init("rtn"),
     cl::desc("Static-scale formats: weights by rtn (round to nearest, the "
@@ -137,6 +143,7 @@ int main(int argc, char **argv) {
   opts.asymmetric = !symmetricActivations;
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
+  opts.smoothAlphas = smoothAlphas;
   opts.weightMethod = weightMethod;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = precisionCandidates;

@@ -54,6 +54,9 @@ struct CompileOptions {
   /// per-channel statistics, so not with a calibration table.
   bool smoothQuant = false;
   double smoothAlpha = 0.5;
+  /// Comma-separated alphas to search per layer group (S5), e.g.
+  /// "0.3,0.5,0.7"; empty: smoothAlpha everywhere.
+  std::string smoothAlphas;
   /// Weights by "rtn" or "gptq" (qc-quantize-linear{weight-method}); GPTQ
   /// needs the calibration Hessians, so not with a calibration table.
   std::string weightMethod = "rtn";

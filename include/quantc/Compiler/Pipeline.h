@@ -60,6 +60,8 @@ struct QuantizePipelineOptions {
   /// records per-channel statistics).
   bool smoothQuant = false;
   double smoothAlpha = 0.5;
+  /// Comma-separated alphas searched per group (S5) instead of smoothAlpha.
+  std::string smoothAlphas;
   /// qc-quantize-linear{weight-method gptq-damp}; "gptq" makes calibration
   /// record Hessians.
   std::string weightMethod = "rtn";

@@ -55,8 +55,10 @@ SmallVector<Operation *> layersOf(func::FuncOp fn) {
   return layers;
 }
 
-/// Relative squared error of `got` against `ref`, over all outputs.
-double relSquaredError(ArrayRef<Tensor> got, ArrayRef<Tensor> ref) {
+} // namespace
+
+double quantc::qc::relativeSquaredError(ArrayRef<Tensor> got,
+                                        ArrayRef<Tensor> ref) {
   double num = 0, den = 0;
   for (size_t i = 0; i < ref.size() && i < got.size(); ++i)
     for (size_t j = 0; j < ref[i].f.size() && j < got[i].f.size(); ++j) {
@@ -67,25 +69,35 @@ double relSquaredError(ArrayRef<Tensor> got, ArrayRef<Tensor> ref) {
   return den > 0 ? num / den : num;
 }
 
-/// Runs a copy of `fn`'s module with layer i quantized to formats[i] ("f32":
-/// left alone); the outputs' relative squared error against `ref`, or
-/// infinity if a layer could not be quantized so.
-FailureOr<double> measure(func::FuncOp fn, ArrayRef<std::string> formats,
-                          ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref) {
+FailureOr<double> quantc::qc::measureEdited(
+    func::FuncOp fn, ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref,
+    function_ref<LogicalResult(func::FuncOp)> edit) {
   auto module = fn->getParentOfType<ModuleOp>();
   OwningOpRef<ModuleOp> copy = module.clone();
   auto copyFn = copy->lookupSymbol<func::FuncOp>(fn.getSymName());
-  SmallVector<Operation *> layers = layersOf(copyFn);
-  for (auto [op, f] : llvm::zip(layers, formats))
-    if (f != "f32" && failed(quantizeLinearOp(op, f, /*asymmetric=*/true,
-                                              f == "int4-g128" ? "" : "none")))
-      return std::numeric_limits<double>::infinity();
+  if (failed(edit(copyFn)))
+    return std::numeric_limits<double>::infinity();
   Executor exec(copyFn);
   exec.setConstantCaching(false);
   FailureOr<std::vector<Tensor>> out = exec.run(inputs);
   if (failed(out))
     return failure();
-  return relSquaredError(*out, ref);
+  return relativeSquaredError(*out, ref);
+}
+
+namespace {
+/// The error with layer i quantized to formats[i] ("f32": left alone),
+/// weight-only as qc-quantize-linear will; infinity if a layer cannot be.
+FailureOr<double> measure(func::FuncOp fn, ArrayRef<std::string> formats,
+                          ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref) {
+  return measureEdited(fn, inputs, ref, [&](func::FuncOp copy) {
+    for (auto [op, f] : llvm::zip(layersOf(copy), formats))
+      if (f != "f32" &&
+          failed(quantizeLinearOp(op, f, /*asymmetric=*/true,
+                                  f == "int4-g128" ? "" : "none")))
+        return failure();
+    return success();
+  });
 }
 
 /// The options' checks, before any work.

@@ -128,6 +128,32 @@ mlir::LogicalResult quantizeLinearOp(mlir::Operation *op,
                                      llvm::StringRef format, bool asymmetric,
                                      llvm::StringRef activations);
 
+/// Relative squared error sum (got - ref)^2 / sum ref^2 over all outputs.
+double relativeSquaredError(llvm::ArrayRef<Tensor> got,
+                            llvm::ArrayRef<Tensor> ref);
+
+/// Runs a copy of `fn`'s module on `inputs` after `edit` changed the copy
+/// of `fn`; the outputs' relativeSquaredError against `ref` (infinity if
+/// `edit` fails). How the sensitivity searches measure a candidate.
+mlir::FailureOr<double>
+measureEdited(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
+              llvm::ArrayRef<Tensor> ref,
+              llvm::function_ref<mlir::LogicalResult(mlir::func::FuncOp)> edit);
+
+/// qc-smooth-quant (docs/Calibration.md, S1-S5): with `alphas` empty, every
+/// group smoothed with `alpha`; else, per group, the alpha of `alphas`
+/// whose smoothing (that group only, its matmuls quantized to `format`)
+/// gives the least output error on `inputs`.
+struct SmoothQuantOptions {
+  double alpha = 0.5;
+  std::vector<double> alphas;
+  std::string format = "int8";
+  bool asymmetric = true;
+};
+mlir::LogicalResult smoothQuant(mlir::func::FuncOp fn,
+                                const SmoothQuantOptions &options,
+                                llvm::ArrayRef<Tensor> inputs = {});
+
 /// qc-assign-precision (docs/Calibration.md, M1-M4): per-layer formats
 /// under an average weight-bit budget, from each layer's measured
 /// sensitivity on `inputs`.

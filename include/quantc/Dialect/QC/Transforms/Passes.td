@@ -175,12 +175,22 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
     matmuls' statistics are divided likewise (a method-chosen
     `qc.lhs_range` is dropped: a smoothed layer uses its min-max range) and
     they get `qc.smooth_alpha`. Run it after qc-calibrate and before
-    qc-quantize-linear (docs/Calibration.md, S1-S4).
+    qc-quantize-linear (docs/Calibration.md, S1-S5). With `alphas=` each
+    group's alpha is searched instead (S5): the one of the list whose
+    smoothing, with that group's matmuls quantized to `format`, gives the
+    least output error on `inputs` on the Executor.
   }];
   let options = [
     Option<"alpha", "alpha", "double", /*default=*/"0.5",
            "Migration strength in [0, 1]: 0 leaves activations alone, 1 "
-           "moves all of their range into the weights">
+           "moves all of their range into the weights">,
+    Option<"alphas", "alphas", "std::string", /*default=*/"\"\"",
+           "Comma-separated alphas to search per group (S5), e.g. "
+           "0.3,0.4,0.5,0.6,0.7,0.8; empty: use alpha everywhere">,
+    Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
+           "Calibration inputs (.npz) the alpha search measures on">,
+    Option<"format", "format", "std::string", /*default=*/"\"int8\"",
+           "Format the alpha search quantizes each group's matmuls to">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
