@@ -153,9 +153,14 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.weightMethod = opts.weightMethod;
     q.gptqDamp = opts.gptqDamp;
     q.budgetBits = opts.budgetBits;
+    q.outlierThreshold = opts.outlierThreshold;
     q.calibrate = false;
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
+    if (opts.outlierThreshold > 0 && !opts.calibTable.empty())
+      return emitError(unknown)
+             << "--outlier-threshold needs per-channel statistics, which a "
+                "calibration table does not hold: calibrate on data instead";
     if (opts.weightMethod == "gptq" && !opts.calibTable.empty())
       return emitError(unknown)
              << "--weight-method gptq needs the calibration Hessians, which "
@@ -254,7 +259,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
-  calibOpts->perChannel = opts.smoothQuant;
+  calibOpts->perChannel = opts.smoothQuant || opts.outlierThreshold > 0;
   calibOpts->hessian = opts.weightMethod == "gptq";
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
@@ -302,6 +307,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.smoothAlpha = opts.smoothAlpha;
     q.weightMethod = opts.weightMethod;
     q.gptqDamp = opts.gptqDamp;
+    q.outlierThreshold = opts.outlierThreshold;
     q.calibrate = false;
     if ((opts.smoothQuant && !opts.smoothAlphas.empty()) ||
         opts.budgetBits > 0) {
@@ -498,6 +504,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
             sens[e.getName().str()] = f.getValueAsDouble();
       layer["sensitivity"] = std::move(sens);
     }
+    if (auto o = op->getAttrOfType<DenseI64ArrayAttr>("qc.outlier_channels"))
+      layer["outlier_channels"] = llvm::json::Array(o.asArrayRef());
     if (auto m = op->getAttrOfType<StringAttr>("qc.weight_method"))
       layer["weight_method"] = m.str();
     if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))

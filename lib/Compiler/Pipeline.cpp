@@ -49,6 +49,16 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                              "budget > 0 and a static-scale base format "
                              "(int8, fp8, int4-g128, ...), got "
                           << o.budgetBits << " and '" << o.format << "'";
+  if (!(o.outlierThreshold >= 0) ||
+      (o.outlierThreshold > 0 && !isStaticScaleFormat(o.format)))
+    return emitError(loc) << "outlier-threshold must be >= 0 and needs a "
+                             "static-scale format, got "
+                          << o.outlierThreshold << " and '" << o.format
+                          << "'";
+  if (o.outlierThreshold > 0 && o.calibrate && !o.calibTable.empty())
+    return emitError(loc) << "outlier-threshold needs per-channel "
+                             "statistics, which a calibration table does "
+                             "not hold: calibrate on data instead";
   if (o.weightMethod != "rtn" && !isStaticScaleFormat(o.format))
     return emitError(loc) << "weight-method=" << o.weightMethod
                           << " applies to int8, fp8 and int4-g128, not '"
@@ -87,7 +97,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.format = o.format;
     c.table = o.calibTable;
     c.tableOut = o.calibTableOut;
-    c.perChannel = o.smoothQuant;
+    c.perChannel = o.smoothQuant || o.outlierThreshold > 0;
     c.hessian = o.weightMethod == "gptq";
     pm.addPass(qc::createQCCalibrate(c));
   }
@@ -116,6 +126,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.activations = o.activations;
     q.weightMethod = o.weightMethod;
     q.gptqDamp = o.gptqDamp;
+    q.outlierThreshold = o.outlierThreshold;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
     if (o.propagateScales)
       pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
@@ -201,6 +212,11 @@ struct QuantizePipelineCLOptions
   Option<std::string> smoothAlphas{
       *this, "smooth-alphas",
       llvm::cl::desc("SmoothQuant: alphas to search per group (needs calib)")};
+  Option<double> outlierThreshold{
+      *this, "outlier-threshold",
+      llvm::cl::desc("LLM.int8()-style outlier channels above this |x| in "
+                     "float (0: off)"),
+      llvm::cl::init(0)};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -265,6 +281,7 @@ void quantc::registerQuantcPasses() {
           o.smoothAlphas = cl.smoothAlphas;
           o.weightMethod = cl.weightMethod;
           o.gptqDamp = cl.gptqDamp;
+          o.outlierThreshold = cl.outlierThreshold;
           o.budgetBits = cl.budgetBits;
           o.precisionCandidates = cl.candidates;
           buildQuantizePipeline(pm, o);

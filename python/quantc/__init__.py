@@ -277,6 +277,7 @@ _PIPELINE_OPTIONS = {
     "smooth_alphas": "SmoothQuant: alphas to search per layer group (list)",
     "weight_method": "'rtn' (default) or 'gptq' weights (static formats)",
     "gptq_damp": "GPTQ Hessian damping, a fraction of its mean (0.01)",
+    "outlier_threshold": "LLM.int8()-style float outlier channels above this",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
 }
@@ -409,6 +410,7 @@ def _compile(model, calib, output, format, targets, progress,
         ",".join(str(a) for a in pipeline_options.get("smooth_alphas", ())),
         str(pipeline_options.get("weight_method", "rtn")),
         float(pipeline_options.get("gptq_damp", 0.01)),
+        float(pipeline_options.get("outlier_threshold", 0)),
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
         _progress_callback(progress))

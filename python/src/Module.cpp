@@ -320,7 +320,7 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &calibTableOut, bool smoothQuant,
                   double smoothAlpha, const std::string &smoothAlphas,
                   const std::string &weightMethod,
-                  double gptqDamp, double budgetBits,
+                  double gptqDamp, double outlierThreshold, double budgetBits,
                   const std::string &candidates,
                   std::optional<py::function> progress) {
   CompileOptions opts;
@@ -345,6 +345,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.smoothAlphas = smoothAlphas;
   opts.weightMethod = weightMethod;
   opts.gptqDamp = gptqDamp;
+  opts.outlierThreshold = outlierThreshold;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = candidates;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
@@ -408,7 +409,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
         py::arg("smooth_alphas"),
-        py::arg("weight_method"), py::arg("gptq_damp"), py::arg("budget_bits"),
+        py::arg("weight_method"), py::arg("gptq_damp"),
+        py::arg("outlier_threshold"), py::arg("budget_bits"),
         py::arg("candidates"), py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });

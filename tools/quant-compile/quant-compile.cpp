@@ -71,6 +71,12 @@ static cl::opt<std::string> smoothAlphas(
              "(comma-separated, e.g. 0.3,0.4,0.5,0.6,0.7,0.8) by the output "
              "error on the calibration data, instead of --smooth-alpha"),
     cl::cat(cat));
+static cl::opt<double> outlierThreshold(
+    "outlier-threshold", cl::init(0),
+    cl::desc("LLM.int8()-style: matmul input channels whose calibrated max "
+             "|x| exceeds this stay in a float side product, the rest is "
+             "quantized (static-scale formats; 0: off)"),
+    cl::cat(cat));
 static cl::opt<std::string> weightMethod(
     "weight-method", cl::init("rtn"),
     cl::desc("Static-scale formats: weights by rtn (round to nearest, the "
@@ -145,6 +151,7 @@ int main(int argc, char **argv) {
   opts.smoothAlpha = smoothAlpha;
   opts.smoothAlphas = smoothAlphas;
   opts.weightMethod = weightMethod;
+  opts.outlierThreshold = outlierThreshold;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = precisionCandidates;
   opts.gptqDamp = gptqDamp;

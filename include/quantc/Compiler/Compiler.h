@@ -61,6 +61,8 @@ struct CompileOptions {
   /// needs the calibration Hessians, so not with a calibration table.
   std::string weightMethod = "rtn";
   double gptqDamp = 0.01;
+  /// LLM.int8()-style outlier channels in a float side product (> 0).
+  double outlierThreshold = 0;
   /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;

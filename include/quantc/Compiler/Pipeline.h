@@ -66,6 +66,9 @@ struct QuantizePipelineOptions {
   /// record Hessians.
   std::string weightMethod = "rtn";
   double gptqDamp = 0.01;
+  /// qc-quantize-linear{outlier-threshold}; > 0 makes calibration record
+  /// per-channel ranges.
+  double outlierThreshold = 0;
   /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
   /// the calibration data; with calibrate=false the module must already
   /// carry qc.assigned_format).

@@ -60,6 +60,9 @@ struct LinearFormat {
   // Weights by GPTQ (F32) where a matmul has qc.lhs_hessian.
   bool gptq = false;
   double gptqDamp = 0.01;
+  // LLM.int8()-style outliers (O1): input channels whose calibrated
+  // magnitude exceeds this stay in a float side product; 0: off.
+  double outlierThreshold = 0;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -831,16 +834,108 @@ std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt,
                          op->getLoc());
 }
 
+/// O1-O2: splits the input channels of `op` (x [..., K] @ w [K, N], a
+/// constant) whose calibrated max |x_j| exceeds `threshold` into a float
+/// side product x[..., O] @ w[O, :] added to the result; the main product
+/// reads x with those channels zeroed (a multiply by a 0/1 mask) and w
+/// with those rows zeroed, and its statistics are the other channels'. No
+/// change (false) without per-channel statistics, or when no channel or
+/// every channel is an outlier.
+bool splitOutliers(PatternRewriter &rewriter, MatMulOp op, double threshold) {
+  auto lo = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_min");
+  auto hi = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_max");
+  auto xTy = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  ElementsAttr wAttr;
+  if (!lo || !hi || op->hasAttr("qc.outlier_channels") || !xTy ||
+      !matchPattern(op.getRhs(), m_Constant(&wAttr)) ||
+      !isTensorConstant(wAttr))
+    return false;
+  auto wTy = cast<RankedTensorType>(wAttr.getType());
+  int64_t k = lo.size();
+  if (wTy.getRank() != 2 || wTy.getDimSize(0) != k || hi.size() != k ||
+      xTy.getRank() == 0 || xTy.getShape().back() != k ||
+      !wTy.getElementType().isF32() || !xTy.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> outliers;
+  for (int64_t j = 0; j < k; ++j)
+    if (std::max(std::fabs(lo[j]), std::fabs(hi[j])) > threshold)
+      outliers.push_back(j);
+  int64_t no = outliers.size(), n = wTy.getDimSize(1);
+  if (no == 0 || no == k)
+    return false;
+  std::vector<float> w;
+  if (failed(getConstantFloats(wAttr, w)))
+    return false;
+  std::vector<float> wOut(no * n), mask(k, 1.0f), chMin(lo.asArrayRef()),
+      chMax(hi.asArrayRef());
+  for (auto [r, j] : llvm::enumerate(outliers)) {
+    for (int64_t c = 0; c < n; ++c) {
+      wOut[r * n + c] = w[j * n + c];
+      w[j * n + c] = 0.0f;
+    }
+    mask[j] = 0.0f;
+    chMin[j] = chMax[j] = 0.0f;
+  }
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto idxTy = RankedTensorType::get({no}, rewriter.getI64Type());
+  Value idx = arith::ConstantOp::create(
+      rewriter, loc, idxTy, DenseElementsAttr::get(idxTy, ArrayRef(outliers)));
+  SmallVector<int64_t> sideShape(xTy.getShape());
+  sideShape.back() = no;
+  Value xOut = GatherOp::create(rewriter, loc, xTy.clone(sideShape),
+                                op.getLhs(), idx, xTy.getRank() - 1);
+  auto side = MatMulOp::create(rewriter, loc, op.getType(), xOut,
+                               f32Constant(rewriter, loc, {no, n}, wOut));
+  side->setAttr("qc.outlier_side", rewriter.getUnitAttr());
+  Value xIn = MulOp::create(rewriter, loc, xTy, op.getLhs(),
+                            f32Constant(rewriter, loc, {k}, mask));
+  Value wIn = f32Constant(rewriter, loc, {k, n}, w);
+  float tmin = 0, tmax = 0; // the zeroed channels are 0
+  for (int64_t j = 0; j < k; ++j) {
+    tmin = std::min(tmin, chMin[j]);
+    tmax = std::max(tmax, chMax[j]);
+  }
+  Builder b(op.getContext());
+  rewriter.modifyOpInPlace(op, [&] {
+    op.getLhsMutable().assign(xIn);
+    op.getRhsMutable().assign(wIn);
+    op->setAttr("qc.outlier_channels", b.getDenseI64ArrayAttr(outliers));
+    op->setAttr("qc.lhs_channel_min", b.getDenseF32ArrayAttr(chMin));
+    op->setAttr("qc.lhs_channel_max", b.getDenseF32ArrayAttr(chMax));
+    op->setAttr("qc.lhs_stats",
+                StatsAttr::get(op.getContext(), b.getF32FloatAttr(tmin),
+                               b.getF32FloatAttr(tmax),
+                               b.getF32FloatAttr(std::max(-tmin, tmax))));
+    op->removeAttr("qc.lhs_range");
+    op->removeAttr("qc.calib_method");
+  });
+  rewriter.setInsertionPointAfter(op);
+  auto sum = AddOp::create(rewriter, loc, op.getType(), op.getResult(),
+                           side.getResult());
+  rewriter.replaceAllUsesExcept(op.getResult(), sum.getResult(), sum);
+  return true;
+}
+
 /// qc-quantize-linear on one matmul or conv.
 LogicalResult quantizeLinearOperation(PatternRewriter &rewriter,
                                       Operation *op, const LinearFormat &fmt) {
+  if (op->hasAttr("qc.outlier_side"))
+    return failure(); // stays in float (O2)
   if (auto mm = dyn_cast<MatMulOp>(op)) {
+    // O1: only with static per-tensor activation scales, which the
+    // outliers would otherwise stretch.
+    bool split = fmt.outlierThreshold > 0 && fmt.activations &&
+                 !fmt.dynamic && !fmt.castOnly && !fmt.matmulOnly() &&
+                 !op->hasAttr("qc.weight_scheme") &&
+                 splitOutliers(rewriter, mm, fmt.outlierThreshold);
     // A constant weight is [K, N]: channels N (axis 1), reduction K (0).
     auto w = dyn_cast<RankedTensorType>(mm.getRhs().getType());
     if (!w || (w.getRank() != 2 && matchPattern(mm.getRhs(), m_Constant())))
-      return failure();
-    return quantizeOperands(rewriter, op, /*channelAxis=*/1,
-                            /*reduceAxis=*/0, fmt);
+      return success(split);
+    LogicalResult r = quantizeOperands(rewriter, op, /*channelAxis=*/1,
+                                       /*reduceAxis=*/0, fmt);
+    return success(split || succeeded(r));
   }
   if (isa<ConvOp>(op)) // [M, C/g, k...]: channels M (axis 0), reduction C/g
     return quantizeOperands(rewriter, op, /*channelAxis=*/0,
@@ -876,9 +971,15 @@ struct QuantizeLinearPass
     if (!getLinearFormat(ctx, format, asymmetric, activations, weightMethod,
                          gptqDamp, getOperation().getLoc()))
       return signalPassFailure();
+    if (!(outlierThreshold >= 0)) {
+      getOperation().emitError()
+          << "qc-quantize-linear: outlier-threshold must be >= 0, got "
+          << outlierThreshold;
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(ctx);
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations,
-                                   weightMethod, gptqDamp);
+                                   weightMethod, gptqDamp, outlierThreshold);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool matmulOnly = format == "fp8-1x128" || format == "nvfp4";
@@ -886,8 +987,9 @@ struct QuantizeLinearPass
                    format == "bf16";
     getOperation().walk([&](Operation *op) {
       auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
-      if (assigned && assigned.getValue() == "f32")
-        return; // kept in float by qc-assign-precision (its report says so)
+      if ((assigned && assigned.getValue() == "f32") ||
+          op->hasAttr("qc.outlier_side"))
+        return; // kept in float on purpose (the report says so)
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||
           op->hasAttr("qc.act_scheme") || op->hasAttr("qc.imported_qdq"))
         return;
@@ -931,12 +1033,14 @@ LogicalResult quantc::qc::verifyQuantizeLinearOptions(
 
 void quantc::qc::populateQuantizeLinearPatterns(
     RewritePatternSet &patterns, StringRef format, bool asymmetric,
-    StringRef activations, StringRef weightMethod, double gptqDamp) {
+    StringRef activations, StringRef weightMethod, double gptqDamp,
+    double outlierThreshold) {
   std::optional<LinearFormat> fmt =
       getLinearFormat(patterns.getContext(), format, asymmetric, activations,
                       weightMethod, gptqDamp, std::nullopt);
   if (!fmt)
     return;
+  fmt->outlierThreshold = outlierThreshold;
   patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt, asymmetric,
                                       activations);
 }

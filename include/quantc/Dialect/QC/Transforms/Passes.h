@@ -119,7 +119,8 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef format, bool asymmetric,
                                     llvm::StringRef activations = "",
                                     llvm::StringRef weightMethod = "rtn",
-                                    double gptqDamp = 0.01);
+                                    double gptqDamp = 0.01,
+                                    double outlierThreshold = 0);
 
 /// What qc-quantize-linear{format asymmetric activations} does to one
 /// matmul or conv (round to nearest); failure, with nothing changed, if it

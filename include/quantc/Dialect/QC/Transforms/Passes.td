@@ -113,7 +113,12 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            "that qc-calibrate{hessian=true} records; F32)">,
     Option<"gptqDamp", "gptq-damp", "double", /*default=*/"0.01",
            "GPTQ: damping added to the Hessian's diagonal, as a fraction of "
-           "its mean">
+           "its mean">,
+    Option<"outlierThreshold", "outlier-threshold", "double",
+           /*default=*/"0",
+           "LLM.int8()-style: input channels of a matmul whose calibrated "
+           "max |x| exceeds this (per-channel statistics needed) stay in a "
+           "float side product; 0: off (docs/Calibration.md, O1-O2)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
