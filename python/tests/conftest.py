@@ -35,6 +35,17 @@ def _load_make_mlp():
 make_mlp = _load_make_mlp()
 
 
+def generate_example(name, out_dir):
+    """Runs examples/<name>/make_<name>.py's generate(out_dir): the paths
+    of the files it wrote ("model", "test", and "calib" when it has one)."""
+    import importlib.util
+    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.generate(str(out_dir))
+
+
 def _build_python_dir():
     b = Path(os.environ.get("QUANTC_BUILD", "build"))
     return (b if b.is_absolute() else REPO_ROOT / b) / "python"

@@ -1,13 +1,12 @@
 """GPTQ weights (--weight-method gptq; docs/Formats.md F32,
 docs/Calibration.md): against an independent numpy GPTQ, and more accurate
 than round to nearest at 4 bits on the bundled decoders."""
-import importlib.util
 
 import numpy as np
 import pytest
 
 import quantc
-from conftest import REPO_ROOT
+from conftest import generate_example
 from test_static_scales import matmul_model
 
 F32 = np.float32
@@ -70,23 +69,15 @@ def test_gptq_matches_numpy_reference(tmp_path, fmt, qmin, qmax, group):
     assert np.abs(got - want).max() <= 1.01 * step
 
 
-def _example(name, out_dir):
-    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
-    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.generate(str(out_dir))
-
-
 @pytest.mark.parametrize("name", ["gpt2", "outlier_lm"])
 def test_gptq_w4_beats_rtn_w4(tmp_path, name):
     """int4-g128 (W4A16) with GPTQ against round to nearest on held-out
     sequences (the outlier LM's 16 calibration and 8 held-out sequences for
     both models). Measured: GPT-2 0.091 vs 0.167 relative RMS, outlier LM
     0.131 vs 0.222; GPTQ must be at least 25% better."""
-    olm = _example("outlier_lm", tmp_path / "olm")
+    olm = generate_example("outlier_lm", tmp_path / "olm")
     model = olm["model"] if name == "outlier_lm" else \
-        _example(name, tmp_path / name)["model"]
+        generate_example(name, tmp_path / name)["model"]
     err = {}
     for method in ("rtn", "gptq"):
         pkg = quantc.compile(model, olm["calib"], format="int4-g128",

@@ -1,26 +1,17 @@
 """Mixed precision (qc-assign-precision, docs/Calibration.md M1-M4): per-layer
 weight formats under an average bit budget, on the bundled decoders with
 the outlier LM's calibration and held-out sequences."""
-import importlib.util
 
 import pytest
 
 import quantc
-from conftest import REPO_ROOT
-
-
-def _example(name, out_dir):
-    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
-    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.generate(str(out_dir))
+from conftest import generate_example
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("mp")
-    return _example("outlier_lm", d / "olm"), d
+    return generate_example("outlier_lm", d / "olm"), d
 
 
 @pytest.mark.parametrize("name", ["gpt2", "llama"])
@@ -31,7 +22,7 @@ def test_mixed_4p5_bits_beats_uniform_4bit(data, name, tmp_path):
     0.222 and 0.248. The report's predicted error ranks its Pareto points
     as measured."""
     olm, _ = data
-    model = _example(name, tmp_path / name)["model"]
+    model = generate_example(name, tmp_path / name)["model"]
 
     def heldout(fmt, **kw):
         pkg = quantc.compile(model, olm["calib"], format=fmt, targets=(),

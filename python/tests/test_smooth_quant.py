@@ -2,26 +2,17 @@
 LM (examples/outlier_lm): the rewrite keeps the float function, and it is
 what makes W8A8 with per-tensor activation scales work on a model whose
 LayerNorm outputs carry a few channels 20-60x larger than the rest."""
-import importlib.util
 
 import numpy as np
 import pytest
 
 import quantc
-from conftest import REPO_ROOT
-
-
-def _outlier_lm(out_dir):
-    path = REPO_ROOT / "examples" / "outlier_lm" / "make_outlier_lm.py"
-    spec = importlib.util.spec_from_file_location("make_outlier_lm", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.generate(str(out_dir))
+from conftest import generate_example
 
 
 @pytest.fixture(scope="module")
 def olm(tmp_path_factory):
-    return _outlier_lm(tmp_path_factory.mktemp("olm"))
+    return generate_example("outlier_lm", tmp_path_factory.mktemp("olm"))
 
 
 def _rel(a, b):
@@ -93,11 +84,7 @@ def test_rmsnorm_gain_is_smoothed(tmp_path):
     Q/K/V projections after one norm share one factor, gate/up after the
     other, and the LM head after the final norm; the float function is
     kept (same tolerance as above; measured 4e-7)."""
-    path = REPO_ROOT / "examples" / "llama" / "make_llama.py"
-    spec = importlib.util.spec_from_file_location("make_llama", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    p = mod.generate(str(tmp_path / "llama"))
+    p = generate_example("llama", tmp_path / "llama")
     feeds = dict(np.load(p["test"]))
     ref = quantc.import_onnx(p["model"]).run(feeds)["logits"]
     m = quantc.import_onnx(p["model"]).run_pipeline(

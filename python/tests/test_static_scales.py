@@ -501,13 +501,8 @@ def test_imported_per_channel_weight_with_negative_axis(tmp_path):
 
 def _example(name, out_dir):
     """(model, calibration .npz, held-out .npz) of a bundled example."""
-    import importlib.util
-    from conftest import REPO_ROOT
-    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
-    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    paths = mod.generate(str(out_dir))
+    from conftest import generate_example
+    paths = generate_example(name, out_dir)
     test = paths["test"]
     return paths["model"], paths.get("calib", test), test
 
