@@ -101,6 +101,8 @@ def quantc_side(build, model, calib, test, work):
     variants["smooth a=0.5, dynamic per-token"] = [
         "--smooth-quant", "--activations", "dynamic"]
     variants["outlier channels in float (6.0)"] = ["--outlier-threshold", "6"]
+    variants["smooth a=0.5 + GPTQ weights"] = ["--smooth-quant",
+                                               "--weight-method", "gptq"]
     variants["smooth, alphas searched"] = [
         "--smooth-quant", "--smooth-alphas", "0.3,0.4,0.5,0.6,0.7,0.8"]
     res = {}

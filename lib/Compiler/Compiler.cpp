@@ -309,8 +309,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     q.gptqDamp = opts.gptqDamp;
     q.outlierThreshold = opts.outlierThreshold;
     q.calibrate = false;
-    if ((opts.smoothQuant && !opts.smoothAlphas.empty()) ||
-        opts.budgetBits > 0) {
+    if (opts.smoothQuant || opts.budgetBits > 0) {
       // Constant weights as the pipeline sees them (a Gemm's transposed
       // weight folded), so every layer takes part.
       PassManager canon(&ctx);
@@ -318,17 +317,22 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       if (failed(canon.run(*module)))
         return failure();
     }
-    if (opts.smoothQuant && !opts.smoothAlphas.empty()) {
-      // The alpha search (S5) on the calibration inputs in memory; the
-      // pipeline then does not smooth again.
+    if (opts.smoothQuant &&
+        (!opts.smoothAlphas.empty() || opts.budgetBits > 0)) {
+      // Smoothing in memory (the alpha search, S5, runs on the calibration
+      // inputs), before mixed precision measures the layers it changes;
+      // the pipeline then does not smooth again.
       if (failed(progress("searching SmoothQuant alphas " +
                           opts.smoothAlphas)))
         return failure();
       qc::SmoothQuantOptions so;
+      so.alpha = opts.smoothAlpha;
       so.format = opts.format;
       so.asymmetric = opts.asymmetric;
       for (StringRef a : llvm::split(opts.smoothAlphas, ',')) {
         double v;
+        if (a.trim().empty())
+          continue;
         if (a.trim().getAsDouble(v))
           return emitError(unknown) << "--smooth-alphas: '" << a
                                     << "' is not a number";

@@ -44,7 +44,10 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   if (o.smoothQuant && !(o.smoothAlpha >= 0 && o.smoothAlpha <= 1))
     return emitError(loc) << "smooth-alpha must be in [0, 1], got "
                           << o.smoothAlpha;
-  if (o.budgetBits < 0 || (o.budgetBits > 0 && !isStaticScaleFormat(o.format)))
+  if (!o.smoothQuant && !o.smoothAlphas.empty())
+    return emitError(loc) << "smooth-alphas applies with smooth-quant";
+  if (!(o.budgetBits >= 0) ||
+      (o.budgetBits > 0 && !isStaticScaleFormat(o.format)))
     return emitError(loc) << "budget-bits (mixed precision) needs a "
                              "budget > 0 and a static-scale base format "
                              "(int8, fp8, int4-g128, ...), got "

@@ -7,7 +7,9 @@
 
 std::optional<double>
 quantc::numerics::weightBitsPerElement(llvm::StringRef format, int64_t k,
-                                       int64_t n) {
+                                       int64_t n, int64_t spatial) {
+  if (k <= 0 || n <= 0 || spatial <= 0 || k % spatial)
+    return std::nullopt;
   double kd = double(k), cells = double(k) * double(n);
   auto blocks = [](int64_t d, int64_t b) { return double((d + b - 1) / b); };
   if (format == "f32")
@@ -17,7 +19,8 @@ quantc::numerics::weightBitsPerElement(llvm::StringRef format, int64_t k,
   if (format == "int8" || format == "fp8")
     return 8.0 + 32.0 / kd;
   if (format == "int4-g128")
-    return 4.0 + 32.0 * blocks(k, 128) * n / cells;
+    return 4.0 + 32.0 * blocks(k / spatial, 128) * double(spatial) * n /
+                     cells;
   if (format == "fp8-1x128")
     return 8.0 + 32.0 * blocks(k, 128) * blocks(n, 128) / cells;
   if (format == "nvfp4")
@@ -27,42 +30,58 @@ quantc::numerics::weightBitsPerElement(llvm::StringRef format, int64_t k,
 
 std::vector<int> quantc::numerics::solveMultipleChoiceKnapsack(
     llvm::ArrayRef<std::vector<double>> err,
-    llvm::ArrayRef<std::vector<double>> cost, double budget, int64_t kGrid) {
+    llvm::ArrayRef<std::vector<double>> cost, double budget, int64_t grid) {
   size_t nl = err.size();
-  if (!(budget > 0) || kGrid <= 0 || cost.size() != nl)
+  if (!(budget > 0) || grid <= 0 || cost.size() != nl)
     return {};
-  double unit = budget / double(kGrid);
+  for (size_t l = 0; l < nl; ++l)
+    if (cost[l].size() != err[l].size() || err[l].size() > 30000)
+      return {};
+  // Costs rounded to the nearest unit; each layer can then be off by half
+  // a unit, so the table reaches grid + nl units, and every state also
+  // carries its exact cost: only states whose exact cost fits count.
+  double unit = budget / double(grid);
+  int64_t top = grid + int64_t(nl);
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<double> best(kGrid + 1, inf), next(kGrid + 1);
+  std::vector<double> best(top + 1, inf), next(top + 1), exact(top + 1, 0),
+      nextExact(top + 1);
   best[0] = 0;
-  std::vector<std::vector<int8_t>> choice(nl,
-                                          std::vector<int8_t>(kGrid + 1, -1));
+  std::vector<std::vector<int16_t>> choice(nl,
+                                           std::vector<int16_t>(top + 1, -1));
   for (size_t l = 0; l < nl; ++l) {
     std::fill(next.begin(), next.end(), inf);
     for (size_t c = 0; c < err[l].size(); ++c) {
-      if (!std::isfinite(err[l][c]))
+      double cl = cost[l][c];
+      if (!std::isfinite(err[l][c]) || !std::isfinite(cl) || cl < 0 ||
+          cl > budget * (1 + 1e-12))
         continue;
-      double units = std::ceil(cost[l][c] / unit - 1e-9);
-      if (units > double(kGrid))
-        continue;
-      int64_t u = int64_t(units);
-      for (int64_t g = 0; g + u <= kGrid; ++g)
-        if (best[g] + err[l][c] < next[g + u]) {
-          next[g + u] = best[g] + err[l][c];
-          choice[l][g + u] = int8_t(c);
+      int64_t u = int64_t(std::llround(cl / unit));
+      for (int64_t g = 0; g + u <= top; ++g) {
+        if (!std::isfinite(best[g]))
+          continue;
+        double e = best[g] + err[l][c], x = exact[g] + cl;
+        if (e < next[g + u] || (e == next[g + u] && x < nextExact[g + u])) {
+          next[g + u] = e;
+          nextExact[g + u] = x;
+          choice[l][g + u] = int16_t(c);
         }
+      }
     }
     best.swap(next);
+    exact.swap(nextExact);
   }
-  int64_t g = std::min_element(best.begin(), best.end()) - best.begin();
-  if (!std::isfinite(best[g]))
+  int64_t g = -1;
+  for (int64_t i = 0; i <= top; ++i)
+    if (std::isfinite(best[i]) && exact[i] <= budget * (1 + 1e-12) &&
+        (g < 0 || best[i] < best[g]))
+      g = i;
+  if (g < 0)
     return {};
   std::vector<int> pick(nl);
   for (size_t l = nl; l-- > 0;) {
     int c = choice[l][g];
     pick[l] = c;
-    g -= int64_t(std::ceil(cost[l][c] / unit - 1e-9));
+    g -= int64_t(std::llround(cost[l][c] / unit));
   }
   return pick;
 }
-

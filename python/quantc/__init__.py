@@ -259,6 +259,14 @@ def run(model_or_package: Union[PathLike, Module, Package],
     return load(model_or_package).run(inputs)
 
 
+def _alphas(value) -> str:
+    """smooth_alphas as the comma-separated text the compiler takes: a
+    string as given, or a sequence of numbers."""
+    if isinstance(value, str):
+        return value
+    return ",".join(str(float(a)) for a in value)
+
+
 _PIPELINE_OPTIONS = {
     "calib_random": "calibrate on N seeded random samples (int)",
     "seed": "seed of the random samples (int)",
@@ -407,7 +415,7 @@ def _compile(model, calib, output, format, targets, progress,
         os.fspath(pipeline_options.get("write_calib_table", "")),
         bool(pipeline_options.get("smooth_quant", False)),
         float(pipeline_options.get("smooth_alpha", 0.5)),
-        ",".join(str(a) for a in pipeline_options.get("smooth_alphas", ())),
+        _alphas(pipeline_options.get("smooth_alphas", ())),
         str(pipeline_options.get("weight_method", "rtn")),
         float(pipeline_options.get("gptq_damp", 0.01)),
         float(pipeline_options.get("outlier_threshold", 0)),

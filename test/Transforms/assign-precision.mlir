@@ -9,6 +9,8 @@
 // RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=6 candidates=int3 random-samples=4" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=6" 2>&1 | FileCheck %s --check-prefix=NODATA
 // RUN: not quant-opt %t.mlir --qc-assign-precision 2>&1 | FileCheck %s --check-prefix=NOBUDGET
+// RUN: not quant-opt %t.mlir --qc-assign-precision="budget-bits=6 candidates=int8,int8 random-samples=4" 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: quant-opt %t.mlir --qc-assign-precision="budget-bits=4.25 random-samples=4" | FileCheck %s --check-prefix=EXACT
 
 // int4-g128 costs 4 + 32/128 = 4.25 bits per weight, int8 8.25: 6.3 bits
 // on average buy int8 for one layer, the one whose error matters more (w2).
@@ -26,3 +28,6 @@
 // UNKNOWN: qc-assign-precision: unknown candidate 'int3'; known: int4-g128, nvfp4, int8, fp8, fp8-1x128, bf16, f32
 // NODATA: qc-assign-precision needs calibration data: give inputs=<file.npz> or random-samples=<N>
 // NOBUDGET: qc-assign-precision: budget-bits must be > 0, got 0
+// TWICE: qc-assign-precision: candidate 'int8' is given twice
+// A budget the cheapest assignment meets exactly is feasible.
+// EXACT: qc.precision = {bits = 4.250000e+00 : f64, budget_bits = 4.250000e+00 : f64

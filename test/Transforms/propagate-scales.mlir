@@ -31,6 +31,25 @@ func.func @p1_fold_fp8(%c: tensor<4xf8E4M3FN>) -> tensor<4xf8E4M3FN> {
 
 // -----
 
+// P1 needs a scale that makes the round trip exact: not 0, not Inf, not so
+// large that a dequantized code overflows.
+// CHECK-LABEL: func.func @p1_unsafe_scales_kept
+// CHECK-COUNT-3: qc.quantize_linear
+func.func @p1_unsafe_scales_kept(%c: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xi8>, tensor<4xi8>) {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %inf = arith.constant dense<0x7F800000> : tensor<f32>
+  %huge = arith.constant dense<1.0e37> : tensor<f32>
+  %x0 = qc.dequantize_linear %c, %zero : (tensor<4xi8>, tensor<f32>) -> tensor<4xf32>
+  %q0 = qc.quantize_linear %x0, %zero : (tensor<4xf32>, tensor<f32>) -> tensor<4xi8>
+  %x1 = qc.dequantize_linear %c, %inf : (tensor<4xi8>, tensor<f32>) -> tensor<4xf32>
+  %q1 = qc.quantize_linear %x1, %inf : (tensor<4xf32>, tensor<f32>) -> tensor<4xi8>
+  %x2 = qc.dequantize_linear %c, %huge : (tensor<4xi8>, tensor<f32>) -> tensor<4xf32>
+  %q2 = qc.quantize_linear %x2, %huge : (tensor<4xf32>, tensor<f32>) -> tensor<4xi8>
+  return %q0, %q1, %q2 : tensor<4xi8>, tensor<4xi8>, tensor<4xi8>
+}
+
+// -----
+
 // Different scales: a requantization, left as the pair.
 // CHECK-LABEL: func.func @p1_requantize_kept
 // CHECK: qc.dequantize_linear

@@ -86,3 +86,36 @@ TEST(PrecisionTest, BitsPerWeight) {
   EXPECT_FALSE(weightBitsPerElement("int3", 8, 8));
 }
 } // namespace
+
+namespace {
+// M3 at a budget the cheapest assignment meets exactly, with costs that
+// are not multiples of the grid unit (GPT-2 block shapes): it must be
+// found, not lost to rounding.
+TEST(PrecisionTest, ExactBudgetIsFeasible) {
+  const int64_t shapes[][2] = {{768, 2304}, {768, 768}, {768, 3072},
+                               {3072, 768}};
+  std::vector<std::vector<double>> err, cost;
+  double numel = 0;
+  for (auto [k, n] : shapes) {
+    double cells = double(k) * double(n);
+    numel += cells;
+    cost.push_back({*weightBitsPerElement("int4-g128", k, n) * cells,
+                    *weightBitsPerElement("int8", k, n) * cells});
+    err.push_back({1.0, 0.1});
+  }
+  std::vector<int> got = solveMultipleChoiceKnapsack(err, cost, 4.25 * numel);
+  ASSERT_EQ(got.size(), 4u);
+  for (int c : got)
+    EXPECT_EQ(c, 0);
+  EXPECT_TRUE(solveMultipleChoiceKnapsack(err, cost, 4.2 * numel).empty());
+}
+
+// M2: a conv's int4-g128 scales block its channels, once per kernel
+// position.
+TEST(PrecisionTest, ConvInt4Scales) {
+  // 3 channels x 7x7: one block of 3 per position: 4 + 32 * 49 / 147.
+  EXPECT_DOUBLE_EQ(*weightBitsPerElement("int4-g128", 147, 8, 49),
+                   4.0 + 32.0 * 49 / 147);
+  EXPECT_FALSE(weightBitsPerElement("int4-g128", 10, 8, 3));
+}
+} // namespace

@@ -23,14 +23,19 @@ namespace quantc::numerics {
 /// int4-g128 4 + 32 ceil(k/128)/k, fp8-1x128 8 + 32 ceil(k/128)
 /// ceil(n/128)/(k n), nvfp4 4 + 8 ceil(k/16)/k + 32/(k n). Nothing for an
 /// unknown format.
+/// `spatial` is the number of kernel positions a conv's reduction spans
+/// (k = channels x spatial; int4-g128 blocks the channels only), 1 for a
+/// matmul.
 std::optional<double> weightBitsPerElement(llvm::StringRef format, int64_t k,
-                                           int64_t n);
+                                           int64_t n, int64_t spatial = 1);
 
 /// M3: one option per item (layer) minimising the sum of err[l][c] with the
 /// sum of cost[l][c] at most `budget`, by dynamic programming over costs
-/// rounded up to budget / grid (so never over budget; exact when every
-/// cost is a multiple of that unit). Options with a non-finite error are
-/// excluded. Empty when nothing fits.
+/// rounded to the nearest budget / grid (states carry their exact cost and
+/// only those within budget count: never over budget; exact when every
+/// cost is a multiple of that unit). Options with a non-finite error or a
+/// non-finite or negative cost are excluded; at most 30000 options per
+/// item. Empty when nothing fits or the sizes disagree.
 std::vector<int>
 solveMultipleChoiceKnapsack(llvm::ArrayRef<std::vector<double>> err,
                             llvm::ArrayRef<std::vector<double>> cost,

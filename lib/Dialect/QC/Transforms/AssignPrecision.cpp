@@ -32,17 +32,23 @@ using namespace quantc::qc;
 namespace nx = quantc::numerics;
 
 namespace {
-/// Reduction size and output channels of a layer's constant weight, or
-/// nothing if it has none.
-std::optional<std::pair<int64_t, int64_t>> weightDims(Operation *op) {
+/// A layer's constant weight: reduction size k, output channels n and the
+/// kernel positions its reduction spans (1 for a matmul).
+struct WeightDims {
+  int64_t k, n, spatial;
+};
+
+/// Nothing if the layer has no non-empty constant weight.
+std::optional<WeightDims> weightDims(Operation *op) {
   auto w = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
-  if (!w || !w.hasStaticShape() || !matchPattern(op->getOperand(1), m_Constant()))
+  if (!w || !w.hasStaticShape() || w.getNumElements() == 0 ||
+      !matchPattern(op->getOperand(1), m_Constant()))
     return std::nullopt;
   if (isa<MatMulOp>(op) && w.getRank() == 2)
-    return std::make_pair(w.getDimSize(0), w.getDimSize(1));
+    return WeightDims{w.getDimSize(0), w.getDimSize(1), 1};
   if (isa<ConvOp>(op) && w.getRank() >= 2)
-    return std::make_pair(w.getNumElements() / w.getDimSize(0),
-                          w.getDimSize(0));
+    return WeightDims{w.getNumElements() / w.getDimSize(0), w.getDimSize(0),
+                      w.getNumElements() / w.getDimSize(0) / w.getDimSize(1)};
   return std::nullopt;
 }
 
@@ -105,11 +111,15 @@ LogicalResult checkOptions(func::FuncOp fn, const PrecisionOptions &o) {
   if (o.candidates.empty() || o.candidates.size() > 100)
     return fn.emitError("qc-assign-precision: give 1 to 100 candidate "
                         "formats");
-  for (const std::string &c : o.candidates)
+  for (auto [i, c] : llvm::enumerate(o.candidates)) {
     if (!nx::weightBitsPerElement(c, 128, 128))
       return fn.emitError() << "qc-assign-precision: unknown candidate '" << c
                             << "'; known: int4-g128, nvfp4, int8, fp8, "
                                "fp8-1x128, bf16, f32";
+    if (llvm::is_contained(ArrayRef(o.candidates).take_front(i), c))
+      return fn.emitError() << "qc-assign-precision: candidate '" << c
+                            << "' is given twice";
+  }
   if (!(o.budgetBits > 0))
     return fn.emitError() << "qc-assign-precision: budget-bits must be > 0, "
                               "got "
@@ -167,11 +177,13 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
       err(nl, std::vector<double>(nc));
   double numel = 0, minBits = 0;
   for (size_t l = 0; l < nl; ++l) {
-    auto [k, n] = *weightDims(layers[l]);
-    double cells = double(k) * double(n), lmin = 1e300;
+    WeightDims d = *weightDims(layers[l]);
+    double cells = double(d.k) * double(d.n), lmin = 1e300;
     numel += cells;
     for (size_t c = 0; c < nc; ++c) {
-      cost[l][c] = *nx::weightBitsPerElement(o.candidates[c], k, n) * cells;
+      cost[l][c] =
+          *nx::weightBitsPerElement(o.candidates[c], d.k, d.n, d.spatial) *
+          cells;
       lmin = std::min(lmin, cost[l][c]);
     }
     minBits += lmin;

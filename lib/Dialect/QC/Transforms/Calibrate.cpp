@@ -415,6 +415,30 @@ LogicalResult quantc::qc::calibrateBatches(
   return success();
 }
 
+void quantc::qc::transformHessian(
+    Operation *op, function_ref<float(int64_t, int64_t, float)> f) {
+  auto h = op->getAttrOfType<DenseF32ResourceElementsAttr>("qc.lhs_hessian");
+  if (!h)
+    return;
+  std::optional<ArrayRef<float>> v = h.tryGetAsArrayRef();
+  ArrayRef<int64_t> shape = h.getType().getShape();
+  if (!v || shape.size() != 2 || shape[0] != shape[1] ||
+      int64_t(v->size()) != shape[0] * shape[1]) {
+    op->removeAttr("qc.lhs_hessian");
+    return;
+  }
+  int64_t k = shape[0];
+  std::vector<float> out(v->begin(), v->end());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      out[i * k + j] = f(i, j, out[i * k + j]);
+  op->setAttr("qc.lhs_hessian",
+              DenseF32ResourceElementsAttr::get(
+                  h.getType(), "qc_hessian",
+                  HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                      ArrayRef<float>(out))));
+}
+
 FailureOr<std::vector<std::string>>
 quantc::qc::listCalibrationFiles(Location loc, StringRef dir) {
   std::vector<std::string> files;

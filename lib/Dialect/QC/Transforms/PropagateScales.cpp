@@ -18,6 +18,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <limits>
 
 namespace quantc::qc {
 #define GEN_PASS_DEF_QCPROPAGATESCALES
@@ -149,9 +150,30 @@ QuantizeLinearOp quantizeLike(PatternRewriter &rewriter, QuantizeLinearOp q,
   return nq;
 }
 
+/// Whether every value of the constant scale `s` is finite, positive and
+/// normal, and no dequantized code (below 2^16 in magnitude for every code
+/// format, E5M2 included)
+/// overflows: what makes Q(DQ(c)) = c. A run-time scale (not a constant)
+/// is taken to be valid, as F30 and F31 make every scale they compute.
+bool isRoundTripSafeScale(Value s) {
+  DenseElementsAttr a;
+  if (!matchPattern(s, m_Constant(&a)))
+    return true;
+  if (!isa<FloatType>(a.getElementType()))
+    return false;
+  for (APFloat v : a.getValues<APFloat>()) {
+    double d = v.convertToDouble();
+    if (!std::isfinite(d) || !(d >= double(std::numeric_limits<float>::min())) ||
+        d * 65536.0 > double(std::numeric_limits<float>::max()))
+      return false;
+  }
+  return true;
+}
+
 /// P1: quantize_linear(dequantize_linear(c, s, z), s, z) -> c. Exact for f32
-/// values: (c - z) * s / s rounds back to c - z for every code, since scales
-/// are finite and at least the smallest normal f32 (F30).
+/// values: (c - z) * s / s rounds back to c - z for every code when s is
+/// finite, normal and positive and (c - z) * s does not overflow
+/// (isRoundTripSafeScale).
 struct FoldQuantizeOfDequantize : OpRewritePattern<QuantizeLinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(QuantizeLinearOp q,
@@ -160,7 +182,8 @@ struct FoldQuantizeOfDequantize : OpRewritePattern<QuantizeLinearOp> {
     if (!dq || dq.getCodes().getType() != q.getType() ||
         !cast<RankedTensorType>(dq.getType()).getElementType().isF32() ||
         !sameConstant(q.getScale(), dq.getScale()) ||
-        !sameZeroPoint(q.getZeroPoint(), dq.getZeroPoint()))
+        !sameZeroPoint(q.getZeroPoint(), dq.getZeroPoint()) ||
+        !isRoundTripSafeScale(q.getScale()))
       return failure();
     if (!isPerTensor(q.getScale()) && (q.getAxis() != dq.getAxis() ||
                                        q.getBlockSize() != dq.getBlockSize()))

@@ -829,9 +829,16 @@ std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt,
   // What qc-assign-precision measured: weight-only (int4-g128 is anyway).
   (void)activations;
   StringRef acts = assigned.getValue() == "int4-g128" ? "" : "none";
+  // GPTQ where the assigned format has it (int8, fp8, int4-g128).
+  StringRef method =
+      fmt.gptq && isQuantizeLinearFormat(assigned.getValue()) &&
+              !llvm::is_contained({StringRef("nvfp4"), StringRef("bf16"),
+                                   StringRef("fp8-1x128")},
+                                  assigned.getValue())
+          ? "gptq"
+          : "rtn";
   return getLinearFormat(op->getContext(), assigned.getValue(), asymmetric,
-                         acts, fmt.gptq ? "gptq" : "rtn", fmt.gptqDamp,
-                         op->getLoc());
+                         acts, method, fmt.gptqDamp, op->getLoc());
 }
 
 /// O1-O2: splits the input channels of `op` (x [..., K] @ w [K, N], a
@@ -909,6 +916,10 @@ bool splitOutliers(PatternRewriter &rewriter, MatMulOp op, double threshold) {
                                b.getF32FloatAttr(std::max(-tmin, tmax))));
     op->removeAttr("qc.lhs_range");
     op->removeAttr("qc.calib_method");
+    // GPTQ's Hessian of the masked input: the outlier rows and columns 0.
+    transformHessian(op, [&](int64_t i, int64_t j, float h) {
+      return mask[i] * mask[j] * h;
+    });
   });
   rewriter.setInsertionPointAfter(op);
   auto sum = AddOp::create(rewriter, loc, op.getType(), op.getResult(),
@@ -977,11 +988,35 @@ struct QuantizeLinearPass
           << outlierThreshold;
       return signalPassFailure();
     }
+    // Per-layer formats (qc-assign-precision) checked once, before any
+    // rewrite.
+    std::optional<LinearFormat> base =
+        getLinearFormat(ctx, format, asymmetric, activations, weightMethod,
+                        gptqDamp, std::nullopt);
+    WalkResult bad = getOperation().walk([&](Operation *op) {
+      auto a = op->getAttrOfType<StringAttr>("qc.assigned_format");
+      if (!a || a.getValue() == "f32")
+        return WalkResult::advance();
+      if (!isQuantizeLinearFormat(a.getValue())) {
+        op->emitError() << "qc-quantize-linear: unknown qc.assigned_format '"
+                        << a.getValue() << "'";
+        return WalkResult::interrupt();
+      }
+      return formatFor(op, *base, asymmetric, activations)
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    });
+    if (bad.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations,
                                    weightMethod, gptqDamp, outlierThreshold);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // Hessians are K x K values: none outlives this pass (layers left in
+    // float or quantized without GPTQ keep theirs otherwise).
+    getOperation().walk(
+        [](Operation *op) { op->removeAttr("qc.lhs_hessian"); });
     bool matmulOnly = format == "fp8-1x128" || format == "nvfp4";
     bool noStats = format == "fp8-1x128" || activations == "dynamic" ||
                    format == "bf16";

@@ -196,6 +196,10 @@ bool smoothGroup(Operation *p, double alpha) {
     c.op->removeAttr("qc.lhs_range");
     c.op->removeAttr("qc.calib_method");
     c.op->setAttr("qc.smooth_alpha", attrs.getF32FloatAttr(alpha));
+    // GPTQ's Hessian of the new input x / s.
+    transformHessian(c.op, [&](int64_t i, int64_t j, float h) {
+      return h / (s[i] * s[j]);
+    });
   }
   return true;
 }

@@ -122,6 +122,12 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     double gptqDamp = 0.01,
                                     double outlierThreshold = 0);
 
+/// Rewrites the qc.lhs_hessian H [K, K] of `op` (qc-calibrate{hessian}) as
+/// H'_ij = f(i, j, H_ij): what a rewrite of the matmul's input (SmoothQuant's
+/// x / s, an outlier split's mask) does to it. Drops an unreadable one.
+void transformHessian(mlir::Operation *op,
+                      llvm::function_ref<float(int64_t, int64_t, float)> f);
+
 /// What qc-quantize-linear{format asymmetric activations} does to one
 /// matmul or conv (round to nearest); failure, with nothing changed, if it
 /// cannot quantize it.

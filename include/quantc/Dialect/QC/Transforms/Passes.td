@@ -209,8 +209,8 @@ def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
     round to nearest), models a whole assignment's error as the sum, and
     picks the assignment with the least modelled error whose average
     storage bits per weight (codes and scales) fit `budget-bits`, by
-    dynamic programming (a multiple-choice knapsack; exact up to costs
-    rounded up to budget / 20000). Each layer gets `qc.assigned_format`
+    dynamic programming (a multiple-choice knapsack over costs rounded to
+    budget / 20000, never over budget). Each layer gets `qc.assigned_format`
     (which qc-quantize-linear then uses) and `qc.sensitivity`; the function
     gets `qc.precision` with the bits, the predicted and measured error,
     and 8 Pareto points (budget, predicted, measured). A budget below what
