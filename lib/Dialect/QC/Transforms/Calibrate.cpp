@@ -260,7 +260,14 @@ LogicalResult quantc::qc::calibrateBatches(
         seen[op].chMin.assign(k, std::numeric_limits<float>::infinity());
         seen[op].chMax.assign(k, -std::numeric_limits<float>::infinity());
       }
-      if (opts.hessian)
+      // K x K f64 per matmul: past kMaxHessianK (512 MiB each) the layer
+      // is left to round to nearest rather than risk running out of memory.
+      constexpr int64_t kMaxHessianK = 8192;
+      if (opts.hessian && k > kMaxHessianK)
+        op->emitRemark() << "no Hessian recorded (GPTQ will round this "
+                            "layer to nearest): its input has "
+                         << k << " channels, more than " << kMaxHessianK;
+      else if (opts.hessian)
         seen[op].hess.assign(k * k, 0.0);
     }
     // What an earlier calibration chose no longer holds.
