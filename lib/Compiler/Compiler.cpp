@@ -113,6 +113,28 @@ struct Progress {
 };
 } // namespace
 
+/// The registered pipeline's options for `opts`, calibration excluded
+/// (compileModel calibrates in memory, to keep the float outputs).
+static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
+  QuantizePipelineOptions q;
+  q.format = opts.format;
+  q.asymmetric = opts.asymmetric;
+  q.activations = opts.activations;
+  q.calibMethod = opts.calibMethod;
+  q.percentile = opts.percentile;
+  q.calibTable = opts.calibTable;
+  q.smoothQuant = opts.smoothQuant;
+  q.smoothAlpha = opts.smoothAlpha;
+  q.smoothAlphas = opts.smoothAlphas;
+  q.weightMethod = opts.weightMethod;
+  q.gptqDamp = opts.gptqDamp;
+  q.outlierThreshold = opts.outlierThreshold;
+  q.budgetBits = opts.budgetBits;
+  q.precisionCandidates = opts.precisionCandidates;
+  q.calibrate = false;
+  return q;
+}
+
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
   registerCompilerDialects(ctx);
@@ -143,33 +165,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   {
     // The pipeline's own checks (activations for the format, ...), before
     // any work.
-    QuantizePipelineOptions q;
-    q.format = opts.format;
-    q.activations = opts.activations;
-    q.calibMethod = opts.calibMethod;
-    q.percentile = opts.percentile;
-    q.smoothQuant = opts.smoothQuant;
-    q.smoothAlpha = opts.smoothAlpha;
-    q.weightMethod = opts.weightMethod;
-    q.gptqDamp = opts.gptqDamp;
-    q.budgetBits = opts.budgetBits;
-    q.outlierThreshold = opts.outlierThreshold;
-    q.calibrate = false;
+    QuantizePipelineOptions q = pipelineOptions(opts);
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
-    if (opts.outlierThreshold > 0 && !opts.calibTable.empty())
-      return emitError(unknown)
-             << "--outlier-threshold needs per-channel statistics, which a "
-                "calibration table does not hold: calibrate on data instead";
-    if (opts.weightMethod == "gptq" && !opts.calibTable.empty())
-      return emitError(unknown)
-             << "--weight-method gptq needs the calibration Hessians, which "
-                "a calibration table does not hold: calibrate on data "
-                "instead";
-    if (opts.smoothQuant && !opts.calibTable.empty())
-      return emitError(unknown)
-             << "--smooth-quant needs per-channel statistics, which a "
-                "calibration table does not hold: calibrate on data instead";
   }
   if (!targets.empty() &&
       (!scheme.isMX() || !isa<Float8E4M3FNType>(scheme.getElementType())))
@@ -299,16 +297,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       return emitError(unknown) << llvm::toString(std::move(e));
   {
     // The registered qc-quantize-pipeline, minus the calibration just done.
-    QuantizePipelineOptions q;
-    q.format = opts.format;
-    q.asymmetric = opts.asymmetric;
-    q.activations = opts.activations;
-    q.smoothQuant = opts.smoothQuant;
-    q.smoothAlpha = opts.smoothAlpha;
-    q.weightMethod = opts.weightMethod;
-    q.gptqDamp = opts.gptqDamp;
-    q.outlierThreshold = opts.outlierThreshold;
-    q.calibrate = false;
+    QuantizePipelineOptions q = pipelineOptions(opts);
     if (opts.smoothQuant || opts.budgetBits > 0) {
       // Constant weights as the pipeline sees them (a Gemm's transposed
       // weight folded), so every layer takes part.
@@ -322,22 +311,20 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       // Smoothing in memory (the alpha search, S5, runs on the calibration
       // inputs), before mixed precision measures the layers it changes;
       // the pipeline then does not smooth again.
-      if (failed(progress("searching SmoothQuant alphas " +
-                          opts.smoothAlphas)))
+      if (failed(progress(opts.smoothAlphas.empty()
+                              ? std::string("smoothing (SmoothQuant)")
+                              : "searching SmoothQuant alphas " +
+                                    opts.smoothAlphas)))
         return failure();
       qc::SmoothQuantOptions so;
       so.alpha = opts.smoothAlpha;
       so.format = opts.format;
       so.asymmetric = opts.asymmetric;
-      for (StringRef a : llvm::split(opts.smoothAlphas, ',')) {
-        double v;
-        if (a.trim().empty())
-          continue;
-        if (a.trim().getAsDouble(v))
-          return emitError(unknown) << "--smooth-alphas: '" << a
-                                    << "' is not a number";
-        so.alphas.push_back(v);
-      }
+      FailureOr<std::vector<double>> alphas =
+          qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
+      if (failed(alphas))
+        return failure();
+      so.alphas = std::move(*alphas);
       if (failed(qc::smoothQuant(floatFn, so, *inputs)))
         return failure();
       q.smoothQuant = false;
@@ -350,10 +337,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
         return failure();
       qc::PrecisionOptions po;
       po.budgetBits = opts.budgetBits;
-      po.candidates.clear();
-      for (StringRef c : llvm::split(opts.precisionCandidates, ','))
-        if (!c.trim().empty())
-          po.candidates.push_back(c.trim().str());
+      po.candidates = qc::splitList(opts.precisionCandidates);
       if (failed(qc::assignPrecision(floatFn, *inputs, po)))
         return failure();
     }

@@ -58,7 +58,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                              "static-scale format, got "
                           << o.outlierThreshold << " and '" << o.format
                           << "'";
-  if (o.outlierThreshold > 0 && o.calibrate && !o.calibTable.empty())
+  if (o.outlierThreshold > 0 && !o.calibTable.empty())
     return emitError(loc) << "outlier-threshold needs per-channel "
                              "statistics, which a calibration table does "
                              "not hold: calibrate on data instead";
@@ -66,7 +66,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
     return emitError(loc) << "weight-method=" << o.weightMethod
                           << " applies to int8, fp8 and int4-g128, not '"
                           << o.format << "'";
-  if (o.weightMethod == "gptq" && o.calibrate && !o.calibTable.empty())
+  if (o.weightMethod == "gptq" && !o.calibTable.empty())
     return emitError(loc)
            << "weight-method=gptq needs the calibration Hessians, which a "
               "calibration table does not hold: calibrate on data instead";
@@ -74,7 +74,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       o.calib.empty())
     return emitError(loc) << "smooth-alphas searches on calibration inputs: "
                              "give calib=<file.npz>";
-  if (o.smoothQuant && o.calibrate && !o.calibTable.empty())
+  if (o.smoothQuant && !o.calibTable.empty())
     return emitError(loc)
            << "smooth-quant needs per-channel statistics, which a "
               "calibration table does not hold: calibrate on data instead";

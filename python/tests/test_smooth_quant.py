@@ -70,6 +70,9 @@ def test_w8a8_needs_smoothing_on_outliers(olm, tmp_path):
      "smooth-alpha must be in [0, 1], got 1.5"),
     (["--smooth-quant", "--calib-table", "t.json"],
      "a calibration table does not hold"),
+    (["--smooth-quant", "--smooth-alphas", "0.3,x"],
+     "--smooth-alphas: 'x' is not a number"),
+    (["--smooth-alphas", "0.3,0.5"], "smooth-alphas applies with smooth-quant"),
 ])
 def test_bad_smooth_quant_options(olm, tmp_path, run_tool, args, mention):
     res = run_tool("quant-compile", olm["model"], "--calib", olm["calib"],

@@ -63,6 +63,14 @@ SmallVector<Operation *> layersOf(func::FuncOp fn) {
 
 } // namespace
 
+std::vector<std::string> quantc::qc::splitList(StringRef text) {
+  std::vector<std::string> items;
+  for (StringRef item : llvm::split(text, ','))
+    if (!item.trim().empty())
+      items.push_back(item.trim().str());
+  return items;
+}
+
 double quantc::qc::relativeSquaredError(ArrayRef<Tensor> got,
                                         ArrayRef<Tensor> ref) {
   double num = 0, den = 0;
@@ -138,10 +146,7 @@ struct AssignPrecisionPass
       return signalPassFailure();
     PrecisionOptions o;
     o.budgetBits = budgetBits;
-    o.candidates.clear();
-    for (StringRef c : llvm::split(candidates, ','))
-      if (!c.trim().empty())
-        o.candidates.push_back(c.trim().str());
+    o.candidates = splitList(candidates);
     if (failed(checkOptions(fn, o)))
       return signalPassFailure();
     FailureOr<std::vector<Tensor>> data = failure();

@@ -241,6 +241,7 @@ LogicalResult quantc::qc::calibrateBatches(
     std::vector<float> chMin, chMax;
     // sum x x^T over operand 0's rows and their count, with hessian.
     std::vector<double> hess;
+    int64_t hessK = 0;
     int64_t rows = 0;
   };
   llvm::DenseMap<Operation *, Observed> seen;
@@ -267,8 +268,10 @@ LogicalResult quantc::qc::calibrateBatches(
         op->emitRemark() << "no Hessian recorded (GPTQ will round this "
                             "layer to nearest): its input has "
                          << k << " channels, more than " << kMaxHessianK;
-      else if (opts.hessian)
+      else if (opts.hessian) {
         seen[op].hess.assign(k * k, 0.0);
+        seen[op].hessK = k;
+      }
     }
     // What an earlier calibration chose no longer holds.
     for (StringRef a :
@@ -327,7 +330,7 @@ LogicalResult quantc::qc::calibrateBatches(
             if (!o.hess.empty()) {
               // Lower triangle of sum x x^T; mirrored when attached.
               const std::vector<float> &v = operands[0]->f;
-              size_t k = size_t(std::sqrt(double(o.hess.size())));
+              size_t k = size_t(o.hessK);
               for (size_t r = 0; r + k <= v.size(); r += k, ++o.rows) {
                 const float *xr = v.data() + r;
                 for (size_t i = 0; i < k; ++i) {
@@ -366,7 +369,7 @@ LogicalResult quantc::qc::calibrateBatches(
     if (!o.hess.empty()) {
       // H = 2/m sum x x^T (F32), stored as a blob: K x K values are too many
       // for the IR text.
-      int64_t k = int64_t(std::sqrt(double(o.hess.size())));
+      int64_t k = o.hessK;
       std::vector<float> h(k * k);
       double c = o.rows ? 2.0 / double(o.rows) : 0.0;
       for (int64_t i = 0; i < k; ++i)

@@ -178,6 +178,16 @@ Value f32Constant(PatternRewriter &rewriter, Location loc,
                                    DenseElementsAttr::get(type, values));
 }
 
+/// ||back - x|| / ||x|| (0 for an all-zero x): the report's weight error.
+double relRmsError(ArrayRef<float> x, ArrayRef<float> back) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    num += double(back[i] - x[i]) * (back[i] - x[i]);
+    den += double(x[i]) * x[i];
+  }
+  return den > 0 ? std::sqrt(num / den) : 0.0;
+}
+
 /// A weight quantized symmetrically, one scale per index of `channelAxis`
 /// or per block of `fmt.weightBlock` along `reduceAxis`, computed before any
 /// IR is built.
@@ -276,12 +286,7 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
   llvm::cantFail(nx::dequantizeLinear(r.codes.data(), shape, r.scales.data(),
                                       nullptr, r.layout, fmt.weightElem,
                                       back.data()));
-  double num = 0, den = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    num += double(back[i] - x[i]) * (back[i] - x[i]);
-    den += double(x[i]) * x[i];
-  }
-  r.relErr = den > 0 ? std::sqrt(num / den) : 0.0;
+  r.relErr = relRmsError(x, back);
   return r;
 }
 
@@ -532,14 +537,12 @@ LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
   if (constWeight) {
     auto wTy = cast<RankedTensorType>(operands[1].getType());
     std::vector<uint8_t> bytes(2 * x.size());
-    double num = 0, den = 0;
+    std::vector<float> back(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
       uint16_t c = nx::encode(fmt.weightElem, x[i]);
       bytes[2 * i] = c & 0xff; // little-endian, as MLIR's raw buffers
       bytes[2 * i + 1] = c >> 8;
-      double d = double(nx::decode(fmt.weightElem, c)) - x[i];
-      num += d * d;
-      den += double(x[i]) * x[i];
+      back[i] = nx::decode(fmt.weightElem, c);
     }
     Value codes = bytesConstant(rewriter, loc, wTy.clone(fmt.weightType),
                                 bytes);
@@ -547,7 +550,7 @@ LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
     attrs.push_back(rewriter.getNamedAttr("qc.weight_scheme", scheme));
     attrs.push_back(rewriter.getNamedAttr(
         "qc.weight_rel_rms_error",
-        rewriter.getF32FloatAttr(den > 0 ? std::sqrt(num / den) : 0.0)));
+        rewriter.getF32FloatAttr(relRmsError(x, back))));
   }
   if (fmt.activations) {
     for (unsigned i = 0; i < (constWeight ? 1u : 2u); ++i) {
@@ -630,14 +633,9 @@ LogicalResult nvfp4Operands(PatternRewriter &rewriter, Operation *op,
   nx::dequantizeNVFP4(codesT.data(), scales.data(), t, n, k, back.data());
   std::vector<uint8_t> codes(w.size());
   std::vector<float> effective(nb * n);
-  double num = 0, den = 0;
   for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = 0; j < n; ++j)
       codes[i * n + j] = codesT[j * k + i];
-      double d = double(back[j * k + i]) - wt[j * k + i];
-      num += d * d;
-      den += double(wt[j * k + i]) * wt[j * k + i];
-    }
   // A zero block scale has zero codes; 1 keeps the scale positive (F26).
   for (int64_t b = 0; b < nb; ++b)
     for (int64_t j = 0; j < n; ++j) {
@@ -660,7 +658,7 @@ LogicalResult nvfp4Operands(PatternRewriter &rewriter, Operation *op,
           SchemeAttr::get(ctx, fmt.weightType, e4m3, {kBlock, 1}, true)),
       rewriter.getNamedAttr(
           "qc.weight_rel_rms_error",
-          rewriter.getF32FloatAttr(den > 0 ? std::sqrt(num / den) : 0.0))};
+          rewriter.getF32FloatAttr(relRmsError(wt, back)))};
   Value x = op->getOperand(0);
   if (fmt.activations) {
     int64_t rank = xTy.getRank();
@@ -819,15 +817,14 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
 /// choice: a format name, or "f32" to keep it in float) over `fmt`; an
 /// assigned format quantizes the weight only, as qc-assign-precision
 /// measured it.
-std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt,
-                                      bool asymmetric, StringRef activations) {
+std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt) {
   auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
   if (!assigned)
     return fmt;
   if (assigned.getValue() == "f32")
     return std::nullopt;
-  // What qc-assign-precision measured: weight-only (int4-g128 is anyway).
-  (void)activations;
+  // What qc-assign-precision measured: weight-only (int4-g128 is anyway),
+  // so the activation options do not apply.
   StringRef acts = assigned.getValue() == "int4-g128" ? "" : "none";
   // GPTQ where the assigned format has it (int8, fp8, int4-g128).
   StringRef method =
@@ -837,8 +834,9 @@ std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt,
                                   assigned.getValue())
           ? "gptq"
           : "rtn";
-  return getLinearFormat(op->getContext(), assigned.getValue(), asymmetric,
-                         acts, method, fmt.gptqDamp, op->getLoc());
+  return getLinearFormat(op->getContext(), assigned.getValue(),
+                         /*asymmetric=*/false, acts, method, fmt.gptqDamp,
+                         op->getLoc());
 }
 
 /// O1-O2: splits the input channels of `op` (x [..., K] @ w [K, N], a
@@ -955,22 +953,18 @@ LogicalResult quantizeLinearOperation(PatternRewriter &rewriter,
 }
 
 struct QuantizeLinearPattern : RewritePattern {
-  QuantizeLinearPattern(MLIRContext *ctx, LinearFormat fmt, bool asymmetric,
-                        StringRef activations)
-      : RewritePattern(MatchAnyOpTypeTag(), 1, ctx), fmt(fmt),
-        asymmetric(asymmetric), activations(activations.str()) {}
+  QuantizeLinearPattern(MLIRContext *ctx, LinearFormat fmt)
+      : RewritePattern(MatchAnyOpTypeTag(), 1, ctx), fmt(fmt) {}
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!isa<MatMulOp, ConvOp>(op))
       return failure();
-    std::optional<LinearFormat> f = formatFor(op, fmt, asymmetric, activations);
+    std::optional<LinearFormat> f = formatFor(op, fmt);
     if (!f)
       return failure();
     return quantizeLinearOperation(rewriter, op, *f);
   }
   LinearFormat fmt;
-  bool asymmetric;
-  std::string activations;
 };
 
 struct QuantizeLinearPass
@@ -1002,7 +996,7 @@ struct QuantizeLinearPass
                         << a.getValue() << "'";
         return WalkResult::interrupt();
       }
-      return formatFor(op, *base, asymmetric, activations)
+      return formatFor(op, *base)
                  ? WalkResult::advance()
                  : WalkResult::interrupt();
     });
@@ -1076,8 +1070,7 @@ void quantc::qc::populateQuantizeLinearPatterns(
   if (!fmt)
     return;
   fmt->outlierThreshold = outlierThreshold;
-  patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt, asymmetric,
-                                      activations);
+  patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt);
 }
 
 LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,

@@ -222,17 +222,11 @@ struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
     SmoothQuantOptions o;
     o.alpha = alpha;
     o.format = format;
-    for (StringRef a : llvm::split(alphas, ',')) {
-      double v;
-      if (a.trim().empty())
-        continue;
-      if (a.trim().getAsDouble(v)) {
-        fn.emitError() << "qc-smooth-quant: alphas: '" << a
-                       << "' is not a number";
-        return signalPassFailure();
-      }
-      o.alphas.push_back(v);
-    }
+    FailureOr<std::vector<double>> list =
+        parseAlphaList(fn.getLoc(), alphas, "qc-smooth-quant: alphas");
+    if (failed(list))
+      return signalPassFailure();
+    o.alphas = std::move(*list);
     FailureOr<std::vector<Tensor>> data = std::vector<Tensor>();
     if (!o.alphas.empty()) {
       if (inputs.empty()) {
@@ -247,6 +241,18 @@ struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
   }
 };
 } // namespace
+
+FailureOr<std::vector<double>>
+quantc::qc::parseAlphaList(Location loc, StringRef text, StringRef what) {
+  std::vector<double> out;
+  for (const std::string &item : splitList(text)) {
+    double v;
+    if (StringRef(item).getAsDouble(v))
+      return emitError(loc) << what << ": '" << item << "' is not a number";
+    out.push_back(v);
+  }
+  return out;
+}
 
 LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
                                       const SmoothQuantOptions &o,

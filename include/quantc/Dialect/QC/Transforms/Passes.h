@@ -147,6 +147,14 @@ measureEdited(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
               llvm::ArrayRef<Tensor> ref,
               llvm::function_ref<mlir::LogicalResult(mlir::func::FuncOp)> edit);
 
+/// The trimmed, non-empty items of a comma-separated option ("a, b,").
+std::vector<std::string> splitList(llvm::StringRef text);
+
+/// A comma-separated list of numbers (qc-smooth-quant's alphas); an error
+/// at `loc`, prefixed with `what`, names an item that is not one.
+mlir::FailureOr<std::vector<double>>
+parseAlphaList(mlir::Location loc, llvm::StringRef text, llvm::StringRef what);
+
 /// qc-smooth-quant (docs/Calibration.md, S1-S5): with `alphas` empty, every
 /// group smoothed with `alpha`; else, per group, the alpha of `alphas`
 /// whose smoothing (that group only, its matmuls quantized to `format`)
