@@ -4,6 +4,7 @@
 #include "quantc/Compiler/Pipeline.h"
 
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
@@ -132,6 +133,8 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.budgetBits = opts.budgetBits;
   q.precisionCandidates = opts.precisionCandidates;
   q.calibrate = false;
+  // Checked with the rest, but run right after import (compileModel).
+  q.raisePatterns = opts.raisePatterns;
   return q;
 }
 
@@ -192,6 +195,28 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       importOnnxFile(ctx, opts.modelPath, opts.import);
   if (!module)
     return failure();
+  if (!opts.raisePatterns.empty()) {
+    // Before anything runs the float model: calibration and the reference
+    // outputs see the raised graph (docs/Calibration.md, R1-R5).
+    auto countRaised = [&] {
+      int64_t n = 0;
+      module->walk([&](Operation *op) {
+        n += isa<qc::LayerNormOp, qc::RmsNormOp, qc::GeluOp, qc::SiluOp,
+                 qc::AttentionOp>(op);
+      });
+      return n;
+    };
+    int64_t before = countRaised();
+    PassManager pm(&ctx);
+    qc::QCRaisePatternsOptions r;
+    r.patterns = opts.raisePatterns;
+    pm.addNestedPass<func::FuncOp>(qc::createQCRaisePatterns(r));
+    if (failed(pm.run(*module)))
+      return failure();
+    if (opts.progress)
+      *opts.progress << "      raised " << countRaised() - before
+                     << " pattern(s) (" << opts.raisePatterns << ")\n";
+  }
 
   // Calibration inputs, also used to measure accuracy.
   func::FuncOp floatFn = getEntryFunction(*module);
@@ -296,8 +321,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     if (llvm::Error e = qc::writeCalibrationTable(floatFn, opts.calibTableOut))
       return emitError(unknown) << llvm::toString(std::move(e));
   {
-    // The registered qc-quantize-pipeline, minus the calibration just done.
+    // The registered qc-quantize-pipeline, minus the calibration and the
+    // raising done already.
     QuantizePipelineOptions q = pipelineOptions(opts);
+    q.raisePatterns.clear();
     if (opts.smoothQuant || opts.budgetBits > 0) {
       // Constant weights as the pipeline sees them (a Gemm's transposed
       // weight folded), so every layer takes part.

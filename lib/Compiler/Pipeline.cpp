@@ -78,6 +78,9 @@ quantc::verifyQuantizePipelineOptions(Location loc,
     return emitError(loc)
            << "smooth-quant needs per-channel statistics, which a "
               "calibration table does not hold: calibrate on data instead";
+  if (!o.raisePatterns.empty() &&
+      failed(qc::parseRaisePatterns(loc, o.raisePatterns)))
+    return failure();
   if (o.randomSamples < 0)
     return emitError(loc) << "random-samples must be >= 0, got "
                           << o.randomSamples;
@@ -90,6 +93,11 @@ bool quantc::isStaticScaleFormat(StringRef format) {
 
 void quantc::buildQuantizePipeline(OpPassManager &pm,
                                    const QuantizePipelineOptions &o) {
+  if (!o.raisePatterns.empty()) {
+    qc::QCRaisePatternsOptions r;
+    r.patterns = o.raisePatterns;
+    pm.addNestedPass<func::FuncOp>(qc::createQCRaisePatterns(r));
+  }
   if (o.calibrate) {
     qc::QCCalibrateOptions c;
     c.inputs = o.calib;
@@ -228,6 +236,11 @@ struct QuantizePipelineCLOptions
       *this, "candidates",
       llvm::cl::desc("Mixed precision: candidate formats, comma-separated"),
       llvm::cl::init("int4-g128,int8")};
+  Option<std::string> raisePatterns{
+      *this, "raise-patterns",
+      llvm::cl::desc("qc-raise-patterns first: silu, gelu, layer-norm, "
+                     "rms-norm, attention or all, comma-separated (empty: "
+                     "off)")};
   Option<bool> calibrate{
       *this, "calibrate",
       llvm::cl::desc("Run qc-calibrate first (false: the module already "
@@ -287,6 +300,7 @@ void quantc::registerQuantcPasses() {
           o.outlierThreshold = cl.outlierThreshold;
           o.budgetBits = cl.budgetBits;
           o.precisionCandidates = cl.candidates;
+          o.raisePatterns = cl.raisePatterns;
           buildQuantizePipeline(pm, o);
           return success();
         },

@@ -10,6 +10,7 @@
 #include "ExecutorImpl.h"
 #include "ExecutorInt.h"
 #include "FastMath.h"
+#include "Gemm.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 
@@ -90,6 +91,9 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   }
 QUANTC_FASTMATH_LOOP(tanhLoop, fastTanh(v))
 QUANTC_FASTMATH_LOOP(sigmoidLoop, fastSigmoid(v))
+// qc.silu: the product of x and its sigmoid rounded as qc.sigmoid's, so
+// that it equals qc.mul(x, qc.sigmoid(x)) bit for bit.
+QUANTC_FASTMATH_LOOP(siluLoop, v * fastSigmoid(v))
 QUANTC_FASTMATH_LOOP(geluTanhLoop,
                      0.5f * v *
                          (1.0f + fastTanh(0.7978845608028654f /* sqrt(2/pi) */ *
@@ -466,6 +470,47 @@ LogicalResult where(Operation *op, Env &env) {
 // Softmax, LogSoftmax, LayerNorm
 //===----------------------------------------------------------------------===//
 
+/// One softmax (or log-softmax) row of `n` elements `inner` apart.
+template <bool Log>
+void softmaxRow(const float *px, float *py, int64_t n, int64_t inner) {
+  // Four running maxima / sums break the dependency chain (max is exact in
+  // any order; the sums are in double).
+  float m4[4];
+  std::fill(m4, m4 + 4, -std::numeric_limits<float>::infinity());
+  int64_t k4 = n - n % 4;
+  for (int64_t k = 0; k < k4; k += 4)
+    for (int j = 0; j < 4; ++j)
+      m4[j] = std::max(m4[j], px[(k + j) * inner]);
+  float mx = std::max(std::max(m4[0], m4[1]), std::max(m4[2], m4[3]));
+  for (int64_t k = k4; k < n; ++k)
+    mx = std::max(mx, px[k * inner]);
+  // exp first (a loop the compiler vectorizes; FastMath.h, within an ulp of
+  // expf), then the sum in order.
+  if (inner == 1)
+    expShiftedRow(px, py, n, mx); // contiguous: AVX2 clone
+  else
+    for (int64_t k = 0; k < n; ++k) {
+      double d = px[k * inner] - mx;
+      py[k * inner] = (float)expClamped(d < -700.0 ? -700.0 : d);
+    }
+  double s4[4] = {0.0, 0.0, 0.0, 0.0};
+  for (int64_t k = 0; k < k4; k += 4)
+    for (int j = 0; j < 4; ++j)
+      s4[j] += py[(k + j) * inner];
+  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+  for (int64_t k = k4; k < n; ++k)
+    sum += py[k * inner];
+  if (Log) {
+    float ls = (float)std::log(sum);
+    for (int64_t k = 0; k < n; ++k)
+      py[k * inner] = px[k * inner] - mx - ls;
+  } else {
+    float inv = (float)(1.0 / sum);
+    for (int64_t k = 0; k < n; ++k)
+      py[k * inner] *= inv;
+  }
+}
+
 template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
   const Tensor &a = env.get(op->getOperand(0));
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
@@ -482,45 +527,8 @@ template <bool Log> LogicalResult softmax(Operation *op, Env &env) {
               [&](int64_t s, int64_t e) {
                 for (int64_t row = s; row < e; ++row) {
                   int64_t o = row / inner, in = row % inner;
-                  const float *px = x + o * n * inner + in;
-                  float *py = y + o * n * inner + in;
-                  // Four running maxima / sums break the dependency chain
-                  // (max is exact in any order; the sums are in double).
-                  float m4[4];
-                  std::fill(m4, m4 + 4, -std::numeric_limits<float>::infinity());
-                  int64_t k4 = n - n % 4;
-                  for (int64_t k = 0; k < k4; k += 4)
-                    for (int j = 0; j < 4; ++j)
-                      m4[j] = std::max(m4[j], px[(k + j) * inner]);
-                  float mx = std::max(std::max(m4[0], m4[1]), std::max(m4[2], m4[3]));
-                  for (int64_t k = k4; k < n; ++k)
-                    mx = std::max(mx, px[k * inner]);
-                  // exp first (a loop the compiler vectorizes; FastMath.h,
-                  // within an ulp of expf), then the sum in order.
-                  if (inner == 1)
-                    expShiftedRow(px, py, n, mx); // contiguous: AVX2 clone
-                  else
-                    for (int64_t k = 0; k < n; ++k) {
-                      double d = px[k * inner] - mx;
-                      py[k * inner] =
-                          (float)expClamped(d < -700.0 ? -700.0 : d);
-                    }
-                  double s4[4] = {0.0, 0.0, 0.0, 0.0};
-                  for (int64_t k = 0; k < k4; k += 4)
-                    for (int j = 0; j < 4; ++j)
-                      s4[j] += py[(k + j) * inner];
-                  double sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
-                  for (int64_t k = k4; k < n; ++k)
-                    sum += py[k * inner];
-                  if (Log) {
-                    float ls = (float)std::log(sum);
-                    for (int64_t k = 0; k < n; ++k)
-                      py[k * inner] = px[k * inner] - mx - ls;
-                  } else {
-                    float inv = (float)(1.0 / sum);
-                    for (int64_t k = 0; k < n; ++k)
-                      py[k * inner] *= inv;
-                  }
+                  softmaxRow<Log>(x + o * n * inner + in, y + o * n * inner + in,
+                                  n, inner);
                 }
               });
   env.set(op->getResult(0), std::move(r));
@@ -612,6 +620,134 @@ LogicalResult layerNorm(Operation *op, Env &env) {
   env.set(ln.getResult(), std::move(r));
   env.set(ln.getMean(), std::move(mean));
   env.set(ln.getInvStdDev(), std::move(inv));
+  return success();
+}
+
+/// qc.rms_norm, in the decomposed form's arithmetic (Pow by 2, ReduceMean,
+/// Add, Sqrt, Div, Mul: squares rounded to f32, summed in order in double,
+/// the mean rounded to f32), so that raising it changes no bit.
+LogicalResult rmsNorm(Operation *op, Env &env) {
+  auto rn = cast<qc::RmsNormOp>(op);
+  const Tensor &a = env.get(rn.getInput()), &sc = env.get(rn.getScale());
+  if (failed(checkKind(op, a, Tensor::Kind::Float)))
+    return failure();
+  ArrayRef<int64_t> norm = ArrayRef<int64_t>(a.shape).drop_front(rn.getAxis());
+  for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(sc.shape)))
+    if (sc.shape.size() > norm.size() || (s != 1 && s != d))
+      return op->emitError("scale shape ")
+             << shapeStr(sc.shape) << " does not broadcast to "
+             << shapeStr(norm);
+  std::vector<float> gamma = expandParam(sc, norm);
+  int64_t inner = product(norm);
+  int64_t outer = inner ? a.numElements() / inner : 0;
+  float eps = rn.getEpsilon().convertToFloat();
+  Tensor r = makeFloatOutput(resultElementType(op), a.shape);
+  parallelFor(outer, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(inner, 1)),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row) {
+                  const float *x = a.f.data() + row * inner;
+                  float *y = r.f.data() + row * inner;
+                  double sum = 0.0;
+                  for (int64_t j = 0; j < inner; ++j)
+                    sum += (double)(float)((double)x[j] * x[j]);
+                  float ms = (float)(sum / (double)inner);
+                  float rms = std::sqrt(ms + eps);
+                  for (int64_t j = 0; j < inner; ++j)
+                    y[j] = x[j] / rms * gamma[j];
+                }
+              });
+  env.set(rn.getResult(), std::move(r));
+  return success();
+}
+
+/// qc.attention: per batch matrix, scores by sgemm, scaled and masked as the
+/// decomposed graph's qc.mul and qc.add (or qc.where) would, a softmax row by
+/// row (softmaxRow, as qc.softmax), then the product with the values.
+LogicalResult attention(Operation *op, Env &env) {
+  auto at = cast<qc::AttentionOp>(op);
+  const Tensor &q = env.get(at.getQuery()), &k = env.get(at.getKeyT()),
+               &v = env.get(at.getValue());
+  for (const Tensor *t : {&q, &k, &v})
+    if (failed(checkKind(op, *t, Tensor::Kind::Float)))
+      return failure();
+  ArrayRef<int64_t> qs = q.shape, ks = k.shape, vs = v.shape;
+  int64_t sq = qs[qs.size() - 2], d = qs.back(), sk = ks.back(), dv = vs.back();
+  if (ks[ks.size() - 2] != d || vs[vs.size() - 2] != sk)
+    return op->emitError("attention operand shapes ")
+           << shapeStr(qs) << ", " << shapeStr(ks) << ", " << shapeStr(vs)
+           << " do not chain";
+  auto batch = qc::broadcastShapes(qs.drop_back(2), ks.drop_back(2));
+  if (succeeded(batch))
+    batch = qc::broadcastShapes(*batch, vs.drop_back(2));
+  if (failed(batch))
+    return op->emitError("attention batch dims do not broadcast");
+  SmallVector<int64_t> scoreShape(*batch), outShape(*batch);
+  scoreShape.append({sq, sk});
+  outShape.append({sq, dv});
+  auto sQ = broadcastStrides(qs.drop_back(2), *batch),
+       sK = broadcastStrides(ks.drop_back(2), *batch),
+       sV = broadcastStrides(vs.drop_back(2), *batch);
+  std::vector<int64_t> qOff, kOff, vOff;
+  SmallVector<int64_t> zero(batch->size(), 0);
+  forEachIndex(*batch, sQ, sK, [&](int64_t, int64_t iq, int64_t ik) {
+    qOff.push_back(iq * sq * d);
+    kOff.push_back(ik * d * sk);
+  });
+  forEachIndex(*batch, sV, zero, [&](int64_t, int64_t iv, int64_t) {
+    vOff.push_back(iv * sk * dv);
+  });
+  int64_t nb = (int64_t)qOff.size();
+  Tensor scores = Tensor::makeFloat(q.elementType, scoreShape);
+  if (sq && sk && d)
+    sgemmBatched(nb, sq, sk, d, q.f.data(), qOff.data(), k.f.data(),
+                 kOff.data(), scores.f.data());
+  float scale = at.getScale().convertToFloat();
+  float *sp = scores.f.data();
+  int64_t total = (int64_t)scores.f.size();
+  if (scale != 1.0f)
+    for (int64_t i = 0; i < total; ++i)
+      sp[i] *= scale;
+  if (at.getMask()) {
+    const Tensor &m = env.get(at.getMask());
+    auto ok = qc::broadcastShapes(scoreShape, m.shape);
+    if (failed(ok) || ArrayRef<int64_t>(*ok) != ArrayRef<int64_t>(scoreShape))
+      return op->emitError("mask shape ")
+             << shapeStr(m.shape) << " does not broadcast to the scores' "
+             << shapeStr(scoreShape);
+    auto sm = broadcastStrides(m.shape, scoreShape);
+    SmallVector<int64_t> z(scoreShape.size(), 0);
+    if (auto fill = at.getMaskValue()) {
+      float mv = fill->convertToFloat();
+      forEachIndex(scoreShape, sm, z, [&](int64_t lin, int64_t im, int64_t) {
+        if (!m.i[im])
+          sp[lin] = mv;
+      });
+    } else {
+      if (failed(checkKind(op, m, Tensor::Kind::Float)))
+        return failure();
+      forEachIndex(scoreShape, sm, z, [&](int64_t lin, int64_t im, int64_t) {
+        sp[lin] += m.f[im];
+      });
+    }
+  }
+  Tensor probs = Tensor::makeFloat(q.elementType, scoreShape);
+  int64_t rows = sk ? total / sk : 0;
+  parallelFor(rows, std::max<int64_t>(1, kHeavyElemGrain / std::max<int64_t>(sk, 1)),
+              [&](int64_t s, int64_t e) {
+                for (int64_t row = s; row < e; ++row)
+                  softmaxRow<false>(sp + row * sk, probs.f.data() + row * sk,
+                                    sk, 1);
+              });
+  std::vector<int64_t> pOff;
+  for (int64_t b = 0; b < nb; ++b)
+    pOff.push_back(b * sq * sk);
+  Tensor r = makeFloatOutput(resultElementType(op), outShape);
+  if (sk == 0)
+    std::fill(r.f.begin(), r.f.end(), 0.0f);
+  else if (sq && dv)
+    sgemmBatched(nb, sq, dv, sk, probs.f.data(), pOff.data(), v.f.data(),
+                 vOff.data(), r.f.data());
+  env.set(at.getResult(), std::move(r));
   return success();
 }
 
@@ -889,6 +1025,11 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.tanh", [](Operation *op, Env &env) {
     return unaryLoop(op, env, tanhLoop);
   });
+  r.add("qc.silu", [](Operation *op, Env &env) {
+    return unaryLoop(op, env, siluLoop);
+  });
+  r.add("qc.rms_norm", rmsNorm);
+  r.add("qc.attention", attention);
   r.add("qc.sigmoid", [](Operation *op, Env &env) {
     return unaryLoop(op, env, sigmoidLoop);
   });

@@ -267,6 +267,18 @@ def _alphas(value) -> str:
     return ",".join(str(float(a)) for a in value)
 
 
+def _list_option(value) -> str:
+    """A list option as comma-separated text: a string as given, True as
+    "all", a sequence of names joined."""
+    if value is True:
+        return "all"
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value
+    return ",".join(str(v) for v in value)
+
+
 _PIPELINE_OPTIONS = {
     "calib_random": "calibrate on N seeded random samples (int)",
     "seed": "seed of the random samples (int)",
@@ -288,6 +300,8 @@ _PIPELINE_OPTIONS = {
     "outlier_threshold": "LLM.int8()-style float outlier channels above this",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
+    "raise_patterns": "raise decomposed norms/GELU/SiLU/attention after "
+                      "import: 'all' or a list (qc-raise-patterns)",
 }
 
 
@@ -421,5 +435,6 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("outlier_threshold", 0)),
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
+        _list_option(pipeline_options.get("raise_patterns", "")),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

@@ -322,6 +322,7 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &weightMethod,
                   double gptqDamp, double outlierThreshold, double budgetBits,
                   const std::string &candidates,
+                  const std::string &raisePatterns,
                   std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
@@ -348,6 +349,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.outlierThreshold = outlierThreshold;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = candidates;
+  opts.raisePatterns = raisePatterns;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -411,7 +413,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("smooth_alphas"),
         py::arg("weight_method"), py::arg("gptq_damp"),
         py::arg("outlier_threshold"), py::arg("budget_bits"),
-        py::arg("candidates"), py::arg("progress"));
+        py::arg("candidates"), py::arg("raise_patterns"),
+        py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

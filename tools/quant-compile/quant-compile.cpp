@@ -77,6 +77,13 @@ static cl::opt<double> outlierThreshold(
              "|x| exceeds this stay in a float side product, the rest is "
              "quantized (static-scale formats; 0: off)"),
     cl::cat(cat));
+static cl::opt<std::string> raisePatterns(
+    "raise-patterns",
+    cl::desc("Raise decomposed subgraphs to single ops right after import "
+             "(qc-raise-patterns): all, or a comma-separated list of silu, "
+             "gelu, layer-norm, rms-norm, attention (attention keeps its "
+             "matmuls in float; docs/Calibration.md R1-R5)"),
+    cl::cat(cat));
 static cl::opt<std::string> weightMethod(
     "weight-method", cl::init("rtn"),
     cl::desc("Static-scale formats: weights by rtn (round to nearest, the "
@@ -154,6 +161,7 @@ int main(int argc, char **argv) {
   opts.outlierThreshold = outlierThreshold;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = precisionCandidates;
+  opts.raisePatterns = raisePatterns;
   opts.gptqDamp = gptqDamp;
   opts.activations = activations;
   opts.evalPath = evalPath;

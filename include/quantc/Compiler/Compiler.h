@@ -67,6 +67,9 @@ struct CompileOptions {
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;
   std::string precisionCandidates = "int4-g128,int8";
+  /// qc-raise-patterns right after import when not empty ("all", or a
+  /// comma-separated list: silu, gelu, layer-norm, rms-norm, attention).
+  std::string raisePatterns;
   /// "static", "none" (weight-only) or "" (the format's default).
   std::string activations;
   /// Kernel targets, e.g. {"sm_120a", "sm_89"}.

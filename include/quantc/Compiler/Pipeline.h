@@ -74,6 +74,9 @@ struct QuantizePipelineOptions {
   /// carry qc.assigned_format).
   double budgetBits = 0;
   std::string precisionCandidates = "int4-g128,int8";
+  /// qc-raise-patterns{patterns} first when not empty (e.g. "all" or
+  /// "silu,gelu,layer-norm,rms-norm").
+  std::string raisePatterns;
 };
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass

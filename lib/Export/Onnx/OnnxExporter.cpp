@@ -215,7 +215,12 @@ const llvm::StringSet<> &specialOps() {
       "qc.quantize",         "qc.dequantize",
       "qc.qmatmul",          "qc.clip",
       "qc.resize",           "qc.requantize_linear",
-      "qc.constant_of_shape", "qc.dynamic_reduce"};
+      "qc.constant_of_shape", "qc.dynamic_reduce",
+      // Raised patterns (qc-raise-patterns), spelled out again in the
+      // opset-21 ops ONNX Runtime 1.23 runs (it has no RMSNormalization-23
+      // or Attention-23): the decomposed graph they were raised from.
+      "qc.rms_norm",         "qc.silu",
+      "qc.attention"};
   return s;
 }
 
@@ -1036,6 +1041,50 @@ LogicalResult Exporter::exportOp(Operation *op) {
     for (llvm::StringRef an : e.attrs)
       if (failed(copyAttr(op, n, an)))
         return failure();
+    return success();
+  }
+  if (auto rn = dyn_cast<qc::RmsNormOp>(op)) {
+    // x / Sqrt(ReduceMean(x * x, [axis..]) + eps) * scale
+    Type et = rn.getInput().getType().getElementType();
+    std::string x = nameOf(rn.getInput());
+    SmallVector<int64_t> axes;
+    for (int64_t d = rn.getAxis(); d < rn.getInput().getType().getRank(); ++d)
+      axes.push_back(d);
+    onnx::NodeProto *mean;
+    std::string ms = node1("ReduceMean", {node1("Mul", {x, x}), constI64(axes)},
+                           &mean);
+    attrInt(mean, "keepdims", 1);
+    std::string rms = node1(
+        "Sqrt", {node1("Add", {ms, constFloatOf(
+                                       et, rn.getEpsilon().convertToDouble())})});
+    node("Mul", {node1("Div", {x, rms}), nameOf(rn.getScale())},
+         {define(rn.getResult(), "rms_norm")});
+    return success();
+  }
+  if (auto si = dyn_cast<qc::SiluOp>(op)) {
+    std::string x = nameOf(si.getInput());
+    node("Mul", {x, node1("Sigmoid", {x})}, {define(si.getResult(), "silu")});
+    return success();
+  }
+  if (auto at = dyn_cast<qc::AttentionOp>(op)) {
+    // Softmax(Mask(MatMul(q, key_t) * scale), -1) x value
+    Type et = at.getQuery().getType().getElementType();
+    std::string s =
+        node1("MatMul", {nameOf(at.getQuery()), nameOf(at.getKeyT())});
+    if (at.getScale().convertToFloat() != 1.0f)
+      s = node1("Mul", {s, constFloatOf(
+                               et, at.getScale().convertToDouble())});
+    if (Value m = at.getMask())
+      s = at.getMaskValue()
+              ? node1("Where",
+                      {nameOf(m), s,
+                       constFloatOf(et, at.getMaskValue()->convertToDouble())})
+              : node1("Add", {s, nameOf(m)});
+    onnx::NodeProto *sm;
+    std::string p = node1("Softmax", {s}, &sm);
+    attrInt(sm, "axis", -1);
+    node("MatMul", {p, nameOf(at.getValue())},
+         {define(at.getResult(), "attention")});
     return success();
   }
   if (auto c = dyn_cast<qc::ClipOp>(op)) {

@@ -342,3 +342,142 @@ func.func @bit_shift_types(%a: tensor<4xui8>, %b: tensor<4xui16>) {
   %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui16>) -> tensor<4xui8>
   return
 }
+
+// -----
+
+func.func @rms_norm_type(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+2 {{'qc.rms_norm' op inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>'}}
+  // expected-error @+1 {{'qc.rms_norm' op failed to infer returned types}}
+  %0 = qc.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{axis -1 is out of range [0, 2)}}
+  %0 = qc.rms_norm %x, %g {axis = -1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_eps(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{epsilon must be >= 0}}
+  %0 = qc.rms_norm %x, %g {axis = 1 : i64, epsilon = -1.0 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_scale(%x: tensor<2x3xf32>, %g: tensor<2x3xf32>) {
+  // expected-error @+1 {{scale shape 2x3 does not broadcast to the normalized dims 3}}
+  %0 = qc.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_scale_type(%x: tensor<2x3xf32>, %g: tensor<3xf16>) {
+  // expected-error @+1 {{scale element type 'f16' must match the input's}}
+  %0 = qc.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf16>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @silu_type(%x: tensor<4xf32>) {
+  // expected-error @+2 {{'qc.silu' op inferred type(s) 'tensor<4xf32>' are incompatible with return type(s) of operation 'tensor<4xf16>'}}
+  // expected-error @+1 {{'qc.silu' op failed to infer returned types}}
+  %0 = qc.silu %x : (tensor<4xf32>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>) {
+  // expected-error @+1 {{query, key_t and value must have rank >= 2}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<8xf32>, tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_elem(%q: tensor<3x8xf32>, %k: tensor<8x4xf16>, %v: tensor<4x2xf32>) {
+  // expected-error @+1 {{query, key_t and value must have one element type}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf16>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_d(%q: tensor<3x8xf32>, %k: tensor<7x4xf32>, %v: tensor<4x2xf32>) {
+  // expected-error @+1 {{key_t 7x4 must be [..., D, Sk] with the query's D = 8}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<7x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_sk(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<5x2xf32>) {
+  // expected-error @+1 {{value 5x2 must be [..., Sk, Dv] with key_t's Sk = 4}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<5x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x3x8xf32>, %k: tensor<3x8x4xf32>, %v: tensor<4x2xf32>) {
+  // expected-error @+1 {{batch dims of query 2x3x8, key_t 3x8x4 and value 4x2 do not broadcast}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<2x3x8xf32>, tensor<3x8x4xf32>, tensor<4x2xf32>) -> tensor<2x3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>) {
+  // expected-error @+2 {{'qc.attention' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<3x3xf32>'}}
+  // expected-error @+1 {{'qc.attention' op failed to infer returned types}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<3x3xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_value(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>) {
+  // expected-error @+1 {{mask_value needs an i1 mask}}
+  %0 = qc.attention %q, %k, %v {scale = 1.0 : f32, mask_value = 0.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bool_mask(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>, %m: tensor<3x4xi1>) {
+  // expected-error @+1 {{an i1 mask needs mask_value}}
+  %0 = qc.attention %q, %k, %v, %m {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<3x4xi1>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_float_mask_value(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>, %m: tensor<3x4xf32>) {
+  // expected-error @+1 {{mask_value applies to an i1 mask only}}
+  %0 = qc.attention %q, %k, %v, %m {scale = 1.0 : f32, mask_value = 0.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<3x4xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_type(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>, %m: tensor<3x4xf16>) {
+  // expected-error @+1 {{a float mask must have the result's element type}}
+  %0 = qc.attention %q, %k, %v, %m {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<3x4xf16>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>, %m: tensor<2x3x4xf32>) {
+  // expected-error @+1 {{mask shape 2x3x4 does not broadcast to the scores' 3x4}}
+  %0 = qc.attention %q, %k, %v, %m {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<2x3x4xf32>) -> tensor<3x2xf32>
+  return
+}

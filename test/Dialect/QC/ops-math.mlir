@@ -208,3 +208,15 @@ func.func @bit_shift(%a: tensor<4xui8>, %b: tensor<1xui8>, %c: tensor<2x1xui64>)
   %1 = qc.bit_shift %c, %c {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
   return
 }
+
+// The raised ops (qc-raise-patterns) round-trip.
+// CHECK-LABEL: func.func @raised
+func.func @raised(%x: tensor<?x4x16xf32>, %g: tensor<16xf32>, %q: tensor<2x4x8xf32>, %kt: tensor<2x8x6xf32>, %v: tensor<2x6x3xf32>, %m: tensor<4x6xi1>) {
+  // CHECK: qc.rms_norm %{{.*}}, %{{.*}} {axis = 2 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<?x4x16xf32>, tensor<16xf32>) -> tensor<?x4x16xf32>
+  %0 = qc.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<?x4x16xf32>, tensor<16xf32>) -> tensor<?x4x16xf32>
+  // CHECK: qc.silu %{{.*}} : (tensor<?x4x16xf32>) -> tensor<?x4x16xf32>
+  %1 = qc.silu %x : (tensor<?x4x16xf32>) -> tensor<?x4x16xf32>
+  // CHECK: qc.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {mask_value = -1.000000e+04 : f32, scale = 0.353553385 : f32} : (tensor<2x4x8xf32>, tensor<2x8x6xf32>, tensor<2x6x3xf32>, tensor<4x6xi1>) -> tensor<2x4x3xf32>
+  %2 = qc.attention %q, %kt, %v, %m {scale = 0.353553385 : f32, mask_value = -1.0e4 : f32} : (tensor<2x4x8xf32>, tensor<2x8x6xf32>, tensor<2x6x3xf32>, tensor<4x6xi1>) -> tensor<2x4x3xf32>
+  return
+}

@@ -260,6 +260,25 @@ LogicalResult LogSoftmaxOp::verify() {
   return verifySameType(*this);
 }
 
+/// A norm's `scale`/`bias` `v`: the input's element type, broadcasting
+/// (unidirectionally) to the normalized dims [axis, rank) of operand 0.
+static LogicalResult verifyNormParam(Operation *op, int64_t axis, Value v,
+                                     StringRef what) {
+  auto in = tensorType(op->getOperand(0));
+  ArrayRef<int64_t> norm = in.getShape().drop_front(axis);
+  auto t = tensorType(v);
+  if (t.getElementType() != in.getElementType())
+    return op->emitOpError() << what << " element type " << t.getElementType()
+                             << " must match the input's";
+  auto b = broadcastShapes(norm, t.getShape());
+  if (t.getRank() > (int64_t)norm.size() || failed(b) ||
+      !shapesCompatible(*b, norm))
+    return op->emitOpError() << what << " shape " << shapeStr(t.getShape())
+                             << " does not broadcast to the normalized dims "
+                             << shapeStr(norm);
+  return success();
+}
+
 LogicalResult LayerNormOp::verify() {
   auto in = getInput().getType();
   int64_t rank = in.getRank(), axis = getAxis();
@@ -269,24 +288,9 @@ LogicalResult LayerNormOp::verify() {
     return failure();
   if (getEpsilon().convertToFloat() < 0.0f)
     return emitOpError("epsilon must be >= 0");
-  ArrayRef<int64_t> norm = in.getShape().drop_front(axis);
-  auto checkParam = [&](Value v, StringRef what) -> LogicalResult {
-    auto t = tensorType(v);
-    if (t.getElementType() != in.getElementType())
-      return emitOpError() << what << " element type " << t.getElementType()
-                           << " must match the input's";
-    // Unidirectional broadcast to the normalized dims.
-    auto b = broadcastShapes(norm, t.getShape());
-    if (t.getRank() > (int64_t)norm.size() || failed(b) ||
-        !shapesCompatible(*b, norm))
-      return emitOpError() << what << " shape " << shapeStr(t.getShape())
-                           << " does not broadcast to the normalized dims "
-                           << shapeStr(norm);
-    return success();
-  };
-  if (failed(checkParam(getScale(), "scale")))
+  if (failed(verifyNormParam(*this, axis, getScale(), "scale")))
     return failure();
-  if (getBias() && failed(checkParam(getBias(), "bias")))
+  if (getBias() && failed(verifyNormParam(*this, axis, getBias(), "bias")))
     return failure();
   SmallVector<int64_t> stat(in.getShape().take_front(axis));
   stat.append(rank - axis, 1);
@@ -382,5 +386,145 @@ LogicalResult DynamicReduceOp::verify() {
     return emitOpError("result rank ")
            << out.getRank() << " must be " << expected << " (input rank "
            << rank << ", " << len << " axes)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Raised patterns
+//===----------------------------------------------------------------------===//
+
+/// Inferred and declared result types agree: same element types, shapes
+/// equal where both are static (a declared type may know a dim the
+/// inference leaves dynamic, and the reverse).
+static bool compatibleResultTypes(TypeRange l, TypeRange r) {
+  if (l.size() != r.size())
+    return false;
+  for (auto [x, y] : llvm::zip(l, r)) {
+    auto a = cast<RankedTensorType>(x), b = cast<RankedTensorType>(y);
+    if (a.getElementType() != b.getElementType() ||
+        !shapesCompatible(a.getShape(), b.getShape()))
+      return false;
+  }
+  return true;
+}
+
+bool RmsNormOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
+}
+bool SiluOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
+}
+bool AttentionOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
+}
+
+LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
+    return failure();
+  if (getEpsilon().convertToFloat() < 0.0f)
+    return emitOpError("epsilon must be >= 0");
+  return verifyNormParam(*this, getAxis(), getScale(), "scale");
+}
+
+LogicalResult SiluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+/// The result type of qc.attention, or a message saying why there is none.
+static FailureOr<RankedTensorType>
+attentionType(RankedTensorType q, RankedTensorType k, RankedTensorType v,
+              std::string &why) {
+  llvm::raw_string_ostream os(why);
+  if (q.getRank() < 2 || k.getRank() < 2 || v.getRank() < 2) {
+    os << "query, key_t and value must have rank >= 2";
+    return failure();
+  }
+  if (k.getElementType() != q.getElementType() ||
+      v.getElementType() != q.getElementType()) {
+    os << "query, key_t and value must have one element type";
+    return failure();
+  }
+  int64_t d = q.getShape().back(), sk = k.getShape().back();
+  if (!dimsCompatible(k.getShape()[k.getRank() - 2], d)) {
+    os << "key_t " << shapeStr(k.getShape())
+       << " must be [..., D, Sk] with the query's D = " << shapeStr(d);
+    return failure();
+  }
+  if (!dimsCompatible(v.getShape()[v.getRank() - 2], sk)) {
+    os << "value " << shapeStr(v.getShape())
+       << " must be [..., Sk, Dv] with key_t's Sk = " << shapeStr(sk);
+    return failure();
+  }
+  auto batch = broadcastShapes(q.getShape().drop_back(2),
+                               k.getShape().drop_back(2));
+  if (succeeded(batch))
+    batch = broadcastShapes(*batch, v.getShape().drop_back(2));
+  if (failed(batch)) {
+    os << "batch dims of query " << shapeStr(q.getShape()) << ", key_t "
+       << shapeStr(k.getShape()) << " and value " << shapeStr(v.getShape())
+       << " do not broadcast";
+    return failure();
+  }
+  SmallVector<int64_t> shape = *batch;
+  shape.push_back(q.getShape()[q.getRank() - 2]);
+  shape.push_back(v.getShape().back());
+  return RankedTensorType::get(shape, q.getElementType());
+}
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  std::string why;
+  auto t = attentionType(cast<RankedTensorType>(adaptor.getQuery().getType()),
+                         cast<RankedTensorType>(adaptor.getKeyT().getType()),
+                         cast<RankedTensorType>(adaptor.getValue().getType()),
+                         why);
+  if (failed(t))
+    return emitOptionalError(loc, "'qc.attention' op ", why);
+  inferred.push_back(*t);
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto res = getResult().getType();
+  // The result's type is checked against the inferred one by the
+  // interface; the operands' constraints are re-checked here for the
+  // message.
+  std::string why;
+  auto t = attentionType(getQuery().getType(), getKeyT().getType(),
+                         getValue().getType(), why);
+  if (failed(t))
+    return emitOpError(why);
+  if (!getMask()) {
+    if (getMaskValue())
+      return emitOpError("mask_value needs an i1 mask");
+    return success();
+  }
+  auto m = cast<RankedTensorType>(getMask().getType());
+  bool isBool = m.getElementType().isInteger(1);
+  if (isBool != getMaskValue().has_value())
+    return emitOpError(isBool ? "an i1 mask needs mask_value"
+                              : "mask_value applies to an i1 mask only");
+  if (!isBool && m.getElementType() != res.getElementType())
+    return emitOpError("a float mask must have the result's element type");
+  // Scores: [batch..., Sq, Sk]; the mask may not enlarge them.
+  SmallVector<int64_t> scores(t->getShape().drop_back());
+  scores.push_back(getKeyT().getType().getShape().back());
+  auto b = broadcastShapes(scores, m.getShape());
+  if (failed(b) || !shapesCompatible(*b, scores))
+    return emitOpError("mask shape ")
+           << shapeStr(m.getShape()) << " does not broadcast to the scores' "
+           << shapeStr(scores);
   return success();
 }

@@ -4,8 +4,9 @@
 // tensor X [..., K] with constant weights W [K, N], divide input channel j
 // by s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) and multiply weight row j by
 // it. The division is folded into the constant gain (and bias) of the op
-// that produced X (qc.layer_norm over the last axis, or a qc.mul by a
-// constant vector: a decomposed RMSNorm's gain), so no op is added and the
+// that produced X (qc.layer_norm or qc.rms_norm over the last axis, or a
+// qc.mul by a constant vector: a decomposed RMSNorm's gain), so no op is
+// added and the
 // float function is unchanged up to rounding. Rules S1-S4 of
 // docs/Calibration.md.
 //
@@ -82,6 +83,13 @@ int gainOperand(Operation *p, int64_t k, std::vector<float> &gain,
     if (ln.getBias() && !getConstantVector(ln.getBias(), k, bias))
       return -1;
     return 1;
+  }
+  if (auto rn = dyn_cast<RmsNormOp>(p)) {
+    auto t = cast<RankedTensorType>(rn.getResult().getType());
+    return int64_t(rn.getAxis()) == t.getRank() - 1 &&
+                   getConstantVector(rn.getScale(), k, gain)
+               ? 1
+               : -1;
   }
   // x * gamma with a constant gamma along the last axis (RMSNorm's gain).
   auto resTy = cast<RankedTensorType>(p->getResult(0).getType());
@@ -208,7 +216,7 @@ bool smoothGroup(Operation *p, double alpha) {
 SmallVector<Operation *> producersOf(func::FuncOp fn) {
   SmallVector<Operation *> producers;
   fn.walk([&](Operation *op) {
-    if (isa<LayerNormOp, MulOp>(op))
+    if (isa<LayerNormOp, RmsNormOp, MulOp>(op))
       producers.push_back(op);
   });
   return producers;

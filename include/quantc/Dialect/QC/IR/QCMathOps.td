@@ -5,6 +5,7 @@
 // Semantics are ONNX's (docs/Ops-math.md); binary ops use ONNX
 // multidirectional broadcasting like qc.add.
 include "quantc/Dialect/QC/IR/QCBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 
 // Float, or integer values from shape computations (Max/Min/Mod/Neg/Abs and
 // the comparisons see int64 there).
@@ -258,6 +259,61 @@ def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
   let results = (outs QC_FloatTensor:$result, QC_FloatTensor:$mean,
                       QC_FloatTensor:$inv_std_dev);
   let assemblyFormat = "$input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Raised patterns (qc-raise-patterns): one op for a subgraph the ONNX
+// exporters of PyTorch and the usual converters spell out op by op.
+//===----------------------------------------------------------------------===//
+
+def QC_RmsNormOp : QC_Op<"rms_norm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "RMS normalization over the dimensions from `axis` on";
+  let description = [{
+    ONNX RMSNormalization-23: `x / sqrt(mean(x^2) + epsilon) * scale`, the
+    mean over dims `[axis, rank)`. `scale` broadcasts (unidirectionally) to
+    the normalized dims. The statistic is computed in f32 (sums in double)
+    and the division is a true division, as in the decomposed form
+    (Pow/ReduceMean/Add/Sqrt/Div/Mul) that qc-raise-patterns raises.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$scale,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_SiluOp : QC_Op<"silu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "x * sigmoid(x) (SiLU, Swish-1)";
+  let description = [{
+    The product of `x` and `qc.sigmoid(x)`, each rounded to the element
+    type as the two ops would be; SwiGLU is `qc.mul(qc.silu(gate), up)`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def QC_AttentionOp : QC_Op<"attention", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "softmax(mask(scale * query x key_t)) x value";
+  let description = [{
+    Scaled dot-product attention as the decomposed graph computes it:
+    `scores = query x key_t` (batched matmul; `query` is `[..., Sq, D]`,
+    `key_t` the keys already transposed, `[..., D, Sk]`), multiplied by
+    `scale`; then with a float `mask`, `scores + mask`; with an i1 `mask`,
+    `mask ? scores : mask_value` (the masked-fill form); softmax over the
+    last axis; the result is `probs x value` (`value` is `[..., Sk, Dv]`),
+    `[..., Sq, Dv]`. The leading (batch) dims of the three operands
+    broadcast as ONNX MatMul's do; the mask broadcasts to the scores'
+    shape `[..., Sq, Sk]` and may not enlarge it. `mask_value` is present
+    exactly when the mask is i1.
+  }];
+  let arguments = (ins QC_FloatTensor:$query, QC_FloatTensor:$key_t,
+                       QC_FloatTensor:$value,
+                       Optional<RankedTensorOf<[F32, F16, BF16, F64, I1]>>:$mask,
+                       F32Attr:$scale, OptionalAttr<F32Attr>:$mask_value);
+  let results = (outs QC_FloatTensor:$result);
+  let assemblyFormat = "$query `,` $key_t `,` $value (`,` $mask^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

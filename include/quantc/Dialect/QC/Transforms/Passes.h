@@ -10,6 +10,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -185,6 +187,16 @@ mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
 /// (a relu before a quantize) only with `dropRelu`.
 void populatePropagateScalesPatterns(mlir::RewritePatternSet &patterns,
                                      bool dropRelu = false);
+
+/// qc-raise-patterns' rules R1-R5 (docs/Calibration.md) named in
+/// `enabled`: silu, gelu, layer-norm, rms-norm, attention.
+void populateRaisePatterns(mlir::RewritePatternSet &patterns,
+                           const llvm::StringSet<> &enabled);
+
+/// The pattern names of a comma-separated list ("all" names every one); an
+/// error at `loc` for an unknown name.
+mlir::FailureOr<llvm::StringSet<>> parseRaisePatterns(mlir::Location loc,
+                                                      llvm::StringRef list);
 
 #define GEN_PASS_REGISTRATION
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"

@@ -3,6 +3,34 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
+  let summary = "Decomposed LayerNorm, RMSNorm, GELU, SiLU and attention become single qc ops";
+  let description = [{
+    Rewrites the op-by-op spellings that PyTorch's ONNX exporter and the
+    usual converters write into one op each (docs/Calibration.md, R1-R5):
+    `x * sigmoid(x)` into `qc.silu` (SwiGLU is then `qc.silu(gate) * up`);
+    `0.5 x (1 + erf(x / sqrt 2))` and the tanh form into `qc.gelu`;
+    `(x - mean) / sqrt(var + eps) * gamma + beta` (ReduceMean, Sub, Pow or
+    Mul, ReduceMean, Add, Sqrt, Div, Mul, Add over trailing axes) into
+    `qc.layer_norm`; `x / sqrt(mean(x^2) + eps) * gamma` into
+    `qc.rms_norm`; `softmax(q x key_t * scale + mask) x v` (mask by Add or
+    by Where with a constant, scale by Mul or Div by a constant, each
+    optional) into `qc.attention`. A match needs its intermediate values to
+    be used only inside it. The raised ops compute what the decomposed
+    graph did: rms_norm, silu and attention with a Mul scale bit for bit on
+    the Executor; layer_norm, gelu and a Div scale within a few ulps. Run it
+    before qc-calibrate; `qc.attention` keeps its two matmuls in float
+    (qc-quantize-linear quantizes only `qc.matmul`), so leave `attention`
+    out of `patterns` to quantize activation x activation matmuls.
+  }];
+  let options = [
+    Option<"patterns", "patterns", "std::string", /*default=*/"\"all\"",
+           "Comma-separated rules to apply: silu, gelu, layer-norm, "
+           "rms-norm, attention, or all">
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
   let summary = "Run the float graph on calibration inputs and record ranges";
   let description = [{
@@ -168,8 +196,9 @@ def QCPropagateScales : Pass<"qc-propagate-scales", "::mlir::func::FuncOp"> {
 def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
   let summary = "SmoothQuant: migrate activation outliers into the weights, folded into the preceding gain";
   let description = [{
-    For each tensor X [..., K] produced by a `qc.layer_norm` over its last
-    axis (constant gain and bias) or by a `qc.mul` with a constant vector
+    For each tensor X [..., K] produced by a `qc.layer_norm` or
+    `qc.rms_norm` over its last axis (constant gain and bias) or by a
+    `qc.mul` with a constant vector
     along the last axis (a decomposed RMSNorm's gain), and read only by
     matmuls with constant weights [K, N] that carry per-channel statistics
     (`qc-calibrate{per-channel=true}`): input channel j is divided by
