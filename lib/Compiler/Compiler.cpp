@@ -131,6 +131,9 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.gptqDamp = opts.gptqDamp;
   q.outlierThreshold = opts.outlierThreshold;
   q.budgetBits = opts.budgetBits;
+  q.budgetLatencyUs = opts.budgetLatencyUs;
+  q.latencyTarget = opts.latencyTarget;
+  q.latencyTokens = opts.latencyTokens;
   q.precisionCandidates = opts.precisionCandidates;
   q.calibrate = false;
   // Checked with the rest, but run right after import (compileModel).
@@ -141,7 +144,12 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
   registerCompilerDialects(ctx);
-  Progress progress{opts.progress, opts.cancelled, ctx, 0, 5};
+  // Five steps, plus smoothing and mixed precision when they run apart.
+  bool mixedPrecision = opts.budgetBits > 0 || opts.budgetLatencyUs > 0;
+  int steps = 5 + mixedPrecision +
+              (opts.smoothQuant &&
+               (!opts.smoothAlphas.empty() || mixedPrecision));
+  Progress progress{opts.progress, opts.cancelled, ctx, 0, steps};
   Location unknown = UnknownLoc::get(&ctx);
 
   // Validate options before any work.
@@ -325,7 +333,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     // raising done already.
     QuantizePipelineOptions q = pipelineOptions(opts);
     q.raisePatterns.clear();
-    if (opts.smoothQuant || opts.budgetBits > 0) {
+    bool mixed = mixedPrecision;
+    if (opts.smoothQuant || mixed) {
       // Constant weights as the pipeline sees them (a Gemm's transposed
       // weight folded), so every layer takes part.
       PassManager canon(&ctx);
@@ -334,7 +343,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
         return failure();
     }
     if (opts.smoothQuant &&
-        (!opts.smoothAlphas.empty() || opts.budgetBits > 0)) {
+        (!opts.smoothAlphas.empty() || mixed)) {
       // Smoothing in memory (the alpha search, S5, runs on the calibration
       // inputs), before mixed precision measures the layers it changes;
       // the pipeline then does not smooth again.
@@ -356,14 +365,22 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
         return failure();
       q.smoothQuant = false;
     }
-    if (opts.budgetBits > 0) {
+    if (mixed) {
       // qc-assign-precision on the calibration inputs already in memory.
-      if (failed(progress("assigning per-layer formats under " +
-                          llvm::formatv("{0}", opts.budgetBits).str() +
-                          " bits per weight")))
+      if (failed(progress(
+              "assigning per-layer formats under " +
+              (opts.budgetBits > 0
+                   ? llvm::formatv("{0} bits per weight", opts.budgetBits)
+                         .str()
+                   : llvm::formatv("{0} us modelled on {1}",
+                                   opts.budgetLatencyUs, opts.latencyTarget)
+                         .str()))))
         return failure();
       qc::PrecisionOptions po;
       po.budgetBits = opts.budgetBits;
+      po.budgetLatencyUs = opts.budgetLatencyUs;
+      po.target = opts.latencyTarget;
+      po.tokens = opts.latencyTokens;
       po.candidates = qc::splitList(opts.precisionCandidates);
       if (failed(qc::assignPrecision(floatFn, *inputs, po)))
         return failure();
@@ -518,6 +535,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
           if (auto f = dyn_cast<FloatAttr>(e.getValue()))
             sens[e.getName().str()] = f.getValueAsDouble();
       layer["sensitivity"] = std::move(sens);
+      if (auto t = op->getAttrOfType<FloatAttr>("qc.modelled_latency_us"))
+        layer["modelled_latency_us"] = t.getValueAsDouble();
     }
     if (auto o = op->getAttrOfType<DenseI64ArrayAttr>("qc.outlier_channels"))
       layer["outlier_channels"] = llvm::json::Array(o.asArrayRef());
@@ -586,6 +605,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     for (NamedAttribute e : p) {
       if (auto f = dyn_cast<FloatAttr>(e.getValue()))
         prec[e.getName().str()] = f.getValueAsDouble();
+      if (auto i = dyn_cast<IntegerAttr>(e.getValue()))
+        prec[e.getName().str()] = i.getInt();
+      if (auto s = dyn_cast<StringAttr>(e.getValue()))
+        prec[e.getName().str()] = s.getValue().str();
       if (auto arr = dyn_cast<ArrayAttr>(e.getValue()))
         for (Attribute pt : arr) {
           llvm::json::Object o;
@@ -604,13 +627,21 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     });
     prec["kept_in_float"] = std::move(kept);
     precisionJson = std::move(prec);
-    ts << llvm::formatv("  mixed precision: {0:f3} bits per weight (budget "
-                        "{1}), predicted rel. squared error {2:e2}, measured "
-                        "{3:e2}\n",
-                        p.getAs<FloatAttr>("bits").getValueAsDouble(),
-                        p.getAs<FloatAttr>("budget_bits").getValueAsDouble(),
-                        p.getAs<FloatAttr>("predicted_error").getValueAsDouble(),
-                        p.getAs<FloatAttr>("measured_error").getValueAsDouble());
+    auto num = [&](StringRef key) {
+      auto f = p.getAs<FloatAttr>(key);
+      return f ? f.getValueAsDouble() : 0.0;
+    };
+    std::string budget =
+        p.get("budget_latency_us")
+            ? llvm::formatv("{0} us", num("budget_latency_us")).str()
+            : llvm::formatv("{0} bits", num("budget_bits")).str();
+    auto target = p.getAs<StringAttr>("latency_target");
+    ts << llvm::formatv("  mixed precision: {0:f3} bits per weight, {1:f2} "
+                        "us modelled on {2} (budget {3}), predicted rel. "
+                        "squared error {4:e2}, measured {5:e2}\n",
+                        num("bits"), num("latency_us"),
+                        target ? target.getValue() : StringRef("?"), budget,
+                        num("predicted_error"), num("measured_error"));
   }
   // Launch list: one GEMM kernel launch per qc.qmatmul.
   for (auto [i, op] : llvm::enumerate(qmms)) {

@@ -2,6 +2,7 @@
 #include "quantc/Compiler/Pipeline.h"
 
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Numerics/Precision.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
@@ -52,6 +53,27 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                              "budget > 0 and a static-scale base format "
                              "(int8, fp8, int4-g128, ...), got "
                           << o.budgetBits << " and '" << o.format << "'";
+  if (!(o.budgetLatencyUs >= 0) ||
+      (o.budgetLatencyUs > 0 && !isStaticScaleFormat(o.format)))
+    return emitError(loc) << "budget-latency (mixed precision) needs a "
+                             "budget > 0 and a static-scale base format "
+                             "(int8, fp8, int4-g128, ...), got "
+                          << o.budgetLatencyUs << " and '" << o.format
+                          << "'";
+  if (o.budgetBits > 0 && o.budgetLatencyUs > 0)
+    return emitError(loc) << "give one mixed-precision budget: budget-bits "
+                             "or budget-latency, not both";
+  if ((o.budgetBits > 0 || o.budgetLatencyUs > 0) &&
+      !numerics::getGpuRoofline(o.latencyTarget)) {
+    auto diag = emitError(loc) << "no latency model for target '"
+                               << o.latencyTarget << "'; known:";
+    for (const numerics::GpuRoofline &g : numerics::getGpuRooflines())
+      diag << " " << g.target;
+    return failure();
+  }
+  if (o.latencyTokens < 1)
+    return emitError(loc) << "latency-tokens must be >= 1, got "
+                          << o.latencyTokens;
   if (!(o.outlierThreshold >= 0) ||
       (o.outlierThreshold > 0 && !isStaticScaleFormat(o.format)))
     return emitError(loc) << "outlier-threshold must be >= 0 and needs a "
@@ -121,9 +143,12 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     sq.format = o.format;
     pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
   }
-  if (o.budgetBits > 0 && o.calibrate) {
+  if ((o.budgetBits > 0 || o.budgetLatencyUs > 0) && o.calibrate) {
     qc::QCAssignPrecisionOptions ap;
     ap.budgetBits = o.budgetBits;
+    ap.budgetLatency = o.budgetLatencyUs;
+    ap.target = o.latencyTarget;
+    ap.tokens = o.latencyTokens;
     ap.candidates = o.precisionCandidates;
     ap.inputs = o.calib;
     ap.randomSamples = o.randomSamples;
@@ -232,6 +257,20 @@ struct QuantizePipelineCLOptions
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
       llvm::cl::init(0)};
+  Option<double> budgetLatency{
+      *this, "budget-latency",
+      llvm::cl::desc("Mixed precision: modelled microseconds of the "
+                     "quantized GEMMs on latency-target (0: off)"),
+      llvm::cl::init(0)};
+  Option<std::string> latencyTarget{
+      *this, "latency-target",
+      llvm::cl::desc("GPU whose roofline models latency: sm_89, sm_90, "
+                     "sm_100"),
+      llvm::cl::init("sm_90")};
+  Option<int64_t> latencyTokens{
+      *this, "latency-tokens",
+      llvm::cl::desc("Rows per matmul call in the latency model (1: decode)"),
+      llvm::cl::init(1)};
   Option<std::string> candidates{
       *this, "candidates",
       llvm::cl::desc("Mixed precision: candidate formats, comma-separated"),
@@ -299,6 +338,9 @@ void quantc::registerQuantcPasses() {
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;
           o.budgetBits = cl.budgetBits;
+          o.budgetLatencyUs = cl.budgetLatency;
+          o.latencyTarget = cl.latencyTarget;
+          o.latencyTokens = cl.latencyTokens;
           o.precisionCandidates = cl.candidates;
           o.raisePatterns = cl.raisePatterns;
           buildQuantizePipeline(pm, o);

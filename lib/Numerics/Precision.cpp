@@ -28,6 +28,47 @@ quantc::numerics::weightBitsPerElement(llvm::StringRef format, int64_t k,
   return std::nullopt;
 }
 
+llvm::ArrayRef<quantc::numerics::GpuRoofline>
+quantc::numerics::getGpuRooflines() {
+  // Dense peak rates (no structured sparsity) and memory bandwidth from the
+  // datasheets: NVIDIA L40S (2023), H100 SXM5 (2023), HGX B200 per GPU
+  // (2024). 2 us per launch: a kernel launch and its tail, measured
+  // 1.5-3 us on Hopper for small GEMMs.
+  static const GpuRoofline table[] = {
+      {"sm_89", "L40S", 864e9, 362.05e12, 733e12, 733e12, 183e12, 2e-6},
+      {"sm_90", "H100 SXM5", 3.35e12, 989.4e12, 1978.9e12, 1978.9e12,
+       494.7e12, 2e-6},
+      {"sm_100", "B200", 8e12, 2250e12, 4500e12, 4500e12, 1100e12, 2e-6},
+  };
+  return table;
+}
+
+const quantc::numerics::GpuRoofline *
+quantc::numerics::getGpuRoofline(llvm::StringRef target) {
+  for (const GpuRoofline &g : getGpuRooflines())
+    if (g.target == target)
+      return &g;
+  return nullptr;
+}
+
+std::optional<double>
+quantc::numerics::modelledLatencyUs(llvm::StringRef format,
+                                    const GpuRoofline &gpu, int64_t m,
+                                    int64_t k, int64_t n, int64_t spatial) {
+  std::optional<double> bits = weightBitsPerElement(format, k, n, spatial);
+  if (!bits || m <= 0)
+    return std::nullopt;
+  bool f32 = format == "f32";
+  double actBytes = f32 ? 4.0 : 2.0;
+  double md = double(m), kd = double(k), nd = double(n);
+  double bytes = *bits * kd * nd / 8.0 + actBytes * md * (kd + nd);
+  double flops = 2.0 * md * kd * nd;
+  double rate = f32 ? gpu.tf32FlopsPerSecond : gpu.bf16FlopsPerSecond;
+  double seconds =
+      gpu.launchSeconds + std::max(bytes / gpu.bytesPerSecond, flops / rate);
+  return seconds * 1e6;
+}
+
 std::vector<int> quantc::numerics::solveMultipleChoiceKnapsack(
     llvm::ArrayRef<std::vector<double>> err,
     llvm::ArrayRef<std::vector<double>> cost, double budget, int64_t grid) {

@@ -300,6 +300,11 @@ _PIPELINE_OPTIONS = {
     "outlier_threshold": "LLM.int8()-style float outlier channels above this",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
+    "budget_latency": "mixed precision: modelled microseconds on "
+                      "latency_target instead of a bit budget",
+    "latency_target": "GPU of the latency model: sm_89, sm_90 (default), "
+                      "sm_100",
+    "latency_tokens": "rows per matmul call in the latency model (1)",
     "raise_patterns": "raise decomposed norms/GELU/SiLU/attention after "
                       "import: 'all' or a list (qc-raise-patterns)",
 }
@@ -436,5 +441,8 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
         _list_option(pipeline_options.get("raise_patterns", "")),
+        float(pipeline_options.get("budget_latency", 0)),
+        str(pipeline_options.get("latency_target", "sm_90")),
+        int(pipeline_options.get("latency_tokens", 1)),
         _progress_callback(progress))
     return Package(output, json.loads(report), summary)

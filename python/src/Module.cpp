@@ -322,7 +322,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &weightMethod,
                   double gptqDamp, double outlierThreshold, double budgetBits,
                   const std::string &candidates,
-                  const std::string &raisePatterns,
+                  const std::string &raisePatterns, double budgetLatency,
+                  const std::string &latencyTarget, int64_t latencyTokens,
                   std::optional<py::function> progress) {
   CompileOptions opts;
   opts.modelPath = model;
@@ -350,6 +351,9 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = candidates;
   opts.raisePatterns = raisePatterns;
+  opts.budgetLatencyUs = budgetLatency;
+  opts.latencyTarget = latencyTarget;
+  opts.latencyTokens = latencyTokens;
   if (!evalPath.empty() && !llvm::sys::fs::exists(evalPath))
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
@@ -414,6 +418,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("weight_method"), py::arg("gptq_damp"),
         py::arg("outlier_threshold"), py::arg("budget_bits"),
         py::arg("candidates"), py::arg("raise_patterns"),
+        py::arg("budget_latency"), py::arg("latency_target"),
+        py::arg("latency_tokens"),
         py::arg("progress"));
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });

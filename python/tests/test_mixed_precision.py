@@ -48,12 +48,59 @@ def test_mixed_4p5_bits_beats_uniform_4bit(data, name, tmp_path):
     assert front[0]["bits"] < front[-1]["bits"]
 
 
+def test_latency_budget(data, tmp_path):
+    """M5: under a modelled-latency budget (H100 roofline, one token per
+    call) the assignment's modelled time fits it, each layer reports its
+    own, the Pareto front trades latency for error in order, and its
+    predicted errors rank the points as measured. The GPT-2 example's
+    layers are small, so each GEMM is mostly its 2 us launch: the front
+    spans 18.11-18.40 us."""
+    olm, _ = data
+    model = generate_example("gpt2", tmp_path / "gpt2")["model"]
+
+    def compile_at(us):
+        pkg = quantc.compile(model, olm["calib"], format="int4-g128",
+                             targets=(), output=tmp_path / f"l{us}.qcpkg",
+                             budget_latency=us,
+                             candidates="int4-g128,int8,bf16")
+        return pkg.report["precision"], pkg.report["layers"]
+
+    p, layers = compile_at(1000.0)
+    assert p["budget_latency_us"] == 1000.0 and p["latency_target"] == "sm_90"
+    assert {l["format"] for l in layers if "format" in l} == {"bf16"}
+    front = p["pareto"]
+    assert len(front) >= 5
+    lat = [pt["latency_us"] for pt in front]
+    meas = [pt["measured_error"] for pt in front]
+    assert lat == sorted(lat) and meas == sorted(meas, reverse=True)
+    assert abs(p["latency_us"] - lat[-1]) < 1e-9
+    by_pred = sorted(range(len(front)), key=lambda i: front[i]["predicted_error"])
+    by_meas = sorted(range(len(front)), key=lambda i: front[i]["measured_error"])
+    assert by_pred == by_meas
+    mid = front[3]["budget_latency_us"]
+    p2, layers2 = compile_at(mid)
+    assert p2["latency_us"] <= mid * (1 + 1e-9)
+    assert len({l["format"] for l in layers2 if "format" in l}) >= 2
+    total = sum(l["modelled_latency_us"] for l in layers2
+                if "modelled_latency_us" in l)
+    assert abs(total - p2["latency_us"]) < 1e-6
+
+
 @pytest.mark.parametrize("args,mention", [
     (["--format", "int4-g128", "--budget-bits", "4"],
      "a budget of 4.000 bits per weight is below the smallest the "
      "candidates allow"),
     (["--format", "int4-g128", "--budget-bits", "6", "--candidates",
       "int4-g128,int3"], "unknown candidate 'int3'"),
+    (["--format", "int4-g128", "--budget-latency", "1"],
+     "a budget of 1.0000 us on sm_90 is below the smallest the candidates "
+     "allow"),
+    (["--format", "int4-g128", "--budget-latency", "100", "--budget-bits",
+      "6"], "give one mixed-precision budget: budget-bits or "
+            "budget-latency, not both"),
+    (["--format", "int4-g128", "--budget-latency", "100",
+      "--latency-target", "sm_80"],
+     "no latency model for target 'sm_80'; known: sm_89 sm_90 sm_100"),
     (["--format", "mxfp8", "--budget-bits", "6"],
      "budget-bits (mixed precision) needs a budget > 0 and a static-scale "
      "base format"),

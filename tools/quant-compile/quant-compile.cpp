@@ -101,6 +101,22 @@ static cl::opt<double> budgetBits(
              "--candidates by measured sensitivity (qc-assign-precision; "
              "--format is the static-scale base format)"),
     cl::cat(cat));
+static cl::opt<double> budgetLatency(
+    "budget-latency", cl::init(0),
+    cl::desc("Mixed precision under a latency budget instead: microseconds "
+             "of the quantized layers' GEMMs as the roofline of "
+             "--latency-target models them (docs/Calibration.md, M5)"),
+    cl::cat(cat));
+static cl::opt<std::string> latencyTarget(
+    "latency-target", cl::init("sm_90"),
+    cl::desc("GPU of the latency model: sm_89 (L40S), sm_90 (H100), sm_100 "
+             "(B200)"),
+    cl::cat(cat));
+static cl::opt<int64_t> latencyTokens(
+    "latency-tokens", cl::init(1),
+    cl::desc("Rows each matmul multiplies per call in the latency model "
+             "(1: decoding one token)"),
+    cl::cat(cat));
 static cl::opt<std::string> precisionCandidates(
     "candidates", cl::init("int4-g128,int8"),
     cl::desc("Mixed precision: candidate weight formats, comma-separated "
@@ -160,6 +176,9 @@ int main(int argc, char **argv) {
   opts.weightMethod = weightMethod;
   opts.outlierThreshold = outlierThreshold;
   opts.budgetBits = budgetBits;
+  opts.budgetLatencyUs = budgetLatency;
+  opts.latencyTarget = latencyTarget;
+  opts.latencyTokens = latencyTokens;
   opts.precisionCandidates = precisionCandidates;
   opts.raisePatterns = raisePatterns;
   opts.gptqDamp = gptqDamp;

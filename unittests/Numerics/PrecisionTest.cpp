@@ -119,3 +119,35 @@ TEST(PrecisionTest, ConvInt4Scales) {
   EXPECT_FALSE(weightBitsPerElement("int4-g128", 10, 8, 3));
 }
 } // namespace
+
+namespace {
+// M5: the roofline by hand. Decode (m = 1) on H100: memory-bound, the
+// weight bytes dominate; a large m is compute-bound at the bf16 rate for
+// every weight format (weight-only GEMMs compute in bf16).
+TEST(PrecisionTest, LatencyModelRoofline) {
+  const GpuRoofline *h100 = getGpuRoofline("sm_90");
+  ASSERT_NE(h100, nullptr);
+  EXPECT_EQ(getGpuRoofline("sm_75"), nullptr);
+  int64_t k = 4096, n = 4096;
+  // int8: (8 + 32/k) bits per weight, bf16 activations in and out.
+  double bytes = (8.0 + 32.0 / k) * k * n / 8 + 2.0 * (k + n);
+  EXPECT_NEAR(*modelledLatencyUs("int8", *h100, 1, k, n),
+              2.0 + bytes / 3.35e12 * 1e6, 1e-9);
+  double b4 = *modelledLatencyUs("int4-g128", *h100, 1, k, n);
+  double b8 = *modelledLatencyUs("int8", *h100, 1, k, n);
+  double b16 = *modelledLatencyUs("bf16", *h100, 1, k, n);
+  EXPECT_LT(b4, b8);
+  EXPECT_LT(b8, b16);
+  // Compute-bound: 2 m k n / 989.4e12 for every format but f32 (tf32).
+  int64_t m = 16384;
+  double flops = 2.0 * m * k * n;
+  for (const char *f : {"int4-g128", "int8", "nvfp4", "bf16"})
+    EXPECT_NEAR(*modelledLatencyUs(f, *h100, m, k, n),
+                2.0 + flops / 989.4e12 * 1e6, 1e-6)
+        << f;
+  EXPECT_NEAR(*modelledLatencyUs("f32", *h100, m, k, n),
+              2.0 + flops / 494.7e12 * 1e6, 1e-6);
+  EXPECT_FALSE(modelledLatencyUs("int3", *h100, 1, k, n));
+  EXPECT_FALSE(modelledLatencyUs("int8", *h100, 0, k, n));
+}
+} // namespace

@@ -66,6 +66,11 @@ struct CompileOptions {
   /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;
+  /// Or under modelled microseconds of the quantized GEMMs on
+  /// `latencyTarget` with `latencyTokens` rows per matmul (M5).
+  double budgetLatencyUs = 0;
+  std::string latencyTarget = "sm_90";
+  int64_t latencyTokens = 1;
   std::string precisionCandidates = "int4-g128,int8";
   /// qc-raise-patterns right after import when not empty ("all", or a
   /// comma-separated list: silu, gelu, layer-norm, rms-norm, attention).

@@ -73,6 +73,11 @@ struct QuantizePipelineOptions {
   /// the calibration data; with calibrate=false the module must already
   /// carry qc.assigned_format).
   double budgetBits = 0;
+  /// qc-assign-precision{budget-latency target tokens} when > 0 instead
+  /// (microseconds modelled on latencyTarget, docs/Calibration.md M5).
+  double budgetLatencyUs = 0;
+  std::string latencyTarget = "sm_90";
+  int64_t latencyTokens = 1;
   std::string precisionCandidates = "int4-g128,int8";
   /// qc-raise-patterns{patterns} first when not empty (e.g. "all" or
   /// "silu,gelu,layer-norm,rms-norm").

@@ -29,6 +29,35 @@ namespace quantc::numerics {
 std::optional<double> weightBitsPerElement(llvm::StringRef format, int64_t k,
                                            int64_t n, int64_t spatial = 1);
 
+/// M5: a GPU's roofline for the latency budget: HBM bandwidth and dense
+/// tensor-core peak rates from NVIDIA's datasheets, and a fixed cost per
+/// kernel launch (docs/Calibration.md).
+struct GpuRoofline {
+  llvm::StringRef target; // "sm_90"
+  llvm::StringRef device; // "H100 SXM5"
+  double bytesPerSecond;
+  double bf16FlopsPerSecond, fp8FlopsPerSecond, int8OpsPerSecond,
+      tf32FlopsPerSecond;
+  double launchSeconds;
+};
+/// The targets the latency model knows (sm_89, sm_90, sm_100).
+llvm::ArrayRef<GpuRoofline> getGpuRooflines();
+/// Null for a target the model does not know.
+const GpuRoofline *getGpuRoofline(llvm::StringRef target);
+
+/// M5: modelled microseconds of one weight-only GEMM (the layer a
+/// qc-assign-precision candidate makes) on `gpu`: m rows of activations
+/// times a [k, n] weight stored in `format`, dequantized in registers and
+/// multiplied at the bf16 rate (tf32 for f32): the launch cost plus the
+/// larger of the bytes moved (weights at weightBitsPerElement, bf16
+/// activations in and out; f32 ones for f32) over the bandwidth and the
+/// 2 m k n flops over the rate. Nothing for an unknown format or bad
+/// sizes.
+std::optional<double> modelledLatencyUs(llvm::StringRef format,
+                                        const GpuRoofline &gpu, int64_t m,
+                                        int64_t k, int64_t n,
+                                        int64_t spatial = 1);
+
 /// M3: one option per item (layer) minimising the sum of err[l][c] with the
 /// sum of cost[l][c] at most `budget`, by dynamic programming over costs
 /// rounded to the nearest budget / grid (states carry their exact cost and

@@ -114,6 +114,19 @@ FailureOr<double> measure(func::FuncOp fn, ArrayRef<std::string> formats,
   });
 }
 
+/// Rows of the GEMM a layer runs per call in the latency model (M5): the
+/// matmul's `tokens`; a conv's output pixels (dynamic dims as 1) times
+/// `tokens`.
+int64_t modelRows(Operation *op, int64_t tokens) {
+  if (!isa<ConvOp>(op))
+    return tokens;
+  auto t = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t m = tokens;
+  for (int64_t d = 2; d < t.getRank(); ++d)
+    m *= t.isDynamicDim(d) ? 1 : t.getDimSize(d);
+  return m;
+}
+
 /// The options' checks, before any work.
 LogicalResult checkOptions(func::FuncOp fn, const PrecisionOptions &o) {
   if (o.candidates.empty() || o.candidates.size() > 100)
@@ -128,10 +141,23 @@ LogicalResult checkOptions(func::FuncOp fn, const PrecisionOptions &o) {
       return fn.emitError() << "qc-assign-precision: candidate '" << c
                             << "' is given twice";
   }
-  if (!(o.budgetBits > 0))
-    return fn.emitError() << "qc-assign-precision: budget-bits must be > 0, "
-                              "got "
-                           << o.budgetBits;
+  if (!(o.budgetBits >= 0) || !(o.budgetLatencyUs >= 0) ||
+      (o.budgetBits > 0) == (o.budgetLatencyUs > 0))
+    return fn.emitError() << llvm::formatv(
+               "qc-assign-precision: give one budget > 0, budget-bits or "
+               "budget-latency, got {0} bits and {1} us",
+               o.budgetBits, o.budgetLatencyUs);
+  if (!nx::getGpuRoofline(o.target)) {
+    auto diag = fn.emitError() << "qc-assign-precision: no latency model for "
+                                  "target '"
+                               << o.target << "'; known:";
+    for (const nx::GpuRoofline &g : nx::getGpuRooflines())
+      diag << " " << g.target;
+    return failure();
+  }
+  if (o.tokens < 1)
+    return fn.emitError() << "qc-assign-precision: tokens must be >= 1, got "
+                          << o.tokens;
   return success();
 }
 
@@ -146,7 +172,10 @@ struct AssignPrecisionPass
       return signalPassFailure();
     PrecisionOptions o;
     o.budgetBits = budgetBits;
+    o.budgetLatencyUs = budgetLatency;
     o.candidates = splitList(candidates);
+    o.target = target;
+    o.tokens = tokens;
     if (failed(checkOptions(fn, o)))
       return signalPassFailure();
     FailureOr<std::vector<Tensor>> data = failure();
@@ -176,29 +205,47 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
   if (layers.empty())
     return fn.emitError("qc-assign-precision: no matmul or conv with a "
                         "constant weight to assign a format to");
-  // M2: costs; the budget is an average over all weights of those layers.
+  // M2: storage bits; M5: modelled microseconds on the target. The
+  // knapsack's cost is the one the budget is in: total bits (an average
+  // over all weights of those layers) or total microseconds.
   size_t nl = layers.size(), nc = o.candidates.size();
-  std::vector<std::vector<double>> cost(nl, std::vector<double>(nc)),
-      err(nl, std::vector<double>(nc));
-  double numel = 0, minBits = 0;
+  const nx::GpuRoofline &gpu = *nx::getGpuRoofline(o.target);
+  bool byLatency = o.budgetLatencyUs > 0;
+  std::vector<std::vector<double>> bitCost(nl, std::vector<double>(nc)),
+      latency(nl, std::vector<double>(nc)), err(nl, std::vector<double>(nc));
+  double numel = 0;
   for (size_t l = 0; l < nl; ++l) {
     WeightDims d = *weightDims(layers[l]);
-    double cells = double(d.k) * double(d.n), lmin = 1e300;
+    double cells = double(d.k) * double(d.n);
     numel += cells;
+    int64_t m = modelRows(layers[l], o.tokens);
     for (size_t c = 0; c < nc; ++c) {
-      cost[l][c] =
+      bitCost[l][c] =
           *nx::weightBitsPerElement(o.candidates[c], d.k, d.n, d.spatial) *
           cells;
-      lmin = std::min(lmin, cost[l][c]);
+      latency[l][c] =
+          *nx::modelledLatencyUs(o.candidates[c], gpu, m, d.k, d.n, d.spatial);
     }
-    minBits += lmin;
   }
-  double budget = o.budgetBits * numel;
-  if (minBits > budget * (1 + 1e-12))
+  const std::vector<std::vector<double>> &cost = byLatency ? latency : bitCost;
+  // The cost in budget units: bits per weight, or microseconds.
+  double toUnits = byLatency ? 1.0 : 1.0 / numel;
+  double minCost = 0, maxCost = 0;
+  for (size_t l = 0; l < nl; ++l) {
+    minCost += *std::min_element(cost[l].begin(), cost[l].end());
+    maxCost += *std::max_element(cost[l].begin(), cost[l].end());
+  }
+  double budget = byLatency ? o.budgetLatencyUs : o.budgetBits * numel;
+  if (minCost > budget * (1 + 1e-12))
     return fn.emitError() << llvm::formatv(
-               "qc-assign-precision: a budget of {0:f3} bits per weight is "
-               "below the smallest the candidates allow ({1:f3})",
-               o.budgetBits, minBits / numel);
+               byLatency
+                   ? "qc-assign-precision: a budget of {0:f4} us on {2} is "
+                     "below the smallest the candidates allow ({1:f4} us)"
+                   : "qc-assign-precision: a budget of {0:f3} bits per "
+                     "weight is below the smallest the candidates allow "
+                     "({1:f3})",
+               byLatency ? o.budgetLatencyUs : o.budgetBits,
+               minCost * toUnits, o.target);
 
   // M1: sensitivity, one layer at a time.
   Executor ref(fn);
@@ -223,13 +270,14 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
     return fn.emitError() << "qc-assign-precision: no assignment fits "
                           << o.budgetBits << " bits per weight (candidates "
                           << "that cannot quantize a layer are excluded)";
-  auto evaluate = [&](ArrayRef<int> p, double &bits, double &predicted,
-                      double &measured) -> LogicalResult {
-    bits = predicted = 0;
+  auto evaluate = [&](ArrayRef<int> p, double &bits, double &micros,
+                      double &predicted, double &measured) -> LogicalResult {
+    bits = micros = predicted = 0;
     std::vector<std::string> f(nl);
     for (size_t l = 0; l < nl; ++l) {
       f[l] = o.candidates[p[l]];
-      bits += cost[l][p[l]];
+      bits += bitCost[l][p[l]];
+      micros += latency[l][p[l]];
       predicted += err[l][p[l]];
     }
     bits /= numel;
@@ -240,24 +288,24 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
     return success();
   };
   Builder b(ctx);
-  double bits = 0, predicted = 0, measured = 0;
-  if (failed(evaluate(pick, bits, predicted, measured)))
+  double bits = 0, micros = 0, predicted = 0, measured = 0;
+  if (failed(evaluate(pick, bits, micros, predicted, measured)))
     return failure();
   // The Pareto front between the smallest and the largest budget the
   // candidates allow, 8 points, each solved and measured.
-  double maxBits = 0;
-  for (size_t l = 0; l < nl; ++l)
-    maxBits += *std::max_element(cost[l].begin(), cost[l].end());
+  StringRef budgetName = byLatency ? "budget_latency_us" : "budget_bits";
   SmallVector<Attribute> front;
   for (int i = 0; i < 8; ++i) {
-    double bb = (minBits + (maxBits - minBits) * i / 7.0) / numel;
-    std::vector<int> p = nx::solveMultipleChoiceKnapsack(err, cost, bb * numel * (1 + 1e-9));
-    double pb = 0, pp = 0, pm = 0;
-    if (p.empty() || failed(evaluate(p, pb, pp, pm)))
+    double bc = minCost + (maxCost - minCost) * i / 7.0;
+    std::vector<int> p =
+        nx::solveMultipleChoiceKnapsack(err, cost, bc * (1 + 1e-9));
+    double pb = 0, pl = 0, pp = 0, pm = 0;
+    if (p.empty() || failed(evaluate(p, pb, pl, pp, pm)))
       continue;
     front.push_back(b.getDictionaryAttr(
-        {b.getNamedAttr("budget_bits", b.getF64FloatAttr(bb)),
+        {b.getNamedAttr(budgetName, b.getF64FloatAttr(bc * toUnits)),
          b.getNamedAttr("bits", b.getF64FloatAttr(pb)),
+         b.getNamedAttr("latency_us", b.getF64FloatAttr(pl)),
          b.getNamedAttr("predicted_error", b.getF64FloatAttr(pp)),
          b.getNamedAttr("measured_error", b.getF64FloatAttr(pm))}));
   }
@@ -269,16 +317,20 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
     layers[l]->setAttr("qc.assigned_format",
                        b.getStringAttr(o.candidates[pick[l]]));
     layers[l]->setAttr("qc.sensitivity", b.getDictionaryAttr(sens));
+    layers[l]->setAttr("qc.modelled_latency_us",
+                       b.getF64FloatAttr(latency[l][pick[l]]));
   }
-  fn->setAttr("qc.precision",
-              b.getDictionaryAttr(
-                  {b.getNamedAttr("budget_bits",
-                                  b.getF64FloatAttr(o.budgetBits)),
-                   b.getNamedAttr("bits", b.getF64FloatAttr(bits)),
-                   b.getNamedAttr("predicted_error",
-                                  b.getF64FloatAttr(predicted)),
-                   b.getNamedAttr("measured_error",
-                                  b.getF64FloatAttr(measured)),
-                   b.getNamedAttr("pareto", b.getArrayAttr(front))}));
+  SmallVector<NamedAttribute> summary = {
+      b.getNamedAttr(budgetName, b.getF64FloatAttr(byLatency
+                                                       ? o.budgetLatencyUs
+                                                       : o.budgetBits)),
+      b.getNamedAttr("bits", b.getF64FloatAttr(bits)),
+      b.getNamedAttr("latency_us", b.getF64FloatAttr(micros)),
+      b.getNamedAttr("latency_target", b.getStringAttr(o.target)),
+      b.getNamedAttr("latency_tokens", b.getI64IntegerAttr(o.tokens)),
+      b.getNamedAttr("predicted_error", b.getF64FloatAttr(predicted)),
+      b.getNamedAttr("measured_error", b.getF64FloatAttr(measured)),
+      b.getNamedAttr("pareto", b.getArrayAttr(front))};
+  fn->setAttr("qc.precision", b.getDictionaryAttr(summary));
   return success();
 }

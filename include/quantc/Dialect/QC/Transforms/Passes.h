@@ -171,12 +171,20 @@ mlir::LogicalResult smoothQuant(mlir::func::FuncOp fn,
                                 const SmoothQuantOptions &options,
                                 llvm::ArrayRef<Tensor> inputs = {});
 
-/// qc-assign-precision (docs/Calibration.md, M1-M4): per-layer formats
-/// under an average weight-bit budget, from each layer's measured
+/// qc-assign-precision (docs/Calibration.md, M1-M5): per-layer formats
+/// under an average weight-bit budget, or under a modelled latency on a
+/// GPU target (one of the two budgets > 0), from each layer's measured
 /// sensitivity on `inputs`.
 struct PrecisionOptions {
   double budgetBits = 0;
+  /// Microseconds of the quantized layers' GEMMs on `target` (M5).
+  double budgetLatencyUs = 0;
   std::vector<std::string> candidates = {"int4-g128", "int8"};
+  /// The GPU whose roofline models latency (sm_89, sm_90, sm_100).
+  std::string target = "sm_90";
+  /// Rows each matmul multiplies per call in the latency model (1: one
+  /// decoded token); a conv's rows are its output pixels times this.
+  int64_t tokens = 1;
 };
 mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
                                     llvm::ArrayRef<Tensor> inputs,

@@ -230,24 +230,34 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
 }
 
 def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
-  let summary = "Per-layer weight formats under an average bit budget, from measured sensitivity";
+  let summary = "Per-layer weight formats under a bit or modelled-latency budget, from measured sensitivity";
   let description = [{
     For every matmul and conv with a constant weight, measures on the
     Executor the relative squared error of the model's outputs when only
     that layer's weight is quantized to each candidate format (weight-only,
     round to nearest), models a whole assignment's error as the sum, and
     picks the assignment with the least modelled error whose average
-    storage bits per weight (codes and scales) fit `budget-bits`, by
-    dynamic programming (a multiple-choice knapsack over costs rounded to
-    budget / 20000, never over budget). Each layer gets `qc.assigned_format`
-    (which qc-quantize-linear then uses) and `qc.sensitivity`; the function
-    gets `qc.precision` with the bits, the predicted and measured error,
-    and 8 Pareto points (budget, predicted, measured). A budget below what
-    the candidates allow is an error (docs/Calibration.md, M1-M4).
+    storage bits per weight (codes and scales) fit `budget-bits`, or whose
+    modelled GEMM time on `target` fits `budget-latency` microseconds (M5:
+    a roofline of bytes moved and the bf16 MMA rate, `tokens` rows per
+    matmul), by dynamic programming (a multiple-choice knapsack over costs
+    rounded to budget / 20000, never over budget). Each layer gets
+    `qc.assigned_format` (which qc-quantize-linear then uses),
+    `qc.sensitivity` and `qc.modelled_latency_us`; the function gets
+    `qc.precision` with the bits, the modelled latency, the predicted and
+    measured error, and 8 Pareto points (budget, bits, latency, predicted,
+    measured). A budget below what the candidates allow is an error
+    (docs/Calibration.md, M1-M5).
   }];
   let options = [
     Option<"budgetBits", "budget-bits", "double", /*default=*/"0",
            "Average storage bits per weight element (e.g. 4.5)">,
+    Option<"budgetLatency", "budget-latency", "double", /*default=*/"0",
+           "Or: microseconds of the layers' GEMMs modelled on `target`">,
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "GPU of the latency model: sm_89, sm_90, sm_100">,
+    Option<"tokens", "tokens", "int64_t", /*default=*/"1",
+           "Rows each matmul multiplies per call in the latency model">,
     Option<"candidates", "candidates", "std::string",
            /*default=*/"\"int4-g128,int8\"",
            "Comma-separated candidate formats: int4-g128, nvfp4, int8, "
