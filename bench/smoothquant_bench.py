@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """W8A8 on a decoder with activation outliers: quantc with and without
-SmoothQuant against ONNX Runtime's quantize_static on the same model
+SmoothQuant against ONNX Runtime's quantize_static (and, with
+--quark-python, AMD Quark's ONNX flow: W8A8 with and without its
+SmoothQuant, and its 4-bit MatMulNBits) on the same model
 (examples/outlier_lm), calibration sequences and held-out sequences.
 Prints a table and (with --out) JSON.
 
     .venv/bin/python bench/smoothquant_bench.py [--build build]
+        [--quark-python /tmp/quarkvenv/bin/python]
 
 Both sides: int8 weights per output channel (symmetric), int8 activations
 with one static scale per tensor, QDQ. quantc: quant-compile --format int8
@@ -121,6 +124,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--out")
+    ap.add_argument("--quark-python",
+                    help="an interpreter with amd-quark (its own venv, see "
+                         "bench/quark_peer.py): adds AMD Quark's rows, run "
+                         "on the same model and data by quark_peer.py")
     args = ap.parse_args()
     import logging
     logging.disable(logging.WARNING)
@@ -133,6 +140,16 @@ def main():
     results = {"quantc": quantc_side(Path(args.build).resolve(), model, calib,
                                      test, work),
                "ort": ort_side(model, calib, feeds, work)}
+    if args.quark_python:
+        out = work / "quark.json"
+        r = subprocess.run([args.quark_python, ROOT / "bench/quark_peer.py",
+                            "--out", out, "--log-dir", work / "quark"],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            results["quark"] = json.loads(out.read_text())["results"]
+        else:
+            lines = (r.stderr or r.stdout).strip().splitlines() or [""]
+            results["quark"] = {"(all)": {"error": lines[-1][:200]}}
     print(f"{'engine':7} {'variant':34} {'agreement':>9} {'KL':>10} "
           f"{'rel RMS':>8}")
     for eng, r in results.items():
