@@ -12,10 +12,42 @@ def QC_Dialect : Dialect {
     about (matmul, elementwise, layout), the quantization scheme attribute,
     and the quantize / dequantize / quantized-compute ops. Scales are
     tensors, not numbers inside a type.
+
+    ## Annotations
+
+    The passes record what they learn as discardable `qc.*` attributes,
+    which print, parse and round-trip, so a pipeline can stop after any
+    pass and resume from the `.mlir`. The dialect declares them and the
+    verifier checks each one's kind; any other `qc.*` attribute is an
+    error.
+
+    | attribute | kind | set by |
+    |---|---|---|
+    | `qc.input_stats`, `qc.lhs_stats`, `qc.rhs_stats`, `qc.result_stats` | `#qc.stats` | qc-calibrate (min-max) |
+    | `qc.lhs_range`, `qc.rhs_range` | `#qc.stats` | qc-calibrate (the method's clipped range) |
+    | `qc.calib_method` | `"minmax"`, `"percentile"`, `"entropy"`, `"mse"` | qc-calibrate |
+    | `qc.lhs_channel_min`, `qc.lhs_channel_max` | `array<f32>` | qc-calibrate{per-channel} |
+    | `qc.lhs_hessian` | square 2-D f32 tensor | qc-calibrate{hessian} |
+    | `qc.smooth_alpha` | float in [0, 1] | qc-smooth-quant |
+    | `qc.assigned_format` | a scheme preset or `"f32"` | qc-assign-precision |
+    | `qc.sensitivity` | dictionary of floats | qc-assign-precision |
+    | `qc.modelled_latency_us` | float >= 0 | qc-assign-precision |
+    | `qc.precision` | dictionary with `bits` and `pareto`, on a function | qc-assign-precision |
+    | `qc.act_scheme`, `qc.weight_scheme` | `#qc.scheme` | qc-quantize-linear, qc-quantize-matmuls |
+    | `qc.weight_rel_rms_error`, `qc.act_tensor_scale` | float >= 0 | qc-quantize-linear, qc-quantize-matmuls |
+    | `qc.weight_method` | `"rtn"`, `"gptq"` | qc-quantize-linear |
+    | `qc.outlier_channels` | `array<i64>` of channels | qc-quantize-linear{outlier-threshold} |
+    | `qc.act_dynamic`, `qc.outlier_side`, `qc.imported_qdq` | unit | qc-quantize-linear |
+    | `qc.name` | string, on a function argument or result | the ONNX importer |
   }];
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let hasConstantMaterializer = 1;
+  // The discardable qc.* attributes the passes attach (docs/Dialect.md,
+  // "Annotations") are declared here and checked by these hooks.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
     void registerQuantOps();

@@ -1,0 +1,142 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+// The discardable qc.* attributes the passes attach are declared by the
+// dialect (docs/Dialect.md, "Annotations"): one case per verifier error.
+
+func.func @unknown(%x: tensor<4xf32>) {
+  // expected-error @+1 {{unknown qc attribute 'qc.input_stat' (docs/Dialect.md lists the annotations)}}
+  %0 = qc.relu %x {qc.input_stat = 5 : i32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @stats(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.input_stats' must be a #qc.stats attribute, got 5 : i32}}
+  %0 = qc.relu %x {qc.input_stats = 5 : i32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scheme(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.act_scheme' must be a #qc.scheme attribute, got "int8"}}
+  %0 = qc.relu %x {qc.act_scheme = "int8"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @unit(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.act_dynamic' must be a unit attribute, got true}}
+  %0 = qc.relu %x {qc.act_dynamic = true} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @non_negative(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.modelled_latency_us' must be a finite float >= 0, got -1.000000e+00 : f64}}
+  %0 = qc.relu %x {qc.modelled_latency_us = -1.0 : f64} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @alpha(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.smooth_alpha' must be a float in [0, 1], got 1.500000e+00 : f32}}
+  %0 = qc.relu %x {qc.smooth_alpha = 1.5 : f32} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f32_array(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.lhs_channel_min' must be an array<f32>, got array<i64: 1, 2>}}
+  %0 = qc.relu %x {qc.lhs_channel_min = array<i64: 1, 2>} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @i64_array(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.outlier_channels' must be an array<i64> of channel indices >= 0, got array<i64: -1>}}
+  %0 = qc.relu %x {qc.outlier_channels = array<i64: -1>} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matrix(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.lhs_hessian' must be a square 2-D f32 tensor, got dense<1.000000e+00> : tensor<2x3xf32>}}
+  %0 = qc.relu %x {qc.lhs_hessian = dense<1.0> : tensor<2x3xf32>} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @format(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.assigned_format' must be a format name (a scheme preset, or f32), got "int3"}}
+  %0 = qc.relu %x {qc.assigned_format = "int3"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @calib_method(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.calib_method' must be one of "minmax", "percentile", "entropy", "mse", got "kl"}}
+  %0 = qc.relu %x {qc.calib_method = "kl"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_method(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.weight_method' must be "rtn" or "gptq", got "awq"}}
+  %0 = qc.relu %x {qc.weight_method = "awq"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @float_dict(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.sensitivity' must be a dictionary of floats, got {int8 = "low"}}}
+  %0 = qc.relu %x {qc.sensitivity = {int8 = "low"}} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'qc.precision' must be a dictionary with 'bits' and 'pareto' (qc-assign-precision), got {bits = 4.500000e+00 : f64}}}
+func.func @precision(%x: tensor<4xf32>) attributes {qc.precision = {bits = 4.5 : f64}} {
+  return
+}
+
+// -----
+
+func.func @precision_on_op(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.precision' belongs on a function}}
+  %0 = qc.relu %x {qc.precision = {bits = 4.5 : f64, pareto = []}} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @name_on_op(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.name' names a function argument or result; it does not go on an operation}}
+  %0 = qc.relu %x {qc.name = "y"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'qc.name' must be a string, got 3 : i64}}
+func.func @name_type(%x: tensor<4xf32> {qc.name = 3}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'qc.smooth_alpha' is an operation attribute, not one of a function result}}
+func.func @op_attr_on_result(%x: tensor<4xf32>) -> (tensor<4xf32> {qc.smooth_alpha = 0.5 : f32}) {
+  return %x : tensor<4xf32>
+}
