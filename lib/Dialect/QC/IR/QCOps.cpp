@@ -373,3 +373,65 @@ LogicalResult WeightOp::verify() {
                                 << " bytes of " << type;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Folding of small constants (shape arithmetic)
+//===----------------------------------------------------------------------===//
+
+namespace quantc::qc {
+/// A dense constant folded into `type`'s shape (a pure relayout): only
+/// DenseElementsAttr (not weights in resources) of at most this many
+/// elements, so folding never copies a weight.
+constexpr int64_t kMaxFoldElements = 1 << 16;
+
+OpFoldResult foldRelayout(Attribute input, Type result) {
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(input);
+  auto type = dyn_cast<RankedTensorType>(result);
+  if (!attr || !type || !type.hasStaticShape() ||
+      attr.getNumElements() > kMaxFoldElements ||
+      attr.getElementType() != type.getElementType() ||
+      attr.getNumElements() != type.getNumElements())
+    return {};
+  return attr.reshape(type);
+}
+} // namespace quantc::qc
+
+namespace {
+/// An elementwise integer op on two constants of the result's own type
+/// (no broadcast), wrapping to the element width as the Executor does.
+template <typename F>
+OpFoldResult foldIntBinary(Operation *op, Attribute lhs, Attribute rhs, F f) {
+  auto a = dyn_cast_or_null<DenseIntElementsAttr>(lhs);
+  auto b = dyn_cast_or_null<DenseIntElementsAttr>(rhs);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!a || !b || a.getType() != type || b.getType() != type ||
+      a.getNumElements() > kMaxFoldElements)
+    return {};
+  SmallVector<APInt> out;
+  out.reserve(a.getNumElements());
+  for (auto [x, y] : llvm::zip(a.getValues<APInt>(), b.getValues<APInt>()))
+    out.push_back(f(x, y));
+  return DenseElementsAttr::get(type, out);
+}
+} // namespace
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
+                       [](const APInt &x, const APInt &y) { return x + y; });
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
+                       [](const APInt &x, const APInt &y) { return x - y; });
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
+                       [](const APInt &x, const APInt &y) { return x * y; });
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return foldRelayout(adaptor.getInput(), getType());
+}

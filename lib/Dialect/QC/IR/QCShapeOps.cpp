@@ -385,3 +385,59 @@ LogicalResult FlattenOp::verify() {
                       product(in.getShape().drop_front(axis))},
                      rt(getResult()));
 }
+
+//===----------------------------------------------------------------------===//
+// Folding
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  auto in = rt(getInput());
+  SmallVector<int64_t> dims;
+  for (int64_t d = getStart(); d < getEnd(); ++d) {
+    if (in.isDynamicDim(d))
+      return {};
+    dims.push_back(in.getDimSize(d));
+  }
+  auto type = RankedTensorType::get({(int64_t)dims.size()},
+                                    IntegerType::get(getContext(), 64));
+  if (type != getType())
+    return {};
+  return DenseElementsAttr::get(type, ArrayRef<int64_t>(dims));
+}
+
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto in = rt(getInput());
+  if (!in.hasStaticShape() || !getType().hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(getType(), in.getNumElements());
+}
+
+OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldRelayout(adaptor.getInput(), getType());
+}
+
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldRelayout(adaptor.getInput(), getType());
+}
+
+OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
+  return foldRelayout(adaptor.getInput(), getType());
+}
+
+/// Constant 1-D operands (shape vectors) concatenate into one.
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  auto type = getType();
+  if (type.getRank() != 1 || !type.hasStaticShape() ||
+      type.getNumElements() > (1 << 16))
+    return {};
+  SmallVector<Attribute> values;
+  for (Attribute a : adaptor.getInputs()) {
+    auto d = dyn_cast_or_null<DenseElementsAttr>(a);
+    if (!d || d.getElementType() != type.getElementType())
+      return {};
+    llvm::append_range(values, d.getValues<Attribute>());
+  }
+  if ((int64_t)values.size() != type.getNumElements())
+    return {};
+  return DenseElementsAttr::get(type, values);
+}

@@ -27,6 +27,10 @@ namespace quantc::qc {
 /// unless the other side fixes them. Fails if incompatible.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+/// The fold of an op that only relays out a small dense constant `input`
+/// (at most 2^16 elements, not a resource) into the static type `result`;
+/// null otherwise.
+mlir::OpFoldResult foldRelayout(mlir::Attribute input, mlir::Type result);
 /// Whether `t` is an element type a scheme may use for codes.
 bool isCodeElementType(mlir::Type t);
 /// Whether `t` is an element type a scheme may use for scales.

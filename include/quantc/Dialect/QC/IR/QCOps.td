@@ -39,9 +39,10 @@ class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_AddOp : QC_BinaryOp<"add", "Elementwise sum">;
-def QC_SubOp : QC_BinaryOp<"sub", "Elementwise difference">;
-def QC_MulOp : QC_BinaryOp<"mul", "Elementwise product">;
+// Integer constants of the result's type fold (shape arithmetic).
+def QC_AddOp : QC_BinaryOp<"add", "Elementwise sum"> { let hasFolder = 1; }
+def QC_SubOp : QC_BinaryOp<"sub", "Elementwise difference"> { let hasFolder = 1; }
+def QC_MulOp : QC_BinaryOp<"mul", "Elementwise product"> { let hasFolder = 1; }
 def QC_DivOp : QC_BinaryOp<"div", "Elementwise quotient">;
 
 def QC_ReluOp : QC_Op<"relu", [Pure]> {
@@ -63,6 +64,7 @@ def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_TransposeOp : QC_Op<"transpose", [Pure]> {

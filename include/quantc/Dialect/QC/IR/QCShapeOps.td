@@ -35,6 +35,7 @@ def QC_ConcatOp : QC_Op<"concat", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_SliceOp : QC_Op<"slice", [Pure]> {
@@ -75,6 +76,7 @@ def QC_SqueezeOp : QC_Op<"squeeze", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure]> {
@@ -83,6 +85,7 @@ def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_DynamicSqueezeOp : QC_Op<"dynamic_squeeze", [Pure]> {
@@ -119,6 +122,7 @@ def QC_FlattenOp : QC_Op<"flatten", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_ShapeOp : QC_Op<"shape", [Pure]> {
@@ -127,6 +131,7 @@ def QC_ShapeOp : QC_Op<"shape", [Pure]> {
   let results = (outs 1DTensorOf<[I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_SizeOp : QC_Op<"size", [Pure]> {
@@ -134,6 +139,7 @@ def QC_SizeOp : QC_Op<"size", [Pure]> {
   let arguments = (ins QC_AnyTensor:$input);
   let results = (outs 0DTensorOf<[I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def QC_ExpandOp : QC_Op<"expand", [Pure]> {
