@@ -13,6 +13,7 @@
 #include "quantc/Numerics/Linear.h"
 
 #include <cmath>
+#include <mutex>
 
 using namespace quantc;
 using namespace quantc::exec;
@@ -44,6 +45,8 @@ bool isIntCode(nx::ElemFormat f) {
 /// (MLIR constants, Numerics encode()); both read as the low nibble.
 LogicalResult checkCodes(Operation *op, const Tensor &t, nx::ElemFormat f,
                          StringRef what) {
+  if (nx::getFormatInfo(f).bits == 8)
+    return success(); // every byte is a code
   for (size_t i = 0; i < t.bytes.size(); ++i) {
     uint8_t b = t.bytes[i];
     bool ok = true;
@@ -103,23 +106,50 @@ LogicalResult linear(OpTy op, Env &env, bool quantize) {
   if (!layout)
     return fail(op, layout.takeError());
   Type resType = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  const uint8_t *zpData = zp ? zp->bytes.data() : nullptr;
+  bool saturate = true;
+  if (auto s = op->template getAttrOfType<BoolAttr>("saturate"))
+    saturate = s.getValue();
+  // One scale for the whole tensor: elementwise, so contiguous pieces go
+  // to the pool (same results: each element's arithmetic is unchanged).
+  // Other layouts run whole.
+  int64_t n = x.numElements();
+  bool split = layout->granularity == nx::Granularity::PerTensor &&
+               n > kElemGrain;
+  auto pieces = [&](auto &&fn) -> llvm::Error {
+    if (!split)
+      return fn(0, n, ArrayRef<int64_t>(x.shape));
+    std::mutex m;
+    llvm::Error first = llvm::Error::success();
+    parallelFor(n, kElemGrain, [&](int64_t b, int64_t e) {
+      int64_t len = e - b;
+      if (llvm::Error err = fn(b, len, ArrayRef<int64_t>(len))) {
+        std::lock_guard<std::mutex> lock(m);
+        if (first)
+          llvm::consumeError(std::move(err));
+        else
+          first = std::move(err);
+      }
+    });
+    return first;
+  };
   if (quantize) {
     Tensor r = Tensor::makeBytes(resType, x.shape);
-    if (llvm::Error e = nx::quantizeLinear(
-            x.f.data(), x.shape, scale.f.data(), zp ? zp->bytes.data() : nullptr,
-            *layout, *f, op->template getAttrOfType<BoolAttr>("saturate")
-                              ? op->template getAttrOfType<BoolAttr>("saturate")
-                                    .getValue()
-                              : true,
-            r.bytes.data()))
+    if (llvm::Error e = pieces([&](int64_t b, int64_t, ArrayRef<int64_t> sh) {
+          return nx::quantizeLinear(x.f.data() + b, sh, scale.f.data(),
+                                    zpData, *layout, *f, saturate,
+                                    r.bytes.data() + b);
+        }))
       return fail(op, std::move(e));
     env.set(op->getResult(0), std::move(r));
     return success();
   }
-  Tensor r = Tensor::makeFloat(resType, x.shape);
-  if (llvm::Error e = nx::dequantizeLinear(
-          x.bytes.data(), x.shape, scale.f.data(),
-          zp ? zp->bytes.data() : nullptr, *layout, *f, r.f.data()))
+  // Every element is written: a recycled buffer needs no zeroing.
+  Tensor r = makeFloatOutput(resType, x.shape);
+  if (llvm::Error e = pieces([&](int64_t b, int64_t, ArrayRef<int64_t> sh) {
+        return nx::dequantizeLinear(x.bytes.data() + b, sh, scale.f.data(),
+                                    zpData, *layout, *f, r.f.data() + b);
+      }))
     return fail(op, std::move(e));
   // f16/bf16 results hold the value after the cast (Float tensors keep f32).
   if (resType.isF16() || resType.isBF16())

@@ -290,6 +290,12 @@ llvm::Error quantc::numerics::dequantizeLinear(
       const uint8_t *cs = codes + off + c;
       const float *sc = scales + s0 + c * ss;
       float *o = out + off + c;
+      if (isInt && ss == 0) { // one scale and zero point for the run
+        float z = zeroPoints ? lut[zeroPoints[s0]] : 0.0f, s = sc[0];
+        for (int64_t j = 0; j < m; ++j)
+          o[j] = (lut[cs[j]] - z) * s;
+        continue;
+      }
       if (isInt) {
         const uint8_t *zp = zeroPoints ? zeroPoints + s0 + c * ss : nullptr;
         for (int64_t j = 0; j < m; ++j)
