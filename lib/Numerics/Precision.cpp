@@ -25,6 +25,10 @@ quantc::numerics::weightBitsPerElement(llvm::StringRef format, int64_t k,
     return 8.0 + 32.0 * blocks(k, 128) * blocks(n, 128) / cells;
   if (format == "nvfp4")
     return 4.0 + 8.0 * blocks(k, 16) * n / cells + 32.0 / cells;
+  // OCP MX, weights only (matmuls): E8M0 scales per 32 along K.
+  if (format == "mxfp8" || format == "mxfp6" || format == "mxfp4")
+    return (format == "mxfp8" ? 8.0 : format == "mxfp6" ? 6.0 : 4.0) +
+           8.0 * blocks(k, 32) * n / cells;
   return std::nullopt;
 }
 

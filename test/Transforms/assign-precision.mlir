@@ -30,7 +30,7 @@
 // ALL4-COUNT-2: qc.assigned_format = "int4-g128"
 // "f32" keeps a layer in float (32 bits per weight).
 // LOW: qc-assign-precision: a budget of 4.000 bits per weight is below the smallest the candidates allow (4.250)
-// UNKNOWN: qc-assign-precision: unknown candidate 'int3'; known: int4-g128, nvfp4, int8, fp8, fp8-1x128, bf16, f32
+// UNKNOWN: qc-assign-precision: unknown candidate 'int3'; known: int4-g128, nvfp4, int8, fp8, fp8-1x128, mxfp8, mxfp6, mxfp4, bf16, f32
 // NODATA: qc-assign-precision needs calibration data: give inputs=<file.npz> or random-samples=<N>
 // NOBUDGET: qc-assign-precision: give one budget > 0, budget-bits or budget-latency, got 0.00 bits and 0.00 us
 // TWICE: qc-assign-precision: candidate 'int8' is given twice

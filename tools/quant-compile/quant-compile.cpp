@@ -120,7 +120,8 @@ static cl::opt<int64_t> latencyTokens(
 static cl::opt<std::string> precisionCandidates(
     "candidates", cl::init("int4-g128,int8"),
     cl::desc("Mixed precision: candidate weight formats, comma-separated "
-             "(int4-g128, nvfp4, int8, fp8, fp8-1x128, bf16, f32)"),
+             "(int4-g128, nvfp4, int8, fp8, fp8-1x128, mxfp8, mxfp6, "
+             "mxfp4, bf16, f32)"),
     cl::cat(cat));
 static cl::opt<std::string> activations(
     "activations",

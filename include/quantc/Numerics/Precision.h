@@ -21,8 +21,8 @@ namespace quantc::numerics {
 /// output channels in `format` (codes plus scales, in the layout
 /// qc-quantize-linear writes): f32 32, bf16 16, int8/fp8 8 + 32/k,
 /// int4-g128 4 + 32 ceil(k/128)/k, fp8-1x128 8 + 32 ceil(k/128)
-/// ceil(n/128)/(k n), nvfp4 4 + 8 ceil(k/16)/k + 32/(k n). Nothing for an
-/// unknown format.
+/// ceil(n/128)/(k n), nvfp4 4 + 8 ceil(k/16)/k + 32/(k n), mxfp8 / mxfp6 /
+/// mxfp4 8 / 6 / 4 + 8 ceil(k/32)/k. Nothing for an unknown format.
 /// `spatial` is the number of kernel positions a conv's reduction spans
 /// (k = channels x spatial; int4-g128 blocks the channels only), 1 for a
 /// matmul.

@@ -136,7 +136,7 @@ LogicalResult checkOptions(func::FuncOp fn, const PrecisionOptions &o) {
     if (!nx::weightBitsPerElement(c, 128, 128))
       return fn.emitError() << "qc-assign-precision: unknown candidate '" << c
                             << "'; known: int4-g128, nvfp4, int8, fp8, "
-                               "fp8-1x128, bf16, f32";
+                               "fp8-1x128, mxfp8, mxfp6, mxfp4, bf16, f32";
     if (llvm::is_contained(ArrayRef(o.candidates).take_front(i), c))
       return fn.emitError() << "qc-assign-precision: candidate '" << c
                             << "' is given twice";

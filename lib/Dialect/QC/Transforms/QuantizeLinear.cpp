@@ -55,8 +55,12 @@ struct LinearFormat {
   // tensor scale; weights at compile time, activation block scales at run
   // time under a tensor scale from calibration. Matmuls only.
   bool nvfp4 = false;
+  // mxfp8/mxfp6/mxfp4 weights only (a qc-assign-precision candidate): OCP
+  // MX blocks of 32 along K with power-of-two (E8M0) scales (F12), held as
+  // f32 scales of a blocked dequantize_linear. Matmuls only.
+  bool mx = false;
   /// Formats of linear layers: matmuls with a constant weight only.
-  bool matmulOnly() const { return blocks2D || nvfp4; }
+  bool matmulOnly() const { return blocks2D || nvfp4 || mx; }
   // Weights by GPTQ (F32) where a matmul has qc.lhs_hessian.
   bool gptq = false;
   double gptqDamp = 0.01;
@@ -109,11 +113,27 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
          128,
          false,
          false};
-  else
+  else if (name == "mxfp8" || name == "mxfp6" || name == "mxfp4") {
+    if (activations != "none")
+      return fail("format '" + name +
+                  "' through qc-quantize-linear quantizes weights only (a "
+                  "mixed-precision candidate): use activations=none; "
+                  "--format " + name + " quantizes with qc-quantize-matmuls");
+    Type t = name == "mxfp8"   ? Type(Float8E4M3FNType::get(ctx))
+             : name == "mxfp6" ? Type(Float6E2M3FNType::get(ctx))
+                               : Type(Float4E2M1FNType::get(ctx));
+    nx::ElemFormat e = name == "mxfp8"   ? nx::ElemFormat::E4M3FN
+                       : name == "mxfp6" ? nx::ElemFormat::E2M3FN
+                                         : nx::ElemFormat::E2M1FN;
+    f = {t, Type(), e, e, 32, false, false};
+    f.mx = true;
+  } else
     return fail("format '" + name +
                 "' is not supported; supported: int8, fp8, fp8-1x128, "
-                "int4-g128, nvfp4, bf16");
-  assert(isQuantizeLinearFormat(name) && "the two format lists agree");
+                "int4-g128, nvfp4, bf16 (and, weight-only, mxfp8, mxfp6, "
+                "mxfp4)");
+  assert((f.mx || isQuantizeLinearFormat(name)) &&
+         "the two format lists agree");
   if (activations == "none") {
     f.activations = false;
     f.dynamic = false;
@@ -145,7 +165,7 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
                 activations + "'");
   }
   if (weightMethod == "gptq") {
-    if (f.castOnly || f.nvfp4 || f.blocks2D)
+    if (f.castOnly || f.nvfp4 || f.blocks2D || f.mx)
       return fail("weight-method=gptq applies to int8, fp8 and int4-g128, "
                   "not '" + name + "'");
     if (!(gptqDamp >= 0 && gptqDamp <= 1))
@@ -198,7 +218,8 @@ struct WeightCodes {
   std::vector<uint8_t> codes;
   std::vector<float> scales;
   double relErr = 0;
-  bool gptq = false; // codes from GPTQ (else round to nearest)
+  bool gptq = false;     // codes from GPTQ (else round to nearest)
+  bool rounded = false;  // codes already computed (GPTQ, MX)
 };
 
 FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
@@ -236,6 +257,36 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
     for (int64_t i = 0; i < kb; ++i)
       for (int64_t j = 0; j < n; ++j)
         r.scales[i * n + j] = s2[i * nb + j / b];
+  } else if (fmt.mx) {
+    // [K, N] in OCP MX blocks of 32 along K: quantizeMX on the transpose
+    // (it blocks along rows), its E8M0 scales as the f32 powers of two
+    // they are.
+    if (r.type.getRank() != 2 || reduceAxis != 0)
+      return failure();
+    int64_t b = fmt.weightBlock, k = shape[0], n = shape[1];
+    int64_t kb = llvm::divideCeil(k, b);
+    std::vector<float> xt(x.size());
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        xt[j * k + i] = x[i * n + j];
+    std::vector<uint8_t> ct(x.size()), st(n * kb);
+    nx::quantizeMX(xt.data(), n, k, b, fmt.weightElem, nx::MXScaleMode::Floor,
+                   ct.data(), st.data());
+    r.layout = {nx::Granularity::Blocked, 0, b};
+    r.scaleShape = {kb, n};
+    r.scales.resize(kb * n);
+    r.codes.resize(x.size());
+    for (int64_t j = 0; j < n; ++j) {
+      for (int64_t q = 0; q < kb; ++q)
+        r.scales[q * n + j] = nx::decodeE8M0(st[j * kb + q]);
+      for (int64_t i = 0; i < k; ++i)
+        r.codes[i * n + j] = ct[j * k + i];
+    }
+    if (llvm::any_of(r.scales, [](float s) { return !(s > 0); })) {
+      op->emitRemark("weight left in float: a block has no finite MX scale");
+      return failure();
+    }
+    r.rounded = true;
   } else if (fmt.weightBlock) {
     r.layout = {nx::Granularity::Blocked, reduceAxis, fmt.weightBlock};
     r.scaleShape.assign(shape.begin(), shape.end());
@@ -250,36 +301,40 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
     ns *= d;
   r.scales.resize(ns);
   r.codes.resize(x.size());
-  auto hessian = op->getAttrOfType<DenseF32ResourceElementsAttr>(
-      "qc.lhs_hessian");
-  std::optional<ArrayRef<float>> h;
-  if (fmt.gptq && isa<MatMulOp>(op) && hessian &&
-      hessian.getType().getShape() == ArrayRef<int64_t>{shape[0], shape[0]})
-    h = hessian.tryGetAsArrayRef();
-  if (fmt.gptq && !h)
-    op->emitRemark("weight rounded to nearest: GPTQ needs the matmul's "
-                   "qc.lhs_hessian (qc-calibrate{hessian=true})");
-  if (h) {
-    nx::GptqOptions go;
-    go.damp = fmt.gptqDamp;
-    if (llvm::Error e = nx::gptqQuantize(x.data(), h->data(), shape[0],
-                                         shape[1], r.layout, fmt.weightElem,
-                                         go, r.scales.data(),
-                                         r.codes.data())) {
-      op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
+  if (!r.rounded) { // (MX codes and scales were set above)
+    auto hessian = op->getAttrOfType<DenseF32ResourceElementsAttr>(
+        "qc.lhs_hessian");
+    std::optional<ArrayRef<float>> h;
+    if (fmt.gptq && isa<MatMulOp>(op) && hessian &&
+        hessian.getType().getShape() == ArrayRef<int64_t>{shape[0], shape[0]})
+      h = hessian.tryGetAsArrayRef();
+    if (fmt.gptq && !h)
+      op->emitRemark("weight rounded to nearest: GPTQ needs the matmul's "
+                     "qc.lhs_hessian (qc-calibrate{hessian=true})");
+    if (h) {
+      nx::GptqOptions go;
+      go.damp = fmt.gptqDamp;
+      if (llvm::Error e = nx::gptqQuantize(x.data(), h->data(), shape[0],
+                                           shape[1], r.layout, fmt.weightElem,
+                                           go, r.scales.data(),
+                                           r.codes.data())) {
+        op->emitRemark("weight left in float: ")
+            << llvm::toString(std::move(e));
+        return failure();
+      }
+      r.gptq = r.rounded = true;
+    } else if (fmt.blocks2D) {
+      // Scales computed above.
+    } else if (llvm::Error e = nx::computeLinearParams(
+                   x.data(), shape, r.layout, fmt.weightElem, false,
+                   r.scales.data(), nullptr)) {
+      op->emitRemark("weight left in float: ")
+          << llvm::toString(std::move(e));
       return failure();
     }
-    r.gptq = true;
-  } else if (fmt.blocks2D) {
-    // Scales computed above.
-  } else if (llvm::Error e = nx::computeLinearParams(
-                 x.data(), shape, r.layout, fmt.weightElem, false,
-                 r.scales.data(), nullptr)) {
-    op->emitRemark("weight left in float: ") << llvm::toString(std::move(e));
-    return failure();
   }
   std::vector<float> back(x.size());
-  if (!r.gptq)
+  if (!r.rounded)
     llvm::cantFail(nx::quantizeLinear(x.data(), shape, r.scales.data(),
                                       nullptr, r.layout, fmt.weightElem, true,
                                       r.codes.data()));
@@ -991,7 +1046,10 @@ struct QuantizeLinearPass
       auto a = op->getAttrOfType<StringAttr>("qc.assigned_format");
       if (!a || a.getValue() == "f32")
         return WalkResult::advance();
-      if (!isQuantizeLinearFormat(a.getValue())) {
+      if (!isQuantizeLinearFormat(a.getValue()) &&
+          !llvm::is_contained({StringRef("mxfp8"), StringRef("mxfp6"),
+                               StringRef("mxfp4")},
+                              a.getValue())) {
         op->emitError() << "qc-quantize-linear: unknown qc.assigned_format '"
                         << a.getValue() << "'";
         return WalkResult::interrupt();

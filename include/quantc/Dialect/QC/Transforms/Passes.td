@@ -261,7 +261,8 @@ def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
     Option<"candidates", "candidates", "std::string",
            /*default=*/"\"int4-g128,int8\"",
            "Comma-separated candidate formats: int4-g128, nvfp4, int8, "
-           "fp8, fp8-1x128, bf16, f32 (kept in float)">,
+           "fp8, fp8-1x128, mxfp8, mxfp6, mxfp4 (matmuls only), bf16, "
+           "f32 (kept in float)">,
     Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
            "Calibration inputs (.npz) the sensitivity is measured on">,
     Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
