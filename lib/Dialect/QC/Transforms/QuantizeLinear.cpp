@@ -211,6 +211,15 @@ double relRmsError(ArrayRef<float> x, ArrayRef<float> back) {
 /// A weight quantized symmetrically, one scale per index of `channelAxis`
 /// or per block of `fmt.weightBlock` along `reduceAxis`, computed before any
 /// IR is built.
+/// A row-major [k, n] matrix as [n, k] (the codecs block along rows).
+std::vector<float> transposed(ArrayRef<float> x, int64_t k, int64_t n) {
+  std::vector<float> t(x.size());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      t[j * k + i] = x[i * n + j];
+  return t;
+}
+
 struct WeightCodes {
   RankedTensorType type;
   nx::LinearLayout layout;
@@ -265,10 +274,7 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
       return failure();
     int64_t b = fmt.weightBlock, k = shape[0], n = shape[1];
     int64_t kb = llvm::divideCeil(k, b);
-    std::vector<float> xt(x.size());
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        xt[j * k + i] = x[i * n + j];
+    std::vector<float> xt = transposed(x, k, n);
     std::vector<uint8_t> ct(x.size()), st(n * kb);
     nx::quantizeMX(xt.data(), n, k, b, fmt.weightElem, nx::MXScaleMode::Floor,
                    ct.data(), st.data());
@@ -673,10 +679,7 @@ LogicalResult nvfp4Operands(PatternRewriter &rewriter, Operation *op,
   // The weight transposed to [N, K], rows quantized along K.
   int64_t k = wTy.getDimSize(0), n = wTy.getDimSize(1);
   int64_t nb = llvm::divideCeil(k, kBlock);
-  std::vector<float> wt(w.size());
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      wt[j * k + i] = w[i * n + j];
+  std::vector<float> wt = transposed(w, k, n);
   std::vector<uint8_t> codesT(w.size()), scales(n * nb);
   float t = 0;
   if (llvm::Error e = nx::quantizeNVFP4(wt.data(), n, k, codesT.data(),
