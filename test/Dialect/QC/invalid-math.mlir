@@ -2,8 +2,19 @@
 // One case per verifier error of the Math-family ops.
 
 func.func @unary_type(%x: tensor<4xf32>) {
-  // expected-error @+1 {{result type 'tensor<5xf32>' must match the input type 'tensor<4xf32>'}}
+  // expected-error @+2 {{'qc.exp' op inferred type(s) 'tensor<4xf32>' are incompatible with return type(s) of operation 'tensor<5xf32>'}}
+  // expected-error @+1 {{'qc.exp' op failed to infer returned types}}
   %0 = qc.exp %x : (tensor<4xf32>) -> tensor<5xf32>
+  return
+}
+
+// -----
+
+// The six unary ops with attributes infer their type alike.
+func.func @unary_attr_type(%x: tensor<4xf32>) {
+  // expected-error @+2 {{'qc.leaky_relu' op inferred type(s) 'tensor<4xf32>' are incompatible with return type(s) of operation 'tensor<4xf16>'}}
+  // expected-error @+1 {{'qc.leaky_relu' op failed to infer returned types}}
+  %0 = qc.leaky_relu %x {alpha = 0.1 : f32} : (tensor<4xf32>) -> tensor<4xf16>
   return
 }
 

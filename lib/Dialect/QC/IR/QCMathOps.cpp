@@ -99,43 +99,67 @@ LogicalResult verifyBroadcast(Operation *op, bool boolResult) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-#define SAME_TYPE_VERIFIER(OP)                                                 \
-  LogicalResult OP::verify() { return verifySameType(*this); }
-SAME_TYPE_VERIFIER(NegOp)
-SAME_TYPE_VERIFIER(AbsOp)
-SAME_TYPE_VERIFIER(SqrtOp)
-SAME_TYPE_VERIFIER(ReciprocalOp)
-SAME_TYPE_VERIFIER(ExpOp)
-SAME_TYPE_VERIFIER(LogOp)
-SAME_TYPE_VERIFIER(ErfOp)
-SAME_TYPE_VERIFIER(TanhOp)
-SAME_TYPE_VERIFIER(SigmoidOp)
-SAME_TYPE_VERIFIER(SoftplusOp)
-SAME_TYPE_VERIFIER(HardSwishOp)
-SAME_TYPE_VERIFIER(FloorOp)
-SAME_TYPE_VERIFIER(CeilOp)
-SAME_TYPE_VERIFIER(RoundOp)
-SAME_TYPE_VERIFIER(SinOp)
-SAME_TYPE_VERIFIER(CosOp)
-SAME_TYPE_VERIFIER(TanOp)
-SAME_TYPE_VERIFIER(AsinOp)
-SAME_TYPE_VERIFIER(AcosOp)
-SAME_TYPE_VERIFIER(AtanOp)
-SAME_TYPE_VERIFIER(SinhOp)
-SAME_TYPE_VERIFIER(CoshOp)
-SAME_TYPE_VERIFIER(AsinhOp)
-SAME_TYPE_VERIFIER(AcoshOp)
-SAME_TYPE_VERIFIER(AtanhOp)
-SAME_TYPE_VERIFIER(SoftsignOp)
-SAME_TYPE_VERIFIER(SignOp)
-SAME_TYPE_VERIFIER(NotOp)
-SAME_TYPE_VERIFIER(LeakyReluOp)
-SAME_TYPE_VERIFIER(EluOp)
-SAME_TYPE_VERIFIER(SeluOp)
-SAME_TYPE_VERIFIER(HardSigmoidOp)
-SAME_TYPE_VERIFIER(MishOp)
-SAME_TYPE_VERIFIER(CeluOp)
-SAME_TYPE_VERIFIER(ThresholdedReluOp)
+/// Inferred and declared result types agree: same element types, shapes
+/// equal where both are static (a declared type may know a dim the
+/// inference leaves dynamic, and the reverse).
+static bool compatibleResultTypes(TypeRange l, TypeRange r) {
+  if (l.size() != r.size())
+    return false;
+  for (auto [x, y] : llvm::zip(l, r)) {
+    auto a = cast<RankedTensorType>(x), b = cast<RankedTensorType>(y);
+    if (a.getElementType() != b.getElementType() ||
+        !shapesCompatible(a.getShape(), b.getShape()))
+      return false;
+  }
+  return true;
+}
+
+/// An elementwise op whose result has its input's type.
+#define SAME_TYPE_INFERENCE(OP)                                                \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,  \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    inferred.push_back(adaptor.getInput().getType());                          \
+    return success();                                                          \
+  }                                                                            \
+  bool OP::isCompatibleReturnTypes(TypeRange l, TypeRange r) {                 \
+    return compatibleResultTypes(l, r);                                       \
+  }
+SAME_TYPE_INFERENCE(NegOp)
+SAME_TYPE_INFERENCE(AbsOp)
+SAME_TYPE_INFERENCE(SqrtOp)
+SAME_TYPE_INFERENCE(ReciprocalOp)
+SAME_TYPE_INFERENCE(ExpOp)
+SAME_TYPE_INFERENCE(LogOp)
+SAME_TYPE_INFERENCE(ErfOp)
+SAME_TYPE_INFERENCE(TanhOp)
+SAME_TYPE_INFERENCE(SigmoidOp)
+SAME_TYPE_INFERENCE(SoftplusOp)
+SAME_TYPE_INFERENCE(HardSwishOp)
+SAME_TYPE_INFERENCE(FloorOp)
+SAME_TYPE_INFERENCE(CeilOp)
+SAME_TYPE_INFERENCE(RoundOp)
+SAME_TYPE_INFERENCE(SinOp)
+SAME_TYPE_INFERENCE(CosOp)
+SAME_TYPE_INFERENCE(TanOp)
+SAME_TYPE_INFERENCE(AsinOp)
+SAME_TYPE_INFERENCE(AcosOp)
+SAME_TYPE_INFERENCE(AtanOp)
+SAME_TYPE_INFERENCE(SinhOp)
+SAME_TYPE_INFERENCE(CoshOp)
+SAME_TYPE_INFERENCE(AsinhOp)
+SAME_TYPE_INFERENCE(AcoshOp)
+SAME_TYPE_INFERENCE(AtanhOp)
+SAME_TYPE_INFERENCE(SoftsignOp)
+SAME_TYPE_INFERENCE(SignOp)
+SAME_TYPE_INFERENCE(NotOp)
+SAME_TYPE_INFERENCE(LeakyReluOp)
+SAME_TYPE_INFERENCE(EluOp)
+SAME_TYPE_INFERENCE(SeluOp)
+SAME_TYPE_INFERENCE(HardSigmoidOp)
+SAME_TYPE_INFERENCE(MishOp)
+SAME_TYPE_INFERENCE(CeluOp)
+SAME_TYPE_INFERENCE(ThresholdedReluOp)
 #undef SAME_TYPE_VERIFIER
 
 LogicalResult ShrinkOp::verify() {
@@ -392,21 +416,6 @@ LogicalResult DynamicReduceOp::verify() {
 //===----------------------------------------------------------------------===//
 // Raised patterns
 //===----------------------------------------------------------------------===//
-
-/// Inferred and declared result types agree: same element types, shapes
-/// equal where both are static (a declared type may know a dim the
-/// inference leaves dynamic, and the reverse).
-static bool compatibleResultTypes(TypeRange l, TypeRange r) {
-  if (l.size() != r.size())
-    return false;
-  for (auto [x, y] : llvm::zip(l, r)) {
-    auto a = cast<RankedTensorType>(x), b = cast<RankedTensorType>(y);
-    if (a.getElementType() != b.getElementType() ||
-        !shapesCompatible(a.getShape(), b.getShape()))
-      return false;
-  }
-  return true;
-}
 
 bool RmsNormOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return compatibleResultTypes(l, r);

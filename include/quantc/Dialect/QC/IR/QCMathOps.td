@@ -17,13 +17,14 @@ def QC_MathBoolTensor : RankedTensorOf<[I1]>;
 // Elementwise unary
 //===----------------------------------------------------------------------===//
 
+// Unary elementwise ops: the result has the input's type, inferred
+// (InferTypeOpAdaptor; a declared type may be more static than the input's).
 class QC_MathUnaryOp<string mnemonic, string desc, Type t = QC_FloatTensor>
-    : QC_Op<mnemonic, [Pure]> {
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = desc;
   let arguments = (ins t:$input);
   let results = (outs t:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_NegOp : QC_MathUnaryOp<"neg", "-x", QC_MathNumTensor>;
@@ -54,54 +55,48 @@ def QC_AtanhOp : QC_MathUnaryOp<"atanh", "Inverse hyperbolic tangent">;
 def QC_SoftsignOp : QC_MathUnaryOp<"softsign", "x / (1 + |x|)">;
 def QC_SignOp : QC_MathUnaryOp<"sign", "-1, 0 or 1 by the sign of x", QC_MathNumTensor>;
 
-def QC_LeakyReluOp : QC_Op<"leaky_relu", [Pure]> {
+def QC_LeakyReluOp : QC_Op<"leaky_relu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "x >= 0 ? x : alpha * x";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_EluOp : QC_Op<"elu", [Pure]> {
+def QC_EluOp : QC_Op<"elu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "x > 0 ? x : alpha * (e^x - 1)";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_SeluOp : QC_Op<"selu", [Pure]> {
+def QC_SeluOp : QC_Op<"selu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "gamma * (x > 0 ? x : alpha * (e^x - 1))";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha, F32Attr:$gamma);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_HardSigmoidOp : QC_Op<"hard_sigmoid", [Pure]> {
+def QC_HardSigmoidOp : QC_Op<"hard_sigmoid", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "max(0, min(1, alpha * x + beta))";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha, F32Attr:$beta);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_MishOp : QC_MathUnaryOp<"mish", "x * tanh(softplus(x))">;
 
-def QC_CeluOp : QC_Op<"celu", [Pure]> {
+def QC_CeluOp : QC_Op<"celu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_ThresholdedReluOp : QC_Op<"thresholded_relu", [Pure]> {
+def QC_ThresholdedReluOp : QC_Op<"thresholded_relu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "x > alpha ? x : 0";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$alpha);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_ShrinkOp : QC_Op<"shrink", [Pure]> {
