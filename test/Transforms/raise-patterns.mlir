@@ -240,3 +240,23 @@ func.func @attention_plain(%q: tensor<4x8xf32>, %kt: tensor<8x6xf32>, %v: tensor
   %oT = qc.matmul %pT, %v : (tensor<4x6xf32>, tensor<6x3xf32>) -> tensor<4x3xf32>
   return %o, %o2, %p2, %oT : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x6xf32>, tensor<4x3xf32>
 }
+
+// -----
+
+// A gain computed after the division (not a constant): the norm is built
+// where the gain multiply was, so it still dominates its uses.
+// CHECK-LABEL: func.func @rms_norm_late_gain
+// CHECK: %[[G:.*]] = qc.add %arg1, %arg1
+// CHECK: qc.rms_norm %arg0, %[[G]] {axis = 1 : i64
+func.func @rms_norm_late_gain(%x: tensor<4x16xf32>, %g0: tensor<16xf32>) -> tensor<4x16xf32> {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %eps = arith.constant dense<1.0e-6> : tensor<f32>
+  %sq = qc.pow %x, %two : (tensor<4x16xf32>, tensor<f32>) -> tensor<4x16xf32>
+  %ms = qc.reduce_mean %sq {axes = array<i64: 1>, keepdims = true} : (tensor<4x16xf32>) -> tensor<4x1xf32>
+  %me = qc.add %ms, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %r = qc.sqrt %me : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n = qc.div %x, %r : (tensor<4x16xf32>, tensor<4x1xf32>) -> tensor<4x16xf32>
+  %g = qc.add %g0, %g0 : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %y = qc.mul %n, %g : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}

@@ -293,28 +293,26 @@ Affine affineAfter(PatternRewriter &rewriter, Operation *n, Value x,
                    int64_t axis, bool withBias) {
   Affine r{n, {}, {}};
   Value y = n->getResult(0);
+  // The user of y that takes a parameter p with it (y * p, y + p): p
+  // viewed as a parameter of the norm, built where that user is (p may be
+  // computed after the division).
+  auto takeParam = [&](auto user, Value &param) {
+    if (!user || user.getType() != y.getType() || !y.hasOneUse())
+      return;
+    Value p = user.getLhs() == y ? user.getRhs() : user.getLhs();
+    rewriter.setInsertionPoint(user);
+    if (Value v = normParam(rewriter, user.getLoc(), p, x, axis)) {
+      r.last = user;
+      param = v;
+      y = user.getResult();
+    }
+  };
   auto single = [&](Value v) -> Operation * {
     return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
   };
-  if (auto m = dyn_cast_or_null<MulOp>(single(y));
-      m && m.getType() == y.getType()) {
-    Value g = m.getLhs() == y ? m.getRhs() : m.getLhs();
-    if (Value gp = normParam(rewriter, m.getLoc(), g, x, axis)) {
-      r.last = m;
-      r.gain = gp;
-      y = m.getResult();
-    }
-  }
-  if (!withBias)
-    return r;
-  if (auto a = dyn_cast_or_null<AddOp>(single(y));
-      a && a.getType() == y.getType()) {
-    Value b = a.getLhs() == y ? a.getRhs() : a.getLhs();
-    if (Value bp = normParam(rewriter, a.getLoc(), b, x, axis)) {
-      r.last = a;
-      r.bias = bp;
-    }
-  }
+  takeParam(dyn_cast_or_null<MulOp>(single(y)), r.gain);
+  if (withBias)
+    takeParam(dyn_cast_or_null<AddOp>(single(y)), r.bias);
   return r;
 }
 
@@ -378,8 +376,11 @@ struct RaiseNorm : OpRewritePattern<DivOp> {
       x = sub.getLhs();
     if (x ? !layer : !rms)
       return failure();
+    // The norm replaces the last op of the pattern and is built there: its
+    // gain and bias may be computed after the division.
     if (x) {
       Affine af = affineAfter(rewriter, div, x, *axis, /*withBias=*/true);
+      rewriter.setInsertionPoint(af.last);
       Value gain = af.gain ? af.gain : ones(rewriter, div.getLoc(), x, *axis);
       auto stat = tensorTy(mean);
       auto ln = LayerNormOp::create(
@@ -392,6 +393,7 @@ struct RaiseNorm : OpRewritePattern<DivOp> {
     // RMSNorm: the numerator is x itself (which may have other users).
     x = num;
     Affine af = affineAfter(rewriter, div, x, *axis, /*withBias=*/false);
+    rewriter.setInsertionPoint(af.last);
     Value gain = af.gain ? af.gain : ones(rewriter, div.getLoc(), x, *axis);
     rewriter.replaceOpWithNewOp<RmsNormOp>(af.last, x, gain,
                                            rewriter.getI64IntegerAttr(*axis),
