@@ -205,12 +205,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     return failure();
   if (!opts.raisePatterns.empty()) {
     // Before anything runs the float model: calibration and the reference
-    // outputs see the raised graph (docs/Calibration.md, R1-R5).
+    // outputs see the raised graph (docs/Calibration.md, R1-R6).
     auto countRaised = [&] {
       int64_t n = 0;
       module->walk([&](Operation *op) {
         n += isa<qc::LayerNormOp, qc::RmsNormOp, qc::GeluOp, qc::SiluOp,
-                 qc::AttentionOp>(op);
+                 qc::AttentionOp, qc::HardSwishOp>(op);
       });
       return n;
     };

@@ -1,4 +1,4 @@
-"""qc-raise-patterns (R1-R5, docs/Calibration.md): the decomposed
+"""qc-raise-patterns (R1-R6, docs/Calibration.md): the decomposed
 LayerNorm, RMSNorm, GELU, SiLU and attention that exporters write become
 qc.layer_norm, qc.rms_norm, qc.gelu, qc.silu and qc.attention, and the
 raised graph computes what the decomposed one did, on the Executor and

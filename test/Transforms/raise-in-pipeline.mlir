@@ -14,7 +14,7 @@
 // CHECK-NOT: qc.sqrt
 // OFF-NOT: qc.rms_norm
 // OFF: qc.sqrt
-// BAD: unknown pattern 'rms'; known: all, silu, gelu, layer-norm, rms-norm, attention
+// BAD: unknown pattern 'rms'; known: all, silu, gelu, layer-norm, rms-norm, attention, hard-swish
 func.func @main(%x: tensor<2x4xf32> {qc.name = "x"}) -> (tensor<2x3xf32> {qc.name = "a"}, tensor<2x3xf32> {qc.name = "b"}) {
   %two = arith.constant dense<2.0> : tensor<f32>
   %eps = arith.constant dense<1.0e-6> : tensor<f32>

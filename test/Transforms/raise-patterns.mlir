@@ -1,10 +1,10 @@
-// qc-raise-patterns: rules R1-R5 of docs/Calibration.md, and what each
+// qc-raise-patterns: rules R1-R6 of docs/Calibration.md, and what each
 // refuses.
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-raise-patterns))" | FileCheck %s
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-raise-patterns{patterns=silu}))" | FileCheck %s --check-prefix=ONLY
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-raise-patterns{patterns=silu,swish}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: unknown pattern 'swish'; known: all, silu, gelu, layer-norm, rms-norm, attention
+// BAD: unknown pattern 'swish'; known: all, silu, gelu, layer-norm, rms-norm, attention, hard-swish
 
 // R1: x * sigmoid(x), either operand order.
 // CHECK-LABEL: func.func @silu
@@ -259,4 +259,45 @@ func.func @rms_norm_late_gain(%x: tensor<4x16xf32>, %g0: tensor<16xf32>) -> tens
   %g = qc.add %g0, %g0 : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
   %y = qc.mul %n, %g : (tensor<4x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// R6: HardSwish as PP-OCR's backbone is exported (x also read elsewhere),
+// and with the division written as a product by 1/6.
+// CHECK-LABEL: func.func @hard_swish
+// CHECK: %[[H:.*]] = qc.hard_swish %arg0
+// CHECK: qc.add %[[H]], %arg0
+// CHECK: qc.hard_swish %arg1
+// CHECK-NOT: qc.clip
+func.func @hard_swish(%x: tensor<1x4x8xf32>, %y: tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<8xf32>) {
+  %three = arith.constant dense<3.0> : tensor<1xf32>
+  %six = arith.constant dense<6.0> : tensor<1xf32>
+  %a = qc.add %x, %three : (tensor<1x4x8xf32>, tensor<1xf32>) -> tensor<1x4x8xf32>
+  %c = qc.clip %a {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : (tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %m = qc.mul %x, %c : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %d = qc.div %m, %six : (tensor<1x4x8xf32>, tensor<1xf32>) -> tensor<1x4x8xf32>
+  %r = qc.add %d, %x : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
+  %three2 = arith.constant dense<3.0> : tensor<f32>
+  %sixth = arith.constant dense<0.166666672> : tensor<f32>
+  %a2 = qc.add %three2, %y : (tensor<f32>, tensor<8xf32>) -> tensor<8xf32>
+  %c2 = qc.clip %a2 {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : (tensor<8xf32>) -> tensor<8xf32>
+  %m2 = qc.mul %c2, %sixth : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %h2 = qc.mul %m2, %y : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %r, %h2 : tensor<1x4x8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// R6 refused: clip to [0, 5].
+// CHECK-LABEL: func.func @hard_swish_refused
+// CHECK-NOT: qc.hard_swish
+func.func @hard_swish_refused(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %three = arith.constant dense<3.0> : tensor<f32>
+  %six = arith.constant dense<6.0> : tensor<f32>
+  %a = qc.add %x, %three : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %c = qc.clip %a {max = 5.000000e+00 : f32, min = 0.000000e+00 : f32} : (tensor<8xf32>) -> tensor<8xf32>
+  %m = qc.mul %x, %c : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %d = qc.div %m, %six : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  return %d : tensor<8xf32>
 }

@@ -81,8 +81,8 @@ static cl::opt<std::string> raisePatterns(
     "raise-patterns",
     cl::desc("Raise decomposed subgraphs to single ops right after import "
              "(qc-raise-patterns): all, or a comma-separated list of silu, "
-             "gelu, layer-norm, rms-norm, attention (attention keeps its "
-             "matmuls in float; docs/Calibration.md R1-R5)"),
+             "gelu, layer-norm, rms-norm, attention, hard-swish (attention "
+             "keeps its matmuls in float; docs/Calibration.md R1-R6)"),
     cl::cat(cat));
 static cl::opt<std::string> weightMethod(
     "weight-method", cl::init("rtn"),

@@ -1,10 +1,10 @@
 //===- RaisePatterns.cpp - decomposed subgraphs to single qc ops ----------===//
 //
-// Rules R1-R5 of docs/Calibration.md: the op-by-op spellings of
-// LayerNormalization, RMSNorm, GELU (erf and tanh forms), SiLU and scaled
-// dot-product attention that PyTorch's ONNX exporter and the usual
-// converters write become qc.layer_norm, qc.rms_norm, qc.gelu, qc.silu and
-// qc.attention. A match needs every intermediate value to be used only
+// Rules R1-R6 of docs/Calibration.md: the op-by-op spellings of
+// LayerNormalization, RMSNorm, GELU (erf and tanh forms), SiLU, scaled
+// dot-product attention and HardSwish that PyTorch's ONNX exporter and the
+// usual converters write become qc.layer_norm, qc.rms_norm, qc.gelu,
+// qc.silu, qc.attention and qc.hard_swish. A match needs every intermediate value to be used only
 // inside the pattern (a value read elsewhere stays computed), constants
 // where the formula has constants, and no broadcast that would change the
 // result's shape. Products are matched up to the order of their factors
@@ -217,6 +217,44 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
         if (c && cubeOf(c) == x) {
           rewriter.replaceOpWithNewOp<GeluOp>(mul, mul.getType(), x,
                                               rewriter.getStringAttr("tanh"));
+          return success();
+        }
+      }
+    }
+    return failure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// R6: HardSwish
+//===----------------------------------------------------------------------===//
+
+/// x * clip(x + 3, 0, 6) / 6 (a product in any order, the division as a
+/// product by 1/6) -> qc.hard_swish(x), as MobileNetV3-style backbones are
+/// exported (PP-OCR's PP-LCNet).
+template <typename OpTy> struct RaiseHardSwish : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy root,
+                                PatternRewriter &rewriter) const override {
+    Product p;
+    if (!flatten(root.getResult(), root.getType(), true, p) ||
+        p.factors.size() != 2 || !near(p.constant, 1.0 / 6.0))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      Value x = p.factors[i];
+      auto clip = p.factors[1 - i].template getDefiningOp<ClipOp>();
+      if (!clip || !clip->hasOneUse() || !clip.getMin() || !clip.getMax() ||
+          clip.getMin()->convertToDouble() != 0.0 ||
+          clip.getMax()->convertToDouble() != 6.0)
+        continue;
+      auto add = clip.getInput().template getDefiningOp<AddOp>();
+      if (!add || !clip.getInput().hasOneUse() || add.getType() != x.getType())
+        continue;
+      for (int j = 0; j < 2; ++j) {
+        std::optional<double> c = scalarConstant(add->getOperand(j));
+        if (c && *c == 3.0 && add->getOperand(1 - j) == x &&
+            x.getType() == root.getType()) {
+          rewriter.template replaceOpWithNewOp<HardSwishOp>(root, x);
           return success();
         }
       }
@@ -480,8 +518,8 @@ struct RaiseAttention : OpRewritePattern<MatMulOp> {
 };
 
 /// The pattern names of the `patterns` option, in rule order.
-constexpr llvm::StringLiteral kPatternNames[] = {"silu", "gelu", "layer-norm",
-                                                 "rms-norm", "attention"};
+constexpr llvm::StringLiteral kPatternNames[] = {
+    "silu", "gelu", "layer-norm", "rms-norm", "attention", "hard-swish"};
 
 struct RaisePatternsPass
     : public qc::impl::QCRaisePatternsBase<RaisePatternsPass> {
@@ -534,4 +572,6 @@ void quantc::qc::populateRaisePatterns(RewritePatternSet &patterns,
                             enabled.contains("rms-norm"));
   if (enabled.contains("attention"))
     patterns.add<RaiseAttention>(ctx);
+  if (enabled.contains("hard-swish"))
+    patterns.add<RaiseHardSwish<DivOp>, RaiseHardSwish<MulOp>>(ctx);
 }

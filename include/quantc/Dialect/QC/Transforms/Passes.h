@@ -196,8 +196,8 @@ mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
 void populatePropagateScalesPatterns(mlir::RewritePatternSet &patterns,
                                      bool dropRelu = false);
 
-/// qc-raise-patterns' rules R1-R5 (docs/Calibration.md) named in
-/// `enabled`: silu, gelu, layer-norm, rms-norm, attention.
+/// qc-raise-patterns' rules R1-R6 (docs/Calibration.md) named in
+/// `enabled`: silu, gelu, layer-norm, rms-norm, attention, hard-swish.
 void populateRaisePatterns(mlir::RewritePatternSet &patterns,
                            const llvm::StringSet<> &enabled);
 

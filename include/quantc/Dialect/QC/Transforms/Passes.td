@@ -4,10 +4,10 @@
 include "mlir/Pass/PassBase.td"
 
 def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
-  let summary = "Decomposed LayerNorm, RMSNorm, GELU, SiLU and attention become single qc ops";
+  let summary = "Decomposed LayerNorm, RMSNorm, GELU, SiLU, HardSwish and attention become single qc ops";
   let description = [{
     Rewrites the op-by-op spellings that PyTorch's ONNX exporter and the
-    usual converters write into one op each (docs/Calibration.md, R1-R5):
+    usual converters write into one op each (docs/Calibration.md, R1-R6):
     `x * sigmoid(x)` into `qc.silu` (SwiGLU is then `qc.silu(gate) * up`);
     `0.5 x (1 + erf(x / sqrt 2))` and the tanh form into `qc.gelu`;
     `(x - mean) / sqrt(var + eps) * gamma + beta` (ReduceMean, Sub, Pow or
@@ -15,10 +15,12 @@ def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
     `qc.layer_norm`; `x / sqrt(mean(x^2) + eps) * gamma` into
     `qc.rms_norm`; `softmax(q x key_t * scale + mask) x v` (mask by Add or
     by Where with a constant, scale by Mul or Div by a constant, each
-    optional) into `qc.attention`. A match needs its intermediate values to
+    optional) into `qc.attention`; `x * clip(x + 3, 0, 6) / 6` into
+    `qc.hard_swish`. A match needs its intermediate values to
     be used only inside it. The raised ops compute what the decomposed
     graph did: rms_norm, silu and attention with a Mul scale bit for bit on
-    the Executor; layer_norm, gelu and a Div scale within a few ulps. Run it
+    the Executor; layer_norm, gelu, hard_swish and a Div scale within a few
+    ulps. Run it
     before qc-calibrate; `qc.attention` keeps its two matmuls in float
     (qc-quantize-linear quantizes only `qc.matmul`), so leave `attention`
     out of `patterns` to quantize activation x activation matmuls.
@@ -26,7 +28,7 @@ def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
   let options = [
     Option<"patterns", "patterns", "std::string", /*default=*/"\"all\"",
            "Comma-separated rules to apply: silu, gelu, layer-norm, "
-           "rms-norm, attention, or all">
+           "rms-norm, attention, hard-swish, or all">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
