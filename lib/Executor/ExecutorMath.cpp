@@ -717,6 +717,8 @@ LogicalResult attention(Operation *op, Env &env) {
     auto sm = broadcastStrides(m.shape, scoreShape);
     SmallVector<int64_t> z(scoreShape.size(), 0);
     if (auto fill = at.getMaskValue()) {
+      if (failed(checkKind(op, m, Tensor::Kind::Int)))
+        return failure();
       float mv = fill->convertToFloat();
       forEachIndex(scoreShape, sm, z, [&](int64_t lin, int64_t im, int64_t) {
         if (!m.i[im])

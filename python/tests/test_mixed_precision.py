@@ -113,6 +113,20 @@ def test_bad_budgets(data, tmp_path, run_tool, args, mention):
     assert not (tmp_path / "o.qcpkg").exists()
 
 
+def test_candidates_a_conv_cannot_take(tmp_path, run_tool):
+    """MX candidates are for matmuls: on the CNN, whose convs can take
+    none of them, the error names the layer; exit 1, no package."""
+    paths = generate_example("cnn", tmp_path / "cnn")
+    res = run_tool("quant-compile", paths["model"], "--calib",
+                   paths.get("calib", paths["test"]), "--target", "none",
+                   "--format", "int8", "--budget-bits", "6",
+                   "--candidates", "mxfp4,mxfp8", "-o", tmp_path / "o.qcpkg")
+    assert res.returncode == 1, res.stderr
+    assert "none of the candidates can quantize this layer's weight" in \
+        res.stderr and "(Conv)" in res.stderr, res.stderr
+    assert not (tmp_path / "o.qcpkg").exists()
+
+
 def test_mx_candidates(data, tmp_path, check_ok):
     """mxfp8/mxfp6/mxfp4 as weight-only candidates: the package's MX
     weights are quantc.numerics' OCP MX (quantize_mx along K, blocks of

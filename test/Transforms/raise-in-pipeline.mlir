@@ -7,11 +7,11 @@
 // RUN: not quant-opt %s --qc-quantize-pipeline="format=int8 calib=%t.npz raise-patterns=rms,silu" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // CHECK-LABEL: func.func @main
+// CHECK-NOT: qc.sqrt
 // CHECK-NOT: dense<1.000000e+00> : tensor<4xf32>
 // CHECK: %[[N:.*]] = qc.rms_norm %arg0, %{{[^ ]*}} {axis = 1 : i64
 // CHECK: qc.quantize_linear %[[N]]
 // CHECK-COUNT-2: qc.matmul {{.*}}qc.smooth_alpha
-// CHECK-NOT: qc.sqrt
 // OFF-NOT: qc.rms_norm
 // OFF: qc.sqrt
 // BAD: unknown pattern 'rms'; known: all, silu, gelu, layer-norm, rms-norm, attention, hard-swish

@@ -41,8 +41,8 @@ func.func @silu_refused(%x: tensor<8xf32>, %y: tensor<8xf32>) -> (tensor<8xf32>,
 
 // R2: GELU, erf form as PyTorch exports it: x * 0.5 * (1 + erf(x / sqrt 2)).
 // CHECK-LABEL: func.func @gelu_erf
-// CHECK: %[[G:.*]] = qc.gelu %arg0 {approximate = "none"}
 // CHECK-NOT: qc.erf
+// CHECK: %[[G:.*]] = qc.gelu %arg0 {approximate = "none"}
 // CHECK: return %[[G]]
 func.func @gelu_erf(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %sqrt2 = arith.constant dense<1.41421354> : tensor<f32>
@@ -61,9 +61,9 @@ func.func @gelu_erf(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
 // R2: the erf form with the factors in another order and a multiply by
 // 1/sqrt(2); the tanh form as GPT-2 writes it (Pow by 3).
 // CHECK-LABEL: func.func @gelu_forms
+// CHECK-NOT: qc.tanh
 // CHECK: qc.gelu %arg0 {approximate = "none"}
 // CHECK: qc.gelu %arg1 {approximate = "tanh"}
-// CHECK-NOT: qc.tanh
 func.func @gelu_forms(%x: tensor<16xf32>, %y: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
   %inv = arith.constant dense<0.707106769> : tensor<f32>
   %one = arith.constant dense<1.0> : tensor<f32>
@@ -110,10 +110,10 @@ func.func @gelu_wrong_constant(%x: tensor<16xf32>) -> tensor<16xf32> {
 // R3: LayerNormalization spelled out (as torch.onnx writes it before
 // opset 17), gain [1, 1, D] viewed as [D], bias; x also feeds a residual.
 // CHECK-LABEL: func.func @layer_norm
+// CHECK-NOT: qc.sqrt
 // CHECK-DAG: %[[G:.*]] = arith.constant dense<2.000000e+00> : tensor<8xf32>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<1.000000e+00> : tensor<8xf32>
 // CHECK: %[[Y:.*]], %{{.*}}, %{{.*}} = qc.layer_norm %arg0, %[[G]], %[[B]] {axis = 2 : i64, epsilon = 9.99999974E-6 : f32}
-// CHECK-NOT: qc.sqrt
 // CHECK: qc.add %[[Y]], %arg0
 func.func @layer_norm(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
   %two = arith.constant dense<2.0> : tensor<f32>
@@ -159,10 +159,10 @@ func.func @layer_norm_refused(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4
 // R4: RMSNorm as the LLaMA example writes it (Pow, ReduceMean, Add,
 // Sqrt, Div, Mul by the gain), and one without a gain (ones).
 // CHECK-LABEL: func.func @rms_norm
+// CHECK-NOT: qc.sqrt
 // CHECK: %[[ONES:.*]] = arith.constant dense<1.000000e+00> : tensor<16xf32>
 // CHECK: %[[N:.*]] = qc.rms_norm %arg0, %arg1 {axis = 1 : i64, epsilon = 9.99999997E-7 : f32}
 // CHECK: qc.rms_norm %[[N]], %[[ONES]] {axis = 1 : i64
-// CHECK-NOT: qc.sqrt
 func.func @rms_norm(%x: tensor<4x16xf32>, %g: tensor<16xf32>) -> tensor<4x16xf32> {
   %two = arith.constant dense<2.0> : tensor<f32>
   %eps = arith.constant dense<1.0e-6> : tensor<f32>
@@ -201,9 +201,9 @@ func.func @rms_norm_refused(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
 // R5: attention with a Mul scale and an additive causal mask (LLaMA), and
 // with a Div scale and a Where mask (GPT-2).
 // CHECK-LABEL: func.func @attention
+// CHECK-NOT: qc.softmax
 // CHECK: qc.attention %arg0, %arg1, %arg2, %arg3 {scale = 2.500000e-01 : f32}
 // CHECK: qc.attention %arg0, %arg1, %arg2, %arg4 {mask_value = -1.000000e+04 : f32, scale = 2.500000e-01 : f32}
-// CHECK-NOT: qc.softmax
 func.func @attention(%q: tensor<1x2x4x16xf32>, %kt: tensor<1x2x16x4xf32>, %v: tensor<1x2x4x16xf32>, %m: tensor<4x4xf32>, %c: tensor<4x4xi1>) -> (tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>) {
   %scale = arith.constant dense<0.25> : tensor<f32>
   %s = qc.matmul %q, %kt : (tensor<1x2x4x16xf32>, tensor<1x2x16x4xf32>) -> tensor<1x2x4x4xf32>
@@ -266,10 +266,10 @@ func.func @rms_norm_late_gain(%x: tensor<4x16xf32>, %g0: tensor<16xf32>) -> tens
 // R6: HardSwish as PP-OCR's backbone is exported (x also read elsewhere),
 // and with the division written as a product by 1/6.
 // CHECK-LABEL: func.func @hard_swish
+// CHECK-NOT: qc.clip
 // CHECK: %[[H:.*]] = qc.hard_swish %arg0
 // CHECK: qc.add %[[H]], %arg0
 // CHECK: qc.hard_swish %arg1
-// CHECK-NOT: qc.clip
 func.func @hard_swish(%x: tensor<1x4x8xf32>, %y: tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<8xf32>) {
   %three = arith.constant dense<3.0> : tensor<1xf32>
   %six = arith.constant dense<6.0> : tensor<1xf32>
@@ -300,4 +300,45 @@ func.func @hard_swish_refused(%x: tensor<8xf32>) -> tensor<8xf32> {
   %m = qc.mul %x, %c : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
   %d = qc.div %m, %six : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
   return %d : tensor<8xf32>
+}
+
+// -----
+
+// The tanh GELU with x^3 written as x * x * x (and the constant first).
+// CHECK-LABEL: func.func @gelu_tanh_product
+// CHECK-NOT: qc.tanh
+// CHECK: qc.gelu %arg0 {approximate = "tanh"}
+func.func @gelu_tanh_product(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %coef = arith.constant dense<0.044715> : tensor<f32>
+  %k = arith.constant dense<0.797884583> : tensor<f32>
+  %x2 = qc.mul %x, %x : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %x3 = qc.mul %x2, %x : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %cc = qc.mul %coef, %x3 : (tensor<f32>, tensor<16xf32>) -> tensor<16xf32>
+  %s = qc.add %x, %cc : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %sk = qc.mul %s, %k : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+  %t = qc.tanh %sk : (tensor<16xf32>) -> tensor<16xf32>
+  %t1 = qc.add %t, %one : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+  %yt = qc.mul %x, %t1 : (tensor<16xf32>, tensor<16xf32>) -> tensor<16xf32>
+  %r = qc.mul %yt, %half : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
+// -----
+
+// A norm over dynamic dims is left alone (a norm without a gain would need
+// a constant of ones over them).
+// CHECK-LABEL: func.func @rms_norm_dynamic
+// CHECK-NOT: qc.rms_norm
+// CHECK: qc.sqrt
+func.func @rms_norm_dynamic(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %eps = arith.constant dense<1.0e-6> : tensor<f32>
+  %sq = qc.pow %x, %two : (tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+  %ms = qc.reduce_mean %sq {axes = array<i64: 1>, keepdims = true} : (tensor<?x?xf32>) -> tensor<?x1xf32>
+  %me = qc.add %ms, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %r = qc.sqrt %me : (tensor<?x1xf32>) -> tensor<?x1xf32>
+  %n = qc.div %x, %r : (tensor<?x?xf32>, tensor<?x1xf32>) -> tensor<?x?xf32>
+  return %n : tensor<?x?xf32>
 }

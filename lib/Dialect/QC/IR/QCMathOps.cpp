@@ -160,7 +160,7 @@ SAME_TYPE_INFERENCE(HardSigmoidOp)
 SAME_TYPE_INFERENCE(MishOp)
 SAME_TYPE_INFERENCE(CeluOp)
 SAME_TYPE_INFERENCE(ThresholdedReluOp)
-#undef SAME_TYPE_VERIFIER
+#undef SAME_TYPE_INFERENCE
 
 LogicalResult ShrinkOp::verify() {
   if (getLambd().convertToFloat() < 0.0f)

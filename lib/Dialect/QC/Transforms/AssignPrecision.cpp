@@ -124,7 +124,7 @@ int64_t modelRows(Operation *op, int64_t tokens) {
   int64_t m = tokens;
   for (int64_t d = 2; d < t.getRank(); ++d)
     m *= t.isDynamicDim(d) ? 1 : t.getDimSize(d);
-  return m;
+  return std::max<int64_t>(m, 1); // an empty output still launches
 }
 
 /// The options' checks, before any work.
@@ -230,11 +230,9 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
   const std::vector<std::vector<double>> &cost = byLatency ? latency : bitCost;
   // The cost in budget units: bits per weight, or microseconds.
   double toUnits = byLatency ? 1.0 : 1.0 / numel;
-  double minCost = 0, maxCost = 0;
-  for (size_t l = 0; l < nl; ++l) {
+  double minCost = 0;
+  for (size_t l = 0; l < nl; ++l)
     minCost += *std::min_element(cost[l].begin(), cost[l].end());
-    maxCost += *std::max_element(cost[l].begin(), cost[l].end());
-  }
   double budget = byLatency ? o.budgetLatencyUs : o.budgetBits * numel;
   if (minCost > budget * (1 + 1e-12))
     return fn.emitError() << llvm::formatv(
@@ -264,12 +262,60 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
       formats[l] = "f32";
     }
 
-  // M3: the assignment; M4: what it is predicted and measured to cost.
-  std::vector<int> pick = nx::solveMultipleChoiceKnapsack(err, cost, budget);
+  // M3: the assignment. Options a layer cannot take (infinite error) are
+  // out; each layer's cheapest remaining option is subtracted from its
+  // costs and from the budget, so the knapsack's grid spans only the room
+  // to choose (with a fixed launch cost per layer, the latency slack can
+  // be a tiny part of the budget).
+  std::vector<double> cheapest(nl, std::numeric_limits<double>::infinity()),
+      dearest(nl, 0.0);
+  for (size_t l = 0; l < nl; ++l)
+    for (size_t c = 0; c < nc; ++c)
+      if (std::isfinite(err[l][c])) {
+        cheapest[l] = std::min(cheapest[l], cost[l][c]);
+        dearest[l] = std::max(dearest[l], cost[l][c]);
+      }
+  double floorCost = 0, ceilCost = 0;
+  for (size_t l = 0; l < nl; ++l) {
+    if (!std::isfinite(cheapest[l]))
+      return layers[l]->emitError(
+          "qc-assign-precision: none of the candidates can quantize this "
+          "layer's weight (mxfp8/mxfp6/mxfp4 and nvfp4 take matmuls only): "
+          "add one that can, e.g. int8 or f32");
+    floorCost += cheapest[l];
+    ceilCost += dearest[l];
+  }
+  auto solve = [&](double total) -> std::vector<int> {
+    if (!std::isfinite(floorCost) || total < floorCost * (1 - 1e-12))
+      return {};
+    std::vector<std::vector<double>> room(nl, std::vector<double>(nc));
+    for (size_t l = 0; l < nl; ++l)
+      for (size_t c = 0; c < nc; ++c)
+        room[l][c] = std::max(0.0, cost[l][c] - cheapest[l]);
+    double slack = total - floorCost;
+    if (slack > 1e-12 * total)
+      return nx::solveMultipleChoiceKnapsack(err, room, slack);
+    // No room: each layer's cheapest option (the least error among ties).
+    std::vector<int> p(nl, -1);
+    for (size_t l = 0; l < nl; ++l)
+      for (size_t c = 0; c < nc; ++c)
+        if (std::isfinite(err[l][c]) && room[l][c] == 0.0 &&
+            (p[l] < 0 || err[l][c] < err[l][p[l]]))
+          p[l] = int(c);
+    return p;
+  };
+  std::vector<int> pick = solve(budget);
   if (pick.empty())
-    return fn.emitError() << "qc-assign-precision: no assignment fits "
-                          << o.budgetBits << " bits per weight (candidates "
-                          << "that cannot quantize a layer are excluded)";
+    return fn.emitError() << llvm::formatv(
+               byLatency ? "qc-assign-precision: no assignment fits {0} us "
+                           "on {1} (candidates that cannot quantize a layer "
+                           "are excluded; the cheapest that can: {2} us)"
+                         : "qc-assign-precision: no assignment fits {0} bits "
+                           "per weight (candidates that cannot quantize a "
+                           "layer are excluded; the cheapest that can: {2})",
+               byLatency ? o.budgetLatencyUs : o.budgetBits, o.target,
+               floorCost * toUnits);
+  // M4: what it is predicted and measured to cost.
   auto evaluate = [&](ArrayRef<int> p, double &bits, double &micros,
                       double &predicted, double &measured) -> LogicalResult {
     bits = micros = predicted = 0;
@@ -296,9 +342,8 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
   StringRef budgetName = byLatency ? "budget_latency_us" : "budget_bits";
   SmallVector<Attribute> front;
   for (int i = 0; i < 8; ++i) {
-    double bc = minCost + (maxCost - minCost) * i / 7.0;
-    std::vector<int> p =
-        nx::solveMultipleChoiceKnapsack(err, cost, bc * (1 + 1e-9));
+    double bc = floorCost + (ceilCost - floorCost) * i / 7.0;
+    std::vector<int> p = solve(bc * (1 + 1e-9));
     double pb = 0, pl = 0, pp = 0, pm = 0;
     if (p.empty() || failed(evaluate(p, pb, pl, pp, pm)))
       continue;

@@ -212,9 +212,18 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
       for (int j = 0; j < 2; ++j) {
         if (add->getOperand(j) != x)
           continue;
+        // 0.044715 x^3: the constant times Pow(x, 3), or times x x x (the
+        // product flattened into three factors x).
         Value cubed = add->getOperand(1 - j);
-        Value c = cubed.hasOneUse() ? scaledBy(cubed, 0.044715) : Value();
-        if (c && cubeOf(c) == x) {
+        Product q;
+        bool match = cubed.hasOneUse() &&
+                     flatten(cubed, cubed.getType(), true, q) &&
+                     near(q.constant, 0.044715) &&
+                     ((q.factors.size() == 1 && cubeOf(q.factors[0]) == x) ||
+                      (q.factors.size() == 3 &&
+                       llvm::all_of(q.factors,
+                                    [&](Value f) { return f == x; })));
+        if (match) {
           rewriter.replaceOpWithNewOp<GeluOp>(mul, mul.getType(), x,
                                               rewriter.getStringAttr("tanh"));
           return success();
@@ -401,6 +410,10 @@ struct RaiseNorm : OpRewritePattern<DivOp> {
     Value squared;
     std::optional<int64_t> axis = meanOver(mean, squared);
     if (!axis || !squared.hasOneUse() || squareOf(squared) != num)
+      return failure();
+    // The normalized dims must be static: a norm written without a gain
+    // gets a constant of ones over them.
+    if (ShapedType::isDynamicShape(tensorTy(num).getShape().drop_front(*axis)))
       return failure();
     Operation *sqOp = squared.getDefiningOp();
     // LayerNorm: num = x - mean(x), read only by the square and the div.
