@@ -4,7 +4,6 @@
 #include "quantc/Compiler/Pipeline.h"
 
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
-#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
@@ -208,10 +207,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     // outputs see the raised graph (docs/Calibration.md, R1-R6).
     auto countRaised = [&] {
       int64_t n = 0;
-      module->walk([&](Operation *op) {
-        n += isa<qc::LayerNormOp, qc::RmsNormOp, qc::GeluOp, qc::SiluOp,
-                 qc::AttentionOp, qc::HardSwishOp>(op);
-      });
+      module->walk([&](Operation *op) { n += qc::isRaisedOp(op); });
       return n;
     };
     int64_t before = countRaised();

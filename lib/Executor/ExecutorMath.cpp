@@ -545,6 +545,20 @@ std::vector<float> expandParam(const Tensor &p, ArrayRef<int64_t> norm) {
   return v;
 }
 
+/// A norm's scale or bias `p` expanded over the normalized dims `norm`, to
+/// which it must broadcast unidirectionally; an error at `op` otherwise.
+FailureOr<std::vector<float>> normParam(Operation *op, const Tensor &p,
+                                        ArrayRef<int64_t> norm,
+                                        StringRef what) {
+  bool fits = p.shape.size() <= norm.size();
+  for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(p.shape)))
+    fits &= s == 1 || s == d;
+  if (!fits)
+    return op->emitError() << what << " shape " << shapeStr(p.shape)
+                           << " does not broadcast to " << shapeStr(norm);
+  return expandParam(p, norm);
+}
+
 LogicalResult layerNorm(Operation *op, Env &env) {
   auto ln = cast<qc::LayerNormOp>(op);
   const Tensor &a = env.get(ln.getInput()), &sc = env.get(ln.getScale());
@@ -552,25 +566,17 @@ LogicalResult layerNorm(Operation *op, Env &env) {
     return failure();
   int64_t axis = ln.getAxis();
   ArrayRef<int64_t> norm = ArrayRef<int64_t>(a.shape).drop_front(axis);
-  if (failed(qc::broadcastShapes(norm, sc.shape)) ||
-      sc.shape.size() > norm.size())
-    return op->emitError("scale shape ")
-           << shapeStr(sc.shape) << " does not broadcast to "
-           << shapeStr(norm);
-  for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(sc.shape)))
-    if (s != 1 && s != d)
-      return op->emitError("scale shape ")
-             << shapeStr(sc.shape) << " does not broadcast to "
-             << shapeStr(norm);
-  std::vector<float> gamma = expandParam(sc, norm), beta;
+  FailureOr<std::vector<float>> gamma = normParam(op, sc, norm, "scale");
+  if (failed(gamma))
+    return failure();
+  const std::vector<float> &g = *gamma;
+  std::vector<float> beta;
   if (ln.getBias()) {
-    const Tensor &bt = env.get(ln.getBias());
-    for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(bt.shape)))
-      if (s != 1 && s != d)
-        return op->emitError("bias shape ")
-               << shapeStr(bt.shape) << " does not broadcast to "
-               << shapeStr(norm);
-    beta = expandParam(bt, norm);
+    FailureOr<std::vector<float>> b =
+        normParam(op, env.get(ln.getBias()), norm, "bias");
+    if (failed(b))
+      return failure();
+    beta = std::move(*b);
   }
   int64_t inner = product(norm);
   int64_t outer = inner ? a.numElements() / inner : 0;
@@ -610,7 +616,7 @@ LogicalResult layerNorm(Operation *op, Env &env) {
                   }
                   float rstd = 1.0f / std::sqrt((float)(sq / inner) + eps);
                   for (int64_t j = 0; j < inner; ++j) {
-                    float v = (x[j] - mu) * rstd * gamma[j];
+                    float v = (x[j] - mu) * rstd * g[j];
                     y[j] = beta.empty() ? v : v + beta[j];
                   }
                   mean.f[row] = mu;
@@ -632,12 +638,10 @@ LogicalResult rmsNorm(Operation *op, Env &env) {
   if (failed(checkKind(op, a, Tensor::Kind::Float)))
     return failure();
   ArrayRef<int64_t> norm = ArrayRef<int64_t>(a.shape).drop_front(rn.getAxis());
-  for (auto [d, s] : llvm::zip(llvm::reverse(norm), llvm::reverse(sc.shape)))
-    if (sc.shape.size() > norm.size() || (s != 1 && s != d))
-      return op->emitError("scale shape ")
-             << shapeStr(sc.shape) << " does not broadcast to "
-             << shapeStr(norm);
-  std::vector<float> gamma = expandParam(sc, norm);
+  FailureOr<std::vector<float>> gamma = normParam(op, sc, norm, "scale");
+  if (failed(gamma))
+    return failure();
+  const std::vector<float> &g = *gamma;
   int64_t inner = product(norm);
   int64_t outer = inner ? a.numElements() / inner : 0;
   float eps = rn.getEpsilon().convertToFloat();
@@ -653,7 +657,7 @@ LogicalResult rmsNorm(Operation *op, Env &env) {
                   float ms = (float)(sum / (double)inner);
                   float rms = std::sqrt(ms + eps);
                   for (int64_t j = 0; j < inner; ++j)
-                    y[j] = x[j] / rms * gamma[j];
+                    y[j] = x[j] / rms * g[j];
                 }
               });
   env.set(rn.getResult(), std::move(r));

@@ -75,7 +75,7 @@ func.func @matrix(%x: tensor<4xf32>) {
 // -----
 
 func.func @format(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'qc.assigned_format' must be a format name (a scheme preset, or f32), got "int3"}}
+  // expected-error @+1 {{'qc.assigned_format' must be a weight format qc-assign-precision assigns (int4-g128, nvfp4, int8, fp8, fp8-1x128, mxfp8, mxfp6, mxfp4, bf16, f32), got "int3"}}
   %0 = qc.relu %x {qc.assigned_format = "int3"} : (tensor<4xf32>) -> tensor<4xf32>
   return
 }

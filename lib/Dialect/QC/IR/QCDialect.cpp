@@ -1,5 +1,7 @@
 //===- QCDialect.cpp - qc dialect registration ----------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Numerics/Calibration.h"
+#include "quantc/Numerics/Precision.h"
 
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -84,7 +86,7 @@ bool nonNegative(Attribute a) {
 }
 
 /// Why `value` is not a valid `kind`, or "" when it is.
-std::string check(MLIRContext *ctx, Kind kind, Attribute value) {
+std::string check(Kind kind, Attribute value) {
   switch (kind) {
   case Kind::Stats:
     return isa<StatsAttr>(value) ? "" : "a #qc.stats attribute";
@@ -117,17 +119,17 @@ std::string check(MLIRContext *ctx, Kind kind, Attribute value) {
                : "a square 2-D f32 tensor";
   }
   case Kind::Format: {
+    // What qc-assign-precision can assign: the formats with a storage cost.
     auto s = dyn_cast<StringAttr>(value);
-    return s && (s.getValue() == "f32" ||
-                 SchemeAttr::getPreset(ctx, s.getValue()))
+    return s && quantc::numerics::weightBitsPerElement(s.getValue(), 128, 128)
                ? ""
-               : "a format name (a scheme preset, or f32)";
+               : "a weight format qc-assign-precision assigns (int4-g128, "
+                 "nvfp4, int8, fp8, fp8-1x128, mxfp8, mxfp6, mxfp4, bf16, "
+                 "f32)";
   }
   case Kind::CalibMethod: {
     auto s = dyn_cast<StringAttr>(value);
-    return s && llvm::is_contained({StringRef("minmax"), StringRef("percentile"),
-                                    StringRef("entropy"), StringRef("mse")},
-                                   s.getValue())
+    return s && quantc::numerics::parseCalibMethod(s.getValue())
                ? ""
                : "one of \"minmax\", \"percentile\", \"entropy\", \"mse\"";
   }
@@ -177,7 +179,7 @@ LogicalResult verifyAnnotation(Operation *op, NamedAttribute attr,
                            << place;
   if (kind == Kind::Precision && !isa<FunctionOpInterface>(op))
     return op->emitError() << "'" << name << "' belongs on a function";
-  std::string why = check(op->getContext(), kind, attr.getValue());
+  std::string why = check(kind, attr.getValue());
   if (!why.empty())
     return op->emitError() << "'" << name << "' must be " << why << ", got "
                            << attr.getValue();

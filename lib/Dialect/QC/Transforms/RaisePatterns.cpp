@@ -475,18 +475,18 @@ struct RaiseAttention : OpRewritePattern<MatMulOp> {
     if (!s.hasOneUse())
       return failure();
     if (auto add = s.getDefiningOp<AddOp>()) {
-      for (int i = 0; i < 2 && !mask; ++i)
-        if (add->getOperand(i).getType() == scoresTy &&
-            !add->getOperand(i).getDefiningOp<SoftmaxOp>()) {
-          Value m = add->getOperand(1 - i);
-          if (tensorTy(m).getElementType() == tensorTy(s).getElementType() &&
-              (add->getOperand(i).getDefiningOp<MatMulOp>() ||
-               add->getOperand(i).getDefiningOp<MulOp>() ||
-               add->getOperand(i).getDefiningOp<DivOp>())) {
-            mask = m;
-            s = add->getOperand(i);
-          }
+      // The scores are the operand of the full type that a matmul, or a
+      // scaling of one, produced; the other operand is the mask.
+      for (int i = 0; i < 2 && !mask; ++i) {
+        Value scores = add->getOperand(i), m = add->getOperand(1 - i);
+        Operation *def = scores.getDefiningOp();
+        if (scores.getType() == scoresTy && def &&
+            isa<MatMulOp, MulOp, DivOp>(def) &&
+            tensorTy(m).getElementType() == tensorTy(s).getElementType()) {
+          mask = m;
+          s = scores;
         }
+      }
     } else if (auto w = s.getDefiningOp<WhereOp>()) {
       std::optional<double> fill = scalarConstant(w.getRhs());
       if (fill && w.getLhs().getType() == scoresTy) {
@@ -571,6 +571,11 @@ FailureOr<llvm::StringSet<>> quantc::qc::parseRaisePatterns(Location loc,
     set.insert(name);
   }
   return set;
+}
+
+bool quantc::qc::isRaisedOp(Operation *op) {
+  return isa<SiluOp, GeluOp, LayerNormOp, RmsNormOp, AttentionOp,
+             HardSwishOp>(op);
 }
 
 void quantc::qc::populateRaisePatterns(RewritePatternSet &patterns,

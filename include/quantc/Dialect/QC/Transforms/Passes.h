@@ -201,6 +201,9 @@ void populatePropagateScalesPatterns(mlir::RewritePatternSet &patterns,
 void populateRaisePatterns(mlir::RewritePatternSet &patterns,
                            const llvm::StringSet<> &enabled);
 
+/// Whether `op` is one of the ops qc-raise-patterns raises to.
+bool isRaisedOp(mlir::Operation *op);
+
 /// The pattern names of a comma-separated list ("all" names every one); an
 /// error at `loc` for an unknown name.
 mlir::FailureOr<llvm::StringSet<>> parseRaisePatterns(mlir::Location loc,
