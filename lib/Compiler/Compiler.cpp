@@ -3,6 +3,7 @@
 
 #include "quantc/Compiler/Pipeline.h"
 
+#include "quantc/Conversion/QCToGPU/Program.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
@@ -165,7 +166,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     auto kt = parseKernelTarget(t);
     if (!kt)
       return emitError(unknown) << "unknown target '" << t
-                                << "'; known targets: sm_120a, sm_89";
+                                << "'; known targets: sm_120a, sm_90, sm_89";
     targets.push_back(*kt);
   }
   FailureOr<qc::CalibrationOptions> calibOpts = qc::parseCalibrationOptions(
@@ -432,21 +433,40 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     }
   }
 
-  // 5. Kernels: one gpu.func per quantized matmul and target.
-  if (failed(
-          progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
-                                 qmms.size(), targets.size()))))
+  // 5. Kernels: the graph as a GPU program, one gpu.func per distinct
+  // kernel and target (Program.h).
+  GpuPlan gpuPlan = planGpuProgram(fn);
+  if (!targets.empty() && !gpuPlan.runnable() && opts.requireGpuProgram)
+    return emitError(unknown)
+           << "no GPU kernel yet for: " << gpuPlan.describeUnsupported()
+           << "; the package could not run on " << opts.targets.front()
+           << " (pass --target none for a CPU-only package)";
+  if (failed(progress(llvm::formatv(
+          "generating {0} kernel(s) for {1} target(s)",
+          gpuPlan.runnable() ? gpuPlan.kernels.size() : size_t(qmms.empty() ? 0 : 1),
+          targets.size()))))
     return failure();
+  // A graph that cannot run whole on a GPU still gets its GEMM kernel (the
+  // package then has no program; its report says which ops are missing).
+  GpuPlan gemmOnly;
+  if (!gpuPlan.runnable())
+    for (GpuStep &st : gpuPlan.steps)
+      if (st.kind == GpuStep::Kind::Gemm) {
+        gemmOnly.steps.push_back(st);
+        if (gemmOnly.kernels.empty())
+          gemmOnly.kernels.emplace_back(st.kernel, gemmOnly.steps.size() - 1);
+      }
+  const GpuPlan &built = gpuPlan.runnable() ? gpuPlan : gemmOnly;
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
   std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
   for (KernelTarget t : targets) {
     OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
-    if (failed(lowerQMatMulsToKernels(*module, *kmod, t)))
+    if (failed(buildGpuKernels(built, *kmod, t)))
       return failure();
     PackageKernelFile file;
     file.target = getChip(t).str();
-    if (!qmms.empty()) {
+    if (!built.kernels.empty()) {
       FailureOr<std::string> ptx = emitPTX(*kmod, t);
       if (failed(ptx))
         return failure();
@@ -458,13 +478,21 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
         file.cubin = std::move(*cubin);
       }
     }
-    for (size_t i = 0; i < qmms.size(); ++i)
+    for (auto &[name, step] : built.kernels) {
+      file.kernels.push_back(name);
+      const GpuStep &st = built.steps[step];
       kernelsJson.push_back(llvm::json::Object{
-          {"name", "qmatmul_" + std::to_string(i)},
-          {"layer", qc::getLayerName(qmms[i].getLoc())},
+          {"name", name},
+          {"op", st.ops.back()->getName().getStringRef()},
+          {"launches", (int64_t)llvm::count_if(built.steps, [&](const GpuStep &o) {
+             return o.kernel == name;
+           })},
           {"target", file.target},
-          {"instruction", getMMAInstructionName(t).str()},
           {"file", "kernels/" + file.target + ".ptx"}});
+      if (st.kind == GpuStep::Kind::Gemm)
+        kernelsJson.back().getAsObject()->try_emplace(
+            "instruction", getMMAInstructionName(t).str());
+    }
     kernelFiles.push_back(std::move(file));
   }
 
@@ -647,7 +675,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     int64_t N = w.getDimSize(0), K = w.getDimSize(1);
     LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
     launches.push_back(llvm::json::Object{
-        {"kernel", "qmatmul_" + std::to_string(i)},
+        {"kernel", kGemmKernelName.str()},
         {"layer", qc::getLayerName(op.getLoc()).empty()
                       ? "matmul_" + std::to_string(i)
                       : qc::getLayerName(op.getLoc())},
@@ -674,6 +702,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"float_layers", (int64_t)floatLayers.size()},
       {"accuracy", err.toJson(samples)},
       {"kernels", std::move(kernelsJson)}};
+  if (!targets.empty()) {
+    llvm::json::Array missing;
+    for (auto [name, n] : gpuPlan.unsupported)
+      missing.push_back(llvm::json::Object{{"op", name}, {"count", n}});
+    result.report["gpu_program"] = llvm::json::Object{
+        {"runnable", gpuPlan.runnable()},
+        {"launches", (int64_t)gpuPlan.steps.size()},
+        {"kernels", (int64_t)gpuPlan.kernels.size()},
+        {"unsupported", std::move(missing)}};
+  }
   if (precisionJson)
     result.report["precision"] = std::move(*precisionJson);
   if (!evalInputs.empty())
@@ -687,6 +725,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   contents.graph = *module;
   contents.kernelFiles = kernelFiles;
   contents.launches = std::move(launches);
+  if (!targets.empty())
+    contents.buildProgram = buildGpuProgramJson;
   contents.report = result.report;
   if (llvm::Error e = writePackage(opts.outputPath, contents))
     return emitError(unknown) << llvm::toString(std::move(e));
@@ -763,9 +803,19 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   for (auto [t, f] : llvm::zip(targets, kernelFiles))
     os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n"
                         "           {3}\n",
-                        f.target, qmms.size(),
+                        f.target, f.kernels.size(),
                         f.cubin.empty() ? " (no cubin: ptxas not found)"
                                         : " and .cubin",
                         getMMAInstructionName(t));
+  if (!targets.empty()) {
+    if (gpuPlan.runnable())
+      os << llvm::formatv("GPU program: {0} launch(es) of {1} kernel(s); "
+                          "runs with libquantc_rt or quant-run --device cuda\n",
+                          gpuPlan.steps.size(), gpuPlan.kernels.size());
+    else
+      os << "GPU program: none, no GPU kernel yet for "
+         << gpuPlan.describeUnsupported()
+         << " (the package runs on the CPU Executor only)\n";
+  }
   return result;
 }

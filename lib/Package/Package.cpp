@@ -182,7 +182,11 @@ llvm::Error quantc::writePackage(llvm::StringRef dir, PackageContents &c) {
     std::string ptxRel = "kernels/" + k.target + ".ptx";
     if (auto e = writeFile(file(ptxRel), k.ptx))
       return fail(std::move(e));
-    llvm::json::Object entry{{"target", k.target}, {"ptx", ptxRel}};
+    llvm::json::Array names;
+    for (const std::string &n : k.kernels)
+      names.push_back(n);
+    llvm::json::Object entry{
+        {"target", k.target}, {"ptx", ptxRel}, {"kernels", std::move(names)}};
     if (!k.cubin.empty()) {
       std::string cubinRel = "kernels/" + k.target + ".cubin";
       if (auto e = writeFile(file(cubinRel), k.cubin))
@@ -206,6 +210,12 @@ llvm::Error quantc::writePackage(llvm::StringRef dir, PackageContents &c) {
       {"buffers", std::move(buffers)},
       {"kernel_files", std::move(kernels)},
       {"launches", std::move(c.launches)}};
+  if (fn && c.buildProgram) {
+    llvm::json::Array unsupported;
+    manifest["program"] = c.buildProgram(fn, unsupported);
+    if (!unsupported.empty())
+      manifest["gpu_unsupported"] = std::move(unsupported);
+  }
   auto json = [](llvm::json::Value v) {
     std::string s;
     llvm::raw_string_ostream os(s);

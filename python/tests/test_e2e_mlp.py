@@ -92,7 +92,7 @@ def test_package_files(mlp_package):
 def test_manifest(mlp_package):
     pkg = mlp_package.pkg
     m = _json(pkg / "manifest.json")
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2
     assert set(m["targets"]) == DEFAULT_TARGETS
     assert [(i["name"], i["dtype"]) for i in m["inputs"]] == [("x", "f32")]
     assert [(o["name"], o["dtype"]) for o in m["outputs"]] == \
@@ -118,7 +118,7 @@ def test_manifest(mlp_package):
 
 def test_report_schema(mlp_package):
     r = _json(mlp_package.pkg / "report.json")
-    assert r["format_version"] == 1
+    assert r["format_version"] == 2
     assert isinstance(r["model"], str) and r["model"]
     assert r["format"] == "mxfp8"
     assert set(r["targets"]) == DEFAULT_TARGETS
@@ -143,9 +143,16 @@ def test_report_schema(mlp_package):
 
     kernels = r["kernels"]
     assert {k["target"] for k in kernels} == DEFAULT_TARGETS
+    # One entry per distinct kernel and target; only the GEMM has an MMA.
+    assert {k["name"] for k in kernels} == {
+        "quantize_mxfp8", "mxfp8_gemm", "ew_0", "ew_1"}, kernels
     for k in kernels:
         assert isinstance(k["name"], str) and k["name"]
         assert k["file"] == f"kernels/{k['target']}.ptx", k
+        if k["op"] != "qc.qmatmul":
+            assert "instruction" not in k, k
+            continue
+        assert k["launches"] == 3, k
         assert k["instruction"].startswith("mma.sync"), k
         if k["target"] == "sm_120a":
             assert "block_scale" in k["instruction"], k
@@ -170,7 +177,7 @@ def test_ptx_kernels(mlp_package, tmp_path):
     ptxas = find_ptxas()
     # One entry per (layer, target); each target's kernels share one file.
     per_file = {(k["target"], k["file"], k["instruction"]): k
-                for k in r["kernels"]}
+                for k in r["kernels"] if "instruction" in k}
     assert len({f for _, f, _ in per_file}) == len(DEFAULT_TARGETS), per_file
     for k in per_file.values():
         t = k["target"]

@@ -27,7 +27,9 @@ static cl::opt<std::string> outputPath("o", cl::Required,
                                        cl::cat(cat));
 static cl::opt<std::string> targets(
     "target", cl::init("sm_120a,sm_89"),
-    cl::desc("Comma-separated kernel targets (sm_120a, sm_89), or none"),
+    cl::desc("Comma-separated kernel targets (sm_120a, sm_90, sm_89), or none. "
+             "Given explicitly, every op must have a GPU kernel (else the "
+             "error lists those that do not)"),
     cl::cat(cat));
 static cl::opt<std::string>
     calib("calib", cl::desc("Calibration inputs (.npz keyed by input name)"),
@@ -190,6 +192,8 @@ int main(int argc, char **argv) {
   opts.emitCubin = !noCubin;
   opts.progress = quiet ? nullptr : &llvm::errs();
   opts.targets.clear();
+  // A target named on the command line promises a package that runs there.
+  opts.requireGpuProgram = targets.getNumOccurrences() > 0;
   if (targets != "none") {
     SmallVector<llvm::StringRef> parts;
     llvm::StringRef(targets).split(parts, ',', -1, false);

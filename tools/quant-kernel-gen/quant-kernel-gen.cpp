@@ -28,7 +28,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::OptionCategory cat("quant-kernel-gen options");
   llvm::cl::opt<std::string> target(
-      "target", llvm::cl::desc("GPU target: sm_89 or sm_120a"),
+      "target", llvm::cl::desc("GPU target: sm_89, sm_90 or sm_120a"),
       llvm::cl::value_desc("chip"), llvm::cl::Required, llvm::cl::cat(cat));
   enum class Emit { MLIR, PTX, Cubin };
   llvm::cl::opt<Emit> emit(
@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
   std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
   if (!t) {
     llvm::errs() << "quant-kernel-gen: error: unknown --target '" << target
-                 << "' (expected sm_89 or sm_120a)\n";
+                 << "' (expected sm_89, sm_90 or sm_120a)\n";
     return 1;
   }
 

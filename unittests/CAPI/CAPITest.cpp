@@ -223,7 +223,13 @@ TEST_F(CAPITest, CompileWithRandomCalibrationAndKernels) {
   ASSERT_TRUE(bool(json)) << llvm::toString(json.takeError());
   const llvm::json::Array *kernels = json->getAsObject()->getArray("kernels");
   ASSERT_TRUE(kernels);
-  EXPECT_EQ(kernels->size(), 3u);
+  // One per distinct kernel: quantize, the shared GEMM, add+relu, add.
+  EXPECT_EQ(kernels->size(), 4u);
+  const llvm::json::Object *gpu =
+      json->getAsObject()->getObject("gpu_program");
+  ASSERT_TRUE(gpu);
+  EXPECT_EQ(gpu->getBoolean("runnable"), std::optional<bool>(true));
+  EXPECT_EQ(gpu->getInteger("launches"), std::optional<int64_t>(9));
   EXPECT_TRUE(fs::exists(out + "/kernels/sm_89.ptx"));
   EXPECT_FALSE(fs::exists(out + "/kernels/sm_89.cubin"));
 }

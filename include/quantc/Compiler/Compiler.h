@@ -81,6 +81,10 @@ struct CompileOptions {
   std::vector<std::string> targets = {"sm_120a", "sm_89"};
   /// Assemble cubins with ptxas when it is available.
   bool emitCubin = true;
+  /// Fail, listing the ops without a GPU kernel, instead of writing a
+  /// package whose graph cannot run whole on a GPU (quant-compile sets it
+  /// when --target is given).
+  bool requireGpuProgram = false;
   OnnxImportOptions import;
   /// Progress lines ("[1/5] importing ...") go here when set.
   llvm::raw_ostream *progress = nullptr;

@@ -16,22 +16,26 @@
 #ifndef QUANTC_PACKAGE_PACKAGE_H
 #define QUANTC_PACKAGE_PACKAGE_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace quantc {
 
-inline constexpr int kPackageFormatVersion = 1;
+/// 2 added the GPU program (docs/Runtime.md).
+inline constexpr int kPackageFormatVersion = 2;
 
 struct PackageKernelFile {
   std::string target;   // "sm_120a"
   std::string ptx;      // PTX text
   std::string cubin;    // empty when ptxas was not available
+  std::vector<std::string> kernels; // the .entry names it holds
 };
 
 struct PackageContents {
@@ -43,6 +47,13 @@ struct PackageContents {
   /// Launch list entries (one per kernel launch, in graph order).
   llvm::json::Array launches;
   llvm::json::Object report;
+  /// Builds the manifest's `program` from the package graph (constants
+  /// already qc.weight ops): json null and the ops without a kernel in
+  /// `unsupported` when it cannot run on a GPU. Unset: no program (a
+  /// CPU-only package).
+  std::function<llvm::json::Value(mlir::func::FuncOp,
+                                  llvm::json::Array &unsupported)>
+      buildProgram;
 };
 
 /// Writes the package to `dir` atomically. `dir` must not exist yet, or be a

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "KernelEmitter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -30,6 +31,8 @@ namespace quantc {
 std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip) {
   if (chip == "sm_89")
     return KernelTarget::SM89;
+  if (chip == "sm_90")
+    return KernelTarget::SM90;
   if (chip == "sm_120a")
     return KernelTarget::SM120a;
   return std::nullopt;
@@ -39,6 +42,8 @@ llvm::StringRef getChip(KernelTarget t) {
   switch (t) {
   case KernelTarget::SM89:
     return "sm_89";
+  case KernelTarget::SM90:
+    return "sm_90";
   case KernelTarget::SM120a:
     return "sm_120a";
   }
@@ -48,6 +53,7 @@ llvm::StringRef getChip(KernelTarget t) {
 llvm::StringRef getPTXFeatures(KernelTarget t) {
   switch (t) {
   case KernelTarget::SM89:
+  case KernelTarget::SM90:
     // FP8 mma.sync.m16n8k32 with f32 accumulators needs PTX ISA 8.4.
     return "+ptx84";
   case KernelTarget::SM120a:
@@ -60,6 +66,7 @@ llvm::StringRef getPTXFeatures(KernelTarget t) {
 llvm::StringRef getMMAInstructionName(KernelTarget t) {
   switch (t) {
   case KernelTarget::SM89:
+  case KernelTarget::SM90:
     return "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32";
   case KernelTarget::SM120a:
     return "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale."
@@ -92,112 +99,7 @@ void registerGemmKernelDialects(DialectRegistry &registry) {
                   NVVM::NVVMDialect, math::MathDialect, scf::SCFDialect>();
 }
 
-namespace {
-
-/// Small helper that keeps the builder, location and common types together.
-struct KernelEmitter {
-  OpBuilder &b;
-  Location loc;
-  Type i8, i16, i32, i64, f32, ptr;
-
-  KernelEmitter(OpBuilder &b, Location loc)
-      : b(b), loc(loc), i8(b.getI8Type()), i16(b.getI16Type()),
-        i32(b.getI32Type()), i64(b.getI64Type()), f32(b.getF32Type()),
-        ptr(LLVM::LLVMPointerType::get(b.getContext())) {}
-
-  /// Constants are created once, at the start of the kernel's entry block,
-  /// so the printed kernel stays readable.
-  Block *entry = nullptr;
-  llvm::DenseMap<std::pair<Type, int64_t>, Value> constants;
-
-  Value cst(Type t, int64_t v) {
-    Value &c = constants[{t, v}];
-    if (!c) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(entry);
-      c = arith::ConstantIntOp::create(b, loc, t, v);
-    }
-    return c;
-  }
-  Value c64(int64_t v) { return cst(i64, v); }
-  Value c32(int64_t v) { return cst(i32, v); }
-  Value f32c(float v) {
-    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f32),
-                                          llvm::APFloat(v));
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
-  Value shru(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
-  Value band(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value bor(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-  Value slt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-  }
-  Value eq(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
-  }
-  Value land(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y);
-  }
-  Value idToI64(Value idx) {
-    return arith::IndexCastUIOp::create(b, loc, i64, idx);
-  }
-  Value gep(Value base, Type elem, Value offset) {
-    return LLVM::GEPOp::create(b, loc, ptr, elem, base, ValueRange{offset});
-  }
-
-  /// Byte `base[offset]` zero-extended to i32 when `ok`, else `fallback`.
-  /// Masked-off lanes read base[0] (always in bounds since M, N, K >= 1 for
-  /// any launch that stores) so no load is out of bounds and no branch is
-  /// needed.
-  Value maskedByte(Value base, Value offset, Value ok, int64_t fallback) {
-    Value safeOff = select(ok, offset, c64(0));
-    Value p = gep(base, i8, safeOff);
-    Value v = LLVM::LoadOp::create(b, loc, i8, p);
-    Value v32 = arith::ExtUIOp::create(b, loc, i32, v);
-    return select(ok, v32, c32(fallback));
-  }
-
-  /// Four consecutive e4m3 codes X[row, k .. k+3] packed little-endian into
-  /// an i32 (the 8-bit mma operand register). Elements outside [0,rows) x
-  /// [0,K) are 0 (+0.0 in e4m3), which pads ragged tiles and a short last K
-  /// block.
-  Value loadPacked4(Value base, Value row, Value rows, Value k, Value K) {
-    Value rowOk = slt(row, rows);
-    Value rowOff = mul(row, K);
-    Value packed = c32(0);
-    for (int j = 0; j < 4; ++j) {
-      Value kj = add(k, c64(j));
-      Value ok = land(rowOk, slt(kj, K));
-      Value byte = maskedByte(base, add(rowOff, kj), ok, 0);
-      if (j)
-        byte = shl(byte, c32(8 * j));
-      packed = bor(packed, byte);
-    }
-    return packed;
-  }
-
-  /// E8M0 code S[row, kb] as i32; 127 (scale 1.0) for rows out of range.
-  Value loadScaleCode(Value base, Value row, Value rows, Value kb, Value KB) {
-    Value ok = slt(row, rows);
-    return maskedByte(base, add(mul(row, KB), kb), ok, 127);
-  }
-
-  /// E8M0 decode to f32 by building the bit pattern: 0xFF -> NaN, 0 ->
-  /// 2^-127 (subnormal 0x00400000), else code << 23.
-  Value decodeE8M0(Value code) {
-    Value normal = shl(code, c32(23));
-    Value bits = select(eq(code, c32(0)), c32(0x00400000), normal);
-    bits = select(eq(code, c32(0xFF)), c32(0x7FC00000), bits);
-    return arith::BitcastOp::create(b, loc, f32, bits);
-  }
-};
-
-} // namespace
-
-static gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp top, KernelTarget t) {
+gpu::GPUModuleOp detail::getOrCreateKernelModule(ModuleOp top, KernelTarget t) {
   MLIRContext *ctx = top.getContext();
   auto targetAttr = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,
                                               "nvptx64-nvidia-cuda", getChip(t),
@@ -225,9 +127,10 @@ static gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp top, KernelTarget t) {
                                   ArrayRef<Attribute>{targetAttr});
 }
 
-FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
-                                               llvm::StringRef name,
-                                               KernelTarget t) {
+FailureOr<gpu::GPUFuncOp>
+detail::createKernelFunc(ModuleOp top, KernelTarget t, llvm::StringRef name,
+                         TypeRange argTypes, ArrayRef<int32_t> block,
+                         OpBuilder &b) {
   MLIRContext *ctx = top.getContext();
   ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
                    NVVM::NVVMDialect, math::MathDialect, scf::SCFDialect>();
@@ -239,21 +142,32 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                      << kKernelModuleName;
     return failure();
   }
-
   Location loc = NameLoc::get(StringAttr::get(ctx, name), top.getLoc());
-  OpBuilder b(ctx);
   b.setInsertionPointToEnd(kmod.getBody());
-  KernelEmitter e(b, loc);
-
-  Type ptr = e.ptr, i32 = e.i32, i64 = e.i64, f32 = e.f32;
-  auto fnType = b.getFunctionType({ptr, ptr, ptr, ptr, ptr, i32, i32, i32}, {});
-  auto func = gpu::GPUFuncOp::create(b, loc, name, fnType);
+  auto func = gpu::GPUFuncOp::create(b, loc, name,
+                                     b.getFunctionType(argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   // The launch geometry is fixed; telling the backend lets it drop masks.
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({32, 4, 1}));
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(block));
+  b.setInsertionPointToStart(&func.getBody().front());
+  return func;
+}
 
+FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
+                                               llvm::StringRef name,
+                                               KernelTarget t) {
+  MLIRContext *ctx = top.getContext();
+  OpBuilder b(ctx);
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
+  FailureOr<gpu::GPUFuncOp> made = detail::createKernelFunc(
+      top, t, name, {ptr, ptr, ptr, ptr, ptr, i32, i32, i32}, {32, 4, 1}, b);
+  if (failed(made))
+    return failure();
+  gpu::GPUFuncOp func = *made;
+  Location loc = func.getLoc();
+  detail::KernelEmitter e(b, loc);
+  Type i64 = e.i64, f32 = e.f32;
   Block &entry = func.getBody().front();
-  b.setInsertionPointToStart(&entry);
   e.entry = &entry;
   Value A = entry.getArgument(0), As = entry.getArgument(1),
         B = entry.getArgument(2), Bs = entry.getArgument(3),

@@ -4,7 +4,7 @@
 using namespace mlir;
 using namespace quantc;
 
-static bool isMXFP8(qc::SchemeAttr s) {
+bool quantc::isMXFP8Scheme(qc::SchemeAttr s) {
   return isa<Float8E4M3FNType>(s.getElementType()) &&
          isa<Float8E8M0FNUType>(s.getScaleType()) &&
          s.getInnerBlock() == kMXFP8ScaleBlock;
@@ -12,7 +12,7 @@ static bool isMXFP8(qc::SchemeAttr s) {
 
 bool quantc::isKernelSupported(qc::QMatMulOp op, std::string *reason) {
   for (qc::SchemeAttr s : {op.getLhsScheme(), op.getRhsScheme()}) {
-    if (isMXFP8(s))
+    if (isMXFP8Scheme(s))
       continue;
     if (reason) {
       llvm::raw_string_ostream os(*reason);
@@ -31,15 +31,18 @@ quantc::lowerQMatMulsToKernels(ModuleOp graph, ModuleOp kernels,
   SmallVector<qc::QMatMulOp> ops;
   graph.walk([&](qc::QMatMulOp op) { ops.push_back(op); });
   MLIRContext *ctx = graph.getContext();
-  for (auto [i, op] : llvm::enumerate(ops)) {
+  // Every MXFP8 GEMM shares one kernel: M, N and K are its parameters.
+  for (qc::QMatMulOp op : ops) {
     std::string reason;
     if (!isKernelSupported(op, &reason))
       return op.emitError(reason);
-    std::string name = "qmatmul_" + std::to_string(i);
-    if (failed(buildMXFP8GemmKernel(kernels, name, t)))
-      return failure();
-    op.setKernelAttr(SymbolRefAttr::get(
-        ctx, kKernelModuleName, {FlatSymbolRefAttr::get(ctx, name)}));
   }
+  if (ops.empty())
+    return ops;
+  if (failed(buildMXFP8GemmKernel(kernels, kGemmKernelName, t)))
+    return failure();
+  for (qc::QMatMulOp op : ops)
+    op.setKernelAttr(SymbolRefAttr::get(
+        ctx, kKernelModuleName, {FlatSymbolRefAttr::get(ctx, kGemmKernelName)}));
   return ops;
 }

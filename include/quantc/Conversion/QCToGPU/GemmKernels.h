@@ -33,12 +33,17 @@ enum class KernelTarget {
   /// Ada (runs on Hopper through PTX JIT): dense FP8 mma.sync per 32-wide K
   /// block, E8M0 scales applied in fp32 with an explicit fma.
   SM89,
+  /// Hopper, native code for the same kernels as SM89 (FP8 mma.sync, which
+  /// Hopper runs on its FP16 tensor-core path; wgmma is issue 11's work), so
+  /// an H100/H200 loads a cubin instead of JIT-compiling sm_89 PTX.
+  SM90,
   /// Consumer Blackwell: mma.sync ... kind::mxf8f6f4.block_scale, scales
   /// applied by the tensor core.
   SM120a,
 };
 
-/// "sm_89" -> SM89, "sm_120a" -> SM120a; anything else -> std::nullopt.
+/// "sm_89" -> SM89, "sm_90" -> SM90, "sm_120a" -> SM120a; anything else ->
+/// std::nullopt.
 std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip);
 /// The chip name ("sm_89", "sm_120a").
 llvm::StringRef getChip(KernelTarget t);

@@ -1,7 +1,8 @@
 //===- QCToGPU.h - quantized qc ops to GPU kernels ------------------------===//
 //
-// Lowers the quantized compute ops of a qc graph to gpu.func kernels, one per
-// op, and links each op to its kernel through the op's `kernel` attribute.
+// Lowers the quantized matmuls of a qc graph to the GEMM kernel and links
+// each op to it through the op's `kernel` attribute. The whole graph as a
+// GPU program (every op, the package's launch list) is Program.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_CONVERSION_QCTOGPU_QCTOGPU_H
@@ -12,15 +13,20 @@
 
 namespace quantc {
 
+/// Whether `s` is MXFP8: f8E4M3FN codes, f8E8M0FNU scales, K block 32.
+bool isMXFP8Scheme(qc::SchemeAttr s);
+
 /// Whether a kernel exists for `op` (MXFP8: E4M3 codes, E8M0 scales, K block
 /// 32, on both operands). Otherwise explains why in `reason`.
 bool isKernelSupported(qc::QMatMulOp op, std::string *reason = nullptr);
 
-/// For every qc.qmatmul in `graph`, in walk order, builds kernel
-/// `qmatmul_<i>` for target `t` into `kernels` (a module that will hold the
-/// gpu.module) and sets the op's `kernel` attribute to
-/// @quantc_kernels::@qmatmul_<i>. Emits an error at the first op no kernel
-/// supports. Returns the ops in kernel order.
+/// Name of the MXFP8 GEMM kernel every supported qc.qmatmul shares.
+inline constexpr llvm::StringLiteral kGemmKernelName = "mxfp8_gemm";
+
+/// Builds the GEMM kernel for target `t` once into `kernels` (a module that
+/// will hold the gpu.module) if `graph` has a qc.qmatmul, and sets every
+/// qc.qmatmul's `kernel` attribute to @quantc_kernels::@mxfp8_gemm. Emits an
+/// error at the first op no kernel supports. Returns the ops in walk order.
 mlir::FailureOr<llvm::SmallVector<qc::QMatMulOp>>
 lowerQMatMulsToKernels(mlir::ModuleOp graph, mlir::ModuleOp kernels,
                        KernelTarget t);

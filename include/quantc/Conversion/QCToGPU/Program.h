@@ -1,0 +1,84 @@
+//===- Program.h - a whole qc graph as a list of GPU kernel launches -*- C++ -*-===//
+//
+// The GPU program of a package (docs/Runtime.md, manifest `program`): every
+// op of `func.func @main` becomes part of one kernel launch, in graph order.
+//
+//   qc.qmatmul (MXFP8)            -> mxfp8_gemm     (GemmKernels.h)
+//   qc.quantize (MXFP8, f32 in)   -> quantize_mxfp8
+//   chains of f32 elementwise ops -> ew_<i>: one kernel per distinct chain
+//     (add, sub, mul, div, relu, neg, abs; numpy broadcasting of the chain's
+//     inputs; an intermediate with one use is kept in registers)
+//
+// One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
+// shares one kernel (M, N, K are parameters), elementwise chains share one
+// when their ops and shapes agree. The only run-time dimension is the batch,
+// dimension 0 of the inputs; every other dimension is static.
+//
+// Planning is a pure function of the graph's structure and types, so the
+// plan made on the compiler's graph and the one made on the package's graph
+// (constants replaced by qc.weight) name the same kernels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_CONVERSION_QCTOGPU_PROGRAM_H
+#define QUANTC_CONVERSION_QCTOGPU_PROGRAM_H
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace quantc {
+
+/// One kernel launch.
+struct GpuStep {
+  enum class Kind { Gemm, QuantizeMX, Elementwise };
+  Kind kind;
+  /// The gpu.func it launches; steps with equal kernels share one.
+  std::string kernel;
+  /// The ops it computes, in graph order; the last one produces the output.
+  llvm::SmallVector<mlir::Operation *> ops;
+  /// Values it reads and writes, in the kernel's pointer-argument order.
+  llvm::SmallVector<mlir::Value> inputs, outputs;
+  /// Elementwise chains: what the kernel computes, "relu(add(in0,in1))"
+  /// (inputs numbered in argument order), written to the manifest.
+  std::string expr;
+};
+
+struct GpuPlan {
+  std::vector<GpuStep> steps;
+  /// Distinct kernels in first-use order: name and the first step using it.
+  std::vector<std::pair<std::string, size_t>> kernels;
+  /// What has no kernel: "qc.conv" or "qc.quantize (scheme ...)", with the
+  /// number of ops, in first-seen order. Empty when the graph can run.
+  std::vector<std::pair<std::string, int64_t>> unsupported;
+  bool runnable() const { return unsupported.empty(); }
+  /// "qc.conv x4, qc.batch_norm x4" (empty when runnable).
+  std::string describeUnsupported() const;
+};
+
+/// Plans `fn` (the graph's @main). Never fails: what cannot run is listed in
+/// `unsupported`, and `steps` then covers only part of the graph.
+GpuPlan planGpuProgram(mlir::func::FuncOp fn);
+
+/// Builds each distinct kernel of a runnable plan once into the gpu.module
+/// of `kernels` for target t, and points every qc.qmatmul's `kernel`
+/// attribute at its kernel.
+mlir::LogicalResult buildGpuKernels(const GpuPlan &plan, mlir::ModuleOp kernels,
+                                    KernelTarget t);
+
+/// The manifest's `program` for a package graph (constants are qc.weight
+/// ops): values, arena slots planned by liveness, and steps with their
+/// arguments and launch geometry (docs/Runtime.md). Returns json null with
+/// `unsupported` filled when the graph cannot run on a GPU.
+llvm::json::Value buildGpuProgramJson(mlir::func::FuncOp packagedMain,
+                                      llvm::json::Array &unsupported);
+
+} // namespace quantc
+
+#endif

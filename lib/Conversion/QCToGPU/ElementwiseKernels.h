@@ -1,0 +1,42 @@
+//===- ElementwiseKernels.h - quantize and elementwise kernels -*- C++ -*-===//
+//
+// Private to lib/Conversion/QCToGPU; used by Program.cpp.
+//
+//   quantize_mxfp8(X, codes, scales: ptr, blocks: i64, K: i32)
+//     one thread per 32-element block along the last axis of X (f32,
+//     rows x K): the block's E8M0 scale (floor rule) and its E4M3 codes,
+//     bit for bit what the Numerics library's quantizeMX computes.
+//   ew_<i>(out, in_0, ..., in_{n-1}: ptr, count: i64)
+//     one thread per output element (f32); each input is read with numpy
+//     broadcasting against the output's shape; the chain's ops are
+//     evaluated in registers with IEEE f32 arithmetic (no contraction).
+//
+// Both use blocks of kElementwiseBlock threads and a 1-D grid.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QCTOGPU_ELEMENTWISEKERNELS_H
+#define QUANTC_LIB_CONVERSION_QCTOGPU_ELEMENTWISEKERNELS_H
+
+#include "quantc/Conversion/QCToGPU/Program.h"
+
+namespace quantc {
+namespace detail {
+
+inline constexpr int64_t kElementwiseBlock = 256;
+
+/// Whether `in` broadcasts to `out` (numpy rules, aligned on the right): each
+/// dimension equal or 1; a dynamic dimension only as dimension 0 of both.
+bool isBroadcastableTo(mlir::RankedTensorType in, mlir::RankedTensorType out);
+
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildQuantizeMXFP8Kernel(mlir::ModuleOp top, llvm::StringRef name,
+                         KernelTarget t);
+
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildElementwiseKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                       const GpuStep &step);
+
+} // namespace detail
+} // namespace quantc
+
+#endif

@@ -1,0 +1,141 @@
+//===- KernelEmitter.h - shared helpers of the kernel builders -*- C++ -*-===//
+//
+// Private to lib/Conversion/QCToGPU: the OpBuilder wrapper every kernel
+// builder (GEMM, quantize, elementwise) uses, and the gpu.module they share.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_LIB_CONVERSION_QCTOGPU_KERNELEMITTER_H
+#define QUANTC_LIB_CONVERSION_QCTOGPU_KERNELEMITTER_H
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace quantc {
+namespace detail {
+
+using namespace mlir;
+
+/// Small helper that keeps the builder, location and common types together.
+struct KernelEmitter {
+  OpBuilder &b;
+  Location loc;
+  Type i8, i16, i32, i64, f32, ptr;
+
+  KernelEmitter(OpBuilder &b, Location loc)
+      : b(b), loc(loc), i8(b.getI8Type()), i16(b.getI16Type()),
+        i32(b.getI32Type()), i64(b.getI64Type()), f32(b.getF32Type()),
+        ptr(LLVM::LLVMPointerType::get(b.getContext())) {}
+
+  /// Constants are created once, at the start of the kernel's entry block,
+  /// so the printed kernel stays readable.
+  Block *entry = nullptr;
+  llvm::DenseMap<std::pair<Type, int64_t>, Value> constants;
+
+  Value cst(Type t, int64_t v) {
+    Value &c = constants[{t, v}];
+    if (!c) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(entry);
+      c = arith::ConstantIntOp::create(b, loc, t, v);
+    }
+    return c;
+  }
+  Value c64(int64_t v) { return cst(i64, v); }
+  Value c32(int64_t v) { return cst(i32, v); }
+  Value f32c(float v) {
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f32),
+                                          llvm::APFloat(v));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
+  Value shru(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
+  Value band(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value bor(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value slt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value eq(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+  }
+  Value land(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value select(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value idToI64(Value idx) {
+    return arith::IndexCastUIOp::create(b, loc, i64, idx);
+  }
+  Value gep(Value base, Type elem, Value offset) {
+    return LLVM::GEPOp::create(b, loc, ptr, elem, base, ValueRange{offset});
+  }
+
+  /// Byte `base[offset]` zero-extended to i32 when `ok`, else `fallback`.
+  /// Masked-off lanes read base[0] (always in bounds since M, N, K >= 1 for
+  /// any launch that stores) so no load is out of bounds and no branch is
+  /// needed.
+  Value maskedByte(Value base, Value offset, Value ok, int64_t fallback) {
+    Value safeOff = select(ok, offset, c64(0));
+    Value p = gep(base, i8, safeOff);
+    Value v = LLVM::LoadOp::create(b, loc, i8, p);
+    Value v32 = arith::ExtUIOp::create(b, loc, i32, v);
+    return select(ok, v32, c32(fallback));
+  }
+
+  /// Four consecutive e4m3 codes X[row, k .. k+3] packed little-endian into
+  /// an i32 (the 8-bit mma operand register). Elements outside [0,rows) x
+  /// [0,K) are 0 (+0.0 in e4m3), which pads ragged tiles and a short last K
+  /// block.
+  Value loadPacked4(Value base, Value row, Value rows, Value k, Value K) {
+    Value rowOk = slt(row, rows);
+    Value rowOff = mul(row, K);
+    Value packed = c32(0);
+    for (int j = 0; j < 4; ++j) {
+      Value kj = add(k, c64(j));
+      Value ok = land(rowOk, slt(kj, K));
+      Value byte = maskedByte(base, add(rowOff, kj), ok, 0);
+      if (j)
+        byte = shl(byte, c32(8 * j));
+      packed = bor(packed, byte);
+    }
+    return packed;
+  }
+
+  /// E8M0 code S[row, kb] as i32; 127 (scale 1.0) for rows out of range.
+  Value loadScaleCode(Value base, Value row, Value rows, Value kb, Value KB) {
+    Value ok = slt(row, rows);
+    return maskedByte(base, add(mul(row, KB), kb), ok, 127);
+  }
+
+  /// E8M0 decode to f32 by building the bit pattern: 0xFF -> NaN, 0 ->
+  /// 2^-127 (subnormal 0x00400000), else code << 23.
+  Value decodeE8M0(Value code) {
+    Value normal = shl(code, c32(23));
+    Value bits = select(eq(code, c32(0)), c32(0x00400000), normal);
+    bits = select(eq(code, c32(0xFF)), c32(0x7FC00000), bits);
+    return arith::BitcastOp::create(b, loc, f32, bits);
+  }
+};
+
+/// The gpu.module @quantc_kernels of `top` for target t, created on first
+/// use. Fails (with a diagnostic) if it exists for another target.
+mlir::gpu::GPUModuleOp getOrCreateKernelModule(mlir::ModuleOp top,
+                                               KernelTarget t);
+
+/// Creates `gpu.func @name(argTypes) kernel` at the end of the kernel module
+/// for target t, with known_block_size `block`, and points `e` at its entry
+/// block. Fails if the module cannot be created or `name` exists.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+createKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
+                 mlir::TypeRange argTypes, llvm::ArrayRef<int32_t> block,
+                 mlir::OpBuilder &b);
+
+} // namespace detail
+} // namespace quantc
+
+#endif

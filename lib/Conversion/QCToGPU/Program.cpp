@@ -1,0 +1,467 @@
+//===- Program.cpp - a whole qc graph as a list of GPU kernel launches ----===//
+#include "quantc/Conversion/QCToGPU/Program.h"
+
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
+
+#include "ElementwiseKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace quantc;
+namespace json = llvm::json;
+
+namespace {
+
+/// Whether every dynamic dimension of `t` is dimension 0 (the batch).
+bool batchShaped(Type t) {
+  auto rt = dyn_cast<RankedTensorType>(t);
+  if (!rt)
+    return false;
+  for (auto [i, d] : llvm::enumerate(rt.getShape()))
+    if (ShapedType::isDynamic(d) && i != 0)
+      return false;
+  return true;
+}
+
+bool isF32Tensor(Type t) {
+  auto rt = dyn_cast<RankedTensorType>(t);
+  return rt && rt.getElementType().isF32() && batchShaped(rt);
+}
+
+/// The elementwise ops a chain kernel computes.
+bool isElementwise(Operation *op) {
+  if (!isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
+           qc::AbsOp>(op))
+    return false;
+  if (op->getNumResults() != 1 || !isF32Tensor(op->getResult(0).getType()))
+    return false;
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  for (Value v : op->getOperands())
+    if (!isF32Tensor(v.getType()) ||
+        !quantc::detail::isBroadcastableTo(cast<RankedTensorType>(v.getType()), out))
+      return false;
+  return true;
+}
+
+/// Why `op` has no kernel, or "" when it has one.
+std::string unsupportedReason(Operation *op) {
+  std::string name = op->getName().getStringRef().str();
+  for (Value v : op->getOperands())
+    if (!batchShaped(v.getType()))
+      return name + " (dynamic dimensions other than the leading batch)";
+  for (Value v : op->getResults())
+    if (!batchShaped(v.getType()))
+      return name + " (dynamic dimensions other than the leading batch)";
+  if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
+    if (!isKernelSupported(q))
+      return name + " (scheme " +
+             [&] {
+               std::string s;
+               llvm::raw_string_ostream os(s);
+               os << q.getLhsScheme();
+               return s;
+             }() +
+             ")";
+    return "";
+  }
+  if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
+    if (!isMXFP8Scheme(q.getScheme()) ||
+        !cast<RankedTensorType>(q.getInput().getType()).getElementType().isF32())
+      return name + " (only f32 to mxfp8 so far)";
+    return "";
+  }
+  if (isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
+          qc::AbsOp>(op))
+    return isElementwise(op) ? "" : name + " (non-f32 or unbroadcastable)";
+  return name;
+}
+
+std::string typeKey(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+} // namespace
+
+std::string GpuPlan::describeUnsupported() const {
+  std::string s;
+  for (auto [name, n] : unsupported) {
+    if (!s.empty())
+      s += ", ";
+    s += name + " x" + std::to_string(n);
+  }
+  return s;
+}
+
+GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
+  GpuPlan plan;
+  // Elementwise chains: the step an op's result belongs to while the chain
+  // can still grow (its result has one use, by the next chain op).
+  llvm::DenseMap<Value, size_t> openChain;
+  llvm::StringMap<std::string> ewKeys; // chain key -> kernel name
+  auto addKernel = [&](const std::string &name, size_t step) {
+    for (auto &k : plan.kernels)
+      if (k.first == name)
+        return;
+    plan.kernels.emplace_back(name, step);
+  };
+  for (Operation &opRef : fn.getBody().front()) {
+    Operation *op = &opRef;
+    if (isa<arith::ConstantOp, qc::WeightOp, func::ReturnOp>(op))
+      continue;
+    std::string reason = unsupportedReason(op);
+    if (!reason.empty()) {
+      auto it = llvm::find_if(plan.unsupported,
+                              [&](auto &u) { return u.first == reason; });
+      if (it == plan.unsupported.end())
+        plan.unsupported.emplace_back(reason, 1);
+      else
+        ++it->second;
+      continue;
+    }
+    if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
+      plan.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(), {op},
+                            {q.getLhs(), q.getLhsScales(), q.getRhs(),
+                             q.getRhsScales()},
+                            {q.getResult()}});
+      addKernel(kGemmKernelName.str(), plan.steps.size() - 1);
+      continue;
+    }
+    if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
+      plan.steps.push_back({GpuStep::Kind::QuantizeMX, "quantize_mxfp8", {op},
+                            {q.getInput()}, {q.getCodes(), q.getScales()}});
+      addKernel("quantize_mxfp8", plan.steps.size() - 1);
+      continue;
+    }
+    // Elementwise: join the chain of an operand whose only use is this op
+    // and whose type is this op's (the chain then computes it in registers).
+    std::optional<size_t> chain;
+    for (Value v : op->getOperands()) {
+      auto it = openChain.find(v);
+      if (it != openChain.end() && v.hasOneUse() &&
+          v.getType() == op->getResult(0).getType() && !chain)
+        chain = it->second;
+    }
+    for (Value v : op->getOperands())
+      openChain.erase(v);
+    if (!chain) {
+      plan.steps.push_back({GpuStep::Kind::Elementwise, "", {}, {}, {}});
+      chain = plan.steps.size() - 1;
+    }
+    GpuStep &s = plan.steps[*chain];
+    s.ops.push_back(op);
+    s.outputs = {op->getResult(0)};
+    openChain[op->getResult(0)] = *chain;
+  }
+  // Name the chains by their structure and shapes, once each is complete.
+  for (auto [i, s] : llvm::enumerate(plan.steps)) {
+    if (s.kind != GpuStep::Kind::Elementwise)
+      continue;
+    llvm::DenseMap<Value, unsigned> local;
+    llvm::DenseMap<Value, std::string> exprs;
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    for (auto [j, op] : llvm::enumerate(s.ops)) {
+      os << op->getName().getStringRef() << "(";
+      std::string expr = op->getName().stripDialect().str() + "(";
+      for (auto [k, v] : llvm::enumerate(op->getOperands())) {
+        if (k)
+          expr += ",";
+        auto it = local.find(v);
+        if (it != local.end()) {
+          os << "%" << it->second << ",";
+          expr += exprs[v];
+          continue;
+        }
+        unsigned idx = s.inputs.size();
+        // An input used twice in the chain is read once.
+        auto found = llvm::find(s.inputs, v);
+        if (found != s.inputs.end())
+          idx = found - s.inputs.begin();
+        else
+          s.inputs.push_back(v);
+        os << "in" << idx << ":" << typeKey(v.getType()) << ",";
+        expr += "in" + std::to_string(idx);
+      }
+      os << ");";
+      local[op->getResult(0)] = j;
+      exprs[op->getResult(0)] = expr + ")";
+    }
+    s.expr = exprs[s.outputs[0]];
+    os << "->" << typeKey(s.outputs[0].getType());
+    auto [it, inserted] =
+        ewKeys.try_emplace(key, "ew_" + std::to_string(ewKeys.size()));
+    s.kernel = it->second;
+    if (inserted)
+      addKernel(s.kernel, i);
+  }
+  return plan;
+}
+
+LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
+                                      KernelTarget t) {
+  MLIRContext *ctx = kernels.getContext();
+  for (auto &[name, stepIdx] : plan.kernels) {
+    const GpuStep &s = plan.steps[stepIdx];
+    FailureOr<gpu::GPUFuncOp> f = failure();
+    switch (s.kind) {
+    case GpuStep::Kind::Gemm:
+      f = buildMXFP8GemmKernel(kernels, name, t);
+      break;
+    case GpuStep::Kind::QuantizeMX:
+      f = quantc::detail::buildQuantizeMXFP8Kernel(kernels, name, t);
+      break;
+    case GpuStep::Kind::Elementwise:
+      f = quantc::detail::buildElementwiseKernel(kernels, name, t, s);
+      break;
+    }
+    if (failed(f))
+      return failure();
+  }
+  for (const GpuStep &s : plan.steps)
+    if (auto q = dyn_cast<qc::QMatMulOp>(s.ops.front()))
+      q.setKernelAttr(SymbolRefAttr::get(
+          ctx, kKernelModuleName, {FlatSymbolRefAttr::get(ctx, s.kernel)}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The manifest's program
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// a * batch + c, as the manifest writes it.
+struct Linear {
+  int64_t b = 0, c = 0;
+  llvm::json::Object json() const {
+    llvm::json::Object o;
+    if (b)
+      o["b"] = b;
+    if (c || !b)
+      o["c"] = c;
+    return o;
+  }
+  llvm::json::Object ceilDiv(int64_t d) const {
+    llvm::json::Object o = json();
+    o["div"] = d;
+    return o;
+  }
+};
+
+/// Product of dims [from, to) of `t`, with a dynamic dim 0 as the batch.
+Linear count(RankedTensorType t, size_t from, size_t to) {
+  Linear l{0, 1};
+  bool batch = false;
+  for (size_t i = from; i < to; ++i) {
+    if (t.isDynamicDim(i))
+      batch = true;
+    else
+      l.c *= t.getDimSize(i);
+  }
+  if (batch)
+    std::swap(l.b, l.c);
+  return l;
+}
+
+llvm::json::Array shapeJson(RankedTensorType t) {
+  llvm::json::Array a;
+  for (int64_t d : t.getShape())
+    a.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return a;
+}
+
+std::string layerOf(Operation *op) {
+  if (auto n = dyn_cast<NameLoc>(op->getLoc()))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(op->getLoc()))
+    for (Location l : f.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l))
+        return n.getName().str();
+  return "";
+}
+
+} // namespace
+
+json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
+                                        json::Array &unsupportedJson) {
+  GpuPlan plan = planGpuProgram(fn);
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  // An output must be computed by a step, once: a returned input, weight or
+  // value returned twice has no slot of its own.
+  llvm::DenseSet<Value> produced, returned;
+  for (const GpuStep &s : plan.steps)
+    produced.insert(s.outputs.begin(), s.outputs.end());
+  int64_t badOutputs = 0;
+  for (Value v : ret.getOperands())
+    if (!produced.contains(v) || !returned.insert(v).second)
+      ++badOutputs;
+  if (badOutputs)
+    plan.unsupported.emplace_back(
+        "func.return (an output that no kernel computes, or returned twice)",
+        badOutputs);
+  if (!plan.runnable()) {
+    for (auto [name, n] : plan.unsupported)
+      unsupportedJson.push_back(json::Object{{"op", name}, {"count", n}});
+    return nullptr;
+  }
+
+  // Values in order of first reference; live ranges in step indices.
+  llvm::MapVector<Value, std::pair<int64_t, int64_t>> live;
+  auto touch = [&](Value v, int64_t step) {
+    auto [it, inserted] = live.insert({v, {step, step}});
+    if (!inserted)
+      it->second.second = step;
+  };
+  int64_t numSteps = plan.steps.size();
+  for (BlockArgument a : fn.getArguments())
+    touch(a, -1);
+  for (auto [i, s] : llvm::enumerate(plan.steps)) {
+    for (Value v : s.inputs)
+      touch(v, i);
+    for (Value v : s.outputs)
+      touch(v, i);
+  }
+  for (Value v : ret.getOperands())
+    touch(v, numSteps);
+  llvm::DenseMap<Value, unsigned> outputIndex;
+  for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+    outputIndex[v] = i;
+
+  // Slots: in order of definition, a value takes a free slot (one whose
+  // values all died before it is defined), else a new one. Weights live in
+  // weights.bin and take none.
+  struct Slot {
+    int64_t freeFrom; // first step at which the slot may be reused
+  };
+  std::vector<Slot> slots;
+  json::Array values;
+  llvm::DenseMap<Value, int64_t> valueId;
+  for (auto &[v, range] : live) {
+    auto t = cast<RankedTensorType>(v.getType());
+    json::Object o{{"dtype", typeKey(t.getElementType())},
+                   {"shape", shapeJson(t)}};
+    if (auto w = v.getDefiningOp<qc::WeightOp>()) {
+      o["name"] = w.getName();
+      o["kind"] = "weight";
+      o["offset"] = w.getOffset();
+    } else {
+      if (auto a = dyn_cast<BlockArgument>(v)) {
+        auto name = fn.getArgAttrOfType<StringAttr>(a.getArgNumber(), "qc.name");
+        o["name"] = name ? name.str() : "input_" + std::to_string(a.getArgNumber());
+        o["kind"] = "input";
+        o["index"] = a.getArgNumber();
+      } else if (auto it = outputIndex.find(v); it != outputIndex.end()) {
+        auto name = fn.getResultAttrOfType<StringAttr>(it->second, "qc.name");
+        o["name"] = name ? name.str() : "output_" + std::to_string(it->second);
+        o["kind"] = "output";
+        o["index"] = it->second;
+      } else {
+        o["name"] = "t" + std::to_string(values.size());
+        o["kind"] = "temp";
+      }
+      // A value defined at step d and last used at step u frees its slot
+      // for values defined after u.
+      int64_t slot = -1;
+      for (auto [k, s] : llvm::enumerate(slots))
+        if (s.freeFrom <= range.first) {
+          slot = k;
+          break;
+        }
+      if (slot < 0) {
+        slot = slots.size();
+        slots.push_back({0});
+      }
+      slots[slot].freeFrom = range.second + 1;
+      o["slot"] = slot;
+    }
+    valueId[v] = values.size();
+    values.push_back(std::move(o));
+  }
+  // Batch: dimension 0 of the first input whose dimension 0 is dynamic.
+  json::Value batch = nullptr;
+  for (BlockArgument a : fn.getArguments())
+    if (cast<RankedTensorType>(a.getType()).isDynamicDim(0)) {
+      batch = json::Object{{"input", a.getArgNumber()}, {"dim", 0}};
+      break;
+    }
+
+  json::Array steps;
+  for (const GpuStep &s : plan.steps) {
+    json::Array args;
+    auto ptrArg = [&](Value v) {
+      args.push_back(json::Object{{"value", valueId.lookup(v)}});
+    };
+    json::Array grid, block;
+    switch (s.kind) {
+    case GpuStep::Kind::Gemm: {
+      auto q = cast<qc::QMatMulOp>(s.ops.front());
+      auto a = cast<RankedTensorType>(q.getLhs().getType());
+      auto w = cast<RankedTensorType>(q.getRhs().getType());
+      Linear M = count(a, 0, a.getRank() - 1);
+      int64_t N = w.getDimSize(0), K = w.getDimSize(1);
+      for (Value v : s.inputs)
+        ptrArg(v);
+      ptrArg(s.outputs[0]);
+      args.push_back(json::Object{{"i32", M.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+      grid = json::Array{M.ceilDiv(kMXFP8BlockTileM), Linear{0, N}.ceilDiv(kMXFP8BlockTileN),
+              Linear{0, 1}.json()};
+      block = json::Array{32, 4, 1};
+      break;
+    }
+    case GpuStep::Kind::QuantizeMX: {
+      auto x = cast<RankedTensorType>(s.inputs[0].getType());
+      int64_t K = x.getRank() ? x.getDimSize(x.getRank() - 1) : 1;
+      int64_t nb = (K + kMXFP8ScaleBlock - 1) / kMXFP8ScaleBlock;
+      Linear rows = count(x, 0, x.getRank() ? x.getRank() - 1 : 0);
+      Linear blocks{rows.b * nb, rows.c * nb};
+      ptrArg(s.inputs[0]);
+      ptrArg(s.outputs[0]);
+      ptrArg(s.outputs[1]);
+      args.push_back(json::Object{{"i64", blocks.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+      grid = json::Array{blocks.ceilDiv(quantc::detail::kElementwiseBlock), Linear{0, 1}.json(),
+              Linear{0, 1}.json()};
+      block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
+      break;
+    }
+    case GpuStep::Kind::Elementwise: {
+      auto out = cast<RankedTensorType>(s.outputs[0].getType());
+      Linear n = count(out, 0, out.getRank());
+      ptrArg(s.outputs[0]);
+      for (Value v : s.inputs)
+        ptrArg(v);
+      args.push_back(json::Object{{"i64", n.json()}});
+      grid = json::Array{n.ceilDiv(quantc::detail::kElementwiseBlock), Linear{0, 1}.json(),
+              Linear{0, 1}.json()};
+      block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
+      break;
+    }
+    }
+    json::Object step{{"kernel", s.kernel},
+                                 {"layer", layerOf(s.ops.back())},
+                                 {"op", s.ops.back()->getName().getStringRef()},
+                                 {"args", std::move(args)},
+                                 {"grid", std::move(grid)},
+                                 {"block", std::move(block)},
+                                 {"shared_bytes", 0}};
+    if (!s.expr.empty())
+      step["expr"] = s.expr;
+    steps.push_back(std::move(step));
+  }
+  return json::Object{
+      {"batch", std::move(batch)},
+      {"arena", json::Object{{"alignment", 256}, {"slots", (int64_t)slots.size()}}},
+      {"values", std::move(values)},
+      {"steps", std::move(steps)}};
+}
