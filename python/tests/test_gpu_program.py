@@ -1,11 +1,11 @@
 """The GPU program a package carries (manifest `program`, docs/Runtime.md),
 checked without a GPU.
 
-`simulate()` executes the manifest the way libquantc_rt does: one arena of
-bytes laid out from the slots at the run's batch, weights read from
-weights.bin, each step's arguments resolved from its `args`, and its grid
-evaluated. Each kernel is replaced by a numpy model of what it computes
-(docs/Runtime.md, lib/Conversion/QCToGPU/ElementwiseKernels.h). Because the
+`simulate()` executes the manifest the way libquantc_rt does
+(scripts/qcpkg_program.py: one arena of bytes laid out from the slots at
+the run's batch, weights read from weights.bin, each step's arguments
+resolved from its `args`, and its grid evaluated), with a numpy model of
+each kernel (docs/Kernels.md). Because the
 values really share arena memory, a slot plan that lets a step overwrite a
 value still to be read, a wrong argument order or value index, or a grid
 too small for its data makes the outputs differ from the CPU Executor's.
@@ -14,6 +14,7 @@ The GPU kernels themselves are checked on a lent GPU (scripts/gpu_run_check.py).
 import importlib.util
 import json
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -21,162 +22,12 @@ import pytest
 from conftest import REPO_ROOT, describe, load_npz, rel_rms
 import quantc
 
-DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
-         "f16": np.float16, "f8E4M3FN": np.uint8, "f8E5M2": np.uint8,
-         "f8E8M0FNU": np.uint8, "i8": np.int8, "ui8": np.uint8}
-
-
-def _size(v, batch):
-    n = 1
-    for d in v["shape"]:
-        n *= batch if d == -1 else d
-    return n, tuple(batch if d == -1 else d for d in v["shape"])
-
-
-def _lin(e, batch):
-    val = e.get("b", 0) * batch + e.get("c", 0)
-    if "div" in e:
-        val = -(-val // e["div"])
-    return val
-
-
-def arena_layout(program, batch):
-    """Slot offsets as the runtime computes them: each slot as large as its
-    largest value at this batch, rounded up to the alignment, one after
-    another."""
-    align = program["arena"]["alignment"]
-    sizes = [0] * program["arena"]["slots"]
-    for v in program["values"]:
-        if "slot" in v:
-            n, _ = _size(v, batch)
-            nbytes = n * np.dtype(DTYPE[v["dtype"]]).itemsize
-            sizes[v["slot"]] = max(sizes[v["slot"]], nbytes)
-    offsets, total = [], 0
-    for s in sizes:
-        offsets.append(total)
-        total += -(-s // align) * align
-    return offsets, total
-
-
-def _eval_expr(expr, ins, out_shape):
-    """Evaluates "relu(add(in0,in1))" in f32 with numpy broadcasting."""
-    ops = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
-           "div": np.divide, "neg": np.negative, "abs": np.abs,
-           "relu": lambda x: np.where((x > 0) | np.isnan(x), x,
-                                      np.float32(0))}
-    pos = 0
-
-    def parse():
-        nonlocal pos
-        m = re.match(r"in(\d+)", expr[pos:])
-        if m:
-            pos += m.end()
-            return ins[int(m.group(1))]
-        m = re.match(r"(\w+)\(", expr[pos:])
-        assert m, f"bad expr at {pos}: {expr}"
-        pos += m.end()
-        args = [parse()]
-        while expr[pos] == ",":
-            pos += 1
-            args.append(parse())
-        assert expr[pos] == ")"
-        pos += 1
-        with np.errstate(all="ignore"):
-            return np.asarray(ops[m.group(1)](*args), np.float32)
-
-    r = parse()
-    assert pos == len(expr)
-    return np.broadcast_to(r, out_shape)
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import qcpkg_program as qp  # noqa: E402
 
 
 def simulate(pkg, inputs):
-    m = json.loads((pkg / "manifest.json").read_text())
-    program = m["program"]
-    weights = np.fromfile(pkg / "weights.bin", np.uint8)
-    values = program["values"]
-    b = program["batch"]
-    batch = 1
-    if b is not None:
-        name = m["inputs"][b["input"]]["name"]
-        batch = inputs[name].shape[b["dim"]]
-    offsets, total = arena_layout(program, batch)
-    arena = np.zeros(total, np.uint8)
-
-    def view(i):
-        v = values[i]
-        n, shape = _size(v, batch)
-        dt = np.dtype(DTYPE[v["dtype"]])
-        if v["kind"] == "weight":
-            raw = weights[v["offset"]:v["offset"] + n * dt.itemsize]
-        else:
-            o = offsets[v["slot"]]
-            raw = arena[o:o + n * dt.itemsize]
-        assert raw.size == n * dt.itemsize, v
-        return raw.view(dt).reshape(shape)
-
-    for v_idx, v in enumerate(values):
-        if v["kind"] == "input":
-            view(v_idx)[...] = inputs[m["inputs"][v["index"]]["name"]]
-
-    for step in program["steps"]:
-        ptrs = [a["value"] for a in step["args"] if "value" in a]
-        scalars = [_lin(a.get("i32", a.get("i64")), batch)
-                   for a in step["args"] if "value" not in a]
-        grid = [_lin(g, batch) for g in step["grid"]]
-        threads = np.prod(grid) * np.prod(step["block"])
-        k = step["kernel"]
-        if k == "quantize_mxfp8":
-            x, codes, scales = (view(i) for i in ptrs)
-            blocks, K = scalars
-            assert blocks == scales.size and K == x.shape[-1]
-            assert threads >= blocks, step
-            c, s = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
-            codes[...], scales[...] = c, s
-        elif k == "mxfp8_gemm":
-            a, sa, w, sw, out = (view(i) for i in ptrs)
-            M, N, K = scalars
-            assert (M, N, K) == (out.size // N, w.shape[0], w.shape[1])
-            assert grid[0] * 32 >= M and grid[1] * 16 >= N, step
-            ad = quantc.numerics.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1))
-            wd = quantc.numerics.dequantize_mx(w, sw)
-            out[...] = (ad.astype(np.float64) @ wd.astype(np.float64).T
-                        ).astype(np.float32).reshape(out.shape)
-        elif k.startswith("ew_"):
-            out = view(ptrs[0])
-            ins = [view(i) for i in ptrs[1:]]
-            assert scalars == [out.size] and threads >= out.size, step
-            out[...] = _eval_expr(step["expr"], ins, out.shape)
-        else:
-            pytest.fail(f"unknown kernel {k}")
-    return {m["outputs"][v["index"]]["name"]: view(i).copy()
-            for i, v in enumerate(values) if v["kind"] == "output"}
-
-
-def check_slot_plan(program):
-    """No two values of one slot are live at once (inputs from before the
-    first step, outputs until after the last)."""
-    n = len(program["steps"])
-    live = {}
-    for i, v in enumerate(program["values"]):
-        if v["kind"] == "input":
-            live[i] = [-1, -1]
-    for s_idx, step in enumerate(program["steps"]):
-        for a in step["args"]:
-            if "value" in a:
-                r = live.setdefault(a["value"], [s_idx, s_idx])
-                r[1] = s_idx
-    for i, v in enumerate(program["values"]):
-        if v["kind"] == "output":
-            live[i][1] = n
-    by_slot = {}
-    for i, v in enumerate(program["values"]):
-        if "slot" in v:
-            by_slot.setdefault(v["slot"], []).append(live[i])
-    for slot, ranges in by_slot.items():
-        ranges.sort()
-        for (a0, a1), (b0, b1) in zip(ranges, ranges[1:]):
-            assert a1 < b0, f"slot {slot}: live ranges overlap: {ranges}"
-    return by_slot
+    return qp.run(qp.Package(pkg), inputs, qp.NumpyBackend(quantc.numerics))
 
 
 @pytest.fixture(scope="module")
@@ -211,11 +62,11 @@ def test_manifest_program(mlp_gpu):
     for v in p["values"]:
         assert v["kind"] in ("input", "output", "weight", "temp"), v
         if v["kind"] == "weight":
-            n, _ = _size(v, 1)
-            assert 0 <= v["offset"] and v["offset"] + n <= wsize, v
+            assert 0 <= v["offset"]
+            assert v["offset"] + qp.value_bytes(v, 1) <= wsize, v
         else:
             assert 0 <= v["slot"] < p["arena"]["slots"], v
-    by_slot = check_slot_plan(p)
+    by_slot = qp.check_slot_plan(p)
     # Liveness lets values share: fewer slots than arena values.
     assert len(by_slot) < sum(1 for v in p["values"] if "slot" in v)
 
@@ -241,14 +92,13 @@ def test_simulated_program_matches_executor(mlp_gpu, run_tool, tmp_path, batch):
 def test_arena_layout_grows_with_batch(mlp_gpu):
     _, pkg = mlp_gpu
     p = json.loads((pkg / "manifest.json").read_text())["program"]
-    o1, t1 = arena_layout(p, 1)
-    o2, t2 = arena_layout(p, 1000)
+    _, t1 = qp.arena_layout(p, 1)
+    _, t2 = qp.arena_layout(p, 1000)
     assert t1 % 256 == 0 and t2 % 256 == 0
     assert t2 > t1
     # Largest value per row: 128 f32 (512 B); all slots together hold less
     # than every temporary would without sharing.
-    every = sum(_size(v, 1000)[0] * np.dtype(DTYPE[v["dtype"]]).itemsize
-                for v in p["values"] if "slot" in v)
+    every = sum(qp.value_bytes(v, 1000) for v in p["values"] if "slot" in v)
     assert t2 < every
 
 
@@ -284,3 +134,22 @@ def test_default_targets_record_what_is_missing(check_ok, tmp_path):
     assert r["gpu_program"]["runnable"] is False
     # The GEMM kernel is still built for the one quantized matmul.
     assert all(f["kernels"] == ["mxfp8_gemm"] for f in m["kernel_files"])
+
+
+def test_simulator_catches_a_bad_slot_plan(mlp_gpu, tmp_path):
+    """The checks above can fail: the same program with every temporary in
+    one slot is refused by the plan check and computes wrong outputs."""
+    import shutil
+    ex, pkg = mlp_gpu
+    bad = tmp_path / "bad.qcpkg"
+    shutil.copytree(pkg, bad)
+    m = json.loads((bad / "manifest.json").read_text())
+    for v in m["program"]["values"]:
+        if v["kind"] == "temp":
+            v["slot"] = 1
+    (bad / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(qp.ProgramError, match="live ranges overlap"):
+        qp.check_slot_plan(m["program"])
+    x = load_npz(ex.test)["x"][:37]
+    assert rel_rms(simulate(bad, {"x": x})["logits"],
+                   simulate(pkg, {"x": x})["logits"]) > 0.1
