@@ -333,14 +333,26 @@ class Cuda:
         self.check(self.lib.cuMemcpyDtoH_v2(arr.ctypes.data_as(ctypes.c_void_p), src,
                                             ctypes.c_size_t(arr.nbytes)), "cuMemcpyDtoH")
 
-    def launch(self, f, grid, block, args):
-        """args: list of ctypes scalars (c_uint64 pointers, c_int32)."""
+    def launch(self, f, grid, block, args, sync=True):
+        """args: list of ctypes scalars (c_uint64 pointers, c_int32, c_int64).
+        sync=False leaves the kernel running (call sync())."""
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(f, grid[0], grid[1], grid[2],
                                            block[0], block[1], block[2],
                                            0, None, argv, None), "cuLaunchKernel")
+        if sync:
+            self.sync()
+
+    def sync(self):
         self.check(self.lib.cuCtxSynchronize(), "cuCtxSynchronize (kernel execution)")
+
+    def chip(self):
+        """"sm_90" for a compute capability 9.0 device."""
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        self.lib.cuDeviceGetAttribute(ctypes.byref(major), 75, self.dev)
+        self.lib.cuDeviceGetAttribute(ctypes.byref(minor), 76, self.dev)
+        return f"sm_{major.value}{minor.value}"
 
 
 def launch_config(M, N):

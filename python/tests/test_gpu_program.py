@@ -153,3 +153,53 @@ def test_simulator_catches_a_bad_slot_plan(mlp_gpu, tmp_path):
     x = load_npz(ex.test)["x"][:37]
     assert rel_rms(simulate(bad, {"x": x})["logits"],
                    simulate(pkg, {"x": x})["logits"]) > 0.1
+
+
+def _gpu_run_check():
+    spec = importlib.util.spec_from_file_location(
+        "gpu_run_check", REPO_ROOT / "scripts" / "gpu_run_check.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_gpu_check_numpy_mx_matches_numerics():
+    """gpu_run_check.py's numpy MX codec (the GPU machine has no quantc
+    module) is the Numerics library's, bit for bit, specials included."""
+    nm = _gpu_run_check().NumpyMX
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((64, 100)) *
+         np.exp2(rng.integers(-140, 120, (64, 1)))).astype(np.float32)
+    x[0, :5] = [np.inf, 1, 2, 3, 4]
+    x[1, 40] = np.nan
+    x[2, :] = 0
+    x[3, :] = np.float32(1e-45)
+    x[4, :32] = -np.float32(3e38)
+    x[5, :] = np.float32(5.9e-39)  # subnormal amax
+    c, s = nm.quantize_mx(x)
+    rc, rs = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
+    np.testing.assert_array_equal(s, rs)
+    np.testing.assert_array_equal(c, rc)
+    np.testing.assert_array_equal(
+        nm.dequantize_mx(c, s).view(np.uint32),
+        quantc.numerics.dequantize_mx(rc, rs).view(np.uint32))
+
+
+def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
+    """scripts/gpu_run_check.sh: the MLP gets a package, inputs and the
+    Executor's outputs; the examples without a GPU program are listed with
+    their ops; the numpy models agree with the Executor."""
+    from conftest import run_cmd
+    tool("quant-compile")
+    out = tmp_path / "gpu_run"
+    res = run_cmd(["bash", REPO_ROOT / "scripts" / "gpu_run_check.sh",
+                   build_dir, out])
+    assert res.returncode == 0, describe(res)
+    assert "mlp: package with a GPU program" in res.stdout
+    assert "cnn: no GPU package: " in res.stdout and "qc.conv x4" in res.stdout
+    assert "all checks passed" in res.stdout
+    cases = json.loads((out / "cases.json").read_text())
+    assert [c["model"] for c in cases] == ["mlp"]
+    assert cases[0]["torch_baseline"] is True
+    for b in cases[0]["batches"]:
+        assert (out / f"mlp.b{b}.ref.npz").is_file()

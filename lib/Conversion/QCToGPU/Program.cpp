@@ -54,10 +54,10 @@ std::string unsupportedReason(Operation *op) {
   std::string name = op->getName().getStringRef().str();
   for (Value v : op->getOperands())
     if (!batchShaped(v.getType()))
-      return name + " (dynamic dimensions other than the leading batch)";
+      return name + " (dynamic non-batch dims)";
   for (Value v : op->getResults())
     if (!batchShaped(v.getType()))
-      return name + " (dynamic dimensions other than the leading batch)";
+      return name + " (dynamic non-batch dims)";
   if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
     if (!isKernelSupported(q))
       return name + " (scheme " +

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""GPU check and benchmark of whole packages (issue 13): each bundled example
+whose graph has a GPU program runs on the GPU and is compared with the CPU
+Executor, and timed against the same float model in PyTorch.
+
+Runs ON A GPU MACHINE (CUDA driver, python3, numpy; PyTorch optional, for
+the baseline; no LLVM/MLIR): everything it needs was prepared here by
+
+    scripts/gpu_run_check.sh [BUILD_DIR [OUT_DIR]]    (default build/gpu_run)
+
+then, on the device (one call; OUT_DIR must lie inside the repo tree):
+
+    python3 scripts/gpu_run_check.py --dir OUT_DIR [--repeat 200]
+    python3 scripts/gpu_run_check.py --dir OUT_DIR --cpu-only   # here: no GPU
+
+For each package (OUT_DIR/<model>.qcpkg) and batch it
+1. runs the program step by step on the GPU (driver API through ctypes, the
+   launcher in scripts/qcpkg_program.py: the manifest's arena, args and
+   grids), and after each step compares the step's GPU outputs with the
+   numpy model of its kernel applied to the step's GPU inputs:
+   quantize_mxfp8 and ew_<i> must match bit for bit (docs/Kernels.md);
+   mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb| (gpu_check.py's bound);
+2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
+   computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
+   by an ulp can flip the next layer's quantized code; one flip changes an
+   output by at most one e4m3 step of one product, far below 1e-3 of the
+   output's RMS on these models);
+3. times the warm program (all launches, one sync) over --repeat runs, and
+   the float model in PyTorch bf16 eager and torch.compile when PyTorch is
+   there (OUT_DIR/<model>.torch.npz + .torch.json, written here from the
+   ONNX file).
+
+libquantc_rt (runtime/) is exercised by its own example binary when the
+prepare step built it (OUT_DIR/run_package): its outputs are compared with
+the Executor's too.
+
+Exit code: 0 if every check passes, 1 if one fails, 2 on setup errors.
+"""
+import argparse
+import ctypes
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import qcpkg_program as qp  # noqa: E402
+
+GEMM_TOL = 2.0 ** -10
+E2E_TOL = 1e-3
+
+
+# ---------------------------------------------------------------------------
+# numpy MX codecs (the GPU machine has no quantc module): E4M3FN and E8M0
+# ---------------------------------------------------------------------------
+
+def _e4m3_table():
+    t = np.zeros(256, np.float64)
+    for c in range(256):
+        s = -1.0 if c & 0x80 else 1.0
+        e, m = (c >> 3) & 0xF, c & 7
+        if e == 0xF and m == 7:
+            t[c] = np.nan
+        elif e == 0:
+            t[c] = s * m * 2.0 ** -9
+        else:
+            t[c] = s * (1 + m / 8) * 2.0 ** (e - 7)
+    return t
+
+
+E4M3 = _e4m3_table()
+
+
+class NumpyMX:
+    """quantize_mx / dequantize_mx for E4M3 with E8M0 scales, blocks of 32
+    along the last axis, in the integer arithmetic of the kernel (and of
+    the Numerics library's quantizeMX, floor rule, saturating)."""
+
+    @staticmethod
+    def dequantize_mx(codes, scales, elem="f8E4M3FN", block=32):
+        k = codes.shape[-1]
+        s = scales.astype(np.int64)
+        sc = np.where(s == 255, np.nan, np.exp2(s.astype(np.float64) - 127))
+        sc = np.repeat(sc, block, axis=-1)[..., :k]
+        return (E4M3[codes] * sc).astype(np.float32)
+
+    @staticmethod
+    def quantize_mx(x, elem="f8E4M3FN", block=32):
+        x = np.ascontiguousarray(x, np.float32)
+        k = x.shape[-1]
+        nb = -(-k // block)
+        pad = np.zeros(x.shape[:-1] + (nb * block,), np.float32)
+        pad[..., :k] = x
+        bits = pad.view(np.uint32).reshape(x.shape[:-1] + (nb, block))
+        amax = (bits & 0x7FFFFFFF).max(axis=-1)
+        special = amax >= 0x7F800000
+        normal = amax >= 0x00800000
+        e_norm = (amax >> 23).astype(np.int64) - 127
+        e_sub = (amax.astype(np.float32).view(np.uint32) >> 23).astype(np.int64) - 276
+        sc = np.clip(np.where(normal, e_norm, e_sub) + 119, 0, 254)
+        sc = np.where(special, 255, sc)
+        inv_bits = np.where(sc == 254, 0x00400000, (254 - np.minimum(sc, 254)) << 23)
+        inv = inv_bits.astype(np.uint32).view(np.float32)
+        with np.errstate(all="ignore"):  # Inf/NaN blocks: codes replaced below
+            y = (pad.reshape(x.shape[:-1] + (nb, block)) * inv[..., None]).view(np.uint32)
+        sign = (y >> 31) << 7
+        a = (y & 0x7FFFFFFF).astype(np.int64)
+        rn = (a + 0x7FFFF + ((a >> 20) & 1)) >> 20
+        n = rn - 960
+        s = ((a.astype(np.uint32).view(np.float32) + np.float32(2.0 ** 14))
+             .view(np.uint32).astype(np.int64) - 0x46800000)
+        code = np.where(a < 0x3C800000, s, n)
+        code = np.where(n > 0x7E, 0x7E, code)
+        code = np.where(a > 0x7F800000, 0x7F, code)
+        code = (code | sign).astype(np.uint8)
+        code = np.where(special[..., None], 0x7F, code).astype(np.uint8)
+        codes = code.reshape(x.shape[:-1] + (nb * block,))[..., :k]
+        return np.ascontiguousarray(codes), sc.astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------
+# The program on the GPU
+# ---------------------------------------------------------------------------
+
+class CudaProgram:
+    """One package's program on the device: module, weights, an arena for
+    one batch, launches from the manifest."""
+
+    def __init__(self, cuda, pkg):
+        self.cuda, self.pkg = cuda, pkg
+        chip = cuda.chip()
+        files = {f["target"]: f for f in pkg.manifest["kernel_files"]}
+        f = files.get(chip) or files.get(chip + "a")
+        if f and "cubin" in f:
+            data, self.code = (pkg.path / f["cubin"]).read_bytes(), f"{f['target']} cubin"
+        else:
+            # PTX of the highest non-'a' target at or below the device.
+            cc = int(chip[3:])
+            ok = [t for t in files if not t.endswith("a") and int(t[3:]) <= cc]
+            if not ok:
+                raise RuntimeError(f"no code for {chip} in {sorted(files)}")
+            t = max(ok, key=lambda t: int(t[3:]))
+            data, self.code = (pkg.path / files[t]["ptx"]).read_bytes(), f"{t} PTX (JIT)"
+        self.mod = cuda.load_module(data)
+        self.fns = {s["kernel"]: cuda.function(self.mod, s["kernel"])
+                    for s in pkg.program["steps"]}
+        self.wptr = cuda.alloc(pkg.weights.nbytes).value
+        cuda.htod(ctypes.c_uint64(self.wptr), pkg.weights)
+        self.arena, self.arena_bytes, self.batch = None, 0, None
+
+    def prepare(self, inputs):
+        p, cuda = self.pkg.program, self.cuda
+        batch = self.pkg.batch_of(inputs)
+        offsets, total = qp.arena_layout(p, batch)
+        if self.arena is None or total > self.arena_bytes:
+            if self.arena is not None:
+                cuda.free(ctypes.c_uint64(self.arena))
+            self.arena = cuda.alloc(max(total, 256)).value
+            self.arena_bytes = total
+        self.batch = batch
+        self.ptr = []
+        for v in p["values"]:
+            if v["kind"] == "weight":
+                self.ptr.append(self.wptr + v["offset"])
+            else:
+                self.ptr.append(self.arena + offsets[v["slot"]])
+        for i, v in enumerate(p["values"]):
+            if v["kind"] == "input":
+                x = np.ascontiguousarray(
+                    inputs[self.pkg.manifest["inputs"][v["index"]]["name"]],
+                    qp.DTYPE[v["dtype"]])
+                cuda.htod(ctypes.c_uint64(self.ptr[i]), x)
+        self.launches = []
+        for step in p["steps"]:
+            args = []
+            for a in step["args"]:
+                if "value" in a:
+                    args.append(ctypes.c_uint64(self.ptr[a["value"]]))
+                elif "i32" in a:
+                    args.append(ctypes.c_int32(qp.linear(a["i32"], batch)))
+                else:
+                    args.append(ctypes.c_int64(qp.linear(a["i64"], batch)))
+            grid = [qp.linear(g, batch) for g in step["grid"]]
+            self.launches.append((self.fns[step["kernel"]], grid, step["block"], args))
+
+    def launch(self, i, sync=True):
+        fn, grid, block, args = self.launches[i]
+        if min(grid) > 0:
+            self.cuda.launch(fn, grid, block, args, sync=sync)
+
+    def download(self, i):
+        v = self.pkg.program["values"][i]
+        out = np.empty(qp.value_shape(v, self.batch), qp.DTYPE[v["dtype"]])
+        self.cuda.dtoh(out, ctypes.c_uint64(self.ptr[i]))
+        return out
+
+    def outputs(self):
+        return {self.pkg.manifest["outputs"][v["index"]]["name"]: self.download(i)
+                for i, v in enumerate(self.pkg.program["values"])
+                if v["kind"] == "output"}
+
+
+def gemm_error(got, a, sa, w, sw):
+    """max |got - ref| / sum_k |a*b*sa*sb| (gpu_check.py's measure)."""
+    M, K = a.reshape(-1, a.shape[-1]).shape
+    ad = NumpyMX.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1)).astype(np.float64)
+    wd = NumpyMX.dequantize_mx(w, sw).astype(np.float64)
+    ref = ad @ wd.T
+    mag = np.abs(ad) @ np.abs(wd).T
+    err = np.abs(got.reshape(M, -1).astype(np.float64) - ref) / np.maximum(mag, 1e-30)
+    return float(np.nanmax(err)) if err.size else 0.0
+
+
+def check_steps(prog, inputs):
+    """Runs each step, downloads its operands and compares it with the numpy
+    model on the same operands. Returns a list of failure strings."""
+    p = prog.pkg.program
+    prog.prepare(inputs)
+    model = qp.NumpyBackend(NumpyMX)
+    fails = []
+    for i, step in enumerate(p["steps"]):
+        prog.launch(i)
+        ids = [a["value"] for a in step["args"] if "value" in a]
+        views = [prog.download(j) for j in ids]
+        scalars = [a for a in prog.launches[i][3] if not isinstance(a, ctypes.c_uint64)]
+        scalars = [s.value for s in scalars]
+        k = step["kernel"]
+        if k == "mxfp8_gemm":
+            a, sa, w, sw, out = views
+            err = gemm_error(out, a, sa, w, sw)
+            if not err <= GEMM_TOL:
+                fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
+            continue
+        outs = {"quantize_mxfp8": [1, 2]}.get(k, [0])
+        want = [v.copy() for v in views]
+        model.step(step, want, scalars)
+        for o in outs:
+            g, r = views[o], want[o]
+            same = np.array_equal(g.view(np.uint8), r.view(np.uint8))
+            if not same:
+                bad = int(np.sum(g.view(np.uint8) != r.view(np.uint8)))
+                fails.append(f"step {i} {k} ({step['layer']}): {bad} byte(s) differ "
+                             f"from the model")
+    return fails
+
+
+def time_program(prog, inputs, repeat):
+    prog.prepare(inputs)
+    for i in range(len(prog.launches)):
+        prog.launch(i, sync=False)
+    prog.cuda.sync()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for i in range(len(prog.launches)):
+            prog.launch(i, sync=False)
+        prog.cuda.sync()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e6
+
+
+def torch_baseline(out_dir, name, x, repeat):
+    """Median microseconds of the float model in bf16: eager and compiled."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    spec = json.loads((out_dir / f"{name}.torch.json").read_text())
+    with np.load(out_dir / f"{name}.torch.npz") as z:
+        w = {k: torch.tensor(z[k]).cuda().to(torch.bfloat16) for k in z.files}
+
+    def model(inp):
+        env = dict(w)
+        env[spec["input"]] = inp
+        for n in spec["nodes"]:
+            a = [env[i] for i in n["inputs"]]
+            if n["op"] == "MatMul":
+                r = a[0] @ a[1]
+            elif n["op"] == "Gemm":
+                b = a[1].T if n.get("transB") else a[1]
+                r = n.get("alpha", 1.0) * (a[0] @ b)
+                if len(a) > 2:
+                    r = r + n.get("beta", 1.0) * a[2]
+            elif n["op"] == "Add":
+                r = a[0] + a[1]
+            elif n["op"] == "Relu":
+                r = torch.relu(a[0])
+            else:
+                raise RuntimeError(f"torch baseline: no {n['op']}")
+            env[n["output"]] = r
+        return env[spec["output"]]
+
+    xt = torch.tensor(x).cuda().to(torch.bfloat16)
+    res = {}
+    for label, fn in (("eager", model), ("compile", None)):
+        if fn is None:
+            try:
+                fn = torch.compile(model)
+            except Exception as e:  # noqa: BLE001 - report and go on
+                res[label] = f"unavailable ({type(e).__name__})"
+                continue
+        with torch.no_grad():
+            for _ in range(3):
+                fn(xt)
+            torch.cuda.synchronize()
+            ts = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                fn(xt)
+                torch.cuda.synchronize()
+                ts.append(time.perf_counter() - t0)
+        res[label] = float(np.median(ts)) * 1e6
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", required=True, type=Path)
+    ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--cpu-only", action="store_true",
+                    help="no GPU: check the prepared files and the numpy "
+                         "models against the Executor")
+    args = ap.parse_args(argv)
+    out = args.dir
+    try:
+        cases = json.loads((out / "cases.json").read_text())
+    except (OSError, ValueError) as e:
+        print(f"gpu_run_check: {out}/cases.json: {e} (run scripts/gpu_run_check.sh)",
+              file=sys.stderr)
+        return 2
+    cuda = None
+    if not args.cpu_only:
+        try:
+            from gpu_check import Cuda
+            cuda = Cuda()
+            print(f"device: {cuda.device_name()}")
+        except (OSError, RuntimeError, ImportError) as e:
+            print(f"gpu_run_check: no CUDA: {e}", file=sys.stderr)
+            return 2
+    failures, rows = [], []
+    for case in cases:
+        name = case["model"]
+        try:
+            pkg = qp.Package(out / f"{name}.qcpkg")
+        except (OSError, ValueError) as e:
+            print(f"{name}: {e}", file=sys.stderr)
+            return 2
+        prog = CudaProgram(cuda, pkg) if cuda else None
+        for b in case["batches"]:
+            with np.load(out / f"{name}.b{b}.in.npz") as z:
+                inputs = {k: z[k] for k in z.files}
+            with np.load(out / f"{name}.b{b}.ref.npz") as z:
+                ref = {k: z[k] for k in z.files}
+            if cuda is None:
+                got = qp.run(pkg, inputs, qp.NumpyBackend(NumpyMX))
+                label = "numpy model"
+            else:
+                fails = check_steps(prog, inputs)
+                failures += [f"{name} b{b}: {f}" for f in fails]
+                prog.prepare(inputs)
+                for i in range(len(prog.launches)):
+                    prog.launch(i)
+                got = prog.outputs()
+                label = f"GPU ({prog.code})"
+            for k, r in ref.items():
+                g = got[k].astype(np.float64)
+                err = np.linalg.norm(g - r) / max(np.linalg.norm(r), 1e-30)
+                ok = err <= E2E_TOL
+                print(f"{name} batch {b:5d} {k}: {label} vs Executor rel. RMS "
+                      f"{err:.3e} {'ok' if ok else 'FAIL'}")
+                if not ok:
+                    failures.append(f"{name} b{b} {k}: rel. RMS {err:.3e} > {E2E_TOL}")
+            if cuda is not None:
+                us = time_program(prog, inputs, args.repeat)
+                tb = torch_baseline(out, name, inputs[case["input"]], args.repeat)
+                rows.append((name, b, us, tb))
+        rt = out / "run_package"
+        if cuda is not None and rt.exists():
+            b = case["batches"][-1]
+            res = subprocess.run([str(rt), str(out / f"{name}.qcpkg"),
+                                  str(out / f"{name}.b{b}.in.npz"),
+                                  str(out / f"{name}.b{b}.rt.npz")],
+                                 capture_output=True, text=True)
+            print(f"{name}: libquantc_rt run_package exit {res.returncode}\n"
+                  f"{res.stdout}{res.stderr}")
+            if res.returncode != 0:
+                failures.append(f"{name}: run_package failed")
+    for name, b, us, tb in rows:
+        line = f"timing {name} batch {b}: quantc package {us:.1f} us"
+        if tb:
+            for k, v in tb.items():
+                line += f", torch bf16 {k} " + (f"{v:.1f} us" if isinstance(v, float) else v)
+        print(line)
+    if failures:
+        print("\nFAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nall checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

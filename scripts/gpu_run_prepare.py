@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes what scripts/gpu_run_check.py needs (called by gpu_run_check.sh):
+packages of the bundled examples that have a GPU program, inputs and the
+Executor's outputs per batch, the float model for the PyTorch baseline, and
+cases.json. Examples whose graph has no GPU program are listed with the ops
+quant-compile names.
+
+    gpu_run_prepare.py --build BUILD_DIR --out OUT_DIR
+"""
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ["mlp", "cnn", "gpt2", "llama"]
+BATCHES = [1, 37, 256]
+TARGETS = "sm_90,sm_89"
+TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
+
+
+def load_example(name):
+    path = ROOT / "examples" / name / f"make_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def torch_spec(model_path, out, name):
+    """The float model as a node list + weights, when every node is one the
+    baseline interpreter in gpu_run_check.py knows."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(str(model_path))
+    g = m.graph
+    if any(n.op_type not in TORCH_OPS for n in g.node) or len(g.input) != 1 \
+            or len(g.output) != 1:
+        return False
+    nodes = []
+    for n in g.node:
+        d = {"op": n.op_type, "inputs": list(n.input), "output": n.output[0]}
+        for a in n.attribute:
+            if a.name in ("transB", "transA"):
+                d[a.name] = a.i
+            elif a.name in ("alpha", "beta"):
+                d[a.name] = a.f
+        if d.get("transA"):
+            return False
+        nodes.append(d)
+    weights = {i.name: numpy_helper.to_array(i).astype(np.float32)
+               for i in g.initializer}
+    np.savez(out / f"{name}.torch.npz", **weights)
+    (out / f"{name}.torch.json").write_text(json.dumps(
+        {"input": g.input[0].name, "output": g.output[0].name, "nodes": nodes}))
+    return True
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True, type=Path)
+    ap.add_argument("--out", required=True, type=Path)
+    args = ap.parse_args(argv)
+    out, bin_dir = args.out, args.build / "bin"
+    cases = []
+    for name in EXAMPLES:
+        src = out / "src" / name
+        paths = load_example(name).generate(str(src))
+        calib = paths.get("calib") or paths["test"]
+        pkg = out / f"{name}.qcpkg"
+        res = subprocess.run([str(bin_dir / "quant-compile"), paths["model"],
+                              "--calib", calib, "-o", str(pkg),
+                              "--target", TARGETS, "-q"],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            why = res.stderr.strip().splitlines()
+            print(f"{name}: no GPU package: {why[-1] if why else res.returncode}")
+            continue
+        with np.load(paths["test"]) as z:
+            test = {k: z[k] for k in z.files}
+        manifest = json.loads((pkg / "manifest.json").read_text())
+        first = manifest["inputs"][0]["name"]
+        for b in BATCHES:
+            reps = -(-b // test[first].shape[0])
+            inputs = {k: np.concatenate([v] * reps)[:b] for k, v in test.items()}
+            np.savez(out / f"{name}.b{b}.in.npz", **inputs)
+            r = subprocess.run([str(bin_dir / "quant-run"), str(pkg), "--inputs",
+                                str(out / f"{name}.b{b}.in.npz"), "--outputs",
+                                str(out / f"{name}.b{b}.ref.npz")],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
+                return 1
+        has_torch = torch_spec(paths["model"], out, name)
+        cases.append({"model": name, "input": first, "batches": BATCHES,
+                      "torch_baseline": has_torch})
+        print(f"{name}: package with a GPU program; batches {BATCHES}"
+              f"{'' if has_torch else '; no PyTorch baseline'}")
+    (out / "cases.json").write_text(json.dumps(cases, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
