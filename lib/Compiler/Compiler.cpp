@@ -809,8 +809,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         getMMAInstructionName(t));
   if (!targets.empty()) {
     if (gpuPlan.runnable())
-      os << llvm::formatv("GPU program: {0} launch(es) of {1} kernel(s); "
-                          "runs with libquantc_rt or quant-run --device cuda\n",
+      os << llvm::formatv("GPU program: {0} launch(es) of {1} kernel(s) "
+                          "(manifest.json, docs/Runtime.md)\n",
                           gpuPlan.steps.size(), gpuPlan.kernels.size());
     else
       os << "GPU program: none, no GPU kernel yet for "
