@@ -102,12 +102,7 @@ def test_arena_layout_grows_with_batch(mlp_gpu):
     assert t2 < every
 
 
-def _make(name):
-    path = REPO_ROOT / "examples" / name / f"make_{name}.py"
-    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from gpu_run_prepare import load_example as _make  # noqa: E402
 
 
 def test_explicit_target_refuses_ops_without_kernels(run_tool, tmp_path):

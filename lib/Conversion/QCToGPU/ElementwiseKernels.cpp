@@ -44,6 +44,14 @@ bool quantc::detail::isBroadcastableTo(RankedTensorType in, RankedTensorType out
 
 namespace {
 
+/// A kernel with a 1-D launch of kElementwiseBlock threads per CTA.
+FailureOr<gpu::GPUFuncOp> createKernel1D(ModuleOp top, KernelTarget t,
+                                         llvm::StringRef name,
+                                         TypeRange args, OpBuilder &b) {
+  return quantc::detail::createKernelFunc(
+      top, t, name, args, {int32_t(kElementwiseBlock), 1, 1}, b);
+}
+
 /// The global thread index gid = blockIdx.x * kElementwiseBlock + threadIdx.x
 /// and an scf.if on gid < count whose body the builder is left in.
 Value guardedThreadIndex(KernelEmitter &e, Value count) {
@@ -97,17 +105,14 @@ Value encodeE4M3Sat(KernelEmitter &e, Value y) {
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
                                  KernelTarget t) {
-  MLIRContext *ctx = top.getContext();
-  OpBuilder b(ctx);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  FailureOr<gpu::GPUFuncOp> made = quantc::detail::createKernelFunc(
-      top, t, name, {ptr, ptr, ptr, b.getI64Type(), b.getI32Type()},
-      {int32_t(kElementwiseBlock), 1, 1}, b);
+  OpBuilder b(top.getContext());
+  Type ptr = LLVM::LLVMPointerType::get(top.getContext());
+  FailureOr<gpu::GPUFuncOp> made = createKernel1D(
+      top, t, name, {ptr, ptr, ptr, b.getI64Type(), b.getI32Type()}, b);
   if (failed(made))
     return failure();
-  gpu::GPUFuncOp func = *made;
-  Block &entry = func.getBody().front();
-  KernelEmitter e(b, func.getLoc());
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
   e.entry = &entry;
   Location loc = e.loc;
   using P = arith::CmpIPredicate;
@@ -174,24 +179,21 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
   }
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
-  return func;
+  return *made;
 }
 
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
                                KernelTarget t, const GpuStep &step) {
-  MLIRContext *ctx = top.getContext();
-  OpBuilder b(ctx);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  SmallVector<Type> args(1 + step.inputs.size(), ptr);
+  OpBuilder b(top.getContext());
+  SmallVector<Type> args(1 + step.inputs.size(),
+                         LLVM::LLVMPointerType::get(top.getContext()));
   args.push_back(b.getI64Type());
-  FailureOr<gpu::GPUFuncOp> made = quantc::detail::createKernelFunc(
-      top, t, name, args, {int32_t(kElementwiseBlock), 1, 1}, b);
+  FailureOr<gpu::GPUFuncOp> made = createKernel1D(top, t, name, args, b);
   if (failed(made))
     return failure();
-  gpu::GPUFuncOp func = *made;
-  Block &entry = func.getBody().front();
-  KernelEmitter e(b, func.getLoc());
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
   e.entry = &entry;
   Location loc = e.loc;
   Value gid = guardedThreadIndex(e, entry.getArguments().back());
@@ -276,5 +278,5 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
                         e.gep(entry.getArgument(0), e.f32, gid));
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
-  return func;
+  return *made;
 }
