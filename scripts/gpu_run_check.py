@@ -18,8 +18,9 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    launcher in scripts/qcpkg_program.py: the manifest's arena, args and
    grids), and after each step compares the step's GPU outputs with the
    numpy model of its kernel applied to the step's GPU inputs:
-   quantize_mxfp8 and ew_<i> must match bit for bit (docs/Kernels.md);
-   mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb| (gpu_check.py's bound);
+   quantize_mxfp8, ew_<i>, pool_<i>, gap_<i>, copy_b<n> must match bit for
+   bit (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
+   (gpu_check.py's bound), conv_<i> within 2^-14 of sum |x*w|;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
    computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
    by an ulp can flip the next layer's quantized code; one flip changes an
@@ -51,6 +52,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qcpkg_program as qp  # noqa: E402
 
 GEMM_TOL = 2.0 ** -10
+# A conv output sums at most C/g * KH * KW (576 here) fp32 fma's; each
+# rounds by 2^-24 of the running sum, so |gpu - exact| <= 576 * 2^-24 of
+# sum |x*w| at worst.
+CONV_TOL = 2.0 ** -14
 E2E_TOL = 1e-3
 
 
@@ -234,6 +239,16 @@ def check_steps(prog, inputs):
             err = gemm_error(out, a, sa, w, sw)
             if not err <= GEMM_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
+            continue
+        if k.startswith("conv_"):
+            x, w, bias = views[1], views[2], (views[3] if len(views) > 3 else None)
+            ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
+            mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
+                            None if bias is None else np.abs(bias)).astype(np.float64)
+            err = float(np.max(np.abs(views[0] - ref) / np.maximum(mag, 1e-30),
+                               initial=0.0))
+            if not err <= CONV_TOL:
+                fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {CONV_TOL:.3g}")
             continue
         outs = {"quantize_mxfp8": [1, 2]}.get(k, [0])
         want = [v.copy() for v in views]

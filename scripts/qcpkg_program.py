@@ -10,9 +10,10 @@ Only numpy is needed. A *backend* executes the steps:
 - scripts/gpu_run_check.py's `CudaBackend` launches the package's kernels
   on a GPU through the driver API and compares each step with this model.
 
-Kernel models: `quantize_mxfp8` and `ew_<i>` are the exact arithmetic the
-kernels implement; `mxfp8_gemm` sums in float64 (the GPU sums each 32-wide
-K block in the tensor core, so it agrees within rounding).
+Kernel models: `quantize_mxfp8`, `ew_<i>`, `pool_<i>`, `gap_<i>` and
+`copy_b<n>` are the exact arithmetic the kernels implement; `mxfp8_gemm`
+and `conv_<i>` sum in float64 (the GPU sums in the tensor core, or in fp32
+with fma, so they agree within rounding).
 """
 import json
 import re
@@ -96,9 +97,19 @@ def check_slot_plan(program):
 def eval_expr(expr, ins, out_shape):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
     with numpy broadcasting, as the ew kernels do."""
+    rank = len(out_shape)
+
+    def batch_norm(eps, x, scale, bias, mean, var):
+        # Per channel (dimension 1), in the Executor's f32 order.
+        shape = (-1,) + (1,) * (rank - 2)
+        a = scale / np.sqrt(var + eps)
+        shift = bias - mean * a
+        return x * a.reshape(shape) + shift.reshape(shape)
+
     ops = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
            "div": np.divide, "neg": np.negative, "abs": np.abs,
-           "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0))}
+           "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0)),
+           "batch_norm": batch_norm}
     pos = 0
 
     def parse():
@@ -107,7 +118,8 @@ def eval_expr(expr, ins, out_shape):
         if m:
             pos += m.end()
             return ins[int(m.group(1))]
-        m = re.match(r"(\w+)\(", expr[pos:])
+        # name[:0x<f32 bits of a parameter>](args)
+        m = re.match(r"(\w+)(?::0x([0-9a-f]+))?\(", expr[pos:])
         if not m or m.group(1) not in ops:
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += m.end()
@@ -118,6 +130,9 @@ def eval_expr(expr, ins, out_shape):
         if expr[pos] != ")":
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += 1
+        if m.group(2):
+            args.insert(0, np.array([int(m.group(2), 16)], np.uint32)
+                        .view(np.float32)[0])
         with np.errstate(all="ignore"):
             return np.asarray(ops[m.group(1)](*args), np.float32)
 
@@ -151,8 +166,87 @@ class NumpyBackend:
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape)
+        elif k.startswith("conv_"):
+            views[0][...] = conv2d(step["attrs"], *views[1:])
+        elif k.startswith("pool_"):
+            views[0][...] = pool2d(step["attrs"], views[1], views[0].shape)
+        elif k.startswith("gap_"):
+            x = views[1]
+            flat = x.reshape(x.shape[0], x.shape[1], -1).astype(np.float64)
+            # In order, as the Executor and the kernel sum.
+            s = np.cumsum(flat, axis=-1)[..., -1] if flat.shape[-1] else 0
+            views[0][...] = (s / flat.shape[-1]).astype(np.float32).reshape(
+                views[0].shape)
+        elif k.startswith("copy_b"):
+            views[0][...] = views[1].reshape(views[0].shape)
         else:
             raise ProgramError(f"no model of kernel {k}")
+
+
+def _taps(out_len, in_len, k, stride, pad, dil):
+    """[out, k] input index of each tap and whether it is inside."""
+    idx = (np.arange(out_len)[:, None] * stride - pad
+           + np.arange(k)[None, :] * dil)
+    return idx, (idx >= 0) & (idx < in_len)
+
+
+def conv2d(attrs, x, w, bias=None):
+    """2-D NCHW convolution in float64 (the kernel sums in fp32 with fma:
+    agreement within rounding)."""
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    g = attrs["group"]
+    (sh, sw), (dh, dw) = attrs["strides"], attrs["dilations"]
+    pt, pl = attrs["pads"][0], attrs["pads"][1]
+    oh = (h + attrs["pads"][0] + attrs["pads"][2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + attrs["pads"][1] + attrs["pads"][3] - dw * (kw - 1) - 1) // sw + 1
+    ih, iok = _taps(oh, h, kh, sh, pt, dh)
+    iw, wok = _taps(ow, wd, kw, sw, pl, dw)
+    xd = x.astype(np.float64)
+    out = np.zeros((n, m, oh, ow))
+    mg = m // g
+    for a in range(kh):
+        for b in range(kw):
+            patch = xd[:, :, np.clip(ih[:, a], 0, h - 1)][:, :, :, np.clip(iw[:, b], 0, wd - 1)]
+            patch = patch * (iok[:, a][:, None] & wok[:, b][None, :])
+            for gi in range(g):
+                xs = patch[:, gi * cg:(gi + 1) * cg]
+                ws = w[gi * mg:(gi + 1) * mg, :, a, b].astype(np.float64)
+                out[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", xs, ws)
+    if bias is not None:
+        out += bias.astype(np.float64)[None, :, None, None]
+    return out.astype(np.float32)
+
+
+def pool2d(attrs, x, out_shape):
+    """Max/avg pooling in f32, taps in the kernel's (and the Executor's)
+    order: exact."""
+    n, c, h, wd = x.shape
+    oh, ow = out_shape[2], out_shape[3]
+    (kh, kw), (sh, sw), (dh, dw) = (attrs["kernel_shape"], attrs["strides"],
+                                    attrs["dilations"])
+    pt, pl, pb, pr = attrs["pads"]
+    ih, iok = _taps(oh, h, kh, sh, pt, dh)
+    iw, wok = _taps(ow, wd, kw, sw, pl, dw)
+    is_max = attrs["kind"] == "max"
+    y = np.full((n, c, oh, ow), -np.inf if is_max else 0, np.float32)
+    for a in range(kh):
+        for b in range(kw):
+            ok = iok[:, a][:, None] & wok[:, b][None, :]
+            v = x[:, :, np.clip(ih[:, a], 0, h - 1)][:, :, :, np.clip(iw[:, b], 0, wd - 1)]
+            with np.errstate(invalid="ignore"):
+                nxt = np.where((v > y) | np.isnan(v), v, y) if is_max else y + v
+            y = np.where(ok, nxt, y).astype(np.float32)
+    if not is_max:
+        if attrs["count_include_pad"]:
+            rows = ((ih >= -pt) & (ih < h + pb)).sum(1)
+            cols = ((iw >= -pl) & (iw < wd + pr)).sum(1)
+        else:
+            rows, cols = iok.sum(1), wok.sum(1)
+        cnt = (rows[:, None] * cols[None, :]).astype(np.float32)
+        with np.errstate(all="ignore"):
+            y = np.where(cnt == 0, np.float32(0), y / cnt).astype(np.float32)
+    return y
 
 
 def check_step(step, views, scalars, batch):
@@ -169,8 +263,11 @@ def check_step(step, views, scalars, batch):
         M, N, K = scalars
         ok = ((M, N, K) == (out.size // max(N, 1), w.shape[0], w.shape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
-    elif k.startswith("ew_"):
+    elif k.startswith(("ew_", "conv_", "pool_", "copy_b")):
         ok = scalars == [views[0].size] and threads >= views[0].size
+    elif k.startswith("gap_"):
+        planes = views[1].shape[0] * views[1].shape[1]
+        ok = scalars == [planes] and threads >= planes
     else:
         ok = True
     if not ok:

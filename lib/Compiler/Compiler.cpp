@@ -450,11 +450,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // package then has no program; its report says which ops are missing).
   GpuPlan gemmOnly;
   if (!gpuPlan.runnable())
-    for (GpuStep &st : gpuPlan.steps)
-      if (st.kind == GpuStep::Kind::Gemm) {
-        gemmOnly.steps.push_back(st);
+    for (qc::QMatMulOp q : qmms)
+      if (isKernelSupported(q)) {
+        gemmOnly.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(),
+                                  {q.getOperation()}, {}, {}});
         if (gemmOnly.kernels.empty())
-          gemmOnly.kernels.emplace_back(st.kernel, gemmOnly.steps.size() - 1);
+          gemmOnly.kernels.emplace_back(kGemmKernelName.str(), 0);
       }
   const GpuPlan &built = gpuPlan.runnable() ? gpuPlan : gemmOnly;
   std::vector<PackageKernelFile> kernelFiles;

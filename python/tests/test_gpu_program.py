@@ -105,29 +105,55 @@ def test_arena_layout_grows_with_batch(mlp_gpu):
 from gpu_run_prepare import load_example as _make  # noqa: E402
 
 
-def test_explicit_target_refuses_ops_without_kernels(run_tool, tmp_path):
+def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
+    """The example CNN (conv + batch norm + ReLU, depthwise and strided
+    convs, max/avg/global pooling, flatten, an MXFP8 head) as a GPU
+    program: batch norm + ReLU fused, one kernel per distinct shape."""
     paths = _make("cnn").generate(str(tmp_path / "cnn"))
-    out = tmp_path / "cnn.qcpkg"
-    res = run_tool("quant-compile", paths["model"], "--calib", paths["calib"],
+    pkg = tmp_path / "cnn.qcpkg"
+    check_ok("quant-compile", paths["model"], "--calib", paths["calib"],
+             "-o", pkg, "--target", "sm_90", "--no-cubin", "-q")
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    qp.check_slot_plan(p)
+    kernels = [s["kernel"] for s in p["steps"]]
+    assert kernels[:3] == ["conv_0", "ew_0", "pool_0"], kernels
+    assert p["steps"][1]["expr"] == "relu(batch_norm:0x3727c5ac(in0,in1,in2,in3,in4))"
+    assert {"gap_0", "copy_b4", "quantize_mxfp8", "mxfp8_gemm"} <= set(kernels)
+    assert p["steps"][3]["attrs"]["group"] == 32  # the depthwise conv
+    x = load_npz(paths["test"])["x"]
+    np.savez(tmp_path / "in.npz", x=x)
+    res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
+                   "--outputs", tmp_path / "out.npz")
+    assert res.returncode == 0, describe(res)
+    ref = load_npz(tmp_path / "out.npz")["logits"]
+    got = simulate(pkg, {"x": x})["logits"]
+    # The conv model sums in float64; everything else is exact.
+    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+
+
+def test_explicit_target_refuses_ops_without_kernels(run_tool, tmp_path):
+    paths = _make("gpt2").generate(str(tmp_path / "gpt2"))
+    out = tmp_path / "gpt2.qcpkg"
+    res = run_tool("quant-compile", paths["model"], "--calib", paths["test"],
                    "-o", out, "--target", "sm_89", "-q")
     assert res.returncode == 1, describe(res)
     assert "no GPU kernel yet for: " in res.stderr, res.stderr
-    assert "qc.conv x4" in res.stderr and "qc.batch_norm x4" in res.stderr
+    assert "qc.softmax (dynamic non-batch dims) x2" in res.stderr
     assert not out.exists()
 
 
 def test_default_targets_record_what_is_missing(check_ok, tmp_path):
-    paths = _make("cnn").generate(str(tmp_path / "cnn"))
-    out = tmp_path / "cnn.qcpkg"
-    res = check_ok("quant-compile", paths["model"], "--calib", paths["calib"],
+    paths = _make("gpt2").generate(str(tmp_path / "gpt2"))
+    out = tmp_path / "gpt2.qcpkg"
+    res = check_ok("quant-compile", paths["model"], "--calib", paths["test"],
                    "-o", out, "--no-cubin")
-    assert "GPU program: none, no GPU kernel yet for qc.conv x4" in res.stdout
+    assert "GPU program: none, no GPU kernel yet for " in res.stdout
     m = json.loads((out / "manifest.json").read_text())
     assert m["program"] is None
-    assert {"op": "qc.conv", "count": 4} in m["gpu_unsupported"]
+    assert {"op": "qc.range", "count": 1} in m["gpu_unsupported"]
     r = json.loads((out / "report.json").read_text())
     assert r["gpu_program"]["runnable"] is False
-    # The GEMM kernel is still built for the one quantized matmul.
+    # The GEMM kernel is still built for the quantized matmuls.
     assert all(f["kernels"] == ["mxfp8_gemm"] for f in m["kernel_files"])
 
 
@@ -191,10 +217,11 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
                    build_dir, out])
     assert res.returncode == 0, describe(res)
     assert "mlp: package with a GPU program" in res.stdout
-    assert "cnn: no GPU package: " in res.stdout and "qc.conv x4" in res.stdout
+    assert "cnn: package with a GPU program" in res.stdout
+    assert "gpt2: no GPU package: " in res.stdout
     assert "all checks passed" in res.stdout
     cases = json.loads((out / "cases.json").read_text())
-    assert [c["model"] for c in cases] == ["mlp"]
+    assert [c["model"] for c in cases] == ["mlp", "cnn"]
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
         assert (out / f"mlp.b{b}.ref.npz").is_file()

@@ -11,14 +11,27 @@
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <limits>
+#include <optional>
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace quantc;
 using quantc::detail::KernelEmitter;
 using quantc::detail::kElementwiseBlock;
+
+int64_t quantc::detail::elementBytes(Type t) {
+  if (!t.isIntOrFloat())
+    return 0;
+  int64_t b = qc::WeightOp::getStorageBytes(t);
+  return b == 1 || b == 2 || b == 4 || b == 8 ? b : 0;
+}
 
 bool quantc::detail::isBroadcastableTo(RankedTensorType in, RankedTensorType out) {
   int64_t r = out.getRank(), q = in.getRank();
@@ -76,6 +89,19 @@ Value sub(KernelEmitter &e, Value x, Value y) {
 }
 Value cmp(KernelEmitter &e, arith::CmpIPredicate p, Value x, Value y) {
   return arith::CmpIOp::create(e.b, e.loc, p, x, y);
+}
+
+/// IEEE square root (sqrt.rn.f32, what std::sqrt computes). The NVVM
+/// conversion lowers math.sqrt and llvm.intr.sqrt only through libdevice,
+/// so this one instruction is inline PTX, as the sm_89 MMA is.
+Value sqrtRN(KernelEmitter &e, Value x) {
+  auto op = LLVM::InlineAsmOp::create(
+      e.b, e.loc, e.f32, ValueRange{x}, "sqrt.rn.f32 $0, $1;", "=f,f",
+      /*has_side_effects=*/false, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(e.b.getContext(), LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/ArrayAttr());
+  return op.getResult(0);
 }
 
 /// E4M3FN code (in the low 8 bits) of the f32 with bit pattern `y`,
@@ -217,11 +243,19 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
     return coord;
   };
 
+  // batch_norm's [C] parameters are indexed by the channel (dimension 1).
+  llvm::DenseSet<Value> perChannel;
+  for (Operation *op : step.ops)
+    if (isa<qc::BatchNormOp>(op))
+      perChannel.insert(op->operand_begin() + 1, op->operand_end());
+
   llvm::DenseMap<Value, Value> vals;
   for (auto [i, v] : llvm::enumerate(step.inputs)) {
     auto inType = cast<RankedTensorType>(v.getType());
     Value offset;
-    if (inType.getShape() == outType.getShape()) {
+    if (perChannel.contains(v)) {
+      offset = coords()[1];
+    } else if (inType.getShape() == outType.getShape()) {
       offset = gid;
     } else {
       // Row-major strides of the input; broadcast dimensions add nothing.
@@ -263,6 +297,18 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
               return bitcastF32(
                   e, e.band(bitcastI32(e, in(0)), e.c32(0x7fffffff)));
             })
+            .Case([&](qc::BatchNormOp bn) {
+              // The Executor's order: a = scale / sqrt(var + eps), shift =
+              // bias - mean * a, y = x * a + shift (no fma anywhere).
+              Value eps = e.f32c(bn.getEpsilon().convertToFloat());
+              Value sd = sqrtRN(e, arith::AddFOp::create(b, loc, in(4), eps));
+              Value a = arith::DivFOp::create(b, loc, in(1), sd);
+              Value shift = arith::SubFOp::create(
+                  b, loc, in(2), arith::MulFOp::create(b, loc, in(3), a));
+              return arith::AddFOp::create(
+                         b, loc, arith::MulFOp::create(b, loc, in(0), a), shift)
+                  .getResult();
+            })
             .Case([&](qc::ReluOp) {
               // x > 0 or NaN keeps x (the Executor's reluValue); else +0.
               Value keep = arith::CmpFOp::create(
@@ -279,4 +325,270 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   return *made;
+}
+
+//===----------------------------------------------------------------------===//
+// Window kernels: conv, pooling; copies
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Static NCHW geometry of a 2-D window op.
+struct Window {
+  int64_t C, H, W, M, OH, OW, KH, KW;
+  int64_t sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
+
+  Window(RankedTensorType in, RankedTensorType out, ArrayRef<int64_t> kernel,
+         ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+         ArrayRef<int64_t> dilations)
+      : C(in.getDimSize(1)), H(in.getDimSize(2)), W(in.getDimSize(3)),
+        M(out.getDimSize(1)), OH(out.getDimSize(2)), OW(out.getDimSize(3)),
+        KH(kernel[0]), KW(kernel[1]) {
+    if (strides.size() == 2)
+      sh = strides[0], sw = strides[1];
+    if (pads.size() == 4)
+      pt = pads[0], pl = pads[1], pb = pads[2], pr = pads[3];
+    if (dilations.size() == 2)
+      dh = dilations[0], dw = dilations[1];
+  }
+};
+
+/// Splits the output index gid of an [N, M, OH, OW] tensor.
+struct OutCoord {
+  Value plane, m, oh, ow; // plane = n * M + m
+};
+OutCoord splitOutput(KernelEmitter &e, Value gid, const Window &g) {
+  OpBuilder &b = e.b;
+  OutCoord c;
+  c.ow = arith::RemUIOp::create(b, e.loc, gid, e.c64(g.OW));
+  Value t = arith::DivUIOp::create(b, e.loc, gid, e.c64(g.OW));
+  c.oh = arith::RemUIOp::create(b, e.loc, t, e.c64(g.OH));
+  c.plane = arith::DivUIOp::create(b, e.loc, t, e.c64(g.OH));
+  c.m = arith::RemUIOp::create(b, e.loc, c.plane, e.c64(g.M));
+  return c;
+}
+
+/// 0 <= x < n (i64).
+Value inRange(KernelEmitter &e, Value x, int64_t lo, int64_t hi) {
+  Value geLo = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::sge, x,
+                                     e.c64(lo));
+  return e.land(geLo, e.slt(x, e.c64(hi)));
+}
+
+/// f32 load of base[offset] when ok, else of base[0] (always in bounds), so
+/// no access leaves the tensor and no branch is needed.
+Value loadF32Masked(KernelEmitter &e, Value base, Value offset, Value ok) {
+  Value off = e.select(ok, offset, e.c64(0));
+  return LLVM::LoadOp::create(e.b, e.loc, e.f32, e.gep(base, e.f32, off));
+}
+
+/// Starts a one-thread-per-element kernel: (out, inputs..., count).
+struct Kernel1D {
+  gpu::GPUFuncOp func;
+  Value gid;
+};
+FailureOr<Kernel1D> startKernel1D(ModuleOp top, KernelTarget t,
+                                  llvm::StringRef name, unsigned numPtrs,
+                                  OpBuilder &b,
+                                  std::optional<KernelEmitter> &e) {
+  SmallVector<Type> args(numPtrs, LLVM::LLVMPointerType::get(top.getContext()));
+  args.push_back(b.getI64Type());
+  FailureOr<gpu::GPUFuncOp> made = createKernel1D(top, t, name, args, b);
+  if (failed(made))
+    return failure();
+  Block &entry = made->getBody().front();
+  e.emplace(b, made->getLoc());
+  e->entry = &entry;
+  return Kernel1D{*made, guardedThreadIndex(*e, entry.getArguments().back())};
+}
+
+FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
+  b.setInsertionPointToEnd(&k.func.getBody().front());
+  gpu::ReturnOp::create(b, k.func.getLoc());
+  return k.func;
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
+                                KernelTarget t, const GpuStep &step) {
+  auto conv = cast<qc::ConvOp>(step.ops.front());
+  auto in = cast<RankedTensorType>(conv.getInput().getType());
+  auto out = cast<RankedTensorType>(conv.getResult().getType());
+  auto wt = cast<RankedTensorType>(conv.getWeight().getType());
+  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, conv.getStrides(),
+           conv.getPads(), conv.getDilations());
+  int64_t groups = conv.getGroup(), cg = wt.getDimSize(1), mg = g.M / groups;
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value Y = entry.getArgument(0), X = entry.getArgument(1),
+        Wp = entry.getArgument(2);
+  OutCoord c = splitOutput(e, k->gid, g);
+  Value n = arith::DivUIOp::create(b, loc, c.plane, e.c64(g.M));
+  Value c0 = e.mul(arith::DivUIOp::create(b, loc, c.m, e.c64(mg)), e.c64(cg));
+  Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
+  Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
+
+  // acc over (ci, kh, kw) in order, fma in fp32.
+  auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
+                                   ValueRange{e.f32c(0.0f)});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ciLoop.getBody());
+    Value ci = ciLoop.getInductionVar();
+    Value xPlane = e.mul(e.add(e.mul(n, e.c64(g.C)), e.add(c0, ci)),
+                         e.c64(g.H * g.W));
+    Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
+    Value acc = ciLoop.getRegionIterArgs()[0];
+    for (int64_t a = 0; a < g.KH; ++a) {
+      Value ih = e.add(ih0, e.c64(a * g.dh));
+      Value rowOk = inRange(e, ih, 0, g.H);
+      for (int64_t bb = 0; bb < g.KW; ++bb) {
+        Value iw = e.add(iw0, e.c64(bb * g.dw));
+        Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
+        Value x = loadF32Masked(e, X, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
+        Value w = LLVM::LoadOp::create(
+            b, loc, e.f32, e.gep(Wp, e.f32, e.add(wBase, e.c64(a * g.KW + bb))));
+        acc = e.select(ok, LLVM::FMAOp::create(b, loc, x, w, acc), acc);
+      }
+    }
+    scf::YieldOp::create(b, loc, ValueRange{acc});
+  }
+  Value y = ciLoop.getResult(0);
+  if (conv.getBias()) {
+    Value bias = LLVM::LoadOp::create(b, loc, e.f32,
+                                      e.gep(entry.getArgument(3), e.f32, c.m));
+    y = arith::AddFOp::create(b, loc, y, bias);
+  }
+  LLVM::StoreOp::create(b, loc, y, e.gep(Y, e.f32, k->gid));
+  return finishKernel(b, *k);
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
+                                KernelTarget t, const GpuStep &step) {
+  Operation *op = step.ops.front();
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k = startKernel1D(top, t, name, 2, b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value Y = entry.getArgument(0), X = entry.getArgument(1);
+
+  if (isa<qc::GlobalAvgPoolOp>(op)) {
+    // Thread per plane: the plane's sum in f64, in order, then / size.
+    int64_t size = 1;
+    for (int64_t i = 2; i < in.getRank(); ++i)
+      size *= in.getDimSize(i);
+    Type f64 = b.getF64Type();
+    Value base = e.mul(k->gid, e.c64(size));
+    auto loop = scf::ForOp::create(
+        b, loc, e.c64(0), e.c64(size), e.c64(1),
+        ValueRange{arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f64),
+                                                  llvm::APFloat(0.0))});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value x = LLVM::LoadOp::create(
+          b, loc, e.f32, e.gep(X, e.f32, e.add(base, loop.getInductionVar())));
+      Value sum = arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
+                                        arith::ExtFOp::create(b, loc, f64, x));
+      scf::YieldOp::create(b, loc, ValueRange{sum});
+    }
+    Value mean = arith::DivFOp::create(
+        b, loc, loop.getResult(0),
+        arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f64),
+                                       llvm::APFloat(double(size))));
+    LLVM::StoreOp::create(b, loc, arith::TruncFOp::create(b, loc, e.f32, mean),
+                          e.gep(Y, e.f32, k->gid));
+    return finishKernel(b, *k);
+  }
+
+  bool isMax = isa<qc::MaxPoolOp>(op);
+  ArrayRef<int64_t> kernel, strides, pads, dilations;
+  bool includePad = false;
+  if (auto mp = dyn_cast<qc::MaxPoolOp>(op)) {
+    kernel = mp.getKernelShape(), strides = mp.getStrides(),
+    pads = mp.getPads(), dilations = mp.getDilations();
+  } else {
+    auto ap = cast<qc::AvgPoolOp>(op);
+    kernel = ap.getKernelShape(), strides = ap.getStrides(),
+    pads = ap.getPads(), dilations = ap.getDilations();
+    includePad = ap.getCountIncludePad();
+  }
+  Window g(in, out, kernel, strides, pads, dilations);
+  OutCoord c = splitOutput(e, k->gid, g);
+  Value xPlane = e.mul(c.plane, e.c64(g.H * g.W));
+  Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
+  Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
+  Value y = e.f32c(isMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+  Value rows = e.c64(0), cols = e.c64(0);
+  for (int64_t a = 0; a < g.KH; ++a) {
+    Value ih = e.add(ih0, e.c64(a * g.dh));
+    Value rowOk = inRange(e, ih, 0, g.H);
+    rows = e.add(rows, arith::ExtUIOp::create(
+                           b, loc, e.i64,
+                           includePad ? inRange(e, ih, -g.pt, g.H + g.pb) : rowOk));
+    for (int64_t bb = 0; bb < g.KW; ++bb) {
+      Value iw = e.add(iw0, e.c64(bb * g.dw));
+      Value colOk = inRange(e, iw, 0, g.W);
+      if (a == 0)
+        cols = e.add(cols, arith::ExtUIOp::create(
+                               b, loc, e.i64,
+                               includePad ? inRange(e, iw, -g.pl, g.W + g.pr)
+                                          : colOk));
+      Value ok = e.land(rowOk, colOk);
+      Value v = loadF32Masked(e, X, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
+      Value next;
+      if (isMax) {
+        // NaN wins and then stays (the Executor's rule).
+        Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, y);
+        Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+        next = e.select(e.bor(gt, nan), v, y);
+      } else {
+        next = arith::AddFOp::create(b, loc, y, v);
+      }
+      y = e.select(ok, next, y);
+    }
+  }
+  if (!isMax) {
+    Value cnt = e.mul(rows, cols);
+    Value q = arith::DivFOp::create(b, loc, y,
+                                    arith::SIToFPOp::create(b, loc, e.f32, cnt));
+    y = e.select(e.eq(cnt, e.c64(0)), e.f32c(0.0f), q);
+  }
+  LLVM::StoreOp::create(b, loc, y, e.gep(Y, e.f32, k->gid));
+  return finishKernel(b, *k);
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildCopyKernel(ModuleOp top, llvm::StringRef name,
+                                KernelTarget t, const GpuStep &step) {
+  int64_t bytes = elementBytes(
+      cast<RankedTensorType>(step.outputs[0].getType()).getElementType());
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k = startKernel1D(top, t, name, 2, b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Block &entry = k->func.getBody().front();
+  Type it = b.getIntegerType(8 * bytes);
+  Value v = LLVM::LoadOp::create(b, e.loc, it,
+                                 e.gep(entry.getArgument(1), it, k->gid));
+  LLVM::StoreOp::create(b, e.loc, v, e.gep(entry.getArgument(0), it, k->gid));
+  return finishKernel(b, *k);
 }

@@ -24,6 +24,10 @@ namespace detail {
 
 inline constexpr int64_t kElementwiseBlock = 256;
 
+/// Bytes of one element of `t` in a package buffer (1, 2, 4 or 8; 0 for
+/// types the copy kernel does not move).
+int64_t elementBytes(mlir::Type t);
+
 /// Whether `in` broadcasts to `out` (numpy rules, aligned on the right): each
 /// dimension equal or 1; a dynamic dimension only as dimension 0 of both.
 bool isBroadcastableTo(mlir::RankedTensorType in, mlir::RankedTensorType out);
@@ -35,6 +39,26 @@ buildQuantizeMXFP8Kernel(mlir::ModuleOp top, llvm::StringRef name,
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildElementwiseKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
                        const GpuStep &step);
+
+/// conv_<i>(out, in, weight[, bias]: ptr, count: i64): one thread per output
+/// element of a 2-D NCHW convolution (groups, strides, pads, dilations),
+/// summing over (input channel of its group, kh, kw) in fp32 with fma.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildConvKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                const GpuStep &step);
+
+/// pool_<i>(out, in: ptr, count: i64): 2-D max/avg pooling, one thread per
+/// output element, taps in the Executor's order (rows, then columns);
+/// gap_<i>(out, in: ptr, planes: i64): global average pooling, one thread
+/// per (n, c) plane, summed in f64 as the Executor does.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildPoolKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                const GpuStep &step);
+
+/// copy_b<bytes>(out, in: ptr, count: i64): out[i] = in[i].
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildCopyKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                const GpuStep &step);
 
 } // namespace detail
 } // namespace quantc

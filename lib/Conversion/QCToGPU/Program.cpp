@@ -4,12 +4,16 @@
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "ElementwiseKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -34,19 +38,64 @@ bool isF32Tensor(Type t) {
   return rt && rt.getElementType().isF32() && batchShaped(rt);
 }
 
-/// The elementwise ops a chain kernel computes.
+bool isChainOpKind(Operation *op) {
+  return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
+             qc::AbsOp, qc::BatchNormOp>(op);
+}
+
+/// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
+/// batch_norm with per-channel [C] parameters (channel = dimension 1).
 bool isElementwise(Operation *op) {
-  if (!isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
-           qc::AbsOp>(op))
+  if (!isChainOpKind(op))
     return false;
   if (op->getNumResults() != 1 || !isF32Tensor(op->getResult(0).getType()))
     return false;
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
+    if (bn.getInput().getType() != out || out.getRank() < 2 ||
+        out.isDynamicDim(1))
+      return false;
+    for (Value p : op->getOperands().drop_front()) {
+      auto t = dyn_cast<RankedTensorType>(p.getType());
+      if (!t || !t.getElementType().isF32() || t.getRank() != 1 ||
+          t.getDimSize(0) != out.getDimSize(1))
+        return false;
+    }
+    return true;
+  }
   for (Value v : op->getOperands())
     if (!isF32Tensor(v.getType()) ||
         !quantc::detail::isBroadcastableTo(cast<RankedTensorType>(v.getType()), out))
       return false;
   return true;
+}
+
+/// 2-D NCHW f32 input with a static C, H, W.
+bool isImage(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 4 && t.getElementType().isF32() &&
+         batchShaped(t);
+}
+
+/// Layout ops that keep the bytes in order: a copy (the batch stays dim 0
+/// and each batch row keeps its size).
+bool isByteCopy(Operation *op) {
+  if (!isa<qc::ReshapeOp, qc::FlattenOp, qc::SqueezeOp, qc::UnsqueezeOp>(op))
+    return false;
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (in.getRank() == 0 || out.getRank() == 0)
+    return in.hasStaticShape() && out.hasStaticShape();
+  if (in.isDynamicDim(0) != out.isDynamicDim(0))
+    return false;
+  auto rowElems = [](RankedTensorType t) {
+    int64_t n = 1;
+    for (int64_t i = t.isDynamicDim(0) ? 1 : 0; i < t.getRank(); ++i)
+      n *= t.getDimSize(i);
+    return n;
+  };
+  return rowElems(in) == rowElems(out) &&
+         quantc::detail::elementBytes(in.getElementType()) > 0;
 }
 
 /// Why `op` has no kernel, or "" when it has one.
@@ -76,9 +125,25 @@ std::string unsupportedReason(Operation *op) {
       return name + " (only f32 to mxfp8 so far)";
     return "";
   }
-  if (isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
-          qc::AbsOp>(op))
+  if (isChainOpKind(op))
     return isElementwise(op) ? "" : name + " (non-f32 or unbroadcastable)";
+  if (auto c = dyn_cast<qc::ConvOp>(op)) {
+    auto w = cast<RankedTensorType>(c.getWeight().getType());
+    return isImage(c.getInput()) && isImage(c.getResult()) &&
+                   w.hasStaticShape() && w.getElementType().isF32()
+               ? ""
+               : name + " (only 2-D f32 so far)";
+  }
+  if (isa<qc::MaxPoolOp, qc::AvgPoolOp>(op))
+    return isImage(op->getOperand(0)) && isImage(op->getResult(0))
+               ? ""
+               : name + " (only 2-D f32 so far)";
+  if (isa<qc::GlobalAvgPoolOp>(op)) {
+    auto t = cast<RankedTensorType>(op->getOperand(0).getType());
+    return t.getRank() >= 3 && t.getElementType().isF32() ? "" : name;
+  }
+  if (isa<qc::ReshapeOp, qc::FlattenOp, qc::SqueezeOp, qc::UnsqueezeOp>(op))
+    return isByteCopy(op) ? "" : name + " (moves the batch dimension)";
   return name;
 }
 
@@ -141,6 +206,24 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       addKernel("quantize_mxfp8", plan.steps.size() - 1);
       continue;
     }
+    if (isa<qc::ConvOp, qc::MaxPoolOp, qc::AvgPoolOp, qc::GlobalAvgPoolOp>(op)) {
+      GpuStep::Kind kind = isa<qc::ConvOp>(op) ? GpuStep::Kind::Conv
+                           : isa<qc::GlobalAvgPoolOp>(op)
+                               ? GpuStep::Kind::GlobalAvgPool
+                               : GpuStep::Kind::Pool;
+      plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
+                            {op->getResult(0)}});
+      continue;
+    }
+    if (isByteCopy(op)) {
+      int64_t bytes = quantc::detail::elementBytes(
+          cast<RankedTensorType>(op->getResult(0).getType()).getElementType());
+      plan.steps.push_back({GpuStep::Kind::Copy,
+                            "copy_b" + std::to_string(bytes), {op},
+                            {op->getOperand(0)}, {op->getResult(0)}});
+      addKernel(plan.steps.back().kernel, plan.steps.size() - 1);
+      continue;
+    }
     // Elementwise: join the chain of an operand whose only use is this op
     // and whose type is this op's (the chain then computes it in registers).
     std::optional<size_t> chain;
@@ -170,8 +253,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     std::string key;
     llvm::raw_string_ostream os(key);
     for (auto [j, op] : llvm::enumerate(s.ops)) {
-      os << op->getName().getStringRef() << "(";
-      std::string expr = op->getName().stripDialect().str() + "(";
+      os << op->getName().getStringRef() << op->getAttrDictionary() << "(";
+      std::string expr = op->getName().stripDialect().str();
+      if (auto bn = dyn_cast<qc::BatchNormOp>(op))
+        expr += llvm::formatv(":{0:x}", llvm::bit_cast<uint32_t>(
+                                            bn.getEpsilon().convertToFloat()))
+                    .str();
+      expr += "(";
       for (auto [k, v] : llvm::enumerate(op->getOperands())) {
         if (k)
           expr += ",";
@@ -203,6 +291,31 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     if (inserted)
       addKernel(s.kernel, i);
   }
+  // Window ops: one kernel per distinct (op, attributes, shapes).
+  llvm::StringMap<std::string> windowKeys;
+  for (auto [i, s] : llvm::enumerate(plan.steps)) {
+    if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::Pool &&
+        s.kind != GpuStep::Kind::GlobalAvgPool)
+      continue;
+    Operation *op = s.ops.front();
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    os << op->getName() << op->getAttrDictionary() << ":";
+    for (Type t : op->getOperandTypes())
+      os << t << ",";
+    os << op->getResult(0).getType();
+    StringRef prefix = s.kind == GpuStep::Kind::Conv   ? "conv_"
+                       : s.kind == GpuStep::Kind::Pool ? "pool_"
+                                                       : "gap_";
+    unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
+      return StringRef(e.second).starts_with(prefix);
+    });
+    auto [it, inserted] =
+        windowKeys.try_emplace(key, (prefix + std::to_string(n)).str());
+    s.kernel = it->second;
+    if (inserted)
+      addKernel(s.kernel, i);
+  }
   return plan;
 }
 
@@ -221,6 +334,16 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
       break;
     case GpuStep::Kind::Elementwise:
       f = quantc::detail::buildElementwiseKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::Conv:
+      f = quantc::detail::buildConvKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::Pool:
+    case GpuStep::Kind::GlobalAvgPool:
+      f = quantc::detail::buildPoolKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::Copy:
+      f = quantc::detail::buildCopyKernel(kernels, name, t, s);
       break;
     }
     if (failed(f))
@@ -276,6 +399,13 @@ llvm::json::Array shapeJson(RankedTensorType t) {
   llvm::json::Array a;
   for (int64_t d : t.getShape())
     a.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return a;
+}
+
+json::Array ints(ArrayRef<int64_t> v) {
+  json::Array a;
+  for (int64_t x : v)
+    a.push_back(x);
   return a;
 }
 
@@ -435,15 +565,31 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
       break;
     }
-    case GpuStep::Kind::Elementwise: {
+    case GpuStep::Kind::Elementwise:
+    case GpuStep::Kind::Conv:
+    case GpuStep::Kind::Pool:
+    case GpuStep::Kind::Copy: {
+      // One thread per output element: (out, inputs..., count).
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
       Linear n = count(out, 0, out.getRank());
       ptrArg(s.outputs[0]);
       for (Value v : s.inputs)
         ptrArg(v);
       args.push_back(json::Object{{"i64", n.json()}});
-      grid = json::Array{n.ceilDiv(quantc::detail::kElementwiseBlock), Linear{0, 1}.json(),
-              Linear{0, 1}.json()};
+      grid = json::Array{n.ceilDiv(quantc::detail::kElementwiseBlock),
+                         Linear{0, 1}.json(), Linear{0, 1}.json()};
+      block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
+      break;
+    }
+    case GpuStep::Kind::GlobalAvgPool: {
+      // One thread per (n, c) plane.
+      auto in = cast<RankedTensorType>(s.inputs[0].getType());
+      Linear planes = count(in, 0, 2);
+      ptrArg(s.outputs[0]);
+      ptrArg(s.inputs[0]);
+      args.push_back(json::Object{{"i64", planes.json()}});
+      grid = json::Array{planes.ceilDiv(quantc::detail::kElementwiseBlock),
+                         Linear{0, 1}.json(), Linear{0, 1}.json()};
       block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
       break;
     }
@@ -457,6 +603,27 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  {"shared_bytes", 0}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
+    if (auto c = dyn_cast<qc::ConvOp>(s.ops.front()))
+      step["attrs"] = json::Object{
+          {"strides", ints(c.getStrides())},
+          {"pads", ints(c.getPads())},
+          {"dilations", ints(c.getDilations())},
+          {"group", c.getGroup()}};
+    if (auto mp = dyn_cast<qc::MaxPoolOp>(s.ops.front()))
+      step["attrs"] = json::Object{
+          {"kind", "max"},
+          {"kernel_shape", ints(mp.getKernelShape())},
+          {"strides", ints(mp.getStrides())},
+          {"pads", ints(mp.getPads())},
+          {"dilations", ints(mp.getDilations())}};
+    if (auto ap = dyn_cast<qc::AvgPoolOp>(s.ops.front()))
+      step["attrs"] = json::Object{
+          {"kind", "avg"},
+          {"kernel_shape", ints(ap.getKernelShape())},
+          {"strides", ints(ap.getStrides())},
+          {"pads", ints(ap.getPads())},
+          {"dilations", ints(ap.getDilations())},
+          {"count_include_pad", ap.getCountIncludePad()}};
     steps.push_back(std::move(step));
   }
   return json::Object{

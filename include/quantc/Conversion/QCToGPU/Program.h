@@ -6,8 +6,12 @@
 //   qc.qmatmul (MXFP8)            -> mxfp8_gemm     (GemmKernels.h)
 //   qc.quantize (MXFP8, f32 in)   -> quantize_mxfp8
 //   chains of f32 elementwise ops -> ew_<i>: one kernel per distinct chain
-//     (add, sub, mul, div, relu, neg, abs; numpy broadcasting of the chain's
-//     inputs; an intermediate with one use is kept in registers)
+//     (add, sub, mul, div, relu, neg, abs, batch_norm; numpy broadcasting of
+//     the chain's inputs; an intermediate with one use is kept in registers)
+//   qc.conv (2-D, f32)            -> conv_<i>  (direct; groups, pads, ...)
+//   qc.max_pool / qc.avg_pool     -> pool_<i>  (2-D, f32)
+//   qc.global_avg_pool            -> gap_<i>
+//   reshape/flatten/(un)squeeze   -> copy_b<bytes> (the bytes keep their order)
 //
 // One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
 // shares one kernel (M, N, K are parameters), elementwise chains share one
@@ -37,7 +41,7 @@ namespace quantc {
 
 /// One kernel launch.
 struct GpuStep {
-  enum class Kind { Gemm, QuantizeMX, Elementwise };
+  enum class Kind { Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy };
   Kind kind;
   /// The gpu.func it launches; steps with equal kernels share one.
   std::string kernel;
