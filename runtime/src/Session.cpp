@@ -60,8 +60,8 @@ Status Session::create(std::shared_ptr<const Package> pkg, int deviceOrdinal,
     if (!pkg->gpuUnsupported.empty()) {
       msg += ": no GPU kernel for ";
       for (size_t i = 0; i < pkg->gpuUnsupported.size(); ++i)
-        msg += (i ? ", " : "") + pkg->gpuUnsupported[i].first + " (" +
-               std::to_string(pkg->gpuUnsupported[i].second) + ")";
+        msg += (i ? ", " : "") + pkg->gpuUnsupported[i].first + " x" +
+               std::to_string(pkg->gpuUnsupported[i].second);
     } else {
       msg += " (a CPU-only package)";
     }

@@ -456,8 +456,8 @@ TEST(RuntimePackage, NoProgram) {
   EXPECT_EQ(sess, nullptr);
   std::string msg = qcrt_last_error();
   EXPECT_TRUE(contains(msg, t.dir() + ": the package has no GPU program: no "
-                                      "GPU kernel for qc.conv (4), "
-                                      "qc.max_pool (1)"))
+                                      "GPU kernel for qc.conv x4, "
+                                      "qc.max_pool x1"))
       << msg;
   qcrt_package_close(pkg);
 
