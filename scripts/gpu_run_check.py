@@ -209,13 +209,18 @@ class CudaProgram:
                 if v["kind"] == "output"}
 
 
-def gemm_error(got, a, sa, w, sw):
-    """max |got - ref| / sum_k |a*b*sa*sb| (gpu_check.py's measure)."""
+def gemm_error(got, a, sa, w, sw, expr=None, extras=()):
+    """max |got - ref| / sum_k |a*b*sa*sb| (gpu_check.py's measure); a
+    fused epilogue is applied to the reference (bias, ReLU, ... move two
+    values apart by at most their distance)."""
     M, K = a.reshape(-1, a.shape[-1]).shape
     ad = NumpyMX.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1)).astype(np.float64)
     wd = NumpyMX.dequantize_mx(w, sw).astype(np.float64)
     ref = ad @ wd.T
     mag = np.abs(ad) @ np.abs(wd).T
+    if expr:
+        ref = qp.eval_expr(expr, [ref.astype(np.float32).reshape(got.shape)]
+                           + list(extras), got.shape).reshape(M, -1)
     err = np.abs(got.reshape(M, -1).astype(np.float64) - ref) / np.maximum(mag, 1e-30)
     return float(np.nanmax(err)) if err.size else 0.0
 
@@ -234,9 +239,9 @@ def check_steps(prog, inputs):
         scalars = [a for a in prog.launches[i][3] if not isinstance(a, ctypes.c_uint64)]
         scalars = [s.value for s in scalars]
         k = step["kernel"]
-        if k == "mxfp8_gemm":
-            a, sa, w, sw, out = views
-            err = gemm_error(out, a, sa, w, sw)
+        if k.startswith("mxfp8_gemm"):
+            a, sa, w, sw, out = views[:5]
+            err = gemm_error(out, a, sa, w, sw, step.get("expr"), views[5:])
             if not err <= GEMM_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
             continue

@@ -156,13 +156,16 @@ class NumpyBackend:
             x, codes, scales = views
             c, s = self.nx.quantize_mx(x, "f8E4M3FN", 32)
             codes[...], scales[...] = c, s
-        elif k == "mxfp8_gemm":
-            a, sa, w, sw, out = views
+        elif k.startswith("mxfp8_gemm"):
+            a, sa, w, sw, out = views[:5]
             M, N, K = scalars
             ad = self.nx.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1))
             wd = self.nx.dequantize_mx(w, sw)
-            out[...] = (ad.astype(np.float64) @ wd.astype(np.float64).T
-                        ).astype(np.float32).reshape(out.shape)
+            acc = (ad.astype(np.float64) @ wd.astype(np.float64).T
+                   ).astype(np.float32).reshape(out.shape)
+            # A fused epilogue: in0 is the accumulator.
+            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape)
+                        if "expr" in step else acc)
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape)
@@ -258,8 +261,8 @@ def check_step(step, views, scalars, batch):
         x, _, scales = views
         blocks, K = scalars
         ok = blocks == scales.size and K == x.shape[-1] and threads >= blocks
-    elif k == "mxfp8_gemm":
-        _, _, w, _, out = views
+    elif k.startswith("mxfp8_gemm"):
+        _, _, w, _, out = views[:5]
         M, N, K = scalars
         ok = ((M, N, K) == (out.size // max(N, 1), w.shape[0], w.shape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)

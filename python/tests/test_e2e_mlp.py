@@ -143,16 +143,18 @@ def test_report_schema(mlp_package):
 
     kernels = r["kernels"]
     assert {k["target"] for k in kernels} == DEFAULT_TARGETS
-    # One entry per distinct kernel and target; only the GEMM has an MMA.
+    # One entry per distinct kernel and target; only the GEMMs have an MMA.
+    # bias + ReLU (twice) and the last bias are the GEMMs' epilogues.
     assert {k["name"] for k in kernels} == {
-        "quantize_mxfp8", "mxfp8_gemm", "ew_0", "ew_1"}, kernels
+        "quantize_mxfp8", "mxfp8_gemm_ep0", "mxfp8_gemm_ep1"}, kernels
     for k in kernels:
         assert isinstance(k["name"], str) and k["name"]
         assert k["file"] == f"kernels/{k['target']}.ptx", k
-        if k["op"] != "qc.qmatmul":
+        if not k["name"].startswith("mxfp8_gemm"):
             assert "instruction" not in k, k
+            assert k["launches"] == 3, k
             continue
-        assert k["launches"] == 3, k
+        assert k["launches"] == (2 if k["name"].endswith("ep0") else 1), k
         assert k["instruction"].startswith("mma.sync"), k
         if k["target"] == "sm_120a":
             assert "block_scale" in k["instruction"], k

@@ -48,13 +48,15 @@ def test_manifest_program(mlp_gpu):
     p = m["program"]
     assert p["batch"] == {"input": 0, "dim": 0}
     kernels = [s["kernel"] for s in p["steps"]]
-    # Three layers: quantize, GEMM, bias+ReLU fused (the last: bias only).
-    assert kernels == ["quantize_mxfp8", "mxfp8_gemm", "ew_0"] * 2 + \
-        ["quantize_mxfp8", "mxfp8_gemm", "ew_1"], kernels
-    assert p["steps"][2]["expr"] == "relu(add(in0,in1))"
-    assert p["steps"][8]["expr"] == "add(in0,in1)"
+    # Three layers: quantize, then the GEMM with bias + ReLU in its
+    # epilogue (the last layer: bias only).
+    assert kernels == ["quantize_mxfp8", "mxfp8_gemm_ep0"] * 2 + \
+        ["quantize_mxfp8", "mxfp8_gemm_ep1"], kernels
+    assert p["steps"][1]["expr"] == "relu(add(in0,in1))"
+    assert p["steps"][5]["expr"] == "add(in0,in1)"
     for f in m["kernel_files"]:
-        assert f["kernels"] == ["quantize_mxfp8", "mxfp8_gemm", "ew_0", "ew_1"]
+        assert f["kernels"] == ["quantize_mxfp8", "mxfp8_gemm_ep0",
+                                "mxfp8_gemm_ep1"]
         ptx = (pkg / f["ptx"]).read_text()
         for k in f["kernels"]:
             assert re.search(rf"\.entry {k}\(", ptx), (k, f)
@@ -118,7 +120,8 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     kernels = [s["kernel"] for s in p["steps"]]
     assert kernels[:3] == ["conv_0", "ew_0", "pool_0"], kernels
     assert p["steps"][1]["expr"] == "relu(batch_norm:0x3727c5ac(in0,in1,in2,in3,in4))"
-    assert {"gap_0", "copy_b4", "quantize_mxfp8", "mxfp8_gemm"} <= set(kernels)
+    assert kernels[-4:] == ["gap_0", "copy_b4", "quantize_mxfp8",
+                            "mxfp8_gemm_ep0"], kernels
     assert p["steps"][3]["attrs"]["group"] == 32  # the depthwise conv
     x = load_npz(paths["test"])["x"]
     np.savez(tmp_path / "in.npz", x=x)

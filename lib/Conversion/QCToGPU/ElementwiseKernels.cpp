@@ -208,32 +208,28 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
   return *made;
 }
 
-FailureOr<gpu::GPUFuncOp>
-quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
-                               KernelTarget t, const GpuStep &step) {
-  OpBuilder b(top.getContext());
-  SmallVector<Type> args(1 + step.inputs.size(),
-                         LLVM::LLVMPointerType::get(top.getContext()));
-  args.push_back(b.getI64Type());
-  FailureOr<gpu::GPUFuncOp> made = createKernel1D(top, t, name, args, b);
-  if (failed(made))
-    return failure();
-  Block &entry = made->getBody().front();
-  KernelEmitter e(b, made->getLoc());
-  e.entry = &entry;
-  Location loc = e.loc;
-  Value gid = guardedThreadIndex(e, entry.getArguments().back());
+namespace {
 
-  auto outType = cast<RankedTensorType>(step.outputs[0].getType());
+/// Loads the chain's `inputs` (from `ptrs`, the same order) for element
+/// `lin` of an output of type `outType`, with numpy broadcasting (batch
+/// norm's parameters by channel), and evaluates `ops` in order. Values
+/// already in `vals` (a fused GEMM's accumulator) are not loaded. Returns
+/// the last op's value.
+FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
+                           ArrayRef<Value> inputs, ValueRange ptrs,
+                           RankedTensorType outType, Value lin,
+                           llvm::DenseMap<Value, Value> &vals) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
   int64_t r = outType.getRank();
   // Output coordinates, computed once, for the broadcast inputs: c[0] is
-  // gid / (product of the static dims 1..r-1), c[k] its remainders.
+  // lin / (product of the static dims 1..r-1), c[k] its remainders.
   SmallVector<Value> coord;
   auto coords = [&]() -> ArrayRef<Value> {
     if (!coord.empty() || r == 0)
       return coord;
     coord.assign(r, Value());
-    Value rem = gid;
+    Value rem = lin;
     for (int64_t k = r - 1; k >= 1; --k) {
       Value d = e.c64(outType.getDimSize(k));
       coord[k] = arith::RemUIOp::create(b, loc, rem, d);
@@ -245,18 +241,17 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
 
   // batch_norm's [C] parameters are indexed by the channel (dimension 1).
   llvm::DenseSet<Value> perChannel;
-  for (Operation *op : step.ops)
+  for (Operation *op : ops)
     if (isa<qc::BatchNormOp>(op))
       perChannel.insert(op->operand_begin() + 1, op->operand_end());
 
-  llvm::DenseMap<Value, Value> vals;
-  for (auto [i, v] : llvm::enumerate(step.inputs)) {
+  for (auto [v, p] : llvm::zip(inputs, ptrs)) {
     auto inType = cast<RankedTensorType>(v.getType());
     Value offset;
     if (perChannel.contains(v)) {
       offset = coords()[1];
     } else if (inType.getShape() == outType.getShape()) {
-      offset = gid;
+      offset = lin;
     } else {
       // Row-major strides of the input; broadcast dimensions add nothing.
       ArrayRef<Value> c = coords();
@@ -270,11 +265,11 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
           stride *= d;
       }
     }
-    vals[v] = LLVM::LoadOp::create(b, loc, e.f32,
-                                   e.gep(entry.getArgument(1 + i), e.f32, offset));
+    vals[v] = LLVM::LoadOp::create(b, loc, e.f32, e.gep(p, e.f32, offset));
   }
 
-  for (Operation *op : step.ops) {
+  Value last;
+  for (Operation *op : ops) {
     auto in = [&](unsigned k) { return vals.lookup(op->getOperand(k)); };
     Value res =
         llvm::TypeSwitch<Operation *, Value>(op)
@@ -318,13 +313,58 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
             .Default([](Operation *) { return Value(); });
     if (!res)
       return op->emitError("no elementwise GPU kernel for this op");
-    vals[op->getResult(0)] = res;
+    vals[op->getResult(0)] = last = res;
   }
-  LLVM::StoreOp::create(b, loc, vals.lookup(step.outputs[0]),
-                        e.gep(entry.getArgument(0), e.f32, gid));
+  return last;
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
+                                       KernelTarget t, const GpuStep &step) {
+  OpBuilder b(top.getContext());
+  SmallVector<Type> args(1 + step.inputs.size(),
+                         LLVM::LLVMPointerType::get(top.getContext()));
+  args.push_back(b.getI64Type());
+  FailureOr<gpu::GPUFuncOp> made = createKernel1D(top, t, name, args, b);
+  if (failed(made))
+    return failure();
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
+  e.entry = &entry;
+  Value gid = guardedThreadIndex(e, entry.getArguments().back());
+  llvm::DenseMap<Value, Value> vals;
+  FailureOr<Value> y = emitChain(
+      e, step.ops, step.inputs, entry.getArguments().slice(1, step.inputs.size()),
+      cast<RankedTensorType>(step.outputs[0].getType()), gid, vals);
+  if (failed(y))
+    return failure();
+  LLVM::StoreOp::create(b, e.loc, *y, e.gep(entry.getArgument(0), e.f32, gid));
   b.setInsertionPointToEnd(&entry);
-  gpu::ReturnOp::create(b, loc);
+  gpu::ReturnOp::create(b, e.loc);
   return *made;
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
+                                        KernelTarget t, const GpuStep &step) {
+  auto q = cast<qc::QMatMulOp>(step.ops.front());
+  ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
+  ArrayRef<Value> extras = ArrayRef<Value>(step.inputs).drop_front(4);
+  auto outType = cast<RankedTensorType>(step.outputs[0].getType());
+  GemmEpilogue ep;
+  ep.extraPtrs = extras.size();
+  ep.apply = [&](OpBuilder &b, Value acc, Value row, Value col, Value N,
+                 ValueRange ptrs, Block *entry) -> FailureOr<Value> {
+    KernelEmitter e(b, q.getLoc());
+    e.entry = entry;
+    llvm::DenseMap<Value, Value> vals;
+    vals[q.getResult()] = acc;
+    return emitChain(e, chain, extras, ptrs, outType,
+                     e.add(e.mul(row, N), col), vals);
+  };
+  return buildMXFP8GemmKernel(top, name, t, &ep);
 }
 
 //===----------------------------------------------------------------------===//

@@ -40,6 +40,14 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildElementwiseKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
                        const GpuStep &step);
 
+/// mxfp8_gemm_ep<i>(A, As, B, Bs, C, extra...: ptr, M, N, K: i32): the GEMM
+/// with an elementwise chain applied to each result before it is stored
+/// (step.ops = the qc.qmatmul, then the chain; step.inputs = the GEMM's four
+/// operands, then the chain's other inputs).
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildGemmEpilogueKernel(mlir::ModuleOp top, llvm::StringRef name,
+                        KernelTarget t, const GpuStep &step);
+
 /// conv_<i>(out, in, weight[, bias]: ptr, count: i64): one thread per output
 /// element of a 2-D NCHW convolution (groups, strides, pads, dilations),
 /// summing over (input channel of its group, kh, kw) in fp32 with fma.

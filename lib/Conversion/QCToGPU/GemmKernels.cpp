@@ -155,12 +155,16 @@ detail::createKernelFunc(ModuleOp top, KernelTarget t, llvm::StringRef name,
 
 FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
-                                               KernelTarget t) {
+                                               KernelTarget t,
+                                               const GemmEpilogue *epilogue) {
   MLIRContext *ctx = top.getContext();
   OpBuilder b(ctx);
   Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
-  FailureOr<gpu::GPUFuncOp> made = detail::createKernelFunc(
-      top, t, name, {ptr, ptr, ptr, ptr, ptr, i32, i32, i32}, {32, 4, 1}, b);
+  unsigned extra = epilogue ? epilogue->extraPtrs : 0;
+  SmallVector<Type> args(5 + extra, ptr);
+  args.append({i32, i32, i32});
+  FailureOr<gpu::GPUFuncOp> made =
+      detail::createKernelFunc(top, t, name, args, {32, 4, 1}, b);
   if (failed(made))
     return failure();
   gpu::GPUFuncOp func = *made;
@@ -172,9 +176,9 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
   Value A = entry.getArgument(0), As = entry.getArgument(1),
         B = entry.getArgument(2), Bs = entry.getArgument(3),
         C = entry.getArgument(4);
-  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5));
-  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6));
-  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7));
+  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5 + extra));
+  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6 + extra));
+  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7 + extra));
 
   // Thread geometry: lane = threadIdx.x, warp = threadIdx.y (0..3).
   Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
@@ -290,7 +294,15 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     Value p = e.gep(C, f32, e.add(e.mul(row, N), col));
-    LLVM::StoreOp::create(b, loc, loop.getResult(i), p);
+    Value v = loop.getResult(i);
+    if (epilogue) {
+      FailureOr<Value> fused = epilogue->apply(
+          b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);
+      if (failed(fused))
+        return failure();
+      v = *fused;
+    }
+    LLVM::StoreOp::create(b, loc, v, p);
   }
   gpu::ReturnOp::create(b, loc);
   return func;

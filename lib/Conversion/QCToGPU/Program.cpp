@@ -197,13 +197,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                             {q.getLhs(), q.getLhsScales(), q.getRhs(),
                              q.getRhsScales()},
                             {q.getResult()}});
-      addKernel(kGemmKernelName.str(), plan.steps.size() - 1);
       continue;
     }
     if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
       plan.steps.push_back({GpuStep::Kind::QuantizeMX, "quantize_mxfp8", {op},
                             {q.getInput()}, {q.getCodes(), q.getScales()}});
-      addKernel("quantize_mxfp8", plan.steps.size() - 1);
       continue;
     }
     if (isa<qc::ConvOp, qc::MaxPoolOp, qc::AvgPoolOp, qc::GlobalAvgPoolOp>(op)) {
@@ -221,7 +219,6 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       plan.steps.push_back({GpuStep::Kind::Copy,
                             "copy_b" + std::to_string(bytes), {op},
                             {op->getOperand(0)}, {op->getResult(0)}});
-      addKernel(plan.steps.back().kernel, plan.steps.size() - 1);
       continue;
     }
     // Elementwise: join the chain of an operand whose only use is this op
@@ -244,15 +241,32 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     s.outputs = {op->getResult(0)};
     openChain[op->getResult(0)] = *chain;
   }
-  // Name the chains by their structure and shapes, once each is complete.
-  for (auto [i, s] : llvm::enumerate(plan.steps)) {
-    if (s.kind != GpuStep::Kind::Elementwise)
+  // A chain that only consumes a GEMM's result right after it becomes the
+  // GEMM's epilogue: applied in registers before the store.
+  for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
+    GpuStep &g = plan.steps[i], &c = plan.steps[i + 1];
+    if (g.kind != GpuStep::Kind::Gemm || g.ops.size() != 1 ||
+        c.kind != GpuStep::Kind::Elementwise)
       continue;
+    Value r = g.outputs[0];
+    if (!r.hasOneUse() || *r.getUsers().begin() != c.ops.front() ||
+        c.outputs[0].getType() != r.getType())
+      continue;
+    g.ops.append(c.ops.begin(), c.ops.end());
+    g.outputs = c.outputs;
+    plan.steps.erase(plan.steps.begin() + i + 1);
+  }
+
+  // Name the chains by their structure and shapes, once each is complete:
+  // the chain's inputs in order of first use (`seed` first), its expr and
+  // its key.
+  auto describeChain = [&](ArrayRef<Operation *> ops,
+                           SmallVector<Value> &inputs, std::string &exprOut) {
     llvm::DenseMap<Value, unsigned> local;
     llvm::DenseMap<Value, std::string> exprs;
     std::string key;
     llvm::raw_string_ostream os(key);
-    for (auto [j, op] : llvm::enumerate(s.ops)) {
+    for (auto [j, op] : llvm::enumerate(ops)) {
       os << op->getName().getStringRef() << op->getAttrDictionary() << "(";
       std::string expr = op->getName().stripDialect().str();
       if (auto bn = dyn_cast<qc::BatchNormOp>(op))
@@ -269,13 +283,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
           expr += exprs[v];
           continue;
         }
-        unsigned idx = s.inputs.size();
         // An input used twice in the chain is read once.
-        auto found = llvm::find(s.inputs, v);
-        if (found != s.inputs.end())
-          idx = found - s.inputs.begin();
-        else
-          s.inputs.push_back(v);
+        auto found = llvm::find(inputs, v);
+        unsigned idx = found - inputs.begin();
+        if (found == inputs.end())
+          inputs.push_back(v);
         os << "in" << idx << ":" << typeKey(v.getType()) << ",";
         expr += "in" + std::to_string(idx);
       }
@@ -283,17 +295,32 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       local[op->getResult(0)] = j;
       exprs[op->getResult(0)] = expr + ")";
     }
-    s.expr = exprs[s.outputs[0]];
-    os << "->" << typeKey(s.outputs[0].getType());
-    auto [it, inserted] =
-        ewKeys.try_emplace(key, "ew_" + std::to_string(ewKeys.size()));
-    s.kernel = it->second;
-    if (inserted)
-      addKernel(s.kernel, i);
+    exprOut = exprs[ops.back()->getResult(0)];
+    os << "->" << typeKey(ops.back()->getResult(0).getType());
+    return key;
+  };
+  llvm::StringMap<std::string> gemmKeys;
+  for (GpuStep &s : plan.steps) {
+    if (s.kind == GpuStep::Kind::Elementwise) {
+      std::string key = describeChain(s.ops, s.inputs, s.expr);
+      s.kernel = ewKeys.try_emplace(key, "ew_" + std::to_string(ewKeys.size()))
+                     .first->second;
+    } else if (s.kind == GpuStep::Kind::Gemm && s.ops.size() > 1) {
+      // in0 of the epilogue is the GEMM's accumulator.
+      SmallVector<Value> chainInputs{s.ops.front()->getResult(0)};
+      std::string key = describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
+                                      chainInputs, s.expr);
+      s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      s.kernel = gemmKeys
+                     .try_emplace(key, (kGemmKernelName + "_ep" +
+                                        std::to_string(gemmKeys.size()))
+                                           .str())
+                     .first->second;
+    }
   }
   // Window ops: one kernel per distinct (op, attributes, shapes).
   llvm::StringMap<std::string> windowKeys;
-  for (auto [i, s] : llvm::enumerate(plan.steps)) {
+  for (GpuStep &s : plan.steps) {
     if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::Pool &&
         s.kind != GpuStep::Kind::GlobalAvgPool)
       continue;
@@ -310,12 +337,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
     });
-    auto [it, inserted] =
-        windowKeys.try_emplace(key, (prefix + std::to_string(n)).str());
-    s.kernel = it->second;
-    if (inserted)
-      addKernel(s.kernel, i);
+    s.kernel = windowKeys.try_emplace(key, (prefix + std::to_string(n)).str())
+                   .first->second;
   }
+  for (auto [i, s] : llvm::enumerate(plan.steps))
+    addKernel(s.kernel, i);
   return plan;
 }
 
@@ -327,7 +353,9 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
     FailureOr<gpu::GPUFuncOp> f = failure();
     switch (s.kind) {
     case GpuStep::Kind::Gemm:
-      f = buildMXFP8GemmKernel(kernels, name, t);
+      f = s.ops.size() > 1
+              ? quantc::detail::buildGemmEpilogueKernel(kernels, name, t, s)
+              : buildMXFP8GemmKernel(kernels, name, t);
       break;
     case GpuStep::Kind::QuantizeMX:
       f = quantc::detail::buildQuantizeMXFP8Kernel(kernels, name, t);
@@ -538,9 +566,11 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       auto w = cast<RankedTensorType>(q.getRhs().getType());
       Linear M = count(a, 0, a.getRank() - 1);
       int64_t N = w.getDimSize(0), K = w.getDimSize(1);
-      for (Value v : s.inputs)
+      for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
         ptrArg(v);
       ptrArg(s.outputs[0]);
+      for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
+        ptrArg(v); // the epilogue's inputs
       args.push_back(json::Object{{"i32", M.json()}});
       args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
       args.push_back(json::Object{{"i32", Linear{0, K}.json()}});

@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace mlir {
@@ -76,9 +77,22 @@ LaunchConfig getMXFP8GemmLaunchConfig(KernelTarget t, int64_t M, int64_t N);
 /// adds `gpu.func @name(A, As, B, Bs, C: !llvm.ptr, M, N, K: i32) kernel`.
 /// Fails (with a diagnostic) if the existing module has another target or a
 /// symbol `name` already exists.
+/// A fused epilogue: `extraPtrs` more pointer parameters after C (the
+/// signature becomes (A, As, B, Bs, C, extra..., M, N, K)), and `apply`,
+/// called at each stored element with the f32 accumulator, its row and
+/// column (i64), N (i64), the extra pointers and the kernel's entry block,
+/// returns the value to store (or failure, with a diagnostic).
+struct GemmEpilogue {
+  unsigned extraPtrs = 0;
+  std::function<mlir::FailureOr<mlir::Value>(
+      mlir::OpBuilder &, mlir::Value acc, mlir::Value row, mlir::Value col,
+      mlir::Value N, mlir::ValueRange extra, mlir::Block *entry)>
+      apply;
+};
+
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildMXFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
-                     KernelTarget t);
+                     KernelTarget t, const GemmEpilogue *epilogue = nullptr);
 
 /// Registers the dialects the kernel builder creates ops of.
 void registerGemmKernelDialects(mlir::DialectRegistry &registry);
