@@ -176,7 +176,8 @@ Status Session::loadCode(int major, int minor) {
     std::string what = std::string(c.cubin ? "cubin " : "ptx ") + c.file->target;
     if (r == CUDA_SUCCESS) {
       module_ = m;
-      code_ = what;
+      // Say so when a cubin was refused and the PTX taken instead.
+      code_ = what + (failures.empty() ? "" : " (after the cubin failed)");
       break;
     }
     Status st = cudaStatus(*d_, r, "cuModuleLoadDataEx");
