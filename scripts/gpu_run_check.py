@@ -31,9 +31,11 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    there (OUT_DIR/<model>.torch.npz + .torch.json, written here from the
    ONNX file).
 
-libquantc_rt (runtime/) is exercised by its own example binary when the
-prepare step built it (OUT_DIR/run_package): its outputs are compared with
-the Executor's too.
+4. runs each package through libquantc_rt (runtime/; built on the device
+   from the sources when a C++ compiler and cuda.h are there, else the
+   OUT_DIR/libquantc_rt.so built here), through its C API by ctypes: the
+   outputs against the Executor's, the warm latency with CUDA graphs, and
+   the per-step times of a profiled run.
 
 Exit code: 0 if every check passes, 1 if one fails, 2 on setup errors.
 """
@@ -337,6 +339,104 @@ def torch_baseline(out_dir, name, x, repeat):
     return res
 
 
+# ---------------------------------------------------------------------------
+# libquantc_rt through ctypes
+# ---------------------------------------------------------------------------
+
+class Runtime:
+    """The runtime's C API (runtime/include/quantc_rt.h)."""
+
+    def __init__(self, path):
+        self.lib = ctypes.CDLL(str(path))
+        self.lib.qcrt_last_error.restype = ctypes.c_char_p
+        self.lib.qcrt_status_name.restype = ctypes.c_char_p
+
+    def check(self, st, what):
+        if st != 0:
+            raise RuntimeError(f"{what}: {self.lib.qcrt_status_name(st).decode()}: "
+                               f"{self.lib.qcrt_last_error().decode()}")
+
+    def run_package(self, pkg_dir, inputs, names, repeat):
+        """Outputs {name: array}, warm latency (us, graphs on) and per-step
+        times (ms, profiled run)."""
+        L, vp = self.lib, ctypes.c_void_p
+        pkg, sess = vp(), vp()
+        self.check(L.qcrt_package_open(str(pkg_dir).encode(), ctypes.byref(pkg)),
+                   "qcrt_package_open")
+        try:
+            self.check(L.qcrt_session_create(pkg, 0, ctypes.byref(sess)),
+                       "qcrt_session_create")
+            try:
+                code = ctypes.c_char_p()
+                L.qcrt_session_code(sess, ctypes.byref(code))
+                keep = []
+                for i, name in enumerate(names["inputs"]):
+                    x = np.ascontiguousarray(inputs[name])
+                    keep.append(x)
+                    shape = (ctypes.c_int64 * max(x.ndim, 1))(*x.shape)
+                    self.check(L.qcrt_set_input(sess, ctypes.c_size_t(i),
+                                                x.ctypes.data_as(vp), shape, x.ndim),
+                               f"qcrt_set_input({name})")
+                self.check(L.qcrt_run(sess), "qcrt_run")
+                outs = {}
+                for i, (name, dtype) in enumerate(names["outputs"]):
+                    dims = (ctypes.c_int64 * 8)()
+                    rank = ctypes.c_int()
+                    self.check(L.qcrt_output_shape(sess, ctypes.c_size_t(i), dims, 8,
+                                                   ctypes.byref(rank)), "qcrt_output_shape")
+                    y = np.empty(tuple(dims[:rank.value]), dtype)
+                    self.check(L.qcrt_get_output(sess, ctypes.c_size_t(i),
+                                                 y.ctypes.data_as(vp),
+                                                 ctypes.c_size_t(y.nbytes)),
+                               "qcrt_get_output")
+                    outs[name] = y
+                times = []
+                for _ in range(repeat):
+                    t0 = time.perf_counter()
+                    self.check(L.qcrt_run(sess), "qcrt_run")
+                    times.append(time.perf_counter() - t0)
+                self.check(L.qcrt_session_enable_profile(sess, 1), "enable_profile")
+                self.check(L.qcrt_run(sess), "qcrt_run (profiled)")
+                n = ctypes.c_size_t()
+                L.qcrt_package_num_steps(pkg, ctypes.byref(n))
+                steps = []
+                for i in range(n.value):
+                    ms = ctypes.c_float()
+                    self.check(L.qcrt_step_time_ms(sess, ctypes.c_size_t(i),
+                                                   ctypes.byref(ms)), "qcrt_step_time_ms")
+                    steps.append(ms.value)
+                return outs, float(np.median(times)) * 1e6, steps, code.value.decode()
+            finally:
+                L.qcrt_session_destroy(sess)
+        finally:
+            L.qcrt_package_close(pkg)
+
+
+def find_runtime(out):
+    """libquantc_rt.so: built here on the device with the C++ compiler when
+    there is one (glibc may differ from the build machine's), else the one
+    carried in OUT_DIR."""
+    src = Path(__file__).resolve().parent.parent / "runtime"
+    target = Path("/tmp/quantc_rt_device/libquantc_rt.so")
+    cuda_inc = [p for p in ("/usr/local/cuda/include",
+                            os.environ.get("CUDA_HOME", "") + "/include")
+                if (Path(p) / "cuda.h").exists()]
+    for cxx in ("g++", "c++", "clang++"):
+        if cuda_inc and subprocess.run(["which", cxx], capture_output=True).returncode == 0:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            cmd = [cxx, "-O2", "-std=c++17", "-shared", "-fPIC",
+                   f"-I{src / 'include'}", f"-I{src / 'src'}", f"-I{cuda_inc[0]}",
+                   *map(str, sorted((src / "src").glob("*.cpp"))),
+                   "-ldl", "-lpthread", "-o", str(target)]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode == 0:
+                return target, f"built on the device with {cxx}"
+            print(f"building the runtime with {cxx} failed:\n{r.stderr[-2000:]}")
+            break
+    carried = out / "libquantc_rt.so"
+    return (carried, "carried from the build machine") if carried.exists() else (None, "")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True, type=Path)
@@ -362,6 +462,17 @@ def main(argv=None):
             print(f"gpu_run_check: no CUDA: {e}", file=sys.stderr)
             return 2
     failures, rows = [], []
+    runtime = None
+    if cuda is not None:
+        path, how = find_runtime(out)
+        if path is None:
+            failures.append("no libquantc_rt.so (not built here, none carried)")
+        else:
+            try:
+                runtime = Runtime(path)
+                print(f"libquantc_rt: {path} ({how})")
+            except OSError as e:
+                failures.append(f"cannot load {path}: {e}")
     for case in cases:
         name = case["model"]
         try:
@@ -398,17 +509,32 @@ def main(argv=None):
                 us = time_program(prog, inputs, args.repeat)
                 tb = torch_baseline(out, name, inputs[case["input"]], args.repeat)
                 rows.append((name, b, us, tb))
-        rt = out / "run_package"
-        if cuda is not None and rt.exists():
-            b = case["batches"][-1]
-            res = subprocess.run([str(rt), str(out / f"{name}.qcpkg"),
-                                  str(out / f"{name}.b{b}.in.npz"),
-                                  str(out / f"{name}.b{b}.rt.npz")],
-                                 capture_output=True, text=True)
-            print(f"{name}: libquantc_rt run_package exit {res.returncode}\n"
-                  f"{res.stdout}{res.stderr}")
-            if res.returncode != 0:
-                failures.append(f"{name}: run_package failed")
+        if runtime is not None:
+            names = {"inputs": [i["name"] for i in pkg.manifest["inputs"]],
+                     "outputs": [(o["name"], np.float32) for o in pkg.manifest["outputs"]]}
+            for b in case["batches"]:
+                with np.load(out / f"{name}.b{b}.in.npz") as z:
+                    inputs = {k: z[k] for k in z.files}
+                with np.load(out / f"{name}.b{b}.ref.npz") as z:
+                    ref = {k: z[k] for k in z.files}
+                try:
+                    got, us, steps, code = runtime.run_package(
+                        out / f"{name}.qcpkg", inputs, names, args.repeat)
+                except RuntimeError as e:
+                    failures.append(f"{name} b{b}: libquantc_rt: {e}")
+                    print(f"{name} batch {b}: libquantc_rt FAILED: {e}")
+                    continue
+                for k, r in ref.items():
+                    err = (np.linalg.norm(got[k].astype(np.float64) - r)
+                           / max(np.linalg.norm(r), 1e-30))
+                    ok = err <= E2E_TOL
+                    print(f"{name} batch {b:5d} {k}: libquantc_rt ({code}) vs Executor "
+                          f"rel. RMS {err:.3e} {'ok' if ok else 'FAIL'}")
+                    if not ok:
+                        failures.append(f"{name} b{b} {k}: libquantc_rt rel. RMS {err:.3e}")
+                rows.append((f"{name} (libquantc_rt, CUDA graph)", b, us, None))
+                print(f"  profiled steps (ms): " + ", ".join(
+                    f"{s['kernel']} {t:.4f}" for s, t in zip(pkg.program["steps"], steps)))
     for name, b, us, tb in rows:
         line = f"timing {name} batch {b}: quantc package {us:.1f} us"
         if tb:

@@ -7,8 +7,8 @@
 #     test set and the Executor's outputs for them (quant-run on the
 #     package), the float model's weights and node list for the PyTorch
 #     baseline, cases.json;
-#   - the runtime's example program (runtime/examples, OUT_DIR/run_package)
-#     when the build made it;
+#   - libquantc_rt.so from the build (the device run prefers to compile
+#     runtime/ there, where glibc may differ);
 #   - then runs gpu_run_check.py --cpu-only (the numpy kernel models vs the
 #     Executor) so a broken preparation shows here, not on the GPU.
 #
@@ -31,12 +31,9 @@ done
 rm -rf "$OUT"
 mkdir -p "$OUT"
 "$PY" scripts/gpu_run_prepare.py --build "$BUILD" --out "$OUT"
-for rt in "$BUILD/runtime/examples/run_package" "$BUILD/bin/run_package"; do
-  if [ -x "$rt" ]; then
-    cp "$rt" "$OUT/run_package"
-    echo "copied $rt"
-    break
-  fi
-done
+if [ -f "$BUILD/lib/libquantc_rt.so" ]; then
+  cp "$BUILD/lib/libquantc_rt.so" "$OUT/"
+  echo "copied $BUILD/lib/libquantc_rt.so (the device run rebuilds it from runtime/ when it can)"
+fi
 "$PY" scripts/gpu_run_check.py --dir "$OUT" --cpu-only
 echo "OUT_DIR $OUT: $(du -sh "$OUT" | cut -f1)"

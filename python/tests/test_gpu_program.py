@@ -228,3 +228,29 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
         assert (out / f"mlp.b{b}.ref.npz").is_file()
+
+
+def test_gpu_run_check_runtime_binding_without_a_driver(build_dir, tool, tmp_path):
+    """The script's ctypes binding of libquantc_rt opens a package and stops
+    at session creation with the runtime's own message on a machine without
+    a CUDA driver (on a GPU machine it runs the package)."""
+    from pathlib import Path
+    lib = Path(build_dir) / "lib" / "libquantc_rt.so"
+    assert lib.is_file(), "the build makes libquantc_rt.so (runtime/CMakeLists.txt)"
+    from conftest import _generate_mlp
+    ex = _generate_mlp(tmp_path / "mlp")
+    pkg = tmp_path / "mlp.qcpkg"
+    from conftest import run_cmd
+    res = run_cmd([tool("quant-compile"), ex.model, "--calib", ex.calib, "-o", pkg,
+                   "--target", "sm_90", "--no-cubin", "-q"])
+    assert res.returncode == 0, describe(res)
+    rt = _gpu_run_check().Runtime(lib)
+    x = load_npz(ex.test)["x"][:4]
+    try:
+        rt.run_package(pkg, {"x": x}, {"inputs": ["x"],
+                                       "outputs": [("logits", np.float32)]}, 1)
+    except RuntimeError as e:
+        msg = str(e)
+        assert msg.startswith("qcrt_session_create: QCRT_ERROR_NO_"), msg
+    else:
+        pytest.skip("a CUDA driver is present: the GPU check covers this")
