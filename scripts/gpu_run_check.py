@@ -18,9 +18,11 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    launcher in scripts/qcpkg_program.py: the manifest's arena, args and
    grids), and after each step compares the step's GPU outputs with the
    numpy model of its kernel applied to the step's GPU inputs:
-   quantize_mxfp8, ew_<i>, pool_<i>, gap_<i>, copy_b<n> must match bit for
-   bit (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
-   (gpu_check.py's bound), conv_<i> within 2^-14 of sum |x*w|;
+   quantize_mxfp8, ew_<i>, pool_<i>, gap_<i>, copy_b<n>, layout_<i>,
+   softmax_<i>, layer_norm_<i>, reduce_mean_<i> must match bit for bit
+   (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
+   (gpu_check.py's bound), conv_<i> and matmul_<i> within 2^-14 of
+   sum |x*w|;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
    computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
    by an ulp can flip the next layer's quantized code; one flip changes an
@@ -247,17 +249,22 @@ def check_steps(prog, inputs):
             if not err <= GEMM_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
             continue
-        if k.startswith("conv_"):
-            x, w, bias = views[1], views[2], (views[3] if len(views) > 3 else None)
-            ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
-            mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
-                            None if bias is None else np.abs(bias)).astype(np.float64)
+        if k.startswith(("conv_", "matmul_")):
+            x, w = views[1], views[2]
+            if k.startswith("conv_"):
+                bias = views[3] if len(views) > 3 else None
+                ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
+                mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
+                                None if bias is None else np.abs(bias)).astype(np.float64)
+            else:
+                ref = np.matmul(x.astype(np.float64), w.astype(np.float64))
+                mag = np.matmul(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64))
             err = float(np.max(np.abs(views[0] - ref) / np.maximum(mag, 1e-30),
                                initial=0.0))
             if not err <= CONV_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {CONV_TOL:.3g}")
             continue
-        outs = {"quantize_mxfp8": [1, 2]}.get(k, [0])
+        outs = qp.output_positions(step)
         want = [v.copy() for v in views]
         model.step(step, want, scalars)
         for o in outs:

@@ -72,19 +72,28 @@ def main(argv=None):
         paths = load_example(name).generate(str(src))
         calib = paths.get("calib") or paths["test"]
         pkg = out / f"{name}.qcpkg"
-        res = subprocess.run([str(bin_dir / "quant-compile"), paths["model"],
-                              "--calib", calib, "-o", str(pkg),
-                              "--target", TARGETS, "-q"],
-                             capture_output=True, text=True)
+        with np.load(paths["test"]) as z:
+            test = {k: z[k] for k in z.files}
+        compile_cmd = [str(bin_dir / "quant-compile"), paths["model"],
+                       "--calib", calib, "-o", str(pkg), "--target", TARGETS,
+                       "-q"]
+        res = subprocess.run(compile_cmd, capture_output=True, text=True)
+        batches = BATCHES
+        if res.returncode != 0 and "dynamic non-batch dims" in res.stderr:
+            # Only the batch may vary at run time: fix the test set's shapes.
+            fixed = [f"--input-shape={k}={'x'.join(map(str, v.shape))}"
+                     for k, v in test.items()]
+            res = subprocess.run(compile_cmd + fixed, capture_output=True, text=True)
+            batches = [next(iter(test.values())).shape[0]]
+            if res.returncode == 0:
+                print(f"{name}: compiled with {' '.join(fixed)}")
         if res.returncode != 0:
             why = res.stderr.strip().splitlines()
             print(f"{name}: no GPU package: {why[-1] if why else res.returncode}")
             continue
-        with np.load(paths["test"]) as z:
-            test = {k: z[k] for k in z.files}
         manifest = json.loads((pkg / "manifest.json").read_text())
         first = manifest["inputs"][0]["name"]
-        for b in BATCHES:
+        for b in batches:
             reps = -(-b // test[first].shape[0])
             inputs = {k: np.concatenate([v] * reps)[:b] for k, v in test.items()}
             np.savez(out / f"{name}.b{b}.in.npz", **inputs)
@@ -96,9 +105,9 @@ def main(argv=None):
                 print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
                 return 1
         has_torch = torch_spec(paths["model"], out, name)
-        cases.append({"model": name, "input": first, "batches": BATCHES,
+        cases.append({"model": name, "input": first, "batches": batches,
                       "torch_baseline": has_torch})
-        print(f"{name}: package with a GPU program; batches {BATCHES}"
+        print(f"{name}: package with a GPU program; batches {batches}"
               f"{'' if has_torch else '; no PyTorch baseline'}")
     (out / "cases.json").write_text(json.dumps(cases, indent=1))
     return 0

@@ -94,6 +94,137 @@ def check_slot_plan(program):
     return by_slot
 
 
+def exp_clamped(z):
+    """The Executor's expClamped (lib/Executor/FastMath.h), in float64,
+    operation for operation."""
+    z = np.asarray(z, np.float64)
+    shifter = 6755399441055744.0
+    kd = z * 1.4426950408889634 + shifter
+    ki = kd.view(np.uint64)
+    kd = kd - shifter
+    r = z - kd * 0.6931471805599453
+    p = np.full_like(z, 1.0 / 40320)
+    for c in (1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0):
+        p = p * r + c
+    with np.errstate(over="ignore"):
+        bits = (ki + np.uint64(1023)) << np.uint64(52)
+    return p * bits.view(np.float64)
+
+
+def fast_tanh(xf):
+    x = np.asarray(xf, np.float32).astype(np.float64)
+    ax = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        y = np.where(ax > 20.0, 20.0, ax)
+        e = exp_clamped(2.0 * y)
+        big = 1.0 - 2.0 / (e + 1.0)
+    x2 = x * x
+    s = 21844.0 / 6081075
+    s = s * x2 - 1382.0 / 155925
+    s = s * x2 + 62.0 / 2835
+    s = s * x2 - 17.0 / 315
+    s = s * x2 + 2.0 / 15
+    s = s * x2 - 1.0 / 3
+    small = x * (1.0 + x2 * s)
+    with np.errstate(invalid="ignore"):
+        return np.where(ax < 0.1, small, np.copysign(big, x)).astype(np.float32)
+
+
+def fast_sigmoid(xf):
+    z = -np.asarray(xf, np.float32).astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        z = np.where(z < -700.0, -700.0, np.where(z > 700.0, 700.0, z))
+    return (1.0 / (1.0 + exp_clamped(z))).astype(np.float32)
+
+
+def _pow23(x, y):
+    x = np.asarray(x, np.float32).astype(np.float64)
+    y = np.asarray(y, np.float32).reshape(-1)[0]
+    return ((x * x) if y == 2.0 else (x * x * x)).astype(np.float32)
+
+
+def _sum4(cols):
+    """The Executor's softmax / layer-norm reduction over the last axis of
+    a float64 array: four running sums, (s0 + s1) + (s2 + s3), the tail."""
+    n = cols.shape[-1]
+    n4 = n - n % 4
+    s4 = [np.zeros(cols.shape[:-1]) for _ in range(4)]
+    for k in range(0, n4, 4):
+        for j in range(4):
+            s4[j] = s4[j] + cols[..., k + j]
+    s = (s4[0] + s4[1]) + (s4[2] + s4[3])
+    for k in range(n4, n):
+        s = s + cols[..., k]
+    return s
+
+
+def softmax_rows(x):
+    """The Executor's softmaxRow over the last axis, bit for bit."""
+    x = np.asarray(x, np.float32)
+    n = x.shape[-1]
+    n4 = n - n % 4
+
+    def smax(a, b):  # std::max
+        with np.errstate(invalid="ignore"):
+            return np.where(a < b, b, a)
+
+    m4 = [np.full(x.shape[:-1], -np.inf, np.float32) for _ in range(4)]
+    for k in range(0, n4, 4):
+        for j in range(4):
+            m4[j] = smax(m4[j], x[..., k + j])
+    mx = smax(smax(m4[0], m4[1]), smax(m4[2], m4[3]))
+    for k in range(n4, n):
+        mx = smax(mx, x[..., k])
+    with np.errstate(invalid="ignore"):
+        d = (x - mx[..., None]).astype(np.float64)
+        d = np.where(d < -700.0, -700.0, d)
+    y = exp_clamped(d).astype(np.float32)
+    inv = np.float32(1.0 / _sum4(y.astype(np.float64)))
+    return (y * np.asarray(inv, np.float32)[..., None]).astype(np.float32)
+
+
+def layer_norm_rows(x, g, b, eps):
+    """The Executor's layerNorm over the last axis: (y, mean, inv std)."""
+    x = np.asarray(x, np.float32)
+    n = x.shape[-1]
+    mu = (_sum4(x.astype(np.float64)) / n).astype(np.float32)
+    d = (x - mu[..., None]).astype(np.float32)
+    var = (_sum4(d.astype(np.float64) * d.astype(np.float64)) / n).astype(np.float32)
+    rstd = (np.float32(1.0) / np.sqrt((var + np.float32(eps)).astype(np.float32))
+            ).astype(np.float32)
+    y = ((d * rstd[..., None]).astype(np.float32) * g).astype(np.float32)
+    if b is not None:
+        y = (y + b).astype(np.float32)
+    return y, mu, rstd
+
+
+def layout(step, ins, out_shape):
+    op, a = step["op"], step.get("attrs", {})
+    x = ins[0]
+    if op == "qc.transpose":
+        return np.transpose(x, a["perm"])
+    if op == "qc.slice":
+        idx = [slice(None)] * x.ndim
+        for i, ax in enumerate(a["axes"]):
+            ax = ax + x.ndim if ax < 0 else ax
+            dim, st = x.shape[ax], (a["steps"][i] if a["steps"] else 1)
+            s0 = a["starts"][i]
+            s0 = s0 + dim if s0 < 0 else s0
+            s0 = min(max(s0, 0), dim if st > 0 else dim - 1)
+            idx[ax] = s0 + np.arange(out_shape[ax]) * st
+            x = x[tuple(idx)]
+            idx[ax] = slice(None)
+        return x
+    if op == "qc.concat":
+        return np.concatenate(ins, axis=a["axis"])
+    if op == "qc.gather":
+        ax = a["axis"] + x.ndim if a["axis"] < 0 else a["axis"]
+        i = ins[1].astype(np.int64)
+        i = np.clip(np.where(i < 0, i + x.shape[ax], i), 0, x.shape[ax] - 1)
+        return np.take(x, i, axis=ax)
+    raise ProgramError(f"no model of layout op {op}")
+
+
 def eval_expr(expr, ins, out_shape):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
     with numpy broadcasting, as the ew kernels do."""
@@ -109,7 +240,12 @@ def eval_expr(expr, ins, out_shape):
     ops = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
            "div": np.divide, "neg": np.negative, "abs": np.abs,
            "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0)),
-           "batch_norm": batch_norm}
+           "batch_norm": batch_norm, "sqrt": np.sqrt, "tanh": fast_tanh,
+           "sigmoid": fast_sigmoid, "pow": _pow23,
+           "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
+           "less": np.less, "less_equal": np.less_equal,
+           "greater": np.greater, "greater_equal": np.greater_equal}
+    compares = {"less", "less_equal", "greater", "greater_equal"}
     pos = 0
 
     def parse():
@@ -134,7 +270,8 @@ def eval_expr(expr, ins, out_shape):
             args.insert(0, np.array([int(m.group(2), 16)], np.uint32)
                         .view(np.float32)[0])
         with np.errstate(all="ignore"):
-            return np.asarray(ops[m.group(1)](*args), np.float32)
+            r = ops[m.group(1)](*args)
+        return np.asarray(r, bool if m.group(1) in compares else np.float32)
 
     r = parse()
     if pos != len(expr):
@@ -182,6 +319,26 @@ class NumpyBackend:
                 views[0].shape)
         elif k.startswith("copy_b"):
             views[0][...] = views[1].reshape(views[0].shape)
+        elif k.startswith("layout_"):
+            views[0][...] = layout(step, views[1:], views[0].shape)
+        elif k.startswith("matmul_"):
+            views[0][...] = np.matmul(views[1].astype(np.float64),
+                                      views[2].astype(np.float64)).astype(np.float32)
+        elif k.startswith("softmax_"):
+            views[0][...] = softmax_rows(views[1])
+        elif k.startswith("layer_norm_"):
+            a = step["attrs"]
+            y, mu, rstd = layer_norm_rows(views[3], views[4],
+                                          views[5] if a["bias"] else None,
+                                          a["epsilon"])
+            views[0][...] = y
+            views[1][...] = mu.reshape(views[1].shape)
+            views[2][...] = rstd.reshape(views[2].shape)
+        elif k.startswith("reduce_mean_"):
+            x, out = views[1], views[0]
+            rows = x.reshape(out.size, -1).astype(np.float64)
+            s = np.cumsum(rows, axis=-1)[:, -1]
+            out[...] = (s / rows.shape[1]).astype(np.float32).reshape(out.shape)
         else:
             raise ProgramError(f"no model of kernel {k}")
 
@@ -266,7 +423,7 @@ def check_step(step, views, scalars, batch):
         M, N, K = scalars
         ok = ((M, N, K) == (out.size // max(N, 1), w.shape[0], w.shape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
-    elif k.startswith(("ew_", "conv_", "pool_", "copy_b")):
+    elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
     elif k.startswith("gap_"):
         planes = views[1].shape[0] * views[1].shape[1]
@@ -299,11 +456,43 @@ class Package:
         return inputs[name].shape[b["dim"]]
 
 
+def output_positions(step):
+    """Which pointer arguments a kernel writes (docs/Kernels.md)."""
+    k = step["kernel"]
+    if k == "quantize_mxfp8":
+        return [1, 2]
+    if k.startswith("mxfp8_gemm"):
+        return [4]
+    if k.startswith("layer_norm_"):
+        return [0, 1, 2]
+    return [0]
+
+
+def check_order(program):
+    """Raises ProgramError when a step reads a temporary no earlier step
+    wrote, or writes an input or a weight."""
+    values = program["values"]
+    written = {i for i, v in enumerate(values) if v["kind"] in ("input", "weight")}
+    for s_idx, step in enumerate(program["steps"]):
+        ptrs = [a["value"] for a in step["args"] if "value" in a]
+        outs = {ptrs[i] for i in output_positions(step) if i < len(ptrs)}
+        for v in ptrs:
+            if v not in outs and v not in written:
+                raise ProgramError(f"step {s_idx} ({step['kernel']}, "
+                                   f"{step.get('layer')}) reads value {v} "
+                                   f"({values[v]['name']}) before any step writes it")
+        for v in outs:
+            if values[v]["kind"] in ("input", "weight"):
+                raise ProgramError(f"step {s_idx} writes {values[v]['kind']} {v}")
+        written |= outs
+
+
 def run(pkg, inputs, backend, on_step=None):
     """Runs `pkg` (a Package) on host `inputs` {name: array} in a host arena
     with `backend`; returns {output name: array}. `on_step(i, step, views,
     scalars)` is called after each step."""
     program = pkg.program
+    check_order(program)
     values = program["values"]
     batch = pkg.batch_of(inputs)
     offsets, total = arena_layout(program, batch)

@@ -134,6 +134,48 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
 
 
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
+    """The GPT-2- and LLaMA-style decoders at a fixed input shape: gather,
+    masks (comparisons, where), layer norm / RMS norm (pow, reduce_mean,
+    sqrt), attention (transpose, slice, concat, f32 matmul, softmax), tanh
+    GELU or SiLU (sigmoid), MXFP8 projections with fused residual adds."""
+    paths = _make(name).generate(str(tmp_path / name))
+    pkg = tmp_path / f"{name}.qcpkg"
+    check_ok("quant-compile", paths["model"], "--calib", paths["test"], "-o",
+             pkg, "--target", "sm_90", "--no-cubin", "-q",
+             "--input-shape", "input_ids=2x16")
+    m = json.loads((pkg / "manifest.json").read_text())
+    p = m["program"]
+    assert p["batch"] is None  # every shape is static
+    qp.check_slot_plan(p)
+    qp.check_order(p)
+    prefixes = {s["kernel"].rstrip("0123456789") for s in p["steps"]}
+    assert {"layout_", "matmul_", "softmax_", "mxfp8_gemm_ep"} <= prefixes, prefixes
+    assert ("layer_norm_" if name == "gpt2" else "reduce_mean_") in prefixes
+    exprs = " ".join(s.get("expr", "") for s in p["steps"])
+    assert ("tanh(" if name == "gpt2" else "sigmoid(") in exprs, exprs
+    x = load_npz(paths["test"])
+    res = run_tool("quant-run", pkg, "--inputs", paths["test"],
+                   "--outputs", tmp_path / "out.npz")
+    assert res.returncode == 0, describe(res)
+    ref = load_npz(tmp_path / "out.npz")["logits"]
+    got = simulate(pkg, x)["logits"]
+    # The f32 matmul model sums in float64; everything else is exact.
+    assert rel_rms(got, ref) < 1e-6, rel_rms(got, ref)
+
+
+def test_order_check_catches_a_step_reading_ahead(mlp_gpu, tmp_path):
+    """A step that reads a value a later step writes (what the chain planner
+    once produced for RoPE's x*cos + rotate(x)*sin) is refused."""
+    _, pkg = mlp_gpu
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    qp.check_order(p)
+    p["steps"][0], p["steps"][1] = p["steps"][1], p["steps"][0]
+    with pytest.raises(qp.ProgramError, match="before any step writes it"):
+        qp.check_order(p)
+
+
 def test_explicit_target_refuses_ops_without_kernels(run_tool, tmp_path):
     paths = _make("gpt2").generate(str(tmp_path / "gpt2"))
     out = tmp_path / "gpt2.qcpkg"
@@ -219,12 +261,12 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
     res = run_cmd(["bash", REPO_ROOT / "scripts" / "gpu_run_check.sh",
                    build_dir, out])
     assert res.returncode == 0, describe(res)
-    assert "mlp: package with a GPU program" in res.stdout
-    assert "cnn: package with a GPU program" in res.stdout
-    assert "gpt2: no GPU package: " in res.stdout
+    for m in ("mlp", "cnn", "gpt2", "llama"):
+        assert f"{m}: package with a GPU program" in res.stdout, res.stdout
+    assert "gpt2: compiled with --input-shape=input_ids=2x16" in res.stdout
     assert "all checks passed" in res.stdout
     cases = json.loads((out / "cases.json").read_text())
-    assert [c["model"] for c in cases] == ["mlp", "cnn"]
+    assert [c["model"] for c in cases] == ["mlp", "cnn", "gpt2", "llama"]
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
         assert (out / f"mlp.b{b}.ref.npz").is_file()

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include "llvm/ADT/TypeSwitch.h"
@@ -210,6 +211,126 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
 
 namespace {
 
+/// The register type of a tensor element: i1 is stored as a byte.
+Type storageType(KernelEmitter &e, Type elem) {
+  return elem.isInteger(1) ? e.i8 : elem;
+}
+
+/// Element `offset` of `base` as a register value (i1 from its byte).
+Value loadElement(KernelEmitter &e, Value base, Type elem, Value offset) {
+  Type st = storageType(e, elem);
+  Value v = LLVM::LoadOp::create(e.b, e.loc, st, e.gep(base, st, offset));
+  if (elem.isInteger(1))
+    v = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne, v,
+                              e.cst(e.i8, 0));
+  return v;
+}
+
+void storeElement(KernelEmitter &e, Value base, Type elem, Value offset,
+                  Value v) {
+  Type st = storageType(e, elem);
+  if (elem.isInteger(1))
+    v = arith::ExtUIOp::create(e.b, e.loc, e.i8, v);
+  LLVM::StoreOp::create(e.b, e.loc, v, e.gep(base, st, offset));
+}
+
+Value f64c(KernelEmitter &e, double v) {
+  return arith::ConstantFloatOp::create(e.b, e.loc, e.b.getF64Type(),
+                                        llvm::APFloat(v));
+}
+
+/// The Executor's expClamped (FastMath.h) in f64, operation for operation:
+/// e^z by z = k ln2 + r and a degree-8 Taylor polynomial of e^r.
+Value expClamped(KernelEmitter &e, Value z) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  auto mul = [&](Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); };
+  auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); };
+  Type i64 = e.i64, f64 = b.getF64Type();
+  Value shifter = f64c(e, 6755399441055744.0);
+  Value kd = add(mul(z, f64c(e, 1.4426950408889634)), shifter);
+  Value ki = arith::BitcastOp::create(b, loc, i64, kd);
+  kd = arith::SubFOp::create(b, loc, kd, shifter);
+  Value r = arith::SubFOp::create(b, loc, z, mul(kd, f64c(e, 0.6931471805599453)));
+  Value p = f64c(e, 1.0 / 40320);
+  for (double c : {1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5,
+                   1.0, 1.0})
+    p = add(mul(p, r), f64c(e, c));
+  Value bits = e.shl(e.add(ki, e.c64(1023)), e.c64(52));
+  return mul(p, arith::BitcastOp::create(b, loc, f64, bits));
+}
+
+/// The Executor's fastTanh: f64, the Taylor series below 0.1.
+Value fastTanh(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  auto mul = [&](Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); };
+  auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); };
+  auto sub = [&](Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); };
+  Type f64 = b.getF64Type();
+  Value x = arith::ExtFOp::create(b, loc, f64, xf);
+  Value xb = arith::BitcastOp::create(b, loc, e.i64, x);
+  Value signMask = e.c64(int64_t(0x8000000000000000ull));
+  Value ax = arith::BitcastOp::create(
+      b, loc, f64, e.band(xb, e.c64(0x7fffffffffffffffll)));
+  Value y = e.select(arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 20.0)),
+                     f64c(e, 20.0), ax);
+  Value ex = expClamped(e, mul(f64c(e, 2.0), y));
+  Value big = sub(f64c(e, 1.0),
+                  arith::DivFOp::create(b, loc, f64c(e, 2.0), add(ex, f64c(e, 1.0))));
+  Value x2 = mul(x, x);
+  Value s = f64c(e, 21844.0 / 6081075);
+  s = sub(mul(s, x2), f64c(e, 1382.0 / 155925));
+  s = add(mul(s, x2), f64c(e, 62.0 / 2835));
+  s = sub(mul(s, x2), f64c(e, 17.0 / 315));
+  s = add(mul(s, x2), f64c(e, 2.0 / 15));
+  s = sub(mul(s, x2), f64c(e, 1.0 / 3));
+  Value small = mul(x, add(f64c(e, 1.0), mul(x2, s)));
+  // copysign(big, x)
+  Value bigBits = arith::BitcastOp::create(b, loc, e.i64, big);
+  Value signed_ = arith::BitcastOp::create(
+      b, loc, f64,
+      e.bor(e.band(bigBits, e.c64(0x7fffffffffffffffll)), e.band(xb, signMask)));
+  Value r = e.select(arith::CmpFOp::create(b, loc, FP::OLT, ax, f64c(e, 0.1)),
+                     small, signed_);
+  return arith::TruncFOp::create(b, loc, e.f32, r);
+}
+
+/// The Executor's fastSigmoid: 1 / (1 + e^-x) in f64, -x clamped to 700.
+Value fastSigmoid(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Value z = arith::NegFOp::create(
+      b, loc, arith::ExtFOp::create(b, loc, b.getF64Type(), xf));
+  z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
+               f64c(e, -700.0),
+               e.select(arith::CmpFOp::create(b, loc, FP::OGT, z, f64c(e, 700.0)),
+                        f64c(e, 700.0), z));
+  Value d = arith::AddFOp::create(b, loc, f64c(e, 1.0), expClamped(e, z));
+  return arith::TruncFOp::create(b, loc, e.f32,
+                                 arith::DivFOp::create(b, loc, f64c(e, 1.0), d));
+}
+
+/// lhs < rhs (etc.): signed for integers, ordered for floats (NaN: false).
+Value compareValues(KernelEmitter &e, Operation *op, Value x, Value y) {
+  bool isFloat = isa<FloatType>(x.getType());
+  using IP = arith::CmpIPredicate;
+  using FP = arith::CmpFPredicate;
+  IP ip = isa<qc::LessOp>(op)        ? IP::slt
+          : isa<qc::LessEqualOp>(op) ? IP::sle
+          : isa<qc::GreaterOp>(op)     ? IP::sgt
+                                       : IP::sge;
+  FP fp = isa<qc::LessOp>(op)        ? FP::OLT
+          : isa<qc::LessEqualOp>(op) ? FP::OLE
+          : isa<qc::GreaterOp>(op)     ? FP::OGT
+                                       : FP::OGE;
+  if (isFloat)
+    return arith::CmpFOp::create(e.b, e.loc, fp, x, y);
+  return arith::CmpIOp::create(e.b, e.loc, ip, x, y);
+}
+
 /// Loads the chain's `inputs` (from `ptrs`, the same order) for element
 /// `lin` of an output of type `outType`, with numpy broadcasting (batch
 /// norm's parameters by channel), and evaluates `ops` in order. Values
@@ -265,7 +386,7 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           stride *= d;
       }
     }
-    vals[v] = LLVM::LoadOp::create(b, loc, e.f32, e.gep(p, e.f32, offset));
+    vals[v] = loadElement(e, p, inType.getElementType(), offset);
   }
 
   Value last;
@@ -310,6 +431,24 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   b, loc, arith::CmpFPredicate::UGT, in(0), e.f32c(0.0f));
               return e.select(keep, in(0), e.f32c(0.0f));
             })
+            .Case([&](qc::SqrtOp) { return sqrtRN(e, in(0)); })
+            .Case([&](qc::TanhOp) { return fastTanh(e, in(0)); })
+            .Case([&](qc::SigmoidOp) { return fastSigmoid(e, in(0)); })
+            .Case([&](qc::PowOp) {
+              // Exponent 2 or 3 (planning checks it): products in double.
+              Value x = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
+              Value x2 = arith::MulFOp::create(b, loc, x, x);
+              Value x3 = arith::MulFOp::create(b, loc, x2, x);
+              Value two = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                                in(1), e.f32c(2.0f));
+              return arith::TruncFOp::create(b, loc, e.f32, e.select(two, x2, x3))
+                  .getResult();
+            })
+            .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
+            .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
+                  qc::GreaterEqualOp>([&](Operation *cmp) {
+              return compareValues(e, cmp, in(0), in(1));
+            })
             .Default([](Operation *) { return Value(); });
     if (!res)
       return op->emitError("no elementwise GPU kernel for this op");
@@ -340,7 +479,9 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
       cast<RankedTensorType>(step.outputs[0].getType()), gid, vals);
   if (failed(y))
     return failure();
-  LLVM::StoreOp::create(b, e.loc, *y, e.gep(entry.getArgument(0), e.f32, gid));
+  storeElement(e, entry.getArgument(0),
+               cast<RankedTensorType>(step.outputs[0].getType()).getElementType(),
+               gid, *y);
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, e.loc);
   return *made;
@@ -630,5 +771,337 @@ quantc::detail::buildCopyKernel(ModuleOp top, llvm::StringRef name,
   Value v = LLVM::LoadOp::create(b, e.loc, it,
                                  e.gep(entry.getArgument(1), it, k->gid));
   LLVM::StoreOp::create(b, e.loc, v, e.gep(entry.getArgument(0), it, k->gid));
+  return finishKernel(b, *k);
+}
+
+//===----------------------------------------------------------------------===//
+// Layout kernels, float matmul, row kernels (softmax, layer norm)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Coordinates of linear index `lin` in a row-major static `shape`.
+SmallVector<Value> splitIndex(KernelEmitter &e, Value lin,
+                              ArrayRef<int64_t> shape) {
+  SmallVector<Value> c(shape.size());
+  Value rem = lin;
+  for (int64_t k = int64_t(shape.size()) - 1; k >= 1; --k) {
+    c[k] = arith::RemUIOp::create(e.b, e.loc, rem, e.c64(shape[k]));
+    rem = arith::DivUIOp::create(e.b, e.loc, rem, e.c64(shape[k]));
+  }
+  if (!shape.empty())
+    c[0] = rem;
+  return c;
+}
+
+/// Row-major linear index of `coords` in `shape`.
+Value linearize(KernelEmitter &e, ArrayRef<Value> coords,
+                ArrayRef<int64_t> shape) {
+  Value off = e.c64(0);
+  int64_t stride = 1;
+  for (int64_t k = int64_t(shape.size()) - 1; k >= 0; --k) {
+    if (shape[k] != 1)
+      off = e.add(off, e.mul(coords[k], e.c64(stride)));
+    stride *= shape[k];
+  }
+  return off;
+}
+
+/// std::max(a, b) for floats: (a < b) ? b : a (NaN in b is ignored, in a kept).
+Value stdMax(KernelEmitter &e, Value a, Value b) {
+  Value lt = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OLT, a, b);
+  return e.select(lt, b, a);
+}
+
+Value loadF32(KernelEmitter &e, Value base, Value off) {
+  return LLVM::LoadOp::create(e.b, e.loc, e.f32, e.gep(base, e.f32, off));
+}
+void storeF32(KernelEmitter &e, Value base, Value off, Value v) {
+  LLVM::StoreOp::create(e.b, e.loc, v, e.gep(base, e.f32, off));
+}
+Value toF64(KernelEmitter &e, Value x) {
+  return arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), x);
+}
+
+/// Four running f64 sums over k = 0, 4, 8, ... < n4 of f(k + j), combined as
+/// (s0 + s1) + (s2 + s3), then the tail k in [n4, n) added in order: the
+/// Executor's reduction order for softmax and layer norm.
+Value sum4(KernelEmitter &e, int64_t n, llvm::function_ref<Value(Value)> f) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  int64_t n4 = n - n % 4;
+  Value zero = f64c(e, 0.0);
+  auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n4), e.c64(4),
+                                 ValueRange{zero, zero, zero, zero});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> next;
+    for (int j = 0; j < 4; ++j)
+      next.push_back(arith::AddFOp::create(
+          b, loc, loop.getRegionIterArgs()[j],
+          f(e.add(loop.getInductionVar(), e.c64(j)))));
+    scf::YieldOp::create(b, loc, next);
+  }
+  auto add = [&](Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); };
+  Value s = add(add(loop.getResult(0), loop.getResult(1)),
+                add(loop.getResult(2), loop.getResult(3)));
+  for (int64_t k = n4; k < n; ++k)
+    s = add(s, f(e.c64(k)));
+  return s;
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
+                                  KernelTarget t, const GpuStep &step) {
+  Operation *op = step.ops.front();
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  Type elem = out.getElementType();
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Block &entry = k->func.getBody().front();
+  Value Y = entry.getArgument(0);
+  SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
+  auto inShape = [&](unsigned i) {
+    return cast<RankedTensorType>(op->getOperand(i).getType()).getShape();
+  };
+  Value v;
+  if (auto tr = dyn_cast<qc::TransposeOp>(op)) {
+    SmallVector<Value> in(c.size());
+    for (auto [kk, p] : llvm::enumerate(tr.getPerm()))
+      in[p] = c[kk];
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, inShape(0)));
+  } else if (auto sl = dyn_cast<qc::SliceOp>(op)) {
+    SmallVector<Value> in(c.begin(), c.end());
+    ArrayRef<int64_t> shape = inShape(0);
+    for (auto [i, a] : llvm::enumerate(sl.getAxes())) {
+      int64_t axis = a < 0 ? a + shape.size() : a, dim = shape[axis];
+      int64_t step_ = sl.getSteps().empty() ? 1 : sl.getSteps()[i];
+      int64_t s = sl.getStarts()[i];
+      s = s < 0 ? s + dim : s;
+      s = step_ > 0 ? std::clamp<int64_t>(s, 0, dim)
+                    : std::clamp<int64_t>(s, 0, dim - 1);
+      in[axis] = e.add(e.c64(s), e.mul(c[axis], e.c64(step_)));
+    }
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, shape));
+  } else if (auto cc = dyn_cast<qc::ConcatOp>(op)) {
+    int64_t axis = cc.getAxis() < 0 ? cc.getAxis() + out.getRank() : cc.getAxis();
+    int64_t lo = 0;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      ArrayRef<int64_t> shape = inShape(i);
+      int64_t hi = lo + shape[axis];
+      Value inside = e.land(
+          arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::sge, c[axis],
+                                e.c64(lo)),
+          e.slt(c[axis], e.c64(hi)));
+      SmallVector<Value> in(c.begin(), c.end());
+      in[axis] = arith::SubIOp::create(b, e.loc, c[axis], e.c64(lo));
+      // Outside this input: read its element 0 (in bounds) and drop it.
+      Value off = e.select(inside, linearize(e, in, shape), e.c64(0));
+      Value vi = loadElement(e, entry.getArgument(1 + i), elem, off);
+      v = v ? e.select(inside, vi, v) : vi;
+      lo = hi;
+    }
+  } else {
+    auto ga = cast<qc::GatherOp>(op);
+    ArrayRef<int64_t> data = inShape(0), idx = inShape(1);
+    int64_t axis = ga.getAxis() < 0 ? ga.getAxis() + data.size() : ga.getAxis();
+    int64_t q = idx.size();
+    Type it = cast<RankedTensorType>(ga.getIndices().getType()).getElementType();
+    Value iv = loadElement(e, entry.getArgument(2), it,
+                           linearize(e, ArrayRef<Value>(c).slice(axis, q), idx));
+    if (it.getIntOrFloatBitWidth() < 64)
+      iv = arith::ExtSIOp::create(b, e.loc, e.i64, iv);
+    // Negative indices count from the end; out-of-range ones (an error on
+    // the CPU) are clamped so no read leaves the tensor.
+    int64_t dim = data[axis];
+    iv = e.select(e.slt(iv, e.c64(0)), e.add(iv, e.c64(dim)), iv);
+    iv = arith::MaxSIOp::create(b, e.loc, iv, e.c64(0));
+    iv = arith::MinSIOp::create(b, e.loc, iv, e.c64(dim - 1));
+    SmallVector<Value> in(c.begin(), c.begin() + axis);
+    in.push_back(iv);
+    in.append(c.begin() + axis + q, c.end());
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, data));
+  }
+  storeElement(e, Y, elem, k->gid, v);
+  return finishKernel(b, *k);
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
+                                  KernelTarget t, const GpuStep &step) {
+  auto mm = cast<qc::MatMulOp>(step.ops.front());
+  auto out = cast<RankedTensorType>(mm.getResult().getType());
+  ArrayRef<int64_t> ls = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
+  ArrayRef<int64_t> rs = cast<RankedTensorType>(mm.getRhs().getType()).getShape();
+  int64_t r = out.getRank(), M = ls[ls.size() - 2], K = ls.back(), N = rs.back();
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k = startKernel1D(top, t, name, 3, b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Block &entry = k->func.getBody().front();
+  SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
+  // Batch offsets with numpy broadcasting of the batch dims.
+  auto batchBase = [&](ArrayRef<int64_t> s) {
+    int64_t q = s.size() - 2, stride = s[q] * s[q + 1];
+    Value off = e.c64(0);
+    for (int64_t i = q - 1; i >= 0; --i) {
+      if (s[i] != 1)
+        off = e.add(off, e.mul(c[r - 2 - q + i], e.c64(stride)));
+      stride *= s[i];
+    }
+    return off;
+  };
+  Value aRow = e.add(batchBase(ls), e.mul(c[r - 2], e.c64(K)));
+  Value bCol = e.add(batchBase(rs), c[r - 1]);
+  auto loop = scf::ForOp::create(b, e.loc, e.c64(0), e.c64(K), e.c64(1),
+                                 ValueRange{e.f32c(0.0f)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kk = loop.getInductionVar();
+    Value x = loadF32(e, entry.getArgument(1), e.add(aRow, kk));
+    Value w = loadF32(e, entry.getArgument(2), e.add(bCol, e.mul(kk, e.c64(N))));
+    scf::YieldOp::create(b, e.loc,
+                         ValueRange{LLVM::FMAOp::create(
+                             b, e.loc, x, w, loop.getRegionIterArgs()[0])});
+  }
+  (void)M;
+  storeF32(e, entry.getArgument(0), k->gid, loop.getResult(0));
+  return finishKernel(b, *k);
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
+                               KernelTarget t, const GpuStep &step) {
+  Operation *op = step.ops.front();
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  int64_t n = in.getShape().back();
+  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op)) {
+    n = 1; // the trailing reduced dims
+    for (int64_t a : rm.getAxes())
+      n *= in.getDimSize(a < 0 ? a + in.getRank() : a);
+  }
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  unsigned ptrs = step.outputs.size() + step.inputs.size();
+  FailureOr<Kernel1D> k = startKernel1D(top, t, name, ptrs, b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value base = e.mul(k->gid, e.c64(n));
+  auto at = [&](Value kk) { return e.add(base, kk); };
+  auto forEach = [&](llvm::function_ref<void(Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar());
+  };
+
+  if (isa<qc::SoftmaxOp>(op)) {
+    Value Y = entry.getArgument(0), X = entry.getArgument(1);
+    // Max: four running maxima, then the tail (std::max order).
+    int64_t n4 = n - n % 4;
+    Value ninf = e.f32c(-std::numeric_limits<float>::infinity());
+    auto mloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n4), e.c64(4),
+                                    ValueRange{ninf, ninf, ninf, ninf});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(mloop.getBody());
+      SmallVector<Value> next;
+      for (int j = 0; j < 4; ++j)
+        next.push_back(stdMax(
+            e, mloop.getRegionIterArgs()[j],
+            loadF32(e, X, at(e.add(mloop.getInductionVar(), e.c64(j))))));
+      scf::YieldOp::create(b, loc, next);
+    }
+    Value mx = stdMax(e, stdMax(e, mloop.getResult(0), mloop.getResult(1)),
+                      stdMax(e, mloop.getResult(2), mloop.getResult(3)));
+    for (int64_t kk = n4; kk < n; ++kk)
+      mx = stdMax(e, mx, loadF32(e, X, at(e.c64(kk))));
+    // y = (float)expClamped(max((double)(x - mx), -700)), stored, then
+    // summed in f64 (four partial sums) as the Executor does.
+    forEach([&](Value kk) {
+      Value d = toF64(e, arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mx));
+      d = e.select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, d,
+                                         f64c(e, -700.0)),
+                   f64c(e, -700.0), d);
+      storeF32(e, Y, at(kk),
+               arith::TruncFOp::create(b, loc, e.f32, expClamped(e, d)));
+    });
+    Value sum = sum4(e, n, [&](Value kk) { return toF64(e, loadF32(e, Y, at(kk))); });
+    Value inv = arith::TruncFOp::create(
+        b, loc, e.f32, arith::DivFOp::create(b, loc, f64c(e, 1.0), sum));
+    forEach([&](Value kk) {
+      storeF32(e, Y, at(kk),
+               arith::MulFOp::create(b, loc, loadF32(e, Y, at(kk)), inv));
+    });
+    return finishKernel(b, *k);
+  }
+
+  if (isa<qc::ReduceMeanOp>(op)) {
+    // The row's sum in f64, in order, over its size (the Executor's).
+    Value Y = entry.getArgument(0), X = entry.getArgument(1);
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
+                                   ValueRange{f64c(e, 0.0)});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{arith::AddFOp::create(
+              b, loc, loop.getRegionIterArgs()[0],
+              toF64(e, loadF32(e, X, at(loop.getInductionVar()))))});
+    }
+    storeF32(e, Y, k->gid,
+             arith::TruncFOp::create(
+                 b, loc, e.f32,
+                 arith::DivFOp::create(b, loc, loop.getResult(0),
+                                       f64c(e, double(n)))));
+    return finishKernel(b, *k);
+  }
+
+  // Layer norm over the last dimension: (out, mean, inv, x, scale[, bias]).
+  auto ln = cast<qc::LayerNormOp>(op);
+  Value Y = entry.getArgument(0), Mean = entry.getArgument(1),
+        Inv = entry.getArgument(2), X = entry.getArgument(3),
+        G = entry.getArgument(4);
+  Value Bp = ln.getBias() ? entry.getArgument(5) : Value();
+  Value dn = f64c(e, double(n));
+  Value sum = sum4(e, n, [&](Value kk) { return toF64(e, loadF32(e, X, at(kk))); });
+  Value mu = arith::TruncFOp::create(b, loc, e.f32,
+                                     arith::DivFOp::create(b, loc, sum, dn));
+  Value sq = sum4(e, n, [&](Value kk) {
+    Value d = toF64(e, arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mu));
+    return arith::MulFOp::create(b, loc, d, d).getResult();
+  });
+  Value var = arith::TruncFOp::create(b, loc, e.f32,
+                                      arith::DivFOp::create(b, loc, sq, dn));
+  Value eps = e.f32c(ln.getEpsilon().convertToFloat());
+  Value rstd = arith::DivFOp::create(
+      b, loc, e.f32c(1.0f), sqrtRN(e, arith::AddFOp::create(b, loc, var, eps)));
+  forEach([&](Value kk) {
+    Value v = arith::MulFOp::create(
+        b, loc,
+        arith::MulFOp::create(
+            b, loc, arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mu), rstd),
+        loadF32(e, G, kk));
+    if (Bp)
+      v = arith::AddFOp::create(b, loc, v, loadF32(e, Bp, kk));
+    storeF32(e, Y, at(kk), v);
+  });
+  storeF32(e, Mean, k->gid, mu);
+  storeF32(e, Inv, k->gid, rstd);
   return finishKernel(b, *k);
 }

@@ -63,6 +63,25 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildPoolKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
                 const GpuStep &step);
 
+/// layout_<i>(out, in...: ptr, count: i64): transpose, slice, concat or
+/// gather (static shapes, any element type), one thread per output element.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildLayoutKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                  const GpuStep &step);
+
+/// matmul_<i>(out, lhs, rhs: ptr, count: i64): f32 [..., M, K] x [..., K, N]
+/// with broadcast batch dims, one thread per output, fp32 fma over k.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildMatMulKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                  const GpuStep &step);
+
+/// softmax_<i>(out, in: ptr, rows: i64) and layer_norm_<i>(out, mean, inv,
+/// in, scale[, bias]: ptr, rows: i64) over the last axis, one thread per
+/// row, in the Executor's order (four running f64 sums, its exp).
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildRowKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+               const GpuStep &step);
+
 /// copy_b<bytes>(out, in: ptr, count: i64): out[i] = in[i].
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildCopyKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,

@@ -10,6 +10,7 @@
 #include "ElementwiseKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/bit.h"
@@ -40,7 +41,30 @@ bool isF32Tensor(Type t) {
 
 bool isChainOpKind(Operation *op) {
   return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
-             qc::AbsOp, qc::BatchNormOp>(op);
+             qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
+             qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
+             qc::GreaterOp, qc::GreaterEqualOp>(op);
+}
+
+Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+/// The exponent of a qc.pow the kernel computes: a one-element f32 equal
+/// to 2 or 3 (the Executor's exact cases). A package graph's weights carry
+/// no values; the compiler's graph (with constants) decides.
+bool isSupportedExponent(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.getElementType().isF32() || !t.hasStaticShape() ||
+      t.getNumElements() != 1)
+    return false;
+  if (v.getDefiningOp<qc::WeightOp>())
+    return true;
+  DenseElementsAttr c;
+  if (!matchPattern(v, m_Constant(&c)))
+    return false;
+  float x = c.getSplatValue<APFloat>().convertToFloat();
+  return x == 2.0f || x == 3.0f;
 }
 
 /// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
@@ -48,7 +72,7 @@ bool isChainOpKind(Operation *op) {
 bool isElementwise(Operation *op) {
   if (!isChainOpKind(op))
     return false;
-  if (op->getNumResults() != 1 || !isF32Tensor(op->getResult(0).getType()))
+  if (op->getNumResults() != 1 || !batchShaped(op->getResult(0).getType()))
     return false;
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
@@ -64,10 +88,84 @@ bool isElementwise(Operation *op) {
     return true;
   }
   for (Value v : op->getOperands())
-    if (!isF32Tensor(v.getType()) ||
+    if (!batchShaped(v.getType()) ||
         !quantc::detail::isBroadcastableTo(cast<RankedTensorType>(v.getType()), out))
       return false;
+  auto isF32 = [](Value v) { return elementTypeOf(v).isF32(); };
+  if (isa<qc::LessOp, qc::LessEqualOp, qc::GreaterOp, qc::GreaterEqualOp>(op)) {
+    Type a = elementTypeOf(op->getOperand(0));
+    return out.getElementType().isInteger(1) &&
+           a == elementTypeOf(op->getOperand(1)) &&
+           (a.isF32() || a.isSignlessInteger(32) || a.isSignlessInteger(64));
+  }
+  if (!out.getElementType().isF32())
+    return false;
+  if (auto w = dyn_cast<qc::WhereOp>(op))
+    return elementTypeOf(op->getOperand(0)).isInteger(1) &&
+           isF32(op->getOperand(1)) && isF32(op->getOperand(2));
+  if (isa<qc::PowOp>(op))
+    return isF32(op->getOperand(0)) && isSupportedExponent(op->getOperand(1));
+  return llvm::all_of(op->getOperands(), isF32);
+}
+
+bool hasStaticShapes(Operation *op) {
+  auto stat = [](Type t) { return cast<RankedTensorType>(t).hasStaticShape(); };
+  return llvm::all_of(op->getOperandTypes(), stat) &&
+         llvm::all_of(op->getResultTypes(), stat);
+}
+
+/// Layout ops with a kernel: static shapes, elements of 1, 2, 4 or 8 bytes.
+bool isLayout(Operation *op) {
+  if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op) ||
+      !hasStaticShapes(op))
+    return false;
+  if (quantc::detail::elementBytes(
+          cast<RankedTensorType>(op->getResult(0).getType()).getElementType()) == 0)
+    return false;
+  if (auto g = dyn_cast<qc::GatherOp>(op)) {
+    Type it = elementTypeOf(g.getIndices());
+    return it.isSignlessInteger(32) || it.isSignlessInteger(64);
+  }
   return true;
+}
+
+/// Softmax or layer norm over the last axis (f32).
+bool isRowOp(Operation *op) {
+  auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!in || !in.getElementType().isF32() || in.getRank() < 1 ||
+      in.isDynamicDim(in.getRank() - 1))
+    return false;
+  int64_t last = in.getRank() - 1;
+  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op)) {
+    // Over trailing axes with static sizes.
+    SmallVector<int64_t> axes;
+    for (int64_t a : rm.getAxes())
+      axes.push_back(a < 0 ? a + in.getRank() : a);
+    llvm::sort(axes);
+    if (axes.empty() || !rm.getResult().getType().getElementType().isF32())
+      return false;
+    for (auto [i, a] : llvm::enumerate(axes))
+      if (a != in.getRank() - int64_t(axes.size()) + int64_t(i) ||
+          in.isDynamicDim(a) || a == 0)
+        return false;
+    return true;
+  }
+  if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
+    return sm.getAxis() == last || sm.getAxis() == -1;
+  if (auto ln = dyn_cast<qc::LayerNormOp>(op)) {
+    if (ln.getAxis() != last && ln.getAxis() != -1)
+      return false;
+    for (Value p : {ln.getScale(), ln.getBias()}) {
+      if (!p)
+        continue;
+      auto t = cast<RankedTensorType>(p.getType());
+      if (t.getRank() != 1 || t.getDimSize(0) != in.getDimSize(last) ||
+          !t.getElementType().isF32())
+        return false;
+    }
+    return true;
+  }
+  return false;
 }
 
 /// 2-D NCHW f32 input with a static C, H, W.
@@ -144,6 +242,18 @@ std::string unsupportedReason(Operation *op) {
   }
   if (isa<qc::ReshapeOp, qc::FlattenOp, qc::SqueezeOp, qc::UnsqueezeOp>(op))
     return isByteCopy(op) ? "" : name + " (moves the batch dimension)";
+  if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op))
+    return isLayout(op) ? "" : name + " (static shapes only so far)";
+  if (auto mm = dyn_cast<qc::MatMulOp>(op)) {
+    auto l = cast<RankedTensorType>(mm.getLhs().getType());
+    auto r = cast<RankedTensorType>(mm.getRhs().getType());
+    return hasStaticShapes(op) && l.getRank() >= 2 && r.getRank() >= 2 &&
+                   l.getElementType().isF32() && r.getElementType().isF32()
+               ? ""
+               : name + " (static f32, rank >= 2 only so far)";
+  }
+  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::ReduceMeanOp>(op))
+    return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
 
@@ -213,6 +323,19 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                             {op->getResult(0)}});
       continue;
     }
+    if (isLayout(op) || isa<qc::MatMulOp>(op) || isRowOp(op)) {
+      GpuStep::Kind kind = isa<qc::MatMulOp>(op) ? GpuStep::Kind::MatMul
+                           : isRowOp(op)          ? GpuStep::Kind::Row
+                                                  : GpuStep::Kind::Layout;
+      SmallVector<Value> ins;
+      for (Value v : op->getOperands())
+        ins.push_back(v);
+      GpuStep st{kind, "", {op}, ins, {}};
+      for (Value r : op->getResults())
+        st.outputs.push_back(r);
+      plan.steps.push_back(std::move(st));
+      continue;
+    }
     if (isByteCopy(op)) {
       int64_t bytes = quantc::detail::elementBytes(
           cast<RankedTensorType>(op->getResult(0).getType()).getElementType());
@@ -223,11 +346,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     }
     // Elementwise: join the chain of an operand whose only use is this op
     // and whose type is this op's (the chain then computes it in registers).
+    // Only the latest step can grow: every other operand of the op is then
+    // computed before it runs.
     std::optional<size_t> chain;
     for (Value v : op->getOperands()) {
       auto it = openChain.find(v);
       if (it != openChain.end() && v.hasOneUse() &&
-          v.getType() == op->getResult(0).getType() && !chain)
+          v.getType() == op->getResult(0).getType() && !chain &&
+          it->second + 1 == plan.steps.size())
         chain = it->second;
     }
     for (Value v : op->getOperands())
@@ -322,7 +448,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
   llvm::StringMap<std::string> windowKeys;
   for (GpuStep &s : plan.steps) {
     if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::Pool &&
-        s.kind != GpuStep::Kind::GlobalAvgPool)
+        s.kind != GpuStep::Kind::GlobalAvgPool &&
+        s.kind != GpuStep::Kind::Layout && s.kind != GpuStep::Kind::MatMul &&
+        s.kind != GpuStep::Kind::Row)
       continue;
     Operation *op = s.ops.front();
     std::string key;
@@ -331,9 +459,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     for (Type t : op->getOperandTypes())
       os << t << ",";
     os << op->getResult(0).getType();
-    StringRef prefix = s.kind == GpuStep::Kind::Conv   ? "conv_"
-                       : s.kind == GpuStep::Kind::Pool ? "pool_"
-                                                       : "gap_";
+    StringRef prefix = s.kind == GpuStep::Kind::Conv     ? "conv_"
+                       : s.kind == GpuStep::Kind::Pool   ? "pool_"
+                       : s.kind == GpuStep::Kind::Layout ? "layout_"
+                       : s.kind == GpuStep::Kind::MatMul ? "matmul_"
+                       : isa<qc::SoftmaxOp>(op)          ? "softmax_"
+                       : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
+                       : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
+                                                         : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
     });
@@ -372,6 +505,15 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
       break;
     case GpuStep::Kind::Copy:
       f = quantc::detail::buildCopyKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::Layout:
+      f = quantc::detail::buildLayoutKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::MatMul:
+      f = quantc::detail::buildMatMulKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::Row:
+      f = quantc::detail::buildRowKernel(kernels, name, t, s);
       break;
     }
     if (failed(f))
@@ -595,10 +737,29 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
       break;
     }
+    case GpuStep::Kind::Row: {
+      // One thread per row: (outputs..., inputs..., rows).
+      auto in = cast<RankedTensorType>(s.inputs[0].getType());
+      auto out = cast<RankedTensorType>(s.outputs[0].getType());
+      Linear rows = isa<qc::ReduceMeanOp>(s.ops.front())
+                        ? count(out, 0, out.getRank())
+                        : count(in, 0, in.getRank() - 1);
+      for (Value v : s.outputs)
+        ptrArg(v);
+      for (Value v : s.inputs)
+        ptrArg(v);
+      args.push_back(json::Object{{"i64", rows.json()}});
+      grid = json::Array{rows.ceilDiv(quantc::detail::kElementwiseBlock),
+                         Linear{0, 1}.json(), Linear{0, 1}.json()};
+      block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
+      break;
+    }
     case GpuStep::Kind::Elementwise:
     case GpuStep::Kind::Conv:
     case GpuStep::Kind::Pool:
-    case GpuStep::Kind::Copy: {
+    case GpuStep::Kind::Copy:
+    case GpuStep::Kind::Layout:
+    case GpuStep::Kind::MatMul: {
       // One thread per output element: (out, inputs..., count).
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
       Linear n = count(out, 0, out.getRank());
@@ -646,6 +807,22 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"strides", ints(mp.getStrides())},
           {"pads", ints(mp.getPads())},
           {"dilations", ints(mp.getDilations())}};
+    Operation *first = s.ops.front();
+    if (auto tr = dyn_cast<qc::TransposeOp>(first))
+      step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
+    if (auto sl = dyn_cast<qc::SliceOp>(first))
+      step["attrs"] = json::Object{{"starts", ints(sl.getStarts())},
+                                   {"ends", ints(sl.getEnds())},
+                                   {"axes", ints(sl.getAxes())},
+                                   {"steps", ints(sl.getSteps())}};
+    if (auto cc = dyn_cast<qc::ConcatOp>(first))
+      step["attrs"] = json::Object{{"axis", cc.getAxis()}};
+    if (auto ga = dyn_cast<qc::GatherOp>(first))
+      step["attrs"] = json::Object{{"axis", ga.getAxis()}};
+    if (auto ln = dyn_cast<qc::LayerNormOp>(first))
+      step["attrs"] = json::Object{
+          {"epsilon", double(ln.getEpsilon().convertToFloat())},
+          {"bias", bool(ln.getBias())}};
     if (auto ap = dyn_cast<qc::AvgPoolOp>(s.ops.front()))
       step["attrs"] = json::Object{
           {"kind", "avg"},

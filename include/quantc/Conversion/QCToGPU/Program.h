@@ -12,6 +12,11 @@
 //   qc.max_pool / qc.avg_pool     -> pool_<i>  (2-D, f32)
 //   qc.global_avg_pool            -> gap_<i>
 //   reshape/flatten/(un)squeeze   -> copy_b<bytes> (the bytes keep their order)
+//   transpose/slice/concat/gather -> layout_<i>  (static shapes)
+//   qc.matmul (f32)               -> matmul_<i>  (static shapes)
+//   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
+// and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
+// and comparisons (i1 results).
 //
 // One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
 // shares one kernel (M, N, K are parameters), elementwise chains share one
@@ -41,7 +46,10 @@ namespace quantc {
 
 /// One kernel launch.
 struct GpuStep {
-  enum class Kind { Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy };
+  enum class Kind {
+    Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy, Layout,
+    MatMul, Row
+  };
   Kind kind;
   /// The gpu.func it launches; steps with equal kernels share one.
   std::string kernel;
