@@ -726,8 +726,17 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   contents.graph = *module;
   contents.kernelFiles = kernelFiles;
   contents.launches = std::move(launches);
-  if (!targets.empty())
+  if (!targets.empty() && gpuPlan.runnable()) {
     contents.buildProgram = buildGpuProgramJson;
+  } else if (!targets.empty()) {
+    // The verdict of the compiler's graph stands: the package graph's
+    // weights carry no values (a pow's exponent), so it could not decide.
+    contents.buildProgram = [&](func::FuncOp, llvm::json::Array &unsupported) {
+      for (auto [name, n] : gpuPlan.unsupported)
+        unsupported.push_back(llvm::json::Object{{"op", name}, {"count", n}});
+      return llvm::json::Value(nullptr);
+    };
+  }
   contents.report = result.report;
   if (llvm::Error e = writePackage(opts.outputPath, contents))
     return emitError(unknown) << llvm::toString(std::move(e));

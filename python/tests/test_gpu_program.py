@@ -296,3 +296,43 @@ def test_gpu_run_check_runtime_binding_without_a_driver(build_dir, tool, tmp_pat
         assert msg.startswith("qcrt_session_create: QCRT_ERROR_NO_"), msg
     else:
         pytest.skip("a CUDA driver is present: the GPU check covers this")
+
+
+@pytest.mark.parametrize("exponent,runs", [(3.0, True), (5.0, False)])
+def test_pow_exponent_decides_on_the_compilers_graph(exponent, runs, run_tool,
+                                                      tmp_path):
+    """x ** 3 has a kernel (the Executor's f64 products), x ** 5 not; the
+    package graph's weights carry no values, so the compiler's verdict is
+    the one written (no program, the op listed) and an explicit --target
+    is refused."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])
+    e = numpy_helper.from_array(np.array(exponent, np.float32), "e")
+    g = helper.make_graph([helper.make_node("Pow", ["x", "e"], ["y"])], "g",
+                          [x], [y], [e])
+    model = tmp_path / "pow.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    np.savez(tmp_path / "in.npz",
+             x=np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32))
+    pkg = tmp_path / "pow.qcpkg"
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz", "-o",
+                   pkg, "--no-cubin")
+    assert res.returncode == 0, describe(res)
+    m = json.loads((pkg / "manifest.json").read_text())
+    assert (m["program"] is not None) == runs
+    if runs:
+        out = simulate(pkg, dict(np.load(tmp_path / "in.npz")))["y"]
+        res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
+                       "--outputs", tmp_path / "out.npz")
+        assert res.returncode == 0, describe(res)
+        np.testing.assert_array_equal(out, load_npz(tmp_path / "out.npz")["y"])
+        return
+    assert m["gpu_unsupported"] == [
+        {"op": "qc.pow (an exponent other than a constant 2 or 3)", "count": 1}]
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz", "-o",
+                   tmp_path / "b.qcpkg", "--target", "sm_90")
+    assert res.returncode == 1 and "qc.pow (an exponent" in res.stderr, describe(res)
+    assert not (tmp_path / "b.qcpkg").exists()

@@ -223,8 +223,13 @@ std::string unsupportedReason(Operation *op) {
       return name + " (only f32 to mxfp8 so far)";
     return "";
   }
-  if (isChainOpKind(op))
-    return isElementwise(op) ? "" : name + " (non-f32 or unbroadcastable)";
+  if (isChainOpKind(op)) {
+    if (isElementwise(op))
+      return "";
+    if (isa<qc::PowOp>(op) && !isSupportedExponent(op->getOperand(1)))
+      return name + " (an exponent other than a constant 2 or 3)";
+    return name + " (element types or shapes without a kernel)";
+  }
   if (auto c = dyn_cast<qc::ConvOp>(op)) {
     auto w = cast<RankedTensorType>(c.getWeight().getType());
     return isImage(c.getInput()) && isImage(c.getResult()) &&
