@@ -28,10 +28,11 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    by an ulp can flip the next layer's quantized code; one flip changes an
    output by at most one e4m3 step of one product, far below 1e-3 of the
    output's RMS on these models);
-3. times the warm program (all launches, one sync) over --repeat runs, and
-   the float model in PyTorch bf16 eager and torch.compile when PyTorch is
-   there (OUT_DIR/<model>.torch.npz + .torch.json, written here from the
-   ONNX file).
+3. times the warm program (all launches, one sync) over --repeat runs, the
+   float ONNX model on ONNX Runtime's CUDA provider, and the float model in
+   PyTorch bf16 eager and torch.compile where the small interpreter here
+   covers its ops (the MLP: OUT_DIR/<model>.torch.npz + .torch.json,
+   written from the ONNX file).
 
 4. runs each package through libquantc_rt (runtime/; built on the device
    from the sources when a C++ compiler and cuda.h are there, else the
@@ -444,6 +445,27 @@ def find_runtime(out):
     return (carried, "carried from the build machine") if carried.exists() else (None, "")
 
 
+def ort_baseline(model, inputs, repeat):
+    """Median microseconds of the float ONNX model on ONNX Runtime's CUDA
+    provider (every example; PyTorch covers the ops of the MLP only)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        return "unavailable (no CUDAExecutionProvider)"
+    sess = ort.InferenceSession(str(model), providers=["CUDAExecutionProvider"])
+    feed = {k: v for k, v in inputs.items()}
+    for _ in range(3):
+        sess.run(None, feed)
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        sess.run(None, feed)
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts)) * 1e6
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True, type=Path)
@@ -514,7 +536,12 @@ def main(argv=None):
                     failures.append(f"{name} b{b} {k}: rel. RMS {err:.3e} > {E2E_TOL}")
             if cuda is not None:
                 us = time_program(prog, inputs, args.repeat)
-                tb = torch_baseline(out, name, inputs[case["input"]], args.repeat)
+                tb = (torch_baseline(out, name, inputs[case["input"]], args.repeat)
+                      if case.get("torch_baseline") else None) or {}
+                ob = ort_baseline(out / "src" / name / f"{name}.onnx", inputs,
+                                  args.repeat)
+                if ob is not None:
+                    tb["ORT CUDA fp32"] = ob
                 rows.append((name, b, us, tb))
         if runtime is not None:
             names = {"inputs": [i["name"] for i in pkg.manifest["inputs"]],
@@ -544,9 +571,9 @@ def main(argv=None):
                     f"{s['kernel']} {t:.4f}" for s, t in zip(pkg.program["steps"], steps)))
     for name, b, us, tb in rows:
         line = f"timing {name} batch {b}: quantc package {us:.1f} us"
-        if tb:
-            for k, v in tb.items():
-                line += f", torch bf16 {k} " + (f"{v:.1f} us" if isinstance(v, float) else v)
+        for k, v in (tb or {}).items():
+            label = k if k.startswith("ORT") else f"torch bf16 {k}"
+            line += f", {label} " + (f"{v:.1f} us" if isinstance(v, float) else v)
         print(line)
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures))

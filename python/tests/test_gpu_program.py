@@ -30,6 +30,19 @@ def simulate(pkg, inputs):
     return qp.run(qp.Package(pkg), inputs, qp.NumpyBackend(quantc.numerics))
 
 
+def executor_and_simulation(run_tool, pkg, inputs, tmp_path, output="logits"):
+    """(the CPU Executor's output through quant-run, the simulated GPU
+    program's) on the same inputs."""
+    np.savez(tmp_path / "in.npz", **inputs)
+    res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
+                   "--outputs", tmp_path / "out.npz")
+    assert res.returncode == 0, describe(res)
+    ref = load_npz(tmp_path / "out.npz")[output]
+    got = simulate(pkg, inputs)[output]
+    assert got.shape == ref.shape
+    return ref, got
+
+
 @pytest.fixture(scope="module")
 def mlp_gpu(tmp_path_factory, check_ok):
     from conftest import _generate_mlp
@@ -78,13 +91,7 @@ def test_simulated_program_matches_executor(mlp_gpu, run_tool, tmp_path, batch):
     ex, pkg = mlp_gpu
     x = load_npz(ex.test)["x"][:batch]
     assert x.shape[0] == batch
-    np.savez(tmp_path / "in.npz", x=x)
-    res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
-                   "--outputs", tmp_path / "out.npz")
-    assert res.returncode == 0, describe(res)
-    ref = load_npz(tmp_path / "out.npz")["logits"]
-    got = simulate(pkg, {"x": x})["logits"]
-    assert got.shape == ref.shape
+    ref, got = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path)
     # Quantize and elementwise steps are exact; the GEMM model sums in
     # float64 where the Executor sums each 32-wide K block in fp32 then
     # accumulates with fma (docs/Kernels.md): a few fp32 ulps per layer.
@@ -123,13 +130,8 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     assert kernels[-4:] == ["gap_0", "copy_b4", "quantize_mxfp8",
                             "mxfp8_gemm_ep0"], kernels
     assert p["steps"][3]["attrs"]["group"] == 32  # the depthwise conv
-    x = load_npz(paths["test"])["x"]
-    np.savez(tmp_path / "in.npz", x=x)
-    res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
-                   "--outputs", tmp_path / "out.npz")
-    assert res.returncode == 0, describe(res)
-    ref = load_npz(tmp_path / "out.npz")["logits"]
-    got = simulate(pkg, {"x": x})["logits"]
+    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                       tmp_path)
     # The conv model sums in float64; everything else is exact.
     assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
 
@@ -155,12 +157,8 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
     assert ("layer_norm_" if name == "gpt2" else "reduce_mean_") in prefixes
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     assert ("tanh(" if name == "gpt2" else "sigmoid(") in exprs, exprs
-    x = load_npz(paths["test"])
-    res = run_tool("quant-run", pkg, "--inputs", paths["test"],
-                   "--outputs", tmp_path / "out.npz")
-    assert res.returncode == 0, describe(res)
-    ref = load_npz(tmp_path / "out.npz")["logits"]
-    got = simulate(pkg, x)["logits"]
+    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                       tmp_path)
     # The f32 matmul model sums in float64; everything else is exact.
     assert rel_rms(got, ref) < 1e-6, rel_rms(got, ref)
 
@@ -324,11 +322,9 @@ def test_pow_exponent_decides_on_the_compilers_graph(exponent, runs, run_tool,
     m = json.loads((pkg / "manifest.json").read_text())
     assert (m["program"] is not None) == runs
     if runs:
-        out = simulate(pkg, dict(np.load(tmp_path / "in.npz")))["y"]
-        res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
-                       "--outputs", tmp_path / "out.npz")
-        assert res.returncode == 0, describe(res)
-        np.testing.assert_array_equal(out, load_npz(tmp_path / "out.npz")["y"])
+        ref, got = executor_and_simulation(
+            run_tool, pkg, load_npz(tmp_path / "in.npz"), tmp_path, "y")
+        np.testing.assert_array_equal(got, ref)
         return
     assert m["gpu_unsupported"] == [
         {"op": "qc.pow (an exponent other than a constant 2 or 3)", "count": 1}]

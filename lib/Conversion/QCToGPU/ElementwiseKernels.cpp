@@ -941,7 +941,7 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
   auto out = cast<RankedTensorType>(mm.getResult().getType());
   ArrayRef<int64_t> ls = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
   ArrayRef<int64_t> rs = cast<RankedTensorType>(mm.getRhs().getType()).getShape();
-  int64_t r = out.getRank(), M = ls[ls.size() - 2], K = ls.back(), N = rs.back();
+  int64_t r = out.getRank(), K = ls.back(), N = rs.back();
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
   FailureOr<Kernel1D> k = startKernel1D(top, t, name, 3, b, em);
@@ -975,7 +975,6 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
                          ValueRange{LLVM::FMAOp::create(
                              b, e.loc, x, w, loop.getRegionIterArgs()[0])});
   }
-  (void)M;
   storeF32(e, entry.getArgument(0), k->gid, loop.getResult(0));
   return finishKernel(b, *k);
 }
