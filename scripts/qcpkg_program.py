@@ -21,9 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+# The manifest's dtypes (the runtime's list, runtime/src/Package.cpp);
+# bf16 travels as its 16-bit pattern.
 DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
-         "f16": np.float16, "f8E4M3FN": np.uint8, "f8E5M2": np.uint8,
-         "f8E8M0FNU": np.uint8, "i8": np.int8, "ui8": np.uint8, "i1": np.uint8}
+         "f16": np.float16, "bf16": np.uint16, "f8E4M3FN": np.uint8,
+         "f8E5M2": np.uint8, "f8E8M0FNU": np.uint8, "i8": np.int8,
+         "ui8": np.uint8, "i1": np.uint8}
 
 
 class ProgramError(ValueError):
@@ -428,6 +431,11 @@ def check_step(step, views, scalars, batch):
     elif k.startswith("gap_"):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
+    elif k.startswith(("softmax_", "layer_norm_", "reduce_mean_")):
+        x = views[3] if k.startswith("layer_norm_") else views[1]
+        rows = views[0].size if k.startswith("reduce_mean_") else \
+            x.size // max(x.shape[-1], 1)
+        ok = scalars == [rows] and threads >= rows
     else:
         ok = True
     if not ok:
@@ -487,6 +495,32 @@ def check_order(program):
         written |= outs
 
 
+def ptx_params(ptx):
+    """{kernel: [param type, ...]} from PTX text (".u64", ".u32", ...)."""
+    out = {}
+    for m in re.finditer(r"\.entry\s+(\w+)\s*\(([^)]*)\)", ptx):
+        out[m.group(1)] = re.findall(r"\.param\s+(\.\w+)", m.group(2))
+    return out
+
+
+def check_signatures(pkg):
+    """Raises ProgramError when a step's args do not match its kernel's
+    PTX parameters: count, and width (a value pointer or i64 is .u64 or
+    .b64, an i32 is .u32 or .b32)."""
+    for f in pkg.manifest["kernel_files"]:
+        params = ptx_params((pkg.path / f["ptx"]).read_text())
+        for s_idx, step in enumerate(pkg.program["steps"]):
+            got = params.get(step["kernel"])
+            if got is None:
+                raise ProgramError(f"{f['ptx']}: no .entry {step['kernel']}")
+            want = [32 if "i32" in a else 64 for a in step["args"]]
+            have = [int(t[2:]) if t[2:].isdigit() else 0 for t in got]
+            if want != have:
+                raise ProgramError(
+                    f"{f['ptx']}: step {s_idx} ({step['kernel']}) passes "
+                    f"{want} bits, the kernel takes {got}")
+
+
 def run(pkg, inputs, backend, on_step=None):
     """Runs `pkg` (a Package) on host `inputs` {name: array} in a host arena
     with `backend`; returns {output name: array}. `on_step(i, step, views,
@@ -496,7 +530,9 @@ def run(pkg, inputs, backend, on_step=None):
     values = program["values"]
     batch = pkg.batch_of(inputs)
     offsets, total = arena_layout(program, batch)
-    arena = np.zeros(total, np.uint8)
+    # Device memory is not cleared: all-ones bytes (NaN for floats) make a
+    # read before any write show in the outputs.
+    arena = np.full(total, 0xFF, np.uint8)
 
     def view(i):
         v = values[i]

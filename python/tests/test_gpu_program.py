@@ -27,7 +27,9 @@ import qcpkg_program as qp  # noqa: E402
 
 
 def simulate(pkg, inputs):
-    return qp.run(qp.Package(pkg), inputs, qp.NumpyBackend(quantc.numerics))
+    p = qp.Package(pkg)
+    qp.check_signatures(p)
+    return qp.run(p, inputs, qp.NumpyBackend(quantc.numerics))
 
 
 def executor_and_simulation(run_tool, pkg, inputs, tmp_path, output="logits"):
@@ -285,15 +287,18 @@ def test_gpu_run_check_runtime_binding_without_a_driver(build_dir, tool, tmp_pat
                    "--target", "sm_90", "--no-cubin", "-q"])
     assert res.returncode == 0, describe(res)
     rt = _gpu_run_check().Runtime(lib)
-    x = load_npz(ex.test)["x"][:4]
+    manifest = json.loads((pkg / "manifest.json").read_text())
     try:
-        rt.run_package(pkg, {"x": x}, {"inputs": ["x"],
-                                       "outputs": [("logits", np.float32)]}, 1)
+        rt.session(pkg, manifest).close()
     except RuntimeError as e:
         msg = str(e)
         assert msg.startswith("qcrt_session_create: QCRT_ERROR_NO_"), msg
     else:
         pytest.skip("a CUDA driver is present: the GPU check covers this")
+    # The whole runtime check reports the same failure and goes on.
+    fails, rows = _gpu_run_check().check_runtime(
+        rt, tmp_path, "mlp", qp.Package(pkg), [4], 1)
+    assert len(fails) == 1 and "QCRT_ERROR_NO_" in fails[0] and not rows
 
 
 @pytest.mark.parametrize("exponent,runs", [(3.0, True), (5.0, False)])
@@ -332,3 +337,19 @@ def test_pow_exponent_decides_on_the_compilers_graph(exponent, runs, run_tool,
                    tmp_path / "b.qcpkg", "--target", "sm_90")
     assert res.returncode == 1 and "qc.pow (an exponent" in res.stderr, describe(res)
     assert not (tmp_path / "b.qcpkg").exists()
+
+
+def test_signature_check_catches_a_wrong_argument(mlp_gpu, tmp_path):
+    """The args of each step match its kernel's PTX parameters; one i32
+    passed as i64 is refused."""
+    import shutil
+    _, pkg = mlp_gpu
+    qp.check_signatures(qp.Package(pkg))
+    bad = tmp_path / "bad.qcpkg"
+    shutil.copytree(pkg, bad)
+    m = json.loads((bad / "manifest.json").read_text())
+    arg = m["program"]["steps"][0]["args"][-1]
+    arg["i64"] = arg.pop("i32")
+    (bad / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(qp.ProgramError, match="passes"):
+        qp.check_signatures(qp.Package(bad))

@@ -138,7 +138,9 @@ qcrt_status qcrt_session_code(const qcrt_session *sess, const char **code);
 /* Binds input `index` to `rank` dims `shape` of host memory at `host`
    (copied to the device by each qcrt_run; must stay valid until then) or
    of device memory at `dptr` (read in place by the kernels; never
-   written). The element type is the manifest's. Checks the rank and the
+   written). The session's stream does not wait for other streams: the
+   caller makes sure the data is complete before qcrt_run (e.g.
+   cuStreamSynchronize on the stream that wrote it). The element type is the manifest's. Checks the rank and the
    static dimensions; batch consistency across inputs is checked by
    qcrt_run. A zero-sized input may pass host = NULL. */
 qcrt_status qcrt_set_input(qcrt_session *sess, size_t index, const void *host,

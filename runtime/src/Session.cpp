@@ -175,6 +175,23 @@ Status Session::loadCode(int major, int minor) {
     CUresult r = d_->cuModuleLoadDataEx(&m, image, 2, opts, vals);
     std::string what = std::string(c.cubin ? "cubin " : "ptx ") + c.file->target;
     if (r == CUDA_SUCCESS) {
+      // A module that lacks a step's kernel is refused like one that does
+      // not load: the next candidate (the PTX) may have it.
+      std::string missing;
+      for (const std::string &name : p.program.kernels) {
+        CUfunction f = nullptr;
+        if (d_->cuModuleGetFunction(&f, m, name.c_str()) != CUDA_SUCCESS) {
+          missing = name;
+          break;
+        }
+      }
+      if (!missing.empty()) {
+        d_->cuModuleUnload(m);
+        failures += "\n  " + what + " (" +
+                    (c.cubin ? c.file->cubinPath : c.file->ptxPath) +
+                    "): has no kernel '" + missing + "'";
+        continue;
+      }
       module_ = m;
       // Say so when a cubin was refused and the PTX taken instead.
       code_ = what + (failures.empty() ? "" : " (after the cubin failed)");

@@ -360,18 +360,23 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     return coord;
   };
 
-  // batch_norm's [C] parameters are indexed by the channel (dimension 1).
-  llvm::DenseSet<Value> perChannel;
+  // batch_norm's [C] parameters are indexed by the channel (dimension 1);
+  // a value that is also another op's operand is read both ways.
+  llvm::DenseSet<Value> perChannel, broadcast;
   for (Operation *op : ops)
-    if (isa<qc::BatchNormOp>(op))
-      perChannel.insert(op->operand_begin() + 1, op->operand_end());
+    for (auto [i, v] : llvm::enumerate(op->getOperands()))
+      (isa<qc::BatchNormOp>(op) && i > 0 ? perChannel : broadcast).insert(v);
+  llvm::DenseMap<Value, Value> channelVals;
 
   for (auto [v, p] : llvm::zip(inputs, ptrs)) {
     auto inType = cast<RankedTensorType>(v.getType());
-    Value offset;
     if (perChannel.contains(v)) {
-      offset = coords()[1];
-    } else if (inType.getShape() == outType.getShape()) {
+      channelVals[v] = loadElement(e, p, inType.getElementType(), coords()[1]);
+      if (!broadcast.contains(v))
+        continue;
+    }
+    Value offset;
+    if (inType.getShape() == outType.getShape()) {
       offset = lin;
     } else {
       // Row-major strides of the input; broadcast dimensions add nothing.
@@ -416,6 +421,10 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::BatchNormOp bn) {
               // The Executor's order: a = scale / sqrt(var + eps), shift =
               // bias - mean * a, y = x * a + shift (no fma anywhere).
+              auto in = [&](unsigned k) {
+                Value v = op->getOperand(k);
+                return k ? channelVals.lookup(v) : vals.lookup(v);
+              };
               Value eps = e.f32c(bn.getEpsilon().convertToFloat());
               Value sd = sqrtRN(e, arith::AddFOp::create(b, loc, in(4), eps));
               Value a = arith::DivFOp::create(b, loc, in(1), sd);

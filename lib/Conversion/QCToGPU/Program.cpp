@@ -108,6 +108,15 @@ bool isElementwise(Operation *op) {
   return llvm::all_of(op->getOperands(), isF32);
 }
 
+/// Element types the runtime knows (docs/Runtime.md, the manifest's
+/// dtypes): a layout kernel or copy moves no other.
+bool isPackageDtype(Type t) {
+  return t.isF32() || t.isF16() || t.isBF16() || t.isSignlessInteger(64) ||
+         t.isSignlessInteger(32) || t.isSignlessInteger(8) ||
+         t.isUnsignedInteger(8) || t.isInteger(1) ||
+         isa<Float8E4M3FNType, Float8E5M2Type, Float8E8M0FNUType>(t);
+}
+
 bool hasStaticShapes(Operation *op) {
   auto stat = [](Type t) { return cast<RankedTensorType>(t).hasStaticShape(); };
   return llvm::all_of(op->getOperandTypes(), stat) &&
@@ -119,8 +128,8 @@ bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op) ||
       !hasStaticShapes(op))
     return false;
-  if (quantc::detail::elementBytes(
-          cast<RankedTensorType>(op->getResult(0).getType()).getElementType()) == 0)
+  if (!isPackageDtype(
+          cast<RankedTensorType>(op->getResult(0).getType()).getElementType()))
     return false;
   if (auto g = dyn_cast<qc::GatherOp>(op)) {
     Type it = elementTypeOf(g.getIndices());
@@ -192,8 +201,7 @@ bool isByteCopy(Operation *op) {
       n *= t.getDimSize(i);
     return n;
   };
-  return rowElems(in) == rowElems(out) &&
-         quantc::detail::elementBytes(in.getElementType()) > 0;
+  return rowElems(in) == rowElems(out) && isPackageDtype(in.getElementType());
 }
 
 /// Why `op` has no kernel, or "" when it has one.
