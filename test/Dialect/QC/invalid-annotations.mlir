@@ -140,3 +140,11 @@ func.func @name_type(%x: tensor<4xf32> {qc.name = 3}) {
 func.func @op_attr_on_result(%x: tensor<4xf32>) -> (tensor<4xf32> {qc.smooth_alpha = 0.5 : f32}) {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @gpu_kernel(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.gpu_kernel' must be a symbol reference to a kernel, got "ew_0"}}
+  %0 = qc.relu %x {qc.gpu_kernel = "ew_0"} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}

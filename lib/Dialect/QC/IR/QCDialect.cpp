@@ -47,6 +47,7 @@ enum class Kind {
   FloatDict,  // {name = float, ...}
   Precision,  // qc-assign-precision's summary, on a function
   Name,       // a string, on a function argument or result only
+  Kernel,     // a symbol reference to a gpu.func (@module::@kernel)
 };
 
 const llvm::StringMap<Kind> &annotations() {
@@ -76,6 +77,7 @@ const llvm::StringMap<Kind> &annotations() {
       {"qc.sensitivity", Kind::FloatDict},
       {"qc.precision", Kind::Precision},
       {"qc.name", Kind::Name},
+      {"qc.gpu_kernel", Kind::Kernel},
   };
   return m;
 }
@@ -153,6 +155,8 @@ std::string check(Kind kind, Attribute value) {
                ? ""
                : "a dictionary with 'bits' and 'pareto' (qc-assign-precision)";
   }
+  case Kind::Kernel:
+    return isa<SymbolRefAttr>(value) ? "" : "a symbol reference to a kernel";
   case Kind::Name:
     return isa<StringAttr>(value) ? "" : "a string";
   }

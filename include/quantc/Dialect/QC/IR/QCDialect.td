@@ -39,6 +39,7 @@ def QC_Dialect : Dialect {
     | `qc.outlier_channels` | `array<i64>` of channels | qc-quantize-linear{outlier-threshold} |
     | `qc.act_dynamic`, `qc.outlier_side`, `qc.imported_qdq` | unit | qc-quantize-linear |
     | `qc.name` | string, on a function argument or result | the ONNX importer |
+    | `qc.gpu_kernel` | symbol reference to a `gpu.func` | qc-convert-to-gpu (on the op that ends a launch) |
   }];
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];

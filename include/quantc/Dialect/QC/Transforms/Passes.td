@@ -275,4 +275,28 @@ def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCConvertToGPU : Pass<"qc-convert-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Build the GPU kernels of @main's GPU program into a gpu.module";
+  let description = [{
+    Plans `func.func @main` as a GPU program (docs/Runtime.md,
+    docs/Kernels.md: every op part of one kernel launch; a GEMM's following
+    elementwise chain fused as its epilogue; one kernel per distinct op,
+    shape class and scheme) and builds each distinct kernel once, as a
+    `gpu.func` in `gpu.module @quantc_kernels` for `target`, appended to
+    the module. The op that ends each launch gets `qc.gpu_kernel =
+    @quantc_kernels::@<kernel>` (`qc.qmatmul`s their `kernel` attribute).
+    An op without a kernel (listed with its count and reason) is an error
+    with `require-all`, otherwise only a remark, and then only the GEMM
+    kernel is built. quant-compile calls the same planner and builder
+    (Program.h) per target and lowers the module to PTX; this pass shows
+    and tests the kernels as IR.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
+           "Kernel target: sm_89, sm_90 or sm_120a">,
+    Option<"requireAll", "require-all", "bool", /*default=*/"false",
+           "Fail when some op of @main has no GPU kernel">
+  ];
+}
+
 #endif

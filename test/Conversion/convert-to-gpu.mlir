@@ -1,0 +1,60 @@
+// qc-convert-to-gpu: the GPU program's kernels as IR (docs/Kernels.md).
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(qc-convert-to-gpu)" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=SM89
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(qc-convert-to-gpu{require-all=true})" 2>&1 | FileCheck %s --check-prefix=STRICT
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(qc-convert-to-gpu)" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(qc-convert-to-gpu{target=sm_75})" 2>&1 | FileCheck %s --check-prefix=BADTARGET
+
+// An MXFP8 layer: quantize, then the GEMM with bias + ReLU + tanh fused
+// into its epilogue (one use each), two kernels for three ops.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.quantize %{{.*}} {qc.gpu_kernel = @quantc_kernels::@quantize_mxfp8
+// CHECK: qc.qmatmul {{.*}}kernel = @quantc_kernels::@mxfp8_gemm_ep0
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.add
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.relu
+// CHECK: qc.tanh %{{.*}} {qc.gpu_kernel = @quantc_kernels::@mxfp8_gemm_ep0}
+// CHECK: gpu.module @quantc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx84">]
+// CHECK: gpu.func @quantize_mxfp8(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i32) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// The GEMM's epilogue reads the bias: one more pointer before M, N, K.
+// CHECK: gpu.func @mxfp8_gemm_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel attributes {known_block_size = array<i32: 32, 4, 1>}
+// CHECK: llvm.inline_asm{{.*}}mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
+// CHECK: llvm.intr.fma
+// The epilogue at the store: bias add, ReLU's select, tanh in f64.
+// CHECK: arith.addf
+// CHECK: arith.select
+// CHECK: arith.extf
+// CHECK: llvm.store
+// SM89: gpu.module @quantc_kernels [#nvvm.target<O = 3, chip = "sm_89", features = "+ptx84">]
+// BADTARGET: error: qc-convert-to-gpu: unknown target 'sm_75'; known targets: sm_120a, sm_90, sm_89
+func.func @main(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x64xf8E4M3FN>
+  %ws = arith.constant dense<1.0> : tensor<16x2xf8E8M0FNU>
+  %b = arith.constant dense<0.5> : tensor<16xf32>
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<?x64xf32> -> (tensor<?x64xf8E4M3FN>, tensor<?x2xf8E8M0FNU>)
+  %y = qc.qmatmul %c, %s, %w, %ws {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<?x64xf8E4M3FN>, tensor<?x2xf8E8M0FNU>, tensor<16x64xf8E4M3FN>, tensor<16x2xf8E8M0FNU>) -> tensor<?x16xf32>
+  %z = qc.add %y, %b : (tensor<?x16xf32>, tensor<16xf32>) -> tensor<?x16xf32>
+  %r = qc.relu %z : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  %t = qc.tanh %r : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %t : tensor<?x16xf32>
+}
+
+// -----
+
+// An op without a kernel (erf): an error with require-all, otherwise a
+// remark and the GEMM kernel alone.
+// STRICT: error: no GPU kernel yet for: qc.erf x1
+// REMARK: remark: no GPU program (no kernel for qc.erf x1); building the GEMM kernel only
+// CHECK-LABEL: func.func @main
+// CHECK: qc.qmatmul {{.*}}kernel = @quantc_kernels::@mxfp8_gemm
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: gpu.func @mxfp8_gemm(
+// CHECK-NOT: gpu.func
+func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<?x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x64xf8E4M3FN>
+  %ws = arith.constant dense<1.0> : tensor<16x2xf8E8M0FNU>
+  %y = qc.qmatmul %c, %s, %w, %ws {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<?x64xf8E4M3FN>, tensor<?x2xf8E8M0FNU>, tensor<16x64xf8E4M3FN>, tensor<16x2xf8E8M0FNU>) -> tensor<?x16xf32>
+  %e = qc.erf %y : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  return %e : tensor<?x16xf32>
+}
