@@ -901,7 +901,9 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
     }
     v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, shape));
   } else if (auto cc = dyn_cast<qc::ConcatOp>(op)) {
-    int64_t axis = cc.getAxis() < 0 ? cc.getAxis() + out.getRank() : cc.getAxis();
+    // I64Attr getters return uint64_t: read the axis as signed.
+    int64_t axis = static_cast<int64_t>(cc.getAxis());
+    axis = axis < 0 ? axis + out.getRank() : axis;
     int64_t lo = 0;
     for (unsigned i = 0; i < op->getNumOperands(); ++i) {
       ArrayRef<int64_t> shape = inShape(i);
@@ -921,7 +923,8 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
   } else {
     auto ga = cast<qc::GatherOp>(op);
     ArrayRef<int64_t> data = inShape(0), idx = inShape(1);
-    int64_t axis = ga.getAxis() < 0 ? ga.getAxis() + data.size() : ga.getAxis();
+    int64_t axis = static_cast<int64_t>(ga.getAxis());
+    axis = axis < 0 ? axis + int64_t(data.size()) : axis;
     int64_t q = idx.size();
     Type it = cast<RankedTensorType>(ga.getIndices().getType()).getElementType();
     Value iv = loadElement(e, entry.getArgument(2), it,

@@ -160,9 +160,11 @@ bool isRowOp(Operation *op) {
     return true;
   }
   if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
-    return sm.getAxis() == last || sm.getAxis() == -1;
+    return static_cast<int64_t>(sm.getAxis()) == last ||
+           static_cast<int64_t>(sm.getAxis()) == -1;
   if (auto ln = dyn_cast<qc::LayerNormOp>(op)) {
-    if (ln.getAxis() != last && ln.getAxis() != -1)
+    if (static_cast<int64_t>(ln.getAxis()) != last &&
+        static_cast<int64_t>(ln.getAxis()) != -1)
       return false;
     for (Value p : {ln.getScale(), ln.getBias()}) {
       if (!p)
@@ -829,9 +831,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                    {"axes", ints(sl.getAxes())},
                                    {"steps", ints(sl.getSteps())}};
     if (auto cc = dyn_cast<qc::ConcatOp>(first))
-      step["attrs"] = json::Object{{"axis", cc.getAxis()}};
+      step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
-      step["attrs"] = json::Object{{"axis", ga.getAxis()}};
+      step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
     if (auto ln = dyn_cast<qc::LayerNormOp>(first))
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
