@@ -34,11 +34,6 @@ bool batchShaped(Type t) {
   return true;
 }
 
-bool isF32Tensor(Type t) {
-  auto rt = dyn_cast<RankedTensorType>(t);
-  return rt && rt.getElementType().isF32() && batchShaped(rt);
-}
-
 bool isChainOpKind(Operation *op) {
   return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
              qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
