@@ -331,6 +331,14 @@ func.func @weight_offset() {
 
 // -----
 
+func.func @weight_negative_offset() {
+  // expected-error @+1 {{offset -64 must be a non-negative multiple of 64}}
+  %0 = qc.weight "w" {offset = -64 : i64, size = 16 : i64} : tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @weight_size() {
   // expected-error @+1 {{size 8 does not match 16 bytes of 'tensor<4xf32>'}}
   %0 = qc.weight "w" {offset = 64 : i64, size = 8 : i64} : tensor<4xf32>

@@ -363,13 +363,16 @@ LogicalResult WeightOp::verify() {
   auto type = cast<RankedTensorType>(getType());
   if (!type.getElementType().isIntOrFloat())
     return emitOpError("element type must be an integer or float type");
-  if (getOffset() < 0 || getOffset() % 64 != 0)
-    return emitOpError("offset ") << getOffset()
+  // I64Attr getters return uint64_t: read the attributes as signed.
+  int64_t offset = static_cast<int64_t>(getOffset()),
+          size = static_cast<int64_t>(getSize());
+  if (offset < 0 || offset % 64 != 0)
+    return emitOpError("offset ") << offset
                                   << " must be a non-negative multiple of 64";
   int64_t expected =
       type.getNumElements() * getStorageBytes(type.getElementType());
-  if (getSize() != expected)
-    return emitOpError("size ") << getSize() << " does not match " << expected
+  if (size != expected)
+    return emitOpError("size ") << size << " does not match " << expected
                                 << " bytes of " << type;
   return success();
 }
