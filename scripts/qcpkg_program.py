@@ -331,12 +331,16 @@ class NumpyBackend:
             views[0][...] = softmax_rows(views[1])
         elif k.startswith("layer_norm_"):
             a = step["attrs"]
-            y, mu, rstd = layer_norm_rows(views[3], views[4],
-                                          views[5] if a["bias"] else None,
+            n = len(output_positions(step))
+            y, mu, rstd = layer_norm_rows(views[n], views[n + 1],
+                                          views[n + 2] if a["bias"] else None,
                                           a["epsilon"])
             views[0][...] = y
             views[1][...] = mu.reshape(views[1].shape)
             views[2][...] = rstd.reshape(views[2].shape)
+            if n == 5:  # the fused MXFP8 quantize of y
+                views[3][...], views[4][...] = self.nx.quantize_mx(
+                    views[0], "f8E4M3FN", 32)
         elif k.startswith("reduce_mean_"):
             x, out = views[1], views[0]
             rows = x.reshape(out.size, -1).astype(np.float64)
@@ -432,7 +436,7 @@ def check_step(step, views, scalars, batch):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "reduce_mean_")):
-        x = views[3] if k.startswith("layer_norm_") else views[1]
+        x = views[len(output_positions(step))]
         rows = views[0].size if k.startswith("reduce_mean_") else \
             x.size // max(x.shape[-1], 1)
         ok = scalars == [rows] and threads >= rows
@@ -471,6 +475,8 @@ def output_positions(step):
         return [1, 2]
     if k.startswith("mxfp8_gemm"):
         return [4]
+    if k.startswith("layer_norm_q_"):
+        return [0, 1, 2, 3, 4]  # y, mean, inv std, MXFP8 codes, scales
     if k.startswith("layer_norm_"):
         return [0, 1, 2]
     return [0]

@@ -127,34 +127,14 @@ Value encodeE4M3Sat(KernelEmitter &e, Value y) {
   return e.bor(code, sign);
 }
 
-} // namespace
 
-FailureOr<gpu::GPUFuncOp>
-quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
-                                 KernelTarget t) {
-  OpBuilder b(top.getContext());
-  Type ptr = LLVM::LLVMPointerType::get(top.getContext());
-  FailureOr<gpu::GPUFuncOp> made = createKernel1D(
-      top, t, name, {ptr, ptr, ptr, b.getI64Type(), b.getI32Type()}, b);
-  if (failed(made))
-    return failure();
-  Block &entry = made->getBody().front();
-  KernelEmitter e(b, made->getLoc());
-  e.entry = &entry;
+/// One MXFP8 block: X[base .. base+n) (f32, n <= 32) to codes C[base ..]
+/// and the E8M0 scale S[sOff], as the Numerics library's quantizeMX.
+void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
+                       Value n, Value sOff) {
+  OpBuilder &b = e.b;
   Location loc = e.loc;
   using P = arith::CmpIPredicate;
-  Value X = entry.getArgument(0), C = entry.getArgument(1),
-        S = entry.getArgument(2), blocks = entry.getArgument(3);
-  Value K = arith::ExtSIOp::create(b, loc, e.i64, entry.getArgument(4));
-  Value gid = guardedThreadIndex(e, blocks);
-
-  Value nb = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
-  Value row = arith::DivUIOp::create(b, loc, gid, nb);
-  Value kb = arith::RemUIOp::create(b, loc, gid, nb);
-  Value lo = e.mul(kb, e.c64(32));
-  Value n = arith::MinSIOp::create(b, loc, e.c64(32), sub(e, K, lo));
-  Value base = e.add(e.mul(row, K), lo);
-
   // amax as the largest |x| bit pattern (a NaN compares above Inf).
   auto amaxLoop = scf::ForOp::create(b, loc, e.c64(0), n, e.c64(1),
                                      ValueRange{e.c32(0)});
@@ -184,8 +164,8 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
   sc = arith::MaxSIOp::create(b, loc, sc, e.c32(0));
   sc = arith::MinSIOp::create(b, loc, sc, e.c32(254));
   sc = e.select(special, e.c32(255), sc);
-  Value sPtr = e.gep(S, e.i8, e.add(e.mul(row, nb), kb));
-  LLVM::StoreOp::create(b, loc, arith::TruncIOp::create(b, loc, e.i8, sc), sPtr);
+  LLVM::StoreOp::create(b, loc, arith::TruncIOp::create(b, loc, e.i8, sc),
+                        e.gep(S, e.i8, sOff));
 
   // 1 / scale = 2^(127 - sc): 2^-127 is the subnormal 0x00400000.
   Value invBits = e.select(cmp(e, P::eq, sc, e.c32(254)), e.c32(0x00400000),
@@ -204,6 +184,35 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
     LLVM::StoreOp::create(b, loc, arith::TruncIOp::create(b, loc, e.i8, code),
                           e.gep(C, e.i8, off));
   }
+}
+
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
+                                 KernelTarget t) {
+  OpBuilder b(top.getContext());
+  Type ptr = LLVM::LLVMPointerType::get(top.getContext());
+  FailureOr<gpu::GPUFuncOp> made = createKernel1D(
+      top, t, name, {ptr, ptr, ptr, b.getI64Type(), b.getI32Type()}, b);
+  if (failed(made))
+    return failure();
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
+  e.entry = &entry;
+  Location loc = e.loc;
+  Value X = entry.getArgument(0), C = entry.getArgument(1),
+        S = entry.getArgument(2), blocks = entry.getArgument(3);
+  Value K = arith::ExtSIOp::create(b, loc, e.i64, entry.getArgument(4));
+  Value gid = guardedThreadIndex(e, blocks);
+
+  Value nb = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
+  Value row = arith::DivUIOp::create(b, loc, gid, nb);
+  Value kb = arith::RemUIOp::create(b, loc, gid, nb);
+  Value lo = e.mul(kb, e.c64(32));
+  Value n = arith::MinSIOp::create(b, loc, e.c64(32), sub(e, K, lo));
+  emitQuantizeBlock(e, X, C, S, e.add(e.mul(row, K), lo), n,
+                    e.add(e.mul(row, nb), kb));
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   return *made;
@@ -1083,12 +1092,14 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
-  // Layer norm over the last dimension: (out, mean, inv, x, scale[, bias]).
+  // Layer norm over the last dimension: (out, mean, inv[, codes, scales],
+  // x, scale[, bias]); with codes and scales it also quantizes its row.
   auto ln = cast<qc::LayerNormOp>(op);
+  unsigned nOut = step.outputs.size();
   Value Y = entry.getArgument(0), Mean = entry.getArgument(1),
-        Inv = entry.getArgument(2), X = entry.getArgument(3),
-        G = entry.getArgument(4);
-  Value Bp = ln.getBias() ? entry.getArgument(5) : Value();
+        Inv = entry.getArgument(2), X = entry.getArgument(nOut),
+        G = entry.getArgument(nOut + 1);
+  Value Bp = ln.getBias() ? entry.getArgument(nOut + 2) : Value();
   Value dn = f64c(e, double(n));
   Value sum = sum4(e, n, [&](Value kk) { return toF64(e, loadF32(e, X, at(kk))); });
   Value mu = arith::TruncFOp::create(b, loc, e.f32,
@@ -1114,5 +1125,19 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   });
   storeF32(e, Mean, k->gid, mu);
   storeF32(e, Inv, k->gid, rstd);
+  if (nOut == 5) {
+    // The next step's MXFP8 quantize of this row, from the stored result.
+    int64_t nb = (n + 31) / 32;
+    auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(blocks.getBody());
+    Value kb = blocks.getInductionVar();
+    Value lo = e.mul(kb, e.c64(32));
+    Value len = arith::MinSIOp::create(
+        b, loc, e.c64(32), arith::SubIOp::create(b, loc, e.c64(n), lo));
+    emitQuantizeBlock(e, Y, entry.getArgument(3), entry.getArgument(4),
+                      e.add(base, lo), len,
+                      e.add(e.mul(k->gid, e.c64(nb)), kb));
+  }
   return finishKernel(b, *k);
 }

@@ -393,6 +393,19 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     plan.steps.erase(plan.steps.begin() + i + 1);
   }
 
+  // A layer norm whose result the next step quantizes to MXFP8 does it
+  // itself: its thread holds the row (the normalized row is still stored).
+  for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
+    GpuStep &l = plan.steps[i], &q = plan.steps[i + 1];
+    if (l.kind != GpuStep::Kind::Row || l.ops.size() != 1 ||
+        !isa<qc::LayerNormOp>(l.ops.front()) ||
+        q.kind != GpuStep::Kind::QuantizeMX || q.inputs[0] != l.outputs[0])
+      continue;
+    l.ops.push_back(q.ops.front());
+    l.outputs.append(q.outputs.begin(), q.outputs.end());
+    plan.steps.erase(plan.steps.begin() + i + 1);
+  }
+
   // Name the chains by their structure and shapes, once each is complete:
   // the chain's inputs in order of first use (`seed` first), its expr and
   // its key.
@@ -465,7 +478,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     Operation *op = s.ops.front();
     std::string key;
     llvm::raw_string_ostream os(key);
-    os << op->getName() << op->getAttrDictionary() << ":";
+    os << op->getName() << op->getAttrDictionary() << ":" << s.ops.size()
+       << ":";
     for (Type t : op->getOperandTypes())
       os << t << ",";
     os << op->getResult(0).getType();
@@ -474,6 +488,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                        : s.kind == GpuStep::Kind::Layout ? "layout_"
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
+                       : isa<qc::LayerNormOp>(op) && s.ops.size() > 1
+                           ? "layer_norm_q_"
                        : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
                        : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
                                                          : "gap_";
