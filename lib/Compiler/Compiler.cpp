@@ -441,23 +441,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
            << "no GPU kernel yet for: " << gpuPlan.describeUnsupported()
            << "; the package could not run on " << opts.targets.front()
            << " (pass --target none for a CPU-only package)";
-  if (failed(progress(llvm::formatv(
-          "generating {0} kernel(s) for {1} target(s)",
-          gpuPlan.runnable() ? gpuPlan.kernels.size() : size_t(qmms.empty() ? 0 : 1),
-          targets.size()))))
-    return failure();
   // A graph that cannot run whole on a GPU still gets its GEMM kernel (the
   // package then has no program; its report says which ops are missing).
   GpuPlan gemmOnly;
   if (!gpuPlan.runnable())
-    for (qc::QMatMulOp q : qmms)
-      if (isKernelSupported(q)) {
-        gemmOnly.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(),
-                                  {q.getOperation()}, {}, {}});
-        if (gemmOnly.kernels.empty())
-          gemmOnly.kernels.emplace_back(kGemmKernelName.str(), 0);
-      }
+    gemmOnly = planGemmKernels(fn);
   const GpuPlan &built = gpuPlan.runnable() ? gpuPlan : gemmOnly;
+  if (failed(progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
+                                    built.kernels.size(), targets.size()))))
+    return failure();
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
   std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;

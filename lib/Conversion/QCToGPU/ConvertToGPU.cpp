@@ -55,15 +55,7 @@ struct ConvertToGPUPass
                       << plan.describeUnsupported()
                       << "); building the GEMM kernel only";
       // As quant-compile: the shared GEMM for the supported qmatmuls.
-      GpuPlan gemm;
-      fn.walk([&](qc::QMatMulOp q) {
-        if (isKernelSupported(q))
-          gemm.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(),
-                                {q.getOperation()}, {}, {}});
-      });
-      if (!gemm.steps.empty())
-        gemm.kernels.emplace_back(kGemmKernelName.str(), 0);
-      plan = std::move(gemm);
+      plan = planGemmKernels(fn);
     }
     if (failed(buildGpuKernels(plan, module, *t)))
       return signalPassFailure();

@@ -504,6 +504,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
   return plan;
 }
 
+GpuPlan quantc::planGemmKernels(Operation *root) {
+  GpuPlan plan;
+  root->walk([&](qc::QMatMulOp q) {
+    if (isKernelSupported(q))
+      plan.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(),
+                            {q.getOperation()}, {}, {}});
+  });
+  if (!plan.steps.empty())
+    plan.kernels.emplace_back(kGemmKernelName.str(), 0);
+  return plan;
+}
+
 LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
                                       KernelTarget t) {
   MLIRContext *ctx = kernels.getContext();
@@ -603,16 +615,6 @@ json::Array ints(ArrayRef<int64_t> v) {
   for (int64_t x : v)
     a.push_back(x);
   return a;
-}
-
-std::string layerOf(Operation *op) {
-  if (auto n = dyn_cast<NameLoc>(op->getLoc()))
-    return n.getName().str();
-  if (auto f = dyn_cast<FusedLoc>(op->getLoc()))
-    for (Location l : f.getLocations())
-      if (auto n = dyn_cast<NameLoc>(l))
-        return n.getName().str();
-  return "";
 }
 
 } // namespace
@@ -812,7 +814,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     }
     }
     json::Object step{{"kernel", s.kernel},
-                                 {"layer", layerOf(s.ops.back())},
+                                 {"layer", qc::getLayerName(s.ops.back()->getLoc())},
                                  {"op", s.ops.back()->getName().getStringRef()},
                                  {"args", std::move(args)},
                                  {"grid", std::move(grid)},
@@ -820,20 +822,20 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  {"shared_bytes", 0}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
-    if (auto c = dyn_cast<qc::ConvOp>(s.ops.front()))
+    Operation *first = s.ops.front();
+    if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},
           {"pads", ints(c.getPads())},
           {"dilations", ints(c.getDilations())},
           {"group", c.getGroup()}};
-    if (auto mp = dyn_cast<qc::MaxPoolOp>(s.ops.front()))
+    if (auto mp = dyn_cast<qc::MaxPoolOp>(first))
       step["attrs"] = json::Object{
           {"kind", "max"},
           {"kernel_shape", ints(mp.getKernelShape())},
           {"strides", ints(mp.getStrides())},
           {"pads", ints(mp.getPads())},
           {"dilations", ints(mp.getDilations())}};
-    Operation *first = s.ops.front();
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
     if (auto sl = dyn_cast<qc::SliceOp>(first))
@@ -849,7 +851,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
           {"bias", bool(ln.getBias())}};
-    if (auto ap = dyn_cast<qc::AvgPoolOp>(s.ops.front()))
+    if (auto ap = dyn_cast<qc::AvgPoolOp>(first))
       step["attrs"] = json::Object{
           {"kind", "avg"},
           {"kernel_shape", ints(ap.getKernelShape())},

@@ -1,5 +1,6 @@
 //===- QCToGPU.cpp - quantized qc ops to GPU kernels ----------------------===//
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/Conversion/QCToGPU/Program.h"
 
 using namespace mlir;
 using namespace quantc;
@@ -30,19 +31,13 @@ quantc::lowerQMatMulsToKernels(ModuleOp graph, ModuleOp kernels,
                                KernelTarget t) {
   SmallVector<qc::QMatMulOp> ops;
   graph.walk([&](qc::QMatMulOp op) { ops.push_back(op); });
-  MLIRContext *ctx = graph.getContext();
   // Every MXFP8 GEMM shares one kernel: M, N and K are its parameters.
   for (qc::QMatMulOp op : ops) {
     std::string reason;
     if (!isKernelSupported(op, &reason))
       return op.emitError(reason);
   }
-  if (ops.empty())
-    return ops;
-  if (failed(buildMXFP8GemmKernel(kernels, kGemmKernelName, t)))
+  if (!ops.empty() && failed(buildGpuKernels(planGemmKernels(graph), kernels, t)))
     return failure();
-  for (qc::QMatMulOp op : ops)
-    op.setKernelAttr(SymbolRefAttr::get(
-        ctx, kKernelModuleName, {FlatSymbolRefAttr::get(ctx, kGemmKernelName)}));
   return ops;
 }

@@ -78,6 +78,12 @@ struct GpuPlan {
 /// `unsupported`, and `steps` then covers only part of the graph.
 GpuPlan planGpuProgram(mlir::func::FuncOp fn);
 
+/// The shared GEMM kernel alone, for every qc.qmatmul under `root` that a
+/// kernel supports:
+/// what a graph that cannot run whole on a GPU still gets (a plan of GEMM
+/// steps without a program).
+GpuPlan planGemmKernels(mlir::Operation *root);
+
 /// Builds each distinct kernel of a runnable plan once into the gpu.module
 /// of `kernels` for target t, and points every qc.qmatmul's `kernel`
 /// attribute at its kernel.

@@ -185,3 +185,15 @@ void SchemeAttr::print(AsmPrinter &printer) const {
   llvm::interleaveComma(getBlock(), printer);
   printer << "], " << (getSymmetric() ? "symmetric" : "asymmetric") << ">";
 }
+
+std::string quantc::qc::getLayerName(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations()) {
+      std::string s = getLayerName(l);
+      if (!s.empty())
+        return s;
+    }
+  return "";
+}

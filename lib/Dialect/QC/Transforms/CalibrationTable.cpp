@@ -22,18 +22,6 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::qc;
 
-std::string quantc::qc::getLayerName(Location loc) {
-  if (auto n = dyn_cast<NameLoc>(loc))
-    return n.getName().str();
-  if (auto f = dyn_cast<FusedLoc>(loc))
-    for (Location l : f.getLocations()) {
-      std::string s = getLayerName(l);
-      if (!s.empty())
-        return s;
-    }
-  return "";
-}
-
 namespace {
 constexpr int kTableVersion = 1;
 const char *const kStatNames[] = {"qc.lhs_stats", "qc.rhs_stats",

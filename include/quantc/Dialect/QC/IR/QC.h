@@ -35,6 +35,9 @@ mlir::OpFoldResult foldRelayout(mlir::Attribute input, mlir::Type result);
 bool isCodeElementType(mlir::Type t);
 /// Whether `t` is an element type a scheme may use for scales.
 bool isScaleElementType(mlir::Type t);
+/// The ONNX node name a location carries (NameLoc, possibly fused); "" if
+/// none.
+std::string getLayerName(mlir::Location loc);
 } // namespace quantc::qc
 
 #endif

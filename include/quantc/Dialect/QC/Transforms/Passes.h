@@ -84,10 +84,6 @@ mlir::FailureOr<std::vector<Tensor>>
 calibrate(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
           const CalibrationOptions &options = {});
 
-/// The ONNX node name a location carries (NameLoc, possibly fused); "" if
-/// none.
-std::string getLayerName(mlir::Location loc);
-
 /// Writes the statistics and ranges qc-calibrate attached to the matmuls
 /// and convs of `fn` as a JSON calibration table (docs/Calibration.md),
 /// atomically.
