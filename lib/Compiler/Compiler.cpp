@@ -660,15 +660,19 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         target ? target.getValue() : StringRef("?"), budget,
                         num("predicted_error"), num("measured_error"));
   }
-  // Launch list: one GEMM kernel launch per qc.qmatmul.
+  // Launch list (format 1's): one GEMM launch per qc.qmatmul with a
+  // kernel, named as built (a fused epilogue's kernel included).
   for (auto [i, op] : llvm::enumerate(qmms)) {
     if (targets.empty())
       break;
+    SymbolRefAttr kernel = op.getKernelAttr();
+    if (!kernel)
+      continue;
     auto w = cast<RankedTensorType>(op.getRhs().getType());
     int64_t N = w.getDimSize(0), K = w.getDimSize(1);
     LaunchConfig lc = getMXFP8GemmLaunchConfig(targets.front(), 1, N);
     launches.push_back(llvm::json::Object{
-        {"kernel", kGemmKernelName.str()},
+        {"kernel", kernel.getLeafReference().str()},
         {"layer", qc::getLayerName(op.getLoc()).empty()
                       ? "matmul_" + std::to_string(i)
                       : qc::getLayerName(op.getLoc())},

@@ -114,6 +114,10 @@ def test_manifest(mlp_package):
         if "cubin" in k:
             assert (pkg / k["cubin"]).is_file(), k
     assert m["launches"], "the kernel launch list is empty"
+    # Each launch names a kernel its files hold (the fused GEMMs' names).
+    for launch in m["launches"]:
+        for k in files.values():
+            assert launch["kernel"] in k["kernels"], (launch, k)
 
 
 def test_report_schema(mlp_package):
