@@ -25,3 +25,18 @@ if not ptxas or not os.path.exists(ptxas):
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# cuobjdump (PyPI nvidia-cuda-cuobjdump, pinned in python/requirements.txt)
+# reads the SASS of the cubins ptxas writes: the sm_90a kernel checks (QGMMA,
+# no local-memory spills) need it.
+import glob
+
+cuobjdump = shutil.which("cuobjdump")
+if not cuobjdump:
+    found = sorted(glob.glob(os.path.join(
+        config.quantc_src_root, ".venv", "lib", "python*", "site-packages",
+        "nvidia", "cu*", "bin", "cuobjdump")))
+    cuobjdump = found[-1] if found else None
+if cuobjdump:
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))

@@ -166,7 +166,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     auto kt = parseKernelTarget(t);
     if (!kt)
       return emitError(unknown) << "unknown target '" << t
-                                << "'; known targets: sm_120a, sm_90, sm_89";
+                                << "'; known targets: sm_120a, sm_90a, sm_90, sm_89";
     targets.push_back(*kt);
   }
   FailureOr<qc::CalibrationOptions> calibOpts = qc::parseCalibrationOptions(

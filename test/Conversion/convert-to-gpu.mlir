@@ -27,7 +27,7 @@
 // CHECK: arith.extf
 // CHECK: llvm.store
 // SM89: gpu.module @quantc_kernels [#nvvm.target<O = 3, chip = "sm_89", features = "+ptx84">]
-// BADTARGET: error: qc-convert-to-gpu: unknown target 'sm_75'; known targets: sm_120a, sm_90, sm_89
+// BADTARGET: error: qc-convert-to-gpu: unknown target 'sm_75'; known targets: sm_120a, sm_90a, sm_90, sm_89
 func.func @main(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
   %w = arith.constant dense<1.0> : tensor<16x64xf8E4M3FN>
   %ws = arith.constant dense<1.0> : tensor<16x2xf8E8M0FNU>

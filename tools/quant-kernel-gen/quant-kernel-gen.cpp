@@ -1,13 +1,16 @@
 //===- quant-kernel-gen.cpp - print the generated GPU kernels -------------===//
 //
-// Developer tool: builds the MXFP8 GEMM kernel for one target and prints its
-// MLIR, its PTX, or writes its cubin.
+// Developer tool: builds one GEMM kernel for one target and prints its MLIR,
+// its PTX, or writes its cubin.
 //
-//   quant-kernel-gen --target sm_120a|sm_89 [--emit=mlir|ptx|cubin] [-o file]
+//   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
+//                    [--kernel=mxfp8-gemm|fp8-1x128-gemm] [--stages N]
+//                    [--emit=mlir|ptx|cubin] [-o file]
 //
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -28,7 +31,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::OptionCategory cat("quant-kernel-gen options");
   llvm::cl::opt<std::string> target(
-      "target", llvm::cl::desc("GPU target: sm_89, sm_90 or sm_120a"),
+      "target", llvm::cl::desc("GPU target: sm_89, sm_90, sm_90a or sm_120a"),
       llvm::cl::value_desc("chip"), llvm::cl::Required, llvm::cl::cat(cat));
   enum class Emit { MLIR, PTX, Cubin };
   llvm::cl::opt<Emit> emit(
@@ -41,9 +44,25 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                     llvm::cl::value_desc("file"),
                                     llvm::cl::init("-"), llvm::cl::cat(cat));
+  enum class Kernel { MXFP8, FP8Block };
+  llvm::cl::opt<Kernel> kernel(
+      "kernel", llvm::cl::desc("Which GEMM"), llvm::cl::init(Kernel::MXFP8),
+      llvm::cl::values(
+          clEnumValN(Kernel::MXFP8, "mxfp8-gemm",
+                     "MXFP8 (E8M0 per 32 along K), mma.sync, every target"),
+          clEnumValN(Kernel::FP8Block, "fp8-1x128-gemm",
+                     "FP8 with 1x128 / 128x128 f32 scales, TMA + wgmma, "
+                     "sm_90a only")),
+      llvm::cl::cat(cat));
+  llvm::cl::opt<unsigned> stages(
+      "stages",
+      llvm::cl::desc("Pipeline stages of fp8-1x128-gemm (2..7, default 6)"),
+      llvm::cl::init(6), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> kernelName(
-      "kernel-name", llvm::cl::desc("Name of the gpu.func"),
-      llvm::cl::init("mxfp8_gemm"), llvm::cl::cat(cat));
+      "kernel-name",
+      llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm or "
+                     "fp8_1x128_gemm)"),
+      llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> ptxasPath(
       "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin"),
       llvm::cl::init(""), llvm::cl::cat(cat));
@@ -54,9 +73,19 @@ int main(int argc, char **argv) {
   std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
   if (!t) {
     llvm::errs() << "quant-kernel-gen: error: unknown --target '" << target
-                 << "' (expected sm_89, sm_90 or sm_120a)\n";
+                 << "' (expected sm_89, sm_90, sm_90a or sm_120a)\n";
     return 1;
   }
+  if (kernel == Kernel::FP8Block && *t != quantc::KernelTarget::SM90a) {
+    llvm::errs() << "quant-kernel-gen: error: --kernel=fp8-1x128-gemm uses "
+                    "wgmma and TMA, which only --target sm_90a has (got '"
+                 << target << "')\n";
+    return 1;
+  }
+  std::string name = kernelName.empty()
+                         ? (kernel == Kernel::FP8Block ? "fp8_1x128_gemm"
+                                                       : "mxfp8_gemm")
+                         : kernelName.getValue();
 
   DialectRegistry registry;
   quantc::registerPTXTranslations(registry);
@@ -64,8 +93,19 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   OwningOpRef<ModuleOp> top = ModuleOp::create(UnknownLoc::get(&ctx));
-  if (failed(quantc::buildMXFP8GemmKernel(*top, kernelName, *t)))
+  if (kernel == Kernel::FP8Block) {
+    quantc::HopperGemmConfig cfg;
+    cfg.stages = stages;
+    if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
+      llvm::errs() << "quant-kernel-gen: error: --stages: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+    if (failed(quantc::buildHopperFP8GemmKernel(*top, name, cfg)))
+      return 1;
+  } else if (failed(quantc::buildMXFP8GemmKernel(*top, name, *t))) {
     return 1;
+  }
   if (failed(verify(*top)))
     return 1;
 

@@ -214,7 +214,7 @@ int main(int argc, char **argv) {
   case Action::EmitPtx: {
     std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
     if (!t) {
-      toolError("unknown target '" + target + "'; known targets: sm_120a, sm_90, sm_89");
+      toolError("unknown target '" + target + "'; known targets: sm_120a, sm_90a, sm_90, sm_89");
       return 1;
     }
     DialectRegistry registry;

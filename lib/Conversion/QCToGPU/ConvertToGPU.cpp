@@ -36,7 +36,7 @@ struct ConvertToGPUPass
     std::optional<KernelTarget> t = parseKernelTarget(target);
     if (!t) {
       module.emitError() << "qc-convert-to-gpu: unknown target '" << target
-                         << "'; known targets: sm_120a, sm_90, sm_89";
+                         << "'; known targets: sm_120a, sm_90a, sm_90, sm_89";
       return signalPassFailure();
     }
     auto fn = module.lookupSymbol<func::FuncOp>("main");

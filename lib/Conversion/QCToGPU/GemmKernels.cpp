@@ -33,6 +33,8 @@ std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip) {
     return KernelTarget::SM89;
   if (chip == "sm_90")
     return KernelTarget::SM90;
+  if (chip == "sm_90a")
+    return KernelTarget::SM90a;
   if (chip == "sm_120a")
     return KernelTarget::SM120a;
   return std::nullopt;
@@ -44,6 +46,8 @@ llvm::StringRef getChip(KernelTarget t) {
     return "sm_89";
   case KernelTarget::SM90:
     return "sm_90";
+  case KernelTarget::SM90a:
+    return "sm_90a";
   case KernelTarget::SM120a:
     return "sm_120a";
   }
@@ -54,7 +58,9 @@ llvm::StringRef getPTXFeatures(KernelTarget t) {
   switch (t) {
   case KernelTarget::SM89:
   case KernelTarget::SM90:
-    // FP8 mma.sync.m16n8k32 with f32 accumulators needs PTX ISA 8.4.
+  case KernelTarget::SM90a:
+    // FP8 mma.sync.m16n8k32 with f32 accumulators needs PTX ISA 8.4 (wgmma,
+    // TMA and setmaxnreg of the sm_90a GEMM need 8.0).
     return "+ptx84";
   case KernelTarget::SM120a:
     // mma ... kind::mxf8f6f4.block_scale needs PTX ISA 8.7 on sm_120a.
@@ -67,6 +73,7 @@ llvm::StringRef getMMAInstructionName(KernelTarget t) {
   switch (t) {
   case KernelTarget::SM89:
   case KernelTarget::SM90:
+  case KernelTarget::SM90a:
     return "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32";
   case KernelTarget::SM120a:
     return "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale."

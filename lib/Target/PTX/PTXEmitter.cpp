@@ -65,6 +65,9 @@ void buildKernelToLLVMPipeline(PassManager &pm) {
   OpPassManager &gm = pm.nest<gpu::GPUModuleOp>();
   gm.addPass(createSCFToControlFlowPass());
   gm.addPass(createConvertGpuOpsToNVVMOps());
+  // NVVM ops without an LLVM intrinsic (mbarrier.try_wait.parity, the TMA
+  // copy, wgmma) become the PTX their op defines (BasicPtxBuilderInterface).
+  gm.addPass(createConvertNVVMToLLVMPass());
   gm.addPass(createReconcileUnrealizedCastsPass());
 }
 

@@ -12,7 +12,7 @@
 // SM89-NOT: .entry
 // SM120: .target sm_120a
 // SM120: mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale.scale_vec::1X.f32.e4m3.e4m3.f32.ue8m0
-// BADTARGET: unknown target 'sm_75'; known targets: sm_120a, sm_90, sm_89
+// BADTARGET: unknown target 'sm_75'; known targets: sm_120a, sm_90a, sm_90, sm_89
 // NOKERNEL: error: no GPU kernel for scheme #qc.scheme<f4E2M1FN, scale = f8E8M0FNU, block = [1, 32], symmetric> yet
 
 func.func @main(%a: tensor<?x64xf8E4M3FN>, %as: tensor<?x2xf8E8M0FNU>, %b: tensor<16x64xf8E4M3FN>, %bs: tensor<16x2xf8E8M0FNU>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {

@@ -38,13 +38,17 @@ enum class KernelTarget {
   /// Hopper runs on its FP16 tensor-core path; wgmma is issue 11's work), so
   /// an H100/H200 loads a cubin instead of JIT-compiling sm_89 PTX.
   SM90,
+  /// Hopper with its architecture-specific features (wgmma, setmaxnreg):
+  /// the same program kernels as SM90 plus the warp-specialised TMA + wgmma
+  /// FP8 GEMM of HopperGemm.h. An sm_90a cubin runs only on sm_90 devices.
+  SM90a,
   /// Consumer Blackwell: mma.sync ... kind::mxf8f6f4.block_scale, scales
   /// applied by the tensor core.
   SM120a,
 };
 
-/// "sm_89" -> SM89, "sm_90" -> SM90, "sm_120a" -> SM120a; anything else ->
-/// std::nullopt.
+/// "sm_89" -> SM89, "sm_90" -> SM90, "sm_90a" -> SM90a, "sm_120a" -> SM120a;
+/// anything else -> std::nullopt.
 std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip);
 /// The chip name ("sm_89", "sm_120a").
 llvm::StringRef getChip(KernelTarget t);

@@ -1,0 +1,102 @@
+//===- HopperGemm.h - sm_90a TMA + wgmma block-scaled FP8 GEMM ---*- C++ -*-===//
+//
+// Builds the Hopper (sm_90a) FP8 GEMM with DeepSeek-V3 block scales as a
+// gpu.func of gpu/nvvm/llvm/arith/scf ops:
+//
+//   C[m,n] = sum_kb fp32(sum_{k in kb} A[m,k] * B[n,k]) * (SA[m,kb] * SB[n/128,kb])
+//
+// A: MxK e4m3 codes, B: NxK e4m3 codes (the transposed weight), both
+// row-major and read through TMA tensor maps; SA: f32 [M, ceil(K/128)] (one
+// scale per row per 128-wide K block, "1x128"), SB: f32 [ceil(N/128),
+// ceil(K/128)] ("128x128"); C: MxN f32 row-major. Each K block's partial sum
+// comes from wgmma (f32 accumulators, zero at the block's start) and is
+// promoted into the fp32 result with one fma per element. See
+// docs/Kernels.md, "sm_90a: TMA + wgmma block-scaled FP8 GEMM".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_CONVERSION_QCTOGPU_HOPPERGEMM_H
+#define QUANTC_CONVERSION_QCTOGPU_HOPPERGEMM_H
+
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+
+namespace quantc {
+
+/// Tile of one CTA and the K width of one pipeline stage (one TMA box of A
+/// and one of B, 128 rows x 128 bytes each, 128-byte swizzled).
+inline constexpr unsigned kHopperTileM = 128;
+inline constexpr unsigned kHopperTileN = 128;
+inline constexpr unsigned kHopperTileK = 128;
+/// Threads of a CTA: two consumer warpgroups (64 rows of the tile each) and
+/// one producer warpgroup whose first thread issues the TMA loads.
+inline constexpr unsigned kHopperThreads = 384;
+/// TMA needs every row of A and B (K bytes) to start on a 16-byte boundary.
+inline constexpr unsigned kHopperKAlign = 16;
+
+/// Options of the sm_90a GEMM (pass options of a future tile heuristic).
+struct HopperGemmConfig {
+  /// Pipeline depth: shared-memory buffers of A and B in flight (2..7; each
+  /// stage is 32 KiB, 227 KiB is Hopper's per-CTA limit).
+  unsigned stages = 6;
+  /// setmaxnreg register budgets of the producer and consumer warpgroups
+  /// (multiples of 8 in [24, 256]; 128 * (rp + 2 rc) <= 65536).
+  unsigned producerRegs = 40;
+  unsigned consumerRegs = 232;
+};
+
+/// Checks a configuration; the error says which field is wrong and why.
+llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg);
+
+/// Checks that the kernel takes an M x N x K problem: all >= 1 and fit i32,
+/// K a multiple of 16 (TMA row alignment), grid rows within CUDA's 65535.
+/// The error names the dimension; callers fall back to the mma.sync kernel
+/// or refuse the shape, never run it.
+llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K);
+
+/// Dynamic shared memory of one CTA: stages x (A + B tile) plus two
+/// mbarriers per stage.
+unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg);
+
+/// grid = (ceil(N/128), ceil(M/128), 1), block = (384, 1, 1), sharedBytes as
+/// above (the launcher must raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE
+/// _BYTES to it).
+LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
+                                       int64_t N);
+
+/// The fields of a wgmma shared-memory matrix descriptor (PTX ISA, "Matrix
+/// Descriptor Format"), byte values before encoding.
+struct WgmmaDescriptor {
+  uint32_t startAddress = 0;      ///< shared-memory address, bits 0-13 (>>4)
+  uint32_t leadingByteOffset = 0; ///< bits 16-29 (>>4)
+  uint32_t strideByteOffset = 0;  ///< bits 32-45 (>>4)
+  uint32_t baseOffset = 0;        ///< bits 49-51
+  /// bits 62-63: 0 none, 1 128-byte, 2 64-byte, 3 32-byte swizzle.
+  uint32_t swizzle = 0;
+};
+/// Encodes the fields (addresses modulo 256 KiB, offsets >> 4).
+uint64_t encodeWgmmaDescriptor(const WgmmaDescriptor &d);
+/// Decodes a descriptor into byte values (the inverse of encode for
+/// 16-byte-aligned fields below 256 KiB).
+WgmmaDescriptor decodeWgmmaDescriptor(uint64_t bits);
+/// The descriptor of a K-major, 128-byte-swizzled e4m3 tile as the kernel
+/// uses it (LBO 16, SBO 1024 = 8 rows of 128 bytes) at `smemAddress`.
+uint64_t getHopperTileDescriptor(uint32_t smemAddress);
+
+/// Adds `gpu.func @name(tmA, tmB, SA, SB, C, extra..., M, N, K) kernel` to
+/// the sm_90a kernel module of `top`. tmA and tmB point to 128-byte
+/// CUtensorMaps in global memory (docs/Kernels.md lists the encode
+/// parameters); SA, SB, C are global pointers; M, N, K are i32. The
+/// epilogue (same interface as the mma.sync kernel's) is applied to each
+/// stored element. Fails with a diagnostic on a bad config or a name clash.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildHopperFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
+                         const HopperGemmConfig &cfg = {},
+                         const GemmEpilogue *epilogue = nullptr);
+
+} // namespace quantc
+
+#endif // QUANTC_CONVERSION_QCTOGPU_HOPPERGEMM_H

@@ -1,0 +1,377 @@
+//===- HopperGemm.cpp - sm_90a TMA + wgmma block-scaled FP8 GEMM ----------===//
+//
+// A warp-specialised GEMM built op by op: one producer thread streams the
+// 128x128 tiles of A and B through a ring of shared-memory stages with TMA
+// (mbarrier-completed), two consumer warpgroups each run four
+// wgmma.m64n128k32 per 128-wide K block and promote the block's f32 partial
+// sums into fp32 accumulators with the block's scales. Only NVVM/LLVM ops
+// are used for the Hopper features, so the stock convert-gpu-to-nvvm +
+// NVVM target lowering (PTXEmitter) turns it into PTX; no inline PTX.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/ADT/Twine.h"
+
+using namespace mlir;
+
+namespace quantc {
+
+namespace {
+constexpr unsigned kTileBytes = kHopperTileM * kHopperTileK; // A or B, one stage
+constexpr unsigned kMaxSharedBytes = 232448; // 227 KiB, sm_90 opt-in limit
+constexpr llvm::StringLiteral kSharedSymbol = "quantc_dsmem";
+
+llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+} // namespace
+
+llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
+  if (cfg.stages < 2 || cfg.stages > 7)
+    return err("stages = " + llvm::Twine(cfg.stages) +
+               ": expected 2..7 (a stage is 32 KiB of shared memory; 7 "
+               "stages fill Hopper's 227 KiB)");
+  for (auto [what, r] : {std::pair<const char *, unsigned>{
+                             "producerRegs", cfg.producerRegs},
+                         {"consumerRegs", cfg.consumerRegs}})
+    if (r < 24 || r > 256 || r % 8)
+      return err(llvm::Twine(what) + " = " + llvm::Twine(r) +
+                 ": setmaxnreg takes a multiple of 8 in [24, 256]");
+  if (128 * (cfg.producerRegs + 2 * cfg.consumerRegs) > 65536)
+    return err("producerRegs + 2 * consumerRegs = " +
+               llvm::Twine(cfg.producerRegs + 2 * cfg.consumerRegs) +
+               ": 384 threads may hold at most 65536 registers (512 per "
+               "thread of each of the three warpgroups)");
+  return llvm::Error::success();
+}
+
+llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K) {
+  for (auto [name, v] : {std::pair<const char *, int64_t>{"M", M},
+                         {"N", N},
+                         {"K", K}})
+    if (v < 1 || v > 0x7FFFFFFF)
+      return err(llvm::Twine(name) + " = " + llvm::Twine(v) +
+                 ": the sm_90a GEMM takes 1 .. 2^31-1");
+  if (K % kHopperKAlign)
+    return err("K = " + llvm::Twine(K) +
+               " is not a multiple of 16: TMA needs every row of A and B "
+               "(K e4m3 bytes) to start on a 16-byte boundary");
+  if ((M + kHopperTileM - 1) / kHopperTileM > 65535)
+    return err("M = " + llvm::Twine(M) + ": more than 65535 row tiles of " +
+               llvm::Twine(kHopperTileM) + " (CUDA's grid y limit)");
+  return llvm::Error::success();
+}
+
+unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg) {
+  return cfg.stages * 2 * kTileBytes + cfg.stages * 2 * 8;
+}
+
+LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
+                                       int64_t N) {
+  auto tiles = [](int64_t x, int64_t t) -> unsigned {
+    return x <= 0 ? 1u : static_cast<unsigned>((x + t - 1) / t);
+  };
+  return {tiles(N, kHopperTileN), tiles(M, kHopperTileM), 1, kHopperThreads,
+          1, 1, getHopperGemmSharedBytes(cfg)};
+}
+
+uint64_t encodeWgmmaDescriptor(const WgmmaDescriptor &d) {
+  return (static_cast<uint64_t>((d.startAddress & 0x3FFFF) >> 4)) |
+         (static_cast<uint64_t>((d.leadingByteOffset >> 4) & 0x3FFF) << 16) |
+         (static_cast<uint64_t>((d.strideByteOffset >> 4) & 0x3FFF) << 32) |
+         (static_cast<uint64_t>(d.baseOffset & 0x7) << 49) |
+         (static_cast<uint64_t>(d.swizzle & 0x3) << 62);
+}
+
+WgmmaDescriptor decodeWgmmaDescriptor(uint64_t bits) {
+  WgmmaDescriptor d;
+  d.startAddress = static_cast<uint32_t>(bits & 0x3FFF) << 4;
+  d.leadingByteOffset = static_cast<uint32_t>((bits >> 16) & 0x3FFF) << 4;
+  d.strideByteOffset = static_cast<uint32_t>((bits >> 32) & 0x3FFF) << 4;
+  d.baseOffset = static_cast<uint32_t>((bits >> 49) & 0x7);
+  d.swizzle = static_cast<uint32_t>(bits >> 62);
+  return d;
+}
+
+uint64_t getHopperTileDescriptor(uint32_t smemAddress) {
+  // K-major with 128-byte swizzle: a core matrix is 8 rows x 128 bytes, so
+  // the stride between core matrices along M/N is 1024 bytes; the leading
+  // offset is unused for swizzled K-major layouts (1 by convention). The
+  // tiles start on 1024-byte boundaries, so the base offset is 0.
+  return encodeWgmmaDescriptor({smemAddress, 16, 1024, 0, 1});
+}
+
+/// The extern shared array every sm_90a kernel addresses its dynamic shared
+/// memory through (`.extern .shared .align 1024`; 128-byte swizzle needs
+/// 1024-byte aligned tiles, gpu.dynamic_shared_memory gives only 16).
+static LLVM::GlobalOp getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
+  if (auto g = kmod.lookupSymbol<LLVM::GlobalOp>(kSharedSymbol))
+    return g;
+  OpBuilder b(kmod.getContext());
+  b.setInsertionPointToStart(kmod.getBody());
+  auto ty = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
+  return LLVM::GlobalOp::create(b, kmod.getLoc(), ty, /*isConstant=*/false,
+                                LLVM::Linkage::External, kSharedSymbol,
+                                Attribute(), /*alignment=*/1024,
+                                /*addrSpace=*/3);
+}
+
+FailureOr<gpu::GPUFuncOp>
+buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
+                         const HopperGemmConfig &cfg,
+                         const GemmEpilogue *epilogue) {
+  MLIRContext *ctx = top.getContext();
+  if (llvm::Error e = verifyHopperGemmConfig(cfg)) {
+    top.emitError() << "sm_90a GEMM @" << name << ": "
+                    << llvm::toString(std::move(e));
+    return failure();
+  }
+  OpBuilder b(ctx);
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
+  unsigned extra = epilogue ? epilogue->extraPtrs : 0;
+  SmallVector<Type> args(5 + extra, ptr);
+  args.append({i32, i32, i32});
+  FailureOr<gpu::GPUFuncOp> made = detail::createKernelFunc(
+      top, KernelTarget::SM90a, name, args, {kHopperThreads, 1, 1}, b);
+  if (failed(made))
+    return failure();
+  gpu::GPUFuncOp func = *made;
+  // One CTA per SM: lets setmaxnreg hand the producer's registers to the
+  // consumers (USETMAXREG needs a known block size and minctasm).
+  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(1));
+  LLVM::GlobalOp smemGlobal =
+      getOrCreateSharedArray(func->getParentOfType<gpu::GPUModuleOp>());
+
+  Location loc = func.getLoc();
+  detail::KernelEmitter e(b, loc);
+  Block &entry = func.getBody().front();
+  e.entry = &entry;
+  Type i64 = e.i64, f32 = e.f32;
+  Type sptr = LLVM::LLVMPointerType::get(ctx, 3);
+  Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
+  Value tmA = entry.getArgument(0), tmB = entry.getArgument(1),
+        SA = entry.getArgument(2), SB = entry.getArgument(3),
+        C = entry.getArgument(4);
+  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5 + extra));
+  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6 + extra));
+  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7 + extra));
+
+  const int64_t S = cfg.stages;
+  const int64_t tile = kTileBytes;
+  const int64_t barBase = S * 2 * tile; // full[S] then empty[S], 8 B each
+  Value smem = LLVM::AddressOfOp::create(b, loc, sptr, smemGlobal.getSymName());
+  auto sgep = [&](Value off) {
+    return LLVM::GEPOp::create(b, loc, sptr, e.i8, smem, ValueRange{off});
+  };
+  auto fullBar = [&](Value s) { return sgep(e.add(e.c64(barBase), e.mul(s, e.c64(8)))); };
+  auto emptyBar = [&](Value s) {
+    return sgep(e.add(e.c64(barBase + 8 * S), e.mul(s, e.c64(8))));
+  };
+  auto ifThen = [&](Value cond) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&op.getThenRegion().front());
+    return op;
+  };
+  auto ult = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  };
+  auto divu = [&](Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); };
+  auto remu = [&](Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); };
+  auto trunc32 = [&](Value x) { return arith::TruncIOp::create(b, loc, i32, x); };
+  // Stage and phase parity of K block kb in the ring of S stages.
+  auto stageOf = [&](Value kb) { return remu(kb, e.c64(S)); };
+  auto parityOf = [&](Value kb) {
+    return trunc32(e.band(divu(kb, e.c64(S)), e.c64(1)));
+  };
+  Value ticks = e.c32(10000000);
+
+  Value tid = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value wg = e.shru(tid, e.c64(7));
+  Value m0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y)),
+                   e.c64(kHopperTileM));
+  Value n0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x)),
+                   e.c64(kHopperTileN));
+  // K >= 16, so K + 127 cannot overflow in i64.
+  Value KB = divu(e.add(K, e.c64(kHopperTileK - 1)), e.c64(kHopperTileK));
+
+  // Thread 0 initialises the barriers: full[s] completes when the producer
+  // has armed it and both TMA loads have landed, empty[s] when the lane 0
+  // of each of the 8 consumer warps has released the stage.
+  {
+    OpBuilder::InsertionGuard g(b);
+    ifThen(e.eq(tid, e.c64(0)));
+    for (int64_t s = 0; s < S; ++s) {
+      NVVM::MBarrierInitOp::create(b, loc, fullBar(e.c64(s)), e.c32(1),
+                                   Value());
+      NVVM::MBarrierInitOp::create(b, loc, emptyBar(e.c64(s)), e.c32(8),
+                                   Value());
+    }
+    NVVM::FenceMbarrierInitOp::create(b, loc);
+    for (Value tm : {tmA, tmB})
+      NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
+                               /*evictPriority=*/nullptr, tm,
+                               /*predicate=*/Value(), /*tensormap=*/true);
+  }
+  gpu::BarrierOp::create(b, loc);
+
+  auto roles = scf::IfOp::create(b, loc, e.eq(wg, e.c64(2)),
+                                 /*withElseRegion=*/true);
+  // ---- producer warpgroup: one thread issues the TMA loads.
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&roles.getThenRegion().front());
+    NVVM::SetMaxRegisterOp::create(b, loc, cfg.producerRegs,
+                                   NVVM::SetMaxRegisterAction::decrease);
+    ifThen(e.eq(tid, e.c64(256)));
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1));
+    b.setInsertionPointToStart(loop.getBody());
+    Value kb = loop.getInductionVar();
+    Value s = stageOf(kb);
+    // Wait until the consumers released this stage's previous use (on the
+    // first lap the "previous phase" of a fresh barrier counts as done).
+    Value freeParity = arith::XOrIOp::create(b, loc, parityOf(kb), e.c32(1));
+    NVVM::MBarrierTryWaitParityOp::create(b, loc, emptyBar(s), freeParity,
+                                          ticks);
+    Value full = fullBar(s);
+    // The transaction count is the whole box even where TMA fills
+    // out-of-bounds elements with zeros (M, N, K tails).
+    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full,
+                                           e.c32(2 * tile),
+                                           NVVM::MemScopeKind::CTA, false,
+                                           Value());
+    Value kx = trunc32(e.mul(kb, e.c64(kHopperTileK)));
+    auto tmaLoad = [&](Value tm, Value dstOff, Value row) {
+      Value dst = LLVM::AddrSpaceCastOp::create(b, loc, cptr, sgep(dstOff));
+      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+          b, loc, dst, tm, ValueRange{kx, trunc32(row)}, full, ValueRange{},
+          /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+          NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
+          b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
+    };
+    tmaLoad(tmA, e.mul(s, e.c64(tile)), m0);
+    tmaLoad(tmB, e.add(e.c64(S * tile), e.mul(s, e.c64(tile))), n0);
+  }
+
+  // ---- consumer warpgroups 0 and 1: rows 64*wg .. 64*wg+63 of the tile.
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(&roles.getElseRegion().front());
+  NVVM::SetMaxRegisterOp::create(b, loc, cfg.consumerRegs,
+                                 NVVM::SetMaxRegisterAction::increase);
+  Value lane = e.band(tid, e.c64(31));
+  Value warp = e.band(e.shru(tid, e.c64(5)), e.c64(3));
+  Value isLane0 = e.eq(lane, e.c64(0));
+  // wgmma m64nNk32 f32 fragment: element 4j+2h+c of a thread is row
+  // 16*warp + lane/4 + 8h, column 8j + 2*(lane%4) + c of the warpgroup's
+  // 64 x 128 block.
+  Value rowA = e.add(e.add(m0, e.mul(wg, e.c64(64))),
+                     e.add(e.mul(warp, e.c64(16)), e.shru(lane, e.c64(2))));
+  Value rowB = e.add(rowA, e.c64(8));
+  Value col0 = e.add(n0, e.mul(e.band(lane, e.c64(3)), e.c64(2)));
+
+  // Descriptors: the address of this warpgroup's 64 rows of A in stage 0
+  // and of B in stage 0; +tile/16 per stage, +2 (32 bytes) per k32 step.
+  Value smemAddr = LLVM::PtrToIntOp::create(b, loc, i64, smem);
+  Value descHi = e.c64(static_cast<int64_t>(getHopperTileDescriptor(0)));
+  Value desc0 = e.bor(e.shru(e.band(smemAddr, e.c64(0x3FFFF)), e.c64(4)),
+                      descHi);
+  Value descA0 = e.add(desc0, e.mul(wg, e.c64(64 * kHopperTileK / 16)));
+  Value descB0 = e.add(desc0, e.c64(S * tile / 16));
+
+  // Scale rows: a row past M reads row 0's scales (never stored).
+  Value saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
+  Value saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
+  Value sbOff = e.mul(divu(n0, e.c64(kHopperTileN)), KB);
+
+  constexpr int kAcc = 64; // f32 accumulators per thread (64 x 128 / 128)
+  Value zero = e.f32c(0.0f);
+  SmallVector<Value> init(kAcc, zero);
+  auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
+  {
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(kloop.getBody());
+    Value kb = kloop.getInductionVar();
+    ValueRange acc = kloop.getRegionIterArgs();
+    // Scale loads first: their latency hides behind the barrier wait and
+    // the MMAs.
+    auto loadF = [&](Value base, Value off) {
+      return LLVM::LoadOp::create(b, loc, f32, e.gep(base, f32, off));
+    };
+    Value sa0 = loadF(SA, e.add(saOffA, kb));
+    Value sa1 = loadF(SA, e.add(saOffB, kb));
+    Value sb = loadF(SB, e.add(sbOff, kb));
+    Value s = stageOf(kb);
+    NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
+                                          ticks);
+    Value stageDesc = e.mul(s, e.c64(tile / 16));
+    Value dA = e.add(descA0, stageDesc), dB = e.add(descB0, stageDesc);
+    auto accTy = LLVM::LLVMStructType::getLiteral(
+        ctx, SmallVector<Type>(kAcc, f32));
+    Value part = LLVM::UndefOp::create(b, loc, accTy);
+    NVVM::WgmmaFenceAlignedOp::create(b, loc);
+    for (int k = 0; k < static_cast<int>(kHopperTileK / 32); ++k) {
+      Value step = e.c64(2 * k);
+      part = NVVM::WgmmaMmaAsyncOp::create(
+          b, loc, accTy, part, e.add(dA, step), e.add(dB, step),
+          NVVM::MMAShapeAttr::get(ctx, 64, kHopperTileN, 32),
+          NVVM::WGMMATypes::e4m3, NVVM::WGMMATypes::e4m3,
+          NVVM::WGMMATypes::f32,
+          k == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
+          NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
+          NVVM::MMALayout::row, NVVM::MMALayout::col,
+          /*satfinite=*/nullptr);
+    }
+    NVVM::WgmmaGroupSyncAlignedOp::create(b, loc);
+    NVVM::WgmmaWaitGroupSyncOp::create(b, loc, 0);
+    {
+      // The stage's shared memory has been read: release it.
+      OpBuilder::InsertionGuard g3(b);
+      ifThen(isLane0);
+      NVVM::MBarrierArriveOp::create(b, loc, Type(), emptyBar(s), Value(),
+                                     NVVM::MemScopeKind::CTA, false);
+    }
+    // Promotion: acc = fma(partial, SA[row,kb] * SB[n/128,kb], acc), one
+    // rounding per element and block, in K-block order.
+    Value f0 = arith::MulFOp::create(b, loc, sa0, sb);
+    Value f1 = arith::MulFOp::create(b, loc, sa1, sb);
+    SmallVector<Value> next;
+    for (int i = 0; i < kAcc; ++i) {
+      Value p = LLVM::ExtractValueOp::create(b, loc, part, i);
+      next.push_back(
+          LLVM::FMAOp::create(b, loc, p, (i / 2) % 2 ? f1 : f0, acc[i]));
+    }
+    scf::YieldOp::create(b, loc, next);
+  }
+
+  // Epilogue: masked f32 stores (the fused epilogue applied per element).
+  for (int i = 0; i < kAcc; ++i) {
+    Value row = (i / 2) % 2 ? rowB : rowA;
+    Value col = e.add(col0, e.c64(8 * (i / 4) + i % 2));
+    OpBuilder::InsertionGuard g2(b);
+    ifThen(e.land(ult(row, M), ult(col, N)));
+    Value v = kloop.getResult(i);
+    if (epilogue) {
+      FailureOr<Value> fused = epilogue->apply(
+          b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);
+      if (failed(fused))
+        return failure();
+      v = *fused;
+    }
+    LLVM::StoreOp::create(b, loc, v, e.gep(C, f32, e.add(e.mul(row, N), col)));
+  }
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
+} // namespace quantc

@@ -1,0 +1,163 @@
+//===- HopperGemmTest.cpp - the sm_90a GEMM's descriptors and checks -----===//
+//
+// ptxas and the SASS cannot see a wrong bit in a wgmma descriptor (a wrong
+// field assembles fine and computes garbage), so the fields are checked by
+// decoding them, and the kernel is checked to use exactly those bits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/IR/Verifier.h"
+
+#include "gtest/gtest.h"
+
+using namespace quantc;
+
+namespace {
+
+std::string errorText(llvm::Error e) {
+  return e ? llvm::toString(std::move(e)) : std::string();
+}
+
+TEST(WgmmaDescriptor, FieldsSitWhereThePTXISAPutsThem) {
+  // Each field alone, at a value that sets a distinctive bit pattern.
+  EXPECT_EQ(encodeWgmmaDescriptor({0x10, 0, 0, 0, 0}), 0x1u);
+  EXPECT_EQ(encodeWgmmaDescriptor({0, 0x10, 0, 0, 0}), 1ull << 16);
+  EXPECT_EQ(encodeWgmmaDescriptor({0, 0, 0x10, 0, 0}), 1ull << 32);
+  EXPECT_EQ(encodeWgmmaDescriptor({0, 0, 0, 1, 0}), 1ull << 49);
+  EXPECT_EQ(encodeWgmmaDescriptor({0, 0, 0, 0, 1}), 1ull << 62);
+  EXPECT_EQ(encodeWgmmaDescriptor({0, 0, 0, 0, 3}), 3ull << 62);
+  // The start address is taken modulo 256 KiB (14 bits of 16-byte units).
+  EXPECT_EQ(encodeWgmmaDescriptor({0x3FFF0, 0, 0, 0, 0}), 0x3FFFu);
+  EXPECT_EQ(encodeWgmmaDescriptor({0x40010, 0, 0, 0, 0}), 0x1u);
+}
+
+TEST(WgmmaDescriptor, TileDescriptorIs128ByteSwizzledKMajor) {
+  uint64_t d = getHopperTileDescriptor(0x1400);
+  WgmmaDescriptor f = decodeWgmmaDescriptor(d);
+  EXPECT_EQ(f.startAddress, 0x1400u);
+  EXPECT_EQ(f.leadingByteOffset, 16u);
+  EXPECT_EQ(f.strideByteOffset, 1024u); // 8 rows x 128 bytes
+  EXPECT_EQ(f.baseOffset, 0u);
+  EXPECT_EQ(f.swizzle, 1u); // 128-byte swizzle
+  // The kernel ORs the address into the constant high part and steps K by
+  // adding 2 (32 bytes) to the low field: both must agree with encode.
+  EXPECT_EQ(getHopperTileDescriptor(0) | (0x1400 >> 4), d);
+  EXPECT_EQ(getHopperTileDescriptor(0x1400) + 2,
+            getHopperTileDescriptor(0x1400 + 32));
+  // The value the reference recipe used: 1<<62 | 64<<32 | 1<<16.
+  EXPECT_EQ(getHopperTileDescriptor(0),
+            (1ull << 62) | (64ull << 32) | (1ull << 16));
+}
+
+TEST(WgmmaDescriptor, RoundTrips) {
+  for (uint32_t addr : {0u, 16u, 1024u, 8192u, 196608u, 262128u})
+    for (uint32_t sw : {0u, 1u, 2u, 3u}) {
+      WgmmaDescriptor in{addr, 4096, 1024, 5, sw};
+      WgmmaDescriptor out = decodeWgmmaDescriptor(encodeWgmmaDescriptor(in));
+      EXPECT_EQ(out.startAddress, addr);
+      EXPECT_EQ(out.leadingByteOffset, 4096u);
+      EXPECT_EQ(out.strideByteOffset, 1024u);
+      EXPECT_EQ(out.baseOffset, 5u);
+      EXPECT_EQ(out.swizzle, sw);
+    }
+}
+
+bool contains(const std::string &s, const char *what) {
+  return s.find(what) != std::string::npos;
+}
+
+TEST(HopperGemm, ConfigChecks) {
+  EXPECT_EQ(errorText(verifyHopperGemmConfig({})), "");
+  HopperGemmConfig c;
+  c.stages = 1;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "stages = 1"));
+  c.stages = 8;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "227 KiB"));
+  c.stages = 7;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  EXPECT_LE(getHopperGemmSharedBytes(c), 232448u);
+  c.consumerRegs = 236;
+  EXPECT_TRUE(
+      contains(errorText(verifyHopperGemmConfig(c)), "consumerRegs = 236"));
+  c.consumerRegs = 240;
+  c.producerRegs = 56; // 56 + 480 = 536 > 512
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "65536"));
+}
+
+TEST(HopperGemm, ShapeChecks) {
+  EXPECT_EQ(errorText(checkHopperGemmShape(1, 1, 16)), "");
+  EXPECT_EQ(errorText(checkHopperGemmShape(4096, 7168, 16384)), "");
+  EXPECT_TRUE(contains(errorText(checkHopperGemmShape(8, 8, 24)),
+                       "K = 24 is not a multiple of 16"));
+  EXPECT_TRUE(contains(errorText(checkHopperGemmShape(0, 8, 16)), "M = 0"));
+  EXPECT_TRUE(
+      contains(errorText(checkHopperGemmShape(8, 1ll << 31, 16)), "N = "));
+  EXPECT_TRUE(contains(errorText(checkHopperGemmShape(128ll * 65536, 8, 16)),
+                       "65535 row tiles"));
+}
+
+TEST(HopperGemm, LaunchConfig) {
+  LaunchConfig l = getHopperGemmLaunchConfig({}, 300, 1000);
+  EXPECT_EQ(l.gridX, 8u); // ceil(1000 / 128) column tiles
+  EXPECT_EQ(l.gridY, 3u); // ceil(300 / 128) row tiles
+  EXPECT_EQ(l.gridZ, 1u);
+  EXPECT_EQ(l.blockX, 384u);
+  EXPECT_EQ(l.blockY, 1u);
+  EXPECT_EQ(l.sharedBytes, 6u * 32768 + 6 * 16);
+}
+
+class HopperGemmBuild : public ::testing::Test {
+protected:
+  HopperGemmBuild() {
+    mlir::DialectRegistry registry;
+    registerPTXTranslations(registry);
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+    top = mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+  }
+  mlir::MLIRContext ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> top;
+};
+
+TEST_F(HopperGemmBuild, KernelVerifiesAndUsesTheTestedDescriptor) {
+  auto f = buildHopperFP8GemmKernel(*top, "g");
+  ASSERT_TRUE(mlir::succeeded(f));
+  ASSERT_TRUE(mlir::succeeded(mlir::verify(*top)));
+  // The descriptor's constant high part is the one tested above.
+  bool found = false;
+  int64_t want = static_cast<int64_t>(getHopperTileDescriptor(0));
+  f->walk([&](mlir::arith::ConstantIntOp c) {
+    found |= c.value() == want;
+  });
+  EXPECT_TRUE(found);
+  int wgmma = 0, tma = 0;
+  f->walk([&](mlir::NVVM::WgmmaMmaAsyncOp) { ++wgmma; });
+  f->walk([&](mlir::NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp) { ++tma; });
+  EXPECT_EQ(wgmma, 4); // four k32 steps per 128-wide K block
+  EXPECT_EQ(tma, 2);   // A and B tiles per stage
+  // The same name twice is refused; a bad config is refused.
+  EXPECT_TRUE(mlir::failed(buildHopperFP8GemmKernel(*top, "g")));
+  HopperGemmConfig bad;
+  bad.stages = 0;
+  EXPECT_TRUE(mlir::failed(buildHopperFP8GemmKernel(*top, "h", bad)));
+}
+
+TEST_F(HopperGemmBuild, LowersToPTXForSm90a) {
+  ASSERT_TRUE(mlir::succeeded(buildHopperFP8GemmKernel(*top, "g")));
+  mlir::FailureOr<std::string> ptx = emitPTX(*top, KernelTarget::SM90a);
+  ASSERT_TRUE(mlir::succeeded(ptx));
+  EXPECT_TRUE(contains(*ptx, ".target sm_90a"));
+  EXPECT_TRUE(contains(*ptx, "wgmma.mma_async.sync.aligned.m64n128k32.f32."
+                             "e4m3.e4m3"));
+}
+
+} // namespace
