@@ -42,7 +42,7 @@ _nx = _quantc.numerics
 __all__ = ["QuantizedTensor", "Scheme", "decode", "dequantize",
            "dequantize_2d", "dequantize_linear", "dequantize_mx",
            "dequantize_nvfp4", "encode", "format_info", "formats",
-           "linear_params", "mx_shared_scale", "pack4", "quantize",
+           "gemm_fp8", "linear_params", "mx_shared_scale", "pack4", "quantize",
            "quantize_2d", "quantize_linear", "quantize_mx", "quantize_nvfp4",
            "round_to", "scheme", "unpack4"]
 
@@ -182,6 +182,27 @@ def dequantize_2d(codes, scales, block: Sequence[int] = (128, 128),
     """Inverse of :func:`quantize_2d`."""
     br, bc = block
     return _nx.dequantize_2d(codes, scales, int(br), int(bc), fmt)
+
+
+def gemm_fp8(a, b, sa, sb, scales: str = "1x128") -> np.ndarray:
+    """What the sm_90a FP8 GEMM kernel computes (F33): ``a`` [M, K] and
+    ``b`` [N, K] E4M3FN codes (uint8; ``b`` is the transposed weight) times
+    float32 scales, returns C [M, N] float32. ``scales``:
+
+    * ``"1x128"`` (DeepSeek-V3): ``sa`` [M, ceil(K/128)], ``sb``
+      [ceil(N/128), ceil(K/128)]; each 128-wide K block's exact sum is
+      rounded to f32 and promoted, ``acc = fmaf(p, sa*sb, acc)``, in block
+      order;
+    * ``"per-channel"``: ``sa`` [M] (per token), ``sb`` [N]; ``C = f32(sum)
+      * (sa*sb)``;
+    * ``"per-tensor"``: ``sa``, ``sb`` one value each.
+
+    The GPU's tensor cores sum a block with less precision than this exact
+    reference; scripts/gpu_hopper_gemm.py states the tolerance."""
+    return _nx.gemm_fp8(np.ascontiguousarray(a, np.uint8),
+                        np.ascontiguousarray(b, np.uint8),
+                        np.ascontiguousarray(sa, np.float32),
+                        np.ascontiguousarray(sb, np.float32), scales)
 
 
 def quantize_nvfp4(x) -> Tuple[np.ndarray, np.ndarray, float]:

@@ -8,6 +8,7 @@
 #include "PyCommon.h"
 
 #include "quantc/Numerics/Formats.h"
+#include "quantc/Numerics/Gemm.h"
 #include "quantc/Numerics/Linear.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -340,6 +341,58 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
                         out.mutable_data());
     return out;
   });
+
+  m.def(
+      "gemm_fp8",
+      [](U8In a, U8In b, F32In sa, F32In sb, const std::string &scales) {
+        std::optional<nx::FP8GemmScales> mode = nx::parseFP8GemmScales(scales);
+        if (!mode)
+          throw QuantcError("gemm_fp8: unknown scales '" + scales +
+                            "' (expected 1x128, per-channel or per-tensor)");
+        if (a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != b.shape(1))
+          throw QuantcError("gemm_fp8: a must be [M, K] and b [N, K] "
+                            "(e4m3 codes, b is the transposed weight)");
+        int64_t M = a.shape(0), N = b.shape(0), K = a.shape(1);
+        int64_t KB = (K + nx::kFP8GemmBlock - 1) / nx::kFP8GemmBlock;
+        int64_t NB = (N + nx::kFP8GemmBlock - 1) / nx::kFP8GemmBlock;
+        std::vector<int64_t> wantA, wantB;
+        switch (*mode) {
+        case nx::FP8GemmScales::PerTensor:
+          wantA = {1};
+          wantB = {1};
+          break;
+        case nx::FP8GemmScales::PerTokenPerChannel:
+          wantA = {M};
+          wantB = {N};
+          break;
+        case nx::FP8GemmScales::Block1x128:
+          wantA = {M, KB};
+          wantB = {NB, KB};
+          break;
+        }
+        auto shapeStr = [](const std::vector<int64_t> &v) {
+          std::string s = "[";
+          for (size_t i = 0; i < v.size(); ++i)
+            s += (i ? ", " : "") + std::to_string(v[i]);
+          return s + "]";
+        };
+        if (shapeOf(sa) != wantA || shapeOf(sb) != wantB)
+          throw QuantcError("gemm_fp8: " + scales + " scales need sa " +
+                            shapeStr(wantA) + " and sb " + shapeStr(wantB) +
+                            ", got " + shapeStr(shapeOf(sa)) + " and " +
+                            shapeStr(shapeOf(sb)));
+        auto c = make<float>({M, N});
+        checkLlvm(nx::gemmFP8Reference(a.data(), b.data(), M, N, K, *mode,
+                                       sa.data(), sb.data(),
+                                       c.mutable_data()));
+        return c;
+      },
+      py::arg("a"), py::arg("b"), py::arg("sa"), py::arg("sb"),
+      py::arg("scales") = "1x128",
+      "The sm_90a FP8 GEMM's arithmetic (F33): a [M, K] and b [N, K] E4M3FN "
+      "codes, scales per `scales` (1x128: sa [M, ceil(K/128)], sb "
+      "[ceil(N/128), ceil(K/128)]; per-channel: sa [M], sb [N]; per-tensor: "
+      "one each); returns C [M, N] f32.");
 
   m.def("parse_scheme", [](const std::string &text) {
     mlir::MLIRContext &ctx = schemeContext();

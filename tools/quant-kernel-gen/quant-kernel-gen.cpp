@@ -4,7 +4,8 @@
 // its PTX, or writes its cubin.
 //
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
-//                    [--kernel=mxfp8-gemm|fp8-1x128-gemm] [--stages N]
+//                    [--kernel=mxfp8-gemm|fp8-gemm] [--stages N]
+//                    [--scales=1x128|per-channel|per-tensor]
 //                    [--emit=mlir|ptx|cubin] [-o file]
 //
 //===----------------------------------------------------------------------===//
@@ -24,6 +25,8 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 
 using namespace mlir;
 
@@ -50,18 +53,24 @@ int main(int argc, char **argv) {
       llvm::cl::values(
           clEnumValN(Kernel::MXFP8, "mxfp8-gemm",
                      "MXFP8 (E8M0 per 32 along K), mma.sync, every target"),
-          clEnumValN(Kernel::FP8Block, "fp8-1x128-gemm",
-                     "FP8 with 1x128 / 128x128 f32 scales, TMA + wgmma, "
-                     "sm_90a only")),
+          clEnumValN(Kernel::FP8Block, "fp8-gemm",
+                     "FP8 with f32 scales (--scales), TMA + wgmma, sm_90a "
+                     "only")),
       llvm::cl::cat(cat));
   llvm::cl::opt<unsigned> stages(
       "stages",
-      llvm::cl::desc("Pipeline stages of fp8-1x128-gemm (2..7, default 6)"),
+      llvm::cl::desc("Pipeline stages of fp8-gemm (2..7, default 6)"),
       llvm::cl::init(6), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> scales(
+      "scales",
+      llvm::cl::desc("Scales of fp8-gemm: 1x128 (1x128 activations x "
+                     "128x128 weights, default), per-channel (per token x "
+                     "per output channel) or per-tensor"),
+      llvm::cl::init("1x128"), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> kernelName(
       "kernel-name",
-      llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm or "
-                     "fp8_1x128_gemm)"),
+      llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm, or "
+                     "fp8_gemm_<scales> with - as _)"),
       llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> ptxasPath(
       "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin"),
@@ -77,15 +86,25 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (kernel == Kernel::FP8Block && *t != quantc::KernelTarget::SM90a) {
-    llvm::errs() << "quant-kernel-gen: error: --kernel=fp8-1x128-gemm uses "
+    llvm::errs() << "quant-kernel-gen: error: --kernel=fp8-gemm uses "
                     "wgmma and TMA, which only --target sm_90a has (got '"
                  << target << "')\n";
     return 1;
   }
-  std::string name = kernelName.empty()
-                         ? (kernel == Kernel::FP8Block ? "fp8_1x128_gemm"
-                                                       : "mxfp8_gemm")
-                         : kernelName.getValue();
+  std::optional<quantc::HopperScaleMode> mode =
+      quantc::numerics::parseFP8GemmScales(scales);
+  if (!mode) {
+    llvm::errs() << "quant-kernel-gen: error: unknown --scales '" << scales
+                 << "' (expected 1x128, per-channel or per-tensor)\n";
+    return 1;
+  }
+  std::string name = kernelName;
+  if (name.empty() && kernel == Kernel::FP8Block) {
+    name = "fp8_gemm_" + scales;
+    std::replace(name.begin(), name.end(), '-', '_');
+  } else if (name.empty()) {
+    name = "mxfp8_gemm";
+  }
 
   DialectRegistry registry;
   quantc::registerPTXTranslations(registry);
@@ -96,6 +115,7 @@ int main(int argc, char **argv) {
   if (kernel == Kernel::FP8Block) {
     quantc::HopperGemmConfig cfg;
     cfg.stages = stages;
+    cfg.scales = *mode;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
       llvm::errs() << "quant-kernel-gen: error: --stages: "
                    << llvm::toString(std::move(e)) << "\n";

@@ -151,6 +151,25 @@ TEST_F(HopperGemmBuild, KernelVerifiesAndUsesTheTestedDescriptor) {
   EXPECT_TRUE(mlir::failed(buildHopperFP8GemmKernel(*top, "h", bad)));
 }
 
+TEST_F(HopperGemmBuild, EveryScaleModeBuildsAndVerifies) {
+  for (const char *name : {"per-tensor", "per-channel", "1x128"}) {
+    std::optional<HopperScaleMode> m = numerics::parseFP8GemmScales(name);
+    ASSERT_TRUE(m.has_value()) << name;
+    EXPECT_EQ(numerics::getFP8GemmScalesName(*m), name);
+    HopperGemmConfig cfg;
+    cfg.scales = *m;
+    std::string fn = std::string("g_") + name;
+    auto f = buildHopperFP8GemmKernel(*top, fn, cfg);
+    ASSERT_TRUE(mlir::succeeded(f)) << name;
+    // Promotion (one fma per accumulator per K block) only for 1x128.
+    int fmas = 0;
+    f->walk([&](mlir::LLVM::FMAOp) { ++fmas; });
+    EXPECT_EQ(fmas, *m == HopperScaleMode::Block1x128 ? 64 : 0) << name;
+  }
+  EXPECT_FALSE(numerics::parseFP8GemmScales("1x32").has_value());
+  ASSERT_TRUE(mlir::succeeded(mlir::verify(*top)));
+}
+
 TEST_F(HopperGemmBuild, LowersToPTXForSm90a) {
   ASSERT_TRUE(mlir::succeeded(buildHopperFP8GemmKernel(*top, "g")));
   mlir::FailureOr<std::string> ptx = emitPTX(*top, KernelTarget::SM90a);

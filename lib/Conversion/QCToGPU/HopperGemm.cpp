@@ -288,36 +288,17 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value descA0 = e.add(desc0, e.mul(wg, e.c64(64 * kHopperTileK / 16)));
   Value descB0 = e.add(desc0, e.c64(S * tile / 16));
 
-  // Scale rows: a row past M reads row 0's scales (never stored).
-  Value saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
-  Value saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
-  Value sbOff = e.mul(divu(n0, e.c64(kHopperTileN)), KB);
-
   constexpr int kAcc = 64; // f32 accumulators per thread (64 x 128 / 128)
-  Value zero = e.f32c(0.0f);
-  SmallVector<Value> init(kAcc, zero);
-  auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
-  {
-    OpBuilder::InsertionGuard g2(b);
-    b.setInsertionPointToStart(kloop.getBody());
-    Value kb = kloop.getInductionVar();
-    ValueRange acc = kloop.getRegionIterArgs();
-    // Scale loads first: their latency hides behind the barrier wait and
-    // the MMAs.
-    auto loadF = [&](Value base, Value off) {
-      return LLVM::LoadOp::create(b, loc, f32, e.gep(base, f32, off));
-    };
-    Value sa0 = loadF(SA, e.add(saOffA, kb));
-    Value sa1 = loadF(SA, e.add(saOffB, kb));
-    Value sb = loadF(SB, e.add(sbOff, kb));
-    Value s = stageOf(kb);
-    NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
-                                          ticks);
+  auto accTy =
+      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAcc, f32));
+  auto loadF = [&](Value base, Value off) -> Value {
+    return LLVM::LoadOp::create(b, loc, f32, e.gep(base, f32, off));
+  };
+  // One 128-wide K block of stage s: four wgmma k32 steps. The first starts
+  // from zero (scale-d 0) when `fresh`, else from `part`.
+  auto blockMMA = [&](Value s, Value part, bool fresh) -> Value {
     Value stageDesc = e.mul(s, e.c64(tile / 16));
     Value dA = e.add(descA0, stageDesc), dB = e.add(descB0, stageDesc);
-    auto accTy = LLVM::LLVMStructType::getLiteral(
-        ctx, SmallVector<Type>(kAcc, f32));
-    Value part = LLVM::UndefOp::create(b, loc, accTy);
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     for (int k = 0; k < static_cast<int>(kHopperTileK / 32); ++k) {
       Value step = e.c64(2 * k);
@@ -326,7 +307,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
           NVVM::MMAShapeAttr::get(ctx, 64, kHopperTileN, 32),
           NVVM::WGMMATypes::e4m3, NVVM::WGMMATypes::e4m3,
           NVVM::WGMMATypes::f32,
-          k == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one,
+          k == 0 && fresh ? NVVM::WGMMAScaleOut::zero
+                          : NVVM::WGMMAScaleOut::one,
           NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
           NVVM::MMALayout::row, NVVM::MMALayout::col,
           /*satfinite=*/nullptr);
@@ -340,6 +322,32 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       NVVM::MBarrierArriveOp::create(b, loc, Type(), emptyBar(s), Value(),
                                      NVVM::MemScopeKind::CTA, false);
     }
+    return part;
+  };
+
+  // The value to store for accumulator i, before the fused epilogue.
+  SmallVector<Value> result(kAcc);
+  Value zero = e.f32c(0.0f);
+  if (cfg.scales == HopperScaleMode::Block1x128) {
+    // Scale rows: a row past M reads row 0's scales (never stored).
+    Value saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
+    Value saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
+    Value sbOff = e.mul(divu(n0, e.c64(kHopperTileN)), KB);
+    SmallVector<Value> init(kAcc, zero);
+    auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(kloop.getBody());
+    Value kb = kloop.getInductionVar();
+    ValueRange acc = kloop.getRegionIterArgs();
+    // Scale loads first: their latency hides behind the barrier wait and
+    // the MMAs.
+    Value sa0 = loadF(SA, e.add(saOffA, kb));
+    Value sa1 = loadF(SA, e.add(saOffB, kb));
+    Value sb = loadF(SB, e.add(sbOff, kb));
+    Value s = stageOf(kb);
+    NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
+                                          ticks);
+    Value part = blockMMA(s, LLVM::UndefOp::create(b, loc, accTy), true);
     // Promotion: acc = fma(partial, SA[row,kb] * SB[n/128,kb], acc), one
     // rounding per element and block, in K-block order.
     Value f0 = arith::MulFOp::create(b, loc, sa0, sb);
@@ -351,6 +359,47 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
           LLVM::FMAOp::create(b, loc, p, (i / 2) % 2 ? f1 : f0, acc[i]));
     }
     scf::YieldOp::create(b, loc, next);
+    for (int i = 0; i < kAcc; ++i)
+      result[i] = kloop.getResult(i);
+  } else {
+    // The whole of K accumulates in the wgmma registers (scales are
+    // constant along K); one multiply per element at the end.
+    Value init = LLVM::UndefOp::create(b, loc, accTy);
+    for (int i = 0; i < kAcc; ++i)
+      init = LLVM::InsertValueOp::create(b, loc, init, zero, i);
+    auto kloop =
+        scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), ValueRange{init});
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(kloop.getBody());
+      Value kb = kloop.getInductionVar();
+      Value s = stageOf(kb);
+      NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
+                                            ticks);
+      scf::YieldOp::create(
+          b, loc, blockMMA(s, kloop.getRegionIterArgs()[0], false));
+    }
+    Value total = kloop.getResult(0);
+    if (cfg.scales == HopperScaleMode::PerTensor) {
+      Value f = arith::MulFOp::create(b, loc, loadF(SA, e.c64(0)),
+                                      loadF(SB, e.c64(0)));
+      for (int i = 0; i < kAcc; ++i)
+        result[i] = arith::MulFOp::create(
+            b, loc, LLVM::ExtractValueOp::create(b, loc, total, i), f);
+    } else {
+      // C = acc * (SA[row] * SB[col]); rows/cols past M/N read index 0 and
+      // are not stored.
+      Value sa[2] = {
+          loadF(SA, e.select(ult(rowA, M), rowA, e.c64(0))),
+          loadF(SA, e.select(ult(rowB, M), rowB, e.c64(0)))};
+      for (int i = 0; i < kAcc; ++i) {
+        Value col = e.add(col0, e.c64(8 * (i / 4) + i % 2));
+        Value sb = loadF(SB, e.select(ult(col, N), col, e.c64(0)));
+        Value f = arith::MulFOp::create(b, loc, sa[(i / 2) % 2], sb);
+        result[i] = arith::MulFOp::create(
+            b, loc, LLVM::ExtractValueOp::create(b, loc, total, i), f);
+      }
+    }
   }
 
   // Epilogue: masked f32 stores (the fused epilogue applied per element).
@@ -359,7 +408,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     Value col = e.add(col0, e.c64(8 * (i / 4) + i % 2));
     OpBuilder::InsertionGuard g2(b);
     ifThen(e.land(ult(row, M), ult(col, N)));
-    Value v = kloop.getResult(i);
+    Value v = result[i];
     if (epilogue) {
       FailureOr<Value> fused = epilogue->apply(
           b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);

@@ -1,17 +1,11 @@
 //===- HopperGemm.h - sm_90a TMA + wgmma block-scaled FP8 GEMM ---*- C++ -*-===//
 //
-// Builds the Hopper (sm_90a) FP8 GEMM with DeepSeek-V3 block scales as a
-// gpu.func of gpu/nvvm/llvm/arith/scf ops:
-//
-//   C[m,n] = sum_kb fp32(sum_{k in kb} A[m,k] * B[n,k]) * (SA[m,kb] * SB[n/128,kb])
-//
-// A: MxK e4m3 codes, B: NxK e4m3 codes (the transposed weight), both
-// row-major and read through TMA tensor maps; SA: f32 [M, ceil(K/128)] (one
-// scale per row per 128-wide K block, "1x128"), SB: f32 [ceil(N/128),
-// ceil(K/128)] ("128x128"); C: MxN f32 row-major. Each K block's partial sum
-// comes from wgmma (f32 accumulators, zero at the block's start) and is
-// promoted into the fp32 result with one fma per element. See
-// docs/Kernels.md, "sm_90a: TMA + wgmma block-scaled FP8 GEMM".
+// Builds the Hopper (sm_90a) FP8 GEMM (e4m3 x e4m3 -> f32) as a gpu.func of
+// gpu/nvvm/llvm/arith/scf ops. A: MxK e4m3 codes, B: NxK e4m3 codes (the
+// transposed weight), both row-major and read through TMA tensor maps; C: MxN
+// f32 row-major. The scale variants (HopperScaleMode) and their arithmetic
+// are Numerics rule F33 (numerics::gemmFP8Reference emulates each); see
+// docs/Kernels.md, "sm_90a: TMA + wgmma FP8 GEMM".
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +13,7 @@
 #define QUANTC_CONVERSION_QCTOGPU_HOPPERGEMM_H
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Numerics/Gemm.h"
 
 #include "llvm/Support/Error.h"
 
@@ -37,8 +32,19 @@ inline constexpr unsigned kHopperThreads = 384;
 /// TMA needs every row of A and B (K bytes) to start on a 16-byte boundary.
 inline constexpr unsigned kHopperKAlign = 16;
 
+/// How the scales are applied: numerics::FP8GemmScales (F33, Gemm.h), whose
+/// gemmFP8Reference is the arithmetic each variant implements:
+/// - PerTensor: SA, SB one f32 each; wgmma accumulates all of K, C = acc *
+///   (SA*SB).
+/// - PerTokenPerChannel: SA f32 [M], SB f32 [N]; C = acc * (SA[m]*SB[n]).
+/// - Block1x128 (DeepSeek-V3): SA f32 [M, ceil(K/128)], SB f32 [ceil(N/128),
+///   ceil(K/128)]; each 128-wide K block's wgmma sum is promoted, acc =
+///   fma(partial, SA[m,kb]*SB[n/128,kb], acc).
+using HopperScaleMode = numerics::FP8GemmScales;
+
 /// Options of the sm_90a GEMM (pass options of a future tile heuristic).
 struct HopperGemmConfig {
+  HopperScaleMode scales = HopperScaleMode::Block1x128;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2..7; each
   /// stage is 32 KiB, 227 KiB is Hopper's per-CTA limit).
   unsigned stages = 6;
