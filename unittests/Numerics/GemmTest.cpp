@@ -33,18 +33,16 @@ TEST(GemmFP8, BlockPromotionUsesOneFmaPerBlock) {
 }
 
 TEST(GemmFP8, BlockSumIsExactThenRoundedOnce) {
-  // One product of 448^2 and 127 of 2^-18 (the smallest): an f32 running
-  // sum would drop the small terms one by one; the exact sum keeps them all
-  // and rounds once.
+  // 256 * 256 = 2^16 first, then 127 products of 2^-9 (less than half an
+  // f32 ulp of 2^16 each): an f32 running sum stays at 65536, the exact sum
+  // 65536 + 127 * 2^-9 rounds once to 65536.25.
   const int K = 128;
-  std::vector<uint8_t> a(K, e4m3(std::ldexp(1.0f, -9))),
-      b(K, e4m3(std::ldexp(1.0f, -9)));
-  a[0] = b[0] = e4m3(448.0f);
+  std::vector<uint8_t> a(K, e4m3(std::ldexp(1.0f, -9))), b(K, e4m3(1.0f));
+  a[0] = b[0] = e4m3(256.0f);
   float sa = 1, sb = 1, c = 0;
   ASSERT_FALSE(gemmFP8Reference(a.data(), b.data(), 1, 1, K,
                                 FP8GemmScales::Block1x128, &sa, &sb, &c));
-  double exact = 448.0 * 448.0 + 127 * std::ldexp(1.0, -18);
-  EXPECT_EQ(c, static_cast<float>(exact));
+  EXPECT_EQ(c, 65536.25f);
 }
 
 TEST(GemmFP8, PerChannelScalesTheWholeSum) {
