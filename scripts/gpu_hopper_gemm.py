@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""GPU check and benchmark of quantc's sm_90a FP8 GEMM (TMA + wgmma).
+
+Three steps, two machines:
+
+  here (LLVM/MLIR, the build):   scripts/gpu_hopper_gemm.sh [BUILD [OUT]]
+      writes OUT/fp8_gemm_<scales>.{ptx,cubin} from quant-kernel-gen and, by
+      `--prepare OUT`, the check cases: seeded random e4m3 codes and scales
+      (ragged M/N, K a multiple of 16 but not of 128 included) with the
+      expected C from quantc.numerics.gemm_fp8 (F33, the kernel's arithmetic);
+  on an H100/H200 (python3, numpy, CUDA driver; torch for the timings):
+      python3 scripts/gpu_hopper_gemm.py --dir OUT [--no-time]
+  without a GPU, a self-test of the case files and of this script's host
+  side (tensor-map parameters, tolerance measure):
+      python3 scripts/gpu_hopper_gemm.py --dir OUT --cpu-only
+
+Check: for every variant (1x128, per-channel, per-tensor) and case, C is
+poisoned with NaN, the kernel runs, and
+
+    err[m,n] = |gpu - ref| / mag[m,n],  mag = sum_k |a*b| * |scale of (m,n,k)|
+
+must be <= 2^-10 everywhere (NaN anywhere fails). Why that bound: the
+reference sums each block exactly and rounds once, the tensor core sums a
+k32 step and accumulates across steps with fewer retained bits (DeepSeek-V3
+measured ~14 bits for Hopper FP8 accumulation, i.e. ~2^-13 of the summed
+magnitude per block); with promotion every 128 the errors of K/128 blocks
+add up to well under 2^-10 of the magnitude, while a wrong descriptor,
+swizzle, fragment or scale index gives errors of order 0.1-1 on this
+measure. per-tensor and per-channel accumulate all of K in the tensor core
+(no promotion), as cuBLASLt's fast-accumulation FP8 does; their bound is the
+same measure.
+
+Timing (torch needed): the DeepSeek-V3 shapes of issue 11 and a decode shape,
+CUDA events, median of 20 runs after 3 warm-ups, against torch._scaled_mm
+(cuBLASLt FP8) per-tensor and, where this torch accepts them, 1x128 x 128x128
+block scales, in the same process. Large shapes are checked against a float32
+torch emulation of F33 with the same tolerance measure. One JSON line per
+result; exit code 0 if every check passes, 1 if one fails, 2 on setup errors.
+"""
+
+import argparse
+import ctypes
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_check import Cuda, e4m3_table  # noqa: E402
+
+VARIANTS = ["1x128", "per-channel", "per-tensor"]
+TILE_M = TILE_N = TILE_K = 128
+THREADS = 384
+STAGES = 6
+# Must match quantc::getHopperGemmSharedBytes (HopperGemm.h).
+SMEM = STAGES * 2 * TILE_M * TILE_K + STAGES * 16
+TOLERANCE = 2.0 ** -10
+CHECK_SHAPES = [(1, 1, 16), (17, 130, 272), (128, 128, 128), (200, 300, 1024),
+                (129, 257, 2048), (256, 512, 4096), (64, 1000, 400)]
+TIME_SHAPES = [(4096, 7168, 16384), (4096, 4096, 7168), (4096, 7168, 2048),
+               (4096, 24576, 1536), (4096, 32768, 512), (16, 7168, 16384),
+               (64, 7168, 2048)]
+
+# cuTensorMapEncodeTiled enums (cuda.h)
+CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0
+CU_TENSOR_MAP_SWIZZLE_128B = 3
+CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3
+CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0  # out-of-bounds elements read as 0
+CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
+
+
+def scale_shapes(variant, M, N, K):
+    KB, NB = -(-K // TILE_K), -(-N // TILE_N)
+    return {"1x128": ((M, KB), (NB, KB)), "per-channel": ((M,), (N,)),
+            "per-tensor": ((1,), (1,))}[variant]
+
+
+def tensor_map_params(rows, K):
+    """(dims, strides in bytes, box) of the TMA map of a [rows, K] e4m3
+    matrix, innermost first, as the kernel expects (docs/Kernels.md)."""
+    if K % 16:
+        raise ValueError(f"K = {K} is not a multiple of 16 (TMA row alignment)")
+    return [K, rows], [K], [TILE_K, TILE_M]
+
+
+def scale_grid(variant, sa, sb, M, N, K):
+    """float64 [M, N, KB] scale of each (m, n, K block) (KB = 1 when the
+    scales are constant along K)."""
+    if variant == "per-tensor":
+        return np.full((M, N, 1), float(sa[0]) * float(sb[0]))
+    if variant == "per-channel":
+        return (sa.astype(np.float64)[:, None] * sb.astype(np.float64)[None, :])[:, :, None]
+    nb = np.arange(N) // TILE_N
+    return sa.astype(np.float64)[:, None, :] * sb.astype(np.float64)[nb][None, :, :]
+
+
+def magnitude(A, B, variant, sa, sb):
+    """sum_k |a*b| * |scale| in float64 (the tolerance's denominator)."""
+    t = e4m3_table().astype(np.float64)
+    a, b = np.abs(t[A]), np.abs(t[B])
+    M, K = A.shape
+    N = B.shape[0]
+    g = np.abs(scale_grid(variant, sa, sb, M, N, K))
+    if g.shape[2] == 1:
+        return (a @ b.T) * g[:, :, 0]
+    out = np.zeros((M, N))
+    for kb in range(g.shape[2]):
+        s = slice(kb * TILE_K, min(K, (kb + 1) * TILE_K))
+        out += (a[:, s] @ b[:, s].T) * g[:, :, kb]
+    return out
+
+
+def compare(got, ref, mag):
+    if np.isnan(got).any():
+        return math.inf, int(np.isnan(got).sum())
+    err = np.abs(got.astype(np.float64) - ref.astype(np.float64)) / np.maximum(mag, 1e-30)
+    return float(err.max()), int((err > TOLERANCE).sum())
+
+
+# --------------------------------------------------------------------------
+# here: the cases and their expected outputs
+# --------------------------------------------------------------------------
+
+def prepare(out):
+    from quantc import numerics as qn  # the build's module (PYTHONPATH)
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(2026)
+    n = 0
+    for variant in VARIANTS:
+        for (M, N, K) in CHECK_SHAPES:
+            sa_shape, sb_shape = scale_shapes(variant, M, N, K)
+            # Large activations against small weights, scales over 12 binades.
+            A = qn.encode(rng.standard_normal((M, K)) * 30, "f8E4M3FN").astype(np.uint8)
+            B = qn.encode(rng.standard_normal((N, K)) * 0.1, "f8E4M3FN").astype(np.uint8)
+            sa = np.exp2(rng.uniform(-10, 2, sa_shape)).astype(np.float32)
+            sb = np.exp2(rng.uniform(-10, 2, sb_shape)).astype(np.float32)
+            C = qn.gemm_fp8(A, B, sa, sb, variant)
+            np.savez(os.path.join(out, f"case_{variant}_{M}x{N}x{K}.npz"),
+                     A=A, B=B, sa=sa, sb=sb, C=C)
+            n += 1
+    print(f"gpu_hopper_gemm: wrote {n} cases to {out}")
+
+
+def load_cases(folder):
+    cases = []
+    for f in sorted(os.listdir(folder)):
+        if f.startswith("case_") and f.endswith(".npz"):
+            variant, shape = f[5:-4].rsplit("_", 1)
+            if variant not in VARIANTS:
+                raise ValueError(f"{f}: unknown variant {variant}")
+            with np.load(os.path.join(folder, f)) as z:
+                c = {k: z[k] for k in z.files}
+            missing = {"A", "B", "sa", "sb", "C"} - set(c)
+            if missing:
+                raise ValueError(f"{f}: missing arrays {sorted(missing)}")
+            cases.append((f, variant, c))
+    if not cases:
+        raise FileNotFoundError(f"no case_*.npz in {folder}: run "
+                                f"scripts/gpu_hopper_gemm.sh first")
+    return cases
+
+
+def cpu_self_test(folder):
+    """Case files are consistent: shapes, the expected C within the
+    tolerance measure of a float64 emulation of F33 (exact block sums,
+    float64 promotion), and a deliberately wrong answer is caught."""
+    t = e4m3_table().astype(np.float64)
+    ok = True
+    for name, variant, c in load_cases(folder):
+        A, B, sa, sb, C = c["A"], c["B"], c["sa"], c["sb"], c["C"]
+        M, K = A.shape
+        N = B.shape[0]
+        tensor_map_params(M, K)
+        want_sa, want_sb = scale_shapes(variant, M, N, K)
+        assert sa.shape == want_sa and sb.shape == want_sb, name
+        g = scale_grid(variant, sa, sb, M, N, K)
+        a, b = t[A], t[B]
+        if g.shape[2] == 1:
+            emu = (a @ b.T) * g[:, :, 0]
+        else:
+            emu = sum((a[:, kb * 128:(kb + 1) * 128] @ b[:, kb * 128:(kb + 1) * 128].T)
+                      * g[:, :, kb] for kb in range(g.shape[2]))
+        mag = magnitude(A, B, variant, sa, sb)
+        err, bad = compare(C, emu, mag)
+        wrong = C.copy()
+        wrong[0, 0] += 0.01 * mag[0, 0] + 1e-3
+        caught = compare(wrong, emu, mag)[1] > 0
+        # F33 rounds each block sum and each promotion to f32 (2^-24 each);
+        # 2^-16 leaves room for 32 blocks and flags any real disagreement.
+        ok &= bad == 0 and caught and err < 2.0 ** -16
+        print(json.dumps({"case": name, "cpu_err": err, "bad": bad,
+                          "wrong_answer_caught": caught}), flush=True)
+    return ok
+
+
+# --------------------------------------------------------------------------
+# on the GPU
+# --------------------------------------------------------------------------
+
+class Hopper(Cuda):
+    def load(self, folder, variant):
+        base = os.path.join(folder, f"fp8_gemm_{variant}")
+        name = f"fp8_gemm_{variant.replace('-', '_')}"
+        mod = ctypes.c_void_p()
+        src = base + ".cubin"
+        if os.path.exists(src):
+            rc = self.lib.cuModuleLoadData(ctypes.byref(mod), open(src, "rb").read())
+            if rc != 0:
+                print(json.dumps({"warn": f"cubin load failed ({rc}), JIT of the PTX"}))
+                mod = self.load_module(open(base + ".ptx", "rb").read())
+        else:
+            mod = self.load_module(open(base + ".ptx", "rb").read())
+        fn = self.function(mod, name)
+        self.check(self.lib.cuFuncSetAttribute(
+            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, SMEM),
+            "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
+        return fn
+
+    def tensor_map(self, dptr, rows, K):
+        """A CUtensorMap for the [rows, K] e4m3 matrix at dptr, copied to
+        device memory (the kernel reads it from global memory)."""
+        dims, strides, box = tensor_map_params(rows, K)
+        raw = (ctypes.c_uint8 * 192)()
+        base = ctypes.addressof(raw)
+        base += (-base) % 64  # CUtensorMap is alignas(64)
+        buf = (ctypes.c_uint8 * 128).from_address(base)
+        gd = (ctypes.c_uint64 * 2)(*dims)
+        gs = (ctypes.c_uint64 * 1)(*strides)
+        bd = (ctypes.c_uint32 * 2)(*box)
+        es = (ctypes.c_uint32 * 2)(1, 1)
+        self.check(self.lib.cuTensorMapEncodeTiled(
+            buf, ctypes.c_int(CU_TENSOR_MAP_DATA_TYPE_UINT8), ctypes.c_uint32(2),
+            ctypes.c_void_p(dptr), gd, gs, bd, es, ctypes.c_int(0),
+            ctypes.c_int(CU_TENSOR_MAP_SWIZZLE_128B),
+            ctypes.c_int(CU_TENSOR_MAP_L2_PROMOTION_L2_256B),
+            ctypes.c_int(CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE)), "cuTensorMapEncodeTiled")
+        d = self.alloc(128)
+        self.htod(d, np.frombuffer(bytes(buf), dtype=np.uint8))
+        return d
+
+    def launch_smem(self, fn, grid, args):
+        holders = [ctypes.byref(a) for a in args]
+        argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
+        self.check(self.lib.cuLaunchKernel(fn, grid[0], grid[1], 1, THREADS, 1, 1,
+                                           SMEM, None, argv, None), "cuLaunchKernel")
+
+
+def grid_of(M, N):
+    return (-(-N // TILE_N), -(-M // TILE_M))
+
+
+def run_case(cu, fn, A, B, sa, sb):
+    M, K = A.shape
+    N = B.shape[0]
+    bufs = [cu.alloc(x.nbytes) for x in (A, B, sa, sb)]
+    for d, x in zip(bufs, (A, B, sa, sb)):
+        cu.htod(d, x)
+    C = np.full((M, N), np.nan, dtype=np.float32)
+    dC = cu.alloc(C.nbytes)
+    cu.htod(dC, C)
+    tA, tB = cu.tensor_map(bufs[0].value, M, K), cu.tensor_map(bufs[1].value, N, K)
+    cu.launch_smem(fn, grid_of(M, N), [tA, tB, bufs[2], bufs[3], dC, ctypes.c_int32(M),
+                                       ctypes.c_int32(N), ctypes.c_int32(K)])
+    cu.sync()
+    cu.dtoh(C, dC)
+    for d in bufs + [dC, tA, tB]:
+        cu.free(d)
+    return C
+
+
+def check_cases(cu, folder):
+    ok = True
+    fns = {v: cu.load(folder, v) for v in VARIANTS}
+    for name, variant, c in load_cases(folder):
+        got = run_case(cu, fns[variant], c["A"], c["B"], c["sa"], c["sb"])
+        mag = magnitude(c["A"], c["B"], variant, c["sa"], c["sb"])
+        err, bad = compare(got, c["C"], mag)
+        exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
+        ok &= bad == 0
+        print(json.dumps({"case": name, "max_rel_err": err, "bad": bad,
+                          "bit_exact_fraction": round(exact, 4),
+                          "ok": bad == 0}), flush=True)
+    return ok, fns
+
+
+def time_shapes(cu, fns, shapes):
+    import torch
+    torch.backends.cuda.matmul.allow_tf32 = False
+    ok = True
+    gen = torch.Generator(device="cuda").manual_seed(0)
+    for (M, N, K) in shapes:
+        A = (torch.randn(M, K, device="cuda", generator=gen) * 30).clamp(-448, 448).to(torch.float8_e4m3fn)
+        B = (torch.randn(N, K, device="cuda", generator=gen) * 0.1).to(torch.float8_e4m3fn)
+        KB, NB = -(-K // 128), -(-N // 128)
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+
+        def median_us(f, it=20):
+            for _ in range(3):
+                f()
+            torch.cuda.synchronize()
+            ts = []
+            for _ in range(it):
+                s.record(); f(); e.record(); torch.cuda.synchronize()
+                ts.append(s.elapsed_time(e) * 1e3)
+            return float(np.median(ts))
+
+        base = {}
+        one = torch.tensor(1.0, device="cuda")
+        try:
+            base["cublas_per_tensor_us"] = median_us(lambda: torch._scaled_mm(
+                A, B.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16))
+        except Exception as ex:  # noqa: BLE001 - record why
+            base["cublas_per_tensor_err"] = str(ex)[:160]
+        sa_blk = torch.rand(M, KB, device="cuda", generator=gen) + 0.5
+        sb_blk = torch.rand(NB, KB, device="cuda", generator=gen) + 0.5
+        for layout, (ta, tb) in {
+                "Mmajor": (sa_blk.t().contiguous().t(), sb_blk.t()),
+                "rowmajor": (sa_blk, sb_blk.t().contiguous())}.items():
+            try:
+                base["cublas_1x128_us"] = median_us(lambda: torch._scaled_mm(
+                    A, B.t(), scale_a=ta, scale_b=tb, out_dtype=torch.bfloat16))
+                base["cublas_1x128_layout"] = layout
+                break
+            except Exception as ex:  # noqa: BLE001
+                base["cublas_1x128_err"] = str(ex)[:160]
+        for variant in VARIANTS:
+            sa_shape, sb_shape = scale_shapes(variant, M, N, K)
+            sa = (torch.rand(sa_shape, device="cuda", generator=gen) + 0.5).float()
+            sb = (torch.rand(sb_shape, device="cuda", generator=gen) + 0.5).float()
+            C = torch.full((M, N), float("nan"), device="cuda")
+            tA = cu.tensor_map(A.data_ptr(), M, K)
+            tB = cu.tensor_map(B.data_ptr(), N, K)
+            args = [tA, tB, ctypes.c_uint64(sa.data_ptr()), ctypes.c_uint64(sb.data_ptr()),
+                    ctypes.c_uint64(C.data_ptr()), ctypes.c_int32(M), ctypes.c_int32(N),
+                    ctypes.c_int32(K)]
+            run = lambda: cu.launch_smem(fns[variant], grid_of(M, N), args)  # noqa: E731
+            run()
+            torch.cuda.synchronize()
+            # float32 emulation of F33 and the tolerance's magnitude
+            Af, Bf = A.float(), B.float()
+            if variant == "1x128":
+                ref = torch.zeros(M, N, device="cuda")
+                mag = torch.zeros(M, N, device="cuda")
+                sbn = sb[torch.arange(N, device="cuda") // 128]
+                for kb in range(KB):
+                    sl = slice(kb * 128, min(K, kb * 128 + 128))
+                    g = sa[:, kb:kb + 1] * sbn[:, kb][None, :]
+                    ref += (Af[:, sl] @ Bf[:, sl].t()) * g
+                    mag += (Af[:, sl].abs() @ Bf[:, sl].abs().t()) * g
+            else:
+                g = sa[0] * sb[0] if variant == "per-tensor" else sa[:, None] * sb[None, :]
+                ref = (Af @ Bf.t()) * g
+                mag = (Af.abs() @ Bf.abs().t()) * g
+            if torch.isnan(C).any():
+                err, bad = math.inf, int(torch.isnan(C).sum())
+            else:
+                rel = (C - ref).abs() / mag.clamp_min(1e-30)
+                err, bad = float(rel.max()), int((rel > TOLERANCE).sum())
+            del ref, mag, Af, Bf
+            us = median_us(run)
+            res = {"shape": [M, N, K], "variant": variant, "us": round(us, 1),
+                   "tflops": round(2 * M * N * K / us / 1e6, 1),
+                   "max_rel_err": err, "bad": bad, "ok": bad == 0}
+            for k, v in base.items():
+                res[k] = round(v, 1) if isinstance(v, float) else v
+            ref_us = base.get("cublas_1x128_us" if variant == "1x128" else "cublas_per_tensor_us")
+            if ref_us:
+                res["vs_cublas"] = round(ref_us / us, 3)
+            ok &= bad == 0
+            print(json.dumps(res), flush=True)
+            for d in (tA, tB):
+                cu.free(d)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", help="folder of gpu_hopper_gemm.sh's output")
+    ap.add_argument("--prepare", metavar="OUT", help="write the cases (here)")
+    ap.add_argument("--cpu-only", action="store_true", help="self-test without a GPU")
+    ap.add_argument("--no-time", action="store_true", help="checks only")
+    a = ap.parse_args()
+    try:
+        if a.prepare:
+            prepare(a.prepare)
+            return 0
+        if not a.dir:
+            ap.error("--dir or --prepare is required")
+        if a.cpu_only:
+            return 0 if cpu_self_test(a.dir) else 1
+        cu = Hopper()
+        print(json.dumps({"device": cu.device_name()}), flush=True)
+        if cu.chip() != "sm_90":
+            print(json.dumps({"error": f"sm_90a code needs an sm_90 device, this is {cu.chip()}"}))
+            return 2
+        t0 = time.time()
+        ok, fns = check_cases(cu, a.dir)
+        if not a.no_time:
+            ok &= time_shapes(cu, fns, TIME_SHAPES)
+        print(json.dumps({"all_ok": bool(ok), "seconds": round(time.time() - t0, 1)}))
+        return 0 if ok else 1
+    except (OSError, ValueError, FileNotFoundError, RuntimeError) as ex:
+        print(f"gpu_hopper_gemm: error: {ex}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
