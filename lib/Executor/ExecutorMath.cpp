@@ -173,7 +173,7 @@ LogicalResult hardSigmoid(Operation *op, Env &env) {
 }
 
 LogicalResult gelu(Operation *op, Env &env) {
-  if (cast<qc::GeluOp>(op).getApproximate() == "tanh")
+  if (cast<qc::GeluOp>(op).getApproximate() == qc::GeluApproximation::tanh)
     return unaryLoop(op, env, geluTanhLoop);
   return unaryF(op, env, [](float x) {
     return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
@@ -977,20 +977,29 @@ LogicalResult dynamicReduce(Operation *o, Env &env) {
   if (!ok)
     return op.emitError("computed result shape ")
            << shapeStr(out) << " does not match the result type " << type;
-  StringRef k = op.getKind();
-  if (k == "sum") return reduceOver<Red::Sum>(op, env, axes, keepdims);
-  if (k == "mean") return reduceOver<Red::Mean>(op, env, axes, keepdims);
-  if (k == "max") return reduceOver<Red::Max>(op, env, axes, keepdims);
-  if (k == "min") return reduceOver<Red::Min>(op, env, axes, keepdims);
-  if (k == "prod") return reduceOver<Red::Prod>(op, env, axes, keepdims);
-  if (k == "l1") return reduceOver<Red::L1>(op, env, axes, keepdims);
-  if (k == "l2") return reduceOver<Red::L2>(op, env, axes, keepdims);
-  if (k == "sum_square")
+  switch (op.getKind()) {
+  case qc::ReduceKind::sum:
+    return reduceOver<Red::Sum>(op, env, axes, keepdims);
+  case qc::ReduceKind::mean:
+    return reduceOver<Red::Mean>(op, env, axes, keepdims);
+  case qc::ReduceKind::max:
+    return reduceOver<Red::Max>(op, env, axes, keepdims);
+  case qc::ReduceKind::min:
+    return reduceOver<Red::Min>(op, env, axes, keepdims);
+  case qc::ReduceKind::prod:
+    return reduceOver<Red::Prod>(op, env, axes, keepdims);
+  case qc::ReduceKind::l1:
+    return reduceOver<Red::L1>(op, env, axes, keepdims);
+  case qc::ReduceKind::l2:
+    return reduceOver<Red::L2>(op, env, axes, keepdims);
+  case qc::ReduceKind::sum_square:
     return reduceOver<Red::SumSquare>(op, env, axes, keepdims);
-  if (k == "log_sum") return reduceOver<Red::LogSum>(op, env, axes, keepdims);
-  if (k == "log_sum_exp")
+  case qc::ReduceKind::log_sum:
+    return reduceOver<Red::LogSum>(op, env, axes, keepdims);
+  case qc::ReduceKind::log_sum_exp:
     return reduceOver<Red::LogSumExp>(op, env, axes, keepdims);
-  return op.emitError("unknown reduction kind '") << k << "'";
+  }
+  llvm_unreachable("unknown qc::ReduceKind");
 }
 
 } // namespace
@@ -1184,7 +1193,8 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   });
   r.add("qc.mod", mod);
   r.add("qc.bit_shift", [](Operation *op, Env &env) {
-    bool left = cast<qc::BitShiftOp>(op).getDirection() == "LEFT";
+    bool left =
+        cast<qc::BitShiftOp>(op).getDirection() == qc::ShiftDirection::LEFT;
     unsigned w = resultElementType(op).getIntOrFloatBitWidth();
     // Unsigned operands (uint64_t here); the result wraps to the width.
     return binaryNum(

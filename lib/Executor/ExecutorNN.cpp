@@ -761,18 +761,20 @@ LogicalResult resizeShape(qc::ResizeOp op, Env &env, ArrayRef<int64_t> inShape,
       scales[d] = float(sz) / float(inShape[d]);
     }
     // One scale for every listed dim; sizes round half up, as onnxruntime.
-    StringRef policy = op.getKeepAspectRatioPolicy();
-    if (policy != "stretch" && !axes.empty()) {
+    qc::AspectRatioPolicy policy = op.getKeepAspectRatioPolicy();
+    if (policy != qc::AspectRatioPolicy::stretch && !axes.empty()) {
       float s = scales[axes[0]];
       for (int64_t d : axes)
-        s = policy == "not_larger" ? std::min(s, scales[d])
-                                   : std::max(s, scales[d]);
+        s = policy == qc::AspectRatioPolicy::not_larger
+                ? std::min(s, scales[d])
+                : std::max(s, scales[d]);
       for (int64_t d : axes) {
         scales[d] = s;
         outShape[d] = int64_t(std::floor(s * float(inShape[d]) + 0.5f));
         if (outShape[d] < 1)
           return op.emitError("keep_aspect_ratio_policy '")
-                 << policy << "' makes dim " << d << " empty";
+                 << qc::stringifyAspectRatioPolicy(policy) << "' makes dim "
+                 << d << " empty";
       }
     }
   } else {
@@ -809,9 +811,12 @@ LogicalResult runResize(Operation *o, Env &env) {
                          roiEnd)))
     return failure();
   float extrapolation = op.getExtrapolationValue().convertToFloat();
-  StringRef ct = op.getCoordinateTransformationMode(),
-            nm = op.getNearestMode();
-  StringRef mode = op.getMode();
+  using CT = qc::CoordinateTransformation;
+  using NM = qc::NearestMode;
+  using RM = qc::ResizeMode;
+  CT ct = op.getCoordinateTransformationMode();
+  NM nm = op.getNearestMode();
+  RM mode = op.getMode();
   float A = op.getCubicCoeffA().convertToFloat();
   bool excludeOutside = op.getExcludeOutside();
   // Per dim and output index: up to four source indices and their weights
@@ -829,18 +834,18 @@ LogicalResult runResize(Operation *o, Env &env) {
     float len = float(in) * scale; // the unrounded resized length
     for (int64_t oi = 0; oi < out; ++oi) {
       float c;
-      if (ct == "half_pixel")
+      if (ct == CT::half_pixel)
         c = (oi + 0.5f) / scale - 0.5f;
-      else if (ct == "half_pixel_symmetric") {
+      else if (ct == CT::half_pixel_symmetric) {
         float adj = float(out) / len, center = float(in) / 2.0f;
         c = center * (1.0f - adj) + (oi + 0.5f) / scale - 0.5f;
-      } else if (ct == "pytorch_half_pixel")
+      } else if (ct == CT::pytorch_half_pixel)
         c = len > 1.0f ? (oi + 0.5f) / scale - 0.5f : 0.0f;
-      else if (ct == "tf_half_pixel_for_nn")
+      else if (ct == CT::tf_half_pixel_for_nn)
         c = (oi + 0.5f) / scale;
-      else if (ct == "align_corners")
+      else if (ct == CT::align_corners)
         c = out == 1 ? 0.0f : float(oi) * float(in - 1) / (len - 1.0f);
-      else if (ct == "tf_crop_and_resize") {
+      else if (ct == CT::tf_crop_and_resize) {
         float s0 = roiStart[d], s1 = roiEnd[d];
         c = out > 1 ? s0 * float(in - 1) +
                           float(oi) * (s1 - s0) * float(in - 1) /
@@ -850,17 +855,17 @@ LogicalResult runResize(Operation *o, Env &env) {
         c = oi / scale;
       Tap t{};
       // A crop box sample outside the input takes extrapolation_value.
-      t.outside = ct == "tf_crop_and_resize" &&
+      t.outside = ct == CT::tf_crop_and_resize &&
                   (c < 0.0f || c > float(in - 1));
-      if (mode == "nearest") {
+      if (mode == RM::nearest) {
         float f = std::floor(c);
         int64_t i;
-        if (nm == "floor")
+        if (nm == NM::floor)
           i = int64_t(f);
-        else if (nm == "ceil")
+        else if (nm == NM::ceil)
           i = int64_t(std::ceil(c));
         else if (c - f == 0.5f)
-          i = nm == "round_prefer_ceil" ? int64_t(f) + 1 : int64_t(f);
+          i = nm == NM::round_prefer_ceil ? int64_t(f) + 1 : int64_t(f);
         else
           i = int64_t(std::round(c));
         t.n = 1;
@@ -876,7 +881,7 @@ LogicalResult runResize(Operation *o, Env &env) {
           --base;
         }
         int64_t first;
-        if (mode == "linear") {
+        if (mode == RM::linear) {
           t.n = 2;
           first = base;
           t.w[0] = 1.0f - r;

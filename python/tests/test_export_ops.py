@@ -308,7 +308,7 @@ def test_resize_without_onnx_form_is_an_error(run_tool, tmp):
     src = tmp / "r.mlir"
     src.write_text("""
 func.func @main(%x: tensor<1x1x5x4xf32>) -> tensor<1x1x8x4xf32> {
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 1.5, 1.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x1x5x4xf32>) -> tensor<1x1x8x4xf32>
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 1.5, 1.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x1x5x4xf32>) -> tensor<1x1x8x4xf32>
   return %0 : tensor<1x1x8x4xf32>
 }
 """)

@@ -29,6 +29,6 @@ func.func @main(%x: tensor<2x8xf32> {qc.name = "x"}, %g: tensor<8xf32> {qc.name 
   %9 = qc.reduce_max %4 {axes = array<i64>, keepdims = true} : (tensor<2x1xf32>) -> tensor<2x1xf32>
   %6 = qc.clip %1#0 {min = 0.0 : f32} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   %7 = qc.concat %6 {axis = 0 : i64} : (tensor<2x8xf32>) -> tensor<2x8xf32>
-  %8 = qc.gelu %7 {approximate = "tanh"} : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %8 = qc.gelu %7 {approximate = #qc.gelu_approximation<tanh>} : (tensor<2x8xf32>) -> tensor<2x8xf32>
   return %8, %5 : tensor<2x8xf32>, tensor<f32>
 }

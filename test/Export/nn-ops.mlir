@@ -21,8 +21,8 @@
 // CHECK-NEXT: data_type: 1
 // CHECK: node ConvTranspose strides=[2, 2] pads=[0, 0, 0, 0] dilations=[1, 1] output_padding=[1, 1] group=1
 func.func @main(%x: tensor<1x2x4x4xf32>, %d: tensor<?x2x4x4xf32>, %acc: tensor<1x3x2x2xi32>, %shp: tensor<2xi64>) -> (tensor<1x2x8x6xf32>, tensor<?x2x8x4xf32>, tensor<1x3x2x2xi8>, tensor<1x3x2x2xi8>, tensor<?x?xf32>, tensor<1x2x10x10xf32>) {
-  %r = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 1.5>, mode = "cubic", coordinate_transformation_mode = "half_pixel", nearest_mode = "floor", cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x6xf32>
-  %n = qc.resize %d {scales = array<f32: 1.0, 1.0, 2.0, 1.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<?x2x4x4xf32>) -> tensor<?x2x8x4xf32>
+  %r = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 1.5>, mode = #qc.resize_mode<cubic>, coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, nearest_mode = #qc.nearest_mode<floor>, cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x6xf32>
+  %n = qc.resize %d {scales = array<f32: 1.0, 1.0, 2.0, 1.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<?x2x4x4xf32>) -> tensor<?x2x8x4xf32>
   %s = arith.constant dense<[0.5, 0.25, 0.125]> : tensor<3xf32>
   %z = arith.constant dense<-3> : tensor<i8>
   %b = arith.constant dense<[1, 2, 3]> : tensor<3xi32>

@@ -42,7 +42,7 @@ func.func @silu_refused(%x: tensor<8xf32>, %y: tensor<8xf32>) -> (tensor<8xf32>,
 // R2: GELU, erf form as PyTorch exports it: x * 0.5 * (1 + erf(x / sqrt 2)).
 // CHECK-LABEL: func.func @gelu_erf
 // CHECK-NOT: qc.erf
-// CHECK: %[[G:.*]] = qc.gelu %arg0 {approximate = "none"}
+// CHECK: %[[G:.*]] = qc.gelu %arg0 {approximate = #qc.gelu_approximation<none>}
 // CHECK: return %[[G]]
 func.func @gelu_erf(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
   %sqrt2 = arith.constant dense<1.41421354> : tensor<f32>
@@ -62,8 +62,8 @@ func.func @gelu_erf(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
 // 1/sqrt(2); the tanh form as GPT-2 writes it (Pow by 3).
 // CHECK-LABEL: func.func @gelu_forms
 // CHECK-NOT: qc.tanh
-// CHECK: qc.gelu %arg0 {approximate = "none"}
-// CHECK: qc.gelu %arg1 {approximate = "tanh"}
+// CHECK: qc.gelu %arg0 {approximate = #qc.gelu_approximation<none>}
+// CHECK: qc.gelu %arg1 {approximate = #qc.gelu_approximation<tanh>}
 func.func @gelu_forms(%x: tensor<16xf32>, %y: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
   %inv = arith.constant dense<0.707106769> : tensor<f32>
   %one = arith.constant dense<1.0> : tensor<f32>
@@ -307,7 +307,7 @@ func.func @hard_swish_refused(%x: tensor<8xf32>) -> tensor<8xf32> {
 // The tanh GELU with x^3 written as x * x * x (and the constant first).
 // CHECK-LABEL: func.func @gelu_tanh_product
 // CHECK-NOT: qc.tanh
-// CHECK: qc.gelu %arg0 {approximate = "tanh"}
+// CHECK: qc.gelu %arg0 {approximate = #qc.gelu_approximation<tanh>}
 func.func @gelu_tanh_product(%x: tensor<16xf32>) -> tensor<16xf32> {
   %one = arith.constant dense<1.0> : tensor<f32>
   %half = arith.constant dense<0.5> : tensor<f32>

@@ -357,10 +357,10 @@ TEST_F(ExecutorDTypeTest, BitShiftDropsBitsAndSaturatesTheCount) {
 func.func @main(%a: tensor<4xui8> {qc.name = "a"}, %n: tensor<4xui8> {qc.name = "n"},
                 %b: tensor<4xui64> {qc.name = "b"}, %m: tensor<4xui64> {qc.name = "m"})
     -> (tensor<4xui8>, tensor<4xui8>, tensor<4xui64>, tensor<4xui64>) {
-  %0 = qc.bit_shift %a, %n {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
-  %1 = qc.bit_shift %a, %n {direction = "RIGHT"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
-  %2 = qc.bit_shift %b, %m {direction = "LEFT"} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
-  %3 = qc.bit_shift %b, %m {direction = "RIGHT"} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
+  %0 = qc.bit_shift %a, %n {direction = #qc.shift_direction<LEFT>} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %1 = qc.bit_shift %a, %n {direction = #qc.shift_direction<RIGHT>} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %2 = qc.bit_shift %b, %m {direction = #qc.shift_direction<LEFT>} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
+  %3 = qc.bit_shift %b, %m {direction = #qc.shift_direction<RIGHT>} : (tensor<4xui64>, tensor<4xui64>) -> tensor<4xui64>
   return %0, %1, %2, %3 : tensor<4xui8>, tensor<4xui8>, tensor<4xui64>, tensor<4xui64>
 }
 )";

@@ -804,6 +804,9 @@ LogicalResult Exporter::copyAttr(Operation *op, onnx::NodeProto *n,
   } else if (auto str = dyn_cast<StringAttr>(a)) {
     p->set_type(onnx::AttributeProto::STRING);
     p->set_s(str.str());
+  } else if (std::optional<llvm::StringRef> e = qc::stringifyEnumAttr(a)) {
+    p->set_type(onnx::AttributeProto::STRING);
+    p->set_s(e->str());
   } else if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
     p->set_type(onnx::AttributeProto::INTS);
     for (int64_t x : arr.asArrayRef())
@@ -828,7 +831,8 @@ LogicalResult Exporter::exportResize(Operation *o) {
   // Looked up by name: a per-axis subset and crop-and-resize come with the
   // run-time operand forms, which have no constant export here.
   if (op->getAttr("axes") ||
-      op.getCoordinateTransformationMode() == "tf_crop_and_resize")
+      op.getCoordinateTransformationMode() ==
+          qc::CoordinateTransformation::tf_crop_and_resize)
     return op.emitError("cannot export qc.resize with axes or "
                         "tf_crop_and_resize (only constant full-rank "
                         "scales/sizes)");
@@ -879,8 +883,9 @@ LogicalResult Exporter::exportDynamicReduce(Operation *op) {
       {"prod", "ReduceProd"},      {"l1", "ReduceL1"},
       {"l2", "ReduceL2"},          {"sum_square", "ReduceSumSquare"},
       {"log_sum", "ReduceLogSum"}, {"log_sum_exp", "ReduceLogSumExp"}};
-  auto kind = op->getAttrOfType<StringAttr>("kind");
-  auto it = kind ? kinds.find(kind.getValue()) : kinds.end();
+  auto kind = op->getAttrOfType<qc::ReduceKindAttr>("kind");
+  auto it = kind ? kinds.find(qc::stringifyReduceKind(kind.getValue()))
+                 : kinds.end();
   if (it == kinds.end() || op->getNumOperands() != 2 ||
       op->getNumResults() != 1)
     return op->emitError("cannot export qc.dynamic_reduce: expected an "

@@ -249,14 +249,15 @@ LogicalResult importGelu(NodeContext &n) {
   FailureOr<std::string> approxAttr = n.stringAttr("approximate", "none");
   if (failed(approxAttr))
     return failure();
-  std::string approx = *approxAttr;
-  if (approx != "none" && approx != "tanh") {
+  std::optional<qc::GeluApproximation> approx =
+      qc::symbolizeGeluApproximation(*approxAttr);
+  if (!approx) {
     n.emitError() << "attribute 'approximate' must be \"none\" or \"tanh\", "
-                  << "got \"" << approx << "\"";
+                  << "got \"" << *approxAttr << "\"";
     return failure();
   }
   n.setOutput(0, qc::GeluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                    n.builder().getStringAttr(approx))
+                                    *approx)
                      .getResult());
   return success();
 }
@@ -606,7 +607,9 @@ LogicalResult importBitShift(NodeContext &n) {
   FailureOr<std::string> dir = n.stringAttr("direction", "");
   if (failed(dir))
     return failure();
-  if (*dir != "LEFT" && *dir != "RIGHT") {
+  std::optional<qc::ShiftDirection> direction =
+      qc::symbolizeShiftDirection(*dir);
+  if (!direction) {
     n.emitError() << "attribute 'direction' must be \"LEFT\" or \"RIGHT\", "
                      "got \""
                   << *dir << "\"";
@@ -625,7 +628,7 @@ LogicalResult importBitShift(NodeContext &n) {
   n.setOutput(
       0, qc::BitShiftOp::create(n.builder(), n.loc,
                                 RankedTensorType::get(*shape, elementTypeOf(a)),
-                                a, b, n.builder().getStringAttr(*dir))
+                                a, b, *direction)
              .getResult());
   return success();
 }
@@ -845,10 +848,15 @@ FailureOr<bool> importDynamicReduce(NodeContext &n, Value x,
     }
     out.assign(rank - len, ShapedType::kDynamic);
   }
+  // The qc.reduce_<kind> op names and ReduceKind's cases are the same set.
+  std::optional<qc::ReduceKind> reduceKind = qc::symbolizeReduceKind(kind);
+  assert(reduceKind && "a qc.reduce_* op without a ReduceKind case");
   OpBuilder &b = n.builder();
   n.setOutput(0, qc::DynamicReduceOp::create(
                      b, n.loc, RankedTensorType::get(out, elementTypeOf(x)),
-                     x, *axes, b.getStringAttr(kind), b.getBoolAttr(keepdims),
+                     x, *axes,
+                     qc::ReduceKindAttr::get(b.getContext(), *reduceKind),
+                     b.getBoolAttr(keepdims),
                      b.getBoolAttr(noop))
                      .getResult());
   return true;

@@ -691,7 +691,8 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                          Value dynScales = {}, Value dynSizes = {},
                          ArrayRef<int64_t> axes = {}, Value roi = {},
                          float extrapolation = 0.0f,
-                         StringRef policy = "stretch") {
+                         qc::AspectRatioPolicy policy =
+                             qc::AspectRatioPolicy::stretch) {
   ArrayRef<int64_t> xs = shapeOf(x);
   SmallVector<int64_t> out;
   if (dynScales || dynSizes) {
@@ -701,7 +702,7 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     SmallVector<int64_t> known;
     if (dynSizes)
       known = partialIntValues(dynSizes);
-    if (dynSizes && policy != "stretch") {
+    if (dynSizes && policy != qc::AspectRatioPolicy::stretch) {
       // One scale over the axes (as the Executor computes it): the sizes
       // and the input dims must all be known to give static dims.
       bool allKnown = known.size() == axes.size() && !axes.empty();
@@ -713,7 +714,8 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
         float sc = float(known[0]) / float(xs[axes[0]]);
         for (size_t k = 0; k < axes.size(); ++k) {
           float r = float(known[k]) / float(xs[axes[k]]);
-          sc = policy == "not_larger" ? std::min(sc, r) : std::max(sc, r);
+          sc = policy == qc::AspectRatioPolicy::not_larger ? std::min(sc, r)
+                                                          : std::max(sc, r);
         }
         for (int64_t a : axes)
           resolved.push_back(int64_t(std::floor(sc * float(xs[a]) + 0.5f)));
@@ -783,14 +785,15 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
     n.emitError() << "result: " << llvm::toString(c.takeError());
     return failure();
   }
-  if (mode != "nearest" && mode != "linear" && mode != "cubic") {
+  std::optional<qc::ResizeMode> rm = qc::symbolizeResizeMode(mode);
+  if (!rm) {
     n.emitError() << "mode '" << mode
                   << "' is not supported (nearest, linear and cubic are)";
     return failure();
   }
-  if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
-      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
-      ct != "half_pixel_symmetric" && ct != "tf_crop_and_resize") {
+  std::optional<qc::CoordinateTransformation> cm =
+      qc::symbolizeCoordinateTransformation(ct);
+  if (!cm) {
     n.emitError() << "coordinate_transformation_mode '" << ct
                   << "' is not supported (asymmetric, half_pixel, "
                      "half_pixel_symmetric, align_corners, "
@@ -798,22 +801,25 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
                      "tf_crop_and_resize are)";
     return failure();
   }
-  if (nearest != "round_prefer_floor" && nearest != "round_prefer_ceil" &&
-      nearest != "floor" && nearest != "ceil") {
+  std::optional<qc::NearestMode> nm = qc::symbolizeNearestMode(nearest);
+  if (!nm) {
     n.emitError() << "nearest_mode '" << nearest << "' is not supported";
     return failure();
   }
   OpBuilder &b = n.builder();
+  MLIRContext *ctx = b.getContext();
   bool allAxes = axes.size() == xs.size();
   auto op = qc::ResizeOp::create(
       b, n.loc, f32Tensor(n, out), x, roi, dynScales, dynSizes,
-      b.getDenseF32ArrayAttr(scales), b.getStringAttr(mode),
-      b.getStringAttr(ct), b.getStringAttr(nearest),
-      b.getF32FloatAttr(cubicA), b.getBoolAttr(excludeOutside),
+      b.getDenseF32ArrayAttr(scales), qc::ResizeModeAttr::get(ctx, *rm),
+      qc::CoordinateTransformationAttr::get(ctx, *cm),
+      qc::NearestModeAttr::get(ctx, *nm), b.getF32FloatAttr(cubicA),
+      b.getBoolAttr(excludeOutside),
       allAxes || (!dynScales && !dynSizes && !roi)
           ? DenseI64ArrayAttr()
           : b.getDenseI64ArrayAttr(axes),
-      b.getF32FloatAttr(extrapolation), b.getStringAttr(policy));
+      b.getF32FloatAttr(extrapolation),
+      qc::AspectRatioPolicyAttr::get(ctx, policy));
   n.setOutput(0, op.getResult());
   return success();
 }
@@ -896,8 +902,9 @@ LogicalResult importResize(NodeContext &n) {
   FailureOr<float> extrapolation = n.floatAttr("extrapolation_value", 0.0f);
   if (failed(cubicA) || failed(exclude) || failed(extrapolation))
     return failure();
-  if (*policy != "stretch" && *policy != "not_larger" &&
-      *policy != "not_smaller") {
+  std::optional<qc::AspectRatioPolicy> aspect =
+      qc::symbolizeAspectRatioPolicy(*policy);
+  if (!aspect) {
     n.emitError() << "keep_aspect_ratio_policy '" << *policy
                   << "' is not supported (stretch, not_larger and "
                      "not_smaller are)";
@@ -962,7 +969,8 @@ LogicalResult importResize(NodeContext &n) {
   SmallVector<int64_t> sortedAxes(axes);
   llvm::sort(sortedAxes);
   ResizeParam &given = scales->given ? *scales : *sizesIn;
-  if (given.value || roi || (*policy != "stretch" && sizesIn->given)) {
+  bool stretch = *aspect == qc::AspectRatioPolicy::stretch;
+  if (given.value || roi || (!stretch && sizesIn->given)) {
     if (sortedAxes != axes) {
       n.emitError() << "axes " << intsStr(axes)
                     << " must be sorted when scales, sizes or roi are "
@@ -981,7 +989,7 @@ LogicalResult importResize(NodeContext &n) {
   }
   // A keep_aspect_ratio_policy other than stretch applies to sizes only
   // (N13): the op takes them as an operand and resolves the scale.
-  bool policySizes = *policy != "stretch" && sizesIn->given;
+  bool policySizes = !stretch && sizesIn->given;
   if (given.value || roi || policySizes) {
     // Run-time parameters (or a crop box): the op takes them as operands.
     Value dynScales = scales->given ? given.value : Value();
@@ -1009,7 +1017,7 @@ LogicalResult importResize(NodeContext &n) {
     return emitResize(n, *x, {}, std::nullopt, *mode, *ct, *nearest, *cubicA,
                       *exclude != 0, dynScales, dynSizes, axes, roi,
                       *extrapolation,
-                      dynSizes ? StringRef(*policy) : StringRef("stretch"));
+                      dynSizes ? *aspect : qc::AspectRatioPolicy::stretch);
   }
   std::optional<SmallVector<int64_t>> sizes;
   SmallVector<float> full(rank, 1.0f);

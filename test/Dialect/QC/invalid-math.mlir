@@ -21,8 +21,9 @@ func.func @unary_attr_type(%x: tensor<4xf32>) {
 // -----
 
 func.func @gelu_approx(%x: tensor<4xf32>) {
-  // expected-error @+1 {{approximate must be "none" or "tanh", got "fast"}}
-  %0 = qc.gelu %x {approximate = "fast"} : (tensor<4xf32>) -> tensor<4xf32>
+  // expected-error @+2 {{expected ::quantc::qc::GeluApproximation to be one of:}}
+  // expected-error @+1 {{failed to parse QC_GeluApproximationAttr parameter 'value'}}
+  %0 = qc.gelu %x {approximate = #qc.gelu_approximation<fast>} : (tensor<4xf32>) -> tensor<4xf32>
   return
 }
 
@@ -229,8 +230,9 @@ func.func @is_nan_shape(%x: tensor<4xf32>) {
 // -----
 
 func.func @dynamic_reduce_kind(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
-  // expected-error @+1 {{unknown reduction kind 'median'}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "median", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  // expected-error @+2 {{expected ::quantc::qc::ReduceKind to be one of:}}
+  // expected-error @+1 {{failed to parse QC_ReduceKindAttr parameter 'value'}}
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<median>, keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
   return
 }
 
@@ -238,7 +240,7 @@ func.func @dynamic_reduce_kind(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_int(%x: tensor<4x5xi64>, %a: tensor<1xi64>) {
   // expected-error @+1 {{reduction 'mean' takes float tensors}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "mean", keepdims = true} : (tensor<4x5xi64>, tensor<1xi64>) -> tensor<?x?xi64>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<mean>, keepdims = true} : (tensor<4x5xi64>, tensor<1xi64>) -> tensor<?x?xi64>
   return
 }
 
@@ -246,7 +248,7 @@ func.func @dynamic_reduce_int(%x: tensor<4x5xi64>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_elem(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
   // expected-error @+1 {{result element type 'f16' differs from the input's 'f32'}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf16>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf16>
   return
 }
 
@@ -254,7 +256,7 @@ func.func @dynamic_reduce_elem(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_keep_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
   // expected-error @+1 {{with keepdims the result rank must be 2}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?xf32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?xf32>
   return
 }
 
@@ -262,7 +264,7 @@ func.func @dynamic_reduce_keep_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_keep_dim(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
   // expected-error @+1 {{result dim 1 must be 1 or the input's 5}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x3xf32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = true} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x3xf32>
   return
 }
 
@@ -270,7 +272,7 @@ func.func @dynamic_reduce_keep_dim(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_len(%x: tensor<4x5xf32>, %a: tensor<?xi64>) {
   // expected-error @+1 {{without keepdims the axes length must be static}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<?xi64>) -> tensor<?xf32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = false} : (tensor<4x5xf32>, tensor<?xi64>) -> tensor<?xf32>
   return
 }
 
@@ -278,7 +280,7 @@ func.func @dynamic_reduce_len(%x: tensor<4x5xf32>, %a: tensor<?xi64>) {
 
 func.func @dynamic_reduce_too_many(%x: tensor<4x5xf32>, %a: tensor<3xi64>) {
   // expected-error @+1 {{axes has 3 entries but the input has rank 2}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<3xi64>) -> tensor<f32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = false} : (tensor<4x5xf32>, tensor<3xi64>) -> tensor<f32>
   return
 }
 
@@ -286,7 +288,7 @@ func.func @dynamic_reduce_too_many(%x: tensor<4x5xf32>, %a: tensor<3xi64>) {
 
 func.func @dynamic_reduce_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
   // expected-error @+1 {{result rank 2 must be 1 (input rank 2, 1 axes)}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = false} : (tensor<4x5xf32>, tensor<1xi64>) -> tensor<?x?xf32>
   return
 }
 
@@ -294,7 +296,7 @@ func.func @dynamic_reduce_rank(%x: tensor<4x5xf32>, %a: tensor<1xi64>) {
 
 func.func @dynamic_reduce_noop_rank(%x: tensor<4x5xf32>, %a: tensor<0xi64>) {
   // expected-error @+1 {{result rank 0 must be 2 (input rank 2, 0 axes)}}
-  %0 = qc.dynamic_reduce %x, %a {kind = "sum", keepdims = false, noop_with_empty_axes = true} : (tensor<4x5xf32>, tensor<0xi64>) -> tensor<f32>
+  %0 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<sum>, keepdims = false, noop_with_empty_axes = true} : (tensor<4x5xf32>, tensor<0xi64>) -> tensor<f32>
   return
 }
 
@@ -333,8 +335,9 @@ func.func @max_signed(%a: tensor<3xsi16>) {
 // -----
 
 func.func @bit_shift_direction(%a: tensor<4xui8>) {
-  // expected-error @+1 {{direction must be "LEFT" or "RIGHT", got "UP"}}
-  %0 = qc.bit_shift %a, %a {direction = "UP"} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  // expected-error @+2 {{expected ::quantc::qc::ShiftDirection to be one of:}}
+  // expected-error @+1 {{failed to parse QC_ShiftDirectionAttr parameter 'value'}}
+  %0 = qc.bit_shift %a, %a {direction = #qc.shift_direction<UP>} : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
   return
 }
 
@@ -342,7 +345,7 @@ func.func @bit_shift_direction(%a: tensor<4xui8>) {
 
 func.func @bit_shift_signed(%a: tensor<4xi8>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of 8-bit unsigned integer or 16-bit unsigned integer or 32-bit unsigned integer or 64-bit unsigned integer values}}
-  %0 = qc.bit_shift %a, %a {direction = "LEFT"} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %0 = qc.bit_shift %a, %a {direction = #qc.shift_direction<LEFT>} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
   return
 }
 
@@ -350,7 +353,7 @@ func.func @bit_shift_signed(%a: tensor<4xi8>) {
 
 func.func @bit_shift_types(%a: tensor<4xui8>, %b: tensor<4xui16>) {
   // expected-error @+1 {{operand element types must match, got 'ui8' and 'ui16'}}
-  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<4xui16>) -> tensor<4xui8>
+  %0 = qc.bit_shift %a, %b {direction = #qc.shift_direction<LEFT>} : (tensor<4xui8>, tensor<4xui16>) -> tensor<4xui8>
   return
 }
 
@@ -490,5 +493,15 @@ func.func @attention_mask_type(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: ten
 func.func @attention_mask_shape(%q: tensor<3x8xf32>, %k: tensor<8x4xf32>, %v: tensor<4x2xf32>, %m: tensor<2x3x4xf32>) {
   // expected-error @+1 {{mask shape 2x3x4 does not broadcast to the scores' 3x4}}
   %0 = qc.attention %q, %k, %v, %m {scale = 1.0 : f32} : (tensor<3x8xf32>, tensor<8x4xf32>, tensor<4x2xf32>, tensor<2x3x4xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+// The enum attributes take their #qc.<enum><value> form; the ONNX string
+// spelling is the importer's input, not the dialect's.
+func.func @gelu_approx_string(%x: tensor<4xf32>) {
+  // expected-error @+1 {{attribute 'approximate' failed to satisfy constraint: qc.gelu's approximation (ONNX Gelu's approximate)}}
+  %0 = "qc.gelu"(%x) {approximate = "tanh"} : (tensor<4xf32>) -> tensor<4xf32>
   return
 }

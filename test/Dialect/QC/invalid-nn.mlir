@@ -275,7 +275,7 @@ func.func @bn_result(%x: tensor<1x3x4xf32>, %c: tensor<3xf32>) {
 
 func.func @resize_rank(%x: tensor<1x3x4x4xf32>) {
   // expected-error @+1 {{result rank differs from input rank}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<3x8x8xf32>
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<3x8x8xf32>
   return
 }
 
@@ -283,7 +283,7 @@ func.func @resize_rank(%x: tensor<1x3x4x4xf32>) {
 
 func.func @resize_scales(%x: tensor<1x3x4x4xf32>) {
   // expected-error @+1 {{expects 4 scales, got 2}}
-  %0 = qc.resize %x {scales = array<f32: 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  %0 = qc.resize %x {scales = array<f32: 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
@@ -291,23 +291,25 @@ func.func @resize_scales(%x: tensor<1x3x4x4xf32>) {
 
 func.func @resize_scale0(%x: tensor<1x3x4x4xf32>) {
   // expected-error @+1 {{scales must be > 0}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 0.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  %0 = qc.resize %x {scales = array<f32: 1.0, 0.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
 // -----
 
 func.func @resize_mode(%x: tensor<1x3x4x4xf32>) {
-  // expected-error @+1 {{mode must be 'nearest', 'linear' or 'cubic', got 'area'}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "area", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  // expected-error @+2 {{expected ::quantc::qc::ResizeMode to be one of:}}
+  // expected-error @+1 {{failed to parse QC_ResizeModeAttr parameter 'value'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<area>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
 // -----
 
 func.func @resize_ct(%x: tensor<1x3x4x4xf32>) {
-  // expected-error @+1 {{unsupported coordinate_transformation_mode 'tf_crop'}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "tf_crop", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  // expected-error @+2 {{expected ::quantc::qc::CoordinateTransformation to be one of:}}
+  // expected-error @+1 {{failed to parse QC_CoordinateTransformationAttr parameter 'value'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<tf_crop>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
@@ -315,7 +317,7 @@ func.func @resize_ct(%x: tensor<1x3x4x4xf32>) {
 
 func.func @resize_crop_no_roi(%x: tensor<1x3x4x4xf32>) {
   // expected-error @+1 {{a roi operand is needed with, and only with, tf_crop_and_resize}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<tf_crop_and_resize>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
@@ -323,7 +325,7 @@ func.func @resize_crop_no_roi(%x: tensor<1x3x4x4xf32>) {
 
 func.func @resize_roi_not_crop(%x: tensor<1x3x4x4xf32>, %roi: tensor<8xf32>) {
   // expected-error @+1 {{a roi operand is needed with, and only with, tf_crop_and_resize}}
-  %0 = qc.resize %x roi %roi {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<8xf32>) -> tensor<1x3x8x8xf32>
+  %0 = qc.resize %x roi %roi {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<8xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
@@ -331,7 +333,7 @@ func.func @resize_roi_not_crop(%x: tensor<1x3x4x4xf32>, %roi: tensor<8xf32>) {
 
 func.func @resize_roi_len(%x: tensor<1x3x4x4xf32>, %roi: tensor<4xf32>, %s: tensor<4xi64>) {
   // expected-error @+1 {{roi must have 8 values (starts then ends), got 4}}
-  %0 = qc.resize %x roi %roi sizes %s {scales = array<f32>, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<1x3x?x?xf32>
+  %0 = qc.resize %x roi %roi sizes %s {scales = array<f32>, mode = #qc.resize_mode<linear>, coordinate_transformation_mode = #qc.coordinate_transformation<tf_crop_and_resize>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<1x3x?x?xf32>
   return
 }
 
@@ -339,7 +341,7 @@ func.func @resize_roi_len(%x: tensor<1x3x4x4xf32>, %roi: tensor<4xf32>, %s: tens
 
 func.func @resize_both(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>, %s: tensor<4xi64>) {
   // expected-error @+1 {{takes a scales operand or a sizes operand, not both}}
-  %0 = qc.resize %x scales %sc sizes %s {scales = array<f32>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  %0 = qc.resize %x scales %sc sizes %s {scales = array<f32>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<4xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
   return
 }
 
@@ -347,7 +349,7 @@ func.func @resize_both(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>, %s: tensor<4
 
 func.func @resize_attr_and_operand(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>) {
   // expected-error @+1 {{the scales attribute must be empty when a scales or sizes operand is given}}
-  %0 = qc.resize %x scales %sc {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
   return
 }
 
@@ -355,7 +357,7 @@ func.func @resize_attr_and_operand(%x: tensor<1x3x4x4xf32>, %sc: tensor<4xf32>) 
 
 func.func @resize_operand_len(%x: tensor<1x3x4x4xf32>, %sc: tensor<3xf32>) {
   // expected-error @+1 {{the scales/sizes operand must have 2 values (one per axis), got 3}}
-  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<3xf32>) -> tensor<1x3x?x?xf32>
   return
 }
 
@@ -363,7 +365,7 @@ func.func @resize_operand_len(%x: tensor<1x3x4x4xf32>, %sc: tensor<3xf32>) {
 
 func.func @resize_axes(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
   // expected-error @+1 {{axes must be sorted, distinct and in [0, 4), got 3x2}}
-  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 3, 2>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 3, 2>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
   return
 }
 
@@ -371,15 +373,16 @@ func.func @resize_axes(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
 
 func.func @resize_kept_dim(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
   // expected-error @+1 {{dim 1 is not resized but the result has 1x5x?x? for input 1x3x4x4}}
-  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x5x?x?xf32>
+  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x5x?x?xf32>
   return
 }
 
 // -----
 
 func.func @resize_nm(%x: tensor<1x3x4x4xf32>) {
-  // expected-error @+1 {{unsupported nearest_mode 'round'}}
-  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "round"} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  // expected-error @+2 {{expected ::quantc::qc::NearestMode to be one of:}}
+  // expected-error @+1 {{failed to parse QC_NearestModeAttr parameter 'value'}}
+  %0 = qc.resize %x {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<round>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return
 }
 
@@ -626,8 +629,9 @@ func.func @maxpool_idx_window(%x: tensor<1x3x4x4xf32>) {
 // -----
 
 func.func @resize_policy(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
-  // expected-error @+1 {{unsupported keep_aspect_ratio_policy 'fit'}}
-  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "fit", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x3x?x?xf32>
+  // expected-error @+2 {{expected ::quantc::qc::AspectRatioPolicy to be one of:}}
+  // expected-error @+1 {{failed to parse QC_AspectRatioPolicyAttr parameter 'value'}}
+  %0 = qc.resize %x sizes %s {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = #qc.aspect_ratio_policy<fit>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<2xi64>) -> tensor<1x3x?x?xf32>
   return
 }
 
@@ -635,6 +639,6 @@ func.func @resize_policy(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
 
 func.func @resize_policy_scales(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
   // expected-error @+1 {{keep_aspect_ratio_policy 'not_larger' needs a sizes operand}}
-  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_larger", mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = #qc.aspect_ratio_policy<not_larger>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
   return
 }

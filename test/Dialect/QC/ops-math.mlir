@@ -46,10 +46,10 @@ func.func @unary(%x: tensor<?x8xf32>, %i: tensor<4xi64>) -> tensor<?x8xf32> {
   %18 = qc.selu %17 {alpha = 1.5 : f32, gamma = 2.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: qc.hard_sigmoid %{{.*}} {alpha = 2.000000e-01 : f32, beta = 5.000000e-01 : f32}
   %19 = qc.hard_sigmoid %18 {alpha = 0.2 : f32, beta = 0.5 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
-  // CHECK: qc.gelu %{{.*}} {approximate = "tanh"}
-  %20 = qc.gelu %19 {approximate = "tanh"} : (tensor<?x8xf32>) -> tensor<?x8xf32>
-  // CHECK: qc.gelu %{{.*}} {approximate = "none"}
-  %21 = qc.gelu %20 {approximate = "none"} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.gelu %{{.*}} {approximate = #qc.gelu_approximation<tanh>}
+  %20 = qc.gelu %19 {approximate = #qc.gelu_approximation<tanh>} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: qc.gelu %{{.*}} {approximate = #qc.gelu_approximation<none>}
+  %21 = qc.gelu %20 {approximate = #qc.gelu_approximation<none>} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: qc.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
   %22 = qc.clip %21 {min = 0.0 : f32, max = 6.0 : f32} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   // CHECK: qc.clip %{{.*}} {max = 6.000000e+00 : f32} :
@@ -169,12 +169,12 @@ func.func @reduce(%x: tensor<?x16x32xf32>, %i: tensor<3x4xi64>) {
 // Reductions whose axes are a run-time value (M20).
 // CHECK-LABEL: func @dynamic_reduce
 func.func @dynamic_reduce(%x: tensor<?x16x1xf32>, %a: tensor<2xi64>, %b: tensor<?xi64>, %i: tensor<3x4xi64>, %c: tensor<1xi64>) {
-  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = true, kind = "sum"} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
-  %0 = qc.dynamic_reduce %x, %b {kind = "sum", keepdims = true} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
-  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = "log_sum_exp", noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
-  %1 = qc.dynamic_reduce %x, %a {kind = "log_sum_exp", keepdims = false, noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
-  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = "max"} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
-  %2 = qc.dynamic_reduce %i, %c {kind = "max", keepdims = false} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = true, kind = #qc.reduce_kind<sum>} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
+  %0 = qc.dynamic_reduce %x, %b {kind = #qc.reduce_kind<sum>, keepdims = true} : (tensor<?x16x1xf32>, tensor<?xi64>) -> tensor<?x?x1xf32>
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = #qc.reduce_kind<log_sum_exp>, noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
+  %1 = qc.dynamic_reduce %x, %a {kind = #qc.reduce_kind<log_sum_exp>, keepdims = false, noop_with_empty_axes = true} : (tensor<?x16x1xf32>, tensor<2xi64>) -> tensor<?xf32>
+  // CHECK: qc.dynamic_reduce %{{.*}}, %{{.*}} {keepdims = false, kind = #qc.reduce_kind<max>} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
+  %2 = qc.dynamic_reduce %i, %c {kind = #qc.reduce_kind<max>, keepdims = false} : (tensor<3x4xi64>, tensor<1xi64>) -> tensor<?xi64>
   return
 }
 
@@ -202,10 +202,10 @@ func.func @element_types(%u8: tensor<4xui8>, %i16: tensor<4xi16>, %u64: tensor<4
 
 // CHECK-LABEL: func @bit_shift
 func.func @bit_shift(%a: tensor<4xui8>, %b: tensor<1xui8>, %c: tensor<2x1xui64>) {
-  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
-  %0 = qc.bit_shift %a, %b {direction = "LEFT"} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
-  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
-  %1 = qc.bit_shift %c, %c {direction = "RIGHT"} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = #qc.shift_direction<LEFT>} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  %0 = qc.bit_shift %a, %b {direction = #qc.shift_direction<LEFT>} : (tensor<4xui8>, tensor<1xui8>) -> tensor<4xui8>
+  // CHECK: qc.bit_shift %{{.*}}, %{{.*}} {direction = #qc.shift_direction<RIGHT>} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
+  %1 = qc.bit_shift %c, %c {direction = #qc.shift_direction<RIGHT>} : (tensor<2x1xui64>, tensor<2x1xui64>) -> tensor<2x1xui64>
   return
 }
 

@@ -14,10 +14,10 @@ func.func @float_cnn(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: ten
   %3 = qc.max_pool %2 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = true} : (tensor<?x8x16x16xf32>) -> tensor<?x8x8x8xf32>
   // CHECK: qc.avg_pool %{{.*}} {ceil_mode = false, count_include_pad = true
   %4 = qc.avg_pool %3 {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, ceil_mode = false, count_include_pad = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x8x8xf32>
-  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
-  %5 = qc.resize %4 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x8x8x8xf32>) -> tensor<?x8x16x16xf32>
-  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = "half_pixel_symmetric", cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = true, mode = "cubic"
-  %r = qc.resize %4 {scales = array<f32: 1.0, 1.0, 0.5, 0.5>, mode = "cubic", coordinate_transformation_mode = "half_pixel_symmetric", nearest_mode = "floor", cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x4x4xf32>
+  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, mode = #qc.resize_mode<linear>, nearest_mode = #qc.nearest_mode<round_prefer_floor>, scales = array<f32: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+  %5 = qc.resize %4 {scales = array<f32: 1.0, 1.0, 2.0, 2.0>, mode = #qc.resize_mode<linear>, coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, nearest_mode = #qc.nearest_mode<round_prefer_floor>} : (tensor<?x8x8x8xf32>) -> tensor<?x8x16x16xf32>
+  // CHECK: qc.resize %{{.*}} {coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel_symmetric>, cubic_coeff_a = -5.000000e-01 : f32, exclude_outside = true, mode = #qc.resize_mode<cubic>
+  %r = qc.resize %4 {scales = array<f32: 1.0, 1.0, 0.5, 0.5>, mode = #qc.resize_mode<cubic>, coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel_symmetric>, nearest_mode = #qc.nearest_mode<floor>, cubic_coeff_a = -0.5 : f32, exclude_outside = true} : (tensor<?x8x8x8xf32>) -> tensor<?x8x4x4xf32>
   // CHECK: qc.conv_transpose %{{.*}}, %{{.*}} {{{.*}}output_padding = array<i64: 0, 0>{{.*}}} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
   %6 = qc.conv_transpose %5, %tw {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<?x8x16x16xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x32x32xf32>
   // CHECK: qc.global_max_pool %{{.*}} : (tensor<?x4x32x32xf32>) -> tensor<?x4x1x1xf32>
@@ -30,12 +30,12 @@ func.func @float_cnn(%x: tensor<?x3x32x32xf32>, %w: tensor<8x3x3x3xf32>, %b: ten
 // Run-time scales/sizes (N13) and the tf_crop_and_resize box.
 // CHECK-LABEL: func @resize_runtime
 func.func @resize_runtime(%x: tensor<?x3x4x4xf32>, %sc: tensor<4xf32>, %sz: tensor<2xi64>, %roi: tensor<4xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x3x?x?xf32>) {
-  // CHECK: qc.resize %{{.*}} scales %{{.*}} {coordinate_transformation_mode = "half_pixel", mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
-  %0 = qc.resize %x scales %sc {scales = array<f32>, mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
-  // CHECK: qc.resize %{{.*}} roi %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, coordinate_transformation_mode = "tf_crop_and_resize", extrapolation_value = 1.000000e+01 : f32, mode = "linear", nearest_mode = "round_prefer_floor", scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
-  %1 = qc.resize %x roi %roi sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, extrapolation_value = 10.0 : f32, mode = "linear", coordinate_transformation_mode = "tf_crop_and_resize", nearest_mode = "round_prefer_floor"} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
-  // CHECK: qc.resize %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, {{.*}}keep_aspect_ratio_policy = "not_smaller"
-  %2 = qc.resize %x sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = "not_smaller", mode = "nearest", coordinate_transformation_mode = "half_pixel", nearest_mode = "floor"} : (tensor<?x3x4x4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  // CHECK: qc.resize %{{.*}} scales %{{.*}} {coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, mode = #qc.resize_mode<linear>, nearest_mode = #qc.nearest_mode<round_prefer_floor>, scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  %0 = qc.resize %x scales %sc {scales = array<f32>, mode = #qc.resize_mode<linear>, coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, nearest_mode = #qc.nearest_mode<round_prefer_floor>} : (tensor<?x3x4x4xf32>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  // CHECK: qc.resize %{{.*}} roi %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, coordinate_transformation_mode = #qc.coordinate_transformation<tf_crop_and_resize>, extrapolation_value = 1.000000e+01 : f32, mode = #qc.resize_mode<linear>, nearest_mode = #qc.nearest_mode<round_prefer_floor>, scales = array<f32>} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  %1 = qc.resize %x roi %roi sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, extrapolation_value = 10.0 : f32, mode = #qc.resize_mode<linear>, coordinate_transformation_mode = #qc.coordinate_transformation<tf_crop_and_resize>, nearest_mode = #qc.nearest_mode<round_prefer_floor>} : (tensor<?x3x4x4xf32>, tensor<4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
+  // CHECK: qc.resize %{{.*}} sizes %{{.*}} {axes = array<i64: 2, 3>, {{.*}}keep_aspect_ratio_policy = #qc.aspect_ratio_policy<not_smaller>
+  %2 = qc.resize %x sizes %sz {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = #qc.aspect_ratio_policy<not_smaller>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<?x3x4x4xf32>, tensor<2xi64>) -> tensor<?x3x?x?xf32>
   return %0, %1 : tensor<?x?x?x?xf32>, tensor<?x3x?x?xf32>
 }
 

@@ -9,6 +9,8 @@
 using namespace mlir;
 using namespace quantc::qc;
 
+#include "quantc/Dialect/QC/IR/QCEnums.cpp.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "quantc/Dialect/QC/IR/QCAttrs.cpp.inc"
 
@@ -17,6 +19,15 @@ void QCDialect::registerAttributes() {
 #define GET_ATTRDEF_LIST
 #include "quantc/Dialect/QC/IR/QCAttrs.cpp.inc"
       >();
+}
+
+std::optional<llvm::StringRef> quantc::qc::stringifyEnumAttr(Attribute a) {
+  return llvm::TypeSwitch<Attribute, std::optional<llvm::StringRef>>(a)
+      .Case<GeluApproximationAttr, ShiftDirectionAttr, ReduceKindAttr,
+            ResizeModeAttr, CoordinateTransformationAttr, NearestModeAttr,
+            AspectRatioPolicyAttr>(
+          [](auto e) { return stringifyEnum(e.getValue()); })
+      .Default([](Attribute) { return std::nullopt; });
 }
 
 bool quantc::qc::isCodeElementType(Type t) {

@@ -320,33 +320,19 @@ LogicalResult ResizeOp::verify() {
                << d << " is not resized but the result has "
                << dimsStr(res.getShape()) << " for input "
                << dimsStr(in.getShape());
-  if (getMode() != "nearest" && getMode() != "linear" && getMode() != "cubic")
-    return emitOpError("mode must be 'nearest', 'linear' or 'cubic', got '")
-           << getMode() << "'";
-  StringRef ct = getCoordinateTransformationMode();
-  if (ct != "asymmetric" && ct != "half_pixel" && ct != "align_corners" &&
-      ct != "pytorch_half_pixel" && ct != "tf_half_pixel_for_nn" &&
-      ct != "half_pixel_symmetric" && ct != "tf_crop_and_resize")
-    return emitOpError("unsupported coordinate_transformation_mode '")
-           << ct << "'";
-  if ((ct == "tf_crop_and_resize") != bool(getRoi()))
+  bool crop = getCoordinateTransformationMode() ==
+              CoordinateTransformation::tf_crop_and_resize;
+  if (crop != bool(getRoi()))
     return emitOpError("a roi operand is needed with, and only with, "
                        "tf_crop_and_resize");
   if (getRoi() && !ShapedType::isDynamic(len(getRoi())) &&
       len(getRoi()) != 2 * n)
     return emitOpError("roi must have ")
            << 2 * n << " values (starts then ends), got " << len(getRoi());
-  StringRef nm = getNearestMode();
-  if (nm != "round_prefer_floor" && nm != "round_prefer_ceil" &&
-      nm != "floor" && nm != "ceil")
-    return emitOpError("unsupported nearest_mode '") << nm << "'";
-  StringRef policy = getKeepAspectRatioPolicy();
-  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
-    return emitOpError("unsupported keep_aspect_ratio_policy '")
-           << policy << "'";
-  if (policy != "stretch" && !getSizes())
+  AspectRatioPolicy policy = getKeepAspectRatioPolicy();
+  if (policy != AspectRatioPolicy::stretch && !getSizes())
     return emitOpError("keep_aspect_ratio_policy '")
-           << policy << "' needs a sizes operand";
+           << stringifyAspectRatioPolicy(policy) << "' needs a sizes operand";
   return success();
 }
 

@@ -393,7 +393,9 @@ LogicalResult FlattenOp::verify() {
 OpFoldResult ShapeOp::fold(FoldAdaptor) {
   auto in = rt(getInput());
   SmallVector<int64_t> dims;
-  for (int64_t d = getStart(); d < getEnd(); ++d) {
+  for (int64_t d = static_cast<int64_t>(getStart()),
+               e = static_cast<int64_t>(getEnd());
+       d < e; ++d) {
     if (in.isDynamicDim(d))
       return {};
     dims.push_back(in.getDimSize(d));

@@ -181,8 +181,8 @@ struct RaiseSilu : OpRewritePattern<MulOp> {
 // R2: GELU
 //===----------------------------------------------------------------------===//
 
-/// 0.5 * x * (1 + erf(x / sqrt 2)) -> qc.gelu "none";
-/// 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> qc.gelu "tanh".
+/// 0.5 * x * (1 + erf(x / sqrt 2)) -> qc.gelu none;
+/// 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> qc.gelu tanh.
 struct RaiseGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp mul,
@@ -199,7 +199,7 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
           erf && erf->hasOneUse() &&
           scaledBy(erf.getInput(), M_SQRT1_2) == x) {
         rewriter.replaceOpWithNewOp<GeluOp>(mul, mul.getType(), x,
-                                            rewriter.getStringAttr("none"));
+                                            GeluApproximation::none);
         return success();
       }
       auto th = inner.getDefiningOp<TanhOp>();
@@ -225,7 +225,7 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
                                     [&](Value f) { return f == x; })));
         if (match) {
           rewriter.replaceOpWithNewOp<GeluOp>(mul, mul.getType(), x,
-                                              rewriter.getStringAttr("tanh"));
+                                              GeluApproximation::tanh);
           return success();
         }
       }
@@ -467,7 +467,8 @@ struct RaiseAttention : OpRewritePattern<MatMulOp> {
                                 PatternRewriter &rewriter) const override {
     auto sm = pv.getLhs().getDefiningOp<SoftmaxOp>();
     if (!sm || !pv.getLhs().hasOneUse() ||
-        sm.getAxis() != tensorTy(sm.getInput()).getRank() - 1)
+        static_cast<int64_t>(sm.getAxis()) !=
+            tensorTy(sm.getInput()).getRank() - 1)
       return failure();
     Value s = sm.getInput(), mask;
     std::optional<float> maskValue;

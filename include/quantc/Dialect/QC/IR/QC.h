@@ -16,6 +16,8 @@
 
 #include "quantc/Dialect/QC/IR/QCDialect.h.inc"
 
+#include "quantc/Dialect/QC/IR/QCEnums.h.inc"
+
 #define GET_ATTRDEF_CLASSES
 #include "quantc/Dialect/QC/IR/QCAttrs.h.inc"
 
@@ -35,6 +37,10 @@ mlir::OpFoldResult foldRelayout(mlir::Attribute input, mlir::Type result);
 bool isCodeElementType(mlir::Type t);
 /// Whether `t` is an element type a scheme may use for scales.
 bool isScaleElementType(mlir::Type t);
+/// The value of one of the dialect's enum attributes (#qc.reduce_kind<mean>
+/// -> "mean"; the ONNX spelling of the value), or std::nullopt for any other
+/// attribute.
+std::optional<llvm::StringRef> stringifyEnumAttr(mlir::Attribute a);
 /// The ONNX node name a location carries (NameLoc, possibly fused); "" if
 /// none.
 std::string getLayerName(mlir::Location loc);

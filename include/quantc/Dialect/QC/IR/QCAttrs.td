@@ -3,6 +3,7 @@
 
 include "quantc/Dialect/QC/IR/QCDialect.td"
 include "mlir/IR/AttrTypeBase.td"
+include "quantc/Dialect/QC/IR/QCEnums.td"
 
 class QC_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<QC_Dialect, name, traits> {

@@ -127,10 +127,12 @@ def QC_IsInfOp : QC_Op<"is_inf", [Pure]> {
 def QC_GeluOp : QC_Op<"gelu", [Pure]> {
   let summary = "Gaussian error linear unit (ONNX Gelu-20)";
   let description = [{
-    `approximate = "none"`: x / 2 * (1 + erf(x / sqrt(2)));
-    `approximate = "tanh"`: x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+    `approximate = #qc.gelu_approximation<none>`: x / 2 * (1 + erf(x / sqrt(2)));
+    `approximate = #qc.gelu_approximation<tanh>`:
+    x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
   }];
-  let arguments = (ins QC_FloatTensor:$input, StrAttr:$approximate);
+  let arguments = (ins QC_FloatTensor:$input,
+                       QC_GeluApproximationAttr:$approximate);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -192,13 +194,14 @@ def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
 def QC_BitShiftOp : QC_Op<"bit_shift", [Pure]> {
   let summary = "lhs << rhs or lhs >> rhs on unsigned integers (broadcast)";
   let description = [{
-    ONNX BitShift-11: `direction` is "LEFT" or "RIGHT"; bits shifted out of
+    ONNX BitShift-11: `direction` is `#qc.shift_direction<LEFT>` or
+    `#qc.shift_direction<RIGHT>`; bits shifted out of
     the element type's width are lost, and a shift by the width or more
     gives 0 (C leaves it undefined).
   }];
   let arguments = (ins RankedTensorOf<[UI8, UI16, UI32, UI64]>:$lhs,
                        RankedTensorOf<[UI8, UI16, UI32, UI64]>:$rhs,
-                       StrAttr:$direction);
+                       QC_ShiftDirectionAttr:$direction);
   let results = (outs RankedTensorOf<[UI8, UI16, UI32, UI64]>:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
@@ -344,9 +347,10 @@ def QC_ReduceLogSumExpOp : QC_ReduceOp<"reduce_log_sum_exp", "log(sum(exp(x)))">
 def QC_DynamicReduceOp : QC_Op<"dynamic_reduce", [Pure]> {
   let summary = "ONNX Reduce* whose axes are a run-time value (M20)";
   let description = [{
-    `kind` names the reduction: `sum`, `mean`, `max`, `min`, `prod`, `l1`,
-    `l2`, `sum_square`, `log_sum` or `log_sum_exp` (as the `qc.reduce_*`
-    ops; only sum, max, min and prod take integers). The Executor reads
+    `kind` names the reduction (`#qc.reduce_kind<mean>`): `sum`, `mean`,
+    `max`, `min`, `prod`, `l1`, `l2`, `sum_square`, `log_sum` or
+    `log_sum_exp` (as the `qc.reduce_*` ops; only sum, max, min and prod take
+    integers). The Executor reads
     `axes` (ONNX form: negative counts from the end, no repeats) at run
     time; an empty list reduces every dim, or none with
     `noop_with_empty_axes`. With `keepdims` the result has the input's rank;
@@ -354,7 +358,7 @@ def QC_DynamicReduceOp : QC_Op<"dynamic_reduce", [Pure]> {
     known.
   }];
   let arguments = (ins QC_MathNumTensor:$input,
-                       1DTensorOf<[AnyInteger]>:$axes, StrAttr:$kind,
+                       1DTensorOf<[AnyInteger]>:$axes, QC_ReduceKindAttr:$kind,
                        BoolAttr:$keepdims,
                        DefaultValuedAttr<BoolAttr, "false">:$noop_with_empty_axes);
   let results = (outs QC_MathNumTensor:$result);

@@ -128,7 +128,10 @@ def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
   let description = [{
     The result shape gives the output sizes; `scales` (one per dim) the
     factors used by the coordinate transform (output size / input size when
-    the model gave sizes). `mode` is `nearest`, `linear` or `cubic` (applied
+    the model gave sizes). Each mode is an enum attribute
+    (`mode = #qc.resize_mode<linear>`, `#qc.coordinate_transformation<...>`,
+    `#qc.nearest_mode<...>`, `#qc.aspect_ratio_policy<...>`). `mode` is
+    `nearest`, `linear` or `cubic` (applied
     separably along every dim; edge values repeat past the border);
     `coordinate_transformation_mode` is `asymmetric`, `half_pixel`,
     `half_pixel_symmetric`, `align_corners`, `pytorch_half_pixel`,
@@ -155,13 +158,15 @@ def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
                        Optional<1DTensorOf<[F32]>>:$scales_input,
                        Optional<1DTensorOf<[AnyInteger]>>:$sizes,
                        DenseF32ArrayAttr:$scales,
-                       StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
-                       StrAttr:$nearest_mode,
+                       QC_ResizeModeAttr:$mode,
+                       QC_CoordinateTransformationAttr:$coordinate_transformation_mode,
+                       QC_NearestModeAttr:$nearest_mode,
                        DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
                        OptionalAttr<DenseI64ArrayAttr>:$axes,
                        DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value,
-                       DefaultValuedAttr<StrAttr, "\"stretch\"">:$keep_aspect_ratio_policy);
+                       DefaultValuedAttr<QC_AspectRatioPolicyAttr,
+                           "::quantc::qc::AspectRatioPolicy::stretch">:$keep_aspect_ratio_policy);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`roi` $roi^)? (`scales` $scales_input^)? (`sizes` $sizes^)?
