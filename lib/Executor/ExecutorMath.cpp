@@ -41,13 +41,6 @@ Type resultElementType(Operation *op, unsigned i = 0) {
   return cast<RankedTensorType>(op->getResult(i).getType()).getElementType();
 }
 
-template <typename T> const T *dataOf(const Tensor &t);
-template <> const float *dataOf<float>(const Tensor &t) { return t.f.data(); }
-template <> const int64_t *dataOf<int64_t>(const Tensor &t) { return t.i.data(); }
-template <typename T> T *dataOf(Tensor &t);
-template <> float *dataOf<float>(Tensor &t) { return t.f.data(); }
-template <> int64_t *dataOf<int64_t>(Tensor &t) { return t.i.data(); }
-
 LogicalResult checkKind(Operation *op, const Tensor &t, Tensor::Kind kind) {
   if (t.kind == kind)
     return success();

@@ -279,9 +279,8 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
   }
   if (failed(checkResultShape(n, *shape)))
     return failure();
-  n.setOutput(0, OpTy::create(n.builder(), n.loc, tensorLike(*a, *shape), *a,
-                              *b)
-                     .getResult());
+  // The op infers its type: the broadcast shape checked above.
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, *a, *b).getResult());
   return success();
 }
 

@@ -467,16 +467,13 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
   return shape;
 }
 
-template <typename OpTy, Operands Kind, bool BoolResult>
+/// The op infers its result type (broadcast shape; i1 for comparisons).
+template <typename OpTy, Operands Kind>
 LogicalResult importBinary(NodeContext &n) {
   Value a, b;
-  FailureOr<SmallVector<int64_t>> shape = binaryOperands(n, a, b, 0, 1, Kind);
-  if (failed(shape))
+  if (failed(binaryOperands(n, a, b, 0, 1, Kind)))
     return failure();
-  Type et = BoolResult ? n.builder().getI1Type() : elementTypeOf(a);
-  n.setOutput(0, OpTy::create(n.builder(), n.loc,
-                              RankedTensorType::get(*shape, et), a, b)
-                     .getResult());
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, a, b).getResult());
   return success();
 }
 
@@ -497,13 +494,9 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
     return success();
   }
   Value a, b;
-  FailureOr<SmallVector<int64_t>> shape =
-      binaryOperands(n, a, b, 0, 1, Operands::Num);
-  if (failed(shape))
+  if (failed(binaryOperands(n, a, b, 0, 1, Operands::Num)))
     return failure();
-  acc = OpTy::create(n.builder(), n.loc,
-                     RankedTensorType::get(*shape, elementTypeOf(a)), a, b)
-            .getResult();
+  acc = OpTy::create(n.builder(), n.loc, a, b).getResult();
   for (int i = 2; i < n.node.input_size(); ++i) {
     FailureOr<Value> y = anyInput(n, i);
     if (failed(y))
@@ -522,9 +515,7 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
                     << shapeToString(shapeOf(acc));
       return failure();
     }
-    acc = OpTy::create(n.builder(), n.loc,
-                       RankedTensorType::get(*s, elementTypeOf(acc)), acc, *y)
-              .getResult();
+    acc = OpTy::create(n.builder(), n.loc, acc, *y).getResult();
   }
   n.setOutput(0, acc);
   return success();
@@ -616,9 +607,7 @@ LogicalResult importBitShift(NodeContext &n) {
     return failure();
   }
   Value a, b;
-  FailureOr<SmallVector<int64_t>> shape =
-      binaryOperands(n, a, b, 0, 1, Operands::Num);
-  if (failed(shape))
+  if (failed(binaryOperands(n, a, b, 0, 1, Operands::Num)))
     return failure();
   if (!elementTypeOf(a).isUnsignedInteger()) {
     n.emitError() << "operands have element type " << elementTypeOf(a)
@@ -626,9 +615,7 @@ LogicalResult importBitShift(NodeContext &n) {
     return failure();
   }
   n.setOutput(
-      0, qc::BitShiftOp::create(n.builder(), n.loc,
-                                RankedTensorType::get(*shape, elementTypeOf(a)),
-                                a, b, *direction)
+      0, qc::BitShiftOp::create(n.builder(), n.loc, a, b, *direction)
              .getResult());
   return success();
 }
@@ -638,18 +625,13 @@ LogicalResult importMod(NodeContext &n) {
   if (failed(fmod))
     return failure();
   Value a, b;
-  FailureOr<SmallVector<int64_t>> shape =
-      binaryOperands(n, a, b, 0, 1, Operands::Num);
-  if (failed(shape))
+  if (failed(binaryOperands(n, a, b, 0, 1, Operands::Num)))
     return failure();
   if (!*fmod && isa<FloatType>(elementTypeOf(a))) {
     n.emitError() << "fmod must be 1 for float operands";
     return failure();
   }
-  n.setOutput(0, qc::ModOp::create(n.builder(), n.loc,
-                                   RankedTensorType::get(*shape,
-                                                         elementTypeOf(a)),
-                                   a, b, n.builder().getBoolAttr(*fmod != 0))
+  n.setOutput(0, qc::ModOp::create(n.builder(), n.loc, a, b, *fmod != 0)
                      .getResult());
   return success();
 }
@@ -946,9 +928,9 @@ LogicalResult importReduce(NodeContext &n) {
 // Mod, ReduceLogSum and ReduceLogSumExp are not listed: unchecked.
 #define UNARY(NAME, OP, V) {NAME, V, 1, 1, 1, 1, importUnary<qc::OP>}
 #define CMP(NAME, OP, V)                                                       \
-  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Num, true>}
+  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Num>}
 #define LOGIC(NAME, OP, V)                                                     \
-  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Bool, false>}
+  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Bool>}
 #define RED_ATTR(NAME, OP, V, INT)                                             \
   {NAME, V, 1, 1, 1, 1, importReduce<qc::OP, false, INT>}
 #define RED_INPUT(NAME, OP, V, INT)                                            \
@@ -985,10 +967,10 @@ const OnnxOpHandler kHandlers[] = {
     UNARY("Cosh", CoshOp, 22),
     {"Elu", 6, 1, 1, 1, 1, importElu},
     {"Elu", 22, 1, 1, 1, 1, importElu},
-    {"Equal", 7, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
-    {"Equal", 11, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
-    {"Equal", 13, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
-    {"Equal", 19, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool, true>},
+    {"Equal", 7, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
+    {"Equal", 11, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
+    {"Equal", 13, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
+    {"Equal", 19, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
     UNARY("Erf", ErfOp, 9),
     UNARY("Erf", ErfOp, 13),
     UNARY("Exp", ExpOp, 6),

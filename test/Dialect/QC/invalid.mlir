@@ -42,7 +42,8 @@ func.func @matmul_types(%a: tensor<3x4xf32>, %b: tensor<4x2xf16>) {
 // -----
 
 func.func @add_broadcast(%a: tensor<3x4xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{operand shapes do not broadcast: 3x4 vs 3}}
+  // expected-error @+2 {{operand shapes do not broadcast: 3x4 vs 3}}
+  // expected-error @+1 {{'qc.add' op failed to infer returned types}}
   %0 = qc.add %a, %b : (tensor<3x4xf32>, tensor<3xf32>) -> tensor<3x4xf32>
   return
 }
@@ -50,7 +51,8 @@ func.func @add_broadcast(%a: tensor<3x4xf32>, %b: tensor<3xf32>) {
 // -----
 
 func.func @add_result(%a: tensor<3x4xf32>, %b: tensor<4xf32>) {
-  // expected-error @+1 {{result shape 4x4 does not match broadcast shape 3x4}}
+  // expected-error @+2 {{'qc.add' op inferred type(s) 'tensor<3x4xf32>' are incompatible with return type(s) of operation 'tensor<4x4xf32>'}}
+  // expected-error @+1 {{'qc.add' op failed to infer returned types}}
   %0 = qc.add %a, %b : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<4x4xf32>
   return
 }
@@ -58,7 +60,8 @@ func.func @add_result(%a: tensor<3x4xf32>, %b: tensor<4xf32>) {
 // -----
 
 func.func @mul_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
-  // expected-error @+1 {{operand and result element types must match}}
+  // expected-error @+2 {{operand element types must match, got 'f32' and 'f16'}}
+  // expected-error @+1 {{'qc.mul' op failed to infer returned types}}
   %0 = qc.mul %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
   return
 }
@@ -348,7 +351,8 @@ func.func @weight_size() {
 // -----
 
 func.func @add_int_mixed(%a: tensor<3xi64>, %b: tensor<3xi32>) {
-  // expected-error @+1 {{operand and result element types must match}}
+  // expected-error @+2 {{operand element types must match, got 'i64' and 'i32'}}
+  // expected-error @+1 {{'qc.add' op failed to infer returned types}}
   %0 = qc.add %a, %b : (tensor<3xi64>, tensor<3xi32>) -> tensor<3xi64>
   return
 }

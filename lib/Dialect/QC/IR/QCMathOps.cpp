@@ -1,5 +1,6 @@
 //===- QCMathOps.cpp - qc ops: Math family -------------------------===//
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeUtils.h"
 
 #include "mlir/IR/OpImplementation.h"
 
@@ -22,29 +23,6 @@ void QCDialect::registerMathOps() {
 
 namespace {
 
-bool dimsCompatible(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  if (a.size() != b.size())
-    return false;
-  for (auto [x, y] : llvm::zip(a, b))
-    if (!dimsCompatible(x, y))
-      return false;
-  return true;
-}
-
-std::string shapeStr(ArrayRef<int64_t> s) {
-  std::string r;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i)
-      r += "x";
-    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
-  }
-  return r;
-}
-
 RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
@@ -60,38 +38,6 @@ LogicalResult verifySameType(Operation *op) {
   return success();
 }
 
-/// Operands broadcast to the result's shape; operand element types match,
-/// and the result's too unless `boolResult`.
-LogicalResult verifyBroadcast(Operation *op, bool boolResult) {
-  auto res = tensorType(op->getResult(0));
-  Type et = tensorType(op->getOperand(0)).getElementType();
-  SmallVector<int64_t> shape;
-  bool first = true;
-  for (Value v : op->getOperands()) {
-    auto t = tensorType(v);
-    if (t.getElementType() != et)
-      return op->emitOpError("operand element types must match, got ")
-             << et << " and " << t.getElementType();
-    if (first) {
-      shape.assign(t.getShape().begin(), t.getShape().end());
-      first = false;
-      continue;
-    }
-    auto b = broadcastShapes(shape, t.getShape());
-    if (failed(b))
-      return op->emitOpError("operand shapes do not broadcast: ")
-             << shapeStr(shape) << " vs " << shapeStr(t.getShape());
-    shape = *b;
-  }
-  if (!boolResult && res.getElementType() != et)
-    return op->emitOpError("result element type ")
-           << res.getElementType() << " must match the operands' " << et;
-  if (!shapesCompatible(shape, res.getShape()))
-    return op->emitOpError("result shape ")
-           << shapeStr(res.getShape()) << " does not match broadcast shape "
-           << shapeStr(shape);
-  return success();
-}
 
 } // namespace
 
@@ -99,20 +45,20 @@ LogicalResult verifyBroadcast(Operation *op, bool boolResult) {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// Inferred and declared result types agree: same element types, shapes
-/// equal where both are static (a declared type may know a dim the
-/// inference leaves dynamic, and the reverse).
-static bool compatibleResultTypes(TypeRange l, TypeRange r) {
-  if (l.size() != r.size())
-    return false;
-  for (auto [x, y] : llvm::zip(l, r)) {
-    auto a = cast<RankedTensorType>(x), b = cast<RankedTensorType>(y);
-    if (a.getElementType() != b.getElementType() ||
-        !shapesCompatible(a.getShape(), b.getShape()))
-      return false;
-  }
-  return true;
-}
+QC_BROADCAST_INFERENCE(MaxOp, Type(), true)
+QC_BROADCAST_INFERENCE(MinOp, Type(), true)
+QC_BROADCAST_INFERENCE(AndOp, Type(), true)
+QC_BROADCAST_INFERENCE(OrOp, Type(), true)
+QC_BROADCAST_INFERENCE(XorOp, Type(), true)
+QC_BROADCAST_INFERENCE(ModOp, Type(), true)
+QC_BROADCAST_INFERENCE(BitShiftOp, Type(), true)
+QC_BROADCAST_INFERENCE(EqualOp, IntegerType::get(ctx, 1), true)
+QC_BROADCAST_INFERENCE(LessOp, IntegerType::get(ctx, 1), true)
+QC_BROADCAST_INFERENCE(LessEqualOp, IntegerType::get(ctx, 1), true)
+QC_BROADCAST_INFERENCE(GreaterOp, IntegerType::get(ctx, 1), true)
+QC_BROADCAST_INFERENCE(GreaterEqualOp, IntegerType::get(ctx, 1), true)
+// ONNX Pow-12+: any numeric exponent type; the result takes the base's.
+QC_BROADCAST_INFERENCE(PowOp, Type(), false)
 
 /// An elementwise op whose result has its input's type.
 #define SAME_TYPE_INFERENCE(OP)                                                \
@@ -191,42 +137,12 @@ LogicalResult ClipOp::verify() {
   return verifySameType(*this);
 }
 
-LogicalResult PowOp::verify() {
-  // ONNX Pow-12+: any numeric exponent type; the result takes the base's.
-  Type et = getLhs().getType().getElementType();
-  if (getResult().getType().getElementType() != et)
-    return emitOpError("result element type ")
-           << getResult().getType().getElementType()
-           << " must match the base's " << et;
-  auto b = broadcastShapes(getLhs().getType().getShape(),
-                           getRhs().getType().getShape());
-  if (failed(b))
-    return emitOpError("operand shapes do not broadcast: ")
-           << shapeStr(getLhs().getType().getShape()) << " vs "
-           << shapeStr(getRhs().getType().getShape());
-  if (!shapesCompatible(*b, getResult().getType().getShape()))
-    return emitOpError("result shape ")
-           << shapeStr(getResult().getType().getShape())
-           << " does not match broadcast shape " << shapeStr(*b);
-  return success();
-}
-LogicalResult MaxOp::verify() { return verifyBroadcast(*this, false); }
-LogicalResult MinOp::verify() { return verifyBroadcast(*this, false); }
-LogicalResult AndOp::verify() { return verifyBroadcast(*this, false); }
-LogicalResult OrOp::verify() { return verifyBroadcast(*this, false); }
-LogicalResult XorOp::verify() { return verifyBroadcast(*this, false); }
-LogicalResult EqualOp::verify() { return verifyBroadcast(*this, true); }
-LogicalResult LessOp::verify() { return verifyBroadcast(*this, true); }
-LogicalResult LessEqualOp::verify() { return verifyBroadcast(*this, true); }
-LogicalResult GreaterOp::verify() { return verifyBroadcast(*this, true); }
-LogicalResult GreaterEqualOp::verify() { return verifyBroadcast(*this, true); }
 
-LogicalResult BitShiftOp::verify() { return verifyBroadcast(*this, false); }
 
 LogicalResult ModOp::verify() {
   if (!getFmod() && isa<FloatType>(getLhs().getType().getElementType()))
     return emitOpError("float operands need fmod = true (as in ONNX Mod)");
-  return verifyBroadcast(*this, false);
+  return success();
 }
 
 LogicalResult WhereOp::verify() {

@@ -1,5 +1,6 @@
 //===- QCNNOps.cpp - qc ops: NN family -------------------------===//
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeUtils.h"
 
 #include "mlir/IR/OpImplementation.h"
 
@@ -19,26 +20,6 @@ void QCDialect::registerNNOps() {
 }
 
 namespace {
-
-std::string dimsStr(ArrayRef<int64_t> s) {
-  std::string r;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i)
-      r += "x";
-    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
-  }
-  return r.empty() ? "scalar" : r;
-}
-
-bool compatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (!ShapedType::isDynamic(a[i]) && !ShapedType::isDynamic(b[i]) &&
-        a[i] != b[i])
-      return false;
-  return true;
-}
 
 /// Checks the window attributes of a conv/pool op over `k` spatial dims.
 LogicalResult checkWindowAttrs(Operation *op, int64_t k,
@@ -102,7 +83,7 @@ static LogicalResult verifyWindowed(Operation *op, RankedTensorType in,
              << i << " is larger than the padded input";
     expected.push_back(o);
   }
-  if (!compatible(expected, res.getShape()))
+  if (!shapesCompatible(expected, res.getShape()))
     return op->emitOpError("result shape ")
            << dimsStr(res.getShape()) << " does not match expected "
            << dimsStr(expected);
@@ -132,7 +113,7 @@ LogicalResult ConvOp::verify() {
       return emitOpError("kernel spatial dims must be static");
   if (getBias()) {
     auto b = cast<RankedTensorType>(getBias().getType());
-    if (b.getRank() != 1 || !compatible(b.getShape(), {m}))
+    if (b.getRank() != 1 || !shapesCompatible(b.getShape(), {m}))
       return emitOpError("bias must be [") << m << "], got "
                                            << dimsStr(b.getShape());
   }
@@ -171,7 +152,7 @@ LogicalResult ConvTransposeOp::verify() {
   int64_t m = w.getDimSize(1) * g;
   if (getBias()) {
     auto b = cast<RankedTensorType>(getBias().getType());
-    if (b.getRank() != 1 || !compatible(b.getShape(), {m}))
+    if (b.getRank() != 1 || !shapesCompatible(b.getShape(), {m}))
       return emitOpError("bias must be [") << m << "], got "
                                            << dimsStr(b.getShape());
   }
@@ -189,7 +170,7 @@ LogicalResult ConvTransposeOp::verify() {
       return emitOpError("output spatial dim ") << i << " would be " << o;
     expected.push_back(o);
   }
-  if (!compatible(expected, getResult().getType().getShape()))
+  if (!shapesCompatible(expected, getResult().getType().getShape()))
     return emitOpError("result shape ")
            << dimsStr(getResult().getType().getShape())
            << " does not match expected " << dimsStr(expected);
@@ -230,7 +211,7 @@ LogicalResult MaxPoolWithIndicesOp::verify() {
     return emitOpError("storage_order must be 0 (row-major) or 1 "
                        "(column-major), got ")
            << getStorageOrder();
-  if (!compatible(getResult().getType().getShape(),
+  if (!shapesCompatible(getResult().getType().getShape(),
                   getIndices().getType().getShape()))
     return emitOpError("indices shape ")
            << dimsStr(getIndices().getType().getShape())
@@ -247,7 +228,7 @@ template <typename OpTy> static LogicalResult verifyGlobalPool(OpTy op) {
            << in.getRank();
   SmallVector<int64_t> expected{in.getDimSize(0), in.getDimSize(1)};
   expected.append(in.getRank() - 2, 1);
-  if (!compatible(expected, op.getResult().getType().getShape()))
+  if (!shapesCompatible(expected, op.getResult().getType().getShape()))
     return op.emitOpError("result shape ")
            << dimsStr(op.getResult().getType().getShape())
            << " does not match expected " << dimsStr(expected);
@@ -265,11 +246,11 @@ LogicalResult BatchNormOp::verify() {
   int64_t c = in.getDimSize(1);
   for (Value v : {getScale(), getBias(), getMean(), getVar()}) {
     auto t = cast<RankedTensorType>(v.getType());
-    if (t.getRank() != 1 || !compatible(t.getShape(), {c}))
+    if (t.getRank() != 1 || !shapesCompatible(t.getShape(), {c}))
       return emitOpError("scale, bias, mean and var must be [")
              << c << "], got " << dimsStr(t.getShape());
   }
-  if (!compatible(in.getShape(), getResult().getType().getShape()))
+  if (!shapesCompatible(in.getShape(), getResult().getType().getShape()))
     return emitOpError("result shape must equal the input shape");
   return success();
 }
@@ -315,7 +296,7 @@ LogicalResult ResizeOp::verify() {
   if (runtime)
     for (int64_t d = 0; d < rank; ++d)
       if (!llvm::is_contained(axes, d) &&
-          !compatible({in.getDimSize(d)}, {res.getDimSize(d)}))
+          !shapesCompatible({in.getDimSize(d)}, {res.getDimSize(d)}))
         return emitOpError("dim ")
                << d << " is not resized but the result has "
                << dimsStr(res.getShape()) << " for input "
@@ -355,7 +336,7 @@ LogicalResult MatMulIntegerOp::verify() {
     return emitOpError("operands must have rank >= 2, got ")
            << l.getRank() << " and " << r.getRank();
   int64_t k1 = l.getShape().back(), k2 = r.getShape()[r.getRank() - 2];
-  if (!compatible({k1}, {k2}))
+  if (!shapesCompatible({k1}, {k2}))
     return emitOpError("reduction dimensions differ: ") << k1 << " vs " << k2;
   auto batch = broadcastShapes(l.getShape().drop_back(2),
                                r.getShape().drop_back(2));
@@ -364,17 +345,17 @@ LogicalResult MatMulIntegerOp::verify() {
   SmallVector<int64_t> expected = *batch;
   expected.push_back(l.getShape()[l.getRank() - 2]);
   expected.push_back(r.getShape().back());
-  if (!compatible(expected, getResult().getType().getShape()))
+  if (!shapesCompatible(expected, getResult().getType().getShape()))
     return emitOpError("result shape ")
            << dimsStr(getResult().getType().getShape())
            << " does not match expected " << dimsStr(expected);
   auto lz = getLhsZero().getType(), rz = getRhsZero().getType();
   if (lz.getNumElements() != 1 &&
-      !(lz.getRank() == 1 && compatible(lz.getShape(),
+      !(lz.getRank() == 1 && shapesCompatible(lz.getShape(),
                                         {l.getShape()[l.getRank() - 2]})))
     return emitOpError("lhs zero point must be a scalar or one per row");
   if (rz.getNumElements() != 1 &&
-      !(rz.getRank() == 1 && compatible(rz.getShape(), {r.getShape().back()})))
+      !(rz.getRank() == 1 && shapesCompatible(rz.getShape(), {r.getShape().back()})))
     return emitOpError("rhs zero point must be a scalar or one per column");
   return success();
 }
@@ -408,7 +389,7 @@ LogicalResult ConvIntegerOp::verify() {
     return emitOpError("input zero point must be a scalar");
   auto wz = getWeightZero().getType();
   if (wz.getNumElements() != 1 &&
-      !(wz.getRank() == 1 && compatible(wz.getShape(), {m})))
+      !(wz.getRank() == 1 && shapesCompatible(wz.getShape(), {m})))
     return emitOpError("weight zero point must be a scalar or one per output "
                        "channel");
   return verifyWindowed(*this, in, getResult().getType(),
@@ -425,20 +406,20 @@ LogicalResult RequantizeLinearOp::verify() {
   if (getZero().getType().getElementType() != res.getElementType() ||
       getZero().getType().getNumElements() != 1)
     return emitOpError("zero point must be a scalar of the result type");
-  if (!compatible(in.getShape(), res.getShape()))
+  if (!shapesCompatible(in.getShape(), res.getShape()))
     return emitOpError("result shape must equal the input shape");
   auto s = getScale().getType();
   int64_t axis = getAxis();
   if (s.getNumElements() != 1) {
     if (s.getRank() != 1 || axis < 0 || axis >= in.getRank() ||
-        !compatible(s.getShape(), {in.getDimSize(axis)}))
+        !shapesCompatible(s.getShape(), {in.getDimSize(axis)}))
       return emitOpError("scale must be a scalar or one per element of dim "
                          "'axis'");
   }
   if (getBias()) {
     auto b = cast<RankedTensorType>(getBias().getType());
     if (!b.getElementType().isInteger(32) || b.getRank() != 1 || axis < 0 ||
-        axis >= in.getRank() || !compatible(b.getShape(), {in.getDimSize(axis)}))
+        axis >= in.getRank() || !shapesCompatible(b.getShape(), {in.getDimSize(axis)}))
       return emitOpError("bias must be i32 with one value per element of dim "
                          "'axis'");
   }

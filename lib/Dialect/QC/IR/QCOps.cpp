@@ -1,5 +1,6 @@
 //===- QCOps.cpp - qc op verifiers and folders ----------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCShapeUtils.h"
 #include "quantc/Support/Constants.h"
 
 #include "mlir/IR/OpImplementation.h"
@@ -13,49 +14,6 @@ using namespace quantc::qc;
 #define GET_OP_CLASSES
 #include "quantc/Dialect/QC/IR/QCOps.cpp.inc"
 
-static bool dimsCompatible(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-static bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  if (a.size() != b.size())
-    return false;
-  for (auto [x, y] : llvm::zip(a, b))
-    if (!dimsCompatible(x, y))
-      return false;
-  return true;
-}
-
-FailureOr<SmallVector<int64_t>>
-quantc::qc::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (x == 1)
-      out[i] = y;
-    else if (y == 1)
-      out[i] = x;
-    else if (ShapedType::isDynamic(x))
-      out[i] = y;
-    else if (ShapedType::isDynamic(y) || x == y)
-      out[i] = x;
-    else
-      return failure();
-  }
-  return out;
-}
-
-static std::string shapeStr(ArrayRef<int64_t> s) {
-  std::string r;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i)
-      r += "x";
-    r += ShapedType::isDynamic(s[i]) ? "?" : std::to_string(s[i]);
-  }
-  return r;
-}
 
 //===----------------------------------------------------------------------===//
 // MatMulOp
@@ -93,28 +51,11 @@ LogicalResult MatMulOp::verify() {
 // Elementwise ops
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyBinary(Operation *op) {
-  auto lt = cast<RankedTensorType>(op->getOperand(0).getType());
-  auto rt = cast<RankedTensorType>(op->getOperand(1).getType());
-  auto res = cast<RankedTensorType>(op->getResult(0).getType());
-  if (lt.getElementType() != rt.getElementType() ||
-      lt.getElementType() != res.getElementType())
-    return op->emitOpError("operand and result element types must match");
-  auto shape = broadcastShapes(lt.getShape(), rt.getShape());
-  if (failed(shape))
-    return op->emitOpError("operand shapes do not broadcast: ")
-           << shapeStr(lt.getShape()) << " vs " << shapeStr(rt.getShape());
-  if (!shapesCompatible(*shape, res.getShape()))
-    return op->emitOpError("result shape ")
-           << shapeStr(res.getShape()) << " does not match broadcast shape "
-           << shapeStr(*shape);
-  return success();
-}
-
-LogicalResult AddOp::verify() { return verifyBinary(*this); }
-LogicalResult SubOp::verify() { return verifyBinary(*this); }
-LogicalResult MulOp::verify() { return verifyBinary(*this); }
-LogicalResult DivOp::verify() { return verifyBinary(*this); }
+// add, sub, mul, div: the operands' broadcast shape and element type.
+QC_BROADCAST_INFERENCE(AddOp, Type(), true)
+QC_BROADCAST_INFERENCE(SubOp, Type(), true)
+QC_BROADCAST_INFERENCE(MulOp, Type(), true)
+QC_BROADCAST_INFERENCE(DivOp, Type(), true)
 
 LogicalResult ReluOp::verify() {
   if (!shapesCompatible(getInput().getType().getShape(),

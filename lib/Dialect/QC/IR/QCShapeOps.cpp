@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeUtils.h"
 
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -26,10 +27,6 @@ void QCDialect::registerShapeOps() {
 namespace {
 RankedTensorType rt(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-bool dimOk(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
 /// Element types must agree between data operand and result.
 LogicalResult sameElement(Operation *op, Value in, Value out) {
   if (rt(in).getElementType() != rt(out).getElementType())
@@ -45,7 +42,7 @@ LogicalResult expectShape(Operation *op, ArrayRef<int64_t> expected,
     return op->emitOpError("result rank ")
            << result.getRank() << " should be " << expected.size();
   for (auto [i, e] : llvm::enumerate(expected))
-    if (!dimOk(e, result.getDimSize(i)))
+    if (!dimsCompatible(e, result.getDimSize(i)))
       return op->emitOpError("result dimension ")
              << i << " is " << result.getDimSize(i) << ", expected " << e;
   return success();
@@ -106,7 +103,7 @@ LogicalResult ConcatOp::verify() {
         out[d] = ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
                      ? ShapedType::kDynamic
                      : a + b;
-      } else if (!dimOk(a, b)) {
+      } else if (!dimsCompatible(a, b)) {
         return emitOpError("input ") << k << " has size " << b
                                      << " in dimension " << d << ", expected "
                                      << a;
@@ -205,7 +202,7 @@ LogicalResult SqueezeOp::verify() {
   SmallVector<int64_t> out;
   for (int64_t d = 0; d < in.getRank(); ++d) {
     if (llvm::is_contained(getAxes(), d)) {
-      if (!dimOk(in.getDimSize(d), 1))
+      if (!dimsCompatible(in.getDimSize(d), 1))
         return emitOpError("dimension ")
                << d << " has size " << in.getDimSize(d) << ", not 1";
       continue;

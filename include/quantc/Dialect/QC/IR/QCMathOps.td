@@ -151,13 +151,15 @@ def QC_ClipOp : QC_Op<"clip", [Pure]> {
 // Elementwise binary (broadcasting)
 //===----------------------------------------------------------------------===//
 
+// The result type is inferred: the operands' broadcast shape, with their
+// element type (i1 for comparisons; the base's for pow).
 class QC_MathBinaryOp<string mnemonic, string desc, Type t = QC_MathNumTensor,
-                      Type r = t> : QC_Op<mnemonic, [Pure]> {
+                      Type r = t>
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = desc # " with ONNX multidirectional broadcasting";
   let arguments = (ins t:$lhs, t:$rhs);
   let results = (outs r:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 // ONNX Pow-12+: the exponent may have another numeric type than the base;
@@ -166,7 +168,7 @@ def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_MathNumTensor>;
 def QC_MaxOp : QC_MathBinaryOp<"max", "Elementwise maximum (NaN propagates)">;
 def QC_MinOp : QC_MathBinaryOp<"min", "Elementwise minimum (NaN propagates)">;
 
-def QC_ModOp : QC_Op<"mod", [Pure]> {
+def QC_ModOp : QC_Op<"mod", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Remainder: sign of the divisor (fmod = 0) or of the dividend (fmod = 1)";
   let description = [{
     ONNX Mod: with `fmod` false (integers only) the result takes the sign of
@@ -191,7 +193,7 @@ def QC_OrOp : QC_MathBinaryOp<"or", "Logical or", QC_MathBoolTensor>;
 def QC_XorOp : QC_MathBinaryOp<"xor", "Logical exclusive or", QC_MathBoolTensor>;
 def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
 
-def QC_BitShiftOp : QC_Op<"bit_shift", [Pure]> {
+def QC_BitShiftOp : QC_Op<"bit_shift", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "lhs << rhs or lhs >> rhs on unsigned integers (broadcast)";
   let description = [{
     ONNX BitShift-11: `direction` is `#qc.shift_direction<LEFT>` or
@@ -204,8 +206,7 @@ def QC_BitShiftOp : QC_Op<"bit_shift", [Pure]> {
                        QC_ShiftDirectionAttr:$direction);
   let results = (outs RankedTensorOf<[UI8, UI16, UI32, UI64]>:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
-}
+  }
 
 def QC_WhereOp : QC_Op<"where", [Pure]> {
   let summary = "condition ? lhs : rhs, the three operands broadcast together";

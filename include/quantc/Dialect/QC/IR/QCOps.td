@@ -6,6 +6,7 @@
 // QC<Family>Ops.td with their own generated header, so adding an op to one
 // family does not rebuild everything.
 include "quantc/Dialect/QC/IR/QCBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Float graph ops
@@ -24,7 +25,10 @@ def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
+// The result type is inferred: the broadcast shape of the operands, their
+// element type (a declared type may be more static).
+class QC_BinaryOp<string mnemonic, string desc>
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = desc # " with ONNX multidirectional broadcasting";
   let description = [{
     On floats (f64 computed in f32 by the Executor), or on integers of 8 to
@@ -36,7 +40,6 @@ class QC_BinaryOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
   let arguments = (ins QC_NumericTensor:$lhs, QC_NumericTensor:$rhs);
   let results = (outs QC_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 // Integer constants of the result's type fold (shape arithmetic).

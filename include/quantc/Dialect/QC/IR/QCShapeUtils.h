@@ -1,0 +1,65 @@
+//===- QCShapeUtils.h - shape helpers of the qc ops -------------*- C++ -*-===//
+//
+// The shape logic the qc ops' verifiers and type inference share: dimension
+// compatibility (a dynamic dim matches anything), ONNX broadcasting, the
+// inferred-vs-declared result rule, and the spelling of shapes in
+// diagnostics.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QUANTC_DIALECT_QC_IR_QCSHAPEUTILS_H
+#define QUANTC_DIALECT_QC_IR_QCSHAPEUTILS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/TypeRange.h"
+#include "mlir/Support/LLVM.h"
+
+#include <optional>
+#include <string>
+
+namespace quantc::qc {
+
+/// Equal, or one of them dynamic.
+bool dimsCompatible(int64_t a, int64_t b);
+/// Same rank and every dim compatible.
+bool shapesCompatible(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+/// "2x?x4" ("" for rank 0).
+std::string shapeStr(llvm::ArrayRef<int64_t> s);
+/// As shapeStr, but "scalar" for rank 0.
+std::string dimsStr(llvm::ArrayRef<int64_t> s);
+
+/// Inferred and declared result types agree: same element types, shapes
+/// compatible (a declared type may know a dim the inference leaves dynamic,
+/// and the reverse). The isCompatibleReturnTypes of every inferring qc op.
+bool compatibleResultTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
+
+/// The result type of an ONNX-broadcasting binary op: the broadcast shape of
+/// lhs and rhs with element type `elem` (lhs's when null). With
+/// `sameElements`, lhs and rhs must have one element type. Emits at `loc`
+/// (when given) and fails on mismatched element types or shapes that do not
+/// broadcast.
+mlir::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
+                                       mlir::Type lhs, mlir::Type rhs,
+                                       mlir::Type elem, bool sameElements,
+                                       llvm::SmallVectorImpl<mlir::Type> &out);
+
+} // namespace quantc::qc
+
+/// Defines OP::inferReturnTypes / isCompatibleReturnTypes of an
+/// ONNX-broadcasting binary op (operands $lhs, $rhs): the broadcast shape
+/// with element type ELEM (an expression that may use `ctx`; a null Type
+/// means lhs's), SAME: lhs and rhs share one element type.
+#define QC_BROADCAST_INFERENCE(OP, ELEM, SAME)                                 \
+  ::mlir::LogicalResult OP::inferReturnTypes(                                  \
+      ::mlir::MLIRContext *ctx, std::optional<::mlir::Location> loc,           \
+      Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {      \
+    (void)ctx;                                                                 \
+    return ::quantc::qc::inferBroadcastType(                                   \
+        loc, adaptor.getLhs().getType(), adaptor.getRhs().getType(), ELEM,     \
+        SAME, inferred);                                                       \
+  }                                                                            \
+  bool OP::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) { \
+    return ::quantc::qc::compatibleResultTypes(l, r);                          \
+  }
+
+#endif // QUANTC_DIALECT_QC_IR_QCSHAPEUTILS_H
