@@ -134,7 +134,7 @@ WeightStore::openFile(StringRef location, std::string &realPath) {
   llvm::Expected<fs::file_t> fd = fs::openNativeFileForRead(realPath);
   if (!fd)
     return makeError("cannot open the file: " + llvm::toString(fd.takeError()));
-  auto closeFd = llvm::make_scope_exit([&] { fs::closeFile(*fd); });
+  llvm::scope_exit closeFd([&] { fs::closeFile(*fd); });
   fs::file_status st;
   if (std::error_code ec = fs::status(*fd, st))
     return makeError("cannot stat the file: " + ec.message());
@@ -241,7 +241,7 @@ llvm::Error WeightStore::loadExternal(const onnx::TensorProto &t) {
                               length ? "length is"
                                      : "the data after the "
                                        "offset is",
-                              len, shapeToString(dims),
+                              len, qc::dimsStr(dims),
                               dataTypeName(t.data_type()), expected, *count,
                               bits),
                 *location);

@@ -94,7 +94,7 @@ FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs,
   int64_t lk = l.back(), rk = r[r.size() - 2];
   if (!ShapedType::isDynamic(lk) && !ShapedType::isDynamic(rk) && lk != rk) {
     n.emitError() << "inner dimensions differ: " << what << " are "
-                  << shapeToString(l) << " and " << shapeToString(r) << " ("
+                  << qc::dimsStr(l) << " and " << qc::dimsStr(r) << " ("
                   << lk << " vs " << rk << ")";
     return failure();
   }
@@ -102,7 +102,7 @@ FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs,
       qc::broadcastShapes(l.drop_back(2), r.drop_back(2));
   if (failed(batch)) {
     n.emitError() << "batch dimensions do not broadcast: " << what << " are "
-                  << shapeToString(l) << " and " << shapeToString(r);
+                  << qc::dimsStr(l) << " and " << qc::dimsStr(r);
     return failure();
   }
   SmallVector<int64_t> out = *batch;
@@ -127,7 +127,7 @@ LogicalResult importMatMul(NodeContext &n) {
   SmallVector<int64_t> la(shapeOf(lhs)), lb(shapeOf(rhs));
   if (la.empty() || lb.empty()) {
     n.emitError() << "operands must have rank >= 1, got "
-                  << shapeToString(la) << " and " << shapeToString(lb);
+                  << qc::dimsStr(la) << " and " << qc::dimsStr(lb);
     return failure();
   }
   // numpy semantics for 1-D operands: promote to a matrix, then drop the
@@ -137,7 +137,7 @@ LogicalResult importMatMul(NodeContext &n) {
   if (lhsVec && rhsVec && !ShapedType::isDynamic(la[0]) &&
       !ShapedType::isDynamic(lb[0]) && la[0] != lb[0]) {
     n.emitError() << "inner dimensions differ: the operands are "
-                  << shapeToString(la) << " and " << shapeToString(lb);
+                  << qc::dimsStr(la) << " and " << qc::dimsStr(lb);
     return failure();
   }
   if (lhsVec)
@@ -179,8 +179,8 @@ LogicalResult importGemm(NodeContext &n) {
       failed(alpha) || failed(beta))
     return failure();
   if (shapeOf(*a).size() != 2 || shapeOf(*b).size() != 2) {
-    n.emitError() << "A and B must be 2-D, got " << shapeToString(shapeOf(*a))
-                  << " and " << shapeToString(shapeOf(*b));
+    n.emitError() << "A and B must be 2-D, got " << qc::dimsStr(shapeOf(*a))
+                  << " and " << qc::dimsStr(shapeOf(*b));
     return failure();
   }
   Value lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
@@ -227,9 +227,9 @@ LogicalResult importGemm(NodeContext &n) {
       if (!ShapedType::isDynamic(ys[i]) && (*sum)[i] != ys[i])
         unidirectional = false;
     if (!unidirectional) {
-      n.emitError() << "C of shape " << shapeToString(cs)
+      n.emitError() << "C of shape " << qc::dimsStr(cs)
                     << " does not broadcast to the result shape "
-                    << shapeToString(ys);
+                    << qc::dimsStr(ys);
       return failure();
     }
     out = qc::AddOp::create(n.builder(), n.loc, tensorLike(out, *sum), out, c)
@@ -273,8 +273,8 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(*a), shapeOf(*b));
   if (failed(shape)) {
-    n.emitError() << "shapes " << shapeToString(shapeOf(*a)) << " and "
-                  << shapeToString(shapeOf(*b)) << " do not broadcast";
+    n.emitError() << "shapes " << qc::dimsStr(shapeOf(*a)) << " and "
+                  << qc::dimsStr(shapeOf(*b)) << " do not broadcast";
     return failure();
   }
   if (failed(checkResultShape(n, *shape)))
@@ -368,14 +368,14 @@ FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
     return out;
   if (inferIdx >= 0) {
     if (outRest == 0 || inRest % outRest != 0) {
-      n.emitError() << "cannot reshape " << shapeToString(in) << " to "
+      n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
                     << intsToString(spec) << ": the element counts do not "
                     << "divide";
       return failure();
     }
     out[inferIdx] = inRest / outRest;
   } else if (inRest != outRest) {
-    n.emitError() << "cannot reshape " << shapeToString(in) << " to "
+    n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
                   << intsToString(spec) << ": the element counts differ";
     return failure();
   }

@@ -221,8 +221,8 @@ template <bool IsMean> LogicalResult importSumMean(NodeContext &n) {
     auto s = qc::broadcastShapes(shapeOf(y), shapeOf(*v));
     if (failed(s)) {
       n.emitError() << "input " << i << " of shape "
-                    << shapeToString(shapeOf(*v)) << " does not broadcast with "
-                    << shapeToString(shapeOf(y));
+                    << qc::dimsStr(shapeOf(*v)) << " does not broadcast with "
+                    << qc::dimsStr(shapeOf(y));
       return failure();
     }
     y = qc::AddOp::create(n.builder(), n.loc,
@@ -309,7 +309,7 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
       return failure();
     if (!shapeOf(*b).empty()) {
       n.emitError() << "input " << i << " must be a scalar, got shape "
-                    << shapeToString(shapeOf(*b));
+                    << qc::dimsStr(shapeOf(*b));
       return failure();
     }
     Value bound = *b;
@@ -373,7 +373,7 @@ LogicalResult importClip(NodeContext &n) {
         return failure();
       if (!shapeOf(*b).empty()) {
         n.emitError() << "input " << i << " must be a scalar, got shape "
-                      << shapeToString(shapeOf(*b));
+                      << qc::dimsStr(shapeOf(*b));
         return failure();
       }
       y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, *b)
@@ -462,8 +462,8 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(a), shapeOf(b));
   if (failed(shape))
-    n.emitError() << "operand shapes " << shapeToString(shapeOf(a)) << " and "
-                  << shapeToString(shapeOf(b)) << " do not broadcast";
+    n.emitError() << "operand shapes " << qc::dimsStr(shapeOf(a)) << " and "
+                  << qc::dimsStr(shapeOf(b)) << " do not broadcast";
   return shape;
 }
 
@@ -510,9 +510,9 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
     auto s = qc::broadcastShapes(shapeOf(acc), shapeOf(*y));
     if (failed(s)) {
       n.emitError() << "input " << i << " of shape "
-                    << shapeToString(shapeOf(*y))
+                    << qc::dimsStr(shapeOf(*y))
                     << " does not broadcast with "
-                    << shapeToString(shapeOf(acc));
+                    << qc::dimsStr(shapeOf(acc));
       return failure();
     }
     acc = OpTy::create(n.builder(), n.loc, acc, *y).getResult();
@@ -545,8 +545,8 @@ LogicalResult importPowMixed(NodeContext &n) {
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(*x), shapeOf(*y));
   if (failed(shape)) {
-    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x)) << " and "
-                  << shapeToString(shapeOf(*y)) << " do not broadcast";
+    n.emitError() << "operand shapes " << qc::dimsStr(shapeOf(*x)) << " and "
+                  << qc::dimsStr(shapeOf(*y)) << " do not broadcast";
     return failure();
   }
   n.setOutput(0, qc::PowOp::create(
@@ -581,8 +581,8 @@ LogicalResult importPow(NodeContext &n) {
   FailureOr<SmallVector<int64_t>> shape =
       qc::broadcastShapes(shapeOf(*x), shapeOf(y));
   if (failed(shape)) {
-    n.emitError() << "operand shapes " << shapeToString(shapeOf(*x))
-                  << " and " << shapeToString(shapeOf(y))
+    n.emitError() << "operand shapes " << qc::dimsStr(shapeOf(*x))
+                  << " and " << qc::dimsStr(shapeOf(y))
                   << " do not broadcast";
     return failure();
   }
@@ -652,8 +652,8 @@ LogicalResult importWhere(NodeContext &n) {
     return failure();
   auto full = qc::broadcastShapes(shapeOf(*c), *shape);
   if (failed(full)) {
-    n.emitError() << "the condition's shape " << shapeToString(shapeOf(*c))
-                  << " does not broadcast with " << shapeToString(*shape);
+    n.emitError() << "the condition's shape " << qc::dimsStr(shapeOf(*c))
+                  << " does not broadcast with " << qc::dimsStr(*shape);
     return failure();
   }
   n.setOutput(0, qc::WhereOp::create(n.builder(), n.loc,
@@ -706,7 +706,7 @@ template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
       n.emitError() << "opset-" << n.opsetVersion
                     << " semantics flatten the input at axis " << *axis
                     << ", which needs a static shape, got "
-                    << shapeToString(in);
+                    << qc::dimsStr(in);
       return failure();
     }
   int64_t outer = 1, inner = 1;
@@ -764,9 +764,9 @@ LogicalResult importLayerNorm(NodeContext &n) {
     for (size_t i = 0; ok && i < norm.size(); ++i)
       ok = (*b)[i] == norm[i] || ShapedType::isDynamic(norm[i]);
     if (!ok) {
-      n.emitError() << what << " shape " << shapeToString(s)
+      n.emitError() << what << " shape " << qc::dimsStr(s)
                     << " does not broadcast to the normalized dims "
-                    << shapeToString(norm);
+                    << qc::dimsStr(norm);
       return failure();
     }
   }

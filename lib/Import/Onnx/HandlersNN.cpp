@@ -122,7 +122,7 @@ LogicalResult readWindow(NodeContext &n, Window &w, ArrayRef<int64_t> in,
     if (ShapedType::isDynamic(d)) {
       n.emitError() << "auto_pad " << w.autoPad
                     << " needs static spatial dims, got "
-                    << shapeToString(in);
+                    << qc::dimsStr(in);
       return failure();
     }
     int64_t out = (d + w.strides[i] - 1) / w.strides[i];
@@ -152,7 +152,7 @@ FailureOr<SmallVector<int64_t>> windowResult(NodeContext &n,
       n.emitError() << "the window (kernel " << intsStr(w.kernel)
                     << ", dilations " << intsStr(w.dilations)
                     << ") is larger than the padded input "
-                    << shapeToString(in);
+                    << qc::dimsStr(in);
       return failure();
     }
     out.push_back(o);
@@ -173,7 +173,7 @@ FailureOr<Value> spatialInput(NodeContext &n, int i = 0) {
     return failure();
   if (shapeOf(*x).size() < 3) {
     n.emitError() << "input " << i << " must be [N, C, D...] with rank >= 3, got "
-                  << shapeToString(shapeOf(*x));
+                  << qc::dimsStr(shapeOf(*x));
     return failure();
   }
   return x;
@@ -192,13 +192,13 @@ RankedTensorType f32Tensor(NodeContext &n, ArrayRef<int64_t> shape) {
 LogicalResult checkKernel(NodeContext &n, ArrayRef<int64_t> x,
                           ArrayRef<int64_t> w, Window &win) {
   if (w.size() != x.size()) {
-    n.emitError() << "weight " << shapeToString(w)
+    n.emitError() << "weight " << qc::dimsStr(w)
                   << " must have the input's rank " << x.size();
     return failure();
   }
   for (size_t i = 1; i < w.size(); ++i)
     if (ShapedType::isDynamic(w[i])) {
-      n.emitError() << "weight " << shapeToString(w)
+      n.emitError() << "weight " << qc::dimsStr(w)
                     << " needs static dims after the first";
       return failure();
     }
@@ -208,7 +208,7 @@ LogicalResult checkKernel(NodeContext &n, ArrayRef<int64_t> x,
   SmallVector<int64_t> fromW(w.drop_front(2));
   if (*ks && ArrayRef<int64_t>(**ks) != ArrayRef<int64_t>(fromW)) {
     n.emitError() << "kernel_shape " << intsStr(**ks)
-                  << " disagrees with the weight " << shapeToString(w);
+                  << " disagrees with the weight " << qc::dimsStr(w);
     return failure();
   }
   win.kernel = fromW;
@@ -227,8 +227,8 @@ LogicalResult importConv(NodeContext &n) {
   int64_t M = ws[0];
   if (*group < 1 || (!ShapedType::isDynamic(M) && M % *group) ||
       (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
-    n.emitError() << "input " << shapeToString(xs) << ", weight "
-                  << shapeToString(ws) << " and group " << *group
+    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
+                  << qc::dimsStr(ws) << " and group " << *group
                   << " disagree: C must equal weight dim 1 x group and M "
                      "must divide by group";
     return failure();
@@ -241,7 +241,7 @@ LogicalResult importConv(NodeContext &n) {
     if (shapeOf(*b).size() != 1 || (shapeOf(*b)[0] != M &&
                                     !ShapedType::isDynamic(shapeOf(*b)[0]))) {
       n.emitError() << "bias must be [" << M << "], got "
-                    << shapeToString(shapeOf(*b));
+                    << qc::dimsStr(shapeOf(*b));
       return failure();
     }
     bias = *b;
@@ -281,8 +281,8 @@ LogicalResult importConvTranspose(NodeContext &n) {
   if (*group < 1 || (!ShapedType::isDynamic(xs[1]) &&
                      (xs[1] % *group || (!ShapedType::isDynamic(ws[0]) &&
                                          xs[1] != ws[0])))) {
-    n.emitError() << "input " << shapeToString(xs) << ", weight "
-                  << shapeToString(ws) << " and group " << *group
+    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
+                  << qc::dimsStr(ws) << " and group " << *group
                   << " disagree: C must equal weight dim 0 and divide by "
                      "group";
     return failure();
@@ -322,7 +322,7 @@ LogicalResult importConvTranspose(NodeContext &n) {
       if (ShapedType::isDynamic(xs[2 + i])) {
         n.emitError() << "output_shape/auto_pad need static spatial dims, "
                          "got "
-                      << shapeToString(xs);
+                      << qc::dimsStr(xs);
         return failure();
       }
       int64_t full = (*strides)[i] * (xs[2 + i] - 1) + (*outPad)[i] +
@@ -350,7 +350,7 @@ LogicalResult importConvTranspose(NodeContext &n) {
       return failure();
     if (shapeOf(*b).size() != 1 || shapeOf(*b)[0] != M) {
       n.emitError() << "bias must be [" << M << "], got "
-                    << shapeToString(shapeOf(*b));
+                    << qc::dimsStr(shapeOf(*b));
       return failure();
     }
     bias = *b;
@@ -394,7 +394,7 @@ LogicalResult readPool(NodeContext &n, Value x, Window &win, bool &ceil) {
   if (!*ks || (int64_t)(*ks)->size() != (int64_t)xs.size() - 2) {
     n.emitError() << "attribute 'kernel_shape' is required, one value per "
                      "spatial dim of "
-                  << shapeToString(xs);
+                  << qc::dimsStr(xs);
     return failure();
   }
   win.kernel = **ks;
@@ -416,7 +416,7 @@ LogicalResult importMaxPool(NodeContext &n) {
     if (cast<RankedTensorType>(v->getType()).getElementType().isInteger(8)) {
       if (shapeOf(*v).size() < 3) {
         n.emitError() << "input 0 must be [N, C, D...] with rank >= 3, got "
-                      << shapeToString(shapeOf(*v));
+                      << qc::dimsStr(shapeOf(*v));
         return failure();
       }
       x = v;
@@ -592,7 +592,7 @@ LogicalResult importBatchNorm(NodeContext &n) {
     return failure();
   ArrayRef<int64_t> xs = shapeOf(*x);
   if (xs.size() < 2) {
-    n.emitError() << "input must be [N, C, ...], got " << shapeToString(xs);
+    n.emitError() << "input must be [N, C, ...], got " << qc::dimsStr(xs);
     return failure();
   }
   SmallVector<Value> params;
@@ -605,7 +605,7 @@ LogicalResult importBatchNorm(NodeContext &n) {
     if (ps.size() != 1 || (ps[0] != xs[1] && !ShapedType::isDynamic(xs[1]) &&
                            !ShapedType::isDynamic(ps[0]))) {
       n.emitError() << names[i - 1] << " must be [" << xs[1] << "], got "
-                    << shapeToString(ps);
+                    << qc::dimsStr(ps);
       return failure();
     }
     params.push_back(*p);
@@ -672,7 +672,7 @@ FailureOr<ResizeParam> resizeParam(NodeContext &n, int i, bool isInt,
   }
   if (t.getRank() != 1) {
     n.emitError() << "input " << i << " ('" << n.node.input(i) << "', "
-                  << what << ") must be 1-D, got " << shapeToString(t.getShape());
+                  << what << ") must be 1-D, got " << qc::dimsStr(t.getShape());
     return failure();
   }
   if (t.getDimSize(0) == 0)
@@ -838,7 +838,7 @@ LogicalResult resizeWithScalesInput(NodeContext &n, Value x, StringRef mode) {
     int64_t len = shapeOf(p->value)[0];
     if (!ShapedType::isDynamic(len) && len != rank) {
       n.emitError() << "scales must have one value per dim of "
-                    << shapeToString(shapeOf(x)) << ", got " << len;
+                    << qc::dimsStr(shapeOf(x)) << ", got " << len;
       return failure();
     }
     return emitResize(n, x, {}, std::nullopt, mode, "asymmetric", "floor",
@@ -846,7 +846,7 @@ LogicalResult resizeWithScalesInput(NodeContext &n, Value x, StringRef mode) {
   }
   if ((int64_t)p->f.size() != rank) {
     n.emitError() << "scales must have one value per dim of "
-                  << shapeToString(shapeOf(x));
+                  << qc::dimsStr(shapeOf(x));
     return failure();
   }
   return emitResize(n, x, p->f, std::nullopt, mode, "asymmetric", "floor");
@@ -879,7 +879,7 @@ LogicalResult importUpsample(NodeContext &n) {
   SmallVector<float> scales(a->floats().begin(), a->floats().end());
   if (scales.size() != shapeOf(*x).size()) {
     n.emitError() << "scales must have one value per dim of "
-                  << shapeToString(shapeOf(*x));
+                  << qc::dimsStr(shapeOf(*x));
     return failure();
   }
   return emitResize(n, *x, scales, std::nullopt, m, "asymmetric", "floor");
@@ -1149,7 +1149,7 @@ LogicalResult checkZeroShape(NodeContext &n, Value z, int64_t allowed,
   if (count == 1 || (s.size() == 1 && s[0] == allowed))
     return success();
   n.emitError() << what << " zero point must be a scalar or have " << allowed
-                << " values, got " << shapeToString(s);
+                << " values, got " << qc::dimsStr(s);
   return failure();
 }
 
@@ -1158,13 +1158,13 @@ FailureOr<Value> emitMatMulInteger(NodeContext &n, Value a, Value b, Value az,
   ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(b);
   if (as.size() < 2 || bs.size() < 2) {
     n.emitError() << "operands must have rank >= 2, got "
-                  << shapeToString(as) << " and " << shapeToString(bs);
+                  << qc::dimsStr(as) << " and " << qc::dimsStr(bs);
     return failure();
   }
   if (as.back() != bs[bs.size() - 2] && !ShapedType::isDynamic(as.back()) &&
       !ShapedType::isDynamic(bs[bs.size() - 2])) {
-    n.emitError() << "inner dimensions differ: " << shapeToString(as)
-                  << " and " << shapeToString(bs);
+    n.emitError() << "inner dimensions differ: " << qc::dimsStr(as)
+                  << " and " << qc::dimsStr(bs);
     return failure();
   }
   auto batch = qc::broadcastShapes(as.drop_back(2), bs.drop_back(2));
@@ -1204,7 +1204,7 @@ FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
   if (failed(group))
     return failure();
   if (xs.size() < 3) {
-    n.emitError() << "input must be [N, C, D...], got " << shapeToString(xs);
+    n.emitError() << "input must be [N, C, D...], got " << qc::dimsStr(xs);
     return failure();
   }
   Window win;
@@ -1213,8 +1213,8 @@ FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
   int64_t M = ws[0];
   if (*group < 1 || M % *group ||
       (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
-    n.emitError() << "input " << shapeToString(xs) << ", weight "
-                  << shapeToString(ws) << " and group " << *group
+    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
+                  << qc::dimsStr(ws) << " and group " << *group
                   << " disagree";
     return failure();
   }
@@ -1255,7 +1255,7 @@ FailureOr<Value> scaleInput(NodeContext &n, int i) {
     return failure();
   if (shapeOf(*s).size() > 1) {
     n.emitError() << "scale input " << i << " must be a scalar or 1-D, got "
-                  << shapeToString(shapeOf(*s));
+                  << qc::dimsStr(shapeOf(*s));
     return failure();
   }
   return s;

@@ -839,7 +839,7 @@ LogicalResult importDynamicReshape(NodeContext &n) {
   ArrayRef<int64_t> ss = shapeOf(*s);
   if (ss.size() != 1) {
     n.emitError() << "the shape input must be 1-D, got "
-                  << shapeToString(ss);
+                  << qc::dimsStr(ss);
     return failure();
   }
   // The result rank is the shape's length. When folding could not find it
@@ -916,8 +916,8 @@ LogicalResult importGatherElements(NodeContext &n) {
   if (failed(axis))
     return failure();
   if (shapeOf(*ix).size() != in.size()) {
-    n.emitError() << "indices " << shapeToString(shapeOf(*ix))
-                  << " must have the rank of the data " << shapeToString(in);
+    n.emitError() << "indices " << qc::dimsStr(shapeOf(*ix))
+                  << " must have the rank of the data " << qc::dimsStr(in);
     return failure();
   }
   n.setOutput(0, qc::GatherElementsOp::create(
@@ -959,8 +959,8 @@ LogicalResult importConcat(NodeContext &n) {
       return failure();
     }
     if (s.size() != out.size()) {
-      n.emitError() << "input " << k << " is " << shapeToString(s)
-                    << ", input 0 is " << shapeToString(shapeOf(in[0]))
+      n.emitError() << "input " << k << " is " << qc::dimsStr(s)
+                    << ", input 0 is " << qc::dimsStr(shapeOf(in[0]))
                     << " (ranks differ)";
       return failure();
     }
@@ -969,8 +969,8 @@ LogicalResult importConcat(NodeContext &n) {
         out[d] = isDyn(out[d]) || isDyn(s[d]) ? ShapedType::kDynamic
                                               : out[d] + s[d];
       } else if (!isDyn(out[d]) && !isDyn(s[d]) && out[d] != s[d]) {
-        n.emitError() << "input " << k << " is " << shapeToString(s)
-                      << ", input 0 is " << shapeToString(shapeOf(in[0]))
+        n.emitError() << "input " << k << " is " << qc::dimsStr(s)
+                      << ", input 0 is " << qc::dimsStr(shapeOf(in[0]))
                       << ": they differ outside axis " << *axis;
         return failure();
       } else if (isDyn(out[d])) {
@@ -1020,7 +1020,7 @@ LogicalResult importDynamicSlice(NodeContext &n, Value x) {
       return failure();
     if (shapeOf(*v).size() != 1) {
       n.emitError() << "input " << i << " must be 1-D, got "
-                    << shapeToString(shapeOf(*v));
+                    << qc::dimsStr(shapeOf(*v));
       return failure();
     }
     if (!isDyn(shapeOf(*v)[0]))
@@ -1102,7 +1102,7 @@ LogicalResult importSplit(NodeContext &n) {
     ArrayRef<int64_t> ss = shapeOf(*sp);
     if (ss.size() != 1 || (!isDyn(ss[0]) && ss[0] != outs)) {
       n.emitError() << "split must be 1-D with one entry per output ("
-                    << outs << "), got " << shapeToString(ss);
+                    << outs << "), got " << qc::dimsStr(ss);
       return failure();
     }
     SmallVector<int64_t> shape(in);
@@ -1140,7 +1140,7 @@ LogicalResult importSplit(NodeContext &n) {
     }
     if (isDyn(dim)) {
       n.emitError() << "splitting the dynamic dimension " << *axis << " of "
-                    << shapeToString(in)
+                    << qc::dimsStr(in)
                     << " without split sizes is not supported";
       return failure();
     }
@@ -1191,7 +1191,7 @@ LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
     return failure();
   ArrayRef<int64_t> as = shapeOf(*axes);
   if (as.size() != 1) {
-    n.emitError() << "axes must be 1-D, got " << shapeToString(as);
+    n.emitError() << "axes must be 1-D, got " << qc::dimsStr(as);
     return failure();
   }
   // An axes length unknown here: the declared output rank (F5).
@@ -1237,7 +1237,7 @@ LogicalResult importSqueeze(NodeContext &n) {
   } else {
     for (size_t d = 0; d < in.size(); ++d) {
       if (isDyn(in[d])) {
-        n.emitError() << "squeezing " << shapeToString(in)
+        n.emitError() << "squeezing " << qc::dimsStr(in)
                       << " without axes needs static dimensions";
         return failure();
       }
@@ -1250,7 +1250,7 @@ LogicalResult importSqueeze(NodeContext &n) {
     if (llvm::is_contained(axes, (int64_t)d)) {
       if (!isDyn(in[d]) && in[d] != 1) {
         n.emitError() << "cannot squeeze dimension " << d << " of "
-                      << shapeToString(in) << ": its size is not 1";
+                      << qc::dimsStr(in) << ": its size is not 1";
         return failure();
       }
       continue;
@@ -1353,7 +1353,7 @@ shapeOperand(NodeContext &n, int i, StringRef what,
   ArrayRef<int64_t> ss = shapeOf(*s);
   if (ss.size() != 1 || (isDyn(ss[0]) && !allowDynamicLength)) {
     n.emitError() << what << " must be 1-D with a static length, got "
-                  << shapeToString(ss);
+                  << qc::dimsStr(ss);
     return failure();
   }
   if (ss[0] > kMaxRank) {
@@ -1397,7 +1397,7 @@ LogicalResult importExpand(NodeContext &n) {
         return failure();
       }
       if (!isDyn(a) && a != 1 && b != 1 && a != b) {
-        n.emitError() << "cannot expand " << shapeToString(in) << " to "
+        n.emitError() << "cannot expand " << qc::dimsStr(in) << " to "
                       << ints(want);
         return failure();
       }
@@ -1423,7 +1423,7 @@ LogicalResult importTile(NodeContext &n) {
   if (!isDyn(shapeOf(r->first)[0]) &&
       shapeOf(r->first)[0] != (int64_t)in.size()) {
     n.emitError() << "repeats has " << shapeOf(r->first)[0]
-                  << " entries, the input " << shapeToString(in) << " has rank "
+                  << " entries, the input " << qc::dimsStr(in) << " has rank "
                   << in.size();
     return failure();
   }
@@ -1454,7 +1454,7 @@ LogicalResult importRange(NodeContext &n) {
       return failure();
     if (!shapeOf(*x).empty()) {
       n.emitError() << "input " << i << " must be a scalar, got "
-                    << shapeToString(shapeOf(*x));
+                    << qc::dimsStr(shapeOf(*x));
       return failure();
     }
     if (i && elemOf(*x) != elemOf(v[0])) {

@@ -12,6 +12,8 @@
 
 #include "onnx/onnx.pb.h"
 
+#include "quantc/Dialect/QC/IR/QCShapeUtils.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -40,9 +42,6 @@ constexpr int64_t kNewestKnownOpset = 28;
 //===----------------------------------------------------------------------===//
 // Shapes and tensors (Tensors.cpp)
 //===----------------------------------------------------------------------===//
-
-/// "2x?x4" ("scalar" for rank 0).
-std::string shapeToString(llvm::ArrayRef<int64_t> shape);
 
 /// The number of elements of a static shape, or an error on a negative
 /// dimension, a rank over kMaxRank or a product over kMaxElements.

@@ -324,7 +324,7 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
       g.emitError() << "--input-shape " << name << "=" << spec
                     << " has rank " << given.size() << ", but the model "
                     << "declares rank " << declared->size() << " ("
-                    << shapeToString(*declared) << ")";
+                    << qc::dimsStr(*declared) << ")";
       return failure();
     }
     for (size_t i = 0; declared && i < given.size(); ++i) {
@@ -332,7 +332,7 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
           (*declared)[i] != given[i]) {
         g.emitError() << "--input-shape " << name << "=" << spec
                       << " disagrees with the "
-                      << "declared shape " << shapeToString(*declared)
+                      << "declared shape " << qc::dimsStr(*declared)
                       << " in dimension " << i;
         return failure();
       }

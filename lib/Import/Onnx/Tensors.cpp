@@ -87,18 +87,6 @@ template <typename T> T readLE(const char *p) {
 }
 } // namespace
 
-std::string quantc::onnx_import::shapeToString(llvm::ArrayRef<int64_t> shape) {
-  if (shape.empty())
-    return "scalar";
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += "x";
-    s += ShapedType::isDynamic(shape[i]) ? "?" : std::to_string(shape[i]);
-  }
-  return s;
-}
-
 llvm::Expected<int64_t>
 quantc::onnx_import::checkedElementCount(llvm::ArrayRef<int64_t> shape) {
   if ((int64_t)shape.size() > kMaxRank)
@@ -113,7 +101,7 @@ quantc::onnx_import::checkedElementCount(llvm::ArrayRef<int64_t> shape) {
     int64_t next;
     if (llvm::MulOverflow(count, d, next) || next > kMaxElements)
       return makeError(llvm::formatv(
-          "shape {0} has more than {1} elements", shapeToString(shape),
+          "shape {0} has more than {1} elements", qc::dimsStr(shape),
           kMaxElements));
     count = next;
   }
@@ -168,7 +156,7 @@ llvm::Error quantc::onnx_import::validateTensor(const onnx::TensorProto &t) {
   if (n != *count)
     return makeError(llvm::formatv(
         "{0} has {1} values, expected {2} ({3} of shape [{4}])", field, n,
-        *count, dataTypeName(t.data_type()), shapeToString(dims)));
+        *count, dataTypeName(t.data_type()), qc::dimsStr(dims)));
   return llvm::Error::success();
 }
 
