@@ -373,3 +373,30 @@ func.func @add_i4(%a: tensor<3xi4>) {
   %0 = qc.add %a, %a : (tensor<3xi4>, tensor<3xi4>) -> tensor<3xi4>
   return
 }
+
+// -----
+
+// qc.quantize / qc.dequantize / qc.qmatmul run MX schemes only: a linear
+// scheme has no rule in these ops (it is qc.quantize_linear's).
+func.func @quantize_linear_scheme(%x: tensor<2x64xf32>) {
+  // expected-error @+1 {{'qc.quantize' op result scheme #qc.scheme<i8, scale = f32, block = [], symmetric> is not an MX scheme blocked along the last axis (E8M0 scales), the only kind these ops run; use qc.quantize_linear / qc.dequantize_linear for linear schemes}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<"int8">} : tensor<2x64xf32> -> (tensor<2x64xi8>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func @dequantize_nvfp4_scheme(%k: tensor<2x32xf4E2M1FN>, %s: tensor<2x2xf8E4M3FN>) {
+  // expected-error @+1 {{'qc.dequantize' op operand scheme #qc.scheme<f4E2M1FN, scale = f8E4M3FN, block = [1, 16], symmetric> is not an MX scheme}}
+  %y = qc.dequantize %k, %s {scheme = #qc.scheme<"nvfp4">} : (tensor<2x32xf4E2M1FN>, tensor<2x2xf8E4M3FN>) -> tensor<2x32xf32>
+  return
+}
+
+// -----
+
+// An MX scale type blocked along another axis than the last.
+func.func @quantize_mx_other_axis(%x: tensor<64x2xf32>) {
+  // expected-error @+1 {{is not an MX scheme blocked along the last axis}}
+  %c, %s = qc.quantize %x {scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [32, 1], symmetric>} : tensor<64x2xf32> -> (tensor<64x2xf8E4M3FN>, tensor<2x2xf8E8M0FNU>)
+  return
+}

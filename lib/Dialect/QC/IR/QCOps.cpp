@@ -208,6 +208,20 @@ static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
                                           RankedTensorType codes,
                                           RankedTensorType scales,
                                           StringRef what) {
+  // What the Executor and the kernels run (docs/Formats.md, MX rules): OCP
+  // MX blocks along the last axis with E8M0 scales. Linear schemes (per
+  // tensor, per channel, 2-D blocks, NVFP4) are qc.quantize_linear /
+  // qc.dequantize_linear.
+  ArrayRef<int64_t> block = scheme.getBlock();
+  bool lastAxisOnly = !block.empty() && block.back() > 0 &&
+                      llvm::all_of(block.drop_back(),
+                                   [](int64_t b) { return b == 1; });
+  if (!scheme.isMX() || !lastAxisOnly)
+    return op->emitOpError(what)
+           << " scheme " << scheme
+           << " is not an MX scheme blocked along the last axis (E8M0 "
+              "scales), the only kind these ops run; use "
+              "qc.quantize_linear / qc.dequantize_linear for linear schemes";
   if (codes.getElementType() != scheme.getElementType())
     return op->emitOpError(what)
            << " codes have element type " << codes.getElementType()
