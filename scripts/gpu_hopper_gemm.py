@@ -54,9 +54,25 @@ from gpu_check import Cuda, e4m3_table  # noqa: E402
 VARIANTS = ["1x128", "per-channel", "per-tensor"]
 TILE_M = TILE_N = TILE_K = 128
 THREADS = 384
-STAGES = 6
-# Must match quantc::getHopperGemmSharedBytes (HopperGemm.h).
-SMEM = STAGES * 2 * TILE_M * TILE_K + STAGES * 16
+
+
+def shared_bytes(stages):
+    """quantc::getHopperGemmSharedBytes (HopperGemm.h): the A and B tiles of
+    every stage, then two 8-byte mbarriers per stage."""
+    return stages * 2 * TILE_M * TILE_K + stages * 16
+
+
+def read_stages(folder):
+    """The pipeline depth the kernels were built with (meta.json, written by
+    gpu_hopper_gemm.sh); launching with less shared memory than that would
+    put the mbarriers past its end."""
+    path = os.path.join(folder, "meta.json")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} is missing: run scripts/gpu_hopper_gemm.sh")
+    stages = json.load(open(path)).get("stages")
+    if not isinstance(stages, int) or not 2 <= stages <= 7:
+        raise ValueError(f"{path}: stages must be an integer in 2..7, got {stages!r}")
+    return stages
 TOLERANCE = 2.0 ** -10
 CHECK_SHAPES = [(1, 1, 16), (17, 130, 272), (128, 128, 128), (200, 300, 1024),
                 (129, 257, 2048), (256, 512, 4096), (64, 1000, 400)]
@@ -201,6 +217,8 @@ def cpu_self_test(folder):
 # --------------------------------------------------------------------------
 
 class Hopper(Cuda):
+    smem = shared_bytes(6)
+
     def load(self, folder, variant):
         base = os.path.join(folder, f"fp8_gemm_{variant}")
         name = f"fp8_gemm_{variant.replace('-', '_')}"
@@ -215,7 +233,7 @@ class Hopper(Cuda):
             mod = self.load_module(open(base + ".ptx", "rb").read())
         fn = self.function(mod, name)
         self.check(self.lib.cuFuncSetAttribute(
-            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, SMEM),
+            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, self.smem),
             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
         return fn
 
@@ -245,7 +263,7 @@ class Hopper(Cuda):
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(fn, grid[0], grid[1], 1, THREADS, 1, 1,
-                                           SMEM, None, argv, None), "cuLaunchKernel")
+                                           self.smem, None, argv, None), "cuLaunchKernel")
 
 
 def grid_of(M, N):
@@ -390,9 +408,11 @@ def main():
             return 0
         if not a.dir:
             ap.error("--dir or --prepare is required")
+        stages = read_stages(a.dir)
         if a.cpu_only:
             return 0 if cpu_self_test(a.dir) else 1
         cu = Hopper()
+        cu.smem = shared_bytes(stages)
         print(json.dumps({"device": cu.device_name()}), flush=True)
         if cu.chip() != "sm_90":
             print(json.dumps({"error": f"sm_90a code needs an sm_90 device, this is {cu.chip()}"}))

@@ -28,6 +28,7 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
         assert f".entry fp8_gemm_{s.replace('-', '_')}(" in ptx
     cases = sorted(out.glob("case_*.npz"))
     assert len(cases) == 21
+    assert json.loads((out / "meta.json").read_text()) == {"stages": 6}
     res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
                    out, "--cpu-only"])
     assert res.returncode == 0, describe(res)
@@ -54,7 +55,21 @@ def test_hopper_gemm_check_rejects_a_corrupted_case(build_dir, tool,
 
 
 def test_hopper_gemm_check_errors(tmp_path):
-    res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
-                   tmp_path, "--cpu-only"])
+    """A folder gpu_hopper_gemm.sh did not prepare: exit 2 and what to run.
+    The stage count decides the shared memory the launcher asks for, so a
+    missing or bad meta.json is an error, not a default."""
+    def run():
+        return run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py",
+                        "--dir", tmp_path, "--cpu-only"])
+    res = run()
+    assert res.returncode == 2
+    assert "meta.json is missing" in res.stderr and \
+        "gpu_hopper_gemm.sh" in res.stderr, describe(res)
+    (tmp_path / "meta.json").write_text('{"stages": 9}')
+    res = run()
+    assert res.returncode == 2 and "stages must be an integer in 2..7" in \
+        res.stderr, describe(res)
+    (tmp_path / "meta.json").write_text('{"stages": 6}')
+    res = run()
     assert res.returncode == 2
     assert "no case_*.npz" in res.stderr and "gpu_hopper_gemm.sh" in res.stderr

@@ -88,9 +88,18 @@ TEST(HopperGemm, ConfigChecks) {
   c.consumerRegs = 236;
   EXPECT_TRUE(
       contains(errorText(verifyHopperGemmConfig(c)), "consumerRegs = 236"));
+  // 32 + 2 * 240 = 512 registers per thread-triple fit 65536, but the
+  // producer releases 128 * 136 and the consumers need 256 * 72: a hang.
   c.consumerRegs = 240;
-  c.producerRegs = 56; // 56 + 480 = 536 > 512
-  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "65536"));
+  c.producerRegs = 32;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "wait forever"));
+  // A "decrease" above the launch share, an "increase" below it.
+  c.producerRegs = 176;
+  c.consumerRegs = 232;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "only give up"));
+  c.producerRegs = 40;
+  c.consumerRegs = 160;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "only take"));
 }
 
 TEST(HopperGemm, ShapeChecks) {

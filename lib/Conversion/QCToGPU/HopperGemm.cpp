@@ -48,11 +48,27 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
     if (r < 24 || r > 256 || r % 8)
       return err(llvm::Twine(what) + " = " + llvm::Twine(r) +
                  ": setmaxnreg takes a multiple of 8 in [24, 256]");
-  if (128 * (cfg.producerRegs + 2 * cfg.consumerRegs) > 65536)
+  // At launch every thread has the same share (168 for 384 threads at one
+  // CTA per SM); setmaxnreg moves registers from the producer to the
+  // consumers, whose TRY_ALLOC spins until enough have been released.
+  constexpr unsigned launchRegs = (65536 / kHopperThreads) & ~7u;
+  if (cfg.producerRegs > launchRegs || cfg.consumerRegs < launchRegs)
+    return err("producerRegs = " + llvm::Twine(cfg.producerRegs) +
+               ", consumerRegs = " + llvm::Twine(cfg.consumerRegs) +
+               ": the producer can only give up registers and the consumers "
+               "only take them (each thread starts with " +
+               llvm::Twine(launchRegs) + ")");
+  if (cfg.producerRegs + 2 * cfg.consumerRegs > 3 * launchRegs)
     return err("producerRegs + 2 * consumerRegs = " +
                llvm::Twine(cfg.producerRegs + 2 * cfg.consumerRegs) +
-               ": 384 threads may hold at most 65536 registers (512 per "
-               "thread of each of the three warpgroups)");
+               ": more than the " + llvm::Twine(3 * launchRegs) +
+               " the three warpgroups start with; the consumers' setmaxnreg "
+               "would wait forever");
+  if (getHopperGemmSharedBytes(cfg) > kMaxSharedBytes)
+    return err("stages = " + llvm::Twine(cfg.stages) + " need " +
+               llvm::Twine(getHopperGemmSharedBytes(cfg)) +
+               " bytes of shared memory; Hopper gives a CTA at most " +
+               llvm::Twine(kMaxSharedBytes));
   return llvm::Error::success();
 }
 
@@ -218,10 +234,6 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                                    Value());
     }
     NVVM::FenceMbarrierInitOp::create(b, loc);
-    for (Value tm : {tmA, tmB})
-      NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
-                               /*evictPriority=*/nullptr, tm,
-                               /*predicate=*/Value(), /*tensormap=*/true);
   }
   gpu::BarrierOp::create(b, loc);
 
@@ -234,6 +246,17 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     NVVM::SetMaxRegisterOp::create(b, loc, cfg.producerRegs,
                                    NVVM::SetMaxRegisterAction::decrease);
     ifThen(e.eq(tid, e.c64(256)));
+    // The tensor maps were written by the host into global memory: acquire
+    // them for the tensormap proxy before TMA reads them (CUDA Programming
+    // Guide, "Using TMA to transfer multi-dimensional arrays"), then warm
+    // the descriptor cache.
+    for (Value tm : {tmA, tmB}) {
+      NVVM::FenceProxyAcquireOp::create(b, loc, NVVM::MemScopeKind::SYS, tm,
+                                        e.c32(128));
+      NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
+                               /*evictPriority=*/nullptr, tm,
+                               /*predicate=*/Value(), /*tensormap=*/true);
+    }
     auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1));
     b.setInsertionPointToStart(loop.getBody());
     Value kb = loop.getInductionVar();
