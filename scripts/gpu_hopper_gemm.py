@@ -4,7 +4,8 @@
 Three steps, two machines:
 
   here (LLVM/MLIR, the build):   scripts/gpu_hopper_gemm.sh [BUILD [OUT]]
-      writes OUT/fp8_gemm_<scales>.{ptx,cubin} from quant-kernel-gen and, by
+      writes OUT/fp8_gemm_<scales>_n<tileN>_s<stages>.{ptx,cubin} from
+      quant-kernel-gen (tile widths 64, 128 and, without promotion, 256) and, by
       `--prepare OUT`, the check cases: seeded random e4m3 codes and scales
       (ragged M/N, K a multiple of 16 but not of 128 included) with the
       expected C from quantc.numerics.gemm_fp8 (F33, the kernel's arithmetic);
@@ -14,8 +15,8 @@ Three steps, two machines:
   side (tensor-map parameters, tolerance measure):
       python3 scripts/gpu_hopper_gemm.py --dir OUT --cpu-only
 
-Check: for every variant (1x128, per-channel, per-tensor) and case, C is
-poisoned with NaN, the kernel runs, and
+Check: for every kernel (scale variant x tile width) and every case of its
+variant, C is poisoned with NaN, the kernel runs, and
 
     err[m,n] = |gpu - ref| / mag[m,n],  mag = sum_k |a*b| * |scale of (m,n,k)|
 
@@ -30,7 +31,10 @@ measure. per-tensor and per-channel accumulate all of K in the tensor core
 (no promotion), as cuBLASLt's fast-accumulation FP8 does; their bound is the
 same measure.
 
-Timing (torch needed): the DeepSeek-V3 shapes of issue 11 and a decode shape,
+Timing (torch needed), every kernel: the DeepSeek-V3 shapes of issue 11 and
+two decode shapes (quantc::chooseHopperGemmConfig's pick is the tile to read
+first: 64 columns under one wave of 128 x 128 tiles, 256 for per-tensor /
+per-channel from two waves of 128 x 256 tiles up, else 128),
 CUDA events, median of 20 runs after 3 warm-ups, against torch._scaled_mm
 (cuBLASLt FP8) per-tensor and, where this torch accepts them, 1x128 x 128x128
 block scales, in the same process. Large shapes are checked against a float32
@@ -43,6 +47,7 @@ import ctypes
 import json
 import math
 import os
+import re
 import sys
 import time
 
@@ -52,27 +57,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_check import Cuda, e4m3_table  # noqa: E402
 
 VARIANTS = ["1x128", "per-channel", "per-tensor"]
-TILE_M = TILE_N = TILE_K = 128
+TILE_M = TILE_K = 128
+SCALE_BLOCK_N = 128  # columns one 1x128-mode weight scale covers
 THREADS = 384
-
-
-def shared_bytes(stages):
-    """quantc::getHopperGemmSharedBytes (HopperGemm.h): the A and B tiles of
-    every stage, then two 8-byte mbarriers per stage."""
-    return stages * 2 * TILE_M * TILE_K + stages * 16
-
-
-def read_stages(folder):
-    """The pipeline depth the kernels were built with (meta.json, written by
-    gpu_hopper_gemm.sh); launching with less shared memory than that would
-    put the mbarriers past its end."""
-    path = os.path.join(folder, "meta.json")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path} is missing: run scripts/gpu_hopper_gemm.sh")
-    stages = json.load(open(path)).get("stages")
-    if not isinstance(stages, int) or not 2 <= stages <= 7:
-        raise ValueError(f"{path}: stages must be an integer in 2..7, got {stages!r}")
-    return stages
 TOLERANCE = 2.0 ** -10
 CHECK_SHAPES = [(1, 1, 16), (17, 130, 272), (128, 128, 128), (200, 300, 1024),
                 (129, 257, 2048), (256, 512, 4096), (64, 1000, 400)]
@@ -88,18 +75,52 @@ CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0  # out-of-bounds elements read as 0
 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
 
 
+def shared_bytes(stages, tile_n):
+    """quantc::getHopperGemmSharedBytes (HopperGemm.h): the A (128 rows) and
+    B (tile_n rows) tiles of every stage, then two 8-byte mbarriers per
+    stage."""
+    return stages * (TILE_M + tile_n) * TILE_K + stages * 16
+
+
+def read_kernels(folder):
+    """The kernels gpu_hopper_gemm.sh built: fp8_gemm_<scales>_n<tileN>_s<stages>
+    .ptx (and .cubin). The name carries the tile width (the B tensor map's
+    box and the grid) and the pipeline depth (the shared memory to give it:
+    too little would put the mbarriers past its end). Returns a list of
+    dicts (scales, tile_n, stages, base)."""
+    out = []
+    for f in sorted(os.listdir(folder)):
+        m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)\.ptx", f)
+        if not m:
+            continue
+        scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
+        if tile_n not in (64, 128, 256) or shared_bytes(stages, tile_n) > 232448:
+            raise ValueError(f"{f}: tile {tile_n} x {stages} stages is not a "
+                             f"configuration the kernel builder accepts")
+        out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
+                    "base": os.path.join(folder, f[:-4])})
+    if not out:
+        raise FileNotFoundError(f"no fp8_gemm_*_n*_s*.ptx in {folder}: run "
+                                f"scripts/gpu_hopper_gemm.sh first")
+    missing = set(VARIANTS) - {k["scales"] for k in out}
+    if missing:
+        raise FileNotFoundError(f"{folder}: no kernel for {sorted(missing)}")
+    return out
+
+
 def scale_shapes(variant, M, N, K):
-    KB, NB = -(-K // TILE_K), -(-N // TILE_N)
+    KB, NB = -(-K // TILE_K), -(-N // SCALE_BLOCK_N)
     return {"1x128": ((M, KB), (NB, KB)), "per-channel": ((M,), (N,)),
             "per-tensor": ((1,), (1,))}[variant]
 
 
-def tensor_map_params(rows, K):
+def tensor_map_params(rows, K, box_rows=TILE_M):
     """(dims, strides in bytes, box) of the TMA map of a [rows, K] e4m3
-    matrix, innermost first, as the kernel expects (docs/Kernels.md)."""
+    matrix, innermost first, as the kernel expects (docs/Kernels.md): boxes
+    of 128 bytes of K by 128 rows (A) or tileN rows (B)."""
     if K % 16:
         raise ValueError(f"K = {K} is not a multiple of 16 (TMA row alignment)")
-    return [K, rows], [K], [TILE_K, TILE_M]
+    return [K, rows], [K], [TILE_K, box_rows]
 
 
 def scale_grid(variant, sa, sb, M, N, K):
@@ -109,7 +130,7 @@ def scale_grid(variant, sa, sb, M, N, K):
         return np.full((M, N, 1), float(sa[0]) * float(sb[0]))
     if variant == "per-channel":
         return (sa.astype(np.float64)[:, None] * sb.astype(np.float64)[None, :])[:, :, None]
-    nb = np.arange(N) // TILE_N
+    nb = np.arange(N) // SCALE_BLOCK_N
     return sa.astype(np.float64)[:, None, :] * sb.astype(np.float64)[nb][None, :, :]
 
 
@@ -217,30 +238,31 @@ def cpu_self_test(folder):
 # --------------------------------------------------------------------------
 
 class Hopper(Cuda):
-    smem = shared_bytes(6)
-
-    def load(self, folder, variant):
-        base = os.path.join(folder, f"fp8_gemm_{variant}")
-        name = f"fp8_gemm_{variant.replace('-', '_')}"
+    def load(self, kernel):
+        """Loads one kernel (cubin, else the PTX through the driver's JIT)
+        and lets it use the shared memory its stages need."""
+        base = kernel["base"]
+        name = f"fp8_gemm_{kernel['scales'].replace('-', '_')}"
         mod = ctypes.c_void_p()
-        src = base + ".cubin"
-        if os.path.exists(src):
-            rc = self.lib.cuModuleLoadData(ctypes.byref(mod), open(src, "rb").read())
+        if os.path.exists(base + ".cubin"):
+            rc = self.lib.cuModuleLoadData(ctypes.byref(mod), open(base + ".cubin", "rb").read())
             if rc != 0:
                 print(json.dumps({"warn": f"cubin load failed ({rc}), JIT of the PTX"}))
                 mod = self.load_module(open(base + ".ptx", "rb").read())
         else:
             mod = self.load_module(open(base + ".ptx", "rb").read())
         fn = self.function(mod, name)
+        smem = shared_bytes(kernel["stages"], kernel["tile_n"])
         self.check(self.lib.cuFuncSetAttribute(
-            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, self.smem),
+            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
-        return fn
+        return dict(kernel, fn=fn, smem=smem)
 
-    def tensor_map(self, dptr, rows, K):
-        """A CUtensorMap for the [rows, K] e4m3 matrix at dptr, copied to
-        device memory (the kernel reads it from global memory)."""
-        dims, strides, box = tensor_map_params(rows, K)
+    def tensor_map(self, dptr, rows, K, box_rows=TILE_M):
+        """A CUtensorMap for the [rows, K] e4m3 matrix at dptr (boxes of
+        box_rows x 128 bytes), copied to device memory (the kernel reads it
+        from global memory)."""
+        dims, strides, box = tensor_map_params(rows, K, box_rows)
         raw = (ctypes.c_uint8 * 192)()
         base = ctypes.addressof(raw)
         base += (-base) % 64  # CUtensorMap is alignas(64)
@@ -259,18 +281,17 @@ class Hopper(Cuda):
         self.htod(d, np.frombuffer(bytes(buf), dtype=np.uint8))
         return d
 
-    def launch_smem(self, fn, grid, args):
+    def launch_kernel(self, k, M, N, args):
+        """grid (ceil(N/tileN), ceil(M/128)), 384 threads, the stages'
+        shared memory."""
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
-        self.check(self.lib.cuLaunchKernel(fn, grid[0], grid[1], 1, THREADS, 1, 1,
-                                           self.smem, None, argv, None), "cuLaunchKernel")
+        self.check(self.lib.cuLaunchKernel(
+            k["fn"], -(-N // k["tile_n"]), -(-M // TILE_M), 1, THREADS, 1, 1,
+            k["smem"], None, argv, None), "cuLaunchKernel")
 
 
-def grid_of(M, N):
-    return (-(-N // TILE_N), -(-M // TILE_M))
-
-
-def run_case(cu, fn, A, B, sa, sb):
+def run_case(cu, k, A, B, sa, sb):
     M, K = A.shape
     N = B.shape[0]
     bufs = [cu.alloc(x.nbytes) for x in (A, B, sa, sb)]
@@ -279,9 +300,10 @@ def run_case(cu, fn, A, B, sa, sb):
     C = np.full((M, N), np.nan, dtype=np.float32)
     dC = cu.alloc(C.nbytes)
     cu.htod(dC, C)
-    tA, tB = cu.tensor_map(bufs[0].value, M, K), cu.tensor_map(bufs[1].value, N, K)
-    cu.launch_smem(fn, grid_of(M, N), [tA, tB, bufs[2], bufs[3], dC, ctypes.c_int32(M),
-                                       ctypes.c_int32(N), ctypes.c_int32(K)])
+    tA = cu.tensor_map(bufs[0].value, M, K)
+    tB = cu.tensor_map(bufs[1].value, N, K, k["tile_n"])
+    cu.launch_kernel(k, M, N, [tA, tB, bufs[2], bufs[3], dC, ctypes.c_int32(M),
+                               ctypes.c_int32(N), ctypes.c_int32(K)])
     cu.sync()
     cu.dtoh(C, dC)
     for d in bufs + [dC, tA, tB]:
@@ -290,21 +312,27 @@ def run_case(cu, fn, A, B, sa, sb):
 
 
 def check_cases(cu, folder):
+    """Every case against every kernel of its scale variant (each tile
+    width and depth)."""
     ok = True
-    fns = {v: cu.load(folder, v) for v in VARIANTS}
+    kernels = [cu.load(k) for k in read_kernels(folder)]
     for name, variant, c in load_cases(folder):
-        got = run_case(cu, fns[variant], c["A"], c["B"], c["sa"], c["sb"])
         mag = magnitude(c["A"], c["B"], variant, c["sa"], c["sb"])
-        err, bad = compare(got, c["C"], mag)
-        exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
-        ok &= bad == 0
-        print(json.dumps({"case": name, "max_rel_err": err, "bad": bad,
-                          "bit_exact_fraction": round(exact, 4),
-                          "ok": bad == 0}), flush=True)
-    return ok, fns
+        for k in kernels:
+            if k["scales"] != variant:
+                continue
+            got = run_case(cu, k, c["A"], c["B"], c["sa"], c["sb"])
+            err, bad = compare(got, c["C"], mag)
+            exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
+            ok &= bad == 0
+            print(json.dumps({"case": name, "tile_n": k["tile_n"],
+                              "stages": k["stages"], "max_rel_err": err,
+                              "bad": bad, "bit_exact_fraction": round(exact, 4),
+                              "ok": bad == 0}), flush=True)
+    return ok, kernels
 
 
-def time_shapes(cu, fns, shapes):
+def time_shapes(cu, kernels, shapes):
     import torch
     torch.backends.cuda.matmul.allow_tf32 = False
     ok = True
@@ -344,17 +372,18 @@ def time_shapes(cu, fns, shapes):
                 break
             except Exception as ex:  # noqa: BLE001
                 base["cublas_1x128_err"] = str(ex)[:160]
-        for variant in VARIANTS:
+        for k in kernels:
+            variant = k["scales"]
             sa_shape, sb_shape = scale_shapes(variant, M, N, K)
             sa = (torch.rand(sa_shape, device="cuda", generator=gen) + 0.5).float()
             sb = (torch.rand(sb_shape, device="cuda", generator=gen) + 0.5).float()
             C = torch.full((M, N), float("nan"), device="cuda")
             tA = cu.tensor_map(A.data_ptr(), M, K)
-            tB = cu.tensor_map(B.data_ptr(), N, K)
+            tB = cu.tensor_map(B.data_ptr(), N, K, k["tile_n"])
             args = [tA, tB, ctypes.c_uint64(sa.data_ptr()), ctypes.c_uint64(sb.data_ptr()),
                     ctypes.c_uint64(C.data_ptr()), ctypes.c_int32(M), ctypes.c_int32(N),
                     ctypes.c_int32(K)]
-            run = lambda: cu.launch_smem(fns[variant], grid_of(M, N), args)  # noqa: E731
+            run = lambda: cu.launch_kernel(k, M, N, args)  # noqa: E731
             run()
             torch.cuda.synchronize()
             # float32 emulation of F33 and the tolerance's magnitude
@@ -379,7 +408,8 @@ def time_shapes(cu, fns, shapes):
                 err, bad = float(rel.max()), int((rel > TOLERANCE).sum())
             del ref, mag, Af, Bf
             us = median_us(run)
-            res = {"shape": [M, N, K], "variant": variant, "us": round(us, 1),
+            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"],
+                   "stages": k["stages"], "us": round(us, 1),
                    "tflops": round(2 * M * N * K / us / 1e6, 1),
                    "max_rel_err": err, "bad": bad, "ok": bad == 0}
             for k, v in base.items():
@@ -408,19 +438,18 @@ def main():
             return 0
         if not a.dir:
             ap.error("--dir or --prepare is required")
-        stages = read_stages(a.dir)
+        read_kernels(a.dir)
         if a.cpu_only:
             return 0 if cpu_self_test(a.dir) else 1
         cu = Hopper()
-        cu.smem = shared_bytes(stages)
         print(json.dumps({"device": cu.device_name()}), flush=True)
         if cu.chip() != "sm_90":
             print(json.dumps({"error": f"sm_90a code needs an sm_90 device, this is {cu.chip()}"}))
             return 2
         t0 = time.time()
-        ok, fns = check_cases(cu, a.dir)
+        ok, kernels = check_cases(cu, a.dir)
         if not a.no_time:
-            ok &= time_shapes(cu, fns, TIME_SHAPES)
+            ok &= time_shapes(cu, kernels, TIME_SHAPES)
         print(json.dumps({"all_ok": bool(ok), "seconds": round(time.time() - t0, 1)}))
         return 0 if ok else 1
     except (OSError, ValueError, FileNotFoundError, RuntimeError) as ex:

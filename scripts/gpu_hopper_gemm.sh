@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Prepares the sm_90a FP8 GEMM check here (where LLVM/MLIR and the build are):
-# the three scale variants' PTX and cubins from quant-kernel-gen, and the
+# PTX and cubins from quant-kernel-gen for each scale variant and tile width
+# (fp8_gemm_<scales>_n<tileN>_s<stages>: 64 columns x 8 stages, 128 x 6,
+# 256 x 4 for the variants without promotion), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
 #
 #   scripts/gpu_hopper_gemm.sh [BUILD_DIR [OUT_DIR]]   (defaults: build, BUILD_DIR/gpu_hopper)
-#   GPU_HOPPER_STAGES=N (default 6): the kernels' pipeline depth, recorded in
-#   OUT_DIR/meta.json so the launcher gives them the shared memory they need.
 #
 # Then, on an H100/H200 (OUT_DIR carried; python3, numpy, CUDA driver, torch
 # for the timings):
@@ -22,14 +22,18 @@ if [ ! -x "$GEN" ]; then
   echo "gpu_hopper_gemm.sh: $GEN not found; build it first: ninja -C $BUILD quant-kernel-gen" >&2
   exit 1
 fi
-STAGES=${GPU_HOPPER_STAGES:-6}
 mkdir -p "$OUT"
-echo "{\"stages\": $STAGES}" > "$OUT/meta.json"
+rm -f "$OUT"/fp8_gemm_*
 for s in 1x128 per-channel per-tensor; do
-  "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --stages "$STAGES" --emit=ptx -o "$OUT/fp8_gemm_$s.ptx"
-  if command -v ptxas >/dev/null 2>&1; then
-    ptxas -arch=sm_90a -v "$OUT/fp8_gemm_$s.ptx" -o "$OUT/fp8_gemm_$s.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s] /"
-  fi
+  for cfg in 64:8 128:6 256:4; do
+    n=${cfg%:*}; st=${cfg#*:}
+    [ "$s" = 1x128 ] && [ "$n" = 256 ] && continue  # no room for the promotion
+    f="$OUT/fp8_gemm_${s}_n${n}_s${st}"
+    "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --emit=ptx -o "$f.ptx"
+    if command -v ptxas >/dev/null 2>&1; then
+      ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n] /"
+    fi
+  done
 done
 PYTHONPATH="$BUILD/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" scripts/gpu_hopper_gemm.py --prepare "$OUT"
 "$PY" scripts/gpu_hopper_gemm.py --dir "$OUT" --cpu-only | tail -3

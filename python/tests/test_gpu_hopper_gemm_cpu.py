@@ -22,13 +22,21 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     out = tmp_path / "gh"
     res = run_cmd(["bash", SCRIPTS / "gpu_hopper_gemm.sh", build_dir, out])
     assert res.returncode == 0, describe(res)
-    for s in ("1x128", "per-channel", "per-tensor"):
-        ptx = (out / f"fp8_gemm_{s}.ptx").read_text()
+    built = sorted(p.name for p in out.glob("fp8_gemm_*.ptx"))
+    assert built == sorted(
+        f"fp8_gemm_{s}_n{n}_s{st}.ptx" for s in ("1x128", "per-channel",
+                                                 "per-tensor")
+        for n, st in ((64, 8), (128, 6), (256, 4))
+        if not (s == "1x128" and n == 256)), built
+    for name in built:
+        ptx = (out / name).read_text()
+        s = name.split("_")[2]
+        n = int(name.split("_n")[1].split("_")[0])
         assert ".target sm_90a" in ptx
         assert f".entry fp8_gemm_{s.replace('-', '_')}(" in ptx
+        assert f"m64n{n}k32" in ptx
     cases = sorted(out.glob("case_*.npz"))
     assert len(cases) == 21
-    assert json.loads((out / "meta.json").read_text()) == {"stages": 6}
     res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
                    out, "--cpu-only"])
     assert res.returncode == 0, describe(res)
@@ -56,20 +64,23 @@ def test_hopper_gemm_check_rejects_a_corrupted_case(build_dir, tool,
 
 def test_hopper_gemm_check_errors(tmp_path):
     """A folder gpu_hopper_gemm.sh did not prepare: exit 2 and what to run.
-    The stage count decides the shared memory the launcher asks for, so a
-    missing or bad meta.json is an error, not a default."""
+    A kernel's file name says its tile width and stage count (the launcher's
+    grid, B box and shared memory), so a name outside what the builder
+    accepts is an error, not a guess."""
     def run():
         return run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py",
                         "--dir", tmp_path, "--cpu-only"])
     res = run()
     assert res.returncode == 2
-    assert "meta.json is missing" in res.stderr and \
+    assert "no fp8_gemm_*_n*_s*.ptx" in res.stderr and \
         "gpu_hopper_gemm.sh" in res.stderr, describe(res)
-    (tmp_path / "meta.json").write_text('{"stages": 9}')
+    (tmp_path / "fp8_gemm_1x128_n128_s9.ptx").write_text("")
     res = run()
-    assert res.returncode == 2 and "stages must be an integer in 2..7" in \
-        res.stderr, describe(res)
-    (tmp_path / "meta.json").write_text('{"stages": 6}')
+    assert res.returncode == 2 and "tile 128 x 9 stages" in res.stderr, \
+        describe(res)
+    (tmp_path / "fp8_gemm_1x128_n128_s9.ptx").unlink()
+    for s in ("1x128", "per-channel", "per-tensor"):
+        (tmp_path / f"fp8_gemm_{s}_n128_s6.ptx").write_text("")
     res = run()
     assert res.returncode == 2
     assert "no case_*.npz" in res.stderr and "gpu_hopper_gemm.sh" in res.stderr

@@ -4,7 +4,7 @@
 // its PTX, or writes its cubin.
 //
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
-//                    [--kernel=mxfp8-gemm|fp8-gemm] [--stages N]
+//                    [--kernel=mxfp8-gemm|fp8-gemm] [--stages N] [--tile-n N]
 //                    [--scales=1x128|per-channel|per-tensor]
 //                    [--emit=mlir|ptx|cubin] [-o file]
 //
@@ -61,6 +61,11 @@ int main(int argc, char **argv) {
       "stages",
       llvm::cl::desc("Pipeline stages of fp8-gemm (2..7, default 6)"),
       llvm::cl::init(6), llvm::cl::cat(cat));
+  llvm::cl::opt<unsigned> tileN(
+      "tile-n",
+      llvm::cl::desc("Columns of a CTA's tile in fp8-gemm: 64, 128 (default) "
+                     "or 256 (not with 1x128 scales)"),
+      llvm::cl::init(128), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> scales(
       "scales",
       llvm::cl::desc("Scales of fp8-gemm: 1x128 (1x128 activations x "
@@ -116,8 +121,9 @@ int main(int argc, char **argv) {
     quantc::HopperGemmConfig cfg;
     cfg.stages = stages;
     cfg.scales = *mode;
+    cfg.tileN = tileN;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
-      llvm::errs() << "quant-kernel-gen: error: --stages: "
+      llvm::errs() << "quant-kernel-gen: error: "
                    << llvm::toString(std::move(e)) << "\n";
       return 1;
     }

@@ -102,6 +102,52 @@ TEST(HopperGemm, ConfigChecks) {
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "only take"));
 }
 
+TEST(HopperGemm, TileNChecks) {
+  HopperGemmConfig c;
+  c.tileN = 96;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "64, 128 or 256"));
+  c.tileN = 256; // 1x128 is the default scale mode
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "use 64 or 128"));
+  c.scales = HopperScaleMode::PerTensor;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "2..4"));
+  c.stages = 4;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  EXPECT_EQ(getHopperGemmSharedBytes(c), 4u * (16384 + 32768) + 4 * 16);
+  c.tileN = 64;
+  c.stages = 9; // 9 x 24 KiB fit 227 KiB
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  LaunchConfig l = getHopperGemmLaunchConfig(c, 300, 1000);
+  EXPECT_EQ(l.gridX, 16u); // ceil(1000 / 64)
+  EXPECT_EQ(l.sharedBytes, 9u * (16384 + 8192) + 9 * 16);
+}
+
+TEST(HopperGemm, TileHeuristic) {
+  using M = HopperScaleMode;
+  // DeepSeek-V3 4096 x 7168: 32 x 56 tiles of 128 fill 132 SMs 13 times.
+  HopperGemmConfig c = chooseHopperGemmConfig(4096, 7168, 16384, M::Block1x128);
+  EXPECT_EQ(c.tileN, 128u);
+  EXPECT_EQ(c.stages, 7u); // 7 x 32 KiB
+  // Per-tensor may take 256 columns: 32 x 28 tiles still >= 2 waves.
+  c = chooseHopperGemmConfig(4096, 7168, 16384, M::PerTensor);
+  EXPECT_EQ(c.tileN, 256u);
+  EXPECT_EQ(c.stages, 4u);
+  // Decode: 1 x 56 tiles of 128 leave SMs idle: 64 columns.
+  c = chooseHopperGemmConfig(16, 7168, 16384, M::Block1x128);
+  EXPECT_EQ(c.tileN, 64u);
+  EXPECT_EQ(c.stages, 8u);
+  // K = 256: two K blocks, two stages.
+  c = chooseHopperGemmConfig(4096, 4096, 256, M::PerTokenPerChannel);
+  EXPECT_EQ(c.stages, 2u);
+  // Every choice passes the config check.
+  for (int64_t m : {1, 16, 300, 4096})
+    for (int64_t n : {8, 64, 1000, 7168, 32768})
+      for (M s : {M::PerTensor, M::PerTokenPerChannel, M::Block1x128})
+        EXPECT_EQ(errorText(verifyHopperGemmConfig(
+                      chooseHopperGemmConfig(m, n, 4096, s))),
+                  "")
+            << m << "x" << n;
+}
+
 TEST(HopperGemm, ShapeChecks) {
   EXPECT_EQ(errorText(checkHopperGemmShape(1, 1, 16)), "");
   EXPECT_EQ(errorText(checkHopperGemmShape(4096, 7168, 16384)), "");

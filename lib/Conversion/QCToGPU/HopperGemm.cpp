@@ -28,9 +28,15 @@ using namespace mlir;
 namespace quantc {
 
 namespace {
-constexpr unsigned kTileBytes = kHopperTileM * kHopperTileK; // A or B, one stage
+constexpr unsigned kTileABytes = kHopperTileM * kHopperTileK; // A, one stage
+/// B's tile of one stage: tileN rows of 128 bytes.
+unsigned tileBBytes(const HopperGemmConfig &cfg) {
+  return cfg.tileN * kHopperTileK;
+}
 constexpr unsigned kMaxSharedBytes = 232448; // 227 KiB, sm_90 opt-in limit
 constexpr llvm::StringLiteral kSharedSymbol = "quantc_dsmem";
+/// Columns of B one 1x128-mode weight scale covers (SB is [ceil(N/128), KB]).
+constexpr int64_t kFP8WeightBlock = numerics::kFP8GemmBlock;
 
 llvm::Error err(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
@@ -38,10 +44,19 @@ llvm::Error err(const llvm::Twine &msg) {
 } // namespace
 
 llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
-  if (cfg.stages < 2 || cfg.stages > 7)
-    return err("stages = " + llvm::Twine(cfg.stages) +
-               ": expected 2..7 (a stage is 32 KiB of shared memory; 7 "
-               "stages fill Hopper's 227 KiB)");
+  if (cfg.tileN != 64 && cfg.tileN != 128 && cfg.tileN != 256)
+    return err("tileN = " + llvm::Twine(cfg.tileN) + ": expected 64, 128 or 256");
+  if (cfg.tileN == 256 && cfg.scales == HopperScaleMode::Block1x128)
+    return err("tileN = 256 with 1x128 scales: the promotion keeps 128 "
+               "f32 accumulators and 128 f32 partial sums per consumer "
+               "thread, more than its 232 registers; use 64 or 128");
+  unsigned maxStages = kMaxSharedBytes / (kTileABytes + tileBBytes(cfg) + 16);
+  if (cfg.stages < 2 || cfg.stages > maxStages)
+    return err("stages = " + llvm::Twine(cfg.stages) + ": expected 2.." +
+               llvm::Twine(maxStages) + " for tileN = " +
+               llvm::Twine(cfg.tileN) + " (a stage is " +
+               llvm::Twine((kTileABytes + tileBBytes(cfg)) / 1024) +
+               " KiB of shared memory; a CTA gets at most 227 KiB)");
   for (auto [what, r] : {std::pair<const char *, unsigned>{
                              "producerRegs", cfg.producerRegs},
                          {"consumerRegs", cfg.consumerRegs}})
@@ -64,11 +79,6 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
                ": more than the " + llvm::Twine(3 * launchRegs) +
                " the three warpgroups start with; the consumers' setmaxnreg "
                "would wait forever");
-  if (getHopperGemmSharedBytes(cfg) > kMaxSharedBytes)
-    return err("stages = " + llvm::Twine(cfg.stages) + " need " +
-               llvm::Twine(getHopperGemmSharedBytes(cfg)) +
-               " bytes of shared memory; Hopper gives a CTA at most " +
-               llvm::Twine(kMaxSharedBytes));
   return llvm::Error::success();
 }
 
@@ -90,7 +100,30 @@ llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K) {
 }
 
 unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg) {
-  return cfg.stages * 2 * kTileBytes + cfg.stages * 2 * 8;
+  return cfg.stages * (kTileABytes + tileBBytes(cfg)) + cfg.stages * 2 * 8;
+}
+
+HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
+                                        HopperScaleMode scales,
+                                        unsigned numSMs) {
+  HopperGemmConfig cfg;
+  cfg.scales = scales;
+  auto tiles = [&](int64_t bn) {
+    return ((std::max<int64_t>(M, 1) + kHopperTileM - 1) / kHopperTileM) *
+           ((std::max<int64_t>(N, 1) + bn - 1) / bn);
+  };
+  if (tiles(128) < numSMs && N > 64)
+    cfg.tileN = 64; // under one wave: twice the CTAs
+  else if (scales != HopperScaleMode::Block1x128 && N >= 256 &&
+           tiles(256) >= 2 * static_cast<int64_t>(numSMs))
+    cfg.tileN = 256; // two waves or more even so: half the A traffic
+  // The deepest ring that fits, at most 8 stages, and no more stages than
+  // K blocks.
+  int64_t fit = kMaxSharedBytes / (kTileABytes + tileBBytes(cfg) + 16);
+  int64_t kBlocks = (std::max<int64_t>(K, 1) + kHopperTileK - 1) / kHopperTileK;
+  cfg.stages = static_cast<unsigned>(
+      std::max<int64_t>(2, std::min<int64_t>({fit, 8, kBlocks})));
+  return cfg;
 }
 
 LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
@@ -98,7 +131,7 @@ LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
   auto tiles = [](int64_t x, int64_t t) -> unsigned {
     return x <= 0 ? 1u : static_cast<unsigned>((x + t - 1) / t);
   };
-  return {tiles(N, kHopperTileN), tiles(M, kHopperTileM), 1, kHopperThreads,
+  return {tiles(N, cfg.tileN), tiles(M, kHopperTileM), 1, kHopperThreads,
           1, 1, getHopperGemmSharedBytes(cfg)};
 }
 
@@ -184,8 +217,11 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7 + extra));
 
   const int64_t S = cfg.stages;
-  const int64_t tile = kTileBytes;
-  const int64_t barBase = S * 2 * tile; // full[S] then empty[S], 8 B each
+  const int64_t tileA = kTileABytes, tileB = tileBBytes(cfg);
+  const int64_t BN = cfg.tileN;
+  // A tiles of every stage, then B tiles, then full[S] and empty[S] (8 B
+  // each); every tile starts on a 1024-byte boundary.
+  const int64_t barBase = S * (tileA + tileB);
   Value smem = LLVM::AddressOfOp::create(b, loc, sptr, smemGlobal.getSymName());
   auto sgep = [&](Value off) {
     return LLVM::GEPOp::create(b, loc, sptr, e.i8, smem, ValueRange{off});
@@ -217,7 +253,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value m0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y)),
                    e.c64(kHopperTileM));
   Value n0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x)),
-                   e.c64(kHopperTileN));
+                   e.c64(BN));
   // K >= 16, so K + 127 cannot overflow in i64.
   Value KB = divu(e.add(K, e.c64(kHopperTileK - 1)), e.c64(kHopperTileK));
 
@@ -270,7 +306,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // The transaction count is the whole box even where TMA fills
     // out-of-bounds elements with zeros (M, N, K tails).
     NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full,
-                                           e.c32(2 * tile),
+                                           e.c32(tileA + tileB),
                                            NVVM::MemScopeKind::CTA, false,
                                            Value());
     Value kx = trunc32(e.mul(kb, e.c64(kHopperTileK)));
@@ -282,8 +318,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
           NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
           b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
     };
-    tmaLoad(tmA, e.mul(s, e.c64(tile)), m0);
-    tmaLoad(tmB, e.add(e.c64(S * tile), e.mul(s, e.c64(tile))), n0);
+    tmaLoad(tmA, e.mul(s, e.c64(tileA)), m0);
+    tmaLoad(tmB, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
   }
 
   // ---- consumer warpgroups 0 and 1: rows 64*wg .. 64*wg+63 of the tile.
@@ -303,15 +339,16 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value col0 = e.add(n0, e.mul(e.band(lane, e.c64(3)), e.c64(2)));
 
   // Descriptors: the address of this warpgroup's 64 rows of A in stage 0
-  // and of B in stage 0; +tile/16 per stage, +2 (32 bytes) per k32 step.
+  // and of B in stage 0; +tile bytes/16 per stage, +2 (32 bytes) per k32
+  // step.
   Value smemAddr = LLVM::PtrToIntOp::create(b, loc, i64, smem);
   Value descHi = e.c64(static_cast<int64_t>(getHopperTileDescriptor(0)));
   Value desc0 = e.bor(e.shru(e.band(smemAddr, e.c64(0x3FFFF)), e.c64(4)),
                       descHi);
   Value descA0 = e.add(desc0, e.mul(wg, e.c64(64 * kHopperTileK / 16)));
-  Value descB0 = e.add(desc0, e.c64(S * tile / 16));
+  Value descB0 = e.add(desc0, e.c64(S * tileA / 16));
 
-  constexpr int kAcc = 64; // f32 accumulators per thread (64 x 128 / 128)
+  const int kAcc = static_cast<int>(BN / 2); // f32 per thread: 64 x BN / 128
   auto accTy =
       LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAcc, f32));
   auto loadF = [&](Value base, Value off) -> Value {
@@ -320,14 +357,14 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // One 128-wide K block of stage s: four wgmma k32 steps. The first starts
   // from zero (scale-d 0) when `fresh`, else from `part`.
   auto blockMMA = [&](Value s, Value part, bool fresh) -> Value {
-    Value stageDesc = e.mul(s, e.c64(tile / 16));
-    Value dA = e.add(descA0, stageDesc), dB = e.add(descB0, stageDesc);
+    Value dA = e.add(descA0, e.mul(s, e.c64(tileA / 16)));
+    Value dB = e.add(descB0, e.mul(s, e.c64(tileB / 16)));
     NVVM::WgmmaFenceAlignedOp::create(b, loc);
     for (int k = 0; k < static_cast<int>(kHopperTileK / 32); ++k) {
       Value step = e.c64(2 * k);
       part = NVVM::WgmmaMmaAsyncOp::create(
           b, loc, accTy, part, e.add(dA, step), e.add(dB, step),
-          NVVM::MMAShapeAttr::get(ctx, 64, kHopperTileN, 32),
+          NVVM::MMAShapeAttr::get(ctx, 64, static_cast<int>(BN), 32),
           NVVM::WGMMATypes::e4m3, NVVM::WGMMATypes::e4m3,
           NVVM::WGMMATypes::f32,
           k == 0 && fresh ? NVVM::WGMMAScaleOut::zero
@@ -348,14 +385,17 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     return part;
   };
 
-  // The value to store for accumulator i, before the fused epilogue.
+  // The value to store for accumulator i, before the fused epilogue (and,
+  // per channel, before the column scale); rowScale: SA of rows A and B.
   SmallVector<Value> result(kAcc);
+  Value rowScale[2];
   Value zero = e.f32c(0.0f);
   if (cfg.scales == HopperScaleMode::Block1x128) {
     // Scale rows: a row past M reads row 0's scales (never stored).
     Value saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
     Value saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
-    Value sbOff = e.mul(divu(n0, e.c64(kHopperTileN)), KB);
+    // A tile of 64 or 128 columns lies inside one 128-column weight block.
+    Value sbOff = e.mul(divu(n0, e.c64(kFP8WeightBlock)), KB);
     SmallVector<Value> init(kAcc, zero);
     auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
     OpBuilder::InsertionGuard g2(b);
@@ -410,18 +450,15 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
         result[i] = arith::MulFOp::create(
             b, loc, LLVM::ExtractValueOp::create(b, loc, total, i), f);
     } else {
-      // C = acc * (SA[row] * SB[col]); rows/cols past M/N read index 0 and
-      // are not stored.
-      Value sa[2] = {
-          loadF(SA, e.select(ult(rowA, M), rowA, e.c64(0))),
-          loadF(SA, e.select(ult(rowB, M), rowB, e.c64(0)))};
-      for (int i = 0; i < kAcc; ++i) {
-        Value col = e.add(col0, e.c64(8 * (i / 4) + i % 2));
-        Value sb = loadF(SB, e.select(ult(col, N), col, e.c64(0)));
-        Value f = arith::MulFOp::create(b, loc, sa[(i / 2) % 2], sb);
-        result[i] = arith::MulFOp::create(
-            b, loc, LLVM::ExtractValueOp::create(b, loc, total, i), f);
+      // C = acc * (SA[row] * SB[col]); SB[col] is read in the store's
+      // branch below (col < N there), which keeps few values live. A row
+      // past M reads row 0's scale and is not stored.
+      for (int h = 0; h < 2; ++h) {
+        Value row = h ? rowB : rowA;
+        rowScale[h] = loadF(SA, e.select(ult(row, M), row, e.c64(0)));
       }
+      for (int i = 0; i < kAcc; ++i)
+        result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
     }
   }
 
@@ -432,6 +469,11 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     OpBuilder::InsertionGuard g2(b);
     ifThen(e.land(ult(row, M), ult(col, N)));
     Value v = result[i];
+    if (rowScale[0]) {
+      Value f = arith::MulFOp::create(b, loc, rowScale[(i / 2) % 2],
+                                      loadF(SB, col));
+      v = arith::MulFOp::create(b, loc, v, f);
+    }
     if (epilogue) {
       FailureOr<Value> fused = epilogue->apply(
           b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);

@@ -21,10 +21,10 @@
 
 namespace quantc {
 
-/// Tile of one CTA and the K width of one pipeline stage (one TMA box of A
-/// and one of B, 128 rows x 128 bytes each, 128-byte swizzled).
+/// Rows of a CTA's tile and the K width of one pipeline stage (one TMA box
+/// of A, 128 rows x 128 bytes, and one of B, tileN rows x 128 bytes, both
+/// 128-byte swizzled). The tile's columns are HopperGemmConfig::tileN.
 inline constexpr unsigned kHopperTileM = 128;
-inline constexpr unsigned kHopperTileN = 128;
 inline constexpr unsigned kHopperTileK = 128;
 /// Threads of a CTA: two consumer warpgroups (64 rows of the tile each) and
 /// one producer warpgroup whose first thread issues the TMA loads.
@@ -45,8 +45,12 @@ using HopperScaleMode = numerics::FP8GemmScales;
 /// Options of the sm_90a GEMM (pass options of a future tile heuristic).
 struct HopperGemmConfig {
   HopperScaleMode scales = HopperScaleMode::Block1x128;
-  /// Pipeline depth: shared-memory buffers of A and B in flight (2..7; each
-  /// stage is 32 KiB, 227 KiB is Hopper's per-CTA limit).
+  /// Columns of a CTA's tile (wgmma m64nNk32's N): 64, 128 or 256 (256 not
+  /// with 1x128 scales: its promotion needs twice the accumulators).
+  unsigned tileN = 128;
+  /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
+  /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
+  /// 24 KiB at 64, 4 of 48 KiB at 256).
   unsigned stages = 6;
   /// setmaxnreg register budgets of the producer and consumer warpgroups
   /// (multiples of 8 in [24, 256]; 128 * (rp + 2 rc) <= 65536).
@@ -67,7 +71,16 @@ llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K);
 /// mbarriers per stage.
 unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg);
 
-/// grid = (ceil(N/128), ceil(M/128), 1), block = (384, 1, 1), sharedBytes as
+/// The tile heuristic (docs/Kernels.md, "Tile choice"): tileN 64 when
+/// 128 x 128 tiles leave SMs idle (fewer tiles than `numSMs`), 256 when the
+/// scales allow it and 128 x 256 tiles still fill every SM at least twice
+/// (fewer re-reads of A), else 128; the deepest pipeline that fits, at most
+/// 8 stages.
+HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
+                                        HopperScaleMode scales,
+                                        unsigned numSMs = 132);
+
+/// grid = (ceil(N/tileN), ceil(M/128), 1), block = (384, 1, 1), sharedBytes as
 /// above (the launcher must raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE
 /// _BYTES to it).
 LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
