@@ -160,32 +160,48 @@ detail::createKernelFunc(ModuleOp top, KernelTarget t, llvm::StringRef name,
   return func;
 }
 
+FailureOr<detail::GemmKernelArgs>
+detail::createGemmKernelFunc(ModuleOp top, KernelTarget t, llvm::StringRef name,
+                             unsigned extraPtrs, ArrayRef<int32_t> block,
+                             OpBuilder &b) {
+  Type ptr = LLVM::LLVMPointerType::get(top.getContext()), i32 = b.getI32Type();
+  SmallVector<Type> args(5 + extraPtrs, ptr);
+  args.append({i32, i32, i32});
+  FailureOr<gpu::GPUFuncOp> func = createKernelFunc(top, t, name, args, block, b);
+  if (failed(func))
+    return failure();
+  GemmKernelArgs r;
+  r.func = *func;
+  Block &entry = func->getBody().front();
+  for (unsigned i = 0; i < 5; ++i)
+    r.ptrs[i] = entry.getArgument(i);
+  r.extra = entry.getArguments().slice(5, extraPtrs);
+  Value *dims[3] = {&r.M, &r.N, &r.K};
+  for (unsigned i = 0; i < 3; ++i)
+    *dims[i] = arith::ExtSIOp::create(b, func->getLoc(), b.getI64Type(),
+                                      entry.getArgument(5 + extraPtrs + i));
+  return r;
+}
+
 FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
                                                KernelTarget t,
                                                const GemmEpilogue *epilogue) {
   MLIRContext *ctx = top.getContext();
   OpBuilder b(ctx);
-  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
   unsigned extra = epilogue ? epilogue->extraPtrs : 0;
-  SmallVector<Type> args(5 + extra, ptr);
-  args.append({i32, i32, i32});
-  FailureOr<gpu::GPUFuncOp> made =
-      detail::createKernelFunc(top, t, name, args, {32, 4, 1}, b);
+  FailureOr<detail::GemmKernelArgs> made =
+      detail::createGemmKernelFunc(top, t, name, extra, {32, 4, 1}, b);
   if (failed(made))
     return failure();
-  gpu::GPUFuncOp func = *made;
+  gpu::GPUFuncOp func = made->func;
   Location loc = func.getLoc();
   detail::KernelEmitter e(b, loc);
-  Type i64 = e.i64, f32 = e.f32;
+  Type f32 = e.f32;
   Block &entry = func.getBody().front();
   e.entry = &entry;
-  Value A = entry.getArgument(0), As = entry.getArgument(1),
-        B = entry.getArgument(2), Bs = entry.getArgument(3),
-        C = entry.getArgument(4);
-  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5 + extra));
-  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6 + extra));
-  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7 + extra));
+  auto [A, As, B, Bs, C] = made->ptrs;
+  Value M = made->M, N = made->N, K = made->K;
 
   // Thread geometry: lane = threadIdx.x, warp = threadIdx.y (0..3).
   Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
@@ -304,7 +320,7 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
     Value v = loop.getResult(i);
     if (epilogue) {
       FailureOr<Value> fused = epilogue->apply(
-          b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);
+          b, v, row, col, N, made->extra, &entry);
       if (failed(fused))
         return failure();
       v = *fused;

@@ -187,15 +187,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     return failure();
   }
   OpBuilder b(ctx);
-  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type();
+  Type i32 = b.getI32Type();
   unsigned extra = epilogue ? epilogue->extraPtrs : 0;
-  SmallVector<Type> args(5 + extra, ptr);
-  args.append({i32, i32, i32});
-  FailureOr<gpu::GPUFuncOp> made = detail::createKernelFunc(
-      top, KernelTarget::SM90a, name, args, {kHopperThreads, 1, 1}, b);
+  FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
+      top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
-  gpu::GPUFuncOp func = *made;
+  gpu::GPUFuncOp func = made->func;
   // One CTA per SM: lets setmaxnreg hand the producer's registers to the
   // consumers (USETMAXREG needs a known block size and minctasm).
   func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(1));
@@ -209,12 +207,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Type i64 = e.i64, f32 = e.f32;
   Type sptr = LLVM::LLVMPointerType::get(ctx, 3);
   Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
-  Value tmA = entry.getArgument(0), tmB = entry.getArgument(1),
-        SA = entry.getArgument(2), SB = entry.getArgument(3),
-        C = entry.getArgument(4);
-  Value M = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(5 + extra));
-  Value N = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(6 + extra));
-  Value K = arith::ExtSIOp::create(b, loc, i64, entry.getArgument(7 + extra));
+  auto [tmA, tmB, SA, SB, C] = made->ptrs;
+  Value M = made->M, N = made->N, K = made->K;
 
   const int64_t S = cfg.stages;
   const int64_t tileA = kTileABytes, tileB = tileBBytes(cfg);
@@ -476,7 +470,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     }
     if (epilogue) {
       FailureOr<Value> fused = epilogue->apply(
-          b, v, row, col, N, entry.getArguments().slice(5, extra), &entry);
+          b, v, row, col, N, made->extra, &entry);
       if (failed(fused))
         return failure();
       v = *fused;

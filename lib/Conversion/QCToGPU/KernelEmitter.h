@@ -135,6 +135,24 @@ createKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
                  mlir::TypeRange argTypes, llvm::ArrayRef<int32_t> block,
                  mlir::OpBuilder &b);
 
+/// The signature every GEMM kernel shares: five pointers (the operands, their
+/// scales and C; or tensor maps in place of A and B), `extraPtrs` pointers
+/// of a fused epilogue, then M, N, K as i32.
+struct GemmKernelArgs {
+  mlir::gpu::GPUFuncOp func;
+  mlir::Value ptrs[5];
+  mlir::ValueRange extra;
+  /// M, N, K sign-extended to i64 at the start of the kernel.
+  mlir::Value M, N, K;
+};
+
+/// createKernelFunc with the GEMM signature; `b` is left at the start of the
+/// body, after the extensions of M, N, K.
+mlir::FailureOr<GemmKernelArgs>
+createGemmKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
+                     unsigned extraPtrs, llvm::ArrayRef<int32_t> block,
+                     mlir::OpBuilder &b);
+
 } // namespace detail
 } // namespace quantc
 
