@@ -317,15 +317,9 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     Value p = e.gep(C, f32, e.add(e.mul(row, N), col));
-    Value v = loop.getResult(i);
-    if (epilogue) {
-      FailureOr<Value> fused = epilogue->apply(
-          b, v, row, col, N, made->extra, &entry);
-      if (failed(fused))
-        return failure();
-      v = *fused;
-    }
-    LLVM::StoreOp::create(b, loc, v, p);
+    if (failed(detail::storeGemmResult(b, loc, epilogue, *made,
+                                       loop.getResult(i), row, col, p)))
+      return failure();
   }
   gpu::ReturnOp::create(b, loc);
   return func;

@@ -468,14 +468,10 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                                       loadF(SB, col));
       v = arith::MulFOp::create(b, loc, v, f);
     }
-    if (epilogue) {
-      FailureOr<Value> fused = epilogue->apply(
-          b, v, row, col, N, made->extra, &entry);
-      if (failed(fused))
-        return failure();
-      v = *fused;
-    }
-    LLVM::StoreOp::create(b, loc, v, e.gep(C, f32, e.add(e.mul(row, N), col)));
+    if (failed(detail::storeGemmResult(b, loc, epilogue, *made, v, row, col,
+                                       e.gep(C, f32,
+                                             e.add(e.mul(row, N), col)))))
+      return failure();
   }
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);

@@ -153,6 +153,26 @@ createGemmKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
                      unsigned extraPtrs, llvm::ArrayRef<int32_t> block,
                      mlir::OpBuilder &b);
 
+/// Stores `v` (through the fused epilogue, when there is one) to `p`, the
+/// address of C[row, col], at the builder's insertion point.
+inline mlir::LogicalResult storeGemmResult(mlir::OpBuilder &b,
+                                           mlir::Location loc,
+                                           const GemmEpilogue *epilogue,
+                                           GemmKernelArgs args,
+                                           mlir::Value v, mlir::Value row,
+                                           mlir::Value col, mlir::Value p) {
+  if (epilogue) {
+    mlir::FailureOr<mlir::Value> fused =
+        epilogue->apply(b, v, row, col, args.N, args.extra,
+                        &args.func.getBody().front());
+    if (mlir::failed(fused))
+      return mlir::failure();
+    v = *fused;
+  }
+  mlir::LLVM::StoreOp::create(b, loc, v, p);
+  return mlir::success();
+}
+
 } // namespace detail
 } // namespace quantc
 
