@@ -227,7 +227,8 @@ func.func @shrink_lambd(%x: tensor<4xf32>) {
 // -----
 
 func.func @is_nan_shape(%x: tensor<4xf32>) {
-  // expected-error @+1 {{result shape 3 must match the input shape 4}}
+  // expected-error @+2 {{'qc.is_nan' op inferred type(s) 'tensor<4xi1>' are incompatible with return type(s) of operation 'tensor<3xi1>'}}
+  // expected-error @+1 {{'qc.is_nan' op failed to infer returned types}}
   %0 = qc.is_nan %x : (tensor<4xf32>) -> tensor<3xi1>
   return
 }

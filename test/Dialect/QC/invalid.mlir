@@ -69,7 +69,8 @@ func.func @mul_types(%a: tensor<4xf32>, %b: tensor<4xf16>) {
 // -----
 
 func.func @relu_type(%a: tensor<4xf32>) {
-  // expected-error @+1 {{result type must match the input type}}
+  // expected-error @+2 {{'qc.relu' op inferred type(s) 'tensor<4xf32>' are incompatible with return type(s) of operation 'tensor<5xf32>'}}
+  // expected-error @+1 {{'qc.relu' op failed to infer returned types}}
   %0 = qc.relu %a : (tensor<4xf32>) -> tensor<5xf32>
   return
 }

@@ -106,35 +106,41 @@ SAME_TYPE_INFERENCE(HardSigmoidOp)
 SAME_TYPE_INFERENCE(MishOp)
 SAME_TYPE_INFERENCE(CeluOp)
 SAME_TYPE_INFERENCE(ThresholdedReluOp)
+SAME_TYPE_INFERENCE(ShrinkOp)
+SAME_TYPE_INFERENCE(GeluOp)
+SAME_TYPE_INFERENCE(ClipOp)
+SAME_TYPE_INFERENCE(SoftmaxOp)
+SAME_TYPE_INFERENCE(LogSoftmaxOp)
 #undef SAME_TYPE_INFERENCE
+
+/// A float -> bool elementwise op: the input's shape, i1.
+#define PREDICATE_INFERENCE(OP)                                                \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location>, Adaptor adaptor, \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    inferred.push_back(cast<RankedTensorType>(adaptor.getInput().getType())   \
+                           .clone(IntegerType::get(ctx, 1)));                  \
+    return success();                                                          \
+  }                                                                            \
+  bool OP::isCompatibleReturnTypes(TypeRange l, TypeRange r) {                 \
+    return compatibleResultTypes(l, r);                                        \
+  }
+PREDICATE_INFERENCE(IsNaNOp)
+PREDICATE_INFERENCE(IsInfOp)
+#undef PREDICATE_INFERENCE
 
 LogicalResult ShrinkOp::verify() {
   if (getLambd().convertToFloat() < 0.0f)
     return emitOpError("lambd must be >= 0");
-  return verifySameType(*this);
-}
-
-/// A float → bool elementwise op: same shape.
-static LogicalResult verifyPredicate(Operation *op) {
-  auto in = tensorType(op->getOperand(0));
-  auto out = tensorType(op->getResult(0));
-  if (!shapesCompatible(in.getShape(), out.getShape()))
-    return op->emitOpError("result shape ")
-           << shapeStr(out.getShape()) << " must match the input shape "
-           << shapeStr(in.getShape());
   return success();
 }
-LogicalResult IsNaNOp::verify() { return verifyPredicate(*this); }
-LogicalResult IsInfOp::verify() { return verifyPredicate(*this); }
-
-LogicalResult GeluOp::verify() { return verifySameType(*this); }
 
 LogicalResult ClipOp::verify() {
   if (getMin() && getMax() && getMin()->convertToFloat() > getMax()->convertToFloat())
     return emitOpError("min ") << getMin()->convertToFloat()
                                << " is greater than max "
                                << getMax()->convertToFloat();
-  return verifySameType(*this);
+  return success();
 }
 
 
@@ -178,15 +184,11 @@ static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
 }
 
 LogicalResult SoftmaxOp::verify() {
-  if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
-    return failure();
-  return verifySameType(*this);
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 LogicalResult LogSoftmaxOp::verify() {
-  if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
-    return failure();
-  return verifySameType(*this);
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }
 
 /// A norm's `scale`/`bias` `v`: the input's element type, broadcasting

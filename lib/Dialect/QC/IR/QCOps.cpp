@@ -57,13 +57,14 @@ QC_BROADCAST_INFERENCE(SubOp, Type(), true)
 QC_BROADCAST_INFERENCE(MulOp, Type(), true)
 QC_BROADCAST_INFERENCE(DivOp, Type(), true)
 
-LogicalResult ReluOp::verify() {
-  if (!shapesCompatible(getInput().getType().getShape(),
-                        getResult().getType().getShape()) ||
-      getInput().getType().getElementType() !=
-          getResult().getType().getElementType())
-    return emitOpError("result type must match the input type");
+LogicalResult ReluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getInput().getType());
   return success();
+}
+bool ReluOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return compatibleResultTypes(l, r);
 }
 
 //===----------------------------------------------------------------------===//

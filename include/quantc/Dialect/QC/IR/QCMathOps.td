@@ -99,7 +99,7 @@ def QC_ThresholdedReluOp : QC_Op<"thresholded_relu", [Pure, InferTypeOpAdaptorWi
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def QC_ShrinkOp : QC_Op<"shrink", [Pure]> {
+def QC_ShrinkOp : QC_Op<"shrink", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "x < -lambd ? x + bias : (x > lambd ? x - bias : 0)";
   let arguments = (ins QC_FloatTensor:$input, F32Attr:$bias, F32Attr:$lambd);
   let results = (outs QC_FloatTensor:$result);
@@ -107,24 +107,22 @@ def QC_ShrinkOp : QC_Op<"shrink", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_IsNaNOp : QC_Op<"is_nan", [Pure]> {
+def QC_IsNaNOp : QC_Op<"is_nan", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Whether each element is NaN";
   let arguments = (ins QC_FloatTensor:$input);
   let results = (outs QC_MathBoolTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_IsInfOp : QC_Op<"is_inf", [Pure]> {
+def QC_IsInfOp : QC_Op<"is_inf", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Whether each element is +inf (detect_positive) or -inf (detect_negative)";
   let arguments = (ins QC_FloatTensor:$input, BoolAttr:$detect_positive,
                        BoolAttr:$detect_negative);
   let results = (outs QC_MathBoolTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_GeluOp : QC_Op<"gelu", [Pure]> {
+def QC_GeluOp : QC_Op<"gelu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Gaussian error linear unit (ONNX Gelu-20)";
   let description = [{
     `approximate = #qc.gelu_approximation<none>`: x / 2 * (1 + erf(x / sqrt(2)));
@@ -135,10 +133,9 @@ def QC_GeluOp : QC_Op<"gelu", [Pure]> {
                        QC_GeluApproximationAttr:$approximate);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_ClipOp : QC_Op<"clip", [Pure]> {
+def QC_ClipOp : QC_Op<"clip", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "min(max(x, min), max); an absent bound does not clip";
   let arguments = (ins QC_FloatTensor:$input, OptionalAttr<F32Attr>:$min,
                        OptionalAttr<F32Attr>:$max);
@@ -220,7 +217,7 @@ def QC_WhereOp : QC_Op<"where", [Pure]> {
 // Normalizations
 //===----------------------------------------------------------------------===//
 
-def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
+def QC_SoftmaxOp : QC_Op<"softmax", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "exp(x - max) / sum(exp(x - max)) along one axis";
   let description = [{
     ONNX Softmax-13 semantics: along the single dimension `axis`
@@ -233,7 +230,7 @@ def QC_SoftmaxOp : QC_Op<"softmax", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_LogSoftmaxOp : QC_Op<"log_softmax", [Pure]> {
+def QC_LogSoftmaxOp : QC_Op<"log_softmax", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "x - max - log(sum(exp(x - max))) along one axis";
   let description = [{ Like `qc.softmax`, in the log domain. }];
   let arguments = (ins QC_FloatTensor:$input, I64Attr:$axis);

@@ -48,12 +48,11 @@ def QC_SubOp : QC_BinaryOp<"sub", "Elementwise difference"> { let hasFolder = 1;
 def QC_MulOp : QC_BinaryOp<"mul", "Elementwise product"> { let hasFolder = 1; }
 def QC_DivOp : QC_BinaryOp<"div", "Elementwise quotient">;
 
-def QC_ReluOp : QC_Op<"relu", [Pure]> {
+def QC_ReluOp : QC_Op<"relu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "max(x, 0)";
   let arguments = (ins QC_FloatTensor:$input);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
