@@ -288,9 +288,7 @@ LogicalResult importRelu(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
-  n.setOutput(0,
-              qc::ReluOp::create(n.builder(), n.loc, x->getType(), *x)
-                  .getResult());
+  n.setOutput(0, qc::ReluOp::create(n.builder(), n.loc, *x).getResult());
   return success();
 }
 

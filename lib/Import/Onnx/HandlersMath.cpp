@@ -74,7 +74,7 @@ template <typename OpTy> LogicalResult importUnary(NodeContext &n) {
   FailureOr<Value> x = n.floatInput(0);
   if (failed(x))
     return failure();
-  n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, *x).getResult());
   return success();
 }
 
@@ -99,7 +99,7 @@ template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
                   << "; expected a float type or an integer of 8 to 64 bits";
     return failure();
   }
-  n.setOutput(0, OpTy::create(n.builder(), n.loc, x->getType(), *x).getResult());
+  n.setOutput(0, OpTy::create(n.builder(), n.loc, *x).getResult());
   return success();
 }
 
@@ -256,9 +256,8 @@ LogicalResult importGelu(NodeContext &n) {
                   << "got \"" << *approxAttr << "\"";
     return failure();
   }
-  n.setOutput(0, qc::GeluOp::create(n.builder(), n.loc, x->getType(), *x,
-                                    *approx)
-                     .getResult());
+  n.setOutput(0,
+              qc::GeluOp::create(n.builder(), n.loc, *x, *approx).getResult());
   return success();
 }
 
@@ -415,7 +414,7 @@ LogicalResult importNot(NodeContext &n) {
                   << elementTypeOf(*x);
     return failure();
   }
-  n.setOutput(0, qc::NotOp::create(n.builder(), n.loc, x->getType(), *x)
+  n.setOutput(0, qc::NotOp::create(n.builder(), n.loc, *x)
                      .getResult());
   return success();
 }
