@@ -354,3 +354,22 @@ def test_signature_check_catches_a_wrong_argument(mlp_gpu, tmp_path):
     (bad / "manifest.json").write_text(json.dumps(m))
     with pytest.raises(qp.ProgramError, match="passes"):
         qp.check_signatures(qp.Package(bad))
+
+
+def test_sm90a_package(tmp_path, check_ok):
+    """--target sm_90a: the same program, PTX for Hopper's arch-specific
+    target (its kernel file is named after it, so the runtime loads it on
+    sm_90 devices only), and the cubin ptxas makes of it when ptxas is
+    here."""
+    import shutil
+    from conftest import _generate_mlp
+    ex = _generate_mlp(tmp_path)
+    pkg = tmp_path / "mlp.qcpkg"
+    check_ok("quant-compile", ex.model, "-o", pkg, "--calib", ex.calib,
+             "--target", "sm_90a", "-q")
+    m = json.loads((pkg / "manifest.json").read_text())
+    assert m["program"] is not None
+    ptx = (pkg / "kernels" / "sm_90a.ptx").read_text()
+    assert ".target sm_90a" in ptx
+    if shutil.which("ptxas"):
+        assert (pkg / "kernels" / "sm_90a.cubin").read_bytes()[:4] == b"\x7fELF"
