@@ -172,6 +172,8 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
   }
   pm.addPass(createCSEPass());
+  if (o.fuseEpilogues)
+    pm.addNestedPass<func::FuncOp>(qc::createQCFuseEpilogues());
 }
 
 LogicalResult quantc::runQuantizePipeline(ModuleOp module,
@@ -228,6 +230,11 @@ struct QuantizePipelineCLOptions
       *this, "propagate-scales",
       llvm::cl::desc("int8/fp8: move codes through layout ops and max-pool "
                      "and fold Q/DQ pairs (qc-propagate-scales)"),
+      llvm::cl::init(true)};
+  Option<bool> fuseEpilogues{
+      *this, "fuse-epilogues",
+      llvm::cl::desc("Group each matmul/conv with its elementwise epilogue "
+                     "in a qc.fusion (qc-fuse-epilogues; exact)"),
       llvm::cl::init(true)};
   Option<bool> smoothQuant{
       *this, "smooth-quant",
@@ -331,6 +338,7 @@ void quantc::registerQuantcPasses() {
           o.calibTable = cl.calibTable;
           o.calibTableOut = cl.calibTableOut;
           o.propagateScales = cl.propagateScales;
+          o.fuseEpilogues = cl.fuseEpilogues;
           o.smoothQuant = cl.smoothQuant;
           o.smoothAlpha = cl.smoothAlpha;
           o.smoothAlphas = cl.smoothAlphas;

@@ -209,52 +209,7 @@ struct Interp : exec::Env {
     return success();
   }
 
-  /// The qc.add that adds a vector to the product `op` when that is the
-  /// product's only use and the fusion can be decided from the IR alone
-  /// (so that every run, cached or not, fuses alike): the product is not
-  /// constant-derived (it would be cached itself), and the addend is a
-  /// function argument, a value computed before the product, or an
-  /// arith.constant, which is then built now. Its shape is checked by the
-  /// caller (biasFits).
-  qc::AddOp biasAddOf(qc::MatMulOp op) {
-    if (keepOperands || !op->hasOneUse() ||
-        (constantOps && constantOps->contains(op)))
-      return {};
-    auto add = dyn_cast<qc::AddOp>(*op->getUsers().begin());
-    if (!add || add.getLhs() == add.getRhs() ||
-        add.getType().getElementType() != op.getType().getElementType())
-      return {};
-    Value other =
-        add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
-    Operation *def = other.getDefiningOp();
-    if (def && def->getBlock() == op->getBlock() && def->isBeforeInBlock(op))
-      return has(other) ? add : qc::AddOp();
-    if (!def)
-      return has(other) ? add : qc::AddOp();
-    auto c = dyn_cast<arith::ConstantOp>(def);
-    if (!c)
-      return {};
-    if (!has(other)) { // the importer puts constants next to their first use
-      if (failed(constant(c)))
-        return {};
-      fused.insert(c);
-    }
-    return add;
-  }
-
-  /// The addend is an [N] (or [1, .., N]) float vector.
-  bool biasFits(qc::AddOp add, qc::MatMulOp op, int64_t N) {
-    Value other =
-        add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
-    const Tensor &t = get(other);
-    return t.kind == Tensor::Kind::Float && t.numElements() == N &&
-           !t.shape.empty() && t.shape.back() == N &&
-           t.shape.size() <= op.getType().getShape().size();
-  }
-
   LogicalResult matmul(qc::MatMulOp op) {
-    // First, as it may add a constant to env (which moves its entries).
-    qc::AddOp add = biasAddOf(op);
     const Tensor &a = get(op.getLhs()), &b = get(op.getRhs());
     auto dims = exec::matmulDims(op, a.shape, b.shape);
     if (failed(dims))
@@ -262,31 +217,14 @@ struct Interp : exec::Env {
     int64_t M = dims->M, K = dims->K, N = dims->N;
     ArrayRef<int64_t> ab = dims->aBatch, bb = dims->bBatch;
     const SmallVector<int64_t> &batch = dims->batch;
-    // sgemm (beta 0) or the bias copy writes every element.
+    // sgemm (beta 0) writes every element.
     Tensor r = exec::makeFloatOutput(a.elementType, dims->resultShape());
     if (bb.empty() && M && N && K) {
-      // [..., M, K] x [K, N]: one GEMM over all rows. A bias add that is the
-      // product's only use starts C at the bias (beta 1): no zeroing pass
-      // and no separate pass over the result.
+      // [..., M, K] x [K, N]: one GEMM over all rows.
       int64_t rows = a.numElements() / K;
-      if (add && !biasFits(add, op, N))
-        add = {};
-      float beta = 0.0f;
-      if (add) {
-        const Tensor &bias = get(add.getLhs() == op.getResult() ? add.getRhs()
-                                                                : add.getLhs());
-        for (int64_t m = 0; m < rows; ++m)
-          std::memcpy(r.f.data() + m * N, bias.f.data(), N * sizeof(float));
-        beta = 1.0f;
-      }
       exec::sgemm(false, false, rows, N, K, 1.0f, a.f.data(), K, b.f.data(),
-                  N, beta, r.f.data(), N);
-      if (add) {
-        fused.insert(add);
-        env[add.getResult()] = std::move(r);
-      } else {
-        env[op.getResult()] = std::move(r);
-      }
+                  N, 0.0f, r.f.data(), N);
+      env[op.getResult()] = std::move(r);
       return success();
     }
     // Batch iteration via broadcast strides over matrices.
@@ -522,8 +460,56 @@ struct Interp : exec::Env {
     return success();
   }
 
+  /// Shows the observer (if any) the operands and results of `op`.
+  void notify(Operation *op) {
+    if (!*observer)
+      return;
+    SmallVector<const Tensor *> ops, res;
+    for (Value v : op->getOperands())
+      ops.push_back(&get(v));
+    for (Value v : op->getResults())
+      res.push_back(&get(v));
+    (*observer)(op, ops, res);
+  }
+
+  /// The body's ops in order; a convolution's batch norm and ReLU in one
+  /// pass over its result (same bits), unless an observer must see the
+  /// values in between.
+  LogicalResult fusion(qc::FusionOp f) {
+    SmallVector<Operation *> epi = f.getEpilogue();
+    size_t done = 0;
+    if (auto conv = dyn_cast<qc::ConvOp>(f.getAnchor());
+        conv && !*observer) {
+      qc::BatchNormOp bn;
+      qc::ReluOp relu;
+      if ((bn = dyn_cast<qc::BatchNormOp>(epi[done])))
+        ++done;
+      if (done < epi.size() && (relu = dyn_cast<qc::ReluOp>(epi[done])))
+        ++done;
+      if (done) {
+        if (failed(exec::runConvWithEpilogue(conv, bn, relu, *this)))
+          return failure();
+      }
+    }
+    SmallVector<Operation *> rest;
+    if (!done)
+      rest.push_back(f.getAnchor());
+    rest.append(epi.begin() + done, epi.end());
+    for (Operation *op : rest) {
+      if (failed(step(op)))
+        return failure();
+      notify(op);
+    }
+    Value last = epi.back()->getResult(0);
+    Tensor r = std::move(env.find(last)->second);
+    env.erase(last);
+    env[f.getResult()] = std::move(r);
+    return success();
+  }
+
   LogicalResult step(Operation *op) {
     return TypeSwitch<Operation *, LogicalResult>(op)
+        .Case([&](qc::FusionOp o) { return fusion(o); })
         .Case([&](arith::ConstantOp c) { return constant(c); })
         .Case([&](qc::MatMulOp o) { return matmul(o); })
         .Case([&](qc::AddOp o) {
@@ -697,13 +683,10 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
     // Constant ops ran in an earlier run, which cached what later ops read.
     if (caching && cacheFilled && constantOps.contains(&op))
       continue;
-    // Done by the kernel of an earlier op (a bias add in a GEMM); its
-    // operands still die here.
-    bool done = in.fused.contains(&op);
     std::chrono::steady_clock::time_point t0;
     if (profiling)
       t0 = std::chrono::steady_clock::now();
-    if (!done && failed(in.step(&op)))
+    if (failed(in.step(&op)))
       return failure();
     if (caching && !cacheFilled && constantOps.contains(&op))
       for (Value v : op.getResults())
@@ -715,21 +698,23 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
           in.env.erase(it);
         }
     if (profiling) {
-      OpProfile &p = profile[op.getName().getStringRef()];
+      // A fusion by its ops: "qc.conv+batch_norm+relu".
+      std::string name = op.getName().getStringRef().str();
+      if (auto f = dyn_cast<qc::FusionOp>(op)) {
+        name = f.getAnchor()->getName().getStringRef().str();
+        for (Operation *e : f.getEpilogue())
+          name += "+" + e->getName().stripDialect().str();
+      }
+      OpProfile &p = profile[name];
       if (!p.count++)
-        p.name = op.getName().getStringRef().str();
+        p.name = name;
       p.seconds += std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - t0)
                        .count();
     }
-    if (observer) {
-      SmallVector<const Tensor *> ops, res;
-      for (Value v : op.getOperands())
-        ops.push_back(&in.get(v));
-      for (Value v : op.getResults())
-        res.push_back(&in.get(v));
-      observer(&op, ops, res);
-    }
+    // A fusion's observer calls were made for its body's ops.
+    if (!isa<qc::FusionOp>(op))
+      in.notify(&op);
     auto release = [&](Value v) {
       auto found = in.env.find(v);
       if (found == in.env.end())

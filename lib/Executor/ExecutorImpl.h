@@ -12,6 +12,7 @@
 #include "Parallel.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCFormats.h"
 #include "quantc/Numerics/Formats.h"
 
@@ -46,10 +47,6 @@ struct Env {
   bool has(mlir::Value v) const {
     return env.count(v) || (cache && cache->count(v));
   }
-  /// Ops already done by an earlier op's kernel (a bias add in a GEMM, a
-  /// batch norm and ReLU after a convolution, a constant built early for
-  /// them); Executor::run skips them.
-  llvm::DenseSet<mlir::Operation *> fused;
   /// Set while an observer looks at the operands after each op: then no
   /// kernel may take them.
   bool keepOperands = false;
@@ -78,6 +75,12 @@ Tensor makeFloatOutput(mlir::Type elementType, llvm::ArrayRef<int64_t> shape);
 /// place: no allocation, no page faults), else a fresh one. `src` is set to
 /// where the operand's elements are read.
 Tensor elementwiseResult(mlir::Operation *op, Env &env, const float *&src);
+
+/// A convolution and the batch norm and ReLU that follow it in a qc.fusion
+/// (either may be null), in one pass over the result with the per-element
+/// arithmetic of their own kernels; sets the last one's value.
+mlir::LogicalResult runConvWithEpilogue(qc::ConvOp op, qc::BatchNormOp bn,
+                                        qc::ReluOp relu, Env &env);
 
 /// The Executor's spare float buffers; Executor::run installs its own for
 /// the thread that runs it.

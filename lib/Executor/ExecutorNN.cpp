@@ -171,38 +171,13 @@ inline float batchNormValue(float x, float a, float shift) {
   return x * a + shift;
 }
 
-/// The batch norm (whose parameters are computed) and then the ReLU that
-/// follow a convolution as its only uses; either may be missing.
-struct ConvEpilogue {
-  qc::BatchNormOp bn;
-  qc::ReluOp relu;
-  Value result; // the last op's result
-};
-ConvEpilogue convEpilogue(qc::ConvOp op, Env &env) {
-  ConvEpilogue e;
-  e.result = op.getResult();
-  auto onlyUser = [&](Value v) -> Operation * {
-    return env.keepOperands || !v.hasOneUse() ? nullptr
-                                              : *v.getUsers().begin();
-  };
-  if (auto bn = dyn_cast_or_null<qc::BatchNormOp>(onlyUser(e.result))) {
-    if (bn.getInput() == e.result &&
-        llvm::all_of(ValueRange{bn.getScale(), bn.getBias(), bn.getMean(),
-                                bn.getVar()},
-                     [&](Value v) { return env.has(v); })) {
-      e.bn = bn;
-      e.result = bn.getResult();
-    }
-  }
-  if (auto relu = dyn_cast_or_null<qc::ReluOp>(onlyUser(e.result))) {
-    e.relu = relu;
-    e.result = relu.getResult();
-  }
-  return e;
-}
+} // namespace
 
-LogicalResult runConv(Operation *o, Env &env) {
-  auto op = cast<qc::ConvOp>(o);
+/// A convolution, then the batch norm and ReLU of its qc.fusion's epilogue
+/// (either may be null) in one pass over its result.
+LogicalResult quantc::exec::runConvWithEpilogue(qc::ConvOp op,
+                                                qc::BatchNormOp bn,
+                                                qc::ReluOp relu, Env &env) {
   const Tensor &x = env.get(op.getInput()), &w = env.get(op.getWeight());
   int64_t group = op.getGroup();
   int64_t N = x.shape[0], C = x.shape[1], M = w.shape[0];
@@ -312,13 +287,12 @@ LogicalResult runConv(Operation *o, Env &env) {
   else
     for (int64_t i = 0; i < items; ++i)
       convOne(i);
-  // A following batch norm and ReLU in one pass over the result, with the
-  // same per-element arithmetic as their own kernels.
-  ConvEpilogue epi = convEpilogue(op, env);
-  if (epi.bn || epi.relu) {
+  // The batch norm and ReLU in one pass over the result, with the same
+  // per-element arithmetic as their own kernels.
+  if (bn || relu) {
     BatchNormCoefficients k;
-    if (epi.bn) {
-      auto got = batchNormCoefficients(epi.bn, env, M);
+    if (bn) {
+      auto got = batchNormCoefficients(bn, env, M);
       if (failed(got))
         return failure();
       k = std::move(*got);
@@ -329,21 +303,23 @@ LogicalResult runConv(Operation *o, Env &env) {
       for (int64_t p = p0; p < p1; ++p) {
         float *yp = y + p * os;
         int64_t m = p % M;
-        if (epi.bn)
+        if (bn)
           for (int64_t i = 0; i < os; ++i)
             yp[i] = batchNormValue(yp[i], k.a[m], k.shift[m]);
-        if (epi.relu)
+        if (relu)
           for (int64_t i = 0; i < os; ++i)
             yp[i] = reluValue(yp[i]);
       }
     });
-    if (epi.bn)
-      env.fused.insert(epi.bn);
-    if (epi.relu)
-      env.fused.insert(epi.relu);
   }
-  env.set(epi.result, std::move(r));
+  env.set(relu ? relu.getResult() : bn ? bn.getResult() : op.getResult(),
+          std::move(r));
   return success();
+}
+
+namespace {
+LogicalResult runConv(Operation *o, Env &env) {
+  return runConvWithEpilogue(cast<qc::ConvOp>(o), {}, {}, env);
 }
 
 LogicalResult runConvTranspose(Operation *o, Env &env) {

@@ -56,6 +56,10 @@ struct QuantizePipelineOptions {
   /// (codes through layout ops and max-pool, Q/DQ round trips folded; exact,
   /// so it only changes which values are codes).
   bool propagateScales = true;
+  /// qc-fuse-epilogues last: each matmul/qmatmul/conv and its elementwise
+  /// epilogue in one qc.fusion (exact; the GPU GEMM's epilogue kernels and
+  /// the Executor's convolution epilogue follow the fusions).
+  bool fuseEpilogues = true;
   /// qc-smooth-quant{alpha=smoothAlpha} after calibration (which then
   /// records per-channel statistics).
   bool smoothQuant = false;
@@ -104,7 +108,7 @@ bool isStaticScaleFormat(llvm::StringRef format);
 /// Adds the pipeline to a pass manager anchored on builtin.module:
 /// qc-calibrate (when options.calibrate), canonicalize,
 /// qc-quantize-linear{format asymmetric} + qc-propagate-scales for int8/fp8 or
-/// qc-quantize-matmuls{format} otherwise, cse. Options are not checked here; call
+/// qc-quantize-matmuls{format} otherwise, cse, qc-fuse-epilogues. Options are not checked here; call
 /// verifyQuantizePipelineOptions first for a diagnostic instead of a pass
 /// failure.
 void buildQuantizePipeline(mlir::OpPassManager &pm,

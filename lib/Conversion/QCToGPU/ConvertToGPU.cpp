@@ -44,6 +44,10 @@ struct ConvertToGPUPass
       module.emitError("qc-convert-to-gpu: no func.func @main");
       return signalPassFailure();
     }
+    // A GEMM's epilogue kernel is a qc.fusion's body: fuse first (a module
+    // from the quantize pipeline already is).
+    if (failed(qc::fuseEpilogues(fn)))
+      return signalPassFailure();
     GpuPlan plan = planGpuProgram(fn);
     if (!plan.runnable()) {
       if (requireAll) {

@@ -298,31 +298,31 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         return;
     plan.kernels.emplace_back(name, step);
   };
-  for (Operation &opRef : fn.getBody().front()) {
-    Operation *op = &opRef;
-    if (isa<arith::ConstantOp, qc::WeightOp, func::ReturnOp>(op))
-      continue;
+  auto unsupported = [&](const std::string &reason) {
+    auto it = llvm::find_if(plan.unsupported,
+                            [&](auto &u) { return u.first == reason; });
+    if (it == plan.unsupported.end())
+      plan.unsupported.emplace_back(reason, 1);
+    else
+      ++it->second;
+  };
+  // Plans one op (a top-level op, or one of a qc.fusion's body ops planned
+  // on their own).
+  auto planOp = [&](Operation *op) {
     std::string reason = unsupportedReason(op);
-    if (!reason.empty()) {
-      auto it = llvm::find_if(plan.unsupported,
-                              [&](auto &u) { return u.first == reason; });
-      if (it == plan.unsupported.end())
-        plan.unsupported.emplace_back(reason, 1);
-      else
-        ++it->second;
-      continue;
-    }
+    if (!reason.empty())
+      return unsupported(reason);
     if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
       plan.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(), {op},
                             {q.getLhs(), q.getLhsScales(), q.getRhs(),
                              q.getRhsScales()},
                             {q.getResult()}});
-      continue;
+      return;
     }
     if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
       plan.steps.push_back({GpuStep::Kind::QuantizeMX, "quantize_mxfp8", {op},
                             {q.getInput()}, {q.getCodes(), q.getScales()}});
-      continue;
+      return;
     }
     if (isa<qc::ConvOp, qc::MaxPoolOp, qc::AvgPoolOp, qc::GlobalAvgPoolOp>(op)) {
       GpuStep::Kind kind = isa<qc::ConvOp>(op) ? GpuStep::Kind::Conv
@@ -331,7 +331,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                                : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
-      continue;
+      return;
     }
     if (isLayout(op) || isa<qc::MatMulOp>(op) || isRowOp(op)) {
       GpuStep::Kind kind = isa<qc::MatMulOp>(op) ? GpuStep::Kind::MatMul
@@ -344,7 +344,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       for (Value r : op->getResults())
         st.outputs.push_back(r);
       plan.steps.push_back(std::move(st));
-      continue;
+      return;
     }
     if (isByteCopy(op)) {
       int64_t bytes = quantc::detail::elementBytes(
@@ -352,7 +352,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       plan.steps.push_back({GpuStep::Kind::Copy,
                             "copy_b" + std::to_string(bytes), {op},
                             {op->getOperand(0)}, {op->getResult(0)}});
-      continue;
+      return;
     }
     // Elementwise: join the chain of an operand whose only use is this op
     // and whose type is this op's (the chain then computes it in registers).
@@ -376,23 +376,41 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     s.ops.push_back(op);
     s.outputs = {op->getResult(0)};
     openChain[op->getResult(0)] = *chain;
-  }
-  // A chain that only consumes a GEMM's result right after it becomes the
-  // GEMM's epilogue: applied in registers before the store.
-  for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
-    GpuStep &g = plan.steps[i], &c = plan.steps[i + 1];
-    if (g.kind != GpuStep::Kind::Gemm || g.ops.size() != 1 ||
-        c.kind != GpuStep::Kind::Elementwise)
+  };
+  for (Operation &opRef : fn.getBody().front()) {
+    Operation *op = &opRef;
+    if (isa<arith::ConstantOp, qc::WeightOp, func::ReturnOp>(op))
       continue;
-    Value r = g.outputs[0];
-    if (!r.hasOneUse() || *r.getUsers().begin() != c.ops.front() ||
-        c.outputs[0].getType() != r.getType())
+    auto f = dyn_cast<qc::FusionOp>(op);
+    if (!f) {
+      planOp(op);
       continue;
-    g.ops.append(c.ops.begin(), c.ops.end());
-    g.outputs = c.outputs;
-    plan.steps.erase(plan.steps.begin() + i + 1);
+    }
+    // A quantized GEMM and an epilogue the GEMM kernel computes in
+    // registers (qc-fuse-epilogues decided the grouping): one launch.
+    SmallVector<Operation *> epi = f.getEpilogue();
+    auto q = dyn_cast<qc::QMatMulOp>(f.getAnchor());
+    if (q && unsupportedReason(q).empty() && llvm::all_of(epi, isElementwise)) {
+      GpuStep st{GpuStep::Kind::Gemm, "", {q}, {q.getLhs(), q.getLhsScales(),
+                                               q.getRhs(), q.getRhsScales()},
+                 {f.getResult()}};
+      st.ops.append(epi.begin(), epi.end());
+      plan.steps.push_back(std::move(st));
+      continue;
+    }
+    // Otherwise its ops are planned one by one; the step that computes the
+    // last one's value stores it as the fusion's. A chain ends there: the
+    // kernels name values by the ops that compute them, and no op computes
+    // the fusion's result.
+    for (Operation &inner : f.getBody().front().without_terminator())
+      planOp(&inner);
+    Value last = epi.back()->getResult(0);
+    for (GpuStep &st : plan.steps)
+      for (Value &v : st.outputs)
+        if (v == last)
+          v = f.getResult();
+    openChain.erase(last);
   }
-
   // A layer norm whose result the next step quantizes to MXFP8 does it
   // itself: its thread holds the row (the normalized row is still stored).
   for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {

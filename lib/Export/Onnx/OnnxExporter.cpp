@@ -216,6 +216,8 @@ const llvm::StringSet<> &specialOps() {
       "qc.qmatmul",          "qc.clip",
       "qc.resize",           "qc.requantize_linear",
       "qc.constant_of_shape", "qc.dynamic_reduce",
+      // A fusion is exported as its body's ops; its yield names the result.
+      "qc.fusion",           "qc.yield",
       // Raised patterns (qc-raise-patterns), spelled out again in the
       // opset-21 ops ONNX Runtime 1.23 runs (it has no RMSNormalization-23
       // or Attention-23): the decomposed graph they were raised from.
@@ -1250,9 +1252,20 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     names[arg] = inNames[i];
   }
 
+  // The ops to export: a qc.fusion's body ops in its place (ONNX has no
+  // fusion; its meaning is its body's ops in order).
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator()) {
+    if (auto f = dyn_cast<qc::FusionOp>(op))
+      for (Operation &inner : f.getBody().front().without_terminator())
+        ops.push_back(&inner);
+    else
+      ops.push_back(&op);
+  }
   // First find every op without a mapping, so the error lists them all.
   llvm::SetVector<llvm::StringRef> unmapped;
-  for (Operation &op : body.without_terminator()) {
+  for (Operation *opPtr : ops) {
+    Operation &op = *opPtr;
     llvm::StringRef n = op.getName().getStringRef();
     bool known = isa<arith::ConstantOp>(op) || specialOps().contains(n) ||
                  (simpleOps().count(n) && onlyAnnotations(&op)) ||
@@ -1273,9 +1286,13 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     });
     return d;
   }
-  for (Operation &op : body.without_terminator())
-    if (failed(exportOp(&op)))
+  for (Operation *op : ops) {
+    if (failed(exportOp(op)))
       return failure();
+    if (auto f = dyn_cast<qc::FusionOp>(op->getParentOp()); f &&
+        op->getNextNode() == f.getBody().front().getTerminator())
+      names[f.getResult()] = nameOf(op->getResult(0));
+  }
 
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {

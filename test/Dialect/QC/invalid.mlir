@@ -401,3 +401,123 @@ func.func @quantize_mx_other_axis(%x: tensor<64x2xf32>) {
   %c, %s = qc.quantize %x {scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [32, 1], symmetric>} : tensor<64x2xf32> -> (tensor<64x2xf8E4M3FN>, tensor<2x2xf8E8M0FNU>)
   return
 }
+
+// -----
+
+func.func @fusion_args(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op body takes no arguments}}
+  %y = qc.fusion : tensor<2x4xf32> {
+  ^bb0(%a: tensor<2x4xf32>):
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_anchor(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op body must start with qc.matmul, qc.qmatmul or qc.conv, got 'qc.neg'}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.neg %x : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_no_epilogue(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op has no epilogue op after its qc.matmul}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    qc.yield %p : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_epilogue_kind(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op 'qc.exp' cannot be an epilogue op of a fusion}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.exp %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_two_uses(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op 'qc.mul' must be the only user of the previous op's result}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.mul %p, %p : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_not_reading(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op 'qc.relu' must be the only user of the previous op's result}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %x : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_broadcast(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>, %b: tensor<3x2x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op epilogue result type 'tensor<3x2x4xf32>' differs from the anchor's 'tensor<2x4xf32>'}}
+  %y = qc.fusion : tensor<3x2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.add %p, %b : (tensor<2x4xf32>, tensor<3x2x4xf32>) -> tensor<3x2x4xf32>
+    qc.yield %r : tensor<3x2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_yield(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op must yield the last epilogue op's result}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %x : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_result_type(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op result type 'tensor<?x4xf32>' differs from the anchor's 'tensor<2x4xf32>'}}
+  %y = qc.fusion : tensor<?x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    qc.yield %r : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @fusion_terminator(%x: tensor<2x4xf32>, %w: tensor<4x4xf32>) {
+  // expected-error @+1 {{'qc.fusion' op body must end with qc.yield, got 'llvm.unreachable'}}
+  %y = qc.fusion : tensor<2x4xf32> {
+    %p = qc.matmul %x, %w : (tensor<2x4xf32>, tensor<4x4xf32>) -> tensor<2x4xf32>
+    %r = qc.relu %p : (tensor<2x4xf32>) -> tensor<2x4xf32>
+    llvm.unreachable
+  }
+  return
+}

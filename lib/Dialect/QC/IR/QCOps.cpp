@@ -1,5 +1,7 @@
 //===- QCOps.cpp - qc op verifiers and folders ----------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeUtils.h"
 #include "quantc/Support/Constants.h"
 
@@ -330,6 +332,71 @@ LogicalResult WeightOp::verify() {
   if (size != expected)
     return emitOpError("size ") << size << " does not match " << expected
                                 << " bytes of " << type;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FusionOp
+//===----------------------------------------------------------------------===//
+
+bool FusionOp::isAnchorKind(Operation *op) {
+  return isa<MatMulOp, QMatMulOp, ConvOp>(op);
+}
+
+bool FusionOp::isEpilogueKind(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, ReluOp, NegOp, AbsOp, SqrtOp, TanhOp,
+             SigmoidOp, GeluOp, SiluOp, ClipOp, LeakyReluOp, BatchNormOp>(op);
+}
+
+Operation *FusionOp::getAnchor() { return &getBody().front().front(); }
+
+SmallVector<Operation *> FusionOp::getEpilogue() {
+  SmallVector<Operation *> ops;
+  for (Operation &op : getBody().front().without_terminator())
+    if (&op != getAnchor())
+      ops.push_back(&op);
+  return ops;
+}
+
+LogicalResult FusionOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getNumArguments())
+    return emitOpError("body takes no arguments");
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with qc.yield, got '")
+           << body.getTerminator()->getName() << "'";
+  Operation *anchor = &body.front();
+  if (!isAnchorKind(anchor))
+    return emitOpError("body must start with qc.matmul, qc.qmatmul or "
+                       "qc.conv, got '")
+           << anchor->getName() << "'";
+  if (std::next(anchor->getIterator()) == yield->getIterator())
+    return emitOpError("has no epilogue op after its ")
+           << anchor->getName();
+  Type type = anchor->getResult(0).getType();
+  Value prev = anchor->getResult(0);
+  for (Operation &op : llvm::make_range(std::next(anchor->getIterator()),
+                                        yield->getIterator())) {
+    if (!isEpilogueKind(&op))
+      return emitOpError("'") << op.getName()
+                              << "' cannot be an epilogue op of a fusion";
+    // (A batch norm then reads it as its input: its parameters are 1-D.)
+    if (!prev.hasOneUse() || *prev.getUsers().begin() != &op)
+      return emitOpError("'") << op.getName()
+                              << "' must be the only user of the previous "
+                                 "op's result";
+    if (op.getResult(0).getType() != type)
+      return emitOpError("epilogue result type ")
+             << op.getResult(0).getType() << " differs from the anchor's "
+             << type;
+    prev = op.getResult(0);
+  }
+  if (yield.getValue() != prev)
+    return emitOpError("must yield the last epilogue op's result");
+  if (getType() != type)
+    return emitOpError("result type ")
+           << getType() << " differs from the anchor's " << type;
   return success();
 }
 

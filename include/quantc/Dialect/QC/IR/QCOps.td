@@ -125,6 +125,62 @@ def QC_QMatMulOp : QC_Op<"qmatmul", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+def QC_FusionOp : QC_Op<"fusion", [RecursiveMemoryEffects,
+                                    RecursivelySpeculatable]> {
+  let summary = "A matmul or convolution and the elementwise epilogue run with it";
+  let description = [{
+    Groups a compute op (the anchor: `qc.matmul`, `qc.qmatmul` or `qc.conv`)
+    with the chain of elementwise ops that consume its result, so that one
+    kernel computes them together. `qc-fuse-epilogues` builds it; its
+    meaning is its body's ops run in order, so a fusion never changes a
+    result: an implementation that fuses (the Executor's convolution
+    epilogue, the GPU GEMM's register epilogue) computes the same
+    per-element arithmetic as the ops would one by one.
+
+    The body is one block without arguments: the anchor, then one or more
+    epilogue ops (`add`, `sub`, `mul`, `div`, `relu`, `neg`, `abs`, `sqrt`,
+    `tanh`, `sigmoid`, `gelu`, `silu`, `clip`, `leaky_relu`, `batch_norm`
+    on its input), each reading the previous op's result (its only use)
+    and giving a result of the anchor's type, then `qc.yield` of the last
+    one. Other operands (a bias, a residual, batch norm parameters) are
+    values defined above the fusion.
+
+    ```mlir
+    %y = qc.fusion : tensor<8x16xf32> {
+      %p = qc.matmul %x, %w : (tensor<8x4xf32>, tensor<4x16xf32>) -> tensor<8x16xf32>
+      %s = qc.add %p, %b : (tensor<8x16xf32>, tensor<16xf32>) -> tensor<8x16xf32>
+      %r = qc.relu %s : (tensor<8x16xf32>) -> tensor<8x16xf32>
+      qc.yield %r : tensor<8x16xf32>
+    }
+    ```
+  }];
+  let results = (outs QC_FloatTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "attr-dict-with-keyword `:` type($result) $body";
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The compute op the epilogue follows (the body's first op).
+    ::mlir::Operation *getAnchor();
+    /// The epilogue ops, in order (the body's ops after the anchor).
+    ::llvm::SmallVector<::mlir::Operation *> getEpilogue();
+    /// Whether `op` may be an epilogue op of a fusion (its kind; the chain
+    /// rules are the verifier's).
+    static bool isEpilogueKind(::mlir::Operation *op);
+    /// Whether `op` may anchor a fusion.
+    static bool isAnchorKind(::mlir::Operation *op);
+  }];
+}
+
+def QC_YieldOp : QC_Op<"yield", [Pure, Terminator, HasParent<"FusionOp">]> {
+  let summary = "The result of a qc.fusion";
+  let arguments = (ins QC_FloatTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
 // Package ops
 //===----------------------------------------------------------------------===//
 

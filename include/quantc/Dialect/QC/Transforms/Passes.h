@@ -192,6 +192,14 @@ mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
 void populatePropagateScalesPatterns(mlir::RewritePatternSet &patterns,
                                      bool dropRelu = false);
 
+/// qc-fuse-epilogues: each matmul, qmatmul or conv and its elementwise
+/// epilogue chain in one qc.fusion. Exact.
+void populateFuseEpiloguesPatterns(mlir::RewritePatternSet &patterns);
+
+/// Applies those patterns (and nothing else: no folding or constant
+/// hoisting) to the ops under `root`.
+mlir::LogicalResult fuseEpilogues(mlir::Operation *root);
+
 /// qc-raise-patterns' rules R1-R6 (docs/Calibration.md) named in
 /// `enabled`: silu, gelu, layer-norm, rms-norm, attention, hard-swish.
 void populateRaisePatterns(mlir::RewritePatternSet &patterns,

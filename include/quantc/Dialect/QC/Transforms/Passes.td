@@ -275,6 +275,27 @@ def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCFuseEpilogues : Pass<"qc-fuse-epilogues", "::mlir::func::FuncOp"> {
+  let summary = "Group each matmul or convolution with its elementwise epilogue in a qc.fusion";
+  let description = [{
+    Wraps a `qc.matmul`, `qc.qmatmul` or `qc.conv` and the chain of
+    elementwise ops that follows it (a bias add, batch norm, ReLU, GELU,
+    residual add, ...: `qc.fusion`'s epilogue kinds) in one `qc.fusion`,
+    placed where the chain's last op was. Each chain op must be the only
+    user of the previous result and keep the anchor's result type, so the
+    epilogue is per element. An anchor whose operands are all constants is
+    left alone (the Executor caches it). The pipeline runs this last;
+    `qc-convert-to-gpu` applies the same patterns
+    (`populateFuseEpiloguesPatterns`) before planning, so a GEMM's epilogue
+    kernel is exactly a fusion's body.
+
+    Exact: a fusion means its body's ops in order, so every result is the
+    same bit for bit (the Executor computes a convolution's batch norm and
+    ReLU in one pass over its result, with the same per-element arithmetic).
+  }];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 def QCConvertToGPU : Pass<"qc-convert-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Build the GPU kernels of @main's GPU program into a gpu.module";
   let description = [{
