@@ -2,8 +2,9 @@
 //
 // Op kernels of the Executor live in one file per op family
 // (ExecutorQuant.cpp, ExecutorMath.cpp, ExecutorShape.cpp, ExecutorNN.cpp);
-// each registers its kernels by op name in the KernelRegistry. The core ops
-// (Executor.cpp) are dispatched directly.
+// each registers its kernels by op name in the KernelRegistry, and so do the
+// core ops (Executor.cpp): every op is dispatched through the registry. The
+// .npz binding of inputs and outputs is ExecutorNpz.cpp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_EXECUTOR_EXECUTORIMPL_H
