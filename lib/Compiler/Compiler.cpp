@@ -460,16 +460,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     PackageKernelFile file;
     file.target = getChip(t).str();
     if (!built.kernels.empty()) {
-      FailureOr<std::string> ptx = emitPTX(*kmod, t);
-      if (failed(ptx))
+      FailureOr<KernelObjects> objects =
+          emitKernelObjects(*kmod, t, ptxas ? StringRef(*ptxas) : "");
+      if (failed(objects))
         return failure();
-      file.ptx = std::move(*ptx);
-      if (ptxas) {
-        auto cubin = assembleCubin(file.ptx, t, *ptxas);
-        if (!cubin)
-          return emitError(unknown) << llvm::toString(cubin.takeError());
-        file.cubin = std::move(*cubin);
-      }
+      file.ptx = std::move(objects->ptx);
+      file.cubin = std::move(objects->cubin);
     }
     for (auto &[name, step] : built.kernels) {
       file.kernels.push_back(name);

@@ -78,7 +78,9 @@ int main(int argc, char **argv) {
                      "fp8_gemm_<scales> with - as _)"),
       llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> ptxasPath(
-      "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin"),
+      "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin, as "
+                              "<toolkit>/bin/ptxas (default: found on PATH, "
+                              "$CUDA_HOME/bin, /usr/local/cuda/bin)"),
       llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::HideUnrelatedOptions(cat);
   llvm::cl::ParseCommandLineOptions(argc, argv,
@@ -141,21 +143,32 @@ int main(int argc, char **argv) {
     top->print(os);
     os << "\n";
   } else {
-    FailureOr<std::string> ptx = quantc::emitPTX(*top, *t);
-    if (failed(ptx))
-      return 1;
-    if (emit == Emit::PTX) {
-      result = std::move(*ptx);
-    } else {
-      llvm::Expected<std::string> cubin =
-          quantc::assembleCubin(*ptx, *t, ptxasPath);
-      if (!cubin) {
-        llvm::errs() << "quant-kernel-gen: error: "
-                     << llvm::toString(cubin.takeError()) << "\n";
+    std::string ptxas;
+    if (emit == Emit::Cubin) {
+      std::optional<std::string> found =
+          ptxasPath.empty() ? quantc::findPtxas()
+                            : std::optional<std::string>(ptxasPath);
+      if (!found) {
+        llvm::errs() << "quant-kernel-gen: error: ptxas not found (looked on "
+                        "PATH, $CUDA_HOME/bin, /usr/local/cuda/bin); give "
+                        "--ptxas\n";
         return 1;
       }
-      result = std::move(*cubin);
+      ptxas = *found;
+      // Checked before lowering, with this tool's prefix.
+      mlir::ScopedDiagnosticHandler quiet(&ctx, [&](mlir::Diagnostic &d) {
+        llvm::errs() << "quant-kernel-gen: error: " << d.str() << "\n";
+        return mlir::success();
+      });
+      if (failed(quantc::ptxasToolkit(mlir::UnknownLoc::get(&ctx), ptxas)))
+        return 1;
     }
+    FailureOr<quantc::KernelObjects> objects =
+        quantc::emitKernelObjects(*top, *t, ptxas);
+    if (failed(objects))
+      return 1;
+    result = emit == Emit::PTX ? std::move(objects->ptx)
+                               : std::move(objects->cubin);
   }
 
   std::string errorMessage;

@@ -1,8 +1,9 @@
 //===- PTXEmitter.cpp - gpu.module -> PTX -> cubin ------------------------===//
 //
-// PTX comes from MLIR's own NVVM target (gpu-module-to-binary, format=isa),
-// which translates the lowered gpu.module to LLVM IR and runs the NVPTX
-// backend of libLLVM; the cubin comes from the CUDA toolkit's ptxas.
+// PTX and cubin come from MLIR's own NVVM target (gpu-module-to-binary,
+// format=isa and format=bin), which translates the lowered gpu.module to LLVM
+// IR, runs the NVPTX backend of libLLVM and, for the cubin, the CUDA
+// toolkit's ptxas.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,6 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
@@ -71,7 +71,48 @@ void buildKernelToLLVMPipeline(PassManager &pm) {
   gm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-FailureOr<std::string> emitPTX(ModuleOp top, KernelTarget t) {
+FailureOr<std::string> ptxasToolkit(Location loc, StringRef ptxas) {
+  if (ptxas.empty())
+    return std::string();
+  StringRef bin = llvm::sys::path::parent_path(ptxas);
+  if (llvm::sys::path::filename(bin) != "bin" ||
+      !llvm::sys::fs::can_execute(ptxas))
+    return emitError(loc) << "ptxas must be an executable "
+                             "<toolkit>/bin/ptxas, got '"
+                          << ptxas << "'",
+           failure();
+  // The ptxas on PATH is the one gpu-module-to-binary finds by itself.
+  bool same = false;
+  if (auto onPath = llvm::sys::findProgramByName("ptxas"))
+    if (llvm::sys::fs::equivalent(*onPath, ptxas, same))
+      same = false;
+  if (same)
+    return std::string();
+  std::string toolkit = llvm::sys::path::parent_path(bin).str();
+  llvm::SmallString<256> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (!llvm::sys::fs::exists(libdevice))
+    return emitError(loc) << "'" << toolkit
+                          << "' is not a CUDA toolkit (no " << libdevice
+                          << "); give the ptxas of one",
+           failure();
+  return toolkit;
+}
+
+namespace {
+/// The one object gpu-module-to-binary left in `top`.
+FailureOr<std::string> binaryObject(ModuleOp top, StringRef what) {
+  for (auto bin : top.getOps<gpu::BinaryOp>())
+    for (Attribute a : bin.getObjects())
+      if (auto obj = dyn_cast<gpu::ObjectAttr>(a))
+        return obj.getObject().getValue().str();
+  return top.emitError() << "gpu-module-to-binary produced no " << what,
+         failure();
+}
+} // namespace
+
+FailureOr<KernelObjects> emitKernelObjects(ModuleOp top, KernelTarget t,
+                                           StringRef ptxas) {
   MLIRContext *ctx = top.getContext();
   {
     DialectRegistry registry;
@@ -87,6 +128,7 @@ FailureOr<std::string> emitPTX(ModuleOp top, KernelTarget t) {
   gpu::GPUModuleOp kmod = modules.front();
   ArrayAttr targets = kmod.getTargetsAttr();
   if (!targets || targets.empty()) {
+    // nvvm-attach-target's attribute: O3 as ptxas's own default.
     kmod.setTargetsAttr(ArrayAttr::get(
         ctx, {NVVM::NVVMTargetAttr::get(ctx, 3, "nvptx64-nvidia-cuda",
                                         getChip(t), getPTXFeatures(t))}));
@@ -98,27 +140,54 @@ FailureOr<std::string> emitPTX(ModuleOp top, KernelTarget t) {
                             << getChip(t),
            failure();
   }
+  FailureOr<std::string> toolkit = ptxasToolkit(top.getLoc(), ptxas);
+  if (failed(toolkit))
+    return failure();
 
-  PassManager pm(ctx, ModuleOp::getOperationName());
-  buildKernelToLLVMPipeline(pm);
-  GpuModuleToBinaryPassOptions opts;
-  opts.compilationTarget = "isa";
-  pm.addPass(createGpuModuleToBinaryPass(opts));
-  if (failed(pm.run(top)))
+  PassManager lower(ctx, ModuleOp::getOperationName());
+  buildKernelToLLVMPipeline(lower);
+  if (failed(lower.run(top)))
     return top.emitError() << "lowering the kernels to PTX for "
                            << getChip(t) << " failed",
            failure();
-
-  for (auto bin : top.getOps<gpu::BinaryOp>()) {
-    for (Attribute a : bin.getObjects()) {
-      auto obj = dyn_cast<gpu::ObjectAttr>(a);
-      if (!obj)
-        continue;
-      return obj.getObject().getValue().str();
-    }
+  // What gpu-module-to-binary does, called directly for its ISA callback:
+  // with a cubin wanted (format=bin) the PTX the NVPTX backend produced on
+  // the way comes back through the callback, so the backend runs once.
+  KernelObjects out;
+  bool gotPTX = false;
+  auto onPTX = [&](StringRef ptx) {
+    out.ptx = ptx.str();
+    gotPTX = true;
+  };
+  gpu::TargetOptions options(
+      *toolkit, {}, "", "",
+      ptxas.empty() ? gpu::CompilationTarget::Assembly
+                    : gpu::CompilationTarget::Binary,
+      {}, {}, {}, {}, onPTX);
+  if (failed(gpu::transformGpuModulesToBinaries(top, nullptr, options)))
+    return top.emitError() << "emitting the "
+                           << (ptxas.empty() ? "PTX" : "PTX and cubin")
+                           << " for " << getChip(t) << " failed",
+           failure();
+  FailureOr<std::string> object =
+      binaryObject(top, ptxas.empty() ? "PTX" : "cubin");
+  if (failed(object))
+    return failure();
+  if (ptxas.empty()) {
+    out.ptx = std::move(*object);
+  } else {
+    if (!gotPTX)
+      return top.emitError() << "gpu-module-to-binary gave no PTX", failure();
+    out.cubin = std::move(*object);
   }
-  return top.emitError() << "gpu-module-to-binary produced no PTX object",
-         failure();
+  return out;
+}
+
+FailureOr<std::string> emitPTX(ModuleOp top, KernelTarget t) {
+  FailureOr<KernelObjects> o = emitKernelObjects(top, t, "");
+  if (failed(o))
+    return failure();
+  return std::move(o->ptx);
 }
 
 std::optional<std::string> findPtxas() {
@@ -135,82 +204,6 @@ std::optional<std::string> findPtxas() {
       return std::string(p);
   }
   return std::nullopt;
-}
-
-namespace {
-/// Removes the temporary files on every exit path.
-struct TempFiles {
-  llvm::SmallVector<llvm::SmallString<128>, 3> paths;
-  ~TempFiles() {
-    for (auto &p : paths)
-      llvm::sys::fs::remove(p);
-  }
-  llvm::Error create(llvm::StringRef suffix, llvm::SmallString<128> &out) {
-    if (std::error_code ec =
-            llvm::sys::fs::createTemporaryFile("quantc-ptxas", suffix, out))
-      return llvm::createStringError(ec, "cannot create temporary file: " +
-                                             ec.message());
-    paths.push_back(out);
-    return llvm::Error::success();
-  }
-};
-} // namespace
-
-llvm::Expected<std::string> assembleCubin(llvm::StringRef ptx, KernelTarget t,
-                                          llvm::StringRef ptxasPath) {
-  std::string ptxas = ptxasPath.str();
-  if (ptxas.empty()) {
-    std::optional<std::string> found = findPtxas();
-    if (!found)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "ptxas not found (looked on PATH, $CUDA_HOME/bin, "
-          "/usr/local/cuda/bin)");
-    ptxas = *found;
-  }
-
-  TempFiles tmp;
-  llvm::SmallString<128> ptxFile, cubinFile, errFile;
-  if (auto err = tmp.create("ptx", ptxFile))
-    return std::move(err);
-  if (auto err = tmp.create("cubin", cubinFile))
-    return std::move(err);
-  if (auto err = tmp.create("log", errFile))
-    return std::move(err);
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(ptxFile, ec);
-    if (ec)
-      return llvm::createStringError(ec, "cannot write " + ptxFile.str() +
-                                             ": " + ec.message());
-    os << ptx;
-  }
-
-  std::string arch = ("-arch=" + getChip(t)).str();
-  llvm::SmallVector<llvm::StringRef, 8> args = {ptxas, arch, "-o",
-                                                cubinFile, ptxFile};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, std::nullopt,
-                                                llvm::StringRef(errFile)};
-  std::string execErr;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, /*Env=*/std::nullopt,
-                                     redirects, /*SecondsToWait=*/0,
-                                     /*MemoryLimit=*/0, &execErr);
-  if (rc != 0) {
-    std::string log;
-    if (auto buf = llvm::MemoryBuffer::getFile(errFile))
-      log = (*buf)->getBuffer().str();
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "ptxas (" + ptxas + " " + arch + ") failed with exit code " +
-            std::to_string(rc) + (execErr.empty() ? "" : ": " + execErr) +
-            (log.empty() ? "" : "\n" + log));
-  }
-  auto buf = llvm::MemoryBuffer::getFile(cubinFile, /*IsText=*/false);
-  if (!buf)
-    return llvm::createStringError(buf.getError(),
-                                   "cannot read ptxas output " +
-                                       cubinFile.str());
-  return (*buf)->getBuffer().str();
 }
 
 } // namespace quantc

@@ -1,7 +1,8 @@
 //===- PTXEmitter.h - gpu.module -> PTX -> cubin ------------------*- C++ -*-===//
 //
-// Lowers the kernel gpu.modules to PTX with MLIR's NVVM target (LLVM NVPTX
-// backend) and assembles PTX to cubin with the CUDA toolkit's ptxas.
+// Lowers the kernel gpu.modules to PTX and cubin with MLIR's NVVM target
+// (gpu-module-to-binary: the LLVM NVPTX backend, then the CUDA toolkit's
+// ptxas for the cubin).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,16 +30,31 @@ namespace quantc {
 /// dialects (scf->cf, gpu/arith/math/index/nvvm -> llvm, cast cleanup).
 void buildKernelToLLVMPipeline(mlir::PassManager &pm);
 
-/// Lowers the gpu.module in `top` (a module holding only the kernel modules,
-/// e.g. a fresh clone; `top` is modified) to PTX text. Exactly one gpu.module
-/// is expected; its #nvvm.target must be for `t` (one is attached if absent).
-/// Errors are reported through MLIR diagnostics on `top`'s context.
-mlir::FailureOr<std::string> emitPTX(mlir::ModuleOp top, KernelTarget t);
+/// The PTX of a kernel module and, when asked for, its cubin.
+struct KernelObjects {
+  std::string ptx;
+  std::string cubin; ///< empty unless a ptxas was given
+};
 
-/// Runs `ptxas -arch=<chip>` on the PTX; returns the cubin bytes. The error
-/// text names ptxas and includes its stderr.
-llvm::Expected<std::string> assembleCubin(llvm::StringRef ptx, KernelTarget t,
-                                          llvm::StringRef ptxasPath = "");
+/// Lowers the gpu.module in `top` (a module holding only the kernel modules,
+/// e.g. a fresh clone; `top` is modified) once and serializes it with
+/// gpu-module-to-binary: PTX (format=isa) and, when `ptxas` names
+/// `<toolkit>/bin/ptxas`, a cubin (format=bin, ptxas -O3 -arch=<chip>).
+/// Exactly one gpu.module is expected; its #nvvm.target must be for `t` (one
+/// is attached if absent). Errors (ptxas's log included) are reported through
+/// MLIR diagnostics on `top`'s context.
+mlir::FailureOr<KernelObjects>
+emitKernelObjects(mlir::ModuleOp top, KernelTarget t, llvm::StringRef ptxas);
+
+/// The toolkit gpu-module-to-binary gets for `ptxas`: "" for none given or
+/// for the ptxas on PATH (which it finds by itself), else the directory
+/// above `<toolkit>/bin/ptxas`; an error at `loc` for a path of another form
+/// or a directory without `nvvm/libdevice` (the serializer reads it there).
+mlir::FailureOr<std::string> ptxasToolkit(mlir::Location loc,
+                                          llvm::StringRef ptxas);
+
+/// emitKernelObjects without a cubin: the PTX text.
+mlir::FailureOr<std::string> emitPTX(mlir::ModuleOp top, KernelTarget t);
 
 /// Looks for ptxas on PATH, then $CUDA_HOME/bin, then /usr/local/cuda/bin.
 std::optional<std::string> findPtxas();
