@@ -3,12 +3,15 @@
 // Small handlers keyed by (op type, since_version); see Handlers.cpp for the
 // conventions (NodeContext, input/output counts, diagnostics).
 //
-// Shape computations are folded at import time (foldShapeNode, rules F1..F4
-// in docs/Ops-shape.md): when every input a node reads is a known integer
-// constant (or, for Shape/Size, the input's shape is static), the result is
-// computed here and kept as a constant TensorProto, so downstream Reshape /
-// Expand / Slice see constant shapes. Otherwise the handler builds qc ops and
-// the Executor evaluates the computation at run time.
+// Shape computations are folded at import time (rules F1..F4 in
+// docs/Ops-shape.md) by the dialect's folders: each handler builds its qc ops
+// and NodeContext::foldNodeOps folds them (qc.shape of static dims, gather /
+// slice / concat / reshape of small integer constants or of a qc.shape's
+// static dims, integer arithmetic, casts); an integer constant result is also
+// kept as a TensorProto, so downstream Reshape / Expand / Slice see constant
+// shapes. Range and ConstantOfShape, whose handlers type their results
+// dynamically, are still computed here first (foldShapeNode). What does not
+// fold, the Executor evaluates at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
@@ -154,48 +157,6 @@ std::optional<IntConst> constInts(NodeContext &n, int i) {
   return c;
 }
 
-/// Like constInts, and also a runtime qc.shape result: its static dims are
-/// known and its dynamic ones are kDynamic (F2 in docs/Ops-shape.md). A fold
-/// that reads such a value succeeds only when it picks known entries.
-std::optional<IntConst> knownInts(NodeContext &n, int i) {
-  if (std::optional<IntConst> c = constInts(n, i))
-    return c;
-  if (!n.hasInput(i))
-    return std::nullopt;
-  auto it = n.graph.values.find(n.node.input(i));
-  if (it == n.graph.values.end() || !it->second.value)
-    return std::nullopt;
-  auto sh = it->second.value.getDefiningOp<qc::ShapeOp>();
-  if (!sh)
-    return std::nullopt;
-  ArrayRef<int64_t> dims = shapeOf(sh.getInput());
-  IntConst c;
-  c.vals.assign(dims.begin() + sh.getStart(), dims.begin() + sh.getEnd());
-  c.dims.push_back(c.vals.size());
-  return c;
-}
-
-bool allKnown(ArrayRef<int64_t> vals) { return !llvm::any_of(vals, isDyn); }
-
-/// The static shape of input `i` (an SSA value's type or a constant's dims).
-std::optional<SmallVector<int64_t>> staticShapeOf(NodeContext &n, int i) {
-  if (!n.hasInput(i))
-    return std::nullopt;
-  auto it = n.graph.values.find(n.node.input(i));
-  if (it == n.graph.values.end())
-    return std::nullopt;
-  SmallVector<int64_t> s;
-  if (it->second.constant)
-    s = tensorShape(*it->second.constant);
-  else if (it->second.value)
-    s.assign(shapeOf(it->second.value).begin(), shapeOf(it->second.value).end());
-  else
-    return std::nullopt;
-  if (llvm::any_of(s, isDyn))
-    return std::nullopt;
-  return s;
-}
-
 bool setInts(NodeContext &n, int out, ArrayRef<int64_t> dims,
              ArrayRef<int64_t> vals) {
   onnx::TensorProto t;
@@ -207,238 +168,6 @@ bool setInts(NodeContext &n, int out, ArrayRef<int64_t> dims,
     t.add_int64_data(v);
   n.setConstantOutput(out, n.ownTensor(std::move(t)));
   return true;
-}
-
-/// Elementwise integer op with numpy broadcasting.
-template <typename F>
-bool foldBinary(NodeContext &n, F f) {
-  std::optional<IntConst> a = constInts(n, 0), b = constInts(n, 1);
-  if (!a || !b)
-    return false;
-  size_t rank = std::max(a->dims.size(), b->dims.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t d = 0; d < rank; ++d) {
-    int64_t x = d < rank - a->dims.size() ? 1 : a->dims[d - (rank - a->dims.size())];
-    int64_t y = d < rank - b->dims.size() ? 1 : b->dims[d - (rank - b->dims.size())];
-    if (x != y && x != 1 && y != 1)
-      return false; // the handler reports the mismatch
-    out[d] = x == 1 ? y : x;
-  }
-  auto strides = [&](ArrayRef<int64_t> s) {
-    SmallVector<int64_t> st(rank, 0);
-    int64_t acc = 1;
-    for (int64_t d = (int64_t)s.size() - 1; d >= 0; --d) {
-      st[rank - s.size() + d] = s[d] == 1 ? 0 : acc;
-      acc *= s[d];
-    }
-    return st;
-  };
-  SmallVector<int64_t> sa = strides(a->dims), sb = strides(b->dims);
-  int64_t total = 1;
-  for (int64_t d : out)
-    total *= d;
-  if (total > kMaxFoldElements)
-    return false;
-  SmallVector<int64_t> vals(total), idx(rank, 0);
-  for (int64_t lin = 0; lin < total; ++lin) {
-    int64_t ia = 0, ib = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      ia += idx[d] * sa[d];
-      ib += idx[d] * sb[d];
-    }
-    std::optional<int64_t> r = f(a->vals[ia], b->vals[ib]);
-    if (!r)
-      return false;
-    vals[lin] = *r;
-    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
-      if (++idx[d] < out[d])
-        break;
-      idx[d] = 0;
-    }
-  }
-  return setInts(n, 0, out, vals);
-}
-
-/// Elementwise integer op of one operand (Neg of a constant axis list, as in
-/// the expanded LayerNormalization function).
-template <typename F>
-bool foldUnary(NodeContext &n, F f) {
-  std::optional<IntConst> a = constInts(n, 0);
-  if (!a)
-    return false;
-  SmallVector<int64_t> vals;
-  for (int64_t v : a->vals) {
-    std::optional<int64_t> r = f(v);
-    if (!r)
-      return false;
-    vals.push_back(*r);
-  }
-  return setInts(n, 0, a->dims, vals);
-}
-
-/// Gathers along `axis` of an integer constant (data movement is the same
-/// for folding and the Executor; see the Executor's gather kernel).
-bool foldGather(NodeContext &n) {
-  std::optional<IntConst> a = knownInts(n, 0), ix = constInts(n, 1);
-  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
-  if (!a || !ix || failed(axisAttr))
-    return false;
-  int64_t rank = a->dims.size(), axis = *axisAttr;
-  if (axis < -rank || axis >= rank)
-    return false;
-  if (axis < 0)
-    axis += rank;
-  int64_t dim = a->dims[axis], outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= a->dims[d];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= a->dims[d];
-  SmallVector<int64_t> out(a->dims.begin(), a->dims.begin() + axis);
-  llvm::append_range(out, ix->dims);
-  out.append(a->dims.begin() + axis + 1, a->dims.end());
-  int64_t nIdx = ix->vals.size();
-  if (outer * inner > kMaxFoldElements / std::max<int64_t>(nIdx, 1))
-    return false;
-  SmallVector<int64_t> vals(outer * nIdx * inner);
-  for (int64_t j = 0; j < nIdx; ++j) {
-    int64_t k = ix->vals[j];
-    if (k < -dim || k >= dim)
-      return false; // the handler builds the op; the Executor reports it
-    if (k < 0)
-      k += dim;
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t i = 0; i < inner; ++i)
-        vals[(o * nIdx + j) * inner + i] = a->vals[(o * dim + k) * inner + i];
-  }
-  if (!allKnown(vals))
-    return false;
-  return setInts(n, 0, out, vals);
-}
-
-bool foldConcat(NodeContext &n) {
-  SmallVector<IntConst> in;
-  for (int i = 0; i < n.node.input_size(); ++i) {
-    std::optional<IntConst> c = constInts(n, i);
-    if (!c)
-      return false;
-    in.push_back(*c);
-  }
-  FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
-  if (in.empty() || failed(axisAttr))
-    return false;
-  int64_t rank = in[0].dims.size(), axis = *axisAttr;
-  if (axis < -rank || axis >= rank)
-    return false;
-  if (axis < 0)
-    axis += rank;
-  SmallVector<int64_t> out = in[0].dims;
-  out[axis] = 0;
-  for (IntConst &c : in) {
-    if ((int64_t)c.dims.size() != rank)
-      return false;
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != axis && c.dims[d] != in[0].dims[d])
-        return false;
-    out[axis] += c.dims[axis];
-  }
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= out[d];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= out[d];
-  SmallVector<int64_t> vals;
-  for (int64_t o = 0; o < outer; ++o)
-    for (IntConst &c : in) {
-      int64_t block = c.dims[axis] * inner;
-      vals.append(c.vals.begin() + o * block, c.vals.begin() + (o + 1) * block);
-    }
-  return setInts(n, 0, out, vals);
-}
-
-/// Squeeze/Unsqueeze/Reshape/Identity-like folds only change dims.
-bool foldReshapeLike(NodeContext &n, bool unsqueeze) {
-  std::optional<IntConst> a = constInts(n, 0);
-  if (!a)
-    return false;
-  FailureOr<std::optional<SmallVector<int64_t>>> axes =
-      axesAttrOrInput(n, 13, 1);
-  if (failed(axes))
-    return false;
-  int64_t rank = a->dims.size();
-  SmallVector<int64_t> out;
-  if (unsqueeze) {
-    if (!*axes)
-      return false;
-    int64_t outRank = rank + (*axes)->size();
-    if (outRank > kMaxRank)
-      return false;
-    SmallVector<int64_t> ax;
-    for (int64_t x : **axes) {
-      if (x < -outRank || x >= outRank)
-        return false;
-      ax.push_back(x < 0 ? x + outRank : x);
-    }
-    int64_t src = 0;
-    for (int64_t d = 0; d < outRank; ++d)
-      out.push_back(llvm::is_contained(ax, d) ? 1 : a->dims[src++]);
-    if (src != rank)
-      return false;
-  } else {
-    SmallVector<int64_t> ax;
-    if (*axes)
-      for (int64_t x : **axes) {
-        if (x < -rank || x >= rank)
-          return false;
-        ax.push_back(x < 0 ? x + rank : x);
-      }
-    for (int64_t d = 0; d < rank; ++d) {
-      bool drop = *axes ? llvm::is_contained(ax, d) : a->dims[d] == 1;
-      if (drop && a->dims[d] != 1)
-        return false;
-      if (!drop)
-        out.push_back(a->dims[d]);
-    }
-  }
-  return setInts(n, 0, out, a->vals);
-}
-
-bool foldReshape(NodeContext &n) {
-  std::optional<IntConst> a = constInts(n, 0), s = constInts(n, 1);
-  if (!a || !s || s->dims.size() != 1)
-    return false;
-  FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
-  if (failed(allowZero))
-    return false;
-  SmallVector<int64_t> out;
-  int64_t known = 1, infer = -1;
-  for (auto [k, v] : llvm::enumerate(s->vals)) {
-    int64_t d = v;
-    if (d == 0 && !*allowZero) {
-      if (k >= a->dims.size())
-        return false;
-      d = a->dims[k];
-    }
-    if (d == -1) {
-      if (infer >= 0)
-        return false;
-      infer = k;
-      out.push_back(1);
-      continue;
-    }
-    if (d < 0 || (d > 0 && known > kMaxFoldElements / d))
-      return false;
-    out.push_back(d);
-    known *= d;
-  }
-  int64_t total = a->vals.size();
-  if (infer >= 0) {
-    if (known == 0 || total % known)
-      return false;
-    out[infer] = total / known;
-  } else if (known != total) {
-    return false;
-  }
-  return setInts(n, 0, out, a->vals);
 }
 
 /// Slice parameters: (starts, ends, axes, steps) from attributes (opset < 10)
@@ -514,50 +243,6 @@ FailureOr<SliceParams> sliceParams(NodeContext &n, int64_t rank) {
   return p;
 }
 
-bool foldSlice(NodeContext &n) {
-  std::optional<IntConst> a = knownInts(n, 0);
-  if (!a)
-    return false;
-  for (int i = 1; i < std::min(n.node.input_size(), 5); ++i)
-    if (n.hasInput(i) && !n.constantInput(i))
-      return false;
-  // Parameter errors are reported by the handler; fold quietly or not at all.
-  mlir::ScopedDiagnosticHandler quiet(n.getContext(),
-                                      [](Diagnostic &) { return success(); });
-  FailureOr<SliceParams> p = sliceParams(n, a->dims.size());
-  if (failed(p))
-    return false;
-  int64_t rank = a->dims.size();
-  SmallVector<int64_t> out(a->dims), first(rank, 0), step(rank, 1);
-  for (size_t k = 0; k < p->axes.size(); ++k) {
-    int64_t ax = p->axes[k];
-    step[ax] = p->steps[k];
-    out[ax] = qc::sliceExtent(a->dims[ax], p->starts[k], p->ends[k], step[ax],
-                              &first[ax]);
-  }
-  SmallVector<int64_t> st(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    st[d] = st[d + 1] * a->dims[d + 1];
-  int64_t total = 1;
-  for (int64_t d : out)
-    total *= d;
-  SmallVector<int64_t> vals(total), idx(rank, 0);
-  for (int64_t lin = 0; lin < total; ++lin) {
-    int64_t s = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      s += (first[d] + idx[d] * step[d]) * st[d];
-    vals[lin] = a->vals[s];
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < out[d])
-        break;
-      idx[d] = 0;
-    }
-  }
-  if (!allKnown(vals))
-    return false;
-  return setInts(n, 0, out, vals);
-}
-
 FailureOr<std::pair<int64_t, int64_t>> shapeRange(NodeContext &n,
                                                   int64_t rank) {
   int64_t start = 0, end = rank;
@@ -574,44 +259,6 @@ FailureOr<std::pair<int64_t, int64_t>> shapeRange(NodeContext &n,
     end = std::max(start, clampDim(*e));
   }
   return std::make_pair(start, end);
-}
-
-bool foldShape(NodeContext &n) {
-  std::optional<SmallVector<int64_t>> s = staticShapeOf(n, 0);
-  if (!s)
-    return false;
-  FailureOr<std::pair<int64_t, int64_t>> r = shapeRange(n, s->size());
-  if (failed(r))
-    return false;
-  SmallVector<int64_t> vals(s->begin() + r->first, s->begin() + r->second);
-  return setInts(n, 0, {(int64_t)vals.size()}, vals);
-}
-
-bool foldSize(NodeContext &n) {
-  std::optional<SmallVector<int64_t>> s = staticShapeOf(n, 0);
-  if (!s)
-    return false;
-  int64_t p = 1;
-  for (int64_t d : *s)
-    p *= d;
-  return setInts(n, 0, {}, {p});
-}
-
-bool foldCast(NodeContext &n) {
-  std::optional<IntConst> a = constInts(n, 0);
-  const onnx::AttributeProto *to = n.attr("to");
-  if (!a || !to || to->type() != onnx::AttributeProto::INT)
-    return false;
-  if (to->i() == onnx::TensorProto::INT64)
-    return setInts(n, 0, a->dims, a->vals);
-  if (to->i() == onnx::TensorProto::INT32) {
-    SmallVector<int64_t> v;
-    for (int64_t x : a->vals)
-      v.push_back((int32_t)x); // ONNX Cast wraps like C
-    // Kept as INT64 storage: integer constants all become i64 in the IR.
-    return setInts(n, 0, a->dims, v);
-  }
-  return false;
 }
 
 bool foldRange(NodeContext &n) {
@@ -738,69 +385,13 @@ bool foldShapeNode(NodeContext &n) {
   mlir::ScopedDiagnosticHandler quiet(n.getContext(),
                                       [](Diagnostic &) { return success(); });
   StringRef op = n.node.op_type();
-  auto div = [](int64_t a, int64_t b) -> std::optional<int64_t> {
-    if (b == 0 || (a == INT64_MIN && b == -1))
-      return std::nullopt;
-    return a / b; // C truncation, as onnxruntime's integer Div
-  };
-  if (op == "Shape")
-    return foldShape(n);
-  if (op == "Size")
-    return foldSize(n);
-  if (op == "Gather")
-    return foldGather(n);
-  if (op == "Concat")
-    return foldConcat(n);
-  if (op == "Unsqueeze")
-    return foldReshapeLike(n, /*unsqueeze=*/true);
-  if (op == "Squeeze")
-    return foldReshapeLike(n, /*unsqueeze=*/false);
-  if (op == "Reshape" && n.opsetVersion >= 5)
-    return foldReshape(n);
-  if (op == "Slice")
-    return foldSlice(n);
-  if (op == "Cast")
-    return foldCast(n);
+  // Their handlers build ops with a dynamic result type, which a folder
+  // cannot change; every other shape computation on constants is folded by
+  // the dialect's folders after its handler ran (NodeContext::foldNodeOps).
   if (op == "Range")
     return foldRange(n);
   if (op == "ConstantOfShape")
     return foldConstantOfShape(n);
-  // Integer arithmetic on shape values; overflow leaves the node alone.
-  if (op == "Add")
-    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
-      int64_t r;
-      if (__builtin_add_overflow(a, b, &r))
-        return std::nullopt;
-      return r;
-    });
-  if (op == "Sub")
-    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
-      int64_t r;
-      if (__builtin_sub_overflow(a, b, &r))
-        return std::nullopt;
-      return r;
-    });
-  if (op == "Mul")
-    return foldBinary(n, [](int64_t a, int64_t b) -> std::optional<int64_t> {
-      int64_t r;
-      if (__builtin_mul_overflow(a, b, &r))
-        return std::nullopt;
-      return r;
-    });
-  if (op == "Div")
-    return foldBinary(n, div);
-  if (op == "Neg")
-    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
-      if (a == INT64_MIN)
-        return std::nullopt;
-      return -a;
-    });
-  if (op == "Abs")
-    return foldUnary(n, [](int64_t a) -> std::optional<int64_t> {
-      if (a == INT64_MIN)
-        return std::nullopt;
-      return a < 0 ? -a : a;
-    });
   return false;
 }
 

@@ -141,6 +141,8 @@ public:
 
   void setOutput(int i, mlir::Value v);
   void setConstantOutput(int i, const onnx::TensorProto *t);
+  /// Folds the ops the handler built from `begin` on (OnnxImporter.cpp).
+  void foldNodeOps(mlir::Block::iterator begin);
   /// Output `i` names the same value as input `j` (Identity).
   void aliasOutput(int i, int j);
   /// Keeps a tensor built by a handler (e.g. from Constant's value_floats)

@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -167,6 +168,74 @@ void NodeContext::aliasOutput(int i, int j) {
 const onnx::TensorProto *NodeContext::ownTensor(onnx::TensorProto t) {
   graph.ownedTensors.push_back(std::move(t));
   return &graph.ownedTensors.back();
+}
+
+/// An i64 or i32 constant as the TensorProto an initializer would be.
+static std::optional<onnx::TensorProto>
+intTensorProto(DenseIntElementsAttr attr, StringRef name) {
+  Type et = attr.getElementType();
+  if (!et.isSignlessInteger(64) && !et.isSignlessInteger(32))
+    return std::nullopt;
+  onnx::TensorProto t;
+  t.set_name(name.str());
+  t.set_data_type(et.isSignlessInteger(64) ? onnx::TensorProto::INT64
+                                           : onnx::TensorProto::INT32);
+  for (int64_t d : attr.getType().getShape())
+    t.add_dims(d);
+  for (const APInt &x : attr.getValues<APInt>()) {
+    if (et.isSignlessInteger(64))
+      t.add_int64_data(x.getSExtValue());
+    else
+      t.add_int32_data((int32_t)x.getSExtValue());
+  }
+  return t;
+}
+
+/// Folds the qc ops a node's handler built (from `begin` to the end of the
+/// block) with the dialect's folders, in order, as createOrFold would: a
+/// shape computation on constants becomes a constant. The node's outputs
+/// follow, and an integer constant output is also kept as a TensorProto,
+/// so later handlers read it as a constant input (a Reshape's shape).
+void NodeContext::foldNodeOps(Block::iterator begin) {
+  Block *block = graph.builder.getInsertionBlock();
+  SmallVector<Operation *> built;
+  for (Operation &op : llvm::make_range(begin, block->end()))
+    built.push_back(&op);
+  llvm::DenseMap<Value, Value> replaced;
+  for (Operation *op : built) {
+    // Integer results only: shape arithmetic, as the ONNX shape-inference
+    // rules fold it; float constants (weights) are the pipeline's to fold.
+    if (!isa_and_nonnull<qc::QCDialect>(op->getDialect()) ||
+        op->getNumRegions() ||
+        !llvm::all_of(op->getResultTypes(), [](Type t) {
+          return isa<IntegerType>(cast<ShapedType>(t).getElementType());
+        }))
+      continue;
+    OpBuilder b(op);
+    SmallVector<Value> results;
+    if (failed(b.tryFold(op, results)) || results.empty() ||
+        llvm::any_of(llvm::zip(op->getResults(), results),
+                     [](auto p) { return std::get<0>(p) == std::get<1>(p); }))
+      continue;
+    for (auto [from, to] : llvm::zip(op->getResults(), results)) {
+      from.replaceAllUsesWith(to);
+      replaced[from] = to;
+    }
+    op->erase();
+  }
+  for (const std::string &out : node.output()) {
+    auto it = graph.values.find(out);
+    if (out.empty() || it == graph.values.end() || !it->second.value)
+      continue;
+    OnnxValue &v = it->second;
+    if (Value to = replaced.lookup(v.value))
+      v.value = to;
+    DenseIntElementsAttr attr;
+    if (!v.constant && matchPattern(v.value, m_Constant(&attr)) &&
+        attr.getNumElements() <= (1 << 16))
+      if (std::optional<onnx::TensorProto> t = intTensorProto(attr, out))
+        v.constant = ownTensor(std::move(*t));
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -556,8 +625,11 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
         return nullptr;
       }
     }
+    Block *body = g.builder.getInsertionBlock();
+    Operation *last = body->empty() ? nullptr : &body->back();
     if (!foldShapeNode(nc) && failed(h.fn(nc)))
       return nullptr;
+    nc.foldNodeOps(last ? std::next(last->getIterator()) : body->begin());
     for (const std::string &out : node.output()) {
       if (!out.empty() && !g.values.count(out)) {
         nc.emitError() << "output '" << out
@@ -580,6 +652,11 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
     results.push_back(*v);
   }
   func::ReturnOp::create(g.builder, g.fileLoc, results);
+  // Constants that folding left without a user (a qc.shape folded into
+  // the gather that then folded too).
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*entry)))
+    if (isa<arith::ConstantOp>(op) && op.use_empty())
+      op.erase();
   func.setFunctionType(
       g.builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, vi] : llvm::enumerate(graph.output()))

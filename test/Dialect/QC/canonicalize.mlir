@@ -52,12 +52,13 @@ func.func @shape_arithmetic(%x: tensor<2x3x5xf32>) -> (tensor<3xi64>, tensor<1x3
 
 // -----
 
-// Integer arithmetic wraps to the element width; float arithmetic and
-// broadcasting operands do not fold (the Executor's rounding is the spec).
+// Integer arithmetic wraps to the element width and broadcasts as numpy;
+// float arithmetic does not fold (the Executor's rounding is the spec).
 // CHECK-LABEL: func.func @wrap_and_refusals
 // CHECK-DAG: arith.constant dense<-128> : tensor<2xi8>
 // CHECK-DAG: qc.add %{{.*}}, %{{.*}} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
-// CHECK-DAG: qc.mul %{{.*}}, %{{.*}} : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+// CHECK-DAG: arith.constant dense<[8, 12]> : tensor<2xi64>
+// CHECK-NOT: qc.mul
 func.func @wrap_and_refusals() -> (tensor<2xi8>, tensor<2xf32>, tensor<2xi64>) {
   %a = arith.constant dense<127> : tensor<2xi8>
   %one = arith.constant dense<1> : tensor<2xi8>
@@ -87,4 +88,87 @@ func.func @relayout(%x: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<1x4xf32>, t
   %f = qc.flatten %c {axis = 0 : i64} : (tensor<2x2xf32>) -> tensor<1x4xf32>
   %s = qc.squeeze %f {axes = array<i64: 0>} : (tensor<1x4xf32>) -> tensor<4xf32>
   return %same, %f, %s : tensor<2x2xf32>, tensor<1x4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Integer division truncates toward zero (unsigned divides unsigned);
+// INT64_MIN / -1 wraps; a zero divisor is left to the Executor's error.
+// Negation and absolute value of integer constants wrap too.
+// CHECK-LABEL: func.func @div_neg_abs
+// CHECK-DAG: arith.constant dense<[-3, 3, -9223372036854775808]> : tensor<3xi64>
+// CHECK-DAG: arith.constant dense<[2, 127]> : tensor<2xui8>
+// CHECK-DAG: qc.div %{{.*}}, %{{.*}} : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+// CHECK-DAG: arith.constant dense<[7, -9223372036854775808]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<[7, 9223372036854775807]> : tensor<2xi64>
+func.func @div_neg_abs() -> (tensor<3xi64>, tensor<2xui8>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) {
+  %a = arith.constant dense<[-7, 7, -9223372036854775808]> : tensor<3xi64>
+  %b = arith.constant dense<[2, 2, -1]> : tensor<3xi64>
+  %q = qc.div %a, %b : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
+  %ua = arith.constant dense<[254, 255]> : tensor<2xui8>
+  %ub = arith.constant dense<[127, 2]> : tensor<2xui8>
+  %uq = qc.div %ua, %ub : (tensor<2xui8>, tensor<2xui8>) -> tensor<2xui8>
+  %z = arith.constant dense<[1, 0]> : tensor<2xi64>
+  %y = arith.constant dense<[4, 5]> : tensor<2xi64>
+  %zq = qc.div %y, %z : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %n0 = arith.constant dense<[-7, -9223372036854775808]> : tensor<2xi64>
+  %n = qc.neg %n0 : (tensor<2xi64>) -> tensor<2xi64>
+  %ab0 = arith.constant dense<[-7, -9223372036854775807]> : tensor<2xi64>
+  %ab = qc.abs %ab0 : (tensor<2xi64>) -> tensor<2xi64>
+  return %q, %uq, %zq, %n, %ab : tensor<3xi64>, tensor<2xui8>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>
+}
+
+// -----
+
+// Gather and slice of integer constants, and of the static dims of a
+// qc.shape whose other dims are dynamic (F2); a pick of a dynamic dim stays.
+// CHECK-LABEL: func.func @gather_slice
+// CHECK-DAG: arith.constant dense<[30, 10]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<6> : tensor<i64>
+// CHECK-DAG: arith.constant dense<[4, 6]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<{{\[}}[4], [6]]> : tensor<2x1xi64>
+// CHECK: qc.gather %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+func.func @gather_slice(%x: tensor<?x4x6xf32>) -> (tensor<2xi64>, tensor<i64>, tensor<2xi64>, tensor<2x1xi64>, tensor<i64>) {
+  %c = arith.constant dense<[10, 20, 30]> : tensor<3xi64>
+  %i = arith.constant dense<[2, -3]> : tensor<2xi64>
+  %g = qc.gather %c, %i {axis = 0 : i64} : (tensor<3xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %s = qc.shape %x {start = 0 : i64, end = 3 : i64} : (tensor<?x4x6xf32>) -> tensor<3xi64>
+  %two = arith.constant dense<2> : tensor<i64>
+  %d2 = qc.gather %s, %two {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %tail = qc.slice %s {starts = array<i64: 1>, ends = array<i64: 3>, axes = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  %m = arith.constant dense<[[2, 4], [3, 6]]> : tensor<2x2xi64>
+  %col = qc.slice %m {starts = array<i64: 1>, ends = array<i64: 2>, axes = array<i64: 1>, steps = array<i64: 1>} : (tensor<2x2xi64>) -> tensor<2x1xi64>
+  %zero = arith.constant dense<0> : tensor<i64>
+  %d0 = qc.gather %s, %zero {axis = 0 : i64} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  return %g, %d2, %tail, %col, %d0 : tensor<2xi64>, tensor<i64>, tensor<2xi64>, tensor<2x1xi64>, tensor<i64>
+}
+
+// -----
+
+// Integer casts of constants wrap or extend by the source's signedness;
+// float casts stay (the Executor's rounding).
+// CHECK-LABEL: func.func @casts
+// CHECK-DAG: arith.constant dense<[-1, 0]> : tensor<2xi8>
+// CHECK-DAG: arith.constant dense<[255, 0]> : tensor<2xi64>
+// CHECK-DAG: qc.cast %{{.*}} : (tensor<2xf32>) -> tensor<2xf16>
+func.func @casts() -> (tensor<2xi8>, tensor<2xi64>, tensor<2xf16>) {
+  %a = arith.constant dense<[255, 256]> : tensor<2xi64>
+  %b = qc.cast %a : (tensor<2xi64>) -> tensor<2xi8>
+  %u = arith.constant dense<[255, 0]> : tensor<2xui8>
+  %w = qc.cast %u : (tensor<2xui8>) -> tensor<2xi64>
+  %f = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %h = qc.cast %f : (tensor<2xf32>) -> tensor<2xf16>
+  return %b, %w, %h : tensor<2xi8>, tensor<2xi64>, tensor<2xf16>
+}
+
+// -----
+
+// A concat of constants along an inner axis.
+// CHECK-LABEL: func.func @concat_2d
+// CHECK: arith.constant dense<{{\[}}[1, 2, 5], [3, 4, 6]]> : tensor<2x3xi64>
+func.func @concat_2d() -> tensor<2x3xi64> {
+  %a = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64>
+  %b = arith.constant dense<[[5], [6]]> : tensor<2x1xi64>
+  %c = qc.concat %a, %b {axis = 1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
+  return %c : tensor<2x3xi64>
 }

@@ -443,3 +443,30 @@ LogicalResult AttentionOp::verify() {
            << shapeStr(scores);
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Folding: integer negation and absolute value of small constants (shape
+// arithmetic), wrapping as the Executor does.
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename F>
+OpFoldResult foldIntUnary(Attribute input, Type result, F f) {
+  auto a = dyn_cast_or_null<DenseIntElementsAttr>(input);
+  if (!a || a.getType() != result || a.getNumElements() > (1 << 16))
+    return {};
+  return a.mapValues(a.getElementType(), f);
+}
+} // namespace
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  return foldIntUnary(adaptor.getInput(), getType(),
+                      [](const APInt &x) { return -x; });
+}
+
+OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
+  bool isUnsigned = getType().getElementType().isUnsignedInteger();
+  return foldIntUnary(adaptor.getInput(), getType(), [&](const APInt &x) {
+    return isUnsigned ? x : x.abs();
+  });
+}

@@ -423,37 +423,95 @@ OpFoldResult foldRelayout(Attribute input, Type result) {
 } // namespace quantc::qc
 
 namespace {
-/// An elementwise integer op on two constants of the result's own type
-/// (no broadcast), wrapping to the element width as the Executor does.
+/// An elementwise integer op on two constants with numpy broadcasting into
+/// the (static) result type, wrapping to the element width as the Executor
+/// does. `f` returns nothing where the op would fail at run time (a
+/// division by zero): no fold then.
 template <typename F>
 OpFoldResult foldIntBinary(Operation *op, Attribute lhs, Attribute rhs, F f) {
   auto a = dyn_cast_or_null<DenseIntElementsAttr>(lhs);
   auto b = dyn_cast_or_null<DenseIntElementsAttr>(rhs);
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  if (!a || !b || a.getType() != type || b.getType() != type ||
-      a.getNumElements() > kMaxFoldElements)
+  if (!a || !b || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements ||
+      a.getElementType() != type.getElementType() ||
+      b.getElementType() != type.getElementType())
     return {};
-  SmallVector<APInt> out;
-  out.reserve(a.getNumElements());
-  for (auto [x, y] : llvm::zip(a.getValues<APInt>(), b.getValues<APInt>()))
-    out.push_back(f(x, y));
-  return DenseElementsAttr::get(type, out);
+  ArrayRef<int64_t> out = type.getShape();
+  auto strides = [&](ArrayRef<int64_t> s) {
+    SmallVector<int64_t> st(out.size(), 0);
+    int64_t acc = 1;
+    for (int64_t d = (int64_t)s.size() - 1; d >= 0; --d) {
+      st[out.size() - s.size() + d] = s[d] == 1 ? 0 : acc;
+      acc *= s[d];
+    }
+    return st;
+  };
+  ArrayRef<int64_t> as = a.getType().getShape(), bs = b.getType().getShape();
+  if (as.size() > out.size() || bs.size() > out.size())
+    return {};
+  SmallVector<int64_t> sa = strides(as), sb = strides(bs);
+  SmallVector<APInt> av(a.getValues<APInt>()), bv(b.getValues<APInt>());
+  SmallVector<APInt> vals;
+  vals.reserve(type.getNumElements());
+  SmallVector<int64_t> idx(out.size(), 0);
+  for (int64_t lin = 0; lin < type.getNumElements(); ++lin) {
+    int64_t ia = 0, ib = 0;
+    for (size_t d = 0; d < out.size(); ++d) {
+      ia += idx[d] * sa[d];
+      ib += idx[d] * sb[d];
+    }
+    std::optional<APInt> r = f(av[ia], bv[ib]);
+    if (!r)
+      return {};
+    vals.push_back(*r);
+    for (int64_t d = (int64_t)out.size() - 1; d >= 0; --d) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(type, vals);
 }
 } // namespace
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
-                       [](const APInt &x, const APInt &y) { return x + y; });
+                       [](const APInt &x, const APInt &y) {
+                         return std::optional<APInt>(x + y);
+                       });
 }
 
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
-                       [](const APInt &x, const APInt &y) { return x - y; });
+                       [](const APInt &x, const APInt &y) {
+                         return std::optional<APInt>(x - y);
+                       });
 }
 
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
-                       [](const APInt &x, const APInt &y) { return x * y; });
+                       [](const APInt &x, const APInt &y) {
+                         return std::optional<APInt>(x * y);
+                       });
+}
+
+/// Integer division truncating toward zero (unsigned types divide
+/// unsigned); INT_MIN / -1 wraps, as the Executor's kernel. A zero divisor
+/// is the Executor's run-time error: not folded.
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  bool isUnsigned = getType().getElementType().isUnsignedInteger();
+  return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),
+                       [&](const APInt &x,
+                           const APInt &y) -> std::optional<APInt> {
+                         if (y.isZero())
+                           return std::nullopt;
+                         if (isUnsigned)
+                           return x.udiv(y);
+                         if (y.isAllOnes())
+                           return -x;
+                         return x.sdiv(y);
+                       });
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {

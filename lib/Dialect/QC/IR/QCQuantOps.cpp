@@ -141,3 +141,21 @@ LogicalResult CastOp::verify() {
            << in.getElementType() << " to " << out.getElementType();
   return success();
 }
+
+/// An integer constant cast to another integer type: truncated or extended
+/// by the source's signedness, as ONNX Cast (C conversion) and the Executor.
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  auto a = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  auto type = cast<RankedTensorType>(getType());
+  auto to = dyn_cast<IntegerType>(type.getElementType());
+  if (!a || !to || a.getNumElements() > (1 << 16) || to.getWidth() == 1 ||
+      a.getElementType().isInteger(1) || !type.hasStaticShape())
+    return {};
+  if (a.getElementType() == to)
+    return a;
+  bool fromUnsigned = a.getElementType().isUnsignedInteger();
+  return a.mapValues(to, [&](const APInt &x) {
+    return fromUnsigned ? x.zextOrTrunc(to.getWidth())
+                        : x.sextOrTrunc(to.getWidth());
+  });
+}

@@ -387,6 +387,11 @@ LogicalResult FlattenOp::verify() {
 // Folding
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Folded constants stay small (shape arithmetic, not weights).
+constexpr int64_t kMaxFoldElements = 1 << 16;
+} // namespace
+
 OpFoldResult ShapeOp::fold(FoldAdaptor) {
   auto in = rt(getInput());
   SmallVector<int64_t> dims;
@@ -423,20 +428,151 @@ OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
   return foldRelayout(adaptor.getInput(), getType());
 }
 
-/// Constant 1-D operands (shape vectors) concatenate into one.
+/// Constant operands concatenate into one (at most 2^16 elements).
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   auto type = getType();
-  if (type.getRank() != 1 || !type.hasStaticShape() ||
-      type.getNumElements() > (1 << 16))
+  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
     return {};
-  SmallVector<Attribute> values;
+  int64_t rank = type.getRank(), axis = getAxis();
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return {};
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= type.getDimSize(d);
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= type.getDimSize(d);
+  SmallVector<SmallVector<Attribute>> in;
+  SmallVector<int64_t> block;
   for (Attribute a : adaptor.getInputs()) {
     auto d = dyn_cast_or_null<DenseElementsAttr>(a);
-    if (!d || d.getElementType() != type.getElementType())
+    if (!d || d.getElementType() != type.getElementType() ||
+        d.getType().getRank() != rank)
       return {};
-    llvm::append_range(values, d.getValues<Attribute>());
+    in.emplace_back(d.getValues<Attribute>());
+    block.push_back(d.getType().getDimSize(axis) * inner);
   }
+  SmallVector<Attribute> values;
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [vals, b] : llvm::zip(in, block))
+      values.append(vals.begin() + o * b, vals.begin() + (o + 1) * b);
   if ((int64_t)values.size() != type.getNumElements())
     return {};
   return DenseElementsAttr::get(type, values);
+}
+
+namespace {
+/// The integer values of `v` known at compile time: a small dense constant,
+/// or a qc.shape result, whose dynamic dims are kDynamic (rule F2 of
+/// docs/Ops-shape.md). Empty when nothing is known.
+std::optional<SmallVector<int64_t>> knownInts(Value v, Attribute constant) {
+  if (auto c = dyn_cast_or_null<DenseIntElementsAttr>(constant)) {
+    if (c.getNumElements() > kMaxFoldElements)
+      return std::nullopt;
+    SmallVector<int64_t> vals;
+    bool isUnsigned = c.getElementType().isUnsignedInteger();
+    for (const APInt &x : c.getValues<APInt>())
+      vals.push_back(isUnsigned ? (int64_t)x.getZExtValue() : x.getSExtValue());
+    return vals;
+  }
+  if (auto sh = v.getDefiningOp<ShapeOp>()) {
+    ArrayRef<int64_t> dims = rt(sh.getInput()).getShape();
+    return SmallVector<int64_t>(dims.begin() + sh.getStart(),
+                                dims.begin() + sh.getEnd());
+  }
+  return std::nullopt;
+}
+
+/// `vals` (every one known) as a constant of `type` (static, integer).
+OpFoldResult intConstant(RankedTensorType type, ArrayRef<int64_t> vals) {
+  if (!type.hasStaticShape() || (int64_t)vals.size() != type.getNumElements() ||
+      llvm::any_of(vals, ShapedType::isDynamic))
+    return {};
+  auto it = dyn_cast<IntegerType>(type.getElementType());
+  if (!it)
+    return {};
+  SmallVector<APInt> out;
+  for (int64_t x : vals)
+    out.push_back(APInt(it.getWidth(), (uint64_t)x, /*isSigned=*/true,
+                        /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, out);
+}
+} // namespace
+
+/// Gathers from integer constants, or picks static dims of a qc.shape.
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto idx = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getIndices());
+  std::optional<SmallVector<int64_t>> data =
+      knownInts(getData(), adaptor.getData());
+  auto dt = rt(getData());
+  if (!idx || !data || !dt.hasStaticShape() ||
+      (int64_t)data->size() != dt.getNumElements())
+    return {};
+  int64_t rank = dt.getRank(), axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return {};
+  int64_t dim = dt.getDimSize(axis), outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= dt.getDimSize(d);
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= dt.getDimSize(d);
+  SmallVector<int64_t> vals;
+  int64_t n = idx.getNumElements();
+  if (outer * inner * n > kMaxFoldElements)
+    return {};
+  SmallVector<int64_t> ks;
+  for (const APInt &k : idx.getValues<APInt>()) {
+    int64_t x = k.getSExtValue();
+    if (x < -dim || x >= dim)
+      return {}; // the Executor reports it
+    ks.push_back(x < 0 ? x + dim : x);
+  }
+  vals.resize(outer * n * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < inner; ++i)
+        vals[(o * n + j) * inner + i] = (*data)[(o * dim + ks[j]) * inner + i];
+  return intConstant(getType(), vals);
+}
+
+/// Slices integer constants, or static dims of a qc.shape.
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  std::optional<SmallVector<int64_t>> data =
+      knownInts(getInput(), adaptor.getInput());
+  auto it = rt(getInput());
+  auto type = getType();
+  if (!data || !it.hasStaticShape() || !type.hasStaticShape() ||
+      (int64_t)data->size() != it.getNumElements())
+    return {};
+  int64_t rank = it.getRank();
+  SmallVector<int64_t> first(rank, 0), step(rank, 1), out(it.getShape());
+  for (auto [k, ax] : llvm::enumerate(getAxes())) {
+    int64_t a = ax < 0 ? ax + rank : ax;
+    if (a < 0 || a >= rank)
+      return {};
+    step[a] = getSteps()[k];
+    out[a] = sliceExtent(it.getDimSize(a), getStarts()[k], getEnds()[k],
+                         step[a], &first[a]);
+  }
+  if (ArrayRef<int64_t>(out) != type.getShape())
+    return {};
+  SmallVector<int64_t> st(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    st[d] = st[d + 1] * it.getDimSize(d + 1);
+  SmallVector<int64_t> vals, idx(rank, 0);
+  for (int64_t lin = 0; lin < type.getNumElements(); ++lin) {
+    int64_t s = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      s += (first[d] + idx[d] * step[d]) * st[d];
+    vals.push_back((*data)[s]);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return intConstant(type, vals);
 }

@@ -27,8 +27,12 @@ class QC_MathUnaryOp<string mnemonic, string desc, Type t = QC_FloatTensor>
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def QC_NegOp : QC_MathUnaryOp<"neg", "-x", QC_MathNumTensor>;
-def QC_AbsOp : QC_MathUnaryOp<"abs", "|x|", QC_MathNumTensor>;
+def QC_NegOp : QC_MathUnaryOp<"neg", "-x", QC_MathNumTensor> {
+  let hasFolder = 1;
+}
+def QC_AbsOp : QC_MathUnaryOp<"abs", "|x|", QC_MathNumTensor> {
+  let hasFolder = 1;
+}
 def QC_SqrtOp : QC_MathUnaryOp<"sqrt", "Square root (NaN below 0)">;
 def QC_ReciprocalOp : QC_MathUnaryOp<"reciprocal", "1 / x">;
 def QC_ExpOp : QC_MathUnaryOp<"exp", "e^x">;

@@ -46,7 +46,7 @@ class QC_BinaryOp<string mnemonic, string desc>
 def QC_AddOp : QC_BinaryOp<"add", "Elementwise sum"> { let hasFolder = 1; }
 def QC_SubOp : QC_BinaryOp<"sub", "Elementwise difference"> { let hasFolder = 1; }
 def QC_MulOp : QC_BinaryOp<"mul", "Elementwise product"> { let hasFolder = 1; }
-def QC_DivOp : QC_BinaryOp<"div", "Elementwise quotient">;
+def QC_DivOp : QC_BinaryOp<"div", "Elementwise quotient"> { let hasFolder = 1; }
 
 def QC_ReluOp : QC_Op<"relu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "max(x, 0)";

@@ -69,6 +69,7 @@ def QC_CastOp : QC_Op<"cast", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 #endif

@@ -19,6 +19,7 @@ def QC_GatherOp : QC_Op<"gather", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure]> {
@@ -53,6 +54,7 @@ def QC_SliceOp : QC_Op<"slice", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_DynamicSliceOp : QC_Op<"dynamic_slice", [Pure]> {
