@@ -9,9 +9,7 @@
 // slice / concat / reshape of small integer constants or of a qc.shape's
 // static dims, integer arithmetic, casts); an integer constant result is also
 // kept as a TensorProto, so downstream Reshape / Expand / Slice see constant
-// shapes. Range and ConstantOfShape, whose handlers type their results
-// dynamically, are still computed here first (foldShapeNode). What does not
-// fold, the Executor evaluates at run time.
+// shapes. What does not fold, the Executor evaluates at run time.
 //
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
@@ -33,9 +31,6 @@ using llvm::StringRef;
 
 namespace {
 
-/// Folded results larger than this stay runtime computations (a shape
-/// computation is tiny; this only bounds the importer's work and memory).
-constexpr int64_t kMaxFoldElements = 1 << 16;
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -133,43 +128,6 @@ LogicalResult checkRank(NodeContext &n, ArrayRef<int64_t> shape) {
   return success();
 }
 
-//===----------------------------------------------------------------------===//
-// Constant folding of integer shape computations
-//===----------------------------------------------------------------------===//
-
-struct IntConst {
-  SmallVector<int64_t> dims;
-  SmallVector<int64_t> vals;
-};
-
-std::optional<IntConst> constInts(NodeContext &n, int i) {
-  const onnx::TensorProto *t = n.constantInput(i);
-  if (!t || !isIntDataType(t->data_type()))
-    return std::nullopt;
-  IntConst c{tensorShape(*t), {}};
-  if (llvm::Expected<int64_t> cnt = checkedElementCount(c.dims);
-      !cnt || *cnt > kMaxFoldElements) {
-    if (!cnt)
-      llvm::consumeError(cnt.takeError());
-    return std::nullopt;
-  }
-  c.vals = tensorToInts(*t);
-  return c;
-}
-
-bool setInts(NodeContext &n, int out, ArrayRef<int64_t> dims,
-             ArrayRef<int64_t> vals) {
-  onnx::TensorProto t;
-  t.set_data_type(onnx::TensorProto::INT64);
-  t.set_name(out < n.node.output_size() ? n.node.output(out) : "");
-  for (int64_t d : dims)
-    t.add_dims(d);
-  for (int64_t v : vals)
-    t.add_int64_data(v);
-  n.setConstantOutput(out, n.ownTensor(std::move(t)));
-  return true;
-}
-
 /// Slice parameters: (starts, ends, axes, steps) from attributes (opset < 10)
 /// or constant inputs. Axes are not yet normalized.
 struct SliceParams {
@@ -261,46 +219,6 @@ FailureOr<std::pair<int64_t, int64_t>> shapeRange(NodeContext &n,
   return std::make_pair(start, end);
 }
 
-bool foldRange(NodeContext &n) {
-  std::optional<IntConst> s = constInts(n, 0), l = constInts(n, 1),
-                          d = constInts(n, 2);
-  if (!s || !l || !d || s->vals.size() != 1 || l->vals.size() != 1 ||
-      d->vals.size() != 1 || d->vals[0] == 0)
-    return false;
-  double cnt = std::ceil((double(l->vals[0]) - double(s->vals[0])) /
-                         double(d->vals[0]));
-  if (!(cnt <= kMaxFoldElements))
-    return false;
-  int64_t cntI = cnt > 0 ? (int64_t)cnt : 0;
-  SmallVector<int64_t> vals;
-  for (int64_t k = 0; k < cntI; ++k)
-    vals.push_back(s->vals[0] + k * d->vals[0]);
-  return setInts(n, 0, {cntI}, vals);
-}
-
-bool foldConstantOfShape(NodeContext &n) {
-  std::optional<IntConst> s = constInts(n, 0);
-  if (!s || s->dims.size() != 1)
-    return false;
-  const onnx::AttributeProto *v = n.attr("value");
-  if (!v || v->type() != onnx::AttributeProto::TENSOR ||
-      v->t().data_type() != onnx::TensorProto::INT64 ||
-      validateTensor(v->t()) || // INT32 fills keep their type: not folded
-      tensorToInts(v->t()).size() != 1)
-    return false; // float fills stay runtime ops (and are not shape values)
-  int64_t total = 1;
-  for (int64_t d : s->vals) {
-    if (d < 0 || (d && total > kMaxFoldElements / d))
-      return false;
-    total *= d;
-  }
-  if (total > kMaxFoldElements)
-    return false;
-  return setInts(n, 0, s->vals,
-                 SmallVector<int64_t>(total, tensorToInts(v->t())[0]));
-}
-
-
 /// What is known at import time of the entries of a 1-D integer SSA value
 /// (kDynamic where unknown): constants, qc.shape of partly static shapes,
 /// and qc.concat / qc.unsqueeze of those. Types downstream of a computed
@@ -375,26 +293,6 @@ std::optional<int64_t> declaredRank(NodeContext &n, int i) {
 } // namespace
 
 namespace quantc::onnx_import {
-/// Tries to compute the node's outputs at import time (see the file comment).
-/// Returns true when it did; false leaves the node to its handler.
-bool foldShapeNode(NodeContext &n) {
-  if (n.node.output_size() != 1)
-    return false;
-  // Folding never reports: a node it cannot fold goes to its handler, which
-  // diagnoses bad inputs.
-  mlir::ScopedDiagnosticHandler quiet(n.getContext(),
-                                      [](Diagnostic &) { return success(); });
-  StringRef op = n.node.op_type();
-  // Their handlers build ops with a dynamic result type, which a folder
-  // cannot change; every other shape computation on constants is folded by
-  // the dialect's folders after its handler ran (NodeContext::foldNodeOps).
-  if (op == "Range")
-    return foldRange(n);
-  if (op == "ConstantOfShape")
-    return foldConstantOfShape(n);
-  return false;
-}
-
 SmallVector<int64_t> partialIntValues(Value v) { return partialValues(v); }
 
 /// Flatten of a shape with dynamic dims on both sides of the axis (called
@@ -1055,7 +953,16 @@ LogicalResult importRange(NodeContext &n) {
     }
     v.push_back(*x);
   }
-  auto type = RankedTensorType::get({ShapedType::kDynamic}, elemOf(v[0]));
+  // Integer constants give the length (and the op then folds).
+  int64_t len = ShapedType::kDynamic;
+  SmallVector<int64_t> c;
+  for (int i = 0; i < 3; ++i)
+    if (const onnx::TensorProto *t = n.constantInput(i);
+        t && isIntDataType(t->data_type()) && tensorToInts(*t).size() == 1)
+      c.push_back(tensorToInts(*t)[0]);
+  if (c.size() == 3)
+    len = qc::integerRangeCount(c[0], c[1], c[2]);
+  auto type = RankedTensorType::get({len}, elemOf(v[0]));
   n.setOutput(0, qc::RangeOp::create(n.builder(), n.loc, type, v[0], v[1], v[2])
                      .getResult());
   return success();

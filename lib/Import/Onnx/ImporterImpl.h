@@ -175,10 +175,7 @@ llvm::ArrayRef<OnnxOpHandler> getNNOnnxOpHandlers();
 const OnnxOpHandler *lookupOnnxOpHandler(llvm::StringRef opType,
                                          int64_t opset);
 
-/// Shape family (HandlersShape.cpp): import-time folding of integer shape
-/// computations (true when the node's output became a constant), and Reshape
-/// with a runtime shape input.
-bool foldShapeNode(NodeContext &n);
+/// Shape family (HandlersShape.cpp): Reshape with a runtime shape input.
 mlir::LogicalResult importDynamicReshape(NodeContext &n);
 mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,
                                          int64_t axis);

@@ -627,7 +627,7 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
     }
     Block *body = g.builder.getInsertionBlock();
     Operation *last = body->empty() ? nullptr : &body->back();
-    if (!foldShapeNode(nc) && failed(h.fn(nc)))
+    if (failed(h.fn(nc)))
       return nullptr;
     nc.foldNodeOps(last ? std::next(last->getIterator()) : body->begin());
     for (const std::string &out : node.output()) {

@@ -172,3 +172,22 @@ func.func @concat_2d() -> tensor<2x3xi64> {
   %c = qc.concat %a, %b {axis = 1 : i64} : (tensor<2x2xi64>, tensor<2x1xi64>) -> tensor<2x3xi64>
   return %c : tensor<2x3xi64>
 }
+
+// -----
+
+// An integer Range of constants whose result has the count, and an integer
+// ConstantOfShape of a constant shape; a float fill stays.
+// CHECK-LABEL: func.func @range_fill
+// CHECK-DAG: arith.constant dense<[7, 4, 1]> : tensor<3xi64>
+// CHECK-DAG: arith.constant dense<3> : tensor<2x2xi32>
+// CHECK-DAG: qc.constant_of_shape %{{.*}} {value = 1.500000e+00 : f32}
+func.func @range_fill() -> (tensor<3xi64>, tensor<2x2xi32>, tensor<2x2xf32>) {
+  %s = arith.constant dense<7> : tensor<i64>
+  %l = arith.constant dense<-1> : tensor<i64>
+  %d = arith.constant dense<-3> : tensor<i64>
+  %r = qc.range %s, %l, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<3xi64>
+  %shape = arith.constant dense<[2, 2]> : tensor<2xi64>
+  %c = qc.constant_of_shape %shape {value = 3 : i32} : (tensor<2xi64>) -> tensor<2x2xi32>
+  %f = qc.constant_of_shape %shape {value = 1.5 : f32} : (tensor<2xi64>) -> tensor<2x2xf32>
+  return %r, %c, %f : tensor<3xi64>, tensor<2x2xi32>, tensor<2x2xf32>
+}

@@ -576,3 +576,55 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   }
   return intConstant(type, vals);
 }
+
+namespace {
+/// The element count of ONNX Range(start, limit, delta) on integers:
+/// max(0, ceil((limit - start) / delta)); nothing for delta 0.
+std::optional<int64_t> rangeCount(int64_t start, int64_t limit,
+                                  int64_t delta) {
+  if (delta == 0)
+    return std::nullopt;
+  __int128 span = (__int128)limit - start, d = delta;
+  if ((span > 0) != (d > 0) || span == 0)
+    return 0;
+  __int128 n = (span + d + (d > 0 ? -1 : 1)) / d;
+  if (n > INT64_MAX)
+    return std::nullopt;
+  return (int64_t)n;
+}
+} // namespace
+
+int64_t quantc::qc::integerRangeCount(int64_t start, int64_t limit,
+                                      int64_t delta) {
+  return rangeCount(start, limit, delta).value_or(ShapedType::kDynamic);
+}
+
+/// An integer Range of constants whose result type has the count.
+OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
+  auto s = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getStart());
+  auto l = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getLimit());
+  auto d = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getDelta());
+  auto type = rt(getResult());
+  if (!s || !l || !d || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements)
+    return {};
+  int64_t start = (*s.getValues<APInt>().begin()).getSExtValue();
+  int64_t limit = (*l.getValues<APInt>().begin()).getSExtValue();
+  int64_t delta = (*d.getValues<APInt>().begin()).getSExtValue();
+  if (rangeCount(start, limit, delta) != type.getNumElements())
+    return {};
+  SmallVector<int64_t> vals;
+  for (int64_t k = 0; k < type.getNumElements(); ++k)
+    vals.push_back(start + k * delta);
+  return intConstant(type, vals);
+}
+
+/// An integer fill of a constant, static shape.
+OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor adaptor) {
+  auto type = rt(getResult());
+  auto v = dyn_cast<IntegerAttr>(getValue());
+  if (!v || !adaptor.getShape() || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements)
+    return {};
+  return SplatElementsAttr::get(type, v);
+}

@@ -14,6 +14,9 @@ namespace quantc::qc {
 /// `*first` (if given) the index of the first one.
 int64_t sliceExtent(int64_t dim, int64_t start, int64_t end, int64_t step,
                     int64_t *first);
+/// The length of an integer ONNX Range: max(0, ceil((limit - start) /
+/// delta)); ShapedType::kDynamic for delta 0 or a length over INT64_MAX.
+int64_t integerRangeCount(int64_t start, int64_t limit, int64_t delta);
 } // namespace quantc::qc
 
 #define GET_OP_CLASSES

@@ -167,6 +167,7 @@ def QC_RangeOp : QC_Op<"range", [Pure]> {
   let results = (outs 1DTensorOf<[AnyType]>:$result);
   let assemblyFormat = "$start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_ConstantOfShapeOp : QC_Op<"constant_of_shape", [Pure]> {
@@ -175,6 +176,7 @@ def QC_ConstantOfShapeOp : QC_Op<"constant_of_shape", [Pure]> {
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$shape attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def QC_DynamicReshapeOp : QC_Op<"dynamic_reshape", [Pure]> {
