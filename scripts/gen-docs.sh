@@ -31,7 +31,8 @@ trap 'rm -rf "$TMP"' EXIT
   echo
   echo "qc-calibrate (unless \`calibrate=false\`), canonicalize, then"
   echo "qc-quantize-linear and qc-propagate-scales (static scales: int8, fp8,"
-  echo "int4-g128) or qc-quantize-matmuls (MX presets), cse. Registered in lib/Compiler/Pipeline.cpp; the"
+  echo "int4-g128) or qc-quantize-matmuls (MX presets), cse, qc-fuse-epilogues"
+  echo "(unless \`fuse-epilogues=false\`). Registered in lib/Compiler/Pipeline.cpp; the"
   echo "same pipeline from C++ is \`quantc::buildQuantizePipeline\`"
   echo "([Embedding.md](Embedding.md))."
   echo
@@ -55,6 +56,32 @@ trap 'rm -rf "$TMP"' EXIT
   echo "-calib-table-out: Write the calibration table (JSON) here"
   echo "-propagate-scales: int8/fp8: qc-propagate-scales after qc-quantize-linear (default true)"
   echo "-calibrate      : Run qc-calibrate first (false: the module already carries statistics)"
+  echo "-fuse-epilogues : Group each matmul/conv with its elementwise epilogue (qc-fuse-epilogues; default true)"
+  echo "(and the options of qc-smooth-quant, qc-assign-precision, qc-raise-patterns: quant-opt --help)"
+  echo '```'
+  echo
+  echo "### \`-qc-gpu-pipeline\`"
+  echo
+  echo "_@main's GPU program to a gpu.binary (what quant-compile does per target)_"
+  echo
+  echo "qc-convert-to-gpu{target require-all} (which applies qc-fuse-epilogues"
+  echo "first), nvvm-attach-target{chip features O=3}, the lowering of the"
+  echo "gpu.module to LLVM/NVVM (scf-to-cf, gpu-to-nvvm, nvvm-to-llvm, cast"
+  echo "cleanup) and gpu-module-to-binary{format}. The second half is"
+  echo "\`quantc::buildKernelBinaryPipeline\`; quant-compile runs the same passes and"
+  echo "calls the last one's function with an ISA callback, so one NVPTX run gives"
+  echo "the package both the PTX and the cubin (docs/Kernels.md)."
+  echo
+  echo '```'
+  echo "quant-opt q.mlir --pass-pipeline=\"builtin.module(qc-gpu-pipeline{target=sm_90 format=bin})\""
+  echo '```'
+  echo
+  echo "#### Options"
+  echo
+  echo '```'
+  echo "-target      : Kernel target: sm_89, sm_90, sm_90a or sm_120a (default sm_90)"
+  echo "-format      : isa (PTX), bin (cubin, through ptxas) or fatbin (default isa)"
+  echo "-require-all : Fail when some op of @main has no GPU kernel (default false)"
   echo '```'
   echo
   echo "## Passes"

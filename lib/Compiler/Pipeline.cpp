@@ -1,7 +1,9 @@
 //===- Pipeline.cpp - qc-quantize-pipeline --------------------------------===//
 #include "quantc/Compiler/Pipeline.h"
 
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
 #include "quantc/Numerics/Precision.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -186,6 +188,22 @@ LogicalResult quantc::runQuantizePipeline(ModuleOp module,
 }
 
 namespace {
+/// qc-gpu-pipeline's options.
+struct GpuPipelineCLOptions : public PassPipelineOptions<GpuPipelineCLOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Kernel target: sm_89, sm_90, sm_90a or sm_120a"),
+      llvm::cl::init("sm_90")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX), bin (cubin, through ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  Option<bool> requireAll{
+      *this, "require-all",
+      llvm::cl::desc("Fail when some op of @main has no GPU kernel"),
+      llvm::cl::init(false)};
+};
+
 /// The textual form of QuantizePipelineOptions (pass-pipeline options, not
 /// global cl::opts).
 struct QuantizePipelineCLOptions
@@ -295,6 +313,30 @@ struct QuantizePipelineCLOptions
 };
 } // namespace
 
+namespace {
+/// Checks that a module-level pipeline is not nested under another op and
+/// parses its options; errors through `errorHandler`. ("any" is an
+/// op-agnostic pipeline, which MLIR checks per op when it runs: a bare
+/// "qc-quantize-pipeline" parsed for a module.)
+template <typename Options>
+LogicalResult
+parseModulePipeline(OpPassManager &pm, StringRef name, StringRef text,
+                    function_ref<LogicalResult(const Twine &)> errorHandler,
+                    Options &cl) {
+  StringRef anchor = pm.getOpAnchorName();
+  if (anchor != ModuleOp::getOperationName() &&
+      anchor != OpPassManager::getAnyOpAnchorName())
+    return errorHandler(name + " runs on builtin.module, not nested in '" +
+                        anchor + "'");
+  std::string err;
+  llvm::raw_string_ostream es(err);
+  if (failed(cl.parseFromString(text, es)))
+    return errorHandler(name + ": bad options '" + text +
+                        "': " + StringRef(err).trim());
+  return success();
+}
+} // namespace
+
 void quantc::registerQuantcPasses() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -311,20 +353,10 @@ void quantc::registerQuantcPasses() {
         "generation)",
         [](OpPassManager &pm, StringRef text,
            function_ref<LogicalResult(const Twine &)> errorHandler) {
-          // "any": an op-agnostic pipeline, which MLIR checks per op when
-          // it runs (a bare "qc-quantize-pipeline" parsed for a module).
-          StringRef anchor = pm.getOpAnchorName();
-          if (anchor != ModuleOp::getOperationName() &&
-              anchor != OpPassManager::getAnyOpAnchorName())
-            return errorHandler("qc-quantize-pipeline runs on builtin.module, "
-                                "not nested in '" +
-                                pm.getOpAnchorName() + "'");
           QuantizePipelineCLOptions cl;
-          std::string err;
-          llvm::raw_string_ostream es(err);
-          if (failed(cl.parseFromString(text, es)))
-            return errorHandler("qc-quantize-pipeline: bad options '" + text +
-                                "': " + StringRef(err).trim());
+          if (failed(parseModulePipeline(pm, "qc-quantize-pipeline", text,
+                                         errorHandler, cl)))
+            return failure();
           QuantizePipelineOptions o;
           o.format = cl.format;
           o.calib = cl.calib;
@@ -356,6 +388,37 @@ void quantc::registerQuantcPasses() {
         },
         [](function_ref<void(const detail::PassOptions &)> optHandler) {
           optHandler(QuantizePipelineCLOptions());
+        });
+    registerPassPipeline(
+        "qc-gpu-pipeline",
+        "@main's GPU program to a gpu.binary: qc-convert-to-gpu (which fuses "
+        "epilogues first), nvvm-attach-target, the lowering to LLVM/NVVM and "
+        "gpu-module-to-binary (what quant-compile does per target)",
+        [](OpPassManager &pm, StringRef text,
+           function_ref<LogicalResult(const Twine &)> errorHandler) {
+          GpuPipelineCLOptions cl;
+          if (failed(parseModulePipeline(pm, "qc-gpu-pipeline", text,
+                                         errorHandler, cl)))
+            return failure();
+          std::optional<KernelTarget> t = parseKernelTarget(cl.target);
+          if (!t)
+            return errorHandler("qc-gpu-pipeline: unknown target '" +
+                                cl.target +
+                                "'; known targets: sm_120a, sm_90a, sm_90, "
+                                "sm_89");
+          if (cl.format != "isa" && cl.format != "bin" &&
+              cl.format != "fatbin")
+            return errorHandler("qc-gpu-pipeline: format '" + cl.format +
+                                "' is not isa, bin or fatbin");
+          qc::QCConvertToGPUOptions c;
+          c.target = cl.target;
+          c.requireAll = cl.requireAll;
+          pm.addPass(qc::createQCConvertToGPU(c));
+          buildKernelBinaryPipeline(pm, *t, cl.format);
+          return success();
+        },
+        [](function_ref<void(const detail::PassOptions &)> optHandler) {
+          optHandler(GpuPipelineCLOptions());
         });
   });
 }

@@ -2,6 +2,7 @@
 #include "quantc/InitAll.h"
 
 #include "quantc/Compiler/Pipeline.h"
+#include "quantc/Target/PTX/PTXEmitter.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
@@ -22,6 +23,10 @@ void quantc::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::NVVM::NVVMDialect, mlir::LLVM::LLVMDialect,
                   mlir::scf::SCFDialect, mlir::cf::ControlFlowDialect,
                   mlir::math::MathDialect>();
+  // What qc-gpu-pipeline's lowering and gpu-module-to-binary need: the
+  // ConvertToLLVM interfaces, LLVM IR translations, #nvvm.target's
+  // serializer.
+  registerPTXTranslations(registry);
 }
 
 void quantc::registerQuantcDialects(mlir::DialectRegistry &registry) {

@@ -61,7 +61,7 @@ void registerPTXTranslations(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
-void buildKernelToLLVMPipeline(PassManager &pm) {
+void buildKernelToLLVMPipeline(OpPassManager &pm) {
   OpPassManager &gm = pm.nest<gpu::GPUModuleOp>();
   gm.addPass(createSCFToControlFlowPass());
   gm.addPass(createConvertGpuOpsToNVVMOps());
@@ -99,6 +99,24 @@ FailureOr<std::string> ptxasToolkit(Location loc, StringRef ptxas) {
   return toolkit;
 }
 
+/// nvvm-attach-target's options for `t`: O3, as ptxas's own default.
+static GpuNVVMAttachTargetOptions attachOptions(KernelTarget t) {
+  GpuNVVMAttachTargetOptions o;
+  o.chip = getChip(t).str();
+  o.features = getPTXFeatures(t).str();
+  o.optLevel = 3;
+  return o;
+}
+
+void buildKernelBinaryPipeline(OpPassManager &pm, KernelTarget t,
+                               StringRef format) {
+  pm.addPass(createGpuNVVMAttachTarget(attachOptions(t)));
+  buildKernelToLLVMPipeline(pm);
+  GpuModuleToBinaryPassOptions opts;
+  opts.compilationTarget = format.str();
+  pm.addPass(createGpuModuleToBinaryPass(opts));
+}
+
 namespace {
 /// The one object gpu-module-to-binary left in `top`.
 FailureOr<std::string> binaryObject(ModuleOp top, StringRef what) {
@@ -127,14 +145,10 @@ FailureOr<KernelObjects> emitKernelObjects(ModuleOp top, KernelTarget t,
            failure();
   gpu::GPUModuleOp kmod = modules.front();
   ArrayAttr targets = kmod.getTargetsAttr();
-  if (!targets || targets.empty()) {
-    // nvvm-attach-target's attribute: O3 as ptxas's own default.
-    kmod.setTargetsAttr(ArrayAttr::get(
-        ctx, {NVVM::NVVMTargetAttr::get(ctx, 3, "nvptx64-nvidia-cuda",
-                                        getChip(t), getPTXFeatures(t))}));
-  } else if (targets.size() != 1 ||
+  bool attach = !targets || targets.empty();
+  if (!attach && (targets.size() != 1 ||
              !isa<NVVM::NVVMTargetAttr>(targets[0]) ||
-             cast<NVVM::NVVMTargetAttr>(targets[0]).getChip() != getChip(t)) {
+             cast<NVVM::NVVMTargetAttr>(targets[0]).getChip() != getChip(t))) {
     return kmod.emitError() << "gpu.module target " << targets
                             << " does not match requested chip "
                             << getChip(t),
@@ -145,6 +159,8 @@ FailureOr<KernelObjects> emitKernelObjects(ModuleOp top, KernelTarget t,
     return failure();
 
   PassManager lower(ctx, ModuleOp::getOperationName());
+  if (attach)
+    lower.addPass(createGpuNVVMAttachTarget(attachOptions(t)));
   buildKernelToLLVMPipeline(lower);
   if (failed(lower.run(top)))
     return top.emitError() << "lowering the kernels to PTX for "

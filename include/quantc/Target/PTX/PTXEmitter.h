@@ -21,14 +21,21 @@
 
 namespace mlir {
 class DialectRegistry;
-class PassManager;
+class OpPassManager;
 } // namespace mlir
 
 namespace quantc {
 
 /// Adds to `pm` the lowering of every gpu.module body to the LLVM/NVVM
 /// dialects (scf->cf, gpu/arith/math/index/nvvm -> llvm, cast cleanup).
-void buildKernelToLLVMPipeline(mlir::PassManager &pm);
+void buildKernelToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// nvvm-attach-target{chip features O=3} for `t`, the lowering above and
+/// gpu-module-to-binary{format}: a module's gpu.modules to gpu.binary ops
+/// ("isa": PTX, "bin": cubin through ptxas, "fatbin"). The second half of
+/// qc-gpu-pipeline.
+void buildKernelBinaryPipeline(mlir::OpPassManager &pm, KernelTarget t,
+                               llvm::StringRef format);
 
 /// The PTX of a kernel module and, when asked for, its cubin.
 struct KernelObjects {
