@@ -33,21 +33,8 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 RankedTensorType tensorLike(Value v, ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(
-      shape, cast<RankedTensorType>(v.getType()).getElementType());
-}
-
-std::string intsToString(ArrayRef<int64_t> v) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        v, [](int64_t x) { return std::to_string(x); }),
-                    ", ") +
-         "]";
+  return RankedTensorType::get(shape, elementTypeOf(v));
 }
 
 /// Rejects inferred result shapes whose static part is absurdly large.
@@ -320,7 +307,7 @@ FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
   for (auto [i, s] : llvm::enumerate(spec)) {
     if (s == 0) {
       if (i >= in.size()) {
-        n.emitError() << "shape " << intsToString(spec) << " copies (0) "
+        n.emitError() << "shape " << intsStr(spec) << " copies (0) "
                       << "dimension " << i << " of an input of rank "
                       << in.size();
         return failure();
@@ -328,14 +315,14 @@ FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
       out.push_back(in[i]);
     } else if (s == -1) {
       if (inferIdx >= 0) {
-        n.emitError() << "shape " << intsToString(spec)
+        n.emitError() << "shape " << intsStr(spec)
                       << " has more than one -1";
         return failure();
       }
       inferIdx = i;
       out.push_back(ShapedType::kDynamic);
     } else if (s < -1) {
-      n.emitError() << "shape " << intsToString(spec)
+      n.emitError() << "shape " << intsStr(spec)
                     << " has an invalid dimension " << s;
       return failure();
     } else {
@@ -358,7 +345,7 @@ FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
     if ((int)i == inferIdx || spec[i] == 0)
       continue;
     if (llvm::MulOverflow(outRest, d, outRest) || outRest > kMaxElements) {
-      n.emitError() << "shape " << intsToString(spec) << " is too large";
+      n.emitError() << "shape " << intsStr(spec) << " is too large";
       return failure();
     }
   }
@@ -367,14 +354,14 @@ FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
   if (inferIdx >= 0) {
     if (outRest == 0 || inRest % outRest != 0) {
       n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
-                    << intsToString(spec) << ": the element counts do not "
+                    << intsStr(spec) << ": the element counts do not "
                     << "divide";
       return failure();
     }
     out[inferIdx] = inRest / outRest;
   } else if (inRest != outRest) {
     n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
-                  << intsToString(spec) << ": the element counts differ";
+                  << intsStr(spec) << ": the element counts differ";
     return failure();
   }
   return out;
@@ -420,7 +407,7 @@ LogicalResult importReshape(NodeContext &n) {
   if (*allowZero && llvm::is_contained(*shape, 0)) {
     if (llvm::is_contained(*shape, -1)) {
       n.emitError() << "allowzero=1 with both 0 and -1 in the shape "
-                    << intsToString(*shape) << " (ONNX forbids it)";
+                    << intsStr(*shape) << " (ONNX forbids it)";
       return failure();
     }
     return importDynamicReshape(n); // a literal 0 dim (HandlersShape.cpp)
@@ -452,7 +439,7 @@ LogicalResult importTranspose(NodeContext &n) {
     seen[p] = true;
   }
   if (!valid) {
-    n.emitError() << "perm " << intsToString(perm)
+    n.emitError() << "perm " << intsStr(perm)
                   << " is not a permutation of the " << rank
                   << " dimensions of the input";
     return failure();
@@ -581,89 +568,43 @@ LogicalResult importConstant(NodeContext &n) {
 // type list share a handler. Legacy versions with different semantics
 // (Add-1/6 with `broadcast`/`axis`, Gemm-1/6) have no row and are reported as
 // unsupported.
-const OnnxOpHandler kHandlers[] = {
-    // opType, since, minIn, maxIn, minOut, maxOut, handler
-    {"Add", 7, 2, 2, 1, 1, importBinary<qc::AddOp>},
-    {"Add", 13, 2, 2, 1, 1, importBinary<qc::AddOp>},
-    {"Add", 14, 2, 2, 1, 1, importBinary<qc::AddOp>},
-    {"Constant", 1, 0, 0, 1, 1, importConstant},
-    {"Constant", 9, 0, 0, 1, 1, importConstant},
-    {"Constant", 11, 0, 0, 1, 1, importConstant},
-    {"Constant", 12, 0, 0, 1, 1, importConstant},
-    {"Constant", 13, 0, 0, 1, 1, importConstant},
-    {"Constant", 19, 0, 0, 1, 1, importConstant},
-    {"Constant", 21, 0, 0, 1, 1, importConstant},
-    {"Constant", 23, 0, 0, 1, 1, importConstant},
-    {"Constant", 24, 0, 0, 1, 1, importConstant},
-    {"Constant", 25, 0, 0, 1, 1, importConstant},
-    {"Div", 7, 2, 2, 1, 1, importBinary<qc::DivOp>},
-    {"Div", 13, 2, 2, 1, 1, importBinary<qc::DivOp>},
-    {"Div", 14, 2, 2, 1, 1, importBinary<qc::DivOp>},
-    {"Flatten", 1, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 9, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 11, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 13, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 21, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 23, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 24, 1, 1, 1, 1, importFlatten},
-    {"Flatten", 25, 1, 1, 1, 1, importFlatten},
-    {"Gemm", 7, 3, 3, 1, 1, importGemm},
-    {"Gemm", 9, 3, 3, 1, 1, importGemm},
-    {"Gemm", 11, 2, 3, 1, 1, importGemm},
-    {"Gemm", 13, 2, 3, 1, 1, importGemm},
-    {"Identity", 1, 1, 1, 1, 1, importIdentity},
-    {"Identity", 13, 1, 1, 1, 1, importIdentity},
-    {"Identity", 14, 1, 1, 1, 1, importIdentity},
-    {"Identity", 16, 1, 1, 1, 1, importIdentity},
-    {"Identity", 19, 1, 1, 1, 1, importIdentity},
-    {"Identity", 21, 1, 1, 1, 1, importIdentity},
-    {"Identity", 23, 1, 1, 1, 1, importIdentity},
-    {"Identity", 24, 1, 1, 1, 1, importIdentity},
-    {"Identity", 25, 1, 1, 1, 1, importIdentity},
-    {"MatMul", 1, 2, 2, 1, 1, importMatMul},
-    {"MatMul", 9, 2, 2, 1, 1, importMatMul},
-    {"MatMul", 13, 2, 2, 1, 1, importMatMul},
-    {"Mul", 7, 2, 2, 1, 1, importBinary<qc::MulOp>},
-    {"Mul", 13, 2, 2, 1, 1, importBinary<qc::MulOp>},
-    {"Mul", 14, 2, 2, 1, 1, importBinary<qc::MulOp>},
-    {"Relu", 1, 1, 1, 1, 1, importRelu},
-    {"Relu", 6, 1, 1, 1, 1, importRelu},
-    {"Relu", 13, 1, 1, 1, 1, importRelu},
-    {"Relu", 14, 1, 1, 1, 1, importRelu},
-    {"Reshape", 1, 1, 1, 1, 1, importReshapeV1},
-    {"Reshape", 5, 2, 2, 1, 1, importReshape},
-    {"Reshape", 13, 2, 2, 1, 1, importReshape},
-    {"Reshape", 14, 2, 2, 1, 1, importReshape},
-    {"Reshape", 19, 2, 2, 1, 1, importReshape},
-    {"Reshape", 21, 2, 2, 1, 1, importReshape},
-    {"Reshape", 23, 2, 2, 1, 1, importReshape},
-    {"Reshape", 24, 2, 2, 1, 1, importReshape},
-    {"Reshape", 25, 2, 2, 1, 1, importReshape},
-    {"Sub", 7, 2, 2, 1, 1, importBinary<qc::SubOp>},
-    {"Sub", 13, 2, 2, 1, 1, importBinary<qc::SubOp>},
-    {"Sub", 14, 2, 2, 1, 1, importBinary<qc::SubOp>},
-    {"Transpose", 1, 1, 1, 1, 1, importTranspose},
-    {"Transpose", 13, 1, 1, 1, 1, importTranspose},
-    {"Transpose", 21, 1, 1, 1, 1, importTranspose},
-    {"Transpose", 23, 1, 1, 1, 1, importTranspose},
-    {"Transpose", 24, 1, 1, 1, 1, importTranspose},
-    {"Transpose", 25, 1, 1, 1, 1, importTranspose},
+const OnnxOpHandlerSpec kHandlers[] = {
+    // opType, since_versions, minIn, maxIn, minOut, maxOut, handler
+    {"Add", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::AddOp>},
+    {"Constant", {1, 9, 11, 12, 13, 19, 21, 23, 24, 25}, 0, 0, 1, 1,
+     importConstant},
+    {"Div", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Flatten", {1, 9, 11, 13, 21, 23, 24, 25}, 1, 1, 1, 1, importFlatten},
+    {"Gemm", {7, 9}, 3, 3, 1, 1, importGemm},
+    {"Gemm", {11, 13}, 2, 3, 1, 1, importGemm},
+    {"Identity", {1, 13, 14, 16, 19, 21, 23, 24, 25}, 1, 1, 1, 1,
+     importIdentity},
+    {"MatMul", {1, 9, 13}, 2, 2, 1, 1, importMatMul},
+    {"Mul", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::MulOp>},
+    {"Relu", {1, 6, 13, 14}, 1, 1, 1, 1, importRelu},
+    {"Reshape", {1}, 1, 1, 1, 1, importReshapeV1},
+    {"Reshape", {5, 13, 14, 19, 21, 23, 24, 25}, 2, 2, 1, 1, importReshape},
+    {"Sub", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::SubOp>},
+    {"Transpose", {1, 13, 21, 23, 24, 25}, 1, 1, 1, 1, importTranspose},
 };
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getCoreOnnxOpHandlers() {
+llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getCoreOnnxOpHandlers() {
   return kHandlers;
 }
 
 llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getOnnxOpHandlers() {
   static const std::vector<OnnxOpHandler> all = [] {
     std::vector<OnnxOpHandler> v;
-    for (llvm::ArrayRef<OnnxOpHandler> family :
+    for (llvm::ArrayRef<OnnxOpHandlerSpec> family :
          {getCoreOnnxOpHandlers(), getQuantOnnxOpHandlers(),
           getMathOnnxOpHandlers(), getShapeOnnxOpHandlers(),
           getNNOnnxOpHandlers()})
-      v.insert(v.end(), family.begin(), family.end());
+      for (const OnnxOpHandlerSpec &h : family)
+        for (int64_t since : h.sinceVersions)
+          v.push_back({h.opType, since, h.minInputs, h.maxInputs, h.minOutputs,
+                       h.maxOutputs, h.fn});
     std::stable_sort(v.begin(), v.end(),
                      [](const OnnxOpHandler &a, const OnnxOpHandler &b) {
                        int c = std::strcmp(a.opType, b.opType);

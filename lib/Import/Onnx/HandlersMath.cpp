@@ -30,21 +30,6 @@ using llvm::StringRef;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-std::string intsToString(ArrayRef<int64_t> v) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        v, [](int64_t x) { return std::to_string(x); }),
-                    ", ") +
-         "]";
-}
 
 /// Input `i` of any element type (float, integer or bool).
 FailureOr<Value> anyInput(NodeContext &n, int i) {
@@ -896,7 +881,7 @@ LogicalResult importReduce(NodeContext &n) {
     if (failed(d))
       return failure();
     if (llvm::is_contained(norm, *d)) {
-      n.emitError() << "axes " << intsToString(axes)
+      n.emitError() << "axes " << intsStr(axes)
                     << " name dimension " << *d << " twice";
       return failure();
     }
@@ -925,186 +910,99 @@ LogicalResult importReduce(NodeContext &n) {
 // Since-versions from onnx 1.23's schemas, from the one in force at opset 7
 // on (rows that only widen the type list share a handler). Versions 28 of
 // Mod, ReduceLogSum and ReduceLogSumExp are not listed: unchecked.
-#define UNARY(NAME, OP, V) {NAME, V, 1, 1, 1, 1, importUnary<qc::OP>}
-#define CMP(NAME, OP, V)                                                       \
-  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Num>}
-#define LOGIC(NAME, OP, V)                                                     \
-  {NAME, V, 2, 2, 1, 1, importBinary<qc::OP, Operands::Bool>}
-#define RED_ATTR(NAME, OP, V, INT)                                             \
-  {NAME, V, 1, 1, 1, 1, importReduce<qc::OP, false, INT>}
-#define RED_INPUT(NAME, OP, V, INT)                                            \
-  {NAME, V, 1, 2, 1, 1, importReduce<qc::OP, true, INT>}
+#define UNARY(NAME, OP, ...)                                                   \
+  {NAME, {__VA_ARGS__}, 1, 1, 1, 1, importUnary<qc::OP>}
+#define CMP(NAME, OP, ...)                                                     \
+  {NAME, {__VA_ARGS__}, 2, 2, 1, 1, importBinary<qc::OP, Operands::Num>}
+#define LOGIC(NAME, OP, ...)                                                   \
+  {NAME, {__VA_ARGS__}, 2, 2, 1, 1, importBinary<qc::OP, Operands::Bool>}
+#define RED_ATTR(NAME, OP, INT, ...)                                           \
+  {NAME, {__VA_ARGS__}, 1, 1, 1, 1, importReduce<qc::OP, false, INT>}
+#define RED_INPUT(NAME, OP, INT, ...)                                          \
+  {NAME, {__VA_ARGS__}, 1, 2, 1, 1, importReduce<qc::OP, true, INT>}
 
-const OnnxOpHandler kHandlers[] = {
-    // opType, since, minIn, maxIn, minOut, maxOut, handler
-    {"Abs", 6, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
-    {"Abs", 13, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
+const OnnxOpHandlerSpec kHandlers[] = {
+    // opType, since_versions, minIn, maxIn, minOut, maxOut, handler
+    {"Abs", {6, 13}, 1, 1, 1, 1, importUnaryNum<qc::AbsOp>},
     LOGIC("And", AndOp, 7),
-    {"BitShift", 11, 2, 2, 1, 1, importBitShift},
-    UNARY("Ceil", CeilOp, 6),
-    UNARY("Ceil", CeilOp, 13),
-    {"Celu", 12, 1, 1, 1, 1, importCelu},
-    {"Clip", 6, 1, 1, 1, 1, importClipV6},
-    {"Clip", 11, 1, 3, 1, 1, importClip},
-    {"Clip", 12, 1, 3, 1, 1, importClip},
-    {"Clip", 13, 1, 3, 1, 1, importClip},
-    UNARY("Acos", AcosOp, 7),
-    UNARY("Acos", AcosOp, 22),
-    UNARY("Acosh", AcoshOp, 9),
-    UNARY("Acosh", AcoshOp, 22),
-    UNARY("Asin", AsinOp, 7),
-    UNARY("Asin", AsinOp, 22),
-    UNARY("Asinh", AsinhOp, 9),
-    UNARY("Asinh", AsinhOp, 22),
-    UNARY("Atan", AtanOp, 7),
-    UNARY("Atan", AtanOp, 22),
-    UNARY("Atanh", AtanhOp, 9),
-    UNARY("Atanh", AtanhOp, 22),
-    UNARY("Cos", CosOp, 7),
-    UNARY("Cos", CosOp, 22),
-    UNARY("Cosh", CoshOp, 9),
-    UNARY("Cosh", CoshOp, 22),
-    {"Elu", 6, 1, 1, 1, 1, importElu},
-    {"Elu", 22, 1, 1, 1, 1, importElu},
-    {"Equal", 7, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
-    {"Equal", 11, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
-    {"Equal", 13, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
-    {"Equal", 19, 2, 2, 1, 1, importBinary<qc::EqualOp, Operands::NumOrBool>},
-    UNARY("Erf", ErfOp, 9),
-    UNARY("Erf", ErfOp, 13),
-    UNARY("Exp", ExpOp, 6),
-    UNARY("Exp", ExpOp, 13),
-    UNARY("Floor", FloorOp, 6),
-    UNARY("Floor", FloorOp, 13),
-    {"Gelu", 20, 1, 1, 1, 1, importGelu},
-    CMP("Greater", GreaterOp, 7),
-    CMP("Greater", GreaterOp, 9),
-    CMP("Greater", GreaterOp, 13),
-    CMP("GreaterOrEqual", GreaterEqualOp, 12),
-    CMP("GreaterOrEqual", GreaterEqualOp, 16),
-    {"HardSigmoid", 6, 1, 1, 1, 1, importHardSigmoid},
-    {"HardSigmoid", 22, 1, 1, 1, 1, importHardSigmoid},
-    UNARY("HardSwish", HardSwishOp, 14),
-    UNARY("HardSwish", HardSwishOp, 22),
-    {"IsInf", 10, 1, 1, 1, 1, importIsInf},
-    {"IsInf", 20, 1, 1, 1, 1, importIsInf},
-    {"IsNaN", 9, 1, 1, 1, 1, importIsNaN},
-    {"IsNaN", 13, 1, 1, 1, 1, importIsNaN},
-    {"IsNaN", 20, 1, 1, 1, 1, importIsNaN},
-    {"LayerNormalization", 17, 2, 3, 1, 3, importLayerNorm},
-    {"LeakyRelu", 6, 1, 1, 1, 1, importLeakyRelu},
-    {"LeakyRelu", 16, 1, 1, 1, 1, importLeakyRelu},
-    CMP("Less", LessOp, 7),
-    CMP("Less", LessOp, 9),
-    CMP("Less", LessOp, 13),
-    CMP("LessOrEqual", LessEqualOp, 12),
-    CMP("LessOrEqual", LessEqualOp, 16),
-    UNARY("Log", LogOp, 6),
-    UNARY("Log", LogOp, 13),
-    {"LogSoftmax", 1, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
-    {"LogSoftmax", 11, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
-    {"LogSoftmax", 13, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
-    {"Max", 6, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
-    {"Max", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
-    {"Max", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
-    {"Max", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
-    {"Mean", 6, 1, 1 << 16, 1, 1, importSumMean<true>},
-    {"Mean", 8, 1, 1 << 16, 1, 1, importSumMean<true>},
-    {"Mean", 13, 1, 1 << 16, 1, 1, importSumMean<true>},
-    {"Min", 6, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
-    {"Min", 8, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
-    {"Min", 12, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
-    {"Min", 13, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
-    UNARY("Mish", MishOp, 18),
-    UNARY("Mish", MishOp, 22),
-    {"Mod", 10, 2, 2, 1, 1, importMod},
-    {"Mod", 13, 2, 2, 1, 1, importMod},
-    {"Neg", 6, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
-    {"Neg", 13, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
-    {"Not", 1, 1, 1, 1, 1, importNot},
+    {"BitShift", {11}, 2, 2, 1, 1, importBitShift},
+    UNARY("Ceil", CeilOp, 6, 13),
+    {"Celu", {12}, 1, 1, 1, 1, importCelu},
+    {"Clip", {6}, 1, 1, 1, 1, importClipV6},
+    {"Clip", {11, 12, 13}, 1, 3, 1, 1, importClip},
+    UNARY("Acos", AcosOp, 7, 22),
+    UNARY("Acosh", AcoshOp, 9, 22),
+    UNARY("Asin", AsinOp, 7, 22),
+    UNARY("Asinh", AsinhOp, 9, 22),
+    UNARY("Atan", AtanOp, 7, 22),
+    UNARY("Atanh", AtanhOp, 9, 22),
+    UNARY("Cos", CosOp, 7, 22),
+    UNARY("Cosh", CoshOp, 9, 22),
+    {"Elu", {6, 22}, 1, 1, 1, 1, importElu},
+    {"Equal", {7, 11, 13, 19}, 2, 2, 1, 1,
+     importBinary<qc::EqualOp, Operands::NumOrBool>},
+    UNARY("Erf", ErfOp, 9, 13),
+    UNARY("Exp", ExpOp, 6, 13),
+    UNARY("Floor", FloorOp, 6, 13),
+    {"Gelu", {20}, 1, 1, 1, 1, importGelu},
+    CMP("Greater", GreaterOp, 7, 9, 13),
+    CMP("GreaterOrEqual", GreaterEqualOp, 12, 16),
+    {"HardSigmoid", {6, 22}, 1, 1, 1, 1, importHardSigmoid},
+    UNARY("HardSwish", HardSwishOp, 14, 22),
+    {"IsInf", {10, 20}, 1, 1, 1, 1, importIsInf},
+    {"IsNaN", {9, 13, 20}, 1, 1, 1, 1, importIsNaN},
+    {"LayerNormalization", {17}, 2, 3, 1, 3, importLayerNorm},
+    {"LeakyRelu", {6, 16}, 1, 1, 1, 1, importLeakyRelu},
+    CMP("Less", LessOp, 7, 9, 13),
+    CMP("LessOrEqual", LessEqualOp, 12, 16),
+    UNARY("Log", LogOp, 6, 13),
+    {"LogSoftmax", {1, 11, 13}, 1, 1, 1, 1, importSoftmax<qc::LogSoftmaxOp>},
+    {"Max", {6, 8, 12, 13}, 1, 1 << 16, 1, 1, importVariadic<qc::MaxOp>},
+    {"Mean", {6, 8, 13}, 1, 1 << 16, 1, 1, importSumMean<true>},
+    {"Min", {6, 8, 12, 13}, 1, 1 << 16, 1, 1, importVariadic<qc::MinOp>},
+    UNARY("Mish", MishOp, 18, 22),
+    {"Mod", {10, 13}, 2, 2, 1, 1, importMod},
+    {"Neg", {6, 13}, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
+    {"Not", {1}, 1, 1, 1, 1, importNot},
     LOGIC("Or", OrOp, 7),
-    {"Pow", 7, 2, 2, 1, 1, importPow},
-    {"Pow", 12, 2, 2, 1, 1, importPow},
-    {"Pow", 13, 2, 2, 1, 1, importPow},
-    {"Pow", 15, 2, 2, 1, 1, importPow},
-    UNARY("Reciprocal", ReciprocalOp, 6),
-    UNARY("Reciprocal", ReciprocalOp, 13),
-    RED_ATTR("ReduceL1", ReduceL1Op, 1, false),
-    RED_ATTR("ReduceL1", ReduceL1Op, 11, false),
-    RED_ATTR("ReduceL1", ReduceL1Op, 13, false),
-    RED_INPUT("ReduceL1", ReduceL1Op, 18, false),
-    RED_ATTR("ReduceL2", ReduceL2Op, 1, false),
-    RED_ATTR("ReduceL2", ReduceL2Op, 11, false),
-    RED_ATTR("ReduceL2", ReduceL2Op, 13, false),
-    RED_INPUT("ReduceL2", ReduceL2Op, 18, false),
-    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 1, false),
-    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 11, false),
-    RED_ATTR("ReduceLogSum", ReduceLogSumOp, 13, false),
-    RED_INPUT("ReduceLogSum", ReduceLogSumOp, 18, false),
-    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 1, false),
-    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 11, false),
-    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, 13, false),
-    RED_INPUT("ReduceLogSumExp", ReduceLogSumExpOp, 18, false),
-    RED_ATTR("ReduceMax", ReduceMaxOp, 1, true),
-    RED_ATTR("ReduceMax", ReduceMaxOp, 11, true),
-    RED_ATTR("ReduceMax", ReduceMaxOp, 12, true),
-    RED_ATTR("ReduceMax", ReduceMaxOp, 13, true),
-    RED_INPUT("ReduceMax", ReduceMaxOp, 18, true),
-    RED_INPUT("ReduceMax", ReduceMaxOp, 20, true),
-    RED_ATTR("ReduceMean", ReduceMeanOp, 1, false),
-    RED_ATTR("ReduceMean", ReduceMeanOp, 11, false),
-    RED_ATTR("ReduceMean", ReduceMeanOp, 13, false),
-    RED_INPUT("ReduceMean", ReduceMeanOp, 18, false),
-    RED_ATTR("ReduceMin", ReduceMinOp, 1, true),
-    RED_ATTR("ReduceMin", ReduceMinOp, 11, true),
-    RED_ATTR("ReduceMin", ReduceMinOp, 12, true),
-    RED_ATTR("ReduceMin", ReduceMinOp, 13, true),
-    RED_INPUT("ReduceMin", ReduceMinOp, 18, true),
-    RED_INPUT("ReduceMin", ReduceMinOp, 20, true),
-    RED_ATTR("ReduceProd", ReduceProdOp, 1, true),
-    RED_ATTR("ReduceProd", ReduceProdOp, 11, true),
-    RED_ATTR("ReduceProd", ReduceProdOp, 13, true),
-    RED_INPUT("ReduceProd", ReduceProdOp, 18, true),
-    RED_ATTR("ReduceSum", ReduceSumOp, 1, true),
-    RED_ATTR("ReduceSum", ReduceSumOp, 11, true),
-    RED_INPUT("ReduceSum", ReduceSumOp, 13, true),
-    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 1, false),
-    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 11, false),
-    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, 13, false),
-    RED_INPUT("ReduceSumSquare", ReduceSumSquareOp, 18, false),
-    UNARY("Round", RoundOp, 11),
-    UNARY("Round", RoundOp, 22),
-    {"Sign", 9, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
-    {"Sign", 13, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
-    {"Selu", 6, 1, 1, 1, 1, importSelu},
-    {"Selu", 22, 1, 1, 1, 1, importSelu},
-    {"Shrink", 9, 1, 1, 1, 1, importShrink},
-    UNARY("Sigmoid", SigmoidOp, 6),
-    UNARY("Sigmoid", SigmoidOp, 13),
-    UNARY("Sin", SinOp, 7),
-    UNARY("Sin", SinOp, 22),
-    UNARY("Sinh", SinhOp, 9),
-    UNARY("Sinh", SinhOp, 22),
-    {"Softmax", 1, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
-    {"Softmax", 11, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
-    {"Softmax", 13, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
-    UNARY("Softplus", SoftplusOp, 1),
-    UNARY("Softplus", SoftplusOp, 22),
-    UNARY("Softsign", SoftsignOp, 1),
-    UNARY("Softsign", SoftsignOp, 22),
-    UNARY("Sqrt", SqrtOp, 6),
-    UNARY("Sqrt", SqrtOp, 13),
-    {"Sum", 6, 1, 1 << 16, 1, 1, importSumMean<false>},
-    {"Sum", 8, 1, 1 << 16, 1, 1, importSumMean<false>},
-    {"Sum", 13, 1, 1 << 16, 1, 1, importSumMean<false>},
-    UNARY("Tan", TanOp, 7),
-    UNARY("Tan", TanOp, 22),
-    UNARY("Tanh", TanhOp, 6),
-    UNARY("Tanh", TanhOp, 13),
-    {"ThresholdedRelu", 10, 1, 1, 1, 1, importThresholdedRelu},
-    {"ThresholdedRelu", 22, 1, 1, 1, 1, importThresholdedRelu},
-    {"Where", 9, 3, 3, 1, 1, importWhere},
-    {"Where", 16, 3, 3, 1, 1, importWhere},
+    {"Pow", {7, 12, 13, 15}, 2, 2, 1, 1, importPow},
+    UNARY("Reciprocal", ReciprocalOp, 6, 13),
+    RED_ATTR("ReduceL1", ReduceL1Op, false, 1, 11, 13),
+    RED_INPUT("ReduceL1", ReduceL1Op, false, 18),
+    RED_ATTR("ReduceL2", ReduceL2Op, false, 1, 11, 13),
+    RED_INPUT("ReduceL2", ReduceL2Op, false, 18),
+    RED_ATTR("ReduceLogSum", ReduceLogSumOp, false, 1, 11, 13),
+    RED_INPUT("ReduceLogSum", ReduceLogSumOp, false, 18),
+    RED_ATTR("ReduceLogSumExp", ReduceLogSumExpOp, false, 1, 11, 13),
+    RED_INPUT("ReduceLogSumExp", ReduceLogSumExpOp, false, 18),
+    RED_ATTR("ReduceMax", ReduceMaxOp, true, 1, 11, 12, 13),
+    RED_INPUT("ReduceMax", ReduceMaxOp, true, 18, 20),
+    RED_ATTR("ReduceMean", ReduceMeanOp, false, 1, 11, 13),
+    RED_INPUT("ReduceMean", ReduceMeanOp, false, 18),
+    RED_ATTR("ReduceMin", ReduceMinOp, true, 1, 11, 12, 13),
+    RED_INPUT("ReduceMin", ReduceMinOp, true, 18, 20),
+    RED_ATTR("ReduceProd", ReduceProdOp, true, 1, 11, 13),
+    RED_INPUT("ReduceProd", ReduceProdOp, true, 18),
+    RED_ATTR("ReduceSum", ReduceSumOp, true, 1, 11),
+    RED_INPUT("ReduceSum", ReduceSumOp, true, 13),
+    RED_ATTR("ReduceSumSquare", ReduceSumSquareOp, false, 1, 11, 13),
+    RED_INPUT("ReduceSumSquare", ReduceSumSquareOp, false, 18),
+    UNARY("Round", RoundOp, 11, 22),
+    {"Sign", {9, 13}, 1, 1, 1, 1, importUnaryNum<qc::SignOp>},
+    {"Selu", {6, 22}, 1, 1, 1, 1, importSelu},
+    {"Shrink", {9}, 1, 1, 1, 1, importShrink},
+    UNARY("Sigmoid", SigmoidOp, 6, 13),
+    UNARY("Sin", SinOp, 7, 22),
+    UNARY("Sinh", SinhOp, 9, 22),
+    {"Softmax", {1, 11, 13}, 1, 1, 1, 1, importSoftmax<qc::SoftmaxOp>},
+    UNARY("Softplus", SoftplusOp, 1, 22),
+    UNARY("Softsign", SoftsignOp, 1, 22),
+    UNARY("Sqrt", SqrtOp, 6, 13),
+    {"Sum", {6, 8, 13}, 1, 1 << 16, 1, 1, importSumMean<false>},
+    UNARY("Tan", TanOp, 7, 22),
+    UNARY("Tanh", TanhOp, 6, 13),
+    {"ThresholdedRelu", {10, 22}, 1, 1, 1, 1, importThresholdedRelu},
+    {"Where", {9, 16}, 3, 3, 1, 1, importWhere},
     LOGIC("Xor", XorOp, 7),
 };
 
@@ -1116,6 +1014,6 @@ const OnnxOpHandler kHandlers[] = {
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getMathOnnxOpHandlers() {
+llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getMathOnnxOpHandlers() {
   return kHandlers;
 }

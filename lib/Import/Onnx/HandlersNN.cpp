@@ -26,18 +26,6 @@ using llvm::StringRef;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-std::string intsStr(ArrayRef<int64_t> v) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        v, [](int64_t x) { return std::to_string(x); }),
-                    ", ") +
-         "]";
-}
-
 /// Fails with a clear error if the node has a non-default value for an
 /// attribute this importer does not implement.
 LogicalResult rejectIntAttr(NodeContext &n, StringRef name, int64_t dflt,
@@ -1354,48 +1342,27 @@ LogicalResult importQLinearConv(NodeContext &n) {
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getNNOnnxOpHandlers() {
-  static const OnnxOpHandler table[] = {
-      {"AveragePool", 1, 1, 1, 1, 1, importAveragePool},
-      {"AveragePool", 7, 1, 1, 1, 1, importAveragePool},
-      {"AveragePool", 10, 1, 1, 1, 1, importAveragePool},
-      {"AveragePool", 11, 1, 1, 1, 1, importAveragePool},
-      {"AveragePool", 19, 1, 1, 1, 1, importAveragePool},
-      {"AveragePool", 22, 1, 1, 1, 1, importAveragePool},
-      {"BatchNormalization", 7, 5, 5, 1, 5, importBatchNorm},
-      {"BatchNormalization", 9, 5, 5, 1, 5, importBatchNorm},
-      {"BatchNormalization", 14, 5, 5, 1, 3, importBatchNorm},
-      {"BatchNormalization", 15, 5, 5, 1, 3, importBatchNorm},
-      {"Conv", 1, 2, 3, 1, 1, importConv},
-      {"Conv", 11, 2, 3, 1, 1, importConv},
-      {"Conv", 22, 2, 3, 1, 1, importConv},
-      {"ConvInteger", 10, 2, 4, 1, 1, importConvInteger},
-      {"ConvTranspose", 1, 2, 3, 1, 1, importConvTranspose},
-      {"ConvTranspose", 11, 2, 3, 1, 1, importConvTranspose},
-      {"ConvTranspose", 22, 2, 3, 1, 1, importConvTranspose},
-      {"GlobalAveragePool", 1, 1, 1, 1, 1,
+llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
+  static const OnnxOpHandlerSpec table[] = {
+      {"AveragePool", {1, 7, 10, 11, 19, 22}, 1, 1, 1, 1, importAveragePool},
+      {"BatchNormalization", {7, 9}, 5, 5, 1, 5, importBatchNorm},
+      {"BatchNormalization", {14, 15}, 5, 5, 1, 3, importBatchNorm},
+      {"Conv", {1, 11, 22}, 2, 3, 1, 1, importConv},
+      {"ConvInteger", {10}, 2, 4, 1, 1, importConvInteger},
+      {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
+      {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,
        importGlobalPool<qc::GlobalAvgPoolOp>},
-      {"GlobalAveragePool", 22, 1, 1, 1, 1,
-       importGlobalPool<qc::GlobalAvgPoolOp>},
-      {"GlobalMaxPool", 1, 1, 1, 1, 1, importGlobalPool<qc::GlobalMaxPoolOp>},
-      {"GlobalMaxPool", 22, 1, 1, 1, 1, importGlobalPool<qc::GlobalMaxPoolOp>},
-      {"MatMulInteger", 10, 2, 4, 1, 1, importMatMulInteger},
-      {"MaxPool", 1, 1, 1, 1, 1, importMaxPool},
-      {"MaxPool", 8, 1, 1, 1, 2, importMaxPool},
-      {"MaxPool", 10, 1, 1, 1, 2, importMaxPool},
-      {"MaxPool", 11, 1, 1, 1, 2, importMaxPool},
-      {"MaxPool", 12, 1, 1, 1, 2, importMaxPool},
-      {"MaxPool", 22, 1, 1, 1, 2, importMaxPool},
-      {"QLinearConv", 10, 8, 9, 1, 1, importQLinearConv},
-      {"QLinearMatMul", 10, 8, 8, 1, 1, importQLinearMatMul},
-      {"QLinearMatMul", 21, 8, 8, 1, 1, importQLinearMatMul},
-      {"Resize", 10, 2, 2, 1, 1, importResize10},
-      {"Resize", 11, 1, 4, 1, 1, importResize},
-      {"Resize", 13, 1, 4, 1, 1, importResize},
-      {"Resize", 18, 1, 4, 1, 1, importResize},
-      {"Resize", 19, 1, 4, 1, 1, importResize},
-      {"Upsample", 7, 1, 1, 1, 1, importUpsample},
-      {"Upsample", 9, 2, 2, 1, 1, importUpsample},
+      {"GlobalMaxPool", {1, 22}, 1, 1, 1, 1,
+       importGlobalPool<qc::GlobalMaxPoolOp>},
+      {"MatMulInteger", {10}, 2, 4, 1, 1, importMatMulInteger},
+      {"MaxPool", {1}, 1, 1, 1, 1, importMaxPool},
+      {"MaxPool", {8, 10, 11, 12, 22}, 1, 1, 1, 2, importMaxPool},
+      {"QLinearConv", {10}, 8, 9, 1, 1, importQLinearConv},
+      {"QLinearMatMul", {10, 21}, 8, 8, 1, 1, importQLinearMatMul},
+      {"Resize", {10}, 2, 2, 1, 1, importResize10},
+      {"Resize", {11, 13, 18, 19}, 1, 4, 1, 1, importResize},
+      {"Upsample", {7}, 1, 1, 1, 1, importUpsample},
+      {"Upsample", {9}, 2, 2, 1, 1, importUpsample},
   };
   return table;
 }

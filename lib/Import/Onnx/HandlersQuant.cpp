@@ -27,10 +27,6 @@ FailureOr<Value> NodeContext::anyInput(int i) {
 
 namespace {
 
-Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
 /// The element type an ONNX `to` / `output_dtype` names, or null.
 Type numericType(MLIRContext *ctx, int64_t dt) {
   switch (dt) {
@@ -364,33 +360,18 @@ LogicalResult importCastLike(NodeContext &n) {
   return success();
 }
 
-const OnnxOpHandler kQuantHandlers[] = {
-    // opType, since, minIn, maxIn, minOut, maxOut, handler
-    {"Cast", 6, 1, 1, 1, 1, importCast},
-    {"Cast", 9, 1, 1, 1, 1, importCast},
-    {"Cast", 13, 1, 1, 1, 1, importCast},
-    {"Cast", 19, 1, 1, 1, 1, importCast},
-    {"Cast", 21, 1, 1, 1, 1, importCast},
-    {"Cast", 23, 1, 1, 1, 1, importCast},
-    {"CastLike", 15, 2, 2, 1, 1, importCastLike},
-    {"CastLike", 19, 2, 2, 1, 1, importCastLike},
-    {"CastLike", 21, 2, 2, 1, 1, importCastLike},
-    {"CastLike", 23, 2, 2, 1, 1, importCastLike},
-    {"DequantizeLinear", 10, 2, 3, 1, 1, importDequantizeLinear},
-    {"DequantizeLinear", 13, 2, 3, 1, 1, importDequantizeLinear},
-    {"DequantizeLinear", 19, 2, 3, 1, 1, importDequantizeLinear},
-    {"DequantizeLinear", 21, 2, 3, 1, 1, importDequantizeLinear},
-    {"DequantizeLinear", 23, 2, 3, 1, 1, importDequantizeLinear},
-    {"DynamicQuantizeLinear", 11, 1, 1, 1, 3, importDynamicQuantizeLinear},
-    {"QuantizeLinear", 10, 2, 3, 1, 1, importQuantizeLinear},
-    {"QuantizeLinear", 13, 2, 3, 1, 1, importQuantizeLinear},
-    {"QuantizeLinear", 19, 2, 3, 1, 1, importQuantizeLinear},
-    {"QuantizeLinear", 21, 2, 3, 1, 1, importQuantizeLinear},
-    {"QuantizeLinear", 23, 2, 3, 1, 1, importQuantizeLinear},
+const OnnxOpHandlerSpec kQuantHandlers[] = {
+    // opType, since_versions, minIn, maxIn, minOut, maxOut, handler
+    {"Cast", {6, 9, 13, 19, 21, 23}, 1, 1, 1, 1, importCast},
+    {"CastLike", {15, 19, 21, 23}, 2, 2, 1, 1, importCastLike},
+    {"DequantizeLinear", {10, 13, 19, 21, 23}, 2, 3, 1, 1,
+     importDequantizeLinear},
+    {"DynamicQuantizeLinear", {11}, 1, 1, 1, 3, importDynamicQuantizeLinear},
+    {"QuantizeLinear", {10, 13, 19, 21, 23}, 2, 3, 1, 1, importQuantizeLinear},
 };
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getQuantOnnxOpHandlers() {
+llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getQuantOnnxOpHandlers() {
   return kQuantHandlers;
 }

@@ -31,21 +31,8 @@ using llvm::StringRef;
 
 namespace {
 
-
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-Type elemOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
 RankedTensorType like(Value v, ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, elemOf(v));
-}
-std::string ints(ArrayRef<int64_t> v) {
-  return "[" +
-         llvm::join(llvm::map_range(v, [](int64_t x) { return std::to_string(x); }),
-                    ", ") +
-         "]";
+  return RankedTensorType::get(shape, elementTypeOf(v));
 }
 bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
 
@@ -62,9 +49,9 @@ FailureOr<Value> intInput(NodeContext &n, int i, StringRef what) {
   FailureOr<Value> v = anyInput(n, i);
   if (failed(v))
     return failure();
-  if (!isa<IntegerType>(elemOf(*v))) {
+  if (!isa<IntegerType>(elementTypeOf(*v))) {
     n.emitError() << what << " must be an integer tensor, got "
-                  << elemOf(*v);
+                  << elementTypeOf(*v);
     return failure();
   }
   return v;
@@ -93,7 +80,7 @@ FailureOr<SmallVector<int64_t>> normAxes(NodeContext &n, ArrayRef<int64_t> axes,
   }
   llvm::sort(out);
   if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
-    n.emitError() << "axes " << ints(axes) << " repeat an axis";
+    n.emitError() << "axes " << intsStr(axes) << " repeat an axis";
     return failure();
   }
   return out;
@@ -442,9 +429,9 @@ LogicalResult importConcat(NodeContext &n) {
     return failure();
   for (size_t k = 1; k < in.size(); ++k) {
     ArrayRef<int64_t> s = shapeOf(in[k]);
-    if (elemOf(in[k]) != elemOf(in[0])) {
-      n.emitError() << "input " << k << " has element type " << elemOf(in[k])
-                    << ", input 0 has " << elemOf(in[0]);
+    if (elementTypeOf(in[k]) != elementTypeOf(in[0])) {
+      n.emitError() << "input " << k << " has element type " << elementTypeOf(in[k])
+                    << ", input 0 has " << elementTypeOf(in[0]);
       return failure();
     }
     if (s.size() != out.size()) {
@@ -646,20 +633,20 @@ LogicalResult importSplit(NodeContext &n) {
     }
   }
   if ((int64_t)sizes.size() != outs) {
-    n.emitError() << "split " << ints(sizes) << " has " << sizes.size()
+    n.emitError() << "split " << intsStr(sizes) << " has " << sizes.size()
                   << " entries for " << outs << " outputs";
     return failure();
   }
   int64_t total = 0;
   for (int64_t s : sizes) {
     if (s < 0 || s > kMaxElements) {
-      n.emitError() << "split " << ints(sizes) << " has a size out of range";
+      n.emitError() << "split " << intsStr(sizes) << " has a size out of range";
       return failure();
     }
     total += s;
   }
   if (!isDyn(dim) && total != dim) {
-    n.emitError() << "split " << ints(sizes) << " sums to " << total
+    n.emitError() << "split " << intsStr(sizes) << " sums to " << total
                   << ", but dimension " << *axis << " is " << dim;
     return failure();
   }
@@ -882,12 +869,12 @@ LogicalResult importExpand(NodeContext &n) {
       int64_t a = d < rank - in.size() ? 1 : in[d - (rank - in.size())];
       int64_t b = d < rank - want.size() ? 1 : want[d - (rank - want.size())];
       if (b < 0) {
-        n.emitError() << "shape " << ints(want) << " has a negative entry";
+        n.emitError() << "shape " << intsStr(want) << " has a negative entry";
         return failure();
       }
       if (!isDyn(a) && a != 1 && b != 1 && a != b) {
         n.emitError() << "cannot expand " << qc::dimsStr(in) << " to "
-                      << ints(want);
+                      << intsStr(want);
         return failure();
       }
       out[d] = b == 1 ? a : (a == 1 || isDyn(a) ? b : a);
@@ -920,7 +907,7 @@ LogicalResult importTile(NodeContext &n) {
   if (r->second)
     for (size_t d = 0; d < in.size(); ++d) {
       if ((*r->second)[d] < 0) {
-        n.emitError() << "repeats " << ints(*r->second)
+        n.emitError() << "repeats " << intsStr(*r->second)
                       << " has a negative entry";
         return failure();
       }
@@ -946,9 +933,9 @@ LogicalResult importRange(NodeContext &n) {
                     << qc::dimsStr(shapeOf(*x));
       return failure();
     }
-    if (i && elemOf(*x) != elemOf(v[0])) {
-      n.emitError() << "inputs have different element types (" << elemOf(v[0])
-                    << " and " << elemOf(*x) << ")";
+    if (i && elementTypeOf(*x) != elementTypeOf(v[0])) {
+      n.emitError() << "inputs have different element types (" << elementTypeOf(v[0])
+                    << " and " << elementTypeOf(*x) << ")";
       return failure();
     }
     v.push_back(*x);
@@ -962,7 +949,7 @@ LogicalResult importRange(NodeContext &n) {
       c.push_back(tensorToInts(*t)[0]);
   if (c.size() == 3)
     len = qc::integerRangeCount(c[0], c[1], c[2]);
-  auto type = RankedTensorType::get({len}, elemOf(v[0]));
+  auto type = RankedTensorType::get({len}, elementTypeOf(v[0]));
   n.setOutput(0, qc::RangeOp::create(n.builder(), n.loc, type, v[0], v[1], v[2])
                      .getResult());
   return success();
@@ -1017,7 +1004,7 @@ LogicalResult importConstantOfShape(NodeContext &n) {
   if (s->second) {
     out = *s->second;
     if (llvm::any_of(out, [](int64_t d) { return d < 0; })) {
-      n.emitError() << "shape " << ints(out) << " has a negative entry";
+      n.emitError() << "shape " << intsStr(out) << " has a negative entry";
       return failure();
     }
   }
@@ -1032,67 +1019,27 @@ LogicalResult importConstantOfShape(NodeContext &n) {
 
 } // namespace
 
-llvm::ArrayRef<OnnxOpHandler> quantc::onnx_import::getShapeOnnxOpHandlers() {
-  static const OnnxOpHandler table[] = {
-      {"Concat", 1, 1, 1 << 20, 1, 1, importConcat},
-      {"Concat", 4, 1, 1 << 20, 1, 1, importConcat},
-      {"Concat", 11, 1, 1 << 20, 1, 1, importConcat},
-      {"Concat", 13, 1, 1 << 20, 1, 1, importConcat},
-      {"ConstantOfShape", 9, 1, 1, 1, 1, importConstantOfShape},
-      {"ConstantOfShape", 20, 1, 1, 1, 1, importConstantOfShape},
-      {"ConstantOfShape", 21, 1, 1, 1, 1, importConstantOfShape},
-      {"ConstantOfShape", 23, 1, 1, 1, 1, importConstantOfShape},
-      {"ConstantOfShape", 24, 1, 1, 1, 1, importConstantOfShape},
-      {"ConstantOfShape", 25, 1, 1, 1, 1, importConstantOfShape},
-      {"Expand", 8, 2, 2, 1, 1, importExpand},
-      {"Expand", 13, 2, 2, 1, 1, importExpand},
-      {"Gather", 1, 2, 2, 1, 1, importGather},
-      {"Gather", 11, 2, 2, 1, 1, importGather},
-      {"Gather", 13, 2, 2, 1, 1, importGather},
-      {"GatherElements", 11, 2, 2, 1, 1, importGatherElements},
-      {"GatherElements", 13, 2, 2, 1, 1, importGatherElements},
-      {"Range", 11, 3, 3, 1, 1, importRange},
-      {"Range", 27, 3, 3, 1, 1, importRange}, // adds f16/bf16
-      {"Shape", 1, 1, 1, 1, 1, importShape},
-      {"Shape", 13, 1, 1, 1, 1, importShape},
-      {"Shape", 15, 1, 1, 1, 1, importShape},
-      {"Shape", 19, 1, 1, 1, 1, importShape},
-      {"Shape", 21, 1, 1, 1, 1, importShape},
-      {"Shape", 23, 1, 1, 1, 1, importShape},
-      {"Shape", 24, 1, 1, 1, 1, importShape},
-      {"Shape", 25, 1, 1, 1, 1, importShape},
-      {"Size", 1, 1, 1, 1, 1, importSize},
-      {"Size", 13, 1, 1, 1, 1, importSize},
-      {"Size", 19, 1, 1, 1, 1, importSize},
-      {"Size", 21, 1, 1, 1, 1, importSize},
-      {"Size", 23, 1, 1, 1, 1, importSize},
-      {"Size", 24, 1, 1, 1, 1, importSize},
-      {"Size", 25, 1, 1, 1, 1, importSize},
-      {"Slice", 1, 1, 1, 1, 1, importSlice},
-      {"Slice", 10, 3, 5, 1, 1, importSlice},
-      {"Slice", 11, 3, 5, 1, 1, importSlice},
-      {"Slice", 13, 3, 5, 1, 1, importSlice},
-      {"Split", 1, 1, 2, 1, 1 << 20, importSplit},
-      {"Split", 2, 1, 1, 1, 1 << 20, importSplit},
-      {"Split", 11, 1, 1, 1, 1 << 20, importSplit},
-      {"Split", 13, 1, 2, 1, 1 << 20, importSplit},
-      {"Split", 18, 1, 2, 1, 1 << 20, importSplit},
-      {"Squeeze", 1, 1, 1, 1, 1, importSqueeze},
-      {"Squeeze", 11, 1, 1, 1, 1, importSqueeze},
-      {"Squeeze", 13, 1, 2, 1, 1, importSqueeze},
-      {"Squeeze", 21, 1, 2, 1, 1, importSqueeze},
-      {"Squeeze", 23, 1, 2, 1, 1, importSqueeze},
-      {"Squeeze", 24, 1, 2, 1, 1, importSqueeze},
-      {"Squeeze", 25, 1, 2, 1, 1, importSqueeze},
-      {"Tile", 6, 2, 2, 1, 1, importTile},
-      {"Tile", 13, 2, 2, 1, 1, importTile},
-      {"Unsqueeze", 1, 1, 1, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 11, 1, 1, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 13, 2, 2, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 21, 2, 2, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 23, 2, 2, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 24, 2, 2, 1, 1, importUnsqueeze},
-      {"Unsqueeze", 25, 2, 2, 1, 1, importUnsqueeze},
+llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() {
+  static const OnnxOpHandlerSpec table[] = {
+      {"Concat", {1, 4, 11, 13}, 1, 1 << 20, 1, 1, importConcat},
+      {"ConstantOfShape", {9, 20, 21, 23, 24, 25}, 1, 1, 1, 1,
+       importConstantOfShape},
+      {"Expand", {8, 13}, 2, 2, 1, 1, importExpand},
+      {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGather},
+      {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherElements},
+      {"Range", {11, 27}, 3, 3, 1, 1, importRange}, // 27 adds f16/bf16
+      {"Shape", {1, 13, 15, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importShape},
+      {"Size", {1, 13, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importSize},
+      {"Slice", {1}, 1, 1, 1, 1, importSlice},
+      {"Slice", {10, 11, 13}, 3, 5, 1, 1, importSlice},
+      {"Split", {1}, 1, 2, 1, 1 << 20, importSplit},
+      {"Split", {2, 11}, 1, 1, 1, 1 << 20, importSplit},
+      {"Split", {13, 18}, 1, 2, 1, 1 << 20, importSplit},
+      {"Squeeze", {1, 11}, 1, 1, 1, 1, importSqueeze},
+      {"Squeeze", {13, 21, 23, 24, 25}, 1, 2, 1, 1, importSqueeze},
+      {"Tile", {6, 13}, 2, 2, 1, 1, importTile},
+      {"Unsqueeze", {1, 11}, 1, 1, 1, 1, importUnsqueeze},
+      {"Unsqueeze", {13, 21, 23, 24, 25}, 2, 2, 1, 1, importUnsqueeze},
   };
   return table;
 }

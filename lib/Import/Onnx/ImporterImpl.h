@@ -160,15 +160,40 @@ struct OnnxOpHandler {
   HandlerFn fn;
 };
 
+/// Shape helpers of the handlers (ranked tensor values).
+inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();
+}
+inline mlir::Type elementTypeOf(mlir::Value v) {
+  return mlir::cast<mlir::ShapedType>(v.getType()).getElementType();
+}
+/// "[1, 2, 3]": attribute and input values in messages.
+inline std::string intsStr(llvm::ArrayRef<int64_t> v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+/// A table entry: one handler for the since_versions it lists (each one is
+/// a row of the (op type, since_version) table).
+struct OnnxOpHandlerSpec {
+  const char *opType;
+  std::vector<int64_t> sinceVersions;
+  int minInputs, maxInputs;
+  int minOutputs, maxOutputs;
+  HandlerFn fn;
+};
+
 /// The whole table, sorted by op type and then since_version: the core
 /// handlers (Handlers.cpp) and one table per op family
-/// (Handlers<Family>.cpp), each keyed by (op type, since_version).
+/// (Handlers<Family>.cpp), each entry expanded to its since_versions.
 llvm::ArrayRef<OnnxOpHandler> getOnnxOpHandlers();
-llvm::ArrayRef<OnnxOpHandler> getCoreOnnxOpHandlers();
-llvm::ArrayRef<OnnxOpHandler> getQuantOnnxOpHandlers();
-llvm::ArrayRef<OnnxOpHandler> getMathOnnxOpHandlers();
-llvm::ArrayRef<OnnxOpHandler> getShapeOnnxOpHandlers();
-llvm::ArrayRef<OnnxOpHandler> getNNOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandlerSpec> getCoreOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandlerSpec> getQuantOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandlerSpec> getMathOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandlerSpec> getShapeOnnxOpHandlers();
+llvm::ArrayRef<OnnxOpHandlerSpec> getNNOnnxOpHandlers();
 /// The handler for `opType` at default-domain opset `opset`: the entry with
 /// the greatest since_version <= opset. Null when the op (at that opset) is
 /// not supported.
