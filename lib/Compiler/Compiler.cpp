@@ -453,6 +453,21 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
   std::optional<std::string> ptxas = opts.emitCubin ? findPtxas() : std::nullopt;
+  // A ptxas found outside a CUDA toolkit (gpu-module-to-binary needs
+  // <toolkit>/bin/ptxas and nvvm/libdevice): PTX only, as without ptxas.
+  if (ptxas) {
+    std::string why;
+    {
+      ScopedDiagnosticHandler quiet(unknown.getContext(), [&](Diagnostic &d) {
+        why = d.str();
+        return success();
+      });
+      if (failed(ptxasToolkit(unknown, *ptxas)))
+        ptxas.reset();
+    }
+    if (!ptxas)
+      emitWarning(unknown) << why << "; the package gets PTX only";
+  }
   for (KernelTarget t : targets) {
     OwningOpRef<ModuleOp> kmod = ModuleOp::create(unknown);
     if (failed(buildGpuKernels(built, *kmod, t)))

@@ -338,3 +338,22 @@ def test_recompile_replaces_package(mlp, tmp_path, check_ok):
     assert (pkg / "manifest.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()
                   if p.name.startswith("p.qcpkg")) == ["p.qcpkg"]
+
+
+def test_ptxas_outside_a_toolkit_gives_ptx_only(mlp, tmp_path, run_tool):
+    """A ptxas found on PATH that is not <toolkit>/bin/ptxas (the cubin
+    comes from gpu-module-to-binary, which needs the toolkit): a warning,
+    exit code 0, a package with PTX and no cubin."""
+    fake = tmp_path / "tools"
+    fake.mkdir()
+    (fake / "ptxas").write_text("#!/bin/sh\nexit 3\n")
+    (fake / "ptxas").chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ.get('PATH', '')}")
+    pkg = tmp_path / "m.qcpkg"
+    res = run_tool("quant-compile", mlp.model, "-o", pkg, "--calib",
+                   mlp.calib, env=env)
+    assert res.returncode == 0, describe(res)
+    assert "ptxas must be an executable <toolkit>/bin/ptxas" in res.stderr
+    assert "the package gets PTX only" in res.stderr
+    assert (pkg / "kernels" / "sm_89.ptx").is_file()
+    assert not list((pkg / "kernels").glob("*.cubin"))

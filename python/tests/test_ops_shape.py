@@ -342,3 +342,24 @@ func.func @main(%x: tensor<4x3xi8> {qc.name = "x"}, %i: tensor<2xi64> {qc.name =
     want = np.concatenate([x[i], x[i]], axis=1)[:, ::-1]
     assert y.dtype == np.int8
     assert np.array_equal(y, want)
+
+
+def test_constant_range_length_stays_bounded(tmp_path):
+    """A Range of constants gets its length as a static dim, and folds; one
+    longer than the importer's element limit (2^40) stays `?` (the Executor
+    reports it when it runs) instead of a huge static dimension."""
+    import quantc
+    for limit, want in [(5, "tensor<5xi64>"), (1 << 62, "tensor<?xi64>")]:
+        consts = [helper.make_node("Constant", [], [k], value=numpy_helper
+                                   .from_array(np.array(v, np.int64)))
+                  for k, v in (("a", 0), ("b", limit), ("d", 1))]
+        g = helper.make_graph(
+            consts + [helper.make_node("Range", ["a", "b", "d"], ["y"])],
+            "r", [], [helper.make_tensor_value_info("y", TensorProto.INT64,
+                                                    None)])
+        path = tmp_path / f"r{limit}.onnx"
+        onnx.save(helper.make_model(g, opset_imports=[
+            helper.make_opsetid("", 13)]), path)
+        text = str(quantc.import_onnx(path))
+        assert f"-> ({want}" in text, text
+        assert ("qc.range" in text) == (limit > 5), text

@@ -949,6 +949,8 @@ LogicalResult importRange(NodeContext &n) {
       c.push_back(tensorToInts(*t)[0]);
   if (c.size() == 3)
     len = qc::integerRangeCount(c[0], c[1], c[2]);
+  if (!ShapedType::isDynamic(len) && len > kMaxElements)
+    len = ShapedType::kDynamic; // the Executor reports it when it runs
   auto type = RankedTensorType::get({len}, elementTypeOf(v[0]));
   n.setOutput(0, qc::RangeOp::create(n.builder(), n.loc, type, v[0], v[1], v[2])
                      .getResult());

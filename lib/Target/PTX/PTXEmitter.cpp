@@ -175,11 +175,18 @@ FailureOr<KernelObjects> emitKernelObjects(ModuleOp top, KernelTarget t,
     out.ptx = ptx.str();
     gotPTX = true;
   };
+  // The symbol table built lazily, as the pass does.
+  std::optional<SymbolTable> symbols;
+  auto symbolTable = [&]() -> SymbolTable * {
+    if (!symbols)
+      symbols.emplace(top);
+    return &*symbols;
+  };
   gpu::TargetOptions options(
       *toolkit, {}, "", "",
       ptxas.empty() ? gpu::CompilationTarget::Assembly
                     : gpu::CompilationTarget::Binary,
-      {}, {}, {}, {}, onPTX);
+      symbolTable, {}, {}, {}, onPTX);
   if (failed(gpu::transformGpuModulesToBinaries(top, nullptr, options)))
     return top.emitError() << "emitting the "
                            << (ptxas.empty() ? "PTX" : "PTX and cubin")

@@ -191,3 +191,16 @@ func.func @range_fill() -> (tensor<3xi64>, tensor<2x2xi32>, tensor<2x2xf32>) {
   %f = qc.constant_of_shape %shape {value = 1.5 : f32} : (tensor<2xi64>) -> tensor<2x2xf32>
   return %r, %c, %f : tensor<3xi64>, tensor<2x2xi32>, tensor<2x2xf32>
 }
+
+// -----
+
+// An unsigned range is not folded (the folder reads its bounds as signed).
+// CHECK-LABEL: func.func @range_unsigned
+// CHECK: qc.range
+func.func @range_unsigned() -> tensor<2xui64> {
+  %s = arith.constant dense<18446744073709551614> : tensor<ui64>
+  %l = arith.constant dense<0> : tensor<ui64>
+  %d = arith.constant dense<1> : tensor<ui64>
+  %r = qc.range %s, %l, %d : (tensor<ui64>, tensor<ui64>, tensor<ui64>) -> tensor<2xui64>
+  return %r : tensor<2xui64>
+}

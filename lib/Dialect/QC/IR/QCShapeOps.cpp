@@ -605,7 +605,9 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   auto l = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getLimit());
   auto d = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getDelta());
   auto type = rt(getResult());
+  // Signless and signed only: the values are read as signed.
   if (!s || !l || !d || !type.hasStaticShape() ||
+      type.getElementType().isUnsignedInteger() ||
       type.getNumElements() > kMaxFoldElements)
     return {};
   int64_t start = (*s.getValues<APInt>().begin()).getSExtValue();
