@@ -298,7 +298,7 @@ ERROR_CASES = [
     ("Resize", {"coordinate_transformation_mode": "tf_crop_and_resize"},
      "tf_crop_and_resize needs the roi input"),
     ("MaxPool", {"kernel_shape": [2, 2], "storage_order": 2},
-     "storage_order must be 0 or 1, got 2"),
+     "storage_order must be 0 (row-major) or 1 (column-major), got 2"),
     # Running statistics exist only in training mode.
     ("BatchNormalization", {"training_mode": 0},
      "output 1 ('y_1') is only computed in training mode"),

@@ -56,14 +56,12 @@ Value scalarConstant(NodeContext &n, float value) {
       .getResult();
 }
 
-Value emitTranspose(NodeContext &n, Value x, ArrayRef<int64_t> perm) {
-  ArrayRef<int64_t> in = shapeOf(x);
-  SmallVector<int64_t> out;
-  for (int64_t p : perm)
-    out.push_back(in[p]);
-  return qc::TransposeOp::create(n.builder(), n.loc, tensorLike(x, out), x,
-                                 n.builder().getDenseI64ArrayAttr(perm))
-      .getResult();
+FailureOr<Value> emitTranspose(NodeContext &n, Value x,
+                               ArrayRef<int64_t> perm) {
+  FailureOr<qc::TransposeOp> op = n.build<qc::TransposeOp>(x, perm);
+  if (failed(op))
+    return failure();
+  return op->getResult();
 }
 
 Value emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> shapeAttr,
@@ -73,33 +71,13 @@ Value emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> shapeAttr,
       .getResult();
 }
 
-/// qc.matmul of operands of rank >= 2, after checking the inner dimensions
-/// and the batch broadcast. `what` names the operands in messages.
-FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs,
-                            StringRef what) {
-  ArrayRef<int64_t> l = shapeOf(lhs), r = shapeOf(rhs);
-  int64_t lk = l.back(), rk = r[r.size() - 2];
-  if (!ShapedType::isDynamic(lk) && !ShapedType::isDynamic(rk) && lk != rk) {
-    n.emitError() << "inner dimensions differ: " << what << " are "
-                  << qc::dimsStr(l) << " and " << qc::dimsStr(r) << " ("
-                  << lk << " vs " << rk << ")";
+/// qc.matmul of operands of rank >= 2 (the op checks the inner dimensions
+/// and the batch broadcast).
+FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs) {
+  FailureOr<qc::MatMulOp> op = n.build<qc::MatMulOp>(lhs, rhs);
+  if (failed(op))
     return failure();
-  }
-  FailureOr<SmallVector<int64_t>> batch =
-      qc::broadcastShapes(l.drop_back(2), r.drop_back(2));
-  if (failed(batch)) {
-    n.emitError() << "batch dimensions do not broadcast: " << what << " are "
-                  << qc::dimsStr(l) << " and " << qc::dimsStr(r);
-    return failure();
-  }
-  SmallVector<int64_t> out = *batch;
-  out.push_back(l[l.size() - 2]);
-  out.push_back(r.back());
-  if (failed(checkResultShape(n, out)))
-    return failure();
-  return qc::MatMulOp::create(n.builder(), n.loc, tensorLike(lhs, out), lhs,
-                              rhs)
-      .getResult();
+  return op->getResult();
 }
 
 //===----------------------------------------------------------------------===//
@@ -131,7 +109,7 @@ LogicalResult importMatMul(NodeContext &n) {
     lhs = emitReshape(n, lhs, {1, dimOrInfer(la[0])}, {1, la[0]});
   if (rhsVec)
     rhs = emitReshape(n, rhs, {dimOrInfer(lb[0]), 1}, {lb[0], 1});
-  FailureOr<Value> y = emitMatMul(n, lhs, rhs, "the operands");
+  FailureOr<Value> y = emitMatMul(n, lhs, rhs);
   if (failed(y))
     return failure();
   if (lhsVec || rhsVec) {
@@ -170,12 +148,11 @@ LogicalResult importGemm(NodeContext &n) {
                   << " and " << qc::dimsStr(shapeOf(*b));
     return failure();
   }
-  Value lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
-  Value rhs = *transB ? emitTranspose(n, *b, {1, 0}) : *b;
-  FailureOr<Value> y =
-      emitMatMul(n, lhs, rhs,
-                 (*transA || *transB) ? "A and B after transA/transB"
-                                      : "A and B");
+  FailureOr<Value> lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
+  FailureOr<Value> rhs = *transB ? emitTranspose(n, *b, {1, 0}) : *b;
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  FailureOr<Value> y = emitMatMul(n, *lhs, *rhs);
   if (failed(y))
     return failure();
   Value out = *y;
@@ -252,23 +229,8 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
                      "tensors";
     return failure();
   }
-  if (ea != eb) {
-    n.emitError() << "operands have different element types " << ea
-                  << " and " << eb;
-    return failure();
-  }
-  FailureOr<SmallVector<int64_t>> shape =
-      qc::broadcastShapes(shapeOf(*a), shapeOf(*b));
-  if (failed(shape)) {
-    n.emitError() << "shapes " << qc::dimsStr(shapeOf(*a)) << " and "
-                  << qc::dimsStr(shapeOf(*b)) << " do not broadcast";
-    return failure();
-  }
-  if (failed(checkResultShape(n, *shape)))
-    return failure();
-  // The op infers its type: the broadcast shape checked above.
-  n.setOutput(0, OpTy::create(n.builder(), n.loc, *a, *b).getResult());
-  return success();
+  // The op checks the element types and the broadcast, and infers its type.
+  return n.setBuilt(n.build<OpTy>(*a, *b));
 }
 
 LogicalResult importRelu(NodeContext &n) {
@@ -429,22 +391,10 @@ LogicalResult importTranspose(NodeContext &n) {
     for (int64_t i = rank - 1; i >= 0; --i)
       perm.push_back(i);
   }
-  SmallVector<bool> seen(rank, false);
-  bool valid = (int64_t)perm.size() == rank;
-  for (int64_t p : perm) {
-    if (!valid || p < 0 || p >= rank || seen[p]) {
-      valid = false;
-      break;
-    }
-    seen[p] = true;
-  }
-  if (!valid) {
-    n.emitError() << "perm " << intsStr(perm)
-                  << " is not a permutation of the " << rank
-                  << " dimensions of the input";
+  FailureOr<Value> y = emitTranspose(n, *x, perm);
+  if (failed(y))
     return failure();
-  }
-  n.setOutput(0, emitTranspose(n, *x, perm));
+  n.setOutput(0, *y);
   return success();
 }
 

@@ -634,18 +634,7 @@ LogicalResult importWhere(NodeContext &n) {
       binaryOperands(n, a, b, 1, 2, Operands::NumOrBool);
   if (failed(shape))
     return failure();
-  auto full = qc::broadcastShapes(shapeOf(*c), *shape);
-  if (failed(full)) {
-    n.emitError() << "the condition's shape " << qc::dimsStr(shapeOf(*c))
-                  << " does not broadcast with " << qc::dimsStr(*shape);
-    return failure();
-  }
-  n.setOutput(0, qc::WhereOp::create(n.builder(), n.loc,
-                                     RankedTensorType::get(*full,
-                                                           elementTypeOf(a)),
-                                     *c, a, b)
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::WhereOp>(*c, a, b));
 }
 
 //===----------------------------------------------------------------------===//
@@ -888,19 +877,7 @@ LogicalResult importReduce(NodeContext &n) {
     norm.push_back(*d);
   }
   llvm::sort(norm);
-  SmallVector<int64_t> out;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!llvm::is_contained(norm, d))
-      out.push_back(in[d]);
-    else if (*keepdims)
-      out.push_back(1);
-  }
-  n.setOutput(0, OpTy::create(n.builder(), n.loc,
-                              RankedTensorType::get(out, et), *x,
-                              n.builder().getDenseI64ArrayAttr(norm),
-                              n.builder().getBoolAttr(*keepdims != 0))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<OpTy>(*x, norm, *keepdims != 0));
 }
 
 //===----------------------------------------------------------------------===//

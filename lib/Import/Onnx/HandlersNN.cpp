@@ -125,35 +125,6 @@ LogicalResult readWindow(NodeContext &n, Window &w, ArrayRef<int64_t> in,
   return success();
 }
 
-/// The output shape of a windowed op, or an error naming the node.
-FailureOr<SmallVector<int64_t>> windowResult(NodeContext &n,
-                                             ArrayRef<int64_t> in,
-                                             int64_t channels, const Window &w,
-                                             bool ceilMode) {
-  int64_t k = w.kernel.size();
-  SmallVector<int64_t> out{in[0], channels};
-  for (int64_t i = 0; i < k; ++i) {
-    int64_t o = qc::windowOutputSize(in[2 + i], w.kernel[i], w.strides[i],
-                                     w.pads[i], w.pads[k + i],
-                                     w.dilations[i], ceilMode);
-    if (o == -1) {
-      n.emitError() << "the window (kernel " << intsStr(w.kernel)
-                    << ", dilations " << intsStr(w.dilations)
-                    << ") is larger than the padded input "
-                    << qc::dimsStr(in);
-      return failure();
-    }
-    out.push_back(o);
-  }
-  if (auto c = checkedElementCount(SmallVector<int64_t>(llvm::map_range(
-          out, [](int64_t d) { return ShapedType::isDynamic(d) ? 1 : d; })));
-      !c) {
-    n.emitError() << "result: " << llvm::toString(c.takeError());
-    return failure();
-  }
-  return out;
-}
-
 /// Input 0 as an [N, C, D...] float tensor.
 FailureOr<Value> spatialInput(NodeContext &n, int i = 0) {
   FailureOr<Value> x = n.floatInput(i);
@@ -212,39 +183,16 @@ LogicalResult importConv(NodeContext &n) {
   Window win;
   if (failed(checkKernel(n, xs, ws, win)) || failed(readWindow(n, win, xs)))
     return failure();
-  int64_t M = ws[0];
-  if (*group < 1 || (!ShapedType::isDynamic(M) && M % *group) ||
-      (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
-    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
-                  << qc::dimsStr(ws) << " and group " << *group
-                  << " disagree: C must equal weight dim 1 x group and M "
-                     "must divide by group";
-    return failure();
-  }
   Value bias;
   if (n.hasInput(2)) {
     FailureOr<Value> b = n.floatInput(2);
     if (failed(b))
       return failure();
-    if (shapeOf(*b).size() != 1 || (shapeOf(*b)[0] != M &&
-                                    !ShapedType::isDynamic(shapeOf(*b)[0]))) {
-      n.emitError() << "bias must be [" << M << "], got "
-                    << qc::dimsStr(shapeOf(*b));
-      return failure();
-    }
     bias = *b;
   }
-  auto out = windowResult(n, xs, M, win, false);
-  if (failed(out))
-    return failure();
-  OpBuilder &b = n.builder();
-  n.setOutput(0, qc::ConvOp::create(b, n.loc, f32Tensor(n, *out), *x, *w, bias,
-                                    b.getDenseI64ArrayAttr(win.strides),
-                                    b.getDenseI64ArrayAttr(win.pads),
-                                    b.getDenseI64ArrayAttr(win.dilations),
-                                    b.getI64IntegerAttr(*group))
-                     .getResult());
-  return success();
+  // The op checks channels, group and bias and infers the window's output.
+  return n.setBuilt(n.build<qc::ConvOp>(*x, *w, bias, win.strides, win.pads,
+                                        win.dilations, *group));
 }
 
 LogicalResult importConvTranspose(NodeContext &n) {
@@ -419,10 +367,6 @@ LogicalResult importMaxPool(NodeContext &n) {
   FailureOr<int64_t> order = n.intAttr("storage_order", 0);
   if (failed(order))
     return failure();
-  if (*order != 0 && *order != 1) {
-    n.emitError() << "storage_order must be 0 or 1, got " << *order;
-    return failure();
-  }
   if (withIndices && !isa<FloatType>(elemType)) {
     n.emitError() << "the Indices output is supported for float inputs, got "
                   << elemType;
@@ -432,30 +376,17 @@ LogicalResult importMaxPool(NodeContext &n) {
   bool ceil = false;
   if (failed(readPool(n, *x, win, ceil)))
     return failure();
-  auto out = windowResult(n, shapeOf(*x), shapeOf(*x)[1], win, ceil);
-  if (failed(out))
-    return failure();
-  OpBuilder &b = n.builder();
   if (withIndices) {
-    auto op = qc::MaxPoolWithIndicesOp::create(
-        b, n.loc, RankedTensorType::get(*out, elemType),
-        RankedTensorType::get(*out, b.getI64Type()), *x,
-        b.getDenseI64ArrayAttr(win.kernel), b.getDenseI64ArrayAttr(win.strides),
-        b.getDenseI64ArrayAttr(win.pads), b.getDenseI64ArrayAttr(win.dilations),
-        b.getBoolAttr(ceil), b.getI64IntegerAttr(*order));
-    n.setOutput(0, op.getResult());
-    n.setOutput(1, op.getIndices());
+    FailureOr<qc::MaxPoolWithIndicesOp> op = n.build<qc::MaxPoolWithIndicesOp>(
+        *x, win.kernel, win.strides, win.pads, win.dilations, ceil, *order);
+    if (failed(op))
+      return failure();
+    n.setOutput(0, op->getResult());
+    n.setOutput(1, op->getIndices());
     return success();
   }
-  n.setOutput(0, qc::MaxPoolOp::create(
-                     b, n.loc, RankedTensorType::get(*out, elemType), *x,
-                     b.getDenseI64ArrayAttr(win.kernel),
-                     b.getDenseI64ArrayAttr(win.strides),
-                     b.getDenseI64ArrayAttr(win.pads),
-                     b.getDenseI64ArrayAttr(win.dilations),
-                     b.getBoolAttr(ceil))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::MaxPoolOp>(*x, win.kernel, win.strides,
+                                           win.pads, win.dilations, ceil));
 }
 
 LogicalResult importAveragePool(NodeContext &n) {
@@ -467,32 +398,16 @@ LogicalResult importAveragePool(NodeContext &n) {
   bool ceil = false;
   if (failed(readPool(n, *x, win, ceil)))
     return failure();
-  auto out = windowResult(n, shapeOf(*x), shapeOf(*x)[1], win, ceil);
-  if (failed(out))
-    return failure();
-  OpBuilder &b = n.builder();
-  n.setOutput(0, qc::AvgPoolOp::create(
-                     b, n.loc, f32Tensor(n, *out), *x,
-                     b.getDenseI64ArrayAttr(win.kernel),
-                     b.getDenseI64ArrayAttr(win.strides),
-                     b.getDenseI64ArrayAttr(win.pads),
-                     b.getDenseI64ArrayAttr(win.dilations),
-                     b.getBoolAttr(ceil), b.getBoolAttr(*cip != 0))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::AvgPoolOp>(*x, win.kernel, win.strides,
+                                           win.pads, win.dilations, ceil,
+                                           *cip != 0));
 }
 
 template <typename OpTy> LogicalResult importGlobalPool(NodeContext &n) {
   FailureOr<Value> x = spatialInput(n);
   if (failed(x))
     return failure();
-  ArrayRef<int64_t> xs = shapeOf(*x);
-  SmallVector<int64_t> out{xs[0], xs[1]};
-  out.append(xs.size() - 2, 1);
-  n.setOutput(0,
-              OpTy::create(n.builder(), n.loc, f32Tensor(n, out), *x)
-                  .getResult());
-  return success();
+  return n.setBuilt(n.build<OpTy>(*x));
 }
 
 //===----------------------------------------------------------------------===//
@@ -1198,28 +1113,14 @@ FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
   Window win;
   if (failed(checkKernel(n, xs, ws, win)) || failed(readWindow(n, win, xs)))
     return failure();
-  int64_t M = ws[0];
-  if (*group < 1 || M % *group ||
-      (!ShapedType::isDynamic(xs[1]) && xs[1] != ws[1] * *group)) {
-    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
-                  << qc::dimsStr(ws) << " and group " << *group
-                  << " disagree";
-    return failure();
-  }
   if (failed(checkZeroShape(n, xz, 1, "x")) ||
-      failed(checkZeroShape(n, wz, M, "w")))
+      failed(checkZeroShape(n, wz, ws[0], "w")))
     return failure();
-  auto out = windowResult(n, xs, M, win, false);
-  if (failed(out))
+  FailureOr<qc::ConvIntegerOp> op = n.build<qc::ConvIntegerOp>(
+      x, w, xz, wz, win.strides, win.pads, win.dilations, *group);
+  if (failed(op))
     return failure();
-  OpBuilder &b = n.builder();
-  auto type = RankedTensorType::get(*out, IntegerType::get(n.getContext(), 32));
-  return qc::ConvIntegerOp::create(b, n.loc, type, x, w, xz, wz,
-                                   b.getDenseI64ArrayAttr(win.strides),
-                                   b.getDenseI64ArrayAttr(win.pads),
-                                   b.getDenseI64ArrayAttr(win.dilations),
-                                   b.getI64IntegerAttr(*group))
-      .getResult();
+  return op->getResult();
 }
 
 LogicalResult importConvInteger(NodeContext &n) {

@@ -286,22 +286,7 @@ SmallVector<int64_t> partialIntValues(Value v) { return partialValues(v); }
 /// by the core Flatten handler, which handles the other cases with
 /// qc.reshape). `axis` is normalized.
 LogicalResult importDynamicFlatten(NodeContext &n, Value x, int64_t axis) {
-  auto product = [](ArrayRef<int64_t> dims) {
-    int64_t p = 1;
-    for (int64_t d : dims) {
-      if (isDyn(d))
-        return ShapedType::kDynamic;
-      p *= d;
-    }
-    return p;
-  };
-  ArrayRef<int64_t> in = shapeOf(x);
-  SmallVector<int64_t> out = {product(in.take_front(axis)),
-                              product(in.drop_front(axis))};
-  n.setOutput(0, qc::FlattenOp::create(n.builder(), n.loc, like(x, out), x,
-                                       n.builder().getI64IntegerAttr(axis))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::FlattenOp>(x, axis));
 }
 
 /// Reshape whose shape is a runtime value (called by the core Reshape
@@ -367,19 +352,10 @@ LogicalResult importGather(NodeContext &n) {
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (failed(x) || failed(ix) || failed(axisAttr))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x);
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(*x).size());
   if (failed(axis))
     return failure();
-  SmallVector<int64_t> out(in.take_front(*axis));
-  llvm::append_range(out, shapeOf(*ix));
-  llvm::append_range(out, in.drop_front(*axis + 1));
-  if (failed(checkRank(n, out)))
-    return failure();
-  n.setOutput(0, qc::GatherOp::create(n.builder(), n.loc, like(*x, out), *x,
-                                      *ix, n.builder().getI64IntegerAttr(*axis))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::GatherOp>(*x, *ix, *axis));
 }
 
 LogicalResult importGatherElements(NodeContext &n) {
@@ -387,20 +363,10 @@ LogicalResult importGatherElements(NodeContext &n) {
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (failed(x) || failed(ix) || failed(axisAttr))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x);
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(*x).size());
   if (failed(axis))
     return failure();
-  if (shapeOf(*ix).size() != in.size()) {
-    n.emitError() << "indices " << qc::dimsStr(shapeOf(*ix))
-                  << " must have the rank of the data " << qc::dimsStr(in);
-    return failure();
-  }
-  n.setOutput(0, qc::GatherElementsOp::create(
-                     n.builder(), n.loc, like(*x, shapeOf(*ix)), *x, *ix,
-                     n.builder().getI64IntegerAttr(*axis))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::GatherElementsOp>(*x, *ix, *axis));
 }
 
 LogicalResult importConcat(NodeContext &n) {
@@ -423,60 +389,17 @@ LogicalResult importConcat(NodeContext &n) {
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
   if (failed(axisAttr))
     return failure();
-  SmallVector<int64_t> out(shapeOf(in[0]));
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, out.size());
+  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(in[0]).size());
   if (failed(axis))
     return failure();
-  for (size_t k = 1; k < in.size(); ++k) {
-    ArrayRef<int64_t> s = shapeOf(in[k]);
-    if (elementTypeOf(in[k]) != elementTypeOf(in[0])) {
-      n.emitError() << "input " << k << " has element type " << elementTypeOf(in[k])
-                    << ", input 0 has " << elementTypeOf(in[0]);
-      return failure();
-    }
-    if (s.size() != out.size()) {
-      n.emitError() << "input " << k << " is " << qc::dimsStr(s)
-                    << ", input 0 is " << qc::dimsStr(shapeOf(in[0]))
-                    << " (ranks differ)";
-      return failure();
-    }
-    for (size_t d = 0; d < s.size(); ++d) {
-      if ((int64_t)d == *axis) {
-        out[d] = isDyn(out[d]) || isDyn(s[d]) ? ShapedType::kDynamic
-                                              : out[d] + s[d];
-      } else if (!isDyn(out[d]) && !isDyn(s[d]) && out[d] != s[d]) {
-        n.emitError() << "input " << k << " is " << qc::dimsStr(s)
-                      << ", input 0 is " << qc::dimsStr(shapeOf(in[0]))
-                      << ": they differ outside axis " << *axis;
-        return failure();
-      } else if (isDyn(out[d])) {
-        out[d] = s[d];
-      }
-    }
-  }
-  if (failed(checkRank(n, out)))
-    return failure();
-  n.setOutput(0, qc::ConcatOp::create(n.builder(), n.loc, like(in[0], out), in,
-                                      n.builder().getI64IntegerAttr(*axis))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::ConcatOp>(in, *axis));
 }
 
-Value emitSlice(NodeContext &n, Value x, ArrayRef<int64_t> starts,
-                ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
-                ArrayRef<int64_t> steps) {
-  SmallVector<int64_t> out(shapeOf(x));
-  for (size_t k = 0; k < axes.size(); ++k)
-    if (!isDyn(out[axes[k]]))
-      out[axes[k]] =
-          qc::sliceExtent(out[axes[k]], starts[k], ends[k], steps[k], nullptr);
-  OpBuilder &b = n.builder();
-  return qc::SliceOp::create(b, n.loc, like(x, out), x,
-                             b.getDenseI64ArrayAttr(starts),
-                             b.getDenseI64ArrayAttr(ends),
-                             b.getDenseI64ArrayAttr(axes),
-                             b.getDenseI64ArrayAttr(steps))
-      .getResult();
+FailureOr<qc::SliceOp> emitSlice(NodeContext &n, Value x,
+                                 ArrayRef<int64_t> starts,
+                                 ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
+                                 ArrayRef<int64_t> steps) {
+  return n.build<qc::SliceOp>(x, starts, ends, axes, steps);
 }
 
 /// Slice whose parameters are runtime values (opset >= 10).
@@ -554,8 +477,7 @@ LogicalResult importSlice(NodeContext &n) {
   FailureOr<SliceParams> p = sliceParams(n, shapeOf(*x).size());
   if (failed(p))
     return failure();
-  n.setOutput(0, emitSlice(n, *x, p->starts, p->ends, p->axes, p->steps));
-  return success();
+  return n.setBuilt(emitSlice(n, *x, p->starts, p->ends, p->axes, p->steps));
 }
 
 LogicalResult importSplit(NodeContext &n) {
@@ -652,7 +574,11 @@ LogicalResult importSplit(NodeContext &n) {
   }
   int64_t start = 0;
   for (int64_t k = 0; k < outs; ++k) {
-    n.setOutput(k, emitSlice(n, *x, {start}, {start + sizes[k]}, {*axis}, {1}));
+    FailureOr<qc::SliceOp> part =
+        emitSlice(n, *x, {start}, {start + sizes[k]}, {*axis}, {1});
+    if (failed(part))
+      return failure();
+    n.setOutput(k, part->getResult());
     start += sizes[k];
   }
   return success();
@@ -721,22 +647,7 @@ LogicalResult importSqueeze(NodeContext &n) {
         axes.push_back(d);
     }
   }
-  SmallVector<int64_t> out;
-  for (size_t d = 0; d < in.size(); ++d) {
-    if (llvm::is_contained(axes, (int64_t)d)) {
-      if (!isDyn(in[d]) && in[d] != 1) {
-        n.emitError() << "cannot squeeze dimension " << d << " of "
-                      << qc::dimsStr(in) << ": its size is not 1";
-        return failure();
-      }
-      continue;
-    }
-    out.push_back(in[d]);
-  }
-  n.setOutput(0, qc::SqueezeOp::create(n.builder(), n.loc, like(*x, out), *x,
-                                       n.builder().getDenseI64ArrayAttr(axes))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::SqueezeOp>(*x, axes));
 }
 
 LogicalResult importUnsqueeze(NodeContext &n) {
@@ -752,19 +663,11 @@ LogicalResult importUnsqueeze(NodeContext &n) {
                   << " 'axes' is required";
     return failure();
   }
-  ArrayRef<int64_t> in = shapeOf(*x);
-  int64_t rank = in.size() + (*axesIn)->size();
+  int64_t rank = shapeOf(*x).size() + (*axesIn)->size();
   FailureOr<SmallVector<int64_t>> axes = normAxes(n, **axesIn, rank);
-  if (failed(axes) || failed(checkRank(n, SmallVector<int64_t>(rank, 1))))
+  if (failed(axes))
     return failure();
-  SmallVector<int64_t> out;
-  int64_t src = 0;
-  for (int64_t d = 0; d < rank; ++d)
-    out.push_back(llvm::is_contained(*axes, d) ? 1 : in[src++]);
-  n.setOutput(0, qc::UnsqueezeOp::create(n.builder(), n.loc, like(*x, out), *x,
-                                         n.builder().getDenseI64ArrayAttr(*axes))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::UnsqueezeOp>(*x, *axes));
 }
 
 LogicalResult importShape(NodeContext &n) {
@@ -774,13 +677,7 @@ LogicalResult importShape(NodeContext &n) {
   FailureOr<std::pair<int64_t, int64_t>> r = shapeRange(n, shapeOf(*x).size());
   if (failed(r))
     return failure();
-  auto type = RankedTensorType::get({r->second - r->first},
-                                    IntegerType::get(n.getContext(), 64));
-  n.setOutput(0, qc::ShapeOp::create(n.builder(), n.loc, type, *x,
-                                     n.builder().getI64IntegerAttr(r->first),
-                                     n.builder().getI64IntegerAttr(r->second))
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::ShapeOp>(*x, r->first, r->second));
 }
 
 LogicalResult importSize(NodeContext &n) {

@@ -139,6 +139,35 @@ public:
   mlir::FailureOr<std::string> stringAttr(llvm::StringRef name,
                                           llvm::StringRef dflt);
 
+  /// Builds OpTy with the result types the op infers (the explicit-type
+  /// ODS builder given `args` after the result types), then verifies it:
+  /// the dialect holds the shape rules. A failure of either is this node's
+  /// error with the dialect's message, and nothing stays built.
+  template <typename OpTy, typename... Args>
+  mlir::FailureOr<OpTy> build(Args &&...args) {
+    mlir::OperationState st(loc, OpTy::getOperationName());
+    constexpr unsigned numResults =
+        OpTy::template hasTrait<mlir::OpTrait::OneResult>() ? 1 : 2;
+    llvm::SmallVector<mlir::Type, 2> placeholders(numResults);
+    OpTy::build(builder(), st, mlir::TypeRange(placeholders),
+                std::forward<Args>(args)...);
+    st.types.clear();
+    if (mlir::Operation *op = buildInferred(st))
+      return llvm::cast<OpTy>(op);
+    return mlir::failure();
+  }
+  /// Output 0 is the (single) result of an op build() made.
+  template <typename OpTy>
+  mlir::LogicalResult setBuilt(mlir::FailureOr<OpTy> op) {
+    if (mlir::failed(op))
+      return mlir::failure();
+    setOutput(0, (*op)->getResult(0));
+    return mlir::success();
+  }
+  /// The untyped part of build(): infers `st`'s result types and creates
+  /// and verifies the op; null (after the node's error) on failure.
+  mlir::Operation *buildInferred(mlir::OperationState &st);
+
   void setOutput(int i, mlir::Value v);
   void setConstantOutput(int i, const onnx::TensorProto *t);
   /// Folds the ops the handler built from `begin` on (OnnxImporter.cpp).

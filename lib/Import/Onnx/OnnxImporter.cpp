@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -148,6 +149,51 @@ NodeContext::intsAttr(StringRef name) {
   }
   return std::optional<SmallVector<int64_t>>(
       SmallVector<int64_t>(a->ints().begin(), a->ints().end()));
+}
+
+/// Rejects inferred result shapes of too high a rank or whose static part is
+/// absurdly large, before anything is built.
+static LogicalResult checkResultTypes(TypeRange types, std::string &message) {
+  for (Type t : types) {
+    SmallVector<int64_t> staticPart;
+    for (int64_t d : cast<ShapedType>(t).getShape())
+      staticPart.push_back(ShapedType::isDynamic(d) ? 1 : d);
+    if (llvm::Expected<int64_t> c = checkedElementCount(staticPart); !c) {
+      message = "result: " + llvm::toString(c.takeError());
+      return failure();
+    }
+  }
+  return success();
+}
+
+Operation *NodeContext::buildInferred(OperationState &st) {
+  // The dialect's diagnostics become this node's error: its message, with
+  // the node named in front, and nothing else printed.
+  std::string message;
+  Operation *op = nullptr;
+  {
+    ScopedDiagnosticHandler capture(getContext(), [&](Diagnostic &d) {
+      if (d.getSeverity() == DiagnosticSeverity::Error && message.empty())
+        message = d.str();
+      return success();
+    });
+    auto *infer = st.name.getInterface<InferTypeOpInterface>();
+    assert(infer && "build<OpTy> needs an op that infers its result types");
+    if (succeeded(infer->inferReturnTypes(
+            getContext(), st.location, st.operands,
+            st.attributes.getDictionary(getContext()), st.getRawProperties(),
+            st.regions, st.types)) &&
+        succeeded(checkResultTypes(st.types, message))) {
+      op = builder().create(st);
+      if (failed(mlir::verify(op, /*verifyRecursively=*/false))) {
+        op->erase();
+        op = nullptr;
+      }
+    }
+  }
+  if (!op)
+    emitError() << message;
+  return op;
 }
 
 void NodeContext::setOutput(int i, Value v) {

@@ -99,7 +99,8 @@ func.func @mod_float(%a: tensor<3xf32>, %b: tensor<3xf32>) {
 // -----
 
 func.func @where_types(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xi64>) {
-  // expected-error @+1 {{lhs, rhs and result element types must match}}
+  // expected-error @+2 {{lhs and rhs element types differ: 'f32' and 'i64'}}
+  // expected-error @+1 {{'qc.where' op failed to infer returned types}}
   %0 = qc.where %c, %a, %b : (tensor<3xi1>, tensor<3xf32>, tensor<3xi64>) -> tensor<3xf32>
   return
 }
@@ -107,7 +108,8 @@ func.func @where_types(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xi64>) {
 // -----
 
 func.func @where_broadcast(%c: tensor<2xi1>, %a: tensor<3xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{operand shapes do not broadcast: 2, 3, 3}}
+  // expected-error @+2 {{operand shapes do not broadcast: 2, 3 and 3}}
+  // expected-error @+1 {{'qc.where' op failed to infer returned types}}
   %0 = qc.where %c, %a, %b : (tensor<2xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return
 }
@@ -115,7 +117,8 @@ func.func @where_broadcast(%c: tensor<2xi1>, %a: tensor<3xf32>, %b: tensor<3xf32
 // -----
 
 func.func @where_result(%c: tensor<2x1xi1>, %a: tensor<3xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{result shape 3 does not match broadcast shape 2x3}}
+  // expected-error @+2 {{'qc.where' op inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+  // expected-error @+1 {{'qc.where' op failed to infer returned types}}
   %0 = qc.where %c, %a, %b : (tensor<2x1xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return
 }
@@ -195,7 +198,8 @@ func.func @layer_norm_stats(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
 // -----
 
 func.func @reduce_axis(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.reduce_mean' op failed to infer returned types}}
   %0 = qc.reduce_mean %x {axes = array<i64: 2>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
   return
 }
@@ -203,7 +207,8 @@ func.func @reduce_axis(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @reduce_sorted(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{axes must be sorted and distinct}}
+  // expected-error @+2 {{axes must be sorted and distinct}}
+  // expected-error @+1 {{'qc.reduce_sum' op failed to infer returned types}}
   %0 = qc.reduce_sum %x {axes = array<i64: 1, 0>, keepdims = false} : (tensor<2x3xf32>) -> tensor<f32>
   return
 }
@@ -211,7 +216,8 @@ func.func @reduce_sorted(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @reduce_result(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{result type 'tensor<2xf32>' does not match the expected shape 2x1 of 'f32'}}
+  // expected-error @+2 {{'qc.reduce_max' op inferred type(s) 'tensor<2x1xf32>' are incompatible with return type(s) of operation 'tensor<2xf32>'}}
+  // expected-error @+1 {{'qc.reduce_max' op failed to infer returned types}}
   %0 = qc.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2xf32>
   return
 }

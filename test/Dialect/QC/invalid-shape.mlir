@@ -2,7 +2,8 @@
 // One case per verifier error of the Shape family (docs/Ops-shape.md).
 
 func.func @gather_axis(%x: tensor<4x6xf32>, %i: tensor<2xi64>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.gather' op failed to infer returned types}}
   %0 = qc.gather %x, %i {axis = 2 : i64} : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<4x2xf32>
   return
 }
@@ -10,7 +11,8 @@ func.func @gather_axis(%x: tensor<4x6xf32>, %i: tensor<2xi64>) {
 // -----
 
 func.func @gather_shape(%x: tensor<4x6xf32>, %i: tensor<2xi64>) {
-  // expected-error @+1 {{result dimension 1 is 3, expected 2}}
+  // expected-error @+2 {{'qc.gather' op inferred type(s) 'tensor<4x2xf32>' are incompatible with return type(s) of operation 'tensor<4x3xf32>'}}
+  // expected-error @+1 {{'qc.gather' op failed to infer returned types}}
   %0 = qc.gather %x, %i {axis = 1 : i64} : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<4x3xf32>
   return
 }
@@ -18,7 +20,8 @@ func.func @gather_shape(%x: tensor<4x6xf32>, %i: tensor<2xi64>) {
 // -----
 
 func.func @gather_elem(%x: tensor<4x6xf32>, %i: tensor<2xi64>) {
-  // expected-error @+1 {{result element type 'i64' differs from the input's 'f32'}}
+  // expected-error @+2 {{'qc.gather' op inferred type(s) 'tensor<4x2xf32>' are incompatible with return type(s) of operation 'tensor<4x2xi64>'}}
+  // expected-error @+1 {{'qc.gather' op failed to infer returned types}}
   %0 = qc.gather %x, %i {axis = 1 : i64} : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<4x2xi64>
   return
 }
@@ -34,7 +37,8 @@ func.func @gather_indices_type(%x: tensor<4x6xf32>, %i: tensor<2xf32>) {
 // -----
 
 func.func @gather_elements_axis(%x: tensor<4x6xf32>, %i: tensor<4x6xi64>) {
-  // expected-error @+1 {{axis -1 is out of range [0, 2)}}
+  // expected-error @+2 {{axis -1 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.gather_elements' op failed to infer returned types}}
   %0 = qc.gather_elements %x, %i {axis = -1 : i64} : (tensor<4x6xf32>, tensor<4x6xi64>) -> tensor<4x6xf32>
   return
 }
@@ -42,7 +46,8 @@ func.func @gather_elements_axis(%x: tensor<4x6xf32>, %i: tensor<4x6xi64>) {
 // -----
 
 func.func @gather_elements_rank(%x: tensor<4x6xf32>, %i: tensor<6xi64>) {
-  // expected-error @+1 {{indices rank 1 differs from the data rank 2}}
+  // expected-error @+2 {{indices rank 1 differs from the data rank 2}}
+  // expected-error @+1 {{'qc.gather_elements' op failed to infer returned types}}
   %0 = qc.gather_elements %x, %i {axis = 0 : i64} : (tensor<4x6xf32>, tensor<6xi64>) -> tensor<6xf32>
   return
 }
@@ -50,7 +55,8 @@ func.func @gather_elements_rank(%x: tensor<4x6xf32>, %i: tensor<6xi64>) {
 // -----
 
 func.func @concat_empty() {
-  // expected-error @+1 {{needs at least one input}}
+  // expected-error @+2 {{needs at least one input}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat {axis = 0 : i64} : () -> tensor<2xf32>
   return
 }
@@ -58,7 +64,8 @@ func.func @concat_empty() {
 // -----
 
 func.func @concat_axis(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %a {axis = 2 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
   return
 }
@@ -66,7 +73,8 @@ func.func @concat_axis(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @concat_elem(%a: tensor<2x3xf32>, %b: tensor<2x3xi64>) {
-  // expected-error @+1 {{input 1 has element type 'i64', input 0 has 'f32'}}
+  // expected-error @+2 {{input 1 has element type 'i64', input 0 has 'f32'}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xi64>) -> tensor<2x6xf32>
   return
 }
@@ -74,7 +82,8 @@ func.func @concat_elem(%a: tensor<2x3xf32>, %b: tensor<2x3xi64>) {
 // -----
 
 func.func @concat_rank(%a: tensor<2x3xf32>, %b: tensor<6xf32>) {
-  // expected-error @+1 {{input 1 has rank 1, input 0 has 2}}
+  // expected-error @+2 {{input 1 has rank 1, input 0 has 2}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<6xf32>) -> tensor<2x6xf32>
   return
 }
@@ -82,7 +91,8 @@ func.func @concat_rank(%a: tensor<2x3xf32>, %b: tensor<6xf32>) {
 // -----
 
 func.func @concat_dims(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) {
-  // expected-error @+1 {{input 1 has size 4 in dimension 0, expected 2}}
+  // expected-error @+2 {{input 1 has size 4 in dimension 0, expected 2}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x6xf32>
   return
 }
@@ -90,7 +100,8 @@ func.func @concat_dims(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) {
 // -----
 
 func.func @concat_result(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{result dimension 1 is 5, expected 6}}
+  // expected-error @+2 {{'qc.concat' op inferred type(s) 'tensor<2x6xf32>' are incompatible with return type(s) of operation 'tensor<2x5xf32>'}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %a {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
   return
 }
@@ -98,7 +109,8 @@ func.func @concat_result(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @concat_result_rank(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{result rank 1 should be 2}}
+  // expected-error @+2 {{'qc.concat' op inferred type(s) 'tensor<2x6xf32>' are incompatible with return type(s) of operation 'tensor<12xf32>'}}
+  // expected-error @+1 {{'qc.concat' op failed to infer returned types}}
   %0 = qc.concat %a, %a {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<12xf32>
   return
 }
@@ -106,7 +118,8 @@ func.func @concat_result_rank(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @slice_lengths(%a: tensor<8xf32>) {
-  // expected-error @+1 {{starts, ends, axes and steps must have the same length, got 1, 1, 1 and 0}}
+  // expected-error @+2 {{starts, ends, axes and steps must have the same length, got 1, 1, 1 and 0}}
+  // expected-error @+1 {{'qc.slice' op failed to infer returned types}}
   %0 = qc.slice %a {starts = array<i64: 0>, ends = array<i64: 4>, axes = array<i64: 0>, steps = array<i64>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -114,7 +127,8 @@ func.func @slice_lengths(%a: tensor<8xf32>) {
 // -----
 
 func.func @slice_axis(%a: tensor<8xf32>) {
-  // expected-error @+1 {{axis 1 is out of range [0, 1)}}
+  // expected-error @+2 {{axis 1 is out of range [0, 1)}}
+  // expected-error @+1 {{'qc.slice' op failed to infer returned types}}
   %0 = qc.slice %a {starts = array<i64: 0>, ends = array<i64: 4>, axes = array<i64: 1>, steps = array<i64: 1>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -122,7 +136,8 @@ func.func @slice_axis(%a: tensor<8xf32>) {
 // -----
 
 func.func @slice_twice(%a: tensor<8xf32>) {
-  // expected-error @+1 {{axis 0 is listed twice}}
+  // expected-error @+2 {{axis 0 is listed twice}}
+  // expected-error @+1 {{'qc.slice' op failed to infer returned types}}
   %0 = qc.slice %a {starts = array<i64: 0, 0>, ends = array<i64: 4, 4>, axes = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -130,7 +145,8 @@ func.func @slice_twice(%a: tensor<8xf32>) {
 // -----
 
 func.func @slice_step(%a: tensor<8xf32>) {
-  // expected-error @+1 {{step for axis 0 is 0}}
+  // expected-error @+2 {{step for axis 0 is 0}}
+  // expected-error @+1 {{'qc.slice' op failed to infer returned types}}
   %0 = qc.slice %a {starts = array<i64: 0>, ends = array<i64: 4>, axes = array<i64: 0>, steps = array<i64: 0>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -138,7 +154,8 @@ func.func @slice_step(%a: tensor<8xf32>) {
 // -----
 
 func.func @slice_result(%a: tensor<8xf32>) {
-  // expected-error @+1 {{result dimension 0 is 4, expected 2}}
+  // expected-error @+2 {{'qc.slice' op inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<4xf32>'}}
+  // expected-error @+1 {{'qc.slice' op failed to infer returned types}}
   %0 = qc.slice %a {starts = array<i64: 0>, ends = array<i64: 4>, axes = array<i64: 0>, steps = array<i64: 2>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -146,7 +163,8 @@ func.func @slice_result(%a: tensor<8xf32>) {
 // -----
 
 func.func @squeeze_axes(%a: tensor<1x8xf32>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.squeeze' op failed to infer returned types}}
   %0 = qc.squeeze %a {axes = array<i64: 2>} : (tensor<1x8xf32>) -> tensor<1x8xf32>
   return
 }
@@ -154,7 +172,8 @@ func.func @squeeze_axes(%a: tensor<1x8xf32>) {
 // -----
 
 func.func @squeeze_sorted(%a: tensor<1x1xf32>) {
-  // expected-error @+1 {{axes must be sorted and distinct}}
+  // expected-error @+2 {{axes must be sorted and distinct}}
+  // expected-error @+1 {{'qc.squeeze' op failed to infer returned types}}
   %0 = qc.squeeze %a {axes = array<i64: 1, 0>} : (tensor<1x1xf32>) -> tensor<f32>
   return
 }
@@ -162,7 +181,8 @@ func.func @squeeze_sorted(%a: tensor<1x1xf32>) {
 // -----
 
 func.func @squeeze_not_one(%a: tensor<2x8xf32>) {
-  // expected-error @+1 {{dimension 0 has size 2, not 1}}
+  // expected-error @+2 {{dimension 0 has size 2, not 1}}
+  // expected-error @+1 {{'qc.squeeze' op failed to infer returned types}}
   %0 = qc.squeeze %a {axes = array<i64: 0>} : (tensor<2x8xf32>) -> tensor<8xf32>
   return
 }
@@ -170,7 +190,8 @@ func.func @squeeze_not_one(%a: tensor<2x8xf32>) {
 // -----
 
 func.func @unsqueeze_axes(%a: tensor<8xf32>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.unsqueeze' op failed to infer returned types}}
   %0 = qc.unsqueeze %a {axes = array<i64: 2>} : (tensor<8xf32>) -> tensor<8x1xf32>
   return
 }
@@ -178,7 +199,8 @@ func.func @unsqueeze_axes(%a: tensor<8xf32>) {
 // -----
 
 func.func @unsqueeze_result(%a: tensor<8xf32>) {
-  // expected-error @+1 {{result dimension 0 is 8, expected 1}}
+  // expected-error @+2 {{'qc.unsqueeze' op inferred type(s) 'tensor<1x8xf32>' are incompatible with return type(s) of operation 'tensor<8x1xf32>'}}
+  // expected-error @+1 {{'qc.unsqueeze' op failed to infer returned types}}
   %0 = qc.unsqueeze %a {axes = array<i64: 0>} : (tensor<8xf32>) -> tensor<8x1xf32>
   return
 }
@@ -186,7 +208,8 @@ func.func @unsqueeze_result(%a: tensor<8xf32>) {
 // -----
 
 func.func @shape_range(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{start 1 and end 3 must satisfy 0 <= start <= end <= 2}}
+  // expected-error @+2 {{start 1 and end 3 must satisfy 0 <= start <= end <= 2}}
+  // expected-error @+1 {{'qc.shape' op failed to infer returned types}}
   %0 = qc.shape %a {start = 1 : i64, end = 3 : i64} : (tensor<2x3xf32>) -> tensor<2xi64>
   return
 }
@@ -194,7 +217,8 @@ func.func @shape_range(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @shape_result(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{result dimension 0 is 3, expected 2}}
+  // expected-error @+2 {{'qc.shape' op inferred type(s) 'tensor<2xi64>' are incompatible with return type(s) of operation 'tensor<3xi64>'}}
+  // expected-error @+1 {{'qc.shape' op failed to infer returned types}}
   %0 = qc.shape %a {start = 0 : i64, end = 2 : i64} : (tensor<2x3xf32>) -> tensor<3xi64>
   return
 }
@@ -330,7 +354,8 @@ func.func @dynamic_split_rank(%a: tensor<6xf32>, %s: tensor<1xi64>) {
 // -----
 
 func.func @flatten_axis(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{axis 3 is out of range [0, 2]}}
+  // expected-error @+2 {{axis 3 is out of range [0, 2]}}
+  // expected-error @+1 {{'qc.flatten' op failed to infer returned types}}
   %0 = qc.flatten %a {axis = 3 : i64} : (tensor<2x3xf32>) -> tensor<6x1xf32>
   return
 }
@@ -338,7 +363,8 @@ func.func @flatten_axis(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @flatten_result(%a: tensor<2x3x4xf32>) {
-  // expected-error @+1 {{result dimension 1 is 4, expected 12}}
+  // expected-error @+2 {{'qc.flatten' op inferred type(s) 'tensor<2x12xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>'}}
+  // expected-error @+1 {{'qc.flatten' op failed to infer returned types}}
   %0 = qc.flatten %a {axis = 1 : i64} : (tensor<2x3x4xf32>) -> tensor<2x4xf32>
   return
 }

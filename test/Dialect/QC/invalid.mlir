@@ -2,7 +2,8 @@
 // One case per verifier error of the qc dialect.
 
 func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x2xf32>) {
-  // expected-error @+1 {{operands must have rank >= 2}}
+  // expected-error @+2 {{operands must have rank >= 2}}
+  // expected-error @+1 {{'qc.matmul' op failed to infer returned types}}
   %0 = qc.matmul %a, %b : (tensor<4xf32>, tensor<4x2xf32>) -> tensor<2xf32>
   return
 }
@@ -10,7 +11,8 @@ func.func @matmul_rank(%a: tensor<4xf32>, %b: tensor<4x2xf32>) {
 // -----
 
 func.func @matmul_k(%a: tensor<3x4xf32>, %b: tensor<5x2xf32>) {
-  // expected-error @+1 {{reduction dimensions differ: lhs K = 4, rhs K = 5}}
+  // expected-error @+2 {{inner dimensions differ: 3x4 and 5x2 (4 vs 5)}}
+  // expected-error @+1 {{'qc.matmul' op failed to infer returned types}}
   %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<5x2xf32>) -> tensor<3x2xf32>
   return
 }
@@ -18,7 +20,8 @@ func.func @matmul_k(%a: tensor<3x4xf32>, %b: tensor<5x2xf32>) {
 // -----
 
 func.func @matmul_batch(%a: tensor<2x3x4xf32>, %b: tensor<3x4x2xf32>) {
-  // expected-error @+1 {{batch dimensions do not broadcast}}
+  // expected-error @+2 {{batch dimensions do not broadcast}}
+  // expected-error @+1 {{'qc.matmul' op failed to infer returned types}}
   %0 = qc.matmul %a, %b : (tensor<2x3x4xf32>, tensor<3x4x2xf32>) -> tensor<2x3x2xf32>
   return
 }
@@ -26,7 +29,8 @@ func.func @matmul_batch(%a: tensor<2x3x4xf32>, %b: tensor<3x4x2xf32>) {
 // -----
 
 func.func @matmul_result(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>) {
-  // expected-error @+1 {{result shape 3x3 does not match expected 3x2}}
+  // expected-error @+2 {{'qc.matmul' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<3x3xf32>'}}
+  // expected-error @+1 {{'qc.matmul' op failed to infer returned types}}
   %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf32>) -> tensor<3x3xf32>
   return
 }
@@ -34,7 +38,8 @@ func.func @matmul_result(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>) {
 // -----
 
 func.func @matmul_types(%a: tensor<3x4xf32>, %b: tensor<4x2xf16>) {
-  // expected-error @+1 {{operand and result element types must match}}
+  // expected-error @+2 {{operand element types differ: 'f32' and 'f16'}}
+  // expected-error @+1 {{'qc.matmul' op failed to infer returned types}}
   %0 = qc.matmul %a, %b : (tensor<3x4xf32>, tensor<4x2xf16>) -> tensor<3x2xf32>
   return
 }
@@ -134,7 +139,8 @@ func.func @reshape_type(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @transpose_rank(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{perm has 3 entries but the input has rank 2}}
+  // expected-error @+2 {{perm [0, 1, 2] is not a permutation of 0..1}}
+  // expected-error @+1 {{'qc.transpose' op failed to infer returned types}}
   %0 = qc.transpose %a {perm = array<i64: 0, 1, 2>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }
@@ -142,7 +148,8 @@ func.func @transpose_rank(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @transpose_perm(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{perm is not a permutation of 0..1}}
+  // expected-error @+2 {{perm [1, 1] is not a permutation of 0..1}}
+  // expected-error @+1 {{'qc.transpose' op failed to infer returned types}}
   %0 = qc.transpose %a {perm = array<i64: 1, 1>} : (tensor<2x3xf32>) -> tensor<3x3xf32>
   return
 }
@@ -150,7 +157,8 @@ func.func @transpose_perm(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @transpose_shape(%a: tensor<2x3xf32>) {
-  // expected-error @+1 {{result shape 2x3 does not match permuted input 3x2}}
+  // expected-error @+2 {{'qc.transpose' op inferred type(s) 'tensor<3x2xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  // expected-error @+1 {{'qc.transpose' op failed to infer returned types}}
   %0 = qc.transpose %a {perm = array<i64: 1, 0>} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }

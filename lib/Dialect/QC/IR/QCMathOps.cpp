@@ -151,26 +151,26 @@ LogicalResult ModOp::verify() {
   return success();
 }
 
-LogicalResult WhereOp::verify() {
-  auto res = getResult().getType();
-  Type et = getLhs().getType().getElementType();
-  if (getRhs().getType().getElementType() != et || res.getElementType() != et)
-    return emitOpError("lhs, rhs and result element types must match");
-  auto s = broadcastShapes(getCondition().getType().getShape(),
-                           getLhs().getType().getShape());
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  auto c = tensorType(adaptor.getCondition()), l = tensorType(adaptor.getLhs()),
+       r = tensorType(adaptor.getRhs());
+  if (l.getElementType() != r.getElementType())
+    return emitOptionalError(loc, "lhs and rhs element types differ: ",
+                             l.getElementType(), " and ", r.getElementType());
+  auto s = broadcastShapes(c.getShape(), l.getShape());
   if (succeeded(s))
-    s = broadcastShapes(*s, getRhs().getType().getShape());
+    s = broadcastShapes(*s, r.getShape());
   if (failed(s))
-    return emitOpError("operand shapes do not broadcast: ")
-           << shapeStr(getCondition().getType().getShape()) << ", "
-           << shapeStr(getLhs().getType().getShape()) << ", "
-           << shapeStr(getRhs().getType().getShape());
-  if (!shapesCompatible(*s, res.getShape()))
-    return emitOpError("result shape ")
-           << shapeStr(res.getShape()) << " does not match broadcast shape "
-           << shapeStr(*s);
+    return emitOptionalError(loc, "operand shapes do not broadcast: ",
+                             dimsStr(c.getShape()), ", ", dimsStr(l.getShape()),
+                             " and ", dimsStr(r.getShape()));
+  inferred.push_back(l.clone(*s));
   return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(WhereOp)
 
 //===----------------------------------------------------------------------===//
 // Normalizations
@@ -239,48 +239,55 @@ LogicalResult LayerNormOp::verify() {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes,
-                                  bool keepdims) {
-  auto in = tensorType(op->getOperand(0));
-  auto out = tensorType(op->getResult(0));
+/// The input with `axes` (sorted, distinct, in range) dropped, or kept as
+/// 1 with keepdims.
+static FailureOr<RankedTensorType> inferReduce(std::optional<Location> loc,
+                                               RankedTensorType in,
+                                               ArrayRef<int64_t> axes,
+                                               bool keepdims) {
   int64_t rank = in.getRank();
   for (size_t i = 0; i < axes.size(); ++i) {
     if (axes[i] < 0 || axes[i] >= rank)
-      return op->emitOpError("axis ")
-             << axes[i] << " is out of range [0, " << rank << ")";
+      return emitOptionalError(loc, "axis ", axes[i], " is out of range [0, ",
+                               rank, ")");
     if (i && axes[i] <= axes[i - 1])
-      return op->emitOpError("axes must be sorted and distinct");
+      return emitOptionalError(loc, "axes must be sorted and distinct");
   }
-  SmallVector<int64_t> expected;
+  SmallVector<int64_t> out;
   for (int64_t d = 0; d < rank; ++d) {
     if (!llvm::is_contained(axes, d))
-      expected.push_back(in.getDimSize(d));
+      out.push_back(in.getDimSize(d));
     else if (keepdims)
-      expected.push_back(1);
+      out.push_back(1);
   }
-  if (in.getElementType() != out.getElementType() ||
-      !shapesCompatible(expected, out.getShape()))
-    return op->emitOpError("result type ")
-           << out << " does not match the expected shape "
-           << shapeStr(expected) << " of " << in.getElementType();
-  return success();
+  return in.clone(out);
 }
-
-#define REDUCE_VERIFIER(OP)                                                    \
-  LogicalResult OP::verify() {                                                 \
-    return verifyReduce(*this, getAxes(), getKeepdims());                      \
-  }
-REDUCE_VERIFIER(ReduceMeanOp)
-REDUCE_VERIFIER(ReduceSumOp)
-REDUCE_VERIFIER(ReduceMaxOp)
-REDUCE_VERIFIER(ReduceMinOp)
-REDUCE_VERIFIER(ReduceProdOp)
-REDUCE_VERIFIER(ReduceL1Op)
-REDUCE_VERIFIER(ReduceL2Op)
-REDUCE_VERIFIER(ReduceSumSquareOp)
-REDUCE_VERIFIER(ReduceLogSumOp)
-REDUCE_VERIFIER(ReduceLogSumExpOp)
-#undef REDUCE_VERIFIER
+/// Every qc.reduce_* infers through inferReduce.
+#define REDUCE_INFERENCE(OP)                                                   \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,             \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &inferred) {        \
+    FailureOr<RankedTensorType> out =                                          \
+        inferReduce(loc, tensorType(adaptor.getInput()), adaptor.getAxes(),    \
+                    adaptor.getKeepdims());                                    \
+    if (failed(out))                                                           \
+      return failure();                                                        \
+    inferred.push_back(*out);                                                  \
+    return success();                                                          \
+  }                                                                            \
+  QC_COMPATIBLE_RESULT_TYPES(OP)
+REDUCE_INFERENCE(ReduceMeanOp)
+REDUCE_INFERENCE(ReduceSumOp)
+REDUCE_INFERENCE(ReduceMaxOp)
+REDUCE_INFERENCE(ReduceMinOp)
+REDUCE_INFERENCE(ReduceProdOp)
+REDUCE_INFERENCE(ReduceL1Op)
+REDUCE_INFERENCE(ReduceL2Op)
+REDUCE_INFERENCE(ReduceSumSquareOp)
+REDUCE_INFERENCE(ReduceLogSumOp)
+REDUCE_INFERENCE(ReduceLogSumExpOp)
+#undef REDUCE_INFERENCE
 
 LogicalResult DynamicReduceOp::verify() {
   ReduceKind k = getKind();

@@ -21,33 +21,34 @@ using namespace quantc::qc;
 // MatMulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatMulOp::verify() {
-  auto lt = getLhs().getType(), rt = getRhs().getType();
-  auto res = getResult().getType();
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto lt = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto rt = cast<RankedTensorType>(adaptor.getRhs().getType());
   if (lt.getRank() < 2 || rt.getRank() < 2)
-    return emitOpError("operands must have rank >= 2, got ")
-           << lt.getRank() << " and " << rt.getRank();
+    return emitOptionalError(loc, "operands must have rank >= 2, got ",
+                             lt.getRank(), " and ", rt.getRank());
+  if (lt.getElementType() != rt.getElementType())
+    return emitOptionalError(loc, "operand element types differ: ",
+                             lt.getElementType(), " and ", rt.getElementType());
   ArrayRef<int64_t> l = lt.getShape(), r = rt.getShape();
   int64_t k1 = l.back(), k2 = r[r.size() - 2];
   if (!dimsCompatible(k1, k2))
-    return emitOpError("reduction dimensions differ: lhs K = ")
-           << k1 << ", rhs K = " << k2;
-  auto batch = broadcastShapes(l.drop_back(2), r.drop_back(2));
-  if (failed(batch))
-    return emitOpError("batch dimensions do not broadcast: ")
-           << shapeStr(l.drop_back(2)) << " vs " << shapeStr(r.drop_back(2));
-  SmallVector<int64_t> expected = *batch;
-  expected.push_back(l[l.size() - 2]);
-  expected.push_back(r.back());
-  if (!shapesCompatible(expected, res.getShape()))
-    return emitOpError("result shape ")
-           << shapeStr(res.getShape()) << " does not match expected "
-           << shapeStr(expected);
-  if (lt.getElementType() != rt.getElementType() ||
-      lt.getElementType() != res.getElementType())
-    return emitOpError("operand and result element types must match");
+    return emitOptionalError(loc, "inner dimensions differ: ", dimsStr(l),
+                             " and ", dimsStr(r), " (", k1, " vs ", k2, ")");
+  FailureOr<SmallVector<int64_t>> out =
+      broadcastShapes(l.drop_back(2), r.drop_back(2));
+  if (failed(out))
+    return emitOptionalError(loc, "batch dimensions do not broadcast: ",
+                             dimsStr(l), " and ", dimsStr(r));
+  out->push_back(l[l.size() - 2]);
+  out->push_back(r.back());
+  inferred.push_back(lt.clone(*out));
   return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(MatMulOp)
 
 //===----------------------------------------------------------------------===//
 // Elementwise ops
@@ -104,30 +105,31 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-LogicalResult TransposeOp::verify() {
-  auto in = getInput().getType();
-  auto out = getResult().getType();
-  ArrayRef<int64_t> perm = getPerm();
-  if ((int64_t)perm.size() != in.getRank())
-    return emitOpError("perm has ") << perm.size()
-                                    << " entries but the input has rank "
-                                    << in.getRank();
-  SmallVector<bool> seen(perm.size(), false);
-  SmallVector<int64_t> expected;
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  SmallVector<bool> seen(in.getRank(), false);
+  SmallVector<int64_t> out;
   for (int64_t p : perm) {
-    if (p < 0 || p >= in.getRank() || seen[p])
-      return emitOpError("perm is not a permutation of 0..")
-             << in.getRank() - 1;
+    if ((int64_t)perm.size() != in.getRank() || p < 0 || p >= in.getRank() ||
+        seen[p])
+      return emitOptionalError(loc, "perm [", perm,
+                               "] is not a permutation of 0..",
+                               in.getRank() - 1);
     seen[p] = true;
-    expected.push_back(in.getDimSize(p));
+    out.push_back(in.getDimSize(p));
   }
-  if (!shapesCompatible(expected, out.getShape()) ||
-      in.getElementType() != out.getElementType())
-    return emitOpError("result shape ")
-           << shapeStr(out.getShape()) << " does not match permuted input "
-           << shapeStr(expected);
+  if ((int64_t)perm.size() != in.getRank()) // also an empty perm of rank > 0
+    return emitOptionalError(loc, "perm [", perm,
+                             "] is not a permutation of 0..",
+                             in.getRank() - 1);
+  inferred.push_back(in.clone(out));
   return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(TransposeOp)
 
 /// Transposes a dense_resource constant (an imported weight) byte-wise into a
 /// new blob: no per-element attributes, so large weights fold cheaply.

@@ -36,85 +36,89 @@ LogicalResult sameElement(Operation *op, Value in, Value out) {
   return success();
 }
 
-LogicalResult expectShape(Operation *op, ArrayRef<int64_t> expected,
-                          RankedTensorType result) {
-  if (expected.size() != (size_t)result.getRank())
-    return op->emitOpError("result rank ")
-           << result.getRank() << " should be " << expected.size();
-  for (auto [i, e] : llvm::enumerate(expected))
-    if (!dimsCompatible(e, result.getDimSize(i)))
-      return op->emitOpError("result dimension ")
-             << i << " is " << result.getDimSize(i) << ", expected " << e;
-  return success();
-}
 } // namespace
 
-LogicalResult GatherOp::verify() {
-  RankedTensorType d = rt(getData()), ix = rt(getIndices());
-  int64_t axis = getAxis();
-  if (axis < 0 || axis >= d.getRank())
-    return emitOpError("axis ") << axis << " is out of range [0, "
-                                << d.getRank() << ")";
-  if (failed(sameElement(*this, getData(), getResult())))
-    return failure();
-  SmallVector<int64_t> out(d.getShape().take_front(axis));
-  llvm::append_range(out, ix.getShape());
-  llvm::append_range(out, d.getShape().drop_front(axis + 1));
-  return expectShape(*this, out, rt(getResult()));
-}
+// Result types are inferred (InferTypeOpAdaptor): each rule is written once,
+// below; the InferTypeOpInterface verifier checks a declared type against
+// it, and a precondition that fails is reported at the op.
 
-LogicalResult GatherElementsOp::verify() {
-  RankedTensorType d = rt(getData()), ix = rt(getIndices());
-  int64_t axis = getAxis();
-  if (axis < 0 || axis >= d.getRank())
-    return emitOpError("axis ") << axis << " is out of range [0, "
-                                << d.getRank() << ")";
-  if (ix.getRank() != d.getRank())
-    return emitOpError("indices rank ")
-           << ix.getRank() << " differs from the data rank " << d.getRank();
-  if (failed(sameElement(*this, getData(), getResult())))
-    return failure();
-  return expectShape(*this, ix.getShape(), rt(getResult()));
-}
-
-LogicalResult ConcatOp::verify() {
-  if (getInputs().empty())
-    return emitOpError("needs at least one input");
-  RankedTensorType first = rt(getInputs()[0]);
-  int64_t rank = first.getRank(), axis = getAxis();
+/// An axis attribute within [0, rank).
+static LogicalResult checkAxis(std::optional<Location> loc, int64_t axis,
+                               int64_t rank) {
   if (axis < 0 || axis >= rank)
-    return emitOpError("axis ") << axis << " is out of range [0, " << rank
-                                << ")";
+    return emitOptionalError(loc, "axis ", axis, " is out of range [0, ",
+                             rank, ")");
+  return success();
+}
+
+static RankedTensorType like(Value v, ArrayRef<int64_t> shape) {
+  return rt(v).clone(shape);
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ArrayRef<int64_t> d = rt(adaptor.getData()).getShape();
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, d.size())))
+    return failure();
+  SmallVector<int64_t> out(d.take_front(axis));
+  llvm::append_range(out, rt(adaptor.getIndices()).getShape());
+  llvm::append_range(out, d.drop_front(axis + 1));
+  inferred.push_back(like(adaptor.getData(), out));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  RankedTensorType d = rt(adaptor.getData()), ix = rt(adaptor.getIndices());
+  if (failed(checkAxis(loc, adaptor.getAxis(), d.getRank())))
+    return failure();
+  if (ix.getRank() != d.getRank())
+    return emitOptionalError(loc, "indices rank ", ix.getRank(),
+                             " differs from the data rank ", d.getRank());
+  inferred.push_back(d.clone(ix.getShape()));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "needs at least one input");
+  RankedTensorType first = rt(inputs[0]);
+  int64_t rank = first.getRank(), axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, axis, rank)))
+    return failure();
   SmallVector<int64_t> out(first.getShape());
-  for (auto [k, v] : llvm::enumerate(getInputs())) {
+  for (auto [k, v] : llvm::enumerate(inputs.drop_front())) {
     RankedTensorType t = rt(v);
     if (t.getElementType() != first.getElementType())
-      return emitOpError("input ") << k << " has element type "
-                                   << t.getElementType() << ", input 0 has "
-                                   << first.getElementType();
+      return emitOptionalError(loc, "input ", k + 1, " has element type ",
+                               t.getElementType(), ", input 0 has ",
+                               first.getElementType());
     if (t.getRank() != rank)
-      return emitOpError("input ")
-             << k << " has rank " << t.getRank() << ", input 0 has " << rank;
-    if (k == 0)
-      continue;
+      return emitOptionalError(loc, "input ", k + 1, " has rank ",
+                               t.getRank(), ", input 0 has ", rank);
     for (int64_t d = 0; d < rank; ++d) {
       int64_t a = out[d], b = t.getDimSize(d);
-      if (d == axis) {
+      if (d == axis)
         out[d] = ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
                      ? ShapedType::kDynamic
                      : a + b;
-      } else if (!dimsCompatible(a, b)) {
-        return emitOpError("input ") << k << " has size " << b
-                                     << " in dimension " << d << ", expected "
-                                     << a;
-      } else if (ShapedType::isDynamic(a)) {
+      else if (!dimsCompatible(a, b))
+        return emitOptionalError(loc, "input ", k + 1, " has size ", b,
+                                 " in dimension ", d, ", expected ", a);
+      else if (ShapedType::isDynamic(a))
         out[d] = b;
-      }
     }
   }
-  if (failed(sameElement(*this, getInputs()[0], getResult())))
-    return failure();
-  return expectShape(*this, out, rt(getResult()));
+  inferred.push_back(first.clone(out));
+  return success();
 }
 
 /// The number of elements that ONNX Slice takes from a dimension of size
@@ -153,90 +157,107 @@ int64_t quantc::qc::sliceExtent(int64_t dim, int64_t start, int64_t end,
   return sliceCount(dim, start, end, step, first);
 }
 
-LogicalResult SliceOp::verify() {
-  RankedTensorType in = rt(getInput());
-  ArrayRef<int64_t> starts = getStarts(), ends = getEnds(), axes = getAxes(),
-                    steps = getSteps();
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), ends = adaptor.getEnds(),
+                    axes = adaptor.getAxes(), steps = adaptor.getSteps();
   if (starts.size() != axes.size() || ends.size() != axes.size() ||
       steps.size() != axes.size())
-    return emitOpError("starts, ends, axes and steps must have the same "
-                       "length, got ")
-           << starts.size() << ", " << ends.size() << ", " << axes.size()
-           << " and " << steps.size();
+    return emitOptionalError(
+        loc, "starts, ends, axes and steps must have the same length, got ",
+        starts.size(), ", ", ends.size(), ", ", axes.size(), " and ",
+        steps.size());
   SmallVector<int64_t> out(in.getShape());
   SmallVector<bool> seen(in.getRank(), false);
   for (size_t k = 0; k < axes.size(); ++k) {
     int64_t a = axes[k];
-    if (a < 0 || a >= in.getRank())
-      return emitOpError("axis ") << a << " is out of range [0, "
-                                  << in.getRank() << ")";
+    if (failed(checkAxis(loc, a, in.getRank())))
+      return failure();
     if (seen[a])
-      return emitOpError("axis ") << a << " is listed twice";
+      return emitOptionalError(loc, "axis ", a, " is listed twice");
     seen[a] = true;
     if (steps[k] == 0)
-      return emitOpError("step for axis ") << a << " is 0";
+      return emitOptionalError(loc, "step for axis ", a, " is 0");
     if (!ShapedType::isDynamic(out[a]))
       out[a] = sliceExtent(out[a], starts[k], ends[k], steps[k], nullptr);
   }
-  if (failed(sameElement(*this, getInput(), getResult())))
-    return failure();
-  return expectShape(*this, out, rt(getResult()));
+  inferred.push_back(in.clone(out));
+  return success();
 }
 
-static LogicalResult checkAxes(Operation *op, ArrayRef<int64_t> axes,
-                               int64_t rank) {
+/// Squeeze/unsqueeze axes: sorted, distinct, within [0, rank).
+static LogicalResult checkAxes(std::optional<Location> loc,
+                               ArrayRef<int64_t> axes, int64_t rank) {
   for (size_t k = 0; k < axes.size(); ++k) {
-    if (axes[k] < 0 || axes[k] >= rank)
-      return op->emitOpError("axis ")
-             << axes[k] << " is out of range [0, " << rank << ")";
+    if (failed(checkAxis(loc, axes[k], rank)))
+      return failure();
     if (k && axes[k] <= axes[k - 1])
-      return op->emitOpError("axes must be sorted and distinct");
+      return emitOptionalError(loc, "axes must be sorted and distinct");
   }
   return success();
 }
 
-LogicalResult SqueezeOp::verify() {
-  RankedTensorType in = rt(getInput());
-  if (failed(checkAxes(*this, getAxes(), in.getRank())))
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (failed(checkAxes(loc, axes, in.getRank())))
     return failure();
   SmallVector<int64_t> out;
   for (int64_t d = 0; d < in.getRank(); ++d) {
-    if (llvm::is_contained(getAxes(), d)) {
-      if (!dimsCompatible(in.getDimSize(d), 1))
-        return emitOpError("dimension ")
-               << d << " has size " << in.getDimSize(d) << ", not 1";
-      continue;
-    }
-    out.push_back(in.getDimSize(d));
+    if (!llvm::is_contained(axes, d))
+      out.push_back(in.getDimSize(d));
+    else if (!dimsCompatible(in.getDimSize(d), 1))
+      return emitOptionalError(loc, "dimension ", d, " has size ",
+                               in.getDimSize(d), ", not 1");
   }
-  if (failed(sameElement(*this, getInput(), getResult())))
-    return failure();
-  return expectShape(*this, out, rt(getResult()));
+  inferred.push_back(in.clone(out));
+  return success();
 }
 
-LogicalResult UnsqueezeOp::verify() {
-  RankedTensorType in = rt(getInput());
-  int64_t rank = in.getRank() + getAxes().size();
-  if (failed(checkAxes(*this, getAxes(), rank)))
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  int64_t rank = in.getRank() + axes.size();
+  if (failed(checkAxes(loc, axes, rank)))
     return failure();
   SmallVector<int64_t> out;
   int64_t src = 0;
   for (int64_t d = 0; d < rank; ++d)
-    out.push_back(llvm::is_contained(getAxes(), d) ? 1
-                                                   : in.getDimSize(src++));
-  if (failed(sameElement(*this, getInput(), getResult())))
-    return failure();
-  return expectShape(*this, out, rt(getResult()));
+    out.push_back(llvm::is_contained(axes, d) ? 1 : in.getDimSize(src++));
+  inferred.push_back(in.clone(out));
+  return success();
 }
 
-LogicalResult ShapeOp::verify() {
-  int64_t rank = rt(getInput()).getRank(), s = getStart(), e = getEnd();
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  int64_t rank = rt(adaptor.getInput()).getRank(), s = adaptor.getStart(),
+          e = adaptor.getEnd();
   if (s < 0 || e < s || e > rank)
-    return emitOpError("start ") << s << " and end " << e
-                                 << " must satisfy 0 <= start <= end <= "
-                                 << rank;
-  return expectShape(*this, {e - s}, rt(getResult()));
+    return emitOptionalError(loc, "start ", s, " and end ", e,
+                             " must satisfy 0 <= start <= end <= ", rank);
+  inferred.push_back(RankedTensorType::get({e - s}, IntegerType::get(ctx, 64)));
+  return success();
 }
+
+QC_COMPATIBLE_RESULT_TYPES(GatherOp)
+QC_COMPATIBLE_RESULT_TYPES(GatherElementsOp)
+QC_COMPATIBLE_RESULT_TYPES(ConcatOp)
+QC_COMPATIBLE_RESULT_TYPES(SliceOp)
+QC_COMPATIBLE_RESULT_TYPES(SqueezeOp)
+QC_COMPATIBLE_RESULT_TYPES(UnsqueezeOp)
+QC_COMPATIBLE_RESULT_TYPES(ShapeOp)
+QC_COMPATIBLE_RESULT_TYPES(FlattenOp)
 
 LogicalResult ExpandOp::verify() {
   int64_t n = rt(getShape()).getDimSize(0);
@@ -360,12 +381,15 @@ LogicalResult DynamicSplitOp::verify() {
   return success();
 }
 
-LogicalResult FlattenOp::verify() {
-  RankedTensorType in = rt(getInput());
-  int64_t axis = getAxis();
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis > in.getRank())
-    return emitOpError("axis ") << axis << " is out of range [0, "
-                                << in.getRank() << "]";
+    return emitOptionalError(loc, "axis ", axis, " is out of range [0, ",
+                             in.getRank(), "]");
   auto product = [](ArrayRef<int64_t> dims) {
     int64_t p = 1;
     for (int64_t d : dims) {
@@ -375,12 +399,9 @@ LogicalResult FlattenOp::verify() {
     }
     return p;
   };
-  if (failed(sameElement(*this, getInput(), getResult())))
-    return failure();
-  return expectShape(*this,
-                     {product(in.getShape().take_front(axis)),
-                      product(in.getShape().drop_front(axis))},
-                     rt(getResult()));
+  inferred.push_back(in.clone({product(in.getShape().take_front(axis)),
+                               product(in.getShape().drop_front(axis))}));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -209,12 +209,11 @@ def QC_BitShiftOp : QC_Op<"bit_shift", [Pure, InferTypeOpAdaptorWithIsCompatible
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   }
 
-def QC_WhereOp : QC_Op<"where", [Pure]> {
+def QC_WhereOp : QC_Op<"where", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "condition ? lhs : rhs, the three operands broadcast together";
   let arguments = (ins QC_MathBoolTensor:$condition, QC_AnyTensor:$lhs, QC_AnyTensor:$rhs);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -322,7 +321,7 @@ def QC_AttentionOp : QC_Op<"attention", [Pure, InferTypeOpAdaptorWithIsCompatibl
 //===----------------------------------------------------------------------===//
 
 class QC_ReduceOp<string mnemonic, string desc, Type t = QC_FloatTensor>
-    : QC_Op<mnemonic, [Pure]> {
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = desc # " over `axes`";
   let description = [{
     `axes` are sorted, distinct and in [0, rank); the importer resolves ONNX's
@@ -332,7 +331,6 @@ class QC_ReduceOp<string mnemonic, string desc, Type t = QC_FloatTensor>
   let arguments = (ins t:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
   let results = (outs t:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_ReduceMeanOp : QC_ReduceOp<"reduce_mean", "Arithmetic mean">;

@@ -2,12 +2,14 @@
 #define QUANTC_DIALECT_QC_QCNNOPS_TD
 
 // Convolutional-network ops: conv, pooling, batch norm, resize, and the
-// integer ops of already-quantized ONNX models.
+// integer ops of already-quantized ONNX models. Conv, the pools and batch
+// norm infer their result types (the window arithmetic lives in one place).
 include "quantc/Dialect/QC/IR/QCBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 
 def QC_IntTensor : RankedTensorOf<[I8, UI8, I32]>;
 
-def QC_ConvOp : QC_Op<"conv", [Pure]> {
+def QC_ConvOp : QC_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "N-D convolution (ONNX Conv) with explicit pads";
   let description = [{
     `input` is `[N, C, D1..Dk]`, `weight` is `[M, C/group, K1..Kk]`, the
@@ -21,7 +23,6 @@ def QC_ConvOp : QC_Op<"conv", [Pure]> {
                        DenseI64ArrayAttr:$dilations, I64Attr:$group);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure]> {
@@ -42,11 +43,11 @@ def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
-class QC_PoolOp<string mnemonic, string desc> : QC_Op<mnemonic, [Pure]> {
+class QC_PoolOp<string mnemonic, string desc>
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = desc;
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 // MaxPool-12 also pools int8/uint8 tensors.
@@ -67,7 +68,7 @@ def QC_MaxPoolOp : QC_PoolOp<"max_pool", "N-D max pooling (ONNX MaxPool)"> {
   let results = (outs QC_MaxPoolTensor:$result);
 }
 
-def QC_MaxPoolWithIndicesOp : QC_Op<"max_pool_with_indices", [Pure]> {
+def QC_MaxPoolWithIndicesOp : QC_Op<"max_pool_with_indices", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "N-D max pooling that also returns where each max came from";
   let description = [{
     ONNX MaxPool with its `Indices` output (N14 in docs/Ops-nn.md): window
@@ -83,7 +84,6 @@ def QC_MaxPoolWithIndicesOp : QC_Op<"max_pool_with_indices", [Pure]> {
                        DefaultValuedAttr<I64Attr, "0">:$storage_order);
   let results = (outs QC_FloatTensor:$result, RankedTensorOf<[I64]>:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_AvgPoolOp : QC_PoolOp<"avg_pool", "N-D average pooling (ONNX AveragePool)"> {
@@ -109,7 +109,7 @@ def QC_GlobalMaxPoolOp : QC_PoolOp<"global_max_pool",
   let arguments = (ins QC_FloatTensor:$input);
 }
 
-def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
+def QC_BatchNormOp : QC_Op<"batch_norm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Inference-mode batch normalization over dim 1";
   let description = [{
     `(x - mean) / sqrt(var + epsilon) * scale + bias`, the four `[C]`
@@ -120,7 +120,6 @@ def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
                        QC_FloatTensor:$var, F32Attr:$epsilon);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
@@ -192,7 +191,7 @@ def QC_MatMulIntegerOp : QC_Op<"matmul_integer", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_ConvIntegerOp : QC_Op<"conv_integer", [Pure]> {
+def QC_ConvIntegerOp : QC_Op<"conv_integer", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Convolution of (x - x_zero) and (w - w_zero) in exact int32";
   let description = [{
     Attributes as `qc.conv`; the weight zero point is a scalar or one per

@@ -12,7 +12,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 // Float graph ops
 //===----------------------------------------------------------------------===//
 
-def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
+def QC_MatMulOp : QC_Op<"matmul", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Matrix product with ONNX MatMul (numpy) semantics";
   let description = [{
     `lhs` is `[..., M, K]`, `rhs` is `[..., K, N]`; batch dimensions
@@ -22,7 +22,6 @@ def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
   let arguments = (ins QC_FloatTensor:$lhs, QC_FloatTensor:$rhs);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 // The result type is inferred: the broadcast shape of the operands, their
@@ -69,12 +68,11 @@ def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def QC_TransposeOp : QC_Op<"transpose", [Pure]> {
+def QC_TransposeOp : QC_Op<"transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 

@@ -5,10 +5,11 @@
 // computations. Every op moves elements of any element type (f32 data, i64
 // shape values, quantized codes); see docs/Ops-shape.md for the rules (S1..).
 include "quantc/Dialect/QC/IR/QCBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 
 def QC_ShapeIndexTensor : RankedTensorOf<[AnyInteger]>;
 
-def QC_GatherOp : QC_Op<"gather", [Pure]> {
+def QC_GatherOp : QC_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Gather: picks slices of `data` along `axis` (S1)";
   let description = [{
     `result = data[..., indices[...], ...]` with `indices` inserted at `axis`
@@ -18,28 +19,25 @@ def QC_GatherOp : QC_Op<"gather", [Pure]> {
   let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure]> {
+def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX GatherElements: result[i] = data[i with i[axis] = indices[i]] (S2)";
   let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
-def QC_ConcatOp : QC_Op<"concat", [Pure]> {
+def QC_ConcatOp : QC_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Concatenation along `axis` (non-negative) (S3)";
   let arguments = (ins Variadic<QC_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def QC_SliceOp : QC_Op<"slice", [Pure]> {
+def QC_SliceOp : QC_Op<"slice", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Slice with static starts/ends/steps (S4)";
   let description = [{
     For each listed axis (non-negative, distinct), elements
@@ -53,7 +51,6 @@ def QC_SliceOp : QC_Op<"slice", [Pure]> {
                    DenseI64ArrayAttr:$steps);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -72,21 +69,19 @@ def QC_DynamicSliceOp : QC_Op<"dynamic_slice", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_SqueezeOp : QC_Op<"squeeze", [Pure]> {
+def QC_SqueezeOp : QC_Op<"squeeze", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Removes the size-1 dimensions `axes` (sorted, non-negative) (S5)";
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$axes);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure]> {
+def QC_UnsqueezeOp : QC_Op<"unsqueeze", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Inserts size-1 dimensions at `axes` of the result (sorted, non-negative) (S5)";
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$axes);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -114,7 +109,7 @@ def QC_DynamicSplitOp : QC_Op<"dynamic_split", [Pure]> {
   let hasVerifier = 1;
 }
 
-def QC_FlattenOp : QC_Op<"flatten", [Pure]> {
+def QC_FlattenOp : QC_Op<"flatten", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Flatten: dims [0, axis) and [axis, rank) each become one dim (S13)";
   let description = [{
     Used where `qc.reshape` cannot say it: dynamic dimensions on both sides
@@ -123,16 +118,14 @@ def QC_FlattenOp : QC_Op<"flatten", [Pure]> {
   let arguments = (ins QC_AnyTensor:$input, I64Attr:$axis);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def QC_ShapeOp : QC_Op<"shape", [Pure]> {
+def QC_ShapeOp : QC_Op<"shape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "The dimensions [start, end) of the input as a 1-D i64 tensor (S6)";
   let arguments = (ins QC_AnyTensor:$input, I64Attr:$start, I64Attr:$end);
   let results = (outs 1DTensorOf<[I64]>:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 

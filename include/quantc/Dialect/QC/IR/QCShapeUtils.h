@@ -45,6 +45,13 @@ mlir::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
 
 } // namespace quantc::qc
 
+/// Defines OP::isCompatibleReturnTypes of an inferring qc op as
+/// compatibleResultTypes.
+#define QC_COMPATIBLE_RESULT_TYPES(OP)                                         \
+  bool OP::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) { \
+    return ::quantc::qc::compatibleResultTypes(l, r);                          \
+  }
+
 /// Defines OP::inferReturnTypes / isCompatibleReturnTypes of an
 /// ONNX-broadcasting binary op (operands $lhs, $rhs): the broadcast shape
 /// with element type ELEM (an expression that may use `ctx`; a null Type
@@ -58,8 +65,6 @@ mlir::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
         loc, adaptor.getLhs().getType(), adaptor.getRhs().getType(), ELEM,     \
         SAME, inferred);                                                       \
   }                                                                            \
-  bool OP::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) { \
-    return ::quantc::qc::compatibleResultTypes(l, r);                          \
-  }
+  QC_COMPATIBLE_RESULT_TYPES(OP)
 
 #endif // QUANTC_DIALECT_QC_IR_QCSHAPEUTILS_H
