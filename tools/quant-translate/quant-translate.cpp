@@ -35,7 +35,6 @@
 #include <string>
 
 using namespace mlir;
-using quantc::formatLoc;
 
 namespace {
 
@@ -48,33 +47,6 @@ enum class Action {
   ExportOnnx,
 };
 
-
-void printDiagnostic(Diagnostic &diag, llvm::StringRef severity) {
-  std::string where = formatLoc(diag.getLocation());
-  llvm::errs() << (where.empty() ? "quant-translate" : where) << ": "
-               << severity << ": " << diag.str() << "\n";
-}
-
-LogicalResult handleDiagnostic(Diagnostic &diag) {
-  llvm::StringRef severity = "error";
-  switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error:
-    break;
-  case DiagnosticSeverity::Warning:
-    severity = "warning";
-    break;
-  case DiagnosticSeverity::Note:
-    severity = "note";
-    break;
-  case DiagnosticSeverity::Remark:
-    severity = "remark";
-    break;
-  }
-  printDiagnostic(diag, severity);
-  for (Diagnostic &note : diag.getNotes())
-    printDiagnostic(note, "note");
-  return success();
-}
 
 void toolError(const llvm::Twine &msg) {
   llvm::errs() << "quant-translate: error: " << msg << "\n";
@@ -164,7 +136,7 @@ int main(int argc, char **argv) {
                                     "quantc translation tool\n");
 
   MLIRContext ctx;
-  ctx.getDiagEngine().registerHandler(handleDiagnostic);
+  quantc::ToolDiagnostics diags(ctx, "quant-translate", /*locationFirst=*/true);
 
   std::string text;
   switch (action) {

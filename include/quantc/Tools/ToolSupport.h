@@ -54,15 +54,20 @@ inline const char *severityName(mlir::DiagnosticSeverity s) {
   return "error";
 }
 
-/// Prints every diagnostic as `<tool>: <severity>: <location>: <message>` on
-/// stderr and counts errors.
+/// Prints every diagnostic on stderr and counts errors: as
+/// `<tool>: <severity>: <location>: <message>` (quant-compile, quant-run),
+/// or, with `locationFirst`, as a translator names the file it read:
+/// `<location>: <severity>: <message>` (`<tool>` when there is no
+/// location; quant-translate).
 class ToolDiagnostics {
 public:
-  ToolDiagnostics(mlir::MLIRContext &ctx, llvm::StringRef tool)
-      : handler(&ctx, [this, tool = tool.str()](mlir::Diagnostic &d) {
-          print(tool, d);
+  ToolDiagnostics(mlir::MLIRContext &ctx, llvm::StringRef tool,
+                  bool locationFirst = false)
+      : handler(&ctx, [this, tool = tool.str(),
+                       locationFirst](mlir::Diagnostic &d) {
+          print(tool, locationFirst, d);
           for (mlir::Diagnostic &note : d.getNotes())
-            print(tool, note);
+            print(tool, locationFirst, note);
           if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
             ++errors;
           return mlir::success();
@@ -70,12 +75,16 @@ public:
   unsigned getNumErrors() const { return errors; }
 
 private:
-  static void print(llvm::StringRef tool, mlir::Diagnostic &d) {
+  static void print(llvm::StringRef tool, bool locationFirst,
+                    mlir::Diagnostic &d) {
     llvm::raw_ostream &os = llvm::errs();
-    os << tool << ": " << severityName(d.getSeverity()) << ": ";
     std::string where = formatLoc(d.getLocation());
-    if (!where.empty())
-      os << where << ": ";
+    if (locationFirst)
+      os << (where.empty() ? tool.str() : where) << ": "
+         << severityName(d.getSeverity()) << ": ";
+    else
+      os << tool << ": " << severityName(d.getSeverity()) << ": "
+         << (where.empty() ? "" : where + ": ");
     os << d << "\n";
   }
   mlir::ScopedDiagnosticHandler handler;
