@@ -412,9 +412,8 @@ enum class Operands { Float, Num, Bool, NumOrBool };
 
 /// Both operands, checked for element type and broadcast; returns the
 /// broadcast shape.
-FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
-                                               Value &b, int i, int j,
-                                               Operands kind) {
+LogicalResult binaryOperands(NodeContext &n, Value &a, Value &b, int i, int j,
+                             Operands kind) {
   FailureOr<Value> x = kind == Operands::Float ? n.floatInput(i) : anyInput(n, i);
   FailureOr<Value> y = kind == Operands::Float ? n.floatInput(j) : anyInput(n, j);
   if (failed(x) || failed(y))
@@ -422,11 +421,9 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
   a = *x;
   b = *y;
   matchConstantElementTypes(n, i, a, j, b);
-  Type ta = elementTypeOf(a), tb = elementTypeOf(b);
-  if (ta != tb) {
-    n.emitError() << "operand element types differ: " << ta << " and " << tb;
-    return failure();
-  }
+  // The op (built with n.build) checks that the types match and that the
+  // shapes broadcast.
+  Type ta = elementTypeOf(a);
   bool ok = true;
   switch (kind) {
   case Operands::Float: break;
@@ -443,12 +440,7 @@ FailureOr<SmallVector<int64_t>> binaryOperands(NodeContext &n, Value &a,
                   << ", which this op does not take here";
     return failure();
   }
-  FailureOr<SmallVector<int64_t>> shape =
-      qc::broadcastShapes(shapeOf(a), shapeOf(b));
-  if (failed(shape))
-    n.emitError() << "operand shapes " << qc::dimsStr(shapeOf(a)) << " and "
-                  << qc::dimsStr(shapeOf(b)) << " do not broadcast";
-  return shape;
+  return success();
 }
 
 /// The op infers its result type (broadcast shape; i1 for comparisons).
@@ -457,13 +449,11 @@ LogicalResult importBinary(NodeContext &n) {
   Value a, b;
   if (failed(binaryOperands(n, a, b, 0, 1, Kind)))
     return failure();
-  n.setOutput(0, OpTy::create(n.builder(), n.loc, a, b).getResult());
-  return success();
+  return n.setBuilt(n.build<OpTy>(a, b));
 }
 
 /// Max/Min: variadic, folded left to right; one input is the identity.
 template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
-  Value acc;
   for (int i = 0; i < n.node.input_size(); ++i) {
     if (!n.hasInput(i)) {
       n.emitError() << "input " << i << " is empty";
@@ -477,29 +467,20 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
     n.aliasOutput(0, 0);
     return success();
   }
-  Value a, b;
-  if (failed(binaryOperands(n, a, b, 0, 1, Operands::Num)))
+  Value acc, b;
+  if (failed(binaryOperands(n, acc, b, 0, 1, Operands::Num)))
     return failure();
-  acc = OpTy::create(n.builder(), n.loc, a, b).getResult();
-  for (int i = 2; i < n.node.input_size(); ++i) {
-    FailureOr<Value> y = anyInput(n, i);
-    if (failed(y))
-      return failure();
-    if (elementTypeOf(*y) != elementTypeOf(acc)) {
-      n.emitError() << "input " << i << " has element type "
-                    << elementTypeOf(*y) << ", expected "
-                    << elementTypeOf(acc);
-      return failure();
+  for (int i = 1; i < n.node.input_size(); ++i) {
+    if (i > 1) {
+      FailureOr<Value> y = anyInput(n, i);
+      if (failed(y))
+        return failure();
+      b = *y;
     }
-    auto s = qc::broadcastShapes(shapeOf(acc), shapeOf(*y));
-    if (failed(s)) {
-      n.emitError() << "input " << i << " of shape "
-                    << qc::dimsStr(shapeOf(*y))
-                    << " does not broadcast with "
-                    << qc::dimsStr(shapeOf(acc));
+    FailureOr<OpTy> op = n.build<OpTy>(acc, b);
+    if (failed(op))
       return failure();
-    }
-    acc = OpTy::create(n.builder(), n.loc, acc, *y).getResult();
+    acc = op->getResult();
   }
   n.setOutput(0, acc);
   return success();
@@ -598,10 +579,7 @@ LogicalResult importBitShift(NodeContext &n) {
                   << "; BitShift takes UINT8, UINT16, UINT32 or UINT64";
     return failure();
   }
-  n.setOutput(
-      0, qc::BitShiftOp::create(n.builder(), n.loc, a, b, *direction)
-             .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::BitShiftOp>(a, b, *direction));
 }
 
 LogicalResult importMod(NodeContext &n) {
@@ -615,9 +593,7 @@ LogicalResult importMod(NodeContext &n) {
     n.emitError() << "fmod must be 1 for float operands";
     return failure();
   }
-  n.setOutput(0, qc::ModOp::create(n.builder(), n.loc, a, b, *fmod != 0)
-                     .getResult());
-  return success();
+  return n.setBuilt(n.build<qc::ModOp>(a, b, *fmod != 0));
 }
 
 LogicalResult importWhere(NodeContext &n) {
@@ -630,9 +606,7 @@ LogicalResult importWhere(NodeContext &n) {
     return failure();
   }
   Value a, b;
-  FailureOr<SmallVector<int64_t>> shape =
-      binaryOperands(n, a, b, 1, 2, Operands::NumOrBool);
-  if (failed(shape))
+  if (failed(binaryOperands(n, a, b, 1, 2, Operands::NumOrBool)))
     return failure();
   return n.setBuilt(n.build<qc::WhereOp>(*c, a, b));
 }

@@ -1059,31 +1059,15 @@ LogicalResult checkZeroShape(NodeContext &n, Value z, int64_t allowed,
 FailureOr<Value> emitMatMulInteger(NodeContext &n, Value a, Value b, Value az,
                                    Value bz) {
   ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(b);
-  if (as.size() < 2 || bs.size() < 2) {
-    n.emitError() << "operands must have rank >= 2, got "
-                  << qc::dimsStr(as) << " and " << qc::dimsStr(bs);
+  if (as.size() >= 2 && bs.size() >= 2 &&
+      (failed(checkZeroShape(n, az, as[as.size() - 2], "A")) ||
+       failed(checkZeroShape(n, bz, bs.back(), "B"))))
     return failure();
-  }
-  if (as.back() != bs[bs.size() - 2] && !ShapedType::isDynamic(as.back()) &&
-      !ShapedType::isDynamic(bs[bs.size() - 2])) {
-    n.emitError() << "inner dimensions differ: " << qc::dimsStr(as)
-                  << " and " << qc::dimsStr(bs);
+  FailureOr<qc::MatMulIntegerOp> op =
+      n.build<qc::MatMulIntegerOp>(a, b, az, bz);
+  if (failed(op))
     return failure();
-  }
-  auto batch = qc::broadcastShapes(as.drop_back(2), bs.drop_back(2));
-  if (failed(batch)) {
-    n.emitError() << "batch dimensions do not broadcast";
-    return failure();
-  }
-  if (failed(checkZeroShape(n, az, as[as.size() - 2], "A")) ||
-      failed(checkZeroShape(n, bz, bs.back(), "B")))
-    return failure();
-  SmallVector<int64_t> out = *batch;
-  out.push_back(as[as.size() - 2]);
-  out.push_back(bs.back());
-  auto type = RankedTensorType::get(out, IntegerType::get(n.getContext(), 32));
-  return qc::MatMulIntegerOp::create(n.builder(), n.loc, type, a, b, az, bz)
-      .getResult();
+  return op->getResult();
 }
 
 LogicalResult importMatMulInteger(NodeContext &n) {
@@ -1173,7 +1157,14 @@ FailureOr<Value> combinedScale(NodeContext &n, Value as, Value bs, Value ys) {
   return n.builder().create(div)->getResult(0);
 }
 
-LogicalResult importQLinearMatMul(NodeContext &n) {
+/// QLinearMatMul / QLinearConv: the exact integer product of (a, b) by
+/// `emit` (MatMulInteger's or ConvInteger's), requantized to y's scale and
+/// zero point along `axis` of the product (-1: its last), plus QLinearConv's
+/// optional INT32 bias (input 8).
+LogicalResult importQLinear(NodeContext &n,
+                            FailureOr<Value> (*emit)(NodeContext &, Value,
+                                                     Value, Value, Value),
+                            int64_t axis) {
   FailureOr<Value> a = intInput(n, 0), as = scaleInput(n, 1),
                    az = intInput(n, 2), b = intInput(n, 3),
                    bs = scaleInput(n, 4), bz = intInput(n, 5),
@@ -1181,64 +1172,46 @@ LogicalResult importQLinearMatMul(NodeContext &n) {
   if (failed(a) || failed(as) || failed(az) || failed(b) || failed(bs) ||
       failed(bz) || failed(ys) || failed(yz))
     return failure();
-  FailureOr<Value> acc = emitMatMulInteger(n, *a, *b, *az, *bz);
+  FailureOr<Value> acc = emit(n, *a, *b, *az, *bz);
   if (failed(acc))
     return failure();
   FailureOr<Value> scale = combinedScale(n, *as, *bs, *ys);
   if (failed(scale))
     return failure();
-  if (shapeOf(*yz).size() > 1 || cast<RankedTensorType>(yz->getType())
-                                         .getNumElements() != 1) {
+  ArrayRef<int64_t> accShape = shapeOf(*acc);
+  if (axis < 0)
+    axis += accShape.size();
+  Value bias;
+  if (n.hasInput(8)) {
+    FailureOr<Value> c = intInput(n, 8, /*allowI32=*/true);
+    if (failed(c))
+      return failure();
+    if (!elementTypeOf(*c).isInteger(32) || shapeOf(*c).size() != 1 ||
+        shapeOf(*c)[0] != accShape[axis]) {
+      n.emitError() << "bias must be INT32 [" << accShape[axis] << "]";
+      return failure();
+    }
+    bias = *c;
+  }
+  auto yzType = cast<RankedTensorType>(yz->getType());
+  if (yzType.getRank() > 1 || yzType.getNumElements() != 1) {
     n.emitError() << "y_zero_point must be a scalar";
     return failure();
   }
-  ArrayRef<int64_t> accShape = shapeOf(*acc);
-  auto type = RankedTensorType::get(
-      accShape, cast<RankedTensorType>(yz->getType()).getElementType());
+  auto type = RankedTensorType::get(accShape, yzType.getElementType());
   n.setOutput(0, qc::RequantizeLinearOp::create(
-                     n.builder(), n.loc, type, *acc, *scale, *yz, Value(),
-                     n.builder().getI64IntegerAttr(accShape.size() - 1))
+                     n.builder(), n.loc, type, *acc, *scale, *yz, bias,
+                     n.builder().getI64IntegerAttr(axis))
                      .getResult());
   return success();
 }
 
+LogicalResult importQLinearMatMul(NodeContext &n) {
+  return importQLinear(n, emitMatMulInteger, -1);
+}
+
 LogicalResult importQLinearConv(NodeContext &n) {
-  FailureOr<Value> x = intInput(n, 0), xs = scaleInput(n, 1),
-                   xz = intInput(n, 2), w = intInput(n, 3),
-                   ws = scaleInput(n, 4), wz = intInput(n, 5),
-                   ys = scaleInput(n, 6), yz = intInput(n, 7);
-  if (failed(x) || failed(xs) || failed(xz) || failed(w) || failed(ws) ||
-      failed(wz) || failed(ys) || failed(yz))
-    return failure();
-  FailureOr<Value> acc = emitConvInteger(n, *x, *w, *xz, *wz);
-  if (failed(acc))
-    return failure();
-  FailureOr<Value> scale = combinedScale(n, *xs, *ws, *ys);
-  if (failed(scale))
-    return failure();
-  Value bias;
-  if (n.hasInput(8)) {
-    FailureOr<Value> b = intInput(n, 8, /*allowI32=*/true);
-    if (failed(b))
-      return failure();
-    if (!cast<RankedTensorType>(b->getType()).getElementType().isInteger(32) ||
-        shapeOf(*b).size() != 1 || shapeOf(*b)[0] != shapeOf(*acc)[1]) {
-      n.emitError() << "bias must be INT32 [" << shapeOf(*acc)[1] << "]";
-      return failure();
-    }
-    bias = *b;
-  }
-  if (cast<RankedTensorType>(yz->getType()).getNumElements() != 1) {
-    n.emitError() << "y_zero_point must be a scalar";
-    return failure();
-  }
-  auto type = RankedTensorType::get(
-      shapeOf(*acc), cast<RankedTensorType>(yz->getType()).getElementType());
-  n.setOutput(0, qc::RequantizeLinearOp::create(n.builder(), n.loc, type, *acc,
-                                                *scale, *yz, bias,
-                                                n.builder().getI64IntegerAttr(1))
-                     .getResult());
-  return success();
+  return importQLinear(n, emitConvInteger, 1);
 }
 
 } // namespace

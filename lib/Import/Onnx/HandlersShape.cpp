@@ -347,7 +347,8 @@ namespace {
 // Handlers
 //===----------------------------------------------------------------------===//
 
-LogicalResult importGather(NodeContext &n) {
+/// Gather / GatherElements: data, integer indices, an axis in [-r, r).
+template <typename OpTy> LogicalResult importGatherLike(NodeContext &n) {
   FailureOr<Value> x = anyInput(n, 0), ix = intInput(n, 1, "indices");
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (failed(x) || failed(ix) || failed(axisAttr))
@@ -355,18 +356,7 @@ LogicalResult importGather(NodeContext &n) {
   FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(*x).size());
   if (failed(axis))
     return failure();
-  return n.setBuilt(n.build<qc::GatherOp>(*x, *ix, *axis));
-}
-
-LogicalResult importGatherElements(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0), ix = intInput(n, 1, "indices");
-  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
-  if (failed(x) || failed(ix) || failed(axisAttr))
-    return failure();
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(*x).size());
-  if (failed(axis))
-    return failure();
-  return n.setBuilt(n.build<qc::GatherElementsOp>(*x, *ix, *axis));
+  return n.setBuilt(n.build<OpTy>(*x, *ix, *axis));
 }
 
 LogicalResult importConcat(NodeContext &n) {
@@ -924,8 +914,8 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"ConstantOfShape", {9, 20, 21, 23, 24, 25}, 1, 1, 1, 1,
        importConstantOfShape},
       {"Expand", {8, 13}, 2, 2, 1, 1, importExpand},
-      {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGather},
-      {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherElements},
+      {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherOp>},
+      {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherElementsOp>},
       {"Range", {11, 27}, 3, 3, 1, 1, importRange}, // 27 adds f16/bf16
       {"Shape", {1, 13, 15, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importShape},
       {"Size", {1, 13, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importSize},

@@ -428,7 +428,8 @@ func.func @mmi_ztypes(%a: tensor<2x4xui8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
 // -----
 
 func.func @mmi_result(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
-  // expected-error @+1 {{result must be i32}}
+  // expected-error @+2 {{'qc.matmul_integer' op inferred type(s) 'tensor<2x3xi32>' are incompatible with return type(s) of operation 'tensor<2x3xi8>'}}
+  // expected-error @+1 {{'qc.matmul_integer' op failed to infer returned types}}
   %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi8>
   return
 }
@@ -436,7 +437,8 @@ func.func @mmi_result(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
 // -----
 
 func.func @mmi_rank(%a: tensor<4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
-  // expected-error @+1 {{operands must have rank >= 2, got 1 and 2}}
+  // expected-error @+2 {{operands must have rank >= 2, got 1 and 2}}
+  // expected-error @+1 {{'qc.matmul_integer' op failed to infer returned types}}
   %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<3xi32>
   return
 }
@@ -444,7 +446,8 @@ func.func @mmi_rank(%a: tensor<4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
 // -----
 
 func.func @mmi_k(%a: tensor<2x4xi8>, %b: tensor<5x3xi8>, %z: tensor<i8>) {
-  // expected-error @+1 {{reduction dimensions differ: 4 vs 5}}
+  // expected-error @+2 {{inner dimensions differ: 2x4 and 5x3 (4 vs 5)}}
+  // expected-error @+1 {{'qc.matmul_integer' op failed to infer returned types}}
   %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<5x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x3xi32>
   return
 }
@@ -452,7 +455,8 @@ func.func @mmi_k(%a: tensor<2x4xi8>, %b: tensor<5x3xi8>, %z: tensor<i8>) {
 // -----
 
 func.func @mmi_batch(%a: tensor<2x2x4xi8>, %b: tensor<3x4x3xi8>, %z: tensor<i8>) {
-  // expected-error @+1 {{batch dimensions do not broadcast}}
+  // expected-error @+2 {{batch dimensions do not broadcast}}
+  // expected-error @+1 {{'qc.matmul_integer' op failed to infer returned types}}
   %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x2x4xi8>, tensor<3x4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x2x3xi32>
   return
 }
@@ -460,7 +464,8 @@ func.func @mmi_batch(%a: tensor<2x2x4xi8>, %b: tensor<3x4x3xi8>, %z: tensor<i8>)
 // -----
 
 func.func @mmi_shape(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>, %z: tensor<i8>) {
-  // expected-error @+1 {{result shape 2x4 does not match expected 2x3}}
+  // expected-error @+2 {{'qc.matmul_integer' op inferred type(s) 'tensor<2x3xi32>' are incompatible with return type(s) of operation 'tensor<2x4xi32>'}}
+  // expected-error @+1 {{'qc.matmul_integer' op failed to infer returned types}}
   %0 = qc.matmul_integer %a, %b, %z, %z : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<i8>, tensor<i8>) -> tensor<2x4xi32>
   return
 }

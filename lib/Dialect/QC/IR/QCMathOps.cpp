@@ -61,16 +61,7 @@ QC_BROADCAST_INFERENCE(GreaterEqualOp, IntegerType::get(ctx, 1), true)
 QC_BROADCAST_INFERENCE(PowOp, Type(), false)
 
 /// An elementwise op whose result has its input's type.
-#define SAME_TYPE_INFERENCE(OP)                                                \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,  \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    inferred.push_back(adaptor.getInput().getType());                          \
-    return success();                                                          \
-  }                                                                            \
-  bool OP::isCompatibleReturnTypes(TypeRange l, TypeRange r) {                 \
-    return compatibleResultTypes(l, r);                                       \
-  }
+#define SAME_TYPE_INFERENCE(OP) QC_INFER_RESULT_WITH(OP, inputType)
 SAME_TYPE_INFERENCE(NegOp)
 SAME_TYPE_INFERENCE(AbsOp)
 SAME_TYPE_INFERENCE(SqrtOp)
@@ -114,17 +105,13 @@ SAME_TYPE_INFERENCE(LogSoftmaxOp)
 #undef SAME_TYPE_INFERENCE
 
 /// A float -> bool elementwise op: the input's shape, i1.
-#define PREDICATE_INFERENCE(OP)                                                \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location>, Adaptor adaptor, \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    inferred.push_back(cast<RankedTensorType>(adaptor.getInput().getType())   \
-                           .clone(IntegerType::get(ctx, 1)));                  \
-    return success();                                                          \
-  }                                                                            \
-  bool OP::isCompatibleReturnTypes(TypeRange l, TypeRange r) {                 \
-    return compatibleResultTypes(l, r);                                        \
-  }
+template <typename Adaptor>
+static FailureOr<RankedTensorType> predicateType(std::optional<Location>,
+                                                 Adaptor adaptor) {
+  RankedTensorType in = tensorType(adaptor.getInput());
+  return in.clone(IntegerType::get(in.getContext(), 1));
+}
+#define PREDICATE_INFERENCE(OP) QC_INFER_RESULT_WITH(OP, predicateType)
 PREDICATE_INFERENCE(IsNaNOp)
 PREDICATE_INFERENCE(IsInfOp)
 #undef PREDICATE_INFERENCE
@@ -241,10 +228,12 @@ LogicalResult LayerNormOp::verify() {
 
 /// The input with `axes` (sorted, distinct, in range) dropped, or kept as
 /// 1 with keepdims.
+template <typename Adaptor>
 static FailureOr<RankedTensorType> inferReduce(std::optional<Location> loc,
-                                               RankedTensorType in,
-                                               ArrayRef<int64_t> axes,
-                                               bool keepdims) {
+                                               Adaptor adaptor) {
+  RankedTensorType in = tensorType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  bool keepdims = adaptor.getKeepdims();
   int64_t rank = in.getRank();
   for (size_t i = 0; i < axes.size(); ++i) {
     if (axes[i] < 0 || axes[i] >= rank)
@@ -262,32 +251,16 @@ static FailureOr<RankedTensorType> inferReduce(std::optional<Location> loc,
   }
   return in.clone(out);
 }
-/// Every qc.reduce_* infers through inferReduce.
-#define REDUCE_INFERENCE(OP)                                                   \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,             \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    FailureOr<RankedTensorType> out =                                          \
-        inferReduce(loc, tensorType(adaptor.getInput()), adaptor.getAxes(),    \
-                    adaptor.getKeepdims());                                    \
-    if (failed(out))                                                           \
-      return failure();                                                        \
-    inferred.push_back(*out);                                                  \
-    return success();                                                          \
-  }                                                                            \
-  QC_COMPATIBLE_RESULT_TYPES(OP)
-REDUCE_INFERENCE(ReduceMeanOp)
-REDUCE_INFERENCE(ReduceSumOp)
-REDUCE_INFERENCE(ReduceMaxOp)
-REDUCE_INFERENCE(ReduceMinOp)
-REDUCE_INFERENCE(ReduceProdOp)
-REDUCE_INFERENCE(ReduceL1Op)
-REDUCE_INFERENCE(ReduceL2Op)
-REDUCE_INFERENCE(ReduceSumSquareOp)
-REDUCE_INFERENCE(ReduceLogSumOp)
-REDUCE_INFERENCE(ReduceLogSumExpOp)
-#undef REDUCE_INFERENCE
+QC_INFER_RESULT_WITH(ReduceMeanOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceSumOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceMaxOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceMinOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceProdOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceL1Op, inferReduce)
+QC_INFER_RESULT_WITH(ReduceL2Op, inferReduce)
+QC_INFER_RESULT_WITH(ReduceSumSquareOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceLogSumOp, inferReduce)
+QC_INFER_RESULT_WITH(ReduceLogSumExpOp, inferReduce)
 
 LogicalResult DynamicReduceOp::verify() {
   ReduceKind k = getKind();
@@ -330,22 +303,9 @@ LogicalResult DynamicReduceOp::verify() {
 // Raised patterns
 //===----------------------------------------------------------------------===//
 
-bool RmsNormOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
-  return compatibleResultTypes(l, r);
-}
-bool SiluOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
-  return compatibleResultTypes(l, r);
-}
-bool AttentionOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
-  return compatibleResultTypes(l, r);
-}
-
-LogicalResult RmsNormOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(adaptor.getInput().getType());
-  return success();
-}
+QC_INFER_RESULT_WITH(RmsNormOp, inputType)
+QC_INFER_RESULT_WITH(SiluOp, inputType)
+QC_COMPATIBLE_RESULT_TYPES(AttentionOp)
 
 LogicalResult RmsNormOp::verify() {
   if (failed(verifyAxis(*this, getAxis(), getInput().getType().getRank())))
@@ -355,12 +315,6 @@ LogicalResult RmsNormOp::verify() {
   return verifyNormParam(*this, getAxis(), getScale(), "scale");
 }
 
-LogicalResult SiluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(adaptor.getInput().getType());
-  return success();
-}
 
 /// The result type of qc.attention, or a message saying why there is none.
 static FailureOr<RankedTensorType>

@@ -237,21 +237,8 @@ static FailureOr<RankedTensorType> inferPool(std::optional<Location> loc,
                        adaptor.getDilations(), adaptor.getCeilMode());
 }
 
-#define QC_POOL_INFERENCE(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,             \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    FailureOr<RankedTensorType> out = inferPool(loc, adaptor);                 \
-    if (failed(out))                                                           \
-      return failure();                                                        \
-    inferred.push_back(*out);                                                  \
-    return success();                                                          \
-  }                                                                            \
-  QC_COMPATIBLE_RESULT_TYPES(OP)
-QC_POOL_INFERENCE(MaxPoolOp)
-QC_POOL_INFERENCE(AvgPoolOp)
-#undef QC_POOL_INFERENCE
+QC_INFER_RESULT_WITH(MaxPoolOp, inferPool)
+QC_INFER_RESULT_WITH(AvgPoolOp, inferPool)
 
 LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
@@ -270,23 +257,18 @@ LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(
 }
 
 /// [N, C, D...] -> [N, C, 1...].
-#define QC_GLOBAL_POOL_INFERENCE(OP)                                           \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,             \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &inferred) {        \
-    auto in = cast<RankedTensorType>(adaptor.getInput().getType());            \
-    if (failed(checkSpatial(loc, in)))                                         \
-      return failure();                                                        \
-    SmallVector<int64_t> out{in.getDimSize(0), in.getDimSize(1)};              \
-    out.append(in.getRank() - 2, 1);                                           \
-    inferred.push_back(in.clone(out));                                         \
-    return success();                                                          \
-  }                                                                            \
-  QC_COMPATIBLE_RESULT_TYPES(OP)
-QC_GLOBAL_POOL_INFERENCE(GlobalAvgPoolOp)
-QC_GLOBAL_POOL_INFERENCE(GlobalMaxPoolOp)
-#undef QC_GLOBAL_POOL_INFERENCE
+template <typename Adaptor>
+static FailureOr<RankedTensorType> inferGlobalPool(std::optional<Location> loc,
+                                                   Adaptor adaptor) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  if (failed(checkSpatial(loc, in)))
+    return failure();
+  SmallVector<int64_t> out{in.getDimSize(0), in.getDimSize(1)};
+  out.append(in.getRank() - 2, 1);
+  return in.clone(out);
+}
+QC_INFER_RESULT_WITH(GlobalAvgPoolOp, inferGlobalPool)
+QC_INFER_RESULT_WITH(GlobalMaxPoolOp, inferGlobalPool)
 
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
@@ -382,6 +364,19 @@ LogicalResult ResizeOp::verify() {
 
 static bool isInt8(Type t) { return t.isInteger(8); }
 
+LogicalResult MatMulIntegerOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  FailureOr<SmallVector<int64_t>> out = inferMatMulShape(
+      loc, cast<RankedTensorType>(adaptor.getLhs().getType()).getShape(),
+      cast<RankedTensorType>(adaptor.getRhs().getType()).getShape());
+  if (failed(out))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*out, IntegerType::get(ctx, 32)));
+  return success();
+}
+QC_COMPATIBLE_RESULT_TYPES(MatMulIntegerOp)
+
 LogicalResult MatMulIntegerOp::verify() {
   auto l = getLhs().getType(), r = getRhs().getType();
   if (!isInt8(l.getElementType()) || !isInt8(r.getElementType()))
@@ -389,25 +384,6 @@ LogicalResult MatMulIntegerOp::verify() {
   if (getLhsZero().getType().getElementType() != l.getElementType() ||
       getRhsZero().getType().getElementType() != r.getElementType())
     return emitOpError("zero points must have their operand's element type");
-  if (!getResult().getType().getElementType().isInteger(32))
-    return emitOpError("result must be i32");
-  if (l.getRank() < 2 || r.getRank() < 2)
-    return emitOpError("operands must have rank >= 2, got ")
-           << l.getRank() << " and " << r.getRank();
-  int64_t k1 = l.getShape().back(), k2 = r.getShape()[r.getRank() - 2];
-  if (!shapesCompatible({k1}, {k2}))
-    return emitOpError("reduction dimensions differ: ") << k1 << " vs " << k2;
-  auto batch = broadcastShapes(l.getShape().drop_back(2),
-                               r.getShape().drop_back(2));
-  if (failed(batch))
-    return emitOpError("batch dimensions do not broadcast");
-  SmallVector<int64_t> expected = *batch;
-  expected.push_back(l.getShape()[l.getRank() - 2]);
-  expected.push_back(r.getShape().back());
-  if (!shapesCompatible(expected, getResult().getType().getShape()))
-    return emitOpError("result shape ")
-           << dimsStr(getResult().getType().getShape())
-           << " does not match expected " << dimsStr(expected);
   auto lz = getLhsZero().getType(), rz = getRhsZero().getType();
   if (lz.getNumElements() != 1 &&
       !(lz.getRank() == 1 && shapesCompatible(lz.getShape(),

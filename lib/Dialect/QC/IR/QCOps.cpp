@@ -27,24 +27,13 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          SmallVectorImpl<Type> &inferred) {
   auto lt = cast<RankedTensorType>(adaptor.getLhs().getType());
   auto rt = cast<RankedTensorType>(adaptor.getRhs().getType());
-  if (lt.getRank() < 2 || rt.getRank() < 2)
-    return emitOptionalError(loc, "operands must have rank >= 2, got ",
-                             lt.getRank(), " and ", rt.getRank());
   if (lt.getElementType() != rt.getElementType())
     return emitOptionalError(loc, "operand element types differ: ",
                              lt.getElementType(), " and ", rt.getElementType());
-  ArrayRef<int64_t> l = lt.getShape(), r = rt.getShape();
-  int64_t k1 = l.back(), k2 = r[r.size() - 2];
-  if (!dimsCompatible(k1, k2))
-    return emitOptionalError(loc, "inner dimensions differ: ", dimsStr(l),
-                             " and ", dimsStr(r), " (", k1, " vs ", k2, ")");
   FailureOr<SmallVector<int64_t>> out =
-      broadcastShapes(l.drop_back(2), r.drop_back(2));
+      inferMatMulShape(loc, lt.getShape(), rt.getShape());
   if (failed(out))
-    return emitOptionalError(loc, "batch dimensions do not broadcast: ",
-                             dimsStr(l), " and ", dimsStr(r));
-  out->push_back(l[l.size() - 2]);
-  out->push_back(r.back());
+    return failure();
   inferred.push_back(lt.clone(*out));
   return success();
 }
@@ -60,15 +49,7 @@ QC_BROADCAST_INFERENCE(SubOp, Type(), true)
 QC_BROADCAST_INFERENCE(MulOp, Type(), true)
 QC_BROADCAST_INFERENCE(DivOp, Type(), true)
 
-LogicalResult ReluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(adaptor.getInput().getType());
-  return success();
-}
-bool ReluOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
-  return compatibleResultTypes(l, r);
-}
+QC_INFER_RESULT_WITH(ReluOp, inputType)
 
 //===----------------------------------------------------------------------===//
 // Layout ops

@@ -89,4 +89,24 @@ LogicalResult inferBroadcastType(std::optional<Location> loc, Type lhs,
   return success();
 }
 
+FailureOr<SmallVector<int64_t>> inferMatMulShape(std::optional<Location> loc,
+                                                 ArrayRef<int64_t> l,
+                                                 ArrayRef<int64_t> r) {
+  if (l.size() < 2 || r.size() < 2)
+    return emitOptionalError(loc, "operands must have rank >= 2, got ",
+                             l.size(), " and ", r.size());
+  int64_t k1 = l.back(), k2 = r[r.size() - 2];
+  if (!dimsCompatible(k1, k2))
+    return emitOptionalError(loc, "inner dimensions differ: ", dimsStr(l),
+                             " and ", dimsStr(r), " (", k1, " vs ", k2, ")");
+  FailureOr<SmallVector<int64_t>> out =
+      broadcastShapes(l.drop_back(2), r.drop_back(2));
+  if (failed(out))
+    return emitOptionalError(loc, "batch dimensions do not broadcast: ",
+                             dimsStr(l), " and ", dimsStr(r));
+  out->push_back(l[l.size() - 2]);
+  out->push_back(r.back());
+  return out;
+}
+
 } // namespace quantc::qc

@@ -178,7 +178,7 @@ def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
 // Integer ops of already-quantized models
 //===----------------------------------------------------------------------===//
 
-def QC_MatMulIntegerOp : QC_Op<"matmul_integer", [Pure]> {
+def QC_MatMulIntegerOp : QC_Op<"matmul_integer", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "(a - a_zero) x (b - b_zero) in exact int32 (ONNX MatMulInteger)";
   let description = [{
     numpy matmul of i8/ui8 operands (rank >= 2), each minus its zero point

@@ -43,6 +43,22 @@ mlir::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
                                        mlir::Type elem, bool sameElements,
                                        llvm::SmallVectorImpl<mlir::Type> &out);
 
+/// The result shape of a matrix product with ONNX MatMul semantics of
+/// operands of rank >= 2 ([..., M, K] x [..., K, N]: batch dims broadcast).
+/// Emits at `loc` (when given) and fails on a rank below 2, inner dims that
+/// differ or batch dims that do not broadcast.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferMatMulShape(std::optional<mlir::Location> loc, llvm::ArrayRef<int64_t> l,
+                 llvm::ArrayRef<int64_t> r);
+
+/// The type of an op's $input: the result type of a same-type op (with
+/// QC_INFER_RESULT_WITH).
+template <typename Adaptor>
+mlir::FailureOr<mlir::RankedTensorType>
+inputType(std::optional<mlir::Location>, Adaptor adaptor) {
+  return llvm::cast<mlir::RankedTensorType>(adaptor.getInput().getType());
+}
+
 } // namespace quantc::qc
 
 /// Defines OP::isCompatibleReturnTypes of an inferring qc op as
@@ -51,6 +67,20 @@ mlir::LogicalResult inferBroadcastType(std::optional<mlir::Location> loc,
   bool OP::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) { \
     return ::quantc::qc::compatibleResultTypes(l, r);                          \
   }
+
+/// Defines OP::inferReturnTypes of a one-result op as FN(loc, adaptor), a
+/// FailureOr<RankedTensorType>, and OP::isCompatibleReturnTypes.
+#define QC_INFER_RESULT_WITH(OP, FN)                                           \
+  ::mlir::LogicalResult OP::inferReturnTypes(                                  \
+      ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,              \
+      Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {      \
+    ::mlir::FailureOr<::mlir::RankedTensorType> type = FN(loc, adaptor);       \
+    if (::mlir::failed(type))                                                  \
+      return ::mlir::failure();                                                \
+    inferred.push_back(*type);                                                 \
+    return ::mlir::success();                                                  \
+  }                                                                            \
+  QC_COMPATIBLE_RESULT_TYPES(OP)
 
 /// Defines OP::inferReturnTypes / isCompatibleReturnTypes of an
 /// ONNX-broadcasting binary op (operands $lhs, $rhs): the broadcast shape
