@@ -684,13 +684,9 @@ LogicalResult importLayerNorm(NodeContext &n) {
                   << " is not supported (statistics are computed in FLOAT)";
     return failure();
   }
-  Value bias;
-  if (n.hasInput(2)) {
-    FailureOr<Value> b = n.floatInput(2);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  FailureOr<Value> bias = n.optionalFloatInput(2);
+  if (failed(bias))
+    return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
   int64_t rank = in.size();
   if (rank == 0) {
@@ -700,34 +696,13 @@ LogicalResult importLayerNorm(NodeContext &n) {
   FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, rank);
   if (failed(axis))
     return failure();
-  ArrayRef<int64_t> norm = in.drop_front(*axis);
-  for (auto [what, v] : {std::pair<StringRef, Value>{"scale", *scale},
-                         std::pair<StringRef, Value>{"bias", bias}}) {
-    if (!v)
-      continue;
-    ArrayRef<int64_t> s = shapeOf(v);
-    auto b = qc::broadcastShapes(norm, s);
-    bool ok = s.size() <= norm.size() && succeeded(b);
-    for (size_t i = 0; ok && i < norm.size(); ++i)
-      ok = (*b)[i] == norm[i] || ShapedType::isDynamic(norm[i]);
-    if (!ok) {
-      n.emitError() << what << " shape " << qc::dimsStr(s)
-                    << " does not broadcast to the normalized dims "
-                    << qc::dimsStr(norm);
-      return failure();
-    }
-  }
-  SmallVector<int64_t> stat(in.take_front(*axis));
-  stat.append(rank - *axis, 1);
-  Type f32 = elementTypeOf(*x);
-  auto statType = RankedTensorType::get(stat, f32);
-  auto op = qc::LayerNormOp::create(
-      n.builder(), n.loc, TypeRange{x->getType(), statType, statType}, *x,
-      *scale, bias, n.builder().getI64IntegerAttr(*axis),
-      n.builder().getF32FloatAttr(*eps));
-  n.setOutput(0, op.getResult());
-  n.setOutput(1, op.getMean());
-  n.setOutput(2, op.getInvStdDev());
+  FailureOr<qc::LayerNormOp> op = n.build<qc::LayerNormOp>(
+      *x, *scale, *bias, *axis, APFloat(*eps));
+  if (failed(op))
+    return failure();
+  n.setOutput(0, op->getResult());
+  n.setOutput(1, op->getMean());
+  n.setOutput(2, op->getInvStdDev());
   return success();
 }
 

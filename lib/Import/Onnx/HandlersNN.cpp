@@ -183,15 +183,11 @@ LogicalResult importConv(NodeContext &n) {
   Window win;
   if (failed(checkKernel(n, xs, ws, win)) || failed(readWindow(n, win, xs)))
     return failure();
-  Value bias;
-  if (n.hasInput(2)) {
-    FailureOr<Value> b = n.floatInput(2);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  FailureOr<Value> bias = n.optionalFloatInput(2);
+  if (failed(bias))
+    return failure();
   // The op checks channels, group and bias and infers the window's output.
-  return n.setBuilt(n.build<qc::ConvOp>(*x, *w, bias, win.strides, win.pads,
+  return n.setBuilt(n.build<qc::ConvOp>(*x, *w, *bias, win.strides, win.pads,
                                         win.dilations, *group));
 }
 
@@ -1070,20 +1066,6 @@ FailureOr<Value> emitMatMulInteger(NodeContext &n, Value a, Value b, Value az,
   return op->getResult();
 }
 
-LogicalResult importMatMulInteger(NodeContext &n) {
-  FailureOr<Value> a = intInput(n, 0), b = intInput(n, 1);
-  if (failed(a) || failed(b))
-    return failure();
-  FailureOr<Value> az = zeroPoint(n, 2, *a), bz = zeroPoint(n, 3, *b);
-  if (failed(az) || failed(bz))
-    return failure();
-  FailureOr<Value> y = emitMatMulInteger(n, *a, *b, *az, *bz);
-  if (failed(y))
-    return failure();
-  n.setOutput(0, *y);
-  return success();
-}
-
 FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
                                  Value wz) {
   ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
@@ -1107,14 +1089,17 @@ FailureOr<Value> emitConvInteger(NodeContext &n, Value x, Value w, Value xz,
   return op->getResult();
 }
 
-LogicalResult importConvInteger(NodeContext &n) {
-  FailureOr<Value> x = intInput(n, 0), w = intInput(n, 1);
-  if (failed(x) || failed(w))
+/// MatMulInteger / ConvInteger: a, b and their optional zero points
+/// (inputs 2, 3) to `emit`.
+template <FailureOr<Value> (*Emit)(NodeContext &, Value, Value, Value, Value)>
+LogicalResult importInteger(NodeContext &n) {
+  FailureOr<Value> a = intInput(n, 0), b = intInput(n, 1);
+  if (failed(a) || failed(b))
     return failure();
-  FailureOr<Value> xz = zeroPoint(n, 2, *x), wz = zeroPoint(n, 3, *w);
-  if (failed(xz) || failed(wz))
+  FailureOr<Value> az = zeroPoint(n, 2, *a), bz = zeroPoint(n, 3, *b);
+  if (failed(az) || failed(bz))
     return failure();
-  FailureOr<Value> y = emitConvInteger(n, *x, *w, *xz, *wz);
+  FailureOr<Value> y = Emit(n, *a, *b, *az, *bz);
   if (failed(y))
     return failure();
   n.setOutput(0, *y);
@@ -1222,13 +1207,13 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"BatchNormalization", {7, 9}, 5, 5, 1, 5, importBatchNorm},
       {"BatchNormalization", {14, 15}, 5, 5, 1, 3, importBatchNorm},
       {"Conv", {1, 11, 22}, 2, 3, 1, 1, importConv},
-      {"ConvInteger", {10}, 2, 4, 1, 1, importConvInteger},
+      {"ConvInteger", {10}, 2, 4, 1, 1, importInteger<emitConvInteger>},
       {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
       {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,
        importGlobalPool<qc::GlobalAvgPoolOp>},
       {"GlobalMaxPool", {1, 22}, 1, 1, 1, 1,
        importGlobalPool<qc::GlobalMaxPoolOp>},
-      {"MatMulInteger", {10}, 2, 4, 1, 1, importMatMulInteger},
+      {"MatMulInteger", {10}, 2, 4, 1, 1, importInteger<emitMatMulInteger>},
       {"MaxPool", {1}, 1, 1, 1, 1, importMaxPool},
       {"MaxPool", {8, 10, 11, 12, 22}, 1, 1, 1, 2, importMaxPool},
       {"QLinearConv", {10}, 8, 9, 1, 1, importQLinearConv},

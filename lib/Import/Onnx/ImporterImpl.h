@@ -121,6 +121,10 @@ public:
   }
   /// Input `i` as a ranked f32 tensor; float constants are converted.
   mlir::FailureOr<mlir::Value> floatInput(int i);
+  /// An optional float input: null when input `i` is not given.
+  mlir::FailureOr<mlir::Value> optionalFloatInput(int i) {
+    return hasInput(i) ? floatInput(i) : mlir::FailureOr<mlir::Value>(nullptr);
+  }
   /// Input `i` as the values of a constant integer tensor (for shapes).
   mlir::FailureOr<llvm::SmallVector<int64_t>> constIntsInput(int i);
   /// Input `i` as a tensor of any element type, float constants as f32 and
@@ -147,7 +151,9 @@ public:
   mlir::FailureOr<OpTy> build(Args &&...args) {
     mlir::OperationState st(loc, OpTy::getOperationName());
     constexpr unsigned numResults =
-        OpTy::template hasTrait<mlir::OpTrait::OneResult>() ? 1 : 2;
+        OpTy::template hasTrait<mlir::OpTrait::OneResult>()              ? 1
+        : OpTy::template hasTrait<mlir::OpTrait::NResults<2>::Impl>() ? 2
+                                                                        : 3;
     llvm::SmallVector<mlir::Type, 2> placeholders(numResults);
     OpTy::build(builder(), st, mlir::TypeRange(placeholders),
                 std::forward<Args>(args)...);

@@ -142,7 +142,8 @@ func.func @log_softmax_axis(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @layer_norm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
-  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return
 }
@@ -150,7 +151,8 @@ func.func @layer_norm_axis(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
 // -----
 
 func.func @layer_norm_type(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
-  // expected-error @+1 {{result type 'tensor<2x4xf32>' must match the input type 'tensor<2x3xf32>'}}
+  // expected-error @+2 {{'qc.layer_norm' op inferred type(s) 'tensor<2x3xf32>', 'tensor<2x1xf32>', 'tensor<2x1xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>', 'tensor<2x1xf32>', 'tensor<2x1xf32>'}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x4xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return
 }
@@ -166,7 +168,8 @@ func.func @layer_norm_eps(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
 // -----
 
 func.func @layer_norm_scale(%x: tensor<2x3xf32>, %g: tensor<4xf32>) {
-  // expected-error @+1 {{scale shape 4 does not broadcast to the normalized dims 3}}
+  // expected-error @+2 {{scale shape 4 does not broadcast to the normalized dims 3}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<4xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return
 }
@@ -174,7 +177,8 @@ func.func @layer_norm_scale(%x: tensor<2x3xf32>, %g: tensor<4xf32>) {
 // -----
 
 func.func @layer_norm_scale_type(%x: tensor<2x3xf32>, %g: tensor<3xf16>) {
-  // expected-error @+1 {{scale element type 'f16' must match the input's}}
+  // expected-error @+2 {{scale element type 'f16' must match the input's}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf16>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return
 }
@@ -182,7 +186,8 @@ func.func @layer_norm_scale_type(%x: tensor<2x3xf32>, %g: tensor<3xf16>) {
 // -----
 
 func.func @layer_norm_bias(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tensor<2x3xf32>) {
-  // expected-error @+1 {{bias shape 2x3 does not broadcast to the normalized dims 3}}
+  // expected-error @+2 {{bias shape 2x3 does not broadcast to the normalized dims 3}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
   return
 }
@@ -190,7 +195,8 @@ func.func @layer_norm_bias(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tensor<2x
 // -----
 
 func.func @layer_norm_stats(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
-  // expected-error @+1 {{statistics must have shape 2x1, got 2}}
+  // expected-error @+2 {{'qc.layer_norm' op inferred type(s) 'tensor<2x3xf32>', 'tensor<2x1xf32>', 'tensor<2x1xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>', 'tensor<2xf32>', 'tensor<2x1xf32>'}}
+  // expected-error @+1 {{'qc.layer_norm' op failed to infer returned types}}
   %0:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<2x3xf32>, tensor<3xf32>) -> (tensor<2x3xf32>, tensor<2xf32>, tensor<2x1xf32>)
   return
 }

@@ -27,18 +27,6 @@ RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-/// Result has the input's type (shape compatible, same element type).
-LogicalResult verifySameType(Operation *op) {
-  auto in = tensorType(op->getOperand(0));
-  auto out = tensorType(op->getResult(0));
-  if (in.getElementType() != out.getElementType() ||
-      !shapesCompatible(in.getShape(), out.getShape()))
-    return op->emitOpError("result type ")
-           << out << " must match the input type " << in;
-  return success();
-}
-
-
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -179,46 +167,47 @@ LogicalResult LogSoftmaxOp::verify() {
 }
 
 /// A norm's `scale`/`bias` `v`: the input's element type, broadcasting
-/// (unidirectionally) to the normalized dims [axis, rank) of operand 0.
-static LogicalResult verifyNormParam(Operation *op, int64_t axis, Value v,
-                                     StringRef what) {
-  auto in = tensorType(op->getOperand(0));
+/// (unidirectionally) to the normalized dims [axis, rank) of `in`.
+static LogicalResult checkNormParam(std::optional<Location> loc,
+                                    RankedTensorType in, int64_t axis, Value v,
+                                    StringRef what) {
   ArrayRef<int64_t> norm = in.getShape().drop_front(axis);
   auto t = tensorType(v);
   if (t.getElementType() != in.getElementType())
-    return op->emitOpError() << what << " element type " << t.getElementType()
-                             << " must match the input's";
+    return emitOptionalError(loc, what, " element type ", t.getElementType(),
+                             " must match the input's");
   auto b = broadcastShapes(norm, t.getShape());
   if (t.getRank() > (int64_t)norm.size() || failed(b) ||
       !shapesCompatible(*b, norm))
-    return op->emitOpError() << what << " shape " << shapeStr(t.getShape())
-                             << " does not broadcast to the normalized dims "
-                             << shapeStr(norm);
+    return emitOptionalError(loc, what, " shape ", dimsStr(t.getShape()),
+                             " does not broadcast to the normalized dims ",
+                             dimsStr(norm));
   return success();
 }
 
-LogicalResult LayerNormOp::verify() {
-  auto in = getInput().getType();
-  int64_t rank = in.getRank(), axis = getAxis();
-  if (failed(verifyAxis(*this, axis, rank)))
-    return failure();
-  if (failed(verifySameType(*this)))
-    return failure();
-  if (getEpsilon().convertToFloat() < 0.0f)
-    return emitOpError("epsilon must be >= 0");
-  if (failed(verifyNormParam(*this, axis, getScale(), "scale")))
-    return failure();
-  if (getBias() && failed(verifyNormParam(*this, axis, getBias(), "bias")))
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto in = tensorType(adaptor.getInput());
+  int64_t rank = in.getRank(), axis = adaptor.getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range [0, ",
+                             rank, ")");
+  if (failed(checkNormParam(loc, in, axis, adaptor.getScale(), "scale")) ||
+      (adaptor.getBias() &&
+       failed(checkNormParam(loc, in, axis, adaptor.getBias(), "bias"))))
     return failure();
   SmallVector<int64_t> stat(in.getShape().take_front(axis));
   stat.append(rank - axis, 1);
-  for (Value v : {getMean(), getInvStdDev()}) {
-    auto t = tensorType(v);
-    if (t.getElementType() != in.getElementType() ||
-        !shapesCompatible(t.getShape(), stat))
-      return emitOpError("statistics must have shape ")
-             << shapeStr(stat) << ", got " << shapeStr(t.getShape());
-  }
+  inferred.assign({in, in.clone(stat), in.clone(stat)});
+  return success();
+}
+QC_COMPATIBLE_RESULT_TYPES(LayerNormOp)
+
+LogicalResult LayerNormOp::verify() {
+  if (getEpsilon().convertToFloat() < 0.0f)
+    return emitOpError("epsilon must be >= 0");
   return success();
 }
 
@@ -312,7 +301,8 @@ LogicalResult RmsNormOp::verify() {
     return failure();
   if (getEpsilon().convertToFloat() < 0.0f)
     return emitOpError("epsilon must be >= 0");
-  return verifyNormParam(*this, getAxis(), getScale(), "scale");
+  return checkNormParam(getLoc(), getInput().getType(), getAxis(), getScale(),
+                        "scale");
 }
 
 

@@ -112,6 +112,33 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 }
 QC_COMPATIBLE_RESULT_TYPES(TransposeOp)
 
+/// Calls f(outIndex, inIndex) for every element of the transpose by `perm`
+/// of a row-major tensor of shape `inShape`.
+template <typename F>
+static void forEachPermuted(ArrayRef<int64_t> inShape, ArrayRef<int64_t> perm,
+                            F f) {
+  int64_t rank = inShape.size(), n = 1;
+  SmallVector<int64_t> inStrides(rank, 1), outShape;
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStrides[i] = inStrides[i + 1] * inShape[i + 1];
+  for (int64_t p : perm) {
+    outShape.push_back(inShape[p]);
+    n *= inShape[p];
+  }
+  SmallVector<int64_t> idx(rank, 0);
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * inStrides[perm[d]];
+    f(lin, src);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
 /// Transposes a dense_resource constant (an imported weight) byte-wise into a
 /// new blob: no per-element attributes, so large weights fold cheaply.
 static OpFoldResult foldResourceTranspose(DenseResourceElementsAttr attr,
@@ -122,28 +149,13 @@ static OpFoldResult foldResourceTranspose(DenseResourceElementsAttr attr,
   if (failed(raw) || !outTy.hasStaticShape() || n == 0)
     return {};
   int64_t w = raw->data.size() / n;
-  ArrayRef<int64_t> inShape = attr.getType().getShape();
-  int64_t rank = inShape.size();
-  SmallVector<int64_t> inStrides(rank, 1);
-  for (int64_t i = rank - 2; i >= 0; --i)
-    inStrides[i] = inStrides[i + 1] * inShape[i + 1];
   AsmResourceBlob blob =
       HeapAsmResourceBlob::allocate(raw->data.size(), alignof(uint64_t));
   char *out = blob.getMutableData().data();
   const char *in = raw->data.data();
-  SmallVector<int64_t> idx(rank, 0);
-  ArrayRef<int64_t> outShape = outTy.getShape();
-  for (int64_t lin = 0; lin < n; ++lin) {
-    int64_t src = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      src += idx[d] * inStrides[perm[d]];
-    std::memcpy(out + lin * w, in + src * w, w);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < outShape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
+  forEachPermuted(attr.getType().getShape(), perm, [&](int64_t o, int64_t i) {
+    std::memcpy(out + o * w, in + i * w, w);
+  });
   return DenseResourceElementsAttr::get(outTy, "transposed", std::move(blob));
 }
 
@@ -161,26 +173,10 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   if (attr.isSplat())
     return attr.resizeSplat(outTy);
   // Permute element by element; constants are weights of moderate size.
-  ArrayRef<int64_t> inShape = attr.getType().getShape();
-  int64_t rank = inShape.size(), n = attr.getNumElements();
-  SmallVector<int64_t> inStrides(rank, 1);
-  for (int64_t i = rank - 2; i >= 0; --i)
-    inStrides[i] = inStrides[i + 1] * inShape[i + 1];
   auto values = llvm::to_vector(attr.getValues<Attribute>());
-  SmallVector<Attribute> out(n);
-  SmallVector<int64_t> idx(rank, 0);
-  ArrayRef<int64_t> outShape = outTy.getShape();
-  for (int64_t lin = 0; lin < n; ++lin) {
-    int64_t src = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      src += idx[d] * inStrides[perm[d]];
-    out[lin] = values[src];
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++idx[d] < outShape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
+  SmallVector<Attribute> out(values.size());
+  forEachPermuted(attr.getType().getShape(), perm,
+                  [&](int64_t o, int64_t i) { out[o] = values[i]; });
   return DenseElementsAttr::get(outTy, out);
 }
 

@@ -242,7 +242,7 @@ def QC_LogSoftmaxOp : QC_Op<"log_softmax", [Pure, InferTypeOpAdaptorWithIsCompat
   let hasVerifier = 1;
 }
 
-def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
+def QC_LayerNormOp : QC_Op<"layer_norm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Layer normalization over the dimensions from `axis` on";
   let description = [{
     ONNX LayerNormalization-17: the input is normalized over dims
