@@ -33,22 +33,6 @@ namespace {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-RankedTensorType tensorLike(Value v, ArrayRef<int64_t> shape) {
-  return RankedTensorType::get(shape, elementTypeOf(v));
-}
-
-/// Rejects inferred result shapes whose static part is absurdly large.
-LogicalResult checkResultShape(NodeContext &n, ArrayRef<int64_t> shape) {
-  SmallVector<int64_t> staticPart;
-  for (int64_t d : shape)
-    staticPart.push_back(ShapedType::isDynamic(d) ? 1 : d);
-  if (llvm::Expected<int64_t> c = checkedElementCount(staticPart); !c) {
-    n.emitError() << "result: " << llvm::toString(c.takeError());
-    return failure();
-  }
-  return success();
-}
-
 Value scalarConstant(NodeContext &n, float value) {
   auto type = RankedTensorType::get({}, Float32Type::get(n.getContext()));
   return arith::ConstantOp::create(n.builder(), n.loc,
@@ -64,11 +48,12 @@ FailureOr<Value> emitTranspose(NodeContext &n, Value x,
   return op->getResult();
 }
 
-Value emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> shapeAttr,
-                  ArrayRef<int64_t> resultShape) {
-  return qc::ReshapeOp::create(n.builder(), n.loc, tensorLike(x, resultShape),
-                               x, n.builder().getDenseI64ArrayAttr(shapeAttr))
-      .getResult();
+/// qc.reshape of `x` to the ONNX shape `spec` (the op infers the result).
+FailureOr<Value> emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> spec) {
+  FailureOr<qc::ReshapeOp> op = n.build<qc::ReshapeOp>(x, spec);
+  if (failed(op))
+    return failure();
+  return op->getResult();
 }
 
 /// qc.matmul of operands of rank >= 2 (the op checks the inner dimensions
@@ -105,30 +90,28 @@ LogicalResult importMatMul(NodeContext &n) {
                   << qc::dimsStr(la) << " and " << qc::dimsStr(lb);
     return failure();
   }
-  if (lhsVec)
-    lhs = emitReshape(n, lhs, {1, dimOrInfer(la[0])}, {1, la[0]});
-  if (rhsVec)
-    rhs = emitReshape(n, rhs, {dimOrInfer(lb[0]), 1}, {lb[0], 1});
-  FailureOr<Value> y = emitMatMul(n, lhs, rhs);
+  FailureOr<Value> l = lhsVec ? emitReshape(n, lhs, {1, dimOrInfer(la[0])})
+                              : lhs;
+  FailureOr<Value> r = rhsVec ? emitReshape(n, rhs, {dimOrInfer(lb[0]), 1})
+                              : rhs;
+  if (failed(l) || failed(r))
+    return failure();
+  FailureOr<Value> y = emitMatMul(n, *l, *r);
   if (failed(y))
     return failure();
   if (lhsVec || rhsVec) {
     ArrayRef<int64_t> ys = shapeOf(*y);
     size_t batch = ys.size() - 2;
-    SmallVector<int64_t> attr, out;
-    for (size_t i = 0; i < batch; ++i) {
-      out.push_back(ys[i]);
+    SmallVector<int64_t> attr;
+    for (size_t i = 0; i < batch; ++i)
       attr.push_back(ShapedType::isDynamic(ys[i]) ? 0 : ys[i]); // 0 copies
-    }
-    if (!lhsVec) { // keep M, which stays at index `batch`
-      out.push_back(ys[batch]);
+    if (!lhsVec) // keep M, which stays at index `batch`
       attr.push_back(ShapedType::isDynamic(ys[batch]) ? 0 : ys[batch]);
-    }
-    if (!rhsVec) { // keep N, which moves from index batch+1 to out.size()
-      out.push_back(ys[batch + 1]);
+    if (!rhsVec) // keep N, which moves from index batch+1 to attr.size()
       attr.push_back(dimOrInfer(ys[batch + 1]));
-    }
-    y = emitReshape(n, *y, attr, out);
+    y = emitReshape(n, *y, attr);
+    if (failed(y))
+      return failure();
   }
   n.setOutput(0, *y);
   return success();
@@ -196,8 +179,7 @@ LogicalResult importGemm(NodeContext &n) {
                     << qc::dimsStr(ys);
       return failure();
     }
-    out = qc::AddOp::create(n.builder(), n.loc, tensorLike(out, *sum), out, c)
-              .getResult();
+    out = qc::AddOp::create(n.builder(), n.loc, out, c).getResult();
   }
   n.setOutput(0, out);
   return success();
@@ -254,89 +236,14 @@ FailureOr<Value> anyInput(NodeContext &n, int i) {
   return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
 }
 
-/// The result shape of ONNX Reshape (allowzero = 0) of `in` to `spec`, as
-/// static as the input allows.
-FailureOr<SmallVector<int64_t>> inferReshape(NodeContext &n,
-                                             ArrayRef<int64_t> in,
-                                             ArrayRef<int64_t> spec) {
-  if ((int64_t)spec.size() > kMaxRank) {
-    n.emitError() << "target rank " << spec.size() << " exceeds the limit of "
-                  << kMaxRank;
-    return failure();
-  }
-  SmallVector<int64_t> out;
-  int inferIdx = -1;
-  for (auto [i, s] : llvm::enumerate(spec)) {
-    if (s == 0) {
-      if (i >= in.size()) {
-        n.emitError() << "shape " << intsStr(spec) << " copies (0) "
-                      << "dimension " << i << " of an input of rank "
-                      << in.size();
-        return failure();
-      }
-      out.push_back(in[i]);
-    } else if (s == -1) {
-      if (inferIdx >= 0) {
-        n.emitError() << "shape " << intsStr(spec)
-                      << " has more than one -1";
-        return failure();
-      }
-      inferIdx = i;
-      out.push_back(ShapedType::kDynamic);
-    } else if (s < -1) {
-      n.emitError() << "shape " << intsStr(spec)
-                    << " has an invalid dimension " << s;
-      return failure();
-    } else {
-      out.push_back(s);
-    }
-  }
-  // Copied dims (0) are the same on both sides and cancel, so `?x2x8` to
-  // [0, -1, 4] still infers 4: compare only the other dims.
-  int64_t inRest = 1, outRest = 1;
-  bool inStatic = true;
-  for (auto [i, d] : llvm::enumerate(in)) {
-    if (i < spec.size() && spec[i] == 0)
-      continue;
-    if (ShapedType::isDynamic(d))
-      inStatic = false;
-    else
-      inRest *= d; // bounded: the input type passed checkedElementCount
-  }
-  for (auto [i, d] : llvm::enumerate(out)) {
-    if ((int)i == inferIdx || spec[i] == 0)
-      continue;
-    if (llvm::MulOverflow(outRest, d, outRest) || outRest > kMaxElements) {
-      n.emitError() << "shape " << intsStr(spec) << " is too large";
-      return failure();
-    }
-  }
-  if (!inStatic)
-    return out;
-  if (inferIdx >= 0) {
-    if (outRest == 0 || inRest % outRest != 0) {
-      n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
-                    << intsStr(spec) << ": the element counts do not "
-                    << "divide";
-      return failure();
-    }
-    out[inferIdx] = inRest / outRest;
-  } else if (inRest != outRest) {
-    n.emitError() << "cannot reshape " << qc::dimsStr(in) << " to "
-                  << intsStr(spec) << ": the element counts differ";
-    return failure();
-  }
-  return out;
-}
-
 LogicalResult reshapeTo(NodeContext &n, ArrayRef<int64_t> spec) {
   FailureOr<Value> x = anyInput(n, 0);
   if (failed(x))
     return failure();
-  FailureOr<SmallVector<int64_t>> out = inferReshape(n, shapeOf(*x), spec);
-  if (failed(out) || failed(checkResultShape(n, *out)))
+  FailureOr<Value> y = emitReshape(n, *x, spec);
+  if (failed(y))
     return failure();
-  n.setOutput(0, emitReshape(n, *x, spec, *out));
+  n.setOutput(0, *y);
   return success();
 }
 
@@ -439,7 +346,10 @@ LogicalResult importFlatten(NodeContext &n) {
   } else {
     spec.push_back(-1);
   }
-  n.setOutput(0, emitReshape(n, *x, spec, {outer, inner}));
+  FailureOr<Value> y = emitReshape(n, *x, spec);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
   return success();
 }
 

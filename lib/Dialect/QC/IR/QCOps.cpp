@@ -7,6 +7,7 @@
 
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/AsmState.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cstring>
 
@@ -55,36 +56,58 @@ QC_INFER_RESULT_WITH(ReluOp, inputType)
 // Layout ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReshapeOp::verify() {
-  auto in = getInput().getType();
-  auto out = getResult().getType();
-  ArrayRef<int64_t> shape = getShape();
-  if (in.getElementType() != out.getElementType())
-    return emitOpError("input and result element types must match");
-  if ((int64_t)shape.size() != out.getRank())
-    return emitOpError("shape has ")
-           << shape.size() << " entries but the result has rank "
-           << out.getRank();
-  int inferred = 0;
-  for (auto [i, d] : llvm::enumerate(shape)) {
-    if (d < -1)
-      return emitOpError("shape entry ") << i << " is " << d
-                                         << "; entries must be >= -1";
-    if (d == -1 && ++inferred > 1)
-      return emitOpError("shape has more than one -1 entry");
-    if (d == 0 && (int64_t)i >= in.getRank())
-      return emitOpError("shape entry ")
-             << i << " is 0 (copy) but the input has rank " << in.getRank();
-    if (d > 0 && !dimsCompatible(d, out.getDimSize(i)))
-      return emitOpError("result dim ")
-             << i << " is " << out.getDimSize(i) << " but shape says " << d;
+/// ONNX Reshape (allowzero = 0) of `in` to `spec`: 0 copies the input dim,
+/// one -1 is inferred; as static as the input allows.
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  auto inTy = cast<RankedTensorType>(adaptor.getInput().getType());
+  ArrayRef<int64_t> in = inTy.getShape(), spec = adaptor.getShape();
+  SmallVector<int64_t> out;
+  int inferIdx = -1;
+  for (auto [i, s] : llvm::enumerate(spec)) {
+    if (s == 0 && i >= in.size())
+      return emitOptionalError(loc, "shape [", spec, "] copies (0) dimension ",
+                               i, " of an input of rank ", in.size());
+    if (s == -1 && inferIdx >= 0)
+      return emitOptionalError(loc, "shape [", spec, "] has more than one -1");
+    if (s < -1)
+      return emitOptionalError(loc, "shape [", spec,
+                               "] has an invalid dimension ", s);
+    if (s == -1)
+      inferIdx = i;
+    out.push_back(s == 0 ? in[i] : s == -1 ? ShapedType::kDynamic : s);
   }
-  if (in.hasStaticShape() && out.hasStaticShape() &&
-      in.getNumElements() != out.getNumElements())
-    return emitOpError("element count changes from ")
-           << in.getNumElements() << " to " << out.getNumElements();
+  // Copied dims (0) are the same on both sides and cancel, so `?x2x8` to
+  // [0, -1, 4] still infers 4: compare only the other dims.
+  int64_t inRest = 1, outRest = 1;
+  bool inStatic = true;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    if (i < spec.size() && spec[i] == 0)
+      continue;
+    if (ShapedType::isDynamic(d))
+      inStatic = false;
+    else if (llvm::MulOverflow(inRest, d, inRest))
+      return emitOptionalError(loc, "input shape overflows");
+  }
+  for (auto [i, d] : llvm::enumerate(out))
+    if ((int)i != inferIdx && spec[i] != 0 &&
+        llvm::MulOverflow(outRest, d, outRest))
+      return emitOptionalError(loc, "shape [", spec, "] is too large");
+  if (inStatic && inferIdx >= 0) {
+    if (outRest == 0 || inRest % outRest != 0)
+      return emitOptionalError(loc, "cannot reshape ", dimsStr(in), " to [",
+                               spec, "]: the element counts do not divide");
+    out[inferIdx] = inRest / outRest;
+  } else if (inStatic && inRest != outRest) {
+    return emitOptionalError(loc, "cannot reshape ", dimsStr(in), " to [",
+                             spec, "]: the element counts differ");
+  }
+  inferred.push_back(inTy.clone(out));
   return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(ReshapeOp)
 
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,

@@ -54,7 +54,7 @@ def QC_ReluOp : QC_Op<"relu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
+def QC_ReshapeOp : QC_Op<"reshape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Reshape with ONNX semantics (0 copies a dim, -1 is inferred)";
   let description = [{
     `shape` is the ONNX Reshape shape (allowzero = 0): 0 copies the input
@@ -64,7 +64,6 @@ def QC_ReshapeOp : QC_Op<"reshape", [Pure]> {
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs QC_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
