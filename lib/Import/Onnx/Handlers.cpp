@@ -227,17 +227,8 @@ LogicalResult importRelu(NodeContext &n) {
 // Layout
 //===----------------------------------------------------------------------===//
 
-/// Any tensor input (layout ops also move integer constants).
-FailureOr<Value> anyInput(NodeContext &n, int i) {
-  if (!n.hasInput(i)) {
-    n.emitError() << "input " << i << " is missing";
-    return failure();
-  }
-  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
-}
-
 LogicalResult reshapeTo(NodeContext &n, ArrayRef<int64_t> spec) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   FailureOr<Value> y = emitReshape(n, *x, spec);
@@ -285,7 +276,7 @@ LogicalResult importReshape(NodeContext &n) {
 }
 
 LogicalResult importTranspose(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<std::optional<SmallVector<int64_t>>> permAttr =
       n.intsAttr("perm");
   if (failed(x) || failed(permAttr))
@@ -306,7 +297,7 @@ LogicalResult importTranspose(NodeContext &n) {
 }
 
 LogicalResult importFlatten(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
   if (failed(x) || failed(axisAttr))
     return failure();

@@ -31,25 +31,6 @@ using llvm::StringRef;
 namespace {
 
 
-/// Input `i` of any element type (float, integer or bool).
-FailureOr<Value> anyInput(NodeContext &n, int i) {
-  if (!n.hasInput(i)) {
-    n.emitError() << "input " << i << " is missing";
-    return failure();
-  }
-  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
-}
-
-/// Normalizes `axis` of a tensor of rank `rank` ([-rank, rank) accepted).
-FailureOr<int64_t> normalizeAxis(NodeContext &n, int64_t axis, int64_t rank,
-                                 StringRef what = "axis") {
-  if (axis < -rank || axis >= rank) {
-    n.emitError() << what << " " << axis << " is out of range [" << -rank
-                  << ", " << rank << ") for an input of rank " << rank;
-    return failure();
-  }
-  return axis < 0 ? axis + rank : axis;
-}
 
 //===----------------------------------------------------------------------===//
 // Elementwise unary
@@ -75,7 +56,7 @@ bool isNumType(Type t) {
 }
 
 template <typename OpTy> LogicalResult importUnaryNum(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   Type et = elementTypeOf(*x);
@@ -288,7 +269,7 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
   for (int i = 1; i <= 2; ++i) {
     if (!n.hasInput(i))
       continue;
-    FailureOr<Value> b = anyInput(n, i);
+    FailureOr<Value> b = n.anyInput(i);
     if (failed(b))
       return failure();
     if (!shapeOf(*b).empty()) {
@@ -330,7 +311,7 @@ LogicalResult importClip(NodeContext &n) {
     bool isInt = v.value ? isa<IntegerType>(elementTypeOf(v.value))
                          : !isFloatDataType(v.constant->data_type());
     if (isInt) {
-      FailureOr<Value> x = anyInput(n, 0);
+      FailureOr<Value> x = n.anyInput(0);
       if (failed(x))
         return failure();
       return importClipInt(n, *x);
@@ -391,7 +372,7 @@ LogicalResult importClip(NodeContext &n) {
 }
 
 LogicalResult importNot(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   if (!elementTypeOf(*x).isInteger(1)) {
@@ -414,8 +395,8 @@ enum class Operands { Float, Num, Bool, NumOrBool };
 /// broadcast shape.
 LogicalResult binaryOperands(NodeContext &n, Value &a, Value &b, int i, int j,
                              Operands kind) {
-  FailureOr<Value> x = kind == Operands::Float ? n.floatInput(i) : anyInput(n, i);
-  FailureOr<Value> y = kind == Operands::Float ? n.floatInput(j) : anyInput(n, j);
+  FailureOr<Value> x = kind == Operands::Float ? n.floatInput(i) : n.anyInput(i);
+  FailureOr<Value> y = kind == Operands::Float ? n.floatInput(j) : n.anyInput(j);
   if (failed(x) || failed(y))
     return failure();
   a = *x;
@@ -461,7 +442,7 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
     }
   }
   if (n.node.input_size() == 1) {
-    FailureOr<Value> x = anyInput(n, 0);
+    FailureOr<Value> x = n.anyInput(0);
     if (failed(x))
       return failure();
     n.aliasOutput(0, 0);
@@ -472,7 +453,7 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
     return failure();
   for (int i = 1; i < n.node.input_size(); ++i) {
     if (i > 1) {
-      FailureOr<Value> y = anyInput(n, i);
+      FailureOr<Value> y = n.anyInput(i);
       if (failed(y))
         return failure();
       b = *y;
@@ -492,7 +473,7 @@ template <typename OpTy> LogicalResult importVariadic(NodeContext &n) {
 /// Pow-12+ takes any numeric base and exponent types; the result has the
 /// base's (Pow-7 had one float type, which this also covers).
 LogicalResult importPowMixed(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0), y = anyInput(n, 1);
+  FailureOr<Value> x = n.anyInput(0), y = n.anyInput(1);
   if (failed(x) || failed(y))
     return failure();
   for (Value v : {*x, *y})
@@ -597,7 +578,7 @@ LogicalResult importMod(NodeContext &n) {
 }
 
 LogicalResult importWhere(NodeContext &n) {
-  FailureOr<Value> c = anyInput(n, 0);
+  FailureOr<Value> c = n.anyInput(0);
   if (failed(c))
     return failure();
   if (!elementTypeOf(*c).isInteger(1)) {
@@ -622,11 +603,7 @@ template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
   int64_t rank = in.size();
-  if (rank == 0) {
-    n.emitError() << "input must have rank >= 1";
-    return failure();
-  }
-  FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, rank);
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, rank);
   if (failed(axis))
     return failure();
   auto make = [&](Value v, int64_t ax) {
@@ -689,11 +666,7 @@ LogicalResult importLayerNorm(NodeContext &n) {
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
   int64_t rank = in.size();
-  if (rank == 0) {
-    n.emitError() << "input must have rank >= 1";
-    return failure();
-  }
-  FailureOr<int64_t> axis = normalizeAxis(n, *axisAttr, rank);
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, rank);
   if (failed(axis))
     return failure();
   FailureOr<qc::LayerNormOp> op = n.build<qc::LayerNormOp>(
@@ -768,7 +741,7 @@ FailureOr<bool> importDynamicReduce(NodeContext &n, Value x,
 
 template <typename OpTy, bool AxesInput, bool AcceptsInt>
 LogicalResult importReduce(NodeContext &n) {
-  FailureOr<Value> x = AcceptsInt ? anyInput(n, 0) : n.floatInput(0);
+  FailureOr<Value> x = AcceptsInt ? n.anyInput(0) : n.floatInput(0);
   FailureOr<int64_t> keepdims = n.intAttr("keepdims", 1);
   FailureOr<int64_t> noop = n.intAttr("noop_with_empty_axes", 0);
   if (failed(x) || failed(keepdims) || failed(noop))
@@ -815,7 +788,7 @@ LogicalResult importReduce(NodeContext &n) {
   }
   SmallVector<int64_t> norm;
   for (int64_t a : axes) {
-    FailureOr<int64_t> d = normalizeAxis(n, a, rank, "axes entry");
+    FailureOr<int64_t> d = n.normalizeAxis(a, rank, "axes entry");
     if (failed(d))
       return failure();
     if (llvm::is_contained(norm, *d)) {

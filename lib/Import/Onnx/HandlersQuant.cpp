@@ -17,14 +17,6 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
 
-FailureOr<Value> NodeContext::anyInput(int i) {
-  if (!hasInput(i)) {
-    emitError() << "input " << i << " is missing";
-    return failure();
-  }
-  return graph.getValue(node.input(i), /*wantFloat=*/false, this);
-}
-
 namespace {
 
 /// The element type an ONNX `to` / `output_dtype` names, or null.

@@ -36,17 +36,9 @@ RankedTensorType like(Value v, ArrayRef<int64_t> shape) {
 }
 bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
 
-FailureOr<Value> anyInput(NodeContext &n, int i) {
-  if (!n.hasInput(i)) {
-    n.emitError() << "input " << i << " is missing";
-    return failure();
-  }
-  return n.graph.getValue(n.node.input(i), /*wantFloat=*/false, &n);
-}
-
 /// An integer (index or shape) input as an SSA value.
 FailureOr<Value> intInput(NodeContext &n, int i, StringRef what) {
-  FailureOr<Value> v = anyInput(n, i);
+  FailureOr<Value> v = n.anyInput(i);
   if (failed(v))
     return failure();
   if (!isa<IntegerType>(elementTypeOf(*v))) {
@@ -57,23 +49,13 @@ FailureOr<Value> intInput(NodeContext &n, int i, StringRef what) {
   return v;
 }
 
-/// Normalizes an axis in [-rank, rank) to [0, rank).
-FailureOr<int64_t> normAxis(NodeContext &n, int64_t axis, int64_t rank,
-                            StringRef what = "axis") {
-  if (axis < -rank || axis >= rank) {
-    n.emitError() << what << " " << axis << " is out of range [" << -rank
-                  << ", " << rank << ")";
-    return failure();
-  }
-  return axis < 0 ? axis + rank : axis;
-}
 
 /// Sorted, distinct, normalized axes.
 FailureOr<SmallVector<int64_t>> normAxes(NodeContext &n, ArrayRef<int64_t> axes,
                                          int64_t rank) {
   SmallVector<int64_t> out;
   for (int64_t a : axes) {
-    FailureOr<int64_t> x = normAxis(n, a, rank);
+    FailureOr<int64_t> x = n.normalizeAxis(a, rank);
     if (failed(x))
       return failure();
     out.push_back(*x);
@@ -171,7 +153,7 @@ FailureOr<SliceParams> sliceParams(NodeContext &n, int64_t rank) {
   }
   SmallVector<bool> seen(rank, false);
   for (size_t k = 0; k < p.axes.size(); ++k) {
-    FailureOr<int64_t> a = normAxis(n, p.axes[k], rank);
+    FailureOr<int64_t> a = n.normalizeAxis(p.axes[k], rank);
     if (failed(a))
       return failure();
     if (seen[*a]) {
@@ -292,7 +274,7 @@ LogicalResult importDynamicFlatten(NodeContext &n, Value x, int64_t axis) {
 /// Reshape whose shape is a runtime value (called by the core Reshape
 /// handler when the shape input is not a constant).
 LogicalResult importDynamicReshape(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<Value> s = intInput(n, 1, "the shape input");
   FailureOr<int64_t> allowZero = n.intAttr("allowzero", 0);
   if (failed(x) || failed(s) || failed(allowZero))
@@ -349,11 +331,11 @@ namespace {
 
 /// Gather / GatherElements: data, integer indices, an axis in [-r, r).
 template <typename OpTy> LogicalResult importGatherLike(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0), ix = intInput(n, 1, "indices");
+  FailureOr<Value> x = n.anyInput(0), ix = intInput(n, 1, "indices");
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (failed(x) || failed(ix) || failed(axisAttr))
     return failure();
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(*x).size());
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, shapeOf(*x).size());
   if (failed(axis))
     return failure();
   return n.setBuilt(n.build<OpTy>(*x, *ix, *axis));
@@ -366,7 +348,7 @@ LogicalResult importConcat(NodeContext &n) {
   }
   SmallVector<Value> in;
   for (int i = 0; i < n.node.input_size(); ++i) {
-    FailureOr<Value> v = anyInput(n, i);
+    FailureOr<Value> v = n.anyInput(i);
     if (failed(v))
       return failure();
     in.push_back(*v);
@@ -379,7 +361,7 @@ LogicalResult importConcat(NodeContext &n) {
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 1);
   if (failed(axisAttr))
     return failure();
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, shapeOf(in[0]).size());
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, shapeOf(in[0]).size());
   if (failed(axis))
     return failure();
   return n.setBuilt(n.build<qc::ConcatOp>(in, *axis));
@@ -457,7 +439,7 @@ LogicalResult importDynamicSlice(NodeContext &n, Value x) {
 }
 
 LogicalResult importSlice(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   if (n.opsetVersion >= 10)
@@ -471,12 +453,12 @@ LogicalResult importSlice(NodeContext &n) {
 }
 
 LogicalResult importSplit(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
   if (failed(x) || failed(axisAttr))
     return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
-  FailureOr<int64_t> axis = normAxis(n, *axisAttr, in.size());
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, in.size());
   if (failed(axis))
     return failure();
   int64_t outs = n.node.output_size(), dim = in[*axis];
@@ -578,7 +560,7 @@ LogicalResult importSplit(NodeContext &n) {
 /// result rank is fixed by the number of axes, its dims are known at run time.
 template <typename OpTy>
 LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
-  FailureOr<Value> x = anyInput(n, 0), axes = intInput(n, 1, "axes");
+  FailureOr<Value> x = n.anyInput(0), axes = intInput(n, 1, "axes");
   if (failed(x) || failed(axes))
     return failure();
   ArrayRef<int64_t> as = shapeOf(*axes);
@@ -614,7 +596,7 @@ LogicalResult importDynamicAxes(NodeContext &n, int64_t sign) {
 LogicalResult importSqueeze(NodeContext &n) {
   if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
     return importDynamicAxes<qc::DynamicSqueezeOp>(n, -1);
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
       axesAttrOrInput(n, 13, 1);
   if (failed(x) || failed(axesIn))
@@ -643,7 +625,7 @@ LogicalResult importSqueeze(NodeContext &n) {
 LogicalResult importUnsqueeze(NodeContext &n) {
   if (n.opsetVersion >= 13 && n.hasInput(1) && !n.constantInput(1))
     return importDynamicAxes<qc::DynamicUnsqueezeOp>(n, +1);
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   FailureOr<std::optional<SmallVector<int64_t>>> axesIn =
       axesAttrOrInput(n, 13, 1);
   if (failed(x) || failed(axesIn))
@@ -661,7 +643,7 @@ LogicalResult importUnsqueeze(NodeContext &n) {
 }
 
 LogicalResult importShape(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   FailureOr<std::pair<int64_t, int64_t>> r = shapeRange(n, shapeOf(*x).size());
@@ -672,7 +654,7 @@ LogicalResult importShape(NodeContext &n) {
 
 LogicalResult importSize(NodeContext &n) {
   // Static shapes were folded before the handler runs (F1).
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   if (failed(x))
     return failure();
   auto type = RankedTensorType::get({}, IntegerType::get(n.getContext(), 64));
@@ -731,7 +713,7 @@ shapeOperand(NodeContext &n, int i, StringRef what,
 }
 
 LogicalResult importExpand(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   auto s = shapeOperand(n, 1, "the shape input", /*allowDynamicLength=*/true);
   if (failed(x) || failed(s))
     return failure();
@@ -776,7 +758,7 @@ LogicalResult importExpand(NodeContext &n) {
 }
 
 LogicalResult importTile(NodeContext &n) {
-  FailureOr<Value> x = anyInput(n, 0);
+  FailureOr<Value> x = n.anyInput(0);
   // The result has the input's rank whatever repeats' length: a length
   // unknown here is checked by the Executor.
   auto r = shapeOperand(n, 1, "repeats", /*allowDynamicLength=*/true);
@@ -812,7 +794,7 @@ LogicalResult importTile(NodeContext &n) {
 LogicalResult importRange(NodeContext &n) {
   SmallVector<Value> v;
   for (int i = 0; i < 3; ++i) {
-    FailureOr<Value> x = anyInput(n, i);
+    FailureOr<Value> x = n.anyInput(i);
     if (failed(x))
       return failure();
     if (!shapeOf(*x).empty()) {

@@ -121,6 +121,10 @@ public:
   }
   /// Input `i` as a ranked f32 tensor; float constants are converted.
   mlir::FailureOr<mlir::Value> floatInput(int i);
+  /// An ONNX axis in [-rank, rank) normalized to [0, rank); an error naming
+  /// it (as `what`) otherwise.
+  mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank,
+                                         llvm::StringRef what = "axis");
   /// An optional float input: null when input `i` is not given.
   mlir::FailureOr<mlir::Value> optionalFloatInput(int i) {
     return hasInput(i) ? floatInput(i) : mlir::FailureOr<mlir::Value>(nullptr);
@@ -128,7 +132,7 @@ public:
   /// Input `i` as the values of a constant integer tensor (for shapes).
   mlir::FailureOr<llvm::SmallVector<int64_t>> constIntsInput(int i);
   /// Input `i` as a tensor of any element type, float constants as f32 and
-  /// quantized-code constants as codes (HandlersQuant.cpp).
+  /// quantized-code constants as codes (the layout, math and quant handlers).
   mlir::FailureOr<mlir::Value> anyInput(int i);
   /// Input `i` as a constant tensor, if it is one (nullptr otherwise).
   const onnx::TensorProto *constantInput(int i) const;

@@ -63,6 +63,14 @@ FailureOr<Value> NodeContext::floatInput(int i) {
   return graph.getValue(node.input(i), /*wantFloat=*/true, this);
 }
 
+FailureOr<Value> NodeContext::anyInput(int i) {
+  if (!hasInput(i)) {
+    emitError() << "input " << i << " is missing";
+    return failure();
+  }
+  return graph.getValue(node.input(i), /*wantFloat=*/false, this);
+}
+
 const onnx::TensorProto *NodeContext::constantInput(int i) const {
   if (!hasInput(i))
     return nullptr;
@@ -149,6 +157,16 @@ NodeContext::intsAttr(StringRef name) {
   }
   return std::optional<SmallVector<int64_t>>(
       SmallVector<int64_t>(a->ints().begin(), a->ints().end()));
+}
+
+FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
+                                              StringRef what) {
+  if (axis < -rank || axis >= rank) {
+    emitError() << what << " " << axis << " is out of range [" << -rank
+                << ", " << rank << ") for an input of rank " << rank;
+    return failure();
+  }
+  return axis < 0 ? axis + rank : axis;
 }
 
 /// Rejects inferred result shapes of too high a rank or whose static part is
