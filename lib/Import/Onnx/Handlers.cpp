@@ -24,8 +24,6 @@
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
-using llvm::SmallVector;
-using llvm::StringRef;
 
 namespace {
 

@@ -25,8 +25,6 @@
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
-using llvm::SmallVector;
-using llvm::StringRef;
 
 namespace {
 
@@ -252,6 +250,20 @@ LogicalResult importClipV6(NodeContext &n) {
   return emitClip(n, *x, *lo, *hi);
 }
 
+/// Clip's bound input `i` (1: min, 2: max, a scalar) applied to `y`.
+FailureOr<Value> applyClipBound(NodeContext &n, Value y, int i, Value bound) {
+  if (!shapeOf(bound).empty()) {
+    n.emitError() << "input " << i << " must be a scalar, got shape "
+                  << qc::dimsStr(shapeOf(bound));
+    return failure();
+  }
+  if (i == 1)
+    return qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, bound)
+        .getResult();
+  return qc::MinOp::create(n.builder(), n.loc, y.getType(), y, bound)
+      .getResult();
+}
+
 /// Clip-11 and later: optional scalar bound inputs. Constant bounds become
 /// qc.clip's attributes; computed ones (graph inputs) become qc.max/qc.min,
 /// which is the same function for min <= max.
@@ -272,11 +284,6 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
     FailureOr<Value> b = n.anyInput(i);
     if (failed(b))
       return failure();
-    if (!shapeOf(*b).empty()) {
-      n.emitError() << "input " << i << " must be a scalar, got shape "
-                    << qc::dimsStr(shapeOf(*b));
-      return failure();
-    }
     Value bound = *b;
     if (elementTypeOf(bound) != et) {
       auto c = bound.getDefiningOp<arith::ConstantOp>();
@@ -293,10 +300,10 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
                   DenseElementsAttr::get(RankedTensorType::get({}, et), v))
                   .getResult();
     }
-    y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, bound)
-                     .getResult()
-               : qc::MinOp::create(n.builder(), n.loc, y.getType(), y, bound)
-                     .getResult();
+    FailureOr<Value> next = applyClipBound(n, y, i, bound);
+    if (failed(next))
+      return failure();
+    y = *next;
   }
   if (y == x)
     n.aliasOutput(0, 0);
@@ -336,15 +343,10 @@ LogicalResult importClip(NodeContext &n) {
       FailureOr<Value> b = n.floatInput(i);
       if (failed(b))
         return failure();
-      if (!shapeOf(*b).empty()) {
-        n.emitError() << "input " << i << " must be a scalar, got shape "
-                      << qc::dimsStr(shapeOf(*b));
+      FailureOr<Value> next = applyClipBound(n, y, i, *b);
+      if (failed(next))
         return failure();
-      }
-      y = i == 1 ? qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, *b)
-                       .getResult()
-                 : qc::MinOp::create(n.builder(), n.loc, y.getType(), y, *b)
-                       .getResult();
+      y = *next;
     }
     n.setOutput(0, y);
     return success();

@@ -26,8 +26,6 @@
 using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
-using llvm::SmallVector;
-using llvm::StringRef;
 
 namespace {
 
