@@ -173,7 +173,8 @@ func.func @transpose_shape(%a: tensor<2x3xf32>) {
 // -----
 
 func.func @quantize_codes_shape(%x: tensor<4x64xf32>) {
-  // expected-error @+1 {{codes shape 4x32 differs from input shape 4x64}}
+  // expected-error @+2 {{'qc.quantize' op inferred type(s) 'tensor<4x64xf8E4M3FN>', 'tensor<4x2xf8E8M0FNU>' are incompatible with return type(s) of operation 'tensor<4x32xf8E4M3FN>', 'tensor<4x2xf8E8M0FNU>'}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x32xf8E4M3FN>, tensor<4x2xf8E8M0FNU>)
   return
 }
@@ -181,7 +182,8 @@ func.func @quantize_codes_shape(%x: tensor<4x64xf32>) {
 // -----
 
 func.func @quantize_codes_type(%x: tensor<4x64xf32>) {
-  // expected-error @+1 {{result codes have element type 'f8E5M2' but the scheme says 'f8E4M3FN'}}
+  // expected-error @+2 {{'qc.quantize' op inferred type(s) 'tensor<4x64xf8E4M3FN>', 'tensor<4x2xf8E8M0FNU>' are incompatible with return type(s) of operation 'tensor<4x64xf8E5M2>', 'tensor<4x2xf8E8M0FNU>'}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x64xf8E5M2>, tensor<4x2xf8E8M0FNU>)
   return
 }
@@ -189,7 +191,8 @@ func.func @quantize_codes_type(%x: tensor<4x64xf32>) {
 // -----
 
 func.func @quantize_scale_type(%x: tensor<4x64xf32>) {
-  // expected-error @+1 {{result scales have element type 'f32' but the scheme says 'f8E8M0FNU'}}
+  // expected-error @+2 {{'qc.quantize' op inferred type(s) 'tensor<4x64xf8E4M3FN>', 'tensor<4x2xf8E8M0FNU>' are incompatible with return type(s) of operation 'tensor<4x64xf8E4M3FN>', 'tensor<4x2xf32>'}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x64xf32> -> (tensor<4x64xf8E4M3FN>, tensor<4x2xf32>)
   return
 }
@@ -197,7 +200,8 @@ func.func @quantize_scale_type(%x: tensor<4x64xf32>) {
 // -----
 
 func.func @quantize_scale_shape(%x: tensor<4x70xf32>) {
-  // expected-error @+1 {{result scales have shape 4x2 but the scheme gives 4x3}}
+  // expected-error @+2 {{'qc.quantize' op inferred type(s) 'tensor<4x70xf8E4M3FN>', 'tensor<4x3xf8E8M0FNU>' are incompatible with return type(s) of operation 'tensor<4x70xf8E4M3FN>', 'tensor<4x2xf8E8M0FNU>'}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<4x70xf32> -> (tensor<4x70xf8E4M3FN>, tensor<4x2xf8E8M0FNU>)
   return
 }
@@ -205,7 +209,8 @@ func.func @quantize_scale_shape(%x: tensor<4x70xf32>) {
 // -----
 
 func.func @quantize_block_rank(%x: tensor<64xf32>) {
-  // expected-error @+1 {{result scheme block has rank 2 but the tensor has rank 1}}
+  // expected-error @+2 {{result scheme block has rank 2 but the tensor has rank 1}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"mxfp8">} : tensor<64xf32> -> (tensor<64xf8E4M3FN>, tensor<2xf8E8M0FNU>)
   return
 }
@@ -395,7 +400,8 @@ func.func @add_i4(%a: tensor<3xi4>) {
 // qc.quantize / qc.dequantize / qc.qmatmul run MX schemes only: a linear
 // scheme has no rule in these ops (it is qc.quantize_linear's).
 func.func @quantize_linear_scheme(%x: tensor<2x64xf32>) {
-  // expected-error @+1 {{'qc.quantize' op result scheme #qc.scheme<i8, scale = f32, block = [], symmetric> is not an MX scheme blocked along the last axis (E8M0 scales), the only kind these ops run; use qc.quantize_linear / qc.dequantize_linear for linear schemes}}
+  // expected-error @+2 {{result scheme #qc.scheme<i8, scale = f32, block = [], symmetric> is not an MX scheme blocked along the last axis (E8M0 scales), the only kind these ops run; use qc.quantize_linear / qc.dequantize_linear for linear schemes}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<"int8">} : tensor<2x64xf32> -> (tensor<2x64xi8>, tensor<f32>)
   return
 }
@@ -403,7 +409,7 @@ func.func @quantize_linear_scheme(%x: tensor<2x64xf32>) {
 // -----
 
 func.func @dequantize_nvfp4_scheme(%k: tensor<2x32xf4E2M1FN>, %s: tensor<2x2xf8E4M3FN>) {
-  // expected-error @+1 {{'qc.dequantize' op operand scheme #qc.scheme<f4E2M1FN, scale = f8E4M3FN, block = [1, 16], symmetric> is not an MX scheme}}
+  // expected-error @+1 {{operand scheme #qc.scheme<f4E2M1FN, scale = f8E4M3FN, block = [1, 16], symmetric> is not an MX scheme blocked along the last axis (E8M0 scales), the only kind these ops run; use qc.quantize_linear / qc.dequantize_linear for linear schemes}}
   %y = qc.dequantize %k, %s {scheme = #qc.scheme<"nvfp4">} : (tensor<2x32xf4E2M1FN>, tensor<2x2xf8E4M3FN>) -> tensor<2x32xf32>
   return
 }
@@ -412,7 +418,8 @@ func.func @dequantize_nvfp4_scheme(%k: tensor<2x32xf4E2M1FN>, %s: tensor<2x2xf8E
 
 // An MX scale type blocked along another axis than the last.
 func.func @quantize_mx_other_axis(%x: tensor<64x2xf32>) {
-  // expected-error @+1 {{is not an MX scheme blocked along the last axis}}
+  // expected-error @+2 {{is not an MX scheme blocked along the last axis}}
+  // expected-error @+1 {{'qc.quantize' op failed to infer returned types}}
   %c, %s = qc.quantize %x {scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [32, 1], symmetric>} : tensor<64x2xf32> -> (tensor<64x2xf8E4M3FN>, tensor<2x2xf8E8M0FNU>)
   return
 }

@@ -209,24 +209,36 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
 
 /// Checks codes/scales types against a scheme for a tensor of `valueTy`'s
 /// shape.
-static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
-                                          RankedTensorType codes,
-                                          RankedTensorType scales,
-                                          StringRef what) {
-  // What the Executor and the kernels run (docs/Formats.md, MX rules): OCP
-  // MX blocks along the last axis with E8M0 scales. Linear schemes (per
-  // tensor, per channel, 2-D blocks, NVFP4) are qc.quantize_linear /
-  // qc.dequantize_linear.
+/// A scheme qc.quantize / qc.dequantize / qc.qmatmul run (docs/Formats.md,
+/// MX rules): OCP MX blocks along the last axis with E8M0 scales, for a
+/// tensor of rank `rank`. Linear schemes (per tensor, per channel, 2-D
+/// blocks, NVFP4) are qc.quantize_linear / qc.dequantize_linear's.
+static LogicalResult checkMXScheme(std::optional<Location> loc,
+                                   SchemeAttr scheme, int64_t rank,
+                                   StringRef what) {
   ArrayRef<int64_t> block = scheme.getBlock();
   bool lastAxisOnly = !block.empty() && block.back() > 0 &&
                       llvm::all_of(block.drop_back(),
                                    [](int64_t b) { return b == 1; });
   if (!scheme.isMX() || !lastAxisOnly)
-    return op->emitOpError(what)
-           << " scheme " << scheme
-           << " is not an MX scheme blocked along the last axis (E8M0 "
-              "scales), the only kind these ops run; use "
-              "qc.quantize_linear / qc.dequantize_linear for linear schemes";
+    return emitOptionalError(
+        loc, what, " scheme ", scheme,
+        " is not an MX scheme blocked along the last axis (E8M0 scales), the "
+        "only kind these ops run; use qc.quantize_linear / "
+        "qc.dequantize_linear for linear schemes");
+  if ((int64_t)block.size() > rank)
+    return emitOptionalError(loc, what, " scheme block has rank ",
+                             block.size(), " but the tensor has rank ", rank);
+  return success();
+}
+
+/// Checks codes/scales types against a scheme.
+static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
+                                          RankedTensorType codes,
+                                          RankedTensorType scales,
+                                          StringRef what) {
+  if (failed(checkMXScheme(op->getLoc(), scheme, codes.getRank(), what)))
+    return failure();
   if (codes.getElementType() != scheme.getElementType())
     return op->emitOpError(what)
            << " codes have element type " << codes.getElementType()
@@ -235,10 +247,6 @@ static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
     return op->emitOpError(what)
            << " scales have element type " << scales.getElementType()
            << " but the scheme says " << scheme.getScaleType();
-  if (scheme.getBlock().size() > (size_t)codes.getRank())
-    return op->emitOpError(what)
-           << " scheme block has rank " << scheme.getBlock().size()
-           << " but the tensor has rank " << codes.getRank();
   SmallVector<int64_t> expected = scheme.getScaleShape(codes.getShape());
   if (!shapesCompatible(expected, scales.getShape()))
     return op->emitOpError(what)
@@ -247,17 +255,22 @@ static LogicalResult verifyCodesAndScales(Operation *op, SchemeAttr scheme,
   return success();
 }
 
-LogicalResult QuantizeOp::verify() {
-  auto in = getInput().getType();
-  auto codes = cast<RankedTensorType>(getCodes().getType());
-  if (!shapesCompatible(in.getShape(), codes.getShape()))
-    return emitOpError("codes shape ")
-           << shapeStr(codes.getShape()) << " differs from input shape "
-           << shapeStr(in.getShape());
-  return verifyCodesAndScales(*this, getScheme(), codes,
-                              cast<RankedTensorType>(getScales().getType()),
-                              "result");
+/// Codes: the input's shape in the scheme's element type; scales: the
+/// scheme's scale shape and type.
+LogicalResult QuantizeOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  SchemeAttr scheme = adaptor.getScheme();
+  if (failed(checkMXScheme(loc, scheme, in.getRank(), "result")))
+    return failure();
+  inferred.push_back(in.clone(scheme.getElementType()));
+  inferred.push_back(RankedTensorType::get(
+      scheme.getScaleShape(in.getShape()), scheme.getScaleType()));
+  return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(QuantizeOp)
 
 LogicalResult DequantizeOp::verify() {
   auto codes = cast<RankedTensorType>(getCodes().getType());

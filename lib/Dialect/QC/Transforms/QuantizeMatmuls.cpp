@@ -82,11 +82,7 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
         rewriter, loc, scalesTy,
         DenseElementsAttr::getFromRawBuffer(scalesTy, raw(scales)));
 
-    auto aCodesTy = RankedTensorType::get(lhsTy.getShape(), scheme.getElementType());
-    auto aScalesTy = RankedTensorType::get(scheme.getScaleShape(lhsTy.getShape()),
-                                           scheme.getScaleType());
-    auto q = QuantizeOp::create(rewriter, loc, TypeRange{aCodesTy, aScalesTy},
-                                op.getLhs(), scheme);
+    auto q = QuantizeOp::create(rewriter, loc, op.getLhs(), scheme);
     if (auto stats = op->getAttr("qc.lhs_stats"))
       q->setAttr("qc.input_stats", stats);
     auto qmm = QMatMulOp::create(rewriter, loc, op.getType(), q.getCodes(),

@@ -79,7 +79,7 @@ def QC_TransposeOp : QC_Op<"transpose", [Pure, InferTypeOpAdaptorWithIsCompatibl
 // Quantization ops
 //===----------------------------------------------------------------------===//
 
-def QC_QuantizeOp : QC_Op<"quantize", [Pure]> {
+def QC_QuantizeOp : QC_Op<"quantize", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Float tensor to codes and scales under a scheme";
   let description = [{
     Codes have the input's shape and the scheme's element type; scales have
@@ -90,7 +90,6 @@ def QC_QuantizeOp : QC_Op<"quantize", [Pure]> {
   let arguments = (ins QC_FloatTensor:$input, QC_SchemeAttr:$scheme);
   let results = (outs QC_AnyTensor:$codes, QC_AnyTensor:$scales);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` `(` type($codes) `,` type($scales) `)`";
-  let hasVerifier = 1;
 }
 
 def QC_DequantizeOp : QC_Op<"dequantize", [Pure]> {
