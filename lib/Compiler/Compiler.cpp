@@ -391,21 +391,26 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   SmallVector<qc::QMatMulOp> qmms;
   fn.walk([&](qc::QMatMulOp op) { qmms.push_back(op); });
 
-  // 4. Accuracy of the quantized graph against float on the same inputs.
-  if (failed(progress("measuring accuracy against float on the Executor")))
+  // 4. Accuracy of the quantized graph against float on the same inputs
+  // (unless the embedder or --no-accuracy skips it).
+  if (failed(progress(opts.measureAccuracy
+                          ? "measuring accuracy against float on the Executor"
+                          : "skipping the accuracy run")))
     return failure();
   Executor qExec(fn);
   qExec.setConstantCaching(false); // one run: nothing to reuse
-  auto qOut = qExec.run(*inputs);
-  if (failed(qOut))
-    return failure();
   ErrorStats err, heldout;
-  for (size_t i = 0; i < floatOut->size(); ++i) {
-    err.add((*qOut)[i], (*floatOut)[i]);
-    err.addArgmax((*qOut)[i], (*floatOut)[i]);
+  if (opts.measureAccuracy) {
+    auto qOut = qExec.run(*inputs);
+    if (failed(qOut))
+      return failure();
+    for (size_t i = 0; i < floatOut->size(); ++i) {
+      err.add((*qOut)[i], (*floatOut)[i]);
+      err.addArgmax((*qOut)[i], (*floatOut)[i]);
+    }
   }
   // The other files of a calibration directory, one at a time.
-  if (calibDir && calibFiles.size() > 1) {
+  if (opts.measureAccuracy && calibDir && calibFiles.size() > 1) {
     func::FuncOp refFn = getEntryFunction(*floatCopy);
     Executor ref(refFn);
     for (size_t f = 1; f < calibFiles.size(); ++f) {
@@ -708,7 +713,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       {"targets", std::move(targetNames)},
       {"layers", std::move(layers)},
       {"float_layers", (int64_t)floatLayers.size()},
-      {"accuracy", err.toJson(samples)},
+      {"accuracy", opts.measureAccuracy ? llvm::json::Value(err.toJson(samples))
+                                        : llvm::json::Value(nullptr)},
       {"kernels", std::move(kernelsJson)}};
   if (!targets.empty()) {
     llvm::json::Array missing;
@@ -799,9 +805,13 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   if (!floatLayers.empty())
     os << " (" << floatLayers.size() << " left in float)";
   os << "\n" << table;
-  os << llvm::formatv("accuracy vs float on {0} calibration sample(s): rel. "
-                      "RMS error {1:e3}, max abs error {2:e3}, cosine {3:f6}\n",
-                      samples, err.relRms(), err.maxAbs, err.cosine());
+  if (opts.measureAccuracy)
+    os << llvm::formatv("accuracy vs float on {0} calibration sample(s): "
+                        "rel. RMS error {1:e3}, max abs error {2:e3}, cosine "
+                        "{3:f6}\n",
+                        samples, err.relRms(), err.maxAbs, err.cosine());
+  else
+    os << "accuracy vs float: not measured (--no-accuracy)\n";
   if (!evalInputs.empty()) {
     os << llvm::formatv("held-out accuracy on {0} sample(s) ({1}): rel. RMS "
                         "error {2:e3}, max abs error {3:e3}, cosine {4:f6}",

@@ -34,23 +34,69 @@ llvm::StringRef quantc::numerics::calibMethodName(CalibMethod m) {
   return "minmax";
 }
 
+// `v < m ? v : m` keeps m when v is NaN (a comparison with NaN is false),
+// and is what std::min(m, v) computes; the lanes let the compiler use
+// vector min/max instructions, which a single running min cannot.
+void quantc::numerics::accumulateMinMax(const float *x, int64_t n, float &lo,
+                                        float &hi) {
+  constexpr int kLanes = 16;
+  float l[kLanes], h[kLanes];
+  std::fill(l, l + kLanes, lo);
+  std::fill(h, h + kLanes, hi);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) {
+      float v = x[i + j];
+      l[j] = v < l[j] ? v : l[j];
+      h[j] = h[j] < v ? v : h[j];
+    }
+  for (; i < n; ++i) {
+    l[0] = x[i] < l[0] ? x[i] : l[0];
+    h[0] = h[0] < x[i] ? x[i] : h[0];
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    lo = l[j] < lo ? l[j] : lo;
+    hi = hi < h[j] ? h[j] : hi;
+  }
+}
+
+void quantc::numerics::accumulateChannelMinMax(const float *x, int64_t n,
+                                               int64_t k, float *lo,
+                                               float *hi) {
+  for (int64_t r = 0; r + k <= n; r += k)
+    for (int64_t c = 0; c < k; ++c) {
+      float v = x[r + c];
+      lo[c] = v < lo[c] ? v : lo[c];
+      hi[c] = hi[c] < v ? v : hi[c];
+    }
+}
+
 AbsHistogram::AbsHistogram(float maxAbs, int bins)
     : maxAbs(std::isfinite(maxAbs) && maxAbs > 0 ? maxAbs : 0.0f),
       width(this->maxAbs > 0 ? double(this->maxAbs) / bins : 1.0),
-      counts(std::max(bins, 1), 0) {}
+      counts(std::max(bins, 1) + 1, 0) {}
 
 void AbsHistogram::add(const float *x, int64_t n) {
-  const int64_t last = (int64_t)counts.size() - 1;
+  // In chunks: the bin indices first (a loop the compiler vectorizes), then
+  // the counts. NaN goes to the extra last slot, which is not a bin.
+  const int32_t last = (int32_t)counts.size() - 2;
   const double inv = 1.0 / width;
-  for (int64_t i = 0; i < n; ++i) {
-    float a = std::fabs(x[i]);
-    if (a != a)
-      continue;
-    double b = a * inv;
-    int64_t bin = b >= (double)last ? last : (int64_t)b;
-    ++counts[bin];
-    ++total;
+  constexpr int64_t kChunk = 1024;
+  int32_t bins[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    int64_t m = std::min(kChunk, n - i0);
+    for (int64_t i = 0; i < m; ++i) {
+      float a = std::fabs(x[i0 + i]);
+      double b = double(a) * inv;
+      int32_t bin = b < double(last) ? int32_t(b) : last;
+      bins[i] = bin + (a != a);
+    }
+    for (int64_t i = 0; i < m; ++i)
+      ++counts[bins[i]];
   }
+  total = 0;
+  for (size_t b = 0; b + 1 < counts.size(); ++b)
+    total += counts[b];
 }
 
 namespace {

@@ -305,6 +305,25 @@ def test_compile_is_deterministic(mlp, tmp_path, check_ok):
     assert _json(a / "report.json") == _json(b / "report.json")
 
 
+def test_no_accuracy_skips_only_the_accuracy_run(mlp, tmp_path, check_ok):
+    """--no-accuracy: the same package (graph, weights, kernels), a report
+    whose accuracy is null, and a summary that says it was not measured;
+    --eval still measures the held-out set."""
+    a, b = tmp_path / "a.qcpkg", tmp_path / "b.qcpkg"
+    check_ok("quant-compile", mlp.model, "-o", a, "--calib", mlp.calib,
+             "--target", "sm_89")
+    res = check_ok("quant-compile", mlp.model, "-o", b, "--calib", mlp.calib,
+                   "--target", "sm_89", "--no-accuracy", "--eval", mlp.test)
+    for rel in ["weights.bin", "graph.mlir", "manifest.json",
+                "kernels/sm_89.ptx"]:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    ra, rb = _json(a / "report.json"), _json(b / "report.json")
+    assert ra["accuracy"]["samples"] > 0 and rb["accuracy"] is None
+    assert rb["heldout_accuracy"]["rel_rms_error"] <= REL_RMS_BOUND
+    assert "accuracy vs float: not measured (--no-accuracy)" in res.stdout
+    assert "skipping the accuracy run" in res.stdout + res.stderr
+
+
 def test_single_target(mlp, tmp_path, check_ok):
     pkg = tmp_path / "one.qcpkg"
     check_ok("quant-compile", mlp.model, "-o", pkg, "--calib", mlp.calib,

@@ -136,6 +136,12 @@ static cl::opt<std::string> evalPath(
     cl::desc("Held-out inputs (.npz keyed by input name): report the "
              "quantized model's error and argmax agreement against float"),
     cl::value_desc("heldout.npz"), cl::cat(cat));
+static cl::opt<bool> noAccuracy(
+    "no-accuracy",
+    cl::desc("Skip the accuracy run (the quantized graph over the "
+             "calibration inputs on the Executor, against float); the "
+             "report then has no accuracy. --eval still runs"),
+    cl::init(false), cl::cat(cat));
 static cl::opt<std::string> calibTable(
     "calib-table",
     cl::desc("Use the statistics of this calibration table (written by "
@@ -187,6 +193,7 @@ int main(int argc, char **argv) {
   opts.gptqDamp = gptqDamp;
   opts.activations = activations;
   opts.evalPath = evalPath;
+  opts.measureAccuracy = !noAccuracy;
   opts.calibTable = calibTable;
   opts.calibTableOut = writeCalibTable;
   opts.emitCubin = !noCubin;

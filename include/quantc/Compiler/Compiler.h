@@ -36,6 +36,10 @@ struct CompileOptions {
   /// Held-out inputs (.npz keyed by input name) to measure the quantized
   /// model against float on (report: heldout_accuracy); none when empty.
   std::string evalPath;
+  /// Run the quantized graph over the calibration inputs and report its
+  /// error against float (report: accuracy); false skips that run (the
+  /// report's accuracy is null), e.g. when only calibration time matters.
+  bool measureAccuracy = true;
   /// Calibration table (JSON, docs/Calibration.md) to use instead of
   /// calibrating; the calibration inputs then only give the accuracy.
   std::string calibTable;

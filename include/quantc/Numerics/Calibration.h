@@ -27,6 +27,14 @@ enum class CalibMethod { MinMax, Percentile, Entropy, MSE };
 std::optional<CalibMethod> parseCalibMethod(llvm::StringRef name);
 llvm::StringRef calibMethodName(CalibMethod m);
 
+/// Widens [lo, hi] to the values x[0, n), NaN ignored (min-max observers,
+/// C1): the same result as a scalar std::min/std::max loop, in SIMD lanes.
+void accumulateMinMax(const float *x, int64_t n, float &lo, float &hi);
+/// The same per channel of the last axis: x is rows of k values, lo/hi
+/// hold k entries each.
+void accumulateChannelMinMax(const float *x, int64_t n, int64_t k, float *lo,
+                             float *hi);
+
 /// A histogram of |x| over [0, maxAbs] in equal bins (C1); a value above
 /// maxAbs counts in the last bin, NaN is not counted.
 class AbsHistogram {
@@ -35,13 +43,15 @@ public:
   void add(const float *x, int64_t n);
   float getMaxAbs() const { return maxAbs; }
   double getBinWidth() const { return width; }
-  llvm::ArrayRef<uint64_t> getCounts() const { return counts; }
+  llvm::ArrayRef<uint64_t> getCounts() const {
+    return llvm::ArrayRef<uint64_t>(counts).drop_back();
+  }
   uint64_t getTotal() const { return total; }
 
 private:
   float maxAbs;
   double width;
-  std::vector<uint64_t> counts;
+  std::vector<uint64_t> counts; // the bins, then a slot NaN lands in
   uint64_t total = 0;
 };
 

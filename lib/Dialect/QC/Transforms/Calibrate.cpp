@@ -32,11 +32,7 @@ struct Range {
   float min = std::numeric_limits<float>::infinity();
   float max = -std::numeric_limits<float>::infinity();
   void add(const Tensor &t) {
-    for (float v : t.f)
-      if (!std::isnan(v)) {
-        min = std::min(min, v);
-        max = std::max(max, v);
-      }
+    nx::accumulateMinMax(t.f.data(), t.f.size(), min, max);
   }
   StatsAttr toAttr(MLIRContext *ctx) const {
     Builder b(ctx);
@@ -343,12 +339,8 @@ LogicalResult quantc::qc::calibrateBatches(
             }
             if (!o.chMin.empty()) {
               const std::vector<float> &v = operands[0]->f;
-              size_t k = o.chMin.size();
-              for (size_t e = 0; e < v.size(); ++e)
-                if (!std::isnan(v[e])) {
-                  o.chMin[e % k] = std::min(o.chMin[e % k], v[e]);
-                  o.chMax[e % k] = std::max(o.chMax[e % k], v[e]);
-                }
+              nx::accumulateChannelMinMax(v.data(), v.size(), o.chMin.size(),
+                                          o.chMin.data(), o.chMax.data());
             }
           },
           firstOutputs)))
