@@ -113,66 +113,73 @@ float percentileClip(const AbsHistogram &h, double p) {
   return h.getMaxAbs();
 }
 
-/// KL(p || q) of two unnormalised distributions over the same bins; bins
-/// where q is 0 but p is not get a small probability instead (smoothing,
-/// as TensorRT and ONNX Runtime do).
-double klDivergence(const std::vector<double> &p,
-                    const std::vector<double> &q) {
-  double sp = 0, sq = 0;
-  for (size_t i = 0; i < p.size(); ++i) {
-    sp += p[i];
-    sq += q[i];
-  }
-  if (sp == 0 || sq == 0)
-    return std::numeric_limits<double>::infinity();
-  const double eps = 1e-4;
-  double kl = 0;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == 0)
-      continue;
-    double pi = p[i] / sp, qi = q[i] / sq;
-    if (qi == 0)
-      qi = eps / double(p.size());
-    kl += pi * std::log(pi / qi);
-  }
-  return kl;
-}
-
 /// C4: for each threshold of i bins (i >= 128), P = the first i bins with
 /// the tail folded into bin i-1, against Q = the first i bins (tail not
 /// folded) merged into 128 levels and spread back evenly over each level's
-/// bins where P is not empty.
+/// bins where P is not empty; the threshold of least KL(P || Q). Bins where
+/// Q is 0 but P is not get a small probability instead (smoothing, as
+/// TensorRT and ONNX Runtime do).
+///
+/// With p = P / sum P and q = Q / sum Q, KL = sum_k p_k log p_k -
+/// sum_k p_k log q_k over the bins where P is not empty. P is the histogram
+/// but for its last bin, so the first sum comes from prefix sums of
+/// c log c; Q is constant over each level, so the second is one term per
+/// level: 128 logarithms per threshold instead of one per bin.
 float entropyClip(const AbsHistogram &h) {
   llvm::ArrayRef<uint64_t> c = h.getCounts();
-  const size_t nq = 128;
-  if (c.size() <= nq)
+  const size_t nq = 128, n = c.size();
+  if (n <= nq)
     return h.getMaxAbs();
-  std::vector<double> suffix(c.size() + 1, 0.0);
-  for (size_t b = c.size(); b-- > 0;)
-    suffix[b] = suffix[b + 1] + double(c[b]);
+  // Prefix sums over bins [0, b): counts, non-empty bins, c log c.
+  std::vector<double> cnt(n + 1, 0.0), clogc(n + 1, 0.0);
+  std::vector<int64_t> nonEmpty(n + 1, 0);
+  for (size_t b = 0; b < n; ++b) {
+    double v = double(c[b]);
+    cnt[b + 1] = cnt[b] + v;
+    nonEmpty[b + 1] = nonEmpty[b] + (c[b] != 0);
+    clogc[b + 1] = clogc[b] + (c[b] ? v * std::log(v) : 0.0);
+  }
+  const double sp = cnt[n]; // P keeps every value (the tail is folded)
+  if (sp == 0)
+    return float(n * h.getBinWidth());
+  const double logSp = std::log(sp), eps = 1e-4;
   double best = std::numeric_limits<double>::infinity();
-  size_t bestI = c.size();
-  std::vector<double> p, q;
-  for (size_t i = nq; i <= c.size(); ++i) {
-    p.assign(c.begin(), c.begin() + i);
-    p[i - 1] += suffix[i];
-    q.assign(i, 0.0);
+  size_t bestI = n;
+  for (size_t i = nq; i <= n; ++i) {
+    double last = double(c[i - 1]) + (cnt[n] - cnt[i]); // P's last bin
     size_t merged = i / nq;
+    // Per level: Q's sum (observed bins, tail not folded), P's non-empty
+    // bins and P's sum.
+    double sq = 0, levelSum[nq], levelP[nq];
+    int64_t levelNonEmpty[nq];
     for (size_t j = 0; j < nq; ++j) {
       size_t start = j * merged, stop = j + 1 == nq ? i : start + merged;
-      // Q merges the observed bins without the folded tail, so a threshold
-      // that clips many values differs from P in its last bin.
-      double sum = 0;
-      size_t nonzero = 0;
-      for (size_t k = start; k < stop; ++k) {
-        sum += double(c[k]);
-        nonzero += p[k] != 0;
+      levelSum[j] = cnt[stop] - cnt[start];
+      if (stop == i) { // holds bin i-1, whose P has the tail
+        levelNonEmpty[j] = nonEmpty[i - 1] - nonEmpty[start] + (last != 0);
+        levelP[j] = cnt[i - 1] - cnt[start] + last;
+      } else {
+        levelNonEmpty[j] = nonEmpty[stop] - nonEmpty[start];
+        levelP[j] = levelSum[j];
       }
-      if (nonzero)
-        for (size_t k = start; k < stop; ++k)
-          q[k] = p[k] != 0 ? sum / double(nonzero) : 0.0;
+      if (levelNonEmpty[j])
+        sq += levelSum[j];
     }
-    double kl = klDivergence(p, q);
+    if (sq == 0)
+      continue;
+    double pLogP =
+        (clogc[i - 1] + (last != 0 ? last * std::log(last) : 0.0)) / sp -
+        logSp;
+    double pLogQ = 0;
+    for (size_t j = 0; j < nq; ++j) {
+      if (!levelNonEmpty[j])
+        continue;
+      double qn = levelSum[j] != 0
+                      ? levelSum[j] / double(levelNonEmpty[j]) / sq
+                      : eps / double(i);
+      pLogQ += levelP[j] / sp * std::log(qn);
+    }
+    double kl = pLogP - pLogQ;
     if (kl < best) {
       best = kl;
       bestI = i;
