@@ -290,6 +290,8 @@ _PIPELINE_OPTIONS = {
     "activations": "'static', 'dynamic' (per-token scales at run time) or "
                    "'none' (weight-only) for int8/fp8",
     "eval": "held-out inputs (.npz path): report['heldout_accuracy']",
+    "accuracy": "measure report['accuracy'] on the calibration inputs "
+                "(default True; False skips that run)",
     "calib_table": "use this calibration table (JSON) instead of calibrating",
     "write_calib_table": "write this run's calibration table (JSON) here",
     "smooth_quant": "SmoothQuant before quantizing (bool; qc-smooth-quant)",
@@ -376,6 +378,8 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
       reuse / to write), ``eval`` (a held-out ``.npz``:
       ``report["heldout_accuracy"]`` with
       relative RMS error, cosine and argmax agreement against float),
+      ``accuracy`` (``False`` skips the accuracy run on the calibration
+      inputs: ``report["accuracy"]`` is then ``None``),
       ``percentile``, ``asymmetric``, ``activations`` (``"static"``,
       ``"dynamic"`` or ``"none"``: weight-only), ``smooth_quant`` /
       ``smooth_alpha`` (SmoothQuant before quantizing) and
@@ -430,6 +434,7 @@ def _compile(model, calib, output, format, targets, progress,
         bool(pipeline_options.get("asymmetric", True)),
         str(pipeline_options.get("activations", "")),
         os.fspath(pipeline_options.get("eval", "")),
+        bool(pipeline_options.get("accuracy", True)),
         os.fspath(pipeline_options.get("calib_table", "")),
         os.fspath(pipeline_options.get("write_calib_table", "")),
         bool(pipeline_options.get("smooth_quant", False)),

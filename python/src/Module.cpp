@@ -316,7 +316,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::vector<std::string> &inputShapes,
                   const std::string &calibMethod, double percentile,
                   bool asymmetric, const std::string &activations,
-                  const std::string &evalPath, const std::string &calibTable,
+                  const std::string &evalPath, bool measureAccuracy,
+                  const std::string &calibTable,
                   const std::string &calibTableOut, bool smoothQuant,
                   double smoothAlpha, const std::string &smoothAlphas,
                   const std::string &weightMethod,
@@ -340,6 +341,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.asymmetric = asymmetric;
   opts.activations = activations;
   opts.evalPath = evalPath;
+  opts.measureAccuracy = measureAccuracy;
   opts.calibTable = calibTable;
   opts.calibTableOut = calibTableOut;
   opts.smoothQuant = smoothQuant;
@@ -412,7 +414,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("seed"), py::arg("format"), py::arg("targets"),
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
-        py::arg("eval"), py::arg("calib_table"), py::arg("write_calib_table"),
+        py::arg("eval"), py::arg("accuracy"), py::arg("calib_table"),
+        py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
         py::arg("smooth_alphas"),
         py::arg("weight_method"), py::arg("gptq_damp"),

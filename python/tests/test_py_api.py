@@ -72,6 +72,19 @@ def test_calibration_arrays_equal_calibration_file(mlp_files, tmp_path):
     assert a.report["targets"] == []
 
 
+def test_accuracy_false_skips_the_accuracy_run(mlp_files, tmp_path):
+    """accuracy=False (quant-compile --no-accuracy): the same weights and
+    graph, report["accuracy"] None."""
+    model, calib = mlp_files / "mlp.onnx", mlp_files / "calib.npz"
+    a = quantc.compile(model, calib, targets=(), output=tmp_path / "a.qcpkg")
+    b = quantc.compile(model, calib, targets=(), output=tmp_path / "b.qcpkg",
+                       accuracy=False)
+    assert a.report["accuracy"]["samples"] > 0 and b.report["accuracy"] is None
+    ta, tb = tree(a.path), tree(b.path)
+    for f in ("weights.bin", "graph.mlir", "manifest.json"):
+        assert ta[f] == tb[f], f
+
+
 def test_default_output_is_a_fresh_directory(mlp_files):
     pkg = quantc.compile(mlp_files / "mlp.onnx", calib_random=4, seed=1,
                          targets="none")
