@@ -208,21 +208,6 @@ LogicalResult importConvTranspose(NodeContext &n) {
   if (failed(strides) || failed(dil) || failed(pads) || failed(outPad) ||
       failed(autoPad) || failed(outputShape))
     return failure();
-  if (*group < 1 || (!ShapedType::isDynamic(xs[1]) &&
-                     (xs[1] % *group || (!ShapedType::isDynamic(ws[0]) &&
-                                         xs[1] != ws[0])))) {
-    n.emitError() << "input " << qc::dimsStr(xs) << ", weight "
-                  << qc::dimsStr(ws) << " and group " << *group
-                  << " disagree: C must equal weight dim 0 and divide by "
-                     "group";
-    return failure();
-  }
-  for (int64_t i = 0; i < k; ++i)
-    if ((*strides)[i] < 1 || (*dil)[i] < 1 || (*outPad)[i] < 0) {
-      n.emitError() << "strides and dilations must be >= 1 and "
-                       "output_padding >= 0";
-      return failure();
-    }
   // output_shape (or SAME_*) fixes the total padding per dim: it is what
   // the full-size output minus the wanted size leaves.
   std::optional<SmallVector<int64_t>> wanted;
@@ -272,43 +257,12 @@ LogicalResult importConvTranspose(NodeContext &n) {
       (*pads)[k + i] = total - (*pads)[i];
     }
   }
-  int64_t M = ws[1] * *group;
-  Value bias;
-  if (n.hasInput(2)) {
-    FailureOr<Value> b = n.floatInput(2);
-    if (failed(b))
-      return failure();
-    if (shapeOf(*b).size() != 1 || shapeOf(*b)[0] != M) {
-      n.emitError() << "bias must be [" << M << "], got "
-                    << qc::dimsStr(shapeOf(*b));
-      return failure();
-    }
-    bias = *b;
-  }
-  SmallVector<int64_t> out{xs[0], M};
-  for (int64_t i = 0; i < k; ++i) {
-    if (ShapedType::isDynamic(xs[2 + i])) {
-      out.push_back(ShapedType::kDynamic);
-      continue;
-    }
-    int64_t o = (*strides)[i] * (xs[2 + i] - 1) + (*outPad)[i] +
-                (ws[2 + i] - 1) * (*dil)[i] + 1 - (*pads)[i] - (*pads)[k + i];
-    if (o < 1) {
-      n.emitError() << "output spatial dim " << i << " would be " << o;
-      return failure();
-    }
-    out.push_back(o);
-  }
-  OpBuilder &b = n.builder();
-  n.setOutput(0, qc::ConvTransposeOp::create(
-                     b, n.loc, f32Tensor(n, out), *x, *w, bias,
-                     b.getDenseI64ArrayAttr(*strides),
-                     b.getDenseI64ArrayAttr(*pads),
-                     b.getDenseI64ArrayAttr(*dil),
-                     b.getDenseI64ArrayAttr(*outPad),
-                     b.getI64IntegerAttr(*group))
-                     .getResult());
-  return success();
+  FailureOr<Value> bias = n.optionalFloatInput(2);
+  if (failed(bias))
+    return failure();
+  // The op checks channels, group, bias and windows and infers the output.
+  return n.setBuilt(n.build<qc::ConvTransposeOp>(
+      *x, *w, *bias, *strides, *pads, *dil, *outPad, *group));
 }
 
 //===----------------------------------------------------------------------===//

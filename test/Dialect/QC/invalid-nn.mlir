@@ -119,7 +119,8 @@ func.func @conv_result(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 // -----
 
 func.func @convt_rank(%x: tensor<3x4xf32>, %w: tensor<4x3xf32>) {
-  // expected-error @+1 {{input must be [N, C, D...] with rank >= 3}}
+  // expected-error @+2 {{input must be [N, C, D...] with rank >= 3}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64>, pads = array<i64>, dilations = array<i64>, output_padding = array<i64>, group = 1 : i64} : (tensor<3x4xf32>, tensor<4x3xf32>) -> tensor<3x3xf32>
   return
 }
@@ -127,7 +128,8 @@ func.func @convt_rank(%x: tensor<3x4xf32>, %w: tensor<4x3xf32>) {
 // -----
 
 func.func @convt_wrank(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2xf32>) {
-  // expected-error @+1 {{weight rank 3 differs from input rank 4}}
+  // expected-error @+2 {{weight rank 3 differs from input rank 4}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -135,7 +137,8 @@ func.func @convt_wrank(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2xf32>) {
 // -----
 
 func.func @convt_group(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
-  // expected-error @+1 {{group must be >= 1, got 0}}
+  // expected-error @+2 {{group must be >= 1, got 0}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 0 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -143,7 +146,8 @@ func.func @convt_group(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
 // -----
 
 func.func @convt_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<4x2x2x2xf32>) {
-  // expected-error @+1 {{input channels 3 != weight dim 0 (4)}}
+  // expected-error @+2 {{input channels 3 != weight dim 0 (4)}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<4x2x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -151,7 +155,8 @@ func.func @convt_channels(%x: tensor<1x3x4x4xf32>, %w: tensor<4x2x2x2xf32>) {
 // -----
 
 func.func @convt_cgroup(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
-  // expected-error @+1 {{input channels 3 are not divisible by group 2}}
+  // expected-error @+2 {{input channels 3 are not divisible by group 2}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 2 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x4x5x5xf32>
   return
 }
@@ -159,7 +164,8 @@ func.func @convt_cgroup(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
 // -----
 
 func.func @convt_dynw(%x: tensor<1x3x4x4xf32>, %w: tensor<3x?x2x2xf32>) {
-  // expected-error @+1 {{weight dims after the first must be static}}
+  // expected-error @+2 {{weight dims after the first must be static}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x?x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -167,7 +173,8 @@ func.func @convt_dynw(%x: tensor<1x3x4x4xf32>, %w: tensor<3x?x2x2xf32>) {
 // -----
 
 func.func @convt_attrs(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
-  // expected-error @+1 {{expects 2 strides, 2 dilations and 4 pads}}
+  // expected-error @+2 {{expects 2 strides, 2 dilations and 4 pads}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -175,7 +182,8 @@ func.func @convt_attrs(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
 // -----
 
 func.func @convt_outpad(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
-  // expected-error @+1 {{expects 2 output_padding values, got 1}}
+  // expected-error @+2 {{expects 2 output_padding values, got 1}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -183,7 +191,8 @@ func.func @convt_outpad(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
 // -----
 
 func.func @convt_bias(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{bias must be [2], got 3}}
+  // expected-error @+2 {{bias must be [2], got 3}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>, tensor<3xf32>) -> tensor<1x2x5x5xf32>
   return
 }
@@ -191,7 +200,8 @@ func.func @convt_bias(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>, %b: tens
 // -----
 
 func.func @convt_empty(%x: tensor<1x3x1x4xf32>, %w: tensor<3x2x1x2xf32>) {
-  // expected-error @+1 {{output spatial dim 0 would be 0}}
+  // expected-error @+2 {{output spatial dim 0 would be 0}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x1x4xf32>, tensor<3x2x1x2xf32>) -> tensor<1x2x1x5xf32>
   return
 }
@@ -199,7 +209,8 @@ func.func @convt_empty(%x: tensor<1x3x1x4xf32>, %w: tensor<3x2x1x2xf32>) {
 // -----
 
 func.func @convt_result(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
-  // expected-error @+1 {{result shape 1x2x4x5 does not match expected 1x2x5x5}}
+  // expected-error @+2 {{'qc.conv_transpose' op inferred type(s) 'tensor<1x2x5x5xf32>' are incompatible with return type(s) of operation 'tensor<1x2x4x5xf32>'}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
   %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x4x5xf32>
   return
 }
@@ -679,5 +690,14 @@ func.func @resize_policy(%x: tensor<1x3x4x4xf32>, %s: tensor<2xi64>) {
 func.func @resize_policy_scales(%x: tensor<1x3x4x4xf32>, %sc: tensor<2xf32>) {
   // expected-error @+1 {{keep_aspect_ratio_policy 'not_larger' needs a sizes operand}}
   %0 = qc.resize %x scales %sc {scales = array<f32>, axes = array<i64: 2, 3>, keep_aspect_ratio_policy = #qc.aspect_ratio_policy<not_larger>, mode = #qc.resize_mode<nearest>, coordinate_transformation_mode = #qc.coordinate_transformation<asymmetric>, nearest_mode = #qc.nearest_mode<floor>} : (tensor<1x3x4x4xf32>, tensor<2xf32>) -> tensor<1x3x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @conv_transpose_output_padding(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x2x2xf32>) {
+  // expected-error @+2 {{output_padding must be >= 0}}
+  // expected-error @+1 {{'qc.conv_transpose' op failed to infer returned types}}
+  %0 = qc.conv_transpose %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, output_padding = array<i64: 0, -1>, group = 1 : i64} : (tensor<1x3x4x4xf32>, tensor<3x2x2x2xf32>) -> tensor<1x2x5x4xf32>
   return
 }

@@ -168,55 +168,59 @@ LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult ConvTransposeOp::verify() {
-  auto in = getInput().getType(), w = getWeight().getType();
-  if (failed(checkSpatial(getLoc(), in)))
+LogicalResult ConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  auto w = cast<RankedTensorType>(adaptor.getWeight().getType());
+  if (failed(checkSpatial(loc, in)))
     return failure();
   if (w.getRank() != in.getRank())
-    return emitOpError("weight rank ")
-           << w.getRank() << " differs from input rank " << in.getRank();
-  int64_t g = getGroup(), k = in.getRank() - 2;
+    return emitOptionalError(loc, "weight rank ", w.getRank(),
+                             " differs from input rank ", in.getRank());
+  int64_t g = adaptor.getGroup(), k = in.getRank() - 2;
   if (g < 1)
-    return emitOpError("group must be >= 1, got ") << g;
+    return emitOptionalError(loc, "group must be >= 1, got ", g);
   int64_t c = in.getDimSize(1), cw = w.getDimSize(0);
   if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(cw) && c != cw)
-    return emitOpError("input channels ")
-           << c << " != weight dim 0 (" << cw << ")";
+    return emitOptionalError(loc, "input channels ", c, " != weight dim 0 (",
+                             cw, ")");
   if (!ShapedType::isDynamic(c) && c % g != 0)
-    return emitOpError("input channels ")
-           << c << " are not divisible by group " << g;
+    return emitOptionalError(loc, "input channels ", c,
+                             " are not divisible by group ", g);
   for (int64_t i = 1; i < w.getRank(); ++i)
     if (ShapedType::isDynamic(w.getDimSize(i)))
-      return emitOpError("weight dims after the first must be static");
-  if (failed(checkWindowAttrs(getLoc(), k, getStrides(), getPads(),
-                              getDilations())))
+      return emitOptionalError(loc,
+                               "weight dims after the first must be static");
+  ArrayRef<int64_t> strides = adaptor.getStrides(), pads = adaptor.getPads(),
+                    dil = adaptor.getDilations(),
+                    outPad = adaptor.getOutputPadding();
+  if (failed(checkWindowAttrs(loc, k, strides, pads, dil)))
     return failure();
-  if ((int64_t)getOutputPadding().size() != k)
-    return emitOpError("expects ") << k << " output_padding values, got "
-                                   << getOutputPadding().size();
+  if ((int64_t)outPad.size() != k)
+    return emitOptionalError(loc, "expects ", k,
+                             " output_padding values, got ", outPad.size());
+  if (llvm::any_of(outPad, [](int64_t p) { return p < 0; }))
+    return emitOptionalError(loc, "output_padding must be >= 0");
   int64_t m = w.getDimSize(1) * g;
-  if (failed(checkBias(getLoc(), getBias(), m)))
+  if (failed(checkBias(loc, adaptor.getBias(), m)))
     return failure();
-  SmallVector<int64_t> expected{in.getDimSize(0), m};
+  SmallVector<int64_t> out{in.getDimSize(0), m};
   for (int64_t i = 0; i < k; ++i) {
     int64_t d = in.getDimSize(2 + i);
-    if (ShapedType::isDynamic(d)) {
-      expected.push_back(d);
-      continue;
-    }
-    int64_t o = getStrides()[i] * (d - 1) + getOutputPadding()[i] +
-                getDilations()[i] * (w.getDimSize(2 + i) - 1) + 1 -
-                getPads()[i] - getPads()[k + i];
-    if (o < 1)
-      return emitOpError("output spatial dim ") << i << " would be " << o;
-    expected.push_back(o);
+    int64_t o = ShapedType::isDynamic(d)
+                    ? d
+                    : strides[i] * (d - 1) + outPad[i] +
+                          dil[i] * (w.getDimSize(2 + i) - 1) + 1 - pads[i] -
+                          pads[k + i];
+    if (o < 1 && !ShapedType::isDynamic(o))
+      return emitOptionalError(loc, "output spatial dim ", i, " would be ", o);
+    out.push_back(o);
   }
-  if (!shapesCompatible(expected, getResult().getType().getShape()))
-    return emitOpError("result shape ")
-           << dimsStr(getResult().getType().getShape())
-           << " does not match expected " << dimsStr(expected);
+  inferred.push_back(in.clone(out));
   return success();
 }
+QC_COMPATIBLE_RESULT_TYPES(ConvTransposeOp)
 
 /// A pool's result type (max_pool, avg_pool, max_pool_with_indices).
 template <typename Adaptor>

@@ -25,7 +25,7 @@ def QC_ConvOp : QC_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
 }
 
-def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure]> {
+def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "N-D transposed convolution (ONNX ConvTranspose)";
   let description = [{
     `input` is `[N, C, D1..Dk]`, `weight` is `[C, M/group, K1..Kk]`, the
@@ -40,7 +40,6 @@ def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure]> {
                        DenseI64ArrayAttr:$output_padding, I64Attr:$group);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 class QC_PoolOp<string mnemonic, string desc>
