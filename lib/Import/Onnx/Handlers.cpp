@@ -81,7 +81,10 @@ LogicalResult importMatMul(NodeContext &n) {
   // numpy semantics for 1-D operands: promote to a matrix, then drop the
   // added dimension from the result.
   bool lhsVec = la.size() == 1, rhsVec = lb.size() == 1;
-  auto dimOrInfer = [](int64_t d) { return ShapedType::isDynamic(d) ? -1 : d; };
+  // A dynamic or zero extent is given as -1 (ONNX Reshape reads 0 as "copy").
+  auto dimOrInfer = [](int64_t d) {
+    return ShapedType::isDynamic(d) || d == 0 ? -1 : d;
+  };
   if (lhsVec && rhsVec && !ShapedType::isDynamic(la[0]) &&
       !ShapedType::isDynamic(lb[0]) && la[0] != lb[0]) {
     n.emitError() << "inner dimensions differ: the operands are "
@@ -321,6 +324,10 @@ LogicalResult importFlatten(NodeContext &n) {
   };
   int64_t outer = product(in.take_front(axis));
   int64_t inner = product(in.drop_front(axis));
+  // A zero extent cannot be spelled in a Reshape shape (0 copies a dim):
+  // qc.flatten says it exactly.
+  if (outer == 0 || inner == 0)
+    return importDynamicFlatten(n, *x, axis);
   SmallVector<int64_t> spec;
   if (!ShapedType::isDynamic(outer))
     spec.push_back(outer);

@@ -250,13 +250,17 @@ LogicalResult importClipV6(NodeContext &n) {
   return emitClip(n, *x, *lo, *hi);
 }
 
-/// Clip's bound input `i` (1: min, 2: max, a scalar) applied to `y`.
-FailureOr<Value> applyClipBound(NodeContext &n, Value y, int i, Value bound) {
-  if (!shapeOf(bound).empty()) {
-    n.emitError() << "input " << i << " must be a scalar, got shape "
-                  << qc::dimsStr(shapeOf(bound));
-    return failure();
-  }
+/// Clip's bound input `i` (1: min, 2: max) must be a scalar.
+LogicalResult checkClipBound(NodeContext &n, int i, Value bound) {
+  if (shapeOf(bound).empty())
+    return success();
+  n.emitError() << "input " << i << " must be a scalar, got shape "
+                << qc::dimsStr(shapeOf(bound));
+  return failure();
+}
+
+/// Clip's (scalar) bound input `i` applied to `y`.
+Value applyClipBound(NodeContext &n, Value y, int i, Value bound) {
   if (i == 1)
     return qc::MaxOp::create(n.builder(), n.loc, y.getType(), y, bound)
         .getResult();
@@ -282,7 +286,7 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
     if (!n.hasInput(i))
       continue;
     FailureOr<Value> b = n.anyInput(i);
-    if (failed(b))
+    if (failed(b) || failed(checkClipBound(n, i, *b)))
       return failure();
     Value bound = *b;
     if (elementTypeOf(bound) != et) {
@@ -300,10 +304,7 @@ LogicalResult importClipInt(NodeContext &n, Value x) {
                   DenseElementsAttr::get(RankedTensorType::get({}, et), v))
                   .getResult();
     }
-    FailureOr<Value> next = applyClipBound(n, y, i, bound);
-    if (failed(next))
-      return failure();
-    y = *next;
+    y = applyClipBound(n, y, i, bound);
   }
   if (y == x)
     n.aliasOutput(0, 0);
@@ -341,12 +342,9 @@ LogicalResult importClip(NodeContext &n) {
       if (!n.hasInput(i))
         continue;
       FailureOr<Value> b = n.floatInput(i);
-      if (failed(b))
+      if (failed(b) || failed(checkClipBound(n, i, *b)))
         return failure();
-      FailureOr<Value> next = applyClipBound(n, y, i, *b);
-      if (failed(next))
-        return failure();
-      y = *next;
+      y = applyClipBound(n, y, i, *b);
     }
     n.setOutput(0, y);
     return success();
@@ -623,7 +621,9 @@ template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
   bool onlyLast = true;
   for (int64_t d = *axis; d < rank - 1; ++d)
     onlyLast &= in[d] == 1;
-  if (onlyLast) {
+  // An empty tensor stays empty whatever the axis (and a Reshape shape
+  // cannot spell its zero extents).
+  if (onlyLast || llvm::is_contained(in, 0)) {
     n.setOutput(0, make(*x, rank - 1));
     return success();
   }

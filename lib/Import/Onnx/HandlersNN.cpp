@@ -208,6 +208,15 @@ LogicalResult importConvTranspose(NodeContext &n) {
   if (failed(strides) || failed(dil) || failed(pads) || failed(outPad) ||
       failed(autoPad) || failed(outputShape))
     return failure();
+  // The padding arithmetic below needs these (the op checks them again).
+  for (int64_t i = 0; i < k; ++i)
+    if ((*strides)[i] < 1 || (*dil)[i] < 1 || (*outPad)[i] < 0) {
+      n.emitError() << "strides and dilations must be >= 1 and "
+                       "output_padding >= 0, got "
+                    << intsStr(*strides) << ", " << intsStr(*dil) << " and "
+                    << intsStr(*outPad);
+      return failure();
+    }
   // output_shape (or SAME_*) fixes the total padding per dim: it is what
   // the full-size output minus the wanted size leaves.
   std::optional<SmallVector<int64_t>> wanted;
@@ -224,7 +233,9 @@ LogicalResult importConvTranspose(NodeContext &n) {
   } else if (*autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER") {
     wanted.emplace();
     for (int64_t i = 0; i < k; ++i)
-      wanted->push_back(xs[2 + i] * (*strides)[i]);
+      wanted->push_back(ShapedType::isDynamic(xs[2 + i]) // refused below
+                            ? 0
+                            : xs[2 + i] * (*strides)[i]);
   } else if (*autoPad == "VALID") {
     pads->assign(2 * k, 0);
   } else if (*autoPad != "NOTSET") {

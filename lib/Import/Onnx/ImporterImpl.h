@@ -154,6 +154,11 @@ public:
   template <typename OpTy, typename... Args>
   mlir::FailureOr<OpTy> build(Args &&...args) {
     mlir::OperationState st(loc, OpTy::getOperationName());
+    static_assert(
+        OpTy::template hasTrait<mlir::OpTrait::OneResult>() ||
+            OpTy::template hasTrait<mlir::OpTrait::NResults<2>::Impl>() ||
+            OpTy::template hasTrait<mlir::OpTrait::NResults<3>::Impl>(),
+        "build<OpTy> builds ops of one to three results");
     constexpr unsigned numResults =
         OpTy::template hasTrait<mlir::OpTrait::OneResult>()              ? 1
         : OpTy::template hasTrait<mlir::OpTrait::NResults<2>::Impl>() ? 2
