@@ -1,7 +1,7 @@
 //===- QCShapeOps.cpp - qc ops: Shape family -------------------------===//
 //
-// Verifiers of the shape/layout ops. Rules are labelled S1.. in
-// docs/Ops-shape.md; every error here has a case in
+// Type inference and verifiers of the shape/layout ops. Rules are labelled
+// S1.. in docs/Ops-shape.md; every error here has a case in
 // test/Dialect/QC/invalid-shape.mlir.
 //
 //===----------------------------------------------------------------------===//
