@@ -253,9 +253,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // accuracy run reads them.
   int64_t samples = numSamples(*inputs);
   // The float model, kept for the accuracy run over the files (weights are
-  // shared resources, not copied).
+  // shared resources, not copied); none when that run is skipped.
   OwningOpRef<ModuleOp> floatCopy;
-  if (calibDir)
+  if (calibDir && opts.measureAccuracy)
     floatCopy = module->clone();
   // Held-out inputs (--eval): the float outputs now, before the graph is
   // quantized in place.

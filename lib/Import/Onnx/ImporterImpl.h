@@ -154,15 +154,12 @@ public:
   template <typename OpTy, typename... Args>
   mlir::FailureOr<OpTy> build(Args &&...args) {
     mlir::OperationState st(loc, OpTy::getOperationName());
-    static_assert(
-        OpTy::template hasTrait<mlir::OpTrait::OneResult>() ||
-            OpTy::template hasTrait<mlir::OpTrait::NResults<2>::Impl>() ||
-            OpTy::template hasTrait<mlir::OpTrait::NResults<3>::Impl>(),
-        "build<OpTy> builds ops of one to three results");
     constexpr unsigned numResults =
         OpTy::template hasTrait<mlir::OpTrait::OneResult>()              ? 1
         : OpTy::template hasTrait<mlir::OpTrait::NResults<2>::Impl>() ? 2
-                                                                        : 3;
+        : OpTy::template hasTrait<mlir::OpTrait::NResults<3>::Impl>() ? 3
+                                                                        : 0;
+    static_assert(numResults, "build<OpTy> builds ops of one to three results");
     llvm::SmallVector<mlir::Type, 2> placeholders(numResults);
     OpTy::build(builder(), st, mlir::TypeRange(placeholders),
                 std::forward<Args>(args)...);
