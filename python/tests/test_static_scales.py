@@ -369,10 +369,13 @@ def test_int32_dequantize_nonzero_zero_point_is_an_error(tmp_path):
         quantc.import_onnx(tmp_path / "bad.onnx")
 
 
-def test_calibration_directory(tmp_path, run_tool, mlp):
+@pytest.mark.parametrize("method", ["percentile", "entropy", "mse"])
+def test_calibration_directory(tmp_path, run_tool, mlp, method):
     """--calib DIR reads its .npz (or, for a one-input model, .npy) files
     one at a time: the same ranges as the same samples in one file, the
-    accuracy over all of them, a progress line per file."""
+    accuracy over all of them, a progress line per file. (One file is one
+    batch, whose histograms are taken in the min-max run; a directory
+    takes them in a second run over its files: the two must agree.)"""
     import json
     x = np.load(mlp.calib)["x"]
     d_npz, d_npy = tmp_path / "npz", tmp_path / "npy"
@@ -385,7 +388,7 @@ def test_calibration_directory(tmp_path, run_tool, mlp):
     for name, calib in (("file", mlp.calib), ("npz", d_npz), ("npy", d_npy)):
         res = run_tool("quant-compile", mlp.model, "--calib", calib,
                        "--format", "int8", "--target", "none",
-                       "--calib-method", "percentile", "-o",
+                       "--calib-method", method, "-o",
                        tmp_path / f"{name}.qcpkg")
         assert res.returncode == 0, res.stderr
         reports[name] = json.loads(

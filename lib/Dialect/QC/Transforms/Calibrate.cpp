@@ -311,6 +311,19 @@ LogicalResult quantc::qc::calibrateBatches(
     return success();
   };
 
+  // Run 2 below streams |x| into histograms over [0, max |x|], which needs
+  // the final max |x| of run 1. With one batch, that max is known as soon as
+  // run 1 has observed the tensor, so its histogram is taken right there and
+  // the second float run is skipped: the same bins, counts and clip. (An op
+  // observed twice in one run, which no qc op is today, sends it back to two
+  // runs.)
+  auto absmax = [](const Range &r) {
+    return r.min > r.max ? 0.0f : std::max(std::fabs(r.min), std::fabs(r.max));
+  };
+  bool histInFirstRun =
+      opts.method != nx::CalibMethod::MinMax && numBatches == 1;
+  bool revisited = false;
+
   // C1, run 1: min-max of every observed activation and of the results.
   if (failed(pass(
           "min-max",
@@ -323,6 +336,17 @@ LogicalResult quantc::qc::calibrateBatches(
             for (unsigned i : o.operands)
               o.ranges[i].add(*operands[i]);
             o.result.add(*results[0]);
+            if (histInFirstRun)
+              for (unsigned i : o.operands) {
+                if (o.hists[i]) {
+                  revisited = true;
+                  continue;
+                }
+                o.hists[i] =
+                    std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
+                o.hists[i]->add(operands[i]->f.data(),
+                                (int64_t)operands[i]->f.size());
+              }
             if (!o.hess.empty()) {
               // Lower triangle of sum x x^T; mirrored when attached.
               const std::vector<float> &v = operands[0]->f;
@@ -380,26 +404,30 @@ LogicalResult quantc::qc::calibrateBatches(
 
   // Run 2: |x| streamed into histograms over [0, max |x|] (C1), then the
   // method's clip (C2-C5).
-  auto absmax = [](const Range &r) {
-    return r.min > r.max ? 0.0f : std::max(std::fabs(r.min), std::fabs(r.max));
-  };
+  if (!histInFirstRun || revisited) {
+    for (auto &[op, o] : seen)
+      for (unsigned i : o.operands)
+        o.hists[i] = std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
+    samplesSeen = 0;
+    if (failed(pass(
+            "histograms",
+            [&](Operation *op, ArrayRef<const Tensor *> operands,
+                ArrayRef<const Tensor *>) {
+              auto it = seen.find(op);
+              if (it == seen.end())
+                return;
+              for (unsigned i : it->second.operands)
+                it->second.hists[i]->add(operands[i]->f.data(),
+                                         (int64_t)operands[i]->f.size());
+            },
+            nullptr)))
+      return failure();
+  }
+  // An op the run did not reach has an empty histogram, as in run 2.
   for (auto &[op, o] : seen)
     for (unsigned i : o.operands)
-      o.hists[i] = std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
-  samplesSeen = 0;
-  if (failed(pass(
-          "histograms",
-          [&](Operation *op, ArrayRef<const Tensor *> operands,
-              ArrayRef<const Tensor *>) {
-            auto it = seen.find(op);
-            if (it == seen.end())
-              return;
-            for (unsigned i : it->second.operands)
-              it->second.hists[i]->add(operands[i]->f.data(),
-                                       (int64_t)operands[i]->f.size());
-          },
-          nullptr)))
-    return failure();
+      if (!o.hists[i])
+        o.hists[i] = std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
   Builder b(ctx);
   for (auto &[op, o] : seen) {
     for (unsigned i : o.operands) {
