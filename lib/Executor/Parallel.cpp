@@ -29,6 +29,8 @@
 
 using namespace quantc::exec;
 
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
 namespace {
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -157,6 +159,14 @@ int quantc::exec::getNumThreads() {
     // GEMMs are split over our pool (Gemm.cpp); OpenBLAS's own threads would
     // only contend with it.
     openblas_set_num_threads(1);
+    // Lowering the count leaves OpenBLAS's workers (started when the library
+    // loaded) spinning on sched_yield until their timeout, ~2^28 cycles:
+    // for the first tenth of a second they took a core from our pool.
+    // blas_thread_shutdown_ joins them; it is exported by the pthreads build
+    // only, hence the weak reference. OpenBLAS starts them again itself if
+    // it is ever given more than one thread.
+    if (blas_thread_shutdown_)
+      blas_thread_shutdown_();
     return v;
   }();
   return n;
