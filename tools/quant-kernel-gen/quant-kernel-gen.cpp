@@ -4,7 +4,8 @@
 // its PTX, or writes its cubin.
 //
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
-//                    [--kernel=mxfp8-gemm|fp8-gemm] [--stages N] [--tile-n N]
+//                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
+//                    [--stages N] [--tile-n N]
 //                    [--scales=1x128|per-channel|per-tensor]
 //                    [--emit=mlir|ptx|cubin] [-o file]
 //
@@ -47,12 +48,18 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                     llvm::cl::value_desc("file"),
                                     llvm::cl::init("-"), llvm::cl::cat(cat));
-  enum class Kernel { MXFP8, FP8Block };
+  enum class Kernel { MXFP8, MXFP4, NVFP4, FP8Block };
   llvm::cl::opt<Kernel> kernel(
       "kernel", llvm::cl::desc("Which GEMM"), llvm::cl::init(Kernel::MXFP8),
       llvm::cl::values(
           clEnumValN(Kernel::MXFP8, "mxfp8-gemm",
                      "MXFP8 (E8M0 per 32 along K), mma.sync, every target"),
+          clEnumValN(Kernel::MXFP4, "mxfp4-gemm",
+                     "MXFP4 (e2m1, E8M0 per 32 along K), block-scaled "
+                     "mma.sync, sm_120a only"),
+          clEnumValN(Kernel::NVFP4, "nvfp4-gemm",
+                     "NVFP4 (e2m1, UE4M3 per 16 along K), block-scaled "
+                     "mma.sync, sm_120a only"),
           clEnumValN(Kernel::FP8Block, "fp8-gemm",
                      "FP8 with f32 scales (--scales), TMA + wgmma, sm_90a "
                      "only")),
@@ -74,8 +81,9 @@ int main(int argc, char **argv) {
       llvm::cl::init("1x128"), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> kernelName(
       "kernel-name",
-      llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm, or "
-                     "fp8_gemm_<scales> with - as _)"),
+      llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm, "
+                     "mxfp4_gemm, nvfp4_gemm, or fp8_gemm_<scales> with - "
+                     "as _)"),
       llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> ptxasPath(
       "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin, as "
@@ -109,9 +117,22 @@ int main(int argc, char **argv) {
   if (name.empty() && kernel == Kernel::FP8Block) {
     name = "fp8_gemm_" + scales;
     std::replace(name.begin(), name.end(), '-', '_');
-  } else if (name.empty()) {
-    name = "mxfp8_gemm";
   }
+  quantc::BlockScaledGemm blockScaled =
+      kernel == Kernel::MXFP4   ? quantc::BlockScaledGemm::MXFP4
+      : kernel == Kernel::NVFP4 ? quantc::BlockScaledGemm::NVFP4
+                                : quantc::BlockScaledGemm::MXFP8;
+  if (kernel != Kernel::FP8Block &&
+      !quantc::isBlockScaledGemmSupported(*t, blockScaled)) {
+    llvm::errs() << "quant-kernel-gen: error: --kernel="
+                 << quantc::getBlockScaledGemmName(blockScaled)
+                 << "-gemm uses the FP4 block-scaled mma.sync, which only "
+                    "--target sm_120a has (got '"
+                 << target << "')\n";
+    return 1;
+  }
+  if (name.empty())
+    name = (quantc::getBlockScaledGemmName(blockScaled) + "_gemm").str();
 
   DialectRegistry registry;
   quantc::registerPTXTranslations(registry);
@@ -131,7 +152,8 @@ int main(int argc, char **argv) {
     }
     if (failed(quantc::buildHopperFP8GemmKernel(*top, name, cfg)))
       return 1;
-  } else if (failed(quantc::buildMXFP8GemmKernel(*top, name, *t))) {
+  } else if (failed(quantc::buildBlockScaledGemmKernel(*top, name, *t,
+                                                        blockScaled))) {
     return 1;
   }
   if (failed(verify(*top)))

@@ -183,11 +183,43 @@ detail::createGemmKernelFunc(ModuleOp top, KernelTarget t, llvm::StringRef name,
   return r;
 }
 
+llvm::StringRef getBlockScaledGemmName(BlockScaledGemm g) {
+  switch (g) {
+  case BlockScaledGemm::MXFP8:
+    return "mxfp8";
+  case BlockScaledGemm::MXFP4:
+    return "mxfp4";
+  case BlockScaledGemm::NVFP4:
+    return "nvfp4";
+  }
+  llvm_unreachable("unknown BlockScaledGemm");
+}
+
+unsigned getBlockScaledGemmScaleBlock(BlockScaledGemm g) {
+  return g == BlockScaledGemm::NVFP4 ? 16 : 32;
+}
+
+bool isBlockScaledGemmSupported(KernelTarget t, BlockScaledGemm g) {
+  return g == BlockScaledGemm::MXFP8 || t == KernelTarget::SM120a;
+}
+
 FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
                                                KernelTarget t,
                                                const GemmEpilogue *epilogue) {
+  return buildBlockScaledGemmKernel(top, name, t, BlockScaledGemm::MXFP8,
+                                    epilogue);
+}
+
+FailureOr<gpu::GPUFuncOp>
+buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
+                           BlockScaledGemm kind, const GemmEpilogue *epilogue) {
   MLIRContext *ctx = top.getContext();
+  if (!isBlockScaledGemmSupported(t, kind))
+    return emitError(top.getLoc())
+           << "the " << getBlockScaledGemmName(kind)
+           << " GEMM needs the FP4 block-scaled mma.sync of sm_120a; "
+           << getChip(t) << " has no FP4 tensor-core instruction";
   OpBuilder b(ctx);
   unsigned extra = epilogue ? epilogue->extraPtrs : 0;
   FailureOr<detail::GemmKernelArgs> made =
@@ -216,15 +248,25 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                    e.mul(e.band(warp, e.c64(1)), e.c64(8)));
 
   // Rows/cols this lane touches in the m16n8k32 fragments.
-  Value rowLo = e.add(m0, g);              // A regs 0,2; C regs 0,1
-  Value rowHi = e.add(rowLo, e.c64(8));    // A regs 1,3; C regs 2,3
-  Value colB = e.add(n0, g);               // B regs 0,1
+  Value rowLo = e.add(m0, g);                    // A regs 0,2; C regs 0,1
+  Value rowHi = e.add(rowLo, e.c64(8));          // A regs 1,3; C regs 2,3
+  Value colB = e.add(n0, g);                     // B regs 0,1
   Value colC0 = e.add(n0, e.mul(tig, e.c64(2))); // C regs 0,2
   Value colC1 = e.add(colC0, e.c64(1));          // C regs 1,3
   Value k4 = e.mul(tig, e.c64(4));
 
-  // Number of 32-wide K blocks; K >= 1 in i64 so K+31 cannot overflow.
-  Value KB = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
+  // Every MMA takes a 32-byte slice of each operand row: 32 FP8 or 64 FP4
+  // elements. Row length in bytes (FP4: ceil(K/2), the odd tail's high
+  // nibble 0) and the number of slices; K >= 1 in i64, so no overflow.
+  bool fp4 = kind != BlockScaledGemm::MXFP8;
+  Value rowBytes = fp4 ? e.shru(e.add(K, e.c64(1)), e.c64(1)) : K;
+  Value KB =
+      arith::DivSIOp::create(b, loc, e.add(rowBytes, e.c64(31)), e.c64(32));
+  // Scales per row and per slice: ceil(K / scaleBlock), and 1, 2 or 4.
+  int64_t sblock = getBlockScaledGemmScaleBlock(kind);
+  unsigned perSlice = (fp4 ? 64 : 32) / sblock;
+  Value KS = arith::DivSIOp::create(b, loc, e.add(K, e.c64(sblock - 1)),
+                                    e.c64(sblock));
 
   Value zero = e.f32c(0.0f);
   auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1),
@@ -237,12 +279,15 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
     Value kLo = e.add(e.mul(kb, e.c64(32)), k4);
     Value kHi = e.add(kLo, e.c64(16));
 
-    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, K),
-                              e.loadPacked4(A, rowHi, M, kLo, K),
-                              e.loadPacked4(A, rowLo, M, kHi, K),
-                              e.loadPacked4(A, rowHi, M, kHi, K)};
-    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, K),
-                               e.loadPacked4(B, colB, N, kHi, K)};
+    // (kLo, kHi: byte offsets within the row; for FP4 the fragment layout
+    // of m16n8k64 puts elements 8*tig .. 8*tig+7 in a register, the same
+    // four bytes as m16n8k32's 8-bit elements 4*tig .. 4*tig+3.)
+    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, rowBytes),
+                              e.loadPacked4(A, rowHi, M, kLo, rowBytes),
+                              e.loadPacked4(A, rowLo, M, kHi, rowBytes),
+                              e.loadPacked4(A, rowHi, M, kHi, rowBytes)};
+    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, rowBytes),
+                               e.loadPacked4(B, colB, N, kHi, rowBytes)};
     auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     SmallVector<Value, 4> next;
 
@@ -253,19 +298,34 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
       // 4g (any lane of quad g) supplies SF_B of column g. We give every lane
       // of a quad its row/column scale (lanes 2,3 duplicate lanes 0,1) and
       // replicate the byte into all four bytes, so the selectors 0/0 work.
+      // With scale_vec::2X / 4X a lane supplies its row's (column's) 2 / 4
+      // scales of the slice in bytes 0-1 / 0-3 of the register (byte-id 0);
+      // the 2X pair is repeated in bytes 2-3 so byte-id 2 would read the
+      // same. Fallback 1.0: E8M0 127, UE4M3 0x38.
       Value sfRow = e.add(rowLo, e.mul(e.band(lane, e.c64(1)), e.c64(8)));
-      Value sa = e.loadScaleCode(As, sfRow, M, kb, KB);
-      Value sb = e.loadScaleCode(Bs, colB, N, kb, KB);
-      sa = e.mul(sa, e.c32(0x01010101));
-      sb = e.mul(sb, e.c32(0x01010101));
+      int64_t one = kind == BlockScaledGemm::NVFP4 ? 0x38 : 127;
+      Value first = e.mul(kb, e.c64(perSlice));
+      Value sa = e.loadScaleWord(As, sfRow, M, first, perSlice, KS, one);
+      Value sb = e.loadScaleWord(Bs, colB, N, first, perSlice, KS, one);
+      int64_t replicate = perSlice == 1   ? 0x01010101
+                          : perSlice == 2 ? 0x10001
+                                          : 1;
+      sa = e.mul(sa, e.c32(replicate));
+      sb = e.mul(sb, e.c32(replicate));
       Value sel = e.cst(e.i16, 0);
+      NVVM::MMATypes elem = fp4 ? NVVM::MMATypes::e2m1 : NVVM::MMATypes::e4m3;
       auto mma = NVVM::MmaBlockScaleOp::create(
           b, loc, resTy, ValueRange(a), ValueRange(bb), acc, sa, sel, sel, sb,
-          sel, sel, ArrayRef<int64_t>{16, 8, 32},
-          std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::e4m3,
-                                        NVVM::MMATypes::e4m3},
-          NVVM::ScaleVecSize::X1, NVVM::BlockScaleFormat::UE8M0,
-          NVVM::MMABlockScaleKind::MXF8F6F4);
+          sel, sel, ArrayRef<int64_t>{16, 8, fp4 ? 64 : 32},
+          std::array<NVVM::MMATypes, 2>{elem, elem},
+          perSlice == 1   ? NVVM::ScaleVecSize::X1
+          : perSlice == 2 ? NVVM::ScaleVecSize::X2
+                          : NVVM::ScaleVecSize::X4,
+          kind == BlockScaledGemm::NVFP4 ? NVVM::BlockScaleFormat::UE4M3
+                                         : NVVM::BlockScaleFormat::UE8M0,
+          kind == BlockScaledGemm::MXFP8   ? NVVM::MMABlockScaleKind::MXF8F6F4
+          : kind == BlockScaledGemm::MXFP4 ? NVVM::MMABlockScaleKind::MXF4
+                                           : NVVM::MMABlockScaleKind::MXF4NVF4);
       for (int64_t i = 0; i < 4; ++i)
         next.push_back(LLVM::ExtractValueOp::create(b, loc, mma, i));
     } else {
@@ -274,10 +334,10 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
       SmallVector<Value, 10> operands(a.begin(), a.end());
       operands.append(bb.begin(), bb.end());
       operands.append({zero, zero, zero, zero});
-      std::string asmStr = (getMMAInstructionName(t) +
-                            " {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
-                            "{$10,$11,$12,$13};")
-                               .str();
+      std::string asmStr =
+          (getMMAInstructionName(t) + " {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                                      "{$10,$11,$12,$13};")
+              .str();
       auto mma = LLVM::InlineAsmOp::create(
           b, loc, resTy, operands, asmStr, "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f",
           /*has_side_effects=*/false, /*is_align_stack=*/false,

@@ -112,6 +112,26 @@ struct KernelEmitter {
     return maskedByte(base, add(mul(row, KB), kb), ok, 127);
   }
 
+  /// `count` (1..4) consecutive scale codes S[row, first .. first+count-1]
+  /// of a [rows, KS] byte matrix packed little-endian into an i32 (the
+  /// block-scaled mma's scale register: byte j is the j-th block along K).
+  /// A row out of range or a block at or past KS reads `fallback` (a scale
+  /// of 1.0, multiplying operand bytes that are zero there).
+  Value loadScaleWord(Value base, Value row, Value rows, Value first,
+                      unsigned count, Value KS, int64_t fallback) {
+    Value rowOk = slt(row, rows);
+    Value word = c32(0);
+    for (unsigned j = 0; j < count; ++j) {
+      Value kj = add(first, c64(j));
+      Value byte = maskedByte(base, add(mul(row, KS), kj),
+                              land(rowOk, slt(kj, KS)), fallback);
+      if (j)
+        byte = shl(byte, c32(8 * j));
+      word = bor(word, byte);
+    }
+    return word;
+  }
+
   /// E8M0 decode to f32 by building the bit pattern: 0xFF -> NaN, 0 ->
   /// 2^-127 (subnormal 0x00400000), else code << 23.
   Value decodeE8M0(Value code) {

@@ -7,7 +7,9 @@
 //
 // with A: MxK e4m3 codes (row-major), As: Mxceil(K/32) E8M0 bytes,
 // B: NxK e4m3 codes (row-major, i.e. the transposed weight), Bs: Nxceil(K/32),
-// C: MxN f32 row-major. See docs/Kernels.md.
+// C: MxN f32 row-major; and, for sm_120a, the same kernel with packed e2m1
+// operands and E8M0-per-32 (MXFP4) or UE4M3-per-16 (NVFP4) scales
+// (BlockScaledGemm). See docs/Kernels.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -97,6 +99,41 @@ struct GemmEpilogue {
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildMXFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                      KernelTarget t, const GemmEpilogue *epilogue = nullptr);
+
+/// The block-scaled GEMMs of the mma.sync kernel family. They share its
+/// geometry (32x16 C tile per block of 4 warps, one 16x8 MMA tile per warp)
+/// and its byte-level operand fragments: a 32-byte slice of K per MMA, i.e.
+/// 32 FP8 elements or 64 FP4 elements packed two per byte.
+enum class BlockScaledGemm {
+  /// e4m3 codes, one per byte; E8M0 scale per 32 along K (every target).
+  MXFP8,
+  /// e2m1 codes packed two per byte (element 2i in the low nibble, each row
+  /// of ceil(K/2) bytes); E8M0 scale per 32 along K. sm_120a only:
+  /// mma.sync.m16n8k64 kind::mxf4 block_scale scale_vec::2X.
+  MXFP4,
+  /// e2m1 as MXFP4; UE4M3 scale per 16 along K (NVFP4's first level; its
+  /// per-tensor f32 second level is not applied here: it is one constant
+  /// factor of C, for the caller's epilogue). sm_120a only:
+  /// mma.sync.m16n8k64 kind::mxf4nvf4 block_scale scale_vec::4X.
+  NVFP4,
+};
+
+/// "mxfp8" / "mxfp4" / "nvfp4"; and the elements one scale covers (32, 32,
+/// 16).
+llvm::StringRef getBlockScaledGemmName(BlockScaledGemm g);
+unsigned getBlockScaledGemmScaleBlock(BlockScaledGemm g);
+/// Whether target t has an MMA for g (the FP4 kinds need sm_120a).
+bool isBlockScaledGemmSupported(KernelTarget t, BlockScaledGemm g);
+
+/// buildMXFP8GemmKernel for any BlockScaledGemm: the same signature and
+/// launch configuration (getMXFP8GemmLaunchConfig); A and B are M x K and
+/// N x K element codes in g's layout, As and Bs their [rows,
+/// ceil(K/scaleBlock)] scale bytes. A target without g's MMA fails with a
+/// diagnostic.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildBlockScaledGemmKernel(mlir::ModuleOp top, llvm::StringRef name,
+                           KernelTarget t, BlockScaledGemm g,
+                           const GemmEpilogue *epilogue = nullptr);
 
 /// Registers the dialects the kernel builder creates ops of.
 void registerGemmKernelDialects(mlir::DialectRegistry &registry);
