@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Peak memory of calibration against the number of samples: quant-compile
 on the GPT-2-style example (int8, entropy: two passes with histograms),
-calibration data as one .npz or as a directory of .npz files of 8 sequences
-each, for 128 and 1024 sequences. Peak RSS from getrusage of the child
+calibration data as one .npz, as one .npz run 8 sequences at a time
+(--calib-batch 8), or as a directory of .npz files of 8 sequences each, for
+128 and 1024 sequences. Peak RSS from getrusage of the child
 process. Prints JSON.
 
     .venv/bin/python bench/calib_memory.py [--build build]
@@ -56,11 +57,14 @@ def main():
         d.mkdir()
         for i in range(0, n, 8):
             np.savez(d / f"part{i:05d}.npz", **{name: data[i:i + 8]})
-        for kind, calib in (("file", one), ("directory", d)):
+        for kind, calib, extra in (("file", one, []),
+                                   ("file_batch8", one,
+                                    ["--calib-batch", "8"]),
+                                   ("directory", d, [])):
             mb, secs = peak_rss_mb([qc, model, "--calib", calib, "--format",
                                     "int8", "--target", "none",
                                     "--calib-method", "entropy", "-q", "-o",
-                                    work / f"p_{kind}_{n}.qcpkg"])
+                                    work / f"p_{kind}_{n}.qcpkg", *extra])
             result[f"{kind}_{n}"] = {"peak_rss_mib": round(mb, 1),
                                      "seconds": round(secs, 2)}
     print(json.dumps(result, indent=2))

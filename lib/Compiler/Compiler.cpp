@@ -249,13 +249,57 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   }
   if (failed(inputs))
     return failure();
-  // With a directory, the other files' samples are counted as the
-  // accuracy run reads them.
+  // Batches: a directory's files, read one at a time, or slices of the
+  // in-memory samples (--calib-batch); `inputs` holds batch 0 from here on.
+  if (opts.calibBatch < 0)
+    return emitError(unknown) << "--calib-batch " << opts.calibBatch
+                              << " must be >= 0 (0: all samples in one run)";
+  if (calibDir && opts.calibBatch > 0)
+    return emitError(unknown)
+           << "--calib-batch splits one .npz (or in-memory or random "
+              "samples); the files of directory '"
+           << opts.calibPath << "' are its batches";
+  std::vector<Tensor> allSamples;
+  size_t numBatches = calibFiles.size();
+  if (!calibDir) {
+    FailureOr<size_t> n =
+        qc::countCalibrationBatches(floatFn, *inputs, opts.calibBatch);
+    if (failed(n))
+      return failure();
+    numBatches = *n;
+    if (numBatches > 1) {
+      allSamples = std::move(*inputs);
+      inputs = qc::sliceSamples(allSamples, 0, opts.calibBatch);
+    }
+  }
+  // (Files are bound to the inputs of `bindFn`: the float model's copy
+  // once floatFn has been quantized in place.)
+  auto readBatch = [&](func::FuncOp bindFn,
+                       size_t i) -> FailureOr<std::vector<Tensor>> {
+    if (calibDir)
+      return qc::readModelInputs(bindFn, calibFiles[i]);
+    return qc::sliceSamples(allSamples, int64_t(i) * opts.calibBatch,
+                            int64_t(i + 1) * opts.calibBatch);
+  };
+  auto batchSource = [&](size_t i) {
+    return calibDir ? calibFiles[i]
+                    : llvm::formatv("samples {0}..{1} of {2}",
+                                    i * opts.calibBatch,
+                                    std::min<int64_t>(
+                                        (i + 1) * opts.calibBatch,
+                                        numSamples(allSamples)) - 1,
+                                    opts.calibPath.empty() ? "the inputs"
+                                                           : opts.calibPath)
+                          .str();
+  };
+  // With several batches, the others' samples are counted as the accuracy
+  // run reads them.
   int64_t samples = numSamples(*inputs);
-  // The float model, kept for the accuracy run over the files (weights are
-  // shared resources, not copied); none when that run is skipped.
+  // The float model, kept for the accuracy run over the other batches
+  // (weights are shared resources, not copied); none when that run is
+  // skipped.
   OwningOpRef<ModuleOp> floatCopy;
-  if (calibDir && opts.measureAccuracy)
+  if (numBatches > 1 && opts.measureAccuracy)
     floatCopy = module->clone();
   // Held-out inputs (--eval): the float outputs now, before the graph is
   // quantized in place.
@@ -280,10 +324,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                    calibFiles.size(), opts.calibPath,
                                    opts.format)
                          .str()
-                   : llvm::formatv("calibrating on {0} sample(s) and "
-                                   "quantizing to {1}",
-                                   samples, opts.format)
-                         .str())))
+          : numBatches > 1
+              ? llvm::formatv("calibrating on {0} sample(s) in {1} batches "
+                              "of {2} and quantizing to {3}",
+                              numSamples(allSamples), numBatches,
+                              opts.calibBatch, opts.format)
+                    .str()
+              : llvm::formatv("calibrating on {0} sample(s) and "
+                              "quantizing to {1}",
+                              samples, opts.format)
+                    .str())))
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
@@ -296,16 +346,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     };
   FailureOr<std::vector<Tensor>> floatOut = failure();
   std::vector<Tensor> holder;
-  auto readFile = [&](size_t i) -> FailureOr<qc::CalibrationBatch> {
-    auto t = qc::readModelInputs(floatFn, calibFiles[i]);
+  auto readCalibBatch = [&](size_t i) -> FailureOr<qc::CalibrationBatch> {
+    auto t = readBatch(floatFn, i);
     if (failed(t))
       return failure();
     holder = std::move(*t);
-    return qc::CalibrationBatch{holder, calibFiles[i]};
+    return qc::CalibrationBatch{holder, batchSource(i)};
   };
-  if (calibDir && opts.calibTable.empty()) {
+  if ((calibDir || numBatches > 1) && opts.calibTable.empty()) {
     std::vector<Tensor> first;
-    if (failed(qc::calibrateBatches(floatFn, calibFiles.size(), readFile,
+    if (failed(qc::calibrateBatches(floatFn, numBatches, readCalibBatch,
                                     *calibOpts, &first)))
       return failure();
     floatOut = std::move(first);
@@ -409,12 +459,13 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       err.addArgmax((*qOut)[i], (*floatOut)[i]);
     }
   }
-  // The other files of a calibration directory, one at a time.
-  if (opts.measureAccuracy && calibDir && calibFiles.size() > 1) {
+  // The other batches (files of a calibration directory or slices of the
+  // samples), one at a time.
+  if (opts.measureAccuracy && numBatches > 1) {
     func::FuncOp refFn = getEntryFunction(*floatCopy);
     Executor ref(refFn);
-    for (size_t f = 1; f < calibFiles.size(); ++f) {
-      auto in = qc::readModelInputs(refFn, calibFiles[f]);
+    for (size_t f = 1; f < numBatches; ++f) {
+      auto in = readBatch(refFn, f);
       if (failed(in))
         return failure();
       samples += numSamples(*in);

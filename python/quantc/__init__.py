@@ -281,6 +281,9 @@ def _list_option(value) -> str:
 
 _PIPELINE_OPTIONS = {
     "calib_random": "calibrate on N seeded random samples (int)",
+    "calib_batch": "calibrate (and measure accuracy) N samples at a time, "
+                   "so memory does not grow with their number (int; 0: all "
+                   "at once)",
     "seed": "seed of the random samples (int)",
     "emit_cubin": "assemble cubins with ptxas when it is found (bool)",
     "input_shapes": "fix symbolic input dims: {name: shape}",
@@ -371,7 +374,10 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
       (``Package.path`` tells where; the caller removes it).
     * ``progress``: ``True`` for a progress bar (tqdm when installed, else
       lines on stderr), or a callable ``f(step, total, message)``.
-    * ``pipeline_options``: ``calib_random``, ``seed``, ``emit_cubin``,
+    * ``pipeline_options``: ``calib_random``, ``calib_batch`` (the
+      calibration samples this many at a time along their leading axis:
+      memory no longer grows with their number; needs a dynamic leading
+      dimension on every input), ``seed``, ``emit_cubin``,
       ``input_shapes``; for the static-scale formats (``int8``, ``fp8``)
       ``calib_method`` (``minmax``, ``percentile``, ``entropy``, ``mse``),
       ``calib_table`` / ``write_calib_table`` (a JSON calibration table to
@@ -426,6 +432,7 @@ def _compile(model, calib, output, format, targets, progress,
     report, summary = _quantc.compile(
         model, output, calib_path, calib_arrays,
         int(pipeline_options.get("calib_random", 0)),
+        int(pipeline_options.get("calib_batch", 0)),
         int(pipeline_options.get("seed", 0)), format, list(targets),
         bool(pipeline_options.get("emit_cubin", True)),
         _input_shapes(pipeline_options.get("input_shapes")),

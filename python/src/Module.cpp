@@ -311,7 +311,7 @@ private:
 py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &calibPath,
                   const std::vector<PyArray> &calibArrays, int64_t calibRandom,
-                  uint64_t seed, const std::string &format,
+                  int64_t calibBatch, uint64_t seed, const std::string &format,
                   const std::vector<std::string> &targets, bool emitCubin,
                   const std::vector<std::string> &inputShapes,
                   const std::string &calibMethod, double percentile,
@@ -332,6 +332,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.calibPath = calibPath;
   opts.calibArrays = toNpzList(calibArrays);
   opts.calibRandom = calibRandom;
+  opts.calibBatch = calibBatch;
   opts.seed = seed;
   opts.format = format;
   opts.targets = targets;
@@ -411,7 +412,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
   m.def("parse", &parseText, py::arg("text"), py::arg("name"));
   m.def("compile", &compile, py::arg("model"), py::arg("output"),
         py::arg("calib_path"), py::arg("calib_arrays"), py::arg("calib_random"),
-        py::arg("seed"), py::arg("format"), py::arg("targets"),
+        py::arg("calib_batch"), py::arg("seed"), py::arg("format"), py::arg("targets"),
         py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
         py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
         py::arg("eval"), py::arg("accuracy"), py::arg("calib_table"),

@@ -406,6 +406,105 @@ def test_calibration_directory(tmp_path, run_tool, mlp, method):
             ref["accuracy"]["rel_rms_error"], rel=1e-3)
 
 
+@pytest.mark.parametrize("method", ["minmax", "percentile"])
+def test_calibration_batches(tmp_path, run_tool, mlp, method):
+    """--calib-batch N runs one file's samples N at a time (a progress line
+    per batch): the same calibration table as one run over all of them, and
+    the accuracy over every sample. Python: calib_batch, arrays too. (The
+    same up to the last bits: OpenBLAS's sgemm may round a row's sums
+    differently for another number of rows.)"""
+    import json
+    x = np.load(mlp.calib)["x"]
+    assert x.shape[0] == 32
+    tables, reports = {}, {}
+    for batch in (0, 8, 5):  # 5: a short last batch of 2
+        table = tmp_path / f"t{batch}.json"
+        res = run_tool("quant-compile", mlp.model, "--calib", mlp.calib,
+                       "--format", "int8", "--target", "none",
+                       "--calib-method", method, "--calib-batch", str(batch),
+                       "--write-calib-table", table,
+                       "-o", tmp_path / f"b{batch}.qcpkg")
+        assert res.returncode == 0, res.stderr
+        tables[batch] = json.loads(table.read_text())
+        reports[batch] = json.loads(
+            (tmp_path / f"b{batch}.qcpkg/report.json").read_text())
+        if batch:
+            n = -(-32 // batch)
+            assert (f"calibrating on 32 sample(s) in {n} batches of {batch}"
+                    in res.stderr), res.stderr
+            last = f"samples {batch * (n - 1)}..31 of"
+            assert f"min-max: batch {n}/{n} ({last}" in res.stderr
+            if method != "minmax":
+                assert f"histograms: batch {n}/{n}" in res.stderr
+    def same_table(a, b):
+        assert a.keys() == b.keys()
+        for k, v in a.items():
+            if isinstance(v, dict):
+                same_table(v, b[k])
+            elif isinstance(v, float):
+                assert v == pytest.approx(b[k], rel=1e-6), k
+            else:
+                assert v == b[k], k
+
+    for batch in (8, 5):
+        same_table(tables[batch], tables[0])
+        r, ref = reports[batch]["accuracy"], reports[0]["accuracy"]
+        assert r["samples"] == 32
+        # The same samples; scales equal up to the last bits can move a
+        # value across a rounding boundary, and the sums run in another
+        # order.
+        assert r["rel_rms_error"] == pytest.approx(ref["rel_rms_error"],
+                                                   rel=1e-4)
+    p = quantc.compile(mlp.model, {"x": x}, format="int8", targets=(),
+                       output=tmp_path / "api.qcpkg", calib_method=method,
+                       calib_batch=8,
+                       write_calib_table=tmp_path / "api.json")
+    same_table(json.loads((tmp_path / "api.json").read_text()), tables[0])
+    assert p.report["accuracy"]["samples"] == 32
+
+
+def test_bad_calibration_batches(tmp_path, run_tool, mlp):
+    """--calib-batch needs a dynamic leading dimension, the same number of
+    samples in every input, one file; errors leave no package."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4, 3)).astype(F32)
+    static = tmp_path / "static.onnx"
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "s",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [6, 3])],
+        initializer=[numpy_helper.from_array(w, "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(static))
+    np.savez(tmp_path / "six.npz", x=rng.standard_normal((6, 4)).astype(F32))
+    d = tmp_path / "dir"
+    d.mkdir()
+    np.savez(d / "a.npz", x=np.load(mlp.calib)["x"][:8])
+    cases = [
+        (static, ["--calib", tmp_path / "six.npz", "--calib-batch", "2"],
+         "calibration batches of 2 samples need a dynamic leading (batch) "
+         "dimension on every model input; input 'x' has a static 6"),
+        (mlp.model, ["--calib", d, "--calib-batch", "2"],
+         "--calib-batch splits one .npz (or in-memory or random samples); "
+         "the files of directory"),
+        (mlp.model, ["--calib", mlp.calib, "--calib-batch", "-1"],
+         "--calib-batch -1 must be >= 0"),
+    ]
+    for model, args, mention in cases:
+        res = run_tool("quant-compile", model, "-o", tmp_path / "o.qcpkg",
+                       "--format", "int8", "--target", "none", *args)
+        assert res.returncode == 1, res.stderr
+        assert mention in res.stderr, res.stderr
+        assert "see current operation" not in res.stderr
+        assert not (tmp_path / "o.qcpkg").exists()
+    # The whole file at once is fine for the static model.
+    res = run_tool("quant-compile", static, "-o", tmp_path / "o.qcpkg",
+                   "--format", "int8", "--target", "none", "--calib",
+                   tmp_path / "six.npz")
+    assert res.returncode == 0, res.stderr
+
+
 def test_bad_calibration_directories(tmp_path, run_tool, mlp):
     empty = tmp_path / "empty"
     empty.mkdir()

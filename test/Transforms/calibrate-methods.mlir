@@ -10,6 +10,12 @@
 // RUN: %python %S/Inputs/make_npz.py %t.dir/b.npz "x=[[3.0, 0.5, -1.0, 8.0]]"
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.dir" | FileCheck %s --check-prefix=MINMAX
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.dir method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// batch=1: the two rows of one file in two runs of one sample each; the
+// same statistics and, from a second run over the batches, the same range.
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1 method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.dir batch=1" 2>&1 | FileCheck %s --check-prefix=BATCHDIR
+// RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz batch=-2" 2>&1 | FileCheck %s --check-prefix=BATCHNEG
 // RUN: rm -rf %t.empty && mkdir %t.empty
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.empty" 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
@@ -36,6 +42,8 @@
 // PIPE: qc.quantize_linear
 // PIPE: qc.matmul {{.*}}qc.act_scheme
 // NOTABLE: calibration table '{{.*}}missing.json': No such file or directory
+// BATCHDIR: qc-calibrate: batch=1 splits one .npz or random samples; the files of directory '{{.*}}dir' are its batches
+// BATCHNEG: qc-calibrate: batch=-2 must be >= 0 (0: all samples in one run)
 // EMPTY: calibration directory '{{.*}}empty' has no .npz or .npy files
 // METHOD: unknown calibration method 'kl'; known: minmax, percentile, entropy, mse
 // PERCENT: percentile must be in (0, 100], got 0

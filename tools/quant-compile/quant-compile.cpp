@@ -38,6 +38,13 @@ static cl::opt<int64_t>
     calibRandom("calib-random", cl::init(0),
                 cl::desc("Calibrate on N seeded random samples"),
                 cl::value_desc("N"), cl::cat(cat));
+static cl::opt<int64_t> calibBatch(
+    "calib-batch", cl::init(0),
+    cl::desc("Calibrate (and measure accuracy) on the samples of --calib or "
+             "--calib-random N at a time, so memory does not grow with their "
+             "number (0: all at once; needs a dynamic leading dimension on "
+             "every model input)"),
+    cl::value_desc("N"), cl::cat(cat));
 static cl::opt<uint64_t> seed("seed", cl::init(0),
                               cl::desc("Seed for --calib-random"),
                               cl::cat(cat));
@@ -174,6 +181,7 @@ int main(int argc, char **argv) {
   opts.outputPath = outputPath;
   opts.calibPath = calib;
   opts.calibRandom = calibRandom;
+  opts.calibBatch = calibBatch;
   opts.seed = seed;
   opts.format = format;
   opts.calibMethod = calibMethod;

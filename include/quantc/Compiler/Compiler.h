@@ -33,6 +33,12 @@ struct CompileOptions {
   /// empty.
   std::vector<npz::Array> calibArrays;
   int64_t calibRandom = 0;
+  /// Run calibration and the accuracy run over the samples of the
+  /// calibration inputs (file, arrays or random) this many at a time along
+  /// their leading axis, so memory does not grow with their number; 0: all
+  /// in one run. Needs a dynamic leading dimension on every model input. A
+  /// directory's files are its batches already.
+  int64_t calibBatch = 0;
   /// Held-out inputs (.npz keyed by input name) to measure the quantized
   /// model against float on (report: heldout_accuracy); none when empty.
   std::string evalPath;

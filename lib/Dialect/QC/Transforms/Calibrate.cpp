@@ -57,9 +57,22 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
         return signalPassFailure();
       return writeTable(fn);
     }
+    if (batch < 0) {
+      module.emitError() << "qc-calibrate: batch=" << int64_t(batch)
+                         << " must be >= 0 (0: all samples in one run)";
+      return signalPassFailure();
+    }
     std::string path = inputs;
-    if (!path.empty() && llvm::sys::fs::is_directory(path))
+    if (!path.empty() && llvm::sys::fs::is_directory(path)) {
+      if (batch > 0) {
+        module.emitError() << "qc-calibrate: batch=" << int64_t(batch)
+                           << " splits one .npz or random samples; the "
+                              "files of directory '"
+                           << path << "' are its batches";
+        return signalPassFailure();
+      }
       return calibrateDirectory(fn, path);
+    }
     Executor exec(fn);
     FailureOr<std::vector<Tensor>> data;
     if (!path.empty()) {
@@ -86,7 +99,22 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       opts->perChannel = perChannel;
       opts->hessian = hessian;
     }
-    if (failed(opts) || failed(calibrate(fn, *data, *opts)))
+    if (failed(opts))
+      return signalPassFailure();
+    FailureOr<size_t> batches = countCalibrationBatches(fn, *data, batch);
+    if (failed(batches))
+      return signalPassFailure();
+    if (*batches == 1) {
+      if (failed(calibrate(fn, *data, *opts)))
+        return signalPassFailure();
+      return writeTable(fn);
+    }
+    std::vector<Tensor> holder;
+    auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
+      holder = sliceSamples(*data, int64_t(i) * batch, int64_t(i + 1) * batch);
+      return CalibrationBatch{holder, path};
+    };
+    if (failed(calibrateBatches(fn, *batches, read, *opts, nullptr)))
       return signalPassFailure();
     writeTable(fn);
   }
@@ -467,6 +495,72 @@ void quantc::qc::transformHessian(
                   h.getType(), "qc_hessian",
                   HeapAsmResourceBlob::allocateAndCopyInferAlign(
                       ArrayRef<float>(out))));
+}
+
+FailureOr<size_t> quantc::qc::countCalibrationBatches(func::FuncOp fn,
+                                                      ArrayRef<Tensor> inputs,
+                                                      int64_t batch) {
+  if (batch <= 0 || inputs.empty())
+    return size_t(1);
+  std::vector<std::string> names = Executor(fn).getInputNames();
+  auto name = [&](size_t i) {
+    return i < names.size() ? names[i] : std::string("?");
+  };
+  int64_t samples = -1;
+  for (auto [i, t] : llvm::enumerate(inputs)) {
+    auto type = dyn_cast<RankedTensorType>(fn.getArgumentTypes()[i]);
+    if (t.shape.empty() || !type || type.getRank() == 0)
+      return fn.emitError() << "calibration batches of " << batch
+                            << " samples split the inputs' leading axis, but "
+                               "input '"
+                            << name(i) << "' is a scalar";
+    if (!type.isDynamicDim(0))
+      return fn.emitError()
+             << "calibration batches of " << batch
+             << " samples need a dynamic leading (batch) dimension on every "
+                "model input; input '"
+             << name(i) << "' has a static " << type.getDimSize(0);
+    int64_t rows = t.shape[0];
+    if (rows && (t.f.size() % rows || t.i.size() % rows ||
+                 t.bytes.size() % rows))
+      return fn.emitError() << "calibration input '" << name(i)
+                            << "' cannot be split into samples (packed "
+                               "elements straddle its rows)";
+    if (samples >= 0 && t.shape[0] != samples)
+      return fn.emitError() << "calibration batches of " << batch
+                            << " samples need the same number of samples in "
+                               "every input; input '"
+                            << name(i) << "' has " << t.shape[0] << ", '"
+                            << name(0) << "' " << samples;
+    samples = t.shape[0];
+  }
+  return size_t(std::max<int64_t>(1, (samples + batch - 1) / batch));
+}
+
+std::vector<Tensor> quantc::qc::sliceSamples(ArrayRef<Tensor> inputs,
+                                             int64_t begin, int64_t end) {
+  std::vector<Tensor> out;
+  for (const Tensor &t : inputs) {
+    Tensor s;
+    s.kind = t.kind;
+    s.elementType = t.elementType;
+    s.shape = t.shape;
+    int64_t rows = t.shape.empty() ? 1 : t.shape[0];
+    int64_t b = std::clamp<int64_t>(begin, 0, rows),
+            e = std::clamp<int64_t>(end, b, rows);
+    if (!s.shape.empty())
+      s.shape[0] = e - b;
+    // Each kind's storage holds rows of equal size.
+    auto slice = [&](const auto &from, auto &to) {
+      size_t row = rows ? from.size() / rows : 0;
+      to.assign(from.begin() + b * row, from.begin() + e * row);
+    };
+    slice(t.f, s.f);
+    slice(t.i, s.i);
+    slice(t.bytes, s.bytes);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 FailureOr<std::vector<std::string>>

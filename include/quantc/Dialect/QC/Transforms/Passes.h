@@ -60,6 +60,20 @@ mlir::LogicalResult calibrateBatches(
     llvm::function_ref<mlir::FailureOr<CalibrationBatch>(size_t)> readBatch,
     const CalibrationOptions &options, std::vector<Tensor> *firstOutputs);
 
+/// How many batches of `batch` samples the in-memory calibration inputs
+/// make, split along their leading (sample) axis: ceil(samples / batch), or
+/// 1 when batch <= 0. Splitting needs every input to have the same leading
+/// size and every argument of `fn` a dynamic leading dimension (a model
+/// whose samples are independent along it); otherwise an error at fn that
+/// names the input.
+mlir::FailureOr<size_t> countCalibrationBatches(mlir::func::FuncOp fn,
+                                                llvm::ArrayRef<Tensor> inputs,
+                                                int64_t batch);
+
+/// Samples [begin, end) of every input (leading axis).
+std::vector<Tensor> sliceSamples(llvm::ArrayRef<Tensor> inputs, int64_t begin,
+                                 int64_t end);
+
 /// The .npz and .npy files of a calibration directory, sorted by name;
 /// an error if it cannot be read or holds none.
 mlir::FailureOr<std::vector<std::string>>

@@ -40,9 +40,13 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     and attaches min-max statistics (`#qc.stats`) to what quantization will
     need: `qc.lhs_stats` on every `qc.matmul` and `qc.conv` (its activation
     input) and `qc.result_stats` on it. With `method=percentile|entropy|mse`
-    it runs the graph again, streams |x| of those inputs into histograms and
+    it also streams |x| of those inputs into histograms (in the same run when
+    the inputs are one batch, else in a second run over the batches) and
     records the chosen range as `qc.lhs_range` and the method as
-    `qc.calib_method` (docs/Calibration.md, C1-C5). `table-out=` writes
+    `qc.calib_method` (docs/Calibration.md, C1-C5). `batch=N` runs the
+    samples of an `.npz` (or the random samples) N at a time along their
+    leading axis, so memory does not grow with their number; it needs a
+    dynamic leading dimension on every model input. `table-out=` writes
     what it attached to a JSON calibration table; `table=` attaches a
     table's statistics without running the model. Inputs come from an `.npz` file whose keys are
     the graph input names (`inputs=`), or are drawn from a seeded normal
@@ -55,6 +59,9 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
            "for a one-input model, .npy) files read one at a time">,
     Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
            "Number of random calibration samples when no inputs are given">,
+    Option<"batch", "batch", "int64_t", /*default=*/"0",
+           "Run the samples of the .npz (or the random samples) this many at "
+           "a time along their leading axis (0: all in one run)">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
            "Seed of the random calibration inputs">,
     Option<"method", "method", "std::string", /*default=*/"\"minmax\"",
