@@ -9,6 +9,7 @@
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
+#include "KernelBuildTest.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -26,18 +27,7 @@ using namespace quantc;
 
 namespace {
 
-class BlockScaledGemmBuild : public ::testing::Test {
-protected:
-  BlockScaledGemmBuild() {
-    mlir::DialectRegistry registry;
-    registerPTXTranslations(registry);
-    ctx.appendDialectRegistry(registry);
-    ctx.loadAllAvailableDialects();
-    top = mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
-  }
-  mlir::MLIRContext ctx;
-  mlir::OwningOpRef<mlir::ModuleOp> top;
-};
+using BlockScaledGemmBuild = KernelBuildTest;
 
 TEST(BlockScaledGemm, NamesBlocksAndTargets) {
   EXPECT_EQ(getBlockScaledGemmName(BlockScaledGemm::MXFP8), "mxfp8");

@@ -8,6 +8,7 @@
 
 #include "quantc/Conversion/QCToGPU/HopperGemm.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
+#include "KernelBuildTest.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -170,18 +171,7 @@ TEST(HopperGemm, LaunchConfig) {
   EXPECT_EQ(l.sharedBytes, 6u * 32768 + 6 * 16);
 }
 
-class HopperGemmBuild : public ::testing::Test {
-protected:
-  HopperGemmBuild() {
-    mlir::DialectRegistry registry;
-    registerPTXTranslations(registry);
-    ctx.appendDialectRegistry(registry);
-    ctx.loadAllAvailableDialects();
-    top = mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
-  }
-  mlir::MLIRContext ctx;
-  mlir::OwningOpRef<mlir::ModuleOp> top;
-};
+using HopperGemmBuild = KernelBuildTest;
 
 TEST_F(HopperGemmBuild, KernelVerifiesAndUsesTheTestedDescriptor) {
   auto f = buildHopperFP8GemmKernel(*top, "g");
