@@ -7,6 +7,7 @@
 //                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
 //                    [--stages N] [--tile-n N]
 //                    [--scales=1x128|per-channel|per-tensor]
+//                    [--output=f32|bf16|fp8-1x128]
 //                    [--emit=mlir|ptx|cubin] [-o file]
 //
 //===----------------------------------------------------------------------===//
@@ -79,6 +80,12 @@ int main(int argc, char **argv) {
                      "128x128 weights, default), per-channel (per token x "
                      "per output channel) or per-tensor"),
       llvm::cl::init("1x128"), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> output_(
+      "output",
+      llvm::cl::desc("What fp8-gemm writes: f32 (default), bf16, or fp8-1x128 "
+                     "(e4m3 codes + one f32 scale per row and 128 columns, "
+                     "the next GEMM's activation operand; tile-n 128 or 256)"),
+      llvm::cl::init("f32"), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> kernelName(
       "kernel-name",
       llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm, "
@@ -113,6 +120,18 @@ int main(int argc, char **argv) {
                  << "' (expected 1x128, per-channel or per-tensor)\n";
     return 1;
   }
+  std::optional<quantc::HopperOutput> outputKind =
+      quantc::parseHopperOutput(output_);
+  if (!outputKind) {
+    llvm::errs() << "quant-kernel-gen: error: unknown --output '" << output_
+                 << "' (expected f32, bf16 or fp8-1x128)\n";
+    return 1;
+  }
+  if (*outputKind != quantc::HopperOutput::F32 && kernel != Kernel::FP8Block) {
+    llvm::errs() << "quant-kernel-gen: error: --output " << output_
+                 << " is an option of --kernel=fp8-gemm\n";
+    return 1;
+  }
   std::string name = kernelName;
   if (name.empty() && kernel == Kernel::FP8Block) {
     name = "fp8_gemm_" + scales;
@@ -145,6 +164,7 @@ int main(int argc, char **argv) {
     cfg.stages = stages;
     cfg.scales = *mode;
     cfg.tileN = tileN;
+    cfg.output = *outputKind;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
       llvm::errs() << "quant-kernel-gen: error: "
                    << llvm::toString(std::move(e)) << "\n";

@@ -122,6 +122,22 @@ TEST(HopperGemm, TileNChecks) {
   EXPECT_EQ(l.sharedBytes, 9u * (16384 + 8192) + 9 * 16);
 }
 
+TEST(HopperGemm, OutputChecks) {
+  for (HopperOutput o :
+       {HopperOutput::F32, HopperOutput::BF16, HopperOutput::FP8Block1x128})
+    EXPECT_EQ(parseHopperOutput(getHopperOutputName(o)), o);
+  EXPECT_FALSE(parseHopperOutput("fp16").has_value());
+  HopperGemmConfig c;
+  c.output = HopperOutput::FP8Block1x128;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), ""); // tileN 128
+  c.tileN = 64;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "span two CTAs"));
+  c.tileN = 256;
+  c.scales = HopperScaleMode::PerTensor;
+  c.stages = 4;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+}
+
 TEST(HopperGemm, TileHeuristic) {
   using M = HopperScaleMode;
   // DeepSeek-V3 4096 x 7168: 32 x 56 tiles of 128 fill 132 SMs 13 times.
@@ -212,6 +228,33 @@ TEST_F(HopperGemmBuild, EveryScaleModeBuildsAndVerifies) {
     EXPECT_EQ(fmas, *m == HopperScaleMode::Block1x128 ? 64 : 0) << name;
   }
   EXPECT_FALSE(numerics::parseFP8GemmScales("1x32").has_value());
+  ASSERT_TRUE(mlir::succeeded(mlir::verify(*top)));
+}
+
+TEST_F(HopperGemmBuild, FP8OutputTakesItsScalesBeforeTheEpiloguePointers) {
+  // A fused epilogue that adds extra[0][col]: with FP8 output it must get
+  // the pointer after CS, not CS.
+  mlir::Value seen;
+  GemmEpilogue epi;
+  epi.extraPtrs = 1;
+  epi.apply = [&](mlir::OpBuilder &, mlir::Value acc, mlir::Value,
+                  mlir::Value, mlir::Value, mlir::ValueRange extra,
+                  mlir::Block *) -> mlir::FailureOr<mlir::Value> {
+    seen = extra.front();
+    return acc;
+  };
+  HopperGemmConfig cfg;
+  cfg.output = HopperOutput::FP8Block1x128;
+  auto f = buildHopperFP8GemmKernel(*top, "q", cfg, &epi);
+  ASSERT_TRUE(mlir::succeeded(f));
+  // (tmA, tmB, SA, SB, C, CS, bias, M, N, K)
+  ASSERT_EQ(f->getNumArguments(), 10u);
+  EXPECT_EQ(seen, f->getArgument(6));
+  int cvts = 0, shuffles = 0;
+  f->walk([&](mlir::NVVM::ConvertF32x2ToF8x2Op) { ++cvts; });
+  f->walk([&](mlir::NVVM::ShflOp) { ++shuffles; });
+  EXPECT_EQ(cvts, 32);    // 64 accumulators, two per conversion
+  EXPECT_EQ(shuffles, 4); // 2 row halves x 1 group x 2 butterflies
   ASSERT_TRUE(mlir::succeeded(mlir::verify(*top)));
 }
 

@@ -43,9 +43,33 @@ llvm::Error err(const llvm::Twine &msg) {
 }
 } // namespace
 
+llvm::StringRef getHopperOutputName(HopperOutput o) {
+  switch (o) {
+  case HopperOutput::F32:
+    return "f32";
+  case HopperOutput::BF16:
+    return "bf16";
+  case HopperOutput::FP8Block1x128:
+    return "fp8-1x128";
+  }
+  llvm_unreachable("unknown HopperOutput");
+}
+
+std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name) {
+  for (HopperOutput o :
+       {HopperOutput::F32, HopperOutput::BF16, HopperOutput::FP8Block1x128})
+    if (name == getHopperOutputName(o))
+      return o;
+  return std::nullopt;
+}
+
 llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
   if (cfg.tileN != 64 && cfg.tileN != 128 && cfg.tileN != 256)
     return err("tileN = " + llvm::Twine(cfg.tileN) + ": expected 64, 128 or 256");
+  if (cfg.output == HopperOutput::FP8Block1x128 && cfg.tileN % 128)
+    return err("tileN = " + llvm::Twine(cfg.tileN) +
+               " with fp8-1x128 output: a 1x128 group of the output would "
+               "span two CTAs, whose amax cannot be shared; use 128 or 256");
   if (cfg.tileN == 256 && cfg.scales == HopperScaleMode::Block1x128)
     return err("tileN = 256 with 1x128 scales: the promotion keeps 128 "
                "f32 accumulators and 128 f32 partial sums per consumer "
@@ -176,6 +200,110 @@ static LLVM::GlobalOp getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
                                 /*addrSpace=*/3);
 }
 
+/// The FP8 1x128 output of the consumer threads (HopperOutput): per row
+/// half (rows A and B of the fragment) and per 128-column group of the
+/// tile, the amax of the quad's valid values (each lane holds 32 of a
+/// group's 128 columns; two butterfly shuffles combine the quad), the scale
+/// amax / 448 (1 for 0), stored by the quad's lane 0, then every valid
+/// element's code e4m3(v / scale). Elements past M or N are computed at
+/// clamped coordinates (every lane takes part in the shuffles) and count
+/// as 0.
+static LogicalResult storeBlockFP8(
+    OpBuilder &b, Location loc, detail::KernelEmitter &e, int kAcc, int64_t BN,
+    Value n0, Value M, Value N, Value lane, Value C, Value CS,
+    llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
+    llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
+  Type f32 = e.f32, i32 = e.i32;
+  auto ult = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  };
+  auto ifThen = [&](Value cond) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&op.getThenRegion().front());
+  };
+  Value one = e.f32c(1.0f), zero = e.f32c(0.0f);
+  // max by compare and select (arith.maxnumf becomes a libdevice call);
+  // a NaN operand is ignored, as by fmaxf.
+  auto larger = [&](Value x, Value y) {
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
+  };
+  Value lastRow = e.add(M, e.c64(-1)), lastCol = e.add(N, e.c64(-1));
+  SmallVector<Value> v(kAcc), valid(kAcc);
+  for (int i = 0; i < kAcc; ++i) {
+    Value row = rowOf(i), col = colOf(i);
+    valid[i] = e.land(ult(row, M), ult(col, N));
+    FailureOr<Value> x = finalValue(
+        i, e.select(ult(row, M), row, lastRow),
+        e.select(ult(col, N), col, lastCol));
+    if (failed(x))
+      return failure();
+    v[i] = *x;
+  }
+  Value groups = arith::DivUIOp::create(b, loc, e.add(N, e.c64(127)),
+                                        e.c64(128));
+  // Accumulators 4j + 2h + c: half h, column 8j + c of the tile.
+  for (int h = 0; h < 2; ++h) {
+    for (int64_t g = 0; g < BN / 128; ++g) {
+      Value amax = zero;
+      SmallVector<int> members;
+      for (int i = 0; i < kAcc; ++i)
+        if ((i / 2) % 2 == h && (8 * (i / 4)) / 128 == g) {
+          members.push_back(i);
+          // |v| by clearing the sign bit (math.absf and llvm.intr.fabs
+          // become libdevice calls in the NVVM conversion).
+          Value bits = arith::BitcastOp::create(b, loc, i32, v[i]);
+          Value a = arith::BitcastOp::create(
+              b, loc, f32, e.band(bits, e.c32(0x7fffffff)));
+          amax = larger(amax, e.select(valid[i], a, zero));
+        }
+      for (int off : {1, 2}) {
+        Value other = NVVM::ShflOp::create(
+            b, loc, f32, e.c32(-1), amax, e.c32(off), e.c32(0x1f),
+            NVVM::ShflKind::bfly, /*return_value_and_is_valid=*/nullptr);
+        amax = larger(amax, other);
+      }
+      Value scale = e.select(
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax, zero),
+          one, arith::DivFOp::create(b, loc, amax, e.f32c(448.0f)));
+      Value row = rowOf(members.front());
+      Value group = e.add(arith::DivUIOp::create(b, loc, n0, e.c64(128)),
+                          e.c64(g));
+      {
+        OpBuilder::InsertionGuard guard(b);
+        ifThen(e.land(e.land(e.eq(e.band(lane, e.c64(3)), e.c64(0)),
+                             ult(row, M)),
+                      ult(group, groups)));
+        LLVM::StoreOp::create(b, loc, scale,
+                              e.gep(CS, f32, e.add(e.mul(row, groups), group)));
+      }
+      // Codes, two adjacent columns per conversion (cvt.rn.satfinite
+      // .e4m3x2.f32: `a` lands in the high byte).
+      for (size_t m = 0; m + 1 < members.size(); m += 2) {
+        int i0 = members[m], i1 = members[m + 1];
+        Value q0 = arith::DivFOp::create(b, loc, v[i0], scale);
+        Value q1 = arith::DivFOp::create(b, loc, v[i1], scale);
+        Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
+            b, loc, b.getI16Type(), q1, q0, NVVM::FPRoundingMode::RN,
+            NVVM::SaturationMode::SATFINITE, /*relu=*/false,
+            b.getType<Float8E4M3FNType>());
+        Value p32 = arith::ExtUIOp::create(b, loc, i32, pair);
+        for (int c = 0; c < 2; ++c) {
+          int i = c ? i1 : i0;
+          OpBuilder::InsertionGuard guard(b);
+          ifThen(valid[i]);
+          Value byte = arith::TruncIOp::create(
+              b, loc, e.i8, c ? e.shru(p32, e.c32(8)) : p32);
+          LLVM::StoreOp::create(
+              b, loc, byte,
+              e.gep(C, e.i8, e.add(e.mul(rowOf(i), N), colOf(i))));
+        }
+      }
+    }
+  }
+  return success();
+}
+
 FailureOr<gpu::GPUFuncOp>
 buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                          const HopperGemmConfig &cfg,
@@ -188,11 +316,18 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   }
   OpBuilder b(ctx);
   Type i32 = b.getI32Type();
-  unsigned extra = epilogue ? epilogue->extraPtrs : 0;
+  // FP8 output: its scales pointer CS comes first among the extra pointers;
+  // the fused epilogue sees only its own (`epiArgs`).
+  bool fp8Out = cfg.output == HopperOutput::FP8Block1x128;
+  unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0);
   FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
       top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
+  detail::GemmKernelArgs epiArgs = *made;
+  Value CS = fp8Out ? made->extra.front() : Value();
+  if (fp8Out)
+    epiArgs.extra = made->extra.drop_front();
   gpu::GPUFuncOp func = made->func;
   // One CTA per SM: lets setmaxnreg hand the producer's registers to the
   // consumers (USETMAXREG needs a known block size and minctasm).
@@ -456,22 +591,42 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     }
   }
 
-  // Epilogue: masked f32 stores (the fused epilogue applied per element).
-  for (int i = 0; i < kAcc; ++i) {
-    Value row = (i / 2) % 2 ? rowB : rowA;
-    Value col = e.add(col0, e.c64(8 * (i / 4) + i % 2));
-    OpBuilder::InsertionGuard g2(b);
-    ifThen(e.land(ult(row, M), ult(col, N)));
+  // Accumulator i's row and column.
+  auto rowOf = [&](int i) { return (i / 2) % 2 ? rowB : rowA; };
+  auto colOf = [&](int i) { return e.add(col0, e.c64(8 * (i / 4) + i % 2)); };
+  // The value of accumulator i at (row, col): the per-channel column scale
+  // and the fused epilogue applied.
+  auto finalValue = [&](int i, Value row, Value col) -> FailureOr<Value> {
     Value v = result[i];
     if (rowScale[0]) {
       Value f = arith::MulFOp::create(b, loc, rowScale[(i / 2) % 2],
                                       loadF(SB, col));
       v = arith::MulFOp::create(b, loc, v, f);
     }
-    if (failed(detail::storeGemmResult(b, loc, epilogue, *made, v, row, col,
-                                       e.gep(C, f32,
-                                             e.add(e.mul(row, N), col)))))
-      return failure();
+    if (!epilogue)
+      return v;
+    return epilogue->apply(b, v, row, col, N, epiArgs.extra, &entry);
+  };
+  if (!fp8Out) {
+    // Masked stores, f32 or bf16, one per element.
+    for (int i = 0; i < kAcc; ++i) {
+      Value row = rowOf(i), col = colOf(i);
+      OpBuilder::InsertionGuard g2(b);
+      ifThen(e.land(ult(row, M), ult(col, N)));
+      FailureOr<Value> v = finalValue(i, row, col);
+      if (failed(v))
+        return failure();
+      Value at = e.add(e.mul(row, N), col);
+      if (cfg.output == HopperOutput::BF16)
+        LLVM::StoreOp::create(b, loc,
+                              arith::TruncFOp::create(b, loc, b.getBF16Type(), *v),
+                              e.gep(C, b.getBF16Type(), at));
+      else
+        LLVM::StoreOp::create(b, loc, *v, e.gep(C, f32, at));
+    }
+  } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, N, lane, C, CS,
+                                  rowOf, colOf, finalValue))) {
+    return failure();
   }
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);

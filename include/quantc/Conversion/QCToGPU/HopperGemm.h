@@ -18,6 +18,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace quantc {
 
@@ -42,9 +43,26 @@ inline constexpr unsigned kHopperKAlign = 16;
 ///   fma(partial, SA[m,kb]*SB[n/128,kb], acc).
 using HopperScaleMode = numerics::FP8GemmScales;
 
+/// What the sm_90a GEMM writes (after the scales and the fused epilogue):
+/// - F32: C f32 [M, N].
+/// - BF16: C bf16 [M, N] (round to nearest even).
+/// - FP8Block1x128: the next GEMM's A operand in DeepSeek-V3's activation
+///   scheme, never an f32 C: C e4m3 codes [M, N] and one more pointer CS,
+///   f32 [M, ceil(N/128)], right after C; per row and 128 columns, scale =
+///   amax / 448 (1 for an all-zero group) and code = e4m3(v / scale), round
+///   to nearest even, saturating (numerics::absmaxScales2D + quantize2D
+///   with 1 x 128 blocks, Numerics F27). Needs tileN 128 or 256, so that a
+///   group lies in one CTA.
+enum class HopperOutput { F32, BF16, FP8Block1x128 };
+
+/// "f32", "bf16", "fp8-1x128" (quant-kernel-gen --output) and back.
+llvm::StringRef getHopperOutputName(HopperOutput o);
+std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name);
+
 /// Options of the sm_90a GEMM (pass options of a future tile heuristic).
 struct HopperGemmConfig {
   HopperScaleMode scales = HopperScaleMode::Block1x128;
+  HopperOutput output = HopperOutput::F32;
   /// Columns of a CTA's tile (wgmma m64nNk32's N): 64, 128 or 256 (256 not
   /// with 1x128 scales: its promotion needs twice the accumulators).
   unsigned tileN = 128;
@@ -105,12 +123,13 @@ WgmmaDescriptor decodeWgmmaDescriptor(uint64_t bits);
 /// uses it (LBO 16, SBO 1024 = 8 rows of 128 bytes) at `smemAddress`.
 uint64_t getHopperTileDescriptor(uint32_t smemAddress);
 
-/// Adds `gpu.func @name(tmA, tmB, SA, SB, C, extra..., M, N, K) kernel` to
-/// the sm_90a kernel module of `top`. tmA and tmB point to 128-byte
-/// CUtensorMaps in global memory (docs/Kernels.md lists the encode
-/// parameters); SA, SB, C are global pointers; M, N, K are i32. The
-/// epilogue (same interface as the mma.sync kernel's) is applied to each
-/// stored element. Fails with a diagnostic on a bad config or a name clash.
+/// Adds `gpu.func @name(tmA, tmB, SA, SB, C, [CS,] extra..., M, N, K)
+/// kernel` to the sm_90a kernel module of `top`. tmA and tmB point to
+/// 128-byte CUtensorMaps in global memory (docs/Kernels.md lists the encode
+/// parameters); SA, SB, C (and CS with FP8Block1x128 output) are global
+/// pointers; M, N, K are i32. The epilogue (same interface as the mma.sync
+/// kernel's) is applied to each element before it is converted and stored.
+/// Fails with a diagnostic on a bad config or a name clash.
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildHopperFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                          const HopperGemmConfig &cfg = {},
