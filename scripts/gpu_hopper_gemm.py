@@ -15,6 +15,17 @@ Three steps, two machines:
   side (tensor-map parameters, tolerance measure):
       python3 scripts/gpu_hopper_gemm.py --dir OUT --cpu-only
 
+Output variants (HopperGemmConfig::output, fp8_gemm_<scales>_n<N>_s<S>_o<out>):
+bf16 C, and fp8-1x128 (e4m3 codes + an f32 scale per row and 128 columns,
+the next GEMM's activation operand). Each runs on every case of its scale
+variant after the f32 kernel of the same variant, tile and depth, whose
+accumulators it shares bit for bit; its output must then equal this
+script's conversion of that f32 C exactly: bf16 round-to-nearest-even, or
+scale = amax/448 (1 for 0) per row and group and code = e4m3(v / scale)
+(RNE, saturating) -- Numerics F27, which --cpu-only checks this script's
+converters against (quant_selftest.npz, written by --prepare from
+quantc.numerics).
+
 Check: for every kernel (scale variant x tile width) and every case of its
 variant, C is poisoned with NaN, the kernel runs, and
 
@@ -82,6 +93,44 @@ def shared_bytes(stages, tile_n):
     return stages * (TILE_M + tile_n) * TILE_K + stages * 16
 
 
+OUTPUTS = ("f32", "bf16", "fp8-1x128")
+
+
+def bf16_rne(x):
+    """uint16 bf16 codes of float32 x, round to nearest even (finite x)."""
+    b = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def e4m3_rne(x):
+    """uint8 e4m3 codes of float32 x: round to nearest, ties to the even
+    code, saturating at +-448 (cvt.rn.satfinite.e4m3x2.f32 for finite x)."""
+    t = e4m3_table()[:0x7F].astype(np.float64)  # codes 0..126, ascending
+    a = np.minimum(np.abs(np.asarray(x, dtype=np.float64)), 448.0)
+    hi = np.clip(np.searchsorted(t, a), 1, len(t) - 1)
+    lo = hi - 1
+    dlo, dhi = a - t[lo], t[hi] - a
+    code = np.where(dlo < dhi, lo, np.where(dhi < dlo, hi,
+                                            np.where(lo % 2 == 0, lo, hi)))
+    code = np.where(a == 0, 0, code)
+    return (code | np.where(np.signbit(x), 0x80, 0)).astype(np.uint8)
+
+
+def quantize_1x128(C):
+    """(codes uint8 [M, N], scales float32 [M, ceil(N/128)]) of an f32
+    matrix: scale = amax / 448 in f32 (1 for an all-zero group), code =
+    e4m3(v / scale) with the f32 quotient (Numerics F27, 1 x 128 blocks)."""
+    C = np.asarray(C, dtype=np.float32)
+    M, N = C.shape
+    G = -(-N // 128)
+    pad = np.zeros((M, G * 128), dtype=np.float32)
+    pad[:, :N] = C
+    amax = np.abs(pad).reshape(M, G, 128).max(axis=2)
+    scales = np.where(amax == 0, np.float32(1), amax / np.float32(448)).astype(np.float32)
+    q = (C / np.repeat(scales, 128, axis=1)[:, :N]).astype(np.float32)
+    return e4m3_rne(q), scales
+
+
 def read_kernels(folder):
     """The kernels gpu_hopper_gemm.sh built: fp8_gemm_<scales>_n<tileN>_s<stages>
     .ptx (and .cubin). The name carries the tile width (the B tensor map's
@@ -90,21 +139,30 @@ def read_kernels(folder):
     dicts (scales, tile_n, stages, base)."""
     out = []
     for f in sorted(os.listdir(folder)):
-        m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)\.ptx", f)
+        m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)"
+                         r"(?:_o(bf16|fp8-1x128))?\.ptx", f)
         if not m:
             continue
         scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
+        output = m.group(4) or "f32"
         if tile_n not in (64, 128, 256) or shared_bytes(stages, tile_n) > 232448:
             raise ValueError(f"{f}: tile {tile_n} x {stages} stages is not a "
                              f"configuration the kernel builder accepts")
         out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
-                    "base": os.path.join(folder, f[:-4])})
+                    "output": output, "base": os.path.join(folder, f[:-4])})
     if not out:
         raise FileNotFoundError(f"no fp8_gemm_*_n*_s*.ptx in {folder}: run "
                                 f"scripts/gpu_hopper_gemm.sh first")
-    missing = set(VARIANTS) - {k["scales"] for k in out}
+    missing = set(VARIANTS) - {k["scales"] for k in out if k["output"] == "f32"}
     if missing:
         raise FileNotFoundError(f"{folder}: no kernel for {sorted(missing)}")
+    for k in out:
+        if k["output"] != "f32" and not any(
+                f["output"] == "f32" and all(f[x] == k[x] for x in
+                                             ("scales", "tile_n", "stages"))
+                for f in out):
+            raise FileNotFoundError(f"{k['base']}: no f32 kernel of the same "
+                                    f"variant, tile and depth to check it by")
     return out
 
 
@@ -185,6 +243,17 @@ def prepare(out):
             np.savez(os.path.join(out, f"case_{variant}_{M}x{N}x{K}.npz"),
                      A=A, B=B, sa=sa, sb=sb, C=C)
             n += 1
+    # The output converters' reference: Numerics F27 and bf16 encodes of
+    # values over 40 binades, exact zeros, a zero group and ties.
+    X = (rng.standard_normal((40, 300)) * np.exp2(rng.integers(-20, 20, (40, 1)))).astype(np.float32)
+    X[3, :] = 0.0
+    X[5, 128:256] = 0.0
+    X[7, :8] = [448.0, 1.0, 1.0625, 1.1875, -0.0, 2.0 ** -9, 3 * 2.0 ** -10, 17.0]
+    codes, scales = qn.quantize_2d(X, block=(1, 128), fmt="f8E4M3FN")
+    np.savez(os.path.join(out, "quant_selftest.npz"), X=X,
+             codes=codes.astype(np.uint8), scales=scales.astype(np.float32),
+             bf16=qn.encode(X, "bf16").astype(np.uint16),
+             e4m3=qn.encode(X, "f8E4M3FN").astype(np.uint8))
     print(f"gpu_hopper_gemm: wrote {n} cases to {out}")
 
 
@@ -207,12 +276,33 @@ def load_cases(folder):
     return cases
 
 
+def converters_self_test(folder):
+    """This script's bf16 / e4m3 / 1x128 converters equal quantc.numerics's
+    (F27) on quant_selftest.npz; one JSON line."""
+    path = os.path.join(folder, "quant_selftest.npz")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: run scripts/gpu_hopper_gemm.sh first")
+    with np.load(path) as z:
+        X = z["X"]
+        codes, scales = quantize_1x128(X)
+        res = {"converters": "bf16, e4m3, 1x128",
+               "bf16_equal": bool(np.array_equal(bf16_rne(X), z["bf16"])),
+               "e4m3_equal": bool(np.array_equal(e4m3_rne(X), z["e4m3"])),
+               "codes_equal": bool(np.array_equal(codes, z["codes"])),
+               "scales_equal": bool(np.array_equal(scales.view(np.uint32),
+                                                   z["scales"].view(np.uint32)))}
+    print(json.dumps(res), flush=True)
+    return all(v for k, v in res.items() if k.endswith("_equal"))
+
+
 def cpu_self_test(folder):
     """Case files are consistent: shapes, the expected C within the
     tolerance measure of a float64 emulation of F33 (exact block sums,
-    float64 promotion), and a deliberately wrong answer is caught."""
-    ok = True
-    for name, variant, c in load_cases(folder):
+    float64 promotion), and a deliberately wrong answer is caught; the
+    output converters agree with the Numerics library."""
+    cases = load_cases(folder)
+    ok = converters_self_test(folder)
+    for name, variant, c in cases:
         A, B, sa, sb, C = c["A"], c["B"], c["sa"], c["sb"], c["C"]
         M, K = A.shape
         N = B.shape[0]
@@ -294,23 +384,31 @@ class Hopper(Cuda):
 
 
 def run_case(cu, k, A, B, sa, sb):
+    """Runs kernel k; returns C (f32), C's bf16 codes, or (codes, scales)
+    for the fp8-1x128 output. Outputs start poisoned (NaN / 0xFF bytes)."""
     M, K = A.shape
     N = B.shape[0]
     bufs = [cu.alloc(x.nbytes) for x in (A, B, sa, sb)]
     for d, x in zip(bufs, (A, B, sa, sb)):
         cu.htod(d, x)
-    C = np.full((M, N), np.nan, dtype=np.float32)
-    dC = cu.alloc(C.nbytes)
-    cu.htod(dC, C)
+    outs = {"f32": [np.full((M, N), np.nan, dtype=np.float32)],
+            "bf16": [np.full((M, N), 0xFFFF, dtype=np.uint16)],
+            "fp8-1x128": [np.full((M, N), 0xFF, dtype=np.uint8),
+                          np.full((M, -(-N // 128)), np.nan, dtype=np.float32)]}[k["output"]]
+    douts = [cu.alloc(o.nbytes) for o in outs]
+    for d, o in zip(douts, outs):
+        cu.htod(d, o)
     tA = cu.tensor_map(bufs[0].value, M, K)
     tB = cu.tensor_map(bufs[1].value, N, K, k["tile_n"])
-    cu.launch_kernel(k, M, N, [tA, tB, bufs[2], bufs[3], dC, ctypes.c_int32(M),
-                               ctypes.c_int32(N), ctypes.c_int32(K)])
+    cu.launch_kernel(k, M, N, [tA, tB, bufs[2], bufs[3], *douts,
+                               ctypes.c_int32(M), ctypes.c_int32(N),
+                               ctypes.c_int32(K)])
     cu.sync()
-    cu.dtoh(C, dC)
-    for d in bufs + [dC, tA, tB]:
+    for d, o in zip(douts, outs):
+        cu.dtoh(o, d)
+    for d in bufs + douts + [tA, tB]:
         cu.free(d)
-    return C
+    return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 def check_cases(cu, folder):
@@ -320,10 +418,28 @@ def check_cases(cu, folder):
     kernels = [cu.load(k) for k in read_kernels(folder)]
     for name, variant, c in load_cases(folder):
         mag = magnitude(c["A"], c["B"], variant, c["sa"], c["sb"])
-        for k in kernels:
+        f32_out = {}
+        # f32 kernels first: the output variants are checked against them.
+        for k in sorted(kernels, key=lambda k: k["output"] != "f32"):
             if k["scales"] != variant:
                 continue
+            key = (k["tile_n"], k["stages"])
             got = run_case(cu, k, c["A"], c["B"], c["sa"], c["sb"])
+            if k["output"] != "f32":
+                base = f32_out[key]
+                if k["output"] == "bf16":
+                    same = bool(np.array_equal(got, bf16_rne(base)))
+                else:
+                    codes, scales = quantize_1x128(base)
+                    same = bool(np.array_equal(got[0], codes) and np.array_equal(
+                        got[1].view(np.uint32), scales.view(np.uint32)))
+                ok &= same
+                print(json.dumps({"case": name, "tile_n": k["tile_n"],
+                                  "stages": k["stages"], "output": k["output"],
+                                  "equals_f32_kernel_converted": same,
+                                  "ok": same}), flush=True)
+                continue
+            f32_out[key] = got
             err, bad = compare(got, c["C"], mag)
             exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
             ok &= bad == 0
@@ -375,6 +491,8 @@ def time_shapes(cu, kernels, shapes):
             except Exception as ex:  # noqa: BLE001
                 base["cublas_1x128_err"] = str(ex)[:160]
         for k in kernels:
+            if k["output"] != "f32":
+                continue  # same main loop; checked exactly above
             variant = k["scales"]
             sa_shape, sb_shape = scale_shapes(variant, M, N, K)
             sa = (torch.rand(sa_shape, device="cuda", generator=gen) + 0.5).float()

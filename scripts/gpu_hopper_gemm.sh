@@ -2,7 +2,8 @@
 # Prepares the sm_90a FP8 GEMM check here (where LLVM/MLIR and the build are):
 # PTX and cubins from quant-kernel-gen for each scale variant and tile width
 # (fp8_gemm_<scales>_n<tileN>_s<stages>: 64 columns x 8 stages, 128 x 6,
-# 256 x 4 for the variants without promotion), and the
+# 256 x 4 for the variants without promotion; and bf16 / fp8-1x128 output
+# variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
 #
@@ -34,6 +35,16 @@ for s in 1x128 per-channel per-tensor; do
       ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n] /"
     fi
   done
+done
+# Output variants (bf16 C; the next GEMM's 1x128 FP8 codes + scales), each
+# beside the f32 kernel of the same variant, tile and depth.
+for cfg in 1x128:128:6:bf16 1x128:128:6:fp8-1x128 per-tensor:256:4:fp8-1x128; do
+  IFS=: read -r s n st o <<<"$cfg"
+  f="$OUT/fp8_gemm_${s}_n${n}_s${st}_o${o}"
+  "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --output "$o" --emit=ptx -o "$f.ptx"
+  if command -v ptxas >/dev/null 2>&1; then
+    ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n $o] /"
+  fi
 done
 PYTHONPATH="$BUILD/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" scripts/gpu_hopper_gemm.py --prepare "$OUT"
 "$PY" scripts/gpu_hopper_gemm.py --dir "$OUT" --cpu-only | tail -3

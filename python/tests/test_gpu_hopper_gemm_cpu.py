@@ -24,10 +24,13 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     assert res.returncode == 0, describe(res)
     built = sorted(p.name for p in out.glob("fp8_gemm_*.ptx"))
     assert built == sorted(
-        f"fp8_gemm_{s}_n{n}_s{st}.ptx" for s in ("1x128", "per-channel",
-                                                 "per-tensor")
-        for n, st in ((64, 8), (128, 6), (256, 4))
-        if not (s == "1x128" and n == 256)), built
+        [f"fp8_gemm_{s}_n{n}_s{st}.ptx" for s in ("1x128", "per-channel",
+                                                  "per-tensor")
+         for n, st in ((64, 8), (128, 6), (256, 4))
+         if not (s == "1x128" and n == 256)] +
+        ["fp8_gemm_1x128_n128_s6_obf16.ptx",
+         "fp8_gemm_1x128_n128_s6_ofp8-1x128.ptx",
+         "fp8_gemm_per-tensor_n256_s4_ofp8-1x128.ptx"]), built
     for name in built:
         ptx = (out / name).read_text()
         s = name.split("_")[2]
@@ -35,14 +38,42 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
         assert ".target sm_90a" in ptx
         assert f".entry fp8_gemm_{s.replace('-', '_')}(" in ptx
         assert f"m64n{n}k32" in ptx
+        assert ("cvt.rn.satfinite.e4m3x2.f32" in ptx) == ("_ofp8" in name)
+        assert ("cvt.rn.bf16.f32" in ptx) == ("_obf16" in name)
     cases = sorted(out.glob("case_*.npz"))
     assert len(cases) == 21
     res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
                    out, "--cpu-only"])
     assert res.returncode == 0, describe(res)
     lines = [json.loads(l) for l in res.stdout.splitlines()]
-    assert len(lines) == 21
-    assert all(l["bad"] == 0 and l["wrong_answer_caught"] for l in lines)
+    assert len(lines) == 22
+    # The output converters the GPU check uses equal the Numerics library's.
+    assert lines[0]["converters"] and all(
+        v for k, v in lines[0].items() if k.endswith("_equal"))
+    assert all(l["bad"] == 0 and l["wrong_answer_caught"] for l in lines[1:])
+
+
+def test_output_converters_catch_a_wrong_rounding(tmp_path):
+    """The converters' self-test fails when the reference disagrees: a tie
+    rounded away from even, a scale off by one ulp."""
+    sys.path.insert(0, str(SCRIPTS))
+    import gpu_hopper_gemm as g
+    x = np.array([1.0625, 1.1875, 3 * 2.0 ** -10, -17.0, 500.0, 0.0],
+                 dtype=np.float32)
+    # Ties to the even code: 1.0625 -> 1.0 (0x38), 1.1875 -> 1.25 (0x3A),
+    # 3*2^-10 -> 2^-8 (0x02), -17 -> -16 (0xD8); 500 saturates (0x7E).
+    assert g.e4m3_rne(x).tolist() == [0x38, 0x3A, 0x02, 0xD8, 0x7E, 0x00]
+    assert g.bf16_rne(np.float32([1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8])
+                      ).tolist() == [0x3F80, 0x3F82]
+    X = np.zeros((2, 130), dtype=np.float32)
+    X[0, 5] = 896.0
+    codes, scales = g.quantize_1x128(X)
+    assert scales.tolist() == [[2.0, 1.0], [1.0, 1.0]]
+    assert codes[0, 5] == 0x7E and codes[1].max() == 0
+    codes[0, 5] = 0x7D
+    np.savez(tmp_path / "quant_selftest.npz", X=X, codes=codes, scales=scales,
+             bf16=g.bf16_rne(X), e4m3=g.e4m3_rne(X))
+    assert not g.converters_self_test(tmp_path)
 
 
 def test_hopper_gemm_check_rejects_a_corrupted_case(build_dir, tool,
