@@ -116,20 +116,44 @@ class NumpyMX:
         inv_bits = np.where(sc == 254, 0x00400000, (254 - np.minimum(sc, 254)) << 23)
         inv = inv_bits.astype(np.uint32).view(np.float32)
         with np.errstate(all="ignore"):  # Inf/NaN blocks: codes replaced below
-            y = (pad.reshape(x.shape[:-1] + (nb, block)) * inv[..., None]).view(np.uint32)
-        sign = (y >> 31) << 7
-        a = (y & 0x7FFFFFFF).astype(np.int64)
-        rn = (a + 0x7FFFF + ((a >> 20) & 1)) >> 20
-        n = rn - 960
-        s = ((a.astype(np.uint32).view(np.float32) + np.float32(2.0 ** 14))
-             .view(np.uint32).astype(np.int64) - 0x46800000)
-        code = np.where(a < 0x3C800000, s, n)
-        code = np.where(n > 0x7E, 0x7E, code)
-        code = np.where(a > 0x7F800000, 0x7F, code)
-        code = (code | sign).astype(np.uint8)
+            y = pad.reshape(x.shape[:-1] + (nb, block)) * inv[..., None]
+        code = NumpyMX.encode(y)
         code = np.where(special[..., None], 0x7F, code).astype(np.uint8)
         codes = code.reshape(x.shape[:-1] + (nb * block,))[..., :k]
         return np.ascontiguousarray(codes), sc.astype(np.uint8)
+
+    @staticmethod
+    def encode(x, fmt="f8E4M3FN"):
+        """E4M3FN codes of float32 values, round to nearest even,
+        saturating (NaN -> 0x7F): the kernels' encodeE4M3Sat, bit for bit
+        the Numerics library's encoder. What quantize_linear to e4m3 uses."""
+        if fmt != "f8E4M3FN":
+            raise ValueError(f"no numpy encoder for {fmt}")
+        y = np.ascontiguousarray(x, np.float32).view(np.uint32)
+        sign = ((y >> 31) << 7).astype(np.int64)
+        a = (y & 0x7FFFFFFF).astype(np.int64)
+        rn = (a + 0x7FFFF + ((a >> 20) & 1)) >> 20
+        n = rn - 960
+        with np.errstate(all="ignore"):
+            s = ((a.astype(np.uint32).view(np.float32) + np.float32(2.0 ** 14))
+                 .view(np.uint32).astype(np.int64) - 0x46800000)
+        code = np.where(a < 0x3C800000, s, n)
+        code = np.where(n > 0x7E, 0x7E, code)
+        code = np.where(a > 0x7F800000, 0x7F, code)
+        return (code | sign).astype(np.uint8)
+
+    @staticmethod
+    def decode(codes, fmt="f8E4M3FN"):
+        """float32 values of E4M3FN codes."""
+        if fmt != "f8E4M3FN":
+            raise ValueError(f"no numpy decoder for {fmt}")
+        c = np.asarray(codes).astype(np.uint8)
+        bits = E4M3[c].astype(np.float32).view(np.uint32)
+        # S.1111.111 is NaN with the code's sign, as the Numerics library's.
+        bits = np.where((c & 0x7F) == 0x7F,
+                        np.uint32(0x7FC00000) | ((c.astype(np.uint32) >> 7) << 31),
+                        bits)
+        return bits.astype(np.uint32).view(np.float32)
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["mlp", "cnn", "gpt2", "llama"]
+# (example, --format): every example in the default MXFP8, and the static-
+# scale formats whose Q/DQ graphs run through the quantize_linear /
+# dequantize_linear chains and the i8 max pool.
+CASES = [(e, "mxfp8") for e in EXAMPLES] + [
+    ("mlp", "int8"), ("mlp", "fp8"), ("cnn", "int8"), ("gpt2", "int8")]
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
@@ -67,16 +72,18 @@ def main(argv=None):
     args = ap.parse_args(argv)
     out, bin_dir = args.out, args.build / "bin"
     cases = []
-    for name in EXAMPLES:
-        src = out / "src" / name
-        paths = load_example(name).generate(str(src))
+    for example, fmt in CASES:
+        # The case's name: the example, or example-format beside mxfp8.
+        name = example if fmt == "mxfp8" else f"{example}-{fmt}"
+        src = out / "src" / example
+        paths = load_example(example).generate(str(src))
         calib = paths.get("calib") or paths["test"]
         pkg = out / f"{name}.qcpkg"
         with np.load(paths["test"]) as z:
             test = {k: z[k] for k in z.files}
         compile_cmd = [str(bin_dir / "quant-compile"), paths["model"],
                        "--calib", calib, "-o", str(pkg), "--target", TARGETS,
-                       "-q"]
+                       "--format", fmt, "-q"]
         res = subprocess.run(compile_cmd, capture_output=True, text=True)
         batches = BATCHES
         if res.returncode != 0 and "dynamic non-batch dims" in res.stderr:

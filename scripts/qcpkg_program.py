@@ -10,8 +10,9 @@ Only numpy is needed. A *backend* executes the steps:
 - scripts/gpu_run_check.py's `CudaBackend` launches the package's kernels
   on a GPU through the driver API and compares each step with this model.
 
-Kernel models: `quantize_mxfp8`, `ew_<i>`, `pool_<i>`, `gap_<i>` and
-`copy_b<n>` are the exact arithmetic the kernels implement; `mxfp8_gemm`
+Kernel models: `quantize_mxfp8`, `ew_<i>` (quantize_linear /
+dequantize_linear included), `pool_<i>` (f32, or max of i8/ui8 codes),
+`gap_<i>` and `copy_b<n>` are the exact arithmetic the kernels implement; `mxfp8_gemm`
 and `conv_<i>` sum in float64 (the GPU sums in the tensor core, or in fp32
 with fma, so they agree within rounding).
 """
@@ -228,10 +229,52 @@ def layout(step, ins, out_shape):
     raise ProgramError(f"no model of layout op {op}")
 
 
-def eval_expr(expr, ins, out_shape):
+CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8, "f8E4M3FN": np.uint8}
+
+
+def eval_expr(expr, ins, out_shape, numerics=None):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
-    with numpy broadcasting, as the ew kernels do."""
+    with numpy broadcasting, as the ew kernels do. quantize_linear /
+    dequantize_linear carry their codes' type and axis
+    ("quantize_linear:i8:a1(in0,in1,in2)"); e4m3 codes need `numerics`
+    (quantc.numerics: encode / decode)."""
     rank = len(out_shape)
+
+    def by_axis(p, axis):
+        """A per-axis (rank-1) scale or zero point along `axis`."""
+        p = np.asarray(p)
+        if p.ndim != 1:
+            return p
+        shape = [1] * rank
+        shape[axis] = -1
+        return p.reshape(shape)
+
+    def quantize_linear(fmt, axis, x, scale, zp=None):
+        # Numerics F21-F23: x / scale in f32; integers NaN -> 0, clamp to
+        # 2^22, round half to even, + zero point, clamp; e4m3 saturating.
+        t = (np.asarray(x, np.float32) /
+             by_axis(scale, axis).astype(np.float32)).astype(np.float32)
+        if fmt == "f8E4M3FN":
+            return np.asarray(numerics.encode(t, fmt), np.uint8)
+        v = np.clip(np.where(np.isnan(t), np.float32(0), t), -4194304.0,
+                    4194304.0).astype(np.float32)
+        v = np.rint(v).astype(np.float32)
+        if zp is not None:
+            v = (v + by_axis(zp, axis).astype(np.float32)).astype(np.float32)
+        lo, hi = (-128, 127) if fmt == "i8" else (0, 255)
+        return np.clip(v, lo, hi).astype(CODE_DTYPE[fmt])
+
+    def dequantize_linear(fmt, axis, codes, scale, zp=None):
+        # Numerics F25: (code - zero point) * scale, e4m3 value * scale.
+        codes = np.asarray(codes).astype(CODE_DTYPE[fmt])
+        if fmt == "f8E4M3FN":
+            v = np.asarray(numerics.decode(codes, fmt), np.float32)
+        else:
+            v = codes.astype(np.float32)
+            if zp is not None:
+                v = (v - by_axis(np.asarray(zp).astype(CODE_DTYPE[fmt]),
+                                 axis).astype(np.float32)).astype(np.float32)
+        return (v * by_axis(scale, axis).astype(np.float32)).astype(np.float32)
 
     def batch_norm(eps, x, scale, bias, mean, var):
         # Per channel (dimension 1), in the Executor's f32 order.
@@ -247,7 +290,9 @@ def eval_expr(expr, ins, out_shape):
            "sigmoid": fast_sigmoid, "pow": _pow23,
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,
-           "greater": np.greater, "greater_equal": np.greater_equal}
+           "greater": np.greater, "greater_equal": np.greater_equal,
+           "quantize_linear": quantize_linear,
+           "dequantize_linear": dequantize_linear}
     compares = {"less", "less_equal", "greater", "greater_equal"}
     pos = 0
 
@@ -257,8 +302,9 @@ def eval_expr(expr, ins, out_shape):
         if m:
             pos += m.end()
             return ins[int(m.group(1))]
-        # name[:0x<f32 bits of a parameter>](args)
-        m = re.match(r"(\w+)(?::0x([0-9a-f]+))?\(", expr[pos:])
+        # name[:0x<f32 bits of a parameter>](args), or
+        # (de)quantize_linear:<codes type>:a<axis>(args)
+        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+))?\(", expr[pos:])
         if not m or m.group(1) not in ops:
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += m.end()
@@ -272,8 +318,12 @@ def eval_expr(expr, ins, out_shape):
         if m.group(2):
             args.insert(0, np.array([int(m.group(2), 16)], np.uint32)
                         .view(np.float32)[0])
+        if m.group(3):
+            args[:0] = [m.group(3), int(m.group(4))]
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
+        if m.group(1) == "quantize_linear":
+            return r
         return np.asarray(r, bool if m.group(1) in compares else np.float32)
 
     r = parse()
@@ -304,11 +354,12 @@ class NumpyBackend:
             acc = (ad.astype(np.float64) @ wd.astype(np.float64).T
                    ).astype(np.float32).reshape(out.shape)
             # A fused epilogue: in0 is the accumulator.
-            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape)
+            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
+                                  self.nx)
                         if "expr" in step else acc)
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
-            out[...] = eval_expr(step["expr"], ins, out.shape)
+            out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
         elif k.startswith("conv_"):
             views[0][...] = conv2d(step["attrs"], *views[1:])
         elif k.startswith("pool_"):

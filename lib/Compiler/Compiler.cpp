@@ -180,12 +180,6 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     if (failed(verifyQuantizePipelineOptions(unknown, q)))
       return failure();
   }
-  if (!targets.empty() &&
-      (!scheme.isMX() || !isa<Float8E4M3FNType>(scheme.getElementType())))
-    return emitError(unknown)
-           << "no GPU kernel for format '" << opts.format
-           << "' yet (kernels exist for mxfp8); pass --target none to build "
-              "a CPU-only package";
   int calibSources = !opts.calibPath.empty() + !opts.calibArrays.empty() +
                      (opts.calibRandom > 0);
   if (calibSources == 0)
@@ -878,13 +872,19 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   if (kernelFiles.empty())
     os << " none (CPU-only package)";
   os << "\n";
-  for (auto [t, f] : llvm::zip(targets, kernelFiles))
-    os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n"
-                        "           {3}\n",
+  // The MMA instruction line only where the program has a GEMM (an int8 or
+  // fp8 package's matmuls are f32 kernels between Q/DQ chains).
+  bool hasGemm = llvm::any_of(gpuPlan.steps, [](const GpuStep &s) {
+    return s.kind == GpuStep::Kind::Gemm;
+  });
+  for (auto [t, f] : llvm::zip(targets, kernelFiles)) {
+    os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n",
                         f.target, f.kernels.size(),
                         f.cubin.empty() ? " (no cubin: ptxas not found)"
-                                        : " and .cubin",
-                        getMMAInstructionName(t));
+                                        : " and .cubin");
+    if (hasGemm)
+      os << "           " << getMMAInstructionName(t) << "\n";
+  }
   if (!targets.empty()) {
     if (gpuPlan.runnable())
       os << llvm::formatv("GPU program: {0} launch(es) of {1} kernel(s) "

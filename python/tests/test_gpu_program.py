@@ -166,6 +166,43 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
     assert rel_rms(got, ref) < 1e-6, rel_rms(got, ref)
 
 
+@pytest.mark.parametrize("name,fmt", [("mlp", "int8"), ("mlp", "fp8"),
+                                      ("cnn", "int8"), ("cnn", "fp8"),
+                                      ("gpt2", "int8")])
+def test_static_scale_programs_match_executor(name, fmt, check_ok, run_tool,
+                                              tmp_path):
+    """int8 / fp8 packages (static activation scales, per-channel weights)
+    as GPU programs: quantize_linear and dequantize_linear in the
+    elementwise chains (a Q -> DQ pair stays in registers), per-axis weight
+    scales, max pooling of i8 codes (the CNN's int8 codes move through its
+    max-pool), f32 matmuls with a run-time batch."""
+    paths = _make(name).generate(str(tmp_path / name))
+    pkg = tmp_path / f"{name}.qcpkg"
+    calib = paths["test"] if name == "gpt2" else paths["calib"]
+    extra = ["--input-shape", "input_ids=2x16"] if name == "gpt2" else []
+    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
+             "--format", fmt, "--target", "sm_89", "--no-cubin", "-q", *extra)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    qp.check_slot_plan(p)
+    qp.check_order(p)
+    exprs = " ".join(s.get("expr", "") for s in p["steps"])
+    codes = "i8" if fmt == "int8" else "f8E4M3FN"
+    assert f"dequantize_linear:{codes}:a1(quantize_linear:{codes}:a" in \
+        exprs, exprs  # activations: Q then DQ in one kernel
+    if name == "cnn" and fmt == "int8":
+        pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
+        assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"
+                   for s in pool), pool
+    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                       tmp_path)
+    # conv and f32 matmul models sum in float64 (the kernels in fp32 with
+    # fma, the Executor with OpenBLAS), everything else is exact (measured:
+    # max |diff| <= 1e-6 on these outputs); a sum that lands on the other
+    # side of a rounding boundary of the next quantize would move that code
+    # by one step, hence the margin.
+    assert rel_rms(got, ref) < 1e-4, rel_rms(got, ref)
+
+
 def test_order_check_catches_a_step_reading_ahead(mlp_gpu, tmp_path):
     """A step that reads a value a later step writes (what the chain planner
     once produced for RoPE's x*cos + rotate(x)*sin) is refused."""
@@ -243,6 +280,13 @@ def test_gpu_check_numpy_mx_matches_numerics():
     x[3, :] = np.float32(1e-45)
     x[4, :32] = -np.float32(3e38)
     x[5, :] = np.float32(5.9e-39)  # subnormal amax
+    # The e4m3 encoder alone (quantize_linear's), and the decoder.
+    np.testing.assert_array_equal(nm.encode(x),
+                                  quantc.numerics.encode(x, "f8E4M3FN"))
+    codes = np.arange(256, dtype=np.uint8)
+    np.testing.assert_array_equal(
+        nm.decode(codes).view(np.uint32),
+        quantc.numerics.decode(codes, "f8E4M3FN").view(np.uint32))
     c, s = nm.quantize_mx(x)
     rc, rs = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
     np.testing.assert_array_equal(s, rs)
@@ -267,7 +311,11 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
     assert "gpt2: compiled with --input-shape=input_ids=2x16" in res.stdout
     assert "all checks passed" in res.stdout
     cases = json.loads((out / "cases.json").read_text())
-    assert [c["model"] for c in cases] == ["mlp", "cnn", "gpt2", "llama"]
+    assert [c["model"] for c in cases] == ["mlp", "cnn", "gpt2", "llama",
+                                           "mlp-int8", "mlp-fp8", "cnn-int8",
+                                           "gpt2-int8"]
+    for m in ("mlp-int8", "mlp-fp8", "cnn-int8", "gpt2-int8"):
+        assert f"{m}: package with a GPU program" in res.stdout, res.stdout
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
         assert (out / f"mlp.b{b}.ref.npz").is_file()

@@ -58,3 +58,40 @@ func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<
   %e = qc.erf %y : (tensor<?x16xf32>) -> tensor<?x16xf32>
   return %e : tensor<?x16xf32>
 }
+
+// -----
+
+// Static int8 scales (what qc-quantize-linear leaves): quantize_linear and
+// dequantize_linear are chain ops (x / scale, round half to even by the
+// 1.5*2^23 = 0x4B400000 add, + zero point, clamp; (code - zero point) * scale), a
+// per-axis scale is read by its axis, and max pooling takes i8 codes.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: qc.max_pool {{.*}}qc.gpu_kernel = @quantc_kernels::@pool_0
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_1
+// CHECK: gpu.func @ew_0(
+// CHECK: arith.divf
+// CHECK: arith.constant 0x4B400000 : f32
+// CHECK: arith.fptosi
+// CHECK: arith.trunci {{.*}} : i32 to i8
+// CHECK: llvm.store {{.*}} : i8, !llvm.ptr
+// CHECK: gpu.func @pool_0(
+// CHECK: llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK: arith.sitofp
+// CHECK: arith.fptosi
+// CHECK: gpu.func @ew_1(
+// The per-axis scale and zero point are indexed by dimension 1.
+// CHECK: arith.remui
+// CHECK: arith.sitofp
+// CHECK: arith.subf
+// CHECK: arith.mulf
+func.func @main(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x2x2xf32> {
+  %s = arith.constant dense<0.05> : tensor<f32>
+  %z = arith.constant dense<-3> : tensor<i8>
+  %s2 = arith.constant dense<[0.05, 0.1]> : tensor<2xf32>
+  %z2 = arith.constant dense<[-3, 2]> : tensor<2xi8>
+  %q = qc.quantize_linear %x, %s, %z : (tensor<?x2x4x4xf32>, tensor<f32>, tensor<i8>) -> tensor<?x2x4x4xi8>
+  %p = qc.max_pool %q {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<?x2x4x4xi8>) -> tensor<?x2x2x2xi8>
+  %d = qc.dequantize_linear %p, %s2, %z2 {axis = 1 : i64} : (tensor<?x2x2x2xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<?x2x2x2xf32>
+  return %d : tensor<?x2x2x2xf32>
+}

@@ -12,6 +12,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -220,9 +221,13 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
 
 namespace {
 
-/// The register type of a tensor element: i1 is stored as a byte.
+/// The register type of a tensor element: i1 is stored as a byte, and
+/// codes of the unsigned or float 8-bit formats are i8 (their bits).
 Type storageType(KernelEmitter &e, Type elem) {
-  return elem.isInteger(1) ? e.i8 : elem;
+  if (elem.isInteger(1) || elem.isUnsignedInteger(8) ||
+      isa<Float8E4M3FNType>(elem))
+    return e.i8;
+  return elem;
 }
 
 /// Element `offset` of `base` as a register value (i1 from its byte).
@@ -340,6 +345,96 @@ Value compareValues(KernelEmitter &e, Operation *op, Value x, Value y) {
   return arith::CmpIOp::create(e.b, e.loc, ip, x, y);
 }
 
+/// The axis operand k of a chain op is indexed by, when it is a per-channel
+/// or per-axis parameter (batch norm's [C], a rank-1 quantize/dequantize
+/// scale or zero point); none when it broadcasts numpy-style.
+std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
+  if (isa<qc::BatchNormOp>(op))
+    return k > 0 ? std::optional<int64_t>(1) : std::nullopt;
+  if (!isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op) || k == 0 ||
+      cast<RankedTensorType>(op->getOperand(k).getType()).getRank() != 1)
+    return std::nullopt;
+  int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+  int64_t axis = static_cast<int64_t>(
+      isa<qc::QuantizeLinearOp>(op) ? cast<qc::QuantizeLinearOp>(op).getAxis()
+                                    : cast<qc::DequantizeLinearOp>(op).getAxis());
+  return axis < 0 ? axis + r : axis;
+}
+
+/// The f32 value of an i8 code register in `codes`' format: the integer
+/// (i8 signed, ui8 unsigned), or the e4m3 value (NaN for S.1111.111).
+Value codeValue(KernelEmitter &e, Type codes, Value c) {
+  OpBuilder &b = e.b;
+  if (codes.isSignlessInteger(8))
+    return arith::SIToFPOp::create(b, e.loc, e.f32, c);
+  if (codes.isUnsignedInteger(8))
+    return arith::UIToFPOp::create(b, e.loc, e.f32, c);
+  using P = arith::CmpIPredicate;
+  Value u = arith::ExtUIOp::create(b, e.loc, e.i32, c);
+  Value sign = e.shl(e.shru(u, e.c32(7)), e.c32(31));
+  Value ex = e.band(e.shru(u, e.c32(3)), e.c32(15));
+  Value man = e.band(u, e.c32(7));
+  // Normal: rebias 7 -> 127 and move the mantissa; subnormal: man * 2^-9.
+  Value normal = e.bor(e.shl(e.add(ex, e.c32(120)), e.c32(23)),
+                       e.shl(man, e.c32(20)));
+  Value sub = bitcastI32(
+      e, arith::MulFOp::create(b, e.loc,
+                               arith::UIToFPOp::create(b, e.loc, e.f32, man),
+                               e.f32c(1.0f / 512.0f)));
+  Value bits = e.select(cmp(e, P::eq, ex, e.c32(0)), sub, normal);
+  bits = e.select(cmp(e, P::eq, e.band(u, e.c32(0x7f)), e.c32(0x7f)),
+                  e.c32(0x7fc00000), bits);
+  return bitcastF32(e, e.bor(bits, sign));
+}
+
+/// qc.quantize_linear of one f32 (Numerics F21-F23, quantizeLinear): x /
+/// scale in f32; integers: NaN -> 0, clamped to +-2^22, rounded half to
+/// even by (v + 1.5*2^23) - 1.5*2^23, plus the zero point, clamped to the
+/// format's range; e4m3: encoded saturating. Returns the code as i8.
+Value quantizeLinearValue(KernelEmitter &e, Operation *op, Value x,
+                          Value scale, Value zp) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Type codes = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  Value t = arith::DivFOp::create(b, loc, x, scale);
+  if (isa<Float8E4M3FNType>(codes))
+    return arith::TruncIOp::create(b, loc, e.i8,
+                                   encodeE4M3Sat(e, bitcastI32(e, t)));
+  using P = arith::CmpFPredicate;
+  auto lt = [&](Value a, Value c) {
+    return arith::CmpFOp::create(b, loc, P::OLT, a, c);
+  };
+  Value lim = e.f32c(4194304.0f), magic = e.f32c(12582912.0f);
+  Value v = e.select(arith::CmpFOp::create(b, loc, P::UNO, t, t),
+                     e.f32c(0.0f), t);
+  v = e.select(lt(v, arith::NegFOp::create(b, loc, lim)),
+               arith::NegFOp::create(b, loc, lim), v); // std::max
+  v = e.select(lt(lim, v), lim, v);                    // std::min
+  v = arith::SubFOp::create(b, loc, arith::AddFOp::create(b, loc, v, magic),
+                            magic);
+  if (zp)
+    v = arith::AddFOp::create(b, loc, v, codeValue(e, codes, zp));
+  bool isSigned = codes.isSignlessInteger(8);
+  Value qmin = e.f32c(isSigned ? -128.0f : 0.0f);
+  Value qmax = e.f32c(isSigned ? 127.0f : 255.0f);
+  v = e.select(lt(v, qmin), qmin, v);
+  v = e.select(lt(qmax, v), qmax, v);
+  return arith::TruncIOp::create(
+      b, loc, e.i8, arith::FPToSIOp::create(b, loc, e.i32, v));
+}
+
+/// qc.dequantize_linear of one code (Numerics F25): integers (code -
+/// zero point) * scale, e4m3 value * scale, in f32.
+Value dequantizeLinearValue(KernelEmitter &e, Operation *op, Value code,
+                            Value scale, Value zp) {
+  OpBuilder &b = e.b;
+  Type codes = cast<RankedTensorType>(op->getOperand(0).getType()).getElementType();
+  Value v = codeValue(e, codes, code);
+  if (zp && !isa<Float8E4M3FNType>(codes))
+    v = arith::SubFOp::create(b, e.loc, v, codeValue(e, codes, zp));
+  return arith::MulFOp::create(b, e.loc, v, scale);
+}
+
 /// Loads the chain's `inputs` (from `ptrs`, the same order) for element
 /// `lin` of an output of type `outType`, with numpy broadcasting (batch
 /// norm's parameters by channel), and evaluates `ops` in order. Values
@@ -369,18 +464,28 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     return coord;
   };
 
-  // batch_norm's [C] parameters are indexed by the channel (dimension 1);
-  // a value that is also another op's operand is read both ways.
-  llvm::DenseSet<Value> perChannel, broadcast;
+  // batch_norm's [C] parameters are indexed by the channel (dimension 1),
+  // a per-axis quantize/dequantize's scale and zero point by its axis; a
+  // value that is also another op's operand is read both ways.
+  llvm::DenseMap<Value, SmallVector<int64_t, 1>> perAxis;
+  llvm::DenseSet<Value> broadcast;
   for (Operation *op : ops)
-    for (auto [i, v] : llvm::enumerate(op->getOperands()))
-      (isa<qc::BatchNormOp>(op) && i > 0 ? perChannel : broadcast).insert(v);
-  llvm::DenseMap<Value, Value> channelVals;
+    for (auto [i, v] : llvm::enumerate(op->getOperands())) {
+      std::optional<int64_t> axis = paramAxis(op, i);
+      if (axis && !llvm::is_contained(perAxis[v], *axis))
+        perAxis[v].push_back(*axis);
+      else if (!axis)
+        broadcast.insert(v);
+    }
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> channelVals;
 
   for (auto [v, p] : llvm::zip(inputs, ptrs)) {
     auto inType = cast<RankedTensorType>(v.getType());
-    if (perChannel.contains(v)) {
-      channelVals[v] = loadElement(e, p, inType.getElementType(), coords()[1]);
+    auto it = perAxis.find(v);
+    if (it != perAxis.end()) {
+      for (int64_t a : it->second)
+        channelVals[{v, a}] =
+            loadElement(e, p, inType.getElementType(), coords()[a]);
       if (!broadcast.contains(v))
         continue;
     }
@@ -406,6 +511,14 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
   Value last;
   for (Operation *op : ops) {
     auto in = [&](unsigned k) { return vals.lookup(op->getOperand(k)); };
+    // Operand k as its op reads it: by axis or broadcast; null if absent.
+    auto param = [&](unsigned k) -> Value {
+      if (k >= op->getNumOperands())
+        return Value();
+      if (std::optional<int64_t> a = paramAxis(op, k))
+        return channelVals.lookup({op->getOperand(k), *a});
+      return in(k);
+    };
     Value res =
         llvm::TypeSwitch<Operation *, Value>(op)
             .Case([&](qc::AddOp) {
@@ -427,12 +540,18 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               return bitcastF32(
                   e, e.band(bitcastI32(e, in(0)), e.c32(0x7fffffff)));
             })
+            .Case([&](qc::QuantizeLinearOp) {
+              return quantizeLinearValue(e, op, in(0), param(1), param(2));
+            })
+            .Case([&](qc::DequantizeLinearOp) {
+              return dequantizeLinearValue(e, op, in(0), param(1), param(2));
+            })
             .Case([&](qc::BatchNormOp bn) {
               // The Executor's order: a = scale / sqrt(var + eps), shift =
               // bias - mean * a, y = x * a + shift (no fma anywhere).
               auto in = [&](unsigned k) {
                 Value v = op->getOperand(k);
-                return k ? channelVals.lookup(v) : vals.lookup(v);
+                return k ? channelVals.lookup({v, 1}) : vals.lookup(v);
               };
               Value eps = e.f32c(bn.getEpsilon().convertToFloat());
               Value sd = sqrtRN(e, arith::AddFOp::create(b, loc, in(4), eps));
@@ -730,6 +849,19 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
   }
   Window g(in, out, kernel, strides, pads, dilations);
   OutCoord c = splitOutput(e, k->gid, g);
+  // Max pooling of i8/ui8 codes: the Executor's runMaxPoolBytes, the float
+  // max of the exactly representable values, converted back.
+  Type elem = in.getElementType();
+  bool bytes = !elem.isF32();
+  auto load = [&](Value off, Value ok) -> Value {
+    if (!bytes)
+      return loadF32Masked(e, X, off, ok);
+    Value v = LLVM::LoadOp::create(
+        b, loc, e.i8, e.gep(X, e.i8, e.select(ok, off, e.c64(0))));
+    return elem.isUnsignedInteger(8)
+               ? arith::UIToFPOp::create(b, loc, e.f32, v).getResult()
+               : arith::SIToFPOp::create(b, loc, e.f32, v).getResult();
+  };
   Value xPlane = e.mul(c.plane, e.c64(g.H * g.W));
   Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
   Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
@@ -750,7 +882,7 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
                                includePad ? inRange(e, iw, -g.pl, g.W + g.pr)
                                           : colOk));
       Value ok = e.land(rowOk, colOk);
-      Value v = loadF32Masked(e, X, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
+      Value v = load(e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
       Value next;
       if (isMax) {
         // NaN wins and then stays (the Executor's rule).
@@ -768,6 +900,12 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
     Value q = arith::DivFOp::create(b, loc, y,
                                     arith::SIToFPOp::create(b, loc, e.f32, cnt));
     y = e.select(e.eq(cnt, e.c64(0)), e.f32c(0.0f), q);
+  }
+  if (bytes) {
+    Value code = arith::TruncIOp::create(
+        b, loc, e.i8, arith::FPToSIOp::create(b, loc, e.i32, y));
+    LLVM::StoreOp::create(b, loc, code, e.gep(Y, e.i8, k->gid));
+    return finishKernel(b, *k);
   }
   LLVM::StoreOp::create(b, loc, y, e.gep(Y, e.f32, k->gid));
   return finishKernel(b, *k);

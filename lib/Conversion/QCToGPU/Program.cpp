@@ -5,6 +5,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "ElementwiseKernels.h"
@@ -38,7 +39,8 @@ bool isChainOpKind(Operation *op) {
   return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
              qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
              qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
-             qc::GreaterOp, qc::GreaterEqualOp>(op);
+             qc::GreaterOp, qc::GreaterEqualOp, qc::QuantizeLinearOp,
+             qc::DequantizeLinearOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -64,12 +66,54 @@ bool isSupportedExponent(Value v) {
 
 /// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
 /// batch_norm with per-channel [C] parameters (channel = dimension 1).
+/// qc.quantize_linear / qc.dequantize_linear a chain kernel computes: i8,
+/// ui8 or e4m3 codes (saturating) of f32 values, one scale (and zero point)
+/// per tensor or per static axis, no blocks.
+bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
+  Value data = op->getOperand(0), scale = op->getOperand(1);
+  Value zp = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
+  int64_t axis, blockSize;
+  Type codes;
+  if (auto q = dyn_cast<qc::QuantizeLinearOp>(op)) {
+    if (!q.getSaturate() || !elementTypeOf(data).isF32())
+      return false;
+    axis = static_cast<int64_t>(q.getAxis());
+    blockSize = static_cast<int64_t>(q.getBlockSize());
+    codes = out.getElementType();
+  } else {
+    auto d = cast<qc::DequantizeLinearOp>(op);
+    if (!out.getElementType().isF32())
+      return false;
+    axis = static_cast<int64_t>(d.getAxis());
+    blockSize = static_cast<int64_t>(d.getBlockSize());
+    codes = elementTypeOf(data);
+  }
+  auto in = cast<RankedTensorType>(data.getType());
+  if (blockSize != 0 || in.getShape() != out.getShape() ||
+      !elementTypeOf(scale).isF32() ||
+      !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) ||
+        isa<Float8E4M3FNType>(codes)))
+    return false;
+  auto st = cast<RankedTensorType>(scale.getType());
+  if (st.getRank() == 1) {
+    int64_t r = out.getRank(), a = axis < 0 ? axis + r : axis;
+    if (a < 0 || a >= r || out.isDynamicDim(a) ||
+        st.getDimSize(0) != out.getDimSize(a))
+      return false;
+  } else if (st.getRank() != 0) {
+    return false;
+  }
+  return !zp || (zp.getType() == RankedTensorType::get(st.getShape(), codes));
+}
+
 bool isElementwise(Operation *op) {
   if (!isChainOpKind(op))
     return false;
   if (op->getNumResults() != 1 || !batchShaped(op->getResult(0).getType()))
     return false;
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op))
+    return isLinearQuantChainOp(op, out);
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
     if (bn.getInput().getType() != out || out.getRank() < 2 ||
         out.isDynamicDim(1))
@@ -181,6 +225,15 @@ bool isImage(Value v) {
          batchShaped(t);
 }
 
+/// A batch-shaped NCHW tensor of i8 or ui8 codes (what max pooling of
+/// quantized values moves).
+bool isByteImage(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 4 && batchShaped(t) &&
+         (t.getElementType().isSignlessInteger(8) ||
+          t.getElementType().isUnsignedInteger(8));
+}
+
 /// Layout ops that keep the bytes in order: a copy (the batch stays dim 0
 /// and each batch row keeps its size).
 bool isByteCopy(Operation *op) {
@@ -242,10 +295,14 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (only 2-D f32 so far)";
   }
+  if (isa<qc::MaxPoolOp>(op) && isByteImage(op->getOperand(0)) &&
+      isByteImage(op->getResult(0)) &&
+      elementTypeOf(op->getOperand(0)) == elementTypeOf(op->getResult(0)))
+    return ""; // max of i8/ui8 codes
   if (isa<qc::MaxPoolOp, qc::AvgPoolOp>(op))
     return isImage(op->getOperand(0)) && isImage(op->getResult(0))
                ? ""
-               : name + " (only 2-D f32 so far)";
+               : name + " (only 2-D f32, or i8/ui8 max, so far)";
   if (isa<qc::GlobalAvgPoolOp>(op)) {
     auto t = cast<RankedTensorType>(op->getOperand(0).getType());
     return t.getRank() >= 3 && t.getElementType().isF32() ? "" : name;
@@ -255,12 +312,17 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (auto mm = dyn_cast<qc::MatMulOp>(op)) {
+    // Every operand is batch-shaped (checked above): only dimension 0, the
+    // batch, may be dynamic; the kernel's count scales with it.
     auto l = cast<RankedTensorType>(mm.getLhs().getType());
     auto r = cast<RankedTensorType>(mm.getRhs().getType());
-    return hasStaticShapes(op) && l.getRank() >= 2 && r.getRank() >= 2 &&
+    auto o = cast<RankedTensorType>(mm.getResult().getType());
+    bool batchOk = l.getRank() == o.getRank() || !l.isDynamicDim(0);
+    return batchOk && l.getRank() >= 2 && r.getRank() >= 2 &&
+                   (r.getRank() == o.getRank() || !r.isDynamicDim(0)) &&
                    l.getElementType().isF32() && r.getElementType().isF32()
                ? ""
-               : name + " (static f32, rank >= 2 only so far)";
+               : name + " (f32, rank >= 2 only so far)";
   }
   if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::ReduceMeanOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
@@ -355,14 +417,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       return;
     }
     // Elementwise: join the chain of an operand whose only use is this op
-    // and whose type is this op's (the chain then computes it in registers).
-    // Only the latest step can grow: every other operand of the op is then
-    // computed before it runs.
+    // and whose shape is this op's (the chain then computes it in
+    // registers, whatever its element type: an i1 mask, i8 codes). Only the
+    // latest step can grow: every other operand of the op is then computed
+    // before it runs.
     std::optional<size_t> chain;
+    auto shapeOf = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getShape();
+    };
     for (Value v : op->getOperands()) {
       auto it = openChain.find(v);
       if (it != openChain.end() && v.hasOneUse() &&
-          v.getType() == op->getResult(0).getType() && !chain &&
+          shapeOf(v) == shapeOf(op->getResult(0)) && !chain &&
           it->second + 1 == plan.steps.size())
         chain = it->second;
     }
@@ -440,6 +506,22 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         expr += llvm::formatv(":{0:x}", llvm::bit_cast<uint32_t>(
                                             bn.getEpsilon().convertToFloat()))
                     .str();
+      if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op)) {
+        // :<codes type>:a<axis>, e.g. quantize_linear:i8:a1(in0,in1,in2).
+        Type codes = isa<qc::QuantizeLinearOp>(op)
+                         ? elementTypeOf(op->getResult(0))
+                         : elementTypeOf(op->getOperand(0));
+        int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+        // (I64Attr getters return uint64_t: read as signed.)
+        int64_t axis = static_cast<int64_t>(
+            isa<qc::QuantizeLinearOp>(op)
+                ? cast<qc::QuantizeLinearOp>(op).getAxis()
+                : cast<qc::DequantizeLinearOp>(op).getAxis());
+        std::string ty;
+        llvm::raw_string_ostream ts(ty);
+        ts << codes;
+        expr += ":" + ty + ":a" + std::to_string(axis < 0 ? axis + r : axis);
+      }
       expr += "(";
       for (auto [k, v] : llvm::enumerate(op->getOperands())) {
         if (k)

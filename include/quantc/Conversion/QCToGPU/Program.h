@@ -16,7 +16,10 @@
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
-// and comparisons (i1 results).
+// and comparisons (i1 results), and quantize_linear / dequantize_linear
+// (i8, ui8, e4m3 codes; per-tensor or per-axis scales): int8 and fp8
+// packages. Max pooling also takes i8/ui8 codes; f32 matmuls may have a
+// run-time batch.
 //
 // One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
 // shares one kernel (M, N, K are parameters), elementwise chains share one
