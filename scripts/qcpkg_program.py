@@ -240,31 +240,36 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     (quantc.numerics: encode / decode)."""
     rank = len(out_shape)
 
-    def by_axis(p, axis):
-        """A per-axis (rank-1) scale or zero point along `axis`."""
+    def by_axis(p, axis, block=0):
+        """A per-axis (rank-1) scale or zero point along `axis`, or a
+        blocked one (ceil(dim / block) along `axis`) repeated over its
+        blocks."""
         p = np.asarray(p)
+        if block:
+            p = np.repeat(p, block, axis=axis)
+            return np.take(p, np.arange(out_shape[axis]), axis=axis)
         if p.ndim != 1:
             return p
         shape = [1] * rank
         shape[axis] = -1
         return p.reshape(shape)
 
-    def quantize_linear(fmt, axis, x, scale, zp=None):
+    def quantize_linear(fmt, axis, block, x, scale, zp=None):
         # Numerics F21-F23: x / scale in f32; integers NaN -> 0, clamp to
         # 2^22, round half to even, + zero point, clamp; e4m3 saturating.
         t = (np.asarray(x, np.float32) /
-             by_axis(scale, axis).astype(np.float32)).astype(np.float32)
+             by_axis(scale, axis, block).astype(np.float32)).astype(np.float32)
         if fmt == "f8E4M3FN":
             return np.asarray(numerics.encode(t, fmt), np.uint8)
         v = np.clip(np.where(np.isnan(t), np.float32(0), t), -4194304.0,
                     4194304.0).astype(np.float32)
         v = np.rint(v).astype(np.float32)
         if zp is not None:
-            v = (v + by_axis(zp, axis).astype(np.float32)).astype(np.float32)
+            v = (v + by_axis(zp, axis, block).astype(np.float32)).astype(np.float32)
         lo, hi = (-128, 127) if fmt == "i8" else (0, 255)
         return np.clip(v, lo, hi).astype(CODE_DTYPE[fmt])
 
-    def dequantize_linear(fmt, axis, codes, scale, zp=None):
+    def dequantize_linear(fmt, axis, block, codes, scale, zp=None):
         # Numerics F25: (code - zero point) * scale, e4m3 value * scale.
         codes = np.asarray(codes).astype(CODE_DTYPE[fmt])
         if fmt == "f8E4M3FN":
@@ -273,8 +278,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
             v = codes.astype(np.float32)
             if zp is not None:
                 v = (v - by_axis(np.asarray(zp).astype(CODE_DTYPE[fmt]),
-                                 axis).astype(np.float32)).astype(np.float32)
-        return (v * by_axis(scale, axis).astype(np.float32)).astype(np.float32)
+                                 axis, block).astype(np.float32)).astype(np.float32)
+        return (v * by_axis(scale, axis, block).astype(np.float32)).astype(np.float32)
 
     def batch_norm(eps, x, scale, bias, mean, var):
         # Per channel (dimension 1), in the Executor's f32 order.
@@ -292,7 +297,10 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "less": np.less, "less_equal": np.less_equal,
            "greater": np.greater, "greater_equal": np.greater_equal,
            "quantize_linear": quantize_linear,
-           "dequantize_linear": dequantize_linear}
+           "dequantize_linear": dequantize_linear,
+           # the Executor's maxNaN: NaN if either is, else x > y ? x : y
+           "max": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
+                                        np.float32(np.nan), np.where(x > y, x, y))}
     compares = {"less", "less_equal", "greater", "greater_equal"}
     pos = 0
 
@@ -303,8 +311,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
             pos += m.end()
             return ins[int(m.group(1))]
         # name[:0x<f32 bits of a parameter>](args), or
-        # (de)quantize_linear:<codes type>:a<axis>(args)
-        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+))?\(", expr[pos:])
+        # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args)
+        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+)(?::b(\d+))?)?\(",
+                     expr[pos:])
         if not m or m.group(1) not in ops:
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += m.end()
@@ -319,7 +328,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
             args.insert(0, np.array([int(m.group(2), 16)], np.uint32)
                         .view(np.float32)[0])
         if m.group(3):
-            args[:0] = [m.group(3), int(m.group(4))]
+            args[:0] = [m.group(3), int(m.group(4)), int(m.group(5) or 0)]
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
         if m.group(1) == "quantize_linear":
@@ -397,6 +406,13 @@ class NumpyBackend:
             rows = x.reshape(out.size, -1).astype(np.float64)
             s = np.cumsum(rows, axis=-1)[:, -1]
             out[...] = (s / rows.shape[1]).astype(np.float32).reshape(out.shape)
+        elif k.startswith("reduce_max_"):
+            # Exact; a NaN in the row gives NaN (the Executor's maxNaN).
+            x, out = views[1], views[0]
+            rows = x.reshape(out.size, -1)
+            m = (rows.max(axis=-1) if rows.shape[1] else
+                 np.full(out.size, -np.inf, np.float32))
+            out[...] = m.astype(np.float32).reshape(out.shape)
         else:
             raise ProgramError(f"no model of kernel {k}")
 
@@ -486,9 +502,10 @@ def check_step(step, views, scalars, batch):
     elif k.startswith("gap_"):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
-    elif k.startswith(("softmax_", "layer_norm_", "reduce_mean_")):
+    elif k.startswith(("softmax_", "layer_norm_", "reduce_mean_",
+                       "reduce_max_")):
         x = views[len(output_positions(step))]
-        rows = views[0].size if k.startswith("reduce_mean_") else \
+        rows = views[0].size if k.startswith(("reduce_mean_", "reduce_max_")) else \
             x.size // max(x.shape[-1], 1)
         ok = scalars == [rows] and threads >= rows
     else:

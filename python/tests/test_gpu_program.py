@@ -166,29 +166,40 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
     assert rel_rms(got, ref) < 1e-6, rel_rms(got, ref)
 
 
-@pytest.mark.parametrize("name,fmt", [("mlp", "int8"), ("mlp", "fp8"),
-                                      ("cnn", "int8"), ("cnn", "fp8"),
-                                      ("gpt2", "int8")])
-def test_static_scale_programs_match_executor(name, fmt, check_ok, run_tool,
-                                              tmp_path):
-    """int8 / fp8 packages (static activation scales, per-channel weights)
-    as GPU programs: quantize_linear and dequantize_linear in the
-    elementwise chains (a Q -> DQ pair stays in registers), per-axis weight
-    scales, max pooling of i8 codes (the CNN's int8 codes move through its
-    max-pool), f32 matmuls with a run-time batch."""
+@pytest.mark.parametrize("name,fmt,acts", [
+    ("mlp", "int8", "static"), ("mlp", "fp8", "static"),
+    ("cnn", "int8", "static"), ("cnn", "fp8", "static"),
+    ("gpt2", "int8", "static"), ("mlp", "int8", "dynamic"),
+    ("mlp", "fp8", "dynamic")])
+def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
+                                              run_tool, tmp_path):
+    """int8 / fp8 packages (per-channel weights) as GPU programs:
+    quantize_linear and dequantize_linear in the elementwise chains (a Q ->
+    DQ pair stays in registers), per-axis weight scales, max pooling of i8
+    codes (the CNN's int8 codes move through its max-pool), f32 matmuls
+    with a run-time batch; with dynamic per-token activations also the
+    row's reduce_max, the scale's max(amax / qmax, tiny) chain and blocked
+    (one block per row) quantize/dequantize."""
     paths = _make(name).generate(str(tmp_path / name))
     pkg = tmp_path / f"{name}.qcpkg"
     calib = paths["test"] if name == "gpt2" else paths["calib"]
     extra = ["--input-shape", "input_ids=2x16"] if name == "gpt2" else []
     check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", fmt, "--target", "sm_89", "--no-cubin", "-q", *extra)
+             "--format", fmt, "--activations", acts, "--target", "sm_89",
+             "--no-cubin", "-q", *extra)
     p = json.loads((pkg / "manifest.json").read_text())["program"]
     qp.check_slot_plan(p)
     qp.check_order(p)
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     codes = "i8" if fmt == "int8" else "f8E4M3FN"
-    assert f"dequantize_linear:{codes}:a1(quantize_linear:{codes}:a" in \
-        exprs, exprs  # activations: Q then DQ in one kernel
+    # Activations: Q then DQ in one kernel (the first layer's K is 64, one
+    # block per row with dynamic scales).
+    blk = ":b64" if acts == "dynamic" else ""
+    assert (f"dequantize_linear:{codes}:a1{blk}(quantize_linear:{codes}:a1"
+            f"{blk}(") in exprs, exprs
+    if acts == "dynamic":
+        assert any(s["kernel"].startswith("reduce_max_") for s in p["steps"])
+        assert "max(div(in0,in1),in2)" in exprs, exprs
     if name == "cnn" and fmt == "int8":
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
         assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"

@@ -7,6 +7,8 @@ activation and the dequantized weight, so the Executor's result must equal
 the reference exactly: any difference in the calibrated range, the F30
 scale or zero point, the rounding, the per-channel weight scales or the
 dequantization shows up as a bit difference."""
+import json
+
 import ml_dtypes
 import numpy as np
 import onnx
@@ -159,10 +161,6 @@ def test_percentile_range_clips(tmp_path):
     (["--calib-method", "kl"], "unknown calibration method 'kl'"),
     (["--calib-method", "percentile", "--percentile", "0"],
      "percentile must be in (0, 100]"),
-    # Dynamic per-token activations have no GPU kernel yet (their reductions
-    # and dynamic quantize); static int8 does (test_gpu_program.py).
-    (["--target", "sm_89", "--activations", "dynamic"],
-     "no GPU kernel yet for: qc.reduce_max"),
 ])
 def test_bad_static_options(tmp_path, run_tool, args, mention):
     rng = np.random.default_rng(7)
@@ -176,6 +174,29 @@ def test_bad_static_options(tmp_path, run_tool, args, mention):
     assert res.returncode == 1, res.stderr
     assert mention in res.stderr
     assert not (tmp_path / "o.qcpkg").exists()
+
+
+def test_gpu_target_lists_what_has_no_kernel(tmp_path, run_tool):
+    """int8 and fp8 packages are GPU programs (test_gpu_program.py); 4-bit
+    weights (int4-g128: i4 codes, blocks of 128) have no kernel yet, and a
+    given --target says which ops, leaving no package."""
+    rng = np.random.default_rng(7)
+    model = k1_model(tmp_path / "k1.onnx",
+                     rng.standard_normal((1, 4)).astype(F32))
+    np.savez(tmp_path / "c.npz", x=rng.standard_normal((8, 1)).astype(F32))
+    res = run_tool("quant-compile", model, "-o", tmp_path / "o.qcpkg",
+                   "--calib", tmp_path / "c.npz", "--format", "int4-g128",
+                   "--target", "sm_89")
+    assert res.returncode == 1, res.stderr
+    assert "no GPU kernel yet for: qc.dequantize_linear" in res.stderr
+    assert not (tmp_path / "o.qcpkg").exists()
+    for fmt in ("int8", "fp8"):
+        res = run_tool("quant-compile", model, "-o", tmp_path / f"{fmt}.qcpkg",
+                       "--calib", tmp_path / "c.npz", "--format", fmt,
+                       "--target", "sm_89", "--no-cubin", "-q")
+        assert res.returncode == 0, res.stderr
+        m = json.loads((tmp_path / f"{fmt}.qcpkg/manifest.json").read_text())
+        assert m["program"] is not None
 
 
 def test_heldout_accuracy_in_the_report(tmp_path):

@@ -28,6 +28,12 @@ using namespace quantc;
 using quantc::detail::KernelEmitter;
 using quantc::detail::kElementwiseBlock;
 
+ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
+  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op))
+    return rm.getAxes();
+  return cast<qc::ReduceMaxOp>(op).getAxes();
+}
+
 int64_t quantc::detail::elementBytes(Type t) {
   if (!t.isIntOrFloat())
     return 0;
@@ -345,6 +351,36 @@ Value compareValues(KernelEmitter &e, Operation *op, Value x, Value y) {
   return arith::CmpIOp::create(e.b, e.loc, ip, x, y);
 }
 
+/// The Executor's maxNaN for f32: NaN if either is NaN, else x > y ? x : y.
+Value maxNaN(KernelEmitter &e, Value x, Value y) {
+  using P = arith::CmpFPredicate;
+  Value nan = arith::CmpFOp::create(e.b, e.loc, P::UNO, x, y);
+  Value gt = arith::CmpFOp::create(e.b, e.loc, P::OGT, x, y);
+  return e.select(nan, e.f32c(std::numeric_limits<float>::quiet_NaN()),
+                  e.select(gt, x, y));
+}
+
+/// Blocked (block_size > 0) quantize/dequantize: operand k (scale, zero
+/// point) has the data's shape but ceil(dim / block) along `axis`.
+struct BlockedParam {
+  int64_t axis, block;
+};
+std::optional<BlockedParam> blockedParam(Operation *op, unsigned k) {
+  if (!isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op) || k == 0)
+    return std::nullopt;
+  int64_t bs = static_cast<int64_t>(
+      isa<qc::QuantizeLinearOp>(op)
+          ? cast<qc::QuantizeLinearOp>(op).getBlockSize()
+          : cast<qc::DequantizeLinearOp>(op).getBlockSize());
+  if (bs <= 0)
+    return std::nullopt;
+  int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+  int64_t axis = static_cast<int64_t>(
+      isa<qc::QuantizeLinearOp>(op) ? cast<qc::QuantizeLinearOp>(op).getAxis()
+                                    : cast<qc::DequantizeLinearOp>(op).getAxis());
+  return BlockedParam{axis < 0 ? axis + r : axis, bs};
+}
+
 /// The axis operand k of a chain op is indexed by, when it is a per-channel
 /// or per-axis parameter (batch norm's [C], a rank-1 quantize/dequantize
 /// scale or zero point); none when it broadcasts numpy-style.
@@ -352,7 +388,8 @@ std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
   if (isa<qc::BatchNormOp>(op))
     return k > 0 ? std::optional<int64_t>(1) : std::nullopt;
   if (!isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op) || k == 0 ||
-      cast<RankedTensorType>(op->getOperand(k).getType()).getRank() != 1)
+      cast<RankedTensorType>(op->getOperand(k).getType()).getRank() != 1 ||
+      blockedParam(op, k))
     return std::nullopt;
   int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
   int64_t axis = static_cast<int64_t>(
@@ -467,28 +504,57 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
   // batch_norm's [C] parameters are indexed by the channel (dimension 1),
   // a per-axis quantize/dequantize's scale and zero point by its axis; a
   // value that is also another op's operand is read both ways.
+  // A blocked quantize/dequantize's scale and zero point are read at the
+  // element's block: its coordinate along the axis divided by the block.
   llvm::DenseMap<Value, SmallVector<int64_t, 1>> perAxis;
+  llvm::DenseMap<Value, SmallVector<std::pair<int64_t, int64_t>, 1>> blocked;
   llvm::DenseSet<Value> broadcast;
   for (Operation *op : ops)
     for (auto [i, v] : llvm::enumerate(op->getOperands())) {
       std::optional<int64_t> axis = paramAxis(op, i);
-      if (axis && !llvm::is_contained(perAxis[v], *axis))
+      std::optional<BlockedParam> bp = blockedParam(op, i);
+      if (bp) {
+        std::pair<int64_t, int64_t> key{bp->axis, bp->block};
+        if (!llvm::is_contained(blocked[v], key))
+          blocked[v].push_back(key);
+      } else if (axis && !llvm::is_contained(perAxis[v], *axis)) {
         perAxis[v].push_back(*axis);
-      else if (!axis)
+      } else if (!axis) {
         broadcast.insert(v);
+      }
     }
   llvm::DenseMap<std::pair<Value, int64_t>, Value> channelVals;
+  llvm::DenseMap<std::pair<Value, std::pair<int64_t, int64_t>>, Value>
+      blockVals;
 
   for (auto [v, p] : llvm::zip(inputs, ptrs)) {
     auto inType = cast<RankedTensorType>(v.getType());
+    auto bit = blocked.find(v);
+    if (bit != blocked.end())
+      for (auto [axis, block] : bit->second) {
+        // Row-major strides of the parameter (its rank is the data's).
+        ArrayRef<Value> c = coords();
+        int64_t stride = 1;
+        Value offset = e.c64(0);
+        for (int64_t k = inType.getRank() - 1; k >= 0; --k) {
+          Value ck = k == axis ? arith::DivUIOp::create(b, loc, c[k],
+                                                        e.c64(block))
+                                     .getResult()
+                               : c[k];
+          offset = e.add(offset, e.mul(ck, e.c64(stride)));
+          if (!ShapedType::isDynamic(inType.getDimSize(k)))
+            stride *= inType.getDimSize(k);
+        }
+        blockVals[{v, {axis, block}}] =
+            loadElement(e, p, inType.getElementType(), offset);
+      }
     auto it = perAxis.find(v);
-    if (it != perAxis.end()) {
+    if (it != perAxis.end())
       for (int64_t a : it->second)
         channelVals[{v, a}] =
             loadElement(e, p, inType.getElementType(), coords()[a]);
-      if (!broadcast.contains(v))
-        continue;
-    }
+    if (!broadcast.contains(v))
+      continue;
     Value offset;
     if (inType.getShape() == outType.getShape()) {
       offset = lin;
@@ -515,6 +581,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     auto param = [&](unsigned k) -> Value {
       if (k >= op->getNumOperands())
         return Value();
+      if (std::optional<BlockedParam> bp = blockedParam(op, k))
+        return blockVals.lookup({op->getOperand(k), {bp->axis, bp->block}});
       if (std::optional<int64_t> a = paramAxis(op, k))
         return channelVals.lookup({op->getOperand(k), *a});
       return in(k);
@@ -582,6 +650,7 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
+            .Case([&](qc::MaxOp) { return maxNaN(e, in(0), in(1)); })
             .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
                   qc::GreaterEqualOp>([&](Operation *cmp) {
               return compareValues(e, cmp, in(0), in(1));
@@ -1144,9 +1213,9 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   Operation *op = step.ops.front();
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
-  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
     n = 1; // the trailing reduced dims
-    for (int64_t a : rm.getAxes())
+    for (int64_t a : quantc::detail::reduceAxes(op))
       n *= in.getDimSize(a < 0 ? a + in.getRank() : a);
   }
   OpBuilder b(top.getContext());
@@ -1205,6 +1274,25 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
       storeF32(e, Y, at(kk),
                arith::MulFOp::create(b, loc, loadF32(e, Y, at(kk)), inv));
     });
+    return finishKernel(b, *k);
+  }
+
+  if (isa<qc::ReduceMaxOp>(op)) {
+    // The row's max in order from -inf, a NaN anywhere giving NaN (the
+    // Executor's maxNaN; its f64 accumulator holds only f32 values).
+    Value Y = entry.getArgument(0), X = entry.getArgument(1);
+    auto loop = scf::ForOp::create(
+        b, loc, e.c64(0), e.c64(n), e.c64(1),
+        ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{maxNaN(e, loop.getRegionIterArgs()[0],
+                            loadF32(e, X, at(loop.getInductionVar())))});
+    }
+    storeF32(e, Y, k->gid, loop.getResult(0));
     return finishKernel(b, *k);
   }
 

@@ -28,6 +28,10 @@ inline constexpr int64_t kElementwiseBlock = 256;
 /// types the copy kernel does not move).
 int64_t elementBytes(mlir::Type t);
 
+/// The `axes` of a qc.reduce_mean or qc.reduce_max (the row kernels'
+/// reductions).
+llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
+
 /// Whether `in` broadcasts to `out` (numpy rules, aligned on the right): each
 /// dimension equal or 1; a dynamic dimension only as dimension 0 of both.
 bool isBroadcastableTo(mlir::RankedTensorType in, mlir::RankedTensorType out);

@@ -40,7 +40,7 @@ bool isChainOpKind(Operation *op) {
              qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
              qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
              qc::GreaterOp, qc::GreaterEqualOp, qc::QuantizeLinearOp,
-             qc::DequantizeLinearOp>(op);
+             qc::DequantizeLinearOp, qc::MaxOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -89,13 +89,27 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
     codes = elementTypeOf(data);
   }
   auto in = cast<RankedTensorType>(data.getType());
-  if (blockSize != 0 || in.getShape() != out.getShape() ||
-      !elementTypeOf(scale).isF32() ||
+  if (in.getShape() != out.getShape() || !elementTypeOf(scale).isF32() ||
       !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) ||
         isa<Float8E4M3FNType>(codes)))
     return false;
   auto st = cast<RankedTensorType>(scale.getType());
-  if (st.getRank() == 1) {
+  if (blockSize > 0) {
+    // Blocked (dynamic per-token activations are one block per row): the
+    // scale has x's shape but ceil(dim / block) along the axis, which must
+    // be static; its batch dimension follows x's.
+    int64_t r = out.getRank(), a = axis < 0 ? axis + r : axis;
+    if (st.getRank() != r || a < 0 || a >= r || out.isDynamicDim(a) || !batchShaped(st))
+      return false;
+    for (int64_t d = 0; d < r; ++d) {
+      int64_t want = d == a ? (out.getDimSize(a) + blockSize - 1) / blockSize
+                            : out.getDimSize(d);
+      if (st.getDimSize(d) != want)
+        return false;
+    }
+  } else if (blockSize < 0) {
+    return false;
+  } else if (st.getRank() == 1) {
     int64_t r = out.getRank(), a = axis < 0 ? axis + r : axis;
     if (a < 0 || a >= r || out.isDynamicDim(a) ||
         st.getDimSize(0) != out.getDimSize(a))
@@ -184,13 +198,13 @@ bool isRowOp(Operation *op) {
       in.isDynamicDim(in.getRank() - 1))
     return false;
   int64_t last = in.getRank() - 1;
-  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
     // Over trailing axes with static sizes.
     SmallVector<int64_t> axes;
-    for (int64_t a : rm.getAxes())
+    for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
     llvm::sort(axes);
-    if (axes.empty() || !rm.getResult().getType().getElementType().isF32())
+    if (axes.empty() || !elementTypeOf(op->getResult(0)).isF32())
       return false;
     for (auto [i, a] : llvm::enumerate(axes))
       if (a != in.getRank() - int64_t(axes.size()) + int64_t(i) ||
@@ -324,7 +338,7 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (f32, rank >= 2 only so far)";
   }
-  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::ReduceMeanOp>(op))
+  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::ReduceMeanOp, qc::ReduceMaxOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -521,6 +535,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         llvm::raw_string_ostream ts(ty);
         ts << codes;
         expr += ":" + ty + ":a" + std::to_string(axis < 0 ? axis + r : axis);
+        int64_t bs = static_cast<int64_t>(
+            isa<qc::QuantizeLinearOp>(op)
+                ? cast<qc::QuantizeLinearOp>(op).getBlockSize()
+                : cast<qc::DequantizeLinearOp>(op).getBlockSize());
+        if (bs > 0)
+          expr += ":b" + std::to_string(bs);
       }
       expr += "(";
       for (auto [k, v] : llvm::enumerate(op->getOperands())) {
@@ -592,6 +612,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                            ? "layer_norm_q_"
                        : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
                        : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
+                       : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
                                                          : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
@@ -869,7 +890,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // One thread per row: (outputs..., inputs..., rows).
       auto in = cast<RankedTensorType>(s.inputs[0].getType());
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
-      Linear rows = isa<qc::ReduceMeanOp>(s.ops.front())
+      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
       for (Value v : s.outputs)

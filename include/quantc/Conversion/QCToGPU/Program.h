@@ -15,10 +15,11 @@
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
+//   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (trailing)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
-// (i8, ui8, e4m3 codes; per-tensor or per-axis scales): int8 and fp8
-// packages. Max pooling also takes i8/ui8 codes; f32 matmuls may have a
+// (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
+// int8 and fp8 packages, static or dynamic per-token activations. Max pooling also takes i8/ui8 codes; f32 matmuls may have a
 // run-time batch.
 //
 // One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
