@@ -22,7 +22,8 @@ EXAMPLES = ["mlp", "cnn", "gpt2", "llama"]
 # scale formats whose Q/DQ graphs run through the quantize_linear /
 # dequantize_linear chains and the i8 max pool.
 CASES = [(e, "mxfp8") for e in EXAMPLES] + [
-    ("mlp", "int8"), ("mlp", "fp8"), ("cnn", "int8"), ("gpt2", "int8")]
+    ("mlp", "int8"), ("mlp", "fp8"), ("cnn", "int8"), ("gpt2", "int8"),
+    ("mlp", "int8-dynamic")]  # per-token scales computed at run time
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
@@ -81,9 +82,12 @@ def main(argv=None):
         pkg = out / f"{name}.qcpkg"
         with np.load(paths["test"]) as z:
             test = {k: z[k] for k in z.files}
+        fmt_args = (["--format", fmt[:-len("-dynamic")], "--activations",
+                     "dynamic"] if fmt.endswith("-dynamic")
+                    else ["--format", fmt])
         compile_cmd = [str(bin_dir / "quant-compile"), paths["model"],
                        "--calib", calib, "-o", str(pkg), "--target", TARGETS,
-                       "--format", fmt, "-q"]
+                       *fmt_args, "-q"]
         res = subprocess.run(compile_cmd, capture_output=True, text=True)
         batches = BATCHES
         if res.returncode != 0 and "dynamic non-batch dims" in res.stderr:

@@ -324,8 +324,9 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
     cases = json.loads((out / "cases.json").read_text())
     assert [c["model"] for c in cases] == ["mlp", "cnn", "gpt2", "llama",
                                            "mlp-int8", "mlp-fp8", "cnn-int8",
-                                           "gpt2-int8"]
-    for m in ("mlp-int8", "mlp-fp8", "cnn-int8", "gpt2-int8"):
+                                           "gpt2-int8", "mlp-int8-dynamic"]
+    for m in ("mlp-int8", "mlp-fp8", "cnn-int8", "gpt2-int8",
+              "mlp-int8-dynamic"):
         assert f"{m}: package with a GPU program" in res.stdout, res.stdout
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
