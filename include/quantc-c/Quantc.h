@@ -194,6 +194,18 @@ QUANTC_CAPI_EXPORTED void
 quantcCompileOptionsSetCalibrationTables(QuantcCompileOptions options,
                                          QuantcStringRef read,
                                          QuantcStringRef write);
+/// Runs calibration and the accuracy run over the calibration samples this
+/// many at a time along their leading axis (quant-compile --calib-batch;
+/// 0, the default: all at once). Needs a dynamic leading dimension on every
+/// model input.
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetCalibrationBatch(QuantcCompileOptions options,
+                                        int64_t samples);
+/// Whether to run the quantized graph over the calibration inputs for the
+/// report's accuracy (default true; quant-compile --no-accuracy is false).
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsSetMeasureAccuracy(QuantcCompileOptions options,
+                                       bool measure);
 /// Fixes a symbolic input shape of the ONNX model: "name=1x3x224x224"
 /// (quant-compile --input-shape). May be given once per input.
 QUANTC_CAPI_EXPORTED void

@@ -371,6 +371,16 @@ void quantcCompileOptionsSetCalibrationRandom(QuantcCompileOptions options,
   QUANTC_SETTER(o->options.calibRandom = samples; o->options.seed = seed)
 }
 
+void quantcCompileOptionsSetCalibrationBatch(QuantcCompileOptions options,
+                                             int64_t samples) {
+  QUANTC_SETTER(o->options.calibBatch = samples)
+}
+
+void quantcCompileOptionsSetMeasureAccuracy(QuantcCompileOptions options,
+                                            bool measure) {
+  QUANTC_SETTER(o->options.measureAccuracy = measure)
+}
+
 void quantcCompileOptionsSetFormat(QuantcCompileOptions options,
                                    QuantcStringRef format) {
   QUANTC_SETTER(o->options.format = str(format))

@@ -208,6 +208,31 @@ TEST_F(CAPITest, StaticScalesWithTablesAndHeldOutAccuracy) {
   EXPECT_FALSE(fs::exists(temp("c.qcpkg")));
 }
 
+TEST_F(CAPITest, CalibrationBatchesAndNoAccuracyRun) {
+  // The MLP's 32 calibration samples 8 at a time, without the accuracy run:
+  // the report's accuracy is null; a negative batch is refused.
+  QuantcCompileOptions o = mlpOptions(temp("batched.qcpkg"));
+  quantcCompileOptionsSetFormat(o, sref("int8"));
+  quantcCompileOptionsSetCalibrationBatch(o, 8);
+  quantcCompileOptionsSetMeasureAccuracy(o, false);
+  std::string report;
+  QuantcLogicalResult r = quantcCompile(ctx, o, appendTo, nullptr, &report);
+  ASSERT_TRUE(quantcLogicalResultIsSuccess(r)) << error();
+  auto json = llvm::json::parse(report);
+  ASSERT_TRUE(bool(json)) << llvm::toString(json.takeError());
+  const llvm::json::Value *acc = json->getAsObject()->get("accuracy");
+  ASSERT_TRUE(acc);
+  EXPECT_EQ(acc->kind(), llvm::json::Value::Null);
+  quantcCompileOptionsSetOutputPath(o, sref(temp("negative.qcpkg")));
+  quantcCompileOptionsSetCalibrationBatch(o, -1);
+  EXPECT_TRUE(quantcLogicalResultIsFailure(
+      quantcCompile(ctx, o, nullptr, nullptr, nullptr)));
+  EXPECT_NE(error().find("--calib-batch -1 must be >= 0"), std::string::npos)
+      << error();
+  EXPECT_FALSE(fs::exists(temp("negative.qcpkg")));
+  quantcCompileOptionsDestroy(o);
+}
+
 TEST_F(CAPITest, CompileWithRandomCalibrationAndKernels) {
   std::string out = temp("mlp.qcpkg");
   QuantcCompileOptions o = mlpOptions(out);
