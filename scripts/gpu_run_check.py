@@ -484,7 +484,7 @@ def rel_err(got, ref):
     return float(np.linalg.norm(g - r) / max(np.linalg.norm(r), 1e-30))
 
 
-def check_runtime(rt, out, name, pkg, batches, repeat):
+def check_runtime(rt, out, name, pkg, batches, repeat, tol=None):
     """Every batch through one libquantc_rt session: the first (launched)
     run, a replayed CUDA graph after the timing loop, and a replay after the
     host inputs were rewritten in place (zeros, then the data again: the
@@ -517,7 +517,7 @@ def check_runtime(rt, out, name, pkg, batches, repeat):
             for what, got in checks:
                 for k, r in ref.items():
                     err = rel_err(got[k], r)
-                    ok = err <= E2E_TOL
+                    ok = err <= (tol or E2E_TOL)
                     print(f"{name} batch {b:5d} {k}: libquantc_rt ({s.code}) "
                           f"{what} vs Executor rel. RMS {err:.3e} {'ok' if ok else 'FAIL'}")
                     if not ok:
@@ -652,13 +652,16 @@ def main(argv=None):
                     continue
                 failures += [f"{name} b{b}: {f}" for f in fails]
                 label = f"GPU ({prog.code})"
+            # A case may widen the end-to-end bound (cases.json says why);
+            # the per-step checks above stay exact.
+            tol = case.get("e2e_tolerance", E2E_TOL)
             for k, r in ref.items():
                 err = rel_err(got[k], r)
-                ok = err <= E2E_TOL
+                ok = err <= tol
                 print(f"{name} batch {b:5d} {k}: {label} vs Executor rel. RMS "
                       f"{err:.3e} {'ok' if ok else 'FAIL'}")
                 if not ok:
-                    failures.append(f"{name} b{b} {k}: rel. RMS {err:.3e} > {E2E_TOL}")
+                    failures.append(f"{name} b{b} {k}: rel. RMS {err:.3e} > {tol}")
             if cuda is not None:
                 us = time_program(prog, inputs, args.repeat)
                 tb = (torch_baseline(out, name, inputs[case["input"]], args.repeat)
@@ -670,7 +673,7 @@ def main(argv=None):
                 rows.append((name, b, us, tb))
         if runtime is not None:
             f, r = check_runtime(runtime, out, name, pkg, case["batches"],
-                                 args.repeat)
+                                 args.repeat, case.get("e2e_tolerance"))
             failures += f
             rows += r
     for name, b, us, tb in rows:

@@ -232,6 +232,16 @@ def layout(step, ins, out_shape):
 CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8, "f8E4M3FN": np.uint8}
 
 
+def reduce_rows(x, step, n_out):
+    """[outputs, reduced elements] of a reduce step's input: the reduced
+    axes (step attrs, default the trailing ones) moved last, so each row
+    lists an output's elements in the kernel's (row-major) order."""
+    axes = step.get("attrs", {}).get("axes")
+    if axes:
+        x = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+    return np.ascontiguousarray(x).reshape(n_out, -1)
+
+
 def eval_expr(expr, ins, out_shape, numerics=None):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
     with numpy broadcasting, as the ew kernels do. quantize_linear /
@@ -403,14 +413,15 @@ class NumpyBackend:
                     views[0], "f8E4M3FN", 32)
         elif k.startswith("reduce_mean_"):
             x, out = views[1], views[0]
-            rows = x.reshape(out.size, -1).astype(np.float64)
+            rows = reduce_rows(x, step, out.size).astype(np.float64)
             s = np.cumsum(rows, axis=-1)[:, -1]
             out[...] = (s / rows.shape[1]).astype(np.float32).reshape(out.shape)
         elif k.startswith("reduce_max_"):
             # Exact; a NaN in the row gives NaN (the Executor's maxNaN).
             x, out = views[1], views[0]
-            rows = x.reshape(out.size, -1)
-            m = (rows.max(axis=-1) if rows.shape[1] else
+            rows = reduce_rows(x, step, out.size)
+            m = (np.where(np.isnan(rows).any(axis=-1), np.float32(np.nan),
+                          rows.max(axis=-1)) if rows.shape[1] else
                  np.full(out.size, -np.inf, np.float32))
             out[...] = m.astype(np.float32).reshape(out.shape)
         else:

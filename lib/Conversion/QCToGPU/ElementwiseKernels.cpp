@@ -19,6 +19,7 @@
 #include "llvm/ADT/DenseSet.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <optional>
 #include "llvm/ADT/TypeSwitch.h"
@@ -1228,7 +1229,52 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   Location loc = e.loc;
   Block &entry = k->func.getBody().front();
   Value base = e.mul(k->gid, e.c64(n));
-  auto at = [&](Value kk) { return e.add(base, kk); };
+  std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
+    // Reduced axes anywhere but the batch: the output's coordinates give
+    // the base of its input elements, the reduced coordinates (row-major,
+    // the Executor's accumulation order) the rest. With trailing axes this
+    // is gid * n + kk.
+    int64_t r = in.getRank();
+    SmallVector<int64_t> axes;
+    for (int64_t a : quantc::detail::reduceAxes(op))
+      axes.push_back(a < 0 ? a + r : a);
+    llvm::sort(axes);
+    bool trailing = true;
+    for (auto [i, a] : llvm::enumerate(axes))
+      trailing &= a == r - int64_t(axes.size()) + int64_t(i);
+    if (!trailing) {
+      SmallVector<int64_t> stride(r, 1);
+      for (int64_t d = r - 2; d >= 0; --d)
+        stride[d] = stride[d + 1] * in.getDimSize(d + 1);
+      Value rem = k->gid;
+      base = e.c64(0);
+      for (int64_t d = r - 1; d >= 0; --d) {
+        if (llvm::is_contained(axes, d))
+          continue;
+        Value c = rem;
+        if (d > 0) { // dimension 0 (the batch) takes what remains
+          c = arith::RemUIOp::create(b, loc, rem, e.c64(in.getDimSize(d)));
+          rem = arith::DivUIOp::create(b, loc, rem, e.c64(in.getDimSize(d)));
+        }
+        base = e.add(base, e.mul(c, e.c64(stride[d])));
+      }
+      at = [&, axes, stride](Value kk) {
+        Value off = base, q = kk;
+        for (int64_t i = int64_t(axes.size()) - 1; i >= 0; --i) {
+          int64_t a = axes[i];
+          Value c = i > 0 ? arith::RemUIOp::create(b, loc, q,
+                                                   e.c64(in.getDimSize(a)))
+                                .getResult()
+                          : q;
+          if (i > 0)
+            q = arith::DivUIOp::create(b, loc, q, e.c64(in.getDimSize(a)));
+          off = e.add(off, e.mul(c, e.c64(stride[a])));
+        }
+        return off;
+      };
+    }
+  }
   auto forEach = [&](llvm::function_ref<void(Value)> body) {
     auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1));
     OpBuilder::InsertionGuard g(b);

@@ -199,16 +199,16 @@ bool isRowOp(Operation *op) {
     return false;
   int64_t last = in.getRank() - 1;
   if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
-    // Over trailing axes with static sizes.
+    // Over any axes with static sizes but the batch (dimension 0); a
+    // thread per output walks its reduced elements in row-major order.
     SmallVector<int64_t> axes;
     for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
     llvm::sort(axes);
     if (axes.empty() || !elementTypeOf(op->getResult(0)).isF32())
       return false;
-    for (auto [i, a] : llvm::enumerate(axes))
-      if (a != in.getRank() - int64_t(axes.size()) + int64_t(i) ||
-          in.isDynamicDim(a) || a == 0)
+    for (int64_t a : axes)
+      if (a <= 0 || a >= in.getRank() || in.isDynamicDim(a))
         return false;
     return true;
   }
@@ -972,6 +972,14 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
           {"bias", bool(ln.getBias())}};
+    if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(first)) {
+      int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
+      SmallVector<int64_t> axes;
+      for (int64_t a : quantc::detail::reduceAxes(first))
+        axes.push_back(a < 0 ? a + r : a);
+      llvm::sort(axes);
+      step["attrs"] = json::Object{{"axes", ints(axes)}};
+    }
     if (auto ap = dyn_cast<qc::AvgPoolOp>(first))
       step["attrs"] = json::Object{
           {"kind", "avg"},

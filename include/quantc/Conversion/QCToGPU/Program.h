@@ -15,7 +15,8 @@
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
-//   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (trailing)
+//   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
+//                                    axes other than the batch)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
 // (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
