@@ -95,3 +95,33 @@ func.func @main(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x2x2xf32> {
   %d = qc.dequantize_linear %p, %s2, %z2 {axis = 1 : i64} : (tensor<?x2x2x2xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<?x2x2x2xf32>
   return %d : tensor<?x2x2x2xf32>
 }
+
+// -----
+
+// Review cases. Two chains that differ only in their intermediate codes
+// (i8, ui8; no zero point) are two kernels: the codes' type is part of a
+// chain's key. A per-axis scale computed by the previous step does not join
+// the quantize's chain (it is read by axis, from memory).
+// CHECK-LABEL: func.func @main
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_1
+// CHECK: qc.relu {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_2
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.quantize_linear %arg1, %{{.*}} {axis = 0 : i64}
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_3
+// CHECK: gpu.func @ew_0(
+// CHECK: gpu.func @ew_1(
+// CHECK: gpu.func @ew_2(
+// CHECK: gpu.func @ew_3(
+func.func @main(%x: tensor<?x8xf32>, %v: tensor<4xf32>, %s0: tensor<4xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<4xf32>) {
+  %s = arith.constant dense<0.05> : tensor<f32>
+  %q1 = qc.quantize_linear %x, %s : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xi8>
+  %d1 = qc.dequantize_linear %q1, %s : (tensor<?x8xi8>, tensor<f32>) -> tensor<?x8xf32>
+  %q2 = qc.quantize_linear %x, %s : (tensor<?x8xf32>, tensor<f32>) -> tensor<?x8xui8>
+  %d2 = qc.dequantize_linear %q2, %s : (tensor<?x8xui8>, tensor<f32>) -> tensor<?x8xf32>
+  %sc = qc.relu %s0 : (tensor<4xf32>) -> tensor<4xf32>
+  %q3 = qc.quantize_linear %v, %sc {axis = 0 : i64} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi8>
+  %d3 = qc.dequantize_linear %q3, %s0 {axis = 0 : i64} : (tensor<4xi8>, tensor<4xf32>) -> tensor<4xf32>
+  return %d1, %d2, %d3 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<4xf32>
+}

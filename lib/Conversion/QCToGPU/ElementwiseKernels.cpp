@@ -1186,7 +1186,8 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
     for (int64_t i = q - 1; i >= 0; --i) {
       if (s[i] != 1)
         off = e.add(off, e.mul(c[r - 2 - q + i], e.c64(stride)));
-      stride *= s[i];
+      if (!ShapedType::isDynamic(s[i])) // a dynamic dim 0 is the last one
+        stride *= s[i];
     }
     return off;
   };

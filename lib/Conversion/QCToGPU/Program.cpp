@@ -439,9 +439,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     auto shapeOf = [](Value v) {
       return cast<RankedTensorType>(v.getType()).getShape();
     };
-    for (Value v : op->getOperands()) {
+    // A quantize/dequantize joins through its data only: its scale and
+    // zero point are read by axis or block, from memory.
+    bool dataOnly = isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op);
+    for (auto [k, v] : llvm::enumerate(op->getOperands())) {
       auto it = openChain.find(v);
-      if (it != openChain.end() && v.hasOneUse() &&
+      if (it != openChain.end() && v.hasOneUse() && (!dataOnly || k == 0) &&
           shapeOf(v) == shapeOf(op->getResult(0)) && !chain &&
           it->second + 1 == plan.steps.size())
         chain = it->second;
@@ -560,7 +563,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         os << "in" << idx << ":" << typeKey(v.getType()) << ",";
         expr += "in" + std::to_string(idx);
       }
-      os << ");";
+      // Every op's result type: a chain's intermediate codes (i8, ui8,
+      // e4m3) decide its arithmetic as much as its inputs do.
+      os << ")->" << typeKey(op->getResult(0).getType()) << ";";
       local[op->getResult(0)] = j;
       exprs[op->getResult(0)] = expr + ")";
     }
