@@ -289,6 +289,12 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // With several batches, the others' samples are counted as the accuracy
   // run reads them.
   int64_t samples = numSamples(*inputs);
+  // What measures on the calibration inputs in memory (the SmoothQuant
+  // alpha search, mixed precision) sees the first batch only: say so.
+  std::string firstBatchNote =
+      (calibDir && calibFiles.size() > 1) || numBatches > 1
+          ? llvm::formatv(" (on the first batch: {0} sample(s))", samples).str()
+          : std::string();
   // The float model, kept for the accuracy run over the other batches
   // (weights are shared resources, not copied); none when that run is
   // skipped.
@@ -388,10 +394,11 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       // Smoothing in memory (the alpha search, S5, runs on the calibration
       // inputs), before mixed precision measures the layers it changes;
       // the pipeline then does not smooth again.
-      if (failed(progress(opts.smoothAlphas.empty()
-                              ? std::string("smoothing (SmoothQuant)")
-                              : "searching SmoothQuant alphas " +
-                                    opts.smoothAlphas)))
+      if (failed(progress((opts.smoothAlphas.empty()
+                               ? std::string("smoothing (SmoothQuant)")
+                               : "searching SmoothQuant alphas " +
+                                     opts.smoothAlphas) +
+                          firstBatchNote)))
         return failure();
       qc::SmoothQuantOptions so;
       so.alpha = opts.smoothAlpha;
@@ -415,7 +422,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                          .str()
                    : llvm::formatv("{0} us modelled on {1}",
                                    opts.budgetLatencyUs, opts.latencyTarget)
-                         .str()))))
+                         .str()) +
+              firstBatchNote)))
         return failure();
       qc::PrecisionOptions po;
       po.budgetBits = opts.budgetBits;
