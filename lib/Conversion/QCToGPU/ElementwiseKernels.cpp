@@ -29,6 +29,21 @@ using namespace quantc;
 using quantc::detail::KernelEmitter;
 using quantc::detail::kElementwiseBlock;
 
+quantc::detail::LinearQuantLayout
+quantc::detail::linearQuantLayout(Operation *op) {
+  int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+  auto normalise = [&](uint64_t a) {
+    int64_t axis = static_cast<int64_t>(a);
+    return axis < 0 ? axis + r : axis;
+  };
+  if (auto q = dyn_cast<qc::QuantizeLinearOp>(op))
+    return {normalise(q.getAxis()), static_cast<int64_t>(q.getBlockSize()),
+            cast<RankedTensorType>(q.getCodes().getType()).getElementType()};
+  auto d = cast<qc::DequantizeLinearOp>(op);
+  return {normalise(d.getAxis()), static_cast<int64_t>(d.getBlockSize()),
+          cast<RankedTensorType>(d.getCodes().getType()).getElementType()};
+}
+
 ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
   if (auto rm = dyn_cast<qc::ReduceMeanOp>(op))
     return rm.getAxes();
@@ -369,17 +384,10 @@ struct BlockedParam {
 std::optional<BlockedParam> blockedParam(Operation *op, unsigned k) {
   if (!isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op) || k == 0)
     return std::nullopt;
-  int64_t bs = static_cast<int64_t>(
-      isa<qc::QuantizeLinearOp>(op)
-          ? cast<qc::QuantizeLinearOp>(op).getBlockSize()
-          : cast<qc::DequantizeLinearOp>(op).getBlockSize());
-  if (bs <= 0)
+  quantc::detail::LinearQuantLayout l = quantc::detail::linearQuantLayout(op);
+  if (l.blockSize <= 0)
     return std::nullopt;
-  int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
-  int64_t axis = static_cast<int64_t>(
-      isa<qc::QuantizeLinearOp>(op) ? cast<qc::QuantizeLinearOp>(op).getAxis()
-                                    : cast<qc::DequantizeLinearOp>(op).getAxis());
-  return BlockedParam{axis < 0 ? axis + r : axis, bs};
+  return BlockedParam{l.axis, l.blockSize};
 }
 
 /// The axis operand k of a chain op is indexed by, when it is a per-channel
@@ -392,11 +400,7 @@ std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
       cast<RankedTensorType>(op->getOperand(k).getType()).getRank() != 1 ||
       blockedParam(op, k))
     return std::nullopt;
-  int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
-  int64_t axis = static_cast<int64_t>(
-      isa<qc::QuantizeLinearOp>(op) ? cast<qc::QuantizeLinearOp>(op).getAxis()
-                                    : cast<qc::DequantizeLinearOp>(op).getAxis());
-  return axis < 0 ? axis + r : axis;
+  return quantc::detail::linearQuantLayout(op).axis;
 }
 
 /// The f32 value of an i8 code register in `codes`' format: the integer

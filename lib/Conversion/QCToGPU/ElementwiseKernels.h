@@ -28,6 +28,16 @@ inline constexpr int64_t kElementwiseBlock = 256;
 /// types the copy kernel does not move).
 int64_t elementBytes(mlir::Type t);
 
+/// The layout of a qc.quantize_linear / qc.dequantize_linear: the axis
+/// (normalised to [0, rank)), the block size (0: per tensor or per axis)
+/// and the codes' element type. (Their I64Attr getters return uint64_t;
+/// this reads them as signed.)
+struct LinearQuantLayout {
+  int64_t axis, blockSize;
+  mlir::Type codes;
+};
+LinearQuantLayout linearQuantLayout(mlir::Operation *op);
+
 /// The `axes` of a qc.reduce_mean or qc.reduce_max (the row kernels'
 /// reductions).
 llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);

@@ -72,22 +72,13 @@ bool isSupportedExponent(Value v) {
 bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   Value data = op->getOperand(0), scale = op->getOperand(1);
   Value zp = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
-  int64_t axis, blockSize;
-  Type codes;
   if (auto q = dyn_cast<qc::QuantizeLinearOp>(op)) {
     if (!q.getSaturate() || !elementTypeOf(data).isF32())
       return false;
-    axis = static_cast<int64_t>(q.getAxis());
-    blockSize = static_cast<int64_t>(q.getBlockSize());
-    codes = out.getElementType();
-  } else {
-    auto d = cast<qc::DequantizeLinearOp>(op);
-    if (!out.getElementType().isF32())
-      return false;
-    axis = static_cast<int64_t>(d.getAxis());
-    blockSize = static_cast<int64_t>(d.getBlockSize());
-    codes = elementTypeOf(data);
+  } else if (!out.getElementType().isF32()) {
+    return false;
   }
+  auto [axis, blockSize, codes] = quantc::detail::linearQuantLayout(op);
   auto in = cast<RankedTensorType>(data.getType());
   if (in.getShape() != out.getShape() || !elementTypeOf(scale).isF32() ||
       !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) ||
@@ -98,7 +89,7 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
     // Blocked (dynamic per-token activations are one block per row): the
     // scale has x's shape but ceil(dim / block) along the axis, which must
     // be static; its batch dimension follows x's.
-    int64_t r = out.getRank(), a = axis < 0 ? axis + r : axis;
+    int64_t r = out.getRank(), a = axis; // normalised
     if (st.getRank() != r || a < 0 || a >= r || out.isDynamicDim(a) || !batchShaped(st))
       return false;
     for (int64_t d = 0; d < r; ++d) {
@@ -110,7 +101,7 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   } else if (blockSize < 0) {
     return false;
   } else if (st.getRank() == 1) {
-    int64_t r = out.getRank(), a = axis < 0 ? axis + r : axis;
+    int64_t r = out.getRank(), a = axis; // normalised
     if (a < 0 || a >= r || out.isDynamicDim(a) ||
         st.getDimSize(0) != out.getDimSize(a))
       return false;
@@ -525,25 +516,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                     .str();
       if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op)) {
         // :<codes type>:a<axis>, e.g. quantize_linear:i8:a1(in0,in1,in2).
-        Type codes = isa<qc::QuantizeLinearOp>(op)
-                         ? elementTypeOf(op->getResult(0))
-                         : elementTypeOf(op->getOperand(0));
-        int64_t r = cast<RankedTensorType>(op->getResult(0).getType()).getRank();
-        // (I64Attr getters return uint64_t: read as signed.)
-        int64_t axis = static_cast<int64_t>(
-            isa<qc::QuantizeLinearOp>(op)
-                ? cast<qc::QuantizeLinearOp>(op).getAxis()
-                : cast<qc::DequantizeLinearOp>(op).getAxis());
+        quantc::detail::LinearQuantLayout l =
+            quantc::detail::linearQuantLayout(op);
         std::string ty;
         llvm::raw_string_ostream ts(ty);
-        ts << codes;
-        expr += ":" + ty + ":a" + std::to_string(axis < 0 ? axis + r : axis);
-        int64_t bs = static_cast<int64_t>(
-            isa<qc::QuantizeLinearOp>(op)
-                ? cast<qc::QuantizeLinearOp>(op).getBlockSize()
-                : cast<qc::DequantizeLinearOp>(op).getBlockSize());
-        if (bs > 0)
-          expr += ":b" + std::to_string(bs);
+        ts << l.codes;
+        expr += ":" + ty + ":a" + std::to_string(l.axis);
+        if (l.blockSize > 0)
+          expr += ":b" + std::to_string(l.blockSize);
       }
       expr += "(";
       for (auto [k, v] : llvm::enumerate(op->getOperands())) {
