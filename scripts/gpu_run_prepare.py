@@ -23,6 +23,7 @@ EXAMPLES = ["mlp", "cnn", "gpt2", "llama"]
 # dequantize_linear chains and the i8 max pool.
 CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     ("mlp", "int8"), ("mlp", "fp8"), ("cnn", "int8"), ("gpt2", "int8"),
+    ("llama", "fp8"),
     ("mlp", "int8-dynamic"), ("gpt2", "int8-dynamic")]  # run-time scales
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
@@ -118,12 +119,15 @@ def main(argv=None):
         has_torch = torch_spec(paths["model"], out, name)
         case = {"model": name, "input": first, "batches": batches,
                 "torch_baseline": has_torch}
-        if example in ("gpt2", "llama") and fmt.endswith("-dynamic"):
-            # A GEMM sum an ulp away from the Executor's can flip a code of
-            # the attention's dynamic per-row/per-column quantize, which
-            # reaches the whole token row (numpy model vs Executor on GPT-2:
-            # rel. RMS 1.5e-3, 2 of 32 rows); the per-step checks stay exact.
-            case["e2e_tolerance"] = 1e-2
+        if example in ("gpt2", "llama") and (fmt.endswith("-dynamic") or
+                                              fmt == "fp8"):
+            # A GEMM sum an ulp away from the Executor's can flip a code of a
+            # quantize inside attention, which reaches the whole token row:
+            # numpy model vs Executor, GPT-2 int8 dynamic rel. RMS 1.5e-3 (2
+            # of 32 rows), LLaMA fp8 6.2e-3 (1 of 32 rows; an e4m3 step is
+            # 1/8 of the value), every other row within 1e-6. The per-step
+            # checks stay exact.
+            case["e2e_tolerance"] = 2e-2
         cases.append(case)
         print(f"{name}: package with a GPU program; batches {batches}"
               f"{'' if has_torch else '; no PyTorch baseline'}")
