@@ -43,12 +43,12 @@ measure. per-tensor and per-channel accumulate all of K in the tensor core
 same measure.
 
 Timing (torch needed), every kernel: the DeepSeek-V3 shapes of issue 11 and
-two decode shapes (quantc::chooseHopperGemmConfig's pick is the tile to read
+five decode shapes (M = 16, 64, 128) (quantc::chooseHopperGemmConfig's pick is the tile to read
 first: 64 columns under one wave of 128 x 128 tiles, 256 for per-tensor /
 per-channel from two waves of 128 x 256 tiles up, else 128),
 CUDA events, median of 20 runs after 3 warm-ups, against torch._scaled_mm
 (cuBLASLt FP8) per-tensor and, where this torch accepts them, 1x128 x 128x128
-block scales, in the same process. Large shapes are checked against a float32
+block scales, and bf16 torch.matmul, in the same process. Large shapes are checked against a float32
 torch emulation of F33 with the same tolerance measure. One JSON line per
 result; exit code 0 if every check passes, 1 if one fails, 2 on setup errors.
 """
@@ -74,9 +74,12 @@ THREADS = 384
 TOLERANCE = 2.0 ** -10
 CHECK_SHAPES = [(1, 1, 16), (17, 130, 272), (128, 128, 128), (200, 300, 1024),
                 (129, 257, 2048), (256, 512, 4096), (64, 1000, 400)]
-TIME_SHAPES = [(4096, 7168, 16384), (4096, 4096, 7168), (4096, 7168, 2048),
-               (4096, 24576, 1536), (4096, 32768, 512), (16, 7168, 16384),
-               (64, 7168, 2048)]
+# Issue 11's DeepSeek-V3 (N, K) pairs at M = 4096, then decode shapes
+# (M = 16, 64, 128) of two of them.
+TIME_SHAPES = [(4096, 2112, 7168), (4096, 24576, 1536), (4096, 32768, 512),
+               (4096, 7168, 16384), (4096, 4096, 7168), (4096, 7168, 2048),
+               (16, 7168, 16384), (64, 7168, 2048), (128, 7168, 2048),
+               (16, 2112, 7168), (128, 24576, 1536)]
 
 # cuTensorMapEncodeTiled enums (cuda.h)
 CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0
@@ -473,6 +476,9 @@ def time_shapes(cu, kernels, shapes):
 
         base = {}
         one = torch.tensor(1.0, device="cuda")
+        Ab, Bb = A.to(torch.bfloat16), B.to(torch.bfloat16)
+        base["torch_bf16_us"] = median_us(lambda: torch.matmul(Ab, Bb.t()))
+        del Ab, Bb
         try:
             base["cublas_per_tensor_us"] = median_us(lambda: torch._scaled_mm(
                 A, B.t(), scale_a=one, scale_b=one, out_dtype=torch.bfloat16))
