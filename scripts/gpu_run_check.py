@@ -55,6 +55,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qcpkg_program as qp  # noqa: E402
+from gpu_check import E4M3, e4m3_decode, e4m3_encode  # noqa: E402
 
 GEMM_TOL = 2.0 ** -10
 # A conv output sums at most C/g * KH * KW (576 here) fp32 fma's; each
@@ -68,21 +69,6 @@ E2E_TOL = 1e-3
 # numpy MX codecs (the GPU machine has no quantc module): E4M3FN and E8M0
 # ---------------------------------------------------------------------------
 
-def _e4m3_table():
-    t = np.zeros(256, np.float64)
-    for c in range(256):
-        s = -1.0 if c & 0x80 else 1.0
-        e, m = (c >> 3) & 0xF, c & 7
-        if e == 0xF and m == 7:
-            t[c] = np.nan
-        elif e == 0:
-            t[c] = s * m * 2.0 ** -9
-        else:
-            t[c] = s * (1 + m / 8) * 2.0 ** (e - 7)
-    return t
-
-
-E4M3 = _e4m3_table()
 
 
 class NumpyMX:
@@ -124,36 +110,18 @@ class NumpyMX:
 
     @staticmethod
     def encode(x, fmt="f8E4M3FN"):
-        """E4M3FN codes of float32 values, round to nearest even,
-        saturating (NaN -> 0x7F): the kernels' encodeE4M3Sat, bit for bit
-        the Numerics library's encoder. What quantize_linear to e4m3 uses."""
+        """E4M3FN codes (gpu_check.e4m3_encode): what quantize_linear to
+        e4m3 uses."""
         if fmt != "f8E4M3FN":
             raise ValueError(f"no numpy encoder for {fmt}")
-        y = np.ascontiguousarray(x, np.float32).view(np.uint32)
-        sign = ((y >> 31) << 7).astype(np.int64)
-        a = (y & 0x7FFFFFFF).astype(np.int64)
-        rn = (a + 0x7FFFF + ((a >> 20) & 1)) >> 20
-        n = rn - 960
-        with np.errstate(all="ignore"):
-            s = ((a.astype(np.uint32).view(np.float32) + np.float32(2.0 ** 14))
-                 .view(np.uint32).astype(np.int64) - 0x46800000)
-        code = np.where(a < 0x3C800000, s, n)
-        code = np.where(n > 0x7E, 0x7E, code)
-        code = np.where(a > 0x7F800000, 0x7F, code)
-        return (code | sign).astype(np.uint8)
+        return e4m3_encode(x)
 
     @staticmethod
     def decode(codes, fmt="f8E4M3FN"):
-        """float32 values of E4M3FN codes."""
+        """float32 values of E4M3FN codes (gpu_check.e4m3_decode)."""
         if fmt != "f8E4M3FN":
             raise ValueError(f"no numpy decoder for {fmt}")
-        c = np.asarray(codes).astype(np.uint8)
-        bits = E4M3[c].astype(np.float32).view(np.uint32)
-        # S.1111.111 is NaN with the code's sign, as the Numerics library's.
-        bits = np.where((c & 0x7F) == 0x7F,
-                        np.uint32(0x7FC00000) | ((c.astype(np.uint32) >> 7) << 31),
-                        bits)
-        return bits.astype(np.uint32).view(np.float32)
+        return e4m3_decode(codes)
 
 
 # ---------------------------------------------------------------------------
