@@ -428,6 +428,36 @@ class NumpyBackend:
             raise ProgramError(f"no model of kernel {k}")
 
 
+class HostBackend:
+    """Each kernel the package's own code for it can run on the host
+    (quantc.HostKernels: the kernel builders' gpu.funcs JIT-compiled for
+    this CPU), the others (GEMMs) through `fallback` (a NumpyBackend) or a
+    ProgramError. `ran` and `modelled` count the steps of each."""
+
+    def __init__(self, kernels, fallback=None):
+        self.k = kernels
+        self.runnable = set(kernels.kernels)
+        self.fallback = fallback
+        self.ran, self.modelled = [], []
+
+    def step(self, step, views, scalars, grid=None):
+        name = step["kernel"]
+        if name not in self.runnable:
+            if self.fallback is None:
+                raise ProgramError(f"kernel {name} cannot run on the host: "
+                                   f"{self.k.why_not(name)}")
+            self.modelled.append(name)
+            return self.fallback.step(step, views, scalars)
+        vs, ss, args = iter(views), iter(scalars), []
+        for a in step["args"]:
+            if "value" in a:
+                args.append(next(vs))
+            else:
+                args.append(("i32" if "i32" in a else "i64", next(ss)))
+        self.k.launch(name, grid, step["block"], args)
+        self.ran.append(name)
+
+
 def _taps(out_len, in_len, k, stride, pad, dil):
     """[out, k] input index of each tap and whether it is inside."""
     idx = (np.arange(out_len)[:, None] * stride - pad
@@ -638,8 +668,11 @@ def run(pkg, inputs, backend, on_step=None):
         views = [view(a["value"]) for a in step["args"] if "value" in a]
         scalars = [linear(a.get("i32", a.get("i64")), batch)
                    for a in step["args"] if "value" not in a]
-        check_step(step, views, scalars, batch)
-        backend.step(step, views, scalars)
+        grid = check_step(step, views, scalars, batch)
+        if isinstance(backend, HostBackend):
+            backend.step(step, views, scalars, grid)
+        else:
+            backend.step(step, views, scalars)
         if on_step:
             on_step(s_idx, step, views, scalars)
     return {pkg.manifest["outputs"][v["index"]]["name"]: view(i).copy()

@@ -39,7 +39,8 @@ from . import _quantc
 from . import numerics
 from ._quantc import Error
 
-__all__ = ["Error", "Module", "Op", "Package", "compile", "import_onnx",
+__all__ = ["Error", "HostKernels", "Module", "Op", "Package", "compile",
+           "import_onnx",
            "load", "numerics", "parse_mlir", "run", "scheme_presets"]
 
 def _error(message: str) -> Error:
@@ -205,6 +206,83 @@ class Package:
     def run(self, inputs: Arrays) -> dict:
         """Runs the quantized graph on the Executor; see :func:`run`."""
         return run(self, inputs)
+
+
+class HostKernels:
+    """The GPU kernels of a package or module JIT-compiled for this CPU, to
+    check them without a GPU (docs/Kernels.md, "Kernels on the host").
+
+    ``source`` is a :class:`Package` (its graph is lowered again with
+    ``qc-convert-to-gpu{target=...}``: the same planner and kernel builders
+    that wrote its PTX; ``target`` defaults to the package's first) or a
+    :class:`Module` that already holds a ``gpu.module`` (run
+    ``qc-convert-to-gpu`` on it first).
+
+    Kernels whose threads do not cooperate (elementwise chains, quantize,
+    convolution, pooling, layout, matmul, row kernels) run every thread of
+    a launch in order; the others (the tensor-core GEMMs: barriers, shared
+    memory, MMA) are listed by :attr:`all_kernels` but not
+    :attr:`kernels`, and :meth:`why_not` says why. A kernel reads and writes
+    the host memory of the arrays it is given, as on the GPU: arguments
+    that do not cover what it touches crash the process, as they would
+    fault on the device."""
+
+    def __init__(self, source: Union["Package", Module],
+                 target: Optional[str] = None):
+        if isinstance(source, Package):
+            if target is None:
+                target = (source.manifest.get("targets") or ["sm_90"])[0]
+            source = source.module().run_pipeline(
+                f"builtin.module(qc-convert-to-gpu{{target={target}}})")
+        elif not isinstance(source, Module):
+            raise TypeError("HostKernels takes a quantc.Package or a "
+                            "quantc.Module")
+        self._impl = _quantc.HostKernels(source._impl)
+        self.target = target
+
+    @property
+    def kernels(self) -> list:
+        """Names of the kernels that run here, in module order."""
+        return self._impl.kernels()
+
+    @property
+    def all_kernels(self) -> list:
+        """Names of every kernel of the module."""
+        return self._impl.all_kernels()
+
+    def why_not(self, name: str) -> str:
+        """Why kernel ``name`` cannot run here ("" when it can)."""
+        return self._impl.why_not(name)
+
+    def launch(self, name: str, grid: Sequence[int], block: Sequence[int],
+               args: Sequence[Any]) -> None:
+        """Runs kernel ``name`` on a grid x block of threads. ``args`` in
+        the kernel's order: a C-contiguous numpy array for a pointer (its
+        memory is the device memory), ``("i32", n)`` or ``("i64", n)`` for
+        an integer, ``("ptr", address)`` for a raw address. Grid and block
+        take 1 to 3 extents (missing ones are 1)."""
+        packed = []
+        for i, a in enumerate(args):
+            if isinstance(a, np.ndarray):
+                if not a.flags.c_contiguous:
+                    raise ValueError(f"argument {i} of {name}: the array "
+                                     f"must be C-contiguous")
+                packed.append(("ptr", a.ctypes.data))
+            elif (isinstance(a, tuple) and len(a) == 2 and
+                  a[0] in ("i32", "i64", "ptr")):
+                packed.append((a[0], int(a[1]) & (2**64 - 1)))
+            else:
+                raise TypeError(f"argument {i} of {name}: a numpy array or "
+                                f"an ('i32'|'i64'|'ptr', int) pair, got "
+                                f"{type(a).__name__}")
+
+        def dims(d, what):
+            d = [int(x) for x in d]
+            if not 1 <= len(d) <= 3:
+                raise ValueError(f"{what} takes 1 to 3 extents, got {len(d)}")
+            return d + [1] * (3 - len(d))
+        self._impl.launch(name, dims(grid, "grid"), dims(block, "block"),
+                          packed)
 
 
 def scheme_presets() -> list:

@@ -17,6 +17,7 @@
 #include "quantc/Import/Onnx/OnnxImporter.h"
 #include "quantc/InitAll.h"
 #include "quantc/Package/Package.h"
+#include "quantc/Target/Host/HostKernels.h"
 #include "quantc/Support/Npz.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -390,9 +391,70 @@ py::tuple compile(const std::string &model, const std::string &output,
   return py::make_tuple(json, r->summary);
 }
 
+/// A module's kernels JIT-compiled for the host; holds the context the
+/// module lives in.
+struct PyHostKernels {
+  std::shared_ptr<MLIRContext> ctx;
+  std::unique_ptr<HostKernels> kernels;
+};
+
+PyHostKernels makeHostKernels(PyModule &m) {
+  std::string err;
+  auto hk = HostKernels::create(*m.module, err);
+  if (!hk)
+    throw QuantcError(err);
+  return {m.ctx, std::move(hk)};
+}
+
+/// args: ("ptr" | "i32" | "i64", value) pairs.
+void launchHostKernel(PyHostKernels &h, const std::string &name,
+                      std::array<int64_t, 3> grid,
+                      std::array<int64_t, 3> block,
+                      const std::vector<std::pair<std::string, uint64_t>> &args) {
+  std::vector<HostKernelArg> a;
+  for (auto &[kind, v] : args) {
+    HostKernelArg::Kind k = kind == "ptr"   ? HostKernelArg::Kind::Pointer
+                            : kind == "i32" ? HostKernelArg::Kind::I32
+                            : kind == "i64" ? HostKernelArg::Kind::I64
+                                            : throw py::value_error(
+                                                  "argument kind must be ptr, "
+                                                  "i32 or i64, got '" +
+                                                  kind + "'");
+    a.push_back({k, v});
+  }
+  std::string err;
+  bool ok;
+  {
+    py::gil_scoped_release release;
+    ok = h.kernels->launch(name, grid, block, a, err);
+  }
+  if (!ok)
+    throw QuantcError(err);
+}
+
 } // namespace
 
 void quantc::py_support::bindModule(py::module_ &m) {
+  py::class_<PyHostKernels>(m, "HostKernels",
+                            "A module's GPU kernels JIT-compiled for this CPU "
+                            "(internal; use quantc.HostKernels)")
+      .def(py::init(&makeHostKernels), py::arg("module"))
+      .def("kernels",
+           [](PyHostKernels &h) {
+             return std::vector<std::string>(h.kernels->kernels().begin(),
+                                             h.kernels->kernels().end());
+           })
+      .def("all_kernels",
+           [](PyHostKernels &h) {
+             return std::vector<std::string>(h.kernels->allKernels().begin(),
+                                             h.kernels->allKernels().end());
+           })
+      .def("why_not",
+           [](PyHostKernels &h, const std::string &n) {
+             return h.kernels->whyNot(n);
+           })
+      .def("launch", &launchHostKernel, py::arg("name"), py::arg("grid"),
+           py::arg("block"), py::arg("args"));
   py::class_<PyModule>(m, "Module",
                        "A qc module in its own MLIR context (internal; use "
                        "quantc.Module)")

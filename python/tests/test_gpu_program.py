@@ -32,17 +32,36 @@ def simulate(pkg, inputs):
     return qp.run(p, inputs, qp.NumpyBackend(quantc.numerics))
 
 
+def host_simulation(pkg, inputs):
+    """The program run with the package's own kernels JIT-compiled for this
+    CPU (quantc.HostKernels); the tensor-core GEMMs, whose warps cooperate,
+    through their numpy model. Returns (outputs, the backend)."""
+    p = qp.Package(pkg)
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)),
+                             qp.NumpyBackend(quantc.numerics))
+    out = qp.run(p, inputs, backend)
+    # Every kernel but the GEMMs ran as compiled.
+    assert all(k.startswith("mxfp8_gemm") for k in backend.modelled), \
+        backend.modelled
+    assert len(backend.ran) + len(backend.modelled) == len(p.program["steps"])
+    return out, backend
+
+
 def executor_and_simulation(run_tool, pkg, inputs, tmp_path, output="logits"):
-    """(the CPU Executor's output through quant-run, the simulated GPU
-    program's) on the same inputs."""
+    """(the CPU Executor's output through quant-run, {"numpy model": the
+    program run with the numpy model of each kernel, "host kernels": the
+    program run with the kernels themselves on this CPU}) on the same
+    inputs."""
     np.savez(tmp_path / "in.npz", **inputs)
     res = run_tool("quant-run", pkg, "--inputs", tmp_path / "in.npz",
                    "--outputs", tmp_path / "out.npz")
     assert res.returncode == 0, describe(res)
     ref = load_npz(tmp_path / "out.npz")[output]
-    got = simulate(pkg, inputs)[output]
-    assert got.shape == ref.shape
-    return ref, got
+    sims = {"numpy model": simulate(pkg, inputs)[output],
+            "host kernels": host_simulation(pkg, inputs)[0][output]}
+    for got in sims.values():
+        assert got.shape == ref.shape
+    return ref, sims
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +112,12 @@ def test_simulated_program_matches_executor(mlp_gpu, run_tool, tmp_path, batch):
     ex, pkg = mlp_gpu
     x = load_npz(ex.test)["x"][:batch]
     assert x.shape[0] == batch
-    ref, got = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path)
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path)
     # Quantize and elementwise steps are exact; the GEMM model sums in
     # float64 where the Executor sums each 32-wide K block in fp32 then
     # accumulates with fma (docs/Kernels.md): a few fp32 ulps per layer.
-    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
 
 
 def test_arena_layout_grows_with_batch(mlp_gpu):
@@ -132,10 +152,12 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     assert kernels[-4:] == ["gap_0", "copy_b4", "quantize_mxfp8",
                             "mxfp8_gemm_ep0"], kernels
     assert p["steps"][3]["attrs"]["group"] == 32  # the depthwise conv
-    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
-                                       tmp_path)
-    # The conv model sums in float64; everything else is exact.
-    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+    ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                        tmp_path)
+    # The conv model sums in float64, the conv kernel in fp32 with fma (the
+    # Executor: OpenBLAS); everything else is exact.
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
 
 
 @pytest.mark.parametrize("name", ["gpt2", "llama"])
@@ -160,10 +182,12 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
     assert ("layer_norm_q_" if name == "gpt2" else "reduce_mean_") in prefixes
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     assert ("tanh(" if name == "gpt2" else "sigmoid(") in exprs, exprs
-    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
-                                       tmp_path)
-    # The f32 matmul model sums in float64; everything else is exact.
-    assert rel_rms(got, ref) < 1e-6, rel_rms(got, ref)
+    ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                        tmp_path)
+    # The f32 matmul model sums in float64, the kernel in fp32 with fma;
+    # everything else is exact.
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-6, (kind, rel_rms(got, ref))
 
 
 @pytest.mark.parametrize("name,fmt,acts", [
@@ -214,8 +238,8 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
         assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"
                    for s in pool), pool
-    ref, got = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
-                                       tmp_path)
+    ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                        tmp_path)
     # conv and f32 matmul models sum in float64 (the kernels in fp32 with
     # fma, the Executor with OpenBLAS), everything else is exact (measured:
     # max |diff| <= 1e-6 on the MLP, CNN and static GPT-2). A sum that lands
@@ -226,9 +250,10 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     # 3e-8), and so does a flipped e4m3 code in LLaMA's fp8 attention (an
     # e4m3 step is 1/8 of the value: 1 of 32 rows, rel. RMS 6.2e-3). A wrong
     # index or formula would move every row: the median catches that.
-    assert np.median(np.abs(got - ref)) < 1e-6
     limit = 1e-2 if decoder and (acts == "dynamic" or fmt == "fp8") else 1e-4
-    assert rel_rms(got, ref) < limit, rel_rms(got, ref)
+    for kind, got in sims.items():
+        assert np.median(np.abs(got - ref)) < 1e-6, kind
+        assert rel_rms(got, ref) < limit, (kind, rel_rms(got, ref))
 
 
 def test_order_check_catches_a_step_reading_ahead(mlp_gpu, tmp_path):
@@ -407,9 +432,10 @@ def test_pow_exponent_decides_on_the_compilers_graph(exponent, runs, run_tool,
     m = json.loads((pkg / "manifest.json").read_text())
     assert (m["program"] is not None) == runs
     if runs:
-        ref, got = executor_and_simulation(
+        ref, sims = executor_and_simulation(
             run_tool, pkg, load_npz(tmp_path / "in.npz"), tmp_path, "y")
-        np.testing.assert_array_equal(got, ref)
+        for got in sims.values():
+            np.testing.assert_array_equal(got, ref)
         return
     assert m["gpu_unsupported"] == [
         {"op": "qc.pow (an exponent other than a constant 2 or 3)", "count": 1}]

@@ -1,0 +1,119 @@
+"""quantc.HostKernels: a package's GPU kernels JIT-compiled for this CPU
+(lib/Target/Host), and the GPU program run with them
+(scripts/qcpkg_program.py's HostBackend). test_gpu_program.py runs every
+example package both ways; this file checks that the host run executes
+the kernels' own code (a change to one kernel's IR changes the outputs,
+where the numpy model cannot notice), and the API's errors."""
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT, generate_example, load_npz, rel_rms
+import quantc
+
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import qcpkg_program as qp  # noqa: E402
+
+CONVERT = "builtin.module(qc-convert-to-gpu{target=sm_90})"
+
+
+@pytest.fixture(scope="module")
+def cnn_int8(tmp_path_factory, check_ok):
+    d = tmp_path_factory.mktemp("cnn_int8")
+    paths = generate_example("cnn", d / "cnn")
+    pkg = d / "cnn.qcpkg"
+    check_ok("quant-compile", paths["model"], "--calib", paths["calib"], "-o",
+             pkg, "--format", "int8", "--target", "sm_90", "--no-cubin", "-q")
+    return pkg, load_npz(paths["test"])
+
+
+def run_with(kernels, pkg, inputs):
+    backend = qp.HostBackend(kernels, qp.NumpyBackend(quantc.numerics))
+    return qp.run(qp.Package(pkg), inputs, backend)["logits"], backend
+
+
+def test_every_kernel_of_an_int8_cnn_runs_on_the_host(cnn_int8):
+    pkg, inputs = cnn_int8
+    hk = quantc.HostKernels(quantc.Package(pkg))
+    assert hk.target == "sm_90"
+    # conv, batch-norm/ReLU and dequantize chains, int8 max pooling, global
+    # average pooling, copies, the f32 head: no tensor-core GEMM.
+    assert hk.kernels == hk.all_kernels and len(hk.kernels) > 20, hk.kernels
+    got, backend = run_with(hk, pkg, inputs)
+    assert backend.modelled == []
+    ref = quantc.run(quantc.Package(pkg), inputs)["logits"]
+    # The conv kernels sum in fp32 with fma, the Executor through OpenBLAS.
+    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+
+
+def test_a_changed_kernel_changes_the_host_run(cnn_int8):
+    """The host run executes the IR the kernel builders emit: dividing by
+    the weight scale instead of multiplying in ew_0 (the stem weight's
+    per-channel dequantize) moves the logits, though the numpy model of the
+    program, which never reads the kernels, is unchanged."""
+    pkg, inputs = cnn_int8
+    text = str(quantc.Package(pkg).module().run_pipeline(CONVERT))
+    start = text.index("gpu.func @ew_0(")
+    end = text.index("gpu.return", start)
+    body = text[start:end]
+    assert "arith.mulf" in body, body
+    bad = text[:start] + body.replace("arith.mulf", "arith.divf", 1) + \
+        text[end:]
+    good_out, _ = run_with(quantc.HostKernels(quantc.Package(pkg)), pkg, inputs)
+    bad_out, _ = run_with(quantc.HostKernels(quantc.parse_mlir(bad)), pkg,
+                          inputs)
+    assert rel_rms(bad_out, good_out) > 1e-2, rel_rms(bad_out, good_out)
+
+
+def test_tensor_core_gemms_are_listed_not_run(mlp_package):
+    hk = quantc.HostKernels(quantc.Package(mlp_package.pkg))
+    assert "quantize_mxfp8" in hk.kernels
+    gemms = [k for k in hk.all_kernels if k.startswith("mxfp8_gemm")]
+    assert gemms and not set(gemms) & set(hk.kernels)
+    assert "threads that cooperate" in hk.why_not(gemms[0]) or \
+        "inline PTX" in hk.why_not(gemms[0]), hk.why_not(gemms[0])
+    assert hk.why_not("quantize_mxfp8") == ""
+    with pytest.raises(quantc.Error, match="cannot run on the host"):
+        hk.launch(gemms[0], [1], [1], [])
+    # Without a fallback the program stops at the first GEMM, by name.
+    x = np.zeros((2, 64), np.float32)
+    with pytest.raises(qp.ProgramError, match="mxfp8_gemm"):
+        qp.run(qp.Package(mlp_package.pkg), {"x": x}, qp.HostBackend(hk))
+
+
+def test_launch_checks_its_arguments(mlp_package):
+    hk = quantc.HostKernels(quantc.Package(mlp_package.pkg))
+    x = np.linspace(-3, 3, 64, dtype=np.float32).reshape(1, 64)
+    codes = np.zeros(64, np.uint8)
+    scales = np.zeros(2, np.uint8)
+    # quantize_mxfp8(X, codes, scales, blocks: i64, K: i32): the Numerics
+    # library's codes and scales, bit for bit.
+    hk.launch("quantize_mxfp8", [1], [256],
+              [x, codes, scales, ("i64", 2), ("i32", 64)])
+    rc, rs = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
+    np.testing.assert_array_equal(codes, rc.reshape(-1))
+    np.testing.assert_array_equal(scales, rs.reshape(-1))
+    with pytest.raises(quantc.Error, match="takes 5 arguments, got 1"):
+        hk.launch("quantize_mxfp8", [1], [1], [x])
+    with pytest.raises(quantc.Error, match="argument 3 must be an i64"):
+        hk.launch("quantize_mxfp8", [1], [1],
+                  [x, codes, scales, ("i32", 2), ("i32", 64)])
+    with pytest.raises(quantc.Error, match="must be positive"):
+        hk.launch("quantize_mxfp8", [0], [1],
+                  [x, codes, scales, ("i64", 2), ("i32", 64)])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        hk.launch("quantize_mxfp8", [1], [1],
+                  [x[:, ::2], codes, scales, ("i64", 1), ("i32", 32)])
+    with pytest.raises(TypeError, match="argument 3"):
+        hk.launch("quantize_mxfp8", [1], [1], [x, codes, scales, 2, 64])
+    with pytest.raises(ValueError, match="grid takes 1 to 3"):
+        hk.launch("quantize_mxfp8", [1, 1, 1, 1], [1],
+                  [x, codes, scales, ("i64", 2), ("i32", 64)])
+
+
+def test_a_module_without_kernels_is_refused(mlp_package):
+    with pytest.raises(quantc.Error, match="no gpu.module"):
+        quantc.HostKernels(quantc.Package(mlp_package.pkg).module())
+    with pytest.raises(TypeError):
+        quantc.HostKernels("model.onnx")

@@ -1,0 +1,174 @@
+//===- HostKernelsTest.cpp - GPU kernels run on the host ------------------===//
+
+#include "KernelBuildTest.h"
+
+#include "quantc/Target/Host/HostKernels.h"
+
+#include "mlir/Parser/Parser.h"
+
+#include <cmath>
+#include <vector>
+
+using namespace quantc;
+
+namespace {
+
+// One thread per element with a bounds guard (the elementwise kernels'
+// shape), the inline-PTX square root, a kernel that writes each thread's
+// ids, and one whose threads cooperate.
+constexpr const char *kKernels = R"mlir(
+gpu.module @k {
+  gpu.func @scaled_sqrt(%out: !llvm.ptr, %x: !llvm.ptr, %a: i32, %n: i64) kernel {
+    %t = gpu.thread_id x
+    %b = gpu.block_id x
+    %bd = gpu.block_dim x
+    %i0 = arith.muli %b, %bd : index
+    %i = arith.addi %i0, %t : index
+    %ii = arith.index_cast %i : index to i64
+    %c = arith.cmpi slt, %ii, %n : i64
+    scf.if %c {
+      %p = llvm.getelementptr %x[%ii] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+      %v = llvm.load %p : !llvm.ptr -> f32
+      %af = arith.sitofp %a : i32 to f32
+      %s = llvm.inline_asm asm_dialect = att "sqrt.rn.f32 $0, $1;", "=f,f" %v : (f32) -> f32
+      %r = arith.mulf %af, %s : f32
+      %q = llvm.getelementptr %out[%ii] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+      llvm.store %r, %q : f32, !llvm.ptr
+    }
+    gpu.return
+  }
+  gpu.func @ids(%out: !llvm.ptr) kernel {
+    %tx = gpu.thread_id x
+    %ty = gpu.thread_id y
+    %tz = gpu.thread_id z
+    %bx = gpu.block_id x
+    %by = gpu.block_id y
+    %bz = gpu.block_id z
+    %dx = gpu.block_dim x
+    %dy = gpu.block_dim y
+    %dz = gpu.block_dim z
+    %gx = gpu.grid_dim x
+    %gy = gpu.grid_dim y
+    %b0 = arith.muli %bz, %gy : index
+    %b1 = arith.addi %b0, %by : index
+    %b2 = arith.muli %b1, %gx : index
+    %blk = arith.addi %b2, %bx : index
+    %t0 = arith.muli %tz, %dy : index
+    %t1 = arith.addi %t0, %ty : index
+    %t2 = arith.muli %t1, %dx : index
+    %thr = arith.addi %t2, %tx : index
+    %n0 = arith.muli %dx, %dy : index
+    %n = arith.muli %n0, %dz : index
+    %f0 = arith.muli %blk, %n : index
+    %flat = arith.addi %f0, %thr : index
+    %c10 = arith.constant 10 : index
+    %v0 = arith.muli %bz, %c10 : index
+    %v1 = arith.addi %v0, %by : index
+    %v2 = arith.muli %v1, %c10 : index
+    %v3 = arith.addi %v2, %bx : index
+    %v4 = arith.muli %v3, %c10 : index
+    %v5 = arith.addi %v4, %tz : index
+    %v6 = arith.muli %v5, %c10 : index
+    %v7 = arith.addi %v6, %ty : index
+    %v8 = arith.muli %v7, %c10 : index
+    %v9 = arith.addi %v8, %tx : index
+    %val = arith.index_cast %v9 : index to i64
+    %idx = arith.index_cast %flat : index to i64
+    %q = llvm.getelementptr %out[%idx] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    llvm.store %val, %q : i64, !llvm.ptr
+    gpu.return
+  }
+  gpu.func @sync(%out: !llvm.ptr) kernel {
+    gpu.barrier
+    gpu.return
+  }
+}
+)mlir";
+
+class HostKernelsTest : public KernelBuildTest {
+protected:
+  std::unique_ptr<HostKernels> jit() {
+    auto m = mlir::parseSourceString<mlir::ModuleOp>(kKernels, &ctx);
+    EXPECT_TRUE(m);
+    module = std::move(m);
+    std::string err;
+    auto hk = HostKernels::create(*module, err);
+    EXPECT_TRUE(hk) << err;
+    return hk;
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+HostKernelArg ptr(const void *p) {
+  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
+}
+
+TEST_F(HostKernelsTest, RunsEveryThreadWithItsBoundsGuard) {
+  auto hk = jit();
+  ASSERT_TRUE(hk);
+  EXPECT_EQ(hk->kernels().size(), 2u);
+  EXPECT_EQ(hk->allKernels().size(), 3u);
+  const int64_t n = 300;
+  std::vector<float> x(n), out(512, -7.0f);
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(i) * 0.37f;
+  std::string err;
+  ASSERT_TRUE(hk->launch("scaled_sqrt", {2, 1, 1}, {256, 1, 1},
+                         {ptr(out.data()), ptr(x.data()),
+                          {HostKernelArg::Kind::I32, 3},
+                          {HostKernelArg::Kind::I64, n}},
+                         err))
+      << err;
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(out[i], 3.0f * std::sqrt(x[i])) << i; // IEEE sqrt, one multiply
+  for (int64_t i = n; i < 512; ++i)
+    ASSERT_EQ(out[i], -7.0f) << "thread " << i << " passed its guard";
+}
+
+TEST_F(HostKernelsTest, ThreadAndBlockIdsInThreeDimensions) {
+  auto hk = jit();
+  ASSERT_TRUE(hk);
+  std::array<int64_t, 3> grid{2, 3, 2}, block{2, 2, 3};
+  std::vector<int64_t> out(2 * 3 * 2 * 2 * 2 * 3, -1);
+  std::string err;
+  ASSERT_TRUE(hk->launch("ids", grid, block, {ptr(out.data())}, err)) << err;
+  size_t i = 0;
+  for (int64_t bz = 0; bz < 2; ++bz)
+    for (int64_t by = 0; by < 3; ++by)
+      for (int64_t bx = 0; bx < 2; ++bx)
+        for (int64_t tz = 0; tz < 3; ++tz)
+          for (int64_t ty = 0; ty < 2; ++ty)
+            for (int64_t tx = 0; tx < 2; ++tx)
+              ASSERT_EQ(out[i++], ((((bz * 10 + by) * 10 + bx) * 10 + tz) * 10 +
+                                   ty) * 10 + tx);
+}
+
+TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
+  auto hk = jit();
+  ASSERT_TRUE(hk);
+  EXPECT_NE(hk->whyNot("sync").find("gpu.barrier"), std::string::npos)
+      << hk->whyNot("sync");
+  EXPECT_EQ(hk->whyNot("ids"), "");
+  EXPECT_NE(hk->whyNot("nope").find("no kernel 'nope'"), std::string::npos);
+  std::vector<float> buf(8);
+  std::string err;
+  EXPECT_FALSE(hk->launch("sync", {1, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
+  EXPECT_NE(err.find("cannot run on the host"), std::string::npos) << err;
+  EXPECT_FALSE(hk->launch("ids", {1, 1, 1}, {1, 1, 1}, {}, err));
+  EXPECT_NE(err.find("takes 1 arguments, got 0"), std::string::npos) << err;
+  EXPECT_FALSE(hk->launch("ids", {1, 1, 1}, {1, 1, 1},
+                          {{HostKernelArg::Kind::I64, 0}}, err));
+  EXPECT_NE(err.find("argument 0 must be a pointer, got an i64"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(hk->launch("ids", {0, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
+  EXPECT_NE(err.find("must be positive"), std::string::npos) << err;
+}
+
+TEST_F(HostKernelsTest, NeedsAGpuModule) {
+  std::string err;
+  EXPECT_FALSE(HostKernels::create(*top, err));
+  EXPECT_NE(err.find("no gpu.module"), std::string::npos) << err;
+}
+
+} // namespace
