@@ -416,6 +416,16 @@ class NumpyBackend:
             rows = reduce_rows(x, step, out.size).astype(np.float64)
             s = np.cumsum(rows, axis=-1)[:, -1]
             out[...] = (s / rows.shape[1]).astype(np.float32).reshape(out.shape)
+        elif k.startswith("batch_max_"):
+            # Over dimension 0 (the batch); exact, NaN wins.
+            x, out = views[1], views[0]
+            rows = x.reshape(x.shape[0], -1) if x.shape[0] else \
+                np.zeros((0, out.size), np.float32)
+            m = np.full(out.size, -np.inf, np.float32)
+            if rows.shape[0]:
+                m = np.where(np.isnan(rows).any(axis=0), np.float32(np.nan),
+                             rows.max(axis=0))
+            out[...] = m.astype(np.float32).reshape(out.shape)
         elif k.startswith("reduce_max_"):
             # Exact; a NaN in the row gives NaN (the Executor's maxNaN).
             x, out = views[1], views[0]
@@ -540,6 +550,10 @@ def check_step(step, views, scalars, batch):
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
+    elif k.startswith("batch_max_"):
+        x, out = views[1], views[0]
+        ok = (scalars == [x.shape[0], out.size] and
+              x.size == x.shape[0] * out.size and threads >= out.size)
     elif k.startswith("gap_"):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes

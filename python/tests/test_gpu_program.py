@@ -193,6 +193,7 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
 @pytest.mark.parametrize("name,fmt,acts", [
     ("mlp", "int8", "static"), ("mlp", "fp8", "static"),
     ("cnn", "int8", "static"), ("cnn", "fp8", "static"),
+    ("cnn", "int8", "dynamic"), ("cnn", "fp8", "dynamic"),
     ("gpt2", "int8", "static"), ("mlp", "int8", "dynamic"),
     ("mlp", "fp8", "dynamic"), ("gpt2", "int8", "dynamic"),
     ("llama", "fp8", "static"), ("llama", "fp8", "dynamic")])
@@ -234,7 +235,10 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     if acts == "dynamic":
         assert any(s["kernel"].startswith("reduce_max_") for s in p["steps"])
         assert "max(div(in0,in1),in2)" in exprs, exprs
-    if name == "cnn" and fmt == "int8":
+    if name == "cnn" and acts == "dynamic":
+        # One scale per tensor: each sample's max, then over the batch.
+        assert any(s["kernel"].startswith("batch_max_") for s in p["steps"])
+    if name == "cnn" and fmt == "int8" and acts == "static":
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
         assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"
                    for s in pool), pool

@@ -64,7 +64,10 @@
 // BF16DYN: format 'bf16' has no scales: activations are rounded to it unless activations=none
 // A conv's window spans pixels: one dynamic scale per tensor.
 // DYN-LABEL: func.func @conv
-// DYN: qc.reduce_max %{{.*}} {axes = array<i64: 0, 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<f32>
+// (each sample's max, then the max over the samples: the same value, in
+// two reductions a GPU program runs)
+// DYN: %[[ROWS:.*]] = qc.reduce_max %{{.*}} {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<1xf32>
+// DYN: qc.reduce_max %[[ROWS]] {axes = array<i64: 0>, keepdims = false} : (tensor<1xf32>) -> tensor<f32>
 // DYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], symmetric>
 // W4STATIC: format 'int4-g128' quantizes weights only (W4A16): use activations=none
 // Weight-only: the weight's DQ, no activation quantize_linear.

@@ -50,6 +50,28 @@ ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
   return cast<qc::ReduceMaxOp>(op).getAxes();
 }
 
+/// A qc.reduce_max over the batch axis (dimension 0) alone, f32, the
+/// other dimensions static: one thread per output walks the batch
+/// (`batch_max_<i>`). The quantize pipeline reduces a whole tensor in two
+/// such steps (its samples, then over them).
+bool quantc::detail::isBatchReduce(Operation *op) {
+  if (!isa<qc::ReduceMaxOp>(op))
+    return false;
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  ArrayRef<int64_t> axes = quantc::detail::reduceAxes(op);
+  if (in.getRank() < 1 || axes.size() != 1 ||
+      (axes[0] != 0 && axes[0] != -in.getRank()) ||
+      !in.getElementType().isF32() ||
+      !cast<RankedTensorType>(op->getResult(0).getType())
+           .getElementType()
+           .isF32())
+    return false;
+  for (int64_t d = 1; d < in.getRank(); ++d)
+    if (in.isDynamicDim(d))
+      return false;
+  return true;
+}
+
 int64_t quantc::detail::elementBytes(Type t) {
   if (!t.isIntOrFloat())
     return 0;
@@ -782,9 +804,10 @@ struct Kernel1D {
 FailureOr<Kernel1D> startKernel1D(ModuleOp top, KernelTarget t,
                                   llvm::StringRef name, unsigned numPtrs,
                                   OpBuilder &b,
-                                  std::optional<KernelEmitter> &e) {
+                                  std::optional<KernelEmitter> &e,
+                                  unsigned extraI64 = 0) {
   SmallVector<Type> args(numPtrs, LLVM::LLVMPointerType::get(top.getContext()));
-  args.push_back(b.getI64Type());
+  args.append(extraI64 + 1, b.getI64Type()); // ..., the thread count last
   FailureOr<gpu::GPUFuncOp> made = createKernel1D(top, t, name, args, b);
   if (failed(made))
     return failure();
@@ -1227,12 +1250,35 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
   unsigned ptrs = step.outputs.size() + step.inputs.size();
-  FailureOr<Kernel1D> k = startKernel1D(top, t, name, ptrs, b, em);
+  bool batchReduce = quantc::detail::isBatchReduce(op);
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, ptrs, b, em, batchReduce ? 1 : 0);
   if (failed(k))
     return failure();
   KernelEmitter &e = *em;
   Location loc = e.loc;
   Block &entry = k->func.getBody().front();
+  if (batchReduce) {
+    // Output j: the max over n of in[n * inner + j], n in order from -inf,
+    // a NaN giving NaN (maxNaN, as below); the batch is argument 2.
+    int64_t inner = 1;
+    for (int64_t d = 1; d < in.getRank(); ++d)
+      inner *= in.getDimSize(d);
+    Value Y = entry.getArgument(0), X = entry.getArgument(1);
+    auto loop = scf::ForOp::create(
+        b, loc, e.c64(0), entry.getArgument(2), e.c64(1),
+        ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value at = e.add(e.mul(loop.getInductionVar(), e.c64(inner)), k->gid);
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{maxNaN(e, loop.getRegionIterArgs()[0], loadF32(e, X, at))});
+    }
+    storeF32(e, Y, k->gid, loop.getResult(0));
+    return finishKernel(b, *k);
+  }
   Value base = e.mul(k->gid, e.c64(n));
   std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
   if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {

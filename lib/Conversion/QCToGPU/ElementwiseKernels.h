@@ -42,6 +42,13 @@ LinearQuantLayout linearQuantLayout(mlir::Operation *op);
 /// reductions).
 llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
 
+/// A qc.reduce_max over the batch axis (dimension 0) alone, f32, its other
+/// dimensions static: batch_max_<i>(out, in: ptr, batch: i64, outputs:
+/// i64), one thread per output walking the batch in order. (The quantize
+/// pipeline reduces a whole tensor in two steps: each sample, then over
+/// them.)
+bool isBatchReduce(mlir::Operation *op);
+
 /// Whether `in` broadcasts to `out` (numpy rules, aligned on the right): each
 /// dimension equal or 1; a dynamic dimension only as dimension 0 of both.
 bool isBroadcastableTo(mlir::RankedTensorType in, mlir::RankedTensorType out);

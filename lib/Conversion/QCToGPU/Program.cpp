@@ -182,8 +182,10 @@ bool isLayout(Operation *op) {
   return true;
 }
 
-/// Softmax or layer norm over the last axis (f32).
+/// Softmax or layer norm over the last axis, or a reduction (f32).
 bool isRowOp(Operation *op) {
+  if (quantc::detail::isBatchReduce(op))
+    return true;
   auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
   if (!in || !in.getElementType().isF32() || in.getRank() < 1 ||
       in.isDynamicDim(in.getRank() - 1))
@@ -597,6 +599,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
                            ? "layer_norm_q_"
                        : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
                        : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
+                       : quantc::detail::isBatchReduce(op)               ? "batch_max_"
                        : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
                                                          : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
@@ -882,6 +885,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         ptrArg(v);
       for (Value v : s.inputs)
         ptrArg(v);
+      // A batch reduction also takes the batch size: (out, in, batch, rows).
+      if (quantc::detail::isBatchReduce(s.ops.front()))
+        args.push_back(json::Object{{"i64", count(in, 0, 1).json()}});
       args.push_back(json::Object{{"i64", rows.json()}});
       grid = json::Array{rows.ceilDiv(quantc::detail::kElementwiseBlock),
                          Linear{0, 1}.json(), Linear{0, 1}.json()};

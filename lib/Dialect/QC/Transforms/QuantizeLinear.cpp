@@ -475,10 +475,22 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   }
   auto sTy = RankedTensorType::get(scaleShape, rewriter.getF32Type());
   Value a = AbsOp::create(rewriter, loc, xTy, x);
-  Value amax = blocked ? blockAbsMax(rewriter, loc, a, block)
-                       : ReduceMaxOp::create(rewriter, loc, sTy, a, axes,
-                                             !perTensor)
-                             .getResult();
+  Value amax;
+  if (blocked) {
+    amax = blockAbsMax(rewriter, loc, a, block);
+  } else if (perTensor && rank >= 2) {
+    // Each sample's max, then the max over the samples: the same value
+    // (max is exact), as two reductions a GPU program runs with one thread
+    // per sample, then one per output (docs/Kernels.md, batch_max).
+    auto perSample = RankedTensorType::get({xTy.getDimSize(0)},
+                                           rewriter.getF32Type());
+    Value rows = ReduceMaxOp::create(rewriter, loc, perSample, a,
+                                     ArrayRef(axes).drop_front(), false);
+    amax = ReduceMaxOp::create(rewriter, loc, sTy, rows, ArrayRef<int64_t>{0},
+                               false);
+  } else {
+    amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes, !perTensor);
+  }
   float qmax = static_cast<float>(nx::getFormatInfo(fmt.actElem).maxFinite);
   Value s = DivOp::create(rewriter, loc, sTy, amax,
                           f32Constant(rewriter, loc, {}, {qmax}));
