@@ -27,7 +27,9 @@ import numpy as np
 DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
          "f16": np.float16, "bf16": np.uint16, "f8E4M3FN": np.uint8,
          "f8E5M2": np.uint8, "f8E8M0FNU": np.uint8, "i8": np.int8,
-         "ui8": np.uint8, "i1": np.uint8}
+         "ui8": np.uint8, "i1": np.uint8,
+         # 4-bit codes, one per byte (the low nibble)
+         "i4": np.int8, "ui4": np.uint8}
 
 
 class ProgramError(ValueError):
@@ -279,15 +281,23 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         lo, hi = (-128, 127) if fmt == "i8" else (0, 255)
         return np.clip(v, lo, hi).astype(CODE_DTYPE[fmt])
 
+    def nibble(c, fmt):
+        # A 4-bit code's value from the low nibble of its byte.
+        c = np.asarray(c).astype(np.int16) & 15
+        return (c ^ 8) - 8 if fmt == "i4" else c
+
     def dequantize_linear(fmt, axis, block, codes, scale, zp=None):
         # Numerics F25: (code - zero point) * scale, e4m3 value * scale.
-        codes = np.asarray(codes).astype(CODE_DTYPE[fmt])
+        if fmt in ("i4", "ui4"):
+            codes = nibble(codes, fmt)
+            zp = None if zp is None else nibble(zp, fmt)
+        codes = np.asarray(codes).astype(CODE_DTYPE.get(fmt, np.int16))
         if fmt == "f8E4M3FN":
             v = np.asarray(numerics.decode(codes, fmt), np.float32)
         else:
             v = codes.astype(np.float32)
             if zp is not None:
-                v = (v - by_axis(np.asarray(zp).astype(CODE_DTYPE[fmt]),
+                v = (v - by_axis(np.asarray(zp).astype(codes.dtype),
                                  axis, block).astype(np.float32)).astype(np.float32)
         return (v * by_axis(scale, axis, block).astype(np.float32)).astype(np.float32)
 

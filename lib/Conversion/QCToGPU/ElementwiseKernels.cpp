@@ -265,22 +265,36 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
 
 namespace {
 
+/// Whether `t` is a 4-bit integer (i4 or ui4): stored one code per byte
+/// in a package (qc.weight's storage), only dequantized on the GPU.
+bool isInt4(Type t) {
+  return t.isSignlessInteger(4) || t.isUnsignedInteger(4);
+}
+
 /// The register type of a tensor element: i1 is stored as a byte, and
-/// codes of the unsigned or float 8-bit formats are i8 (their bits).
+/// codes of the unsigned, 4-bit or float 8-bit formats are i8 (their bits).
 Type storageType(KernelEmitter &e, Type elem) {
-  if (elem.isInteger(1) || elem.isUnsignedInteger(8) ||
+  if (elem.isInteger(1) || elem.isUnsignedInteger(8) || isInt4(elem) ||
       isa<Float8E4M3FNType>(elem))
     return e.i8;
   return elem;
 }
 
-/// Element `offset` of `base` as a register value (i1 from its byte).
+/// Element `offset` of `base` as a register value (i1 from its byte; a
+/// 4-bit code from the low nibble of its byte, sign-extended for i4, so a
+/// byte written zero- or sign-extended reads the same).
 Value loadElement(KernelEmitter &e, Value base, Type elem, Value offset) {
   Type st = storageType(e, elem);
   Value v = LLVM::LoadOp::create(e.b, e.loc, st, e.gep(base, st, offset));
   if (elem.isInteger(1))
     v = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne, v,
                               e.cst(e.i8, 0));
+  if (elem.isSignlessInteger(4))
+    v = arith::ShRSIOp::create(
+        e.b, e.loc,
+        arith::ShLIOp::create(e.b, e.loc, v, e.cst(e.i8, 4)), e.cst(e.i8, 4));
+  if (elem.isUnsignedInteger(4))
+    v = arith::AndIOp::create(e.b, e.loc, v, e.cst(e.i8, 15));
   return v;
 }
 
@@ -426,12 +440,12 @@ std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
 }
 
 /// The f32 value of an i8 code register in `codes`' format: the integer
-/// (i8 signed, ui8 unsigned), or the e4m3 value (NaN for S.1111.111).
+/// (i8/i4 signed, ui8/ui4 unsigned), or the e4m3 value (NaN for S.1111.111).
 Value codeValue(KernelEmitter &e, Type codes, Value c) {
   OpBuilder &b = e.b;
-  if (codes.isSignlessInteger(8))
+  if (codes.isSignlessInteger(8) || codes.isSignlessInteger(4))
     return arith::SIToFPOp::create(b, e.loc, e.f32, c);
-  if (codes.isUnsignedInteger(8))
+  if (codes.isUnsignedInteger(8) || codes.isUnsignedInteger(4))
     return arith::UIToFPOp::create(b, e.loc, e.f32, c);
   using P = arith::CmpIPredicate;
   Value u = arith::ExtUIOp::create(b, e.loc, e.i32, c);

@@ -67,8 +67,9 @@ bool isSupportedExponent(Value v) {
 /// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
 /// batch_norm with per-channel [C] parameters (channel = dimension 1).
 /// qc.quantize_linear / qc.dequantize_linear a chain kernel computes: i8,
-/// ui8 or e4m3 codes (saturating) of f32 values, one scale (and zero point)
-/// per tensor or per static axis, no blocks.
+/// ui8 or e4m3 codes (saturating) of f32 values, or i4/ui4 codes
+/// dequantized; one scale (and zero point) per tensor, per static axis or
+/// per block along one.
 bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   Value data = op->getOperand(0), scale = op->getOperand(1);
   Value zp = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
@@ -80,8 +81,12 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   }
   auto [axis, blockSize, codes] = quantc::detail::linearQuantLayout(op);
   auto in = cast<RankedTensorType>(data.getType());
+  // 4-bit codes (int4-g128 and W4 weights, one per byte) are dequantized
+  // only.
+  bool int4 = isa<qc::DequantizeLinearOp>(op) &&
+              (codes.isSignlessInteger(4) || codes.isUnsignedInteger(4));
   if (in.getShape() != out.getShape() || !elementTypeOf(scale).isF32() ||
-      !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) ||
+      !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) || int4 ||
         isa<Float8E4M3FNType>(codes)))
     return false;
   auto st = cast<RankedTensorType>(scale.getType());
