@@ -29,7 +29,9 @@ DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
          "f8E5M2": np.uint8, "f8E8M0FNU": np.uint8, "i8": np.int8,
          "ui8": np.uint8, "i1": np.uint8,
          # 4-bit codes, one per byte (the low nibble)
-         "i4": np.int8, "ui4": np.uint8}
+         "i4": np.int8, "ui4": np.uint8, "f4E2M1FN": np.uint8}
+# Float codes the chain kernels encode and decode (one per byte).
+FLOAT_CODES = ("f8E4M3FN", "f8E5M2", "f4E2M1FN")
 
 
 class ProgramError(ValueError):
@@ -231,7 +233,8 @@ def layout(step, ins, out_shape):
     raise ProgramError(f"no model of layout op {op}")
 
 
-CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8, "f8E4M3FN": np.uint8}
+CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8, "f8E4M3FN": np.uint8,
+              "f8E5M2": np.uint8, "f4E2M1FN": np.uint8}
 
 
 def reduce_rows(x, step, n_out):
@@ -271,7 +274,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # 2^22, round half to even, + zero point, clamp; e4m3 saturating.
         t = (np.asarray(x, np.float32) /
              by_axis(scale, axis, block).astype(np.float32)).astype(np.float32)
-        if fmt == "f8E4M3FN":
+        if fmt in FLOAT_CODES:
             return np.asarray(numerics.encode(t, fmt), np.uint8)
         v = np.clip(np.where(np.isnan(t), np.float32(0), t), -4194304.0,
                     4194304.0).astype(np.float32)
@@ -292,7 +295,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
             codes = nibble(codes, fmt)
             zp = None if zp is None else nibble(zp, fmt)
         codes = np.asarray(codes).astype(CODE_DTYPE.get(fmt, np.int16))
-        if fmt == "f8E4M3FN":
+        if fmt in FLOAT_CODES:
             v = np.asarray(numerics.decode(codes, fmt), np.float32)
         else:
             v = codes.astype(np.float32)
@@ -300,6 +303,15 @@ def eval_expr(expr, ins, out_shape, numerics=None):
                 v = (v - by_axis(np.asarray(zp).astype(codes.dtype),
                                  axis, block).astype(np.float32)).astype(np.float32)
         return (v * by_axis(scale, axis, block).astype(np.float32)).astype(np.float32)
+
+    def cast(src, dst, sat, x):
+        # f32 to a float code (Numerics encode with the cast's saturate)
+        # or a code to its f32 value: the Executor's castKernel.
+        if src == "f32":
+            return np.asarray(numerics.encode(np.asarray(x, np.float32), dst,
+                                              bool(sat)), np.uint8)
+        return np.asarray(numerics.decode(np.asarray(x, np.uint8), src),
+                          np.float32)
 
     def batch_norm(eps, x, scale, bias, mean, var):
         # Per channel (dimension 1), in the Executor's f32 order.
@@ -316,12 +328,13 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,
            "greater": np.greater, "greater_equal": np.greater_equal,
+           "equal": np.equal, "cast": cast,
            "quantize_linear": quantize_linear,
            "dequantize_linear": dequantize_linear,
            # the Executor's maxNaN: NaN if either is, else x > y ? x : y
            "max": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
                                         np.float32(np.nan), np.where(x > y, x, y))}
-    compares = {"less", "less_equal", "greater", "greater_equal"}
+    compares = {"less", "less_equal", "greater", "greater_equal", "equal"}
     pos = 0
 
     def parse():
@@ -330,10 +343,11 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         if m:
             pos += m.end()
             return ins[int(m.group(1))]
-        # name[:0x<f32 bits of a parameter>](args), or
-        # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args)
-        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+)(?::b(\d+))?)?\(",
-                     expr[pos:])
+        # name[:0x<f32 bits of a parameter>](args),
+        # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args), or
+        # cast:<from>:<to>:s<saturate>(arg)
+        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+)(?::b(\d+))?"
+                     r"|:(\w+):(\w+):s([01]))?\(", expr[pos:])
         if not m or m.group(1) not in ops:
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += m.end()
@@ -349,10 +363,13 @@ def eval_expr(expr, ins, out_shape, numerics=None):
                         .view(np.float32)[0])
         if m.group(3):
             args[:0] = [m.group(3), int(m.group(4)), int(m.group(5) or 0)]
+        if m.group(6):
+            args[:0] = [m.group(6), m.group(7), int(m.group(8))]
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
-        if m.group(1) == "quantize_linear":
-            return r
+        if m.group(1) == "quantize_linear" or (
+                m.group(1) == "cast" and m.group(6) == "f32"):
+            return r  # codes
         return np.asarray(r, bool if m.group(1) in compares else np.float32)
 
     r = parse()

@@ -150,28 +150,109 @@ Value sqrtRN(KernelEmitter &e, Value x) {
   return op.getResult(0);
 }
 
+/// A float format of at most 8 bits as the Numerics library's Mini<E, M,
+/// Bias, Kind> (Formats.cpp): exponent and mantissa bits, bias, and which
+/// codes are special (IEEE: Inf and NaN at the top exponent; FN: NaN at
+/// all ones; none).
+struct MiniSpec {
+  int E, M, bias;
+  enum Kind { IEEE, FN, None } kind;
+  int W() const { return E + M; }
+  uint32_t allOnes() const { return (1u << W()) - 1; }
+  uint32_t infCode() const { return kind == IEEE ? ((1u << E) - 1) << M : 0; }
+  uint32_t nanCode() const {
+    return kind == IEEE ? infCode() | (1u << (M - 1))
+           : kind == FN ? allOnes()
+                        : 0;
+  }
+  uint32_t maxAbs() const {
+    return kind == IEEE ? infCode() - 1 : kind == FN ? allOnes() - 1 : allOnes();
+  }
+  uint32_t overflowNoSat() const {
+    return kind == IEEE ? infCode() : kind == FN ? nanCode() : maxAbs();
+  }
+};
+
+constexpr MiniSpec kE4M3{4, 3, 7, MiniSpec::FN};
+
+/// The spec of an 8-bit-or-narrower float code type the kernels encode
+/// and decode (f8E4M3FN, f8E5M2, f4E2M1FN).
+std::optional<MiniSpec> miniSpec(Type t) {
+  if (isa<Float8E4M3FNType>(t))
+    return kE4M3;
+  if (isa<Float8E5M2Type>(t))
+    return MiniSpec{5, 2, 15, MiniSpec::IEEE};
+  if (isa<Float4E2M1FNType>(t))
+    return MiniSpec{2, 1, 1, MiniSpec::None};
+  return std::nullopt;
+}
+
+/// The code (in the low bits of an i32) of the f32 with bit pattern `y`:
+/// Mini::enc operation for operation (round to nearest even on the f32
+/// pattern; subnormals rounded by an f32 add of the magic constant whose
+/// ulp is the subnormal step; overflow to maxAbs when saturating, else
+/// Inf/NaN where the format has them; NaN to the NaN code, or +-0).
+Value encodeMini(KernelEmitter &e, Value y, const MiniSpec &f, bool sat) {
+  using P = arith::CmpIPredicate;
+  int sh = 23 - f.M;
+  uint32_t magicBits = uint32_t(127 + 24 - f.bias - f.M) << 23;
+  uint32_t minNormBits = uint32_t(127 + 1 - f.bias) << 23;
+  Value sign = e.shl(e.shru(y, e.c32(31)), e.c32(f.W()));
+  Value a = e.band(y, e.c32(0x7fffffff));
+  Value rn = e.shru(e.add(e.add(a, e.c32((1u << (sh - 1)) - 1)),
+                          e.band(e.shru(a, e.c32(sh)), e.c32(1))),
+                    e.c32(sh));
+  Value n = sub(e, rn, e.c32((127 - f.bias) << f.M));
+  Value magic = e.c32(magicBits);
+  Value sum = arith::AddFOp::create(e.b, e.loc, bitcastF32(e, a),
+                                    bitcastF32(e, magic));
+  Value s = sub(e, bitcastI32(e, sum), magic);
+  Value code = e.select(cmp(e, P::slt, a, e.c32(minNormBits)), s, n);
+  code = e.select(cmp(e, P::sgt, n, e.c32(f.maxAbs())),
+                  e.c32(sat ? f.maxAbs() : f.overflowNoSat()), code);
+  code = e.select(cmp(e, P::sgt, a, e.c32(0x7f800000)), e.c32(f.nanCode()),
+                  code);
+  return e.bor(code, sign);
+}
+
 /// E4M3FN code (in the low 8 bits) of the f32 with bit pattern `y`,
 /// saturating: the Numerics library's Mini<4, 3, 7, FN>::enc with sat = true
 /// (round to nearest even; subnormals rounded by an f32 add of 2^14; |y|
 /// above 448 to 0x7e; NaN to 0x7f).
 Value encodeE4M3Sat(KernelEmitter &e, Value y) {
-  using P = arith::CmpIPredicate;
-  Value sign = e.shl(e.shru(y, e.c32(31)), e.c32(7));
-  Value a = e.band(y, e.c32(0x7fffffff));
-  Value rn = e.shru(e.add(e.add(a, e.c32(0x7ffff)),
-                          e.band(e.shru(a, e.c32(20)), e.c32(1))),
-                    e.c32(20));
-  Value n = sub(e, rn, e.c32(960)); // rebias: (127 - 7) << 3
-  Value magic = e.c32(0x46800000);  // 2^14: ulp 2^-9, the subnormal step
-  Value sum = arith::AddFOp::create(e.b, e.loc, bitcastF32(e, a),
-                                    bitcastF32(e, magic));
-  Value s = sub(e, bitcastI32(e, sum), magic);
-  Value code = e.select(cmp(e, P::slt, a, e.c32(0x3c800000)), s, n);
-  code = e.select(cmp(e, P::sgt, n, e.c32(0x7e)), e.c32(0x7e), code);
-  code = e.select(cmp(e, P::sgt, a, e.c32(0x7f800000)), e.c32(0x7f), code);
-  return e.bor(code, sign);
+  return encodeMini(e, y, kE4M3, true);
 }
 
+/// The f32 value of a code (an i8 register, its low W + 1 bits): the sign
+/// above the magnitude; normal exponents rebiased to f32, subnormals as
+/// mantissa * 2^(1 - bias - M); NaN/Inf codes as the format defines them.
+Value decodeMini(KernelEmitter &e, Value c, const MiniSpec &f) {
+  OpBuilder &b = e.b;
+  using P = arith::CmpIPredicate;
+  Value u = arith::ExtUIOp::create(b, e.loc, e.i32, c);
+  Value sign = e.shl(e.band(e.shru(u, e.c32(f.W())), e.c32(1)), e.c32(31));
+  Value mag = e.band(u, e.c32(f.allOnes()));
+  Value ex = e.band(e.shru(mag, e.c32(f.M)), e.c32((1u << f.E) - 1));
+  Value man = e.band(mag, e.c32((1u << f.M) - 1));
+  Value normal = e.bor(e.shl(e.add(ex, e.c32(127 - f.bias)), e.c32(23)),
+                       e.shl(man, e.c32(23 - f.M)));
+  Value subn = bitcastI32(
+      e, arith::MulFOp::create(
+             b, e.loc, arith::UIToFPOp::create(b, e.loc, e.f32, man),
+             e.f32c(std::ldexp(1.0f, 1 - f.bias - f.M))));
+  Value bits = e.select(cmp(e, P::eq, ex, e.c32(0)), subn, normal);
+  if (f.kind == MiniSpec::FN)
+    bits = e.select(cmp(e, P::eq, mag, e.c32(f.allOnes())), e.c32(0x7fc00000),
+                    bits);
+  if (f.kind == MiniSpec::IEEE) {
+    Value top = cmp(e, P::eq, ex, e.c32((1u << f.E) - 1));
+    bits = e.select(top,
+                    e.select(cmp(e, P::eq, man, e.c32(0)), e.c32(0x7f800000),
+                             e.c32(0x7fc00000)),
+                    bits);
+  }
+  return bitcastF32(e, e.bor(bits, sign));
+}
 
 /// One MXFP8 block: X[base .. base+n) (f32, n <= 32) to codes C[base ..]
 /// and the E8M0 scale S[sOff], as the Numerics library's quantizeMX.
@@ -275,7 +356,7 @@ bool isInt4(Type t) {
 /// codes of the unsigned, 4-bit or float 8-bit formats are i8 (their bits).
 Type storageType(KernelEmitter &e, Type elem) {
   if (elem.isInteger(1) || elem.isUnsignedInteger(8) || isInt4(elem) ||
-      isa<Float8E4M3FNType>(elem))
+      miniSpec(elem))
     return e.i8;
   return elem;
 }
@@ -393,10 +474,12 @@ Value compareValues(KernelEmitter &e, Operation *op, Value x, Value y) {
   IP ip = isa<qc::LessOp>(op)        ? IP::slt
           : isa<qc::LessEqualOp>(op) ? IP::sle
           : isa<qc::GreaterOp>(op)     ? IP::sgt
+          : isa<qc::EqualOp>(op)       ? IP::eq
                                        : IP::sge;
   FP fp = isa<qc::LessOp>(op)        ? FP::OLT
           : isa<qc::LessEqualOp>(op) ? FP::OLE
           : isa<qc::GreaterOp>(op)     ? FP::OGT
+          : isa<qc::EqualOp>(op)       ? FP::OEQ
                                        : FP::OGE;
   if (isFloat)
     return arith::CmpFOp::create(e.b, e.loc, fp, x, y);
@@ -440,29 +523,14 @@ std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
 }
 
 /// The f32 value of an i8 code register in `codes`' format: the integer
-/// (i8/i4 signed, ui8/ui4 unsigned), or the e4m3 value (NaN for S.1111.111).
+/// (i8/i4 signed, ui8/ui4 unsigned), or the float code's value.
 Value codeValue(KernelEmitter &e, Type codes, Value c) {
   OpBuilder &b = e.b;
   if (codes.isSignlessInteger(8) || codes.isSignlessInteger(4))
     return arith::SIToFPOp::create(b, e.loc, e.f32, c);
   if (codes.isUnsignedInteger(8) || codes.isUnsignedInteger(4))
     return arith::UIToFPOp::create(b, e.loc, e.f32, c);
-  using P = arith::CmpIPredicate;
-  Value u = arith::ExtUIOp::create(b, e.loc, e.i32, c);
-  Value sign = e.shl(e.shru(u, e.c32(7)), e.c32(31));
-  Value ex = e.band(e.shru(u, e.c32(3)), e.c32(15));
-  Value man = e.band(u, e.c32(7));
-  // Normal: rebias 7 -> 127 and move the mantissa; subnormal: man * 2^-9.
-  Value normal = e.bor(e.shl(e.add(ex, e.c32(120)), e.c32(23)),
-                       e.shl(man, e.c32(20)));
-  Value sub = bitcastI32(
-      e, arith::MulFOp::create(b, e.loc,
-                               arith::UIToFPOp::create(b, e.loc, e.f32, man),
-                               e.f32c(1.0f / 512.0f)));
-  Value bits = e.select(cmp(e, P::eq, ex, e.c32(0)), sub, normal);
-  bits = e.select(cmp(e, P::eq, e.band(u, e.c32(0x7f)), e.c32(0x7f)),
-                  e.c32(0x7fc00000), bits);
-  return bitcastF32(e, e.bor(bits, sign));
+  return decodeMini(e, c, *miniSpec(codes));
 }
 
 /// qc.quantize_linear of one f32 (Numerics F21-F23, quantizeLinear): x /
@@ -475,9 +543,9 @@ Value quantizeLinearValue(KernelEmitter &e, Operation *op, Value x,
   Location loc = e.loc;
   Type codes = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   Value t = arith::DivFOp::create(b, loc, x, scale);
-  if (isa<Float8E4M3FNType>(codes))
+  if (std::optional<MiniSpec> f = miniSpec(codes))
     return arith::TruncIOp::create(b, loc, e.i8,
-                                   encodeE4M3Sat(e, bitcastI32(e, t)));
+                                   encodeMini(e, bitcastI32(e, t), *f, true));
   using P = arith::CmpFPredicate;
   auto lt = [&](Value a, Value c) {
     return arith::CmpFOp::create(b, loc, P::OLT, a, c);
@@ -508,7 +576,7 @@ Value dequantizeLinearValue(KernelEmitter &e, Operation *op, Value code,
   OpBuilder &b = e.b;
   Type codes = cast<RankedTensorType>(op->getOperand(0).getType()).getElementType();
   Value v = codeValue(e, codes, code);
-  if (zp && !isa<Float8E4M3FNType>(codes))
+  if (zp && !miniSpec(codes))
     v = arith::SubFOp::create(b, e.loc, v, codeValue(e, codes, zp));
   return arith::MulFOp::create(b, e.loc, v, scale);
 }
@@ -693,8 +761,23 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
             .Case([&](qc::MaxOp) { return maxNaN(e, in(0), in(1)); })
             .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
-                  qc::GreaterEqualOp>([&](Operation *cmp) {
+                  qc::GreaterEqualOp, qc::EqualOp>([&](Operation *cmp) {
               return compareValues(e, cmp, in(0), in(1));
+            })
+            .Case([&](qc::CastOp c) {
+              // f32 to a float code (Mini::enc, the cast's saturate) or
+              // back (its value): the Executor's castKernel.
+              Type from =
+                  cast<RankedTensorType>(c.getInput().getType()).getElementType();
+              Type to =
+                  cast<RankedTensorType>(c.getResult().getType()).getElementType();
+              if (from.isF32())
+                return arith::TruncIOp::create(
+                           b, loc, e.i8,
+                           encodeMini(e, bitcastI32(e, in(0)), *miniSpec(to),
+                                      c.getSaturate()))
+                    .getResult();
+              return decodeMini(e, in(0), *miniSpec(from));
             })
             .Default([](Operation *) { return Value(); });
     if (!res)

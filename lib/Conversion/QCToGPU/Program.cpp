@@ -39,8 +39,9 @@ bool isChainOpKind(Operation *op) {
   return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
              qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
              qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
-             qc::GreaterOp, qc::GreaterEqualOp, qc::QuantizeLinearOp,
-             qc::DequantizeLinearOp, qc::MaxOp>(op);
+             qc::GreaterOp, qc::GreaterEqualOp, qc::EqualOp,
+             qc::QuantizeLinearOp, qc::DequantizeLinearOp, qc::MaxOp,
+             qc::CastOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -62,6 +63,12 @@ bool isSupportedExponent(Value v) {
     return false;
   float x = c.getSplatValue<APFloat>().convertToFloat();
   return x == 2.0f || x == 3.0f;
+}
+
+/// The float code types the chain kernels encode and decode (one code per
+/// byte): e4m3, e5m2 and e2m1 (NVFP4's elements).
+bool isMiniFloat(Type t) {
+  return isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
 }
 
 /// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
@@ -87,7 +94,7 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
               (codes.isSignlessInteger(4) || codes.isUnsignedInteger(4));
   if (in.getShape() != out.getShape() || !elementTypeOf(scale).isF32() ||
       !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) || int4 ||
-        isa<Float8E4M3FNType>(codes)))
+        isMiniFloat(codes)))
     return false;
   auto st = cast<RankedTensorType>(scale.getType());
   if (blockSize > 0) {
@@ -124,6 +131,14 @@ bool isElementwise(Operation *op) {
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
   if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op))
     return isLinearQuantChainOp(op, out);
+  if (auto c = dyn_cast<qc::CastOp>(op)) {
+    // f32 to a float code and back (NVFP4's e4m3 block scales).
+    Type from = elementTypeOf(c.getInput());
+    Type to = out.getElementType();
+    return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
+           ((from.isF32() && isMiniFloat(to)) ||
+            (isMiniFloat(from) && to.isF32()));
+  }
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
     if (bn.getInput().getType() != out || out.getRank() < 2 ||
         out.isDynamicDim(1))
@@ -141,7 +156,8 @@ bool isElementwise(Operation *op) {
         !quantc::detail::isBroadcastableTo(cast<RankedTensorType>(v.getType()), out))
       return false;
   auto isF32 = [](Value v) { return elementTypeOf(v).isF32(); };
-  if (isa<qc::LessOp, qc::LessEqualOp, qc::GreaterOp, qc::GreaterEqualOp>(op)) {
+  if (isa<qc::LessOp, qc::LessEqualOp, qc::GreaterOp, qc::GreaterEqualOp,
+          qc::EqualOp>(op)) {
     Type a = elementTypeOf(op->getOperand(0));
     return out.getElementType().isInteger(1) &&
            a == elementTypeOf(op->getOperand(1)) &&
@@ -163,7 +179,8 @@ bool isPackageDtype(Type t) {
   return t.isF32() || t.isF16() || t.isBF16() || t.isSignlessInteger(64) ||
          t.isSignlessInteger(32) || t.isSignlessInteger(8) ||
          t.isUnsignedInteger(8) || t.isInteger(1) ||
-         isa<Float8E4M3FNType, Float8E5M2Type, Float8E8M0FNUType>(t);
+         isa<Float8E4M3FNType, Float8E5M2Type, Float8E8M0FNUType,
+             Float4E2M1FNType>(t);
 }
 
 bool hasStaticShapes(Operation *op) {
@@ -531,6 +548,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         expr += ":" + ty + ":a" + std::to_string(l.axis);
         if (l.blockSize > 0)
           expr += ":b" + std::to_string(l.blockSize);
+      }
+      if (auto c = dyn_cast<qc::CastOp>(op)) {
+        // :<from>:<to>:s<saturate>, e.g. cast:f32:f8E4M3FN:s1(in0).
+        std::string ty;
+        llvm::raw_string_ostream ts(ty);
+        ts << ":" << elementTypeOf(c.getInput()) << ":"
+           << elementTypeOf(c.getResult()) << ":s" << int(c.getSaturate());
+        expr += ty;
       }
       expr += "(";
       for (auto [k, v] : llvm::enumerate(op->getOperands())) {
