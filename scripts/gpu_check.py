@@ -89,33 +89,82 @@ def e4m3_table():
 E4M3 = e4m3_table()
 
 
+# Float code formats as the Numerics library's Mini<E, M, Bias, Kind>:
+# (exponent bits, mantissa bits, bias, specials: "ieee" Inf/NaN at the top
+# exponent, "fn" NaN at all ones, "none").
+MINI = {"f8E4M3FN": (4, 3, 7, "fn"), "f8E5M2": (5, 2, 15, "ieee"),
+        "f4E2M1FN": (2, 1, 1, "none")}
+
+
+def _mini_codes(fmt):
+    e, m, bias, kind = MINI[fmt]
+    w = e + m
+    all_ones = (1 << w) - 1
+    inf = ((1 << e) - 1) << m if kind == "ieee" else 0
+    nan = inf | (1 << (m - 1)) if kind == "ieee" else all_ones if kind == "fn" \
+        else 0
+    max_abs = inf - 1 if kind == "ieee" else all_ones - 1 if kind == "fn" \
+        else all_ones
+    ovf_no_sat = inf if kind == "ieee" else nan if kind == "fn" else max_abs
+    return e, m, bias, kind, w, all_ones, nan, max_abs, ovf_no_sat
+
+
+def mini_encode(x, fmt, saturate=True):
+    """Codes of float32 values in a float code format (MINI): round to
+    nearest even on the f32 pattern, subnormals rounded by an f32 add of a
+    magic constant, overflow to the largest finite (saturate) or Inf/NaN
+    where the format has them, NaN to its NaN code (or +-0): the kernels'
+    encodeMini, bit for bit the Numerics library's Mini::enc."""
+    e, m, bias, _, w, _, nan, max_abs, ovf_no_sat = _mini_codes(fmt)
+    sh = 23 - m
+    y = np.ascontiguousarray(x, np.float32).view(np.uint32)
+    sign = ((y >> 31) << w).astype(np.int64)
+    a = (y & 0x7FFFFFFF).astype(np.int64)
+    rn = (a + ((1 << (sh - 1)) - 1) + ((a >> sh) & 1)) >> sh
+    n = rn - ((127 - bias) << m)
+    magic = (127 + 24 - bias - m) << 23
+    with np.errstate(all="ignore"):
+        s = ((a.astype(np.uint32).view(np.float32) +
+              np.array(magic, np.uint32).view(np.float32))
+             .view(np.uint32).astype(np.int64) - magic)
+    code = np.where(a < ((127 + 1 - bias) << 23), s, n)
+    code = np.where(n > max_abs, max_abs if saturate else ovf_no_sat, code)
+    code = np.where(a > 0x7F800000, nan, code)
+    return (code | sign).astype(np.uint8)
+
+
+def mini_decode(codes, fmt):
+    """float32 values of codes in a float code format (MINI); NaN codes
+    decode to NaN with the code's sign, as the Numerics library does."""
+    e, m, bias, kind, w, all_ones, _, _, _ = _mini_codes(fmt)
+    c = np.asarray(codes).astype(np.int64)
+    sign = ((c >> w) & 1) << 31
+    mag = c & all_ones
+    ex = (mag >> m) & ((1 << e) - 1)
+    man = mag & ((1 << m) - 1)
+    normal = ((ex + 127 - bias) << 23) | (man << (23 - m))
+    sub = (man.astype(np.float32) * np.float32(2.0 ** (1 - bias - m))) \
+        .view(np.uint32).astype(np.int64)
+    bits = np.where(ex == 0, sub, normal)
+    if kind == "fn":
+        bits = np.where(mag == all_ones, 0x7FC00000, bits)
+    if kind == "ieee":
+        top = ex == (1 << e) - 1
+        bits = np.where(top, np.where(man == 0, 0x7F800000, 0x7FC00000), bits)
+    return (bits | sign).astype(np.uint32).view(np.float32)
+
+
 def e4m3_encode(x):
     """E4M3FN codes of float32 values, round to nearest even, saturating
     (NaN -> 0x7F): the kernels' encodeE4M3Sat and cvt.rn.satfinite.e4m3x2,
     bit for bit the Numerics library's encoder."""
-    y = np.ascontiguousarray(x, np.float32).view(np.uint32)
-    sign = ((y >> 31) << 7).astype(np.int64)
-    a = (y & 0x7FFFFFFF).astype(np.int64)
-    rn = (a + 0x7FFFF + ((a >> 20) & 1)) >> 20
-    n = rn - 960
-    with np.errstate(all="ignore"):
-        s = ((a.astype(np.uint32).view(np.float32) + np.float32(2.0 ** 14))
-             .view(np.uint32).astype(np.int64) - 0x46800000)
-    code = np.where(a < 0x3C800000, s, n)
-    code = np.where(n > 0x7E, 0x7E, code)
-    code = np.where(a > 0x7F800000, 0x7F, code)
-    return (code | sign).astype(np.uint8)
+    return mini_encode(x, "f8E4M3FN")
 
 
 def e4m3_decode(codes):
     """float32 values of E4M3FN codes; S.1111.111 is NaN with the code's
     sign, as the Numerics library decodes it."""
-    c = np.asarray(codes).astype(np.uint8)
-    bits = E4M3[c].view(np.uint32)
-    bits = np.where((c & 0x7F) == 0x7F,
-                    np.uint32(0x7FC00000) | ((c.astype(np.uint32) >> 7) << 31),
-                    bits)
-    return bits.astype(np.uint32).view(np.float32)
+    return mini_decode(codes, "f8E4M3FN")
 
 
 def e8m0_decode(codes):

@@ -55,7 +55,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qcpkg_program as qp  # noqa: E402
-from gpu_check import E4M3, e4m3_decode, e4m3_encode  # noqa: E402
+from gpu_check import E4M3, MINI, mini_decode, mini_encode  # noqa: E402
 
 GEMM_TOL = 2.0 ** -10
 # A conv output sums at most C/g * KH * KW (576 here) fp32 fma's; each
@@ -109,19 +109,19 @@ class NumpyMX:
         return np.ascontiguousarray(codes), sc.astype(np.uint8)
 
     @staticmethod
-    def encode(x, fmt="f8E4M3FN"):
-        """E4M3FN codes (gpu_check.e4m3_encode): what quantize_linear to
-        e4m3 uses."""
-        if fmt != "f8E4M3FN":
+    def encode(x, fmt="f8E4M3FN", saturate=True):
+        """Float codes (gpu_check.mini_encode): what quantize_linear and
+        casts to e4m3, e5m2 and e2m1 use."""
+        if fmt not in MINI:
             raise ValueError(f"no numpy encoder for {fmt}")
-        return e4m3_encode(x)
+        return mini_encode(x, fmt, saturate)
 
     @staticmethod
     def decode(codes, fmt="f8E4M3FN"):
-        """float32 values of E4M3FN codes (gpu_check.e4m3_decode)."""
-        if fmt != "f8E4M3FN":
+        """float32 values of float codes (gpu_check.mini_decode)."""
+        if fmt not in MINI:
             raise ValueError(f"no numpy decoder for {fmt}")
-        return e4m3_decode(codes)
+        return mini_decode(codes, fmt)
 
 
 # ---------------------------------------------------------------------------

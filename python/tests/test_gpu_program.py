@@ -467,13 +467,19 @@ def test_gpu_check_numpy_mx_matches_numerics():
     x[3, :] = np.float32(1e-45)
     x[4, :32] = -np.float32(3e38)
     x[5, :] = np.float32(5.9e-39)  # subnormal amax
-    # The e4m3 encoder alone (quantize_linear's), and the decoder.
-    np.testing.assert_array_equal(nm.encode(x),
-                                  quantc.numerics.encode(x, "f8E4M3FN"))
-    codes = np.arange(256, dtype=np.uint8)
-    np.testing.assert_array_equal(
-        nm.decode(codes).view(np.uint32),
-        quantc.numerics.decode(codes, "f8E4M3FN").view(np.uint32))
+    # The float code encoders (quantize_linear's and the casts'), both
+    # saturations, and the decoders over every code.
+    for fmt, bits in (("f8E4M3FN", 8), ("f8E5M2", 8), ("f4E2M1FN", 4)):
+        for sat in (True, False):
+            np.testing.assert_array_equal(
+                nm.encode(x, fmt, sat), quantc.numerics.encode(x, fmt, sat),
+                err_msg=f"{fmt} saturate={sat}")
+        codes = np.arange(1 << bits, dtype=np.uint8)
+        want = quantc.numerics.decode(codes, fmt)
+        got = nm.decode(codes, fmt)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(got[~np.isnan(want)].view(np.uint32),
+                                      want[~np.isnan(want)].view(np.uint32))
     c, s = nm.quantize_mx(x)
     rc, rs = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
     np.testing.assert_array_equal(s, rs)
@@ -502,9 +508,12 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
                                            "mlp-int8", "mlp-fp8", "cnn-int8",
                                            "gpt2-int8", "llama-fp8",
                                            "mlp-int8-dynamic",
-                                           "gpt2-int8-dynamic"]
+                                           "gpt2-int8-dynamic",
+                                           "cnn-int8-dynamic",
+                                           "mlp-int4-g128", "gpt2-nvfp4"]
     for m in ("mlp-int8", "mlp-fp8", "cnn-int8", "gpt2-int8", "llama-fp8",
-              "mlp-int8-dynamic", "gpt2-int8-dynamic"):
+              "mlp-int8-dynamic", "gpt2-int8-dynamic", "cnn-int8-dynamic",
+              "mlp-int4-g128", "gpt2-nvfp4"):
         assert f"{m}: package with a GPU program" in res.stdout, res.stdout
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
