@@ -220,9 +220,11 @@ class HostKernels:
 
     Kernels whose threads do not cooperate (elementwise chains, quantize,
     convolution, pooling, layout, matmul, row kernels) run every thread of
-    a launch in order; the others (the tensor-core GEMMs: barriers, shared
-    memory, MMA) are listed by :attr:`all_kernels` but not
-    :attr:`kernels`, and :meth:`why_not` says why. A kernel reads and writes
+    a launch in order; the sm_89/sm_90 MXFP8 GEMMs, whose only cooperation
+    is the warp's ``mma.sync`` (e4m3, m16n8k32), run each warp's lanes as
+    coroutines with the MMA emulated. The others (sm_120a's block-scaled
+    MMA, sm_90a's TMA + wgmma GEMM) are listed by :attr:`all_kernels` but
+    not :attr:`kernels`, and :meth:`why_not` says why. A kernel reads and writes
     the host memory of the arrays it is given, as on the GPU: arguments
     that do not cover what it touches crash the process, as they would
     fault on the device."""

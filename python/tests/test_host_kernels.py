@@ -66,8 +66,31 @@ def test_a_changed_kernel_changes_the_host_run(cnn_int8):
     assert rel_rms(bad_out, good_out) > 1e-2, rel_rms(bad_out, good_out)
 
 
+def test_mxfp8_gemms_run_as_warps(check_ok, tmp_path):
+    """An sm_89 MXFP8 package: the GEMM kernels (each lane loads its
+    fragments, then the warp's mma.sync) run too, their lanes as coroutines
+    and the MMA emulated, so no step needs a model; the result matches the
+    Executor within the GEMM's fp32 rounding."""
+    from conftest import _generate_mlp
+    ex = _generate_mlp(tmp_path)
+    pkg = tmp_path / "mlp.qcpkg"
+    check_ok("quant-compile", ex.model, "-o", pkg, "--calib", ex.calib,
+             "--target", "sm_89", "--no-cubin", "-q")
+    hk = quantc.HostKernels(quantc.Package(pkg))
+    assert any(k.startswith("mxfp8_gemm") for k in hk.kernels), hk.kernels
+    assert hk.kernels == hk.all_kernels
+    x = load_npz(ex.test)["x"][:37]
+    got, backend = run_with(hk, pkg, {"x": x})
+    assert backend.modelled == []
+    ref = quantc.run(quantc.Package(pkg), {"x": x})["logits"]
+    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+
+
 def test_tensor_core_gemms_are_listed_not_run(mlp_package):
+    """sm_120a's block-scaled MMA (the default package's first target) is
+    not emulated: listed, refused by name."""
     hk = quantc.HostKernels(quantc.Package(mlp_package.pkg))
+    assert hk.target == "sm_120a"
     assert "quantize_mxfp8" in hk.kernels
     gemms = [k for k in hk.all_kernels if k.startswith("mxfp8_gemm")]
     assert gemms and not set(gemms) & set(hk.kernels)

@@ -2,11 +2,14 @@
 
 #include "KernelBuildTest.h"
 
+#include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Numerics/Formats.h"
 #include "quantc/Target/Host/HostKernels.h"
 
 #include "mlir/Parser/Parser.h"
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 using namespace quantc;
@@ -163,6 +166,71 @@ TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
       << err;
   EXPECT_FALSE(hk->launch("ids", {0, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
   EXPECT_NE(err.find("must be positive"), std::string::npos) << err;
+}
+
+// The sm_89 MXFP8 GEMM (each lane loads its own fragments, then the warp's
+// mma.sync.m16n8k32 e4m3): its lanes run as coroutines and the MMA is
+// emulated with the PTX ISA's fragment layout. On ragged shapes (M, N not
+// multiples of the 32x16 tile, K not of 32) with C poisoned, every element
+// of C equals the MXFP8 product within the kernel's fp32 rounding and
+// nothing outside M x N is written. (The same kernel matched the Executor
+// on an H200: this also checks the emulator's layout.)
+TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
+  namespace nx = quantc::numerics;
+  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*top, "gemm", KernelTarget::SM89)));
+  std::string err;
+  auto hk = HostKernels::create(*top, err);
+  ASSERT_TRUE(hk) << err;
+  ASSERT_EQ(hk->whyNot("gemm"), "");
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd;
+  for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 100},
+                         std::array<int64_t, 3>{64, 16, 32},
+                         std::array<int64_t, 3>{5, 3, 7}}) {
+    int64_t kb = (K + 31) / 32;
+    std::vector<float> a(M * K), b(N * K);
+    for (float &v : a)
+      v = nd(rng) * std::exp2(float(int(rng() % 9) - 4));
+    for (float &v : b)
+      v = nd(rng);
+    std::vector<uint8_t> A(M * K), As(M * kb), B(N * K), Bs(N * kb);
+    nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                   nx::MXScaleMode::Floor, A.data(), As.data());
+    nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                   nx::MXScaleMode::Floor, B.data(), Bs.data());
+    std::vector<float> ad(M * K), bd(N * K);
+    nx::dequantizeMX(A.data(), As.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                     ad.data());
+    nx::dequantizeMX(B.data(), Bs.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                     bd.data());
+    // Poison beyond M x N: the kernel must not write there.
+    std::vector<float> C(M * N + 64, -12345.0f);
+    LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM89, M, N);
+    auto i32 = [](int64_t v) {
+      return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+    };
+    ASSERT_TRUE(hk->launch("gemm", {lc.gridX, lc.gridY, lc.gridZ},
+                           {lc.blockX, lc.blockY, lc.blockZ},
+                           {ptr(A.data()), ptr(As.data()), ptr(B.data()),
+                            ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
+                            i32(K)},
+                           err))
+        << err;
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        double ref = 0, mag = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          ref += double(ad[m * K + k]) * bd[n * K + k];
+          mag += std::fabs(double(ad[m * K + k]) * bd[n * K + k]);
+        }
+        // Per 32-block products rounded to f32, scaled, summed with fma.
+        ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
+            << "M=" << M << " N=" << N << " K=" << K << " at " << m << ","
+            << n;
+      }
+    for (int64_t i = M * N; i < M * N + 64; ++i)
+      ASSERT_EQ(C[i], -12345.0f) << "wrote past C at " << i;
+  }
 }
 
 TEST_F(HostKernelsTest, NeedsAGpuModule) {

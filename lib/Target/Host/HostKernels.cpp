@@ -12,9 +12,17 @@
 // in a module of their own, lowered to the LLVM dialect and JIT-compiled
 // by MLIR's ExecutionEngine (ORC, this CPU's features, -O2).
 //
+// Kernels whose only cooperation is a warp-collective MMA (the mma.sync
+// GEMMs: every lane loads its own fragments, then the warp multiplies)
+// run their lanes as coroutines instead: the MMA becomes a call into
+// this file, which parks the lane until all 32 lanes of its warp have
+// arrived, multiplies the fragments as the PTX ISA lays them out, and
+// resumes each lane with its part of D.
+//
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Target/Host/HostKernels.h"
+#include "quantc/Numerics/Formats.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -40,10 +48,13 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
 #include <mutex>
+#include <ucontext.h>
 
 using namespace mlir;
 using namespace quantc;
@@ -53,6 +64,20 @@ namespace {
 /// The one inline PTX instruction outside the GEMM kernels, and its host
 /// equivalent (both IEEE round-to-nearest square roots).
 constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
+
+/// The sm_89/sm_90 GEMMs' warp-collective MMA (D = A x B + C, A 16x32 and
+/// B 32x8 of e4m3, C and D 16x8 of f32), emulated by hostMmaE4M3.
+constexpr llvm::StringLiteral kMmaE4M3Asm =
+    "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {$0,$1,$2,$3}, "
+    "{$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};";
+constexpr llvm::StringLiteral kMmaE4M3Fn = "__qc_host_mma_m16n8k32_e4m3";
+/// Words a lane passes: A (4), B (2), C (4 f32), then D (4 f32) back.
+constexpr int kMmaWords = 14;
+
+bool isCollective(Operation *op) {
+  auto a = dyn_cast<LLVM::InlineAsmOp>(op);
+  return a && a.getAsmString() == kMmaE4M3Asm;
+}
 
 /// Parameter kinds the driver passes; "" for one it cannot.
 std::string paramKind(Type t, HostKernelArg::Kind &kind) {
@@ -87,7 +112,7 @@ std::string refusal(gpu::GPUFuncOp fn) {
       return WalkResult::advance();
     StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
     if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
-      if (a.getAsmString() == kSqrtAsm)
+      if (a.getAsmString() == kSqrtAsm || isCollective(op))
         return WalkResult::advance();
       why = "it uses inline PTX '" + a.getAsmString().str() + "'";
     } else if (ns == "gpu" || ns == "nvvm" || ns == "nvgpu") {
@@ -115,8 +140,36 @@ std::string refusal(gpu::GPUFuncOp fn) {
   return "";
 }
 
-/// Builds @__qc_thread_<name> and @__qc_launch_<name> for `fn` in `host`.
-void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host) {
+/// Replaces a warp-collective MMA with a call of its host emulation: the
+/// operands stored to a stack buffer (allocated once, at entry), the call,
+/// D loaded back into the struct the asm returned.
+void lowerCollective(LLVM::InlineAsmOp op, Value buf) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  Type i32 = b.getI32Type(), f32 = b.getF32Type(),
+       ptr = LLVM::LLVMPointerType::get(ctx);
+  for (auto [k, v] : llvm::enumerate(op.getOperands())) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, i32, buf,
+                                     ArrayRef<LLVM::GEPArg>{int32_t(k)});
+    LLVM::StoreOp::create(b, loc, v, slot);
+  }
+  LLVM::CallOp::create(b, loc, TypeRange{}, kMmaE4M3Fn, ValueRange{buf});
+  Value d = LLVM::UndefOp::create(b, loc, op.getResult(0).getType());
+  for (int k = 0; k < 4; ++k) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, i32, buf,
+                                     ArrayRef<LLVM::GEPArg>{10 + k});
+    Value v = LLVM::LoadOp::create(b, loc, f32, slot);
+    d = LLVM::InsertValueOp::create(b, loc, d, v, ArrayRef<int64_t>{k});
+  }
+  op.getResult(0).replaceAllUsesWith(d);
+  op.erase();
+}
+
+/// Builds @__qc_thread_<name> and @__qc_launch_<name> for `fn` in `host`
+/// (a cooperative kernel's lanes are started by the C++ scheduler through
+/// @__qc_thread_<name>, which then stays public).
+void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
   MLIRContext *ctx = host.getContext();
   Location loc = fn.getLoc();
   OpBuilder b(ctx);
@@ -129,7 +182,8 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host) {
   auto thread = func::FuncOp::create(
       b, loc, ("__qc_thread_" + fn.getName()).str(),
       b.getFunctionType(threadParams, {}));
-  thread.setPrivate();
+  if (!cooperative)
+    thread.setPrivate();
   IRMapping map;
   fn.getBody().cloneInto(&thread.getBody(), map);
   Block &entry = thread.getBody().front();
@@ -149,7 +203,8 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host) {
       repl = ids[6 + dim(o.getDimension())];
     else if (auto o = dyn_cast<gpu::GridDimOp>(op))
       repl = ids[9 + dim(o.getDimension())];
-    else if (auto o = dyn_cast<LLVM::InlineAsmOp>(op))
+    else if (auto o = dyn_cast<LLVM::InlineAsmOp>(op);
+             o && o.getAsmString() == kSqrtAsm)
       repl = math::SqrtOp::create(r, o.getLoc(), o.getOperand(0));
     else if (auto o = dyn_cast<gpu::ReturnOp>(op))
       func::ReturnOp::create(r, o.getLoc());
@@ -161,6 +216,22 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host) {
   });
   for (Operation *op : done)
     op->erase();
+  if (cooperative) {
+    OpBuilder eb(ctx);
+    eb.setInsertionPointToStart(&entry);
+    Value n = LLVM::ConstantOp::create(eb, loc, eb.getI32Type(),
+                                       eb.getI32IntegerAttr(kMmaWords));
+    Value buf = LLVM::AllocaOp::create(eb, loc,
+                                       LLVM::LLVMPointerType::get(ctx),
+                                       eb.getI32Type(), n);
+    SmallVector<LLVM::InlineAsmOp> mmas;
+    thread.walk([&](LLVM::InlineAsmOp a) {
+      if (isCollective(a))
+        mmas.push_back(a);
+    });
+    for (LLVM::InlineAsmOp a : mmas)
+      lowerCollective(a, buf);
+  }
 
   // The launch: every block, then every thread of it, in order.
   SmallVector<Type> launchParams = params;
@@ -191,6 +262,134 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host) {
   func::ReturnOp::create(b, loc);
 }
 
+//===----------------------------------------------------------------------===//
+// Warps of coroutines
+//===----------------------------------------------------------------------===//
+
+struct Warp;
+
+/// One lane: a coroutine running the kernel's thread function.
+struct Lane {
+  ucontext_t ctx;
+  Warp *warp = nullptr;
+  std::vector<void *> args; // packed: a pointer to each argument
+  int64_t ids[12];          // tid, bid, bdim, gdim (x, y, z each)
+  bool started = false, done = false;
+  uint32_t *waitBuf = nullptr; // non-null: parked at the MMA
+};
+
+struct Warp {
+  ucontext_t sched;
+  void (*thread)(void **) = nullptr;
+  std::vector<Lane> lanes;
+  std::vector<std::vector<char>> stacks;
+};
+
+thread_local Lane *currentLane = nullptr;
+
+void laneMain() {
+  Lane *l = currentLane;
+  l->warp->thread(l->args.data());
+  l->done = true; // returns to the scheduler through uc_link
+}
+
+/// The host side of a warp-collective MMA: parks the lane.
+extern "C" void hostMmaE4M3(uint32_t *buf) {
+  Lane *l = currentLane;
+  l->waitBuf = buf;
+  swapcontext(&l->ctx, &l->warp->sched);
+}
+
+float e4m3Value(uint32_t word, int byte) {
+  return numerics::decode(numerics::ElemFormat::E4M3FN,
+                          (word >> (8 * byte)) & 0xff);
+}
+
+/// D = A x B + C for m16n8k32 e4m3 -> f32 from the 32 lanes' fragments,
+/// laid out as the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit
+/// types): lane = 4 * group + t; A's register r holds row group (+8 for
+/// r odd), columns 4t .. 4t+3 (+16 for r >= 2), one byte each from the
+/// low one; B's register r holds column group, rows 4t .. 4t+3 (+16 for
+/// r = 1); C and D element i is row group (+8 for i >= 2), column 2t + (i
+/// & 1). Products are exact and summed in double with C, then rounded
+/// once to f32 (the tensor core's internal rounding differs by an ulp at
+/// most; the checks allow for it).
+void mmaE4M3(llvm::ArrayRef<uint32_t *> bufs) {
+  float A[16][32], B[32][8], C[16][8];
+  for (int lane = 0; lane < 32; ++lane) {
+    const uint32_t *w = bufs[lane];
+    int g = lane / 4, t = lane % 4;
+    for (int r = 0; r < 4; ++r)
+      for (int j = 0; j < 4; ++j)
+        A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)] = e4m3Value(w[r], j);
+    for (int r = 0; r < 2; ++r)
+      for (int j = 0; j < 4; ++j)
+        B[4 * t + j + 16 * r][g] = e4m3Value(w[4 + r], j);
+    for (int i = 0; i < 4; ++i)
+      std::memcpy(&C[g + 8 * (i >> 1)][2 * t + (i & 1)], &w[6 + i], 4);
+  }
+  for (int lane = 0; lane < 32; ++lane) {
+    uint32_t *w = bufs[lane];
+    int g = lane / 4, t = lane % 4;
+    for (int i = 0; i < 4; ++i) {
+      int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
+      double acc = C[row][col];
+      for (int k = 0; k < 32; ++k)
+        acc += double(A[row][k]) * double(B[k][col]);
+      float d = static_cast<float>(acc);
+      std::memcpy(&w[10 + i], &d, 4);
+    }
+  }
+}
+
+/// Runs one warp (n <= 32 lanes) to completion; false with `error` when
+/// its lanes do not all reach each MMA (a lane that exits or branches
+/// around it: undefined for mma.sync.aligned).
+bool runWarp(Warp &w, size_t n, std::string &error) {
+  constexpr size_t kStack = 256 * 1024;
+  w.stacks.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    Lane &l = w.lanes[i];
+    w.stacks[i].resize(kStack);
+    getcontext(&l.ctx);
+    l.ctx.uc_stack.ss_sp = w.stacks[i].data();
+    l.ctx.uc_stack.ss_size = kStack;
+    l.ctx.uc_link = &w.sched;
+    makecontext(&l.ctx, laneMain, 0);
+    l.started = true;
+  }
+  while (true) {
+    for (size_t i = 0; i < n; ++i) {
+      Lane &l = w.lanes[i];
+      if (l.done || l.waitBuf)
+        continue;
+      currentLane = &l;
+      swapcontext(&w.sched, &l.ctx);
+    }
+    size_t waiting = 0;
+    for (size_t i = 0; i < n; ++i)
+      waiting += w.lanes[i].waitBuf != nullptr;
+    if (waiting == 0)
+      break;
+    if (waiting != 32 || n != 32) {
+      error = std::to_string(waiting) + " of the warp's " +
+              std::to_string(n) +
+              " lanes reached a warp-collective MMA (mma.sync.aligned needs "
+              "all 32)";
+      currentLane = nullptr;
+      return false;
+    }
+    SmallVector<uint32_t *, 32> bufs;
+    for (size_t i = 0; i < n; ++i)
+      bufs.push_back(w.lanes[i].waitBuf);
+    mmaE4M3(bufs);
+    for (size_t i = 0; i < n; ++i)
+      w.lanes[i].waitBuf = nullptr;
+  }
+  currentLane = nullptr;
+  return true;
+}
+
 } // namespace
 
 struct HostKernels::Impl {
@@ -198,6 +397,7 @@ struct HostKernels::Impl {
   std::vector<std::string> runnable, all;
   llvm::StringMap<std::string> refused;
   llvm::StringMap<std::vector<HostKernelArg::Kind>> signature;
+  llvm::StringSet<> cooperative;
 };
 
 HostKernels::HostKernels() : impl(std::make_unique<Impl>()) {}
@@ -248,7 +448,11 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
         }
         im.signature[name] = std::move(sig);
         im.runnable.push_back(name);
-        buildHostFunctions(fn, *host);
+        bool coop = false;
+        fn.walk([&](Operation *o) { coop |= isCollective(o); });
+        if (coop)
+          im.cooperative.insert(name);
+        buildHostFunctions(fn, *host, coop);
       } else if (auto g = dyn_cast<LLVM::GlobalOp>(op);
                  g && g.getAddrSpace() == 0) {
         // Constant tables the kernels read.
@@ -261,6 +465,14 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
   if (!anyModule) {
     error = "the module has no gpu.module (run qc-convert-to-gpu first)";
     return nullptr;
+  }
+  if (!im.cooperative.empty()) {
+    OpBuilder b(ctx);
+    b.setInsertionPointToStart(host->getBody());
+    LLVM::LLVMFuncOp::create(
+        b, module.getLoc(), kMmaE4M3Fn,
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                    {LLVM::LLVMPointerType::get(ctx)}));
   }
 
   std::string diag;
@@ -309,6 +521,12 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     return nullptr;
   }
   im.engine = std::move(*engine);
+  im.engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap m;
+    m[interner(kMmaE4M3Fn)] = {llvm::orc::ExecutorAddr::fromPtr(&hostMmaE4M3),
+                               llvm::JITSymbolFlags::Exported};
+    return m;
+  });
   return hk;
 }
 
@@ -367,6 +585,49 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
   for (int i = 0; i < 3; ++i) {
     i64[args.size() + i] = grid[i];
     i64[args.size() + 3 + i] = block[i];
+  }
+  if (impl->cooperative.contains(name)) {
+    // Warp by warp, each lane a coroutine (thread ids x fastest, as CUDA
+    // numbers lanes).
+    auto fn = impl->engine->lookupPacked(("__qc_thread_" + name).str());
+    if (!fn) {
+      error = "kernel '" + name.str() + "': " + llvm::toString(fn.takeError());
+      return false;
+    }
+    int64_t threads = block[0] * block[1] * block[2];
+    Warp w;
+    w.thread = *fn;
+    w.lanes.resize(32);
+    for (int64_t bz = 0; bz < grid[2]; ++bz)
+      for (int64_t by = 0; by < grid[1]; ++by)
+        for (int64_t bx = 0; bx < grid[0]; ++bx)
+          for (int64_t first = 0; first < threads; first += 32) {
+            size_t n = std::min<int64_t>(32, threads - first);
+            for (size_t i = 0; i < n; ++i) {
+              Lane &l = w.lanes[i];
+              l = Lane();
+              l.warp = &w;
+              int64_t t = first + int64_t(i);
+              int64_t id[12] = {t % block[0],
+                                t / block[0] % block[1],
+                                t / (block[0] * block[1]),
+                                bx, by, bz, block[0], block[1], block[2],
+                                grid[0], grid[1], grid[2]};
+              std::copy(id, id + 12, l.ids);
+              l.args.assign(packed.begin(), packed.end());
+              for (int k = 0; k < 12; ++k)
+                l.args.push_back(&l.ids[k]);
+            }
+            std::string why;
+            if (!runWarp(w, n, why)) {
+              error = "kernel '" + name.str() + "', block (" +
+                      std::to_string(bx) + ", " + std::to_string(by) + ", " +
+                      std::to_string(bz) + "), warp " +
+                      std::to_string(first / 32) + ": " + why;
+              return false;
+            }
+          }
+    return true;
   }
   for (int i = 0; i < 6; ++i)
     packed.push_back(&i64[args.size() + i]);
