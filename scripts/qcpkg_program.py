@@ -307,11 +307,16 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     def cast(src, dst, sat, x):
         # f32 to a float code (Numerics encode with the cast's saturate)
         # or a code to its f32 value: the Executor's castKernel.
+        # bf16 travels as its 16-bit pattern; the Executor rounds to it
+        # without saturating.
         if src == "f32":
+            wide = dst == "bf16"
             return np.asarray(numerics.encode(np.asarray(x, np.float32), dst,
-                                              bool(sat)), np.uint8)
-        return np.asarray(numerics.decode(np.asarray(x, np.uint8), src),
-                          np.float32)
+                                              bool(sat) and not wide),
+                              np.uint16 if wide else np.uint8)
+        return np.asarray(numerics.decode(
+            np.asarray(x, np.uint16 if src == "bf16" else np.uint8), src),
+            np.float32)
 
     def batch_norm(eps, x, scale, bias, mean, var):
         # Per channel (dimension 1), in the Executor's f32 order.

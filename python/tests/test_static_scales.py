@@ -177,18 +177,19 @@ def test_bad_static_options(tmp_path, run_tool, args, mention):
 
 
 def test_gpu_target_lists_what_has_no_kernel(tmp_path, run_tool):
-    """int8 and fp8 packages are GPU programs (test_gpu_program.py); 4-bit
-    weights (int4-g128: i4 codes, blocks of 128) have no kernel yet, and a
-    given --target says which ops, leaving no package."""
+    """int8, fp8, int4-g128 and nvfp4 packages are GPU programs
+    (test_gpu_program.py); MXINT8 (int8 elements under E8M0 block scales)
+    has no kernel yet, and a given --target says which ops, leaving no
+    package."""
     rng = np.random.default_rng(7)
     model = k1_model(tmp_path / "k1.onnx",
                      rng.standard_normal((1, 4)).astype(F32))
     np.savez(tmp_path / "c.npz", x=rng.standard_normal((8, 1)).astype(F32))
     res = run_tool("quant-compile", model, "-o", tmp_path / "o.qcpkg",
-                   "--calib", tmp_path / "c.npz", "--format", "int4-g128",
+                   "--calib", tmp_path / "c.npz", "--format", "mxint8",
                    "--target", "sm_89")
     assert res.returncode == 1, res.stderr
-    assert "no GPU kernel yet for: qc.dequantize_linear" in res.stderr
+    assert "no GPU kernel yet for: qc.quantize" in res.stderr
     assert not (tmp_path / "o.qcpkg").exists()
     for fmt in ("int8", "fp8"):
         res = run_tool("quant-compile", model, "-o", tmp_path / f"{fmt}.qcpkg",

@@ -766,11 +766,17 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             })
             .Case([&](qc::CastOp c) {
               // f32 to a float code (Mini::enc, the cast's saturate) or
-              // back (its value): the Executor's castKernel.
+              // back (its value): the Executor's castKernel. bf16: round to
+              // nearest even, overflow to Inf (the Executor's, whatever
+              // `saturate` says), and back exactly.
               Type from =
                   cast<RankedTensorType>(c.getInput().getType()).getElementType();
               Type to =
                   cast<RankedTensorType>(c.getResult().getType()).getElementType();
+              if (to.isBF16())
+                return arith::TruncFOp::create(b, loc, to, in(0)).getResult();
+              if (from.isBF16())
+                return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
               if (from.isF32())
                 return arith::TruncIOp::create(
                            b, loc, e.i8,

@@ -132,12 +132,13 @@ bool isElementwise(Operation *op) {
   if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op))
     return isLinearQuantChainOp(op, out);
   if (auto c = dyn_cast<qc::CastOp>(op)) {
-    // f32 to a float code and back (NVFP4's e4m3 block scales).
+    // f32 to a float code and back (NVFP4's e4m3 block scales), or to
+    // bf16 and back (the bf16 format).
     Type from = elementTypeOf(c.getInput());
     Type to = out.getElementType();
     return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
-           ((from.isF32() && isMiniFloat(to)) ||
-            (isMiniFloat(from) && to.isF32()));
+           ((from.isF32() && (isMiniFloat(to) || to.isBF16())) ||
+            ((isMiniFloat(from) || from.isBF16()) && to.isF32()));
   }
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
     if (bn.getInput().getType() != out || out.getRank() < 2 ||
