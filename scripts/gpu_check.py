@@ -93,7 +93,11 @@ E4M3 = e4m3_table()
 # (exponent bits, mantissa bits, bias, specials: "ieee" Inf/NaN at the top
 # exponent, "fn" NaN at all ones, "none").
 MINI = {"f8E4M3FN": (4, 3, 7, "fn"), "f8E5M2": (5, 2, 15, "ieee"),
-        "f4E2M1FN": (2, 1, 1, "none")}
+        "f4E2M1FN": (2, 1, 1, "none"), "f6E2M3FN": (2, 3, 1, "none"),
+        "f6E3M2FN": (3, 2, 3, "none")}
+# MX emax_elem: floor(log2(largest finite)), the shared scale's floor rule.
+MX_EMAX = {"f8E4M3FN": 8, "f8E5M2": 15, "f4E2M1FN": 2, "f6E2M3FN": 2,
+           "f6E3M2FN": 4}
 
 
 def _mini_codes(fmt):

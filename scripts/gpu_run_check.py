@@ -55,7 +55,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qcpkg_program as qp  # noqa: E402
-from gpu_check import E4M3, MINI, mini_decode, mini_encode  # noqa: E402
+from gpu_check import (E4M3, MINI, MX_EMAX, mini_decode,  # noqa: E402
+                       mini_encode)
 
 GEMM_TOL = 2.0 ** -10
 # A conv output sums at most C/g * KH * KW (576 here) fp32 fma's; each
@@ -72,9 +73,10 @@ E2E_TOL = 1e-3
 
 
 class NumpyMX:
-    """quantize_mx / dequantize_mx for E4M3 with E8M0 scales, blocks of 32
-    along the last axis, in the integer arithmetic of the kernel (and of
-    the Numerics library's quantizeMX, floor rule, saturating)."""
+    """quantize_mx / dequantize_mx for MX elements (e4m3, e2m1, e2m3, e3m2)
+    with E8M0 scales, blocks of 32 along the last axis, in the integer
+    arithmetic of the kernel (and of the Numerics library's quantizeMX,
+    floor rule, saturating)."""
 
     @staticmethod
     def dequantize_mx(codes, scales, elem="f8E4M3FN", block=32):
@@ -82,7 +84,7 @@ class NumpyMX:
         s = scales.astype(np.int64)
         sc = np.where(s == 255, np.nan, np.exp2(s.astype(np.float64) - 127))
         sc = np.repeat(sc, block, axis=-1)[..., :k]
-        return (E4M3[codes] * sc).astype(np.float32)
+        return (mini_decode(codes, elem).astype(np.float64) * sc).astype(np.float32)
 
     @staticmethod
     def quantize_mx(x, elem="f8E4M3FN", block=32):
@@ -97,14 +99,17 @@ class NumpyMX:
         normal = amax >= 0x00800000
         e_norm = (amax >> 23).astype(np.int64) - 127
         e_sub = (amax.astype(np.float32).view(np.uint32) >> 23).astype(np.int64) - 276
-        sc = np.clip(np.where(normal, e_norm, e_sub) + 119, 0, 254)
+        sc = np.clip(np.where(normal, e_norm, e_sub) + 127 - MX_EMAX[elem], 0,
+                     254)
         sc = np.where(special, 255, sc)
         inv_bits = np.where(sc == 254, 0x00400000, (254 - np.minimum(sc, 254)) << 23)
         inv = inv_bits.astype(np.uint32).view(np.float32)
         with np.errstate(all="ignore"):  # Inf/NaN blocks: codes replaced below
             y = pad.reshape(x.shape[:-1] + (nb, block)) * inv[..., None]
-        code = NumpyMX.encode(y)
-        code = np.where(special[..., None], 0x7F, code).astype(np.uint8)
+        code = NumpyMX.encode(y, elem)
+        # A NaN block: every code the format's NaN, or 0 without one.
+        nan = mini_encode(np.float32(np.nan), elem)
+        code = np.where(special[..., None], nan, code).astype(np.uint8)
         codes = code.reshape(x.shape[:-1] + (nb * block,))[..., :k]
         return np.ascontiguousarray(codes), sc.astype(np.uint8)
 
@@ -215,13 +220,15 @@ class CudaProgram:
                 if v["kind"] == "output"}
 
 
-def gemm_error(got, a, sa, w, sw, expr=None, extras=()):
+def gemm_error(got, a, sa, w, sw, expr=None, extras=(),
+               elements=("f8E4M3FN", "f8E4M3FN")):
     """max |got - ref| / sum_k |a*b*sa*sb| (gpu_check.py's measure); a
     fused epilogue is applied to the reference (bias, ReLU, ... move two
     values apart by at most their distance)."""
     M, K = a.reshape(-1, a.shape[-1]).shape
-    ad = NumpyMX.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1)).astype(np.float64)
-    wd = NumpyMX.dequantize_mx(w, sw).astype(np.float64)
+    ad = NumpyMX.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1),
+                               elements[0]).astype(np.float64)
+    wd = NumpyMX.dequantize_mx(w, sw, elements[1]).astype(np.float64)
     ref = ad @ wd.T
     mag = np.abs(ad) @ np.abs(wd).T
     if expr:
@@ -247,7 +254,9 @@ def check_steps(prog, inputs):
         k = step["kernel"]
         if k.startswith("mxfp8_gemm"):
             a, sa, w, sw, out = views[:5]
-            err = gemm_error(out, a, sa, w, sw, step.get("expr"), views[5:])
+            err = gemm_error(out, a, sa, w, sw, step.get("expr"), views[5:],
+                             step.get("attrs", {}).get(
+                                 "elements", ("f8E4M3FN", "f8E4M3FN")))
             if not err <= GEMM_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
             continue

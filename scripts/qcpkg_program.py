@@ -29,7 +29,8 @@ DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
          "f8E5M2": np.uint8, "f8E8M0FNU": np.uint8, "i8": np.int8,
          "ui8": np.uint8, "i1": np.uint8,
          # 4-bit codes, one per byte (the low nibble)
-         "i4": np.int8, "ui4": np.uint8, "f4E2M1FN": np.uint8}
+         "i4": np.int8, "ui4": np.uint8, "f4E2M1FN": np.uint8,
+         "f6E2M3FN": np.uint8, "f6E3M2FN": np.uint8}
 # Float codes the chain kernels encode and decode (one per byte).
 FLOAT_CODES = ("f8E4M3FN", "f8E5M2", "f4E2M1FN")
 
@@ -393,15 +394,18 @@ class NumpyBackend:
 
     def step(self, step, views, scalars):
         k = step["kernel"]
-        if k == "quantize_mxfp8":
+        if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
             x, codes, scales = views
-            c, s = self.nx.quantize_mx(x, "f8E4M3FN", 32)
+            elem = step.get("attrs", {}).get("element", "f8E4M3FN")
+            c, s = self.nx.quantize_mx(x, elem, 32)
             codes[...], scales[...] = c, s
         elif k.startswith("mxfp8_gemm"):
             a, sa, w, sw, out = views[:5]
             M, N, K = scalars
-            ad = self.nx.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1))
-            wd = self.nx.dequantize_mx(w, sw)
+            ea, ew = step.get("attrs", {}).get("elements",
+                                               ["f8E4M3FN", "f8E4M3FN"])
+            ad = self.nx.dequantize_mx(a.reshape(M, K), sa.reshape(M, -1), ea)
+            wd = self.nx.dequantize_mx(w, sw, ew)
             acc = (ad.astype(np.float64) @ wd.astype(np.float64).T
                    ).astype(np.float32).reshape(out.shape)
             # A fused epilogue: in0 is the accumulator.
@@ -571,7 +575,7 @@ def check_step(step, views, scalars, batch):
     grid = [linear(g, batch) for g in step["grid"]]
     threads = int(np.prod(grid)) * int(np.prod(step["block"]))
     k = step["kernel"]
-    if k == "quantize_mxfp8":
+    if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
         x, _, scales = views
         blocks, K = scalars
         ok = blocks == scales.size and K == x.shape[-1] and threads >= blocks
@@ -626,7 +630,7 @@ class Package:
 def output_positions(step):
     """Which pointer arguments a kernel writes (docs/Kernels.md)."""
     k = step["kernel"]
-    if k == "quantize_mxfp8":
+    if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
         return [1, 2]
     if k.startswith("mxfp8_gemm"):
         return [4]

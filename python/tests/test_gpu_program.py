@@ -300,6 +300,38 @@ def test_weight_only_programs_match_executor(name, fmt, check_ok, run_tool,
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
 
 
+@pytest.mark.parametrize("name,fmt", [
+    ("mlp", "mxfp4"), ("cnn", "mxfp6"), ("gpt2", "mxfp6-e3m2"),
+    ("llama", "mxfp4")])
+def test_mx_format_programs_match_executor(name, fmt, check_ok, run_tool,
+                                           tmp_path):
+    """MXFP4 and MXFP6 packages on sm_89/sm_90: quantize_mx_<elem> writes
+    the element codes (one per byte) and E8M0 scales, and the GEMM recodes
+    each code to e4m3 as it loads it (every e2m1/e2m3/e3m2 value is an
+    e4m3 value), so the MXFP8 tensor-core path computes the same product."""
+    paths = _make(name).generate(str(tmp_path / name))
+    pkg = tmp_path / f"{name}.qcpkg"
+    decoder = name in ("gpt2", "llama")
+    calib = paths["test"] if decoder else paths["calib"]
+    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
+    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
+             "--format", fmt, "--target", "sm_89", "--no-cubin", "-q", *extra)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    elem = {"mxfp4": "e2m1", "mxfp6": "e2m3", "mxfp6-e3m2": "e3m2"}[fmt]
+    kernels = {s["kernel"] for s in p["steps"]}
+    assert f"quantize_mx_{elem}" in kernels, kernels
+    assert any(k.startswith(f"mxfp8_gemm_{elem}_{elem}") for k in kernels), kernels
+    ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                        tmp_path)
+    # As MXFP8 (test_decoder_program_matches_executor): quantize exact, the
+    # GEMM within its fp32 rounding, the f32 matmuls of attention in another
+    # order (a code flipped at a rounding boundary reaches a token row).
+    limit = 1e-2 if decoder else 1e-5
+    for kind, got in sims.items():
+        assert np.median(np.abs(got - ref)) < 1e-6, kind
+        assert rel_rms(got, ref) < limit, (kind, rel_rms(got, ref))
+
+
 @pytest.mark.parametrize("name", ["mlp", "llama"])
 def test_bf16_programs_match_executor(name, check_ok, run_tool, tmp_path):
     """--format bf16 packages: the weights' and activations' f32 <-> bf16

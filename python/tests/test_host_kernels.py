@@ -86,6 +86,41 @@ def test_mxfp8_gemms_run_as_warps(check_ok, tmp_path):
     assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
 
 
+@pytest.mark.parametrize("fmt,elem", [
+    ("mxfp8", "f8E4M3FN"), ("mxfp4", "f4E2M1FN"), ("mxfp6", "f6E2M3FN"),
+    ("mxfp6-e3m2", "f6E3M2FN")])
+def test_mx_quantize_kernels_are_the_numerics(fmt, elem, check_ok, tmp_path):
+    """Each MX quantize kernel, launched on blocks built to hit its corners
+    (a NaN and an Inf block, zeros, a subnormal amax, huge and tiny
+    magnitudes, a short last block), writes the Numerics library's codes
+    and E8M0 scales bit for bit."""
+    from conftest import _generate_mlp
+    ex = _generate_mlp(tmp_path)
+    pkg = tmp_path / "mlp.qcpkg"
+    check_ok("quant-compile", ex.model, "-o", pkg, "--calib", ex.calib,
+             "--format", fmt, "--target", "sm_89", "--no-cubin", "-q")
+    hk = quantc.HostKernels(quantc.Package(pkg))
+    name = "quantize_mxfp8" if fmt == "mxfp8" else \
+        "quantize_mx_" + {"f4E2M1FN": "e2m1", "f6E2M3FN": "e2m3",
+                          "f6E3M2FN": "e3m2"}[elem]
+    assert name in hk.kernels, hk.kernels
+    rng = np.random.default_rng(3)
+    K = 100  # three full blocks and a short one
+    x = (rng.standard_normal((8, K)) *
+         np.exp2(rng.integers(-130, 120, (8, 1)))).astype(np.float32)
+    x[0, 5] = np.nan
+    x[1, 40] = np.inf
+    x[2] = 0
+    x[3] = np.float32(3e-39)  # subnormal amax
+    x[4, :32] = -np.float32(3e38)
+    codes = np.full(x.shape, 0xAA, np.uint8)
+    scales = np.full((8, 4), 0xAA, np.uint8)
+    hk.launch(name, [1], [256], [x, codes, scales, ("i64", 32), ("i32", K)])
+    rc, rs = quantc.numerics.quantize_mx(x, elem, 32)
+    np.testing.assert_array_equal(scales, rs)
+    np.testing.assert_array_equal(codes, rc)
+
+
 def test_tensor_core_gemms_are_listed_not_run(mlp_package):
     """sm_120a's block-scaled MMA (the default package's first target) is
     not emulated: listed, refused by name."""

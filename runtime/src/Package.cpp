@@ -39,7 +39,9 @@ size_t qcrt::dtypeSize(const std::string &d) {
       {"i64", 8},      {"f8E4M3FN", 1}, {"f8E5M2", 1},       {"f8E8M0FNU", 1},
       {"i8", 1},       {"ui8", 1},      {"i1", 1},
       // 4-bit codes, one per byte (the low nibble).
-      {"i4", 1},       {"ui4", 1},      {"f4E2M1FN", 1}};
+      {"i4", 1},       {"ui4", 1},      {"f4E2M1FN", 1},
+      // 6-bit MX element codes, one per byte.
+      {"f6E2M3FN", 1}, {"f6E3M2FN", 1}};
   for (const auto &e : table)
     if (d == e.first)
       return e.second;

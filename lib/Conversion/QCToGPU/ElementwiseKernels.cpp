@@ -9,11 +9,14 @@
 #include "ElementwiseKernels.h"
 #include "KernelEmitter.h"
 
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
+
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
+#include "quantc/Numerics/Formats.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/DenseSet.h"
@@ -184,7 +187,24 @@ std::optional<MiniSpec> miniSpec(Type t) {
     return MiniSpec{5, 2, 15, MiniSpec::IEEE};
   if (isa<Float4E2M1FNType>(t))
     return MiniSpec{2, 1, 1, MiniSpec::None};
+  if (isa<Float6E2M3FNType>(t))
+    return MiniSpec{2, 3, 1, MiniSpec::None};
+  if (isa<Float6E3M2FNType>(t))
+    return MiniSpec{3, 2, 3, MiniSpec::None};
   return std::nullopt;
+}
+
+/// emax_elem of an MX element format: floor(log2(its largest finite
+/// value)), what the shared scale's floor rule subtracts (Numerics F12).
+int mxEmax(Type elem) {
+  auto f = numerics::parseElemFormat(
+      [&] {
+        std::string s;
+        llvm::raw_string_ostream os(s);
+        os << elem;
+        return s;
+      }());
+  return numerics::getFormatInfo(*f).emax;
 }
 
 /// The code (in the low bits of an i32) of the f32 with bit pattern `y`:
@@ -254,10 +274,13 @@ Value decodeMini(KernelEmitter &e, Value c, const MiniSpec &f) {
   return bitcastF32(e, e.bor(bits, sign));
 }
 
-/// One MXFP8 block: X[base .. base+n) (f32, n <= 32) to codes C[base ..]
-/// and the E8M0 scale S[sOff], as the Numerics library's quantizeMX.
+/// One MX block: X[base .. base+n) (f32, n <= 32) to codes C[base ..] of
+/// `elem` (e4m3, e2m1, e2m3 or e3m2; one per byte) and the E8M0 scale
+/// S[sOff], as the Numerics library's quantizeMX.
 void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
-                       Value n, Value sOff) {
+                       Value n, Value sOff, Type elem) {
+  MiniSpec spec = *miniSpec(elem);
+  int emax = mxEmax(elem);
   OpBuilder &b = e.b;
   Location loc = e.loc;
   using P = arith::CmpIPredicate;
@@ -276,7 +299,8 @@ void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
   }
   Value amax = amaxLoop.getResult(0);
 
-  // Shared scale, floor rule: clamp(floor(log2 amax) - 8 + 127, 0, 254);
+  // Shared scale, floor rule: clamp(floor(log2 amax) - emax + 127, 0, 254)
+  // (emax: 8 for e4m3, 2 for e2m1 and e2m3, 4 for e3m2);
   // 255 (NaN) when amax is Inf or NaN. A subnormal amax's exponent comes
   // from its exact conversion to f32 (amax < 2^23).
   Value special = cmp(e, P::uge, amax, e.c32(0x7f800000));
@@ -286,7 +310,7 @@ void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
   Value eSub = sub(e, e.shru(bitcastI32(e, asFloat), e.c32(23)),
                    e.c32(127 + 149));
   Value ea = e.select(normal, eNormal, eSub);
-  Value sc = e.add(ea, e.c32(127 - 8)); // emax of E4M3 is 8
+  Value sc = e.add(ea, e.c32(127 - emax));
   sc = arith::MaxSIOp::create(b, loc, sc, e.c32(0));
   sc = arith::MinSIOp::create(b, loc, sc, e.c32(254));
   sc = e.select(special, e.c32(255), sc);
@@ -305,8 +329,9 @@ void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
     Value off = e.add(base, j);
     Value x = LLVM::LoadOp::create(b, loc, e.f32, e.gep(X, e.f32, off));
     Value y = arith::MulFOp::create(b, loc, x, inv);
-    Value code = encodeE4M3Sat(e, bitcastI32(e, y));
-    code = e.select(special, e.c32(0x7f), code); // the block is NaN
+    Value code = encodeMini(e, bitcastI32(e, y), spec, true);
+    // The block is NaN: every code the format's NaN, or 0 without one.
+    code = e.select(special, e.c32(spec.nanCode()), code);
     LLVM::StoreOp::create(b, loc, arith::TruncIOp::create(b, loc, e.i8, code),
                           e.gep(C, e.i8, off));
   }
@@ -316,7 +341,9 @@ void emitQuantizeBlock(KernelEmitter &e, Value X, Value C, Value S, Value base,
 
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
-                                 KernelTarget t) {
+                                         KernelTarget t, Type elem) {
+  if (!elem)
+    elem = Float8E4M3FNType::get(top.getContext());
   OpBuilder b(top.getContext());
   Type ptr = LLVM::LLVMPointerType::get(top.getContext());
   FailureOr<gpu::GPUFuncOp> made = createKernel1D(
@@ -338,7 +365,7 @@ quantc::detail::buildQuantizeMXFP8Kernel(ModuleOp top, llvm::StringRef name,
   Value lo = e.mul(kb, e.c64(32));
   Value n = arith::MinSIOp::create(b, loc, e.c64(32), sub(e, K, lo));
   emitQuantizeBlock(e, X, C, S, e.add(e.mul(row, K), lo), n,
-                    e.add(e.mul(row, nb), kb));
+                    e.add(e.mul(row, nb), kb), elem);
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   return *made;
@@ -841,7 +868,9 @@ quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
     return emitChain(e, chain, extras, ptrs, outType,
                      e.add(e.mul(row, N), col), vals);
   };
-  return buildMXFP8GemmKernel(top, name, t, &ep);
+  return buildMXFP8GemmKernel(top, name, t, &ep,
+                              getMXGemmElement(q.getLhsScheme()),
+                              getMXGemmElement(q.getRhsScheme()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -1563,7 +1592,8 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
         b, loc, e.c64(32), arith::SubIOp::create(b, loc, e.c64(n), lo));
     emitQuantizeBlock(e, Y, entry.getArgument(3), entry.getArgument(4),
                       e.add(base, lo), len,
-                      e.add(e.mul(k->gid, e.c64(nb)), kb));
+                      e.add(e.mul(k->gid, e.c64(nb)), kb),
+                      Float8E4M3FNType::get(b.getContext()));
   }
   return finishKernel(b, *k);
 }

@@ -53,9 +53,11 @@ bool isBatchReduce(mlir::Operation *op);
 /// dimension equal or 1; a dynamic dimension only as dimension 0 of both.
 bool isBroadcastableTo(mlir::RankedTensorType in, mlir::RankedTensorType out);
 
+/// quantize_mxfp8 (e4m3 elements, `elem` null), or quantize_mx_<elem> for
+/// the other MX element formats the GEMM takes (e2m1, e2m3, e3m2).
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildQuantizeMXFP8Kernel(mlir::ModuleOp top, llvm::StringRef name,
-                         KernelTarget t);
+                         KernelTarget t, mlir::Type elem = {});
 
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildElementwiseKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,

@@ -203,17 +203,72 @@ bool isBlockScaledGemmSupported(KernelTarget t, BlockScaledGemm g) {
   return g == BlockScaledGemm::MXFP8 || t == KernelTarget::SM120a;
 }
 
+bool isMXGemmElement(Type elem) {
+  return !elem || isa<Float8E4M3FNType, Float4E2M1FNType, Float6E2M3FNType,
+                      Float6E3M2FNType>(elem);
+}
+
+namespace {
+/// The e4m3 code of an MX element code (an i32 holding the byte) of a
+/// format without Inf/NaN (e2m1, e2m3, e3m2): its value as f32 bits
+/// (normal: exponent rebiased, mantissa moved; subnormal: mantissa times
+/// the subnormal step, exact), then the e4m3 fields taken from them. Every
+/// nonzero value of these formats is an e4m3 normal number (2^-4 .. 28),
+/// so nothing rounds.
+Value recodeToE4M3(detail::KernelEmitter &e, Value c, Type elem) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  int E = isa<Float4E2M1FNType>(elem)   ? 2
+          : isa<Float6E2M3FNType>(elem) ? 2
+                                        : 3;
+  int M = isa<Float4E2M1FNType>(elem)   ? 1
+          : isa<Float6E2M3FNType>(elem) ? 3
+                                        : 2;
+  int bias = isa<Float6E3M2FNType>(elem) ? 3 : 1;
+  int W = E + M;
+  Value sign = e.band(e.shru(c, e.c32(W)), e.c32(1));
+  Value ex = e.band(e.shru(c, e.c32(M)), e.c32((1 << E) - 1));
+  Value man = e.band(c, e.c32((1 << M) - 1));
+  Value normal = e.bor(e.shl(e.add(ex, e.c32(127 - bias)), e.c32(23)),
+                       e.shl(man, e.c32(23 - M)));
+  Value subF = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, e.f32, man),
+      e.f32c(std::ldexp(1.0f, 1 - bias - M)));
+  Value sub = arith::BitcastOp::create(b, loc, e.i32, subF);
+  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ex,
+                                      e.c32(0));
+  Value bits = e.select(isSub, sub, normal);
+  // e4m3: exponent field = f32 exponent - 127 + 7, mantissa = top 3 bits.
+  Value code = e.bor(e.shl(arith::SubIOp::create(b, loc,
+                                                 e.shru(bits, e.c32(23)),
+                                                 e.c32(120)),
+                           e.c32(3)),
+                     e.band(e.shru(bits, e.c32(20)), e.c32(7)));
+  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
+                                       e.c32(0));
+  code = e.select(isZero, e.c32(0), code);
+  return e.bor(code, e.shl(sign, e.c32(7)));
+}
+} // namespace
+
 FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
                                                KernelTarget t,
-                                               const GemmEpilogue *epilogue) {
+                                               const GemmEpilogue *epilogue,
+                                               Type lhsElem, Type rhsElem) {
+  for (Type el : {lhsElem, rhsElem})
+    if (!isMXGemmElement(el))
+      return emitError(top.getLoc())
+             << "the MXFP8 GEMM takes e4m3, e2m1, e2m3 or e3m2 codes, not "
+             << el;
   return buildBlockScaledGemmKernel(top, name, t, BlockScaledGemm::MXFP8,
-                                    epilogue);
+                                    epilogue, lhsElem, rhsElem);
 }
 
 FailureOr<gpu::GPUFuncOp>
 buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
-                           BlockScaledGemm kind, const GemmEpilogue *epilogue) {
+                           BlockScaledGemm kind, const GemmEpilogue *epilogue,
+                           Type lhsElem, Type rhsElem) {
   MLIRContext *ctx = top.getContext();
   if (!isBlockScaledGemmSupported(t, kind))
     return emitError(top.getLoc())
@@ -282,12 +337,23 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
     // (kLo, kHi: byte offsets within the row; for FP4 the fragment layout
     // of m16n8k64 puts elements 8*tig .. 8*tig+7 in a register, the same
     // four bytes as m16n8k32's 8-bit elements 4*tig .. 4*tig+3.)
-    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, rowBytes),
-                              e.loadPacked4(A, rowHi, M, kLo, rowBytes),
-                              e.loadPacked4(A, rowLo, M, kHi, rowBytes),
-                              e.loadPacked4(A, rowHi, M, kHi, rowBytes)};
-    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, rowBytes),
-                               e.loadPacked4(B, colB, N, kHi, rowBytes)};
+    // MXFP4/MXFP6 codes (one per byte) become e4m3 codes as they load.
+    auto recoded = [&](Type el) {
+      return fp4 || !el || isa<Float8E4M3FNType>(el) ? Type() : el;
+    };
+    Type la = recoded(lhsElem), lb = recoded(rhsElem);
+    auto ra = [&](Value c) { return recodeToE4M3(e, c, la); };
+    auto rb = [&](Value c) { return recodeToE4M3(e, c, lb); };
+    llvm::function_ref<Value(Value)> recA = la ? llvm::function_ref<Value(Value)>(ra)
+                                               : nullptr;
+    llvm::function_ref<Value(Value)> recB = lb ? llvm::function_ref<Value(Value)>(rb)
+                                               : nullptr;
+    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, rowBytes, recA),
+                              e.loadPacked4(A, rowHi, M, kLo, rowBytes, recA),
+                              e.loadPacked4(A, rowLo, M, kHi, rowBytes, recA),
+                              e.loadPacked4(A, rowHi, M, kHi, rowBytes, recA)};
+    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, rowBytes, recB),
+                               e.loadPacked4(B, colB, N, kHi, rowBytes, recB)};
     auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     SmallVector<Value, 4> next;
 

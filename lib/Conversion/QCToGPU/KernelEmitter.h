@@ -91,7 +91,8 @@ struct KernelEmitter {
   /// an i32 (the 8-bit mma operand register). Elements outside [0,rows) x
   /// [0,K) are 0 (+0.0 in e4m3), which pads ragged tiles and a short last K
   /// block.
-  Value loadPacked4(Value base, Value row, Value rows, Value k, Value K) {
+  Value loadPacked4(Value base, Value row, Value rows, Value k, Value K,
+                    llvm::function_ref<Value(Value)> recode = nullptr) {
     Value rowOk = slt(row, rows);
     Value rowOff = mul(row, K);
     Value packed = c32(0);
@@ -99,6 +100,8 @@ struct KernelEmitter {
       Value kj = add(k, c64(j));
       Value ok = land(rowOk, slt(kj, K));
       Value byte = maskedByte(base, add(rowOff, kj), ok, 0);
+      if (recode) // another element format's code to the e4m3 code
+        byte = recode(byte);
       if (j)
         byte = shl(byte, c32(8 * j));
       packed = bor(packed, byte);

@@ -306,9 +306,9 @@ std::string unsupportedReason(Operation *op) {
     return "";
   }
   if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
-    if (!isMXFP8Scheme(q.getScheme()) ||
+    if (!getMXGemmElement(q.getScheme()) ||
         !cast<RankedTensorType>(q.getInput().getType()).getElementType().isF32())
-      return name + " (only f32 to mxfp8 so far)";
+      return name + " (only f32 to mxfp8, mxfp6 or mxfp4 so far)";
     return "";
   }
   if (isChainOpKind(op)) {
@@ -359,6 +359,19 @@ std::string unsupportedReason(Operation *op) {
   return name;
 }
 
+/// The GEMM kernel a qc.qmatmul shares: mxfp8_gemm for e4m3 operands,
+/// mxfp8_gemm_<lhs>_<rhs> (e.g. mxfp8_gemm_e2m1_e2m1) for codes recoded
+/// to e4m3 as they load.
+std::string gemmKernelName(qc::QMatMulOp q) {
+  Type l = getMXGemmElement(q.getLhsScheme()),
+       r = getMXGemmElement(q.getRhsScheme());
+  if (isa<Float8E4M3FNType>(l) && isa<Float8E4M3FNType>(r))
+    return kGemmKernelName.str();
+  return (kGemmKernelName + "_" + getMXElementShortName(l) + "_" +
+          getMXElementShortName(r))
+      .str();
+}
+
 std::string typeKey(Type t) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -405,14 +418,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     if (!reason.empty())
       return unsupported(reason);
     if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
-      plan.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(), {op},
+      plan.steps.push_back({GpuStep::Kind::Gemm, gemmKernelName(q), {op},
                             {q.getLhs(), q.getLhsScales(), q.getRhs(),
                              q.getRhsScales()},
                             {q.getResult()}});
       return;
     }
     if (auto q = dyn_cast<qc::QuantizeOp>(op)) {
-      plan.steps.push_back({GpuStep::Kind::QuantizeMX, "quantize_mxfp8", {op},
+      Type el = getMXGemmElement(q.getScheme());
+      std::string name = isa<Float8E4M3FNType>(el)
+                             ? std::string("quantize_mxfp8")
+                             : "quantize_mx_" + getMXElementShortName(el).str();
+      plan.steps.push_back({GpuStep::Kind::QuantizeMX, name, {op},
                             {q.getInput()}, {q.getCodes(), q.getScales()}});
       return;
     }
@@ -516,7 +533,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     GpuStep &l = plan.steps[i], &q = plan.steps[i + 1];
     if (l.kind != GpuStep::Kind::Row || l.ops.size() != 1 ||
         !isa<qc::LayerNormOp>(l.ops.front()) ||
-        q.kind != GpuStep::Kind::QuantizeMX || q.inputs[0] != l.outputs[0])
+        q.kind != GpuStep::Kind::QuantizeMX || q.kernel != "quantize_mxfp8" ||
+        q.inputs[0] != l.outputs[0])
       continue;
     l.ops.push_back(q.ops.front());
     l.outputs.append(q.outputs.begin(), q.outputs.end());
@@ -598,10 +616,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
       std::string key = describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
                                       chainInputs, s.expr);
       s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      // The GEMM's element formats are part of the key and the name.
+      std::string base = gemmKernelName(cast<qc::QMatMulOp>(s.ops.front()));
+      key = base + ";" + key;
       s.kernel = gemmKeys
-                     .try_emplace(key, (kGemmKernelName + "_ep" +
-                                        std::to_string(gemmKeys.size()))
-                                           .str())
+                     .try_emplace(key, base + "_ep" +
+                                           std::to_string(gemmKeys.size()))
                      .first->second;
     }
   }
@@ -648,11 +668,13 @@ GpuPlan quantc::planGemmKernels(Operation *root) {
   GpuPlan plan;
   root->walk([&](qc::QMatMulOp q) {
     if (isKernelSupported(q))
-      plan.steps.push_back({GpuStep::Kind::Gemm, kGemmKernelName.str(),
+      plan.steps.push_back({GpuStep::Kind::Gemm, gemmKernelName(q),
                             {q.getOperation()}, {}, {}});
   });
-  if (!plan.steps.empty())
-    plan.kernels.emplace_back(kGemmKernelName.str(), 0);
+  for (auto [i, s] : llvm::enumerate(plan.steps))
+    if (llvm::none_of(plan.kernels,
+                      [&](auto &k) { return k.first == s.kernel; }))
+      plan.kernels.emplace_back(s.kernel, i);
   return plan;
 }
 
@@ -663,13 +685,19 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
     const GpuStep &s = plan.steps[stepIdx];
     FailureOr<gpu::GPUFuncOp> f = failure();
     switch (s.kind) {
-    case GpuStep::Kind::Gemm:
+    case GpuStep::Kind::Gemm: {
+      auto q = cast<qc::QMatMulOp>(s.ops.front());
       f = s.ops.size() > 1
               ? quantc::detail::buildGemmEpilogueKernel(kernels, name, t, s)
-              : buildMXFP8GemmKernel(kernels, name, t);
+              : buildMXFP8GemmKernel(kernels, name, t, nullptr,
+                                     getMXGemmElement(q.getLhsScheme()),
+                                     getMXGemmElement(q.getRhsScheme()));
       break;
+    }
     case GpuStep::Kind::QuantizeMX:
-      f = quantc::detail::buildQuantizeMXFP8Kernel(kernels, name, t);
+      f = quantc::detail::buildQuantizeMXFP8Kernel(
+          kernels, name, t,
+          getMXGemmElement(cast<qc::QuantizeOp>(s.ops.front()).getScheme()));
       break;
     case GpuStep::Kind::Elementwise:
       f = quantc::detail::buildElementwiseKernel(kernels, name, t, s);
@@ -966,6 +994,19 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     if (!s.expr.empty())
       step["expr"] = s.expr;
     Operation *first = s.ops.front();
+    // MX element formats other than e4m3 (the codes' value types).
+    if (auto q = dyn_cast<qc::QMatMulOp>(first);
+        q && s.kernel != kGemmKernelName &&
+        !StringRef(s.kernel).starts_with(kGemmKernelName.str() + "_ep")) {
+      json::Array els;
+      for (qc::SchemeAttr sc : {q.getLhsScheme(), q.getRhsScheme()})
+        els.push_back(typeKey(getMXGemmElement(sc)));
+      step["attrs"] = json::Object{{"elements", std::move(els)}};
+    }
+    if (auto q = dyn_cast<qc::QuantizeOp>(first);
+        q && StringRef(s.kernel).starts_with("quantize_mx_"))
+      step["attrs"] =
+          json::Object{{"element", typeKey(getMXGemmElement(q.getScheme()))}};
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},

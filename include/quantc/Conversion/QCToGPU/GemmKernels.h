@@ -96,9 +96,16 @@ struct GemmEpilogue {
       apply;
 };
 
+/// The MX element formats the MXFP8 GEMM also takes, one code per byte,
+/// recoded to e4m3 as it loads them (their values are all e4m3 values, so
+/// the product is the same): f4E2M1FN (MXFP4), f6E2M3FN and f6E3M2FN
+/// (MXFP6). f8E4M3FN (or a null type) is loaded as is.
+bool isMXGemmElement(mlir::Type elem);
+
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildMXFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
-                     KernelTarget t, const GemmEpilogue *epilogue = nullptr);
+                     KernelTarget t, const GemmEpilogue *epilogue = nullptr,
+                     mlir::Type lhsElem = {}, mlir::Type rhsElem = {});
 
 /// The block-scaled GEMMs of the mma.sync kernel family. They share its
 /// geometry (32x16 C tile per block of 4 warps, one 16x8 MMA tile per warp)
@@ -133,7 +140,8 @@ bool isBlockScaledGemmSupported(KernelTarget t, BlockScaledGemm g);
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildBlockScaledGemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                            KernelTarget t, BlockScaledGemm g,
-                           const GemmEpilogue *epilogue = nullptr);
+                           const GemmEpilogue *epilogue = nullptr,
+                           mlir::Type lhsElem = {}, mlir::Type rhsElem = {});
 
 /// Registers the dialects the kernel builder creates ops of.
 void registerGemmKernelDialects(mlir::DialectRegistry &registry);

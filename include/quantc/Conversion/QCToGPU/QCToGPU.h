@@ -16,8 +16,17 @@ namespace quantc {
 /// Whether `s` is MXFP8: f8E4M3FN codes, f8E8M0FNU scales, K block 32.
 bool isMXFP8Scheme(qc::SchemeAttr s);
 
-/// Whether a kernel exists for `op` (MXFP8: E4M3 codes, E8M0 scales, K block
-/// 32, on both operands). Otherwise explains why in `reason`.
+/// The element type of an MX scheme the GEMM kernels take (E8M0 scales, K
+/// block 32; elements e4m3, or e2m1/e2m3/e3m2 recoded to e4m3 as they
+/// load), or null.
+mlir::Type getMXGemmElement(qc::SchemeAttr s);
+
+/// The short name of an MX element the kernels' names carry ("e4m3",
+/// "e2m1", "e2m3", "e3m2").
+llvm::StringRef getMXElementShortName(mlir::Type elem);
+
+/// Whether a kernel exists for `op` (an MX scheme getMXGemmElement accepts,
+/// on both operands). Otherwise explains why in `reason`.
 bool isKernelSupported(qc::QMatMulOp op, std::string *reason = nullptr);
 
 /// Name of the MXFP8 GEMM kernel every supported qc.qmatmul shares.
