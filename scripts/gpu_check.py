@@ -158,6 +158,24 @@ def mini_decode(codes, fmt):
     return (bits | sign).astype(np.uint32).view(np.float32)
 
 
+def bf16_encode(x, saturate=False):
+    """bf16 bit patterns (uint16) of float32 values: round to nearest even,
+    overflow to +-max finite when saturating else +-Inf, NaN quieted with
+    its sign and payload: the Numerics library's encBF16."""
+    a = np.ascontiguousarray(x, np.float32).view(np.uint32).astype(np.int64)
+    sign = (a >> 16) & 0x8000
+    m = a & 0x7FFFFFFF
+    code = (m + 0x7FFF + ((m >> 16) & 1)) >> 16
+    code = np.where(code > 0x7F7F, 0x7F7F if saturate else 0x7F80, code)
+    code = np.where(m > 0x7F800000, (m >> 16) | 0x40, code)
+    return (code | sign).astype(np.uint16)
+
+
+def bf16_decode(codes):
+    """float32 values of bf16 bit patterns."""
+    return (np.asarray(codes).astype(np.uint32) << 16).view(np.float32)
+
+
 def e4m3_encode(x):
     """E4M3FN codes of float32 values, round to nearest even, saturating
     (NaN -> 0x7F): the kernels' encodeE4M3Sat and cvt.rn.satfinite.e4m3x2,

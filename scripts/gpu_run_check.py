@@ -55,8 +55,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import qcpkg_program as qp  # noqa: E402
-from gpu_check import (E4M3, MINI, MX_EMAX, mini_decode,  # noqa: E402
-                       mini_encode)
+from gpu_check import (E4M3, MINI, MX_EMAX, bf16_decode,  # noqa: E402
+                       bf16_encode, mini_decode, mini_encode)
 
 GEMM_TOL = 2.0 ** -10
 # A conv output sums at most C/g * KH * KW (576 here) fp32 fma's; each
@@ -115,15 +115,20 @@ class NumpyMX:
 
     @staticmethod
     def encode(x, fmt="f8E4M3FN", saturate=True):
-        """Float codes (gpu_check.mini_encode): what quantize_linear and
-        casts to e4m3, e5m2 and e2m1 use."""
+        """Float codes (gpu_check.mini_encode, bf16_encode): what
+        quantize_linear and casts to e4m3, e5m2, e2m1 and bf16 use."""
+        if fmt == "bf16":
+            return bf16_encode(x, saturate)
         if fmt not in MINI:
             raise ValueError(f"no numpy encoder for {fmt}")
         return mini_encode(x, fmt, saturate)
 
     @staticmethod
     def decode(codes, fmt="f8E4M3FN"):
-        """float32 values of float codes (gpu_check.mini_decode)."""
+        """float32 values of float codes (gpu_check.mini_decode,
+        bf16_decode)."""
+        if fmt == "bf16":
+            return bf16_decode(codes)
         if fmt not in MINI:
             raise ValueError(f"no numpy decoder for {fmt}")
         return mini_decode(codes, fmt)

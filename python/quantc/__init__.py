@@ -260,9 +260,10 @@ class HostKernels:
                args: Sequence[Any]) -> None:
         """Runs kernel ``name`` on a grid x block of threads. ``args`` in
         the kernel's order: a C-contiguous numpy array for a pointer (its
-        memory is the device memory), ``("i32", n)`` or ``("i64", n)`` for
-        an integer, ``("ptr", address)`` for a raw address. Grid and block
-        take 1 to 3 extents (missing ones are 1)."""
+        memory is the device memory; the kernel writes what it writes
+        whatever the array's ``writeable`` flag says), ``("i32", n)`` or
+        ``("i64", n)`` for an integer, ``("ptr", address)`` for a raw
+        address. Grid and block take 1 to 3 extents (missing ones are 1)."""
         packed = []
         for i, a in enumerate(args):
             if isinstance(a, np.ndarray):

@@ -427,10 +427,13 @@ def test_float_code_casts_are_bit_exact(to, saturate, run_tool, tmp_path):
                         3 * 2.0 ** -11, 2.0 ** -14, 2.0 ** -16, 2.0 ** -17,
                         3 * 2.0 ** -18, np.inf, -np.inf, np.nan, 1e-30,
                         -3.0e38], np.float32)
+    # NaNs with a sign and a payload (a signalling one too).
+    nans = np.array([0x7FA00001, 0xFFC12345, 0x7F800001], np.uint32).view(
+        np.float32)
     rng = np.random.default_rng(1)
-    vals = np.concatenate([special, -special, rng.standard_normal(192) *
-                           np.exp2(rng.integers(-20, 18, 192))]).astype(np.float32)
-    vals = vals[:256].reshape(4, 64)
+    noise = (rng.standard_normal(192) *
+             np.exp2(rng.integers(-20, 18, 192))).astype(np.float32)
+    vals = np.concatenate([special, -special, nans, noise])[:256].reshape(4, 64)
     # (Calibration data must be finite; the graph has nothing to calibrate.)
     np.savez(tmp_path / "calib.npz", x=np.ones((2, 64), np.float32))
     pkg = tmp_path / "cast.qcpkg"
@@ -443,9 +446,10 @@ def test_float_code_casts_are_bit_exact(to, saturate, run_tool, tmp_path):
     ref, sims = executor_and_simulation(run_tool, pkg, {"x": vals}, tmp_path,
                                         "y")
     for kind, got in sims.items():
-        np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
-        same = np.isnan(ref) | (got.view(np.uint32) == ref.view(np.uint32))
-        assert same.all(), (kind, vals[~same], got[~same], ref[~same])
+        # Every bit, NaN sign and payload included.
+        same = got.view(np.uint32) == ref.view(np.uint32)
+        assert same.all(), (kind, vals[~same], got[~same].view(np.uint32),
+                            ref[~same].view(np.uint32))
 
 
 def test_order_check_catches_a_step_reading_ahead(mlp_gpu, tmp_path):
@@ -538,6 +542,26 @@ def test_gpu_check_numpy_mx_matches_numerics():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
         np.testing.assert_array_equal(got[~np.isnan(want)].view(np.uint32),
                                       want[~np.isnan(want)].view(np.uint32))
+    # bf16 (the casts of the bf16 format), NaN payloads included.
+    xs = np.concatenate([x.ravel(), np.array(
+        [0x7FA00001, 0xFFC12345, 0x7F7FFFFF, 0xFF7FFFFF], np.uint32).view(
+            np.float32)])
+    for sat in (True, False):
+        np.testing.assert_array_equal(nm.encode(xs, "bf16", sat),
+                                      quantc.numerics.encode(xs, "bf16", sat))
+    codes = np.arange(1 << 16, dtype=np.uint16)
+    np.testing.assert_array_equal(
+        nm.decode(codes, "bf16").view(np.uint32),
+        quantc.numerics.decode(codes, "bf16").view(np.uint32))
+    # MX with every element the GEMMs take.
+    for elem in ("f4E2M1FN", "f6E2M3FN", "f6E3M2FN"):
+        c, s = nm.quantize_mx(x, elem)
+        rc, rs = quantc.numerics.quantize_mx(x, elem, 32)
+        np.testing.assert_array_equal(s, rs, err_msg=elem)
+        np.testing.assert_array_equal(c, rc, err_msg=elem)
+        np.testing.assert_array_equal(
+            nm.dequantize_mx(c, s, elem).view(np.uint32),
+            quantc.numerics.dequantize_mx(rc, rs, elem).view(np.uint32))
     c, s = nm.quantize_mx(x)
     rc, rs = quantc.numerics.quantize_mx(x, "f8E4M3FN", 32)
     np.testing.assert_array_equal(s, rs)

@@ -233,6 +233,41 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
   }
 }
 
+// A warp whose lanes do not all reach the MMA (here: a block of 16
+// threads, half a warp) is an error, as mma.sync.aligned is undefined
+// then; launches outside CUDA's limits or with an i32 out of range are
+// refused; the kernels still run afterwards.
+TEST_F(HostKernelsTest, WarpCollectiveErrorsAndLimits) {
+  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*top, "gemm", KernelTarget::SM89)));
+  std::string err;
+  auto hk = HostKernels::create(*top, err);
+  ASSERT_TRUE(hk) << err;
+  std::vector<uint8_t> A(64, 0x38), As(2, 127), B(8 * 64, 0x38), Bs(8 * 2, 127);
+  std::vector<float> C(16 * 8, -1.0f);
+  auto i32 = [](int64_t v) {
+    return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+  };
+  std::vector<HostKernelArg> args = {ptr(A.data()), ptr(As.data()),
+                                     ptr(B.data()), ptr(Bs.data()),
+                                     ptr(C.data()), i32(1), i32(8), i32(64)};
+  EXPECT_FALSE(hk->launch("gemm", {1, 1, 1}, {16, 1, 1}, args, err));
+  EXPECT_NE(err.find("16 of the warp's 16 lanes reached a warp-collective MMA"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(hk->launch("gemm", {1, 1, 1}, {32, 64, 1}, args, err));
+  EXPECT_NE(err.find("exceeds CUDA's limits"), std::string::npos) << err;
+  std::vector<HostKernelArg> wide = args;
+  wide[5] = i32(int64_t(1) << 40);
+  EXPECT_FALSE(hk->launch("gemm", {1, 1, 1}, {32, 4, 1}, wide, err));
+  EXPECT_NE(err.find("argument 5 does not fit an i32"), std::string::npos)
+      << err;
+  // 1.0 x 1.0 summed over K = 64 in row 0 of an 1 x 8 result.
+  ASSERT_TRUE(hk->launch("gemm", {1, 1, 1}, {32, 4, 1}, args, err)) << err;
+  for (int n = 0; n < 8; ++n)
+    EXPECT_EQ(C[n], 64.0f) << n;
+  EXPECT_EQ(C[8], -1.0f);
+}
+
 TEST_F(HostKernelsTest, NeedsAGpuModule) {
   std::string err;
   EXPECT_FALSE(HostKernels::create(*top, err));

@@ -800,8 +800,21 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   cast<RankedTensorType>(c.getInput().getType()).getElementType();
               Type to =
                   cast<RankedTensorType>(c.getResult().getType()).getElementType();
-              if (to.isBF16())
-                return arith::TruncFOp::create(b, loc, to, in(0)).getResult();
+              if (to.isBF16()) {
+                // NaN keeps its sign and payload, quieted (the Numerics
+                // library's encBF16: (bits >> 16) | 0x40); cvt.rn.bf16.f32
+                // and the host lowering would give a canonical NaN.
+                Value x = in(0);
+                Value bits = bitcastI32(e, x);
+                Value nanBits = arith::TruncIOp::create(
+                    b, loc, b.getI16Type(),
+                    e.bor(e.shru(bits, e.c32(16)), e.c32(0x40)));
+                Value nan = arith::BitcastOp::create(b, loc, to, nanBits);
+                Value isNaN = arith::CmpFOp::create(
+                    b, loc, arith::CmpFPredicate::UNO, x, x);
+                return e.select(isNaN, nan,
+                                arith::TruncFOp::create(b, loc, to, x));
+              }
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
               if (from.isF32())

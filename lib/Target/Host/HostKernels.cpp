@@ -49,11 +49,14 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <climits>
 #include <cstring>
 #include <mutex>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 using namespace mlir;
@@ -120,6 +123,12 @@ std::string refusal(gpu::GPUFuncOp fn) {
             " (threads that cooperate or a GPU-only instruction)";
     } else if (isa<LLVM::CallOp, func::CallOp>(op)) {
       why = "it calls another function";
+    } else if (!(ns == "arith" || ns == "scf" || ns == "cf" || ns == "llvm" ||
+                 ns == "index" || ns == "ub" || isa<math::SqrtOp>(op))) {
+      // Only what the host lowering converts: one kernel's op must not
+      // fail the others' JIT.
+      why = "it uses " + op->getName().getStringRef().str() +
+            ", which the host lowering does not convert";
     } else {
       for (Type t : llvm::concat<Type>(llvm::to_vector(op->getOperandTypes()),
                                        llvm::to_vector(op->getResultTypes())))
@@ -233,7 +242,10 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
       lowerCollective(a, buf);
   }
 
-  // The launch: every block, then every thread of it, in order.
+  // The launch: every block, then every thread of it, in order (a
+  // cooperative kernel's lanes are scheduled by HostKernels::launch).
+  if (cooperative)
+    return;
   SmallVector<Type> launchParams = params;
   launchParams.append(6, index);
   auto launch = func::FuncOp::create(b, loc,
@@ -278,11 +290,38 @@ struct Lane {
   uint32_t *waitBuf = nullptr; // non-null: parked at the MMA
 };
 
+/// 32 lane stacks, each above a PROT_NONE guard page (a lane that
+/// overflows its stack faults instead of corrupting the heap); mmap'd, so
+/// pages are touched only as a lane uses them.
+class LaneStacks {
+public:
+  static constexpr size_t kStack = 256 * 1024, kGuard = 4096;
+  LaneStacks() {
+    size_t total = 32 * (kStack + kGuard);
+    void *p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return;
+    base = static_cast<char *>(p);
+    for (size_t i = 0; i < 32; ++i)
+      mprotect(base + i * (kStack + kGuard), kGuard, PROT_NONE);
+  }
+  ~LaneStacks() {
+    if (base)
+      munmap(base, 32 * (kStack + kGuard));
+  }
+  bool ok() const { return base != nullptr; }
+  char *stack(size_t i) const { return base + i * (kStack + kGuard) + kGuard; }
+
+private:
+  char *base = nullptr;
+};
+
 struct Warp {
   ucontext_t sched;
   void (*thread)(void **) = nullptr;
   std::vector<Lane> lanes;
-  std::vector<std::vector<char>> stacks;
+  LaneStacks *stacks = nullptr;
 };
 
 thread_local Lane *currentLane = nullptr;
@@ -296,6 +335,11 @@ void laneMain() {
 /// The host side of a warp-collective MMA: parks the lane.
 extern "C" void hostMmaE4M3(uint32_t *buf) {
   Lane *l = currentLane;
+  if (!l) {
+    // Only a lane of HostKernels' scheduler reaches the MMA.
+    llvm::report_fatal_error("quantc host kernels: a warp-collective MMA "
+                             "outside a scheduled warp");
+  }
   l->waitBuf = buf;
   swapcontext(&l->ctx, &l->warp->sched);
 }
@@ -346,14 +390,11 @@ void mmaE4M3(llvm::ArrayRef<uint32_t *> bufs) {
 /// its lanes do not all reach each MMA (a lane that exits or branches
 /// around it: undefined for mma.sync.aligned).
 bool runWarp(Warp &w, size_t n, std::string &error) {
-  constexpr size_t kStack = 256 * 1024;
-  w.stacks.resize(n);
   for (size_t i = 0; i < n; ++i) {
     Lane &l = w.lanes[i];
-    w.stacks[i].resize(kStack);
     getcontext(&l.ctx);
-    l.ctx.uc_stack.ss_sp = w.stacks[i].data();
-    l.ctx.uc_stack.ss_size = kStack;
+    l.ctx.uc_stack.ss_sp = w.stacks->stack(i);
+    l.ctx.uc_stack.ss_size = LaneStacks::kStack;
     l.ctx.uc_link = &w.sched;
     makecontext(&l.ctx, laneMain, 0);
     l.started = true;
@@ -435,6 +476,13 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
         if (!fn.isKernel())
           continue;
         std::string name = fn.getName().str();
+        if (llvm::is_contained(im.all, name)) {
+          // Two gpu.modules with a kernel of this name: run neither.
+          im.refused[name] = "two gpu.modules define a kernel '" + name + "'";
+          llvm::erase(im.runnable, name);
+          im.signature.erase(name);
+          continue;
+        }
         im.all.push_back(name);
         if (std::string why = refusal(fn); !why.empty()) {
           im.refused[name] = std::move(why);
@@ -527,6 +575,9 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
                                llvm::JITSymbolFlags::Exported};
     return m;
   });
+  // Now, not lazily in the first launch: two threads launching at once
+  // would both initialize.
+  im.engine->initialize();
   return hk;
 }
 
@@ -559,6 +610,23 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
     if (grid[i] < 1 || block[i] < 1) {
       error = "kernel '" + name.str() +
               "': grid and block extents must be positive";
+      return false;
+    }
+  // CUDA's limits: 1024 threads per block, 2^31 - 1 blocks along x and
+  // 65535 along y and z.
+  if (block[0] * block[1] * block[2] > 1024 || grid[0] > 0x7fffffff ||
+      grid[1] > 65535 || grid[2] > 65535) {
+    error = "kernel '" + name.str() +
+            "': the launch exceeds CUDA's limits (1024 threads per block; "
+            "grid x < 2^31, y and z <= 65535)";
+    return false;
+  }
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].kind == HostKernelArg::Kind::I32 &&
+        (int64_t(args[i].value) < INT32_MIN ||
+         int64_t(args[i].value) > INT32_MAX)) {
+      error = "kernel '" + name.str() + "': argument " + std::to_string(i) +
+              " does not fit an i32";
       return false;
     }
   // invokePacked takes a pointer to each argument's value.
@@ -595,9 +663,15 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
       return false;
     }
     int64_t threads = block[0] * block[1] * block[2];
+    LaneStacks stacks;
+    if (!stacks.ok()) {
+      error = "kernel '" + name.str() + "': cannot map the lanes' stacks";
+      return false;
+    }
     Warp w;
     w.thread = *fn;
     w.lanes.resize(32);
+    w.stacks = &stacks;
     for (int64_t bz = 0; bz < grid[2]; ++bz)
       for (int64_t by = 0; by < grid[1]; ++by)
         for (int64_t bx = 0; bx < grid[0]; ++bx)

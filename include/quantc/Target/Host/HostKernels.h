@@ -2,14 +2,16 @@
 //
 // Runs the kernels of a gpu.module (what qc-convert-to-gpu builds, before
 // the NVVM lowering) on the host: each gpu.func whose threads do not
-// cooperate (no barrier, shuffle, shared memory, tensor-core or other NVVM
-// op) becomes a host function of its arguments and its thread and block
-// ids, and a driver runs every thread of a launch one after another. The
-// kernel bodies are the same arith/scf/LLVM ops that become PTX, so a
+// cooperate (no barrier, shuffle, shared memory or NVVM op) becomes a host
+// function of its arguments and its thread and block ids, and a driver
+// runs every thread of a launch one after another. A kernel whose only
+// cooperation is the warp's mma.sync m16n8k32 e4m3 (the sm_89/sm_90 MXFP8
+// GEMMs) runs each warp's 32 lanes as coroutines with the MMA emulated.
+// The kernel bodies are the same arith/scf/LLVM ops that become PTX, so a
 // wrong index, encoding or bound in a kernel builder shows on a machine
 // without a GPU (docs/Kernels.md, "Kernels on the host"). What this does
-// not check: the NVPTX backend and ptxas, the GEMM kernels (warps
-// cooperate), and races between threads (they run in order here).
+// not check: the NVPTX backend and ptxas, the tensor core's own rounding,
+// the sm_120a and sm_90a GEMMs, and races between threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,12 +55,15 @@ public:
   /// Why kernel `name` cannot run here; "" when it can.
   std::string whyNot(llvm::StringRef name) const;
 
-  /// Runs kernel `name` over grid x block threads (blocks in z, y, x order,
-  /// then threads in z, y, x order), each as the GPU thread of those ids.
-  /// Pointer arguments must address memory that covers what the kernel
-  /// touches, as on the GPU. False with `error` set for an unknown or
-  /// refused kernel, arguments that do not match its parameters, or a
-  /// non-positive grid or block extent.
+  /// Runs kernel `name` over grid x block threads, each as the GPU thread
+  /// of those ids: blocks in z, y, x order, then threads in z, y, x order
+  /// (a cooperative kernel: warp by warp, its lanes interleaved at each
+  /// MMA). Pointer arguments must address memory that covers what the
+  /// kernel touches, as on the GPU. False with `error` set for an unknown
+  /// or refused kernel, arguments that do not match its parameters (an
+  /// i32 out of range included), a non-positive grid or block extent, a
+  /// launch beyond CUDA's limits, or a warp whose lanes do not all reach
+  /// its MMA.
   bool launch(llvm::StringRef name, std::array<int64_t, 3> grid,
               std::array<int64_t, 3> block,
               llvm::ArrayRef<HostKernelArg> args, std::string &error);
