@@ -215,7 +215,14 @@ class CudaProgram:
 
     def download(self, i):
         v = self.pkg.program["values"][i]
-        out = np.empty(qp.value_shape(v, self.batch), qp.DTYPE[v["dtype"]])
+        shape = qp.value_shape(v, self.batch)
+        if v["kind"] == "weight" and v["dtype"] in qp.PACKED4:
+            # Two codes per byte in weights.bin: one per byte for the model.
+            raw = np.empty(qp.value_bytes(v, self.batch), np.uint8)
+            self.cuda.dtoh(raw, ctypes.c_uint64(self.ptr[i]))
+            return qp.unpack4(raw, int(np.prod(shape)), v["dtype"]).view(
+                qp.DTYPE[v["dtype"]]).reshape(shape)
+        out = np.empty(shape, qp.DTYPE[v["dtype"]])
         self.cuda.dtoh(out, ctypes.c_uint64(self.ptr[i]))
         return out
 

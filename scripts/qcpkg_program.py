@@ -43,9 +43,26 @@ def value_shape(v, batch):
     return tuple(batch if d == -1 else d for d in v["shape"])
 
 
+PACKED4 = ("i4", "ui4", "f4E2M1FN")  # two per byte in weights.bin
+
+
 def value_bytes(v, batch):
-    return int(np.prod(value_shape(v, batch), dtype=np.int64)) * \
-        np.dtype(DTYPE[v["dtype"]]).itemsize
+    n = int(np.prod(value_shape(v, batch), dtype=np.int64))
+    if v["kind"] == "weight" and v["dtype"] in PACKED4:
+        return (n + 1) // 2
+    return n * np.dtype(DTYPE[v["dtype"]]).itemsize
+
+
+def unpack4(raw, n, dtype):
+    """One code per byte from weights.bin's packed 4-bit codes (element 2i
+    in the low nibble of byte i); i4 sign-extended."""
+    b = np.asarray(raw, np.uint8)
+    c = np.empty(2 * b.size, np.uint8)
+    c[0::2], c[1::2] = b & 15, b >> 4
+    c = c[:n]
+    if dtype == "i4":
+        return ((c.astype(np.int16) ^ 8) - 8).astype(np.int8)
+    return c
 
 
 def linear(e, batch):
@@ -582,7 +599,10 @@ def check_step(step, views, scalars, batch):
     elif k.startswith("mxfp8_gemm"):
         _, _, w, _, out = views[:5]
         M, N, K = scalars
-        ok = ((M, N, K) == (out.size // max(N, 1), w.shape[0], w.shape[1])
+        # (Packed 4-bit weights reach the host kernels as their bytes.)
+        wshape = w.shape if w.ndim == 2 else \
+            ((N, K) if w.size == (N * K + 1) // 2 else (-1, -1))
+        ok = ((M, N, K) == (out.size // max(N, 1), wshape[0], wshape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
@@ -699,6 +719,10 @@ def run(pkg, inputs, backend, on_step=None):
     # read before any write show in the outputs.
     arena = np.full(total, 0xFF, np.uint8)
 
+    # The kernels run on the host read packed 4-bit weights as they are;
+    # the numpy models take them one code per byte.
+    raw_packed = isinstance(backend, HostBackend)
+
     def view(i):
         v = values[i]
         dt = np.dtype(DTYPE[v["dtype"]])
@@ -709,6 +733,12 @@ def run(pkg, inputs, backend, on_step=None):
             raw = arena[offsets[v["slot"]]:offsets[v["slot"]] + n]
         if raw.size != n:
             raise ProgramError(f"value {i} ({v['name']}) lies outside its storage")
+        if v["kind"] == "weight" and v["dtype"] in PACKED4:
+            if raw_packed:
+                return raw
+            count = int(np.prod(value_shape(v, batch), dtype=np.int64))
+            return unpack4(raw, count, v["dtype"]).view(dt).reshape(
+                value_shape(v, batch))
         return raw.view(dt).reshape(value_shape(v, batch))
 
     for i, v in enumerate(values):

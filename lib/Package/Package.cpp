@@ -75,6 +75,7 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
                        " is not a dense tensor with data; cannot store it in weights.bin");
     int64_t elemBytes = qc::WeightOp::getStorageBytes(type.getElementType());
     int64_t size = type.getNumElements() * elemBytes;
+    bool packed = qc::WeightOp::isPacked4(type.getElementType());
     if (type.getElementType().isInteger(1))
       return makeError("boolean constants are not supported in packages yet");
     ArrayRef<char> raw = attr->data;
@@ -89,6 +90,14 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
       return makeError("constant of type " + typeStr(type) + " has " +
                        llvm::Twine(data.size()) + " bytes of storage, expected " +
                        llvm::Twine(size));
+    if (packed) {
+      // 4-bit codes two per byte, element 2i in the low nibble.
+      std::string p((data.size() + 1) / 2, '\0');
+      for (size_t i = 0; i < data.size(); ++i)
+        p[i / 2] |= char((data[i] & 0xf) << (4 * (i % 2)));
+      data = std::move(p);
+      size = data.size();
+    }
     blob.resize((blob.size() + 63) / 64 * 64, '\0');
     int64_t offset = blob.size();
     blob += data;
@@ -265,6 +274,22 @@ quantc::readPackageGraph(MLIRContext &ctx, llvm::StringRef dir) {
                        llvm::Twine(data.size()) + " bytes)");
     auto type = cast<RankedTensorType>(w.getType());
     ArrayRef<char> raw(data.data() + off, size);
+    std::string unpacked;
+    if (qc::WeightOp::isPacked4(type.getElementType())) {
+      // Two 4-bit codes per byte: one per byte again, the nibble in the
+      // low bits as MLIR's own attributes hold 4-bit values (readers take
+      // the low nibble: an i4's sign is its bit 3).
+      int64_t n = type.getNumElements();
+      if (size != (n + 1) / 2)
+        return makeError("'" + weightsPath + "': weight '" + w.getName() +
+                         "' has " + llvm::Twine(size) + " bytes, " +
+                         typeStr(type) + " packs into " +
+                         llvm::Twine((n + 1) / 2));
+      unpacked.resize(n);
+      for (int64_t i = 0; i < n; ++i)
+        unpacked[i] = char((uint8_t(raw[i / 2]) >> (4 * (i % 2))) & 0xf);
+      raw = ArrayRef<char>(unpacked.data(), unpacked.size());
+    }
     bool splat = false;
     if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))
       return makeError("'" + weightsPath + "': weight '" + w.getName() +

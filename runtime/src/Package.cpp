@@ -48,6 +48,10 @@ size_t qcrt::dtypeSize(const std::string &d) {
   return 0;
 }
 
+bool qcrt::isPacked4(const std::string &d) {
+  return d == "i4" || d == "ui4" || d == "f4E2M1FN";
+}
+
 std::string qcrt::joinPath(const std::string &dir, const std::string &rel) {
   if (dir.empty())
     return rel;
@@ -685,6 +689,8 @@ Status ManifestReader::values(const JValue &vals) {
           return err(key + ".shape", "a weight's shape must be static");
       uint64_t bytes;
       tensorBytes(v.shape, v.elementSize, 1, bytes); // checked by shape()
+      if (isPacked4(v.dtype))
+        bytes = (bytes + 1) / 2; // two 4-bit codes per byte in weights.bin
       if (off < 0 || (uint64_t)off > pkg_.weightsSize ||
           bytes > pkg_.weightsSize - (uint64_t)off)
         return err(key, "weight '" + v.name + "' at offset " +

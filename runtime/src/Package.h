@@ -21,6 +21,9 @@ namespace qcrt {
 
 /// Bytes per element of a manifest dtype; 0 if the runtime does not know it.
 size_t dtypeSize(const std::string &dtype);
+/// Whether weights.bin packs `dtype` two per byte (4-bit codes; in the
+/// arena they take a byte each).
+bool isPacked4(const std::string &dtype);
 
 /// a·batch + c, ceil-divided by `div` when div > 0.
 struct Linear {

@@ -224,6 +224,59 @@ TEST_F(PackageTest, RoundTripRunsBitIdentical) {
   EXPECT_EQ(ex.getOutputNames(), std::vector<std::string>({"y"}));
 }
 
+// 4-bit codes (i4, ui4, e2m1) are packed two per byte in weights.bin,
+// element 2i in the low nibble; an odd count leaves the last high nibble
+// 0; reading the package gives back the same constants (i4 values -8..7,
+// the others 0..15), a splat included.
+TEST_F(PackageTest, FourBitCodesArePackedTwoPerByte) {
+  const char *src = R"mlir(
+func.func @main() -> (tensor<3x5xi4>, tensor<7xui4>, tensor<2x3xf4E2M1FN>, tensor<5xi4>) {
+  %a = arith.constant dense<[[-8, -1, 0, 1, 7], [3, -3, 5, -5, 2], [-2, 6, -6, 4, -4]]> : tensor<3x5xi4>
+  %b = arith.constant dense<[0, 1, 7, 8, 9, 14, 15]> : tensor<7xui4>
+  %c = arith.constant dense<[[0.0, 0.5, -6.0], [1.5, -0.0, 4.0]]> : tensor<2x3xf4E2M1FN>
+  %d = arith.constant dense<-3> : tensor<5xi4>
+  return %a, %b, %c, %d : tensor<3x5xi4>, tensor<7xui4>, tensor<2x3xf4E2M1FN>, tensor<5xi4>
+}
+)mlir";
+  auto module = parseSourceString<ModuleOp>(src, &ctx);
+  ASSERT_TRUE(module);
+  std::string pkg = join(root, "four.qcpkg");
+  llvm::Error e = write(pkg, *module);
+  ASSERT_FALSE(e) << llvm::toString(std::move(e));
+  // Sizes: ceil(15/2), ceil(7/2), ceil(6/2), ceil(5/2).
+  std::vector<int64_t> sizes;
+  (void)parseSourceFile<ModuleOp>(join(pkg, "graph.mlir"), &ctx)->walk(
+      [&](qc::WeightOp w) { sizes.push_back(int64_t(w.getSize())); });
+  EXPECT_EQ(sizes, std::vector<int64_t>({8, 4, 3, 3}));
+  // The first weight's bytes: (-8, -1) -> 0xF8, (0, 1) -> 0x10, ...
+  std::string bin = readFile(join(pkg, "weights.bin"));
+  ASSERT_GE(bin.size(), 8u);
+  EXPECT_EQ(uint8_t(bin[0]), 0xF8);
+  EXPECT_EQ(uint8_t(bin[1]), 0x10);
+  EXPECT_EQ(uint8_t(bin[7]), 0x0C); // -4 and the padding nibble
+  auto loaded = readPackageGraph(ctx, pkg);
+  ASSERT_TRUE(!!loaded) << llvm::toString(loaded.takeError());
+  SmallVector<DenseElementsAttr> before, after;
+  module->walk([&](arith::ConstantOp c) {
+    before.push_back(cast<DenseElementsAttr>(c.getValue()));
+  });
+  (*loaded)->walk([&](arith::ConstantOp c) {
+    after.push_back(cast<DenseElementsAttr>(c.getValue()));
+  });
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(before[i], after[i]) << i;
+  // The Executor reads them as the original's.
+  auto a = Executor(getEntryFunction(*module)).run({});
+  auto b = Executor(getEntryFunction(**loaded)).run({});
+  ASSERT_TRUE(succeeded(a) && succeeded(b));
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].bytes, (*b)[i].bytes) << i;
+    EXPECT_EQ((*a)[i].i, (*b)[i].i) << i;
+    EXPECT_EQ((*a)[i].f, (*b)[i].f) << i;
+  }
+}
+
 TEST_F(PackageTest, ManifestAndWeightsLayout) {
   auto module = buildModule();
   ASSERT_TRUE(module);

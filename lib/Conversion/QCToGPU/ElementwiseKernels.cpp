@@ -75,6 +75,19 @@ bool quantc::detail::isBatchReduce(Operation *op) {
   return true;
 }
 
+bool quantc::detail::isPackedWeight(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !qc::WeightOp::isPacked4(t.getElementType()))
+    return false;
+  Operation *d = v.getDefiningOp();
+  return d && (isa<qc::WeightOp>(d) || d->hasTrait<OpTrait::ConstantLike>());
+}
+
+GemmOperandCodes quantc::detail::gemmOperandCodes(qc::QMatMulOp q, bool rhs) {
+  return {getMXGemmElement(rhs ? q.getRhsScheme() : q.getLhsScheme()),
+          isPackedWeight(rhs ? q.getRhs() : q.getLhs())};
+}
+
 int64_t quantc::detail::elementBytes(Type t) {
   if (!t.isIntOrFloat())
     return 0;
@@ -390,10 +403,22 @@ Type storageType(KernelEmitter &e, Type elem) {
 
 /// Element `offset` of `base` as a register value (i1 from its byte; a
 /// 4-bit code from the low nibble of its byte, sign-extended for i4, so a
-/// byte written zero- or sign-extended reads the same).
-Value loadElement(KernelEmitter &e, Value base, Type elem, Value offset) {
+/// byte written zero- or sign-extended reads the same; with `packed`, from
+/// nibble offset & 1 of byte offset / 2, how weights.bin stores them).
+Value loadElement(KernelEmitter &e, Value base, Type elem, Value offset,
+                  bool packed = false) {
   Type st = storageType(e, elem);
-  Value v = LLVM::LoadOp::create(e.b, e.loc, st, e.gep(base, st, offset));
+  Value v;
+  if (packed) {
+    Value byte = LLVM::LoadOp::create(
+        e.b, e.loc, e.i8, e.gep(base, e.i8, e.shru(offset, e.c64(1))));
+    Value sh = arith::TruncIOp::create(e.b, e.loc, e.i8,
+                                       e.mul(e.band(offset, e.c64(1)),
+                                             e.c64(4)));
+    v = arith::ShRUIOp::create(e.b, e.loc, byte, sh);
+  } else {
+    v = LLVM::LoadOp::create(e.b, e.loc, st, e.gep(base, st, offset));
+  }
   if (elem.isInteger(1))
     v = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::ne, v,
                               e.cst(e.i8, 0));
@@ -681,14 +706,14 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           if (!ShapedType::isDynamic(inType.getDimSize(k)))
             stride *= inType.getDimSize(k);
         }
-        blockVals[{v, {axis, block}}] =
-            loadElement(e, p, inType.getElementType(), offset);
+        blockVals[{v, {axis, block}}] = loadElement(
+            e, p, inType.getElementType(), offset, quantc::detail::isPackedWeight(v));
       }
     auto it = perAxis.find(v);
     if (it != perAxis.end())
       for (int64_t a : it->second)
-        channelVals[{v, a}] =
-            loadElement(e, p, inType.getElementType(), coords()[a]);
+        channelVals[{v, a}] = loadElement(e, p, inType.getElementType(),
+                                          coords()[a], quantc::detail::isPackedWeight(v));
     if (!broadcast.contains(v))
       continue;
     Value offset;
@@ -707,7 +732,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           stride *= d;
       }
     }
-    vals[v] = loadElement(e, p, inType.getElementType(), offset);
+    vals[v] = loadElement(e, p, inType.getElementType(), offset,
+                          quantc::detail::isPackedWeight(v));
   }
 
   Value last;
@@ -882,8 +908,8 @@ quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
                      e.add(e.mul(row, N), col), vals);
   };
   return buildMXFP8GemmKernel(top, name, t, &ep,
-                              getMXGemmElement(q.getLhsScheme()),
-                              getMXGemmElement(q.getRhsScheme()));
+                              quantc::detail::gemmOperandCodes(q, false),
+                              quantc::detail::gemmOperandCodes(q, true));
 }
 
 //===----------------------------------------------------------------------===//

@@ -18,6 +18,7 @@
 #define QUANTC_LIB_CONVERSION_QCTOGPU_ELEMENTWISEKERNELS_H
 
 #include "quantc/Conversion/QCToGPU/Program.h"
+#include "quantc/Conversion/QCToGPU/QCToGPU.h"
 
 namespace quantc {
 namespace detail {
@@ -48,6 +49,13 @@ llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
 /// pipeline reduces a whole tensor in two steps: each sample, then over
 /// them.)
 bool isBatchReduce(mlir::Operation *op);
+
+/// Whether `v` is a constant (a package weight) of 4-bit codes, which
+/// weights.bin packs two per byte: the kernels read its nibbles.
+bool isPackedWeight(mlir::Value v);
+
+/// How the MXFP8 GEMM of `q` reads its lhs (operand 0) or rhs codes.
+GemmOperandCodes gemmOperandCodes(qc::QMatMulOp q, bool rhs);
 
 /// Whether `in` broadcasts to `out` (numpy rules, aligned on the right): each
 /// dimension equal or 1; a dynamic dimension only as dimension 0 of both.

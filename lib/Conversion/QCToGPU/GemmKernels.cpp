@@ -255,20 +255,25 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
                                                KernelTarget t,
                                                const GemmEpilogue *epilogue,
-                                               Type lhsElem, Type rhsElem) {
-  for (Type el : {lhsElem, rhsElem})
+                                               GemmOperandCodes lhs,
+                                               GemmOperandCodes rhs) {
+  for (Type el : {lhs.elem, rhs.elem})
     if (!isMXGemmElement(el))
       return emitError(top.getLoc())
              << "the MXFP8 GEMM takes e4m3, e2m1, e2m3 or e3m2 codes, not "
              << el;
+  for (const GemmOperandCodes &o : {lhs, rhs})
+    if (o.nibbles && !isa_and_nonnull<Float4E2M1FNType>(o.elem))
+      return emitError(top.getLoc())
+             << "only e2m1 codes are read two per byte, not " << o.elem;
   return buildBlockScaledGemmKernel(top, name, t, BlockScaledGemm::MXFP8,
-                                    epilogue, lhsElem, rhsElem);
+                                    epilogue, lhs, rhs);
 }
 
 FailureOr<gpu::GPUFuncOp>
 buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
                            BlockScaledGemm kind, const GemmEpilogue *epilogue,
-                           Type lhsElem, Type rhsElem) {
+                           GemmOperandCodes lhs, GemmOperandCodes rhs) {
   MLIRContext *ctx = top.getContext();
   if (!isBlockScaledGemmSupported(t, kind))
     return emitError(top.getLoc())
@@ -341,19 +346,22 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
     auto recoded = [&](Type el) {
       return fp4 || !el || isa<Float8E4M3FNType>(el) ? Type() : el;
     };
-    Type la = recoded(lhsElem), lb = recoded(rhsElem);
+    Type la = recoded(lhs.elem), lb = recoded(rhs.elem);
+    bool na = !fp4 && lhs.nibbles, nb = !fp4 && rhs.nibbles;
     auto ra = [&](Value c) { return recodeToE4M3(e, c, la); };
     auto rb = [&](Value c) { return recodeToE4M3(e, c, lb); };
     llvm::function_ref<Value(Value)> recA = la ? llvm::function_ref<Value(Value)>(ra)
                                                : nullptr;
     llvm::function_ref<Value(Value)> recB = lb ? llvm::function_ref<Value(Value)>(rb)
                                                : nullptr;
-    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, rowBytes, recA),
-                              e.loadPacked4(A, rowHi, M, kLo, rowBytes, recA),
-                              e.loadPacked4(A, rowLo, M, kHi, rowBytes, recA),
-                              e.loadPacked4(A, rowHi, M, kHi, rowBytes, recA)};
-    std::array<Value, 2> bb = {e.loadPacked4(B, colB, N, kLo, rowBytes, recB),
-                               e.loadPacked4(B, colB, N, kHi, rowBytes, recB)};
+    std::array<Value, 4> a = {
+        e.loadPacked4(A, rowLo, M, kLo, rowBytes, recA, na),
+        e.loadPacked4(A, rowHi, M, kLo, rowBytes, recA, na),
+        e.loadPacked4(A, rowLo, M, kHi, rowBytes, recA, na),
+        e.loadPacked4(A, rowHi, M, kHi, rowBytes, recA, na)};
+    std::array<Value, 2> bb = {
+        e.loadPacked4(B, colB, N, kLo, rowBytes, recB, nb),
+        e.loadPacked4(B, colB, N, kHi, rowBytes, recB, nb)};
     auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {f32, f32, f32, f32});
     SmallVector<Value, 4> next;
 

@@ -91,15 +91,28 @@ struct KernelEmitter {
   /// an i32 (the 8-bit mma operand register). Elements outside [0,rows) x
   /// [0,K) are 0 (+0.0 in e4m3), which pads ragged tiles and a short last K
   /// block.
+  /// `nibbles`: the matrix holds 4-bit codes two per byte (a package's
+  /// packed weights: element i in the low nibble of byte i/2 when i is
+  /// even), each read as a byte 0..15 (then recoded).
   Value loadPacked4(Value base, Value row, Value rows, Value k, Value K,
-                    llvm::function_ref<Value(Value)> recode = nullptr) {
+                    llvm::function_ref<Value(Value)> recode = nullptr,
+                    bool nibbles = false) {
     Value rowOk = slt(row, rows);
     Value rowOff = mul(row, K);
     Value packed = c32(0);
     for (int j = 0; j < 4; ++j) {
       Value kj = add(k, c64(j));
       Value ok = land(rowOk, slt(kj, K));
-      Value byte = maskedByte(base, add(rowOff, kj), ok, 0);
+      Value idx = add(rowOff, kj);
+      Value byte;
+      if (nibbles) {
+        Value whole = maskedByte(base, shru(idx, c64(1)), ok, 0);
+        Value sh = arith::TruncIOp::create(b, loc, i32,
+                                           mul(band(idx, c64(1)), c64(4)));
+        byte = band(arith::ShRUIOp::create(b, loc, whole, sh), c32(15));
+      } else {
+        byte = maskedByte(base, idx, ok, 0);
+      }
       if (recode) // another element format's code to the e4m3 code
         byte = recode(byte);
       if (j)

@@ -363,12 +363,14 @@ std::string unsupportedReason(Operation *op) {
 /// mxfp8_gemm_<lhs>_<rhs> (e.g. mxfp8_gemm_e2m1_e2m1) for codes recoded
 /// to e4m3 as they load.
 std::string gemmKernelName(qc::QMatMulOp q) {
-  Type l = getMXGemmElement(q.getLhsScheme()),
-       r = getMXGemmElement(q.getRhsScheme());
-  if (isa<Float8E4M3FNType>(l) && isa<Float8E4M3FNType>(r))
+  GemmOperandCodes l = quantc::detail::gemmOperandCodes(q, false),
+                   r = quantc::detail::gemmOperandCodes(q, true);
+  if (isa<Float8E4M3FNType>(l.elem) && isa<Float8E4M3FNType>(r.elem))
     return kGemmKernelName.str();
-  return (kGemmKernelName + "_" + getMXElementShortName(l) + "_" +
-          getMXElementShortName(r))
+  // A "p": the operand's 4-bit codes are read two per byte (a weight).
+  return (kGemmKernelName + "_" + getMXElementShortName(l.elem) +
+          (l.nibbles ? "p" : "") + "_" + getMXElementShortName(r.elem) +
+          (r.nibbles ? "p" : ""))
       .str();
 }
 
@@ -591,7 +593,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         unsigned idx = found - inputs.begin();
         if (found == inputs.end())
           inputs.push_back(v);
-        os << "in" << idx << ":" << typeKey(v.getType()) << ",";
+        os << "in" << idx << ":" << typeKey(v.getType())
+           << (quantc::detail::isPackedWeight(v) ? ":packed" : "") << ",";
         expr += "in" + std::to_string(idx);
       }
       // Every op's result type: a chain's intermediate codes (i8, ui8,
@@ -690,8 +693,8 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
       f = s.ops.size() > 1
               ? quantc::detail::buildGemmEpilogueKernel(kernels, name, t, s)
               : buildMXFP8GemmKernel(kernels, name, t, nullptr,
-                                     getMXGemmElement(q.getLhsScheme()),
-                                     getMXGemmElement(q.getRhsScheme()));
+                                     quantc::detail::gemmOperandCodes(q, false),
+                                     quantc::detail::gemmOperandCodes(q, true));
       break;
     }
     case GpuStep::Kind::QuantizeMX:

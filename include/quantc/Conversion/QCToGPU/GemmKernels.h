@@ -102,10 +102,18 @@ struct GemmEpilogue {
 /// (MXFP6). f8E4M3FN (or a null type) is loaded as is.
 bool isMXGemmElement(mlir::Type elem);
 
+/// How the MXFP8 GEMM reads one operand's codes: `elem` (null: e4m3) and,
+/// for 4-bit codes, whether they are packed two per byte (a package's
+/// weights.bin: element i in the low nibble of byte i/2 for even i).
+struct GemmOperandCodes {
+  mlir::Type elem;
+  bool nibbles = false;
+};
+
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildMXFP8GemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                      KernelTarget t, const GemmEpilogue *epilogue = nullptr,
-                     mlir::Type lhsElem = {}, mlir::Type rhsElem = {});
+                     GemmOperandCodes lhs = {}, GemmOperandCodes rhs = {});
 
 /// The block-scaled GEMMs of the mma.sync kernel family. They share its
 /// geometry (32x16 C tile per block of 4 warps, one 16x8 MMA tile per warp)
@@ -141,7 +149,7 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildBlockScaledGemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                            KernelTarget t, BlockScaledGemm g,
                            const GemmEpilogue *epilogue = nullptr,
-                           mlir::Type lhsElem = {}, mlir::Type rhsElem = {});
+                           GemmOperandCodes lhs = {}, GemmOperandCodes rhs = {});
 
 /// Registers the dialects the kernel builder creates ops of.
 void registerGemmKernelDialects(mlir::DialectRegistry &registry);

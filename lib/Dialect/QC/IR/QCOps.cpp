@@ -332,6 +332,17 @@ int64_t WeightOp::getStorageBytes(Type elementType) {
   return std::max<int64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
 }
 
+bool WeightOp::isPacked4(Type elementType) {
+  return elementType.isInteger(4) || isa<Float4E2M1FNType>(elementType);
+}
+
+int64_t WeightOp::getStorageSize(RankedTensorType type) {
+  int64_t n = type.getNumElements();
+  return isPacked4(type.getElementType())
+             ? (n + 1) / 2
+             : n * getStorageBytes(type.getElementType());
+}
+
 LogicalResult WeightOp::verify() {
   auto type = cast<RankedTensorType>(getType());
   if (!type.getElementType().isIntOrFloat())
@@ -342,8 +353,7 @@ LogicalResult WeightOp::verify() {
   if (offset < 0 || offset % 64 != 0)
     return emitOpError("offset ") << offset
                                   << " must be a non-negative multiple of 64";
-  int64_t expected =
-      type.getNumElements() * getStorageBytes(type.getElementType());
+  int64_t expected = getStorageSize(type);
   if (size != expected)
     return emitOpError("size ") << size << " does not match " << expected
                                 << " bytes of " << type;

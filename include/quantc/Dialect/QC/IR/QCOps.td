@@ -185,17 +185,23 @@ def QC_WeightOp : QC_Op<"weight", [Pure]> {
   let description = [{
     The graph a package carries (`graph.mlir`) names its constants by their
     place in `weights.bin` instead of holding them: `offset` (64-byte
-    aligned) and `size` in bytes, one element per byte for formats narrower
-    than 8 bits, little-endian otherwise. The package reader turns them back
-    into constants.
+    aligned) and `size` in bytes. 4-bit codes (i4, ui4, f4E2M1FN) are packed
+    two per byte, element 2i in the low nibble (as ONNX packs them); other
+    formats narrower than 8 bits take one byte per element; wider ones are
+    little-endian. The package reader turns them back into constants.
   }];
   let arguments = (ins StrAttr:$name, I64Attr:$offset, I64Attr:$size);
   let results = (outs AnyStaticShapeTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// Bytes one element takes in weights.bin.
+    /// Bytes one element takes in weights.bin (1 for the packed 4-bit
+    /// codes: see getStorageSize).
     static int64_t getStorageBytes(::mlir::Type elementType);
+    /// Whether weights.bin packs this element type two per byte.
+    static bool isPacked4(::mlir::Type elementType);
+    /// Bytes a tensor of `type` takes in weights.bin.
+    static int64_t getStorageSize(::mlir::RankedTensorType type);
   }];
 }
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""GPU programs per example and format, measured without a GPU: what a
+package asks of the device (launches, distinct kernels, weights, the
+activation arena at batch 1 and 256) and how far its program, run on this
+CPU with the package's own kernels (quantc.HostKernels), lands from the
+Executor. Prints a table and (with --out) JSON.
+
+    .venv/bin/python bench/gpu_programs.py [--build build]
+        [--models mlp,cnn,gpt2,llama] [--formats mxfp8,...] [--out f.json]
+
+Each package is compiled with `quant-compile --target sm_89 --no-cubin
+--no-accuracy` from the example's generator (the decoders at input_ids
+2x16, whose shapes are then static: their arena does not grow with a
+batch). The host run uses the example's test inputs.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+FORMATS = {  # name: quant-compile arguments
+    "mxfp8": ["--format", "mxfp8"],
+    "mxfp6": ["--format", "mxfp6"],
+    "mxfp4": ["--format", "mxfp4"],
+    "nvfp4": ["--format", "nvfp4"],
+    "fp8": ["--format", "fp8"],
+    "int8": ["--format", "int8"],
+    "int8-dynamic": ["--format", "int8", "--activations", "dynamic"],
+    "int4-g128": ["--format", "int4-g128"],
+    "bf16": ["--format", "bf16"],
+}
+
+
+def load_example(name):
+    import importlib.util
+    path = ROOT / "examples" / name / f"make_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def measure(build, name, fmt, paths, work):
+    import qcpkg_program as qp
+    import quantc
+    decoder = name in ("gpt2", "llama")
+    pkg = work / f"{name}-{fmt}.qcpkg"
+    cmd = [str(build / "bin/quant-compile"), paths["model"], "--calib",
+           paths["test"] if decoder else paths["calib"], "-o", str(pkg),
+           "--target", "sm_89", "--no-cubin", "--no-accuracy", "-q",
+           *FORMATS[fmt]]
+    if decoder:
+        cmd += ["--input-shape", "input_ids=2x16"]
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    compile_s = time.perf_counter() - t0
+    if res.returncode != 0:
+        why = res.stderr.strip().splitlines()
+        return {"model": name, "format": fmt, "error": why[-1] if why else ""}
+    p = qp.Package(pkg)
+    prog = p.program
+    _, arena1 = qp.arena_layout(prog, 1)
+    _, arena256 = qp.arena_layout(prog, 256)
+    with np.load(paths["test"]) as z:
+        inputs = {k: z[k] for k in z.files}
+    ref = quantc.run(quantc.Package(pkg), inputs)
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    t0 = time.perf_counter()
+    got = qp.run(p, inputs, backend)
+    host_s = time.perf_counter() - t0
+    errs = []
+    for k, r in ref.items():
+        r = r.astype(np.float64)
+        d = got[k].astype(np.float64) - r
+        errs.append(float(np.sqrt(np.mean(d * d)) /
+                          max(np.sqrt(np.mean(r * r)), 1e-30)))
+    return {"model": name, "format": fmt,
+            "launches": len(prog["steps"]),
+            "kernels": len({s["kernel"] for s in prog["steps"]}),
+            "weights_bytes": int(p.weights.size),
+            "arena_bytes_b1": int(arena1),
+            "arena_bytes_b256": int(arena256),
+            "host_kernels_rel_rms": max(errs),
+            "modelled_steps": len(backend.modelled),
+            "compile_s": compile_s, "host_run_s": host_s}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=str(ROOT / "build"))
+    ap.add_argument("--models", default="mlp,cnn,gpt2,llama")
+    ap.add_argument("--formats", default=",".join(FORMATS))
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    build = Path(args.build).resolve()
+    sys.path.insert(0, str(build / "python"))
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)
+        for name in args.models.split(","):
+            paths = load_example(name).generate(str(work / name))
+            for fmt in args.formats.split(","):
+                r = measure(build, name, fmt, paths, work)
+                rows.append(r)
+                if "error" in r:
+                    print(f"{name:6s} {fmt:13s} no GPU program: {r['error']}",
+                          flush=True)
+                    continue
+                print(f"{name:6s} {fmt:13s} {r['launches']:4d} launches "
+                      f"{r['kernels']:3d} kernels  weights "
+                      f"{r['weights_bytes'] / 1024:8.1f} KiB  arena "
+                      f"{r['arena_bytes_b1'] / 1024:8.1f} / "
+                      f"{r['arena_bytes_b256'] / 1024:9.1f} KiB  host run "
+                      f"rel. RMS {r['host_kernels_rel_rms']:.1e} "
+                      f"({r['host_run_s']:.2f} s)", flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
