@@ -39,15 +39,6 @@ FORMATS = {  # name: quant-compile arguments
 }
 
 
-def load_example(name):
-    import importlib.util
-    path = ROOT / "examples" / name / f"make_{name}.py"
-    spec = importlib.util.spec_from_file_location(f"make_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def measure(build, name, fmt, paths, work):
     import qcpkg_program as qp
     import quantc
@@ -94,6 +85,7 @@ def measure(build, name, fmt, paths, work):
 
 
 def main():
+    from gpu_run_prepare import load_example
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--models", default="mlp,cnn,gpt2,llama")

@@ -203,15 +203,9 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     with a run-time batch; with dynamic per-token activations also the
     row's reduce_max, the scale's max(amax / qmax, tiny) chain and blocked
     (one block per row) quantize/dequantize."""
-    paths = _make(name).generate(str(tmp_path / name))
-    pkg = tmp_path / f"{name}.qcpkg"
-    decoder = name in ("gpt2", "llama")
-    calib = paths["test"] if decoder else paths["calib"]
-    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
-    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", fmt, "--activations", acts, "--target", "sm_89",
-             "--no-cubin", "-q", *extra)
-    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    paths, pkg, p, decoder = compile_example(
+        name, tmp_path, check_ok, "--format", fmt, "--activations", acts,
+        target="sm_89")
     qp.check_slot_plan(p)
     qp.check_order(p)
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
@@ -251,7 +245,29 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     # 3e-8), and so does a flipped e4m3 code in LLaMA's fp8 attention (an
     # e4m3 step is 1/8 of the value: 1 of 32 rows, rel. RMS 6.2e-3). A wrong
     # index or formula would move every row: the median catches that.
-    limit = 1e-2 if decoder and (acts == "dynamic" or fmt == "fp8") else 1e-4
+    assert_rows_close(
+        sims, ref,
+        1e-2 if decoder and (acts == "dynamic" or fmt == "fp8") else 1e-4)
+
+
+def compile_example(name, tmp_path, check_ok, *args, target="sm_90"):
+    """Compiles example `name` (the decoders at input_ids 2x16, calibrated
+    on their test set) with `args` for `target`: (its paths, the package,
+    the manifest's program, whether it is a decoder)."""
+    paths = _make(name).generate(str(tmp_path / name))
+    pkg = tmp_path / f"{name}.qcpkg"
+    decoder = name in ("gpt2", "llama")
+    calib = paths["test"] if decoder else paths["calib"]
+    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
+    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
+             "--target", target, "--no-cubin", "-q", *args, *extra)
+    program = json.loads((pkg / "manifest.json").read_text())["program"]
+    return paths, pkg, program, decoder
+
+
+def assert_rows_close(sims, ref, limit):
+    """Every simulation within rel. RMS `limit` of the Executor, its median
+    element exact (a wrong index or formula would move every row)."""
     for kind, got in sims.items():
         assert np.median(np.abs(got - ref)) < 1e-6, kind
         assert rel_rms(got, ref) < limit, (kind, rel_rms(got, ref))
@@ -266,16 +282,8 @@ def test_weight_only_programs_match_executor(name, fmt, check_ok, run_tool,
     f32 scale per 128 along K; W8A16 int8 with --activations none) as GPU
     programs: each weight's dequantize is a chain kernel (a 4-bit code read
     from its byte's low nibble), then the f32 matmul or conv."""
-    paths = _make(name).generate(str(tmp_path / name))
-    pkg = tmp_path / f"{name}.qcpkg"
-    decoder = name in ("gpt2", "llama")
-    calib = paths["test"] if decoder else paths["calib"]
-    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
-    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", fmt, "--activations", "none", "--target", "sm_90",
-             "--no-cubin", "-q", *extra)
-    m = json.loads((pkg / "manifest.json").read_text())
-    p = m["program"]
+    paths, pkg, p, _ = compile_example(name, tmp_path, check_ok, "--format",
+                                       fmt, "--activations", "none")
     qp.check_slot_plan(p)
     qp.check_order(p)
     codes = "i4" if fmt == "int4-g128" else "i8"
@@ -309,14 +317,8 @@ def test_mx_format_programs_match_executor(name, fmt, check_ok, run_tool,
     the element codes (one per byte) and E8M0 scales, and the GEMM recodes
     each code to e4m3 as it loads it (every e2m1/e2m3/e3m2 value is an
     e4m3 value), so the MXFP8 tensor-core path computes the same product."""
-    paths = _make(name).generate(str(tmp_path / name))
-    pkg = tmp_path / f"{name}.qcpkg"
-    decoder = name in ("gpt2", "llama")
-    calib = paths["test"] if decoder else paths["calib"]
-    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
-    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", fmt, "--target", "sm_89", "--no-cubin", "-q", *extra)
-    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    paths, pkg, p, decoder = compile_example(name, tmp_path, check_ok,
+                                             "--format", fmt, target="sm_89")
     elem = {"mxfp4": "e2m1", "mxfp6": "e2m3", "mxfp6-e3m2": "e3m2"}[fmt]
     kernels = {s["kernel"] for s in p["steps"]}
     assert f"quantize_mx_{elem}" in kernels, kernels
@@ -326,10 +328,7 @@ def test_mx_format_programs_match_executor(name, fmt, check_ok, run_tool,
     # As MXFP8 (test_decoder_program_matches_executor): quantize exact, the
     # GEMM within its fp32 rounding, the f32 matmuls of attention in another
     # order (a code flipped at a rounding boundary reaches a token row).
-    limit = 1e-2 if decoder else 1e-5
-    for kind, got in sims.items():
-        assert np.median(np.abs(got - ref)) < 1e-6, kind
-        assert rel_rms(got, ref) < limit, (kind, rel_rms(got, ref))
+    assert_rows_close(sims, ref, 1e-2 if decoder else 1e-5)
 
 
 @pytest.mark.parametrize("name", ["mlp", "llama"])
@@ -337,15 +336,8 @@ def test_bf16_programs_match_executor(name, check_ok, run_tool, tmp_path):
     """--format bf16 packages: the weights' and activations' f32 <-> bf16
     casts (round to nearest even) are chain kernels, then the f32
     matmuls."""
-    paths = _make(name).generate(str(tmp_path / name))
-    pkg = tmp_path / f"{name}.qcpkg"
-    decoder = name in ("gpt2", "llama")
-    calib = paths["test"] if decoder else paths["calib"]
-    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
-    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", "bf16", "--target", "sm_90", "--no-cubin", "-q",
-             *extra)
-    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    paths, pkg, p, decoder = compile_example(name, tmp_path, check_ok,
+                                             "--format", "bf16")
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     assert "cast:bf16:f32:s1(cast:f32:bf16:s1(in0))" in exprs, exprs
     assert any(v["dtype"] == "bf16" for v in p["values"])
@@ -355,10 +347,7 @@ def test_bf16_programs_match_executor(name, check_ok, run_tool, tmp_path):
     # decoder a sum an ulp away can round to the neighbouring bf16 (a step
     # of 2^-8 relative) in the next cast (measured on LLaMA: rel. RMS
     # 2.1e-4, the numpy model and the kernels alike).
-    for kind, got in sims.items():
-        assert np.median(np.abs(got - ref)) < 1e-6, kind
-        assert rel_rms(got, ref) < (1e-3 if decoder else 1e-5), \
-            (kind, rel_rms(got, ref))
+    assert_rows_close(sims, ref, 1e-3 if decoder else 1e-5)
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "gpt2", "llama"])
@@ -368,15 +357,8 @@ def test_nvfp4_programs_match_executor(name, check_ok, run_tool, tmp_path):
     per row the activations' block amax, the scale's f32 -> e4m3 -> f32
     round trip (casts in the chain), its zero guard (equal, where) and the
     Q -> DQ pair in registers."""
-    paths = _make(name).generate(str(tmp_path / name))
-    pkg = tmp_path / f"{name}.qcpkg"
-    decoder = name in ("gpt2", "llama")
-    calib = paths["test"] if decoder else paths["calib"]
-    extra = ["--input-shape", "input_ids=2x16"] if decoder else []
-    check_ok("quant-compile", paths["model"], "--calib", calib, "-o", pkg,
-             "--format", "nvfp4", "--target", "sm_90", "--no-cubin", "-q",
-             *extra)
-    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    paths, pkg, p, decoder = compile_example(name, tmp_path, check_ok,
+                                             "--format", "nvfp4")
     qp.check_slot_plan(p)
     qp.check_order(p)
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
@@ -393,10 +375,7 @@ def test_nvfp4_programs_match_executor(name, check_ok, run_tool, tmp_path):
     # next e2m1 quantize moves that code by one step (e2m1 steps are coarse:
     # measured in decoders, as with dynamic int8 above). A wrong index or
     # formula would move every row: the median catches that.
-    limit = 1e-2 if decoder else 1e-4
-    for kind, got in sims.items():
-        assert np.median(np.abs(got - ref)) < 1e-6, kind
-        assert rel_rms(got, ref) < limit, (kind, rel_rms(got, ref))
+    assert_rows_close(sims, ref, 1e-2 if decoder else 1e-4)
 
 
 @pytest.mark.parametrize("to,saturate", [
