@@ -310,19 +310,23 @@ def test_weight_only_programs_match_executor(name, fmt, check_ok, run_tool,
 
 @pytest.mark.parametrize("name,fmt", [
     ("mlp", "mxfp4"), ("cnn", "mxfp6"), ("gpt2", "mxfp6-e3m2"),
-    ("llama", "mxfp4")])
+    ("llama", "mxfp4"), ("mlp", "mxfp8-e5m2")])
 def test_mx_format_programs_match_executor(name, fmt, check_ok, run_tool,
                                            tmp_path):
-    """MXFP4 and MXFP6 packages on sm_89/sm_90: quantize_mx_<elem> writes
-    the element codes (one per byte) and E8M0 scales, and the GEMM recodes
-    each code to e4m3 as it loads it (every e2m1/e2m3/e3m2 value is an
-    e4m3 value), so the MXFP8 tensor-core path computes the same product."""
+    """MXFP4, MXFP6 and e5m2 MXFP8 packages on sm_89/sm_90:
+    quantize_mx_<elem> writes the element codes and E8M0 scales, and the
+    GEMM recodes each e2m1/e2m3/e3m2 code to e4m3 as it loads it (every such
+    value is an e4m3 value; MXFP4 weights two per byte), or multiplies e5m2
+    codes as they are (the MMA's other FP8 type)."""
     paths, pkg, p, decoder = compile_example(name, tmp_path, check_ok,
                                              "--format", fmt, target="sm_89")
-    elem = {"mxfp4": "e2m1", "mxfp6": "e2m3", "mxfp6-e3m2": "e3m2"}[fmt]
+    elem = {"mxfp4": "e2m1", "mxfp6": "e2m3", "mxfp6-e3m2": "e3m2",
+            "mxfp8-e5m2": "e5m2"}[fmt]
     kernels = {s["kernel"] for s in p["steps"]}
     assert f"quantize_mx_{elem}" in kernels, kernels
     assert any(k.startswith(f"mxfp8_gemm_{elem}_{elem}") for k in kernels), kernels
+    if fmt == "mxfp8-e5m2":  # the MMA's own e5m2 operands
+        assert ".f32.e5m2.e5m2.f32" in (pkg / "kernels" / "sm_89.ptx").read_text()
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
     # As MXFP8 (test_decoder_program_matches_executor): quantize exact, the

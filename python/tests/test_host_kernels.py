@@ -88,7 +88,7 @@ def test_mxfp8_gemms_run_as_warps(check_ok, tmp_path):
 
 @pytest.mark.parametrize("fmt,elem", [
     ("mxfp8", "f8E4M3FN"), ("mxfp4", "f4E2M1FN"), ("mxfp6", "f6E2M3FN"),
-    ("mxfp6-e3m2", "f6E3M2FN")])
+    ("mxfp6-e3m2", "f6E3M2FN"), ("mxfp8-e5m2", "f8E5M2")])
 def test_mx_quantize_kernels_are_the_numerics(fmt, elem, check_ok, tmp_path):
     """Each MX quantize kernel, launched on blocks built to hit its corners
     (a NaN and an Inf block, zeros, a subnormal amax, huge and tiny
@@ -102,7 +102,7 @@ def test_mx_quantize_kernels_are_the_numerics(fmt, elem, check_ok, tmp_path):
     hk = quantc.HostKernels(quantc.Package(pkg))
     name = "quantize_mxfp8" if fmt == "mxfp8" else \
         "quantize_mx_" + {"f4E2M1FN": "e2m1", "f6E2M3FN": "e2m3",
-                          "f6E3M2FN": "e3m2"}[elem]
+                          "f6E3M2FN": "e3m2", "f8E5M2": "e5m2"}[elem]
     assert name in hk.kernels, hk.kernels
     rng = np.random.default_rng(3)
     K = 100  # three full blocks and a short one

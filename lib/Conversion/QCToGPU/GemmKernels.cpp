@@ -204,8 +204,8 @@ bool isBlockScaledGemmSupported(KernelTarget t, BlockScaledGemm g) {
 }
 
 bool isMXGemmElement(Type elem) {
-  return !elem || isa<Float8E4M3FNType, Float4E2M1FNType, Float6E2M3FNType,
-                      Float6E3M2FNType>(elem);
+  return !elem || isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType,
+                      Float6E2M3FNType, Float6E3M2FNType>(elem);
 }
 
 namespace {
@@ -260,7 +260,8 @@ FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
   for (Type el : {lhs.elem, rhs.elem})
     if (!isMXGemmElement(el))
       return emitError(top.getLoc())
-             << "the MXFP8 GEMM takes e4m3, e2m1, e2m3 or e3m2 codes, not "
+             << "the MXFP8 GEMM takes e4m3, e5m2, e2m1, e2m3 or e3m2 codes, "
+                "not "
              << el;
   for (const GemmOperandCodes &o : {lhs, rhs})
     if (o.nibbles && !isa_and_nonnull<Float4E2M1FNType>(o.elem))
@@ -344,8 +345,13 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
     // four bytes as m16n8k32's 8-bit elements 4*tig .. 4*tig+3.)
     // MXFP4/MXFP6 codes (one per byte) become e4m3 codes as they load.
     auto recoded = [&](Type el) {
-      return fp4 || !el || isa<Float8E4M3FNType>(el) ? Type() : el;
+      return fp4 || !el || isa<Float8E4M3FNType, Float8E5M2Type>(el) ? Type()
+                                                                      : el;
     };
+    // e5m2 codes go to the MMA as they are (its range is not e4m3's); the
+    // others are e4m3 codes by then.
+    bool e5a = !fp4 && isa_and_nonnull<Float8E5M2Type>(lhs.elem),
+         e5b = !fp4 && isa_and_nonnull<Float8E5M2Type>(rhs.elem);
     Type la = recoded(lhs.elem), lb = recoded(rhs.elem);
     bool na = !fp4 && lhs.nibbles, nb = !fp4 && rhs.nibbles;
     auto ra = [&](Value c) { return recodeToE4M3(e, c, la); };
@@ -387,11 +393,15 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
       sa = e.mul(sa, e.c32(replicate));
       sb = e.mul(sb, e.c32(replicate));
       Value sel = e.cst(e.i16, 0);
-      NVVM::MMATypes elem = fp4 ? NVVM::MMATypes::e2m1 : NVVM::MMATypes::e4m3;
+      auto mmaType = [&](bool e5) {
+        return fp4 ? NVVM::MMATypes::e2m1
+               : e5 ? NVVM::MMATypes::e5m2
+                    : NVVM::MMATypes::e4m3;
+      };
       auto mma = NVVM::MmaBlockScaleOp::create(
           b, loc, resTy, ValueRange(a), ValueRange(bb), acc, sa, sel, sel, sb,
           sel, sel, ArrayRef<int64_t>{16, 8, fp4 ? 64 : 32},
-          std::array<NVVM::MMATypes, 2>{elem, elem},
+          std::array<NVVM::MMATypes, 2>{mmaType(e5a), mmaType(e5b)},
           perSlice == 1   ? NVVM::ScaleVecSize::X1
           : perSlice == 2 ? NVVM::ScaleVecSize::X2
                           : NVVM::ScaleVecSize::X4,
@@ -408,10 +418,14 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
       SmallVector<Value, 10> operands(a.begin(), a.end());
       operands.append(bb.begin(), bb.end());
       operands.append({zero, zero, zero, zero});
-      std::string asmStr =
-          (getMMAInstructionName(t) + " {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
-                                      "{$10,$11,$12,$13};")
-              .str();
+      std::string name = getMMAInstructionName(t).str();
+      if (e5a || e5b) // ...f32.<A type>.<B type>.f32
+        name.replace(name.find(".e4m3.e4m3."), 11,
+                     std::string(".") + (e5a ? "e5m2" : "e4m3") + "." +
+                         (e5b ? "e5m2" : "e4m3") + ".");
+      std::string asmStr = name +
+                           " {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                           "{$10,$11,$12,$13};";
       auto mma = LLVM::InlineAsmOp::create(
           b, loc, resTy, operands, asmStr, "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f",
           /*has_side_effects=*/false, /*is_align_stack=*/false,

@@ -14,8 +14,8 @@ bool quantc::isMXFP8Scheme(qc::SchemeAttr s) {
 Type quantc::getMXGemmElement(qc::SchemeAttr s) {
   if (!isa<Float8E8M0FNUType>(s.getScaleType()) ||
       s.getInnerBlock() != kMXFP8ScaleBlock ||
-      !isa<Float8E4M3FNType, Float4E2M1FNType, Float6E2M3FNType,
-           Float6E3M2FNType>(s.getElementType()))
+      !isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType,
+           Float6E2M3FNType, Float6E3M2FNType>(s.getElementType()))
     return Type();
   return s.getElementType();
 }
@@ -24,6 +24,7 @@ StringRef quantc::getMXElementShortName(Type elem) {
   return isa<Float4E2M1FNType>(elem)   ? "e2m1"
          : isa<Float6E2M3FNType>(elem) ? "e2m3"
          : isa<Float6E3M2FNType>(elem) ? "e3m2"
+         : isa<Float8E5M2Type>(elem)   ? "e5m2"
                                        : "e4m3";
 }
 
@@ -34,8 +35,9 @@ bool quantc::isKernelSupported(qc::QMatMulOp op, std::string *reason) {
     if (reason) {
       llvm::raw_string_ostream os(*reason);
       os << "no GPU kernel for scheme " << s
-         << " yet (kernels exist for MX schemes with f8E4M3FN, f4E2M1FN, "
-            "f6E2M3FN or f6E3M2FN codes, f8E8M0FNU scales, K block 32)";
+         << " yet (kernels exist for MX schemes with f8E4M3FN, f8E5M2, "
+            "f4E2M1FN, f6E2M3FN or f6E3M2FN codes, f8E8M0FNU scales, K block "
+            "32)";
     }
     return false;
   }

@@ -69,17 +69,29 @@ namespace {
 constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
 
 /// The sm_89/sm_90 GEMMs' warp-collective MMA (D = A x B + C, A 16x32 and
-/// B 32x8 of e4m3, C and D 16x8 of f32), emulated by hostMmaE4M3.
-constexpr llvm::StringLiteral kMmaE4M3Asm =
-    "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {$0,$1,$2,$3}, "
-    "{$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};";
+/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32), emulated by hostMmaE4M3.
 constexpr llvm::StringLiteral kMmaE4M3Fn = "__qc_host_mma_m16n8k32_e4m3";
-/// Words a lane passes: A (4), B (2), C (4 f32), then D (4 f32) back.
-constexpr int kMmaWords = 14;
+/// Words a lane passes: A (4), B (2), C (4 f32), D (4 f32) back, then the
+/// operand types (bit 0: A is e5m2, bit 1: B is e5m2).
+constexpr int kMmaWords = 15;
+
+/// The operand-type word of an m16n8k32 FP8 mma.sync asm string, or -1.
+int mmaTypeCode(StringRef asmStr) {
+  for (int code = 0; code < 4; ++code) {
+    std::string s = std::string("mma.sync.aligned.m16n8k32.row.col.f32.") +
+                    (code & 1 ? "e5m2" : "e4m3") + "." +
+                    (code & 2 ? "e5m2" : "e4m3") +
+                    ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                    "{$10,$11,$12,$13};";
+    if (asmStr == s)
+      return code;
+  }
+  return -1;
+}
 
 bool isCollective(Operation *op) {
   auto a = dyn_cast<LLVM::InlineAsmOp>(op);
-  return a && a.getAsmString() == kMmaE4M3Asm;
+  return a && mmaTypeCode(a.getAsmString()) >= 0;
 }
 
 /// Parameter kinds the driver passes; "" for one it cannot.
@@ -163,6 +175,11 @@ void lowerCollective(LLVM::InlineAsmOp op, Value buf) {
                                      ArrayRef<LLVM::GEPArg>{int32_t(k)});
     LLVM::StoreOp::create(b, loc, v, slot);
   }
+  Value code = LLVM::ConstantOp::create(
+      b, loc, i32, b.getI32IntegerAttr(mmaTypeCode(op.getAsmString())));
+  LLVM::StoreOp::create(b, loc, code,
+                        LLVM::GEPOp::create(b, loc, ptr, i32, buf,
+                                            ArrayRef<LLVM::GEPArg>{14}));
   LLVM::CallOp::create(b, loc, TypeRange{}, kMmaE4M3Fn, ValueRange{buf});
   Value d = LLVM::UndefOp::create(b, loc, op.getResult(0).getType());
   for (int k = 0; k < 4; ++k) {
@@ -344,12 +361,13 @@ extern "C" void hostMmaE4M3(uint32_t *buf) {
   swapcontext(&l->ctx, &l->warp->sched);
 }
 
-float e4m3Value(uint32_t word, int byte) {
-  return numerics::decode(numerics::ElemFormat::E4M3FN,
+float fp8Value(uint32_t word, int byte, bool e5m2) {
+  return numerics::decode(e5m2 ? numerics::ElemFormat::E5M2
+                               : numerics::ElemFormat::E4M3FN,
                           (word >> (8 * byte)) & 0xff);
 }
 
-/// D = A x B + C for m16n8k32 e4m3 -> f32 from the 32 lanes' fragments,
+/// D = A x B + C for m16n8k32 e4m3/e5m2 -> f32 from the 32 lanes' fragments,
 /// laid out as the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit
 /// types): lane = 4 * group + t; A's register r holds row group (+8 for
 /// r odd), columns 4t .. 4t+3 (+16 for r >= 2), one byte each from the
@@ -360,15 +378,16 @@ float e4m3Value(uint32_t word, int byte) {
 /// most; the checks allow for it).
 void mmaE4M3(llvm::ArrayRef<uint32_t *> bufs) {
   float A[16][32], B[32][8], C[16][8];
+  bool e5a = bufs[0][14] & 1, e5b = bufs[0][14] & 2;
   for (int lane = 0; lane < 32; ++lane) {
     const uint32_t *w = bufs[lane];
     int g = lane / 4, t = lane % 4;
     for (int r = 0; r < 4; ++r)
       for (int j = 0; j < 4; ++j)
-        A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)] = e4m3Value(w[r], j);
+        A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)] = fp8Value(w[r], j, e5a);
     for (int r = 0; r < 2; ++r)
       for (int j = 0; j < 4; ++j)
-        B[4 * t + j + 16 * r][g] = e4m3Value(w[4 + r], j);
+        B[4 * t + j + 16 * r][g] = fp8Value(w[4 + r], j, e5b);
     for (int i = 0; i < 4; ++i)
       std::memcpy(&C[g + 8 * (i >> 1)][2 * t + (i & 1)], &w[6 + i], 4);
   }

@@ -96,10 +96,11 @@ struct GemmEpilogue {
       apply;
 };
 
-/// The MX element formats the MXFP8 GEMM also takes, one code per byte,
-/// recoded to e4m3 as it loads them (their values are all e4m3 values, so
-/// the product is the same): f4E2M1FN (MXFP4), f6E2M3FN and f6E3M2FN
-/// (MXFP6). f8E4M3FN (or a null type) is loaded as is.
+/// The MX element formats the MXFP8 GEMM also takes, one code per byte:
+/// f8E5M2 (the MMA's other FP8 type), and f4E2M1FN (MXFP4), f6E2M3FN and
+/// f6E3M2FN (MXFP6) recoded to e4m3 as it loads them (their values are all
+/// e4m3 values, so the product is the same). f8E4M3FN (or a null type) is
+/// loaded as is.
 bool isMXGemmElement(mlir::Type elem);
 
 /// How the MXFP8 GEMM reads one operand's codes: `elem` (null: e4m3) and,

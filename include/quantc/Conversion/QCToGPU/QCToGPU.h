@@ -17,12 +17,12 @@ namespace quantc {
 bool isMXFP8Scheme(qc::SchemeAttr s);
 
 /// The element type of an MX scheme the GEMM kernels take (E8M0 scales, K
-/// block 32; elements e4m3, or e2m1/e2m3/e3m2 recoded to e4m3 as they
-/// load), or null.
+/// block 32; elements e4m3 or e5m2 (the MMA takes both), or e2m1/e2m3/e3m2
+/// recoded to e4m3 as they load), or null.
 mlir::Type getMXGemmElement(qc::SchemeAttr s);
 
 /// The short name of an MX element the kernels' names carry ("e4m3",
-/// "e2m1", "e2m3", "e3m2").
+/// "e5m2", "e2m1", "e2m3", "e3m2").
 llvm::StringRef getMXElementShortName(mlir::Type elem);
 
 /// Whether a kernel exists for `op` (an MX scheme getMXGemmElement accepts,
