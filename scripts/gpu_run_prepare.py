@@ -26,7 +26,8 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     ("llama", "fp8"),
     ("mlp", "int8-dynamic"), ("gpt2", "int8-dynamic"),  # run-time scales
     ("cnn", "int8-dynamic"),  # one scale per tensor: over the batch too
-    ("mlp", "int4-g128"), ("gpt2", "nvfp4")]  # 4-bit codes
+    ("mlp", "int4-g128"), ("gpt2", "nvfp4"),  # 4-bit codes
+    ("mlp", "mxfp4")]  # e2m1 codes recoded to e4m3 in the GEMM
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
