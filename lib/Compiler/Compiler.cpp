@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 using namespace mlir;
 using namespace quantc;
@@ -140,6 +141,23 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.raisePatterns = opts.raisePatterns;
   return q;
 }
+
+/// The MMA instruction kernel `name` uses: the first `mma.sync...` of its
+/// .entry in `ptx` (what the kernel really issues: e5m2 operands, the
+/// block-scaled kinds), or `fallback` when the PTX has none.
+static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
+                                    llvm::StringRef fallback) {
+  size_t at = ptx.find((".entry " + name + "(").str());
+  if (at == llvm::StringRef::npos)
+    return fallback.str();
+  size_t end = ptx.find(".entry ", at + 1);
+  llvm::StringRef body = ptx.slice(at, end);
+  size_t m = body.find("mma.sync");
+  if (m == llvm::StringRef::npos)
+    return fallback.str();
+  return body.substr(m).take_until([](char c) { return isspace(c); }).str();
+}
+
 
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
@@ -553,7 +571,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
           {"file", "kernels/" + file.target + ".ptx"}});
       if (st.kind == GpuStep::Kind::Gemm)
         kernelsJson.back().getAsObject()->try_emplace(
-            "instruction", getMMAInstructionName(t).str());
+            "instruction",
+            mmaInstructionOf(file.ptx, name, getMMAInstructionName(t)));
     }
     kernelFiles.push_back(std::move(file));
   }
@@ -890,8 +909,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                         f.target, f.kernels.size(),
                         f.cubin.empty() ? " (no cubin: ptxas not found)"
                                         : " and .cubin");
-    if (hasGemm)
-      os << "           " << getMMAInstructionName(t) << "\n";
+    if (hasGemm) {
+      // The MMA instructions the GEMM kernels issue (one per operand types).
+      std::set<std::string> insns;
+      for (const std::string &k : f.kernels)
+        if (StringRef(k).starts_with(kGemmKernelName))
+          insns.insert(mmaInstructionOf(f.ptx, k, getMMAInstructionName(t)));
+      for (const std::string &i : insns)
+        os << "           " << i << "\n";
+    }
   }
   if (!targets.empty()) {
     if (gpuPlan.runnable())

@@ -325,8 +325,13 @@ def test_mx_format_programs_match_executor(name, fmt, check_ok, run_tool,
     kernels = {s["kernel"] for s in p["steps"]}
     assert f"quantize_mx_{elem}" in kernels, kernels
     assert any(k.startswith(f"mxfp8_gemm_{elem}_{elem}") for k in kernels), kernels
-    if fmt == "mxfp8-e5m2":  # the MMA's own e5m2 operands
+    if fmt == "mxfp8-e5m2":  # the MMA's own e5m2 operands, as reported
         assert ".f32.e5m2.e5m2.f32" in (pkg / "kernels" / "sm_89.ptx").read_text()
+        report = json.loads((pkg / "report.json").read_text())
+        insns = {k["instruction"] for k in report["kernels"]
+                 if "instruction" in k}
+        assert insns == {"mma.sync.aligned.m16n8k32.row.col.f32.e5m2.e5m2.f32"}, \
+            insns
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
     # As MXFP8 (test_decoder_program_matches_executor): quantize exact, the
