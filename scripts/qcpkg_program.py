@@ -32,7 +32,7 @@ DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
          "i4": np.int8, "ui4": np.uint8, "f4E2M1FN": np.uint8,
          "f6E2M3FN": np.uint8, "f6E3M2FN": np.uint8}
 # Float codes the chain kernels encode and decode (one per byte).
-FLOAT_CODES = ("f8E4M3FN", "f8E5M2", "f4E2M1FN")
+FLOAT_CODES = ("f8E4M3FN", "f8E5M2", "f6E2M3FN", "f6E3M2FN", "f4E2M1FN")
 
 
 class ProgramError(ValueError):
@@ -251,8 +251,8 @@ def layout(step, ins, out_shape):
     raise ProgramError(f"no model of layout op {op}")
 
 
-CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8, "f8E4M3FN": np.uint8,
-              "f8E5M2": np.uint8, "f4E2M1FN": np.uint8}
+CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
+              **{f: np.uint8 for f in FLOAT_CODES}}
 
 
 def reduce_rows(x, step, n_out):

@@ -1,5 +1,6 @@
 //===- Package.cpp - model.qcpkg writer and reader ------------------------===//
 #include "quantc/Package/Package.h"
+#include "quantc/Numerics/Formats.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Support/Constants.h"
@@ -91,10 +92,11 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
                        llvm::Twine(data.size()) + " bytes of storage, expected " +
                        llvm::Twine(size));
     if (packed) {
-      // 4-bit codes two per byte, element 2i in the low nibble.
+      // 4-bit codes two per byte, element 2i in the low nibble (F16).
       std::string p((data.size() + 1) / 2, '\0');
-      for (size_t i = 0; i < data.size(); ++i)
-        p[i / 2] |= char((data[i] & 0xf) << (4 * (i % 2)));
+      quantc::numerics::pack4(reinterpret_cast<const uint8_t *>(data.data()),
+                              int64_t(data.size()),
+                              reinterpret_cast<uint8_t *>(p.data()));
       data = std::move(p);
       size = data.size();
     }
@@ -286,8 +288,8 @@ quantc::readPackageGraph(MLIRContext &ctx, llvm::StringRef dir) {
                          typeStr(type) + " packs into " +
                          llvm::Twine((n + 1) / 2));
       unpacked.resize(n);
-      for (int64_t i = 0; i < n; ++i)
-        unpacked[i] = char((uint8_t(raw[i / 2]) >> (4 * (i % 2))) & 0xf);
+      quantc::numerics::unpack4(reinterpret_cast<const uint8_t *>(raw.data()),
+                                n, reinterpret_cast<uint8_t *>(unpacked.data()));
       raw = ArrayRef<char>(unpacked.data(), unpacked.size());
     }
     bool splat = false;

@@ -559,6 +559,21 @@ def test_gpu_check_numpy_mx_matches_numerics():
         quantc.numerics.dequantize_mx(rc, rs).view(np.uint32))
 
 
+def test_unpack4_reads_what_numerics_packs():
+    """qcpkg_program.unpack4 (the GPU machine's reader of packed weights)
+    inverts the Numerics library's pack4, odd counts included; i4 codes
+    come back sign-extended."""
+    rng = np.random.default_rng(4)
+    for n in (1, 7, 64):
+        codes = rng.integers(0, 16, n).astype(np.uint8)
+        packed = quantc.numerics.pack4(codes)
+        np.testing.assert_array_equal(qp.unpack4(packed, n, "ui4"), codes)
+        np.testing.assert_array_equal(qp.unpack4(packed, n, "f4E2M1FN"), codes)
+        np.testing.assert_array_equal(
+            qp.unpack4(packed, n, "i4"),
+            np.where(codes >= 8, codes.astype(np.int16) - 16, codes))
+
+
 def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
     """scripts/gpu_run_check.sh: the MLP gets a package, inputs and the
     Executor's outputs; the examples without a GPU program are listed with

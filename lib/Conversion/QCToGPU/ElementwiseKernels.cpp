@@ -29,6 +29,10 @@
 
 using namespace mlir;
 using namespace quantc;
+using quantc::detail::MiniSpec;
+using quantc::detail::miniSpec;
+using quantc::detail::decodeMini;
+using quantc::detail::typeName;
 using quantc::detail::KernelEmitter;
 using quantc::detail::kElementwiseBlock;
 
@@ -86,6 +90,61 @@ bool quantc::detail::isPackedWeight(Value v) {
 GemmOperandCodes quantc::detail::gemmOperandCodes(qc::QMatMulOp q, bool rhs) {
   return {getMXGemmElement(rhs ? q.getRhsScheme() : q.getLhsScheme()),
           isPackedWeight(rhs ? q.getRhs() : q.getLhs())};
+}
+
+std::string quantc::detail::typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+std::optional<MiniSpec> quantc::detail::miniSpec(Type t) {
+  if (!isa<FloatType>(t) || t.getIntOrFloatBitWidth() > 8)
+    return std::nullopt;
+  std::optional<numerics::ElemFormat> f =
+      numerics::parseElemFormat(typeName(t));
+  if (!f)
+    return std::nullopt;
+  const numerics::FormatInfo &i = numerics::getFormatInfo(*f);
+  if (!i.isFloat || !i.manBits) // E8M0 is a scale, not a code
+    return std::nullopt;
+  return MiniSpec{int(i.expBits), int(i.manBits), i.bias,
+                  i.hasInf   ? MiniSpec::IEEE
+                  : i.hasNaN ? MiniSpec::FN
+                             : MiniSpec::None};
+}
+
+Value quantc::detail::decodeMini(KernelEmitter &e, Value c, const MiniSpec &f) {
+  OpBuilder &b = e.b;
+  using P = arith::CmpIPredicate;
+  auto cmp = [&](P p, Value x, Value y) {
+    return arith::CmpIOp::create(b, e.loc, p, x, y);
+  };
+  Value u = c.getType() == e.i32 ? c : arith::ExtUIOp::create(b, e.loc, e.i32, c);
+  Value sign = e.shl(e.band(e.shru(u, e.c32(f.W())), e.c32(1)), e.c32(31));
+  Value mag = e.band(u, e.c32(f.allOnes()));
+  Value ex = e.band(e.shru(mag, e.c32(f.M)), e.c32((1u << f.E) - 1));
+  Value man = e.band(mag, e.c32((1u << f.M) - 1));
+  Value normal = e.bor(e.shl(e.add(ex, e.c32(127 - f.bias)), e.c32(23)),
+                       e.shl(man, e.c32(23 - f.M)));
+  Value subn = arith::BitcastOp::create(
+      b, e.loc, e.i32,
+      arith::MulFOp::create(b, e.loc,
+                            arith::UIToFPOp::create(b, e.loc, e.f32, man),
+                            e.f32c(std::ldexp(1.0f, 1 - f.bias - f.M))));
+  Value bits = e.select(cmp(P::eq, ex, e.c32(0)), subn, normal);
+  if (f.kind == MiniSpec::FN)
+    bits = e.select(cmp(P::eq, mag, e.c32(f.allOnes())), e.c32(0x7fc00000),
+                    bits);
+  if (f.kind == MiniSpec::IEEE) {
+    Value top = cmp(P::eq, ex, e.c32((1u << f.E) - 1));
+    bits = e.select(top,
+                    e.select(cmp(P::eq, man, e.c32(0)), e.c32(0x7f800000),
+                             e.c32(0x7fc00000)),
+                    bits);
+  }
+  return arith::BitcastOp::create(b, e.loc, e.f32, e.bor(bits, sign));
 }
 
 int64_t quantc::detail::elementBytes(Type t) {
@@ -166,58 +225,11 @@ Value sqrtRN(KernelEmitter &e, Value x) {
   return op.getResult(0);
 }
 
-/// A float format of at most 8 bits as the Numerics library's Mini<E, M,
-/// Bias, Kind> (Formats.cpp): exponent and mantissa bits, bias, and which
-/// codes are special (IEEE: Inf and NaN at the top exponent; FN: NaN at
-/// all ones; none).
-struct MiniSpec {
-  int E, M, bias;
-  enum Kind { IEEE, FN, None } kind;
-  int W() const { return E + M; }
-  uint32_t allOnes() const { return (1u << W()) - 1; }
-  uint32_t infCode() const { return kind == IEEE ? ((1u << E) - 1) << M : 0; }
-  uint32_t nanCode() const {
-    return kind == IEEE ? infCode() | (1u << (M - 1))
-           : kind == FN ? allOnes()
-                        : 0;
-  }
-  uint32_t maxAbs() const {
-    return kind == IEEE ? infCode() - 1 : kind == FN ? allOnes() - 1 : allOnes();
-  }
-  uint32_t overflowNoSat() const {
-    return kind == IEEE ? infCode() : kind == FN ? nanCode() : maxAbs();
-  }
-};
-
-constexpr MiniSpec kE4M3{4, 3, 7, MiniSpec::FN};
-
-/// The spec of an 8-bit-or-narrower float code type the kernels encode
-/// and decode (f8E4M3FN, f8E5M2, f4E2M1FN).
-std::optional<MiniSpec> miniSpec(Type t) {
-  if (isa<Float8E4M3FNType>(t))
-    return kE4M3;
-  if (isa<Float8E5M2Type>(t))
-    return MiniSpec{5, 2, 15, MiniSpec::IEEE};
-  if (isa<Float4E2M1FNType>(t))
-    return MiniSpec{2, 1, 1, MiniSpec::None};
-  if (isa<Float6E2M3FNType>(t))
-    return MiniSpec{2, 3, 1, MiniSpec::None};
-  if (isa<Float6E3M2FNType>(t))
-    return MiniSpec{3, 2, 3, MiniSpec::None};
-  return std::nullopt;
-}
-
 /// emax_elem of an MX element format: floor(log2(its largest finite
 /// value)), what the shared scale's floor rule subtracts (Numerics F12).
 int mxEmax(Type elem) {
-  auto f = numerics::parseElemFormat(
-      [&] {
-        std::string s;
-        llvm::raw_string_ostream os(s);
-        os << elem;
-        return s;
-      }());
-  return numerics::getFormatInfo(*f).emax;
+  return numerics::getFormatInfo(*numerics::parseElemFormat(typeName(elem)))
+      .emax;
 }
 
 /// The code (in the low bits of an i32) of the f32 with bit pattern `y`:
@@ -246,45 +258,6 @@ Value encodeMini(KernelEmitter &e, Value y, const MiniSpec &f, bool sat) {
   code = e.select(cmp(e, P::sgt, a, e.c32(0x7f800000)), e.c32(f.nanCode()),
                   code);
   return e.bor(code, sign);
-}
-
-/// E4M3FN code (in the low 8 bits) of the f32 with bit pattern `y`,
-/// saturating: the Numerics library's Mini<4, 3, 7, FN>::enc with sat = true
-/// (round to nearest even; subnormals rounded by an f32 add of 2^14; |y|
-/// above 448 to 0x7e; NaN to 0x7f).
-Value encodeE4M3Sat(KernelEmitter &e, Value y) {
-  return encodeMini(e, y, kE4M3, true);
-}
-
-/// The f32 value of a code (an i8 register, its low W + 1 bits): the sign
-/// above the magnitude; normal exponents rebiased to f32, subnormals as
-/// mantissa * 2^(1 - bias - M); NaN/Inf codes as the format defines them.
-Value decodeMini(KernelEmitter &e, Value c, const MiniSpec &f) {
-  OpBuilder &b = e.b;
-  using P = arith::CmpIPredicate;
-  Value u = arith::ExtUIOp::create(b, e.loc, e.i32, c);
-  Value sign = e.shl(e.band(e.shru(u, e.c32(f.W())), e.c32(1)), e.c32(31));
-  Value mag = e.band(u, e.c32(f.allOnes()));
-  Value ex = e.band(e.shru(mag, e.c32(f.M)), e.c32((1u << f.E) - 1));
-  Value man = e.band(mag, e.c32((1u << f.M) - 1));
-  Value normal = e.bor(e.shl(e.add(ex, e.c32(127 - f.bias)), e.c32(23)),
-                       e.shl(man, e.c32(23 - f.M)));
-  Value subn = bitcastI32(
-      e, arith::MulFOp::create(
-             b, e.loc, arith::UIToFPOp::create(b, e.loc, e.f32, man),
-             e.f32c(std::ldexp(1.0f, 1 - f.bias - f.M))));
-  Value bits = e.select(cmp(e, P::eq, ex, e.c32(0)), subn, normal);
-  if (f.kind == MiniSpec::FN)
-    bits = e.select(cmp(e, P::eq, mag, e.c32(f.allOnes())), e.c32(0x7fc00000),
-                    bits);
-  if (f.kind == MiniSpec::IEEE) {
-    Value top = cmp(e, P::eq, ex, e.c32((1u << f.E) - 1));
-    bits = e.select(top,
-                    e.select(cmp(e, P::eq, man, e.c32(0)), e.c32(0x7f800000),
-                             e.c32(0x7fc00000)),
-                    bits);
-  }
-  return bitcastF32(e, e.bor(bits, sign));
 }
 
 /// One MX block: X[base .. base+n) (f32, n <= 32) to codes C[base ..] of

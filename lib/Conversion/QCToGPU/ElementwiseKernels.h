@@ -17,8 +17,13 @@
 #ifndef QUANTC_LIB_CONVERSION_QCTOGPU_ELEMENTWISEKERNELS_H
 #define QUANTC_LIB_CONVERSION_QCTOGPU_ELEMENTWISEKERNELS_H
 
+#include "KernelEmitter.h"
+
 #include "quantc/Conversion/QCToGPU/Program.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
+
+#include <optional>
+#include <string>
 
 namespace quantc {
 namespace detail {
@@ -49,6 +54,42 @@ llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
 /// pipeline reduces a whole tensor in two steps: each sample, then over
 /// them.)
 bool isBatchReduce(mlir::Operation *op);
+
+/// `t` as MLIR prints it ("f8E4M3FN"): the Numerics library's format name.
+std::string typeName(mlir::Type t);
+
+/// A float code format of at most 8 bits as the Numerics library's Mini<E,
+/// M, Bias, Kind> (Formats.cpp), its fields taken from Numerics'
+/// FormatInfo: exponent and mantissa bits, bias, and which codes are
+/// special (IEEE: Inf and NaN at the top exponent; FN: NaN at all ones;
+/// none).
+struct MiniSpec {
+  int E, M, bias;
+  enum Kind { IEEE, FN, None } kind;
+  int W() const { return E + M; }
+  uint32_t allOnes() const { return (1u << W()) - 1; }
+  uint32_t infCode() const { return kind == IEEE ? ((1u << E) - 1) << M : 0; }
+  uint32_t nanCode() const {
+    return kind == IEEE ? infCode() | (1u << (M - 1))
+           : kind == FN ? allOnes()
+                        : 0;
+  }
+  uint32_t maxAbs() const {
+    return kind == IEEE ? infCode() - 1 : kind == FN ? allOnes() - 1 : allOnes();
+  }
+  uint32_t overflowNoSat() const {
+    return kind == IEEE ? infCode() : kind == FN ? nanCode() : maxAbs();
+  }
+};
+
+/// The spec of a float code type (e4m3, e5m2, e2m3, e3m2, e2m1), or none.
+std::optional<MiniSpec> miniSpec(mlir::Type t);
+
+/// The f32 value of a code (an i8 or i32 register, its low W + 1 bits):
+/// the sign above the magnitude; normal exponents rebiased to f32,
+/// subnormals as mantissa * 2^(1 - bias - M); NaN/Inf codes as the format
+/// defines them.
+mlir::Value decodeMini(KernelEmitter &e, mlir::Value code, const MiniSpec &f);
 
 /// Whether `v` is a constant (a package weight) of 4-bit codes, which
 /// weights.bin packs two per byte: the kernels read its nibbles.

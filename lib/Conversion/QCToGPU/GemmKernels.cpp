@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "ElementwiseKernels.h"
 #include "KernelEmitter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -210,44 +211,25 @@ bool isMXGemmElement(Type elem) {
 
 namespace {
 /// The e4m3 code of an MX element code (an i32 holding the byte) of a
-/// format without Inf/NaN (e2m1, e2m3, e3m2): its value as f32 bits
-/// (normal: exponent rebiased, mantissa moved; subnormal: mantissa times
-/// the subnormal step, exact), then the e4m3 fields taken from them. Every
-/// nonzero value of these formats is an e4m3 normal number (2^-4 .. 28),
-/// so nothing rounds.
+/// format without Inf/NaN (e2m1, e2m3, e3m2): its exact value (decodeMini),
+/// then the e4m3 fields taken from the f32 bits. Every nonzero value of
+/// these formats is an e4m3 normal number (2^-4 .. 28), so nothing rounds.
 Value recodeToE4M3(detail::KernelEmitter &e, Value c, Type elem) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
-  int E = isa<Float4E2M1FNType>(elem)   ? 2
-          : isa<Float6E2M3FNType>(elem) ? 2
-                                        : 3;
-  int M = isa<Float4E2M1FNType>(elem)   ? 1
-          : isa<Float6E2M3FNType>(elem) ? 3
-                                        : 2;
-  int bias = isa<Float6E3M2FNType>(elem) ? 3 : 1;
-  int W = E + M;
-  Value sign = e.band(e.shru(c, e.c32(W)), e.c32(1));
-  Value ex = e.band(e.shru(c, e.c32(M)), e.c32((1 << E) - 1));
-  Value man = e.band(c, e.c32((1 << M) - 1));
-  Value normal = e.bor(e.shl(e.add(ex, e.c32(127 - bias)), e.c32(23)),
-                       e.shl(man, e.c32(23 - M)));
-  Value subF = arith::MulFOp::create(
-      b, loc, arith::UIToFPOp::create(b, loc, e.f32, man),
-      e.f32c(std::ldexp(1.0f, 1 - bias - M)));
-  Value sub = arith::BitcastOp::create(b, loc, e.i32, subF);
-  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, ex,
-                                      e.c32(0));
-  Value bits = e.select(isSub, sub, normal);
+  Value bits = arith::BitcastOp::create(
+      b, loc, e.i32, detail::decodeMini(e, c, *detail::miniSpec(elem)));
+  Value sign = e.shl(e.shru(bits, e.c32(31)), e.c32(7));
+  Value mag = e.band(bits, e.c32(0x7fffffff));
   // e4m3: exponent field = f32 exponent - 127 + 7, mantissa = top 3 bits.
   Value code = e.bor(e.shl(arith::SubIOp::create(b, loc,
-                                                 e.shru(bits, e.c32(23)),
+                                                 e.shru(mag, e.c32(23)),
                                                  e.c32(120)),
                            e.c32(3)),
-                     e.band(e.shru(bits, e.c32(20)), e.c32(7)));
-  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
+                     e.band(e.shru(mag, e.c32(20)), e.c32(7)));
+  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, mag,
                                        e.c32(0));
-  code = e.select(isZero, e.c32(0), code);
-  return e.bor(code, e.shl(sign, e.c32(7)));
+  return e.bor(e.select(isZero, e.c32(0), code), sign);
 }
 } // namespace
 

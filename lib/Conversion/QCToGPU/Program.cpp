@@ -66,10 +66,8 @@ bool isSupportedExponent(Value v) {
 }
 
 /// The float code types the chain kernels encode and decode (one code per
-/// byte): e4m3, e5m2 and e2m1 (NVFP4's elements).
-bool isMiniFloat(Type t) {
-  return isa<Float8E4M3FNType, Float8E5M2Type, Float4E2M1FNType>(t);
-}
+/// byte): e4m3, e5m2, e2m3, e3m2 and e2m1 (detail::miniSpec).
+bool isMiniFloat(Type t) { return quantc::detail::miniSpec(t).has_value(); }
 
 /// The elementwise ops a chain kernel computes: f32, numpy broadcasting;
 /// batch_norm with per-channel [C] parameters (channel = dimension 1).
@@ -374,13 +372,6 @@ std::string gemmKernelName(qc::QMatMulOp q) {
       .str();
 }
 
-std::string typeKey(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
-
 } // namespace
 
 std::string GpuPlan::describeUnsupported() const {
@@ -593,18 +584,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
         unsigned idx = found - inputs.begin();
         if (found == inputs.end())
           inputs.push_back(v);
-        os << "in" << idx << ":" << typeKey(v.getType())
+        os << "in" << idx << ":" << quantc::detail::typeName(v.getType())
            << (quantc::detail::isPackedWeight(v) ? ":packed" : "") << ",";
         expr += "in" + std::to_string(idx);
       }
       // Every op's result type: a chain's intermediate codes (i8, ui8,
       // e4m3) decide its arithmetic as much as its inputs do.
-      os << ")->" << typeKey(op->getResult(0).getType()) << ";";
+      os << ")->" << quantc::detail::typeName(op->getResult(0).getType()) << ";";
       local[op->getResult(0)] = j;
       exprs[op->getResult(0)] = expr + ")";
     }
     exprOut = exprs[ops.back()->getResult(0)];
-    os << "->" << typeKey(ops.back()->getResult(0).getType());
+    os << "->" << quantc::detail::typeName(ops.back()->getResult(0).getType());
     return key;
   };
   llvm::StringMap<std::string> gemmKeys;
@@ -846,7 +837,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
   llvm::DenseMap<Value, int64_t> valueId;
   for (auto &[v, range] : live) {
     auto t = cast<RankedTensorType>(v.getType());
-    json::Object o{{"dtype", typeKey(t.getElementType())},
+    json::Object o{{"dtype", quantc::detail::typeName(t.getElementType())},
                    {"shape", shapeJson(t)}};
     if (auto w = v.getDefiningOp<qc::WeightOp>()) {
       o["name"] = w.getName();
@@ -1003,13 +994,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         !StringRef(s.kernel).starts_with(kGemmKernelName.str() + "_ep")) {
       json::Array els;
       for (qc::SchemeAttr sc : {q.getLhsScheme(), q.getRhsScheme()})
-        els.push_back(typeKey(getMXGemmElement(sc)));
+        els.push_back(quantc::detail::typeName(getMXGemmElement(sc)));
       step["attrs"] = json::Object{{"elements", std::move(els)}};
     }
     if (auto q = dyn_cast<qc::QuantizeOp>(first);
         q && StringRef(s.kernel).starts_with("quantize_mx_"))
       step["attrs"] =
-          json::Object{{"element", typeKey(getMXGemmElement(q.getScheme()))}};
+          json::Object{{"element", quantc::detail::typeName(getMXGemmElement(q.getScheme()))}};
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},

@@ -69,8 +69,8 @@ namespace {
 constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
 
 /// The sm_89/sm_90 GEMMs' warp-collective MMA (D = A x B + C, A 16x32 and
-/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32), emulated by hostMmaE4M3.
-constexpr llvm::StringLiteral kMmaE4M3Fn = "__qc_host_mma_m16n8k32_e4m3";
+/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32), emulated by hostMmaFp8.
+constexpr llvm::StringLiteral kMmaFp8Fn = "__qc_host_mma_m16n8k32_fp8";
 /// Words a lane passes: A (4), B (2), C (4 f32), D (4 f32) back, then the
 /// operand types (bit 0: A is e5m2, bit 1: B is e5m2).
 constexpr int kMmaWords = 15;
@@ -180,7 +180,7 @@ void lowerCollective(LLVM::InlineAsmOp op, Value buf) {
   LLVM::StoreOp::create(b, loc, code,
                         LLVM::GEPOp::create(b, loc, ptr, i32, buf,
                                             ArrayRef<LLVM::GEPArg>{14}));
-  LLVM::CallOp::create(b, loc, TypeRange{}, kMmaE4M3Fn, ValueRange{buf});
+  LLVM::CallOp::create(b, loc, TypeRange{}, kMmaFp8Fn, ValueRange{buf});
   Value d = LLVM::UndefOp::create(b, loc, op.getResult(0).getType());
   for (int k = 0; k < 4; ++k) {
     Value slot = LLVM::GEPOp::create(b, loc, ptr, i32, buf,
@@ -303,7 +303,7 @@ struct Lane {
   Warp *warp = nullptr;
   std::vector<void *> args; // packed: a pointer to each argument
   int64_t ids[12];          // tid, bid, bdim, gdim (x, y, z each)
-  bool started = false, done = false;
+  bool done = false;
   uint32_t *waitBuf = nullptr; // non-null: parked at the MMA
 };
 
@@ -350,7 +350,7 @@ void laneMain() {
 }
 
 /// The host side of a warp-collective MMA: parks the lane.
-extern "C" void hostMmaE4M3(uint32_t *buf) {
+extern "C" void hostMmaFp8(uint32_t *buf) {
   Lane *l = currentLane;
   if (!l) {
     // Only a lane of HostKernels' scheduler reaches the MMA.
@@ -376,7 +376,7 @@ float fp8Value(uint32_t word, int byte, bool e5m2) {
 /// & 1). Products are exact and summed in double with C, then rounded
 /// once to f32 (the tensor core's internal rounding differs by an ulp at
 /// most; the checks allow for it).
-void mmaE4M3(llvm::ArrayRef<uint32_t *> bufs) {
+void mmaFp8(llvm::ArrayRef<uint32_t *> bufs) {
   float A[16][32], B[32][8], C[16][8];
   bool e5a = bufs[0][14] & 1, e5b = bufs[0][14] & 2;
   for (int lane = 0; lane < 32; ++lane) {
@@ -416,7 +416,6 @@ bool runWarp(Warp &w, size_t n, std::string &error) {
     l.ctx.uc_stack.ss_size = LaneStacks::kStack;
     l.ctx.uc_link = &w.sched;
     makecontext(&l.ctx, laneMain, 0);
-    l.started = true;
   }
   while (true) {
     for (size_t i = 0; i < n; ++i) {
@@ -442,7 +441,7 @@ bool runWarp(Warp &w, size_t n, std::string &error) {
     SmallVector<uint32_t *, 32> bufs;
     for (size_t i = 0; i < n; ++i)
       bufs.push_back(w.lanes[i].waitBuf);
-    mmaE4M3(bufs);
+    mmaFp8(bufs);
     for (size_t i = 0; i < n; ++i)
       w.lanes[i].waitBuf = nullptr;
   }
@@ -537,7 +536,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     OpBuilder b(ctx);
     b.setInsertionPointToStart(host->getBody());
     LLVM::LLVMFuncOp::create(
-        b, module.getLoc(), kMmaE4M3Fn,
+        b, module.getLoc(), kMmaFp8Fn,
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
                                     {LLVM::LLVMPointerType::get(ctx)}));
   }
@@ -590,7 +589,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
   im.engine = std::move(*engine);
   im.engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap m;
-    m[interner(kMmaE4M3Fn)] = {llvm::orc::ExecutorAddr::fromPtr(&hostMmaE4M3),
+    m[interner(kMmaFp8Fn)] = {llvm::orc::ExecutorAddr::fromPtr(&hostMmaFp8),
                                llvm::JITSymbolFlags::Exported};
     return m;
   });
