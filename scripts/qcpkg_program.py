@@ -409,7 +409,10 @@ class NumpyBackend:
     def __init__(self, numerics):
         self.nx = numerics
 
-    def step(self, step, views, scalars):
+    # The models take packed 4-bit weights one code per byte.
+    raw_packed_weights = False
+
+    def step(self, step, views, scalars, grid=None):
         k = step["kernel"]
         if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
             x, codes, scales = views
@@ -496,6 +499,9 @@ class HostBackend:
     (quantc.HostKernels: the kernel builders' gpu.funcs JIT-compiled for
     this CPU), the others (GEMMs) through `fallback` (a NumpyBackend) or a
     ProgramError. `ran` and `modelled` count the steps of each."""
+
+    # The kernels read packed 4-bit weights as weights.bin holds them.
+    raw_packed_weights = True
 
     def __init__(self, kernels, fallback=None):
         self.k = kernels
@@ -719,9 +725,7 @@ def run(pkg, inputs, backend, on_step=None):
     # read before any write show in the outputs.
     arena = np.full(total, 0xFF, np.uint8)
 
-    # The kernels run on the host read packed 4-bit weights as they are;
-    # the numpy models take them one code per byte.
-    raw_packed = isinstance(backend, HostBackend)
+    raw_packed = backend.raw_packed_weights
 
     def view(i):
         v = values[i]
@@ -749,10 +753,7 @@ def run(pkg, inputs, backend, on_step=None):
         scalars = [linear(a.get("i32", a.get("i64")), batch)
                    for a in step["args"] if "value" not in a]
         grid = check_step(step, views, scalars, batch)
-        if isinstance(backend, HostBackend):
-            backend.step(step, views, scalars, grid)
-        else:
-            backend.step(step, views, scalars)
+        backend.step(step, views, scalars, grid)
         if on_step:
             on_step(s_idx, step, views, scalars)
     return {pkg.manifest["outputs"][v["index"]]["name"]: view(i).copy()
