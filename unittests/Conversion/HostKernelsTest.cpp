@@ -82,7 +82,26 @@ gpu.module @k {
     gpu.return
   }
   gpu.func @sync(%out: !llvm.ptr) kernel {
+    %t = gpu.thread_id x
+    %n = gpu.block_dim x
+    %ti = arith.index_cast %t : index to i64
+    %ni = arith.index_cast %n : index to i64
+    %p = llvm.getelementptr %out[%ti] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    llvm.store %ti, %p : i64, !llvm.ptr
     gpu.barrier
+    %c1 = arith.constant 1 : i64
+    %t1 = arith.addi %ti, %c1 : i64
+    %j = arith.remui %t1, %ni : i64
+    %q = llvm.getelementptr %out[%j] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    %v = llvm.load %q : !llvm.ptr -> i64
+    %o = arith.addi %ni, %ti : i64
+    %r = llvm.getelementptr %out[%o] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+    llvm.store %v, %r : i64, !llvm.ptr
+    gpu.return
+  }
+  gpu.func @lane(%out: !llvm.ptr) kernel {
+    %l = nvvm.read.ptx.sreg.laneid : i32
+    llvm.store %l, %out : i32, !llvm.ptr
     gpu.return
   }
 }
@@ -109,8 +128,8 @@ HostKernelArg ptr(const void *p) {
 TEST_F(HostKernelsTest, RunsEveryThreadWithItsBoundsGuard) {
   auto hk = jit();
   ASSERT_TRUE(hk);
-  EXPECT_EQ(hk->kernels().size(), 2u);
-  EXPECT_EQ(hk->allKernels().size(), 3u);
+  EXPECT_EQ(hk->kernels().size(), 3u);
+  EXPECT_EQ(hk->allKernels().size(), 4u);
   const int64_t n = 300;
   std::vector<float> x(n), out(512, -7.0f);
   for (int64_t i = 0; i < n; ++i)
@@ -149,13 +168,15 @@ TEST_F(HostKernelsTest, ThreadAndBlockIdsInThreeDimensions) {
 TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
   auto hk = jit();
   ASSERT_TRUE(hk);
-  EXPECT_NE(hk->whyNot("sync").find("gpu.barrier"), std::string::npos)
-      << hk->whyNot("sync");
+  EXPECT_NE(hk->whyNot("lane").find("nvvm.read.ptx.sreg.laneid (not emulated"),
+            std::string::npos)
+      << hk->whyNot("lane");
   EXPECT_EQ(hk->whyNot("ids"), "");
+  EXPECT_EQ(hk->whyNot("sync"), "");
   EXPECT_NE(hk->whyNot("nope").find("no kernel 'nope'"), std::string::npos);
   std::vector<float> buf(8);
   std::string err;
-  EXPECT_FALSE(hk->launch("sync", {1, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
+  EXPECT_FALSE(hk->launch("lane", {1, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
   EXPECT_NE(err.find("cannot run on the host"), std::string::npos) << err;
   EXPECT_FALSE(hk->launch("ids", {1, 1, 1}, {1, 1, 1}, {}, err));
   EXPECT_NE(err.find("takes 1 arguments, got 0"), std::string::npos) << err;
@@ -166,6 +187,23 @@ TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
       << err;
   EXPECT_FALSE(hk->launch("ids", {0, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
   EXPECT_NE(err.find("must be positive"), std::string::npos) << err;
+}
+
+// bar.sync: every thread stores its id, waits at the barrier, then reads
+// its neighbour's. Threads run one at a time until they park, so without
+// the barrier thread 0 would read thread 1's slot before thread 1 wrote it.
+TEST_F(HostKernelsTest, BarrierOrdersTheBlocksThreads) {
+  auto hk = jit();
+  ASSERT_TRUE(hk);
+  for (int64_t n : {1, 37, 256}) {
+    std::vector<int64_t> out(2 * n, -1);
+    std::string err;
+    ASSERT_TRUE(hk->launch("sync", {2, 1, 1}, {n, 1, 1}, {ptr(out.data())},
+                           err))
+        << err;
+    for (int64_t t = 0; t < n; ++t)
+      ASSERT_EQ(out[n + t], (t + 1) % n) << "n=" << n << " thread " << t;
+  }
 }
 
 // The sm_89 MXFP8 GEMM (each lane loads its own fragments, then the warp's

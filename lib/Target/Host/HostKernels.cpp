@@ -12,12 +12,17 @@
 // in a module of their own, lowered to the LLVM dialect and JIT-compiled
 // by MLIR's ExecutionEngine (ORC, this CPU's features, -O2).
 //
-// Kernels whose only cooperation is a warp-collective MMA (the mma.sync
-// GEMMs: every lane loads its own fragments, then the warp multiplies)
-// run their lanes as coroutines instead: the MMA becomes a call into
-// this file, which parks the lane until all 32 lanes of its warp have
-// arrived, multiplies the fragments as the PTX ISA lays them out, and
-// resumes each lane with its part of D.
+// Kernels whose threads cooperate run every thread of a block as a
+// coroutine instead (ucontext). What they do together becomes a call into
+// this file that parks the thread: the warp's mma.sync and shfl.sync, the
+// warpgroup's wgmma.mma_async, bar.sync, and waits on an mbarrier phase.
+// A collective runs when all its threads have parked at it (the MMAs with
+// the PTX ISA's fragment layouts, operands from shared memory through the
+// wgmma descriptors); a wait ends when its phase completes. TMA loads copy
+// the box into the block's shared memory (swizzled, out-of-bounds zero
+// filled) when issued and complete their bytes on the mbarrier. A block
+// where no thread can go on is a deadlock, reported with what each thread
+// waits for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,12 +43,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -53,8 +60,12 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <climits>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -68,12 +79,51 @@ namespace {
 /// equivalent (both IEEE round-to-nearest square roots).
 constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
 
+/// The entry points lowered kernels call for what threads do together
+/// (each defined below, registered with the JIT by name).
+///
 /// The sm_89/sm_90 GEMMs' warp-collective MMA (D = A x B + C, A 16x32 and
-/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32), emulated by hostMmaFp8.
+/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32): (ptr words).
 constexpr llvm::StringLiteral kMmaFp8Fn = "__qc_host_mma_m16n8k32_fp8";
-/// Words a lane passes: A (4), B (2), C (4 f32), D (4 f32) back, then the
-/// operand types (bit 0: A is e5m2, bit 1: B is e5m2).
+/// bar.sync 0 (gpu.barrier): ().
+constexpr llvm::StringLiteral kBarrierFn = "__qc_host_bar_sync";
+/// The block's dynamic shared memory (the extern `.shared` array): () -> ptr.
+constexpr llvm::StringLiteral kSharedFn = "__qc_host_shared";
+/// mbarrier.init: (ptr bar, i32 count).
+constexpr llvm::StringLiteral kMbarInitFn = "__qc_host_mbarrier_init";
+/// mbarrier.arrive[.expect_tx]: (ptr bar, i32 transaction bytes).
+constexpr llvm::StringLiteral kMbarArriveFn = "__qc_host_mbarrier_arrive";
+/// mbarrier.try_wait.parity in a loop: (ptr bar, i32 parity).
+constexpr llvm::StringLiteral kMbarWaitFn = "__qc_host_mbarrier_wait";
+/// cp.async.bulk.tensor (tile mode) completing on an mbarrier:
+/// (ptr dst, ptr tensor map, ptr bar, i32 rank, i32 c0 .. c4).
+constexpr llvm::StringLiteral kTmaLoadFn = "__qc_host_tma_load";
+/// wgmma.mma_async from shared-memory descriptors:
+/// (ptr accumulators, i64 desc A, i64 desc B, i32 shape and types).
+constexpr llvm::StringLiteral kWgmmaFn = "__qc_host_wgmma";
+/// shfl.sync: (i32 member mask, i32 value, i32 offset, i32 clamp, i32 kind)
+/// -> i32.
+constexpr llvm::StringLiteral kShflFn = "__qc_host_shfl";
+/// cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32: (f32 a, f32 b, i32 e5m2) -> i16.
+constexpr llvm::StringLiteral kCvtF8Fn = "__qc_host_cvt_f8x2";
+
+/// Words a lane passes to the MMA: A (4), B (2), C (4 f32), D (4 f32)
+/// back, then the operand types (bit 0: A is e5m2, bit 1: B is e5m2).
 constexpr int kMmaWords = 15;
+
+/// wgmma's shape-and-types word: N in bits 0-9, A e5m2 (bit 10), B e5m2
+/// (11), D accumulates (12: scale-d 1, else D = A x B), A negated (13), B
+/// negated (14).
+constexpr uint32_t kWgmmaE5A = 1u << 10, kWgmmaE5B = 1u << 11,
+                   kWgmmaAccumulate = 1u << 12, kWgmmaNegA = 1u << 13,
+                   kWgmmaNegB = 1u << 14;
+
+/// The largest dynamic shared memory a block may have (sm_90's opt-in
+/// limit, 227 KiB); the host gives every block a 256 KiB region aligned to
+/// 256 KiB, so the low 18 bits of an address are its shared-window offset,
+/// as a wgmma descriptor takes them.
+constexpr uint32_t kMaxSharedBytes = 232448;
+constexpr size_t kSharedRegion = size_t(1) << 18;
 
 /// The operand-type word of an m16n8k32 FP8 mma.sync asm string, or -1.
 int mmaTypeCode(StringRef asmStr) {
@@ -89,9 +139,90 @@ int mmaTypeCode(StringRef asmStr) {
   return -1;
 }
 
-bool isCollective(Operation *op) {
+bool isMmaAsm(Operation *op) {
   auto a = dyn_cast<LLVM::InlineAsmOp>(op);
   return a && mmaTypeCode(a.getAsmString()) >= 0;
+}
+
+/// The block's dynamic shared memory: an external, zero-sized array in
+/// address space 3 (what HopperGemm declares as `quantc_dsmem`).
+bool isDynamicShared(LLVM::AddressOfOp op) {
+  auto g = dyn_cast_or_null<LLVM::GlobalOp>(
+      SymbolTable::lookupNearestSymbolFrom(op, op.getGlobalNameAttr()));
+  auto arr = g ? dyn_cast<LLVM::LLVMArrayType>(g.getGlobalType()) : nullptr;
+  return g && g.getAddrSpace() == 3 && g.getInitializerRegion().empty() &&
+         !g.getValueOrNull() && arr && arr.getNumElements() == 0;
+}
+
+/// Ops that make threads cooperate (run on the block scheduler), whether
+/// emulated or not: "" when `op` is none, else its description.
+bool isCooperative(Operation *op) {
+  if (isMmaAsm(op) || isa<gpu::BarrierOp>(op))
+    return true;
+  if (auto a = dyn_cast<LLVM::AddressOfOp>(op))
+    return isDynamicShared(a);
+  return op->getDialect() &&
+         op->getDialect()->getNamespace() == NVVM::NVVMDialect::getDialectNamespace();
+}
+
+/// Why the emulation cannot run NVVM op `op` (one of those the sm_90a GEMM
+/// uses, with the attributes it uses them with), or "".
+std::string nvvmRefusal(Operation *op) {
+  auto name = [&] { return op->getName().getStringRef().str(); };
+  if (isa<NVVM::FenceMbarrierInitOp, NVVM::FenceProxyAcquireOp,
+          NVVM::SetMaxRegisterOp, NVVM::WgmmaFenceAlignedOp,
+          NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
+          NVVM::MBarrierTryWaitParityOp>(op))
+    return "";
+  if (auto o = dyn_cast<NVVM::PrefetchOp>(op))
+    return o.getPredicate() ? name() + " with a predicate" : "";
+  if (auto o = dyn_cast<NVVM::MBarrierInitOp>(op))
+    return o.getPredicate() ? name() + " with a predicate" : "";
+  if (auto o = dyn_cast<NVVM::MBarrierArriveOp>(op))
+    return o.getCount() || (o.getRes() && !o.getRes().use_empty())
+               ? name() + " with a count or a used state"
+               : "";
+  if (auto o = dyn_cast<NVVM::MBarrierArriveExpectTxOp>(op))
+    return o.getPredicate() || (o.getRes() && !o.getRes().use_empty())
+               ? name() + " with a predicate or a used state"
+               : "";
+  if (auto o = dyn_cast<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(op)) {
+    if (o.getMode() != NVVM::TMALoadMode::TILE || o.getMulticastMask() ||
+        o.getL2CacheHint() || o.getPredicate() ||
+        !o.getIm2colOffsets().empty() || o.getGroup() ||
+        o.getCoordinates().size() > 5)
+      return name() + " other than a tile-mode load without multicast, "
+                      "cache hint, CTA group or predicate";
+    return "";
+  }
+  if (auto o = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
+    NVVM::MMAShapeAttr s = o.getShape();
+    auto fp8 = [](NVVM::WGMMATypes t) {
+      return t == NVVM::WGMMATypes::e4m3 || t == NVVM::WGMMATypes::e5m2;
+    };
+    if (s.getM() != 64 || s.getK() != 32 || s.getN() % 8 || s.getN() < 8 ||
+        s.getN() > 256 || !fp8(o.getTypeA()) || !fp8(o.getTypeB()) ||
+        o.getTypeD() != NVVM::WGMMATypes::f32 ||
+        o.getLayoutA() != NVVM::MMALayout::row ||
+        o.getLayoutB() != NVVM::MMALayout::col || o.getSatfinite())
+      return name() + " other than m64nNk32 e4m3/e5m2 -> f32 with both "
+                      "operands K-major in shared memory";
+    return "";
+  }
+  if (auto o = dyn_cast<NVVM::ShflOp>(op))
+    return o.getReturnValueAndIsValid() ||
+                   !(o.getVal().getType().isInteger(32) ||
+                     o.getVal().getType().isF32())
+               ? name() + " other than of one i32 or f32"
+               : "";
+  if (auto o = dyn_cast<NVVM::ConvertF32x2ToF8x2Op>(op))
+    return o.getRnd() != NVVM::FPRoundingMode::RN ||
+                   o.getSat() != NVVM::SaturationMode::SATFINITE ||
+                   o.getRelu() ||
+                   !isa<Float8E4M3FNType, Float8E5M2Type>(o.getDstTy())
+               ? name() + " other than rn.satfinite to e4m3x2 or e5m2x2"
+               : "";
+  return name() + " (not emulated on the host)";
 }
 
 /// Parameter kinds the driver passes; "" for one it cannot.
@@ -116,23 +247,36 @@ std::string paramKind(Type t, HostKernelArg::Kind &kind) {
   return s;
 }
 
-/// Why `fn` cannot run one thread at a time on the host, or "".
+/// Why `fn` cannot run on the host, or "".
 std::string refusal(gpu::GPUFuncOp fn) {
   if (fn.getNumWorkgroupAttributions() || fn.getNumPrivateAttributions())
     return "it uses workgroup or private memory attributions";
   std::string why;
   fn.walk([&](Operation *op) {
-    if (op == fn.getOperation() || isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp, gpu::GridDimOp,
-            gpu::ReturnOp>(op))
+    if (op == fn.getOperation() ||
+        isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp, gpu::GridDimOp,
+            gpu::ReturnOp, gpu::BarrierOp>(op))
       return WalkResult::advance();
     StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
     if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
-      if (a.getAsmString() == kSqrtAsm || isCollective(op))
+      if (a.getAsmString() == kSqrtAsm || isMmaAsm(op))
         return WalkResult::advance();
       why = "it uses inline PTX '" + a.getAsmString().str() + "'";
-    } else if (ns == "gpu" || ns == "nvvm" || ns == "nvgpu") {
+    } else if (ns == "nvvm") {
+      if (std::string w = nvvmRefusal(op); !w.empty())
+        why = "it uses " + w;
+    } else if (auto a = dyn_cast<LLVM::AddressOfOp>(op);
+               a && cast<LLVM::LLVMPointerType>(a.getType())
+                        .getAddressSpace() != 0) {
+      if (!isDynamicShared(a))
+        why = "it addresses the global @" + a.getGlobalName().str() +
+              " in address space " +
+              std::to_string(cast<LLVM::LLVMPointerType>(a.getType())
+                                 .getAddressSpace()) +
+              " (only the extern dynamic shared array is emulated)";
+    } else if (ns == "gpu" || ns == "nvgpu") {
       why = "it uses " + op->getName().getStringRef().str() +
-            " (threads that cooperate or a GPU-only instruction)";
+            " (not emulated on the host)";
     } else if (isa<LLVM::CallOp, func::CallOp>(op)) {
       why = "it calls another function";
     } else if (!(ns == "arith" || ns == "scf" || ns == "cf" || ns == "llvm" ||
@@ -142,12 +286,15 @@ std::string refusal(gpu::GPUFuncOp fn) {
       why = "it uses " + op->getName().getStringRef().str() +
             ", which the host lowering does not convert";
     } else {
+      // Shared (3) and shared::cluster (7) pointers become host pointers
+      // into the block's shared region; local (5) or other spaces do not.
       for (Type t : llvm::concat<Type>(llvm::to_vector(op->getOperandTypes()),
                                        llvm::to_vector(op->getResultTypes())))
         if (auto p = dyn_cast<LLVM::LLVMPointerType>(t);
-            p && p.getAddressSpace() != 0)
+            p && p.getAddressSpace() != 0 && p.getAddressSpace() != 3 &&
+            p.getAddressSpace() != 7)
           why = "it addresses memory space " +
-                std::to_string(p.getAddressSpace()) + " (shared or local)";
+                std::to_string(p.getAddressSpace());
     }
     return why.empty() ? WalkResult::advance() : WalkResult::interrupt();
   });
@@ -161,40 +308,193 @@ std::string refusal(gpu::GPUFuncOp fn) {
   return "";
 }
 
-/// Replaces a warp-collective MMA with a call of its host emulation: the
-/// operands stored to a stack buffer (allocated once, at entry), the call,
-/// D loaded back into the struct the asm returned.
-void lowerCollective(LLVM::InlineAsmOp op, Value buf) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  MLIRContext *ctx = op.getContext();
-  Type i32 = b.getI32Type(), f32 = b.getF32Type(),
-       ptr = LLVM::LLVMPointerType::get(ctx);
-  for (auto [k, v] : llvm::enumerate(op.getOperands())) {
-    Value slot = LLVM::GEPOp::create(b, loc, ptr, i32, buf,
-                                     ArrayRef<LLVM::GEPArg>{int32_t(k)});
-    LLVM::StoreOp::create(b, loc, v, slot);
+/// Declares the host entry points in `host`.
+void declareHostEntryPoints(ModuleOp host) {
+  MLIRContext *ctx = host.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToStart(host.getBody());
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type(),
+       i64 = b.getI64Type(), i16 = b.getI16Type(), f32 = b.getF32Type(),
+       none = LLVM::LLVMVoidType::get(ctx);
+  auto declare = [&](StringRef name, Type result, ArrayRef<Type> params) {
+    LLVM::LLVMFuncOp::create(b, host.getLoc(), name,
+                             LLVM::LLVMFunctionType::get(result, params));
+  };
+  declare(kMmaFp8Fn, none, {ptr});
+  declare(kBarrierFn, none, {});
+  declare(kSharedFn, ptr, {});
+  declare(kMbarInitFn, none, {ptr, i32});
+  declare(kMbarArriveFn, none, {ptr, i32});
+  declare(kMbarWaitFn, none, {ptr, i32});
+  declare(kTmaLoadFn, none, {ptr, ptr, ptr, i32, i32, i32, i32, i32, i32});
+  declare(kWgmmaFn, none, {ptr, i64, i64, i32});
+  declare(kShflFn, i32, {i32, i32, i32, i32, i32});
+  declare(kCvtF8Fn, i16, {f32, f32, i32});
+}
+
+/// Stores `values` to consecutive slots of `elem` at `buf`.
+void storeSlots(OpBuilder &b, Location loc, Value buf, Type elem,
+                ArrayRef<Value> values) {
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  for (auto [k, v] : llvm::enumerate(values))
+    LLVM::StoreOp::create(
+        b, loc, v,
+        LLVM::GEPOp::create(b, loc, ptr, elem, buf,
+                            ArrayRef<LLVM::GEPArg>{int32_t(k)}));
+}
+
+/// A struct of `n` f32 loaded from `buf` into a value of type `ty`.
+Value loadStruct(OpBuilder &b, Location loc, Value buf, Type ty, int n) {
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext()), f32 = b.getF32Type();
+  Value d = LLVM::UndefOp::create(b, loc, ty);
+  for (int k = 0; k < n; ++k) {
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, f32, buf,
+                                     ArrayRef<LLVM::GEPArg>{k});
+    d = LLVM::InsertValueOp::create(b, loc, d,
+                                    LLVM::LoadOp::create(b, loc, f32, slot),
+                                    ArrayRef<int64_t>{k});
   }
-  Value code = LLVM::ConstantOp::create(
-      b, loc, i32, b.getI32IntegerAttr(mmaTypeCode(op.getAsmString())));
-  LLVM::StoreOp::create(b, loc, code,
-                        LLVM::GEPOp::create(b, loc, ptr, i32, buf,
-                                            ArrayRef<LLVM::GEPArg>{14}));
-  LLVM::CallOp::create(b, loc, TypeRange{}, kMmaFp8Fn, ValueRange{buf});
-  Value d = LLVM::UndefOp::create(b, loc, op.getResult(0).getType());
-  for (int k = 0; k < 4; ++k) {
-    Value slot = LLVM::GEPOp::create(b, loc, ptr, i32, buf,
-                                     ArrayRef<LLVM::GEPArg>{10 + k});
-    Value v = LLVM::LoadOp::create(b, loc, f32, slot);
-    d = LLVM::InsertValueOp::create(b, loc, d, v, ArrayRef<int64_t>{k});
+  return d;
+}
+
+/// Turns the cooperative ops of a kernel's host function into calls of the
+/// host entry points: shared-memory pointers become plain pointers (into
+/// the block's shared region), fences, prefetches, setmaxnreg and wgmma's
+/// fence/commit/wait (the emulated wgmma completes when issued) go away.
+void lowerCooperativeOps(func::FuncOp thread) {
+  MLIRContext *ctx = thread.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  // The ops to replace, found before the pointers are retyped (refusal()
+  // let only the dynamic shared array be addressed in a shared space).
+  SmallVector<Operation *> ops;
+  int maxAcc = 0;
+  thread.walk([&](Operation *op) {
+    auto a = dyn_cast<LLVM::AddressOfOp>(op);
+    if (isMmaAsm(op) || isa<gpu::BarrierOp, LLVM::AddrSpaceCastOp>(op) ||
+        (a && cast<LLVM::LLVMPointerType>(a.getType()).getAddressSpace()) ||
+        op->getDialect() == ctx->getLoadedDialect<NVVM::NVVMDialect>())
+      ops.push_back(op);
+    if (auto w = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op))
+      maxAcc = std::max(maxAcc, int(w.getShape().getN() / 2));
+  });
+  // Every pointer in the shared spaces becomes a host pointer.
+  auto retype = [&](Value v) {
+    if (auto p = dyn_cast<LLVM::LLVMPointerType>(v.getType());
+        p && p.getAddressSpace() != 0)
+      v.setType(ptr);
+  };
+  thread.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      retype(r);
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument a : block.getArguments())
+          retype(a);
+  });
+  Block &entry = thread.getBody().front();
+  OpBuilder eb(ctx);
+  eb.setInsertionPointToStart(&entry);
+  Location loc = thread.getLoc();
+  Type i32 = eb.getI32Type(), f32 = eb.getF32Type();
+  auto stackBuffer = [&](Type elem, int n) -> Value {
+    Value c = LLVM::ConstantOp::create(eb, loc, i32, eb.getI32IntegerAttr(n));
+    return LLVM::AllocaOp::create(eb, loc, ptr, elem, c);
+  };
+  Value mmaBuf, accBuf;
+  if (llvm::any_of(ops, isMmaAsm))
+    mmaBuf = stackBuffer(i32, kMmaWords);
+  if (maxAcc)
+    accBuf = stackBuffer(f32, maxAcc);
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Location l = op->getLoc();
+    auto c32 = [&](int64_t v) {
+      return LLVM::ConstantOp::create(b, l, i32, b.getI32IntegerAttr(v));
+    };
+    auto call = [&](StringRef fn, TypeRange result, ValueRange args) {
+      return LLVM::CallOp::create(b, l, result, fn, args);
+    };
+    Value repl;
+    if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
+      // The warp's MMA: the operands to the buffer, the call, D back.
+      SmallVector<Value> words(a.getOperands());
+      storeSlots(b, l, mmaBuf, i32, words);
+      storeSlots(b, l,
+                 LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
+                                     ArrayRef<LLVM::GEPArg>{14}),
+                 i32, {c32(mmaTypeCode(a.getAsmString()))});
+      call(kMmaFp8Fn, {}, {mmaBuf});
+      repl = loadStruct(b, l,
+                        LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
+                                            ArrayRef<LLVM::GEPArg>{10}),
+                        a.getResult(0).getType(), 4);
+    } else if (isa<LLVM::AddrSpaceCastOp>(op)) {
+      repl = op->getOperand(0);
+    } else if (isa<LLVM::AddressOfOp>(op)) {
+      repl = call(kSharedFn, {ptr}, {}).getResult();
+    } else if (isa<gpu::BarrierOp>(op)) {
+      call(kBarrierFn, {}, {});
+    } else if (auto o = dyn_cast<NVVM::MBarrierInitOp>(op)) {
+      call(kMbarInitFn, {}, {o.getAddr(), o.getCount()});
+    } else if (auto o = dyn_cast<NVVM::MBarrierArriveOp>(op)) {
+      call(kMbarArriveFn, {}, {o.getAddr(), c32(0)});
+    } else if (auto o = dyn_cast<NVVM::MBarrierArriveExpectTxOp>(op)) {
+      call(kMbarArriveFn, {}, {o.getAddr(), o.getTxcount()});
+    } else if (auto o = dyn_cast<NVVM::MBarrierTryWaitParityOp>(op)) {
+      call(kMbarWaitFn, {}, {o.getAddr(), o.getPhase()});
+    } else if (auto o =
+                   dyn_cast<NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp>(
+                       op)) {
+      SmallVector<Value> args = {o.getDstMem(), o.getTmaDescriptor(),
+                                 o.getMbar(),
+                                 c32(o.getCoordinates().size())};
+      for (size_t d = 0; d < 5; ++d)
+        args.push_back(d < o.getCoordinates().size() ? o.getCoordinates()[d]
+                                                     : c32(0));
+      call(kTmaLoadFn, {}, args);
+    } else if (auto o = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
+      int n = o.getShape().getN(), acc = n / 2;
+      uint32_t word = uint32_t(n);
+      word |= o.getTypeA() == NVVM::WGMMATypes::e5m2 ? kWgmmaE5A : 0;
+      word |= o.getTypeB() == NVVM::WGMMATypes::e5m2 ? kWgmmaE5B : 0;
+      word |= o.getScaleD() == NVVM::WGMMAScaleOut::one ? kWgmmaAccumulate : 0;
+      word |= o.getScaleA() == NVVM::WGMMAScaleIn::neg ? kWgmmaNegA : 0;
+      word |= o.getScaleB() == NVVM::WGMMAScaleIn::neg ? kWgmmaNegB : 0;
+      SmallVector<Value> accs;
+      for (int k = 0; k < acc; ++k)
+        accs.push_back(LLVM::ExtractValueOp::create(b, l, o.getInouts(), k));
+      storeSlots(b, l, accBuf, f32, accs);
+      call(kWgmmaFn, {}, {accBuf, o.getDescriptorA(), o.getDescriptorB(),
+                          c32(word)});
+      repl = loadStruct(b, l, accBuf, o.getResults().getType(), acc);
+    } else if (auto o = dyn_cast<NVVM::ShflOp>(op)) {
+      Value v = o.getVal();
+      bool isF = v.getType().isF32();
+      if (isF)
+        v = LLVM::BitcastOp::create(b, l, i32, v);
+      Value r = call(kShflFn, {i32},
+                     {o.getThreadMask(), v, o.getOffset(),
+                      o.getMaskAndClamp(),
+                      c32(static_cast<int>(o.getKind()))})
+                    .getResult();
+      repl = isF ? LLVM::BitcastOp::create(b, l, f32, r).getResult() : r;
+    } else if (auto o = dyn_cast<NVVM::ConvertF32x2ToF8x2Op>(op)) {
+      repl = call(kCvtF8Fn, {b.getI16Type()},
+                  {o.getA(), o.getB(),
+                   c32(isa<Float8E5M2Type>(o.getDstTy()) ? 1 : 0)})
+                 .getResult();
+    }
+    // Everything else (fences, prefetch, setmaxnreg, wgmma fence, commit
+    // and wait) has no effect here.
+    if (repl)
+      op->getResult(0).replaceAllUsesWith(repl);
+    op->erase();
   }
-  op.getResult(0).replaceAllUsesWith(d);
-  op.erase();
 }
 
 /// Builds @__qc_thread_<name> and @__qc_launch_<name> for `fn` in `host`
-/// (a cooperative kernel's lanes are started by the C++ scheduler through
-/// @__qc_thread_<name>, which then stays public).
+/// (a cooperative kernel's threads are started by the C++ scheduler
+/// through @__qc_thread_<name>, which then stays public).
 void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
   MLIRContext *ctx = host.getContext();
   Location loc = fn.getLoc();
@@ -243,26 +543,12 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
   for (Operation *op : done)
     op->erase();
   if (cooperative) {
-    OpBuilder eb(ctx);
-    eb.setInsertionPointToStart(&entry);
-    Value n = LLVM::ConstantOp::create(eb, loc, eb.getI32Type(),
-                                       eb.getI32IntegerAttr(kMmaWords));
-    Value buf = LLVM::AllocaOp::create(eb, loc,
-                                       LLVM::LLVMPointerType::get(ctx),
-                                       eb.getI32Type(), n);
-    SmallVector<LLVM::InlineAsmOp> mmas;
-    thread.walk([&](LLVM::InlineAsmOp a) {
-      if (isCollective(a))
-        mmas.push_back(a);
-    });
-    for (LLVM::InlineAsmOp a : mmas)
-      lowerCollective(a, buf);
+    // Its threads are scheduled by HostKernels::launch.
+    lowerCooperativeOps(thread);
+    return;
   }
 
-  // The launch: every block, then every thread of it, in order (a
-  // cooperative kernel's lanes are scheduled by HostKernels::launch).
-  if (cooperative)
-    return;
+  // The launch: every block, then every thread of it, in order.
   SmallVector<Type> launchParams = params;
   launchParams.append(6, index);
   auto launch = func::FuncOp::create(b, loc,
@@ -292,80 +578,327 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
 }
 
 //===----------------------------------------------------------------------===//
-// Warps of coroutines
+// Blocks of coroutines
 //===----------------------------------------------------------------------===//
 
-struct Warp;
+/// What a thread is parked at.
+enum class Park : uint8_t {
+  None,     // runnable
+  Mma,      // the warp's mma.sync (all 32 lanes)
+  Shfl,     // the warp's shfl.sync (all its lanes)
+  Wgmma,    // the warpgroup's wgmma.mma_async (all 128 threads)
+  Barrier,  // bar.sync 0 (every thread of the block)
+  MBarrier, // an mbarrier phase that has not completed
+  Failed,   // an error in a host entry point; never resumed
+};
 
-/// One lane: a coroutine running the kernel's thread function.
-struct Lane {
+struct HostBlock;
+
+/// One GPU thread: a coroutine running the kernel's thread function.
+struct Thread {
   ucontext_t ctx;
-  Warp *warp = nullptr;
+  HostBlock *block = nullptr;
   std::vector<void *> args; // packed: a pointer to each argument
   int64_t ids[12];          // tid, bid, bdim, gdim (x, y, z each)
   bool done = false;
-  uint32_t *waitBuf = nullptr; // non-null: parked at the MMA
+  Park park = Park::None;
+  void *buf = nullptr; // Mma: the lane's words; Wgmma: its accumulators
+  uint64_t a = 0, b = 0; // Wgmma: descriptors; Shfl: value, offset;
+                         // MBarrier: shared offset, parity
+  uint32_t c = 0, d = 0; // Wgmma: shape word; Shfl: mask and clamp, kind
+  uint32_t mask = 0;     // Shfl: member mask
+  uint32_t result = 0;   // Shfl: the value read
 };
 
-/// 32 lane stacks, each above a PROT_NONE guard page (a lane that
+/// Thread stacks, each above a PROT_NONE guard page (a thread that
 /// overflows its stack faults instead of corrupting the heap); mmap'd, so
-/// pages are touched only as a lane uses them.
-class LaneStacks {
+/// pages are touched only as a thread uses them.
+class ThreadStacks {
 public:
   static constexpr size_t kStack = 256 * 1024, kGuard = 4096;
-  LaneStacks() {
-    size_t total = 32 * (kStack + kGuard);
-    void *p = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  explicit ThreadStacks(size_t n) : n(n) {
+    void *p = mmap(nullptr, n * (kStack + kGuard), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
       return;
     base = static_cast<char *>(p);
-    for (size_t i = 0; i < 32; ++i)
+    for (size_t i = 0; i < n; ++i)
       mprotect(base + i * (kStack + kGuard), kGuard, PROT_NONE);
   }
-  ~LaneStacks() {
+  ~ThreadStacks() {
     if (base)
-      munmap(base, 32 * (kStack + kGuard));
+      munmap(base, n * (kStack + kGuard));
   }
   bool ok() const { return base != nullptr; }
   char *stack(size_t i) const { return base + i * (kStack + kGuard) + kGuard; }
 
 private:
+  size_t n;
   char *base = nullptr;
 };
 
-struct Warp {
-  ucontext_t sched;
-  void (*thread)(void **) = nullptr;
-  std::vector<Lane> lanes;
-  LaneStacks *stacks = nullptr;
+/// An mbarrier object's state (PTX ISA "mbarrier"): the phase completes
+/// when every expected arrival has happened and the transaction count is
+/// back to zero; then the next phase starts with the same count.
+struct MBarrierState {
+  uint32_t expected = 0, pending = 0;
+  int64_t tx = 0;     // bytes announced by expect_tx, not yet completed
+  uint64_t phase = 0; // completed phases
 };
 
-thread_local Lane *currentLane = nullptr;
+/// The host tensor map: what HostKernels::encodeTensorMap writes into the
+/// 128 bytes a kernel reads a CUtensorMap from.
+struct HostTensorMap {
+  static constexpr uint64_t kMagic = 0x70614d726f736e54ull; // "TnsorMap"
+  uint64_t magic;
+  uint64_t base;
+  uint32_t rank, elemBytes, swizzle, pad;
+  uint64_t dims[5];
+  uint64_t strides[4]; // bytes between consecutive indices of dims 1..4
+  uint16_t box[5];
+};
+static_assert(sizeof(HostTensorMap) <= 128, "a CUtensorMap is 128 bytes");
 
-void laneMain() {
-  Lane *l = currentLane;
-  l->warp->thread(l->args.data());
-  l->done = true; // returns to the scheduler through uc_link
+/// One block of a launch: its threads, its shared memory and mbarriers.
+struct HostBlock {
+  ucontext_t sched;
+  void (*fn)(void **) = nullptr;
+  std::vector<Thread> threads; // n of them in use
+  size_t n = 0;
+  ThreadStacks *stacks = nullptr;
+  char *shared = nullptr;   // kSharedRegion bytes, kSharedRegion-aligned
+  uint32_t sharedBytes = 0; // the launch's dynamic shared memory
+  std::map<uint32_t, MBarrierState> bars; // by shared offset
+  std::string error;
+};
+
+thread_local Thread *current = nullptr;
+
+void threadMain() {
+  Thread *t = current;
+  t->block->fn(t->args.data());
+  t->done = true; // returns to the scheduler through uc_link
 }
 
-/// The host side of a warp-collective MMA: parks the lane.
-extern "C" void hostMmaFp8(uint32_t *buf) {
-  Lane *l = currentLane;
-  if (!l) {
-    // Only a lane of HostKernels' scheduler reaches the MMA.
-    llvm::report_fatal_error("quantc host kernels: a warp-collective MMA "
-                             "outside a scheduled warp");
+Thread &self() {
+  if (!current)
+    llvm::report_fatal_error("quantc host kernels: a cooperative operation "
+                             "outside a scheduled block");
+  return *current;
+}
+
+void park(Thread &t, Park p) {
+  t.park = p;
+  swapcontext(&t.ctx, &t.block->sched);
+}
+
+/// Stops the block with `msg`; the thread is never resumed.
+void fail(Thread &t, const std::string &msg) {
+  if (t.block->error.empty())
+    t.block->error = msg;
+  while (true)
+    park(t, Park::Failed);
+}
+
+/// `p`'s offset in the block's shared memory, which must hold `size` bytes
+/// there; fails the thread otherwise.
+uint32_t sharedOffset(Thread &t, const void *p, uint64_t size,
+                      const char *what) {
+  const char *s = static_cast<const char *>(p);
+  HostBlock &bl = *t.block;
+  if (s < bl.shared || s + size > bl.shared + bl.sharedBytes)
+    fail(t, std::string(what) + " addresses " + std::to_string(size) +
+                " bytes outside the block's " +
+                std::to_string(bl.sharedBytes) +
+                " bytes of dynamic shared memory");
+  return static_cast<uint32_t>(s - bl.shared);
+}
+
+MBarrierState &barrierAt(Thread &t, const void *p, const char *what) {
+  uint32_t off = sharedOffset(t, p, 8, what);
+  auto it = t.block->bars.find(off);
+  if (it == t.block->bars.end())
+    fail(t, std::string(what) + " at shared offset " + std::to_string(off) +
+                ", where no mbarrier was initialised");
+  return it->second;
+}
+
+void completeIfDone(MBarrierState &m) {
+  if (m.pending == 0 && m.tx == 0) {
+    ++m.phase;
+    m.pending = m.expected;
   }
-  l->waitBuf = buf;
-  swapcontext(&l->ctx, &l->warp->sched);
+}
+
+bool phaseDone(const MBarrierState &m, uint32_t parity) {
+  // The phase of parity `parity` has completed when the current (open)
+  // phase has the other parity.
+  return (m.phase & 1) != (parity & 1);
+}
+
+/// 128-, 64- and 32-byte swizzles (PTX ISA "Shared Memory Matrix
+/// Layout"): bits 4.. of a shared address are XORed with the bits 7.. of
+/// it, 3, 2 or 1 of them.
+uint32_t swizzle(uint32_t off, uint32_t swizzleBytes) {
+  uint32_t bits = swizzleBytes == 128 ? 7 : swizzleBytes == 64 ? 3
+                                        : swizzleBytes == 32   ? 1
+                                                               : 0;
+  return off ^ (((off >> 7) & bits) << 4);
+}
+
+/// The e4m3 (0) or e5m2 (1) value of each code.
+const std::array<std::array<float, 256>, 2> &fp8Values() {
+  static const auto table = [] {
+    std::array<std::array<float, 256>, 2> t;
+    for (int c = 0; c < 256; ++c) {
+      t[0][c] = numerics::decode(numerics::ElemFormat::E4M3FN, c);
+      t[1][c] = numerics::decode(numerics::ElemFormat::E5M2, c);
+    }
+    return t;
+  }();
+  return table;
 }
 
 float fp8Value(uint32_t word, int byte, bool e5m2) {
-  return numerics::decode(e5m2 ? numerics::ElemFormat::E5M2
-                               : numerics::ElemFormat::E4M3FN,
-                          (word >> (8 * byte)) & 0xff);
+  return fp8Values()[e5m2][(word >> (8 * byte)) & 0xff];
 }
+
+} // namespace
+
+// The host entry points the lowered kernels call (C linkage: the JIT
+// resolves them by name).
+
+extern "C" void hostMmaFp8(uint32_t *buf) {
+  Thread &t = self();
+  t.buf = buf;
+  park(t, Park::Mma);
+}
+
+extern "C" void hostBarSync() { park(self(), Park::Barrier); }
+
+extern "C" void *hostShared() { return self().block->shared; }
+
+extern "C" void hostMbarrierInit(void *bar, uint32_t count) {
+  Thread &t = self();
+  uint32_t off = sharedOffset(t, bar, 8, "mbarrier.init");
+  if (off % 8)
+    fail(t, "mbarrier.init at shared offset " + std::to_string(off) +
+                ": an mbarrier must be 8-byte aligned");
+  if (count < 1 || count > (1u << 20) - 1)
+    fail(t, "mbarrier.init with count " + std::to_string(count) +
+                " (1 .. 2^20-1)");
+  t.block->bars[off] = {count, count, 0, 0};
+}
+
+extern "C" void hostMbarrierArrive(void *bar, uint32_t tx) {
+  Thread &t = self();
+  MBarrierState &m = barrierAt(t, bar, "mbarrier.arrive");
+  if (m.pending == 0)
+    fail(t, "mbarrier.arrive at shared offset " +
+                std::to_string(sharedOffset(t, bar, 8, "")) +
+                ": more arrivals than its count in one phase");
+  m.tx += tx;
+  --m.pending;
+  completeIfDone(m);
+}
+
+extern "C" void hostMbarrierWait(void *bar, uint32_t parity) {
+  Thread &t = self();
+  MBarrierState &m = barrierAt(t, bar, "mbarrier.try_wait.parity");
+  if (phaseDone(m, parity))
+    return;
+  t.a = sharedOffset(t, bar, 8, "");
+  t.b = parity & 1;
+  park(t, Park::MBarrier);
+}
+
+extern "C" void hostTmaLoad(void *dst, const void *mapPtr, void *bar,
+                            uint32_t rank, int32_t c0, int32_t c1, int32_t c2,
+                            int32_t c3, int32_t c4) {
+  Thread &t = self();
+  HostTensorMap map;
+  std::memcpy(&map, mapPtr, sizeof(map));
+  if (map.magic != HostTensorMap::kMagic)
+    fail(t, "cp.async.bulk.tensor: the tensor map argument was not written "
+            "by HostKernels::encodeTensorMap");
+  if (map.rank != rank)
+    fail(t, "cp.async.bulk.tensor." + std::to_string(rank) +
+                "d with a tensor map of rank " + std::to_string(map.rank));
+  uint64_t boxElems = 1;
+  for (uint32_t d = 0; d < rank; ++d)
+    boxElems *= map.box[d];
+  uint64_t bytes = boxElems * map.elemBytes;
+  uint32_t off = sharedOffset(t, dst, bytes, "cp.async.bulk.tensor");
+  if (off % 128)
+    fail(t, "cp.async.bulk.tensor to shared offset " + std::to_string(off) +
+                ": the destination must be 128-byte aligned");
+  MBarrierState &m = barrierAt(t, bar, "cp.async.bulk.tensor's mbarrier");
+  for (auto &[boff, st] : t.block->bars)
+    if (boff + 8 > off && boff < off + bytes)
+      fail(t, "cp.async.bulk.tensor to shared offsets " +
+                  std::to_string(off) + " .. " +
+                  std::to_string(off + bytes - 1) +
+                  " overwrites the mbarrier at " + std::to_string(boff));
+  int64_t coord[5] = {c0, c1, c2, c3, c4};
+  const char *base = reinterpret_cast<const char *>(map.base);
+  uint64_t rowBytes = uint64_t(map.box[0]) * map.elemBytes;
+  for (uint64_t e = 0; e < boxElems; ++e) {
+    // Box element e (dimension 0 fastest) and its global coordinates.
+    uint64_t rest = e, src = 0;
+    bool in = true;
+    for (uint32_t d = 0; d < rank; ++d) {
+      int64_t g = coord[d] + int64_t(rest % map.box[d]);
+      rest /= map.box[d];
+      in = in && g >= 0 && g < int64_t(map.dims[d]);
+      src += d == 0 ? uint64_t(g) * map.elemBytes
+                    : uint64_t(g) * map.strides[d - 1];
+    }
+    uint64_t lin = (e / map.box[0]) * rowBytes + (e % map.box[0]) * map.elemBytes;
+    for (uint32_t k = 0; k < map.elemBytes; ++k)
+      t.block->shared[swizzle(off + uint32_t(lin + k), map.swizzle)] =
+          in ? base[src + k] : 0; // out of bounds: zero fill
+  }
+  // The whole box counts as transferred, zero-filled parts included.
+  m.tx -= int64_t(bytes);
+  completeIfDone(m);
+}
+
+extern "C" void hostWgmma(float *acc, uint64_t descA, uint64_t descB,
+                          uint32_t word) {
+  Thread &t = self();
+  t.buf = acc;
+  t.a = descA;
+  t.b = descB;
+  t.c = word;
+  park(t, Park::Wgmma);
+}
+
+extern "C" uint32_t hostShfl(uint32_t mask, uint32_t value, uint32_t offset,
+                             uint32_t clamp, uint32_t kind) {
+  Thread &t = self();
+  t.mask = mask;
+  t.a = value;
+  t.b = offset;
+  t.c = clamp;
+  t.d = kind;
+  park(t, Park::Shfl);
+  return t.result;
+}
+
+extern "C" uint16_t hostCvtF8x2(float a, float b, uint32_t e5m2) {
+  // rn.satfinite: round to nearest even, finite overflow and infinities
+  // to the largest finite value, NaN to the canonical NaN (0x7f).
+  auto code = [&](float x) -> uint16_t {
+    if (std::isnan(x))
+      return 0x7f;
+    return numerics::encode(e5m2 ? numerics::ElemFormat::E5M2
+                                 : numerics::ElemFormat::E4M3FN,
+                            x, /*saturate=*/true);
+  };
+  return static_cast<uint16_t>(code(a) << 8 | code(b));
+}
+
+namespace {
 
 /// D = A x B + C for m16n8k32 e4m3/e5m2 -> f32 from the 32 lanes' fragments,
 /// laid out as the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit
@@ -376,11 +909,12 @@ float fp8Value(uint32_t word, int byte, bool e5m2) {
 /// & 1). Products are exact and summed in double with C, then rounded
 /// once to f32 (the tensor core's internal rounding differs by an ulp at
 /// most; the checks allow for it).
-void mmaFp8(llvm::ArrayRef<uint32_t *> bufs) {
+void mmaFp8(Thread *lanes) {
   float A[16][32], B[32][8], C[16][8];
-  bool e5a = bufs[0][14] & 1, e5b = bufs[0][14] & 2;
+  const uint32_t *w0 = static_cast<uint32_t *>(lanes[0].buf);
+  bool e5a = w0[14] & 1, e5b = w0[14] & 2;
   for (int lane = 0; lane < 32; ++lane) {
-    const uint32_t *w = bufs[lane];
+    const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
     int g = lane / 4, t = lane % 4;
     for (int r = 0; r < 4; ++r)
       for (int j = 0; j < 4; ++j)
@@ -392,7 +926,7 @@ void mmaFp8(llvm::ArrayRef<uint32_t *> bufs) {
       std::memcpy(&C[g + 8 * (i >> 1)][2 * t + (i & 1)], &w[6 + i], 4);
   }
   for (int lane = 0; lane < 32; ++lane) {
-    uint32_t *w = bufs[lane];
+    uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
     int g = lane / 4, t = lane % 4;
     for (int i = 0; i < 4; ++i) {
       int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
@@ -405,48 +939,287 @@ void mmaFp8(llvm::ArrayRef<uint32_t *> bufs) {
   }
 }
 
-/// Runs one warp (n <= 32 lanes) to completion; false with `error` when
-/// its lanes do not all reach each MMA (a lane that exits or branches
-/// around it: undefined for mma.sync.aligned).
-bool runWarp(Warp &w, size_t n, std::string &error) {
+/// shfl.sync over a warp's lanes (PTX ISA "shfl.sync"): each lane reads
+/// the value of its source lane, or its own where the source lies outside
+/// its segment.
+void shfl(Thread *lanes, size_t n) {
   for (size_t i = 0; i < n; ++i) {
-    Lane &l = w.lanes[i];
-    getcontext(&l.ctx);
-    l.ctx.uc_stack.ss_sp = w.stacks->stack(i);
-    l.ctx.uc_stack.ss_size = LaneStacks::kStack;
-    l.ctx.uc_link = &w.sched;
-    makecontext(&l.ctx, laneMain, 0);
-  }
-  while (true) {
-    for (size_t i = 0; i < n; ++i) {
-      Lane &l = w.lanes[i];
-      if (l.done || l.waitBuf)
-        continue;
-      currentLane = &l;
-      swapcontext(&w.sched, &l.ctx);
-    }
-    size_t waiting = 0;
-    for (size_t i = 0; i < n; ++i)
-      waiting += w.lanes[i].waitBuf != nullptr;
-    if (waiting == 0)
+    Thread &t = lanes[i];
+    uint32_t lane = uint32_t(i), b = uint32_t(t.b) & 31, c = t.c & 31,
+             segmask = (t.c >> 8) & 31;
+    uint32_t minLane = lane & segmask, maxLane = minLane | (c & ~segmask);
+    int64_t j = lane;
+    bool ok = false;
+    switch (static_cast<NVVM::ShflKind>(t.d)) {
+    case NVVM::ShflKind::up:
+      j = int64_t(lane) - b;
+      ok = j >= int64_t(maxLane);
       break;
-    if (waiting != 32 || n != 32) {
-      error = std::to_string(waiting) + " of the warp's " +
-              std::to_string(n) +
+    case NVVM::ShflKind::down:
+      j = lane + b;
+      ok = j <= int64_t(maxLane);
+      break;
+    case NVVM::ShflKind::bfly:
+      j = lane ^ b;
+      ok = j <= int64_t(maxLane);
+      break;
+    case NVVM::ShflKind::idx:
+      j = minLane | (b & ~segmask);
+      ok = j <= int64_t(maxLane);
+      break;
+    }
+    if (!ok || j >= int64_t(n))
+      j = lane;
+    t.result = uint32_t(lanes[j].a);
+  }
+}
+
+/// The byte at (row r, K byte k) of a K-major operand in shared memory as
+/// wgmma descriptor `desc` lays it out (PTX ISA "Matrix Descriptor Format"
+/// and "Shared Memory Matrix Layout"): start address (bits 0-13, in 16
+/// bytes), leading byte offset (16-29) between core matrices along K
+/// without swizzle, stride byte offset (32-45) between groups of 8 rows,
+/// base offset (49-51), swizzle (62-63: 1 = 128 B, 2 = 64 B, 3 = 32 B,
+/// 0 = none). Swizzled rows are the swizzle's width apart; unswizzled
+/// core matrices are 8 rows x 16 bytes. -1 when outside shared memory.
+int64_t operandByte(const HostBlock &bl, uint64_t desc, uint32_t r, uint32_t k,
+                    std::string &why) {
+  uint32_t start = uint32_t(desc & 0x3FFF) << 4;
+  uint32_t lbo = uint32_t((desc >> 16) & 0x3FFF) << 4;
+  uint32_t sbo = uint32_t((desc >> 32) & 0x3FFF) << 4;
+  uint32_t baseOffset = uint32_t((desc >> 49) & 7), mode = uint32_t(desc >> 62);
+  if (baseOffset) {
+    why = "a descriptor with base offset " + std::to_string(baseOffset) +
+          " (not emulated: the host needs swizzled tiles 1024-byte aligned)";
+    return -1;
+  }
+  uint32_t width = mode == 1 ? 128 : mode == 2 ? 64 : mode == 3 ? 32 : 0;
+  uint64_t off;
+  if (width)
+    off = swizzle(start + (r / 8) * sbo + (r % 8) * width + k, width);
+  else
+    off = uint64_t(start) + (r / 8) * sbo + (k / 16) * lbo + (r % 8) * 16 +
+          k % 16;
+  if (off >= bl.sharedBytes) {
+    why = "an operand at shared offset " + std::to_string(off) +
+          ", outside the block's " + std::to_string(bl.sharedBytes) +
+          " bytes of dynamic shared memory";
+    return -1;
+  }
+  return static_cast<uint8_t>(bl.shared[off]);
+}
+
+/// wgmma.mma_async m64nNk32 e4m3/e5m2 -> f32 for a warpgroup's 128
+/// threads: A (64 x 32) and B (N x 32, K-major) read from shared memory
+/// through the descriptors, D = A x B^T (+ D with scale-d 1) per element in
+/// double, rounded once to f32, written back to each thread's accumulators
+/// in the wgmma D fragment layout: accumulator 4j + 2h + c of thread
+/// (warp w, lane l) is row 16w + l/4 + 8h, column 8j + 2(l%4) + c.
+std::string wgmma(HostBlock &bl, Thread *ts) {
+  for (int i = 1; i < 128; ++i)
+    if (ts[i].a != ts[0].a || ts[i].b != ts[0].b || ts[i].c != ts[0].c)
+      return "the warpgroup's threads issued wgmma.mma_async with different "
+             "descriptors or shapes (thread " +
+             std::to_string(i) + " of it differs from its thread 0)";
+  uint32_t word = ts[0].c, N = word & 0x3FF;
+  const auto &va = fp8Values()[word & kWgmmaE5A ? 1 : 0];
+  const auto &vb = fp8Values()[word & kWgmmaE5B ? 1 : 0];
+  double sa = word & kWgmmaNegA ? -1 : 1, sb = word & kWgmmaNegB ? -1 : 1;
+  std::vector<float> A(64 * 32), B(size_t(N) * 32);
+  std::string why;
+  for (uint32_t r = 0; r < 64; ++r)
+    for (uint32_t k = 0; k < 32; ++k) {
+      int64_t v = operandByte(bl, ts[0].a, r, k, why);
+      if (v < 0)
+        return "wgmma.mma_async's A: " + why;
+      A[r * 32 + k] = va[v];
+    }
+  for (uint32_t n = 0; n < N; ++n)
+    for (uint32_t k = 0; k < 32; ++k) {
+      int64_t v = operandByte(bl, ts[0].b, n, k, why);
+      if (v < 0)
+        return "wgmma.mma_async's B: " + why;
+      B[n * 32 + k] = vb[v];
+    }
+  for (int i = 0; i < 128; ++i) {
+    float *acc = static_cast<float *>(ts[i].buf);
+    int w = i / 32, l = i % 32;
+    for (uint32_t a = 0; a < N / 2; ++a) {
+      int j = a / 4, h = (a / 2) % 2, c = a % 2;
+      int row = 16 * w + l / 4 + 8 * h, col = 8 * j + 2 * (l % 4) + c;
+      double d = word & kWgmmaAccumulate ? acc[a] : 0.0;
+      for (int k = 0; k < 32; ++k)
+        d += sa * A[row * 32 + k] * sb * B[col * 32 + k];
+      acc[a] = static_cast<float>(d);
+    }
+  }
+  return "";
+}
+
+/// Performs every collective whose participants have all arrived; an
+/// error when some of them exited instead. Sets `progress` when one ran.
+bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
+  auto count = [&](size_t lo, size_t hi, Park p) {
+    size_t k = 0;
+    for (size_t i = lo; i < hi; ++i)
+      k += bl.threads[i].park == p && !bl.threads[i].done;
+    return k;
+  };
+  auto doneIn = [&](size_t lo, size_t hi) {
+    size_t k = 0;
+    for (size_t i = lo; i < hi; ++i)
+      k += bl.threads[i].done;
+    return k;
+  };
+  auto release = [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i)
+      bl.threads[i].park = Park::None;
+    progress = true;
+  };
+  for (size_t w0 = 0; w0 < bl.n; w0 += 32) {
+    size_t w1 = std::min(bl.n, w0 + 32), lanes = w1 - w0;
+    size_t mma = count(w0, w1, Park::Mma), sh = count(w0, w1, Park::Shfl),
+           done = doneIn(w0, w1);
+    if (mma && (mma + done == lanes) && (done || lanes != 32)) {
+      error = std::to_string(mma) + " of the warp's " + std::to_string(lanes) +
               " lanes reached a warp-collective MMA (mma.sync.aligned needs "
               "all 32)";
-      currentLane = nullptr;
       return false;
     }
-    SmallVector<uint32_t *, 32> bufs;
-    for (size_t i = 0; i < n; ++i)
-      bufs.push_back(w.lanes[i].waitBuf);
-    mmaFp8(bufs);
-    for (size_t i = 0; i < n; ++i)
-      w.lanes[i].waitBuf = nullptr;
+    if (mma == 32) {
+      mmaFp8(&bl.threads[w0]);
+      release(w0, w1);
+    }
+    if (sh && sh + done == lanes && done) {
+      error = std::to_string(sh) + " of the warp's " + std::to_string(lanes) +
+              " lanes reached shfl.sync, the others exited";
+      return false;
+    }
+    if (sh == lanes) {
+      uint32_t full = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
+      for (size_t i = w0; i < w1; ++i)
+        if ((bl.threads[i].mask & full) != full) {
+          error = "shfl.sync with member mask " +
+                  std::to_string(bl.threads[i].mask) +
+                  ": only whole warps are emulated";
+          return false;
+        }
+      shfl(&bl.threads[w0], lanes);
+      release(w0, w1);
+    }
   }
-  currentLane = nullptr;
+  for (size_t g0 = 0; g0 < bl.n; g0 += 128) {
+    size_t g1 = std::min(bl.n, g0 + 128), members = g1 - g0;
+    size_t wg = count(g0, g1, Park::Wgmma), done = doneIn(g0, g1);
+    if (wg && wg + done == members && (done || members != 128)) {
+      error = std::to_string(wg) + " of the warpgroup's " +
+              std::to_string(members) +
+              " threads reached wgmma.mma_async (it needs all 128)";
+      return false;
+    }
+    if (wg == 128) {
+      if (std::string why = wgmma(bl, &bl.threads[g0]); !why.empty()) {
+        error = why;
+        return false;
+      }
+      release(g0, g1);
+    }
+  }
+  size_t bar = count(0, bl.n, Park::Barrier), done = doneIn(0, bl.n);
+  if (bar && bar + done == bl.n && done) {
+    error = std::to_string(done) + " threads of the block exited while " +
+            std::to_string(bar) + " wait at bar.sync";
+    return false;
+  }
+  if (bar == bl.n)
+    release(0, bl.n);
   return true;
+}
+
+/// Why no thread of the block can go on: what each waits for.
+std::string describeDeadlock(const HostBlock &bl) {
+  std::map<std::string, size_t> waits;
+  for (size_t i = 0; i < bl.n; ++i) {
+    const Thread &t = bl.threads[i];
+    if (t.done)
+      continue;
+    std::string w;
+    switch (t.park) {
+    case Park::MBarrier: {
+      const MBarrierState &m = bl.bars.at(uint32_t(t.a));
+      w = "the mbarrier at shared offset " + std::to_string(t.a) +
+          " (phase parity " + std::to_string(t.b) + "; it has completed " +
+          std::to_string(m.phase) + " phases, " + std::to_string(m.pending) +
+          " of " + std::to_string(m.expected) + " arrivals and " +
+          std::to_string(m.tx) + " transaction bytes pending)";
+      break;
+    }
+    case Park::Barrier:
+      w = "bar.sync";
+      break;
+    case Park::Wgmma:
+      w = "wgmma.mma_async (the rest of the warpgroup is elsewhere)";
+      break;
+    case Park::Mma:
+    case Park::Shfl:
+      w = "a warp collective (the rest of the warp is elsewhere)";
+      break;
+    default:
+      w = "nothing";
+    }
+    ++waits[w];
+  }
+  std::string s = "deadlock: no thread of the block can go on:";
+  for (auto &[w, k] : waits)
+    s += " " + std::to_string(k) + " wait at " + w + ";";
+  s.pop_back();
+  return s;
+}
+
+/// Runs one block's threads to completion: each runs until it parks or
+/// returns, in thread order, round after round; collectives complete when
+/// all their threads have arrived, mbarrier waits when their phase has.
+bool runBlock(HostBlock &bl, std::string &error) {
+  for (size_t i = 0; i < bl.n; ++i) {
+    Thread &t = bl.threads[i];
+    getcontext(&t.ctx);
+    t.ctx.uc_stack.ss_sp = bl.stacks->stack(i);
+    t.ctx.uc_stack.ss_size = ThreadStacks::kStack;
+    t.ctx.uc_link = &bl.sched;
+    makecontext(&t.ctx, threadMain, 0);
+  }
+  struct Reset {
+    ~Reset() { current = nullptr; }
+  } reset;
+  while (true) {
+    bool progress = false;
+    for (size_t i = 0; i < bl.n; ++i) {
+      Thread &t = bl.threads[i];
+      if (t.done)
+        continue;
+      if (t.park == Park::MBarrier &&
+          phaseDone(bl.bars.at(uint32_t(t.a)), uint32_t(t.b)))
+        t.park = Park::None;
+      if (t.park != Park::None)
+        continue;
+      current = &t;
+      swapcontext(&bl.sched, &t.ctx);
+      progress = true;
+      if (!bl.error.empty()) {
+        error = bl.error;
+        return false;
+      }
+    }
+    if (!runCollectives(bl, progress, error))
+      return false;
+    if (llvm::all_of(llvm::ArrayRef(bl.threads).take_front(bl.n),
+                     [](const Thread &t) { return t.done; }))
+      return true;
+    if (!progress) {
+      error = describeDeadlock(bl);
+      return false;
+    }
+  }
 }
 
 } // namespace
@@ -515,7 +1288,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
         im.signature[name] = std::move(sig);
         im.runnable.push_back(name);
         bool coop = false;
-        fn.walk([&](Operation *o) { coop |= isCollective(o); });
+        fn.walk([&](Operation *o) { coop |= isCooperative(o); });
         if (coop)
           im.cooperative.insert(name);
         buildHostFunctions(fn, *host, coop);
@@ -532,14 +1305,8 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     error = "the module has no gpu.module (run qc-convert-to-gpu first)";
     return nullptr;
   }
-  if (!im.cooperative.empty()) {
-    OpBuilder b(ctx);
-    b.setInsertionPointToStart(host->getBody());
-    LLVM::LLVMFuncOp::create(
-        b, module.getLoc(), kMmaFp8Fn,
-        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                    {LLVM::LLVMPointerType::get(ctx)}));
-  }
+  if (!im.cooperative.empty())
+    declareHostEntryPoints(*host);
 
   std::string diag;
   ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
@@ -589,8 +1356,20 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
   im.engine = std::move(*engine);
   im.engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap m;
-    m[interner(kMmaFp8Fn)] = {llvm::orc::ExecutorAddr::fromPtr(&hostMmaFp8),
-                               llvm::JITSymbolFlags::Exported};
+    auto add = [&](llvm::StringRef name, auto *fn) {
+      m[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                           llvm::JITSymbolFlags::Exported};
+    };
+    add(kMmaFp8Fn, &hostMmaFp8);
+    add(kBarrierFn, &hostBarSync);
+    add(kSharedFn, &hostShared);
+    add(kMbarInitFn, &hostMbarrierInit);
+    add(kMbarArriveFn, &hostMbarrierArrive);
+    add(kMbarWaitFn, &hostMbarrierWait);
+    add(kTmaLoadFn, &hostTmaLoad);
+    add(kWgmmaFn, &hostWgmma);
+    add(kShflFn, &hostShfl);
+    add(kCvtF8Fn, &hostCvtF8x2);
     return m;
   });
   // Now, not lazily in the first launch: two threads launching at once
@@ -602,7 +1381,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
 bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
                          std::array<int64_t, 3> block,
                          llvm::ArrayRef<HostKernelArg> args,
-                         std::string &error) {
+                         std::string &error, uint32_t sharedBytes) {
   auto sig = impl->signature.find(name);
   if (sig == impl->signature.end()) {
     error = "kernel '" + name.str() + "' cannot run on the host: " +
@@ -672,53 +1451,67 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
     i64[args.size() + i] = grid[i];
     i64[args.size() + 3 + i] = block[i];
   }
+  if (sharedBytes > kMaxSharedBytes) {
+    error = "kernel '" + name.str() + "': " + std::to_string(sharedBytes) +
+            " bytes of dynamic shared memory, more than a block may have (" +
+            std::to_string(kMaxSharedBytes) + ")";
+    return false;
+  }
   if (impl->cooperative.contains(name)) {
-    // Warp by warp, each lane a coroutine (thread ids x fastest, as CUDA
-    // numbers lanes).
+    // HostBlock by block, each thread a coroutine (thread ids x fastest, as
+    // CUDA numbers lanes).
     auto fn = impl->engine->lookupPacked(("__qc_thread_" + name).str());
     if (!fn) {
       error = "kernel '" + name.str() + "': " + llvm::toString(fn.takeError());
       return false;
     }
-    int64_t threads = block[0] * block[1] * block[2];
-    LaneStacks stacks;
-    if (!stacks.ok()) {
-      error = "kernel '" + name.str() + "': cannot map the lanes' stacks";
+    size_t threads = size_t(block[0] * block[1] * block[2]);
+    ThreadStacks stacks(threads);
+    std::unique_ptr<char, decltype(&std::free)> shared(
+        static_cast<char *>(std::aligned_alloc(kSharedRegion, kSharedRegion)),
+        &std::free);
+    if (!stacks.ok() || !shared) {
+      error = "kernel '" + name.str() +
+              "': cannot map the threads' stacks or the shared memory";
       return false;
     }
-    Warp w;
-    w.thread = *fn;
-    w.lanes.resize(32);
-    w.stacks = &stacks;
+    HostBlock bl;
+    bl.fn = *fn;
+    bl.threads.resize(threads);
+    bl.n = threads;
+    bl.stacks = &stacks;
+    bl.shared = shared.get();
+    bl.sharedBytes = sharedBytes;
     for (int64_t bz = 0; bz < grid[2]; ++bz)
       for (int64_t by = 0; by < grid[1]; ++by)
-        for (int64_t bx = 0; bx < grid[0]; ++bx)
-          for (int64_t first = 0; first < threads; first += 32) {
-            size_t n = std::min<int64_t>(32, threads - first);
-            for (size_t i = 0; i < n; ++i) {
-              Lane &l = w.lanes[i];
-              l = Lane();
-              l.warp = &w;
-              int64_t t = first + int64_t(i);
-              int64_t id[12] = {t % block[0],
-                                t / block[0] % block[1],
-                                t / (block[0] * block[1]),
-                                bx, by, bz, block[0], block[1], block[2],
-                                grid[0], grid[1], grid[2]};
-              std::copy(id, id + 12, l.ids);
-              l.args.assign(packed.begin(), packed.end());
-              for (int k = 0; k < 12; ++k)
-                l.args.push_back(&l.ids[k]);
-            }
-            std::string why;
-            if (!runWarp(w, n, why)) {
-              error = "kernel '" + name.str() + "', block (" +
-                      std::to_string(bx) + ", " + std::to_string(by) + ", " +
-                      std::to_string(bz) + "), warp " +
-                      std::to_string(first / 32) + ": " + why;
-              return false;
-            }
+        for (int64_t bx = 0; bx < grid[0]; ++bx) {
+          // Shared memory starts as garbage on the GPU: poison it, so a
+          // read before a write shows.
+          std::memset(bl.shared, 0xA5, kSharedRegion);
+          bl.bars.clear();
+          bl.error.clear();
+          for (size_t i = 0; i < threads; ++i) {
+            Thread &t = bl.threads[i];
+            t = Thread();
+            t.block = &bl;
+            int64_t id[12] = {int64_t(i) % block[0],
+                              int64_t(i) / block[0] % block[1],
+                              int64_t(i) / (block[0] * block[1]),
+                              bx, by, bz, block[0], block[1], block[2],
+                              grid[0], grid[1], grid[2]};
+            std::copy(id, id + 12, t.ids);
+            t.args.assign(packed.begin(), packed.end());
+            for (int k = 0; k < 12; ++k)
+              t.args.push_back(&t.ids[k]);
           }
+          std::string why;
+          if (!runBlock(bl, why)) {
+            error = "kernel '" + name.str() + "', block (" +
+                    std::to_string(bx) + ", " + std::to_string(by) + ", " +
+                    std::to_string(bz) + "): " + why;
+            return false;
+          }
+        }
     return true;
   }
   for (int i = 0; i < 6; ++i)
@@ -728,5 +1521,70 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
     error = "kernel '" + name.str() + "': " + llvm::toString(std::move(e));
     return false;
   }
+  return true;
+}
+
+bool HostKernels::encodeTensorMap(void *map, const void *base,
+                                  unsigned elemBytes,
+                                  llvm::ArrayRef<uint64_t> dims,
+                                  llvm::ArrayRef<uint64_t> strideBytes,
+                                  llvm::ArrayRef<uint32_t> box,
+                                  unsigned swizzleBytes, std::string &error) {
+  // cuTensorMapEncodeTiled's requirements, for the subset the host runs
+  // (tile mode, element strides 1, no interleave).
+  size_t rank = dims.size();
+  auto bad = [&](const std::string &msg) {
+    error = "tensor map: " + msg;
+    return false;
+  };
+  if (rank < 1 || rank > 5)
+    return bad("rank " + std::to_string(rank) + " (1 .. 5)");
+  if (strideBytes.size() != rank - 1 || box.size() != rank)
+    return bad("expected " + std::to_string(rank - 1) + " strides and " +
+               std::to_string(rank) + " box extents for rank " +
+               std::to_string(rank));
+  if (elemBytes != 1 && elemBytes != 2 && elemBytes != 4 && elemBytes != 8)
+    return bad("element size " + std::to_string(elemBytes) +
+               " bytes (1, 2, 4 or 8)");
+  if (reinterpret_cast<uintptr_t>(base) % 16)
+    return bad("the global address must be 16-byte aligned");
+  for (size_t d = 0; d < rank; ++d) {
+    if (dims[d] < 1 || dims[d] > (uint64_t(1) << 32))
+      return bad("dimension " + std::to_string(d) + " = " +
+                 std::to_string(dims[d]) + " (1 .. 2^32)");
+    if (box[d] < 1 || box[d] > 256)
+      return bad("box extent " + std::to_string(d) + " = " +
+                 std::to_string(box[d]) + " (1 .. 256)");
+  }
+  for (size_t d = 0; d + 1 < rank; ++d)
+    if (strideBytes[d] % 16 || strideBytes[d] >= (uint64_t(1) << 40))
+      return bad("stride " + std::to_string(d + 1) + " = " +
+                 std::to_string(strideBytes[d]) +
+                 " bytes (a multiple of 16 below 2^40)");
+  if (uint64_t(box[0]) * elemBytes % 16)
+    return bad("the box's inner extent must be a multiple of 16 bytes");
+  if (swizzleBytes != 0 && swizzleBytes != 32 && swizzleBytes != 64 &&
+      swizzleBytes != 128)
+    return bad("swizzle " + std::to_string(swizzleBytes) +
+               " bytes (0, 32, 64 or 128)");
+  if (swizzleBytes && uint64_t(box[0]) * elemBytes > swizzleBytes)
+    return bad("the box's inner extent (" +
+               std::to_string(uint64_t(box[0]) * elemBytes) +
+               " bytes) exceeds the swizzle span (" +
+               std::to_string(swizzleBytes) + ")");
+  HostTensorMap m{};
+  m.magic = HostTensorMap::kMagic;
+  m.base = reinterpret_cast<uintptr_t>(base);
+  m.rank = uint32_t(rank);
+  m.elemBytes = elemBytes;
+  m.swizzle = swizzleBytes;
+  for (size_t d = 0; d < rank; ++d) {
+    m.dims[d] = dims[d];
+    m.box[d] = uint16_t(box[d]);
+  }
+  for (size_t d = 0; d + 1 < rank; ++d)
+    m.strides[d] = strideBytes[d];
+  std::memset(map, 0, 128);
+  std::memcpy(map, &m, sizeof(m));
   return true;
 }

@@ -1,0 +1,382 @@
+//===- HopperGemmHostTest.cpp - the sm_90a GEMM run on the host ----------===//
+//
+// The TMA + mbarrier + wgmma GEMM (HopperGemm) has not run on a GPU yet.
+// Here its kernel IR runs on the CPU (HostKernels: every thread of a block
+// a coroutine, TMA loads copied with the 128-byte swizzle and completed on
+// the mbarriers, wgmma read from shared memory through its descriptors),
+// so its ring of stages, barrier phases, descriptors, fragment mapping,
+// scale promotion, masked tails and output conversions are checked against
+// the Numerics rule F33 without a GPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuildTest.h"
+
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
+#include "quantc/Numerics/Formats.h"
+#include "quantc/Numerics/Gemm.h"
+#include "quantc/Numerics/Linear.h"
+#include "quantc/Target/Host/HostKernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace quantc;
+namespace nx = quantc::numerics;
+
+namespace {
+
+HostKernelArg ptr(const void *p) {
+  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
+}
+HostKernelArg i32(int64_t v) {
+  return {HostKernelArg::Kind::I32, static_cast<uint64_t>(v)};
+}
+
+/// One GEMM problem: e4m3 A [M, K] and B [N, K], their scales in the
+/// layout of `scales`, and the tensor maps TMA reads them through.
+struct Problem {
+  int64_t M, N, K;
+  nx::FP8GemmScales scales;
+  std::vector<uint8_t> A, B;
+  std::vector<float> SA, SB;
+  alignas(64) unsigned char mapA[128], mapB[128];
+
+  Problem(int64_t M, int64_t N, int64_t K, nx::FP8GemmScales scales,
+          unsigned seed)
+      : M(M), N(N), K(K), scales(scales), A(M * K), B(N * K) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> nd;
+    for (uint8_t &c : A)
+      c = nx::encode(nx::ElemFormat::E4M3FN, nd(rng) * 4.0f);
+    for (uint8_t &c : B)
+      c = nx::encode(nx::ElemFormat::E4M3FN, nd(rng) * 4.0f);
+    int64_t kb = (K + 127) / 128;
+    std::uniform_real_distribution<float> ud(0.25f, 2.0f);
+    auto fill = [&](std::vector<float> &v, int64_t n) {
+      v.resize(n);
+      for (float &x : v)
+        x = ud(rng) / 64.0f;
+    };
+    switch (scales) {
+    case nx::FP8GemmScales::Block1x128:
+      fill(SA, M * kb);
+      fill(SB, ((N + 127) / 128) * kb);
+      break;
+    case nx::FP8GemmScales::PerTokenPerChannel:
+      fill(SA, M);
+      fill(SB, N);
+      break;
+    case nx::FP8GemmScales::PerTensor:
+      fill(SA, 1);
+      fill(SB, 1);
+      break;
+    }
+  }
+
+  /// The tensor maps of docs/Kernels.md: rank 2 {K, rows}, box {128,
+  /// rows per tile}, 128-byte swizzle.
+  void encodeMaps(unsigned tileN) {
+    std::string err;
+    ASSERT_TRUE(HostKernels::encodeTensorMap(
+        mapA, A.data(), 1, {uint64_t(K), uint64_t(M)}, {uint64_t(K)},
+        {128, kHopperTileM}, 128, err))
+        << err;
+    ASSERT_TRUE(HostKernels::encodeTensorMap(
+        mapB, B.data(), 1, {uint64_t(K), uint64_t(N)}, {uint64_t(K)},
+        {128, tileN}, 128, err))
+        << err;
+  }
+
+  std::vector<float> reference() const {
+    std::vector<float> C(M * N);
+    llvm::Error e = nx::gemmFP8Reference(A.data(), B.data(), M, N, K, scales,
+                                         SA.data(), SB.data(), C.data());
+    EXPECT_FALSE(e) << llvm::toString(std::move(e));
+    return C;
+  }
+
+  /// sum_k |a b| * scale of C[m, n]: the magnitude the tolerance scales with.
+  double magnitude(int64_t m, int64_t n) const {
+    double s = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      double sa = scales == nx::FP8GemmScales::Block1x128
+                      ? SA[m * ((K + 127) / 128) + k / 128]
+                  : scales == nx::FP8GemmScales::PerTensor ? SA[0]
+                                                           : SA[m];
+      double sb = scales == nx::FP8GemmScales::Block1x128
+                      ? SB[(n / 128) * ((K + 127) / 128) + k / 128]
+                  : scales == nx::FP8GemmScales::PerTensor ? SB[0]
+                                                           : SB[n];
+      s += std::fabs(double(nx::decode(nx::ElemFormat::E4M3FN, A[m * K + k])) *
+                     nx::decode(nx::ElemFormat::E4M3FN, B[n * K + k])) *
+           sa * sb;
+    }
+    return s;
+  }
+};
+
+class HopperGemmHost : public KernelBuildTest {
+protected:
+  /// Builds `name` with `cfg` into the module and JIT-compiles the module.
+  std::unique_ptr<HostKernels>
+  build(llvm::ArrayRef<std::pair<std::string, HopperGemmConfig>> kernels,
+        const GemmEpilogue *epi = nullptr) {
+    for (auto &[name, cfg] : kernels) {
+      EXPECT_TRUE(mlir::succeeded(
+          buildHopperFP8GemmKernel(*top, name, cfg, epi)))
+          << name;
+    }
+    std::string err;
+    auto hk = HostKernels::create(*top, err);
+    EXPECT_TRUE(hk) << err;
+    for (auto &[name, cfg] : kernels)
+      if (hk)
+        EXPECT_EQ(hk->whyNot(name), "") << name;
+    return hk;
+  }
+
+  /// Launches `name` on `p` as the launcher would; `extra` after C.
+  bool run(HostKernels &hk, const std::string &name,
+           const HopperGemmConfig &cfg, Problem &p, void *C,
+           std::vector<const void *> extra, std::string &err) {
+    p.encodeMaps(cfg.tileN);
+    LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N);
+    std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
+                                       ptr(p.SA.data()), ptr(p.SB.data()),
+                                       ptr(C)};
+    for (const void *e : extra)
+      args.push_back(ptr(e));
+    args.insert(args.end(), {i32(p.M), i32(p.N), i32(p.K)});
+    return hk.launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                     {lc.blockX, lc.blockY, lc.blockZ}, args, err,
+                     lc.sharedBytes);
+  }
+};
+
+HopperGemmConfig config(nx::FP8GemmScales s, unsigned tileN, unsigned stages,
+                        HopperOutput out = HopperOutput::F32) {
+  HopperGemmConfig c;
+  c.scales = s;
+  c.tileN = tileN;
+  c.stages = stages;
+  c.output = out;
+  return c;
+}
+
+constexpr float kPoison = -12345.0f;
+
+// Every scale variant at every tile width it takes, with rings shallower
+// than K's blocks (the stages are reused, so the empty/full phases wrap),
+// on ragged M, N (tails masked, TMA zero-filled) and K = 16 (one partial
+// block): C equals F33 within the rounding of one f32 sum per wgmma, and
+// nothing outside M x N is written.
+TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
+  using S = nx::FP8GemmScales;
+  std::vector<std::pair<std::string, HopperGemmConfig>> kernels = {
+      {"b64", config(S::Block1x128, 64, 2)},
+      {"b128", config(S::Block1x128, 128, 3)},
+      {"c128", config(S::PerTokenPerChannel, 128, 2)},
+      {"c256", config(S::PerTokenPerChannel, 256, 2)},
+      {"t64", config(S::PerTensor, 64, 4)},
+      {"t256", config(S::PerTensor, 256, 3)}};
+  auto hk = build(kernels);
+  ASSERT_TRUE(hk);
+  unsigned seed = 1;
+  for (auto &[name, cfg] : kernels)
+    for (auto [M, N, K] : {std::array<int64_t, 3>{200, 300, 400},
+                           std::array<int64_t, 3>{1, 8, 16},
+                           std::array<int64_t, 3>{129, 130, 656}}) {
+      Problem p(M, N, K, cfg.scales, seed++);
+      std::vector<float> C(M * N + 64, kPoison);
+      std::string err;
+      ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), {}, err)) << name << ": "
+                                                            << err;
+      std::vector<float> ref = p.reference();
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+          // The wgmma sums of 32 products are exact here and rounded to
+          // f32 once per instruction (F33 rounds once per 128 block, or
+          // once for all of K): a few f32 roundings of sums no larger than
+          // the magnitude.
+          double tol = p.magnitude(m, n) * 0x1p-20 + 1e-30;
+          ASSERT_LE(std::fabs(double(C[m * N + n]) - ref[m * N + n]), tol)
+              << name << " M=" << M << " N=" << N << " K=" << K << " at "
+              << m << "," << n;
+        }
+      for (int64_t i = M * N; i < M * N + 64; ++i)
+        ASSERT_EQ(C[i], kPoison) << name << ": wrote past C at " << i;
+    }
+}
+
+// The bf16 and fp8-1x128 outputs convert the same accumulators as the f32
+// kernel of the same variant, tile and depth: bf16 is its round to nearest
+// even, fp8-1x128 is Numerics F27 (1 x 128 absmax scales, e4m3 codes) of
+// it, bit for bit (the GPU check does the same comparison).
+TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
+  using S = nx::FP8GemmScales;
+  struct Variant {
+    std::string f32, out;
+    HopperGemmConfig base;
+    HopperOutput output;
+  };
+  std::vector<Variant> variants = {
+      {"f_b128", "bf_b128", config(S::Block1x128, 128, 3), HopperOutput::BF16},
+      {"f_b128x", "q_b128", config(S::Block1x128, 128, 3),
+       HopperOutput::FP8Block1x128},
+      {"f_t256", "q_t256", config(S::PerTensor, 256, 2),
+       HopperOutput::FP8Block1x128}};
+  std::vector<std::pair<std::string, HopperGemmConfig>> kernels;
+  for (auto &v : variants) {
+    kernels.push_back({v.f32, v.base});
+    HopperGemmConfig c = v.base;
+    c.output = v.output;
+    kernels.push_back({v.out, c});
+  }
+  auto hk = build(kernels);
+  ASSERT_TRUE(hk);
+  for (auto &v : variants)
+    for (auto [M, N, K] : {std::array<int64_t, 3>{131, 300, 272},
+                           std::array<int64_t, 3>{3, 129, 16}}) {
+      Problem p(M, N, K, v.base.scales, 7);
+      std::vector<float> C(M * N, kPoison);
+      std::string err;
+      ASSERT_TRUE(run(*hk, v.f32, v.base, p, C.data(), {}, err)) << err;
+      HopperGemmConfig c = v.base;
+      c.output = v.output;
+      if (v.output == HopperOutput::BF16) {
+        std::vector<uint16_t> O(M * N + 8, 0xdead);
+        ASSERT_TRUE(run(*hk, v.out, c, p, O.data(), {}, err)) << err;
+        for (int64_t i = 0; i < M * N; ++i)
+          ASSERT_EQ(O[i], nx::encode(nx::ElemFormat::BF16, C[i])) << i;
+        for (int64_t i = M * N; i < M * N + 8; ++i)
+          ASSERT_EQ(O[i], 0xdead) << "wrote past C at " << i;
+      } else {
+        int64_t groups = (N + 127) / 128;
+        std::vector<uint8_t> Q(M * N + 8, 0xee);
+        std::vector<float> QS(M * groups + 8, kPoison);
+        ASSERT_TRUE(run(*hk, v.out, c, p, Q.data(), {QS.data()}, err)) << err;
+        std::vector<float> wantS(M * groups);
+        std::vector<uint8_t> want(M * N);
+        ASSERT_FALSE(bool(nx::absmaxScales2D(C.data(), M, N, 1, 128,
+                                             nx::ElemFormat::E4M3FN,
+                                             wantS.data())));
+        ASSERT_FALSE(bool(nx::quantize2D(C.data(), M, N, 1, 128,
+                                         nx::ElemFormat::E4M3FN,
+                                         wantS.data(), want.data())));
+        for (int64_t i = 0; i < M * groups; ++i)
+          ASSERT_EQ(QS[i], wantS[i]) << v.out << " scale " << i;
+        for (int64_t i = 0; i < M * N; ++i)
+          ASSERT_EQ(Q[i], want[i]) << v.out << " code " << i;
+        ASSERT_EQ(Q[M * N], 0xee);
+        ASSERT_EQ(QS[M * groups], kPoison);
+      }
+    }
+}
+
+// A fused epilogue (bias[col] added, then ReLU) runs on each valid
+// element before the store.
+TEST_F(HopperGemmHost, FusedEpilogue) {
+  GemmEpilogue epi;
+  epi.extraPtrs = 1;
+  epi.apply = [](mlir::OpBuilder &b, mlir::Value acc, mlir::Value,
+                 mlir::Value col, mlir::Value, mlir::ValueRange extra,
+                 mlir::Block *) -> mlir::FailureOr<mlir::Value> {
+    mlir::Location loc = acc.getLoc();
+    mlir::Type f32 = b.getF32Type();
+    mlir::Value p = mlir::LLVM::GEPOp::create(
+        b, loc, extra[0].getType(), f32, extra[0], mlir::ValueRange{col});
+    mlir::Value s = mlir::arith::AddFOp::create(
+        b, loc, acc, mlir::LLVM::LoadOp::create(b, loc, f32, p));
+    mlir::Value zero = mlir::arith::ConstantOp::create(
+        b, loc, f32, b.getF32FloatAttr(0.0f));
+    mlir::Value pos = mlir::arith::CmpFOp::create(
+        b, loc, mlir::arith::CmpFPredicate::OGT, s, zero);
+    return mlir::arith::SelectOp::create(b, loc, pos, s, zero).getResult();
+  };
+  HopperGemmConfig cfg =
+      config(nx::FP8GemmScales::PerTokenPerChannel, 128, 2);
+  auto hk = build({{"epi", cfg}}, &epi);
+  ASSERT_TRUE(hk);
+  Problem p(150, 140, 304, cfg.scales, 11);
+  std::vector<float> bias(p.N);
+  for (int64_t n = 0; n < p.N; ++n)
+    bias[n] = float(n % 7) - 3.0f;
+  std::vector<float> C(p.M * p.N, kPoison);
+  std::string err;
+  ASSERT_TRUE(run(*hk, "epi", cfg, p, C.data(), {bias.data()}, err)) << err;
+  std::vector<float> ref = p.reference();
+  int positives = 0;
+  for (int64_t m = 0; m < p.M; ++m)
+    for (int64_t n = 0; n < p.N; ++n) {
+      float want = std::max(ref[m * p.N + n] + bias[n], 0.0f);
+      positives += want > 0;
+      ASSERT_LE(std::fabs(C[m * p.N + n] - want),
+                p.magnitude(m, n) * 0x1p-20 + 4e-7 * std::fabs(want))
+          << m << "," << n;
+    }
+  EXPECT_GT(positives, p.M * p.N / 4); // the ReLU did not zero everything
+}
+
+// What the emulation refuses or detects: a launch without the shared
+// memory the ring needs, a tensor map the host did not write, a block
+// without its producer warpgroup (the consumers wait on phases that never
+// complete: a deadlock, named), and tensor maps the driver would refuse.
+TEST_F(HopperGemmHost, ErrorsNameTheirCause) {
+  HopperGemmConfig cfg = config(nx::FP8GemmScales::PerTensor, 64, 2);
+  auto hk = build({{"g", cfg}});
+  ASSERT_TRUE(hk);
+  Problem p(64, 64, 256, cfg.scales, 3);
+  std::vector<float> C(p.M * p.N);
+  p.encodeMaps(cfg.tileN);
+  LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N);
+  std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
+                                     ptr(p.SA.data()), ptr(p.SB.data()),
+                                     ptr(C.data()), i32(p.M), i32(p.N),
+                                     i32(p.K)};
+  std::array<int64_t, 3> grid{lc.gridX, lc.gridY, 1};
+  std::string err;
+  EXPECT_FALSE(hk->launch("g", grid, {384, 1, 1}, args, err, 1024));
+  EXPECT_NE(err.find("outside the block's 1024 bytes of dynamic shared "
+                     "memory"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(hk->launch("g", grid, {384, 1, 1}, args, err, 300000));
+  EXPECT_NE(err.find("more than a block may have"), std::string::npos) << err;
+  EXPECT_FALSE(hk->launch("g", grid, {256, 1, 1}, args, err, lc.sharedBytes));
+  EXPECT_NE(err.find("deadlock: no thread of the block can go on: 256 wait "
+                     "at the mbarrier"),
+            std::string::npos)
+      << err;
+  std::vector<HostKernelArg> bad = args;
+  std::vector<unsigned char> junk(128, 0);
+  bad[0] = ptr(junk.data());
+  EXPECT_FALSE(hk->launch("g", grid, {384, 1, 1}, bad, err, lc.sharedBytes));
+  EXPECT_NE(err.find("not written by HostKernels::encodeTensorMap"),
+            std::string::npos)
+      << err;
+  // The kernel still runs correctly afterwards.
+  ASSERT_TRUE(hk->launch("g", grid, {384, 1, 1}, args, err, lc.sharedBytes))
+      << err;
+  std::vector<float> ref = p.reference();
+  for (int64_t i = 0; i < p.M * p.N; ++i)
+    ASSERT_NEAR(C[i], ref[i], p.magnitude(i / p.N, i % p.N) * 0x1p-20) << i;
+
+  unsigned char map[128];
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data() + 1, 1,
+                                            {16, 4}, {16}, {16, 4}, 128, err));
+  EXPECT_NE(err.find("16-byte aligned"), std::string::npos) << err;
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {24, 4},
+                                            {24}, {16, 4}, 128, err));
+  EXPECT_NE(err.find("stride 1 = 24 bytes"), std::string::npos) << err;
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {256, 4},
+                                            {256}, {256, 4}, 128, err));
+  EXPECT_NE(err.find("exceeds the swizzle span"), std::string::npos) << err;
+}
+
+} // namespace
