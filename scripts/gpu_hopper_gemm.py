@@ -14,6 +14,10 @@ Three steps, two machines:
   without a GPU, a self-test of the case files and of this script's host
   side (tensor-map parameters, tolerance measure):
       python3 scripts/gpu_hopper_gemm.py --dir OUT --cpu-only
+  and the whole check with the kernels run on this CPU (quantc.HostKernels
+  emulates their TMA loads, mbarriers and wgmma; the build's quantc module
+  on PYTHONPATH), every case against every kernel as on the GPU:
+      python3 scripts/gpu_hopper_gemm.py --dir OUT --host
 
 Output variants (HopperGemmConfig::output, fp8_gemm_<scales>_n<N>_s<S>_o<out>):
 bf16 C, and fp8-1x128 (e4m3 codes + an f32 scale per row and 128 columns,
@@ -372,6 +376,53 @@ class Hopper(Cuda):
             k["smem"], None, argv, None), "cuLaunchKernel")
 
 
+class HostHopper:
+    """The kernels' MLIR run on this CPU by quantc.HostKernels, with the
+    launch the GPU gets: host tensor maps of the same parameters, grid,
+    384 threads and the stages' shared memory."""
+
+    def __init__(self):
+        import quantc  # the build's module (PYTHONPATH)
+        self.quantc = quantc
+
+    def load(self, kernel):
+        path = kernel["base"] + ".mlir"
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path}: rerun scripts/gpu_hopper_gemm.sh "
+                                    f"(it keeps each kernel's MLIR for --host)")
+        q = self.quantc
+        hk = q.HostKernels(q.parse_mlir(open(path).read(), path))
+        name = f"fp8_gemm_{kernel['scales'].replace('-', '_')}"
+        if name not in hk.kernels:
+            raise RuntimeError(f"{path}: {name} does not run on the host: "
+                               f"{hk.why_not(name)}")
+        return dict(kernel, hk=hk, name=name,
+                    smem=shared_bytes(kernel["stages"], kernel["tile_n"]))
+
+    def run_case(self, k, A, B, sa, sb):
+        M, K = A.shape
+        N = B.shape[0]
+        outs = poisoned_outputs(k["output"], M, N)
+        maps = []
+        for X, rows in ((A, TILE_M), (B, k["tile_n"])):
+            dims, strides, box = tensor_map_params(X.shape[0], K, rows)
+            assert list(X.shape[::-1]) == dims and [X.strides[0]] == strides
+            maps.append(self.quantc.HostKernels.tensor_map(X, box[::-1]))
+        k["hk"].launch(k["name"], [-(-N // k["tile_n"]), -(-M // TILE_M)],
+                       [THREADS], [*maps, sa, sb, *outs, ("i32", M),
+                                   ("i32", N), ("i32", K)],
+                       shared_bytes=k["smem"])
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def poisoned_outputs(output, M, N):
+    """The kernel's output arrays, poisoned (NaN / 0xFF bytes)."""
+    return {"f32": [np.full((M, N), np.nan, dtype=np.float32)],
+            "bf16": [np.full((M, N), 0xFFFF, dtype=np.uint16)],
+            "fp8-1x128": [np.full((M, N), 0xFF, dtype=np.uint8),
+                          np.full((M, -(-N // 128)), np.nan, dtype=np.float32)]}[output]
+
+
 def run_case(cu, k, A, B, sa, sb):
     """Runs kernel k; returns C (f32), C's bf16 codes, or (codes, scales)
     for the fp8-1x128 output. Outputs start poisoned (NaN / 0xFF bytes)."""
@@ -380,10 +431,7 @@ def run_case(cu, k, A, B, sa, sb):
     bufs = [cu.alloc(x.nbytes) for x in (A, B, sa, sb)]
     for d, x in zip(bufs, (A, B, sa, sb)):
         cu.htod(d, x)
-    outs = {"f32": [np.full((M, N), np.nan, dtype=np.float32)],
-            "bf16": [np.full((M, N), 0xFFFF, dtype=np.uint16)],
-            "fp8-1x128": [np.full((M, N), 0xFF, dtype=np.uint8),
-                          np.full((M, -(-N // 128)), np.nan, dtype=np.float32)]}[k["output"]]
+    outs = poisoned_outputs(k["output"], M, N)
     douts = [cu.alloc(o.nbytes) for o in outs]
     for d, o in zip(douts, outs):
         cu.htod(d, o)
@@ -413,7 +461,8 @@ def check_cases(cu, folder):
             if k["scales"] != variant:
                 continue
             key = (k["tile_n"], k["stages"])
-            got = run_case(cu, k, c["A"], c["B"], c["sa"], c["sb"])
+            got = (cu.run_case if isinstance(cu, HostHopper) else
+                   lambda *a: run_case(cu, *a))(k, c["A"], c["B"], c["sa"], c["sb"])
             if k["output"] != "f32":
                 base = f32_out[key]
                 if k["output"] == "bf16":
@@ -543,6 +592,8 @@ def main():
     ap.add_argument("--prepare", metavar="OUT", help="write the cases (here)")
     ap.add_argument("--cpu-only", action="store_true", help="self-test without a GPU")
     ap.add_argument("--no-time", action="store_true", help="checks only")
+    ap.add_argument("--host", action="store_true",
+                    help="run the checks with the kernels on this CPU (quantc.HostKernels)")
     a = ap.parse_args()
     try:
         if a.prepare:
@@ -553,6 +604,12 @@ def main():
         read_kernels(a.dir)
         if a.cpu_only:
             return 0 if cpu_self_test(a.dir) else 1
+        if a.host:
+            t0 = time.time()
+            ok, _ = check_cases(HostHopper(), a.dir)
+            print(json.dumps({"all_ok": bool(ok), "device": "host emulation",
+                              "seconds": round(time.time() - t0, 1)}))
+            return 0 if ok else 1
         cu = Hopper()
         print(json.dumps({"device": cu.device_name()}), flush=True)
         if cu.chip() != "sm_90":

@@ -6,6 +6,8 @@
 # variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
+# Each kernel's MLIR (.mlir) is kept too: `gpu_hopper_gemm.py --host` runs
+# the whole check on this CPU through quantc.HostKernels.
 #
 #   scripts/gpu_hopper_gemm.sh [BUILD_DIR [OUT_DIR]]   (defaults: build, BUILD_DIR/gpu_hopper)
 #
@@ -31,6 +33,7 @@ for s in 1x128 per-channel per-tensor; do
     [ "$s" = 1x128 ] && [ "$n" = 256 ] && continue  # no room for the promotion
     f="$OUT/fp8_gemm_${s}_n${n}_s${st}"
     "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --emit=ptx -o "$f.ptx"
+    "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --emit=mlir -o "$f.mlir"
     if command -v ptxas >/dev/null 2>&1; then
       ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n] /"
     fi
@@ -42,6 +45,7 @@ for cfg in 1x128:128:6:bf16 1x128:128:6:fp8-1x128 per-tensor:256:4:fp8-1x128; do
   IFS=: read -r s n st o <<<"$cfg"
   f="$OUT/fp8_gemm_${s}_n${n}_s${st}_o${o}"
   "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --output "$o" --emit=ptx -o "$f.ptx"
+  "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --output "$o" --emit=mlir -o "$f.mlir"
   if command -v ptxas >/dev/null 2>&1; then
     ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n $o] /"
   fi

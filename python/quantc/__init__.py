@@ -220,14 +220,16 @@ class HostKernels:
 
     Kernels whose threads do not cooperate (elementwise chains, quantize,
     convolution, pooling, layout, matmul, row kernels) run every thread of
-    a launch in order; the sm_89/sm_90 MXFP8 GEMMs, whose only cooperation
-    is the warp's ``mma.sync`` (e4m3, m16n8k32), run each warp's lanes as
-    coroutines with the MMA emulated. The others (sm_120a's block-scaled
-    MMA, sm_90a's TMA + wgmma GEMM) are listed by :attr:`all_kernels` but
-    not :attr:`kernels`, and :meth:`why_not` says why. A kernel reads and writes
-    the host memory of the arrays it is given, as on the GPU: arguments
-    that do not cover what it touches crash the process, as they would
-    fault on the device."""
+    a launch in order. Kernels whose threads cooperate run each block's
+    threads as coroutines, with what they do together emulated: the
+    sm_89/sm_90 MXFP8 GEMMs' ``mma.sync`` (e4m3/e5m2, m16n8k32), and the
+    sm_90a GEMM's TMA loads, mbarriers, ``wgmma.mma_async``, ``bar.sync``
+    and ``shfl.sync`` (give it tensor maps from :meth:`tensor_map` and its
+    dynamic shared memory). sm_120a's block-scaled MMA is listed by
+    :attr:`all_kernels` but not :attr:`kernels`, and :meth:`why_not` says
+    why. A kernel reads and writes the host memory of the arrays it is
+    given, as on the GPU: arguments that do not cover what it touches crash
+    the process, as they would fault on the device."""
 
     def __init__(self, source: Union["Package", Module],
                  target: Optional[str] = None):
@@ -257,13 +259,17 @@ class HostKernels:
         return self._impl.why_not(name)
 
     def launch(self, name: str, grid: Sequence[int], block: Sequence[int],
-               args: Sequence[Any]) -> None:
+               args: Sequence[Any], shared_bytes: int = 0) -> None:
         """Runs kernel ``name`` on a grid x block of threads. ``args`` in
         the kernel's order: a C-contiguous numpy array for a pointer (its
         memory is the device memory; the kernel writes what it writes
         whatever the array's ``writeable`` flag says), ``("i32", n)`` or
         ``("i64", n)`` for an integer, ``("ptr", address)`` for a raw
-        address. Grid and block take 1 to 3 extents (missing ones are 1)."""
+        address. Grid and block take 1 to 3 extents (missing ones are 1).
+        ``shared_bytes``: the launch's dynamic shared memory, as given to
+        cuLaunchKernel. Errors (:class:`quantc.Error`) name a collective not
+        every thread reaches, a deadlock (what each thread waits for), or a
+        shared-memory access outside ``shared_bytes``."""
         packed = []
         for i, a in enumerate(args):
             if isinstance(a, np.ndarray):
@@ -285,7 +291,28 @@ class HostKernels:
                 raise ValueError(f"{what} takes 1 to 3 extents, got {len(d)}")
             return d + [1] * (3 - len(d))
         self._impl.launch(name, dims(grid, "grid"), dims(block, "block"),
-                          packed)
+                          packed, int(shared_bytes))
+
+    @staticmethod
+    def tensor_map(array: np.ndarray, box: Sequence[int],
+                   swizzle: int = 128) -> np.ndarray:
+        """A tensor map (128 bytes, uint8) for launching a TMA kernel here:
+        ``array``'s memory with its shape and strides, boxes of ``box``
+        elements (outermost first, as ``array.shape``), ``swizzle`` 0, 32,
+        64 or 128 bytes; out-of-bounds elements read as zero. The
+        counterpart of cuTensorMapEncodeTiled; the map holds ``array``'s
+        address, so keep ``array`` alive while it is used."""
+        if array.ndim < 1 or array.strides[-1] != array.itemsize:
+            raise ValueError("tensor_map: the array's last axis must be "
+                             "contiguous")
+        if len(box) != array.ndim:
+            raise ValueError(f"tensor_map: {array.ndim} box extents "
+                             f"expected, got {len(box)}")
+        raw = _quantc.HostKernels.encode_tensor_map(
+            array.ctypes.data, array.itemsize, list(array.shape[::-1]),
+            list(array.strides[::-1][1:]), [int(b) for b in box[::-1]],
+            int(swizzle))
+        return np.frombuffer(raw, dtype=np.uint8).copy()
 
 
 def scheme_presets() -> list:

@@ -410,7 +410,8 @@ PyHostKernels makeHostKernels(PyModule &m) {
 void launchHostKernel(PyHostKernels &h, const std::string &name,
                       std::array<int64_t, 3> grid,
                       std::array<int64_t, 3> block,
-                      const std::vector<std::pair<std::string, uint64_t>> &args) {
+                      const std::vector<std::pair<std::string, uint64_t>> &args,
+                      uint32_t sharedBytes) {
   std::vector<HostKernelArg> a;
   for (auto &[kind, v] : args) {
     HostKernelArg::Kind k = kind == "ptr"   ? HostKernelArg::Kind::Pointer
@@ -426,10 +427,25 @@ void launchHostKernel(PyHostKernels &h, const std::string &name,
   bool ok;
   {
     py::gil_scoped_release release;
-    ok = h.kernels->launch(name, grid, block, a, err);
+    ok = h.kernels->launch(name, grid, block, a, err, sharedBytes);
   }
   if (!ok)
     throw QuantcError(err);
+}
+
+/// The 128 bytes of a host tensor map (HostKernels::encodeTensorMap).
+py::bytes encodeHostTensorMap(uint64_t address, unsigned elemBytes,
+                              const std::vector<uint64_t> &dims,
+                              const std::vector<uint64_t> &strides,
+                              const std::vector<uint32_t> &box,
+                              unsigned swizzle) {
+  alignas(64) char map[128];
+  std::string err;
+  if (!HostKernels::encodeTensorMap(
+          map, reinterpret_cast<const void *>(static_cast<uintptr_t>(address)),
+          elemBytes, dims, strides, box, swizzle, err))
+    throw QuantcError(err);
+  return py::bytes(map, sizeof(map));
 }
 
 } // namespace
@@ -454,7 +470,10 @@ void quantc::py_support::bindModule(py::module_ &m) {
              return h.kernels->whyNot(n);
            })
       .def("launch", &launchHostKernel, py::arg("name"), py::arg("grid"),
-           py::arg("block"), py::arg("args"));
+           py::arg("block"), py::arg("args"), py::arg("shared_bytes") = 0)
+      .def_static("encode_tensor_map", &encodeHostTensorMap,
+                  py::arg("address"), py::arg("elem_bytes"), py::arg("dims"),
+                  py::arg("strides"), py::arg("box"), py::arg("swizzle"));
   py::class_<PyModule>(m, "Module",
                        "A qc module in its own MLIR context (internal; use "
                        "quantc.Module)")

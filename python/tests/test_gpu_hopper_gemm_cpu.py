@@ -4,10 +4,15 @@ gpu_hopper_gemm.sh builds the three scale variants (PTX, and cubins when
 ptxas is there) and writes the check cases with the expected C from
 quantc.numerics.gemm_fp8; `gpu_hopper_gemm.py --cpu-only` then checks every
 case against the script's own float64 emulation of F33 and that its
-tolerance measure catches a wrong answer. This keeps the script that a
-session with an H100/H200 runs from rotting where no GPU is.
+tolerance measure catches a wrong answer, and `--host` runs the GPU
+check itself (every case against every kernel, outputs poisoned, the same
+tolerance and exact output comparisons) with the kernels' MLIR run on this
+CPU by quantc.HostKernels. This keeps the script that a session with an
+H100/H200 runs from rotting where no GPU is, and checks the kernels'
+pipeline, descriptors and fragments before a GPU sees them.
 """
 import json
+import os
 import sys
 
 import numpy as np
@@ -51,6 +56,20 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     assert lines[0]["converters"] and all(
         v for k, v in lines[0].items() if k.endswith("_equal"))
     assert all(l["bad"] == 0 and l["wrong_answer_caught"] for l in lines[1:])
+
+    # The GPU check with the kernels on the host: 7 cases per variant, each
+    # run by every kernel of its variant (1x128: tiles 64, 128, bf16 and
+    # fp8 outputs; per-channel: 64, 128, 256; per-tensor: those and fp8).
+    env = dict(os.environ, PYTHONPATH=str(build_dir / "python"))
+    res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
+                   out, "--host", "--no-time"], env=env)
+    assert res.returncode == 0, describe(res)
+    lines = [json.loads(l) for l in res.stdout.splitlines()]
+    assert lines[-1]["all_ok"] and lines[-1]["device"] == "host emulation"
+    runs = lines[:-1]
+    assert len(runs) == 7 * (4 + 3 + 4), len(runs)
+    assert all(r["ok"] for r in runs), [r for r in runs if not r["ok"]]
+    assert sum("equals_f32_kernel_converted" in r for r in runs) == 7 * 3
 
 
 def test_output_converters_catch_a_wrong_rounding(tmp_path):

@@ -175,3 +175,22 @@ def test_a_module_without_kernels_is_refused(mlp_package):
         quantc.HostKernels(quantc.Package(mlp_package.pkg).module())
     with pytest.raises(TypeError):
         quantc.HostKernels("model.onnx")
+
+
+def test_tensor_map_checks_what_the_driver_checks():
+    """HostKernels.tensor_map takes the array's shape and strides (its last
+    axis contiguous) and refuses what cuTensorMapEncodeTiled would."""
+    a = np.zeros((4, 64), np.uint8)
+    m = quantc.HostKernels.tensor_map(a, [4, 64])
+    assert m.dtype == np.uint8 and m.shape == (128,)
+    with pytest.raises(ValueError, match="last axis must be contiguous"):
+        quantc.HostKernels.tensor_map(np.zeros((64, 4), np.uint8).T, [4, 4])
+    with pytest.raises(ValueError, match="2 box extents"):
+        quantc.HostKernels.tensor_map(a, [4])
+    with pytest.raises(quantc.Error, match="swizzle 48 bytes"):
+        quantc.HostKernels.tensor_map(a, [4, 64], swizzle=48)
+    with pytest.raises(quantc.Error, match="exceeds the swizzle span"):
+        quantc.HostKernels.tensor_map(np.zeros((4, 256), np.uint8), [4, 256],
+                                      swizzle=128)
+    with pytest.raises(quantc.Error, match="stride 1 = 24 bytes"):
+        quantc.HostKernels.tensor_map(np.zeros((4, 24), np.uint8), [4, 16])
