@@ -133,16 +133,17 @@ def read_kernels(folder):
     out = []
     for f in sorted(os.listdir(folder)):
         m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)"
-                         r"(?:_o(bf16|fp8-1x128))?\.ptx", f)
+                         r"(?:_o(bf16|fp8-1x128))?(_swap)?\.ptx", f)
         if not m:
             continue
         scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
         output = m.group(4) or "f32"
-        if tile_n not in (64, 128, 256) or shared_bytes(stages, tile_n) > 232448:
+        if tile_n not in (16, 32, 64, 128, 256) or shared_bytes(stages, tile_n) > 232448:
             raise ValueError(f"{f}: tile {tile_n} x {stages} stages is not a "
                              f"configuration the kernel builder accepts")
         out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
-                    "output": output, "base": os.path.join(folder, f[:-4])})
+                    "output": output, "swap": bool(m.group(5)),
+                    "base": os.path.join(folder, f[:-4])})
     if not out:
         raise FileNotFoundError(f"no fp8_gemm_*_n*_s*.ptx in {folder}: run "
                                 f"scripts/gpu_hopper_gemm.sh first")
@@ -152,7 +153,7 @@ def read_kernels(folder):
     for k in out:
         if k["output"] != "f32" and not any(
                 f["output"] == "f32" and all(f[x] == k[x] for x in
-                                             ("scales", "tile_n", "stages"))
+                                             ("scales", "tile_n", "stages", "swap"))
                 for f in out):
             raise FileNotFoundError(f"{k['base']}: no f32 kernel of the same "
                                     f"variant, tile and depth to check it by")
@@ -163,6 +164,19 @@ def scale_shapes(variant, M, N, K):
     KB, NB = -(-K // TILE_K), -(-N // SCALE_BLOCK_N)
     return {"1x128": ((M, KB), (NB, KB)), "per-channel": ((M,), (N,)),
             "per-tensor": ((1,), (1,))}[variant]
+
+
+def box_rows(k):
+    """Rows of the A and B boxes: 128 and tileN, or, for a --swap-ab
+    (decode) kernel whose 128-row side holds the weights, tileN and 128."""
+    return (k["tile_n"], TILE_M) if k.get("swap") else (TILE_M, k["tile_n"])
+
+
+def grid(k, M, N):
+    """(x, y) blocks: (ceil(N/tileN), ceil(M/128)), swapped for --swap-ab."""
+    if k.get("swap"):
+        return -(-M // k["tile_n"]), -(-N // TILE_M)
+    return -(-N // k["tile_n"]), -(-M // TILE_M)
 
 
 def tensor_map_params(rows, K, box_rows=TILE_M):
@@ -372,7 +386,7 @@ class Hopper(Cuda):
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(
-            k["fn"], -(-N // k["tile_n"]), -(-M // TILE_M), 1, THREADS, 1, 1,
+            k["fn"], *grid(k, M, N), 1, THREADS, 1, 1,
             k["smem"], None, argv, None), "cuLaunchKernel")
 
 
@@ -404,11 +418,11 @@ class HostHopper:
         N = B.shape[0]
         outs = poisoned_outputs(k["output"], M, N)
         maps = []
-        for X, rows in ((A, TILE_M), (B, k["tile_n"])):
+        for X, rows in zip((A, B), box_rows(k)):
             dims, strides, box = tensor_map_params(X.shape[0], K, rows)
             assert list(X.shape[::-1]) == dims and [X.strides[0]] == strides
             maps.append(self.quantc.HostKernels.tensor_map(X, box[::-1]))
-        k["hk"].launch(k["name"], [-(-N // k["tile_n"]), -(-M // TILE_M)],
+        k["hk"].launch(k["name"], list(grid(k, M, N)),
                        [THREADS], [*maps, sa, sb, *outs, ("i32", M),
                                    ("i32", N), ("i32", K)],
                        shared_bytes=k["smem"])
@@ -435,8 +449,8 @@ def run_case(cu, k, A, B, sa, sb):
     douts = [cu.alloc(o.nbytes) for o in outs]
     for d, o in zip(douts, outs):
         cu.htod(d, o)
-    tA = cu.tensor_map(bufs[0].value, M, K)
-    tB = cu.tensor_map(bufs[1].value, N, K, k["tile_n"])
+    tA = cu.tensor_map(bufs[0].value, M, K, box_rows(k)[0])
+    tB = cu.tensor_map(bufs[1].value, N, K, box_rows(k)[1])
     cu.launch_kernel(k, M, N, [tA, tB, bufs[2], bufs[3], *douts,
                                ctypes.c_int32(M), ctypes.c_int32(N),
                                ctypes.c_int32(K)])
@@ -460,7 +474,7 @@ def check_cases(cu, folder):
         for k in sorted(kernels, key=lambda k: k["output"] != "f32"):
             if k["scales"] != variant:
                 continue
-            key = (k["tile_n"], k["stages"])
+            key = (k["tile_n"], k["stages"], k["swap"])
             got = (cu.run_case if isinstance(cu, HostHopper) else
                    lambda *a: run_case(cu, *a))(k, c["A"], c["B"], c["sa"], c["sb"])
             if k["output"] != "f32":
@@ -472,7 +486,7 @@ def check_cases(cu, folder):
                     same = bool(np.array_equal(got[0], codes) and np.array_equal(
                         got[1].view(np.uint32), scales.view(np.uint32)))
                 ok &= same
-                print(json.dumps({"case": name, "tile_n": k["tile_n"],
+                print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"],
                                   "stages": k["stages"], "output": k["output"],
                                   "equals_f32_kernel_converted": same,
                                   "ok": same}), flush=True)
@@ -481,7 +495,7 @@ def check_cases(cu, folder):
             err, bad = compare(got, c["C"], mag)
             exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
             ok &= bad == 0
-            print(json.dumps({"case": name, "tile_n": k["tile_n"],
+            print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"],
                               "stages": k["stages"], "max_rel_err": err,
                               "bad": bad, "bit_exact_fraction": round(exact, 4),
                               "ok": bad == 0}), flush=True)
@@ -534,13 +548,15 @@ def time_shapes(cu, kernels, shapes):
         for k in kernels:
             if k["output"] != "f32":
                 continue  # same main loop; checked exactly above
+            if k["swap"] and M > 128:
+                continue  # the decode kernels: decode shapes only
             variant = k["scales"]
             sa_shape, sb_shape = scale_shapes(variant, M, N, K)
             sa = (torch.rand(sa_shape, device="cuda", generator=gen) + 0.5).float()
             sb = (torch.rand(sb_shape, device="cuda", generator=gen) + 0.5).float()
             C = torch.full((M, N), float("nan"), device="cuda")
-            tA = cu.tensor_map(A.data_ptr(), M, K)
-            tB = cu.tensor_map(B.data_ptr(), N, K, k["tile_n"])
+            tA = cu.tensor_map(A.data_ptr(), M, K, box_rows(k)[0])
+            tB = cu.tensor_map(B.data_ptr(), N, K, box_rows(k)[1])
             args = [tA, tB, ctypes.c_uint64(sa.data_ptr()), ctypes.c_uint64(sb.data_ptr()),
                     ctypes.c_uint64(C.data_ptr()), ctypes.c_int32(M), ctypes.c_int32(N),
                     ctypes.c_int32(K)]
@@ -569,7 +585,7 @@ def time_shapes(cu, kernels, shapes):
                 err, bad = float(rel.max()), int((rel > TOLERANCE).sum())
             del ref, mag, Af, Bf
             us = median_us(run)
-            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"],
+            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"], "swap": k["swap"],
                    "stages": k["stages"], "us": round(us, 1),
                    "tflops": round(2 * M * N * K / us / 1e6, 1),
                    "max_rel_err": err, "bad": bad, "ok": bad == 0}

@@ -2,7 +2,8 @@
 # Prepares the sm_90a FP8 GEMM check here (where LLVM/MLIR and the build are):
 # PTX and cubins from quant-kernel-gen for each scale variant and tile width
 # (fp8_gemm_<scales>_n<tileN>_s<stages>: 64 columns x 8 stages, 128 x 6,
-# 256 x 4 for the variants without promotion; and bf16 / fp8-1x128 output
+# 256 x 4 for the variants without promotion; decode kernels (_swap:
+# --swap-ab, 16/32/64 tokens x 8 stages); and bf16 / fp8-1x128 output
 # variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
@@ -38,6 +39,18 @@ for s in 1x128 per-channel per-tensor; do
       ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n] /"
     fi
   done
+done
+# Decode variants (--swap-ab: weights on the 128-row side, tokens on
+# tile-n), fp8_gemm_<scales>_n<tileN>_s<stages>_swap.
+for cfg in 1x128:16:8 per-channel:32:8 per-tensor:64:8; do
+  IFS=: read -r s n st <<<"$cfg"
+  f="$OUT/fp8_gemm_${s}_n${n}_s${st}_swap"
+  for emit in ptx mlir; do
+    "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --swap-ab --emit=$emit -o "$f.$emit"
+  done
+  if command -v ptxas >/dev/null 2>&1; then
+    ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n swap] /"
+  fi
 done
 # Output variants (bf16 C; the next GEMM's 1x128 FP8 codes + scales), each
 # beside the f32 kernel of the same variant, tile and depth.

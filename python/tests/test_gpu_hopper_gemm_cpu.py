@@ -33,13 +33,16 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
                                                   "per-tensor")
          for n, st in ((64, 8), (128, 6), (256, 4))
          if not (s == "1x128" and n == 256)] +
-        ["fp8_gemm_1x128_n128_s6_obf16.ptx",
+        ["fp8_gemm_1x128_n16_s8_swap.ptx",
+         "fp8_gemm_per-channel_n32_s8_swap.ptx",
+         "fp8_gemm_per-tensor_n64_s8_swap.ptx",
+         "fp8_gemm_1x128_n128_s6_obf16.ptx",
          "fp8_gemm_1x128_n128_s6_ofp8-1x128.ptx",
          "fp8_gemm_per-tensor_n256_s4_ofp8-1x128.ptx"]), built
     for name in built:
         ptx = (out / name).read_text()
         s = name.split("_")[2]
-        n = int(name.split("_n")[1].split("_")[0])
+        n = int(name.split("_n")[1].split("_")[0].split(".")[0])
         assert ".target sm_90a" in ptx
         assert f".entry fp8_gemm_{s.replace('-', '_')}(" in ptx
         assert f"m64n{n}k32" in ptx
@@ -59,7 +62,8 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
 
     # The GPU check with the kernels on the host: 7 cases per variant, each
     # run by every kernel of its variant (1x128: tiles 64, 128, bf16 and
-    # fp8 outputs; per-channel: 64, 128, 256; per-tensor: those and fp8).
+    # fp8 outputs, decode 16; per-channel: 64, 128, 256, decode 32;
+    # per-tensor: 64, 128, 256, fp8, decode 64).
     env = dict(os.environ, PYTHONPATH=str(build_dir / "python"))
     res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
                    out, "--host", "--no-time"], env=env)
@@ -67,7 +71,8 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     lines = [json.loads(l) for l in res.stdout.splitlines()]
     assert lines[-1]["all_ok"] and lines[-1]["device"] == "host emulation"
     runs = lines[:-1]
-    assert len(runs) == 7 * (4 + 3 + 4), len(runs)
+    assert len(runs) == 7 * (5 + 4 + 5), len(runs)
+    assert sum(r["swap"] for r in runs) == 7 * 3
     assert all(r["ok"] for r in runs), [r for r in runs if not r["ok"]]
     assert sum("equals_f32_kernel_converted" in r for r in runs) == 7 * 3
 

@@ -5,7 +5,7 @@
 //
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
 //                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
-//                    [--stages N] [--tile-n N]
+//                    [--stages N] [--tile-n N] [--swap-ab]
 //                    [--scales=1x128|per-channel|per-tensor]
 //                    [--output=f32|bf16|fp8-1x128]
 //                    [--emit=mlir|ptx|cubin] [-o file]
@@ -71,9 +71,17 @@ int main(int argc, char **argv) {
       llvm::cl::init(6), llvm::cl::cat(cat));
   llvm::cl::opt<unsigned> tileN(
       "tile-n",
-      llvm::cl::desc("Columns of a CTA's tile in fp8-gemm: 64, 128 (default) "
-                     "or 256 (not with 1x128 scales)"),
+      llvm::cl::desc("Columns of a CTA's tile in fp8-gemm: 16, 32, 64, 128 "
+                     "(default) or 256 (not with 1x128 scales)"),
       llvm::cl::init(128), llvm::cl::cat(cat));
+  llvm::cl::opt<bool> swapAB(
+      "swap-ab",
+      llvm::cl::desc("fp8-gemm for decode (small M): the weights B on the "
+                     "MMA's 128-row side, the tokens A on its tile-n side, "
+                     "C stored transposed back (tensor-map boxes swap: A "
+                     "tile-n rows, B 128; grid (ceil(M/tile-n), "
+                     "ceil(N/128)))"),
+      llvm::cl::init(false), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> scales(
       "scales",
       llvm::cl::desc("Scales of fp8-gemm: 1x128 (1x128 activations x "
@@ -165,6 +173,7 @@ int main(int argc, char **argv) {
     cfg.scales = *mode;
     cfg.tileN = tileN;
     cfg.output = *outputKind;
+    cfg.swapAB = swapAB;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
       llvm::errs() << "quant-kernel-gen: error: "
                    << llvm::toString(std::move(e)) << "\n";

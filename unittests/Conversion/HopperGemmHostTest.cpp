@@ -80,16 +80,17 @@ struct Problem {
   }
 
   /// The tensor maps of docs/Kernels.md: rank 2 {K, rows}, box {128,
-  /// rows per tile}, 128-byte swizzle.
-  void encodeMaps(unsigned tileN) {
+  /// rows per tile} (A 128 and B tileN rows; swapped with swapAB),
+  /// 128-byte swizzle.
+  void encodeMaps(unsigned tileN, bool swapAB = false) {
     std::string err;
     ASSERT_TRUE(HostKernels::encodeTensorMap(
         mapA, A.data(), 1, {uint64_t(K), uint64_t(M)}, {uint64_t(K)},
-        {128, kHopperTileM}, 128, err))
+        {128, swapAB ? tileN : kHopperTileM}, 128, err))
         << err;
     ASSERT_TRUE(HostKernels::encodeTensorMap(
         mapB, B.data(), 1, {uint64_t(K), uint64_t(N)}, {uint64_t(K)},
-        {128, tileN}, 128, err))
+        {128, swapAB ? kHopperTileM : tileN}, 128, err))
         << err;
   }
 
@@ -145,7 +146,7 @@ protected:
   bool run(HostKernels &hk, const std::string &name,
            const HopperGemmConfig &cfg, Problem &p, void *C,
            std::vector<const void *> extra, std::string &err) {
-    p.encodeMaps(cfg.tileN);
+    p.encodeMaps(cfg.tileN, cfg.swapAB);
     LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N);
     std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
                                        ptr(p.SA.data()), ptr(p.SB.data()),
@@ -160,12 +161,14 @@ protected:
 };
 
 HopperGemmConfig config(nx::FP8GemmScales s, unsigned tileN, unsigned stages,
-                        HopperOutput out = HopperOutput::F32) {
+                        HopperOutput out = HopperOutput::F32,
+                        bool swapAB = false) {
   HopperGemmConfig c;
   c.scales = s;
   c.tileN = tileN;
   c.stages = stages;
   c.output = out;
+  c.swapAB = swapAB;
   return c;
 }
 
@@ -184,7 +187,13 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       {"c128", config(S::PerTokenPerChannel, 128, 2)},
       {"c256", config(S::PerTokenPerChannel, 256, 2)},
       {"t64", config(S::PerTensor, 64, 4)},
-      {"t256", config(S::PerTensor, 256, 3)}};
+      {"t256", config(S::PerTensor, 256, 3)},
+      {"c16", config(S::PerTokenPerChannel, 16, 3)},
+      // swapAB (decode): weights on the 128-row side, tokens on tileN.
+      {"sb16", config(S::Block1x128, 16, 3, HopperOutput::F32, true)},
+      {"sb64", config(S::Block1x128, 64, 2, HopperOutput::F32, true)},
+      {"sc32", config(S::PerTokenPerChannel, 32, 2, HopperOutput::F32, true)},
+      {"st16", config(S::PerTensor, 16, 4, HopperOutput::F32, true)}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
   unsigned seed = 1;

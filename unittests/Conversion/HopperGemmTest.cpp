@@ -148,10 +148,18 @@ TEST(HopperGemm, TileHeuristic) {
   c = chooseHopperGemmConfig(4096, 7168, 16384, M::PerTensor);
   EXPECT_EQ(c.tileN, 256u);
   EXPECT_EQ(c.stages, 4u);
-  // Decode: 1 x 56 tiles of 128 leave SMs idle: 64 columns.
+  // Decode (M <= 64): weights on the 128-row side, 16 tokens on tileN.
   c = chooseHopperGemmConfig(16, 7168, 16384, M::Block1x128);
-  EXPECT_EQ(c.tileN, 64u);
+  EXPECT_TRUE(c.swapAB);
+  EXPECT_EQ(c.tileN, 16u);
   EXPECT_EQ(c.stages, 8u);
+  c = chooseHopperGemmConfig(64, 7168, 2048, M::PerTensor);
+  EXPECT_TRUE(c.swapAB);
+  EXPECT_EQ(c.tileN, 64u);
+  // 1 x 56 tiles of 128 x 128 at M = 128 leave SMs idle: 64 columns.
+  c = chooseHopperGemmConfig(128, 7168, 16384, M::Block1x128);
+  EXPECT_FALSE(c.swapAB);
+  EXPECT_EQ(c.tileN, 64u);
   // K = 256: two K blocks, two stages.
   c = chooseHopperGemmConfig(4096, 4096, 256, M::PerTokenPerChannel);
   EXPECT_EQ(c.stages, 2u);

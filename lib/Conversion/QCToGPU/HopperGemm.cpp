@@ -64,8 +64,14 @@ std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name) {
 }
 
 llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
-  if (cfg.tileN != 64 && cfg.tileN != 128 && cfg.tileN != 256)
-    return err("tileN = " + llvm::Twine(cfg.tileN) + ": expected 64, 128 or 256");
+  if (cfg.tileN != 16 && cfg.tileN != 32 && cfg.tileN != 64 &&
+      cfg.tileN != 128 && cfg.tileN != 256)
+    return err("tileN = " + llvm::Twine(cfg.tileN) +
+               ": expected 16, 32, 64, 128 or 256");
+  if (cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128)
+    return err("swapAB with fp8-1x128 output: a 1x128 group of the output "
+               "runs down the columns of the swapped tile, across both "
+               "consumer warpgroups");
   if (cfg.output == HopperOutput::FP8Block1x128 && cfg.tileN % 128)
     return err("tileN = " + llvm::Twine(cfg.tileN) +
                " with fp8-1x128 output: a 1x128 group of the output would "
@@ -106,7 +112,8 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
   return llvm::Error::success();
 }
 
-llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K) {
+llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K,
+                                 bool swapAB) {
   for (auto [name, v] : {std::pair<const char *, int64_t>{"M", M},
                          {"N", N},
                          {"K", K}})
@@ -117,9 +124,11 @@ llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K) {
     return err("K = " + llvm::Twine(K) +
                " is not a multiple of 16: TMA needs every row of A and B "
                "(K e4m3 bytes) to start on a 16-byte boundary");
-  if ((M + kHopperTileM - 1) / kHopperTileM > 65535)
-    return err("M = " + llvm::Twine(M) + ": more than 65535 row tiles of " +
-               llvm::Twine(kHopperTileM) + " (CUDA's grid y limit)");
+  int64_t rows = swapAB ? N : M;
+  if ((rows + kHopperTileM - 1) / kHopperTileM > 65535)
+    return err(llvm::Twine(swapAB ? "N = " : "M = ") + llvm::Twine(rows) +
+               ": more than 65535 row tiles of " + llvm::Twine(kHopperTileM) +
+               " (CUDA's grid y limit)");
   return llvm::Error::success();
 }
 
@@ -136,7 +145,12 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
     return ((std::max<int64_t>(M, 1) + kHopperTileM - 1) / kHopperTileM) *
            ((std::max<int64_t>(N, 1) + bn - 1) / bn);
   };
-  if (tiles(128) < numSMs && N > 64)
+  if (M <= 64) {
+    // Decode: the weights on the MMA's 128-row side, the tokens on the
+    // narrowest tileN that holds them (no padding of M to 128).
+    cfg.swapAB = true;
+    cfg.tileN = M <= 16 ? 16 : M <= 32 ? 32 : 64;
+  } else if (tiles(128) < numSMs && N > 64)
     cfg.tileN = 64; // under one wave: twice the CTAs
   else if (scales != HopperScaleMode::Block1x128 && N >= 256 &&
            tiles(256) >= 2 * static_cast<int64_t>(numSMs))
@@ -155,6 +169,8 @@ LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
   auto tiles = [](int64_t x, int64_t t) -> unsigned {
     return x <= 0 ? 1u : static_cast<unsigned>((x + t - 1) / t);
   };
+  if (cfg.swapAB)
+    std::swap(M, N);
   return {tiles(N, cfg.tileN), tiles(M, kHopperTileM), 1, kHopperThreads,
           1, 1, getHopperGemmSharedBytes(cfg)};
 }
@@ -343,7 +359,15 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Type sptr = LLVM::LLVMPointerType::get(ctx, 3);
   Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
   auto [tmA, tmB, SA, SB, C] = made->ptrs;
-  Value M = made->M, N = made->N, K = made->K;
+  Value N = made->N, K = made->K;
+  // The operand on the MMA's 128-row side and the one on its tileN side,
+  // their extents (M and T), and their scales: A and B, or with swapAB
+  // (decode) B and A; the kernel computes the tile of C (or of C^T) and
+  // stores each element at its place in C [M, N].
+  const bool swap = cfg.swapAB;
+  Value tmR = swap ? tmB : tmA, tmT = swap ? tmA : tmB;
+  Value M = swap ? made->N : made->M, T = swap ? made->M : made->N;
+  Value SR = swap ? SB : SA, ST = swap ? SA : SB;
 
   const int64_t S = cfg.stages;
   const int64_t tileA = kTileABytes, tileB = tileBBytes(cfg);
@@ -415,7 +439,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // them for the tensormap proxy before TMA reads them (CUDA Programming
     // Guide, "Using TMA to transfer multi-dimensional arrays"), then warm
     // the descriptor cache.
-    for (Value tm : {tmA, tmB}) {
+    for (Value tm : {tmR, tmT}) {
       NVVM::FenceProxyAcquireOp::create(b, loc, NVVM::MemScopeKind::SYS, tm,
                                         e.c32(128));
       NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
@@ -447,8 +471,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
           NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
           b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
     };
-    tmaLoad(tmA, e.mul(s, e.c64(tileA)), m0);
-    tmaLoad(tmB, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
+    tmaLoad(tmR, e.mul(s, e.c64(tileA)), m0);
+    tmaLoad(tmT, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
   }
 
   // ---- consumer warpgroups 0 and 1: rows 64*wg .. 64*wg+63 of the tile.
@@ -520,11 +544,28 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value rowScale[2];
   Value zero = e.f32c(0.0f);
   if (cfg.scales == HopperScaleMode::Block1x128) {
-    // Scale rows: a row past M reads row 0's scales (never stored).
-    Value saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
-    Value saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
-    // A tile of 64 or 128 columns lies inside one 128-column weight block.
-    Value sbOff = e.mul(divu(n0, e.c64(kFP8WeightBlock)), KB);
+    // Without swapAB: the rows' activation scales SA[row, kb] (a row past
+    // M reads row 0's, never stored) and the tile's weight block
+    // SB[n0/128, kb] (a tile of at most 128 columns lies inside one
+    // 128-column block). With swapAB the rows are weights, all in block
+    // m0/128, and the thread's tileN/4 distinct columns are tokens, each
+    // with its SA[col, kb] (a column past M reads column 0's).
+    Value saOffA, saOffB, sbOff;
+    SmallVector<Value> colOff;
+    auto colOfPair = [&](int q) {
+      return e.add(col0, e.c64(8 * (q / 2) + q % 2));
+    };
+    if (!swap) {
+      saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
+      saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
+      sbOff = e.mul(divu(n0, e.c64(kFP8WeightBlock)), KB);
+    } else {
+      sbOff = e.mul(divu(m0, e.c64(kFP8WeightBlock)), KB);
+      for (int q = 0; q < kAcc / 2; ++q) {
+        Value col = colOfPair(q);
+        colOff.push_back(e.select(ult(col, T), e.mul(col, KB), e.c64(0)));
+      }
+    }
     SmallVector<Value> init(kAcc, zero);
     auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
     OpBuilder::InsertionGuard g2(b);
@@ -533,22 +574,28 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     ValueRange acc = kloop.getRegionIterArgs();
     // Scale loads first: their latency hides behind the barrier wait and
     // the MMAs.
-    Value sa0 = loadF(SA, e.add(saOffA, kb));
-    Value sa1 = loadF(SA, e.add(saOffB, kb));
     Value sb = loadF(SB, e.add(sbOff, kb));
+    // The factor of accumulator i: SA[row or column, kb] * SB[block, kb].
+    SmallVector<Value> sa;
+    if (!swap)
+      sa = {loadF(SA, e.add(saOffA, kb)), loadF(SA, e.add(saOffB, kb))};
+    else
+      for (Value off : colOff)
+        sa.push_back(loadF(SA, e.add(off, kb)));
     Value s = stageOf(kb);
     NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
                                           ticks);
     Value part = blockMMA(s, LLVM::UndefOp::create(b, loc, accTy), true);
     // Promotion: acc = fma(partial, SA[row,kb] * SB[n/128,kb], acc), one
     // rounding per element and block, in K-block order.
-    Value f0 = arith::MulFOp::create(b, loc, sa0, sb);
-    Value f1 = arith::MulFOp::create(b, loc, sa1, sb);
+    SmallVector<Value> f;
+    for (Value x : sa)
+      f.push_back(arith::MulFOp::create(b, loc, x, sb));
     SmallVector<Value> next;
     for (int i = 0; i < kAcc; ++i) {
       Value p = LLVM::ExtractValueOp::create(b, loc, part, i);
-      next.push_back(
-          LLVM::FMAOp::create(b, loc, p, (i / 2) % 2 ? f1 : f0, acc[i]));
+      Value fi = swap ? f[(i / 4) * 2 + i % 2] : f[(i / 2) % 2];
+      next.push_back(LLVM::FMAOp::create(b, loc, p, fi, acc[i]));
     }
     scf::YieldOp::create(b, loc, next);
     for (int i = 0; i < kAcc; ++i)
@@ -584,7 +631,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       // past M reads row 0's scale and is not stored.
       for (int h = 0; h < 2; ++h) {
         Value row = h ? rowB : rowA;
-        rowScale[h] = loadF(SA, e.select(ult(row, M), row, e.c64(0)));
+        rowScale[h] = loadF(SR, e.select(ult(row, M), row, e.c64(0)));
       }
       for (int i = 0; i < kAcc; ++i)
         result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
@@ -600,23 +647,27 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     Value v = result[i];
     if (rowScale[0]) {
       Value f = arith::MulFOp::create(b, loc, rowScale[(i / 2) % 2],
-                                      loadF(SB, col));
+                                      loadF(ST, col));
       v = arith::MulFOp::create(b, loc, v, f);
     }
     if (!epilogue)
       return v;
-    return epilogue->apply(b, v, row, col, N, epiArgs.extra, &entry);
+    // The epilogue sees C's coordinates (m, n).
+    return swap ? epilogue->apply(b, v, col, row, N, epiArgs.extra, &entry)
+                : epilogue->apply(b, v, row, col, N, epiArgs.extra, &entry);
   };
   if (!fp8Out) {
     // Masked stores, f32 or bf16, one per element.
     for (int i = 0; i < kAcc; ++i) {
       Value row = rowOf(i), col = colOf(i);
       OpBuilder::InsertionGuard g2(b);
-      ifThen(e.land(ult(row, M), ult(col, N)));
+      ifThen(e.land(ult(row, M), ult(col, T)));
       FailureOr<Value> v = finalValue(i, row, col);
       if (failed(v))
         return failure();
-      Value at = e.add(e.mul(row, N), col);
+      // C [M, N] row-major; with swapAB the tile's (row, col) is C's
+      // (col, row).
+      Value at = swap ? e.add(e.mul(col, N), row) : e.add(e.mul(row, N), col);
       if (cfg.output == HopperOutput::BF16)
         LLVM::StoreOp::create(b, loc,
                               arith::TruncFOp::create(b, loc, b.getBF16Type(), *v),
@@ -624,7 +675,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       else
         LLVM::StoreOp::create(b, loc, *v, e.gep(C, f32, at));
     }
-  } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, N, lane, C, CS,
+  } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, T, lane, C, CS,
                                   rowOf, colOf, finalValue))) {
     return failure();
   }

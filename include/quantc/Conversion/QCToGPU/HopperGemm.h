@@ -63,9 +63,17 @@ std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name);
 struct HopperGemmConfig {
   HopperScaleMode scales = HopperScaleMode::Block1x128;
   HopperOutput output = HopperOutput::F32;
-  /// Columns of a CTA's tile (wgmma m64nNk32's N): 64, 128 or 256 (256 not
-  /// with 1x128 scales: its promotion needs twice the accumulators).
+  /// Columns of a CTA's tile (wgmma m64nNk32's N): 16, 32, 64, 128 or 256
+  /// (256 not with 1x128 scales: its promotion needs twice the
+  /// accumulators).
   unsigned tileN = 128;
+  /// Decode (small M): the weights B take the MMA's 128-row side and the
+  /// tokens A its tileN side, C^T = B A^T computed and stored transposed,
+  /// so a CTA streams 128 rows of weights against up to tileN tokens
+  /// instead of padding M to 128. Same arguments and C layout; the tensor
+  /// maps' boxes swap (A: tileN rows, B: 128), the grid is (ceil(M/tileN),
+  /// ceil(N/128)). Not with the fp8-1x128 output.
+  bool swapAB = false;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).
@@ -83,7 +91,8 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg);
 /// K a multiple of 16 (TMA row alignment), grid rows within CUDA's 65535.
 /// The error names the dimension; callers fall back to the mma.sync kernel
 /// or refuse the shape, never run it.
-llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K);
+llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K,
+                                 bool swapAB = false);
 
 /// Dynamic shared memory of one CTA: stages x (A + B tile) plus two
 /// mbarriers per stage.
@@ -98,7 +107,8 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
                                         HopperScaleMode scales,
                                         unsigned numSMs = 132);
 
-/// grid = (ceil(N/tileN), ceil(M/128), 1), block = (384, 1, 1), sharedBytes as
+/// grid = (ceil(N/tileN), ceil(M/128), 1) (swapAB: (ceil(M/tileN),
+/// ceil(N/128), 1)), block = (384, 1, 1), sharedBytes as
 /// above (the launcher must raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE
 /// _BYTES to it).
 LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
