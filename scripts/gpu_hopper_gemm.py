@@ -133,7 +133,7 @@ def read_kernels(folder):
     out = []
     for f in sorted(os.listdir(folder)):
         m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)"
-                         r"(?:_o(bf16|fp8-1x128))?(_swap)?\.ptx", f)
+                         r"(?:_o(bf16|fp8-1x128))?(_swap)?(_persist)?\.ptx", f)
         if not m:
             continue
         scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
@@ -143,6 +143,7 @@ def read_kernels(folder):
                              f"configuration the kernel builder accepts")
         out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
                     "output": output, "swap": bool(m.group(5)),
+                    "persist": bool(m.group(6)),
                     "base": os.path.join(folder, f[:-4])})
     if not out:
         raise FileNotFoundError(f"no fp8_gemm_*_n*_s*.ptx in {folder}: run "
@@ -153,7 +154,8 @@ def read_kernels(folder):
     for k in out:
         if k["output"] != "f32" and not any(
                 f["output"] == "f32" and all(f[x] == k[x] for x in
-                                             ("scales", "tile_n", "stages", "swap"))
+                                             ("scales", "tile_n", "stages", "swap",
+                                              "persist"))
                 for f in out):
             raise FileNotFoundError(f"{k['base']}: no f32 kernel of the same "
                                     f"variant, tile and depth to check it by")
@@ -172,11 +174,14 @@ def box_rows(k):
     return (k["tile_n"], TILE_M) if k.get("swap") else (TILE_M, k["tile_n"])
 
 
-def grid(k, M, N):
-    """(x, y) blocks: (ceil(N/tileN), ceil(M/128)), swapped for --swap-ab."""
+def grid(k, M, N, sms):
+    """(x, y) blocks: (ceil(N/tileN), ceil(M/128)), swapped for --swap-ab;
+    a --persistent kernel gets (min(tiles, sms), 1) and walks the tiles."""
     if k.get("swap"):
-        return -(-M // k["tile_n"]), -(-N // TILE_M)
-    return -(-N // k["tile_n"]), -(-M // TILE_M)
+        x, y = -(-M // k["tile_n"]), -(-N // TILE_M)
+    else:
+        x, y = -(-N // k["tile_n"]), -(-M // TILE_M)
+    return (min(x * y, sms), 1) if k.get("persist") else (x, y)
 
 
 def tensor_map_params(rows, K, box_rows=TILE_M):
@@ -357,6 +362,13 @@ class Hopper(Cuda):
             "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
         return dict(kernel, fn=fn, smem=smem)
 
+    def sms(self):
+        """The device's multiprocessors (the persistent kernels' grid)."""
+        n = ctypes.c_int()
+        self.check(self.lib.cuDeviceGetAttribute(ctypes.byref(n), 16, self.dev),
+                   "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)")
+        return n.value
+
     def tensor_map(self, dptr, rows, K, box_rows=TILE_M):
         """A CUtensorMap for the [rows, K] e4m3 matrix at dptr (boxes of
         box_rows x 128 bytes), copied to device memory (the kernel reads it
@@ -386,7 +398,7 @@ class Hopper(Cuda):
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(
-            k["fn"], *grid(k, M, N), 1, THREADS, 1, 1,
+            k["fn"], *grid(k, M, N, self.sms()), 1, THREADS, 1, 1,
             k["smem"], None, argv, None), "cuLaunchKernel")
 
 
@@ -422,7 +434,8 @@ class HostHopper:
             dims, strides, box = tensor_map_params(X.shape[0], K, rows)
             assert list(X.shape[::-1]) == dims and [X.strides[0]] == strides
             maps.append(self.quantc.HostKernels.tensor_map(X, box[::-1]))
-        k["hk"].launch(k["name"], list(grid(k, M, N)),
+        # 3 "SMs": a persistent kernel's CTAs each walk several tiles.
+        k["hk"].launch(k["name"], list(grid(k, M, N, 3)),
                        [THREADS], [*maps, sa, sb, *outs, ("i32", M),
                                    ("i32", N), ("i32", K)],
                        shared_bytes=k["smem"])
@@ -474,7 +487,7 @@ def check_cases(cu, folder):
         for k in sorted(kernels, key=lambda k: k["output"] != "f32"):
             if k["scales"] != variant:
                 continue
-            key = (k["tile_n"], k["stages"], k["swap"])
+            key = (k["tile_n"], k["stages"], k["swap"], k["persist"])
             got = (cu.run_case if isinstance(cu, HostHopper) else
                    lambda *a: run_case(cu, *a))(k, c["A"], c["B"], c["sa"], c["sb"])
             if k["output"] != "f32":
@@ -486,7 +499,7 @@ def check_cases(cu, folder):
                     same = bool(np.array_equal(got[0], codes) and np.array_equal(
                         got[1].view(np.uint32), scales.view(np.uint32)))
                 ok &= same
-                print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"],
+                print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
                                   "stages": k["stages"], "output": k["output"],
                                   "equals_f32_kernel_converted": same,
                                   "ok": same}), flush=True)
@@ -495,7 +508,7 @@ def check_cases(cu, folder):
             err, bad = compare(got, c["C"], mag)
             exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
             ok &= bad == 0
-            print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"],
+            print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
                               "stages": k["stages"], "max_rel_err": err,
                               "bad": bad, "bit_exact_fraction": round(exact, 4),
                               "ok": bad == 0}), flush=True)
@@ -585,7 +598,7 @@ def time_shapes(cu, kernels, shapes):
                 err, bad = float(rel.max()), int((rel > TOLERANCE).sum())
             del ref, mag, Af, Bf
             us = median_us(run)
-            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"], "swap": k["swap"],
+            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
                    "stages": k["stages"], "us": round(us, 1),
                    "tflops": round(2 * M * N * K / us / 1e6, 1),
                    "max_rel_err": err, "bad": bad, "ok": bad == 0}

@@ -3,7 +3,8 @@
 # PTX and cubins from quant-kernel-gen for each scale variant and tile width
 # (fp8_gemm_<scales>_n<tileN>_s<stages>: 64 columns x 8 stages, 128 x 6,
 # 256 x 4 for the variants without promotion; decode kernels (_swap:
-# --swap-ab, 16/32/64 tokens x 8 stages); and bf16 / fp8-1x128 output
+# --swap-ab, 16/32/64 tokens x 8 stages); persistent kernels (_persist);
+# and bf16 / fp8-1x128 output
 # variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
@@ -50,6 +51,18 @@ for cfg in 1x128:16:8 per-channel:32:8 per-tensor:64:8; do
   done
   if command -v ptxas >/dev/null 2>&1; then
     ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n swap] /"
+  fi
+done
+# Persistent variants (--persistent: one CTA per SM walking the tiles),
+# fp8_gemm_<scales>_n<tileN>_s<stages>_persist.
+for cfg in 1x128:128:6 per-tensor:256:4; do
+  IFS=: read -r s n st <<<"$cfg"
+  f="$OUT/fp8_gemm_${s}_n${n}_s${st}_persist"
+  for emit in ptx mlir; do
+    "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --persistent --emit=$emit -o "$f.$emit"
+  done
+  if command -v ptxas >/dev/null 2>&1; then
+    ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n persistent] /"
   fi
 done
 # Output variants (bf16 C; the next GEMM's 1x128 FP8 codes + scales), each

@@ -5,7 +5,7 @@
 //
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
 //                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
-//                    [--stages N] [--tile-n N] [--swap-ab]
+//                    [--stages N] [--tile-n N] [--swap-ab] [--persistent]
 //                    [--scales=1x128|per-channel|per-tensor]
 //                    [--output=f32|bf16|fp8-1x128]
 //                    [--emit=mlir|ptx|cubin] [-o file]
@@ -81,6 +81,13 @@ int main(int argc, char **argv) {
                      "C stored transposed back (tensor-map boxes swap: A "
                      "tile-n rows, B 128; grid (ceil(M/tile-n), "
                      "ceil(N/128)))"),
+      llvm::cl::init(false), llvm::cl::cat(cat));
+  llvm::cl::opt<bool> persistent(
+      "persistent",
+      llvm::cl::desc("fp8-gemm with persistent CTAs: launch at most one per "
+                     "SM (grid (min(tiles, SMs), 1, 1)); each walks the "
+                     "tiles blockIdx.x + i * gridDim.x, loading the next "
+                     "tile while it stores this one"),
       llvm::cl::init(false), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> scales(
       "scales",
@@ -174,6 +181,7 @@ int main(int argc, char **argv) {
     cfg.tileN = tileN;
     cfg.output = *outputKind;
     cfg.swapAB = swapAB;
+    cfg.persistent = persistent;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
       llvm::errs() << "quant-kernel-gen: error: "
                    << llvm::toString(std::move(e)) << "\n";

@@ -147,7 +147,8 @@ protected:
            const HopperGemmConfig &cfg, Problem &p, void *C,
            std::vector<const void *> extra, std::string &err) {
     p.encodeMaps(cfg.tileN, cfg.swapAB);
-    LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N);
+    // Persistent kernels get 3 "SMs": each CTA walks several tiles.
+    LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N, 3);
     std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
                                        ptr(p.SA.data()), ptr(p.SB.data()),
                                        ptr(C)};
@@ -162,8 +163,9 @@ protected:
 
 HopperGemmConfig config(nx::FP8GemmScales s, unsigned tileN, unsigned stages,
                         HopperOutput out = HopperOutput::F32,
-                        bool swapAB = false) {
+                        bool swapAB = false, bool persistent = false) {
   HopperGemmConfig c;
+  c.persistent = persistent;
   c.scales = s;
   c.tileN = tileN;
   c.stages = stages;
@@ -193,7 +195,12 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       {"sb16", config(S::Block1x128, 16, 3, HopperOutput::F32, true)},
       {"sb64", config(S::Block1x128, 64, 2, HopperOutput::F32, true)},
       {"sc32", config(S::PerTokenPerChannel, 32, 2, HopperOutput::F32, true)},
-      {"st16", config(S::PerTensor, 16, 4, HopperOutput::F32, true)}};
+      {"st16", config(S::PerTensor, 16, 4, HopperOutput::F32, true)},
+      // Persistent: 3 CTAs walk the tiles; the ring runs on across them.
+      {"pb128", config(S::Block1x128, 128, 3, HopperOutput::F32, false, true)},
+      {"pt64", config(S::PerTensor, 64, 2, HopperOutput::F32, false, true)},
+      {"psc32", config(S::PerTokenPerChannel, 32, 3, HopperOutput::F32, true,
+                       true)}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
   unsigned seed = 1;
@@ -239,6 +246,9 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
       {"f_b128x", "q_b128", config(S::Block1x128, 128, 3),
        HopperOutput::FP8Block1x128},
       {"f_t256", "q_t256", config(S::PerTensor, 256, 2),
+       HopperOutput::FP8Block1x128},
+      {"f_p128", "q_p128",
+       config(S::Block1x128, 128, 2, HopperOutput::F32, false, true),
        HopperOutput::FP8Block1x128}};
   std::vector<std::pair<std::string, HopperGemmConfig>> kernels;
   for (auto &v : variants) {

@@ -144,6 +144,8 @@ TEST(HopperGemm, TileHeuristic) {
   HopperGemmConfig c = chooseHopperGemmConfig(4096, 7168, 16384, M::Block1x128);
   EXPECT_EQ(c.tileN, 128u);
   EXPECT_EQ(c.stages, 7u); // 7 x 32 KiB
+  EXPECT_TRUE(c.persistent); // 1792 tiles on 132 SMs
+  EXPECT_EQ(getHopperGemmLaunchConfig(c, 4096, 7168).gridX, 132u);
   // Per-tensor may take 256 columns: 32 x 28 tiles still >= 2 waves.
   c = chooseHopperGemmConfig(4096, 7168, 16384, M::PerTensor);
   EXPECT_EQ(c.tileN, 256u);
@@ -151,6 +153,7 @@ TEST(HopperGemm, TileHeuristic) {
   // Decode (M <= 64): weights on the 128-row side, 16 tokens on tileN.
   c = chooseHopperGemmConfig(16, 7168, 16384, M::Block1x128);
   EXPECT_TRUE(c.swapAB);
+  EXPECT_FALSE(c.persistent); // 56 tiles: under one wave
   EXPECT_EQ(c.tileN, 16u);
   EXPECT_EQ(c.stages, 8u);
   c = chooseHopperGemmConfig(64, 7168, 2048, M::PerTensor);

@@ -155,6 +155,15 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
   else if (scales != HopperScaleMode::Block1x128 && N >= 256 &&
            tiles(256) >= 2 * static_cast<int64_t>(numSMs))
     cfg.tileN = 256; // two waves or more even so: half the A traffic
+  // More tiles than SMs: persistent CTAs, one per SM, each loading its
+  // next tile while it stores this one.
+  {
+    int64_t rows = cfg.swapAB ? N : M, cols = cfg.swapAB ? M : N;
+    int64_t all = ((std::max<int64_t>(rows, 1) + kHopperTileM - 1) /
+                   kHopperTileM) *
+                  ((std::max<int64_t>(cols, 1) + cfg.tileN - 1) / cfg.tileN);
+    cfg.persistent = all > static_cast<int64_t>(numSMs);
+  }
   // The deepest ring that fits, at most 8 stages, and no more stages than
   // K blocks.
   int64_t fit = kMaxSharedBytes / (kTileABytes + tileBBytes(cfg) + 16);
@@ -165,12 +174,17 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
 }
 
 LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
-                                       int64_t N) {
+                                       int64_t N, unsigned numSMs) {
   auto tiles = [](int64_t x, int64_t t) -> unsigned {
     return x <= 0 ? 1u : static_cast<unsigned>((x + t - 1) / t);
   };
   if (cfg.swapAB)
     std::swap(M, N);
+  if (cfg.persistent) {
+    uint64_t all = uint64_t(tiles(N, cfg.tileN)) * tiles(M, kHopperTileM);
+    return {static_cast<unsigned>(std::min<uint64_t>(all, std::max(numSMs, 1u))),
+            1, 1, kHopperThreads, 1, 1, getHopperGemmSharedBytes(cfg)};
+  }
   return {tiles(N, cfg.tileN), tiles(M, kHopperTileM), 1, kHopperThreads,
           1, 1, getHopperGemmSharedBytes(cfg)};
 }
@@ -403,12 +417,37 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
 
   Value tid = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
   Value wg = e.shru(tid, e.c64(7));
-  Value m0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y)),
-                   e.c64(kHopperTileM));
-  Value n0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x)),
-                   e.c64(BN));
   // K >= 16, so K + 127 cannot overflow in i64.
   Value KB = divu(e.add(K, e.c64(kHopperTileK - 1)), e.c64(kHopperTileK));
+
+  // The CTA's tiles: the one of its block ids or, persistent, tiles
+  // blockIdx.x, blockIdx.x + gridDim.x, ... of the row-major grid of
+  // ceil(M/128) x ceil(T/tileN) tiles. `body(j, m0, n0)` builds the work
+  // of the CTA's j-th tile, whose first row and column are m0 and n0; its
+  // K blocks are the ring's iterations j*KB .. j*KB + KB-1, so the stages
+  // and phases run on across tiles and the producer loads the next tile
+  // while the consumers store this one.
+  Value bidX = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+  auto forEachTile =
+      [&](llvm::function_ref<LogicalResult(Value, Value, Value)> body)
+      -> LogicalResult {
+    if (!cfg.persistent)
+      return body(
+          e.c64(0),
+          e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y)),
+                e.c64(kHopperTileM)),
+          e.mul(bidX, e.c64(BN)));
+    Value tilesN = divu(e.add(T, e.c64(BN - 1)), e.c64(BN));
+    Value tilesM = divu(e.add(M, e.c64(kHopperTileM - 1)), e.c64(kHopperTileM));
+    Value step = e.idToI64(gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+    auto loop = scf::ForOp::create(b, loc, bidX, e.mul(tilesM, tilesN), step);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value tile = loop.getInductionVar();
+    return body(divu(e.add(tile, e.mul(bidX, e.c64(-1))), step),
+                e.mul(divu(tile, tilesN), e.c64(kHopperTileM)),
+                e.mul(remu(tile, tilesN), e.c64(BN)));
+  };
 
   // Thread 0 initialises the barriers: full[s] completes when the producer
   // has armed it and both TMA loads have landed, empty[s] when the lane 0
@@ -446,13 +485,16 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                                /*evictPriority=*/nullptr, tm,
                                /*predicate=*/Value(), /*tensormap=*/true);
     }
+    (void)forEachTile([&](Value j, Value m0, Value n0) -> LogicalResult {
     auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1));
+    OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     Value kb = loop.getInductionVar();
-    Value s = stageOf(kb);
+    Value it = e.add(e.mul(j, KB), kb);
+    Value s = stageOf(it);
     // Wait until the consumers released this stage's previous use (on the
     // first lap the "previous phase" of a fresh barrier counts as done).
-    Value freeParity = arith::XOrIOp::create(b, loc, parityOf(kb), e.c32(1));
+    Value freeParity = arith::XOrIOp::create(b, loc, parityOf(it), e.c32(1));
     NVVM::MBarrierTryWaitParityOp::create(b, loc, emptyBar(s), freeParity,
                                           ticks);
     Value full = fullBar(s);
@@ -473,6 +515,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     };
     tmaLoad(tmR, e.mul(s, e.c64(tileA)), m0);
     tmaLoad(tmT, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
+    return success();
+    });
   }
 
   // ---- consumer warpgroups 0 and 1: rows 64*wg .. 64*wg+63 of the tile.
@@ -483,6 +527,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value lane = e.band(tid, e.c64(31));
   Value warp = e.band(e.shru(tid, e.c64(5)), e.c64(3));
   Value isLane0 = e.eq(lane, e.c64(0));
+  auto consumeTile = [&](Value j, Value m0, Value n0) -> LogicalResult {
+  // The ring iteration of the tile's K block kb.
+  auto iterOf = [&](Value kb) { return e.add(e.mul(j, KB), kb); };
   // wgmma m64nNk32 f32 fragment: element 4j+2h+c of a thread is row
   // 16*warp + lane/4 + 8h, column 8j + 2*(lane%4) + c of the warpgroup's
   // 64 x 128 block.
@@ -582,9 +629,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     else
       for (Value off : colOff)
         sa.push_back(loadF(SA, e.add(off, kb)));
-    Value s = stageOf(kb);
-    NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
-                                          ticks);
+    Value s = stageOf(iterOf(kb));
+    NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s),
+                                          parityOf(iterOf(kb)), ticks);
     Value part = blockMMA(s, LLVM::UndefOp::create(b, loc, accTy), true);
     // Promotion: acc = fma(partial, SA[row,kb] * SB[n/128,kb], acc), one
     // rounding per element and block, in K-block order.
@@ -612,9 +659,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(kloop.getBody());
       Value kb = kloop.getInductionVar();
-      Value s = stageOf(kb);
-      NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s), parityOf(kb),
-                                            ticks);
+      Value s = stageOf(iterOf(kb));
+      NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(s),
+                                            parityOf(iterOf(kb)), ticks);
       scf::YieldOp::create(
           b, loc, blockMMA(s, kloop.getRegionIterArgs()[0], false));
     }
@@ -679,6 +726,10 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                                   rowOf, colOf, finalValue))) {
     return failure();
   }
+  return success();
+  };
+  if (failed(forEachTile(consumeTile)))
+    return failure();
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   return func;

@@ -74,6 +74,12 @@ struct HopperGemmConfig {
   /// maps' boxes swap (A: tileN rows, B: 128), the grid is (ceil(M/tileN),
   /// ceil(N/128)). Not with the fp8-1x128 output.
   bool swapAB = false;
+  /// Persistent CTAs: the grid is at most one CTA per SM and each CTA
+  /// walks the tiles blockIdx.x, blockIdx.x + gridDim.x, ... (row-major
+  /// over ceil(M/128) x ceil(N/tileN), or the swapped extents); the ring of
+  /// stages runs on from one tile to the next, so the producer loads the
+  /// next tile while the consumers store this one.
+  bool persistent = false;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).
@@ -108,11 +114,12 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
                                         unsigned numSMs = 132);
 
 /// grid = (ceil(N/tileN), ceil(M/128), 1) (swapAB: (ceil(M/tileN),
-/// ceil(N/128), 1)), block = (384, 1, 1), sharedBytes as
+/// ceil(N/128), 1); persistent: (min(tiles, numSMs), 1, 1)),
+/// block = (384, 1, 1), sharedBytes as
 /// above (the launcher must raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE
 /// _BYTES to it).
 LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
-                                       int64_t N);
+                                       int64_t N, unsigned numSMs = 132);
 
 /// The fields of a wgmma shared-memory matrix descriptor (PTX ISA, "Matrix
 /// Descriptor Format"), byte values before encoding.
