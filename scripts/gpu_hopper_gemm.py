@@ -133,7 +133,7 @@ def read_kernels(folder):
     out = []
     for f in sorted(os.listdir(folder)):
         m = re.fullmatch(r"fp8_gemm_(1x128|per-channel|per-tensor)_n(\d+)_s(\d+)"
-                         r"(?:_o(bf16|fp8-1x128))?(_swap)?(_persist)?\.ptx", f)
+                         r"(?:_o(bf16|fp8-1x128))?(_swap)?(_persist)?(?:_k(\d+))?\.ptx", f)
         if not m:
             continue
         scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
@@ -143,7 +143,7 @@ def read_kernels(folder):
                              f"configuration the kernel builder accepts")
         out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
                     "output": output, "swap": bool(m.group(5)),
-                    "persist": bool(m.group(6)),
+                    "persist": bool(m.group(6)), "split": int(m.group(7) or 1),
                     "base": os.path.join(folder, f[:-4])})
     if not out:
         raise FileNotFoundError(f"no fp8_gemm_*_n*_s*.ptx in {folder}: run "
@@ -155,7 +155,7 @@ def read_kernels(folder):
         if k["output"] != "f32" and not any(
                 f["output"] == "f32" and all(f[x] == k[x] for x in
                                              ("scales", "tile_n", "stages", "swap",
-                                              "persist"))
+                                              "persist", "split"))
                 for f in out):
             raise FileNotFoundError(f"{k['base']}: no f32 kernel of the same "
                                     f"variant, tile and depth to check it by")
@@ -182,6 +182,17 @@ def grid(k, M, N, sms):
     else:
         x, y = -(-N // k["tile_n"]), -(-M // TILE_M)
     return (min(x * y, sms), 1) if k.get("persist") else (x, y)
+
+
+def split_buffers(k, M, N, sms):
+    """A split-K kernel's workspace (f32 [split, M, N], poisoned) and
+    per-tile counters (u32 [tiles, 8], zero: the kernel leaves them so);
+    none for the others."""
+    if k.get("split", 1) == 1:
+        return []
+    gx, gy = grid(k, M, N, sms)
+    return [np.full((k["split"], M, N), np.nan, dtype=np.float32),
+            np.zeros(gx * gy * 8, dtype=np.uint32)]
 
 
 def tensor_map_params(rows, K, box_rows=TILE_M):
@@ -398,7 +409,7 @@ class Hopper(Cuda):
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(
-            k["fn"], *grid(k, M, N, self.sms()), 1, THREADS, 1, 1,
+            k["fn"], *grid(k, M, N, self.sms()), k.get("split", 1), THREADS, 1, 1,
             k["smem"], None, argv, None), "cuLaunchKernel")
 
 
@@ -435,10 +446,14 @@ class HostHopper:
             assert list(X.shape[::-1]) == dims and [X.strides[0]] == strides
             maps.append(self.quantc.HostKernels.tensor_map(X, box[::-1]))
         # 3 "SMs": a persistent kernel's CTAs each walk several tiles.
-        k["hk"].launch(k["name"], list(grid(k, M, N, 3)),
-                       [THREADS], [*maps, sa, sb, *outs, ("i32", M),
+        ws = split_buffers(k, M, N, 3)
+        k["hk"].launch(k["name"], [*grid(k, M, N, 3), k["split"]],
+                       [THREADS], [*maps, sa, sb, *outs, *ws, ("i32", M),
                                    ("i32", N), ("i32", K)],
                        shared_bytes=k["smem"])
+        if ws and ws[1].any():
+            raise RuntimeError(f"{k['base']}: the split-K counters were not "
+                               f"left zero")
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -459,8 +474,9 @@ def run_case(cu, k, A, B, sa, sb):
     for d, x in zip(bufs, (A, B, sa, sb)):
         cu.htod(d, x)
     outs = poisoned_outputs(k["output"], M, N)
-    douts = [cu.alloc(o.nbytes) for o in outs]
-    for d, o in zip(douts, outs):
+    outs_ws = outs + split_buffers(k, M, N, cu.sms())
+    douts = [cu.alloc(o.nbytes) for o in outs_ws]
+    for d, o in zip(douts, outs_ws):
         cu.htod(d, o)
     tA = cu.tensor_map(bufs[0].value, M, K, box_rows(k)[0])
     tB = cu.tensor_map(bufs[1].value, N, K, box_rows(k)[1])
@@ -468,8 +484,10 @@ def run_case(cu, k, A, B, sa, sb):
                                ctypes.c_int32(M), ctypes.c_int32(N),
                                ctypes.c_int32(K)])
     cu.sync()
-    for d, o in zip(douts, outs):
+    for d, o in zip(douts, outs_ws):
         cu.dtoh(o, d)
+    if len(outs_ws) > len(outs) and outs_ws[-1].any():
+        raise RuntimeError(f"{k['base']}: the split-K counters were not left zero")
     for d in bufs + douts + [tA, tB]:
         cu.free(d)
     return outs[0] if len(outs) == 1 else tuple(outs)
@@ -487,7 +505,7 @@ def check_cases(cu, folder):
         for k in sorted(kernels, key=lambda k: k["output"] != "f32"):
             if k["scales"] != variant:
                 continue
-            key = (k["tile_n"], k["stages"], k["swap"], k["persist"])
+            key = (k["tile_n"], k["stages"], k["swap"], k["persist"], k["split"])
             got = (cu.run_case if isinstance(cu, HostHopper) else
                    lambda *a: run_case(cu, *a))(k, c["A"], c["B"], c["sa"], c["sb"])
             if k["output"] != "f32":
@@ -499,7 +517,7 @@ def check_cases(cu, folder):
                     same = bool(np.array_equal(got[0], codes) and np.array_equal(
                         got[1].view(np.uint32), scales.view(np.uint32)))
                 ok &= same
-                print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
+                print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"], "split": k["split"],
                                   "stages": k["stages"], "output": k["output"],
                                   "equals_f32_kernel_converted": same,
                                   "ok": same}), flush=True)
@@ -508,7 +526,7 @@ def check_cases(cu, folder):
             err, bad = compare(got, c["C"], mag)
             exact = float(np.mean(got.view(np.uint32) == c["C"].view(np.uint32)))
             ok &= bad == 0
-            print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
+            print(json.dumps({"case": name, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"], "split": k["split"],
                               "stages": k["stages"], "max_rel_err": err,
                               "bad": bad, "bit_exact_fraction": round(exact, 4),
                               "ok": bad == 0}), flush=True)
@@ -570,9 +588,11 @@ def time_shapes(cu, kernels, shapes):
             C = torch.full((M, N), float("nan"), device="cuda")
             tA = cu.tensor_map(A.data_ptr(), M, K, box_rows(k)[0])
             tB = cu.tensor_map(B.data_ptr(), N, K, box_rows(k)[1])
+            ws = [torch.from_numpy(w).cuda() for w in split_buffers(k, M, N, cu.sms())]
             args = [tA, tB, ctypes.c_uint64(sa.data_ptr()), ctypes.c_uint64(sb.data_ptr()),
-                    ctypes.c_uint64(C.data_ptr()), ctypes.c_int32(M), ctypes.c_int32(N),
-                    ctypes.c_int32(K)]
+                    ctypes.c_uint64(C.data_ptr()),
+                    *[ctypes.c_uint64(w.data_ptr()) for w in ws],
+                    ctypes.c_int32(M), ctypes.c_int32(N), ctypes.c_int32(K)]
             run = lambda: cu.launch_kernel(k, M, N, args)  # noqa: E731
             run()
             torch.cuda.synchronize()
@@ -598,7 +618,7 @@ def time_shapes(cu, kernels, shapes):
                 err, bad = float(rel.max()), int((rel > TOLERANCE).sum())
             del ref, mag, Af, Bf
             us = median_us(run)
-            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"],
+            res = {"shape": [M, N, K], "variant": variant, "tile_n": k["tile_n"], "swap": k["swap"], "persist": k["persist"], "split": k["split"],
                    "stages": k["stages"], "us": round(us, 1),
                    "tflops": round(2 * M * N * K / us / 1e6, 1),
                    "max_rel_err": err, "bad": bad, "ok": bad == 0}

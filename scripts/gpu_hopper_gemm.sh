@@ -53,6 +53,18 @@ for cfg in 1x128:16:8 per-channel:32:8 per-tensor:64:8; do
     ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n swap] /"
   fi
 done
+# Split-K decode variants (--swap-ab --split-k N: N CTAs per tile along K),
+# fp8_gemm_<scales>_n<tileN>_s<stages>_swap_k<N>.
+for cfg in 1x128:16:8:4 per-tensor:32:8:2; do
+  IFS=: read -r s n st k <<<"$cfg"
+  f="$OUT/fp8_gemm_${s}_n${n}_s${st}_swap_k${k}"
+  for emit in ptx mlir; do
+    "$GEN" --target sm_90a --kernel fp8-gemm --scales "$s" --tile-n "$n" --stages "$st" --swap-ab --split-k "$k" --emit=$emit -o "$f.$emit"
+  done
+  if command -v ptxas >/dev/null 2>&1; then
+    ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n swap split $k] /"
+  fi
+done
 # Persistent variants (--persistent: one CTA per SM walking the tiles),
 # fp8_gemm_<scales>_n<tileN>_s<stages>_persist.
 for cfg in 1x128:128:6 per-tensor:256:4; do

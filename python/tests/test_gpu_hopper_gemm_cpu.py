@@ -36,6 +36,8 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
         ["fp8_gemm_1x128_n16_s8_swap.ptx",
          "fp8_gemm_per-channel_n32_s8_swap.ptx",
          "fp8_gemm_per-tensor_n64_s8_swap.ptx",
+         "fp8_gemm_1x128_n16_s8_swap_k4.ptx",
+         "fp8_gemm_per-tensor_n32_s8_swap_k2.ptx",
          "fp8_gemm_1x128_n128_s6_persist.ptx",
          "fp8_gemm_per-tensor_n256_s4_persist.ptx",
          "fp8_gemm_1x128_n128_s6_obf16.ptx",
@@ -64,8 +66,9 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
 
     # The GPU check with the kernels on the host: 7 cases per variant, each
     # run by every kernel of its variant (1x128: tiles 64, 128, bf16 and
-    # fp8 outputs, decode 16, persistent 128; per-channel: 64, 128, 256,
-    # decode 32; per-tensor: 64, 128, 256, fp8, decode 64, persistent 256).
+    # fp8 outputs, decode 16, split-K decode 16, persistent 128;
+    # per-channel: 64, 128, 256, decode 32; per-tensor: 64, 128, 256, fp8,
+    # decode 64, split-K decode 32, persistent 256).
     env = dict(os.environ, PYTHONPATH=str(build_dir / "python"))
     res = run_cmd([sys.executable, SCRIPTS / "gpu_hopper_gemm.py", "--dir",
                    out, "--host", "--no-time"], env=env)
@@ -73,8 +76,9 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     lines = [json.loads(l) for l in res.stdout.splitlines()]
     assert lines[-1]["all_ok"] and lines[-1]["device"] == "host emulation"
     runs = lines[:-1]
-    assert len(runs) == 7 * (6 + 4 + 6), len(runs)
-    assert sum(r["swap"] for r in runs) == 7 * 3
+    assert len(runs) == 7 * (7 + 4 + 7), len(runs)
+    assert sum(r["swap"] for r in runs) == 7 * 5
+    assert sum(r["split"] > 1 for r in runs) == 7 * 2
     assert sum(r["persist"] for r in runs) == 7 * 2
     assert all(r["ok"] for r in runs), [r for r in runs if not r["ok"]]
     assert sum("equals_f32_kernel_converted" in r for r in runs) == 7 * 3

@@ -6,6 +6,7 @@
 //   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
 //                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
 //                    [--stages N] [--tile-n N] [--swap-ab] [--persistent]
+//                    [--split-k N]
 //                    [--scales=1x128|per-channel|per-tensor]
 //                    [--output=f32|bf16|fp8-1x128]
 //                    [--emit=mlir|ptx|cubin] [-o file]
@@ -82,6 +83,14 @@ int main(int argc, char **argv) {
                      "tile-n rows, B 128; grid (ceil(M/tile-n), "
                      "ceil(N/128)))"),
       llvm::cl::init(false), llvm::cl::cat(cat));
+  llvm::cl::opt<unsigned> splitK(
+      "split-k",
+      llvm::cl::desc("fp8-gemm split-K: N CTAs per tile along K (grid z), "
+                     "partial sums in a workspace W [N, M, N_cols] and "
+                     "per-tile counters, the tile's last warp summing them "
+                     "in order (1..64, default 1; two pointers W, counters "
+                     "follow C)"),
+      llvm::cl::init(1), llvm::cl::cat(cat));
   llvm::cl::opt<bool> persistent(
       "persistent",
       llvm::cl::desc("fp8-gemm with persistent CTAs: launch at most one per "
@@ -182,6 +191,7 @@ int main(int argc, char **argv) {
     cfg.output = *outputKind;
     cfg.swapAB = swapAB;
     cfg.persistent = persistent;
+    cfg.splitK = splitK;
     if (llvm::Error e = quantc::verifyHopperGemmConfig(cfg)) {
       llvm::errs() << "quant-kernel-gen: error: "
                    << llvm::toString(std::move(e)) << "\n";

@@ -152,19 +152,36 @@ protected:
     std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
                                        ptr(p.SA.data()), ptr(p.SB.data()),
                                        ptr(C)};
+    // Split-K: after C (and CS) the partials W and the zeroed counters.
+    std::vector<float> W;
+    std::vector<uint32_t> counters;
+    size_t at = args.size() +
+                (cfg.output == HopperOutput::FP8Block1x128 ? 1 : 0);
     for (const void *e : extra)
       args.push_back(ptr(e));
+    if (cfg.splitK > 1) {
+      W.assign(size_t(cfg.splitK) * p.M * p.N, kPoisonW);
+      counters.assign(size_t(lc.gridX) * lc.gridY * 8, 0);
+      args.insert(args.begin() + at, {ptr(W.data()), ptr(counters.data())});
+    }
     args.insert(args.end(), {i32(p.M), i32(p.N), i32(p.K)});
-    return hk.launch(name, {lc.gridX, lc.gridY, lc.gridZ},
-                     {lc.blockX, lc.blockY, lc.blockZ}, args, err,
-                     lc.sharedBytes);
+    bool ok = hk.launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                        {lc.blockX, lc.blockY, lc.blockZ}, args, err,
+                        lc.sharedBytes);
+    // The kernel leaves its counters zero for the next launch.
+    for (uint32_t c : counters)
+      EXPECT_EQ(c, 0u) << name;
+    return ok;
   }
+  static constexpr float kPoisonW = -777.0f;
 };
 
 HopperGemmConfig config(nx::FP8GemmScales s, unsigned tileN, unsigned stages,
                         HopperOutput out = HopperOutput::F32,
-                        bool swapAB = false, bool persistent = false) {
+                        bool swapAB = false, bool persistent = false,
+                        unsigned splitK = 1) {
   HopperGemmConfig c;
+  c.splitK = splitK;
   c.persistent = persistent;
   c.scales = s;
   c.tileN = tileN;
@@ -200,7 +217,15 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       {"pb128", config(S::Block1x128, 128, 3, HopperOutput::F32, false, true)},
       {"pt64", config(S::PerTensor, 64, 2, HopperOutput::F32, false, true)},
       {"psc32", config(S::PerTokenPerChannel, 32, 3, HopperOutput::F32, true,
-                       true)}};
+                       true)},
+      // Split-K: 2 to 5 CTAs per tile (K = 16: one block, the other
+      // splits empty), their partials summed by the tile's last warp.
+      {"kb16", config(S::Block1x128, 16, 2, HopperOutput::F32, true, false,
+                      3)},
+      {"kc128", config(S::PerTokenPerChannel, 128, 2, HopperOutput::F32,
+                       false, false, 2)},
+      {"kt32", config(S::PerTensor, 32, 2, HopperOutput::F32, true, false,
+                      5)}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
   unsigned seed = 1;
@@ -249,7 +274,10 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
        HopperOutput::FP8Block1x128},
       {"f_p128", "q_p128",
        config(S::Block1x128, 128, 2, HopperOutput::F32, false, true),
-       HopperOutput::FP8Block1x128}};
+       HopperOutput::FP8Block1x128},
+      {"f_k128", "b_k128",
+       config(S::Block1x128, 128, 2, HopperOutput::F32, false, false, 3),
+       HopperOutput::BF16}};
   std::vector<std::pair<std::string, HopperGemmConfig>> kernels;
   for (auto &v : variants) {
     kernels.push_back({v.f32, v.base});

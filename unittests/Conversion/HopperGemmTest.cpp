@@ -138,6 +138,53 @@ TEST(HopperGemm, OutputChecks) {
   EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
 }
 
+// The decode, persistent and split-K options and the combinations the
+// kernel does not take.
+TEST(HopperGemm, DecodeAndSchedulingChecks) {
+  HopperGemmConfig c;
+  c.tileN = 16;
+  c.swapAB = true;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  c.tileN = 48;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "expected 16, 32, 64, 128 or 256"));
+  c.tileN = 128;
+  c.output = HopperOutput::FP8Block1x128;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "swapAB with fp8-1x128 output"));
+  c = HopperGemmConfig();
+  c.splitK = 0;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "1 .. 64"));
+  c.splitK = 4;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  c.persistent = true;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "splitK with persistent CTAs"));
+  c.persistent = false;
+  c.output = HopperOutput::FP8Block1x128;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "splitK with fp8-1x128 output"));
+  // Launch shapes: swapped grid, persistent grid, split-K's z.
+  c = HopperGemmConfig();
+  c.swapAB = true;
+  c.tileN = 16;
+  LaunchConfig lc = getHopperGemmLaunchConfig(c, 20, 300);
+  EXPECT_EQ(lc.gridX, 2u);
+  EXPECT_EQ(lc.gridY, 3u);
+  c.splitK = 5;
+  EXPECT_EQ(getHopperGemmLaunchConfig(c, 20, 300).gridZ, 5u);
+  c = HopperGemmConfig();
+  c.persistent = true;
+  lc = getHopperGemmLaunchConfig(c, 1000, 1000, 10);
+  EXPECT_EQ(lc.gridX, 10u); // 8 x 8 tiles on 10 SMs
+  EXPECT_EQ(lc.gridY, 1u);
+  EXPECT_EQ(getHopperGemmLaunchConfig(c, 100, 100, 10).gridX, 1u);
+  // Grid rows: the swapped kernel's are N's tiles.
+  EXPECT_TRUE(contains(errorText(checkHopperGemmShape(16, int64_t(65536) * 128,
+                                                      16, true)),
+                       "N = "));
+}
+
 TEST(HopperGemm, TileHeuristic) {
   using M = HopperScaleMode;
   // DeepSeek-V3 4096 x 7168: 32 x 56 tiles of 128 fill 132 SMs 13 times.
@@ -154,8 +201,14 @@ TEST(HopperGemm, TileHeuristic) {
   c = chooseHopperGemmConfig(16, 7168, 16384, M::Block1x128);
   EXPECT_TRUE(c.swapAB);
   EXPECT_FALSE(c.persistent); // 56 tiles: under one wave
+  EXPECT_EQ(c.splitK, 2u);     // 112 CTAs of 64 K blocks each
+  HopperGemmConfig d = chooseHopperGemmConfig(16, 2112, 7168, M::Block1x128);
+  EXPECT_EQ(d.splitK, 7u); // 17 tiles; 132 / 17 = 7, 56 / 4 = 14
+  EXPECT_EQ(getHopperGemmLaunchConfig(d, 16, 2112).gridZ, 7u);
   EXPECT_EQ(c.tileN, 16u);
   EXPECT_EQ(c.stages, 8u);
+  c = chooseHopperGemmConfig(16, 7168, 256, M::PerTensor);
+  EXPECT_EQ(c.splitK, 1u); // 2 K blocks: nothing to split
   c = chooseHopperGemmConfig(64, 7168, 2048, M::PerTensor);
   EXPECT_TRUE(c.swapAB);
   EXPECT_EQ(c.tileN, 64u);

@@ -68,6 +68,15 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
       cfg.tileN != 128 && cfg.tileN != 256)
     return err("tileN = " + llvm::Twine(cfg.tileN) +
                ": expected 16, 32, 64, 128 or 256");
+  if (cfg.splitK < 1 || cfg.splitK > 64)
+    return err("splitK = " + llvm::Twine(cfg.splitK) + ": expected 1 .. 64");
+  if (cfg.splitK > 1 && cfg.output == HopperOutput::FP8Block1x128)
+    return err("splitK with fp8-1x128 output: the reduction and the "
+               "output's group scales together spill registers (ptxas: 16 "
+               "bytes at tileN 128); use the f32 or bf16 output");
+  if (cfg.splitK > 1 && cfg.persistent)
+    return err("splitK with persistent CTAs: a persistent CTA walks whole "
+               "tiles (not built)");
   if (cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128)
     return err("swapAB with fp8-1x128 output: a 1x128 group of the output "
                "runs down the columns of the swapped tile, across both "
@@ -163,6 +172,14 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
                    kHopperTileM) *
                   ((std::max<int64_t>(cols, 1) + cfg.tileN - 1) / cfg.tileN);
     cfg.persistent = all > static_cast<int64_t>(numSMs);
+    // Decode with fewer tiles than half the SMs: split K over up to 8
+    // CTAs per tile (each keeping at least 4 K blocks) to stream the
+    // weights with more SMs.
+    int64_t kBlocks =
+        (std::max<int64_t>(K, 1) + kHopperTileK - 1) / kHopperTileK;
+    if (cfg.swapAB && 2 * all <= static_cast<int64_t>(numSMs))
+      cfg.splitK = static_cast<unsigned>(std::max<int64_t>(
+          1, std::min<int64_t>({numSMs / all, kBlocks / 4, 8})));
   }
   // The deepest ring that fits, at most 8 stages, and no more stages than
   // K blocks.
@@ -185,8 +202,8 @@ LaunchConfig getHopperGemmLaunchConfig(const HopperGemmConfig &cfg, int64_t M,
     return {static_cast<unsigned>(std::min<uint64_t>(all, std::max(numSMs, 1u))),
             1, 1, kHopperThreads, 1, 1, getHopperGemmSharedBytes(cfg)};
   }
-  return {tiles(N, cfg.tileN), tiles(M, kHopperTileM), 1, kHopperThreads,
-          1, 1, getHopperGemmSharedBytes(cfg)};
+  return {tiles(N, cfg.tileN), tiles(M, kHopperTileM), cfg.splitK,
+          kHopperThreads, 1, 1, getHopperGemmSharedBytes(cfg)};
 }
 
 uint64_t encodeWgmmaDescriptor(const WgmmaDescriptor &d) {
@@ -349,15 +366,24 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // FP8 output: its scales pointer CS comes first among the extra pointers;
   // the fused epilogue sees only its own (`epiArgs`).
   bool fp8Out = cfg.output == HopperOutput::FP8Block1x128;
-  unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0);
+  const bool split = cfg.splitK > 1;
+  unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0) +
+                   (split ? 2 : 0);
   FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
       top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
   detail::GemmKernelArgs epiArgs = *made;
+  // Extra pointers: [CS], [W, counters], then the epilogue's.
   Value CS = fp8Out ? made->extra.front() : Value();
   if (fp8Out)
-    epiArgs.extra = made->extra.drop_front();
+    epiArgs.extra = epiArgs.extra.drop_front();
+  Value W, counters;
+  if (split) {
+    W = epiArgs.extra[0];
+    counters = epiArgs.extra[1];
+    epiArgs.extra = epiArgs.extra.drop_front(2);
+  }
   gpu::GPUFuncOp func = made->func;
   // One CTA per SM: lets setmaxnreg hand the producer's registers to the
   // consumers (USETMAXREG needs a known block size and minctasm).
@@ -419,6 +445,16 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value wg = e.shru(tid, e.c64(7));
   // K >= 16, so K + 127 cannot overflow in i64.
   Value KB = divu(e.add(K, e.c64(kHopperTileK - 1)), e.c64(kHopperTileK));
+  // Split-K: CTA z of the grid's splitK takes the K blocks kb0 .. kb1-1,
+  // ceil(KB / splitK) of them (the last ones may have fewer, or none).
+  Value kb0 = e.c64(0), kb1 = KB, bidZ;
+  if (split) {
+    bidZ = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::z));
+    Value per = divu(e.add(KB, e.c64(cfg.splitK - 1)), e.c64(cfg.splitK));
+    auto umin = [&](Value x, Value y) { return e.select(ult(x, y), x, y); };
+    kb0 = umin(e.mul(bidZ, per), KB);
+    kb1 = umin(e.add(kb0, per), KB);
+  }
 
   // The CTA's tiles: the one of its block ids or, persistent, tiles
   // blockIdx.x, blockIdx.x + gridDim.x, ... of the row-major grid of
@@ -486,11 +522,11 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                                /*predicate=*/Value(), /*tensormap=*/true);
     }
     (void)forEachTile([&](Value j, Value m0, Value n0) -> LogicalResult {
-    auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1));
+    auto loop = scf::ForOp::create(b, loc, kb0, kb1, e.c64(1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     Value kb = loop.getInductionVar();
-    Value it = e.add(e.mul(j, KB), kb);
+    Value it = e.add(e.mul(j, KB), e.add(kb, e.mul(kb0, e.c64(-1))));
     Value s = stageOf(it);
     // Wait until the consumers released this stage's previous use (on the
     // first lap the "previous phase" of a fresh barrier counts as done).
@@ -529,7 +565,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value isLane0 = e.eq(lane, e.c64(0));
   auto consumeTile = [&](Value j, Value m0, Value n0) -> LogicalResult {
   // The ring iteration of the tile's K block kb.
-  auto iterOf = [&](Value kb) { return e.add(e.mul(j, KB), kb); };
+  auto iterOf = [&](Value kb) {
+    return e.add(e.mul(j, KB), e.add(kb, e.mul(kb0, e.c64(-1))));
+  };
   // wgmma m64nNk32 f32 fragment: element 4j+2h+c of a thread is row
   // 16*warp + lane/4 + 8h, column 8j + 2*(lane%4) + c of the warpgroup's
   // 64 x 128 block.
@@ -589,6 +627,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // per channel, before the column scale); rowScale: SA of rows A and B.
   SmallVector<Value> result(kAcc);
   Value rowScale[2];
+  Value tensorScale; // per-tensor: SA[0] * SB[0], applied after split-K
   Value zero = e.f32c(0.0f);
   if (cfg.scales == HopperScaleMode::Block1x128) {
     // Without swapAB: the rows' activation scales SA[row, kb] (a row past
@@ -614,7 +653,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       }
     }
     SmallVector<Value> init(kAcc, zero);
-    auto kloop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), init);
+    auto kloop = scf::ForOp::create(b, loc, kb0, kb1, e.c64(1), init);
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(kloop.getBody());
     Value kb = kloop.getInductionVar();
@@ -654,7 +693,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     for (int i = 0; i < kAcc; ++i)
       init = LLVM::InsertValueOp::create(b, loc, init, zero, i);
     auto kloop =
-        scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1), ValueRange{init});
+        scf::ForOp::create(b, loc, kb0, kb1, e.c64(1), ValueRange{init});
     {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(kloop.getBody());
@@ -667,11 +706,10 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     }
     Value total = kloop.getResult(0);
     if (cfg.scales == HopperScaleMode::PerTensor) {
-      Value f = arith::MulFOp::create(b, loc, loadF(SA, e.c64(0)),
-                                      loadF(SB, e.c64(0)));
+      tensorScale = arith::MulFOp::create(b, loc, loadF(SA, e.c64(0)),
+                                          loadF(SB, e.c64(0)));
       for (int i = 0; i < kAcc; ++i)
-        result[i] = arith::MulFOp::create(
-            b, loc, LLVM::ExtractValueOp::create(b, loc, total, i), f);
+        result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
     } else {
       // C = acc * (SA[row] * SB[col]); SB[col] is read in the store's
       // branch below (col < N there), which keeps few values live. A row
@@ -688,6 +726,83 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // Accumulator i's row and column.
   auto rowOf = [&](int i) { return (i / 2) % 2 ? rowB : rowA; };
   auto colOf = [&](int i) { return e.add(col0, e.c64(8 * (i / 4) + i % 2)); };
+
+  if (split) {
+    // Split-K: each CTA stores its partial sums (promoted with 1x128,
+    // unscaled otherwise) to W [splitK, M, T] (valid elements only), then
+    // each warp counts itself on its tile's counter; the warp that arrives
+    // last among the splits sums W[0..splitK-1] in z order and goes on to
+    // the scale, epilogue and stores; it resets the counter for the next
+    // launch. Deterministic: the sum order does not depend on which CTA
+    // finishes last. Counters: u32 [gridDim.x * gridDim.y, 8], zero before
+    // the first launch.
+    auto valid = [&](int i) {
+      return e.land(ult(rowOf(i), M), ult(colOf(i), T));
+    };
+    auto wAt = [&](Value z, int i) {
+      return e.add(e.mul(e.add(e.mul(z, M), rowOf(i)), T), colOf(i));
+    };
+    for (int i = 0; i < kAcc; ++i) {
+      OpBuilder::InsertionGuard g3(b);
+      ifThen(valid(i));
+      LLVM::StoreOp::create(b, loc, result[i], e.gep(W, f32, wAt(bidZ, i)));
+    }
+    // Release the partials, then count the warp's arrival (lane 0).
+    LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
+    NVVM::SyncWarpOp::create(b, loc, e.c32(-1));
+    Value bidY = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
+    Value gdx = e.idToI64(gpu::GridDimOp::create(b, loc, gpu::Dimension::x));
+    Value slot = e.gep(counters, i32,
+                       e.add(e.mul(e.add(e.mul(bidY, gdx), bidX), e.c64(8)),
+                             e.add(e.mul(wg, e.c64(4)), warp)));
+    auto arrive = scf::IfOp::create(b, loc, TypeRange{i32}, isLane0,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g3(b);
+      b.setInsertionPointToStart(&arrive.getThenRegion().front());
+      Value old = LLVM::AtomicRMWOp::create(b, loc, LLVM::AtomicBinOp::add,
+                                            slot, e.c32(1),
+                                            LLVM::AtomicOrdering::acq_rel,
+                                            "device");
+      scf::YieldOp::create(b, loc, old);
+      b.setInsertionPointToStart(&arrive.getElseRegion().front());
+      scf::YieldOp::create(b, loc, ValueRange{e.c32(0)});
+    }
+    Value arrived = NVVM::ShflOp::create(
+        b, loc, i32, e.c32(-1), arrive.getResult(0), e.c32(0), e.c32(0x1f),
+        NVVM::ShflKind::idx, /*return_value_and_is_valid=*/nullptr);
+    // The rest of the kernel runs in the last warp only.
+    ifThen(e.eq(arith::ExtUIOp::create(b, loc, i64, arrived),
+                e.c64(cfg.splitK - 1)));
+    LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
+    {
+      OpBuilder::InsertionGuard g3(b);
+      ifThen(isLane0);
+      LLVM::StoreOp::create(b, loc, e.c32(0), slot);
+    }
+    SmallVector<Value> init(kAcc, zero);
+    auto zloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cfg.splitK),
+                                    e.c64(1), init);
+    {
+      OpBuilder::InsertionGuard g3(b);
+      b.setInsertionPointToStart(zloop.getBody());
+      Value z = zloop.getInductionVar();
+      SmallVector<Value> next;
+      for (int i = 0; i < kAcc; ++i) {
+        // An element past M or T reads W[0] (stored by someone) and adds 0.
+        Value v = loadF(W, e.select(valid(i), wAt(z, i), e.c64(0)));
+        next.push_back(arith::AddFOp::create(
+            b, loc, zloop.getRegionIterArgs()[i],
+            e.select(valid(i), v, zero)));
+      }
+      scf::YieldOp::create(b, loc, next);
+    }
+    for (int i = 0; i < kAcc; ++i)
+      result[i] = zloop.getResult(i);
+  }
+  if (tensorScale)
+    for (int i = 0; i < kAcc; ++i)
+      result[i] = arith::MulFOp::create(b, loc, result[i], tensorScale);
   // The value of accumulator i at (row, col): the per-channel column scale
   // and the fused epilogue applied.
   auto finalValue = [&](int i, Value row, Value col) -> FailureOr<Value> {

@@ -106,6 +106,8 @@ constexpr llvm::StringLiteral kWgmmaFn = "__qc_host_wgmma";
 constexpr llvm::StringLiteral kShflFn = "__qc_host_shfl";
 /// cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32: (f32 a, f32 b, i32 e5m2) -> i16.
 constexpr llvm::StringLiteral kCvtF8Fn = "__qc_host_cvt_f8x2";
+/// bar.warp.sync: (i32 member mask).
+constexpr llvm::StringLiteral kSyncWarpFn = "__qc_host_syncwarp";
 
 /// Words a lane passes to the MMA: A (4), B (2), C (4 f32), D (4 f32)
 /// back, then the operand types (bit 0: A is e5m2, bit 1: B is e5m2).
@@ -172,7 +174,7 @@ std::string nvvmRefusal(Operation *op) {
   if (isa<NVVM::FenceMbarrierInitOp, NVVM::FenceProxyAcquireOp,
           NVVM::SetMaxRegisterOp, NVVM::WgmmaFenceAlignedOp,
           NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
-          NVVM::MBarrierTryWaitParityOp>(op))
+          NVVM::MBarrierTryWaitParityOp, NVVM::SyncWarpOp>(op))
     return "";
   if (auto o = dyn_cast<NVVM::PrefetchOp>(op))
     return o.getPredicate() ? name() + " with a predicate" : "";
@@ -330,6 +332,7 @@ void declareHostEntryPoints(ModuleOp host) {
   declare(kWgmmaFn, none, {ptr, i64, i64, i32});
   declare(kShflFn, i32, {i32, i32, i32, i32, i32});
   declare(kCvtF8Fn, i16, {f32, f32, i32});
+  declare(kSyncWarpFn, none, {i32});
 }
 
 /// Stores `values` to consecutive slots of `elem` at `buf`.
@@ -478,6 +481,8 @@ void lowerCooperativeOps(func::FuncOp thread) {
                       c32(static_cast<int>(o.getKind()))})
                     .getResult();
       repl = isF ? LLVM::BitcastOp::create(b, l, f32, r).getResult() : r;
+    } else if (auto o = dyn_cast<NVVM::SyncWarpOp>(op)) {
+      call(kSyncWarpFn, {}, {o.getMask()});
     } else if (auto o = dyn_cast<NVVM::ConvertF32x2ToF8x2Op>(op)) {
       repl = call(kCvtF8Fn, {b.getI16Type()},
                   {o.getA(), o.getB(),
@@ -586,6 +591,7 @@ enum class Park : uint8_t {
   None,     // runnable
   Mma,      // the warp's mma.sync (all 32 lanes)
   Shfl,     // the warp's shfl.sync (all its lanes)
+  SyncWarp, // the warp's bar.warp.sync (all its lanes)
   Wgmma,    // the warpgroup's wgmma.mma_async (all 128 threads)
   Barrier,  // bar.sync 0 (every thread of the block)
   MBarrier, // an mbarrier phase that has not completed
@@ -885,6 +891,12 @@ extern "C" uint32_t hostShfl(uint32_t mask, uint32_t value, uint32_t offset,
   return t.result;
 }
 
+extern "C" void hostSyncWarp(uint32_t mask) {
+  Thread &t = self();
+  t.mask = mask;
+  park(t, Park::SyncWarp);
+}
+
 extern "C" uint16_t hostCvtF8x2(float a, float b, uint32_t e5m2) {
   // rn.satfinite: round to nearest even, finite overflow and infinities
   // to the largest finite value, NaN to the canonical NaN (0x7f).
@@ -1090,21 +1102,27 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
       mmaFp8(&bl.threads[w0]);
       release(w0, w1);
     }
-    if (sh && sh + done == lanes && done) {
-      error = std::to_string(sh) + " of the warp's " + std::to_string(lanes) +
-              " lanes reached shfl.sync, the others exited";
-      return false;
-    }
-    if (sh == lanes) {
+    for (Park kind : {Park::Shfl, Park::SyncWarp}) {
+      const char *what = kind == Park::Shfl ? "shfl.sync" : "bar.warp.sync";
+      size_t k = kind == Park::Shfl ? sh : count(w0, w1, kind);
+      if (k && k + done == lanes && done) {
+        error = std::to_string(k) + " of the warp's " +
+                std::to_string(lanes) + " lanes reached " + what +
+                ", the others exited";
+        return false;
+      }
+      if (k != lanes)
+        continue;
       uint32_t full = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1;
       for (size_t i = w0; i < w1; ++i)
         if ((bl.threads[i].mask & full) != full) {
-          error = "shfl.sync with member mask " +
+          error = std::string(what) + " with member mask " +
                   std::to_string(bl.threads[i].mask) +
                   ": only whole warps are emulated";
           return false;
         }
-      shfl(&bl.threads[w0], lanes);
+      if (kind == Park::Shfl)
+        shfl(&bl.threads[w0], lanes);
       release(w0, w1);
     }
   }
@@ -1162,6 +1180,7 @@ std::string describeDeadlock(const HostBlock &bl) {
       break;
     case Park::Mma:
     case Park::Shfl:
+    case Park::SyncWarp:
       w = "a warp collective (the rest of the warp is elsewhere)";
       break;
     default:
@@ -1370,6 +1389,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     add(kWgmmaFn, &hostWgmma);
     add(kShflFn, &hostShfl);
     add(kCvtF8Fn, &hostCvtF8x2);
+    add(kSyncWarpFn, &hostSyncWarp);
     return m;
   });
   // Now, not lazily in the first launch: two threads launching at once

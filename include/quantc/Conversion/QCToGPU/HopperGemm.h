@@ -80,6 +80,13 @@ struct HopperGemmConfig {
   /// stages runs on from one tile to the next, so the producer loads the
   /// next tile while the consumers store this one.
   bool persistent = false;
+  /// Split-K (decode: fewer tiles than SMs): the grid's z = splitK CTAs
+  /// per tile each sum ceil(KB / splitK) K blocks; two more pointers follow
+  /// C (and CS): W, f32 [splitK, M, N] partial sums, and a u32 [tiles, 8]
+  /// counter per tile and consumer warp, zero before the first launch
+  /// (the kernel leaves it zero). The last warp of a tile to finish sums
+  /// the partials in z order. 1 .. 64; not with persistent.
+  unsigned splitK = 1;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).
