@@ -268,8 +268,9 @@ class HostKernels:
         address. Grid and block take 1 to 3 extents (missing ones are 1).
         ``shared_bytes``: the launch's dynamic shared memory, as given to
         cuLaunchKernel. Errors (:class:`quantc.Error`) name a collective not
-        every thread reaches, a deadlock (what each thread waits for), or a
-        shared-memory access outside ``shared_bytes``."""
+        every thread reaches, a deadlock (what each thread waits for), or an
+        mbarrier, TMA or wgmma operand outside ``shared_bytes`` (plain loads
+        and stores are not checked)."""
         packed = []
         for i, a in enumerate(args):
             if isinstance(a, np.ndarray):

@@ -136,9 +136,11 @@ protected:
     std::string err;
     auto hk = HostKernels::create(*top, err);
     EXPECT_TRUE(hk) << err;
-    for (auto &[name, cfg] : kernels)
-      if (hk)
+    for (auto &[name, cfg] : kernels) {
+      if (hk) {
         EXPECT_EQ(hk->whyNot(name), "") << name;
+      }
+    }
     return hk;
   }
 

@@ -177,9 +177,13 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
     // weights with more SMs.
     int64_t kBlocks =
         (std::max<int64_t>(K, 1) + kHopperTileK - 1) / kHopperTileK;
-    if (cfg.swapAB && 2 * all <= static_cast<int64_t>(numSMs))
-      cfg.splitK = static_cast<unsigned>(std::max<int64_t>(
-          1, std::min<int64_t>({numSMs / all, kBlocks / 4, 8})));
+    if (cfg.swapAB && 2 * all <= static_cast<int64_t>(numSMs)) {
+      int64_t s = std::max<int64_t>(
+          1, std::min<int64_t>({numSMs / all, kBlocks / 4, 8}));
+      // No empty splits: as many as ceil(KB / s) blocks per split need.
+      int64_t per = (kBlocks + s - 1) / s;
+      cfg.splitK = static_cast<unsigned>((kBlocks + per - 1) / per);
+    }
   }
   // The deepest ring that fits, at most 8 stages, and no more stages than
   // K blocks.
@@ -771,9 +775,12 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     Value arrived = NVVM::ShflOp::create(
         b, loc, i32, e.c32(-1), arrive.getResult(0), e.c32(0), e.c32(0x1f),
         NVVM::ShflKind::idx, /*return_value_and_is_valid=*/nullptr);
-    // The rest of the kernel runs in the last warp only.
+    // The rest of the kernel runs in the last warp only. Only lane 0 read
+    // the counter (acquire); bar.warp.sync orders the other lanes' loads
+    // after it (shfl.sync does not synchronise memory).
     ifThen(e.eq(arith::ExtUIOp::create(b, loc, i64, arrived),
                 e.c64(cfg.splitK - 1)));
+    NVVM::SyncWarpOp::create(b, loc, e.c32(-1));
     LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
     {
       OpBuilder::InsertionGuard g3(b);

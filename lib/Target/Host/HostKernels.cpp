@@ -699,7 +699,7 @@ void park(Thread &t, Park p) {
 }
 
 /// Stops the block with `msg`; the thread is never resumed.
-void fail(Thread &t, const std::string &msg) {
+[[noreturn]] void fail(Thread &t, const std::string &msg) {
   if (t.block->error.empty())
     t.block->error = msg;
   while (true)
@@ -710,14 +710,15 @@ void fail(Thread &t, const std::string &msg) {
 /// there; fails the thread otherwise.
 uint32_t sharedOffset(Thread &t, const void *p, uint64_t size,
                       const char *what) {
-  const char *s = static_cast<const char *>(p);
+  uintptr_t s = reinterpret_cast<uintptr_t>(p),
+            lo = reinterpret_cast<uintptr_t>(t.block->shared);
   HostBlock &bl = *t.block;
-  if (s < bl.shared || s + size > bl.shared + bl.sharedBytes)
+  if (s < lo || size > bl.sharedBytes || s - lo > bl.sharedBytes - size)
     fail(t, std::string(what) + " addresses " + std::to_string(size) +
                 " bytes outside the block's " +
                 std::to_string(bl.sharedBytes) +
                 " bytes of dynamic shared memory");
-  return static_cast<uint32_t>(s - bl.shared);
+  return static_cast<uint32_t>(s - lo);
 }
 
 MBarrierState &barrierAt(Thread &t, const void *p, const char *what) {
@@ -735,6 +736,9 @@ void completeIfDone(MBarrierState &m) {
     m.pending = m.expected;
   }
 }
+
+/// The PTX ISA's limit of an mbarrier's pending transaction bytes.
+constexpr int64_t kMaxTx = (int64_t(1) << 20) - 1;
 
 bool phaseDone(const MBarrierState &m, uint32_t parity) {
   // The phase of parity `parity` has completed when the current (open)
@@ -803,6 +807,11 @@ extern "C" void hostMbarrierArrive(void *bar, uint32_t tx) {
     fail(t, "mbarrier.arrive at shared offset " +
                 std::to_string(sharedOffset(t, bar, 8, "")) +
                 ": more arrivals than its count in one phase");
+  // The PTX ISA's range of an mbarrier's transaction count.
+  if (m.tx + int64_t(tx) > kMaxTx)
+    fail(t, "mbarrier.arrive.expect_tx at shared offset " +
+                std::to_string(sharedOffset(t, bar, 8, "")) +
+                ": the transaction count exceeds 2^20-1 bytes");
   m.tx += tx;
   --m.pending;
   completeIfDone(m);
@@ -830,14 +839,28 @@ extern "C" void hostTmaLoad(void *dst, const void *mapPtr, void *bar,
   if (map.rank != rank)
     fail(t, "cp.async.bulk.tensor." + std::to_string(rank) +
                 "d with a tensor map of rank " + std::to_string(map.rank));
+  for (uint32_t d = 0; d < rank; ++d)
+    if (map.box[d] < 1 || map.box[d] > 256)
+      fail(t, "cp.async.bulk.tensor: a corrupt tensor map (box extent " +
+                  std::to_string(map.box[d]) + ")");
   uint64_t boxElems = 1;
   for (uint32_t d = 0; d < rank; ++d)
     boxElems *= map.box[d];
   uint64_t bytes = boxElems * map.elemBytes;
   uint32_t off = sharedOffset(t, dst, bytes, "cp.async.bulk.tensor");
-  if (off % 128)
+  // 128-byte aligned; swizzled boxes on the swizzle pattern's repeat (8
+  // rows of the swizzle span), where the address bits it XORs start at 0.
+  uint32_t align = map.swizzle ? 8 * map.swizzle : 128;
+  if (off % align)
     fail(t, "cp.async.bulk.tensor to shared offset " + std::to_string(off) +
-                ": the destination must be 128-byte aligned");
+                ": the destination must be " + std::to_string(align) +
+                "-byte aligned" +
+                (map.swizzle ? " for a " + std::to_string(map.swizzle) +
+                                   "-byte swizzle"
+                             : std::string()));
+  if (bytes > uint64_t(kMaxTx))
+    fail(t, "cp.async.bulk.tensor of " + std::to_string(bytes) +
+            " bytes: more than an mbarrier's transaction count holds");
   MBarrierState &m = barrierAt(t, bar, "cp.async.bulk.tensor's mbarrier");
   for (auto &[boff, st] : t.block->bars)
     if (boff + 8 > off && boff < off + bytes)
@@ -860,9 +883,14 @@ extern "C" void hostTmaLoad(void *dst, const void *mapPtr, void *bar,
                     : uint64_t(g) * map.strides[d - 1];
     }
     uint64_t lin = (e / map.box[0]) * rowBytes + (e % map.box[0]) * map.elemBytes;
-    for (uint32_t k = 0; k < map.elemBytes; ++k)
-      t.block->shared[swizzle(off + uint32_t(lin + k), map.swizzle)] =
-          in ? base[src + k] : 0; // out of bounds: zero fill
+    for (uint32_t k = 0; k < map.elemBytes; ++k) {
+      uint32_t at = swizzle(off + uint32_t(lin + k), map.swizzle);
+      if (at >= t.block->sharedBytes)
+        fail(t, "cp.async.bulk.tensor: the swizzled box reaches shared "
+                "offset " + std::to_string(at) + ", past the block's " +
+                std::to_string(t.block->sharedBytes) + " bytes");
+      t.block->shared[at] = in ? base[src + k] : 0; // out of bounds: zero
+    }
   }
   // The whole box counts as transferred, zero-filled parts included.
   m.tx -= int64_t(bytes);
@@ -1006,6 +1034,14 @@ int64_t operandByte(const HostBlock &bl, uint64_t desc, uint32_t r, uint32_t k,
     return -1;
   }
   uint32_t width = mode == 1 ? 128 : mode == 2 ? 64 : mode == 3 ? 32 : 0;
+  if (width && (start / 128) % 8) {
+    // The matrix must start on the swizzle pattern's repeat (its row 0
+    // in address bits 7-9 = 0), else the PTX ISA wants a base offset.
+    why = "a swizzled descriptor whose start address " +
+          std::to_string(start) +
+          " is not on a 1024-byte pattern boundary (plus the k offset)";
+    return -1;
+  }
   uint64_t off;
   if (width)
     off = swizzle(start + (r / 8) * sbo + (r % 8) * width + k, width);
@@ -1429,9 +1465,11 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
               "': grid and block extents must be positive";
       return false;
     }
-  // CUDA's limits: 1024 threads per block, 2^31 - 1 blocks along x and
-  // 65535 along y and z.
-  if (block[0] * block[1] * block[2] > 1024 || grid[0] > 0x7fffffff ||
+  // CUDA's limits: 1024 threads per block (x, y <= 1024, z <= 64), 2^31 -
+  // 1 blocks along x and 65535 along y and z (each extent checked before
+  // the product, which must not overflow).
+  if (block[0] > 1024 || block[1] > 1024 || block[2] > 64 ||
+      block[0] * block[1] * block[2] > 1024 || grid[0] > 0x7fffffff ||
       grid[1] > 65535 || grid[2] > 65535) {
     error = "kernel '" + name.str() +
             "': the launch exceeds CUDA's limits (1024 threads per block; "

@@ -82,10 +82,13 @@ struct HopperGemmConfig {
   bool persistent = false;
   /// Split-K (decode: fewer tiles than SMs): the grid's z = splitK CTAs
   /// per tile each sum ceil(KB / splitK) K blocks; two more pointers follow
-  /// C (and CS): W, f32 [splitK, M, N] partial sums, and a u32 [tiles, 8]
-  /// counter per tile and consumer warp, zero before the first launch
-  /// (the kernel leaves it zero). The last warp of a tile to finish sums
-  /// the partials in z order. 1 .. 64; not with persistent.
+  /// C (and CS): W, f32 splitK x M x N partial sums (laid out [splitK,
+  /// rows, cols] of the tile grid: [splitK, N, M] with swapAB), and a u32
+  /// [gridDim.x * gridDim.y, 8] counter per tile and consumer warp, zero
+  /// before the first launch (the kernel leaves it zero). The last warp of
+  /// a tile to finish sums the partials in z order. One W and counters per
+  /// launch in flight (launches on two streams must not share them).
+  /// 1 .. 64; not with persistent nor the fp8-1x128 output.
   unsigned splitK = 1;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
@@ -120,8 +123,8 @@ HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
                                         HopperScaleMode scales,
                                         unsigned numSMs = 132);
 
-/// grid = (ceil(N/tileN), ceil(M/128), 1) (swapAB: (ceil(M/tileN),
-/// ceil(N/128), 1); persistent: (min(tiles, numSMs), 1, 1)),
+/// grid = (ceil(N/tileN), ceil(M/128), splitK) (swapAB: (ceil(M/tileN),
+/// ceil(N/128), splitK); persistent: (min(tiles, numSMs), 1, 1)),
 /// block = (384, 1, 1), sharedBytes as
 /// above (the launcher must raise CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE
 /// _BYTES to it).
