@@ -184,7 +184,8 @@ def dequantize_2d(codes, scales, block: Sequence[int] = (128, 128),
     return _nx.dequantize_2d(codes, scales, int(br), int(bc), fmt)
 
 
-def gemm_fp8(a, b, sa, sb, scales: str = "1x128") -> np.ndarray:
+def gemm_fp8(a, b, sa, sb, scales: str = "1x128",
+             split_k: int = 1) -> np.ndarray:
     """What the sm_90a FP8 GEMM kernel computes (F33): ``a`` [M, K] and
     ``b`` [N, K] E4M3FN codes (uint8; ``b`` is the transposed weight) times
     float32 scales, returns C [M, N] float32. ``scales``:
@@ -197,12 +198,19 @@ def gemm_fp8(a, b, sa, sb, scales: str = "1x128") -> np.ndarray:
       * (sa*sb)``;
     * ``"per-tensor"``: ``sa``, ``sb`` one value each.
 
+    ``split_k`` > 1 is the split-K kernel's order: split z sums K blocks
+    [z*P, (z+1)*P) (P = ceil(KB / split_k)) as above (1x128: its own
+    promotion chain; otherwise its exact sum rounded once), the partials
+    are added in f32 in split order from +0, then the per-tensor or
+    per-channel factor multiplies the total.
+
     The GPU's tensor cores sum a block with less precision than this exact
     reference; scripts/gpu_hopper_gemm.py states the tolerance."""
     return _nx.gemm_fp8(np.ascontiguousarray(a, np.uint8),
                         np.ascontiguousarray(b, np.uint8),
                         np.ascontiguousarray(sa, np.float32),
-                        np.ascontiguousarray(sb, np.float32), scales)
+                        np.ascontiguousarray(sb, np.float32), scales,
+                        int(split_k))
 
 
 def quantize_nvfp4(x) -> Tuple[np.ndarray, np.ndarray, float]:

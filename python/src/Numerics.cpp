@@ -344,7 +344,8 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
 
   m.def(
       "gemm_fp8",
-      [](U8In a, U8In b, F32In sa, F32In sb, const std::string &scales) {
+      [](U8In a, U8In b, F32In sa, F32In sb, const std::string &scales,
+         int64_t splitK) {
         std::optional<nx::FP8GemmScales> mode = nx::parseFP8GemmScales(scales);
         if (!mode)
           throw QuantcError("gemm_fp8: unknown scales '" + scales +
@@ -384,15 +385,17 @@ void quantc::py_support::bindNumerics(py::module_ &m) {
         auto c = make<float>({M, N});
         checkLlvm(nx::gemmFP8Reference(a.data(), b.data(), M, N, K, *mode,
                                        sa.data(), sb.data(),
-                                       c.mutable_data()));
+                                       c.mutable_data(), splitK));
         return c;
       },
       py::arg("a"), py::arg("b"), py::arg("sa"), py::arg("sb"),
-      py::arg("scales") = "1x128",
+      py::arg("scales") = "1x128", py::arg("split_k") = 1,
       "The sm_90a FP8 GEMM's arithmetic (F33): a [M, K] and b [N, K] E4M3FN "
       "codes, scales per `scales` (1x128: sa [M, ceil(K/128)], sb "
       "[ceil(N/128), ceil(K/128)]; per-channel: sa [M], sb [N]; per-tensor: "
-      "one each); returns C [M, N] f32.");
+      "one each); returns C [M, N] f32. `split_k` > 1: the split-K "
+      "kernel's order (partials over ceil(KB/split_k) blocks each, added in "
+      "split order, then the per-tensor / per-channel factor).");
 
   m.def("parse_scheme", [](const std::string &text) {
     mlir::MLIRContext &ctx = schemeContext();

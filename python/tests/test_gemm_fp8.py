@@ -72,6 +72,33 @@ def reference(a, b, sa, sb, scales):
     return acc
 
 
+def reference_split(a, b, sa, sb, scales, split_k):
+    """The split-K order: each split's partial by `reference` over its K
+    blocks (1x128: its own promotion chain; else its exact sum rounded, the
+    factor applied after the splits are added), partials added in f32 in
+    split order from +0."""
+    K = a.shape[1]
+    KB = -(-K // 128)
+    per = -(-KB // split_k)
+    total = np.zeros((a.shape[0], b.shape[0]), dtype=F32)
+    for z in range(split_k):
+        kb0, kb1 = min(KB, z * per), min(KB, (z + 1) * per)
+        if kb0 == kb1:
+            part = np.zeros_like(total)
+        elif scales == "1x128":
+            part = reference(a[:, 128 * kb0:128 * kb1], b[:, 128 * kb0:128 * kb1],
+                             sa[:, kb0:kb1], sb[:, kb0:kb1], scales)
+        else:
+            blk = slice(128 * kb0, min(K, 128 * kb1))
+            part = (decode(a[:, blk]) @ decode(b[:, blk]).T).astype(F32)
+        total = (total + part).astype(F32)
+    if scales == "per-tensor":
+        return total * (F32(sa[0]) * F32(sb[0]))
+    if scales == "per-channel":
+        return total * (sa[:, None].astype(F32) * sb[None, :].astype(F32))
+    return total
+
+
 def random_codes(rng, shape, spread):
     """E4M3 codes of N(0, spread) values, NaN codes replaced by 0."""
     x = (rng.standard_normal(shape) * spread).astype(F32)
@@ -105,6 +132,29 @@ def test_bit_exact_against_reference(scales, M, N, K):
     want = reference(a, b, sa, sb, scales)
     assert got.dtype == F32 and got.shape == (M, N)
     np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+@pytest.mark.parametrize("scales", ["1x128", "per-channel", "per-tensor"])
+@pytest.mark.parametrize("split_k", [2, 3, 7])
+def test_split_k_bit_exact_against_reference(scales, split_k):
+    """The split-K kernel's arithmetic (split 7 of K = 784's 7 blocks: one
+    each; 3: 3, 3, 1), bit for bit; it differs from the unsplit order."""
+    rng = np.random.default_rng(split_k)
+    M, N, K = 9, 130, 784
+    a = random_codes(rng, (M, K), 40.0)
+    b = random_codes(rng, (N, K), 0.05)
+    sa, sb = scales_for(rng, scales, M, N, K)
+    got = qn.gemm_fp8(a, b, sa, sb, scales, split_k=split_k)
+    want = reference_split(a, b, sa, sb, scales, split_k)
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    assert not np.array_equal(got, qn.gemm_fp8(a, b, sa, sb, scales))
+    with pytest.raises(quantc_error(), match="splitK must be 1 .. 64"):
+        qn.gemm_fp8(a, b, sa, sb, scales, split_k=0)
+
+
+def quantc_error():
+    import quantc
+    return quantc.Error
 
 
 def test_promotion_order_matters():

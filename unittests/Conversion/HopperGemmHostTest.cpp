@@ -94,10 +94,12 @@ struct Problem {
         << err;
   }
 
-  std::vector<float> reference() const {
+  /// F33, in the split-K kernel's order for splitK > 1.
+  std::vector<float> reference(unsigned splitK = 1) const {
     std::vector<float> C(M * N);
     llvm::Error e = nx::gemmFP8Reference(A.data(), B.data(), M, N, K, scales,
-                                         SA.data(), SB.data(), C.data());
+                                         SA.data(), SB.data(), C.data(),
+                                         splitK);
     EXPECT_FALSE(e) << llvm::toString(std::move(e));
     return C;
   }
@@ -240,7 +242,7 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       std::string err;
       ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), {}, err)) << name << ": "
                                                             << err;
-      std::vector<float> ref = p.reference();
+      std::vector<float> ref = p.reference(cfg.splitK);
       for (int64_t m = 0; m < M; ++m)
         for (int64_t n = 0; n < N; ++n) {
           // The wgmma sums of 32 products are exact here and rounded to

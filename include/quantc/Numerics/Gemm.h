@@ -40,10 +40,19 @@ inline constexpr int64_t kFP8GemmBlock = 128;
 ///
 /// Sums are exact (f64: a product of two E4M3 values has 8 significant bits
 /// between 2^-18 and 2^17.6, so sums of up to 2^17 of them fit 53 bits);
-/// for larger K they are f64 sums in ascending k. Errors: a dimension < 1.
+/// for larger K they are f64 sums in ascending k.
+///
+/// With splitK > 1 (the kernel's split-K, HopperGemmConfig::splitK), split z
+/// takes K blocks [z*P, (z+1)*P) (P = ceil(KB/splitK); none past KB) and
+/// computes its partial as above over its blocks (1x128: the promotion
+/// chain from +0; otherwise its exact sum rounded once); the partials are
+/// added in f32 in z order starting from +0, then the per-tensor or
+/// per-channel factor multiplies the total. Errors: a dimension < 1,
+/// splitK outside 1 .. 64.
 llvm::Error gemmFP8Reference(const uint8_t *A, const uint8_t *B, int64_t M,
                              int64_t N, int64_t K, FP8GemmScales scales,
-                             const float *SA, const float *SB, float *C);
+                             const float *SA, const float *SB, float *C,
+                             int64_t splitK = 1);
 
 } // namespace quantc::numerics
 
