@@ -121,23 +121,39 @@ def test_mx_quantize_kernels_are_the_numerics(fmt, elem, check_ok, tmp_path):
     np.testing.assert_array_equal(codes, rc)
 
 
-def test_tensor_core_gemms_are_listed_not_run(mlp_package):
-    """sm_120a's block-scaled MMA (the default package's first target) is
-    not emulated: listed, refused by name."""
+def test_sm120a_package_runs_on_the_host(mlp_package):
+    """The default package's first target, sm_120a: its MXFP8 GEMMs scale
+    in the tensor core (mma.sync kind::mxf8f6f4.block_scale, emulated with
+    the PTX ISA's scale-factor layout), so every kernel runs here and the
+    program matches the Executor; the FP4 block-scaled kinds (not in
+    packages) stay refused by name."""
     hk = quantc.HostKernels(quantc.Package(mlp_package.pkg))
     assert hk.target == "sm_120a"
-    assert "quantize_mxfp8" in hk.kernels
     gemms = [k for k in hk.all_kernels if k.startswith("mxfp8_gemm")]
-    assert gemms and not set(gemms) & set(hk.kernels)
-    assert "not emulated on the host" in hk.why_not(gemms[0]), \
-        hk.why_not(gemms[0])
-    assert hk.why_not("quantize_mxfp8") == ""
+    assert gemms and hk.kernels == hk.all_kernels, hk.all_kernels
+    x = np.random.default_rng(4).standard_normal((5, 64)).astype(np.float32)
+    backend = qp.HostBackend(hk)
+    got = qp.run(qp.Package(mlp_package.pkg), {"x": x}, backend)["logits"]
+    assert backend.modelled == []
+    ref = quantc.run(quantc.Package(mlp_package.pkg), {"x": x})["logits"]
+    # The emulated MMA sums a block's scaled products in double, rounded
+    # once; the Executor sums the dequantized f32 products in f32.
+    assert rel_rms(got, ref) < 1e-5, rel_rms(got, ref)
+    fp4 = quantc.parse_mlir(run_kernel_gen("--target", "sm_120a", "--kernel",
+                                           "mxfp4-gemm"))
+    h4 = quantc.HostKernels(fp4)
+    assert h4.kernels == [] and "not emulated on the host" in \
+        h4.why_not("mxfp4_gemm"), h4.why_not("mxfp4_gemm")
     with pytest.raises(quantc.Error, match="cannot run on the host"):
-        hk.launch(gemms[0], [1], [1], [])
-    # Without a fallback the program stops at the first GEMM, by name.
-    x = np.zeros((2, 64), np.float32)
-    with pytest.raises(qp.ProgramError, match="mxfp8_gemm"):
-        qp.run(qp.Package(mlp_package.pkg), {"x": x}, qp.HostBackend(hk))
+        h4.launch("mxfp4_gemm", [1], [1], [])
+
+
+def run_kernel_gen(*args):
+    import subprocess
+    from conftest import _build_dir
+    gen = _build_dir() / "bin" / "quant-kernel-gen"
+    return subprocess.run([str(gen), *args], check=True, capture_output=True,
+                          text=True).stdout
 
 
 def test_launch_checks_its_arguments(mlp_package):

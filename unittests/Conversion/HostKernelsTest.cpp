@@ -213,13 +213,23 @@ TEST_F(HostKernelsTest, BarrierOrdersTheBlocksThreads) {
 // of C equals the MXFP8 product within the kernel's fp32 rounding and
 // nothing outside M x N is written. (The same kernel matched the Executor
 // on an H200: this also checks the emulator's layout.)
+//
+// The sm_120a kernel ("gemm120") is the same GEMM with the scales applied
+// by the tensor core (mma.sync kind::mxf8f6f4.block_scale.scale_vec::1X
+// ue8m0), emulated with the PTX ISA's scale-factor layout.
 TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
   namespace nx = quantc::numerics;
-  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*top, "gemm", KernelTarget::SM89)));
+  for (auto [name, target] :
+       {std::pair<const char *, KernelTarget>{"gemm", KernelTarget::SM89},
+        {"gemm120", KernelTarget::SM120a}}) {
+  // One module per target (a gpu.module has one target).
+  mlir::OwningOpRef<mlir::ModuleOp> mod =
+      mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*mod, name, target)));
   std::string err;
-  auto hk = HostKernels::create(*top, err);
+  auto hk = HostKernels::create(*mod, err);
   ASSERT_TRUE(hk) << err;
-  ASSERT_EQ(hk->whyNot("gemm"), "");
+  ASSERT_EQ(hk->whyNot(name), "");
   std::mt19937 rng(5);
   std::normal_distribution<float> nd;
   for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 100},
@@ -243,11 +253,11 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
                      bd.data());
     // Poison beyond M x N: the kernel must not write there.
     std::vector<float> C(M * N + 64, -12345.0f);
-    LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM89, M, N);
+    LaunchConfig lc = getMXFP8GemmLaunchConfig(target, M, N);
     auto i32 = [](int64_t v) {
       return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
     };
-    ASSERT_TRUE(hk->launch("gemm", {lc.gridX, lc.gridY, lc.gridZ},
+    ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
                            {lc.blockX, lc.blockY, lc.blockZ},
                            {ptr(A.data()), ptr(As.data()), ptr(B.data()),
                             ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
@@ -263,12 +273,26 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
         }
         // Per 32-block products rounded to f32, scaled, summed with fma.
         ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
-            << "M=" << M << " N=" << N << " K=" << K << " at " << m << ","
-            << n;
+            << name << " M=" << M << " N=" << N << " K=" << K << " at " << m
+            << "," << n;
       }
     for (int64_t i = M * N; i < M * N + 64; ++i)
-      ASSERT_EQ(C[i], -12345.0f) << "wrote past C at " << i;
+      ASSERT_EQ(C[i], -12345.0f) << name << " wrote past C at " << i;
   }
+  }
+}
+
+// The FP4 block-scaled MMA kinds (mxf4, mxf4nvf4, k64) are not emulated:
+// refused by name.
+TEST_F(HostKernelsTest, FP4BlockScaledMmaIsRefused) {
+  ASSERT_TRUE(succeeded(buildBlockScaledGemmKernel(
+      *top, "fp4", KernelTarget::SM120a, BlockScaledGemm::MXFP4)));
+  std::string err;
+  auto hk = HostKernels::create(*top, err);
+  ASSERT_TRUE(hk) << err;
+  EXPECT_NE(hk->whyNot("fp4").find("other than kind::mxf8f6f4 m16n8k32"),
+            std::string::npos)
+      << hk->whyNot("fp4");
 }
 
 // A warp whose lanes do not all reach the MMA (here: a block of 16

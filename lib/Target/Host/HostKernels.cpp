@@ -110,8 +110,12 @@ constexpr llvm::StringLiteral kCvtF8Fn = "__qc_host_cvt_f8x2";
 constexpr llvm::StringLiteral kSyncWarpFn = "__qc_host_syncwarp";
 
 /// Words a lane passes to the MMA: A (4), B (2), C (4 f32), D (4 f32)
-/// back, then the operand types (bit 0: A is e5m2, bit 1: B is e5m2).
-constexpr int kMmaWords = 15;
+/// back, then the operand types (bit 0: A is e5m2, bit 1: B is e5m2, bit
+/// 2: block-scaled), then for the block-scaled MMA the scale registers and
+/// their selectors: scale A, byte-id A, thread-id A, scale B, byte-id B,
+/// thread-id B.
+constexpr int kMmaWords = 21;
+constexpr uint32_t kMmaBlockScaled = 4;
 
 /// wgmma's shape-and-types word: N in bits 0-9, A e5m2 (bit 10), B e5m2
 /// (11), D accumulates (12: scale-d 1, else D = A x B), A negated (13), B
@@ -209,6 +213,21 @@ std::string nvvmRefusal(Operation *op) {
         o.getLayoutB() != NVVM::MMALayout::col || o.getSatfinite())
       return name() + " other than m64nNk32 e4m3/e5m2 -> f32 with both "
                       "operands K-major in shared memory";
+    return "";
+  }
+  if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
+    auto fp8 = [](std::optional<NVVM::MMATypes> t) {
+      return t && (*t == NVVM::MMATypes::e4m3 || *t == NVVM::MMATypes::e5m2);
+    };
+    NVVM::MMAShapeAttr s = o.getShape();
+    if (o.getKind() != NVVM::MMABlockScaleKind::MXF8F6F4 ||
+        s.getM() != 16 || s.getN() != 8 || s.getK() != 32 ||
+        !fp8(o.getMultiplicandAPtxType()) ||
+        !fp8(o.getMultiplicandBPtxType()) ||
+        o.getScaleVecSize() != NVVM::ScaleVecSize::X1 ||
+        o.getBlockScaleFormat() != NVVM::BlockScaleFormat::UE8M0)
+      return name() + " other than kind::mxf8f6f4 m16n8k32 e4m3/e5m2 with "
+                      "scale_vec::1X ue8m0 scales (not emulated on the host)";
     return "";
   }
   if (auto o = dyn_cast<NVVM::ShflOp>(op))
@@ -404,7 +423,9 @@ void lowerCooperativeOps(func::FuncOp thread) {
     return LLVM::AllocaOp::create(eb, loc, ptr, elem, c);
   };
   Value mmaBuf, accBuf;
-  if (llvm::any_of(ops, isMmaAsm))
+  if (llvm::any_of(ops, [](Operation *o) {
+        return isMmaAsm(o) || isa<NVVM::MmaBlockScaleOp>(o);
+      }))
     mmaBuf = stackBuffer(i32, kMmaWords);
   if (maxAcc)
     accBuf = stackBuffer(f32, maxAcc);
@@ -431,6 +452,33 @@ void lowerCooperativeOps(func::FuncOp thread) {
                         LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
                                             ArrayRef<LLVM::GEPArg>{10}),
                         a.getResult(0).getType(), 4);
+    } else if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
+      // The block-scaled MMA: the same fragments, then the scale registers
+      // and their selectors (widened to i32).
+      SmallVector<Value> words(o.getOperandA());
+      words.append(o.getOperandB().begin(), o.getOperandB().end());
+      words.append(o.getOperandC().begin(), o.getOperandC().end());
+      storeSlots(b, l, mmaBuf, i32, words);
+      uint32_t code = kMmaBlockScaled;
+      code |= *o.getMultiplicandAPtxType() == NVVM::MMATypes::e5m2 ? 1 : 0;
+      code |= *o.getMultiplicandBPtxType() == NVVM::MMATypes::e5m2 ? 2 : 0;
+      auto widen = [&](Value v) -> Value {
+        return v.getType().isInteger(32)
+                   ? v
+                   : LLVM::ZExtOp::create(b, l, i32, v).getResult();
+      };
+      storeSlots(b, l,
+                 LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
+                                     ArrayRef<LLVM::GEPArg>{14}),
+                 i32,
+                 {c32(code), widen(o.getScaleAData()), widen(o.getByteIdA()),
+                  widen(o.getThreadIdA()), widen(o.getScaleBData()),
+                  widen(o.getByteIdB()), widen(o.getThreadIdB())});
+      call(kMmaFp8Fn, {}, {mmaBuf});
+      repl = loadStruct(b, l,
+                        LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
+                                            ArrayRef<LLVM::GEPArg>{10}),
+                        o.getRes().getType(), 4);
     } else if (isa<LLVM::AddrSpaceCastOp>(op)) {
       repl = op->getOperand(0);
     } else if (isa<LLVM::AddressOfOp>(op)) {
@@ -949,10 +997,28 @@ namespace {
 /// & 1). Products are exact and summed in double with C, then rounded
 /// once to f32 (the tensor core's internal rounding differs by an ulp at
 /// most; the checks allow for it).
+///
+/// Block-scaled (kind::mxf8f6f4, scale_vec::1X, ue8m0; PTX ISA "Block
+/// Scaling for mma.sync"): row r of A is scaled by byte byte-id-a of the
+/// scale-a register of lane 4 (r % 8) + thread-id-a + r / 8, column c of B
+/// by byte byte-id-b of the scale-b register of lane 4c + thread-id-b, each
+/// code 2^(e-127) (0xFF: NaN); the scaled products are exact in double.
 void mmaFp8(Thread *lanes) {
   float A[16][32], B[32][8], C[16][8];
+  double sfA[16], sfB[8];
   const uint32_t *w0 = static_cast<uint32_t *>(lanes[0].buf);
-  bool e5a = w0[14] & 1, e5b = w0[14] & 2;
+  bool e5a = w0[14] & 1, e5b = w0[14] & 2, scaled = w0[14] & kMmaBlockScaled;
+  auto sf = [&](int lane, int reg, int byteSel) {
+    const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
+    uint32_t code = (w[reg] >> (8 * (w[byteSel] & 3))) & 0xff;
+    return double(numerics::decodeE8M0(static_cast<uint8_t>(code)));
+  };
+  for (int r = 0; r < 16; ++r)
+    sfA[r] = scaled ? sf(std::min<int>(31, 4 * (r % 8) + (w0[17] & 3) + r / 8),
+                         15, 16)
+                    : 1.0;
+  for (int c = 0; c < 8; ++c)
+    sfB[c] = scaled ? sf(4 * c + (w0[20] & 3), 18, 19) : 1.0;
   for (int lane = 0; lane < 32; ++lane) {
     const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
     int g = lane / 4, t = lane % 4;
@@ -970,9 +1036,10 @@ void mmaFp8(Thread *lanes) {
     int g = lane / 4, t = lane % 4;
     for (int i = 0; i < 4; ++i) {
       int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
-      double acc = C[row][col];
+      double acc = C[row][col], sum = 0;
       for (int k = 0; k < 32; ++k)
-        acc += double(A[row][k]) * double(B[k][col]);
+        sum += double(A[row][k]) * double(B[k][col]);
+      acc += sum * sfA[row] * sfB[col];
       float d = static_cast<float>(acc);
       std::memcpy(&w[10 + i], &d, 4);
     }
