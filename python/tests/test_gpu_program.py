@@ -690,6 +690,24 @@ def test_signature_check_catches_a_wrong_argument(mlp_gpu, tmp_path):
         qp.check_signatures(qp.Package(bad))
 
 
+@pytest.mark.parametrize("name,fmt", [
+    ("mlp", "mxfp8"), ("cnn", "mxfp8"), ("gpt2", "mxfp8"), ("llama", "mxfp4"),
+    ("mlp", "mxfp8-e5m2")])
+def test_sm120a_programs_match_executor(name, fmt, check_ok, run_tool,
+                                        tmp_path):
+    """sm_120a packages (the default target): the GEMMs scale in the tensor
+    core (mma.sync kind::mxf8f6f4.block_scale), emulated on the host, so
+    every kernel of the program runs as compiled and matches the Executor
+    as the sm_89 programs do."""
+    paths, pkg, p, decoder = compile_example(name, tmp_path, check_ok,
+                                             "--format", fmt, target="sm_120a")
+    assert "kind::mxf8f6f4.block_scale" in \
+        (pkg / "kernels" / "sm_120a.ptx").read_text()
+    ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
+                                        tmp_path)
+    assert_rows_close(sims, ref, 1e-2 if decoder else 1e-5)
+
+
 def test_sm90a_package(tmp_path, check_ok):
     """--target sm_90a: the same program, PTX for Hopper's arch-specific
     target (its kernel file is named after it, so the runtime loads it on
