@@ -223,13 +223,11 @@ class HostKernels:
     a launch in order. Kernels whose threads cooperate run each block's
     threads as coroutines, with what they do together emulated: the
     MXFP8 GEMMs' ``mma.sync`` (e4m3/e5m2, m16n8k32; on sm_120a the
-    block-scaled kind::mxf8f6f4), and the sm_90a GEMM's TMA loads,
+    block-scaled kinds, FP4 included), and the sm_90a GEMM's TMA loads,
     mbarriers, ``wgmma.mma_async``, ``bar.sync`` and ``shfl.sync`` (give it
     tensor maps from :meth:`tensor_map` and its dynamic shared memory).
-    Kernels using what is not emulated (the FP4 block-scaled MMA kinds of
-    quant-kernel-gen's mxfp4/nvfp4 GEMMs) are listed by
-    :attr:`all_kernels` but not :attr:`kernels`, and :meth:`why_not` says
-    why. A kernel reads and writes the host memory of the arrays it is
+    Kernels using what is not emulated are listed by :attr:`all_kernels`
+    but not :attr:`kernels`, and :meth:`why_not` says why. A kernel reads and writes the host memory of the arrays it is
     given, as on the GPU: arguments that do not cover what it touches crash
     the process, as they would fault on the device."""
 

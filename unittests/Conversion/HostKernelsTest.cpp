@@ -4,6 +4,7 @@
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
 #include "quantc/Numerics/Formats.h"
+#include "quantc/Numerics/Linear.h"
 #include "quantc/Target/Host/HostKernels.h"
 
 #include "mlir/Parser/Parser.h"
@@ -282,17 +283,87 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
   }
 }
 
-// The FP4 block-scaled MMA kinds (mxf4, mxf4nvf4, k64) are not emulated:
-// refused by name.
-TEST_F(HostKernelsTest, FP4BlockScaledMmaIsRefused) {
-  ASSERT_TRUE(succeeded(buildBlockScaledGemmKernel(
-      *top, "fp4", KernelTarget::SM120a, BlockScaledGemm::MXFP4)));
-  std::string err;
-  auto hk = HostKernels::create(*top, err);
-  ASSERT_TRUE(hk) << err;
-  EXPECT_NE(hk->whyNot("fp4").find("other than kind::mxf8f6f4 m16n8k32"),
-            std::string::npos)
-      << hk->whyNot("fp4");
+// sm_120a's FP4 GEMMs (mma.sync m16n8k64 kind::mxf4 2X ue8m0 and
+// kind::mxf4nvf4 4X ue4m3, e2m1 codes two per byte): on ragged shapes (K
+// odd: a half-filled last byte) every element of C equals the product of
+// the dequantized operands (NVFP4 without its tensor scales, as the kernel
+// leaves them to the caller) within f32 rounding.
+TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
+  namespace nx = quantc::numerics;
+  std::mt19937 rng(9);
+  std::normal_distribution<float> nd;
+  for (BlockScaledGemm kind : {BlockScaledGemm::MXFP4, BlockScaledGemm::NVFP4}) {
+    mlir::OwningOpRef<mlir::ModuleOp> mod =
+        mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+    ASSERT_TRUE(succeeded(
+        buildBlockScaledGemmKernel(*mod, "fp4", KernelTarget::SM120a, kind)));
+    std::string err;
+    auto hk = HostKernels::create(*mod, err);
+    ASSERT_TRUE(hk) << err;
+    ASSERT_EQ(hk->whyNot("fp4"), "");
+    bool nv = kind == BlockScaledGemm::NVFP4;
+    for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 201},
+                           std::array<int64_t, 3>{16, 8, 64}}) {
+      std::vector<float> a(M * K), b(N * K);
+      for (float &v : a)
+        v = nd(rng) * std::exp2(float(int(rng() % 9) - 4));
+      for (float &v : b)
+        v = nd(rng);
+      // One code per byte, then packed two per byte per row.
+      int64_t sb = nv ? 16 : 32, ks = (K + sb - 1) / sb, kp = (K + 1) / 2;
+      std::vector<uint8_t> Ac(M * K), Bc(N * K), As(M * ks), Bs(N * ks);
+      std::vector<float> ad(M * K), bd(N * K);
+      if (nv) {
+        float ta, tb;
+        ASSERT_FALSE(bool(nx::quantizeNVFP4(a.data(), M, K, Ac.data(),
+                                            As.data(), ta)));
+        ASSERT_FALSE(bool(nx::quantizeNVFP4(b.data(), N, K, Bc.data(),
+                                            Bs.data(), tb)));
+        // The kernel's C leaves out the two tensor scales.
+        nx::dequantizeNVFP4(Ac.data(), As.data(), 1.0f, M, K, ad.data());
+        nx::dequantizeNVFP4(Bc.data(), Bs.data(), 1.0f, N, K, bd.data());
+      } else {
+        nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E2M1FN,
+                       nx::MXScaleMode::Floor, Ac.data(), As.data());
+        nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E2M1FN,
+                       nx::MXScaleMode::Floor, Bc.data(), Bs.data());
+        nx::dequantizeMX(Ac.data(), As.data(), M, K, 32,
+                         nx::ElemFormat::E2M1FN, ad.data());
+        nx::dequantizeMX(Bc.data(), Bs.data(), N, K, 32,
+                         nx::ElemFormat::E2M1FN, bd.data());
+      }
+      std::vector<uint8_t> A(M * kp), B(N * kp);
+      for (int64_t m = 0; m < M; ++m)
+        nx::pack4(Ac.data() + m * K, K, A.data() + m * kp);
+      for (int64_t n = 0; n < N; ++n)
+        nx::pack4(Bc.data() + n * K, K, B.data() + n * kp);
+      std::vector<float> C(M * N + 64, -12345.0f);
+      LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM120a, M, N);
+      auto i32 = [](int64_t v) {
+        return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+      };
+      ASSERT_TRUE(hk->launch("fp4", {lc.gridX, lc.gridY, lc.gridZ},
+                             {lc.blockX, lc.blockY, lc.blockZ},
+                             {ptr(A.data()), ptr(As.data()), ptr(B.data()),
+                              ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
+                              i32(K)},
+                             err))
+          << err;
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+          double ref = 0, mag = 0;
+          for (int64_t k = 0; k < K; ++k) {
+            ref += double(ad[m * K + k]) * bd[n * K + k];
+            mag += std::fabs(double(ad[m * K + k]) * bd[n * K + k]);
+          }
+          ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
+              << (nv ? "nvfp4" : "mxfp4") << " M=" << M << " N=" << N
+              << " K=" << K << " at " << m << "," << n;
+        }
+      for (int64_t i = M * N; i < M * N + 64; ++i)
+        ASSERT_EQ(C[i], -12345.0f) << "wrote past C at " << i;
+    }
+  }
 }
 
 // A warp whose lanes do not all reach the MMA (here: a block of 16

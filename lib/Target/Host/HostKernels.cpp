@@ -115,7 +115,12 @@ constexpr llvm::StringLiteral kSyncWarpFn = "__qc_host_syncwarp";
 /// their selectors: scale A, byte-id A, thread-id A, scale B, byte-id B,
 /// thread-id B.
 constexpr int kMmaWords = 21;
-constexpr uint32_t kMmaBlockScaled = 4;
+/// More bits of the type word: block-scaled (2), FP4 operands, m16n8k64
+/// (3), scale vector 1X/2X/4X (4-5: 0, 1, 2), UE4M3 scales instead of
+/// UE8M0 (6).
+constexpr uint32_t kMmaBlockScaled = 1u << 2, kMmaFp4 = 1u << 3,
+                   kMmaUE4M3 = 1u << 6;
+constexpr int kMmaVecShift = 4;
 
 /// wgmma's shape-and-types word: N in bits 0-9, A e5m2 (bit 10), B e5m2
 /// (11), D accumulates (12: scale-d 1, else D = A x B), A negated (13), B
@@ -216,18 +221,39 @@ std::string nvvmRefusal(Operation *op) {
     return "";
   }
   if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
-    auto fp8 = [](std::optional<NVVM::MMATypes> t) {
-      return t && (*t == NVVM::MMATypes::e4m3 || *t == NVVM::MMATypes::e5m2);
+    auto is = [](std::optional<NVVM::MMATypes> t,
+                 std::initializer_list<NVVM::MMATypes> ok) {
+      return t && llvm::is_contained(ok, *t);
     };
     NVVM::MMAShapeAttr s = o.getShape();
-    if (o.getKind() != NVVM::MMABlockScaleKind::MXF8F6F4 ||
-        s.getM() != 16 || s.getN() != 8 || s.getK() != 32 ||
-        !fp8(o.getMultiplicandAPtxType()) ||
-        !fp8(o.getMultiplicandBPtxType()) ||
-        o.getScaleVecSize() != NVVM::ScaleVecSize::X1 ||
-        o.getBlockScaleFormat() != NVVM::BlockScaleFormat::UE8M0)
-      return name() + " other than kind::mxf8f6f4 m16n8k32 e4m3/e5m2 with "
-                      "scale_vec::1X ue8m0 scales (not emulated on the host)";
+    NVVM::ScaleVecSize v = o.getScaleVecSize();
+    bool ue8 = o.getBlockScaleFormat() == NVVM::BlockScaleFormat::UE8M0;
+    bool ok = s.getM() == 16 && s.getN() == 8;
+    switch (o.getKind()) {
+    case NVVM::MMABlockScaleKind::MXF8F6F4:
+      // e4m3/e5m2 in 8-bit containers, one UE8M0 per row per 32.
+      ok = ok && s.getK() == 32 && ue8 && v == NVVM::ScaleVecSize::X1 &&
+           is(o.getMultiplicandAPtxType(),
+              {NVVM::MMATypes::e4m3, NVVM::MMATypes::e5m2}) &&
+           is(o.getMultiplicandBPtxType(),
+              {NVVM::MMATypes::e4m3, NVVM::MMATypes::e5m2});
+      break;
+    case NVVM::MMABlockScaleKind::MXF4:
+    case NVVM::MMABlockScaleKind::MXF4NVF4:
+      // Packed e2m1, k64: two UE8M0 per row per 64 (2X), or four UE4M3
+      // (4X, mxf4nvf4 only).
+      ok = ok && s.getK() == 64 &&
+           is(o.getMultiplicandAPtxType(), {NVVM::MMATypes::e2m1}) &&
+           is(o.getMultiplicandBPtxType(), {NVVM::MMATypes::e2m1}) &&
+           ((ue8 && v == NVVM::ScaleVecSize::X2) ||
+            (o.getKind() == NVVM::MMABlockScaleKind::MXF4NVF4 && !ue8 &&
+             v == NVVM::ScaleVecSize::X4));
+      break;
+    }
+    if (!ok)
+      return name() + " other than kind::mxf8f6f4 m16n8k32 e4m3/e5m2 "
+                      "(1X ue8m0) or kind::mxf4/mxf4nvf4 m16n8k64 e2m1 (2X "
+                      "ue8m0, 4X ue4m3) (not emulated on the host)";
     return "";
   }
   if (auto o = dyn_cast<NVVM::ShflOp>(op))
@@ -462,6 +488,11 @@ void lowerCooperativeOps(func::FuncOp thread) {
       uint32_t code = kMmaBlockScaled;
       code |= *o.getMultiplicandAPtxType() == NVVM::MMATypes::e5m2 ? 1 : 0;
       code |= *o.getMultiplicandBPtxType() == NVVM::MMATypes::e5m2 ? 2 : 0;
+      code |= o.getShape().getK() == 64 ? kMmaFp4 : 0;
+      code |= uint32_t(o.getScaleVecSize()) << kMmaVecShift;
+      code |= o.getBlockScaleFormat() == NVVM::BlockScaleFormat::UE4M3
+                  ? kMmaUE4M3
+                  : 0;
       auto widen = [&](Value v) -> Value {
         return v.getType().isInteger(32)
                    ? v
@@ -1003,31 +1034,61 @@ namespace {
 /// scale-a register of lane 4 (r % 8) + thread-id-a + r / 8, column c of B
 /// by byte byte-id-b of the scale-b register of lane 4c + thread-id-b, each
 /// code 2^(e-127) (0xFF: NaN); the scaled products are exact in double.
+///
+/// FP4 kinds (m16n8k64, e2m1): the same registers, each byte two elements
+/// (the lower-numbered one in the low nibble), so byte j of a register
+/// holds K elements 2·(4t + j) and 2·(4t + j) + 1 of its slice; the scale
+/// vector 2X / 4X gives each row (column) 2 / 4 scales per 64 K, for K
+/// sub-blocks of 32 / 16, from bytes byte-id .. byte-id + 1 (2X) or 0 .. 3
+/// (4X); UE4M3 scales decode as unsigned e4m3 (0x7F: NaN).
 void mmaFp8(Thread *lanes) {
-  float A[16][32], B[32][8], C[16][8];
-  double sfA[16], sfB[8];
+  float A[16][64], B[64][8], C[16][8];
+  double sfA[16][4], sfB[8][4];
   const uint32_t *w0 = static_cast<uint32_t *>(lanes[0].buf);
-  bool e5a = w0[14] & 1, e5b = w0[14] & 2, scaled = w0[14] & kMmaBlockScaled;
-  auto sf = [&](int lane, int reg, int byteSel) {
+  uint32_t code = w0[14];
+  bool e5a = code & 1, e5b = code & 2, scaled = code & kMmaBlockScaled,
+       fp4 = code & kMmaFp4;
+  const int kDim = fp4 ? 64 : 32;
+  const int nScales = 1 << ((code >> kMmaVecShift) & 3); // 1, 2, 4
+  const int sub = kDim / nScales;                         // K per scale
+  auto sf = [&](int lane, int reg, int byteSel, int s) {
     const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
-    uint32_t code = (w[reg] >> (8 * (w[byteSel] & 3))) & 0xff;
-    return double(numerics::decodeE8M0(static_cast<uint8_t>(code)));
+    uint32_t byte = ((w[byteSel] & 3) + s) & 3;
+    uint8_t c = (w[reg] >> (8 * byte)) & 0xff;
+    return code & kMmaUE4M3
+               ? double(numerics::decode(numerics::ElemFormat::E4M3FN,
+                                         c & 0x7f))
+               : double(numerics::decodeE8M0(c));
   };
-  for (int r = 0; r < 16; ++r)
-    sfA[r] = scaled ? sf(std::min<int>(31, 4 * (r % 8) + (w0[17] & 3) + r / 8),
-                         15, 16)
-                    : 1.0;
-  for (int c = 0; c < 8; ++c)
-    sfB[c] = scaled ? sf(4 * c + (w0[20] & 3), 18, 19) : 1.0;
+  for (int s = 0; s < 4; ++s) {
+    for (int r = 0; r < 16; ++r)
+      sfA[r][s] = scaled && s < nScales
+                      ? sf(std::min<int>(31, 4 * (r % 8) + (w0[17] & 3) + r / 8),
+                           15, 16, s)
+                      : 1.0;
+    for (int c = 0; c < 8; ++c)
+      sfB[c][s] = scaled && s < nScales ? sf(4 * c + (w0[20] & 3), 18, 19, s)
+                                        : 1.0;
+  }
+  auto element = [&](uint32_t word, int j, int half, bool e5) -> float {
+    if (!fp4)
+      return fp8Value(word, j, e5);
+    uint32_t nib = (word >> (8 * j + 4 * half)) & 0xf;
+    return numerics::decode(numerics::ElemFormat::E2M1FN, nib);
+  };
+  const int per = fp4 ? 2 : 1; // elements per byte
   for (int lane = 0; lane < 32; ++lane) {
     const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
     int g = lane / 4, t = lane % 4;
     for (int r = 0; r < 4; ++r)
       for (int j = 0; j < 4; ++j)
-        A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)] = fp8Value(w[r], j, e5a);
+        for (int h = 0; h < per; ++h)
+          A[g + 8 * (r & 1)][per * (4 * t + j + 16 * (r >> 1)) + h] =
+              element(w[r], j, h, e5a);
     for (int r = 0; r < 2; ++r)
       for (int j = 0; j < 4; ++j)
-        B[4 * t + j + 16 * r][g] = fp8Value(w[4 + r], j, e5b);
+        for (int h = 0; h < per; ++h)
+          B[per * (4 * t + j + 16 * r) + h][g] = element(w[4 + r], j, h, e5b);
     for (int i = 0; i < 4; ++i)
       std::memcpy(&C[g + 8 * (i >> 1)][2 * t + (i & 1)], &w[6 + i], 4);
   }
@@ -1036,10 +1097,13 @@ void mmaFp8(Thread *lanes) {
     int g = lane / 4, t = lane % 4;
     for (int i = 0; i < 4; ++i) {
       int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
-      double acc = C[row][col], sum = 0;
-      for (int k = 0; k < 32; ++k)
-        sum += double(A[row][k]) * double(B[k][col]);
-      acc += sum * sfA[row] * sfB[col];
+      double acc = C[row][col];
+      for (int s = 0; s < kDim / sub; ++s) {
+        double sum = 0;
+        for (int k = s * sub; k < (s + 1) * sub; ++k)
+          sum += double(A[row][k]) * double(B[k][col]);
+        acc += sum * sfA[row][s] * sfB[col][s];
+      }
       float d = static_cast<float>(acc);
       std::memcpy(&w[10 + i], &d, 4);
     }

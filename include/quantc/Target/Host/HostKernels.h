@@ -5,14 +5,15 @@
 // becomes a host function of its arguments and its thread and block ids.
 // Kernels whose threads do not cooperate run every thread of a launch one
 // after another. Kernels that cooperate (the warp's mma.sync m16n8k32 FP8,
-// plain or block-scaled (sm_120a kind::mxf8f6f4), shfl.sync, bar.sync, the sm_90a GEMM's shared memory, mbarriers, TMA
+// plain or block-scaled, and sm_120a's block-scaled m16n8k64 FP4,
+// shfl.sync, bar.sync, the sm_90a GEMM's shared memory, mbarriers, TMA
 // loads and wgmma.mma_async) run each block's threads as coroutines, with
 // those operations emulated. The kernel bodies are the same arith/scf/LLVM
 // ops that become PTX, so a wrong index, encoding, bound, barrier phase or
 // descriptor in a kernel builder shows on a machine without a GPU
 // (docs/Kernels.md, "Kernels on the host"). What this does not check: the
-// NVPTX backend and ptxas, the tensor core's own rounding, the FP4
-// block-scaled MMA kinds, memory-ordering races between threads, and the
+// NVPTX backend and ptxas, the tensor core's own rounding,
+// memory-ordering races between threads, and the
 // asynchrony of TMA and wgmma (both complete when issued here).
 //
 //===----------------------------------------------------------------------===//
