@@ -97,9 +97,9 @@ struct Problem {
   /// F33, in the split-K kernel's order for splitK > 1.
   std::vector<float> reference(unsigned splitK = 1) const {
     std::vector<float> C(M * N);
-    llvm::Error e = nx::gemmFP8Reference(A.data(), B.data(), M, N, K, scales,
-                                         SA.data(), SB.data(), C.data(),
-                                         splitK);
+    llvm::Error e =
+        nx::gemmFP8Reference(A.data(), B.data(), M, N, K, scales, SA.data(),
+                             SB.data(), C.data(), splitK);
     EXPECT_FALSE(e) << llvm::toString(std::move(e));
     return C;
   }
@@ -131,8 +131,8 @@ protected:
   build(llvm::ArrayRef<std::pair<std::string, HopperGemmConfig>> kernels,
         const GemmEpilogue *epi = nullptr) {
     for (auto &[name, cfg] : kernels) {
-      EXPECT_TRUE(mlir::succeeded(
-          buildHopperFP8GemmKernel(*top, name, cfg, epi)))
+      EXPECT_TRUE(
+          mlir::succeeded(buildHopperFP8GemmKernel(*top, name, cfg, epi)))
           << name;
     }
     std::string err;
@@ -153,14 +153,13 @@ protected:
     p.encodeMaps(cfg.tileN, cfg.swapAB);
     // Persistent kernels get 3 "SMs": each CTA walks several tiles.
     LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N, 3);
-    std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
-                                       ptr(p.SA.data()), ptr(p.SB.data()),
-                                       ptr(C)};
+    std::vector<HostKernelArg> args = {
+        ptr(p.mapA), ptr(p.mapB), ptr(p.SA.data()), ptr(p.SB.data()), ptr(C)};
     // Split-K: after C (and CS) the partials W and the zeroed counters.
     std::vector<float> W;
     std::vector<uint32_t> counters;
-    size_t at = args.size() +
-                (cfg.output == HopperOutput::FP8Block1x128 ? 1 : 0);
+    size_t at =
+        args.size() + (cfg.output == HopperOutput::FP8Block1x128 ? 1 : 0);
     for (const void *e : extra)
       args.push_back(ptr(e));
     if (cfg.splitK > 1) {
@@ -169,9 +168,9 @@ protected:
       args.insert(args.begin() + at, {ptr(W.data()), ptr(counters.data())});
     }
     args.insert(args.end(), {i32(p.M), i32(p.N), i32(p.K)});
-    bool ok = hk.launch(name, {lc.gridX, lc.gridY, lc.gridZ},
-                        {lc.blockX, lc.blockY, lc.blockZ}, args, err,
-                        lc.sharedBytes);
+    bool ok =
+        hk.launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                  {lc.blockX, lc.blockY, lc.blockZ}, args, err, lc.sharedBytes);
     // The kernel leaves its counters zero for the next launch.
     for (uint32_t c : counters)
       EXPECT_EQ(c, 0u) << name;
@@ -220,16 +219,14 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       // Persistent: 3 CTAs walk the tiles; the ring runs on across them.
       {"pb128", config(S::Block1x128, 128, 3, HopperOutput::F32, false, true)},
       {"pt64", config(S::PerTensor, 64, 2, HopperOutput::F32, false, true)},
-      {"psc32", config(S::PerTokenPerChannel, 32, 3, HopperOutput::F32, true,
-                       true)},
+      {"psc32",
+       config(S::PerTokenPerChannel, 32, 3, HopperOutput::F32, true, true)},
       // Split-K: 2 to 5 CTAs per tile (K = 16: one block, the other
       // splits empty), their partials summed by the tile's last warp.
-      {"kb16", config(S::Block1x128, 16, 2, HopperOutput::F32, true, false,
-                      3)},
-      {"kc128", config(S::PerTokenPerChannel, 128, 2, HopperOutput::F32,
-                       false, false, 2)},
-      {"kt32", config(S::PerTensor, 32, 2, HopperOutput::F32, true, false,
-                      5)}};
+      {"kb16", config(S::Block1x128, 16, 2, HopperOutput::F32, true, false, 3)},
+      {"kc128", config(S::PerTokenPerChannel, 128, 2, HopperOutput::F32, false,
+                       false, 2)},
+      {"kt32", config(S::PerTensor, 32, 2, HopperOutput::F32, true, false, 5)}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
   unsigned seed = 1;
@@ -240,8 +237,8 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
       Problem p(M, N, K, cfg.scales, seed++);
       std::vector<float> C(M * N + 64, kPoison);
       std::string err;
-      ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), {}, err)) << name << ": "
-                                                            << err;
+      ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), {}, err))
+          << name << ": " << err;
       std::vector<float> ref = p.reference(cfg.splitK);
       for (int64_t m = 0; m < M; ++m)
         for (int64_t n = 0; n < N; ++n) {
@@ -251,8 +248,8 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
           // the magnitude.
           double tol = p.magnitude(m, n) * 0x1p-20 + 1e-30;
           ASSERT_LE(std::fabs(double(C[m * N + n]) - ref[m * N + n]), tol)
-              << name << " M=" << M << " N=" << N << " K=" << K << " at "
-              << m << "," << n;
+              << name << " M=" << M << " N=" << N << " K=" << K << " at " << m
+              << "," << n;
         }
       for (int64_t i = M * N; i < M * N + 64; ++i)
         ASSERT_EQ(C[i], kPoison) << name << ": wrote past C at " << i;
@@ -314,12 +311,11 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
         ASSERT_TRUE(run(*hk, v.out, c, p, Q.data(), {QS.data()}, err)) << err;
         std::vector<float> wantS(M * groups);
         std::vector<uint8_t> want(M * N);
-        ASSERT_FALSE(bool(nx::absmaxScales2D(C.data(), M, N, 1, 128,
-                                             nx::ElemFormat::E4M3FN,
-                                             wantS.data())));
-        ASSERT_FALSE(bool(nx::quantize2D(C.data(), M, N, 1, 128,
-                                         nx::ElemFormat::E4M3FN,
-                                         wantS.data(), want.data())));
+        ASSERT_FALSE(bool(nx::absmaxScales2D(
+            C.data(), M, N, 1, 128, nx::ElemFormat::E4M3FN, wantS.data())));
+        ASSERT_FALSE(
+            bool(nx::quantize2D(C.data(), M, N, 1, 128, nx::ElemFormat::E4M3FN,
+                                wantS.data(), want.data())));
         for (int64_t i = 0; i < M * groups; ++i)
           ASSERT_EQ(QS[i], wantS[i]) << v.out << " scale " << i;
         for (int64_t i = 0; i < M * N; ++i)
@@ -340,18 +336,17 @@ TEST_F(HopperGemmHost, FusedEpilogue) {
                  mlir::Block *) -> mlir::FailureOr<mlir::Value> {
     mlir::Location loc = acc.getLoc();
     mlir::Type f32 = b.getF32Type();
-    mlir::Value p = mlir::LLVM::GEPOp::create(
-        b, loc, extra[0].getType(), f32, extra[0], mlir::ValueRange{col});
+    mlir::Value p = mlir::LLVM::GEPOp::create(b, loc, extra[0].getType(), f32,
+                                              extra[0], mlir::ValueRange{col});
     mlir::Value s = mlir::arith::AddFOp::create(
         b, loc, acc, mlir::LLVM::LoadOp::create(b, loc, f32, p));
-    mlir::Value zero = mlir::arith::ConstantOp::create(
-        b, loc, f32, b.getF32FloatAttr(0.0f));
+    mlir::Value zero =
+        mlir::arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0f));
     mlir::Value pos = mlir::arith::CmpFOp::create(
         b, loc, mlir::arith::CmpFPredicate::OGT, s, zero);
     return mlir::arith::SelectOp::create(b, loc, pos, s, zero).getResult();
   };
-  HopperGemmConfig cfg =
-      config(nx::FP8GemmScales::PerTokenPerChannel, 128, 2);
+  HopperGemmConfig cfg = config(nx::FP8GemmScales::PerTokenPerChannel, 128, 2);
   auto hk = build({{"epi", cfg}}, &epi);
   ASSERT_TRUE(hk);
   Problem p(150, 140, 304, cfg.scales, 11);
@@ -386,10 +381,9 @@ TEST_F(HopperGemmHost, ErrorsNameTheirCause) {
   std::vector<float> C(p.M * p.N);
   p.encodeMaps(cfg.tileN);
   LaunchConfig lc = getHopperGemmLaunchConfig(cfg, p.M, p.N);
-  std::vector<HostKernelArg> args = {ptr(p.mapA), ptr(p.mapB),
-                                     ptr(p.SA.data()), ptr(p.SB.data()),
-                                     ptr(C.data()), i32(p.M), i32(p.N),
-                                     i32(p.K)};
+  std::vector<HostKernelArg> args = {
+      ptr(p.mapA),   ptr(p.mapB), ptr(p.SA.data()), ptr(p.SB.data()),
+      ptr(C.data()), i32(p.M),    i32(p.N),         i32(p.K)};
   std::array<int64_t, 3> grid{lc.gridX, lc.gridY, 1};
   std::string err;
   EXPECT_FALSE(hk->launch("g", grid, {384, 1, 1}, args, err, 1024));
@@ -419,14 +413,14 @@ TEST_F(HopperGemmHost, ErrorsNameTheirCause) {
     ASSERT_NEAR(C[i], ref[i], p.magnitude(i / p.N, i % p.N) * 0x1p-20) << i;
 
   unsigned char map[128];
-  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data() + 1, 1,
-                                            {16, 4}, {16}, {16, 4}, 128, err));
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data() + 1, 1, {16, 4},
+                                            {16}, {16, 4}, 128, err));
   EXPECT_NE(err.find("16-byte aligned"), std::string::npos) << err;
-  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {24, 4},
-                                            {24}, {16, 4}, 128, err));
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {24, 4}, {24},
+                                            {16, 4}, 128, err));
   EXPECT_NE(err.find("stride 1 = 24 bytes"), std::string::npos) << err;
-  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {256, 4},
-                                            {256}, {256, 4}, 128, err));
+  EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {256, 4}, {256},
+                                            {256, 4}, 128, err));
   EXPECT_NE(err.find("exceeds the swizzle span"), std::string::npos) << err;
 }
 

@@ -126,6 +126,41 @@ HostKernelArg ptr(const void *p) {
   return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
 }
 
+/// Launches GEMM kernel `name` (A, As, B, Bs, C, M, N, K) with the mma.sync
+/// family's launch for `t`, C poisoned past M x N, and checks every element
+/// against the product of the dequantized operands `ad` [M, K], `bd`
+/// [N, K]: per block, exact products rounded to f32, scaled, summed with
+/// fma (2^-20 of the magnitude covers those roundings).
+void checkGemm(HostKernels &hk, const std::string &name, KernelTarget t,
+               const void *A, const void *As, const void *B, const void *Bs,
+               int64_t M, int64_t N, int64_t K, const std::vector<float> &ad,
+               const std::vector<float> &bd) {
+  std::vector<float> C(M * N + 64, -12345.0f);
+  LaunchConfig lc = getMXFP8GemmLaunchConfig(t, M, N);
+  auto i32 = [](int64_t v) {
+    return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+  };
+  std::string err;
+  ASSERT_TRUE(hk.launch(
+      name, {lc.gridX, lc.gridY, lc.gridZ}, {lc.blockX, lc.blockY, lc.blockZ},
+      {ptr(A), ptr(As), ptr(B), ptr(Bs), ptr(C.data()), i32(M), i32(N), i32(K)},
+      err))
+      << err;
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      double ref = 0, mag = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        ref += double(ad[m * K + k]) * bd[n * K + k];
+        mag += std::fabs(double(ad[m * K + k]) * bd[n * K + k]);
+      }
+      ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
+          << name << " M=" << M << " N=" << N << " K=" << K << " at " << m
+          << "," << n;
+    }
+  for (int64_t i = M * N; i < M * N + 64; ++i)
+    ASSERT_EQ(C[i], -12345.0f) << name << " wrote past C at " << i;
+}
+
 TEST_F(HostKernelsTest, RunsEveryThreadWithItsBoundsGuard) {
   auto hk = jit();
   ASSERT_TRUE(hk);
@@ -137,7 +172,8 @@ TEST_F(HostKernelsTest, RunsEveryThreadWithItsBoundsGuard) {
     x[i] = static_cast<float>(i) * 0.37f;
   std::string err;
   ASSERT_TRUE(hk->launch("scaled_sqrt", {2, 1, 1}, {256, 1, 1},
-                         {ptr(out.data()), ptr(x.data()),
+                         {ptr(out.data()),
+                          ptr(x.data()),
                           {HostKernelArg::Kind::I32, 3},
                           {HostKernelArg::Kind::I64, n}},
                          err))
@@ -162,8 +198,9 @@ TEST_F(HostKernelsTest, ThreadAndBlockIdsInThreeDimensions) {
         for (int64_t tz = 0; tz < 3; ++tz)
           for (int64_t ty = 0; ty < 2; ++ty)
             for (int64_t tx = 0; tx < 2; ++tx)
-              ASSERT_EQ(out[i++], ((((bz * 10 + by) * 10 + bx) * 10 + tz) * 10 +
-                                   ty) * 10 + tx);
+              ASSERT_EQ(
+                  out[i++],
+                  ((((bz * 10 + by) * 10 + bx) * 10 + tz) * 10 + ty) * 10 + tx);
 }
 
 TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
@@ -177,7 +214,8 @@ TEST_F(HostKernelsTest, RefusesCooperatingThreadsAndBadLaunches) {
   EXPECT_NE(hk->whyNot("nope").find("no kernel 'nope'"), std::string::npos);
   std::vector<float> buf(8);
   std::string err;
-  EXPECT_FALSE(hk->launch("lane", {1, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
+  EXPECT_FALSE(
+      hk->launch("lane", {1, 1, 1}, {1, 1, 1}, {ptr(buf.data())}, err));
   EXPECT_NE(err.find("cannot run on the host"), std::string::npos) << err;
   EXPECT_FALSE(hk->launch("ids", {1, 1, 1}, {1, 1, 1}, {}, err));
   EXPECT_NE(err.find("takes 1 arguments, got 0"), std::string::npos) << err;
@@ -199,8 +237,8 @@ TEST_F(HostKernelsTest, BarrierOrdersTheBlocksThreads) {
   for (int64_t n : {1, 37, 256}) {
     std::vector<int64_t> out(2 * n, -1);
     std::string err;
-    ASSERT_TRUE(hk->launch("sync", {2, 1, 1}, {n, 1, 1}, {ptr(out.data())},
-                           err))
+    ASSERT_TRUE(
+        hk->launch("sync", {2, 1, 1}, {n, 1, 1}, {ptr(out.data())}, err))
         << err;
     for (int64_t t = 0; t < n; ++t)
       ASSERT_EQ(out[n + t], (t + 1) % n) << "n=" << n << " thread " << t;
@@ -223,63 +261,38 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
   for (auto [name, target] :
        {std::pair<const char *, KernelTarget>{"gemm", KernelTarget::SM89},
         {"gemm120", KernelTarget::SM120a}}) {
-  // One module per target (a gpu.module has one target).
-  mlir::OwningOpRef<mlir::ModuleOp> mod =
-      mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
-  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*mod, name, target)));
-  std::string err;
-  auto hk = HostKernels::create(*mod, err);
-  ASSERT_TRUE(hk) << err;
-  ASSERT_EQ(hk->whyNot(name), "");
-  std::mt19937 rng(5);
-  std::normal_distribution<float> nd;
-  for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 100},
-                         std::array<int64_t, 3>{64, 16, 32},
-                         std::array<int64_t, 3>{5, 3, 7}}) {
-    int64_t kb = (K + 31) / 32;
-    std::vector<float> a(M * K), b(N * K);
-    for (float &v : a)
-      v = nd(rng) * std::exp2(float(int(rng() % 9) - 4));
-    for (float &v : b)
-      v = nd(rng);
-    std::vector<uint8_t> A(M * K), As(M * kb), B(N * K), Bs(N * kb);
-    nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E4M3FN,
-                   nx::MXScaleMode::Floor, A.data(), As.data());
-    nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E4M3FN,
-                   nx::MXScaleMode::Floor, B.data(), Bs.data());
-    std::vector<float> ad(M * K), bd(N * K);
-    nx::dequantizeMX(A.data(), As.data(), M, K, 32, nx::ElemFormat::E4M3FN,
-                     ad.data());
-    nx::dequantizeMX(B.data(), Bs.data(), N, K, 32, nx::ElemFormat::E4M3FN,
-                     bd.data());
-    // Poison beyond M x N: the kernel must not write there.
-    std::vector<float> C(M * N + 64, -12345.0f);
-    LaunchConfig lc = getMXFP8GemmLaunchConfig(target, M, N);
-    auto i32 = [](int64_t v) {
-      return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
-    };
-    ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
-                           {lc.blockX, lc.blockY, lc.blockZ},
-                           {ptr(A.data()), ptr(As.data()), ptr(B.data()),
-                            ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
-                            i32(K)},
-                           err))
-        << err;
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t n = 0; n < N; ++n) {
-        double ref = 0, mag = 0;
-        for (int64_t k = 0; k < K; ++k) {
-          ref += double(ad[m * K + k]) * bd[n * K + k];
-          mag += std::fabs(double(ad[m * K + k]) * bd[n * K + k]);
-        }
-        // Per 32-block products rounded to f32, scaled, summed with fma.
-        ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
-            << name << " M=" << M << " N=" << N << " K=" << K << " at " << m
-            << "," << n;
-      }
-    for (int64_t i = M * N; i < M * N + 64; ++i)
-      ASSERT_EQ(C[i], -12345.0f) << name << " wrote past C at " << i;
-  }
+    // One module per target (a gpu.module has one target).
+    mlir::OwningOpRef<mlir::ModuleOp> mod =
+        mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+    ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*mod, name, target)));
+    std::string err;
+    auto hk = HostKernels::create(*mod, err);
+    ASSERT_TRUE(hk) << err;
+    ASSERT_EQ(hk->whyNot(name), "");
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd;
+    for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 100},
+                           std::array<int64_t, 3>{64, 16, 32},
+                           std::array<int64_t, 3>{5, 3, 7}}) {
+      int64_t kb = (K + 31) / 32;
+      std::vector<float> a(M * K), b(N * K);
+      for (float &v : a)
+        v = nd(rng) * std::exp2(float(int(rng() % 9) - 4));
+      for (float &v : b)
+        v = nd(rng);
+      std::vector<uint8_t> A(M * K), As(M * kb), B(N * K), Bs(N * kb);
+      nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                     nx::MXScaleMode::Floor, A.data(), As.data());
+      nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                     nx::MXScaleMode::Floor, B.data(), Bs.data());
+      std::vector<float> ad(M * K), bd(N * K);
+      nx::dequantizeMX(A.data(), As.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                       ad.data());
+      nx::dequantizeMX(B.data(), Bs.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                       bd.data());
+      checkGemm(*hk, name, target, A.data(), As.data(), B.data(), Bs.data(), M,
+                N, K, ad, bd);
+    }
   }
 }
 
@@ -292,7 +305,8 @@ TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
   namespace nx = quantc::numerics;
   std::mt19937 rng(9);
   std::normal_distribution<float> nd;
-  for (BlockScaledGemm kind : {BlockScaledGemm::MXFP4, BlockScaledGemm::NVFP4}) {
+  for (BlockScaledGemm kind :
+       {BlockScaledGemm::MXFP4, BlockScaledGemm::NVFP4}) {
     mlir::OwningOpRef<mlir::ModuleOp> mod =
         mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
     ASSERT_TRUE(succeeded(
@@ -315,10 +329,10 @@ TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
       std::vector<float> ad(M * K), bd(N * K);
       if (nv) {
         float ta, tb;
-        ASSERT_FALSE(bool(nx::quantizeNVFP4(a.data(), M, K, Ac.data(),
-                                            As.data(), ta)));
-        ASSERT_FALSE(bool(nx::quantizeNVFP4(b.data(), N, K, Bc.data(),
-                                            Bs.data(), tb)));
+        ASSERT_FALSE(
+            bool(nx::quantizeNVFP4(a.data(), M, K, Ac.data(), As.data(), ta)));
+        ASSERT_FALSE(
+            bool(nx::quantizeNVFP4(b.data(), N, K, Bc.data(), Bs.data(), tb)));
         // The kernel's C leaves out the two tensor scales.
         nx::dequantizeNVFP4(Ac.data(), As.data(), 1.0f, M, K, ad.data());
         nx::dequantizeNVFP4(Bc.data(), Bs.data(), 1.0f, N, K, bd.data());
@@ -327,41 +341,18 @@ TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
                        nx::MXScaleMode::Floor, Ac.data(), As.data());
         nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E2M1FN,
                        nx::MXScaleMode::Floor, Bc.data(), Bs.data());
-        nx::dequantizeMX(Ac.data(), As.data(), M, K, 32,
-                         nx::ElemFormat::E2M1FN, ad.data());
-        nx::dequantizeMX(Bc.data(), Bs.data(), N, K, 32,
-                         nx::ElemFormat::E2M1FN, bd.data());
+        nx::dequantizeMX(Ac.data(), As.data(), M, K, 32, nx::ElemFormat::E2M1FN,
+                         ad.data());
+        nx::dequantizeMX(Bc.data(), Bs.data(), N, K, 32, nx::ElemFormat::E2M1FN,
+                         bd.data());
       }
       std::vector<uint8_t> A(M * kp), B(N * kp);
       for (int64_t m = 0; m < M; ++m)
         nx::pack4(Ac.data() + m * K, K, A.data() + m * kp);
       for (int64_t n = 0; n < N; ++n)
         nx::pack4(Bc.data() + n * K, K, B.data() + n * kp);
-      std::vector<float> C(M * N + 64, -12345.0f);
-      LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM120a, M, N);
-      auto i32 = [](int64_t v) {
-        return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
-      };
-      ASSERT_TRUE(hk->launch("fp4", {lc.gridX, lc.gridY, lc.gridZ},
-                             {lc.blockX, lc.blockY, lc.blockZ},
-                             {ptr(A.data()), ptr(As.data()), ptr(B.data()),
-                              ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
-                              i32(K)},
-                             err))
-          << err;
-      for (int64_t m = 0; m < M; ++m)
-        for (int64_t n = 0; n < N; ++n) {
-          double ref = 0, mag = 0;
-          for (int64_t k = 0; k < K; ++k) {
-            ref += double(ad[m * K + k]) * bd[n * K + k];
-            mag += std::fabs(double(ad[m * K + k]) * bd[n * K + k]);
-          }
-          ASSERT_LE(std::fabs(C[m * N + n] - ref), mag * 0x1p-20 + 1e-30)
-              << (nv ? "nvfp4" : "mxfp4") << " M=" << M << " N=" << N
-              << " K=" << K << " at " << m << "," << n;
-        }
-      for (int64_t i = M * N; i < M * N + 64; ++i)
-        ASSERT_EQ(C[i], -12345.0f) << "wrote past C at " << i;
+      checkGemm(*hk, "fp4", KernelTarget::SM120a, A.data(), As.data(), B.data(),
+                Bs.data(), M, N, K, ad, bd);
     }
   }
 }
@@ -371,7 +362,8 @@ TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
 // then; launches outside CUDA's limits or with an i32 out of range are
 // refused; the kernels still run afterwards.
 TEST_F(HostKernelsTest, WarpCollectiveErrorsAndLimits) {
-  ASSERT_TRUE(succeeded(buildMXFP8GemmKernel(*top, "gemm", KernelTarget::SM89)));
+  ASSERT_TRUE(
+      succeeded(buildMXFP8GemmKernel(*top, "gemm", KernelTarget::SM89)));
   std::string err;
   auto hk = HostKernels::create(*top, err);
   ASSERT_TRUE(hk) << err;
@@ -380,9 +372,9 @@ TEST_F(HostKernelsTest, WarpCollectiveErrorsAndLimits) {
   auto i32 = [](int64_t v) {
     return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
   };
-  std::vector<HostKernelArg> args = {ptr(A.data()), ptr(As.data()),
-                                     ptr(B.data()), ptr(Bs.data()),
-                                     ptr(C.data()), i32(1), i32(8), i32(64)};
+  std::vector<HostKernelArg> args = {
+      ptr(A.data()), ptr(As.data()), ptr(B.data()), ptr(Bs.data()),
+      ptr(C.data()), i32(1),         i32(8),        i32(64)};
   EXPECT_FALSE(hk->launch("gemm", {1, 1, 1}, {16, 1, 1}, args, err));
   EXPECT_NE(err.find("16 of the warp's 16 lanes reached a warp-collective MMA"),
             std::string::npos)

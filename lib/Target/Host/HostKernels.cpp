@@ -82,8 +82,9 @@ constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
 /// The entry points lowered kernels call for what threads do together
 /// (each defined below, registered with the JIT by name).
 ///
-/// The sm_89/sm_90 GEMMs' warp-collective MMA (D = A x B + C, A 16x32 and
-/// B 32x8 of e4m3 or e5m2, C and D 16x8 of f32): (ptr words).
+/// The GEMMs' warp-collective MMA (D = A x B + C, C and D 16x8 of f32; A
+/// 16x32 and B 32x8 of e4m3 or e5m2, or on sm_120a block-scaled, FP4 at
+/// k64): (ptr words).
 constexpr llvm::StringLiteral kMmaFp8Fn = "__qc_host_mma_m16n8k32_fp8";
 /// bar.sync 0 (gpu.barrier): ().
 constexpr llvm::StringLiteral kBarrierFn = "__qc_host_bar_sync";
