@@ -5,11 +5,12 @@ activation arena at batch 1 and 256) and how far its program, run on this
 CPU with the package's own kernels (quantc.HostKernels), lands from the
 Executor. Prints a table and (with --out) JSON.
 
-    .venv/bin/python bench/gpu_programs.py [--build build]
+    .venv/bin/python bench/gpu_programs.py [--build build] [--target sm_89]
         [--models mlp,cnn,gpt2,llama] [--formats mxfp8,...] [--out f.json]
 
-Each package is compiled with `quant-compile --target sm_89 --no-cubin
---no-accuracy` from the example's generator (the decoders at input_ids
+Each package is compiled with `quant-compile --target TARGET --no-cubin
+--no-accuracy` (sm_89 unless told; sm_120a runs its GEMMs' block-scaled
+MMA through the host's emulation) from the example's generator (the decoders at input_ids
 2x16, whose shapes are then static: their arena does not grow with a
 batch). The host run uses the example's test inputs.
 """
@@ -39,14 +40,14 @@ FORMATS = {  # name: quant-compile arguments
 }
 
 
-def measure(build, name, fmt, paths, work):
+def measure(build, name, fmt, paths, work, target="sm_89"):
     import qcpkg_program as qp
     import quantc
     decoder = name in ("gpt2", "llama")
     pkg = work / f"{name}-{fmt}.qcpkg"
     cmd = [str(build / "bin/quant-compile"), paths["model"], "--calib",
            paths["test"] if decoder else paths["calib"], "-o", str(pkg),
-           "--target", "sm_89", "--no-cubin", "--no-accuracy", "-q",
+           "--target", target, "--no-cubin", "--no-accuracy", "-q",
            *FORMATS[fmt]]
     if decoder:
         cmd += ["--input-shape", "input_ids=2x16"]
@@ -90,6 +91,7 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--models", default="mlp,cnn,gpt2,llama")
     ap.add_argument("--formats", default=",".join(FORMATS))
+    ap.add_argument("--target", default="sm_89")
     ap.add_argument("--out")
     args = ap.parse_args()
     build = Path(args.build).resolve()
@@ -100,7 +102,7 @@ def main():
         for name in args.models.split(","):
             paths = load_example(name).generate(str(work / name))
             for fmt in args.formats.split(","):
-                r = measure(build, name, fmt, paths, work)
+                r = measure(build, name, fmt, paths, work, args.target)
                 rows.append(r)
                 if "error" in r:
                     print(f"{name:6s} {fmt:13s} no GPU program: {r['error']}",
