@@ -533,12 +533,19 @@ def check_cases(cu, folder):
     return ok, kernels
 
 
-def time_shapes(cu, kernels, shapes):
+def time_shapes(cu, kernels, shapes, deadline=math.inf):
+    """Times every kernel on every shape; past `deadline` (time.time()),
+    the shapes left are named in one JSON line and skipped."""
     import torch
     torch.backends.cuda.matmul.allow_tf32 = False
     ok = True
     gen = torch.Generator(device="cuda").manual_seed(0)
-    for (M, N, K) in shapes:
+    for i, (M, N, K) in enumerate(shapes):
+        if time.time() > deadline:
+            print(json.dumps({"skipped_shapes": [list(x) for x in shapes[i:]],
+                              "reason": "time budget (--time-budget)"}),
+                  flush=True)
+            break
         A = (torch.randn(M, K, device="cuda", generator=gen) * 30).clamp(-448, 448).to(torch.float8_e4m3fn)
         B = (torch.randn(N, K, device="cuda", generator=gen) * 0.1).to(torch.float8_e4m3fn)
         KB, NB = -(-K // 128), -(-N // 128)
@@ -641,6 +648,9 @@ def main():
     ap.add_argument("--prepare", metavar="OUT", help="write the cases (here)")
     ap.add_argument("--cpu-only", action="store_true", help="self-test without a GPU")
     ap.add_argument("--no-time", action="store_true", help="checks only")
+    ap.add_argument("--time-budget", type=float, default=math.inf,
+                    help="seconds for checks and timings together; the "
+                         "timings stop at a shape boundary once it is spent")
     ap.add_argument("--host", action="store_true",
                     help="run the checks with the kernels on this CPU (quantc.HostKernels)")
     a = ap.parse_args()
@@ -667,7 +677,8 @@ def main():
         t0 = time.time()
         ok, kernels = check_cases(cu, a.dir)
         if not a.no_time:
-            ok &= time_shapes(cu, kernels, TIME_SHAPES)
+            ok &= time_shapes(cu, kernels, TIME_SHAPES,
+                              deadline=t0 + a.time_budget)
         print(json.dumps({"all_ok": bool(ok), "seconds": round(time.time() - t0, 1)}))
         return 0 if ok else 1
     except (OSError, ValueError, FileNotFoundError, RuntimeError) as ex:

@@ -34,6 +34,9 @@ def test_steps_logs_and_report(tmp_path):
     assert all(s["exit"] == 2 for s in report["steps"]), report
     assert report["all_ok"] is False
     assert "gpu_hopper_gemm.sh" in (out / "hopper.log").read_text()
+    # The hopper step's timings stop 20 s before its share of the budget
+    # (0.4 of 540 s) runs out, keeping what they measured.
+    assert "--time-budget 196" in report["steps"][1]["command"], report
     assert "gpu_bench: hopper FAIL" in res.stdout
     res = run_cmd([sys.executable, SCRIPT, "--dir", d, "--only", "bench"])
     assert res.returncode == 2 and "unknown steps" in res.stderr
