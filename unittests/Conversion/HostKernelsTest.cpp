@@ -357,6 +357,154 @@ TEST_F(HostKernelsTest, FP4BlockScaledGemmsMatchTheProduct) {
   }
 }
 
+// The block-scaled MMA's selectors (PTX ISA "Block Scaling for mma.sync"),
+// which the GEMM kernels always pass as 0 with every lane and byte of a
+// quad's scales equal: here every lane loads its own words, the scale
+// registers hold a distinct code in every lane and byte except where the
+// ISA reads (NaN, 0xFF, elsewhere), and the selectors are thread-id-a 1
+// (lanes 2 and 3 of each quad), byte-id-a 2, thread-id-b 3, byte-id-b 1.
+// D must be the product with row r scaled by lane 4(r%8) + 2 + r/8's byte
+// 2 and column c by lane 4c + 3's byte 1; invalid selectors are errors.
+constexpr const char *kBlockScaleKernel = R"mlir(
+gpu.module @bs {
+  gpu.func @mma(%w: !llvm.ptr, %out: !llvm.ptr, %tida32: i32, %bytea32: i32) kernel {
+    %tida = arith.trunci %tida32 : i32 to i16
+    %bytea = arith.trunci %bytea32 : i32 to i16
+    %t = gpu.thread_id x
+    %l = arith.index_cast %t : index to i64
+    %c12 = arith.constant 12 : i64
+    %base = arith.muli %l, %c12 : i64
+    %v:12 = scf.execute_region -> (i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, i32, i32) {
+      %p0 = llvm.getelementptr %w[%base] : (!llvm.ptr, i64) -> !llvm.ptr, i32
+      %a0 = llvm.load %p0 : !llvm.ptr -> i32
+      %p1 = llvm.getelementptr %p0[1] : (!llvm.ptr) -> !llvm.ptr, i32
+      %a1 = llvm.load %p1 : !llvm.ptr -> i32
+      %p2 = llvm.getelementptr %p0[2] : (!llvm.ptr) -> !llvm.ptr, i32
+      %a2 = llvm.load %p2 : !llvm.ptr -> i32
+      %p3 = llvm.getelementptr %p0[3] : (!llvm.ptr) -> !llvm.ptr, i32
+      %a3 = llvm.load %p3 : !llvm.ptr -> i32
+      %p4 = llvm.getelementptr %p0[4] : (!llvm.ptr) -> !llvm.ptr, i32
+      %b0 = llvm.load %p4 : !llvm.ptr -> i32
+      %p5 = llvm.getelementptr %p0[5] : (!llvm.ptr) -> !llvm.ptr, i32
+      %b1 = llvm.load %p5 : !llvm.ptr -> i32
+      %p6 = llvm.getelementptr %p0[6] : (!llvm.ptr) -> !llvm.ptr, f32
+      %c0 = llvm.load %p6 : !llvm.ptr -> f32
+      %p7 = llvm.getelementptr %p0[7] : (!llvm.ptr) -> !llvm.ptr, f32
+      %c1 = llvm.load %p7 : !llvm.ptr -> f32
+      %p8 = llvm.getelementptr %p0[8] : (!llvm.ptr) -> !llvm.ptr, f32
+      %c2 = llvm.load %p8 : !llvm.ptr -> f32
+      %p9 = llvm.getelementptr %p0[9] : (!llvm.ptr) -> !llvm.ptr, f32
+      %c3 = llvm.load %p9 : !llvm.ptr -> f32
+      %p10 = llvm.getelementptr %p0[10] : (!llvm.ptr) -> !llvm.ptr, i32
+      %sa = llvm.load %p10 : !llvm.ptr -> i32
+      %p11 = llvm.getelementptr %p0[11] : (!llvm.ptr) -> !llvm.ptr, i32
+      %sb = llvm.load %p11 : !llvm.ptr -> i32
+      scf.yield %a0, %a1, %a2, %a3, %b0, %b1, %c0, %c1, %c2, %c3, %sa, %sb : i32, i32, i32, i32, i32, i32, f32, f32, f32, f32, i32, i32
+    }
+    %tidb = arith.constant 3 : i16
+    %byteb = arith.constant 1 : i16
+    %d = nvvm.mma.block_scale A[%v#0, %v#1, %v#2, %v#3] B[%v#4, %v#5] C[%v#6, %v#7, %v#8, %v#9] scaleA[%v#10, %bytea, %tida] scaleB[%v#11, %byteb, %tidb] {blockScaleFormat = #nvvm.block_scale_format<ue8m0>, kind = #nvvm.block_scale_kind<mxf8f6f4>, multiplicandAPtxType = #nvvm.mma_type<e4m3>, multiplicandBPtxType = #nvvm.mma_type<e4m3>, scaleVecSize = #nvvm.scale_vec_size<x1>, shape = #nvvm.shape<m = 16, n = 8, k = 32>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+    %c4 = arith.constant 4 : i64
+    %ob = arith.muli %l, %c4 : i64
+    %q0 = llvm.getelementptr %out[%ob] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+    %d0 = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+    llvm.store %d0, %q0 : f32, !llvm.ptr
+    %q1 = llvm.getelementptr %q0[1] : (!llvm.ptr) -> !llvm.ptr, f32
+    %d1 = llvm.extractvalue %d[1] : !llvm.struct<(f32, f32, f32, f32)>
+    llvm.store %d1, %q1 : f32, !llvm.ptr
+    %q2 = llvm.getelementptr %q0[2] : (!llvm.ptr) -> !llvm.ptr, f32
+    %d2 = llvm.extractvalue %d[2] : !llvm.struct<(f32, f32, f32, f32)>
+    llvm.store %d2, %q2 : f32, !llvm.ptr
+    %q3 = llvm.getelementptr %q0[3] : (!llvm.ptr) -> !llvm.ptr, f32
+    %d3 = llvm.extractvalue %d[3] : !llvm.struct<(f32, f32, f32, f32)>
+    llvm.store %d3, %q3 : f32, !llvm.ptr
+    gpu.return
+  }
+}
+)mlir";
+
+TEST_F(HostKernelsTest, BlockScaleSelectorsPickTheISAsLanesAndBytes) {
+  namespace nx = quantc::numerics;
+  auto m = mlir::parseSourceString<mlir::ModuleOp>(kBlockScaleKernel, &ctx);
+  ASSERT_TRUE(m);
+  std::string err;
+  auto hk = HostKernels::create(*m, err);
+  ASSERT_TRUE(hk) << err;
+  ASSERT_EQ(hk->whyNot("mma"), "");
+  std::mt19937 rng(17);
+  // Logical A [16][32], B [32][8] e4m3 codes, C [16][8], scales.
+  uint8_t A[16][32], B[32][8];
+  float C[16][8];
+  uint8_t sfA[16], sfB[8];
+  for (auto &row : A)
+    for (uint8_t &c : row)
+      c = nx::encode(nx::ElemFormat::E4M3FN, float(int(rng() % 17) - 8) / 4);
+  for (auto &row : B)
+    for (uint8_t &c : row)
+      c = nx::encode(nx::ElemFormat::E4M3FN, float(int(rng() % 17) - 8) / 4);
+  for (auto &row : C)
+    for (float &c : row)
+      c = float(int(rng() % 9) - 4);
+  for (uint8_t &s : sfA)
+    s = uint8_t(120 + rng() % 15);
+  for (uint8_t &s : sfB)
+    s = uint8_t(120 + rng() % 15);
+  // Lane words: the 8-bit m16n8k32 fragments, then scale-a and scale-b
+  // with 0xFF (NaN) in every byte the ISA does not read.
+  std::vector<uint32_t> w(32 * 12, 0);
+  for (int lane = 0; lane < 32; ++lane) {
+    uint32_t *x = &w[lane * 12];
+    int g = lane / 4, t = lane % 4;
+    for (int r = 0; r < 4; ++r)
+      for (int j = 0; j < 4; ++j)
+        x[r] |= uint32_t(A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)])
+                << (8 * j);
+    for (int r = 0; r < 2; ++r)
+      for (int j = 0; j < 4; ++j)
+        x[4 + r] |= uint32_t(B[4 * t + j + 16 * r][g]) << (8 * j);
+    for (int i = 0; i < 4; ++i)
+      std::memcpy(&x[6 + i], &C[g + 8 * (i >> 1)][2 * t + (i & 1)], 4);
+    x[10] = x[11] = 0xFFFFFFFFu;
+  }
+  for (int r = 0; r < 16; ++r) { // thread-id-a 1, byte-id-a 2
+    uint32_t &s = w[(4 * (r % 8) + 2 + r / 8) * 12 + 10];
+    s = (s & ~(0xFFu << 16)) | uint32_t(sfA[r]) << 16;
+  }
+  for (int c = 0; c < 8; ++c) { // thread-id-b 3, byte-id-b 1
+    uint32_t &s = w[(4 * c + 3) * 12 + 11];
+    s = (s & ~(0xFFu << 8)) | uint32_t(sfB[c]) << 8;
+  }
+  std::vector<float> out(128, -1.0f);
+  auto sel = [](int64_t v) { // an i32 the kernel truncates to i16
+    return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+  };
+  ASSERT_TRUE(hk->launch("mma", {1, 1, 1}, {32, 1, 1},
+                         {ptr(w.data()), ptr(out.data()), sel(1), sel(2)},
+                         err))
+      << err;
+  for (int lane = 0; lane < 32; ++lane)
+    for (int i = 0; i < 4; ++i) {
+      int row = lane / 4 + 8 * (i >> 1), col = 2 * (lane % 4) + (i & 1);
+      double sum = 0;
+      for (int k = 0; k < 32; ++k)
+        sum += double(nx::decode(nx::ElemFormat::E4M3FN, A[row][k])) *
+               nx::decode(nx::ElemFormat::E4M3FN, B[k][col]);
+      double want = C[row][col] + sum * nx::decodeE8M0(sfA[row]) *
+                                      nx::decodeE8M0(sfB[col]);
+      ASSERT_EQ(out[lane * 4 + i], float(want))
+          << "row " << row << " col " << col;
+    }
+  // thread-id-a 2 (the ISA allows 0 and 1) and byte-id-a 5: refused.
+  for (auto [tid, byte] : {std::pair<int, int>{2, 0}, {0, 5}}) {
+    EXPECT_FALSE(hk->launch("mma", {1, 1, 1}, {32, 1, 1},
+                            {ptr(w.data()), ptr(out.data()), sel(tid),
+                             sel(byte)},
+                            err));
+    EXPECT_NE(err.find("outside what the PTX ISA allows"), std::string::npos)
+        << err;
+  }
+}
+
 // A warp whose lanes do not all reach the MMA (here: a block of 16
 // threads, half a warp) is an error, as mma.sync.aligned is undefined
 // then; launches outside CUDA's limits or with an i32 out of range are

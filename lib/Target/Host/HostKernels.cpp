@@ -1030,11 +1030,13 @@ namespace {
 /// once to f32 (the tensor core's internal rounding differs by an ulp at
 /// most; the checks allow for it).
 ///
-/// Block-scaled (kind::mxf8f6f4, scale_vec::1X, ue8m0; PTX ISA "Block
-/// Scaling for mma.sync"): row r of A is scaled by byte byte-id-a of the
-/// scale-a register of lane 4 (r % 8) + thread-id-a + r / 8, column c of B
-/// by byte byte-id-b of the scale-b register of lane 4c + thread-id-b, each
-/// code 2^(e-127) (0xFF: NaN); the scaled products are exact in double.
+/// Block-scaled (PTX ISA "Block Scaling for mma.sync"): row r of A is
+/// scaled by the scale-a register of lane 4 (r % 8) + 2 thread-id-a + r / 8
+/// (thread-id-a 0 or 1 picks the pair of lanes of each quad), column c of
+/// B by the scale-b register of lane 4c + thread-id-b (0 .. 3), from byte
+/// byte-id (1X: any byte; 2X: bytes byte-id, byte-id + 1, byte-id 0 or 2;
+/// 4X: bytes 0 .. 3, byte-id 0); E8M0 codes are 2^(e-127) (0xFF: NaN); the
+/// scaled products of a scale's K range are summed exactly in double.
 ///
 /// FP4 kinds (m16n8k64, e2m1): the same registers, each byte two elements
 /// (the lower-numbered one in the low nibble), so byte j of a register
@@ -1042,7 +1044,8 @@ namespace {
 /// vector 2X / 4X gives each row (column) 2 / 4 scales per 64 K, for K
 /// sub-blocks of 32 / 16, from bytes byte-id .. byte-id + 1 (2X) or 0 .. 3
 /// (4X); UE4M3 scales decode as unsigned e4m3 (0x7F: NaN).
-void mmaFp8(Thread *lanes) {
+/// Returns "" or why the selectors are invalid.
+std::string mmaFp8(Thread *lanes) {
   float A[16][64], B[64][8], C[16][8];
   double sfA[16][4], sfB[8][4];
   const uint32_t *w0 = static_cast<uint32_t *>(lanes[0].buf);
@@ -1052,9 +1055,21 @@ void mmaFp8(Thread *lanes) {
   const int kDim = fp4 ? 64 : 32;
   const int nScales = 1 << ((code >> kMmaVecShift) & 3); // 1, 2, 4
   const int sub = kDim / nScales;                         // K per scale
+  if (scaled) {
+    uint32_t byteA = w0[16], tidA = w0[17], byteB = w0[19], tidB = w0[20];
+    auto byteOk = [&](uint32_t b) {
+      return nScales == 1 ? b < 4 : nScales == 2 ? b == 0 || b == 2 : b == 0;
+    };
+    if (tidA > 1 || tidB > 3 || !byteOk(byteA) || !byteOk(byteB))
+      return "mma.block_scale with thread-id-a " + std::to_string(tidA) +
+             ", byte-id-a " + std::to_string(byteA) + ", thread-id-b " +
+             std::to_string(tidB) + ", byte-id-b " + std::to_string(byteB) +
+             ": outside what the PTX ISA allows for scale_vec::" +
+             std::to_string(nScales) + "X";
+  }
   auto sf = [&](int lane, int reg, int byteSel, int s) {
     const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
-    uint32_t byte = ((w[byteSel] & 3) + s) & 3;
+    uint32_t byte = w[byteSel] + s;
     uint8_t c = (w[reg] >> (8 * byte)) & 0xff;
     return code & kMmaUE4M3
                ? double(numerics::decode(numerics::ElemFormat::E4M3FN,
@@ -1064,11 +1079,10 @@ void mmaFp8(Thread *lanes) {
   for (int s = 0; s < 4; ++s) {
     for (int r = 0; r < 16; ++r)
       sfA[r][s] = scaled && s < nScales
-                      ? sf(std::min<int>(31, 4 * (r % 8) + (w0[17] & 3) + r / 8),
-                           15, 16, s)
+                      ? sf(4 * (r % 8) + 2 * int(w0[17]) + r / 8, 15, 16, s)
                       : 1.0;
     for (int c = 0; c < 8; ++c)
-      sfB[c][s] = scaled && s < nScales ? sf(4 * c + (w0[20] & 3), 18, 19, s)
+      sfB[c][s] = scaled && s < nScales ? sf(4 * c + int(w0[20]), 18, 19, s)
                                         : 1.0;
   }
   auto element = [&](uint32_t word, int j, int half, bool e5) -> float {
@@ -1099,16 +1113,23 @@ void mmaFp8(Thread *lanes) {
     for (int i = 0; i < 4; ++i) {
       int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
       double acc = C[row][col];
-      for (int s = 0; s < kDim / sub; ++s) {
-        double sum = 0;
-        for (int k = s * sub; k < (s + 1) * sub; ++k)
-          sum += double(A[row][k]) * double(B[k][col]);
-        acc += sum * sfA[row][s] * sfB[col][s];
+      if (!scaled) {
+        // As before the block-scaled kinds: C, then each product.
+        for (int k = 0; k < kDim; ++k)
+          acc += double(A[row][k]) * double(B[k][col]);
+      } else {
+        for (int s = 0; s < kDim / sub; ++s) {
+          double sum = 0;
+          for (int k = s * sub; k < (s + 1) * sub; ++k)
+            sum += double(A[row][k]) * double(B[k][col]);
+          acc += sum * sfA[row][s] * sfB[col][s];
+        }
       }
       float d = static_cast<float>(acc);
       std::memcpy(&w[10 + i], &d, 4);
     }
   }
+  return "";
 }
 
 /// shfl.sync over a warp's lanes (PTX ISA "shfl.sync"): each lane reads
@@ -1267,7 +1288,10 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
       return false;
     }
     if (mma == 32) {
-      mmaFp8(&bl.threads[w0]);
+      if (std::string why = mmaFp8(&bl.threads[w0]); !why.empty()) {
+        error = why;
+        return false;
+      }
       release(w0, w1);
     }
     for (Park kind : {Park::Shfl, Park::SyncWarp}) {
