@@ -166,8 +166,8 @@ bool isDynamicShared(LLVM::AddressOfOp op) {
          !g.getValueOrNull() && arr && arr.getNumElements() == 0;
 }
 
-/// Ops that make threads cooperate (run on the block scheduler), whether
-/// emulated or not: "" when `op` is none, else its description.
+/// Whether `op` makes threads cooperate (its kernel runs on the block
+/// scheduler), emulated or not.
 bool isCooperative(Operation *op) {
   if (isMmaAsm(op) || isa<gpu::BarrierOp>(op))
     return true;
@@ -465,27 +465,31 @@ void lowerCooperativeOps(func::FuncOp thread) {
     auto call = [&](StringRef fn, TypeRange result, ValueRange args) {
       return LLVM::CallOp::create(b, l, result, fn, args);
     };
-    Value repl;
-    if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
-      // The warp's MMA: the operands to the buffer, the call, D back.
-      SmallVector<Value> words(a.getOperands());
-      storeSlots(b, l, mmaBuf, i32, words);
+    // The warp's MMA: the fragments (A, B, C) to the buffer, from word 14
+    // the type word (and the scales), the call, D back from word 10.
+    auto mma = [&](ArrayRef<Value> fragments, ArrayRef<Value> tail,
+                   Type result) {
+      storeSlots(b, l, mmaBuf, i32, fragments);
       storeSlots(b, l,
                  LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
                                      ArrayRef<LLVM::GEPArg>{14}),
-                 i32, {c32(mmaTypeCode(a.getAsmString()))});
+                 i32, tail);
       call(kMmaFp8Fn, {}, {mmaBuf});
-      repl = loadStruct(b, l,
+      return loadStruct(b, l,
                         LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
                                             ArrayRef<LLVM::GEPArg>{10}),
-                        a.getResult(0).getType(), 4);
+                        result, 4);
+    };
+    Value repl;
+    if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
+      repl = mma(SmallVector<Value>(a.getOperands()),
+                 {c32(mmaTypeCode(a.getAsmString()))}, a.getResult(0).getType());
     } else if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
       // The block-scaled MMA: the same fragments, then the scale registers
       // and their selectors (widened to i32).
       SmallVector<Value> words(o.getOperandA());
       words.append(o.getOperandB().begin(), o.getOperandB().end());
       words.append(o.getOperandC().begin(), o.getOperandC().end());
-      storeSlots(b, l, mmaBuf, i32, words);
       uint32_t code = kMmaBlockScaled;
       code |= *o.getMultiplicandAPtxType() == NVVM::MMATypes::e5m2 ? 1 : 0;
       code |= *o.getMultiplicandBPtxType() == NVVM::MMATypes::e5m2 ? 2 : 0;
@@ -499,18 +503,11 @@ void lowerCooperativeOps(func::FuncOp thread) {
                    ? v
                    : LLVM::ZExtOp::create(b, l, i32, v).getResult();
       };
-      storeSlots(b, l,
-                 LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
-                                     ArrayRef<LLVM::GEPArg>{14}),
-                 i32,
+      repl = mma(words,
                  {c32(code), widen(o.getScaleAData()), widen(o.getByteIdA()),
                   widen(o.getThreadIdA()), widen(o.getScaleBData()),
-                  widen(o.getByteIdB()), widen(o.getThreadIdB())});
-      call(kMmaFp8Fn, {}, {mmaBuf});
-      repl = loadStruct(b, l,
-                        LLVM::GEPOp::create(b, l, ptr, i32, mmaBuf,
-                                            ArrayRef<LLVM::GEPArg>{10}),
-                        o.getRes().getType(), 4);
+                  widen(o.getByteIdB()), widen(o.getThreadIdB())},
+                 o.getRes().getType());
     } else if (isa<LLVM::AddrSpaceCastOp>(op)) {
       repl = op->getOperand(0);
     } else if (isa<LLVM::AddressOfOp>(op)) {
@@ -749,8 +746,7 @@ static_assert(sizeof(HostTensorMap) <= 128, "a CUtensorMap is 128 bytes");
 struct HostBlock {
   ucontext_t sched;
   void (*fn)(void **) = nullptr;
-  std::vector<Thread> threads; // n of them in use
-  size_t n = 0;
+  std::vector<Thread> threads;
   ThreadStacks *stacks = nullptr;
   char *shared = nullptr;   // kSharedRegion bytes, kSharedRegion-aligned
   uint32_t sharedBytes = 0; // the launch's dynamic shared memory
@@ -1277,8 +1273,8 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
       bl.threads[i].park = Park::None;
     progress = true;
   };
-  for (size_t w0 = 0; w0 < bl.n; w0 += 32) {
-    size_t w1 = std::min(bl.n, w0 + 32), lanes = w1 - w0;
+  for (size_t w0 = 0; w0 < bl.threads.size(); w0 += 32) {
+    size_t w1 = std::min(bl.threads.size(), w0 + 32), lanes = w1 - w0;
     size_t mma = count(w0, w1, Park::Mma), sh = count(w0, w1, Park::Shfl),
            done = doneIn(w0, w1);
     if (mma && (mma + done == lanes) && (done || lanes != 32)) {
@@ -1318,8 +1314,8 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
       release(w0, w1);
     }
   }
-  for (size_t g0 = 0; g0 < bl.n; g0 += 128) {
-    size_t g1 = std::min(bl.n, g0 + 128), members = g1 - g0;
+  for (size_t g0 = 0; g0 < bl.threads.size(); g0 += 128) {
+    size_t g1 = std::min(bl.threads.size(), g0 + 128), members = g1 - g0;
     size_t wg = count(g0, g1, Park::Wgmma), done = doneIn(g0, g1);
     if (wg && wg + done == members && (done || members != 128)) {
       error = std::to_string(wg) + " of the warpgroup's " +
@@ -1335,21 +1331,21 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
       release(g0, g1);
     }
   }
-  size_t bar = count(0, bl.n, Park::Barrier), done = doneIn(0, bl.n);
-  if (bar && bar + done == bl.n && done) {
+  size_t bar = count(0, bl.threads.size(), Park::Barrier), done = doneIn(0, bl.threads.size());
+  if (bar && bar + done == bl.threads.size() && done) {
     error = std::to_string(done) + " threads of the block exited while " +
             std::to_string(bar) + " wait at bar.sync";
     return false;
   }
-  if (bar == bl.n)
-    release(0, bl.n);
+  if (bar == bl.threads.size())
+    release(0, bl.threads.size());
   return true;
 }
 
 /// Why no thread of the block can go on: what each waits for.
 std::string describeDeadlock(const HostBlock &bl) {
   std::map<std::string, size_t> waits;
-  for (size_t i = 0; i < bl.n; ++i) {
+  for (size_t i = 0; i < bl.threads.size(); ++i) {
     const Thread &t = bl.threads[i];
     if (t.done)
       continue;
@@ -1391,7 +1387,7 @@ std::string describeDeadlock(const HostBlock &bl) {
 /// returns, in thread order, round after round; collectives complete when
 /// all their threads have arrived, mbarrier waits when their phase has.
 bool runBlock(HostBlock &bl, std::string &error) {
-  for (size_t i = 0; i < bl.n; ++i) {
+  for (size_t i = 0; i < bl.threads.size(); ++i) {
     Thread &t = bl.threads[i];
     getcontext(&t.ctx);
     t.ctx.uc_stack.ss_sp = bl.stacks->stack(i);
@@ -1404,7 +1400,7 @@ bool runBlock(HostBlock &bl, std::string &error) {
   } reset;
   while (true) {
     bool progress = false;
-    for (size_t i = 0; i < bl.n; ++i) {
+    for (size_t i = 0; i < bl.threads.size(); ++i) {
       Thread &t = bl.threads[i];
       if (t.done)
         continue;
@@ -1423,7 +1419,7 @@ bool runBlock(HostBlock &bl, std::string &error) {
     }
     if (!runCollectives(bl, progress, error))
       return false;
-    if (llvm::all_of(llvm::ArrayRef(bl.threads).take_front(bl.n),
+    if (llvm::all_of(bl.threads,
                      [](const Thread &t) { return t.done; }))
       return true;
     if (!progress) {
@@ -1692,7 +1688,6 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
     HostBlock bl;
     bl.fn = *fn;
     bl.threads.resize(threads);
-    bl.n = threads;
     bl.stacks = &stacks;
     bl.shared = shared.get();
     bl.sharedBytes = sharedBytes;
