@@ -266,6 +266,44 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
     }
 }
 
+// weightScalesPerRow: SB with a row per weight row (a package's blocked
+// dequantize of [N, K] codes). The kernel reads each 128-row block's first
+// row: with NaN in every other row, C equals the [ceil(N/128), KB] kernel's
+// bit for bit, plain and swapped.
+TEST_F(HopperGemmHost, WeightScalesPerRowReadEachBlocksFirstRow) {
+  using S = nx::FP8GemmScales;
+  HopperGemmConfig rows = config(S::Block1x128, 64, 2),
+                   swapRows = config(S::Block1x128, 32, 2, HopperOutput::F32,
+                                     true);
+  rows.weightScalesPerRow = swapRows.weightScalesPerRow = true;
+  std::vector<std::pair<std::string, HopperGemmConfig>> kernels = {
+      {"blocks", config(S::Block1x128, 64, 2)},
+      {"rows", rows},
+      {"swap_blocks", config(S::Block1x128, 32, 2, HopperOutput::F32, true)},
+      {"swap_rows", swapRows}};
+  auto hk = build(kernels);
+  ASSERT_TRUE(hk);
+  for (int pair = 0; pair < 2; ++pair) {
+    auto &[blockName, blockCfg] = kernels[2 * pair];
+    auto &[rowName, rowCfg] = kernels[2 * pair + 1];
+    int64_t M = 70, N = 300, K = 272, KB = 3;
+    Problem p(M, N, K, S::Block1x128, 40 + pair);
+    std::vector<float> want(M * N, kPoison), got(M * N, kPoison);
+    std::string err;
+    ASSERT_TRUE(run(*hk, blockName, blockCfg, p, want.data(), {}, err)) << err;
+    std::vector<float> perRow(N * KB, std::nanf(""));
+    for (int64_t n = 0; n < N; n += 128)
+      for (int64_t kb = 0; kb < KB; ++kb)
+        perRow[n * KB + kb] = p.SB[(n / 128) * KB + kb];
+    p.SB = perRow;
+    ASSERT_TRUE(run(*hk, rowName, rowCfg, p, got.data(), {}, err)) << err;
+    for (int64_t i = 0; i < M * N; ++i)
+      ASSERT_EQ(llvm::bit_cast<uint32_t>(got[i]),
+                llvm::bit_cast<uint32_t>(want[i]))
+          << rowName << " at " << i;
+  }
+}
+
 // The bf16 and fp8-1x128 outputs convert the same accumulators as the f32
 // kernel of the same variant, tile and depth: bf16 is its round to nearest
 // even, fp8-1x128 is Numerics F27 (1 x 128 absmax scales, e4m3 codes) of

@@ -164,6 +164,13 @@ TEST(HopperGemm, DecodeAndSchedulingChecks) {
   c.output = HopperOutput::FP8Block1x128;
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
                        "splitK with fp8-1x128 output"));
+  // Weight scales per row: only with 1x128 scales.
+  c = HopperGemmConfig();
+  c.weightScalesPerRow = true;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  c.scales = HopperScaleMode::PerTensor;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "weightScalesPerRow with per-tensor scales"));
   // Launch shapes: swapped grid, persistent grid, split-K's z.
   c = HopperGemmConfig();
   c.swapAB = true;

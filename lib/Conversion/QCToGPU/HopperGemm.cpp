@@ -85,6 +85,10 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
     return err("tileN = " + llvm::Twine(cfg.tileN) +
                " with fp8-1x128 output: a 1x128 group of the output would "
                "span two CTAs, whose amax cannot be shared; use 128 or 256");
+  if (cfg.weightScalesPerRow && cfg.scales != HopperScaleMode::Block1x128)
+    return err("weightScalesPerRow with " +
+               llvm::Twine(numerics::getFP8GemmScalesName(cfg.scales)) +
+               " scales: only the 1x128 mode has weight blocks");
   if (cfg.tileN == 256 && cfg.scales == HopperScaleMode::Block1x128)
     return err("tileN = 256 with 1x128 scales: the promotion keeps 128 "
                "f32 accumulators and 128 f32 partial sums per consumer "
@@ -642,15 +646,22 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // with its SA[col, kb] (a column past M reads column 0's).
     Value saOffA, saOffB, sbOff;
     SmallVector<Value> colOff;
+    // The row of SB holding weight row w's block: w/128, or its first row
+    // (w/128)*128 when SB has a row per weight row.
+    auto sbRow = [&](Value w) {
+      Value blk = divu(w, e.c64(kFP8WeightBlock));
+      return cfg.weightScalesPerRow ? e.mul(blk, e.c64(kFP8WeightBlock))
+                                    : blk;
+    };
     auto colOfPair = [&](int q) {
       return e.add(col0, e.c64(8 * (q / 2) + q % 2));
     };
     if (!swap) {
       saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
       saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
-      sbOff = e.mul(divu(n0, e.c64(kFP8WeightBlock)), KB);
+      sbOff = e.mul(sbRow(n0), KB);
     } else {
-      sbOff = e.mul(divu(m0, e.c64(kFP8WeightBlock)), KB);
+      sbOff = e.mul(sbRow(m0), KB);
       for (int q = 0; q < kAcc / 2; ++q) {
         Value col = colOfPair(q);
         colOff.push_back(e.select(ult(col, T), e.mul(col, KB), e.c64(0)));

@@ -90,6 +90,12 @@ struct HopperGemmConfig {
   /// launch in flight (launches on two streams must not share them).
   /// 1 .. 64; not with persistent nor the fp8-1x128 output.
   unsigned splitK = 1;
+  /// 1x128 scales only: SB is f32 [N, ceil(K/128)], one row per weight row
+  /// (a package's blocked dequantize_linear of the [N, K] weight codes),
+  /// instead of [ceil(N/128), ceil(K/128)]. The rows of a 128-row block
+  /// hold the same scales (128 x 128 weight blocks); the kernel reads the
+  /// block's first row, SB[(n/128)*128, kb].
+  bool weightScalesPerRow = false;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).
