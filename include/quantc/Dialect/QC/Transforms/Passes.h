@@ -214,6 +214,11 @@ void populateFuseEpiloguesPatterns(mlir::RewritePatternSet &patterns);
 /// hoisting) to the ops under `root`.
 mlir::LogicalResult fuseEpilogues(mlir::Operation *root);
 
+/// qc-kmajor-weights on the ops under `root`: fp8-1x128 matmul weights
+/// stored [N, K] behind a qc.transpose for the sm_90a GEMM. Exact; returns
+/// the number of weights rewritten.
+unsigned kMajorWeights(mlir::Operation *root);
+
 /// qc-raise-patterns' rules R1-R6 (docs/Calibration.md) named in
 /// `enabled`: silu, gelu, layer-norm, rms-norm, attention, hard-swish.
 void populateRaisePatterns(mlir::RewritePatternSet &patterns,

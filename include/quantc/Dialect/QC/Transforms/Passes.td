@@ -303,6 +303,36 @@ def QCFuseEpilogues : Pass<"qc-fuse-epilogues", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
+  let summary = "Store fp8-1x128 matmul weights K-major ([N, K]) for the sm_90a wgmma GEMM";
+  let description = [{
+    The sm_90a TMA + wgmma GEMM reads its weight operand as e4m3 codes
+    [N, K] with K contiguous (wgmma takes FP8 operands K-major only). This
+    rewrites each constant weight of fp8-1x128 form,
+
+        %w = qc.dequantize_linear %codes[K, N], %scales[ceil(K/128), N]
+               {axis = 0, block_size = 128}
+
+    whose users are all `qc.matmul`s taking it as their right operand with
+    1x128-blocked e4m3 activations on the left, into
+
+        %t = qc.dequantize_linear %codesT[N, K], %scalesT[N, ceil(K/128)]
+               {axis = 1, block_size = 128}
+        %w = qc.transpose %t {perm = [1, 0]}
+
+    with the transposed constants. It is exact: every weight value is the
+    same, so the Executor's results are the same bit for bit. Only weights
+    whose scales are equal across each 128-column block (128 x 128 weight
+    blocks, as qc-quantize-linear's fp8-1x128 makes them) and whose K is a
+    multiple of 16 (TMA's row alignment) are rewritten: the kernel reads
+    each block's scale once. quant-compile runs it when sm_90a is the
+    package's only target, and `qc-convert-to-gpu{target=sm_90a}` before
+    planning; the GPU program then launches the wgmma GEMM for these
+    matmuls (docs/Kernels.md).
+  }];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QCConvertToGPU : Pass<"qc-convert-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Build the GPU kernels of @main's GPU program into a gpu.module";
   let description = [{

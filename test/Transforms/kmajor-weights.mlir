@@ -1,0 +1,76 @@
+// qc-kmajor-weights: fp8-1x128 matmul weights stored [N, K] behind a
+// transpose for the sm_90a wgmma GEMM (Passes.td states the rule).
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-kmajor-weights))" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-kmajor-weights))" | FileCheck %s --check-prefix=HAND
+
+// K = 256, N = 130: codes [130, 256], scales [130, 2] (a row per weight
+// row), dequantized along axis 1 and transposed back; the [K, N] constants
+// are gone.
+// CHECK-LABEL: func.func @kmajor
+// CHECK-NOT: tensor<256x130xf8E4M3FN>
+// CHECK-NOT: tensor<2x130xf32>
+// CHECK-DAG: %[[C:.*]] = arith.constant {{.*}} : tensor<130x256xf8E4M3FN>
+// CHECK-DAG: %[[S:.*]] = arith.constant {{.*}} : tensor<130x2xf32>
+// CHECK: %[[D:.*]] = qc.dequantize_linear %[[C]], %[[S]] {block_size = 128 : i64} : (tensor<130x256xf8E4M3FN>, tensor<130x2xf32>) -> tensor<130x256xf32>
+// CHECK: %[[T:.*]] = qc.transpose %[[D]] {perm = array<i64: 1, 0>} : (tensor<130x256xf32>) -> tensor<256x130xf32>
+// CHECK: qc.matmul %{{.*}}, %[[T]]
+func.func @kmajor(%x: tensor<?x256xf32>) -> tensor<?x130xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x130xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x256xf32>, tensor<256x130xf32>) -> tensor<?x130xf32>
+  return %0 : tensor<?x130xf32>
+}
+
+// -----
+
+// K = 200 is not a multiple of 16 (TMA's row alignment): left [K, N].
+// CHECK-LABEL: func.func @k_unaligned
+// CHECK-NOT: qc.transpose
+// CHECK: qc.dequantize_linear %{{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<200x64xf8E4M3FN>
+func.func @k_unaligned(%x: tensor<?x200xf32>) -> tensor<?x64xf32> {
+  %w = arith.constant dense<0.5> : tensor<200x64xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x200xf32>, tensor<200x64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Weight-only (activations=none in the pipeline; here a float left
+// operand): the GEMM takes e4m3 activations, so the weight stays.
+// HAND-LABEL: func.func @float_activations
+// HAND-NOT: qc.transpose
+func.func @float_activations(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
+  %c = arith.constant dense<1.0> : tensor<128x128xf8E4M3FN>
+  %s = arith.constant dense<0.5> : tensor<1x128xf32>
+  %w = qc.dequantize_linear %c, %s {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x128xf8E4M3FN>, tensor<1x128xf32>) -> tensor<128x128xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x128xf32>, tensor<128x128xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+// Scales that differ inside a 128-column block (the kernel reads one per
+// block) and a weight that something other than a matmul reads: left as
+// they are. Equal scales across each block: rewritten.
+// HAND-LABEL: func.func @hand_written
+// HAND: %[[A:.*]] = qc.dequantize_linear %{{.*}}, %{{.*}} {block_size = 128 : i64} : (tensor<?x128xf8E4M3FN>
+// HAND: qc.dequantize_linear %{{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x2xf8E4M3FN>, tensor<1x2xf32>)
+// HAND: qc.dequantize_linear %{{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x4xf8E4M3FN>, tensor<1x4xf32>)
+// HAND: %[[T:.*]] = qc.dequantize_linear %{{.*}} {block_size = 128 : i64} : (tensor<3x128xf8E4M3FN>, tensor<3x1xf32>)
+// HAND: %[[W:.*]] = qc.transpose %[[T]]
+// HAND: qc.matmul %[[A]], %[[W]]
+func.func @hand_written(%x: tensor<?x128xf8E4M3FN>, %sx: tensor<?x1xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>, tensor<128x4xf32>, tensor<?x3xf32>) {
+  %a = qc.dequantize_linear %x, %sx {block_size = 128 : i64} : (tensor<?x128xf8E4M3FN>, tensor<?x1xf32>) -> tensor<?x128xf32>
+  %c2 = arith.constant dense<1.0> : tensor<128x2xf8E4M3FN>
+  %s2 = arith.constant dense<[[0.5, 0.25]]> : tensor<1x2xf32>
+  %w2 = qc.dequantize_linear %c2, %s2 {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x2xf8E4M3FN>, tensor<1x2xf32>) -> tensor<128x2xf32>
+  %0 = qc.matmul %a, %w2 : (tensor<?x128xf32>, tensor<128x2xf32>) -> tensor<?x2xf32>
+  %c4 = arith.constant dense<1.0> : tensor<128x4xf8E4M3FN>
+  %s4 = arith.constant dense<0.5> : tensor<1x4xf32>
+  %w4 = qc.dequantize_linear %c4, %s4 {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x4xf8E4M3FN>, tensor<1x4xf32>) -> tensor<128x4xf32>
+  %1 = qc.matmul %a, %w4 : (tensor<?x128xf32>, tensor<128x4xf32>) -> tensor<?x4xf32>
+  %c3 = arith.constant dense<1.0> : tensor<128x3xf8E4M3FN>
+  %s3 = arith.constant dense<0.5> : tensor<1x3xf32>
+  %w3 = qc.dequantize_linear %c3, %s3 {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x3xf8E4M3FN>, tensor<1x3xf32>) -> tensor<128x3xf32>
+  %2 = qc.matmul %a, %w3 : (tensor<?x128xf32>, tensor<128x3xf32>) -> tensor<?x3xf32>
+  return %0, %1, %w4, %2 : tensor<?x2xf32>, tensor<?x4xf32>, tensor<128x4xf32>, tensor<?x3xf32>
+}
