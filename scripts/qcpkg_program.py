@@ -65,6 +65,16 @@ def unpack4(raw, n, dtype):
     return c
 
 
+def pointer_value(a):
+    """The value a pointer argument names ({"value": i}, or a tensor map
+    of value i: {"tensor_map": {"value": i, ...}}), else None (a scalar)."""
+    if "value" in a:
+        return a["value"]
+    if "tensor_map" in a:
+        return a["tensor_map"]["value"]
+    return None
+
+
 def linear(e, batch):
     """{"b": a, "c": c[, "div": t]} -> a*batch + c [ceil-divided by t]."""
     val = e.get("b", 0) * batch + e.get("c", 0)
@@ -96,8 +106,9 @@ def live_ranges(program):
             if v["kind"] == "input"}
     for s_idx, step in enumerate(program["steps"]):
         for a in step["args"]:
-            if "value" in a:
-                live.setdefault(a["value"], [s_idx, s_idx])[1] = s_idx
+            v = pointer_value(a)
+            if v is not None:
+                live.setdefault(v, [s_idx, s_idx])[1] = s_idx
     for i, v in enumerate(program["values"]):
         if v["kind"] == "output":
             live.setdefault(i, [n, n])[1] = n
@@ -432,6 +443,20 @@ class NumpyBackend:
             out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
                                   self.nx)
                         if "expr" in step else acc)
+        elif k.startswith("fp8_gemm_1x128"):
+            # The sm_90a GEMM (A, B through tensor maps; SA [M, KB], SB a
+            # row per weight row): F33 through the Numerics library, the
+            # weight scales of each 128-row block from its first row.
+            a, b, sa, sb, out = views[:5]
+            M, N, K = scalars
+            kb = -(-K // 128)
+            acc = np.asarray(self.nx.gemm_fp8(
+                a.reshape(M, K), b.reshape(N, K), sa.reshape(M, kb),
+                sb.reshape(N, kb)[::128], "1x128"),
+                np.float32).reshape(out.shape)
+            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
+                                  self.nx)
+                        if "expr" in step else acc)
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
@@ -517,13 +542,22 @@ class HostBackend:
                                    f"{self.k.why_not(name)}")
             self.modelled.append(name)
             return self.fallback.step(step, views, scalars)
-        vs, ss, args = iter(views), iter(scalars), []
+        vs, ss, args, maps = iter(views), iter(scalars), [], []
         for a in step["args"]:
-            if "value" in a:
+            if "tensor_map" in a:
+                # What the runtime encodes with cuTensorMapEncodeTiled:
+                # the value as [rows, last dim], the step's box and swizzle.
+                v = next(vs)
+                tm = a["tensor_map"]
+                maps.append(self.k.tensor_map(
+                    v.reshape(-1, v.shape[-1]), tm["box"], tm["swizzle"]))
+                args.append(maps[-1])
+            elif "value" in a:
                 args.append(next(vs))
             else:
                 args.append(("i32" if "i32" in a else "i64", next(ss)))
-        self.k.launch(name, grid, step["block"], args)
+        self.k.launch(name, grid, step["block"], args,
+                      shared_bytes=step.get("shared_bytes", 0))
         self.ran.append(name)
 
 
@@ -610,6 +644,14 @@ def check_step(step, views, scalars, batch):
             ((N, K) if w.size == (N * K + 1) // 2 else (-1, -1))
         ok = ((M, N, K) == (out.size // max(N, 1), wshape[0], wshape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
+    elif k.startswith("fp8_gemm_1x128"):
+        a, b, sa, sb, out = views[:5]
+        M, N, K = scalars
+        kb = -(-K // 128)
+        tile_n = step["args"][1]["tensor_map"]["box"][0]
+        ok = (a.size == M * K and b.shape == (N, K) and sa.size == M * kb and
+              sb.shape == (N, kb) and out.size == M * N and
+              grid[0] * tile_n >= N and grid[1] * 128 >= M)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
     elif k.startswith("batch_max_"):
@@ -658,7 +700,7 @@ def output_positions(step):
     k = step["kernel"]
     if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
         return [1, 2]
-    if k.startswith("mxfp8_gemm"):
+    if k.startswith(("mxfp8_gemm", "fp8_gemm_1x128")):
         return [4]
     if k.startswith("layer_norm_q_"):
         return [0, 1, 2, 3, 4]  # y, mean, inv std, MXFP8 codes, scales
@@ -673,7 +715,8 @@ def check_order(program):
     values = program["values"]
     written = {i for i, v in enumerate(values) if v["kind"] in ("input", "weight")}
     for s_idx, step in enumerate(program["steps"]):
-        ptrs = [a["value"] for a in step["args"] if "value" in a]
+        ptrs = [pointer_value(a) for a in step["args"]
+                if pointer_value(a) is not None]
         outs = {ptrs[i] for i in output_positions(step) if i < len(ptrs)}
         for v in ptrs:
             if v not in outs and v not in written:
@@ -749,9 +792,10 @@ def run(pkg, inputs, backend, on_step=None):
         if v["kind"] == "input":
             view(i)[...] = inputs[pkg.manifest["inputs"][v["index"]]["name"]]
     for s_idx, step in enumerate(program["steps"]):
-        views = [view(a["value"]) for a in step["args"] if "value" in a]
+        views = [view(pointer_value(a)) for a in step["args"]
+                 if pointer_value(a) is not None]
         scalars = [linear(a.get("i32", a.get("i64")), batch)
-                   for a in step["args"] if "value" not in a]
+                   for a in step["args"] if pointer_value(a) is None]
         grid = check_step(step, views, scalars, batch)
         backend.step(step, views, scalars, grid)
         if on_step:

@@ -511,7 +511,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
 
   // 5. Kernels: the graph as a GPU program, one gpu.func per distinct
   // kernel and target (Program.h).
-  GpuPlan gpuPlan = planGpuProgram(fn);
+  // sm_90a as the only target: fp8-1x128 matmuls run on the wgmma GEMM,
+  // their weights laid out [N, K] (qc-kmajor-weights; exact, so the
+  // accuracy measured above stands).
+  std::optional<KernelTarget> onlyTarget;
+  if (targets.size() == 1)
+    onlyTarget = targets.front();
+  if (onlyTarget == KernelTarget::SM90a)
+    qc::kMajorWeights(fn);
+  GpuPlan gpuPlan = planGpuProgram(fn, onlyTarget);
   if (!targets.empty() && !gpuPlan.runnable() && opts.requireGpuProgram)
     return emitError(unknown)
            << "no GPU kernel yet for: " << gpuPlan.describeUnsupported()
@@ -812,7 +820,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   contents.kernelFiles = kernelFiles;
   contents.launches = std::move(launches);
   if (!targets.empty() && gpuPlan.runnable()) {
-    contents.buildProgram = buildGpuProgramJson;
+    contents.buildProgram = [onlyTarget](func::FuncOp packaged,
+                                         llvm::json::Array &unsupported) {
+      return buildGpuProgramJson(packaged, unsupported, onlyTarget);
+    };
   } else if (!targets.empty()) {
     // The verdict of the compiler's graph stands: the package graph's
     // weights carry no values (a pow's exponent), so it could not decide.

@@ -273,11 +273,72 @@ private:
   Status tensorDesc(const JValue &v, const std::string &key, TensorDesc &out);
   Status linear(const JValue &v, const std::string &key, bool allowDiv,
                 Linear &out) const;
+  Status tensorMap(const JValue &v, const std::string &key, const Program &p,
+                   Arg &out) const;
   Status kernelFiles(const JValue &root);
   Status program(const JValue &prog);
   Status values(const JValue &vals);
   Status steps(const JValue &steps);
 };
+
+/// {"value": i, "box": [rows, cols], "swizzle": S}: what
+/// cuTensorMapEncodeTiled accepts for a 2-D map of a 1-byte value seen as
+/// [rows, last dim] (docs/Runtime.md).
+Status ManifestReader::tensorMap(const JValue &v, const std::string &key,
+                                 const Program &p, Arg &out) const {
+  if (!v.isObject() || v.members().size() != 3)
+    return err(key, "expected {\"value\": i, \"box\": [rows, cols], "
+                    "\"swizzle\": S}");
+  int64_t value, swizzle;
+  if (Status st = getInt(v, key, "value", value))
+    return st;
+  if (value < 0 || (uint64_t)value >= p.values.size())
+    return err(key, "value " + std::to_string(value) + " out of range (" +
+                        std::to_string(p.values.size()) + " values)");
+  const Value &val = p.values[(size_t)value];
+  if (val.elementSize != 1 || isPacked4(val.dtype))
+    return err(key, "value " + std::to_string(value) + " ('" + val.name +
+                        "') is " + val.dtype +
+                        ": tensor maps take one-byte elements");
+  if (val.shape.size() < 2 || val.shape.back() < 1)
+    return err(key, "value " + std::to_string(value) + " ('" + val.name +
+                        "') must have rank >= 2 and a static last dimension");
+  // TMA: every row starts on a 16-byte boundary, and so does the data.
+  if (val.shape.back() % 16)
+    return err(key, "value '" + val.name + "' has rows of " +
+                        std::to_string(val.shape.back()) +
+                        " bytes; a tensor map needs a multiple of 16");
+  if (val.kind == ValueKind::Weight && val.offset % 16)
+    return err(key, "weight '" + val.name + "' at offset " +
+                        std::to_string(val.offset) +
+                        " is not 16-byte aligned, as a tensor map needs");
+  if (Status st = getInt(v, key, "swizzle", swizzle))
+    return st;
+  if (swizzle != 0 && swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return err(key + ".swizzle", std::to_string(swizzle) +
+                                     " (expected 0, 32, 64 or 128 bytes)");
+  const JValue *box;
+  if (Status st = need(v, key, "box", box))
+    return st;
+  if (!box->isArray() || box->items().size() != 2)
+    return err(key + ".box", "expected [rows, cols]");
+  for (size_t i = 0; i < 2; ++i) {
+    const JValue &b = box->items()[i];
+    if (!b.isInt() || b.asInt() < 1 || b.asInt() > 256)
+      return err(key + ".box[" + std::to_string(i) + "]",
+                 "expected an integer in 1..256");
+    out.box[i] = (uint32_t)b.asInt();
+  }
+  if (swizzle ? out.box[1] > (uint32_t)swizzle : out.box[1] % 16)
+    return err(key + ".box[1]",
+               std::to_string(out.box[1]) + " bytes per row of a box: " +
+                   (swizzle ? "more than the swizzle span of " +
+                                  std::to_string(swizzle)
+                            : std::string("not a multiple of 16")));
+  out.value = value;
+  out.swizzle = (uint32_t)swizzle;
+  return Status::ok();
+}
 
 Status ManifestReader::shape(const JValue &v, const std::string &key,
                              bool allowBatch, bool program,
@@ -781,7 +842,7 @@ Status ManifestReader::steps(const JValue &steps) {
       std::string akey = key + ".args[" + std::to_string(a) + "]";
       if (!av.isObject() || av.members().size() != 1)
         return err(akey, "expected one of {\"value\": i}, {\"i32\": L}, "
-                         "{\"i64\": L}");
+                         "{\"i64\": L}, {\"tensor_map\": M}");
       const std::string &k = av.members()[0].first;
       const JValue &x = av.members()[0].second;
       Arg arg;
@@ -803,9 +864,14 @@ Status ManifestReader::steps(const JValue &steps) {
           if (!evalLinear(arg.expr, 1, v) || v < INT32_MIN || v > INT32_MAX)
             return err(akey, "constant does not fit i32");
         }
+      } else if (k == "tensor_map") {
+        arg.kind = Arg::Kind::TensorMap;
+        if (Status st = tensorMap(x, akey + ".tensor_map", p, arg))
+          return st;
+        arg.map = p.tensorMaps++;
       } else {
         return err(akey, "unknown argument kind \"" + k +
-                             "\" (expected value, i32, i64)");
+                             "\" (expected value, i32, i64, tensor_map)");
       }
       s.args.push_back(arg);
     }

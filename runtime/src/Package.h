@@ -49,9 +49,18 @@ struct Value {
 };
 
 struct Arg {
-  enum class Kind { Value, I32, I64 } kind = Kind::Value;
-  int64_t value = 0; // Kind::Value: index into Program::values
+  /// TensorMap: a pointer to a CUtensorMap of value `value` that the
+  /// session encodes (cuTensorMapEncodeTiled) and keeps in device memory.
+  enum class Kind { Value, I32, I64, TensorMap } kind = Kind::Value;
+  int64_t value = 0; // Kind::Value / TensorMap: index into Program::values
   Linear expr;       // Kind::I32 / I64
+  // Kind::TensorMap: the value seen as [rows, last dim] bytes of its
+  // elements, boxes of box[0] rows x box[1] elements (outermost first),
+  // the swizzle span in bytes (0, 32, 64, 128), and the map's index among
+  // the program's maps (Program::tensorMaps).
+  uint32_t box[2] = {0, 0};
+  uint32_t swizzle = 0;
+  int64_t map = -1;
 };
 
 struct Step {
@@ -73,6 +82,7 @@ struct Program {
   std::vector<std::string> kernels; // distinct kernel names, first use order
   std::vector<int64_t> inputValue;  // per manifest input: value index or -1
   std::vector<int64_t> outputValue; // per manifest output: value index
+  int64_t tensorMaps = 0; // tensor_map arguments over all steps
 };
 
 struct KernelFile {

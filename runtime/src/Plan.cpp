@@ -97,7 +97,7 @@ std::vector<LiveRange> qcrt::liveRanges(const Program &p) {
       r[i] = {-1, -1};
   for (int64_t s = 0; s < n; ++s)
     for (const Arg &a : p.steps[(size_t)s].args) {
-      if (a.kind != Arg::Kind::Value)
+      if (a.kind != Arg::Kind::Value && a.kind != Arg::Kind::TensorMap)
         continue;
       LiveRange &lr = r[(size_t)a.value];
       if (lr.empty())
@@ -180,7 +180,7 @@ Status qcrt::evalStep(const Step &s, int64_t batch, StepLaunch &out) {
   out.scalars.assign(s.args.size(), 0);
   for (size_t i = 0; i < s.args.size(); ++i) {
     const Arg &a = s.args[i];
-    if (a.kind == Arg::Kind::Value)
+    if (a.kind == Arg::Kind::Value || a.kind == Arg::Kind::TensorMap)
       continue;
     int64_t v;
     if (!evalLinear(a.expr, batch, v))

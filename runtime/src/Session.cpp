@@ -315,6 +315,8 @@ void Session::release() {
     events_.clear();
     if (arena_)
       d_->cuMemFree(arena_);
+    if (maps_)
+      d_->cuMemFree(maps_);
     if (weights_)
       d_->cuMemFree(weights_);
     if (stream_)
@@ -323,7 +325,8 @@ void Session::release() {
       d_->cuModuleUnload(module_);
     pop();
   }
-  arena_ = arenaBase_ = weights_ = 0;
+  arena_ = arenaBase_ = weights_ = maps_ = 0;
+  mapsValid_ = false;
   arenaCapacity_ = 0;
   stream_ = nullptr;
   module_ = nullptr;
@@ -405,6 +408,9 @@ Status Session::launchSteps(const std::vector<StepLaunch> &launches,
       if (arg.kind == Arg::Kind::Value) {
         CUdeviceptr v = valuePtrs[(size_t)arg.value];
         memcpy(cell, &v, sizeof v);
+      } else if (arg.kind == Arg::Kind::TensorMap) {
+        CUdeviceptr v = maps_ + (CUdeviceptr)arg.map * sizeof(CUtensorMap);
+        memcpy(cell, &v, sizeof v);
       } else if (arg.kind == Arg::Kind::I64) {
         int64_t v = l.scalars[a];
         memcpy(cell, &v, sizeof v);
@@ -430,6 +436,70 @@ Status Session::launchSteps(const std::vector<StepLaunch> &launches,
   if (timed)
     CU_CHECK(d_->cuEventRecord(events_[p.steps.size()], stream_),
              where() + "cuEventRecord");
+  return Status::ok();
+}
+
+/// The program's tensor maps for this run: each tensor_map argument's
+/// value as a 2-D UINT8 tensor [rows, last dim] at its address, the
+/// step's box and swizzle, zero fill out of bounds (docs/Runtime.md).
+/// Encoded again only when the batch or an address changes; written to
+/// device memory before this run's launches (the previous run has
+/// finished: every run waits for its stream).
+Status Session::encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
+                                 const std::vector<CUdeviceptr> &valuePtrs) {
+  const Program &p = pkg_->program;
+  if (p.tensorMaps == 0 ||
+      (mapsValid_ && mapsBatch_ == batch && mapsPtrs_ == valuePtrs))
+    return Status::ok();
+  mapsValid_ = false;
+  std::vector<CUtensorMap> maps((size_t)p.tensorMaps);
+  for (size_t i = 0; i < p.steps.size(); ++i)
+    for (const Arg &a : p.steps[i].args) {
+      if (a.kind != Arg::Kind::TensorMap)
+        continue;
+      const Value &v = p.values[(size_t)a.value];
+      uint64_t cols = (uint64_t)v.shape.back();
+      uint64_t rows = layout.valueBytes[(size_t)a.value] / cols;
+      CUdeviceptr addr = valuePtrs[(size_t)a.value];
+      std::string what = where() + "program.steps[" + std::to_string(i) +
+                         "] ('" + p.steps[i].kernel + "'): tensor map of '" +
+                         v.name + "'";
+      // An empty batch skips the step; its map stays zero.
+      if (rows == 0)
+        continue;
+      if (rows > (uint64_t(1) << 32))
+        return invalidArgument(what + ": " + std::to_string(rows) +
+                               " rows at batch " + std::to_string(batch) +
+                               ", more than a tensor map takes (2^32)");
+      if (addr % 16)
+        return invalidArgument(what + ": its address is not 16-byte "
+                                      "aligned (a device input bound at an "
+                                      "odd address?)");
+      cuuint64_t dims[2] = {cols, rows}, strides[1] = {cols};
+      cuuint32_t box[2] = {a.box[1], a.box[0]}, elemStrides[2] = {1, 1};
+      CUtensorMapSwizzle sw =
+          a.swizzle == 128  ? CU_TENSOR_MAP_SWIZZLE_128B
+          : a.swizzle == 64 ? CU_TENSOR_MAP_SWIZZLE_64B
+          : a.swizzle == 32 ? CU_TENSOR_MAP_SWIZZLE_32B
+                            : CU_TENSOR_MAP_SWIZZLE_NONE;
+      CU_CHECK(d_->cuTensorMapEncodeTiled(
+                   &maps[(size_t)a.map], CU_TENSOR_MAP_DATA_TYPE_UINT8, 2,
+                   reinterpret_cast<void *>(addr), dims, strides, box,
+                   elemStrides, CU_TENSOR_MAP_INTERLEAVE_NONE, sw,
+                   CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+               what + ": cuTensorMapEncodeTiled");
+    }
+  if (!maps_)
+    CU_CHECK(d_->cuMemAlloc(&maps_, maps.size() * sizeof(CUtensorMap)),
+             where() + "cuMemAlloc of " + std::to_string(maps.size()) +
+                 " tensor maps");
+  CU_CHECK(d_->cuMemcpyHtoD(maps_, maps.data(),
+                            maps.size() * sizeof(CUtensorMap)),
+           where() + "cuMemcpyHtoD of the tensor maps");
+  mapsValid_ = true;
+  mapsBatch_ = batch;
+  mapsPtrs_ = valuePtrs;
   return Status::ok();
 }
 
@@ -512,6 +582,8 @@ Status Session::run() {
     else
       ptrs[i] = arenaBase_ + layout.slotOffsets[(size_t)v.slot];
   }
+  if (Status st = encodeTensorMaps(batch, layout, ptrs))
+    return st;
   // Host inputs into their slots, ahead of the launches on the stream.
   for (size_t i = 0; i < p.values.size(); ++i) {
     const Value &v = p.values[i];

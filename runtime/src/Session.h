@@ -51,6 +51,8 @@ private:
   Status ensureArena(uint64_t bytes);
   Status launchSteps(const std::vector<StepLaunch> &launches,
                      const std::vector<CUdeviceptr> &valuePtrs, bool timed);
+  Status encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
+                          const std::vector<CUdeviceptr> &valuePtrs);
   Status captureGraph(const std::vector<StepLaunch> &launches,
                       const std::vector<CUdeviceptr> &valuePtrs);
   void dropGraph();
@@ -79,6 +81,12 @@ private:
   CUdeviceptr arenaBase_ = 0; // aligned to the program's alignment
   uint64_t arenaCapacity_ = 0; // usable bytes from arenaBase_
   std::vector<Binding> inputs_;
+  // The tensor maps of the program's tensor_map arguments, 128 bytes each,
+  // encoded for one batch and set of addresses (mapsPtrs_).
+  CUdeviceptr maps_ = 0;
+  bool mapsValid_ = false;
+  int64_t mapsBatch_ = 0;
+  std::vector<CUdeviceptr> mapsPtrs_;
 
   // The last run.
   bool ran_ = false;

@@ -260,6 +260,52 @@ TEST(RuntimePackage, StepArgs) {
                                          "one of"});
 }
 
+// tensor_map arguments (the sm_90a GEMM's A and B): a valid pair opens;
+// each rule cuTensorMapEncodeTiled would refuse is named at open time.
+TEST(RuntimePackage, TensorMapArgs) {
+  const std::string gemmArgs =
+      "{\"value\": 1}, {\"value\": 2}, {\"value\": 3}";
+  auto maps = [](const std::string &a, const std::string &b) {
+    return "{\"tensor_map\": " + a + "}, {\"value\": 2}, {\"tensor_map\": " +
+           b + "}";
+  };
+  const std::string goodA = "{\"value\": 1, \"box\": [128, 64], \"swizzle\": 128}",
+                    goodB = "{\"value\": 3, \"box\": [16, 64], \"swizzle\": 128}";
+  {
+    TempPackage t;
+    t.writeValid({{gemmArgs, maps(goodA, goodB)}});
+    qcrt_package *pkg = nullptr;
+    ASSERT_EQ(qcrt_package_open(t.dir().c_str(), &pkg), QCRT_OK)
+        << qcrt_last_error();
+    qcrt_package_close(pkg);
+  }
+  auto bad = [&](const std::string &a, const std::vector<std::string> &parts) {
+    expectBad({{gemmArgs, maps(a, goodB)}}, QCRT_ERROR_INVALID_PACKAGE, parts);
+  };
+  bad("{\"value\": 0, \"box\": [128, 64], \"swizzle\": 128}",
+      {"program.steps[1].args[0].tensor_map: value 0 ('x') is f32: tensor "
+       "maps take one-byte elements"});
+  bad("{\"value\": 2, \"box\": [128, 2], \"swizzle\": 0}",
+      {"value 'scales' has rows of 2 bytes; a tensor map needs a multiple of "
+       "16"});
+  bad("{\"value\": 9, \"box\": [128, 64], \"swizzle\": 128}",
+      {"tensor_map: value 9 out of range (8 values)"});
+  bad("{\"value\": 1, \"box\": [0, 64], \"swizzle\": 128}",
+      {"tensor_map.box[0]: expected an integer in 1..256"});
+  bad("{\"value\": 1, \"box\": [128], \"swizzle\": 128}",
+      {"tensor_map.box: expected [rows, cols]"});
+  bad("{\"value\": 1, \"box\": [128, 256], \"swizzle\": 128}",
+      {"tensor_map.box[1]: 256 bytes per row of a box: more than the swizzle "
+       "span of 128"});
+  bad("{\"value\": 1, \"box\": [128, 24], \"swizzle\": 0}",
+      {"box[1]: 24 bytes per row of a box: not a multiple of 16"});
+  bad("{\"value\": 1, \"box\": [128, 64], \"swizzle\": 16}",
+      {"tensor_map.swizzle: 16 (expected 0, 32, 64 or 128 bytes)"});
+  bad("{\"value\": 1, \"box\": [128, 64]}",
+      {"tensor_map: expected {\"value\": i, \"box\": [rows, cols], "
+       "\"swizzle\": S}"});
+}
+
 TEST(RuntimePackage, GridAndBlock) {
   expectBad({{"\"block\": [32, 4, 1]", "\"block\": [64, 32, 1]"}},
             QCRT_ERROR_INVALID_PACKAGE,

@@ -48,7 +48,11 @@ struct ConvertToGPUPass
     // from the quantize pipeline already is).
     if (failed(qc::fuseEpilogues(fn)))
       return signalPassFailure();
-    GpuPlan plan = planGpuProgram(fn);
+    // sm_90a: fp8-1x128 weights K-major for the wgmma GEMM (a package's
+    // graph already has them so).
+    if (*t == KernelTarget::SM90a)
+      qc::kMajorWeights(fn);
+    GpuPlan plan = planGpuProgram(fn, *t);
     if (!plan.runnable()) {
       if (requireAll) {
         fn.emitError() << "no GPU kernel yet for: "

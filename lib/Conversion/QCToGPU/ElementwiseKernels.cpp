@@ -885,6 +885,29 @@ quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
                               quantc::detail::gemmOperandCodes(q, true));
 }
 
+FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(
+    ModuleOp top, llvm::StringRef name, const GpuStep &step,
+    const HopperGemmConfig &cfg) {
+  Operation *mm = step.ops.front();
+  ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
+  if (chain.empty())
+    return buildHopperFP8GemmKernel(top, name, cfg);
+  ArrayRef<Value> extras = ArrayRef<Value>(step.inputs).drop_front(4);
+  auto outType = cast<RankedTensorType>(step.outputs[0].getType());
+  GemmEpilogue ep;
+  ep.extraPtrs = extras.size();
+  ep.apply = [&](OpBuilder &b, Value acc, Value row, Value col, Value N,
+                 ValueRange ptrs, Block *entry) -> FailureOr<Value> {
+    KernelEmitter e(b, mm->getLoc());
+    e.entry = entry;
+    llvm::DenseMap<Value, Value> vals;
+    vals[mm->getResult(0)] = acc;
+    return emitChain(e, chain, extras, ptrs, outType,
+                     e.add(e.mul(row, N), col), vals);
+  };
+  return buildHopperFP8GemmKernel(top, name, cfg, &ep);
+}
+
 //===----------------------------------------------------------------------===//
 // Window kernels: conv, pooling; copies
 //===----------------------------------------------------------------------===//

@@ -19,6 +19,7 @@
 
 #include "KernelEmitter.h"
 
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
 #include "quantc/Conversion/QCToGPU/Program.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
 
@@ -119,6 +120,13 @@ buildElementwiseKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildGemmEpilogueKernel(mlir::ModuleOp top, llvm::StringRef name,
                         KernelTarget t, const GpuStep &step);
+
+/// The sm_90a wgmma GEMM of a HopperGemm step (HopperGemm.h, with `cfg`),
+/// its epilogue the step's chain after the matmul (its inputs after A, SA,
+/// B, SB), as buildGemmEpilogueKernel does for the MXFP8 GEMM.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildHopperGemmStepKernel(mlir::ModuleOp top, llvm::StringRef name,
+                          const GpuStep &step, const HopperGemmConfig &cfg);
 
 /// conv_<i>(out, in, weight[, bias]: ptr, count: i64): one thread per output
 /// element of a 2-D NCHW convolution (groups, strides, pads, dilations),

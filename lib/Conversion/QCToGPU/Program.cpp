@@ -9,6 +9,7 @@
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "ElementwiseKernels.h"
+#include "quantc/Conversion/QCToGPU/HopperGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
@@ -372,6 +373,92 @@ std::string gemmKernelName(qc::QMatMulOp q) {
       .str();
 }
 
+/// The operands of a matmul the sm_90a GEMM computes (Program.h): e4m3
+/// codes A [..., K] dequantized by 1 x 128 blocks along K (SA [..., KB]),
+/// and a K-major e4m3 weight B [N, K] dequantized along K with a row of
+/// scales per weight row (SB [N, KB], qc-kmajor-weights), read through a
+/// transpose. K is a multiple of 16 (TMA's row alignment).
+struct HopperOperands {
+  Value a, sa, b, sb;
+  Operation *lhs, *transpose, *rhs;
+};
+
+std::optional<HopperOperands> matchHopperGemm(Operation *op) {
+  auto mm = dyn_cast<qc::MatMulOp>(op);
+  if (!mm)
+    return std::nullopt;
+  auto lhs = mm.getLhs().getDefiningOp<qc::DequantizeLinearOp>();
+  auto tr = mm.getRhs().getDefiningOp<qc::TransposeOp>();
+  if (!lhs || !tr || tr.getPerm() != ArrayRef<int64_t>{1, 0})
+    return std::nullopt;
+  auto rhs = tr.getInput().getDefiningOp<qc::DequantizeLinearOp>();
+  if (!rhs || lhs.getZeroPoint() || rhs.getZeroPoint() ||
+      !(rhs.getCodes().getDefiningOp<qc::WeightOp>() ||
+        matchPattern(rhs.getCodes(), m_Constant())))
+    return std::nullopt;
+  auto at = cast<RankedTensorType>(lhs.getCodes().getType());
+  auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
+  auto sat = cast<RankedTensorType>(lhs.getScale().getType());
+  auto sbt = cast<RankedTensorType>(rhs.getScale().getType());
+  auto ot = cast<RankedTensorType>(mm.getResult().getType());
+  if (!isa<Float8E4M3FNType>(at.getElementType()) ||
+      !isa<Float8E4M3FNType>(bt.getElementType()) ||
+      !sat.getElementType().isF32() || !sbt.getElementType().isF32() ||
+      !ot.getElementType().isF32() || at.getRank() < 2 ||
+      bt.getRank() != 2 || !bt.hasStaticShape() || !batchShaped(at) ||
+      !batchShaped(ot) || ot.getRank() != at.getRank())
+    return std::nullopt;
+  int64_t K = at.getShape().back(), N = bt.getDimSize(0);
+  if (bt.getDimSize(1) != K || K % kHopperKAlign || K > INT32_MAX ||
+      N > INT32_MAX)
+    return std::nullopt;
+  int64_t KB = llvm::divideCeil(K, int64_t(numerics::kFP8GemmBlock));
+  quantc::detail::LinearQuantLayout ll = quantc::detail::linearQuantLayout(lhs),
+                                    rl = quantc::detail::linearQuantLayout(rhs);
+  if (ll.axis != at.getRank() - 1 || ll.blockSize != numerics::kFP8GemmBlock ||
+      rl.axis != 1 || rl.blockSize != numerics::kFP8GemmBlock)
+    return std::nullopt;
+  SmallVector<int64_t> saShape(at.getShape());
+  saShape.back() = KB;
+  if (sat.getShape() != ArrayRef<int64_t>(saShape) ||
+      sbt.getShape() != ArrayRef<int64_t>{N, KB})
+    return std::nullopt;
+  return HopperOperands{lhs.getCodes(), lhs.getScale(), rhs.getCodes(),
+                        rhs.getScale(), lhs, tr, rhs};
+}
+
+/// The configuration of a HopperGemm step's kernel: the tile heuristic
+/// (HopperGemm.h) for its shape (a run-time batch taken as 4096 rows), one
+/// CTA per tile (the grid is linear in the batch: not persistent, no
+/// split-K, not swapped), tileN no wider than N needs, the weight scales a
+/// row per weight row, f32 output.
+HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
+  auto a = cast<RankedTensorType>(s.inputs[0].getType());
+  auto b = cast<RankedTensorType>(s.inputs[2].getType());
+  int64_t M = 1;
+  bool dynamic = false;
+  for (int64_t d : a.getShape().drop_back()) {
+    if (ShapedType::isDynamic(d))
+      dynamic = true;
+    else
+      M *= d;
+  }
+  int64_t N = b.getDimSize(0), K = b.getDimSize(1);
+  HopperGemmConfig c = chooseHopperGemmConfig(
+      dynamic ? 4096 : std::max<int64_t>(M, kHopperTileM), N, K,
+      HopperScaleMode::Block1x128);
+  c.swapAB = c.persistent = false;
+  c.splitK = 1;
+  c.output = HopperOutput::F32;
+  c.weightScalesPerRow = true;
+  for (unsigned t : {16u, 32u, 64u})
+    if (N <= t && t < c.tileN) {
+      c.tileN = t;
+      break;
+    }
+  return c;
+}
+
 } // namespace
 
 std::string GpuPlan::describeUnsupported() const {
@@ -384,8 +471,41 @@ std::string GpuPlan::describeUnsupported() const {
   return s;
 }
 
-GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
+GpuPlan quantc::planGpuProgram(func::FuncOp fn,
+                               std::optional<KernelTarget> only) {
   GpuPlan plan;
+  // sm_90a alone: the wgmma GEMM's matmuls, and the ops only they read
+  // (their operands' dequantizes and the weight's transpose), which it
+  // does itself and which are not launched.
+  llvm::DenseMap<Operation *, HopperOperands> hopper;
+  llvm::DenseSet<Operation *> consumed;
+  if (only == KernelTarget::SM90a) {
+    fn.walk([&](qc::MatMulOp mm) {
+      if (auto h = matchHopperGemm(mm))
+        hopper[mm] = *h;
+    });
+    auto readOnlyBy = [](Operation *op, auto &&pred) {
+      return llvm::all_of(op->getUses(), pred);
+    };
+    for (auto &[mm, h] : hopper) {
+      if (readOnlyBy(h.lhs, [&](OpOperand &u) {
+            return u.getOperandNumber() == 0 && hopper.contains(u.getOwner());
+          }))
+        consumed.insert(h.lhs);
+      if (readOnlyBy(h.transpose,
+                     [&](OpOperand &u) { return hopper.contains(u.getOwner()); }))
+        consumed.insert(h.transpose);
+    }
+    for (auto &[mm, h] : hopper)
+      if (readOnlyBy(h.rhs,
+                     [&](OpOperand &u) { return consumed.contains(u.getOwner()); }))
+        consumed.insert(h.rhs);
+  }
+  auto hopperStep = [&](Operation *mm, Value out) {
+    const HopperOperands &h = hopper.find(mm)->second;
+    return GpuStep{GpuStep::Kind::HopperGemm, "", {mm},
+                   {h.a, h.sa, h.b, h.sb}, {out}};
+  };
   // Elementwise chains: the step an op's result belongs to while the chain
   // can still grow (its result has one use, by the next chain op).
   llvm::DenseMap<Value, size_t> openChain;
@@ -410,6 +530,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     std::string reason = unsupportedReason(op);
     if (!reason.empty())
       return unsupported(reason);
+    if (hopper.contains(op)) {
+      plan.steps.push_back(hopperStep(op, op->getResult(0)));
+      return;
+    }
     if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
       plan.steps.push_back({GpuStep::Kind::Gemm, gemmKernelName(q), {op},
                             {q.getLhs(), q.getLhsScales(), q.getRhs(),
@@ -488,7 +612,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
   };
   for (Operation &opRef : fn.getBody().front()) {
     Operation *op = &opRef;
-    if (isa<arith::ConstantOp, qc::WeightOp, func::ReturnOp>(op))
+    if (isa<arith::ConstantOp, qc::WeightOp, func::ReturnOp>(op) ||
+        consumed.contains(op))
       continue;
     auto f = dyn_cast<qc::FusionOp>(op);
     if (!f) {
@@ -498,6 +623,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     // A quantized GEMM and an epilogue the GEMM kernel computes in
     // registers (qc-fuse-epilogues decided the grouping): one launch.
     SmallVector<Operation *> epi = f.getEpilogue();
+    if (hopper.contains(f.getAnchor()) && llvm::all_of(epi, isElementwise) &&
+        elementTypeOf(f.getResult()).isF32()) {
+      GpuStep st = hopperStep(f.getAnchor(), f.getResult());
+      st.ops.append(epi.begin(), epi.end());
+      plan.steps.push_back(std::move(st));
+      continue;
+    }
     auto q = dyn_cast<qc::QMatMulOp>(f.getAnchor());
     if (q && unsupportedReason(q).empty() && llvm::all_of(epi, isElementwise)) {
       GpuStep st{GpuStep::Kind::Gemm, "", {q}, {q.getLhs(), q.getLhsScales(),
@@ -598,8 +730,28 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn) {
     os << "->" << quantc::detail::typeName(ops.back()->getResult(0).getType());
     return key;
   };
-  llvm::StringMap<std::string> gemmKeys;
+  llvm::StringMap<std::string> gemmKeys, hopperKeys;
   for (GpuStep &s : plan.steps) {
+    if (s.kind == GpuStep::Kind::HopperGemm) {
+      // fp8_gemm_1x128_n<tileN>_s<stages>[_ep<i>]: the configuration, and
+      // the epilogue as a GEMM's (in0 its accumulator).
+      HopperGemmConfig c = hopperGemmConfig(s);
+      std::string base = "fp8_gemm_1x128_n" + std::to_string(c.tileN) + "_s" +
+                         std::to_string(c.stages);
+      if (s.ops.size() == 1) {
+        s.kernel = base;
+        continue;
+      }
+      SmallVector<Value> chainInputs{s.ops.front()->getResult(0)};
+      std::string key = describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
+                                      chainInputs, s.expr);
+      s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      s.kernel = hopperKeys
+                     .try_emplace(base + ";" + key,
+                                  base + "_ep" + std::to_string(hopperKeys.size()))
+                     .first->second;
+      continue;
+    }
     if (s.kind == GpuStep::Kind::Elementwise) {
       std::string key = describeChain(s.ops, s.inputs, s.expr);
       s.kernel = ewKeys.try_emplace(key, "ew_" + std::to_string(ewKeys.size()))
@@ -688,6 +840,16 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
                                      quantc::detail::gemmOperandCodes(q, true));
       break;
     }
+    case GpuStep::Kind::HopperGemm:
+      if (t != KernelTarget::SM90a) {
+        kernels.emitError() << "kernel " << name
+                            << " is the sm_90a wgmma GEMM; target "
+                            << getChip(t) << " cannot run it";
+        return failure();
+      }
+      f = quantc::detail::buildHopperGemmStepKernel(kernels, name, s,
+                                                    hopperGemmConfig(s));
+      break;
     case GpuStep::Kind::QuantizeMX:
       f = quantc::detail::buildQuantizeMXFP8Kernel(
           kernels, name, t,
@@ -782,8 +944,9 @@ json::Array ints(ArrayRef<int64_t> v) {
 } // namespace
 
 json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
-                                        json::Array &unsupportedJson) {
-  GpuPlan plan = planGpuProgram(fn);
+                                        json::Array &unsupportedJson,
+                                        std::optional<KernelTarget> only) {
+  GpuPlan plan = planGpuProgram(fn, only);
   auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
   // An output must be computed by a step, once: a returned input, weight or
   // value returned twice has no slot of its own.
@@ -891,6 +1054,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       args.push_back(json::Object{{"value", valueId.lookup(v)}});
     };
     json::Array grid, block;
+    int64_t sharedBytes = 0;
     switch (s.kind) {
     case GpuStep::Kind::Gemm: {
       auto q = cast<qc::QMatMulOp>(s.ops.front());
@@ -909,6 +1073,38 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       grid = json::Array{M.ceilDiv(kMXFP8BlockTileM), Linear{0, N}.ceilDiv(kMXFP8BlockTileN),
               Linear{0, 1}.json()};
       block = json::Array{32, 4, 1};
+      break;
+    }
+    case GpuStep::Kind::HopperGemm: {
+      // (tmA, tmB, SA, SB, C, epilogue inputs..., M, N, K): A and B
+      // through tensor maps the runtime encodes (docs/Runtime.md), boxes
+      // of 128 rows (A) and tileN rows (B) by 128 bytes of K.
+      HopperGemmConfig c = hopperGemmConfig(s);
+      auto a = cast<RankedTensorType>(s.inputs[0].getType());
+      Linear M = count(a, 0, a.getRank() - 1);
+      auto b = cast<RankedTensorType>(s.inputs[2].getType());
+      int64_t N = b.getDimSize(0), K = b.getDimSize(1);
+      auto map = [&](Value v, int64_t rows) {
+        args.push_back(json::Object{
+            {"tensor_map", json::Object{{"value", valueId.lookup(v)},
+                                        {"box", ints({rows, kHopperTileK})},
+                                        {"swizzle", 128}}}});
+      };
+      map(s.inputs[0], kHopperTileM);
+      map(s.inputs[2], c.tileN);
+      ptrArg(s.inputs[1]);
+      ptrArg(s.inputs[3]);
+      ptrArg(s.outputs[0]);
+      for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
+        ptrArg(v); // the epilogue's inputs
+      args.push_back(json::Object{{"i32", M.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+      LaunchConfig lc = getHopperGemmLaunchConfig(c, 1, N);
+      grid = json::Array{Linear{0, N}.ceilDiv(c.tileN),
+                         M.ceilDiv(kHopperTileM), Linear{0, 1}.json()};
+      block = json::Array{lc.blockX, lc.blockY, lc.blockZ};
+      sharedBytes = lc.sharedBytes;
       break;
     }
     case GpuStep::Kind::QuantizeMX: {
@@ -984,7 +1180,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  {"args", std::move(args)},
                                  {"grid", std::move(grid)},
                                  {"block", std::move(block)},
-                                 {"shared_bytes", 0}};
+                                 {"shared_bytes", sharedBytes}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
     Operation *first = s.ops.front();
@@ -1001,6 +1197,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         q && StringRef(s.kernel).starts_with("quantize_mx_"))
       step["attrs"] =
           json::Object{{"element", quantc::detail::typeName(getMXGemmElement(q.getScheme()))}};
+    if (s.kind == GpuStep::Kind::HopperGemm) {
+      HopperGemmConfig c = hopperGemmConfig(s);
+      step["attrs"] = json::Object{{"scales", "1x128"},
+                                   {"tile_n", c.tileN},
+                                   {"stages", c.stages}};
+    }
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},

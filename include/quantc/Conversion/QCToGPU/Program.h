@@ -15,6 +15,10 @@
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
+//   sm_90a only: qc.matmul of 1x128 e4m3 activations and a K-major e4m3
+//   weight (qc-kmajor-weights) -> fp8_gemm_1x128_n<tileN>[_ep<i>], the TMA +
+//   wgmma GEMM (HopperGemm.h) with its epilogue; the dequantizes and the
+//   transpose it reads through are not launched
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
@@ -53,7 +57,7 @@ namespace quantc {
 struct GpuStep {
   enum class Kind {
     Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy, Layout,
-    MatMul, Row
+    MatMul, Row, HopperGemm
   };
   Kind kind;
   /// The gpu.func it launches; steps with equal kernels share one.
@@ -80,8 +84,12 @@ struct GpuPlan {
 };
 
 /// Plans `fn` (the graph's @main). Never fails: what cannot run is listed in
-/// `unsupported`, and `steps` then covers only part of the graph.
-GpuPlan planGpuProgram(mlir::func::FuncOp fn);
+/// `unsupported`, and `steps` then covers only part of the graph. `only`:
+/// the one target the program is for, when there is one; with SM90a the
+/// fp8-1x128 matmuls whose weights qc-kmajor-weights laid out [N, K] become
+/// wgmma GEMM steps (the program then runs on sm_90a alone).
+GpuPlan planGpuProgram(mlir::func::FuncOp fn,
+                       std::optional<KernelTarget> only = std::nullopt);
 
 /// The shared GEMM kernel alone, for every qc.qmatmul under `root` that a
 /// kernel supports:
@@ -99,8 +107,10 @@ mlir::LogicalResult buildGpuKernels(const GpuPlan &plan, mlir::ModuleOp kernels,
 /// ops): values, arena slots planned by liveness, and steps with their
 /// arguments and launch geometry (docs/Runtime.md). Returns json null with
 /// `unsupported` filled when the graph cannot run on a GPU.
-llvm::json::Value buildGpuProgramJson(mlir::func::FuncOp packagedMain,
-                                      llvm::json::Array &unsupported);
+llvm::json::Value
+buildGpuProgramJson(mlir::func::FuncOp packagedMain,
+                    llvm::json::Array &unsupported,
+                    std::optional<KernelTarget> only = std::nullopt);
 
 } // namespace quantc
 
