@@ -433,16 +433,48 @@ class Cuda:
         self.check(self.lib.cuMemcpyDtoH_v2(arr.ctypes.data_as(ctypes.c_void_p), src,
                                             ctypes.c_size_t(arr.nbytes)), "cuMemcpyDtoH")
 
-    def launch(self, f, grid, block, args, sync=True):
+    def launch(self, f, grid, block, args, sync=True, shared=0):
         """args: list of ctypes scalars (c_uint64 pointers, c_int32, c_int64).
-        sync=False leaves the kernel running (call sync())."""
+        sync=False leaves the kernel running (call sync()). shared: dynamic
+        shared memory bytes (above 48 KiB, after allow_shared)."""
         holders = [ctypes.byref(a) for a in args]
         argv = (ctypes.c_void_p * len(args))(*[ctypes.cast(h, ctypes.c_void_p) for h in holders])
         self.check(self.lib.cuLaunchKernel(f, grid[0], grid[1], grid[2],
                                            block[0], block[1], block[2],
-                                           0, None, argv, None), "cuLaunchKernel")
+                                           shared, None, argv, None), "cuLaunchKernel")
         if sync:
             self.sync()
+
+    def allow_shared(self, f, nbytes):
+        """Lets kernel f take nbytes of dynamic shared memory (needed above
+        48 KiB: CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)."""
+        self.check(self.lib.cuFuncSetAttribute(f, 8, nbytes),
+                   "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
+
+    def tensor_map(self, dptr, rows, cols, box, swizzle=128):
+        """A CUtensorMap, copied to device memory (the kernels read it from
+        global memory; returns its c_uint64 address): the [rows, cols]
+        uint8 matrix at dptr, boxes of box = (rows, cols) elements, the
+        swizzle span in bytes, L2 promotion 256 B, zero fill out of bounds
+        (docs/Runtime.md: what libquantc_rt encodes)."""
+        swz = {0: 0, 32: 1, 64: 2, 128: 3}[swizzle]
+        raw = (ctypes.c_uint8 * 192)()
+        base = ctypes.addressof(raw)
+        base += (-base) % 64  # CUtensorMap is alignas(64)
+        buf = (ctypes.c_uint8 * 128).from_address(base)
+        gd = (ctypes.c_uint64 * 2)(cols, rows)
+        gs = (ctypes.c_uint64 * 1)(cols)
+        bd = (ctypes.c_uint32 * 2)(box[1], box[0])
+        es = (ctypes.c_uint32 * 2)(1, 1)
+        # UINT8, rank 2, no interleave, L2 promotion 256 B (3), OOB fill
+        # NONE (out-of-bounds elements read as zero).
+        self.check(self.lib.cuTensorMapEncodeTiled(
+            buf, ctypes.c_int(0), ctypes.c_uint32(2), ctypes.c_void_p(dptr),
+            gd, gs, bd, es, ctypes.c_int(0), ctypes.c_int(swz),
+            ctypes.c_int(3), ctypes.c_int(0)), "cuTensorMapEncodeTiled")
+        d = self.alloc(128)
+        self.htod(d, np.frombuffer(bytes(buf), dtype=np.uint8))
+        return d
 
     def sync(self):
         self.check(self.lib.cuCtxSynchronize(), "cuCtxSynchronize (kernel execution)")

@@ -85,12 +85,6 @@ TIME_SHAPES = [(4096, 2112, 7168), (4096, 24576, 1536), (4096, 32768, 512),
                (16, 7168, 16384), (64, 7168, 2048), (128, 7168, 2048),
                (16, 2112, 7168), (128, 24576, 1536)]
 
-# cuTensorMapEncodeTiled enums (cuda.h)
-CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0
-CU_TENSOR_MAP_SWIZZLE_128B = 3
-CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3
-CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0  # out-of-bounds elements read as 0
-CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8
 
 
 def shared_bytes(stages, tile_n):
@@ -368,9 +362,7 @@ class Hopper(Cuda):
             mod = self.load_module(open(base + ".ptx", "rb").read())
         fn = self.function(mod, name)
         smem = shared_bytes(kernel["stages"], kernel["tile_n"])
-        self.check(self.lib.cuFuncSetAttribute(
-            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem),
-            "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)")
+        self.allow_shared(fn, smem)
         return dict(kernel, fn=fn, smem=smem)
 
     def sms(self):
@@ -381,27 +373,11 @@ class Hopper(Cuda):
         return n.value
 
     def tensor_map(self, dptr, rows, K, box_rows=TILE_M):
-        """A CUtensorMap for the [rows, K] e4m3 matrix at dptr (boxes of
-        box_rows x 128 bytes), copied to device memory (the kernel reads it
-        from global memory)."""
-        dims, strides, box = tensor_map_params(rows, K, box_rows)
-        raw = (ctypes.c_uint8 * 192)()
-        base = ctypes.addressof(raw)
-        base += (-base) % 64  # CUtensorMap is alignas(64)
-        buf = (ctypes.c_uint8 * 128).from_address(base)
-        gd = (ctypes.c_uint64 * 2)(*dims)
-        gs = (ctypes.c_uint64 * 1)(*strides)
-        bd = (ctypes.c_uint32 * 2)(*box)
-        es = (ctypes.c_uint32 * 2)(1, 1)
-        self.check(self.lib.cuTensorMapEncodeTiled(
-            buf, ctypes.c_int(CU_TENSOR_MAP_DATA_TYPE_UINT8), ctypes.c_uint32(2),
-            ctypes.c_void_p(dptr), gd, gs, bd, es, ctypes.c_int(0),
-            ctypes.c_int(CU_TENSOR_MAP_SWIZZLE_128B),
-            ctypes.c_int(CU_TENSOR_MAP_L2_PROMOTION_L2_256B),
-            ctypes.c_int(CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE)), "cuTensorMapEncodeTiled")
-        d = self.alloc(128)
-        self.htod(d, np.frombuffer(bytes(buf), dtype=np.uint8))
-        return d
+        """The CUtensorMap of the [rows, K] e4m3 matrix at dptr as the
+        kernel expects it (boxes of box_rows x 128 bytes, 128-byte
+        swizzle), in device memory."""
+        dims, _, box = tensor_map_params(rows, K, box_rows)
+        return Cuda.tensor_map(self, dptr, dims[1], dims[0], box[::-1], 128)
 
     def launch_kernel(self, k, M, N, args):
         """grid (ceil(N/tileN), ceil(M/128)), 384 threads, the stages'

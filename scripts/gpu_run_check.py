@@ -114,6 +114,30 @@ class NumpyMX:
         return np.ascontiguousarray(codes), sc.astype(np.uint8)
 
     @staticmethod
+    def gemm_fp8(a, b, sa, sb, scales="1x128"):
+        """F33 with 1x128 scales (quantc.numerics.gemm_fp8's arithmetic)
+        in numpy: a [M, K], b [N, K] e4m3 codes, sa [M, KB], sb
+        [ceil(N/128), KB]. Each 128-wide K block's sum is exact in float64
+        (e4m3 products are multiples of 2^-18 below 2^18; 128 of them need
+        43 bits), rounded to f32 and promoted acc = f32(p * f32(sa * sb) +
+        acc) (one rounding of the exact float64 value: fmaf's but for
+        double-rounding ties)."""
+        if scales != "1x128":
+            raise ValueError(f"no numpy model of {scales} scales")
+        M, K = a.shape
+        N = b.shape[0]
+        ad, bd = E4M3[a].astype(np.float64), E4M3[b].astype(np.float64)
+        sbn = np.repeat(np.asarray(sb, np.float32), 128, axis=0)[:N]
+        acc = np.zeros((M, N), np.float32)
+        for kb in range(-(-K // 128)):
+            blk = slice(kb * 128, (kb + 1) * 128)
+            p = (ad[:, blk] @ bd[:, blk].T).astype(np.float32)
+            f = (np.asarray(sa, np.float32)[:, kb:kb + 1] *
+                 sbn[None, :, kb]).astype(np.float32)
+            acc = (p.astype(np.float64) * f + acc).astype(np.float32)
+        return acc
+
+    @staticmethod
     def encode(x, fmt="f8E4M3FN", saturate=True):
         """Float codes (gpu_check.mini_encode, bf16_encode): what
         quantize_linear and casts to e4m3, e5m2, e2m1 and bf16 use."""
@@ -169,6 +193,11 @@ class CudaProgram:
                                + "; ".join(errors))
         self.fns = {s["kernel"]: cuda.function(self.mod, s["kernel"])
                     for s in pkg.program["steps"]}
+        # Dynamic shared memory above 48 KiB (the sm_90a GEMM's stages).
+        for s in pkg.program["steps"]:
+            if s.get("shared_bytes", 0) > 48 * 1024:
+                cuda.allow_shared(self.fns[s["kernel"]], s["shared_bytes"])
+        self.maps = []
         self.wptr = cuda.alloc(pkg.weights.nbytes).value
         cuda.htod(ctypes.c_uint64(self.wptr), pkg.weights)
         self.arena, self.arena_bytes, self.batch = None, 0, None
@@ -196,22 +225,36 @@ class CudaProgram:
                     qp.DTYPE[v["dtype"]])
                 cuda.htod(ctypes.c_uint64(self.ptr[i]), x)
         self.launches = []
+        for m in self.maps:
+            cuda.free(m)
+        self.maps = []
         for step in p["steps"]:
             args = []
             for a in step["args"]:
-                if "value" in a:
+                if "tensor_map" in a:
+                    # As libquantc_rt: the value as [rows, last dim] bytes.
+                    tm = a["tensor_map"]
+                    v = p["values"][tm["value"]]
+                    cols = v["shape"][-1]
+                    rows = qp.value_bytes(v, batch) // cols
+                    self.maps.append(cuda.tensor_map(
+                        self.ptr[tm["value"]], max(rows, 1), cols, tm["box"],
+                        tm["swizzle"]))
+                    args.append(ctypes.c_uint64(self.maps[-1].value))
+                elif "value" in a:
                     args.append(ctypes.c_uint64(self.ptr[a["value"]]))
                 elif "i32" in a:
                     args.append(ctypes.c_int32(qp.linear(a["i32"], batch)))
                 else:
                     args.append(ctypes.c_int64(qp.linear(a["i64"], batch)))
             grid = [qp.linear(g, batch) for g in step["grid"]]
-            self.launches.append((self.fns[step["kernel"]], grid, step["block"], args))
+            self.launches.append((self.fns[step["kernel"]], grid, step["block"],
+                                  args, step.get("shared_bytes", 0)))
 
     def launch(self, i, sync=True):
-        fn, grid, block, args = self.launches[i]
+        fn, grid, block, args, shared = self.launches[i]
         if min(grid) > 0:
-            self.cuda.launch(fn, grid, block, args, sync=sync)
+            self.cuda.launch(fn, grid, block, args, sync=sync, shared=shared)
 
     def download(self, i):
         v = self.pkg.program["values"][i]
@@ -259,11 +302,33 @@ def check_steps(prog, inputs):
     fails = []
     for i, step in enumerate(p["steps"]):
         prog.launch(i)
-        ids = [a["value"] for a in step["args"] if "value" in a]
+        ids = [qp.pointer_value(a) for a in step["args"]
+               if qp.pointer_value(a) is not None]
         views = [prog.download(j) for j in ids]
         scalars = [a for a in prog.launches[i][3] if not isinstance(a, ctypes.c_uint64)]
         scalars = [s.value for s in scalars]
         k = step["kernel"]
+        if k.startswith("fp8_gemm_1x128"):
+            # The wgmma GEMM against F33 (exact sums in the numpy model):
+            # the tensor core's sums are within 2^-10 of sum |a*b*sa*sb|.
+            a, b, sa, sb, out = views[:5]
+            M, N, K = scalars
+            kb = -(-K // 128)
+            ad = (E4M3[a.reshape(M, K)].astype(np.float64) *
+                  np.repeat(sa.reshape(M, kb), 128, axis=1)[:, :K])
+            bd = (E4M3[b.reshape(N, K)].astype(np.float64) *
+                  np.repeat(sb.reshape(N, kb)[::128].repeat(128, axis=0)[:N],
+                            128, axis=1)[:, :K])
+            ref = ad @ bd.T
+            mag = np.abs(ad) @ np.abs(bd).T
+            if step.get("expr"):
+                ref = qp.eval_expr(step["expr"], [ref.astype(np.float32).reshape(
+                    out.shape)] + views[5:], out.shape).reshape(M, N)
+            err = float(np.nanmax(np.abs(out.reshape(M, N) - ref) /
+                                  np.maximum(mag, 1e-30), initial=0.0))
+            if not err <= GEMM_TOL:
+                fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
+            continue
         if k.startswith("mxfp8_gemm"):
             a, sa, w, sw, out = views[:5]
             err = gemm_error(out, a, sa, w, sw, step.get("expr"), views[5:],

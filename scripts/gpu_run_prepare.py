@@ -27,7 +27,12 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     ("mlp", "int8-dynamic"), ("gpt2", "int8-dynamic"),  # run-time scales
     ("cnn", "int8-dynamic"),  # one scale per tensor: over the batch too
     ("mlp", "int4-g128"), ("gpt2", "nvfp4"),  # 4-bit codes
-    ("mlp", "mxfp4")]  # e2m1 codes recoded to e4m3 in the GEMM
+    ("mlp", "mxfp4"),  # e2m1 codes recoded to e4m3 in the GEMM
+    # sm_90a alone: the fp8-1x128 matmuls on the TMA + wgmma GEMM (its
+    # tensor maps encoded at run time). Not LLaMA: its run-time 1x128
+    # quantizes turn f32 rounding differences of the attention matmuls
+    # into e4m3 code flips beyond the 1e-3 output check.
+    ("mlp", "fp8-1x128", "sm_90a"), ("gpt2", "fp8-1x128", "sm_90a")]
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
@@ -77,9 +82,13 @@ def main(argv=None):
     args = ap.parse_args(argv)
     out, bin_dir = args.out, args.build / "bin"
     cases = []
-    for example, fmt in CASES:
-        # The case's name: the example, or example-format beside mxfp8.
+    for example, fmt, *target in CASES:
+        # The case's name: the example, or example-format beside mxfp8
+        # (-sm90a for a package of that target alone).
+        targets = target[0] if target else TARGETS
         name = example if fmt == "mxfp8" else f"{example}-{fmt}"
+        if target:
+            name += "-" + targets.replace("_", "")
         src = out / "src" / example
         paths = load_example(example).generate(str(src))
         calib = paths.get("calib") or paths["test"]
@@ -90,7 +99,7 @@ def main(argv=None):
                      "dynamic"] if fmt.endswith("-dynamic")
                     else ["--format", fmt])
         compile_cmd = [str(bin_dir / "quant-compile"), paths["model"],
-                       "--calib", calib, "-o", str(pkg), "--target", TARGETS,
+                       "--calib", calib, "-o", str(pkg), "--target", targets,
                        *fmt_args, "-q"]
         res = subprocess.run(compile_cmd, capture_output=True, text=True)
         batches = BATCHES
