@@ -142,9 +142,10 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   return q;
 }
 
-/// The MMA instruction kernel `name` uses: the first `mma.sync...` of its
-/// .entry in `ptx` (what the kernel really issues: e5m2 operands, the
-/// block-scaled kinds), or `fallback` when the PTX has none.
+/// The MMA instruction kernel `name` uses: the first `wgmma.mma_async...`
+/// (the sm_90a GEMM) or else `mma.sync...` of its .entry in `ptx` (what the
+/// kernel really issues: e5m2 operands, the block-scaled kinds, the wgmma
+/// tile), or `fallback` when the PTX has none.
 static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
                                     llvm::StringRef fallback) {
   size_t at = ptx.find((".entry " + name + "(").str());
@@ -152,7 +153,9 @@ static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
     return fallback.str();
   size_t end = ptx.find(".entry ", at + 1);
   llvm::StringRef body = ptx.slice(at, end);
-  size_t m = body.find("mma.sync");
+  size_t m = body.find("wgmma.mma_async");
+  if (m == llvm::StringRef::npos)
+    m = body.find("mma.sync");
   if (m == llvm::StringRef::npos)
     return fallback.str();
   return body.substr(m).take_until([](char c) { return isspace(c); }).str();
@@ -577,7 +580,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
            })},
           {"target", file.target},
           {"file", "kernels/" + file.target + ".ptx"}});
-      if (st.kind == GpuStep::Kind::Gemm)
+      if (st.kind == GpuStep::Kind::Gemm ||
+          st.kind == GpuStep::Kind::HopperGemm)
         kernelsJson.back().getAsObject()->try_emplace(
             "instruction",
             mmaInstructionOf(file.ptx, name, getMMAInstructionName(t)));
@@ -913,7 +917,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // The MMA instruction line only where the program has a GEMM (an int8 or
   // fp8 package's matmuls are f32 kernels between Q/DQ chains).
   bool hasGemm = llvm::any_of(gpuPlan.steps, [](const GpuStep &s) {
-    return s.kind == GpuStep::Kind::Gemm;
+    return s.kind == GpuStep::Kind::Gemm ||
+           s.kind == GpuStep::Kind::HopperGemm;
   });
   for (auto [t, f] : llvm::zip(targets, kernelFiles)) {
     os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n",
@@ -924,7 +929,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       // The MMA instructions the GEMM kernels issue (one per operand types).
       std::set<std::string> insns;
       for (const std::string &k : f.kernels)
-        if (StringRef(k).starts_with(kGemmKernelName))
+        if (StringRef(k).starts_with(kGemmKernelName) ||
+            StringRef(k).starts_with(kHopperGemmStepPrefix))
           insns.insert(mmaInstructionOf(f.ptx, k, getMMAInstructionName(t)));
       for (const std::string &i : insns)
         os << "           " << i << "\n";

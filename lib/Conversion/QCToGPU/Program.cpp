@@ -736,7 +736,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       // fp8_gemm_1x128_n<tileN>_s<stages>[_ep<i>]: the configuration, and
       // the epilogue as a GEMM's (in0 its accumulator).
       HopperGemmConfig c = hopperGemmConfig(s);
-      std::string base = "fp8_gemm_1x128_n" + std::to_string(c.tileN) + "_s" +
+      std::string base = kHopperGemmStepPrefix.str() + "_n" +
+                         std::to_string(c.tileN) + "_s" +
                          std::to_string(c.stages);
       if (s.ops.size() == 1) {
         s.kernel = base;

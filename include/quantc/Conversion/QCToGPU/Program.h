@@ -53,6 +53,9 @@
 
 namespace quantc {
 
+/// The names of the sm_90a GEMM's kernels in a program start with this.
+inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_1x128";
+
 /// One kernel launch.
 struct GpuStep {
   enum class Kind {

@@ -1,0 +1,32 @@
+// qc-convert-to-gpu{target=sm_90a}: fp8-1x128 matmuls become steps of the
+// TMA + wgmma GEMM (docs/Kernels.md, "In packages"): qc-kmajor-weights
+// lays the weight out [N, K] first; the activation and weight dequantizes
+// and the transpose are read by the GEMM, not launched. Other targets keep
+// the Q/DQ chains and the f32 matmul kernel.
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90a})" | FileCheck %s
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s --check-prefix=SM90
+
+// CHECK-LABEL: func.func @main
+// CHECK: %[[D:.*]] = qc.dequantize_linear %{{.*}} : (tensor<96x256xf8E4M3FN>, tensor<96x2xf32>) -> tensor<96x256xf32>
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.transpose %[[D]] {perm = array<i64: 1, 0>} : (tensor<96x256xf32>) -> tensor<256x96xf32>
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_
+// CHECK: qc.dequantize_linear
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.fusion
+// CHECK: qc.relu %{{.*}} {qc.gpu_kernel = @quantc_kernels::@fp8_gemm_1x128_n64_s2_ep0}
+// CHECK: gpu.module @quantc_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx84">]
+// The GEMM: tensor maps of A and B, SA, SB, C, the bias, M, N, K.
+// CHECK: gpu.func @fp8_gemm_1x128_n64_s2_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK: nvvm.wgmma.mma_async
+// SM90-LABEL: func.func @main
+// SM90-NOT: qc.transpose
+// SM90: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+// SM90-NOT: fp8_gemm
+func.func @main(%x: tensor<?x256xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x96xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x256xf32>, tensor<256x96xf32>) -> tensor<?x96xf32>
+  %1 = qc.add %0, %b : (tensor<?x96xf32>, tensor<96xf32>) -> tensor<?x96xf32>
+  %2 = qc.relu %1 : (tensor<?x96xf32>) -> tensor<?x96xf32>
+  return %2 : tensor<?x96xf32>
+}
