@@ -329,12 +329,14 @@ Status ManifestReader::tensorMap(const JValue &v, const std::string &key,
                  "expected an integer in 1..256");
     out.box[i] = (uint32_t)b.asInt();
   }
-  if (swizzle ? out.box[1] > (uint32_t)swizzle : out.box[1] % 16)
+  // The box's rows (one-byte elements) are a multiple of 16 bytes, and
+  // with a swizzle no longer than its span.
+  if (out.box[1] % 16 || (swizzle && out.box[1] > (uint32_t)swizzle))
     return err(key + ".box[1]",
                std::to_string(out.box[1]) + " bytes per row of a box: " +
-                   (swizzle ? "more than the swizzle span of " +
-                                  std::to_string(swizzle)
-                            : std::string("not a multiple of 16")));
+                   (out.box[1] % 16 ? std::string("not a multiple of 16")
+                                    : "more than the swizzle span of " +
+                                          std::to_string(swizzle)));
   out.value = value;
   out.swizzle = (uint32_t)swizzle;
   return Status::ok();

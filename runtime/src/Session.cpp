@@ -452,6 +452,11 @@ Status Session::encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
       (mapsValid_ && mapsBatch_ == batch && mapsPtrs_ == valuePtrs))
     return Status::ok();
   mapsValid_ = false;
+  // A run that failed part-way may have left launches queued that read the
+  // maps: let them finish before the maps change.
+  if (maps_)
+    CU_CHECK(d_->cuStreamSynchronize(stream_),
+             where() + "cuStreamSynchronize before new tensor maps");
   std::vector<CUtensorMap> maps((size_t)p.tensorMaps);
   for (size_t i = 0; i < p.steps.size(); ++i)
     for (const Arg &a : p.steps[i].args) {

@@ -3,8 +3,8 @@
 // lays the weight out [N, K] first; the activation and weight dequantizes
 // and the transpose are read by the GEMM, not launched. Other targets keep
 // the Q/DQ chains and the f32 matmul kernel.
-// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90a})" | FileCheck %s
-// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s --check-prefix=SM90
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90a})" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s --check-prefix=SM90
 
 // CHECK-LABEL: func.func @main
 // CHECK: %[[D:.*]] = qc.dequantize_linear %{{.*}} : (tensor<96x256xf8E4M3FN>, tensor<96x2xf32>) -> tensor<96x256xf32>
@@ -29,4 +29,25 @@ func.func @main(%x: tensor<?x256xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
   %1 = qc.add %0, %b : (tensor<?x96xf32>, tensor<96xf32>) -> tensor<?x96xf32>
   %2 = qc.relu %1 : (tensor<?x96xf32>) -> tensor<?x96xf32>
   return %2 : tensor<?x96xf32>
+}
+
+// -----
+
+// The same form written by hand, without qc.kmajor_weight: nothing says
+// each 128-row block's scales are equal (here they are not), so the
+// matmul stays an f32 kernel after a dequantize and a transpose.
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: fp8_gemm
+// CHECK: qc.transpose {{.*}}qc.gpu_kernel = @quantc_kernels::@layout_0
+// CHECK: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+// SM90-LABEL: func.func @main
+// SM90: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+func.func @main(%x: tensor<?x128xf8E4M3FN>, %sx: tensor<?x1xf32>) -> tensor<?x2xf32> {
+  %a = qc.dequantize_linear %x, %sx {block_size = 128 : i64} : (tensor<?x128xf8E4M3FN>, tensor<?x1xf32>) -> tensor<?x128xf32>
+  %c = arith.constant dense<1.0> : tensor<2x128xf8E4M3FN>
+  %s = arith.constant dense<[[0.5], [0.25]]> : tensor<2x1xf32>
+  %d = qc.dequantize_linear %c, %s {block_size = 128 : i64} : (tensor<2x128xf8E4M3FN>, tensor<2x1xf32>) -> tensor<2x128xf32>
+  %t = qc.transpose %d {perm = array<i64: 1, 0>} : (tensor<2x128xf32>) -> tensor<128x2xf32>
+  %0 = qc.matmul %a, %t : (tensor<?x128xf32>, tensor<128x2xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
 }

@@ -11,7 +11,7 @@
 // CHECK-NOT: tensor<2x130xf32>
 // CHECK-DAG: %[[C:.*]] = arith.constant {{.*}} : tensor<130x256xf8E4M3FN>
 // CHECK-DAG: %[[S:.*]] = arith.constant {{.*}} : tensor<130x2xf32>
-// CHECK: %[[D:.*]] = qc.dequantize_linear %[[C]], %[[S]] {block_size = 128 : i64} : (tensor<130x256xf8E4M3FN>, tensor<130x2xf32>) -> tensor<130x256xf32>
+// CHECK: %[[D:.*]] = qc.dequantize_linear %[[C]], %[[S]] {block_size = 128 : i64, qc.kmajor_weight} : (tensor<130x256xf8E4M3FN>, tensor<130x2xf32>) -> tensor<130x256xf32>
 // CHECK: %[[T:.*]] = qc.transpose %[[D]] {perm = array<i64: 1, 0>} : (tensor<130x256xf32>) -> tensor<256x130xf32>
 // CHECK: qc.matmul %{{.*}}, %[[T]]
 func.func @kmajor(%x: tensor<?x256xf32>) -> tensor<?x130xf32> {
@@ -55,7 +55,7 @@ func.func @float_activations(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
 // HAND: %[[A:.*]] = qc.dequantize_linear %{{.*}}, %{{.*}} {block_size = 128 : i64} : (tensor<?x128xf8E4M3FN>
 // HAND: qc.dequantize_linear %{{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x2xf8E4M3FN>, tensor<1x2xf32>)
 // HAND: qc.dequantize_linear %{{.*}} {axis = 0 : i64, block_size = 128 : i64} : (tensor<128x4xf8E4M3FN>, tensor<1x4xf32>)
-// HAND: %[[T:.*]] = qc.dequantize_linear %{{.*}} {block_size = 128 : i64} : (tensor<3x128xf8E4M3FN>, tensor<3x1xf32>)
+// HAND: %[[T:.*]] = qc.dequantize_linear %{{.*}} {block_size = 128 : i64, qc.kmajor_weight} : (tensor<3x128xf8E4M3FN>, tensor<3x1xf32>)
 // HAND: %[[W:.*]] = qc.transpose %[[T]]
 // HAND: qc.matmul %[[A]], %[[W]]
 func.func @hand_written(%x: tensor<?x128xf8E4M3FN>, %sx: tensor<?x1xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>, tensor<128x4xf32>, tensor<?x3xf32>) {

@@ -299,6 +299,8 @@ TEST(RuntimePackage, TensorMapArgs) {
        "span of 128"});
   bad("{\"value\": 1, \"box\": [128, 24], \"swizzle\": 0}",
       {"box[1]: 24 bytes per row of a box: not a multiple of 16"});
+  bad("{\"value\": 1, \"box\": [128, 40], \"swizzle\": 64}",
+      {"box[1]: 40 bytes per row of a box: not a multiple of 16"});
   bad("{\"value\": 1, \"box\": [128, 64], \"swizzle\": 16}",
       {"tensor_map.swizzle: 16 (expected 0, 32, 64 or 128 bytes)"});
   bad("{\"value\": 1, \"box\": [128, 64]}",

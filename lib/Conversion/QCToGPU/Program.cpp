@@ -376,8 +376,9 @@ std::string gemmKernelName(qc::QMatMulOp q) {
 /// The operands of a matmul the sm_90a GEMM computes (Program.h): e4m3
 /// codes A [..., K] dequantized by 1 x 128 blocks along K (SA [..., KB]),
 /// and a K-major e4m3 weight B [N, K] dequantized along K with a row of
-/// scales per weight row (SB [N, KB], qc-kmajor-weights), read through a
-/// transpose. K is a multiple of 16 (TMA's row alignment).
+/// scales per weight row (SB [N, KB]) that qc-kmajor-weights made (marked
+/// qc.kmajor_weight), read through a transpose. K is a multiple of 16
+/// (TMA's row alignment).
 struct HopperOperands {
   Value a, sa, b, sb;
   Operation *lhs, *transpose, *rhs;
@@ -392,7 +393,10 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
   if (!lhs || !tr || tr.getPerm() != ArrayRef<int64_t>{1, 0})
     return std::nullopt;
   auto rhs = tr.getInput().getDefiningOp<qc::DequantizeLinearOp>();
-  if (!rhs || lhs.getZeroPoint() || rhs.getZeroPoint() ||
+  // qc-kmajor-weights marks the weights it lays out (their 128-row
+  // blocks' scales are equal: the kernel reads one row per block).
+  if (!rhs || !rhs->hasAttr("qc.kmajor_weight") || lhs.getZeroPoint() ||
+      rhs.getZeroPoint() ||
       !(rhs.getCodes().getDefiningOp<qc::WeightOp>() ||
         matchPattern(rhs.getCodes(), m_Constant())))
     return std::nullopt;

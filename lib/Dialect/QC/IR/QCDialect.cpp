@@ -1,5 +1,6 @@
 //===- QCDialect.cpp - qc dialect registration ----------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Numerics/Calibration.h"
 #include "quantc/Numerics/Precision.h"
 
@@ -48,6 +49,7 @@ enum class Kind {
   Precision,  // qc-assign-precision's summary, on a function
   Name,       // a string, on a function argument or result only
   Kernel,     // a symbol reference to a gpu.func (@module::@kernel)
+  KMajor,     // unit, on a K-major e4m3 weight dequantize (qc-kmajor-weights)
 };
 
 const llvm::StringMap<Kind> &annotations() {
@@ -78,6 +80,7 @@ const llvm::StringMap<Kind> &annotations() {
       {"qc.precision", Kind::Precision},
       {"qc.name", Kind::Name},
       {"qc.gpu_kernel", Kind::Kernel},
+      {"qc.kmajor_weight", Kind::KMajor},
   };
   return m;
 }
@@ -159,6 +162,8 @@ std::string check(Kind kind, Attribute value) {
     return isa<SymbolRefAttr>(value) ? "" : "a symbol reference to a kernel";
   case Kind::Name:
     return isa<StringAttr>(value) ? "" : "a string";
+  case Kind::KMajor:
+    return isa<UnitAttr>(value) ? "" : "a unit attribute";
   }
   return "";
 }
@@ -183,6 +188,19 @@ LogicalResult verifyAnnotation(Operation *op, NamedAttribute attr,
                            << place;
   if (kind == Kind::Precision && !isa<FunctionOpInterface>(op))
     return op->emitError() << "'" << name << "' belongs on a function";
+  if (kind == Kind::KMajor) {
+    auto d = dyn_cast<DequantizeLinearOp>(op);
+    auto codes = d ? cast<RankedTensorType>(d.getCodes().getType())
+                   : RankedTensorType();
+    if (!d || codes.getRank() != 2 ||
+        !isa<Float8E4M3FNType>(codes.getElementType()) ||
+        d.getBlockSize() != 128 ||
+        (int64_t(d.getAxis()) != 1 && int64_t(d.getAxis()) != -1))
+      return op->emitError()
+             << "'" << name
+             << "' marks a qc.dequantize_linear of 2-D e4m3 codes along axis "
+                "1 by blocks of 128 (qc-kmajor-weights)";
+  }
   std::string why = check(kind, attr.getValue());
   if (!why.empty())
     return op->emitError() << "'" << name << "' must be " << why << ", got "

@@ -32,16 +32,26 @@ int64_t normalisedAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-/// A qc.dequantize_linear of e4m3 codes blocked by 128 along its last
-/// axis (fp8-1x128's activations).
-bool isBlockedFP8Activation(Value v) {
-  auto d = v.getDefiningOp<DequantizeLinearOp>();
-  if (!d)
+/// A qc.matmul of f32 results whose left operand is a qc.dequantize_linear
+/// of e4m3 codes [..., K] blocked by 128 along K, to f32, with f32 scales
+/// [..., ceil(K/128)] (fp8-1x128's activations): what the sm_90a GEMM takes
+/// (Program.cpp's matchHopperGemm checks the same and the batch layout).
+bool takesBlockedFP8Activations(MatMulOp mm) {
+  auto d = mm.getLhs().getDefiningOp<DequantizeLinearOp>();
+  if (!d || d.getZeroPoint() || d.getBlockSize() != kBlock ||
+      !cast<RankedTensorType>(mm.getType()).getElementType().isF32() ||
+      !cast<RankedTensorType>(d.getType()).getElementType().isF32())
     return false;
   auto codes = cast<RankedTensorType>(d.getCodes().getType());
-  return isa<Float8E4M3FNType>(codes.getElementType()) &&
-         d.getBlockSize() == kBlock && !d.getZeroPoint() &&
-         normalisedAxis(d.getAxis(), codes.getRank()) == codes.getRank() - 1;
+  auto scales = cast<RankedTensorType>(d.getScale().getType());
+  if (!isa<Float8E4M3FNType>(codes.getElementType()) || codes.getRank() < 2 ||
+      normalisedAxis(d.getAxis(), codes.getRank()) != codes.getRank() - 1 ||
+      ShapedType::isDynamic(codes.getShape().back()) ||
+      !scales.getElementType().isF32())
+    return false;
+  SmallVector<int64_t> want(codes.getShape());
+  want.back() = llvm::divideCeil(want.back(), kBlock);
+  return scales.getShape() == ArrayRef<int64_t>(want);
 }
 
 /// The rewrite of one weight dequantize, or failure when it does not have
@@ -50,6 +60,7 @@ LogicalResult rewrite(DequantizeLinearOp d) {
   auto codesTy = cast<RankedTensorType>(d.getCodes().getType());
   if (codesTy.getRank() != 2 || !codesTy.hasStaticShape() ||
       !isa<Float8E4M3FNType>(codesTy.getElementType()) ||
+      !cast<RankedTensorType>(d.getType()).getElementType().isF32() ||
       d.getBlockSize() != kBlock || d.getZeroPoint() ||
       normalisedAxis(d.getAxis(), 2) != 0)
     return failure();
@@ -60,7 +71,7 @@ LogicalResult rewrite(DequantizeLinearOp d) {
   if (d->use_empty() || !llvm::all_of(d->getUses(), [](OpOperand &u) {
         auto mm = dyn_cast<MatMulOp>(u.getOwner());
         return mm && u.getOperandNumber() == 1 &&
-               isBlockedFP8Activation(mm.getLhs());
+               takesBlockedFP8Activations(mm);
       }))
     return failure();
   DenseElementsAttr codesAttr, scalesAttr;
@@ -106,6 +117,9 @@ LogicalResult rewrite(DequantizeLinearOp d) {
   auto wT = DequantizeLinearOp::create(
       b, loc, RankedTensorType::get({N, K}, b.getF32Type()), c, s, Value(), 1,
       kBlock);
+  // What the planner requires of the sm_90a GEMM's weight: this pass made
+  // it, so each 128-row block's scales are equal.
+  wT->setAttr("qc.kmajor_weight", b.getUnitAttr());
   auto w = TransposeOp::create(b, loc, d.getType(), wT.getResult(),
                                b.getDenseI64ArrayAttr({1, 0}));
   Operation *oldCodes = d.getCodes().getDefiningOp(),

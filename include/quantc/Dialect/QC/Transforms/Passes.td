@@ -317,10 +317,11 @@ def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
     1x128-blocked e4m3 activations on the left, into
 
         %t = qc.dequantize_linear %codesT[N, K], %scalesT[N, ceil(K/128)]
-               {axis = 1, block_size = 128}
+               {axis = 1, block_size = 128, qc.kmajor_weight}
         %w = qc.transpose %t {perm = [1, 0]}
 
-    with the transposed constants. It is exact: every weight value is the
+    with the transposed constants (`qc.kmajor_weight` tells the GPU
+    planner the weight is one of these). It is exact: every weight value is the
     same, so the Executor's results are the same bit for bit. Only weights
     whose scales are equal across each 128-column block (128 x 128 weight
     blocks, as qc-quantize-linear's fp8-1x128 makes them) and whose K is a
