@@ -862,24 +862,36 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
   return *made;
 }
 
-FailureOr<gpu::GPUFuncOp>
-quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
-                                        KernelTarget t, const GpuStep &step) {
-  auto q = cast<qc::QMatMulOp>(step.ops.front());
+namespace {
+/// The epilogue of a GEMM step: its chain after the GEMM op (whose result
+/// is the accumulator), reading the step's inputs after the GEMM's four.
+/// The step outlives the kernel build that calls it.
+GemmEpilogue gemmStepEpilogue(const GpuStep &step) {
+  Operation *gemm = step.ops.front();
   ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
   ArrayRef<Value> extras = ArrayRef<Value>(step.inputs).drop_front(4);
   auto outType = cast<RankedTensorType>(step.outputs[0].getType());
   GemmEpilogue ep;
   ep.extraPtrs = extras.size();
-  ep.apply = [&](OpBuilder &b, Value acc, Value row, Value col, Value N,
+  ep.apply = [gemm, chain, extras, outType](
+                 OpBuilder &b, Value acc, Value row, Value col, Value N,
                  ValueRange ptrs, Block *entry) -> FailureOr<Value> {
-    KernelEmitter e(b, q.getLoc());
+    KernelEmitter e(b, gemm->getLoc());
     e.entry = entry;
     llvm::DenseMap<Value, Value> vals;
-    vals[q.getResult()] = acc;
+    vals[gemm->getResult(0)] = acc;
     return emitChain(e, chain, extras, ptrs, outType,
                      e.add(e.mul(row, N), col), vals);
   };
+  return ep;
+}
+} // namespace
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
+                                        KernelTarget t, const GpuStep &step) {
+  auto q = cast<qc::QMatMulOp>(step.ops.front());
+  GemmEpilogue ep = gemmStepEpilogue(step);
   return buildMXFP8GemmKernel(top, name, t, &ep,
                               quantc::detail::gemmOperandCodes(q, false),
                               quantc::detail::gemmOperandCodes(q, true));
@@ -888,23 +900,9 @@ quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
 FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(
     ModuleOp top, llvm::StringRef name, const GpuStep &step,
     const HopperGemmConfig &cfg) {
-  Operation *mm = step.ops.front();
-  ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
-  if (chain.empty())
+  if (step.ops.size() == 1)
     return buildHopperFP8GemmKernel(top, name, cfg);
-  ArrayRef<Value> extras = ArrayRef<Value>(step.inputs).drop_front(4);
-  auto outType = cast<RankedTensorType>(step.outputs[0].getType());
-  GemmEpilogue ep;
-  ep.extraPtrs = extras.size();
-  ep.apply = [&](OpBuilder &b, Value acc, Value row, Value col, Value N,
-                 ValueRange ptrs, Block *entry) -> FailureOr<Value> {
-    KernelEmitter e(b, mm->getLoc());
-    e.entry = entry;
-    llvm::DenseMap<Value, Value> vals;
-    vals[mm->getResult(0)] = acc;
-    return emitChain(e, chain, extras, ptrs, outType,
-                     e.add(e.mul(row, N), col), vals);
-  };
+  GemmEpilogue ep = gemmStepEpilogue(step);
   return buildHopperFP8GemmKernel(top, name, cfg, &ep);
 }
 

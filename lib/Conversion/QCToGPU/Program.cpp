@@ -1058,6 +1058,15 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     auto ptrArg = [&](Value v) {
       args.push_back(json::Object{{"value", valueId.lookup(v)}});
     };
+    // A GEMM's C, then its epilogue's inputs, then i32 M, N, K.
+    auto outputAndShapeArgs = [&](Linear M, int64_t N, int64_t K) {
+      ptrArg(s.outputs[0]);
+      for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
+        ptrArg(v);
+      args.push_back(json::Object{{"i32", M.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
+      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+    };
     json::Array grid, block;
     int64_t sharedBytes = 0;
     switch (s.kind) {
@@ -1069,12 +1078,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       int64_t N = w.getDimSize(0), K = w.getDimSize(1);
       for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
         ptrArg(v);
-      ptrArg(s.outputs[0]);
-      for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
-        ptrArg(v); // the epilogue's inputs
-      args.push_back(json::Object{{"i32", M.json()}});
-      args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
-      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+      outputAndShapeArgs(M, N, K);
       grid = json::Array{M.ceilDiv(kMXFP8BlockTileM), Linear{0, N}.ceilDiv(kMXFP8BlockTileN),
               Linear{0, 1}.json()};
       block = json::Array{32, 4, 1};
@@ -1099,12 +1103,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       map(s.inputs[2], c.tileN);
       ptrArg(s.inputs[1]);
       ptrArg(s.inputs[3]);
-      ptrArg(s.outputs[0]);
-      for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
-        ptrArg(v); // the epilogue's inputs
-      args.push_back(json::Object{{"i32", M.json()}});
-      args.push_back(json::Object{{"i32", Linear{0, N}.json()}});
-      args.push_back(json::Object{{"i32", Linear{0, K}.json()}});
+      outputAndShapeArgs(M, N, K);
       LaunchConfig lc = getHopperGemmLaunchConfig(c, 1, N);
       grid = json::Array{Linear{0, N}.ceilDiv(c.tileN),
                          M.ceilDiv(kHopperTileM), Linear{0, 1}.json()};
