@@ -115,18 +115,24 @@ class NumpyMX:
 
     @staticmethod
     def gemm_fp8(a, b, sa, sb, scales="1x128"):
-        """F33 with 1x128 scales (quantc.numerics.gemm_fp8's arithmetic)
-        in numpy: a [M, K], b [N, K] e4m3 codes, sa [M, KB], sb
-        [ceil(N/128), KB]. Each 128-wide K block's sum is exact in float64
+        """F33 with 1x128 or per-channel scales (quantc.numerics.gemm_fp8's
+        arithmetic) in numpy: a [M, K], b [N, K] e4m3 codes; 1x128: sa
+        [M, KB], sb [ceil(N/128), KB]; per-channel: sa [M], sb [N], the
+        exact sum (K below 2^17) rounded to f32 times f32(sa * sb). Each 128-wide K block's sum is exact in float64
         (e4m3 products are multiples of 2^-18 below 2^18; 128 of them need
         43 bits), rounded to f32 and promoted acc = f32(p * f32(sa * sb) +
         acc) (one rounding of the exact float64 value: fmaf's but for
         double-rounding ties)."""
-        if scales != "1x128":
-            raise ValueError(f"no numpy model of {scales} scales")
         M, K = a.shape
         N = b.shape[0]
         ad, bd = E4M3[a].astype(np.float64), E4M3[b].astype(np.float64)
+        if scales == "per-channel":
+            # C = f32(the exact sum of K products) * f32(sa[m] * sb[n]).
+            f = (np.asarray(sa, np.float32)[:, None] *
+                 np.asarray(sb, np.float32)[None, :]).astype(np.float32)
+            return ((ad @ bd.T).astype(np.float32) * f).astype(np.float32)
+        if scales != "1x128":
+            raise ValueError(f"no numpy model of {scales} scales")
         sbn = np.repeat(np.asarray(sb, np.float32), 128, axis=0)[:N]
         acc = np.zeros((M, N), np.float32)
         for kb in range(-(-K // 128)):
@@ -308,17 +314,21 @@ def check_steps(prog, inputs):
         scalars = [a for a in prog.launches[i][3] if not isinstance(a, ctypes.c_uint64)]
         scalars = [s.value for s in scalars]
         k = step["kernel"]
-        if k.startswith("fp8_gemm_1x128"):
-            # The wgmma GEMM against F33 (exact sums in the numpy model):
+        if k.startswith("fp8_gemm_"):
+            # The wgmma GEMM against the dequantized product in float64:
             # the tensor core's sums are within 2^-10 of sum |a*b*sa*sb|.
             a, b, sa, sb, out = views[:5]
             M, N, K = scalars
             kb = -(-K // 128)
-            ad = (E4M3[a.reshape(M, K)].astype(np.float64) *
-                  np.repeat(sa.reshape(M, kb), 128, axis=1)[:, :K])
-            bd = (E4M3[b.reshape(N, K)].astype(np.float64) *
-                  np.repeat(sb.reshape(N, kb)[::128].repeat(128, axis=0)[:N],
-                            128, axis=1)[:, :K])
+            if step["attrs"]["scales"] == "per-channel":
+                sa_el = np.float64(sa.reshape(-1)[0])
+                sb_el = sb.reshape(N, 1).astype(np.float64)
+            else:
+                sa_el = np.repeat(sa.reshape(M, kb), 128, axis=1)[:, :K]
+                sb_el = np.repeat(sb.reshape(N, kb)[::128].repeat(
+                    128, axis=0)[:N], 128, axis=1)[:, :K]
+            ad = E4M3[a.reshape(M, K)].astype(np.float64) * sa_el
+            bd = E4M3[b.reshape(N, K)].astype(np.float64) * sb_el
             ref = ad @ bd.T
             mag = np.abs(ad) @ np.abs(bd).T
             if step.get("expr"):

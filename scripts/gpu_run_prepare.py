@@ -28,11 +28,13 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     ("cnn", "int8-dynamic"),  # one scale per tensor: over the batch too
     ("mlp", "int4-g128"), ("gpt2", "nvfp4"),  # 4-bit codes
     ("mlp", "mxfp4"),  # e2m1 codes recoded to e4m3 in the GEMM
-    # sm_90a alone: the fp8-1x128 matmuls on the TMA + wgmma GEMM (its
-    # tensor maps encoded at run time). Not LLaMA: its run-time 1x128
+    # sm_90a alone: the fp8-1x128 and fp8 (static per-tensor activations,
+    # per-channel weights) matmuls on the TMA + wgmma GEMM (its tensor maps
+    # encoded at run time). Not LLaMA: its run-time 1x128
     # quantizes turn f32 rounding differences of the attention matmuls
     # into e4m3 code flips beyond the 1e-3 output check.
-    ("mlp", "fp8-1x128", "sm_90a"), ("gpt2", "fp8-1x128", "sm_90a")]
+    ("mlp", "fp8-1x128", "sm_90a"), ("gpt2", "fp8-1x128", "sm_90a"),
+    ("mlp", "fp8", "sm_90a"), ("gpt2", "fp8", "sm_90a")]
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}

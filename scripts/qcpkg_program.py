@@ -443,17 +443,21 @@ class NumpyBackend:
             out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
                                   self.nx)
                         if "expr" in step else acc)
-        elif k.startswith("fp8_gemm_1x128"):
-            # The sm_90a GEMM (A, B through tensor maps; SA [M, KB], SB a
-            # row per weight row): F33 through the Numerics library, the
-            # weight scales of each 128-row block from its first row.
+        elif k.startswith("fp8_gemm_"):
+            # The sm_90a GEMM (A, B through tensor maps): F33 through the
+            # Numerics library. 1x128: SA [M, KB], SB a row per weight row
+            # (each 128-row block's scales from its first row); per
+            # channel: one activation scale, SB [N].
             a, b, sa, sb, out = views[:5]
             M, N, K = scalars
-            kb = -(-K // 128)
+            if step["attrs"]["scales"] == "per-channel":
+                sa_rows, sb_rows = np.full(M, sa.reshape(-1)[0], np.float32), sb
+            else:
+                kb = -(-K // 128)
+                sa_rows, sb_rows = sa.reshape(M, kb), sb.reshape(N, kb)[::128]
             acc = np.asarray(self.nx.gemm_fp8(
-                a.reshape(M, K), b.reshape(N, K), sa.reshape(M, kb),
-                sb.reshape(N, kb)[::128], "1x128"),
-                np.float32).reshape(out.shape)
+                a.reshape(M, K), b.reshape(N, K), sa_rows, sb_rows,
+                step["attrs"]["scales"]), np.float32).reshape(out.shape)
             out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
                                   self.nx)
                         if "expr" in step else acc)
@@ -644,14 +648,17 @@ def check_step(step, views, scalars, batch):
             ((N, K) if w.size == (N * K + 1) // 2 else (-1, -1))
         ok = ((M, N, K) == (out.size // max(N, 1), wshape[0], wshape[1])
               and grid[0] * 32 >= M and grid[1] * 16 >= N)
-    elif k.startswith("fp8_gemm_1x128"):
+    elif k.startswith("fp8_gemm_"):
         a, b, sa, sb, out = views[:5]
         M, N, K = scalars
         kb = -(-K // 128)
         tile_n = step["args"][1]["tensor_map"]["box"][0]
-        ok = (a.size == M * K and b.shape == (N, K) and sa.size == M * kb and
-              sb.shape == (N, kb) and out.size == M * N and
-              grid[0] * tile_n >= N and grid[1] * 128 >= M)
+        scales_ok = ((sa.size == 1 and sb.shape == (N,))
+                     if step["attrs"]["scales"] == "per-channel" else
+                     (sa.size == M * kb and sb.shape == (N, kb)))
+        ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
+              out.size == M * N and grid[0] * tile_n >= N and
+              grid[1] * 128 >= M)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
     elif k.startswith("batch_max_"):
@@ -700,7 +707,7 @@ def output_positions(step):
     k = step["kernel"]
     if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
         return [1, 2]
-    if k.startswith(("mxfp8_gemm", "fp8_gemm_1x128")):
+    if k.startswith(("mxfp8_gemm", "fp8_gemm_")):
         return [4]
     if k.startswith("layer_norm_q_"):
         return [0, 1, 2, 3, 4]  # y, mean, inv std, MXFP8 codes, scales

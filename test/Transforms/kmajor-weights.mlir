@@ -74,3 +74,28 @@ func.func @hand_written(%x: tensor<?x128xf8E4M3FN>, %sx: tensor<?x1xf32>) -> (te
   %2 = qc.matmul %a, %w3 : (tensor<?x128xf32>, tensor<128x3xf32>) -> tensor<?x3xf32>
   return %0, %1, %w4, %2 : tensor<?x2xf32>, tensor<?x4xf32>, tensor<128x4xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// fp8 (static): one activation scale, per-channel weight scales [N] along
+// axis 1 of [K, N]; the codes are transposed, the scales stay [N], now
+// along axis 0. A per-tensor weight scale is not a form the GEMM takes.
+// HAND-LABEL: func.func @per_channel
+// HAND: %[[T:.*]] = qc.dequantize_linear %{{.*}}, %{{.*}} {axis = 0 : i64, qc.kmajor_weight} : (tensor<4x128xf8E4M3FN>, tensor<4xf32>) -> tensor<4x128xf32>
+// HAND: %[[W:.*]] = qc.transpose %[[T]] {perm = array<i64: 1, 0>} : (tensor<4x128xf32>) -> tensor<128x4xf32>
+// HAND: qc.matmul %{{.*}}, %[[W]]
+// HAND: qc.dequantize_linear %{{.*}} : (tensor<128x4xf8E4M3FN>, tensor<f32>) -> tensor<128x4xf32>
+// HAND-NOT: qc.transpose
+func.func @per_channel(%x: tensor<?x128xf8E4M3FN>) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %sx = arith.constant dense<0.125> : tensor<f32>
+  %a = qc.dequantize_linear %x, %sx : (tensor<?x128xf8E4M3FN>, tensor<f32>) -> tensor<?x128xf32>
+  %c = arith.constant dense<1.0> : tensor<128x4xf8E4M3FN>
+  %s = arith.constant dense<[0.5, 0.25, 1.0, 2.0]> : tensor<4xf32>
+  %w = qc.dequantize_linear %c, %s : (tensor<128x4xf8E4M3FN>, tensor<4xf32>) -> tensor<128x4xf32>
+  %0 = qc.matmul %a, %w : (tensor<?x128xf32>, tensor<128x4xf32>) -> tensor<?x4xf32>
+  %c1 = arith.constant dense<2.0> : tensor<128x4xf8E4M3FN>
+  %st = arith.constant dense<0.5> : tensor<f32>
+  %w1 = qc.dequantize_linear %c1, %st : (tensor<128x4xf8E4M3FN>, tensor<f32>) -> tensor<128x4xf32>
+  %1 = qc.matmul %a, %w1 : (tensor<?x128xf32>, tensor<128x4xf32>) -> tensor<?x4xf32>
+  return %0, %1 : tensor<?x4xf32>, tensor<?x4xf32>
+}

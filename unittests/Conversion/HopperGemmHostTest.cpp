@@ -304,6 +304,43 @@ TEST_F(HopperGemmHost, WeightScalesPerRowReadEachBlocksFirstRow) {
   }
 }
 
+// activationScalePerTensor: one activation scale for every row (W8A8 fp8's
+// static per-tensor scale) with per-channel weight scales. SA holds one
+// value and NaN after it: C equals the per-channel kernel's with that value
+// in every row of SA, bit for bit, plain and swapped.
+TEST_F(HopperGemmHost, ActivationScalePerTensorReadsOneValue) {
+  using S = nx::FP8GemmScales;
+  HopperGemmConfig one = config(S::PerTokenPerChannel, 64, 2),
+                   swapOne = config(S::PerTokenPerChannel, 32, 2,
+                                    HopperOutput::F32, true);
+  one.activationScalePerTensor = swapOne.activationScalePerTensor = true;
+  std::vector<std::pair<std::string, HopperGemmConfig>> kernels = {
+      {"rows", config(S::PerTokenPerChannel, 64, 2)},
+      {"one", one},
+      {"swap_rows",
+       config(S::PerTokenPerChannel, 32, 2, HopperOutput::F32, true)},
+      {"swap_one", swapOne}};
+  auto hk = build(kernels);
+  ASSERT_TRUE(hk);
+  for (int pair = 0; pair < 2; ++pair) {
+    auto &[rowsName, rowsCfg] = kernels[2 * pair];
+    auto &[oneName, oneCfg] = kernels[2 * pair + 1];
+    int64_t M = 70, N = 300, K = 272;
+    Problem p(M, N, K, S::PerTokenPerChannel, 50 + pair);
+    float sa = p.SA[0];
+    std::fill(p.SA.begin(), p.SA.end(), sa);
+    std::vector<float> want(M * N, kPoison), got(M * N, kPoison);
+    std::string err;
+    ASSERT_TRUE(run(*hk, rowsName, rowsCfg, p, want.data(), {}, err)) << err;
+    std::fill(p.SA.begin() + 1, p.SA.end(), std::nanf(""));
+    ASSERT_TRUE(run(*hk, oneName, oneCfg, p, got.data(), {}, err)) << err;
+    for (int64_t i = 0; i < M * N; ++i)
+      ASSERT_EQ(llvm::bit_cast<uint32_t>(got[i]),
+                llvm::bit_cast<uint32_t>(want[i]))
+          << oneName << " at " << i;
+  }
+}
+
 // The bf16 and fp8-1x128 outputs convert the same accumulators as the f32
 // kernel of the same variant, tile and depth: bf16 is its round to nearest
 // even, fp8-1x128 is Numerics F27 (1 x 128 absmax scales, e4m3 codes) of

@@ -171,6 +171,12 @@ TEST(HopperGemm, DecodeAndSchedulingChecks) {
   c.scales = HopperScaleMode::PerTensor;
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
                        "weightScalesPerRow with per-tensor scales"));
+  c = HopperGemmConfig();
+  c.activationScalePerTensor = true;
+  EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
+                       "activationScalePerTensor with 1x128 scales"));
+  c.scales = HopperScaleMode::PerTokenPerChannel;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
   // Launch shapes: swapped grid, persistent grid, split-K's z.
   c = HopperGemmConfig();
   c.swapAB = true;

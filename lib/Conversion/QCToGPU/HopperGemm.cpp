@@ -89,6 +89,11 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
     return err("weightScalesPerRow with " +
                llvm::Twine(numerics::getFP8GemmScalesName(cfg.scales)) +
                " scales: only the 1x128 mode has weight blocks");
+  if (cfg.activationScalePerTensor &&
+      cfg.scales != HopperScaleMode::PerTokenPerChannel)
+    return err("activationScalePerTensor with " +
+               llvm::Twine(numerics::getFP8GemmScalesName(cfg.scales)) +
+               " scales: only the per-channel mode reads a scale per token");
   if (cfg.tileN == 256 && cfg.scales == HopperScaleMode::Block1x128)
     return err("tileN = 256 with 1x128 scales: the promotion keeps 128 "
                "f32 accumulators and 128 f32 partial sums per consumer "
@@ -728,10 +733,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     } else {
       // C = acc * (SA[row] * SB[col]); SB[col] is read in the store's
       // branch below (col < N there), which keeps few values live. A row
-      // past M reads row 0's scale and is not stored.
+      // past M reads row 0's scale and is not stored. A per-tensor SA is
+      // read at 0 (rows here, columns with swapAB).
       for (int h = 0; h < 2; ++h) {
         Value row = h ? rowB : rowA;
-        rowScale[h] = loadF(SR, e.select(ult(row, M), row, e.c64(0)));
+        rowScale[h] = loadF(SR, cfg.activationScalePerTensor && !swap
+                                    ? e.c64(0)
+                                    : e.select(ult(row, M), row, e.c64(0)));
       }
       for (int i = 0; i < kAcc; ++i)
         result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
@@ -826,8 +834,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   auto finalValue = [&](int i, Value row, Value col) -> FailureOr<Value> {
     Value v = result[i];
     if (rowScale[0]) {
-      Value f = arith::MulFOp::create(b, loc, rowScale[(i / 2) % 2],
-                                      loadF(ST, col));
+      Value f = arith::MulFOp::create(
+          b, loc, rowScale[(i / 2) % 2],
+          loadF(ST, cfg.activationScalePerTensor && swap ? e.c64(0) : col));
       v = arith::MulFOp::create(b, loc, v, f);
     }
     if (!epilogue)

@@ -374,11 +374,13 @@ std::string gemmKernelName(qc::QMatMulOp q) {
 }
 
 /// The operands of a matmul the sm_90a GEMM computes (Program.h): e4m3
-/// codes A [..., K] dequantized by 1 x 128 blocks along K (SA [..., KB]),
-/// and a K-major e4m3 weight B [N, K] dequantized along K with a row of
-/// scales per weight row (SB [N, KB]) that qc-kmajor-weights made (marked
-/// qc.kmajor_weight), read through a transpose. K is a multiple of 16
-/// (TMA's row alignment).
+/// codes A [..., K] and a K-major e4m3 weight B [N, K] that
+/// qc-kmajor-weights made (marked qc.kmajor_weight), read through a
+/// transpose, in one of two schemes:
+/// - 1x128: A dequantized by 1 x 128 blocks along K (SA [..., KB]), B along
+///   K with a row of scales per weight row (SB [N, KB]);
+/// - per channel: A by one scale (SA a 0-d f32), B per weight row (SB [N]).
+/// K is a multiple of 16 (TMA's row alignment).
 struct HopperOperands {
   Value a, sa, b, sb;
   Operation *lhs, *transpose, *rhs;
@@ -393,8 +395,9 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
   if (!lhs || !tr || tr.getPerm() != ArrayRef<int64_t>{1, 0})
     return std::nullopt;
   auto rhs = tr.getInput().getDefiningOp<qc::DequantizeLinearOp>();
-  // qc-kmajor-weights marks the weights it lays out (their 128-row
-  // blocks' scales are equal: the kernel reads one row per block).
+  // qc-kmajor-weights marks the weights it lays out (with 1x128 scales,
+  // their 128-row blocks' scales are equal: the kernel reads one row per
+  // block).
   if (!rhs || !rhs->hasAttr("qc.kmajor_weight") || lhs.getZeroPoint() ||
       rhs.getZeroPoint() ||
       !(rhs.getCodes().getDefiningOp<qc::WeightOp>() ||
@@ -419,23 +422,32 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
   int64_t KB = llvm::divideCeil(K, int64_t(numerics::kFP8GemmBlock));
   quantc::detail::LinearQuantLayout ll = quantc::detail::linearQuantLayout(lhs),
                                     rl = quantc::detail::linearQuantLayout(rhs);
-  if (ll.axis != at.getRank() - 1 || ll.blockSize != numerics::kFP8GemmBlock ||
-      rl.axis != 1 || rl.blockSize != numerics::kFP8GemmBlock)
-    return std::nullopt;
+  bool perChannel = sat.getRank() == 0 && rl.blockSize == 0 && rl.axis == 0 &&
+                    sbt.getShape() == ArrayRef<int64_t>{N};
   SmallVector<int64_t> saShape(at.getShape());
   saShape.back() = KB;
-  if (sat.getShape() != ArrayRef<int64_t>(saShape) ||
-      sbt.getShape() != ArrayRef<int64_t>{N, KB})
+  bool block = ll.axis == at.getRank() - 1 &&
+               ll.blockSize == numerics::kFP8GemmBlock && rl.axis == 1 &&
+               rl.blockSize == numerics::kFP8GemmBlock &&
+               sat.getShape() == ArrayRef<int64_t>(saShape) &&
+               sbt.getShape() == ArrayRef<int64_t>{N, KB};
+  if (!perChannel && !block)
     return std::nullopt;
   return HopperOperands{lhs.getCodes(), lhs.getScale(), rhs.getCodes(),
                         rhs.getScale(), lhs, tr, rhs};
 }
 
-/// The configuration of a HopperGemm step's kernel: the tile heuristic
-/// (HopperGemm.h) for its shape (a run-time batch taken as 4096 rows), one
-/// CTA per tile (the grid is linear in the batch: not persistent, no
-/// split-K, not swapped), tileN no wider than N needs, the weight scales a
-/// row per weight row, f32 output.
+/// The configuration of a HopperGemm step's kernel: its scales (1x128
+/// with the weight scales a row per weight row, or per channel with one
+/// activation scale), the tile heuristic (HopperGemm.h) for its shape (a
+/// run-time batch taken as 4096 rows), one CTA per tile (the grid is linear
+/// in the batch: not persistent, no split-K, not swapped), tileN no wider
+/// than N needs, f32 output.
+/// Whether a HopperGemm step has per-channel weight scales (SB [N]).
+bool isHopperPerChannel(const GpuStep &s) {
+  return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
+}
+
 HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   auto a = cast<RankedTensorType>(s.inputs[0].getType());
   auto b = cast<RankedTensorType>(s.inputs[2].getType());
@@ -448,13 +460,16 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
       M *= d;
   }
   int64_t N = b.getDimSize(0), K = b.getDimSize(1);
+  bool perChannel = isHopperPerChannel(s);
   HopperGemmConfig c = chooseHopperGemmConfig(
       dynamic ? 4096 : std::max<int64_t>(M, kHopperTileM), N, K,
-      HopperScaleMode::Block1x128);
+      perChannel ? HopperScaleMode::PerTokenPerChannel
+                 : HopperScaleMode::Block1x128);
   c.swapAB = c.persistent = false;
   c.splitK = 1;
   c.output = HopperOutput::F32;
-  c.weightScalesPerRow = true;
+  c.weightScalesPerRow = !perChannel;
+  c.activationScalePerTensor = perChannel;
   for (unsigned t : {16u, 32u, 64u})
     if (N <= t && t < c.tileN) {
       c.tileN = t;
@@ -737,10 +752,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   llvm::StringMap<std::string> gemmKeys, hopperKeys;
   for (GpuStep &s : plan.steps) {
     if (s.kind == GpuStep::Kind::HopperGemm) {
-      // fp8_gemm_1x128_n<tileN>_s<stages>[_ep<i>]: the configuration, and
-      // the epilogue as a GEMM's (in0 its accumulator).
+      // fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>]: the scales and
+      // configuration, and the epilogue as a GEMM's (in0 its accumulator).
       HopperGemmConfig c = hopperGemmConfig(s);
-      std::string base = kHopperGemmStepPrefix.str() + "_n" +
+      std::string base = kHopperGemmStepPrefix.str() +
+                         (isHopperPerChannel(s) ? "pc" : "1x128") + "_n" +
                          std::to_string(c.tileN) + "_s" +
                          std::to_string(c.stages);
       if (s.ops.size() == 1) {
@@ -1203,7 +1219,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           json::Object{{"element", quantc::detail::typeName(getMXGemmElement(q.getScheme()))}};
     if (s.kind == GpuStep::Kind::HopperGemm) {
       HopperGemmConfig c = hopperGemmConfig(s);
-      step["attrs"] = json::Object{{"scales", "1x128"},
+      step["attrs"] = json::Object{{"scales", isHopperPerChannel(s)
+                                                  ? "per-channel"
+                                                  : "1x128"},
                                    {"tile_n", c.tileN},
                                    {"stages", c.stages}};
     }

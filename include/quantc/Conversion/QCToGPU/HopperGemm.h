@@ -96,6 +96,10 @@ struct HopperGemmConfig {
   /// hold the same scales (128 x 128 weight blocks); the kernel reads the
   /// block's first row, SB[(n/128)*128, kb].
   bool weightScalesPerRow = false;
+  /// Per-channel scales only: SA is one f32, a static per-tensor
+  /// activation scale (W8A8 `fp8`), read for every row: C = acc * (SA[0] *
+  /// SB[n]), F33's per-channel arithmetic with SA[m] = SA[0].
+  bool activationScalePerTensor = false;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).

@@ -15,10 +15,11 @@
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
-//   sm_90a only: qc.matmul of 1x128 e4m3 activations and a K-major e4m3
-//   weight (qc-kmajor-weights) -> fp8_gemm_1x128_n<tileN>[_ep<i>], the TMA +
-//   wgmma GEMM (HopperGemm.h) with its epilogue; the dequantizes and the
-//   transpose it reads through are not launched
+//   sm_90a only: qc.matmul of e4m3 activations (1x128 blocks, or one
+//   scale) and a K-major e4m3 weight (qc-kmajor-weights: 128x128 blocks, or
+//   per channel) -> fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>], the
+//   TMA + wgmma GEMM (HopperGemm.h) with its epilogue; the dequantizes and
+//   the transpose it reads through are not launched
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
@@ -54,7 +55,7 @@
 namespace quantc {
 
 /// The names of the sm_90a GEMM's kernels in a program start with this.
-inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_1x128";
+inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_";
 
 /// One kernel launch.
 struct GpuStep {

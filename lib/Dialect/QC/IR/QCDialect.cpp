@@ -192,14 +192,17 @@ LogicalResult verifyAnnotation(Operation *op, NamedAttribute attr,
     auto d = dyn_cast<DequantizeLinearOp>(op);
     auto codes = d ? cast<RankedTensorType>(d.getCodes().getType())
                    : RankedTensorType();
+    int64_t axis = d ? int64_t(d.getAxis()) : 0;
+    axis = axis < 0 ? axis + 2 : axis;
     if (!d || codes.getRank() != 2 ||
         !isa<Float8E4M3FNType>(codes.getElementType()) ||
-        d.getBlockSize() != 128 ||
-        (int64_t(d.getAxis()) != 1 && int64_t(d.getAxis()) != -1))
+        !(d.getBlockSize() == 128 ? axis == 1
+                                  : d.getBlockSize() == 0 && axis == 0))
       return op->emitError()
              << "'" << name
-             << "' marks a qc.dequantize_linear of 2-D e4m3 codes along axis "
-                "1 by blocks of 128 (qc-kmajor-weights)";
+             << "' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] "
+                "along axis 1 by blocks of 128, or per channel along axis 0 "
+                "(qc-kmajor-weights)";
   }
   std::string why = check(kind, attr.getValue());
   if (!why.empty())

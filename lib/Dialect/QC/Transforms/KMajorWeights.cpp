@@ -32,93 +32,119 @@ int64_t normalisedAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-/// A qc.matmul of f32 results whose left operand is a qc.dequantize_linear
-/// of e4m3 codes [..., K] blocked by 128 along K, to f32, with f32 scales
-/// [..., ceil(K/128)] (fp8-1x128's activations): what the sm_90a GEMM takes
-/// (Program.cpp's matchHopperGemm checks the same and the batch layout).
-bool takesBlockedFP8Activations(MatMulOp mm) {
+/// The two weight schemes the sm_90a GEMM takes, by their activations.
+enum class Form {
+  Block1x128, ///< fp8-1x128: 1 x 128 activation blocks, 128 x 128 weights
+  PerChannel, ///< fp8: a per-tensor activation scale, per-channel weights
+};
+
+/// The form of a qc.matmul of f32 results whose left operand is a
+/// qc.dequantize_linear of e4m3 codes [..., K] (static K) to f32 with f32
+/// scales: [..., ceil(K/128)] blocked by 128 along K (fp8-1x128's
+/// activations), or one scale (fp8's static activations). What the sm_90a
+/// GEMM takes; Program.cpp's matchHopperGemm checks the same and the batch
+/// layout.
+std::optional<Form> activationForm(MatMulOp mm) {
   auto d = mm.getLhs().getDefiningOp<DequantizeLinearOp>();
-  if (!d || d.getZeroPoint() || d.getBlockSize() != kBlock ||
+  if (!d || d.getZeroPoint() ||
       !cast<RankedTensorType>(mm.getType()).getElementType().isF32() ||
       !cast<RankedTensorType>(d.getType()).getElementType().isF32())
-    return false;
+    return std::nullopt;
   auto codes = cast<RankedTensorType>(d.getCodes().getType());
   auto scales = cast<RankedTensorType>(d.getScale().getType());
   if (!isa<Float8E4M3FNType>(codes.getElementType()) || codes.getRank() < 2 ||
-      normalisedAxis(d.getAxis(), codes.getRank()) != codes.getRank() - 1 ||
       ShapedType::isDynamic(codes.getShape().back()) ||
       !scales.getElementType().isF32())
-    return false;
+    return std::nullopt;
+  if (scales.getRank() == 0)
+    return Form::PerChannel;
   SmallVector<int64_t> want(codes.getShape());
   want.back() = llvm::divideCeil(want.back(), kBlock);
-  return scales.getShape() == ArrayRef<int64_t>(want);
+  if (d.getBlockSize() == kBlock &&
+      normalisedAxis(d.getAxis(), codes.getRank()) == codes.getRank() - 1 &&
+      scales.getShape() == ArrayRef<int64_t>(want))
+    return Form::Block1x128;
+  return std::nullopt;
 }
 
 /// The rewrite of one weight dequantize, or failure when it does not have
-/// the form Passes.td describes.
+/// a form Passes.td describes.
 LogicalResult rewrite(DequantizeLinearOp d) {
   auto codesTy = cast<RankedTensorType>(d.getCodes().getType());
+  auto scalesTy = cast<RankedTensorType>(d.getScale().getType());
   if (codesTy.getRank() != 2 || !codesTy.hasStaticShape() ||
       !isa<Float8E4M3FNType>(codesTy.getElementType()) ||
       !cast<RankedTensorType>(d.getType()).getElementType().isF32() ||
-      d.getBlockSize() != kBlock || d.getZeroPoint() ||
-      normalisedAxis(d.getAxis(), 2) != 0)
+      !scalesTy.getElementType().isF32() || d.getZeroPoint())
     return failure();
   int64_t K = codesTy.getDimSize(0), N = codesTy.getDimSize(1),
           KB = llvm::divideCeil(K, kBlock);
+  // [ceil(K/128), N] blocked along K, or [N] along the output channels.
+  Form form;
+  int64_t axis = normalisedAxis(d.getAxis(), 2);
+  if (d.getBlockSize() == kBlock && axis == 0 &&
+      scalesTy.getShape() == ArrayRef<int64_t>{KB, N})
+    form = Form::Block1x128;
+  else if (d.getBlockSize() == 0 && axis == 1 &&
+           scalesTy.getShape() == ArrayRef<int64_t>{N})
+    form = Form::PerChannel;
+  else
+    return failure();
   if (K % 16)
     return failure();
-  if (d->use_empty() || !llvm::all_of(d->getUses(), [](OpOperand &u) {
+  if (d->use_empty() || !llvm::all_of(d->getUses(), [&](OpOperand &u) {
         auto mm = dyn_cast<MatMulOp>(u.getOwner());
-        return mm && u.getOperandNumber() == 1 &&
-               takesBlockedFP8Activations(mm);
+        return mm && u.getOperandNumber() == 1 && activationForm(mm) == form;
       }))
     return failure();
   DenseElementsAttr codesAttr, scalesAttr;
   if (!matchPattern(d.getCodes(), m_Constant(&codesAttr)) ||
       !matchPattern(d.getScale(), m_Constant(&scalesAttr)))
     return failure();
-  auto scalesTy = cast<RankedTensorType>(d.getScale().getType());
-  if (!scalesTy.getElementType().isF32() || scalesTy.getRank() != 2 ||
-      scalesTy.getDimSize(0) != KB || scalesTy.getDimSize(1) != N)
-    return failure();
   FailureOr<quantc::ConstantBytes> raw = quantc::getConstantBytes(codesAttr);
   if (failed(raw))
     return failure();
   auto scales = llvm::to_vector(scalesAttr.getValues<float>());
-  // The kernel reads one scale per 128 x 128 block: the block's columns
-  // must agree (bit for bit, so NaN and -0 are not merged with others).
-  for (int64_t kb = 0; kb < KB; ++kb)
-    for (int64_t n = 0; n < N; ++n)
-      if (llvm::bit_cast<uint32_t>(scales[kb * N + n]) !=
-          llvm::bit_cast<uint32_t>(scales[kb * N + n / kBlock * kBlock]))
-        return failure();
+  // 1x128: the kernel reads one scale per 128 x 128 block, so the block's
+  // columns must agree (bit for bit, so NaN and -0 are not merged with
+  // others).
+  if (form == Form::Block1x128)
+    for (int64_t kb = 0; kb < KB; ++kb)
+      for (int64_t n = 0; n < N; ++n)
+        if (llvm::bit_cast<uint32_t>(scales[kb * N + n]) !=
+            llvm::bit_cast<uint32_t>(scales[kb * N + n / kBlock * kBlock]))
+          return failure();
   std::vector<char> codesT(N * K);
   for (int64_t k = 0; k < K; ++k)
     for (int64_t n = 0; n < N; ++n)
       codesT[n * K + k] = raw->data[raw->splat ? 0 : k * N + n];
-  std::vector<float> scalesT(N * KB);
-  for (int64_t kb = 0; kb < KB; ++kb)
-    for (int64_t n = 0; n < N; ++n)
-      scalesT[n * KB + kb] = scales[kb * N + n];
 
   OpBuilder b(d);
   Location loc = d.getLoc();
   auto codesTTy = RankedTensorType::get({N, K}, codesTy.getElementType());
-  auto scalesTTy = RankedTensorType::get({N, KB}, b.getF32Type());
   Value c = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::getFromRawBuffer(codesTTy, codesT));
-  Value s = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::getFromRawBuffer(
-          scalesTTy, ArrayRef<char>(reinterpret_cast<const char *>(
-                                        scalesT.data()),
-                                    scalesT.size() * sizeof(float))));
+  // Per channel the [N] scales stay as they are, now along axis 0.
+  Value s = d.getScale();
+  if (form == Form::Block1x128) {
+    std::vector<float> scalesT(N * KB);
+    for (int64_t kb = 0; kb < KB; ++kb)
+      for (int64_t n = 0; n < N; ++n)
+        scalesT[n * KB + kb] = scales[kb * N + n];
+    auto scalesTTy = RankedTensorType::get({N, KB}, b.getF32Type());
+    s = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::getFromRawBuffer(
+            scalesTTy, ArrayRef<char>(reinterpret_cast<const char *>(
+                                          scalesT.data()),
+                                      scalesT.size() * sizeof(float))));
+  }
   auto wT = DequantizeLinearOp::create(
-      b, loc, RankedTensorType::get({N, K}, b.getF32Type()), c, s, Value(), 1,
-      kBlock);
+      b, loc, RankedTensorType::get({N, K}, b.getF32Type()), c, s, Value(),
+      form == Form::Block1x128 ? 1 : 0,
+      form == Form::Block1x128 ? kBlock : 0);
   // What the planner requires of the sm_90a GEMM's weight: this pass made
-  // it, so each 128-row block's scales are equal.
+  // it (with 1x128 scales, each 128-row block's scales are equal).
   wT->setAttr("qc.kmajor_weight", b.getUnitAttr());
   auto w = TransposeOp::create(b, loc, d.getType(), wT.getResult(),
                                b.getDenseI64ArrayAttr({1, 0}));

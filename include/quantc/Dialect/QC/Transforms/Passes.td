@@ -304,7 +304,7 @@ def QCFuseEpilogues : Pass<"qc-fuse-epilogues", "::mlir::func::FuncOp"> {
 }
 
 def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
-  let summary = "Store fp8-1x128 matmul weights K-major ([N, K]) for the sm_90a wgmma GEMM";
+  let summary = "Store fp8-1x128 and fp8 matmul weights K-major ([N, K]) for the sm_90a wgmma GEMM";
   let description = [{
     The sm_90a TMA + wgmma GEMM reads its weight operand as e4m3 codes
     [N, K] with K contiguous (wgmma takes FP8 operands K-major only). This
@@ -321,7 +321,11 @@ def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
         %w = qc.transpose %t {perm = [1, 0]}
 
     with the transposed constants (`qc.kmajor_weight` tells the GPU
-    planner the weight is one of these). It is exact: every weight value is the
+    planner the weight is one of these). `fp8`'s per-channel weights,
+    `dequantize_linear(%codes[K, N], %scales[N])` along axis 1 read by
+    matmuls whose left operand has one (per-tensor) scale, become
+    `transpose(dequantize_linear(%codesT[N, K], %scales[N]) {axis = 0})`
+    the same way. It is exact: every weight value is the
     same, so the Executor's results are the same bit for bit. Only weights
     whose scales are equal across each 128-column block (128 x 128 weight
     blocks, as qc-quantize-linear's fp8-1x128 makes them) and whose K is a
