@@ -187,6 +187,14 @@ protected:
     return ok;
   }
   static constexpr float kPoisonW = -777.0f;
+
+public:
+  /// run() without epilogue inputs, for the helpers below the fixture.
+  bool runPublic(HostKernels &hk, const std::string &name,
+                 const HopperGemmConfig &cfg, Problem &p, void *C,
+                 std::string &err) {
+    return run(hk, name, cfg, p, C, {}, err);
+  }
 };
 
 HopperGemmConfig config(nx::FP8GemmScales s, unsigned tileN, unsigned stages,
@@ -266,6 +274,16 @@ TEST_F(HopperGemmHost, EveryScaleVariantMatchesF33) {
     }
 }
 
+/// Kernels in pairs (a reference layout, then the layout under test, plain
+/// and swapped): on a 70 x 300 x 272 problem of `scales`, `prepare` sets
+/// the reference's operands, `relayout` rewrites them for the other
+/// kernel, and C must come out the same bit for bit.
+void expectSameBits(HopperGemmHost &t, HostKernels &hk,
+                    llvm::ArrayRef<std::pair<std::string, HopperGemmConfig>> k,
+                    nx::FP8GemmScales scales, unsigned seed,
+                    llvm::function_ref<void(Problem &)> prepare,
+                    llvm::function_ref<void(Problem &)> relayout);
+
 // weightScalesPerRow: SB with a row per weight row (a package's blocked
 // dequantize of [N, K] codes). The kernel reads each 128-row block's first
 // row: with NaN in every other row, C equals the [ceil(N/128), KB] kernel's
@@ -283,25 +301,15 @@ TEST_F(HopperGemmHost, WeightScalesPerRowReadEachBlocksFirstRow) {
       {"swap_rows", swapRows}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
-  for (int pair = 0; pair < 2; ++pair) {
-    auto &[blockName, blockCfg] = kernels[2 * pair];
-    auto &[rowName, rowCfg] = kernels[2 * pair + 1];
-    int64_t M = 70, N = 300, K = 272, KB = 3;
-    Problem p(M, N, K, S::Block1x128, 40 + pair);
-    std::vector<float> want(M * N, kPoison), got(M * N, kPoison);
-    std::string err;
-    ASSERT_TRUE(run(*hk, blockName, blockCfg, p, want.data(), {}, err)) << err;
-    std::vector<float> perRow(N * KB, std::nanf(""));
-    for (int64_t n = 0; n < N; n += 128)
-      for (int64_t kb = 0; kb < KB; ++kb)
-        perRow[n * KB + kb] = p.SB[(n / 128) * KB + kb];
-    p.SB = perRow;
-    ASSERT_TRUE(run(*hk, rowName, rowCfg, p, got.data(), {}, err)) << err;
-    for (int64_t i = 0; i < M * N; ++i)
-      ASSERT_EQ(llvm::bit_cast<uint32_t>(got[i]),
-                llvm::bit_cast<uint32_t>(want[i]))
-          << rowName << " at " << i;
-  }
+  expectSameBits(*this, *hk, kernels, S::Block1x128, 40, [](Problem &) {},
+                 [](Problem &p) {
+                   int64_t KB = (p.K + 127) / 128;
+                   std::vector<float> perRow(p.N * KB, std::nanf(""));
+                   for (int64_t n = 0; n < p.N; n += 128)
+                     for (int64_t kb = 0; kb < KB; ++kb)
+                       perRow[n * KB + kb] = p.SB[(n / 128) * KB + kb];
+                   p.SB = perRow;
+                 });
 }
 
 // activationScalePerTensor: one activation scale for every row (W8A8 fp8's
@@ -322,22 +330,32 @@ TEST_F(HopperGemmHost, ActivationScalePerTensorReadsOneValue) {
       {"swap_one", swapOne}};
   auto hk = build(kernels);
   ASSERT_TRUE(hk);
-  for (int pair = 0; pair < 2; ++pair) {
-    auto &[rowsName, rowsCfg] = kernels[2 * pair];
-    auto &[oneName, oneCfg] = kernels[2 * pair + 1];
+  expectSameBits(
+      *this, *hk, kernels, S::PerTokenPerChannel, 50,
+      [](Problem &p) { std::fill(p.SA.begin(), p.SA.end(), p.SA[0]); },
+      [](Problem &p) { std::fill(p.SA.begin() + 1, p.SA.end(), std::nanf("")); });
+}
+
+void expectSameBits(HopperGemmHost &t, HostKernels &hk,
+                    llvm::ArrayRef<std::pair<std::string, HopperGemmConfig>> k,
+                    nx::FP8GemmScales scales, unsigned seed,
+                    llvm::function_ref<void(Problem &)> prepare,
+                    llvm::function_ref<void(Problem &)> relayout) {
+  for (size_t pair = 0; pair + 1 < k.size(); pair += 2) {
+    auto &[refName, refCfg] = k[pair];
+    auto &[name, cfg] = k[pair + 1];
     int64_t M = 70, N = 300, K = 272;
-    Problem p(M, N, K, S::PerTokenPerChannel, 50 + pair);
-    float sa = p.SA[0];
-    std::fill(p.SA.begin(), p.SA.end(), sa);
+    Problem p(M, N, K, scales, seed + pair);
+    prepare(p);
     std::vector<float> want(M * N, kPoison), got(M * N, kPoison);
     std::string err;
-    ASSERT_TRUE(run(*hk, rowsName, rowsCfg, p, want.data(), {}, err)) << err;
-    std::fill(p.SA.begin() + 1, p.SA.end(), std::nanf(""));
-    ASSERT_TRUE(run(*hk, oneName, oneCfg, p, got.data(), {}, err)) << err;
+    ASSERT_TRUE(t.runPublic(hk, refName, refCfg, p, want.data(), err)) << err;
+    relayout(p);
+    ASSERT_TRUE(t.runPublic(hk, name, cfg, p, got.data(), err)) << err;
     for (int64_t i = 0; i < M * N; ++i)
       ASSERT_EQ(llvm::bit_cast<uint32_t>(got[i]),
                 llvm::bit_cast<uint32_t>(want[i]))
-          << oneName << " at " << i;
+          << name << " at " << i;
   }
 }
 
