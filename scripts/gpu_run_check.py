@@ -181,6 +181,10 @@ class CudaProgram:
         files = {f["target"]: f for f in pkg.manifest["kernel_files"]}
         cands = [(pkg.path / files[t]["cubin"], f"{t} cubin")
                  for t in (chip + "a", chip) if t in files and "cubin" in files[t]]
+        # Arch-specific PTX JIT-compiles for its own architecture only.
+        if chip + "a" in files:
+            cands.append((pkg.path / files[chip + "a"]["ptx"],
+                          f"{chip}a PTX (JIT)"))
         ok = [t for t in files if not t.endswith("a") and int(t[3:]) <= cc]
         if ok:
             t = max(ok, key=lambda t: int(t[3:]))

@@ -264,3 +264,21 @@ Status qcrt::runBatch(const Package &pkg,
   }
   return Status::ok();
 }
+
+std::vector<CodeCandidate> qcrt::codeCandidates(const Package &p, int cc) {
+  std::vector<CodeCandidate> cands;
+  for (int wantA = 1; wantA >= 0; --wantA)
+    for (const KernelFile &f : p.kernelFiles)
+      if (f.sm == cc && f.archSpecific == (bool)wantA && !f.cubin.empty())
+        cands.push_back({&f, true});
+  for (const KernelFile &f : p.kernelFiles)
+    if (f.sm == cc && f.archSpecific)
+      cands.push_back({&f, false});
+  const KernelFile *best = nullptr;
+  for (const KernelFile &f : p.kernelFiles)
+    if (!f.archSpecific && f.sm <= cc && (!best || f.sm > best->sm))
+      best = &f;
+  if (best)
+    cands.push_back({best, false});
+  return cands;
+}

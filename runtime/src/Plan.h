@@ -63,6 +63,17 @@ struct StepLaunch {
 };
 Status evalStep(const Step &s, int64_t batch, StepLaunch &out);
 
+/// The code a device of compute capability cc (90 for 9.0) can load, in
+/// order of preference: the cubins of its architecture (the arch-specific
+/// "a" one first), the arch-specific PTX of exactly its architecture
+/// (sm_90a PTX JIT-compiles for 9.0 devices only), then the PTX of the
+/// highest target <= cc that is not arch-specific. `cubin` false: the PTX.
+struct CodeCandidate {
+  const KernelFile *file;
+  bool cubin;
+};
+std::vector<CodeCandidate> codeCandidates(const Package &pkg, int cc);
+
 /// Checks `shape` against input `index` of the package (rank, static dims,
 /// no negative dims) and returns in `batch` the batch it implies if this
 /// input holds the batch dimension, else -1. Messages name the input.

@@ -130,24 +130,7 @@ Status Session::loadCode(int major, int minor) {
   int cc = major * 10 + minor;
   std::string dev = "device '" + deviceName_ + "' (sm_" + std::to_string(cc) +
                     ")";
-  // Candidates in order of preference: cubins of this architecture (the
-  // arch-specific one first), then the PTX of the highest target <= cc
-  // that is not arch-specific.
-  struct Candidate {
-    const KernelFile *file;
-    bool cubin;
-  };
-  std::vector<Candidate> cands;
-  for (int wantA = 1; wantA >= 0; --wantA)
-    for (const KernelFile &f : p.kernelFiles)
-      if (f.sm == cc && f.archSpecific == (bool)wantA && !f.cubin.empty())
-        cands.push_back({&f, true});
-  const KernelFile *best = nullptr;
-  for (const KernelFile &f : p.kernelFiles)
-    if (!f.archSpecific && f.sm <= cc && (!best || f.sm > best->sm))
-      best = &f;
-  if (best)
-    cands.push_back({best, false});
+  std::vector<CodeCandidate> cands = codeCandidates(p, cc);
   if (cands.empty()) {
     std::string cubins, ptxs;
     for (const KernelFile &f : p.kernelFiles) {
@@ -159,12 +142,13 @@ Status Session::loadCode(int major, int minor) {
                   where() + "no code for " + dev + ": the package has cubins "
                             "for [" + cubins + "] and PTX for [" + ptxs +
                             "] (a cubin runs on its own architecture; PTX "
-                            "on its target or newer, except arch-specific "
-                            "'a' targets); recompile with --target sm_" +
+                            "on its target or newer, an arch-specific 'a' "
+                            "target's on its own architecture only); "
+                            "recompile with --target sm_" +
                             std::to_string(cc));
   }
   std::string failures;
-  for (const Candidate &c : cands) {
+  for (const CodeCandidate &c : cands) {
     char errLog[16384] = {0};
     CUjit_option opts[] = {CU_JIT_ERROR_LOG_BUFFER,
                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};

@@ -180,3 +180,36 @@ TEST_F(RuntimePlan, InputShapesAndBatch) {
 }
 
 } // namespace
+
+// Which code a device loads: cubins of its architecture ("a" first), the
+// arch-specific PTX of exactly its architecture (JIT-compiled for it
+// alone), then the highest generic PTX at or below it.
+TEST(RuntimePlanCode, CandidatesInOrderOfPreference) {
+  qcrt::Package pkg;
+  auto file = [](const char *target, int sm, bool a, const char *cubin) {
+    qcrt::KernelFile f;
+    f.target = target;
+    f.sm = sm;
+    f.archSpecific = a;
+    f.cubin = cubin;
+    return f;
+  };
+  pkg.kernelFiles = {file("sm_90a", 90, true, ""), file("sm_89", 89, false, ""),
+                     file("sm_120a", 120, true, "ELF"),
+                     file("sm_90", 90, false, "ELF")};
+  auto names = [&](int cc) {
+    std::vector<std::string> out;
+    for (const qcrt::CodeCandidate &c : qcrt::codeCandidates(pkg, cc))
+      out.push_back((c.cubin ? "cubin " : "ptx ") + c.file->target);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names(90), (V{"cubin sm_90", "ptx sm_90a", "ptx sm_90"}));
+  EXPECT_EQ(names(120), (V{"cubin sm_120a", "ptx sm_120a", "ptx sm_90"}));
+  EXPECT_EQ(names(100), (V{"ptx sm_90"}));
+  EXPECT_EQ(names(89), (V{"ptx sm_89"}));
+  EXPECT_EQ(names(80), V{});
+  pkg.kernelFiles[0].cubin = "ELF";
+  EXPECT_EQ(names(90),
+            (V{"cubin sm_90a", "cubin sm_90", "ptx sm_90a", "ptx sm_90"}));
+}
