@@ -652,13 +652,16 @@ def check_step(step, views, scalars, batch):
         a, b, sa, sb, out = views[:5]
         M, N, K = scalars
         kb = -(-K // 128)
-        tile_n = step["args"][1]["tensor_map"]["box"][0]
+        attrs = step["attrs"]
         scales_ok = ((sa.size == 1 and sb.shape == (N,))
-                     if step["attrs"]["scales"] == "per-channel" else
+                     if attrs["scales"] == "per-channel" else
                      (sa.size == M * kb and sb.shape == (N, kb)))
+        # Swapped (decode): the grid's x walks the tokens by tileN, y the
+        # weights by 128.
+        rows, cols = (N, M) if attrs.get("swap_ab") else (M, N)
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
-              out.size == M * N and grid[0] * tile_n >= N and
-              grid[1] * 128 >= M)
+              out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
+              grid[1] * 128 >= rows)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
     elif k.startswith("batch_max_"):

@@ -779,6 +779,9 @@ def test_sm90a_fp8_programs_run_the_wgmma_gemm(name, fmt, check_ok, run_tool,
         assert s["block"] == [384, 1, 1] and s["shared_bytes"] > 0
         assert s["attrs"]["scales"] == ("1x128" if fmt == "fp8-1x128"
                                         else "per-channel")
+        # The decoders' 32 static tokens take the swapped (decode) kernel;
+        # the MLP's run-time batch the 128-row tiles.
+        assert s["attrs"]["swap_ab"] == decoder, s["attrs"]
     # Only the attention's activation x activation matmuls stay f32 ones.
     matmuls = [s for s in p["steps"] if s["kernel"].startswith("matmul_")]
     assert len(matmuls) == (4 if decoder else 0), [s["layer"] for s in matmuls]

@@ -440,9 +440,9 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
 /// The configuration of a HopperGemm step's kernel: its scales (1x128
 /// with the weight scales a row per weight row, or per channel with one
 /// activation scale), the tile heuristic (HopperGemm.h) for its shape (a
-/// run-time batch taken as 4096 rows), one CTA per tile (the grid is linear
-/// in the batch: not persistent, no split-K, not swapped), tileN no wider
-/// than N needs, f32 output.
+/// run-time batch taken as 4096 rows; a static M <= 64 swapped), one CTA
+/// per tile (the grid is linear in the batch: not persistent, no split-K),
+/// tileN no wider than N needs, f32 output.
 /// Whether a HopperGemm step has per-channel weight scales (SB [N]).
 bool isHopperPerChannel(const GpuStep &s) {
   return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
@@ -461,20 +461,24 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   }
   int64_t N = b.getDimSize(0), K = b.getDimSize(1);
   bool perChannel = isHopperPerChannel(s);
+  // A static M of at most 64 rows (decode shapes: a few tokens) swaps A
+  // and B: the weights take the MMA's 128-row side, the tokens the
+  // narrowest tileN that holds them.
   HopperGemmConfig c = chooseHopperGemmConfig(
-      dynamic ? 4096 : std::max<int64_t>(M, kHopperTileM), N, K,
+      dynamic ? 4096 : M, N, K,
       perChannel ? HopperScaleMode::PerTokenPerChannel
                  : HopperScaleMode::Block1x128);
-  c.swapAB = c.persistent = false;
+  c.persistent = false;
   c.splitK = 1;
   c.output = HopperOutput::F32;
   c.weightScalesPerRow = !perChannel;
   c.activationScalePerTensor = perChannel;
-  for (unsigned t : {16u, 32u, 64u})
-    if (N <= t && t < c.tileN) {
-      c.tileN = t;
-      break;
-    }
+  if (!c.swapAB)
+    for (unsigned t : {16u, 32u, 64u})
+      if (N <= t && t < c.tileN) {
+        c.tileN = t;
+        break;
+      }
   return c;
 }
 
@@ -756,7 +760,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       // configuration, and the epilogue as a GEMM's (in0 its accumulator).
       HopperGemmConfig c = hopperGemmConfig(s);
       std::string base = kHopperGemmStepPrefix.str() +
-                         (isHopperPerChannel(s) ? "pc" : "1x128") + "_n" +
+                         (isHopperPerChannel(s) ? "pc" : "1x128") +
+                         (c.swapAB ? "_swap" : "") + "_n" +
                          std::to_string(c.tileN) + "_s" +
                          std::to_string(c.stages);
       if (s.ops.size() == 1) {
@@ -1115,14 +1120,19 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                         {"box", ints({rows, kHopperTileK})},
                                         {"swizzle", 128}}}});
       };
-      map(s.inputs[0], kHopperTileM);
-      map(s.inputs[2], c.tileN);
+      // Swapped (decode): A's boxes are tileN tokens, B's 128 weight rows.
+      map(s.inputs[0], c.swapAB ? c.tileN : kHopperTileM);
+      map(s.inputs[2], c.swapAB ? kHopperTileM : c.tileN);
       ptrArg(s.inputs[1]);
       ptrArg(s.inputs[3]);
       outputAndShapeArgs(M, N, K);
       LaunchConfig lc = getHopperGemmLaunchConfig(c, 1, N);
-      grid = json::Array{Linear{0, N}.ceilDiv(c.tileN),
-                         M.ceilDiv(kHopperTileM), Linear{0, 1}.json()};
+      grid = c.swapAB ? json::Array{M.ceilDiv(c.tileN),
+                                    Linear{0, N}.ceilDiv(kHopperTileM),
+                                    Linear{0, 1}.json()}
+                      : json::Array{Linear{0, N}.ceilDiv(c.tileN),
+                                    M.ceilDiv(kHopperTileM),
+                                    Linear{0, 1}.json()};
       block = json::Array{lc.blockX, lc.blockY, lc.blockZ};
       sharedBytes = lc.sharedBytes;
       break;
@@ -1223,7 +1233,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                                   ? "per-channel"
                                                   : "1x128"},
                                    {"tile_n", c.tileN},
-                                   {"stages", c.stages}};
+                                   {"stages", c.stages},
+                                   {"swap_ab", c.swapAB}};
     }
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
