@@ -51,3 +51,20 @@ func.func @main(%x: tensor<?x128xf8E4M3FN>, %sx: tensor<?x1xf32>) -> tensor<?x2x
   %0 = qc.matmul %a, %t : (tensor<?x128xf32>, tensor<128x2xf32>) -> tensor<?x2xf32>
   return %0 : tensor<?x2xf32>
 }
+
+// -----
+
+// K = 200 is not a multiple of 16 (TMA's row alignment): the weight stays
+// [K, N] and the matmul an f32 kernel after the Q/DQ chains (the documented
+// fallback), on sm_90a as elsewhere. (Static rows: the partial 1x128
+// block's slice and concat have kernels for static shapes only.)
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: fp8_gemm
+// CHECK: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+// SM90-LABEL: func.func @main
+// SM90: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+func.func @main(%x: tensor<4x200xf32>) -> tensor<4x64xf32> {
+  %w = arith.constant dense<0.5> : tensor<200x64xf32>
+  %0 = qc.matmul %x, %w : (tensor<4x200xf32>, tensor<200x64xf32>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
