@@ -423,6 +423,13 @@ class NumpyBackend:
     # The models take packed 4-bit weights one code per byte.
     raw_packed_weights = False
 
+    def _epilogue(self, step, acc, views, shape):
+        """A GEMM step's fused epilogue (in0 is the accumulator, its other
+        inputs the pointers after C), or the accumulator without one."""
+        if "expr" not in step:
+            return acc
+        return eval_expr(step["expr"], [acc] + views[5:], shape, self.nx)
+
     def step(self, step, views, scalars, grid=None):
         k = step["kernel"]
         if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
@@ -439,10 +446,7 @@ class NumpyBackend:
             wd = self.nx.dequantize_mx(w, sw, ew)
             acc = (ad.astype(np.float64) @ wd.astype(np.float64).T
                    ).astype(np.float32).reshape(out.shape)
-            # A fused epilogue: in0 is the accumulator.
-            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
-                                  self.nx)
-                        if "expr" in step else acc)
+            out[...] = self._epilogue(step, acc, views, out.shape)
         elif k.startswith("fp8_gemm_"):
             # The sm_90a GEMM (A, B through tensor maps): F33 through the
             # Numerics library. 1x128: SA [M, KB], SB a row per weight row
@@ -458,9 +462,7 @@ class NumpyBackend:
             acc = np.asarray(self.nx.gemm_fp8(
                 a.reshape(M, K), b.reshape(N, K), sa_rows, sb_rows,
                 step["attrs"]["scales"]), np.float32).reshape(out.shape)
-            out[...] = (eval_expr(step["expr"], [acc] + views[5:], out.shape,
-                                  self.nx)
-                        if "expr" in step else acc)
+            out[...] = self._epilogue(step, acc, views, out.shape)
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)

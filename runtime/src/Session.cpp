@@ -426,9 +426,9 @@ Status Session::launchSteps(const std::vector<StepLaunch> &launches,
 /// The program's tensor maps for this run: each tensor_map argument's
 /// value as a 2-D UINT8 tensor [rows, last dim] at its address, the
 /// step's box and swizzle, zero fill out of bounds (docs/Runtime.md).
-/// Encoded again only when the batch or an address changes; written to
-/// device memory before this run's launches (the previous run has
-/// finished: every run waits for its stream).
+/// Encoded again only when the batch or an address changes, and written
+/// to device memory before this run's launches, after the stream is idle
+/// (a run that failed part-way may have left launches that read them).
 Status Session::encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
                                  const std::vector<CUdeviceptr> &valuePtrs) {
   const Program &p = pkg_->program;
@@ -436,8 +436,6 @@ Status Session::encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
       (mapsValid_ && mapsBatch_ == batch && mapsPtrs_ == valuePtrs))
     return Status::ok();
   mapsValid_ = false;
-  // A run that failed part-way may have left launches queued that read the
-  // maps: let them finish before the maps change.
   if (maps_)
     CU_CHECK(d_->cuStreamSynchronize(stream_),
              where() + "cuStreamSynchronize before new tensor maps");

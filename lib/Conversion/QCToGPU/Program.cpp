@@ -437,17 +437,17 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
                         rhs.getScale(), lhs, tr, rhs};
 }
 
+/// Whether a HopperGemm step has per-channel weight scales (SB [N]).
+bool isHopperPerChannel(const GpuStep &s) {
+  return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
+}
+
 /// The configuration of a HopperGemm step's kernel: its scales (1x128
 /// with the weight scales a row per weight row, or per channel with one
 /// activation scale), the tile heuristic (HopperGemm.h) for its shape (a
 /// run-time batch taken as 4096 rows; a static M <= 64 swapped), one CTA
 /// per tile (the grid is linear in the batch: not persistent, no split-K),
 /// tileN no wider than N needs, f32 output.
-/// Whether a HopperGemm step has per-channel weight scales (SB [N]).
-bool isHopperPerChannel(const GpuStep &s) {
-  return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
-}
-
 HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   auto a = cast<RankedTensorType>(s.inputs[0].getType());
   auto b = cast<RankedTensorType>(s.inputs[2].getType());
@@ -1090,6 +1090,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     };
     json::Array grid, block;
     int64_t sharedBytes = 0;
+    std::optional<HopperGemmConfig> hopperConfig;
+    if (s.kind == GpuStep::Kind::HopperGemm)
+      hopperConfig = hopperGemmConfig(s);
     switch (s.kind) {
     case GpuStep::Kind::Gemm: {
       auto q = cast<qc::QMatMulOp>(s.ops.front());
@@ -1109,7 +1112,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // (tmA, tmB, SA, SB, C, epilogue inputs..., M, N, K): A and B
       // through tensor maps the runtime encodes (docs/Runtime.md), boxes
       // of 128 rows (A) and tileN rows (B) by 128 bytes of K.
-      HopperGemmConfig c = hopperGemmConfig(s);
+      const HopperGemmConfig &c = *hopperConfig;
       auto a = cast<RankedTensorType>(s.inputs[0].getType());
       Linear M = count(a, 0, a.getRank() - 1);
       auto b = cast<RankedTensorType>(s.inputs[2].getType());
@@ -1126,15 +1129,14 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       ptrArg(s.inputs[1]);
       ptrArg(s.inputs[3]);
       outputAndShapeArgs(M, N, K);
-      LaunchConfig lc = getHopperGemmLaunchConfig(c, 1, N);
       grid = c.swapAB ? json::Array{M.ceilDiv(c.tileN),
                                     Linear{0, N}.ceilDiv(kHopperTileM),
                                     Linear{0, 1}.json()}
                       : json::Array{Linear{0, N}.ceilDiv(c.tileN),
                                     M.ceilDiv(kHopperTileM),
                                     Linear{0, 1}.json()};
-      block = json::Array{lc.blockX, lc.blockY, lc.blockZ};
-      sharedBytes = lc.sharedBytes;
+      block = json::Array{kHopperThreads, 1, 1};
+      sharedBytes = getHopperGemmSharedBytes(c);
       break;
     }
     case GpuStep::Kind::QuantizeMX: {
@@ -1227,15 +1229,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         q && StringRef(s.kernel).starts_with("quantize_mx_"))
       step["attrs"] =
           json::Object{{"element", quantc::detail::typeName(getMXGemmElement(q.getScheme()))}};
-    if (s.kind == GpuStep::Kind::HopperGemm) {
-      HopperGemmConfig c = hopperGemmConfig(s);
+    if (hopperConfig)
       step["attrs"] = json::Object{{"scales", isHopperPerChannel(s)
                                                   ? "per-channel"
                                                   : "1x128"},
-                                   {"tile_n", c.tileN},
-                                   {"stages", c.stages},
-                                   {"swap_ab", c.swapAB}};
-    }
+                                   {"tile_n", hopperConfig->tileN},
+                                   {"stages", hopperConfig->stages},
+                                   {"swap_ab", hopperConfig->swapAB}};
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},
