@@ -18,7 +18,8 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    launcher in scripts/qcpkg_program.py: the manifest's arena, args and
    grids), and after each step compares the step's GPU outputs with the
    numpy model of its kernel applied to the step's GPU inputs:
-   quantize_mxfp8, ew_<i>, pool_<i>, gap_<i>, copy_b<n>, layout_<i>,
+   quantize_mxfp8, dyn_quantize_<i>, dyn_qdq_<i>, ew_<i>, pool_<i>,
+   gap_<i>, copy_b<n>, layout_<i>,
    softmax_<i>, layer_norm_<i>, reduce_mean_<i> must match bit for bit
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
    (gpu_check.py's bound), conv_<i> and matmul_<i> within 2^-14 of

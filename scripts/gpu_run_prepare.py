@@ -133,14 +133,17 @@ def main(argv=None):
         has_torch = torch_spec(paths["model"], out, name)
         case = {"model": name, "input": first, "batches": batches,
                 "torch_baseline": has_torch}
-        if example in ("gpt2", "llama") and (fmt.endswith("-dynamic") or
-                                              fmt in ("fp8", "nvfp4")):
+        if example in ("gpt2", "llama") and (
+                fmt.endswith("-dynamic") or fmt.startswith("fp8-1x128") or
+                fmt in ("fp8", "nvfp4")):
             # A GEMM sum an ulp away from the Executor's can flip a code of a
             # quantize inside attention, which reaches the whole token row:
             # numpy model vs Executor, GPT-2 int8 dynamic rel. RMS 1.5e-3 (2
             # of 32 rows), LLaMA fp8 6.2e-3 (1 of 32 rows; an e4m3 step is
-            # 1/8 of the value; an e2m1 step up to 1/3), every other row
-            # within 1e-6. The per-step checks stay exact.
+            # 1/8 of the value; an e2m1 step up to 1/3), GPT-2 fp8-1x128
+            # 8.7e-3 where the Executor's OpenBLAS sums with AVX-512 (an
+            # Intel Xeon; 2.6e-7 on an AVX2 EPYC), every other row within
+            # 1e-6. The per-step checks stay exact.
             case["e2e_tolerance"] = 2e-2
         cases.append(case)
         print(f"{name}: package with a GPU program; batches {batches}"

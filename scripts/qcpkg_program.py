@@ -412,6 +412,26 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     return np.broadcast_to(r, out_shape)
 
 
+def dynamic_scales(step, x, qmax, floor):
+    """A dyn_quantize / dyn_qdq step's scales, f32 [..., ceil(K / block)]:
+    per block of attrs.block along x's last axis, maxNaN(max |x| / qmax,
+    floor) (the block's max a NaN if any element is); and its quantize's
+    expr head for eval_expr ("quantize_linear:f8E4M3FN:a1:b128")."""
+    b, K = step["attrs"]["block"], x.shape[-1]
+    nb = -(-K // b)
+    rows = np.abs(x.reshape(-1, K).astype(np.float32))
+    # Zeros fill the last block: |x| >= 0 leaves its max as it is.
+    rows = np.concatenate([rows, np.zeros((rows.shape[0], nb * b - K),
+                                          np.float32)], axis=1)
+    amax = rows.reshape(-1, nb, b).max(axis=-1)  # NaN propagates
+    d = (amax / np.float32(qmax.reshape(-1)[0])).astype(np.float32)
+    f = np.float32(floor.reshape(-1)[0])
+    s = np.where(np.isnan(d) | np.isnan(f), np.float32(np.nan),
+                 np.where(d > f, d, f)).astype(np.float32)
+    return (s.reshape(x.shape[:-1] + (nb,)),
+            f"quantize_linear:{step['attrs']['codes']}:a{x.ndim - 1}:b{b}")
+
+
 class NumpyBackend:
     """Each kernel as numpy; needs quantc.numerics for the MX codecs (the
     Numerics library through the Python module) or a stand-in with
@@ -463,6 +483,14 @@ class NumpyBackend:
                 a.reshape(M, K), b.reshape(N, K), sa_rows, sb_rows,
                 step["attrs"]["scales"]), np.float32).reshape(out.shape)
             out[...] = self._epilogue(step, acc, views, out.shape)
+        elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
+            qdq = k.startswith("dyn_qdq_")
+            x, qmax, floor = views[1 if qdq else 2:]
+            s, q = dynamic_scales(step, x, qmax, floor)
+            expr = f"de{q}({q}(in0,in1),in1)" if qdq else f"{q}(in0,in1)"
+            views[0][...] = eval_expr(expr, [x, s], x.shape, self.nx)
+            if not qdq:
+                views[1][...] = s.reshape(views[1].shape)
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
@@ -666,6 +694,11 @@ def check_step(step, views, scalars, batch):
               grid[1] * 128 >= rows)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
+    elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
+        x = views[1 if k.startswith("dyn_qdq_") else 2]
+        blocks = x.size // max(x.shape[-1], 1) * \
+            -(-x.shape[-1] // step["attrs"]["block"])
+        ok = scalars == [blocks] and threads >= blocks
     elif k.startswith("batch_max_"):
         x, out = views[1], views[0]
         ok = (scalars == [x.shape[0], out.size] and
@@ -714,6 +747,8 @@ def output_positions(step):
         return [1, 2]
     if k.startswith(("mxfp8_gemm", "fp8_gemm_")):
         return [4]
+    if k.startswith("dyn_quantize_"):
+        return [0, 1]  # codes, scales
     if k.startswith("layer_norm_q_"):
         return [0, 1, 2, 3, 4]  # y, mean, inv std, MXFP8 codes, scales
     if k.startswith("layer_norm_"):

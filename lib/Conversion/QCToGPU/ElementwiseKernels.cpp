@@ -1630,3 +1630,73 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   }
   return finishKernel(b, *k);
 }
+
+qc::QuantizeLinearOp quantc::detail::stepQuantize(const GpuStep &step) {
+  for (Operation *op : step.ops)
+    if (auto q = dyn_cast<qc::QuantizeLinearOp>(op))
+      return q;
+  return {};
+}
+
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildDynamicQuantizeKernel(ModuleOp top, llvm::StringRef name,
+                                           KernelTarget t,
+                                           const GpuStep &step) {
+  qc::QuantizeLinearOp q = stepQuantize(step);
+  auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
+  auto xt = cast<RankedTensorType>(q.getX().getType());
+  Type codes = cast<RankedTensorType>(q.getCodes().getType()).getElementType();
+  int64_t K = xt.getShape().back(), bs = linearQuantLayout(q).blockSize;
+  int64_t nb = (K + bs - 1) / bs;
+  unsigned nOut = step.outputs.size();
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k = startKernel1D(top, t, name, nOut + 3, b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value X = entry.getArgument(nOut), QMax = entry.getArgument(nOut + 1),
+        Floor = entry.getArgument(nOut + 2);
+  // Block kb of row `row`: X[base .. base + len).
+  Value row = arith::DivUIOp::create(b, loc, k->gid, e.c64(nb));
+  Value kb = arith::RemUIOp::create(b, loc, k->gid, e.c64(nb));
+  Value lo = e.mul(kb, e.c64(bs));
+  Value len = arith::MinSIOp::create(b, loc, e.c64(bs),
+                                     arith::SubIOp::create(b, loc, e.c64(K), lo));
+  Value base = e.add(e.mul(row, e.c64(K)), lo);
+  // amax: |x| (the sign bit cleared, as the chains' abs) over the block in
+  // order from -inf, a NaN giving NaN (the Executor's maxNaN).
+  auto loop = scf::ForOp::create(
+      b, loc, e.c64(0), len, e.c64(1),
+      ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value x = loadF32(e, X, e.add(base, loop.getInductionVar()));
+    Value ax = bitcastF32(e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+    scf::YieldOp::create(
+        b, loc, ValueRange{maxNaN(e, loop.getRegionIterArgs()[0], ax)});
+  }
+  // s = max(amax / qmax, floor), both read from their one-element tensors.
+  Value s = maxNaN(e,
+                   arith::DivFOp::create(b, loc, loop.getResult(0),
+                                         loadF32(e, QMax, e.c64(0))),
+                   loadF32(e, Floor, e.c64(0)));
+  if (!dq)
+    storeF32(e, entry.getArgument(1), k->gid, s);
+  auto codesLoop = scf::ForOp::create(b, loc, e.c64(0), len, e.c64(1));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(codesLoop.getBody());
+    Value at = e.add(base, codesLoop.getInductionVar());
+    Value c = quantizeLinearValue(e, q, loadF32(e, X, at), s, Value());
+    if (dq)
+      storeF32(e, entry.getArgument(0), at,
+               dequantizeLinearValue(e, dq, c, s, Value()));
+    else
+      storeElement(e, entry.getArgument(0), codes, at, c);
+  }
+  return finishKernel(b, *k);
+}

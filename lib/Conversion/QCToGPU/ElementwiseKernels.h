@@ -22,6 +22,7 @@
 #include "quantc/Conversion/QCToGPU/HopperGemm.h"
 #include "quantc/Conversion/QCToGPU/Program.h"
 #include "quantc/Conversion/QCToGPU/QCToGPU.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
 #include <optional>
 #include <string>
@@ -161,6 +162,21 @@ buildMatMulKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildRowKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
                const GpuStep &step);
+
+/// dyn_quantize_<i>(codes, scales, x, qmax, floor: ptr, count: i64) and
+/// dyn_qdq_<i>(out, x, qmax, floor: ptr, count: i64): a run-time
+/// activation quantize along the last axis (Program.cpp,
+/// matchDynamicQuantize), one thread per (row, block): the block's max of
+/// |x| from -inf (maxNaN), s = maxNaN(amax / qmax, floor), then each
+/// element's code (quantize_linear, F21-F23); dyn_quantize stores the codes
+/// and s, dyn_qdq the dequantized f32 values (F25) alone. `count` is the
+/// number of blocks (s's element count).
+/// The qc.quantize_linear a DynamicQuantize step computes.
+qc::QuantizeLinearOp stepQuantize(const GpuStep &step);
+
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildDynamicQuantizeKernel(mlir::ModuleOp top, llvm::StringRef name,
+                           KernelTarget t, const GpuStep &step);
 
 /// copy_b<bytes>(out, in: ptr, count: i64): out[i] = in[i].
 mlir::FailureOr<mlir::gpu::GPUFuncOp>

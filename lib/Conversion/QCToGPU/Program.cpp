@@ -482,6 +482,172 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   return c;
 }
 
+
+/// A run-time activation quantize as qc-quantize-linear writes it (F31;
+/// dynamicFakeQuantize and blockAbsMax), along the last axis of x (rank r,
+/// K static) by blocks of `block` (fp8-1x128: 128; per token: K):
+///
+///   a = abs(x)
+///   amax = the max of a over each block, as one of
+///     reduce_max(a, axes [r-1], keepdims)                  (K <= block)
+///     reduce_max(reshape(a, [..., K/block, block]), [r])   (K % block = 0)
+///     concat(reduce_max(reshape(slice(a, 0, W))), reduce_max(slice(a, W,
+///            K), keepdims))                                (a partial last
+///                                                           block)
+///   s = max(amax / qmax, floor)        (qmax, floor: 0-d f32 values)
+///   codes = quantize_linear(x, s, axis r-1, block)
+///
+/// One kernel computes it all (dyn_quantize_<i>): the intermediates never
+/// reach memory. When the codes and s are read only by one dequantize of
+/// the same layout, that dequantize joins too (dyn_qdq_<i>: the f32 result
+/// alone is stored).
+struct DynamicQuantize {
+  qc::QuantizeLinearOp q;
+  qc::DequantizeLinearOp dq; // null: codes and s are stored
+  Value x, qmax, floor;
+  int64_t block;
+  /// Every op the step computes, in graph order (q, then dq, last).
+  SmallVector<Operation *> ops;
+};
+
+std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
+  auto xt = cast<RankedTensorType>(q.getX().getType());
+  auto st = cast<RankedTensorType>(q.getScale().getType());
+  Type codes = elementTypeOf(q.getCodes());
+  int64_t r = xt.getRank();
+  if (q.getZeroPoint() || !q.getSaturate() || r < 1 ||
+      !xt.getElementType().isF32() || !st.getElementType().isF32() ||
+      !batchShaped(xt) || xt.isDynamicDim(r - 1) ||
+      !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8) ||
+        quantc::detail::miniSpec(codes)))
+    return std::nullopt;
+  quantc::detail::LinearQuantLayout l = quantc::detail::linearQuantLayout(q);
+  int64_t K = xt.getDimSize(r - 1), b = l.blockSize;
+  if (l.axis != r - 1 || b <= 0)
+    return std::nullopt;
+  SmallVector<int64_t> sShape(xt.getShape());
+  sShape.back() = llvm::divideCeil(K, b);
+  if (st.getShape() != ArrayRef<int64_t>(sShape))
+    return std::nullopt;
+  auto scalarF32 = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getRank() == 0 && t.getElementType().isF32();
+  };
+  auto mx = q.getScale().getDefiningOp<qc::MaxOp>();
+  if (!mx || !scalarF32(mx.getRhs()) || mx.getLhs().getType() != st)
+    return std::nullopt;
+  auto dv = mx.getLhs().getDefiningOp<qc::DivOp>();
+  if (!dv || !mx.getLhs().hasOneUse() || !scalarF32(dv.getRhs()) ||
+      dv.getLhs().getType() != st || !dv.getLhs().hasOneUse())
+    return std::nullopt;
+  // s may be read by later ops (the dequantize), not by earlier ones: the
+  // step runs where q is.
+  for (Operation *u : mx->getUsers())
+    if (u != q && u->isBeforeInBlock(q))
+      return std::nullopt;
+
+  DynamicQuantize m{q, {}, q.getX(), dv.getRhs(), mx.getRhs(), b, {}};
+  SmallVector<Operation *> amaxOps;
+  Value a; // abs(x), found through the first part
+  // Whether `v` is a[..., from:to] (a itself when that is all of it).
+  auto sliceOfAbs = [&](Value v, int64_t from, int64_t to) {
+    Value src = v;
+    if (auto sl = v.getDefiningOp<qc::SliceOp>()) {
+      auto axis = sl.getAxes();
+      if (!v.hasOneUse() || axis.size() != 1 ||
+          (axis[0] < 0 ? axis[0] + r : axis[0]) != r - 1 ||
+          sl.getStarts() != ArrayRef<int64_t>{from} ||
+          sl.getEnds() != ArrayRef<int64_t>{to} ||
+          !(sl.getSteps().empty() || sl.getSteps() == ArrayRef<int64_t>{1}))
+        return false;
+      amaxOps.push_back(sl);
+      src = sl.getInput();
+    } else if (from != 0 || to != K) {
+      return false;
+    }
+    auto abs = src.getDefiningOp<qc::AbsOp>();
+    if (!abs || abs.getInput() != m.x || (a && src != a))
+      return false;
+    a = src;
+    return true;
+  };
+  // Whether `part` is the max of each block of a[..., from:to].
+  auto blockMax = [&](Value part, int64_t from, int64_t to) {
+    auto rm = part.getDefiningOp<qc::ReduceMaxOp>();
+    if (!rm || !part.hasOneUse())
+      return false;
+    amaxOps.push_back(rm);
+    ArrayRef<int64_t> axes = rm.getAxes();
+    auto inTy = cast<RankedTensorType>(rm.getInput().getType());
+    auto axisIs = [&](int64_t want) {
+      return axes.size() == 1 &&
+             (axes[0] < 0 ? axes[0] + inTy.getRank() : axes[0]) == want;
+    };
+    if (rm.getKeepdims())
+      return to - from <= b && axisIs(r - 1) &&
+             sliceOfAbs(rm.getInput(), from, to);
+    auto rs = rm.getInput().getDefiningOp<qc::ReshapeOp>();
+    if (!rs || !rm.getInput().hasOneUse() || (to - from) % b ||
+        inTy.getRank() != r + 1 || !axisIs(r) ||
+        inTy.getDimSize(r - 1) != (to - from) / b || inTy.getDimSize(r) != b)
+      return false;
+    for (int64_t d = 0; d + 1 < r; ++d)
+      if (inTy.getDimSize(d) != xt.getDimSize(d))
+        return false;
+    amaxOps.push_back(rs);
+    return sliceOfAbs(rs.getInput(), from, to);
+  };
+  Value amax = dv.getLhs();
+  if (auto cc = amax.getDefiningOp<qc::ConcatOp>()) {
+    int64_t axis = static_cast<int64_t>(cc.getAxis());
+    if ((axis < 0 ? axis + r : axis) != r - 1)
+      return std::nullopt;
+    int64_t from = 0;
+    for (Value part : cc.getInputs()) {
+      int64_t to = std::min(
+          K, from + cast<RankedTensorType>(part.getType()).getDimSize(r - 1) * b);
+      if (!blockMax(part, from, to))
+        return std::nullopt;
+      from = to;
+    }
+    if (from != K)
+      return std::nullopt;
+    amaxOps.push_back(cc);
+  } else if (!blockMax(amax, 0, K)) {
+    return std::nullopt;
+  }
+  // abs(x) is read by the matched ops alone.
+  Operation *absOp = a.getDefiningOp();
+  for (Operation *u : absOp->getUsers())
+    if (!llvm::is_contained(amaxOps, u))
+      return std::nullopt;
+  m.ops.push_back(absOp);
+  m.ops.append(amaxOps.begin(), amaxOps.end());
+  m.ops.append({dv, mx, q});
+  llvm::sort(m.ops, [](Operation *x, Operation *y) {
+    return x->isBeforeInBlock(y);
+  });
+  for (Operation *op : m.ops)
+    if (op->getBlock() != q->getBlock())
+      return std::nullopt;
+  // A dequantize that alone reads the codes and s, with q's layout.
+  if (q.getCodes().hasOneUse() &&
+      llvm::all_of(mx->getUsers(), [&](Operation *u) {
+        return u == q || u == *q.getCodes().getUsers().begin();
+      })) {
+    auto dq = dyn_cast<qc::DequantizeLinearOp>(*q.getCodes().getUsers().begin());
+    if (dq && dq.getScale() == q.getScale() && !dq.getZeroPoint() &&
+        dq->getBlock() == q->getBlock() &&
+        quantc::detail::linearQuantLayout(dq).axis == l.axis &&
+        quantc::detail::linearQuantLayout(dq).blockSize == b &&
+        elementTypeOf(dq.getResult()).isF32()) {
+      m.dq = dq;
+      m.ops.push_back(dq);
+    }
+  }
+  return m;
+}
+
 } // namespace
 
 std::string GpuPlan::describeUnsupported() const {
@@ -524,6 +690,25 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                      [&](OpOperand &u) { return consumed.contains(u.getOwner()); }))
         consumed.insert(h.rhs);
   }
+  // Run-time activation quantizes: one step each, at the quantize_linear
+  // (the ops before it that it computes are not launched). A dequantize
+  // the wgmma GEMM reads through stays the GEMM's: the step then stores
+  // the codes and scales the GEMM reads.
+  llvm::DenseMap<Operation *, DynamicQuantize> dynamicQuantize;
+  for (Operation &opRef : fn.getBody().front()) {
+    auto q = dyn_cast<qc::QuantizeLinearOp>(&opRef);
+    std::optional<DynamicQuantize> m;
+    if (!q || !(m = matchDynamicQuantize(q)))
+      continue;
+    if (m->dq && consumed.contains(m->dq)) {
+      m->dq = {};
+      m->ops.pop_back();
+    }
+    for (Operation *op : m->ops)
+      if (op != q)
+        consumed.insert(op);
+    dynamicQuantize[q] = std::move(*m);
+  }
   auto hopperStep = [&](Operation *mm, Value out) {
     const HopperOperands &h = hopper.find(mm)->second;
     return GpuStep{GpuStep::Kind::HopperGemm, "", {mm},
@@ -550,6 +735,17 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // Plans one op (a top-level op, or one of a qc.fusion's body ops planned
   // on their own).
   auto planOp = [&](Operation *op) {
+    if (auto it = dynamicQuantize.find(op); it != dynamicQuantize.end()) {
+      DynamicQuantize &m = it->second;
+      GpuStep st{GpuStep::Kind::DynamicQuantize, "", m.ops,
+                 {m.x, m.qmax, m.floor}, {}};
+      if (m.dq)
+        st.outputs = {m.dq.getResult()};
+      else
+        st.outputs = {m.q.getCodes(), m.q.getScale()};
+      plan.steps.push_back(std::move(st));
+      return;
+    }
     std::string reason = unsupportedReason(op);
     if (!reason.empty())
       return unsupported(reason);
@@ -831,6 +1027,26 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     s.kernel = windowKeys.try_emplace(key, (prefix + std::to_string(n)).str())
                    .first->second;
   }
+  // Run-time quantizes: one kernel per (codes, K, block, dequantized).
+  llvm::StringMap<std::string> dynamicKeys;
+  for (GpuStep &s : plan.steps) {
+    if (s.kind != GpuStep::Kind::DynamicQuantize)
+      continue;
+    auto q = quantc::detail::stepQuantize(s);
+    bool qdq = isa<qc::DequantizeLinearOp>(s.ops.back());
+    std::string prefix = qdq ? "dyn_qdq_" : "dyn_quantize_";
+    std::string key =
+        prefix + quantc::detail::typeName(q.getCodes().getType()) + ":" +
+        std::to_string(cast<RankedTensorType>(q.getX().getType())
+                           .getShape()
+                           .back()) +
+        ":" + std::to_string(q.getBlockSize());
+    unsigned n = llvm::count_if(dynamicKeys, [&](auto &e) {
+      return StringRef(e.second).starts_with(prefix);
+    });
+    s.kernel =
+        dynamicKeys.try_emplace(key, prefix + std::to_string(n)).first->second;
+  }
   for (auto [i, s] : llvm::enumerate(plan.steps))
     addKernel(s.kernel, i);
   return plan;
@@ -902,6 +1118,9 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
       break;
     case GpuStep::Kind::Row:
       f = quantc::detail::buildRowKernel(kernels, name, t, s);
+      break;
+    case GpuStep::Kind::DynamicQuantize:
+      f = quantc::detail::buildDynamicQuantizeKernel(kernels, name, t, s);
       break;
     }
     if (failed(f))
@@ -1175,6 +1394,23 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
       break;
     }
+    case GpuStep::Kind::DynamicQuantize: {
+      // One thread per block: (outputs..., x, qmax, floor, blocks).
+      auto sc = cast<RankedTensorType>(
+          quantc::detail::stepQuantize(s)
+              .getScale()
+              .getType());
+      Linear blocks = count(sc, 0, sc.getRank());
+      for (Value v : s.outputs)
+        ptrArg(v);
+      for (Value v : s.inputs)
+        ptrArg(v);
+      args.push_back(json::Object{{"i64", blocks.json()}});
+      grid = json::Array{blocks.ceilDiv(quantc::detail::kElementwiseBlock),
+                         Linear{0, 1}.json(), Linear{0, 1}.json()};
+      block = json::Array{quantc::detail::kElementwiseBlock, 1, 1};
+      break;
+    }
     case GpuStep::Kind::Elementwise:
     case GpuStep::Kind::Conv:
     case GpuStep::Kind::Pool:
@@ -1236,6 +1472,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                    {"tile_n", hopperConfig->tileN},
                                    {"stages", hopperConfig->stages},
                                    {"swap_ab", hopperConfig->swapAB}};
+    if (s.kind == GpuStep::Kind::DynamicQuantize) {
+      auto q = quantc::detail::stepQuantize(s);
+      step["attrs"] = json::Object{
+          {"codes", quantc::detail::typeName(elementTypeOf(q.getCodes()))},
+          {"block", static_cast<int64_t>(q.getBlockSize())}};
+    }
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},

@@ -22,6 +22,11 @@
 //   the transpose it reads through are not launched
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
+//   a run-time activation quantize along the last axis (abs, the max per
+//   block, max(amax / qmax, floor), quantize_linear: fp8-1x128's 1x128
+//   blocks, dynamic per-token scales) -> dyn_quantize_<i> (codes and
+//   scales) or, with the one dequantize that reads them, dyn_qdq_<i> (the
+//   dequantized f32 values): one launch, its intermediates in registers
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
 // (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
@@ -61,7 +66,7 @@ inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_";
 struct GpuStep {
   enum class Kind {
     Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy, Layout,
-    MatMul, Row, HopperGemm
+    MatMul, Row, HopperGemm, DynamicQuantize
   };
   Kind kind;
   /// The gpu.func it launches; steps with equal kernels share one.

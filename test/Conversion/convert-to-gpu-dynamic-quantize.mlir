@@ -1,0 +1,108 @@
+// A run-time activation quantize (qc-quantize-linear's abs, max per block,
+// max(amax / qmax, tiny), quantize_linear) is one launch of dyn_qdq_<i>
+// (with the dequantize that alone reads its codes and scales: the f32
+// values are stored) in each form the pass writes: K <= 128, K a multiple
+// of 128, a partial last block; per-token int8 scales alike (one block per
+// row). docs/Kernels.md, "The other kernels of a GPU program".
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=INT8
+
+// K = 64 < 128: one reduce_max over the row.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.abs
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.reduce_max {{.*}}keepdims = true
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.quantize_linear
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// CHECK: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+// (out, x, qmax, floor: ptr, blocks: i64)
+// CHECK: gpu.func @dyn_qdq_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel
+// INT8-LABEL: func.func @main
+// INT8: qc.quantize_linear {{.*}}block_size = 64
+// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+func.func @main(%x: tensor<?x64xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<64x8xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// K = 256: a reshape to [?, 2, 128] and one reduce_max.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.reshape
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8-LABEL: func.func @main
+// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+func.func @main(%x: tensor<?x256xf32>) -> tensor<?x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<256x8xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x256xf32>, tensor<256x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// K = 200: whole blocks through a slice and a reshape, the last 72 through
+// a slice of their own, joined by a concat; still one launch. Two layers
+// of the same K and format share the kernel.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.slice
+// CHECK: qc.concat
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// CHECK-NOT: gpu.func @dyn_qdq_1
+// INT8-LABEL: func.func @main
+// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+func.func @main(%x: tensor<?x200xf32>, %y: tensor<?x200xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %w = arith.constant dense<0.5> : tensor<200x8xf32>
+  %0 = qc.matmul %x, %w : (tensor<?x200xf32>, tensor<200x8xf32>) -> tensor<?x8xf32>
+  %1 = qc.matmul %y, %w : (tensor<?x200xf32>, tensor<200x8xf32>) -> tensor<?x8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// The block maxima are also returned: they are stored by their own
+// reduce_max, so nothing is fused (the ops run one by one).
+// CHECK-LABEL: func.func @main
+// CHECK: qc.abs {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: qc.reduce_max {{.*}}qc.gpu_kernel = @quantc_kernels::@reduce_max_0
+// CHECK-NOT: dyn_
+// INT8-LABEL: func.func @main
+// INT8-NOT: dyn_
+func.func @main(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x1xf32>) {
+  %qmax = arith.constant dense<448.0> : tensor<f32>
+  %tiny = arith.constant dense<1.17549435E-38> : tensor<f32>
+  %a = qc.abs %x : (tensor<?x64xf32>) -> tensor<?x64xf32>
+  %m = qc.reduce_max %a {axes = array<i64: 1>, keepdims = true} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+  %d = qc.div %m, %qmax : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %s = qc.max %d, %tiny : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %q = qc.quantize_linear %x, %s {block_size = 64 : i64} : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf8E4M3FN>
+  %r = qc.dequantize_linear %q, %s {block_size = 64 : i64} : (tensor<?x64xf8E4M3FN>, tensor<?x1xf32>) -> tensor<?x64xf32>
+  return %r, %m : tensor<?x64xf32>, tensor<?x1xf32>
+}
+
+// -----
+
+// The same without the second result: one launch, though written by hand
+// (the matcher reads the structure, not who wrote it).
+// CHECK-LABEL: func.func @main
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8-LABEL: func.func @main
+// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+func.func @main(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %qmax = arith.constant dense<448.0> : tensor<f32>
+  %tiny = arith.constant dense<1.17549435E-38> : tensor<f32>
+  %a = qc.abs %x : (tensor<?x64xf32>) -> tensor<?x64xf32>
+  %m = qc.reduce_max %a {axes = array<i64: 1>, keepdims = true} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+  %d = qc.div %m, %qmax : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %s = qc.max %d, %tiny : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %q = qc.quantize_linear %x, %s {block_size = 64 : i64} : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf8E4M3FN>
+  %r = qc.dequantize_linear %q, %s {block_size = 64 : i64} : (tensor<?x64xf8E4M3FN>, tensor<?x1xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
