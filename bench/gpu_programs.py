@@ -35,6 +35,7 @@ FORMATS = {  # name: quant-compile arguments
     "fp8": ["--format", "fp8"],
     "int8": ["--format", "int8"],
     "int8-dynamic": ["--format", "int8", "--activations", "dynamic"],
+    "fp8-1x128": ["--format", "fp8-1x128"],
     "int4-g128": ["--format", "int4-g128"],
     "bf16": ["--format", "bf16"],
 }
