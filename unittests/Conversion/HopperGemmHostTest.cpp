@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -427,6 +428,65 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
         ASSERT_EQ(QS[M * groups], kPoison);
       }
     }
+}
+
+// outputScaleFloor: the fp8-1x128 output quantized as a package's next
+// run-time activation quantize does it (qc-quantize-linear, F31): s =
+// max(amax / QMAX[0], FLOOR[0]) per 1x128 group, then quantize_linear;
+// the codes and scales equal the Numerics library's on the f32 result,
+// bit for bit. A row whose activation scales are zero is all zero: its
+// scale is FLOOR (the plain fp8 output writes 1 there).
+TEST_F(HopperGemmHost, OutputScaleFloorIsTheRunTimeQuantize) {
+  using S = nx::FP8GemmScales;
+  HopperGemmConfig f32 = config(S::Block1x128, 128, 3);
+  HopperGemmConfig q = f32;
+  q.output = HopperOutput::FP8Block1x128;
+  q.outputScaleFloor = true;
+  auto hk = build({{"f", f32}, {"q", q}});
+  ASSERT_TRUE(hk);
+  const float qmax = 448.0f, floor = std::numeric_limits<float>::min();
+  for (auto [M, N, K] : {std::array<int64_t, 3>{131, 300, 272},
+                         std::array<int64_t, 3>{3, 129, 16}}) {
+    Problem p(M, N, K, S::Block1x128, 5);
+    int64_t kb = (K + 127) / 128, groups = (N + 127) / 128;
+    for (int64_t k = 0; k < kb; ++k)
+      p.SA[1 * kb + k] = 0.0f; // row 1: all zero
+    std::vector<float> C(M * N, kPoison);
+    std::string err;
+    ASSERT_TRUE(run(*hk, "f", f32, p, C.data(), {}, err)) << err;
+    std::vector<float> wantS(M * groups);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t g = 0; g < groups; ++g) {
+        float amax = 0.0f;
+        for (int64_t n = g * 128; n < std::min(N, g * 128 + 128); ++n)
+          amax = std::max(amax, std::fabs(C[m * N + n]));
+        wantS[m * groups + g] = std::max(amax / qmax, floor);
+      }
+    std::vector<uint8_t> want(M * N);
+    auto layout = nx::makeLinearLayout({M, N}, {M, groups}, 1, 128);
+    ASSERT_TRUE(bool(layout));
+    ASSERT_FALSE(bool(nx::quantizeLinear(C.data(), {M, N}, wantS.data(),
+                                         nullptr, *layout,
+                                         nx::ElemFormat::E4M3FN, true,
+                                         want.data())));
+    std::vector<uint8_t> Q(M * N + 8, 0xee);
+    std::vector<float> QS(M * groups + 8, kPoison);
+    ASSERT_TRUE(run(*hk, "q", q, p, Q.data(), {QS.data(), &qmax, &floor}, err))
+        << err;
+    for (int64_t i = 0; i < M * groups; ++i)
+      ASSERT_EQ(QS[i], wantS[i]) << "scale " << i;
+    EXPECT_EQ(QS[1 * groups], floor);
+    for (int64_t i = 0; i < M * N; ++i)
+      ASSERT_EQ(Q[i], want[i]) << "code " << i;
+    ASSERT_EQ(Q[M * N], 0xee);
+    ASSERT_EQ(QS[M * groups], kPoison);
+  }
+  HopperGemmConfig bad = f32;
+  bad.outputScaleFloor = true;
+  llvm::Error e = verifyHopperGemmConfig(bad);
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("only the fp8-1x128 output"),
+            std::string::npos);
 }
 
 // A fused epilogue (bias[col] added, then ReLU) runs on each valid

@@ -23,6 +23,8 @@
 
 #include "llvm/ADT/Twine.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace quantc {
@@ -89,6 +91,10 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
     return err("weightScalesPerRow with " +
                llvm::Twine(numerics::getFP8GemmScalesName(cfg.scales)) +
                " scales: only the 1x128 mode has weight blocks");
+  if (cfg.outputScaleFloor && cfg.output != HopperOutput::FP8Block1x128)
+    return err("outputScaleFloor with " +
+               llvm::Twine(getHopperOutputName(cfg.output)) +
+               " output: only the fp8-1x128 output has scales");
   if (cfg.activationScalePerTensor &&
       cfg.scales != HopperScaleMode::PerTokenPerChannel)
     return err("activationScalePerTensor with " +
@@ -267,10 +273,12 @@ static LLVM::GlobalOp getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
 /// amax / 448 (1 for 0), stored by the quad's lane 0, then every valid
 /// element's code e4m3(v / scale). Elements past M or N are computed at
 /// clamped coordinates (every lane takes part in the shuffles) and count
-/// as 0.
+/// as 0. With QMAX and FLOOR (outputScaleFloor) the amax is NaN when any
+/// value is, and the scale maxNaN(amax / QMAX[0], FLOOR[0]).
 static LogicalResult storeBlockFP8(
     OpBuilder &b, Location loc, detail::KernelEmitter &e, int kAcc, int64_t BN,
-    Value n0, Value M, Value N, Value lane, Value C, Value CS,
+    Value n0, Value M, Value N, Value lane, Value C, Value CS, Value QMAX,
+    Value FLOOR,
     llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
     llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
   Type f32 = e.f32, i32 = e.i32;
@@ -287,6 +295,16 @@ static LogicalResult storeBlockFP8(
   auto larger = [&](Value x, Value y) {
     return e.select(
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
+  };
+  // The Executor's maxNaN: NaN if either is NaN, else the larger.
+  auto maxNaN = [&](Value x, Value y) {
+    Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
+        larger(x, y));
+  };
+  auto groupMax = [&](Value x, Value y) {
+    return QMAX ? maxNaN(x, y) : larger(x, y);
   };
   Value lastRow = e.add(M, e.c64(-1)), lastCol = e.add(N, e.c64(-1));
   SmallVector<Value> v(kAcc), valid(kAcc);
@@ -315,17 +333,24 @@ static LogicalResult storeBlockFP8(
           Value bits = arith::BitcastOp::create(b, loc, i32, v[i]);
           Value a = arith::BitcastOp::create(
               b, loc, f32, e.band(bits, e.c32(0x7fffffff)));
-          amax = larger(amax, e.select(valid[i], a, zero));
+          amax = groupMax(amax, e.select(valid[i], a, zero));
         }
       for (int off : {1, 2}) {
         Value other = NVVM::ShflOp::create(
             b, loc, f32, e.c32(-1), amax, e.c32(off), e.c32(0x1f),
             NVVM::ShflKind::bfly, /*return_value_and_is_valid=*/nullptr);
-        amax = larger(amax, other);
+        amax = groupMax(amax, other);
       }
-      Value scale = e.select(
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax, zero),
-          one, arith::DivFOp::create(b, loc, amax, e.f32c(448.0f)));
+      Value scale =
+          QMAX ? maxNaN(arith::DivFOp::create(
+                            b, loc, amax,
+                            LLVM::LoadOp::create(b, loc, f32, QMAX)),
+                        LLVM::LoadOp::create(b, loc, f32, FLOOR))
+               : e.select(arith::CmpFOp::create(
+                              b, loc, arith::CmpFPredicate::OEQ, amax, zero),
+                          one,
+                          arith::DivFOp::create(b, loc, amax,
+                                                e.f32c(448.0f)));
       Value row = rowOf(members.front());
       Value group = e.add(arith::DivUIOp::create(b, loc, n0, e.c64(128)),
                           e.c64(g));
@@ -381,16 +406,23 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   bool fp8Out = cfg.output == HopperOutput::FP8Block1x128;
   const bool split = cfg.splitK > 1;
   unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0) +
-                   (split ? 2 : 0);
+                   (cfg.outputScaleFloor ? 2 : 0) + (split ? 2 : 0);
   FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
       top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
   detail::GemmKernelArgs epiArgs = *made;
-  // Extra pointers: [CS], [W, counters], then the epilogue's.
+  // Extra pointers: [CS], [QMAX, FLOOR], [W, counters], then the
+  // epilogue's.
   Value CS = fp8Out ? made->extra.front() : Value();
   if (fp8Out)
     epiArgs.extra = epiArgs.extra.drop_front();
+  Value QMAX, FLOOR;
+  if (cfg.outputScaleFloor) {
+    QMAX = epiArgs.extra[0];
+    FLOOR = epiArgs.extra[1];
+    epiArgs.extra = epiArgs.extra.drop_front(2);
+  }
   Value W, counters;
   if (split) {
     W = epiArgs.extra[0];
@@ -864,7 +896,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       else
         LLVM::StoreOp::create(b, loc, *v, e.gep(C, f32, at));
     }
-  } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, T, lane, C, CS,
+  } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, T, lane, C, CS, QMAX, FLOOR,
                                   rowOf, colOf, finalValue))) {
     return failure();
   }

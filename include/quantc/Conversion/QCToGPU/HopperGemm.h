@@ -100,6 +100,13 @@ struct HopperGemmConfig {
   /// activation scale (W8A8 `fp8`), read for every row: C = acc * (SA[0] *
   /// SB[n]), F33's per-channel arithmetic with SA[m] = SA[0].
   bool activationScalePerTensor = false;
+  /// fp8-1x128 output only: each 1x128 group's scale follows
+  /// qc-quantize-linear's run-time rule (F31, what the next layer's
+  /// activation quantize computes in a package): s = maxNaN(amax / QMAX[0],
+  /// FLOOR[0]), a NaN in the group giving a NaN amax, where QMAX and FLOOR
+  /// are two f32 pointers after CS. Without it s = amax / 448, and 1 for an
+  /// all-zero group (Numerics' absmaxScales2D).
+  bool outputScaleFloor = false;
   /// Pipeline depth: shared-memory buffers of A and B in flight (2 up to what
   /// fits Hopper's 227 KiB per CTA: 7 stages of 32 KiB at tileN 128, 9 of
   /// 24 KiB at 64, 4 of 48 KiB at 256).
