@@ -412,12 +412,13 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     return np.broadcast_to(r, out_shape)
 
 
-def dynamic_scales(step, x, qmax, floor):
-    """A dyn_quantize / dyn_qdq step's scales, f32 [..., ceil(K / block)]:
-    per block of attrs.block along x's last axis, maxNaN(max |x| / qmax,
-    floor) (the block's max a NaN if any element is); and its quantize's
-    expr head for eval_expr ("quantize_linear:f8E4M3FN:a1:b128")."""
-    b, K = step["attrs"]["block"], x.shape[-1]
+def dynamic_scales(x, qmax, floor, b, codes):
+    """A run-time quantize's scales (dyn_quantize / dyn_qdq steps, the
+    sm_90a GEMM's fp8-1x128 output), f32 [..., ceil(K / b)]: per block of
+    b along x's last axis, maxNaN(max |x| / qmax, floor) (the block's max a
+    NaN if any element is); and its quantize's expr head for eval_expr
+    ("quantize_linear:f8E4M3FN:a1:b128")."""
+    K = x.shape[-1]
     nb = -(-K // b)
     rows = np.abs(x.reshape(-1, K).astype(np.float32))
     # Zeros fill the last block: |x| >= 0 leaves its max as it is.
@@ -429,7 +430,7 @@ def dynamic_scales(step, x, qmax, floor):
     s = np.where(np.isnan(d) | np.isnan(f), np.float32(np.nan),
                  np.where(d > f, d, f)).astype(np.float32)
     return (s.reshape(x.shape[:-1] + (nb,)),
-            f"quantize_linear:{step['attrs']['codes']}:a{x.ndim - 1}:b{b}")
+            f"quantize_linear:{codes}:a{x.ndim - 1}:b{b}")
 
 
 class NumpyBackend:
@@ -443,12 +444,13 @@ class NumpyBackend:
     # The models take packed 4-bit weights one code per byte.
     raw_packed_weights = False
 
-    def _epilogue(self, step, acc, views, shape):
+    def _epilogue(self, step, acc, views, shape, first=5):
         """A GEMM step's fused epilogue (in0 is the accumulator, its other
-        inputs the pointers after C), or the accumulator without one."""
+        inputs the pointers from `first` on), or the accumulator without
+        one."""
         if "expr" not in step:
             return acc
-        return eval_expr(step["expr"], [acc] + views[5:], shape, self.nx)
+        return eval_expr(step["expr"], [acc] + views[first:], shape, self.nx)
 
     def step(self, step, views, scalars, grid=None):
         k = step["kernel"]
@@ -482,11 +484,20 @@ class NumpyBackend:
             acc = np.asarray(self.nx.gemm_fp8(
                 a.reshape(M, K), b.reshape(N, K), sa_rows, sb_rows,
                 step["attrs"]["scales"]), np.float32).reshape(out.shape)
-            out[...] = self._epilogue(step, acc, views, out.shape)
+            if step["attrs"].get("output") != "fp8-1x128":
+                out[...] = self._epilogue(step, acc, views, out.shape)
+            else:
+                # C and CS: the f32 result's run-time 1x128 quantize (QMAX
+                # and FLOOR after CS, the epilogue's inputs after them).
+                y = self._epilogue(step, acc, views, out.shape, 8)
+                sc, q = dynamic_scales(y, views[6], views[7], 128, "f8E4M3FN")
+                out[...] = eval_expr(f"{q}(in0,in1)", [y, sc], y.shape, self.nx)
+                views[5][...] = sc.reshape(views[5].shape)
         elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
             qdq = k.startswith("dyn_qdq_")
             x, qmax, floor = views[1 if qdq else 2:]
-            s, q = dynamic_scales(step, x, qmax, floor)
+            s, q = dynamic_scales(x, qmax, floor, step["attrs"]["block"],
+                                  step["attrs"]["codes"])
             expr = f"de{q}({q}(in0,in1),in1)" if qdq else f"{q}(in0,in1)"
             views[0][...] = eval_expr(expr, [x, s], x.shape, self.nx)
             if not qdq:
@@ -689,6 +700,8 @@ def check_step(step, views, scalars, batch):
         # Swapped (decode): the grid's x walks the tokens by tileN, y the
         # weights by 128.
         rows, cols = (N, M) if attrs.get("swap_ab") else (M, N)
+        if attrs.get("output") == "fp8-1x128":  # CS: [M, ceil(N / 128)]
+            scales_ok = scales_ok and views[5].size == M * -(-N // 128)
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
               grid[1] * 128 >= rows)
@@ -745,6 +758,9 @@ def output_positions(step):
     k = step["kernel"]
     if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
         return [1, 2]
+    if k.startswith("fp8_gemm_") and \
+            step.get("attrs", {}).get("output") == "fp8-1x128":
+        return [4, 5]  # codes, scales
     if k.startswith(("mxfp8_gemm", "fp8_gemm_")):
         return [4]
     if k.startswith("dyn_quantize_"):

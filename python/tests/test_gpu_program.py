@@ -883,3 +883,53 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     # in another order than the Executor: a few ulps.
     for kind, got in sims.items():
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+
+
+def test_wgmma_gemm_writes_the_next_quantize(check_ok, run_tool, tmp_path):
+    """sm_90a, fp8-1x128: a GEMM whose result (after its bias + ReLU
+    epilogue) only the next layer's run-time 1x128 quantize reads writes
+    that quantize's e4m3 codes and scales itself (fp8-1x128 output with
+    qc-quantize-linear's scale rule): the MLP is the input's quantize and
+    three GEMMs, no f32 activation between its layers. Each GEMM step is
+    within gpu_run_check's bound of the float64 product (codes decoded),
+    and a code four e4m3 steps off or a scale off by half are caught (one
+    step may hide in the half step the rounding allows)."""
+    paths, pkg, p, _ = compile_example("mlp", tmp_path, check_ok, "--format",
+                                       "fp8-1x128", target="sm_90a")
+    kernels = [s["kernel"] for s in p["steps"]]
+    assert kernels == ["dyn_quantize_0", "fp8_gemm_1x128_ofp8_n128_s2_ep0",
+                       "fp8_gemm_1x128_ofp8_n128_s2_ep0",
+                       "fp8_gemm_1x128_n16_s2_ep1"], kernels
+    for s in p["steps"][1:3]:
+        assert s["attrs"]["output"] == "fp8-1x128" and s["attrs"]["tile_n"] == 128
+        # C (codes), CS, QMAX, FLOOR, the bias; then M, N, K.
+        assert [a.get("i32") is None for a in s["args"][4:]] == \
+            [True] * 5 + [False] * 3
+    assert all(p["values"][v]["dtype"] != "f32" for s in p["steps"][1:3]
+               for v in [s["args"][4]["value"]])
+    qp.check_signatures(qp.Package(pkg))
+    rc = _gpu_run_check()
+    errors = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith("fp8_gemm_"):
+            errors.append(rc.hopper_gemm_error(step, views, scalars))
+            if step["attrs"]["output"] == "fp8-1x128":
+                bad = [v.copy() for v in views]
+                codes = bad[4].reshape(-1)
+                at = int(np.argmax(rc.E4M3[codes] * (codes < 0x7a)))
+                codes[at] += 4  # the largest value four steps up
+                errors.append(-rc.hopper_gemm_error(step, bad, scalars))
+                bad = [v.copy() for v in views]
+                bad[5].reshape(-1)[at // 128] *= 1.5  # its row's scale
+                errors.append(-rc.hopper_gemm_error(step, bad, scalars))
+
+    data = load_npz(paths["test"])
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    out = qp.run(qp.Package(pkg), data, backend, on_step)
+    good = [e for e in errors if e >= 0]
+    caught = [-e for e in errors if e < 0]
+    assert len(good) == 3 and max(good) <= rc.GEMM_TOL, good
+    assert len(caught) == 4 and min(caught) > rc.GEMM_TOL, caught
+    ref, _ = executor_and_simulation(run_tool, pkg, data, tmp_path)
+    assert rel_rms(out["logits"], ref) < 1e-5

@@ -72,3 +72,33 @@ func.func @main(%x: tensor<4x200xf32>) -> tensor<4x64xf32> {
   %0 = qc.matmul %x, %w : (tensor<4x200xf32>, tensor<200x64xf32>) -> tensor<4x64xf32>
   return %0 : tensor<4x64xf32>
 }
+
+// -----
+
+// Two layers: the first GEMM's ReLU output is read only by the second
+// layer's run-time 1x128 quantize, so the first GEMM writes its codes and
+// scales itself (fp8-1x128 output, tiles of 128 columns: _ofp8_n128) and
+// that quantize is not launched; the second GEMM's result is returned in
+// f32.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// CHECK: qc.relu {{.*}}qc.gpu_kernel = @quantc_kernels::@fp8_gemm_1x128_ofp8_n128_s{{[0-9]+}}_ep0
+// CHECK-NOT: dyn_quantize
+// CHECK: qc.add {{.*}}qc.gpu_kernel = @quantc_kernels::@fp8_gemm_1x128_n64_s{{[0-9]+}}_ep1
+// The quantized-output GEMM: tensor maps, SA, SB, codes, CS, QMAX, FLOOR,
+// the bias, M, N, K.
+// CHECK: gpu.func @fp8_gemm_1x128_ofp8_n128_s{{[0-9]+}}_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK: nvvm.shfl.sync bfly
+// CHECK: nvvm.convert.f32x2.to.f8x2
+// SM90-LABEL: func.func @main
+// SM90-NOT: ofp8
+func.func @main(%x: tensor<?x256xf32>, %b1: tensor<128xf32>, %b2: tensor<64xf32>) -> tensor<?x64xf32> {
+  %w1 = arith.constant dense<0.5> : tensor<256x128xf32>
+  %w2 = arith.constant dense<0.25> : tensor<128x64xf32>
+  %0 = qc.matmul %x, %w1 : (tensor<?x256xf32>, tensor<256x128xf32>) -> tensor<?x128xf32>
+  %1 = qc.add %0, %b1 : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  %2 = qc.relu %1 : (tensor<?x128xf32>) -> tensor<?x128xf32>
+  %3 = qc.matmul %2, %w2 : (tensor<?x128xf32>, tensor<128x64xf32>) -> tensor<?x64xf32>
+  %4 = qc.add %3, %b2 : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %4 : tensor<?x64xf32>
+}

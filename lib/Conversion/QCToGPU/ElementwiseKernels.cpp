@@ -869,8 +869,10 @@ namespace {
 GemmEpilogue gemmStepEpilogue(const GpuStep &step) {
   Operation *gemm = step.ops.front();
   ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
-  ArrayRef<Value> extras = ArrayRef<Value>(step.inputs).drop_front(4);
-  auto outType = cast<RankedTensorType>(step.outputs[0].getType());
+  ArrayRef<Value> extras =
+      ArrayRef<Value>(step.inputs).drop_front(getEpilogueInputsBegin(step));
+  // The chain's f32 result (a quantized output stores codes instead).
+  auto outType = cast<RankedTensorType>(step.ops.back()->getResult(0).getType());
   GemmEpilogue ep;
   ep.extraPtrs = extras.size();
   ep.apply = [gemm, chain, extras, outType](

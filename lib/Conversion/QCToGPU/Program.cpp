@@ -473,6 +473,13 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   c.output = HopperOutput::F32;
   c.weightScalesPerRow = !perChannel;
   c.activationScalePerTensor = perChannel;
+  if (s.quantizedOutput) {
+    // A 1x128 group of the output lies in one CTA: tiles of 128 columns.
+    c.output = HopperOutput::FP8Block1x128;
+    c.outputScaleFloor = true;
+    c.tileN = 128;
+    return c;
+  }
   if (!c.swapAB)
     for (unsigned t : {16u, 32u, 64u})
       if (N <= t && t < c.tileN) {
@@ -714,6 +721,50 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     return GpuStep{GpuStep::Kind::HopperGemm, "", {mm},
                    {h.a, h.sa, h.b, h.sb}, {out}};
   };
+  // A wgmma GEMM whose f32 result only a run-time 1x128 e4m3 quantize
+  // reads (the next GEMM's A) writes that quantize's codes and scales
+  // itself, so no f32 activation reaches memory: the quantize's step is not
+  // launched. Not for the swapped (decode) kernel, whose 1x128 groups run
+  // across its two consumer warpgroups.
+  llvm::DenseMap<Operation *, Operation *> quantizedOutput; // producer -> q
+  for (auto &[qop, m] : dynamicQuantize) {
+    Operation *prod = m.x.getDefiningOp();
+    if (m.dq || m.block != int64_t(kHopperTileK) ||
+        !isa<Float8E4M3FNType>(elementTypeOf(m.q.getCodes())) || !prod)
+      continue;
+    Operation *mm = prod;
+    if (auto f = dyn_cast<qc::FusionOp>(prod)) {
+      mm = f.getAnchor();
+      if (!llvm::all_of(f.getEpilogue(), isElementwise))
+        continue;
+    }
+    auto readByMatch = [&](Operation *u) {
+      return llvm::is_contained(m.ops, u);
+    };
+    auto ready = [&](Value v) {
+      Operation *d = v.getDefiningOp();
+      return !d || isa<arith::ConstantOp, qc::WeightOp>(d) ||
+             d->isBeforeInBlock(prod);
+    };
+    if (!hopper.contains(mm) || !elementTypeOf(m.x).isF32() ||
+        !llvm::all_of(m.x.getUsers(), readByMatch) || !ready(m.qmax) ||
+        !ready(m.floor) || hopperGemmConfig(hopperStep(mm, m.x)).swapAB)
+      continue;
+    quantizedOutput[prod] = qop;
+    consumed.insert(qop);
+  }
+  // The GEMM step of `prod` (its fusion, or the matmul alone).
+  auto gemmStep = [&](Operation *prod, Operation *mm, Value out) {
+    GpuStep st = hopperStep(mm, out);
+    auto it = quantizedOutput.find(prod);
+    if (it == quantizedOutput.end())
+      return st;
+    DynamicQuantize &m = dynamicQuantize.find(it->second)->second;
+    st.quantizedOutput = true;
+    st.outputs = {m.q.getCodes(), m.q.getScale()};
+    st.inputs.append({m.qmax, m.floor});
+    return st;
+  };
   // Elementwise chains: the step an op's result belongs to while the chain
   // can still grow (its result has one use, by the next chain op).
   llvm::DenseMap<Value, size_t> openChain;
@@ -750,7 +801,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     if (!reason.empty())
       return unsupported(reason);
     if (hopper.contains(op)) {
-      plan.steps.push_back(hopperStep(op, op->getResult(0)));
+      plan.steps.push_back(gemmStep(op, op, op->getResult(0)));
       return;
     }
     if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
@@ -844,7 +895,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     SmallVector<Operation *> epi = f.getEpilogue();
     if (hopper.contains(f.getAnchor()) && llvm::all_of(epi, isElementwise) &&
         elementTypeOf(f.getResult()).isF32()) {
-      GpuStep st = hopperStep(f.getAnchor(), f.getResult());
+      GpuStep st = gemmStep(f, f.getAnchor(), f.getResult());
       st.ops.append(epi.begin(), epi.end());
       plan.steps.push_back(std::move(st));
       continue;
@@ -957,6 +1008,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       HopperGemmConfig c = hopperGemmConfig(s);
       std::string base = kHopperGemmStepPrefix.str() +
                          (isHopperPerChannel(s) ? "pc" : "1x128") +
+                         (s.quantizedOutput ? "_ofp8" : "") +
                          (c.swapAB ? "_swap" : "") + "_n" +
                          std::to_string(c.tileN) + "_s" +
                          std::to_string(c.stages);
@@ -1300,7 +1352,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     };
     // A GEMM's C, then its epilogue's inputs, then i32 M, N, K.
     auto outputAndShapeArgs = [&](Linear M, int64_t N, int64_t K) {
-      ptrArg(s.outputs[0]);
+      // C, [CS, QMAX, FLOOR: a quantized output], the epilogue's inputs.
+      for (Value v : s.outputs)
+        ptrArg(v);
       for (Value v : ArrayRef<Value>(s.inputs).drop_front(4))
         ptrArg(v);
       args.push_back(json::Object{{"i32", M.json()}});
@@ -1471,7 +1525,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                                   : "1x128"},
                                    {"tile_n", hopperConfig->tileN},
                                    {"stages", hopperConfig->stages},
-                                   {"swap_ab", hopperConfig->swapAB}};
+                                   {"swap_ab", hopperConfig->swapAB},
+                                   {"output", getHopperOutputName(
+                                                  hopperConfig->output)}};
     if (s.kind == GpuStep::Kind::DynamicQuantize) {
       auto q = quantc::detail::stepQuantize(s);
       step["attrs"] = json::Object{

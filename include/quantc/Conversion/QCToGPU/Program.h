@@ -19,7 +19,9 @@
 //   scale) and a K-major e4m3 weight (qc-kmajor-weights: 128x128 blocks, or
 //   per channel) -> fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>], the
 //   TMA + wgmma GEMM (HopperGemm.h) with its epilogue; the dequantizes and
-//   the transpose it reads through are not launched
+//   the transpose it reads through are not launched. When the next
+//   run-time 1x128 quantize alone reads its f32 result, the GEMM writes
+//   that quantize's codes and scales itself (_ofp8: fp8-1x128 output)
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
 //   a run-time activation quantize along the last axis (abs, the max per
@@ -78,7 +80,17 @@ struct GpuStep {
   /// Elementwise chains: what the kernel computes, "relu(add(in0,in1))"
   /// (inputs numbered in argument order), written to the manifest.
   std::string expr;
+  /// HopperGemm only: the GEMM also computes the run-time 1x128 quantize
+  /// that alone reads its result (fp8-1x128 output): `outputs` are the
+  /// codes and scales, and `inputs` hold its qmax and floor after the four
+  /// GEMM operands, before the epilogue's.
+  bool quantizedOutput = false;
 };
+
+/// The index in a GEMM step's `inputs` where its epilogue's inputs begin.
+inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
+  return s.quantizedOutput ? 6 : 4;
+}
 
 struct GpuPlan {
   std::vector<GpuStep> steps;
