@@ -534,9 +534,21 @@ class NumpyBackend:
             views[0][...] = y
             views[1][...] = mu.reshape(views[1].shape)
             views[2][...] = rstd.reshape(views[2].shape)
-            if n == 5:  # the fused MXFP8 quantize of y
+            if k.startswith("layer_norm_q_"):  # the fused MXFP8 quantize
                 views[3][...], views[4][...] = self.nx.quantize_mx(
                     views[0], "f8E4M3FN", 32)
+            elif k.startswith("layer_norm_dq_"):
+                # The fused run-time quantize of y (qmax and floor last).
+                qa = a["quantize"]
+                sc, q = dynamic_scales(views[0], views[-2], views[-1],
+                                       qa["block"], qa["codes"])
+                if qa["dequantized"]:
+                    views[3][...] = eval_expr(f"de{q}({q}(in0,in1),in1)",
+                                              [views[0], sc], y.shape, self.nx)
+                else:
+                    views[3][...] = eval_expr(f"{q}(in0,in1)", [views[0], sc],
+                                              y.shape, self.nx)
+                    views[4][...] = sc.reshape(views[4].shape)
         elif k.startswith("reduce_mean_"):
             x, out = views[1], views[0]
             rows = reduce_rows(x, step, out.size).astype(np.float64)
@@ -767,6 +779,11 @@ def output_positions(step):
         return [0, 1]  # codes, scales
     if k.startswith("layer_norm_q_"):
         return [0, 1, 2, 3, 4]  # y, mean, inv std, MXFP8 codes, scales
+    if k.startswith("layer_norm_dq_"):
+        # y, mean, inv std, then the codes and scales or the dequantized
+        # values of its run-time quantize
+        return [0, 1, 2, 3] if step["attrs"]["quantize"]["dequantized"] \
+            else [0, 1, 2, 3, 4]
     if k.startswith("layer_norm_"):
         return [0, 1, 2]
     return [0]

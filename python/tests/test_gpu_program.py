@@ -933,3 +933,48 @@ def test_wgmma_gemm_writes_the_next_quantize(check_ok, run_tool, tmp_path):
     assert len(caught) == 4 and min(caught) > rc.GEMM_TOL, caught
     ref, _ = executor_and_simulation(run_tool, pkg, data, tmp_path)
     assert rel_rms(out["logits"], ref) < 1e-5
+
+
+@pytest.mark.parametrize("fmt,acts,target,dequantized", [
+    ("fp8-1x128", "dynamic", "sm_90a", False),
+    ("fp8-1x128", "dynamic", "sm_90", True),
+    ("int8", "dynamic", "sm_89", True)])
+def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
+                                                    dequantized, check_ok,
+                                                    tmp_path):
+    """GPT-2's layer norms whose rows the next layer quantizes at run time
+    (fp8-1x128's 1x128 blocks, int8's per-token scale) do it in the same
+    launch (layer_norm_dq_<i>, as layer_norm_q_ does for MXFP8): the codes
+    and scales for the wgmma GEMM, else the dequantized row. Each such step
+    run by its compiled kernel on the host equals the numpy model on the
+    same inputs bit for bit (y, mean, inverse std and the quantize)."""
+    paths, pkg, p, _ = compile_example("gpt2", tmp_path, check_ok, "--format",
+                                       fmt, "--activations", acts,
+                                       target=target)
+    ln = [s for s in p["steps"] if s["kernel"].startswith("layer_norm_dq_")]
+    # Two blocks x two layer norms, and the final one before the LM head.
+    assert len(ln) == 5, [s["kernel"] for s in p["steps"]]
+    for s in ln:
+        assert s["attrs"]["quantize"] == {
+            "codes": "i8" if fmt == "int8" else "f8E4M3FN",
+            "block": 128, "dequantized": dequantized}
+        assert len(qp.output_positions(s)) == (4 if dequantized else 5)
+    qp.check_signatures(qp.Package(pkg))
+    model = qp.NumpyBackend(quantc.numerics)
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if not step["kernel"].startswith("layer_norm_dq_"):
+            return
+        want = [v.copy() for v in views]
+        for o in qp.output_positions(step):
+            want[o][...] = 0
+        model.step(step, want, scalars)
+        for o in qp.output_positions(step):
+            np.testing.assert_array_equal(views[o].view(np.uint8),
+                                          want[o].view(np.uint8))
+        checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), load_npz(paths["test"]), backend, on_step)
+    assert len(checked) == 5

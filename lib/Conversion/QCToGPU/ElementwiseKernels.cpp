@@ -1271,6 +1271,47 @@ Value sum4(KernelEmitter &e, int64_t n, llvm::function_ref<Value(Value)> f) {
   return s;
 }
 
+/// One block of a run-time quantize (Program.cpp, matchDynamicQuantize):
+/// X[base .. base + len) (f32) gives the scale s = maxNaN(max |x| /
+/// QMax[0], Floor[0]) (|x| the sign bit cleared, as the chains' abs; the
+/// max from -inf, a NaN giving NaN), stored at S[sIdx] unless `dq`; then
+/// each element's code of `q` (stored to C at the element's offset) or,
+/// with `dq`, its dequantized f32 value (stored to C).
+void emitDynamicQuantizeBlock(KernelEmitter &e, qc::QuantizeLinearOp q,
+                              qc::DequantizeLinearOp dq, Value X, Value base,
+                              Value len, Value QMax, Value Floor, Value C,
+                              Value S, Value sIdx) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  auto loop = scf::ForOp::create(
+      b, loc, e.c64(0), len, e.c64(1),
+      ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value x = loadF32(e, X, e.add(base, loop.getInductionVar()));
+    Value ax = bitcastF32(e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+    scf::YieldOp::create(
+        b, loc, ValueRange{maxNaN(e, loop.getRegionIterArgs()[0], ax)});
+  }
+  Value s = maxNaN(e,
+                   arith::DivFOp::create(b, loc, loop.getResult(0),
+                                         loadF32(e, QMax, e.c64(0))),
+                   loadF32(e, Floor, e.c64(0)));
+  if (!dq)
+    storeF32(e, S, sIdx, s);
+  Type codes = cast<RankedTensorType>(q.getCodes().getType()).getElementType();
+  auto codesLoop = scf::ForOp::create(b, loc, e.c64(0), len, e.c64(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(codesLoop.getBody());
+  Value at = e.add(base, codesLoop.getInductionVar());
+  Value c = quantizeLinearValue(e, q, loadF32(e, X, at), s, Value());
+  if (dq)
+    storeF32(e, C, at, dequantizeLinearValue(e, dq, c, s, Value()));
+  else
+    storeElement(e, C, codes, at, c);
+}
+
 } // namespace
 
 FailureOr<gpu::GPUFuncOp>
@@ -1583,9 +1624,13 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   }
 
   // Layer norm over the last dimension: (out, mean, inv[, codes, scales],
-  // x, scale[, bias]); with codes and scales it also quantizes its row.
+  // x, scale[, bias]); with codes and scales it also quantizes its row to
+  // MXFP8. With a run-time quantize fused (a qc.quantize_linear among the
+  // ops): (out, mean, inv, codes, scales | dequantized, x, scale[, bias],
+  // qmax, floor).
   auto ln = cast<qc::LayerNormOp>(op);
   unsigned nOut = step.outputs.size();
+  qc::QuantizeLinearOp dynQ = stepQuantize(step);
   Value Y = entry.getArgument(0), Mean = entry.getArgument(1),
         Inv = entry.getArgument(2), X = entry.getArgument(nOut),
         G = entry.getArgument(nOut + 1);
@@ -1615,7 +1660,24 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   });
   storeF32(e, Mean, k->gid, mu);
   storeF32(e, Inv, k->gid, rstd);
-  if (nOut == 5) {
+  if (dynQ) {
+    // The run-time quantize of the stored row, block by block.
+    auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
+    int64_t bs = linearQuantLayout(dynQ).blockSize, nb = (n + bs - 1) / bs;
+    unsigned p = nOut + 2 + (ln.getBias() ? 1 : 0);
+    auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(blocks.getBody());
+    Value kb = blocks.getInductionVar();
+    Value lo = e.mul(kb, e.c64(bs));
+    Value len = arith::MinSIOp::create(
+        b, loc, e.c64(bs), arith::SubIOp::create(b, loc, e.c64(n), lo));
+    emitDynamicQuantizeBlock(e, dynQ, dq, Y, e.add(base, lo), len,
+                             entry.getArgument(p), entry.getArgument(p + 1),
+                             entry.getArgument(3),
+                             dq ? Value() : entry.getArgument(4),
+                             e.add(e.mul(k->gid, e.c64(nb)), kb));
+  } else if (nOut == 5) {
     // The next step's MXFP8 quantize of this row, from the stored result.
     int64_t nb = (n + 31) / 32;
     auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
@@ -1647,7 +1709,6 @@ quantc::detail::buildDynamicQuantizeKernel(ModuleOp top, llvm::StringRef name,
   qc::QuantizeLinearOp q = stepQuantize(step);
   auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
   auto xt = cast<RankedTensorType>(q.getX().getType());
-  Type codes = cast<RankedTensorType>(q.getCodes().getType()).getElementType();
   int64_t K = xt.getShape().back(), bs = linearQuantLayout(q).blockSize;
   int64_t nb = (K + bs - 1) / bs;
   unsigned nOut = step.outputs.size();
@@ -1668,37 +1729,8 @@ quantc::detail::buildDynamicQuantizeKernel(ModuleOp top, llvm::StringRef name,
   Value len = arith::MinSIOp::create(b, loc, e.c64(bs),
                                      arith::SubIOp::create(b, loc, e.c64(K), lo));
   Value base = e.add(e.mul(row, e.c64(K)), lo);
-  // amax: |x| (the sign bit cleared, as the chains' abs) over the block in
-  // order from -inf, a NaN giving NaN (the Executor's maxNaN).
-  auto loop = scf::ForOp::create(
-      b, loc, e.c64(0), len, e.c64(1),
-      ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value x = loadF32(e, X, e.add(base, loop.getInductionVar()));
-    Value ax = bitcastF32(e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
-    scf::YieldOp::create(
-        b, loc, ValueRange{maxNaN(e, loop.getRegionIterArgs()[0], ax)});
-  }
-  // s = max(amax / qmax, floor), both read from their one-element tensors.
-  Value s = maxNaN(e,
-                   arith::DivFOp::create(b, loc, loop.getResult(0),
-                                         loadF32(e, QMax, e.c64(0))),
-                   loadF32(e, Floor, e.c64(0)));
-  if (!dq)
-    storeF32(e, entry.getArgument(1), k->gid, s);
-  auto codesLoop = scf::ForOp::create(b, loc, e.c64(0), len, e.c64(1));
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(codesLoop.getBody());
-    Value at = e.add(base, codesLoop.getInductionVar());
-    Value c = quantizeLinearValue(e, q, loadF32(e, X, at), s, Value());
-    if (dq)
-      storeF32(e, entry.getArgument(0), at,
-               dequantizeLinearValue(e, dq, c, s, Value()));
-    else
-      storeElement(e, entry.getArgument(0), codes, at, c);
-  }
+  emitDynamicQuantizeBlock(e, q, dq, X, base, len, QMax, Floor,
+                           entry.getArgument(0),
+                           dq ? Value() : entry.getArgument(1), k->gid);
   return finishKernel(b, *k);
 }

@@ -922,18 +922,40 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
           v = f.getResult();
     openChain.erase(last);
   }
-  // A layer norm whose result the next step quantizes to MXFP8 does it
-  // itself: its thread holds the row (the normalized row is still stored).
+  // A layer norm whose result the next step quantizes to MXFP8, or by a
+  // run-time quantize along its axis (fp8-1x128, dynamic per-token), does
+  // it itself: its thread holds the row (the normalized row is still
+  // stored).
+  // A run-time quantize may come a few steps later (a weight's dequantize
+  // between them): it reads nothing else those steps write (its qmax and
+  // floor are constants), so it can run with the layer norm.
+  auto isConstant = [](Value v) {
+    return isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(v.getDefiningOp());
+  };
   for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
-    GpuStep &l = plan.steps[i], &q = plan.steps[i + 1];
+    GpuStep &l = plan.steps[i];
     if (l.kind != GpuStep::Kind::Row || l.ops.size() != 1 ||
-        !isa<qc::LayerNormOp>(l.ops.front()) ||
-        q.kind != GpuStep::Kind::QuantizeMX || q.kernel != "quantize_mxfp8" ||
-        q.inputs[0] != l.outputs[0])
+        !isa<qc::LayerNormOp>(l.ops.front()))
       continue;
-    l.ops.push_back(q.ops.front());
+    size_t j = i + 1;
+    while (j < plan.steps.size() &&
+           !llvm::is_contained(plan.steps[j].inputs, l.outputs[0]))
+      ++j;
+    if (j == plan.steps.size() || plan.steps[j].inputs[0] != l.outputs[0])
+      continue;
+    GpuStep &q = plan.steps[j];
+    if (j == i + 1 && q.kind == GpuStep::Kind::QuantizeMX &&
+        q.kernel == "quantize_mxfp8") {
+      l.ops.push_back(q.ops.front());
+    } else if (q.kind == GpuStep::Kind::DynamicQuantize &&
+               isConstant(q.inputs[1]) && isConstant(q.inputs[2])) {
+      l.ops.append(q.ops.begin(), q.ops.end());
+      l.inputs.append({q.inputs[1], q.inputs[2]}); // qmax, floor
+    } else {
+      continue;
+    }
     l.outputs.append(q.outputs.begin(), q.outputs.end());
-    plan.steps.erase(plan.steps.begin() + i + 1);
+    plan.steps.erase(plan.steps.begin() + j);
   }
 
   // Name the chains by their structure and shapes, once each is complete:
@@ -1061,11 +1083,21 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     for (Type t : op->getOperandTypes())
       os << t << ",";
     os << op->getResult(0).getType();
+    // A fused run-time quantize: its codes, block and whether it also
+    // dequantizes.
+    qc::QuantizeLinearOp dynQ = s.kind == GpuStep::Kind::Row
+                                    ? quantc::detail::stepQuantize(s)
+                                    : qc::QuantizeLinearOp();
+    if (dynQ)
+      os << ";" << quantc::detail::typeName(elementTypeOf(dynQ.getCodes()))
+         << ":" << dynQ.getBlockSize() << ":"
+         << isa<qc::DequantizeLinearOp>(s.ops.back());
     StringRef prefix = s.kind == GpuStep::Kind::Conv     ? "conv_"
                        : s.kind == GpuStep::Kind::Pool   ? "pool_"
                        : s.kind == GpuStep::Kind::Layout ? "layout_"
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
+                       : isa<qc::LayerNormOp>(op) && dynQ ? "layer_norm_dq_"
                        : isa<qc::LayerNormOp>(op) && s.ops.size() > 1
                            ? "layer_norm_q_"
                        : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
@@ -1558,10 +1590,18 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
-    if (auto ln = dyn_cast<qc::LayerNormOp>(first))
+    if (auto ln = dyn_cast<qc::LayerNormOp>(first)) {
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
           {"bias", bool(ln.getBias())}};
+      if (qc::QuantizeLinearOp q = quantc::detail::stepQuantize(s))
+        step["attrs"].getAsObject()->try_emplace(
+            "quantize",
+            json::Object{
+                {"codes", quantc::detail::typeName(elementTypeOf(q.getCodes()))},
+                {"block", static_cast<int64_t>(q.getBlockSize())},
+                {"dequantized", isa<qc::DequantizeLinearOp>(s.ops.back())}});
+    }
     if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(first)) {
       int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
       SmallVector<int64_t> axes;
