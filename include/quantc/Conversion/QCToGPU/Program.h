@@ -28,7 +28,9 @@
 //   block, max(amax / qmax, floor), quantize_linear: fp8-1x128's 1x128
 //   blocks, dynamic per-token scales) -> dyn_quantize_<i> (codes and
 //   scales) or, with the one dequantize that reads them, dyn_qdq_<i> (the
-//   dequantized f32 values): one launch, its intermediates in registers
+//   dequantized f32 values): one launch, its intermediates in registers;
+//   after a layer norm of the same rows, in the layer norm's launch
+//   (layer_norm_dq_<i>; layer_norm_q_<i> for MXFP8)
 // and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
 // (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
