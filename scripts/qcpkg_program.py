@@ -180,6 +180,26 @@ def _pow23(x, y):
     return ((x * x) if y == 2.0 else (x * x * x)).astype(np.float32)
 
 
+def _gelu_tanh(x):
+    """qc.gelu's tanh form in f32, left to right (the Executor's
+    geluTanhLoop): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x x x)))."""
+    f = np.float32
+    x = np.asarray(x, f)
+    cube = ((f(0.044715) * x) * x) * x
+    t = fast_tanh((f(0.7978845608028654) * (x + cube)).astype(f))
+    return ((f(0.5) * x) * (f(1.0) + t)).astype(f)
+
+
+def _hard_swish(x):
+    """x * std::max(0, std::min(1, x / 6 + 0.5)) in f32 (a NaN t gives
+    std::min's 1)."""
+    f = np.float32
+    x = np.asarray(x, f)
+    t = (x / f(6.0) + f(0.5)).astype(f)
+    m = np.where(t < f(1.0), t, f(1.0))
+    return (x * np.where(f(0.0) < m, m, f(0.0))).astype(f)
+
+
 def _sum4(cols):
     """The Executor's softmax / layer-norm reduction over the last axis of
     a float64 array: four running sums, (s0 + s1) + (s2 + s3), the tail."""
@@ -264,6 +284,20 @@ def layout(step, ins, out_shape):
 
 CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
+
+
+def rms_norm_rows(x, g, eps):
+    """qc.rms_norm over the last axis as the Executor's rmsNorm: squares
+    rounded to f32 summed in order in f64, the mean rounded to f32, sqrt
+    of (mean + eps) in f32, then x / rms * g."""
+    f = np.float32
+    x = np.asarray(x, f)
+    sq = (x.astype(np.float64) ** 2).astype(f).astype(np.float64)
+    s = np.cumsum(sq, axis=-1)[..., -1:] if x.shape[-1] else \
+        np.zeros(x.shape[:-1] + (1,))
+    ms = (s / x.shape[-1]).astype(f)
+    rms = np.sqrt((ms + f(eps)).astype(f))
+    return ((x / rms).astype(f) * np.asarray(g, f)).astype(f)
 
 
 def reduce_rows(x, step, n_out):
@@ -359,6 +393,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0)),
            "batch_norm": batch_norm, "sqrt": np.sqrt, "tanh": fast_tanh,
            "sigmoid": fast_sigmoid, "pow": _pow23,
+           "silu": lambda x: np.float32(x) * fast_sigmoid(x),
+           "gelu": _gelu_tanh, "hard_swish": _hard_swish,
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,
            "greater": np.greater, "greater_equal": np.greater_equal,
@@ -452,6 +488,23 @@ class NumpyBackend:
             return acc
         return eval_expr(step["expr"], [acc] + views[first:], shape, self.nx)
 
+    def _row_quantize(self, step, views):
+        """A norm's fused run-time quantize of its stored row views[0]
+        (qmax and floor are the last pointers): the codes and scales, or
+        the dequantized row, in the output pointers after the norm's."""
+        qa = step["attrs"]["quantize"]
+        y = views[0]
+        sc, q = dynamic_scales(y, views[-2], views[-1], qa["block"],
+                               qa["codes"])
+        at = output_positions(step)[-1 if qa["dequantized"] else -2]
+        if qa["dequantized"]:
+            views[at][...] = eval_expr(f"de{q}({q}(in0,in1),in1)", [y, sc],
+                                       y.shape, self.nx)
+        else:
+            views[at][...] = eval_expr(f"{q}(in0,in1)", [y, sc], y.shape,
+                                       self.nx)
+            views[at + 1][...] = sc.reshape(views[at + 1].shape)
+
     def step(self, step, views, scalars, grid=None):
         k = step["kernel"]
         if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
@@ -538,17 +591,13 @@ class NumpyBackend:
                 views[3][...], views[4][...] = self.nx.quantize_mx(
                     views[0], "f8E4M3FN", 32)
             elif k.startswith("layer_norm_dq_"):
-                # The fused run-time quantize of y (qmax and floor last).
-                qa = a["quantize"]
-                sc, q = dynamic_scales(views[0], views[-2], views[-1],
-                                       qa["block"], qa["codes"])
-                if qa["dequantized"]:
-                    views[3][...] = eval_expr(f"de{q}({q}(in0,in1),in1)",
-                                              [views[0], sc], y.shape, self.nx)
-                else:
-                    views[3][...] = eval_expr(f"{q}(in0,in1)", [views[0], sc],
-                                              y.shape, self.nx)
-                    views[4][...] = sc.reshape(views[4].shape)
+                self._row_quantize(step, views)
+        elif k.startswith("rms_norm_"):
+            n = len(output_positions(step))
+            x, g = views[n], views[n + 1]
+            views[0][...] = rms_norm_rows(x, g, step["attrs"]["epsilon"])
+            if k.startswith("rms_norm_dq_"):
+                self._row_quantize(step, views)
         elif k.startswith("reduce_mean_"):
             x, out = views[1], views[0]
             rows = reduce_rows(x, step, out.size).astype(np.float64)
@@ -731,8 +780,8 @@ def check_step(step, views, scalars, batch):
     elif k.startswith("gap_"):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
-    elif k.startswith(("softmax_", "layer_norm_", "reduce_mean_",
-                       "reduce_max_")):
+    elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
+                       "reduce_mean_", "reduce_max_")):
         x = views[len(output_positions(step))]
         rows = views[0].size if k.startswith(("reduce_mean_", "reduce_max_")) else \
             x.size // max(x.shape[-1], 1)
@@ -786,6 +835,11 @@ def output_positions(step):
             else [0, 1, 2, 3, 4]
     if k.startswith("layer_norm_"):
         return [0, 1, 2]
+    if k.startswith("rms_norm_dq_"):
+        # y, then the codes and scales or the dequantized values of its
+        # run-time quantize
+        return [0, 1] if step["attrs"]["quantize"]["dequantized"] \
+            else [0, 1, 2]
     return [0]
 
 

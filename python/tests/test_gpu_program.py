@@ -978,3 +978,89 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
     qp.run(qp.Package(pkg), load_npz(paths["test"]), backend, on_step)
     assert len(checked) == 5
+
+
+@pytest.mark.parametrize("name,fmt,target,raise_,kernels", [
+    ("llama", "fp8-1x128", "sm_90a", "rms-norm,silu", ("rms_norm_dq_",)),
+    ("llama", "mxfp8", "sm_89", "rms-norm,silu", ("rms_norm_",)),
+    ("llama", "int8", "sm_89", "rms-norm,silu", ("rms_norm_dq_",)),
+    ("gpt2", "fp8-1x128", "sm_90", "gelu,layer-norm", ("layer_norm_dq_",))])
+def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
+                                   check_ok, run_tool, tmp_path):
+    """Graphs raised by qc-raise-patterns (--raise-patterns) are GPU
+    programs too: qc.rms_norm is a row kernel (rms_norm_<i>, the
+    Executor's rmsNorm: squares rounded to f32 summed in order in f64), with
+    the next run-time quantize of its rows fused (rms_norm_dq_<i>), and
+    qc.silu and qc.gelu (tanh form) are chain ops (in the GEMM epilogues
+    too). Each of these steps run by its compiled kernel on the host equals
+    the numpy model bit for bit, and the program matches the Executor."""
+    acts = ["--activations", "dynamic"] if fmt == "int8" else []
+    paths, pkg, p, _ = compile_example(name, tmp_path, check_ok, "--format",
+                                       fmt, "--raise-patterns", raise_, *acts,
+                                       target=target)
+    ks = [s["kernel"] for s in p["steps"]]
+    assert all(any(k.startswith(w) for k in ks) for w in kernels), ks
+    exprs = " ".join(s.get("expr", "") for s in p["steps"])
+    assert ("silu(" if name == "llama" else "gelu(") in exprs, exprs
+    assert "pow(" not in exprs and "sigmoid(" not in exprs, exprs
+    qp.check_signatures(qp.Package(pkg))
+    model = qp.NumpyBackend(quantc.numerics)
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        k = step["kernel"]
+        if not (k.startswith(("rms_norm_", "layer_norm_dq_")) or
+                "silu(" in step.get("expr", "") and k.startswith("ew_") or
+                "gelu(" in step.get("expr", "") and k.startswith("ew_")):
+            return
+        want = [v.copy() for v in views]
+        for o in qp.output_positions(step):
+            want[o][...] = 0
+        model.step(step, want, scalars)
+        for o in qp.output_positions(step):
+            np.testing.assert_array_equal(views[o].view(np.uint8),
+                                          want[o].view(np.uint8), err_msg=k)
+        checked.append(k)
+
+    data = load_npz(paths["test"])
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), data, backend, on_step)
+    assert len(checked) >= 2, checked
+    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
+    # As the decomposed graphs' programs: exact but for the f32 attention
+    # matmuls' summation order, which can flip a code of the next run-time
+    # quantize (test_sm90a_fp8_programs_run_the_wgmma_gemm).
+    assert_rows_close(sims, ref, 2e-2)
+
+
+def test_hard_swish_chain_is_bit_exact(run_tool, tmp_path):
+    """qc.hard_swish (ONNX HardSwish) in a chain kernel: x * max(0, min(1,
+    x / 6 + 1/2)) as the Executor's std::min/std::max, on values around
+    its corners, zeros, infinities and NaN; bit for bit."""
+    import onnx
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16])
+    g = helper.make_graph([helper.make_node("HardSwish", ["x"], ["y"])], "g",
+                          [x], [y])
+    model = tmp_path / "hs.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    v = np.array([-3.0, 3.0, -3.0000002, 2.9999998, 0.0, -0.0, np.inf,
+                  -np.inf, np.nan, 1e-30, -1e30, 0.5, -0.5, 6.0, -6.0, 1.5],
+                 np.float32)
+    data = np.stack([v, -v, v * 1.0001, v / 3]).astype(np.float32)
+    # (Calibration data must be finite; the program runs on anything.)
+    np.savez(tmp_path / "calib.npz", x=np.nan_to_num(data, posinf=1.0,
+                                                     neginf=-1.0))
+    pkg = tmp_path / "hs.qcpkg"
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "calib.npz",
+                   "-o", pkg, "--no-cubin", "-q", "--target", "sm_89")
+    assert res.returncode == 0, describe(res)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    assert [s.get("expr") for s in p["steps"]] == ["hard_swish(in0)"]
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
+                                        "y")
+    for kind, got in sims.items():
+        np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32),
+                                      err_msg=kind)

@@ -774,6 +774,44 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::SqrtOp) { return sqrtRN(e, in(0)); })
             .Case([&](qc::TanhOp) { return fastTanh(e, in(0)); })
             .Case([&](qc::SigmoidOp) { return fastSigmoid(e, in(0)); })
+            .Case([&](qc::SiluOp) {
+              // x * sigmoid(x) in f32 (the Executor's siluLoop).
+              return arith::MulFOp::create(b, loc, in(0),
+                                           fastSigmoid(e, in(0)))
+                  .getResult();
+            })
+            .Case([&](qc::GeluOp) {
+              // The tanh form (planning checks it), the Executor's
+              // geluTanhLoop in f32, left to right: 0.5 x (1 + tanh(
+              // sqrt(2/pi) (x + 0.044715 x x x))).
+              auto mul = [&](Value x, Value y) {
+                return arith::MulFOp::create(b, loc, x, y).getResult();
+              };
+              auto add = [&](Value x, Value y) {
+                return arith::AddFOp::create(b, loc, x, y).getResult();
+              };
+              Value x = in(0);
+              Value cube = mul(mul(mul(e.f32c(0.044715f), x), x), x);
+              Value t = fastTanh(
+                  e, mul(e.f32c(0.7978845608028654f), add(x, cube)));
+              return mul(mul(e.f32c(0.5f), x), add(e.f32c(1.0f), t));
+            })
+            .Case([&](qc::HardSwishOp) {
+              // x * std::max(0, std::min(1, x / 6 + 0.5)) (a NaN t gives
+              // std::min's 1).
+              using P = arith::CmpFPredicate;
+              Value x = in(0);
+              Value t = arith::AddFOp::create(
+                  b, loc, arith::DivFOp::create(b, loc, x, e.f32c(6.0f)),
+                  e.f32c(0.5f));
+              Value m = e.select(
+                  arith::CmpFOp::create(b, loc, P::OLT, t, e.f32c(1.0f)), t,
+                  e.f32c(1.0f));
+              Value c = e.select(
+                  arith::CmpFOp::create(b, loc, P::OLT, e.f32c(0.0f), m), m,
+                  e.f32c(0.0f));
+              return arith::MulFOp::create(b, loc, x, c).getResult();
+            })
             .Case([&](qc::PowOp) {
               // Exponent 2 or 3 (planning checks it): products in double.
               Value x = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
@@ -1312,6 +1350,30 @@ void emitDynamicQuantizeBlock(KernelEmitter &e, qc::QuantizeLinearOp q,
     storeElement(e, C, codes, at, c);
 }
 
+/// The run-time quantize a norm's row kernel does of the row it stored,
+/// Y[base .. base + n) (layer_norm_dq_ / rms_norm_dq_): block by block, the
+/// codes to C and the scales to S[gid * blocks + kb], or (a dequantize
+/// fused too) the dequantized row to C.
+void emitRowDynamicQuantize(KernelEmitter &e, const GpuStep &step, Value Y,
+                            Value base, int64_t n, Value gid, Value QMax,
+                            Value Floor, Value C, Value S) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  qc::QuantizeLinearOp q = quantc::detail::stepQuantize(step);
+  auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
+  int64_t bs = quantc::detail::linearQuantLayout(q).blockSize;
+  int64_t nb = (n + bs - 1) / bs;
+  auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(blocks.getBody());
+  Value kb = blocks.getInductionVar();
+  Value lo = e.mul(kb, e.c64(bs));
+  Value len = arith::MinSIOp::create(
+      b, loc, e.c64(bs), arith::SubIOp::create(b, loc, e.c64(n), lo));
+  emitDynamicQuantizeBlock(e, q, dq, Y, e.add(base, lo), len, QMax, Floor, C,
+                           dq ? Value() : S, e.add(e.mul(gid, e.c64(nb)), kb));
+}
+
 } // namespace
 
 FailureOr<gpu::GPUFuncOp>
@@ -1623,6 +1685,49 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
+  if (auto rn = dyn_cast<qc::RmsNormOp>(op)) {
+    // RMS norm over the last dimension, the Executor's rmsNorm: squares
+    // rounded to f32 summed in order in f64, the mean rounded to f32,
+    // sqrt.rn(mean + eps), then x / rms * scale. (out[, codes, scales |
+    // dequantized], x, scale[, qmax, floor]) with a run-time quantize
+    // of the row fused.
+    unsigned nOut = step.outputs.size();
+    Value Y = entry.getArgument(0), X = entry.getArgument(nOut),
+          G = entry.getArgument(nOut + 1);
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
+                                   ValueRange{f64c(e, 0.0)});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value x = toF64(e, loadF32(e, X, at(loop.getInductionVar())));
+      Value sq = arith::TruncFOp::create(
+          b, loc, e.f32, arith::MulFOp::create(b, loc, x, x));
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
+                                           toF64(e, sq))});
+    }
+    Value ms = arith::TruncFOp::create(
+        b, loc, e.f32,
+        arith::DivFOp::create(b, loc, loop.getResult(0), f64c(e, double(n))));
+    Value rms = sqrtRN(e, arith::AddFOp::create(
+                              b, loc, ms,
+                              e.f32c(rn.getEpsilon().convertToFloat())));
+    forEach([&](Value kk) {
+      storeF32(e, Y, at(kk),
+               arith::MulFOp::create(
+                   b, loc,
+                   arith::DivFOp::create(b, loc, loadF32(e, X, at(kk)), rms),
+                   loadF32(e, G, kk)));
+    });
+    if (stepQuantize(step))
+      emitRowDynamicQuantize(e, step, Y, base, n, k->gid,
+                             entry.getArgument(nOut + 2),
+                             entry.getArgument(nOut + 3), entry.getArgument(1),
+                             nOut == 3 ? entry.getArgument(2) : Value());
+    return finishKernel(b, *k);
+  }
+
   // Layer norm over the last dimension: (out, mean, inv[, codes, scales],
   // x, scale[, bias]); with codes and scales it also quantizes its row to
   // MXFP8. With a run-time quantize fused (a qc.quantize_linear among the
@@ -1662,21 +1767,10 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   storeF32(e, Inv, k->gid, rstd);
   if (dynQ) {
     // The run-time quantize of the stored row, block by block.
-    auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
-    int64_t bs = linearQuantLayout(dynQ).blockSize, nb = (n + bs - 1) / bs;
     unsigned p = nOut + 2 + (ln.getBias() ? 1 : 0);
-    auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(blocks.getBody());
-    Value kb = blocks.getInductionVar();
-    Value lo = e.mul(kb, e.c64(bs));
-    Value len = arith::MinSIOp::create(
-        b, loc, e.c64(bs), arith::SubIOp::create(b, loc, e.c64(n), lo));
-    emitDynamicQuantizeBlock(e, dynQ, dq, Y, e.add(base, lo), len,
-                             entry.getArgument(p), entry.getArgument(p + 1),
-                             entry.getArgument(3),
-                             dq ? Value() : entry.getArgument(4),
-                             e.add(e.mul(k->gid, e.c64(nb)), kb));
+    emitRowDynamicQuantize(e, step, Y, base, n, k->gid, entry.getArgument(p),
+                           entry.getArgument(p + 1), entry.getArgument(3),
+                           nOut == 5 ? entry.getArgument(4) : Value());
   } else if (nOut == 5) {
     // The next step's MXFP8 quantize of this row, from the stored result.
     int64_t nb = (n + 31) / 32;

@@ -42,7 +42,7 @@ bool isChainOpKind(Operation *op) {
              qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
              qc::GreaterOp, qc::GreaterEqualOp, qc::EqualOp,
              qc::QuantizeLinearOp, qc::DequantizeLinearOp, qc::MaxOp,
-             qc::CastOp>(op);
+             qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -170,6 +170,10 @@ bool isElementwise(Operation *op) {
            isF32(op->getOperand(1)) && isF32(op->getOperand(2));
   if (isa<qc::PowOp>(op))
     return isF32(op->getOperand(0)) && isSupportedExponent(op->getOperand(1));
+  // GELU's tanh form (the Executor's FastMath); the erf form has none.
+  if (auto g = dyn_cast<qc::GeluOp>(op);
+      g && g.getApproximate() != qc::GeluApproximation::tanh)
+    return false;
   return llvm::all_of(op->getOperands(), isF32);
 }
 
@@ -230,6 +234,15 @@ bool isRowOp(Operation *op) {
   if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
     return static_cast<int64_t>(sm.getAxis()) == last ||
            static_cast<int64_t>(sm.getAxis()) == -1;
+  if (auto rn = dyn_cast<qc::RmsNormOp>(op)) {
+    // Over the last axis, a [D] f32 scale.
+    auto t = cast<RankedTensorType>(rn.getScale().getType());
+    return (static_cast<int64_t>(rn.getAxis()) == last ||
+            static_cast<int64_t>(rn.getAxis()) == -1) &&
+           elementTypeOf(rn.getResult()).isF32() &&
+           t.getShape() == ArrayRef<int64_t>{in.getDimSize(last)} &&
+           t.getElementType().isF32();
+  }
   if (auto ln = dyn_cast<qc::LayerNormOp>(op)) {
     if (static_cast<int64_t>(ln.getAxis()) != last &&
         static_cast<int64_t>(ln.getAxis()) != -1)
@@ -315,6 +328,8 @@ std::string unsupportedReason(Operation *op) {
       return "";
     if (isa<qc::PowOp>(op) && !isSupportedExponent(op->getOperand(1)))
       return name + " (an exponent other than a constant 2 or 3)";
+    if (isa<qc::GeluOp>(op))
+      return name + " (the erf form; the tanh form has a kernel)";
     return name + " (element types or shapes without a kernel)";
   }
   if (auto c = dyn_cast<qc::ConvOp>(op)) {
@@ -353,7 +368,8 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (f32, rank >= 2 only so far)";
   }
-  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::ReduceMeanOp, qc::ReduceMaxOp>(op))
+  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
+          qc::ReduceMaxOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -935,7 +951,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
     GpuStep &l = plan.steps[i];
     if (l.kind != GpuStep::Kind::Row || l.ops.size() != 1 ||
-        !isa<qc::LayerNormOp>(l.ops.front()))
+        !isa<qc::LayerNormOp, qc::RmsNormOp>(l.ops.front()))
       continue;
     size_t j = i + 1;
     while (j < plan.steps.size() &&
@@ -945,7 +961,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       continue;
     GpuStep &q = plan.steps[j];
     if (j == i + 1 && q.kind == GpuStep::Kind::QuantizeMX &&
-        q.kernel == "quantize_mxfp8") {
+        q.kernel == "quantize_mxfp8" && isa<qc::LayerNormOp>(l.ops.front())) {
       l.ops.push_back(q.ops.front());
     } else if (q.kind == GpuStep::Kind::DynamicQuantize &&
                isConstant(q.inputs[1]) && isConstant(q.inputs[2])) {
@@ -1097,6 +1113,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : s.kind == GpuStep::Kind::Layout ? "layout_"
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
+                       : isa<qc::RmsNormOp>(op) && dynQ   ? "rms_norm_dq_"
+                       : isa<qc::RmsNormOp>(op)           ? "rms_norm_"
                        : isa<qc::LayerNormOp>(op) && dynQ ? "layer_norm_dq_"
                        : isa<qc::LayerNormOp>(op) && s.ops.size() > 1
                            ? "layer_norm_q_"
@@ -1590,10 +1608,16 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
-    if (auto ln = dyn_cast<qc::LayerNormOp>(first)) {
+    if (auto rn = dyn_cast<qc::RmsNormOp>(first))
       step["attrs"] = json::Object{
-          {"epsilon", double(ln.getEpsilon().convertToFloat())},
-          {"bias", bool(ln.getBias())}};
+          {"epsilon", double(rn.getEpsilon().convertToFloat())}};
+    if (isa<qc::LayerNormOp>(first))
+      step["attrs"] = json::Object{
+          {"epsilon", double(cast<qc::LayerNormOp>(first)
+                                 .getEpsilon()
+                                 .convertToFloat())},
+          {"bias", bool(cast<qc::LayerNormOp>(first).getBias())}};
+    if (isa<qc::LayerNormOp, qc::RmsNormOp>(first)) {
       if (qc::QuantizeLinearOp q = quantc::detail::stepQuantize(s))
         step["attrs"].getAsObject()->try_emplace(
             "quantize",
