@@ -23,7 +23,7 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    softmax_<i>, layer_norm_<i>, reduce_mean_<i> must match bit for bit
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
    (gpu_check.py's bound), conv_<i> and matmul_<i> within 2^-14 of
-   sum |x*w|;
+   sum |x*w|, attention_<i> within 2^-10 of sum_k p_k |v_k|;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
    computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
    by an ulp can flip the next layer's quantized code; one flip changes an
@@ -65,6 +65,10 @@ GEMM_TOL = 2.0 ** -10
 # sum |x*w| at worst.
 CONV_TOL = 2.0 ** -14
 E2E_TOL = 1e-3
+# attention_<i> against the float64 model, over sum_k p_k |v_k| (see
+# attention_error): fp32 score sums over D <= 128 are within ~2^-17 of
+# sum |q k|, a score error of d a relative error ~d of its probability.
+ATTN_TOL = 2.0 ** -10
 
 
 # ---------------------------------------------------------------------------
@@ -344,6 +348,29 @@ def hopper_gemm_error(step, views, scalars):
     return float(np.max(d / np.maximum(mag, 1e-30), initial=0.0))
 
 
+def attention_error(step, views):
+    """An attention_<i> step's error against the numpy model (products in
+    float64), over sum_k p_k |v_k| of each output: the kernel's fp32 score
+    sums move a score by a few ulps of sum_d |q k|, which the softmax turns
+    into a relative error of each probability; at most ATTN_TOL when the
+    step is right (a wrong index or mask moves outputs by O(1))."""
+    out, q, kt, v = views[:4]
+    mask = views[4] if len(views) > 4 else None
+    attrs = step["attrs"]
+    ref = qp.attention_rows(attrs, q, kt, v, mask).astype(np.float64)
+    s = np.matmul(q.astype(np.float64), kt.astype(np.float64)).astype(np.float32)
+    if attrs["scale"] != 1.0:
+        s = (s * np.float32(attrs["scale"])).astype(np.float32)
+    if mask is not None:
+        s = (np.where(np.asarray(mask) != 0, s, np.float32(attrs["mask_value"]))
+             if "mask_value" in attrs else (s + mask).astype(np.float32))
+    p = qp.softmax_rows(s.reshape(-1, s.shape[-1])).reshape(s.shape)
+    mag = np.matmul(p.astype(np.float64), np.abs(v).astype(np.float64))
+    d = np.abs(out.astype(np.float64) - ref)
+    d = np.where(np.isnan(ref) & np.isnan(out), 0.0, d)
+    return float(np.max(d / np.maximum(mag, 1e-30), initial=0.0))
+
+
 def check_steps(prog, inputs):
     """Runs each step, downloads its operands and compares it with the numpy
     model on the same operands. Returns a list of failure strings."""
@@ -363,6 +390,11 @@ def check_steps(prog, inputs):
             err = hopper_gemm_error(step, views, scalars)
             if not err <= GEMM_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
+            continue
+        if k.startswith("attention_"):
+            err = attention_error(step, views)
+            if not err <= ATTN_TOL:
+                fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {ATTN_TOL:.3g}")
             continue
         if k.startswith("mxfp8_gemm"):
             a, sa, w, sw, out = views[:5]

@@ -286,6 +286,25 @@ CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
 
 
+def attention_rows(attrs, q, kt, v, mask=None):
+    """qc.attention (the attention_<i> kernels): scores q x kt summed in
+    float64 (the kernel in fp32 with fma, the Executor with OpenBLAS),
+    rounded to f32, times the scale (when not 1), the mask added (f32) or,
+    with attrs.mask_value, put where the (i1) mask is false; the softmax
+    row as the Executor's; probs x v summed in float64."""
+    f = np.float32
+    s = np.matmul(q.astype(np.float64), kt.astype(np.float64)).astype(f)
+    if attrs["scale"] != 1.0:
+        s = (s * f(attrs["scale"])).astype(f)
+    if mask is not None:
+        if "mask_value" in attrs:
+            s = np.where(np.asarray(mask) != 0, s, f(attrs["mask_value"]))
+        else:
+            s = (s + mask.astype(f)).astype(f)
+    p = softmax_rows(s.reshape(-1, s.shape[-1])).reshape(s.shape)
+    return np.matmul(p.astype(np.float64), v.astype(np.float64)).astype(f)
+
+
 def rms_norm_rows(x, g, eps):
     """qc.rms_norm over the last axis as the Executor's rmsNorm: squares
     rounded to f32 summed in order in f64, the mean rounded to f32, sqrt
@@ -592,6 +611,8 @@ class NumpyBackend:
                     views[0], "f8E4M3FN", 32)
             elif k.startswith("layer_norm_dq_"):
                 self._row_quantize(step, views)
+        elif k.startswith("attention_"):
+            views[0][...] = attention_rows(step["attrs"], *views[1:])
         elif k.startswith("rms_norm_"):
             n = len(output_positions(step))
             x, g = views[n], views[n + 1]
@@ -781,7 +802,7 @@ def check_step(step, views, scalars, batch):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
-                       "reduce_mean_", "reduce_max_")):
+                       "reduce_mean_", "reduce_max_", "attention_")):
         x = views[len(output_positions(step))]
         rows = views[0].size if k.startswith(("reduce_mean_", "reduce_max_")) else \
             x.size // max(x.shape[-1], 1)

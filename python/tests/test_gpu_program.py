@@ -984,7 +984,9 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
     ("llama", "fp8-1x128", "sm_90a", "rms-norm,silu", ("rms_norm_dq_",)),
     ("llama", "mxfp8", "sm_89", "rms-norm,silu", ("rms_norm_",)),
     ("llama", "int8", "sm_89", "rms-norm,silu", ("rms_norm_dq_",)),
-    ("gpt2", "fp8-1x128", "sm_90", "gelu,layer-norm", ("layer_norm_dq_",))])
+    ("gpt2", "fp8-1x128", "sm_90", "gelu,layer-norm", ("layer_norm_dq_",)),
+    ("llama", "fp8-1x128", "sm_90a", "all", ("rms_norm_dq_", "attention_")),
+    ("gpt2", "mxfp8", "sm_89", "all", ("attention_",))])
 def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
                                    check_ok, run_tool, tmp_path):
     """Graphs raised by qc-raise-patterns (--raise-patterns) are GPU
@@ -992,8 +994,11 @@ def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
     Executor's rmsNorm: squares rounded to f32 summed in order in f64), with
     the next run-time quantize of its rows fused (rms_norm_dq_<i>), and
     qc.silu and qc.gelu (tanh form) are chain ops (in the GEMM epilogues
-    too). Each of these steps run by its compiled kernel on the host equals
-    the numpy model bit for bit, and the program matches the Executor."""
+    too); qc.attention is one thread per query row (attention_<i>: the
+    softmax as the Executor's, the products in fp32). Each of these steps
+    run by its compiled kernel on the host equals the numpy model bit for
+    bit (attention within gpu_run_check's ATTN_TOL: the model sums its
+    products in float64), and the program matches the Executor."""
     acts = ["--activations", "dynamic"] if fmt == "int8" else []
     paths, pkg, p, _ = compile_example(name, tmp_path, check_ok, "--format",
                                        fmt, "--raise-patterns", raise_, *acts,
@@ -1003,12 +1008,22 @@ def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     assert ("silu(" if name == "llama" else "gelu(") in exprs, exprs
     assert "pow(" not in exprs and "sigmoid(" not in exprs, exprs
+    if raise_ == "all":  # the attention's matmuls and softmax are in it
+        assert not any(k.startswith(("softmax_", "matmul_")) for k in ks), ks
     qp.check_signatures(qp.Package(pkg))
     model = qp.NumpyBackend(quantc.numerics)
+    rc = _gpu_run_check()
     checked = []
 
     def on_step(i, step, views, scalars):
         k = step["kernel"]
+        if k.startswith("attention_"):
+            assert rc.attention_error(step, views) <= rc.ATTN_TOL, k
+            bad = [v.copy() for v in views]
+            bad[0].reshape(-1)[-1] += 0.01 * float(np.abs(views[3]).max())
+            assert rc.attention_error(step, bad) > rc.ATTN_TOL, k
+            checked.append(k)
+            return
         if not (k.startswith(("rms_norm_", "layer_norm_dq_")) or
                 "silu(" in step.get("expr", "") and k.startswith("ew_") or
                 "gelu(" in step.get("expr", "") and k.startswith("ew_")):

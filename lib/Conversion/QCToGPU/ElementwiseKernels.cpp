@@ -1506,10 +1506,140 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
   return finishKernel(b, *k);
 }
 
+namespace {
+/// attention_<i>(out, query, key_t, value[, mask]: ptr, rows: i64): one
+/// thread per query row of qc.attention, in the Executor's order but for
+/// the two products (fp32 fma in order over D and over Sk, where the
+/// Executor uses OpenBLAS): each score q . k_k, times `scale` when it is
+/// not 1, plus the f32 mask or, with an i1 mask, mask_value where it is
+/// false; then softmaxRow (four running maxima, expClamped of the f32
+/// difference in f64, four f64 sums, times (float)(1 / sum)); the scores
+/// are recomputed in each of the three passes (nothing but the output is
+/// stored), the output accumulated over k in order.
+FailureOr<gpu::GPUFuncOp> buildAttentionKernel(ModuleOp top,
+                                               llvm::StringRef name,
+                                               KernelTarget t,
+                                               const GpuStep &step) {
+  auto at = cast<qc::AttentionOp>(step.ops.front());
+  auto qt = cast<RankedTensorType>(at.getQuery().getType());
+  auto kt = cast<RankedTensorType>(at.getKeyT().getType());
+  auto vt = cast<RankedTensorType>(at.getValue().getType());
+  int64_t r = qt.getRank(), D = qt.getDimSize(r - 1), Sk = kt.getDimSize(r - 1),
+          Dv = vt.getDimSize(r - 1);
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value Y = entry.getArgument(0), Q = entry.getArgument(1),
+        KT = entry.getArgument(2), V = entry.getArgument(3);
+  Value M = at.getMask() ? entry.getArgument(4) : Value();
+  // The row's coordinates in the scores' [lead..., Sq] (dimension 0 takes
+  // what remains: the run-time batch).
+  SmallVector<Value> c = splitIndex(e, k->gid, qt.getShape().drop_back());
+  Value batch = arith::DivUIOp::create(b, loc, k->gid,
+                                       e.c64(qt.getDimSize(r - 2)));
+  Value qBase = e.mul(k->gid, e.c64(D));
+  Value kBase = e.mul(batch, e.c64(D * Sk));
+  Value vBase = e.mul(batch, e.c64(Sk * Dv));
+  Value yBase = e.mul(k->gid, e.c64(Dv));
+  // The mask's offset: its dims aligned right with the scores' [lead...,
+  // Sq, Sk], a dim of 1 broadcast (linearize skips it).
+  RankedTensorType mt =
+      M ? cast<RankedTensorType>(at.getMask().getType()) : RankedTensorType();
+  float scale = at.getScale().convertToFloat();
+  Type maskElem = M ? mt.getElementType() : Type();
+  auto score = [&](Value kk) -> Value {
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(D), e.c64(1),
+                                   ValueRange{e.f32c(0.0f)});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value d = loop.getInductionVar();
+      Value x = loadF32(e, Q, e.add(qBase, d));
+      Value w = loadF32(e, KT, e.add(kBase, e.add(e.mul(d, e.c64(Sk)), kk)));
+      scf::YieldOp::create(b, loc,
+                           ValueRange{LLVM::FMAOp::create(
+                               b, loc, x, w, loop.getRegionIterArgs()[0])});
+    }
+    Value s = loop.getResult(0);
+    if (scale != 1.0f)
+      s = arith::MulFOp::create(b, loc, s, e.f32c(scale));
+    if (!M)
+      return s;
+    SmallVector<Value> sc(c.begin(), c.end());
+    sc.push_back(kk);
+    ArrayRef<Value> mc = ArrayRef<Value>(sc).take_back(mt.getRank());
+    Value mv = loadElement(e, M, maskElem, linearize(e, mc, mt.getShape()));
+    if (at.getMaskValue())
+      return e.select(mv, s, e.f32c(at.getMaskValue()->convertToFloat()));
+    return arith::AddFOp::create(b, loc, s, mv).getResult();
+  };
+  // Max: four running maxima, then the tail (std::max order).
+  int64_t k4 = Sk - Sk % 4;
+  Value ninf = e.f32c(-std::numeric_limits<float>::infinity());
+  auto mloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(k4), e.c64(4),
+                                  ValueRange{ninf, ninf, ninf, ninf});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(mloop.getBody());
+    SmallVector<Value> next;
+    for (int j = 0; j < 4; ++j)
+      next.push_back(stdMax(e, mloop.getRegionIterArgs()[j],
+                            score(e.add(mloop.getInductionVar(), e.c64(j)))));
+    scf::YieldOp::create(b, loc, next);
+  }
+  Value mx = stdMax(e, stdMax(e, mloop.getResult(0), mloop.getResult(1)),
+                    stdMax(e, mloop.getResult(2), mloop.getResult(3)));
+  for (int64_t kk = k4; kk < Sk; ++kk)
+    mx = stdMax(e, mx, score(e.c64(kk)));
+  // (float)expClamped(max((double)(s - mx), -700)) of a score.
+  auto expOf = [&](Value kk) -> Value {
+    Value d = toF64(e, arith::SubFOp::create(b, loc, score(kk), mx));
+    d = e.select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, d,
+                                       f64c(e, -700.0)),
+                 f64c(e, -700.0), d);
+    return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, d));
+  };
+  Value sum = sum4(e, Sk, [&](Value kk) { return toF64(e, expOf(kk)); });
+  Value inv = arith::TruncFOp::create(
+      b, loc, e.f32, arith::DivFOp::create(b, loc, f64c(e, 1.0), sum));
+  auto zero = scf::ForOp::create(b, loc, e.c64(0), e.c64(Dv), e.c64(1));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(zero.getBody());
+    storeF32(e, Y, e.add(yBase, zero.getInductionVar()), e.f32c(0.0f));
+  }
+  auto kloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(Sk), e.c64(1));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(kloop.getBody());
+    Value kk = kloop.getInductionVar();
+    Value p = arith::MulFOp::create(b, loc, expOf(kk), inv);
+    Value vRow = e.add(vBase, e.mul(kk, e.c64(Dv)));
+    auto dloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(Dv), e.c64(1));
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(dloop.getBody());
+    Value dv = dloop.getInductionVar();
+    Value at_ = e.add(yBase, dv);
+    storeF32(e, Y, at_,
+             LLVM::FMAOp::create(b, loc, p, loadF32(e, V, e.add(vRow, dv)),
+                                 loadF32(e, Y, at_)));
+  }
+  return finishKernel(b, *k);
+}
+} // namespace
+
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
                                KernelTarget t, const GpuStep &step) {
   Operation *op = step.ops.front();
+  if (isa<qc::AttentionOp>(op))
+    return buildAttentionKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
   if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {

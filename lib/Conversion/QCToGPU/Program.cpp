@@ -234,6 +234,36 @@ bool isRowOp(Operation *op) {
   if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
     return static_cast<int64_t>(sm.getAxis()) == last ||
            static_cast<int64_t>(sm.getAxis()) == -1;
+  if (auto at = dyn_cast<qc::AttentionOp>(op)) {
+    // query [lead..., Sq, D], key_t [lead..., D, Sk], value [lead..., Sk,
+    // Dv] with the same leading dims (no broadcasting; only dimension 0
+    // may be dynamic), f32; a static mask that broadcasts to the scores.
+    auto kt = cast<RankedTensorType>(at.getKeyT().getType());
+    auto vt = cast<RankedTensorType>(at.getValue().getType());
+    int64_t r = in.getRank();
+    if (r < 2 || kt.getRank() != r || vt.getRank() != r ||
+        in.getShape().drop_back(2) != kt.getShape().drop_back(2) ||
+        in.getShape().drop_back(2) != vt.getShape().drop_back(2) ||
+        !kt.getElementType().isF32() || !vt.getElementType().isF32() ||
+        !elementTypeOf(at.getResult()).isF32() || in.isDynamicDim(r - 2) ||
+        kt.isDynamicDim(r - 1) || vt.isDynamicDim(r - 1) ||
+        kt.getDimSize(r - 1) < 1 || (r == 2 && in.isDynamicDim(0)))
+      return false;
+    if (Value m = at.getMask()) {
+      auto mt = cast<RankedTensorType>(m.getType());
+      SmallVector<int64_t> scores(in.getShape().drop_back());
+      scores.push_back(kt.getDimSize(r - 1));
+      if (!mt.hasStaticShape() || mt.getRank() > r ||
+          !(mt.getElementType().isF32() ||
+            (mt.getElementType().isInteger(1) && at.getMaskValue())))
+        return false;
+      for (int64_t j = 1; j <= mt.getRank(); ++j)
+        if (mt.getDimSize(mt.getRank() - j) != 1 &&
+            mt.getDimSize(mt.getRank() - j) != scores[r - j])
+          return false;
+    }
+    return true;
+  }
   if (auto rn = dyn_cast<qc::RmsNormOp>(op)) {
     // Over the last axis, a [D] f32 scale.
     auto t = cast<RankedTensorType>(rn.getScale().getType());
@@ -369,7 +399,7 @@ std::string unsupportedReason(Operation *op) {
                : name + " (f32, rank >= 2 only so far)";
   }
   if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
-          qc::ReduceMaxOp>(op))
+          qc::ReduceMaxOp, qc::AttentionOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -1113,6 +1143,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : s.kind == GpuStep::Kind::Layout ? "layout_"
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
+                       : isa<qc::AttentionOp>(op)         ? "attention_"
                        : isa<qc::RmsNormOp>(op) && dynQ   ? "rms_norm_dq_"
                        : isa<qc::RmsNormOp>(op)           ? "rms_norm_"
                        : isa<qc::LayerNormOp>(op) && dynQ ? "layer_norm_dq_"
@@ -1608,6 +1639,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
+    if (auto at = dyn_cast<qc::AttentionOp>(first)) {
+      step["attrs"] = json::Object{
+          {"scale", double(at.getScale().convertToFloat())}};
+      if (auto mv = at.getMaskValue())
+        step["attrs"].getAsObject()->try_emplace(
+            "mask_value", double(mv->convertToFloat()));
+    }
     if (auto rn = dyn_cast<qc::RmsNormOp>(first))
       step["attrs"] = json::Object{
           {"epsilon", double(rn.getEpsilon().convertToFloat())}};

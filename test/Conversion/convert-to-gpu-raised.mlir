@@ -1,0 +1,40 @@
+// Ops qc-raise-patterns writes have GPU kernels (docs/Kernels.md, "The
+// other kernels of a GPU program"): qc.rms_norm a row kernel, qc.silu,
+// qc.gelu (tanh form) and qc.hard_swish chain ops, qc.attention one thread
+// per query row; GELU's erf form has none.
+// RUN: quant-opt %s --split-input-file --verify-diagnostics --pass-pipeline="builtin.module(qc-convert-to-gpu{target=sm_90 require-all=true})" | FileCheck %s
+
+// CHECK-LABEL: func.func @main
+// CHECK: qc.rms_norm {{.*}}qc.gpu_kernel = @quantc_kernels::@rms_norm_0
+// CHECK: qc.silu {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: qc.attention {{.*}}qc.gpu_kernel = @quantc_kernels::@attention_0
+// (out, x, scale: ptr, rows: i64)
+// CHECK: gpu.func @rms_norm_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel
+// (out, query, key_t, value, mask: ptr, rows: i64)
+// CHECK: gpu.func @attention_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel
+func.func @main(%x: tensor<?x4x8xf32>, %g: tensor<8xf32>, %k: tensor<?x8x4xf32>, %v: tensor<?x4x8xf32>, %m: tensor<4x4xi1>) -> tensor<?x4x8xf32> {
+  %n = qc.rms_norm %x, %g {axis = 2 : i64, epsilon = 1.0e-6 : f32} : (tensor<?x4x8xf32>, tensor<8xf32>) -> tensor<?x4x8xf32>
+  %s = qc.silu %n : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+  %a = qc.attention %s, %k, %v, %m {scale = 0.35355339 : f32, mask_value = -1.0e9 : f32} : (tensor<?x4x8xf32>, tensor<?x8x4xf32>, tensor<?x4x8xf32>, tensor<4x4xi1>) -> tensor<?x4x8xf32>
+  return %a : tensor<?x4x8xf32>
+}
+
+// -----
+
+// One chain kernel computes both.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.gelu
+// CHECK: qc.hard_swish {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+func.func @main(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = qc.gelu %x {approximate = #qc.gelu_approximation<tanh>} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %1 = qc.hard_swish %0 : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{no GPU kernel yet for: qc.gelu (the erf form; the tanh form has a kernel) x1}}
+func.func @main(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = qc.gelu %x {approximate = #qc.gelu_approximation<none>} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
