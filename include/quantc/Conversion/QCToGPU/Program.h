@@ -15,6 +15,8 @@
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
+//   qc.rms_norm / qc.attention    -> rms_norm_<i> / attention_<i> (raised
+//                                    graphs: qc-raise-patterns)
 //   sm_90a only: qc.matmul of e4m3 activations (1x128 blocks, or one
 //   scale) and a K-major e4m3 weight (qc-kmajor-weights: 128x128 blocks, or
 //   per channel) -> fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>], the
@@ -31,7 +33,8 @@
 //   dequantized f32 values): one launch, its intermediates in registers;
 //   after a layer norm of the same rows, in the layer norm's launch
 //   (layer_norm_dq_<i>; layer_norm_q_<i> for MXFP8)
-// and the f32 chains also take sqrt, tanh, sigmoid, pow (by 2 or 3), where
+// and the f32 chains also take sqrt, tanh, sigmoid, silu, gelu (tanh
+// form), hard_swish, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
 // (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
 // int8 and fp8 packages, static or dynamic per-token activations. Max pooling also takes i8/ui8 codes; f32 matmuls may have a
