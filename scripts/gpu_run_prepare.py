@@ -34,7 +34,10 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     # quantizes turn f32 rounding differences of the attention matmuls
     # into e4m3 code flips beyond the 1e-3 output check.
     ("mlp", "fp8-1x128", "sm_90a"), ("gpt2", "fp8-1x128", "sm_90a"),
-    ("mlp", "fp8", "sm_90a"), ("gpt2", "fp8", "sm_90a")]
+    ("mlp", "fp8", "sm_90a"), ("gpt2", "fp8", "sm_90a"),
+    # Raised graphs (--raise-patterns all): qc.attention, qc.rms_norm (its
+    # rows' run-time quantize fused), qc.silu / qc.gelu kernels.
+    ("gpt2", "mxfp8-raised"), ("llama", "fp8-1x128-raised", "sm_90a")]
 BATCHES = [1, 37, 256]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
@@ -97,9 +100,12 @@ def main(argv=None):
         pkg = out / f"{name}.qcpkg"
         with np.load(paths["test"]) as z:
             test = {k: z[k] for k in z.files}
-        fmt_args = (["--format", fmt[:-len("-dynamic")], "--activations",
-                     "dynamic"] if fmt.endswith("-dynamic")
-                    else ["--format", fmt])
+        base = fmt[:-len("-raised")] if fmt.endswith("-raised") else fmt
+        fmt_args = (["--format", base[:-len("-dynamic")], "--activations",
+                     "dynamic"] if base.endswith("-dynamic")
+                    else ["--format", base])
+        if fmt.endswith("-raised"):
+            fmt_args += ["--raise-patterns", "all"]
         compile_cmd = [str(bin_dir / "quant-compile"), paths["model"],
                        "--calib", calib, "-o", str(pkg), "--target", targets,
                        *fmt_args, "-q"]
@@ -135,7 +141,7 @@ def main(argv=None):
                 "torch_baseline": has_torch}
         if example in ("gpt2", "llama") and (
                 fmt.endswith("-dynamic") or fmt.startswith("fp8-1x128") or
-                fmt in ("fp8", "nvfp4")):
+                fmt in ("fp8", "nvfp4", "mxfp8-raised")):
             # A GEMM sum an ulp away from the Executor's can flip a code of a
             # quantize inside attention, which reaches the whole token row:
             # numpy model vs Executor, GPT-2 int8 dynamic rel. RMS 1.5e-3 (2

@@ -628,12 +628,15 @@ def test_gpu_run_check_prepares_and_checks_on_cpu(build_dir, tool, tmp_path):
                                            "mlp-mxfp4",
                                            "mlp-fp8-1x128-sm90a",
                                            "gpt2-fp8-1x128-sm90a",
-                                           "mlp-fp8-sm90a", "gpt2-fp8-sm90a"]
+                                           "mlp-fp8-sm90a", "gpt2-fp8-sm90a",
+                                           "gpt2-mxfp8-raised",
+                                           "llama-fp8-1x128-raised-sm90a"]
     for m in ("mlp-int8", "mlp-fp8", "cnn-int8", "gpt2-int8", "llama-fp8",
               "mlp-int8-dynamic", "gpt2-int8-dynamic", "cnn-int8-dynamic",
               "mlp-int4-g128", "gpt2-nvfp4", "mlp-mxfp4",
               "mlp-fp8-1x128-sm90a", "gpt2-fp8-1x128-sm90a", "mlp-fp8-sm90a",
-              "gpt2-fp8-sm90a"):
+              "gpt2-fp8-sm90a", "gpt2-mxfp8-raised",
+              "llama-fp8-1x128-raised-sm90a"):
         assert f"{m}: package with a GPU program" in res.stdout, res.stdout
     assert cases[0]["torch_baseline"] is True
     for b in cases[0]["batches"]:
