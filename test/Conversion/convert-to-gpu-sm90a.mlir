@@ -102,3 +102,21 @@ func.func @main(%x: tensor<?x256xf32>, %b1: tensor<128xf32>, %b2: tensor<64xf32>
   %4 = qc.add %3, %b2 : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
   return %4 : tensor<?x64xf32>
 }
+
+// -----
+
+// K = 1024: the heuristic's ring for tileN 64 is 8 stages (24 KiB each);
+// the quantized output's 128-column tiles take 32 KiB a stage, so the ring
+// shrinks to the 7 that fit in 227 KiB.
+// CHECK-LABEL: func.func @main
+// CHECK: gpu.func @fp8_gemm_1x128_ofp8_n128_s7_ep0
+// SM90-LABEL: func.func @main
+func.func @main(%x: tensor<?x1024xf32>, %b1: tensor<128xf32>) -> tensor<?x64xf32> {
+  %w1 = arith.constant dense<0.5> : tensor<1024x128xf32>
+  %w2 = arith.constant dense<0.25> : tensor<128x64xf32>
+  %0 = qc.matmul %x, %w1 : (tensor<?x1024xf32>, tensor<1024x128xf32>) -> tensor<?x128xf32>
+  %1 = qc.add %0, %b1 : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  %2 = qc.relu %1 : (tensor<?x128xf32>) -> tensor<?x128xf32>
+  %3 = qc.matmul %2, %w2 : (tensor<?x128xf32>, tensor<128x64xf32>) -> tensor<?x64xf32>
+  return %3 : tensor<?x64xf32>
+}

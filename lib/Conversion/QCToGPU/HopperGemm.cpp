@@ -35,7 +35,7 @@ constexpr unsigned kTileABytes = kHopperTileM * kHopperTileK; // A, one stage
 unsigned tileBBytes(const HopperGemmConfig &cfg) {
   return cfg.tileN * kHopperTileK;
 }
-constexpr unsigned kMaxSharedBytes = 232448; // 227 KiB, sm_90 opt-in limit
+constexpr unsigned kMaxSharedBytes = kHopperMaxSharedBytes;
 constexpr llvm::StringLiteral kSharedSymbol = "quantc_dsmem";
 /// Columns of B one 1x128-mode weight scale covers (SB is [ceil(N/128), KB]).
 constexpr int64_t kFP8WeightBlock = numerics::kFP8GemmBlock;

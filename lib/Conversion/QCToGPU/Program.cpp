@@ -524,6 +524,9 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
     c.output = HopperOutput::FP8Block1x128;
     c.outputScaleFloor = true;
     c.tileN = 128;
+    // Wider tiles, bigger stages: the ring as deep as still fits.
+    while (c.stages > 2 && getHopperGemmSharedBytes(c) > kHopperMaxSharedBytes)
+      --c.stages;
     return c;
   }
   if (!c.swapAB)

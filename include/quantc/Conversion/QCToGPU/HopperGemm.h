@@ -27,6 +27,8 @@ namespace quantc {
 /// 128-byte swizzled). The tile's columns are HopperGemmConfig::tileN.
 inline constexpr unsigned kHopperTileM = 128;
 inline constexpr unsigned kHopperTileK = 128;
+/// Shared memory a CTA may opt into on sm_90 (227 KiB).
+inline constexpr unsigned kHopperMaxSharedBytes = 232448;
 /// Threads of a CTA: two consumer warpgroups (64 rows of the tile each) and
 /// one producer warpgroup whose first thread issues the TMA loads.
 inline constexpr unsigned kHopperThreads = 384;
