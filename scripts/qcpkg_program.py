@@ -305,18 +305,21 @@ def attention_rows(attrs, q, kt, v, mask=None):
     return np.matmul(p.astype(np.float64), v.astype(np.float64)).astype(f)
 
 
-def rms_norm_rows(x, g, eps):
+def rms_norm_rows(x, g, eps, exponent=2.0):
     """qc.rms_norm over the last axis as the Executor's rmsNorm: squares
     rounded to f32 summed in order in f64, the mean rounded to f32, sqrt
-    of (mean + eps) in f32, then x / rms * g."""
+    of (mean + eps) in f32, then x / rms * g (g per element or one). The
+    decomposed form's pow may have exponent 3 (cubes in f64)."""
     f = np.float32
     x = np.asarray(x, f)
-    sq = (x.astype(np.float64) ** 2).astype(f).astype(np.float64)
+    sq = _pow23(x, exponent).astype(np.float64)
     s = np.cumsum(sq, axis=-1)[..., -1:] if x.shape[-1] else \
         np.zeros(x.shape[:-1] + (1,))
     ms = (s / x.shape[-1]).astype(f)
     rms = np.sqrt((ms + f(eps)).astype(f))
-    return ((x / rms).astype(f) * np.asarray(g, f)).astype(f)
+    g = np.asarray(g, f)
+    return ((x / rms).astype(f) * (g.reshape(-1)[0] if g.size == 1 else g)
+            ).astype(f)
 
 
 def reduce_rows(x, step, n_out):
@@ -615,8 +618,14 @@ class NumpyBackend:
             views[0][...] = attention_rows(step["attrs"], *views[1:])
         elif k.startswith("rms_norm_"):
             n = len(output_positions(step))
-            x, g = views[n], views[n + 1]
-            views[0][...] = rms_norm_rows(x, g, step["attrs"]["epsilon"])
+            if step["attrs"].get("decomposed"):
+                # pow(x, e), reduce_mean, add eps, sqrt, div, mul g
+                x, e, eps, g = views[n:n + 4]
+                views[0][...] = rms_norm_rows(x, g, eps.reshape(-1)[0],
+                                              e.reshape(-1)[0])
+            else:
+                x, g = views[n], views[n + 1]
+                views[0][...] = rms_norm_rows(x, g, step["attrs"]["epsilon"])
             if k.startswith("rms_norm_dq_"):
                 self._row_quantize(step, views)
         elif k.startswith("reduce_mean_"):

@@ -175,8 +175,13 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
     qp.check_order(p)
     prefixes = {s["kernel"].rstrip("0123456789") for s in p["steps"]}
     assert {"layout_", "matmul_", "softmax_", "mxfp8_gemm_ep"} <= prefixes, prefixes
-    # GPT-2's layer norms quantize their rows for the next projection.
-    assert ("layer_norm_q_" if name == "gpt2" else "reduce_mean_") in prefixes
+    # GPT-2's layer norms quantize their rows for the next projection;
+    # LLaMA's decomposed RMS norms (pow, reduce_mean, add, sqrt, div, mul)
+    # are one row kernel each.
+    assert ("layer_norm_q_" if name == "gpt2" else "rms_norm_") in prefixes
+    if name == "llama":
+        assert "reduce_mean_" not in prefixes and not any(
+            "pow(" in s.get("expr", "") for s in p["steps"]), prefixes
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     assert ("tanh(" if name == "gpt2" else "sigmoid(") in exprs, exprs
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
@@ -1082,3 +1087,45 @@ def test_hard_swish_chain_is_bit_exact(run_tool, tmp_path):
     for kind, got in sims.items():
         np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32),
                                       err_msg=kind)
+
+
+@pytest.mark.parametrize("fmt,target,prefix", [
+    ("fp8-1x128", "sm_90a", "rms_norm_dq_"), ("mxfp8", "sm_89", "rms_norm_"),
+    ("int8-dynamic", "sm_89", "rms_norm_dq_")])
+def test_decomposed_rms_norm_is_one_row_kernel(fmt, target, prefix, check_ok,
+                                               run_tool, tmp_path):
+    """LLaMA's RMS norms as its exporter writes them (pow, reduce_mean,
+    add, sqrt, div, mul) are one row kernel each without --raise-patterns
+    (rms_norm_<i>, exponent, epsilon and gain read from the graph's
+    constants), with the next run-time quantize of the row fused where
+    there is one. Each such step on the host equals the numpy model bit
+    for bit, and the program the Executor."""
+    args = (["--format", "int8", "--activations", "dynamic"]
+            if fmt == "int8-dynamic" else ["--format", fmt])
+    paths, pkg, p, _ = compile_example("llama", tmp_path, check_ok, *args,
+                                       target=target)
+    norms = [s for s in p["steps"] if s["kernel"].startswith("rms_norm_")]
+    assert len(norms) == 5 and all(s["kernel"].startswith(prefix) and
+                                   s["attrs"]["decomposed"] for s in norms)
+    assert not any(s["kernel"].startswith("reduce_mean_") for s in p["steps"])
+    model = qp.NumpyBackend(quantc.numerics)
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if not step["kernel"].startswith("rms_norm_"):
+            return
+        want = [v.copy() for v in views]
+        for o in qp.output_positions(step):
+            want[o][...] = 0
+        model.step(step, want, scalars)
+        for o in qp.output_positions(step):
+            np.testing.assert_array_equal(views[o].view(np.uint8),
+                                          want[o].view(np.uint8))
+        checked.append(i)
+
+    data = load_npz(paths["test"])
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), data, backend, on_step)
+    assert len(checked) == 5
+    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
+    assert_rows_close(sims, ref, 2e-2)

@@ -1815,23 +1815,38 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
-  if (auto rn = dyn_cast<qc::RmsNormOp>(op)) {
+  if (isa<qc::RmsNormOp, qc::PowOp>(op)) {
     // RMS norm over the last dimension, the Executor's rmsNorm: squares
     // rounded to f32 summed in order in f64, the mean rounded to f32,
     // sqrt.rn(mean + eps), then x / rms * scale. (out[, codes, scales |
     // dequantized], x, scale[, qmax, floor]) with a run-time quantize
-    // of the row fused.
+    // of the row fused. The decomposed form (pow, reduce_mean, add, sqrt,
+    // div, mul; Program.cpp) reads its exponent (2 or 3: products in f64,
+    // as the chains' pow), epsilon and gain (per element or one) from
+    // memory: (out[, ...], x, e, eps, g[, qmax, floor]).
+    auto rn = dyn_cast<qc::RmsNormOp>(op);
     unsigned nOut = step.outputs.size();
+    unsigned nIn = rn ? 2 : 4;
     Value Y = entry.getArgument(0), X = entry.getArgument(nOut),
-          G = entry.getArgument(nOut + 1);
+          G = entry.getArgument(nOut + nIn - 1);
+    Value two = rn ? Value()
+                   : arith::CmpFOp::create(
+                         b, loc, arith::CmpFPredicate::OEQ,
+                         loadF32(e, entry.getArgument(nOut + 1), e.c64(0)),
+                         e.f32c(2.0f));
+    bool scalarGain =
+        !rn && cast<RankedTensorType>(step.ops.back()->getOperand(1).getType())
+                       .getNumElements() == 1;
     auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
                                    ValueRange{f64c(e, 0.0)});
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       Value x = toF64(e, loadF32(e, X, at(loop.getInductionVar())));
-      Value sq = arith::TruncFOp::create(
-          b, loc, e.f32, arith::MulFOp::create(b, loc, x, x));
+      Value x2 = arith::MulFOp::create(b, loc, x, x);
+      Value p = rn ? x2
+                   : e.select(two, x2, arith::MulFOp::create(b, loc, x2, x));
+      Value sq = arith::TruncFOp::create(b, loc, e.f32, p);
       scf::YieldOp::create(
           b, loc,
           ValueRange{arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
@@ -1840,20 +1855,21 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     Value ms = arith::TruncFOp::create(
         b, loc, e.f32,
         arith::DivFOp::create(b, loc, loop.getResult(0), f64c(e, double(n))));
-    Value rms = sqrtRN(e, arith::AddFOp::create(
-                              b, loc, ms,
-                              e.f32c(rn.getEpsilon().convertToFloat())));
+    Value eps = rn ? e.f32c(rn.getEpsilon().convertToFloat())
+                   : loadF32(e, entry.getArgument(nOut + 2), e.c64(0));
+    Value rms = sqrtRN(e, arith::AddFOp::create(b, loc, ms, eps));
     forEach([&](Value kk) {
       storeF32(e, Y, at(kk),
                arith::MulFOp::create(
                    b, loc,
                    arith::DivFOp::create(b, loc, loadF32(e, X, at(kk)), rms),
-                   loadF32(e, G, kk)));
+                   loadF32(e, G, scalarGain ? e.c64(0) : kk)));
     });
     if (stepQuantize(step))
       emitRowDynamicQuantize(e, step, Y, base, n, k->gid,
-                             entry.getArgument(nOut + 2),
-                             entry.getArgument(nOut + 3), entry.getArgument(1),
+                             entry.getArgument(nOut + nIn),
+                             entry.getArgument(nOut + nIn + 1),
+                             entry.getArgument(1),
                              nOut == 3 ? entry.getArgument(2) : Value());
     return finishKernel(b, *k);
   }

@@ -704,6 +704,69 @@ std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
   return m;
 }
 
+
+/// An RMS norm as the ONNX exporters decompose it (LLaMA-style):
+///   mul(div(x, sqrt(add(reduce_mean(pow(x, e), [last], keepdims), eps))), g)
+/// with e and eps one f32 each (e 2 or 3, as the chains take qc.pow), g
+/// [D] or one f32, every intermediate read once. One row kernel computes it
+/// (rms_norm_<i>, the same arithmetic as the chain and row kernels op by
+/// op), from the mul's position. Returns the ops in order, and x, e, eps, g.
+struct DecomposedRmsNorm {
+  SmallVector<Operation *> ops;
+  Value x, e, eps, g;
+};
+
+std::optional<DecomposedRmsNorm> matchDecomposedRmsNorm(qc::MulOp mul) {
+  auto one = [](Value v) { return v.hasOneUse(); };
+  auto scalarF32 = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.getElementType().isF32() && t.hasStaticShape() &&
+           t.getNumElements() == 1 && t.getRank() <= 1;
+  };
+  auto div = mul.getLhs().getDefiningOp<qc::DivOp>();
+  if (!div || !one(mul.getLhs()))
+    return std::nullopt;
+  Value x = div.getLhs();
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t r = xt.getRank();
+  if (r < 1 || !xt.getElementType().isF32() || !batchShaped(xt) ||
+      xt.isDynamicDim(r - 1) || mul.getResult().getType() != xt ||
+      div.getResult().getType() != xt)
+    return std::nullopt;
+  auto gt = cast<RankedTensorType>(mul.getRhs().getType());
+  if (!gt.getElementType().isF32() ||
+      !(gt.getShape() == ArrayRef<int64_t>{xt.getDimSize(r - 1)} ||
+        scalarF32(mul.getRhs())))
+    return std::nullopt;
+  auto sq = div.getRhs().getDefiningOp<qc::SqrtOp>();
+  if (!sq || !one(div.getRhs()))
+    return std::nullopt;
+  auto add = sq.getInput().getDefiningOp<qc::AddOp>();
+  if (!add || !one(sq.getInput()) || !scalarF32(add.getRhs()))
+    return std::nullopt;
+  auto mean = add.getLhs().getDefiningOp<qc::ReduceMeanOp>();
+  if (!mean || !one(add.getLhs()) || !mean.getKeepdims() ||
+      mean.getAxes().size() != 1 ||
+      (mean.getAxes()[0] < 0 ? mean.getAxes()[0] + r : mean.getAxes()[0]) !=
+          r - 1)
+    return std::nullopt;
+  auto pw = mean.getInput().getDefiningOp<qc::PowOp>();
+  if (!pw || !one(mean.getInput()) || pw.getLhs() != x ||
+      pw.getResult().getType() != xt || !isSupportedExponent(pw.getRhs()))
+    return std::nullopt;
+  SmallVector<int64_t> rowShape(xt.getShape());
+  rowShape.back() = 1;
+  for (Value v : {mean.getResult(), add.getResult(), sq.getResult()})
+    if (cast<RankedTensorType>(v.getType()).getShape() !=
+        ArrayRef<int64_t>(rowShape))
+      return std::nullopt;
+  DecomposedRmsNorm m{{pw, mean, add, sq, div, mul},
+                      x, pw.getRhs(), add.getRhs(), mul.getRhs()};
+  for (Operation *op : m.ops)
+    if (op->getBlock() != mul->getBlock() || !elementTypeOf(op->getResult(0)).isF32())
+      return std::nullopt;
+  return m;
+}
 } // namespace
 
 std::string GpuPlan::describeUnsupported() const {
@@ -746,6 +809,15 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                      [&](OpOperand &u) { return consumed.contains(u.getOwner()); }))
         consumed.insert(h.rhs);
   }
+  // Decomposed RMS norms: one row step each, at the mul.
+  llvm::DenseMap<Operation *, DecomposedRmsNorm> rmsNorms;
+  for (Operation &opRef : fn.getBody().front())
+    if (auto mul = dyn_cast<qc::MulOp>(&opRef))
+      if (std::optional<DecomposedRmsNorm> m = matchDecomposedRmsNorm(mul)) {
+        for (Operation *op : ArrayRef<Operation *>(m->ops).drop_back())
+          consumed.insert(op);
+        rmsNorms[mul] = std::move(*m);
+      }
   // Run-time activation quantizes: one step each, at the quantize_linear
   // (the ops before it that it computes are not launched). A dequantize
   // the wgmma GEMM reads through stays the GEMM's: the step then stores
@@ -835,6 +907,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // Plans one op (a top-level op, or one of a qc.fusion's body ops planned
   // on their own).
   auto planOp = [&](Operation *op) {
+    if (auto it = rmsNorms.find(op); it != rmsNorms.end()) {
+      const DecomposedRmsNorm &m = it->second;
+      plan.steps.push_back({GpuStep::Kind::Row, "", m.ops,
+                            {m.x, m.e, m.eps, m.g}, {op->getResult(0)}});
+      return;
+    }
     if (auto it = dynamicQuantize.find(op); it != dynamicQuantize.end()) {
       DynamicQuantize &m = it->second;
       GpuStep st{GpuStep::Kind::DynamicQuantize, "", m.ops,
@@ -983,8 +1061,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   };
   for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
     GpuStep &l = plan.steps[i];
-    if (l.kind != GpuStep::Kind::Row || l.ops.size() != 1 ||
-        !isa<qc::LayerNormOp, qc::RmsNormOp>(l.ops.front()))
+    bool norm = l.kind == GpuStep::Kind::Row &&
+                ((l.ops.size() == 1 &&
+                  isa<qc::LayerNormOp, qc::RmsNormOp>(l.ops.front())) ||
+                 isa<qc::PowOp>(l.ops.front()));
+    if (!norm)
       continue;
     size_t j = i + 1;
     while (j < plan.steps.size() &&
@@ -1147,8 +1228,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
                        : isa<qc::AttentionOp>(op)         ? "attention_"
-                       : isa<qc::RmsNormOp>(op) && dynQ   ? "rms_norm_dq_"
-                       : isa<qc::RmsNormOp>(op)           ? "rms_norm_"
+                       : isa<qc::RmsNormOp, qc::PowOp>(op) && dynQ
+                           ? "rms_norm_dq_"
+                       : isa<qc::RmsNormOp, qc::PowOp>(op) ? "rms_norm_"
                        : isa<qc::LayerNormOp>(op) && dynQ ? "layer_norm_dq_"
                        : isa<qc::LayerNormOp>(op) && s.ops.size() > 1
                            ? "layer_norm_q_"
@@ -1658,7 +1740,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  .getEpsilon()
                                  .convertToFloat())},
           {"bias", bool(cast<qc::LayerNormOp>(first).getBias())}};
-    if (isa<qc::LayerNormOp, qc::RmsNormOp>(first)) {
+    if (s.kind == GpuStep::Kind::Row && isa<qc::PowOp>(first))
+      step["attrs"] = json::Object{{"decomposed", true}};
+    if (s.kind == GpuStep::Kind::Row &&
+        isa<qc::LayerNormOp, qc::RmsNormOp, qc::PowOp>(first)) {
       if (qc::QuantizeLinearOp q = quantc::detail::stepQuantize(s))
         step["attrs"].getAsObject()->try_emplace(
             "quantize",

@@ -16,7 +16,9 @@
 //   qc.matmul (f32)               -> matmul_<i>  (static shapes)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
 //   qc.rms_norm / qc.attention    -> rms_norm_<i> / attention_<i> (raised
-//                                    graphs: qc-raise-patterns)
+//                                    graphs: qc-raise-patterns); the RMS
+//                                    norm exporters decompose (pow,
+//                                    reduce_mean, add, sqrt, div, mul) too
 //   sm_90a only: qc.matmul of e4m3 activations (1x128 blocks, or one
 //   scale) and a K-major e4m3 weight (qc-kmajor-weights: 128x128 blocks, or
 //   per channel) -> fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>], the
