@@ -279,6 +279,20 @@ def compile_example(name, tmp_path, check_ok, *args, target="sm_90"):
     return paths, pkg, program, decoder
 
 
+def assert_step_matches_model(step, views, scalars,
+                              model=qp.NumpyBackend(quantc.numerics)):
+    """The outputs a step wrote (`views`, after the step ran) equal the
+    numpy model of its kernel on the same inputs, bit for bit."""
+    want = [v.copy() for v in views]
+    for o in qp.output_positions(step):
+        want[o][...] = 0
+    model.step(step, want, scalars)
+    for o in qp.output_positions(step):
+        np.testing.assert_array_equal(views[o].view(np.uint8),
+                                      want[o].view(np.uint8),
+                                      err_msg=step["kernel"])
+
+
 def assert_rows_close(sims, ref, limit):
     """Every simulation within rel. RMS `limit` of the Executor, its median
     element exact (a wrong index or formula would move every row)."""
@@ -968,20 +982,12 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
             "block": 128, "dequantized": dequantized}
         assert len(qp.output_positions(s)) == (4 if dequantized else 5)
     qp.check_signatures(qp.Package(pkg))
-    model = qp.NumpyBackend(quantc.numerics)
     checked = []
 
     def on_step(i, step, views, scalars):
-        if not step["kernel"].startswith("layer_norm_dq_"):
-            return
-        want = [v.copy() for v in views]
-        for o in qp.output_positions(step):
-            want[o][...] = 0
-        model.step(step, want, scalars)
-        for o in qp.output_positions(step):
-            np.testing.assert_array_equal(views[o].view(np.uint8),
-                                          want[o].view(np.uint8))
-        checked.append(i)
+        if step["kernel"].startswith("layer_norm_dq_"):
+            assert_step_matches_model(step, views, scalars)
+            checked.append(i)
 
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
     qp.run(qp.Package(pkg), load_npz(paths["test"]), backend, on_step)
@@ -1019,7 +1025,6 @@ def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
     if raise_ == "all":  # the attention's matmuls and softmax are in it
         assert not any(k.startswith(("softmax_", "matmul_")) for k in ks), ks
     qp.check_signatures(qp.Package(pkg))
-    model = qp.NumpyBackend(quantc.numerics)
     rc = _gpu_run_check()
     checked = []
 
@@ -1036,13 +1041,7 @@ def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
                 "silu(" in step.get("expr", "") and k.startswith("ew_") or
                 "gelu(" in step.get("expr", "") and k.startswith("ew_")):
             return
-        want = [v.copy() for v in views]
-        for o in qp.output_positions(step):
-            want[o][...] = 0
-        model.step(step, want, scalars)
-        for o in qp.output_positions(step):
-            np.testing.assert_array_equal(views[o].view(np.uint8),
-                                          want[o].view(np.uint8), err_msg=k)
+        assert_step_matches_model(step, views, scalars)
         checked.append(k)
 
     data = load_npz(paths["test"])
@@ -1108,20 +1107,12 @@ def test_decomposed_rms_norm_is_one_row_kernel(fmt, target, prefix, check_ok,
     assert len(norms) == 5 and all(s["kernel"].startswith(prefix) and
                                    s["attrs"]["decomposed"] for s in norms)
     assert not any(s["kernel"].startswith("reduce_mean_") for s in p["steps"])
-    model = qp.NumpyBackend(quantc.numerics)
     checked = []
 
     def on_step(i, step, views, scalars):
-        if not step["kernel"].startswith("rms_norm_"):
-            return
-        want = [v.copy() for v in views]
-        for o in qp.output_positions(step):
-            want[o][...] = 0
-        model.step(step, want, scalars)
-        for o in qp.output_positions(step):
-            np.testing.assert_array_equal(views[o].view(np.uint8),
-                                          want[o].view(np.uint8))
-        checked.append(i)
+        if step["kernel"].startswith("rms_norm_"):
+            assert_step_matches_model(step, views, scalars)
+            checked.append(i)
 
     data = load_npz(paths["test"])
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
