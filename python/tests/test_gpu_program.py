@@ -899,6 +899,17 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     assert any(k.startswith("fp8_gemm_" if wgmma else "matmul_")
                for k in kernels), kernels
     qp.check_signatures(qp.Package(pkg))
+    # The quantize step on the host equals its numpy model bit for bit.
+    steps = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith("dyn_"):
+            assert_step_matches_model(step, views, scalars)
+            steps.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), {"x": data}, backend, on_step)
+    assert len(steps) == 1
     ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
                                         "y")
     # The quantize is exact; the f32 matmul (or the emulated wgmma) sums
@@ -1120,3 +1131,76 @@ def test_decomposed_rms_norm_is_one_row_kernel(fmt, target, prefix, check_ok,
     assert len(checked) == 5
     ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
     assert_rows_close(sims, ref, 2e-2)
+
+
+@pytest.mark.parametrize("fmt", ["int8-dynamic", "fp8-1x128"])
+def test_decomposed_rms_norm_gains_and_one_row(fmt, run_tool, tmp_path):
+    """Two decomposed RMS norms in one graph, one with a [D] gain and one
+    with a single gain, at one static row (the fused quantize's scale then
+    has one element too): two distinct kernels, each reading its own gain,
+    bit for bit against the numpy model, and the program matches the
+    Executor."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(7)
+    D = 64
+    inits = [numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+             numpy_helper.from_array(np.array(1e-5, np.float32), "eps"),
+             numpy_helper.from_array(
+                 (1 + 0.3 * rng.standard_normal(D)).astype(np.float32), "g1"),
+             numpy_helper.from_array(np.array(1.7, np.float32), "g2"),
+             numpy_helper.from_array(
+                 (rng.standard_normal((D, D)) / 8).astype(np.float32), "w1"),
+             numpy_helper.from_array(
+                 (rng.standard_normal((D, 16)) / 8).astype(np.float32), "w2")]
+    nodes = []
+
+    def rms(x, g, out):
+        nodes.extend([
+            helper.make_node("Pow", [x, "two"], [out + ".p"]),
+            helper.make_node("ReduceMean", [out + ".p"], [out + ".m"],
+                             axes=[-1], keepdims=1),
+            helper.make_node("Add", [out + ".m", "eps"], [out + ".a"]),
+            helper.make_node("Sqrt", [out + ".a"], [out + ".s"]),
+            helper.make_node("Div", [x, out + ".s"], [out + ".d"]),
+            helper.make_node("Mul", [out + ".d", g], [out])])
+
+    rms("x", "g1", "n1")
+    nodes.append(helper.make_node("MatMul", ["n1", "w1"], ["h"]))
+    rms("h", "g2", "n2")
+    nodes.append(helper.make_node("MatMul", ["n2", "w2"], ["y"]))
+    g = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                   [1, D])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16])],
+        inits)
+    model = tmp_path / "rms.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    data = rng.standard_normal((1, D)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", x=data)
+    pkg = tmp_path / "rms.qcpkg"
+    args = (["--format", "int8", "--activations", "dynamic"]
+            if fmt == "int8-dynamic" else ["--format", fmt])
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz",
+                   "-o", pkg, "--no-cubin", "-q", "--target", "sm_89", *args)
+    assert res.returncode == 0, describe(res)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    norms = [s for s in p["steps"] if s["kernel"].startswith("rms_norm_dq_")]
+    assert len(norms) == 2 and norms[0]["kernel"] != norms[1]["kernel"], \
+        [s["kernel"] for s in p["steps"]]
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith("rms_norm_"):
+            assert_step_matches_model(step, views, scalars)
+            checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), {"x": data}, backend, on_step)
+    assert len(checked) == 2
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
+                                        "y")
+    # Quantizes and norms exact; the f32 matmuls sum in another order.
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))

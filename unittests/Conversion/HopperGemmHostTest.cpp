@@ -435,7 +435,8 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
 // max(amax / QMAX[0], FLOOR[0]) per 1x128 group, then quantize_linear;
 // the codes and scales equal the Numerics library's on the f32 result,
 // bit for bit. A row whose activation scales are zero is all zero: its
-// scale is FLOOR (the plain fp8 output writes 1 there).
+// scale is FLOOR (the plain fp8 output writes 1 there). QMAX and FLOOR are
+// not 448 and FLT_MIN here, so a kernel that ignored them would fail.
 TEST_F(HopperGemmHost, OutputScaleFloorIsTheRunTimeQuantize) {
   using S = nx::FP8GemmScales;
   HopperGemmConfig f32 = config(S::Block1x128, 128, 3);
@@ -444,7 +445,7 @@ TEST_F(HopperGemmHost, OutputScaleFloorIsTheRunTimeQuantize) {
   q.outputScaleFloor = true;
   auto hk = build({{"f", f32}, {"q", q}});
   ASSERT_TRUE(hk);
-  const float qmax = 448.0f, floor = std::numeric_limits<float>::min();
+  const float qmax = 240.0f, floor = 0x1p-20f;
   for (auto [M, N, K] : {std::array<int64_t, 3>{131, 300, 272},
                          std::array<int64_t, 3>{3, 129, 16}}) {
     Problem p(M, N, K, S::Block1x128, 5);

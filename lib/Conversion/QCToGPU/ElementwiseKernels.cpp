@@ -1834,9 +1834,11 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
                          b, loc, arith::CmpFPredicate::OEQ,
                          loadF32(e, entry.getArgument(nOut + 1), e.c64(0)),
                          e.f32c(2.0f));
-    bool scalarGain =
-        !rn && cast<RankedTensorType>(step.ops.back()->getOperand(1).getType())
-                       .getNumElements() == 1;
+    // The gain is the step's input 3 (ops.back() may be a fused quantize).
+    auto gainTy = rn ? RankedTensorType()
+                     : cast<RankedTensorType>(step.inputs[3].getType());
+    bool scalarGain = gainTy && gainTy.hasStaticShape() &&
+                      gainTy.getNumElements() == 1;
     auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
                                    ValueRange{f64c(e, 0.0)});
     {

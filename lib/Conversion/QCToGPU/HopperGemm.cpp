@@ -296,12 +296,14 @@ static LogicalResult storeBlockFP8(
     return e.select(
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
   };
-  // The Executor's maxNaN: NaN if either is NaN, else the larger.
+  // The Executor's maxNaN: NaN if either is NaN, else x > y ? x : y (its
+  // order: equal values of opposite sign give y).
   auto maxNaN = [&](Value x, Value y) {
     Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
+    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
     return e.select(
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
-        larger(x, y));
+        e.select(gt, x, y));
   };
   auto groupMax = [&](Value x, Value y) {
     return QMAX ? maxNaN(x, y) : larger(x, y);

@@ -598,9 +598,11 @@ std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
     return std::nullopt;
   // s may be read by later ops (the dequantize), not by earlier ones: the
   // step runs where q is.
-  for (Operation *u : mx->getUsers())
-    if (u != q && u->isBeforeInBlock(q))
+  for (Operation *u : mx->getUsers()) {
+    Operation *at = q->getBlock()->findAncestorOpInBlock(*u);
+    if (u != q && (!at || at == q.getOperation() || at->isBeforeInBlock(q)))
       return std::nullopt;
+  }
 
   DynamicQuantize m{q, {}, q.getX(), dv.getRhs(), mx.getRhs(), b, {}};
   SmallVector<Operation *> amaxOps;
@@ -828,7 +830,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     std::optional<DynamicQuantize> m;
     if (!q || !(m = matchDynamicQuantize(q)))
       continue;
-    if (m->dq && consumed.contains(m->dq)) {
+    // (Also when a wgmma GEMM reads the dequantize beside other ops: the
+    // GEMM reads the codes and scales, which must then be stored.)
+    if (m->dq && (consumed.contains(m->dq) ||
+                  llvm::any_of(m->dq->getUsers(), [&](Operation *u) {
+                    return hopper.contains(u);
+                  }))) {
       m->dq = {};
       m->ops.pop_back();
     }
@@ -1212,6 +1219,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
        << ":";
     for (Type t : op->getOperandTypes())
       os << t << ",";
+    // A row step of several ops (a decomposed RMS norm) reads more than
+    // its first op's operands: every input's type decides its indexing.
+    if (s.ops.size() > 1)
+      for (Value v : s.inputs)
+        os << v.getType() << ";";
     os << op->getResult(0).getType();
     // A fused run-time quantize: its codes, block and whether it also
     // dequantizes.
