@@ -358,13 +358,7 @@ def attention_error(step, views):
     mask = views[4] if len(views) > 4 else None
     attrs = step["attrs"]
     ref = qp.attention_rows(attrs, q, kt, v, mask).astype(np.float64)
-    s = np.matmul(q.astype(np.float64), kt.astype(np.float64)).astype(np.float32)
-    if attrs["scale"] != 1.0:
-        s = (s * np.float32(attrs["scale"])).astype(np.float32)
-    if mask is not None:
-        s = (np.where(np.asarray(mask) != 0, s, np.float32(attrs["mask_value"]))
-             if "mask_value" in attrs else (s + mask).astype(np.float32))
-    p = qp.softmax_rows(s.reshape(-1, s.shape[-1])).reshape(s.shape)
+    p = qp.attention_probs(attrs, q, kt, mask)
     mag = np.matmul(p.astype(np.float64), np.abs(v).astype(np.float64))
     d = np.abs(out.astype(np.float64) - ref)
     d = np.where(np.isnan(ref) & np.isnan(out), 0.0, d)

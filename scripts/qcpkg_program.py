@@ -286,12 +286,12 @@ CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
 
 
-def attention_rows(attrs, q, kt, v, mask=None):
-    """qc.attention (the attention_<i> kernels): scores q x kt summed in
-    float64 (the kernel in fp32 with fma, the Executor with OpenBLAS),
-    rounded to f32, times the scale (when not 1), the mask added (f32) or,
-    with attrs.mask_value, put where the (i1) mask is false; the softmax
-    row as the Executor's; probs x v summed in float64."""
+def attention_probs(attrs, q, kt, mask=None):
+    """qc.attention's probabilities (the attention_<i> kernels): scores q
+    x kt summed in float64 (the kernel in fp32 with fma, the Executor with
+    OpenBLAS), rounded to f32, times the scale (when not 1), the mask added
+    (f32) or, with attrs.mask_value, put where the (i1) mask is false; the
+    softmax row as the Executor's."""
     f = np.float32
     s = np.matmul(q.astype(np.float64), kt.astype(np.float64)).astype(f)
     if attrs["scale"] != 1.0:
@@ -301,8 +301,14 @@ def attention_rows(attrs, q, kt, v, mask=None):
             s = np.where(np.asarray(mask) != 0, s, f(attrs["mask_value"]))
         else:
             s = (s + mask.astype(f)).astype(f)
-    p = softmax_rows(s.reshape(-1, s.shape[-1])).reshape(s.shape)
-    return np.matmul(p.astype(np.float64), v.astype(np.float64)).astype(f)
+    return softmax_rows(s.reshape(-1, s.shape[-1])).reshape(s.shape)
+
+
+def attention_rows(attrs, q, kt, v, mask=None):
+    """qc.attention: attention_probs x v, summed in float64."""
+    p = attention_probs(attrs, q, kt, mask)
+    return np.matmul(p.astype(np.float64),
+                     v.astype(np.float64)).astype(np.float32)
 
 
 def rms_norm_rows(x, g, eps, exponent=2.0):
@@ -470,12 +476,13 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     return np.broadcast_to(r, out_shape)
 
 
-def dynamic_scales(x, qmax, floor, b, codes):
-    """A run-time quantize's scales (dyn_quantize / dyn_qdq steps, the
-    sm_90a GEMM's fp8-1x128 output), f32 [..., ceil(K / b)]: per block of
-    b along x's last axis, maxNaN(max |x| / qmax, floor) (the block's max a
-    NaN if any element is); and its quantize's expr head for eval_expr
-    ("quantize_linear:f8E4M3FN:a1:b128")."""
+def run_time_quantize(x, qmax, floor, b, codes, dequantized, numerics):
+    """A run-time quantize (dyn_quantize / dyn_qdq steps, the norms'
+    fused one, the sm_90a GEMM's fp8-1x128 output): the scales, f32 [...,
+    ceil(K / b)], per block of b along x's last axis maxNaN(max |x| / qmax,
+    floor) (the block's max a NaN if any element is); then the codes of
+    `codes`, or with `dequantized` their f32 values. Returns (codes or
+    values, scales)."""
     K = x.shape[-1]
     nb = -(-K // b)
     rows = np.abs(x.reshape(-1, K).astype(np.float32))
@@ -487,8 +494,10 @@ def dynamic_scales(x, qmax, floor, b, codes):
     f = np.float32(floor.reshape(-1)[0])
     s = np.where(np.isnan(d) | np.isnan(f), np.float32(np.nan),
                  np.where(d > f, d, f)).astype(np.float32)
-    return (s.reshape(x.shape[:-1] + (nb,)),
-            f"quantize_linear:{codes}:a{x.ndim - 1}:b{b}")
+    s = s.reshape(x.shape[:-1] + (nb,))
+    q = f"quantize_linear:{codes}:a{x.ndim - 1}:b{b}"
+    expr = f"de{q}({q}(in0,in1),in1)" if dequantized else f"{q}(in0,in1)"
+    return eval_expr(expr, [x, s], x.shape, numerics), s
 
 
 class NumpyBackend:
@@ -515,16 +524,12 @@ class NumpyBackend:
         (qmax and floor are the last pointers): the codes and scales, or
         the dequantized row, in the output pointers after the norm's."""
         qa = step["attrs"]["quantize"]
-        y = views[0]
-        sc, q = dynamic_scales(y, views[-2], views[-1], qa["block"],
-                               qa["codes"])
+        out, sc = run_time_quantize(views[0], views[-2], views[-1],
+                                    qa["block"], qa["codes"],
+                                    qa["dequantized"], self.nx)
         at = output_positions(step)[-1 if qa["dequantized"] else -2]
-        if qa["dequantized"]:
-            views[at][...] = eval_expr(f"de{q}({q}(in0,in1),in1)", [y, sc],
-                                       y.shape, self.nx)
-        else:
-            views[at][...] = eval_expr(f"{q}(in0,in1)", [y, sc], y.shape,
-                                       self.nx)
+        views[at][...] = out
+        if not qa["dequantized"]:
             views[at + 1][...] = sc.reshape(views[at + 1].shape)
 
     def step(self, step, views, scalars, grid=None):
@@ -565,16 +570,15 @@ class NumpyBackend:
                 # C and CS: the f32 result's run-time 1x128 quantize (QMAX
                 # and FLOOR after CS, the epilogue's inputs after them).
                 y = self._epilogue(step, acc, views, out.shape, 8)
-                sc, q = dynamic_scales(y, views[6], views[7], 128, "f8E4M3FN")
-                out[...] = eval_expr(f"{q}(in0,in1)", [y, sc], y.shape, self.nx)
+                out[...], sc = run_time_quantize(y, views[6], views[7], 128,
+                                                 "f8E4M3FN", False, self.nx)
                 views[5][...] = sc.reshape(views[5].shape)
         elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
             qdq = k.startswith("dyn_qdq_")
             x, qmax, floor = views[1 if qdq else 2:]
-            s, q = dynamic_scales(x, qmax, floor, step["attrs"]["block"],
-                                  step["attrs"]["codes"])
-            expr = f"de{q}({q}(in0,in1),in1)" if qdq else f"{q}(in0,in1)"
-            views[0][...] = eval_expr(expr, [x, s], x.shape, self.nx)
+            views[0][...], s = run_time_quantize(
+                x, qmax, floor, step["attrs"]["block"],
+                step["attrs"]["codes"], qdq, self.nx)
             if not qdq:
                 views[1][...] = s.reshape(views[1].shape)
         elif k.startswith("ew_"):

@@ -247,7 +247,7 @@ bool isRowOp(Operation *op) {
         !kt.getElementType().isF32() || !vt.getElementType().isF32() ||
         !elementTypeOf(at.getResult()).isF32() || in.isDynamicDim(r - 2) ||
         kt.isDynamicDim(r - 1) || vt.isDynamicDim(r - 1) ||
-        kt.getDimSize(r - 1) < 1 || (r == 2 && in.isDynamicDim(0)))
+        kt.getDimSize(r - 1) < 1)
       return false;
     if (Value m = at.getMask()) {
       auto mt = cast<RankedTensorType>(m.getType());
@@ -538,7 +538,6 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   return c;
 }
 
-
 /// A run-time activation quantize as qc-quantize-linear writes it (F31;
 /// dynamicFakeQuantize and blockAbsMax), along the last axis of x (rank r,
 /// K static) by blocks of `block` (fp8-1x128: 128; per token: K):
@@ -600,7 +599,7 @@ std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
   // step runs where q is.
   for (Operation *u : mx->getUsers()) {
     Operation *at = q->getBlock()->findAncestorOpInBlock(*u);
-    if (u != q && (!at || at == q.getOperation() || at->isBeforeInBlock(q)))
+    if (u != q && (!at || at->isBeforeInBlock(q)))
       return std::nullopt;
   }
 
@@ -705,7 +704,6 @@ std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
   }
   return m;
 }
-
 
 /// An RMS norm as the ONNX exporters decompose it (LLaMA-style):
 ///   mul(div(x, sqrt(add(reduce_mean(pow(x, e), [last], keepdims), eps))), g)
@@ -1746,12 +1744,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     if (auto rn = dyn_cast<qc::RmsNormOp>(first))
       step["attrs"] = json::Object{
           {"epsilon", double(rn.getEpsilon().convertToFloat())}};
-    if (isa<qc::LayerNormOp>(first))
+    if (auto ln = dyn_cast<qc::LayerNormOp>(first))
       step["attrs"] = json::Object{
-          {"epsilon", double(cast<qc::LayerNormOp>(first)
-                                 .getEpsilon()
-                                 .convertToFloat())},
-          {"bias", bool(cast<qc::LayerNormOp>(first).getBias())}};
+          {"epsilon", double(ln.getEpsilon().convertToFloat())},
+          {"bias", bool(ln.getBias())}};
     if (s.kind == GpuStep::Kind::Row && isa<qc::PowOp>(first))
       step["attrs"] = json::Object{{"decomposed", true}};
     if (s.kind == GpuStep::Kind::Row &&
