@@ -293,6 +293,22 @@ def assert_step_matches_model(step, views, scalars,
                                       err_msg=step["kernel"])
 
 
+def host_steps_match_model(pkg, inputs, prefix):
+    """Runs `pkg` with its own kernels on the host and checks every step
+    whose kernel starts with `prefix` against its numpy model, bit for bit.
+    Returns how many steps it checked."""
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith(prefix):
+            assert_step_matches_model(step, views, scalars)
+            checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), inputs, backend, on_step)
+    return len(checked)
+
+
 def assert_rows_close(sims, ref, limit):
     """Every simulation within rel. RMS `limit` of the Executor, its median
     element exact (a wrong index or formula would move every row)."""
@@ -900,16 +916,7 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
                for k in kernels), kernels
     qp.check_signatures(qp.Package(pkg))
     # The quantize step on the host equals its numpy model bit for bit.
-    steps = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith("dyn_"):
-            assert_step_matches_model(step, views, scalars)
-            steps.append(i)
-
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), {"x": data}, backend, on_step)
-    assert len(steps) == 1
+    assert host_steps_match_model(pkg, {"x": data}, "dyn_") == 1
     ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
                                         "y")
     # The quantize is exact; the f32 matmul (or the emulated wgmma) sums
@@ -993,16 +1000,8 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
             "block": 128, "dequantized": dequantized}
         assert len(qp.output_positions(s)) == (4 if dequantized else 5)
     qp.check_signatures(qp.Package(pkg))
-    checked = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith("layer_norm_dq_"):
-            assert_step_matches_model(step, views, scalars)
-            checked.append(i)
-
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), load_npz(paths["test"]), backend, on_step)
-    assert len(checked) == 5
+    assert host_steps_match_model(pkg, load_npz(paths["test"]),
+                                  "layer_norm_dq_") == 5
 
 
 @pytest.mark.parametrize("name,fmt,target,raise_,kernels", [
@@ -1118,17 +1117,8 @@ def test_decomposed_rms_norm_is_one_row_kernel(fmt, target, prefix, check_ok,
     assert len(norms) == 5 and all(s["kernel"].startswith(prefix) and
                                    s["attrs"]["decomposed"] for s in norms)
     assert not any(s["kernel"].startswith("reduce_mean_") for s in p["steps"])
-    checked = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith("rms_norm_"):
-            assert_step_matches_model(step, views, scalars)
-            checked.append(i)
-
     data = load_npz(paths["test"])
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), data, backend, on_step)
-    assert len(checked) == 5
+    assert host_steps_match_model(pkg, data, "rms_norm_") == 5
     ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
     assert_rows_close(sims, ref, 2e-2)
 
@@ -1189,16 +1179,7 @@ def test_decomposed_rms_norm_gains_and_one_row(fmt, run_tool, tmp_path):
     norms = [s for s in p["steps"] if s["kernel"].startswith("rms_norm_dq_")]
     assert len(norms) == 2 and norms[0]["kernel"] != norms[1]["kernel"], \
         [s["kernel"] for s in p["steps"]]
-    checked = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith("rms_norm_"):
-            assert_step_matches_model(step, views, scalars)
-            checked.append(i)
-
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), {"x": data}, backend, on_step)
-    assert len(checked) == 2
+    assert host_steps_match_model(pkg, {"x": data}, "rms_norm_") == 2
     ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
                                         "y")
     # Quantizes and norms exact; the f32 matmuls sum in another order.
