@@ -3,7 +3,7 @@
 // Developer tool: builds one GEMM kernel for one target and prints its MLIR,
 // its PTX, or writes its cubin.
 //
-//   quant-kernel-gen --target sm_120a|sm_90a|sm_90|sm_89
+//   quant-kernel-gen --target sm_120a|sm_100a|sm_90a|sm_90|sm_89
 //                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
 //                    [--stages N] [--tile-n N] [--swap-ab] [--persistent]
 //                    [--split-k N]
@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
+#include "quantc/Conversion/QCToGPU/BlackwellGemm.h"
 #include "quantc/Conversion/QCToGPU/HopperGemm.h"
 #include "quantc/Target/PTX/PTXEmitter.h"
 
@@ -37,7 +38,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::OptionCategory cat("quant-kernel-gen options");
   llvm::cl::opt<std::string> target(
-      "target", llvm::cl::desc("GPU target: sm_89, sm_90, sm_90a or sm_120a"),
+      "target",
+      llvm::cl::desc("GPU target: sm_89, sm_90, sm_90a, sm_100a or sm_120a"),
       llvm::cl::value_desc("chip"), llvm::cl::Required, llvm::cl::cat(cat));
   enum class Emit { MLIR, PTX, Cubin };
   llvm::cl::opt<Emit> emit(
@@ -55,7 +57,9 @@ int main(int argc, char **argv) {
       "kernel", llvm::cl::desc("Which GEMM"), llvm::cl::init(Kernel::MXFP8),
       llvm::cl::values(
           clEnumValN(Kernel::MXFP8, "mxfp8-gemm",
-                     "MXFP8 (E8M0 per 32 along K), mma.sync, every target"),
+                     "MXFP8 (E8M0 per 32 along K): mma.sync, or on sm_100a "
+                     "TMA + tcgen05.mma block_scale (A and B through tensor "
+                     "maps)"),
           clEnumValN(Kernel::MXFP4, "mxfp4-gemm",
                      "MXFP4 (e2m1, E8M0 per 32 along K), block-scaled "
                      "mma.sync, sm_120a only"),
@@ -70,12 +74,14 @@ int main(int argc, char **argv) {
       "stages",
       llvm::cl::desc("Pipeline stages of fp8-gemm (default 6; 2 up to what "
                      "227 KiB of shared memory holds: 7 at tile-n 128, 9 at "
-                     "64, 12 at 16)"),
+                     "64, 12 at 16) and of the sm_100a mxfp8-gemm (default "
+                     "4; 7 at tile-n 128)"),
       llvm::cl::init(6), llvm::cl::cat(cat));
   llvm::cl::opt<unsigned> tileN(
       "tile-n",
       llvm::cl::desc("Columns of a CTA's tile in fp8-gemm: 16, 32, 64, 128 "
-                     "(default) or 256 (not with 1x128 scales)"),
+                     "(default) or 256 (not with 1x128 scales); in the "
+                     "sm_100a mxfp8-gemm: 32, 64, 128 (default) or 256"),
       llvm::cl::init(128), llvm::cl::cat(cat));
   llvm::cl::opt<bool> swapAB(
       "swap-ab",
@@ -130,7 +136,7 @@ int main(int argc, char **argv) {
   std::optional<quantc::KernelTarget> t = quantc::parseKernelTarget(target);
   if (!t) {
     llvm::errs() << "quant-kernel-gen: error: unknown --target '" << target
-                 << "' (expected sm_89, sm_90, sm_90a or sm_120a)\n";
+                 << "' (expected sm_89, sm_90, sm_90a, sm_100a or sm_120a)\n";
     return 1;
   }
   if (kernel == Kernel::FP8Block && *t != quantc::KernelTarget::SM90a) {
@@ -185,9 +191,31 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   OwningOpRef<ModuleOp> top = ModuleOp::create(UnknownLoc::get(&ctx));
-  if (kernel == Kernel::FP8Block) {
+  const bool tcgen05 =
+      kernel == Kernel::MXFP8 && *t == quantc::KernelTarget::SM100a;
+  if (!tcgen05 && kernel != Kernel::FP8Block &&
+      (tileN.getNumOccurrences() || stages.getNumOccurrences())) {
+    llvm::errs() << "quant-kernel-gen: error: --tile-n and --stages are "
+                    "options of --kernel=fp8-gemm and of the sm_100a "
+                    "mxfp8-gemm\n";
+    return 1;
+  }
+  if (tcgen05) {
+    quantc::BlackwellGemmConfig cfg;
+    cfg.tileN = tileN;
+    if (stages.getNumOccurrences())
+      cfg.stages = stages;
+    if (llvm::Error e = quantc::verifyBlackwellGemmConfig(cfg)) {
+      llvm::errs() << "quant-kernel-gen: error: "
+                   << llvm::toString(std::move(e)) << "\n";
+      return 1;
+    }
+    if (failed(quantc::buildBlackwellMXFP8GemmKernel(*top, name, cfg)))
+      return 1;
+  } else if (kernel == Kernel::FP8Block) {
     quantc::HopperGemmConfig cfg;
-    cfg.stages = stages;
+    if (stages.getNumOccurrences())
+      cfg.stages = stages;
     cfg.scales = *mode;
     cfg.tileN = tileN;
     cfg.output = *outputKind;

@@ -36,6 +36,8 @@ std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip) {
     return KernelTarget::SM90;
   if (chip == "sm_90a")
     return KernelTarget::SM90a;
+  if (chip == "sm_100a")
+    return KernelTarget::SM100a;
   if (chip == "sm_120a")
     return KernelTarget::SM120a;
   return std::nullopt;
@@ -49,6 +51,8 @@ llvm::StringRef getChip(KernelTarget t) {
     return "sm_90";
   case KernelTarget::SM90a:
     return "sm_90a";
+  case KernelTarget::SM100a:
+    return "sm_100a";
   case KernelTarget::SM120a:
     return "sm_120a";
   }
@@ -63,6 +67,9 @@ llvm::StringRef getPTXFeatures(KernelTarget t) {
     // FP8 mma.sync.m16n8k32 with f32 accumulators needs PTX ISA 8.4 (wgmma,
     // TMA and setmaxnreg of the sm_90a GEMM need 8.0).
     return "+ptx84";
+  case KernelTarget::SM100a:
+    // tcgen05.mma ... block_scale with its .block32 scale vector needs PTX
+    // ISA 8.8 in the NVPTX backend of LLVM 22.
   case KernelTarget::SM120a:
     // mma ... kind::mxf8f6f4.block_scale needs PTX ISA 8.7 on sm_120a.
     return "+ptx88";
@@ -75,6 +82,7 @@ llvm::StringRef getMMAInstructionName(KernelTarget t) {
   case KernelTarget::SM89:
   case KernelTarget::SM90:
   case KernelTarget::SM90a:
+  case KernelTarget::SM100a:
     return "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32";
   case KernelTarget::SM120a:
     return "mma.sync.aligned.m16n8k32.row.col.kind::mxf8f6f4.block_scale."

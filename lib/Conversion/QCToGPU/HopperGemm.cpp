@@ -251,10 +251,7 @@ uint64_t getHopperTileDescriptor(uint32_t smemAddress) {
   return encodeWgmmaDescriptor({smemAddress, 16, 1024, 0, 1});
 }
 
-/// The extern shared array every sm_90a kernel addresses its dynamic shared
-/// memory through (`.extern .shared .align 1024`; 128-byte swizzle needs
-/// 1024-byte aligned tiles, gpu.dynamic_shared_memory gives only 16).
-static LLVM::GlobalOp getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
+LLVM::GlobalOp detail::getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
   if (auto g = kmod.lookupSymbol<LLVM::GlobalOp>(kSharedSymbol))
     return g;
   OpBuilder b(kmod.getContext());
@@ -436,7 +433,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // consumers (USETMAXREG needs a known block size and minctasm).
   func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(1));
   LLVM::GlobalOp smemGlobal =
-      getOrCreateSharedArray(func->getParentOfType<gpu::GPUModuleOp>());
+      detail::getOrCreateSharedArray(func->getParentOfType<gpu::GPUModuleOp>());
 
   Location loc = func.getLoc();
   detail::KernelEmitter e(b, loc);

@@ -171,6 +171,12 @@ createKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
                  mlir::TypeRange argTypes, llvm::ArrayRef<int32_t> block,
                  mlir::OpBuilder &b);
 
+/// The extern shared array the sm_90a and sm_100a kernels address their
+/// dynamic shared memory through (`.extern .shared .align 1024`; 128-byte
+/// swizzle needs 1024-byte aligned tiles, gpu.dynamic_shared_memory gives
+/// only 16), created in `kmod` on first use.
+mlir::LLVM::GlobalOp getOrCreateSharedArray(mlir::gpu::GPUModuleOp kmod);
+
 /// The signature every GEMM kernel shares: five pointers (the operands, their
 /// scales and C; or tensor maps in place of A and B), `extraPtrs` pointers
 /// of a fused epilogue, then M, N, K as i32.

@@ -44,12 +44,18 @@ enum class KernelTarget {
   /// the same program kernels as SM90 plus the warp-specialised TMA + wgmma
   /// FP8 GEMM of HopperGemm.h. An sm_90a cubin runs only on sm_90 devices.
   SM90a,
+  /// Datacenter Blackwell with its architecture-specific features
+  /// (tcgen05, tensor memory): the same program kernels as SM90 (FP8
+  /// mma.sync) plus the tcgen05 block-scaled MXFP8 GEMM of BlackwellGemm.h.
+  /// An sm_100a cubin runs only on sm_100 devices (B200, GB200).
+  SM100a,
   /// Consumer Blackwell: mma.sync ... kind::mxf8f6f4.block_scale, scales
   /// applied by the tensor core.
   SM120a,
 };
 
-/// "sm_89" -> SM89, "sm_90" -> SM90, "sm_90a" -> SM90a, "sm_120a" -> SM120a;
+/// "sm_89" -> SM89, "sm_90" -> SM90, "sm_90a" -> SM90a, "sm_100a" -> SM100a,
+/// "sm_120a" -> SM120a;
 /// anything else -> std::nullopt.
 std::optional<KernelTarget> parseKernelTarget(llvm::StringRef chip);
 /// The chip name ("sm_89", "sm_120a").
