@@ -109,6 +109,21 @@ constexpr llvm::StringLiteral kShflFn = "__qc_host_shfl";
 constexpr llvm::StringLiteral kCvtF8Fn = "__qc_host_cvt_f8x2";
 /// bar.warp.sync: (i32 member mask).
 constexpr llvm::StringLiteral kSyncWarpFn = "__qc_host_syncwarp";
+/// sm_100a tensor memory (each call made by every lane of the warp that
+/// executes the instruction; a tensor-memory address is lane << 16 |
+/// column): tcgen05.alloc (ptr dst in shared memory, i32 columns),
+/// tcgen05.dealloc (i32 taddr, i32 columns), tcgen05.st / tcgen05.ld of
+/// shape 32x32b (i32 taddr, ptr values, i32 count).
+constexpr llvm::StringLiteral kTmemAllocFn = "__qc_host_tmem_alloc";
+constexpr llvm::StringLiteral kTmemDeallocFn = "__qc_host_tmem_dealloc";
+constexpr llvm::StringLiteral kTmemStFn = "__qc_host_tmem_st";
+constexpr llvm::StringLiteral kTmemLdFn = "__qc_host_tmem_ld";
+/// tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale, issued by one
+/// thread: (i32 D taddr, i64 desc A, i64 desc B, i32 idesc, i32 enable-d,
+/// i32 scale-A taddr, i32 scale-B taddr).
+constexpr llvm::StringLiteral kTcMmaFn = "__qc_host_tcgen05_mma";
+/// tcgen05.commit ... mbarrier::arrive::one: (ptr bar).
+constexpr llvm::StringLiteral kTcCommitFn = "__qc_host_tcgen05_commit";
 
 /// Words a lane passes to the MMA: A (4), B (2), C (4 f32), D (4 f32)
 /// back, then the operand types (bit 0: A is e5m2, bit 1: B is e5m2, bit
@@ -184,8 +199,42 @@ std::string nvvmRefusal(Operation *op) {
   if (isa<NVVM::FenceMbarrierInitOp, NVVM::FenceProxyAcquireOp,
           NVVM::SetMaxRegisterOp, NVVM::WgmmaFenceAlignedOp,
           NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
-          NVVM::MBarrierTryWaitParityOp, NVVM::SyncWarpOp>(op))
+          NVVM::MBarrierTryWaitParityOp, NVVM::SyncWarpOp,
+          NVVM::Tcgen05FenceOp, NVVM::Tcgen05WaitOp>(op))
     return "";
+  // sm_100a: one CTA's tensor memory (cta_group::1), 32x32b accesses, the
+  // block-scaled MXFP8 MMA with A and B in shared memory.
+  auto cta1 = [](NVVM::CTAGroupKind g) { return g == NVVM::CTAGroupKind::CTA_1; };
+  if (auto o = dyn_cast<NVVM::Tcgen05AllocOp>(op))
+    return cta1(o.getGroup()) ? "" : name() + " for a CTA pair";
+  if (auto o = dyn_cast<NVVM::Tcgen05DeallocOp>(op))
+    return cta1(o.getGroup()) ? "" : name() + " for a CTA pair";
+  if (auto o = dyn_cast<NVVM::Tcgen05RelinquishAllocPermitOp>(op))
+    return cta1(o.getGroup()) ? "" : name() + " for a CTA pair";
+  if (auto o = dyn_cast<NVVM::Tcgen05CommitOp>(op))
+    return cta1(o.getGroup()) && !o.getMulticastMask()
+               ? ""
+               : name() + " for a CTA pair or multicast";
+  if (auto o = dyn_cast<NVVM::Tcgen05StOp>(op))
+    return o.getShape() == NVVM::Tcgen05LdStShape::SHAPE_32X32B &&
+                   !o.getUnpack() && !o.getOffset()
+               ? ""
+               : name() + " other than 32x32b without unpack";
+  if (auto o = dyn_cast<NVVM::Tcgen05LdOp>(op))
+    return o.getShape() == NVVM::Tcgen05LdStShape::SHAPE_32X32B &&
+                   !o.getPack() && !o.getOffset()
+               ? ""
+               : name() + " other than 32x32b without pack";
+  if (auto o = dyn_cast<NVVM::Tcgen05MMABlockScaleOp>(op))
+    return o.getKind() == NVVM::MMABlockScaleKind::MXF8F6F4 &&
+                   cta1(o.getCtaGroup()) &&
+                   o.getBlockScale() != NVVM::Tcgen05MMABlockScale::BLOCK16 &&
+                   o.getCollectorOp() ==
+                       NVVM::Tcgen05MMACollectorOp::DISCARD &&
+                   o.getMatrixA().getType().isInteger(64)
+               ? ""
+               : name() + " other than kind::mxf8f6f4 for one CTA with A "
+                          "and B in shared memory (not emulated on the host)";
   if (auto o = dyn_cast<NVVM::PrefetchOp>(op))
     return o.getPredicate() ? name() + " with a predicate" : "";
   if (auto o = dyn_cast<NVVM::MBarrierInitOp>(op))
@@ -335,12 +384,13 @@ std::string refusal(gpu::GPUFuncOp fn) {
             ", which the host lowering does not convert";
     } else {
       // Shared (3) and shared::cluster (7) pointers become host pointers
-      // into the block's shared region; local (5) or other spaces do not.
+      // into the block's shared region, tensor-memory addresses (6) the
+      // tcgen05 calls' i32; local (5) or other spaces do not.
       for (Type t : llvm::concat<Type>(llvm::to_vector(op->getOperandTypes()),
                                        llvm::to_vector(op->getResultTypes())))
         if (auto p = dyn_cast<LLVM::LLVMPointerType>(t);
             p && p.getAddressSpace() != 0 && p.getAddressSpace() != 3 &&
-            p.getAddressSpace() != 7)
+            p.getAddressSpace() != 6 && p.getAddressSpace() != 7)
           why = "it addresses memory space " +
                 std::to_string(p.getAddressSpace());
     }
@@ -379,6 +429,12 @@ void declareHostEntryPoints(ModuleOp host) {
   declare(kShflFn, i32, {i32, i32, i32, i32, i32});
   declare(kCvtF8Fn, i16, {f32, f32, i32});
   declare(kSyncWarpFn, none, {i32});
+  declare(kTmemAllocFn, none, {ptr, i32});
+  declare(kTmemDeallocFn, none, {i32, i32});
+  declare(kTmemStFn, none, {i32, ptr, i32});
+  declare(kTmemLdFn, none, {i32, ptr, i32});
+  declare(kTcMmaFn, none, {i32, i64, i64, i32, i32, i32, i32});
+  declare(kTcCommitFn, none, {ptr});
 }
 
 /// Stores `values` to consecutive slots of `elem` at `buf`.
@@ -449,13 +505,18 @@ void lowerCooperativeOps(func::FuncOp thread) {
     Value c = LLVM::ConstantOp::create(eb, loc, i32, eb.getI32IntegerAttr(n));
     return LLVM::AllocaOp::create(eb, loc, ptr, elem, c);
   };
-  Value mmaBuf, accBuf;
+  Value mmaBuf, accBuf, tmemBuf;
   if (llvm::any_of(ops, [](Operation *o) {
         return isMmaAsm(o) || isa<NVVM::MmaBlockScaleOp>(o);
       }))
     mmaBuf = stackBuffer(i32, kMmaWords);
   if (maxAcc)
     accBuf = stackBuffer(f32, maxAcc);
+  // tcgen05.ld / st of up to 128 registers.
+  if (llvm::any_of(ops, [](Operation *o) {
+        return isa<NVVM::Tcgen05LdOp, NVVM::Tcgen05StOp>(o);
+      }))
+    tmemBuf = stackBuffer(i32, 128);
   for (Operation *op : ops) {
     OpBuilder b(op);
     Location l = op->getLoc();
@@ -560,6 +621,40 @@ void lowerCooperativeOps(func::FuncOp thread) {
       repl = isF ? LLVM::BitcastOp::create(b, l, f32, r).getResult() : r;
     } else if (auto o = dyn_cast<NVVM::SyncWarpOp>(op)) {
       call(kSyncWarpFn, {}, {o.getMask()});
+    } else if (isa<NVVM::Tcgen05AllocOp, NVVM::Tcgen05DeallocOp,
+                   NVVM::Tcgen05StOp, NVVM::Tcgen05LdOp,
+                   NVVM::Tcgen05MMABlockScaleOp, NVVM::Tcgen05CommitOp>(op)) {
+      // Tensor-memory addresses (retyped pointers) as the i32 they are.
+      auto taddr = [&](Value p) -> Value {
+        return LLVM::PtrToIntOp::create(b, l, i32, p);
+      };
+      auto count = [&](Type t) {
+        auto v = dyn_cast<VectorType>(t);
+        return c32(v ? v.getNumElements() : 1);
+      };
+      if (auto o = dyn_cast<NVVM::Tcgen05AllocOp>(op)) {
+        call(kTmemAllocFn, {}, {o.getAddr(), o.getNCols()});
+      } else if (auto o = dyn_cast<NVVM::Tcgen05DeallocOp>(op)) {
+        call(kTmemDeallocFn, {}, {taddr(o.getTaddr()), o.getNCols()});
+      } else if (auto o = dyn_cast<NVVM::Tcgen05StOp>(op)) {
+        // The buffer is an i32 array: 4-byte aligned accesses.
+        LLVM::StoreOp::create(b, l, o.getVal(), tmemBuf, /*alignment=*/4);
+        call(kTmemStFn, {},
+             {taddr(o.getTmemAddr()), tmemBuf, count(o.getVal().getType())});
+      } else if (auto o = dyn_cast<NVVM::Tcgen05LdOp>(op)) {
+        call(kTmemLdFn, {},
+             {taddr(o.getTmemAddr()), tmemBuf, count(o.getRes().getType())});
+        repl = LLVM::LoadOp::create(b, l, o.getRes().getType(), tmemBuf,
+                                    /*alignment=*/4);
+      } else if (auto o = dyn_cast<NVVM::Tcgen05MMABlockScaleOp>(op)) {
+        call(kTcMmaFn, {},
+             {taddr(o.getMatrixD()), o.getMatrixA(), o.getMatrixB(),
+              o.getIdesc(),
+              LLVM::ZExtOp::create(b, l, i32, o.getEnableInputD()),
+              taddr(o.getScaleA()), taddr(o.getScaleB())});
+      } else if (auto o = dyn_cast<NVVM::Tcgen05CommitOp>(op)) {
+        call(kTcCommitFn, {}, {o.getAddr()});
+      }
     } else if (auto o = dyn_cast<NVVM::ConvertF32x2ToF8x2Op>(op)) {
       repl = call(kCvtF8Fn, {b.getI16Type()},
                   {o.getA(), o.getB(),
@@ -567,7 +662,8 @@ void lowerCooperativeOps(func::FuncOp thread) {
                  .getResult();
     }
     // Everything else (fences, prefetch, setmaxnreg, wgmma fence, commit
-    // and wait) has no effect here.
+    // and wait, tcgen05 fences and waits, relinquish_alloc_permit) has no
+    // effect here: the emulated operations complete when issued.
     if (repl)
       op->getResult(0).replaceAllUsesWith(repl);
     op->erase();
@@ -691,6 +787,7 @@ struct Thread {
   uint32_t c = 0, d = 0; // Wgmma: shape word; Shfl: mask and clamp, kind
   uint32_t mask = 0;     // Shfl: member mask
   uint32_t result = 0;   // Shfl: the value read
+  uint32_t tmemAllocs = 0, tmemDeallocs = 0; // tcgen05.alloc/dealloc made
 };
 
 /// Thread stacks, each above a PROT_NONE guard page (a thread that
@@ -752,6 +849,15 @@ struct HostBlock {
   uint32_t sharedBytes = 0; // the launch's dynamic shared memory
   std::map<uint32_t, MBarrierState> bars; // by shared offset
   std::string error;
+  // sm_100a tensor memory: 128 lanes x 512 columns of 32 bits (lane-major,
+  // created at the first tcgen05.alloc), allocated in units of 32 columns
+  // (bit u of tmemUnits: columns 32u .. 32u+31). A warp's lanes each make
+  // its tcgen05.alloc / dealloc calls: the first lane to make its i-th one
+  // performs it, the others must repeat it (warp by linear thread id / 32).
+  std::vector<uint32_t> tmem;
+  uint32_t tmemUnits = 0;
+  std::map<int64_t, std::vector<std::pair<uint32_t, uint32_t>>> tmemAllocs,
+      tmemDeallocs; // (column, columns) per warp, in call order
 };
 
 thread_local Thread *current = nullptr;
@@ -1431,6 +1537,275 @@ bool runBlock(HostBlock &bl, std::string &error) {
 
 } // namespace
 
+
+//===----------------------------------------------------------------------===//
+// sm_100a: tensor memory and tcgen05.mma (PTX ISA "Tensor Memory",
+// "tcgen05 Matrix Descriptors", "Block Scaling")
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr uint32_t kTmemLanes = 128, kTmemColumns = 512;
+
+int64_t linearTid(const Thread &t) {
+  return t.ids[0] + t.ids[6] * (t.ids[1] + t.ids[7] * t.ids[2]);
+}
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+/// tcgen05.alloc, dealloc, ld and st are .sync.aligned: every lane of the
+/// warp executes them together. The lanes park as at bar.warp.sync, so no
+/// lane runs ahead to the warp's next one (a lane replaying an alloc its
+/// warp's first lane performed must find it still allocated).
+void warpSync(Thread &t) {
+  t.mask = 0xffffffffu;
+  park(t, Park::SyncWarp);
+}
+
+/// Fails unless columns col .. col+n-1 (n >= 1) are allocated.
+void checkTmemColumns(Thread &t, uint32_t col, uint32_t n, const char *what) {
+  HostBlock &bl = *t.block;
+  for (uint32_t c = col; c < col + n; ++c)
+    if (c >= kTmemColumns || !(bl.tmemUnits >> (c / 32) & 1))
+      fail(t, std::string(what) + " uses tensor-memory column " +
+                  std::to_string(c) + ", which is not allocated");
+}
+
+/// The lane range a 32x32b access of warp `w` may touch: its quadrant.
+void checkTmemQuadrant(Thread &t, uint32_t taddr, const char *what) {
+  uint32_t lane = taddr >> 16, quad = uint32_t(linearTid(t) / 32 % 4);
+  if (lane != 32 * quad)
+    fail(t, std::string(what) + ".32x32b at tensor-memory lane " +
+                std::to_string(lane) + " from warp " +
+                std::to_string(linearTid(t) / 32) +
+                ", which may access lanes " + std::to_string(32 * quad) +
+                " .. " + std::to_string(32 * quad + 31) + " only");
+}
+
+/// A tcgen05 shared-memory descriptor as the wgmma one operandByte reads:
+/// the same start address, offsets and base offset; bits 46-48 must hold
+/// the version 0b001, bit 52 (absolute LBO, sm_103a) must be 0; swizzle
+/// modes 0 / 2 / 4 / 6 (none / 128 / 64 / 32 bytes) are the wgmma's 0 / 1 /
+/// 2 / 3 at bits 62-63. "" or why the descriptor is not emulated.
+std::string tcgen05ToWgmmaDescriptor(uint64_t desc, uint64_t &out) {
+  uint32_t version = uint32_t(desc >> 46) & 7, mode = uint32_t(desc >> 61);
+  if (version != 1)
+    return "a shared-memory descriptor " + hex(desc) + " whose bits 46-48 are " +
+           std::to_string(version) + ", not the fixed 0b001 of sm_100";
+  if (desc >> 52 & 1)
+    return "a shared-memory descriptor " + hex(desc) +
+           " with an absolute leading byte offset (bit 52; sm_103a only)";
+  if (mode & 1)
+    return "a shared-memory descriptor " + hex(desc) + " with swizzle mode " +
+           std::to_string(mode) +
+           " (only none, 128, 64 and 32 bytes are emulated)";
+  if (desc & 0x1FE0'0000'C000'C000ull)
+    return "a shared-memory descriptor " + hex(desc) +
+           " with reserved bits set";
+  out = (desc & 0x000E'3FFF'3FFF'3FFFull) | (uint64_t(mode / 2) << 62);
+  return "";
+}
+} // namespace
+
+extern "C" void hostTmemAlloc(void *dst, uint32_t ncols) {
+  Thread &t = self();
+  warpSync(t);
+  HostBlock &bl = *t.block;
+  uint32_t off = sharedOffset(t, dst, 4, "tcgen05.alloc's destination");
+  if (off % 4)
+    fail(t, "tcgen05.alloc to shared offset " + std::to_string(off) +
+                ": the destination must be 4-byte aligned");
+  if (ncols < 32 || ncols > kTmemColumns || (ncols & (ncols - 1)))
+    fail(t, "tcgen05.alloc of " + std::to_string(ncols) +
+                " columns (a power of two in 32 .. 512)");
+  auto &warpAllocs = bl.tmemAllocs[linearTid(t) / 32];
+  uint32_t i = t.tmemAllocs++;
+  if (i == warpAllocs.size()) {
+    // The first lane performs it: the lowest free range aligned to its
+    // size (the emulation runs one block at a time, so nothing frees
+    // columns while it would wait).
+    uint32_t units = ncols / 32, mask = (units == 16 ? 0xFFFFu
+                                                     : (1u << units) - 1);
+    uint32_t at = 16;
+    for (uint32_t u = 0; u + units <= 16; u += units)
+      if (!(bl.tmemUnits & (mask << u))) {
+        at = u;
+        break;
+      }
+    if (at == 16)
+      fail(t, "tcgen05.alloc of " + std::to_string(ncols) +
+                  " columns: not that many free in the block's 512 (it would "
+                  "wait forever)");
+    bl.tmemUnits |= mask << at;
+    warpAllocs.push_back({32 * at, ncols});
+    if (bl.tmem.empty())
+      bl.tmem.assign(size_t(kTmemLanes) * kTmemColumns, 0xA5A5A5A5u);
+  } else if (warpAllocs[i].second != ncols) {
+    fail(t, "tcgen05.alloc: the lanes of warp " +
+                std::to_string(linearTid(t) / 32) +
+                " ask for different column counts");
+  }
+  uint32_t taddr = warpAllocs[i].first; // lane 0
+  std::memcpy(dst, &taddr, 4);
+}
+
+extern "C" void hostTmemDealloc(uint32_t taddr, uint32_t ncols) {
+  Thread &t = self();
+  warpSync(t);
+  HostBlock &bl = *t.block;
+  auto &warpFrees = bl.tmemDeallocs[linearTid(t) / 32];
+  uint32_t i = t.tmemDeallocs++, col = taddr & 0xFFFF;
+  if (i < warpFrees.size()) {
+    if (warpFrees[i] != std::make_pair(col, ncols))
+      fail(t, "tcgen05.dealloc: the lanes of warp " +
+                  std::to_string(linearTid(t) / 32) +
+                  " free different columns");
+    return;
+  }
+  if ((taddr >> 16) != 0 || ncols < 32 || ncols > kTmemColumns ||
+      (ncols & (ncols - 1)) || col % 32 || col + ncols > kTmemColumns)
+    fail(t, "tcgen05.dealloc of " + std::to_string(ncols) + " columns at " +
+                hex(taddr) + " (not an address tcgen05.alloc returns)");
+  uint32_t units = ncols / 32,
+           mask = (units == 16 ? 0xFFFFu : (1u << units) - 1) << (col / 32);
+  if ((bl.tmemUnits & mask) != mask)
+    fail(t, "tcgen05.dealloc of " + std::to_string(ncols) +
+                " columns at column " + std::to_string(col) +
+                ", which are not all allocated");
+  bl.tmemUnits &= ~mask;
+  warpFrees.push_back({col, ncols});
+}
+
+extern "C" void hostTmemSt(uint32_t taddr, const uint32_t *values,
+                           uint32_t n) {
+  Thread &t = self();
+  warpSync(t);
+  checkTmemQuadrant(t, taddr, "tcgen05.st");
+  uint32_t col = taddr & 0xFFFF;
+  checkTmemColumns(t, col, n, "tcgen05.st");
+  uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
+  for (uint32_t r = 0; r < n; ++r)
+    t.block->tmem[size_t(lane) * kTmemColumns + col + r] = values[r];
+}
+
+extern "C" void hostTmemLd(uint32_t taddr, uint32_t *values, uint32_t n) {
+  Thread &t = self();
+  warpSync(t);
+  checkTmemQuadrant(t, taddr, "tcgen05.ld");
+  uint32_t col = taddr & 0xFFFF;
+  checkTmemColumns(t, col, n, "tcgen05.ld");
+  uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
+  for (uint32_t r = 0; r < n; ++r)
+    values[r] = t.block->tmem[size_t(lane) * kTmemColumns + col + r];
+}
+
+/// tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale (scale_vec::1X):
+/// D (128 x N f32 at lanes 0..127, columns d .. d+N-1) = A (128 x 32 from
+/// its descriptor) x B (N x 32, K-major) with each row's (column's) E8M0
+/// scale, + D when enable-d. The scale of A's row m is byte `SFA ID` of
+/// the word at lane m % 32, column sA + m / 32, the same in every 32-lane
+/// quadrant (the PTX ISA has them replicated; a difference is an error
+/// here), B's of column n likewise. Products summed in double per row and
+/// column, scaled, added to D, rounded once to f32 (the same model as the
+/// sm_120a block-scaled mma.sync).
+extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
+                               uint32_t idesc, uint32_t enableD, uint32_t sA,
+                               uint32_t sB) {
+  Thread &t = self();
+  HostBlock &bl = *t.block;
+  const char *what = "tcgen05.mma.kind::mxf8f6f4.block_scale";
+  // The instruction descriptor (PTX ISA, "Instruction descriptor format
+  // for .kind::mxf8f6f4"): reserved bits 0-1, 3, 6, 24-26, 31 are 0.
+  if (idesc & 0x8700'004Fu)
+    fail(t, std::string(what) + " with instruction descriptor " + hex(idesc) +
+                ": reserved bits or sparsity set");
+  uint32_t sfb = idesc >> 4 & 3, atype = idesc >> 7 & 7, btype = idesc >> 10 & 7,
+           negA = idesc >> 13 & 1, negB = idesc >> 14 & 1,
+           trA = idesc >> 15 & 1, trB = idesc >> 16 & 1,
+           N = (idesc >> 17 & 0x3F) << 3, ue8m0 = idesc >> 23 & 1,
+           M = (idesc >> 27 & 3) << 7, sfa = idesc >> 29 & 3;
+  if (M != 128 || N < 8 || N > 256)
+    fail(t, std::string(what) + ": M = " + std::to_string(M) + ", N = " +
+                std::to_string(N) + " (cta_group::1 takes M = 128, N = 8 .. "
+                "256 in steps of 8)");
+  if (atype > 1 || btype > 1 || !ue8m0 || trA || trB)
+    fail(t, std::string(what) + " with instruction descriptor " + hex(idesc) +
+                ": only e4m3/e5m2 operands, both K-major, with UE8M0 scales "
+                "are emulated");
+  if (d >> 16 || sA >> 16 || sB >> 16)
+    fail(t, std::string(what) + ": D and the scales must start at lane 0 "
+                "(D " + hex(d) + ", scale A " + hex(sA) + ", scale B " +
+                hex(sB) + ")");
+  checkTmemColumns(t, d & 0xFFFF, N, "its accumulator");
+  checkTmemColumns(t, sA & 0xFFFF, 4, "its scale A");
+  checkTmemColumns(t, sB & 0xFFFF, (N + 31) / 32, "its scale B");
+  uint64_t wA, wB;
+  std::string why = tcgen05ToWgmmaDescriptor(descA, wA);
+  if (why.empty())
+    why = tcgen05ToWgmmaDescriptor(descB, wB);
+  if (!why.empty())
+    fail(t, std::string(what) + ": " + why);
+  const auto &va = fp8Values()[atype];
+  const auto &vb = fp8Values()[btype];
+  auto scale = [&](uint32_t col, uint32_t i, uint32_t id, const char *op) {
+    uint32_t c = col + i / 32, byte = 0;
+    for (uint32_t q = 0; q < 4; ++q) {
+      uint32_t w = bl.tmem[size_t(32 * q + i % 32) * kTmemColumns + c];
+      uint32_t v = w >> (8 * id) & 0xFF;
+      if (q && v != byte)
+        fail(t, std::string(what) + ": the scale of " + op + " " +
+                    std::to_string(i) + " differs between tensor-memory lane "
+                    "quadrants (lane " + std::to_string(i % 32) + ": " +
+                    std::to_string(byte) + ", lane " +
+                    std::to_string(32 * q + i % 32) + ": " +
+                    std::to_string(v) + "); it must be in all four");
+      byte = v;
+    }
+    return double(numerics::decodeE8M0(uint8_t(byte)));
+  };
+  std::vector<double> A(128 * 32), B(size_t(N) * 32), SA(128), SB(N);
+  for (uint32_t r = 0; r < 128; ++r) {
+    SA[r] = scale(sA & 0xFFFF, r, sfa, "A's row");
+    for (uint32_t k = 0; k < 32; ++k) {
+      int64_t v = operandByte(bl, wA, r, k, why);
+      if (v < 0)
+        fail(t, std::string(what) + "'s A: " + why);
+      A[r * 32 + k] = (negA ? -1.0 : 1.0) * va[v];
+    }
+  }
+  for (uint32_t n = 0; n < N; ++n) {
+    SB[n] = scale(sB & 0xFFFF, n, sfb, "B's column");
+    for (uint32_t k = 0; k < 32; ++k) {
+      int64_t v = operandByte(bl, wB, n, k, why);
+      if (v < 0)
+        fail(t, std::string(what) + "'s B: " + why);
+      B[n * 32 + k] = (negB ? -1.0 : 1.0) * vb[v];
+    }
+  }
+  uint32_t dcol = d & 0xFFFF;
+  for (uint32_t m = 0; m < 128; ++m)
+    for (uint32_t n = 0; n < N; ++n) {
+      uint32_t &cell = bl.tmem[size_t(m) * kTmemColumns + dcol + n];
+      double acc = 0;
+      if (enableD) {
+        float c;
+        std::memcpy(&c, &cell, 4);
+        acc = c;
+      }
+      double sum = 0;
+      for (uint32_t k = 0; k < 32; ++k)
+        sum += A[m * 32 + k] * B[n * 32 + k];
+      float r = static_cast<float>(acc + sum * SA[m] * SB[n]);
+      std::memcpy(&cell, &r, 4);
+    }
+}
+
+/// The commit's arrive: the emulated MMAs before it have completed.
+extern "C" void hostTcgen05Commit(void *bar) { hostMbarrierArrive(bar, 0); }
+
 struct HostKernels::Impl {
   std::unique_ptr<ExecutionEngine> engine;
   std::vector<std::string> runnable, all;
@@ -1578,6 +1953,12 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     add(kShflFn, &hostShfl);
     add(kCvtF8Fn, &hostCvtF8x2);
     add(kSyncWarpFn, &hostSyncWarp);
+    add(kTmemAllocFn, &hostTmemAlloc);
+    add(kTmemDeallocFn, &hostTmemDealloc);
+    add(kTmemStFn, &hostTmemSt);
+    add(kTmemLdFn, &hostTmemLd);
+    add(kTcMmaFn, &hostTcgen05Mma);
+    add(kTcCommitFn, &hostTcgen05Commit);
     return m;
   });
   // Now, not lazily in the first launch: two threads launching at once
@@ -1699,6 +2080,10 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
           std::memset(bl.shared, 0xA5, kSharedRegion);
           bl.bars.clear();
           bl.error.clear();
+          bl.tmem.clear();
+          bl.tmemUnits = 0;
+          bl.tmemAllocs.clear();
+          bl.tmemDeallocs.clear();
           for (size_t i = 0; i < threads; ++i) {
             Thread &t = bl.threads[i];
             t = Thread();
@@ -1714,7 +2099,14 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
               t.args.push_back(&t.ids[k]);
           }
           std::string why;
-          if (!runBlock(bl, why)) {
+          if (runBlock(bl, why) && bl.tmemUnits)
+            // The PTX ISA: all tensor memory a CTA allocated must be
+            // deallocated before it exits.
+            why = "the block exited with " +
+                  std::to_string(32 * llvm::popcount(bl.tmemUnits)) +
+                  " columns of tensor memory still allocated (a missing "
+                  "tcgen05.dealloc)";
+          if (!why.empty()) {
             error = "kernel '" + name.str() + "', block (" +
                     std::to_string(bx) + ", " + std::to_string(by) + ", " +
                     std::to_string(bz) + "): " + why;

@@ -1,0 +1,237 @@
+//===- BlackwellGemmHostTest.cpp - the sm_100a tcgen05 GEMM on the host ---===//
+//
+// No sm_100 GPU has run the tcgen05 MXFP8 GEMM (BlackwellGemm). Its kernel
+// IR runs here on the CPU (HostKernels: the block's threads as coroutines,
+// TMA copied with the 128-byte swizzle, tensor memory allocated, written,
+// read and checked per warp quadrant, tcgen05.mma read through its
+// shared-memory and instruction descriptors with the scales taken from
+// tensor memory), so its ring of stages, barrier phases, descriptors,
+// scale placement, masked tails and deallocation are checked against the
+// MXFP8 product of the dequantized operands. What the emulation takes from
+// the PTX ISA (the scale-factor layout in tensor memory above all) is
+// docs/Kernels.md's "What the host cannot check".
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuildTest.h"
+
+#include "quantc/Conversion/QCToGPU/BlackwellGemm.h"
+#include "quantc/Numerics/Formats.h"
+#include "quantc/Target/Host/HostKernels.h"
+
+#include "mlir/Parser/Parser.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace quantc;
+namespace nx = quantc::numerics;
+
+namespace {
+
+HostKernelArg ptr(const void *p) {
+  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
+}
+HostKernelArg i32(int64_t v) {
+  return {HostKernelArg::Kind::I32, static_cast<uint64_t>(v)};
+}
+
+TEST(BlackwellGemm, DescriptorsFollowThePTXISA) {
+  // M = 128 (bits 27-28: 1), N = 128 (bits 17-22: 16), UE8M0 (bit 23),
+  // e4m3 x e4m3 (0), K-major (0); scale-factor IDs in bits 4-5 and 29-30.
+  EXPECT_EQ(getBlackwellInstrDescriptor(128, 0), 0x08A00000u);
+  EXPECT_EQ(getBlackwellInstrDescriptor(256, 3),
+            (3u << 29) | (1u << 27) | (1u << 23) | (32u << 17) | (3u << 4));
+  EXPECT_EQ(getBlackwellInstrDescriptor(32, 1) >> 17 & 0x3F, 4u);
+  // Start address >> 4, LBO 16 >> 4, SBO 1024 >> 4, version 0b001 at bit
+  // 46, swizzle 2 (128 bytes) at 61.
+  EXPECT_EQ(getBlackwellTileDescriptor(0x2400),
+            0x4000404000010000ull | (0x2400 >> 4));
+}
+
+TEST(BlackwellGemm, ConfigAndShapeErrorsNameTheirCause) {
+  auto msg = [](llvm::Error e) { return llvm::toString(std::move(e)); };
+  BlackwellGemmConfig c;
+  EXPECT_FALSE(verifyBlackwellGemmConfig(c));
+  c.tileN = 48;
+  EXPECT_NE(msg(verifyBlackwellGemmConfig(c)).find("32, 64, 128 or 256"),
+            std::string::npos);
+  c.tileN = 256;
+  c.stages = 5; // 5 x 48 KiB
+  EXPECT_NE(msg(verifyBlackwellGemmConfig(c)).find("shared memory"),
+            std::string::npos);
+  c.stages = 1;
+  EXPECT_NE(msg(verifyBlackwellGemmConfig(c)).find("at least 2"),
+            std::string::npos);
+  EXPECT_NE(msg(checkBlackwellGemmShape(64, 64, 24)).find("multiple of 16"),
+            std::string::npos);
+  EXPECT_NE(msg(checkBlackwellGemmShape(0, 64, 32)).find("M = 0"),
+            std::string::npos);
+  EXPECT_FALSE(checkBlackwellGemmShape(1, 1, 16));
+  // Tensor memory: accumulator + 4 stages x (4 + 4) scale columns = 160,
+  // allocated as 256; tileN 256 with 4 stages: 304 -> 512.
+  EXPECT_EQ(getBlackwellGemmTmemColumns({128, 4}), 256u);
+  EXPECT_EQ(getBlackwellGemmTmemColumns({256, 4}), 512u);
+  EXPECT_EQ(getBlackwellGemmTmemColumns({32, 2}), 64u);
+}
+
+class BlackwellGemmHost : public KernelBuildTest {};
+
+// On ragged shapes (M, N not multiples of the tile, K a multiple of 16 but
+// not of 128: TMA zero-fills the tails) with K blocks wrapping the ring,
+// per-32 scales that differ from block to block, every tile width: each
+// element of C equals the product of the MX-dequantized operands within
+// the f32 rounding of one accumulation per MMA, and nothing past M x N is
+// written.
+TEST_F(BlackwellGemmHost, MatchesTheMXFP8Product) {
+  std::vector<std::pair<std::string, BlackwellGemmConfig>> kernels = {
+      {"g128", {128, 2}}, {"g64", {64, 3}}, {"g256", {256, 4}},
+      {"g32", {32, 7}}};
+  for (auto &[name, cfg] : kernels)
+    ASSERT_TRUE(mlir::succeeded(
+        buildBlackwellMXFP8GemmKernel(*top, name, cfg)))
+        << name;
+  std::string err;
+  auto hk = HostKernels::create(*top, err);
+  ASSERT_TRUE(hk) << err;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd;
+  for (auto &[name, cfg] : kernels) {
+    ASSERT_EQ(hk->whyNot(name), "") << name;
+    for (auto [M, N, K] : {std::array<int64_t, 3>{150, 77, 400},
+                           std::array<int64_t, 3>{5, 3, 16},
+                           std::array<int64_t, 3>{130, 260, 1040}}) {
+      SCOPED_TRACE(name + " " + std::to_string(M) + "x" + std::to_string(N) +
+                   "x" + std::to_string(K));
+      ASSERT_FALSE(checkBlackwellGemmShape(M, N, K));
+      int64_t ks = (K + 31) / 32;
+      // Magnitudes change every 32 along K, so each MMA's scale bytes
+      // differ and a wrong scale-factor ID or column shows.
+      std::vector<float> a(M * K), b(N * K);
+      for (int64_t i = 0; i < M * K; ++i)
+        a[i] = nd(rng) * std::exp2(float((i / 32 * 7 + i / K) % 9) - 4);
+      for (int64_t i = 0; i < N * K; ++i)
+        b[i] = nd(rng) * std::exp2(float((i / 32 * 5 + i / K) % 7) - 3);
+      std::vector<uint8_t> A(M * K), As(M * ks), B(N * K), Bs(N * ks);
+      nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                     nx::MXScaleMode::Floor, A.data(), As.data());
+      nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                     nx::MXScaleMode::Floor, B.data(), Bs.data());
+      std::vector<float> ad(M * K), bd(N * K);
+      nx::dequantizeMX(A.data(), As.data(), M, K, 32, nx::ElemFormat::E4M3FN,
+                       ad.data());
+      nx::dequantizeMX(B.data(), Bs.data(), N, K, 32, nx::ElemFormat::E4M3FN,
+                       bd.data());
+      alignas(64) unsigned char mapA[128], mapB[128];
+      ASSERT_TRUE(HostKernels::encodeTensorMap(
+          mapA, A.data(), 1, {uint64_t(K), uint64_t(M)}, {uint64_t(K)},
+          {128, kBlackwellTileM}, 128, err))
+          << err;
+      ASSERT_TRUE(HostKernels::encodeTensorMap(
+          mapB, B.data(), 1, {uint64_t(K), uint64_t(N)}, {uint64_t(K)},
+          {128, cfg.tileN}, 128, err))
+          << err;
+      constexpr float kPoison = -12345.0f;
+      std::vector<float> C(M * N + 64, kPoison);
+      LaunchConfig lc = getBlackwellGemmLaunchConfig(cfg, M, N);
+      ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                             {lc.blockX, lc.blockY, lc.blockZ},
+                             {ptr(mapA), ptr(As.data()), ptr(mapB),
+                              ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
+                              i32(K)},
+                             err, lc.sharedBytes))
+          << err;
+      int bad = 0;
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+          double ref = 0, mag = 0;
+          for (int64_t k = 0; k < K; ++k) {
+            double p = double(ad[m * K + k]) * bd[n * K + k];
+            ref += p;
+            mag += std::fabs(p);
+          }
+          // One f32 rounding of the accumulator per MMA (K / 32 of them),
+          // each within half an ulp of a partial sum bounded by mag.
+          double tol = (double(ks) + 1) * std::ldexp(mag, -24) + 1e-30;
+          if (std::fabs(C[m * N + n] - ref) > tol && bad++ < 5)
+            ADD_FAILURE() << "C[" << m << "," << n << "] = " << C[m * N + n]
+                          << ", expected " << ref << " (tol " << tol << ")";
+        }
+      EXPECT_EQ(bad, 0);
+      for (int64_t i = M * N; i < M * N + 64; ++i)
+        ASSERT_EQ(C[i], kPoison) << "written past M x N at " << i;
+    }
+  }
+}
+
+// What the emulation catches in a kernel that misuses tensor memory, each
+// with its cause: memory left allocated at exit, a warp writing outside
+// its lane quadrant, columns never allocated.
+TEST_F(BlackwellGemmHost, TensorMemoryMisuseIsAnError) {
+  const char *src = R"mlir(
+module attributes {gpu.container_module} {
+  gpu.module @k [#nvvm.target<O = 3, chip = "sm_100a", features = "+ptx88">] {
+    llvm.mlir.global external @quantc_dsmem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
+    gpu.func @leak(%p: !llvm.ptr) kernel {
+      %s = llvm.mlir.addressof @quantc_dsmem : !llvm.ptr<3>
+      %c = llvm.mlir.constant(64 : i32) : i32
+      nvvm.tcgen05.alloc %s, %c : !llvm.ptr<3>, i32
+      gpu.return
+    }
+    gpu.func @quadrant(%p: !llvm.ptr) kernel {
+      %s = llvm.mlir.addressof @quantc_dsmem : !llvm.ptr<3>
+      %c = llvm.mlir.constant(32 : i32) : i32
+      nvvm.tcgen05.alloc %s, %c : !llvm.ptr<3>, i32
+      %t = llvm.load %s : !llvm.ptr<3> -> i32
+      %tp = llvm.inttoptr %t : i32 to !llvm.ptr<6>
+      nvvm.tcgen05.st %tp, %c {shape = #nvvm.tcgen05_ldst_shape<shape_32x32b>} : i32
+      nvvm.tcgen05.dealloc %tp, %c : !llvm.ptr<6>, i32
+      gpu.return
+    }
+    gpu.func @columns(%p: !llvm.ptr) kernel {
+      %s = llvm.mlir.addressof @quantc_dsmem : !llvm.ptr<3>
+      %c = llvm.mlir.constant(32 : i32) : i32
+      nvvm.tcgen05.alloc %s, %c : !llvm.ptr<3>, i32
+      %t = llvm.load %s : !llvm.ptr<3> -> i32
+      %t40 = llvm.add %t, %c : i32
+      %tp = llvm.inttoptr %t40 : i32 to !llvm.ptr<6>
+      %v = nvvm.tcgen05.ld %tp {shape = #nvvm.tcgen05_ldst_shape<shape_32x32b>} : i32
+      llvm.store %v, %p : i32, !llvm.ptr
+      %t0 = llvm.inttoptr %t : i32 to !llvm.ptr<6>
+      nvvm.tcgen05.dealloc %t0, %c : !llvm.ptr<6>, i32
+      gpu.return
+    }
+  }
+}
+)mlir";
+  mlir::OwningOpRef<mlir::ModuleOp> mod =
+      mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
+  ASSERT_TRUE(mod);
+  std::string err;
+  auto hk = HostKernels::create(*mod, err);
+  ASSERT_TRUE(hk) << err;
+  int32_t out = 0;
+  auto run = [&](const char *name, int64_t threads) {
+    err.clear();
+    EXPECT_FALSE(hk->launch(name, {1, 1, 1}, {threads, 1, 1}, {ptr(&out)},
+                            err, 64))
+        << name;
+    return err;
+  };
+  EXPECT_NE(run("leak", 32).find("64 columns of tensor memory still "
+                                 "allocated"),
+            std::string::npos)
+      << err;
+  // Warp 1 addresses lane 0 (its quadrant is lanes 32 .. 63).
+  EXPECT_NE(run("quadrant", 64).find("from warp 1, which may access lanes "
+                                     "32 .. 63 only"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(run("columns", 32).find("tensor-memory column 32, which is not "
+                                    "allocated"),
+            std::string::npos)
+      << err;
+}
+
+} // namespace
