@@ -782,8 +782,14 @@ def check_step(step, views, scalars, batch):
         # (Packed 4-bit weights reach the host kernels as their bytes.)
         wshape = w.shape if w.ndim == 2 else \
             ((N, K) if w.size == (N * K + 1) // 2 else (-1, -1))
+        # The sm_100a tcgen05 kernel (mxfp8_gemm_tc*): 128 x tile_n tiles,
+        # the grid's x over N; the mma.sync kernel: 32 x 16, x over M.
+        tc = k.startswith("mxfp8_gemm_tc")
+        covers = (grid[0] * step["attrs"]["tile_n"] >= N and
+                  grid[1] * 128 >= M) if tc else \
+            (grid[0] * 32 >= M and grid[1] * 16 >= N)
         ok = ((M, N, K) == (out.size // max(N, 1), wshape[0], wshape[1])
-              and grid[0] * 32 >= M and grid[1] * 16 >= N)
+              and covers)
     elif k.startswith("fp8_gemm_"):
         a, b, sa, sb, out = views[:5]
         M, N, K = scalars

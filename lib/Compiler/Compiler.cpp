@@ -143,7 +143,8 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
 }
 
 /// The MMA instruction kernel `name` uses: the first `wgmma.mma_async...`
-/// (the sm_90a GEMM) or else `mma.sync...` of its .entry in `ptx` (what the
+/// (the sm_90a GEMM), `tcgen05.mma...` (the sm_100a GEMM) or else
+/// `mma.sync...` of its .entry in `ptx` (what the
 /// kernel really issues: e5m2 operands, the block-scaled kinds, the wgmma
 /// tile), or `fallback` when the PTX has none.
 static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
@@ -154,6 +155,8 @@ static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
   size_t end = ptx.find(".entry ", at + 1);
   llvm::StringRef body = ptx.slice(at, end);
   size_t m = body.find("wgmma.mma_async");
+  if (m == llvm::StringRef::npos)
+    m = body.find("tcgen05.mma");
   if (m == llvm::StringRef::npos)
     m = body.find("mma.sync");
   if (m == llvm::StringRef::npos)

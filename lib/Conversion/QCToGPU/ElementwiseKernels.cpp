@@ -937,6 +937,15 @@ quantc::detail::buildGemmEpilogueKernel(ModuleOp top, llvm::StringRef name,
                               quantc::detail::gemmOperandCodes(q, true));
 }
 
+FailureOr<gpu::GPUFuncOp> quantc::detail::buildBlackwellGemmStepKernel(
+    ModuleOp top, llvm::StringRef name, const GpuStep &step,
+    const BlackwellGemmConfig &cfg) {
+  if (step.ops.size() == 1)
+    return buildBlackwellMXFP8GemmKernel(top, name, cfg);
+  GemmEpilogue ep = gemmStepEpilogue(step);
+  return buildBlackwellMXFP8GemmKernel(top, name, cfg, &ep);
+}
+
 FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(
     ModuleOp top, llvm::StringRef name, const GpuStep &step,
     const HopperGemmConfig &cfg) {

@@ -122,6 +122,14 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildGemmEpilogueKernel(mlir::ModuleOp top, llvm::StringRef name,
                         KernelTarget t, const GpuStep &step);
 
+/// The sm_100a tcgen05 GEMM of a Gemm step with `tcgen05` set
+/// (BlackwellGemm.h, with `cfg`), its epilogue the step's chain after the
+/// matmul, as buildGemmEpilogueKernel does for the mma.sync GEMM.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildBlackwellGemmStepKernel(mlir::ModuleOp top, llvm::StringRef name,
+                             const GpuStep &step,
+                             const BlackwellGemmConfig &cfg);
+
 /// The sm_90a wgmma GEMM of a HopperGemm step (HopperGemm.h, with `cfg`),
 /// its epilogue the step's chain after the matmul (its inputs after A, SA,
 /// B, SB), as buildGemmEpilogueKernel does for the MXFP8 GEMM.

@@ -1157,6 +1157,20 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     os << "->" << quantc::detail::typeName(ops.back()->getResult(0).getType());
     return key;
   };
+  // sm_100a alone: the MXFP8 GEMMs whose operands TMA can read run on
+  // the tcgen05 kernel.
+  if (only == KernelTarget::SM100a)
+    for (GpuStep &s : plan.steps) {
+      if (s.kind != GpuStep::Kind::Gemm)
+        continue;
+      auto q = cast<qc::QMatMulOp>(s.ops.front());
+      int64_t K = cast<RankedTensorType>(q.getRhs().getType()).getDimSize(1);
+      if (gemmKernelName(q) != kGemmKernelName || K % 16)
+        continue;
+      s.tcgen05 = true;
+      if (s.ops.size() == 1)
+        s.kernel = (kGemmKernelName + "_tc").str();
+    }
   llvm::StringMap<std::string> gemmKeys, hopperKeys;
   for (GpuStep &s : plan.steps) {
     if (s.kind == GpuStep::Kind::HopperGemm) {
@@ -1194,7 +1208,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                                       chainInputs, s.expr);
       s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
       // The GEMM's element formats are part of the key and the name.
-      std::string base = gemmKernelName(cast<qc::QMatMulOp>(s.ops.front()));
+      std::string base = gemmKernelName(cast<qc::QMatMulOp>(s.ops.front())) +
+                         (s.tcgen05 ? "_tc" : "");
       key = base + ";" + key;
       s.kernel = gemmKeys
                      .try_emplace(key, base + "_ep" +
@@ -1280,6 +1295,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   return plan;
 }
 
+BlackwellGemmConfig quantc::getProgramBlackwellGemmConfig() {
+  return BlackwellGemmConfig{128, 4};
+}
+
 GpuPlan quantc::planGemmKernels(Operation *root) {
   GpuPlan plan;
   root->walk([&](qc::QMatMulOp q) {
@@ -1303,6 +1322,17 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
     switch (s.kind) {
     case GpuStep::Kind::Gemm: {
       auto q = cast<qc::QMatMulOp>(s.ops.front());
+      if (s.tcgen05) {
+        if (t != KernelTarget::SM100a) {
+          kernels.emitError() << "kernel " << name
+                              << " is the sm_100a tcgen05 GEMM; target "
+                              << getChip(t) << " cannot run it";
+          return failure();
+        }
+        f = quantc::detail::buildBlackwellGemmStepKernel(
+            kernels, name, s, getProgramBlackwellGemmConfig());
+        break;
+      }
       f = s.ops.size() > 1
               ? quantc::detail::buildGemmEpilogueKernel(kernels, name, t, s)
               : buildMXFP8GemmKernel(kernels, name, t, nullptr,
@@ -1549,6 +1579,28 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       auto w = cast<RankedTensorType>(q.getRhs().getType());
       Linear M = count(a, 0, a.getRank() - 1);
       int64_t N = w.getDimSize(0), K = w.getDimSize(1);
+      if (s.tcgen05) {
+        // (tmA, SA, tmB, SB, C, epilogue inputs..., M, N, K): A and B
+        // through tensor maps, boxes of 128 rows (A) and tileN rows (B) by
+        // 128 bytes of K.
+        BlackwellGemmConfig c = getProgramBlackwellGemmConfig();
+        auto map = [&](Value v, int64_t rows) {
+          args.push_back(json::Object{
+              {"tensor_map", json::Object{{"value", valueId.lookup(v)},
+                                          {"box", ints({rows, kBlackwellTileK})},
+                                          {"swizzle", 128}}}});
+        };
+        map(s.inputs[0], kBlackwellTileM);
+        ptrArg(s.inputs[1]);
+        map(s.inputs[2], c.tileN);
+        ptrArg(s.inputs[3]);
+        outputAndShapeArgs(M, N, K);
+        grid = json::Array{Linear{0, N}.ceilDiv(c.tileN),
+                           M.ceilDiv(kBlackwellTileM), Linear{0, 1}.json()};
+        block = json::Array{kBlackwellThreads, 1, 1};
+        sharedBytes = getBlackwellGemmSharedBytes(c);
+        break;
+      }
       for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
         ptrArg(v);
       outputAndShapeArgs(M, N, K);
@@ -1690,6 +1742,15 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       for (qc::SchemeAttr sc : {q.getLhsScheme(), q.getRhsScheme()})
         els.push_back(quantc::detail::typeName(getMXGemmElement(sc)));
       step["attrs"] = json::Object{{"elements", std::move(els)}};
+    }
+    if (s.tcgen05) {
+      // The sm_100a kernel's tile (the grid's x walks N by tile_n, y M by
+      // 128).
+      BlackwellGemmConfig c = getProgramBlackwellGemmConfig();
+      step["attrs"] = json::Object{
+          {"elements", json::Array{"f8E4M3FN", "f8E4M3FN"}},
+          {"tile_n", c.tileN},
+          {"stages", c.stages}};
     }
     if (auto q = dyn_cast<qc::QuantizeOp>(first);
         q && StringRef(s.kernel).starts_with("quantize_mx_"))

@@ -55,6 +55,7 @@
 #ifndef QUANTC_CONVERSION_QCTOGPU_PROGRAM_H
 #define QUANTC_CONVERSION_QCTOGPU_PROGRAM_H
 
+#include "quantc/Conversion/QCToGPU/BlackwellGemm.h"
 #include "quantc/Conversion/QCToGPU/GemmKernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -92,7 +93,17 @@ struct GpuStep {
   /// codes and scales, and `inputs` hold its qmax and floor after the four
   /// GEMM operands, before the epilogue's.
   bool quantizedOutput = false;
+  /// Gemm only: the sm_100a tcgen05 kernel (BlackwellGemm.h) with
+  /// getProgramBlackwellGemmConfig(), A and B read through tensor maps.
+  /// Set when sm_100a is the package's only target and the step's operands
+  /// are e4m3 codes one per byte with K a multiple of 16 (TMA's row
+  /// alignment); its kernel is named mxfp8_gemm_tc[_ep<i>].
+  bool tcgen05 = false;
 };
+
+/// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
+/// columns per CTA, 4 stages.
+BlackwellGemmConfig getProgramBlackwellGemmConfig();
 
 /// The index in a GEMM step's `inputs` where its epilogue's inputs begin.
 inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
