@@ -79,7 +79,7 @@ trap 'rm -rf "$TMP"' EXIT
   echo "#### Options"
   echo
   echo '```'
-  echo "-target      : Kernel target: sm_89, sm_90, sm_90a or sm_120a (default sm_90)"
+  echo "-target      : Kernel target: sm_89, sm_90, sm_90a, sm_100a or sm_120a (default sm_90)"
   echo "-format      : isa (PTX), bin (cubin, through ptxas) or fatbin (default isa)"
   echo "-require-all : Fail when some op of @main has no GPU kernel (default false)"
   echo '```'

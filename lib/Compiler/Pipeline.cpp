@@ -192,7 +192,7 @@ namespace {
 struct GpuPipelineCLOptions : public PassPipelineOptions<GpuPipelineCLOptions> {
   Option<std::string> target{
       *this, "target",
-      llvm::cl::desc("Kernel target: sm_89, sm_90, sm_90a or sm_120a"),
+      llvm::cl::desc("Kernel target: sm_89, sm_90, sm_90a, sm_100a or sm_120a"),
       llvm::cl::init("sm_90")};
   Option<std::string> format{
       *this, "format",

@@ -27,7 +27,8 @@ static cl::opt<std::string> outputPath("o", cl::Required,
                                        cl::cat(cat));
 static cl::opt<std::string> targets(
     "target", cl::init("sm_120a,sm_89"),
-    cl::desc("Comma-separated kernel targets (sm_120a, sm_90a, sm_90, sm_89), or none. "
+    cl::desc("Comma-separated kernel targets (sm_120a, sm_100a, sm_90a, sm_90, "
+             "sm_89), or none. "
              "Given explicitly, every op must have a GPU kernel (else the "
              "error lists those that do not)"),
     cl::cat(cat));

@@ -103,7 +103,8 @@ int main(int argc, char **argv) {
                      "Export qc IR (.mlir or a .qcpkg package) as an ONNX "
                      "QDQ model (docs/Export.md)")));
   llvm::cl::opt<std::string> target(
-      "target", llvm::cl::desc("Kernel target for --emit-ptx (sm_120a, sm_90a, sm_90, sm_89)"),
+      "target", llvm::cl::desc("Kernel target for --emit-ptx (sm_120a, sm_100a, sm_90a, sm_90, "
+                     "sm_89)"),
       llvm::cl::init("sm_120a"));
   llvm::cl::opt<std::string> inputFilename(
       llvm::cl::Positional, llvm::cl::desc("<input file>"),

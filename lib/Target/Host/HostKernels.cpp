@@ -20,7 +20,9 @@
 // the PTX ISA's fragment layouts, operands from shared memory through the
 // wgmma descriptors); a wait ends when its phase completes. TMA loads copy
 // the box into the block's shared memory (swizzled, out-of-bounds zero
-// filled) when issued and complete their bytes on the mbarrier. A block
+// filled) when issued and complete their bytes on the mbarrier. sm_100a's
+// tensor memory is an array per block; tcgen05.mma (issued by one thread)
+// computes when issued, its commit arriving on the mbarrier. A block
 // where no thread can go on is a deadlock, reported with what each thread
 // waits for.
 //

@@ -7,8 +7,9 @@
 // after another. Kernels that cooperate (the warp's mma.sync m16n8k32 FP8,
 // plain or block-scaled, and sm_120a's block-scaled m16n8k64 FP4,
 // shfl.sync, bar.sync, the sm_90a GEMM's shared memory, mbarriers, TMA
-// loads and wgmma.mma_async) run each block's threads as coroutines, with
-// those operations emulated. The kernel bodies are the same arith/scf/LLVM
+// loads and wgmma.mma_async, the sm_100a GEMM's tensor memory and
+// tcgen05.mma) run each block's threads as coroutines, with those
+// operations emulated. The kernel bodies are the same arith/scf/LLVM
 // ops that become PTX, so a wrong index, encoding, bound, barrier phase or
 // descriptor in a kernel builder shows on a machine without a GPU
 // (docs/Kernels.md, "Kernels on the host"). What this does not check: the

@@ -356,7 +356,7 @@ def QCConvertToGPU : Pass<"qc-convert-to-gpu", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"sm_90\"",
-           "Kernel target: sm_89, sm_90, sm_90a or sm_120a">,
+           "Kernel target: sm_89, sm_90, sm_90a, sm_100a or sm_120a">,
     Option<"requireAll", "require-all", "bool", /*default=*/"false",
            "Fail when some op of @main has no GPU kernel">
   ];
