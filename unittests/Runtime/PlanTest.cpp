@@ -212,4 +212,11 @@ TEST(RuntimePlanCode, CandidatesInOrderOfPreference) {
   pkg.kernelFiles[0].cubin = "ELF";
   EXPECT_EQ(names(90),
             (V{"cubin sm_90a", "cubin sm_90", "ptx sm_90a", "ptx sm_90"}));
+  // A datacenter-Blackwell package (the tcgen05 GEMM): its sm_100a code
+  // runs on sm_100 devices only, its generic PTX anywhere newer.
+  pkg.kernelFiles = {file("sm_100a", 100, true, "ELF"),
+                     file("sm_90", 90, false, "")};
+  EXPECT_EQ(names(100), (V{"cubin sm_100a", "ptx sm_100a", "ptx sm_90"}));
+  EXPECT_EQ(names(120), (V{"ptx sm_90"}));
+  EXPECT_EQ(names(90), (V{"ptx sm_90"}));
 }
