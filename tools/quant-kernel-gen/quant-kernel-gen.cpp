@@ -61,11 +61,13 @@ int main(int argc, char **argv) {
                      "TMA + tcgen05.mma block_scale (A and B through tensor "
                      "maps)"),
           clEnumValN(Kernel::MXFP4, "mxfp4-gemm",
-                     "MXFP4 (e2m1, E8M0 per 32 along K), block-scaled "
-                     "mma.sync, sm_120a only"),
+                     "MXFP4 (e2m1, E8M0 per 32 along K): block-scaled "
+                     "mma.sync on sm_120a, tcgen05.mma kind::mxf4 on "
+                     "sm_100a"),
           clEnumValN(Kernel::NVFP4, "nvfp4-gemm",
-                     "NVFP4 (e2m1, UE4M3 per 16 along K), block-scaled "
-                     "mma.sync, sm_120a only"),
+                     "NVFP4 (e2m1, UE4M3 per 16 along K): block-scaled "
+                     "mma.sync on sm_120a, tcgen05.mma kind::mxf4nvf4 on "
+                     "sm_100a"),
           clEnumValN(Kernel::FP8Block, "fp8-gemm",
                      "FP8 with f32 scales (--scales), TMA + wgmma, sm_90a "
                      "only")),
@@ -173,12 +175,15 @@ int main(int argc, char **argv) {
       kernel == Kernel::MXFP4   ? quantc::BlockScaledGemm::MXFP4
       : kernel == Kernel::NVFP4 ? quantc::BlockScaledGemm::NVFP4
                                 : quantc::BlockScaledGemm::MXFP8;
-  if (kernel != Kernel::FP8Block &&
+  // On sm_100a the block-scaled GEMMs are the tcgen05 kernels.
+  const bool tcgen05 =
+      kernel != Kernel::FP8Block && *t == quantc::KernelTarget::SM100a;
+  if (kernel != Kernel::FP8Block && !tcgen05 &&
       !quantc::isBlockScaledGemmSupported(*t, blockScaled)) {
     llvm::errs() << "quant-kernel-gen: error: --kernel="
                  << quantc::getBlockScaledGemmName(blockScaled)
                  << "-gemm uses the FP4 block-scaled mma.sync, which only "
-                    "--target sm_120a has (got '"
+                    "--target sm_120a has (or tcgen05.mma on sm_100a; got '"
                  << target << "')\n";
     return 1;
   }
@@ -191,17 +196,16 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   OwningOpRef<ModuleOp> top = ModuleOp::create(UnknownLoc::get(&ctx));
-  const bool tcgen05 =
-      kernel == Kernel::MXFP8 && *t == quantc::KernelTarget::SM100a;
   if (!tcgen05 && kernel != Kernel::FP8Block &&
       (tileN.getNumOccurrences() || stages.getNumOccurrences())) {
     llvm::errs() << "quant-kernel-gen: error: --tile-n and --stages are "
                     "options of --kernel=fp8-gemm and of the sm_100a "
-                    "mxfp8-gemm\n";
+                    "block-scaled GEMMs\n";
     return 1;
   }
   if (tcgen05) {
     quantc::BlackwellGemmConfig cfg;
+    cfg.kind = blockScaled;
     cfg.tileN = tileN;
     if (stages.getNumOccurrences())
       cfg.stages = stages;
@@ -210,7 +214,7 @@ int main(int argc, char **argv) {
                    << llvm::toString(std::move(e)) << "\n";
       return 1;
     }
-    if (failed(quantc::buildBlackwellMXFP8GemmKernel(*top, name, cfg)))
+    if (failed(quantc::buildBlackwellGemmKernel(*top, name, cfg)))
       return 1;
   } else if (kernel == Kernel::FP8Block) {
     quantc::HopperGemmConfig cfg;

@@ -17,6 +17,7 @@
 
 #include "quantc/Conversion/QCToGPU/BlackwellGemm.h"
 #include "quantc/Numerics/Formats.h"
+#include "quantc/Numerics/Linear.h"
 #include "quantc/Target/Host/HostKernels.h"
 
 #include "mlir/Parser/Parser.h"
@@ -40,10 +41,18 @@ HostKernelArg i32(int64_t v) {
 TEST(BlackwellGemm, DescriptorsFollowThePTXISA) {
   // M = 128 (bits 27-28: 1), N = 128 (bits 17-22: 16), UE8M0 (bit 23),
   // e4m3 x e4m3 (0), K-major (0); scale-factor IDs in bits 4-5 and 29-30.
-  EXPECT_EQ(getBlackwellInstrDescriptor(128, 0), 0x08A00000u);
-  EXPECT_EQ(getBlackwellInstrDescriptor(256, 3),
+  EXPECT_EQ(getBlackwellInstrDescriptor(BlockScaledGemm::MXFP8, 128, 0),
+            0x08A00000u);
+  EXPECT_EQ(getBlackwellInstrDescriptor(BlockScaledGemm::MXFP8, 256, 3),
             (3u << 29) | (1u << 27) | (1u << 23) | (32u << 17) | (3u << 4));
-  EXPECT_EQ(getBlackwellInstrDescriptor(32, 1) >> 17 & 0x3F, 4u);
+  EXPECT_EQ(
+      getBlackwellInstrDescriptor(BlockScaledGemm::MXFP8, 32, 1) >> 17 & 0x3F,
+      4u);
+  // The FP4 kinds: E2M1 (1) for A and B; NVFP4's UE4M3 scales (bit 23 0).
+  EXPECT_EQ(getBlackwellInstrDescriptor(BlockScaledGemm::MXFP4, 128, 2),
+            0x08A00000u | (1u << 7) | (1u << 10) | (2u << 29) | (2u << 4));
+  EXPECT_EQ(getBlackwellInstrDescriptor(BlockScaledGemm::NVFP4, 128, 0),
+            0x08200000u | (1u << 7) | (1u << 10));
   // Start address >> 4, LBO 16 >> 4, SBO 1024 >> 4, version 0b001 at bit
   // 46, swizzle 2 (128 bytes) at 61.
   EXPECT_EQ(getBlackwellTileDescriptor(0x2400),
@@ -64,72 +73,151 @@ TEST(BlackwellGemm, ConfigAndShapeErrorsNameTheirCause) {
   c.stages = 1;
   EXPECT_NE(msg(verifyBlackwellGemmConfig(c)).find("at least 2"),
             std::string::npos);
+  // Three 64 KiB CTAs fit an SM's shared memory, not 3 x 256 columns of
+  // tensor memory.
+  c.tileN = 128;
+  c.stages = 2;
+  EXPECT_NE(msg(verifyBlackwellGemmConfig(c))
+                .find("3 CTAs fit an SM's shared memory but not its tensor "
+                      "memory (3 x 256 columns > 512)"),
+            std::string::npos);
   EXPECT_NE(msg(checkBlackwellGemmShape(64, 64, 24)).find("multiple of 16"),
             std::string::npos);
   EXPECT_NE(msg(checkBlackwellGemmShape(0, 64, 32)).find("M = 0"),
             std::string::npos);
   EXPECT_FALSE(checkBlackwellGemmShape(1, 1, 16));
+  // FP4 rows of 16 bytes: K a multiple of 32.
+  EXPECT_NE(msg(checkBlackwellGemmShape(8, 8, 48, BlockScaledGemm::NVFP4))
+                .find("multiple of 32"),
+            std::string::npos);
   // Tensor memory: accumulator + 4 stages x (4 + 4) scale columns = 160,
   // allocated as 256; tileN 256 with 4 stages: 304 -> 512.
-  EXPECT_EQ(getBlackwellGemmTmemColumns({128, 4}), 256u);
-  EXPECT_EQ(getBlackwellGemmTmemColumns({256, 4}), 512u);
-  EXPECT_EQ(getBlackwellGemmTmemColumns({32, 2}), 64u);
+  auto cols = [](BlockScaledGemm k, unsigned n, unsigned s) {
+    BlackwellGemmConfig c;
+    c.kind = k;
+    c.tileN = n;
+    c.stages = s;
+    return getBlackwellGemmTmemColumns(c);
+  };
+  EXPECT_EQ(cols(BlockScaledGemm::MXFP8, 128, 4), 256u);
+  EXPECT_EQ(cols(BlockScaledGemm::MXFP8, 256, 4), 512u);
+  EXPECT_EQ(cols(BlockScaledGemm::MXFP8, 32, 2), 64u);
+  // NVFP4: four scale words per stage (16 scales of 16 per 256 elements).
+  EXPECT_EQ(cols(BlockScaledGemm::NVFP4, 128, 4), 256u);
+  c = BlackwellGemmConfig();
+  c.kind = BlockScaledGemm::NVFP4;
+  c.tileN = 256;
+  c.stages = 4; // 256 + 4 x 4 x 12 = 448 columns
+  EXPECT_FALSE(verifyBlackwellGemmConfig(c));
+  c.tileN = 128;
+  c.stages = 7; // 128 + 7 x 4 x 8 = 352 columns, 7 x 32 KiB
+  EXPECT_FALSE(verifyBlackwellGemmConfig(c));
 }
 
 class BlackwellGemmHost : public KernelBuildTest {};
 
-// On ragged shapes (M, N not multiples of the tile, K a multiple of 16 but
-// not of 128: TMA zero-fills the tails) with K blocks wrapping the ring,
-// per-32 scales that differ from block to block, every tile width: each
-// element of C equals the product of the MX-dequantized operands within
-// the f32 rounding of one accumulation per MMA, and nothing past M x N is
+/// One operand of a block-scaled GEMM: codes as the kernel reads them
+/// (FP4 packed two per byte per row), scale bytes [rows, ceil(K/bs)] and
+/// the dequantized values (NVFP4 without its tensor scale, which the
+/// kernel leaves to the caller).
+struct Operand {
+  std::vector<uint8_t> codes, scales;
+  std::vector<float> values;
+};
+Operand quantizeOperand(BlockScaledGemm kind, const std::vector<float> &x,
+                        int64_t rows, int64_t K) {
+  Operand o;
+  int64_t bs = kind == BlockScaledGemm::NVFP4 ? 16 : 32;
+  std::vector<uint8_t> c(rows * K);
+  o.scales.resize(rows * ((K + bs - 1) / bs));
+  o.values.resize(rows * K);
+  if (kind == BlockScaledGemm::NVFP4) {
+    float ts;
+    EXPECT_FALSE(bool(nx::quantizeNVFP4(x.data(), rows, K, c.data(),
+                                        o.scales.data(), ts)));
+    nx::dequantizeNVFP4(c.data(), o.scales.data(), 1.0f, rows, K,
+                        o.values.data());
+  } else {
+    nx::ElemFormat f = kind == BlockScaledGemm::MXFP8 ? nx::ElemFormat::E4M3FN
+                                                      : nx::ElemFormat::E2M1FN;
+    nx::quantizeMX(x.data(), rows, K, 32, f, nx::MXScaleMode::Floor, c.data(),
+                   o.scales.data());
+    nx::dequantizeMX(c.data(), o.scales.data(), rows, K, 32, f,
+                     o.values.data());
+  }
+  if (kind == BlockScaledGemm::MXFP8) {
+    o.codes = std::move(c);
+  } else {
+    o.codes.resize(rows * (K / 2));
+    for (int64_t r = 0; r < rows; ++r)
+      nx::pack4(c.data() + r * K, K, o.codes.data() + r * (K / 2));
+  }
+  return o;
+}
+
+// For each kind (MXFP8, MXFP4, NVFP4), on ragged shapes (M, N not multiples
+// of the tile, K not of a stage: TMA zero-fills the tails) with K blocks
+// wrapping the ring, scales that change along K, every tile width: each
+// element of C equals the product of the dequantized operands within the
+// f32 rounding of one accumulation per MMA, and nothing past M x N is
 // written.
-TEST_F(BlackwellGemmHost, MatchesTheMXFP8Product) {
-  std::vector<std::pair<std::string, BlackwellGemmConfig>> kernels = {
-      {"g128", {128, 2}}, {"g64", {64, 3}}, {"g256", {256, 4}},
-      {"g32", {32, 7}}};
-  for (auto &[name, cfg] : kernels)
-    ASSERT_TRUE(mlir::succeeded(
-        buildBlackwellMXFP8GemmKernel(*top, name, cfg)))
-        << name;
+TEST_F(BlackwellGemmHost, MatchesTheBlockScaledProduct) {
+  struct Case {
+    std::string name;
+    BlackwellGemmConfig cfg;
+  };
+  auto config = [](BlockScaledGemm k, unsigned n, unsigned s) {
+    BlackwellGemmConfig c;
+    c.kind = k;
+    c.tileN = n;
+    c.stages = s;
+    return c;
+  };
+  std::vector<Case> cases = {
+      {"g128", config(BlockScaledGemm::MXFP8, 128, 3)},
+      {"g64", config(BlockScaledGemm::MXFP8, 64, 3)},
+      {"g256", config(BlockScaledGemm::MXFP8, 256, 4)},
+      {"g32", config(BlockScaledGemm::MXFP8, 32, 7)},
+      {"g32s2", config(BlockScaledGemm::MXFP8, 32, 2)},
+      {"mx4_128", config(BlockScaledGemm::MXFP4, 128, 3)},
+      {"mx4_64", config(BlockScaledGemm::MXFP4, 64, 3)},
+      {"nv4_128", config(BlockScaledGemm::NVFP4, 128, 3)},
+      {"nv4_256", config(BlockScaledGemm::NVFP4, 256, 3)}};
+  for (auto &c : cases)
+    ASSERT_TRUE(
+        mlir::succeeded(buildBlackwellGemmKernel(*top, c.name, c.cfg)))
+        << c.name;
   std::string err;
   auto hk = HostKernels::create(*top, err);
   ASSERT_TRUE(hk) << err;
   std::mt19937 rng(11);
   std::normal_distribution<float> nd;
-  for (auto &[name, cfg] : kernels) {
+  for (auto &[name, cfg] : cases) {
     ASSERT_EQ(hk->whyNot(name), "") << name;
-    for (auto [M, N, K] : {std::array<int64_t, 3>{150, 77, 400},
-                           std::array<int64_t, 3>{5, 3, 16},
-                           std::array<int64_t, 3>{130, 260, 1040}}) {
+    bool fp4 = cfg.kind != BlockScaledGemm::MXFP8;
+    for (auto [M, N, K] : {std::array<int64_t, 3>{150, 77, fp4 ? 416 : 400},
+                           std::array<int64_t, 3>{5, 3, fp4 ? 32 : 16},
+                           std::array<int64_t, 3>{130, 260, 1056}}) {
       SCOPED_TRACE(name + " " + std::to_string(M) + "x" + std::to_string(N) +
                    "x" + std::to_string(K));
-      ASSERT_FALSE(checkBlackwellGemmShape(M, N, K));
-      int64_t ks = (K + 31) / 32;
-      // Magnitudes change every 32 along K, so each MMA's scale bytes
-      // differ and a wrong scale-factor ID or column shows.
+      ASSERT_FALSE(checkBlackwellGemmShape(M, N, K, cfg.kind));
+      // Magnitudes change every 16 along K, so each MMA's scale bytes
+      // differ and a wrong scale-factor ID, byte or column shows.
       std::vector<float> a(M * K), b(N * K);
       for (int64_t i = 0; i < M * K; ++i)
-        a[i] = nd(rng) * std::exp2(float((i / 32 * 7 + i / K) % 9) - 4);
+        a[i] = nd(rng) * std::exp2(float((i / 16 * 7 + i / K) % 9) - 4);
       for (int64_t i = 0; i < N * K; ++i)
-        b[i] = nd(rng) * std::exp2(float((i / 32 * 5 + i / K) % 7) - 3);
-      std::vector<uint8_t> A(M * K), As(M * ks), B(N * K), Bs(N * ks);
-      nx::quantizeMX(a.data(), M, K, 32, nx::ElemFormat::E4M3FN,
-                     nx::MXScaleMode::Floor, A.data(), As.data());
-      nx::quantizeMX(b.data(), N, K, 32, nx::ElemFormat::E4M3FN,
-                     nx::MXScaleMode::Floor, B.data(), Bs.data());
-      std::vector<float> ad(M * K), bd(N * K);
-      nx::dequantizeMX(A.data(), As.data(), M, K, 32, nx::ElemFormat::E4M3FN,
-                       ad.data());
-      nx::dequantizeMX(B.data(), Bs.data(), N, K, 32, nx::ElemFormat::E4M3FN,
-                       bd.data());
+        b[i] = nd(rng) * std::exp2(float((i / 16 * 5 + i / K) % 7) - 3);
+      Operand A = quantizeOperand(cfg.kind, a, M, K),
+              B = quantizeOperand(cfg.kind, b, N, K);
+      uint64_t rowBytes = fp4 ? K / 2 : K;
       alignas(64) unsigned char mapA[128], mapB[128];
       ASSERT_TRUE(HostKernels::encodeTensorMap(
-          mapA, A.data(), 1, {uint64_t(K), uint64_t(M)}, {uint64_t(K)},
+          mapA, A.codes.data(), 1, {rowBytes, uint64_t(M)}, {rowBytes},
           {128, kBlackwellTileM}, 128, err))
           << err;
       ASSERT_TRUE(HostKernels::encodeTensorMap(
-          mapB, B.data(), 1, {uint64_t(K), uint64_t(N)}, {uint64_t(K)},
+          mapB, B.codes.data(), 1, {rowBytes, uint64_t(N)}, {rowBytes},
           {128, cfg.tileN}, 128, err))
           << err;
       constexpr float kPoison = -12345.0f;
@@ -137,23 +225,24 @@ TEST_F(BlackwellGemmHost, MatchesTheMXFP8Product) {
       LaunchConfig lc = getBlackwellGemmLaunchConfig(cfg, M, N);
       ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
                              {lc.blockX, lc.blockY, lc.blockZ},
-                             {ptr(mapA), ptr(As.data()), ptr(mapB),
-                              ptr(Bs.data()), ptr(C.data()), i32(M), i32(N),
-                              i32(K)},
+                             {ptr(mapA), ptr(A.scales.data()), ptr(mapB),
+                              ptr(B.scales.data()), ptr(C.data()), i32(M),
+                              i32(N), i32(K)},
                              err, lc.sharedBytes))
           << err;
       int bad = 0;
+      int64_t mmas = (K + (fp4 ? 63 : 31)) / (fp4 ? 64 : 32);
       for (int64_t m = 0; m < M; ++m)
         for (int64_t n = 0; n < N; ++n) {
           double ref = 0, mag = 0;
           for (int64_t k = 0; k < K; ++k) {
-            double p = double(ad[m * K + k]) * bd[n * K + k];
+            double p = double(A.values[m * K + k]) * B.values[n * K + k];
             ref += p;
             mag += std::fabs(p);
           }
-          // One f32 rounding of the accumulator per MMA (K / 32 of them),
-          // each within half an ulp of a partial sum bounded by mag.
-          double tol = (double(ks) + 1) * std::ldexp(mag, -24) + 1e-30;
+          // One f32 rounding of the accumulator per MMA, each within half
+          // an ulp of a partial sum bounded by mag.
+          double tol = (double(mmas) + 1) * std::ldexp(mag, -24) + 1e-30;
           if (std::fabs(C[m * N + n] - ref) > tol && bad++ < 5)
             ADD_FAILURE() << "C[" << m << "," << n << "] = " << C[m * N + n]
                           << ", expected " << ref << " (tol " << tol << ")";

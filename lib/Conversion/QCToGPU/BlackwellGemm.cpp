@@ -1,20 +1,23 @@
-//===- BlackwellGemm.cpp - sm_100a tcgen05 block-scaled MXFP8 GEMM --------===//
+//===- BlackwellGemm.cpp - sm_100a tcgen05 block-scaled GEMMs --------------===//
 //
 // One warpgroup per 128 x tileN tile of C. Thread 0 issues the TMA loads of
-// A and B into a ring of `stages` shared-memory buffers and, per 128-wide K
-// block, the four tcgen05.mma (K = 32 each) into the f32 accumulator in
-// tensor memory; every thread writes its rows' E8M0 scales into the
-// stage's tensor-memory scale slot with tcgen05.st. A commit per K block
-// arrives on the stage's `done` mbarrier when its MMAs have completed:
-// waiting for block kb-2 frees the stage (and scale slot) that block kb-2+S
-// is loaded into, so the MMAs of block kb-1 run while block kb's scales
-// are written. The epilogue reads the accumulator with tcgen05.ld (warp w:
+// A and B into a ring of `stages` shared-memory buffers and, per K block
+// of 128 bytes, the four tcgen05.mma (32 bytes of K each) into the f32
+// accumulator in tensor memory; every thread writes its rows' scales into
+// the stage's tensor-memory scale slot with tcgen05.st. A commit per K
+// block arrives on the stage's `done` mbarrier when its MMAs have
+// completed: everyone waits for block kb-2's before writing block kb's
+// scales, and thread 0, once it has issued block kb's MMAs, waits for
+// block kb-1's to load block kb-1+S into their stage, so the MMAs of block
+// kb-1 run while block kb's scales are written and S-1 blocks are in
+// flight. The epilogue reads the accumulator with tcgen05.ld (warp w:
 // rows 32w .. 32w+31 of the tile) and stores C through the fused
 // epilogue. Tensor-memory layouts (PTX ISA "Tensor Memory", "Block
 // Scaling"): accumulator row i in lane i, column j in column j; the scale
 // of A's row m at lane m % 32 of every 32-lane quadrant, column m / 32,
-// byte = the MMA's scale-factor ID (its 32-wide K slice of the 128), and
-// B's scale of column n likewise. docs/Kernels.md has the details.
+// byte = the MMA's scale-factor ID (with 2X / 4X scale vectors, 2 / 4
+// bytes from it), and B's scale of column n likewise. docs/Kernels.md has
+// the details.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,8 +40,37 @@ namespace quantc {
 
 namespace {
 constexpr unsigned kTileABytes = kBlackwellTileM * kBlackwellTileK;
-/// MMAs per K block (K = 32 each) = scale bytes per tensor-memory word.
+/// MMAs per stage: each reads 32 bytes of K (32 FP8 or 64 FP4 elements).
 constexpr int kMmasPerBlock = kBlackwellTileK / 32;
+
+/// What the kind of MMA takes: elements per byte, elements per scale, per
+/// MMA, the scale code of 1.0, and the PTX kind and scale vector.
+struct KindInfo {
+  unsigned elemsPerByte, scaleBlock, kPerMma;
+  int64_t one;
+  NVVM::MMABlockScaleKind kind;
+  NVVM::Tcgen05MMABlockScale vec;
+  /// Per row and stage: the scales (128 bytes of K) and 4-byte words.
+  unsigned scalesPerStage() const {
+    return kBlackwellTileK * elemsPerByte / scaleBlock;
+  }
+  unsigned wordsPerStage() const { return scalesPerStage() / 4; }
+  unsigned scalesPerMma() const { return kPerMma / scaleBlock; }
+};
+KindInfo kindInfo(BlockScaledGemm g) {
+  switch (g) {
+  case BlockScaledGemm::MXFP8: // 1X: one scale per MMA, byte = its ID
+    return {1, 32, 32, 127, NVVM::MMABlockScaleKind::MXF8F6F4,
+            NVVM::Tcgen05MMABlockScale::BLOCK32};
+  case BlockScaledGemm::MXFP4: // 2X: bytes ID, ID+1 (ID 0 or 2)
+    return {2, 32, 64, 127, NVVM::MMABlockScaleKind::MXF4,
+            NVVM::Tcgen05MMABlockScale::BLOCK32};
+  case BlockScaledGemm::NVFP4: // 4X: the whole word (UE4M3 1.0 = 0x38)
+    return {2, 16, 64, 0x38, NVVM::MMABlockScaleKind::MXF4NVF4,
+            NVVM::Tcgen05MMABlockScale::BLOCK16};
+  }
+  llvm_unreachable("unknown BlockScaledGemm");
+}
 
 llvm::Error err(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
@@ -47,11 +79,20 @@ llvm::Error err(const llvm::Twine &msg) {
 unsigned tileBBytes(const BlackwellGemmConfig &cfg) {
   return cfg.tileN * kBlackwellTileK;
 }
-/// Tensor-memory columns of one stage's scales: A's 128 rows in 4 columns
-/// of 32 lanes, B's tileN columns in tileN / 32.
-unsigned scaleColumns(const BlackwellGemmConfig &cfg) {
-  return kBlackwellTileM / 32 + cfg.tileN / 32;
+/// Tensor-memory columns of one word of B's scales: tileN / 32, at least
+/// 4 so that every scale address is a multiple of 4 columns (what the
+/// public sm_100 kernels use; the PTX ISA states no rule we could read).
+unsigned bScaleColumns(const BlackwellGemmConfig &cfg) {
+  return std::max(4u, cfg.tileN / 32);
 }
+/// Tensor-memory columns of one stage's scales: per scale word, A's 128
+/// rows in 4 columns of 32 lanes and B's tileN columns.
+unsigned scaleColumns(const BlackwellGemmConfig &cfg) {
+  return kindInfo(cfg.kind).wordsPerStage() *
+         (kBlackwellTileM / 32 + bScaleColumns(cfg));
+}
+/// Shared memory of an sm_100 SM, and what the driver reserves per CTA.
+constexpr unsigned kSharedPerSM = 233472, kSharedReservedPerCTA = 1024;
 } // namespace
 
 llvm::Error verifyBlackwellGemmConfig(const BlackwellGemmConfig &cfg) {
@@ -72,20 +113,33 @@ llvm::Error verifyBlackwellGemmConfig(const BlackwellGemmConfig &cfg) {
     return err("stages = " + llvm::Twine(cfg.stages) + " at tileN = " +
                llvm::Twine(cfg.tileN) +
                " needs more than the 512 columns of tensor memory");
+  // The CTAs an SM's shared memory holds must fit its tensor memory too:
+  // otherwise the extra ones wait in tcgen05.alloc holding their shared
+  // memory.
+  unsigned ctas = kSharedPerSM / (smem + kSharedReservedPerCTA);
+  unsigned cols = getBlackwellGemmTmemColumns(cfg);
+  if (ctas * cols > 512)
+    return err("stages = " + llvm::Twine(cfg.stages) + " at tileN = " +
+               llvm::Twine(cfg.tileN) + ": " + llvm::Twine(ctas) +
+               " CTAs fit an SM's shared memory but not its tensor memory (" +
+               llvm::Twine(ctas) + " x " + llvm::Twine(cols) +
+               " columns > 512); use more stages");
   return llvm::Error::success();
 }
 
-llvm::Error checkBlackwellGemmShape(int64_t M, int64_t N, int64_t K) {
+llvm::Error checkBlackwellGemmShape(int64_t M, int64_t N, int64_t K,
+                                    BlockScaledGemm kind) {
   for (auto [name, v] : {std::pair<const char *, int64_t>{"M", M},
                          {"N", N},
                          {"K", K}})
     if (v < 1 || v > INT32_MAX)
       return err(llvm::Twine(name) + " = " + llvm::Twine(v) +
                  ": the tcgen05 GEMM takes 1 .. 2^31-1");
-  if (K % 16)
+  unsigned align = 16 * kindInfo(kind).elemsPerByte;
+  if (K % align)
     return err("K = " + llvm::Twine(K) +
                ": TMA needs every row of A and B to start on a 16-byte "
-               "boundary (K a multiple of 16)");
+               "boundary (K a multiple of " + llvm::Twine(align) + ")");
   if ((M + kBlackwellTileM - 1) / kBlackwellTileM > 65535)
     return err("M = " + llvm::Twine(M) +
                ": more than 65535 row tiles (CUDA's grid y)");
@@ -119,19 +173,23 @@ uint64_t getBlackwellTileDescriptor(uint32_t smemAddress) {
          (uint64_t(1) << 46) | (uint64_t(2) << 61);
 }
 
-uint32_t getBlackwellInstrDescriptor(unsigned n, unsigned sfId) {
+uint32_t getBlackwellInstrDescriptor(BlockScaledGemm kind, unsigned n,
+                                     unsigned sfId) {
+  // A and B: E4M3 (0) for kind::mxf8f6f4, E2M1 (1) for the FP4 kinds.
+  uint32_t type = kind == BlockScaledGemm::MXFP8 ? 0u : 1u;
+  uint32_t ue8m0 = kind == BlockScaledGemm::NVFP4 ? 0u : 1u;
   return ((sfId & 3u) << 4) |                // scale-factor B ID
-         (0u << 7) | (0u << 10) |            // A and B: E4M3
+         (type << 7) | (type << 10) |        // atype, btype
          (((n >> 3) & 0x3Fu) << 17) |        // N >> 3
-         (1u << 23) |                        // scale type UE8M0
+         (ue8m0 << 23) |                     // scale type: UE8M0 / UE4M3
          ((kBlackwellTileM >> 7) << 27) |    // M >> 7
          ((sfId & 3u) << 29);                // scale-factor A ID
 }
 
 FailureOr<gpu::GPUFuncOp>
-buildBlackwellMXFP8GemmKernel(ModuleOp top, llvm::StringRef name,
-                              const BlackwellGemmConfig &cfg,
-                              const GemmEpilogue *epilogue) {
+buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
+                         const BlackwellGemmConfig &cfg,
+                         const GemmEpilogue *epilogue) {
   MLIRContext *ctx = top.getContext();
   if (llvm::Error e = verifyBlackwellGemmConfig(cfg)) {
     top.emitError() << "sm_100a GEMM @" << name << ": "
@@ -163,12 +221,16 @@ buildBlackwellMXFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   const int64_t slotOff = barBase + 16 * S;
   const int64_t tmemCols = getBlackwellGemmTmemColumns(cfg);
   const int64_t bCols = BN / 32;
-  // Scale slot of stage s: A's 4 columns, then B's tileN / 32, after the
-  // accumulator's tileN columns.
-  auto colA = [&](Value s) {
-    return e.add(e.c32(BN), e.mul(s, e.c32(scaleColumns(cfg))));
+  const KindInfo ki = kindInfo(cfg.kind);
+  const int64_t W = ki.wordsPerStage();
+  // Scale slot of stage s, after the accumulator's tileN columns: A's
+  // words (4 columns each), then B's (tileN / 32 columns each).
+  auto colA = [&](Value s, int64_t w) {
+    return e.add(e.c32(BN + 4 * w), e.mul(s, e.c32(scaleColumns(cfg))));
   };
-  auto colB = [&](Value s) { return e.add(colA(s), e.c32(4)); };
+  auto colB = [&](Value s, int64_t w) {
+    return e.add(colA(s, W), e.c32(bScaleColumns(cfg) * w));
+  };
 
   Value smem = LLVM::AddressOfOp::create(b, loc, sptr, smemGlobal.getSymName());
   auto sgep = [&](Value off) {
@@ -214,9 +276,11 @@ buildBlackwellMXFP8GemmKernel(ModuleOp top, llvm::StringRef name,
                    e.c64(kBlackwellTileM));
   Value n0 = e.mul(e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x)),
                    e.c64(BN));
-  // K >= 16, so K + 127 cannot overflow in i64.
-  Value KB = divu(e.add(K, e.c64(kBlackwellTileK - 1)), e.c64(kBlackwellTileK));
-  Value KS = divu(e.add(K, e.c64(31)), e.c64(32));
+  // K blocks of one stage (128 bytes: 128 FP8 or 256 FP4 elements) and
+  // scales per row; K < 2^31, so the sums cannot overflow in i64.
+  const int64_t kStage = kBlackwellTileK * ki.elemsPerByte;
+  Value KB = divu(e.add(K, e.c64(kStage - 1)), e.c64(kStage));
+  Value KS = divu(e.add(K, e.c64(ki.scaleBlock - 1)), e.c64(ki.scaleBlock));
 
   // Thread 0 initialises the barriers: full[s] completes when both TMA
   // loads of the stage have landed, done[s] when the stage's MMAs have.
@@ -300,17 +364,17 @@ buildBlackwellMXFP8GemmKernel(ModuleOp top, llvm::StringRef name,
             e.c64(static_cast<int64_t>(getBlackwellTileDescriptor(0))));
   Value descB0 = e.add(desc0, e.c64(S * tileA / 16));
 
-  // The 4-byte scale words of `rows` [rows, KS] E8M0 bytes for the K
-  // block kb: row r0 + 32c + lane for c < count, bytes 4kb .. 4kb+3 (the
-  // MMAs' scale-factor IDs 0..3). Rows past the end and blocks past KS
-  // read 127 (2^0), multiplying zero-filled operands.
-  auto scaleWords = [&](Value base, Value r0, Value rows, Value kb,
+  // Scale word w of the K block kb from `rows` [rows, KS] scale bytes:
+  // rows r0 + 32c + lane for c < count, bytes 4(W kb + w) .. +3 (selected
+  // by the MMAs' scale-factor IDs). Rows past the end and scales past KS
+  // read the code of 1.0, multiplying zero-filled operands.
+  auto scaleWords = [&](Value base, Value r0, Value rows, Value kb, int64_t w,
                         int64_t count) -> Value {
     SmallVector<Value> words;
+    Value first = e.mul(e.add(e.mul(kb, e.c64(W)), e.c64(w)), e.c64(4));
     for (int64_t c = 0; c < count; ++c)
       words.push_back(e.loadScaleWord(base, e.add(r0, e.add(e.c64(32 * c), lane)),
-                                      rows, e.mul(kb, e.c64(kMmasPerBlock)),
-                                      kMmasPerBlock, KS, 127));
+                                      rows, first, 4, KS, ki.one));
     if (count == 1)
       return words[0];
     auto vty = VectorType::get({count}, i32);
@@ -329,52 +393,67 @@ buildBlackwellMXFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     Value kb = mainLoop.getInductionVar();
     Value s = stageOf(kb);
     Value s32 = trunc32(s);
+    // The block's scale words, loaded before any wait (they depend on kb
+    // alone).
+    SmallVector<Value> wordsA, wordsB;
+    for (int64_t w = 0; w < W; ++w) {
+      wordsA.push_back(scaleWords(As, m0, M, kb, w, 4));
+      wordsB.push_back(scaleWords(Bs, n0, N, kb, w, bCols));
+    }
     {
-      // The MMAs of block kb-2 have completed: its stage and scale slot
-      // are free; thread 0 loads block kb-2+S into that stage.
+      // The MMAs of block kb-2 have completed: its scale slot (that of
+      // block kb when the ring has 2 stages) is free.
       OpBuilder::InsertionGuard g2(b);
       ifThen(uge(kb, e.c64(2)));
       Value prev = e.add(kb, e.c64(-2));
       waitBar(doneBar(stageOf(prev)), parityOf(prev));
       fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
-      Value next = e.add(prev, e.c64(S));
-      ifThen(e.land(isT0, ult(next, KB)));
-      issueLoad(next);
     }
     // Every warp writes the same scales into its own quadrant (the MMA
     // reads them from every 32-lane partition).
-    NVVM::Tcgen05StOp::create(b, loc, /*unpack=*/nullptr, shape32x32b,
-                              tmem(tquad, colA(s32)),
-                              scaleWords(As, m0, M, kb, 4), Value());
-    NVVM::Tcgen05StOp::create(b, loc, /*unpack=*/nullptr, shape32x32b,
-                              tmem(tquad, colB(s32)),
-                              scaleWords(Bs, n0, N, kb, bCols), Value());
+    for (int64_t w = 0; w < W; ++w) {
+      NVVM::Tcgen05StOp::create(b, loc, /*unpack=*/nullptr, shape32x32b,
+                                tmem(tquad, colA(s32, w)), wordsA[w], Value());
+      NVVM::Tcgen05StOp::create(b, loc, /*unpack=*/nullptr, shape32x32b,
+                                tmem(tquad, colB(s32, w)), wordsB[w], Value());
+    }
     NVVM::Tcgen05WaitOp::create(b, loc, NVVM::Tcgen05WaitKind::STORE);
     fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);
     gpu::BarrierOp::create(b, loc);
     // Thread 0: once the stage's tiles have landed, the four MMAs of the
     // block and a commit on done[s].
+    // (The fence after the wait orders the MMAs after both the barrier and
+    // the TMA completion the wait observed.)
     ifThen(isT0);
-    fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
     waitBar(fullBar(s), parityOf(kb));
+    fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
     Value dA = e.add(desc0, e.mul(s, e.c64(tileA / 16)));
     Value dB = e.add(descB0, e.mul(s, e.c64(tileB / 16)));
     Value notFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                            kb, e.c64(0));
     Value yes = arith::ConstantIntOp::create(b, loc, i1, 1);
     for (int j = 0; j < kMmasPerBlock; ++j) {
+      // MMA j's first scale of the stage: word first / 4, byte first % 4.
+      int64_t first = j * ki.scalesPerMma();
       Value step = e.c64(2 * j);
       NVVM::Tcgen05MMABlockScaleOp::create(
-          b, loc, NVVM::MMABlockScaleKind::MXF8F6F4, NVVM::CTAGroupKind::CTA_1,
-          NVVM::Tcgen05MMABlockScale::BLOCK32,
+          b, loc, ki.kind, NVVM::CTAGroupKind::CTA_1, ki.vec,
           NVVM::Tcgen05MMACollectorOp::DISCARD, tmem(tbase, e.c32(0)),
           e.add(dA, step), e.add(dB, step),
-          e.c32(static_cast<int64_t>(getBlackwellInstrDescriptor(BN, j))),
-          j == 0 ? notFirst : yes, tmem(tbase, colA(s32)),
-          tmem(tbase, colB(s32)));
+          e.c32(static_cast<int64_t>(
+              getBlackwellInstrDescriptor(cfg.kind, BN, first % 4))),
+          j == 0 ? notFirst : yes, tmem(tbase, colA(s32, first / 4)),
+          tmem(tbase, colB(s32, first / 4)));
     }
     NVVM::Tcgen05CommitOp::create(b, loc, doneBar(s), /*multicastMask=*/Value(),
                                   NVVM::CTAGroupKind::CTA_1);
+    // While block kb's MMAs queue behind block kb-1's: once those have
+    // completed, stage (kb-1) % S is free for block kb-1+S.
+    Value prev = e.add(kb, e.c64(-1));
+    Value next = e.add(prev, e.c64(S));
+    ifThen(e.land(uge(kb, e.c64(1)), ult(next, KB)));
+    waitBar(doneBar(stageOf(prev)), parityOf(prev));
+    issueLoad(next);
   }
 
   // The last block's commit completes after every MMA (they run in order).

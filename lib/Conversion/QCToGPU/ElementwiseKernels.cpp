@@ -941,9 +941,9 @@ FailureOr<gpu::GPUFuncOp> quantc::detail::buildBlackwellGemmStepKernel(
     ModuleOp top, llvm::StringRef name, const GpuStep &step,
     const BlackwellGemmConfig &cfg) {
   if (step.ops.size() == 1)
-    return buildBlackwellMXFP8GemmKernel(top, name, cfg);
+    return buildBlackwellGemmKernel(top, name, cfg);
   GemmEpilogue ep = gemmStepEpilogue(step);
-  return buildBlackwellMXFP8GemmKernel(top, name, cfg, &ep);
+  return buildBlackwellGemmKernel(top, name, cfg, &ep);
 }
 
 FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(

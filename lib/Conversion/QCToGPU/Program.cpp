@@ -1296,7 +1296,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
 }
 
 BlackwellGemmConfig quantc::getProgramBlackwellGemmConfig() {
-  return BlackwellGemmConfig{128, 4};
+  BlackwellGemmConfig c;
+  c.tileN = 128;
+  c.stages = 4;
+  return c;
 }
 
 GpuPlan quantc::planGemmKernels(Operation *root) {

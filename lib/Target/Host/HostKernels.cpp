@@ -120,10 +120,12 @@ constexpr llvm::StringLiteral kTmemAllocFn = "__qc_host_tmem_alloc";
 constexpr llvm::StringLiteral kTmemDeallocFn = "__qc_host_tmem_dealloc";
 constexpr llvm::StringLiteral kTmemStFn = "__qc_host_tmem_st";
 constexpr llvm::StringLiteral kTmemLdFn = "__qc_host_tmem_ld";
-/// tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale, issued by one
-/// thread: (i32 D taddr, i64 desc A, i64 desc B, i32 idesc, i32 enable-d,
-/// i32 scale-A taddr, i32 scale-B taddr).
+/// tcgen05.mma.cta_group::1.kind::*.block_scale, issued by one thread:
+/// (i32 D taddr, i64 desc A, i64 desc B, i32 idesc, i32 enable-d, i32
+/// scale-A taddr, i32 scale-B taddr, i32 kind word: the kind in bits 0-1
+/// (kTcKind*), the scale vector 1X/2X/4X in bits 4-5 (0, 1, 2)).
 constexpr llvm::StringLiteral kTcMmaFn = "__qc_host_tcgen05_mma";
+constexpr uint32_t kTcKindF8F6F4 = 0, kTcKindF4 = 1, kTcKindF4NvF4 = 2;
 /// tcgen05.commit ... mbarrier::arrive::one: (ptr bar).
 constexpr llvm::StringLiteral kTcCommitFn = "__qc_host_tcgen05_commit";
 
@@ -228,15 +230,14 @@ std::string nvvmRefusal(Operation *op) {
                ? ""
                : name() + " other than 32x32b without pack";
   if (auto o = dyn_cast<NVVM::Tcgen05MMABlockScaleOp>(op))
-    return o.getKind() == NVVM::MMABlockScaleKind::MXF8F6F4 &&
-                   cta1(o.getCtaGroup()) &&
-                   o.getBlockScale() != NVVM::Tcgen05MMABlockScale::BLOCK16 &&
+    // The verifier has checked the kind's scale vectors.
+    return cta1(o.getCtaGroup()) &&
                    o.getCollectorOp() ==
                        NVVM::Tcgen05MMACollectorOp::DISCARD &&
                    o.getMatrixA().getType().isInteger(64)
                ? ""
-               : name() + " other than kind::mxf8f6f4 for one CTA with A "
-                          "and B in shared memory (not emulated on the host)";
+               : name() + " for a CTA pair, with a collector buffer or with "
+                          "A in tensor memory (not emulated on the host)";
   if (auto o = dyn_cast<NVVM::PrefetchOp>(op))
     return o.getPredicate() ? name() + " with a predicate" : "";
   if (auto o = dyn_cast<NVVM::MBarrierInitOp>(op))
@@ -435,7 +436,7 @@ void declareHostEntryPoints(ModuleOp host) {
   declare(kTmemDeallocFn, none, {i32, i32});
   declare(kTmemStFn, none, {i32, ptr, i32});
   declare(kTmemLdFn, none, {i32, ptr, i32});
-  declare(kTcMmaFn, none, {i32, i64, i64, i32, i32, i32, i32});
+  declare(kTcMmaFn, none, {i32, i64, i64, i32, i32, i32, i32, i32});
   declare(kTcCommitFn, none, {ptr});
 }
 
@@ -649,11 +650,23 @@ void lowerCooperativeOps(func::FuncOp thread) {
         repl = LLVM::LoadOp::create(b, l, o.getRes().getType(), tmemBuf,
                                     /*alignment=*/4);
       } else if (auto o = dyn_cast<NVVM::Tcgen05MMABlockScaleOp>(op)) {
+        // The kind and its scale vector: mxf8f6f4 1X, mxf4 2X, mxf4nvf4
+        // 2X (block32) or 4X (block16).
+        uint32_t kind = o.getKind() == NVVM::MMABlockScaleKind::MXF8F6F4
+                            ? kTcKindF8F6F4
+                        : o.getKind() == NVVM::MMABlockScaleKind::MXF4
+                            ? kTcKindF4
+                            : kTcKindF4NvF4;
+        uint32_t vec = kind == kTcKindF8F6F4 ? 0
+                       : o.getBlockScale() == NVVM::Tcgen05MMABlockScale::BLOCK16
+                           ? 2
+                           : 1;
         call(kTcMmaFn, {},
              {taddr(o.getMatrixD()), o.getMatrixA(), o.getMatrixB(),
               o.getIdesc(),
               LLVM::ZExtOp::create(b, l, i32, o.getEnableInputD()),
-              taddr(o.getScaleA()), taddr(o.getScaleB())});
+              taddr(o.getScaleA()), taddr(o.getScaleB()),
+              c32(kind | vec << 4)});
       } else if (auto o = dyn_cast<NVVM::Tcgen05CommitOp>(op)) {
         call(kTcCommitFn, {}, {o.getAddr()});
       }
@@ -1704,25 +1717,34 @@ extern "C" void hostTmemLd(uint32_t taddr, uint32_t *values, uint32_t n) {
     values[r] = t.block->tmem[size_t(lane) * kTmemColumns + col + r];
 }
 
-/// tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale (scale_vec::1X):
-/// D (128 x N f32 at lanes 0..127, columns d .. d+N-1) = A (128 x 32 from
-/// its descriptor) x B (N x 32, K-major) with each row's (column's) E8M0
-/// scale, + D when enable-d. The scale of A's row m is byte `SFA ID` of
-/// the word at lane m % 32, column sA + m / 32, the same in every 32-lane
-/// quadrant (the PTX ISA has them replicated; a difference is an error
-/// here), B's of column n likewise. Products summed in double per row and
-/// column, scaled, added to D, rounded once to f32 (the same model as the
+/// tcgen05.mma.cta_group::1.kind::{mxf8f6f4, mxf4, mxf4nvf4}.block_scale:
+/// D (128 x N f32 at lanes 0..127, columns d .. d+N-1) = A (128 x K from
+/// its descriptor) x B (N x K, K-major) with each row's (column's) scales,
+/// + D when enable-d; K = 32 e4m3/e5m2 bytes, or 64 e2m1 elements in 32
+/// bytes (element 2i in the low nibble). The scale vector gives each row
+/// 1, 2 or 4 scales (per 32, 32 or 16 of K): bytes `SF ID` .. of the word
+/// at lane i % 32, column s + i / 32, the same in every 32-lane quadrant
+/// (the PTX ISA has them replicated; a difference is an error here), E8M0
+/// or UE4M3 by the descriptor's scale type. Products summed in double per
+/// scale block, scaled, added to D, rounded once to f32 (the model of the
 /// sm_120a block-scaled mma.sync).
 extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
                                uint32_t idesc, uint32_t enableD, uint32_t sA,
-                               uint32_t sB) {
+                               uint32_t sB, uint32_t kindWord) {
   Thread &t = self();
   HostBlock &bl = *t.block;
-  const char *what = "tcgen05.mma.kind::mxf8f6f4.block_scale";
+  const uint32_t kind = kindWord & 3, nScales = 1u << (kindWord >> 4 & 3);
+  const bool fp4 = kind != kTcKindF8F6F4;
+  const std::string what =
+      std::string("tcgen05.mma.kind::") +
+      (kind == kTcKindF8F6F4 ? "mxf8f6f4" : kind == kTcKindF4 ? "mxf4"
+                                                             : "mxf4nvf4") +
+      ".block_scale";
   // The instruction descriptor (PTX ISA, "Instruction descriptor format
-  // for .kind::mxf8f6f4"): reserved bits 0-1, 3, 6, 24-26, 31 are 0.
-  if (idesc & 0x8700'004Fu)
-    fail(t, std::string(what) + " with instruction descriptor " + hex(idesc) +
+  // for .kind::mxf8f6f4 / .kind::mxf4 and .kind::mxf4nvf4"): reserved bits
+  // 0-1, 3, 6, 24-26, 31 (and 12 for the FP4 kinds) are 0, sparsity off.
+  if (idesc & (0x8700'004Fu | (fp4 ? 1u << 12 : 0u)))
+    fail(t, what + " with instruction descriptor " + hex(idesc) +
                 ": reserved bits or sparsity set");
   uint32_t sfb = idesc >> 4 & 3, atype = idesc >> 7 & 7, btype = idesc >> 10 & 7,
            negA = idesc >> 13 & 1, negB = idesc >> 14 & 1,
@@ -1730,17 +1752,27 @@ extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
            N = (idesc >> 17 & 0x3F) << 3, ue8m0 = idesc >> 23 & 1,
            M = (idesc >> 27 & 3) << 7, sfa = idesc >> 29 & 3;
   if (M != 128 || N < 8 || N > 256)
-    fail(t, std::string(what) + ": M = " + std::to_string(M) + ", N = " +
+    fail(t, what + ": M = " + std::to_string(M) + ", N = " +
                 std::to_string(N) + " (cta_group::1 takes M = 128, N = 8 .. "
                 "256 in steps of 8)");
-  if (atype > 1 || btype > 1 || !ue8m0 || trA || trB)
-    fail(t, std::string(what) + " with instruction descriptor " + hex(idesc) +
-                ": only e4m3/e5m2 operands, both K-major, with UE8M0 scales "
-                "are emulated");
+  bool typesOk = fp4 ? atype == 1 && btype == 1 : atype <= 1 && btype <= 1;
+  // UE8M0 for kind::mxf8f6f4 and kind::mxf4, and for 2X; mxf4nvf4's 4X
+  // takes UE4M3 or UE8M0.
+  bool scaleOk = ue8m0 || (kind == kTcKindF4NvF4 && nScales == 4);
+  if (!typesOk || !scaleOk || trA || trB)
+    fail(t, what + " with instruction descriptor " + hex(idesc) +
+                ": only e4m3/e5m2 (mxf8f6f4) or e2m1 (FP4 kinds) operands, "
+                "both K-major, with the kind's scale type are emulated");
+  auto idOk = [&](uint32_t id) {
+    return nScales == 1 ? true : nScales == 2 ? id == 0 || id == 2 : id == 0;
+  };
+  if (!idOk(sfa) || !idOk(sfb))
+    fail(t, what + ": scale-factor IDs A " + std::to_string(sfa) + ", B " +
+                std::to_string(sfb) + " outside what scale_vec::" +
+                std::to_string(nScales) + "X allows");
   if (d >> 16 || sA >> 16 || sB >> 16)
-    fail(t, std::string(what) + ": D and the scales must start at lane 0 "
-                "(D " + hex(d) + ", scale A " + hex(sA) + ", scale B " +
-                hex(sB) + ")");
+    fail(t, what + ": D and the scales must start at lane 0 (D " + hex(d) +
+                ", scale A " + hex(sA) + ", scale B " + hex(sB) + ")");
   checkTmemColumns(t, d & 0xFFFF, N, "its accumulator");
   checkTmemColumns(t, sA & 0xFFFF, 4, "its scale A");
   checkTmemColumns(t, sB & 0xFFFF, (N + 31) / 32, "its scale B");
@@ -1749,44 +1781,52 @@ extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
   if (why.empty())
     why = tcgen05ToWgmmaDescriptor(descB, wB);
   if (!why.empty())
-    fail(t, std::string(what) + ": " + why);
-  const auto &va = fp8Values()[atype];
-  const auto &vb = fp8Values()[btype];
-  auto scale = [&](uint32_t col, uint32_t i, uint32_t id, const char *op) {
+    fail(t, what + ": " + why);
+  const uint32_t kDim = fp4 ? 64 : 32, sub = kDim / nScales;
+  auto scale = [&](uint32_t col, uint32_t i, uint32_t byteSel,
+                   const char *op) {
     uint32_t c = col + i / 32, byte = 0;
     for (uint32_t q = 0; q < 4; ++q) {
       uint32_t w = bl.tmem[size_t(32 * q + i % 32) * kTmemColumns + c];
-      uint32_t v = w >> (8 * id) & 0xFF;
+      uint32_t v = w >> (8 * byteSel) & 0xFF;
       if (q && v != byte)
-        fail(t, std::string(what) + ": the scale of " + op + " " +
-                    std::to_string(i) + " differs between tensor-memory lane "
-                    "quadrants (lane " + std::to_string(i % 32) + ": " +
-                    std::to_string(byte) + ", lane " +
-                    std::to_string(32 * q + i % 32) + ": " +
+        fail(t, what + ": the scale of " + op + " " + std::to_string(i) +
+                    " differs between tensor-memory lane quadrants (lane " +
+                    std::to_string(i % 32) + ": " + std::to_string(byte) +
+                    ", lane " + std::to_string(32 * q + i % 32) + ": " +
                     std::to_string(v) + "); it must be in all four");
       byte = v;
     }
-    return double(numerics::decodeE8M0(uint8_t(byte)));
+    return ue8m0 ? double(numerics::decodeE8M0(uint8_t(byte)))
+                 : double(numerics::decode(numerics::ElemFormat::E4M3FN,
+                                           byte & 0x7F));
   };
-  std::vector<double> A(128 * 32), B(size_t(N) * 32), SA(128), SB(N);
-  for (uint32_t r = 0; r < 128; ++r) {
-    SA[r] = scale(sA & 0xFFFF, r, sfa, "A's row");
-    for (uint32_t k = 0; k < 32; ++k) {
-      int64_t v = operandByte(bl, wA, r, k, why);
-      if (v < 0)
-        fail(t, std::string(what) + "'s A: " + why);
-      A[r * 32 + k] = (negA ? -1.0 : 1.0) * va[v];
+  // Element k of an operand row: byte k (FP8) or nibble k % 2 of byte k / 2.
+  auto element = [&](uint64_t desc, uint32_t r, uint32_t k, uint32_t type,
+                     const char *op) -> double {
+    int64_t v = operandByte(bl, desc, r, fp4 ? k / 2 : k, why);
+    if (v < 0)
+      fail(t, what + "'s " + op + ": " + why);
+    if (fp4)
+      return numerics::decode(numerics::ElemFormat::E2M1FN,
+                              uint16_t(v >> (4 * (k % 2)) & 0xF));
+    return fp8Values()[type][v];
+  };
+  std::vector<double> A(128 * kDim), B(size_t(N) * kDim), SA(128 * nScales),
+      SB(size_t(N) * nScales);
+  for (uint32_t r = 0; r < 128; ++r)
+    for (uint32_t k = 0; k < kDim; ++k) {
+      if (k % sub == 0)
+        SA[r * nScales + k / sub] = scale(sA & 0xFFFF, r, sfa + k / sub, "A's row");
+      A[r * kDim + k] = (negA ? -1.0 : 1.0) * element(wA, r, k, atype, "A");
     }
-  }
-  for (uint32_t n = 0; n < N; ++n) {
-    SB[n] = scale(sB & 0xFFFF, n, sfb, "B's column");
-    for (uint32_t k = 0; k < 32; ++k) {
-      int64_t v = operandByte(bl, wB, n, k, why);
-      if (v < 0)
-        fail(t, std::string(what) + "'s B: " + why);
-      B[n * 32 + k] = (negB ? -1.0 : 1.0) * vb[v];
+  for (uint32_t n = 0; n < N; ++n)
+    for (uint32_t k = 0; k < kDim; ++k) {
+      if (k % sub == 0)
+        SB[n * nScales + k / sub] =
+            scale(sB & 0xFFFF, n, sfb + k / sub, "B's column");
+      B[n * kDim + k] = (negB ? -1.0 : 1.0) * element(wB, n, k, btype, "B");
     }
-  }
   uint32_t dcol = d & 0xFFFF;
   for (uint32_t m = 0; m < 128; ++m)
     for (uint32_t n = 0; n < N; ++n) {
@@ -1797,10 +1837,13 @@ extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
         std::memcpy(&c, &cell, 4);
         acc = c;
       }
-      double sum = 0;
-      for (uint32_t k = 0; k < 32; ++k)
-        sum += A[m * 32 + k] * B[n * 32 + k];
-      float r = static_cast<float>(acc + sum * SA[m] * SB[n]);
+      for (uint32_t s = 0; s < nScales; ++s) {
+        double sum = 0;
+        for (uint32_t k = s * sub; k < (s + 1) * sub; ++k)
+          sum += A[m * kDim + k] * B[n * kDim + k];
+        acc += sum * SA[m * nScales + s] * SB[n * nScales + s];
+      }
+      float r = static_cast<float>(acc);
       std::memcpy(&cell, &r, 4);
     }
 }
