@@ -256,7 +256,8 @@ TEST_F(BlackwellGemmHost, MatchesTheBlockScaledProduct) {
 
 // What the emulation catches in a kernel that misuses tensor memory, each
 // with its cause: memory left allocated at exit, a warp writing outside
-// its lane quadrant, columns never allocated.
+// its lane quadrant, columns never allocated, an accumulator read before a
+// wait has seen the MMA's commit.
 TEST_F(BlackwellGemmHost, TensorMemoryMisuseIsAnError) {
   const char *src = R"mlir(
 module attributes {gpu.container_module} {
@@ -291,6 +292,40 @@ module attributes {gpu.container_module} {
       nvvm.tcgen05.dealloc %t0, %c : !llvm.ptr<6>, i32
       gpu.return
     }
+    gpu.func @early(%p: !llvm.ptr) kernel {
+      %s = llvm.mlir.addressof @quantc_dsmem : !llvm.ptr<3>
+      %c = llvm.mlir.constant(32 : i32) : i32
+      nvvm.tcgen05.alloc %s, %c : !llvm.ptr<3>, i32
+      %t = llvm.load %s : !llvm.ptr<3> -> i32
+      %tp = llvm.inttoptr %t : i32 to !llvm.ptr<6>
+      %c8 = llvm.mlir.constant(8 : i32) : i32
+      %c12 = llvm.mlir.constant(12 : i32) : i32
+      %ta = llvm.add %t, %c8 : i32
+      %tb = llvm.add %t, %c12 : i32
+      %sa = llvm.inttoptr %ta : i32 to !llvm.ptr<6>
+      %sb = llvm.inttoptr %tb : i32 to !llvm.ptr<6>
+      %off = llvm.mlir.constant(4096 : i64) : i64
+      %bar = llvm.getelementptr %s[%off] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
+      %tid = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %first = arith.cmpi eq, %tid, %c0 : index
+      scf.if %first {
+        %one = llvm.mlir.constant(1 : i32) : i32
+        nvvm.mbarrier.init %bar, %one : !llvm.ptr<3>, i32
+        // K-major without swizzle: LBO 128, SBO 256, version bit 46.
+        %desc = llvm.mlir.constant(70437464178688 : i64) : i64
+        // M = 128, N = 8, e4m3, UE8M0.
+        %idesc = llvm.mlir.constant(142737408 : i32) : i32
+        %no = llvm.mlir.constant(false) : i1
+        nvvm.tcgen05.mma.block_scale %tp, %desc, %desc, %idesc, %no, %sa, %sb {blockScale = #nvvm.tcgen05_mma_block_scale<block32>, ctaGroup = #nvvm.cta_group<cta_1>, kind = #nvvm.block_scale_kind<mxf8f6f4>} : (!llvm.ptr<6>, i64, i64, i32, i1, !llvm.ptr<6>, !llvm.ptr<6>)
+        nvvm.tcgen05.commit %bar : !llvm.ptr<3>
+      }
+      // The accumulator read before any wait on the commit's mbarrier.
+      %v = nvvm.tcgen05.ld %tp {shape = #nvvm.tcgen05_ldst_shape<shape_32x32b>} : i32
+      llvm.store %v, %p : i32, !llvm.ptr
+      nvvm.tcgen05.dealloc %tp, %c : !llvm.ptr<6>, i32
+      gpu.return
+    }
   }
 }
 )mlir";
@@ -304,7 +339,7 @@ module attributes {gpu.container_module} {
   auto run = [&](const char *name, int64_t threads) {
     err.clear();
     EXPECT_FALSE(hk->launch(name, {1, 1, 1}, {threads, 1, 1}, {ptr(&out)},
-                            err, 64))
+                            err, 8192))
         << name;
     return err;
   };
@@ -319,6 +354,14 @@ module attributes {gpu.container_module} {
       << err;
   EXPECT_NE(run("columns", 32).find("tensor-memory column 32, which is not "
                                     "allocated"),
+            std::string::npos)
+      << err;
+  // tcgen05.mma runs until a wait sees its commit: reading its accumulator
+  // before that is a race the emulation reports (it computes at issue).
+  EXPECT_NE(run("early", 32).find("tcgen05.ld of tensor-memory columns 0 .. "
+                                  "0 while a tcgen05.mma no wait has seen "
+                                  "complete uses columns 0 .. 7 (its "
+                                  "accumulator"),
             std::string::npos)
       << err;
 }

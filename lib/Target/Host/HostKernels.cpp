@@ -803,6 +803,10 @@ struct Thread {
   uint32_t mask = 0;     // Shfl: member mask
   uint32_t result = 0;   // Shfl: the value read
   uint32_t tmemAllocs = 0, tmemDeallocs = 0; // tcgen05.alloc/dealloc made
+  /// The tcgen05.mma (HostBlock::tcMmas) this thread knows complete: by
+  /// its own waits on their commits' mbarriers, or another thread's before
+  /// a bar.sync both passed.
+  size_t tcObserved = 0;
 };
 
 /// Thread stacks, each above a PROT_NONE guard page (a thread that
@@ -873,6 +877,22 @@ struct HostBlock {
   uint32_t tmemUnits = 0;
   std::map<int64_t, std::vector<std::pair<uint32_t, uint32_t>>> tmemAllocs,
       tmemDeallocs; // (column, columns) per warp, in call order
+  // tcgen05.mma computes when issued here, but on the GPU it runs until a
+  // wait observes its commit: what it reads and writes, so that a TMA
+  // load, tcgen05.st / ld or dealloc touching them before the thread
+  // making it knows the MMA complete (Thread::tcObserved) is an error.
+  // `tcMmas` in issue order.
+  struct TcMma {
+    uint32_t smemLo[2], smemHi[2]; // A's and B's shared bytes [lo, hi)
+    uint32_t colLo[3], colHi[3];   // D's, scale A's, scale B's columns
+  };
+  struct TcCommit {
+    uint32_t bar;   // the mbarrier's shared offset
+    uint64_t phase; // the phase count its arrival completed
+    size_t mmas;    // the MMAs issued before it
+  };
+  std::vector<TcMma> tcMmas;
+  std::vector<TcCommit> tcCommits;
 };
 
 thread_local Thread *current = nullptr;
@@ -1014,14 +1034,25 @@ extern "C" void hostMbarrierArrive(void *bar, uint32_t tx) {
   completeIfDone(m);
 }
 
+/// Thread t's wait has seen the mbarrier at `off` complete its phases so
+/// far: the tcgen05.mma committed to them are known done to t.
+static void observeBarrier(Thread &t, uint32_t off) {
+  uint64_t done = t.block->bars.at(off).phase;
+  for (const HostBlock::TcCommit &c : t.block->tcCommits)
+    if (c.bar == off && c.phase <= done)
+      t.tcObserved = std::max(t.tcObserved, c.mmas);
+}
+
 extern "C" void hostMbarrierWait(void *bar, uint32_t parity) {
   Thread &t = self();
   MBarrierState &m = barrierAt(t, bar, "mbarrier.try_wait.parity");
-  if (phaseDone(m, parity))
-    return;
-  t.a = sharedOffset(t, bar, 8, "");
-  t.b = parity & 1;
-  park(t, Park::MBarrier);
+  uint32_t off = sharedOffset(t, bar, 8, "");
+  if (!phaseDone(m, parity)) {
+    t.a = off;
+    t.b = parity & 1;
+    park(t, Park::MBarrier);
+  }
+  observeBarrier(t, off);
 }
 
 extern "C" void hostTmaLoad(void *dst, const void *mapPtr, void *bar,
@@ -1065,6 +1096,19 @@ extern "C" void hostTmaLoad(void *dst, const void *mapPtr, void *bar,
                   std::to_string(off) + " .. " +
                   std::to_string(off + bytes - 1) +
                   " overwrites the mbarrier at " + std::to_string(boff));
+  for (size_t i = t.tcObserved; i < t.block->tcMmas.size(); ++i)
+    for (int o = 0; o < 2; ++o) {
+      const HostBlock::TcMma &mma = t.block->tcMmas[i];
+      if (off < mma.smemHi[o] && mma.smemLo[o] < off + bytes)
+        fail(t, "cp.async.bulk.tensor to shared offsets " +
+                    std::to_string(off) + " .. " +
+                    std::to_string(off + bytes - 1) + " overwrites the " +
+                    (o ? "B" : "A") + " operand (" +
+                    std::to_string(mma.smemLo[o]) + " .. " +
+                    std::to_string(mma.smemHi[o] - 1) +
+                    ") of a tcgen05.mma no wait has seen complete (wait "
+                    "for its commit's mbarrier first)");
+    }
   int64_t coord[5] = {c0, c1, c2, c3, c4};
   const char *base = reinterpret_cast<const char *>(map.base);
   uint64_t rowBytes = uint64_t(map.box[0]) * map.elemBytes;
@@ -1293,7 +1337,7 @@ void shfl(Thread *lanes, size_t n) {
 /// 0 = none). Swizzled rows are the swizzle's width apart; unswizzled
 /// core matrices are 8 rows x 16 bytes. -1 when outside shared memory.
 int64_t operandByte(const HostBlock &bl, uint64_t desc, uint32_t r, uint32_t k,
-                    std::string &why) {
+                    std::string &why, uint32_t *offset = nullptr) {
   uint32_t start = uint32_t(desc & 0x3FFF) << 4;
   uint32_t lbo = uint32_t((desc >> 16) & 0x3FFF) << 4;
   uint32_t sbo = uint32_t((desc >> 32) & 0x3FFF) << 4;
@@ -1324,6 +1368,8 @@ int64_t operandByte(const HostBlock &bl, uint64_t desc, uint32_t r, uint32_t k,
           " bytes of dynamic shared memory";
     return -1;
   }
+  if (offset)
+    *offset = uint32_t(off);
   return static_cast<uint8_t>(bl.shared[off]);
 }
 
@@ -1458,8 +1504,16 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
             std::to_string(bar) + " wait at bar.sync";
     return false;
   }
-  if (bar == bl.threads.size())
+  if (bar == bl.threads.size()) {
+    // What any thread has seen of tcgen05.mma completions, every thread
+    // knows after the barrier.
+    size_t seen = 0;
+    for (const Thread &t : bl.threads)
+      seen = std::max(seen, t.tcObserved);
+    for (Thread &t : bl.threads)
+      t.tcObserved = seen;
     release(0, bl.threads.size());
+  }
   return true;
 }
 
@@ -1580,6 +1634,26 @@ void warpSync(Thread &t) {
   park(t, Park::SyncWarp);
 }
 
+/// Fails when columns col .. col+n-1 overlap what a tcgen05.mma no wait has
+/// seen complete writes (its accumulator) or, for `writes`, reads (its
+/// scales).
+void checkTmemInFlight(Thread &t, uint32_t col, uint32_t n, bool writes,
+                       const char *what) {
+  HostBlock &bl = *t.block;
+  static const char *const names[3] = {"accumulator", "scales of A",
+                                       "scales of B"};
+  for (size_t i = t.tcObserved; i < bl.tcMmas.size(); ++i)
+    for (int r = 0; r < (writes ? 3 : 1); ++r)
+      if (col < bl.tcMmas[i].colHi[r] && bl.tcMmas[i].colLo[r] < col + n)
+        fail(t, std::string(what) + " of tensor-memory columns " +
+                    std::to_string(col) + " .. " + std::to_string(col + n - 1) +
+                    " while a tcgen05.mma no wait has seen complete uses " +
+                    "columns " + std::to_string(bl.tcMmas[i].colLo[r]) +
+                    " .. " + std::to_string(bl.tcMmas[i].colHi[r] - 1) +
+                    " (its " + names[r] +
+                    "; wait for its commit's mbarrier first)");
+}
+
 /// Fails unless columns col .. col+n-1 (n >= 1) are allocated.
 void checkTmemColumns(Thread &t, uint32_t col, uint32_t n, const char *what) {
   HostBlock &bl = *t.block;
@@ -1680,6 +1754,11 @@ extern "C" void hostTmemDealloc(uint32_t taddr, uint32_t ncols) {
                   " free different columns");
     return;
   }
+  if (t.tcObserved < bl.tcMmas.size())
+    fail(t, "tcgen05.dealloc while " +
+                std::to_string(bl.tcMmas.size() - t.tcObserved) +
+                " tcgen05.mma no wait has seen complete may still use the "
+                "tensor memory");
   if ((taddr >> 16) != 0 || ncols < 32 || ncols > kTmemColumns ||
       (ncols & (ncols - 1)) || col % 32 || col + ncols > kTmemColumns)
     fail(t, "tcgen05.dealloc of " + std::to_string(ncols) + " columns at " +
@@ -1701,6 +1780,7 @@ extern "C" void hostTmemSt(uint32_t taddr, const uint32_t *values,
   checkTmemQuadrant(t, taddr, "tcgen05.st");
   uint32_t col = taddr & 0xFFFF;
   checkTmemColumns(t, col, n, "tcgen05.st");
+  checkTmemInFlight(t, col, n, /*writes=*/true, "tcgen05.st");
   uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
   for (uint32_t r = 0; r < n; ++r)
     t.block->tmem[size_t(lane) * kTmemColumns + col + r] = values[r];
@@ -1712,6 +1792,7 @@ extern "C" void hostTmemLd(uint32_t taddr, uint32_t *values, uint32_t n) {
   checkTmemQuadrant(t, taddr, "tcgen05.ld");
   uint32_t col = taddr & 0xFFFF;
   checkTmemColumns(t, col, n, "tcgen05.ld");
+  checkTmemInFlight(t, col, n, /*writes=*/false, "tcgen05.ld");
   uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
   for (uint32_t r = 0; r < n; ++r)
     values[r] = t.block->tmem[size_t(lane) * kTmemColumns + col + r];
@@ -1802,11 +1883,16 @@ extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
                                            byte & 0x7F));
   };
   // Element k of an operand row: byte k (FP8) or nibble k % 2 of byte k / 2.
+  HostBlock::TcMma rec{{~0u, ~0u}, {0, 0}, {}, {}};
   auto element = [&](uint64_t desc, uint32_t r, uint32_t k, uint32_t type,
                      const char *op) -> double {
-    int64_t v = operandByte(bl, desc, r, fp4 ? k / 2 : k, why);
+    uint32_t at = 0;
+    int64_t v = operandByte(bl, desc, r, fp4 ? k / 2 : k, why, &at);
     if (v < 0)
       fail(t, what + "'s " + op + ": " + why);
+    int o = *op == 'B';
+    rec.smemLo[o] = std::min(rec.smemLo[o], at);
+    rec.smemHi[o] = std::max(rec.smemHi[o], at + 1);
     if (fp4)
       return numerics::decode(numerics::ElemFormat::E2M1FN,
                               uint16_t(v >> (4 * (k % 2)) & 0xF));
@@ -1846,10 +1932,26 @@ extern "C" void hostTcgen05Mma(uint32_t d, uint64_t descA, uint64_t descB,
       float r = static_cast<float>(acc);
       std::memcpy(&cell, &r, 4);
     }
+  uint32_t cols[3][2] = {{dcol, dcol + N},
+                         {sA & 0xFFFF, (sA & 0xFFFF) + 4},
+                         {sB & 0xFFFF, (sB & 0xFFFF) + (N + 31) / 32}};
+  for (int i = 0; i < 3; ++i) {
+    rec.colLo[i] = cols[i][0];
+    rec.colHi[i] = cols[i][1];
+  }
+  bl.tcMmas.push_back(rec);
 }
 
-/// The commit's arrive: the emulated MMAs before it have completed.
-extern "C" void hostTcgen05Commit(void *bar) { hostMbarrierArrive(bar, 0); }
+/// The commit's arrive: the emulated MMAs before it have completed (the
+/// GPU's may run until a wait sees this arrival: recorded for the hazard
+/// checks).
+extern "C" void hostTcgen05Commit(void *bar) {
+  Thread &t = self();
+  uint64_t phase = barrierAt(t, bar, "tcgen05.commit's mbarrier").phase + 1;
+  hostMbarrierArrive(bar, 0);
+  t.block->tcCommits.push_back({sharedOffset(t, bar, 8, ""), phase,
+                                t.block->tcMmas.size()});
+}
 
 struct HostKernels::Impl {
   std::unique_ptr<ExecutionEngine> engine;
@@ -2129,6 +2231,8 @@ bool HostKernels::launch(llvm::StringRef name, std::array<int64_t, 3> grid,
           bl.tmemUnits = 0;
           bl.tmemAllocs.clear();
           bl.tmemDeallocs.clear();
+          bl.tcMmas.clear();
+          bl.tcCommits.clear();
           for (size_t i = 0; i < threads; ++i) {
             Thread &t = bl.threads[i];
             t = Thread();
