@@ -210,7 +210,6 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   e.entry = &func.getBody().front();
   Type i1 = b.getI1Type(), i32 = e.i32, i64 = e.i64, f32 = e.f32;
   Type sptr = LLVM::LLVMPointerType::get(ctx, 3);
-  Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
   Type tptr = LLVM::LLVMPointerType::get(ctx, 6);
   auto [tmA, As, tmB, Bs, C] = made->ptrs;
   Value M = made->M, N = made->N, K = made->K;
@@ -224,7 +223,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   const KindInfo ki = kindInfo(cfg.kind);
   const int64_t W = ki.wordsPerStage();
   // Scale slot of stage s, after the accumulator's tileN columns: A's
-  // words (4 columns each), then B's (tileN / 32 columns each).
+  // words (4 columns each), then B's (max(4, tileN / 32) each).
   auto colA = [&](Value s, int64_t w) {
     return e.add(e.c32(BN + 4 * w), e.mul(s, e.c32(scaleColumns(cfg))));
   };
@@ -320,36 +319,16 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   // Thread 0 issues the TMA loads of K block kb into stage kb % S.
   auto issueLoad = [&](Value kb) {
     Value s = stageOf(kb);
-    Value full = fullBar(s);
-    // The whole boxes count, zero-filled tails included.
-    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full,
-                                           e.c32(tileA + tileB),
-                                           NVVM::MemScopeKind::CTA, false,
-                                           Value());
-    Value kx = trunc32(e.mul(kb, e.c64(kBlackwellTileK)));
-    auto load = [&](Value tm, Value dstOff, Value row) {
-      Value dst = LLVM::AddrSpaceCastOp::create(b, loc, cptr, sgep(dstOff));
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loc, dst, tm, ValueRange{kx, trunc32(row)}, full, ValueRange{},
-          /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
-          NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
-          b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
-    };
-    load(tmA, e.mul(s, e.c64(tileA)), m0);
-    load(tmB, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
+    detail::emitTmaStageLoad(
+        e, fullBar(s), tileA + tileB,
+        trunc32(e.mul(kb, e.c64(kBlackwellTileK))),
+        {{tmA, sgep(e.mul(s, e.c64(tileA))), m0},
+         {tmB, sgep(e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB)))), n0}});
   };
   {
     OpBuilder::InsertionGuard g(b);
     ifThen(isT0);
-    // The tensor maps were written by the host into global memory:
-    // acquire them for the tensormap proxy, then warm the descriptor cache.
-    for (Value tm : {tmA, tmB}) {
-      NVVM::FenceProxyAcquireOp::create(b, loc, NVVM::MemScopeKind::SYS, tm,
-                                        e.c32(128));
-      NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
-                               /*evictPriority=*/nullptr, tm,
-                               /*predicate=*/Value(), /*tensormap=*/true);
-    }
+    detail::emitTensorMapAcquire(e, {tmA, tmB});
     Value first = e.select(ult(KB, e.c64(S)), KB, e.c64(S));
     auto loop = scf::ForOp::create(b, loc, e.c64(0), first, e.c64(1));
     b.setInsertionPointToStart(loop.getBody());

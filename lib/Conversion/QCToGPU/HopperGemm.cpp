@@ -251,6 +251,36 @@ uint64_t getHopperTileDescriptor(uint32_t smemAddress) {
   return encodeWgmmaDescriptor({smemAddress, 16, 1024, 0, 1});
 }
 
+void detail::emitTensorMapAcquire(KernelEmitter &e, ValueRange maps) {
+  for (Value tm : maps) {
+    NVVM::FenceProxyAcquireOp::create(e.b, e.loc, NVVM::MemScopeKind::SYS, tm,
+                                      e.c32(128));
+    NVVM::PrefetchOp::create(e.b, e.loc, /*cacheLevel=*/nullptr,
+                             /*evictPriority=*/nullptr, tm,
+                             /*predicate=*/Value(), /*tensormap=*/true);
+  }
+}
+
+void detail::emitTmaStageLoad(KernelEmitter &e, Value full, int64_t bytes,
+                              Value kx, ArrayRef<TmaBox> boxes) {
+  OpBuilder &b = e.b;
+  MLIRContext *ctx = b.getContext();
+  NVVM::MBarrierArriveExpectTxOp::create(b, e.loc, Type(), full,
+                                         e.c32(bytes),
+                                         NVVM::MemScopeKind::CTA, false,
+                                         Value());
+  Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
+  for (const TmaBox &box : boxes) {
+    Value dst = LLVM::AddrSpaceCastOp::create(b, e.loc, cptr, box.dst);
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, e.loc, dst, box.map,
+        ValueRange{kx, arith::TruncIOp::create(b, e.loc, e.i32, box.row)},
+        full, ValueRange{}, /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
+        NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
+        b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
+  }
+}
+
 LLVM::GlobalOp detail::getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
   if (auto g = kmod.lookupSymbol<LLVM::GlobalOp>(kSharedSymbol))
     return g;
@@ -441,7 +471,6 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   e.entry = &entry;
   Type i64 = e.i64, f32 = e.f32;
   Type sptr = LLVM::LLVMPointerType::get(ctx, 3);
-  Type cptr = LLVM::LLVMPointerType::get(ctx, 7);
   auto [tmA, tmB, SA, SB, C] = made->ptrs;
   Value N = made->N, K = made->K;
   // The operand on the MMA's 128-row side and the one on its tileN side,
@@ -558,13 +587,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // them for the tensormap proxy before TMA reads them (CUDA Programming
     // Guide, "Using TMA to transfer multi-dimensional arrays"), then warm
     // the descriptor cache.
-    for (Value tm : {tmR, tmT}) {
-      NVVM::FenceProxyAcquireOp::create(b, loc, NVVM::MemScopeKind::SYS, tm,
-                                        e.c32(128));
-      NVVM::PrefetchOp::create(b, loc, /*cacheLevel=*/nullptr,
-                               /*evictPriority=*/nullptr, tm,
-                               /*predicate=*/Value(), /*tensormap=*/true);
-    }
+    detail::emitTensorMapAcquire(e, {tmR, tmT});
     (void)forEachTile([&](Value j, Value m0, Value n0) -> LogicalResult {
     auto loop = scf::ForOp::create(b, loc, kb0, kb1, e.c64(1));
     OpBuilder::InsertionGuard g(b);
@@ -577,24 +600,12 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     Value freeParity = arith::XOrIOp::create(b, loc, parityOf(it), e.c32(1));
     NVVM::MBarrierTryWaitParityOp::create(b, loc, emptyBar(s), freeParity,
                                           ticks);
-    Value full = fullBar(s);
     // The transaction count is the whole box even where TMA fills
     // out-of-bounds elements with zeros (M, N, K tails).
-    NVVM::MBarrierArriveExpectTxOp::create(b, loc, Type(), full,
-                                           e.c32(tileA + tileB),
-                                           NVVM::MemScopeKind::CTA, false,
-                                           Value());
-    Value kx = trunc32(e.mul(kb, e.c64(kHopperTileK)));
-    auto tmaLoad = [&](Value tm, Value dstOff, Value row) {
-      Value dst = LLVM::AddrSpaceCastOp::create(b, loc, cptr, sgep(dstOff));
-      NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-          b, loc, dst, tm, ValueRange{kx, trunc32(row)}, full, ValueRange{},
-          /*multicastMask=*/Value(), /*l2CacheHint=*/Value(),
-          NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE),
-          b.getBoolAttr(false), /*group=*/nullptr, /*predicate=*/Value());
-    };
-    tmaLoad(tmR, e.mul(s, e.c64(tileA)), m0);
-    tmaLoad(tmT, e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB))), n0);
+    detail::emitTmaStageLoad(
+        e, fullBar(s), tileA + tileB, trunc32(e.mul(kb, e.c64(kHopperTileK))),
+        {{tmR, sgep(e.mul(s, e.c64(tileA))), m0},
+         {tmT, sgep(e.add(e.c64(S * tileA), e.mul(s, e.c64(tileB)))), n0}});
     return success();
     });
   }

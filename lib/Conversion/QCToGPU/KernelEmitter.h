@@ -177,6 +177,20 @@ createKernelFunc(mlir::ModuleOp top, KernelTarget t, llvm::StringRef name,
 /// only 16), created in `kmod` on first use.
 mlir::LLVM::GlobalOp getOrCreateSharedArray(mlir::gpu::GPUModuleOp kmod);
 
+/// Acquires host-written tensor maps for the tensormap proxy before TMA
+/// reads them (CUDA Programming Guide, "Using TMA to transfer
+/// multi-dimensional arrays"), then warms the descriptor cache.
+void emitTensorMapAcquire(KernelEmitter &e, mlir::ValueRange maps);
+
+/// One stage of a TMA GEMM: arms mbarrier `full` with `bytes` (the whole
+/// boxes, zero-filled tails included) and loads each (tensor map, shared
+/// destination, row) box at K byte `kx` (2-D tile mode) onto it.
+struct TmaBox {
+  mlir::Value map, dst, row;
+};
+void emitTmaStageLoad(KernelEmitter &e, mlir::Value full, int64_t bytes,
+                      mlir::Value kx, llvm::ArrayRef<TmaBox> boxes);
+
 /// The signature every GEMM kernel shares: five pointers (the operands, their
 /// scales and C; or tensor maps in place of A and B), `extraPtrs` pointers
 /// of a fused epilogue, then M, N, K as i32.
