@@ -382,7 +382,15 @@ TEST_F(HopperGemmHost, OutputsConvertTheF32Result) {
        HopperOutput::FP8Block1x128},
       {"f_k128", "b_k128",
        config(S::Block1x128, 128, 2, HopperOutput::F32, false, false, 3),
-       HopperOutput::BF16}};
+       HopperOutput::BF16},
+      // Swapped (decode): the groups are the tile's columns, reduced
+      // across both consumer warpgroups through shared memory.
+      {"f_s16", "q_s16",
+       config(S::Block1x128, 16, 4, HopperOutput::F32, true),
+       HopperOutput::FP8Block1x128},
+      {"f_s32t", "q_s32t",
+       config(S::PerTensor, 32, 3, HopperOutput::F32, true),
+       HopperOutput::FP8Block1x128}};
   std::vector<std::pair<std::string, HopperGemmConfig>> kernels;
   for (auto &v : variants) {
     kernels.push_back({v.f32, v.base});
@@ -443,18 +451,28 @@ TEST_F(HopperGemmHost, OutputScaleFloorIsTheRunTimeQuantize) {
   HopperGemmConfig q = f32;
   q.output = HopperOutput::FP8Block1x128;
   q.outputScaleFloor = true;
-  auto hk = build({{"f", f32}, {"q", q}});
+  // And the swapped (decode) kernel's, 16 tokens per tile.
+  HopperGemmConfig f32s = config(S::Block1x128, 16, 4, HopperOutput::F32, true);
+  HopperGemmConfig qs = f32s;
+  qs.output = HopperOutput::FP8Block1x128;
+  qs.outputScaleFloor = true;
+  auto hk = build({{"f", f32}, {"q", q}, {"fs", f32s}, {"qs", qs}});
   ASSERT_TRUE(hk);
   const float qmax = 240.0f, floor = 0x1p-20f;
+  for (bool swapped : {false, true})
   for (auto [M, N, K] : {std::array<int64_t, 3>{131, 300, 272},
                          std::array<int64_t, 3>{3, 129, 16}}) {
+    SCOPED_TRACE(swapped ? "swapped" : "not swapped");
+    const char *fName = swapped ? "fs" : "f", *qName = swapped ? "qs" : "q";
+    const HopperGemmConfig &fCfg = swapped ? f32s : f32,
+                           &qCfg = swapped ? qs : q;
     Problem p(M, N, K, S::Block1x128, 5);
     int64_t kb = (K + 127) / 128, groups = (N + 127) / 128;
     for (int64_t k = 0; k < kb; ++k)
       p.SA[1 * kb + k] = 0.0f; // row 1: all zero
     std::vector<float> C(M * N, kPoison);
     std::string err;
-    ASSERT_TRUE(run(*hk, "f", f32, p, C.data(), {}, err)) << err;
+    ASSERT_TRUE(run(*hk, fName, fCfg, p, C.data(), {}, err)) << err;
     std::vector<float> wantS(M * groups);
     for (int64_t m = 0; m < M; ++m)
       for (int64_t g = 0; g < groups; ++g) {
@@ -472,7 +490,8 @@ TEST_F(HopperGemmHost, OutputScaleFloorIsTheRunTimeQuantize) {
                                          want.data())));
     std::vector<uint8_t> Q(M * N + 8, 0xee);
     std::vector<float> QS(M * groups + 8, kPoison);
-    ASSERT_TRUE(run(*hk, "q", q, p, Q.data(), {QS.data(), &qmax, &floor}, err))
+    ASSERT_TRUE(
+        run(*hk, qName, qCfg, p, Q.data(), {QS.data(), &qmax, &floor}, err))
         << err;
     for (int64_t i = 0; i < M * groups; ++i)
       ASSERT_EQ(QS[i], wantS[i]) << "scale " << i;

@@ -148,10 +148,14 @@ TEST(HopperGemm, DecodeAndSchedulingChecks) {
   c.tileN = 48;
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
                        "expected 16, 32, 64, 128 or 256"));
-  c.tileN = 128;
+  // The swapped kernel's fp8-1x128 groups are its tile's 128 weight rows:
+  // any token width takes them (not so without swapAB: 128 or 256).
+  c.tileN = 16;
   c.output = HopperOutput::FP8Block1x128;
+  EXPECT_EQ(errorText(verifyHopperGemmConfig(c)), "");
+  c.swapAB = false;
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)),
-                       "swapAB with fp8-1x128 output"));
+                       "with fp8-1x128 output: a 1x128 group"));
   c = HopperGemmConfig();
   c.splitK = 0;
   EXPECT_TRUE(contains(errorText(verifyHopperGemmConfig(c)), "1 .. 64"));

@@ -79,11 +79,10 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
   if (cfg.splitK > 1 && cfg.persistent)
     return err("splitK with persistent CTAs: a persistent CTA walks whole "
                "tiles (not built)");
-  if (cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128)
-    return err("swapAB with fp8-1x128 output: a 1x128 group of the output "
-               "runs down the columns of the swapped tile, across both "
-               "consumer warpgroups");
-  if (cfg.output == HopperOutput::FP8Block1x128 && cfg.tileN % 128)
+  // (With swapAB a 1x128 group runs down a column of the swapped tile,
+  // whose 128 rows are one group: any tileN takes it.)
+  if (cfg.output == HopperOutput::FP8Block1x128 && !cfg.swapAB &&
+      cfg.tileN % 128)
     return err("tileN = " + llvm::Twine(cfg.tileN) +
                " with fp8-1x128 output: a 1x128 group of the output would "
                "span two CTAs, whose amax cannot be shared; use 128 or 256");
@@ -156,8 +155,17 @@ llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K,
   return llvm::Error::success();
 }
 
+/// The swapped kernel's fp8-1x128 output: each of the 8 consumer warps'
+/// per-column amax, f32 [8][tileN], after the mbarriers.
+static unsigned swappedAmaxBytes(const HopperGemmConfig &cfg) {
+  return cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128
+             ? 8 * cfg.tileN * 4
+             : 0;
+}
+
 unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg) {
-  return cfg.stages * (kTileABytes + tileBBytes(cfg)) + cfg.stages * 2 * 8;
+  return cfg.stages * (kTileABytes + tileBBytes(cfg)) + cfg.stages * 2 * 8 +
+         swappedAmaxBytes(cfg);
 }
 
 HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
@@ -291,6 +299,141 @@ LLVM::GlobalOp detail::getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
                                 LLVM::Linkage::External, kSharedSymbol,
                                 Attribute(), /*alignment=*/1024,
                                 /*addrSpace=*/3);
+}
+
+/// The FP8 1x128 output of the swapped (decode) kernel: the tile's 128
+/// rows are weights, i.e. one 1x128 group of the output's columns, and
+/// its columns tokens, i.e. output rows, so a group is a column of the
+/// tile across both consumer warpgroups. Each thread takes the amax of
+/// its two rows per column, three butterfly shuffles (lanes 4, 8, 16
+/// apart) that of the warp's 16 rows, lanes 0-3 store it to `scratch`
+/// [8 warps][tileN], and after a barrier of the 256 consumer threads every
+/// thread reduces the 8 warps' values of its columns in warp order. The
+/// scale (as storeBlockFP8's) is stored by warp 0 of warpgroup 0, the codes
+/// by every thread at C [token, weight]. A second barrier keeps the
+/// scratch until all have read it (a persistent CTA's next tile writes it
+/// again).
+static LogicalResult storeSwappedBlockFP8(
+    OpBuilder &b, Location loc, detail::KernelEmitter &e, int kAcc, Value m0,
+    Value M, Value T, Value N, Value lane, Value warpInGroups, Value scratch,
+    int64_t BN, Value C, Value CS, Value QMAX, Value FLOOR,
+    llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
+    llvm::function_ref<Value(int)> tileColOf,
+    llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
+  Type f32 = e.f32, i32 = e.i32;
+  auto ult = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  };
+  auto ifThen = [&](Value cond) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&op.getThenRegion().front());
+  };
+  Value one = e.f32c(1.0f), zero = e.f32c(0.0f);
+  auto larger = [&](Value x, Value y) {
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
+  };
+  auto maxNaN = [&](Value x, Value y) {
+    Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
+    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
+        e.select(gt, x, y));
+  };
+  auto groupMax = [&](Value x, Value y) {
+    return QMAX ? maxNaN(x, y) : larger(x, y);
+  };
+  auto barrier256 = [&] {
+    NVVM::BarrierOp::create(b, loc, Type(), e.c32(1), e.c32(256),
+                            /*reductionOp=*/nullptr,
+                            /*reductionPredicate=*/Value());
+  };
+  Value lastRow = e.add(M, e.c64(-1)), lastCol = e.add(T, e.c64(-1));
+  SmallVector<Value> v(kAcc), valid(kAcc);
+  for (int i = 0; i < kAcc; ++i) {
+    Value row = rowOf(i), col = colOf(i);
+    valid[i] = e.land(ult(row, M), ult(col, T));
+    FailureOr<Value> x = finalValue(i, e.select(ult(row, M), row, lastRow),
+                                    e.select(ult(col, T), col, lastCol));
+    if (failed(x))
+      return failure();
+    v[i] = *x;
+  }
+  // Accumulators 4j + 2h + c: rows h = 0, 1 of tile column 8j + 2(l%4) + c.
+  auto absOf = [&](int i) {
+    Value bits = arith::BitcastOp::create(b, loc, i32, v[i]);
+    Value a = arith::BitcastOp::create(b, loc, f32,
+                                       e.band(bits, e.c32(0x7fffffff)));
+    return e.select(valid[i], a, zero);
+  };
+  Value firstLanes = ult(lane, e.c64(4));
+  for (int q = 0; q < kAcc; q += 4)
+    for (int c = 0; c < 2; ++c) {
+      int i0 = q + c, i1 = q + 2 + c;
+      Value amax = groupMax(absOf(i0), absOf(i1));
+      for (int off : {4, 8, 16}) {
+        Value other = NVVM::ShflOp::create(
+            b, loc, f32, e.c32(-1), amax, e.c32(off), e.c32(0x1f),
+            NVVM::ShflKind::bfly, /*return_value_and_is_valid=*/nullptr);
+        amax = groupMax(amax, other);
+      }
+      OpBuilder::InsertionGuard guard(b);
+      ifThen(firstLanes);
+      LLVM::StoreOp::create(
+          b, loc, amax,
+          e.gep(scratch, f32,
+                e.add(e.mul(warpInGroups, e.c64(BN)), tileColOf(i0))));
+    }
+  barrier256();
+  Value group = arith::DivUIOp::create(b, loc, m0, e.c64(128));
+  Value groups =
+      arith::DivUIOp::create(b, loc, e.add(M, e.c64(127)), e.c64(128));
+  Value scaleWriter = e.land(e.eq(warpInGroups, e.c64(0)), firstLanes);
+  for (int q = 0; q < kAcc; q += 4)
+    for (int c = 0; c < 2; ++c) {
+      int i0 = q + c, i1 = q + 2 + c;
+      Value amax = zero;
+      for (int w = 0; w < 8; ++w)
+        amax = groupMax(
+            amax, LLVM::LoadOp::create(
+                      b, loc, f32,
+                      e.gep(scratch, f32, e.add(e.c64(w * BN), tileColOf(i0)))));
+      Value scale =
+          QMAX ? maxNaN(arith::DivFOp::create(
+                            b, loc, amax,
+                            LLVM::LoadOp::create(b, loc, f32, QMAX)),
+                        LLVM::LoadOp::create(b, loc, f32, FLOOR))
+               : e.select(arith::CmpFOp::create(
+                              b, loc, arith::CmpFPredicate::OEQ, amax, zero),
+                          one,
+                          arith::DivFOp::create(b, loc, amax,
+                                                e.f32c(448.0f)));
+      Value token = colOf(i0);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        ifThen(e.land(e.land(scaleWriter, ult(token, T)), ult(group, groups)));
+        LLVM::StoreOp::create(
+            b, loc, scale, e.gep(CS, f32, e.add(e.mul(token, groups), group)));
+      }
+      // The column's two rows in one conversion (`a` in the high byte).
+      Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
+          b, loc, b.getI16Type(), arith::DivFOp::create(b, loc, v[i1], scale),
+          arith::DivFOp::create(b, loc, v[i0], scale),
+          NVVM::FPRoundingMode::RN, NVVM::SaturationMode::SATFINITE,
+          /*relu=*/false, b.getType<Float8E4M3FNType>());
+      Value p32 = arith::ExtUIOp::create(b, loc, i32, pair);
+      for (int h = 0; h < 2; ++h) {
+        int i = h ? i1 : i0;
+        OpBuilder::InsertionGuard guard(b);
+        ifThen(valid[i]);
+        Value byte = arith::TruncIOp::create(
+            b, loc, e.i8, h ? e.shru(p32, e.c32(8)) : p32);
+        LLVM::StoreOp::create(
+            b, loc, byte, e.gep(C, e.i8, e.add(e.mul(token, N), rowOf(i))));
+      }
+    }
+  barrier256();
+  return success();
 }
 
 /// The FP8 1x128 output of the consumer threads (HopperOutput): per row
@@ -906,6 +1049,18 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       else
         LLVM::StoreOp::create(b, loc, *v, e.gep(C, f32, at));
     }
+  } else if (swap) {
+    // The scratch of the 8 consumer warps' column maxima, after the
+    // mbarriers.
+    Value scratch = sgep(e.c64(barBase + 16 * S));
+    Value warpInGroups = e.add(e.mul(wg, e.c64(4)), warp);
+    if (failed(storeSwappedBlockFP8(
+            b, loc, e, kAcc, m0, M, T, N, lane, warpInGroups, scratch, BN, C,
+            CS, QMAX, FLOOR, rowOf, colOf,
+            [&](int i) { return e.add(e.mul(e.band(lane, e.c64(3)), e.c64(2)),
+                                      e.c64(8 * (i / 4) + i % 2)); },
+            finalValue)))
+      return failure();
   } else if (failed(storeBlockFP8(b, loc, e, kAcc, BN, n0, M, T, lane, C, CS, QMAX, FLOOR,
                                   rowOf, colOf, finalValue))) {
     return failure();

@@ -520,10 +520,12 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   c.weightScalesPerRow = !perChannel;
   c.activationScalePerTensor = perChannel;
   if (s.quantizedOutput) {
-    // A 1x128 group of the output lies in one CTA: tiles of 128 columns.
+    // A 1x128 group of the output lies in one CTA: tiles of 128 columns
+    // (swapped: the tile's 128 weight rows are the group).
     c.output = HopperOutput::FP8Block1x128;
     c.outputScaleFloor = true;
-    c.tileN = 128;
+    if (!c.swapAB)
+      c.tileN = 128;
     // Wider tiles, bigger stages: the ring as deep as still fits.
     while (c.stages > 2 && getHopperGemmSharedBytes(c) > kHopperMaxSharedBytes)
       --c.stages;
@@ -850,8 +852,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // A wgmma GEMM whose f32 result only a run-time 1x128 e4m3 quantize
   // reads (the next GEMM's A) writes that quantize's codes and scales
   // itself, so no f32 activation reaches memory: the quantize's step is not
-  // launched. Not for the swapped (decode) kernel, whose 1x128 groups run
-  // across its two consumer warpgroups.
+  // launched (the swapped decode kernel too: its groups are its tile's
+  // columns, reduced across both consumer warpgroups).
   llvm::DenseMap<Operation *, Operation *> quantizedOutput; // producer -> q
   for (auto &[qop, m] : dynamicQuantize) {
     Operation *prod = m.x.getDefiningOp();
@@ -874,7 +876,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     };
     if (!hopper.contains(mm) || !elementTypeOf(m.x).isF32() ||
         !llvm::all_of(m.x.getUsers(), readByMatch) || !ready(m.qmax) ||
-        !ready(m.floor) || hopperGemmConfig(hopperStep(mm, m.x)).swapAB)
+        !ready(m.floor))
       continue;
     quantizedOutput[prod] = qop;
     consumed.insert(qop);

@@ -90,6 +90,8 @@ constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
 constexpr llvm::StringLiteral kMmaFp8Fn = "__qc_host_mma_m16n8k32_fp8";
 /// bar.sync 0 (gpu.barrier): ().
 constexpr llvm::StringLiteral kBarrierFn = "__qc_host_bar_sync";
+/// bar.sync id, count (nvvm.barrier with both operands): (i32, i32).
+constexpr llvm::StringLiteral kNamedBarrierFn = "__qc_host_bar_sync_named";
 /// The block's dynamic shared memory (the extern `.shared` array): () -> ptr.
 constexpr llvm::StringLiteral kSharedFn = "__qc_host_shared";
 /// mbarrier.init: (ptr bar, i32 count).
@@ -309,6 +311,10 @@ std::string nvvmRefusal(Operation *op) {
                       "ue8m0, 4X ue4m3) (not emulated on the host)";
     return "";
   }
+  if (auto o = dyn_cast<NVVM::BarrierOp>(op))
+    return o.getReductionOp() || !o.getBarrierId() || !o.getNumberOfThreads()
+               ? name() + " with a reduction or without an id and count"
+               : "";
   if (auto o = dyn_cast<NVVM::ShflOp>(op))
     return o.getReturnValueAndIsValid() ||
                    !(o.getVal().getType().isInteger(32) ||
@@ -423,6 +429,7 @@ void declareHostEntryPoints(ModuleOp host) {
   };
   declare(kMmaFp8Fn, none, {ptr});
   declare(kBarrierFn, none, {});
+  declare(kNamedBarrierFn, none, {i32, i32});
   declare(kSharedFn, ptr, {});
   declare(kMbarInitFn, none, {ptr, i32});
   declare(kMbarArriveFn, none, {ptr, i32});
@@ -624,6 +631,8 @@ void lowerCooperativeOps(func::FuncOp thread) {
       repl = isF ? LLVM::BitcastOp::create(b, l, f32, r).getResult() : r;
     } else if (auto o = dyn_cast<NVVM::SyncWarpOp>(op)) {
       call(kSyncWarpFn, {}, {o.getMask()});
+    } else if (auto o = dyn_cast<NVVM::BarrierOp>(op)) {
+      call(kNamedBarrierFn, {}, {o.getBarrierId(), o.getNumberOfThreads()});
     } else if (isa<NVVM::Tcgen05AllocOp, NVVM::Tcgen05DeallocOp,
                    NVVM::Tcgen05StOp, NVVM::Tcgen05LdOp,
                    NVVM::Tcgen05MMABlockScaleOp, NVVM::Tcgen05CommitOp>(op)) {
@@ -782,6 +791,7 @@ enum class Park : uint8_t {
   SyncWarp, // the warp's bar.warp.sync (all its lanes)
   Wgmma,    // the warpgroup's wgmma.mma_async (all 128 threads)
   Barrier,  // bar.sync 0 (every thread of the block)
+  Named,    // bar.sync id, count (Thread::c, d): `count` threads at `id`
   MBarrier, // an mbarrier phase that has not completed
   Failed,   // an error in a host entry point; never resumed
 };
@@ -1002,6 +1012,17 @@ extern "C" void hostMmaFp8(uint32_t *buf) {
 }
 
 extern "C" void hostBarSync() { park(self(), Park::Barrier); }
+
+extern "C" void hostBarSyncNamed(uint32_t id, uint32_t count) {
+  Thread &t = self();
+  if (id > 15 || count == 0 || count % 32)
+    fail(t, "bar.sync " + std::to_string(id) + ", " + std::to_string(count) +
+                ": the PTX ISA takes barriers 0..15 and a multiple of 32 "
+                "threads");
+  t.c = id;
+  t.d = count;
+  park(t, Park::Named);
+}
 
 extern "C" void *hostShared() { return self().block->shared; }
 
@@ -1504,6 +1525,34 @@ bool runCollectives(HostBlock &bl, bool &progress, std::string &error) {
             std::to_string(bar) + " wait at bar.sync";
     return false;
   }
+  // Named barriers: released when `count` threads wait at the same id.
+  for (uint32_t id = 0; id < 16; ++id) {
+    size_t k = 0;
+    uint32_t want = 0;
+    for (const Thread &t : bl.threads)
+      if (!t.done && t.park == Park::Named && t.c == id) {
+        if (k && t.d != want) {
+          error = "bar.sync " + std::to_string(id) +
+                  " with different thread counts (" + std::to_string(want) +
+                  " and " + std::to_string(t.d) + ")";
+          return false;
+        }
+        want = t.d;
+        ++k;
+      }
+    if (k && k == want) {
+      size_t seen = 0;
+      for (const Thread &t : bl.threads)
+        if (!t.done && t.park == Park::Named && t.c == id)
+          seen = std::max(seen, t.tcObserved);
+      for (Thread &t : bl.threads)
+        if (!t.done && t.park == Park::Named && t.c == id) {
+          t.tcObserved = seen;
+          t.park = Park::None;
+        }
+      progress = true;
+    }
+  }
   if (bar == bl.threads.size()) {
     // What any thread has seen of tcgen05.mma completions, every thread
     // knows after the barrier.
@@ -1537,6 +1586,9 @@ std::string describeDeadlock(const HostBlock &bl) {
     }
     case Park::Barrier:
       w = "bar.sync";
+      break;
+    case Park::Named:
+      w = "bar.sync " + std::to_string(t.c) + ", " + std::to_string(t.d);
       break;
     case Park::Wgmma:
       w = "wgmma.mma_async (the rest of the warpgroup is elsewhere)";
@@ -2091,6 +2143,7 @@ std::unique_ptr<HostKernels> HostKernels::create(ModuleOp module,
     };
     add(kMmaFp8Fn, &hostMmaFp8);
     add(kBarrierFn, &hostBarSync);
+    add(kNamedBarrierFn, &hostBarSyncNamed);
     add(kSharedFn, &hostShared);
     add(kMbarInitFn, &hostMbarrierInit);
     add(kMbarArriveFn, &hostMbarrierArrive);
