@@ -87,11 +87,18 @@ TIME_SHAPES = [(4096, 2112, 7168), (4096, 24576, 1536), (4096, 32768, 512),
 
 
 
-def shared_bytes(stages, tile_n):
+def shared_bytes(stages, tile_n, swapped_fp8=False):
     """quantc::getHopperGemmSharedBytes (HopperGemm.h): the A (128 rows) and
     B (tile_n rows) tiles of every stage, then two 8-byte mbarriers per
-    stage."""
-    return stages * (TILE_M + tile_n) * TILE_K + stages * 16
+    stage; the swapped kernel's fp8-1x128 output also keeps the 8 consumer
+    warps' column maxima (f32 [8][tile_n])."""
+    return (stages * (TILE_M + tile_n) * TILE_K + stages * 16 +
+            (8 * tile_n * 4 if swapped_fp8 else 0))
+
+
+def kernel_shared_bytes(k):
+    return shared_bytes(k["stages"], k["tile_n"],
+                        k["swap"] and k["output"] == "fp8-1x128")
 
 
 OUTPUTS = ("f32", "bf16", "fp8-1x128")
@@ -132,7 +139,9 @@ def read_kernels(folder):
             continue
         scales, tile_n, stages = m.group(1), int(m.group(2)), int(m.group(3))
         output = m.group(4) or "f32"
-        if tile_n not in (16, 32, 64, 128, 256) or shared_bytes(stages, tile_n) > 232448:
+        swapped_fp8 = bool(m.group(5)) and output == "fp8-1x128"
+        if tile_n not in (16, 32, 64, 128, 256) or \
+                shared_bytes(stages, tile_n, swapped_fp8) > 232448:
             raise ValueError(f"{f}: tile {tile_n} x {stages} stages is not a "
                              f"configuration the kernel builder accepts")
         out.append({"scales": scales, "tile_n": tile_n, "stages": stages,
@@ -361,7 +370,7 @@ class Hopper(Cuda):
         else:
             mod = self.load_module(open(base + ".ptx", "rb").read())
         fn = self.function(mod, name)
-        smem = shared_bytes(kernel["stages"], kernel["tile_n"])
+        smem = kernel_shared_bytes(kernel)
         self.allow_shared(fn, smem)
         return dict(kernel, fn=fn, smem=smem)
 
@@ -410,7 +419,7 @@ class HostHopper:
             raise RuntimeError(f"{path}: {name} does not run on the host: "
                                f"{hk.why_not(name)}")
         return dict(kernel, hk=hk, name=name,
-                    smem=shared_bytes(kernel["stages"], kernel["tile_n"]))
+                    smem=kernel_shared_bytes(kernel))
 
     def run_case(self, k, A, B, sa, sb):
         M, K = A.shape

@@ -5,7 +5,7 @@
 # 256 x 4 for the variants without promotion; decode kernels (_swap:
 # --swap-ab, 16/32/64 tokens x 8 stages); persistent kernels (_persist);
 # and bf16 / fp8-1x128 output
-# variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>), and the
+# variants, fp8_gemm_<scales>_n<tileN>_s<stages>_o<output>[_swap]), and the
 # check cases with their expected outputs from quantc.numerics.gemm_fp8
 # (scripts/gpu_hopper_gemm.py --prepare), then self-tests them (--cpu-only).
 # Each kernel's MLIR (.mlir) is kept too: `gpu_hopper_gemm.py --host` runs
@@ -53,6 +53,16 @@ for cfg in 1x128:16:8 per-channel:32:8 per-tensor:64:8; do
     ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[$s n$n swap] /"
   fi
 done
+# The decode kernel's fp8-1x128 output (its groups reduced across both
+# consumer warpgroups), fp8_gemm_1x128_n16_s8_ofp8-1x128_swap, checked
+# against the f32 decode kernel above.
+f="$OUT/fp8_gemm_1x128_n16_s8_ofp8-1x128_swap"
+for emit in ptx mlir; do
+  "$GEN" --target sm_90a --kernel fp8-gemm --scales 1x128 --tile-n 16 --stages 8 --swap-ab --output fp8-1x128 --emit=$emit -o "$f.$emit"
+done
+if command -v ptxas >/dev/null 2>&1; then
+  ptxas -arch=sm_90a -v "$f.ptx" -o "$f.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/[1x128 n16 swap fp8-1x128] /"
+fi
 # Split-K decode variants (--swap-ab --split-k N: N CTAs per tile along K),
 # fp8_gemm_<scales>_n<tileN>_s<stages>_swap_k<N>.
 for cfg in 1x128:16:8:4 per-tensor:32:8:2; do

@@ -34,6 +34,7 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
          for n, st in ((64, 8), (128, 6), (256, 4))
          if not (s == "1x128" and n == 256)] +
         ["fp8_gemm_1x128_n16_s8_swap.ptx",
+         "fp8_gemm_1x128_n16_s8_ofp8-1x128_swap.ptx",
          "fp8_gemm_per-channel_n32_s8_swap.ptx",
          "fp8_gemm_per-tensor_n64_s8_swap.ptx",
          "fp8_gemm_1x128_n16_s8_swap_k4.ptx",
@@ -66,7 +67,8 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
 
     # The GPU check with the kernels on the host: 7 cases per variant, each
     # run by every kernel of its variant (1x128: tiles 64, 128, bf16 and
-    # fp8 outputs, decode 16, split-K decode 16, persistent 128;
+    # fp8 outputs, decode 16 and its fp8 output, split-K decode 16,
+    # persistent 128;
     # per-channel: 64, 128, 256, decode 32; per-tensor: 64, 128, 256, fp8,
     # decode 64, split-K decode 32, persistent 256).
     env = dict(os.environ, PYTHONPATH=str(build_dir / "python"))
@@ -76,12 +78,12 @@ def test_hopper_gemm_check_chain(build_dir, tool, tmp_path):
     lines = [json.loads(l) for l in res.stdout.splitlines()]
     assert lines[-1]["all_ok"] and lines[-1]["device"] == "host emulation"
     runs = lines[:-1]
-    assert len(runs) == 7 * (7 + 4 + 7), len(runs)
-    assert sum(r["swap"] for r in runs) == 7 * 5
+    assert len(runs) == 7 * (8 + 4 + 7), len(runs)
+    assert sum(r["swap"] for r in runs) == 7 * 6
     assert sum(r["split"] > 1 for r in runs) == 7 * 2
     assert sum(r["persist"] for r in runs) == 7 * 2
     assert all(r["ok"] for r in runs), [r for r in runs if not r["ok"]]
-    assert sum("equals_f32_kernel_converted" in r for r in runs) == 7 * 3
+    assert sum("equals_f32_kernel_converted" in r for r in runs) == 7 * 4
 
 
 def test_output_converters_catch_a_wrong_rounding(tmp_path):
