@@ -301,6 +301,92 @@ LLVM::GlobalOp detail::getOrCreateSharedArray(gpu::GPUModuleOp kmod) {
                                 /*addrSpace=*/3);
 }
 
+namespace {
+/// The arithmetic of the fp8-1x128 output shared by both storers: |v| by
+/// clearing the sign bit (math.absf and llvm.intr.fabs become libdevice
+/// calls in the NVVM conversion); a group's amax by compare and select
+/// (arith.maxnumf becomes a libdevice call), ignoring NaN as fmaxf does,
+/// or with QMAX and FLOOR (outputScaleFloor) the Executor's maxNaN (NaN if
+/// either is NaN, else x > y ? x : y: equal values of opposite sign give
+/// y); the scale amax / 448 (1 for 0), or maxNaN(amax / QMAX[0],
+/// FLOOR[0]).
+struct GroupScale {
+  OpBuilder &b;
+  Location loc;
+  detail::KernelEmitter &e;
+  Value QMAX, FLOOR;
+
+  Value abs(Value v, Value valid) {
+    Value bits = arith::BitcastOp::create(b, loc, e.i32, v);
+    Value a = arith::BitcastOp::create(b, loc, e.f32,
+                                       e.band(bits, e.c32(0x7fffffff)));
+    return e.select(valid, a, e.f32c(0.0f));
+  }
+  Value maxNaN(Value x, Value y) {
+    Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
+    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
+        e.select(gt, x, y));
+  }
+  Value max(Value x, Value y) {
+    if (QMAX)
+      return maxNaN(x, y);
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
+  }
+  Value scale(Value amax) {
+    if (QMAX)
+      return maxNaN(
+          arith::DivFOp::create(b, loc, amax,
+                                LLVM::LoadOp::create(b, loc, e.f32, QMAX)),
+          LLVM::LoadOp::create(b, loc, e.f32, FLOOR));
+    return e.select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          amax, e.f32c(0.0f)),
+                    e.f32c(1.0f),
+                    arith::DivFOp::create(b, loc, amax, e.f32c(448.0f)));
+  }
+  /// Every accumulator's value (finalValue at coordinates clamped into
+  /// rows x cols, so that every lane takes part in the shuffles) and
+  /// whether it lies inside them (outside, it counts as 0 and is not
+  /// stored).
+  LogicalResult values(
+      int kAcc, Value rows, Value cols, llvm::function_ref<Value(int)> rowOf,
+      llvm::function_ref<Value(int)> colOf,
+      llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue,
+      SmallVector<Value> &v, SmallVector<Value> &valid) {
+    auto ult = [&](Value x, Value y) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+    };
+    Value lastRow = e.add(rows, e.c64(-1)), lastCol = e.add(cols, e.c64(-1));
+    v.assign(kAcc, Value());
+    valid.assign(kAcc, Value());
+    for (int i = 0; i < kAcc; ++i) {
+      Value row = rowOf(i), col = colOf(i);
+      valid[i] = e.land(ult(row, rows), ult(col, cols));
+      FailureOr<Value> x =
+          finalValue(i, e.select(ult(row, rows), row, lastRow),
+                     e.select(ult(col, cols), col, lastCol));
+      if (failed(x))
+        return failure();
+      v[i] = *x;
+    }
+    return success();
+  }
+  /// e4m3 codes of v0 / scale and v1 / scale in one cvt.rn.satfinite
+  /// .e4m3x2.f32 (`a` lands in the high byte): v0's code in bits 0-7, v1's
+  /// in 8-15 of the i32.
+  Value codes(Value v0, Value v1, Value scale) {
+    Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
+        b, loc, b.getI16Type(), arith::DivFOp::create(b, loc, v1, scale),
+        arith::DivFOp::create(b, loc, v0, scale), NVVM::FPRoundingMode::RN,
+        NVVM::SaturationMode::SATFINITE, /*relu=*/false,
+        b.getType<Float8E4M3FNType>());
+    return arith::ExtUIOp::create(b, loc, e.i32, pair);
+  }
+};
+} // namespace
+
 /// The FP8 1x128 output of the swapped (decode) kernel: the tile's 128
 /// rows are weights, i.e. one 1x128 group of the output's columns, and
 /// its columns tokens, i.e. output rows, so a group is a column of the
@@ -320,7 +406,7 @@ static LogicalResult storeSwappedBlockFP8(
     llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
     llvm::function_ref<Value(int)> tileColOf,
     llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
-  Type f32 = e.f32, i32 = e.i32;
+  Type f32 = e.f32;
   auto ult = [&](Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
   };
@@ -328,54 +414,26 @@ static LogicalResult storeSwappedBlockFP8(
     auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&op.getThenRegion().front());
   };
-  Value one = e.f32c(1.0f), zero = e.f32c(0.0f);
-  auto larger = [&](Value x, Value y) {
-    return e.select(
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
-  };
-  auto maxNaN = [&](Value x, Value y) {
-    Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
-    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
-    return e.select(
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
-        e.select(gt, x, y));
-  };
-  auto groupMax = [&](Value x, Value y) {
-    return QMAX ? maxNaN(x, y) : larger(x, y);
-  };
+  GroupScale gs{b, loc, e, QMAX, FLOOR};
   auto barrier256 = [&] {
     NVVM::BarrierOp::create(b, loc, Type(), e.c32(1), e.c32(256),
                             /*reductionOp=*/nullptr,
                             /*reductionPredicate=*/Value());
   };
-  Value lastRow = e.add(M, e.c64(-1)), lastCol = e.add(T, e.c64(-1));
-  SmallVector<Value> v(kAcc), valid(kAcc);
-  for (int i = 0; i < kAcc; ++i) {
-    Value row = rowOf(i), col = colOf(i);
-    valid[i] = e.land(ult(row, M), ult(col, T));
-    FailureOr<Value> x = finalValue(i, e.select(ult(row, M), row, lastRow),
-                                    e.select(ult(col, T), col, lastCol));
-    if (failed(x))
-      return failure();
-    v[i] = *x;
-  }
+  SmallVector<Value> v, valid;
+  if (failed(gs.values(kAcc, M, T, rowOf, colOf, finalValue, v, valid)))
+    return failure();
   // Accumulators 4j + 2h + c: rows h = 0, 1 of tile column 8j + 2(l%4) + c.
-  auto absOf = [&](int i) {
-    Value bits = arith::BitcastOp::create(b, loc, i32, v[i]);
-    Value a = arith::BitcastOp::create(b, loc, f32,
-                                       e.band(bits, e.c32(0x7fffffff)));
-    return e.select(valid[i], a, zero);
-  };
   Value firstLanes = ult(lane, e.c64(4));
   for (int q = 0; q < kAcc; q += 4)
     for (int c = 0; c < 2; ++c) {
       int i0 = q + c, i1 = q + 2 + c;
-      Value amax = groupMax(absOf(i0), absOf(i1));
+      Value amax = gs.max(gs.abs(v[i0], valid[i0]), gs.abs(v[i1], valid[i1]));
       for (int off : {4, 8, 16}) {
         Value other = NVVM::ShflOp::create(
             b, loc, f32, e.c32(-1), amax, e.c32(off), e.c32(0x1f),
             NVVM::ShflKind::bfly, /*return_value_and_is_valid=*/nullptr);
-        amax = groupMax(amax, other);
+        amax = gs.max(amax, other);
       }
       OpBuilder::InsertionGuard guard(b);
       ifThen(firstLanes);
@@ -392,22 +450,13 @@ static LogicalResult storeSwappedBlockFP8(
   for (int q = 0; q < kAcc; q += 4)
     for (int c = 0; c < 2; ++c) {
       int i0 = q + c, i1 = q + 2 + c;
-      Value amax = zero;
+      Value amax = e.f32c(0.0f);
       for (int w = 0; w < 8; ++w)
-        amax = groupMax(
+        amax = gs.max(
             amax, LLVM::LoadOp::create(
                       b, loc, f32,
                       e.gep(scratch, f32, e.add(e.c64(w * BN), tileColOf(i0)))));
-      Value scale =
-          QMAX ? maxNaN(arith::DivFOp::create(
-                            b, loc, amax,
-                            LLVM::LoadOp::create(b, loc, f32, QMAX)),
-                        LLVM::LoadOp::create(b, loc, f32, FLOOR))
-               : e.select(arith::CmpFOp::create(
-                              b, loc, arith::CmpFPredicate::OEQ, amax, zero),
-                          one,
-                          arith::DivFOp::create(b, loc, amax,
-                                                e.f32c(448.0f)));
+      Value scale = gs.scale(amax);
       Value token = colOf(i0);
       {
         OpBuilder::InsertionGuard guard(b);
@@ -415,13 +464,8 @@ static LogicalResult storeSwappedBlockFP8(
         LLVM::StoreOp::create(
             b, loc, scale, e.gep(CS, f32, e.add(e.mul(token, groups), group)));
       }
-      // The column's two rows in one conversion (`a` in the high byte).
-      Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
-          b, loc, b.getI16Type(), arith::DivFOp::create(b, loc, v[i1], scale),
-          arith::DivFOp::create(b, loc, v[i0], scale),
-          NVVM::FPRoundingMode::RN, NVVM::SaturationMode::SATFINITE,
-          /*relu=*/false, b.getType<Float8E4M3FNType>());
-      Value p32 = arith::ExtUIOp::create(b, loc, i32, pair);
+      // The column's two rows in one conversion.
+      Value p32 = gs.codes(v[i0], v[i1], scale);
       for (int h = 0; h < 2; ++h) {
         int i = h ? i1 : i0;
         OpBuilder::InsertionGuard guard(b);
@@ -451,7 +495,7 @@ static LogicalResult storeBlockFP8(
     Value FLOOR,
     llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
     llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
-  Type f32 = e.f32, i32 = e.i32;
+  Type f32 = e.f32;
   auto ult = [&](Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
   };
@@ -459,70 +503,29 @@ static LogicalResult storeBlockFP8(
     auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&op.getThenRegion().front());
   };
-  Value one = e.f32c(1.0f), zero = e.f32c(0.0f);
-  // max by compare and select (arith.maxnumf becomes a libdevice call);
-  // a NaN operand is ignored, as by fmaxf.
-  auto larger = [&](Value x, Value y) {
-    return e.select(
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, y, x), y, x);
-  };
-  // The Executor's maxNaN: NaN if either is NaN, else x > y ? x : y (its
-  // order: equal values of opposite sign give y).
-  auto maxNaN = [&](Value x, Value y) {
-    Value nan = e.f32c(std::numeric_limits<float>::quiet_NaN());
-    Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
-    return e.select(
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, y), nan,
-        e.select(gt, x, y));
-  };
-  auto groupMax = [&](Value x, Value y) {
-    return QMAX ? maxNaN(x, y) : larger(x, y);
-  };
-  Value lastRow = e.add(M, e.c64(-1)), lastCol = e.add(N, e.c64(-1));
-  SmallVector<Value> v(kAcc), valid(kAcc);
-  for (int i = 0; i < kAcc; ++i) {
-    Value row = rowOf(i), col = colOf(i);
-    valid[i] = e.land(ult(row, M), ult(col, N));
-    FailureOr<Value> x = finalValue(
-        i, e.select(ult(row, M), row, lastRow),
-        e.select(ult(col, N), col, lastCol));
-    if (failed(x))
-      return failure();
-    v[i] = *x;
-  }
+  GroupScale gs{b, loc, e, QMAX, FLOOR};
+  SmallVector<Value> v, valid;
+  if (failed(gs.values(kAcc, M, N, rowOf, colOf, finalValue, v, valid)))
+    return failure();
   Value groups = arith::DivUIOp::create(b, loc, e.add(N, e.c64(127)),
                                         e.c64(128));
   // Accumulators 4j + 2h + c: half h, column 8j + c of the tile.
   for (int h = 0; h < 2; ++h) {
     for (int64_t g = 0; g < BN / 128; ++g) {
-      Value amax = zero;
+      Value amax = e.f32c(0.0f);
       SmallVector<int> members;
       for (int i = 0; i < kAcc; ++i)
         if ((i / 2) % 2 == h && (8 * (i / 4)) / 128 == g) {
           members.push_back(i);
-          // |v| by clearing the sign bit (math.absf and llvm.intr.fabs
-          // become libdevice calls in the NVVM conversion).
-          Value bits = arith::BitcastOp::create(b, loc, i32, v[i]);
-          Value a = arith::BitcastOp::create(
-              b, loc, f32, e.band(bits, e.c32(0x7fffffff)));
-          amax = groupMax(amax, e.select(valid[i], a, zero));
+          amax = gs.max(amax, gs.abs(v[i], valid[i]));
         }
       for (int off : {1, 2}) {
         Value other = NVVM::ShflOp::create(
             b, loc, f32, e.c32(-1), amax, e.c32(off), e.c32(0x1f),
             NVVM::ShflKind::bfly, /*return_value_and_is_valid=*/nullptr);
-        amax = groupMax(amax, other);
+        amax = gs.max(amax, other);
       }
-      Value scale =
-          QMAX ? maxNaN(arith::DivFOp::create(
-                            b, loc, amax,
-                            LLVM::LoadOp::create(b, loc, f32, QMAX)),
-                        LLVM::LoadOp::create(b, loc, f32, FLOOR))
-               : e.select(arith::CmpFOp::create(
-                              b, loc, arith::CmpFPredicate::OEQ, amax, zero),
-                          one,
-                          arith::DivFOp::create(b, loc, amax,
-                                                e.f32c(448.0f)));
+      Value scale = gs.scale(amax);
       Value row = rowOf(members.front());
       Value group = e.add(arith::DivUIOp::create(b, loc, n0, e.c64(128)),
                           e.c64(g));
@@ -534,17 +537,10 @@ static LogicalResult storeBlockFP8(
         LLVM::StoreOp::create(b, loc, scale,
                               e.gep(CS, f32, e.add(e.mul(row, groups), group)));
       }
-      // Codes, two adjacent columns per conversion (cvt.rn.satfinite
-      // .e4m3x2.f32: `a` lands in the high byte).
+      // Codes, two adjacent columns per conversion.
       for (size_t m = 0; m + 1 < members.size(); m += 2) {
         int i0 = members[m], i1 = members[m + 1];
-        Value q0 = arith::DivFOp::create(b, loc, v[i0], scale);
-        Value q1 = arith::DivFOp::create(b, loc, v[i1], scale);
-        Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
-            b, loc, b.getI16Type(), q1, q0, NVVM::FPRoundingMode::RN,
-            NVVM::SaturationMode::SATFINITE, /*relu=*/false,
-            b.getType<Float8E4M3FNType>());
-        Value p32 = arith::ExtUIOp::create(b, loc, i32, pair);
+        Value p32 = gs.codes(v[i0], v[i1], scale);
         for (int c = 0; c < 2; ++c) {
           int i = c ? i1 : i0;
           OpBuilder::InsertionGuard guard(b);
