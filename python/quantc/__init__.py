@@ -477,8 +477,9 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``calib``: an ``.npz`` path keyed by input name, or a dict of numpy
       arrays (leading axis = samples); or pass ``calib_random=N``.
     * ``format``: a scheme preset (:func:`scheme_presets`).
-    * ``targets``: kernel targets (``"sm_120a"``, ``"sm_89"``); ``()`` for a
-      CPU-only package.
+    * ``targets``: kernel targets (``"sm_120a"``, ``"sm_100a"``,
+      ``"sm_90a"``, ``"sm_90"``, ``"sm_89"``); ``()`` for a CPU-only
+      package.
     * ``output``: the package directory; default a new temporary directory
       (``Package.path`` tells where; the caller removes it).
     * ``progress``: ``True`` for a progress bar (tqdm when installed, else

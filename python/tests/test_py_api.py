@@ -72,6 +72,25 @@ def test_calibration_arrays_equal_calibration_file(mlp_files, tmp_path):
     assert a.report["targets"] == []
 
 
+def test_sm100a_target_through_the_module(mlp_files, tmp_path):
+    """targets=("sm_100a",): the package's kernels are for datacenter
+    Blackwell, its MXFP8 GEMMs the tcgen05 kernel (as quant-compile
+    --target sm_100a makes them), and the report names its instruction."""
+    pkg = quantc.compile(mlp_files / "mlp.onnx", mlp_files / "calib.npz",
+                         targets=("sm_100a",), output=tmp_path / "b.qcpkg",
+                         accuracy=False, emit_cubin=False)
+    assert pkg.report["targets"] == ["sm_100a"]
+    steps = pkg.manifest["program"]["steps"]
+    gemms = [s["kernel"] for s in steps if s["kernel"].startswith("mxfp8_gemm")]
+    assert gemms and all(k.startswith("mxfp8_gemm_tc") for k in gemms), gemms
+    ptx = (pkg.path / "kernels" / "sm_100a.ptx").read_text()
+    assert ".target sm_100a" in ptx and "tcgen05.mma" in ptx
+    insns = {k.get("instruction") for k in pkg.report["kernels"]
+             if k["name"].startswith("mxfp8_gemm")}
+    assert insns and all(i.startswith("tcgen05.mma.cta_group::1.kind::"
+                                      "mxf8f6f4.block_scale") for i in insns)
+
+
 def test_accuracy_false_skips_the_accuracy_run(mlp_files, tmp_path):
     """accuracy=False (quant-compile --no-accuracy): the same weights and
     graph, report["accuracy"] None."""
