@@ -31,13 +31,6 @@ namespace nx = quantc::numerics;
 
 namespace {
 
-HostKernelArg ptr(const void *p) {
-  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
-}
-HostKernelArg i32(int64_t v) {
-  return {HostKernelArg::Kind::I32, static_cast<uint64_t>(v)};
-}
-
 TEST(BlackwellGemm, DescriptorsFollowThePTXISA) {
   // M = 128 (bits 27-28: 1), N = 128 (bits 17-22: 16), UE8M0 (bit 23),
   // e4m3 x e4m3 (0), K-major (0); scale-factor IDs in bits 4-5 and 29-30.

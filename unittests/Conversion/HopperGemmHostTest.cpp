@@ -32,13 +32,6 @@ namespace nx = quantc::numerics;
 
 namespace {
 
-HostKernelArg ptr(const void *p) {
-  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
-}
-HostKernelArg i32(int64_t v) {
-  return {HostKernelArg::Kind::I32, static_cast<uint64_t>(v)};
-}
-
 /// One GEMM problem: e4m3 A [M, K] and B [N, K], their scales in the
 /// layout of `scales`, and the tensor maps TMA reads them through.
 struct Problem {

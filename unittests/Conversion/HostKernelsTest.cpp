@@ -122,10 +122,6 @@ protected:
   mlir::OwningOpRef<mlir::ModuleOp> module;
 };
 
-HostKernelArg ptr(const void *p) {
-  return {HostKernelArg::Kind::Pointer, reinterpret_cast<uintptr_t>(p)};
-}
-
 /// Launches GEMM kernel `name` (A, As, B, Bs, C, M, N, K) with the mma.sync
 /// family's launch for `t`, C poisoned past M x N, and checks every element
 /// against the product of the dequantized operands `ad` [M, K], `bd`

@@ -1166,9 +1166,16 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (s.kind != GpuStep::Kind::Gemm)
         continue;
       auto q = cast<qc::QMatMulOp>(s.ops.front());
-      int64_t K = cast<RankedTensorType>(q.getRhs().getType()).getDimSize(1);
-      if (gemmKernelName(q) != kGemmKernelName || K % 16)
+      auto w = cast<RankedTensorType>(q.getRhs().getType());
+      // The kernel's shape rule (K a multiple of 16: TMA's rows) on the
+      // weight's N and K; M is the run's batch.
+      if (gemmKernelName(q) != kGemmKernelName)
         continue;
+      if (llvm::Error err = checkBlackwellGemmShape(1, w.getDimSize(0),
+                                                    w.getDimSize(1))) {
+        llvm::consumeError(std::move(err));
+        continue;
+      }
       s.tcgen05 = true;
       if (s.ops.size() == 1)
         s.kernel = (kGemmKernelName + "_tc").str();

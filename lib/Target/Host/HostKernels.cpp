@@ -56,6 +56,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -1671,10 +1672,12 @@ int64_t linearTid(const Thread &t) {
   return t.ids[0] + t.ids[6] * (t.ids[1] + t.ids[7] * t.ids[2]);
 }
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
+std::string hex(uint64_t v) { return "0x" + llvm::utohexstr(v, true); }
+
+/// The allocation bits of `ncols` columns (32 per unit) from column `col`.
+uint32_t tmemUnitMask(uint32_t ncols, uint32_t col) {
+  uint32_t units = ncols / 32;
+  return (units >= 16 ? 0xFFFFu : (1u << units) - 1) << (col / 32);
 }
 
 /// tcgen05.alloc, dealloc, ld and st are .sync.aligned: every lane of the
@@ -1768,8 +1771,7 @@ extern "C" void hostTmemAlloc(void *dst, uint32_t ncols) {
     // The first lane performs it: the lowest free range aligned to its
     // size (the emulation runs one block at a time, so nothing frees
     // columns while it would wait).
-    uint32_t units = ncols / 32, mask = (units == 16 ? 0xFFFFu
-                                                     : (1u << units) - 1);
+    uint32_t units = ncols / 32, mask = tmemUnitMask(ncols, 0);
     uint32_t at = 16;
     for (uint32_t u = 0; u + units <= 16; u += units)
       if (!(bl.tmemUnits & (mask << u))) {
@@ -1815,8 +1817,7 @@ extern "C" void hostTmemDealloc(uint32_t taddr, uint32_t ncols) {
       (ncols & (ncols - 1)) || col % 32 || col + ncols > kTmemColumns)
     fail(t, "tcgen05.dealloc of " + std::to_string(ncols) + " columns at " +
                 hex(taddr) + " (not an address tcgen05.alloc returns)");
-  uint32_t units = ncols / 32,
-           mask = (units == 16 ? 0xFFFFu : (1u << units) - 1) << (col / 32);
+  uint32_t mask = tmemUnitMask(ncols, col);
   if ((bl.tmemUnits & mask) != mask)
     fail(t, "tcgen05.dealloc of " + std::to_string(ncols) +
                 " columns at column " + std::to_string(col) +
@@ -1825,29 +1826,29 @@ extern "C" void hostTmemDealloc(uint32_t taddr, uint32_t ncols) {
   warpFrees.push_back({col, ncols});
 }
 
+/// A 32x32b tcgen05.st (`writes`) or .ld of `n` registers by the calling
+/// lane, once its warp is there and the access is checked: the lane's
+/// first cell (register r is the cell r columns on).
+static uint32_t *tmemRegisters(uint32_t taddr, uint32_t n, bool writes) {
+  Thread &t = self();
+  const char *what = writes ? "tcgen05.st" : "tcgen05.ld";
+  warpSync(t);
+  checkTmemQuadrant(t, taddr, what);
+  uint32_t col = taddr & 0xFFFF;
+  checkTmemColumns(t, col, n, what);
+  checkTmemInFlight(t, col, n, writes, what);
+  uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
+  return &t.block->tmem[size_t(lane) * kTmemColumns + col];
+}
+
 extern "C" void hostTmemSt(uint32_t taddr, const uint32_t *values,
                            uint32_t n) {
-  Thread &t = self();
-  warpSync(t);
-  checkTmemQuadrant(t, taddr, "tcgen05.st");
-  uint32_t col = taddr & 0xFFFF;
-  checkTmemColumns(t, col, n, "tcgen05.st");
-  checkTmemInFlight(t, col, n, /*writes=*/true, "tcgen05.st");
-  uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
-  for (uint32_t r = 0; r < n; ++r)
-    t.block->tmem[size_t(lane) * kTmemColumns + col + r] = values[r];
+  std::copy(values, values + n, tmemRegisters(taddr, n, /*writes=*/true));
 }
 
 extern "C" void hostTmemLd(uint32_t taddr, uint32_t *values, uint32_t n) {
-  Thread &t = self();
-  warpSync(t);
-  checkTmemQuadrant(t, taddr, "tcgen05.ld");
-  uint32_t col = taddr & 0xFFFF;
-  checkTmemColumns(t, col, n, "tcgen05.ld");
-  checkTmemInFlight(t, col, n, /*writes=*/false, "tcgen05.ld");
-  uint32_t lane = (taddr >> 16) + uint32_t(linearTid(t) % 32);
-  for (uint32_t r = 0; r < n; ++r)
-    values[r] = t.block->tmem[size_t(lane) * kTmemColumns + col + r];
+  const uint32_t *cells = tmemRegisters(taddr, n, /*writes=*/false);
+  std::copy(cells, cells + n, values);
 }
 
 /// tcgen05.mma.cta_group::1.kind::{mxf8f6f4, mxf4, mxf4nvf4}.block_scale:
