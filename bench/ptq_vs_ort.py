@@ -5,11 +5,15 @@ inputs, in one run. Prints a table and (with --out) JSON.
 
     .venv/bin/python bench/ptq_vs_ort.py [--build build] [--models mlp,cnn,gpt2]
     .venv/bin/python bench/ptq_vs_ort.py --models ppocr-rec,ppocr-cls
+    .venv/bin/python bench/ptq_vs_ort.py --models ppocr-rec-text
 
 The ppocr-* models are real ones from PyPI (rapidocr_onnxruntime 1.4.4's
 PP-OCRv4 recognizer and its mobile direction classifier, downloaded once
 with pip into --cache), calibrated and evaluated on synthetic text-line
-images (16 and 8; text_images()).
+images (16 and 8; text_images()). ppocr-rec-text is the recognizer on
+rendered text lines instead (64 and 128; rendered_lines(): random Latin
+letters, digits and punctuation drawn with Pillow's built-in font, which
+the float model reads back correctly), Pillow pip-installed into --cache.
 
 Both sides: int8 weights with one symmetric scale per output channel,
 int8 activations with one static asymmetric scale per tensor, QDQ.
@@ -28,7 +32,10 @@ agreement. "best" is the method with the lowest relative RMS error.
 Calibration time: ORT's quantize_static call vs quant-compile's process
 (import, calibration, quantization, accuracy run, package), best of 2.
 Also dynamic activations: quantc --activations dynamic (symmetric per-token
-scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor).
+scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor). On
+models with depthwise convs, "quantc-pt" is quantc with
+--depthwise-channel-scales=false (one activation scale per tensor there
+too, as ORT; docs/Calibration.md Q4).
 """
 import argparse
 import json
@@ -51,7 +58,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # probability map is below 1e-6 everywhere, so no metric means anything.)
 PPOCR_WHEEL = "rapidocr_onnxruntime==1.4.4"
 PPOCR = {"ppocr-rec": ("ch_PP-OCRv4_rec_infer.onnx", 48, 320),
+         "ppocr-rec-text": ("ch_PP-OCRv4_rec_infer.onnx", 48, 320),
          "ppocr-cls": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", 48, 192)}
+PILLOW = "pillow==13.0.0"
 
 
 def fetch_ppocr(cache):
@@ -67,6 +76,44 @@ def fetch_ppocr(cache):
         with zipfile.ZipFile(wheel) as z:
             z.extractall(cache)
     return models
+
+
+def fetch_pillow(cache):
+    """Pillow, pip-installed into `cache` once (a bench-only dependency)."""
+    target = cache / "pillow"
+    if not (target / "PIL").is_dir():
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps",
+                        "--target", target, PILLOW], check=True,
+                       capture_output=True)
+    sys.path.insert(0, str(target))
+
+
+def rendered_lines(n, h, w, seed, cache):
+    """Text lines as RapidOCR feeds them: 4-13 random characters (Latin
+    letters, digits, -.,:) in Pillow's built-in font at 24-39 px, dark ink
+    on a light background, resized to height h keeping the aspect (squeezed
+    to w when wider), normalized ((x/255 - 0.5) / 0.5) and padded with 0
+    to width w."""
+    fetch_pillow(cache)
+    from PIL import Image, ImageDraw, ImageFont
+    chars = list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                 "0123456789-.,:")
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, 3, h, w), np.float32)
+    for i in range(n):
+        text = "".join(rng.choice(chars, int(rng.integers(4, 14))))
+        font = ImageFont.load_default(size=int(rng.integers(24, 40)))
+        left, top, right, bottom = font.getbbox(text)
+        img = Image.new("L", (right - left + 8, h),
+                        color=int(rng.integers(200, 256)))
+        ImageDraw.Draw(img).text(
+            (4 - left, (h - (bottom - top)) // 2 - top), text,
+            fill=int(rng.integers(0, 60)), font=font)
+        if img.width > w:
+            img = img.resize((w, h))
+        a = np.asarray(img, np.float32)
+        x[i, :, :, :a.shape[1]] = (a / 255 - 0.5) / 0.5
+    return x
 
 
 def text_images(n, h, w, seed):
@@ -106,8 +153,12 @@ def generate_ppocr(name, out, cache, samples=16, heldout=8):
         d.dim_value = v
     model = out / f"{name}.onnx"
     onnx.save(m, str(model))
-    np.savez(out / "calib.npz", x=text_images(samples, h, w, seed=1))
-    np.savez(out / "test.npz", x=text_images(heldout, h, w, seed=2))
+    if name.endswith("-text"):
+        np.savez(out / "calib.npz", x=rendered_lines(64, h, w, 21, cache))
+        np.savez(out / "test.npz", x=rendered_lines(128, h, w, 22, cache))
+    else:
+        np.savez(out / "calib.npz", x=text_images(samples, h, w, seed=1))
+        np.savez(out / "test.npz", x=text_images(heldout, h, w, seed=2))
     return model, out / "calib.npz", out / "test.npz"
 
 
@@ -215,13 +266,22 @@ def ort_dynamic_side(model, test, work):
     return {"dynamic": r}
 
 
-def quantc_side(build, model, calib, test, work):
+def has_depthwise_conv(model):
+    import onnx
+    return any(n.op_type == "Conv" and any(
+        a.name == "group" and a.i > 1 for a in n.attribute)
+        for n in onnx.load(str(model)).graph.node)
+
+
+def quantc_side(build, model, calib, test, work, extra=()):
     qc, qr = build / "bin/quant-compile", build / "bin/quant-run"
     subprocess.run([qr, model, "--inputs", test, "--outputs",
                     work / "float.npz"], check=True)
     ref = dict(np.load(work / "float.npz"))
     res = {}
-    for m in ("minmax", "percentile", "entropy", "mse", "dynamic"):
+    methods = ("minmax", "percentile", "entropy", "mse") + \
+        (() if extra else ("dynamic",))
+    for m in methods:
         pkg = work / f"q_{m}.qcpkg"
         times = []
         opt = (["--activations", "dynamic"] if m == "dynamic" else
@@ -230,7 +290,7 @@ def quantc_side(build, model, calib, test, work):
             t0 = time.perf_counter()
             subprocess.run([qc, model, "--calib", calib, "-o", pkg,
                             "--format", "int8", "--target", "none",
-                            *opt, "-q"], check=True,
+                            *opt, *extra, "-q"], check=True,
                            capture_output=True)
             times.append(time.perf_counter() - t0)
         subprocess.run([qr, pkg, "--inputs", test, "--outputs",
@@ -266,10 +326,16 @@ def main():
                                ["MatMul", "Gemm", "Conv"]),
             "ort-dyn": ort_dynamic_side(model, test, work),
             "quantc": quantc_side(build, model, calib, test, work)}
+        if has_depthwise_conv(model):
+            results[name]["quantc-pt"] = quantc_side(
+                build, model, calib, test, work,
+                ["--depthwise-channel-scales=false"])
     print(f"{'model':6} {'engine':7} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
-        for eng in ("ort", "ort-mm", "ort-dyn", "quantc"):
+        for eng in ("ort", "ort-mm", "ort-dyn", "quantc", "quantc-pt"):
+            if eng not in r:
+                continue
             b = best(r[eng])
             for m, v in r[eng].items():
                 if "error" in v:

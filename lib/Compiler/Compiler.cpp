@@ -131,6 +131,7 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.weightMethod = opts.weightMethod;
   q.gptqDamp = opts.gptqDamp;
   q.outlierThreshold = opts.outlierThreshold;
+  q.depthwiseChannelScales = opts.depthwiseChannelScales;
   q.budgetBits = opts.budgetBits;
   q.budgetLatencyUs = opts.budgetLatencyUs;
   q.latencyTarget = opts.latencyTarget;
@@ -667,6 +668,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     bool dynamic = op->hasAttr("qc.act_dynamic");
     if (dynamic)
       layer["activation_scales"] = "dynamic";
+    else if (scaled && !actScheme.getBlock().empty())
+      layer["activation_scales"] = "per-channel"; // Q4: a depthwise conv
     if (scaled && range && !op->hasAttr("qc.imported_qdq") &&
         (!dynamic || op->hasAttr("qc.act_tensor_scale"))) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");

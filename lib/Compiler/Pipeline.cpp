@@ -165,6 +165,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.weightMethod = o.weightMethod;
     q.gptqDamp = o.gptqDamp;
     q.outlierThreshold = o.outlierThreshold;
+    q.depthwiseChannelScales = o.depthwiseChannelScales;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
     if (o.propagateScales)
       pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
@@ -278,6 +279,11 @@ struct QuantizePipelineCLOptions
       llvm::cl::desc("LLM.int8()-style outlier channels above this |x| in "
                      "float (0: off)"),
       llvm::cl::init(0)};
+  Option<bool> depthwiseChannelScales{
+      *this, "depthwise-channel-scales",
+      llvm::cl::desc("Static activation scales per input channel of "
+                     "depthwise convs (false: per tensor)"),
+      llvm::cl::init(true)};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -377,6 +383,7 @@ void quantc::registerQuantcPasses() {
           o.weightMethod = cl.weightMethod;
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;
+          o.depthwiseChannelScales = cl.depthwiseChannelScales;
           o.budgetBits = cl.budgetBits;
           o.budgetLatencyUs = cl.budgetLatency;
           o.latencyTarget = cl.latencyTarget;

@@ -71,6 +71,15 @@ void quantc::numerics::accumulateChannelMinMax(const float *x, int64_t n,
     }
 }
 
+void quantc::numerics::accumulatePlaneMinMax(const float *x, int64_t n,
+                                             int64_t c, int64_t inner,
+                                             float *lo, float *hi) {
+  if (c <= 0 || inner <= 0)
+    return;
+  for (int64_t p = 0; (p + 1) * inner <= n; ++p)
+    accumulateMinMax(x + p * inner, inner, lo[p % c], hi[p % c]);
+}
+
 AbsHistogram::AbsHistogram(float maxAbs, int bins)
     : maxAbs(std::isfinite(maxAbs) && maxAbs > 0 ? maxAbs : 0.0f),
       width(this->maxAbs > 0 ? double(this->maxAbs) / bins : 1.0),

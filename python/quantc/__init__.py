@@ -412,6 +412,8 @@ _PIPELINE_OPTIONS = {
     "weight_method": "'rtn' (default) or 'gptq' weights (static formats)",
     "gptq_damp": "GPTQ Hessian damping, a fraction of its mean (0.01)",
     "outlier_threshold": "LLM.int8()-style float outlier channels above this",
+    "depthwise_channel_scales": "static activation scales per input channel "
+                                "of depthwise convs (default True)",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
     "budget_latency": "mixed precision: modelled microseconds on "
@@ -560,6 +562,7 @@ def _compile(model, calib, output, format, targets, progress,
         str(pipeline_options.get("weight_method", "rtn")),
         float(pipeline_options.get("gptq_damp", 0.01)),
         float(pipeline_options.get("outlier_threshold", 0)),
+        bool(pipeline_options.get("depthwise_channel_scales", True)),
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
         _list_option(pipeline_options.get("raise_patterns", "")),

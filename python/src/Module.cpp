@@ -322,7 +322,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &calibTableOut, bool smoothQuant,
                   double smoothAlpha, const std::string &smoothAlphas,
                   const std::string &weightMethod,
-                  double gptqDamp, double outlierThreshold, double budgetBits,
+                  double gptqDamp, double outlierThreshold,
+                  bool depthwiseChannelScales, double budgetBits,
                   const std::string &candidates,
                   const std::string &raisePatterns, double budgetLatency,
                   const std::string &latencyTarget, int64_t latencyTokens,
@@ -352,6 +353,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.weightMethod = weightMethod;
   opts.gptqDamp = gptqDamp;
   opts.outlierThreshold = outlierThreshold;
+  opts.depthwiseChannelScales = depthwiseChannelScales;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = candidates;
   opts.raisePatterns = raisePatterns;
@@ -501,7 +503,8 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
         py::arg("smooth_alphas"),
         py::arg("weight_method"), py::arg("gptq_damp"),
-        py::arg("outlier_threshold"), py::arg("budget_bits"),
+        py::arg("outlier_threshold"), py::arg("depthwise_channel_scales"),
+        py::arg("budget_bits"),
         py::arg("candidates"), py::arg("raise_patterns"),
         py::arg("budget_latency"), py::arg("latency_target"),
         py::arg("latency_tokens"),

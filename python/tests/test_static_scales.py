@@ -824,3 +824,71 @@ def test_nvfp4_bit_exact(tmp_path):
     assert layer["calibration"]["range"] == pytest.approx(
         [float(calib.min()), float(calib.max())])
     assert "E4M3 scales per 16 along K" in pkg.summary
+
+
+def depthwise_model(path, w):
+    """y = depthwise 1x1 conv of x [b, C, 1, 1] (group C): y[:, c] = x[:, c]
+    * w[c], one product per output, so quantized results are exact."""
+    c = len(w)
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="dw",
+                          kernel_shape=[1, 1], group=c)], "dw",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["b", c, 1, 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["b", c, 1, 1])],
+        initializer=[numpy_helper.from_array(w.reshape(c, 1, 1, 1), "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt,asymmetric,per_channel", [
+    ("int8", True, True), ("int8", False, True), ("fp8", False, True),
+    ("int8", True, False)])
+def test_depthwise_channel_scales_bit_exact(tmp_path, run_tool, check_ok,
+                                            fmt, asymmetric, per_channel):
+    """Q4: a depthwise conv's input gets one static scale per channel, each
+    from that channel's calibrated range (ref_int8 / ref_fp8 per column),
+    or one per tensor with depthwise_channel_scales=False; the export runs
+    on ONNX Runtime to the same values (per-axis QuantizeLinear, axis 1)."""
+    rng = np.random.default_rng(11)
+    spread = np.array([0.05, 1.0, 30.0], F32)  # very different channels
+    w = np.array([0.5, -2.0, 0.125], F32)
+    calib = (rng.standard_normal((64, 3)) * spread + spread / 4).astype(F32)
+    x = (rng.standard_normal((100, 3)) * spread * 1.5).astype(F32)
+    model = depthwise_model(tmp_path / "dw.onnx", w)
+    img = lambda a: a.reshape(-1, 3, 1, 1)
+    pkg = quantc.compile(model, {"x": img(calib)}, format=fmt, targets=(),
+                         output=tmp_path / "p.qcpkg", asymmetric=asymmetric,
+                         depthwise_channel_scales=per_channel)
+    y = pkg.run({"x": img(x)})["y"].reshape(len(x), 3)
+    want = np.empty_like(y)
+    for c in range(3):
+        cal = calib[:, c:c + 1] if per_channel else calib
+        ref = ref_int8 if fmt == "int8" else \
+            (lambda xx, cc, ww, _: ref_fp8(xx, cc, ww))
+        xd, wd = ref(x[:, c:c + 1], cal, w[c:c + 1].reshape(1, 1),
+                     asymmetric)
+        want[:, c] = (xd * wd).astype(F32)[:, 0]
+    np.testing.assert_array_equal(y, want)
+    layer = pkg.report["layers"][0]
+    assert layer.get("activation_scales") == \
+        ("per-channel" if per_channel else None)
+    # With int8, the narrow channel keeps its precision only with its own
+    # scale (half a step: 2.5e-4 against 0.13 under the tensor's scale),
+    # over the values inside its calibrated range (the others clip either
+    # way). E4M3's steps are relative: one scale serves it well enough.
+    inside = (x[:, 0] >= calib[:, 0].min()) & (x[:, 0] <= calib[:, 0].max())
+    err = np.abs(y[inside, 0] - x[inside, 0] * w[0]).max()
+    if fmt == "int8":
+        assert (err < 1e-3) == per_channel
+    np.savez(tmp_path / "x.npz", x=img(x))
+    out = tmp_path / "dw_q.onnx"
+    check_ok("quant-translate", "--export-onnx", tmp_path / "p.qcpkg", "-o",
+             out)
+    m = onnx.load(str(out))
+    onnx.checker.check_model(m, full_check=True)
+    got = _ort_plain(out, {"x": img(x)})["y"].reshape(len(x), 3)
+    np.testing.assert_array_equal(got, want)

@@ -147,6 +147,31 @@ func.func @p2_max_pool_kept(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf8E4M3FN
 
 // -----
 
+// P2 through an i8 max-pool with one positive scale per channel on axis 1
+// (a depthwise conv's input, Q4): the pool keeps channels apart. Not with
+// a negative channel scale, nor per axis 2 (the pooled axis).
+// CHECK-LABEL: func.func @p2_max_pool_channels
+// CHECK: %[[Q:.*]] = qc.quantize_linear %arg0, {{.*}} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xi8>) -> tensor<1x2x4x4xi8>
+// CHECK: qc.max_pool %[[Q]] {{.*}} : (tensor<1x2x4x4xi8>) -> tensor<1x2x2x2xi8>
+// CHECK: %[[P2:.*]] = qc.max_pool %arg0
+// CHECK: qc.quantize_linear %[[P2]], {{.*}} -> tensor<1x2x2x2xi8>
+// CHECK: %[[P3:.*]] = qc.max_pool %arg0
+// CHECK: qc.quantize_linear %[[P3]], {{.*}}axis = 2{{.*}} -> tensor<1x2x2x2xi8>
+func.func @p2_max_pool_channels(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x2x2xi8>, tensor<1x2x2x2xi8>, tensor<1x2x2x2xi8>) {
+  %s = arith.constant dense<[0.5, 0.03125]> : tensor<2xf32>
+  %n = arith.constant dense<[0.5, -0.03125]> : tensor<2xf32>
+  %z = arith.constant dense<[-5, 7]> : tensor<2xi8>
+  %p = qc.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  %q = qc.quantize_linear %p, %s, %z : (tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xi8>) -> tensor<1x2x2x2xi8>
+  %p2 = qc.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  %q2 = qc.quantize_linear %p2, %n, %z : (tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xi8>) -> tensor<1x2x2x2xi8>
+  %p3 = qc.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32>
+  %q3 = qc.quantize_linear %p3, %s, %z {axis = 2 : i64} : (tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xi8>) -> tensor<1x2x2x2xi8>
+  return %q, %q2, %q3 : tensor<1x2x2x2xi8>, tensor<1x2x2x2xi8>, tensor<1x2x2x2xi8>
+}
+
+// -----
+
 // P2 keeps a per-axis quantize where it is (its axis would move).
 // CHECK-LABEL: func.func @p2_per_axis_kept
 // CHECK: %[[T:.*]] = qc.transpose %arg0

@@ -87,6 +87,12 @@ static cl::opt<double> outlierThreshold(
              "|x| exceeds this stay in a float side product, the rest is "
              "quantized (static-scale formats; 0: off)"),
     cl::cat(cat));
+static cl::opt<bool> depthwiseChannelScales(
+    "depthwise-channel-scales", cl::init(true),
+    cl::desc("Static activations of depthwise convs: one scale per input "
+             "channel (default; =false: one per tensor, as ONNX Runtime "
+             "does)"),
+    cl::cat(cat));
 static cl::opt<std::string> raisePatterns(
     "raise-patterns",
     cl::desc("Raise decomposed subgraphs to single ops right after import "
@@ -193,6 +199,7 @@ int main(int argc, char **argv) {
   opts.smoothAlphas = smoothAlphas;
   opts.weightMethod = weightMethod;
   opts.outlierThreshold = outlierThreshold;
+  opts.depthwiseChannelScales = depthwiseChannelScales;
   opts.budgetBits = budgetBits;
   opts.budgetLatencyUs = budgetLatency;
   opts.latencyTarget = latencyTarget;

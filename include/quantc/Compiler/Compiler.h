@@ -73,6 +73,9 @@ struct CompileOptions {
   double gptqDamp = 0.01;
   /// LLM.int8()-style outlier channels in a float side product (> 0).
   double outlierThreshold = 0;
+  /// Static activation scales per input channel of depthwise convs (Q4);
+  /// false: one per tensor, as for every other op.
+  bool depthwiseChannelScales = true;
   /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;

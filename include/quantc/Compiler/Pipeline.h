@@ -73,6 +73,9 @@ struct QuantizePipelineOptions {
   /// qc-quantize-linear{outlier-threshold}; > 0 makes calibration record
   /// per-channel ranges.
   double outlierThreshold = 0;
+  /// qc-quantize-linear{depthwise-channel-scales}: static activation scales
+  /// per input channel of depthwise convs (Q4).
+  bool depthwiseChannelScales = true;
   /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
   /// the calibration data; with calibrate=false the module must already
   /// carry qc.assigned_format).

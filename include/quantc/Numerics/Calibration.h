@@ -34,6 +34,10 @@ void accumulateMinMax(const float *x, int64_t n, float &lo, float &hi);
 /// hold k entries each.
 void accumulateChannelMinMax(const float *x, int64_t n, int64_t k, float *lo,
                              float *hi);
+/// The same per channel of axis 1 of [N, C, inner...] values (NCHW
+/// images): n values, c channels of `inner` contiguous values each.
+void accumulatePlaneMinMax(const float *x, int64_t n, int64_t c,
+                           int64_t inner, float *lo, float *hi);
 
 /// A histogram of |x| over [0, maxAbs] in equal bins (C1); a value above
 /// maxAbs counts in the last bin, NaN is not counted.

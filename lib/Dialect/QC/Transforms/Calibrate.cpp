@@ -261,8 +261,10 @@ LogicalResult quantc::qc::calibrateBatches(
     SmallVector<unsigned, 2> operands;
     Range ranges[2], result;
     std::unique_ptr<nx::AbsHistogram> hists[2];
-    // Per input channel (last axis) of operand 0, with perChannel.
+    // Per input channel of operand 0: its last axis for a matmul (with
+    // perChannel), axis 1 for a depthwise conv (always).
     std::vector<float> chMin, chMax;
+    bool planes = false;
     // sum x x^T over operand 0's rows and their count, with hessian.
     std::vector<double> hess;
     int64_t hessK = 0;
@@ -296,6 +298,15 @@ LogicalResult quantc::qc::calibrateBatches(
         seen[op].hess.assign(k * k, 0.0);
         seen[op].hessK = k;
       }
+    }
+    // A depthwise conv's input scales may be per channel (qc-quantize-linear
+    // {depthwise-channel-scales}): its channel ranges, always.
+    if (auto conv = dyn_cast<ConvOp>(op); conv && conv.isDepthwise()) {
+      int64_t c = cast<RankedTensorType>(conv.getInput().getType())
+                      .getDimSize(1);
+      seen[op].chMin.assign(c, std::numeric_limits<float>::infinity());
+      seen[op].chMax.assign(c, -std::numeric_limits<float>::infinity());
+      seen[op].planes = true;
     }
     // What an earlier calibration chose no longer holds.
     for (StringRef a :
@@ -390,9 +401,20 @@ LogicalResult quantc::qc::calibrateBatches(
               }
             }
             if (!o.chMin.empty()) {
-              const std::vector<float> &v = operands[0]->f;
-              nx::accumulateChannelMinMax(v.data(), v.size(), o.chMin.size(),
-                                          o.chMin.data(), o.chMax.data());
+              const Tensor &x = *operands[0];
+              const std::vector<float> &v = x.f;
+              if (o.planes) {
+                int64_t inner = 1;
+                for (size_t d = 2; d < x.shape.size(); ++d)
+                  inner *= x.shape[d];
+                nx::accumulatePlaneMinMax(v.data(), v.size(), o.chMin.size(),
+                                          inner, o.chMin.data(),
+                                          o.chMax.data());
+              } else {
+                nx::accumulateChannelMinMax(v.data(), v.size(),
+                                            o.chMin.size(), o.chMin.data(),
+                                            o.chMax.data());
+              }
             }
           },
           firstOutputs)))

@@ -27,6 +27,22 @@ constexpr int kTableVersion = 1;
 const char *const kStatNames[] = {"qc.lhs_stats", "qc.rhs_stats",
                                   "qc.result_stats", "qc.lhs_range",
                                   "qc.rhs_range"};
+const char *const kChannelNames[] = {"qc.lhs_channel_min",
+                                     "qc.lhs_channel_max"};
+
+/// How many channel ranges `op` has: a depthwise conv's input channels,
+/// a matmul's static last lhs axis; 0 where its shape does not say.
+int64_t channelCount(Operation *op) {
+  if (auto conv = dyn_cast<ConvOp>(op))
+    return conv.isDepthwise()
+               ? cast<RankedTensorType>(conv.getInput().getType())
+                     .getDimSize(1)
+               : 0;
+  auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  return x && x.getRank() > 0 && !x.isDynamicDim(x.getRank() - 1)
+             ? x.getShape().back()
+             : 0;
+}
 
 /// The ops a table describes, each with a unique key.
 SmallVector<std::pair<std::string, Operation *>> tableOps(func::FuncOp fn) {
@@ -67,6 +83,13 @@ llvm::Error quantc::qc::writeCalibrationTable(func::FuncOp fn, StringRef path) {
                                {"absmax", s.getAbsmax().getValueAsDouble()}};
     if (auto m = op->getAttrOfType<StringAttr>("qc.calib_method"))
       entry["method"] = m.str();
+    for (const char *name : kChannelNames)
+      if (auto a = op->getAttrOfType<DenseF32ArrayAttr>(name)) {
+        llvm::json::Array values;
+        for (float v : a.asArrayRef())
+          values.push_back(double(v));
+        entry[StringRef(name).drop_front(3)] = std::move(values);
+      }
     if (!entry.empty())
       layers[key] = std::move(entry);
   }
@@ -144,6 +167,36 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
                                                    b.getF32FloatAttr(*hi),
                                                    b.getF32FloatAttr(*am)))});
     }
+    SmallVector<float> channels[2];
+    for (auto [c, name] : llvm::enumerate(kChannelNames)) {
+      StringRef field = StringRef(name).drop_front(3);
+      const llvm::json::Value *v = entry->get(field);
+      if (!v)
+        continue;
+      const llvm::json::Array *a = v->getAsArray();
+      int64_t want = channelCount(op);
+      if (!a || int64_t(a->size()) != want)
+        return fail("layer '" + key + "': '" + field + "' needs " +
+                    Twine(want) + " numbers, one per input channel");
+      for (const llvm::json::Value &e : *a) {
+        std::optional<double> d = e.getAsNumber();
+        if (!d || !std::isfinite(*d))
+          return fail("layer '" + key + "': '" + field +
+                      "' holds a value that is not a finite number");
+        channels[c].push_back(float(*d));
+      }
+    }
+    if (channels[0].size() != channels[1].size())
+      return fail("layer '" + key +
+                  "': lhs_channel_min and lhs_channel_max come together");
+    for (size_t j = 0; j < channels[0].size(); ++j)
+      if (channels[0][j] > channels[1][j])
+        return fail("layer '" + key + "': channel " + Twine(j) +
+                    " has lhs_channel_min > lhs_channel_max");
+    if (!channels[0].empty())
+      for (auto [c, name] : llvm::enumerate(kChannelNames))
+        attrs.push_back(
+            {op, b.getNamedAttr(name, b.getDenseF32ArrayAttr(channels[c]))});
     if (std::optional<StringRef> m = entry->getString("method"))
       attrs.push_back(
           {op, b.getNamedAttr("qc.calib_method", b.getStringAttr(*m))});
@@ -154,6 +207,9 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
   // The table replaces whatever an earlier calibration attached.
   for (auto &[key, op] : tableOps(fn))
     for (const char *name : kStatNames)
+      op->removeAttr(name);
+  for (auto &[key, op] : tableOps(fn))
+    for (const char *name : kChannelNames)
       op->removeAttr(name);
   for (auto &[key, op] : tableOps(fn))
     op->removeAttr("qc.calib_method");

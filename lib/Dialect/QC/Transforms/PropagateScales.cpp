@@ -88,25 +88,33 @@ bool zeroPointIsSmallestCode(Value z, Type elem) {
   return it.isUnsigned() ? v.isZero() : v.isMinSignedValue();
 }
 
-/// A positive finite per-tensor scale: quantizing and dequantizing are then
-/// non-decreasing, so they commute with max.
+/// Constant scales, every one positive and finite: quantizing and
+/// dequantizing are then non-decreasing (per channel, for per-axis
+/// scales), so they commute with max.
 bool isPositiveScale(Value s) {
   DenseElementsAttr a;
-  if (!isPerTensor(s) || !matchPattern(s, m_Constant(&a)) ||
-      !isa<FloatType>(a.getElementType()))
+  if (!matchPattern(s, m_Constant(&a)) || !isa<FloatType>(a.getElementType()))
     return false;
-  double v = a.getSplatValue<APFloat>().convertToDouble();
-  return std::isfinite(v) && v > 0;
+  return llvm::all_of(a.getValues<APFloat>(), [](const APFloat &f) {
+    double v = f.convertToDouble();
+    return std::isfinite(v) && v > 0;
+  });
 }
 
-/// Whether codes of element type `elem` with per-tensor scale `scale` can
-/// flow through `op` (operand 0) instead of its float values.
-bool canMoveThrough(Operation *op, Type elem, Value scale) {
+/// Whether codes of element type `elem` with scale `scale` (per tensor, or
+/// per `axis` with `blockSize` 0) can flow through `op` (operand 0)
+/// instead of its float values. Layout ops move elements between channels:
+/// per tensor only. A max-pool keeps NCHW channels on axis 1, so
+/// per-channel scales there (a depthwise conv's input, Q4) pass too.
+bool canMoveThrough(Operation *op, Type elem, Value scale, int64_t axis,
+                    int64_t blockSize) {
+  bool perTensor = isPerTensor(scale);
   if (isLayoutOp(op))
-    return true;
+    return perTensor;
   // MaxPool-12 pools i8/ui8 (ONNX and the Executor); not fp8.
   if (isa<MaxPoolOp>(op))
-    return elem.isInteger(8) && isPositiveScale(scale);
+    return elem.isInteger(8) && isPositiveScale(scale) &&
+           (perTensor || (axis == 1 && blockSize == 0));
   return false;
 }
 
@@ -201,8 +209,9 @@ struct HoistQuantize : OpRewritePattern<QuantizeLinearOp> {
                                 PatternRewriter &rewriter) const override {
     Operation *def = q.getX().getDefiningOp();
     Type elem = cast<RankedTensorType>(q.getType()).getElementType();
-    if (!def || !def->hasOneUse() || !isPerTensor(q.getScale()) ||
-        !canMoveThrough(def, elem, q.getScale()) ||
+    if (!def || !def->hasOneUse() ||
+        !canMoveThrough(def, elem, q.getScale(), q.getAxis(),
+                        q.getBlockSize()) ||
         !isa<FloatType>(
             cast<RankedTensorType>(def->getOperand(0).getType())
                 .getElementType()))
@@ -227,10 +236,11 @@ struct SinkDequantize : RewritePattern {
     if (op->getNumOperands() == 0 || op->getNumResults() != 1)
       return failure();
     auto dq = op->getOperand(0).getDefiningOp<DequantizeLinearOp>();
-    if (!dq || !isPerTensor(dq.getScale()))
+    if (!dq)
       return failure();
     Type elem = cast<RankedTensorType>(dq.getCodes().getType()).getElementType();
-    if (!canMoveThrough(op, elem, dq.getScale()))
+    if (!canMoveThrough(op, elem, dq.getScale(), dq.getAxis(),
+                        dq.getBlockSize()))
       return failure();
     rewriter.setInsertionPoint(op);
     Operation *moved = cloneOnCodes(rewriter, op, dq.getCodes());

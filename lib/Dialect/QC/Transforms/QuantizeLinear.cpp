@@ -21,6 +21,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -67,6 +68,8 @@ struct LinearFormat {
   // LLM.int8()-style outliers (O1): input channels whose calibrated
   // magnitude exceeds this stay in a float side product; 0: off.
   double outlierThreshold = 0;
+  // Static activation scales per input channel of depthwise convs (Q4).
+  bool depthwiseChannels = true;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -378,6 +381,49 @@ FailureOr<ActivationParams> computeActivation(Operation *op, unsigned i,
   return p;
 }
 
+/// Q4: the static scales per input channel of a depthwise conv's input,
+/// from its channel ranges clipped to the tensor's calibrated range (what
+/// the calibration method chose for the whole tensor bounds every channel).
+/// None when the op is not a depthwise conv with channel statistics.
+struct ChannelParams {
+  std::vector<float> scales;
+  std::vector<uint8_t> zeroPoints;
+};
+
+std::optional<ChannelParams> computeChannelActivation(Operation *op,
+                                                      const LinearFormat &fmt) {
+  auto conv = dyn_cast<ConvOp>(op);
+  if (!fmt.depthwiseChannels || !conv || !conv.isDepthwise())
+    return std::nullopt;
+  auto lo = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_min");
+  auto hi = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_max");
+  auto range = op->getAttrOfType<StatsAttr>("qc.lhs_range");
+  if (!range)
+    range = op->getAttrOfType<StatsAttr>("qc.lhs_stats");
+  int64_t c =
+      cast<RankedTensorType>(conv.getInput().getType()).getDimSize(1);
+  if (!lo || !hi || !range || int64_t(lo.size()) != c ||
+      int64_t(hi.size()) != c)
+    return std::nullopt;
+  float tlo = float(range.getMin().getValueAsDouble()),
+        thi = float(range.getMax().getValueAsDouble());
+  if (!(tlo <= thi))
+    return std::nullopt;
+  ChannelParams p;
+  p.scales.resize(c);
+  p.zeroPoints.resize(c);
+  for (int64_t j = 0; j < c; ++j) {
+    float l = std::clamp(lo[j], tlo, thi), h = std::clamp(hi[j], tlo, thi);
+    if (llvm::Error e = nx::linearParamsFromRange(
+            l, std::max(l, h), fmt.actElem, fmt.asymmetric, p.scales[j],
+            p.zeroPoints[j])) {
+      llvm::consumeError(std::move(e));
+      return std::nullopt; // the tensor's one scale instead
+    }
+  }
+  return p;
+}
+
 /// Integer codes carry explicit zero points (0 for symmetric scales), as
 /// ONNX Runtime's quantizer writes them: its QDQ fusions (QGemm,
 /// QLinearConv) require a zero point shaped like the scale.
@@ -399,6 +445,27 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   auto xTy = cast<RankedTensorType>(x.getType());
   Value s = f32Constant(rewriter, loc, {}, {a.scale});
   Value z = zeroPoints(rewriter, loc, fmt.actType, {}, a.zeroPoint);
+  auto q = QuantizeLinearOp::create(
+      rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
+      z, 1, 0, true);
+  if (inputStats)
+    q->setAttr("qc.input_stats", inputStats);
+  return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s, z, 1,
+                                    0);
+}
+
+/// The same with one scale per channel of axis 1 (Q4).
+Value fakeQuantizeChannels(PatternRewriter &rewriter, Location loc, Value x,
+                           const ChannelParams &p, const LinearFormat &fmt,
+                           Attribute inputStats) {
+  auto xTy = cast<RankedTensorType>(x.getType());
+  int64_t c = int64_t(p.scales.size());
+  Value s = f32Constant(rewriter, loc, {c}, p.scales);
+  Value z = isa<IntegerType>(fmt.actType)
+                ? bytesConstant(rewriter, loc,
+                                RankedTensorType::get({c}, fmt.actType),
+                                p.zeroPoints)
+                : Value();
   auto q = QuantizeLinearOp::create(
       rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
       z, 1, 0, true);
@@ -843,15 +910,30 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
       attrs.push_back(rewriter.getNamedAttr("qc.weight_method",
                                             rewriter.getStringAttr("gptq")));
   }
-  for (auto [i, a] : llvm::enumerate(acts))
-    newOperands[i] =
-        fakeQuantize(rewriter, loc, newOperands[i], a, fmt,
-                     op->getAttr(i == 0 ? "qc.lhs_stats" : "qc.rhs_stats"));
+  std::optional<ChannelParams> channels;
   if (!acts.empty())
+    channels = computeChannelActivation(op, fmt);
+  for (auto [i, a] : llvm::enumerate(acts)) {
+    Attribute stats = op->getAttr(i == 0 ? "qc.lhs_stats" : "qc.rhs_stats");
+    newOperands[i] =
+        channels ? fakeQuantizeChannels(rewriter, loc, newOperands[i],
+                                        *channels, fmt, stats)
+                 : fakeQuantize(rewriter, loc, newOperands[i], a, fmt, stats);
+  }
+  if (!acts.empty()) {
+    // Per channel: the whole extent (0) but axis 1 (1), as weights write it.
+    SmallVector<int64_t> block;
+    if (channels) {
+      block.assign(cast<RankedTensorType>(op->getOperand(0).getType())
+                       .getRank(),
+                   0);
+      block[1] = 1;
+    }
     attrs.push_back(rewriter.getNamedAttr(
         "qc.act_scheme",
-        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), {},
+        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), block,
                         !fmt.asymmetric)));
+  }
   if (fmt.dynamic) {
     // A matmul's scales per row of the lhs (token) and per column of an
     // activation rhs factor out of its sums; a conv's window spans several
@@ -1077,7 +1159,8 @@ struct QuantizeLinearPass
       return signalPassFailure();
     RewritePatternSet patterns(ctx);
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations,
-                                   weightMethod, gptqDamp, outlierThreshold);
+                                   weightMethod, gptqDamp, outlierThreshold,
+                                   depthwiseChannelScales);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Hessians are K x K values: none outlives this pass (layers left in
@@ -1136,13 +1219,14 @@ LogicalResult quantc::qc::verifyQuantizeLinearOptions(
 void quantc::qc::populateQuantizeLinearPatterns(
     RewritePatternSet &patterns, StringRef format, bool asymmetric,
     StringRef activations, StringRef weightMethod, double gptqDamp,
-    double outlierThreshold) {
+    double outlierThreshold, bool depthwiseChannelScales) {
   std::optional<LinearFormat> fmt =
       getLinearFormat(patterns.getContext(), format, asymmetric, activations,
                       weightMethod, gptqDamp, std::nullopt);
   if (!fmt)
     return;
   fmt->outlierThreshold = outlierThreshold;
+  fmt->depthwiseChannels = depthwiseChannelScales;
   patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt);
 }
 

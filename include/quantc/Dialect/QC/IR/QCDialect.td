@@ -26,7 +26,7 @@ def QC_Dialect : Dialect {
     | `qc.input_stats`, `qc.lhs_stats`, `qc.rhs_stats`, `qc.result_stats` | `#qc.stats` | qc-calibrate (min-max) |
     | `qc.lhs_range`, `qc.rhs_range` | `#qc.stats` | qc-calibrate (the method's clipped range) |
     | `qc.calib_method` | `"minmax"`, `"percentile"`, `"entropy"`, `"mse"` | qc-calibrate |
-    | `qc.lhs_channel_min`, `qc.lhs_channel_max` | `array<f32>` | qc-calibrate{per-channel} |
+    | `qc.lhs_channel_min`, `qc.lhs_channel_max` | `array<f32>` | qc-calibrate: a matmul's last lhs axis with per-channel, a depthwise conv's input channels (axis 1) always |
     | `qc.lhs_hessian` | square 2-D f32 tensor | qc-calibrate{hessian} |
     | `qc.smooth_alpha` | float in [0, 1] | qc-smooth-quant |
     | `qc.assigned_format` | a scheme preset or `"f32"` | qc-assign-precision |

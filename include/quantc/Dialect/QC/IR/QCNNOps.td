@@ -23,6 +23,18 @@ def QC_ConvOp : QC_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
                        DenseI64ArrayAttr:$dilations, I64Attr:$group);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    /// One input channel per group (group == C > 1, weight [M, 1, k...]):
+    /// output channel m reads input channel m / (M / C) only, so a scale
+    /// per input channel factors out of each output channel's sum.
+    bool isDepthwise() {
+      auto in = ::llvm::cast<::mlir::RankedTensorType>(getInput().getType());
+      auto w = ::llvm::cast<::mlir::RankedTensorType>(getWeight().getType());
+      return in.getRank() >= 3 && !in.isDynamicDim(1) && getGroup() > 1 &&
+             int64_t(getGroup()) == in.getDimSize(1) && w.getRank() >= 2 &&
+             w.getDimSize(1) == 1;
+    }
+  }];
 }
 
 def QC_ConvTransposeOp : QC_Op<"conv_transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {

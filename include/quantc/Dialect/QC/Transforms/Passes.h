@@ -132,7 +132,8 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef activations = "",
                                     llvm::StringRef weightMethod = "rtn",
                                     double gptqDamp = 0.01,
-                                    double outlierThreshold = 0);
+                                    double outlierThreshold = 0,
+                                    bool depthwiseChannelScales = true);
 
 /// Rewrites the qc.lhs_hessian H [K, K] of `op` (qc-calibrate{hessian}) as
 /// H'_ij = f(i, j, H_ij): what a rewrite of the matmul's input (SmoothQuant's

@@ -131,8 +131,12 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     is of dynamic extent; the op gets `qc.act_dynamic`, and needs no
     calibration statistics. A matmul of two activations (attention's
     Q.K^T and P.V) gets both operands quantized with static scales from
-    `qc.lhs_range`/`qc.rhs_range` (or the stats). Ops without calibration
-    statistics stay in float, each with a remark saying why.
+    `qc.lhs_range`/`qc.rhs_range` (or the stats). A depthwise conv
+    (`group` = input channels) with per-channel statistics
+    (`qc.lhs_channel_min`/`max`, which qc-calibrate records for every
+    depthwise conv) gets static activation scales per input channel
+    (`axis = 1`) unless `depthwise-channel-scales=false`. Ops without
+    calibration statistics stay in float, each with a remark saying why.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
@@ -155,7 +159,13 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            /*default=*/"0",
            "LLM.int8()-style: input channels of a matmul whose calibrated "
            "max |x| exceeds this (per-channel statistics needed) stay in a "
-           "float side product; 0: off (docs/Calibration.md, O1-O2)">
+           "float side product; 0: off (docs/Calibration.md, O1-O2)">,
+    Option<"depthwiseChannelScales", "depthwise-channel-scales", "bool",
+           /*default=*/"true",
+           "Static activations of a depthwise conv get one scale per input "
+           "channel (from qc.lhs_channel_min/max, within the tensor's "
+           "calibrated range): each output channel reads one input channel, "
+           "so the scale factors out of its sum (docs/Calibration.md, Q4)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
