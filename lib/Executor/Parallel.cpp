@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Parallel.h"
+#include "quantc/Executor/Executor.h"
 
 #include <atomic>
 #include <cblas.h>
@@ -180,3 +181,13 @@ void detail::runOnPool(int64_t chunks, ChunkFn call, void *ctx) {
   }
   getPool().run(chunks, call, ctx);
 }
+
+void quantc::parallelForEach(int64_t n, llvm::function_ref<void(int64_t)> fn) {
+  auto each = [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      fn(i);
+  };
+  runChunks(n, std::min<int64_t>(getNumThreads(), n), each);
+}
+
+int quantc::getExecutorThreads() { return getNumThreads(); }

@@ -2,6 +2,7 @@
 #include "quantc/Numerics/Calibration.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
@@ -73,11 +74,15 @@ void quantc::numerics::accumulateChannelMinMax(const float *x, int64_t n,
 
 void quantc::numerics::accumulatePlaneMinMax(const float *x, int64_t n,
                                              int64_t c, int64_t inner,
-                                             float *lo, float *hi) {
+                                             float *lo, float *hi, int64_t c0,
+                                             int64_t c1) {
   if (c <= 0 || inner <= 0)
     return;
-  for (int64_t p = 0; (p + 1) * inner <= n; ++p)
-    accumulateMinMax(x + p * inner, inner, lo[p % c], hi[p % c]);
+  c0 = std::max<int64_t>(c0, 0);
+  c1 = std::min(c1, c);
+  for (int64_t row = 0; (row + 1) * c * inner <= n; ++row)
+    for (int64_t ch = c0; ch < c1; ++ch)
+      accumulateMinMax(x + (row * c + ch) * inner, inner, lo[ch], hi[ch]);
 }
 
 AbsHistogram::AbsHistogram(float maxAbs, int bins)
@@ -106,6 +111,14 @@ void AbsHistogram::add(const float *x, int64_t n) {
   total = 0;
   for (size_t b = 0; b + 1 < counts.size(); ++b)
     total += counts[b];
+}
+
+void AbsHistogram::merge(const AbsHistogram &other) {
+  assert(other.counts.size() == counts.size() && other.width == width &&
+         "histograms of different bins");
+  for (size_t b = 0; b < counts.size(); ++b)
+    counts[b] += other.counts[b];
+  total += other.total;
 }
 
 namespace {

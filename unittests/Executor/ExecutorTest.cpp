@@ -7,6 +7,7 @@
 // (failure plus a diagnostic, never a crash).
 //
 //===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Executor/Executor.h"
 #include "quantc/InitAll.h"
 #include "quantc/Numerics/Formats.h"
@@ -20,6 +21,7 @@
 
 #include "gtest/gtest.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -651,6 +653,49 @@ func.func @main(%x: tensor<2x2xf32>) -> (tensor<2x2xf32>, tensor<3xf8E4M3FN>) {
   EXPECT_EQ(calls, 5);
   EXPECT_EQ((*out)[0].f, std::vector<float>({1, 1.5f, 2, 2.5f}));
   EXPECT_EQ((*out)[1].bytes, std::vector<uint8_t>({0x01, 0x38, 0x40}));
+}
+
+TEST_F(ExecutorTest, WatchedObserver) {
+  // With a watch filter the observer sees only the watched ops, whose
+  // operands are intact when it does; the others may take their dead
+  // operands' buffers; the results are those of a plain run.
+  auto module = parse(R"mlir(
+func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qc.relu %x : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = qc.neg %0 : (tensor<4xf32>) -> tensor<4xf32>
+  %2 = qc.relu %1 : (tensor<4xf32>) -> tensor<4xf32>
+  %3 = qc.neg %2 : (tensor<4xf32>) -> tensor<4xf32>
+  return %3 : tensor<4xf32>
+}
+)mlir");
+  ASSERT_TRUE(module);
+  Executor ex(getEntryFunction(*module));
+  std::vector<std::vector<float>> seen;
+  ex.setObserver(
+      [&](Operation *op, llvm::ArrayRef<const Tensor *> operands,
+          llvm::ArrayRef<const Tensor *> results) {
+        EXPECT_TRUE(isa<qc::NegOp>(op));
+        seen.push_back(operands[0]->f);
+        seen.push_back(results[0]->f);
+      },
+      [](Operation *op) { return isa<qc::NegOp>(op); });
+  auto out = ex.run({floats({4}, {-1, 2, -3, 4})});
+  ASSERT_TRUE(succeeded(out));
+  EXPECT_EQ((*out)[0].f, std::vector<float>({0, 0, 0, 0}));
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], std::vector<float>({0, 2, 0, 4}));
+  EXPECT_EQ(seen[1], std::vector<float>({0, -2, 0, -4}));
+  EXPECT_EQ(seen[2], std::vector<float>({0, 0, 0, 0}));
+  EXPECT_EQ(seen[3], std::vector<float>({0, 0, 0, 0}));
+}
+
+TEST_F(ExecutorTest, ParallelForEachRunsEveryIndexOnce) {
+  std::vector<std::atomic<int>> hits(1000);
+  parallelForEach(1000, [&](int64_t i) { hits[i]++; });
+  for (auto &h : hits)
+    EXPECT_EQ(h.load(), 1);
+  EXPECT_GE(getExecutorThreads(), 1);
+  parallelForEach(0, [&](int64_t) { ADD_FAILURE(); });
 }
 
 //===----------------------------------------------------------------------===//

@@ -59,6 +59,43 @@ TEST(CalibrationTest, HistogramStreams) {
             std::vector<uint64_t>(b.getCounts().begin(), b.getCounts().end()));
 }
 
+// Parts scanned apart (on different threads) and merged count as one scan,
+// NaN slot and total included.
+TEST(CalibrationTest, HistogramMerges) {
+  std::vector<float> v = gaussian(10000, 2);
+  v[17] = NAN;
+  AbsHistogram whole(4.0f, 64), merged(4.0f, 64), part(4.0f, 64);
+  whole.add(v.data(), 10000);
+  merged.add(v.data(), 3000);
+  part.add(v.data() + 3000, 7000);
+  merged.merge(part);
+  EXPECT_EQ(merged.getTotal(), whole.getTotal());
+  EXPECT_EQ(merged.getTotal(), 9999u);
+  EXPECT_EQ(
+      std::vector<uint64_t>(whole.getCounts().begin(), whole.getCounts().end()),
+      std::vector<uint64_t>(merged.getCounts().begin(),
+                            merged.getCounts().end()));
+  EXPECT_EQ(merged.getNumBins(), 64);
+}
+
+// Q4: per channel of axis 1 of [N, C, inner] values, each range of
+// channels on its own (as the observer splits them over threads).
+TEST(CalibrationTest, PlaneMinMaxPerChannelRange) {
+  // N = 2, C = 3, inner = 2: channel c holds x[n][c][0..1].
+  std::vector<float> x = {1, -2, 3, 4, -5, 6, /* n = 1 */ 0, 7, -8, 2, 9, -1};
+  float inf = INFINITY;
+  std::vector<float> lo(3, inf), hi(3, -inf);
+  accumulatePlaneMinMax(x.data(), 12, 3, 2, lo.data(), hi.data(), 1, 3);
+  EXPECT_EQ(lo[0], inf); // channel 0 is not in [1, 3)
+  EXPECT_EQ(lo[1], -8.0f);
+  EXPECT_EQ(hi[1], 4.0f);
+  EXPECT_EQ(lo[2], -5.0f);
+  EXPECT_EQ(hi[2], 9.0f);
+  accumulatePlaneMinMax(x.data(), 12, 3, 2, lo.data(), hi.data(), 0, 1);
+  EXPECT_EQ(lo[0], -2.0f);
+  EXPECT_EQ(hi[0], 7.0f);
+}
+
 // C2, C3: min-max is the largest |x|; percentile of a uniform |x| is that
 // fraction of the range, to within a bin.
 TEST(CalibrationTest, MinMaxAndPercentile) {

@@ -68,7 +68,15 @@ public:
   Executor &operator=(const Executor &) = delete;
   Executor(Executor &&) = default;
   Executor &operator=(Executor &&) = default;
-  void setObserver(Observer o) { observer = std::move(o); }
+  /// `watch`, when given, limits the observer to the ops it returns true
+  /// for; the others run as without an observer (their kernels may take a
+  /// dead operand's buffer instead of copying it, a fusion none of whose
+  /// ops is watched runs fused).
+  void setObserver(Observer o,
+                   std::function<bool(mlir::Operation *)> watch = {}) {
+    observer = std::move(o);
+    watched = std::move(watch);
+  }
 
   /// Runs the function. Input shapes must match the argument types (dynamic
   /// dims take any size). Errors are emitted at the failing op's location.
@@ -133,11 +141,20 @@ private:
   // Op handles are value types whose accessors are not const-qualified.
   mutable mlir::func::FuncOp fn;
   Observer observer;
+  std::function<bool(mlir::Operation *)> watched;
 };
 
 /// Finds `func.func @main` (or the only function) in `module`; emits an error
 /// and returns null if there is none.
 mlir::func::FuncOp getEntryFunction(mlir::ModuleOp module);
+
+/// Runs fn(i) for every i in [0, n) on the Executor's worker threads and
+/// the caller (serially when called from one of its kernels), returning
+/// when all are done: for passes that scan what it computed, such as
+/// calibration's observers. Calls must not throw; each i runs once.
+void parallelForEach(int64_t n, llvm::function_ref<void(int64_t)> fn);
+/// The number of threads parallelForEach uses.
+int getExecutorThreads();
 
 } // namespace quantc
 

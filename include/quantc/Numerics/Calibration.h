@@ -35,9 +35,11 @@ void accumulateMinMax(const float *x, int64_t n, float &lo, float &hi);
 void accumulateChannelMinMax(const float *x, int64_t n, int64_t k, float *lo,
                              float *hi);
 /// The same per channel of axis 1 of [N, C, inner...] values (NCHW
-/// images): n values, c channels of `inner` contiguous values each.
+/// images): n values, c channels of `inner` contiguous values each; only
+/// channels [c0, c1) (disjoint ranges can run on different threads).
 void accumulatePlaneMinMax(const float *x, int64_t n, int64_t c,
-                           int64_t inner, float *lo, float *hi);
+                           int64_t inner, float *lo, float *hi, int64_t c0,
+                           int64_t c1);
 
 /// A histogram of |x| over [0, maxAbs] in equal bins (C1); a value above
 /// maxAbs counts in the last bin, NaN is not counted.
@@ -45,6 +47,10 @@ class AbsHistogram {
 public:
   explicit AbsHistogram(float maxAbs, int bins = 2048);
   void add(const float *x, int64_t n);
+  /// Adds the counts of `other`, which has the same maxAbs and bins (a
+  /// histogram of another part of the same tensor).
+  void merge(const AbsHistogram &other);
+  int getNumBins() const { return int(counts.size()) - 1; }
   float getMaxAbs() const { return maxAbs; }
   double getBinWidth() const { return width; }
   llvm::ArrayRef<uint64_t> getCounts() const {

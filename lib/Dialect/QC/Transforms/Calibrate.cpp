@@ -28,11 +28,56 @@ using namespace quantc::qc;
 namespace nx = quantc::numerics;
 
 namespace {
+/// How many parts to scan `n` values in: one per Executor thread, each of
+/// at least 64K values (fewer are not worth a hand-off).
+int64_t scanParts(int64_t n) {
+  return std::max<int64_t>(
+      1, std::min<int64_t>(getExecutorThreads(), n / (int64_t(1) << 16)));
+}
+
+/// accumulateMinMax over the Executor's threads: the parts' minima and
+/// maxima, then theirs (the same values as one scan: min and max do not
+/// depend on the order).
+void accumulateMinMaxParallel(const float *x, int64_t n, float &lo,
+                              float &hi) {
+  int64_t parts = scanParts(n);
+  if (parts == 1)
+    return nx::accumulateMinMax(x, n, lo, hi);
+  SmallVector<float, 8> l(parts, lo), h(parts, hi);
+  int64_t per = (n + parts - 1) / parts;
+  parallelForEach(parts, [&](int64_t p) {
+    int64_t b = p * per;
+    nx::accumulateMinMax(x + b, std::max<int64_t>(0, std::min(per, n - b)),
+                         l[p], h[p]);
+  });
+  for (int64_t p = 0; p < parts; ++p) {
+    lo = l[p] < lo ? l[p] : lo;
+    hi = hi < h[p] ? h[p] : hi;
+  }
+}
+
+/// AbsHistogram::add over the Executor's threads: one histogram per part,
+/// merged (integer counts: the same as one scan).
+void addToHistogram(nx::AbsHistogram &hist, const float *x, int64_t n) {
+  int64_t parts = scanParts(n);
+  if (parts == 1)
+    return hist.add(x, n);
+  std::vector<nx::AbsHistogram> part(
+      parts, nx::AbsHistogram(hist.getMaxAbs(), hist.getNumBins()));
+  int64_t per = (n + parts - 1) / parts;
+  parallelForEach(parts, [&](int64_t p) {
+    int64_t b = p * per;
+    part[p].add(x + b, std::max<int64_t>(0, std::min(per, n - b)));
+  });
+  for (const nx::AbsHistogram &h : part)
+    hist.merge(h);
+}
+
 struct Range {
   float min = std::numeric_limits<float>::infinity();
   float max = -std::numeric_limits<float>::infinity();
   void add(const Tensor &t) {
-    nx::accumulateMinMax(t.f.data(), t.f.size(), min, max);
+    accumulateMinMaxParallel(t.f.data(), t.f.size(), min, max);
   }
   StatsAttr toAttr(MLIRContext *ctx) const {
     Builder b(ctx);
@@ -320,7 +365,10 @@ LogicalResult quantc::qc::calibrateBatches(
   auto pass = [&](StringRef what, Executor::Observer observer,
                   std::vector<Tensor> *outputs) -> LogicalResult {
     Executor exec(fn);
-    exec.setObserver(std::move(observer));
+    // Only the observed ops keep their operands intact: the others may
+    // take a dead operand's buffer, as in a plain run.
+    exec.setObserver(std::move(observer),
+                     [&](Operation *op) { return seen.count(op) != 0; });
     for (size_t b = 0; b < numBatches; ++b) {
       FailureOr<CalibrationBatch> batch = readBatch(b);
       if (failed(batch) ||
@@ -383,8 +431,8 @@ LogicalResult quantc::qc::calibrateBatches(
                 }
                 o.hists[i] =
                     std::make_unique<nx::AbsHistogram>(absmax(o.ranges[i]));
-                o.hists[i]->add(operands[i]->f.data(),
-                                (int64_t)operands[i]->f.size());
+                addToHistogram(*o.hists[i], operands[i]->f.data(),
+                               (int64_t)operands[i]->f.size());
               }
             if (!o.hess.empty()) {
               // Lower triangle of sum x x^T; mirrored when attached.
@@ -407,9 +455,15 @@ LogicalResult quantc::qc::calibrateBatches(
                 int64_t inner = 1;
                 for (size_t d = 2; d < x.shape.size(); ++d)
                   inner *= x.shape[d];
-                nx::accumulatePlaneMinMax(v.data(), v.size(), o.chMin.size(),
-                                          inner, o.chMin.data(),
-                                          o.chMax.data());
+                // Channels split over the threads: each keeps its own.
+                int64_t c = int64_t(o.chMin.size());
+                int64_t parts = std::min<int64_t>(scanParts(v.size()), c);
+                parallelForEach(parts, [&](int64_t p) {
+                  nx::accumulatePlaneMinMax(v.data(), v.size(), c, inner,
+                                            o.chMin.data(), o.chMax.data(),
+                                            c * p / parts,
+                                            c * (p + 1) / parts);
+                });
               } else {
                 nx::accumulateChannelMinMax(v.data(), v.size(),
                                             o.chMin.size(), o.chMin.data(),
@@ -467,8 +521,8 @@ LogicalResult quantc::qc::calibrateBatches(
               if (it == seen.end())
                 return;
               for (unsigned i : it->second.operands)
-                it->second.hists[i]->add(operands[i]->f.data(),
-                                         (int64_t)operands[i]->f.size());
+                addToHistogram(*it->second.hists[i], operands[i]->f.data(),
+                               (int64_t)operands[i]->f.size());
             },
             nullptr)))
       return failure();
