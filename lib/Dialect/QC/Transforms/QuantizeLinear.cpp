@@ -438,13 +438,12 @@ Value zeroPoints(PatternRewriter &rewriter, Location loc, Type codeType,
                        std::vector<uint8_t>(n, value));
 }
 
-/// quantize_linear -> dequantize_linear of `x` with one static scale.
-Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
-                   const ActivationParams &a, const LinearFormat &fmt,
-                   Attribute inputStats) {
+/// quantize_linear -> dequantize_linear of `x` with the constant scale `s`
+/// and zero point `z` (null for float codes) along axis 1 when per axis.
+Value quantizeDequantize(PatternRewriter &rewriter, Location loc, Value x,
+                         Value s, Value z, const LinearFormat &fmt,
+                         Attribute inputStats) {
   auto xTy = cast<RankedTensorType>(x.getType());
-  Value s = f32Constant(rewriter, loc, {}, {a.scale});
-  Value z = zeroPoints(rewriter, loc, fmt.actType, {}, a.zeroPoint);
   auto q = QuantizeLinearOp::create(
       rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
       z, 1, 0, true);
@@ -454,11 +453,21 @@ Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                                     0);
 }
 
+/// quantize_linear -> dequantize_linear of `x` with one static scale.
+Value fakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
+                   const ActivationParams &a, const LinearFormat &fmt,
+                   Attribute inputStats) {
+  // In this order (arguments are evaluated in any order): the IR is the
+  // same from every compiler.
+  Value s = f32Constant(rewriter, loc, {}, {a.scale});
+  Value z = zeroPoints(rewriter, loc, fmt.actType, {}, a.zeroPoint);
+  return quantizeDequantize(rewriter, loc, x, s, z, fmt, inputStats);
+}
+
 /// The same with one scale per channel of axis 1 (Q4).
 Value fakeQuantizeChannels(PatternRewriter &rewriter, Location loc, Value x,
                            const ChannelParams &p, const LinearFormat &fmt,
                            Attribute inputStats) {
-  auto xTy = cast<RankedTensorType>(x.getType());
   int64_t c = int64_t(p.scales.size());
   Value s = f32Constant(rewriter, loc, {c}, p.scales);
   Value z = isa<IntegerType>(fmt.actType)
@@ -466,13 +475,7 @@ Value fakeQuantizeChannels(PatternRewriter &rewriter, Location loc, Value x,
                                 RankedTensorType::get({c}, fmt.actType),
                                 p.zeroPoints)
                 : Value();
-  auto q = QuantizeLinearOp::create(
-      rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
-      z, 1, 0, true);
-  if (inputStats)
-    q->setAttr("qc.input_stats", inputStats);
-  return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s, z, 1,
-                                    0);
+  return quantizeDequantize(rewriter, loc, x, s, z, fmt, inputStats);
 }
 
 /// The max of `a` (>= 0) over each block of `b` along its last (static)
