@@ -35,7 +35,8 @@ Also dynamic activations: quantc --activations dynamic (symmetric per-token
 scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor). On
 models with depthwise convs, "quantc-pt" is quantc with
 --depthwise-channel-scales=false (one activation scale per tensor there
-too, as ORT; docs/Calibration.md Q4).
+too, as ORT; docs/Calibration.md Q4), and "quantc-bc" quantc with
+--bias-correction (B1) on every model.
 """
 import argparse
 import json
@@ -336,10 +337,13 @@ def main():
             results[name]["quantc-pt"] = quantc_side(
                 build, model, calib, test, work,
                 ["--depthwise-channel-scales=false"])
+        results[name]["quantc-bc"] = quantc_side(
+            build, model, calib, test, work, ["--bias-correction"])
     print(f"{'model':6} {'engine':7} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
-        for eng in ("ort", "ort-mm", "ort-dyn", "quantc", "quantc-pt"):
+        for eng in ("ort", "ort-mm", "ort-dyn", "quantc", "quantc-pt",
+                    "quantc-bc"):
             if eng not in r:
                 continue
             b = best(r[eng])

@@ -132,6 +132,7 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.gptqDamp = opts.gptqDamp;
   q.outlierThreshold = opts.outlierThreshold;
   q.depthwiseChannelScales = opts.depthwiseChannelScales;
+  q.biasCorrection = opts.biasCorrection;
   q.budgetBits = opts.budgetBits;
   q.budgetLatencyUs = opts.budgetLatencyUs;
   q.latencyTarget = opts.latencyTarget;
@@ -364,6 +365,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   calibOpts->source = opts.calibPath;
   calibOpts->perChannel = opts.smoothQuant || opts.outlierThreshold > 0;
   calibOpts->hessian = opts.weightMethod == "gptq";
+  calibOpts->channelMeans = opts.biasCorrection;
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
@@ -604,6 +606,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       floatLayers.push_back(op);
   });
   llvm::json::Array layers;
+  int64_t channelScaled = 0; // Q4: depthwise convs with per-channel inputs
   std::string table;
   llvm::raw_string_ostream ts(table);
   ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", "layer", "op",
@@ -663,13 +666,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       layer["outlier_channels"] = llvm::json::Array(o.asArrayRef());
     if (auto m = op->getAttrOfType<StringAttr>("qc.weight_method"))
       layer["weight_method"] = m.str();
+    if (op->hasAttr("qc.bias_corrected"))
+      layer["bias_corrected"] = true;
     if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))
       layer["smooth_alpha"] = a.getValueAsDouble();
     bool dynamic = op->hasAttr("qc.act_dynamic");
     if (dynamic)
       layer["activation_scales"] = "dynamic";
-    else if (scaled && !actScheme.getBlock().empty())
+    else if (scaled && !actScheme.getBlock().empty() && isa<qc::ConvOp>(op) &&
+             !op->hasAttr("qc.imported_qdq")) {
       layer["activation_scales"] = "per-channel"; // Q4: a depthwise conv
+      ++channelScaled;
+    }
     if (scaled && range && !op->hasAttr("qc.imported_qdq") &&
         (!dynamic || op->hasAttr("qc.act_tensor_scale"))) {
       auto method = op->getAttrOfType<StringAttr>("qc.calib_method");
@@ -888,7 +896,14 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
                                                       : "symmetric")
-         << " scale per tensor, calibrated with "
+         << " scale per tensor"
+         << (channelScaled
+                 ? llvm::formatv(" (per channel for the inputs of {0} "
+                                 "depthwise conv(s))",
+                                 channelScaled)
+                       .str()
+                 : "")
+         << ", calibrated with "
          << (opts.calibTable.empty() ? opts.calibMethod
                                      : "the table " + opts.calibTable)
          << ")\n";

@@ -84,8 +84,9 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                           << "'";
   if (o.outlierThreshold > 0 && !o.calibTable.empty())
     return emitError(loc) << "outlier-threshold needs per-channel "
-                             "statistics, which a calibration table does "
-                             "not hold: calibrate on data instead";
+                             "statistics of every matmul's activation: "
+                             "calibrate on data instead of a calibration "
+                             "table";
   if (o.weightMethod != "rtn" && !isStaticScaleFormat(o.format))
     return emitError(loc) << "weight-method=" << o.weightMethod
                           << " applies to int8, fp8 and int4-g128, not '"
@@ -98,10 +99,20 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       o.calib.empty())
     return emitError(loc) << "smooth-alphas searches on calibration inputs: "
                              "give calib=<file.npz>";
+  if (o.biasCorrection && !isStaticScaleFormat(o.format))
+    return emitError(loc) << "bias-correction applies to the static-scale "
+                             "formats (int8, fp8, fp8-1x128, int4-g128, "
+                             "nvfp4), not '"
+                          << o.format << "'";
+  if (o.biasCorrection && !o.calibTable.empty())
+    return emitError(loc) << "bias-correction needs the calibration inputs' "
+                             "channel means, which a calibration table does "
+                             "not hold: calibrate on data instead";
   if (o.smoothQuant && !o.calibTable.empty())
     return emitError(loc)
-           << "smooth-quant needs per-channel statistics, which a "
-              "calibration table does not hold: calibrate on data instead";
+           << "smooth-quant needs per-channel statistics of every "
+              "matmul's activation: calibrate on data instead of a "
+              "calibration table";
   if (!o.raisePatterns.empty() &&
       failed(qc::parseRaisePatterns(loc, o.raisePatterns)))
     return failure();
@@ -134,6 +145,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.tableOut = o.calibTableOut;
     c.perChannel = o.smoothQuant || o.outlierThreshold > 0;
     c.hessian = o.weightMethod == "gptq";
+    c.channelMeans = o.biasCorrection;
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
@@ -166,6 +178,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.gptqDamp = o.gptqDamp;
     q.outlierThreshold = o.outlierThreshold;
     q.depthwiseChannelScales = o.depthwiseChannelScales;
+    q.biasCorrection = o.biasCorrection;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
     if (o.propagateScales)
       pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
@@ -284,6 +297,11 @@ struct QuantizePipelineCLOptions
       llvm::cl::desc("Static activation scales per input channel of "
                      "depthwise convs (false: per tensor)"),
       llvm::cl::init(true)};
+  Option<bool> biasCorrection{
+      *this, "bias-correction",
+      llvm::cl::desc("Correct each layer's bias for the mean effect of its "
+                     "weights' rounding (B1)"),
+      llvm::cl::init(false)};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -384,6 +402,7 @@ void quantc::registerQuantcPasses() {
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;
           o.depthwiseChannelScales = cl.depthwiseChannelScales;
+          o.biasCorrection = cl.biasCorrection;
           o.budgetBits = cl.budgetBits;
           o.budgetLatencyUs = cl.budgetLatency;
           o.latencyTarget = cl.latencyTarget;

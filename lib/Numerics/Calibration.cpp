@@ -113,6 +113,36 @@ void AbsHistogram::add(const float *x, int64_t n) {
     total += counts[b];
 }
 
+void quantc::numerics::accumulateChannelSums(const float *x, int64_t n,
+                                             int64_t k, double *sum,
+                                             int64_t c0, int64_t c1) {
+  if (k <= 0)
+    return;
+  c0 = std::max<int64_t>(c0, 0);
+  c1 = std::min(c1, k);
+  for (int64_t r = 0; r + k <= n; r += k)
+    for (int64_t ch = c0; ch < c1; ++ch)
+      sum[ch] += x[r + ch];
+}
+
+void quantc::numerics::accumulatePlaneSums(const float *x, int64_t n,
+                                           int64_t c, int64_t inner,
+                                           double *sum, int64_t c0,
+                                           int64_t c1) {
+  if (c <= 0 || inner <= 0)
+    return;
+  c0 = std::max<int64_t>(c0, 0);
+  c1 = std::min(c1, c);
+  for (int64_t row = 0; (row + 1) * c * inner <= n; ++row)
+    for (int64_t ch = c0; ch < c1; ++ch) {
+      const float *p = x + (row * c + ch) * inner;
+      double s = 0;
+      for (int64_t i = 0; i < inner; ++i)
+        s += p[i];
+      sum[ch] += s;
+    }
+}
+
 void AbsHistogram::merge(const AbsHistogram &other) {
   assert(other.counts.size() == counts.size() && other.width == width &&
          "histograms of different bins");

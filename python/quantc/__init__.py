@@ -414,6 +414,8 @@ _PIPELINE_OPTIONS = {
     "outlier_threshold": "LLM.int8()-style float outlier channels above this",
     "depthwise_channel_scales": "static activation scales per input channel "
                                 "of depthwise convs (default True)",
+    "bias_correction": "biases absorb the mean effect of the weights' "
+                       "rounding (static formats; default False)",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
     "budget_latency": "mixed precision: modelled microseconds on "
@@ -563,6 +565,7 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("gptq_damp", 0.01)),
         float(pipeline_options.get("outlier_threshold", 0)),
         bool(pipeline_options.get("depthwise_channel_scales", True)),
+        bool(pipeline_options.get("bias_correction", False)),
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
         _list_option(pipeline_options.get("raise_patterns", "")),

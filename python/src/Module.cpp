@@ -323,7 +323,8 @@ py::tuple compile(const std::string &model, const std::string &output,
                   double smoothAlpha, const std::string &smoothAlphas,
                   const std::string &weightMethod,
                   double gptqDamp, double outlierThreshold,
-                  bool depthwiseChannelScales, double budgetBits,
+                  bool depthwiseChannelScales, bool biasCorrection,
+                  double budgetBits,
                   const std::string &candidates,
                   const std::string &raisePatterns, double budgetLatency,
                   const std::string &latencyTarget, int64_t latencyTokens,
@@ -354,6 +355,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.gptqDamp = gptqDamp;
   opts.outlierThreshold = outlierThreshold;
   opts.depthwiseChannelScales = depthwiseChannelScales;
+  opts.biasCorrection = biasCorrection;
   opts.budgetBits = budgetBits;
   opts.precisionCandidates = candidates;
   opts.raisePatterns = raisePatterns;
@@ -504,6 +506,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("smooth_alphas"),
         py::arg("weight_method"), py::arg("gptq_damp"),
         py::arg("outlier_threshold"), py::arg("depthwise_channel_scales"),
+        py::arg("bias_correction"),
         py::arg("budget_bits"),
         py::arg("candidates"), py::arg("raise_patterns"),
         py::arg("budget_latency"), py::arg("latency_target"),

@@ -69,7 +69,7 @@ def test_w8a8_needs_smoothing_on_outliers(olm, tmp_path):
     (["--smooth-quant", "--smooth-alpha", "1.5"],
      "smooth-alpha must be in [0, 1], got 1.5"),
     (["--smooth-quant", "--calib-table", "t.json"],
-     "a calibration table does not hold"),
+     "calibrate on data instead of a calibration table"),
     (["--smooth-quant", "--smooth-alphas", "0.3,x"],
      "--smooth-alphas: 'x' is not a number"),
     (["--smooth-alphas", "0.3,0.5"], "smooth-alphas applies with smooth-quant"),

@@ -892,3 +892,52 @@ def test_depthwise_channel_scales_bit_exact(tmp_path, run_tool, check_ok,
     onnx.checker.check_model(m, full_check=True)
     got = _ort_plain(out, {"x": img(x)})["y"].reshape(len(x), 3)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("acts", ["static", "none"])
+def test_bias_correction_bit_exact(tmp_path, acts):
+    """B1: with bias_correction the matmul's output gets -sum_k mean[k] *
+    (W_q - W)[k, n] added, the channel means from the calibration inputs
+    (multiples of 1/4 over 64 rows: the sums and means are exact); the
+    values are the numpy reference's to the bit, and the correction brings
+    the output's mean over the calibration rows to the float one's."""
+    rng = np.random.default_rng(3)
+    w = (rng.standard_normal((3, 4)) * [1, 3, 0.3, 7]).astype(F32)
+    calib = (np.round(rng.standard_normal((64, 3)) * 8) / 4 + [2, -1, 5])
+    calib = calib.astype(F32)
+    x = (rng.standard_normal((50, 3)) * 2 + [2, -1, 5]).astype(F32)
+    model = matmul_model(tmp_path / "mm.onnx", w)
+    outs = {}
+    for bc in (False, True):
+        pkg = quantc.compile(model, {"x": calib}, format="int8", targets=(),
+                             output=tmp_path / f"p{bc}.qcpkg",
+                             activations=acts, bias_correction=bc)
+        outs[bc] = pkg.run({"x": x})["y"]
+        assert pkg.report["layers"][0].get("bias_corrected", False) == bc
+    ws = (np.abs(w).max(axis=0) / F32(127)).astype(F32)
+    wd = (np.clip(np.rint((w / ws).astype(F32)), -127, 127) * ws)
+    wd = wd.astype(F32)
+    mean = calib.astype(np.float64).mean(axis=0)
+    shift = (mean[:, None] * (wd.astype(np.float64) - w)).sum(axis=0)
+    np.testing.assert_array_equal(outs[True],
+                                  (outs[False] + (-shift).astype(F32)))
+    if acts == "none":  # W8A16: the corrected mean is the float mean
+        got = pkg.run({"x": calib})["y"].astype(np.float64).mean(axis=0)
+        want = (calib.astype(np.float64) @ w.astype(np.float64)).mean(axis=0)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+def test_bad_bias_correction_options(tmp_path, run_tool):
+    model = matmul_model(tmp_path / "mm.onnx", np.ones((2, 2), F32))
+    np.savez(tmp_path / "c.npz", x=np.ones((4, 2), F32))
+    for args, mention in [
+            (["--format", "mxfp8"], "bias-correction applies to the "
+             "static-scale formats"),
+            (["--format", "int8", "--calib-table", tmp_path / "t.json"],
+             "which a calibration table does not hold")]:
+        r = run_tool("quant-compile", model, "--calib", tmp_path / "c.npz",
+                     "-o", tmp_path / "p.qcpkg", "--target", "none",
+                     "--bias-correction", *args)
+        assert r.returncode == 1, r.stderr
+        assert mention in r.stderr, r.stderr
+        assert not (tmp_path / "p.qcpkg").exists()

@@ -5,6 +5,7 @@
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[[[1.0, -2.0], [3.0, 0.5]], [[0.25, 0.75], [-0.5, 4.0]]], [[[0.0, 5.0], [-1.0, 2.0]], [[1.0, 1.5], [0.5, -3.0]]]]"
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz table-out=%t.json" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="table=%t.json" | FileCheck %s
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=true" | FileCheck %s --check-prefix=MEANS
 // RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['dw']['lhs_channel_min']=[0.0]; json.dump(t, open(sys.argv[2], 'w'))" %t.json %t.short.json
 // RUN: not quant-opt %s --qc-calibrate="table=%t.short.json" 2>&1 | FileCheck %s --check-prefix=SHORT
 // RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['dw']['lhs_channel_min']=[0.0, 9.0]; json.dump(t, open(sys.argv[2], 'w'))" %t.json %t.order.json
@@ -20,6 +21,8 @@
 // CHECK: qc.conv {{.*}}group = 1 : i64
 // CHECK-NOT: qc.lhs_channel
 // CHECK-SAME: qc.lhs_stats
+// Channel means along axis 1 (B1): 8.5 / 8 and 4.5 / 8, for both convs.
+// MEANS-COUNT-2: qc.lhs_channel_mean = array<f32: 1.062500e+00, 5.625000e-01>
 // SHORT: calibration table '{{.*}}short.json': layer 'dw': 'lhs_channel_min' needs 2 numbers, one per input channel
 // ORDER: calibration table '{{.*}}order.json': layer 'dw': channel 1 has lhs_channel_min > lhs_channel_max
 // HALF: calibration table '{{.*}}half.json': layer 'dw': lhs_channel_min and lhs_channel_max come together

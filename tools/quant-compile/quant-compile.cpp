@@ -93,6 +93,12 @@ static cl::opt<bool> depthwiseChannelScales(
              "channel (default; =false: one per tensor, as ONNX Runtime "
              "does)"),
     cl::cat(cat));
+static cl::opt<bool> biasCorrection(
+    "bias-correction", cl::init(false),
+    cl::desc("Static-scale formats: each layer's bias absorbs the mean "
+             "effect of its weights' rounding on the calibration inputs "
+             "(docs/Calibration.md, B1)"),
+    cl::cat(cat));
 static cl::opt<std::string> raisePatterns(
     "raise-patterns",
     cl::desc("Raise decomposed subgraphs to single ops right after import "
@@ -200,6 +206,7 @@ int main(int argc, char **argv) {
   opts.weightMethod = weightMethod;
   opts.outlierThreshold = outlierThreshold;
   opts.depthwiseChannelScales = depthwiseChannelScales;
+  opts.biasCorrection = biasCorrection;
   opts.budgetBits = budgetBits;
   opts.budgetLatencyUs = budgetLatency;
   opts.latencyTarget = latencyTarget;

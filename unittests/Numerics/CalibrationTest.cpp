@@ -96,6 +96,21 @@ TEST(CalibrationTest, PlaneMinMaxPerChannelRange) {
   EXPECT_EQ(hi[0], 7.0f);
 }
 
+// B1: channel sums of the last axis and of axis 1, each range of channels
+// on its own.
+TEST(CalibrationTest, ChannelSums) {
+  // Rows of k = 3 (a matmul's activation), or N = 2, C = 3, inner = 2.
+  std::vector<float> x = {1, -2, 3, 4, -5, 6, 0, 7, -8, 2, 9, -1};
+  std::vector<double> rows(3, 0.0), planes(3, 0.0);
+  accumulateChannelSums(x.data(), 12, 3, rows.data(), 0, 2);
+  EXPECT_EQ(rows, (std::vector<double>{1 + 4 + 0 + 2, -2 - 5 + 7 + 9, 0}));
+  accumulateChannelSums(x.data(), 12, 3, rows.data(), 2, 3);
+  EXPECT_EQ(rows[2], 3.0 + 6 - 8 - 1);
+  accumulatePlaneSums(x.data(), 12, 3, 2, planes.data(), 0, 3);
+  EXPECT_EQ(planes, (std::vector<double>{1 - 2 + 0 + 7, 3 + 4 - 8 + 2,
+                                         -5 + 6 + 9 - 1}));
+}
+
 // C2, C3: min-max is the largest |x|; percentile of a uniform |x| is that
 // fraction of the range, to within a bin.
 TEST(CalibrationTest, MinMaxAndPercentile) {

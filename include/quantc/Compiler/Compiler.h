@@ -76,6 +76,9 @@ struct CompileOptions {
   /// Static activation scales per input channel of depthwise convs (Q4);
   /// false: one per tensor, as for every other op.
   bool depthwiseChannelScales = true;
+  /// B1: each layer's bias absorbs the mean effect of its weights'
+  /// rounding, from the calibration inputs' channel means.
+  bool biasCorrection = false;
   /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;

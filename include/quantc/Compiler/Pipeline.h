@@ -76,6 +76,9 @@ struct QuantizePipelineOptions {
   /// qc-quantize-linear{depthwise-channel-scales}: static activation scales
   /// per input channel of depthwise convs (Q4).
   bool depthwiseChannelScales = true;
+  /// qc-quantize-linear{bias-correction} (B1); makes calibration record
+  /// channel means.
+  bool biasCorrection = false;
   /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
   /// the calibration data; with calibrate=false the module must already
   /// carry qc.assigned_format).

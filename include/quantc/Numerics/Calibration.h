@@ -41,6 +41,14 @@ void accumulatePlaneMinMax(const float *x, int64_t n, int64_t c,
                            int64_t inner, float *lo, float *hi, int64_t c0,
                            int64_t c1);
 
+/// Adds each channel's values to sum[ch] for channels [c0, c1) (B1's
+/// channel means): of the last axis of rows of k values, and of axis 1 of
+/// [N, C, inner...] values.
+void accumulateChannelSums(const float *x, int64_t n, int64_t k, double *sum,
+                           int64_t c0, int64_t c1);
+void accumulatePlaneSums(const float *x, int64_t n, int64_t c, int64_t inner,
+                         double *sum, int64_t c0, int64_t c1);
+
 /// A histogram of |x| over [0, maxAbs] in equal bins (C1); a value above
 /// maxAbs counts in the last bin, NaN is not counted.
 class AbsHistogram {

@@ -71,6 +71,8 @@ const llvm::StringMap<Kind> &annotations() {
       {"qc.smooth_alpha", Kind::Alpha},
       {"qc.lhs_channel_min", Kind::F32Array},
       {"qc.lhs_channel_max", Kind::F32Array},
+      {"qc.lhs_channel_mean", Kind::F32Array},
+      {"qc.bias_corrected", Kind::Unit},
       {"qc.outlier_channels", Kind::I64Array},
       {"qc.lhs_hessian", Kind::Matrix},
       {"qc.assigned_format", Kind::Format},

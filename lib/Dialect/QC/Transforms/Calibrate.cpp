@@ -143,6 +143,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       opts->source = path;
       opts->perChannel = perChannel;
       opts->hessian = hessian;
+      opts->channelMeans = channelMeans;
     }
     if (failed(opts))
       return signalPassFailure();
@@ -174,6 +175,7 @@ struct CalibratePass : public qc::impl::QCCalibrateBase<CalibratePass> {
       return signalPassFailure();
     opts->perChannel = perChannel;
     opts->hessian = hessian;
+    opts->channelMeans = channelMeans;
     std::vector<Tensor> holder;
     auto read = [&](size_t i) -> FailureOr<CalibrationBatch> {
       FailureOr<std::vector<Tensor>> t = readModelInputs(fn, (*files)[i]);
@@ -313,6 +315,10 @@ LogicalResult quantc::qc::calibrateBatches(
     // sum x x^T over operand 0's rows and their count, with hessian.
     std::vector<double> hess;
     int64_t hessK = 0;
+    // Per input channel of operand 0: sums and how many values each, with
+    // channelMeans (axis 1 of a conv's NCHW input, a matmul's last axis).
+    std::vector<double> chSum;
+    int64_t chCount = 0;
     int64_t rows = 0;
   };
   llvm::DenseMap<Operation *, Observed> seen;
@@ -324,7 +330,13 @@ LogicalResult quantc::qc::calibrateBatches(
     op->removeAttr("qc.lhs_channel_min");
     op->removeAttr("qc.lhs_channel_max");
     op->removeAttr("qc.lhs_hessian");
+    op->removeAttr("qc.lhs_channel_mean");
     auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+    if (opts.channelMeans && x && ops.size() == 1) {
+      int64_t axis = isa<ConvOp>(op) ? 1 : x.getRank() - 1;
+      if (x.getRank() > axis && axis >= 0 && !x.isDynamicDim(axis))
+        seen[op].chSum.assign(x.getDimSize(axis), 0.0);
+    }
     if (isa<MatMulOp>(op) && ops.size() == 1 && x && x.getRank() > 0 &&
         !x.isDynamicDim(x.getRank() - 1)) {
       int64_t k = x.getShape().back();
@@ -448,6 +460,25 @@ LogicalResult quantc::qc::calibrateBatches(
                 }
               }
             }
+            if (!o.chSum.empty()) {
+              const Tensor &x = *operands[0];
+              int64_t c = int64_t(o.chSum.size());
+              bool conv = isa<ConvOp>(op);
+              int64_t inner = 1;
+              for (size_t d = 2; conv && d < x.shape.size(); ++d)
+                inner *= x.shape[d];
+              int64_t parts = std::min<int64_t>(scanParts(x.f.size()), c);
+              parallelForEach(parts, [&](int64_t p) {
+                int64_t c0 = c * p / parts, c1 = c * (p + 1) / parts;
+                if (conv)
+                  nx::accumulatePlaneSums(x.f.data(), x.f.size(), c, inner,
+                                          o.chSum.data(), c0, c1);
+                else
+                  nx::accumulateChannelSums(x.f.data(), x.f.size(), c,
+                                            o.chSum.data(), c0, c1);
+              });
+              o.chCount += int64_t(x.f.size()) / c;
+            }
             if (!o.chMin.empty()) {
               const Tensor &x = *operands[0];
               const std::vector<float> &v = x.f;
@@ -485,6 +516,14 @@ LogicalResult quantc::qc::calibrateBatches(
       Builder b(ctx);
       op->setAttr("qc.lhs_channel_min", b.getDenseF32ArrayAttr(o.chMin));
       op->setAttr("qc.lhs_channel_max", b.getDenseF32ArrayAttr(o.chMax));
+    }
+    if (!o.chSum.empty()) {
+      std::vector<float> mean(o.chSum.size(), 0.0f);
+      if (o.chCount > 0)
+        for (size_t j = 0; j < mean.size(); ++j)
+          mean[j] = float(o.chSum[j] / double(o.chCount));
+      op->setAttr("qc.lhs_channel_mean",
+                  Builder(ctx).getDenseF32ArrayAttr(mean));
     }
     if (!o.hess.empty()) {
       // H = 2/m sum x x^T (F32), stored as a blob: K x K values are too many

@@ -180,7 +180,7 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
                     Twine(want) + " numbers, one per input channel");
       for (const llvm::json::Value &e : *a) {
         std::optional<double> d = e.getAsNumber();
-        if (!d || !std::isfinite(*d))
+        if (!d || !std::isfinite(float(*d)))
           return fail("layer '" + key + "': '" + field +
                       "' holds a value that is not a finite number");
         channels[c].push_back(float(*d));

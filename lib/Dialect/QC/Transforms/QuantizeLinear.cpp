@@ -70,6 +70,8 @@ struct LinearFormat {
   double outlierThreshold = 0;
   // Static activation scales per input channel of depthwise convs (Q4).
   bool depthwiseChannels = true;
+  // B1: the weights' rounding error's mean effect taken out of the bias.
+  bool biasCorrection = false;
 };
 
 /// Checks the options; emits the error at `loc` when `loc` is given.
@@ -232,6 +234,7 @@ struct WeightCodes {
   double relErr = 0;
   bool gptq = false;     // codes from GPTQ (else round to nearest)
   bool rounded = false;  // codes already computed (GPTQ, MX)
+  std::vector<float> delta; // dequantized - float weights (B1 only)
 };
 
 FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
@@ -351,7 +354,94 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
                                       nullptr, r.layout, fmt.weightElem,
                                       back.data()));
   r.relErr = relRmsError(x, back);
+  if (fmt.biasCorrection) {
+    r.delta.resize(x.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      r.delta[i] = back[i] - x[i];
+  }
   return r;
+}
+
+/// B1: E[y_q - y] per output channel for inputs of the calibrated channel
+/// means, sum_c mean[c] * (W_q - W)[c -> o]: of a matmul's [K, N] weight,
+/// or of a conv's [M, C/g, k...] over its taps (borders' zero padding
+/// ignored). None without qc.lhs_channel_mean of the right size.
+std::optional<std::vector<double>> biasShift(Operation *op,
+                                             const WeightCodes &w) {
+  auto mean = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
+  ArrayRef<int64_t> shape = w.type.getShape();
+  if (!mean || w.delta.empty())
+    return std::nullopt;
+  if (isa<MatMulOp>(op)) {
+    int64_t k = shape[0], n = shape[1];
+    if (int64_t(mean.size()) != k)
+      return std::nullopt;
+    std::vector<double> shift(n, 0.0);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        shift[j] += double(mean[i]) * w.delta[i * n + j];
+    return shift;
+  }
+  auto conv = cast<ConvOp>(op);
+  int64_t m = shape[0], cg = shape[1], g = conv.getGroup();
+  int64_t taps = 1;
+  for (int64_t d : shape.drop_front(2))
+    taps *= d;
+  if (g <= 0 || m % g || int64_t(mean.size()) != cg * g)
+    return std::nullopt;
+  std::vector<double> shift(m, 0.0);
+  for (int64_t o = 0; o < m; ++o) {
+    int64_t first = (o / (m / g)) * cg; // the group's first input channel
+    for (int64_t c = 0; c < cg; ++c) {
+      double s = 0;
+      for (int64_t t = 0; t < taps; ++t)
+        s += w.delta[(o * cg + c) * taps + t];
+      shift[o] += double(mean[first + c]) * s;
+    }
+  }
+  return shift;
+}
+
+/// B1 applied: a conv's bias becomes bias - shift (a new bias when it had
+/// none); a matmul gets qc.add(result, -shift) after it. False (a remark)
+/// where the conv's bias is not a constant.
+bool correctBias(PatternRewriter &rewriter, Operation *op,
+                 ArrayRef<double> shift) {
+  Location loc = op->getLoc();
+  int64_t n = int64_t(shift.size());
+  std::vector<float> b(n, 0.0f);
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    if (Value bias = conv.getBias()) {
+      ElementsAttr a;
+      std::vector<float> v;
+      if (!matchPattern(bias, m_Constant(&a)) ||
+          failed(getConstantFloats(a, v)) || int64_t(v.size()) != n) {
+        op->emitRemark("bias not corrected: the conv's bias is not a "
+                       "constant of its output channels");
+        return false;
+      }
+      b = v;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      b[i] = float(double(b[i]) - shift[i]);
+    rewriter.setInsertionPoint(op);
+    Value nb = f32Constant(rewriter, loc, {n}, b);
+    rewriter.modifyOpInPlace(op, [&] {
+      if (conv.getBias())
+        op->setOperand(2, nb);
+      else
+        op->insertOperands(2, nb);
+    });
+    return true;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    b[i] = float(-shift[i]);
+  rewriter.setInsertionPointAfter(op);
+  Value c = f32Constant(rewriter, loc, {n}, b);
+  auto add = AddOp::create(rewriter, loc, op->getResult(0).getType(),
+                           op->getResult(0), c);
+  rewriter.replaceAllUsesExcept(op->getResult(0), add.getResult(), add);
+  return true;
 }
 
 /// The static scale and zero point of activation operand `i` from its
@@ -417,7 +507,9 @@ std::optional<ChannelParams> computeChannelActivation(Operation *op,
     if (llvm::Error e = nx::linearParamsFromRange(
             l, std::max(l, h), fmt.actElem, fmt.asymmetric, p.scales[j],
             p.zeroPoints[j])) {
-      llvm::consumeError(std::move(e));
+      op->emitRemark("activation scales per tensor, not per channel: "
+                     "channel ")
+          << j << ": " << llvm::toString(std::move(e));
       return std::nullopt; // the tensor's one scale instead
     }
   }
@@ -965,6 +1057,16 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
       op->setAttr(a.getName(), a.getValue());
     op->removeAttr("qc.lhs_hessian"); // used up; K x K values
   });
+  if (constWeight && fmt.biasCorrection) {
+    std::optional<std::vector<double>> shift = biasShift(op, *w);
+    if (!shift)
+      op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
+                     "input channels (qc-calibrate{channel-means})");
+    else if (correctBias(rewriter, op, *shift))
+      rewriter.modifyOpInPlace(op, [&] {
+        op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
+      });
+  }
   return success();
 }
 
@@ -989,9 +1091,13 @@ std::optional<LinearFormat> formatFor(Operation *op, const LinearFormat &fmt) {
                                   assigned.getValue())
           ? "gptq"
           : "rtn";
-  return getLinearFormat(op->getContext(), assigned.getValue(),
-                         /*asymmetric=*/false, acts, method, fmt.gptqDamp,
-                         op->getLoc());
+  std::optional<LinearFormat> f =
+      getLinearFormat(op->getContext(), assigned.getValue(),
+                      /*asymmetric=*/false, acts, method, fmt.gptqDamp,
+                      op->getLoc());
+  if (f) // a property of the weights, whatever their format
+    f->biasCorrection = fmt.biasCorrection;
+  return f;
 }
 
 /// O1-O2: splits the input channels of `op` (x [..., K] @ w [K, N], a
@@ -1163,13 +1269,15 @@ struct QuantizeLinearPass
     RewritePatternSet patterns(ctx);
     populateQuantizeLinearPatterns(patterns, format, asymmetric, activations,
                                    weightMethod, gptqDamp, outlierThreshold,
-                                   depthwiseChannelScales);
+                                   depthwiseChannelScales, biasCorrection);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Hessians are K x K values: none outlives this pass (layers left in
     // float or quantized without GPTQ keep theirs otherwise).
-    getOperation().walk(
-        [](Operation *op) { op->removeAttr("qc.lhs_hessian"); });
+    getOperation().walk([](Operation *op) {
+      op->removeAttr("qc.lhs_hessian");
+      op->removeAttr("qc.lhs_channel_mean"); // used up (B1)
+    });
     bool matmulOnly = format == "fp8-1x128" || format == "nvfp4";
     bool noStats = format == "fp8-1x128" || activations == "dynamic" ||
                    format == "bf16";
@@ -1222,7 +1330,8 @@ LogicalResult quantc::qc::verifyQuantizeLinearOptions(
 void quantc::qc::populateQuantizeLinearPatterns(
     RewritePatternSet &patterns, StringRef format, bool asymmetric,
     StringRef activations, StringRef weightMethod, double gptqDamp,
-    double outlierThreshold, bool depthwiseChannelScales) {
+    double outlierThreshold, bool depthwiseChannelScales,
+    bool biasCorrection) {
   std::optional<LinearFormat> fmt =
       getLinearFormat(patterns.getContext(), format, asymmetric, activations,
                       weightMethod, gptqDamp, std::nullopt);
@@ -1230,6 +1339,7 @@ void quantc::qc::populateQuantizeLinearPatterns(
     return;
   fmt->outlierThreshold = outlierThreshold;
   fmt->depthwiseChannels = depthwiseChannelScales;
+  fmt->biasCorrection = biasCorrection;
   patterns.add<QuantizeLinearPattern>(patterns.getContext(), *fmt);
 }
 

@@ -28,6 +28,8 @@ def QC_Dialect : Dialect {
     | `qc.calib_method` | `"minmax"`, `"percentile"`, `"entropy"`, `"mse"` | qc-calibrate |
     | `qc.lhs_channel_min`, `qc.lhs_channel_max` | `array<f32>` | qc-calibrate: a matmul's last lhs axis with per-channel, a depthwise conv's input channels (axis 1) always |
     | `qc.lhs_hessian` | square 2-D f32 tensor | qc-calibrate{hessian} |
+    | `qc.lhs_channel_mean` | `array<f32>` | qc-calibrate{channel-means} |
+    | `qc.bias_corrected` | unit | qc-quantize-linear{bias-correction} |
     | `qc.smooth_alpha` | float in [0, 1] | qc-smooth-quant |
     | `qc.assigned_format` | a scheme preset or `"f32"` | qc-assign-precision |
     | `qc.sensitivity` | dictionary of floats | qc-assign-precision |

@@ -42,6 +42,9 @@ struct CalibrationOptions {
   /// Also record the Hessian 2/m sum x x^T of those activations
   /// (qc.lhs_hessian) for GPTQ.
   bool hessian = false;
+  /// Also record the mean of each input channel of every matmul's and
+  /// conv's activation (qc.lhs_channel_mean) for bias correction (B1).
+  bool channelMeans = false;
 };
 
 /// One batch of calibration inputs and where it came from.
@@ -133,7 +136,8 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
                                     llvm::StringRef weightMethod = "rtn",
                                     double gptqDamp = 0.01,
                                     double outlierThreshold = 0,
-                                    bool depthwiseChannelScales = true);
+                                    bool depthwiseChannelScales = true,
+                                    bool biasCorrection = false);
 
 /// Rewrites the qc.lhs_hessian H [K, K] of `op` (qc-calibrate{hessian}) as
 /// H'_ij = f(i, j, H_ij): what a rewrite of the matmul's input (SmoothQuant's

@@ -85,6 +85,11 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
            "Also record H = 2/m sum x x^T [K, K] of the activation rows of "
            "every matmul with a constant weight, as qc.lhs_hessian (a "
            "dense_resource blob; what qc-quantize-linear{weight-method=gptq} "
+           "needs)">,
+    Option<"channelMeans", "channel-means", "bool", /*default=*/"false",
+           "Also record the mean of each input channel (a matmul's last "
+           "axis, a conv's axis 1) of every matmul's and conv's activation, "
+           "as qc.lhs_channel_mean (what qc-quantize-linear{bias-correction} "
            "needs)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
@@ -165,7 +170,12 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            "Static activations of a depthwise conv get one scale per input "
            "channel (from qc.lhs_channel_min/max, within the tensor's "
            "calibrated range): each output channel reads one input channel, "
-           "so the scale factors out of its sum (docs/Calibration.md, Q4)">
+           "so the scale factors out of its sum (docs/Calibration.md, Q4)">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "B1: subtract the mean effect of the weights' rounding, sum_c "
+           "E[x_c] (W_q - W), from each output channel (a conv's bias, an "
+           "add after a matmul), from the qc.lhs_channel_mean that "
+           "qc-calibrate{channel-means} records">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
