@@ -72,17 +72,29 @@ void quantc::numerics::accumulateChannelMinMax(const float *x, int64_t n,
     }
 }
 
-void quantc::numerics::accumulatePlaneMinMax(const float *x, int64_t n,
-                                             int64_t c, int64_t inner,
-                                             float *lo, float *hi, int64_t c0,
-                                             int64_t c1) {
+namespace {
+/// fn(ch, plane) for each `inner`-value plane of channel ch in [c0, c1) of
+/// [N, c, inner] values (n in all), batch by batch.
+template <typename F>
+void forEachPlane(const float *x, int64_t n, int64_t c, int64_t inner,
+                  int64_t c0, int64_t c1, F fn) {
   if (c <= 0 || inner <= 0)
     return;
   c0 = std::max<int64_t>(c0, 0);
   c1 = std::min(c1, c);
   for (int64_t row = 0; (row + 1) * c * inner <= n; ++row)
     for (int64_t ch = c0; ch < c1; ++ch)
-      accumulateMinMax(x + (row * c + ch) * inner, inner, lo[ch], hi[ch]);
+      fn(ch, x + (row * c + ch) * inner);
+}
+} // namespace
+
+void quantc::numerics::accumulatePlaneMinMax(const float *x, int64_t n,
+                                             int64_t c, int64_t inner,
+                                             float *lo, float *hi, int64_t c0,
+                                             int64_t c1) {
+  forEachPlane(x, n, c, inner, c0, c1, [&](int64_t ch, const float *p) {
+    accumulateMinMax(p, inner, lo[ch], hi[ch]);
+  });
 }
 
 AbsHistogram::AbsHistogram(float maxAbs, int bins)
@@ -129,18 +141,12 @@ void quantc::numerics::accumulatePlaneSums(const float *x, int64_t n,
                                            int64_t c, int64_t inner,
                                            double *sum, int64_t c0,
                                            int64_t c1) {
-  if (c <= 0 || inner <= 0)
-    return;
-  c0 = std::max<int64_t>(c0, 0);
-  c1 = std::min(c1, c);
-  for (int64_t row = 0; (row + 1) * c * inner <= n; ++row)
-    for (int64_t ch = c0; ch < c1; ++ch) {
-      const float *p = x + (row * c + ch) * inner;
-      double s = 0;
-      for (int64_t i = 0; i < inner; ++i)
-        s += p[i];
-      sum[ch] += s;
-    }
+  forEachPlane(x, n, c, inner, c0, c1, [&](int64_t ch, const float *p) {
+    double s = 0;
+    for (int64_t i = 0; i < inner; ++i)
+      s += p[i];
+    sum[ch] += s;
+  });
 }
 
 void AbsHistogram::merge(const AbsHistogram &other) {
