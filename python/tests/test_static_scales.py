@@ -8,6 +8,7 @@ the reference exactly: any difference in the calibrated range, the F30
 scale or zero point, the rounding, the per-channel weight scales or the
 dequantization shows up as a bit difference."""
 import json
+import os
 
 import ml_dtypes
 import numpy as np
@@ -826,18 +827,20 @@ def test_nvfp4_bit_exact(tmp_path):
     assert "E4M3 scales per 16 along K" in pkg.summary
 
 
-def depthwise_model(path, w):
-    """y = depthwise 1x1 conv of x [b, C, 1, 1] (group C): y[:, c] = x[:, c]
-    * w[c], one product per output, so quantized results are exact."""
-    c = len(w)
+def depthwise_model(path, w, mult=1):
+    """y = depthwise 1x1 conv of x [b, C, 1, 1] (group C, `mult` outputs
+    per input channel): y[:, m] = x[:, m // mult] * w[m], one product per
+    output, so quantized results are exact."""
+    m = len(w)
+    c = m // mult
     g = helper.make_graph(
         [helper.make_node("Conv", ["x", "w"], ["y"], name="dw",
                           kernel_shape=[1, 1], group=c)], "dw",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT,
                                        ["b", c, 1, 1])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["b", c, 1, 1])],
-        initializer=[numpy_helper.from_array(w.reshape(c, 1, 1, 1), "w")])
+                                       ["b", m, 1, 1])],
+        initializer=[numpy_helper.from_array(w.reshape(m, 1, 1, 1), "w")])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     m.ir_version = 8
     onnx.save(m, str(path))
@@ -941,3 +944,79 @@ def test_bad_bias_correction_options(tmp_path, run_tool):
         assert r.returncode == 1, r.stderr
         assert mention in r.stderr, r.stderr
         assert not (tmp_path / "p.qcpkg").exists()
+
+
+
+def test_depthwise_channel_multiplier_bit_exact(tmp_path):
+    """Q4 with two outputs per input channel (M = 2C): output m reads
+    input channel m // 2, quantized with that channel's own scale."""
+    rng = np.random.default_rng(12)
+    spread = np.array([0.05, 1.0, 30.0], F32)
+    w = np.array([0.5, -1.0, -2.0, 0.75, 0.125, 3.0], F32)
+    calib = (rng.standard_normal((64, 3)) * spread).astype(F32)
+    x = (rng.standard_normal((40, 3)) * spread).astype(F32)
+    model = depthwise_model(tmp_path / "dw2.onnx", w, mult=2)
+    img = lambda a: a.reshape(len(a), -1, 1, 1)
+    pkg = quantc.compile(model, {"x": img(calib)}, format="int8",
+                         targets=(), output=tmp_path / "p.qcpkg")
+    y = pkg.run({"x": img(x)})["y"].reshape(len(x), 6)
+    for m in range(6):
+        c = m // 2
+        xd, wd = ref_int8(x[:, c:c + 1], calib[:, c:c + 1],
+                          w[m:m + 1].reshape(1, 1), True)
+        np.testing.assert_array_equal(y[:, m], (xd * wd).astype(F32)[:, 0])
+    assert pkg.report["layers"][0]["activation_scales"] == "per-channel"
+
+
+def _dw_pw_model(path, c=8, hw=32):
+    """x [b, c, hw, hw] -> depthwise 3x3 conv -> relu -> 1x1 conv to c."""
+    rng = np.random.default_rng(4)
+    dw = (rng.standard_normal((c, 1, 3, 3)) * 0.5).astype(F32)
+    pw = (rng.standard_normal((c, c, 1, 1)) * 0.3).astype(F32)
+    b = rng.standard_normal(c).astype(F32)
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "dw"], ["d"], name="dw",
+                          kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=c),
+         helper.make_node("Relu", ["d"], ["r"], name="relu"),
+         helper.make_node("Conv", ["r", "pw", "b"], ["y"], name="pw",
+                          kernel_shape=[1, 1])], "dwpw",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["n", c, hw, hw])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["n", c, hw, hw])],
+        initializer=[numpy_helper.from_array(dw, "dw"),
+                     numpy_helper.from_array(pw, "pw"),
+                     numpy_helper.from_array(b, "b")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
+@pytest.mark.parametrize("method", ["minmax", "percentile"])
+def test_threaded_calibration_is_exact(tmp_path, run_tool, check_ok,
+                                       method):
+    """The observer's scans split over the Executor's threads (tensors of
+    64 x 8 x 32 x 32 values: several parts each) give the package one
+    thread gives, byte for byte: ranges, histograms, depthwise channel
+    ranges (Q4) and channel means (B1, in the corrected biases)."""
+    model = _dw_pw_model(tmp_path / "m.onnx")
+    rng = np.random.default_rng(8)
+    np.savez(tmp_path / "c.npz",
+             x=(rng.standard_normal((64, 8, 32, 32)) *
+                np.linspace(0.1, 4, 8)[None, :, None, None] + 0.5)
+             .astype(F32))
+    pkgs = []
+    for threads in ("1", "2"):
+        pkg = tmp_path / f"t{threads}.qcpkg"
+        env = dict(os.environ, QUANTC_NUM_THREADS=threads)
+        check_ok("quant-compile", model, "--calib", tmp_path / "c.npz",
+                 "-o", pkg, "--format", "int8", "--target", "none",
+                 "--calib-method", method, "--bias-correction",
+                 "--no-accuracy", "-q", env=env)
+        pkgs.append(pkg)
+    text = (pkgs[0] / "graph.mlir").read_text()
+    assert "qc.bias_corrected" in text
+    assert "block = [0, 1, 0, 0]" in text  # the depthwise conv's Q4
+    for f in ("graph.mlir", "weights.bin"):
+        assert (pkgs[0] / f).read_bytes() == (pkgs[1] / f).read_bytes(), f
