@@ -99,10 +99,12 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       o.calib.empty())
     return emitError(loc) << "smooth-alphas searches on calibration inputs: "
                              "give calib=<file.npz>";
-  if (o.biasCorrection && !isStaticScaleFormat(o.format))
-    return emitError(loc) << "bias-correction applies to the static-scale "
-                             "formats (int8, fp8, fp8-1x128, int4-g128, "
-                             "nvfp4), not '"
+  if (o.biasCorrection &&
+      !llvm::is_contained({StringRef("int8"), StringRef("fp8"),
+                           StringRef("fp8-1x128"), StringRef("int4-g128")},
+                          StringRef(o.format)))
+    return emitError(loc) << "bias-correction applies to int8, fp8, "
+                             "fp8-1x128 and int4-g128, not '"
                           << o.format << "'";
   if (o.biasCorrection && !o.calibTable.empty())
     return emitError(loc) << "bias-correction needs the calibration inputs' "

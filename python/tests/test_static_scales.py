@@ -934,8 +934,9 @@ def test_bad_bias_correction_options(tmp_path, run_tool):
     model = matmul_model(tmp_path / "mm.onnx", np.ones((2, 2), F32))
     np.savez(tmp_path / "c.npz", x=np.ones((4, 2), F32))
     for args, mention in [
-            (["--format", "mxfp8"], "bias-correction applies to the "
-             "static-scale formats"),
+            (["--format", "mxfp8"], "bias-correction applies to int8, fp8, "
+             "fp8-1x128 and int4-g128, not 'mxfp8'"),
+            (["--format", "nvfp4"], "not 'nvfp4'"),
             (["--format", "int8", "--calib-table", tmp_path / "t.json"],
              "which a calibration table does not hold")]:
         r = run_tool("quant-compile", model, "--calib", tmp_path / "c.npz",

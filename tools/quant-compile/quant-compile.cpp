@@ -95,7 +95,8 @@ static cl::opt<bool> depthwiseChannelScales(
     cl::cat(cat));
 static cl::opt<bool> biasCorrection(
     "bias-correction", cl::init(false),
-    cl::desc("Static-scale formats: each layer's bias absorbs the mean "
+    cl::desc("int8, fp8, fp8-1x128, int4-g128: each layer's bias absorbs "
+             "the mean "
              "effect of its weights' rounding on the calibration inputs "
              "(docs/Calibration.md, B1)"),
     cl::cat(cat));
