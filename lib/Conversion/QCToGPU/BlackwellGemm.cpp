@@ -241,17 +241,6 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   auto doneBar = [&](Value s) {
     return sgep(e.add(e.c64(barBase + 8 * S), e.mul(s, e.c64(8))));
   };
-  auto ifThen = [&](Value cond) {
-    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&op.getThenRegion().front());
-    return op;
-  };
-  auto ult = [&](Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  };
-  auto uge = [&](Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, x, y);
-  };
   auto divu = [&](Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); };
   auto remu = [&](Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); };
   auto trunc32 = [&](Value x) { return arith::TruncIOp::create(b, loc, i32, x); };
@@ -285,7 +274,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   // loads of the stage have landed, done[s] when the stage's MMAs have.
   {
     OpBuilder::InsertionGuard g(b);
-    ifThen(isT0);
+    e.ifThen(isT0);
     for (int64_t s = 0; s < S; ++s) {
       NVVM::MBarrierInitOp::create(b, loc, fullBar(e.c64(s)), e.c32(1),
                                    Value());
@@ -300,7 +289,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   Value slot = sgep(e.c64(slotOff));
   {
     OpBuilder::InsertionGuard g(b);
-    ifThen(e.eq(warp, e.c64(0)));
+    e.ifThen(e.eq(warp, e.c64(0)));
     NVVM::Tcgen05AllocOp::create(b, loc, slot, e.c32(tmemCols),
                                  NVVM::CTAGroupKind::CTA_1);
     NVVM::Tcgen05RelinquishAllocPermitOp::create(b, loc,
@@ -327,9 +316,9 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   };
   {
     OpBuilder::InsertionGuard g(b);
-    ifThen(isT0);
+    e.ifThen(isT0);
     detail::emitTensorMapAcquire(e, {tmA, tmB});
-    Value first = e.select(ult(KB, e.c64(S)), KB, e.c64(S));
+    Value first = e.select(e.ult(KB, e.c64(S)), KB, e.c64(S));
     auto loop = scf::ForOp::create(b, loc, e.c64(0), first, e.c64(1));
     b.setInsertionPointToStart(loop.getBody());
     issueLoad(loop.getInductionVar());
@@ -383,7 +372,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
       // The MMAs of block kb-2 have completed: its scale slot (that of
       // block kb when the ring has 2 stages) is free.
       OpBuilder::InsertionGuard g2(b);
-      ifThen(uge(kb, e.c64(2)));
+      e.ifThen(e.uge(kb, e.c64(2)));
       Value prev = e.add(kb, e.c64(-2));
       waitBar(doneBar(stageOf(prev)), parityOf(prev));
       fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
@@ -403,7 +392,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
     // block and a commit on done[s].
     // (The fence after the wait orders the MMAs after both the barrier and
     // the TMA completion the wait observed.)
-    ifThen(isT0);
+    e.ifThen(isT0);
     waitBar(fullBar(s), parityOf(kb));
     fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
     Value dA = e.add(desc0, e.mul(s, e.c64(tileA / 16)));
@@ -430,7 +419,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
     // completed, stage (kb-1) % S is free for block kb-1+S.
     Value prev = e.add(kb, e.c64(-1));
     Value next = e.add(prev, e.c64(S));
-    ifThen(e.land(uge(kb, e.c64(1)), ult(next, KB)));
+    e.ifThen(e.land(e.uge(kb, e.c64(1)), e.ult(next, KB)));
     waitBar(doneBar(stageOf(prev)), parityOf(prev));
     issueLoad(next);
   }
@@ -440,7 +429,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   waitBar(doneBar(stageOf(last)), parityOf(last));
   fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
   Value row = e.add(m0, e.add(e.mul(warp, e.c64(32)), lane));
-  Value rowOk = ult(row, M);
+  Value rowOk = e.ult(row, M);
   Value rowPtr = e.gep(C, f32, e.mul(row, N));
   auto ldTy = VectorType::get({32}, i32);
   for (int64_t c = 0; c < bCols; ++c) {
@@ -451,7 +440,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
     for (int64_t i = 0; i < 32; ++i) {
       Value col = e.add(n0, e.c64(32 * c + i));
       OpBuilder::InsertionGuard g(b);
-      ifThen(e.land(rowOk, ult(col, N)));
+      e.ifThen(e.land(rowOk, e.ult(col, N)));
       Value bits = LLVM::ExtractElementOp::create(b, loc, v, e.c32(i));
       Value acc = LLVM::BitcastOp::create(b, loc, f32, bits);
       if (failed(detail::storeGemmResult(b, loc, epilogue, *made, acc, row,
@@ -463,7 +452,7 @@ buildBlackwellGemmKernel(ModuleOp top, llvm::StringRef name,
   gpu::BarrierOp::create(b, loc);
   {
     OpBuilder::InsertionGuard g(b);
-    ifThen(e.eq(warp, e.c64(0)));
+    e.ifThen(e.eq(warp, e.c64(0)));
     fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
     NVVM::Tcgen05DeallocOp::create(b, loc, tmem(tbase, e.c32(0)),
                                    e.c32(tmemCols), NVVM::CTAGroupKind::CTA_1);

@@ -355,18 +355,15 @@ struct GroupScale {
       llvm::function_ref<Value(int)> colOf,
       llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue,
       SmallVector<Value> &v, SmallVector<Value> &valid) {
-    auto ult = [&](Value x, Value y) {
-      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-    };
     Value lastRow = e.add(rows, e.c64(-1)), lastCol = e.add(cols, e.c64(-1));
     v.assign(kAcc, Value());
     valid.assign(kAcc, Value());
     for (int i = 0; i < kAcc; ++i) {
       Value row = rowOf(i), col = colOf(i);
-      valid[i] = e.land(ult(row, rows), ult(col, cols));
+      valid[i] = e.land(e.ult(row, rows), e.ult(col, cols));
       FailureOr<Value> x =
-          finalValue(i, e.select(ult(row, rows), row, lastRow),
-                     e.select(ult(col, cols), col, lastCol));
+          finalValue(i, e.select(e.ult(row, rows), row, lastRow),
+                     e.select(e.ult(col, cols), col, lastCol));
       if (failed(x))
         return failure();
       v[i] = *x;
@@ -383,6 +380,20 @@ struct GroupScale {
         NVVM::SaturationMode::SATFINITE, /*relu=*/false,
         b.getType<Float8E4M3FNType>());
     return arith::ExtUIOp::create(b, loc, e.i32, pair);
+  }
+  /// The codes of values i0 and i1 in one conversion, each byte stored at
+  /// byteAddr(i) where valid[i].
+  void storeCodePair(ArrayRef<Value> v, ArrayRef<Value> valid, int i0, int i1,
+                     Value scale, llvm::function_ref<Value(int)> byteAddr) {
+    Value p32 = codes(v[i0], v[i1], scale);
+    for (int h = 0; h < 2; ++h) {
+      int i = h ? i1 : i0;
+      OpBuilder::InsertionGuard guard(b);
+      e.ifThen(valid[i]);
+      Value byte = arith::TruncIOp::create(b, loc, e.i8,
+                                           h ? e.shru(p32, e.c32(8)) : p32);
+      LLVM::StoreOp::create(b, loc, byte, byteAddr(i));
+    }
   }
 };
 } // namespace
@@ -407,13 +418,6 @@ static LogicalResult storeSwappedBlockFP8(
     llvm::function_ref<Value(int)> tileColOf,
     llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
   Type f32 = e.f32;
-  auto ult = [&](Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  };
-  auto ifThen = [&](Value cond) {
-    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&op.getThenRegion().front());
-  };
   GroupScale gs{b, loc, e, QMAX, FLOOR};
   auto barrier256 = [&] {
     NVVM::BarrierOp::create(b, loc, Type(), e.c32(1), e.c32(256),
@@ -424,7 +428,7 @@ static LogicalResult storeSwappedBlockFP8(
   if (failed(gs.values(kAcc, M, T, rowOf, colOf, finalValue, v, valid)))
     return failure();
   // Accumulators 4j + 2h + c: rows h = 0, 1 of tile column 8j + 2(l%4) + c.
-  Value firstLanes = ult(lane, e.c64(4));
+  Value firstLanes = e.ult(lane, e.c64(4));
   for (int q = 0; q < kAcc; q += 4)
     for (int c = 0; c < 2; ++c) {
       int i0 = q + c, i1 = q + 2 + c;
@@ -436,7 +440,7 @@ static LogicalResult storeSwappedBlockFP8(
         amax = gs.max(amax, other);
       }
       OpBuilder::InsertionGuard guard(b);
-      ifThen(firstLanes);
+      e.ifThen(firstLanes);
       LLVM::StoreOp::create(
           b, loc, amax,
           e.gep(scratch, f32,
@@ -460,21 +464,15 @@ static LogicalResult storeSwappedBlockFP8(
       Value token = colOf(i0);
       {
         OpBuilder::InsertionGuard guard(b);
-        ifThen(e.land(e.land(scaleWriter, ult(token, T)), ult(group, groups)));
+        e.ifThen(e.land(e.land(scaleWriter, e.ult(token, T)),
+                        e.ult(group, groups)));
         LLVM::StoreOp::create(
             b, loc, scale, e.gep(CS, f32, e.add(e.mul(token, groups), group)));
       }
       // The column's two rows in one conversion.
-      Value p32 = gs.codes(v[i0], v[i1], scale);
-      for (int h = 0; h < 2; ++h) {
-        int i = h ? i1 : i0;
-        OpBuilder::InsertionGuard guard(b);
-        ifThen(valid[i]);
-        Value byte = arith::TruncIOp::create(
-            b, loc, e.i8, h ? e.shru(p32, e.c32(8)) : p32);
-        LLVM::StoreOp::create(
-            b, loc, byte, e.gep(C, e.i8, e.add(e.mul(token, N), rowOf(i))));
-      }
+      gs.storeCodePair(v, valid, i0, i1, scale, [&](int i) {
+        return e.gep(C, e.i8, e.add(e.mul(token, N), rowOf(i)));
+      });
     }
   barrier256();
   return success();
@@ -496,13 +494,6 @@ static LogicalResult storeBlockFP8(
     llvm::function_ref<Value(int)> rowOf, llvm::function_ref<Value(int)> colOf,
     llvm::function_ref<FailureOr<Value>(int, Value, Value)> finalValue) {
   Type f32 = e.f32;
-  auto ult = [&](Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  };
-  auto ifThen = [&](Value cond) {
-    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&op.getThenRegion().front());
-  };
   GroupScale gs{b, loc, e, QMAX, FLOOR};
   SmallVector<Value> v, valid;
   if (failed(gs.values(kAcc, M, N, rowOf, colOf, finalValue, v, valid)))
@@ -531,26 +522,19 @@ static LogicalResult storeBlockFP8(
                           e.c64(g));
       {
         OpBuilder::InsertionGuard guard(b);
-        ifThen(e.land(e.land(e.eq(e.band(lane, e.c64(3)), e.c64(0)),
-                             ult(row, M)),
-                      ult(group, groups)));
+        e.ifThen(e.land(e.land(e.eq(e.band(lane, e.c64(3)), e.c64(0)),
+                             e.ult(row, M)),
+                      e.ult(group, groups)));
         LLVM::StoreOp::create(b, loc, scale,
                               e.gep(CS, f32, e.add(e.mul(row, groups), group)));
       }
       // Codes, two adjacent columns per conversion.
       for (size_t m = 0; m + 1 < members.size(); m += 2) {
-        int i0 = members[m], i1 = members[m + 1];
-        Value p32 = gs.codes(v[i0], v[i1], scale);
-        for (int c = 0; c < 2; ++c) {
-          int i = c ? i1 : i0;
-          OpBuilder::InsertionGuard guard(b);
-          ifThen(valid[i]);
-          Value byte = arith::TruncIOp::create(
-              b, loc, e.i8, c ? e.shru(p32, e.c32(8)) : p32);
-          LLVM::StoreOp::create(
-              b, loc, byte,
-              e.gep(C, e.i8, e.add(e.mul(rowOf(i), N), colOf(i))));
-        }
+        gs.storeCodePair(v, valid, members[m], members[m + 1], scale,
+                         [&](int i) {
+                           return e.gep(C, e.i8,
+                                        e.add(e.mul(rowOf(i), N), colOf(i)));
+                         });
       }
     }
   }
@@ -635,14 +619,6 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   auto emptyBar = [&](Value s) {
     return sgep(e.add(e.c64(barBase + 8 * S), e.mul(s, e.c64(8))));
   };
-  auto ifThen = [&](Value cond) {
-    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    b.setInsertionPointToStart(&op.getThenRegion().front());
-    return op;
-  };
-  auto ult = [&](Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  };
   auto divu = [&](Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); };
   auto remu = [&](Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); };
   auto trunc32 = [&](Value x) { return arith::TruncIOp::create(b, loc, i32, x); };
@@ -663,7 +639,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   if (split) {
     bidZ = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::z));
     Value per = divu(e.add(KB, e.c64(cfg.splitK - 1)), e.c64(cfg.splitK));
-    auto umin = [&](Value x, Value y) { return e.select(ult(x, y), x, y); };
+    auto umin = [&](Value x, Value y) { return e.select(e.ult(x, y), x, y); };
     kb0 = umin(e.mul(bidZ, per), KB);
     kb1 = umin(e.add(kb0, per), KB);
   }
@@ -702,7 +678,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // of each of the 8 consumer warps has released the stage.
   {
     OpBuilder::InsertionGuard g(b);
-    ifThen(e.eq(tid, e.c64(0)));
+    e.ifThen(e.eq(tid, e.c64(0)));
     for (int64_t s = 0; s < S; ++s) {
       NVVM::MBarrierInitOp::create(b, loc, fullBar(e.c64(s)), e.c32(1),
                                    Value());
@@ -721,7 +697,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     b.setInsertionPointToStart(&roles.getThenRegion().front());
     NVVM::SetMaxRegisterOp::create(b, loc, cfg.producerRegs,
                                    NVVM::SetMaxRegisterAction::decrease);
-    ifThen(e.eq(tid, e.c64(256)));
+    e.ifThen(e.eq(tid, e.c64(256)));
     // The tensor maps were written by the host into global memory: acquire
     // them for the tensormap proxy before TMA reads them (CUDA Programming
     // Guide, "Using TMA to transfer multi-dimensional arrays"), then warm
@@ -810,7 +786,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     {
       // The stage's shared memory has been read: release it.
       OpBuilder::InsertionGuard g3(b);
-      ifThen(isLane0);
+      e.ifThen(isLane0);
       NVVM::MBarrierArriveOp::create(b, loc, Type(), emptyBar(s), Value(),
                                      NVVM::MemScopeKind::CTA, false);
     }
@@ -843,14 +819,14 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       return e.add(col0, e.c64(8 * (q / 2) + q % 2));
     };
     if (!swap) {
-      saOffA = e.select(ult(rowA, M), e.mul(rowA, KB), e.c64(0));
-      saOffB = e.select(ult(rowB, M), e.mul(rowB, KB), e.c64(0));
+      saOffA = e.select(e.ult(rowA, M), e.mul(rowA, KB), e.c64(0));
+      saOffB = e.select(e.ult(rowB, M), e.mul(rowB, KB), e.c64(0));
       sbOff = e.mul(sbRow(n0), KB);
     } else {
       sbOff = e.mul(sbRow(m0), KB);
       for (int q = 0; q < kAcc / 2; ++q) {
         Value col = colOfPair(q);
-        colOff.push_back(e.select(ult(col, T), e.mul(col, KB), e.c64(0)));
+        colOff.push_back(e.select(e.ult(col, T), e.mul(col, KB), e.c64(0)));
       }
     }
     SmallVector<Value> init(kAcc, zero);
@@ -920,7 +896,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
         Value row = h ? rowB : rowA;
         rowScale[h] = loadF(SR, cfg.activationScalePerTensor && !swap
                                     ? e.c64(0)
-                                    : e.select(ult(row, M), row, e.c64(0)));
+                                    : e.select(e.ult(row, M), row, e.c64(0)));
       }
       for (int i = 0; i < kAcc; ++i)
         result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
@@ -941,14 +917,14 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // finishes last. Counters: u32 [gridDim.x * gridDim.y, 8], zero before
     // the first launch.
     auto valid = [&](int i) {
-      return e.land(ult(rowOf(i), M), ult(colOf(i), T));
+      return e.land(e.ult(rowOf(i), M), e.ult(colOf(i), T));
     };
     auto wAt = [&](Value z, int i) {
       return e.add(e.mul(e.add(e.mul(z, M), rowOf(i)), T), colOf(i));
     };
     for (int i = 0; i < kAcc; ++i) {
       OpBuilder::InsertionGuard g3(b);
-      ifThen(valid(i));
+      e.ifThen(valid(i));
       LLVM::StoreOp::create(b, loc, result[i], e.gep(W, f32, wAt(bidZ, i)));
     }
     // Release the partials, then count the warp's arrival (lane 0).
@@ -978,13 +954,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // The rest of the kernel runs in the last warp only. Only lane 0 read
     // the counter (acquire); bar.warp.sync orders the other lanes' loads
     // after it (shfl.sync does not synchronise memory).
-    ifThen(e.eq(arith::ExtUIOp::create(b, loc, i64, arrived),
+    e.ifThen(e.eq(arith::ExtUIOp::create(b, loc, i64, arrived),
                 e.c64(cfg.splitK - 1)));
     NVVM::SyncWarpOp::create(b, loc, e.c32(-1));
     LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
     {
       OpBuilder::InsertionGuard g3(b);
-      ifThen(isLane0);
+      e.ifThen(isLane0);
       LLVM::StoreOp::create(b, loc, e.c32(0), slot);
     }
     SmallVector<Value> init(kAcc, zero);
@@ -1031,7 +1007,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     for (int i = 0; i < kAcc; ++i) {
       Value row = rowOf(i), col = colOf(i);
       OpBuilder::InsertionGuard g2(b);
-      ifThen(e.land(ult(row, M), ult(col, T)));
+      e.ifThen(e.land(e.ult(row, M), e.ult(col, T)));
       FailureOr<Value> v = finalValue(i, row, col);
       if (failed(v))
         return failure();

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -63,6 +64,19 @@ struct KernelEmitter {
   }
   Value eq(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+  }
+  Value ult(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value uge(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, x, y);
+  }
+  /// An scf.if on `cond` without an else region; the builder continues in
+  /// its then-region (callers restore it with an InsertionGuard).
+  scf::IfOp ifThen(Value cond) {
+    auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&op.getThenRegion().front());
+    return op;
   }
   Value land(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value select(Value c, Value x, Value y) {

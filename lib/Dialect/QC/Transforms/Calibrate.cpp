@@ -73,6 +73,26 @@ void addToHistogram(nx::AbsHistogram &hist, const float *x, int64_t n) {
     hist.merge(h);
 }
 
+/// fn(c0, c1) over disjoint ranges of `channels` on the Executor's threads
+/// (one part per thread for tensors of `n` values): per-channel scans whose
+/// channels each keep their own state.
+template <typename F>
+void forChannelRanges(int64_t n, int64_t channels, F fn) {
+  int64_t parts = std::min<int64_t>(scanParts(n), channels);
+  parallelForEach(parts, [&](int64_t p) {
+    fn(channels * p / parts, channels * (p + 1) / parts);
+  });
+}
+
+/// Values per channel plane of an NCHW tensor: the product of its dims
+/// past axis 1.
+int64_t planeSize(const Tensor &x) {
+  int64_t inner = 1;
+  for (size_t d = 2; d < x.shape.size(); ++d)
+    inner *= x.shape[d];
+  return inner;
+}
+
 struct Range {
   float min = std::numeric_limits<float>::infinity();
   float max = -std::numeric_limits<float>::infinity();
@@ -311,7 +331,6 @@ LogicalResult quantc::qc::calibrateBatches(
     // Per input channel of operand 0: its last axis for a matmul (with
     // perChannel), axis 1 for a depthwise conv (always).
     std::vector<float> chMin, chMax;
-    bool planes = false;
     // sum x x^T over operand 0's rows and their count, with hessian.
     std::vector<double> hess;
     int64_t hessK = 0;
@@ -363,7 +382,6 @@ LogicalResult quantc::qc::calibrateBatches(
                       .getDimSize(1);
       seen[op].chMin.assign(c, std::numeric_limits<float>::infinity());
       seen[op].chMax.assign(c, -std::numeric_limits<float>::infinity());
-      seen[op].planes = true;
     }
     // What an earlier calibration chose no longer holds.
     for (StringRef a :
@@ -461,39 +479,29 @@ LogicalResult quantc::qc::calibrateBatches(
               }
             }
             if (!o.chSum.empty()) {
-              const Tensor &x = *operands[0];
+              const std::vector<float> &v = operands[0]->f;
               int64_t c = int64_t(o.chSum.size());
               bool conv = isa<ConvOp>(op);
-              int64_t inner = 1;
-              for (size_t d = 2; conv && d < x.shape.size(); ++d)
-                inner *= x.shape[d];
-              int64_t parts = std::min<int64_t>(scanParts(x.f.size()), c);
-              parallelForEach(parts, [&](int64_t p) {
-                int64_t c0 = c * p / parts, c1 = c * (p + 1) / parts;
+              int64_t inner = planeSize(*operands[0]);
+              forChannelRanges(v.size(), c, [&](int64_t c0, int64_t c1) {
                 if (conv)
-                  nx::accumulatePlaneSums(x.f.data(), x.f.size(), c, inner,
+                  nx::accumulatePlaneSums(v.data(), v.size(), c, inner,
                                           o.chSum.data(), c0, c1);
                 else
-                  nx::accumulateChannelSums(x.f.data(), x.f.size(), c,
+                  nx::accumulateChannelSums(v.data(), v.size(), c,
                                             o.chSum.data(), c0, c1);
               });
-              o.chCount += int64_t(x.f.size()) / c;
+              o.chCount += int64_t(v.size()) / c;
             }
             if (!o.chMin.empty()) {
-              const Tensor &x = *operands[0];
-              const std::vector<float> &v = x.f;
-              if (o.planes) {
-                int64_t inner = 1;
-                for (size_t d = 2; d < x.shape.size(); ++d)
-                  inner *= x.shape[d];
-                // Channels split over the threads: each keeps its own.
+              const std::vector<float> &v = operands[0]->f;
+              if (isa<ConvOp>(op)) { // depthwise: axis 1
                 int64_t c = int64_t(o.chMin.size());
-                int64_t parts = std::min<int64_t>(scanParts(v.size()), c);
-                parallelForEach(parts, [&](int64_t p) {
+                int64_t inner = planeSize(*operands[0]);
+                forChannelRanges(v.size(), c, [&](int64_t c0, int64_t c1) {
                   nx::accumulatePlaneMinMax(v.data(), v.size(), c, inner,
                                             o.chMin.data(), o.chMax.data(),
-                                            c * p / parts,
-                                            c * (p + 1) / parts);
+                                            c0, c1);
                 });
               } else {
                 nx::accumulateChannelMinMax(v.data(), v.size(),
