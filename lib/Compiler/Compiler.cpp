@@ -365,7 +365,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   calibOpts->source = opts.calibPath;
   calibOpts->perChannel = opts.smoothQuant || opts.outlierThreshold > 0;
   calibOpts->hessian = opts.weightMethod == "gptq";
-  calibOpts->channelMeans = opts.biasCorrection;
+  calibOpts->channelMeans = resolveBiasCorrection(pipelineOptions(opts));
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
@@ -607,6 +607,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   });
   llvm::json::Array layers;
   int64_t channelScaled = 0; // Q4: depthwise convs with per-channel inputs
+  int64_t biasCorrected = 0; // B1: layers whose bias absorbed the rounding
   std::string table;
   llvm::raw_string_ostream ts(table);
   ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", "layer", "op",
@@ -666,8 +667,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       layer["outlier_channels"] = llvm::json::Array(o.asArrayRef());
     if (auto m = op->getAttrOfType<StringAttr>("qc.weight_method"))
       layer["weight_method"] = m.str();
-    if (op->hasAttr("qc.bias_corrected"))
+    if (op->hasAttr("qc.bias_corrected")) {
       layer["bias_corrected"] = true;
+      ++biasCorrected;
+    }
     if (auto a = op->getAttrOfType<FloatAttr>("qc.smooth_alpha"))
       layer["smooth_alpha"] = a.getValueAsDouble();
     bool dynamic = op->hasAttr("qc.act_dynamic");
@@ -910,8 +913,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   } else
     os << "format " << opts.format << " (" << scheme << ")\n";
   os << "quantized layers: " << quantized.size();
+  SmallVector<std::string, 2> notes;
+  if (biasCorrected)
+    notes.push_back(
+        llvm::formatv("{0} bias-corrected", biasCorrected).str());
   if (!floatLayers.empty())
-    os << " (" << floatLayers.size() << " left in float)";
+    notes.push_back(
+        llvm::formatv("{0} left in float", floatLayers.size()).str());
+  if (!notes.empty())
+    os << " (" << llvm::join(notes, ", ") << ")";
   os << "\n" << table;
   if (opts.measureAccuracy)
     os << llvm::formatv("accuracy vs float on {0} calibration sample(s): "

@@ -99,17 +99,19 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       o.calib.empty())
     return emitError(loc) << "smooth-alphas searches on calibration inputs: "
                              "give calib=<file.npz>";
-  if (o.biasCorrection &&
-      !llvm::is_contained({StringRef("int8"), StringRef("fp8"),
-                           StringRef("fp8-1x128"), StringRef("int4-g128")},
-                          StringRef(o.format)))
+  // Explicitly asked for, bias correction must apply; by default it
+  // applies where it can (resolveBiasCorrection).
+  if (o.biasCorrection.value_or(false) && !biasCorrectionApplies(o.format))
     return emitError(loc) << "bias-correction applies to int8, fp8, "
-                             "fp8-1x128 and int4-g128, not '"
+                             "fp8-1x128, int4-g128 and the MX formats, not '"
                           << o.format << "'";
-  if (o.biasCorrection && !o.calibTable.empty())
+  if (o.biasCorrection.value_or(false) && !o.calibTable.empty() &&
+      qc::calibrationTableHasChannelMeans(o.calibTable) == false)
     return emitError(loc) << "bias-correction needs the calibration inputs' "
-                             "channel means, which a calibration table does "
-                             "not hold: calibrate on data instead";
+                             "channel means, which calibration table '"
+                          << o.calibTable
+                          << "' does not hold (write it with bias "
+                             "correction on, or calibrate on data)";
   if (o.smoothQuant && !o.calibTable.empty())
     return emitError(loc)
            << "smooth-quant needs per-channel statistics of every "
@@ -124,12 +126,31 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   return success();
 }
 
+bool quantc::biasCorrectionApplies(StringRef format) {
+  return llvm::is_contained({StringRef("int8"), StringRef("fp8"),
+                             StringRef("fp8-1x128"), StringRef("int4-g128"),
+                             StringRef("mxfp8"), StringRef("mxfp8-e5m2"),
+                             StringRef("mxfp6"), StringRef("mxfp6-e3m2"),
+                             StringRef("mxfp4"), StringRef("mxint8")},
+                            format);
+}
+
+bool quantc::resolveBiasCorrection(const QuantizePipelineOptions &o) {
+  if (o.biasCorrection)
+    return *o.biasCorrection;
+  if (!biasCorrectionApplies(o.format))
+    return false;
+  return o.calibTable.empty() ||
+         qc::calibrationTableHasChannelMeans(o.calibTable).value_or(false);
+}
+
 bool quantc::isStaticScaleFormat(StringRef format) {
   return qc::isQuantizeLinearFormat(format);
 }
 
 void quantc::buildQuantizePipeline(OpPassManager &pm,
                                    const QuantizePipelineOptions &o) {
+  bool biasCorrection = resolveBiasCorrection(o);
   if (!o.raisePatterns.empty()) {
     qc::QCRaisePatternsOptions r;
     r.patterns = o.raisePatterns;
@@ -147,7 +168,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     c.tableOut = o.calibTableOut;
     c.perChannel = o.smoothQuant || o.outlierThreshold > 0;
     c.hessian = o.weightMethod == "gptq";
-    c.channelMeans = o.biasCorrection;
+    c.channelMeans = biasCorrection;
     pm.addPass(qc::createQCCalibrate(c));
   }
   pm.addPass(createCanonicalizerPass());
@@ -180,13 +201,14 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     q.gptqDamp = o.gptqDamp;
     q.outlierThreshold = o.outlierThreshold;
     q.depthwiseChannelScales = o.depthwiseChannelScales;
-    q.biasCorrection = o.biasCorrection;
+    q.biasCorrection = biasCorrection;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeLinear(q));
     if (o.propagateScales)
       pm.addNestedPass<func::FuncOp>(qc::createQCPropagateScales());
   } else {
     qc::QCQuantizeMatmulsOptions q;
     q.format = o.format;
+    q.biasCorrection = biasCorrection;
     pm.addNestedPass<func::FuncOp>(qc::createQCQuantizeMatmuls(q));
   }
   pm.addPass(createCSEPass());
@@ -299,11 +321,12 @@ struct QuantizePipelineCLOptions
       llvm::cl::desc("Static activation scales per input channel of "
                      "depthwise convs (false: per tensor)"),
       llvm::cl::init(true)};
-  Option<bool> biasCorrection{
+  Option<std::string> biasCorrection{
       *this, "bias-correction",
       llvm::cl::desc("Correct each layer's bias for the mean effect of its "
-                     "weights' rounding (B1)"),
-      llvm::cl::init(false)};
+                     "weights' rounding (B1): auto (where the format and "
+                     "the calibration allow), true or false"),
+      llvm::cl::init("auto")};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -404,7 +427,14 @@ void quantc::registerQuantcPasses() {
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;
           o.depthwiseChannelScales = cl.depthwiseChannelScales;
-          o.biasCorrection = cl.biasCorrection;
+          if (cl.biasCorrection == "true")
+            o.biasCorrection = true;
+          else if (cl.biasCorrection == "false")
+            o.biasCorrection = false;
+          else if (cl.biasCorrection != "auto")
+            return errorHandler("qc-quantize-pipeline: bias-correction must "
+                                "be auto, true or false, not '" +
+                                cl.biasCorrection + "'");
           o.budgetBits = cl.budgetBits;
           o.budgetLatencyUs = cl.budgetLatency;
           o.latencyTarget = cl.latencyTarget;

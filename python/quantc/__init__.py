@@ -368,6 +368,10 @@ def run(model_or_package: Union[PathLike, Module, Package],
     return load(model_or_package).run(inputs)
 
 
+def _optional_bool(value) -> Optional[bool]:
+    return None if value is None else bool(value)
+
+
 def _alphas(value) -> str:
     """smooth_alphas as the comma-separated text the compiler takes: a
     string as given, or a sequence of numbers."""
@@ -415,7 +419,9 @@ _PIPELINE_OPTIONS = {
     "depthwise_channel_scales": "static activation scales per input channel "
                                 "of depthwise convs (default True)",
     "bias_correction": "biases absorb the mean effect of the weights' "
-                       "rounding (static formats; default False)",
+                       "rounding (default None: on for int8, fp8, "
+                       "fp8-1x128 and int4-g128 calibrated on data; True "
+                       "requires it, False turns it off)",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
     "budget_latency": "mixed precision: modelled microseconds on "
@@ -565,7 +571,7 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("gptq_damp", 0.01)),
         float(pipeline_options.get("outlier_threshold", 0)),
         bool(pipeline_options.get("depthwise_channel_scales", True)),
-        bool(pipeline_options.get("bias_correction", False)),
+        _optional_bool(pipeline_options.get("bias_correction")),
         float(pipeline_options.get("budget_bits", 0)),
         str(pipeline_options.get("candidates", "int4-g128,int8")),
         _list_option(pipeline_options.get("raise_patterns", "")),

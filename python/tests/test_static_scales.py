@@ -930,22 +930,99 @@ def test_bias_correction_bit_exact(tmp_path, acts):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
 
 
-def test_bad_bias_correction_options(tmp_path, run_tool):
+def test_bad_bias_correction_options(tmp_path, run_tool, check_ok):
+    """--bias-correction asked for where it cannot apply: a format whose
+    weights it does not correct, or a calibration table without channel
+    means (one written with --bias-correction=false)."""
     model = matmul_model(tmp_path / "mm.onnx", np.ones((2, 2), F32))
     np.savez(tmp_path / "c.npz", x=np.ones((4, 2), F32))
+    check_ok("quant-compile", model, "--calib", tmp_path / "c.npz", "-o",
+             tmp_path / "t.qcpkg", "--target", "none", "--format", "int8",
+             "--bias-correction=false", "--write-calib-table",
+             tmp_path / "t.json")
     for args, mention in [
-            (["--format", "mxfp8"], "bias-correction applies to int8, fp8, "
-             "fp8-1x128 and int4-g128, not 'mxfp8'"),
-            (["--format", "nvfp4"], "not 'nvfp4'"),
+            (["--format", "nvfp4"], "bias-correction applies to int8, fp8, "
+             "fp8-1x128, int4-g128 and the MX formats, not 'nvfp4'"),
+            (["--format", "bf16"], "not 'bf16'"),
             (["--format", "int8", "--calib-table", tmp_path / "t.json"],
-             "which a calibration table does not hold")]:
+             "which calibration table '" + str(tmp_path / "t.json") +
+             "' does not hold")]:
         r = run_tool("quant-compile", model, "--calib", tmp_path / "c.npz",
                      "-o", tmp_path / "p.qcpkg", "--target", "none",
                      "--bias-correction", *args)
         assert r.returncode == 1, r.stderr
         assert mention in r.stderr, r.stderr
         assert not (tmp_path / "p.qcpkg").exists()
+    # By default the same table is used without correction, quietly.
+    r = run_tool("quant-compile", model, "--calib", tmp_path / "c.npz",
+                 "-o", tmp_path / "p.qcpkg", "--target", "none", "--format",
+                 "int8", "--calib-table", tmp_path / "t.json")
+    assert r.returncode == 0 and "bias-corrected" not in r.stdout, r.stderr
 
+
+def test_bias_correction_by_default(tmp_path, run_tool, check_ok):
+    """B1 is on by default where it applies (int8 here, and MX), and a
+    calibration table written with it carries the channel means: compiling
+    from the table gives the package calibrating on the data gave, to the
+    bit; bias_correction=False turns it off."""
+    rng = np.random.default_rng(5)
+    w = (rng.standard_normal((3, 4)) * [1, 3, 0.3, 7]).astype(F32)
+    calib = (rng.standard_normal((64, 3)) + [2, -1, 5]).astype(F32)
+    x = (rng.standard_normal((20, 3)) + [2, -1, 5]).astype(F32)
+    model = matmul_model(tmp_path / "mm.onnx", w)
+    np.savez(tmp_path / "c.npz", x=calib)
+    np.savez(tmp_path / "x.npz", x=x)
+    for fmt in ("int8", "mxfp8"):
+        out = {}
+        for name, extra in [("data", ["--write-calib-table",
+                                      tmp_path / "t.json"]),
+                            ("table", ["--calib-table", tmp_path / "t.json"]),
+                            ("off", ["--bias-correction=false"])]:
+            pkg = tmp_path / f"{fmt}-{name}.qcpkg"
+            r = check_ok("quant-compile", model, "--calib", tmp_path / "c.npz",
+                         "-o", pkg, "--target", "none", "--format", fmt,
+                         *extra)
+            assert ("1 bias-corrected" in r.stdout) == (name != "off"), \
+                r.stdout
+            check_ok("quant-run", pkg, "--inputs", tmp_path / "x.npz",
+                     "--outputs", tmp_path / "y.npz")
+            out[name] = np.load(tmp_path / "y.npz")["y"]
+        table = json.loads((tmp_path / "t.json").read_text())
+        means = [l["lhs_channel_mean"] for l in table["layers"].values()]
+        np.testing.assert_allclose(means[0], calib.mean(axis=0), rtol=1e-5)
+        np.testing.assert_array_equal(out["data"], out["table"])
+        assert not np.array_equal(out["data"], out["off"]), fmt
+
+
+def test_mx_bias_correction_bit_exact(tmp_path):
+    """B1 on an MX format: the correction is -sum_k mean[k] * (W_q - W)[k,
+    n] with W_q the OCP MX weight (blocks of 32 along K, floor scales) of
+    quantc.numerics, and it moves the output's mean over the calibration
+    rows toward the float one's."""
+    rng = np.random.default_rng(8)
+    k = 40  # a full block of 32 and a short one of 8
+    w = (rng.standard_normal((k, 5)) * 0.7).astype(F32)
+    calib = (np.round(rng.standard_normal((64, k)) * 8) / 4 + 1.5).astype(F32)
+    x = (rng.standard_normal((30, k)) + 1.5).astype(F32)
+    model = matmul_model(tmp_path / "mm.onnx", w)
+    outs, pkgs = {}, {}
+    for bc in (False, True):
+        pkgs[bc] = quantc.compile(model, {"x": calib}, format="mxfp8",
+                                  targets=(), output=tmp_path / f"p{bc}.qcpkg",
+                                  bias_correction=bc)
+        outs[bc] = pkgs[bc].run({"x": x})["y"]
+        assert pkgs[bc].report["layers"][0].get("bias_corrected",
+                                                False) == bc
+    codes, scales = quantc.numerics.quantize_mx(w.T.copy(), "f8E4M3FN", 32)
+    wd = quantc.numerics.dequantize_mx(codes, scales, "f8E4M3FN").T
+    mean = calib.astype(np.float64).mean(axis=0)
+    shift = (mean[:, None] * (wd.astype(np.float64) - w)).sum(axis=0)
+    np.testing.assert_array_equal(outs[True],
+                                  outs[False] + (-shift).astype(F32))
+    want = (calib.astype(np.float64) @ w).mean(axis=0)
+    err = {bc: np.abs(p.run({"x": calib})["y"].mean(axis=0) - want).max()
+           for bc, p in pkgs.items()}
+    assert err[True] < err[False], err
 
 
 def test_depthwise_channel_multiplier_bit_exact(tmp_path):

@@ -1,11 +1,18 @@
 // Q4: qc-calibrate records per-input-channel ranges (axis 1) of every
 // depthwise conv's input, without per-channel=true; a grouped conv with
 // several channels per group and a plain conv get none. A calibration
-// table carries them and gives them back.
+// table carries them and gives them back, and the channel means of bias
+// correction (B1) too.
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[[[1.0, -2.0], [3.0, 0.5]], [[0.25, 0.75], [-0.5, 4.0]]], [[[0.0, 5.0], [-1.0, 2.0]], [[1.0, 1.5], [0.5, -3.0]]]]"
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz table-out=%t.json" | FileCheck %s
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=false table-out=%t.json" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="table=%t.json" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=true" | FileCheck %s --check-prefix=MEANS
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=true table-out=%t.means.json" -o /dev/null
+// RUN: quant-opt %s --qc-calibrate="table=%t.means.json" | FileCheck %s --check-prefix=MEANS
+// RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['pw']['lhs_channel_mean']=[1.0]; json.dump(t, open(sys.argv[2], 'w'))" %t.means.json %t.mshort.json
+// RUN: not quant-opt %s --qc-calibrate="table=%t.mshort.json" 2>&1 | FileCheck %s --check-prefix=MSHORT
+// RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['pw']['lhs_channel_mean']=[1.0, 1e39]; json.dump(t, open(sys.argv[2], 'w'))" %t.means.json %t.minf.json
+// RUN: not quant-opt %s --qc-calibrate="table=%t.minf.json" 2>&1 | FileCheck %s --check-prefix=MINF
 // RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['dw']['lhs_channel_min']=[0.0]; json.dump(t, open(sys.argv[2], 'w'))" %t.json %t.short.json
 // RUN: not quant-opt %s --qc-calibrate="table=%t.short.json" 2>&1 | FileCheck %s --check-prefix=SHORT
 // RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); t['layers']['dw']['lhs_channel_min']=[0.0, 9.0]; json.dump(t, open(sys.argv[2], 'w'))" %t.json %t.order.json
@@ -23,6 +30,8 @@
 // CHECK-SAME: qc.lhs_stats
 // Channel means along axis 1 (B1): 8.5 / 8 and 4.5 / 8, for both convs.
 // MEANS-COUNT-2: qc.lhs_channel_mean = array<f32: 1.062500e+00, 5.625000e-01>
+// MSHORT: calibration table '{{.*}}mshort.json': layer 'pw': 'lhs_channel_mean' needs 2 numbers, one per input channel
+// MINF: calibration table '{{.*}}minf.json': layer 'pw': 'lhs_channel_mean' holds a value that is not a finite number
 // SHORT: calibration table '{{.*}}short.json': layer 'dw': 'lhs_channel_min' needs 2 numbers, one per input channel
 // ORDER: calibration table '{{.*}}order.json': layer 'dw': channel 1 has lhs_channel_min > lhs_channel_max
 // HALF: calibration table '{{.*}}half.json': layer 'dw': lhs_channel_min and lhs_channel_max come together

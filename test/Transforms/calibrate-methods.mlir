@@ -2,28 +2,28 @@
 // attaches qc.lhs_range and qc.calib_method on matmuls and convs; minmax
 // attaches only the statistics. Bad options are errors.
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0, 0.5, 0.25], [3.0, 0.5, -1.0, 8.0]]"
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=false" | FileCheck %s --check-prefix=MINMAX
 // The same two rows as two files of a directory, read one at a time: the
 // same statistics and the same percentile range.
 // RUN: rm -rf %t.dir && mkdir %t.dir
 // RUN: %python %S/Inputs/make_npz.py %t.dir/a.npz "x=[[1.0, -2.0, 0.5, 0.25]]"
 // RUN: %python %S/Inputs/make_npz.py %t.dir/b.npz "x=[[3.0, 0.5, -1.0, 8.0]]"
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir" | FileCheck %s --check-prefix=MINMAX
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir channel-means=false" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.dir method=percentile percentile=50 channel-means=false" | FileCheck %s --check-prefix=PCT
 // batch=1: the two rows of one file in two runs of one sample each; the
 // same statistics and, from a second run over the batches, the same range.
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1" | FileCheck %s --check-prefix=MINMAX
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1 method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1 channel-means=false" | FileCheck %s --check-prefix=MINMAX
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz batch=1 method=percentile percentile=50 channel-means=false" | FileCheck %s --check-prefix=PCT
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.dir batch=1" 2>&1 | FileCheck %s --check-prefix=BATCHDIR
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.npz batch=-2" 2>&1 | FileCheck %s --check-prefix=BATCHNEG
 // RUN: rm -rf %t.empty && mkdir %t.empty
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.empty" 2>&1 | FileCheck %s --check-prefix=EMPTY
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50" | FileCheck %s --check-prefix=PCT
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=entropy" | FileCheck %s --check-prefix=ANY
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=mse format=fp8" | FileCheck %s --check-prefix=ANY
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50 channel-means=false" | FileCheck %s --check-prefix=PCT
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=entropy channel-means=false" | FileCheck %s --check-prefix=ANY
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=mse format=fp8 channel-means=false" | FileCheck %s --check-prefix=ANY
 // A table written by one run gives the next one the same attributes
 // without running the model (no inputs needed).
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50 table-out=%t.json" -o /dev/null
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz method=percentile percentile=50 table-out=%t.json channel-means=false" -o /dev/null
 // RUN: %python -c "import json,sys; t=json.load(open(sys.argv[1])); print(sorted(t['layers']))" %t.json | FileCheck %s --check-prefix=TABLE
 // RUN: quant-opt %s --qc-calibrate="table=%t.json" | FileCheck %s --check-prefix=PCT
 // RUN: quant-opt %s --qc-quantize-pipeline="format=int8 calib-table=%t.json" | FileCheck %s --check-prefix=PIPE

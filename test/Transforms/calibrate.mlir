@@ -1,9 +1,10 @@
 // RUN: %python %S/Inputs/make_npz.py %t.npz "x=[[1.0, -2.0], [3.0, 0.5]]"
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="random-samples=8 seed=3" | FileCheck %s --check-prefix=RANDOM
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz per-channel=true" | FileCheck %s --check-prefix=CHANNEL
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz per-channel=true channel-means=false" | FileCheck %s --check-prefix=CHANNEL
 // RUN: quant-opt %s --qc-calibrate="inputs=%t.npz hessian=true" | FileCheck %s --check-prefix=HESSIAN
-// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=true" | FileCheck %s --check-prefix=MEANS
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz" | FileCheck %s --check-prefix=MEANS
+// RUN: quant-opt %s --qc-calibrate="inputs=%t.npz channel-means=false" | FileCheck %s --check-prefix=NOMEANS
 // RUN: not quant-opt %s --qc-calibrate 2>&1 | FileCheck %s --check-prefix=NODATA
 // RUN: not quant-opt %s --qc-calibrate="inputs=%t.missing.npz" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: %python %S/Inputs/make_npz.py %t.bad.npz "y=[[1.0, 2.0]]"
@@ -17,10 +18,12 @@
 // x is [1, 3], column 1 is [-2, 0.5]; of relu(x): [1, 3] and [0, 0.5].
 // CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, -2.000000e+00>
 // CHANNEL: qc.matmul {{.*}}qc.lhs_channel_max = array<f32: 3.000000e+00, 5.000000e-01>, qc.lhs_channel_min = array<f32: 1.000000e+00, 0.000000e+00>
-// CHECK-NOT: qc.lhs_channel
-// Channel means (B1): columns of x average [2, -0.75], of relu(x) [2, 0.25].
+// CHECK-NOT: qc.lhs_channel_m{{in|ax}}
+// Channel means (B1, recorded by default): columns of x average [2, -0.75],
+// of relu(x) [2, 0.25].
 // MEANS: qc.matmul {{.*}}qc.lhs_channel_mean = array<f32: 2.000000e+00, -7.500000e-01>
 // MEANS: qc.matmul {{.*}}qc.lhs_channel_mean = array<f32: 2.000000e+00, 2.500000e-01>
+// NOMEANS-NOT: qc.lhs_channel_mean
 // H = 2/m sum x x^T of each matmul's activation rows, as a blob: for x,
 // 2/2 ([1, -2][1, -2]^T + [3, 0.5][3, 0.5]^T) = [[10, -0.5], [-0.5, 4.25]]
 // (f32 little-endian after the blob's 4-byte alignment header).

@@ -27,6 +27,25 @@ func.func @matmul(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
 
 // -----
 
+// The matmul's own bias (an add of a constant of its N outputs, as an ONNX
+// Gemm's C imports) absorbs the shift: 0.5 + 0.0031496, no second add.
+// OFF-LABEL: func.func @matmul_bias
+// CHECK-LABEL: func.func @matmul_bias
+// CHECK: %[[B:.*]] = arith.constant dense<0.50314{{[0-9]*}}> : tensor<1xf32>
+// CHECK: %[[M:.*]] = qc.matmul {{.*}}qc.bias_corrected
+// CHECK: %[[A:.*]] = qc.add %[[M]], %[[B]]
+// CHECK-NOT: qc.add
+// CHECK: return %[[A]]
+func.func @matmul_bias(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
+  %w = arith.constant dense<[[1.0], [0.3]]> : tensor<2x1xf32>
+  %b = arith.constant dense<0.5> : tensor<1xf32>
+  %0 = qc.matmul %x, %w {qc.lhs_channel_mean = array<f32: 2.0, 4.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
+  %1 = qc.add %0, %b : (tensor<?x1xf32>, tensor<1xf32>) -> tensor<?x1xf32>
+  return %1 : tensor<?x1xf32>
+}
+
+// -----
+
 // A depthwise conv (group 2), 1x2 taps: channel 0 [1.0, 0.3] as above
 // (tap sum of W_q - W: -0.0007874), channel 1 [2.0, 2.0] exact; means
 // [4, -1]: bias [0.5, 0.25] -> [0.5 + 0.0031496, 0.25].

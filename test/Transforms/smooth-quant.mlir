@@ -8,14 +8,14 @@
 // S1: channel 0 has max|x| 16 and max|w| 1, channel 1 has 1 and 4: with
 // alpha 0.5, s = [sqrt(16 / 1), sqrt(1 / 4)] = [4, 0.5]. The layer norm's
 // gain [1, 2] and bias [8, -1] are divided by s, the weight's rows
-// multiplied by it; the statistics are divided too (S4), the method's range
-// dropped.
+// multiplied by it; the statistics are divided too (S4), the channel
+// means of bias correction (B1) as well, the method's range dropped.
 // CHECK-LABEL: func.func @layer_norm
 // CHECK-DAG: %[[G:.*]] = arith.constant dense<[2.500000e-01, 4.000000e+00]> : tensor<2xf32>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<[2.000000e+00, -2.000000e+00]> : tensor<2xf32>
 // CHECK: %[[N:.*]], %{{.*}}, %{{.*}} = qc.layer_norm %arg0, %[[G]], %[[B]]
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[}}[4.000000e+00, -2.000000e+00], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
-// CHECK: qc.matmul %[[N]], %[[W]] {qc.lhs_channel_max = array<f32: 4.000000e+00, 2.000000e+00>, qc.lhs_channel_min = array<f32: -1.000000e+00, -2.000000e+00>, qc.lhs_stats = #qc.stats<min = -2.000000e+00 : f32, max = 4.000000e+00 : f32, absmax = 4.000000e+00 : f32>, qc.smooth_alpha = 5.000000e-01 : f32}
+// CHECK: qc.matmul %[[N]], %[[W]] {qc.lhs_channel_max = array<f32: 4.000000e+00, 2.000000e+00>, qc.lhs_channel_mean = array<f32: 2.000000e+00, -2.000000e+00>, qc.lhs_channel_min = array<f32: -1.000000e+00, -2.000000e+00>, qc.lhs_stats = #qc.stats<min = -2.000000e+00 : f32, max = 4.000000e+00 : f32, absmax = 4.000000e+00 : f32>, qc.smooth_alpha = 5.000000e-01 : f32}
 // ALPHA1-LABEL: func.func @layer_norm
 // ALPHA1: arith.constant dense<[6.250000e-02, 2.000000e+00]> : tensor<2xf32>
 // BAD: qc-smooth-quant: alpha must be in [0, 1], got 1.5
@@ -26,7 +26,7 @@ func.func @layer_norm(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %b = arith.constant dense<[8.0, -1.0]> : tensor<2xf32>
   %w = arith.constant dense<[[1.0, -0.5], [4.0, 2.0]]> : tensor<2x2xf32>
   %n:3 = qc.layer_norm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x2xf32>, tensor<2xf32>, tensor<2xf32>) -> (tensor<3x2xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
-  %0 = qc.matmul %n#0, %w {qc.lhs_channel_min = array<f32: -4.0, -1.0>, qc.lhs_channel_max = array<f32: 16.0, 1.0>, qc.lhs_stats = #qc.stats<min = -4.0 : f32, max = 16.0 : f32, absmax = 16.0 : f32>, qc.lhs_range = #qc.stats<min = -3.0 : f32, max = 12.0 : f32, absmax = 12.0 : f32>, qc.calib_method = "percentile"} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %0 = qc.matmul %n#0, %w {qc.lhs_channel_min = array<f32: -4.0, -1.0>, qc.lhs_channel_max = array<f32: 16.0, 1.0>, qc.lhs_channel_mean = array<f32: 8.0, -1.0>, qc.lhs_stats = #qc.stats<min = -4.0 : f32, max = 16.0 : f32, absmax = 16.0 : f32>, qc.lhs_range = #qc.stats<min = -3.0 : f32, max = 12.0 : f32, absmax = 12.0 : f32>, qc.calib_method = "percentile"} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
 

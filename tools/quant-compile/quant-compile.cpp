@@ -93,12 +93,13 @@ static cl::opt<bool> depthwiseChannelScales(
              "channel (default; =false: one per tensor, as ONNX Runtime "
              "does)"),
     cl::cat(cat));
-static cl::opt<bool> biasCorrection(
-    "bias-correction", cl::init(false),
-    cl::desc("int8, fp8, fp8-1x128, int4-g128: each layer's bias absorbs "
-             "the mean "
-             "effect of its weights' rounding on the calibration inputs "
-             "(docs/Calibration.md, B1)"),
+static cl::opt<cl::boolOrDefault> biasCorrection(
+    "bias-correction",
+    cl::desc("Each layer's bias absorbs the mean effect of its weights' "
+             "rounding on the calibration inputs (docs/Calibration.md, B1). "
+             "Default: on for int8, fp8, fp8-1x128 and int4-g128 calibrated "
+             "on data (or on a table with channel means); =true requires "
+             "it, =false turns it off"),
     cl::cat(cat));
 static cl::opt<std::string> raisePatterns(
     "raise-patterns",
@@ -207,7 +208,8 @@ int main(int argc, char **argv) {
   opts.weightMethod = weightMethod;
   opts.outlierThreshold = outlierThreshold;
   opts.depthwiseChannelScales = depthwiseChannelScales;
-  opts.biasCorrection = biasCorrection;
+  if (biasCorrection != cl::BOU_UNSET)
+    opts.biasCorrection = biasCorrection == cl::BOU_TRUE;
   opts.budgetBits = budgetBits;
   opts.budgetLatencyUs = budgetLatency;
   opts.latencyTarget = latencyTarget;

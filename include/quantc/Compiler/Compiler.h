@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,8 +78,10 @@ struct CompileOptions {
   /// false: one per tensor, as for every other op.
   bool depthwiseChannelScales = true;
   /// B1: each layer's bias absorbs the mean effect of its weights'
-  /// rounding, from the calibration inputs' channel means.
-  bool biasCorrection = false;
+  /// rounding, from the calibration inputs' channel means. Unset: wherever
+  /// the format and the calibration allow (resolveBiasCorrection); true:
+  /// required; false: off.
+  std::optional<bool> biasCorrection;
   /// Mixed precision (qc-assign-precision) when > 0: average weight bits,
   /// over `precisionCandidates` (comma-separated formats).
   double budgetBits = 0;

@@ -20,6 +20,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -77,8 +78,9 @@ struct QuantizePipelineOptions {
   /// per input channel of depthwise convs (Q4).
   bool depthwiseChannelScales = true;
   /// qc-quantize-linear{bias-correction} (B1); makes calibration record
-  /// channel means.
-  bool biasCorrection = false;
+  /// channel means. Unset: wherever it applies (resolveBiasCorrection);
+  /// true: required (an error where it cannot apply); false: off.
+  std::optional<bool> biasCorrection;
   /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
   /// the calibration data; with calibrate=false the module must already
   /// carry qc.assigned_format).
@@ -93,6 +95,15 @@ struct QuantizePipelineOptions {
   /// "silu,gelu,layer-norm,rms-norm").
   std::string raisePatterns;
 };
+
+/// Whether the pipeline corrects biases (B1): an explicit choice as given;
+/// unset, where it applies: a format whose weights it corrects (int8, fp8,
+/// fp8-1x128, int4-g128) calibrated on data, or on a calibration table that
+/// holds channel means.
+bool resolveBiasCorrection(const QuantizePipelineOptions &o);
+
+/// The formats whose weights bias correction corrects.
+bool biasCorrectionApplies(llvm::StringRef format);
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass
 /// registry, as upstream's registerAllPasses does. Idempotent. (The

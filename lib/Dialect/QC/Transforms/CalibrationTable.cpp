@@ -29,6 +29,7 @@ const char *const kStatNames[] = {"qc.lhs_stats", "qc.rhs_stats",
                                   "qc.rhs_range"};
 const char *const kChannelNames[] = {"qc.lhs_channel_min",
                                      "qc.lhs_channel_max"};
+const char *const kMeanName = "qc.lhs_channel_mean";
 
 /// How many channel ranges `op` has: a depthwise conv's input channels,
 /// a matmul's static last lhs axis; 0 where its shape does not say.
@@ -42,6 +43,39 @@ int64_t channelCount(Operation *op) {
   return x && x.getRank() > 0 && !x.isDynamicDim(x.getRank() - 1)
              ? x.getShape().back()
              : 0;
+}
+
+/// How many channel means `op` has (qc-calibrate{channel-means}): a conv's
+/// input channels (axis 1), a matmul's static last lhs axis.
+int64_t meanCount(Operation *op) {
+  auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!x || x.getRank() < 2)
+    return 0;
+  int64_t axis = isa<ConvOp>(op) ? 1 : x.getRank() - 1;
+  return x.isDynamicDim(axis) ? 0 : x.getDimSize(axis);
+}
+
+/// Reads `field` of `entry`, an array of `want` finite f32 numbers, into
+/// `out`; false (nothing read) when the entry has no such field.
+FailureOr<bool> readChannelArray(const llvm::json::Object &entry,
+                                 StringRef key, StringRef field, int64_t want,
+                                 SmallVectorImpl<float> &out,
+                                 function_ref<LogicalResult(const Twine &)> fail) {
+  const llvm::json::Value *v = entry.get(field);
+  if (!v)
+    return false;
+  const llvm::json::Array *a = v->getAsArray();
+  if (!a || int64_t(a->size()) != want)
+    return fail("layer '" + key + "': '" + field + "' needs " + Twine(want) +
+                " numbers, one per input channel");
+  for (const llvm::json::Value &e : *a) {
+    std::optional<double> d = e.getAsNumber();
+    if (!d || !std::isfinite(float(*d)))
+      return fail("layer '" + key + "': '" + field +
+                  "' holds a value that is not a finite number");
+    out.push_back(float(*d));
+  }
+  return true;
 }
 
 /// The ops a table describes, each with a unique key.
@@ -83,7 +117,7 @@ llvm::Error quantc::qc::writeCalibrationTable(func::FuncOp fn, StringRef path) {
                                {"absmax", s.getAbsmax().getValueAsDouble()}};
     if (auto m = op->getAttrOfType<StringAttr>("qc.calib_method"))
       entry["method"] = m.str();
-    for (const char *name : kChannelNames)
+    for (const char *name : {kChannelNames[0], kChannelNames[1], kMeanName})
       if (auto a = op->getAttrOfType<DenseF32ArrayAttr>(name)) {
         llvm::json::Array values;
         for (float v : a.asArrayRef())
@@ -168,24 +202,19 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
                                                    b.getF32FloatAttr(*am)))});
     }
     SmallVector<float> channels[2];
-    for (auto [c, name] : llvm::enumerate(kChannelNames)) {
-      StringRef field = StringRef(name).drop_front(3);
-      const llvm::json::Value *v = entry->get(field);
-      if (!v)
-        continue;
-      const llvm::json::Array *a = v->getAsArray();
-      int64_t want = channelCount(op);
-      if (!a || int64_t(a->size()) != want)
-        return fail("layer '" + key + "': '" + field + "' needs " +
-                    Twine(want) + " numbers, one per input channel");
-      for (const llvm::json::Value &e : *a) {
-        std::optional<double> d = e.getAsNumber();
-        if (!d || !std::isfinite(float(*d)))
-          return fail("layer '" + key + "': '" + field +
-                      "' holds a value that is not a finite number");
-        channels[c].push_back(float(*d));
-      }
-    }
+    for (auto [c, name] : llvm::enumerate(kChannelNames))
+      if (failed(readChannelArray(*entry, key, StringRef(name).drop_front(3),
+                                  channelCount(op), channels[c], fail)))
+        return failure();
+    SmallVector<float> means;
+    FailureOr<bool> hasMeans = readChannelArray(
+        *entry, key, StringRef(kMeanName).drop_front(3), meanCount(op), means,
+        fail);
+    if (failed(hasMeans))
+      return failure();
+    if (*hasMeans)
+      attrs.push_back(
+          {op, b.getNamedAttr(kMeanName, b.getDenseF32ArrayAttr(means))});
     if (channels[0].size() != channels[1].size())
       return fail("layer '" + key +
                   "': lhs_channel_min and lhs_channel_max come together");
@@ -209,11 +238,32 @@ LogicalResult quantc::qc::applyCalibrationTable(func::FuncOp fn,
     for (const char *name : kStatNames)
       op->removeAttr(name);
   for (auto &[key, op] : tableOps(fn))
-    for (const char *name : kChannelNames)
+    for (const char *name : {kChannelNames[0], kChannelNames[1], kMeanName})
       op->removeAttr(name);
   for (auto &[key, op] : tableOps(fn))
     op->removeAttr("qc.calib_method");
   for (auto &[op, a] : attrs)
     op->setAttr(a.getName(), a.getValue());
   return success();
+}
+
+std::optional<bool> quantc::qc::calibrationTableHasChannelMeans(StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buf)->getBuffer());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return std::nullopt;
+  }
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Object *layers = root ? root->getObject("layers") : nullptr;
+  if (!layers)
+    return std::nullopt;
+  StringRef field = StringRef(kMeanName).drop_front(3);
+  return llvm::any_of(*layers, [&](const auto &layer) {
+    const llvm::json::Object *entry = layer.second.getAsObject();
+    return entry && entry->get(field);
+  });
 }

@@ -196,7 +196,7 @@ Value bytesConstant(PatternRewriter &rewriter, Location loc,
       DenseElementsAttr::getFromRawBuffer(type, rawBytes(bytes)));
 }
 
-Value f32Constant(PatternRewriter &rewriter, Location loc,
+Value f32Constant(OpBuilder &rewriter, Location loc,
                   ArrayRef<int64_t> shape, ArrayRef<float> values) {
   auto type = RankedTensorType::get(shape, rewriter.getF32Type());
   return arith::ConstantOp::create(rewriter, loc, type,
@@ -434,13 +434,7 @@ bool correctBias(PatternRewriter &rewriter, Operation *op,
     });
     return true;
   }
-  for (int64_t i = 0; i < n; ++i)
-    b[i] = float(-shift[i]);
-  rewriter.setInsertionPointAfter(op);
-  Value c = f32Constant(rewriter, loc, {n}, b);
-  auto add = AddOp::create(rewriter, loc, op->getResult(0).getType(),
-                           op->getResult(0), c);
-  rewriter.replaceAllUsesExcept(op->getResult(0), add.getResult(), add);
+  subtractMatmulBiasShift(rewriter, op, shift);
   return true;
 }
 
@@ -1353,4 +1347,39 @@ LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,
     return failure();
   PatternRewriter rewriter(op->getContext());
   return quantizeLinearOperation(rewriter, op, *fmt);
+}
+
+void quantc::qc::subtractMatmulBiasShift(RewriterBase &rewriter, Operation *op,
+                                         ArrayRef<double> shift) {
+  Location loc = op->getLoc();
+  Value r = op->getResult(0);
+  int64_t n = int64_t(shift.size());
+  // The matmul's own bias (an ONNX Gemm's C, or MatMul + Add): one add
+  // that reads the result and a constant of the N output values.
+  if (r.hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*r.getUsers().begin())) {
+      unsigned other = add.getLhs() == r ? 1 : 0;
+      Value bias = add->getOperand(other);
+      auto type = dyn_cast<RankedTensorType>(bias.getType());
+      ElementsAttr a;
+      std::vector<float> v;
+      if (add->getOperand(1 - other) == r && type && type.getRank() >= 1 &&
+          type.getShape().back() == n && type.getNumElements() == n &&
+          type.getElementType().isF32() && matchPattern(bias, m_Constant(&a)) &&
+          succeeded(getConstantFloats(a, v)) && int64_t(v.size()) == n) {
+        for (int64_t i = 0; i < n; ++i)
+          v[i] = float(double(v[i]) - shift[i]);
+        rewriter.setInsertionPoint(add);
+        Value nb = f32Constant(rewriter, loc, type.getShape(), v);
+        rewriter.modifyOpInPlace(add, [&] { add->setOperand(other, nb); });
+        return;
+      }
+    }
+  std::vector<float> b(n);
+  for (int64_t i = 0; i < n; ++i)
+    b[i] = float(-shift[i]);
+  rewriter.setInsertionPointAfter(op);
+  Value c = f32Constant(rewriter, loc, {n}, b);
+  auto add = AddOp::create(rewriter, loc, r.getType(), r, c);
+  rewriter.replaceAllUsesExcept(r, add.getResult(), add);
 }

@@ -31,8 +31,9 @@ static std::optional<nx::ElemFormat> mxElementFormat(Type t) {
 
 namespace {
 struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
-  QuantizeMatmul(MLIRContext *ctx, SchemeAttr scheme)
-      : OpRewritePattern(ctx), scheme(scheme) {}
+  QuantizeMatmul(MLIRContext *ctx, SchemeAttr scheme, bool biasCorrection)
+      : OpRewritePattern(ctx), scheme(scheme),
+        biasCorrection(biasCorrection) {}
 
   LogicalResult matchAndRewrite(MatMulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -68,6 +69,18 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
       den += double(wt[i]) * wt[i];
     }
     float relErr = den > 0 ? std::sqrt(num / den) : 0.0f;
+    // B1: shift[n] = sum_k mean[k] * (W_q - W)[n, k].
+    std::optional<std::vector<double>> shift;
+    auto mean = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
+    if (biasCorrection && mean && int64_t(mean.size()) == K) {
+      shift.emplace(N, 0.0);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          (*shift)[n] += double(mean[k]) * (back[n * K + k] - wt[n * K + k]);
+    } else if (biasCorrection) {
+      op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
+                     "input channels (qc-calibrate{channel-means})");
+    }
 
     Location loc = op.getLoc();
     auto codesTy = RankedTensorType::get({N, K}, scheme.getElementType());
@@ -93,10 +106,17 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
     if (auto stats = op->getAttr("qc.result_stats"))
       qmm->setAttr("qc.result_stats", stats);
     rewriter.replaceOp(op, qmm.getResult());
+    if (shift) {
+      subtractMatmulBiasShift(rewriter, qmm, *shift);
+      rewriter.modifyOpInPlace(qmm, [&] {
+        qmm->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
+      });
+    }
     return success();
   }
 
   SchemeAttr scheme;
+  bool biasCorrection;
 };
 
 struct QuantizeMatmulsPass
@@ -122,7 +142,7 @@ struct QuantizeMatmulsPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(ctx);
-    populateQuantizeMatmulPatterns(patterns, scheme);
+    populateQuantizeMatmulPatterns(patterns, scheme, biasCorrection);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([](MatMulOp op) {
@@ -134,6 +154,7 @@ struct QuantizeMatmulsPass
 } // namespace
 
 void quantc::qc::populateQuantizeMatmulPatterns(RewritePatternSet &patterns,
-                                                SchemeAttr scheme) {
-  patterns.add<QuantizeMatmul>(patterns.getContext(), scheme);
+                                                SchemeAttr scheme,
+                                                bool biasCorrection) {
+  patterns.add<QuantizeMatmul>(patterns.getContext(), scheme, biasCorrection);
 }

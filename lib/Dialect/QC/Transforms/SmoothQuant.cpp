@@ -201,6 +201,15 @@ bool smoothGroup(Operation *p, double alpha) {
                                  attrs.getF32FloatAttr(tmax),
                                  attrs.getF32FloatAttr(std::max(
                                      std::fabs(tmin), std::fabs(tmax)))));
+    // B1's channel means are of the divided input too.
+    if (auto mean =
+            c.op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
+        mean && int64_t(mean.size()) == k) {
+      std::vector<float> m(mean.asArrayRef().begin(), mean.asArrayRef().end());
+      for (int64_t j = 0; j < k; ++j)
+        m[j] /= s[j];
+      c.op->setAttr("qc.lhs_channel_mean", attrs.getDenseF32ArrayAttr(m));
+    }
     c.op->removeAttr("qc.lhs_range");
     c.op->removeAttr("qc.calib_method");
     c.op->setAttr("qc.smooth_alpha", attrs.getF32FloatAttr(alpha));

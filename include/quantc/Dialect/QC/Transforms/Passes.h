@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,10 +113,25 @@ llvm::Error writeCalibrationTable(mlir::func::FuncOp fn, llvm::StringRef path);
 mlir::LogicalResult applyCalibrationTable(mlir::func::FuncOp fn,
                                           llvm::StringRef path);
 
+/// B1 after a matmul whose result's last axis has shift.size() values: the
+/// bias of the one qc.add that reads the result (its other operand a
+/// constant of those N values) becomes bias - shift; otherwise
+/// qc.add(result, -shift) goes right after `op`.
+void subtractMatmulBiasShift(mlir::RewriterBase &rewriter,
+                             mlir::Operation *op,
+                             llvm::ArrayRef<double> shift);
+
+/// Whether the table at `path` holds channel means (lhs_channel_mean, what
+/// bias correction needs) for some layer; none for an unreadable or
+/// malformed file (applyCalibrationTable reports those).
+std::optional<bool> calibrationTableHasChannelMeans(llvm::StringRef path);
+
 /// Rewrites qc.matmul with constant weights into quantize + qc.qmatmul under
-/// `scheme` (an MX scheme).
+/// `scheme` (an MX scheme); with `biasCorrection`, B1 from each matmul's
+/// qc.lhs_channel_mean (subtractMatmulBiasShift).
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                    SchemeAttr scheme);
+                                    SchemeAttr scheme,
+                                    bool biasCorrection = false);
 
 /// Whether qc-quantize-linear takes `format` (int8, fp8, int4-g128).
 bool isQuantizeLinearFormat(llvm::StringRef format);

@@ -86,11 +86,12 @@ def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
            "every matmul with a constant weight, as qc.lhs_hessian (a "
            "dense_resource blob; what qc-quantize-linear{weight-method=gptq} "
            "needs)">,
-    Option<"channelMeans", "channel-means", "bool", /*default=*/"false",
+    Option<"channelMeans", "channel-means", "bool", /*default=*/"true",
            "Also record the mean of each input channel (a matmul's last "
            "axis, a conv's axis 1) of every matmul's and conv's activation, "
-           "as qc.lhs_channel_mean (what qc-quantize-linear{bias-correction} "
-           "needs)">
+           "as qc.lhs_channel_mean (what bias correction in "
+           "qc-quantize-linear and qc-quantize-matmuls needs; default on, "
+           "=false skips that scan)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
@@ -105,10 +106,20 @@ def QCQuantizeMatmuls : Pass<"qc-quantize-matmuls", "::mlir::func::FuncOp"> {
     The scheme is a named preset (`format=`); MX presets (mxfp8, mxfp6,
     mxfp4, mxint8) are supported. Matmuls with non-constant weights stay in
     float and are reported as remarks.
+
+    With `bias-correction` (B1, docs/Calibration.md), each output channel
+    n subtracts sum_k mean[k] * (W_q - W)[k, n], the mean effect of the
+    weight's rounding on inputs of the calibrated channel means
+    (`qc.lhs_channel_mean`, recorded by `qc-calibrate{channel-means}`),
+    from the bias of a following `qc.add` of a constant, or in a new
+    `qc.add`; such a `qc.qmatmul` carries `qc.bias_corrected`.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"mxfp8\"",
-           "Scheme preset for weights and activations">
+           "Scheme preset for weights and activations">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "Correct each output channel for the mean effect of the weight's "
+           "rounding, from qc.lhs_channel_mean (B1)">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
