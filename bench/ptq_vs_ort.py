@@ -35,8 +35,8 @@ Also dynamic activations: quantc --activations dynamic (symmetric per-token
 scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor). On
 models with depthwise convs, "quantc-pt" is quantc with
 --depthwise-channel-scales=false (one activation scale per tensor there
-too, as ORT; docs/Calibration.md Q4), and "quantc-bc" quantc with
---bias-correction (B1) on every model.
+too, as ORT; docs/Calibration.md Q4), and "quantc-nobc" quantc with
+--bias-correction=false (B1, on by default, off) on every model.
 """
 import argparse
 import json
@@ -337,22 +337,22 @@ def main():
             results[name]["quantc-pt"] = quantc_side(
                 build, model, calib, test, work,
                 ["--depthwise-channel-scales=false"])
-        results[name]["quantc-bc"] = quantc_side(
-            build, model, calib, test, work, ["--bias-correction"])
-    print(f"{'model':6} {'engine':7} {'method':11} {'rel RMS':>9} "
+        results[name]["quantc-nobc"] = quantc_side(
+            build, model, calib, test, work, ["--bias-correction=false"])
+    print(f"{'model':6} {'engine':11} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
         for eng in ("ort", "ort-mm", "ort-dyn", "quantc", "quantc-pt",
-                    "quantc-bc"):
+                    "quantc-nobc"):
             if eng not in r:
                 continue
             b = best(r[eng])
             for m, v in r[eng].items():
                 if "error" in v:
-                    print(f"{name:6} {eng:7} {m:11} failed: {v['error']}")
+                    print(f"{name:6} {eng:11} {m:11} failed: {v['error']}")
                     continue
                 agree = v.get("argmax_agreement")
-                print(f"{name:6} {eng:7} {m + ('*' if m == b else ''):11} "
+                print(f"{name:6} {eng:11} {m + ('*' if m == b else ''):11} "
                       f"{v['rel_rms']:9.4f} "
                       f"{'' if agree is None else f'{100 * agree:6.1f}%':>7} "
                       f"{v['calib_seconds']:8.2f}")

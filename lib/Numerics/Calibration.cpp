@@ -141,10 +141,21 @@ void quantc::numerics::accumulatePlaneSums(const float *x, int64_t n,
                                            int64_t c, int64_t inner,
                                            double *sum, int64_t c0,
                                            int64_t c1) {
+  // Eight running sums (the vector lanes; one chain of dependent adds
+  // would wait on each), added in a fixed order: the same sum whatever the
+  // thread split.
+  constexpr int kLanes = 8;
   forEachPlane(x, n, c, inner, c0, c1, [&](int64_t ch, const float *p) {
+    double l[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= inner; i += kLanes)
+      for (int j = 0; j < kLanes; ++j)
+        l[j] += p[i + j];
+    for (; i < inner; ++i)
+      l[0] += p[i];
     double s = 0;
-    for (int64_t i = 0; i < inner; ++i)
-      s += p[i];
+    for (int j = 0; j < kLanes; ++j)
+      s += l[j];
     sum[ch] += s;
   });
 }
