@@ -102,8 +102,7 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   // Explicitly asked for, bias correction must apply; by default it
   // applies where it can (resolveBiasCorrection).
   if (o.biasCorrection.value_or(false) && !biasCorrectionApplies(o.format))
-    return emitError(loc) << "bias-correction applies to int8, fp8, "
-                             "fp8-1x128, int4-g128 and the MX formats, not '"
+    return emitError(loc) << "bias-correction does not apply to '"
                           << o.format << "'";
   if (o.biasCorrection.value_or(false) && !o.calibTable.empty() &&
       qc::calibrationTableHasChannelMeans(o.calibTable) == false)
@@ -127,12 +126,9 @@ quantc::verifyQuantizePipelineOptions(Location loc,
 }
 
 bool quantc::biasCorrectionApplies(StringRef format) {
-  return llvm::is_contained({StringRef("int8"), StringRef("fp8"),
-                             StringRef("fp8-1x128"), StringRef("int4-g128"),
-                             StringRef("mxfp8"), StringRef("mxfp8-e5m2"),
-                             StringRef("mxfp6"), StringRef("mxfp6-e3m2"),
-                             StringRef("mxfp4"), StringRef("mxint8")},
-                            format);
+  // qc-quantize-linear's formats and the MX presets of qc-quantize-matmuls:
+  // every preset today.
+  return isStaticScaleFormat(format) || format.starts_with("mx");
 }
 
 bool quantc::resolveBiasCorrection(const QuantizePipelineOptions &o) {

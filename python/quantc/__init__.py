@@ -419,9 +419,8 @@ _PIPELINE_OPTIONS = {
     "depthwise_channel_scales": "static activation scales per input channel "
                                 "of depthwise convs (default True)",
     "bias_correction": "biases absorb the mean effect of the weights' "
-                       "rounding (default None: on for int8, fp8, "
-                       "fp8-1x128 and int4-g128 calibrated on data; True "
-                       "requires it, False turns it off)",
+                       "rounding (default None: on when calibrating on "
+                       "data; True requires it, False turns it off)",
     "budget_bits": "mixed precision: average weight bits (qc-assign-precision)",
     "candidates": "mixed precision: candidate formats, comma-separated",
     "budget_latency": "mixed precision: modelled microseconds on "

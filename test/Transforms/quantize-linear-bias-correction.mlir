@@ -5,6 +5,7 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{bias-correction=true activations=none}))" 2>/dev/null | FileCheck %s
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{bias-correction=true activations=none}))" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=none}))" 2>&1 | FileCheck %s --check-prefix=OFF
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=bf16 bias-correction=true activations=none}))" 2>/dev/null | FileCheck %s --check-prefix=BF16
 
 // w = [[1.0], [0.3]]: column scale 1/127, 0.3 -> round(38.1) = 38 ->
 // 38/127 = 0.2992126; W_q - W = [0, -0.0007874]; means [2, 4]: shift =
@@ -19,6 +20,13 @@
 // OFF-LABEL: func.func @matmul
 // OFF-NOT: qc.add
 // OFF-NOT: qc.bias_corrected
+// bf16 rounds 0.3 (1.2 * 2^-2, 0x3E99999A) to 154/128 * 2^-2 = 0.30078125:
+// W_q - W = [0, 0.00078124], shift = 4 * 0.00078124 = 0.0031249, so the
+// add is -0.0031249.
+// BF16-LABEL: func.func @matmul
+// BF16: %[[C:.*]] = arith.constant dense<-0.0031249{{[0-9]*}}> : tensor<1xf32>
+// BF16: %[[M:.*]] = qc.matmul {{.*}}qc.bias_corrected
+// BF16: qc.add %[[M]], %[[C]]
 func.func @matmul(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %w = arith.constant dense<[[1.0], [0.3]]> : tensor<2x1xf32>
   %0 = qc.matmul %x, %w {qc.lhs_channel_mean = array<f32: 2.0, 4.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>

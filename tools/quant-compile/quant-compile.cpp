@@ -97,9 +97,8 @@ static cl::opt<cl::boolOrDefault> biasCorrection(
     "bias-correction",
     cl::desc("Each layer's bias absorbs the mean effect of its weights' "
              "rounding on the calibration inputs (docs/Calibration.md, B1). "
-             "Default: on for int8, fp8, fp8-1x128 and int4-g128 calibrated "
-             "on data (or on a table with channel means); =true requires "
-             "it, =false turns it off"),
+             "Default: on when calibrating on data (or on a table with "
+             "channel means); =true requires it, =false turns it off"),
     cl::cat(cat));
 static cl::opt<std::string> raisePatterns(
     "raise-patterns",

@@ -97,9 +97,9 @@ struct QuantizePipelineOptions {
 };
 
 /// Whether the pipeline corrects biases (B1): an explicit choice as given;
-/// unset, where it applies: a format whose weights it corrects (int8, fp8,
-/// fp8-1x128, int4-g128) calibrated on data, or on a calibration table that
-/// holds channel means.
+/// unset, where it applies: a format whose weights it corrects (every
+/// preset) calibrated on data, or on a calibration table that holds
+/// channel means.
 bool resolveBiasCorrection(const QuantizePipelineOptions &o);
 
 /// The formats whose weights bias correction corrects.

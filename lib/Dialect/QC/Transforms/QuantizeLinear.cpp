@@ -367,10 +367,10 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
 /// or of a conv's [M, C/g, k...] over its taps (borders' zero padding
 /// ignored). None without qc.lhs_channel_mean of the right size.
 std::optional<std::vector<double>> biasShift(Operation *op,
-                                             const WeightCodes &w) {
+                                             ArrayRef<float> delta,
+                                             ArrayRef<int64_t> shape) {
   auto mean = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
-  ArrayRef<int64_t> shape = w.type.getShape();
-  if (!mean || w.delta.empty())
+  if (!mean || delta.empty())
     return std::nullopt;
   if (isa<MatMulOp>(op)) {
     int64_t k = shape[0], n = shape[1];
@@ -379,7 +379,7 @@ std::optional<std::vector<double>> biasShift(Operation *op,
     std::vector<double> shift(n, 0.0);
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < n; ++j)
-        shift[j] += double(mean[i]) * w.delta[i * n + j];
+        shift[j] += double(mean[i]) * delta[i * n + j];
     return shift;
   }
   auto conv = cast<ConvOp>(op);
@@ -395,7 +395,7 @@ std::optional<std::vector<double>> biasShift(Operation *op,
     for (int64_t c = 0; c < cg; ++c) {
       double s = 0;
       for (int64_t t = 0; t < taps; ++t)
-        s += w.delta[(o * cg + c) * taps + t];
+        s += delta[(o * cg + c) * taps + t];
       shift[o] += double(mean[first + c]) * s;
     }
   }
@@ -436,6 +436,21 @@ bool correctBias(PatternRewriter &rewriter, Operation *op,
   }
   subtractMatmulBiasShift(rewriter, op, shift);
   return true;
+}
+
+/// B1 for `op` with `delta` = W_q - W in the weight's own layout (`shape`):
+/// the shift out of its bias, marked qc.bias_corrected; a remark where it
+/// has no channel means.
+void applyBiasCorrection(PatternRewriter &rewriter, Operation *op,
+                         ArrayRef<float> delta, ArrayRef<int64_t> shape) {
+  std::optional<std::vector<double>> shift = biasShift(op, delta, shape);
+  if (!shift)
+    op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
+                   "input channels (qc-calibrate{channel-means})");
+  else if (correctBias(rewriter, op, *shift))
+    rewriter.modifyOpInPlace(op, [&] {
+      op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
+    });
 }
 
 /// The static scale and zero point of activation operand `i` from its
@@ -763,10 +778,10 @@ LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
   SmallVector<NamedAttribute> attrs;
   auto scheme = SchemeAttr::get(ctx, fmt.weightType, rewriter.getF32Type(),
                                 {}, true);
+  std::vector<float> back(x.size());
   if (constWeight) {
     auto wTy = cast<RankedTensorType>(operands[1].getType());
     std::vector<uint8_t> bytes(2 * x.size());
-    std::vector<float> back(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
       uint16_t c = nx::encode(fmt.weightElem, x[i]);
       bytes[2 * i] = c & 0xff; // little-endian, as MLIR's raw buffers
@@ -796,6 +811,13 @@ LogicalResult castOperands(PatternRewriter &rewriter, Operation *op,
     for (NamedAttribute a : attrs)
       op->setAttr(a.getName(), a.getValue());
   });
+  if (constWeight && fmt.biasCorrection) {
+    for (size_t i = 0; i < x.size(); ++i)
+      back[i] -= x[i];
+    applyBiasCorrection(
+        rewriter, op, back,
+        cast<RankedTensorType>(operands[1].getType()).getShape());
+  }
   return success();
 }
 
@@ -925,6 +947,13 @@ LogicalResult nvfp4Operands(PatternRewriter &rewriter, Operation *op,
     for (NamedAttribute a : attrs)
       op->setAttr(a.getName(), a.getValue());
   });
+  if (fmt.biasCorrection) { // W_q - W back in the weight's [K, N] layout
+    std::vector<float> delta(w.size());
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        delta[i * n + j] = back[j * k + i] - wt[j * k + i];
+    applyBiasCorrection(rewriter, op, delta, wTy.getShape());
+  }
   return success();
 }
 
@@ -1051,16 +1080,8 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
       op->setAttr(a.getName(), a.getValue());
     op->removeAttr("qc.lhs_hessian"); // used up; K x K values
   });
-  if (constWeight && fmt.biasCorrection) {
-    std::optional<std::vector<double>> shift = biasShift(op, *w);
-    if (!shift)
-      op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
-                     "input channels (qc-calibrate{channel-means})");
-    else if (correctBias(rewriter, op, *shift))
-      rewriter.modifyOpInPlace(op, [&] {
-        op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
-      });
-  }
+  if (constWeight && fmt.biasCorrection)
+    applyBiasCorrection(rewriter, op, w->delta, w->type.getShape());
   return success();
 }
 
