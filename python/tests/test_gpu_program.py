@@ -403,11 +403,12 @@ def test_bf16_programs_match_executor(name, check_ok, run_tool, tmp_path):
     assert any(v["dtype"] == "bf16" for v in p["values"])
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
-    # The casts are exact; the f32 matmuls sum in another order, and in a
-    # decoder a sum an ulp away can round to the neighbouring bf16 (a step
-    # of 2^-8 relative) in the next cast (measured on LLaMA: rel. RMS
-    # 2.1e-4, the numpy model and the kernels alike).
-    assert_rows_close(sims, ref, 1e-3 if decoder else 1e-5)
+    # The casts are exact; the f32 matmuls sum in another order, and a sum
+    # an ulp away can round to the neighbouring bf16 (a step of 2^-8
+    # relative) in the next cast (measured on LLaMA: rel. RMS 2.1e-4, the
+    # numpy model and the kernels alike; on the MLP, whose bias-free
+    # matmuls get bias corrections: 4.0e-5).
+    assert_rows_close(sims, ref, 1e-3 if decoder else 1e-4)
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "gpt2", "llama"])
