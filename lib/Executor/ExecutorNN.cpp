@@ -214,6 +214,29 @@ LogicalResult quantc::exec::runConvWithEpilogue(qc::ConvOp op,
   } else if (Cg == 1) {
     std::fill(r.f.begin(), r.f.end(), 0.0f);
   }
+  // The batch norm and ReLU of the epilogue, with the same per-element
+  // arithmetic as their own kernels, on output planes [p0, p1) (p = n * M
+  // + m): applied to each image's planes right after its GEMM, while they
+  // are in cache, when the images are split over the threads.
+  BatchNormCoefficients k;
+  if (bn) {
+    auto got = batchNormCoefficients(bn, env, M);
+    if (failed(got))
+      return failure();
+    k = std::move(*got);
+  }
+  auto epilogue = [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      float *yp = r.f.data() + p * os;
+      int64_t m = p % M;
+      if (bn)
+        for (int64_t i = 0; i < os; ++i)
+          yp[i] = batchNormValue(yp[i], k.a[m], k.shift[m]);
+      if (relu)
+        for (int64_t i = 0; i < os; ++i)
+          yp[i] = reluValue(yp[i]);
+    }
+  };
   bool direct = ks == 1 && g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1 &&
                 g->pb[0] + g->pb[1] + g->pb[2] + g->pe[0] + g->pe[1] +
                         g->pe[2] ==
@@ -258,6 +281,7 @@ LogicalResult quantc::exec::runConvWithEpilogue(qc::ConvOp op,
                 }
               }
             }
+        epilogue(p, p + 1);
       }
     });
   }
@@ -277,41 +301,25 @@ LogicalResult quantc::exec::runConvWithEpilogue(qc::ConvOp op,
   };
   int64_t items = Cg == 1 ? 0 : N * group;
   // Enough pairs for every thread: split them (each GEMM then runs on its
-  // thread alone, nested loops being serial); else one at a time, each
-  // GEMM split over the pool.
-  if (items >= getNumThreads())
+  // thread alone, nested loops being serial, and its planes take the
+  // epilogue right away); else one at a time, each GEMM split over the
+  // pool, and the epilogue in one pass over the result.
+  bool splitItems = items >= getNumThreads();
+  if (splitItems)
     parallelForWork(items, items * Mg * os * Cg * ks, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i)
+      for (int64_t i = b; i < e; ++i) {
         convOne(i);
+        int64_t p = (i / group) * M + (i % group) * Mg;
+        epilogue(p, p + Mg);
+      }
     });
   else
     for (int64_t i = 0; i < items; ++i)
       convOne(i);
-  // The batch norm and ReLU in one pass over the result, with the same
-  // per-element arithmetic as their own kernels.
-  if (bn || relu) {
-    BatchNormCoefficients k;
-    if (bn) {
-      auto got = batchNormCoefficients(bn, env, M);
-      if (failed(got))
-        return failure();
-      k = std::move(*got);
-    }
-    float *y = r.f.data();
-    parallelFor(N * M, std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, os)),
-                [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        float *yp = y + p * os;
-        int64_t m = p % M;
-        if (bn)
-          for (int64_t i = 0; i < os; ++i)
-            yp[i] = batchNormValue(yp[i], k.a[m], k.shift[m]);
-        if (relu)
-          for (int64_t i = 0; i < os; ++i)
-            yp[i] = reluValue(yp[i]);
-      }
-    });
-  }
+  if ((bn || relu) && Cg != 1 && !splitItems)
+    parallelFor(N * M,
+                std::max<int64_t>(1, kElemGrain / std::max<int64_t>(1, os)),
+                epilogue);
   env.set(relu ? relu.getResult() : bn ? bn.getResult() : op.getResult(),
           std::move(r));
   return success();
