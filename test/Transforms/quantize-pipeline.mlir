@@ -11,11 +11,17 @@
 // RUN: not quant-opt %s --qc-quantize-pipeline="format=mxfp3 random-samples=2" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-pipeline{random-samples=2}))" 2>&1 | FileCheck %s --check-prefix=NESTED
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{formt=mxfp8})" 2>&1 | FileCheck %s --check-prefix=OPTION
+// RUN: quant-opt %s --qc-quantize-pipeline="format=mxfp8 calib=%t.npz bias-correction=false" | FileCheck %s --check-prefix=NOBC
+// RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{random-samples=2 bias-correction=maybe})" 2>&1 | FileCheck %s --check-prefix=BCOPT
 
 // CHECK-LABEL: func.func @main
 // CHECK: qc.quantize %arg0 {qc.input_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>}
-// CHECK: qc.qmatmul
+// Bias correction by default (B1; these weights are exact in E4M3, so the
+// correction is zero).
+// CHECK: qc.qmatmul {{.*}}qc.bias_corrected
 // CHECK-NOT: qc.matmul
+// NOBC-NOT: qc.bias_corrected
+// BCOPT: qc-quantize-pipeline: bias-correction must be auto, true or false, not 'maybe'
 // MXFP6: qc.quantize {{.*}}scheme = #qc.scheme<f6E2M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>
 // MXFP6: qc.qmatmul
 // NODATA: qc-calibrate needs calibration data
