@@ -169,3 +169,34 @@ TEST(CalibrationTest, EmptyAndZero) {
   zeros.add(z.data(), 10);
   EXPECT_EQ(chooseClip(zeros, CalibMethod::MSE, ElemFormat::INT8), 0.0f);
 }
+
+// accumulateMinMax (vector MINPS/MAXPS on x86) against the scalar rule
+// `v < m ? v : m` at every length around its 16-lane blocks, with NaN
+// (ignored), infinities and signed zeros among the values.
+TEST(CalibrationTest, MinMaxMatchesScalarRule) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1e30f};
+  for (int64_t n : {0, 1, 15, 16, 17, 31, 32, 33, 100, 1000}) {
+    std::vector<float> x(n);
+    for (float &v : x)
+      v = normal(rng);
+    for (int64_t i = 0; i < n; i += 7)
+      x[i] = specials[(i / 7) % 6];
+    float lo = INFINITY, hi = -INFINITY, rlo = lo, rhi = hi;
+    accumulateMinMax(x.data(), n, lo, hi);
+    for (float v : x) {
+      rlo = v < rlo ? v : rlo;
+      rhi = rhi < v ? v : rhi;
+    }
+    // (==: which zero a range of zeros keeps depends on the lanes.)
+    EXPECT_EQ(lo, rlo) << n;
+    EXPECT_EQ(hi, rhi) << n;
+  }
+  // Starting from an earlier range: it only widens.
+  std::vector<float> x = {2.0f, NAN, 3.0f};
+  float lo = -1.0f, hi = 2.5f;
+  accumulateMinMax(x.data(), 3, lo, hi);
+  EXPECT_EQ(lo, -1.0f);
+  EXPECT_EQ(hi, 3.0f);
+}
