@@ -81,23 +81,6 @@ func.func @conv_no_bias(%x: tensor<?x2x3x3xf32>) -> tensor<?x2x3x2xf32> {
 
 // -----
 
-// Zero padding: a 1x3 window over a width-2 input padded by 1 on each side
-// (2 outputs). Tap 0 reads the padding at output 0, tap 2 at output 1:
-// shares [1/2, 1, 1/2]. w = [1.0, 0.3, 0.3], W_q - W = [0, -0.0007874,
-// -0.0007874]; mean 4: shift = 4 * (1 * -0.0007874 + 1/2 * -0.0007874) =
-// -0.0047244 (not -0.0062992, as if every tap read the input), so the new
-// bias is 0.0047244.
-// CHECK-LABEL: func.func @conv_padding
-// CHECK: %[[B:.*]] = arith.constant dense<0.00472{{[0-9]*}}> : tensor<1xf32>
-// CHECK: qc.conv %{{.*}}, %{{.*}}, %[[B]] {{.*}}qc.bias_corrected
-func.func @conv_padding(%x: tensor<?x1x1x2xf32>) -> tensor<?x1x1x2xf32> {
-  %w = arith.constant dense<[[[[1.0, 0.3, 0.3]]]]> : tensor<1x1x1x3xf32>
-  %0 = qc.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 1, 0, 1>, strides = array<i64: 1, 1>, qc.lhs_channel_mean = array<f32: 4.0>} : (tensor<?x1x1x2xf32>, tensor<1x1x1x3xf32>) -> tensor<?x1x1x2xf32>
-  return %0 : tensor<?x1x1x2xf32>
-}
-
-// -----
-
 // REMARK: remark: bias not corrected: no qc.lhs_channel_mean of its input channels (qc-calibrate{channel-means})
 // REMARK-NOT: remark
 // CHECK-LABEL: func.func @no_means

@@ -362,52 +362,10 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
   return r;
 }
 
-/// The share of a conv's output positions whose window has tap t inside
-/// the input (not in the zero padding), per tap of its [k...] window in
-/// row-major order: the product over spatial dims of (outputs o with 0 <=
-/// o * stride - pad_begin + a * dilation < in) / out. All 1 where a
-/// spatial size is not static.
-std::vector<double> tapShares(ConvOp conv, ArrayRef<int64_t> kernel) {
-  int64_t taps = 1;
-  for (int64_t k : kernel)
-    taps *= k;
-  std::vector<double> share(taps, 1.0);
-  auto in = cast<RankedTensorType>(conv.getInput().getType());
-  auto out = cast<RankedTensorType>(conv.getType());
-  int64_t dims = int64_t(kernel.size());
-  ArrayRef<int64_t> strides = conv.getStrides(), pads = conv.getPads(),
-                    dilations = conv.getDilations();
-  if (in.getRank() != dims + 2 || out.getRank() != dims + 2 ||
-      int64_t(strides.size()) != dims || int64_t(pads.size()) != 2 * dims ||
-      int64_t(dilations.size()) != dims)
-    return share;
-  for (int64_t d = 0; d < dims; ++d)
-    if (in.isDynamicDim(d + 2) || out.isDynamicDim(d + 2) ||
-        out.getDimSize(d + 2) <= 0)
-      return share;
-  // Tap t's index along dim d: (t / inner_d) % k_d.
-  int64_t inner = taps;
-  for (int64_t d = 0; d < dims; ++d) {
-    inner /= kernel[d];
-    int64_t n = in.getDimSize(d + 2), o = out.getDimSize(d + 2);
-    for (int64_t t = 0; t < taps; ++t) {
-      int64_t a = (t / inner) % kernel[d], inside = 0;
-      for (int64_t p = 0; p < o; ++p) {
-        int64_t i = p * strides[d] - pads[d] + a * dilations[d];
-        inside += i >= 0 && i < n;
-      }
-      share[t] *= double(inside) / double(o);
-    }
-  }
-  return share;
-}
-
 /// B1: E[y_q - y] per output channel for inputs of the calibrated channel
 /// means, sum_c mean[c] * (W_q - W)[c -> o]: of a matmul's [K, N] weight,
-/// or of a conv's [M, C/g, k...] over its taps, each tap weighted by the
-/// share of output positions where it reads the input rather than the zero
-/// padding (the mean over positions of a shift that is smaller at the
-/// borders). None without qc.lhs_channel_mean of the right size.
+/// or of a conv's [M, C/g, k...] over its taps (borders' zero padding
+/// ignored). None without qc.lhs_channel_mean of the right size.
 std::optional<std::vector<double>> biasShift(Operation *op,
                                              ArrayRef<float> delta,
                                              ArrayRef<int64_t> shape) {
@@ -431,14 +389,13 @@ std::optional<std::vector<double>> biasShift(Operation *op,
     taps *= d;
   if (g <= 0 || m % g || int64_t(mean.size()) != cg * g)
     return std::nullopt;
-  std::vector<double> share = tapShares(conv, shape.drop_front(2));
   std::vector<double> shift(m, 0.0);
   for (int64_t o = 0; o < m; ++o) {
     int64_t first = (o / (m / g)) * cg; // the group's first input channel
     for (int64_t c = 0; c < cg; ++c) {
       double s = 0;
       for (int64_t t = 0; t < taps; ++t)
-        s += share[t] * delta[(o * cg + c) * taps + t];
+        s += delta[(o * cg + c) * taps + t];
       shift[o] += double(mean[first + c]) * s;
     }
   }
