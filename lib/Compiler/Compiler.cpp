@@ -458,6 +458,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       po.target = opts.latencyTarget;
       po.tokens = opts.latencyTokens;
       po.candidates = qc::splitList(opts.precisionCandidates);
+      po.biasCorrection = resolveBiasCorrection(q);
       if (failed(qc::assignPrecision(floatFn, *inputs, po)))
         return failure();
     }

@@ -186,6 +186,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     ap.inputs = o.calib;
     ap.randomSamples = o.randomSamples;
     ap.seed = o.seed;
+    ap.biasCorrection = biasCorrection;
     pm.addPass(qc::createQCAssignPrecision(ap));
   }
   if (isStaticScaleFormat(o.format)) {

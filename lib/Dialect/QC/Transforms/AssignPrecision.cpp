@@ -103,12 +103,14 @@ namespace {
 /// The error with layer i quantized to formats[i] ("f32": left alone),
 /// weight-only as qc-quantize-linear will; infinity if a layer cannot be.
 FailureOr<double> measure(func::FuncOp fn, ArrayRef<std::string> formats,
-                          ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref) {
+                          ArrayRef<Tensor> inputs, ArrayRef<Tensor> ref,
+                          bool biasCorrection) {
   return measureEdited(fn, inputs, ref, [&](func::FuncOp copy) {
     for (auto [op, f] : llvm::zip(layersOf(copy), formats))
       if (f != "f32" &&
           failed(quantizeLinearOp(op, f, /*asymmetric=*/true,
-                                  f == "int4-g128" ? "" : "none")))
+                                  f == "int4-g128" ? "" : "none",
+                                  biasCorrection)))
         return failure();
     return success();
   });
@@ -176,6 +178,7 @@ struct AssignPrecisionPass
     o.candidates = splitList(candidates);
     o.target = target;
     o.tokens = tokens;
+    o.biasCorrection = biasCorrection;
     if (failed(checkOptions(fn, o)))
       return signalPassFailure();
     FailureOr<std::vector<Tensor>> data = failure();
@@ -255,7 +258,8 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
   for (size_t l = 0; l < nl; ++l)
     for (size_t c = 0; c < nc; ++c) {
       formats[l] = o.candidates[c];
-      FailureOr<double> e = measure(fn, formats, inputs, *refOut);
+      FailureOr<double> e =
+          measure(fn, formats, inputs, *refOut, o.biasCorrection);
       if (failed(e))
         return failure();
       err[l][c] = *e;
@@ -327,7 +331,7 @@ LogicalResult quantc::qc::assignPrecision(func::FuncOp fn,
       predicted += err[l][p[l]];
     }
     bits /= numel;
-    FailureOr<double> m = measure(fn, f, inputs, *refOut);
+    FailureOr<double> m = measure(fn, f, inputs, *refOut, o.biasCorrection);
     if (failed(m))
       return failure();
     measured = *m;

@@ -1360,12 +1360,14 @@ void quantc::qc::populateQuantizeLinearPatterns(
 
 LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,
                                            bool asymmetric,
-                                           StringRef activations) {
+                                           StringRef activations,
+                                           bool biasCorrection) {
   std::optional<LinearFormat> fmt =
       getLinearFormat(op->getContext(), format, asymmetric, activations,
                       "rtn", 0.01, std::nullopt);
   if (!fmt)
     return failure();
+  fmt->biasCorrection = biasCorrection;
   PatternRewriter rewriter(op->getContext());
   return quantizeLinearOperation(rewriter, op, *fmt);
 }

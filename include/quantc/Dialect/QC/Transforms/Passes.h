@@ -161,12 +161,13 @@ void populateQuantizeLinearPatterns(mlir::RewritePatternSet &patterns,
 void transformHessian(mlir::Operation *op,
                       llvm::function_ref<float(int64_t, int64_t, float)> f);
 
-/// What qc-quantize-linear{format asymmetric activations} does to one
-/// matmul or conv (round to nearest); failure, with nothing changed, if it
-/// cannot quantize it.
+/// What qc-quantize-linear{format asymmetric activations bias-correction}
+/// does to one matmul or conv (round to nearest); failure, with nothing
+/// changed, if it cannot quantize it.
 mlir::LogicalResult quantizeLinearOp(mlir::Operation *op,
                                      llvm::StringRef format, bool asymmetric,
-                                     llvm::StringRef activations);
+                                     llvm::StringRef activations,
+                                     bool biasCorrection = false);
 
 /// Relative squared error sum (got - ref)^2 / sum ref^2 over all outputs.
 double relativeSquaredError(llvm::ArrayRef<Tensor> got,
@@ -216,6 +217,9 @@ struct PrecisionOptions {
   /// Rows each matmul multiplies per call in the latency model (1: one
   /// decoded token); a conv's rows are its output pixels times this.
   int64_t tokens = 1;
+  /// Measure each candidate with bias correction (B1) applied, as
+  /// qc-quantize-linear{bias-correction} will quantize the layer.
+  bool biasCorrection = false;
 };
 mlir::LogicalResult assignPrecision(mlir::func::FuncOp fn,
                                     llvm::ArrayRef<Tensor> inputs,

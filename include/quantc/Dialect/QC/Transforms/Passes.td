@@ -308,7 +308,10 @@ def QCAssignPrecision : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
     Option<"randomSamples", "random-samples", "int64_t", /*default=*/"0",
            "Number of random samples when no inputs are given">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
-           "Seed of the random samples">
+           "Seed of the random samples">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "Measure each candidate with bias correction (B1), as "
+           "qc-quantize-linear{bias-correction} will quantize it">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
