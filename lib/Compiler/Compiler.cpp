@@ -431,6 +431,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       so.alpha = opts.smoothAlpha;
       so.format = opts.format;
       so.asymmetric = opts.asymmetric;
+      so.biasCorrection = resolveBiasCorrection(q);
       FailureOr<std::vector<double>> alphas =
           qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
       if (failed(alphas))

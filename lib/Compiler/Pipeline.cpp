@@ -99,11 +99,8 @@ quantc::verifyQuantizePipelineOptions(Location loc,
       o.calib.empty())
     return emitError(loc) << "smooth-alphas searches on calibration inputs: "
                              "give calib=<file.npz>";
-  // Explicitly asked for, bias correction must apply; by default it
-  // applies where it can (resolveBiasCorrection).
-  if (o.biasCorrection.value_or(false) && !biasCorrectionApplies(o.format))
-    return emitError(loc) << "bias-correction does not apply to '"
-                          << o.format << "'";
+  // Explicitly asked for, bias correction needs channel means; by
+  // default it applies where they are (resolveBiasCorrection).
   if (o.biasCorrection.value_or(false) && !o.calibTable.empty() &&
       qc::calibrationTableHasChannelMeans(o.calibTable) == false)
     return emitError(loc) << "bias-correction needs the calibration inputs' "
@@ -125,17 +122,11 @@ quantc::verifyQuantizePipelineOptions(Location loc,
   return success();
 }
 
-bool quantc::biasCorrectionApplies(StringRef format) {
-  // qc-quantize-linear's formats and the MX presets of qc-quantize-matmuls:
-  // every preset today.
-  return isStaticScaleFormat(format) || format.starts_with("mx");
-}
-
 bool quantc::resolveBiasCorrection(const QuantizePipelineOptions &o) {
   if (o.biasCorrection)
     return *o.biasCorrection;
-  if (!biasCorrectionApplies(o.format))
-    return false;
+  // Every format's weights are corrected (qc-quantize-linear's and the MX
+  // presets of qc-quantize-matmuls); what can be missing is the means.
   return o.calibTable.empty() ||
          qc::calibrationTableHasChannelMeans(o.calibTable).value_or(false);
 }
@@ -174,6 +165,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     sq.alphas = o.smoothAlphas;
     sq.inputs = o.calib;
     sq.format = o.format;
+    sq.biasCorrection = biasCorrection;
     pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
   }
   if ((o.budgetBits > 0 || o.budgetLatencyUs > 0) && o.calibrate) {

@@ -55,3 +55,21 @@ func.func @no_means(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
   %0 = qc.matmul %x, %w : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
   return %0 : tensor<?x1xf32>
 }
+
+// -----
+
+// Weights exact in E4M3 (1 and 0.5): the shift is zero, so nothing is
+// added; the channel means are used up, also on a conv the MX formats
+// leave in float.
+// CHECK-LABEL: func.func @exact
+// CHECK: qc.qmatmul {{.*}}qc.bias_corrected
+// CHECK-NOT: qc.add
+// CHECK-NOT: qc.lhs_channel_mean
+// CHECK: return
+func.func @exact(%x: tensor<?x2xf32>, %img: tensor<?x1x2x2xf32>) -> (tensor<?x1xf32>, tensor<?x1x2x2xf32>) {
+  %w = arith.constant dense<[[1.0], [0.5]]> : tensor<2x1xf32>
+  %0 = qc.matmul %x, %w {qc.lhs_channel_mean = array<f32: 2.0, 4.0>} : (tensor<?x2xf32>, tensor<2x1xf32>) -> tensor<?x1xf32>
+  %k = arith.constant dense<0.3> : tensor<1x1x1x1xf32>
+  %1 = qc.conv %img, %k {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, qc.lhs_channel_mean = array<f32: 1.0>} : (tensor<?x1x2x2xf32>, tensor<1x1x1x1xf32>) -> tensor<?x1x2x2xf32>
+  return %0, %1 : tensor<?x1xf32>, tensor<?x1x2x2xf32>
+}

@@ -78,8 +78,9 @@ struct QuantizePipelineOptions {
   /// per input channel of depthwise convs (Q4).
   bool depthwiseChannelScales = true;
   /// qc-quantize-linear{bias-correction} (B1); makes calibration record
-  /// channel means. Unset: wherever it applies (resolveBiasCorrection);
-  /// true: required (an error where it cannot apply); false: off.
+  /// channel means. Unset: on unless a calibration table lacks the means
+  /// (resolveBiasCorrection); true: required (an error with such a table);
+  /// false: off.
   std::optional<bool> biasCorrection;
   /// qc-assign-precision{budget-bits candidates} when budgetBits > 0 (on
   /// the calibration data; with calibrate=false the module must already
@@ -97,13 +98,10 @@ struct QuantizePipelineOptions {
 };
 
 /// Whether the pipeline corrects biases (B1): an explicit choice as given;
-/// unset, where it applies: a format whose weights it corrects (every
-/// preset) calibrated on data, or on a calibration table that holds
-/// channel means.
+/// unset, unless the calibration comes from a table without channel means.
+/// (With calibrate=false, the layers that carry qc.lhs_channel_mean are
+/// corrected and the others get a remark.)
 bool resolveBiasCorrection(const QuantizePipelineOptions &o);
-
-/// The formats whose weights bias correction corrects.
-bool biasCorrectionApplies(llvm::StringRef format);
 
 /// Registers every qc pass and `qc-quantize-pipeline` with the global pass
 /// registry, as upstream's registerAllPasses does. Idempotent. (The

@@ -89,8 +89,15 @@ FailureOr<double> quantc::qc::measureEdited(
   auto module = fn->getParentOfType<ModuleOp>();
   OwningOpRef<ModuleOp> copy = module.clone();
   auto copyFn = copy->lookupSymbol<func::FuncOp>(fn.getSymName());
-  if (failed(edit(copyFn)))
-    return std::numeric_limits<double>::infinity();
+  {
+    // A trial's remarks (a layer left in float, a bias not corrected) are
+    // the final quantization's to make, once: dropped here.
+    ScopedDiagnosticHandler quiet(fn.getContext(), [](Diagnostic &d) {
+      return success(d.getSeverity() == DiagnosticSeverity::Remark);
+    });
+    if (failed(edit(copyFn)))
+      return std::numeric_limits<double>::infinity();
+  }
   Executor exec(copyFn);
   exec.setConstantCaching(false);
   FailureOr<std::vector<Tensor>> out = exec.run(inputs);

@@ -403,8 +403,9 @@ std::optional<std::vector<double>> biasShift(Operation *op,
 }
 
 /// B1 applied: a conv's bias becomes bias - shift (a new bias when it had
-/// none); a matmul gets qc.add(result, -shift) after it. False (a remark)
-/// where the conv's bias is not a constant.
+/// none); a matmul's own bias absorbs it, or it gets qc.add(result, -shift)
+/// after it (subtractMatmulBiasShift). False (a remark) where the conv's
+/// bias is not a constant.
 bool correctBias(PatternRewriter &rewriter, Operation *op,
                  ArrayRef<double> shift) {
   Location loc = op->getLoc();
@@ -447,7 +448,8 @@ void applyBiasCorrection(PatternRewriter &rewriter, Operation *op,
   if (!shift)
     op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
                    "input channels (qc-calibrate{channel-means})");
-  else if (correctBias(rewriter, op, *shift))
+  else if (llvm::all_of(*shift, [](double v) { return v == 0.0; }) ||
+           correctBias(rewriter, op, *shift)) // (a zero shift: nothing to do)
     rewriter.modifyOpInPlace(op, [&] {
       op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
     });

@@ -107,7 +107,8 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
       qmm->setAttr("qc.result_stats", stats);
     rewriter.replaceOp(op, qmm.getResult());
     if (shift) {
-      subtractMatmulBiasShift(rewriter, qmm, *shift);
+      if (!llvm::all_of(*shift, [](double v) { return v == 0.0; }))
+        subtractMatmulBiasShift(rewriter, qmm, *shift);
       rewriter.modifyOpInPlace(qmm, [&] {
         qmm->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
       });
@@ -145,6 +146,10 @@ struct QuantizeMatmulsPass
     populateQuantizeMatmulPatterns(patterns, scheme, biasCorrection);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // Used up (B1), or of ops the MX formats leave in float (convs): K
+    // values each that the package's graph need not carry.
+    getOperation().walk(
+        [](Operation *op) { op->removeAttr("qc.lhs_channel_mean"); });
     getOperation().walk([](MatMulOp op) {
       op.emitRemark("matmul left in float: its weight is not a constant 2-D "
                     "f32 tensor");

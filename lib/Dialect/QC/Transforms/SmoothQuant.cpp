@@ -239,6 +239,7 @@ struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
     SmoothQuantOptions o;
     o.alpha = alpha;
     o.format = format;
+    o.biasCorrection = biasCorrection;
     FailureOr<std::vector<double>> list =
         parseAlphaList(fn.getLoc(), alphas, "qc-smooth-quant: alphas");
     if (failed(list))
@@ -302,7 +303,8 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
             if (!smoothGroup(p, a))
               return failure();
             for (Operation *u : users)
-              (void)quantizeLinearOp(u, o.format, o.asymmetric, "");
+              (void)quantizeLinearOp(u, o.format, o.asymmetric, "",
+                                     o.biasCorrection);
             return success();
           });
       if (failed(e))

@@ -198,6 +198,9 @@ struct SmoothQuantOptions {
   std::vector<double> alphas;
   std::string format = "int8";
   bool asymmetric = true;
+  /// The alpha search (S5) quantizes with bias correction (B1), as the
+  /// compile will.
+  bool biasCorrection = false;
 };
 mlir::LogicalResult smoothQuant(mlir::func::FuncOp fn,
                                 const SmoothQuantOptions &options,

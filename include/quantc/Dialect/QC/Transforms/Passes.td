@@ -264,7 +264,10 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
     Option<"inputs", "inputs", "std::string", /*default=*/"\"\"",
            "Calibration inputs (.npz) the alpha search measures on">,
     Option<"format", "format", "std::string", /*default=*/"\"int8\"",
-           "Format the alpha search quantizes each group's matmuls to">
+           "Format the alpha search quantizes each group's matmuls to">,
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "The alpha search quantizes with bias correction (B1), as "
+           "qc-quantize-linear{bias-correction} will">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
