@@ -313,9 +313,10 @@ struct QuantizePipelineCLOptions
   Option<std::string> biasCorrection{
       *this, "bias-correction",
       llvm::cl::desc("Correct each layer's bias for the mean effect of its "
-                     "weights' rounding (B1): auto (where the format and "
-                     "the calibration allow), true or false"),
-      llvm::cl::init("auto")};
+                     "weights' rounding (B1): auto (on unless a calibration "
+                     "table lacks channel means), true (or no value) or "
+                     "false"),
+      llvm::cl::init("auto"), llvm::cl::ValueOptional};
   Option<double> budgetBits{
       *this, "budget-bits",
       llvm::cl::desc("Mixed precision: average weight bits (0: off)"),
@@ -416,7 +417,7 @@ void quantc::registerQuantcPasses() {
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;
           o.depthwiseChannelScales = cl.depthwiseChannelScales;
-          if (cl.biasCorrection == "true")
+          if (cl.biasCorrection == "true" || cl.biasCorrection.empty())
             o.biasCorrection = true;
           else if (cl.biasCorrection == "false")
             o.biasCorrection = false;

@@ -12,6 +12,7 @@
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(func.func(qc-quantize-pipeline{random-samples=2}))" 2>&1 | FileCheck %s --check-prefix=NESTED
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{formt=mxfp8})" 2>&1 | FileCheck %s --check-prefix=OPTION
 // RUN: quant-opt %s --qc-quantize-pipeline="format=mxfp8 calib=%t.npz bias-correction=false" | FileCheck %s --check-prefix=NOBC
+// RUN: quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{random-samples=2 bias-correction})" | FileCheck %s --check-prefix=BARE
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{random-samples=2 bias-correction=maybe})" 2>&1 | FileCheck %s --check-prefix=BCOPT
 
 // CHECK-LABEL: func.func @main
@@ -21,6 +22,7 @@
 // CHECK: qc.qmatmul {{.*}}qc.bias_corrected
 // CHECK-NOT: qc.matmul
 // NOBC-NOT: qc.bias_corrected
+// BARE: qc.qmatmul {{.*}}qc.bias_corrected
 // BCOPT: qc-quantize-pipeline: bias-correction must be auto, true or false, not 'maybe'
 // MXFP6: qc.quantize {{.*}}scheme = #qc.scheme<f6E2M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>
 // MXFP6: qc.qmatmul
