@@ -365,7 +365,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   calibOpts->source = opts.calibPath;
   calibOpts->perChannel = opts.smoothQuant || opts.outlierThreshold > 0;
   calibOpts->hessian = opts.weightMethod == "gptq";
-  calibOpts->channelMeans = resolveBiasCorrection(pipelineOptions(opts));
+  // Resolved once (a calibration table is read to see whether it holds the
+  // channel means); the pipeline below gets the explicit answer.
+  bool biasCorrection = resolveBiasCorrection(pipelineOptions(opts));
+  calibOpts->channelMeans = biasCorrection;
   if (opts.progress)
     calibOpts->progress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
@@ -407,6 +410,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     // raising done already.
     QuantizePipelineOptions q = pipelineOptions(opts);
     q.raisePatterns.clear();
+    q.biasCorrection = biasCorrection;
     bool mixed = mixedPrecision;
     if (opts.smoothQuant || mixed) {
       // Constant weights as the pipeline sees them (a Gemm's transposed
@@ -431,7 +435,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       so.alpha = opts.smoothAlpha;
       so.format = opts.format;
       so.asymmetric = opts.asymmetric;
-      so.biasCorrection = resolveBiasCorrection(q);
+      so.biasCorrection = biasCorrection;
       FailureOr<std::vector<double>> alphas =
           qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
       if (failed(alphas))
@@ -459,7 +463,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       po.target = opts.latencyTarget;
       po.tokens = opts.latencyTokens;
       po.candidates = qc::splitList(opts.precisionCandidates);
-      po.biasCorrection = resolveBiasCorrection(q);
+      po.biasCorrection = biasCorrection;
       if (failed(qc::assignPrecision(floatFn, *inputs, po)))
         return failure();
     }

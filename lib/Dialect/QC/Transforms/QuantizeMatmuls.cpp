@@ -69,19 +69,6 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
       den += double(wt[i]) * wt[i];
     }
     float relErr = den > 0 ? std::sqrt(num / den) : 0.0f;
-    // B1: shift[n] = sum_k mean[k] * (W_q - W)[n, k].
-    std::optional<std::vector<double>> shift;
-    auto mean = op->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_mean");
-    if (biasCorrection && mean && int64_t(mean.size()) == K) {
-      shift.emplace(N, 0.0);
-      for (int64_t n = 0; n < N; ++n)
-        for (int64_t k = 0; k < K; ++k)
-          (*shift)[n] += double(mean[k]) * (back[n * K + k] - wt[n * K + k]);
-    } else if (biasCorrection) {
-      op->emitRemark("bias not corrected: no qc.lhs_channel_mean of its "
-                     "input channels (qc-calibrate{channel-means})");
-    }
-
     Location loc = op.getLoc();
     auto codesTy = RankedTensorType::get({N, K}, scheme.getElementType());
     auto scalesTy = RankedTensorType::get({N, nb}, scheme.getScaleType());
@@ -105,14 +92,18 @@ struct QuantizeMatmul : public OpRewritePattern<MatMulOp> {
     qmm->setAttr("qc.weight_rel_rms_error", rewriter.getF32FloatAttr(relErr));
     if (auto stats = op->getAttr("qc.result_stats"))
       qmm->setAttr("qc.result_stats", stats);
-    rewriter.replaceOp(op, qmm.getResult());
-    if (shift) {
-      if (!llvm::all_of(*shift, [](double v) { return v == 0.0; }))
-        subtractMatmulBiasShift(rewriter, qmm, *shift);
-      rewriter.modifyOpInPlace(qmm, [&] {
-        qmm->setAttr("qc.bias_corrected", rewriter.getUnitAttr());
-      });
+    if (biasCorrection) { // B1, from the matmul's means, W_q - W as [K, N]
+      if (auto mean = op->getAttr("qc.lhs_channel_mean"))
+        qmm->setAttr("qc.lhs_channel_mean", mean);
+      std::vector<float> delta(N * K);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          delta[k * N + n] = back[n * K + k] - wt[n * K + k];
+      rewriter.replaceOp(op, qmm.getResult());
+      applyBiasCorrection(rewriter, qmm, delta, {K, N});
+      return success();
     }
+    rewriter.replaceOp(op, qmm.getResult());
     return success();
   }
 

@@ -113,13 +113,15 @@ llvm::Error writeCalibrationTable(mlir::func::FuncOp fn, llvm::StringRef path);
 mlir::LogicalResult applyCalibrationTable(mlir::func::FuncOp fn,
                                           llvm::StringRef path);
 
-/// B1 after a matmul whose result's last axis has shift.size() values: the
-/// bias of the one qc.add that reads the result (its other operand a
-/// constant of those N values) becomes bias - shift; otherwise
-/// qc.add(result, -shift) goes right after `op`.
-void subtractMatmulBiasShift(mlir::RewriterBase &rewriter,
-                             mlir::Operation *op,
-                             llvm::ArrayRef<double> shift);
+/// B1 (docs/Calibration.md) for `op`, a matmul or qmatmul with a [K, N]
+/// weight or a conv with an [M, C/g, k...] one, from its
+/// qc.lhs_channel_mean and `delta` = W_q - W in that layout (`shape`): the
+/// mean shift leaves through its bias (a conv's, a matmul's own bias add,
+/// or a new add after it) and `op` is marked qc.bias_corrected; a zero
+/// shift changes nothing else; a remark where it has no channel means.
+void applyBiasCorrection(mlir::RewriterBase &rewriter, mlir::Operation *op,
+                         llvm::ArrayRef<float> delta,
+                         llvm::ArrayRef<int64_t> shape);
 
 /// Whether the table at `path` holds channel means (lhs_channel_mean, what
 /// bias correction needs) for some layer; none for an unreadable or
@@ -128,7 +130,7 @@ std::optional<bool> calibrationTableHasChannelMeans(llvm::StringRef path);
 
 /// Rewrites qc.matmul with constant weights into quantize + qc.qmatmul under
 /// `scheme` (an MX scheme); with `biasCorrection`, B1 from each matmul's
-/// qc.lhs_channel_mean (subtractMatmulBiasShift).
+/// qc.lhs_channel_mean (applyBiasCorrection).
 void populateQuantizeMatmulPatterns(mlir::RewritePatternSet &patterns,
                                     SchemeAttr scheme,
                                     bool biasCorrection = false);
