@@ -900,7 +900,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
             "time)\n";
     else if (opts.activations == "dynamic")
       os << "symmetric scales computed at run time, one per token for "
-            "matmuls, one per tensor for convs)\n";
+            "matmuls, one per image for convs)\n";
     else
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"

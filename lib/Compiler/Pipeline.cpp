@@ -307,8 +307,9 @@ struct QuantizePipelineCLOptions
       llvm::cl::init(0)};
   Option<bool> depthwiseChannelScales{
       *this, "depthwise-channel-scales",
-      llvm::cl::desc("Static activation scales per input channel of "
-                     "depthwise convs (false: per tensor)"),
+      llvm::cl::desc("Activation scales per input channel of depthwise "
+                     "convs (false: per tensor, or per image when "
+                     "dynamic)"),
       llvm::cl::init(true)};
   Option<std::string> biasCorrection{
       *this, "bias-correction",

@@ -416,8 +416,8 @@ _PIPELINE_OPTIONS = {
     "weight_method": "'rtn' (default) or 'gptq' weights (static formats)",
     "gptq_damp": "GPTQ Hessian damping, a fraction of its mean (0.01)",
     "outlier_threshold": "LLM.int8()-style float outlier channels above this",
-    "depthwise_channel_scales": "static activation scales per input channel "
-                                "of depthwise convs (default True)",
+    "depthwise_channel_scales": "activation scales per input channel of "
+                                "depthwise convs (default True)",
     "bias_correction": "biases absorb the mean effect of the weights' "
                        "rounding (default None: on when calibrating on "
                        "data; True requires it, False turns it off)",

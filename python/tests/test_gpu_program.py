@@ -226,7 +226,7 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     # abs, max, scale and Q -> DQ in one dyn_qdq launch.
     dyn = [s for s in p["steps"] if s["kernel"].startswith("dyn_qdq_")]
     assert all(s["attrs"]["codes"] == codes for s in dyn), dyn
-    if acts == "dynamic":  # (the CNN's: its Gemm head)
+    if acts == "dynamic":  # (the CNN's: its Gemm head and depthwise conv)
         assert dyn, [s["kernel"] for s in p["steps"]]
         if name == "mlp":  # the first layer's K = 64: one block per row
             assert dyn[0]["attrs"]["block"] == 64, dyn[0]
@@ -248,8 +248,15 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         assert any(s["kernel"].startswith("reduce_max_") for s in p["steps"])
         assert "max(div(in0,in1),in2)" in exprs, exprs
     if name == "cnn" and acts == "dynamic":
-        # One scale per tensor: each sample's max, then over the batch.
-        assert any(s["kernel"].startswith("batch_max_") for s in p["steps"])
+        # One scale per image (axis 0, the run-time batch), read by the
+        # chain's Q -> DQ at each element's image; none over the batch.
+        assert not any(s["kernel"].startswith("batch_max_")
+                       for s in p["steps"])
+        assert (f"dequantize_linear:{codes}:a0(quantize_linear:{codes}"
+                f":a0(") in exprs, exprs
+        # The depthwise conv's input: one scale per image and channel, the
+        # rows of [N, C, H * W] (16 x 16 planes), in one dyn_qdq launch.
+        assert any(s["attrs"]["block"] == 256 for s in dyn), dyn
     if name == "cnn" and fmt == "int8" and acts == "static":
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
         assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"
@@ -1147,6 +1154,40 @@ def test_hard_swish_chain_is_bit_exact(run_tool, tmp_path):
     for kind, got in sims.items():
         np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32),
                                       err_msg=kind)
+
+
+def test_max_over_the_batch_is_bit_exact(run_tool, tmp_path):
+    """ONNX ReduceMax over the batch axis alone (a run-time extent) is one
+    batch_max launch, one thread per output: the max in order from -inf,
+    NaN if any is; bit for bit, with 1 and 5 samples."""
+    import onnx
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])
+    g = helper.make_graph([helper.make_node("ReduceMax", ["x"], ["y"],
+                                            axes=[0], keepdims=0)], "g",
+                          [x], [y])
+    model = tmp_path / "bm.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    rng = np.random.default_rng(2)
+    data = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    data[2, 0, 1] = np.nan
+    data[:, 1, 2] = -np.inf
+    data[3, 2, 3] = np.inf
+    np.savez(tmp_path / "calib.npz", x=np.nan_to_num(data[:1]))
+    pkg = tmp_path / "bm.qcpkg"
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "calib.npz",
+                   "-o", pkg, "--no-cubin", "-q", "--target", "sm_89")
+    assert res.returncode == 0, describe(res)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    assert [s["kernel"][:10] for s in p["steps"]] == ["batch_max_"]
+    for n in (1, 5):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": data[:n]},
+                                            tmp_path, "y")
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32), err_msg=kind)
 
 
 @pytest.mark.parametrize("fmt,target,prefix", [

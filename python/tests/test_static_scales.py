@@ -900,6 +900,73 @@ def test_depthwise_channel_scales_bit_exact(tmp_path, run_tool, check_ok,
     np.testing.assert_array_equal(got, want)
 
 
+def conv1x1_model(path, w, group):
+    """y = 1x1 conv of x [b, C, 2, 2] with weight w [M, C / group]."""
+    m, cg = w.shape
+    c = cg * group
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                          kernel_shape=[1, 1], group=group)], "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["b", c, 2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["b", m, 2, 2])],
+        initializer=[numpy_helper.from_array(w.reshape(m, cg, 1, 1), "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["int8", "fp8"])
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_dynamic_conv_scales_bit_exact(tmp_path, run_tool, check_ok, fmt,
+                                       depthwise):
+    """F31 on convs: one dynamic scale per image (a window never leaves its
+    image), or per image and channel for a depthwise conv (Q4's run-time
+    form). With a diagonal 1x1 weight each output is one product xd * wd,
+    so the dequantized activations are checked bit for bit against numpy
+    (an all-zero image included); an image's result does not depend on
+    the rest of its batch; the ONNX export runs on ONNX Runtime to the same
+    values."""
+    c = 3
+    diag = np.array([0.5, -2.0, 0.125], F32)
+    w = diag.reshape(c, 1) if depthwise else np.diag(diag).astype(F32)
+    model = conv1x1_model(tmp_path / "c.onnx", w, c if depthwise else 1)
+    rng = np.random.default_rng(5)
+    # Images and channels of very different magnitudes.
+    x = (rng.standard_normal((20, c, 2, 2)) * rng.uniform(1e-2, 1e2, (20, 1, 1, 1))
+         * np.array([0.05, 1.0, 30.0], F32).reshape(1, c, 1, 1)).astype(F32)
+    x[7] = 0
+    pkg = quantc.compile(model, {"x": x[:4]}, format=fmt, targets=(),
+                         output=tmp_path / "p.qcpkg", activations="dynamic")
+    y = pkg.run({"x": x})["y"]
+    if fmt == "int8":
+        qmax = 127
+        cast = lambda v: np.clip(np.rint(v), -128, 127)
+    else:
+        qmax = 448
+        cast = lambda v: np.clip(v, -448, 448).astype(
+            ml_dtypes.float8_e4m3fn).astype(F32)
+    # Rows of the reference: an image, or an image's channel.
+    xd = _dyn_ref(x.reshape(20 * c, 4) if depthwise else x.reshape(20, -1),
+                  qmax, cast).reshape(x.shape)
+    ws = (np.abs(diag) / F32(qmax)).astype(F32)
+    wd = (cast((diag / ws).astype(F32)) * ws).astype(F32)
+    want = (xd * wd.reshape(1, c, 1, 1)).astype(F32)
+    np.testing.assert_array_equal(y, want)
+    assert not y[7].any()
+    for i in (0, 7, 19):  # alone, as in the batch
+        np.testing.assert_array_equal(pkg.run({"x": x[i:i + 1]})["y"],
+                                      y[i:i + 1])
+    assert pkg.report["layers"][0]["activation_scales"] == "dynamic"
+    out = tmp_path / "c_q.onnx"
+    check_ok("quant-translate", "--export-onnx", tmp_path / "p.qcpkg", "-o",
+             out)
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    np.testing.assert_array_equal(_ort_plain(out, {"x": x})["y"], want)
+
+
 @pytest.mark.parametrize("acts", ["static", "none"])
 def test_bias_correction_bit_exact(tmp_path, acts):
     """B1: with bias_correction the matmul's output gets -sum_k mean[k] *

@@ -5,6 +5,7 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8}))" 2>/dev/null | FileCheck %s --check-prefix=FP8
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>/dev/null | FileCheck %s --check-prefix=DYN
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic depthwise-channel-scales=false}))" 2>/dev/null | FileCheck %s --check-prefix=DWPT
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=sometimes}))" 2>&1 | FileCheck %s --check-prefix=BADACT
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=static}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
@@ -62,13 +63,15 @@
 // NOHESSIAN: remark: weight rounded to nearest: GPTQ needs the matmul's qc.lhs_hessian (qc-calibrate{hessian=true})
 // BADMETHOD: weight-method must be rtn or gptq, got 'obq'
 // BF16DYN: format 'bf16' has no scales: activations are rounded to it unless activations=none
-// A conv's window spans pixels: one dynamic scale per tensor.
+// A conv's window spans pixels, not images: one dynamic scale per image
+// (per axis 0), so an image's codes do not depend on the rest of its batch.
 // DYN-LABEL: func.func @conv
-// (each sample's max, then the max over the samples: the same value, in
-// two reductions a GPU program runs)
-// DYN: %[[ROWS:.*]] = qc.reduce_max %{{.*}} {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<1xf32>
-// DYN: qc.reduce_max %[[ROWS]] {axes = array<i64: 0>, keepdims = false} : (tensor<1xf32>) -> tensor<f32>
-// DYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [], symmetric>
+// DYN: %[[M:.*]] = qc.reduce_max %{{.*}} {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<1xf32>
+// DYN-NOT: qc.reduce_max
+// DYN: %[[D:.*]] = qc.div %[[M]], %{{.*}} : (tensor<1xf32>, tensor<f32>) -> tensor<1xf32>
+// DYN: %[[S:.*]] = qc.max %[[D]], %{{.*}} : (tensor<1xf32>, tensor<f32>) -> tensor<1xf32>
+// DYN: qc.quantize_linear %arg0, %[[S]] {axis = 0 : i64} : (tensor<1x1x2x2xf32>, tensor<1xf32>) -> tensor<1x1x2x2xi8>
+// DYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 0, 0, 0], symmetric>
 // W4STATIC: format 'int4-g128' quantizes weights only (W4A16): use activations=none
 // Weight-only: the weight's DQ, no activation quantize_linear.
 // W8A16-LABEL: func.func @matmul
@@ -96,6 +99,44 @@ func.func @conv(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32> {
   %w = arith.constant dense<[[[[0.5]]], [[[-2.0]]]]> : tensor<2x1x1x1xf32>
   %0 = qc.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
   return %0 : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+// Dynamic scales of a depthwise conv's input: one per image and channel
+// (each output channel reads one input channel), as rows of [N, C, H * W].
+// Static scales (the default) take Q4's calibrated ones per channel.
+// DYN-LABEL: func.func @depthwise
+// DYN: %[[F:.*]] = qc.reshape %arg0 {shape = array<i64: 0, 2, 4>} : (tensor<?x2x2x2xf32>) -> tensor<?x2x4xf32>
+// DYN: %[[A:.*]] = qc.abs %[[F]]
+// DYN: qc.reduce_max %[[A]] {axes = array<i64: 2>, keepdims = true} : (tensor<?x2x4xf32>) -> tensor<?x2x1xf32>
+// DYN: %[[Q:.*]] = qc.quantize_linear %[[F]], %[[S:.*]] {axis = 2 : i64, block_size = 4 : i64} : (tensor<?x2x4xf32>, tensor<?x2x1xf32>) -> tensor<?x2x4xi8>
+// DYN: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]] {axis = 2 : i64, block_size = 4 : i64}
+// DYN: %[[B:.*]] = qc.reshape %[[X]] {shape = array<i64: 0, 2, 2, 2>} : (tensor<?x2x4xf32>) -> tensor<?x2x2x2xf32>
+// DYN: qc.conv %[[B]], {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 1, 0, 0], symmetric>
+// With depthwise-channel-scales=false (Q4 off), one scale per image.
+// DWPT-LABEL: func.func @depthwise
+// DWPT-NOT: qc.reshape
+// DWPT: qc.reduce_max %{{.*}} {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<?x2x2x2xf32>) -> tensor<?xf32>
+// DWPT: qc.conv {{.*}}qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 0, 0, 0], symmetric>
+func.func @depthwise(%x: tensor<?x2x2x2xf32>) -> tensor<?x2x2x2xf32> {
+  %w = arith.constant dense<[[[[0.5, 1.0], [-1.0, 0.25]]], [[[2.0, -0.5], [1.0, 1.0]]]]> : tensor<2x1x2x2xf32>
+  %0 = qc.conv %x, %w {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 0, 0, 1, 1>, strides = array<i64: 1, 1>, qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<?x2x2x2xf32>, tensor<2x1x2x2xf32>) -> tensor<?x2x2x2xf32>
+  return %0 : tensor<?x2x2x2xf32>
+}
+
+// -----
+
+// A matmul whose reduction axis is dynamic: one dynamic scale per row of
+// its lhs, along axis 0.
+// DYN-LABEL: func.func @dynamic_k
+// DYN: qc.reduce_max %{{.*}} {axes = array<i64: 1>, keepdims = false} : (tensor<3x?xf32>) -> tensor<3xf32>
+// DYN: qc.quantize_linear %arg0, %{{.*}} {axis = 0 : i64} : (tensor<3x?xf32>, tensor<3xf32>) -> tensor<3x?xi8>
+// DYN: qc.matmul {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 0], symmetric>
+func.func @dynamic_k(%x: tensor<3x?xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[2.0, -0.5], [-1.0, 0.125]]> : tensor<2x2xf32>
+  %0 = qc.matmul %x, %w {qc.lhs_stats = #qc.stats<min = -1.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<3x?xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
 }
 
 // -----

@@ -89,9 +89,9 @@ static cl::opt<double> outlierThreshold(
     cl::cat(cat));
 static cl::opt<bool> depthwiseChannelScales(
     "depthwise-channel-scales", cl::init(true),
-    cl::desc("Static activations of depthwise convs: one scale per input "
-             "channel (default; =false: one per tensor, as ONNX Runtime "
-             "does)"),
+    cl::desc("Activations of depthwise convs: one scale per input channel "
+             "(default; per image and channel with --activations dynamic; "
+             "=false: one per tensor, as ONNX Runtime does, or per image)"),
     cl::cat(cat));
 static cl::opt<cl::boolOrDefault> biasCorrection(
     "bias-correction",

@@ -74,8 +74,8 @@ bool isMiniFloat(Type t) { return quantc::detail::miniSpec(t).has_value(); }
 /// batch_norm with per-channel [C] parameters (channel = dimension 1).
 /// qc.quantize_linear / qc.dequantize_linear a chain kernel computes: i8,
 /// ui8 or e4m3 codes (saturating) of f32 values, or i4/ui4 codes
-/// dequantized; one scale (and zero point) per tensor, per static axis or
-/// per block along one.
+/// dequantized; one scale (and zero point) per tensor, per static axis, per
+/// sample (axis 0, the run-time batch) or per block along one.
 bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   Value data = op->getOperand(0), scale = op->getOperand(1);
   Value zp = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
@@ -112,8 +112,12 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   } else if (blockSize < 0) {
     return false;
   } else if (st.getRank() == 1) {
+    // Per axis: a static one, or the run-time batch (axis 0: a dynamic
+    // activation scale per sample, read at the element's batch coordinate).
     int64_t r = out.getRank(), a = axis; // normalised
-    if (a < 0 || a >= r || out.isDynamicDim(a) ||
+    bool batch = a == 0 && out.isDynamicDim(0) && st.isDynamicDim(0) &&
+                 batchShaped(out);
+    if (a < 0 || a >= r || (out.isDynamicDim(a) && !batch) ||
         st.getDimSize(0) != out.getDimSize(a))
       return false;
   } else if (st.getRank() != 0) {

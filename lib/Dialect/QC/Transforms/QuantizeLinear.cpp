@@ -648,15 +648,26 @@ Value blockAbsMax(PatternRewriter &rewriter, Location loc, Value a,
 /// from `x` at run time (F31): one per slice along `reduceAxis` (a matmul's
 /// per-token scales: the reduction axis of the lhs, rank - 1, or of the rhs,
 /// rank - 2), s = max(max|x| / qmax, FLT_MIN) so an all-zero slice gives
-/// zero codes. `reduceAxis` < 0 or of dynamic extent: one scale for the
-/// whole tensor.
+/// zero codes. `reduceAxis` < 0 or of dynamic extent: one scale per sample
+/// (a slice along axis 0: a conv's image, whose windows stay inside it) when
+/// axis 0 is not `reduceAxis` and the rank is at least 2, else one scale for
+/// the whole tensor.
 Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
                           int64_t reduceAxis, const LinearFormat &fmt) {
   auto xTy = cast<RankedTensorType>(x.getType());
   int64_t rank = xTy.getRank();
   bool perTensor = reduceAxis < 0 || xTy.isDynamicDim(reduceAxis);
+  // A scale per sample: the max over every axis but 0, which the op's sums
+  // never cross (a conv's image, a matmul's batch or row), so the scale
+  // factors out of them and a sample's codes do not depend on the others
+  // in its batch.
+  bool perSample = perTensor && rank >= 2 && reduceAxis != 0;
   SmallVector<int64_t> axes, scaleShape;
-  if (perTensor) {
+  if (perSample) {
+    axes = llvm::to_vector(llvm::seq<int64_t>(1, rank));
+    scaleShape = {xTy.getDimSize(0)};
+    perTensor = false;
+  } else if (perTensor) {
     axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   } else {
     axes = {reduceAxis};
@@ -665,8 +676,10 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   }
   // 1 x actBlock blocks along the last axis (fp8-1x128's lhs): a scale
   // per block, ceil(K / b) per row.
-  int64_t block = perTensor ? 0 : xTy.getDimSize(reduceAxis);
-  bool blocked = !perTensor && fmt.actBlock > 0 && reduceAxis == rank - 1;
+  int64_t block =
+      perTensor || perSample ? 0 : xTy.getDimSize(reduceAxis);
+  bool blocked = !perTensor && !perSample && fmt.actBlock > 0 &&
+                 reduceAxis == rank - 1;
   if (blocked) {
     block = fmt.actBlock;
     scaleShape[reduceAxis] = llvm::divideCeil(xTy.getDimSize(reduceAxis), block);
@@ -676,18 +689,9 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   Value amax;
   if (blocked) {
     amax = blockAbsMax(rewriter, loc, a, block);
-  } else if (perTensor && rank >= 2) {
-    // Each sample's max, then the max over the samples: the same value
-    // (max is exact), as two reductions a GPU program runs with one thread
-    // per sample, then one per output (docs/Kernels.md, batch_max).
-    auto perSample = RankedTensorType::get({xTy.getDimSize(0)},
-                                           rewriter.getF32Type());
-    Value rows = ReduceMaxOp::create(rewriter, loc, perSample, a,
-                                     ArrayRef(axes).drop_front(), false);
-    amax = ReduceMaxOp::create(rewriter, loc, sTy, rows, ArrayRef<int64_t>{0},
-                               false);
   } else {
-    amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes, !perTensor);
+    amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes,
+                               !perTensor && !perSample);
   }
   float qmax = static_cast<float>(nx::getFormatInfo(fmt.actElem).maxFinite);
   Value s = DivOp::create(rewriter, loc, sTy, amax,
@@ -695,12 +699,41 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   s = MaxOp::create(rewriter, loc, sTy, s,
                     f32Constant(rewriter, loc, {},
                                 {std::numeric_limits<float>::min()}));
-  int64_t axis = perTensor ? 1 : reduceAxis;
+  int64_t axis = perSample ? 0 : perTensor ? 1 : reduceAxis;
   auto q = QuantizeLinearOp::create(
       rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
       Value(), axis, block, true);
   return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s,
                                     Value(), axis, block);
+}
+
+/// A depthwise conv's input `x` [N, C, spatial...] with dynamic scales per
+/// image and channel (the run-time form of Q4: each output channel reads one
+/// input channel, so its scale factors out of the window's sum): x as [N, C,
+/// prod(spatial)], F31 per row of that, and back. Null when `op` is not a
+/// depthwise conv or C or a spatial dim is not static.
+Value dynamicDepthwiseFakeQuantize(PatternRewriter &rewriter, Location loc,
+                                   Operation *op, Value x,
+                                   const LinearFormat &fmt) {
+  auto conv = dyn_cast<ConvOp>(op);
+  auto xTy = cast<RankedTensorType>(x.getType());
+  if (!conv || !conv.isDepthwise() || xTy.getRank() < 3 ||
+      llvm::any_of(xTy.getShape().drop_front(), ShapedType::isDynamic))
+    return {};
+  int64_t c = xTy.getDimSize(1), plane = 1;
+  for (int64_t d : xTy.getShape().drop_front(2))
+    plane *= d;
+  auto flatTy = RankedTensorType::get({xTy.getDimSize(0), c, plane},
+                                      xTy.getElementType());
+  // ONNX Reshape: 0 copies the (possibly dynamic) batch.
+  Value flat = ReshapeOp::create(rewriter, loc, flatTy, x,
+                                 SmallVector<int64_t>{0, c, plane});
+  LinearFormat rows = fmt;
+  rows.actBlock = 0; // a whole row (plane) per scale
+  Value q = dynamicFakeQuantize(rewriter, loc, flat, 2, rows);
+  SmallVector<int64_t> back{0};
+  back.append(xTy.getShape().begin() + 1, xTy.getShape().end());
+  return ReshapeOp::create(rewriter, loc, xTy, q, back);
 }
 
 /// The scheme a qc.dequantize_linear's codes were quantized with (what a
@@ -1082,17 +1115,33 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
   if (fmt.dynamic) {
     // A matmul's scales per row of the lhs (token) and per column of an
     // activation rhs factor out of its sums; a conv's window spans several
-    // pixels, so it gets one scale per tensor.
+    // pixels, so it gets one scale per image (sample).
     bool isMatMul = isa<MatMulOp>(op);
     unsigned numActs = constWeight ? 1u : 2u;
     SmallVector<int64_t> block;
     for (unsigned i = 0; i < numActs; ++i) {
       auto xTy = cast<RankedTensorType>(newOperands[i].getType());
+      if (i == 0 && fmt.depthwiseChannels) {
+        if (Value q = dynamicDepthwiseFakeQuantize(rewriter, loc, op,
+                                                   newOperands[0], fmt)) {
+          newOperands[0] = q;
+          block.assign(xTy.getRank(), 0);
+          block[0] = block[1] = 1;
+          continue;
+        }
+      }
       int64_t axis = !isMatMul ? -1 : xTy.getRank() - 1 - i;
       newOperands[i] = dynamicFakeQuantize(rewriter, loc, newOperands[i], axis,
                                            fmt);
-      if (i == 0 && isMatMul && !xTy.isDynamicDim(axis))
+      if (i != 0)
+        continue;
+      if (isMatMul && !xTy.isDynamicDim(axis)) {
         block = {fmt.actBlock}; // 1 x actBlock; 0: whole K, per token
+      } else if (xTy.getRank() >= 2 && axis != 0) {
+        // One scale per sample, as dynamicFakeQuantize computes it.
+        block.assign(xTy.getRank(), 0);
+        block[0] = 1;
+      }
     }
     attrs.push_back(rewriter.getNamedAttr(
         "qc.act_scheme",

@@ -143,9 +143,11 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     quantizes weights only (W8A16). `activations=dynamic` computes
     symmetric activation scales at run time instead (F31): one per token
     (row of the reduction axis) for a matmul's lhs, one per column for an
-    activation rhs, one per tensor for a conv or where the reduction axis
-    is of dynamic extent; the op gets `qc.act_dynamic`, and needs no
-    calibration statistics. A matmul of two activations (attention's
+    activation rhs, one per image for a conv (per image and channel for a
+    depthwise conv, unless `depthwise-channel-scales=false`), one per
+    sample (axis 0) where the reduction axis is of dynamic extent (one per
+    tensor when axis 0 is that axis); the op gets `qc.act_dynamic`, and
+    needs no calibration statistics. A matmul of two activations (attention's
     Q.K^T and P.V) gets both operands quantized with static scales from
     `qc.lhs_range`/`qc.rhs_range` (or the stats). A depthwise conv
     (`group` = input channels) with per-channel statistics
@@ -178,10 +180,11 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            "float side product; 0: off (docs/Calibration.md, O1-O2)">,
     Option<"depthwiseChannelScales", "depthwise-channel-scales", "bool",
            /*default=*/"true",
-           "Static activations of a depthwise conv get one scale per input "
-           "channel (from qc.lhs_channel_min/max, within the tensor's "
-           "calibrated range): each output channel reads one input channel, "
-           "so the scale factors out of its sum (docs/Calibration.md, Q4)">,
+           "Activations of a depthwise conv get one scale per input "
+           "channel: static ones from qc.lhs_channel_min/max, within the "
+           "tensor's calibrated range, dynamic ones per image and channel; "
+           "each output channel reads one input channel, so the scale "
+           "factors out of its sum (docs/Calibration.md, Q4)">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "B1: subtract the mean effect of the weights' rounding, sum_c "
            "E[x_c] (W_q - W), from each output channel (a conv's bias, an "
