@@ -358,7 +358,8 @@ def main():
                       f"{v['calib_seconds']:8.2f}")
     print("* = best method of that engine on that model; 'dynamic': "
           "activation scales computed at run time (quantc: symmetric per "
-          "token for matmuls, per tensor for convs; ORT quantize_dynamic: "
+          "token for matmuls, per image (and channel, depthwise) for convs; "
+          "ORT quantize_dynamic: "
           "asymmetric uint8 per tensor), not counted as the best static "
           "method")
     if args.out:

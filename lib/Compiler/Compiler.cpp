@@ -21,6 +21,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <set>
 
@@ -98,12 +99,20 @@ int64_t numSamples(ArrayRef<Tensor> inputs) {
 }
 
 struct Progress {
+  using Clock = std::chrono::steady_clock;
   llvm::raw_ostream *os;
   const std::function<bool()> &cancelled;
   MLIRContext &ctx;
   int step = 0, total;
+  /// Wall time of each step so far, under its short `stage` name.
+  Clock::time_point start = Clock::now(), last = start;
+  std::string stage;
+  SmallVector<std::pair<std::string, double>> times;
+
   /// Prints the step; fails (with an error) if the embedder cancelled.
-  LogicalResult operator()(const llvm::Twine &msg) {
+  LogicalResult operator()(const llvm::Twine &msg, llvm::StringRef name) {
+    lap();
+    stage = name.str();
     if (os) {
       *os << "[" << ++step << "/" << total << "] " << msg << "\n";
       os->flush();
@@ -111,6 +120,29 @@ struct Progress {
     if (cancelled && cancelled())
       return emitError(UnknownLoc::get(&ctx)) << "compilation cancelled";
     return success();
+  }
+  /// Closes the last step and prints the wall time of the whole compile
+  /// and of each step.
+  void finish() {
+    lap();
+    stage.clear();
+    if (!os)
+      return;
+    *os << llvm::formatv("done in {0:f2} s:",
+                         std::chrono::duration<double>(last - start).count());
+    for (auto [i, t] : llvm::enumerate(times))
+      *os << (i ? ", " : " ") << t.first << llvm::formatv(" {0:f2} s", t.second);
+    *os << "\n";
+    os->flush();
+  }
+
+private:
+  void lap() {
+    Clock::time_point now = Clock::now();
+    if (!stage.empty())
+      times.emplace_back(stage,
+                         std::chrono::duration<double>(now - last).count());
+    last = now;
   }
 };
 } // namespace
@@ -217,7 +249,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                               << calibSources;
 
   // 1. Import.
-  if (failed(progress("importing " + opts.modelPath)))
+  if (failed(progress("importing " + opts.modelPath, "import")))
     return failure();
   OwningOpRef<ModuleOp> module =
       importOnnxFile(ctx, opts.modelPath, opts.import);
@@ -359,7 +391,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
               : llvm::formatv("calibrating on {0} sample(s) and "
                               "quantizing to {1}",
                               samples, opts.format)
-                    .str())))
+                    .str(),
+          "calibration and quantization")))
     return failure();
   // One float run both calibrates and gives the reference outputs.
   calibOpts->source = opts.calibPath;
@@ -429,7 +462,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                ? std::string("smoothing (SmoothQuant)")
                                : "searching SmoothQuant alphas " +
                                      opts.smoothAlphas) +
-                          firstBatchNote)))
+                              firstBatchNote,
+                          "SmoothQuant")))
         return failure();
       qc::SmoothQuantOptions so;
       so.alpha = opts.smoothAlpha;
@@ -455,7 +489,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                    : llvm::formatv("{0} us modelled on {1}",
                                    opts.budgetLatencyUs, opts.latencyTarget)
                          .str()) +
-              firstBatchNote)))
+                  firstBatchNote,
+              "precision search")))
         return failure();
       qc::PrecisionOptions po;
       po.budgetBits = opts.budgetBits;
@@ -480,7 +515,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // (unless the embedder or --no-accuracy skips it).
   if (failed(progress(opts.measureAccuracy
                           ? "measuring accuracy against float on the Executor"
-                          : "skipping the accuracy run")))
+                          : "skipping the accuracy run",
+                      "accuracy")))
     return failure();
   Executor qExec(fn);
   qExec.setConstantCaching(false); // one run: nothing to reuse
@@ -547,7 +583,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     gemmOnly = planGemmKernels(fn);
   const GpuPlan &built = gpuPlan.runnable() ? gpuPlan : gemmOnly;
   if (failed(progress(llvm::formatv("generating {0} kernel(s) for {1} target(s)",
-                                    built.kernels.size(), targets.size()))))
+                                    built.kernels.size(), targets.size()),
+                      "kernels")))
     return failure();
   std::vector<PackageKernelFile> kernelFiles;
   llvm::json::Array kernelsJson, launches;
@@ -839,7 +876,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     result.report["heldout_accuracy"] = heldout.toJson(numSamples(evalInputs));
 
   // 6. Package.
-  if (failed(progress("writing package " + opts.outputPath)))
+  if (failed(progress("writing package " + opts.outputPath, "package")))
     return failure();
   PackageContents contents;
   contents.modelName = llvm::sys::path::filename(opts.modelPath).str();
@@ -863,6 +900,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   contents.report = result.report;
   if (llvm::Error e = writePackage(opts.outputPath, contents))
     return emitError(unknown) << llvm::toString(std::move(e));
+  progress.finish();
 
   std::string &s = result.summary;
   llvm::raw_string_ostream os(s);

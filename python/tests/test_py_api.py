@@ -2,6 +2,7 @@
 command-line tools on the same inputs (the module and the tools run the same
 C++ API, so their results must be identical, not merely close)."""
 import json
+import re
 import subprocess
 import sys
 
@@ -251,6 +252,33 @@ def test_progress_true_prints_lines(mlp_files, tmp_path, capfd):
                    output=tmp_path / "o.qcpkg", progress=True)
     err = capfd.readouterr().err
     assert "writing package" in err or "quantc" in err
+
+
+def test_progress_ends_with_the_time_of_each_step(mlp_files, tmp_path):
+    """The last progress line is the compile's wall time and each step's,
+    by the steps' short names in order; the steps' times add up to at most
+    the whole (values are not checked: timing is never asserted)."""
+    lines = []
+    quantc.compile(mlp_files / "mlp.onnx", calib_random=2, targets=(),
+                   output=tmp_path / "o.qcpkg", smooth_quant=True,
+                   smooth_alphas=[0.4, 0.6],
+                   progress=lambda step, total, msg: lines.append(
+                       (step, total, msg)))
+    steps = [msg for step, _, msg in lines if step]
+    assert len(steps) == lines[0][1] == 6, lines
+    step, _, last = lines[-1]
+    assert step == 0, lines
+    m = re.fullmatch(r"done in (\d+\.\d\d) s: (.*)", last)
+    assert m, last
+    parts = [re.fullmatch(r"(.+) (\d+\.\d\d) s", p)
+             for p in m.group(2).split(", ")]
+    assert all(parts), last
+    assert [p.group(1) for p in parts] == [
+        "import", "calibration and quantization", "SmoothQuant", "accuracy",
+        "kernels", "package"]
+    # Each value is rounded to 0.01 s on its own.
+    assert sum(float(p.group(2)) for p in parts) <= \
+        float(m.group(1)) + 0.005 * len(parts)
 
 
 def test_pipeline_computes_what_the_package_computes(mlp_files, tmp_path):
