@@ -53,9 +53,10 @@ def test_compile_matches_quant_compile(mlp_files, tmp_path, run_tool):
     assert pkg.report == json.loads(cli["report.json"])
     assert pkg.summary.replace("py.qcpkg", "X") == \
         res.stdout.replace("cli.qcpkg", "X")
-    # Progress: five numbered steps, in order.
-    assert [s for s, _, _ in steps] == [1, 2, 3, 4, 5]
-    assert all(n == 5 for _, n, _ in steps)
+    # Progress: five numbered steps, in order, then the times (step 0).
+    assert [s for s, _, _ in steps] == [1, 2, 3, 4, 5, 0]
+    assert all(n == 5 for _, n, _ in steps[:5])
+    assert steps[-1][2].startswith("done in ")
     assert steps[0][2].startswith("importing")
     # Report as a dict.
     assert [l["name"] for l in pkg.report["layers"]] == ["fc1", "fc2", "fc3"]
