@@ -25,7 +25,7 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     ("mlp", "int8"), ("mlp", "fp8"), ("cnn", "int8"), ("gpt2", "int8"),
     ("llama", "fp8"),
     ("mlp", "int8-dynamic"), ("gpt2", "int8-dynamic"),  # run-time scales
-    ("cnn", "int8-dynamic"),  # one scale per tensor: over the batch too
+    ("cnn", "int8-dynamic"),  # one scale per image (and channel: depthwise)
     ("mlp", "int4-g128"), ("gpt2", "nvfp4"),  # 4-bit codes
     ("mlp", "mxfp4"),  # e2m1 codes recoded to e4m3 in the GEMM
     # sm_90a alone: the fp8-1x128 and fp8 (static per-tensor activations,

@@ -121,19 +121,13 @@ struct Progress {
       return emitError(UnknownLoc::get(&ctx)) << "compilation cancelled";
     return success();
   }
-  /// Closes the last step and prints the wall time of the whole compile
-  /// and of each step.
-  void finish() {
+  /// Closes the last step; the wall time of each step and of the whole
+  /// compile go to `result`.
+  void finish(CompileResult &result) {
     lap();
     stage.clear();
-    if (!os)
-      return;
-    *os << llvm::formatv("done in {0:f2} s:",
-                         std::chrono::duration<double>(last - start).count());
-    for (auto [i, t] : llvm::enumerate(times))
-      *os << (i ? ", " : " ") << t.first << llvm::formatv(" {0:f2} s", t.second);
-    *os << "\n";
-    os->flush();
+    result.stepSeconds.assign(times.begin(), times.end());
+    result.totalSeconds = std::chrono::duration<double>(last - start).count();
   }
 
 private:
@@ -198,6 +192,13 @@ static std::string mmaInstructionOf(llvm::StringRef ptx, llvm::StringRef name,
   return body.substr(m).take_until([](char c) { return isspace(c); }).str();
 }
 
+
+std::string CompileResult::timingLine() const {
+  std::string s = llvm::formatv("done in {0:f2} s:", totalSeconds).str();
+  for (auto [i, t] : llvm::enumerate(stepSeconds))
+    s += (i ? ", " : " ") + t.first + llvm::formatv(" {0:f2} s", t.second).str();
+  return s;
+}
 
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                               const CompileOptions &opts) {
@@ -900,7 +901,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   contents.report = result.report;
   if (llvm::Error e = writePackage(opts.outputPath, contents))
     return emitError(unknown) << llvm::toString(std::move(e));
-  progress.finish();
+  progress.finish(result);
 
   std::string &s = result.summary;
   llvm::raw_string_ostream os(s);
@@ -938,7 +939,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
             "time)\n";
     else if (opts.activations == "dynamic")
       os << "symmetric scales computed at run time, one per token for "
-            "matmuls, one per image for convs)\n";
+            "matmuls, one per image for convs (and channel for depthwise ones))\n";
     else
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"

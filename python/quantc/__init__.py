@@ -492,9 +492,7 @@ def compile(model: PathLike, calib: Union[PathLike, Arrays, None] = None, *,
     * ``output``: the package directory; default a new temporary directory
       (``Package.path`` tells where; the caller removes it).
     * ``progress``: ``True`` for a progress bar (tqdm when installed, else
-      lines on stderr), or a callable ``f(step, total, message)``; the
-      last call, with step 0, is the wall time of the compile and of each
-      step (``"done in 0.52 s: import 0.01 s, ..."``).
+      lines on stderr), or a callable ``f(step, total, message)``.
     * ``pipeline_options``: ``calib_random``, ``calib_batch`` (the
       calibration samples this many at a time along their leading axis:
       memory no longer grows with their number; needs a dynamic leading

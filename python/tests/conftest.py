@@ -140,13 +140,15 @@ def mlp_package(tmp_path_factory, check_ok):
     """The example compiled once per session with
     `quant-compile mlp.onnx -o mlp.qcpkg --calib calib.npz`. Tests must only
     read it (copy it to modify). .pkg is the package dir, .compile_stdout the
-    printed report, plus the fields of the `mlp` fixture."""
+    printed report, .compile_stderr its progress, plus the fields of the
+    `mlp` fixture."""
     d = tmp_path_factory.mktemp("mlp_pkg")
     ex = _generate_mlp(d)
     pkg = d / "mlp.qcpkg"
     res = check_ok("quant-compile", ex.model, "-o", pkg, "--calib", ex.calib)
     ex.pkg = pkg
     ex.compile_stdout = res.stdout
+    ex.compile_stderr = res.stderr
     return ex
 
 

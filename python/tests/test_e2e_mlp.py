@@ -177,6 +177,30 @@ def test_compile_prints_report(mlp_package):
     assert "mma" in out, out
 
 
+def test_progress_ends_with_the_time_of_each_step(mlp_package, mlp, tmp_path,
+                                                  check_ok):
+    """Progress (stderr): a [k/5] line per step, then the wall time of the
+    compile and of each step by its short name; the steps' times add up to
+    the whole (values are not checked: timing is never asserted). -q
+    prints none of it."""
+    lines = mlp_package.compile_stderr.splitlines()
+    assert [ln[:5] for ln in lines[:5]] == [f"[{k}/5]" for k in range(1, 6)]
+    m = re.fullmatch(r"done in (\d+\.\d\d) s: (.*)", lines[-1])
+    assert m, lines
+    parts = [re.fullmatch(r"(.+) (\d+\.\d\d) s", p)
+             for p in m.group(2).split(", ")]
+    assert all(parts), lines[-1]
+    assert [p.group(1) for p in parts] == [
+        "import", "calibration and quantization", "accuracy", "kernels",
+        "package"]
+    # Each value, and the whole, rounded to 0.01 s on its own.
+    assert sum(float(p.group(2)) for p in parts) <= \
+        float(m.group(1)) + 0.005 * (len(parts) + 1) + 1e-9
+    res = check_ok("quant-compile", mlp.model, "-o", tmp_path / "q.qcpkg",
+                   "--calib", mlp.calib, "--target", "none", "-q")
+    assert res.stderr == "", res.stderr
+
+
 def test_ptx_kernels(mlp_package, tmp_path):
     pkg = mlp_package.pkg
     r = _json(pkg / "report.json")

@@ -250,6 +250,8 @@ int main(int argc, char **argv) {
   FailureOr<CompileResult> result = compileModel(ctx, opts);
   if (failed(result))
     return 1;
+  if (opts.progress)
+    *opts.progress << result->timingLine() << "\n";
   llvm::outs() << result->summary;
   return 0;
 }

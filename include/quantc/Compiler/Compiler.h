@@ -116,6 +116,13 @@ struct CompileResult {
   llvm::json::Object report;
   /// Human-readable summary of the report.
   std::string summary;
+  /// Wall time of each progress step, by its short name ("import",
+  /// "calibration and quantization", "accuracy", "kernels", "package",
+  /// ...), in order, and of the whole compile, in seconds.
+  std::vector<std::pair<std::string, double>> stepSeconds;
+  double totalSeconds = 0;
+  /// "done in 0.52 s: import 0.01 s, ..." (what quant-compile prints last).
+  std::string timingLine() const;
 };
 
 /// Runs the whole pipeline. Errors are emitted through `ctx`'s diagnostic

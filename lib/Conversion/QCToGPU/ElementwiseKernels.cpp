@@ -59,8 +59,7 @@ ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
 
 /// A qc.reduce_max over the batch axis (dimension 0) alone, f32, the
 /// other dimensions static: one thread per output walks the batch
-/// (`batch_max_<i>`). The quantize pipeline reduces a whole tensor in two
-/// such steps (its samples, then over them).
+/// (`batch_max_<i>`): an ONNX ReduceMax over the batch.
 bool quantc::detail::isBatchReduce(Operation *op) {
   if (!isa<qc::ReduceMaxOp>(op))
     return false;

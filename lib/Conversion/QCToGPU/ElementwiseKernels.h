@@ -52,9 +52,7 @@ llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
 
 /// A qc.reduce_max over the batch axis (dimension 0) alone, f32, its other
 /// dimensions static: batch_max_<i>(out, in: ptr, batch: i64, outputs:
-/// i64), one thread per output walking the batch in order. (The quantize
-/// pipeline reduces a whole tensor in two steps: each sample, then over
-/// them.)
+/// i64), one thread per output walking the batch in order.
 bool isBatchReduce(mlir::Operation *op);
 
 /// `t` as MLIR prints it ("f8E4M3FN"): the Numerics library's format name.

@@ -115,9 +115,11 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
     // Per axis: a static one, or the run-time batch (axis 0: a dynamic
     // activation scale per sample, read at the element's batch coordinate).
     int64_t r = out.getRank(), a = axis; // normalised
+    if (a < 0 || a >= r)
+      return false;
     bool batch = a == 0 && out.isDynamicDim(0) && st.isDynamicDim(0) &&
                  batchShaped(out);
-    if (a < 0 || a >= r || (out.isDynamicDim(a) && !batch) ||
+    if ((out.isDynamicDim(a) && !batch) ||
         st.getDimSize(0) != out.getDimSize(a))
       return false;
   } else if (st.getRank() != 0) {

@@ -148,8 +148,9 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     sample (axis 0) where the reduction axis is of dynamic extent (one per
     tensor when axis 0 is that axis); the op gets `qc.act_dynamic`, and
     needs no calibration statistics. A matmul of two activations (attention's
-    Q.K^T and P.V) gets both operands quantized with static scales from
-    `qc.lhs_range`/`qc.rhs_range` (or the stats). A depthwise conv
+    Q.K^T and P.V) gets both operands quantized: with static scales from
+    `qc.lhs_range`/`qc.rhs_range` (or the stats), or with dynamic ones
+    under `activations=dynamic`. A depthwise conv
     (`group` = input channels) with per-channel statistics
     (`qc.lhs_channel_min`/`max`, which qc-calibrate records for every
     depthwise conv) gets static activation scales per input channel
