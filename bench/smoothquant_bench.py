@@ -108,6 +108,15 @@ def quantc_side(build, model, calib, test, work):
                                                "--weight-method", "gptq"]
     variants["smooth, alphas searched"] = [
         "--smooth-quant", "--smooth-alphas", "0.3,0.4,0.5,0.6,0.7,0.8"]
+    # S6: also the tensors no LayerNorm gain can absorb (attention
+    # contexts, GELU outputs), by an inserted division.
+    for a in (0.5, 0.7):
+        variants[f"smooth a={a} + inserted scales"] = [
+            "--smooth-quant", "--smooth-insert-scales", "--smooth-alpha",
+            str(a)]
+    variants["smooth + inserted scales, alphas searched"] = [
+        "--smooth-quant", "--smooth-insert-scales", "--smooth-alphas",
+        "0.3,0.4,0.5,0.6,0.7,0.8"]
     res = {}
     for name, extra in variants.items():
         pkg = work / "q.qcpkg"

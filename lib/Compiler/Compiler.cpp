@@ -154,6 +154,7 @@ static QuantizePipelineOptions pipelineOptions(const CompileOptions &opts) {
   q.smoothQuant = opts.smoothQuant;
   q.smoothAlpha = opts.smoothAlpha;
   q.smoothAlphas = opts.smoothAlphas;
+  q.smoothInsertScales = opts.smoothInsertScales;
   q.weightMethod = opts.weightMethod;
   q.gptqDamp = opts.gptqDamp;
   q.outlierThreshold = opts.outlierThreshold;
@@ -471,6 +472,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       so.format = opts.format;
       so.asymmetric = opts.asymmetric;
       so.biasCorrection = biasCorrection;
+      so.insertScales = opts.smoothInsertScales;
       FailureOr<std::vector<double>> alphas =
           qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
       if (failed(alphas))

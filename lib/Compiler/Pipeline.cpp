@@ -49,6 +49,8 @@ quantc::verifyQuantizePipelineOptions(Location loc,
                           << o.smoothAlpha;
   if (!o.smoothQuant && !o.smoothAlphas.empty())
     return emitError(loc) << "smooth-alphas applies with smooth-quant";
+  if (!o.smoothQuant && o.smoothInsertScales)
+    return emitError(loc) << "smooth-insert-scales applies with smooth-quant";
   if (!(o.budgetBits >= 0) ||
       (o.budgetBits > 0 && !isStaticScaleFormat(o.format)))
     return emitError(loc) << "budget-bits (mixed precision) needs a "
@@ -166,6 +168,7 @@ void quantc::buildQuantizePipeline(OpPassManager &pm,
     sq.inputs = o.calib;
     sq.format = o.format;
     sq.biasCorrection = biasCorrection;
+    sq.insertScales = o.smoothInsertScales;
     pm.addNestedPass<func::FuncOp>(qc::createQCSmoothQuant(sq));
   }
   if ((o.budgetBits > 0 || o.budgetLatencyUs > 0) && o.calibrate) {
@@ -300,6 +303,11 @@ struct QuantizePipelineCLOptions
   Option<std::string> smoothAlphas{
       *this, "smooth-alphas",
       llvm::cl::desc("SmoothQuant: alphas to search per group (needs calib)")};
+  Option<bool> smoothInsertScales{
+      *this, "smooth-insert-scales",
+      llvm::cl::desc("SmoothQuant: also smooth tensors no norm gain can "
+                     "absorb, by an inserted division (S6)"),
+      llvm::cl::init(false)};
   Option<double> outlierThreshold{
       *this, "outlier-threshold",
       llvm::cl::desc("LLM.int8()-style outlier channels above this |x| in "
@@ -414,6 +422,7 @@ void quantc::registerQuantcPasses() {
           o.smoothQuant = cl.smoothQuant;
           o.smoothAlpha = cl.smoothAlpha;
           o.smoothAlphas = cl.smoothAlphas;
+          o.smoothInsertScales = cl.smoothInsertScales;
           o.weightMethod = cl.weightMethod;
           o.gptqDamp = cl.gptqDamp;
           o.outlierThreshold = cl.outlierThreshold;

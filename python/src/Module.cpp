@@ -321,7 +321,7 @@ py::tuple compile(const std::string &model, const std::string &output,
                   const std::string &calibTable,
                   const std::string &calibTableOut, bool smoothQuant,
                   double smoothAlpha, const std::string &smoothAlphas,
-                  const std::string &weightMethod,
+                  bool smoothInsertScales, const std::string &weightMethod,
                   double gptqDamp, double outlierThreshold,
                   bool depthwiseChannelScales,
                   std::optional<bool> biasCorrection,
@@ -352,6 +352,7 @@ py::tuple compile(const std::string &model, const std::string &output,
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
   opts.smoothAlphas = smoothAlphas;
+  opts.smoothInsertScales = smoothInsertScales;
   opts.weightMethod = weightMethod;
   opts.gptqDamp = gptqDamp;
   opts.outlierThreshold = outlierThreshold;
@@ -504,7 +505,7 @@ void quantc::py_support::bindModule(py::module_ &m) {
         py::arg("eval"), py::arg("accuracy"), py::arg("calib_table"),
         py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
-        py::arg("smooth_alphas"),
+        py::arg("smooth_alphas"), py::arg("smooth_insert_scales"),
         py::arg("weight_method"), py::arg("gptq_damp"),
         py::arg("outlier_threshold"), py::arg("depthwise_channel_scales"),
         py::arg("bias_correction"),

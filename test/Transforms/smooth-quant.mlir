@@ -1,5 +1,7 @@
-// qc-smooth-quant: rules S1-S4 of docs/Calibration.md.
+// qc-smooth-quant: rules S1-S4 and S6 of docs/Calibration.md.
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant))" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant))" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{insert-scales=true}))" | FileCheck %s --check-prefix=INS
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alpha=1.0}))" | FileCheck %s --check-prefix=ALPHA1
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alpha=1.5}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-smooth-quant{alphas=0.5,x}))" 2>&1 | FileCheck %s --check-prefix=NAN
@@ -52,8 +54,31 @@ func.func @shared_rms_gain(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2x
 
 // -----
 
+// With insert-scales, a tensor a norm's gain can absorb still folds:
+// no division.
+// INS-LABEL: func.func @layer_norm
+// INS-NOT: qc.div
+// INS: qc.layer_norm
+// INS-NOT: qc.div
+// INS: qc.matmul {{.*}}qc.smooth_alpha = 5.000000e-01
+
 // S3: not smoothed when another op reads the normalized tensor (it would
 // see the divided values), or when a matmul lacks per-channel statistics.
+// A remark counts the first (the second has nothing to smooth by).
+// REMARK: remark: qc-smooth-quant: 1 tensor(s) read by matmuls left unsmoothed: no norm gain can absorb the factor
+// S6 (insert-scales): the matmul reads %n#0 / s through an inserted
+// qc.div, s = [sqrt(64 / 1), sqrt(1 / 1)] = [8, 1]; the relu still reads
+// %n#0; the weight's rows are multiplied by s. The matmul without
+// statistics is left alone.
+// INS-LABEL: func.func @not_smoothed
+// INS: %[[N:[^,]*]], %{{.*}}, %{{.*}} = qc.layer_norm
+// INS: %[[S:.*]] = arith.constant dense<[8.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// INS: %[[D:.*]] = qc.div %[[N]], %[[S]] : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+// INS: %[[W:.*]] = arith.constant dense<{{\[}}[8.000000e+00, 4.000000e+00], [1.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
+// INS: qc.matmul %[[D]], %[[W]] {qc.lhs_channel_max = array<f32: 8.000000e+00, 1.000000e+00>, qc.lhs_channel_min = array<f32: -8.000000e+00, -1.000000e+00>, qc.lhs_stats = #qc.stats<min = -8.000000e+00 : f32, max = 8.000000e+00 : f32, absmax = 8.000000e+00 : f32>, qc.smooth_alpha = 5.000000e-01 : f32}
+// INS: qc.relu %[[N]] :
+// INS: %[[Y:.*]] = qc.mul %arg0
+// INS: qc.matmul %[[Y]], %{{.*}} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
 // CHECK-LABEL: func.func @not_smoothed
 // CHECK-DAG: arith.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
 // CHECK-DAG: arith.constant dense<[3.000000e+00, 4.000000e+00]> : tensor<2xf32>
@@ -68,4 +93,18 @@ func.func @not_smoothed(%x: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32
   %y = qc.mul %x, %g2 : (tensor<3x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
   %2 = qc.matmul %y, %w : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %0, %1, %2 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
+// S6 on a model input (no producer): the division comes first in the body.
+// INS-LABEL: func.func @input
+// INS-NEXT: %[[S:.*]] = arith.constant dense<[4.000000e+00, 2.000000e+00]> : tensor<2xf32>
+// INS-NEXT: %[[D:.*]] = qc.div %arg0, %[[S]]
+// INS: qc.matmul %[[D]], {{.*}}qc.smooth_alpha
+// REMARK: remark: qc-smooth-quant: 1 tensor(s) read by matmuls left unsmoothed
+func.func @input(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 0.5], [1.0, 1.0]]> : tensor<2x2xf32>
+  %0 = qc.matmul %x, %w {qc.lhs_channel_min = array<f32: -16.0, -4.0>, qc.lhs_channel_max = array<f32: 16.0, 4.0>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
 }

@@ -81,6 +81,13 @@ static cl::opt<std::string> smoothAlphas(
              "(comma-separated, e.g. 0.3,0.4,0.5,0.6,0.7,0.8) by the output "
              "error on the calibration data, instead of --smooth-alpha"),
     cl::cat(cat));
+static cl::opt<bool> smoothInsertScales(
+    "smooth-insert-scales",
+    cl::desc("SmoothQuant: also smooth the matmul inputs no norm gain can "
+             "absorb the factor into (a post-norm transformer's, a GELU's "
+             "output, an attention context), with an inserted division "
+             "(docs/Calibration.md, S6)"),
+    cl::cat(cat));
 static cl::opt<double> outlierThreshold(
     "outlier-threshold", cl::init(0),
     cl::desc("LLM.int8()-style: matmul input channels whose calibrated max "
@@ -204,6 +211,7 @@ int main(int argc, char **argv) {
   opts.smoothQuant = smoothQuant;
   opts.smoothAlpha = smoothAlpha;
   opts.smoothAlphas = smoothAlphas;
+  opts.smoothInsertScales = smoothInsertScales;
   opts.weightMethod = weightMethod;
   opts.outlierThreshold = outlierThreshold;
   opts.depthwiseChannelScales = depthwiseChannelScales;

@@ -68,6 +68,9 @@ struct CompileOptions {
   /// Comma-separated alphas to search per layer group (S5), e.g.
   /// "0.3,0.5,0.7"; empty: smoothAlpha everywhere.
   std::string smoothAlphas;
+  /// SmoothQuant also divides tensors no norm gain can absorb the factor
+  /// into, with an inserted qc.div (S6).
+  bool smoothInsertScales = false;
   /// Weights by "rtn" or "gptq" (qc-quantize-linear{weight-method}); GPTQ
   /// needs the calibration Hessians, so not with a calibration table.
   std::string weightMethod = "rtn";

@@ -67,6 +67,8 @@ struct QuantizePipelineOptions {
   double smoothAlpha = 0.5;
   /// Comma-separated alphas searched per group (S5) instead of smoothAlpha.
   std::string smoothAlphas;
+  /// qc-smooth-quant{insert-scales} (S6).
+  bool smoothInsertScales = false;
   /// qc-quantize-linear{weight-method gptq-damp}; "gptq" makes calibration
   /// record Hessians.
   std::string weightMethod = "rtn";

@@ -7,8 +7,10 @@
 // that produced X (qc.layer_norm or qc.rms_norm over the last axis, or a
 // qc.mul by a constant vector: a decomposed RMSNorm's gain), so no op is
 // added and the
-// float function is unchanged up to rounding. Rules S1-S4 of
-// docs/Calibration.md.
+// float function is unchanged up to rounding. With insert-scales, a tensor
+// whose producer cannot absorb the factor (a residual add also reads it, a
+// GELU made it, it is a model input) is divided by an inserted qc.div in
+// front of its matmuls instead (S6). Rules S1-S6 of docs/Calibration.md.
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
@@ -102,44 +104,107 @@ int gainOperand(Operation *p, int64_t k, std::vector<float> &gain,
   return -1;
 }
 
-/// S1-S4 on the tensor `p` produces, with migration strength `alpha`;
-/// false (nothing changed) where S3 does not hold.
-bool smoothGroup(Operation *p, double alpha) {
-  Value x = p->getResult(0);
-  auto xTy = dyn_cast<RankedTensorType>(x.getType());
-  if (!xTy || xTy.getRank() == 0 || xTy.isDynamicDim(xTy.getRank() - 1) ||
-      !xTy.getElementType().isF32() || x.use_empty())
-    return false;
-  int64_t k = xTy.getShape().back();
-  // S3: every user must be a matmul reading x as its lhs with a constant
-  // [K, N] weight and per-channel statistics; anything else would see the
-  // divided values.
-  SmallVector<Consumer> consumers;
-  for (Operation *user : x.getUsers()) {
-    auto mm = dyn_cast<MatMulOp>(user);
-    ElementsAttr w;
-    if (!mm || mm.getLhs() != x || mm.getRhs() == x ||
-        !matchPattern(mm.getRhs(), m_Constant(&w)) || !isTensorConstant(w))
-      return false;
-    auto wTy = cast<RankedTensorType>(w.getType());
-    auto lo = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_min");
-    auto hi = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_max");
-    if (wTy.getRank() != 2 || wTy.getShape()[0] != k ||
-        !wTy.getElementType().isF32() || !lo || !hi || lo.size() != k ||
-        hi.size() != k)
-      return false;
-    Consumer c{mm, {}, wTy.getShape()[1], lo.asArrayRef(), hi.asArrayRef()};
-    if (failed(getConstantFloats(w, c.w)))
-      return false;
-    consumers.push_back(std::move(c));
-  }
-  if (consumers.empty())
-    return false;
-  std::vector<float> gain, bias;
-  int gi = gainOperand(p, k, gain, bias);
-  if (gi < 0)
-    return false;
+/// A matmul S3 lets smoothing rescale: it reads `x` as its lhs (alone),
+/// with a constant f32 weight [K, N], per-channel statistics of its input,
+/// and is not smoothed yet.
+std::optional<Consumer> consumerOf(Operation *user, Value x, int64_t k) {
+  auto mm = dyn_cast<MatMulOp>(user);
+  ElementsAttr w;
+  if (!mm || mm.getLhs() != x || mm.getRhs() == x ||
+      mm->hasAttr("qc.smooth_alpha") ||
+      !matchPattern(mm.getRhs(), m_Constant(&w)) || !isTensorConstant(w))
+    return std::nullopt;
+  auto wTy = cast<RankedTensorType>(w.getType());
+  auto lo = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_min");
+  auto hi = mm->getAttrOfType<DenseF32ArrayAttr>("qc.lhs_channel_max");
+  if (wTy.getRank() != 2 || wTy.getShape()[0] != k ||
+      !wTy.getElementType().isF32() || !lo || !hi || lo.size() != k ||
+      hi.size() != k)
+    return std::nullopt;
+  Consumer c{mm, {}, wTy.getShape()[1], lo.asArrayRef(), hi.asArrayRef()};
+  if (failed(getConstantFloats(w, c.w)))
+    return std::nullopt;
+  return c;
+}
 
+/// The matmuls of `fn` in walk order: a group is named by the index of its
+/// first matmul, which inserted divisions do not move (so a copy of the
+/// function finds the same group).
+SmallVector<MatMulOp> matmulsOf(func::FuncOp fn) {
+  SmallVector<MatMulOp> mms;
+  fn.walk([&](MatMulOp mm) { mms.push_back(mm); });
+  return mms;
+}
+
+/// One tensor X smoothing may divide: its matmuls, and whether its
+/// producer absorbs the factor (S1-S4) or a qc.div is inserted (S6).
+struct Group {
+  Value x;
+  SmallVector<Consumer> consumers;
+  bool fold = false;
+  unsigned firstMatmul = 0; // index in matmulsOf
+};
+
+/// The groups of `fn`, in the order their tensors are defined (arguments
+/// first): tensors of a norm or constant-gain mul read only by qualifying
+/// matmuls fold; with `insertScales`, any other tensor with a qualifying
+/// matmul reader gets a division. `skipped` counts the tensors with such a
+/// reader that were left alone.
+SmallVector<Group> groupsOf(func::FuncOp fn, bool insertScales,
+                            unsigned *skipped = nullptr) {
+  SmallVector<MatMulOp> mms = matmulsOf(fn);
+  llvm::DenseMap<Operation *, unsigned> mmIndex;
+  for (auto [i, mm] : llvm::enumerate(mms))
+    mmIndex[mm] = i;
+  SmallVector<Value> values(fn.getArguments().begin(),
+                            fn.getArguments().end());
+  fn.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      values.push_back(r);
+  });
+  SmallVector<Group> groups;
+  if (skipped)
+    *skipped = 0;
+  for (Value x : values) {
+    auto xTy = dyn_cast<RankedTensorType>(x.getType());
+    if (!xTy || xTy.getRank() == 0 || xTy.isDynamicDim(xTy.getRank() - 1) ||
+        !xTy.getElementType().isF32())
+      continue;
+    int64_t k = xTy.getShape().back();
+    Group g{x, {}, false, 0};
+    bool allQualify = !x.use_empty();
+    llvm::SmallPtrSet<Operation *, 4> seen;
+    for (Operation *user : x.getUsers()) {
+      if (!seen.insert(user).second)
+        continue;
+      if (std::optional<Consumer> c = consumerOf(user, x, k))
+        g.consumers.push_back(std::move(*c));
+      else
+        allQualify = false;
+    }
+    if (g.consumers.empty())
+      continue;
+    llvm::sort(g.consumers, [&](const Consumer &a, const Consumer &b) {
+      return mmIndex[a.op] < mmIndex[b.op];
+    });
+    g.firstMatmul = mmIndex[g.consumers.front().op];
+    std::vector<float> gain, bias;
+    Operation *p = x.getDefiningOp();
+    g.fold = allQualify && p && isa<LayerNormOp, RmsNormOp, MulOp>(p) &&
+             gainOperand(p, k, gain, bias) >= 0;
+    if (g.fold || insertScales)
+      groups.push_back(std::move(g));
+    else if (skipped)
+      ++*skipped;
+  }
+  return groups;
+}
+
+/// S1-S4 (S6) on group `g`, with migration strength `alpha`.
+void smoothGroup(Group &g, double alpha) {
+  Value x = g.x;
+  int64_t k = cast<RankedTensorType>(x.getType()).getShape().back();
+  SmallVector<Consumer> &consumers = g.consumers;
   // S1: s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) over all consumers
   // (one factor for a tensor several projections read).
   std::vector<float> s(k, 1.0f);
@@ -156,28 +221,43 @@ bool smoothGroup(Operation *p, double alpha) {
                               double(kMinScale), double(kMaxScale)));
   }
 
-  OpBuilder b(p);
-  Location loc = p->getLoc();
-  for (int64_t j = 0; j < k; ++j) {
-    gain[j] /= s[j];
-    if (!bias.empty())
-      bias[j] /= s[j];
-  }
-  Value g = p->getOperand(gi);
-  p->setOperand(gi,
-                f32Constant(b, loc, cast<RankedTensorType>(g.getType()), gain));
-  eraseIfDead(g);
-  if (!bias.empty()) {
-    auto ln = cast<LayerNormOp>(p);
-    Value old = ln.getBias();
-    ln.getBiasMutable().assign(
-        f32Constant(b, loc, cast<RankedTensorType>(old.getType()), bias));
-    eraseIfDead(old);
+  if (g.fold) {
+    Operation *p = x.getDefiningOp();
+    std::vector<float> gain, bias;
+    int gi = gainOperand(p, k, gain, bias);
+    OpBuilder b(p);
+    Location loc = p->getLoc();
+    for (int64_t j = 0; j < k; ++j) {
+      gain[j] /= s[j];
+      if (!bias.empty())
+        bias[j] /= s[j];
+    }
+    Value gv = p->getOperand(gi);
+    p->setOperand(
+        gi, f32Constant(b, loc, cast<RankedTensorType>(gv.getType()), gain));
+    eraseIfDead(gv);
+    if (!bias.empty()) {
+      auto ln = cast<LayerNormOp>(p);
+      Value old = ln.getBias();
+      ln.getBiasMutable().assign(
+          f32Constant(b, loc, cast<RankedTensorType>(old.getType()), bias));
+      eraseIfDead(old);
+    }
+  } else {
+    // S6: x / s in front of the matmuls; x's other readers keep x.
+    OpBuilder b(x.getContext());
+    b.setInsertionPointAfterValue(x);
+    Location loc = x.getLoc();
+    Value sv = f32Constant(
+        b, loc, RankedTensorType::get({k}, b.getF32Type()), s);
+    Value xs = DivOp::create(b, loc, x.getType(), x, sv);
+    for (Consumer &c : consumers)
+      c.op.getLhsMutable().assign(xs);
   }
   // S4: the weights' rows times s, the consumers' statistics divided by
   // it; a range a calibration method chose from the unsmoothed histogram
   // no longer applies, so the smoothed layer uses its min-max range.
-  Builder attrs(p->getContext());
+  Builder attrs(x.getContext());
   for (Consumer &c : consumers) {
     std::vector<float> lo(k), hi(k);
     float tmin = 0, tmax = 0;
@@ -197,7 +277,7 @@ bool smoothGroup(Operation *p, double alpha) {
     c.op->setAttr("qc.lhs_channel_min", attrs.getDenseF32ArrayAttr(lo));
     c.op->setAttr("qc.lhs_channel_max", attrs.getDenseF32ArrayAttr(hi));
     c.op->setAttr("qc.lhs_stats",
-                  StatsAttr::get(p->getContext(), attrs.getF32FloatAttr(tmin),
+                  StatsAttr::get(x.getContext(), attrs.getF32FloatAttr(tmin),
                                  attrs.getF32FloatAttr(tmax),
                                  attrs.getF32FloatAttr(std::max(
                                      std::fabs(tmin), std::fabs(tmax)))));
@@ -218,17 +298,6 @@ bool smoothGroup(Operation *p, double alpha) {
       return h / (s[i] * s[j]);
     });
   }
-  return true;
-}
-/// The ops whose result smoothing may divide, in walk order (so a copy of
-/// the function lists its own in the same order).
-SmallVector<Operation *> producersOf(func::FuncOp fn) {
-  SmallVector<Operation *> producers;
-  fn.walk([&](Operation *op) {
-    if (isa<LayerNormOp, RmsNormOp, MulOp>(op))
-      producers.push_back(op);
-  });
-  return producers;
 }
 
 struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
@@ -240,6 +309,7 @@ struct SmoothQuantPass : public qc::impl::QCSmoothQuantBase<SmoothQuantPass> {
     o.alpha = alpha;
     o.format = format;
     o.biasCorrection = biasCorrection;
+    o.insertScales = insertScales;
     FailureOr<std::vector<double>> list =
         parseAlphaList(fn.getLoc(), alphas, "qc-smooth-quant: alphas");
     if (failed(list))
@@ -280,33 +350,60 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
     if (!(a >= 0.0 && a <= 1.0))
       return fn.emitError() << "qc-smooth-quant: alpha must be in [0, 1], got "
                             << a;
-  SmallVector<Operation *> producers = producersOf(fn);
+  unsigned skipped = 0;
+  SmallVector<Group> groups = groupsOf(fn, o.insertScales, &skipped);
+  if (skipped)
+    fn.emitRemark() << "qc-smooth-quant: " << skipped
+                    << " tensor(s) read by matmuls left unsmoothed: no norm "
+                       "gain can absorb the factor (other ops read them too, "
+                       "or their producer has no per-channel gain); "
+                       "insert-scales=true divides them with a qc.div";
   if (o.alphas.empty()) {
-    for (Operation *p : producers)
-      smoothGroup(p, o.alpha);
+    for (Group &g : groups)
+      smoothGroup(g, o.alpha);
     return success();
   }
   // S5: per group, the alpha with the least output error when only that
-  // group is smoothed and its matmuls quantized (the others in float).
+  // group is smoothed and its matmuls quantized (the others in float). A
+  // group is found again (in a copy, or after others were smoothed) by its
+  // first matmul.
+  auto find = [&](func::FuncOp f, unsigned id) -> std::optional<Group> {
+    for (Group &g : groupsOf(f, o.insertScales))
+      if (g.firstMatmul == id)
+        return std::move(g);
+    return std::nullopt;
+  };
   Executor ref(fn);
   ref.setConstantCaching(false);
   FailureOr<std::vector<Tensor>> refOut = ref.run(inputs);
   if (failed(refOut))
     return failure();
-  for (size_t i = 0; i < producers.size(); ++i) {
-    double bestErr = std::numeric_limits<double>::infinity(), best = -1;
+  for (const Group &group : groups) {
+    unsigned id = group.firstMatmul;
+    // The group's matmuls quantized with smoothing by `a`, or without any
+    // (a < 0): a group no alpha improves stays as it is.
+    auto trial = [&](double a) {
+      return measureEdited(fn, inputs, *refOut, [&](func::FuncOp copy) {
+        std::optional<Group> g = find(copy, id);
+        if (!g)
+          return failure();
+        SmallVector<Operation *> users;
+        for (Consumer &c : g->consumers)
+          users.push_back(c.op);
+        if (a >= 0)
+          smoothGroup(*g, a);
+        for (Operation *u : users)
+          (void)quantizeLinearOp(u, o.format, o.asymmetric, "",
+                                 o.biasCorrection);
+        return success();
+      });
+    };
+    FailureOr<double> unsmoothed = trial(-1);
+    if (failed(unsmoothed))
+      return failure();
+    double bestErr = *unsmoothed, best = -1;
     for (double a : o.alphas) {
-      FailureOr<double> e =
-          measureEdited(fn, inputs, *refOut, [&](func::FuncOp copy) {
-            Operation *p = producersOf(copy)[i];
-            SmallVector<Operation *> users(p->getResult(0).getUsers());
-            if (!smoothGroup(p, a))
-              return failure();
-            for (Operation *u : users)
-              (void)quantizeLinearOp(u, o.format, o.asymmetric, "",
-                                     o.biasCorrection);
-            return success();
-          });
+      FailureOr<double> e = trial(a);
       if (failed(e))
         return failure();
       if (*e < bestErr) {
@@ -314,8 +411,8 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
         best = a;
       }
     }
-    if (best >= 0)
-      smoothGroup(producers[i], best);
+    if (std::optional<Group> g = find(fn, id); g && best >= 0)
+      smoothGroup(*g, best);
   }
   return success();
 }

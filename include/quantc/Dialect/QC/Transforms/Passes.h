@@ -203,6 +203,9 @@ struct SmoothQuantOptions {
   /// The alpha search (S5) quantizes with bias correction (B1), as the
   /// compile will.
   bool biasCorrection = false;
+  /// S6: tensors whose producer cannot absorb the factor get an inserted
+  /// qc.div in front of their matmuls.
+  bool insertScales = false;
 };
 mlir::LogicalResult smoothQuant(mlir::func::FuncOp fn,
                                 const SmoothQuantOptions &options,

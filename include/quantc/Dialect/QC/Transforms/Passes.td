@@ -253,10 +253,14 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
     matmuls' statistics are divided likewise (a method-chosen
     `qc.lhs_range` is dropped: a smoothed layer uses its min-max range) and
     they get `qc.smooth_alpha`. Run it after qc-calibrate and before
-    qc-quantize-linear (docs/Calibration.md, S1-S5). With `alphas=` each
+    qc-quantize-linear (docs/Calibration.md, S1-S6). With `alphas=` each
     group's alpha is searched instead (S5): the one of the list whose
     smoothing, with that group's matmuls quantized to `format`, gives the
-    least output error on `inputs` on the Executor.
+    least output error on `inputs` on the Executor. With
+    `insert-scales=true` (S6) every other tensor read by such matmuls is
+    smoothed too, by a `qc.div` by s inserted in front of them (its other
+    readers keep the tensor); without it, such tensors are left alone and
+    a remark counts them.
   }];
   let options = [
     Option<"alpha", "alpha", "double", /*default=*/"0.5",
@@ -271,7 +275,14 @@ def QCSmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
            "Format the alpha search quantizes each group's matmuls to">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "The alpha search quantizes with bias correction (B1), as "
-           "qc-quantize-linear{bias-correction} will">
+           "qc-quantize-linear{bias-correction} will">,
+    Option<"insertScales", "insert-scales", "bool", /*default=*/"false",
+           "S6: a tensor whose producer cannot absorb the factor (other ops "
+           "read it too, as a post-norm transformer's residual does, or its "
+           "producer has no per-channel gain: a GELU, an attention "
+           "context, a model input) is divided by an inserted qc.div in "
+           "front of its matmuls, which a quantize kernel folds into its "
+           "scale">
   ];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
