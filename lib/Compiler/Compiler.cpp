@@ -21,6 +21,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -199,6 +200,47 @@ std::string CompileResult::timingLine() const {
   for (auto [i, t] : llvm::enumerate(stepSeconds))
     s += (i ? ", " : " ") + t.first + llvm::formatv(" {0:f2} s", t.second).str();
   return s;
+}
+
+/// The report's layer table. Long names (exporters write paths such as
+/// "/model/encoder/layer.0/attention/self/query/MatMul") lose the path
+/// prefix all of them share, said once above the table, and what is still
+/// longer than kMaxName keeps its end.
+static std::string
+layerTable(std::vector<std::array<std::string, 5>> rows) {
+  constexpr size_t kMinName = 20, kMaxName = 44;
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  // The common prefix, up to and including a '/'.
+  size_t common = rows.size() > 1 ? rows[0][0].size() : 0;
+  for (const auto &r : rows) {
+    size_t n = 0;
+    while (n < common && n < r[0].size() && r[0][n] == rows[0][0][n])
+      ++n;
+    common = n;
+  }
+  std::string prefix = rows.empty() ? "" : rows[0][0].substr(0, common);
+  prefix = prefix.substr(0, prefix.rfind('/') + 1); // npos + 1 == 0
+  if (prefix.size() >= 8) {
+    os << "  (layer names without their common prefix " << prefix << ")\n";
+    for (auto &r : rows)
+      r[0] = r[0].substr(prefix.size());
+  }
+  size_t width = kMinName;
+  for (auto &r : rows) {
+    if (r[0].size() > kMaxName)
+      r[0] = "..." + r[0].substr(r[0].size() - (kMaxName - 3));
+    width = std::max(width, r[0].size());
+  }
+  auto line = [&](const std::array<std::string, 5> &r) {
+    os << "  " << llvm::left_justify(r[0], width)
+       << llvm::formatv(" {0,-8} {1,-14} {2,-8} {3}\n", r[1], r[2], r[3],
+                        r[4]);
+  };
+  line({"layer", "op", "weight", "format", "weight rel. RMS error"});
+  for (const auto &r : rows)
+    line(r);
+  return out;
 }
 
 FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
@@ -654,10 +696,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   llvm::json::Array layers;
   int64_t channelScaled = 0; // Q4: depthwise convs with per-channel inputs
   int64_t biasCorrected = 0; // B1: layers whose bias absorbed the rounding
-  std::string table;
-  llvm::raw_string_ostream ts(table);
-  ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", "layer", "op",
-                      "weight", "format", "weight rel. RMS error");
+  // The printed table's rows: name, ONNX op, weight shape, format, error.
+  std::vector<std::array<std::string, 5>> rows;
   for (auto [i, op] : llvm::enumerate(quantized)) {
     // Weight shape as the model has it: [K, N] for a matmul (a qc.qmatmul
     // holds it [N, K]), [M, C/g, k...] for a conv.
@@ -759,23 +799,20 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       layer["schemes"] = std::move(schemes);
     }
     layers.push_back(std::move(layer));
+    std::string opType = layerOpType(op->getLoc());
     if (imported)
-      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
-                          layerOpType(op->getLoc()), shapeText, "QDQ",
-                          "(quantized in the model)");
+      rows.push_back({name, opType, shapeText, "QDQ",
+                      "(quantized in the model)"});
     else if (!hasWeight)
-      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4}\n", name,
-                          layerOpType(op->getLoc()), shapeText, opts.format,
-                          "-");
+      rows.push_back({name, opType, shapeText, opts.format, "-"});
     else {
       auto assigned = op->getAttrOfType<StringAttr>("qc.assigned_format");
-      ts << llvm::formatv("  {0,-20} {1,-8} {2,-14} {3,-8} {4:e2}\n", name,
-                          layerOpType(op->getLoc()), shapeText,
-                          assigned ? assigned.getValue()
-                                   : StringRef(opts.format),
-                          werr);
+      rows.push_back({name, opType, shapeText,
+                      assigned ? assigned.getValue().str() : opts.format,
+                      llvm::formatv("{0:e2}", werr).str()});
     }
   }
+  std::string table = layerTable(rows);
   // Mixed precision: the layers kept in float, and the assignment's
   // budget, prediction and Pareto front.
   std::optional<llvm::json::Object> precisionJson;
@@ -816,12 +853,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
             ? llvm::formatv("{0} us", num("budget_latency_us")).str()
             : llvm::formatv("{0} bits", num("budget_bits")).str();
     auto target = p.getAs<StringAttr>("latency_target");
-    ts << llvm::formatv("  mixed precision: {0:f3} bits per weight, {1:f2} "
-                        "us modelled on {2} (budget {3}), predicted rel. "
-                        "squared error {4:e2}, measured {5:e2}\n",
-                        num("bits"), num("latency_us"),
-                        target ? target.getValue() : StringRef("?"), budget,
-                        num("predicted_error"), num("measured_error"));
+    table += llvm::formatv("  mixed precision: {0:f3} bits per weight, "
+                           "{1:f2} us modelled on {2} (budget {3}), "
+                           "predicted rel. squared error {4:e2}, measured "
+                           "{5:e2}\n",
+                           num("bits"), num("latency_us"),
+                           target ? target.getValue() : StringRef("?"),
+                           budget, num("predicted_error"),
+                           num("measured_error"))
+                 .str();
   }
   // Launch list (format 1's): one GEMM launch per qc.qmatmul with a
   // kernel, named as built (a fused epilogue's kernel included).

@@ -201,6 +201,51 @@ def test_progress_ends_with_the_time_of_each_step(mlp_package, mlp, tmp_path,
     assert res.stderr == "", res.stderr
 
 
+def test_report_table_shortens_long_layer_names(tmp_path, check_ok):
+    """Exporters name nodes by module path: the printed table drops the
+    prefix every name shares (said once above it), keeps the end of what
+    is still longer than 44 characters, and aligns the columns; report.json
+    keeps the full names."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    pre = "/model/model.0/auto_model/encoder/"
+    names = [pre + "layer.0/attention/self/query/MatMul",
+             pre + "layer.1/output/dense/MatMul",
+             pre + "layer.1/" + "very_long_module_name/" * 3 + "MatMul"]
+    nodes, inits, x = [], [], "x"
+    for i, name in enumerate(names):
+        w = rng.standard_normal((8, 8)).astype(np.float32)
+        inits.append(numpy_helper.from_array(w, f"w{i}"))
+        nodes.append(helper.make_node("MatMul", [x, f"w{i}"], [f"y{i}"],
+                                      name=name))
+        x = f"y{i}"
+    g = helper.make_graph(
+        nodes, "paths",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 8])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["b", 8])],
+        initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "paths.onnx"))
+    res = check_ok("quant-compile", tmp_path / "paths.onnx", "--calib-random",
+                   "4", "--format", "int8", "--target", "none", "-o",
+                   tmp_path / "p.qcpkg", "-q")
+    lines = res.stdout.splitlines()
+    i = lines.index(f"  (layer names without their common prefix {pre})")
+    header, rows = lines[i + 1], lines[i + 2:i + 5]
+    assert header.split()[:2] == ["layer", "op"]
+    col = header.index(" op ") + 1
+    assert [r[:col].rstrip() for r in rows] == [
+        "  layer.0/attention/self/query/MatMul",
+        "  layer.1/output/dense/MatMul",
+        "  ..." + ("layer.1/" + "very_long_module_name/" * 3 +
+                   "MatMul")[-41:]]
+    assert all(r[col:].startswith("MatMul ") for r in rows), rows
+    report = _json(tmp_path / "p.qcpkg/report.json")
+    assert [l["name"] for l in report["layers"]] == names
+
+
 def test_ptx_kernels(mlp_package, tmp_path):
     pkg = mlp_package.pkg
     r = _json(pkg / "report.json")
