@@ -672,6 +672,14 @@ def test_propagate_scales_is_exact(tmp_path, name, fmt):
         assert any("qc.transpose" in l for l in moved), graphs[1]
 
 
+def _dyn_codec(fmt):
+    """(qmax, the code rounding as a function of x / s) of int8 or fp8."""
+    if fmt == "int8":
+        return 127, lambda v: np.clip(np.rint(v), -128, 127)
+    return 448, lambda v: np.clip(v, -448, 448).astype(
+        ml_dtypes.float8_e4m3fn).astype(F32)
+
+
 def _dyn_ref(x, qmax, cast):
     """F31: per-row s = max(max|x| / qmax, 2^-126); codes cast(x / s)."""
     s = np.maximum((np.abs(x).max(axis=-1, keepdims=True) / F32(qmax))
@@ -697,13 +705,7 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
     pkg = quantc.compile(tmp_path / "eye.onnx", calib, format=fmt, targets=(),
                          output=tmp_path / "p.qcpkg", activations="dynamic")
     y = pkg.run({"x": x})["y"]
-    if fmt == "int8":
-        qmax = 127
-        cast = lambda v: np.clip(np.rint(v), -128, 127)
-    else:
-        qmax = 448
-        cast = lambda v: np.clip(v, -448, 448).astype(
-            ml_dtypes.float8_e4m3fn).astype(F32)
+    qmax, cast = _dyn_codec(fmt)
     wd = (cast((w / (np.abs(w).max(axis=0) / F32(qmax)).astype(F32))
                .astype(F32)) *
           (np.abs(w).max(axis=0) / F32(qmax)).astype(F32)).astype(F32)
@@ -834,20 +836,8 @@ def depthwise_model(path, w, mult=1):
     """y = depthwise 1x1 conv of x [b, C, 1, 1] (group C, `mult` outputs
     per input channel): y[:, m] = x[:, m // mult] * w[m], one product per
     output, so quantized results are exact."""
-    m = len(w)
-    c = m // mult
-    g = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="dw",
-                          kernel_shape=[1, 1], group=c)], "dw",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                       ["b", c, 1, 1])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["b", m, 1, 1])],
-        initializer=[numpy_helper.from_array(w.reshape(m, 1, 1, 1), "w")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, str(path))
-    return path
+    return conv1x1_model(path, w.reshape(len(w), 1), len(w) // mult,
+                         size=1, name="dw")
 
 
 @pytest.mark.parametrize("fmt,asymmetric,per_channel", [
@@ -900,17 +890,17 @@ def test_depthwise_channel_scales_bit_exact(tmp_path, run_tool, check_ok,
     np.testing.assert_array_equal(got, want)
 
 
-def conv1x1_model(path, w, group):
-    """y = 1x1 conv of x [b, C, 2, 2] with weight w [M, C / group]."""
+def conv1x1_model(path, w, group, size=2, name="conv"):
+    """y = 1x1 conv of x [b, C, size, size] with weight w [M, C / group]."""
     m, cg = w.shape
     c = cg * group
     g = helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
-                          kernel_shape=[1, 1], group=group)], "conv",
+        [helper.make_node("Conv", ["x", "w"], ["y"], name=name,
+                          kernel_shape=[1, 1], group=group)], name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                       ["b", c, 2, 2])],
+                                       ["b", c, size, size])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       ["b", m, 2, 2])],
+                                       ["b", m, size, size])],
         initializer=[numpy_helper.from_array(w.reshape(m, cg, 1, 1), "w")])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     m.ir_version = 8
@@ -941,13 +931,7 @@ def test_dynamic_conv_scales_bit_exact(tmp_path, run_tool, check_ok, fmt,
     pkg = quantc.compile(model, {"x": x[:4]}, format=fmt, targets=(),
                          output=tmp_path / "p.qcpkg", activations="dynamic")
     y = pkg.run({"x": x})["y"]
-    if fmt == "int8":
-        qmax = 127
-        cast = lambda v: np.clip(np.rint(v), -128, 127)
-    else:
-        qmax = 448
-        cast = lambda v: np.clip(v, -448, 448).astype(
-            ml_dtypes.float8_e4m3fn).astype(F32)
+    qmax, cast = _dyn_codec(fmt)
     # Rows of the reference: an image, or an image's channel.
     xd = _dyn_ref(x.reshape(20 * c, 4) if depthwise else x.reshape(20, -1),
                   qmax, cast).reshape(x.shape)
