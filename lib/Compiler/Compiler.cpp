@@ -515,6 +515,11 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       so.asymmetric = opts.asymmetric;
       so.biasCorrection = biasCorrection;
       so.insertScales = opts.smoothInsertScales;
+      if (opts.progress)
+        so.progress = [&](const std::string &line) {
+          *opts.progress << "      " << line << "\n";
+          opts.progress->flush();
+        };
       FailureOr<std::vector<double>> alphas =
           qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
       if (failed(alphas))

@@ -4,6 +4,7 @@ what makes W8A8 with per-tensor activation scales work on a model whose
 LayerNorm outputs carry a few channels 20-60x larger than the rest."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -208,6 +209,14 @@ def test_inserted_scales_smooth_a_post_norm_block(tmp_path, run_tool,
         {"fc1", "fc2"}
     graph = (tmp_path / "ins.qcpkg/graph.mlir").read_text()
     assert graph.count("qc.div") == 2
+    # The alpha search says what it chose, group by group.
+    res, _ = compile_("search", "--smooth-insert-scales", "--smooth-alphas",
+                      "0.5,0.9")
+    found = re.findall(r"SmoothQuant: group (\d)/2 \((fc\d)\): "
+                       r"(alpha 0\.\d+|left unsmoothed), error \S+ "
+                       r"\(unsmoothed \S+\), [\d.]+ s", res.stderr)
+    assert [(g, n) for g, n, _ in found] == [("1", "fc1"), ("2", "fc2")], \
+        res.stderr
     assert ins["heldout_accuracy"]["rel_rms_error"] < \
         0.1 * plain["heldout_accuracy"]["rel_rms_error"]
     # The float function is kept.

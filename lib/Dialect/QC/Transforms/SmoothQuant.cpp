@@ -20,7 +20,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -378,6 +380,8 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
   FailureOr<std::vector<Tensor>> refOut = ref.run(inputs);
   if (failed(refOut))
     return failure();
+  size_t done = 0;
+  auto start = std::chrono::steady_clock::now();
   for (const Group &group : groups) {
     unsigned id = group.firstMatmul;
     // The group's matmuls quantized with smoothing by `a`, or without any
@@ -413,6 +417,25 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
     }
     if (std::optional<Group> g = find(fn, id); g && best >= 0)
       smoothGroup(*g, best);
+    if (o.progress) {
+      std::string name = getLayerName(group.consumers.front().op->getLoc());
+      o.progress(llvm::formatv(
+                     "SmoothQuant: group {0}/{1} ({2}{3}): {4}, error "
+                     "{5:e2} (unsmoothed {6:e2}), {7:f1} s",
+                     ++done, groups.size(), name.empty() ? "?" : name,
+                     group.consumers.size() > 1
+                         ? llvm::formatv(" and {0} more",
+                                         group.consumers.size() - 1)
+                               .str()
+                         : "",
+                     best >= 0 ? llvm::formatv("alpha {0}", best).str()
+                               : std::string("left unsmoothed"),
+                     bestErr, *unsmoothed,
+                     std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count())
+                     .str());
+    }
   }
   return success();
 }

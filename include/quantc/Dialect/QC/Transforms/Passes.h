@@ -206,6 +206,9 @@ struct SmoothQuantOptions {
   /// S6: tensors whose producer cannot absorb the factor get an inserted
   /// qc.div in front of their matmuls.
   bool insertScales = false;
+  /// The alpha search calls it with a line per group (which, its alpha,
+  /// the errors, time so far).
+  std::function<void(const std::string &)> progress;
 };
 mlir::LogicalResult smoothQuant(mlir::func::FuncOp fn,
                                 const SmoothQuantOptions &options,
