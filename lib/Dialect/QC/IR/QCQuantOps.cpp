@@ -4,6 +4,9 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <algorithm>
+#include <cmath>
+
 using namespace mlir;
 using namespace quantc::qc;
 
@@ -145,9 +148,28 @@ LogicalResult CastOp::verify() {
 /// An integer constant cast to another integer type: truncated or extended
 /// by the source's signedness, as ONNX Cast (C conversion) and the Executor.
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
-  auto a = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
   auto type = cast<RankedTensorType>(getType());
   auto to = dyn_cast<IntegerType>(type.getElementType());
+  // An f32 constant to a signed integer type (shape arithmetic done in
+  // float): truncated toward zero, NaN to 0, clamped to the type's range,
+  // as the Executor's cast.
+  if (auto f = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
+      f && to && f.getElementType().isF32() && !to.isUnsigned() &&
+      to.getWidth() >= 8 && f.getNumElements() <= (1 << 16) &&
+      type.hasStaticShape()) {
+    unsigned w = to.getWidth();
+    double lo = -std::ldexp(1.0, w - 1), hi = std::ldexp(1.0, w - 1) - 1;
+    return f.mapValues(to, [&](const APFloat &v) {
+      double d = v.convertToFloat();
+      if (d != d)
+        return APInt(w, 0);
+      d = std::trunc(d);
+      if (w == 64 && d >= 9223372036854775808.0)
+        return APInt::getSignedMaxValue(64);
+      return APInt(w, (int64_t)std::min(std::max(d, lo), hi), true);
+    });
+  }
+  auto a = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
   if (!a || !to || a.getNumElements() > (1 << 16) || to.getWidth() == 1 ||
       a.getElementType().isInteger(1) || !type.hasStaticShape())
     return {};

@@ -165,7 +165,11 @@ class QC_MathBinaryOp<string mnemonic, string desc, Type t = QC_MathNumTensor,
 
 // ONNX Pow-12+: the exponent may have another numeric type than the base;
 // the result has the base's type.
-def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_MathNumTensor>;
+def QC_PowOp : QC_MathBinaryOp<"pow", "lhs ^ rhs", QC_MathNumTensor> {
+  // f32 constants (an exporter's shape arithmetic, e.g. sqrt(positions) by
+  // pow 0.5) fold with the Executor's arithmetic.
+  let hasFolder = 1;
+}
 def QC_MaxOp : QC_MathBinaryOp<"max", "Elementwise maximum (NaN propagates)">;
 def QC_MinOp : QC_MathBinaryOp<"min", "Elementwise minimum (NaN propagates)">;
 
