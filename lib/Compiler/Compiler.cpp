@@ -228,8 +228,13 @@ layerTable(std::vector<std::array<std::string, 5>> rows) {
   }
   size_t width = kMinName;
   for (auto &r : rows) {
-    if (r[0].size() > kMaxName)
-      r[0] = "..." + r[0].substr(r[0].size() - (kMaxName - 3));
+    if (r[0].size() > kMaxName) {
+      // Its last bytes, from the start of a UTF-8 character.
+      size_t from = r[0].size() - (kMaxName - 3);
+      while (from < r[0].size() && (r[0][from] & 0xC0) == 0x80)
+        ++from;
+      r[0] = "..." + r[0].substr(from);
+    }
     width = std::max(width, r[0].size());
   }
   auto line = [&](const std::array<std::string, 5> &r) {

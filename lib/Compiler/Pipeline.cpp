@@ -441,6 +441,14 @@ void quantc::registerQuantcPasses() {
           o.latencyTokens = cl.latencyTokens;
           o.precisionCandidates = cl.candidates;
           o.raisePatterns = cl.raisePatterns;
+          // (The checks verifyQuantizePipelineOptions makes without a
+          // context: the rest are the passes' own.)
+          if (!o.smoothQuant && !o.smoothAlphas.empty())
+            return errorHandler("qc-quantize-pipeline: smooth-alphas applies "
+                                "with smooth-quant");
+          if (!o.smoothQuant && o.smoothInsertScales)
+            return errorHandler("qc-quantize-pipeline: smooth-insert-scales "
+                                "applies with smooth-quant");
           buildQuantizePipeline(pm, o);
           return success();
         },

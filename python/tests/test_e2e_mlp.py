@@ -212,7 +212,8 @@ def test_report_table_shortens_long_layer_names(tmp_path, check_ok):
     pre = "/model/model.0/auto_model/encoder/"
     names = [pre + "layer.0/attention/self/query/MatMul",
              pre + "layer.1/output/dense/MatMul",
-             pre + "layer.1/" + "very_long_module_name/" * 3 + "MatMul"]
+             pre + "layer.1/" + "very_long_module_name/" * 3 + "MatMul",
+             pre + "layer.1/" + "层" * 20 + "/MatMul"]
     nodes, inits, x = [], [], "x"
     for i, name in enumerate(names):
         w = rng.standard_normal((8, 8)).astype(np.float32)
@@ -234,6 +235,8 @@ def test_report_table_shortens_long_layer_names(tmp_path, check_ok):
     lines = res.stdout.splitlines()
     i = lines.index(f"  (layer names without their common prefix {pre})")
     header, rows = lines[i + 1], lines[i + 2:i + 5]
+    # A name cut inside a multi-byte character would not even decode.
+    assert lines[i + 5].startswith("  ...") and "层/MatMul" in lines[i + 5]
     assert header.split()[:2] == ["layer", "op"]
     col = header.index(" op ") + 1
     assert [r[:col].rstrip() for r in rows] == [
@@ -244,6 +247,10 @@ def test_report_table_shortens_long_layer_names(tmp_path, check_ok):
     assert all(r[col:].startswith("MatMul ") for r in rows), rows
     report = _json(tmp_path / "p.qcpkg/report.json")
     assert [l["name"] for l in report["layers"]] == names
+    import quantc  # its summary is the same text, decoded as UTF-8
+    pkg = quantc.compile(tmp_path / "paths.onnx", format="int8", targets=(),
+                         output=tmp_path / "py.qcpkg", calib_random=4)
+    assert "层/MatMul" in pkg.summary
 
 
 def test_ptx_kernels(mlp_package, tmp_path):

@@ -14,6 +14,8 @@
 // RUN: quant-opt %s --qc-quantize-pipeline="format=mxfp8 calib=%t.npz bias-correction=false" | FileCheck %s --check-prefix=NOBC
 // RUN: quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{random-samples=2 bias-correction})" | FileCheck %s --check-prefix=BARE
 // RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{random-samples=2 bias-correction=maybe})" 2>&1 | FileCheck %s --check-prefix=BCOPT
+// RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{format=int8 random-samples=2 smooth-insert-scales=true})" 2>&1 | FileCheck %s --check-prefix=SMOOTHOPT
+// RUN: not quant-opt %s --pass-pipeline="builtin.module(qc-quantize-pipeline{format=int8 random-samples=2 smooth-alphas=0.5})" 2>&1 | FileCheck %s --check-prefix=SMOOTHOPT2
 
 // CHECK-LABEL: func.func @main
 // CHECK: qc.quantize %arg0 {qc.input_stats = #qc.stats<min = -2.000000e+00 : f32, max = 3.000000e+00 : f32, absmax = 3.000000e+00 : f32>, scheme = #qc.scheme<f8E4M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>}
@@ -24,6 +26,8 @@
 // NOBC-NOT: qc.bias_corrected
 // BARE: qc.qmatmul {{.*}}qc.bias_corrected
 // BCOPT: qc-quantize-pipeline: bias-correction must be auto, true or false, not 'maybe'
+// SMOOTHOPT: qc-quantize-pipeline: smooth-insert-scales applies with smooth-quant
+// SMOOTHOPT2: qc-quantize-pipeline: smooth-alphas applies with smooth-quant
 // MXFP6: qc.quantize {{.*}}scheme = #qc.scheme<f6E2M3FN, scale = f8E8M0FNU, block = [1, 32], symmetric>
 // MXFP6: qc.qmatmul
 // NODATA: qc-calibrate needs calibration data

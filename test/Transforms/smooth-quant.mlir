@@ -108,3 +108,23 @@ func.func @input(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %0 = qc.matmul %x, %w {qc.lhs_channel_min = array<f32: -16.0, -4.0>, qc.lhs_channel_max = array<f32: 16.0, 4.0>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// A layer norm's mean (and inverse deviation) does not scale with its gain:
+// a matmul reading the mean (here of a last axis of one channel, K = 1)
+// is never smoothed by folding into the gain; with insert-scales it is
+// divided instead.
+// CHECK-LABEL: func.func @ln_mean
+// CHECK: arith.constant dense<2.000000e+00> : tensor<1xf32>
+// CHECK-NOT: qc.smooth_alpha
+// INS-LABEL: func.func @ln_mean
+// INS: %[[N:[^,]*]], %[[M:[^,]*]], %{{.*}} = qc.layer_norm %arg0, %[[G:[^ ]*]]
+// INS: qc.div %[[M]], %{{.*}} : (tensor<3x1xf32>, tensor<1xf32>) -> tensor<3x1xf32>
+func.func @ln_mean(%x: tensor<3x1xf32>) -> tensor<3x2xf32> {
+  %g = arith.constant dense<2.0> : tensor<1xf32>
+  %w = arith.constant dense<[[1.0, 0.5]]> : tensor<1x2xf32>
+  %n:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x1xf32>, tensor<1xf32>) -> (tensor<3x1xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
+  %0 = qc.matmul %n#1, %w {qc.lhs_channel_min = array<f32: -16.0>, qc.lhs_channel_max = array<f32: 16.0>} : (tensor<3x1xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace quantc::qc {
 #define GEN_PASS_DEF_QCSMOOTHQUANT
@@ -69,9 +70,10 @@ Value f32Constant(OpBuilder &b, Location loc, RankedTensorType type,
 /// per-channel range.
 struct Consumer {
   MatMulOp op;
-  std::vector<float> w; // [K, N] row-major
+  ElementsAttr weight; // read into w only when the group is smoothed
   int64_t n;
   ArrayRef<float> lo, hi;
+  std::vector<float> w; // [K, N] row-major
 };
 
 /// The index of the operand of `p` holding the gain that S1 divides by s,
@@ -106,6 +108,13 @@ int gainOperand(Operation *p, int64_t k, std::vector<float> &gain,
   return -1;
 }
 
+/// An alpha as the user wrote it (0.5, 0.625): the shortest form.
+std::string formatAlpha(double a) {
+  std::ostringstream os;
+  os << a;
+  return os.str();
+}
+
 /// A matmul S3 lets smoothing rescale: it reads `x` as its lhs (alone),
 /// with a constant f32 weight [K, N], per-channel statistics of its input,
 /// and is not smoothed yet.
@@ -123,10 +132,8 @@ std::optional<Consumer> consumerOf(Operation *user, Value x, int64_t k) {
       !wTy.getElementType().isF32() || !lo || !hi || lo.size() != k ||
       hi.size() != k)
     return std::nullopt;
-  Consumer c{mm, {}, wTy.getShape()[1], lo.asArrayRef(), hi.asArrayRef()};
-  if (failed(getConstantFloats(w, c.w)))
-    return std::nullopt;
-  return c;
+  return Consumer{mm, w, wTy.getShape()[1], lo.asArrayRef(), hi.asArrayRef(),
+                  {}};
 }
 
 /// The matmuls of `fn` in walk order: a group is named by the index of its
@@ -192,7 +199,10 @@ SmallVector<Group> groupsOf(func::FuncOp fn, bool insertScales,
     g.firstMatmul = mmIndex[g.consumers.front().op];
     std::vector<float> gain, bias;
     Operation *p = x.getDefiningOp();
-    g.fold = allQualify && p && isa<LayerNormOp, RmsNormOp, MulOp>(p) &&
+    // (Result 0: a layer norm's mean and inverse deviation do not scale
+    // with its gain.)
+    g.fold = allQualify && p && x == p->getResult(0) &&
+             isa<LayerNormOp, RmsNormOp, MulOp>(p) &&
              gainOperand(p, k, gain, bias) >= 0;
     if (g.fold || insertScales)
       groups.push_back(std::move(g));
@@ -202,11 +212,15 @@ SmallVector<Group> groupsOf(func::FuncOp fn, bool insertScales,
   return groups;
 }
 
-/// S1-S4 (S6) on group `g`, with migration strength `alpha`.
+/// S1-S4 (S6) on group `g`, with migration strength `alpha`; nothing
+/// changes if a weight's values cannot be read.
 void smoothGroup(Group &g, double alpha) {
   Value x = g.x;
   int64_t k = cast<RankedTensorType>(x.getType()).getShape().back();
   SmallVector<Consumer> &consumers = g.consumers;
+  for (Consumer &c : consumers)
+    if (failed(getConstantFloats(c.weight, c.w)))
+      return;
   // S1: s_j = max|X_j|^alpha / max|W_j|^(1 - alpha) over all consumers
   // (one factor for a tensor several projections read).
   std::vector<float> s(k, 1.0f);
@@ -428,7 +442,7 @@ LogicalResult quantc::qc::smoothQuant(func::FuncOp fn,
                                          group.consumers.size() - 1)
                                .str()
                          : "",
-                     best >= 0 ? llvm::formatv("alpha {0}", best).str()
+                     best >= 0 ? "alpha " + formatAlpha(best)
                                : std::string("left unsmoothed"),
                      bestErr, *unsmoothed,
                      std::chrono::duration<double>(
