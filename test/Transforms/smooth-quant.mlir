@@ -128,3 +128,25 @@ func.func @ln_mean(%x: tensor<3x1xf32>) -> tensor<3x2xf32> {
   %0 = qc.matmul %n#1, %w {qc.lhs_channel_min = array<f32: -16.0>, qc.lhs_channel_max = array<f32: 16.0>} : (tensor<3x1xf32>, tensor<1x2xf32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// A matmul already fused (qc-smooth-quant run by hand after
+// qc-fuse-epilogues): its new weight goes before the qc.fusion, whose body
+// must start with the matmul.
+// CHECK-LABEL: func.func @fused
+// CHECK: qc.layer_norm
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense<{{\[}}[4.000000e+00, -2.000000e+00], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
+// CHECK-NEXT: qc.fusion
+// CHECK-NEXT: qc.matmul %{{.*}}, %[[W]] {{.*}}qc.smooth_alpha
+func.func @fused(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %g = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %w = arith.constant dense<[[1.0, -0.5], [4.0, 2.0]]> : tensor<2x2xf32>
+  %n:3 = qc.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<3x2xf32>, tensor<2xf32>) -> (tensor<3x2xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
+  %f = qc.fusion : tensor<3x2xf32> {
+    %0 = qc.matmul %n#0, %w {qc.lhs_channel_min = array<f32: -4.0, -1.0>, qc.lhs_channel_max = array<f32: 16.0, 1.0>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+    %1 = qc.relu %0 : (tensor<3x2xf32>) -> tensor<3x2xf32>
+    qc.yield %1 : tensor<3x2xf32>
+  }
+  return %f : tensor<3x2xf32>
+}

@@ -285,7 +285,12 @@ void smoothGroup(Group &g, double alpha) {
       tmin = j ? std::min(tmin, lo[j]) : lo[j];
       tmax = j ? std::max(tmax, hi[j]) : hi[j];
     }
-    OpBuilder wb(c.op);
+    // The new weight goes before the function-level op holding the matmul
+    // (a qc.fusion's body starts with its anchor).
+    Operation *at = c.op;
+    while (at->getParentOp() && !isa<func::FuncOp>(at->getParentOp()))
+      at = at->getParentOp();
+    OpBuilder wb(at);
     Value old = c.op.getRhs();
     c.op.getRhsMutable().assign(f32Constant(
         wb, c.op.getLoc(), cast<RankedTensorType>(old.getType()), c.w));
