@@ -451,11 +451,15 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   // channel means); the pipeline below gets the explicit answer.
   bool biasCorrection = resolveBiasCorrection(pipelineOptions(opts));
   calibOpts->channelMeans = biasCorrection;
+  // Lines within a step (calibration batches, SmoothQuant groups),
+  // indented under it.
+  std::function<void(const std::string &)> subProgress;
   if (opts.progress)
-    calibOpts->progress = [&](const std::string &line) {
+    subProgress = [&](const std::string &line) {
       *opts.progress << "      " << line << "\n";
       opts.progress->flush();
     };
+  calibOpts->progress = subProgress;
   FailureOr<std::vector<Tensor>> floatOut = failure();
   std::vector<Tensor> holder;
   auto readCalibBatch = [&](size_t i) -> FailureOr<qc::CalibrationBatch> {
@@ -520,11 +524,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       so.asymmetric = opts.asymmetric;
       so.biasCorrection = biasCorrection;
       so.insertScales = opts.smoothInsertScales;
-      if (opts.progress)
-        so.progress = [&](const std::string &line) {
-          *opts.progress << "      " << line << "\n";
-          opts.progress->flush();
-        };
+      so.progress = subProgress;
       FailureOr<std::vector<double>> alphas =
           qc::parseAlphaList(unknown, opts.smoothAlphas, "--smooth-alphas");
       if (failed(alphas))

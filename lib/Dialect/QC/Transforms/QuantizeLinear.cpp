@@ -479,7 +479,6 @@ bool correctBias(RewriterBase &rewriter, Operation *op,
   return true;
 }
 
-
 /// The static scale and zero point of activation operand `i` from its
 /// calibrated range (F30): qc.{lhs,rhs}_range, else qc.{lhs,rhs}_stats.
 struct ActivationParams {
@@ -644,6 +643,14 @@ Value blockAbsMax(PatternRewriter &rewriter, Location loc, Value a,
                           rank - 1);
 }
 
+/// Whether F31 gives `x` one dynamic scale per sample (along axis 0): its
+/// reduction axis is unknown (< 0, a conv) or of dynamic extent, and axis 0
+/// is not that axis.
+bool perSampleScale(RankedTensorType xTy, int64_t reduceAxis) {
+  return (reduceAxis < 0 || xTy.isDynamicDim(reduceAxis)) &&
+         xTy.getRank() >= 2 && reduceAxis != 0;
+}
+
 /// quantize_linear -> dequantize_linear of `x` with symmetric scales computed
 /// from `x` at run time (F31): one per slice along `reduceAxis` (a matmul's
 /// per-token scales: the reduction axis of the lhs, rank - 1, or of the rhs,
@@ -661,7 +668,7 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   // never cross (a conv's image, a matmul's batch or row), so the scale
   // factors out of them and a sample's codes do not depend on the others
   // in its batch.
-  bool perSample = perTensor && rank >= 2 && reduceAxis != 0;
+  bool perSample = perSampleScale(xTy, reduceAxis);
   SmallVector<int64_t> axes, scaleShape;
   if (perSample) {
     axes = llvm::to_vector(llvm::seq<int64_t>(1, rank));
@@ -1137,7 +1144,7 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
         continue;
       if (isMatMul && !xTy.isDynamicDim(axis)) {
         block = {fmt.actBlock}; // 1 x actBlock; 0: whole K, per token
-      } else if (xTy.getRank() >= 2 && axis != 0) {
+      } else if (perSampleScale(xTy, axis)) {
         // One scale per sample, as dynamicFakeQuantize computes it.
         block.assign(xTy.getRank(), 0);
         block[0] = 1;
@@ -1447,7 +1454,6 @@ LogicalResult quantc::qc::quantizeLinearOp(Operation *op, StringRef format,
   PatternRewriter rewriter(op->getContext());
   return quantizeLinearOperation(rewriter, op, *fmt);
 }
-
 
 void quantc::qc::applyBiasCorrection(RewriterBase &rewriter, Operation *op,
                                      ArrayRef<float> delta,
