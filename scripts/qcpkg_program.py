@@ -400,6 +400,11 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # or a code to its f32 value: the Executor's castKernel.
         # bf16 travels as its 16-bit pattern; the Executor rounds to it
         # without saturating.
+        if src == "f32" and dst in CODE_DTYPE and dst not in FLOAT_CODES:
+            # f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero.
+            lo, hi = (-128, 127) if dst == "i8" else (0, 255)
+            v = np.where(np.isnan(x), np.float32(0), np.asarray(x, np.float32))
+            return np.trunc(np.clip(v, lo, hi)).astype(CODE_DTYPE[dst])
         if src == "f32":
             wide = dst == "bf16"
             return np.asarray(numerics.encode(np.asarray(x, np.float32), dst,
@@ -431,7 +436,14 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "dequantize_linear": dequantize_linear,
            # the Executor's maxNaN: NaN if either is, else x > y ? x : y
            "max": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
-                                        np.float32(np.nan), np.where(x > y, x, y))}
+                                        np.float32(np.nan), np.where(x > y, x, y)),
+           # minNaN likewise
+           "min": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
+                                        np.float32(np.nan), np.where(x < y, x, y)),
+           # x < lo ? lo : (x > hi ? hi : x), NaN kept
+           "clip": lambda lo, hi, x: np.where(x < lo, lo, np.where(x > hi, hi, x)),
+           # half to even
+           "round": np.rint}
     compares = {"less", "less_equal", "greater", "greater_equal", "equal"}
     pos = 0
 
@@ -444,7 +456,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # name[:0x<f32 bits of a parameter>](args),
         # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args), or
         # cast:<from>:<to>:s<saturate>(arg)
-        m = re.match(r"(\w+)(?::0x([0-9a-f]+)|:(\w+):a(\d+)(?::b(\d+))?"
+        m = re.match(r"(\w+)(?::0x([0-9a-f]+)(?::0x([0-9a-f]+))?"
+                     r"|:(\w+):a(\d+)(?::b(\d+))?"
                      r"|:(\w+):(\w+):s([01]))?\(", expr[pos:])
         if not m or m.group(1) not in ops:
             raise ProgramError(f"bad expr at {pos}: {expr}")
@@ -456,17 +469,17 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         if expr[pos] != ")":
             raise ProgramError(f"bad expr at {pos}: {expr}")
         pos += 1
-        if m.group(2):
-            args.insert(0, np.array([int(m.group(2), 16)], np.uint32)
-                        .view(np.float32)[0])
-        if m.group(3):
-            args[:0] = [m.group(3), int(m.group(4)), int(m.group(5) or 0)]
-        if m.group(6):
-            args[:0] = [m.group(6), m.group(7), int(m.group(8))]
+        # f32 parameters (by their bits) go first, in order.
+        args[:0] = [np.array([int(g, 16)], np.uint32).view(np.float32)[0]
+                    for g in (m.group(2), m.group(3)) if g]
+        if m.group(4):
+            args[:0] = [m.group(4), int(m.group(5)), int(m.group(6) or 0)]
+        if m.group(7):
+            args[:0] = [m.group(7), m.group(8), int(m.group(9))]
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
         if m.group(1) == "quantize_linear" or (
-                m.group(1) == "cast" and m.group(6) == "f32"):
+                m.group(1) == "cast" and m.group(7) == "f32"):
             return r  # codes
         return np.asarray(r, bool if m.group(1) in compares else np.float32)
 
@@ -647,13 +660,16 @@ class NumpyBackend:
                 m = np.where(np.isnan(rows).any(axis=0), np.float32(np.nan),
                              rows.max(axis=0))
             out[...] = m.astype(np.float32).reshape(out.shape)
-        elif k.startswith("reduce_max_"):
-            # Exact; a NaN in the row gives NaN (the Executor's maxNaN).
+        elif k.startswith(("reduce_max_", "reduce_min_")):
+            # Exact; a NaN in the row gives NaN (the Executor's maxNaN /
+            # minNaN).
             x, out = views[1], views[0]
             rows = reduce_rows(x, step, out.size)
+            is_min = k.startswith("reduce_min_")
             m = (np.where(np.isnan(rows).any(axis=-1), np.float32(np.nan),
-                          rows.max(axis=-1)) if rows.shape[1] else
-                 np.full(out.size, -np.inf, np.float32))
+                          rows.min(axis=-1) if is_min else rows.max(axis=-1))
+                 if rows.shape[1] else
+                 np.full(out.size, np.inf if is_min else -np.inf, np.float32))
             out[...] = m.astype(np.float32).reshape(out.shape)
         else:
             raise ProgramError(f"no model of kernel {k}")
@@ -821,9 +837,11 @@ def check_step(step, views, scalars, batch):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
-                       "reduce_mean_", "reduce_max_", "attention_")):
+                       "reduce_mean_", "reduce_max_", "reduce_min_",
+                       "attention_")):
         x = views[len(output_positions(step))]
-        rows = views[0].size if k.startswith(("reduce_mean_", "reduce_max_")) else \
+        rows = views[0].size if k.startswith(
+            ("reduce_mean_", "reduce_max_", "reduce_min_")) else \
             x.size // max(x.shape[-1], 1)
         ok = scalars == [rows] and threads >= rows
     else:

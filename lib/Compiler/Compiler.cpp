@@ -990,8 +990,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       os << "one symmetric scale per 1x128 block along K, computed at run "
             "time)\n";
     else if (opts.activations == "dynamic")
-      os << "symmetric scales computed at run time, one per token for "
-            "matmuls, one per image for convs (and channel for depthwise ones))\n";
+      os << (opts.asymmetric && opts.format == "int8" ? "asymmetric"
+                                                      : "symmetric")
+         << " scales computed at run time, one per token for matmuls, one "
+            "per image for convs (and channel for depthwise ones))\n";
     else
       os << "one static "
          << (opts.asymmetric && opts.format == "int8" ? "asymmetric"

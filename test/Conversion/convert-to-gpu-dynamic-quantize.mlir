@@ -5,7 +5,7 @@
 // of 128, a partial last block; per-token int8 scales alike (one block per
 // row). docs/Kernels.md, "The other kernels of a GPU program".
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s
-// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=INT8
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic asymmetric=false},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=INT8
 
 // K = 64 < 128: one reduce_max over the row.
 // CHECK-LABEL: func.func @main

@@ -4,8 +4,9 @@
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{asymmetric=false}))" 2>/dev/null | FileCheck %s --check-prefix=SYM
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8}))" 2>/dev/null | FileCheck %s --check-prefix=FP8
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4}))" 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>/dev/null | FileCheck %s --check-prefix=DYN
-// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic depthwise-channel-scales=false}))" 2>/dev/null | FileCheck %s --check-prefix=DWPT
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic asymmetric=false}))" 2>/dev/null | FileCheck %s --check-prefix=DYN
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic}))" 2>/dev/null | FileCheck %s --check-prefix=ADYN
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=dynamic asymmetric=false depthwise-channel-scales=false}))" 2>/dev/null | FileCheck %s --check-prefix=DWPT
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{activations=sometimes}))" 2>&1 | FileCheck %s --check-prefix=BADACT
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=dynamic}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
 // RUN: not quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int4-g128 activations=static}))" 2>&1 | FileCheck %s --check-prefix=W4STATIC
@@ -51,6 +52,29 @@
 // DYN: %[[Q:.*]] = qc.quantize_linear %arg0, %[[S]] {block_size = 2 : i64} : (tensor<3x2xf32>, tensor<3x1xf32>) -> tensor<3x2xi8>
 // DYN: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]] {block_size = 2 : i64}
 // DYN: qc.matmul %[[X]], %{{.*}} {qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [0], symmetric>
+// Asymmetric (int8's default): per token lo = min(min x, 0), hi = max(max
+// x, 0), s = max((hi - lo) / 255, 2^-126), z = rne(clip(-128 - lo / s,
+// -128, 127)) cast to i8, the same blocked quantize with z.
+// ADYN-LABEL: func.func @matmul
+// ADYN-DAG: %[[QMIN:.*]] = arith.constant dense<-1.280000e+02> : tensor<f32>
+// ADYN-DAG: %[[TINY:.*]] = arith.constant dense<1.17549435E-38> : tensor<f32>
+// ADYN-DAG: %[[RANGE:.*]] = arith.constant dense<2.550000e+02> : tensor<f32>
+// ADYN-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<f32>
+// ADYN: %[[RMIN:.*]] = qc.reduce_min %arg0 {axes = array<i64: 1>, keepdims = true} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+// ADYN: %[[LO:.*]] = qc.min %[[RMIN]], %[[ZERO]]
+// ADYN: %[[RMAX:.*]] = qc.reduce_max %arg0 {axes = array<i64: 1>, keepdims = true} : (tensor<3x2xf32>) -> tensor<3x1xf32>
+// ADYN: %[[HI:.*]] = qc.max %[[RMAX]], %[[ZERO]]
+// ADYN: %[[W:.*]] = qc.sub %[[HI]], %[[LO]]
+// ADYN: %[[D:.*]] = qc.div %[[W]], %[[RANGE]]
+// ADYN: %[[S:.*]] = qc.max %[[D]], %[[TINY]]
+// ADYN: %[[T:.*]] = qc.div %[[LO]], %[[S]]
+// ADYN: %[[ZF:.*]] = qc.sub %[[QMIN]], %[[T]]
+// ADYN: %[[ZC:.*]] = qc.clip %[[ZF]] {max = 1.270000e+02 : f32, min = -1.280000e+02 : f32}
+// ADYN: %[[ZR:.*]] = qc.round %[[ZC]]
+// ADYN: %[[Z:.*]] = qc.cast %[[ZR]] : (tensor<3x1xf32>) -> tensor<3x1xi8>
+// ADYN: %[[Q:.*]] = qc.quantize_linear %arg0, %[[S]], %[[Z]] {block_size = 2 : i64} : (tensor<3x2xf32>, tensor<3x1xf32>, tensor<3x1xi8>) -> tensor<3x2xi8>
+// ADYN: %[[X:.*]] = qc.dequantize_linear %[[Q]], %[[S]], %[[Z]] {block_size = 2 : i64}
+// ADYN: qc.matmul %[[X]], %{{.*}} {qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [0], asymmetric>
 // BADACT: activations must be static, dynamic or none, got 'sometimes'
 // bf16: weights as bf16 constants (round to nearest even) behind a cast,
 // activations cast to bf16 and back; no scales, no calibration.
@@ -72,6 +96,12 @@
 // DYN: %[[S:.*]] = qc.max %[[D]], %{{.*}} : (tensor<1xf32>, tensor<f32>) -> tensor<1xf32>
 // DYN: qc.quantize_linear %arg0, %[[S]] {axis = 0 : i64} : (tensor<1x1x2x2xf32>, tensor<1xf32>) -> tensor<1x1x2x2xi8>
 // DYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 0, 0, 0], symmetric>
+// ADYN-LABEL: func.func @conv
+// ADYN: qc.reduce_min %arg0 {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<1xf32>
+// ADYN: qc.reduce_max %arg0 {axes = array<i64: 1, 2, 3>, keepdims = false} : (tensor<1x1x2x2xf32>) -> tensor<1xf32>
+// ADYN: %[[Z:.*]] = qc.cast %{{.*}} : (tensor<1xf32>) -> tensor<1xi8>
+// ADYN: qc.quantize_linear %arg0, %{{.*}}, %[[Z]] {axis = 0 : i64} : (tensor<1x1x2x2xf32>, tensor<1xf32>, tensor<1xi8>) -> tensor<1x1x2x2xi8>
+// ADYN: qc.conv {{.*}}qc.act_dynamic, qc.act_scheme = #qc.scheme<i8, scale = f32, block = [1, 0, 0, 0], asymmetric>
 // W4STATIC: format 'int4-g128' quantizes weights only (W4A16): use activations=none
 // Weight-only: the weight's DQ, no activation quantize_linear.
 // W8A16-LABEL: func.func @matmul

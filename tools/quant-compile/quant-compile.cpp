@@ -156,8 +156,9 @@ static cl::opt<std::string> precisionCandidates(
 static cl::opt<std::string> activations(
     "activations",
     cl::desc("Static-scale formats: static (int8, fp8 default), dynamic "
-             "(symmetric per-token scales computed at run time) or none "
-             "(weight-only W8A16; int4-g128 is always W4A16)"),
+             "(per-token scales computed at run time; int8: asymmetric "
+             "unless --symmetric-activations) or none (weight-only W8A16; "
+             "int4-g128 is always W4A16)"),
     cl::cat(cat));
 static cl::opt<std::string> evalPath(
     "eval",

@@ -54,6 +54,8 @@ quantc::detail::linearQuantLayout(Operation *op) {
 ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
   if (auto rm = dyn_cast<qc::ReduceMeanOp>(op))
     return rm.getAxes();
+  if (auto rm = dyn_cast<qc::ReduceMinOp>(op))
+    return rm.getAxes();
   return cast<qc::ReduceMaxOp>(op).getAxes();
 }
 
@@ -519,6 +521,15 @@ Value maxNaN(KernelEmitter &e, Value x, Value y) {
                   e.select(gt, x, y));
 }
 
+/// The Executor's minNaN for f32: NaN if either is NaN, else x < y ? x : y.
+Value minNaN(KernelEmitter &e, Value x, Value y) {
+  using P = arith::CmpFPredicate;
+  Value nan = arith::CmpFOp::create(e.b, e.loc, P::UNO, x, y);
+  Value lt = arith::CmpFOp::create(e.b, e.loc, P::OLT, x, y);
+  return e.select(nan, e.f32c(std::numeric_limits<float>::quiet_NaN()),
+                  e.select(lt, x, y));
+}
+
 /// Blocked (block_size > 0) quantize/dequantize: operand k (scale, zero
 /// point) has the data's shape but ceil(dim / block) along `axis`.
 struct BlockedParam {
@@ -823,6 +834,28 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
             .Case([&](qc::MaxOp) { return maxNaN(e, in(0), in(1)); })
+            .Case([&](qc::MinOp) { return minNaN(e, in(0), in(1)); })
+            .Case([&](qc::ClipOp c) {
+              // x < lo ? lo : (x > hi ? hi : x), NaN kept (the Executor's
+              // clip); an absent bound does not clip.
+              using P = arith::CmpFPredicate;
+              Value x = in(0), r = x;
+              if (c.getMax())
+                r = e.select(arith::CmpFOp::create(
+                                 b, loc, P::OGT, x,
+                                 e.f32c(c.getMax()->convertToFloat())),
+                             e.f32c(c.getMax()->convertToFloat()), r);
+              if (c.getMin())
+                r = e.select(arith::CmpFOp::create(
+                                 b, loc, P::OLT, x,
+                                 e.f32c(c.getMin()->convertToFloat())),
+                             e.f32c(c.getMin()->convertToFloat()), r);
+              return r;
+            })
+            .Case([&](qc::RoundOp) {
+              // Half to even (the Executor's nearbyint): cvt.rni.
+              return LLVM::RoundEvenOp::create(b, loc, in(0)).getResult();
+            })
             .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
                   qc::GreaterEqualOp, qc::EqualOp>([&](Operation *cmp) {
               return compareValues(e, cmp, in(0), in(1));
@@ -853,6 +886,27 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               }
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
+              if (to.isSignlessInteger(8) || to.isUnsignedInteger(8)) {
+                // f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero
+                // (the Executor's castKernel; clamping first truncates the
+                // same).
+                using P = arith::CmpFPredicate;
+                bool isSigned = to.isSignlessInteger(8);
+                Value lo = e.f32c(isSigned ? -128.0f : 0.0f);
+                Value hi = e.f32c(isSigned ? 127.0f : 255.0f);
+                Value x = in(0);
+                Value v = e.select(
+                    arith::CmpFOp::create(b, loc, P::UNO, x, x), e.f32c(0.0f),
+                    x);
+                v = e.select(arith::CmpFOp::create(b, loc, P::OLT, v, lo), lo,
+                             v);
+                v = e.select(arith::CmpFOp::create(b, loc, P::OGT, v, hi), hi,
+                             v);
+                return arith::TruncIOp::create(
+                           b, loc, e.i8,
+                           arith::FPToSIOp::create(b, loc, e.i32, v))
+                    .getResult();
+              }
               if (from.isF32())
                 return arith::TruncIOp::create(
                            b, loc, e.i8,
@@ -1650,7 +1704,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return buildAttentionKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     n = 1; // the trailing reduced dims
     for (int64_t a : quantc::detail::reduceAxes(op))
       n *= in.getDimSize(a < 0 ? a + in.getRank() : a);
@@ -1689,7 +1743,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   }
   Value base = e.mul(k->gid, e.c64(n));
   std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     // Reduced axes anywhere but the batch: the output's coordinates give
     // the base of its input elements, the reduced coordinates (row-major,
     // the Executor's accumulation order) the rest. With trailing axes this
@@ -1782,20 +1836,22 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
-  if (isa<qc::ReduceMaxOp>(op)) {
-    // The row's max in order from -inf, a NaN anywhere giving NaN (the
-    // Executor's maxNaN; its f64 accumulator holds only f32 values).
+  if (isa<qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
+    // The row's max (min) in order from -inf (+inf), a NaN anywhere giving
+    // NaN (the Executor's maxNaN / minNaN; its f64 accumulator holds only
+    // f32 values).
+    bool isMin = isa<qc::ReduceMinOp>(op);
+    float inf = std::numeric_limits<float>::infinity();
     Value Y = entry.getArgument(0), X = entry.getArgument(1);
-    auto loop = scf::ForOp::create(
-        b, loc, e.c64(0), e.c64(n), e.c64(1),
-        ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
+                                   ValueRange{e.f32c(isMin ? inf : -inf)});
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
+      Value acc = loop.getRegionIterArgs()[0];
+      Value x = loadF32(e, X, at(loop.getInductionVar()));
       scf::YieldOp::create(
-          b, loc,
-          ValueRange{maxNaN(e, loop.getRegionIterArgs()[0],
-                            loadF32(e, X, at(loop.getInductionVar())))});
+          b, loc, ValueRange{isMin ? minNaN(e, acc, x) : maxNaN(e, acc, x)});
     }
     storeF32(e, Y, k->gid, loop.getResult(0));
     return finishKernel(b, *k);

@@ -42,7 +42,8 @@ bool isChainOpKind(Operation *op) {
              qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
              qc::GreaterOp, qc::GreaterEqualOp, qc::EqualOp,
              qc::QuantizeLinearOp, qc::DequantizeLinearOp, qc::MaxOp,
-             qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp>(op);
+             qc::MinOp, qc::ClipOp, qc::RoundOp, qc::CastOp, qc::SiluOp,
+             qc::GeluOp, qc::HardSwishOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -138,11 +139,13 @@ bool isElementwise(Operation *op) {
     return isLinearQuantChainOp(op, out);
   if (auto c = dyn_cast<qc::CastOp>(op)) {
     // f32 to a float code and back (NVFP4's e4m3 block scales), or to
-    // bf16 and back (the bf16 format).
+    // bf16 and back (the bf16 format); f32 to i8/ui8 (a run-time zero
+    // point, F31).
     Type from = elementTypeOf(c.getInput());
     Type to = out.getElementType();
+    bool int8 = to.isSignlessInteger(8) || to.isUnsignedInteger(8);
     return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
-           ((from.isF32() && (isMiniFloat(to) || to.isBF16())) ||
+           ((from.isF32() && (isMiniFloat(to) || to.isBF16() || int8)) ||
             ((isMiniFloat(from) || from.isBF16()) && to.isF32()));
   }
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
@@ -223,7 +226,7 @@ bool isRowOp(Operation *op) {
       in.isDynamicDim(in.getRank() - 1))
     return false;
   int64_t last = in.getRank() - 1;
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     // Over any axes with static sizes but the batch (dimension 0); a
     // thread per output walks its reduced elements in row-major order.
     SmallVector<int64_t> axes;
@@ -405,7 +408,7 @@ std::string unsupportedReason(Operation *op) {
                : name + " (f32, rank >= 2 only so far)";
   }
   if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
-          qc::ReduceMaxOp, qc::AttentionOp>(op))
+          qc::ReduceMaxOp, qc::ReduceMinOp, qc::AttentionOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -1113,10 +1116,17 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     for (auto [j, op] : llvm::enumerate(ops)) {
       os << op->getName().getStringRef() << op->getAttrDictionary() << "(";
       std::string expr = op->getName().stripDialect().str();
+      auto bits = [](float f) {
+        return llvm::formatv(":{0:x}", llvm::bit_cast<uint32_t>(f)).str();
+      };
       if (auto bn = dyn_cast<qc::BatchNormOp>(op))
-        expr += llvm::formatv(":{0:x}", llvm::bit_cast<uint32_t>(
-                                            bn.getEpsilon().convertToFloat()))
-                    .str();
+        expr += bits(bn.getEpsilon().convertToFloat());
+      if (auto c = dyn_cast<qc::ClipOp>(op)) {
+        // :<min bits>:<max bits>, an absent bound as -inf / +inf.
+        float inf = std::numeric_limits<float>::infinity();
+        expr += bits(c.getMin() ? c.getMin()->convertToFloat() : -inf);
+        expr += bits(c.getMax() ? c.getMax()->convertToFloat() : inf);
+      }
       if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op)) {
         // :<codes type>:a<axis>, e.g. quantize_linear:i8:a1(in0,in1,in2).
         quantc::detail::LinearQuantLayout l =
@@ -1278,6 +1288,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
                        : quantc::detail::isBatchReduce(op)               ? "batch_max_"
                        : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
+                       : isa<qc::ReduceMinOp>(op)        ? "reduce_min_"
                                                          : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
@@ -1678,7 +1689,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // One thread per row: (outputs..., inputs..., rows).
       auto in = cast<RankedTensorType>(s.inputs[0].getType());
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
-      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(s.ops.front())
+      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
+                        s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
       for (Value v : s.outputs)
@@ -1839,7 +1851,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                 {"block", static_cast<int64_t>(q.getBlockSize())},
                 {"dequantized", isa<qc::DequantizeLinearOp>(s.ops.back())}});
     }
-    if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp>(first)) {
+    if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
       int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
       SmallVector<int64_t> axes;
       for (int64_t a : quantc::detail::reduceAxes(first))

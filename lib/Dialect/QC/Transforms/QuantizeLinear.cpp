@@ -43,7 +43,7 @@ struct LinearFormat {
   int64_t weightBlock;                // 0: one scale per output channel
   bool activations;                   // false: weight-only (W8A16, W4A16)
   bool asymmetric;                    // int8 activations with a zero point
-  bool dynamic = false; // per-token scales computed at run time (symmetric)
+  bool dynamic = false; // per-token scales computed at run time (F31)
   // fp8-1x128 (DeepSeek-V3): weight scales per weightBlock x weightBlock
   // block of [K, N] (F27), activation scales per 1 x actBlock block along K
   // computed at run time; matmuls with constant weights only.
@@ -164,7 +164,6 @@ std::optional<LinearFormat> getLinearFormat(MLIRContext *ctx, StringRef name,
       return fail("format '" + name +
                   "' quantizes weights only (W4A16): use activations=none");
     f.dynamic = true;
-    f.asymmetric = false;
   } else if (!activations.empty()) {
     return fail("activations must be static, dynamic or none, got '" +
                 activations + "'");
@@ -651,8 +650,9 @@ bool perSampleScale(RankedTensorType xTy, int64_t reduceAxis) {
          xTy.getRank() >= 2 && reduceAxis != 0;
 }
 
-/// quantize_linear -> dequantize_linear of `x` with symmetric scales computed
-/// from `x` at run time (F31): one per slice along `reduceAxis` (a matmul's
+/// quantize_linear -> dequantize_linear of `x` with scales computed from `x`
+/// at run time (F31; asymmetric int8 with a zero point per slice where
+/// `fmt.asymmetric`, else symmetric): one per slice along `reduceAxis` (a matmul's
 /// per-token scales: the reduction axis of the lhs, rank - 1, or of the rhs,
 /// rank - 2), s = max(max|x| / qmax, FLT_MIN) so an all-zero slice gives
 /// zero codes. `reduceAxis` < 0 or of dynamic extent: one scale per sample
@@ -692,13 +692,43 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
     scaleShape[reduceAxis] = llvm::divideCeil(xTy.getDimSize(reduceAxis), block);
   }
   auto sTy = RankedTensorType::get(scaleShape, rewriter.getF32Type());
+  int64_t axis = perSample ? 0 : perTensor ? 1 : reduceAxis;
+  bool keep = !perTensor && !perSample;
+  if (fmt.asymmetric && !blocked) {
+    // F31 asymmetric (int8): the slice's [min, max] widened to include 0,
+    // s = max((hi - lo) / 255, FLT_MIN), z = rne(clamp(-128 - lo / s,
+    // -128, 127)): F30's rule per slice, as ONNX DynamicQuantizeLinear
+    // computes it per tensor (uint8, shifted by 128).
+    auto cst = [&](float v) { return f32Constant(rewriter, loc, {}, {v}); };
+    Value lo = MinOp::create(
+        rewriter, loc, sTy,
+        ReduceMinOp::create(rewriter, loc, sTy, x, axes, keep), cst(0.f));
+    Value hi = MaxOp::create(
+        rewriter, loc, sTy,
+        ReduceMaxOp::create(rewriter, loc, sTy, x, axes, keep), cst(0.f));
+    Value s = DivOp::create(rewriter, loc, sTy,
+                            SubOp::create(rewriter, loc, sTy, hi, lo),
+                            cst(255.f));
+    s = MaxOp::create(rewriter, loc, sTy, s,
+                      cst(std::numeric_limits<float>::min()));
+    Value zf = SubOp::create(rewriter, loc, sTy, cst(-128.f),
+                             DivOp::create(rewriter, loc, sTy, lo, s));
+    zf = ClipOp::create(rewriter, loc, sTy, zf, rewriter.getF32FloatAttr(-128),
+                        rewriter.getF32FloatAttr(127));
+    zf = RoundOp::create(rewriter, loc, sTy, zf);
+    Value z = CastOp::create(rewriter, loc, sTy.clone(fmt.actType), zf, true);
+    auto q = QuantizeLinearOp::create(
+        rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x,
+        s, z, axis, block, true);
+    return DequantizeLinearOp::create(rewriter, loc, xTy, q.getResult(), s, z,
+                                      axis, block);
+  }
   Value a = AbsOp::create(rewriter, loc, xTy, x);
   Value amax;
   if (blocked) {
     amax = blockAbsMax(rewriter, loc, a, block);
   } else {
-    amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes,
-                               !perTensor && !perSample);
+    amax = ReduceMaxOp::create(rewriter, loc, sTy, a, axes, keep);
   }
   float qmax = static_cast<float>(nx::getFormatInfo(fmt.actElem).maxFinite);
   Value s = DivOp::create(rewriter, loc, sTy, amax,
@@ -706,7 +736,6 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
   s = MaxOp::create(rewriter, loc, sTy, s,
                     f32Constant(rewriter, loc, {},
                                 {std::numeric_limits<float>::min()}));
-  int64_t axis = perSample ? 0 : perTensor ? 1 : reduceAxis;
   auto q = QuantizeLinearOp::create(
       rewriter, loc, RankedTensorType::get(xTy.getShape(), fmt.actType), x, s,
       Value(), axis, block, true);
@@ -1152,7 +1181,8 @@ LogicalResult quantizeOperands(PatternRewriter &rewriter, Operation *op,
     }
     attrs.push_back(rewriter.getNamedAttr(
         "qc.act_scheme",
-        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), block, true)));
+        SchemeAttr::get(ctx, fmt.actType, rewriter.getF32Type(), block,
+                        !fmt.asymmetric)));
     attrs.push_back(
         rewriter.getNamedAttr("qc.act_dynamic", rewriter.getUnitAttr()));
   }

@@ -141,7 +141,8 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
     `format=fp8` (E4M3, symmetric) or `format=int4-g128` (weight-only int4,
     one scale per 128 along the reduction axis: W4A16). `activations=none`
     quantizes weights only (W8A16). `activations=dynamic` computes
-    symmetric activation scales at run time instead (F31): one per token
+    activation scales at run time instead (F31; int8 with a zero point per
+    slice unless `asymmetric=false`, fp8 symmetric): one per token
     (row of the reduction axis) for a matmul's lhs, one per column for an
     activation rhs, one per image for a conv (per image and channel for a
     depthwise conv, unless `depthwise-channel-scales=false`), one per
@@ -164,7 +165,8 @@ def QCQuantizeLinear : Pass<"qc-quantize-linear", "::mlir::func::FuncOp"> {
            "int8 activations with a zero point (min/max range) instead of "
            "symmetric">,
     Option<"activations", "activations", "std::string", /*default=*/"\"\"",
-           "static (int8, fp8), dynamic (symmetric per-token scales "
+           "static (int8, fp8), dynamic (per-token scales, int8 "
+           "asymmetric unless asymmetric=false, "
            "computed at run time) or none (weight-only W8A16; int4-g128's "
            "default and only choice)">,
     Option<"weightMethod", "weight-method", "std::string",
