@@ -51,9 +51,10 @@ the outputs and, for classifier-like outputs (last axis > 1), argmax
 agreement. "best" is the method with the lowest relative RMS error.
 Calibration time: ORT's quantize_static call vs quant-compile's process
 (import, calibration, quantization, accuracy run, package), best of 2.
-Also dynamic activations: quantc --activations dynamic (symmetric scales
-per token, per image for convs) against ORT's quantize_dynamic ("ort-dyn":
-uint8 per-tensor). On
+Also dynamic activations: quantc --activations dynamic (int8 scales and
+zero points per token, per image for convs: "dynamic"; symmetric scales
+with --symmetric-activations: "dynamic-sym") against ORT's
+quantize_dynamic ("ort-dyn": uint8 per-tensor). On
 models with depthwise convs, "quantc-pt" is quantc with
 --depthwise-channel-scales=false (one activation scale per tensor there
 too, as ORT; docs/Calibration.md Q4), "quantc-nobc" quantc with
@@ -549,12 +550,13 @@ def quantc_side(build, model, calib, test, work, extra=(), methods=None,
     res = {}
     if methods is None:
         methods = ("minmax", "percentile", "entropy", "mse") + \
-            (() if extra else ("dynamic",))
+            (() if extra else ("dynamic", "dynamic-sym"))
     for m in methods:
         pkg = work / f"q_{m}.qcpkg"
         times = []
         opt = (["--activations", "dynamic"] if m == "dynamic" else
-               ["--calib-method", m])
+               ["--activations", "dynamic", "--symmetric-activations"]
+               if m == "dynamic-sym" else ["--calib-method", m])
         for _ in range(runs):
             t0 = time.perf_counter()
             subprocess.run([qc, model, "--calib", calib, "-o", pkg,
@@ -571,7 +573,8 @@ def quantc_side(build, model, calib, test, work, extra=(), methods=None,
 
 
 def best(side):
-    ok = {k: v for k, v in side.items() if "rel_rms" in v and k != "dynamic"}
+    ok = {k: v for k, v in side.items()
+          if "rel_rms" in v and not k.startswith("dynamic")}
     return min(ok, key=lambda k: ok[k]["rel_rms"]) if ok else None
 
 
@@ -634,8 +637,9 @@ def main():
                       f"{'' if agree is None else f'{100 * agree:6.1f}%':>7} "
                       f"{v['calib_seconds']:8.2f}")
     print("* = best method of that engine on that model; 'dynamic': "
-          "activation scales computed at run time (quantc: symmetric per "
-          "token for matmuls, per image (and channel, depthwise) for convs; "
+          "activation scales computed at run time (quantc: int8 with a "
+          "zero point per token for matmuls, per image (and channel, "
+          "depthwise) for convs, 'dynamic-sym' symmetric; "
           "ORT quantize_dynamic: "
           "asymmetric uint8 per tensor), not counted as the best static "
           "method; minilm's argmax column: nearest-neighbour agreement of "

@@ -195,10 +195,12 @@ def test_decoder_program_matches_executor(name, check_ok, run_tool, tmp_path):
 @pytest.mark.parametrize("name,fmt,acts", [
     ("mlp", "int8", "static"), ("mlp", "fp8", "static"),
     ("cnn", "int8", "static"), ("cnn", "fp8", "static"),
-    ("cnn", "int8", "dynamic"), ("cnn", "fp8", "dynamic"),
-    ("gpt2", "int8", "static"), ("mlp", "int8", "dynamic"),
-    ("mlp", "fp8", "dynamic"), ("gpt2", "int8", "dynamic"),
-    ("llama", "fp8", "static"), ("llama", "fp8", "dynamic")])
+    ("cnn", "int8", "dynamic-sym"), ("cnn", "fp8", "dynamic"),
+    ("gpt2", "int8", "static"), ("mlp", "int8", "dynamic-sym"),
+    ("mlp", "fp8", "dynamic"), ("gpt2", "int8", "dynamic-sym"),
+    ("llama", "fp8", "static"), ("llama", "fp8", "dynamic"),
+    ("mlp", "int8", "dynamic"), ("cnn", "int8", "dynamic"),
+    ("gpt2", "int8", "dynamic")])
 def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
                                               run_tool, tmp_path):
     """int8 / fp8 packages (per-channel weights) as GPU programs:
@@ -207,7 +209,13 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     codes (the CNN's int8 codes move through its max-pool), f32 matmuls
     with a run-time batch; with dynamic per-token activations also the
     row's reduce_max, the scale's max(amax / qmax, tiny) chain and blocked
-    (one block per row) quantize/dequantize."""
+    (one block per row) quantize/dequantize ("dynamic-sym", and fp8); with
+    int8's asymmetric dynamic scales (F31's default) the slice's
+    reduce_min and reduce_max, the scale chain, the zero point's chain
+    (min, clip, round, the cast to i8) and Q -> DQ with both."""
+    asym = acts == "dynamic" and fmt == "int8"
+    sym_flag = ["--symmetric-activations"] if acts == "dynamic-sym" else []
+    acts = "dynamic" if acts == "dynamic-sym" else acts
     # Without bias correction in the decoders with dynamic scales: with it,
     # GPT-2's int8 program flips a code of the first token of its second
     # sequence (the sums' order, below), and attention carries that to
@@ -217,7 +225,7 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
                                          acts == "dynamic") else []
     paths, pkg, p, decoder = compile_example(
         name, tmp_path, check_ok, "--format", fmt, "--activations", acts,
-        *bc, target="sm_89")
+        *sym_flag, *bc, target="sm_89")
     qp.check_slot_plan(p)
     qp.check_order(p)
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
@@ -226,7 +234,17 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     # abs, max, scale and Q -> DQ in one dyn_qdq launch.
     dyn = [s for s in p["steps"] if s["kernel"].startswith("dyn_qdq_")]
     assert all(s["attrs"]["codes"] == codes for s in dyn), dyn
-    if acts == "dynamic":  # (the CNN's: its Gemm head and depthwise conv)
+    if asym:
+        # Nothing fused: the slice's min and max, then chains.
+        assert not dyn, dyn
+        kernels = [s["kernel"] for s in p["steps"]]
+        assert any(k.startswith("reduce_min_") for k in kernels), kernels
+        # z = cast(round(clip(-128 - lo / s, -128, 127))), the clip's
+        # bounds as f32 bits.
+        assert "cast:f32:i8:s1(round(clip:0xc3000000:0x42fe0000(sub(" \
+            in exprs, exprs
+        assert f"dequantize_linear:{codes}:a" in exprs, exprs
+    elif acts == "dynamic":  # (the CNN's: its Gemm head and depthwise conv)
         assert dyn, [s["kernel"] for s in p["steps"]]
         if name == "mlp":  # the first layer's K = 64: one block per row
             assert dyn[0]["attrs"]["block"] == 64, dyn[0]
@@ -244,10 +262,10 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         axes = [s["attrs"]["axes"] for s in p["steps"]
                 if s["kernel"].startswith("reduce_max_")]
         assert [2] in axes, axes
-    if acts == "dynamic" and name != "mlp":
+    if acts == "dynamic" and name != "mlp" and not asym:
         assert any(s["kernel"].startswith("reduce_max_") for s in p["steps"])
         assert "max(div(in0,in1),in2)" in exprs, exprs
-    if name == "cnn" and acts == "dynamic":
+    if name == "cnn" and acts == "dynamic" and not asym:
         # One scale per image (axis 0, the run-time batch), read by the
         # chain's Q -> DQ at each element's image; none over the batch.
         assert not any(s["kernel"].startswith("batch_max_")
@@ -956,7 +974,8 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     pkg = tmp_path / "mm.qcpkg"
     res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz",
                    "-o", pkg, "--no-cubin", "-q", "--format", fmt,
-                   "--activations", "dynamic", "--target", target)
+                   "--activations", "dynamic", "--target", target,
+                   "--symmetric-activations")  # (int8: the fused rule)
     assert res.returncode == 0, describe(res)
     p = json.loads((pkg / "manifest.json").read_text())["program"]
     kernels = [s["kernel"] for s in p["steps"]]
@@ -1046,8 +1065,10 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
     and scales for the wgmma GEMM, else the dequantized row. Each such step
     run by its compiled kernel on the host equals the numpy model on the
     same inputs bit for bit (y, mean, inverse std and the quantize)."""
+    # (int8: symmetric scales, the rule the row kernel fuses.)
+    sym = ["--symmetric-activations"] if fmt == "int8" else []
     paths, pkg, p, _ = compile_example("gpt2", tmp_path, check_ok, "--format",
-                                       fmt, "--activations", acts,
+                                       fmt, "--activations", acts, *sym,
                                        target=target)
     ln = [s for s in p["steps"] if s["kernel"].startswith("layer_norm_dq_")]
     # Two blocks x two layer norms, and the final one before the LM head.
@@ -1081,7 +1102,9 @@ def test_raised_ops_run_on_the_gpu(name, fmt, target, raise_, kernels,
     run by its compiled kernel on the host equals the numpy model bit for
     bit (attention within gpu_run_check's ATTN_TOL: the model sums its
     products in float64), and the program matches the Executor."""
-    acts = ["--activations", "dynamic"] if fmt == "int8" else []
+    # (int8: symmetric scales, which the row kernel fuses)
+    acts = (["--activations", "dynamic", "--symmetric-activations"]
+            if fmt == "int8" else [])
     paths, pkg, p, _ = compile_example(name, tmp_path, check_ok, "--format",
                                        fmt, "--raise-patterns", raise_, *acts,
                                        target=target)
@@ -1201,7 +1224,8 @@ def test_decomposed_rms_norm_is_one_row_kernel(fmt, target, prefix, check_ok,
     constants), with the next run-time quantize of the row fused where
     there is one. Each such step on the host equals the numpy model bit
     for bit, and the program the Executor."""
-    args = (["--format", "int8", "--activations", "dynamic"]
+    args = (["--format", "int8", "--activations", "dynamic",
+             "--symmetric-activations"]
             if fmt == "int8-dynamic" else ["--format", fmt])
     paths, pkg, p, _ = compile_example("llama", tmp_path, check_ok, *args,
                                        target=target)
@@ -1262,7 +1286,8 @@ def test_decomposed_rms_norm_gains_and_one_row(fmt, run_tool, tmp_path):
     data = rng.standard_normal((1, D)).astype(np.float32)
     np.savez(tmp_path / "in.npz", x=data)
     pkg = tmp_path / "rms.qcpkg"
-    args = (["--format", "int8", "--activations", "dynamic"]
+    args = (["--format", "int8", "--activations", "dynamic",
+             "--symmetric-activations"]
             if fmt == "int8-dynamic" else ["--format", fmt])
     res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz",
                    "-o", pkg, "--no-cubin", "-q", "--target", "sm_89", *args)

@@ -680,20 +680,34 @@ def _dyn_codec(fmt):
         ml_dtypes.float8_e4m3fn).astype(F32)
 
 
-def _dyn_ref(x, qmax, cast):
-    """F31: per-row s = max(max|x| / qmax, 2^-126); codes cast(x / s)."""
+def _dyn_ref(x, qmax, cast, asymmetric=False):
+    """F31 per row. Symmetric: s = max(max|x| / qmax, 2^-126), codes
+    cast(x / s). Asymmetric (int8): lo = min(min x, 0), hi = max(max x, 0),
+    s = max((hi - lo) / 255, 2^-126), z = rne(clip(-128 - lo / s, -128,
+    127)), codes clip(rne(x / s) + z, -128, 127), values (code - z) * s."""
+    tiny = F32(2.0 ** -126)
+    if asymmetric:
+        lo = np.minimum(x.min(axis=-1, keepdims=True), F32(0))
+        hi = np.maximum(x.max(axis=-1, keepdims=True), F32(0))
+        s = np.maximum(((hi - lo).astype(F32) / F32(255)).astype(F32), tiny)
+        z = np.rint(np.clip((F32(-128) - (lo / s).astype(F32)).astype(F32),
+                            -128, 127))
+        q = np.clip(np.rint((x / s).astype(F32)) + z, -128, 127)
+        return ((q - z).astype(F32) * s).astype(F32)
     s = np.maximum((np.abs(x).max(axis=-1, keepdims=True) / F32(qmax))
-                   .astype(F32), F32(2.0 ** -126))
+                   .astype(F32), tiny)
     return (cast((x / s).astype(F32)) * s).astype(F32)
 
 
-@pytest.mark.parametrize("fmt", ["int8", "fp8"])
-def test_dynamic_per_token_bit_exact(tmp_path, fmt):
-    """--activations dynamic (F31): one symmetric scale per row, computed at
-    run time. With an identity weight each output is one product
-    xd[m, n] * wd[n, n] (plus exact zeros), so the dequantized per-token
-    activations are checked bit for bit, an all-zero row included; the
-    calibration data (far wider) must not matter."""
+@pytest.mark.parametrize("fmt,asymmetric", [("int8", True), ("int8", False),
+                                            ("fp8", False)])
+def test_dynamic_per_token_bit_exact(tmp_path, fmt, asymmetric):
+    """--activations dynamic (F31): one scale per row (and, int8's default,
+    a zero point), computed at run time. With an identity weight each
+    output is one product xd[m, n] * wd[n, n] (plus exact zeros), so the
+    dequantized per-token activations are checked bit for bit, an all-zero
+    row and an all-positive one included; the calibration data (far
+    wider) must not matter."""
     k = 4
     w = np.eye(k, dtype=F32)
     matmul_model(tmp_path / "eye.onnx", w)
@@ -701,21 +715,29 @@ def test_dynamic_per_token_bit_exact(tmp_path, fmt):
     x = (rng.standard_normal((64, k)) *
          rng.uniform(1e-3, 1e3, (64, 1))).astype(F32)
     x[5] = 0
+    x[6] = np.abs(x[6]) + F32(1)  # zero point -128, no code wasted below
     calib = {"x": (rng.standard_normal((8, k)) * 1e4).astype(F32)}
     pkg = quantc.compile(tmp_path / "eye.onnx", calib, format=fmt, targets=(),
-                         output=tmp_path / "p.qcpkg", activations="dynamic")
+                         output=tmp_path / "p.qcpkg", activations="dynamic",
+                         asymmetric=asymmetric)
     y = pkg.run({"x": x})["y"]
     qmax, cast = _dyn_codec(fmt)
     wd = (cast((w / (np.abs(w).max(axis=0) / F32(qmax)).astype(F32))
                .astype(F32)) *
           (np.abs(w).max(axis=0) / F32(qmax)).astype(F32)).astype(F32)
-    want = (_dyn_ref(x, qmax, cast) * np.diag(wd)).astype(F32)
+    want = (_dyn_ref(x, qmax, cast, asymmetric) * np.diag(wd)).astype(F32)
     np.testing.assert_array_equal(y, want)
     assert not y[5].any()
+    if asymmetric:
+        # The non-negative row spends all 256 codes on [0, max]: within half
+        # of max / 255 (symmetric: half of max / 127).
+        xd6 = _dyn_ref(x[6:7], qmax, cast, True)
+        assert np.abs(xd6 - x[6:7]).max() <= x[6].max() / 255 / 2 * 1.0001
     layer = pkg.report["layers"][0]
     assert "calibration" not in layer
     assert layer["activation_scales"] == "dynamic"
-    assert "computed at run time" in pkg.summary
+    assert ("asymmetric scales computed at run time" in pkg.summary) == \
+        asymmetric
 
 
 @pytest.mark.parametrize("name,fmt", [("gpt2", "int8"), ("mlp", "fp8"),
@@ -908,10 +930,11 @@ def conv1x1_model(path, w, group, size=2, name="conv"):
     return path
 
 
-@pytest.mark.parametrize("fmt", ["int8", "fp8"])
+@pytest.mark.parametrize("fmt,asymmetric", [("int8", True), ("int8", False),
+                                            ("fp8", False)])
 @pytest.mark.parametrize("depthwise", [False, True])
 def test_dynamic_conv_scales_bit_exact(tmp_path, run_tool, check_ok, fmt,
-                                       depthwise):
+                                       asymmetric, depthwise):
     """F31 on convs: one dynamic scale per image (a window never leaves its
     image), or per image and channel for a depthwise conv (Q4's run-time
     form). With a diagonal 1x1 weight each output is one product xd * wd,
@@ -928,13 +951,15 @@ def test_dynamic_conv_scales_bit_exact(tmp_path, run_tool, check_ok, fmt,
     x = (rng.standard_normal((20, c, 2, 2)) * rng.uniform(1e-2, 1e2, (20, 1, 1, 1))
          * np.array([0.05, 1.0, 30.0], F32).reshape(1, c, 1, 1)).astype(F32)
     x[7] = 0
+    x[9] = np.abs(x[9])  # non-negative: zero point -128
     pkg = quantc.compile(model, {"x": x[:4]}, format=fmt, targets=(),
-                         output=tmp_path / "p.qcpkg", activations="dynamic")
+                         output=tmp_path / "p.qcpkg", activations="dynamic",
+                         asymmetric=asymmetric)
     y = pkg.run({"x": x})["y"]
     qmax, cast = _dyn_codec(fmt)
     # Rows of the reference: an image, or an image's channel.
     xd = _dyn_ref(x.reshape(20 * c, 4) if depthwise else x.reshape(20, -1),
-                  qmax, cast).reshape(x.shape)
+                  qmax, cast, asymmetric).reshape(x.shape)
     ws = (np.abs(diag) / F32(qmax)).astype(F32)
     wd = (cast((diag / ws).astype(F32)) * ws).astype(F32)
     want = (xd * wd.reshape(1, c, 1, 1)).astype(F32)

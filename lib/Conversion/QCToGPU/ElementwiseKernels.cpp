@@ -853,8 +853,21 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               return r;
             })
             .Case([&](qc::RoundOp) {
-              // Half to even (the Executor's nearbyint): cvt.rni.
-              return LLVM::RoundEvenOp::create(b, loc, in(0)).getResult();
+              // Half to even (the Executor's nearbyint): below 2^22 in
+              // magnitude (x + 1.5*2^23) - 1.5*2^23 with x's sign (-0.3
+              // gives -0); larger values, Inf and NaN are x itself.
+              using P = arith::CmpFPredicate;
+              Value x = in(0), magic = e.f32c(12582912.0f);
+              Value r = arith::SubFOp::create(
+                  b, loc, arith::AddFOp::create(b, loc, x, magic), magic);
+              r = bitcastF32(e, e.bor(bitcastI32(e, r),
+                                      e.band(bitcastI32(e, x),
+                                             e.c32(std::numeric_limits<int32_t>::min()))));
+              Value ax = bitcastF32(
+                  e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+              Value small = arith::CmpFOp::create(b, loc, P::OLT, ax,
+                                                  e.f32c(4194304.0f));
+              return e.select(small, r, x);
             })
             .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
                   qc::GreaterEqualOp, qc::EqualOp>([&](Operation *cmp) {
