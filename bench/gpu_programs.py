@@ -35,6 +35,8 @@ FORMATS = {  # name: quant-compile arguments
     "fp8": ["--format", "fp8"],
     "int8": ["--format", "int8"],
     "int8-dynamic": ["--format", "int8", "--activations", "dynamic"],
+    "int8-dynamic-sym": ["--format", "int8", "--activations", "dynamic",
+                         "--symmetric-activations"],
     "fp8-1x128": ["--format", "fp8-1x128"],
     "int4-g128": ["--format", "int4-g128"],
     "bf16": ["--format", "bf16"],

@@ -473,6 +473,135 @@ LogicalResult tile(Operation *o, Env &env) {
   return success();
 }
 
+/// The fill of a constant pad: a float (Float tensors) or an integer
+/// (Int tensors, and byte codes).
+struct PadFill {
+  float f = 0;
+  int64_t i = 0;
+};
+
+/// qc.pad / qc.dynamic_pad (S14): per dimension, each output index's input
+/// index (-1: the fill), then an odometer over the output.
+LogicalResult padTensor(Operation *op, const Tensor &a, ArrayRef<int64_t> pads,
+                        qc::PadMode mode, PadFill fill, Env &env) {
+  size_t rank = a.shape.size();
+  if (pads.size() != 2 * rank)
+    return op->emitError("pads has ")
+           << pads.size() << " entries, expected 2 x rank = " << 2 * rank;
+  SmallVector<int64_t> out;
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t n = a.shape[d], m = n + pads[d] + pads[rank + d];
+    if (std::abs(pads[d]) > kMaxRuntimeElements ||
+        std::abs(pads[rank + d]) > kMaxRuntimeElements)
+      return op->emitError("pad ") << pads[d] << ", " << pads[rank + d]
+                                   << " of dimension " << d << " is too large";
+    if (m < 0)
+      return op->emitError("pads remove more than the ")
+             << n << " elements of dimension " << d;
+    if (mode != qc::PadMode::constant && n == 0 && m > 0)
+      return op->emitError("mode ")
+             << qc::stringifyPadMode(mode) << " cannot pad the empty dimension "
+             << d;
+    out.push_back(m);
+  }
+  if (failed(checkRuntimeShape(op, out, "padded shape")) ||
+      failed(checkResult(op, out)))
+    return failure();
+  std::vector<std::vector<int64_t>> from(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t n = a.shape[d];
+    for (int64_t o = 0; o < out[d]; ++o) {
+      int64_t i = o - pads[d];
+      switch (mode) {
+      case qc::PadMode::constant:
+        if (i < 0 || i >= n)
+          i = -1;
+        break;
+      case qc::PadMode::edge:
+        i = std::clamp<int64_t>(i, 0, n - 1);
+        break;
+      case qc::PadMode::reflect:
+        if (n == 1) {
+          i = 0;
+        } else {
+          int64_t p = 2 * (n - 1);
+          i = ((i % p) + p) % p;
+          if (i >= n)
+            i = p - i;
+        }
+        break;
+      case qc::PadMode::wrap:
+        i = ((i % n) + n) % n;
+        break;
+      }
+      from[d].push_back(i);
+    }
+  }
+  Tensor r = makeLike(a, elementTypeOf(op->getResult(0)), out);
+  SmallVector<int64_t> st = stridesOf(a.shape), idx(rank, 0);
+  int64_t total = product(out);
+  for (int64_t lin = 0; lin < total; ++lin) {
+    int64_t src = 0;
+    bool isFill = false;
+    for (size_t d = 0; d < rank && !isFill; ++d) {
+      int64_t i = from[d][idx[d]];
+      isFill = i < 0;
+      src += i * st[d];
+    }
+    if (!isFill) {
+      copyEl(r, lin, a, src);
+    } else {
+      switch (r.kind) {
+      case Tensor::Kind::Float: r.f[lin] = fill.f; break;
+      case Tensor::Kind::Int: r.i[lin] = fill.i; break;
+      case Tensor::Kind::Bytes: r.bytes[lin] = static_cast<uint8_t>(fill.i); break;
+      }
+    }
+    for (int64_t d = (int64_t)rank - 1; d >= 0; --d) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+LogicalResult pad(Operation *o, Env &env) {
+  auto op = cast<qc::PadOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  PadFill fill;
+  if (std::optional<TypedAttr> v = op.getValue()) {
+    if (auto f = dyn_cast<FloatAttr>(*v))
+      fill.f = static_cast<float>(f.getValueAsDouble());
+    else if (auto i = dyn_cast<IntegerAttr>(*v))
+      fill.i = i.getType().isInteger(1) ? int64_t(i.getValue().getBoolValue())
+                                        : i.getValue().getSExtValue();
+    // Float codes held as bytes (f8, f4): 0 is the zero code in each.
+    if (a.kind == Tensor::Kind::Bytes && isa<FloatAttr>(*v) && fill.f != 0)
+      return op.emitError("fill value ")
+             << *v << " for " << elementTypeOf(op.getResult())
+             << " codes is not supported (only 0)";
+  }
+  return padTensor(op, a, op.getPads(), op.getMode(), fill, env);
+}
+
+LogicalResult dynamicPad(Operation *o, Env &env) {
+  auto op = cast<qc::DynamicPadOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  PadFill fill;
+  if (Value v = op.getValue()) {
+    const Tensor &t = env.get(v);
+    switch (t.kind) {
+    case Tensor::Kind::Float: fill.f = t.f[0]; break;
+    case Tensor::Kind::Int: fill.i = t.i[0]; break;
+    case Tensor::Kind::Bytes: fill.i = t.bytes[0]; break;
+    }
+  }
+  const std::vector<int64_t> &pads = env.get(op.getPads()).i;
+  return padTensor(op, a, pads, op.getMode(), fill, env);
+}
+
 LogicalResult range(Operation *o, Env &env) {
   auto op = cast<qc::RangeOp>(o);
   const Tensor &s = env.get(op.getStart()), &l = env.get(op.getLimit()),
@@ -610,6 +739,8 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::DynamicSplitOp::getOperationName(), dynamicSplit);
   registry.add(qc::ExpandOp::getOperationName(), expand);
   registry.add(qc::TileOp::getOperationName(), tile);
+  registry.add(qc::PadOp::getOperationName(), pad);
+  registry.add(qc::DynamicPadOp::getOperationName(), dynamicPad);
   registry.add(qc::RangeOp::getOperationName(), range);
   registry.add(qc::ConstantOfShapeOp::getOperationName(), constantOfShape);
   registry.add(qc::DynamicReshapeOp::getOperationName(), dynamicReshape);

@@ -274,6 +274,7 @@ test_split_equal_parts_default_axis test_split_variable_parts_1d
 test_split_variable_parts_2d test_split_variable_parts_default_axis
 test_split_zero_size_splits test_squeeze test_squeeze_negative_axes
 test_tile test_tile_precomputed test_unsqueeze_axis_0 test_unsqueeze_axis_1
+test_constant_pad test_edge_pad test_reflect_pad
 test_unsqueeze_axis_2 test_unsqueeze_axis_3 test_unsqueeze_negative_axes
 test_unsqueeze_three_axes test_unsqueeze_two_axes
 test_unsqueeze_unsorted_axes
@@ -289,6 +290,9 @@ pytorch-operator/test_operator_permute2 pytorch-operator/test_operator_repeat
 pytorch-operator/test_operator_repeat_dim_overflow
 pytorch-operator/test_operator_view pytorch-converted/test_Embedding
 pytorch-converted/test_Embedding_sparse pytorch-converted/test_PixelShuffle
+pytorch-operator/test_operator_pad pytorch-converted/test_ConstantPad2d
+pytorch-converted/test_ReflectionPad2d pytorch-converted/test_ReplicationPad2d
+pytorch-converted/test_ZeroPad2d
 """.split()
 
 
@@ -423,3 +427,150 @@ def test_conv_transpose_padding_attributes_are_checked(run_tool, tmp_path):
         assert res.returncode == 1
         assert ("strides and dilations must be >= 1 and output_padding >= 0"
                 in res.stderr), res.stderr
+
+
+# (id, opset, mode, pads as ONNX writes them, axes or None, fill, dtype)
+PAD_CASES = [
+    ("constant", 11, "constant", [0, 1, 2, 1, 0, 3], None, 0.0, np.float32),
+    ("constant_fill", 13, "constant", [1, 0, 0, 2, 1, 1], None, -2.5,
+     np.float32),
+    ("constant_crop", 13, "constant", [0, -1, 2, 0, 1, -2], None, 7.0,
+     np.float32),
+    ("edge", 13, "edge", [2, 0, 3, 1, 4, 0], None, 0.0, np.float32),
+    ("reflect", 13, "reflect", [1, 2, 0, 1, 1, 3], None, 0.0, np.float32),
+    # Pads of twice the dimension: the reflection repeats (numpy's rule).
+    ("reflect_wide", 13, "reflect", [0, 7, 9, 0, 6, 10], None, 0.0,
+     np.float32),
+    ("wrap", 19, "wrap", [1, 5, 2, 3, 0, 11], None, 0.0, np.float32),
+    ("axes", 18, "edge", [2, 1, 0, 3], [-1, 1], 0.0, np.float32),
+    ("int8_fill", 13, "constant", [1, 1, 0, 0, 2, 1], None, -128.0, np.int8),
+    ("int64_reflect", 13, "reflect", [1, 2, 1, 1, 2, 1], None, 0.0,
+     np.int64),
+    ("pad2_attrs", 2, "reflect", [0, 1, 2, 0, 1, 2], None, 0.0, np.float32),
+]
+ONNX_OF = {np.float32: F, np.int8: TensorProto.INT8, np.int64: I64}
+
+
+def _numpy_pad(x, pads, mode, fill, axes=None):
+    """ONNX Pad by numpy: crops first (negative pads), then np.pad; wrap is
+    numpy's wrap, reflect numpy's (even) reflect."""
+    r = x.ndim
+    full = [0] * (2 * r)
+    for k, a in enumerate(axes if axes is not None else range(r)):
+        full[a % r] = pads[k]
+        full[r + a % r] = pads[len(pads) // 2 + k]
+    sl = tuple(slice(max(-full[d], 0), x.shape[d] - max(-full[r + d], 0))
+               for d in range(r))
+    x = x[sl]
+    widths = [(max(full[d], 0), max(full[r + d], 0)) for d in range(r)]
+    if mode == "constant":
+        return np.pad(x, widths, mode="constant",
+                      constant_values=np.asarray(fill, x.dtype))
+    return np.pad(x, widths, mode={"edge": "edge", "reflect": "reflect",
+                                   "wrap": "wrap"}[mode])
+
+
+@pytest.mark.parametrize("case", PAD_CASES, ids=[c[0] for c in PAD_CASES])
+@pytest.mark.parametrize("runtime", [False, True])
+def test_pad_matches_numpy(case, runtime, tmp_path, check_ok):
+    """Pad (S14) in every mode, with negative pads (crops), pads wider than
+    the dimension (reflect, wrap), axes (opset 18), integer fills, and
+    Pad-2's attributes: constant pads become qc.pad, pads fed at run time
+    qc.dynamic_pad; both equal numpy's np.pad bit for bit, and ONNX
+    Runtime's where it runs the case."""
+    name, opset, mode, pads, axes, fill, dt = case
+    if runtime and opset < 11:
+        pytest.skip("Pad-2 takes its pads as an attribute")
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((2, 3, 4)) * 50).astype(dt)
+    et = ONNX_OF[dt]
+    inputs, inits, feeds = [_vi("x", list(x.shape), et)], [], {"x": x}
+    if opset < 11:
+        node = helper.make_node("Pad", ["x"], ["y"], mode=mode, pads=pads,
+                                value=fill)
+    else:
+        names = ["x", "p"]
+        if runtime:
+            inputs.append(_vi("p", [len(pads)], I64))
+            feeds["p"] = np.array(pads, np.int64)
+        else:
+            inits.append(_ints("p", pads))
+        if mode == "constant":
+            names.append("v")
+            inits.append(numpy_helper.from_array(np.array(fill, dt), "v"))
+        if axes is not None:
+            names += [""] * (3 - len(names)) + ["a"]
+            inits.append(_ints("a", axes))
+        node = helper.make_node("Pad", names, ["y"], mode=mode)
+    if runtime and axes is not None:
+        pytest.skip("axes with run-time pads are refused (a clear error)")
+    m = _model([node], inputs, [_vi("y", None, et)], inits, opset=opset)
+    path = tmp_path / "m.onnx"
+    onnx.save(m, path)
+    check_ok("quant-translate", "--import-onnx", path, "-o", tmp_path / "m.mlir")
+    ir = (tmp_path / "m.mlir").read_text()
+    assert ("qc.dynamic_pad " if runtime else "qc.pad ") in ir, ir
+    np.savez(tmp_path / "in.npz", **feeds)
+    check_ok("quant-run", path, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    got = load_npz(tmp_path / "out.npz")["y"]
+    want = _numpy_pad(x, pads, mode, fill, axes)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    if name not in ("reflect_wide", "wrap"):  # ORT limits these pads
+        np.testing.assert_array_equal(ort_run(path, feeds)["y"], want)
+
+
+@pytest.mark.parametrize("case", [
+    ("wrap_before_19", 18, {"mode": "wrap"}, [[1, 1]], None,
+     "mode 'wrap' is not a Pad mode at opset 18"),
+    ("bad_length", 13, {}, [[1, 1, 1]], None,
+     "pads has 3 entries, expected 2 x 1"),
+    ("crop_too_much", 13, {}, [[-2, -2]], None,
+     "pads remove more than the 3 elements of dimension 0"),
+    ("axes_length", 18, {}, [[1, 1, 1, 1]], [0],
+     "pads has 4 entries, expected 2 x 1 (the axes given)"),
+    ("fill_shape", 13, {}, [[1, 1]], "fill",
+     "constant_value must have one element, got 2"),
+    ("reflect_empty", 13, {"mode": "reflect"}, [[1, 0]], "empty",
+     "mode reflect cannot pad the empty dimension 0"),
+])
+def test_bad_pads_are_clean_errors(case, tmp_path, run_tool):
+    """A Pad the importer cannot build: an error naming the node, exit 1,
+    no output."""
+    _, opset, attrs, (pads,), extra, message = case
+    shape = [0] if extra == "empty" else [3]
+    names, inits = ["x", "p"], [_ints("p", pads)]
+    if extra == "fill":
+        names.append("v")
+        inits.append(numpy_helper.from_array(np.zeros(2, np.float32), "v"))
+    elif isinstance(extra, list):
+        names += ["", "a"]
+        inits.append(_ints("a", extra))
+    m = _model([helper.make_node("Pad", names, ["y"], **attrs)],
+               [_vi("x", shape)], [_vi("y", None)], inits, opset=opset)
+    onnx.save(m, tmp_path / "m.onnx")
+    res = run_tool("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                   "-o", tmp_path / "m.mlir")
+    assert_no_crash(res)
+    assert res.returncode == 1
+    assert message in res.stderr, res.stderr
+    assert "Pad" in res.stderr
+    assert not (tmp_path / "m.mlir").exists()
+
+
+def test_runtime_pads_are_checked(tmp_path, run_tool):
+    """Pads read at run time are untrusted: removing more than a dimension
+    holds is a clear error at run time."""
+    m = _model([helper.make_node("Pad", ["x", "p"], ["y"])],
+               [_vi("x", [3]), _vi("p", [2], I64)], [_vi("y", None)],
+               opset=13)
+    onnx.save(m, tmp_path / "m.onnx")
+    np.savez(tmp_path / "in.npz", x=np.zeros(3, np.float32),
+             p=np.array([-2, -2], np.int64))
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1
+    assert "pads remove more than the 3 elements of dimension 0" in res.stderr
+    assert not (tmp_path / "out.npz").exists()

@@ -216,6 +216,7 @@ const llvm::StringSet<> &specialOps() {
       "qc.qmatmul",          "qc.clip",
       "qc.resize",           "qc.requantize_linear",
       "qc.constant_of_shape", "qc.dynamic_reduce",
+      "qc.pad",              "qc.dynamic_pad",
       // A fusion is exported as its body's ops; its yield names the result.
       "qc.fusion",           "qc.yield",
       // Raised patterns (qc-raise-patterns), spelled out again in the
@@ -373,6 +374,7 @@ private:
   LogicalResult exportDynamicReduce(Operation *op);
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
+  LogicalResult exportPad(Operation *op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
   std::string roundToSubByteGrid(std::string y, const numerics::FormatInfo &fi);
   LogicalResult exportSubByteQuantizeLinear(qc::QuantizeLinearOp op);
@@ -983,6 +985,55 @@ LogicalResult Exporter::exportConstantOfShape(qc::ConstantOfShapeOp op) {
   return success();
 }
 
+/// qc.pad / qc.dynamic_pad: Pad-21 with its mode, the pads as an INT64
+/// input (a constant, or the run-time tensor cast to INT64) and the fill as
+/// a scalar of the element type.
+LogicalResult Exporter::exportPad(Operation *op) {
+  Value x = op->getOperand(0);
+  Type et = cast<RankedTensorType>(x.getType()).getElementType();
+  SmallVector<std::string> ins{nameOf(x)};
+  qc::PadMode mode;
+  if (auto p = dyn_cast<qc::PadOp>(op)) {
+    mode = p.getMode();
+    ins.push_back(constI64(p.getPads()));
+    if (std::optional<TypedAttr> v = p.getValue()) {
+      std::string fill;
+      if (auto f = dyn_cast<FloatAttr>(*v); f && onnxType(et)) {
+        fill = constFloatOf(et, f.getValueAsDouble());
+      } else if (auto i = dyn_cast<IntegerAttr>(*v);
+                 i && onnxType(et) && et.getIntOrFloatBitWidth() % 8 == 0) {
+        onnx::TensorProto *t = initializer("c", onnxType(et), {}, fill);
+        uint64_t bits = i.getValue().getZExtValue();
+        std::string raw(et.getIntOrFloatBitWidth() / 8, '\0');
+        for (size_t b = 0; b < raw.size(); ++b)
+          raw[b] = char(bits >> (8 * b));
+        t->set_raw_data(raw);
+      } else {
+        return op->emitError() << "cannot export qc.pad with fill " << *v;
+      }
+      ins.push_back(fill);
+    }
+  } else {
+    auto dp = cast<qc::DynamicPadOp>(op);
+    mode = dp.getMode();
+    std::string pads = nameOf(dp.getPads());
+    if (!dp.getPads().getType().getElementType().isSignlessInteger(64)) {
+      onnx::NodeProto *c;
+      pads = node1("Cast", {pads}, &c);
+      attrInt(c, "to", onnx::TensorProto::INT64);
+    }
+    ins.push_back(pads);
+    if (Value v = dp.getValue())
+      ins.push_back(nameOf(v));
+  }
+  onnx::NodeProto *n = node("Pad", ins, {define(op->getResult(0), "pad")});
+  onnx::AttributeProto *a = n->add_attribute();
+  a->set_name("mode");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(qc::stringifyPadMode(mode).str());
+  return success();
+}
+
 LogicalResult Exporter::exportOp(Operation *op) {
   llvm::StringRef opName = op->getName().getStringRef();
   for (Value v : op->getOperands())
@@ -1016,6 +1067,8 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return exportRequantize(r);
   if (auto c = dyn_cast<qc::ConstantOfShapeOp>(op))
     return exportConstantOfShape(c);
+  if (isa<qc::PadOp, qc::DynamicPadOp>(op))
+    return exportPad(op);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
     // The list attributes become inputs after the single data operand; an

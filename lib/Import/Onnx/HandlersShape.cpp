@@ -17,6 +17,7 @@
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -789,6 +790,174 @@ LogicalResult importTile(NodeContext &n) {
   return success();
 }
 
+/// Pad 1, 2 (pads, value and mode as attributes), 11, 13 (pads and
+/// constant_value as inputs), 18 (axes), 19 (mode wrap), 21, 23, 24, 25:
+/// qc.pad with the pads (and the fill) as constants (S14).
+LogicalResult importPad(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<std::string> modeName = n.stringAttr("mode", "constant");
+  if (failed(x) || failed(modeName))
+    return failure();
+  std::optional<qc::PadMode> mode = qc::symbolizePadMode(*modeName);
+  if (!mode || (*mode == qc::PadMode::wrap && n.opsetVersion < 19)) {
+    n.emitError() << "mode '" << *modeName << "' is not a Pad mode at opset "
+                  << n.opsetVersion << " (constant, reflect, edge"
+                  << (n.opsetVersion >= 19 ? ", wrap" : "") << ")";
+    return failure();
+  }
+  int64_t rank = shapeOf(*x).size();
+  Type et = elementTypeOf(*x);
+  SmallVector<int64_t> pads;
+  double fill = 0;
+  if (n.opsetVersion < 11) {
+    auto p = n.intsAttr(n.opsetVersion < 2 ? "paddings" : "pads");
+    FailureOr<float> v = n.floatAttr("value", 0.0f);
+    if (failed(p) || failed(v))
+      return failure();
+    if (!*p) {
+      n.emitError() << "attribute '"
+                    << (n.opsetVersion < 2 ? "paddings" : "pads")
+                    << "' is required";
+      return failure();
+    }
+    pads = **p;
+    fill = *v;
+  } else {
+    bool runTimeFill = n.hasInput(2) && !n.constantInput(2) &&
+                       *mode == qc::PadMode::constant;
+    if (!n.constantInput(1) || runTimeFill) {
+      // Pads (or the fill) computed at run time: qc.dynamic_pad.
+      if (n.opsetVersion >= 18 && n.hasInput(3)) {
+        n.emitError() << "axes with pads computed at run time are not "
+                         "supported";
+        return failure();
+      }
+      FailureOr<Value> p = n.anyInput(1);
+      bool hasFill = n.hasInput(2) && *mode == qc::PadMode::constant;
+      FailureOr<Value> v = hasFill ? n.anyInput(2) : FailureOr<Value>(Value());
+      if (failed(p) || failed(v))
+        return failure();
+      if (!isa<IntegerType>(elementTypeOf(*p)) || shapeOf(*p).size() != 1) {
+        n.emitError() << "pads must be a 1-D integer tensor, got "
+                      << p->getType();
+        return failure();
+      }
+      if (*v && !shapeOf(*v).empty() && shapeOf(*v) != ArrayRef<int64_t>{1}) {
+        n.emitError() << "constant_value must have one element, got "
+                      << v->getType();
+        return failure();
+      }
+      Value fillV = *v;
+      if (fillV && !shapeOf(fillV).empty()) // [1] -> []
+        fillV = qc::ReshapeOp::create(n.builder(), n.loc,
+                                      RankedTensorType::get({}, elementTypeOf(fillV)),
+                                      fillV, SmallVector<int64_t>{});
+      SmallVector<int64_t> out(rank, ShapedType::kDynamic);
+      const onnx::TensorProto *c = n.constantInput(1);
+      if (c) { // a constant pads with a run-time fill: the shape is known
+        SmallVector<int64_t> cp = tensorToInts(*c);
+        if ((int64_t)cp.size() == 2 * rank)
+          for (int64_t d = 0; d < rank; ++d)
+            if (!isDyn(shapeOf(*x)[d]))
+              out[d] = shapeOf(*x)[d] + cp[d] + cp[rank + d];
+      }
+      if (llvm::any_of(out, [](int64_t d) { return d < 0 && !isDyn(d); })) {
+        n.emitError() << "pads remove more elements than the input has";
+        return failure();
+      }
+      auto op = qc::DynamicPadOp::create(
+          n.builder(), n.loc, RankedTensorType::get(out, et), *x, *p, fillV,
+          qc::PadModeAttr::get(n.getContext(), *mode));
+      if (failed(mlir::verify(op))) {
+        op->erase();
+        return failure();
+      }
+      n.setOutput(0, op.getResult());
+      return success();
+    }
+    FailureOr<SmallVector<int64_t>> p = n.constIntsInput(1);
+    if (failed(p))
+      return failure();
+    pads = *p;
+    if (n.hasInput(2)) {
+      const onnx::TensorProto *t = n.constantInput(2);
+      if (!t) {
+        n.emitError() << "constant_value must be a constant (a fill "
+                         "computed at run time is not supported)";
+        return failure();
+      }
+      if (llvm::Error err = validateTensor(*t)) {
+        n.emitError() << "constant_value: " << llvm::toString(std::move(err));
+        return failure();
+      }
+      if (isFloatDataType(t->data_type())) {
+        DenseElementsAttr f = tensorToF32Attr(*n.getContext(), *t);
+        if (f.getNumElements() != 1) {
+          n.emitError() << "constant_value must have one element, got "
+                        << f.getNumElements();
+          return failure();
+        }
+        fill = *f.getValues<float>().begin();
+      } else {
+        SmallVector<int64_t> v = tensorToInts(*t);
+        if (v.size() != 1) {
+          n.emitError() << "constant_value must have one element, got "
+                        << v.size();
+          return failure();
+        }
+        fill = double(v[0]);
+      }
+    }
+    if (n.opsetVersion >= 18 && n.hasInput(3)) {
+      FailureOr<SmallVector<int64_t>> axes = n.constIntsInput(3);
+      if (failed(axes))
+        return failure();
+      if (pads.size() != 2 * axes->size()) {
+        n.emitError() << "pads has " << pads.size() << " entries, expected "
+                      << "2 x " << axes->size() << " (the axes given)";
+        return failure();
+      }
+      SmallVector<int64_t> full(2 * rank, 0);
+      SmallVector<bool> seen(rank, false);
+      for (auto [k, a] : llvm::enumerate(*axes)) {
+        FailureOr<int64_t> d = n.normalizeAxis(a, rank);
+        if (failed(d))
+          return failure();
+        if (seen[*d]) {
+          n.emitError() << "axes " << intsStr(*axes) << " repeat an axis";
+          return failure();
+        }
+        seen[*d] = true;
+        full[*d] = pads[k];
+        full[rank + *d] = pads[axes->size() + k];
+      }
+      pads = full;
+    }
+  }
+  if ((int64_t)pads.size() != 2 * rank) {
+    n.emitError() << "pads has " << pads.size() << " entries, expected 2 x "
+                  << rank << " (the input's rank)";
+    return failure();
+  }
+  // The fill in the element type (ONNX ignores it outside mode constant);
+  // absent when 0.
+  TypedAttr value;
+  if (*mode == qc::PadMode::constant && fill != 0) {
+    if (isa<FloatType>(et))
+      value = FloatAttr::get(et, fill);
+    else if (auto it = dyn_cast<IntegerType>(et))
+      value = IntegerAttr::get(it, static_cast<int64_t>(fill));
+    else {
+      n.emitError() << "a non-zero fill of " << et << " is not supported";
+      return failure();
+    }
+  }
+  OpBuilder &b = n.builder();
+  return n.setBuilt(n.build<qc::PadOp>(
+      *x, b.getDenseI64ArrayAttr(pads),
+      qc::PadModeAttr::get(n.getContext(), *mode), value));
+}
+
 LogicalResult importRange(NodeContext &n) {
   SmallVector<Value> v;
   for (int i = 0; i < 3; ++i) {
@@ -896,6 +1065,9 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"Expand", {8, 13}, 2, 2, 1, 1, importExpand},
       {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherOp>},
       {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherElementsOp>},
+      {"Pad", {1, 2}, 1, 1, 1, 1, importPad},
+      {"Pad", {11, 13}, 2, 3, 1, 1, importPad},
+      {"Pad", {18, 19, 21, 23, 24, 25}, 2, 4, 1, 1, importPad},
       {"Range", {11, 27}, 3, 3, 1, 1, importRange}, // 27 adds f16/bf16
       {"Shape", {1, 13, 15, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importShape},
       {"Size", {1, 13, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importSize},

@@ -368,3 +368,76 @@ func.func @flatten_result(%a: tensor<2x3x4xf32>) {
   %0 = qc.flatten %a {axis = 1 : i64} : (tensor<2x3x4xf32>) -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+func.func @pad_count(%a: tensor<3x4xf32>) {
+  // expected-error @+1 {{pads has 2 entries, expected 2 x rank = 4}}
+  %0 = qc.pad %a {pads = array<i64: 1, 1>} : (tensor<3x4xf32>) -> tensor<5x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_crop(%a: tensor<3x4xf32>) {
+  // expected-error @+2 {{pads remove more than the 3 elements of dimension 0}}
+  // expected-error @+1 {{'qc.pad' op failed to infer returned types}}
+  %0 = qc.pad %a {pads = array<i64: -2, 0, -2, 0>} : (tensor<3x4xf32>) -> tensor<0x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_fill_mode(%a: tensor<3x4xf32>) {
+  // expected-error @+1 {{a fill value needs mode constant, not edge}}
+  %0 = qc.pad %a {mode = #qc.pad_mode<edge>, pads = array<i64: 1, 0, 0, 0>, value = 1.0 : f32} : (tensor<3x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_fill_type(%a: tensor<3x4xf32>) {
+  // expected-error @+1 {{fill value type 'i64' differs from the element type 'f32'}}
+  %0 = qc.pad %a {pads = array<i64: 1, 0, 0, 0>, value = 1 : i64} : (tensor<3x4xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_empty(%a: tensor<0x4xf32>) {
+  // expected-error @+1 {{mode reflect cannot pad the empty dimension 0}}
+  %0 = qc.pad %a {mode = #qc.pad_mode<reflect>, pads = array<i64: 1, 0, 0, 0>} : (tensor<0x4xf32>) -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_pad_count(%a: tensor<3x4xf32>, %p: tensor<2xi64>) {
+  // expected-error @+1 {{pads has 2 elements, expected 2 x rank = 4}}
+  %0 = qc.dynamic_pad %a, %p : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_pad_rank(%a: tensor<3x4xf32>, %p: tensor<4xi64>) {
+  // expected-error @+1 {{result rank 1 differs from the input rank 2}}
+  %0 = qc.dynamic_pad %a, %p : (tensor<3x4xf32>, tensor<4xi64>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_pad_fill_mode(%a: tensor<3x4xf32>, %p: tensor<4xi64>, %v: tensor<f32>) {
+  // expected-error @+1 {{a fill value needs mode constant, not wrap}}
+  %0 = qc.dynamic_pad %a, %p, %v {mode = #qc.pad_mode<wrap>} : (tensor<3x4xf32>, tensor<4xi64>, tensor<f32>) -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @dynamic_pad_fill_type(%a: tensor<3x4xf32>, %p: tensor<4xi64>, %v: tensor<1xf32>) {
+  // expected-error @+1 {{the fill must be a 0-d tensor of 'f32', got 'tensor<1xf32>'}}
+  %0 = qc.dynamic_pad %a, %p, %v : (tensor<3x4xf32>, tensor<4xi64>, tensor<1xf32>) -> tensor<?x?xf32>
+  return
+}

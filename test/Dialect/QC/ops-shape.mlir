@@ -63,3 +63,20 @@ func.func @expand_short_shape(%x: tensor<2x3x1xf32>, %s: tensor<1xi64>) -> tenso
   %0 = qc.expand %x, %s : (tensor<2x3x1xf32>, tensor<1xi64>) -> tensor<?x?x?xf32>
   return %0 : tensor<?x?x?xf32>
 }
+
+// qc.pad (S14): static pads (begins, then ends; negative crops), a mode
+// and an optional fill; qc.dynamic_pad with run-time pads and fill.
+// CHECK-LABEL: func @pads
+func.func @pads(%x: tensor<?x4x6xf32>, %p: tensor<6xi64>, %v: tensor<f32>, %q: tensor<2x3xi8>) -> (tensor<?x7x5xf32>, tensor<?x8x10xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<4x3xi8>) {
+  // CHECK: qc.pad %{{.*}} {pads = array<i64: 0, 1, 0, 0, 2, -1>} : (tensor<?x4x6xf32>) -> tensor<?x7x5xf32>
+  %0 = qc.pad %x {pads = array<i64: 0, 1, 0, 0, 2, -1>} : (tensor<?x4x6xf32>) -> tensor<?x7x5xf32>
+  // CHECK: qc.pad %{{.*}} {mode = #qc.pad_mode<reflect>, pads = array<i64: 0, 2, 2, 0, 2, 2>}
+  %1 = qc.pad %x {mode = #qc.pad_mode<reflect>, pads = array<i64: 0, 2, 2, 0, 2, 2>} : (tensor<?x4x6xf32>) -> tensor<?x8x10xf32>
+  // CHECK: qc.dynamic_pad %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x4x6xf32>, tensor<6xi64>, tensor<f32>) -> tensor<?x?x?xf32>
+  %2 = qc.dynamic_pad %x, %p, %v : (tensor<?x4x6xf32>, tensor<6xi64>, tensor<f32>) -> tensor<?x?x?xf32>
+  // CHECK: qc.dynamic_pad %{{.*}}, %{{.*}} {mode = #qc.pad_mode<wrap>} : (tensor<?x4x6xf32>, tensor<6xi64>) -> tensor<?x?x?xf32>
+  %3 = qc.dynamic_pad %x, %p {mode = #qc.pad_mode<wrap>} : (tensor<?x4x6xf32>, tensor<6xi64>) -> tensor<?x?x?xf32>
+  // CHECK: qc.pad %{{.*}} {pads = array<i64: 1, 0, 1, 0>, value = -128 : i8} : (tensor<2x3xi8>) -> tensor<4x3xi8>
+  %4 = qc.pad %q {mode = #qc.pad_mode<constant>, pads = array<i64: 1, 0, 1, 0>, value = -128 : i8} : (tensor<2x3xi8>) -> tensor<4x3xi8>
+  return %0, %1, %2, %3, %4 : tensor<?x7x5xf32>, tensor<?x8x10xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<4x3xi8>
+}

@@ -258,6 +258,7 @@ QC_COMPATIBLE_RESULT_TYPES(SqueezeOp)
 QC_COMPATIBLE_RESULT_TYPES(UnsqueezeOp)
 QC_COMPATIBLE_RESULT_TYPES(ShapeOp)
 QC_COMPATIBLE_RESULT_TYPES(FlattenOp)
+QC_COMPATIBLE_RESULT_TYPES(PadOp)
 
 LogicalResult ExpandOp::verify() {
   int64_t n = rt(getShape()).getDimSize(0);
@@ -282,6 +283,79 @@ LogicalResult TileOp::verify() {
     return emitOpError("result rank ")
            << out.getRank() << " differs from the input rank "
            << in.getRank();
+  return sameElement(*this, getInput(), getResult());
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  int64_t rank = in.getRank();
+  if ((int64_t)pads.size() != 2 * rank)
+    return emitOptionalError(loc, "pads has ", pads.size(),
+                             " entries, expected 2 x rank = ", 2 * rank);
+  SmallVector<int64_t> out;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t n = in.getDimSize(d);
+    if (ShapedType::isDynamic(n)) {
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t m = n + pads[d] + pads[rank + d];
+    if (m < 0)
+      return emitOptionalError(loc, "pads remove more than the ", n,
+                               " elements of dimension ", d);
+    out.push_back(m);
+  }
+  inferred.push_back(in.clone(out));
+  return success();
+}
+
+LogicalResult PadOp::verify() {
+  RankedTensorType in = rt(getInput());
+  int64_t rank = in.getRank();
+  ArrayRef<int64_t> pads = getPads();
+  if ((int64_t)pads.size() != 2 * rank)
+    return emitOpError("pads has ")
+           << pads.size() << " entries, expected 2 x rank = " << 2 * rank;
+  if (std::optional<TypedAttr> v = getValue()) {
+    if (getMode() != PadMode::constant)
+      return emitOpError("a fill value needs mode constant, not ")
+             << stringifyPadMode(getMode());
+    if (v->getType() != in.getElementType())
+      return emitOpError("fill value type ")
+             << v->getType() << " differs from the element type "
+             << in.getElementType();
+  }
+  if (getMode() != PadMode::constant)
+    for (int64_t d = 0; d < rank; ++d)
+      if (in.getDimSize(d) == 0 && (pads[d] > 0 || pads[rank + d] > 0))
+        return emitOpError("mode ")
+               << stringifyPadMode(getMode()) << " cannot pad the empty "
+               << "dimension " << d;
+  return success();
+}
+
+LogicalResult DynamicPadOp::verify() {
+  RankedTensorType in = rt(getInput()), out = rt(getResult());
+  int64_t n = rt(getPads()).getDimSize(0);
+  if (!ShapedType::isDynamic(n) && n != 2 * in.getRank())
+    return emitOpError("pads has ") << n << " elements, expected 2 x rank = "
+                                    << 2 * in.getRank();
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank ")
+           << out.getRank() << " differs from the input rank "
+           << in.getRank();
+  if (Value v = getValue()) {
+    if (getMode() != PadMode::constant)
+      return emitOpError("a fill value needs mode constant, not ")
+             << stringifyPadMode(getMode());
+    if (rt(v).getRank() != 0 || rt(v).getElementType() != in.getElementType())
+      return emitOpError("the fill must be a 0-d tensor of ")
+             << in.getElementType() << ", got " << v.getType();
+  }
   return sameElement(*this, getInput(), getResult());
 }
 

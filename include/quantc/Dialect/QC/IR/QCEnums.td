@@ -102,4 +102,14 @@ def QC_AspectRatioPolicy : I32EnumAttr<"AspectRatioPolicy",
 def QC_AspectRatioPolicyAttr
     : QC_EnumAttr<QC_AspectRatioPolicy, "aspect_ratio_policy">;
 
+def QC_PadMode : I32EnumAttr<"PadMode", "qc.pad's mode (ONNX Pad's mode)", [
+      I32EnumAttrCase<"constant", 0>,
+      I32EnumAttrCase<"reflect", 1>,
+      I32EnumAttrCase<"edge", 2>,
+      I32EnumAttrCase<"wrap", 3>]> {
+  let cppNamespace = "::quantc::qc";
+  let genSpecializedAttr = 0;
+}
+def QC_PadModeAttr : QC_EnumAttr<QC_PadMode, "pad_mode">;
+
 #endif

@@ -153,6 +153,44 @@ def QC_TileOp : QC_Op<"tile", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_PadOp : QC_Op<"pad", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX Pad with static pads (S14)";
+  let description = [{
+    `pads` holds a begin count per dimension, then an end count per
+    dimension (ONNX's order); a negative count removes elements. Output
+    dimension d has `in[d] + pads[d] + pads[rank + d]` elements; output
+    index o reads input index i = o - pads[d] along d, which each mode
+    maps into [0, in[d]): `constant` gives `value` (0 when absent) outside,
+    `edge` clamps, `reflect` mirrors about the end elements without
+    repeating them (period 2 (in[d] - 1); a dimension of size 1 repeats
+    its element), `wrap` wraps around (i mod in[d]). A non-constant mode
+    needs a non-empty dimension where it pads.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$pads,
+                   DefaultValuedAttr<QC_PadModeAttr,
+                                     "::quantc::qc::PadMode::constant">:$mode,
+                   OptionalAttr<TypedAttrInterface>:$value);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_DynamicPadOp : QC_Op<"dynamic_pad", [Pure]> {
+  let summary = "ONNX Pad with run-time pads (and fill) (S14)";
+  let description = [{
+    As `qc.pad`, with the pads a 1-D integer tensor of 2 x rank entries
+    read at run time, and the fill a 0-d tensor of the input's element
+    type (mode constant only; absent: 0). The result has the input's rank.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$pads,
+                   Optional<QC_AnyTensor>:$value,
+                   DefaultValuedAttr<QC_PadModeAttr,
+                                     "::quantc::qc::PadMode::constant">:$mode);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $pads (`,` $value^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_RangeOp : QC_Op<"range", [Pure]> {
   let summary = "ONNX Range: start, start + delta, ... before limit (S9)";
   let arguments = (ins 0DTensorOf<[AnyType]>:$start, 0DTensorOf<[AnyType]>:$limit,
