@@ -1078,7 +1078,175 @@ LogicalResult runRequantizeLinear(Operation *o, Env &env) {
 
 } // namespace
 
+namespace {
+/// One of ONNX's recurrent activations with its alpha and beta (N16), in
+/// f32 with the C library's functions.
+float rnnActivation(qc::RnnActivation f, float a, float b, float x) {
+  switch (f) {
+  case qc::RnnActivation::Sigmoid:
+    return 1.0f / (1.0f + std::exp(-x));
+  case qc::RnnActivation::Tanh:
+    return std::tanh(x);
+  case qc::RnnActivation::Relu:
+    return x > 0.0f ? x : 0.0f;
+  case qc::RnnActivation::Affine:
+    return a * x + b;
+  case qc::RnnActivation::LeakyRelu:
+    return x >= 0.0f ? x : a * x;
+  case qc::RnnActivation::ThresholdedRelu:
+    return x > a ? x : 0.0f;
+  case qc::RnnActivation::ScaledTanh:
+    return a * std::tanh(b * x);
+  case qc::RnnActivation::HardSigmoid:
+    return std::max(0.0f, std::min(1.0f, a * x + b));
+  case qc::RnnActivation::Elu:
+    return x >= 0.0f ? x : a * (std::exp(x) - 1.0f);
+  case qc::RnnActivation::Softsign:
+    return x / (1.0f + std::fabs(x));
+  case qc::RnnActivation::Softplus:
+    return std::log1p(std::exp(x));
+  }
+  return x;
+}
+
+/// A recurrent op's optional operand as floats, checked against `shape`
+/// (run-time shapes: the op's types may leave the batch dynamic).
+FailureOr<const float *> rnnOperand(Operation *op, Env &env, Value v,
+                                    ArrayRef<int64_t> shape, StringRef what) {
+  if (!v)
+    return static_cast<const float *>(nullptr);
+  const Tensor &t = env.get(v);
+  if (ArrayRef<int64_t>(t.shape) != shape) {
+    std::string got, want;
+    for (int64_t d : t.shape)
+      got += (got.empty() ? "" : "x") + std::to_string(d);
+    for (int64_t d : shape)
+      want += (want.empty() ? "" : "x") + std::to_string(d);
+    return op->emitError() << what << " has shape [" << got << "], expected ["
+                           << want << "]";
+  }
+  return t.f.data();
+}
+
+/// qc.lstm (N16): per direction, x W^T for every step in one GEMM, then
+/// step by step h R^T (one GEMM for the batch) and the gates per element.
+LogicalResult runLstm(Operation *o, Env &env) {
+  auto op = cast<qc::LstmOp>(o);
+  const Tensor &x = env.get(op.getX());
+  int64_t S = x.shape[0], B = x.shape[1], I = x.shape[2];
+  int64_t H = op.getHiddenSize();
+  qc::RnnDirection dir = op.getDirection();
+  int64_t D = dir == qc::RnnDirection::bidirectional ? 2 : 1;
+  auto w = rnnOperand(op, env, op.getW(), {D, 4 * H, I}, "w");
+  auto r = rnnOperand(op, env, op.getR(), {D, 4 * H, H}, "r");
+  auto bias = rnnOperand(op, env, op.getB(), {D, 8 * H}, "b");
+  auto h0 = rnnOperand(op, env, op.getInitialH(), {D, B, H}, "initial_h");
+  auto c0 = rnnOperand(op, env, op.getInitialC(), {D, B, H}, "initial_c");
+  auto peep = rnnOperand(op, env, op.getP(), {D, 3 * H}, "p");
+  if (failed(w) || failed(r) || failed(bias) || failed(h0) || failed(c0) ||
+      failed(peep))
+    return failure();
+  SmallVector<int64_t> lens(B, S);
+  if (Value sl = op.getSequenceLens()) {
+    const Tensor &t = env.get(sl);
+    if (ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>{B})
+      return op.emitError() << "sequence_lens has " << t.numElements()
+                            << " entries, the batch is " << B;
+    for (int64_t b = 0; b < B; ++b) {
+      if (t.i[b] < 0 || t.i[b] > S)
+        return op.emitError() << "sequence_lens[" << b << "] = " << t.i[b]
+                              << " is outside [0, " << S << "]";
+      lens[b] = t.i[b];
+    }
+  }
+  auto acts = op.getActivations();
+  ArrayRef<float> alpha = op.getActivationAlpha(), beta = op.getActivationBeta();
+  std::optional<float> clip;
+  if (std::optional<APFloat> c = op.getClip())
+    clip = c->convertToFloat();
+  bool coupled = op.getInputForget();
+  Type et = x.elementType;
+  Tensor y = Tensor::makeFloat(et, {S, D, B, H}),
+         yh = Tensor::makeFloat(et, {D, B, H}),
+         yc = Tensor::makeFloat(et, {D, B, H});
+  std::fill(y.f.begin(), y.f.end(), 0.0f);
+  std::vector<float> xw(S * B * 4 * H), hr(B * 4 * H), h(B * H), c(B * H);
+  for (int64_t d = 0; d < D; ++d) {
+    bool reverse = dir == qc::RnnDirection::reverse || d == 1;
+    auto fn = [&](int k) {
+      return cast<qc::RnnActivationAttr>(acts[3 * d + k]).getValue();
+    };
+    qc::RnnActivation f = fn(0), g = fn(1), hf = fn(2);
+    float fa = alpha[3 * d], fb = beta[3 * d], ga = alpha[3 * d + 1],
+          gb = beta[3 * d + 1], ha = alpha[3 * d + 2], hb = beta[3 * d + 2];
+    const float *wd = *w + d * 4 * H * I, *rd = *r + d * 4 * H * H;
+    const float *wb = *bias ? *bias + d * 8 * H : nullptr;
+    const float *pd = *peep ? *peep + d * 3 * H : nullptr;
+    // x W^T for all steps: [S * B, 4H].
+    sgemm(false, true, S * B, 4 * H, I, 1.0f, x.f.data(), I, wd, I, 0.0f,
+          xw.data(), 4 * H);
+    for (int64_t k = 0; k < B * H; ++k) {
+      h[k] = *h0 ? (*h0)[d * B * H + k] : 0.0f;
+      c[k] = *c0 ? (*c0)[d * B * H + k] : 0.0f;
+    }
+    auto gate = [&](float v) {
+      return clip ? std::max(-*clip, std::min(*clip, v)) : v;
+    };
+    for (int64_t step = 0; step < S; ++step) {
+      // h R^T for the whole batch: [B, 4H].
+      sgemm(false, true, B, 4 * H, H, 1.0f, h.data(), H, rd, H, 0.0f,
+            hr.data(), 4 * H);
+      for (int64_t b = 0; b < B; ++b) {
+        if (step >= lens[b])
+          continue;
+        int64_t t = reverse ? lens[b] - 1 - step : step;
+        const float *xr = xw.data() + (t * B + b) * 4 * H;
+        const float *gr = hr.data() + b * 4 * H;
+        float *hb_ = h.data() + b * H, *cb = c.data() + b * H;
+        for (int64_t j = 0; j < H; ++j) {
+          auto pre = [&](int gi) {
+            float v = xr[gi * H + j] + gr[gi * H + j];
+            if (wb)
+              v += wb[gi * H + j] + wb[4 * H + gi * H + j];
+            return v;
+          };
+          // Gates i, o, f, c (ONNX's order); peepholes i, o, f.
+          float cPrev = cb[j];
+          float iv = pre(0), ov = pre(1), fv = pre(2), cv = pre(3);
+          if (pd) {
+            iv += pd[j] * cPrev;
+            fv += pd[2 * H + j] * cPrev;
+          }
+          float ig = rnnActivation(f, fa, fb, gate(iv));
+          float fg = coupled ? 1.0f - ig : rnnActivation(f, fa, fb, gate(fv));
+          float cg = rnnActivation(g, ga, gb, gate(cv));
+          float cNew = fg * cPrev + ig * cg;
+          if (pd)
+            ov += pd[H + j] * cNew;
+          float og = rnnActivation(f, fa, fb, gate(ov));
+          cb[j] = cNew;
+          hb_[j] = og * rnnActivation(hf, ha, hb, cNew);
+        }
+        std::copy(hb_, hb_ + H, y.f.data() + ((t * D + d) * B + b) * H);
+      }
+    }
+    // A sequence of length 0 ends in zero states (ONNX Runtime's rule).
+    for (int64_t b = 0; b < B; ++b)
+      if (lens[b] == 0)
+        for (int64_t j = 0; j < H; ++j)
+          h[b * H + j] = c[b * H + j] = 0.0f;
+    std::copy(h.begin(), h.end(), yh.f.data() + d * B * H);
+    std::copy(c.begin(), c.end(), yc.f.data() + d * B * H);
+  }
+  env.set(op.getY(), std::move(y));
+  env.set(op.getYH(), std::move(yh));
+  env.set(op.getYC(), std::move(yc));
+  return success();
+}
+} // namespace
+
 void quantc::exec::registerNNKernels(KernelRegistry &registry) {
+  registry.add(qc::LstmOp::getOperationName(), runLstm);
   registry.add(qc::ConvOp::getOperationName(), runConv);
   registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
   registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);

@@ -24,7 +24,7 @@ NODE_DIR = "/usr/share/libonnx-testdata/data/node"
 FAMILY = re.compile(
     r"^test_(basic_conv|conv|maxpool|averagepool|batchnorm|globalaveragepool"
     r"|globalmaxpool|resize|convtranspose|matmulinteger|qlinearmatmul"
-    r"|convinteger|qlinearconv)")
+    r"|convinteger|qlinearconv|lstm)")
 
 PASSING = """
 test_averagepool_1d_default test_averagepool_2d_ceil test_averagepool_2d_default
@@ -75,6 +75,8 @@ test_resize_tf_crop_and_resize test_batchnorm_epsilon_training_mode
 test_batchnorm_example_training_mode
 test_maxpool_with_argmax_2d_precomputed_pads
 test_maxpool_with_argmax_2d_precomputed_strides
+test_lstm_defaults test_lstm_with_initial_bias test_lstm_with_peepholes
+test_lstm_batchwise
 """.split()
 
 FOLD_INPUTS = {"scales", "sizes", "roi"}

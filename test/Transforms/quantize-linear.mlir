@@ -198,3 +198,12 @@ func.func @act_x_act(%a: tensor<2x4xf32>, %b: tensor<4x2xf32>) -> tensor<2x2xf32
   %0 = qc.matmul %a, %b {qc.lhs_stats = #qc.stats<min = 0.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>, qc.rhs_stats = #qc.stats<min = -1.0 : f32, max = 1.0 : f32, absmax = 1.0 : f32>} : (tensor<2x4xf32>, tensor<4x2xf32>) -> tensor<2x2xf32>
   return %0 : tensor<2x2xf32>
 }
+
+// -----
+
+// A recurrent op stays in float, with a remark saying so.
+// REMARK: remark: qc.lstm left in float: its gate products run inside the recurrence, step by step, which no format here quantizes yet
+func.func @lstm(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<1x2x4xf32> {
+  %y, %h, %c = qc.lstm %x, %w, %r {activation_alpha = array<f32: 0.0, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0>, activations = [#qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>], direction = #qc.rnn_direction<forward>, hidden_size = 4 : i64} : (tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>)
+  return %h : tensor<1x2x4xf32>
+}

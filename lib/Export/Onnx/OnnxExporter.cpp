@@ -217,6 +217,7 @@ const llvm::StringSet<> &specialOps() {
       "qc.resize",           "qc.requantize_linear",
       "qc.constant_of_shape", "qc.dynamic_reduce",
       "qc.pad",              "qc.dynamic_pad",
+      "qc.lstm",
       // A fusion is exported as its body's ops; its yield names the result.
       "qc.fusion",           "qc.yield",
       // Raised patterns (qc-raise-patterns), spelled out again in the
@@ -375,6 +376,7 @@ private:
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportPad(Operation *op);
+  LogicalResult exportLstm(qc::LstmOp op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
   std::string roundToSubByteGrid(std::string y, const numerics::FormatInfo &fi);
   LogicalResult exportSubByteQuantizeLinear(qc::QuantizeLinearOp op);
@@ -1034,6 +1036,79 @@ LogicalResult Exporter::exportPad(Operation *op) {
   return success();
 }
 
+/// qc.lstm: LSTM-22 in layout 0 (the op's own), the activations by their
+/// ONNX names with the alphas and betas of those that take them, in order.
+LogicalResult Exporter::exportLstm(qc::LstmOp op) {
+  SmallVector<std::string> ins{nameOf(op.getX()), nameOf(op.getW()),
+                               nameOf(op.getR())};
+  Value opt[] = {op.getB(), op.getSequenceLens(), op.getInitialH(),
+                 op.getInitialC(), op.getP()};
+  for (auto [k, v] : llvm::enumerate(opt)) {
+    if (!v) {
+      ins.push_back("");
+      continue;
+    }
+    std::string name = nameOf(v);
+    if (k == 1 && !cast<RankedTensorType>(v.getType())
+                       .getElementType()
+                       .isSignlessInteger(32)) {
+      onnx::NodeProto *c;
+      name = node1("Cast", {name}, &c);
+      attrInt(c, "to", onnx::TensorProto::INT32);
+    }
+    ins.push_back(name);
+  }
+  while (ins.back().empty())
+    ins.pop_back();
+  onnx::NodeProto *n =
+      node("LSTM", ins,
+           {define(op.getY(), "lstm_y"), define(op.getYH(), "lstm_h"),
+            define(op.getYC(), "lstm_c")});
+  attrInt(n, "hidden_size", op.getHiddenSize());
+  onnx::AttributeProto *dirAttr = n->add_attribute();
+  dirAttr->set_name("direction");
+  dirAttr->set_type(onnx::AttributeProto::STRING);
+  dirAttr->set_s(qc::stringifyRnnDirection(op.getDirection()).str());
+  auto addFloats = [&](StringRef name, ArrayRef<float> v) {
+    if (v.empty())
+      return;
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::FLOATS);
+    for (float f : v)
+      a->add_floats(f);
+  };
+  SmallVector<std::string> acts;
+  SmallVector<float> alphas, betas;
+  for (auto [k, a] : llvm::enumerate(op.getActivations())) {
+    qc::RnnActivation f = cast<qc::RnnActivationAttr>(a).getValue();
+    acts.push_back(qc::stringifyRnnActivation(f).str());
+    using K = qc::RnnActivation;
+    if (llvm::is_contained({K::Affine, K::LeakyRelu, K::ThresholdedRelu,
+                            K::ScaledTanh, K::HardSigmoid, K::Elu},
+                           f))
+      alphas.push_back(op.getActivationAlpha()[k]);
+    if (llvm::is_contained({K::Affine, K::ScaledTanh, K::HardSigmoid}, f))
+      betas.push_back(op.getActivationBeta()[k]);
+  }
+  onnx::AttributeProto *actAttr = n->add_attribute();
+  actAttr->set_name("activations");
+  actAttr->set_type(onnx::AttributeProto::STRINGS);
+  for (const std::string &a : acts)
+    actAttr->add_strings(a);
+  addFloats("activation_alpha", alphas);
+  addFloats("activation_beta", betas);
+  if (std::optional<APFloat> c = op.getClip()) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name("clip");
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(c->convertToFloat());
+  }
+  if (op.getInputForget())
+    attrInt(n, "input_forget", 1);
+  return success();
+}
+
 LogicalResult Exporter::exportOp(Operation *op) {
   llvm::StringRef opName = op->getName().getStringRef();
   for (Value v : op->getOperands())
@@ -1069,6 +1144,8 @@ LogicalResult Exporter::exportOp(Operation *op) {
     return exportConstantOfShape(c);
   if (isa<qc::PadOp, qc::DynamicPadOp>(op))
     return exportPad(op);
+  if (auto l = dyn_cast<qc::LstmOp>(op))
+    return exportLstm(l);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
     // The list attributes become inputs after the single data operand; an

@@ -1162,6 +1162,188 @@ LogicalResult importQLinearConv(NodeContext &n) {
   return importQLinear(n, emitConvInteger, 1);
 }
 
+/// qc.transpose of `x` by `perm` (its type inferred).
+FailureOr<Value> transposeBy(NodeContext &n, Value x, ArrayRef<int64_t> perm) {
+  FailureOr<qc::TransposeOp> op = n.build<qc::TransposeOp>(x, perm);
+  if (failed(op))
+    return failure();
+  return op->getResult();
+}
+
+/// ONNX's recurrent activation names (matched ignoring case, as ONNX
+/// Runtime does), their defaults of alpha and beta, and whether they take
+/// them: `activation_alpha` / `activation_beta` are consumed in order by
+/// the activations that take them.
+struct RnnActivationSpec {
+  qc::RnnActivation kind;
+  std::optional<float> alpha, beta;
+};
+std::optional<RnnActivationSpec> rnnActivationSpec(llvm::StringRef name) {
+  using K = qc::RnnActivation;
+  std::string l = name.lower();
+  static const std::pair<const char *, RnnActivationSpec> table[] = {
+      {"sigmoid", {K::Sigmoid, {}, {}}},
+      {"tanh", {K::Tanh, {}, {}}},
+      {"relu", {K::Relu, {}, {}}},
+      {"affine", {K::Affine, 1.0f, 0.0f}},
+      {"leakyrelu", {K::LeakyRelu, 0.01f, {}}},
+      {"thresholdedrelu", {K::ThresholdedRelu, 1.0f, {}}},
+      {"scaledtanh", {K::ScaledTanh, 1.0f, 1.0f}},
+      {"hardsigmoid", {K::HardSigmoid, 0.2f, 0.5f}},
+      {"elu", {K::Elu, 1.0f, {}}},
+      {"softsign", {K::Softsign, {}, {}}},
+      {"softplus", {K::Softplus, {}, {}}}};
+  for (const auto &[n, spec] : table)
+    if (l == n)
+      return spec;
+  return std::nullopt;
+}
+
+/// LSTM 1, 7, 14 (layout), 22: qc.lstm on [seq, batch, input] (N16);
+/// layout 1 transposes the inputs and outputs around it.
+LogicalResult importLstm(NodeContext &n) {
+  MLIRContext *ctx = n.getContext();
+  FailureOr<Value> x = n.floatInput(0), w = n.floatInput(1),
+                   r = n.floatInput(2);
+  FailureOr<std::string> dirName = n.stringAttr("direction", "forward");
+  FailureOr<int64_t> layout = n.intAttr("layout", 0);
+  FailureOr<int64_t> inputForget = n.intAttr("input_forget", 0);
+  if (failed(x) || failed(w) || failed(r) || failed(dirName) ||
+      failed(layout) || failed(inputForget))
+    return failure();
+  std::optional<qc::RnnDirection> dir = qc::symbolizeRnnDirection(*dirName);
+  if (!dir) {
+    n.emitError() << "direction '" << *dirName
+                  << "' is not forward, reverse or bidirectional";
+    return failure();
+  }
+  if (*layout != 0 && *layout != 1) {
+    n.emitError() << "layout must be 0 or 1, got " << *layout;
+    return failure();
+  }
+  if (n.opsetVersion < 7) {
+    FailureOr<int64_t> outSeq = n.intAttr("output_sequence", 0);
+    if (failed(outSeq))
+      return failure();
+  }
+  int64_t dirs = *dir == qc::RnnDirection::bidirectional ? 2 : 1;
+  // hidden_size: the attribute, or R's last dimension.
+  int64_t hidden = ShapedType::kDynamic;
+  if (n.attr("hidden_size")) {
+    FailureOr<int64_t> hs = n.intAttr("hidden_size", 0);
+    if (failed(hs))
+      return failure();
+    hidden = *hs;
+  } else if (shapeOf(*r).size() == 3) {
+    hidden = shapeOf(*r)[2];
+  }
+  if (ShapedType::isDynamic(hidden) || hidden < 1) {
+    n.emitError() << "hidden_size must be a positive number (an attribute, "
+                     "or R's static last dimension)";
+    return failure();
+  }
+  // Activations: 3 per direction (f, g, h), default Sigmoid, Tanh, Tanh;
+  // three given for a bidirectional op serve both directions.
+  SmallVector<std::string> names;
+  if (const onnx::AttributeProto *a = n.attr("activations"))
+    for (const std::string &v : a->strings())
+      names.push_back(v);
+  if (names.empty())
+    names = {"Sigmoid", "Tanh", "Tanh"};
+  if (dirs == 2 && names.size() == 3)
+    names.append(SmallVector<std::string>(names));
+  if ((int64_t)names.size() != 3 * dirs) {
+    n.emitError() << "expects " << 3 * dirs
+                  << " activations (3 per direction), got " << names.size();
+    return failure();
+  }
+  SmallVector<float> alphaIn, betaIn;
+  if (const onnx::AttributeProto *a = n.attr("activation_alpha"))
+    alphaIn.assign(a->floats().begin(), a->floats().end());
+  if (const onnx::AttributeProto *a = n.attr("activation_beta"))
+    betaIn.assign(a->floats().begin(), a->floats().end());
+  SmallVector<Attribute> acts;
+  SmallVector<float> alpha, beta;
+  size_t ai = 0, bi = 0;
+  for (const std::string &name : names) {
+    std::optional<RnnActivationSpec> spec = rnnActivationSpec(name);
+    if (!spec) {
+      n.emitError() << "activation '" << name
+                    << "' is not one of ONNX's recurrent activations "
+                       "(Sigmoid, Tanh, Relu, Affine, LeakyRelu, "
+                       "ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, "
+                       "Softsign, Softplus)";
+      return failure();
+    }
+    acts.push_back(qc::RnnActivationAttr::get(ctx, spec->kind));
+    alpha.push_back(spec->alpha ? (ai < alphaIn.size() ? alphaIn[ai++]
+                                                       : *spec->alpha)
+                                : 0.0f);
+    beta.push_back(spec->beta ? (bi < betaIn.size() ? betaIn[bi++]
+                                                    : *spec->beta)
+                              : 0.0f);
+  }
+  FloatAttr clip;
+  if (n.attr("clip")) {
+    FailureOr<float> c = n.floatAttr("clip", 0.0f);
+    if (failed(c))
+      return failure();
+    clip = FloatAttr::get(Float32Type::get(ctx), *c);
+  }
+  auto optional = [&](int i, bool isFloat) -> FailureOr<Value> {
+    if (!n.hasInput(i))
+      return Value();
+    return isFloat ? n.floatInput(i) : n.anyInput(i);
+  };
+  FailureOr<Value> b = optional(3, true), lens = optional(4, false),
+                   h0 = optional(5, true), c0 = optional(6, true),
+                   p = optional(7, true);
+  if (failed(b) || failed(lens) || failed(h0) || failed(c0) || failed(p))
+    return failure();
+  if (*lens && !isa<IntegerType>(elementTypeOf(*lens))) {
+    n.emitError() << "sequence_lens must be integers, got "
+                  << elementTypeOf(*lens);
+    return failure();
+  }
+  Value xs = *x, hs = *h0, cs = *c0;
+  if (*layout == 1) { // [batch, seq, ...] -> [seq, batch, ...]
+    for (Value *v : {&xs, &hs, &cs}) {
+      if (!*v)
+        continue;
+      if (shapeOf(*v).size() != 3) {
+        n.emitError() << "layout 1 inputs must have rank 3, got "
+                      << v->getType();
+        return failure();
+      }
+      FailureOr<Value> t = transposeBy(n, *v, {1, 0, 2});
+      if (failed(t))
+        return failure();
+      *v = *t;
+    }
+  }
+  OpBuilder &bld = n.builder();
+  FailureOr<qc::LstmOp> op = n.build<qc::LstmOp>(
+      xs, *w, *r, *b, *lens, hs, cs, *p, bld.getI64IntegerAttr(hidden),
+      qc::RnnDirectionAttr::get(ctx, *dir), bld.getArrayAttr(acts),
+      bld.getDenseF32ArrayAttr(alpha), bld.getDenseF32ArrayAttr(beta), clip,
+      bld.getBoolAttr(*inputForget != 0));
+  if (failed(op))
+    return failure();
+  Value y = op->getY(), yh = op->getYH(), yc = op->getYC();
+  if (*layout == 1) { // Y [seq, D, batch, H] -> [batch, seq, D, H]
+    FailureOr<Value> ty = transposeBy(n, y, {2, 0, 1, 3}),
+                     th = transposeBy(n, yh, {1, 0, 2}),
+                     tc = transposeBy(n, yc, {1, 0, 2});
+    if (failed(ty) || failed(th) || failed(tc))
+      return failure();
+    y = *ty, yh = *th, yc = *tc;
+  }
+  n.setOutput(0, y);
+  n.setOutput(1, yh);
+  n.setOutput(2, yc);
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
@@ -1177,6 +1359,7 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"GlobalMaxPool", {1, 22}, 1, 1, 1, 1,
        importGlobalPool<qc::GlobalMaxPoolOp>},
       {"MatMulInteger", {10}, 2, 4, 1, 1, importInteger<emitMatMulInteger>},
+      {"LSTM", {1, 7, 14, 22}, 3, 8, 0, 3, importLstm},
       {"MaxPool", {1}, 1, 1, 1, 1, importMaxPool},
       {"MaxPool", {8, 10, 11, 12, 22}, 1, 1, 1, 2, importMaxPool},
       {"QLinearConv", {10}, 8, 9, 1, 1, importQLinearConv},

@@ -59,3 +59,16 @@ func.func @integer_ops(%a: tensor<2x4xui8>, %b: tensor<4x3xi8>, %az: tensor<ui8>
   %3 = qc.requantize_linear %2, %s4, %z, %bias {axis = 1 : i64} : (tensor<1x4x3x3xi32>, tensor<4xf32>, tensor<i8>, tensor<4xi32>) -> tensor<1x4x3x3xi8>
   return %1, %3 : tensor<2x3xui8>, tensor<1x4x3x3xi8>
 }
+
+// qc.lstm (N16): the gates' weights, optional bias, lengths, initial
+// states and peepholes; three results.
+// CHECK-LABEL: func @lstm
+func.func @lstm(%x: tensor<5x?x3xf32>, %w: tensor<2x16x3xf32>, %r: tensor<2x16x4xf32>, %b: tensor<2x32xf32>, %l: tensor<?xi32>, %h: tensor<2x?x4xf32>, %p: tensor<2x12xf32>) -> (tensor<5x2x?x4xf32>, tensor<2x?x4xf32>) {
+  // CHECK: qc.lstm %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) sequence_lens(%{{.*}}) initial_h(%{{.*}}) initial_c(%{{.*}}) peepholes(%{{.*}}) {activation_alpha = array<f32: 0.000000e+00, 0.000000e+00, 0.000000e+00, 2.000000e-01, 0.000000e+00, 0.000000e+00>
+  // CHECK-SAME: direction = #qc.rnn_direction<bidirectional>
+  // CHECK-SAME: -> (tensor<5x2x?x4xf32>, tensor<2x?x4xf32>, tensor<2x?x4xf32>)
+  %y, %yh, %yc = qc.lstm %x, %w, %r bias(%b) sequence_lens(%l) initial_h(%h) initial_c(%h) peepholes(%p) {activation_alpha = array<f32: 0.0, 0.0, 0.0, 0.2, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0, 0.5, 0.0, 0.0>, activations = [#qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<HardSigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>], clip = 3.0 : f32, direction = #qc.rnn_direction<bidirectional>, hidden_size = 4 : i64} : (tensor<5x?x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32>, tensor<2x32xf32>, tensor<?xi32>, tensor<2x?x4xf32>, tensor<2x?x4xf32>, tensor<2x12xf32>) -> (tensor<5x2x?x4xf32>, tensor<2x?x4xf32>, tensor<2x?x4xf32>)
+  // CHECK: qc.lstm %{{.*}}, %{{.*}}, %{{.*}} {{{.*}}input_forget = true
+  %y2, %yh2, %yc2 = qc.lstm %x, %w, %r {activation_alpha = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>, activations = [#qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>], direction = #qc.rnn_direction<bidirectional>, hidden_size = 4 : i64, input_forget = true} : (tensor<5x?x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32>) -> (tensor<5x2x?x4xf32>, tensor<2x?x4xf32>, tensor<2x?x4xf32>)
+  return %y, %yh2 : tensor<5x2x?x4xf32>, tensor<2x?x4xf32>
+}

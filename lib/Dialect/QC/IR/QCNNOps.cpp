@@ -445,3 +445,84 @@ LogicalResult RequantizeLinearOp::verify() {
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Recurrent ops (N16)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Whether a static `got` contradicts `want` (either may be dynamic).
+bool dimClash(int64_t got, int64_t want) {
+  return !ShapedType::isDynamic(got) && !ShapedType::isDynamic(want) &&
+         got != want;
+}
+
+/// Checks that `v` (if present) has shape `want` (dynamic entries match
+/// anything); `what` names it.
+LogicalResult checkRnnOperand(std::optional<Location> loc, Value v,
+                              ArrayRef<int64_t> want, StringRef what) {
+  if (!v)
+    return success();
+  auto t = cast<RankedTensorType>(v.getType());
+  bool ok = t.getRank() == (int64_t)want.size();
+  for (int64_t d = 0; ok && d < t.getRank(); ++d)
+    ok = !dimClash(t.getDimSize(d), want[d]);
+  if (!ok)
+    return emitOptionalError(loc, what, " has shape ", dimsStr(t.getShape()),
+                             ", expected ", dimsStr(want));
+  return success();
+}
+} // namespace
+
+LogicalResult LstmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  auto x = cast<RankedTensorType>(adaptor.getX().getType());
+  int64_t h = adaptor.getHiddenSize();
+  int64_t dirs = adaptor.getDirection() == RnnDirection::bidirectional ? 2 : 1;
+  if (h < 1)
+    return emitOptionalError(loc, "hidden_size must be >= 1, got ", h);
+  if (x.getRank() != 3)
+    return emitOptionalError(loc, "x must be [seq, batch, input], got ",
+                             dimsStr(x.getShape()));
+  int64_t seq = x.getDimSize(0), batch = x.getDimSize(1),
+          in = x.getDimSize(2);
+  if (failed(checkRnnOperand(loc, adaptor.getW(), {dirs, 4 * h, in}, "w")) ||
+      failed(checkRnnOperand(loc, adaptor.getR(), {dirs, 4 * h, h}, "r")) ||
+      failed(checkRnnOperand(loc, adaptor.getB(), {dirs, 8 * h}, "b")) ||
+      failed(checkRnnOperand(loc, adaptor.getSequenceLens(), {batch},
+                             "sequence_lens")) ||
+      failed(checkRnnOperand(loc, adaptor.getInitialH(), {dirs, batch, h},
+                             "initial_h")) ||
+      failed(checkRnnOperand(loc, adaptor.getInitialC(), {dirs, batch, h},
+                             "initial_c")) ||
+      failed(checkRnnOperand(loc, adaptor.getP(), {dirs, 3 * h}, "p")))
+    return failure();
+  Type et = x.getElementType();
+  inferred.push_back(RankedTensorType::get({seq, dirs, batch, h}, et));
+  inferred.push_back(RankedTensorType::get({dirs, batch, h}, et));
+  inferred.push_back(RankedTensorType::get({dirs, batch, h}, et));
+  return success();
+}
+QC_COMPATIBLE_RESULT_TYPES(LstmOp)
+
+LogicalResult LstmOp::verify() {
+  int64_t dirs = getDirection() == RnnDirection::bidirectional ? 2 : 1;
+  size_t n = getActivations().size();
+  if ((int64_t)n != 3 * dirs)
+    return emitOpError("expects ")
+           << 3 * dirs << " activations (3 per direction), got " << n;
+  if (getActivationAlpha().size() != n || getActivationBeta().size() != n)
+    return emitOpError("expects one activation_alpha and one "
+                       "activation_beta per activation (")
+           << n << "), got " << getActivationAlpha().size() << " and "
+           << getActivationBeta().size();
+  if (std::optional<APFloat> c = getClip(); c && !(c->convertToFloat() > 0.0f))
+    return emitOpError("clip must be > 0, got ") << c->convertToFloat();
+  for (Value v : {getW(), getR()})
+    if (cast<RankedTensorType>(v.getType()).getElementType() !=
+        getX().getType().getElementType())
+      return emitOpError("w and r must have x's element type");
+  return success();
+}

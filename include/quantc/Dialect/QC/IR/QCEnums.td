@@ -112,4 +112,35 @@ def QC_PadMode : I32EnumAttr<"PadMode", "qc.pad's mode (ONNX Pad's mode)", [
 }
 def QC_PadModeAttr : QC_EnumAttr<QC_PadMode, "pad_mode">;
 
+def QC_RnnDirection : I32EnumAttr<"RnnDirection",
+    "the direction of a recurrent op (ONNX LSTM/GRU/RNN's direction)", [
+      I32EnumAttrCase<"forward", 0>,
+      I32EnumAttrCase<"reverse", 1>,
+      I32EnumAttrCase<"bidirectional", 2>]> {
+  let cppNamespace = "::quantc::qc";
+  let genSpecializedAttr = 0;
+}
+def QC_RnnDirectionAttr : QC_EnumAttr<QC_RnnDirection, "rnn_direction">;
+
+def QC_RnnActivation : I32EnumAttr<"RnnActivation",
+    "an activation function of a recurrent op (ONNX's list for LSTM, GRU "
+    "and RNN)", [
+      I32EnumAttrCase<"Sigmoid", 0>,
+      I32EnumAttrCase<"Tanh", 1>,
+      I32EnumAttrCase<"Relu", 2>,
+      I32EnumAttrCase<"Affine", 3>,
+      I32EnumAttrCase<"LeakyRelu", 4>,
+      I32EnumAttrCase<"ThresholdedRelu", 5>,
+      I32EnumAttrCase<"ScaledTanh", 6>,
+      I32EnumAttrCase<"HardSigmoid", 7>,
+      I32EnumAttrCase<"Elu", 8>,
+      I32EnumAttrCase<"Softsign", 9>,
+      I32EnumAttrCase<"Softplus", 10>]> {
+  let cppNamespace = "::quantc::qc";
+  let genSpecializedAttr = 0;
+}
+def QC_RnnActivationAttr : QC_EnumAttr<QC_RnnActivation, "rnn_activation">;
+def QC_RnnActivationArrayAttr
+    : TypedArrayAttrBase<QC_RnnActivationAttr, "recurrent activations">;
+
 #endif

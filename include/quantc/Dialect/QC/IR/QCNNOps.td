@@ -133,6 +133,50 @@ def QC_BatchNormOp : QC_Op<"batch_norm", [Pure, InferTypeOpAdaptorWithIsCompatib
   let assemblyFormat = "$input `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` functional-type(operands, results)";
 }
 
+def QC_LstmOp : QC_Op<"lstm", [Pure, AttrSizedOperandSegments,
+                               InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX LSTM over a whole sequence (N16)";
+  let description = [{
+    `x` is `[seq, batch, input]` (ONNX's layout 0; the importer transposes
+    layout 1), `w` `[D, 4H, input]` and `r` `[D, 4H, H]` hold the gates in
+    ONNX's order i, o, f, c per direction (D = 2 when bidirectional, else
+    1), `b` `[D, 8H]` the input then recurrence biases, `sequence_lens`
+    `[batch]` each sequence's length (absent: all `seq`), `initial_h` /
+    `initial_c` `[D, batch, H]` (absent: 0), `p` `[D, 3H]` the peepholes
+    (i, o, f). Per step, with f, g, h the direction's three activations:
+    `i = f(x W_i + h R_i + p_i c + b_i)`, `f = f(... + p_f c)` (or 1 - i
+    with `input_forget`), `c~ = g(x W_c + h R_c + b_c)`, `c = f c + i c~`,
+    `o = f(x W_o + h R_o + p_o c + b_o)`, `h = o h(c)`; `clip` bounds each
+    gate's input to [-clip, clip]. `activations` holds 3 per direction,
+    `activation_alpha` / `activation_beta` one per activation (its
+    defaults filled in at import). Results: `y` `[seq, D, batch, H]`
+    (zero past a sequence's length), `y_h` and `y_c` `[D, batch, H]` (each
+    sequence's last state; a reverse direction ends at step 0; a sequence
+    of length 0 gives zeros, as ONNX Runtime does).
+  }];
+  let arguments = (ins QC_FloatTensor:$x, QC_FloatTensor:$w, QC_FloatTensor:$r,
+                       Optional<QC_FloatTensor>:$b,
+                       Optional<RankedTensorOf<[I32, I64]>>:$sequence_lens,
+                       Optional<QC_FloatTensor>:$initial_h,
+                       Optional<QC_FloatTensor>:$initial_c,
+                       Optional<QC_FloatTensor>:$p,
+                       I64Attr:$hidden_size, QC_RnnDirectionAttr:$direction,
+                       QC_RnnActivationArrayAttr:$activations,
+                       DenseF32ArrayAttr:$activation_alpha,
+                       DenseF32ArrayAttr:$activation_beta,
+                       OptionalAttr<F32Attr>:$clip,
+                       DefaultValuedAttr<BoolAttr, "false">:$input_forget);
+  let results = (outs QC_FloatTensor:$y, QC_FloatTensor:$y_h,
+                      QC_FloatTensor:$y_c);
+  let assemblyFormat = [{
+    $x `,` $w `,` $r (`bias` `(` $b^ `)`)?
+    (`sequence_lens` `(` $sequence_lens^ `)`)?
+    (`initial_h` `(` $initial_h^ `)`)? (`initial_c` `(` $initial_c^ `)`)?
+    (`peepholes` `(` $p^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
   let summary = "Nearest, (multi)linear or cubic resize (ONNX Resize/Upsample)";
   let description = [{
