@@ -27,6 +27,14 @@ photographs scikit-learn's wheel ships (china.jpg, flower.jpg), 16
 calibration and 16 held-out; its output has no classes, so only the
 relative RMS error counts.
 
+yolo is a real detector from PyPI: nudenet 3.4.2's 320n.onnx, an
+Ultralytics YOLOv8n (CSP blocks with SiLU, SPPF, an upsampling neck and a
+DFL head ending in Softmax, Split and Concat) at 320 x 320, on crops of
+the same photographs scaled to [0, 1], 16 calibration and 16 held-out.
+Its output rows are 4 box coordinates and 18 class scores per anchor; the
+argmax column is the share of each image's 100 most confident anchors (by
+the float model) whose best class is unchanged.
+
 The ppocr-* models are real ones from PyPI (rapidocr_onnxruntime 1.4.4's
 PP-OCRv4 recognizer and its mobile direction classifier, downloaded once
 with pip into --cache), calibrated and evaluated on synthetic text-line
@@ -367,10 +375,10 @@ def fetch_vit(cache):
     return model, [d / p for p in PHOTOS]
 
 
-def photo_crops(paths, n, seed, cache, size=224):
+def photo_crops(paths, n, seed, cache, size=224, imagenet=True):
     """n random square crops (a third to all of the shorter side) of the
     photographs, resized to size x size and normalized with ImageNet's mean
-    and deviation, NCHW."""
+    and deviation (else to [0, 1], as YOLO reads them), NCHW."""
     fetch_pillow(cache)
     from PIL import Image
     imgs = [Image.open(p).convert("RGB") for p in paths]
@@ -385,8 +393,9 @@ def photo_crops(paths, n, seed, cache, size=224):
         top = int(rng.integers(0, img.height - side + 1))
         crop = img.crop((left, top, left + side, top + side)).resize(
             (size, size), Image.BILINEAR)
-        x[i] = (np.asarray(crop, np.float32).transpose(2, 0, 1) / 255 -
-                mean) / std
+        x[i] = np.asarray(crop, np.float32).transpose(2, 0, 1) / 255
+        if imagenet:
+            x[i] = (x[i] - mean) / std
     return x
 
 
@@ -402,6 +411,34 @@ def generate_vit(out, cache, calib_n=16, heldout_n=16):
     return model, out / "calib.npz", out / "test.npz"
 
 
+YOLO_WHEEL = "nudenet==3.4.2"  # its 320n.onnx: an Ultralytics YOLOv8n
+YOLO_FILE = "nudenet/320n.onnx"
+
+
+def generate_yolo(out, cache, calib_n=16, heldout_n=16):
+    """nudenet's YOLOv8n detector (320 x 320, 18 classes: [N, 4 + 18,
+    2100] box and class-score rows) on crops of scikit-learn's two
+    photographs scaled to [0, 1]."""
+    import zipfile
+    d = cache / "yolo"
+    path = d / YOLO_FILE
+    if not path.is_file():
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "--only-binary=:all:", "-d", d, YOLO_WHEEL],
+                       check=True, capture_output=True)
+        with zipfile.ZipFile(next(d.glob("nudenet-*.whl"))) as z:
+            z.extract(YOLO_FILE, d)
+    _, photos = fetch_vit(cache)
+    model = out / "yolo.onnx"
+    model.write_bytes(path.read_bytes())
+    np.savez(out / "calib.npz", images=photo_crops(
+        photos, calib_n, 41, cache, size=320, imagenet=False))
+    np.savez(out / "test.npz", images=photo_crops(
+        photos, heldout_n, 42, cache, size=320, imagenet=False))
+    return model, out / "calib.npz", out / "test.npz"
+
+
 def generate(name, out, cache=None, text_seed=21):
     if name in PPOCR:
         return generate_ppocr(name, out, cache, text_seed=text_seed)
@@ -409,6 +446,8 @@ def generate(name, out, cache=None, text_seed=21):
         return generate_minilm(out, cache)
     if name == "vit":
         return generate_vit(out, cache)
+    if name == "yolo":
+        return generate_yolo(out, cache)
     subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
                     "--out-dir", out], check=True, capture_output=True)
     model = out / f"{name}.onnx"
@@ -455,6 +494,13 @@ def metrics(q, f):
                                        nearest_neighbours(b))))
         elif k == "output_importance":  # vit's saliency map: no classes
             pass
+        elif k == "output0" and b.ndim == 3 and b.shape[1] == 22:
+            # YOLOv8 rows (4 box, 18 class scores per anchor): the class of
+            # each image's 100 most confident anchors (in float).
+            top = np.argsort(-b[:, 4:].max(axis=1), axis=1)[:, :100]
+            ca = np.take_along_axis(a[:, 4:].argmax(axis=1), top, axis=1)
+            cb = np.take_along_axis(b[:, 4:].argmax(axis=1), top, axis=1)
+            agree.append(float(np.mean(ca == cb)))
         elif b.ndim >= 2 and b.shape[-1] > 1:
             agree.append(float(np.mean(a.argmax(-1) == b.argmax(-1))))
     out["rel_rms"] = (num / den) ** 0.5 if den else num ** 0.5

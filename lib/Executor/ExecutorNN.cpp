@@ -1243,10 +1243,159 @@ LogicalResult runLstm(Operation *o, Env &env) {
   env.set(op.getYC(), std::move(yc));
   return success();
 }
+
+/// The sequence lengths of a recurrent op (all `S` when absent), checked.
+FailureOr<SmallVector<int64_t>> rnnLengths(Operation *op, Env &env, Value sl,
+                                           int64_t S, int64_t B) {
+  SmallVector<int64_t> lens(B, S);
+  if (!sl)
+    return lens;
+  const Tensor &t = env.get(sl);
+  if (ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>{B})
+    return op->emitError() << "sequence_lens has " << t.numElements()
+                           << " entries, the batch is " << B;
+  for (int64_t b = 0; b < B; ++b) {
+    if (t.i[b] < 0 || t.i[b] > S)
+      return op->emitError() << "sequence_lens[" << b << "] = " << t.i[b]
+                             << " is outside [0, " << S << "]";
+    lens[b] = t.i[b];
+  }
+  return lens;
+}
+
+/// qc.gru and qc.rnn (N16): `gates` = 3 (z, r, h) or 1; the same driver
+/// as runLstm (x W^T for every step in one sgemm, then per step).
+template <typename OpTy>
+LogicalResult runGruOrRnn(Operation *o, Env &env) {
+  auto op = cast<OpTy>(o);
+  constexpr bool isGru = std::is_same_v<OpTy, qc::GruOp>;
+  constexpr int64_t G = isGru ? 3 : 1, A = isGru ? 2 : 1;
+  const Tensor &x = env.get(op.getX());
+  int64_t S = x.shape[0], B = x.shape[1], I = x.shape[2];
+  int64_t H = op.getHiddenSize();
+  qc::RnnDirection dir = op.getDirection();
+  int64_t D = dir == qc::RnnDirection::bidirectional ? 2 : 1;
+  auto w = rnnOperand(op, env, op.getW(), {D, G * H, I}, "w");
+  auto r = rnnOperand(op, env, op.getR(), {D, G * H, H}, "r");
+  auto bias = rnnOperand(op, env, op.getB(), {D, 2 * G * H}, "b");
+  auto h0 = rnnOperand(op, env, op.getInitialH(), {D, B, H}, "initial_h");
+  auto lens = rnnLengths(op, env, op.getSequenceLens(), S, B);
+  if (failed(w) || failed(r) || failed(bias) || failed(h0) || failed(lens))
+    return failure();
+  auto acts = op.getActivations();
+  ArrayRef<float> alpha = op.getActivationAlpha(), beta = op.getActivationBeta();
+  std::optional<float> clip;
+  if (std::optional<APFloat> c = op.getClip())
+    clip = c->convertToFloat();
+  bool linearBeforeReset = false;
+  if constexpr (isGru)
+    linearBeforeReset = op.getLinearBeforeReset();
+  Type et = x.elementType;
+  Tensor y = Tensor::makeFloat(et, {S, D, B, H}),
+         yh = Tensor::makeFloat(et, {D, B, H});
+  std::fill(y.f.begin(), y.f.end(), 0.0f);
+  std::vector<float> xw(S * B * G * H), hr(B * G * H), h(B * H), rh(B * H),
+      rhr(B * H);
+  auto gate = [&](float v) {
+    return clip ? std::max(-*clip, std::min(*clip, v)) : v;
+  };
+  for (int64_t d = 0; d < D; ++d) {
+    bool reverse = dir == qc::RnnDirection::reverse || d == 1;
+    auto fn = [&](int k) {
+      return cast<qc::RnnActivationAttr>(acts[A * d + k]).getValue();
+    };
+    qc::RnnActivation f = fn(0), g = fn(A - 1);
+    float fa = alpha[A * d], fb = beta[A * d], ga = alpha[A * d + A - 1],
+          gb = beta[A * d + A - 1];
+    const float *wd = *w + d * G * H * I, *rd = *r + d * G * H * H;
+    const float *wb = *bias ? *bias + d * 2 * G * H : nullptr;
+    const float *rb = wb ? wb + G * H : nullptr;
+    sgemm(false, true, S * B, G * H, I, 1.0f, x.f.data(), I, wd, I, 0.0f,
+          xw.data(), G * H);
+    for (int64_t k = 0; k < B * H; ++k)
+      h[k] = *h0 ? (*h0)[d * B * H + k] : 0.0f;
+    for (int64_t step = 0; step < S; ++step) {
+      // h R^T for the batch: all gates (RNN; GRU with linear_before_reset),
+      // or z and r only, h~'s product following from r h.
+      int64_t ng = isGru && !linearBeforeReset ? 2 : G;
+      sgemm(false, true, B, ng * H, H, 1.0f, h.data(), H, rd, H, 0.0f,
+            hr.data(), G * H);
+      if constexpr (isGru) {
+        if (!linearBeforeReset) {
+          // r for every active entry, then (r h) R_h^T.
+          for (int64_t b = 0; b < B; ++b) {
+            int64_t t = reverse ? lens->data()[b] - 1 - step : step;
+            for (int64_t j = 0; j < H; ++j) {
+              float rv = 0.0f;
+              if (step < (*lens)[b]) {
+                const float *xr = xw.data() + (t * B + b) * G * H;
+                float v = xr[H + j] + hr[b * G * H + H + j];
+                if (wb)
+                  v += wb[H + j] + rb[H + j];
+                rv = rnnActivation(f, fa, fb, gate(v));
+              }
+              rh[b * H + j] = rv * h[b * H + j];
+            }
+          }
+          sgemm(false, true, B, H, H, 1.0f, rh.data(), H, rd + 2 * H * H, H,
+                0.0f, rhr.data(), H);
+        }
+      }
+      for (int64_t b = 0; b < B; ++b) {
+        if (step >= (*lens)[b])
+          continue;
+        int64_t t = reverse ? (*lens)[b] - 1 - step : step;
+        const float *xr = xw.data() + (t * B + b) * G * H;
+        const float *gr = hr.data() + b * G * H;
+        float *hb = h.data() + b * H;
+        for (int64_t j = 0; j < H; ++j) {
+          if constexpr (isGru) {
+            float zv = xr[j] + gr[j], rv = xr[H + j] + gr[H + j];
+            float hv = xr[2 * H + j];
+            if (wb) {
+              zv += wb[j] + rb[j];
+              rv += wb[H + j] + rb[H + j];
+              hv += wb[2 * H + j];
+            }
+            float z = rnnActivation(f, fa, fb, gate(zv));
+            float rr = rnnActivation(f, fa, fb, gate(rv));
+            if (linearBeforeReset)
+              hv += rr * (gr[2 * H + j] + (rb ? rb[2 * H + j] : 0.0f));
+            else
+              hv += rhr[b * H + j] + (rb ? rb[2 * H + j] : 0.0f);
+            float ht = rnnActivation(g, ga, gb, gate(hv));
+            hb[j] = (1.0f - z) * ht + z * hb[j];
+          } else {
+            float v = xr[j] + gr[j];
+            if (wb)
+              v += wb[j] + rb[j];
+            hb[j] = rnnActivation(f, fa, fb, gate(v));
+          }
+        }
+      }
+      // Stored after the whole batch's step: GRU's r h read the old h.
+      for (int64_t b = 0; b < B; ++b)
+        if (step < (*lens)[b]) {
+          int64_t t = reverse ? (*lens)[b] - 1 - step : step;
+          std::copy(h.data() + b * H, h.data() + (b + 1) * H,
+                    y.f.data() + ((t * D + d) * B + b) * H);
+        }
+    }
+    for (int64_t b = 0; b < B; ++b)
+      if ((*lens)[b] == 0)
+        std::fill(h.begin() + b * H, h.begin() + (b + 1) * H, 0.0f);
+    std::copy(h.begin(), h.end(), yh.f.data() + d * B * H);
+  }
+  env.set(op.getY(), std::move(y));
+  env.set(op.getYH(), std::move(yh));
+  return success();
+}
 } // namespace
 
 void quantc::exec::registerNNKernels(KernelRegistry &registry) {
   registry.add(qc::LstmOp::getOperationName(), runLstm);
+  registry.add(qc::GruOp::getOperationName(), runGruOrRnn<qc::GruOp>);
+  registry.add(qc::RnnOp::getOperationName(), runGruOrRnn<qc::RnnOp>);
   registry.add(qc::ConvOp::getOperationName(), runConv);
   registry.add(qc::ConvTransposeOp::getOperationName(), runConvTranspose);
   registry.add(qc::MaxPoolOp::getOperationName(), runMaxPool);

@@ -24,7 +24,7 @@ NODE_DIR = "/usr/share/libonnx-testdata/data/node"
 FAMILY = re.compile(
     r"^test_(basic_conv|conv|maxpool|averagepool|batchnorm|globalaveragepool"
     r"|globalmaxpool|resize|convtranspose|matmulinteger|qlinearmatmul"
-    r"|convinteger|qlinearconv|lstm)")
+    r"|convinteger|qlinearconv|lstm|gru|rnn|simple_rnn)")
 
 PASSING = """
 test_averagepool_1d_default test_averagepool_2d_ceil test_averagepool_2d_default
@@ -76,7 +76,10 @@ test_batchnorm_example_training_mode
 test_maxpool_with_argmax_2d_precomputed_pads
 test_maxpool_with_argmax_2d_precomputed_strides
 test_lstm_defaults test_lstm_with_initial_bias test_lstm_with_peepholes
-test_lstm_batchwise
+test_lstm_batchwise test_gru_defaults test_gru_with_initial_bias
+test_gru_seq_length test_gru_batchwise test_simple_rnn_defaults
+test_simple_rnn_with_initial_bias test_rnn_seq_length
+test_simple_rnn_batchwise
 """.split()
 
 FOLD_INPUTS = {"scales", "sizes", "roi"}

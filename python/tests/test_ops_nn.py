@@ -535,3 +535,87 @@ def test_lstm_sequence_lens_are_checked(run_tool, tmp):
     assert res.returncode == 1
     assert "sequence_lens[1] = 4 is outside [0, 3]" in res.stderr
     assert not (tmp / "out.npz").exists()
+
+
+# GRU and RNN (N16): (id, op, direction, seq, batch, input, hidden,
+# options as for LSTM, plus lbr: GRU's linear_before_reset).
+GRU_RNN_CASES = [
+    ("gru_defaults", "GRU", "forward", 5, 3, 4, 6, {}),
+    ("gru_lbr_bias_init", "GRU", "forward", 4, 2, 3, 5,
+     {"bias": 1, "init": 1, "lbr": 1}),
+    ("gru_reverse_lens", "GRU", "reverse", 6, 3, 4, 5,
+     {"bias": 1, "lens": [6, 2, 0], "init": 1}),
+    ("gru_bidirectional_clip", "GRU", "bidirectional", 5, 3, 2, 4,
+     {"bias": 1, "lens": [3, 5, 1], "init": 1, "clip": 0.8}),
+    ("gru_activations", "GRU", "forward", 4, 2, 3, 4,
+     {"bias": 1, "acts": (["HardSigmoid", "Softsign"], [0.3], [0.4])}),
+    ("rnn_defaults", "RNN", "forward", 5, 3, 4, 6, {}),
+    # (No zero length for RNN: ONNX Runtime 1.23's Y_h is NaN there.)
+    ("rnn_bidirectional_lens", "RNN", "bidirectional", 5, 3, 2, 4,
+     {"bias": 1, "lens": [3, 5, 1], "init": 1}),
+    ("rnn_relu", "RNN", "reverse", 4, 2, 3, 4,
+     {"bias": 1, "acts": (["Relu"], [], [])}),
+]
+
+
+@pytest.mark.parametrize("case", GRU_RNN_CASES,
+                         ids=[c[0] for c in GRU_RNN_CASES])
+def test_gru_and_rnn_match_onnxruntime(case, run_tool, tmp):
+    """qc.gru and qc.rnn (N16) against onnxruntime: directions, sequence
+    lengths (a zero one included), initial state, GRU's
+    linear_before_reset, clip and other activations. Tolerance as for
+    LSTM (measured at most 1e-6)."""
+    _, kind, direction, seq, batch, inp, hidden, o = case
+    gates = 3 if kind == "GRU" else 1
+    rng = np.random.default_rng(RNG_SEED)
+    d = 2 if direction == "bidirectional" else 1
+    f = lambda *s: (rng.standard_normal(s) * 0.6).astype(np.float32)
+    feeds = {"x": f(seq, batch, inp)}
+    inits = [numpy_helper.from_array(f(d, gates * hidden, inp), "w"),
+             numpy_helper.from_array(f(d, gates * hidden, hidden), "r")]
+    names = ["x", "w", "r", "", "", ""]
+    if o.get("bias"):
+        inits.append(numpy_helper.from_array(f(d, 2 * gates * hidden), "b"))
+        names[3] = "b"
+    if "lens" in o:
+        feeds["lens"] = np.array(o["lens"], np.int32)
+        names[4] = "lens"
+    if o.get("init"):
+        feeds["h0"] = f(d, batch, hidden)
+        names[5] = "h0"
+    while not names[-1]:
+        names.pop()
+    attrs = {"hidden_size": hidden, "direction": direction}
+    if "clip" in o:
+        attrs["clip"] = o["clip"]
+    if o.get("lbr"):
+        attrs["linear_before_reset"] = 1
+    if "acts" in o:
+        acts, alpha, beta = o["acts"]
+        attrs["activations"] = acts
+        if alpha:
+            attrs["activation_alpha"] = alpha
+        if beta:
+            attrs["activation_beta"] = beta
+    node = helper.make_node(kind, names, ["y", "h"], name="n", **attrs)
+    g_in = [helper.make_tensor_value_info(
+        k, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+        for k, v in feeds.items()]
+    g_out = [helper.make_tensor_value_info(k, TensorProto.FLOAT, None)
+             for k in ("y", "h")]
+    m = helper.make_model(
+        helper.make_graph([node], "g", g_in, g_out, initializer=inits),
+        opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 9
+    path = tmp / "m.onnx"
+    onnx.save(m, str(path))
+    np.savez(tmp / "in.npz", **feeds)
+    res = run_tool("quant-run", path, "--inputs", tmp / "in.npz", "--outputs",
+                   tmp / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 0, describe(res)
+    got, ref = load_npz(tmp / "out.npz"), ort_run(path, feeds)
+    for k in ref:
+        assert got[k].shape == ref[k].shape, k
+        np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=1e-5,
+                                   err_msg=k)

@@ -217,7 +217,7 @@ const llvm::StringSet<> &specialOps() {
       "qc.resize",           "qc.requantize_linear",
       "qc.constant_of_shape", "qc.dynamic_reduce",
       "qc.pad",              "qc.dynamic_pad",
-      "qc.lstm",
+      "qc.lstm",             "qc.gru",             "qc.rnn",
       // A fusion is exported as its body's ops; its yield names the result.
       "qc.fusion",           "qc.yield",
       // Raised patterns (qc-raise-patterns), spelled out again in the
@@ -376,7 +376,7 @@ private:
   LogicalResult exportRequantize(qc::RequantizeLinearOp op);
   LogicalResult exportConstantOfShape(qc::ConstantOfShapeOp op);
   LogicalResult exportPad(Operation *op);
-  LogicalResult exportLstm(qc::LstmOp op);
+  template <typename OpTy> LogicalResult exportRecurrent(OpTy op);
   LogicalResult exportMXQuantize(qc::QuantizeOp op);
   std::string roundToSubByteGrid(std::string y, const numerics::FormatInfo &fi);
   LogicalResult exportSubByteQuantizeLinear(qc::QuantizeLinearOp op);
@@ -1036,13 +1036,16 @@ LogicalResult Exporter::exportPad(Operation *op) {
   return success();
 }
 
-/// qc.lstm: LSTM-22 in layout 0 (the op's own), the activations by their
-/// ONNX names with the alphas and betas of those that take them, in order.
-LogicalResult Exporter::exportLstm(qc::LstmOp op) {
+/// qc.lstm / qc.gru / qc.rnn: LSTM-22 / GRU-22 / RNN-22 in layout 0 (the
+/// ops' own), the activations by their ONNX names with the alphas and
+/// betas of those that take them, in order.
+template <typename OpTy> LogicalResult Exporter::exportRecurrent(OpTy op) {
+  constexpr bool isLstm = std::is_same_v<OpTy, qc::LstmOp>;
   SmallVector<std::string> ins{nameOf(op.getX()), nameOf(op.getW()),
                                nameOf(op.getR())};
-  Value opt[] = {op.getB(), op.getSequenceLens(), op.getInitialH(),
-                 op.getInitialC(), op.getP()};
+  SmallVector<Value> opt{op.getB(), op.getSequenceLens(), op.getInitialH()};
+  if constexpr (isLstm)
+    opt.append({op.getInitialC(), op.getP()});
   for (auto [k, v] : llvm::enumerate(opt)) {
     if (!v) {
       ins.push_back("");
@@ -1060,15 +1063,14 @@ LogicalResult Exporter::exportLstm(qc::LstmOp op) {
   }
   while (ins.back().empty())
     ins.pop_back();
-  onnx::NodeProto *n =
-      node("LSTM", ins,
-           {define(op.getY(), "lstm_y"), define(op.getYH(), "lstm_h"),
-            define(op.getYC(), "lstm_c")});
+  StringRef type = isLstm ? "LSTM"
+                   : std::is_same_v<OpTy, qc::GruOp> ? "GRU"
+                                                     : "RNN";
+  SmallVector<std::string> outs;
+  for (Value v : op->getResults())
+    outs.push_back(define(v, type.lower()));
+  onnx::NodeProto *n = node(type, ins, outs);
   attrInt(n, "hidden_size", op.getHiddenSize());
-  onnx::AttributeProto *dirAttr = n->add_attribute();
-  dirAttr->set_name("direction");
-  dirAttr->set_type(onnx::AttributeProto::STRING);
-  dirAttr->set_s(qc::stringifyRnnDirection(op.getDirection()).str());
   auto addFloats = [&](StringRef name, ArrayRef<float> v) {
     if (v.empty())
       return;
@@ -1078,6 +1080,10 @@ LogicalResult Exporter::exportLstm(qc::LstmOp op) {
     for (float f : v)
       a->add_floats(f);
   };
+  onnx::AttributeProto *dirAttr = n->add_attribute();
+  dirAttr->set_name("direction");
+  dirAttr->set_type(onnx::AttributeProto::STRING);
+  dirAttr->set_s(qc::stringifyRnnDirection(op.getDirection()).str());
   SmallVector<std::string> acts;
   SmallVector<float> alphas, betas;
   for (auto [k, a] : llvm::enumerate(op.getActivations())) {
@@ -1104,8 +1110,13 @@ LogicalResult Exporter::exportLstm(qc::LstmOp op) {
     a->set_type(onnx::AttributeProto::FLOAT);
     a->set_f(c->convertToFloat());
   }
-  if (op.getInputForget())
-    attrInt(n, "input_forget", 1);
+  if constexpr (isLstm) {
+    if (op.getInputForget())
+      attrInt(n, "input_forget", 1);
+  } else if constexpr (std::is_same_v<OpTy, qc::GruOp>) {
+    if (op.getLinearBeforeReset())
+      attrInt(n, "linear_before_reset", 1);
+  }
   return success();
 }
 
@@ -1145,7 +1156,11 @@ LogicalResult Exporter::exportOp(Operation *op) {
   if (isa<qc::PadOp, qc::DynamicPadOp>(op))
     return exportPad(op);
   if (auto l = dyn_cast<qc::LstmOp>(op))
-    return exportLstm(l);
+    return exportRecurrent(l);
+  if (auto g = dyn_cast<qc::GruOp>(op))
+    return exportRecurrent(g);
+  if (auto r = dyn_cast<qc::RnnOp>(op))
+    return exportRecurrent(r);
   if (isAttrOp(op)) {
     const AttrOp &e = attrOps().find(opName)->second;
     // The list attributes become inputs after the single data operand; an

@@ -1199,17 +1199,22 @@ std::optional<RnnActivationSpec> rnnActivationSpec(llvm::StringRef name) {
   return std::nullopt;
 }
 
-/// LSTM 1, 7, 14 (layout), 22: qc.lstm on [seq, batch, input] (N16);
-/// layout 1 transposes the inputs and outputs around it.
-LogicalResult importLstm(NodeContext &n) {
+/// LSTM, GRU and RNN 1, 7, 14 (layout), 22: qc.lstm / qc.gru / qc.rnn on
+/// [seq, batch, input] (N16); layout 1 transposes the inputs and outputs
+/// around it.
+template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
+  constexpr bool isLstm = std::is_same_v<OpTy, qc::LstmOp>;
+  constexpr bool isGru = std::is_same_v<OpTy, qc::GruOp>;
+  constexpr int64_t perDir = isLstm ? 3 : isGru ? 2 : 1;
   MLIRContext *ctx = n.getContext();
   FailureOr<Value> x = n.floatInput(0), w = n.floatInput(1),
                    r = n.floatInput(2);
   FailureOr<std::string> dirName = n.stringAttr("direction", "forward");
   FailureOr<int64_t> layout = n.intAttr("layout", 0);
   FailureOr<int64_t> inputForget = n.intAttr("input_forget", 0);
+  FailureOr<int64_t> linearBeforeReset = n.intAttr("linear_before_reset", 0);
   if (failed(x) || failed(w) || failed(r) || failed(dirName) ||
-      failed(layout) || failed(inputForget))
+      failed(layout) || failed(inputForget) || failed(linearBeforeReset))
     return failure();
   std::optional<qc::RnnDirection> dir = qc::symbolizeRnnDirection(*dirName);
   if (!dir) {
@@ -1220,11 +1225,6 @@ LogicalResult importLstm(NodeContext &n) {
   if (*layout != 0 && *layout != 1) {
     n.emitError() << "layout must be 0 or 1, got " << *layout;
     return failure();
-  }
-  if (n.opsetVersion < 7) {
-    FailureOr<int64_t> outSeq = n.intAttr("output_sequence", 0);
-    if (failed(outSeq))
-      return failure();
   }
   int64_t dirs = *dir == qc::RnnDirection::bidirectional ? 2 : 1;
   // hidden_size: the attribute, or R's last dimension.
@@ -1242,19 +1242,26 @@ LogicalResult importLstm(NodeContext &n) {
                      "or R's static last dimension)";
     return failure();
   }
-  // Activations: 3 per direction (f, g, h), default Sigmoid, Tanh, Tanh;
-  // three given for a bidirectional op serve both directions.
+  // Activations per direction (LSTM f, g, h: Sigmoid, Tanh, Tanh; GRU f,
+  // g: Sigmoid, Tanh; RNN f: Tanh); one direction's list given for a
+  // bidirectional op serves both.
   SmallVector<std::string> names;
   if (const onnx::AttributeProto *a = n.attr("activations"))
     for (const std::string &v : a->strings())
       names.push_back(v);
-  if (names.empty())
-    names = {"Sigmoid", "Tanh", "Tanh"};
-  if (dirs == 2 && names.size() == 3)
+  if (names.empty()) {
+    if (isLstm)
+      names = {"Sigmoid", "Tanh", "Tanh"};
+    else if (isGru)
+      names = {"Sigmoid", "Tanh"};
+    else
+      names = {"Tanh"};
+  }
+  if (dirs == 2 && (int64_t)names.size() == perDir)
     names.append(SmallVector<std::string>(names));
-  if ((int64_t)names.size() != 3 * dirs) {
-    n.emitError() << "expects " << 3 * dirs
-                  << " activations (3 per direction), got " << names.size();
+  if ((int64_t)names.size() != perDir * dirs) {
+    n.emitError() << "expects " << perDir * dirs << " activations ("
+                  << perDir << " per direction), got " << names.size();
     return failure();
   }
   SmallVector<float> alphaIn, betaIn;
@@ -1296,8 +1303,9 @@ LogicalResult importLstm(NodeContext &n) {
     return isFloat ? n.floatInput(i) : n.anyInput(i);
   };
   FailureOr<Value> b = optional(3, true), lens = optional(4, false),
-                   h0 = optional(5, true), c0 = optional(6, true),
-                   p = optional(7, true);
+                   h0 = optional(5, true),
+                   c0 = isLstm ? optional(6, true) : FailureOr<Value>(Value()),
+                   p = isLstm ? optional(7, true) : FailureOr<Value>(Value());
   if (failed(b) || failed(lens) || failed(h0) || failed(c0) || failed(p))
     return failure();
   if (*lens && !isa<IntegerType>(elementTypeOf(*lens))) {
@@ -1322,25 +1330,39 @@ LogicalResult importLstm(NodeContext &n) {
     }
   }
   OpBuilder &bld = n.builder();
-  FailureOr<qc::LstmOp> op = n.build<qc::LstmOp>(
-      xs, *w, *r, *b, *lens, hs, cs, *p, bld.getI64IntegerAttr(hidden),
-      qc::RnnDirectionAttr::get(ctx, *dir), bld.getArrayAttr(acts),
-      bld.getDenseF32ArrayAttr(alpha), bld.getDenseF32ArrayAttr(beta), clip,
-      bld.getBoolAttr(*inputForget != 0));
+  auto common = [&] {
+    return std::make_tuple(bld.getI64IntegerAttr(hidden),
+                           qc::RnnDirectionAttr::get(ctx, *dir),
+                           bld.getArrayAttr(acts),
+                           bld.getDenseF32ArrayAttr(alpha),
+                           bld.getDenseF32ArrayAttr(beta), clip);
+  };
+  auto [hsA, dirA, actsA, alphaA, betaA, clipA] = common();
+  FailureOr<OpTy> op;
+  if constexpr (isLstm)
+    op = n.build<OpTy>(xs, *w, *r, *b, *lens, hs, cs, *p, hsA, dirA, actsA,
+                       alphaA, betaA, clipA,
+                       bld.getBoolAttr(*inputForget != 0));
+  else if constexpr (isGru)
+    op = n.build<OpTy>(xs, *w, *r, *b, *lens, hs, hsA, dirA, actsA, alphaA,
+                       betaA, clipA, bld.getBoolAttr(*linearBeforeReset != 0));
+  else
+    op = n.build<OpTy>(xs, *w, *r, *b, *lens, hs, hsA, dirA, actsA, alphaA,
+                       betaA, clipA);
   if (failed(op))
     return failure();
-  Value y = op->getY(), yh = op->getYH(), yc = op->getYC();
+  SmallVector<Value> outs((*op)->getResults());
   if (*layout == 1) { // Y [seq, D, batch, H] -> [batch, seq, D, H]
-    FailureOr<Value> ty = transposeBy(n, y, {2, 0, 1, 3}),
-                     th = transposeBy(n, yh, {1, 0, 2}),
-                     tc = transposeBy(n, yc, {1, 0, 2});
-    if (failed(ty) || failed(th) || failed(tc))
-      return failure();
-    y = *ty, yh = *th, yc = *tc;
+    for (auto [i, v] : llvm::enumerate(outs)) {
+      FailureOr<Value> t = i == 0 ? transposeBy(n, v, {2, 0, 1, 3})
+                                  : transposeBy(n, v, {1, 0, 2});
+      if (failed(t))
+        return failure();
+      v = *t;
+    }
   }
-  n.setOutput(0, y);
-  n.setOutput(1, yh);
-  n.setOutput(2, yc);
+  for (auto [i, v] : llvm::enumerate(outs))
+    n.setOutput(i, v);
   return success();
 }
 
@@ -1359,7 +1381,9 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"GlobalMaxPool", {1, 22}, 1, 1, 1, 1,
        importGlobalPool<qc::GlobalMaxPoolOp>},
       {"MatMulInteger", {10}, 2, 4, 1, 1, importInteger<emitMatMulInteger>},
-      {"LSTM", {1, 7, 14, 22}, 3, 8, 0, 3, importLstm},
+      {"GRU", {1, 3, 7, 14, 22}, 3, 6, 0, 2, importRecurrent<qc::GruOp>},
+      {"LSTM", {1, 7, 14, 22}, 3, 8, 0, 3, importRecurrent<qc::LstmOp>},
+      {"RNN", {1, 7, 14, 22}, 3, 6, 0, 2, importRecurrent<qc::RnnOp>},
       {"MaxPool", {1}, 1, 1, 1, 1, importMaxPool},
       {"MaxPool", {8, 10, 11, 12, 22}, 1, 1, 1, 2, importMaxPool},
       {"QLinearConv", {10}, 8, 9, 1, 1, importQLinearConv},

@@ -72,3 +72,14 @@ func.func @lstm(%x: tensor<5x?x3xf32>, %w: tensor<2x16x3xf32>, %r: tensor<2x16x4
   %y2, %yh2, %yc2 = qc.lstm %x, %w, %r {activation_alpha = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0, 0.0, 0.0, 0.0, 0.0>, activations = [#qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>, #qc.rnn_activation<Tanh>], direction = #qc.rnn_direction<bidirectional>, hidden_size = 4 : i64, input_forget = true} : (tensor<5x?x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32>) -> (tensor<5x2x?x4xf32>, tensor<2x?x4xf32>, tensor<2x?x4xf32>)
   return %y, %yh2 : tensor<5x2x?x4xf32>, tensor<2x?x4xf32>
 }
+
+// qc.gru and qc.rnn (N16): two results each.
+// CHECK-LABEL: func @gru_rnn
+func.func @gru_rnn(%x: tensor<5x?x3xf32>, %wg: tensor<1x12x3xf32>, %rg: tensor<1x12x4xf32>, %bg: tensor<1x24xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4xf32>, %h: tensor<1x?x4xf32>) -> (tensor<1x?x4xf32>, tensor<5x1x?x4xf32>) {
+  // CHECK: qc.gru %{{.*}}, %{{.*}}, %{{.*}} bias(%{{.*}}) initial_h(%{{.*}}) {{{.*}}linear_before_reset = true
+  // CHECK-SAME: -> (tensor<5x1x?x4xf32>, tensor<1x?x4xf32>)
+  %y, %yh = qc.gru %x, %wg, %rg bias(%bg) initial_h(%h) {activation_alpha = array<f32: 0.0, 0.0>, activation_beta = array<f32: 0.0, 0.0>, activations = [#qc.rnn_activation<Sigmoid>, #qc.rnn_activation<Tanh>], direction = #qc.rnn_direction<forward>, hidden_size = 4 : i64, linear_before_reset = true} : (tensor<5x?x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32>, tensor<1x24xf32>, tensor<1x?x4xf32>) -> (tensor<5x1x?x4xf32>, tensor<1x?x4xf32>)
+  // CHECK: qc.rnn %{{.*}}, %{{.*}}, %{{.*}} {{{.*}}direction = #qc.rnn_direction<reverse>
+  %y2, %yh2 = qc.rnn %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#qc.rnn_activation<Relu>], direction = #qc.rnn_direction<reverse>, hidden_size = 4 : i64} : (tensor<5x?x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<5x1x?x4xf32>, tensor<1x?x4xf32>)
+  return %yh, %y2 : tensor<1x?x4xf32>, tensor<5x1x?x4xf32>
+}

@@ -474,13 +474,18 @@ LogicalResult checkRnnOperand(std::optional<Location> loc, Value v,
 }
 } // namespace
 
-LogicalResult LstmOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &inferred) {
-  auto x = cast<RankedTensorType>(adaptor.getX().getType());
-  int64_t h = adaptor.getHiddenSize();
-  int64_t dirs = adaptor.getDirection() == RnnDirection::bidirectional ? 2 : 1;
+namespace {
+/// The shapes every recurrent op shares (N16): x `[seq, batch, input]`,
+/// w `[D, gates H, input]`, r `[D, gates H, H]`, b `[D, 2 gates H]`,
+/// sequence_lens `[batch]`, initial_h `[D, batch, H]`; `results` results,
+/// y `[seq, D, batch, H]` then `[D, batch, H]` each.
+template <typename Adaptor>
+LogicalResult inferRecurrent(std::optional<Location> loc, Adaptor a,
+                             int64_t gates, int results,
+                             SmallVectorImpl<Type> &inferred) {
+  auto x = cast<RankedTensorType>(a.getX().getType());
+  int64_t h = a.getHiddenSize();
+  int64_t dirs = a.getDirection() == RnnDirection::bidirectional ? 2 : 1;
   if (h < 1)
     return emitOptionalError(loc, "hidden_size must be >= 1, got ", h);
   if (x.getRank() != 3)
@@ -488,41 +493,83 @@ LogicalResult LstmOp::inferReturnTypes(MLIRContext *,
                              dimsStr(x.getShape()));
   int64_t seq = x.getDimSize(0), batch = x.getDimSize(1),
           in = x.getDimSize(2);
-  if (failed(checkRnnOperand(loc, adaptor.getW(), {dirs, 4 * h, in}, "w")) ||
-      failed(checkRnnOperand(loc, adaptor.getR(), {dirs, 4 * h, h}, "r")) ||
-      failed(checkRnnOperand(loc, adaptor.getB(), {dirs, 8 * h}, "b")) ||
-      failed(checkRnnOperand(loc, adaptor.getSequenceLens(), {batch},
+  if (failed(checkRnnOperand(loc, a.getW(), {dirs, gates * h, in}, "w")) ||
+      failed(checkRnnOperand(loc, a.getR(), {dirs, gates * h, h}, "r")) ||
+      failed(checkRnnOperand(loc, a.getB(), {dirs, 2 * gates * h}, "b")) ||
+      failed(checkRnnOperand(loc, a.getSequenceLens(), {batch},
                              "sequence_lens")) ||
-      failed(checkRnnOperand(loc, adaptor.getInitialH(), {dirs, batch, h},
-                             "initial_h")) ||
-      failed(checkRnnOperand(loc, adaptor.getInitialC(), {dirs, batch, h},
-                             "initial_c")) ||
-      failed(checkRnnOperand(loc, adaptor.getP(), {dirs, 3 * h}, "p")))
+      failed(checkRnnOperand(loc, a.getInitialH(), {dirs, batch, h},
+                             "initial_h")))
     return failure();
   Type et = x.getElementType();
   inferred.push_back(RankedTensorType::get({seq, dirs, batch, h}, et));
-  inferred.push_back(RankedTensorType::get({dirs, batch, h}, et));
-  inferred.push_back(RankedTensorType::get({dirs, batch, h}, et));
+  for (int i = 1; i < results; ++i)
+    inferred.push_back(RankedTensorType::get({dirs, batch, h}, et));
   return success();
+}
+
+/// The attributes every recurrent op shares: `perDir` activations per
+/// direction, one alpha and beta each, a positive clip, w and r of x's
+/// element type.
+template <typename Op>
+LogicalResult verifyRecurrent(Op op, int64_t perDir) {
+  int64_t dirs = op.getDirection() == RnnDirection::bidirectional ? 2 : 1;
+  size_t n = op.getActivations().size();
+  if ((int64_t)n != perDir * dirs)
+    return op.emitOpError("expects ")
+           << perDir * dirs << " activations (" << perDir
+           << " per direction), got " << n;
+  if (op.getActivationAlpha().size() != n ||
+      op.getActivationBeta().size() != n)
+    return op.emitOpError("expects one activation_alpha and one "
+                          "activation_beta per activation (")
+           << n << "), got " << op.getActivationAlpha().size() << " and "
+           << op.getActivationBeta().size();
+  if (std::optional<APFloat> c = op.getClip();
+      c && !(c->convertToFloat() > 0.0f))
+    return op.emitOpError("clip must be > 0, got ") << c->convertToFloat();
+  for (Value v : {op.getW(), op.getR()})
+    if (cast<RankedTensorType>(v.getType()).getElementType() !=
+        op.getX().getType().getElementType())
+      return op.emitOpError("w and r must have x's element type");
+  return success();
+}
+} // namespace
+
+LogicalResult LstmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  if (failed(inferRecurrent(loc, adaptor, 4, 3, inferred)))
+    return failure();
+  auto x = cast<RankedTensorType>(adaptor.getX().getType());
+  int64_t h = adaptor.getHiddenSize(), batch = x.getDimSize(1);
+  int64_t dirs = adaptor.getDirection() == RnnDirection::bidirectional ? 2 : 1;
+  return success(
+      succeeded(checkRnnOperand(loc, adaptor.getInitialC(), {dirs, batch, h},
+                                "initial_c")) &&
+      succeeded(checkRnnOperand(loc, adaptor.getP(), {dirs, 3 * h}, "p")));
 }
 QC_COMPATIBLE_RESULT_TYPES(LstmOp)
 
-LogicalResult LstmOp::verify() {
-  int64_t dirs = getDirection() == RnnDirection::bidirectional ? 2 : 1;
-  size_t n = getActivations().size();
-  if ((int64_t)n != 3 * dirs)
-    return emitOpError("expects ")
-           << 3 * dirs << " activations (3 per direction), got " << n;
-  if (getActivationAlpha().size() != n || getActivationBeta().size() != n)
-    return emitOpError("expects one activation_alpha and one "
-                       "activation_beta per activation (")
-           << n << "), got " << getActivationAlpha().size() << " and "
-           << getActivationBeta().size();
-  if (std::optional<APFloat> c = getClip(); c && !(c->convertToFloat() > 0.0f))
-    return emitOpError("clip must be > 0, got ") << c->convertToFloat();
-  for (Value v : {getW(), getR()})
-    if (cast<RankedTensorType>(v.getType()).getElementType() !=
-        getX().getType().getElementType())
-      return emitOpError("w and r must have x's element type");
-  return success();
+LogicalResult LstmOp::verify() { return verifyRecurrent(*this, 3); }
+
+LogicalResult GruOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferRecurrent(loc, adaptor, 3, 2, inferred);
 }
+QC_COMPATIBLE_RESULT_TYPES(GruOp)
+
+LogicalResult GruOp::verify() { return verifyRecurrent(*this, 2); }
+
+LogicalResult RnnOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  return inferRecurrent(loc, adaptor, 1, 2, inferred);
+}
+QC_COMPATIBLE_RESULT_TYPES(RnnOp)
+
+LogicalResult RnnOp::verify() { return verifyRecurrent(*this, 1); }

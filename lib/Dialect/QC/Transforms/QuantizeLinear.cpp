@@ -1414,10 +1414,11 @@ struct QuantizeLinearPass
       if ((assigned && assigned.getValue() == "f32") ||
           op->hasAttr("qc.outlier_side"))
         return; // kept in float on purpose (the report says so)
-      if (isa<LstmOp>(op)) {
-        op->emitRemark("qc.lstm left in float: its gate products run inside "
-                       "the recurrence, step by step, which no format here "
-                       "quantizes yet");
+      if (isa<LstmOp, GruOp, RnnOp>(op)) {
+        op->emitRemark(op->getName().getStringRef())
+            << " left in float: its gate products run inside the "
+               "recurrence, step by step, which no format here quantizes "
+               "yet";
         return;
       }
       if (!isa<MatMulOp, ConvOp>(op) || op->hasAttr("qc.weight_scheme") ||

@@ -177,6 +177,64 @@ def QC_LstmOp : QC_Op<"lstm", [Pure, AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def QC_GruOp : QC_Op<"gru", [Pure, AttrSizedOperandSegments,
+                             InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX GRU over a whole sequence (N16)";
+  let description = [{
+    As `qc.lstm` for the layout, directions, lengths and activations (2 per
+    direction: f, g), with the gates in ONNX's order z, r, h: `w` `[D, 3H,
+    input]`, `r` `[D, 3H, H]`, `b` `[D, 6H]`. Per step `z = f(x W_z + h
+    R_z + b_z)`, `r = f(x W_r + h R_r + b_r)`, `h~ = g(x W_h + (r h) R_h +
+    Rb_h + Wb_h)` (with `linear_before_reset`: `g(x W_h + r (h R_h + Rb_h)
+    + Wb_h)`), `h = (1 - z) h~ + z h`. Results `y` `[seq, D, batch, H]`
+    and `y_h` `[D, batch, H]`.
+  }];
+  let arguments = (ins QC_FloatTensor:$x, QC_FloatTensor:$w, QC_FloatTensor:$r,
+                       Optional<QC_FloatTensor>:$b,
+                       Optional<RankedTensorOf<[I32, I64]>>:$sequence_lens,
+                       Optional<QC_FloatTensor>:$initial_h,
+                       I64Attr:$hidden_size, QC_RnnDirectionAttr:$direction,
+                       QC_RnnActivationArrayAttr:$activations,
+                       DenseF32ArrayAttr:$activation_alpha,
+                       DenseF32ArrayAttr:$activation_beta,
+                       OptionalAttr<F32Attr>:$clip,
+                       DefaultValuedAttr<BoolAttr, "false">:$linear_before_reset);
+  let results = (outs QC_FloatTensor:$y, QC_FloatTensor:$y_h);
+  let assemblyFormat = [{
+    $x `,` $w `,` $r (`bias` `(` $b^ `)`)?
+    (`sequence_lens` `(` $sequence_lens^ `)`)?
+    (`initial_h` `(` $initial_h^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_RnnOp : QC_Op<"rnn", [Pure, AttrSizedOperandSegments,
+                             InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX RNN (the simple recurrence) over a whole sequence (N16)";
+  let description = [{
+    As `qc.lstm` for the layout, directions, lengths and activations (1 per
+    direction), with `w` `[D, H, input]`, `r` `[D, H, H]`, `b` `[D, 2H]`:
+    per step `h = f(x W + h R + Wb + Rb)`. Results `y` `[seq, D, batch,
+    H]` and `y_h` `[D, batch, H]`.
+  }];
+  let arguments = (ins QC_FloatTensor:$x, QC_FloatTensor:$w, QC_FloatTensor:$r,
+                       Optional<QC_FloatTensor>:$b,
+                       Optional<RankedTensorOf<[I32, I64]>>:$sequence_lens,
+                       Optional<QC_FloatTensor>:$initial_h,
+                       I64Attr:$hidden_size, QC_RnnDirectionAttr:$direction,
+                       QC_RnnActivationArrayAttr:$activations,
+                       DenseF32ArrayAttr:$activation_alpha,
+                       DenseF32ArrayAttr:$activation_beta,
+                       OptionalAttr<F32Attr>:$clip);
+  let results = (outs QC_FloatTensor:$y, QC_FloatTensor:$y_h);
+  let assemblyFormat = [{
+    $x `,` $w `,` $r (`bias` `(` $b^ `)`)?
+    (`sequence_lens` `(` $sequence_lens^ `)`)?
+    (`initial_h` `(` $initial_h^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def QC_ResizeOp : QC_Op<"resize", [Pure, AttrSizedOperandSegments]> {
   let summary = "Nearest, (multi)linear or cubic resize (ONNX Resize/Upsample)";
   let description = [{
