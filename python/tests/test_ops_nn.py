@@ -39,7 +39,9 @@ def make_model(op, inputs, attrs, out_name="y", opset=19, consts=(),
     return m
 
 
-def run_both(run_tool, tmp, model, feeds):
+def run_quantc(run_tool, tmp, model, feeds):
+    """Saves `model` as tmp/m.onnx and runs it on quant-run: (every output
+    by name, the model's path)."""
     path = tmp / "m.onnx"
     onnx.save(model, str(path))
     np.savez(tmp / "in.npz", **feeds)
@@ -47,7 +49,12 @@ def run_both(run_tool, tmp, model, feeds):
                    tmp / "out.npz")
     assert_no_crash(res)
     assert res.returncode == 0, describe(res)
-    return load_npz(tmp / "out.npz")["y"], ort_run(path, feeds)["y"]
+    return load_npz(tmp / "out.npz"), path
+
+
+def run_both(run_tool, tmp, model, feeds):
+    got, path = run_quantc(run_tool, tmp, model, feeds)
+    return got["y"], ort_run(path, feeds)["y"]
 
 
 def rand(*shape, seed=0):
@@ -464,14 +471,7 @@ def test_lstm_matches_onnxruntime(case, run_tool, tmp):
     gate order, bias or step (errors of 1e-2 and up)."""
     _, direction, seq, batch, inp, hidden, o = case
     m, feeds = lstm_model(direction, seq, batch, inp, hidden, o)
-    path = tmp / "m.onnx"
-    onnx.save(m, str(path))
-    np.savez(tmp / "in.npz", **feeds)
-    res = run_tool("quant-run", path, "--inputs", tmp / "in.npz", "--outputs",
-                   tmp / "out.npz")
-    assert_no_crash(res)
-    assert res.returncode == 0, describe(res)
-    got = load_npz(tmp / "out.npz")
+    got, path = run_quantc(run_tool, tmp, m, feeds)
     if o.get("layout"):
         # ONNX Runtime has no layout 1: the same LSTM in layout 0 there,
         # its results transposed back.
@@ -607,14 +607,8 @@ def test_gru_and_rnn_match_onnxruntime(case, run_tool, tmp):
         helper.make_graph([node], "g", g_in, g_out, initializer=inits),
         opset_imports=[helper.make_opsetid("", 14)])
     m.ir_version = 9
-    path = tmp / "m.onnx"
-    onnx.save(m, str(path))
-    np.savez(tmp / "in.npz", **feeds)
-    res = run_tool("quant-run", path, "--inputs", tmp / "in.npz", "--outputs",
-                   tmp / "out.npz")
-    assert_no_crash(res)
-    assert res.returncode == 0, describe(res)
-    got, ref = load_npz(tmp / "out.npz"), ort_run(path, feeds)
+    got, path = run_quantc(run_tool, tmp, m, feeds)
+    ref = ort_run(path, feeds)
     for k in ref:
         assert got[k].shape == ref[k].shape, k
         np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=1e-5,

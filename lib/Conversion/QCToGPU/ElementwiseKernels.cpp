@@ -512,22 +512,22 @@ Value compareValues(KernelEmitter &e, Operation *op, Value x, Value y) {
   return arith::CmpIOp::create(e.b, e.loc, ip, x, y);
 }
 
+/// NaN if either is NaN, else `x pred y ? x : y`.
+Value pickNaN(KernelEmitter &e, arith::CmpFPredicate pred, Value x, Value y) {
+  Value nan = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::UNO, x, y);
+  Value pick = arith::CmpFOp::create(e.b, e.loc, pred, x, y);
+  return e.select(nan, e.f32c(std::numeric_limits<float>::quiet_NaN()),
+                  e.select(pick, x, y));
+}
+
 /// The Executor's maxNaN for f32: NaN if either is NaN, else x > y ? x : y.
 Value maxNaN(KernelEmitter &e, Value x, Value y) {
-  using P = arith::CmpFPredicate;
-  Value nan = arith::CmpFOp::create(e.b, e.loc, P::UNO, x, y);
-  Value gt = arith::CmpFOp::create(e.b, e.loc, P::OGT, x, y);
-  return e.select(nan, e.f32c(std::numeric_limits<float>::quiet_NaN()),
-                  e.select(gt, x, y));
+  return pickNaN(e, arith::CmpFPredicate::OGT, x, y);
 }
 
 /// The Executor's minNaN for f32: NaN if either is NaN, else x < y ? x : y.
 Value minNaN(KernelEmitter &e, Value x, Value y) {
-  using P = arith::CmpFPredicate;
-  Value nan = arith::CmpFOp::create(e.b, e.loc, P::UNO, x, y);
-  Value lt = arith::CmpFOp::create(e.b, e.loc, P::OLT, x, y);
-  return e.select(nan, e.f32c(std::numeric_limits<float>::quiet_NaN()),
-                  e.select(lt, x, y));
+  return pickNaN(e, arith::CmpFPredicate::OLT, x, y);
 }
 
 /// Blocked (block_size > 0) quantize/dequantize: operand k (scale, zero
