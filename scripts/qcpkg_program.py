@@ -513,6 +513,42 @@ def run_time_quantize(x, qmax, floor, b, codes, dequantized, numerics):
     return eval_expr(expr, [x, s], x.shape, numerics), s
 
 
+def run_time_quantize_asym(x, zero, rng, floor, qmin, zclip, codes,
+                           numerics):
+    """F31's asymmetric run-time quantize of x's rows (dyn_qdq steps with a
+    zero_point attribute), dequantized: per row lo = minNaN(min x, zero),
+    hi = maxNaN(max x, zero), s = maxNaN((hi - lo) / range, floor), z =
+    cast(round(clip(qmin - lo / s, zclip))), then (codes - z) * s."""
+    f32 = np.float32
+    K = x.shape[-1]
+    rows = x.reshape(-1, K).astype(f32)
+    nan = np.isnan(rows).any(axis=1, keepdims=True)
+
+    def pick(a, b, pred):  # the Executor's minNaN / maxNaN
+        return np.where(np.isnan(a) | np.isnan(b), f32(np.nan),
+                        np.where(pred(a, b), a, b)).astype(f32)
+
+    mn = np.where(nan, f32(np.nan), rows.min(axis=1, keepdims=True))
+    mx = np.where(nan, f32(np.nan), rows.max(axis=1, keepdims=True))
+    z0 = f32(zero.reshape(-1)[0])
+    lo = pick(mn.astype(f32), z0, np.less)
+    hi = pick(mx.astype(f32), z0, np.greater)
+    d = ((hi - lo).astype(f32) / f32(rng.reshape(-1)[0])).astype(f32)
+    s = pick(d, f32(floor.reshape(-1)[0]), np.greater)
+    zf = (f32(qmin.reshape(-1)[0]) - (lo / s).astype(f32)).astype(f32)
+    zf = np.where(zf < zclip[0], f32(zclip[0]),
+                  np.where(zf > zclip[1], f32(zclip[1]), zf))
+    zf = np.rint(zf)
+    zlo, zhi = (-128, 127) if codes == "i8" else (0, 255)
+    z = np.trunc(np.clip(np.where(np.isnan(zf), f32(0), zf), zlo, zhi))
+    z = z.astype(CODE_DTYPE[codes])
+    shape = x.shape[:-1] + (1,)
+    q = f"quantize_linear:{codes}:a{x.ndim - 1}:b{K}"
+    return eval_expr(f"de{q}({q}(in0,in1,in2),in1,in2)",
+                     [x, s.reshape(shape), z.reshape(shape)], x.shape,
+                     numerics)
+
+
 class NumpyBackend:
     """Each kernel as numpy; needs quantc.numerics for the MX codecs (the
     Numerics library through the Python module) or a stand-in with
@@ -586,6 +622,10 @@ class NumpyBackend:
                 out[...], sc = run_time_quantize(y, views[6], views[7], 128,
                                                  "f8E4M3FN", False, self.nx)
                 views[5][...] = sc.reshape(views[5].shape)
+        elif k.startswith("dyn_qdq_") and "zero_point" in step["attrs"]:
+            views[0][...] = run_time_quantize_asym(
+                *views[1:6], step["attrs"]["zero_point"],
+                step["attrs"]["codes"], self.nx)
         elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
             qdq = k.startswith("dyn_qdq_")
             x, qmax, floor = views[1 if qdq else 2:]

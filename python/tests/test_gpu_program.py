@@ -235,15 +235,19 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     dyn = [s for s in p["steps"] if s["kernel"].startswith("dyn_qdq_")]
     assert all(s["attrs"]["codes"] == codes for s in dyn), dyn
     if asym:
-        # Nothing fused: the slice's min and max, then chains.
-        assert not dyn, dyn
-        kernels = [s["kernel"] for s in p["steps"]]
-        assert any(k.startswith("reduce_min_") for k in kernels), kernels
-        # z = cast(round(clip(-128 - lo / s, -128, 127))), the clip's
-        # bounds as f32 bits.
-        assert "cast:f32:i8:s1(round(clip:0xc3000000:0x42fe0000(sub(" \
-            in exprs, exprs
-        assert f"dequantize_linear:{codes}:a" in exprs, exprs
+        # Rows along the last axis (the matmuls' tokens, the depthwise
+        # conv's [N, C, H * W] rows): min, max, s, z and Q -> DQ in one
+        # dyn_qdq launch with the zero point's clip bounds.
+        assert dyn and all(s["attrs"]["zero_point"] == [-128, 127]
+                           for s in dyn), dyn
+        if name != "mlp":
+            # Other slices (a conv's image, attention's K^T columns):
+            # reduce_min and reduce_max, then chains, z =
+            # cast(round(clip(-128 - lo / s, -128, 127))).
+            kernels = [s["kernel"] for s in p["steps"]]
+            assert any(k.startswith("reduce_min_") for k in kernels), kernels
+            assert "cast:f32:i8:s1(round(clip:0xc3000000:0x42fe0000(sub(" \
+                in exprs, exprs
     elif acts == "dynamic":  # (the CNN's: its Gemm head and depthwise conv)
         assert dyn, [s["kernel"] for s in p["steps"]]
         if name == "mlp":  # the first layer's K = 64: one block per row
@@ -998,6 +1002,53 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
                                         "y")
     # The quantize is exact; the f32 matmul (or the emulated wgmma) sums
     # in another order than the Executor: a few ulps.
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+
+
+@pytest.mark.parametrize("K", [64, 200])
+def test_asymmetric_dynamic_quantize_is_one_launch(K, run_tool, tmp_path):
+    """int8's default dynamic activations (F31 asymmetric: a zero point per
+    row) are one dyn_qdq launch per matmul input: the row's min and max,
+    s, z and the dequantized values, with no reduce or chain kernel. On
+    the host the compiled kernel equals its numpy model bit for bit, on
+    rows of zeros (s = FLT_MIN, z = -128), one-signed rows (z at an end),
+    outliers and tiny values; the program matches the Executor."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(K)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", K])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 48])
+    w = numpy_helper.from_array(
+        (rng.standard_normal((K, 48)) / np.sqrt(K)).astype(np.float32), "w")
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])],
+                          "g", [x], [y], [w])
+    model = tmp_path / "mm.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    data = rng.standard_normal((8, K)).astype(np.float32)
+    data[2] = 0.0                      # all zero
+    data[3] = np.abs(data[3]) + 0.5    # positive: z = -128
+    data[4] = -np.abs(data[4]) - 0.5   # negative: z = 127
+    data[5, K - 1] = 3.0e4             # an outlier
+    data[6, :K // 2] *= 1e-30          # tiny values beside normal ones
+    np.savez(tmp_path / "in.npz", x=data)
+    pkg = tmp_path / "mm.qcpkg"
+    res = run_tool("quant-compile", model, "--calib", tmp_path / "in.npz",
+                   "-o", pkg, "--no-cubin", "-q", "--format", "int8",
+                   "--activations", "dynamic", "--target", "sm_89")
+    assert res.returncode == 0, describe(res)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    kernels = [s["kernel"] for s in p["steps"]]
+    # (ew_0: the weight's dequantize; ew_1: bias correction's add.)
+    assert kernels == ["ew_0", "dyn_qdq_0", "matmul_0", "ew_1"], kernels
+    assert p["steps"][1]["attrs"] == {"codes": "i8", "block": K,
+                                      "zero_point": [-128, 127]}
+    assert not any("round(" in s.get("expr", "") for s in p["steps"])
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, {"x": data}, "dyn_") == 1
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
+                                        "y")
     for kind, got in sims.items():
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
 

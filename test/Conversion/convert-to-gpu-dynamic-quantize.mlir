@@ -6,6 +6,9 @@
 // row). docs/Kernels.md, "The other kernels of a GPU program".
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic asymmetric=false},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=INT8
+// int8's default asymmetric form (a zero point per row: the row's min and
+// max, s, z) is one dyn_qdq launch too, for every K (one block per row):
+// RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=ASYM
 
 // K = 64 < 128: one reduce_max over the row.
 // CHECK-LABEL: func.func @main
@@ -22,6 +25,12 @@
 // INT8-LABEL: func.func @main
 // INT8: qc.quantize_linear {{.*}}block_size = 64
 // INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// ASYM-LABEL: func.func @main
+// ASYM-NOT: qc.gpu_kernel = @quantc_kernels::@reduce_
+// ASYM: qc.quantize_linear {{.*}}block_size = 64
+// ASYM-NOT: qc.gpu_kernel = @quantc_kernels::@ew_
+// ASYM: qc.dequantize_linear {{.*}}block_size = 64 : i64, qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0} : (tensor<?x64xi8>, tensor<?x1xf32>, tensor<?x1xi8>)
+// ASYM: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
 func.func @main(%x: tensor<?x64xf32>) -> tensor<?x8xf32> {
   %w = arith.constant dense<0.5> : tensor<64x8xf32>
   %0 = qc.matmul %x, %w : (tensor<?x64xf32>, tensor<64x8xf32>) -> tensor<?x8xf32>

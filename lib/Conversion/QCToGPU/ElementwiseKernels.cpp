@@ -530,6 +530,55 @@ Value minNaN(KernelEmitter &e, Value x, Value y) {
   return pickNaN(e, arith::CmpFPredicate::OLT, x, y);
 }
 
+/// qc.clip of one f32: x < lo ? lo : (x > hi ? hi : x), NaN kept (the
+/// Executor's clip); an absent bound does not clip.
+Value clipValue(KernelEmitter &e, Value x, std::optional<float> lo,
+                std::optional<float> hi) {
+  using P = arith::CmpFPredicate;
+  Value r = x;
+  if (hi)
+    r = e.select(arith::CmpFOp::create(e.b, e.loc, P::OGT, x, e.f32c(*hi)),
+                 e.f32c(*hi), r);
+  if (lo)
+    r = e.select(arith::CmpFOp::create(e.b, e.loc, P::OLT, x, e.f32c(*lo)),
+                 e.f32c(*lo), r);
+  return r;
+}
+
+/// qc.round of one f32, half to even (the Executor's nearbyint): below
+/// 2^23 in magnitude (|x| + 2^23) - 2^23 (its sum lies in [2^23, 2^24),
+/// where f32's step is 1) with x's sign (-0.3 gives -0); larger values,
+/// Inf and NaN are x itself.
+Value roundHalfEven(KernelEmitter &e, Value x) {
+  OpBuilder &b = e.b;
+  Value ax = bitcastF32(e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+  Value magic = e.f32c(8388608.0f);
+  Value r = arith::SubFOp::create(
+      b, e.loc, arith::AddFOp::create(b, e.loc, ax, magic), magic);
+  r = bitcastF32(e, e.bor(bitcastI32(e, r),
+                          e.band(bitcastI32(e, x),
+                                 e.c32(std::numeric_limits<int32_t>::min()))));
+  Value small = arith::CmpFOp::create(b, e.loc, arith::CmpFPredicate::OLT, ax,
+                                      magic);
+  return e.select(small, r, x);
+}
+
+/// qc.cast of one f32 to i8 / ui8 (`isSigned`): NaN -> 0, clamped, truncated
+/// toward zero (the Executor's castKernel; clamping first truncates the
+/// same). Returns the code as i8.
+Value castToInt8(KernelEmitter &e, Value x, bool isSigned) {
+  using P = arith::CmpFPredicate;
+  OpBuilder &b = e.b;
+  Value lo = e.f32c(isSigned ? -128.0f : 0.0f);
+  Value hi = e.f32c(isSigned ? 127.0f : 255.0f);
+  Value v = e.select(arith::CmpFOp::create(b, e.loc, P::UNO, x, x),
+                     e.f32c(0.0f), x);
+  v = e.select(arith::CmpFOp::create(b, e.loc, P::OLT, v, lo), lo, v);
+  v = e.select(arith::CmpFOp::create(b, e.loc, P::OGT, v, hi), hi, v);
+  return arith::TruncIOp::create(b, e.loc, e.i8,
+                                 arith::FPToSIOp::create(b, e.loc, e.i32, v));
+}
+
 /// Blocked (block_size > 0) quantize/dequantize: operand k (scale, zero
 /// point) has the data's shape but ceil(dim / block) along `axis`.
 struct BlockedParam {
@@ -836,39 +885,14 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::MaxOp) { return maxNaN(e, in(0), in(1)); })
             .Case([&](qc::MinOp) { return minNaN(e, in(0), in(1)); })
             .Case([&](qc::ClipOp c) {
-              // x < lo ? lo : (x > hi ? hi : x), NaN kept (the Executor's
-              // clip); an absent bound does not clip.
-              using P = arith::CmpFPredicate;
-              Value x = in(0), r = x;
-              if (c.getMax())
-                r = e.select(arith::CmpFOp::create(
-                                 b, loc, P::OGT, x,
-                                 e.f32c(c.getMax()->convertToFloat())),
-                             e.f32c(c.getMax()->convertToFloat()), r);
+              std::optional<float> lo, hi;
               if (c.getMin())
-                r = e.select(arith::CmpFOp::create(
-                                 b, loc, P::OLT, x,
-                                 e.f32c(c.getMin()->convertToFloat())),
-                             e.f32c(c.getMin()->convertToFloat()), r);
-              return r;
+                lo = c.getMin()->convertToFloat();
+              if (c.getMax())
+                hi = c.getMax()->convertToFloat();
+              return clipValue(e, in(0), lo, hi);
             })
-            .Case([&](qc::RoundOp) {
-              // Half to even (the Executor's nearbyint): below 2^22 in
-              // magnitude (x + 1.5*2^23) - 1.5*2^23 with x's sign (-0.3
-              // gives -0); larger values, Inf and NaN are x itself.
-              using P = arith::CmpFPredicate;
-              Value x = in(0), magic = e.f32c(12582912.0f);
-              Value r = arith::SubFOp::create(
-                  b, loc, arith::AddFOp::create(b, loc, x, magic), magic);
-              r = bitcastF32(e, e.bor(bitcastI32(e, r),
-                                      e.band(bitcastI32(e, x),
-                                             e.c32(std::numeric_limits<int32_t>::min()))));
-              Value ax = bitcastF32(
-                  e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
-              Value small = arith::CmpFOp::create(b, loc, P::OLT, ax,
-                                                  e.f32c(4194304.0f));
-              return e.select(small, r, x);
-            })
+            .Case([&](qc::RoundOp) { return roundHalfEven(e, in(0)); })
             .Case<qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
                   qc::GreaterEqualOp, qc::EqualOp>([&](Operation *cmp) {
               return compareValues(e, cmp, in(0), in(1));
@@ -899,27 +923,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               }
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
-              if (to.isSignlessInteger(8) || to.isUnsignedInteger(8)) {
-                // f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero
-                // (the Executor's castKernel; clamping first truncates the
-                // same).
-                using P = arith::CmpFPredicate;
-                bool isSigned = to.isSignlessInteger(8);
-                Value lo = e.f32c(isSigned ? -128.0f : 0.0f);
-                Value hi = e.f32c(isSigned ? 127.0f : 255.0f);
-                Value x = in(0);
-                Value v = e.select(
-                    arith::CmpFOp::create(b, loc, P::UNO, x, x), e.f32c(0.0f),
-                    x);
-                v = e.select(arith::CmpFOp::create(b, loc, P::OLT, v, lo), lo,
-                             v);
-                v = e.select(arith::CmpFOp::create(b, loc, P::OGT, v, hi), hi,
-                             v);
-                return arith::TruncIOp::create(
-                           b, loc, e.i8,
-                           arith::FPToSIOp::create(b, loc, e.i32, v))
-                    .getResult();
-              }
+              if (to.isSignlessInteger(8) || to.isUnsignedInteger(8))
+                return castToInt8(e, in(0), to.isSignlessInteger(8));
               if (from.isF32())
                 return arith::TruncIOp::create(
                            b, loc, e.i8,
@@ -1423,6 +1428,52 @@ void emitDynamicQuantizeBlock(KernelEmitter &e, qc::QuantizeLinearOp q,
     storeF32(e, C, at, dequantizeLinearValue(e, dq, c, s, Value()));
   else
     storeElement(e, C, codes, at, c);
+}
+
+/// One row of F31's asymmetric run-time quantize (Program.cpp,
+/// matchAsymmetricDynamicQuantize): over X[base .. base + len) the min and
+/// max from +-inf (minNaN / maxNaN), lo = minNaN(min, zero), hi =
+/// maxNaN(max, zero), s = maxNaN((hi - lo) / range, floor), z =
+/// cast(round(clip(qmin - lo / s, zlo, zhi))); then each element's
+/// dequantized value of `q` with s and z, stored to C.
+void emitAsymmetricQuantizeRow(KernelEmitter &e, qc::QuantizeLinearOp q,
+                               qc::DequantizeLinearOp dq, qc::ClipOp clip,
+                               Value X, Value base, Value len, Value Zero,
+                               Value Range, Value Floor, Value QMin, Value C) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  float inf = std::numeric_limits<float>::infinity();
+  auto loop = scf::ForOp::create(b, loc, e.c64(0), len, e.c64(1),
+                                 ValueRange{e.f32c(inf), e.f32c(-inf)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value x = loadF32(e, X, e.add(base, loop.getInductionVar()));
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{minNaN(e, loop.getRegionIterArgs()[0], x),
+                   maxNaN(e, loop.getRegionIterArgs()[1], x)});
+  }
+  Value zero = loadF32(e, Zero, e.c64(0));
+  Value lo = minNaN(e, loop.getResult(0), zero);
+  Value hi = maxNaN(e, loop.getResult(1), zero);
+  Value s = maxNaN(
+      e,
+      arith::DivFOp::create(b, loc, arith::SubFOp::create(b, loc, hi, lo),
+                            loadF32(e, Range, e.c64(0))),
+      loadF32(e, Floor, e.c64(0)));
+  Value zf = arith::SubFOp::create(b, loc, loadF32(e, QMin, e.c64(0)),
+                                   arith::DivFOp::create(b, loc, lo, s));
+  zf = clipValue(e, zf, clip.getMin()->convertToFloat(),
+                 clip.getMax()->convertToFloat());
+  Type codes = cast<RankedTensorType>(q.getCodes().getType()).getElementType();
+  Value z = castToInt8(e, roundHalfEven(e, zf), codes.isSignlessInteger(8));
+  auto codesLoop = scf::ForOp::create(b, loc, e.c64(0), len, e.c64(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(codesLoop.getBody());
+  Value at = e.add(base, codesLoop.getInductionVar());
+  Value c = quantizeLinearValue(e, q, loadF32(e, X, at), s, z);
+  storeF32(e, C, at, dequantizeLinearValue(e, dq, c, s, z));
 }
 
 /// The run-time quantize a norm's row kernel does of the row it stored,
@@ -2033,6 +2084,25 @@ quantc::detail::buildDynamicQuantizeKernel(ModuleOp top, llvm::StringRef name,
   unsigned nOut = step.outputs.size();
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
+  if (q.getZeroPoint()) {
+    // F31 asymmetric, one block per row: (out, x, zero, range, floor,
+    // qmin: ptr, rows: i64).
+    qc::ClipOp clip;
+    for (Operation *op : step.ops)
+      if (auto c = dyn_cast<qc::ClipOp>(op))
+        clip = c;
+    FailureOr<Kernel1D> k = startKernel1D(top, t, name, 6, b, em);
+    if (failed(k))
+      return failure();
+    KernelEmitter &e = *em;
+    Block &entry = k->func.getBody().front();
+    emitAsymmetricQuantizeRow(e, q, dq, clip, entry.getArgument(1),
+                              e.mul(k->gid, e.c64(K)), e.c64(K),
+                              entry.getArgument(2), entry.getArgument(3),
+                              entry.getArgument(4), entry.getArgument(5),
+                              entry.getArgument(0));
+    return finishKernel(b, *k);
+  }
   FailureOr<Kernel1D> k = startKernel1D(top, t, name, nOut + 3, b, em);
   if (failed(k))
     return failure();

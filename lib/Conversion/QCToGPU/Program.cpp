@@ -574,9 +574,125 @@ struct DynamicQuantize {
   int64_t block;
   /// Every op the step computes, in graph order (q, then dq, last).
   SmallVector<Operation *> ops;
+  /// F31's asymmetric form (matchAsymmetricDynamicQuantize): the 0-d
+  /// zero, range (255) and qmin (-128) values; qmax is unused.
+  bool asym = false;
+  Value zero, range, qmin;
+  /// The step's inputs, in the kernel's argument order.
+  SmallVector<Value> inputs() const {
+    if (asym)
+      return {x, zero, range, floor, qmin};
+    return {x, qmax, floor};
+  }
 };
 
+bool isScalarF32(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.getRank() == 0 && t.getElementType().isF32();
+}
+
+/// F31's asymmetric run-time quantize of x's rows (one block per row, the
+/// last axis; qc-quantize-linear's dynamicFakeQuantize with a zero point)
+/// and the one dequantize that reads it:
+///
+///   lo = min(reduce_min(x, [r-1], keepdims), zero)
+///   hi = max(reduce_max(x, [r-1], keepdims), zero)
+///   s  = max((hi - lo) / range, floor)
+///   z  = cast(round(clip(qmin - lo / s, zlo, zhi)))   (i8 or ui8)
+///   dequantize_linear(quantize_linear(x, s, z), s, z)
+///
+/// (zero, range, floor, qmin: 0-d f32 values.) One dyn_qdq_<i> launch
+/// computes it all per row; only the dequantized values are stored.
+std::optional<DynamicQuantize>
+matchAsymmetricDynamicQuantize(qc::QuantizeLinearOp q) {
+  auto xt = cast<RankedTensorType>(q.getX().getType());
+  auto st = cast<RankedTensorType>(q.getScale().getType());
+  Type codes = elementTypeOf(q.getCodes());
+  int64_t r = xt.getRank();
+  if (!q.getSaturate() || r < 1 || !xt.getElementType().isF32() ||
+      !st.getElementType().isF32() || !batchShaped(xt) ||
+      xt.isDynamicDim(r - 1) ||
+      !(codes.isSignlessInteger(8) || codes.isUnsignedInteger(8)))
+    return std::nullopt;
+  quantc::detail::LinearQuantLayout l = quantc::detail::linearQuantLayout(q);
+  int64_t K = xt.getDimSize(r - 1);
+  SmallVector<int64_t> sShape(xt.getShape());
+  sShape.back() = 1;
+  if (l.axis != r - 1 || l.blockSize != K ||
+      st.getShape() != ArrayRef<int64_t>(sShape))
+    return std::nullopt;
+  Value s = q.getScale(), z = q.getZeroPoint();
+  // The dequantize that alone reads the codes, with q's s, z and layout.
+  if (!q.getCodes().hasOneUse())
+    return std::nullopt;
+  auto dq = dyn_cast<qc::DequantizeLinearOp>(*q.getCodes().getUsers().begin());
+  if (!dq || dq.getScale() != s || dq.getZeroPoint() != z ||
+      quantc::detail::linearQuantLayout(dq).axis != l.axis ||
+      quantc::detail::linearQuantLayout(dq).blockSize != K ||
+      !elementTypeOf(dq.getResult()).isF32())
+    return std::nullopt;
+  auto cast = z.getDefiningOp<qc::CastOp>();
+  auto rnd = cast ? cast.getInput().getDefiningOp<qc::RoundOp>() : nullptr;
+  auto clip = rnd ? rnd.getInput().getDefiningOp<qc::ClipOp>() : nullptr;
+  auto zsub = clip ? clip.getInput().getDefiningOp<qc::SubOp>() : nullptr;
+  auto zdiv = zsub ? zsub.getRhs().getDefiningOp<qc::DivOp>() : nullptr;
+  auto mx = s.getDefiningOp<qc::MaxOp>();
+  auto sdiv = mx ? mx.getLhs().getDefiningOp<qc::DivOp>() : nullptr;
+  auto width = sdiv ? sdiv.getLhs().getDefiningOp<qc::SubOp>() : nullptr;
+  if (!cast || !rnd || !clip || !clip.getMin() || !clip.getMax() || !zsub ||
+      !zdiv || zdiv.getRhs() != s || !isScalarF32(zsub.getLhs()) || !mx ||
+      !isScalarF32(mx.getRhs()) || !sdiv || !isScalarF32(sdiv.getRhs()) ||
+      !width || width.getRhs() != zdiv.getLhs() ||
+      cast.getInput().getType() != st.clone(st.getElementType()))
+    return std::nullopt;
+  Value lo = zdiv.getLhs(), hi = width.getLhs();
+  auto loOp = lo.getDefiningOp<qc::MinOp>();
+  auto hiOp = hi.getDefiningOp<qc::MaxOp>();
+  if (!loOp || !hiOp || loOp.getRhs() != hiOp.getRhs() ||
+      !isScalarF32(loOp.getRhs()) || lo.getType() != st || hi.getType() != st)
+    return std::nullopt;
+  auto rmin = loOp.getLhs().getDefiningOp<qc::ReduceMinOp>();
+  auto rmax = hiOp.getLhs().getDefiningOp<qc::ReduceMaxOp>();
+  auto rowReduce = [&](Operation *op, ArrayRef<int64_t> axes, bool keep) {
+    return op && op->getOperand(0) == q.getX() && keep && axes.size() == 1 &&
+           (axes[0] < 0 ? axes[0] + r : axes[0]) == r - 1 &&
+           op->getResult(0).hasOneUse();
+  };
+  if (!rmin || !rmax || !rowReduce(rmin, rmin.getAxes(), rmin.getKeepdims()) ||
+      !rowReduce(rmax, rmax.getAxes(), rmax.getKeepdims()))
+    return std::nullopt;
+  // Every intermediate is read inside the match only (lo twice; s by
+  // zdiv, q and dq; z by q and dq).
+  auto onlyUsers = [](Value v, std::initializer_list<Operation *> users) {
+    return llvm::all_of(v.getUsers(), [&](Operation *u) {
+      return llvm::is_contained(users, u);
+    });
+  };
+  if (!onlyUsers(lo, {width, zdiv}) || !hi.hasOneUse() ||
+      !width.getResult().hasOneUse() || !sdiv.getResult().hasOneUse() ||
+      !onlyUsers(s, {zdiv, q, dq}) || !zdiv.getResult().hasOneUse() ||
+      !zsub.getResult().hasOneUse() || !clip.getResult().hasOneUse() ||
+      !rnd.getResult().hasOneUse() || !onlyUsers(z, {q, dq}))
+    return std::nullopt;
+  DynamicQuantize m{q, dq, q.getX(), Value(), mx.getRhs(), K, {}};
+  m.asym = true;
+  m.zero = loOp.getRhs();
+  m.range = sdiv.getRhs();
+  m.qmin = zsub.getLhs();
+  m.ops = {rmin, loOp, rmax, hiOp, width, sdiv, mx, zdiv, zsub, clip, rnd,
+           cast, q, dq};
+  for (Operation *op : m.ops)
+    if (op->getBlock() != q->getBlock())
+      return std::nullopt;
+  llvm::sort(m.ops, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  return m;
+}
+
 std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
+  if (q.getZeroPoint())
+    return matchAsymmetricDynamicQuantize(q);
   auto xt = cast<RankedTensorType>(q.getX().getType());
   auto st = cast<RankedTensorType>(q.getScale().getType());
   Type codes = elementTypeOf(q.getCodes());
@@ -845,6 +961,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                   llvm::any_of(m->dq->getUsers(), [&](Operation *u) {
                     return hopper.contains(u);
                   }))) {
+      if (m->asym) // (its codes and zero points have no kernel of their own)
+        continue;
       m->dq = {};
       m->ops.pop_back();
     }
@@ -931,8 +1049,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     }
     if (auto it = dynamicQuantize.find(op); it != dynamicQuantize.end()) {
       DynamicQuantize &m = it->second;
-      GpuStep st{GpuStep::Kind::DynamicQuantize, "", m.ops,
-                 {m.x, m.qmax, m.floor}, {}};
+      GpuStep st{GpuStep::Kind::DynamicQuantize, "", m.ops, m.inputs(), {}};
       if (m.dq)
         st.outputs = {m.dq.getResult()};
       else
@@ -1094,6 +1211,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         q.kernel == "quantize_mxfp8" && isa<qc::LayerNormOp>(l.ops.front())) {
       l.ops.push_back(q.ops.front());
     } else if (q.kind == GpuStep::Kind::DynamicQuantize &&
+               q.inputs.size() == 3 && // (the symmetric form)
                isConstant(q.inputs[1]) && isConstant(q.inputs[2])) {
       l.ops.append(q.ops.begin(), q.ops.end());
       l.inputs.append({q.inputs[1], q.inputs[2]}); // qmax, floor
@@ -1309,7 +1427,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         std::to_string(cast<RankedTensorType>(q.getX().getType())
                            .getShape()
                            .back()) +
-        ":" + std::to_string(q.getBlockSize());
+        ":" + std::to_string(q.getBlockSize()) +
+        (q.getZeroPoint() ? ":asym" : "");
     unsigned n = llvm::count_if(dynamicKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
     });
@@ -1800,6 +1919,14 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"codes", quantc::detail::typeName(elementTypeOf(q.getCodes()))},
           {"block", static_cast<int64_t>(q.getBlockSize())}};
+      // F31 asymmetric: the zero point's clip bounds (its inputs are
+      // zero, range, floor and qmin).
+      for (Operation *op : s.ops)
+        if (auto c = dyn_cast<qc::ClipOp>(op))
+          step["attrs"].getAsObject()->try_emplace(
+              "zero_point",
+              json::Array{double(c.getMin()->convertToFloat()),
+                          double(c.getMax()->convertToFloat())});
     }
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
@@ -1851,7 +1978,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                 {"block", static_cast<int64_t>(q.getBlockSize())},
                 {"dequantized", isa<qc::DequantizeLinearOp>(s.ops.back())}});
     }
-    if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
+    if (s.kind == GpuStep::Kind::Row &&
+        isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
       int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
       SmallVector<int64_t> axes;
       for (int64_t a : quantc::detail::reduceAxes(first))

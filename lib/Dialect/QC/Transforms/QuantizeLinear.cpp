@@ -700,12 +700,13 @@ Value dynamicFakeQuantize(PatternRewriter &rewriter, Location loc, Value x,
     // -128, 127)): F30's rule per slice, as ONNX DynamicQuantizeLinear
     // computes it per tensor (uint8, shifted by 128).
     auto cst = [&](float v) { return f32Constant(rewriter, loc, {}, {v}); };
+    Value zero = cst(0.f); // one value: the GPU program's matcher reads it
     Value lo = MinOp::create(
         rewriter, loc, sTy,
-        ReduceMinOp::create(rewriter, loc, sTy, x, axes, keep), cst(0.f));
+        ReduceMinOp::create(rewriter, loc, sTy, x, axes, keep), zero);
     Value hi = MaxOp::create(
         rewriter, loc, sTy,
-        ReduceMaxOp::create(rewriter, loc, sTy, x, axes, keep), cst(0.f));
+        ReduceMaxOp::create(rewriter, loc, sTy, x, axes, keep), zero);
     Value s = DivOp::create(rewriter, loc, sTy,
                             SubOp::create(rewriter, loc, sTy, hi, lo),
                             cst(255.f));
