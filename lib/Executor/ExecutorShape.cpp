@@ -489,16 +489,20 @@ LogicalResult padTensor(Operation *op, const Tensor &a, ArrayRef<int64_t> pads,
     return op->emitError("pads has ")
            << pads.size() << " entries, expected 2 x rank = " << 2 * rank;
   SmallVector<int64_t> out;
+  auto inRange = [](int64_t p) {
+    return p <= kMaxRuntimeElements && p >= -kMaxRuntimeElements;
+  };
   for (size_t d = 0; d < rank; ++d) {
-    int64_t n = a.shape[d], m = n + pads[d] + pads[rank + d];
-    if (std::abs(pads[d]) > kMaxRuntimeElements ||
-        std::abs(pads[rank + d]) > kMaxRuntimeElements)
+    if (!inRange(pads[d]) || !inRange(pads[rank + d]))
       return op->emitError("pad ") << pads[d] << ", " << pads[rank + d]
                                    << " of dimension " << d << " is too large";
+    int64_t n = a.shape[d], m = n + pads[d] + pads[rank + d];
     if (m < 0)
       return op->emitError("pads remove more than the ")
              << n << " elements of dimension " << d;
-    if (mode != qc::PadMode::constant && n == 0 && m > 0)
+    int64_t kept = n - std::max<int64_t>(-pads[d], 0) -
+                   std::max<int64_t>(-pads[rank + d], 0);
+    if (mode != qc::PadMode::constant && kept <= 0 && m > 0)
       return op->emitError("mode ")
              << qc::stringifyPadMode(mode) << " cannot pad the empty dimension "
              << d;
@@ -509,9 +513,12 @@ LogicalResult padTensor(Operation *op, const Tensor &a, ArrayRef<int64_t> pads,
     return failure();
   std::vector<std::vector<int64_t>> from(rank);
   for (size_t d = 0; d < rank; ++d) {
-    int64_t n = a.shape[d];
+    // Negative pads crop first: the padding modes see the n elements
+    // from `first` on.
+    int64_t first = std::max<int64_t>(-pads[d], 0);
+    int64_t n = a.shape[d] - first - std::max<int64_t>(-pads[rank + d], 0);
     for (int64_t o = 0; o < out[d]; ++o) {
-      int64_t i = o - pads[d];
+      int64_t i = o - std::max<int64_t>(pads[d], 0);
       switch (mode) {
       case qc::PadMode::constant:
         if (i < 0 || i >= n)
@@ -534,7 +541,7 @@ LogicalResult padTensor(Operation *op, const Tensor &a, ArrayRef<int64_t> pads,
         i = ((i % n) + n) % n;
         break;
       }
-      from[d].push_back(i);
+      from[d].push_back(i < 0 ? i : i + first);
     }
   }
   Tensor r = makeLike(a, elementTypeOf(op->getResult(0)), out);

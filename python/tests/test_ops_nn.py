@@ -523,6 +523,19 @@ def test_bad_lstm_is_a_clear_error(attrs, message, run_tool, tmp):
     assert not (tmp / "m.mlir").exists()
 
 
+def test_bidirectional_lstm_names_both_directions(run_tool, tmp):
+    """A bidirectional LSTM's activations list names each direction's three
+    (ONNX Runtime rejects three); the default serves both."""
+    m, _ = lstm_model("bidirectional", 3, 2, 3, 4, {})
+    m.graph.node[0].attribute.append(
+        helper.make_attribute("activations", ["Sigmoid", "Tanh", "Tanh"]))
+    onnx.save(m, str(tmp / "m.onnx"))
+    res = run_tool("quant-translate", "--import-onnx", tmp / "m.onnx")
+    assert_no_crash(res)
+    assert res.returncode == 1
+    assert "expects 6 activations (3 per direction), got 3" in res.stderr
+
+
 def test_lstm_sequence_lens_are_checked(run_tool, tmp):
     """Sequence lengths are read at run time: one above the sequence is a
     clear error, not a read past the input."""
@@ -549,6 +562,9 @@ GRU_RNN_CASES = [
      {"bias": 1, "lens": [3, 5, 1], "init": 1, "clip": 0.8}),
     ("gru_activations", "GRU", "forward", 4, 2, 3, 4,
      {"bias": 1, "acts": (["HardSigmoid", "Softsign"], [0.3], [0.4])}),
+    # Alpha and beta left out: ONNX Runtime's defaults (ScaledTanh 0, 0).
+    ("gru_default_alpha", "GRU", "forward", 4, 2, 3, 4,
+     {"bias": 1, "acts": (["HardSigmoid", "ScaledTanh"], [], [])}),
     ("rnn_defaults", "RNN", "forward", 5, 3, 4, 6, {}),
     # (No zero length for RNN: ONNX Runtime 1.23's Y_h is NaN there.)
     ("rnn_bidirectional_lens", "RNN", "bidirectional", 5, 3, 2, 4,

@@ -442,6 +442,11 @@ PAD_CASES = [
     ("reflect_wide", 13, "reflect", [0, 7, 9, 0, 6, 10], None, 0.0,
      np.float32),
     ("wrap", 19, "wrap", [1, 5, 2, 3, 0, 11], None, 0.0, np.float32),
+    # Negative pads crop before the mode pads what remains (ONNX Runtime).
+    ("wrap_crop", 19, "wrap", [0, -1, 2, 1, 2, -1], None, 0.0, np.float32),
+    ("reflect_crop", 13, "reflect", [1, -1, 1, 0, 1, -2], None, 0.0,
+     np.float32),
+    ("edge_crop", 13, "edge", [-1, 2, -1, 1, -1, 3], None, 0.0, np.float32),
     ("axes", 18, "edge", [2, 1, 0, 3], [-1, 1], 0.0, np.float32),
     ("int8_fill", 13, "constant", [1, 1, 0, 0, 2, 1], None, -128.0, np.int8),
     ("int64_reflect", 13, "reflect", [1, 2, 1, 1, 2, 1], None, 0.0,
@@ -534,6 +539,8 @@ def test_pad_matches_numpy(case, runtime, tmp_path, check_ok):
      "constant_value must have one element, got 2"),
     ("reflect_empty", 13, {"mode": "reflect"}, [[1, 0]], "empty",
      "mode reflect cannot pad the empty dimension 0"),
+    ("edge_cropped_away", 13, {"mode": "edge"}, [[-3, 1]], None,
+     "mode edge cannot pad the empty dimension 0"),
 ])
 def test_bad_pads_are_clean_errors(case, tmp_path, run_tool):
     """A Pad the importer cannot build: an error naming the node, exit 1,

@@ -1003,10 +1003,11 @@ LogicalResult Exporter::exportPad(Operation *op) {
       if (auto f = dyn_cast<FloatAttr>(*v); f && onnxType(et)) {
         fill = constFloatOf(et, f.getValueAsDouble());
       } else if (auto i = dyn_cast<IntegerAttr>(*v);
-                 i && onnxType(et) && et.getIntOrFloatBitWidth() % 8 == 0) {
+                 i && onnxType(et) &&
+                 (et.getIntOrFloatBitWidth() % 8 == 0 || et.isInteger(1))) {
         onnx::TensorProto *t = initializer("c", onnxType(et), {}, fill);
         uint64_t bits = i.getValue().getZExtValue();
-        std::string raw(et.getIntOrFloatBitWidth() / 8, '\0');
+        std::string raw(std::max(1u, et.getIntOrFloatBitWidth() / 8), '\0');
         for (size_t b = 0; b < raw.size(); ++b)
           raw[b] = char(bits >> (8 * b));
         t->set_raw_data(raw);

@@ -1171,9 +1171,11 @@ FailureOr<Value> transposeBy(NodeContext &n, Value x, ArrayRef<int64_t> perm) {
 }
 
 /// ONNX's recurrent activation names (matched ignoring case, as ONNX
-/// Runtime does), their defaults of alpha and beta, and whether they take
-/// them: `activation_alpha` / `activation_beta` are consumed in order by
-/// the activations that take them.
+/// Runtime does), their defaults of alpha and beta (ONNX leaves them
+/// unsaid; ONNX Runtime's: LeakyRelu 0.01, HardSigmoid 0.2 and 0.5, Elu
+/// 1, the others 0), and whether they take them: `activation_alpha` /
+/// `activation_beta` are consumed in order by the activations that take
+/// them.
 struct RnnActivationSpec {
   qc::RnnActivation kind;
   std::optional<float> alpha, beta;
@@ -1185,10 +1187,10 @@ std::optional<RnnActivationSpec> rnnActivationSpec(llvm::StringRef name) {
       {"sigmoid", {K::Sigmoid, {}, {}}},
       {"tanh", {K::Tanh, {}, {}}},
       {"relu", {K::Relu, {}, {}}},
-      {"affine", {K::Affine, 1.0f, 0.0f}},
+      {"affine", {K::Affine, 0.0f, 0.0f}},
       {"leakyrelu", {K::LeakyRelu, 0.01f, {}}},
-      {"thresholdedrelu", {K::ThresholdedRelu, 1.0f, {}}},
-      {"scaledtanh", {K::ScaledTanh, 1.0f, 1.0f}},
+      {"thresholdedrelu", {K::ThresholdedRelu, 0.0f, {}}},
+      {"scaledtanh", {K::ScaledTanh, 0.0f, 0.0f}},
       {"hardsigmoid", {K::HardSigmoid, 0.2f, 0.5f}},
       {"elu", {K::Elu, 1.0f, {}}},
       {"softsign", {K::Softsign, {}, {}}},
@@ -1243,8 +1245,8 @@ template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
     return failure();
   }
   // Activations per direction (LSTM f, g, h: Sigmoid, Tanh, Tanh; GRU f,
-  // g: Sigmoid, Tanh; RNN f: Tanh); one direction's list given for a
-  // bidirectional op serves both.
+  // g: Sigmoid, Tanh; RNN f: Tanh), the defaults for every direction; a
+  // given list names each direction's (as ONNX Runtime requires).
   SmallVector<std::string> names;
   if (const onnx::AttributeProto *a = n.attr("activations"))
     for (const std::string &v : a->strings())
@@ -1256,9 +1258,9 @@ template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
       names = {"Sigmoid", "Tanh"};
     else
       names = {"Tanh"};
+    if (dirs == 2)
+      names.append(SmallVector<std::string>(names));
   }
-  if (dirs == 2 && (int64_t)names.size() == perDir)
-    names.append(SmallVector<std::string>(names));
   if ((int64_t)names.size() != perDir * dirs) {
     n.emitError() << "expects " << perDir * dirs << " activations ("
                   << perDir << " per direction), got " << names.size();

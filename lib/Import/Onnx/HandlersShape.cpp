@@ -790,6 +790,34 @@ LogicalResult importTile(NodeContext &n) {
   return success();
 }
 
+/// Pad-18's pads over `axes` (begins then ends, one each per axis) as
+/// pads over every dimension of a rank-`rank` input.
+FailureOr<SmallVector<int64_t>> padsOverAxes(NodeContext &n,
+                                             ArrayRef<int64_t> pads,
+                                             ArrayRef<int64_t> axes,
+                                             int64_t rank) {
+  if (pads.size() != 2 * axes.size()) {
+    n.emitError() << "pads has " << pads.size() << " entries, expected "
+                  << "2 x " << axes.size() << " (the axes given)";
+    return failure();
+  }
+  SmallVector<int64_t> full(2 * rank, 0);
+  SmallVector<bool> seen(rank, false);
+  for (auto [k, a] : llvm::enumerate(axes)) {
+    FailureOr<int64_t> d = n.normalizeAxis(a, rank);
+    if (failed(d))
+      return failure();
+    if (seen[*d]) {
+      n.emitError() << "axes " << intsStr(axes) << " repeat an axis";
+      return failure();
+    }
+    seen[*d] = true;
+    full[*d] = pads[k];
+    full[rank + *d] = pads[axes.size() + k];
+  }
+  return full;
+}
+
 /// Pad 1, 2 (pads, value and mode as attributes), 11, 13 (pads and
 /// constant_value as inputs), 18 (axes), 19 (mode wrap), 21, 23, 24, 25:
 /// qc.pad with the pads (and the fill) as constants (S14).
@@ -808,7 +836,8 @@ LogicalResult importPad(NodeContext &n) {
   int64_t rank = shapeOf(*x).size();
   Type et = elementTypeOf(*x);
   SmallVector<int64_t> pads;
-  double fill = 0;
+  double fill = 0;     // a float fill
+  int64_t intFill = 0; // an integer fill, exactly
   if (n.opsetVersion < 11) {
     auto p = n.intsAttr(n.opsetVersion < 2 ? "paddings" : "pads");
     FailureOr<float> v = n.floatAttr("value", 0.0f);
@@ -823,22 +852,40 @@ LogicalResult importPad(NodeContext &n) {
     pads = **p;
     fill = *v;
   } else {
+    // (ONNX ignores constant_value outside mode constant.)
     bool runTimeFill = n.hasInput(2) && !n.constantInput(2) &&
                        *mode == qc::PadMode::constant;
     if (!n.constantInput(1) || runTimeFill) {
       // Pads (or the fill) computed at run time: qc.dynamic_pad.
-      if (n.opsetVersion >= 18 && n.hasInput(3)) {
+      bool axes = n.opsetVersion >= 18 && n.hasInput(3);
+      if (axes && !n.constantInput(1)) {
         n.emitError() << "axes with pads computed at run time are not "
                          "supported";
         return failure();
       }
-      FailureOr<Value> p = n.anyInput(1);
+      FailureOr<Value> p =
+          axes ? FailureOr<Value>(Value()) : n.anyInput(1);
       bool hasFill = n.hasInput(2) && *mode == qc::PadMode::constant;
       FailureOr<Value> v = hasFill ? n.anyInput(2) : FailureOr<Value>(Value());
       if (failed(p) || failed(v))
         return failure();
-      if (!isa<IntegerType>(elementTypeOf(*p)) || shapeOf(*p).size() != 1) {
-        n.emitError() << "pads must be a 1-D integer tensor, got "
+      if (axes) { // constant pads over the axes, expanded to every dim
+        FailureOr<SmallVector<int64_t>> cp = n.constIntsInput(1);
+        FailureOr<SmallVector<int64_t>> ax = n.constIntsInput(3);
+        if (failed(cp) || failed(ax))
+          return failure();
+        FailureOr<SmallVector<int64_t>> full = padsOverAxes(n, *cp, *ax, rank);
+        if (failed(full))
+          return failure();
+        auto t = RankedTensorType::get({2 * rank}, n.builder().getI64Type());
+        p = arith::ConstantOp::create(
+                n.builder(), n.loc,
+                DenseIntElementsAttr::get(t, ArrayRef<int64_t>(*full)))
+                .getResult();
+      }
+      if (!elementTypeOf(*p).isSignlessInteger(64) ||
+          shapeOf(*p).size() != 1) {
+        n.emitError() << "pads must be a 1-D INT64 tensor, got "
                       << p->getType();
         return failure();
       }
@@ -853,7 +900,7 @@ LogicalResult importPad(NodeContext &n) {
                                       RankedTensorType::get({}, elementTypeOf(fillV)),
                                       fillV, SmallVector<int64_t>{});
       SmallVector<int64_t> out(rank, ShapedType::kDynamic);
-      const onnx::TensorProto *c = n.constantInput(1);
+      const onnx::TensorProto *c = axes ? nullptr : n.constantInput(1);
       if (c) { // a constant pads with a run-time fill: the shape is known
         SmallVector<int64_t> cp = tensorToInts(*c);
         if ((int64_t)cp.size() == 2 * rank)
@@ -879,7 +926,7 @@ LogicalResult importPad(NodeContext &n) {
     if (failed(p))
       return failure();
     pads = *p;
-    if (n.hasInput(2)) {
+    if (n.hasInput(2) && *mode == qc::PadMode::constant) {
       const onnx::TensorProto *t = n.constantInput(2);
       if (!t) {
         n.emitError() << "constant_value must be a constant (a fill "
@@ -905,6 +952,7 @@ LogicalResult importPad(NodeContext &n) {
                         << v.size();
           return failure();
         }
+        intFill = v[0];
         fill = double(v[0]);
       }
     }
@@ -912,26 +960,11 @@ LogicalResult importPad(NodeContext &n) {
       FailureOr<SmallVector<int64_t>> axes = n.constIntsInput(3);
       if (failed(axes))
         return failure();
-      if (pads.size() != 2 * axes->size()) {
-        n.emitError() << "pads has " << pads.size() << " entries, expected "
-                      << "2 x " << axes->size() << " (the axes given)";
+      FailureOr<SmallVector<int64_t>> full =
+          padsOverAxes(n, pads, *axes, rank);
+      if (failed(full))
         return failure();
-      }
-      SmallVector<int64_t> full(2 * rank, 0);
-      SmallVector<bool> seen(rank, false);
-      for (auto [k, a] : llvm::enumerate(*axes)) {
-        FailureOr<int64_t> d = n.normalizeAxis(a, rank);
-        if (failed(d))
-          return failure();
-        if (seen[*d]) {
-          n.emitError() << "axes " << intsStr(*axes) << " repeat an axis";
-          return failure();
-        }
-        seen[*d] = true;
-        full[*d] = pads[k];
-        full[rank + *d] = pads[axes->size() + k];
-      }
-      pads = full;
+      pads = *full;
     }
   }
   if ((int64_t)pads.size() != 2 * rank) {
@@ -942,11 +975,14 @@ LogicalResult importPad(NodeContext &n) {
   // The fill in the element type (ONNX ignores it outside mode constant);
   // absent when 0.
   TypedAttr value;
-  if (*mode == qc::PadMode::constant && fill != 0) {
+  if (*mode == qc::PadMode::constant && (fill != 0 || intFill != 0)) {
     if (isa<FloatType>(et))
       value = FloatAttr::get(et, fill);
     else if (auto it = dyn_cast<IntegerType>(et))
-      value = IntegerAttr::get(it, static_cast<int64_t>(fill));
+      value = IntegerAttr::get(
+          it, APInt(it.getWidth(), intFill ? uint64_t(intFill)
+                                           : uint64_t(int64_t(fill)),
+                    /*isSigned=*/true, /*implicitTrunc=*/true));
     else {
       n.emitError() << "a non-zero fill of " << et << " is not supported";
       return failure();

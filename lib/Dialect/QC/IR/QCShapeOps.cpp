@@ -286,6 +286,9 @@ LogicalResult TileOp::verify() {
   return sameElement(*this, getInput(), getResult());
 }
 
+/// The largest pad qc.pad takes (run-time pads: the Executor's own bound).
+constexpr int64_t kMaxPad = int64_t(1) << 40;
+
 LogicalResult PadOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
@@ -296,6 +299,10 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   if ((int64_t)pads.size() != 2 * rank)
     return emitOptionalError(loc, "pads has ", pads.size(),
                              " entries, expected 2 x rank = ", 2 * rank);
+  for (int64_t p : pads)
+    if (p > kMaxPad || p < -kMaxPad)
+      return emitOptionalError(loc, "pad ", p, " is out of range [-2^40, "
+                               "2^40]");
   SmallVector<int64_t> out;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t n = in.getDimSize(d);
@@ -329,12 +336,17 @@ LogicalResult PadOp::verify() {
              << v->getType() << " differs from the element type "
              << in.getElementType();
   }
+  // Negative pads crop first; a non-constant mode pads what remains.
   if (getMode() != PadMode::constant)
-    for (int64_t d = 0; d < rank; ++d)
-      if (in.getDimSize(d) == 0 && (pads[d] > 0 || pads[rank + d] > 0))
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t n = in.getDimSize(d), b = pads[d], e = pads[rank + d];
+      if (!ShapedType::isDynamic(n) &&
+          n - std::max<int64_t>(-b, 0) - std::max<int64_t>(-e, 0) <= 0 &&
+          (b > 0 || e > 0))
         return emitOpError("mode ")
                << stringifyPadMode(getMode()) << " cannot pad the empty "
                << "dimension " << d;
+    }
   return success();
 }
 

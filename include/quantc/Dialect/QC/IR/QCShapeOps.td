@@ -157,14 +157,16 @@ def QC_PadOp : QC_Op<"pad", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Pad with static pads (S14)";
   let description = [{
     `pads` holds a begin count per dimension, then an end count per
-    dimension (ONNX's order); a negative count removes elements. Output
-    dimension d has `in[d] + pads[d] + pads[rank + d]` elements; output
-    index o reads input index i = o - pads[d] along d, which each mode
-    maps into [0, in[d]): `constant` gives `value` (0 when absent) outside,
-    `edge` clamps, `reflect` mirrors about the end elements without
-    repeating them (period 2 (in[d] - 1); a dimension of size 1 repeats
-    its element), `wrap` wraps around (i mod in[d]). A non-constant mode
-    needs a non-empty dimension where it pads.
+    dimension (ONNX's order); a negative count removes elements, before
+    the positive counts pad what remains (n elements, as ONNX Runtime
+    does). Output dimension d has `in[d] + pads[d] + pads[rank + d]`
+    elements; padded output index o reads index i = o - max(pads[d], 0)
+    of the remaining ones, which each mode maps into [0, n): `constant`
+    gives `value` (0 when absent) outside, `edge` clamps, `reflect`
+    mirrors about the end elements without repeating them (period 2 (n -
+    1); n = 1 repeats its element), `wrap` wraps around (i mod n). A
+    non-constant mode needs n > 0 where it pads; pads lie in [-2^40,
+    2^40].
   }];
   let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$pads,
                    DefaultValuedAttr<QC_PadModeAttr,
@@ -182,7 +184,7 @@ def QC_DynamicPadOp : QC_Op<"dynamic_pad", [Pure]> {
     read at run time, and the fill a 0-d tensor of the input's element
     type (mode constant only; absent: 0). The result has the input's rank.
   }];
-  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$pads,
+  let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[I32, I64]>:$pads,
                    Optional<QC_AnyTensor>:$value,
                    DefaultValuedAttr<QC_PadModeAttr,
                                      "::quantc::qc::PadMode::constant">:$mode);
