@@ -35,6 +35,12 @@ Its output rows are 4 box coordinates and 18 class scores per anchor; the
 argmax column is the share of each image's 100 most confident anchors (by
 the float model) whose best class is unchanged.
 
+ddddocr is a real OCR model from PyPI: ddddocr 1.6.1's common.onnx (a CNN,
+a bidirectional LSTM, which stays in float on both sides, and a CTC head
+over 8210 characters) with its batch made free, on rendered text lines
+(rendered_lines(), grayscale, 64 x 160, scaled to [0, 1] as ddddocr
+does), 16 calibration and 32 held-out; argmax agreement per CTC step.
+
 The ppocr-* models are real ones from PyPI (rapidocr_onnxruntime 1.4.4's
 PP-OCRv4 recognizer and its mobile direction classifier, downloaded once
 with pip into --cache), calibrated and evaluated on synthetic text-line
@@ -439,6 +445,44 @@ def generate_yolo(out, cache, calib_n=16, heldout_n=16):
     return model, out / "calib.npz", out / "test.npz"
 
 
+DDDDOCR_WHEEL = "ddddocr==1.6.1"  # its common.onnx: a CNN + LSTM OCR
+DDDDOCR_FILE = "ddddocr/common.onnx"
+
+
+def generate_ddddocr(out, cache, calib_n=16, heldout_n=32, w=160):
+    """ddddocr's default OCR model (convs, a bidirectional LSTM, a CTC head
+    over 8210 characters), its batch made free, on rendered text lines
+    as ddddocr feeds them: grayscale, height 64, scaled to [0, 1]."""
+    import onnx
+    import onnx.version_converter
+    import zipfile
+    d = cache / "ddddocr"
+    path = d / DDDDOCR_FILE
+    if not path.is_file():
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "--only-binary=:all:", "-d", d, DDDDOCR_WHEEL],
+                       check=True, capture_output=True)
+        with zipfile.ZipFile(next(d.glob("ddddocr-*.whl"))) as z:
+            z.extract(DDDDOCR_FILE, d)
+    # Opset 12 -> 13: ORT's quantize_static writes per-axis
+    # DequantizeLinear (axis: opset 13), which an opset-12 model rejects.
+    m = onnx.version_converter.convert_version(onnx.load(str(path)), 13)
+    m.graph.input[0].type.tensor_type.shape.dim[0].dim_param = "batch"
+    for o in m.graph.output:  # (it declares [1, ?]; it gives [steps, N, C])
+        for dim in o.type.tensor_type.shape.dim:
+            dim.Clear()
+            dim.dim_param = "d"
+    model = out / "ddddocr.onnx"
+    onnx.save(m, str(model))
+    gray = lambda x: x[:, :1] * 0.5 + 0.5  # (x/255 - 0.5)/0.5 -> x/255
+    np.savez(out / "calib.npz",
+             input1=gray(rendered_lines(calib_n, 64, w, 51, cache)))
+    np.savez(out / "test.npz",
+             input1=gray(rendered_lines(heldout_n, 64, w, 52, cache)))
+    return model, out / "calib.npz", out / "test.npz"
+
+
 def generate(name, out, cache=None, text_seed=21):
     if name in PPOCR:
         return generate_ppocr(name, out, cache, text_seed=text_seed)
@@ -448,6 +492,8 @@ def generate(name, out, cache=None, text_seed=21):
         return generate_vit(out, cache)
     if name == "yolo":
         return generate_yolo(out, cache)
+    if name == "ddddocr":
+        return generate_ddddocr(out, cache)
     subprocess.run([sys.executable, ROOT / f"examples/{name}/make_{name}.py",
                     "--out-dir", out], check=True, capture_output=True)
     model = out / f"{name}.onnx"
