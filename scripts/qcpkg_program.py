@@ -279,6 +279,16 @@ def layout(step, ins, out_shape):
         i = ins[1].astype(np.int64)
         i = np.clip(np.where(i < 0, i + x.shape[ax], i), 0, x.shape[ax] - 1)
         return np.take(x, i, axis=ax)
+    if op == "qc.pad":
+        # S14: negative pads crop, then numpy pads what remains.
+        r, p = x.ndim, a["pads"]
+        x = x[tuple(slice(max(-p[d], 0), x.shape[d] - max(-p[r + d], 0))
+                    for d in range(r))]
+        widths = [(max(p[d], 0), max(p[r + d], 0)) for d in range(r)]
+        if a["mode"] == "constant":
+            return np.pad(x, widths, constant_values=np.asarray(
+                a["value"]).astype(x.dtype))
+        return np.pad(x, widths, mode=a["mode"])
     raise ProgramError(f"no model of layout op {op}")
 
 

@@ -1353,3 +1353,50 @@ def test_decomposed_rms_norm_gains_and_one_row(fmt, run_tool, tmp_path):
     # Quantizes and norms exact; the f32 matmuls sum in another order.
     for kind, got in sims.items():
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+
+
+def test_pad_runs_as_a_layout_kernel(run_tool, tmp_path):
+    """qc.pad with static shapes (S14) is a layout_<i> kernel: a constant
+    fill, reflect and wrap over what negative pads leave, edge. On the
+    host each kernel equals its numpy model bit for bit, and the program
+    the Executor."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])
+    cases = [("constant", [0, 1, 2, 0, 1, 0], 2.5), ("reflect",
+             [0, 2, 1, 0, -1, 3], None), ("wrap", [0, -1, 2, 0, 1, -3], None),
+             ("edge", [1, 0, -1, 0, 2, 2], None)]
+    nodes, inits, outs = [], [], []
+    for i, (mode, pads, fill) in enumerate(cases):
+        ins = ["x", f"p{i}"] + ([f"v{i}"] if fill is not None else [])
+        inits.append(numpy_helper.from_array(np.array(pads, np.int64),
+                                             f"p{i}"))
+        if fill is not None:
+            inits.append(numpy_helper.from_array(np.array(fill, np.float32),
+                                                 f"v{i}"))
+        nodes.append(helper.make_node("Pad", ins, [f"y{i}"], mode=mode))
+        outs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT,
+                                                  None))
+    m = helper.make_model(helper.make_graph(nodes, "g", [x], outs, inits),
+                          opset_imports=[helper.make_opsetid("", 19)])
+    onnx.save(m, str(tmp_path / "pad.onnx"))
+    data = {"x": np.random.default_rng(2).standard_normal(
+        (2, 3, 4)).astype(np.float32)}
+    np.savez(tmp_path / "in.npz", **data)
+    pkg = tmp_path / "pad.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "pad.onnx", "--calib",
+                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_89", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    assert [s["kernel"] for s in p["steps"]] == \
+        ["layout_0", "layout_1", "layout_2", "layout_3"]
+    assert p["steps"][0]["attrs"] == {"pads": [0, 1, 2, 0, 1, 0],
+                                      "mode": "constant", "value": 2.5}
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 4
+    for i in range(4):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            f"y{i}")
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=kind)

@@ -1560,6 +1560,79 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       v = v ? e.select(inside, vi, v) : vi;
       lo = hi;
     }
+  } else if (auto pd = dyn_cast<qc::PadOp>(op)) {
+    // qc.pad (S14): negative pads crop, then each dimension's index maps
+    // into the n elements that remain by the mode; outside them (mode
+    // constant) the fill, the load reading element 0 (in bounds).
+    ArrayRef<int64_t> shape = inShape(0), pads = pd.getPads();
+    int64_t rank = shape.size();
+    qc::PadMode mode = pd.getMode();
+    SmallVector<Value> in(c.begin(), c.end());
+    Value inside;
+    auto rem = [&](Value a, int64_t m) { // ((a % m) + m) % m
+      Value r = arith::RemSIOp::create(b, e.loc, a, e.c64(m));
+      return arith::RemSIOp::create(b, e.loc, e.add(r, e.c64(m)), e.c64(m))
+          .getResult();
+    };
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t first = std::max<int64_t>(-pads[d], 0);
+      int64_t n = shape[d] - first - std::max<int64_t>(-pads[rank + d], 0);
+      if (pads[d] == 0 && pads[rank + d] == 0)
+        continue;
+      Value i = arith::SubIOp::create(b, e.loc, c[d],
+                                      e.c64(std::max<int64_t>(pads[d], 0)));
+      switch (mode) {
+      case qc::PadMode::constant: {
+        Value ok = e.land(arith::CmpIOp::create(b, e.loc,
+                                                arith::CmpIPredicate::sge, i,
+                                                e.c64(0)),
+                          e.slt(i, e.c64(n)));
+        inside = inside ? e.land(inside, ok) : ok;
+        i = e.select(ok, i, e.c64(0));
+        break;
+      }
+      case qc::PadMode::edge:
+        i = arith::MinSIOp::create(
+            b, e.loc, arith::MaxSIOp::create(b, e.loc, i, e.c64(0)),
+            e.c64(n - 1));
+        break;
+      case qc::PadMode::reflect:
+        if (n == 1) {
+          i = e.c64(0);
+        } else {
+          int64_t p = 2 * (n - 1);
+          i = rem(i, p);
+          i = e.select(e.slt(i, e.c64(n)), i,
+                       arith::SubIOp::create(b, e.loc, e.c64(p), i));
+        }
+        break;
+      case qc::PadMode::wrap:
+        i = rem(i, n);
+        break;
+      }
+      in[d] = e.add(i, e.c64(first));
+    }
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, shape));
+    if (inside) {
+      Value fill;
+      std::optional<TypedAttr> val = pd.getValue();
+      if (elem.isF32())
+        fill = e.f32c(val ? float(cast<FloatAttr>(*val).getValueAsDouble())
+                          : 0.0f);
+      else if (elem.isInteger(1))
+        fill = arith::ConstantIntOp::create(
+            b, e.loc, b.getI1Type(),
+            val ? int64_t(cast<IntegerAttr>(*val).getValue().getBoolValue())
+                : 0);
+      else if (auto it = dyn_cast<IntegerType>(v.getType()))
+        fill = e.cst(it, val && isa<IntegerAttr>(*val)
+                             ? cast<IntegerAttr>(*val).getValue().getSExtValue()
+                             : 0);
+      else // f16/bf16 or float codes: the zero bit pattern
+        fill = arith::ConstantOp::create(b, e.loc, v.getType(),
+                                         b.getZeroAttr(v.getType()));
+      v = e.select(inside, v, fill);
+    }
   } else {
     auto ga = cast<qc::GatherOp>(op);
     ArrayRef<int64_t> data = inShape(0), idx = inShape(1);

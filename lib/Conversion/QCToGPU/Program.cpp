@@ -204,12 +204,22 @@ bool hasStaticShapes(Operation *op) {
 
 /// Layout ops with a kernel: static shapes, elements of 1, 2, 4 or 8 bytes.
 bool isLayout(Operation *op) {
-  if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op) ||
+  if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
+           qc::PadOp>(op) ||
       !hasStaticShapes(op))
     return false;
-  if (!isPackageDtype(
-          cast<RankedTensorType>(op->getResult(0).getType()).getElementType()))
+  Type elem = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  if (!isPackageDtype(elem))
     return false;
+  if (auto p = dyn_cast<qc::PadOp>(op)) {
+    // A fill of f32 or an integer type (codes: 0 only, their zero code).
+    std::optional<TypedAttr> v = p.getValue();
+    if (!v)
+      return true;
+    if (auto f = dyn_cast<FloatAttr>(*v))
+      return elem.isF32() || f.getValue().isZero();
+    return isa<IntegerAttr>(*v);
+  }
   if (auto g = dyn_cast<qc::GatherOp>(op)) {
     Type it = elementTypeOf(g.getIndices());
     return it.isSignlessInteger(32) || it.isSignlessInteger(64);
@@ -392,7 +402,8 @@ std::string unsupportedReason(Operation *op) {
   }
   if (isa<qc::ReshapeOp, qc::FlattenOp, qc::SqueezeOp, qc::UnsqueezeOp>(op))
     return isByteCopy(op) ? "" : name + " (moves the batch dimension)";
-  if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp>(op))
+  if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
+          qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (auto mm = dyn_cast<qc::MatMulOp>(op)) {
     // Every operand is batch-shaped (checked above): only dimension 0, the
@@ -1941,6 +1952,19 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"strides", ints(mp.getStrides())},
           {"pads", ints(mp.getPads())},
           {"dilations", ints(mp.getDilations())}};
+    if (auto pd = dyn_cast<qc::PadOp>(first)) {
+      double fill = 0;
+      if (std::optional<TypedAttr> v = pd.getValue()) {
+        if (auto f = dyn_cast<FloatAttr>(*v))
+          fill = f.getValueAsDouble();
+        else if (auto i = dyn_cast<IntegerAttr>(*v))
+          fill = double(i.getValue().getSExtValue());
+      }
+      step["attrs"] = json::Object{
+          {"pads", ints(pd.getPads())},
+          {"mode", qc::stringifyPadMode(pd.getMode()).str()},
+          {"value", fill}};
+    }
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
     if (auto sl = dyn_cast<qc::SliceOp>(first))
