@@ -1175,3 +1175,28 @@ def test_threaded_calibration_is_exact(tmp_path, run_tool, check_ok,
     assert "block = [0, 1, 0, 0]" in text  # the depthwise conv's Q4
     for f in ("graph.mlir", "weights.bin"):
         assert (pkgs[0] / f).read_bytes() == (pkgs[1] / f).read_bytes(), f
+
+
+def test_bias_correction_behind_a_computed_flatten(tmp_path):
+    """x.view(x.size(0), -1) before a classifier (Shape, Slice, Concat with
+    -1, Reshape) leaves the matmul's input [?, ?]: the channel means take
+    the run-time extent, so B1 still corrects that layer."""
+    rng = np.random.default_rng(4)
+    w = numpy_helper.from_array(rng.standard_normal((8, 3)).astype(F32), "w")
+    minus1 = numpy_helper.from_array(np.array([-1], np.int64), "m1")
+    nodes = [helper.make_node("Shape", ["x"], ["s"], end=1),
+             helper.make_node("Concat", ["s", "m1"], ["shape"], axis=0),
+             helper.make_node("Reshape", ["x", "shape"], ["f"]),
+             helper.make_node("MatMul", ["f", "w"], ["y"], name="fc")]
+    g = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                   ["n", 2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [w, minus1])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    calib = {"x": (rng.standard_normal((32, 2, 4)) + 3).astype(F32)}
+    pkg = quantc.compile(tmp_path / "m.onnx", calib, format="int8",
+                         targets=(), output=tmp_path / "p.qcpkg")
+    layer = pkg.report["layers"][0]
+    assert layer["name"] == "fc" and layer.get("bias_corrected"), layer

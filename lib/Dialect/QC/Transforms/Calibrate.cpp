@@ -338,6 +338,9 @@ LogicalResult quantc::qc::calibrateBatches(
     // channelMeans (axis 1 of a conv's NCHW input, a matmul's last axis).
     std::vector<double> chSum;
     int64_t chCount = 0;
+    // A matmul whose input's last axis has a dynamic extent (x.view(N, -1)
+    // before a classifier): its channel sums take the run-time extent.
+    bool lazyChannelSums = false;
     int64_t rows = 0;
   };
   llvm::DenseMap<Operation *, Observed> seen;
@@ -355,6 +358,8 @@ LogicalResult quantc::qc::calibrateBatches(
       int64_t axis = isa<ConvOp>(op) ? 1 : x.getRank() - 1;
       if (x.getRank() > axis && axis >= 0 && !x.isDynamicDim(axis))
         seen[op].chSum.assign(x.getDimSize(axis), 0.0);
+      else if (isa<MatMulOp>(op) && x.getRank() > 0)
+        seen[op].lazyChannelSums = true;
     }
     if (isa<MatMulOp>(op) && ops.size() == 1 && x && x.getRank() > 0 &&
         !x.isDynamicDim(x.getRank() - 1)) {
@@ -478,7 +483,12 @@ LogicalResult quantc::qc::calibrateBatches(
                 }
               }
             }
-            if (!o.chSum.empty()) {
+            if (o.lazyChannelSums && o.chSum.empty() &&
+                !operands[0]->shape.empty() && operands[0]->shape.back() > 0)
+              o.chSum.assign(operands[0]->shape.back(), 0.0);
+            if (!o.chSum.empty() &&
+                (!o.lazyChannelSums ||
+                 operands[0]->shape.back() == int64_t(o.chSum.size()))) {
               const std::vector<float> &v = operands[0]->f;
               int64_t c = int64_t(o.chSum.size());
               bool conv = isa<ConvOp>(op);
