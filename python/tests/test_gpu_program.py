@@ -943,6 +943,26 @@ def test_sm90a_fp8_programs_run_the_wgmma_gemm(name, fmt, check_ok, run_tool,
         rel_rms(sims["numpy model"], ref)
 
 
+def _matmul_model(tmp_path, K, relu):
+    """mm.onnx: y = x [batch, K] @ w [K, 48] (then ReLU), w seeded by K;
+    (its path, the generator, for the inputs)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(K)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", K])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 48])
+    w = numpy_helper.from_array(
+        (rng.standard_normal((K, 48)) / np.sqrt(K)).astype(np.float32), "w")
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m" if relu else "y"])]
+    if relu:
+        nodes.append(helper.make_node("Relu", ["m"], ["y"]))
+    g = helper.make_graph(nodes, "g", [x], [y], [w])
+    model = tmp_path / "mm.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              model)
+    return model, rng
+
+
 @pytest.mark.parametrize("K,fmt,target", [
     (64, "fp8-1x128", "sm_90"), (200, "fp8-1x128", "sm_90"),
     (256, "fp8-1x128", "sm_90"), (256, "fp8-1x128", "sm_90a"),
@@ -957,19 +977,7 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     (dyn_qdq); for the sm_90a wgmma GEMM, which reads the codes and scales,
     it stores those (dyn_quantize). The program matches the Executor on
     rows of zeros (the tiny scale) and outliers."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    rng = np.random.default_rng(K)
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", K])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 48])
-    w = numpy_helper.from_array(
-        (rng.standard_normal((K, 48)) / np.sqrt(K)).astype(np.float32), "w")
-    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["m"]),
-                           helper.make_node("Relu", ["m"], ["y"])], "g",
-                          [x], [y], [w])
-    model = tmp_path / "mm.onnx"
-    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
-              model)
+    model, rng = _matmul_model(tmp_path, K, relu=True)
     data = rng.standard_normal((7, K)).astype(np.float32)
     data[2] = 0.0                      # all zero: s = FLT_MIN, codes 0
     data[4, K - 1] = 3.0e4             # an outlier in the last block
@@ -1014,18 +1022,7 @@ def test_asymmetric_dynamic_quantize_is_one_launch(K, run_tool, tmp_path):
     the host the compiled kernel equals its numpy model bit for bit, on
     rows of zeros (s = FLT_MIN, z = -128), one-signed rows (z at an end),
     outliers and tiny values; the program matches the Executor."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    rng = np.random.default_rng(K)
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", K])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 48])
-    w = numpy_helper.from_array(
-        (rng.standard_normal((K, 48)) / np.sqrt(K)).astype(np.float32), "w")
-    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])],
-                          "g", [x], [y], [w])
-    model = tmp_path / "mm.onnx"
-    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
-              model)
+    model, rng = _matmul_model(tmp_path, K, relu=False)
     data = rng.standard_normal((8, K)).astype(np.float32)
     data[2] = 0.0                      # all zero
     data[3] = np.abs(data[3]) + 0.5    # positive: z = -128
