@@ -583,6 +583,11 @@ class NumpyBackend:
         (qmax and floor are the last pointers): the codes and scales, or
         the dequantized row, in the output pointers after the norm's."""
         qa = step["attrs"]["quantize"]
+        if "zero_point" in qa:  # F31 asymmetric: zero, range, floor, qmin
+            at = output_positions(step)[-1]
+            views[at][...] = run_time_quantize_asym(
+                views[0], *views[-4:], qa["zero_point"], qa["codes"], self.nx)
+            return
         out, sc = run_time_quantize(views[0], views[-2], views[-1],
                                     qa["block"], qa["codes"],
                                     qa["dequantized"], self.nx)

@@ -1103,7 +1103,7 @@ def test_wgmma_gemm_writes_the_next_quantize(check_ok, run_tool, tmp_path):
 @pytest.mark.parametrize("fmt,acts,target,dequantized", [
     ("fp8-1x128", "dynamic", "sm_90a", False),
     ("fp8-1x128", "dynamic", "sm_90", True),
-    ("int8", "dynamic", "sm_89", True)])
+    ("int8", "dynamic", "sm_89", True), ("int8-asym", "dynamic", "sm_89", True)])
 def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
                                                     dequantized, check_ok,
                                                     tmp_path):
@@ -1112,9 +1112,12 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
     launch (layer_norm_dq_<i>, as layer_norm_q_ does for MXFP8): the codes
     and scales for the wgmma GEMM, else the dequantized row. Each such step
     run by its compiled kernel on the host equals the numpy model on the
-    same inputs bit for bit (y, mean, inverse std and the quantize)."""
-    # (int8: symmetric scales, the rule the row kernel fuses.)
-    sym = ["--symmetric-activations"] if fmt == "int8" else []
+    same inputs bit for bit (y, mean, inverse std and the quantize); int8
+    with symmetric scales, and with its default zero points (F31
+    asymmetric: the row's min and max, s, z)."""
+    asym = fmt == "int8-asym"
+    fmt = "int8" if asym else fmt
+    sym = ["--symmetric-activations"] if fmt == "int8" and not asym else []
     paths, pkg, p, _ = compile_example("gpt2", tmp_path, check_ok, "--format",
                                        fmt, "--activations", acts, *sym,
                                        target=target)
@@ -1124,7 +1127,8 @@ def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
     for s in ln:
         assert s["attrs"]["quantize"] == {
             "codes": "i8" if fmt == "int8" else "f8E4M3FN",
-            "block": 128, "dequantized": dequantized}
+            "block": 128, "dequantized": dequantized,
+            **({"zero_point": [-128, 127]} if asym else {})}
         assert len(qp.output_positions(s)) == (4 if dequantized else 5)
     qp.check_signatures(qp.Package(pkg))
     assert host_steps_match_model(pkg, load_npz(paths["test"]),

@@ -1481,12 +1481,24 @@ void emitAsymmetricQuantizeRow(KernelEmitter &e, qc::QuantizeLinearOp q,
 /// codes to C and the scales to S[gid * blocks + kb], or (a dequantize
 /// fused too) the dequantized row to C.
 void emitRowDynamicQuantize(KernelEmitter &e, const GpuStep &step, Value Y,
-                            Value base, int64_t n, Value gid, Value QMax,
-                            Value Floor, Value C, Value S) {
+                            Value base, int64_t n, Value gid,
+                            ValueRange params, Value C, Value S) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   qc::QuantizeLinearOp q = quantc::detail::stepQuantize(step);
   auto dq = dyn_cast<qc::DequantizeLinearOp>(step.ops.back());
+  if (q.getZeroPoint()) {
+    // F31 asymmetric, the whole row one block (params: zero, range,
+    // floor, qmin), dequantized.
+    qc::ClipOp clip;
+    for (Operation *op : step.ops)
+      if (auto c = dyn_cast<qc::ClipOp>(op))
+        clip = c;
+    emitAsymmetricQuantizeRow(e, q, dq, clip, Y, base, e.c64(n), params[0],
+                              params[1], params[2], params[3], C);
+    return;
+  }
+  Value QMax = params[0], Floor = params[1];
   int64_t bs = quantc::detail::linearQuantLayout(q).blockSize;
   int64_t nb = (n + bs - 1) / bs;
   auto blocks = scf::ForOp::create(b, loc, e.c64(0), e.c64(nb), e.c64(1));
@@ -2068,12 +2080,11 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
                    arith::DivFOp::create(b, loc, loadF32(e, X, at(kk)), rms),
                    loadF32(e, G, scalarGain ? e.c64(0) : kk)));
     });
-    if (stepQuantize(step))
-      emitRowDynamicQuantize(e, step, Y, base, n, k->gid,
-                             entry.getArgument(nOut + nIn),
-                             entry.getArgument(nOut + nIn + 1),
-                             entry.getArgument(1),
-                             nOut == 3 ? entry.getArgument(2) : Value());
+    if (qc::QuantizeLinearOp q = stepQuantize(step))
+      emitRowDynamicQuantize(
+          e, step, Y, base, n, k->gid,
+          entry.getArguments().slice(nOut + nIn, q.getZeroPoint() ? 4 : 2),
+          entry.getArgument(1), nOut == 3 ? entry.getArgument(2) : Value());
     return finishKernel(b, *k);
   }
 
@@ -2117,9 +2128,11 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   if (dynQ) {
     // The run-time quantize of the stored row, block by block.
     unsigned p = nOut + 2 + (ln.getBias() ? 1 : 0);
-    emitRowDynamicQuantize(e, step, Y, base, n, k->gid, entry.getArgument(p),
-                           entry.getArgument(p + 1), entry.getArgument(3),
-                           nOut == 5 ? entry.getArgument(4) : Value());
+    emitRowDynamicQuantize(
+        e, step, Y, base, n, k->gid,
+        entry.getArguments().slice(p, stepQuantize(step).getZeroPoint() ? 4
+                                                                        : 2),
+        entry.getArgument(3), nOut == 5 ? entry.getArgument(4) : Value());
   } else if (nOut == 5) {
     // The next step's MXFP8 quantize of this row, from the stored result.
     int64_t nb = (n + 31) / 32;

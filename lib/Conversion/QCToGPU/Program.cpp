@@ -1222,10 +1222,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         q.kernel == "quantize_mxfp8" && isa<qc::LayerNormOp>(l.ops.front())) {
       l.ops.push_back(q.ops.front());
     } else if (q.kind == GpuStep::Kind::DynamicQuantize &&
-               q.inputs.size() == 3 && // (the symmetric form)
-               isConstant(q.inputs[1]) && isConstant(q.inputs[2])) {
+               llvm::all_of(ArrayRef<Value>(q.inputs).drop_front(),
+                            isConstant)) {
+      // Its parameters after the norm's: qmax and floor, or (F31
+      // asymmetric) zero, range, floor and qmin.
       l.ops.append(q.ops.begin(), q.ops.end());
-      l.inputs.append({q.inputs[1], q.inputs[2]}); // qmax, floor
+      l.inputs.append(q.inputs.begin() + 1, q.inputs.end());
     } else {
       continue;
     }
@@ -2001,6 +2003,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                 {"codes", quantc::detail::typeName(elementTypeOf(q.getCodes()))},
                 {"block", static_cast<int64_t>(q.getBlockSize())},
                 {"dequantized", isa<qc::DequantizeLinearOp>(s.ops.back())}});
+      for (Operation *op : s.ops) // F31 asymmetric: z's clip bounds
+        if (auto c = dyn_cast<qc::ClipOp>(op))
+          step["attrs"].getAsObject()->getObject("quantize")->try_emplace(
+              "zero_point",
+              json::Array{double(c.getMin()->convertToFloat()),
+                          double(c.getMax()->convertToFloat())});
     }
     if (s.kind == GpuStep::Kind::Row &&
         isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
