@@ -282,7 +282,8 @@ def layout(step, ins, out_shape):
     if op == "qc.pad":
         # S14: negative pads crop, then numpy pads what remains.
         r, p = x.ndim, a["pads"]
-        x = x[tuple(slice(max(-p[d], 0), x.shape[d] - max(-p[r + d], 0))
+        x = x[tuple(slice(max(-p[d], 0),
+                          max(max(-p[d], 0), x.shape[d] - max(-p[r + d], 0)))
                     for d in range(r))]
         widths = [(max(p[d], 0), max(p[r + d], 0)) for d in range(r)]
         if a["mode"] == "constant":

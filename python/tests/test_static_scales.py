@@ -1197,6 +1197,15 @@ def test_bias_correction_behind_a_computed_flatten(tmp_path):
     onnx.save(m, str(tmp_path / "m.onnx"))
     calib = {"x": (rng.standard_normal((32, 2, 4)) + 3).astype(F32)}
     pkg = quantc.compile(tmp_path / "m.onnx", calib, format="int8",
-                         targets=(), output=tmp_path / "p.qcpkg")
+                         targets=(), output=tmp_path / "p.qcpkg",
+                         write_calib_table=tmp_path / "t.json")
     layer = pkg.report["layers"][0]
     assert layer["name"] == "fc" and layer.get("bias_corrected"), layer
+    # The table it wrote (8 means) reads back: the same package.
+    table = json.loads((tmp_path / "t.json").read_text())
+    assert len(next(iter(table["layers"].values()))["lhs_channel_mean"]) == 8
+    again = quantc.compile(tmp_path / "m.onnx", calib, format="int8",
+                           targets=(), output=tmp_path / "q.qcpkg",
+                           calib_table=tmp_path / "t.json")
+    x = {"x": (rng.standard_normal((5, 2, 4)) + 3).astype(F32)}
+    np.testing.assert_array_equal(again.run(x)["y"], pkg.run(x)["y"])

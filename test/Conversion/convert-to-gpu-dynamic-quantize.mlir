@@ -115,3 +115,46 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = qc.dequantize_linear %q, %s {block_size = 64 : i64} : (tensor<?x64xf8E4M3FN>, tensor<?x1xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
 }
+
+// -----
+
+// Two asymmetric row quantizes whose zero points clip to different bounds
+// are two kernels (the bounds are the kernel's constants).
+// ASYM-LABEL: func.func @main
+// ASYM: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// ASYM: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_1
+func.func @main(%x: tensor<?x16xf32>, %y: tensor<?x16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %range = arith.constant dense<255.0> : tensor<f32>
+  %tiny = arith.constant dense<1.17549435E-38> : tensor<f32>
+  %qmin = arith.constant dense<-128.0> : tensor<f32>
+  %0 = qc.reduce_min %x {axes = array<i64: 1>, keepdims = true} : (tensor<?x16xf32>) -> tensor<?x1xf32>
+  %1 = qc.min %0, %zero : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %2 = qc.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<?x16xf32>) -> tensor<?x1xf32>
+  %3 = qc.max %2, %zero : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %4 = qc.sub %3, %1 : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %5 = qc.div %4, %range : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %s = qc.max %5, %tiny : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %6 = qc.div %1, %s : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %7 = qc.sub %qmin, %6 : (tensor<f32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %8 = qc.clip %7 {max = 127.0 : f32, min = -128.0 : f32} : (tensor<?x1xf32>) -> tensor<?x1xf32>
+  %9 = qc.round %8 : (tensor<?x1xf32>) -> tensor<?x1xf32>
+  %z = qc.cast %9 : (tensor<?x1xf32>) -> tensor<?x1xi8>
+  %q = qc.quantize_linear %x, %s, %z {block_size = 16 : i64} : (tensor<?x16xf32>, tensor<?x1xf32>, tensor<?x1xi8>) -> tensor<?x16xi8>
+  %r = qc.dequantize_linear %q, %s, %z {block_size = 16 : i64} : (tensor<?x16xi8>, tensor<?x1xf32>, tensor<?x1xi8>) -> tensor<?x16xf32>
+  %10 = qc.reduce_min %y {axes = array<i64: 1>, keepdims = true} : (tensor<?x16xf32>) -> tensor<?x1xf32>
+  %11 = qc.min %10, %zero : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %12 = qc.reduce_max %y {axes = array<i64: 1>, keepdims = true} : (tensor<?x16xf32>) -> tensor<?x1xf32>
+  %13 = qc.max %12, %zero : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %14 = qc.sub %13, %11 : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %15 = qc.div %14, %range : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %t = qc.max %15, %tiny : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %16 = qc.div %11, %t : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %17 = qc.sub %qmin, %16 : (tensor<f32>, tensor<?x1xf32>) -> tensor<?x1xf32>
+  %18 = qc.clip %17 {max = 20.0 : f32, min = -20.0 : f32} : (tensor<?x1xf32>) -> tensor<?x1xf32>
+  %19 = qc.round %18 : (tensor<?x1xf32>) -> tensor<?x1xf32>
+  %w = qc.cast %19 : (tensor<?x1xf32>) -> tensor<?x1xi8>
+  %q2 = qc.quantize_linear %y, %t, %w {block_size = 16 : i64} : (tensor<?x16xf32>, tensor<?x1xf32>, tensor<?x1xi8>) -> tensor<?x16xi8>
+  %r2 = qc.dequantize_linear %q2, %t, %w {block_size = 16 : i64} : (tensor<?x16xi8>, tensor<?x1xf32>, tensor<?x1xi8>) -> tensor<?x16xf32>
+  return %r, %r2 : tensor<?x16xf32>, tensor<?x16xf32>
+}

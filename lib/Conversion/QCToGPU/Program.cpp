@@ -217,7 +217,7 @@ bool isLayout(Operation *op) {
     if (!v)
       return true;
     if (auto f = dyn_cast<FloatAttr>(*v))
-      return elem.isF32() || f.getValue().isZero();
+      return elem.isF32() || f.getValue().isPosZero();
     return isa<IntegerAttr>(*v);
   }
   if (auto g = dyn_cast<qc::GatherOp>(op)) {
@@ -596,6 +596,21 @@ struct DynamicQuantize {
     return {x, qmax, floor};
   }
 };
+
+/// F31 asymmetric steps' kernel key part: the zero point's clip bounds,
+/// which the kernel holds as constants (":asym:<lo bits>:<hi bits>");
+/// empty for a symmetric quantize.
+std::string zeroPointClipKey(ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    if (auto c = dyn_cast<qc::ClipOp>(op))
+      return llvm::formatv(":asym:{0:x}:{1:x}",
+                           llvm::bit_cast<uint32_t>(
+                               c.getMin()->convertToFloat()),
+                           llvm::bit_cast<uint32_t>(
+                               c.getMax()->convertToFloat()))
+          .str();
+  return "";
+}
 
 bool isScalarF32(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -1402,7 +1417,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     if (dynQ)
       os << ";" << quantc::detail::typeName(elementTypeOf(dynQ.getCodes()))
          << ":" << dynQ.getBlockSize() << ":"
-         << isa<qc::DequantizeLinearOp>(s.ops.back());
+         << isa<qc::DequantizeLinearOp>(s.ops.back())
+         << zeroPointClipKey(s.ops);
     StringRef prefix = s.kind == GpuStep::Kind::Conv     ? "conv_"
                        : s.kind == GpuStep::Kind::Pool   ? "pool_"
                        : s.kind == GpuStep::Kind::Layout ? "layout_"
@@ -1440,8 +1456,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         std::to_string(cast<RankedTensorType>(q.getX().getType())
                            .getShape()
                            .back()) +
-        ":" + std::to_string(q.getBlockSize()) +
-        (q.getZeroPoint() ? ":asym" : "");
+        ":" + std::to_string(q.getBlockSize()) + zeroPointClipKey(s.ops);
     unsigned n = llvm::count_if(dynamicKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
     });
@@ -1960,7 +1975,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         if (auto f = dyn_cast<FloatAttr>(*v))
           fill = f.getValueAsDouble();
         else if (auto i = dyn_cast<IntegerAttr>(*v))
-          fill = double(i.getValue().getSExtValue());
+          // bool and unsigned fills zero-extend (true is 1, ui8 200 is 200)
+          fill = i.getType().isInteger(1) || i.getType().isUnsignedInteger()
+                     ? double(i.getValue().getZExtValue())
+                     : double(i.getValue().getSExtValue());
       }
       step["attrs"] = json::Object{
           {"pads", ints(pd.getPads())},

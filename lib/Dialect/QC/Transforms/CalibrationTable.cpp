@@ -46,13 +46,23 @@ int64_t channelCount(Operation *op) {
 }
 
 /// How many channel means `op` has (qc-calibrate{channel-means}): a conv's
-/// input channels (axis 1), a matmul's static last lhs axis.
+/// input channels (axis 1), a matmul's last lhs axis (when its extent is
+/// known at run time only, the rhs's reduction axis, which equals it).
 int64_t meanCount(Operation *op) {
   auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-  if (!x || x.getRank() < 2)
+  if (!x)
     return 0;
-  int64_t axis = isa<ConvOp>(op) ? 1 : x.getRank() - 1;
-  return x.isDynamicDim(axis) ? 0 : x.getDimSize(axis);
+  if (isa<ConvOp>(op))
+    return x.getRank() >= 2 && !x.isDynamicDim(1) ? x.getDimSize(1) : 0;
+  if (x.getRank() < 1)
+    return 0;
+  if (!x.isDynamicDim(x.getRank() - 1))
+    return x.getShape().back();
+  auto w = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+  if (!w || w.getRank() < 1)
+    return 0;
+  int64_t k = w.getRank() >= 2 ? w.getRank() - 2 : 0;
+  return w.isDynamicDim(k) ? 0 : w.getDimSize(k);
 }
 
 /// Reads `field` of `entry`, an array of `want` finite f32 numbers, into
