@@ -1003,13 +1003,18 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     assert not any("abs(" in s.get("expr", "") for s in p["steps"]), kernels
     assert any(k.startswith("fp8_gemm_" if wgmma else "matmul_")
                for k in kernels), kernels
+    _check_quantize_step_and_program(run_tool, pkg, data, tmp_path)
+
+
+def _check_quantize_step_and_program(run_tool, pkg, data, tmp_path):
+    """The package's signatures, its one run-time quantize step on the host
+    equal to its numpy model bit for bit, and the program equal to the
+    Executor within a few ulps (the quantize is exact; the f32 matmul, or
+    the emulated wgmma, sums in another order)."""
     qp.check_signatures(qp.Package(pkg))
-    # The quantize step on the host equals its numpy model bit for bit.
     assert host_steps_match_model(pkg, {"x": data}, "dyn_") == 1
     ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
                                         "y")
-    # The quantize is exact; the f32 matmul (or the emulated wgmma) sums
-    # in another order than the Executor: a few ulps.
     for kind, got in sims.items():
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
 
@@ -1042,12 +1047,7 @@ def test_asymmetric_dynamic_quantize_is_one_launch(K, run_tool, tmp_path):
     assert p["steps"][1]["attrs"] == {"codes": "i8", "block": K,
                                       "zero_point": [-128, 127]}
     assert not any("round(" in s.get("expr", "") for s in p["steps"])
-    qp.check_signatures(qp.Package(pkg))
-    assert host_steps_match_model(pkg, {"x": data}, "dyn_") == 1
-    ref, sims = executor_and_simulation(run_tool, pkg, {"x": data}, tmp_path,
-                                        "y")
-    for kind, got in sims.items():
-        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+    _check_quantize_step_and_program(run_tool, pkg, data, tmp_path)
 
 
 def test_wgmma_gemm_writes_the_next_quantize(check_ok, run_tool, tmp_path):
