@@ -1116,16 +1116,29 @@ FailureOr<const float *> rnnOperand(Operation *op, Env &env, Value v,
   if (!v)
     return static_cast<const float *>(nullptr);
   const Tensor &t = env.get(v);
-  if (ArrayRef<int64_t>(t.shape) != shape) {
-    std::string got, want;
-    for (int64_t d : t.shape)
-      got += (got.empty() ? "" : "x") + std::to_string(d);
-    for (int64_t d : shape)
-      want += (want.empty() ? "" : "x") + std::to_string(d);
-    return op->emitError() << what << " has shape [" << got << "], expected ["
-                           << want << "]";
-  }
+  if (ArrayRef<int64_t>(t.shape) != shape)
+    return op->emitError() << what << " has shape " << shapeStr(t.shape)
+                           << ", expected " << shapeStr(shape);
   return t.f.data();
+}
+
+/// The sequence lengths of a recurrent op (all `S` when absent), checked.
+FailureOr<SmallVector<int64_t>> rnnLengths(Operation *op, Env &env, Value sl,
+                                           int64_t S, int64_t B) {
+  SmallVector<int64_t> lens(B, S);
+  if (!sl)
+    return lens;
+  const Tensor &t = env.get(sl);
+  if (ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>{B})
+    return op->emitError() << "sequence_lens has " << t.numElements()
+                           << " entries, the batch is " << B;
+  for (int64_t b = 0; b < B; ++b) {
+    if (t.i[b] < 0 || t.i[b] > S)
+      return op->emitError() << "sequence_lens[" << b << "] = " << t.i[b]
+                             << " is outside [0, " << S << "]";
+    lens[b] = t.i[b];
+  }
+  return lens;
 }
 
 /// qc.lstm (N16): per direction, x W^T for every step in one GEMM, then
@@ -1143,22 +1156,11 @@ LogicalResult runLstm(Operation *o, Env &env) {
   auto h0 = rnnOperand(op, env, op.getInitialH(), {D, B, H}, "initial_h");
   auto c0 = rnnOperand(op, env, op.getInitialC(), {D, B, H}, "initial_c");
   auto peep = rnnOperand(op, env, op.getP(), {D, 3 * H}, "p");
+  auto lensOr = rnnLengths(op, env, op.getSequenceLens(), S, B);
   if (failed(w) || failed(r) || failed(bias) || failed(h0) || failed(c0) ||
-      failed(peep))
+      failed(peep) || failed(lensOr))
     return failure();
-  SmallVector<int64_t> lens(B, S);
-  if (Value sl = op.getSequenceLens()) {
-    const Tensor &t = env.get(sl);
-    if (ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>{B})
-      return op.emitError() << "sequence_lens has " << t.numElements()
-                            << " entries, the batch is " << B;
-    for (int64_t b = 0; b < B; ++b) {
-      if (t.i[b] < 0 || t.i[b] > S)
-        return op.emitError() << "sequence_lens[" << b << "] = " << t.i[b]
-                              << " is outside [0, " << S << "]";
-      lens[b] = t.i[b];
-    }
-  }
+  const SmallVector<int64_t> &lens = *lensOr;
   auto acts = op.getActivations();
   ArrayRef<float> alpha = op.getActivationAlpha(), beta = op.getActivationBeta();
   std::optional<float> clip;
@@ -1244,25 +1246,6 @@ LogicalResult runLstm(Operation *o, Env &env) {
   return success();
 }
 
-/// The sequence lengths of a recurrent op (all `S` when absent), checked.
-FailureOr<SmallVector<int64_t>> rnnLengths(Operation *op, Env &env, Value sl,
-                                           int64_t S, int64_t B) {
-  SmallVector<int64_t> lens(B, S);
-  if (!sl)
-    return lens;
-  const Tensor &t = env.get(sl);
-  if (ArrayRef<int64_t>(t.shape) != ArrayRef<int64_t>{B})
-    return op->emitError() << "sequence_lens has " << t.numElements()
-                           << " entries, the batch is " << B;
-  for (int64_t b = 0; b < B; ++b) {
-    if (t.i[b] < 0 || t.i[b] > S)
-      return op->emitError() << "sequence_lens[" << b << "] = " << t.i[b]
-                             << " is outside [0, " << S << "]";
-    lens[b] = t.i[b];
-  }
-  return lens;
-}
-
 /// qc.gru and qc.rnn (N16): `gates` = 3 (z, r, h) or 1; the same driver
 /// as runLstm (x W^T for every step in one sgemm, then per step).
 template <typename OpTy>
@@ -1324,7 +1307,7 @@ LogicalResult runGruOrRnn(Operation *o, Env &env) {
         if (!linearBeforeReset) {
           // r for every active entry, then (r h) R_h^T.
           for (int64_t b = 0; b < B; ++b) {
-            int64_t t = reverse ? lens->data()[b] - 1 - step : step;
+            int64_t t = reverse ? (*lens)[b] - 1 - step : step;
             for (int64_t j = 0; j < H; ++j) {
               float rv = 0.0f;
               if (step < (*lens)[b]) {

@@ -313,6 +313,51 @@ private:
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(v);
   }
+  static void attrString(onnx::NodeProto *n, llvm::StringRef name,
+                         llvm::StringRef v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v.str());
+  }
+  static void attrStrings(onnx::NodeProto *n, llvm::StringRef name,
+                          ArrayRef<std::string> v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::STRINGS);
+    for (const std::string &x : v)
+      a->add_strings(x);
+  }
+  static void attrFloat(onnx::NodeProto *n, llvm::StringRef name, float v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void attrFloats(onnx::NodeProto *n, llvm::StringRef name,
+                         ArrayRef<float> v) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::FLOATS);
+    for (float x : v)
+      a->add_floats(x);
+  }
+  /// The low `bytes` bytes of `bits`, little-endian: a raw_data element.
+  static std::string rawLittleEndian(uint64_t bits, unsigned bytes) {
+    std::string raw(bytes, '\0');
+    for (unsigned b = 0; b < bytes; ++b)
+      raw[b] = char(bits >> (8 * b));
+    return raw;
+  }
+  /// The bit pattern of a float or integer scalar attribute (integers
+  /// zero-extended), if it is one.
+  static std::optional<uint64_t> scalarBits(Attribute v) {
+    if (auto f = dyn_cast<FloatAttr>(v))
+      return f.getValue().bitcastToAPInt().getZExtValue();
+    if (auto i = dyn_cast<IntegerAttr>(v))
+      return i.getValue().getZExtValue();
+    return std::nullopt;
+  }
   static void attrInts(onnx::NodeProto *n, llvm::StringRef name,
                        ArrayRef<int64_t> v) {
     onnx::AttributeProto *a = n->add_attribute();
@@ -348,12 +393,8 @@ private:
     bool lost;
     f.convert(cast<FloatType>(et).getFloatSemantics(),
               APFloat::rmNearestTiesToEven, &lost);
-    uint64_t bits = f.bitcastToAPInt().getZExtValue();
-    unsigned bytes = et.getIntOrFloatBitWidth() / 8;
-    std::string raw(bytes, '\0');
-    for (unsigned b = 0; b < bytes; ++b)
-      raw[b] = char(bits >> (8 * b));
-    t->set_raw_data(raw);
+    t->set_raw_data(rawLittleEndian(f.bitcastToAPInt().getZExtValue(),
+                                    et.getIntOrFloatBitWidth() / 8));
     return n;
   }
   std::string constI64(ArrayRef<int64_t> v) {
@@ -960,14 +1001,8 @@ LogicalResult Exporter::exportConstantOfShape(qc::ConstantOfShapeOp op) {
   Attribute v = op.getValue();
   if (auto d = dyn_cast<DenseElementsAttr>(v); d && d.getNumElements() == 1)
     v = *d.value_begin<Attribute>();
-  uint64_t bits;
-  if (auto f = dyn_cast<FloatAttr>(v))
-    bits = f.getValue().bitcastToAPInt().getZExtValue();
-  else if (auto i = dyn_cast<IntegerAttr>(v))
-    bits = i.getValue().getZExtValue();
-  else
-    bits = ~0ull;
-  if (!ot || bits == ~0ull || cast<TypedAttr>(v).getType() != et ||
+  std::optional<uint64_t> bits = scalarBits(v);
+  if (!ot || !bits || cast<TypedAttr>(v).getType() != et ||
       et.getIntOrFloatBitWidth() == 4)
     return op.emitError() << "cannot export qc.constant_of_shape with value "
                           << op.getValue() << " to " << et;
@@ -980,10 +1015,7 @@ LogicalResult Exporter::exportConstantOfShape(qc::ConstantOfShapeOp op) {
   onnx::TensorProto *t = a->mutable_t();
   t->set_data_type(ot);
   t->add_dims(1);
-  std::string raw(bytes, '\0');
-  for (unsigned b = 0; b < bytes; ++b)
-    raw[b] = char(bits >> (8 * b));
-  t->set_raw_data(raw);
+  t->set_raw_data(rawLittleEndian(*bits, bytes));
   return success();
 }
 
@@ -999,21 +1031,15 @@ LogicalResult Exporter::exportPad(Operation *op) {
     mode = p.getMode();
     ins.push_back(constI64(p.getPads()));
     if (std::optional<TypedAttr> v = p.getValue()) {
-      std::string fill;
-      if (auto f = dyn_cast<FloatAttr>(*v); f && onnxType(et)) {
-        fill = constFloatOf(et, f.getValueAsDouble());
-      } else if (auto i = dyn_cast<IntegerAttr>(*v);
-                 i && onnxType(et) &&
-                 (et.getIntOrFloatBitWidth() % 8 == 0 || et.isInteger(1))) {
-        onnx::TensorProto *t = initializer("c", onnxType(et), {}, fill);
-        uint64_t bits = i.getValue().getZExtValue();
-        std::string raw(std::max(1u, et.getIntOrFloatBitWidth() / 8), '\0');
-        for (size_t b = 0; b < raw.size(); ++b)
-          raw[b] = char(bits >> (8 * b));
-        t->set_raw_data(raw);
-      } else {
+      // The fill as a scalar initializer of the element type (its own
+      // bits: the verifier gives it that type).
+      std::optional<uint64_t> bits = scalarBits(*v);
+      unsigned width = et.getIntOrFloatBitWidth();
+      if (!bits || !onnxType(et) || (width % 8 != 0 && width != 1))
         return op->emitError() << "cannot export qc.pad with fill " << *v;
-      }
+      std::string fill;
+      initializer("c", onnxType(et), {}, fill)
+          ->set_raw_data(rawLittleEndian(*bits, std::max(1u, width / 8)));
       ins.push_back(fill);
     }
   } else {
@@ -1030,10 +1056,7 @@ LogicalResult Exporter::exportPad(Operation *op) {
       ins.push_back(nameOf(v));
   }
   onnx::NodeProto *n = node("Pad", ins, {define(op->getResult(0), "pad")});
-  onnx::AttributeProto *a = n->add_attribute();
-  a->set_name("mode");
-  a->set_type(onnx::AttributeProto::STRING);
-  a->set_s(qc::stringifyPadMode(mode).str());
+  attrString(n, "mode", qc::stringifyPadMode(mode));
   return success();
 }
 
@@ -1072,19 +1095,7 @@ template <typename OpTy> LogicalResult Exporter::exportRecurrent(OpTy op) {
     outs.push_back(define(v, type.lower()));
   onnx::NodeProto *n = node(type, ins, outs);
   attrInt(n, "hidden_size", op.getHiddenSize());
-  auto addFloats = [&](StringRef name, ArrayRef<float> v) {
-    if (v.empty())
-      return;
-    onnx::AttributeProto *a = n->add_attribute();
-    a->set_name(name.str());
-    a->set_type(onnx::AttributeProto::FLOATS);
-    for (float f : v)
-      a->add_floats(f);
-  };
-  onnx::AttributeProto *dirAttr = n->add_attribute();
-  dirAttr->set_name("direction");
-  dirAttr->set_type(onnx::AttributeProto::STRING);
-  dirAttr->set_s(qc::stringifyRnnDirection(op.getDirection()).str());
+  attrString(n, "direction", qc::stringifyRnnDirection(op.getDirection()));
   SmallVector<std::string> acts;
   SmallVector<float> alphas, betas;
   for (auto [k, a] : llvm::enumerate(op.getActivations())) {
@@ -1098,19 +1109,13 @@ template <typename OpTy> LogicalResult Exporter::exportRecurrent(OpTy op) {
     if (llvm::is_contained({K::Affine, K::ScaledTanh, K::HardSigmoid}, f))
       betas.push_back(op.getActivationBeta()[k]);
   }
-  onnx::AttributeProto *actAttr = n->add_attribute();
-  actAttr->set_name("activations");
-  actAttr->set_type(onnx::AttributeProto::STRINGS);
-  for (const std::string &a : acts)
-    actAttr->add_strings(a);
-  addFloats("activation_alpha", alphas);
-  addFloats("activation_beta", betas);
-  if (std::optional<APFloat> c = op.getClip()) {
-    onnx::AttributeProto *a = n->add_attribute();
-    a->set_name("clip");
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(c->convertToFloat());
-  }
+  attrStrings(n, "activations", acts);
+  if (!alphas.empty())
+    attrFloats(n, "activation_alpha", alphas);
+  if (!betas.empty())
+    attrFloats(n, "activation_beta", betas);
+  if (std::optional<APFloat> c = op.getClip())
+    attrFloat(n, "clip", c->convertToFloat());
   if constexpr (isLstm) {
     if (op.getInputForget())
       attrInt(n, "input_forget", 1);

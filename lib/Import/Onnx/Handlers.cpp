@@ -25,6 +25,14 @@ using namespace mlir;
 using namespace quantc;
 using namespace quantc::onnx_import;
 
+FailureOr<Value> quantc::onnx_import::emitTranspose(NodeContext &n, Value x,
+                                                   ArrayRef<int64_t> perm) {
+  FailureOr<qc::TransposeOp> op = n.build<qc::TransposeOp>(x, perm);
+  if (failed(op))
+    return failure();
+  return op->getResult();
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -38,13 +46,6 @@ Value scalarConstant(NodeContext &n, float value) {
       .getResult();
 }
 
-FailureOr<Value> emitTranspose(NodeContext &n, Value x,
-                               ArrayRef<int64_t> perm) {
-  FailureOr<qc::TransposeOp> op = n.build<qc::TransposeOp>(x, perm);
-  if (failed(op))
-    return failure();
-  return op->getResult();
-}
 
 /// qc.reshape of `x` to the ONNX shape `spec` (the op infers the result).
 FailureOr<Value> emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> spec) {

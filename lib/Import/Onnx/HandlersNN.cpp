@@ -1162,14 +1162,6 @@ LogicalResult importQLinearConv(NodeContext &n) {
   return importQLinear(n, emitConvInteger, 1);
 }
 
-/// qc.transpose of `x` by `perm` (its type inferred).
-FailureOr<Value> transposeBy(NodeContext &n, Value x, ArrayRef<int64_t> perm) {
-  FailureOr<qc::TransposeOp> op = n.build<qc::TransposeOp>(x, perm);
-  if (failed(op))
-    return failure();
-  return op->getResult();
-}
-
 /// ONNX's recurrent activation names (matched ignoring case, as ONNX
 /// Runtime does), their defaults of alpha and beta (ONNX leaves them
 /// unsaid; ONNX Runtime's: LeakyRelu 0.01, HardSigmoid 0.2 and 0.5, Elu
@@ -1325,7 +1317,7 @@ template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
                       << v->getType();
         return failure();
       }
-      FailureOr<Value> t = transposeBy(n, *v, {1, 0, 2});
+      FailureOr<Value> t = emitTranspose(n, *v, {1, 0, 2});
       if (failed(t))
         return failure();
       *v = *t;
@@ -1356,8 +1348,8 @@ template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
   SmallVector<Value> outs((*op)->getResults());
   if (*layout == 1) { // Y [seq, D, batch, H] -> [batch, seq, D, H]
     for (auto [i, v] : llvm::enumerate(outs)) {
-      FailureOr<Value> t = i == 0 ? transposeBy(n, v, {2, 0, 1, 3})
-                                  : transposeBy(n, v, {1, 0, 2});
+      FailureOr<Value> t = i == 0 ? emitTranspose(n, v, {2, 0, 1, 3})
+                                  : emitTranspose(n, v, {1, 0, 2});
       if (failed(t))
         return failure();
       v = *t;

@@ -836,8 +836,9 @@ LogicalResult importPad(NodeContext &n) {
   int64_t rank = shapeOf(*x).size();
   Type et = elementTypeOf(*x);
   SmallVector<int64_t> pads;
-  double fill = 0;     // a float fill
-  int64_t intFill = 0; // an integer fill, exactly
+  // The fill as the element type reads it: a float, or an integer exactly.
+  double fill = 0;
+  int64_t intFill = 0;
   if (n.opsetVersion < 11) {
     auto p = n.intsAttr(n.opsetVersion < 2 ? "paddings" : "pads");
     FailureOr<float> v = n.floatAttr("value", 0.0f);
@@ -851,6 +852,7 @@ LogicalResult importPad(NodeContext &n) {
     }
     pads = **p;
     fill = *v;
+    intFill = static_cast<int64_t>(*v);
   } else {
     // (ONNX ignores constant_value outside mode constant.)
     bool runTimeFill = n.hasInput(2) && !n.constantInput(2) &&
@@ -953,7 +955,6 @@ LogicalResult importPad(NodeContext &n) {
           return failure();
         }
         intFill = v[0];
-        fill = double(v[0]);
       }
     }
     if (n.opsetVersion >= 18 && n.hasInput(3)) {
@@ -975,14 +976,14 @@ LogicalResult importPad(NodeContext &n) {
   // The fill in the element type (ONNX ignores it outside mode constant);
   // absent when 0.
   TypedAttr value;
-  if (*mode == qc::PadMode::constant && (fill != 0 || intFill != 0)) {
+  bool isInt = isa<IntegerType>(et);
+  if (*mode == qc::PadMode::constant && (isInt ? intFill != 0 : fill != 0)) {
     if (isa<FloatType>(et))
       value = FloatAttr::get(et, fill);
     else if (auto it = dyn_cast<IntegerType>(et))
       value = IntegerAttr::get(
-          it, APInt(it.getWidth(), intFill ? uint64_t(intFill)
-                                           : uint64_t(int64_t(fill)),
-                    /*isSigned=*/true, /*implicitTrunc=*/true));
+          it, APInt(it.getWidth(), uint64_t(intFill), /*isSigned=*/true,
+                    /*implicitTrunc=*/true));
     else {
       n.emitError() << "a non-zero fill of " << et << " is not supported";
       return failure();

@@ -201,6 +201,11 @@ struct OnnxOpHandler {
   HandlerFn fn;
 };
 
+/// qc.transpose of `x` by `perm`, its type inferred (the node's error on
+/// failure); shared by the handlers that reorder axes.
+mlir::FailureOr<mlir::Value> emitTranspose(NodeContext &n, mlir::Value x,
+                                           llvm::ArrayRef<int64_t> perm);
+
 /// Shape helpers of the handlers (ranked tensor values).
 inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
   return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();
