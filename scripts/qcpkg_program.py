@@ -1045,6 +1045,11 @@ def run(pkg, inputs, backend, on_step=None):
         scalars = [linear(a.get("i32", a.get("i64")), batch)
                    for a in step["args"] if pointer_value(a) is None]
         grid = check_step(step, views, scalars, batch)
+        if 0 in grid:
+            # An empty batch, or a statically empty value (a zero-size
+            # slice or pad): nothing to compute, and CUDA rejects a grid of
+            # 0 blocks, so libquantc_rt launches nothing either.
+            continue
         backend.step(step, views, scalars, grid)
         if on_step:
             on_step(s_idx, step, views, scalars)

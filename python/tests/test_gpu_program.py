@@ -39,8 +39,12 @@ def host_simulation(pkg, inputs):
     p = qp.Package(pkg)
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
     out = qp.run(p, inputs, backend)
-    # Every kernel ran as compiled: none through a numpy model.
-    assert backend.modelled == [] and len(backend.ran) == len(p.program["steps"])
+    # Every kernel ran as compiled: none through a numpy model (a step with
+    # an empty grid launches nothing).
+    batch = p.batch_of(inputs)
+    launched = [s for s in p.program["steps"]
+                if all(qp.linear(g, batch) > 0 for g in s["grid"])]
+    assert backend.modelled == [] and len(backend.ran) == len(launched)
     return out, backend
 
 
@@ -1399,5 +1403,47 @@ def test_pad_runs_as_a_layout_kernel(run_tool, tmp_path):
     for i in range(4):
         ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
                                             f"y{i}")
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=kind)
+
+
+def test_statically_empty_values_launch_nothing(run_tool, tmp_path):
+    """A zero-size slice and a pad that crops a dim to 0 have grids of 0
+    blocks. CUDA rejects such a launch, so the program skips the step (as
+    libquantc_rt does at an empty batch): the package runs, its empty
+    outputs have their shapes, and a consumer of the empty value (a concat)
+    still gets the right result."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])
+    ints = {"s": [3], "e": [3], "a": [1], "p": [0, 0, 0, -4]}
+    inits = [numpy_helper.from_array(np.array(v, np.int64), k)
+             for k, v in ints.items()]
+    nodes = [helper.make_node("Slice", ["x", "s", "e", "a"], ["y"]),
+             helper.make_node("Pad", ["x", "p"], ["z"]),
+             helper.make_node("Concat", ["y", "x", "z"], ["c"], axis=1),
+             helper.make_node("Relu", ["c"], ["r"])]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+            for n in ("y", "z", "r")]
+    m = helper.make_model(helper.make_graph(nodes, "g", [x], outs, inits),
+                          opset_imports=[helper.make_opsetid("", 19)])
+    onnx.save(m, str(tmp_path / "empty.onnx"))
+    data = {"x": np.random.default_rng(3).standard_normal(
+        (2, 4)).astype(np.float32)}
+    np.savez(tmp_path / "in.npz", **data)
+    pkg = tmp_path / "empty.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "empty.onnx", "--calib",
+                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    p = qp.Package(pkg)
+    qp.check_signatures(p)
+    empty = [s for s in p.program["steps"]
+             if 0 in [qp.linear(g, 2) for g in s["grid"]]]
+    assert len(empty) == 2, p.program["steps"]
+    for name, shape in (("y", (2, 0)), ("z", (2, 0)), ("r", (2, 4))):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        assert ref.shape == shape
         for kind, got in sims.items():
             np.testing.assert_array_equal(got, ref, err_msg=kind)

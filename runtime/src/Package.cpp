@@ -892,10 +892,11 @@ Status ManifestReader::steps(const JValue &steps) {
       std::string gkey = key + ".grid[" + std::to_string(d) + "]";
       if (Status st = linear(grid->items()[d], gkey, /*allowDiv=*/true, g))
         return st;
+      // 0 blocks (a statically empty value: a zero-size slice or pad) is
+      // allowed: the step launches nothing, as at an empty batch.
       int64_t at1;
-      if (g.b < 0 || g.c < 0 || !evalLinear(g, 1, at1) || at1 < 1)
-        return err(gkey, "grid dimension must be positive (b, c >= 0 and at "
-                         "least 1 at batch 1)");
+      if (g.b < 0 || g.c < 0 || !evalLinear(g, 1, at1))
+        return err(gkey, "grid dimension must not be negative (b, c >= 0)");
     }
     if (Status st = need(e, key, "block", block))
       return st;

@@ -446,12 +446,13 @@ Status Session::encodeTensorMaps(int64_t batch, const ArenaLayout &layout,
         continue;
       const Value &v = p.values[(size_t)a.value];
       uint64_t cols = (uint64_t)v.shape.back();
-      uint64_t rows = layout.valueBytes[(size_t)a.value] / cols;
+      uint64_t rows = cols ? layout.valueBytes[(size_t)a.value] / cols : 0;
       CUdeviceptr addr = valuePtrs[(size_t)a.value];
       std::string what = where() + "program.steps[" + std::to_string(i) +
                          "] ('" + p.steps[i].kernel + "'): tensor map of '" +
                          v.name + "'";
-      // An empty batch skips the step; its map stays zero.
+      // An empty value (an empty batch, or a zero-size dim) skips the
+      // step; its map stays zero.
       if (rows == 0)
         continue;
       if (rows > (uint64_t(1) << 32))

@@ -317,7 +317,18 @@ TEST(RuntimePackage, GridAndBlock) {
   expectBad({{"\"grid\": [{\"b\": 16, \"div\": 256}",
               "\"grid\": [{\"b\": -16, \"div\": 256}"}},
             QCRT_ERROR_INVALID_PACKAGE,
-            {"program.steps[2].grid[0]: grid dimension must be positive"});
+            {"program.steps[2].grid[0]: grid dimension must not be negative"});
+  {
+    // 0 blocks (a statically empty value) opens: the step launches
+    // nothing.
+    TempPackage t;
+    t.writeValid({{"\"grid\": [{\"b\": 16, \"div\": 256}",
+                   "\"grid\": [{\"c\": 0, \"div\": 256}"}});
+    qcrt_package *pkg = nullptr;
+    EXPECT_EQ(qcrt_package_open(t.dir().c_str(), &pkg), QCRT_OK)
+        << qcrt_last_error();
+    qcrt_package_close(pkg);
+  }
   expectBad({{"\"grid\": [{\"b\": 16, \"div\": 256}",
               "\"grid\": [{\"b\": 16, \"div\": 0}"}},
             QCRT_ERROR_INVALID_PACKAGE,

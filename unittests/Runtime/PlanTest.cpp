@@ -152,6 +152,11 @@ TEST_F(RuntimePlan, EvalStep) {
   big.grid[0] = {0, 1, 0};
   s = evalStep(big, 70000, l);
   EXPECT_TRUE(contains(s.message(), "grid.y is 70000")) << s.message();
+  // A statically empty value (a zero-size slice): 0 blocks at every batch.
+  Step empty = q;
+  empty.grid[0] = {0, 0, 256};
+  ASSERT_TRUE(evalStep(empty, 300, l).isOk());
+  EXPECT_TRUE(l.skip);
 }
 
 TEST_F(RuntimePlan, InputShapesAndBatch) {
