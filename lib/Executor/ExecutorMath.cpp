@@ -995,6 +995,162 @@ LogicalResult dynamicReduce(Operation *o, Env &env) {
   llvm_unreachable("unknown qc::ReduceKind");
 }
 
+/// Sizes of the dims before `axis`, at it and after it.
+struct AxisSplit {
+  int64_t outer = 1, n, inner = 1;
+  AxisSplit(ArrayRef<int64_t> shape, int64_t axis) : n(shape[axis]) {
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    for (int64_t d = axis + 1; d < (int64_t)shape.size(); ++d)
+      inner *= shape[d];
+  }
+};
+
+/// A run-time scalar operand (axis, k) as an integer.
+FailureOr<int64_t> scalarOperand(Operation *op, Value v, StringRef what,
+                                 Env &env) {
+  const Tensor &t = env.get(v);
+  if (!holdsInts(t) || t.numElements() != 1)
+    return op->emitError() << what << " must hold one integer, got "
+                           << t.numElements() << " element(s)";
+  return intValues(t)[0];
+}
+
+/// qc.arg_max / qc.arg_min (M21): first (or last) index of the extreme of
+/// each slice along the axis. IEEE comparisons: a NaN is picked only as a
+/// slice's first element, and then kept (as ONNX Runtime).
+template <bool IsMax> LogicalResult argReduce(Operation *op, Env &env) {
+  const Tensor &a = env.get(op->getOperand(0));
+  int64_t axis = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+  bool last = cast<BoolAttr>(op->getAttr("select_last_index")).getValue();
+  if (axis < 0 || axis >= (int64_t)a.shape.size() || a.shape[axis] == 0)
+    return op->emitError("axis ") << axis << " is out of range or empty for "
+                                     "an input of shape "
+                                  << shapeStr(a.shape);
+  AxisSplit g(a.shape, axis);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  SmallVector<int64_t> outShape(a.shape);
+  if (type.getRank() == (int64_t)a.shape.size())
+    outShape[axis] = 1;
+  else
+    outShape.erase(outShape.begin() + axis);
+  Tensor r = Tensor::makeInt(type.getElementType(), outShape);
+  // better(x, y): x replaces the best so far y (ties only with `last`).
+  auto scan = [&](auto *x, auto better) {
+    for (int64_t o = 0; o < g.outer; ++o)
+      for (int64_t in = 0; in < g.inner; ++in) {
+        const auto *p = x + o * g.n * g.inner + in;
+        int64_t best = 0;
+        for (int64_t k = 1; k < g.n; ++k)
+          if (better(p[k * g.inner], p[best * g.inner]))
+            best = k;
+        r.i[o * g.inner + in] = best;
+      }
+  };
+  auto better = [&](auto x, auto y) {
+    return IsMax ? (x > y || (last && x == y)) : (x < y || (last && x == y));
+  };
+  if (a.kind == Tensor::Kind::Float) {
+    scan(a.f.data(), better);
+  } else if (holdsInts(a)) {
+    std::vector<int64_t> v = intValues(a);
+    if (a.elementType.isUnsignedInteger())
+      scan(reinterpret_cast<const uint64_t *>(v.data()), better);
+    else
+      scan(v.data(), better);
+  } else {
+    return op->emitError("input holds an unsupported kind of data");
+  }
+  env.set(op->getResult(0), std::move(r));
+  return success();
+}
+
+/// qc.cumsum (M22): running sums along a run-time axis, added in the
+/// element type one after another (f32 for floats, wrapping integers).
+LogicalResult cumSum(Operation *o, Env &env) {
+  auto op = cast<qc::CumSumOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  FailureOr<int64_t> axisOr = scalarOperand(op, op.getAxis(), "axis", env);
+  if (failed(axisOr))
+    return failure();
+  int64_t rank = a.shape.size(), axis = *axisOr;
+  if (axis < -rank || axis >= rank)
+    return op.emitError("axis ") << axis << " is out of range [" << -rank
+                                 << ", " << rank << ")";
+  if (axis < 0)
+    axis += rank;
+  AxisSplit g(a.shape, axis);
+  bool excl = op.getExclusive(), rev = op.getReverse();
+  auto run = [&](auto *x, auto *y, auto zero, auto add) {
+    for (int64_t oi = 0; oi < g.outer; ++oi)
+      for (int64_t in = 0; in < g.inner; ++in) {
+        int64_t base = oi * g.n * g.inner + in;
+        auto acc = zero;
+        for (int64_t t = 0; t < g.n; ++t) {
+          int64_t k = base + (rev ? g.n - 1 - t : t) * g.inner;
+          if (excl) {
+            y[k] = acc;
+            acc = add(acc, x[k]);
+          } else {
+            acc = add(acc, x[k]);
+            y[k] = acc;
+          }
+        }
+      }
+  };
+  Type et = resultElementType(op);
+  if (a.kind == Tensor::Kind::Float) {
+    Tensor r = Tensor::makeFloat(et, a.shape);
+    run(a.f.data(), r.f.data(), 0.0f, [](float s, float v) { return s + v; });
+    env.set(op.getResult(), std::move(r));
+    return success();
+  }
+  if (!holdsInts(a))
+    return op.emitError("input holds an unsupported kind of data");
+  std::vector<int64_t> x = intValues(a), y(x.size());
+  // Wrapping adds in uint64 (no signed overflow); makeIntTensor wraps to
+  // the element width.
+  run(x.data(), y.data(), int64_t(0), [](int64_t s, int64_t v) {
+    return (int64_t)((uint64_t)s + (uint64_t)v);
+  });
+  env.set(op.getResult(), makeIntTensor(et, a.shape, std::move(y)));
+  return success();
+}
+
+/// qc.trilu (M23): zero the elements outside the triangle j - i >= k
+/// (upper) or j - i <= k (lower) of the last two dims.
+LogicalResult trilu(Operation *o, Env &env) {
+  auto op = cast<qc::TriluOp>(o);
+  int64_t k = 0;
+  if (op.getK()) {
+    FailureOr<int64_t> kOr = scalarOperand(op, op.getK(), "k", env);
+    if (failed(kOr))
+      return failure();
+    k = *kOr;
+  }
+  Tensor r = env.take(op.getInput());
+  int64_t rank = r.shape.size(), rows = r.shape[rank - 2],
+          cols = r.shape[rank - 1];
+  int64_t mats = rows * cols ? r.numElements() / (rows * cols) : 0;
+  bool upper = op.getUpper();
+  for (int64_t m = 0; m < mats; ++m)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        // j - i in int64 cannot overflow (dims < 2^62); compared with k.
+        bool keep = upper ? j - i >= k : j - i <= k;
+        if (keep)
+          continue;
+        int64_t at = (m * rows + i) * cols + j;
+        switch (r.kind) {
+        case Tensor::Kind::Float: r.f[at] = 0.0f; break;
+        case Tensor::Kind::Int: r.i[at] = 0; break;
+        case Tensor::Kind::Bytes: r.bytes[at] = 0; break;
+        }
+      }
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
 } // namespace
 
 void quantc::exec::registerMathKernels(KernelRegistry &registry) {
@@ -1158,6 +1314,10 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.gelu", gelu);
   r.add("qc.clip", clip);
   r.add("qc.not", logicalNot);
+  r.add("qc.arg_max", argReduce<true>);
+  r.add("qc.arg_min", argReduce<false>);
+  r.add("qc.cumsum", cumSum);
+  r.add("qc.trilu", trilu);
 
   r.add("qc.pow", [](Operation *op, Env &env) {
     // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's

@@ -290,6 +290,28 @@ CASES = [
          [h.make_node("Split", ["x", "sp"], ["y0", "y1"], axis=1)],
          {"x": (F, (2, 7), None), "sp": (T.INT64, (2,), [3, 4])},
          {"y0": F, "y1": F}),
+    # Index reductions, scans, triangles (M21-M23): ties (small integers)
+    # and the last-index rule, a float scan summed in the same order as
+    # ORT's (bit-identical), a run-time k.
+    Case("ArgMax", "qc.arg_max",
+         [h.make_node("ArgMax", ["x"], ["y"], axis=-1, keepdims=0,
+                      select_last_index=1)],
+         {"x": (F, (3, 4, 5), np.arange(60) % 7)}, {"y": T.INT64}),
+    Case("ArgMin-int", "qc.arg_min",
+         [h.make_node("ArgMin", ["x"], ["y"], axis=1)],
+         {"x": (T.INT32, (3, 4, 5), None)}, {"y": T.INT64}),
+    Case("CumSum", "qc.cumsum",
+         [h.make_node("CumSum", ["x", "ax"], ["y"], exclusive=1, reverse=1)],
+         {"x": (F, (3, 40), None), "ax": (T.INT64, (), [-1])}, {"y": F}),
+    Case("CumSum-int", "qc.cumsum",
+         [h.make_node("CumSum", ["x", "ax"], ["y"])],
+         {"x": (T.INT64, (5, 3), None), "ax": (T.INT32, (1,), [0])},
+         {"y": T.INT64}),
+    Case("Trilu", "qc.trilu",
+         [h.make_node("Trilu", ["x", "k"], ["y"], upper=0)],
+         {"x": (F, (2, 4, 6), None), "k": (T.INT64, (), [-1])}, {"y": F}),
+    Case("Trilu-bool", "qc.trilu", [h.make_node("Trilu", ["x"], ["y"])],
+         {"x": (T.BOOL, (5, 3), None)}, {"y": T.BOOL}),
 ]
 
 

@@ -390,6 +390,85 @@ def test_large_tensors_take_the_parallel_paths(tmp_path, check_ok):
                       {"x": x, "b": b}))
 
 
+# --- index reductions, scans, triangles (M21-M23) ---------------------------
+
+@pytest.mark.parametrize("op", ["ArgMax", "ArgMin"])
+@pytest.mark.parametrize("opset,attrs", [
+    (11, {"axis": -1, "keepdims": 0}), (12, {"axis": 1,
+                                             "select_last_index": 1}),
+    (13, {"axis": 0})])
+def test_arg_reduce_matches_onnxruntime(op, opset, attrs, tmp_path, check_ok):
+    """Ties (small integers) take the first index, or the last with
+    select_last_index; NaN follows ONNX Runtime's IEEE comparisons (a NaN
+    first in its slice is kept, a later one never picked); int32 too."""
+    x = np.random.default_rng(21).integers(-3, 4, (4, 5, 6)).astype(
+        np.float32)
+    x[0, 0, :] = np.nan
+    x[1, :, 0] = np.nan
+    x[2, 2, 3] = np.nan
+    x[3, 1, :] = [np.inf, -np.inf, np.inf, 0, -np.inf, 1]
+    out = [4, 5, 6]
+    out[attrs["axis"]] = 1
+    if not attrs.get("keepdims", 1):
+        del out[attrs["axis"]]
+    for t, feed in ((F, x), (TensorProto.INT32,
+                             np.nan_to_num(x, posinf=9, neginf=-9).astype(
+                                 np.int32))):
+        make_model(tmp_path / "m.onnx", op, opset, [("x", t, [4, 5, 6])],
+                   [("y", I64, out)], attrs)
+        compare(*run_both(tmp_path, check_ok, tmp_path / "m.onnx",
+                          {"x": feed}))
+
+
+@pytest.mark.parametrize("exclusive,reverse", [(0, 0), (1, 0), (0, 1),
+                                               (1, 1)])
+def test_cumsum_matches_onnxruntime(exclusive, reverse, tmp_path, check_ok):
+    """Float running sums over 700 elements, added in order as ONNX
+    Runtime does: bit-identical. int32 sums wrap at the width."""
+    rng = np.random.default_rng(22)
+    attrs = {"exclusive": exclusive, "reverse": reverse}
+    for t, x, axis in (
+            (F, rng.standard_normal((3, 700)).astype(np.float32), -1),
+            (TensorProto.INT32, rng.integers(2 ** 30, 2 ** 31 - 1, (6, 2),
+                                             dtype=np.int32), 0),
+            (I64, rng.integers(-9, 9, (2, 3, 4)), 1)):
+        make_model(tmp_path / "m.onnx", "CumSum", 14,
+                   [("x", t, list(x.shape)), ("axis", I64, [])],
+                   [("y", t, list(x.shape))], attrs)
+        got, ref = run_both(tmp_path, check_ok, tmp_path / "m.onnx",
+                            {"x": x, "axis": np.array(axis, np.int64)})
+        np.testing.assert_array_equal(got["y"], ref["y"])
+
+
+@pytest.mark.parametrize("upper", [0, 1])
+@pytest.mark.parametrize("k", [None, -2, 0, 3, 2 ** 40, -(2 ** 40)])
+def test_trilu_matches_onnxruntime(upper, k, tmp_path, check_ok):
+    """Triangles of a batch of 3 x 5 matrices with the batch free; k given
+    at run time, up to offsets past every element."""
+    x = np.random.default_rng(23).standard_normal((2, 3, 5)).astype(
+        np.float32)
+    ins = [("x", F, ["n", 3, 5])] + ([("k", I64, [])] if k is not None
+                                     else [])
+    make_model(tmp_path / "m.onnx", "Trilu", 14, ins,
+               [("y", F, ["n", 3, 5])], {"upper": upper})
+    feeds = {"x": x} if k is None else {"x": x, "k": np.array(k, np.int64)}
+    got, ref = run_both(tmp_path, check_ok, tmp_path / "m.onnx", feeds)
+    np.testing.assert_array_equal(got["y"], ref["y"])
+
+
+def test_cumsum_axis_is_checked_at_run_time(tmp_path, run_tool):
+    make_model(tmp_path / "m.onnx", "CumSum", 14,
+               [("x", F, [2, 3]), ("axis", I64, [])], [("y", F, [2, 3])])
+    np.savez(tmp_path / "in.npz", x=np.ones((2, 3), np.float32),
+             axis=np.array(2, np.int64))
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "axis 2 is out of range [-2, 2)" in res.stderr, describe(res)
+    assert not (tmp_path / "out.npz").exists()
+
+
 @pytest.mark.parametrize("model_fn,needle", [
     (lambda p: make_model(p, "Gelu", 20, [("x", F, [2])], [("y", F, [2])],
                           {"approximate": "fast"}),
@@ -403,6 +482,15 @@ def test_large_tensors_take_the_parallel_paths(tmp_path, check_ok):
     (lambda p: make_model(p, "Pow", 13, [("a", F, [3]), ("b", F, [4])],
                           [("y", F, [4])]),
      "do not broadcast"),
+    (lambda p: make_model(p, "ArgMax", 13, [("x", F, [2, 3])],
+                          [("y", I64, [2, 3])], {"axis": 2}),
+     "axis 2 is out of range [-2, 2)"),
+    (lambda p: make_model(p, "ArgMin", 13, [("x", F, [2, 0])],
+                          [("y", I64, [2, 1])], {"axis": 1}),
+     "axis 1 is empty"),
+    (lambda p: make_model(p, "Trilu", 14, [("x", F, [4])],
+                          [("y", F, [4])]),
+     "input must have rank >= 2"),
 ])
 def test_import_errors_name_the_node(model_fn, needle, tmp_path, run_tool):
     path = tmp_path / "bad.onnx"

@@ -171,6 +171,48 @@ LogicalResult importIsInf(NodeContext &n) {
   return success();
 }
 
+/// ArgMax / ArgMin 1, 11, 12, 13 (M21): the axis normalized;
+/// select_last_index from 12 (absent before: the first index).
+template <typename OpTy> LogicalResult importArgReduce(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<int64_t> axis = n.intAttr("axis", 0);
+  FailureOr<int64_t> keepdims = n.intAttr("keepdims", 1);
+  FailureOr<int64_t> last = n.intAttr("select_last_index", 0);
+  if (failed(x) || failed(axis) || failed(keepdims) || failed(last))
+    return failure();
+  FailureOr<int64_t> ax = n.normalizeAxis(*axis, shapeOf(*x).size());
+  if (failed(ax))
+    return failure();
+  OpBuilder &b = n.builder();
+  return n.setBuilt(n.build<OpTy>(*x, b.getI64IntegerAttr(*ax),
+                                  b.getBoolAttr(*keepdims != 0),
+                                  b.getBoolAttr(*last != 0)));
+}
+
+/// CumSum 11, 14 (M22): the axis stays a run-time operand.
+LogicalResult importCumSum(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), axis = n.anyInput(1);
+  FailureOr<int64_t> exclusive = n.intAttr("exclusive", 0);
+  FailureOr<int64_t> reverse = n.intAttr("reverse", 0);
+  if (failed(x) || failed(axis) || failed(exclusive) || failed(reverse))
+    return failure();
+  OpBuilder &b = n.builder();
+  return n.setBuilt(n.build<qc::CumSumOp>(*x, *axis,
+                                          b.getBoolAttr(*exclusive != 0),
+                                          b.getBoolAttr(*reverse != 0)));
+}
+
+/// Trilu 14 (M23): k, when given, a run-time operand.
+LogicalResult importTrilu(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<Value> k = n.hasInput(1) ? n.anyInput(1) : FailureOr<Value>(Value());
+  FailureOr<int64_t> upper = n.intAttr("upper", 1);
+  if (failed(x) || failed(k) || failed(upper))
+    return failure();
+  return n.setBuilt(n.build<qc::TriluOp>(*x, *k,
+                                         n.builder().getBoolAttr(*upper != 0)));
+}
+
 /// Sum and Mean (variadic, broadcasting): a chain of qc.add, then for Mean
 /// a qc.div by the input count.
 template <bool IsMean> LogicalResult importSumMean(NodeContext &n) {
@@ -839,6 +881,9 @@ const OnnxOpHandlerSpec kHandlers[] = {
     UNARY("Atanh", AtanhOp, 9, 22),
     UNARY("Cos", CosOp, 7, 22),
     UNARY("Cosh", CoshOp, 9, 22),
+    {"ArgMax", {1, 11, 12, 13}, 1, 1, 1, 1, importArgReduce<qc::ArgMaxOp>},
+    {"ArgMin", {1, 11, 12, 13}, 1, 1, 1, 1, importArgReduce<qc::ArgMinOp>},
+    {"CumSum", {11, 14}, 2, 2, 1, 1, importCumSum},
     {"Elu", {6, 22}, 1, 1, 1, 1, importElu},
     {"Equal", {7, 11, 13, 19}, 2, 2, 1, 1,
      importBinary<qc::EqualOp, Operands::NumOrBool>},
@@ -903,6 +948,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     UNARY("Tan", TanOp, 7, 22),
     UNARY("Tanh", TanhOp, 6, 13),
     {"ThresholdedRelu", {10, 22}, 1, 1, 1, 1, importThresholdedRelu},
+    {"Trilu", {14}, 1, 2, 1, 1, importTrilu},
     {"Where", {9, 16}, 3, 3, 1, 1, importWhere},
     LOGIC("Xor", XorOp, 7),
 };

@@ -527,3 +527,53 @@ func.func @gelu_approx_string(%x: tensor<4xf32>) {
   %0 = "qc.gelu"(%x) {approximate = "tanh"} : (tensor<4xf32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @arg_max_axis(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{axis 2 is out of range [0, 2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.arg_max %x {axis = 2 : i64, keepdims = true} : (tensor<3x4xf32>) -> tensor<3x1xi64>
+  return
+}
+
+// -----
+
+func.func @arg_min_empty_axis(%x: tensor<3x0xf32>) {
+  // expected-error @+2 {{axis 1 is empty: no element to take the index of}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.arg_min %x {axis = 1 : i64, keepdims = false} : (tensor<3x0xf32>) -> tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @cumsum_rank0(%x: tensor<f32>, %a: tensor<i64>) {
+  // expected-error @+1 {{'qc.cumsum' op input must have rank >= 1}}
+  %0 = qc.cumsum %x, %a : (tensor<f32>, tensor<i64>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @cumsum_axis_shape(%x: tensor<4xf32>, %a: tensor<2xi64>) {
+  // expected-error @+1 {{'qc.cumsum' op axis must be a scalar or a one-element 1-D tensor, got 'tensor<2xi64>'}}
+  %0 = qc.cumsum %x, %a : (tensor<4xf32>, tensor<2xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @trilu_rank(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.trilu' op input must have rank >= 2, got 1}}
+  %0 = qc.trilu %x {upper = true} : (tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @trilu_k_shape(%x: tensor<4x4xf32>, %k: tensor<1x1xi64>) {
+  // expected-error @+1 {{'qc.trilu' op k must be a scalar or a one-element 1-D tensor, got 'tensor<1x1xi64>'}}
+  %0 = qc.trilu %x, %k {upper = true} : (tensor<4x4xf32>, tensor<1x1xi64>) -> tensor<4x4xf32>
+  return
+}

@@ -220,3 +220,21 @@ func.func @raised(%x: tensor<?x4x16xf32>, %g: tensor<16xf32>, %q: tensor<2x4x8xf
   %2 = qc.attention %q, %kt, %v, %m {scale = 0.353553385 : f32, mask_value = -1.0e4 : f32} : (tensor<2x4x8xf32>, tensor<2x8x6xf32>, tensor<2x6x3xf32>, tensor<4x6xi1>) -> tensor<2x4x3xf32>
   return
 }
+
+// Index reductions, scans, triangles (M21-M23).
+// CHECK-LABEL: func.func @arg_cumsum_trilu
+func.func @arg_cumsum_trilu(%x: tensor<?x4x5xf32>, %i: tensor<3x4xi32>, %ax: tensor<i64>, %k: tensor<1xi64>, %b: tensor<3x4xi1>) {
+  // CHECK: qc.arg_max %{{.*}} {axis = 2 : i64, keepdims = false, select_last_index = true} : (tensor<?x4x5xf32>) -> tensor<?x4xi64>
+  %0 = qc.arg_max %x {axis = 2 : i64, keepdims = false, select_last_index = true} : (tensor<?x4x5xf32>) -> tensor<?x4xi64>
+  // CHECK: qc.arg_min %{{.*}} {axis = 0 : i64, keepdims = true} : (tensor<3x4xi32>) -> tensor<1x4xi64>
+  %1 = qc.arg_min %i {axis = 0 : i64, keepdims = true} : (tensor<3x4xi32>) -> tensor<1x4xi64>
+  // CHECK: qc.cumsum %{{.*}}, %{{.*}} {exclusive = true, reverse = true} : (tensor<?x4x5xf32>, tensor<i64>) -> tensor<?x4x5xf32>
+  %2 = qc.cumsum %x, %ax {exclusive = true, reverse = true} : (tensor<?x4x5xf32>, tensor<i64>) -> tensor<?x4x5xf32>
+  // CHECK: qc.cumsum %{{.*}}, %{{.*}} : (tensor<3x4xi32>, tensor<1xi64>) -> tensor<3x4xi32>
+  %3 = qc.cumsum %i, %k : (tensor<3x4xi32>, tensor<1xi64>) -> tensor<3x4xi32>
+  // CHECK: qc.trilu %{{.*}}, %{{.*}} {upper = false} : (tensor<?x4x5xf32>, tensor<1xi64>) -> tensor<?x4x5xf32>
+  %4 = qc.trilu %x, %k {upper = false} : (tensor<?x4x5xf32>, tensor<1xi64>) -> tensor<?x4x5xf32>
+  // CHECK: qc.trilu %{{.*}} {upper = true} : (tensor<3x4xi1>) -> tensor<3x4xi1>
+  %5 = qc.trilu %b {upper = true} : (tensor<3x4xi1>) -> tensor<3x4xi1>
+  return
+}

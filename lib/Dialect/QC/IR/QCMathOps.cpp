@@ -398,6 +398,62 @@ LogicalResult AttentionOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Index reductions, scans, triangles (M21-M23)
+//===----------------------------------------------------------------------===//
+
+/// The input with `axis` dropped (kept as 1 with keepdims), as i64.
+template <typename Adaptor>
+static FailureOr<RankedTensorType> inferArgReduce(std::optional<Location> loc,
+                                                  Adaptor adaptor) {
+  RankedTensorType in = tensorType(adaptor.getInput());
+  int64_t axis = adaptor.getAxis(), rank = in.getRank();
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range [0, ",
+                             rank, ")");
+  if (in.getDimSize(axis) == 0)
+    return emitOptionalError(loc, "axis ", axis,
+                             " is empty: no element to take the index of");
+  SmallVector<int64_t> out(in.getShape());
+  if (adaptor.getKeepdims())
+    out[axis] = 1;
+  else
+    out.erase(out.begin() + axis);
+  return RankedTensorType::get(out,
+                               IntegerType::get(in.getContext(), 64));
+}
+QC_INFER_RESULT_WITH(ArgMaxOp, inferArgReduce)
+QC_INFER_RESULT_WITH(ArgMinOp, inferArgReduce)
+
+/// A run-time scalar parameter: rank 0, or one element of rank 1.
+static LogicalResult checkScalarOperand(Operation *op, Value v,
+                                        StringRef what) {
+  auto t = tensorType(v);
+  if (t.getRank() == 0 ||
+      (t.getRank() == 1 && dimsCompatible(t.getDimSize(0), 1)))
+    return success();
+  return op->emitOpError() << what << " must be a scalar or a one-element "
+                                      "1-D tensor, got "
+                           << t;
+}
+
+QC_INFER_RESULT_WITH(CumSumOp, inputType)
+
+LogicalResult CumSumOp::verify() {
+  if (tensorType(getInput()).getRank() == 0)
+    return emitOpError("input must have rank >= 1");
+  return checkScalarOperand(*this, getAxis(), "axis");
+}
+
+QC_INFER_RESULT_WITH(TriluOp, inputType)
+
+LogicalResult TriluOp::verify() {
+  if (tensorType(getInput()).getRank() < 2)
+    return emitOpError("input must have rank >= 2, got ")
+           << tensorType(getInput()).getRank();
+  return getK() ? checkScalarOperand(*this, getK(), "k") : success();
+}
+
+//===----------------------------------------------------------------------===//
 // Folding: integer negation and absolute value of small constants (shape
 // arithmetic), wrapping as the Executor does.
 //===----------------------------------------------------------------------===//

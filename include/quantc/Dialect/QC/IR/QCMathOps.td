@@ -370,4 +370,65 @@ def QC_DynamicReduceOp : QC_Op<"dynamic_reduce", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Index reductions, scans, triangles (M21-M23)
+//===----------------------------------------------------------------------===//
+
+class QC_ArgReduceOp<string mnemonic, string desc>
+    : QC_Op<mnemonic, [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Index of the " # desc # " along `axis` (M21)";
+  let description = [{
+    ONNX ArgMax/ArgMin: the i64 index along `axis` (in [0, rank)) of the
+    extreme element of each slice; with `keepdims` the axis stays as 1,
+    otherwise it is dropped. Ties take the first index, or the last with
+    `select_last_index`. Comparisons are IEEE's: a NaN is picked only as a
+    slice's first element, and then kept (as ONNX Runtime does; numpy
+    picks the first NaN anywhere). The axis must not be empty.
+  }];
+  let arguments = (ins QC_MathNumTensor:$input, I64Attr:$axis,
+                       BoolAttr:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def QC_ArgMaxOp : QC_ArgReduceOp<"arg_max", "largest element">;
+def QC_ArgMinOp : QC_ArgReduceOp<"arg_min", "smallest element">;
+
+def QC_CumSumOp : QC_Op<"cumsum", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Running sum along a run-time axis (M22)";
+  let description = [{
+    ONNX CumSum: `axis` is a scalar or one-element i32/i64 tensor read at
+    run time (negative counts from the end). Element i of the result is the
+    sum of elements 0..i along the axis (0..i-1 with `exclusive`; from the
+    end with `reverse`), added one after another in the input's type, as
+    ONNX Runtime does. The result has the input's type. float16 and
+    bfloat16 (CumSum-14) are not taken: ONNX Runtime has no kernel for
+    them either.
+  }];
+  let arguments = (ins RankedTensorOf<[F32, F64, I64, I32, UI64, UI32]>:$input,
+                       RankedTensorOf<[I32, I64]>:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs RankedTensorOf<[F32, F64, I64, I32, UI64, UI32]>:$result);
+  let assemblyFormat = "$input `,` $axis attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_TriluOp : QC_Op<"trilu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "Upper or lower triangle of the last two dims (M23)";
+  let description = [{
+    ONNX Trilu: over the last two dims [i, j] of an input of rank >= 2,
+    `upper` keeps the elements with j - i >= k and zeroes the others, lower
+    keeps j - i <= k. `k` (the diagonal offset) is an optional scalar or
+    one-element i64 tensor read at run time; absent, 0. Any element type
+    (an i1 zero is false).
+  }];
+  let arguments = (ins QC_AnyTensor:$input,
+                       Optional<RankedTensorOf<[I64]>>:$k, BoolAttr:$upper);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$input (`,` $k^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif
