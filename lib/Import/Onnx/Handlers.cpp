@@ -33,6 +33,34 @@ FailureOr<Value> quantc::onnx_import::emitTranspose(NodeContext &n, Value x,
   return op->getResult();
 }
 
+FailureOr<Value> quantc::onnx_import::emitReshape(NodeContext &n, Value x,
+                                                 ArrayRef<int64_t> spec) {
+  FailureOr<qc::ReshapeOp> op = n.build<qc::ReshapeOp>(x, spec);
+  if (failed(op))
+    return failure();
+  return op->getResult();
+}
+
+FailureOr<Value> quantc::onnx_import::emitSplat(NodeContext &n,
+                                               RankedTensorType type,
+                                               double value) {
+  Type et = type.getElementType();
+  OpBuilder &b = n.builder();
+  TypedAttr v;
+  if (auto ft = dyn_cast<FloatType>(et))
+    v = b.getFloatAttr(ft, value);
+  else if (et.isInteger(1))
+    v = b.getBoolAttr(value != 0);
+  else if (isa<IntegerType>(et))
+    v = b.getIntegerAttr(et, (int64_t)value);
+  if (!v) {
+    n.emitError() << "cannot build a constant of element type " << et;
+    return failure();
+  }
+  return arith::ConstantOp::create(b, n.loc, SplatElementsAttr::get(type, v))
+      .getResult();
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -46,14 +74,6 @@ Value scalarConstant(NodeContext &n, float value) {
       .getResult();
 }
 
-
-/// qc.reshape of `x` to the ONNX shape `spec` (the op infers the result).
-FailureOr<Value> emitReshape(NodeContext &n, Value x, ArrayRef<int64_t> spec) {
-  FailureOr<qc::ReshapeOp> op = n.build<qc::ReshapeOp>(x, spec);
-  if (failed(op))
-    return failure();
-  return op->getResult();
-}
 
 /// qc.matmul of operands of rank >= 2 (the op checks the inner dimensions
 /// and the batch broadcast).

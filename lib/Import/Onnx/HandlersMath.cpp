@@ -638,37 +638,37 @@ LogicalResult importWhere(NodeContext &n) {
 // Softmax, LogSoftmax, LayerNormalization
 //===----------------------------------------------------------------------===//
 
-template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
-  FailureOr<Value> x = n.floatInput(0);
+/// Softmax, LogSoftmax and Hardmax: `make(x, axis)` builds the op along
+/// one axis. From opset 13 that is the node's axis; before, the input is
+/// coerced to 2-D [prod(dims < axis), prod(dims >= axis)] and the op runs
+/// along the second dim. When the dims from `axis` to the last but one are
+/// all 1 that is the last axis.
+LogicalResult importAlongAxis(
+    NodeContext &n, Value x,
+    llvm::function_ref<FailureOr<Value>(Value, int64_t)> make) {
   FailureOr<int64_t> axisAttr = n.intAttr("axis", n.opsetVersion >= 13 ? -1 : 1);
-  if (failed(x) || failed(axisAttr))
+  if (failed(axisAttr))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x);
+  ArrayRef<int64_t> in = shapeOf(x);
   int64_t rank = in.size();
   FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, rank);
   if (failed(axis))
     return failure();
-  auto make = [&](Value v, int64_t ax) {
-    return OpTy::create(n.builder(), n.loc, v.getType(), v,
-                        n.builder().getI64IntegerAttr(ax))
-        .getResult();
-  };
-  if (n.opsetVersion >= 13) {
-    n.setOutput(0, make(*x, *axis));
+  auto set = [&](FailureOr<Value> y) {
+    if (failed(y))
+      return failure();
+    n.setOutput(0, *y);
     return success();
-  }
-  // Before opset 13 the input is coerced to 2-D [prod(dims < axis),
-  // prod(dims >= axis)] and normalized along the second dim. When the dims
-  // from `axis` to the last but one are all 1 that is the last axis.
+  };
+  if (n.opsetVersion >= 13)
+    return set(make(x, *axis));
   bool onlyLast = true;
   for (int64_t d = *axis; d < rank - 1; ++d)
     onlyLast &= in[d] == 1;
   // An empty tensor stays empty whatever the axis (and a Reshape shape
   // cannot spell its zero extents).
-  if (onlyLast || llvm::is_contained(in, 0)) {
-    n.setOutput(0, make(*x, rank - 1));
-    return success();
-  }
+  if (onlyLast || llvm::is_contained(in, 0))
+    return set(make(x, rank - 1));
   for (int64_t d : in)
     if (ShapedType::isDynamic(d)) {
       n.emitError() << "opset-" << n.opsetVersion
@@ -680,16 +680,98 @@ template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d)
     (d < *axis ? outer : inner) *= in[d];
-  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
-    return qc::ReshapeOp::create(
-               n.builder(), n.loc,
-               RankedTensorType::get(shape, elementTypeOf(v)), v,
-               n.builder().getDenseI64ArrayAttr(shape))
+  FailureOr<Value> flat = emitReshape(n, x, {outer, inner});
+  if (failed(flat))
+    return failure();
+  FailureOr<Value> y = make(*flat, 1);
+  if (failed(y))
+    return failure();
+  return set(emitReshape(n, *y, in));
+}
+
+template <typename OpTy> LogicalResult importSoftmax(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  return importAlongAxis(n, *x, [&](Value v, int64_t ax) -> FailureOr<Value> {
+    return OpTy::create(n.builder(), n.loc, v.getType(), v,
+                        n.builder().getI64IntegerAttr(ax))
         .getResult();
-  };
-  Value flat = reshape(*x, {outer, inner});
-  n.setOutput(0, reshape(make(flat, 1), in));
-  return success();
+  });
+}
+
+/// Hardmax 1, 11, 13: 1 where qc.arg_max (first index of the largest)
+/// lands along the axis, 0 elsewhere: arg_max == iota, then a select.
+LogicalResult importHardmax(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  if (failed(x))
+    return failure();
+  return importAlongAxis(n, *x, [&](Value v, int64_t ax) -> FailureOr<Value> {
+    OpBuilder &b = n.builder();
+    ArrayRef<int64_t> in = shapeOf(v);
+    if (ShapedType::isDynamic(in[ax])) {
+      n.emitError() << "the extent of axis " << ax
+                    << " must be static, got " << qc::dimsStr(in);
+      return failure();
+    }
+    if (in[ax] == 0)
+      return v; // empty: nothing to mark
+    auto am = n.build<qc::ArgMaxOp>(v, b.getI64IntegerAttr(ax),
+                                    b.getBoolAttr(true), b.getBoolAttr(false));
+    if (failed(am))
+      return failure();
+    SmallVector<int64_t> iotaShape(in.size(), 1);
+    iotaShape[ax] = in[ax];
+    SmallVector<int64_t> iota(in[ax]);
+    for (int64_t i = 0; i < in[ax]; ++i)
+      iota[i] = i;
+    Value idx = arith::ConstantOp::create(
+                    b, n.loc,
+                    DenseElementsAttr::get(
+                        RankedTensorType::get(iotaShape, b.getI64Type()),
+                        ArrayRef<int64_t>(iota)))
+                    .getResult();
+    auto eq = n.build<qc::EqualOp>(am->getResult(), idx);
+    auto scalar = RankedTensorType::get({}, elementTypeOf(v));
+    FailureOr<Value> one = emitSplat(n, scalar, 1.0),
+                     zero = emitSplat(n, scalar, 0.0);
+    if (failed(eq) || failed(one) || failed(zero))
+      return failure();
+    auto y = n.build<qc::WhereOp>(eq->getResult(), *one, *zero);
+    if (failed(y))
+      return failure();
+    return y->getResult();
+  });
+}
+
+/// PRelu 6, 7, 9, 16: x < 0 ? x * slope : x, the slope broadcasting to x
+/// (unidirectionally: the result has x's shape).
+LogicalResult importPRelu(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), slope = n.anyInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  Value xv = *x, sv = *slope;
+  matchConstantElementTypes(n, 0, xv, 1, sv);
+  auto s = qc::broadcastShapes(shapeOf(xv), shapeOf(sv));
+  if (failed(s) || s->size() != shapeOf(xv).size() ||
+      llvm::any_of(llvm::zip(*s, shapeOf(xv)), [](auto p) {
+        auto [r, d] = p;
+        return r != d && !ShapedType::isDynamic(d);
+      })) {
+    n.emitError() << "slope of shape " << qc::dimsStr(shapeOf(sv))
+                  << " does not broadcast to the input's "
+                  << qc::dimsStr(shapeOf(xv));
+    return failure();
+  }
+  FailureOr<Value> zero =
+      emitSplat(n, RankedTensorType::get({}, elementTypeOf(xv)), 0.0);
+  if (failed(zero))
+    return failure();
+  auto neg = n.build<qc::LessOp>(xv, *zero);
+  auto prod = n.build<qc::MulOp>(xv, sv);
+  if (failed(neg) || failed(prod))
+    return failure();
+  return n.setBuilt(n.build<qc::WhereOp>(neg->getResult(), prod->getResult(), xv));
 }
 
 LogicalResult importLayerNorm(NodeContext &n) {
@@ -894,6 +976,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     CMP("Greater", GreaterOp, 7, 9, 13),
     CMP("GreaterOrEqual", GreaterEqualOp, 12, 16),
     {"HardSigmoid", {6, 22}, 1, 1, 1, 1, importHardSigmoid},
+    {"Hardmax", {1, 11, 13}, 1, 1, 1, 1, importHardmax},
     UNARY("HardSwish", HardSwishOp, 14, 22),
     {"IsInf", {10, 20}, 1, 1, 1, 1, importIsInf},
     {"IsNaN", {9, 13, 20}, 1, 1, 1, 1, importIsNaN},
@@ -911,6 +994,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"Neg", {6, 13}, 1, 1, 1, 1, importUnaryNum<qc::NegOp>},
     {"Not", {1}, 1, 1, 1, 1, importNot},
     LOGIC("Or", OrOp, 7),
+    {"PRelu", {6, 7, 9, 16}, 2, 2, 1, 1, importPRelu},
     {"Pow", {7, 12, 13, 15}, 2, 2, 1, 1, importPow},
     UNARY("Reciprocal", ReciprocalOp, 6, 13),
     RED_ATTR("ReduceL1", ReduceL1Op, false, 1, 11, 13),

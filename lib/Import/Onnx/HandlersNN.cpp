@@ -11,6 +11,7 @@
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Dialect/QC/IR/QCNNOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/StringExtras.h"
@@ -428,6 +429,132 @@ LogicalResult importBatchNormTraining(NodeContext &n, Value x,
     n.setOutput(1, blend(params[2], mean));
   if (n.node.output_size() > 2 && !n.node.output(2).empty())
     n.setOutput(2, blend(params[3], var));
+  return success();
+}
+
+/// InstanceNormalization 6, 22: each image's channel normalized over its
+/// spatial dims, (x - mean) / sqrt(var + epsilon) with the statistics of
+/// qc.reduce_mean (var as the mean of squared deviations), then the [C]
+/// scale and bias along dim 1. (Not qc.layer_norm at axis 2 with a unit
+/// gain: ONNX Runtime's LayerNormalization refuses a gain that broadcasts,
+/// so that form would not export.)
+LogicalResult importInstanceNorm(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n);
+  FailureOr<Value> scale = n.floatInput(1), bias = n.floatInput(2);
+  FailureOr<float> eps = n.floatAttr("epsilon", 1e-5f);
+  if (failed(x) || failed(scale) || failed(bias) || failed(eps))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  int64_t c = xs[1];
+  const char *names[] = {"scale", "B"};
+  for (auto [i, p] : llvm::enumerate(SmallVector<Value>{*scale, *bias})) {
+    ArrayRef<int64_t> ps = shapeOf(p);
+    if (ps.size() != 1 || (ps[0] != c && !ShapedType::isDynamic(c) &&
+                           !ShapedType::isDynamic(ps[0]))) {
+      n.emitError() << names[i] << " must be [" << c << "], got "
+                    << qc::dimsStr(ps);
+      return failure();
+    }
+  }
+  OpBuilder &b = n.builder();
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < (int64_t)xs.size(); ++d)
+    axes.push_back(d);
+  auto mean = [&](Value v) {
+    return n.build<qc::ReduceMeanOp>(v, b.getDenseI64ArrayAttr(axes),
+                                     b.getBoolAttr(true));
+  };
+  auto mu = mean(*x);
+  if (failed(mu))
+    return failure();
+  auto dev = n.build<qc::SubOp>(*x, mu->getResult());
+  if (failed(dev))
+    return failure();
+  auto sq = n.build<qc::MulOp>(dev->getResult(), dev->getResult());
+  if (failed(sq))
+    return failure();
+  auto var = mean(sq->getResult());
+  FailureOr<Value> epsV =
+      emitSplat(n, RankedTensorType::get({}, elementTypeOf(*x)), *eps);
+  if (failed(var) || failed(epsV))
+    return failure();
+  auto sum = n.build<qc::AddOp>(var->getResult(), *epsV);
+  if (failed(sum))
+    return failure();
+  auto sd = n.build<qc::SqrtOp>(sum->getResult());
+  if (failed(sd))
+    return failure();
+  auto ln = n.build<qc::DivOp>(dev->getResult(), sd->getResult());
+  if (failed(ln))
+    return failure();
+  // [C] -> [C, 1, ..., 1]: along dim 1 of [N, C, D...].
+  SmallVector<int64_t> perChannel(xs.size() - 1, 1);
+  perChannel[0] = -1;
+  FailureOr<Value> s4 = emitReshape(n, *scale, perChannel);
+  FailureOr<Value> b4 = emitReshape(n, *bias, perChannel);
+  if (failed(s4) || failed(b4))
+    return failure();
+  auto scaled = n.build<qc::MulOp>(ln->getResult(), *s4);
+  if (failed(scaled))
+    return failure();
+  return n.setBuilt(n.build<qc::AddOp>(scaled->getResult(), *b4));
+}
+
+/// Dropout 6, 7, 10, 12, 13, 22 in inference, as ONNX Runtime runs it: the
+/// identity, and a mask of all true (all 1 before opset 10, in the input's
+/// type). Training mode (a constant training_mode = true, opset 12+) is
+/// random unless the ratio is 0, and is refused then; a run-time
+/// training_mode too.
+LogicalResult importDropout(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  if (failed(x))
+    return failure();
+  if (n.opsetVersion >= 12 && n.hasInput(2)) {
+    const onnx::TensorProto *t = n.constantInput(2);
+    if (!t) {
+      n.emitError() << "training_mode must be a constant (inference only: "
+                       "training-mode dropout is random)";
+      return failure();
+    }
+    DenseElementsAttr m = tensorToOwnTypeAttr(*n.getContext(), *t);
+    bool training = m && m.getNumElements() == 1 &&
+                    !(*m.value_begin<APInt>()).isZero();
+    bool zeroRatio = false;
+    if (const onnx::TensorProto *r = n.hasInput(1) ? n.constantInput(1)
+                                                   : nullptr) {
+      DenseElementsAttr ra = tensorToF32Attr(*n.getContext(), *r);
+      zeroRatio = ra && ra.getNumElements() == 1 &&
+                  (*ra.value_begin<APFloat>()).isZero();
+    }
+    if (training && !zeroRatio) {
+      n.emitError() << "training_mode = true drops elements at random; "
+                       "export the model in inference mode";
+      return failure();
+    }
+  }
+  n.setOutput(0, *x);
+  if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
+    Type et = n.opsetVersion >= 10 ? n.builder().getI1Type() : elementTypeOf(*x);
+    auto type = RankedTensorType::get(shapeOf(*x), et);
+    if (type.hasStaticShape()) {
+      FailureOr<Value> ones = emitSplat(n, type, 1.0);
+      if (failed(ones))
+        return failure();
+      n.setOutput(1, *ones);
+    } else {
+      OpBuilder &b = n.builder();
+      int64_t rank = shapeOf(*x).size();
+      auto shape = n.build<qc::ShapeOp>(*x, b.getI64IntegerAttr(0),
+                                        b.getI64IntegerAttr(rank));
+      if (failed(shape))
+        return failure();
+      TypedAttr one = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 1.0))
+                                         : TypedAttr(b.getIntegerAttr(et, 1));
+      n.setOutput(1, qc::ConstantOfShapeOp::create(b, n.loc, type,
+                                                   shape->getResult(), one)
+                         .getResult());
+    }
+  }
   return success();
 }
 
@@ -1368,6 +1495,8 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"BatchNormalization", {7, 9}, 5, 5, 1, 5, importBatchNorm},
       {"BatchNormalization", {14, 15}, 5, 5, 1, 3, importBatchNorm},
       {"Conv", {1, 11, 22}, 2, 3, 1, 1, importConv},
+      {"Dropout", {6, 7, 10, 12, 13, 22}, 1, 3, 1, 2, importDropout},
+      {"InstanceNormalization", {6, 22}, 3, 3, 1, 1, importInstanceNorm},
       {"ConvInteger", {10}, 2, 4, 1, 1, importInteger<emitConvInteger>},
       {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
       {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,

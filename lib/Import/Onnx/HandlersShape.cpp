@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1092,6 +1094,249 @@ LogicalResult importConstantOfShape(NodeContext &n) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// DepthToSpace, SpaceToDepth, OneHot, EyeLike: compositions of qc ops
+//===----------------------------------------------------------------------===//
+
+/// An [N, C, H, W] input with static C, H and W (N may be free), and the
+/// blocksize attribute.
+FailureOr<std::pair<Value, int64_t>> blockInput(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<int64_t> b = n.intAttr("blocksize", 0);
+  if (failed(x) || failed(b))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  if (xs.size() != 4 || llvm::any_of(xs.drop_front(), [](int64_t d) {
+        return ShapedType::isDynamic(d);
+      })) {
+    n.emitError() << "input must be [N, C, H, W] with static C, H and W, got "
+                  << qc::dimsStr(xs);
+    return failure();
+  }
+  if (*b < 1) {
+    n.emitError() << "attribute 'blocksize' must be >= 1, got " << *b;
+    return failure();
+  }
+  return std::make_pair(*x, *b);
+}
+
+/// reshape(x, first) -> transpose(perm) -> reshape(last).
+LogicalResult emitRearrange(NodeContext &n, Value x, ArrayRef<int64_t> first,
+                            ArrayRef<int64_t> perm, ArrayRef<int64_t> last) {
+  FailureOr<Value> r = emitReshape(n, x, first);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> t = emitTranspose(n, *r, perm);
+  if (failed(t))
+    return failure();
+  FailureOr<Value> y = emitReshape(n, *t, last);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
+}
+
+/// DepthToSpace 1, 11, 13: ONNX's own definition, a reshape, a transpose
+/// and a reshape (mode DCR: depth-column-row, CRD: column-row-depth).
+LogicalResult importDepthToSpace(NodeContext &n) {
+  auto in = blockInput(n);
+  FailureOr<std::string> mode =
+      n.opsetVersion >= 11 ? n.stringAttr("mode", "DCR")
+                           : FailureOr<std::string>(std::string("DCR"));
+  if (failed(in) || failed(mode))
+    return failure();
+  auto [x, b] = *in;
+  ArrayRef<int64_t> xs = shapeOf(x);
+  int64_t c = xs[1], h = xs[2], w = xs[3];
+  if (c % (b * b)) {
+    n.emitError() << "channels " << c << " are not a multiple of blocksize^2 = "
+                  << b * b;
+    return failure();
+  }
+  SmallVector<int64_t> last{0, c / (b * b), h * b, w * b};
+  if (*mode == "DCR")
+    return emitRearrange(n, x, {0, b, b, c / (b * b), h, w},
+                         {0, 3, 4, 1, 5, 2}, last);
+  if (*mode == "CRD")
+    return emitRearrange(n, x, {0, c / (b * b), b, b, h, w},
+                         {0, 1, 4, 2, 5, 3}, last);
+  n.emitError() << "attribute 'mode' must be \"DCR\" or \"CRD\", got \""
+                << *mode << "\"";
+  return failure();
+}
+
+/// SpaceToDepth 1, 13: DepthToSpace's DCR inverse.
+LogicalResult importSpaceToDepth(NodeContext &n) {
+  auto in = blockInput(n);
+  if (failed(in))
+    return failure();
+  auto [x, b] = *in;
+  ArrayRef<int64_t> xs = shapeOf(x);
+  int64_t c = xs[1], h = xs[2], w = xs[3];
+  if (h % b || w % b) {
+    n.emitError() << "height " << h << " and width " << w
+                  << " must be multiples of blocksize " << b;
+    return failure();
+  }
+  return emitRearrange(n, x, {0, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4},
+                       {0, c * b * b, h / b, w / b});
+}
+
+/// `v` as an i64 tensor (a qc.cast unless it is one; float values are
+/// truncated toward zero, as ONNX Runtime casts OneHot's indices and depth).
+Value asI64(NodeContext &n, Value v) {
+  if (elementTypeOf(v).isInteger(64))
+    return v;
+  return qc::CastOp::create(
+             n.builder(), n.loc,
+             RankedTensorType::get(shapeOf(v), n.builder().getI64Type()), v)
+      .getResult();
+}
+
+/// OneHot 9, 11: values[1] where the index (negative ones count from
+/// depth) equals the position along the new axis, values[0] elsewhere
+/// (out-of-range indices give a row of values[0]). A constant depth gives
+/// that axis a static extent; a run-time one (a scalar or one element)
+/// goes through qc.range.
+LogicalResult importOneHot(NodeContext &n) {
+  FailureOr<Value> idxIn = n.anyInput(0), depthIn = n.anyInput(1),
+                   values = n.anyInput(2);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", -1);
+  if (failed(idxIn) || failed(depthIn) || failed(values) || failed(axisAttr))
+    return failure();
+  OpBuilder &b = n.builder();
+  int64_t rank = shapeOf(*idxIn).size();
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, rank + 1);
+  if (failed(axis))
+    return failure();
+  ArrayRef<int64_t> vs = shapeOf(*values);
+  if (vs.size() != 1 || (vs[0] != 2 && !ShapedType::isDynamic(vs[0]))) {
+    n.emitError() << "values must be [2] (off, on), got " << qc::dimsStr(vs);
+    return failure();
+  }
+  if (llvm::product_of(shapeOf(*depthIn)) != 1 &&
+      !llvm::any_of(shapeOf(*depthIn),
+                    [](int64_t d) { return ShapedType::isDynamic(d); })) {
+    n.emitError() << "depth must hold one value, got shape "
+                  << qc::dimsStr(shapeOf(*depthIn));
+    return failure();
+  }
+  Value idx = asI64(n, *idxIn);
+  FailureOr<Value> depth = emitReshape(n, asI64(n, *depthIn), {});
+  if (failed(depth))
+    return failure();
+  // The positions along the new axis, shaped [1, .., depth, .., 1].
+  SmallVector<int64_t> posShape(rank + 1, 1);
+  Value positions;
+  if (const onnx::TensorProto *t = n.constantInput(1)) {
+    int64_t d = isIntDataType(t->data_type())
+                    ? tensorToInts(*t)[0]
+                    : (int64_t)(*tensorToF32Attr(*n.getContext(), *t)
+                                     .value_begin<float>());
+    if (d < 1 || d > (int64_t(1) << 31)) {
+      n.emitError() << "depth must be in [1, 2^31], got " << d;
+      return failure();
+    }
+    posShape[*axis] = d;
+    SmallVector<int64_t> iota(d);
+    std::iota(iota.begin(), iota.end(), int64_t(0));
+    positions = arith::ConstantOp::create(
+                    b, n.loc,
+                    DenseElementsAttr::get(
+                        RankedTensorType::get(posShape, b.getI64Type()),
+                        ArrayRef<int64_t>(iota)))
+                    .getResult();
+  } else {
+    auto scalar = RankedTensorType::get({}, b.getI64Type());
+    FailureOr<Value> zero = emitSplat(n, scalar, 0.0),
+                     one = emitSplat(n, scalar, 1.0);
+    if (failed(zero) || failed(one))
+      return failure();
+    Value range = qc::RangeOp::create(
+                      b, n.loc,
+                      RankedTensorType::get({ShapedType::kDynamic},
+                                            b.getI64Type()),
+                      *zero, *depth, *one)
+                      .getResult();
+    posShape[*axis] = -1;
+    FailureOr<Value> p = emitReshape(n, range, posShape);
+    if (failed(p))
+      return failure();
+    positions = *p;
+  }
+  FailureOr<Value> zero = emitSplat(n, RankedTensorType::get({}, b.getI64Type()), 0.0);
+  if (failed(zero))
+    return failure();
+  auto neg = n.build<qc::LessOp>(idx, *zero);
+  auto wrapped = n.build<qc::AddOp>(idx, *depth);
+  if (failed(neg) || failed(wrapped))
+    return failure();
+  auto norm = n.build<qc::WhereOp>(neg->getResult(), wrapped->getResult(), idx);
+  if (failed(norm))
+    return failure();
+  auto unsq = n.build<qc::UnsqueezeOp>(norm->getResult(),
+                                       ArrayRef<int64_t>{*axis});
+  if (failed(unsq))
+    return failure();
+  auto eq = n.build<qc::EqualOp>(unsq->getResult(), positions);
+  auto pick = [&](int64_t i) {
+    return n.build<qc::SliceOp>(*values, ArrayRef<int64_t>{i},
+                                ArrayRef<int64_t>{i + 1},
+                                ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+  };
+  auto off = pick(0), on = pick(1);
+  if (failed(eq) || failed(off) || failed(on))
+    return failure();
+  return n.setBuilt(
+      n.build<qc::WhereOp>(eq->getResult(), on->getResult(), off->getResult()));
+}
+
+/// EyeLike 9, 22: a constant of the input's (static, 2-D) shape, ones on
+/// diagonal k, in `dtype` (default: the input's type).
+LogicalResult importEyeLike(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<int64_t> k = n.intAttr("k", 0);
+  if (failed(x) || failed(k))
+    return failure();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() != 2 || !type.hasStaticShape()) {
+    n.emitError() << "input must be 2-D with a static shape, got "
+                  << qc::dimsStr(type.getShape());
+    return failure();
+  }
+  Type et = type.getElementType();
+  if (n.attr("dtype")) {
+    FailureOr<int64_t> dt = n.intAttr("dtype", 0);
+    if (failed(dt))
+      return failure();
+    et = onnxElementType(*n.getContext(), (int32_t)*dt);
+    if (!et) {
+      n.emitError() << "attribute 'dtype' " << *dt
+                    << " is not a numeric or bool type";
+      return failure();
+    }
+  }
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<bool> eye(rows * cols, false);
+  for (int64_t i = 0; i < rows; ++i)
+    if (int64_t j = i + *k; j >= 0 && j < cols)
+      eye[i * cols + j] = true;
+  OpBuilder &b = n.builder();
+  Value mask =
+      arith::ConstantOp::create(
+          b, n.loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get(type.getShape(), b.getI1Type()),
+              ArrayRef<bool>(eye)))
+          .getResult();
+  if (et.isInteger(1)) {
+    n.setOutput(0, mask);
+    return success();
+  }
+  n.setOutput(0, qc::CastOp::create(b, n.loc, type.clone(et), mask).getResult());
+  return success();
+}
+
 } // namespace
 
 llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() {
@@ -1099,9 +1344,12 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"Concat", {1, 4, 11, 13}, 1, 1 << 20, 1, 1, importConcat},
       {"ConstantOfShape", {9, 20, 21, 23, 24, 25}, 1, 1, 1, 1,
        importConstantOfShape},
+      {"DepthToSpace", {1, 11, 13}, 1, 1, 1, 1, importDepthToSpace},
       {"Expand", {8, 13}, 2, 2, 1, 1, importExpand},
+      {"EyeLike", {9, 22}, 1, 1, 1, 1, importEyeLike},
       {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherOp>},
       {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherElementsOp>},
+      {"OneHot", {9, 11}, 3, 3, 1, 1, importOneHot},
       {"Pad", {1, 2}, 1, 1, 1, 1, importPad},
       {"Pad", {11, 13}, 2, 3, 1, 1, importPad},
       {"Pad", {18, 19, 21, 23, 24, 25}, 2, 4, 1, 1, importPad},
@@ -1110,6 +1358,7 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"Size", {1, 13, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importSize},
       {"Slice", {1}, 1, 1, 1, 1, importSlice},
       {"Slice", {10, 11, 13}, 3, 5, 1, 1, importSlice},
+      {"SpaceToDepth", {1, 13}, 1, 1, 1, 1, importSpaceToDepth},
       {"Split", {1}, 1, 2, 1, 1 << 20, importSplit},
       {"Split", {2, 11}, 1, 1, 1, 1 << 20, importSplit},
       {"Split", {13, 18}, 1, 2, 1, 1 << 20, importSplit},

@@ -206,6 +206,16 @@ struct OnnxOpHandler {
 mlir::FailureOr<mlir::Value> emitTranspose(NodeContext &n, mlir::Value x,
                                            llvm::ArrayRef<int64_t> perm);
 
+/// qc.reshape of `x` to the ONNX shape `spec` (0 copies the dim, -1 is
+/// inferred); the op infers the result (the node's error on failure).
+mlir::FailureOr<mlir::Value> emitReshape(NodeContext &n, mlir::Value x,
+                                         llvm::ArrayRef<int64_t> spec);
+/// An arith.constant of `type` with every element `value` (float, integer
+/// or i1 element types).
+mlir::FailureOr<mlir::Value> emitSplat(NodeContext &n,
+                                       mlir::RankedTensorType type,
+                                       double value);
+
 /// Shape helpers of the handlers (ranked tensor values).
 inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
   return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();

@@ -1,0 +1,254 @@
+"""ONNX ops the importer spells with other qc ops (docs/Import.md,
+"Composite ops"): PRelu, Hardmax, InstanceNormalization, Dropout (inference),
+DepthToSpace, SpaceToDepth, OneHot and EyeLike, each against ONNX Runtime,
+with free batch dims, the edge cases of each, export, and the errors of
+what is refused.
+
+Tolerances: everything is bit-exact against ONNX Runtime except
+InstanceNormalization, whose statistics the Executor sums in double (as its
+layer norm: docs/Ops-math.md) and ONNX Runtime in float: rtol 1e-5 / atol
+1e-5 covers that rounding for unit-scale inputs of a few hundred elements
+per channel.
+"""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto as T, helper as h, numpy_helper
+
+from conftest import assert_no_crash, describe, load_npz, ort_run
+
+F, I64 = T.FLOAT, T.INT64
+
+
+def _model(path, nodes, inputs, outputs, inits=(), opset=17):
+    g = h.make_graph(nodes, "g",
+                     [h.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+                     [h.make_tensor_value_info(n, t, s) for n, t, s in outputs],
+                     [numpy_helper.from_array(a, n) for n, a in inits])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", opset)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    return path
+
+
+def _both(tmp, check_ok, model, feeds):
+    np.savez(tmp / "in.npz", **feeds)
+    check_ok("quant-run", model, "--inputs", tmp / "in.npz", "--outputs",
+             tmp / "out.npz")
+    return load_npz(tmp / "out.npz"), ort_run(model, feeds)
+
+
+def _exact(tmp, check_ok, model, feeds):
+    got, ref = _both(tmp, check_ok, model, feeds)
+    assert sorted(got) == sorted(ref)
+    for k in ref:
+        assert got[k].shape == ref[k].shape, k
+        assert got[k].dtype == ref[k].dtype, (k, got[k].dtype, ref[k].dtype)
+        np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+
+
+def _rng():
+    return np.random.default_rng(31)
+
+
+@pytest.mark.parametrize("slope_shape", [(3, 1, 1), (1,), (5,)])
+def test_prelu(slope_shape, tmp_path, check_ok):
+    """Per-channel, single and per-column slopes (unidirectional
+    broadcast), NaN kept, the batch free."""
+    x = _rng().standard_normal((2, 3, 4, 5)).astype(np.float32)
+    x[0, 0, 0, :2] = [np.nan, -0.0]
+    slope = _rng().standard_normal(slope_shape).astype(np.float32)
+    m = _model(tmp_path / "m.onnx", [h.make_node("PRelu", ["x", "s"], ["y"])],
+               [("x", F, ["n", 3, 4, 5])], [("y", F, ["n", 3, 4, 5])],
+               [("s", slope)])
+    _exact(tmp_path, check_ok, m, {"x": x})
+
+
+@pytest.mark.parametrize("opset,axis", [(13, -1), (13, 0), (11, 1),
+                                        (11, 2)])
+def test_hardmax(opset, axis, tmp_path, check_ok):
+    """Ties (small integers) mark the first index; before opset 13 the
+    input is flattened to 2-D at the axis."""
+    x = (_rng().integers(-2, 3, (3, 4, 5))).astype(np.float32)
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("Hardmax", ["x"], ["y"], axis=axis)],
+               [("x", F, [3, 4, 5])], [("y", F, [3, 4, 5])], opset=opset)
+    _exact(tmp_path, check_ok, m, {"x": x})
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7), (1, 4, 5, 6), (2, 2, 3, 4, 2)])
+def test_instance_norm(shape, tmp_path, check_ok):
+    c = shape[1]
+    x = (_rng().standard_normal(shape) * 3 + 1).astype(np.float32)
+    s = _rng().standard_normal(c).astype(np.float32)
+    b = _rng().standard_normal(c).astype(np.float32)
+    free = ["n", *shape[1:]]
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("InstanceNormalization", ["x", "s", "b"], ["y"],
+                            epsilon=1e-3)],
+               [("x", F, free)], [("y", F, free)], [("s", s), ("b", b)])
+    got, ref = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("opset", [7, 13])
+def test_dropout_is_the_identity(opset, tmp_path, check_ok):
+    """Inference: the output is the input, the mask all true (all 1.0 in
+    the input's type before opset 10), also with a free batch."""
+    x = _rng().standard_normal((3, 4)).astype(np.float32)
+    mask_t = T.BOOL if opset >= 10 else F
+    attrs = {"ratio": 0.3} if opset < 12 else {}  # an input from 12 on
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("Dropout", ["x"], ["y", "mask"], **attrs)],
+               [("x", F, ["n", 4])], [("y", F, ["n", 4]),
+                                      ("mask", mask_t, ["n", 4])],
+               opset=opset)
+    got, _ = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_array_equal(got["y"], x)
+    assert got["mask"].shape == x.shape and got["mask"].all()
+
+
+def test_dropout_training_mode(tmp_path, run_tool, check_ok):
+    """A constant training_mode = true with ratio 0 is the identity (ONNX
+    Runtime agrees); with a ratio it is random and refused."""
+    x = _rng().standard_normal((3, 4)).astype(np.float32)
+    for ratio, ok in ((0.0, True), (0.5, False)):
+        m = _model(tmp_path / "m.onnx",
+                   [h.make_node("Dropout", ["x", "r", "t"], ["y"])],
+                   [("x", F, [3, 4])], [("y", F, [3, 4])],
+                   [("r", np.array(ratio, np.float32)),
+                    ("t", np.array(True))], opset=13)
+        if ok:
+            _exact(tmp_path, check_ok, m, {"x": x})
+            continue
+        res = run_tool("quant-translate", "--import-onnx", m)
+        assert_no_crash(res)
+        assert res.returncode == 1, describe(res)
+        assert "training_mode = true drops elements at random" in res.stderr
+
+
+@pytest.mark.parametrize("op,attrs,shape", [
+    ("DepthToSpace", {"blocksize": 2}, (2, 8, 3, 5)),
+    ("DepthToSpace", {"blocksize": 2, "mode": "CRD"}, (2, 8, 3, 5)),
+    ("DepthToSpace", {"blocksize": 3}, (1, 9, 2, 2)),
+    ("SpaceToDepth", {"blocksize": 2}, (2, 3, 4, 6))])
+def test_depth_space(op, attrs, shape, tmp_path, check_ok):
+    x = _rng().standard_normal(shape).astype(np.float32)
+    ref = ort_run(_model(tmp_path / "r.onnx",
+                         [h.make_node(op, ["x"], ["y"], **attrs)],
+                         [("x", F, list(shape))], [("y", F, None)]),
+                  {"x": x})["y"]
+    m = _model(tmp_path / "m.onnx", [h.make_node(op, ["x"], ["y"], **attrs)],
+               [("x", F, ["n", *shape[1:]])], [("y", F, None)])
+    got, _ = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_array_equal(got["y"], ref)
+
+
+@pytest.mark.parametrize("depth_const", [True, False])
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_one_hot(depth_const, axis, tmp_path, check_ok):
+    """Negative indices count from depth, out-of-range ones give a row of
+    off values; float indices and depth truncate; a run-time depth. (ONNX
+    Runtime's OneHot takes some type triples only: float indices, depth
+    and values is one.)"""
+    idx = np.array([[0, 3, -1], [9, -5, 2]], np.float32)
+    depth = np.array([4.7], np.float32)
+    vals = np.array([-2, 7], np.float32)
+    ins = [("i", F, [2, 3]), ("v", F, [2])]
+    inits = [("d", depth)] if depth_const else []
+    if not depth_const:
+        ins.append(("d", F, [1]))
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("OneHot", ["i", "d", "v"], ["y"], axis=axis)],
+               ins, [("y", F, None)], inits, opset=11)
+    feeds = {"i": idx, "v": vals}
+    if not depth_const:
+        feeds["d"] = depth
+    _exact(tmp_path, check_ok, m, feeds)
+
+
+def test_one_hot_truncates_float_indices(tmp_path, check_ok):
+    """The spec casts non-integer indices to int64 (2.9 -> 2, -1.5 -> -1 ->
+    depth - 1); ONNX Runtime instead compares the float with each position
+    and marks nothing, so this is checked against the spec's rule."""
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("OneHot", ["i", "d", "v"], ["y"])],
+               [("i", F, [3])], [("y", F, None)],
+               [("d", np.array(4, np.int64)),
+                ("v", np.array([0, 1], np.float32))], opset=11)
+    np.savez(tmp_path / "in.npz", i=np.array([2.9, -1.5, 0.2], np.float32))
+    check_ok("quant-run", m, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    np.testing.assert_array_equal(load_npz(tmp_path / "out.npz")["y"],
+                                  np.eye(4, dtype=np.float32)[[2, 3, 0]])
+
+
+@pytest.mark.parametrize("k,dtype", [(0, None), (2, T.INT32), (-1, T.DOUBLE),
+                                     (7, T.INT64)])
+def test_eye_like(k, dtype, tmp_path, check_ok):
+    attrs = {"k": k} | ({"dtype": dtype} if dtype is not None else {})
+    out_t = F if dtype is None else dtype
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("EyeLike", ["x"], ["y"], **attrs)],
+               [("x", F, [3, 5])], [("y", out_t, [3, 5])])
+    _exact(tmp_path, check_ok, m, {"x": np.zeros((3, 5), np.float32)})
+
+
+def test_composites_export(tmp_path, check_ok):
+    """The qc ops they become export back to ONNX that ONNX Runtime runs
+    to the same values."""
+    x = _rng().standard_normal((2, 8, 2, 2)).astype(np.float32)
+    s = np.linspace(-1, 1, 8).astype(np.float32)
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("InstanceNormalization", ["x", "g", "b"], ["n"]),
+                h.make_node("PRelu", ["n", "s"], ["p"]),
+                h.make_node("DepthToSpace", ["p"], ["d"], blocksize=2),
+                h.make_node("Hardmax", ["d"], ["y"], axis=1)],
+               [("x", F, [2, 8, 2, 2])], [("y", F, None)],
+               [("g", s), ("b", s[::-1].copy()), ("s", s.reshape(8, 1, 1))])
+    check_ok("quant-translate", "--import-onnx", m, "-o", tmp_path / "m.mlir")
+    check_ok("quant-translate", "--export-onnx", tmp_path / "m.mlir", "-o",
+             tmp_path / "e.onnx")
+    np.savez(tmp_path / "in.npz", x=x)
+    check_ok("quant-run", tmp_path / "m.mlir", "--inputs",
+             tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    got = ort_run(tmp_path / "e.onnx", {"x": x})["y"]
+    np.testing.assert_array_equal(got, load_npz(tmp_path / "out.npz")["y"])
+    np.testing.assert_array_equal(got, ort_run(m, {"x": x})["y"])
+
+
+@pytest.mark.parametrize("nodes,inputs,needle", [
+    ([h.make_node("PRelu", ["x", "s"], ["y"])],
+     [("x", F, [2, 3]), ("s", F, [4])],
+     "slope of shape 4 does not broadcast to the input's 2x3"),
+    ([h.make_node("DepthToSpace", ["x"], ["y"], blocksize=2)],
+     [("x", F, [1, 6, 2, 2])],
+     "channels 6 are not a multiple of blocksize^2 = 4"),
+    ([h.make_node("DepthToSpace", ["x"], ["y"], blocksize=2)],
+     [("x", F, [1, 4, "h", 2])],
+     "input must be [N, C, H, W] with static C, H and W"),
+    ([h.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2)],
+     [("x", F, [1, 4, 3, 2])],
+     "height 3 and width 2 must be multiples of blocksize 2"),
+    ([h.make_node("OneHot", ["i", "d", "v"], ["y"])],
+     [("i", I64, [3]), ("d", I64, [2]), ("v", F, [2])],
+     "depth must hold one value"),
+    ([h.make_node("OneHot", ["i", "d", "v"], ["y"])],
+     [("i", I64, [3]), ("d", I64, [1]), ("v", F, [3])],
+     "values must be [2] (off, on)"),
+    ([h.make_node("EyeLike", ["x"], ["y"])], [("x", F, [2, 3, 4])],
+     "input must be 2-D with a static shape"),
+    ([h.make_node("InstanceNormalization", ["x", "s", "b"], ["y"])],
+     [("x", F, [2, 3, 4]), ("s", F, [4]), ("b", F, [3])],
+     "scale must be [3], got 4"),
+    ([h.make_node("Dropout", ["x", "r", "t"], ["y"])],
+     [("x", F, [2]), ("r", F, []), ("t", T.BOOL, [])],
+     "training_mode must be a constant"),
+])
+def test_refused_with_the_node(nodes, inputs, needle, tmp_path, run_tool):
+    m = _model(tmp_path / "m.onnx", nodes, inputs, [("y", F, None)],
+               opset=13)
+    res = run_tool("quant-translate", "--import-onnx", m)
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "node #0" in res.stderr and needle in res.stderr, describe(res)
