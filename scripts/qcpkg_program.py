@@ -290,6 +290,34 @@ def layout(step, ins, out_shape):
             return np.pad(x, widths, constant_values=np.asarray(
                 a["value"]).astype(x.dtype))
         return np.pad(x, widths, mode=a["mode"])
+    if op in ("qc.arg_max", "qc.arg_min"):
+        # M21: an in-order scan with IEEE compares (a NaN wins only as a
+        # slice's first element), >= / <= with select_last_index.
+        ax, last = a["axis"], a["select_last_index"]
+        xs = np.moveaxis(x, ax, 0)
+        best, idx = xs[0].copy(), np.zeros(xs.shape[1:], np.int64)
+        for k in range(1, xs.shape[0]):
+            with np.errstate(invalid="ignore"):
+                if op == "qc.arg_max":
+                    better = xs[k] >= best if last else xs[k] > best
+                else:
+                    better = xs[k] <= best if last else xs[k] < best
+            best = np.where(better, xs[k], best)
+            idx = np.where(better, k, idx)
+        return np.expand_dims(idx, ax) if a["keepdims"] else idx
+    if op == "qc.trilu":
+        return np.triu(x, a["k"]) if a["upper"] else np.tril(x, a["k"])
+    if op == "qc.cumsum":
+        # M22: running sums in the element type, in order (numpy's
+        # accumulate is sequential); exclusive shifts the inclusive sums.
+        ax = a["axis"] + x.ndim if a["axis"] < 0 else a["axis"]
+        y = np.flip(x, ax) if a["reverse"] else x
+        s = np.cumsum(y, axis=ax, dtype=x.dtype)
+        if a["exclusive"]:
+            s = np.concatenate([np.zeros_like(np.take(s, [0], axis=ax)),
+                                np.take(s, range(s.shape[ax] - 1), axis=ax)],
+                               axis=ax)
+        return np.flip(s, ax) if a["reverse"] else s
     raise ProgramError(f"no model of layout op {op}")
 
 

@@ -625,6 +625,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
     onlyTarget = targets.front();
   if (onlyTarget == KernelTarget::SM90a)
     qc::kMajorWeights(fn);
+  if (!targets.empty())
+    copyReturnedValues(fn);
   GpuPlan gpuPlan = planGpuProgram(fn, onlyTarget);
   if (!targets.empty() && !gpuPlan.runnable() && opts.requireGpuProgram)
     return emitError(unknown)

@@ -1151,6 +1151,85 @@ LogicalResult trilu(Operation *o, Env &env) {
   return success();
 }
 
+/// qc.top_k (M24): per slice, the k first elements of the order "larger
+/// (smaller) value first, then the lower index", NaN above every number.
+LogicalResult topK(Operation *o, Env &env) {
+  auto op = cast<qc::TopKOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  FailureOr<int64_t> kOr = scalarOperand(op, op.getK(), "k", env);
+  if (failed(kOr))
+    return failure();
+  int64_t axis = op.getAxis(), k = *kOr;
+  AxisSplit g(a.shape, axis);
+  if (k < 0 || k > g.n)
+    return op.emitError("k = ") << k << " is outside [0, " << g.n
+                                << "], the extent of axis " << axis;
+  SmallVector<int64_t> outShape(a.shape);
+  outShape[axis] = k;
+  for (Value r : op->getResults()) {
+    auto t = cast<RankedTensorType>(r.getType());
+    if (!t.isDynamicDim(axis) && t.getDimSize(axis) != k)
+      return op.emitError("k = ") << k << " but the result type is " << t;
+  }
+  bool largest = op.getLargest();
+  Tensor idx = Tensor::makeInt(op.getIndices().getType().getElementType(),
+                               outShape);
+  std::vector<int64_t> order(g.n);
+  // Sorts each slice's indices by `before`, keeps the first k.
+  auto select = [&](auto before, auto store) {
+    for (int64_t oi = 0; oi < g.outer; ++oi)
+      for (int64_t in = 0; in < g.inner; ++in) {
+        int64_t base = oi * g.n * g.inner + in;
+        for (int64_t t = 0; t < g.n; ++t)
+          order[t] = t;
+        std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                          [&](int64_t p, int64_t q) {
+                            return before(base + p * g.inner,
+                                          base + q * g.inner, p, q);
+                          });
+        for (int64_t t = 0; t < k; ++t) {
+          int64_t at = (oi * k + t) * g.inner + in;
+          idx.i[at] = order[t];
+          store(at, base + order[t] * g.inner);
+        }
+      }
+  };
+  Type et = op.getValues().getType().getElementType();
+  if (a.kind == Tensor::Kind::Float) {
+    Tensor vals = Tensor::makeFloat(et, outShape);
+    const float *x = a.f.data();
+    select(
+        [&](int64_t p, int64_t q, int64_t ip, int64_t iq) {
+          float u = x[p], v = x[q];
+          bool un = u != u, vn = v != v;
+          if (un || vn) // NaN above every number; two NaNs tie
+            return un != vn ? (largest ? un : vn) : ip < iq;
+          if (u != v)
+            return largest ? u > v : u < v;
+          return ip < iq;
+        },
+        [&](int64_t at, int64_t from) { vals.f[at] = x[from]; });
+    env.set(op.getValues(), std::move(vals));
+  } else if (holdsInts(a)) {
+    std::vector<int64_t> x = intValues(a), v(product(outShape));
+    bool u = a.elementType.isUnsignedInteger();
+    select(
+        [&](int64_t p, int64_t q, int64_t ip, int64_t iq) {
+          if (x[p] != x[q]) {
+            bool gt = u ? (uint64_t)x[p] > (uint64_t)x[q] : x[p] > x[q];
+            return largest ? gt : !gt;
+          }
+          return ip < iq;
+        },
+        [&](int64_t at, int64_t from) { v[at] = x[from]; });
+    env.set(op.getValues(), makeIntTensor(et, outShape, std::move(v)));
+  } else {
+    return op.emitError("input holds an unsupported kind of data");
+  }
+  env.set(op.getIndices(), std::move(idx));
+  return success();
+}
+
 } // namespace
 
 void quantc::exec::registerMathKernels(KernelRegistry &registry) {
@@ -1318,6 +1397,7 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.arg_min", argReduce<false>);
   r.add("qc.cumsum", cumSum);
   r.add("qc.trilu", trilu);
+  r.add("qc.top_k", topK);
 
   r.add("qc.pow", [](Operation *op, Env &env) {
     // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's

@@ -3,6 +3,7 @@
 #include "quantc/Numerics/Formats.h"
 
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 #include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -64,28 +65,50 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
   int counter = 0;
   llvm::Error err = llvm::Error::success();
   SmallVector<arith::ConstantOp> constants;
+  // A scalar that qc.trilu (its k) or qc.cumsum (its axis) reads stays a
+  // constant of graph.mlir: the GPU program compiles it into the op's
+  // kernel (docs/Ops-math.md, M22-M23).
+  auto kernelParameter = [](arith::ConstantOp op) {
+    return !op->use_empty() &&
+           llvm::all_of(op->getUses(), [](OpOperand &u) {
+             return u.getOperandNumber() == 1 &&
+                    isa<qc::TriluOp, qc::CumSumOp>(u.getOwner());
+           });
+  };
   module.walk([&](arith::ConstantOp op) {
-    if (isa<RankedTensorType>(op.getType()))
+    if (isa<RankedTensorType>(op.getType()) && !kernelParameter(op))
       constants.push_back(op);
   });
   for (arith::ConstantOp op : constants) {
     auto type = cast<RankedTensorType>(op.getType());
-    FailureOr<quantc::ConstantBytes> attr = quantc::getConstantBytes(op.getValue());
-    if (failed(attr) && !type.getElementType().isInteger(1))
-      return makeError("constant of type " + typeStr(type) +
-                       " is not a dense tensor with data; cannot store it in weights.bin");
     int64_t elemBytes = qc::WeightOp::getStorageBytes(type.getElementType());
     int64_t size = type.getNumElements() * elemBytes;
     bool packed = qc::WeightOp::isPacked4(type.getElementType());
-    if (type.getElementType().isInteger(1))
-      return makeError("boolean constants are not supported in packages yet");
-    ArrayRef<char> raw = attr->data;
     std::string data;
-    if (attr->splat) {
-      for (int64_t i = 0; i < type.getNumElements(); ++i)
-        data.append(raw.data(), elemBytes);
+    if (type.getElementType().isInteger(1)) {
+      // Booleans: one byte (0 or 1) per element, as the kernels and the
+      // Executor's inputs hold them (MLIR packs i1 attributes into bits).
+      auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
+      if (!dense)
+        return makeError("constant of type " + typeStr(type) +
+                         " is not a dense tensor; cannot store it in "
+                         "weights.bin");
+      for (bool v : dense.getValues<bool>())
+        data.push_back(v ? 1 : 0);
     } else {
-      data.assign(raw.data(), raw.size());
+      FailureOr<quantc::ConstantBytes> attr =
+          quantc::getConstantBytes(op.getValue());
+      if (failed(attr))
+        return makeError("constant of type " + typeStr(type) +
+                         " is not a dense tensor with data; cannot store it "
+                         "in weights.bin");
+      ArrayRef<char> raw = attr->data;
+      if (attr->splat) {
+        for (int64_t i = 0; i < type.getNumElements(); ++i)
+          data.append(raw.data(), elemBytes);
+      } else {
+        data.assign(raw.data(), raw.size());
+      }
     }
     if ((int64_t)data.size() != size)
       return makeError("constant of type " + typeStr(type) + " has " +
@@ -291,6 +314,23 @@ quantc::readPackageGraph(MLIRContext &ctx, llvm::StringRef dir) {
       quantc::numerics::unpack4(reinterpret_cast<const uint8_t *>(raw.data()),
                                 n, reinterpret_cast<uint8_t *>(unpacked.data()));
       raw = ArrayRef<char>(unpacked.data(), unpacked.size());
+    }
+    if (type.getElementType().isInteger(1)) {
+      int64_t n = type.getNumElements();
+      if (size != n)
+        return makeError("'" + weightsPath + "': weight '" + w.getName() +
+                         "' has " + llvm::Twine(size) + " bytes, " +
+                         typeStr(type) + " takes one per element, " +
+                         llvm::Twine(n));
+      SmallVector<bool> bits(n);
+      for (int64_t i = 0; i < n; ++i)
+        bits[i] = raw[i] != 0;
+      OpBuilder b(w);
+      auto c = arith::ConstantOp::create(b, w.getLoc(), type,
+                                         DenseElementsAttr::get(type, bits));
+      w.replaceAllUsesWith(c.getResult());
+      w.erase();
+      continue;
     }
     bool splat = false;
     if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))

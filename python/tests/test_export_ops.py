@@ -312,6 +312,10 @@ CASES = [
          {"x": (F, (2, 4, 6), None), "k": (T.INT64, (), [-1])}, {"y": F}),
     Case("Trilu-bool", "qc.trilu", [h.make_node("Trilu", ["x"], ["y"])],
          {"x": (T.BOOL, (5, 3), None)}, {"y": T.BOOL}),
+    Case("TopK", "qc.top_k",
+         [h.make_node("TopK", ["x", "k"], ["v", "i"], axis=1, largest=0)],
+         {"x": (F, (3, 6), np.arange(18) % 5), "k": (T.INT64, (1,), [4])},
+         {"v": F, "i": T.INT64}),
 ]
 
 

@@ -1447,3 +1447,114 @@ def test_statically_empty_values_launch_nothing(run_tool, tmp_path):
         assert ref.shape == shape
         for kind, got in sims.items():
             np.testing.assert_array_equal(got, ref, err_msg=kind)
+
+
+def test_arg_trilu_cumsum_run_as_layout_kernels(run_tool, tmp_path):
+    """M21-M23 with static shapes: qc.arg_max/arg_min (ties, NaN first in
+    a slice, select_last_index, int32 input), qc.trilu with a constant k
+    and qc.cumsum along a constant axis (every exclusive/reverse pair) are
+    layout_<i> kernels, one thread per output element. On the host each
+    kernel equals its numpy model bit for bit, and the program the
+    Executor."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    nodes, outs, inits = [], [], []
+
+    def out(name, t=T.FLOAT):
+        outs.append(helper.make_tensor_value_info(name, t, None))
+    for i, (op, attrs) in enumerate([
+            ("ArgMax", {"axis": 1, "keepdims": 0}),
+            ("ArgMin", {"axis": -1, "select_last_index": 1}),
+            ("ArgMax", {"axis": 0, "select_last_index": 1})]):
+        nodes.append(helper.make_node(op, ["x"], [f"a{i}"], **attrs))
+        out(f"a{i}", T.INT64)
+    nodes.append(helper.make_node("ArgMax", ["xi"], ["ai"], axis=2))
+    out("ai", T.INT64)
+    for i, (k, upper) in enumerate([(1, 1), (-1, 0)]):
+        inits.append(numpy_helper.from_array(np.array(k, np.int64), f"k{i}"))
+        nodes.append(helper.make_node("Trilu", ["x", f"k{i}"], [f"t{i}"],
+                                      upper=upper))
+        out(f"t{i}")
+    inits.append(numpy_helper.from_array(np.array(-1, np.int64), "ax"))
+    for i, (excl, rev) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
+        nodes.append(helper.make_node("CumSum", ["x", "ax"], [f"c{i}"],
+                                      exclusive=excl, reverse=rev))
+        out(f"c{i}")
+    nodes.append(helper.make_node("CumSum", ["xi", "ax"], ["ci"]))
+    out("ci", T.INT32)
+    m = helper.make_model(
+        helper.make_graph(
+            nodes, "g",
+            [helper.make_tensor_value_info("x", T.FLOAT, [3, 4, 5]),
+             helper.make_tensor_value_info("xi", T.INT32, [3, 4, 5])],
+            outs, inits),
+        opset_imports=[helper.make_opsetid("", 14)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, (3, 4, 5)).astype(np.float32)
+    x[0, 0, 0] = np.nan  # first in its slice along axes 1 and 2: kept
+    x[1, 2, 3] = np.nan  # later in its slices: never picked
+    x[2] += rng.standard_normal((4, 5)).astype(np.float32)
+    data = {"x": x, "xi": rng.integers(-2 ** 30, 2 ** 30, (3, 4, 5),
+                                       dtype=np.int32)}
+    # (Calibration data must be finite; the NaNs go to the runs only.)
+    np.savez(tmp_path / "calib.npz", x=np.nan_to_num(x), xi=data["xi"])
+    pkg = tmp_path / "m.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "calib.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith("layout_") for s in steps), steps
+    assert len(steps) == 11
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 11
+    for name in ["a0", "a1", "a2", "ai", "t0", "t1", "c0", "c1", "c2", "c3",
+                 "ci"]:
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+
+
+def test_returned_inputs_constants_and_twice_get_their_own_copy(run_tool,
+                                                              tmp_path):
+    """A graph output that is an input, a constant (a boolean one: the
+    Dropout mask, stored one byte per element in weights.bin) or a value
+    returned twice is copied into its own output slot by a copy kernel,
+    so the package has a program (before, it had none though quant-compile
+    --target succeeded)."""
+    import onnx
+    from onnx import TensorProto as T, helper
+    nodes = [helper.make_node("Dropout", ["x"], ["d", "mask"]),
+             helper.make_node("Identity", ["x"], ["same"]),
+             helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Identity", ["r"], ["r2"])]
+    outs = [helper.make_tensor_value_info(n, t, None) for n, t in
+            (("d", T.FLOAT), ("mask", T.BOOL), ("same", T.FLOAT),
+             ("r", T.FLOAT), ("r2", T.FLOAT))]
+    m = helper.make_model(
+        helper.make_graph(nodes, "g",
+                          [helper.make_tensor_value_info("x", T.FLOAT,
+                                                         [2, 3])], outs),
+        opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    data = {"x": np.random.default_rng(5).standard_normal(
+        (2, 3)).astype(np.float32)}
+    np.savez(tmp_path / "in.npz", **data)
+    pkg = tmp_path / "m.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    man = json.loads((pkg / "manifest.json").read_text())
+    assert "gpu_unsupported" not in man, man["gpu_unsupported"]
+    kernels = [s["kernel"] for s in man["program"]["steps"]]
+    assert sum(k.startswith("copy_") for k in kernels) == 4, kernels
+    for name in ("d", "mask", "same", "r", "r2"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        if name == "mask":
+            assert ref.dtype == np.bool_ and ref.all()
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")

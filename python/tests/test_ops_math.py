@@ -456,6 +456,76 @@ def test_trilu_matches_onnxruntime(upper, k, tmp_path, check_ok):
     np.testing.assert_array_equal(got["y"], ref["y"])
 
 
+@pytest.mark.parametrize("opset,attrs,k", [
+    (1, {"k": 3}, None), (10, {"axis": 0}, 2), (11, {"largest": 0}, 4),
+    (11, {"axis": 1, "sorted": 0}, 5), (11, {"axis": -1}, 0)])
+def test_top_k_matches_onnxruntime(opset, attrs, k, tmp_path, check_ok):
+    """Ties (small integers) in index order, every opset's form, k = 0 and
+    k = the whole axis, int32 too. (Not NaN: ONNX Runtime's order of NaNs
+    depends on where they stand; ours is documented: above every
+    number.)"""
+    x = np.random.default_rng(24).integers(-3, 4, (4, 5, 6)).astype(
+        np.float32)
+    ax = attrs.get("axis", -1) % 3
+    kk = attrs.get("k", k)
+    out = [4, 5, 6]
+    out[ax] = kk
+    types = ((F, x),) + (((TensorProto.INT32, x.astype(np.int32)),)
+                         if opset >= 11 else ())  # int32 from TopK-11
+    for t, feed in types:
+        ins = [("x", t, [4, 5, 6])] + ([("k", I64, [1])] if k is not None
+                                       else [])
+        make_model(tmp_path / "m.onnx", "TopK", opset, ins,
+                   [("v", t, out), ("i", I64, out)], attrs)
+        feeds = {"x": feed} | ({"k": np.array([k], np.int64)}
+                               if k is not None else {})
+        got, ref = run_both(tmp_path, check_ok, tmp_path / "m.onnx", feeds)
+        if not attrs.get("sorted", 1):
+            # Order left open: the same elements, compared by index.
+            for r in (got, ref):
+                order = np.argsort(r["i"], axis=ax, kind="stable")
+                r["v"] = np.take_along_axis(r["v"], order, axis=ax)
+                r["i"] = np.take_along_axis(r["i"], order, axis=ax)
+        compare(got, ref)
+
+
+def test_top_k_nan_and_bad_k(tmp_path, run_tool, check_ok):
+    """NaN ranks above every number (largest first: NaNs lead, in index
+    order); a k beyond the axis is an error at run time."""
+    make_model(tmp_path / "m.onnx", "TopK", 11,
+               [("x", F, [7]), ("k", I64, [1])], [("v", F, [None]),
+                                                  ("i", I64, [None])])
+    x = np.array([1, np.nan, 3, np.nan, 3, -np.inf, 0], np.float32)
+    np.savez(tmp_path / "in.npz", x=x, k=np.array([7], np.int64))
+    check_ok("quant-run", tmp_path / "m.onnx", "--inputs",
+             tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+    got = load_npz(tmp_path / "out.npz")
+    np.testing.assert_array_equal(got["i"], [1, 3, 2, 4, 0, 6, 5])
+    np.savez(tmp_path / "in.npz", x=x, k=np.array([8], np.int64))
+    res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                   tmp_path / "in.npz", "--outputs", tmp_path / "bad.npz")
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "k = 8 is outside [0, 7]" in res.stderr, describe(res)
+    assert not (tmp_path / "bad.npz").exists()
+    # A constant k beyond the axis: an import error naming the node (the
+    # model built without onnx.checker, which refuses it too).
+    g = helper.make_graph(
+        [helper.make_node("TopK", ["x", "k"], ["v", "i"])], "g",
+        [helper.make_tensor_value_info("x", F, [2, 3])],
+        [helper.make_tensor_value_info("v", F, None),
+         helper.make_tensor_value_info("i", I64, None)],
+        [numpy_helper.from_array(np.array([4], np.int64), "k")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.save(m, str(tmp_path / "bad.onnx"))
+    res = run_tool("quant-translate", "--import-onnx", tmp_path / "bad.onnx")
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "node #0" in res.stderr and \
+        "k = 4 is outside [0, 3], the extent of axis 1" in res.stderr, \
+        describe(res)
+
+
 def test_cumsum_axis_is_checked_at_run_time(tmp_path, run_tool):
     make_model(tmp_path / "m.onnx", "CumSum", 14,
                [("x", F, [2, 3]), ("axis", I64, [])], [("y", F, [2, 3])])

@@ -19,6 +19,7 @@
 #include "quantc/Numerics/Formats.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseSet.h"
 
 #include <algorithm>
@@ -62,6 +63,13 @@ ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
 /// A qc.reduce_max over the batch axis (dimension 0) alone, f32, the
 /// other dimensions static: one thread per output walks the batch
 /// (`batch_max_<i>`): an ONNX ReduceMax over the batch.
+std::optional<int64_t> quantc::detail::constantScalar(Value v) {
+  DenseIntElementsAttr a;
+  if (!v || !matchPattern(v, m_Constant(&a)) || a.getNumElements() != 1)
+    return std::nullopt;
+  return (*a.value_begin<APInt>()).getSExtValue();
+}
+
 bool quantc::detail::isBatchReduce(Operation *op) {
   if (!isa<qc::ReduceMaxOp>(op))
     return false;
@@ -1645,6 +1653,116 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
                                          b.getZeroAttr(v.getType()));
       v = e.select(inside, v, fill);
     }
+  } else if (isa<qc::ArgMaxOp, qc::ArgMinOp>(op)) {
+    // M21: this thread's slice along the axis, scanned in order; IEEE
+    // compares (ordered: a NaN never wins after the first element), >= /
+    // <= with select_last_index. Unsigned codes compare unsigned.
+    bool isMax = isa<qc::ArgMaxOp>(op);
+    int64_t axis = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+    bool last = cast<BoolAttr>(op->getAttr("select_last_index")).getValue();
+    ArrayRef<int64_t> shape = inShape(0);
+    Type inElem =
+        cast<RankedTensorType>(op->getOperand(0).getType()).getElementType();
+    SmallVector<Value> in(c.begin(), c.end());
+    if ((int64_t)in.size() == (int64_t)shape.size())
+      in[axis] = e.c64(0);
+    else
+      in.insert(in.begin() + axis, e.c64(0));
+    Value base = linearize(e, in, shape);
+    int64_t stride = 1;
+    for (int64_t d = axis + 1; d < (int64_t)shape.size(); ++d)
+      stride *= shape[d];
+    Value x0 = loadElement(e, entry.getArgument(1), inElem, base);
+    auto loop = scf::ForOp::create(b, e.loc, e.c64(1), e.c64(shape[axis]),
+                                   e.c64(1), ValueRange{x0, e.c64(0)});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value kk = loop.getInductionVar();
+      Value x = loadElement(e, entry.getArgument(1), inElem,
+                            e.add(base, e.mul(kk, e.c64(stride))));
+      Value best = loop.getRegionIterArgs()[0];
+      Value better;
+      if (isa<FloatType>(inElem)) {
+        auto pred = isMax ? (last ? arith::CmpFPredicate::OGE
+                                  : arith::CmpFPredicate::OGT)
+                          : (last ? arith::CmpFPredicate::OLE
+                                  : arith::CmpFPredicate::OLT);
+        better = arith::CmpFOp::create(b, e.loc, pred, x, best);
+      } else {
+        bool u = inElem.isUnsignedInteger();
+        auto pred = isMax ? (last ? (u ? arith::CmpIPredicate::uge
+                                       : arith::CmpIPredicate::sge)
+                                  : (u ? arith::CmpIPredicate::ugt
+                                       : arith::CmpIPredicate::sgt))
+                          : (last ? (u ? arith::CmpIPredicate::ule
+                                       : arith::CmpIPredicate::sle)
+                                  : (u ? arith::CmpIPredicate::ult
+                                       : arith::CmpIPredicate::slt));
+        better = arith::CmpIOp::create(b, e.loc, pred, x, best);
+      }
+      scf::YieldOp::create(
+          b, e.loc,
+          ValueRange{e.select(better, x, best),
+                     e.select(better, kk, loop.getRegionIterArgs()[1])});
+    }
+    v = loop.getResult(1);
+  } else if (auto tl = dyn_cast<qc::TriluOp>(op)) {
+    // M23: the element, or zero outside the triangle (k a constant).
+    int64_t kd = tl.getK() ? *constantScalar(tl.getK()) : 0;
+    int64_t r = c.size();
+    v = loadElement(e, entry.getArgument(1), elem, k->gid);
+    Value d = arith::SubIOp::create(b, e.loc, c[r - 1], c[r - 2]);
+    Value keep = arith::CmpIOp::create(
+        b, e.loc,
+        tl.getUpper() ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+        d, e.c64(kd));
+    Value zero = arith::ConstantOp::create(b, e.loc, v.getType(),
+                                           b.getZeroAttr(v.getType()));
+    v = e.select(keep, v, zero);
+  } else if (auto cs = dyn_cast<qc::CumSumOp>(op)) {
+    // M22: this element's running sum, added in the Executor's order
+    // (from the first element, or from the last with reverse), so the
+    // float results are bit-identical.
+    ArrayRef<int64_t> shape = inShape(0);
+    int64_t rank = shape.size(), axis = *constantScalar(cs.getAxis());
+    axis = axis < 0 ? axis + rank : axis;
+    int64_t n = shape[axis], stride = 1;
+    for (int64_t d = axis + 1; d < rank; ++d)
+      stride *= shape[d];
+    SmallVector<Value> in(c.begin(), c.end());
+    in[axis] = e.c64(0);
+    Value base = linearize(e, in, shape);
+    bool rev = cs.getReverse(), excl = cs.getExclusive();
+    // Terms: forward p (+1 inclusive) from 0 up; reverse n-1-p (+1) from
+    // n-1 down.
+    Value p = c[axis];
+    Value count = rev ? arith::SubIOp::create(b, e.loc, e.c64(n - 1), p)
+                            .getResult()
+                      : p;
+    if (!excl)
+      count = e.add(count, e.c64(1));
+    Value zero = isa<FloatType>(elem)
+                     ? e.f32c(0.0f)
+                     : e.cst(storageType(e, elem), 0);
+    auto loop = scf::ForOp::create(b, e.loc, e.c64(0), count, e.c64(1),
+                                   ValueRange{zero});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value q = loop.getInductionVar();
+      Value at = rev ? arith::SubIOp::create(b, e.loc, e.c64(n - 1), q)
+                           .getResult()
+                     : q;
+      Value x = loadElement(e, entry.getArgument(1), elem,
+                            e.add(base, e.mul(at, e.c64(stride))));
+      Value acc = loop.getRegionIterArgs()[0];
+      Value sum = isa<FloatType>(elem)
+                      ? arith::AddFOp::create(b, e.loc, acc, x).getResult()
+                      : arith::AddIOp::create(b, e.loc, acc, x).getResult();
+      scf::YieldOp::create(b, e.loc, ValueRange{sum});
+    }
+    v = loop.getResult(0);
   } else {
     auto ga = cast<qc::GatherOp>(op);
     ArrayRef<int64_t> data = inShape(0), idx = inShape(1);

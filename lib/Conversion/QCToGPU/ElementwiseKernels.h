@@ -54,6 +54,9 @@ llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
 /// dimensions static: batch_max_<i>(out, in: ptr, batch: i64, outputs:
 /// i64), one thread per output walking the batch in order.
 bool isBatchReduce(mlir::Operation *op);
+/// The value of a one-element integer constant (qc.trilu's k, qc.cumsum's
+/// axis): the layout kernels of those ops take it at compile time.
+std::optional<int64_t> constantScalar(mlir::Value v);
 
 /// `t` as MLIR prints it ("f8E4M3FN"): the Numerics library's format name.
 std::string typeName(mlir::Type t);

@@ -205,12 +205,26 @@ bool hasStaticShapes(Operation *op) {
 /// Layout ops with a kernel: static shapes, elements of 1, 2, 4 or 8 bytes.
 bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
-           qc::PadOp>(op) ||
+           qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(
+          op) ||
       !hasStaticShapes(op))
     return false;
   Type elem = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   if (!isPackageDtype(elem))
     return false;
+  // M21-M23 (one thread per output element): arg_max/arg_min of f32 or
+  // integers (compared in registers), cumsum of f32/i32/i64 along a
+  // constant axis, trilu with a constant k.
+  Type in = elementTypeOf(op->getOperand(0));
+  if (isa<qc::ArgMaxOp, qc::ArgMinOp>(op))
+    return in.isF32() || (isa<IntegerType>(in) && !in.isInteger(1) &&
+                          in.getIntOrFloatBitWidth() >= 8);
+  if (auto cs = dyn_cast<qc::CumSumOp>(op))
+    return (in.isF32() || in.isSignlessInteger(32) ||
+            in.isSignlessInteger(64)) &&
+           quantc::detail::constantScalar(cs.getAxis());
+  if (auto tl = dyn_cast<qc::TriluOp>(op))
+    return !tl.getK() || quantc::detail::constantScalar(tl.getK());
   if (auto p = dyn_cast<qc::PadOp>(op)) {
     // A fill of f32 or an integer type (codes: 0 only, their zero code).
     std::optional<TypedAttr> v = p.getValue();
@@ -405,6 +419,10 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
+  if (isa<qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(op))
+    return isLayout(op) ? ""
+                        : name + " (static shapes, f32 or integer elements "
+                                 "and a constant axis or k only so far)";
   if (auto mm = dyn_cast<qc::MatMulOp>(op)) {
     // Every operand is batch-shaped (checked above): only dimension 0, the
     // batch, may be dynamic; the kernel's count scales with it.
@@ -1122,6 +1140,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       SmallVector<Value> ins;
       for (Value v : op->getOperands())
         ins.push_back(v);
+      // qc.trilu's k and qc.cumsum's axis are compile-time constants of
+      // the kernel.
+      if (isa<qc::TriluOp, qc::CumSumOp>(op))
+        ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};
       for (Value r : op->getResults())
         st.outputs.push_back(r);
@@ -1403,6 +1425,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
        << ":";
     for (Type t : op->getOperandTypes())
       os << t << ",";
+    if (auto tl = dyn_cast<qc::TriluOp>(op))
+      os << "k=" << (tl.getK() ? *quantc::detail::constantScalar(tl.getK()) : 0);
+    if (auto cs = dyn_cast<qc::CumSumOp>(op))
+      os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
     // A row step of several ops (a decomposed RMS norm) reads more than
     // its first op's operands: every input's type decides its indexing.
     if (s.ops.size() > 1)
@@ -1621,6 +1647,26 @@ json::Array ints(ArrayRef<int64_t> v) {
 }
 
 } // namespace
+
+void quantc::copyReturnedValues(func::FuncOp fn) {
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  llvm::DenseSet<Value> seen;
+  OpBuilder b(ret);
+  for (OpOperand &o : ret->getOpOperands()) {
+    Value v = o.get();
+    Operation *def = v.getDefiningOp();
+    bool own = def && !isa<arith::ConstantOp, qc::WeightOp>(def) &&
+               seen.insert(v).second;
+    if (own)
+      continue;
+    auto t = cast<RankedTensorType>(v.getType());
+    // 0 copies a dim (dynamic ones included): the same shape.
+    SmallVector<int64_t> spec(t.getRank(), 0);
+    o.set(qc::ReshapeOp::create(b, ret.getLoc(), t, v,
+                                b.getDenseI64ArrayAttr(spec))
+              .getResult());
+  }
+}
 
 json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                         json::Array &unsupportedJson,
@@ -1985,6 +2031,22 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"mode", qc::stringifyPadMode(pd.getMode()).str()},
           {"value", fill}};
     }
+    if (isa<qc::ArgMaxOp, qc::ArgMinOp>(first))
+      step["attrs"] = json::Object{
+          {"axis", cast<IntegerAttr>(first->getAttr("axis")).getInt()},
+          {"keepdims",
+           cast<BoolAttr>(first->getAttr("keepdims")).getValue()},
+          {"select_last_index",
+           cast<BoolAttr>(first->getAttr("select_last_index")).getValue()}};
+    if (auto tl = dyn_cast<qc::TriluOp>(first))
+      step["attrs"] = json::Object{
+          {"upper", tl.getUpper()},
+          {"k", tl.getK() ? *quantc::detail::constantScalar(tl.getK()) : 0}};
+    if (auto cs = dyn_cast<qc::CumSumOp>(first))
+      step["attrs"] = json::Object{
+          {"axis", *quantc::detail::constantScalar(cs.getAxis())},
+          {"exclusive", cs.getExclusive()},
+          {"reverse", cs.getReverse()}};
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
     if (auto sl = dyn_cast<qc::SliceOp>(first))

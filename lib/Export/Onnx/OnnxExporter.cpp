@@ -179,6 +179,7 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.arg_min", {"ArgMin", {"axis", "keepdims", "select_last_index"}, {}}},
       {"qc.cumsum", {"CumSum", {"exclusive", "reverse"}, {}}},
       {"qc.trilu", {"Trilu", {"upper"}, {}}},
+      {"qc.top_k", {"TopK", {"axis", "largest", "sorted"}, {}}},
       {"qc.leaky_relu", {"LeakyRelu", {"alpha"}, {}}},
       {"qc.elu", {"Elu", {"alpha"}, {}}},
       {"qc.selu", {"Selu", {"alpha", "gamma"}, {}}},

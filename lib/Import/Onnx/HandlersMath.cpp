@@ -213,6 +213,61 @@ LogicalResult importTrilu(NodeContext &n) {
                                          n.builder().getBoolAttr(*upper != 0)));
 }
 
+/// TopK 1 (attribute k), 10 (input K), 11 (largest, sorted) (M24). A
+/// constant k gives the results a static extent along the axis.
+LogicalResult importTopK(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", -1);
+  FailureOr<int64_t> largest = n.intAttr("largest", 1);
+  FailureOr<int64_t> sorted = n.intAttr("sorted", 1);
+  if (failed(x) || failed(axisAttr) || failed(largest) || failed(sorted))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, in.size());
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = n.builder();
+  Value k;
+  std::optional<int64_t> kc;
+  if (n.opsetVersion < 10) {
+    FailureOr<int64_t> ka = n.intAttr("k", -1);
+    if (failed(ka))
+      return failure();
+    kc = *ka;
+    k = arith::ConstantOp::create(
+            b, n.loc,
+            DenseElementsAttr::get(RankedTensorType::get({1}, b.getI64Type()),
+                                   ArrayRef<int64_t>{*ka}))
+            .getResult();
+  } else {
+    FailureOr<Value> kv = n.anyInput(1);
+    if (failed(kv))
+      return failure();
+    k = *kv;
+    if (const onnx::TensorProto *t = n.constantInput(1);
+        t && isIntDataType(t->data_type()) && tensorToInts(*t).size() == 1)
+      kc = tensorToInts(*t)[0];
+  }
+  if (kc && (*kc < 0 || (!ShapedType::isDynamic(in[*axis]) && *kc > in[*axis]))) {
+    n.emitError() << "k = " << *kc << " is outside [0, " << in[*axis]
+                  << "], the extent of axis " << *axis;
+    return failure();
+  }
+  SmallVector<int64_t> out(in);
+  out[*axis] = kc ? *kc : ShapedType::kDynamic;
+  OperationState st(n.loc, qc::TopKOp::getOperationName());
+  qc::TopKOp::build(b, st, RankedTensorType::get(out, elementTypeOf(*x)),
+                    RankedTensorType::get(out, b.getI64Type()), *x, k,
+                    b.getI64IntegerAttr(*axis), b.getBoolAttr(*largest != 0),
+                    b.getBoolAttr(*sorted != 0));
+  Operation *op = n.buildInferred(st);
+  if (!op)
+    return failure();
+  n.setOutput(0, op->getResult(0));
+  n.setOutput(1, op->getResult(1));
+  return success();
+}
+
 /// Sum and Mean (variadic, broadcasting): a chain of qc.add, then for Mean
 /// a qc.div by the input count.
 template <bool IsMean> LogicalResult importSumMean(NodeContext &n) {
@@ -1030,6 +1085,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     UNARY("Sqrt", SqrtOp, 6, 13),
     {"Sum", {6, 8, 13}, 1, 1 << 16, 1, 1, importSumMean<false>},
     UNARY("Tan", TanOp, 7, 22),
+    {"TopK", {1, 10, 11}, 1, 2, 2, 2, importTopK},
     UNARY("Tanh", TanhOp, 6, 13),
     {"ThresholdedRelu", {10, 22}, 1, 1, 1, 1, importThresholdedRelu},
     {"Trilu", {14}, 1, 2, 1, 1, importTrilu},

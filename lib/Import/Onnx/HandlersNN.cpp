@@ -535,25 +535,20 @@ LogicalResult importDropout(NodeContext &n) {
   n.setOutput(0, *x);
   if (n.node.output_size() > 1 && !n.node.output(1).empty()) {
     Type et = n.opsetVersion >= 10 ? n.builder().getI1Type() : elementTypeOf(*x);
+    // (Through qc.constant_of_shape also for static shapes: packages
+    // store no boolean constants.)
     auto type = RankedTensorType::get(shapeOf(*x), et);
-    if (type.hasStaticShape()) {
-      FailureOr<Value> ones = emitSplat(n, type, 1.0);
-      if (failed(ones))
-        return failure();
-      n.setOutput(1, *ones);
-    } else {
-      OpBuilder &b = n.builder();
-      int64_t rank = shapeOf(*x).size();
-      auto shape = n.build<qc::ShapeOp>(*x, b.getI64IntegerAttr(0),
-                                        b.getI64IntegerAttr(rank));
-      if (failed(shape))
-        return failure();
-      TypedAttr one = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 1.0))
-                                         : TypedAttr(b.getIntegerAttr(et, 1));
-      n.setOutput(1, qc::ConstantOfShapeOp::create(b, n.loc, type,
-                                                   shape->getResult(), one)
-                         .getResult());
-    }
+    OpBuilder &b = n.builder();
+    int64_t rank = shapeOf(*x).size();
+    auto shape = n.build<qc::ShapeOp>(*x, b.getI64IntegerAttr(0),
+                                      b.getI64IntegerAttr(rank));
+    if (failed(shape))
+      return failure();
+    TypedAttr one = isa<FloatType>(et) ? TypedAttr(b.getFloatAttr(et, 1.0))
+                                       : TypedAttr(b.getIntegerAttr(et, 1));
+    n.setOutput(1, qc::ConstantOfShapeOp::create(b, n.loc, type,
+                                                 shape->getResult(), one)
+                       .getResult());
   }
   return success();
 }

@@ -176,8 +176,9 @@ public:
     setOutput(0, (*op)->getResult(0));
     return mlir::success();
   }
-  /// The untyped part of build(): infers `st`'s result types and creates
-  /// and verifies the op; null (after the node's error) on failure.
+  /// The untyped part of build(): infers `st`'s result types (an op
+  /// without type inference comes with them) and creates and verifies the
+  /// op; null (after the node's error) on failure.
   mlir::Operation *buildInferred(mlir::OperationState &st);
 
   void setOutput(int i, mlir::Value v);

@@ -195,12 +195,15 @@ Operation *NodeContext::buildInferred(OperationState &st) {
         message = d.str();
       return success();
     });
+    // An op without type inference comes with its result types.
     auto *infer = st.name.getInterface<InferTypeOpInterface>();
-    assert(infer && "build<OpTy> needs an op that infers its result types");
-    if (succeeded(infer->inferReturnTypes(
-            getContext(), st.location, st.operands,
-            st.attributes.getDictionary(getContext()), st.getRawProperties(),
-            st.regions, st.types)) &&
+    assert((infer || !st.types.empty()) &&
+           "an op that does not infer its result types needs them given");
+    if ((!infer ||
+         succeeded(infer->inferReturnTypes(
+             getContext(), st.location, st.operands,
+             st.attributes.getDictionary(getContext()),
+             st.getRawProperties(), st.regions, st.types))) &&
         succeeded(checkResultTypes(st.types, message))) {
       op = builder().create(st);
       if (failed(mlir::verify(op, /*verifyRecursively=*/false))) {

@@ -577,3 +577,59 @@ func.func @trilu_k_shape(%x: tensor<4x4xf32>, %k: tensor<1x1xi64>) {
   %0 = qc.trilu %x, %k {upper = true} : (tensor<4x4xf32>, tensor<1x1xi64>) -> tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @top_k_axis(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op axis 2 is out of range [0, 2)}}
+  %0:2 = qc.top_k %x, %k {axis = 2 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<4x3xf32>, tensor<4x3xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_k_shape(%x: tensor<4x8xf32>, %k: tensor<2xi64>) {
+  // expected-error @+1 {{'qc.top_k' op k must be a scalar or a one-element 1-D tensor, got 'tensor<2xi64>'}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<2xi64>) -> (tensor<4x3xf32>, tensor<4x3xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_rank(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op results must have the input's rank 2}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<3xf32>, tensor<3xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op k = 9 exceeds the axis extent 8}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<4x9xf32>, tensor<4x9xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_other_dim(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op result dim 0 is 5, the input's is 4}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<5x3xf32>, tensor<5x3xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_values_type(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op values must have the input's element type}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<4x3xf16>, tensor<4x3xi64>)
+  return
+}
+
+// -----
+
+func.func @top_k_mismatch(%x: tensor<4x8xf32>, %k: tensor<1xi64>) {
+  // expected-error @+1 {{'qc.top_k' op values and indices differ along the axis}}
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<4x8xf32>, tensor<1xi64>) -> (tensor<4x3xf32>, tensor<4x2xi64>)
+  return
+}

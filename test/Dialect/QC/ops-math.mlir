@@ -238,3 +238,12 @@ func.func @arg_cumsum_trilu(%x: tensor<?x4x5xf32>, %i: tensor<3x4xi32>, %ax: ten
   %5 = qc.trilu %b {upper = true} : (tensor<3x4xi1>) -> tensor<3x4xi1>
   return
 }
+
+// CHECK-LABEL: func.func @top_k
+func.func @top_k(%x: tensor<?x8xf32>, %k: tensor<1xi64>, %i: tensor<4x5xi32>) {
+  // CHECK: qc.top_k %{{.*}}, %{{.*}} {axis = 1 : i64, largest = true} : (tensor<?x8xf32>, tensor<1xi64>) -> (tensor<?x3xf32>, tensor<?x3xi64>)
+  %0:2 = qc.top_k %x, %k {axis = 1 : i64, largest = true} : (tensor<?x8xf32>, tensor<1xi64>) -> (tensor<?x3xf32>, tensor<?x3xi64>)
+  // CHECK: qc.top_k %{{.*}}, %{{.*}} {axis = 0 : i64, largest = false, sorted = false} : (tensor<4x5xi32>, tensor<1xi64>) -> (tensor<?x5xi32>, tensor<?x5xi64>)
+  %1:2 = qc.top_k %i, %k {axis = 0 : i64, largest = false, sorted = false} : (tensor<4x5xi32>, tensor<1xi64>) -> (tensor<?x5xi32>, tensor<?x5xi64>)
+  return
+}

@@ -122,6 +122,13 @@ struct GpuPlan {
   std::string describeUnsupported() const;
 };
 
+/// Gives every value `fn` returns a step of its own to compute it: an
+/// input, a constant (a package's qc.weight) or a value returned twice is
+/// returned through a same-shape qc.reshape (a byte-copy kernel), so the
+/// program writes each output into its own slot. Run before
+/// planGpuProgram when a package gets a GPU program.
+void copyReturnedValues(mlir::func::FuncOp fn);
+
 /// Plans `fn` (the graph's @main). Never fails: what cannot run is listed in
 /// `unsupported`, and `steps` then covers only part of the graph. `only`:
 /// the one target the program is for, when there is one; with SM90a the

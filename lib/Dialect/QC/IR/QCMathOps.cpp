@@ -453,6 +453,39 @@ LogicalResult TriluOp::verify() {
   return getK() ? checkScalarOperand(*this, getK(), "k") : success();
 }
 
+LogicalResult TopKOp::verify() {
+  auto in = tensorType(getInput());
+  int64_t rank = in.getRank(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range [0, " << rank
+                                << ")";
+  if (failed(checkScalarOperand(*this, getK(), "k")))
+    return failure();
+  for (Value r : {getValues(), getIndices()}) {
+    auto t = tensorType(r);
+    if (t.getRank() != rank)
+      return emitOpError("results must have the input's rank ") << rank;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t want = in.getDimSize(d), got = t.getDimSize(d);
+      if (d == axis) {
+        if (!ShapedType::isDynamic(want) && !ShapedType::isDynamic(got) &&
+            got > want)
+          return emitOpError("k = ")
+                 << got << " exceeds the axis extent " << want;
+      } else if (!dimsCompatible(want, got)) {
+        return emitOpError("result dim ")
+               << d << " is " << got << ", the input's is " << want;
+      }
+    }
+  }
+  if (tensorType(getValues()).getElementType() != in.getElementType())
+    return emitOpError("values must have the input's element type");
+  if (!dimsCompatible(tensorType(getValues()).getDimSize(axis),
+                      tensorType(getIndices()).getDimSize(axis)))
+    return emitOpError("values and indices differ along the axis");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Folding: integer negation and absolute value of small constants (shape
 // arithmetic), wrapping as the Executor does.

@@ -431,4 +431,24 @@ def QC_TriluOp : QC_Op<"trilu", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let hasVerifier = 1;
 }
 
+def QC_TopKOp : QC_Op<"top_k", [Pure]> {
+  let summary = "The k largest or smallest elements along an axis (M24)";
+  let description = [{
+    ONNX TopK: along `axis` (in [0, rank)), the `k` largest (`largest`) or
+    smallest elements of each slice, sorted (largest first, or smallest
+    first), and their i64 indices. Equal values keep the order of their
+    indices (the lower index first), as ONNX Runtime does; NaN counts as
+    larger than every number. `k` is a one-element i64 tensor read at run
+    time, 0 <= k <= the axis extent; the results' axis extent is k (static
+    when the importer knew k). The order is the same with `sorted` false
+    (ONNX leaves it open then).
+  }];
+  let arguments = (ins QC_MathNumTensor:$input, RankedTensorOf<[I64]>:$k,
+                       I64Attr:$axis, BoolAttr:$largest,
+                       DefaultValuedAttr<BoolAttr, "true">:$sorted);
+  let results = (outs QC_MathNumTensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input `,` $k attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif
