@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "ExecutorInt.h"
 #include "Strided.h"
 
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
@@ -144,6 +145,197 @@ LogicalResult gatherElements(Operation *o, Env &env) {
   if (failed(res))
     return failure();
   env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+/// Offsets into `data` of the index tuples of `ix` (last dim m) over the
+/// dims [b, b + m) of a data batch, each index checked and normalized; a
+/// tuple's offset is in elements of data, its batch's base added.
+FailureOr<std::vector<int64_t>> tupleOffsets(Operation *op, const Tensor &data,
+                                             const Tensor &ix, int64_t b) {
+  int64_t m = ix.shape.back(), q = ix.shape.size();
+  SmallVector<int64_t> ds = stridesOf(data.shape);
+  int64_t tuples = product(ArrayRef<int64_t>(ix.shape).drop_back());
+  int64_t perBatch = product(ArrayRef<int64_t>(ix.shape).slice(b, q - 1 - b));
+  for (int64_t i = 0; i < b; ++i)
+    if (ix.shape[i] != data.shape[i])
+      return op->emitError("batch dim ")
+             << i << " is " << data.shape[i] << " in data but "
+             << ix.shape[i] << " in indices";
+  int64_t batchStride = b ? ds[b - 1] : 0;
+  std::vector<int64_t> off(tuples);
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t o = (perBatch ? t / perBatch : 0) * batchStride;
+    for (int64_t k = 0; k < m; ++k) {
+      int64_t dim = data.shape[b + k], v = ix.i[t * m + k];
+      if (v < -dim || v >= dim)
+        return op->emitError("index ")
+               << v << " is out of range [" << -dim << ", " << dim
+               << ") for dim " << b + k << " of " << shapeStr(data.shape);
+      o += (v < 0 ? v + dim : v) * ds[b + k];
+    }
+    off[t] = o;
+  }
+  return off;
+}
+
+/// qc.gather_nd (S15).
+LogicalResult gatherND(Operation *o, Env &env) {
+  auto op = cast<qc::GatherNDOp>(o);
+  const Tensor &a = env.get(op.getData()), &ix = env.get(op.getIndices());
+  int64_t b = op.getBatchDims(), m = ix.shape.back();
+  FailureOr<std::vector<int64_t>> off = tupleOffsets(op, a, ix, b);
+  if (failed(off))
+    return failure();
+  SmallVector<int64_t> out(ArrayRef<int64_t>(ix.shape).drop_back());
+  llvm::append_range(out, ArrayRef<int64_t>(a.shape).drop_front(b + m));
+  int64_t slice = product(ArrayRef<int64_t>(a.shape).drop_front(b + m));
+  Tensor r = makeLike(a, elementTypeOf(op.getResult()), out);
+  for (size_t t = 0; t < off->size(); ++t)
+    copyRange(r, t * slice, a, (*off)[t], slice);
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
+/// result[at] = combine(result[at], updates[from]) for ScatterND and
+/// ScatterElements; `r` and `u` hold floats or (as Int) integers.
+struct Scatterer {
+  qc::ScatterReduction red;
+  Type et;
+  void apply(Tensor &r, int64_t at, const Tensor &u, int64_t from) const {
+    if (red == qc::ScatterReduction::none) {
+      copyEl(r, at, u, from);
+      return;
+    }
+    if (r.kind == Tensor::Kind::Float) {
+      float &x = r.f[at], y = u.f[from];
+      switch (red) {
+      case qc::ScatterReduction::add: x = x + y; break;
+      case qc::ScatterReduction::mul: x = x * y; break;
+      case qc::ScatterReduction::max: x = std::max(x, y); break;
+      case qc::ScatterReduction::min: x = std::min(x, y); break;
+      default: break;
+      }
+      return;
+    }
+    int64_t &x = r.i[at], y = u.i[from];
+    bool uns = et.isUnsignedInteger();
+    switch (red) {
+    case qc::ScatterReduction::add:
+      x = wrapInt(et, (int64_t)((uint64_t)x + (uint64_t)y));
+      break;
+    case qc::ScatterReduction::mul:
+      x = wrapInt(et, (int64_t)((uint64_t)x * (uint64_t)y));
+      break;
+    case qc::ScatterReduction::max:
+      x = uns ? (int64_t)std::max((uint64_t)x, (uint64_t)y) : std::max(x, y);
+      break;
+    case qc::ScatterReduction::min:
+      x = uns ? (int64_t)std::min((uint64_t)x, (uint64_t)y) : std::min(x, y);
+      break;
+    default: break;
+    }
+  }
+};
+
+/// The result of a scatter: a copy of `data` (integers held as Int when
+/// combining, so the reduction works on values). `u` is set to the
+/// updates in the same storage.
+FailureOr<Tensor> scatterStart(Operation *op, Env &env, Value data,
+                               Value updates, qc::ScatterReduction red,
+                               Tensor &u) {
+  const Tensor &a = env.get(data);
+  u = env.get(updates);
+  bool combine = red != qc::ScatterReduction::none;
+  if (combine && a.kind == Tensor::Kind::Bytes) {
+    if (!holdsInts(a))
+      return op->emitError("reduction ")
+             << qc::stringifyScatterReduction(red)
+             << " of quantized codes is not supported";
+    Tensor r = Tensor::makeInt(a.elementType, a.shape);
+    r.i = intValues(a);
+    Tensor ui = Tensor::makeInt(u.elementType, u.shape);
+    ui.i = intValues(u);
+    u = std::move(ui);
+    return r;
+  }
+  if (combine && a.elementType.isInteger(1))
+    return op->emitError("reduction ") << qc::stringifyScatterReduction(red)
+                                       << " of booleans is not supported";
+  return env.take(data);
+}
+
+/// Back to the result type's storage (Int-held i8/ui8 to bytes).
+void scatterFinish(Operation *op, Env &env, Tensor r) {
+  Type et = elementTypeOf(op->getResult(0));
+  if (r.kind == Tensor::Kind::Int && isBytesType(et))
+    r = makeIntTensor(et, r.shape, std::move(r.i));
+  env.set(op->getResult(0), std::move(r));
+}
+
+/// qc.scatter_nd (S16).
+LogicalResult scatterND(Operation *o, Env &env) {
+  auto op = cast<qc::ScatterNDOp>(o);
+  const Tensor &ix = env.get(op.getIndices());
+  const Tensor &a = env.get(op.getData());
+  int64_t m = ix.shape.back();
+  FailureOr<std::vector<int64_t>> off = tupleOffsets(op, a, ix, 0);
+  if (failed(off))
+    return failure();
+  SmallVector<int64_t> want(ArrayRef<int64_t>(ix.shape).drop_back());
+  llvm::append_range(want, ArrayRef<int64_t>(a.shape).drop_front(m));
+  if (ArrayRef<int64_t>(env.get(op.getUpdates()).shape) != ArrayRef(want))
+    return op.emitError("updates have shape ")
+           << shapeStr(env.get(op.getUpdates()).shape) << ", expected "
+           << shapeStr(want);
+  int64_t slice = product(ArrayRef<int64_t>(a.shape).drop_front(m));
+  Tensor u;
+  FailureOr<Tensor> r = scatterStart(op, env, op.getData(), op.getUpdates(),
+                                     op.getReduction(), u);
+  if (failed(r))
+    return failure();
+  Scatterer sc{op.getReduction(), elementTypeOf(op.getData())};
+  for (size_t t = 0; t < off->size(); ++t)
+    for (int64_t e = 0; e < slice; ++e)
+      sc.apply(*r, (*off)[t] + e, u, t * slice + e);
+  scatterFinish(op, env, std::move(*r));
+  return success();
+}
+
+/// qc.scatter_elements (S17).
+LogicalResult scatterElements(Operation *o, Env &env) {
+  auto op = cast<qc::ScatterElementsOp>(o);
+  const Tensor &a = env.get(op.getData()), &ix = env.get(op.getIndices());
+  int64_t axis = op.getAxis(), dim = a.shape[axis];
+  if (ArrayRef<int64_t>(env.get(op.getUpdates()).shape) !=
+      ArrayRef<int64_t>(ix.shape))
+    return op.emitError("updates shape ")
+           << shapeStr(env.get(op.getUpdates()).shape)
+           << " differs from the indices' " << shapeStr(ix.shape);
+  for (size_t d = 0; d < a.shape.size(); ++d)
+    if ((int64_t)d != axis && ix.shape[d] > a.shape[d])
+      return op.emitError("indices shape ")
+             << shapeStr(ix.shape) << " exceeds the data shape "
+             << shapeStr(a.shape) << " in dimension " << d;
+  SmallVector<int64_t> as = stridesOf(a.shape), src(as);
+  src[axis] = 0; // the axis coordinate comes from the index value
+  SmallVector<int64_t> zero(ix.shape.size(), 0);
+  // Check every index before touching the data.
+  for (int64_t v : ix.i)
+    if (v < -dim || v >= dim)
+      return op.emitError("index ") << v << " is out of range [" << -dim
+                                    << ", " << dim << ")";
+  Tensor u;
+  FailureOr<Tensor> r = scatterStart(op, env, op.getData(), op.getUpdates(),
+                                     op.getReduction(), u);
+  if (failed(r))
+    return failure();
+  Scatterer sc{op.getReduction(), elementTypeOf(op.getData())};
+  forEachIndex(ix.shape, src, zero, [&](int64_t lin, int64_t base, int64_t) {
+    int64_t k = ix.i[lin];
+    sc.apply(*r, base + (k < 0 ? k + dim : k) * as[axis], u, lin);
+  });
+  scatterFinish(op, env, std::move(*r));
   return success();
 }
 
@@ -733,6 +925,9 @@ LogicalResult dynamicReshape(Operation *o, Env &env) {
 void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::GatherOp::getOperationName(), gather);
   registry.add(qc::GatherElementsOp::getOperationName(), gatherElements);
+  registry.add(qc::GatherNDOp::getOperationName(), gatherND);
+  registry.add(qc::ScatterNDOp::getOperationName(), scatterND);
+  registry.add(qc::ScatterElementsOp::getOperationName(), scatterElements);
   registry.add(qc::ConcatOp::getOperationName(), concat);
   registry.add(qc::SliceOp::getOperationName(), slice);
   registry.add(qc::DynamicSliceOp::getOperationName(), dynamicSlice);

@@ -581,3 +581,103 @@ def test_runtime_pads_are_checked(tmp_path, run_tool):
     assert res.returncode == 1
     assert "pads remove more than the 3 elements of dimension 0" in res.stderr
     assert not (tmp_path / "out.npz").exists()
+
+
+# --- GatherND, ScatterND, ScatterElements (S15-S17) -------------------------
+# Against ONNX Runtime, bit-exact: gathers and replacements copy, and the
+# reductions combine one update at a time in index order, as ORT does.
+
+@pytest.mark.parametrize("batch_dims,ishape,data", [
+    (0, [4, 2], (3, 4, 5)), (0, [2, 3, 3], (3, 4, 5)), (1, [3, 2, 1], (3, 4, 5)),
+    (2, [3, 4, 1], (3, 4, 5))])
+def test_gather_nd(batch_dims, ishape, data, check_ok, tmp_path):
+    """Tuples of every length, batch dims, negative indices, a free
+    batch."""
+    rng = np.random.default_rng(41)
+    x = rng.standard_normal(data).astype(np.float32)
+    m = ishape[-1]
+    dims = data[batch_dims:batch_dims + m]
+    idx = np.stack([rng.integers(-d, d, ishape[:-1]) for d in dims], -1)
+    model = _model([n("GatherND", ["x", "i"], ["y"], batch_dims=batch_dims)],
+                   [_vi("x", ["b", *data[1:]]), _vi("i", ishape, I64)],
+                   [_vi("y", None)], opset=13)
+    _run_both(check_ok, tmp_path, model, {"x": x, "i": idx})
+
+
+@pytest.mark.parametrize("reduction,opset,elem", [
+    (r, o, e) for r, o in (("none", 13), ("add", 16), ("mul", 16),
+                           ("max", 18), ("min", 18))
+    for e in (F, TensorProto.INT32, TensorProto.INT8)
+    # (ONNX Runtime's ScatterND takes int8 for none and add only.)
+    if e != TensorProto.INT8 or r in ("none", "add")])
+def test_scatter_nd(reduction, opset, elem, check_ok, tmp_path):
+    """Slices and single elements, repeated tuples (reductions only: with
+    none ONNX leaves their order open), negative indices; int8 values
+    combine as values and wrap."""
+    rng = np.random.default_rng(42)
+    dt = {F: np.float32, TensorProto.INT32: np.int32,
+          TensorProto.INT8: np.int8}[elem]
+    x = (rng.standard_normal((4, 3, 2)) * 50).astype(dt)
+    attrs = {} if opset < 16 else {"reduction": reduction}
+    rep = reduction != "none"
+    for idx in ([[1], [-1], [2]] + ([[1]] if rep else []),
+                [[0, 1], [3, -2]] + ([[0, 1]] if rep else [])):
+        idx = np.array(idx, np.int64)
+        ushape = idx.shape[:-1] + x.shape[idx.shape[-1]:]
+        u = (rng.standard_normal(ushape) * 50).astype(dt)
+        model = _model([n("ScatterND", ["x", "i", "u"], ["y"], **attrs)],
+                       [_vi("x", list(x.shape), elem),
+                        _vi("i", list(idx.shape), I64),
+                        _vi("u", list(ushape), elem)],
+                       [_vi("y", list(x.shape), elem)], opset=opset)
+        _run_both(check_ok, tmp_path, model, {"x": x, "i": idx, "u": u})
+
+
+@pytest.mark.parametrize("op,reduction,opset", [
+    ("ScatterElements", "none", 13), ("ScatterElements", "add", 16),
+    ("ScatterElements", "max", 18), ("Scatter", "none", 10)])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_scatter_elements(op, reduction, opset, axis, check_ok, tmp_path):
+    rng = np.random.default_rng(43)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    ishape = (3, 2) if axis == 0 else (4, 3)
+    d = x.shape[axis]
+    # Distinct targets per line with none (ONNX leaves repeats open).
+    lines = [rng.permutation(np.arange(-d, 0))[:ishape[axis]]
+             for _ in range(ishape[1 - axis % 2])]
+    idx = np.stack(lines, 1) if axis == 0 else np.stack(lines, 0)
+    u = rng.standard_normal(ishape).astype(np.float32)
+    attrs = {"axis": axis} | ({"reduction": reduction} if opset >= 16 else {})
+    model = _model([n(op, ["x", "i", "u"], ["y"], **attrs)],
+                   [_vi("x", [4, 5]), _vi("i", list(ishape), I64),
+                    _vi("u", list(ishape))], [_vi("y", [4, 5])], opset=opset)
+    _run_both(check_ok, tmp_path, model, {"x": x, "i": idx, "u": u})
+
+
+@pytest.mark.parametrize("nodes,inputs,feeds,needle", [
+    ([n("GatherND", ["x", "i"], ["y"])], [_vi("x", [3, 4]), _vi("i", [2, 1], I64)],
+     {"x": np.zeros((3, 4), np.float32), "i": np.array([[0], [3]])},
+     "index 3 is out of range [-3, 3) for dim 0 of [3, 4]"),
+    ([n("ScatterElements", ["x", "i", "u"], ["y"], axis=1)],
+     [_vi("x", [2, 2]), _vi("i", [1, 1], I64), _vi("u", [1, 1])],
+     {"x": np.zeros((2, 2), np.float32), "i": np.array([[-3]]),
+      "u": np.ones((1, 1), np.float32)},
+     "index -3 is out of range [-2, 2)"),
+    ([n("ScatterND", ["x", "i", "u"], ["y"], reduction="max")],
+     [_vi("x", [2]), _vi("i", [1, 1], I64), _vi("u", [1])], None,
+     "attribute 'reduction' must be none, add or mul at opset 16"),
+])
+def test_gather_scatter_errors(nodes, inputs, feeds, needle, run_tool,
+                               tmp_path):
+    model = _model(nodes, inputs, [_vi("y", None)], opset=16)
+    onnx.save(model, tmp_path / "m.onnx")
+    if feeds is None:
+        res = run_tool("quant-translate", "--import-onnx", tmp_path / "m.onnx")
+    else:
+        np.savez(tmp_path / "in.npz", **feeds)
+        res = run_tool("quant-run", tmp_path / "m.onnx", "--inputs",
+                       tmp_path / "in.npz", "--outputs", tmp_path / "out.npz")
+        assert not (tmp_path / "out.npz").exists()
+    assert_no_crash(res)
+    assert res.returncode == 1, res.stderr
+    assert needle in res.stderr, res.stderr

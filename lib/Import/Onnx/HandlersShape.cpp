@@ -342,6 +342,67 @@ template <typename OpTy> LogicalResult importGatherLike(NodeContext &n) {
   return n.setBuilt(n.build<OpTy>(*x, *ix, *axis));
 }
 
+/// GatherND 11, 12 (batch_dims), 13 (S15).
+LogicalResult importGatherND(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), ix = intInput(n, 1, "indices");
+  FailureOr<int64_t> b = n.intAttr("batch_dims", 0);
+  if (failed(x) || failed(ix) || failed(b))
+    return failure();
+  return n.setBuilt(n.build<qc::GatherNDOp>(*x, *ix, *b));
+}
+
+/// ScatterND/ScatterElements' reduction attribute (16: add, mul; 18: max,
+/// min; none before).
+FailureOr<qc::ScatterReduction> scatterReduction(NodeContext &n) {
+  FailureOr<std::string> red = n.stringAttr("reduction", "none");
+  if (failed(red))
+    return failure();
+  std::optional<qc::ScatterReduction> r = qc::symbolizeScatterReduction(*red);
+  bool known = r && (n.opsetVersion >= 18 ||
+                     (*r != qc::ScatterReduction::max &&
+                      *r != qc::ScatterReduction::min));
+  if (!known) {
+    n.emitError() << "attribute 'reduction' must be "
+                  << (n.opsetVersion >= 18 ? "none, add, mul, max or min"
+                                           : "none, add or mul")
+                  << " at opset " << n.opsetVersion << ", got \"" << *red
+                  << "\"";
+    return failure();
+  }
+  return *r;
+}
+
+/// ScatterND 11, 13, 16, 18 (S16).
+LogicalResult importScatterND(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), ix = intInput(n, 1, "indices"),
+                   u = n.anyInput(2);
+  FailureOr<qc::ScatterReduction> red = scatterReduction(n);
+  if (failed(x) || failed(ix) || failed(u) || failed(red))
+    return failure();
+  Value xv = *x, uv = *u;
+  matchConstantElementTypes(n, 0, xv, 2, uv);
+  return n.setBuilt(n.build<qc::ScatterNDOp>(
+      xv, *ix, uv, qc::ScatterReductionAttr::get(n.getContext(), *red)));
+}
+
+/// ScatterElements 11, 13, 16, 18 and the older Scatter 9 (S17).
+LogicalResult importScatterElements(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), ix = intInput(n, 1, "indices"),
+                   u = n.anyInput(2);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+  FailureOr<qc::ScatterReduction> red = scatterReduction(n);
+  if (failed(x) || failed(ix) || failed(u) || failed(axisAttr) || failed(red))
+    return failure();
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, shapeOf(*x).size());
+  if (failed(axis))
+    return failure();
+  Value xv = *x, uv = *u;
+  matchConstantElementTypes(n, 0, xv, 2, uv);
+  return n.setBuilt(n.build<qc::ScatterElementsOp>(
+      xv, *ix, uv, n.builder().getI64IntegerAttr(*axis),
+      qc::ScatterReductionAttr::get(n.getContext(), *red)));
+}
+
 LogicalResult importConcat(NodeContext &n) {
   if (n.node.input_size() == 0) {
     n.emitError() << "needs at least one input";
@@ -1349,11 +1410,15 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"EyeLike", {9, 22}, 1, 1, 1, 1, importEyeLike},
       {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherOp>},
       {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherElementsOp>},
+      {"GatherND", {11, 12, 13}, 2, 2, 1, 1, importGatherND},
       {"OneHot", {9, 11}, 3, 3, 1, 1, importOneHot},
       {"Pad", {1, 2}, 1, 1, 1, 1, importPad},
       {"Pad", {11, 13}, 2, 3, 1, 1, importPad},
       {"Pad", {18, 19, 21, 23, 24, 25}, 2, 4, 1, 1, importPad},
       {"Range", {11, 27}, 3, 3, 1, 1, importRange}, // 27 adds f16/bf16
+      {"Scatter", {9}, 3, 3, 1, 1, importScatterElements},
+      {"ScatterElements", {11, 13, 16, 18}, 3, 3, 1, 1, importScatterElements},
+      {"ScatterND", {11, 13, 16, 18}, 3, 3, 1, 1, importScatterND},
       {"Shape", {1, 13, 15, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importShape},
       {"Size", {1, 13, 19, 21, 23, 24, 25}, 1, 1, 1, 1, importSize},
       {"Slice", {1}, 1, 1, 1, 1, importSlice},

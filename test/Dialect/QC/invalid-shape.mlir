@@ -441,3 +441,104 @@ func.func @dynamic_pad_fill_type(%a: tensor<3x4xf32>, %p: tensor<4xi64>, %v: ten
   %0 = qc.dynamic_pad %a, %p, %v : (tensor<3x4xf32>, tensor<4xi64>, tensor<1xf32>) -> tensor<?x?xf32>
   return
 }
+
+// -----
+
+func.func @gather_nd_batch_dims(%d: tensor<2x3xf32>, %i: tensor<2x1xi64>) {
+  // expected-error @+2 {{batch_dims 2 must be in [0, min(data rank, indices rank))}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.gather_nd %d, %i {batch_dims = 2 : i64} : (tensor<2x3xf32>, tensor<2x1xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_batch_mismatch(%d: tensor<2x3xf32>, %i: tensor<3x1xi64>) {
+  // expected-error @+2 {{batch dim 0 is 2 in data but 3 in indices}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.gather_nd %d, %i {batch_dims = 1 : i64} : (tensor<2x3xf32>, tensor<3x1xi64>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_rank0_indices(%d: tensor<2x3xf32>, %i: tensor<i64>) {
+  // expected-error @+2 {{indices must have rank >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.gather_nd %d, %i : (tensor<2x3xf32>, tensor<i64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_dynamic_tuple(%d: tensor<2x3xf32>, %i: tensor<4x?xi64>) {
+  // expected-error @+2 {{the last dim of indices (the index tuple's length) must be static}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.gather_nd %d, %i : (tensor<2x3xf32>, tensor<4x?xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_nd_long_tuple(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>) {
+  // expected-error @+2 {{index tuples of length 3 do not fit: 1 to 2 dims of data}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = qc.gather_nd %d, %i : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates_type(%d: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x3xi64>) {
+  // expected-error @+1 {{'qc.scatter_nd' op updates have element type 'i64', data 'f32'}}
+  %0 = qc.scatter_nd %d, %i, %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x3xi64>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates_shape(%d: tensor<2x3xf32>, %i: tensor<4x1xi64>, %u: tensor<4x2xf32>) {
+  // expected-error @+1 {{'qc.scatter_nd' op updates must be indices.shape[:-1] + data.shape[1:] = 4x3, got 4x2}}
+  %0 = qc.scatter_nd %d, %i, %u : (tensor<2x3xf32>, tensor<4x1xi64>, tensor<4x2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_tuple(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{index tuples of length 3 do not fit: 1 to 2 dims of data}}
+  %0 = qc.scatter_nd %d, %i, %u : (tensor<2x3xf32>, tensor<4x3xi64>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_axis(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>, %u: tensor<2x2xf32>) {
+  // expected-error @+1 {{axis 2 is out of range [0, 2)}}
+  %0 = qc.scatter_elements %d, %i, %u {axis = 2 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_rank(%d: tensor<2x3xf32>, %i: tensor<4xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{'qc.scatter_elements' op indices rank 1 differs from the data rank 2}}
+  %0 = qc.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<2x3xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_updates_type(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>, %u: tensor<2x2xf16>) {
+  // expected-error @+1 {{'qc.scatter_elements' op updates have element type 'f16', data 'f32'}}
+  %0 = qc.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x2xf16>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_updates_shape(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>, %u: tensor<2x1xf32>) {
+  // expected-error @+1 {{'qc.scatter_elements' op updates shape 2x1 differs from the indices' 2x2}}
+  %0 = qc.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  return
+}

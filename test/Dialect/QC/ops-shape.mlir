@@ -80,3 +80,15 @@ func.func @pads(%x: tensor<?x4x6xf32>, %p: tensor<6xi64>, %v: tensor<f32>, %q: t
   %4 = qc.pad %q {mode = #qc.pad_mode<constant>, pads = array<i64: 1, 0, 1, 0>, value = -128 : i8} : (tensor<2x3xi8>) -> tensor<4x3xi8>
   return %0, %1, %2, %3, %4 : tensor<?x7x5xf32>, tensor<?x8x10xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<4x3xi8>
 }
+
+// GatherND, ScatterND, ScatterElements (S15-S17).
+// CHECK-LABEL: func.func @gather_scatter_nd
+func.func @gather_scatter_nd(%d: tensor<2x3x4xf32>, %i: tensor<2x5x1xi64>, %j: tensor<5x2xi64>, %u: tensor<5x4xf32>, %e: tensor<2x2x4xi64>, %v: tensor<2x2x4xf32>) -> (tensor<2x5x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  // CHECK: qc.gather_nd %{{.*}}, %{{.*}} {batch_dims = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x1xi64>) -> tensor<2x5x4xf32>
+  %0 = qc.gather_nd %d, %i {batch_dims = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x1xi64>) -> tensor<2x5x4xf32>
+  // CHECK: qc.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} {reduction = #qc.scatter_reduction<add>} : (tensor<2x3x4xf32>, tensor<5x2xi64>, tensor<5x4xf32>) -> tensor<2x3x4xf32>
+  %1 = qc.scatter_nd %d, %j, %u {reduction = #qc.scatter_reduction<add>} : (tensor<2x3x4xf32>, tensor<5x2xi64>, tensor<5x4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: qc.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x2x4xi64>, tensor<2x2x4xf32>) -> tensor<2x3x4xf32>
+  %2 = qc.scatter_elements %d, %e, %v {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x2x4xi64>, tensor<2x2x4xf32>) -> tensor<2x3x4xf32>
+  return %0, %1, %2 : tensor<2x5x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}

@@ -25,7 +25,7 @@ std::optional<llvm::StringRef> quantc::qc::stringifyEnumAttr(Attribute a) {
   return llvm::TypeSwitch<Attribute, std::optional<llvm::StringRef>>(a)
       .Case<GeluApproximationAttr, ShiftDirectionAttr, ReduceKindAttr,
             ResizeModeAttr, CoordinateTransformationAttr, NearestModeAttr,
-            AspectRatioPolicyAttr>(
+            AspectRatioPolicyAttr, ScatterReductionAttr>(
           [](auto e) { return stringifyEnum(e.getValue()); })
       .Default([](Attribute) { return std::nullopt; });
 }

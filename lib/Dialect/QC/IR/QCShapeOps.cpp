@@ -83,6 +83,104 @@ LogicalResult GatherElementsOp::inferReturnTypes(
   return success();
 }
 
+/// GatherND/ScatterND's index tuple length: the static last dim of
+/// `indices` (rank >= 1), at least 1 and at most `room`.
+static FailureOr<int64_t> tupleLength(std::optional<Location> loc,
+                                      RankedTensorType ix, int64_t room) {
+  if (ix.getRank() < 1)
+    return emitOptionalError(loc, "indices must have rank >= 1");
+  int64_t m = ix.getShape().back();
+  if (ShapedType::isDynamic(m))
+    return emitOptionalError(loc, "the last dim of indices (the index "
+                                  "tuple's length) must be static");
+  if (m < 1 || m > room)
+    return emitOptionalError(loc, "index tuples of length ", m,
+                             " do not fit: 1 to ", room, " dims of data");
+  return m;
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  RankedTensorType d = rt(adaptor.getData()), ix = rt(adaptor.getIndices());
+  int64_t b = adaptor.getBatchDims(), r = d.getRank(), q = ix.getRank();
+  if (q < 1)
+    return emitOptionalError(loc, "indices must have rank >= 1");
+  if (b < 0 || b >= std::min(r, q))
+    return emitOptionalError(loc, "batch_dims ", b,
+                             " must be in [0, min(data rank, indices rank))");
+  for (int64_t i = 0; i < b; ++i)
+    if (!dimsCompatible(d.getDimSize(i), ix.getDimSize(i)))
+      return emitOptionalError(loc, "batch dim ", i, " is ", d.getDimSize(i),
+                               " in data but ", ix.getDimSize(i),
+                               " in indices");
+  FailureOr<int64_t> m = tupleLength(loc, ix, r - b);
+  if (failed(m))
+    return failure();
+  SmallVector<int64_t> out(ix.getShape().drop_back());
+  llvm::append_range(out, d.getShape().drop_front(b + *m));
+  inferred.push_back(d.clone(out));
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(rt(adaptor.getData()));
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  RankedTensorType d = rt(getData()), ix = rt(getIndices()),
+                   u = rt(getUpdates());
+  FailureOr<int64_t> m = tupleLength(getLoc(), ix, d.getRank());
+  if (failed(m))
+    return failure();
+  if (u.getElementType() != d.getElementType())
+    return emitOpError("updates have element type ")
+           << u.getElementType() << ", data " << d.getElementType();
+  SmallVector<int64_t> want(ix.getShape().drop_back());
+  llvm::append_range(want, d.getShape().drop_front(*m));
+  if (u.getRank() != (int64_t)want.size() ||
+      !llvm::all_of(llvm::zip(u.getShape(), want), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("updates must be indices.shape[:-1] + data.shape[")
+           << *m << ":] = " << shapeStr(want) << ", got "
+           << shapeStr(u.getShape());
+  return success();
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(rt(adaptor.getData()));
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  RankedTensorType d = rt(getData()), ix = rt(getIndices()),
+                   u = rt(getUpdates());
+  if (failed(checkAxis(getLoc(), getAxis(), d.getRank())))
+    return failure();
+  if (ix.getRank() != d.getRank())
+    return emitOpError("indices rank ")
+           << ix.getRank() << " differs from the data rank " << d.getRank();
+  if (u.getElementType() != d.getElementType())
+    return emitOpError("updates have element type ")
+           << u.getElementType() << ", data " << d.getElementType();
+  if (u.getRank() != ix.getRank() ||
+      !llvm::all_of(llvm::zip(u.getShape(), ix.getShape()), [](auto p) {
+        return dimsCompatible(std::get<0>(p), std::get<1>(p));
+      }))
+    return emitOpError("updates shape ")
+           << shapeStr(u.getShape()) << " differs from the indices' "
+           << shapeStr(ix.getShape());
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -252,6 +350,9 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx,
 
 QC_COMPATIBLE_RESULT_TYPES(GatherOp)
 QC_COMPATIBLE_RESULT_TYPES(GatherElementsOp)
+QC_COMPATIBLE_RESULT_TYPES(GatherNDOp)
+QC_COMPATIBLE_RESULT_TYPES(ScatterNDOp)
+QC_COMPATIBLE_RESULT_TYPES(ScatterElementsOp)
 QC_COMPATIBLE_RESULT_TYPES(ConcatOp)
 QC_COMPATIBLE_RESULT_TYPES(SliceOp)
 QC_COMPATIBLE_RESULT_TYPES(SqueezeOp)

@@ -112,6 +112,20 @@ def QC_PadMode : I32EnumAttr<"PadMode", "qc.pad's mode (ONNX Pad's mode)", [
 }
 def QC_PadModeAttr : QC_EnumAttr<QC_PadMode, "pad_mode">;
 
+def QC_ScatterReduction : I32EnumAttr<"ScatterReduction",
+    "how qc.scatter_nd / qc.scatter_elements combine an update with the "
+    "element (ONNX ScatterND/ScatterElements' reduction)", [
+      I32EnumAttrCase<"none", 0>,
+      I32EnumAttrCase<"add", 1>,
+      I32EnumAttrCase<"mul", 2>,
+      I32EnumAttrCase<"max", 3>,
+      I32EnumAttrCase<"min", 4>]> {
+  let cppNamespace = "::quantc::qc";
+  let genSpecializedAttr = 0;
+}
+def QC_ScatterReductionAttr
+    : QC_EnumAttr<QC_ScatterReduction, "scatter_reduction">;
+
 def QC_RnnDirection : I32EnumAttr<"RnnDirection",
     "the direction of a recurrent op (ONNX LSTM/GRU/RNN's direction)", [
       I32EnumAttrCase<"forward", 0>,

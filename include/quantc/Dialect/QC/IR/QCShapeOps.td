@@ -29,6 +29,61 @@ def QC_GatherElementsOp : QC_Op<"gather_elements", [Pure, InferTypeOpAdaptorWith
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
+def QC_GatherNDOp : QC_Op<"gather_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX GatherND: slices of `data` picked by index tuples (S15)";
+  let description = [{
+    The last dim of `indices` (static, m) is the length of each index tuple;
+    the first `batch_dims` (b) dims of both operands are shared batch dims.
+    `result[i..., j...] = data[i..., t..., :]` for the tuple t at
+    `indices[i..., j..., :]`: the result shape is
+    `indices.shape[:-1] + data.shape[b + m:]`. Negative indices count from
+    the end; an index outside [-d, d) is a run-time error.
+  }];
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+def QC_ScatterNDOp : QC_Op<"scatter_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX ScatterND: `data` with slices replaced or combined (S16)";
+  let description = [{
+    A copy of `data` where, for each index tuple t in `indices` (last dim
+    m, static), the slice `data[t..., :]` is replaced by (or, with
+    `reduction`, combined by add, mul, max or min with) the matching slice
+    of `updates` (shape `indices.shape[:-1] + data.shape[m:]`), in the
+    order of the tuples (a repeated tuple with `none`: the last update
+    wins, as ONNX Runtime). Negative indices count from the end; an index
+    outside [-d, d) is a run-time error.
+  }];
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices,
+                       QC_AnyTensor:$updates,
+                       DefaultValuedAttr<QC_ScatterReductionAttr,
+                           "::quantc::qc::ScatterReduction::none">:$reduction);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QC_ScatterElementsOp : QC_Op<"scatter_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX ScatterElements: `data` with elements replaced along `axis` (S17)";
+  let description = [{
+    A copy of `data` where each element of `updates` (the shape of
+    `indices`, the rank of `data`) goes to its own position with the
+    `axis` coordinate replaced by its index, replacing (or, with
+    `reduction`, combining with) the element there, in index order.
+    Negative indices count from the end; an index outside [-d, d) is a
+    run-time error.
+  }];
+  let arguments = (ins QC_AnyTensor:$data, QC_ShapeIndexTensor:$indices,
+                       QC_AnyTensor:$updates, I64Attr:$axis,
+                       DefaultValuedAttr<QC_ScatterReductionAttr,
+                           "::quantc::qc::ScatterReduction::none">:$reduction);
+  let results = (outs QC_AnyTensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def QC_ConcatOp : QC_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "Concatenation along `axis` (non-negative) (S3)";
   let arguments = (ins Variadic<QC_AnyTensor>:$inputs, I64Attr:$axis);
