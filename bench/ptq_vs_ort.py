@@ -641,11 +641,14 @@ def quantc_side(build, model, calib, test, work, extra=(), methods=None,
     res = {}
     if methods is None:
         methods = ("minmax", "percentile", "entropy", "mse") + \
-            (() if extra else ("dynamic", "dynamic-sym"))
+            (() if extra else ("dynamic", "dynamic-sym", "w8a16"))
     for m in methods:
         pkg = work / f"q_{m}.qcpkg"
         times = []
+        # (w8a16: int8 weights, float activations: how far weight rounding
+        # alone moves the outputs, the floor under every W8A8 result.)
         opt = (["--activations", "dynamic"] if m == "dynamic" else
+               ["--activations", "none"] if m == "w8a16" else
                ["--activations", "dynamic", "--symmetric-activations"]
                if m == "dynamic-sym" else ["--calib-method", m])
         for _ in range(runs):
@@ -665,7 +668,7 @@ def quantc_side(build, model, calib, test, work, extra=(), methods=None,
 
 def best(side):
     ok = {k: v for k, v in side.items()
-          if "rel_rms" in v and not k.startswith("dynamic")}
+          if "rel_rms" in v and not k.startswith(("dynamic", "w8a16"))}
     return min(ok, key=lambda k: ok[k]["rel_rms"]) if ok else None
 
 
@@ -727,14 +730,14 @@ def main():
                       f"{v['rel_rms']:9.4f} "
                       f"{'' if agree is None else f'{100 * agree:6.1f}%':>7} "
                       f"{v['calib_seconds']:8.2f}")
-    print("* = best method of that engine on that model; 'dynamic': "
-          "activation scales computed at run time (quantc: int8 with a "
-          "zero point per token for matmuls, per image (and channel, "
-          "depthwise) for convs, 'dynamic-sym' symmetric; "
-          "ORT quantize_dynamic: "
-          "asymmetric uint8 per tensor), not counted as the best static "
-          "method; minilm's argmax column: nearest-neighbour agreement of "
-          "the held-out sentence embeddings")
+    print("* = best method of that engine on that model. Not counted as "
+          "a static method: 'dynamic', activation scales computed at run "
+          "time (quantc: int8 with a zero point per token for matmuls, per "
+          "image (and channel, depthwise) for convs; 'dynamic-sym' "
+          "symmetric; ORT quantize_dynamic: asymmetric uint8 per tensor), "
+          "and 'w8a16', int8 weights with float activations (the floor "
+          "under every W8A8 result). minilm's argmax column: "
+          "nearest-neighbour agreement of the held-out sentence embeddings")
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

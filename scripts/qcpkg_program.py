@@ -306,7 +306,11 @@ def layout(step, ins, out_shape):
             idx = np.where(better, k, idx)
         return np.expand_dims(idx, ax) if a["keepdims"] else idx
     if op == "qc.trilu":
-        return np.triu(x, a["k"]) if a["upper"] else np.tril(x, a["k"])
+        # (k clamped to where it still decides something: numpy's own
+        # arithmetic overflows near INT64_MIN.)
+        lim = x.shape[-1] + x.shape[-2] + 1
+        k = int(np.clip(a["k"], -lim, lim))
+        return np.triu(x, k) if a["upper"] else np.tril(x, k)
     if op == "qc.cumsum":
         # M22: running sums in the element type, in order (numpy's
         # accumulate is sequential); exclusive shifts the inclusive sums.

@@ -943,6 +943,7 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
                                          llvm::json::Array &unsupported) {
       return buildGpuProgramJson(packaged, unsupported, onlyTarget);
     };
+    contents.requireProgram = opts.requireGpuProgram;
   } else if (!targets.empty()) {
     // The verdict of the compiler's graph stands: the package graph's
     // weights carry no values (a pow's exponent), so it could not decide.

@@ -68,6 +68,16 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
   // A scalar that qc.trilu (its k) or qc.cumsum (its axis) reads stays a
   // constant of graph.mlir: the GPU program compiles it into the op's
   // kernel (docs/Ops-math.md, M22-M23).
+  // (A constant also read elsewhere is cloned for those ops first.)
+  module.walk([&](Operation *op) {
+    if (!isa<qc::TriluOp, qc::CumSumOp>(op) || op->getNumOperands() < 2)
+      return;
+    auto c = op->getOperand(1).getDefiningOp<arith::ConstantOp>();
+    if (c && !c->hasOneUse()) {
+      OpBuilder b(op);
+      op->setOperand(1, b.clone(*c)->getResult(0));
+    }
+  });
   auto kernelParameter = [](arith::ConstantOp op) {
     return !op->use_empty() &&
            llvm::all_of(op->getUses(), [](OpOperand &u) {
@@ -247,6 +257,16 @@ llvm::Error quantc::writePackage(llvm::StringRef dir, PackageContents &c) {
   if (fn && c.buildProgram) {
     llvm::json::Array unsupported;
     manifest["program"] = c.buildProgram(fn, unsupported);
+    if (!unsupported.empty() && c.requireProgram) {
+      std::string ops;
+      for (const llvm::json::Value &u : unsupported)
+        if (const llvm::json::Object *o = u.getAsObject())
+          if (auto op = o->getString("op"))
+            ops += (ops.empty() ? "" : ", ") + op->str();
+      return fail(makeError("the package graph has no GPU program though "
+                            "the compiled graph had one (a quantc bug; "
+                            "please report it): " + ops));
+    }
     if (!unsupported.empty())
       manifest["gpu_unsupported"] = std::move(unsupported);
   }

@@ -1407,6 +1407,23 @@ def test_pad_runs_as_a_layout_kernel(run_tool, tmp_path):
             np.testing.assert_array_equal(got, ref, err_msg=kind)
 
 
+def compile_model_for_gpu(run_tool, tmp_path, model, data, calib=None,
+                          name="m"):
+    """Saves `model`, writes `data` (and `calib`, default the same) as
+    .npz, compiles it for sm_90 without ptxas or an accuracy run; returns
+    the package path."""
+    import onnx
+    onnx.save(model, str(tmp_path / f"{name}.onnx"))
+    np.savez(tmp_path / "in.npz", **data)
+    np.savez(tmp_path / "calib.npz", **(data if calib is None else calib))
+    pkg = tmp_path / f"{name}.qcpkg"
+    res = run_tool("quant-compile", tmp_path / f"{name}.onnx", "--calib",
+                   tmp_path / "calib.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    return pkg
+
+
 def test_statically_empty_values_launch_nothing(run_tool, tmp_path):
     """A zero-size slice and a pad that crops a dim to 0 have grids of 0
     blocks. CUDA rejects such a launch, so the program skips the step (as
@@ -1427,15 +1444,9 @@ def test_statically_empty_values_launch_nothing(run_tool, tmp_path):
             for n in ("y", "z", "r")]
     m = helper.make_model(helper.make_graph(nodes, "g", [x], outs, inits),
                           opset_imports=[helper.make_opsetid("", 19)])
-    onnx.save(m, str(tmp_path / "empty.onnx"))
     data = {"x": np.random.default_rng(3).standard_normal(
         (2, 4)).astype(np.float32)}
-    np.savez(tmp_path / "in.npz", **data)
-    pkg = tmp_path / "empty.qcpkg"
-    res = run_tool("quant-compile", tmp_path / "empty.onnx", "--calib",
-                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
-                   "--target", "sm_90", "--no-accuracy")
-    assert res.returncode == 0, describe(res)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
     p = qp.Package(pkg)
     qp.check_signatures(p)
     empty = [s for s in p.program["steps"]
@@ -1489,7 +1500,6 @@ def test_arg_trilu_cumsum_run_as_layout_kernels(run_tool, tmp_path):
              helper.make_tensor_value_info("xi", T.INT32, [3, 4, 5])],
             outs, inits),
         opset_imports=[helper.make_opsetid("", 14)])
-    onnx.save(m, str(tmp_path / "m.onnx"))
     rng = np.random.default_rng(4)
     x = rng.integers(-2, 3, (3, 4, 5)).astype(np.float32)
     x[0, 0, 0] = np.nan  # first in its slice along axes 1 and 2: kept
@@ -1498,12 +1508,8 @@ def test_arg_trilu_cumsum_run_as_layout_kernels(run_tool, tmp_path):
     data = {"x": x, "xi": rng.integers(-2 ** 30, 2 ** 30, (3, 4, 5),
                                        dtype=np.int32)}
     # (Calibration data must be finite; the NaNs go to the runs only.)
-    np.savez(tmp_path / "calib.npz", x=np.nan_to_num(x), xi=data["xi"])
-    pkg = tmp_path / "m.qcpkg"
-    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
-                   tmp_path / "calib.npz", "-o", pkg, "--no-cubin", "-q",
-                   "--target", "sm_90", "--no-accuracy")
-    assert res.returncode == 0, describe(res)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data,
+                                {"x": np.nan_to_num(x), "xi": data["xi"]})
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
     assert all(s["kernel"].startswith("layout_") for s in steps), steps
     assert len(steps) == 11
@@ -1538,15 +1544,9 @@ def test_returned_inputs_constants_and_twice_get_their_own_copy(run_tool,
                           [helper.make_tensor_value_info("x", T.FLOAT,
                                                          [2, 3])], outs),
         opset_imports=[helper.make_opsetid("", 13)])
-    onnx.save(m, str(tmp_path / "m.onnx"))
     data = {"x": np.random.default_rng(5).standard_normal(
         (2, 3)).astype(np.float32)}
-    np.savez(tmp_path / "in.npz", **data)
-    pkg = tmp_path / "m.qcpkg"
-    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
-                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
-                   "--target", "sm_90", "--no-accuracy")
-    assert res.returncode == 0, describe(res)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
     man = json.loads((pkg / "manifest.json").read_text())
     assert "gpu_unsupported" not in man, man["gpu_unsupported"]
     kernels = [s["kernel"] for s in man["program"]["steps"]]
@@ -1558,3 +1558,46 @@ def test_returned_inputs_constants_and_twice_get_their_own_copy(run_tool,
             assert ref.dtype == np.bool_ and ref.all()
         for kind, got in sims.items():
             np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+
+
+def test_shared_cumsum_axis_and_unsigned_argmax(run_tool, tmp_path):
+    """Found in review: a CumSum axis constant also returned as an output
+    stays the kernel's parameter (the package lost its program before), and
+    an ArgMax of uint32 compiles (it failed in the kernel builder; it is
+    left to the CPU until wide unsigned loads exist)."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("CumSum", ["x", "ax"], ["c"]),
+         helper.make_node("Identity", ["ax"], ["a"])], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("c", T.FLOAT, None),
+         helper.make_tensor_value_info("a", T.INT64, None)],
+        [numpy_helper.from_array(np.array(1, np.int64), "ax")]),
+        opset_imports=[helper.make_opsetid("", 14)])
+    data = {"x": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    man = json.loads((pkg / "manifest.json").read_text())
+    assert "gpu_unsupported" not in man and man["program"], man
+    for name in ("c", "a"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("ArgMax", ["u"], ["y"], axis=1)], "g",
+        [helper.make_tensor_value_info("u", T.UINT32, [2, 3])],
+        [helper.make_tensor_value_info("y", T.INT64, None)]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(m, str(tmp_path / "u.onnx"))
+    np.savez(tmp_path / "u.npz", u=np.array([[1, 2 ** 31 + 5, 3],
+                                             [7, 7, 2 ** 32 - 1]], np.uint32))
+    res = run_tool("quant-compile", tmp_path / "u.onnx", "--calib",
+                   tmp_path / "u.npz", "-o", tmp_path / "u.qcpkg",
+                   "--no-cubin", "-q", "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    res = run_tool("quant-run", tmp_path / "u.qcpkg", "--inputs",
+                   tmp_path / "u.npz", "--outputs", tmp_path / "uo.npz")
+    assert res.returncode == 0, describe(res)
+    np.testing.assert_array_equal(load_npz(tmp_path / "uo.npz")["y"],
+                                  [[1], [2]])

@@ -1,6 +1,7 @@
 """ONNX ops the importer spells with other qc ops (docs/Import.md,
 "Composite ops"): PRelu, Hardmax, InstanceNormalization, Dropout (inference),
-DepthToSpace, SpaceToDepth, OneHot and EyeLike, each against ONNX Runtime,
+DepthToSpace, SpaceToDepth, OneHot, EyeLike, LRN and LpNormalization, each
+against ONNX Runtime,
 with free batch dims, the edge cases of each, export, and the errors of
 what is refused.
 
@@ -244,6 +245,12 @@ def test_composites_export(tmp_path, check_ok):
     ([h.make_node("Dropout", ["x", "r", "t"], ["y"])],
      [("x", F, [2]), ("r", F, []), ("t", T.BOOL, [])],
      "training_mode must be a constant"),
+    ([h.make_node("LRN", ["x"], ["y"], size=3)], [("x", F, [1, "c", 4])],
+     "needs a static channel count"),
+    ([h.make_node("LRN", ["x"], ["y"])], [("x", F, [1, 3, 4])],
+     "attribute 'size' is required"),
+    ([h.make_node("LpNormalization", ["x"], ["y"], p=3)], [("x", F, [2])],
+     "attribute 'p' must be 1 or 2, got 3"),
 ])
 def test_refused_with_the_node(nodes, inputs, needle, tmp_path, run_tool):
     m = _model(tmp_path / "m.onnx", nodes, inputs, [("y", F, None)],
@@ -252,3 +259,91 @@ def test_refused_with_the_node(nodes, inputs, needle, tmp_path, run_tool):
     assert_no_crash(res)
     assert res.returncode == 1, describe(res)
     assert "node #0" in res.stderr and needle in res.stderr, describe(res)
+
+
+def test_review_edge_cases(tmp_path, check_ok, run_tool):
+    """Found in review: a non-BOOL training_mode and a non-float ratio are
+    node errors (they crashed); a uint8 constant depth takes the run-time
+    path (it was misread as 0); an empty H gives DepthToSpace's empty
+    result (ONNX Runtime agrees)."""
+    for inits, needle in (
+            ([("t", np.array(1.0, np.float32))],
+             "training_mode must be a BOOL tensor"),
+            ([("r", np.array(1, np.int64)), ("t", np.array(True))],
+             "ratio must be a float tensor")):
+        names = ["x", "r" if len(inits) == 2 else "", "t"]
+        m = _model(tmp_path / "d.onnx",
+                   [h.make_node("Dropout", names, ["y"])],
+                   [("x", F, [2])], [("y", F, [2])], inits, opset=13)
+        res = run_tool("quant-translate", "--import-onnx", m)
+        assert_no_crash(res)
+        assert res.returncode == 1 and needle in res.stderr, describe(res)
+    m = _model(tmp_path / "o.onnx",
+               [h.make_node("OneHot", ["i", "d", "v"], ["y"])],
+               [("i", I64, [3])], [("y", F, None)],
+               [("d", np.array([3], np.uint8)),
+                ("v", np.array([0, 1], np.float32))], opset=11)
+    np.savez(tmp_path / "in.npz", i=np.array([0, 2, -1]))
+    check_ok("quant-run", m, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    np.testing.assert_array_equal(load_npz(tmp_path / "out.npz")["y"],
+                                  np.eye(3, dtype=np.float32)[[0, 2, 2]])
+    x = np.zeros((2, 8, 0, 2), np.float32)
+    m = _model(tmp_path / "e.onnx",
+               [h.make_node("DepthToSpace", ["x"], ["y"], blocksize=2)],
+               [("x", F, [2, 8, 0, 2])], [("y", F, None)])
+    _exact(tmp_path, check_ok, m, {"x": x})
+
+
+@pytest.mark.parametrize("size,shape", [(3, (2, 5, 4, 3)), (5, (1, 6, 7, 1)),
+                                        (1, (2, 3, 2, 2))])
+def test_lrn(size, shape, tmp_path, check_ok):
+    """Windows of 1, 3 and 5 channels (ONNX Runtime takes rank 4 only; the
+    even-size test below covers rank 3). The window mean is an average
+    pool summed in another order than ONNX Runtime's loop: rtol 1e-5
+    covers that rounding."""
+    x = (_rng().standard_normal(shape) * 4).astype(np.float32)
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("LRN", ["x"], ["y"], size=size, alpha=0.02,
+                            beta=0.6, bias=1.5)],
+               [("x", F, ["n", *shape[1:]])], [("y", F, ["n", *shape[1:]])])
+    got, ref = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("p,axis", [(1, -1), (2, 0), (2, 1)])
+def test_lp_normalization(p, axis, tmp_path, check_ok):
+    """A zero line gives zeros (as ONNX Runtime), not NaN. rtol 1e-6: the
+    norm is summed in double here, in float there."""
+    x = _rng().standard_normal((3, 4)).astype(np.float32)
+    x[1, :] = 0
+    x[:, 2] = 0
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("LpNormalization", ["x"], ["y"], p=p,
+                            axis=axis)],
+               [("x", F, [3, 4])], [("y", F, [3, 4])])
+    got, ref = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-6, atol=1e-7)
+
+
+def test_lrn_even_size_follows_the_spec(tmp_path, check_ok):
+    """An even window takes floor((size-1)/2) channels before and the rest
+    after (ONNX's definition; ONNX Runtime refuses even sizes): checked
+    against that formula in numpy, rtol 1e-5 as above."""
+    x = (_rng().standard_normal((2, 6, 3)) * 3).astype(np.float32)
+    size, alpha, beta, bias = 4, 0.05, 0.7, 2.0
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("LRN", ["x"], ["y"], size=size, alpha=alpha,
+                            beta=beta, bias=bias)],
+               [("x", F, [2, 6, 3])], [("y", F, [2, 6, 3])])
+    np.savez(tmp_path / "in.npz", x=x)
+    check_ok("quant-run", m, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    x64 = x.astype(np.float64)
+    sq = np.zeros_like(x64)
+    for c in range(6):
+        lo, hi = max(0, c - (size - 1) // 2), min(5, c + size // 2)
+        sq[:, c] = (x64[:, lo:hi + 1] ** 2).sum(axis=1)
+    ref = x64 / (bias + alpha / size * sq) ** beta
+    np.testing.assert_allclose(load_npz(tmp_path / "out.npz")["y"], ref,
+                               rtol=1e-5, atol=1e-6)

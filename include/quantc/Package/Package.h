@@ -54,6 +54,9 @@ struct PackageContents {
   std::function<llvm::json::Value(mlir::func::FuncOp,
                                   llvm::json::Array &unsupported)>
       buildProgram;
+  /// With buildProgram: a program that cannot be built is an error (no
+  /// package is written) rather than a package without one.
+  bool requireProgram = false;
 };
 
 /// Writes the package to `dir` atomically. `dir` must not exist yet, or be a

@@ -217,8 +217,9 @@ bool isLayout(Operation *op) {
   // constant axis, trilu with a constant k.
   Type in = elementTypeOf(op->getOperand(0));
   if (isa<qc::ArgMaxOp, qc::ArgMinOp>(op))
-    return in.isF32() || (isa<IntegerType>(in) && !in.isInteger(1) &&
-                          in.getIntOrFloatBitWidth() >= 8);
+    return in.isF32() ||
+           (in.isSignlessInteger() && in.getIntOrFloatBitWidth() >= 8) ||
+           in.isUnsignedInteger(8); // (wider unsigned loads: not yet)
   if (auto cs = dyn_cast<qc::CumSumOp>(op))
     return (in.isF32() || in.isSignlessInteger(32) ||
             in.isSignlessInteger(64)) &&

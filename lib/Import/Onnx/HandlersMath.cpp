@@ -230,6 +230,10 @@ LogicalResult importTopK(NodeContext &n) {
   Value k;
   std::optional<int64_t> kc;
   if (n.opsetVersion < 10) {
+    if (!n.attr("k")) {
+      n.emitError() << "attribute 'k' is required";
+      return failure();
+    }
     FailureOr<int64_t> ka = n.intAttr("k", -1);
     if (failed(ka))
       return failure();
@@ -799,6 +803,42 @@ LogicalResult importHardmax(NodeContext &n) {
   });
 }
 
+/// LpNormalization 1, 22: x / ||x||_p along the axis (p = 1 or 2), 0
+/// where the norm is 0 (as ONNX Runtime).
+LogicalResult importLpNormalization(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  FailureOr<int64_t> axisAttr = n.intAttr("axis", -1), p = n.intAttr("p", 2);
+  if (failed(x) || failed(axisAttr) || failed(p))
+    return failure();
+  if (*p != 1 && *p != 2) {
+    n.emitError() << "attribute 'p' must be 1 or 2, got " << *p;
+    return failure();
+  }
+  FailureOr<int64_t> axis = n.normalizeAxis(*axisAttr, shapeOf(*x).size());
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = n.builder();
+  auto axes = b.getDenseI64ArrayAttr({*axis});
+  FailureOr<Value> norm = failure();
+  if (*p == 1) {
+    if (auto r = n.build<qc::ReduceL1Op>(*x, axes, b.getBoolAttr(true));
+        succeeded(r))
+      norm = r->getResult();
+  } else if (auto r = n.build<qc::ReduceL2Op>(*x, axes, b.getBoolAttr(true));
+             succeeded(r)) {
+    norm = r->getResult();
+  }
+  auto zero = emitSplat(n, RankedTensorType::get({}, elementTypeOf(*x)), 0.0);
+  if (failed(norm) || failed(zero))
+    return failure();
+  auto isZero = n.build<qc::EqualOp>(*norm, *zero);
+  auto q = n.build<qc::DivOp>(*x, *norm);
+  if (failed(isZero) || failed(q))
+    return failure();
+  return n.setBuilt(
+      n.build<qc::WhereOp>(isZero->getResult(), *zero, q->getResult()));
+}
+
 /// PRelu 6, 7, 9, 16: x < 0 ? x * slope : x, the slope broadcasting to x
 /// (unidirectionally: the result has x's shape).
 LogicalResult importPRelu(NodeContext &n) {
@@ -1037,6 +1077,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"IsNaN", {9, 13, 20}, 1, 1, 1, 1, importIsNaN},
     {"LayerNormalization", {17}, 2, 3, 1, 3, importLayerNorm},
     {"LeakyRelu", {6, 16}, 1, 1, 1, 1, importLeakyRelu},
+    {"LpNormalization", {1, 22}, 1, 1, 1, 1, importLpNormalization},
     CMP("Less", LessOp, 7, 9, 13),
     CMP("LessOrEqual", LessEqualOp, 12, 16),
     UNARY("Log", LogOp, 6, 13),

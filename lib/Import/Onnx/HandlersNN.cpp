@@ -500,9 +500,78 @@ LogicalResult importInstanceNorm(NodeContext &n) {
   return n.setBuilt(n.build<qc::AddOp>(scaled->getResult(), *b4));
 }
 
+/// LRN 1, 13: x / (bias + alpha * mean of x^2 over `size` channels
+/// around)^beta, the window centred as ONNX's (floor((size-1)/2) before,
+/// ceil((size-1)/2) after, zeros outside). The window mean is a 2-D
+/// qc.avg_pool (counting the padding) over x^2 viewed as [N, 1, C, rest].
+LogicalResult importLRN(NodeContext &n) {
+  FailureOr<Value> x = spatialInput(n);
+  if (failed(x))
+    return failure();
+  if (!n.attr("size")) {
+    n.emitError() << "attribute 'size' is required";
+    return failure();
+  }
+  FailureOr<int64_t> size = n.intAttr("size", 1);
+  FailureOr<float> alpha = n.floatAttr("alpha", 1e-4f),
+                   beta = n.floatAttr("beta", 0.75f),
+                   bias = n.floatAttr("bias", 1.0f);
+  if (failed(size) || failed(alpha) || failed(beta) || failed(bias))
+    return failure();
+  if (*size < 1) {
+    n.emitError() << "attribute 'size' must be >= 1, got " << *size;
+    return failure();
+  }
+  ArrayRef<int64_t> xs = shapeOf(*x);
+  int64_t dynamicRest = llvm::count_if(xs.drop_front(2), [](int64_t d) {
+    return ShapedType::isDynamic(d);
+  });
+  if (ShapedType::isDynamic(xs[1]) || dynamicRest > 1) {
+    n.emitError() << "needs a static channel count and at most one free "
+                     "spatial dim, got "
+                  << qc::dimsStr(xs);
+    return failure();
+  }
+  OpBuilder &b = n.builder();
+  auto sq = n.build<qc::MulOp>(*x, *x);
+  if (failed(sq))
+    return failure();
+  FailureOr<Value> flat = emitReshape(n, sq->getResult(), {0, 1, xs[1], -1});
+  if (failed(flat))
+    return failure();
+  int64_t lo = (*size - 1) / 2, hi = *size - 1 - lo;
+  auto avg = n.build<qc::AvgPoolOp>(
+      *flat, b.getDenseI64ArrayAttr({*size, 1}), b.getDenseI64ArrayAttr({1, 1}),
+      b.getDenseI64ArrayAttr({lo, 0, hi, 0}), b.getDenseI64ArrayAttr({1, 1}),
+      b.getBoolAttr(false), b.getBoolAttr(true));
+  if (failed(avg))
+    return failure();
+  SmallVector<int64_t> back{0};
+  for (int64_t d : xs.drop_front())
+    back.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  FailureOr<Value> mean = emitReshape(n, avg->getResult(), back);
+  auto scalar = RankedTensorType::get({}, elementTypeOf(*x));
+  FailureOr<Value> a = emitSplat(n, scalar, *alpha),
+                   k = emitSplat(n, scalar, *bias),
+                   e = emitSplat(n, scalar, *beta);
+  if (failed(mean) || failed(a) || failed(k) || failed(e))
+    return failure();
+  auto scaled = n.build<qc::MulOp>(*mean, *a);
+  if (failed(scaled))
+    return failure();
+  auto base = n.build<qc::AddOp>(scaled->getResult(), *k);
+  if (failed(base))
+    return failure();
+  auto den = n.build<qc::PowOp>(base->getResult(), *e);
+  if (failed(den))
+    return failure();
+  return n.setBuilt(n.build<qc::DivOp>(*x, den->getResult()));
+}
+
 /// Dropout 6, 7, 10, 12, 13, 22 in inference, as ONNX Runtime runs it: the
 /// identity, and a mask of all true (all 1 before opset 10, in the input's
-/// type). Training mode (a constant training_mode = true, opset 12+) is
+/// type), as the ONNX reference implementation gives it (ONNX Runtime's
+/// mask is all 0 before opset 12). Training mode (a constant training_mode = true, opset 12+) is
 /// random unless the ratio is 0, and is refused then; a run-time
 /// training_mode too.
 LogicalResult importDropout(NodeContext &n) {
@@ -516,12 +585,20 @@ LogicalResult importDropout(NodeContext &n) {
                        "training-mode dropout is random)";
       return failure();
     }
+    if (t->data_type() != onnx::TensorProto::BOOL) {
+      n.emitError() << "training_mode must be a BOOL tensor";
+      return failure();
+    }
     DenseElementsAttr m = tensorToOwnTypeAttr(*n.getContext(), *t);
     bool training = m && m.getNumElements() == 1 &&
                     !(*m.value_begin<APInt>()).isZero();
     bool zeroRatio = false;
     if (const onnx::TensorProto *r = n.hasInput(1) ? n.constantInput(1)
                                                    : nullptr) {
+      if (!isFloatDataType(r->data_type())) {
+        n.emitError() << "ratio must be a float tensor";
+        return failure();
+      }
       DenseElementsAttr ra = tensorToF32Attr(*n.getContext(), *r);
       zeroRatio = ra && ra.getNumElements() == 1 &&
                   (*ra.value_begin<APFloat>()).isZero();
@@ -1492,6 +1569,7 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"Conv", {1, 11, 22}, 2, 3, 1, 1, importConv},
       {"Dropout", {6, 7, 10, 12, 13, 22}, 1, 3, 1, 2, importDropout},
       {"InstanceNormalization", {6, 22}, 3, 3, 1, 1, importInstanceNorm},
+      {"LRN", {1, 13}, 1, 1, 1, 1, importLRN},
       {"ConvInteger", {10}, 2, 4, 1, 1, importInteger<emitConvInteger>},
       {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
       {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,

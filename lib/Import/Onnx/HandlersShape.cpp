@@ -1181,9 +1181,28 @@ FailureOr<std::pair<Value, int64_t>> blockInput(NodeContext &n) {
   return std::make_pair(*x, *b);
 }
 
-/// reshape(x, first) -> transpose(perm) -> reshape(last).
+/// reshape(x, first) -> transpose(perm) -> reshape(last). An input with a
+/// zero-size C, H or W (which reshape specs cannot spell: 0 copies a dim)
+/// gives the empty result directly; its batch must then be static.
 LogicalResult emitRearrange(NodeContext &n, Value x, ArrayRef<int64_t> first,
                             ArrayRef<int64_t> perm, ArrayRef<int64_t> last) {
+  ArrayRef<int64_t> xs = shapeOf(x);
+  if (llvm::is_contained(xs.drop_front(), 0)) {
+    if (ShapedType::isDynamic(xs[0])) {
+      n.emitError() << "an empty C, H or W with a free batch is not "
+                       "supported, got "
+                    << qc::dimsStr(xs);
+      return failure();
+    }
+    SmallVector<int64_t> out(last);
+    out[0] = xs[0];
+    FailureOr<Value> y = emitSplat(
+        n, RankedTensorType::get(out, elementTypeOf(x)), 0.0);
+    if (failed(y))
+      return failure();
+    n.setOutput(0, *y);
+    return success();
+  }
   FailureOr<Value> r = emitReshape(n, x, first);
   if (failed(r))
     return failure();
@@ -1289,7 +1308,9 @@ LogicalResult importOneHot(NodeContext &n) {
   // The positions along the new axis, shaped [1, .., depth, .., 1].
   SmallVector<int64_t> posShape(rank + 1, 1);
   Value positions;
-  if (const onnx::TensorProto *t = n.constantInput(1)) {
+  const onnx::TensorProto *t = n.constantInput(1);
+  // (A constant depth of another integer type takes the run-time path.)
+  if (t && (isIntDataType(t->data_type()) || isFloatDataType(t->data_type()))) {
     int64_t d = isIntDataType(t->data_type())
                     ? tensorToInts(*t)[0]
                     : (int64_t)(*tensorToF32Attr(*n.getContext(), *t)

@@ -382,8 +382,9 @@ class QC_ArgReduceOp<string mnemonic, string desc>
     extreme element of each slice; with `keepdims` the axis stays as 1,
     otherwise it is dropped. Ties take the first index, or the last with
     `select_last_index`. Comparisons are IEEE's: a NaN is picked only as a
-    slice's first element, and then kept (as ONNX Runtime does; numpy
-    picks the first NaN anywhere). The axis must not be empty.
+    slice's first element, and then kept (as ONNX Runtime does for inputs
+    of rank >= 2; numpy picks the first NaN anywhere). The axis must not
+    be empty.
   }];
   let arguments = (ins QC_MathNumTensor:$input, I64Attr:$axis,
                        BoolAttr:$keepdims,
@@ -403,8 +404,7 @@ def QC_CumSumOp : QC_Op<"cumsum", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
     sum of elements 0..i along the axis (0..i-1 with `exclusive`; from the
     end with `reverse`), added one after another in the input's type, as
     ONNX Runtime does. The result has the input's type. float16 and
-    bfloat16 (CumSum-14) are not taken: ONNX Runtime has no kernel for
-    them either.
+    bfloat16 (CumSum-14) are not supported yet.
   }];
   let arguments = (ins RankedTensorOf<[F32, F64, I64, I32, UI64, UI32]>:$input,
                        RankedTensorOf<[I32, I64]>:$axis,
