@@ -1,7 +1,7 @@
 """ONNX ops the importer spells with other qc ops (docs/Import.md,
 "Composite ops"): PRelu, Hardmax, InstanceNormalization, Dropout (inference),
-DepthToSpace, SpaceToDepth, OneHot, EyeLike, LRN and LpNormalization, each
-against ONNX Runtime,
+DepthToSpace, SpaceToDepth, OneHot, EyeLike, LRN, LpNormalization and
+Einsum, each against ONNX Runtime (Einsum against numpy),
 with free batch dims, the edge cases of each, export, and the errors of
 what is refused.
 
@@ -347,3 +347,59 @@ def test_lrn_even_size_follows_the_spec(tmp_path, check_ok):
     ref = x64 / (bias + alpha / size * sq) ** beta
     np.testing.assert_allclose(load_npz(tmp_path / "out.npz")["y"], ref,
                                rtol=1e-5, atol=1e-6)
+
+
+EINSUMS = [
+    ("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+    ("ij,jk", [(3, 4), (4, 5)]),
+    ("...ij,...jk->...ik", [(2, 5, 3, 4), (5, 4, 2)]),
+    ("...ij,...jk", [(2, 1, 3, 4), (1, 4, 2)]),
+    ("i,i", [(4,), (4,)]), ("ij->", [(3, 4)]), ("ij->ji", [(3, 4)]),
+    ("ij,kl->ijkl", [(2, 3), (4, 5)]), ("abc,cd->abd", [(2, 3, 4), (4, 5)]),
+    ("bij,bjk->bik", [("n", 3, 4), ("n", 4, 2)]),
+    ("ijk,jkl->il", [(2, 3, 4), (3, 4, 5)]), ("ij,ij->i", [(3, 4), (3, 4)]),
+    ("ij,jk->ki", [(3, 4), (4, 5)]), ("xyz,z->xy", [(2, 3, 4), (4,)]),
+    ("ab,b->", [(3, 2), (2,)]), ("ab,cb->", [(3, 2), (4, 2)])]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUMS, ids=[e for e, _ in EINSUMS])
+def test_einsum(eq, shapes, tmp_path, check_ok):
+    """Against numpy's einsum (the spec's reference; ONNX Runtime refuses
+    ellipses of different ranks): batch letters, contractions, outer
+    products, letters summed in one operand, implicit outputs, a free
+    batch. rtol 1e-5: the contraction is one matmul, summed in another
+    order than numpy's."""
+    rng = _rng()
+    ins = [(f"x{i}", F, list(s)) for i, s in enumerate(shapes)]
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("Einsum", [n for n, _, _ in ins], ["y"],
+                            equation=eq)], ins, [("y", F, None)], opset=13)
+    feeds = {f"x{i}": rng.standard_normal(
+        tuple(2 if d == "n" else d for d in s)).astype(np.float32)
+        for i, s in enumerate(shapes)}
+    np.savez(tmp_path / "in.npz", **feeds)
+    check_ok("quant-run", m, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    ref = np.einsum(eq, *[v.astype(np.float64) for v in feeds.values()])
+    got = load_npz(tmp_path / "out.npz")["y"]
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("eq,shapes,needle", [
+    ("ii->i", [(3, 3)], "repeat a letter (a diagonal): not supported yet"),
+    ("iJ->i", [(3, 3)], "only lowercase letters and one '...'"),
+    ("ijk->i", [(3, 3)], "do not match an operand of rank 2"),
+    ("ij,jk->iz", [(2, 3), (3, 4)], "name one no operand has"),
+    ("ij,jk,kl->il", [(2, 3), (3, 4)], "names 3 operand(s), the node has 2"),
+    ("ij,jk->ik", [(2, "m"), ("m", 4)], "the extent of 'j' must be static"),
+])
+def test_einsum_refused(eq, shapes, needle, tmp_path, run_tool):
+    ins = [(f"x{i}", F, list(s)) for i, s in enumerate(shapes)]
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("Einsum", [n for n, _, _ in ins], ["y"],
+                            equation=eq)], ins, [("y", F, None)], opset=13)
+    res = run_tool("quant-translate", "--import-onnx", m)
+    assert_no_crash(res)
+    assert res.returncode == 1, describe(res)
+    assert "node #0" in res.stderr and needle in res.stderr, describe(res)

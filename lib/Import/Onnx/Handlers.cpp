@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCMathOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
@@ -82,6 +83,235 @@ FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs) {
   if (failed(op))
     return failure();
   return op->getResult();
+}
+
+//===----------------------------------------------------------------------===//
+// Einsum
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One operand's subscripts with `...` expanded to the uppercase letters
+/// 'A'.. of its broadcast dims (right-aligned across operands, as numpy).
+/// Empty optional (after the node's error) when malformed.
+std::optional<std::string> expandEllipsis(NodeContext &n, StringRef term,
+                                          int64_t rank, int64_t ellipsisDims) {
+  std::string out;
+  size_t dots = term.find("...");
+  std::string letters = term.str();
+  if (dots != StringRef::npos)
+    letters.erase(dots, 3);
+  if (!llvm::all_of(letters, [](char c) { return c >= 'a' && c <= 'z'; })) {
+    n.emitError() << "subscripts '" << term
+                  << "': only lowercase letters and one '...' are supported";
+    return std::nullopt;
+  }
+  int64_t e = rank - (int64_t)letters.size();
+  if ((dots == StringRef::npos && e != 0) || e < 0) {
+    n.emitError() << "subscripts '" << term << "' do not match an operand of "
+                  << "rank " << rank;
+    return std::nullopt;
+  }
+  std::string ell;
+  for (int64_t i = ellipsisDims - e; i < ellipsisDims; ++i)
+    ell.push_back(char('A' + i));
+  if (dots == StringRef::npos)
+    return letters;
+  return letters.substr(0, dots) + ell + letters.substr(dots);
+}
+
+/// qc.reduce_sum over the letters of `s` that `keep` lacks (updating s).
+FailureOr<Value> sumOut(NodeContext &n, Value v, std::string &s,
+                        llvm::function_ref<bool(char)> keep) {
+  SmallVector<int64_t> axes;
+  std::string rest;
+  for (auto [i, c] : llvm::enumerate(s))
+    (keep(c) ? rest.push_back(c) : axes.push_back(i));
+  if (axes.empty())
+    return v;
+  OpBuilder &b = n.builder();
+  auto r = n.build<qc::ReduceSumOp>(v, b.getDenseI64ArrayAttr(axes),
+                                    b.getBoolAttr(false));
+  if (failed(r))
+    return failure();
+  s = rest;
+  return r->getResult();
+}
+
+/// `v` (subscripts `from`) transposed to the order of `to` (a permutation).
+FailureOr<Value> permuteTo(NodeContext &n, Value v, StringRef from,
+                           StringRef to) {
+  if (from == to)
+    return v;
+  SmallVector<int64_t> perm;
+  for (char c : to)
+    perm.push_back(from.find(c));
+  return emitTranspose(n, v, perm);
+}
+
+} // namespace
+
+/// Einsum 12 with one or two operands (docs/Import.md): letters only in
+/// one operand and not in the output are summed first; then a transpose
+/// and reshape of each operand to [batch..., rows, k] and [batch..., k,
+/// cols] make the contraction one qc.matmul (the batch letters broadcast
+/// as MatMul's batch dims), reshaped and transposed to the output.
+/// Repeated letters in one operand (diagonals) are refused.
+LogicalResult importEinsum(NodeContext &n) {
+  FailureOr<std::string> eqAttr = n.stringAttr("equation", "");
+  if (failed(eqAttr))
+    return failure();
+  std::string eq;
+  for (char c : *eqAttr)
+    if (c != ' ')
+      eq.push_back(c);
+  int nIn = n.node.input_size();
+  SmallVector<Value> ops;
+  for (int i = 0; i < nIn; ++i) {
+    FailureOr<Value> v = n.floatInput(i);
+    if (failed(v))
+      return failure();
+    ops.push_back(*v);
+  }
+  StringRef lhs = eq, rhsTerm;
+  bool explicitOut = StringRef(eq).contains("->");
+  if (explicitOut)
+    std::tie(lhs, rhsTerm) = StringRef(eq).split("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if ((int)terms.size() != nIn) {
+    n.emitError() << "equation '" << *eqAttr << "' names " << terms.size()
+                  << " operand(s), the node has " << nIn;
+    return failure();
+  }
+  int64_t ellipsisDims = 0;
+  for (auto [t, v] : llvm::zip(terms, ops))
+    if (t.contains("..."))
+      ellipsisDims = std::max<int64_t>(
+          ellipsisDims, (int64_t)shapeOf(v).size() -
+                            (int64_t)(t.size() - 3));
+  SmallVector<std::string> subs;
+  for (auto [t, v] : llvm::zip(terms, ops)) {
+    auto e = expandEllipsis(n, t, shapeOf(v).size(), ellipsisDims);
+    if (!e)
+      return failure();
+    if (llvm::any_of(*e, [&](char c) { return llvm::count(*e, c) > 1; })) {
+      n.emitError() << "subscripts '" << t
+                    << "' repeat a letter (a diagonal): not supported yet";
+      return failure();
+    }
+    subs.push_back(*e);
+  }
+  std::string out;
+  if (explicitOut) {
+    int64_t outRank = (int64_t)rhsTerm.size();
+    if (rhsTerm.contains("..."))
+      outRank += ellipsisDims - 3;
+    auto e = expandEllipsis(n, rhsTerm, outRank, ellipsisDims);
+    if (!e)
+      return failure();
+    out = *e;
+  } else {
+    // Implicit: the broadcast dims, then the letters used once, sorted.
+    for (int64_t i = 0; i < ellipsisDims; ++i)
+      out.push_back(char('A' + i));
+    std::string once;
+    for (char c = 'a'; c <= 'z'; ++c) {
+      int count = 0;
+      for (const std::string &s : subs)
+        count += llvm::count(s, c);
+      if (count == 1)
+        once.push_back(c);
+    }
+    out += once;
+  }
+  for (char c : out)
+    if (llvm::count(out, c) > 1 ||
+        llvm::none_of(subs, [&](const std::string &s) {
+          return s.find(c) != std::string::npos;
+        })) {
+      n.emitError() << "output subscripts '" << rhsTerm
+                    << "' repeat a letter or name one no operand has";
+      return failure();
+    }
+  auto inOut = [&](char c) { return out.find(c) != std::string::npos; };
+  if (nIn == 1) {
+    FailureOr<Value> r = sumOut(n, ops[0], subs[0], inOut);
+    if (failed(r))
+      return failure();
+    FailureOr<Value> y = permuteTo(n, *r, subs[0], out);
+    if (failed(y))
+      return failure();
+    n.setOutput(0, *y);
+    return success();
+  }
+  // Letters only in one operand and not in the output are summed there.
+  for (int i = 0; i < 2; ++i) {
+    const std::string &other = subs[1 - i];
+    FailureOr<Value> r = sumOut(n, ops[i], subs[i], [&](char c) {
+      return inOut(c) || other.find(c) != std::string::npos;
+    });
+    if (failed(r))
+      return failure();
+    ops[i] = *r;
+  }
+  std::string batch, rows, cols, k;
+  for (char c : subs[0]) {
+    bool inB = subs[1].find(c) != std::string::npos;
+    (inB ? (inOut(c) ? batch : k) : rows).push_back(c);
+  }
+  for (char c : subs[1])
+    if (subs[0].find(c) == std::string::npos)
+      cols.push_back(c);
+  // Sizes of the letters that are flattened (rows, k, cols): static.
+  llvm::StringMap<int64_t> size;
+  for (int i = 0; i < 2; ++i)
+    for (auto [j, c] : llvm::enumerate(subs[i])) {
+      int64_t d = shapeOf(ops[i])[j];
+      if (!rows.empty() || !cols.empty() || !k.empty())
+        if (batch.find(c) == std::string::npos && ShapedType::isDynamic(d)) {
+          n.emitError() << "the extent of '" << c
+                        << "' must be static (only batch letters, in both "
+                           "operands and the output, may be free)";
+          return failure();
+        }
+      size[StringRef(&c, 1)] = d;
+    }
+  auto prod = [&](StringRef letters) {
+    int64_t p = 1;
+    for (char c : letters)
+      p *= size[StringRef(&c, 1)];
+    return p;
+  };
+  auto shaped = [&](Value v, StringRef from, StringRef order,
+                    ArrayRef<int64_t> tail) -> FailureOr<Value> {
+    FailureOr<Value> t = permuteTo(n, v, from, order);
+    if (failed(t))
+      return failure();
+    SmallVector<int64_t> spec(batch.size(), 0);
+    spec.append(tail.begin(), tail.end());
+    return emitReshape(n, *t, spec);
+  };
+  FailureOr<Value> a = shaped(ops[0], subs[0], batch + rows + k,
+                              {prod(rows), prod(k)});
+  FailureOr<Value> b = shaped(ops[1], subs[1], batch + k + cols,
+                              {prod(k), prod(cols)});
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<Value> mm = emitMatMul(n, *a, *b);
+  if (failed(mm))
+    return failure();
+  SmallVector<int64_t> spec(batch.size(), 0);
+  for (char c : rows + cols)
+    spec.push_back(size[StringRef(&c, 1)]);
+  FailureOr<Value> r = emitReshape(n, *mm, spec);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> y = permuteTo(n, *r, batch + rows + cols, out);
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -451,6 +681,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"Constant", {1, 9, 11, 12, 13, 19, 21, 23, 24, 25}, 0, 0, 1, 1,
      importConstant},
     {"Div", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Einsum", {12}, 1, 2, 1, 1, importEinsum},
     {"Flatten", {1, 9, 11, 13, 21, 23, 24, 25}, 1, 1, 1, 1, importFlatten},
     {"Gemm", {7, 9}, 3, 3, 1, 1, importGemm},
     {"Gemm", {11, 13}, 2, 3, 1, 1, importGemm},
