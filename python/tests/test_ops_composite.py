@@ -359,7 +359,11 @@ EINSUMS = [
     ("bij,bjk->bik", [("n", 3, 4), ("n", 4, 2)]),
     ("ijk,jkl->il", [(2, 3, 4), (3, 4, 5)]), ("ij,ij->i", [(3, 4), (3, 4)]),
     ("ij,jk->ki", [(3, 4), (4, 5)]), ("xyz,z->xy", [(2, 3, 4), (4,)]),
-    ("ab,b->", [(3, 2), (2,)]), ("ab,cb->", [(3, 2), (4, 2)])]
+    ("ab,b->", [(3, 2), (2,)]), ("ab,cb->", [(3, 2), (4, 2)]),
+    # Uppercase letters (implicit order: uppercase first, as numpy), and
+    # empty extents among the flattened letters (review).
+    ("Ij,jk->Ik", [(3, 4), (4, 2)]), ("bA,Ac", [(2, 3), (3, 4)]),
+    ("ijk,kl->ijl", [(2, 0, 3), (3, 4)]), ("ij,jk->ik", [(2, 0), (0, 4)])]
 
 
 @pytest.mark.parametrize("eq,shapes", EINSUMS, ids=[e for e, _ in EINSUMS])
@@ -388,7 +392,7 @@ def test_einsum(eq, shapes, tmp_path, check_ok):
 
 @pytest.mark.parametrize("eq,shapes,needle", [
     ("ii->i", [(3, 3)], "repeat a letter (a diagonal): not supported yet"),
-    ("iJ->i", [(3, 3)], "only lowercase letters and one '...'"),
+    ("i1->i", [(3, 3)], "only letters and one '...'"),
     ("ijk->i", [(3, 3)], "do not match an operand of rank 2"),
     ("ij,jk->iz", [(2, 3), (3, 4)], "name one no operand has"),
     ("ij,jk,kl->il", [(2, 3), (3, 4)], "names 3 operand(s), the node has 2"),
@@ -403,3 +407,36 @@ def test_einsum_refused(eq, shapes, needle, tmp_path, run_tool):
     assert_no_crash(res)
     assert res.returncode == 1, describe(res)
     assert "node #0" in res.stderr and needle in res.stderr, describe(res)
+
+
+def test_second_review_edge_cases(tmp_path, check_ok, run_tool):
+    """Found in the second review: LRN of an empty tensor is that tensor;
+    OneHot takes a uint64 depth; attributes an opset does not define are
+    errors (ONNX Runtime refuses them too)."""
+    x = np.zeros((1, 3, 0, 2), np.float32)
+    m = _model(tmp_path / "l.onnx", [h.make_node("LRN", ["x"], ["y"], size=3)],
+               [("x", F, [1, 3, 0, 2])], [("y", F, [1, 3, 0, 2])])
+    _exact(tmp_path, check_ok, m, {"x": x})
+    m = _model(tmp_path / "o.onnx",
+               [h.make_node("OneHot", ["i", "d", "v"], ["y"])],
+               [("i", I64, [3]), ("d", T.UINT64, [])], [("y", F, None)],
+               [("v", np.array([0, 1], np.float32))], opset=11)
+    np.savez(tmp_path / "in.npz", i=np.array([0, 2, 1]),
+             d=np.array(3, np.uint64))
+    check_ok("quant-run", m, "--inputs", tmp_path / "in.npz", "--outputs",
+             tmp_path / "out.npz")
+    np.testing.assert_array_equal(load_npz(tmp_path / "out.npz")["y"],
+                                  np.eye(3, dtype=np.float32)[[0, 2, 1]])
+    for nodes, ins, opset, needle in (
+            ([h.make_node("ScatterND", ["x", "i", "u"], ["y"],
+                          reduction="add")],
+             [("x", F, [2]), ("i", I64, [1, 1]), ("u", F, [1])], 13,
+             "attribute 'reduction' exists from opset 16 on"),
+            ([h.make_node("GatherND", ["x", "i"], ["y"], batch_dims=1)],
+             [("x", F, [2, 3]), ("i", I64, [2, 1])], 11,
+             "attribute 'batch_dims' exists from opset 12 on")):
+        m = _model(tmp_path / "a.onnx", nodes, ins, [("y", F, None)],
+                   opset=opset)
+        res = run_tool("quant-translate", "--import-onnx", m)
+        assert_no_crash(res)
+        assert res.returncode == 1 and needle in res.stderr, describe(res)

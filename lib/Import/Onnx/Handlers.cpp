@@ -91,8 +91,12 @@ FailureOr<Value> emitMatMul(NodeContext &n, Value lhs, Value rhs) {
 
 namespace {
 
-/// One operand's subscripts with `...` expanded to the uppercase letters
-/// 'A'.. of its broadcast dims (right-aligned across operands, as numpy).
+/// The label of broadcast dim i of `...`: outside the ASCII letters the
+/// equation may use.
+char ellipsisLabel(int64_t i) { return char(0x80 + i); }
+
+/// One operand's subscripts with `...` expanded to the labels of its
+/// broadcast dims (right-aligned across operands, as numpy).
 /// Empty optional (after the node's error) when malformed.
 std::optional<std::string> expandEllipsis(NodeContext &n, StringRef term,
                                           int64_t rank, int64_t ellipsisDims) {
@@ -101,9 +105,9 @@ std::optional<std::string> expandEllipsis(NodeContext &n, StringRef term,
   std::string letters = term.str();
   if (dots != StringRef::npos)
     letters.erase(dots, 3);
-  if (!llvm::all_of(letters, [](char c) { return c >= 'a' && c <= 'z'; })) {
+  if (!llvm::all_of(letters, [](char c) { return llvm::isAlpha(c); })) {
     n.emitError() << "subscripts '" << term
-                  << "': only lowercase letters and one '...' are supported";
+                  << "': only letters and one '...' are supported";
     return std::nullopt;
   }
   int64_t e = rank - (int64_t)letters.size();
@@ -114,7 +118,7 @@ std::optional<std::string> expandEllipsis(NodeContext &n, StringRef term,
   }
   std::string ell;
   for (int64_t i = ellipsisDims - e; i < ellipsisDims; ++i)
-    ell.push_back(char('A' + i));
+    ell.push_back(ellipsisLabel(i));
   if (dots == StringRef::npos)
     return letters;
   return letters.substr(0, dots) + ell + letters.substr(dots);
@@ -190,6 +194,11 @@ LogicalResult importEinsum(NodeContext &n) {
       ellipsisDims = std::max<int64_t>(
           ellipsisDims, (int64_t)shapeOf(v).size() -
                             (int64_t)(t.size() - 3));
+  if (ellipsisDims > 64) {
+    n.emitError() << "'...' stands for " << ellipsisDims
+                  << " dims; at most 64 are supported";
+    return failure();
+  }
   SmallVector<std::string> subs;
   for (auto [t, v] : llvm::zip(terms, ops)) {
     auto e = expandEllipsis(n, t, shapeOf(v).size(), ellipsisDims);
@@ -212,11 +221,12 @@ LogicalResult importEinsum(NodeContext &n) {
       return failure();
     out = *e;
   } else {
-    // Implicit: the broadcast dims, then the letters used once, sorted.
+    // Implicit: the broadcast dims, then the letters used once, in ASCII
+    // order (uppercase first), as numpy.
     for (int64_t i = 0; i < ellipsisDims; ++i)
-      out.push_back(char('A' + i));
+      out.push_back(ellipsisLabel(i));
     std::string once;
-    for (char c = 'a'; c <= 'z'; ++c) {
+    for (char c : StringRef("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")) {
       int count = 0;
       for (const std::string &s : subs)
         count += llvm::count(s, c);
@@ -292,6 +302,32 @@ LogicalResult importEinsum(NodeContext &n) {
     spec.append(tail.begin(), tail.end());
     return emitReshape(n, *t, spec);
   };
+  // A zero extent among the flattened letters (which a reshape spec reads
+  // as "copy"): the result is empty, or zeros when only k is; its shape
+  // must then be static.
+  if (prod(rows) == 0 || prod(k) == 0 || prod(cols) == 0) {
+    SmallVector<int64_t> shape;
+    for (char c : out) {
+      int64_t d = size[StringRef(&c, 1)];
+      if (batch.find(c) != std::string::npos) {
+        int64_t d0 = shapeOf(ops[0])[subs[0].find(c)],
+                d1 = shapeOf(ops[1])[subs[1].find(c)];
+        d = d0 == 1 ? d1 : d0;
+      }
+      if (ShapedType::isDynamic(d)) {
+        n.emitError() << "an empty contraction with a free batch is not "
+                         "supported";
+        return failure();
+      }
+      shape.push_back(d);
+    }
+    FailureOr<Value> y = emitSplat(
+        n, RankedTensorType::get(shape, elementTypeOf(ops[0])), 0.0);
+    if (failed(y))
+      return failure();
+    n.setOutput(0, *y);
+    return success();
+  }
   FailureOr<Value> a = shaped(ops[0], subs[0], batch + rows + k,
                               {prod(rows), prod(k)});
   FailureOr<Value> b = shaped(ops[1], subs[1], batch + k + cols,

@@ -532,6 +532,10 @@ LogicalResult importLRN(NodeContext &n) {
                   << qc::dimsStr(xs);
     return failure();
   }
+  if (llvm::is_contained(xs, 0)) { // nothing to normalize
+    n.setOutput(0, *x);
+    return success();
+  }
   OpBuilder &b = n.builder();
   auto sq = n.build<qc::MulOp>(*x, *x);
   if (failed(sq))

@@ -344,6 +344,12 @@ template <typename OpTy> LogicalResult importGatherLike(NodeContext &n) {
 
 /// GatherND 11, 12 (batch_dims), 13 (S15).
 LogicalResult importGatherND(NodeContext &n) {
+  if (n.opsetVersion < 12 && n.attr("batch_dims")) {
+    n.emitError() << "attribute 'batch_dims' exists from opset 12 on, the "
+                     "model is at opset "
+                  << n.opsetVersion;
+    return failure();
+  }
   FailureOr<Value> x = n.anyInput(0), ix = intInput(n, 1, "indices");
   FailureOr<int64_t> b = n.intAttr("batch_dims", 0);
   if (failed(x) || failed(ix) || failed(b))
@@ -354,6 +360,12 @@ LogicalResult importGatherND(NodeContext &n) {
 /// ScatterND/ScatterElements' reduction attribute (16: add, mul; 18: max,
 /// min; none before).
 FailureOr<qc::ScatterReduction> scatterReduction(NodeContext &n) {
+  if (n.opsetVersion < 16 && n.attr("reduction")) {
+    n.emitError() << "attribute 'reduction' exists from opset 16 on, the "
+                     "model is at opset "
+                  << n.opsetVersion;
+    return failure();
+  }
   FailureOr<std::string> red = n.stringAttr("reduction", "none");
   if (failed(red))
     return failure();
@@ -1265,7 +1277,7 @@ LogicalResult importSpaceToDepth(NodeContext &n) {
 /// `v` as an i64 tensor (a qc.cast unless it is one; float values are
 /// truncated toward zero, as ONNX Runtime casts OneHot's indices and depth).
 Value asI64(NodeContext &n, Value v) {
-  if (elementTypeOf(v).isInteger(64))
+  if (elementTypeOf(v).isSignlessInteger(64))
     return v;
   return qc::CastOp::create(
              n.builder(), n.loc,
