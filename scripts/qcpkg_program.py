@@ -290,6 +290,19 @@ def layout(step, ins, out_shape):
             return np.pad(x, widths, constant_values=np.asarray(
                 a["value"]).astype(x.dtype))
         return np.pad(x, widths, mode=a["mode"])
+    if op == "qc.gather_nd":
+        # S15, as the kernel: negative indices from the end, out-of-range
+        # ones clamped (the CPU reports them).
+        b, i = a["batch_dims"], ins[1].astype(np.int64)
+        m = i.shape[-1]
+        dims = np.array(x.shape[b:b + m])
+        i = np.clip(np.where(i < 0, i + dims, i), 0, dims - 1)
+        bs = x.shape[:b]
+        xb = x.reshape((-1,) + x.shape[b:])
+        ib = i.reshape((-1,) + i.shape[b:])
+        out = np.stack([xb[k][tuple(np.moveaxis(ib[k], -1, 0))]
+                        for k in range(xb.shape[0])])
+        return out.reshape(bs + out.shape[1:])
     if op in ("qc.arg_max", "qc.arg_min"):
         # M21: an in-order scan with IEEE compares (a NaN wins only as a
         # slice's first element), >= / <= with select_last_index.

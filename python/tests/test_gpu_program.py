@@ -1601,3 +1601,36 @@ def test_shared_cumsum_axis_and_unsigned_argmax(run_tool, tmp_path):
     assert res.returncode == 0, describe(res)
     np.testing.assert_array_equal(load_npz(tmp_path / "uo.npz")["y"],
                                   [[1], [2]])
+
+
+def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
+    """qc.gather_nd with static shapes (S15): a layout_<i> kernel reading
+    each output element's index tuple (int64 or int32, negative from the
+    end), with and without batch dims: bit for bit on the host against its
+    numpy model and the Executor (the last-token pick of a classifier
+    head, among others)."""
+    from onnx import TensorProto as T, helper
+    nodes = [helper.make_node("GatherND", ["x", "i"], ["y0"]),
+             helper.make_node("GatherND", ["x", "j"], ["y1"], batch_dims=1)]
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
+            for n in ("y0", "y1")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, [3, 4, 5]),
+         helper.make_tensor_value_info("i", T.INT64, [2, 2, 2]),
+         helper.make_tensor_value_info("j", T.INT32, [3, 2, 1])], outs),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(6)
+    data = {"x": rng.standard_normal((3, 4, 5)).astype(np.float32),
+            "i": np.array([[[0, 1], [-1, -4]], [[2, 3], [1, 0]]]),
+            "j": np.array([[[0], [3]], [[-1], [2]], [[1], [-4]]], np.int32)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"][:7] for s in steps] == ["layout_"] * 2, steps
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 2
+    for name in ("y0", "y1"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")

@@ -1763,6 +1763,31 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       scf::YieldOp::create(b, e.loc, ValueRange{sum});
     }
     v = loop.getResult(0);
+  } else if (auto gn = dyn_cast<qc::GatherNDOp>(op)) {
+    // S15: the output coordinates are (batch, tuple position, slice); the
+    // tuple's m indices (negative from the end, out-of-range ones clamped
+    // as qc.gather's kernel does: an error on the CPU) pick the data
+    // coordinates b .. b+m.
+    ArrayRef<int64_t> data = inShape(0), idx = inShape(1);
+    int64_t b0 = gn.getBatchDims(), q = idx.size(), m = idx.back();
+    Type it = cast<RankedTensorType>(gn.getIndices().getType()).getElementType();
+    Value tuple = e.mul(linearize(e, ArrayRef<Value>(c).take_front(q - 1),
+                                  idx.drop_back()),
+                        e.c64(m));
+    SmallVector<Value> in(c.begin(), c.begin() + b0);
+    for (int64_t j = 0; j < m; ++j) {
+      Value iv = loadElement(e, entry.getArgument(2), it,
+                             e.add(tuple, e.c64(j)));
+      if (it.getIntOrFloatBitWidth() < 64)
+        iv = arith::ExtSIOp::create(b, e.loc, e.i64, iv);
+      int64_t dim = data[b0 + j];
+      iv = e.select(e.slt(iv, e.c64(0)), e.add(iv, e.c64(dim)), iv);
+      iv = arith::MaxSIOp::create(b, e.loc, iv, e.c64(0));
+      iv = arith::MinSIOp::create(b, e.loc, iv, e.c64(dim - 1));
+      in.push_back(iv);
+    }
+    in.append(c.begin() + q - 1, c.end());
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, data));
   } else {
     auto ga = cast<qc::GatherOp>(op);
     ArrayRef<int64_t> data = inShape(0), idx = inShape(1);

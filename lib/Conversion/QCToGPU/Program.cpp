@@ -205,8 +205,8 @@ bool hasStaticShapes(Operation *op) {
 /// Layout ops with a kernel: static shapes, elements of 1, 2, 4 or 8 bytes.
 bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
-           qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(
-          op) ||
+           qc::GatherNDOp, qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp,
+           qc::CumSumOp>(op) ||
       !hasStaticShapes(op))
     return false;
   Type elem = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
@@ -235,8 +235,8 @@ bool isLayout(Operation *op) {
       return elem.isF32() || f.getValue().isPosZero();
     return isa<IntegerAttr>(*v);
   }
-  if (auto g = dyn_cast<qc::GatherOp>(op)) {
-    Type it = elementTypeOf(g.getIndices());
+  if (isa<qc::GatherOp, qc::GatherNDOp>(op)) {
+    Type it = elementTypeOf(op->getOperand(1));
     return it.isSignlessInteger(32) || it.isSignlessInteger(64);
   }
   return true;
@@ -418,7 +418,7 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::ReshapeOp, qc::FlattenOp, qc::SqueezeOp, qc::UnsqueezeOp>(op))
     return isByteCopy(op) ? "" : name + " (moves the batch dimension)";
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
-          qc::PadOp>(op))
+          qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (isa<qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(op))
     return isLayout(op) ? ""
@@ -2059,6 +2059,9 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
+    if (auto gn = dyn_cast<qc::GatherNDOp>(first))
+      step["attrs"] = json::Object{
+          {"batch_dims", static_cast<int64_t>(gn.getBatchDims())}};
     if (auto at = dyn_cast<qc::AttentionOp>(first)) {
       step["attrs"] = json::Object{
           {"scale", double(at.getScale().convertToFloat())}};
