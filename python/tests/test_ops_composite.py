@@ -440,3 +440,17 @@ def test_second_review_edge_cases(tmp_path, check_ok, run_tool):
         res = run_tool("quant-translate", "--import-onnx", m)
         assert_no_crash(res)
         assert res.returncode == 1 and needle in res.stderr, describe(res)
+
+
+@pytest.mark.parametrize("axes", [None, [1], [-1, 0]])
+def test_mean_variance_normalization(axes, tmp_path, check_ok):
+    """ONNX's function body against ONNX Runtime; rtol 1e-5 as
+    InstanceNormalization (means summed in double here)."""
+    x = (_rng().standard_normal((2, 3, 4, 5)) * 2 + 1).astype(np.float32)
+    attrs = {} if axes is None else {"axes": axes}
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("MeanVarianceNormalization", ["x"], ["y"],
+                            **attrs)],
+               [("x", F, [2, 3, 4, 5])], [("y", F, [2, 3, 4, 5])], opset=13)
+    got, ref = _both(tmp_path, check_ok, m, {"x": x})
+    np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-5)

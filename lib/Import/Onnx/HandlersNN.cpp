@@ -500,6 +500,55 @@ LogicalResult importInstanceNorm(NodeContext &n) {
   return n.setBuilt(n.build<qc::AddOp>(scaled->getResult(), *b4));
 }
 
+/// MeanVarianceNormalization 9, 13: ONNX's function body, (x - E[x]) /
+/// (sqrt(E[x^2] - E[x]^2) + 1e-9) over `axes` (default 0, 2, 3), each
+/// mean a qc.reduce_mean.
+LogicalResult importMeanVarianceNorm(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0);
+  auto axesAttr = n.intsAttr("axes");
+  if (failed(x) || failed(axesAttr))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  SmallVector<int64_t> axes;
+  for (int64_t a : axesAttr->value_or(SmallVector<int64_t>{0, 2, 3})) {
+    FailureOr<int64_t> ax = n.normalizeAxis(a, rank, "axes entry");
+    if (failed(ax))
+      return failure();
+    if (llvm::is_contained(axes, *ax)) {
+      n.emitError() << "axes name dimension " << *ax << " twice";
+      return failure();
+    }
+    axes.push_back(*ax);
+  }
+  llvm::sort(axes);
+  OpBuilder &b = n.builder();
+  auto mean = [&](Value v) {
+    return n.build<qc::ReduceMeanOp>(v, b.getDenseI64ArrayAttr(axes),
+                                     b.getBoolAttr(true));
+  };
+  auto sq = n.build<qc::MulOp>(*x, *x);
+  auto mu = mean(*x);
+  if (failed(sq) || failed(mu))
+    return failure();
+  auto ex2 = mean(sq->getResult());
+  auto mu2 = n.build<qc::MulOp>(mu->getResult(), mu->getResult());
+  if (failed(ex2) || failed(mu2))
+    return failure();
+  auto var = n.build<qc::SubOp>(ex2->getResult(), mu2->getResult());
+  if (failed(var))
+    return failure();
+  auto sd = n.build<qc::SqrtOp>(var->getResult());
+  FailureOr<Value> eps =
+      emitSplat(n, RankedTensorType::get({}, elementTypeOf(*x)), 1e-9);
+  auto dev = n.build<qc::SubOp>(*x, mu->getResult());
+  if (failed(sd) || failed(eps) || failed(dev))
+    return failure();
+  auto den = n.build<qc::AddOp>(sd->getResult(), *eps);
+  if (failed(den))
+    return failure();
+  return n.setBuilt(n.build<qc::DivOp>(dev->getResult(), den->getResult()));
+}
+
 /// LRN 1, 13: x / (bias + alpha * mean of x^2 over `size` channels
 /// around)^beta, the window centred as ONNX's (floor((size-1)/2) before,
 /// ceil((size-1)/2) after, zeros outside). The window mean is a 2-D
@@ -1574,6 +1623,8 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"Dropout", {6, 7, 10, 12, 13, 22}, 1, 3, 1, 2, importDropout},
       {"InstanceNormalization", {6, 22}, 3, 3, 1, 1, importInstanceNorm},
       {"LRN", {1, 13}, 1, 1, 1, 1, importLRN},
+      {"MeanVarianceNormalization", {9, 13}, 1, 1, 1, 1,
+       importMeanVarianceNorm},
       {"ConvInteger", {10}, 2, 4, 1, 1, importInteger<emitConvInteger>},
       {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
       {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,
