@@ -593,6 +593,35 @@ LogicalResult size(Operation *o, Env &env) {
   return success();
 }
 
+/// qc.non_zero (S18): coordinates of the non-zero elements, row-major.
+LogicalResult nonZero(Operation *o, Env &env) {
+  auto op = cast<qc::NonZeroOp>(o);
+  const Tensor &a = env.get(op.getInput());
+  int64_t n = a.numElements(), rank = a.shape.size();
+  // Float codes (Bytes of a float type) are zero in every bit but the
+  // sign's.
+  unsigned magnitude =
+      a.kind == Tensor::Kind::Bytes && !holdsInts(a)
+          ? (1u << (a.elementType.getIntOrFloatBitWidth() - 1)) - 1
+          : 0xffu;
+  std::vector<int64_t> hits;
+  for (int64_t i = 0; i < n; ++i) {
+    bool nz = a.kind == Tensor::Kind::Float ? a.f[i] != 0.0f
+              : a.kind == Tensor::Kind::Int ? a.i[i] != 0
+                                            : (a.bytes[i] & magnitude) != 0;
+    if (nz)
+      hits.push_back(i);
+  }
+  int64_t count = hits.size();
+  Tensor r = Tensor::makeInt(elementTypeOf(op.getResult()), {rank, count});
+  SmallVector<int64_t> st = stridesOf(a.shape);
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t d = 0; d < rank; ++d)
+      r.i[d * count + j] = (hits[j] / st[d]) % a.shape[d];
+  env.set(op.getResult(), std::move(r));
+  return success();
+}
+
 LogicalResult shape(Operation *o, Env &env) {
   auto op = cast<qc::ShapeOp>(o);
   const Tensor &a = env.get(op.getInput());
@@ -926,6 +955,7 @@ void quantc::exec::registerShapeKernels(KernelRegistry &registry) {
   registry.add(qc::GatherOp::getOperationName(), gather);
   registry.add(qc::GatherElementsOp::getOperationName(), gatherElements);
   registry.add(qc::GatherNDOp::getOperationName(), gatherND);
+  registry.add(qc::NonZeroOp::getOperationName(), nonZero);
   registry.add(qc::ScatterNDOp::getOperationName(), scatterND);
   registry.add(qc::ScatterElementsOp::getOperationName(), scatterElements);
   registry.add(qc::ConcatOp::getOperationName(), concat);

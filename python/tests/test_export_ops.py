@@ -325,6 +325,8 @@ CASES = [
                       reduction="add")],
          {"x": (T.INT64, (2, 3), None), "i": (T.INT64, (2, 2), [0, 0, -1, 1]),
           "u": (T.INT64, (2, 2), None)}, {"y": T.INT64}),
+    Case("NonZero", "qc.non_zero", [h.make_node("NonZero", ["x"], ["y"])],
+         {"x": (F, (3, 4), np.arange(12) % 3)}, {"y": T.INT64}),
     Case("TopK", "qc.top_k",
          [h.make_node("TopK", ["x", "k"], ["v", "i"], axis=1, largest=0)],
          {"x": (F, (3, 6), np.arange(18) % 5), "k": (T.INT64, (1,), [4])},

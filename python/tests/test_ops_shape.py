@@ -681,3 +681,38 @@ def test_gather_scatter_errors(nodes, inputs, feeds, needle, run_tool,
     assert_no_crash(res)
     assert res.returncode == 1, res.stderr
     assert needle in res.stderr, res.stderr
+
+
+# --- NonZero, Compress (S18) ------------------------------------------------
+
+@pytest.mark.parametrize("x", [
+    np.array([[0, 1.5, -0.0], [np.nan, 0, -2]], np.float32),
+    np.array([[[0, 3], [4, 0]]], np.int64),
+    np.array([True, False, True]),
+    np.zeros((2, 3), np.float32), np.zeros((0, 3), np.float32)],
+    ids=["float", "int64", "bool", "zeros", "empty"])
+def test_non_zero(x, check_ok, tmp_path):
+    """Row-major coordinates; NaN counts, -0.0 does not; no hit and no
+    element give [rank, 0]. Against ONNX Runtime."""
+    elem = {np.float32: F, np.int64: I64, np.bool_: TensorProto.BOOL}[
+        x.dtype.type]
+    model = _model([n("NonZero", ["x"], ["y"])],
+                   [_vi("x", list(x.shape), elem)], [_vi("y", None, I64)],
+                   opset=13)
+    _run_both(check_ok, tmp_path, model, {"x": x})
+
+
+@pytest.mark.parametrize("axis,cond", [(None, [1, 0, 0, 1, 1]), (0, [0, 1]),
+                                       (1, [1, 0, 1, 1]), (-1, [0, 1]),
+                                       (1, [0, 0, 0, 0])])
+def test_compress(axis, cond, check_ok, tmp_path):
+    """A condition shorter than the axis leaves the rest out; none true
+    gives an empty axis."""
+    x = np.arange(24, dtype=np.float32).reshape(3, 4, 2)
+    attrs = {} if axis is None else {"axis": axis}
+    c = np.array(cond, bool)
+    model = _model([n("Compress", ["x", "c"], ["y"], **attrs)],
+                   [_vi("x", [3, 4, 2]), _vi("c", [len(cond)],
+                                             TensorProto.BOOL)],
+                   [_vi("y", None)], opset=11)
+    _run_both(check_ok, tmp_path, model, {"x": x, "c": c})

@@ -119,7 +119,7 @@ const llvm::StringMap<llvm::StringRef> &simpleOps() {
       {"qc.acosh", "Acosh"},     {"qc.atanh", "Atanh"},
       {"qc.softsign", "Softsign"}, {"qc.mish", "Mish"},
       {"qc.is_nan", "IsNaN"},    {"qc.xor", "Xor"},
-      {"qc.size", "Size"},       {"qc.expand", "Expand"},
+      {"qc.size", "Size"},       {"qc.non_zero", "NonZero"},       {"qc.expand", "Expand"},
       {"qc.tile", "Tile"},       {"qc.matmul_integer", "MatMulInteger"},
       // Run-time parameters are operands already, in ONNX's input order.
       {"qc.dynamic_slice", "Slice"},

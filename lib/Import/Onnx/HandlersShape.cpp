@@ -357,6 +357,56 @@ LogicalResult importGatherND(NodeContext &n) {
   return n.setBuilt(n.build<qc::GatherNDOp>(*x, *ix, *b));
 }
 
+/// NonZero 9, 13 (S18).
+LogicalResult importNonZero(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0);
+  if (failed(x))
+    return failure();
+  return n.setBuilt(n.build<qc::NonZeroOp>(*x));
+}
+
+/// Compress 9, 11: the slices along `axis` (of the flattened input without
+/// one) whose condition entry is true; a condition shorter than the axis
+/// leaves the rest out. qc.non_zero of the condition, then qc.gather.
+LogicalResult importCompress(NodeContext &n) {
+  FailureOr<Value> x = n.anyInput(0), cond = n.anyInput(1);
+  if (failed(x) || failed(cond))
+    return failure();
+  if (!elementTypeOf(*cond).isInteger(1) || shapeOf(*cond).size() != 1) {
+    n.emitError() << "condition must be a 1-D BOOL tensor";
+    return failure();
+  }
+  Value data = *x;
+  int64_t axis = 0;
+  if (n.attr("axis")) {
+    FailureOr<int64_t> a = n.intAttr("axis", 0);
+    if (failed(a))
+      return failure();
+    FailureOr<int64_t> ax = n.normalizeAxis(*a, shapeOf(data).size());
+    if (failed(ax))
+      return failure();
+    axis = *ax;
+  } else {
+    FailureOr<Value> flat = emitReshape(n, data, {-1});
+    if (failed(flat))
+      return failure();
+    data = *flat;
+  }
+  int64_t dim = shapeOf(data)[axis], len = shapeOf(*cond)[0];
+  if (!ShapedType::isDynamic(dim) && !ShapedType::isDynamic(len) && len > dim) {
+    n.emitError() << "condition has " << len << " entries, axis " << axis
+                  << " only " << dim;
+    return failure();
+  }
+  auto nz = n.build<qc::NonZeroOp>(*cond);
+  if (failed(nz))
+    return failure();
+  FailureOr<Value> idx = emitReshape(n, nz->getResult(), {-1});
+  if (failed(idx))
+    return failure();
+  return n.setBuilt(n.build<qc::GatherOp>(data, *idx, axis));
+}
+
 /// ScatterND/ScatterElements' reduction attribute (16: add, mul; 18: max,
 /// min; none before).
 FailureOr<qc::ScatterReduction> scatterReduction(NodeContext &n) {
@@ -1436,6 +1486,7 @@ LogicalResult importEyeLike(NodeContext &n) {
 llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() {
   static const OnnxOpHandlerSpec table[] = {
       {"Concat", {1, 4, 11, 13}, 1, 1 << 20, 1, 1, importConcat},
+      {"Compress", {9, 11}, 2, 2, 1, 1, importCompress},
       {"ConstantOfShape", {9, 20, 21, 23, 24, 25}, 1, 1, 1, 1,
        importConstantOfShape},
       {"DepthToSpace", {1, 11, 13}, 1, 1, 1, 1, importDepthToSpace},
@@ -1444,6 +1495,7 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getShapeOnnxOpHandlers() 
       {"Gather", {1, 11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherOp>},
       {"GatherElements", {11, 13}, 2, 2, 1, 1, importGatherLike<qc::GatherElementsOp>},
       {"GatherND", {11, 12, 13}, 2, 2, 1, 1, importGatherND},
+      {"NonZero", {9, 13}, 1, 1, 1, 1, importNonZero},
       {"OneHot", {9, 11}, 3, 3, 1, 1, importOneHot},
       {"Pad", {1, 2}, 1, 1, 1, 1, importPad},
       {"Pad", {11, 13}, 2, 3, 1, 1, importPad},

@@ -542,3 +542,12 @@ func.func @scatter_elements_updates_shape(%d: tensor<2x3xf32>, %i: tensor<2x2xi6
   %0 = qc.scatter_elements %d, %i, %u {axis = 0 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x1xf32>) -> tensor<2x3xf32>
   return
 }
+
+// -----
+
+func.func @non_zero_rows(%x: tensor<3x4xf32>) {
+  // expected-error @+2 {{'qc.non_zero' op inferred type(s) 'tensor<2x?xi64>' are incompatible with return type(s) of operation 'tensor<3x?xi64>'}}
+  // expected-error @+1 {{'qc.non_zero' op failed to infer returned types}}
+  %0 = qc.non_zero %x : (tensor<3x4xf32>) -> tensor<3x?xi64>
+  return
+}

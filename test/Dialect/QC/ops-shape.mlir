@@ -92,3 +92,12 @@ func.func @gather_scatter_nd(%d: tensor<2x3x4xf32>, %i: tensor<2x5x1xi64>, %j: t
   %2 = qc.scatter_elements %d, %e, %v {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x2x4xi64>, tensor<2x2x4xf32>) -> tensor<2x3x4xf32>
   return %0, %1, %2 : tensor<2x5x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>
 }
+
+// CHECK-LABEL: func.func @non_zero
+func.func @non_zero(%x: tensor<?x4xf32>, %e: tensor<2x0xi1>) -> (tensor<2x?xi64>, tensor<2x0xi64>) {
+  // CHECK: qc.non_zero %{{.*}} : (tensor<?x4xf32>) -> tensor<2x?xi64>
+  %0 = qc.non_zero %x : (tensor<?x4xf32>) -> tensor<2x?xi64>
+  // CHECK: qc.non_zero %{{.*}} : (tensor<2x0xi1>) -> tensor<2x0xi64>
+  %1 = qc.non_zero %e : (tensor<2x0xi1>) -> tensor<2x0xi64>
+  return %0, %1 : tensor<2x?xi64>, tensor<2x0xi64>
+}

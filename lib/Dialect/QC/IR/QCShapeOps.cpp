@@ -181,6 +181,20 @@ LogicalResult ScatterElementsOp::verify() {
   return success();
 }
 
+LogicalResult NonZeroOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location>,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType in = rt(adaptor.getInput());
+  // With no element the count is known: 0.
+  int64_t n = in.hasStaticShape() && in.getNumElements() == 0
+                  ? 0
+                  : ShapedType::kDynamic;
+  inferred.push_back(
+      RankedTensorType::get({in.getRank(), n}, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -351,6 +365,7 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx,
 QC_COMPATIBLE_RESULT_TYPES(GatherOp)
 QC_COMPATIBLE_RESULT_TYPES(GatherElementsOp)
 QC_COMPATIBLE_RESULT_TYPES(GatherNDOp)
+QC_COMPATIBLE_RESULT_TYPES(NonZeroOp)
 QC_COMPATIBLE_RESULT_TYPES(ScatterNDOp)
 QC_COMPATIBLE_RESULT_TYPES(ScatterElementsOp)
 QC_COMPATIBLE_RESULT_TYPES(ConcatOp)

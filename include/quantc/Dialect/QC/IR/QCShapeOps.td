@@ -192,6 +192,19 @@ def QC_SizeOp : QC_Op<"size", [Pure]> {
   let hasFolder = 1;
 }
 
+def QC_NonZeroOp : QC_Op<"non_zero", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+  let summary = "ONNX NonZero: the coordinates of the non-zero elements (S18)";
+  let description = [{
+    An i64 tensor `[rank, n]` (n known at run time only): column j holds
+    the coordinates of the j-th non-zero element in row-major order (a
+    NaN counts as non-zero; -0.0 as zero). A rank-0 input gives `[0, n]`
+    with n 0 or 1, as ONNX Runtime.
+  }];
+  let arguments = (ins QC_AnyTensor:$input);
+  let results = (outs 2DTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def QC_ExpandOp : QC_Op<"expand", [Pure]> {
   let summary = "ONNX Expand: broadcast of the input with a runtime shape (S7)";
   let arguments = (ins QC_AnyTensor:$input, 1DTensorOf<[AnyInteger]>:$shape);
