@@ -238,14 +238,11 @@ struct Scatterer {
   }
 };
 
-/// The result of a scatter: a copy of `data` (integers held as Int when
-/// combining, so the reduction works on values). `u` is set to the
-/// updates in the same storage.
-FailureOr<Tensor> scatterStart(Operation *op, Env &env, Value data,
-                               Value updates, qc::ScatterReduction red,
-                               Tensor &u) {
+/// The copy of `data` a scatter starts from (Int storage for i8/ui8 when
+/// combining).
+FailureOr<Tensor> scatterResult(Operation *op, Env &env, Value data,
+                                qc::ScatterReduction red) {
   const Tensor &a = env.get(data);
-  u = env.get(updates);
   bool combine = red != qc::ScatterReduction::none;
   if (combine && a.kind == Tensor::Kind::Bytes) {
     if (!holdsInts(a))
@@ -254,15 +251,35 @@ FailureOr<Tensor> scatterStart(Operation *op, Env &env, Value data,
              << " of quantized codes is not supported";
     Tensor r = Tensor::makeInt(a.elementType, a.shape);
     r.i = intValues(a);
-    Tensor ui = Tensor::makeInt(u.elementType, u.shape);
-    ui.i = intValues(u);
-    u = std::move(ui);
     return r;
   }
   if (combine && a.elementType.isInteger(1))
     return op->emitError("reduction ") << qc::stringifyScatterReduction(red)
                                        << " of booleans is not supported";
   return env.take(data);
+}
+
+/// A scatter under way: the result, a copy of the data (integers held as
+/// Int when combining, so the reduction works on values), and the
+/// updates in the same storage.
+struct Scatter {
+  Tensor r, u;
+  Scatterer sc;
+};
+
+FailureOr<Scatter> scatterStart(Operation *op, Env &env, Value data,
+                                Value updates, qc::ScatterReduction red) {
+  FailureOr<Tensor> r = scatterResult(op, env, data, red);
+  if (failed(r))
+    return failure();
+  Scatter s{std::move(*r), Tensor(), {red, elementTypeOf(data)}};
+  s.u = env.get(updates);
+  if (s.r.kind == Tensor::Kind::Int && s.u.kind == Tensor::Kind::Bytes) {
+    Tensor ui = Tensor::makeInt(s.u.elementType, s.u.shape);
+    ui.i = intValues(s.u);
+    s.u = std::move(ui);
+  }
+  return s;
 }
 
 /// Back to the result type's storage (Int-held i8/ui8 to bytes).
@@ -289,16 +306,14 @@ LogicalResult scatterND(Operation *o, Env &env) {
            << shapeStr(env.get(op.getUpdates()).shape) << ", expected "
            << shapeStr(want);
   int64_t slice = product(ArrayRef<int64_t>(a.shape).drop_front(m));
-  Tensor u;
-  FailureOr<Tensor> r = scatterStart(op, env, op.getData(), op.getUpdates(),
-                                     op.getReduction(), u);
-  if (failed(r))
+  FailureOr<Scatter> s = scatterStart(op, env, op.getData(), op.getUpdates(),
+                                      op.getReduction());
+  if (failed(s))
     return failure();
-  Scatterer sc{op.getReduction(), elementTypeOf(op.getData())};
   for (size_t t = 0; t < off->size(); ++t)
     for (int64_t e = 0; e < slice; ++e)
-      sc.apply(*r, (*off)[t] + e, u, t * slice + e);
-  scatterFinish(op, env, std::move(*r));
+      s->sc.apply(s->r, (*off)[t] + e, s->u, t * slice + e);
+  scatterFinish(op, env, std::move(s->r));
   return success();
 }
 
@@ -325,17 +340,15 @@ LogicalResult scatterElements(Operation *o, Env &env) {
     if (v < -dim || v >= dim)
       return op.emitError("index ") << v << " is out of range [" << -dim
                                     << ", " << dim << ")";
-  Tensor u;
-  FailureOr<Tensor> r = scatterStart(op, env, op.getData(), op.getUpdates(),
-                                     op.getReduction(), u);
-  if (failed(r))
+  FailureOr<Scatter> s = scatterStart(op, env, op.getData(), op.getUpdates(),
+                                      op.getReduction());
+  if (failed(s))
     return failure();
-  Scatterer sc{op.getReduction(), elementTypeOf(op.getData())};
   forEachIndex(ix.shape, src, zero, [&](int64_t lin, int64_t base, int64_t) {
     int64_t k = ix.i[lin];
-    sc.apply(*r, base + (k < 0 ? k + dim : k) * as[axis], u, lin);
+    s->sc.apply(s->r, base + (k < 0 ? k + dim : k) * as[axis], s->u, lin);
   });
-  scatterFinish(op, env, std::move(*r));
+  scatterFinish(op, env, std::move(s->r));
   return success();
 }
 

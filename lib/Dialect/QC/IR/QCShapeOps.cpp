@@ -124,13 +124,14 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(rt(adaptor.getData()));
-  return success();
+/// The scatters' result: the data's type.
+template <typename Adaptor>
+static FailureOr<RankedTensorType> dataType(std::optional<Location>,
+                                            Adaptor adaptor) {
+  return rt(adaptor.getData());
 }
+QC_INFER_RESULT_WITH(ScatterNDOp, dataType)
+QC_INFER_RESULT_WITH(ScatterElementsOp, dataType)
 
 LogicalResult ScatterNDOp::verify() {
   RankedTensorType d = rt(getData()), ix = rt(getIndices()),
@@ -153,12 +154,6 @@ LogicalResult ScatterNDOp::verify() {
   return success();
 }
 
-LogicalResult ScatterElementsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(rt(adaptor.getData()));
-  return success();
-}
 
 LogicalResult ScatterElementsOp::verify() {
   RankedTensorType d = rt(getData()), ix = rt(getIndices()),
@@ -366,8 +361,6 @@ QC_COMPATIBLE_RESULT_TYPES(GatherOp)
 QC_COMPATIBLE_RESULT_TYPES(GatherElementsOp)
 QC_COMPATIBLE_RESULT_TYPES(GatherNDOp)
 QC_COMPATIBLE_RESULT_TYPES(NonZeroOp)
-QC_COMPATIBLE_RESULT_TYPES(ScatterNDOp)
-QC_COMPATIBLE_RESULT_TYPES(ScatterElementsOp)
 QC_COMPATIBLE_RESULT_TYPES(ConcatOp)
 QC_COMPATIBLE_RESULT_TYPES(SliceOp)
 QC_COMPATIBLE_RESULT_TYPES(SqueezeOp)
