@@ -454,3 +454,26 @@ def test_mean_variance_normalization(axes, tmp_path, check_ok):
                [("x", F, [2, 3, 4, 5])], [("y", F, [2, 3, 4, 5])], opset=13)
     got, ref = _both(tmp_path, check_ok, m, {"x": x})
     np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["HannWindow", "HammingWindow",
+                                "BlackmanWindow"])
+@pytest.mark.parametrize("periodic,const", [(1, True), (0, False)])
+def test_windows(op, periodic, const, tmp_path, check_ok):
+    """A constant or run-time size, periodic or symmetric, float64 out.
+    atol 1e-6: cos in float32 here and in ONNX Runtime, of angles up to
+    2 pi; the values are at most 1."""
+    size = np.array(10, np.int64)
+    ins, inits, feeds = [], [], {}
+    if const:
+        inits = [("s", size)]
+    else:
+        ins = [("s", I64, [])]
+        feeds = {"s": size}
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node(op, ["s"], ["y"], periodic=periodic,
+                            output_datatype=T.DOUBLE)],
+               ins, [("y", T.DOUBLE, [10])], inits)
+    got, ref = _both(tmp_path, check_ok, m, feeds)
+    assert got["y"].dtype == np.float64
+    np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-6)

@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -803,6 +805,97 @@ LogicalResult importHardmax(NodeContext &n) {
   });
 }
 
+/// HannWindow, HammingWindow, BlackmanWindow 17: sum_j a_j cos(2 pi j n /
+/// N) for n in [0, size), N = size (periodic) or size - 1, from qc.range
+/// of the run-time size; cast to output_datatype (default FLOAT).
+template <int Kind> LogicalResult importWindow(NodeContext &n) {
+  // a0, a1, a2 with alternating signs: Hann, Hamming, Blackman.
+  static const double coeffs[3][3] = {
+      {0.5, -0.5, 0}, {25.0 / 46, -21.0 / 46, 0}, {0.42, -0.5, 0.08}};
+  FailureOr<Value> size = n.anyInput(0);
+  FailureOr<int64_t> periodic = n.intAttr("periodic", 1);
+  FailureOr<int64_t> dt = n.intAttr("output_datatype", 1);
+  if (failed(size) || failed(periodic) || failed(dt))
+    return failure();
+  Type outT = onnxElementType(*n.getContext(), (int32_t)*dt);
+  if (!outT || !isa<FloatType, IntegerType>(outT)) {
+    n.emitError() << "attribute 'output_datatype' " << *dt
+                  << " is not a numeric type";
+    return failure();
+  }
+  if (!shapeOf(*size).empty() || !isa<IntegerType>(elementTypeOf(*size))) {
+    n.emitError() << "size must be an integer scalar";
+    return failure();
+  }
+  OpBuilder &b = n.builder();
+  Type f32 = b.getF32Type(), i64 = b.getI64Type();
+  auto scalar = [&](Type t, double v) {
+    return emitSplat(n, RankedTensorType::get({}, t), v);
+  };
+  auto cast = [&](Value v, Type t) {
+    return qc::CastOp::create(
+               b, n.loc, RankedTensorType::get(shapeOf(v), t), v)
+        .getResult();
+  };
+  Value sz = elementTypeOf(*size).isSignlessInteger(64) ? *size
+                                                        : cast(*size, i64);
+  FailureOr<Value> zero = scalar(i64, 0), one = scalar(i64, 1);
+  if (failed(zero) || failed(one))
+    return failure();
+  // (A constant size gives a static length.)
+  int64_t len = ShapedType::kDynamic;
+  if (const onnx::TensorProto *t = n.constantInput(0);
+      t && isIntDataType(t->data_type()))
+    len = std::max<int64_t>(tensorToInts(*t)[0], 0);
+  Value idx = qc::RangeOp::create(b, n.loc, RankedTensorType::get({len}, i64),
+                                  *zero, sz, *one)
+                  .getResult();
+  Value nf = cast(idx, f32), N = cast(sz, f32);
+  if (!*periodic) {
+    FailureOr<Value> onef = scalar(f32, 1.0);
+    auto nm1 = n.build<qc::SubOp>(N, *onef);
+    if (failed(onef) || failed(nm1))
+      return failure();
+    N = nm1->getResult();
+  }
+  Value acc;
+  for (int j = 0; j < 3; ++j) {
+    double a = coeffs[Kind][j];
+    if (a == 0)
+      continue;
+    FailureOr<Value> av = scalar(f32, a);
+    if (failed(av))
+      return failure();
+    Value term = *av;
+    if (j) {
+      FailureOr<Value> w = scalar(f32, 2 * M_PI * j);
+      auto ang = n.build<qc::MulOp>(nf, *w);
+      if (failed(w) || failed(ang))
+        return failure();
+      auto frac = n.build<qc::DivOp>(ang->getResult(), N);
+      if (failed(frac))
+        return failure();
+      auto c = n.build<qc::CosOp>(frac->getResult());
+      if (failed(c))
+        return failure();
+      auto t = n.build<qc::MulOp>(c->getResult(), *av);
+      if (failed(t))
+        return failure();
+      term = t->getResult();
+    }
+    if (!acc) {
+      acc = term;
+      continue;
+    }
+    auto sum = n.build<qc::AddOp>(acc, term);
+    if (failed(sum))
+      return failure();
+    acc = sum->getResult();
+  }
+  n.setOutput(0, outT.isF32() ? acc : cast(acc, outT));
+  return success();
+}
+
 /// LpNormalization 1, 22: x / ||x||_p along the axis (p = 1 or 2), 0
 /// where the norm is 0 (as ONNX Runtime).
 LogicalResult importLpNormalization(NodeContext &n) {
@@ -1061,6 +1154,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"ArgMax", {1, 11, 12, 13}, 1, 1, 1, 1, importArgReduce<qc::ArgMaxOp>},
     {"ArgMin", {1, 11, 12, 13}, 1, 1, 1, 1, importArgReduce<qc::ArgMinOp>},
     {"CumSum", {11, 14}, 2, 2, 1, 1, importCumSum},
+    {"BlackmanWindow", {17}, 1, 1, 1, 1, importWindow<2>},
     {"Elu", {6, 22}, 1, 1, 1, 1, importElu},
     {"Equal", {7, 11, 13, 19}, 2, 2, 1, 1,
      importBinary<qc::EqualOp, Operands::NumOrBool>},
@@ -1070,6 +1164,8 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"Gelu", {20}, 1, 1, 1, 1, importGelu},
     CMP("Greater", GreaterOp, 7, 9, 13),
     CMP("GreaterOrEqual", GreaterEqualOp, 12, 16),
+    {"HammingWindow", {17}, 1, 1, 1, 1, importWindow<1>},
+    {"HannWindow", {17}, 1, 1, 1, 1, importWindow<0>},
     {"HardSigmoid", {6, 22}, 1, 1, 1, 1, importHardSigmoid},
     {"Hardmax", {1, 11, 13}, 1, 1, 1, 1, importHardmax},
     UNARY("HardSwish", HardSwishOp, 14, 22),
