@@ -14,6 +14,7 @@
 
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -1373,10 +1374,93 @@ LogicalResult runGruOrRnn(Operation *o, Env &env) {
   env.set(op.getYH(), std::move(yh));
   return success();
 }
+/// qc.non_max_suppression (N17): ONNX Runtime's greedy selection, its
+/// IoU test and its tie order.
+LogicalResult runNonMaxSuppression(Operation *o, Env &env) {
+  auto op = cast<qc::NonMaxSuppressionOp>(o);
+  const Tensor &boxes = env.get(op.getBoxes()), &scores = env.get(op.getScores());
+  const Tensor &maxT = env.get(op.getMaxOutputBoxesPerClass()),
+               &iouT = env.get(op.getIouThreshold()),
+               &scoreT = env.get(op.getScoreThreshold());
+  if (maxT.numElements() != 1 || iouT.numElements() != 1 ||
+      scoreT.numElements() != 1 || iouT.kind != Tensor::Kind::Float ||
+      scoreT.kind != Tensor::Kind::Float || boxes.kind != Tensor::Kind::Float ||
+      scores.kind != Tensor::Kind::Float)
+    return op.emitError("the parameters must hold one element each");
+  int64_t B = boxes.shape[0], N = boxes.shape[1], C = scores.shape[1];
+  if (scores.shape[0] != B || scores.shape[2] != N)
+    return op.emitError("boxes ")
+           << shapeStr(boxes.shape) << " and scores " << shapeStr(scores.shape)
+           << " differ in the batch or the number of boxes";
+  int64_t maxOut = maxT.i[0];
+  float iouThr = iouT.f[0], scoreThr = scoreT.f[0];
+  bool center = op.getCenterPointBox();
+  if (iouThr < 0 || iouThr > 1)
+    return op.emitError("iou_threshold ") << iouThr << " is outside [0, 1]";
+  // Corners (ymin, xmin, ymax, xmax) of box i of batch b.
+  auto corners = [&](int64_t b, int64_t i) {
+    const float *p = &boxes.f[(b * N + i) * 4];
+    std::array<float, 4> c;
+    if (center) {
+      float xc = p[0], yc = p[1], w = p[2] / 2, h = p[3] / 2;
+      c = {yc - h, xc - w, yc + h, xc + w};
+    } else {
+      c = {std::min(p[0], p[2]), std::min(p[1], p[3]), std::max(p[0], p[2]),
+           std::max(p[1], p[3])};
+    }
+    return c;
+  };
+  auto overlaps = [&](const std::array<float, 4> &a,
+                      const std::array<float, 4> &c) {
+    float ih = std::min(a[2], c[2]) - std::max(a[0], c[0]);
+    float iw = std::min(a[3], c[3]) - std::max(a[1], c[1]);
+    if (ih <= 0 || iw <= 0)
+      return false;
+    float inter = ih * iw;
+    float area1 = (a[2] - a[0]) * (a[3] - a[1]);
+    float area2 = (c[2] - c[0]) * (c[3] - c[1]);
+    float uni = area1 + area2 - inter;
+    if (area1 <= 0 || area2 <= 0 || uni <= 0)
+      return false;
+    return inter / uni > iouThr;
+  };
+  std::vector<int64_t> rows;
+  std::vector<int64_t> cand;
+  std::vector<std::array<float, 4>> kept;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C && maxOut > 0; ++c) {
+      const float *s = &scores.f[(b * C + c) * N];
+      cand.clear();
+      for (int64_t i = 0; i < N; ++i)
+        if (s[i] > scoreThr)
+          cand.push_back(i);
+      std::stable_sort(cand.begin(), cand.end(),
+                       [&](int64_t x, int64_t y) { return s[x] > s[y]; });
+      kept.clear();
+      for (int64_t i : cand) {
+        if ((int64_t)kept.size() >= maxOut)
+          break;
+        std::array<float, 4> box = corners(b, i);
+        if (llvm::any_of(kept, [&](const auto &k) { return overlaps(k, box); }))
+          continue;
+        kept.push_back(box);
+        rows.insert(rows.end(), {b, c, i});
+      }
+    }
+  int64_t n = rows.size() / 3;
+  auto type = cast<RankedTensorType>(op.getSelected().getType());
+  Tensor r = Tensor::makeInt(type.getElementType(), {n, 3});
+  r.i = std::move(rows);
+  env.set(op.getSelected(), std::move(r));
+  return success();
+}
+
 } // namespace
 
 void quantc::exec::registerNNKernels(KernelRegistry &registry) {
   registry.add(qc::LstmOp::getOperationName(), runLstm);
+  registry.add(qc::NonMaxSuppressionOp::getOperationName(),
+               runNonMaxSuppression);
   registry.add(qc::GruOp::getOperationName(), runGruOrRnn<qc::GruOp>);
   registry.add(qc::RnnOp::getOperationName(), runGruOrRnn<qc::RnnOp>);
   registry.add(qc::ConvOp::getOperationName(), runConv);

@@ -477,3 +477,38 @@ def test_windows(op, periodic, const, tmp_path, check_ok):
     got, ref = _both(tmp_path, check_ok, m, feeds)
     assert got["y"].dtype == np.float64
     np.testing.assert_allclose(got["y"], ref["y"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("center,params", [
+    (0, (3, 0.5, 0.2)), (1, (2, 0.3, None)), (0, (100, 0.0, None)),
+    (0, None)])
+def test_non_max_suppression(center, params, tmp_path, check_ok):
+    """qc.non_max_suppression (docs/Ops-nn.md N17) against ONNX Runtime:
+    two batches, three classes, 40 random boxes with repeated scores (the
+    lower index first), flipped corners, the center format, absent
+    parameters (no output without max_output_boxes_per_class)."""
+    rng = _rng()
+    xy = rng.uniform(0, 10, (2, 40, 2))
+    wh = rng.uniform(0.5, 4, (2, 40, 2))
+    if center:
+        boxes = np.concatenate([xy, wh], -1)
+    else:
+        boxes = np.concatenate([xy, xy + wh], -1)[..., [1, 0, 3, 2]]
+        boxes[:, ::3] = boxes[:, ::3][..., [2, 3, 0, 1]]  # flipped corners
+    scores = np.round(rng.uniform(0, 1, (2, 3, 40)), 1)
+    feeds = {"b": boxes.astype(np.float32), "s": scores.astype(np.float32)}
+    names = ["b", "s"]
+    inits = []
+    if params is not None:
+        for name, v, dt in zip(("m", "i", "t"), params,
+                               (np.int64, np.float32, np.float32)):
+            if v is None:
+                continue
+            names.append(name)
+            inits.append((name, np.array([v], dt)))
+    m = _model(tmp_path / "m.onnx",
+               [h.make_node("NonMaxSuppression", names, ["y"],
+                            center_point_box=center)],
+               [("b", F, [2, 40, 4]), ("s", F, [2, 3, 40])],
+               [("y", I64, None)], inits, opset=11)
+    _exact(tmp_path, check_ok, m, feeds)

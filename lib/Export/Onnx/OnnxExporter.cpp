@@ -180,6 +180,8 @@ const llvm::StringMap<AttrOp> &attrOps() {
       {"qc.cumsum", {"CumSum", {"exclusive", "reverse"}, {}}},
       {"qc.trilu", {"Trilu", {"upper"}, {}}},
       {"qc.top_k", {"TopK", {"axis", "largest", "sorted"}, {}}},
+      {"qc.non_max_suppression",
+       {"NonMaxSuppression", {"center_point_box"}, {}}},
       {"qc.gather_nd", {"GatherND", {"batch_dims"}, {}}},
       {"qc.scatter_nd", {"ScatterND", {"reduction"}, {}}},
       {"qc.scatter_elements", {"ScatterElements", {"axis", "reduction"}, {}}},

@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 using namespace mlir;
@@ -498,6 +499,46 @@ LogicalResult importInstanceNorm(NodeContext &n) {
   if (failed(scaled))
     return failure();
   return n.setBuilt(n.build<qc::AddOp>(scaled->getResult(), *b4));
+}
+
+/// NonMaxSuppression 10, 11 (N17). Absent parameters take ONNX's
+/// defaults: no output (max 0), IoU threshold 0, no score threshold (-inf:
+/// a score of -inf or NaN is then dropped, which ONNX Runtime keeps).
+LogicalResult importNonMaxSuppression(NodeContext &n) {
+  FailureOr<Value> boxes = n.floatInput(0), scores = n.floatInput(1);
+  FailureOr<int64_t> center = n.intAttr("center_point_box", 0);
+  if (failed(boxes) || failed(scores) || failed(center))
+    return failure();
+  if (*center != 0 && *center != 1) {
+    n.emitError() << "attribute 'center_point_box' must be 0 or 1, got "
+                  << *center;
+    return failure();
+  }
+  OpBuilder &b = n.builder();
+  auto param = [&](int i, Type t, double dflt) -> FailureOr<Value> {
+    if (!n.hasInput(i))
+      return emitSplat(n, RankedTensorType::get({1}, t), dflt);
+    return t.isF32() ? n.floatInput(i) : n.anyInput(i);
+  };
+  FailureOr<Value> maxOut = param(2, b.getI64Type(), 0),
+                   iou = param(3, b.getF32Type(), 0),
+                   score = param(4, b.getF32Type(),
+                                 -std::numeric_limits<double>::infinity());
+  if (failed(maxOut) || failed(iou) || failed(score))
+    return failure();
+  if (!elementTypeOf(*maxOut).isSignlessInteger(64)) {
+    n.emitError() << "max_output_boxes_per_class must be an INT64 tensor";
+    return failure();
+  }
+  OperationState st(n.loc, qc::NonMaxSuppressionOp::getOperationName());
+  qc::NonMaxSuppressionOp::build(
+      b, st, RankedTensorType::get({ShapedType::kDynamic, 3}, b.getI64Type()),
+      *boxes, *scores, *maxOut, *iou, *score, b.getBoolAttr(*center != 0));
+  Operation *op = n.buildInferred(st);
+  if (!op)
+    return failure();
+  n.setOutput(0, op->getResult(0));
+  return success();
 }
 
 /// MeanVarianceNormalization 9, 13: ONNX's function body, (x - E[x]) /
@@ -1635,6 +1676,7 @@ llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
       {"GRU", {1, 3, 7, 14, 22}, 3, 6, 0, 2, importRecurrent<qc::GruOp>},
       {"LSTM", {1, 7, 14, 22}, 3, 8, 0, 3, importRecurrent<qc::LstmOp>},
       {"RNN", {1, 7, 14, 22}, 3, 6, 0, 2, importRecurrent<qc::RnnOp>},
+      {"NonMaxSuppression", {10, 11}, 2, 5, 1, 1, importNonMaxSuppression},
       {"MaxPool", {1}, 1, 1, 1, 1, importMaxPool},
       {"MaxPool", {8, 10, 11, 12, 22}, 1, 1, 1, 2, importMaxPool},
       {"QLinearConv", {10}, 8, 9, 1, 1, importQLinearConv},

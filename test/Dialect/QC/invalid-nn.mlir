@@ -777,3 +777,43 @@ func.func @rnn_b(%x: tensor<5x2x3xf32>, %w: tensor<1x4x3xf32>, %r: tensor<1x4x4x
   %y, %h = qc.rnn %x, %w, %r bias(%b) {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#qc.rnn_activation<Tanh>], direction = #qc.rnn_direction<forward>, hidden_size = 4 : i64} : (tensor<5x2x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1x4xf32>) -> (tensor<5x1x2x4xf32>, tensor<1x2x4xf32>)
   return
 }
+
+// -----
+
+func.func @nms_boxes(%b: tensor<1x6x5xf32>, %s: tensor<1x2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'qc.non_max_suppression' op boxes must be [batch, boxes, 4], got 'tensor<1x6x5xf32>'}}
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %i : (tensor<1x6x5xf32>, tensor<1x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return
+}
+
+// -----
+
+func.func @nms_scores(%b: tensor<1x6x4xf32>, %s: tensor<2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'qc.non_max_suppression' op scores must be [batch, classes, boxes], got 'tensor<2x6xf32>'}}
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %i : (tensor<1x6x4xf32>, tensor<2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return
+}
+
+// -----
+
+func.func @nms_mismatch(%b: tensor<1x6x4xf32>, %s: tensor<1x2x5xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{differ in the batch or the number of boxes}}
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %i : (tensor<1x6x4xf32>, tensor<1x2x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return
+}
+
+// -----
+
+func.func @nms_param(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>, %m: tensor<2xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'qc.non_max_suppression' op its parameters must hold one element each, got 'tensor<2xi64>'}}
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %i : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<2xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return
+}
+
+// -----
+
+func.func @nms_result(%b: tensor<1x6x4xf32>, %s: tensor<1x2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>) {
+  // expected-error @+1 {{'qc.non_max_suppression' op the result must be [n, 3], got 'tensor<?x2xi64>'}}
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %i : (tensor<1x6x4xf32>, tensor<1x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x2xi64>
+  return
+}

@@ -83,3 +83,10 @@ func.func @gru_rnn(%x: tensor<5x?x3xf32>, %wg: tensor<1x12x3xf32>, %rg: tensor<1
   %y2, %yh2 = qc.rnn %x, %w, %r {activation_alpha = array<f32: 0.0>, activation_beta = array<f32: 0.0>, activations = [#qc.rnn_activation<Relu>], direction = #qc.rnn_direction<reverse>, hidden_size = 4 : i64} : (tensor<5x?x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<5x1x?x4xf32>, tensor<1x?x4xf32>)
   return %yh, %y2 : tensor<1x?x4xf32>, tensor<5x1x?x4xf32>
 }
+
+// CHECK-LABEL: func.func @nms
+func.func @nms(%b: tensor<?x6x4xf32>, %s: tensor<?x2x6xf32>, %m: tensor<1xi64>, %i: tensor<1xf32>, %t: tensor<f32>) -> tensor<?x3xi64> {
+  // CHECK: qc.non_max_suppression %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {center_point_box = true} : (tensor<?x6x4xf32>, tensor<?x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<f32>) -> tensor<?x3xi64>
+  %0 = qc.non_max_suppression %b, %s, %m, %i, %t {center_point_box = true} : (tensor<?x6x4xf32>, tensor<?x2x6xf32>, tensor<1xi64>, tensor<1xf32>, tensor<f32>) -> tensor<?x3xi64>
+  return %0 : tensor<?x3xi64>
+}

@@ -573,3 +573,33 @@ LogicalResult RnnOp::inferReturnTypes(MLIRContext *,
 QC_COMPATIBLE_RESULT_TYPES(RnnOp)
 
 LogicalResult RnnOp::verify() { return verifyRecurrent(*this, 1); }
+
+//===----------------------------------------------------------------------===//
+// NonMaxSuppression (N17)
+//===----------------------------------------------------------------------===//
+
+LogicalResult NonMaxSuppressionOp::verify() {
+  auto bt = cast<RankedTensorType>(getBoxes().getType());
+  auto st = cast<RankedTensorType>(getScores().getType());
+  if (bt.getRank() != 3 || !dimsCompatible(bt.getDimSize(2), 4))
+    return emitOpError("boxes must be [batch, boxes, 4], got ")
+           << bt;
+  if (st.getRank() != 3)
+    return emitOpError("scores must be [batch, classes, boxes], got ") << st;
+  if (!dimsCompatible(bt.getDimSize(0), st.getDimSize(0)) ||
+      !dimsCompatible(bt.getDimSize(1), st.getDimSize(2)))
+    return emitOpError("boxes ")
+           << bt << " and scores " << st
+           << " differ in the batch or the number of boxes";
+  for (Value v : {getMaxOutputBoxesPerClass(), getIouThreshold(),
+                  getScoreThreshold()}) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() > 1 || (t.hasStaticShape() && t.getNumElements() != 1))
+      return emitOpError("its parameters must hold one element each, got ")
+             << t;
+  }
+  auto rt = cast<RankedTensorType>(getSelected().getType());
+  if (!dimsCompatible(rt.getDimSize(1), 3))
+    return emitOpError("the result must be [n, 3], got ") << rt;
+  return success();
+}

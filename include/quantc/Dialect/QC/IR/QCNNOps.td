@@ -337,4 +337,28 @@ def QC_RequantizeLinearOp : QC_Op<"requantize_linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_NonMaxSuppressionOp : QC_Op<"non_max_suppression", [Pure]> {
+  let summary = "ONNX NonMaxSuppression: greedy box selection per batch and class (N17)";
+  let description = [{
+    For each batch b and class c: the boxes whose score is above
+    `score_threshold`, taken by decreasing score (equal scores: the lower
+    box index first), each kept unless its IoU with a box already kept
+    for that class exceeds `iou_threshold`, until
+    `max_output_boxes_per_class` are kept. The result is `[n, 3]` i64
+    rows (b, c, box index) in that order, n known at run time. `boxes` is
+    `[B, N, 4]`: corners `[y1, x1, y2, x2]` (in either order) or, with
+    `center_point_box`, `[x_center, y_center, width, height]`; `scores` is
+    `[B, C, N]`. A box of zero or negative area overlaps nothing. The
+    three parameters are one-element tensors read at run time.
+  }];
+  let arguments = (ins QC_FloatTensor:$boxes, QC_FloatTensor:$scores,
+                       RankedTensorOf<[I64]>:$max_output_boxes_per_class,
+                       QC_FloatTensor:$iou_threshold,
+                       QC_FloatTensor:$score_threshold,
+                       DefaultValuedAttr<BoolAttr, "false">:$center_point_box);
+  let results = (outs 2DTensorOf<[I64]>:$selected);
+  let assemblyFormat = "$boxes `,` $scores `,` $max_output_boxes_per_class `,` $iou_threshold `,` $score_threshold attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif
