@@ -392,13 +392,19 @@ LogicalResult importCompress(NodeContext &n) {
       return failure();
     data = *flat;
   }
-  int64_t dim = shapeOf(data)[axis], len = shapeOf(*cond)[0];
+  // Entries past the axis are ignored (as ONNX Runtime; a run-time
+  // condition longer than a run-time axis is an index error).
+  Value c = *cond;
+  int64_t dim = shapeOf(data)[axis], len = shapeOf(c)[0];
   if (!ShapedType::isDynamic(dim) && !ShapedType::isDynamic(len) && len > dim) {
-    n.emitError() << "condition has " << len << " entries, axis " << axis
-                  << " only " << dim;
-    return failure();
+    auto cut = n.build<qc::SliceOp>(c, ArrayRef<int64_t>{0},
+                                    ArrayRef<int64_t>{dim},
+                                    ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+    if (failed(cut))
+      return failure();
+    c = cut->getResult();
   }
-  auto nz = n.build<qc::NonZeroOp>(*cond);
+  auto nz = n.build<qc::NonZeroOp>(c);
   if (failed(nz))
     return failure();
   FailureOr<Value> idx = emitReshape(n, nz->getResult(), {-1});
