@@ -10,6 +10,7 @@
 #include "ImporterImpl.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cstring>
 #include <vector>
 
@@ -59,6 +60,19 @@ FailureOr<Value> quantc::onnx_import::emitSplat(NodeContext &n,
     return failure();
   }
   return arith::ConstantOp::create(b, n.loc, SplatElementsAttr::get(type, v))
+      .getResult();
+}
+
+Value quantc::onnx_import::emitPositions(NodeContext &n, int64_t rank,
+                                        int64_t axis, int64_t count) {
+  SmallVector<int64_t> shape(rank, 1), vals(count);
+  shape[axis] = count;
+  std::iota(vals.begin(), vals.end(), int64_t(0));
+  OpBuilder &b = n.builder();
+  return arith::ConstantOp::create(
+             b, n.loc,
+             DenseElementsAttr::get(RankedTensorType::get(shape, b.getI64Type()),
+                                    ArrayRef<int64_t>(vals)))
       .getResult();
 }
 

@@ -781,18 +781,8 @@ LogicalResult importHardmax(NodeContext &n) {
                                     b.getBoolAttr(true), b.getBoolAttr(false));
     if (failed(am))
       return failure();
-    SmallVector<int64_t> iotaShape(in.size(), 1);
-    iotaShape[ax] = in[ax];
-    SmallVector<int64_t> iota(in[ax]);
-    for (int64_t i = 0; i < in[ax]; ++i)
-      iota[i] = i;
-    Value idx = arith::ConstantOp::create(
-                    b, n.loc,
-                    DenseElementsAttr::get(
-                        RankedTensorType::get(iotaShape, b.getI64Type()),
-                        ArrayRef<int64_t>(iota)))
-                    .getResult();
-    auto eq = n.build<qc::EqualOp>(am->getResult(), idx);
+    auto eq = n.build<qc::EqualOp>(am->getResult(),
+                                   emitPositions(n, in.size(), ax, in[ax]));
     auto scalar = RankedTensorType::get({}, elementTypeOf(v));
     FailureOr<Value> one = emitSplat(n, scalar, 1.0),
                      zero = emitSplat(n, scalar, 0.0);

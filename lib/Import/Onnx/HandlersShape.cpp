@@ -1374,7 +1374,6 @@ LogicalResult importOneHot(NodeContext &n) {
   if (failed(depth))
     return failure();
   // The positions along the new axis, shaped [1, .., depth, .., 1].
-  SmallVector<int64_t> posShape(rank + 1, 1);
   Value positions;
   const onnx::TensorProto *t = n.constantInput(1);
   // (A constant depth of another integer type takes the run-time path.)
@@ -1387,15 +1386,7 @@ LogicalResult importOneHot(NodeContext &n) {
       n.emitError() << "depth must be in [1, 2^31], got " << d;
       return failure();
     }
-    posShape[*axis] = d;
-    SmallVector<int64_t> iota(d);
-    std::iota(iota.begin(), iota.end(), int64_t(0));
-    positions = arith::ConstantOp::create(
-                    b, n.loc,
-                    DenseElementsAttr::get(
-                        RankedTensorType::get(posShape, b.getI64Type()),
-                        ArrayRef<int64_t>(iota)))
-                    .getResult();
+    positions = emitPositions(n, rank + 1, *axis, d);
   } else {
     auto scalar = RankedTensorType::get({}, b.getI64Type());
     FailureOr<Value> zero = emitSplat(n, scalar, 0.0),
@@ -1408,6 +1399,7 @@ LogicalResult importOneHot(NodeContext &n) {
                                             b.getI64Type()),
                       *zero, *depth, *one)
                       .getResult();
+    SmallVector<int64_t> posShape(rank + 1, 1);
     posShape[*axis] = -1;
     FailureOr<Value> p = emitReshape(n, range, posShape);
     if (failed(p))

@@ -217,6 +217,11 @@ mlir::FailureOr<mlir::Value> emitSplat(NodeContext &n,
                                        mlir::RankedTensorType type,
                                        double value);
 
+/// An i64 constant of rank `rank`, 1 in every dim but `axis`, holding 0 ..
+/// count-1 along it: the positions along an axis (Hardmax, OneHot).
+mlir::Value emitPositions(NodeContext &n, int64_t rank, int64_t axis,
+                          int64_t count);
+
 /// Shape helpers of the handlers (ranked tensor values).
 inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
   return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();
