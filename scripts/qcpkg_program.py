@@ -200,6 +200,15 @@ def _hard_swish(x):
     return (x * np.where(f(0.0) < m, m, f(0.0))).astype(f)
 
 
+def _hard_sigmoid(alpha, beta, x):
+    """The Executor's std::max(0.0f, std::min(1.0f, alpha * x + beta)) in
+    f32 (std::min(a, b) is b < a ? b : a: a NaN gives 1)."""
+    t = (np.float32(alpha) * np.asarray(x, np.float32) +
+         np.float32(beta)).astype(np.float32)
+    m = np.where(t < 1, t, np.float32(1))
+    return np.where(m > 0, m, np.float32(0)).astype(np.float32)
+
+
 def _sum4(cols):
     """The Executor's softmax / layer-norm reduction over the last axis of
     a float64 array: four running sums, (s0 + s1) + (s2 + s3), the tail."""
@@ -335,7 +344,88 @@ def layout(step, ins, out_shape):
                                 np.take(s, range(s.shape[ax] - 1), axis=ax)],
                                axis=ax)
         return np.flip(s, ax) if a["reverse"] else s
+    if op == "qc.resize":
+        return resize(a, x, out_shape)
     raise ProgramError(f"no model of layout op {op}")
+
+
+def _resize_taps(a, d, n_in, n_out):
+    """One dim of qc.resize (nearest or linear): the taps' clamped input
+    indices and f32 weights per output index, in the Executor's f32
+    arithmetic (runResize)."""
+    f = np.float32
+    scale = f(a["scales"][d])
+    ln = f(f(n_in) * scale)
+    oi = np.arange(n_out).astype(f)
+    ct = a["coordinate_transformation_mode"]
+    half = (oi + f(0.5)) / scale - f(0.5)
+    if ct == "half_pixel":
+        c = half
+    elif ct == "half_pixel_symmetric":
+        adj, center = f(n_out) / ln, f(n_in) / f(2)
+        c = (center * (f(1) - adj) + (oi + f(0.5)) / scale) - f(0.5)
+    elif ct == "pytorch_half_pixel":
+        c = half if ln > 1 else np.zeros(n_out, f)
+    elif ct == "tf_half_pixel_for_nn":
+        c = (oi + f(0.5)) / scale
+    elif ct == "align_corners":
+        c = np.zeros(n_out, f) if n_out == 1 else \
+            (oi * f(n_in - 1)) / (ln - f(1))
+    else:  # asymmetric
+        c = oi / scale
+    c = c.astype(f)
+    fl = np.floor(c)
+
+    def clamp(i):
+        return np.clip(i, 0, n_in - 1)
+    if a["mode"] == "nearest":
+        nm = a["nearest_mode"]
+        if nm == "floor":
+            i = fl
+        elif nm == "ceil":
+            i = np.ceil(c)
+        else:  # a tie by the mode, else std::round
+            frac = c - fl
+            tie = fl + 1 if nm == "round_prefer_ceil" else fl
+            i = np.where(frac == f(0.5), tie, np.where(frac > f(0.5), fl + 1, fl))
+        return [clamp(i.astype(np.int64))], [np.ones(n_out, f)]
+    base, r = fl.astype(np.int64), (c - fl).astype(f)
+    whole = r == 0
+    r = np.where(whole, f(1), r).astype(f)
+    base = np.where(whole, base - 1, base)
+    idx, w = [base, base + 1], [(f(1) - r).astype(f), r]
+    if a["exclude_outside"]:
+        w = [np.where((i >= 0) & (i < n_in), wk, f(0)).astype(f)
+             for i, wk in zip(idx, w)]
+        s = ((f(0) + w[0]) + w[1]).astype(f)
+        with np.errstate(all="ignore"):
+            w = [np.where(s != 0, wk / s, wk).astype(f) for wk in w]
+    return [clamp(i) for i in idx], w
+
+
+def resize(a, x, out_shape):
+    """qc.resize with constant scales, nearest or linear, as the layout
+    kernel computes it: the terms over every dim's taps in order (the
+    last dim's fastest), a term with a zero tap weight dropped, acc = 0 +
+    w * x term by term in f32."""
+    import itertools
+    f = np.float32
+    taps = [_resize_taps(a, d, x.shape[d], out_shape[d])
+            for d in range(x.ndim)]
+    acc = np.zeros(out_shape, f)
+    for combo in itertools.product(*[range(len(t[0])) for t in taps]):
+        ix = np.ix_(*[taps[d][0][k] for d, k in enumerate(combo)])
+        w = np.ones(out_shape, f)
+        keep = np.ones(out_shape, bool)
+        for d, k in enumerate(combo):
+            shape = [1] * x.ndim
+            shape[d] = -1
+            wd = taps[d][1][k].reshape(shape)
+            w = (w * wd).astype(f)
+            keep &= wd != 0
+        with np.errstate(all="ignore"):
+            acc = np.where(keep, (acc + w * x[ix]).astype(f), acc)
+    return acc
 
 
 CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
@@ -499,7 +589,14 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            # x < lo ? lo : (x > hi ? hi : x), NaN kept
            "clip": lambda lo, hi, x: np.where(x < lo, lo, np.where(x > hi, hi, x)),
            # half to even
-           "round": np.rint}
+           "round": np.rint,
+           # std::max(0, std::min(1, alpha * x + beta)), NaN -> 1
+           "hard_sigmoid": _hard_sigmoid,
+           "leaky_relu": lambda a, x: np.where(x >= 0, x, np.float32(a) * x),
+           "reciprocal": lambda x: np.float32(1) / x,
+           "floor": np.floor, "ceil": np.ceil,
+           "sign": lambda x: np.where(x > 0, np.float32(1),
+                                      np.where(x < 0, np.float32(-1), x))}
     compares = {"less", "less_equal", "greater", "greater_equal", "equal"}
     pos = 0
 
@@ -698,6 +795,10 @@ class NumpyBackend:
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
+        elif k.startswith("conv_") and step["attrs"].get("transpose"):
+            views[0][...] = conv_transpose2d(step["attrs"], views[1],
+                                             views[2], views[0].shape,
+                                             *views[3:])
         elif k.startswith("conv_"):
             views[0][...] = conv2d(step["attrs"], *views[1:])
         elif k.startswith("pool_"):
@@ -848,6 +949,36 @@ def conv2d(attrs, x, w, bias=None):
                 xs = patch[:, gi * cg:(gi + 1) * cg]
                 ws = w[gi * mg:(gi + 1) * mg, :, a, b].astype(np.float64)
                 out[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", xs, ws)
+    if bias is not None:
+        out += bias.astype(np.float64)[None, :, None, None]
+    return out.astype(np.float32)
+
+
+def conv_transpose2d(attrs, x, w, out_shape, bias=None):
+    """2-D NCHW transposed convolution in float64 (the kernel sums each
+    tap over the input channels in fp32 with fma, then the taps in order:
+    agreement within rounding). Output oh = ih * sh - pt + a * dh."""
+    n, c, h, wd = x.shape
+    _, mg, kh, kw = w.shape
+    g = attrs["group"]
+    (sh, sw), (dh, dw) = attrs["strides"], attrs["dilations"]
+    pt, pl = attrs["pads"][0], attrs["pads"][1]
+    oh, ow = out_shape[2], out_shape[3]
+    cg = c // g
+    out = np.zeros((n, mg * g, oh, ow))
+    xd = x.astype(np.float64)
+    for a in range(kh):
+        for b in range(kw):
+            rows = np.arange(h) * sh - pt + a * dh
+            cols = np.arange(wd) * sw - pl + b * dw
+            ri, ci = np.nonzero((rows >= 0) & (rows < oh))[0], \
+                np.nonzero((cols >= 0) & (cols < ow))[0]
+            for gi in range(g):
+                xs = xd[:, gi * cg:(gi + 1) * cg][:, :, ri][:, :, :, ci]
+                ws = w[gi * cg:(gi + 1) * cg, :, a, b].astype(np.float64)
+                contrib = np.einsum("nchw,cm->nmhw", xs, ws)
+                out[:, gi * mg:(gi + 1) * mg][:, :, rows[ri][:, None],
+                                              cols[ci][None, :]] += contrib
     if bias is not None:
         out += bias.astype(np.float64)[None, :, None, None]
     return out.astype(np.float32)

@@ -1634,3 +1634,272 @@ def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
                                             name)
         for kind, got in sims.items():
             np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+
+
+def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
+    """HardSigmoid (two alpha/beta pairs: HardSwish-style 1/6 and
+    PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil and Sign are ops
+    of the chain kernels: on values around their corners, signed zeros,
+    halves, 2^23 and beyond, infinities and NaN, each equals the Executor
+    bit for bit (the numpy model and the kernels on the host)."""
+    from onnx import TensorProto as T, helper
+    ops = [("HardSigmoid", {"alpha": 0.1666667, "beta": 0.5}),
+           ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+           ("LeakyRelu", {"alpha": 0.01}), ("Reciprocal", {}),
+           ("Floor", {}), ("Ceil", {}), ("Sign", {})]
+    nodes = [helper.make_node(op, ["x"], [f"y{i}"], **attrs)
+             for i, (op, attrs) in enumerate(ops)]
+    outs = [helper.make_tensor_value_info(f"y{i}", T.FLOAT, None)
+            for i in range(len(ops))]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 20])], outs),
+        opset_imports=[helper.make_opsetid("", 17)])
+    v = np.array([-3.0, 3.0, -2.5, 2.5, 0.0, -0.0, np.inf, -np.inf, np.nan,
+                  1e-30, -1e30, 0.5, -0.5, 8388607.5, -8388608.0, 16777215.0,
+                  -0.3, 0.7, -1.0000001, 2.4999998], np.float32)
+    data = np.stack([v, -v, v * np.float32(1.0001), v / 3]).astype(np.float32)
+    calib = {"x": np.nan_to_num(data, posinf=1.0, neginf=-1.0)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": data}, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    exprs = sorted(s["expr"].split("(")[0].split(":")[0] for s in steps)
+    assert exprs == sorted(["hard_sigmoid", "hard_sigmoid", "leaky_relu",
+                            "reciprocal", "floor", "ceil", "sign"]), steps
+    for i in range(len(ops)):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": data},
+                                            tmp_path, f"y{i}")
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
+                                          err_msg=f"{ops[i][0]} {kind}")
+
+
+RESIZE_CASES = [
+    # (mode, coordinate transformation, nearest mode, scales or sizes)
+    ("nearest", "asymmetric", "floor", [1, 1, 2, 2]),  # PP-OCR's upsample
+    ("nearest", "half_pixel", "round_prefer_floor", [1, 1, 1.5, 0.5]),
+    ("nearest", "half_pixel", "round_prefer_ceil", [1, 1, 2.5, 1.75]),
+    ("nearest", "tf_half_pixel_for_nn", "ceil", [1, 1, 0.6, 3]),
+    ("nearest", "align_corners", "round_prefer_ceil", [1, 1, 1.6, 2]),
+    ("linear", "half_pixel", None, [1, 1, 2, 2]),
+    ("linear", "pytorch_half_pixel", None, [1, 1, 0.5, 1.5]),
+    ("linear", "align_corners", None, [1, 1, 2.2, 0.8]),
+    ("linear", "asymmetric", None, [1, 2, 1.5, 1]),
+    ("linear", "half_pixel_symmetric", None, [1, 1, 1.7, 0.6]),
+    ("linear", "half_pixel", "exclude", [1, 1, 3, 0.75]),
+    ("nearest", "asymmetric", "floor", "sizes"),
+]
+
+
+def test_resize_runs_as_a_layout_kernel(run_tool, tmp_path):
+    """qc.resize with constant scales (or sizes) in nearest and linear mode,
+    every coordinate transformation but the crop box, every nearest mode,
+    up and down, exclude_outside: one layout_<i> kernel each, whose f32
+    coordinate, tap and weight arithmetic is the Executor's: bit for bit
+    on the host against its numpy model and the Executor."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    nodes, inits, outs = [], [], []
+    for i, (mode, ct, nm, sc) in enumerate(RESIZE_CASES):
+        attrs = {"mode": mode, "coordinate_transformation_mode": ct}
+        if mode == "nearest":
+            attrs["nearest_mode"] = nm
+        if nm == "exclude":
+            attrs["exclude_outside"] = 1
+        if sc == "sizes":
+            inits.append(numpy_helper.from_array(
+                np.array([2, 3, 11, 5], np.int64), f"z{i}"))
+            ins = ["x", "", "", f"z{i}"]
+        else:
+            inits.append(numpy_helper.from_array(np.array(sc, np.float32),
+                                                 f"s{i}"))
+            ins = ["x", "", f"s{i}"]
+        nodes.append(helper.make_node("Resize", ins, [f"y{i}"], **attrs))
+        outs.append(helper.make_tensor_value_info(f"y{i}", T.FLOAT, None))
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   [2, 3, 6, 7])],
+        outs, inits), opset_imports=[helper.make_opsetid("", 19)])
+    x = np.random.default_rng(7).standard_normal((2, 3, 6, 7)).astype(
+        np.float32)
+    x[0, 0, 0, 0] = -0.0
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    assert [s["kernel"][:7] for s in p["steps"]] == \
+        ["layout_"] * len(RESIZE_CASES), p["steps"]
+    assert p["steps"][0]["attrs"] == {
+        "mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+        "nearest_mode": "floor", "scales": [1.0, 1.0, 2.0, 2.0],
+        "exclude_outside": False}
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, {"x": x}, "layout_") == \
+        len(RESIZE_CASES)
+    for i in range(len(RESIZE_CASES)):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, f"y{i}")
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
+                                          err_msg=f"{RESIZE_CASES[i]} {kind}")
+
+
+def test_resize_without_a_kernel_is_named(run_tool, tmp_path):
+    """Cubic resize (4^rank taps) has no kernel: --target names it with its
+    reason and writes no package."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("Resize", ["x", "", "s"], ["y"], mode="cubic")],
+        "g", [helper.make_tensor_value_info("x", T.FLOAT, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)],
+        [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "s")]),
+        opset_imports=[helper.make_opsetid("", 19)])
+    onnx.save(m, str(tmp_path / "cubic.onnx"))
+    np.savez(tmp_path / "c.npz", x=np.ones((1, 1, 4, 4), np.float32))
+    pkg = tmp_path / "cubic.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "cubic.onnx", "--calib",
+                   tmp_path / "c.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 1, describe(res)
+    assert "qc.resize (so far only nearest or linear, f32, static " \
+        "shapes, constant scales or sizes, no crop box) x1" in res.stderr, \
+        res.stderr
+    assert not pkg.exists()
+
+
+def test_conv_transpose_runs_as_a_conv_kernel(run_tool, tmp_path):
+    """2-D ConvTranspose (DBNet's 2x2 stride-2 upsampling head, and one
+    with pads, dilations, output padding, groups and a bias) is a conv_<i>
+    kernel: within fp32 rounding of its float64 numpy model and of the
+    Executor (the kernel sums each tap over the input channels with fma,
+    the Executor with an sgemm: the order of that sum alone differs)."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(8)
+    w0 = rng.standard_normal((8, 4, 2, 2)).astype(np.float32)
+    w1 = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    b1 = rng.standard_normal(6).astype(np.float32)
+    nodes = [helper.make_node("ConvTranspose", ["x", "w0"], ["y0"],
+                              kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("ConvTranspose", ["x", "w1", "b1"], ["y1"],
+                              strides=[2, 3], pads=[1, 0, 2, 1],
+                              dilations=[2, 1], output_padding=[1, 2],
+                              group=2)]
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
+            for n in ("y0", "y1")]
+    inits = [numpy_helper.from_array(w0, "w0"),
+             numpy_helper.from_array(w1, "w1"),
+             numpy_helper.from_array(b1, "b1")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 8, 5, 6])],
+        outs, inits), opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((3, 8, 5, 6)).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"] for s in steps] == ["conv_0", "conv_1"], steps
+    assert steps[1]["attrs"] == {"transpose": True, "strides": [2, 3],
+                                 "pads": [1, 0, 2, 1], "dilations": [2, 1],
+                                 "output_padding": [1, 2], "group": 2}
+    qp.check_signatures(qp.Package(pkg))
+    for name in ("y0", "y1"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, got in sims.items():
+            # 4-12 products per output: a few fp32 ulps of the sum.
+            assert rel_rms(got, ref) < 1e-6, (name, kind)
+            np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} {kind}")
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_resize_over_a_run_time_batch(run_tool, tmp_path, batch):
+    """A resize whose batch (dimension 0) is the run-time extent, not
+    resized (DBNet's upsampling with a free batch): the kernel takes the
+    batch index as it is; bit for bit against the Executor at two batch
+    sizes. tf_half_pixel_for_nn moves even an unresized index, so it keeps
+    static shapes only."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    modes = [dict(mode="nearest", coordinate_transformation_mode="asymmetric",
+                  nearest_mode="floor"),
+             dict(mode="linear", coordinate_transformation_mode="half_pixel"),
+             dict(mode="nearest",
+                  coordinate_transformation_mode="tf_half_pixel_for_nn")]
+    nodes = [helper.make_node("Resize", ["x", "", "s"], [f"y{i}"], **a)
+             for i, a in enumerate(modes)]
+    m = helper.make_model(helper.make_graph(
+        nodes[:2], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, ["N", 2, 5, 4])],
+        [helper.make_tensor_value_info(f"y{i}", T.FLOAT, None)
+         for i in range(2)],
+        [numpy_helper.from_array(np.array([1, 1, 2, 1.5], np.float32),
+                                 "s")]),
+        opset_imports=[helper.make_opsetid("", 19)])
+    rng = np.random.default_rng(9)
+    calib = {"x": rng.standard_normal((3, 2, 5, 4)).astype(np.float32)}
+    data = {"x": calib["x"][:batch]}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"] for s in steps] == ["layout_0", "layout_1"], steps
+    for name in ("y0", "y1"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        assert ref.shape[0] == batch
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
+                                          err_msg=f"{name} {kind}")
+    # tf_half_pixel_for_nn over a run-time batch: no kernel, said so.
+    m.graph.node.append(nodes[2])
+    m.graph.output.append(helper.make_tensor_value_info("y2", T.FLOAT, None))
+    onnx.save(m, str(tmp_path / "nn.onnx"))
+    res = run_tool("quant-compile", tmp_path / "nn.onnx", "--calib",
+                   tmp_path / "calib.npz", "-o", tmp_path / "nn.qcpkg",
+                   "--no-cubin", "-q", "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 1 and "qc.resize (so far" in res.stderr, \
+        describe(res)
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+def test_layout_ops_over_a_run_time_batch(run_tool, tmp_path, batch):
+    """Transpose keeping dim 0, Slice and Pad off dim 0, Concat and Gather
+    along other axes, over a free batch (a detector's channel concat): one
+    layout kernel each serves every batch; bit for bit against the
+    Executor. A transpose that moves the batch keeps static shapes only."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    ints = {"st": [1], "en": [4], "ax": [2], "p": [0, 0, 1, 0, 0, 0, 2, 1],
+            "ix": [2, 0, 2]}
+    inits = [numpy_helper.from_array(np.array(v, np.int64), k)
+             for k, v in ints.items()]
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 3, 1, 2]),
+             helper.make_node("Slice", ["x", "st", "en", "ax"], ["s"]),
+             helper.make_node("Pad", ["x", "p"], ["q"]),
+             helper.make_node("Concat", ["x", "x"], ["c"], axis=1),
+             helper.make_node("Gather", ["x", "ix"], ["g"], axis=3)]
+    names = ["t", "s", "q", "c", "g"]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["N", 2, 5, 3])],
+        [helper.make_tensor_value_info(k, T.FLOAT, None) for k in names],
+        inits), opset_imports=[helper.make_opsetid("", 17)])
+    rng = np.random.default_rng(10)
+    calib = {"x": rng.standard_normal((4, 2, 5, 3)).astype(np.float32)}
+    data = {"x": calib["x"][:batch]}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"][:7] for s in steps] == ["layout_"] * 5, steps
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 5
+    for name in names:
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        assert ref.shape[0] == batch
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+    # The batch moved to dimension 1: no kernel for a run-time extent there.
+    m.graph.node[0].attribute[0].ints[:] = [1, 0, 2, 3]
+    onnx.save(m, str(tmp_path / "moved.onnx"))
+    res = run_tool("quant-compile", tmp_path / "moved.onnx", "--calib",
+                   tmp_path / "calib.npz", "-o", tmp_path / "moved.qcpkg",
+                   "--no-cubin", "-q", "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 1 and "qc.transpose" in res.stderr, describe(res)

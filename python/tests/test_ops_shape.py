@@ -160,14 +160,47 @@ def test_op_matches_onnxruntime(case, tmp_path, check_ok):
 @pytest.mark.parametrize("batch", [1, 5])
 def test_shape_chain_symbolic_batch(batch, tmp_path, check_ok, run_tool):
     """Shape -> Gather -> Unsqueeze -> Concat -> Reshape with a symbolic
-    batch: Shape stays a runtime op (checked in the IR) and the Executor
-    evaluates it at each batch size."""
+    batch: Shape stays a runtime op (checked in the IR; it is an output)
+    and the Executor evaluates it at each batch size. The target shapes are
+    the input's own batch dim and constants, so the Reshapes are qc.reshape
+    copying that dim (F6)."""
     m = shape_models.shape_chain()
     x = RNG.standard_normal((batch, 4, 6)).astype(np.float32)
     got = _run_both(check_ok, tmp_path, m, {"x": x})
     assert got["y"].shape == (batch, 24)
     ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx").stdout
-    assert "qc.shape" in ir and "qc.dynamic_reshape" in ir
+    assert "qc.shape" in ir and "qc.dynamic_reshape" not in ir
+    assert "qc.reshape %arg0 {shape = array<i64: 0, -1>}" in ir, ir
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_reshape_to_own_dims_through_casts(batch, tmp_path, check_ok):
+    """Paddle's flatten around a free batch, Reshape(x, Concat(Cast(
+    Shape(x))[0:2], [-1])), and torch's Shape(x)[0] with constants: plain
+    qc.reshape with static trailing dims, equal to ONNX Runtime. A target
+    that takes another tensor's dim stays qc.dynamic_reshape."""
+    I32 = onnx.TensorProto.INT32
+    nodes = [n("Shape", ["x"], ["s"]), n("Cast", ["s"], ["s32"], to=I32),
+             n("Slice", ["s32", "zero", "two"], ["lead"]),
+             n("Cast", ["lead"], ["lead64"], to=I64),
+             n("Concat", ["lead64", "minus1"], ["t"], axis=0),
+             n("Reshape", ["x", "t"], ["y"]),
+             n("Shape", ["z"], ["sz"]),
+             n("Slice", ["sz", "zero", "one"], ["zb"]),
+             n("Concat", ["zb", "minus1"], ["tz"], axis=0),
+             n("Reshape", ["x", "tz"], ["w"])]
+    m = _model(nodes, [_vi("x", ["b", 5, 1, 4]), _vi("z", ["c", 2])],
+               [_vi("y", None), _vi("w", None)],
+               [_ints("zero", [0]), _ints("one", [1]), _ints("two", [2]),
+                _ints("minus1", [-1])], 13)
+    feeds = {"x": RNG.standard_normal((batch, 5, 1, 4)).astype(np.float32),
+             "z": np.zeros((batch, 2), np.float32)}
+    got = _run_both(check_ok, tmp_path, m, feeds)
+    assert got["y"].shape == (batch, 5, 4)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx").stdout
+    assert "qc.reshape %arg0 {shape = array<i64: 0, 5, -1>} : " \
+        "(tensor<?x5x1x4xf32>) -> tensor<?x5x4xf32>" in ir, ir
+    assert ir.count("qc.dynamic_reshape") == 1, ir
 
 
 def test_shape_chain_folds_with_input_shape(tmp_path, check_ok):

@@ -571,6 +571,27 @@ Value roundHalfEven(KernelEmitter &e, Value x) {
   return e.select(small, r, x);
 }
 
+/// std::floor (`ceil` false) or std::ceil of one f32: below 2^23 in
+/// magnitude x truncated toward zero (fptosi, sitofp: exact), one down
+/// (floor) where that is above x or one up (ceil) where below, with x's
+/// sign (floor(-0.0) is -0.0, ceil(-0.5) is -0.0: the result's sign is
+/// always x's); larger values, Inf and NaN are x itself.
+Value floorOrCeil(KernelEmitter &e, Value x, bool ceil) {
+  using P = arith::CmpFPredicate;
+  OpBuilder &b = e.b;
+  Value t = arith::SIToFPOp::create(
+      b, e.loc, e.f32, arith::FPToSIOp::create(b, e.loc, e.i32, x));
+  Value off = arith::CmpFOp::create(b, e.loc, ceil ? P::OLT : P::OGT, t, x);
+  Value r = e.select(
+      off, arith::AddFOp::create(b, e.loc, t, e.f32c(ceil ? 1.0f : -1.0f)), t);
+  r = bitcastF32(e, e.bor(e.band(bitcastI32(e, r), e.c32(0x7fffffff)),
+                          e.band(bitcastI32(e, x),
+                                 e.c32(std::numeric_limits<int32_t>::min()))));
+  Value ax = bitcastF32(e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+  Value small = arith::CmpFOp::create(b, e.loc, P::OLT, ax, e.f32c(8388608.0f));
+  return e.select(small, r, x);
+}
+
 /// qc.cast of one f32 to i8 / ui8 (`isSigned`): NaN -> 0, clamped, truncated
 /// toward zero (the Executor's castKernel; clamping first truncates the
 /// same). Returns the code as i8.
@@ -879,6 +900,49 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   e.f32c(0.0f));
               return arith::MulFOp::create(b, loc, x, c).getResult();
             })
+            .Case([&](qc::HardSigmoidOp h) {
+              // std::max(0, std::min(1, alpha * x + beta)) (the
+              // Executor's; a NaN gives std::min's 1).
+              using P = arith::CmpFPredicate;
+              Value t = arith::AddFOp::create(
+                  b, loc,
+                  arith::MulFOp::create(
+                      b, loc, e.f32c(h.getAlpha().convertToFloat()), in(0)),
+                  e.f32c(h.getBeta().convertToFloat()));
+              Value m = e.select(
+                  arith::CmpFOp::create(b, loc, P::OLT, t, e.f32c(1.0f)), t,
+                  e.f32c(1.0f));
+              return e.select(
+                  arith::CmpFOp::create(b, loc, P::OLT, e.f32c(0.0f), m), m,
+                  e.f32c(0.0f));
+            })
+            .Case([&](qc::LeakyReluOp l) {
+              // x >= 0 ? x : alpha * x (NaN: alpha * NaN).
+              Value x = in(0);
+              return e.select(
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x,
+                                        e.f32c(0.0f)),
+                  x,
+                  arith::MulFOp::create(
+                      b, loc, e.f32c(l.getAlpha().convertToFloat()), x));
+            })
+            .Case([&](qc::ReciprocalOp) {
+              return arith::DivFOp::create(b, loc, e.f32c(1.0f), in(0))
+                  .getResult();
+            })
+            .Case([&](qc::FloorOp) { return floorOrCeil(e, in(0), false); })
+            .Case([&](qc::CeilOp) { return floorOrCeil(e, in(0), true); })
+            .Case([&](qc::SignOp) {
+              // x > 0 ? 1 : (x < 0 ? -1 : x): zeros and NaN are x.
+              using P = arith::CmpFPredicate;
+              Value x = in(0);
+              Value r = e.select(
+                  arith::CmpFOp::create(b, loc, P::OLT, x, e.f32c(0.0f)),
+                  e.f32c(-1.0f), x);
+              return e.select(
+                  arith::CmpFOp::create(b, loc, P::OGT, x, e.f32c(0.0f)),
+                  e.f32c(1.0f), r);
+            })
             .Case([&](qc::PowOp) {
               // Exponent 2 or 3 (planning checks it): products in double.
               Value x = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
@@ -1118,9 +1182,111 @@ FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
 
 } // namespace
 
+namespace {
+
+/// qc.conv_transpose (2-D, f32; a `conv_<i>` step): output (n, m, oh, ow)
+/// sums, over the taps (a, b) in order, the tap's Σ over its group's input
+/// channels c (fma in fp32, from 0) of x[n, c, ih, iw] · W[c, m % Mg, a,
+/// b] where oh = ih · sh − pt + a · dh (and likewise for w) hits an input
+/// element; then the bias. The Executor's order: its scatter adds each
+/// tap's column (an sgemm over c) into the output, tap by tap, then adds
+/// the bias; only the sum over c may round differently.
+FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
+                                                   llvm::StringRef name,
+                                                   KernelTarget t,
+                                                   const GpuStep &step) {
+  auto ct = cast<qc::ConvTransposeOp>(step.ops.front());
+  auto in = cast<RankedTensorType>(ct.getInput().getType());
+  auto out = cast<RankedTensorType>(ct.getResult().getType());
+  auto wt = cast<RankedTensorType>(ct.getWeight().getType());
+  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, ct.getStrides(),
+           ct.getPads(), ct.getDilations());
+  int64_t groups = ct.getGroup(), mg = wt.getDimSize(1), cg = g.C / groups;
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value Y = entry.getArgument(0), X = entry.getArgument(1),
+        Wp = entry.getArgument(2);
+  OutCoord c = splitOutput(e, k->gid, g);
+  Value n = arith::DivUIOp::create(b, loc, c.plane, e.c64(g.M));
+  Value gi = arith::DivUIOp::create(b, loc, c.m, e.c64(mg));
+  Value mm = arith::RemUIOp::create(b, loc, c.m, e.c64(mg));
+  Value c0 = e.mul(gi, e.c64(cg));
+  // th = oh + pt - a * dh must be a non-negative multiple of sh below
+  // sh * H; then ih = th / sh.
+  auto tapIndex = [&](Value o, int64_t pad, int64_t tap, int64_t stride,
+                      int64_t size) {
+    Value tt = arith::SubIOp::create(b, loc, e.add(o, e.c64(pad)), e.c64(tap));
+    Value ok = inRange(e, tt, 0, stride * size);
+    Value safe = e.select(ok, tt, e.c64(0));
+    if (stride > 1)
+      ok = e.land(ok, e.eq(arith::RemUIOp::create(b, loc, safe, e.c64(stride)),
+                           e.c64(0)));
+    return std::make_pair(
+        ok, arith::DivUIOp::create(b, loc, safe, e.c64(stride)).getResult());
+  };
+  Value acc = e.f32c(0.0f);
+  for (int64_t a = 0; a < g.KH; ++a) {
+    auto [rowOk, ih] = tapIndex(c.oh, g.pt, a * g.dh, g.sh, g.H);
+    for (int64_t bb = 0; bb < g.KW; ++bb) {
+      auto [colOk, iw] = tapIndex(c.ow, g.pl, bb * g.dw, g.sw, g.W);
+      auto hit = scf::IfOp::create(b, loc, TypeRange{e.f32},
+                                   e.land(rowOk, colOk), true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(hit.thenBlock());
+        auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
+                                         ValueRange{e.f32c(0.0f)});
+        {
+          OpBuilder::InsertionGuard inner(b);
+          b.setInsertionPointToStart(ciLoop.getBody());
+          Value ci = e.add(c0, ciLoop.getInductionVar());
+          Value xOff =
+              e.add(e.mul(e.add(e.mul(n, e.c64(g.C)), ci), e.c64(g.H * g.W)),
+                    e.add(e.mul(ih, e.c64(g.W)), iw));
+          Value wOff =
+              e.add(e.mul(e.add(e.mul(ci, e.c64(mg)), mm), e.c64(g.KH * g.KW)),
+                    e.c64(a * g.KW + bb));
+          Value x = LLVM::LoadOp::create(b, loc, e.f32, e.gep(X, e.f32, xOff));
+          Value w = LLVM::LoadOp::create(b, loc, e.f32, e.gep(Wp, e.f32, wOff));
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{LLVM::FMAOp::create(b, loc, x, w,
+                                             ciLoop.getRegionIterArgs()[0])
+                             .getResult()});
+        }
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{arith::AddFOp::create(b, loc, acc, ciLoop.getResult(0))
+                           .getResult()});
+        b.setInsertionPointToStart(hit.elseBlock());
+        scf::YieldOp::create(b, loc, ValueRange{acc});
+      }
+      acc = hit.getResult(0);
+    }
+  }
+  if (ct.getBias()) {
+    Value bias = LLVM::LoadOp::create(b, loc, e.f32,
+                                      e.gep(entry.getArgument(3), e.f32, c.m));
+    acc = arith::AddFOp::create(b, loc, acc, bias);
+  }
+  LLVM::StoreOp::create(b, loc, acc, e.gep(Y, e.f32, k->gid));
+  return finishKernel(b, *k);
+}
+
+} // namespace
+
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
                                 KernelTarget t, const GpuStep &step) {
+  if (isa<qc::ConvTransposeOp>(step.ops.front()))
+    return buildConvTransposeKernel(top, name, t, step);
   auto conv = cast<qc::ConvOp>(step.ops.front());
   auto in = cast<RankedTensorType>(conv.getInput().getType());
   auto out = cast<RankedTensorType>(conv.getResult().getType());
@@ -1436,6 +1602,175 @@ void emitDynamicQuantizeBlock(KernelEmitter &e, qc::QuantizeLinearOp q,
     storeF32(e, C, at, dequantizeLinearValue(e, dq, c, s, Value()));
   else
     storeElement(e, C, codes, at, c);
+}
+
+/// One output element of qc.resize (N13) with constant scales (the
+/// attribute), nearest or linear, as the Executor's runResize computes it:
+/// per dim the source coordinate in f32 (the coordinate transformation's
+/// formula, its constant parts folded here in the same f32 arithmetic),
+/// the taps (nearest: one, by the nearest mode; linear: two, an integer
+/// coordinate taking the previous point with ratio 1) and their weights
+/// (exclude_outside zeroes outside taps and renormalises), indices clamped
+/// to the input (edge padding); then the sum over the taps' products in
+/// the Executor's order, dims outermost first: each term's weight the
+/// product of its taps' weights from 1, a term with a zero tap weight
+/// dropped, acc = 0 + w * x term by term (no fma). Planning admits
+/// nothing else (Program.cpp isLayout).
+Value resizeValue(KernelEmitter &e, qc::ResizeOp rs, Value X, ArrayRef<Value> c,
+                  ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape) {
+  using CT = qc::CoordinateTransformation;
+  using NM = qc::NearestMode;
+  using P = arith::CmpFPredicate;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  auto addf = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y).getResult();
+  };
+  auto subf = [&](Value x, Value y) {
+    return arith::SubFOp::create(b, loc, x, y).getResult();
+  };
+  auto mulf = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y).getResult();
+  };
+  auto divf = [&](Value x, Value y) {
+    return arith::DivFOp::create(b, loc, x, y).getResult();
+  };
+  auto toInt = [&](Value f) {
+    return arith::FPToSIOp::create(b, loc, e.i64, f).getResult();
+  };
+  CT ct = rs.getCoordinateTransformationMode();
+  NM nm = rs.getNearestMode();
+  bool linear = rs.getMode() == qc::ResizeMode::linear;
+  bool exclude = rs.getExcludeOutside();
+  int64_t rank = inShape.size();
+  struct Taps {
+    SmallVector<Value, 2> idx, w;
+  };
+  SmallVector<Taps> dims(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = inShape[d], outD = outShape[d];
+    if (ShapedType::isDynamic(in)) {
+      // The run-time batch, not resized (planning checks it): every
+      // transformation it allows maps index i to i, and both modes then
+      // take that one element with weight 1 (linear's other tap has
+      // weight 0 and is dropped).
+      dims[d].idx.push_back(c[d]);
+      dims[d].w.push_back(e.f32c(1.0f));
+      continue;
+    }
+    float scale = rs.getScales()[d];
+    float len = float(in) * scale; // the unrounded resized length
+    Value oi = arith::SIToFPOp::create(b, loc, e.f32, c[d]);
+    Value sc = e.f32c(scale);
+    auto halfPixel = [&] {
+      return subf(divf(addf(oi, e.f32c(0.5f)), sc), e.f32c(0.5f));
+    };
+    Value cf;
+    switch (ct) {
+    case CT::half_pixel:
+      cf = halfPixel();
+      break;
+    case CT::half_pixel_symmetric: {
+      float adj = float(outD) / len, center = float(in) / 2.0f;
+      cf = subf(
+          addf(e.f32c(center * (1.0f - adj)), divf(addf(oi, e.f32c(0.5f)), sc)),
+          e.f32c(0.5f));
+      break;
+    }
+    case CT::pytorch_half_pixel:
+      cf = len > 1.0f ? halfPixel() : e.f32c(0.0f);
+      break;
+    case CT::tf_half_pixel_for_nn:
+      cf = divf(addf(oi, e.f32c(0.5f)), sc);
+      break;
+    case CT::align_corners:
+      cf = outD == 1
+               ? e.f32c(0.0f)
+               : divf(mulf(oi, e.f32c(float(in - 1))), e.f32c(len - 1.0f));
+      break;
+    default: // asymmetric (tf_crop_and_resize has no kernel)
+      cf = divf(oi, sc);
+      break;
+    }
+    Value f = floorOrCeil(e, cf, false);
+    auto clampIdx = [&](Value i) {
+      return arith::MinSIOp::create(b, loc,
+                                    arith::MaxSIOp::create(b, loc, i, e.c64(0)),
+                                    e.c64(in - 1))
+          .getResult();
+    };
+    Taps &t = dims[d];
+    if (!linear) {
+      Value i;
+      if (nm == NM::floor) {
+        i = toInt(f);
+      } else if (nm == NM::ceil) {
+        i = toInt(floorOrCeil(e, cf, true));
+      } else {
+        // A tie goes by the mode; otherwise std::round, which is f + 1
+        // exactly when the fraction (c - f, exact) is above one half.
+        Value frac = subf(cf, f);
+        Value up = arith::CmpFOp::create(b, loc, P::OGT, frac, e.f32c(0.5f));
+        if (nm == NM::round_prefer_ceil)
+          up = e.select(
+              arith::CmpFOp::create(b, loc, P::OEQ, frac, e.f32c(0.5f)),
+              arith::ConstantIntOp::create(b, loc, 1, 1), up);
+        i = e.add(toInt(f), arith::ExtUIOp::create(b, loc, e.i64, up));
+      }
+      t.idx.push_back(clampIdx(i));
+      t.w.push_back(e.f32c(1.0f));
+      continue;
+    }
+    Value base = toInt(f);
+    Value r = subf(cf, f);
+    Value whole = arith::CmpFOp::create(b, loc, P::OEQ, r, e.f32c(0.0f));
+    r = e.select(whole, e.f32c(1.0f), r);
+    base = e.select(whole, arith::SubIOp::create(b, loc, base, e.c64(1)), base);
+    Value i0 = base, i1 = e.add(base, e.c64(1));
+    Value w0 = subf(e.f32c(1.0f), r), w1 = r;
+    if (exclude) {
+      auto inside = [&](Value i, Value w) {
+        Value ok = e.land(arith::CmpIOp::create(
+                              b, loc, arith::CmpIPredicate::sge, i, e.c64(0)),
+                          e.slt(i, e.c64(in)));
+        return e.select(ok, w, e.f32c(0.0f));
+      };
+      w0 = inside(i0, w0);
+      w1 = inside(i1, w1);
+      Value sum = addf(addf(e.f32c(0.0f), w0), w1);
+      Value nz = arith::CmpFOp::create(b, loc, P::UNE, sum, e.f32c(0.0f));
+      w0 = e.select(nz, divf(w0, sum), w0);
+      w1 = e.select(nz, divf(w1, sum), w1);
+    }
+    t.idx = {clampIdx(i0), clampIdx(i1)};
+    t.w = {w0, w1};
+  }
+  // The terms in the Executor's order: the last dim's tap varies fastest.
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * inShape[d + 1];
+  Value acc = e.f32c(0.0f);
+  std::function<void(int64_t, Value, Value, Value)> walk =
+      [&](int64_t d, Value off, Value w, Value keep) {
+        if (d == rank) {
+          Value x = LLVM::LoadOp::create(b, loc, e.f32, e.gep(X, e.f32, off));
+          Value term = addf(acc, mulf(w, x));
+          acc = keep ? e.select(keep, term, acc) : term;
+          return;
+        }
+        const Taps &t = dims[d];
+        for (size_t k = 0; k < t.idx.size(); ++k) {
+          Value nz =
+              t.idx.size() > 1
+                  ? arith::CmpFOp::create(b, loc, P::UNE, t.w[k], e.f32c(0.0f))
+                        .getResult()
+                  : Value();
+          walk(d + 1, e.add(off, e.mul(t.idx[k], e.c64(strides[d]))),
+               mulf(w, t.w[k]), nz ? (keep ? e.land(keep, nz) : nz) : keep);
+        }
+      };
+  walk(0, e.c64(0), e.f32c(1.0f), Value());
+  return acc;
 }
 
 /// One row of F31's asymmetric run-time quantize (Program.cpp,
@@ -1763,6 +2098,8 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       scf::YieldOp::create(b, e.loc, ValueRange{sum});
     }
     v = loop.getResult(0);
+  } else if (auto rs = dyn_cast<qc::ResizeOp>(op)) {
+    v = resizeValue(e, rs, entry.getArgument(1), c, inShape(0), out.getShape());
   } else if (auto gn = dyn_cast<qc::GatherNDOp>(op)) {
     // S15: the output coordinates are (batch, tuple position, slice); the
     // tuple's m indices (negative from the end, out-of-range ones clamped

@@ -39,11 +39,12 @@ bool batchShaped(Type t) {
 bool isChainOpKind(Operation *op) {
   return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::ReluOp, qc::NegOp,
              qc::AbsOp, qc::BatchNormOp, qc::SqrtOp, qc::TanhOp, qc::SigmoidOp,
-             qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp,
-             qc::GreaterOp, qc::GreaterEqualOp, qc::EqualOp,
-             qc::QuantizeLinearOp, qc::DequantizeLinearOp, qc::MaxOp,
-             qc::MinOp, qc::ClipOp, qc::RoundOp, qc::CastOp, qc::SiluOp,
-             qc::GeluOp, qc::HardSwishOp>(op);
+             qc::PowOp, qc::WhereOp, qc::LessOp, qc::LessEqualOp, qc::GreaterOp,
+             qc::GreaterEqualOp, qc::EqualOp, qc::QuantizeLinearOp,
+             qc::DequantizeLinearOp, qc::MaxOp, qc::MinOp, qc::ClipOp,
+             qc::RoundOp, qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp,
+             qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
+             qc::CeilOp, qc::SignOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -202,12 +203,65 @@ bool hasStaticShapes(Operation *op) {
          llvm::all_of(op->getResultTypes(), stat);
 }
 
-/// Layout ops with a kernel: static shapes, elements of 1, 2, 4 or 8 bytes.
+/// A transpose, slice, concat, pad or gather whose only dynamic extent is
+/// the run-time batch (dimension 0 of its data, input and result) and
+/// which leaves that dimension alone: the kernel's index arithmetic never
+/// needs its size (the output element's batch coordinate is the input's),
+/// so one kernel serves every batch (DBNet's channel concat over a free
+/// batch).
+bool movesOnlyOverTheBatch(Operation *op) {
+  Value data = op->getOperand(0);
+  auto shaped = [](Value v) { return batchShaped(v.getType()); };
+  if (!shaped(data) || !shaped(op->getResult(0)))
+    return false;
+  auto normalise = [&](int64_t a) {
+    return a < 0 ? a + cast<RankedTensorType>(data.getType()).getRank() : a;
+  };
+  if (auto tr = dyn_cast<qc::TransposeOp>(op))
+    return !tr.getPerm().empty() && tr.getPerm()[0] == 0;
+  if (auto sl = dyn_cast<qc::SliceOp>(op))
+    return llvm::none_of(sl.getAxes(),
+                         [&](int64_t a) { return normalise(a) == 0; });
+  if (auto cc = dyn_cast<qc::ConcatOp>(op))
+    return normalise(static_cast<int64_t>(cc.getAxis())) != 0 &&
+           llvm::all_of(cc.getInputs(), shaped);
+  if (auto pd = dyn_cast<qc::PadOp>(op)) {
+    ArrayRef<int64_t> pads = pd.getPads();
+    int64_t r = pads.size() / 2;
+    return r > 0 && pads[0] == 0 && pads[r] == 0;
+  }
+  if (auto ga = dyn_cast<qc::GatherOp>(op))
+    return normalise(static_cast<int64_t>(ga.getAxis())) != 0 &&
+           cast<RankedTensorType>(ga.getIndices().getType()).hasStaticShape();
+  return false;
+}
+
+/// Layout ops with a kernel: static shapes (or movesOnlyOverTheBatch),
+/// elements of 1, 2, 4 or 8 bytes.
 bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
            qc::GatherNDOp, qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp,
-           qc::CumSumOp>(op) ||
-      !hasStaticShapes(op))
+           qc::CumSumOp, qc::ResizeOp>(op))
+    return false;
+  // N13: f32, the scales an attribute (constant scales or sizes), nearest
+  // or linear, no crop box (cubic's 4^rank taps and run-time scales have
+  // no kernel). Dimension 0 may be the run-time batch when it is not
+  // resized and its coordinates map to themselves (every transformation
+  // but tf_half_pixel_for_nn at scale 1): one tap, weight 1.
+  if (auto rs = dyn_cast<qc::ResizeOp>(op)) {
+    using CT = qc::CoordinateTransformation;
+    CT ct = rs.getCoordinateTransformationMode();
+    bool batch = !hasStaticShapes(op);
+    return elementTypeOf(rs.getInput()).isF32() && !rs.getRoi() &&
+           !rs.getScalesInput() && !rs.getSizes() &&
+           rs.getMode() != qc::ResizeMode::cubic &&
+           ct != CT::tf_crop_and_resize &&
+           batchShaped(rs.getInput().getType()) &&
+           batchShaped(rs.getResult().getType()) &&
+           (!batch ||
+            (rs.getScales()[0] == 1.0f && ct != CT::tf_half_pixel_for_nn));
+  }
+  if (!hasStaticShapes(op) && !movesOnlyOverTheBatch(op))
     return false;
   Type elem = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   if (!isPackageDtype(elem))
@@ -396,6 +450,13 @@ std::string unsupportedReason(Operation *op) {
       return name + " (the erf form; the tanh form has a kernel)";
     return name + " (element types or shapes without a kernel)";
   }
+  if (auto c = dyn_cast<qc::ConvTransposeOp>(op)) {
+    auto w = cast<RankedTensorType>(c.getWeight().getType());
+    return isImage(c.getInput()) && isImage(c.getResult()) &&
+                   w.hasStaticShape() && w.getElementType().isF32()
+               ? ""
+               : name + " (only 2-D f32 so far)";
+  }
   if (auto c = dyn_cast<qc::ConvOp>(op)) {
     auto w = cast<RankedTensorType>(c.getWeight().getType());
     return isImage(c.getInput()) && isImage(c.getResult()) &&
@@ -420,6 +481,11 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
+  if (isa<qc::ResizeOp>(op))
+    return isLayout(op) ? ""
+                        : name + " (so far only nearest or linear, f32, "
+                                 "static shapes, constant scales or sizes, "
+                                 "no crop box)";
   if (isa<qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(op))
     return isLayout(op) ? ""
                         : name + " (static shapes, f32 or integer elements "
@@ -1125,11 +1191,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                             {q.getInput()}, {q.getCodes(), q.getScales()}});
       return;
     }
-    if (isa<qc::ConvOp, qc::MaxPoolOp, qc::AvgPoolOp, qc::GlobalAvgPoolOp>(op)) {
-      GpuStep::Kind kind = isa<qc::ConvOp>(op) ? GpuStep::Kind::Conv
-                           : isa<qc::GlobalAvgPoolOp>(op)
-                               ? GpuStep::Kind::GlobalAvgPool
-                               : GpuStep::Kind::Pool;
+    if (isa<qc::ConvOp, qc::ConvTransposeOp, qc::MaxPoolOp, qc::AvgPoolOp,
+            qc::GlobalAvgPoolOp>(op)) {
+      GpuStep::Kind kind =
+          isa<qc::ConvOp, qc::ConvTransposeOp>(op) ? GpuStep::Kind::Conv
+          : isa<qc::GlobalAvgPoolOp>(op) ? GpuStep::Kind::GlobalAvgPool
+                                         : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
       return;
@@ -1290,6 +1357,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       };
       if (auto bn = dyn_cast<qc::BatchNormOp>(op))
         expr += bits(bn.getEpsilon().convertToFloat());
+      if (auto h = dyn_cast<qc::HardSigmoidOp>(op))
+        expr += bits(h.getAlpha().convertToFloat()) +
+                bits(h.getBeta().convertToFloat());
+      if (auto l = dyn_cast<qc::LeakyReluOp>(op))
+        expr += bits(l.getAlpha().convertToFloat());
       if (auto c = dyn_cast<qc::ClipOp>(op)) {
         // :<min bits>:<max bits>, an absent bound as -inf / +inf.
         float inf = std::numeric_limits<float>::infinity();
@@ -2009,6 +2081,14 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"pads", ints(c.getPads())},
           {"dilations", ints(c.getDilations())},
           {"group", c.getGroup()}};
+    if (auto c = dyn_cast<qc::ConvTransposeOp>(first))
+      step["attrs"] =
+          json::Object{{"transpose", true},
+                       {"strides", ints(c.getStrides())},
+                       {"pads", ints(c.getPads())},
+                       {"dilations", ints(c.getDilations())},
+                       {"output_padding", ints(c.getOutputPadding())},
+                       {"group", c.getGroup()}};
     if (auto mp = dyn_cast<qc::MaxPoolOp>(first))
       step["attrs"] = json::Object{
           {"kind", "max"},
@@ -2050,6 +2130,20 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"reverse", cs.getReverse()}};
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
+    if (auto rs = dyn_cast<qc::ResizeOp>(first)) {
+      json::Array scales;
+      for (float f : rs.getScales())
+        scales.push_back(double(f));
+      step["attrs"] = json::Object{
+          {"mode", qc::stringifyResizeMode(rs.getMode()).str()},
+          {"coordinate_transformation_mode",
+           qc::stringifyCoordinateTransformation(
+               rs.getCoordinateTransformationMode())
+               .str()},
+          {"nearest_mode", qc::stringifyNearestMode(rs.getNearestMode()).str()},
+          {"scales", std::move(scales)},
+          {"exclude_outside", rs.getExcludeOutside()}};
+    }
     if (auto sl = dyn_cast<qc::SliceOp>(first))
       step["attrs"] = json::Object{{"starts", ints(sl.getStarts())},
                                    {"ends", ints(sl.getEnds())},

@@ -19,6 +19,7 @@
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -246,6 +247,101 @@ SmallVector<int64_t> partialValues(Value v, int depth = 0) {
   return unknown;
 }
 
+/// One entry of a 1-D shape vector as far as the importer can trace it: a
+/// constant, or dimension `dim` of tensor `of` (a qc.shape over a dynamic
+/// dimension), or neither (unknown).
+struct SymDim {
+  std::optional<int64_t> value;
+  Value of;
+  int64_t dim = -1;
+};
+
+/// The entries of a 1-D integer vector built from constants and the
+/// shapes of tensors (qc.shape, an integer qc.cast, unsqueeze, a static
+/// slice, concat): what partialValues knows, plus which tensor's dynamic
+/// dimension each unknown entry is. Empty when the length is unknown.
+SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t len = t.getRank() == 0 ? 1 : t.getDimSize(0);
+  if (t.getRank() > 1 || isDyn(len) || len > kMaxRank)
+    return {};
+  SmallVector<SymDim> unknown(len);
+  Operation *def = v.getDefiningOp();
+  if (depth > 32 || !def)
+    return unknown;
+  if (auto sh = dyn_cast<qc::ShapeOp>(def)) {
+    ArrayRef<int64_t> dims = shapeOf(sh.getInput());
+    SmallVector<SymDim> out;
+    for (int64_t j = sh.getStart(), e = sh.getEnd(); j < e; ++j)
+      out.push_back(isDyn(dims[j]) ? SymDim{std::nullopt, sh.getInput(), j}
+                                   : SymDim{dims[j], Value(), -1});
+    return out;
+  }
+  if (auto c = dyn_cast<qc::CastOp>(def)) {
+    // Between integer types: a dimension keeps its value; a constant
+    // only where the narrower type holds it.
+    auto to = dyn_cast<IntegerType>(
+        cast<RankedTensorType>(c.getResult().getType()).getElementType());
+    if (!to || !isa<IntegerType>(cast<RankedTensorType>(c.getInput().getType())
+                                     .getElementType()))
+      return unknown;
+    SmallVector<SymDim> in = symbolicValues(c.getInput(), depth + 1);
+    for (SymDim &d : in)
+      if (d.value && !llvm::isIntN(to.getWidth(), *d.value))
+        d = SymDim{};
+    return in.size() == (size_t)len ? in : unknown;
+  }
+  if (auto un = dyn_cast<qc::UnsqueezeOp>(def))
+    return symbolicValues(un.getInput(), depth + 1);
+  if (auto ga = dyn_cast<qc::GatherOp>(def)) {
+    // Constant positions of a 1-D vector (Shape(x)[0]).
+    DenseIntElementsAttr idx;
+    SmallVector<SymDim> src = symbolicValues(ga.getData(), depth + 1);
+    if (src.empty() || !matchPattern(ga.getIndices(), m_Constant(&idx)) ||
+        idx.getNumElements() != len)
+      return unknown;
+    SmallVector<SymDim> vals;
+    for (const APInt &i : idx.getValues<APInt>()) {
+      int64_t k = i.getSExtValue();
+      k = k < 0 ? k + (int64_t)src.size() : k;
+      if (k < 0 || k >= (int64_t)src.size())
+        return unknown;
+      vals.push_back(src[k]);
+    }
+    return vals;
+  }
+  if (auto sl = dyn_cast<qc::SliceOp>(def)) {
+    SmallVector<SymDim> src = symbolicValues(sl.getInput(), depth + 1);
+    if (src.empty() || sl.getAxes().size() != 1)
+      return unknown;
+    int64_t first = 0, step = sl.getSteps()[0];
+    int64_t cnt = qc::sliceExtent(src.size(), sl.getStarts()[0],
+                                  sl.getEnds()[0], step, &first);
+    if (cnt != len)
+      return unknown;
+    SmallVector<SymDim> vals;
+    for (int64_t k = 0; k < cnt; ++k)
+      vals.push_back(src[first + k * step]);
+    return vals;
+  }
+  if (auto cat = dyn_cast<qc::ConcatOp>(def)) {
+    SmallVector<SymDim> vals;
+    for (Value in : cat.getInputs()) {
+      SmallVector<SymDim> p = symbolicValues(in, depth + 1);
+      if (p.empty() && shapeOf(in)[0] != 0)
+        return unknown;
+      llvm::append_range(vals, p);
+    }
+    return vals.size() == (size_t)len ? vals : unknown;
+  }
+  // Constants and what else partialValues folds.
+  SmallVector<int64_t> known = partialValues(v, depth);
+  for (auto [k, x] : llvm::enumerate(known))
+    if (!isDyn(x) && k < unknown.size())
+      unknown[k].value = x;
+  return unknown;
+}
+
 /// The rank the model declares for output `i` (graph output or value_info
 /// with a shape), if any.
 std::optional<int64_t> declaredRank(NodeContext &n, int i) {
@@ -306,6 +402,30 @@ LogicalResult importDynamicReshape(NodeContext &n) {
     n.emitError() << "target rank " << rank << " exceeds the limit of "
                   << kMaxRank;
     return failure();
+  }
+  // A shape built from constants and this input's own dimensions, each
+  // at its own position (Paddle's and torch's Shape -> Slice -> Concat ->
+  // Reshape around a free batch: [N, 120, -1]), is a qc.reshape whose
+  // spec copies (0) those dimensions: its result type is then as static
+  // as a constant shape's, and the GPU planner sees a plain reshape.
+  if (!isDyn(ss[0])) {
+    SmallVector<SymDim> sym = symbolicValues(*s);
+    SmallVector<int64_t> spec;
+    for (auto [k, d] : llvm::enumerate(sym)) {
+      if (d.value && (*d.value != 0 || !*allowZero))
+        spec.push_back(*d.value);
+      else if (d.of == *x && d.dim == (int64_t)k)
+        spec.push_back(0);
+      else
+        break;
+    }
+    if (!sym.empty() && spec.size() == sym.size()) {
+      FailureOr<Value> y = emitReshape(n, *x, spec);
+      if (failed(y))
+        return failure();
+      n.setOutput(0, *y);
+      return success();
+    }
   }
   SmallVector<int64_t> out(rank, ShapedType::kDynamic);
   SmallVector<int64_t> known = partialValues(*s);
