@@ -13,6 +13,14 @@ Each package is compiled with `quant-compile --target TARGET --no-cubin
 MMA through the host's emulation) from the example's generator (the decoders at input_ids
 2x16, whose shapes are then static: their arena does not grow with a
 batch). The host run uses the example's test inputs.
+
+Real models (pip download of rapidocr_onnxruntime 1.4.4 into --cache, as
+bench/ptq_vs_ort.py does): ppocr-cls (the mobile direction classifier,
+48x192, free batch), ppocr-det (the PP-OCRv4 DBNet detector at 96x160,
+free batch: Resize, ConvTranspose, HardSigmoid) and ppocr-rec (the PP-OCRv4
+recognizer at a static batch of 2: its attention moves the batch off
+dimension 0, where GPU programs need it), calibrated on 8 synthetic text
+lines, run on 2 others.
 """
 import argparse
 import json
@@ -51,7 +59,7 @@ def measure(build, name, fmt, paths, work, target="sm_89"):
     cmd = [str(build / "bin/quant-compile"), paths["model"], "--calib",
            paths["test"] if decoder else paths["calib"], "-o", str(pkg),
            "--target", target, "--no-cubin", "--no-accuracy", "-q",
-           *FORMATS[fmt]]
+           *FORMATS[fmt], *paths.get("args", [])]
     if decoder:
         cmd += ["--input-shape", "input_ids=2x16"]
     t0 = time.perf_counter()
@@ -88,6 +96,38 @@ def measure(build, name, fmt, paths, work, target="sm_89"):
             "compile_s": compile_s, "host_run_s": host_s}
 
 
+# name: (file in the wheel's models directory, height, width, static batch)
+PPOCR = {"ppocr-cls": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", 48, 192, None),
+         "ppocr-det": ("ch_PP-OCRv4_det_infer.onnx", 96, 160, None),
+         "ppocr-rec": ("ch_PP-OCRv4_rec_infer.onnx", 48, 320, 2)}
+
+
+def generate_ppocr(name, out, cache):
+    """The model with H x W fixed (and the batch, where given), 8
+    calibration and 2 test text lines: the paths measure() takes."""
+    import onnx
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ptq_vs_ort import fetch_ppocr, text_images
+    file, h, w, batch = PPOCR[name]
+    out.mkdir(parents=True, exist_ok=True)
+    m = onnx.load(str(fetch_ppocr(cache) / file))
+    dims = m.graph.input[0].type.tensor_type.shape.dim
+    dims[0].ClearField("dim_value")
+    dims[0].dim_param = "N"
+    for d, v in zip(dims[2:], (h, w)):
+        d.ClearField("dim_param")
+        d.dim_value = v
+    onnx.save(m, str(out / f"{name}.onnx"))
+    np.savez(out / "calib.npz", x=text_images(8, h, w, seed=1))
+    np.savez(out / "test.npz", x=text_images(2, h, w, seed=2))
+    paths = {"model": str(out / f"{name}.onnx"),
+             "calib": str(out / "calib.npz"), "test": str(out / "test.npz")}
+    if batch:
+        paths["args"] = ["--input-shape", f"x={batch}x3x{h}x{w}"]
+        np.savez(out / "calib.npz", x=text_images(batch, h, w, seed=1))
+    return paths
+
+
 def main():
     from gpu_run_prepare import load_example
     ap = argparse.ArgumentParser()
@@ -96,6 +136,9 @@ def main():
     ap.add_argument("--formats", default=",".join(FORMATS))
     ap.add_argument("--target", default="sm_89")
     ap.add_argument("--out")
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) /
+                                           "quantc-bench-ppocr"),
+                    help="where the PP-OCR wheel is downloaded once")
     args = ap.parse_args()
     build = Path(args.build).resolve()
     sys.path.insert(0, str(build / "python"))
@@ -103,7 +146,9 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         for name in args.models.split(","):
-            paths = load_example(name).generate(str(work / name))
+            paths = generate_ppocr(name, work / name, Path(args.cache)) \
+                if name in PPOCR else \
+                load_example(name).generate(str(work / name))
             for fmt in args.formats.split(","):
                 r = measure(build, name, fmt, paths, work, args.target)
                 rows.append(r)

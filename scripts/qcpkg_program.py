@@ -200,6 +200,49 @@ def _hard_swish(x):
     return (x * np.where(f(0.0) < m, m, f(0.0))).astype(f)
 
 
+def _erf_coefficients(terms=60):
+    c, v = [], 1.0
+    for n in range(terms):
+        c.append(v)
+        v = v * 2.0 / (2 * n + 3)
+    return c
+
+
+ERF_COEFFICIENTS = _erf_coefficients()
+
+
+def fast_erf(xf):
+    """The Executor's fastErf (FastMath.h) in float64, operation for
+    operation: A&S 7.1.6 with 60 coefficients as four Horner chains in
+    x^8, +-1 beyond |x| = 4."""
+    c = ERF_COEFFICIENTS
+    x = np.asarray(xf, np.float32).astype(np.float64)
+    ax = np.abs(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = np.where(ax > 4.0, 4.0, ax)
+        z = y * y
+        z2 = z * z
+        z4 = z2 * z2
+        q = []
+        for j in range(4):
+            p = np.full_like(z, c[len(c) - 4 + j])
+            for i in range(len(c) // 4 - 2, -1, -1):
+                p = p * z4 + c[4 * i + j]
+            q.append(p)
+        poly = (q[0] + z * q[1]) + z2 * (q[2] + z * q[3])
+        r = 1.1283791670955126 * exp_clamped(-z) * (y * poly)
+        r = np.where(ax > 4.0, 1.0, r)
+    return np.copysign(r, x).astype(np.float32)
+
+
+def _gelu_erf(x):
+    """The Executor's geluErfLoop in f32: 0.5 x (1 + erf(x / sqrt 2))."""
+    f = np.float32
+    x = np.asarray(x, f)
+    return ((f(0.5) * x) * (f(1) + fast_erf(x * f(0.7071067811865476)))
+            ).astype(f)
+
+
 def _hard_sigmoid(alpha, beta, x):
     """The Executor's std::max(0.0f, std::min(1.0f, alpha * x + beta)) in
     f32 (std::min(a, b) is b < a ? b : a: a NaN gives 1)."""
@@ -573,7 +616,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "batch_norm": batch_norm, "sqrt": np.sqrt, "tanh": fast_tanh,
            "sigmoid": fast_sigmoid, "pow": _pow23,
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
-           "gelu": _gelu_tanh, "hard_swish": _hard_swish,
+           "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
+           "hard_swish": _hard_swish,
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,
            "greater": np.greater, "greater_equal": np.greater_equal,

@@ -1056,8 +1056,9 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   for (auto [t, f] : llvm::zip(targets, kernelFiles)) {
     os << llvm::formatv("  {0,-8} {1} kernel(s) in kernels/{0}.ptx{2}\n",
                         f.target, f.kernels.size(),
-                        f.cubin.empty() ? " (no cubin: ptxas not found)"
-                                        : " and .cubin");
+                        !f.cubin.empty() ? " and .cubin"
+                        : opts.emitCubin ? " (no cubin: ptxas not found)"
+                                         : " (no cubin: --no-cubin)");
     if (hasGemm) {
       // The MMA instructions the GEMM kernels issue (one per operand types).
       std::set<std::string> insns;

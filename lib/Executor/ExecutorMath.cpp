@@ -84,6 +84,7 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
   }
 QUANTC_FASTMATH_LOOP(tanhLoop, fastTanh(v))
 QUANTC_FASTMATH_LOOP(sigmoidLoop, fastSigmoid(v))
+QUANTC_FASTMATH_LOOP(erfLoop, fastErf(v))
 // qc.silu: the product of x and its sigmoid rounded as qc.sigmoid's, so
 // that it equals qc.mul(x, qc.sigmoid(x)) bit for bit.
 QUANTC_FASTMATH_LOOP(siluLoop, v * fastSigmoid(v))
@@ -91,6 +92,9 @@ QUANTC_FASTMATH_LOOP(geluTanhLoop,
                      0.5f * v *
                          (1.0f + fastTanh(0.7978845608028654f /* sqrt(2/pi) */ *
                                           (v + 0.044715f * v * v * v))))
+// qc.gelu's erf form, in float around fastErf as the spec writes it.
+QUANTC_FASTMATH_LOOP(geluErfLoop,
+                     0.5f * v * (1.0f + fastErf(v * 0.7071067811865476f)))
 #undef QUANTC_FASTMATH_LOOP
 
 /// y[k] = e^(x[k] - shift), the exponentials of a softmax row.
@@ -168,9 +172,7 @@ LogicalResult hardSigmoid(Operation *op, Env &env) {
 LogicalResult gelu(Operation *op, Env &env) {
   if (cast<qc::GeluOp>(op).getApproximate() == qc::GeluApproximation::tanh)
     return unaryLoop(op, env, geluTanhLoop);
-  return unaryF(op, env, [](float x) {
-    return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
-  });
+  return unaryLoop(op, env, geluErfLoop);
 }
 
 LogicalResult clip(Operation *op, Env &env) {
@@ -1263,7 +1265,7 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return std::log(x); });
   });
   r.add("qc.erf", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::erf(x); });
+    return unaryLoop(op, env, erfLoop);
   });
   r.add("qc.tanh", [](Operation *op, Env &env) {
     return unaryLoop(op, env, tanhLoop);

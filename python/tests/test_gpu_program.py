@@ -1903,3 +1903,43 @@ def test_layout_ops_over_a_run_time_batch(run_tool, tmp_path, batch):
                    tmp_path / "calib.npz", "-o", tmp_path / "moved.qcpkg",
                    "--no-cubin", "-q", "--target", "sm_90", "--no-accuracy")
     assert res.returncode == 1 and "qc.transpose" in res.stderr, describe(res)
+
+
+def test_erf_and_erf_gelu_are_bit_exact(run_tool, tmp_path):
+    """qc.erf and the erf GELU (ONNX Gelu-20 without approximation, and the
+    decomposition BERT and ViT exports write, x * 0.5 * (1 + erf(x /
+    sqrt 2))) are chain kernels computing the Executor's fastErf in f64:
+    bit for bit on a dense sweep, around the ±1 switch at |x| = 4, signed
+    zeros, tiny values, infinities and NaN."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    nodes = [helper.make_node("Erf", ["x"], ["e"]),
+             helper.make_node("Gelu", ["x"], ["g"]),
+             helper.make_node("Div", ["x", "rt2"], ["xs"]),
+             helper.make_node("Erf", ["xs"], ["ex"]),
+             helper.make_node("Add", ["ex", "one"], ["e1"]),
+             helper.make_node("Mul", ["x", "e1"], ["xe"]),
+             helper.make_node("Mul", ["xe", "half"], ["d"])]
+    inits = [numpy_helper.from_array(np.array(v, np.float32), k)
+             for k, v in (("rt2", 1.4142135), ("one", 1.0), ("half", 0.5))]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 64])],
+        [helper.make_tensor_value_info(k, T.FLOAT, None)
+         for k in ("e", "g", "d")], inits),
+        opset_imports=[helper.make_opsetid("", 20)])
+    x = np.linspace(-6, 6, 64 * 61, dtype=np.float32).reshape(61, 64)
+    x[0, :16] = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-40, 4.0,
+                 np.nextafter(np.float32(4), np.float32(5)), -3.92, 3.95,
+                 0.5, -1.0, 2.0, 3.0, 1e-3]
+    calib = {"x": np.nan_to_num(x, posinf=1.0, neginf=-1.0)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x}, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    exprs = [s.get("expr", "") for s in steps]
+    assert "erf(in0)" in exprs and "gelu_erf(in0)" in exprs, exprs
+    for name in ("e", "g", "d"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
+                                          err_msg=f"{name} {kind}")

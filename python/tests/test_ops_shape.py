@@ -750,3 +750,17 @@ def test_compress(axis, cond, check_ok, tmp_path):
                                              TensorProto.BOOL)],
                    [_vi("y", None)], opset=11)
     _run_both(check_ok, tmp_path, model, {"x": x, "c": c})
+
+
+def test_minus_one_input_dim_is_symbolic(tmp_path, check_ok):
+    """A graph input dimension written as -1 (Paddle2ONNX's unknown, as in
+    PP-OCR's classifier) is symbolic like a dim_param: the model runs at
+    any size, --input-shape fixes it, and ONNX Runtime agrees."""
+    m = _model([n("Relu", ["x"], ["y"])], [_vi("x", [-1, 3])],
+               [_vi("y", None)])
+    for b in (1, 4):
+        x = RNG.standard_normal((b, 3)).astype(np.float32)
+        assert _run_both(check_ok, tmp_path, m, {"x": x})["y"].shape == (b, 3)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                  "--input-shape", "x=2x3").stdout
+    assert "tensor<2x3xf32>" in ir, ir

@@ -484,6 +484,56 @@ Value fastTanh(KernelEmitter &e, Value xf) {
   return arith::TruncFOp::create(b, loc, e.f32, r);
 }
 
+/// The Executor's fastErf (FastMath.h): A&S 7.1.6 in f64, its 60
+/// coefficients (kErfCoefficients, computed the same way), the same four
+/// Horner chains in x^8 and the same combination, |x| > 4 giving ±1; the
+/// bit-exact tests against the Executor keep the two in step.
+Value fastErf(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  auto mul = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y).getResult();
+  };
+  auto add = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y).getResult();
+  };
+  constexpr int terms = 60;
+  double c[terms];
+  double v = 1.0;
+  for (int n = 0; n < terms; ++n) {
+    c[n] = v;
+    v = v * 2.0 / (2 * n + 3);
+  }
+  Type f64 = b.getF64Type();
+  Value x = arith::ExtFOp::create(b, loc, f64, xf);
+  Value xb = arith::BitcastOp::create(b, loc, e.i64, x);
+  Value ax = arith::BitcastOp::create(
+      b, loc, f64, e.band(xb, e.c64(0x7fffffffffffffffll)));
+  Value big = arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 4.0));
+  Value y = e.select(big, f64c(e, 4.0), ax); // NaN stays NaN
+  Value z = mul(y, y), z2 = mul(z, z), z4 = mul(z2, z2);
+  Value q[4];
+  for (int j = 0; j < 4; ++j) {
+    Value p = f64c(e, c[terms - 4 + j]);
+    for (int i = terms / 4 - 2; i >= 0; --i)
+      p = add(mul(p, z4), f64c(e, c[4 * i + j]));
+    q[j] = p;
+  }
+  Value poly = add(add(q[0], mul(z, q[1])), mul(z2, add(q[2], mul(z, q[3]))));
+  Value r = mul(mul(f64c(e, 1.1283791670955126),
+                    expClamped(e, arith::NegFOp::create(b, loc, z))),
+                mul(y, poly));
+  r = e.select(big, f64c(e, 1.0), r);
+  // copysign(r, x)
+  Value rb = arith::BitcastOp::create(b, loc, e.i64, r);
+  r = arith::BitcastOp::create(
+      b, loc, f64,
+      e.bor(e.band(rb, e.c64(0x7fffffffffffffffll)),
+            e.band(xb, e.c64(int64_t(0x8000000000000000ull)))));
+  return arith::TruncFOp::create(b, loc, e.f32, r);
+}
+
 /// The Executor's fastSigmoid: 1 / (1 + e^-x) in f64, -x clamped to 700.
 Value fastSigmoid(KernelEmitter &e, Value xf) {
   OpBuilder &b = e.b;
@@ -868,10 +918,11 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                                            fastSigmoid(e, in(0)))
                   .getResult();
             })
-            .Case([&](qc::GeluOp) {
-              // The tanh form (planning checks it), the Executor's
-              // geluTanhLoop in f32, left to right: 0.5 x (1 + tanh(
-              // sqrt(2/pi) (x + 0.044715 x x x))).
+            .Case([&](qc::ErfOp) { return fastErf(e, in(0)); })
+            .Case([&](qc::GeluOp g) {
+              // The Executor's geluTanhLoop in f32, left to right: 0.5 x
+              // (1 + tanh(sqrt(2/pi) (x + 0.044715 x x x))); or its
+              // geluErfLoop, 0.5 x (1 + erf(x / sqrt(2))).
               auto mul = [&](Value x, Value y) {
                 return arith::MulFOp::create(b, loc, x, y).getResult();
               };
@@ -879,6 +930,10 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                 return arith::AddFOp::create(b, loc, x, y).getResult();
               };
               Value x = in(0);
+              if (g.getApproximate() != qc::GeluApproximation::tanh)
+                return mul(mul(e.f32c(0.5f), x),
+                           add(e.f32c(1.0f),
+                               fastErf(e, mul(x, e.f32c(0.7071067811865476f)))));
               Value cube = mul(mul(mul(e.f32c(0.044715f), x), x), x);
               Value t = fastTanh(
                   e, mul(e.f32c(0.7978845608028654f), add(x, cube)));

@@ -44,7 +44,7 @@ bool isChainOpKind(Operation *op) {
              qc::DequantizeLinearOp, qc::MaxOp, qc::MinOp, qc::ClipOp,
              qc::RoundOp, qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp,
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
-             qc::CeilOp, qc::SignOp>(op);
+             qc::CeilOp, qc::SignOp, qc::ErfOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -180,10 +180,6 @@ bool isElementwise(Operation *op) {
            isF32(op->getOperand(1)) && isF32(op->getOperand(2));
   if (isa<qc::PowOp>(op))
     return isF32(op->getOperand(0)) && isSupportedExponent(op->getOperand(1));
-  // GELU's tanh form (the Executor's FastMath); the erf form has none.
-  if (auto g = dyn_cast<qc::GeluOp>(op);
-      g && g.getApproximate() != qc::GeluApproximation::tanh)
-    return false;
   return llvm::all_of(op->getOperands(), isF32);
 }
 
@@ -446,8 +442,6 @@ std::string unsupportedReason(Operation *op) {
       return "";
     if (isa<qc::PowOp>(op) && !isSupportedExponent(op->getOperand(1)))
       return name + " (an exponent other than a constant 2 or 3)";
-    if (isa<qc::GeluOp>(op))
-      return name + " (the erf form; the tanh form has a kernel)";
     return name + " (element types or shapes without a kernel)";
   }
   if (auto c = dyn_cast<qc::ConvTransposeOp>(op)) {
@@ -1352,6 +1346,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     for (auto [j, op] : llvm::enumerate(ops)) {
       os << op->getName().getStringRef() << op->getAttrDictionary() << "(";
       std::string expr = op->getName().stripDialect().str();
+      if (auto g = dyn_cast<qc::GeluOp>(op);
+          g && g.getApproximate() != qc::GeluApproximation::tanh)
+        expr = "gelu_erf";
       auto bits = [](float f) {
         return llvm::formatv(":{0:x}", llvm::bit_cast<uint32_t>(f)).str();
       };

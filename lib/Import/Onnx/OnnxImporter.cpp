@@ -441,7 +441,11 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     }
     declared.emplace();
     for (const onnx::TensorShapeProto::Dimension &d : tt.shape().dim()) {
-      if (d.has_dim_value()) {
+      if (d.has_dim_value() && d.dim_value() == -1) {
+        // Paddle2ONNX (PP-OCR's classifier) writes -1 for a dimension it
+        // does not know; ONNX Runtime reads it as symbolic, and so do we.
+        declared->push_back(ShapedType::kDynamic);
+      } else if (d.has_dim_value()) {
         if (d.dim_value() < 0) {
           g.emitError() << "graph input '" << name
                         << "' has a negative dimension " << d.dim_value();
