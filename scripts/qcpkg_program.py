@@ -389,6 +389,8 @@ def layout(step, ins, out_shape):
         return np.flip(s, ax) if a["reverse"] else s
     if op == "qc.resize":
         return resize(a, x, out_shape)
+    if op == "qc.expand":
+        return np.broadcast_to(x, out_shape)
     raise ProgramError(f"no model of layout op {op}")
 
 
@@ -471,6 +473,7 @@ def resize(a, x, out_shape):
     return acc
 
 
+INT_TYPES = ("i1", "i8", "ui8", "i32", "i64")
 CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
 
@@ -589,6 +592,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # or a code to its f32 value: the Executor's castKernel.
         # bf16 travels as its 16-bit pattern; the Executor rounds to it
         # without saturating.
+        if dst == "f32" and src in INT_TYPES:
+            # An integer's value, rounded to the nearest f32.
+            return np.asarray(x).astype(np.float32)
         if src == "f32" and dst in CODE_DTYPE and dst not in FLOAT_CODES:
             # f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero.
             lo, hi = (-128, 127) if dst == "i8" else (0, 255)
@@ -891,11 +897,15 @@ class NumpyBackend:
                 views[0][...] = rms_norm_rows(x, g, step["attrs"]["epsilon"])
             if k.startswith("rms_norm_dq_"):
                 self._row_quantize(step, views)
-        elif k.startswith("reduce_mean_"):
+        elif k.startswith(("reduce_mean_", "reduce_sum_")):
+            # The f64 sum in order (over the count for a mean).
             x, out = views[1], views[0]
             rows = reduce_rows(x, step, out.size).astype(np.float64)
-            s = np.cumsum(rows, axis=-1)[:, -1]
-            out[...] = (s / rows.shape[1]).astype(np.float32).reshape(out.shape)
+            s = np.cumsum(rows, axis=-1)[:, -1] if rows.shape[1] else \
+                np.zeros(rows.shape[0])
+            if k.startswith("reduce_mean_"):
+                s = s / rows.shape[1]
+            out[...] = s.astype(np.float32).reshape(out.shape)
         elif k.startswith("batch_max_"):
             # Over dimension 0 (the batch); exact, NaN wins.
             x, out = views[1], views[0]
@@ -1113,11 +1123,12 @@ def check_step(step, views, scalars, batch):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
-                       "reduce_mean_", "reduce_max_", "reduce_min_",
-                       "attention_")):
+                       "reduce_mean_", "reduce_sum_", "reduce_max_",
+                       "reduce_min_", "attention_")):
         x = views[len(output_positions(step))]
         rows = views[0].size if k.startswith(
-            ("reduce_mean_", "reduce_max_", "reduce_min_")) else \
+            ("reduce_mean_", "reduce_sum_", "reduce_max_",
+             "reduce_min_")) else \
             x.size // max(x.shape[-1], 1)
         ok = scalars == [rows] and threads >= rows
     else:

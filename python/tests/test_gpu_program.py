@@ -1943,3 +1943,97 @@ def test_erf_and_erf_gelu_are_bit_exact(run_tool, tmp_path):
             np.testing.assert_array_equal(got.view(np.uint32),
                                           ref.view(np.uint32),
                                           err_msg=f"{name} {kind}")
+
+
+def test_mean_pooling_runs_on_the_gpu(run_tool, tmp_path):
+    """A sentence embedding's masked mean pooling as exporters write it:
+    Expand(Unsqueeze(mask)) by a shape that Where/Equal compute from
+    constants (qc-fold-constants folds it and gives the Expand and the Cast
+    after it static types), Cast of the int64 mask to float, Mul,
+    ReduceSum over the tokens, Clip, Div. Every step has a kernel (the
+    expand a layout kernel, the int64 -> f32 cast in a chain, reduce_sum a
+    row kernel: f64 sums in order), bit for bit against the Executor."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    i64 = {"ax": [2], "tgt": [1, -1, 4], "m1": [-1, -1, -1], "one": [1, 1, 1],
+           "red": [1]}
+    inits = [numpy_helper.from_array(np.array(v, np.int64), k)
+             for k, v in i64.items()]
+    n = helper.make_node
+    nodes = [n("Unsqueeze", ["mask", "ax"], ["m3"]),
+             n("Equal", ["tgt", "m1"], ["eq"]),
+             n("Where", ["eq", "one", "tgt"], ["shape"]),
+             n("Expand", ["m3", "shape"], ["mx"]),
+             n("Cast", ["mx"], ["mf"], to=T.FLOAT),
+             n("Mul", ["h", "mf"], ["hm"]),
+             n("ReduceSum", ["hm", "red"], ["s"], keepdims=0),
+             n("ReduceSum", ["mf", "red"], ["c"], keepdims=0),
+             n("Clip", ["c", "eps"], ["cc"]),
+             n("Div", ["s", "cc"], ["y"])]
+    inits.append(numpy_helper.from_array(np.array(1e-9, np.float32), "eps"))
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("h", T.FLOAT, [2, 5, 4]),
+         helper.make_tensor_value_info("mask", T.INT64, [2, 5])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)], inits),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(11)
+    data = {"h": rng.standard_normal((2, 5, 4)).astype(np.float32),
+            "mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], np.int64)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    kinds = [re.sub(r"\d+$", "", s["kernel"]) for s in steps]
+    assert "reduce_sum_" in kinds and "layout_" in kinds, kinds
+    assert any("cast:i64:f32" in s.get("expr", "") for s in steps), steps
+    qp.check_signatures(qp.Package(pkg))
+    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path, "y")
+    for kind, got in sims.items():
+        np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32),
+                                      err_msg=kind)
+
+
+def test_constant_subgraphs_fold_into_the_package(check_ok, run_tool,
+                                                   tmp_path):
+    """A ViT's class token broadcast (Expand by a Where of constants) and
+    its position embedding interpolated by a cubic Resize of a constant
+    (no GPU kernel) are evaluated at compile time (qc-fold-constants): the
+    package's program has neither, its outputs equal the float model's
+    and ONNX Runtime's, and the report says nothing is missing."""
+    from conftest import ort_run
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(12)
+    inits = [numpy_helper.from_array(rng.standard_normal((1, 1, 8)).astype(
+                 np.float32), "cls"),
+             numpy_helper.from_array(np.array([1, -1, -1], np.int64), "t"),
+             numpy_helper.from_array(np.array([-1, -1, -1], np.int64), "m1"),
+             numpy_helper.from_array(np.array([1, 1, 1], np.int64), "one"),
+             numpy_helper.from_array(rng.standard_normal((1, 8, 3, 3)).astype(
+                 np.float32), "pos"),
+             numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc"),
+             numpy_helper.from_array(np.array([1, 8, 36], np.int64), "flat")]
+    n = helper.make_node
+    nodes = [n("Equal", ["t", "m1"], ["eq"]),
+             n("Where", ["eq", "one", "t"], ["shape"]),
+             n("Expand", ["cls", "shape"], ["c"]),
+             n("Concat", ["c", "x"], ["tok"], axis=1),
+             n("Resize", ["pos", "", "sc"], ["p6"], mode="cubic"),
+             n("Reshape", ["p6", "flat"], ["pf"]),
+             n("Transpose", ["pf"], ["pt"], perm=[0, 2, 1]),
+             n("Concat", ["c", "pt"], ["pe"], axis=1),
+             n("Add", ["tok", "pe"], ["y"])]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [1, 36, 8])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)], inits),
+        opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    data = {"x": rng.standard_normal((1, 36, 8)).astype(np.float32)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    graph = (pkg / "graph.mlir").read_text()
+    assert "qc.resize" not in graph and "qc.expand" not in graph, graph
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert not any(s["op"] in ("qc.resize", "qc.expand", "qc.where")
+                   for s in steps), steps
+    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path, "y")
+    want = ort_run(tmp_path / "m.onnx", data)["y"]
+    # The cubic weights in f32 against ORT's: a few ulps of the values.
+    np.testing.assert_allclose(ref, want, rtol=1e-5, atol=1e-6)
+    for kind, got in sims.items():
+        np.testing.assert_array_equal(got, ref, err_msg=kind)

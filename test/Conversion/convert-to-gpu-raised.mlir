@@ -1,8 +1,8 @@
 // Ops qc-raise-patterns writes have GPU kernels (docs/Kernels.md, "The
 // other kernels of a GPU program"): qc.rms_norm a row kernel, qc.silu,
-// qc.gelu (tanh form) and qc.hard_swish chain ops, qc.attention one thread
-// per query row; GELU's erf form has none. The decomposed RMS norm
-// is the same row kernel.
+// qc.gelu (both forms: tanh, and erf through the Executor's fastErf) and
+// qc.hard_swish chain ops, qc.attention one thread per query row. The
+// decomposed RMS norm is the same row kernel.
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --pass-pipeline="builtin.module(qc-convert-to-gpu{target=sm_90 require-all=true})" | FileCheck %s
 
 // CHECK-LABEL: func.func @main
@@ -34,7 +34,9 @@ func.func @main(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
 
 // -----
 
-// expected-error @+1 {{no GPU kernel yet for: qc.gelu (the erf form; the tanh form has a kernel) x1}}
+// CHECK-LABEL: func.func @main
+// CHECK: qc.gelu {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: gpu.func @ew_0(
 func.func @main(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   %0 = qc.gelu %x {approximate = #qc.gelu_approximation<none>} : (tensor<?x8xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>

@@ -55,6 +55,8 @@ quantc::detail::linearQuantLayout(Operation *op) {
 ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
   if (auto rm = dyn_cast<qc::ReduceMeanOp>(op))
     return rm.getAxes();
+  if (auto rs = dyn_cast<qc::ReduceSumOp>(op))
+    return rs.getAxes();
   if (auto rm = dyn_cast<qc::ReduceMinOp>(op))
     return rm.getAxes();
   return cast<qc::ReduceMaxOp>(op).getAxes();
@@ -1050,6 +1052,15 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               }
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
+              if (isa<IntegerType>(from)) {
+                // An integer's value to the nearest f32 (the Executor's C
+                // conversion); booleans and unsigned codes from zero.
+                if (from.isInteger(1) || from.isUnsignedInteger())
+                  return arith::UIToFPOp::create(b, loc, e.f32, in(0))
+                      .getResult();
+                return arith::SIToFPOp::create(b, loc, e.f32, in(0))
+                    .getResult();
+              }
               if (to.isSignlessInteger(8) || to.isUnsignedInteger(8))
                 return castToInt8(e, in(0), to.isSignlessInteger(8));
               if (from.isF32())
@@ -2153,6 +2164,15 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       scf::YieldOp::create(b, e.loc, ValueRange{sum});
     }
     v = loop.getResult(0);
+  } else if (isa<qc::ExpandOp>(op)) {
+    // S7 with a constant shape (the static result type): numpy
+    // broadcasting, a dim of 1 read at 0.
+    ArrayRef<int64_t> shape = inShape(0);
+    int64_t lead = out.getRank() - shape.size();
+    SmallVector<Value> in;
+    for (auto [k, d] : llvm::enumerate(shape))
+      in.push_back(d == 1 ? e.c64(0) : c[lead + k]);
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, shape));
   } else if (auto rs = dyn_cast<qc::ResizeOp>(op)) {
     v = resizeValue(e, rs, entry.getArgument(1), c, inShape(0), out.getShape());
   } else if (auto gn = dyn_cast<qc::GatherNDOp>(op)) {
@@ -2388,7 +2408,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return buildAttentionKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     n = 1; // the trailing reduced dims
     for (int64_t a : quantc::detail::reduceAxes(op))
       n *= in.getDimSize(a < 0 ? a + in.getRank() : a);
@@ -2427,7 +2447,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   }
   Value base = e.mul(k->gid, e.c64(n));
   std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     // Reduced axes anywhere but the batch: the output's coordinates give
     // the base of its input elements, the reduced coordinates (row-major,
     // the Executor's accumulation order) the rest. With trailing axes this
@@ -2541,8 +2561,9 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
-  if (isa<qc::ReduceMeanOp>(op)) {
-    // The row's sum in f64, in order, over its size (the Executor's).
+  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp>(op)) {
+    // The row's sum in f64, in order, over its size for a mean (the
+    // Executor's), rounded once to f32.
     Value Y = entry.getArgument(0), X = entry.getArgument(1);
     auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
                                    ValueRange{f64c(e, 0.0)});
@@ -2555,11 +2576,10 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
               b, loc, loop.getRegionIterArgs()[0],
               toF64(e, loadF32(e, X, at(loop.getInductionVar()))))});
     }
-    storeF32(e, Y, k->gid,
-             arith::TruncFOp::create(
-                 b, loc, e.f32,
-                 arith::DivFOp::create(b, loc, loop.getResult(0),
-                                       f64c(e, double(n)))));
+    Value sum = loop.getResult(0);
+    if (isa<qc::ReduceMeanOp>(op))
+      sum = arith::DivFOp::create(b, loc, sum, f64c(e, double(n)));
+    storeF32(e, Y, k->gid, arith::TruncFOp::create(b, loc, e.f32, sum));
     return finishKernel(b, *k);
   }
 

@@ -145,9 +145,12 @@ bool isElementwise(Operation *op) {
     Type from = elementTypeOf(c.getInput());
     Type to = out.getElementType();
     bool int8 = to.isSignlessInteger(8) || to.isUnsignedInteger(8);
+    bool fromInt = from.isInteger(1) || from.isSignlessInteger(8) ||
+                   from.isUnsignedInteger(8) || from.isSignlessInteger(32) ||
+                   from.isSignlessInteger(64);
     return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
            ((from.isF32() && (isMiniFloat(to) || to.isBF16() || int8)) ||
-            ((isMiniFloat(from) || from.isBF16()) && to.isF32()));
+            ((isMiniFloat(from) || from.isBF16() || fromInt) && to.isF32()));
   }
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
     if (bn.getInput().getType() != out || out.getRank() < 2 ||
@@ -237,7 +240,7 @@ bool movesOnlyOverTheBatch(Operation *op) {
 bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
            qc::GatherNDOp, qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp,
-           qc::CumSumOp, qc::ResizeOp>(op))
+           qc::CumSumOp, qc::ResizeOp, qc::ExpandOp>(op))
     return false;
   // N13: f32, the scales an attribute (constant scales or sizes), nearest
   // or linear, no crop box (cubic's 4^rank taps and run-time scales have
@@ -301,7 +304,7 @@ bool isRowOp(Operation *op) {
       in.isDynamicDim(in.getRank() - 1))
     return false;
   int64_t last = in.getRank() - 1;
-  if (isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
+  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     // Over any axes with static sizes but the batch (dimension 0); a
     // thread per output walks its reduced elements in row-major order.
     SmallVector<int64_t> axes;
@@ -475,6 +478,8 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
+  if (isa<qc::ExpandOp>(op))
+    return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (isa<qc::ResizeOp>(op))
     return isLayout(op) ? ""
                         : name + " (so far only nearest or linear, f32, "
@@ -498,7 +503,8 @@ std::string unsupportedReason(Operation *op) {
                : name + " (f32, rank >= 2 only so far)";
   }
   if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
-          qc::ReduceMaxOp, qc::ReduceMinOp, qc::AttentionOp>(op))
+          qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp,
+          qc::AttentionOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -1204,7 +1210,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         ins.push_back(v);
       // qc.trilu's k and qc.cumsum's axis are compile-time constants of
       // the kernel.
-      if (isa<qc::TriluOp, qc::CumSumOp>(op))
+      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp>(op))
         ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};
       for (Value r : op->getResults())
@@ -1529,6 +1535,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                            ? "layer_norm_q_"
                        : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
                        : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
+                       : isa<qc::ReduceSumOp>(op)        ? "reduce_sum_"
                        : quantc::detail::isBatchReduce(op)               ? "batch_max_"
                        : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
                        : isa<qc::ReduceMinOp>(op)        ? "reduce_min_"
@@ -1952,7 +1959,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // One thread per row: (outputs..., inputs..., rows).
       auto in = cast<RankedTensorType>(s.inputs[0].getType());
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
-      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
+      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
                         s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
@@ -2186,7 +2193,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                           double(c.getMax()->convertToFloat())});
     }
     if (s.kind == GpuStep::Kind::Row &&
-        isa<qc::ReduceMeanOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
+        isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
       int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
       SmallVector<int64_t> axes;
       for (int64_t a : quantc::detail::reduceAxes(first))

@@ -146,8 +146,13 @@ LogicalResult CastOp::verify() {
 }
 
 /// An integer constant cast to another integer type: truncated or extended
-/// by the source's signedness, as ONNX Cast (C conversion) and the Executor.
+/// by the source's signedness, as ONNX Cast (C conversion) and the Executor;
+/// a cast to its own type is its input.
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  // A cast to the type it has (ONNX Cast to FLOAT of a float) is the
+  // value itself.
+  if (getInput().getType() == getType())
+    return getInput();
   auto type = cast<RankedTensorType>(getType());
   auto to = dyn_cast<IntegerType>(type.getElementType());
   // An f32 constant to a signed integer type (shape arithmetic done in

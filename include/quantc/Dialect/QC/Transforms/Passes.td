@@ -33,6 +33,41 @@ def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate the subgraphs that depend on constants only, at compile time, with the Executor";
+  let description = [{
+    Every `qc` op whose operands are all constants (or results of such
+    ops) gives the same values on every run; the Executor computes them
+    once per run anyway (its constant cache), but a GPU program would
+    launch them, and need a kernel for each: a ViT's position-embedding
+    interpolation (a cubic `qc.resize` of a constant), a mask built from
+    `qc.equal`/`qc.where`/`qc.expand` of constants, a weight's transposes.
+    This pass runs those subgraphs on the Executor and replaces each value
+    that a later op (or the return) reads with an `arith.constant` of its
+    result (f32 as a `dense_resource` blob), then erases what is dead and
+    refines the result types of the ops that read the new constants (each
+    op that infers its types, in order; the function's result types too):
+    an `qc.expand` of a constant shape, now a constant, gives the
+    `qc.concat` after it a static type. The values are the Executor's, so
+    every result is the same bit for bit.
+
+    Left alone: quantization ops (`qc.quantize_linear`,
+    `qc.dequantize_linear`, `qc.quantize`, `qc.dequantize`, `qc.qmatmul`,
+    ...: a pre-quantized model's weight codes keep their scheme),
+    `qc.weight` (no values), ops with regions, results of other element
+    types than f32, i1, i8, ui8, i32 and i64, and results larger than
+    `max-elements` or than both 65536 elements and the largest constant
+    they are computed from (so an Expand or Tile of a small constant into a
+    big one stays a run-time op instead of growing the package). The
+    registered pipeline runs it first.
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", "1 << 24",
+           "Largest result (elements) the pass materializes">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QCCalibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
   let summary = "Run the float graph on calibration inputs and record ranges";
   let description = [{

@@ -1,0 +1,277 @@
+//===- FoldConstants.cpp - qc-fold-constants -------------------------------===//
+//
+// The subgraphs of @main that depend on constants only, evaluated once by
+// the Executor at compile time (Passes.td has the rules). Exact: the new
+// constants hold the values the Executor computes for them on every run.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
+#include "quantc/Dialect/QC/IR/QCShapeOps.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Executor/Executor.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace quantc::qc {
+#define GEN_PASS_DEF_QCFOLDCONSTANTS
+#include "quantc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace quantc::qc
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::qc;
+
+namespace {
+
+constexpr int64_t kSmallResult = 65536;
+
+/// Element types whose values the pass writes back as constants.
+bool foldableType(Type t) {
+  auto rt = dyn_cast<RankedTensorType>(t);
+  if (!rt)
+    return false;
+  Type e = rt.getElementType();
+  return e.isF32() || e.isInteger(1) || e.isSignlessInteger(8) ||
+         e.isUnsignedInteger(8) || e.isSignlessInteger(32) ||
+         e.isSignlessInteger(64);
+}
+
+/// qc ops whose values the pass may compute: pure, no regions, not a
+/// quantization op (a scheme's codes and scales stay what they are).
+bool evaluable(Operation *op) {
+  if (op->getName().getDialectNamespace() != "qc" || op->getNumRegions() ||
+      !isMemoryEffectFree(op) || op->getNumResults() == 0)
+    return false;
+  return !isa<QuantizeLinearOp, DequantizeLinearOp, QuantizeOp, DequantizeOp,
+              QMatMulOp, WeightOp, FusionOp>(op) &&
+         !op->getName().getStringRef().contains("quantize");
+}
+
+/// The constant holding `t` (the Executor's value of a result of `type`):
+/// f32 as a blob (as imported weights are) unless it is tiny.
+Attribute toAttr(RankedTensorType type, const Tensor &t) {
+  Type e = type.getElementType();
+  if (e.isF32() && t.f.size() <= 16) // readable in the IR
+    return DenseElementsAttr::get(type, ArrayRef<float>(t.f));
+  if (e.isF32())
+    return DenseF32ResourceElementsAttr::get(
+        type, "folded",
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(t.f)));
+  if (e.isInteger(1)) {
+    SmallVector<bool> v;
+    for (int64_t x : t.i)
+      v.push_back(x != 0);
+    for (uint8_t x : t.bytes)
+      v.push_back(x != 0);
+    return DenseElementsAttr::get(type, ArrayRef<bool>(v));
+  }
+  unsigned w = e.getIntOrFloatBitWidth();
+  SmallVector<APInt> v;
+  if (t.kind == Tensor::Kind::Bytes)
+    for (uint8_t b : t.bytes)
+      v.push_back(APInt(w, e.isUnsignedInteger() ? b : int8_t(b),
+                        !e.isUnsignedInteger()));
+  else
+    for (int64_t x : t.i)
+      v.push_back(APInt(w, x, true, /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, v);
+}
+
+/// Result types re-inferred in order from the operands' (now constant,
+/// more static) types: each op that infers its types takes the inferred
+/// one where it is at least as static and compatible.
+/// qc.expand by a constant shape (its input read at run time): numpy
+/// broadcasting of the input's dims and the shape's values, a dim the
+/// input does not fix (1 or unknown against a value > 1) taking the value.
+std::optional<Type> expandType(ExpandOp ex) {
+  DenseIntElementsAttr shape;
+  if (!matchPattern(ex.getShape(), m_Constant(&shape)))
+    return std::nullopt;
+  auto in = cast<RankedTensorType>(ex.getInput().getType());
+  SmallVector<int64_t> s;
+  for (const APInt &v : shape.getValues<APInt>())
+    s.push_back(v.getSExtValue());
+  int64_t r = std::max<int64_t>(in.getRank(), s.size());
+  SmallVector<int64_t> out(r);
+  for (int64_t k = 0; k < r; ++k) {
+    int64_t i = k - (r - in.getRank()), j = k - (r - (int64_t)s.size());
+    int64_t a = i >= 0 ? in.getDimSize(i) : 1, v = j >= 0 ? s[j] : 1;
+    if (v < 0)
+      return std::nullopt;
+    out[k] = v == 1 ? a : (a == 1 || ShapedType::isDynamic(a) ? v : a);
+    if (!ShapedType::isDynamic(a) && a != 1 && v != 1 && a != v)
+      return std::nullopt; // the run reports it
+  }
+  return RankedTensorType::get(out, in.getElementType());
+}
+
+void refineTypes(func::FuncOp fn) {
+  for (Operation &op : fn.getBody().front()) {
+    SmallVector<Type> types;
+    if (auto ex = dyn_cast<ExpandOp>(&op)) {
+      std::optional<Type> t = expandType(ex);
+      if (!t)
+        continue;
+      types.push_back(*t);
+    } else if (auto c = dyn_cast<CastOp>(&op)) {
+      // A cast keeps its input's shape.
+      types.push_back(RankedTensorType::get(
+          cast<RankedTensorType>(c.getInput().getType()).getShape(),
+          cast<RankedTensorType>(c.getType()).getElementType()));
+    } else if (auto infer = dyn_cast<InferTypeOpInterface>(&op)) {
+      if (failed(infer.inferReturnTypes(
+              op.getContext(), op.getLoc(), op.getOperands(),
+              op.getRawDictionaryAttrs(), op.getPropertiesStorage(),
+              op.getRegions(), types)) ||
+          types.size() != op.getNumResults())
+        continue;
+    } else {
+      continue;
+    }
+    for (auto [r, t] : llvm::zip(op.getResults(), types)) {
+      auto now = dyn_cast<RankedTensorType>(r.getType());
+      auto inf = dyn_cast<RankedTensorType>(t);
+      if (!now || !inf || now == inf || now.getRank() != inf.getRank() ||
+          now.getElementType() != inf.getElementType())
+        continue;
+      bool refines = true;
+      for (auto [a, b] : llvm::zip(now.getShape(), inf.getShape()))
+        refines &= ShapedType::isDynamic(a) || a == b;
+      if (refines && inf.getNumDynamicDims() < now.getNumDynamicDims())
+        r.setType(inf);
+    }
+  }
+  Operation *ret = fn.getBody().front().getTerminator();
+  auto ft = fn.getFunctionType();
+  if (!llvm::equal(ret->getOperandTypes(), ft.getResults()))
+    fn.setType(FunctionType::get(fn.getContext(), ft.getInputs(),
+                                 ret->getOperandTypes()));
+}
+
+struct FoldConstantsPass
+    : public qc::impl::QCFoldConstantsBase<FoldConstantsPass> {
+  using QCFoldConstantsBase::QCFoldConstantsBase;
+
+  /// A result of n elements computed from constants of at most `leaf`
+  /// elements each is materialized (Passes.td).
+  bool fitsLimits(int64_t n, int64_t leaf) const {
+    return n <= maxElements && (n <= kSmallResult || n <= leaf);
+  }
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    if (!fn.getBody().hasOneBlock())
+      return;
+    Block &body = fn.getBody().front();
+    // Constant leaves, the evaluable ops over them (in order), and per
+    // value the largest leaf it is computed from.
+    llvm::SetVector<Operation *> leaves, ops;
+    llvm::DenseMap<Value, int64_t> leafMax;
+    for (Operation &op : body) {
+      if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+        auto t = dyn_cast<RankedTensorType>(c.getType());
+        if (t && t.hasStaticShape()) {
+          leaves.insert(&op);
+          leafMax[c.getResult()] = t.getNumElements();
+        }
+        continue;
+      }
+      if (!evaluable(&op) || op.getNumOperands() == 0 ||
+          !llvm::all_of(op.getOperands(),
+                        [&](Value v) { return leafMax.count(v); }))
+        continue;
+      int64_t m = 0;
+      for (Value v : op.getOperands())
+        m = std::max(m, leafMax[v]);
+      ops.insert(&op);
+      for (Value r : op.getResults())
+        leafMax[r] = m;
+    }
+    // The values later ops (or the return) read, and those to fold.
+    SmallVector<Value> frontier;
+    for (Operation *op : ops)
+      for (Value r : op->getResults()) {
+        if (!llvm::any_of(r.getUsers(),
+                          [&](Operation *u) { return !ops.contains(u); }))
+          continue;
+        if (!foldableType(r.getType()))
+          continue;
+        auto type = cast<RankedTensorType>(r.getType());
+        if (type.hasStaticShape() &&
+            !fitsLimits(type.getNumElements(), leafMax[r]))
+          continue;
+        frontier.push_back(r);
+      }
+    if (frontier.empty())
+      return;
+
+    // A function of the leaves and ops, returning the frontier, run once.
+    OpBuilder b(&getContext());
+    OwningOpRef<ModuleOp> tmp = ModuleOp::create(fn.getLoc());
+    b.setInsertionPointToEnd(tmp->getBody());
+    SmallVector<Type> resultTypes;
+    for (Value v : frontier)
+      resultTypes.push_back(v.getType());
+    auto eval = func::FuncOp::create(b, fn.getLoc(), "main",
+                                     b.getFunctionType({}, resultTypes));
+    Block *entry = eval.addEntryBlock();
+    b.setInsertionPointToEnd(entry);
+    IRMapping map;
+    for (Operation &op : body)
+      if (leaves.contains(&op) || ops.contains(&op))
+        b.clone(op, map);
+    SmallVector<Value> rets;
+    for (Value v : frontier)
+      rets.push_back(map.lookup(v));
+    func::ReturnOp::create(b, fn.getLoc(), rets);
+    Executor ex(eval);
+    ex.setConstantCaching(false);
+    FailureOr<std::vector<Tensor>> values = failure();
+    {
+      // An op that fails on its constants (an out-of-range gather index)
+      // fails the same way at run time, where its error belongs: the graph
+      // is left as it was, and nothing is reported here.
+      ScopedDiagnosticHandler quiet(&getContext(),
+                                    [](Diagnostic &) { return success(); });
+      values = ex.run({});
+    }
+    if (failed(values))
+      return;
+    for (auto [v, t] : llvm::zip(frontier, *values)) {
+      // A dynamic type (an Expand by a computed shape) takes the shape the
+      // Executor found; the ops after it are refined below.
+      auto type = RankedTensorType::get(
+          t.shape, cast<RankedTensorType>(v.getType()).getElementType());
+      if (failed(verifyCompatibleShape(type, v.getType())) ||
+          !fitsLimits(type.getNumElements(), leafMax[v]))
+        continue;
+      b.setInsertionPoint(v.getDefiningOp());
+      auto c = arith::ConstantOp::create(
+          b, v.getLoc(), cast<TypedAttr>(toAttr(type, t)));
+      v.replaceAllUsesWith(c.getResult());
+    }
+    // What is left of the folded subgraphs is dead.
+    for (Operation *op : llvm::reverse(ops))
+      if (op->use_empty())
+        op->erase();
+    for (Operation *op : llvm::reverse(leaves))
+      if (op->use_empty())
+        op->erase();
+    refineTypes(fn);
+  }
+};
+
+} // namespace
