@@ -167,6 +167,14 @@ def fast_tanh(xf):
         return np.where(ax < 0.1, small, np.copysign(big, x)).astype(np.float32)
 
 
+def fast_exp(xf):
+    """The Executor's fastExp: expClamped of x clamped to [-700, 700]."""
+    z = np.asarray(xf, np.float32).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = np.where(z < -700.0, -700.0, np.where(z > 700.0, 700.0, z))
+        return exp_clamped(z).astype(np.float32)
+
+
 def fast_sigmoid(xf):
     z = -np.asarray(xf, np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
@@ -623,6 +631,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "sigmoid": fast_sigmoid, "pow": _pow23,
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
+           "exp": fast_exp,
            "hard_swish": _hard_swish,
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,

@@ -85,6 +85,7 @@ template <typename F> LogicalResult unaryF(Operation *op, Env &env, F f) {
 QUANTC_FASTMATH_LOOP(tanhLoop, fastTanh(v))
 QUANTC_FASTMATH_LOOP(sigmoidLoop, fastSigmoid(v))
 QUANTC_FASTMATH_LOOP(erfLoop, fastErf(v))
+QUANTC_FASTMATH_LOOP(expLoop, fastExp(v))
 // qc.silu: the product of x and its sigmoid rounded as qc.sigmoid's, so
 // that it equals qc.mul(x, qc.sigmoid(x)) bit for bit.
 QUANTC_FASTMATH_LOOP(siluLoop, v * fastSigmoid(v))
@@ -1259,7 +1260,7 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return 1.0f / x; });
   });
   r.add("qc.exp", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::exp(x); });
+    return unaryLoop(op, env, expLoop);
   });
   r.add("qc.log", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return std::log(x); });

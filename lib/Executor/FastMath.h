@@ -63,6 +63,16 @@ inline float fastTanh(float xf) {
   return (float)r;
 }
 
+/// e^x for a float, rounded once from double: expClamped's 2e-10 relative
+/// error is far below float's half ulp, so this is the correctly rounded
+/// value but where e^x lies within 2e-10 of a rounding boundary; overflow
+/// to inf and underflow to 0 (through the subnormals) as expf. The GPU
+/// kernels compute the same double operations.
+inline float fastExp(float xf) {
+  double z = xf;
+  z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN
+  return (float)expClamped(z);
+}
 inline float fastSigmoid(float xf) {
   double z = -(double)xf;
   z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN

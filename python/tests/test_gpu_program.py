@@ -1638,15 +1638,15 @@ def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
 
 def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     """HardSigmoid (two alpha/beta pairs: HardSwish-style 1/6 and
-    PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil and Sign are ops
-    of the chain kernels: on values around their corners, signed zeros,
+    PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil, Sign and Exp (the
+    Executor's fastExp in f64) are ops of the chain kernels: on values around their corners, signed zeros,
     halves, 2^23 and beyond, infinities and NaN, each equals the Executor
     bit for bit (the numpy model and the kernels on the host)."""
     from onnx import TensorProto as T, helper
     ops = [("HardSigmoid", {"alpha": 0.1666667, "beta": 0.5}),
            ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
            ("LeakyRelu", {"alpha": 0.01}), ("Reciprocal", {}),
-           ("Floor", {}), ("Ceil", {}), ("Sign", {})]
+           ("Floor", {}), ("Ceil", {}), ("Sign", {}), ("Exp", {})]
     nodes = [helper.make_node(op, ["x"], [f"y{i}"], **attrs)
              for i, (op, attrs) in enumerate(ops)]
     outs = [helper.make_tensor_value_info(f"y{i}", T.FLOAT, None)
@@ -1664,7 +1664,8 @@ def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
     exprs = sorted(s["expr"].split("(")[0].split(":")[0] for s in steps)
     assert exprs == sorted(["hard_sigmoid", "hard_sigmoid", "leaky_relu",
-                            "reciprocal", "floor", "ceil", "sign"]), steps
+                            "reciprocal", "floor", "ceil", "sign",
+                            "exp"]), steps
     for i in range(len(ops)):
         ref, sims = executor_and_simulation(run_tool, pkg, {"x": data},
                                             tmp_path, f"y{i}")

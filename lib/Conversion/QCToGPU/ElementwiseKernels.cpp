@@ -921,6 +921,20 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::ErfOp) { return fastErf(e, in(0)); })
+            .Case([&](qc::ExpOp) {
+              // The Executor's fastExp: expClamped of x clamped to
+              // [-700, 700] in f64, rounded once.
+              using FP = arith::CmpFPredicate;
+              Value z = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
+              z = e.select(
+                  arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
+                  f64c(e, -700.0),
+                  e.select(arith::CmpFOp::create(b, loc, FP::OGT, z,
+                                                 f64c(e, 700.0)),
+                           f64c(e, 700.0), z));
+              return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, z))
+                  .getResult();
+            })
             .Case([&](qc::GeluOp g) {
               // The Executor's geluTanhLoop in f32, left to right: 0.5 x
               // (1 + tanh(sqrt(2/pi) (x + 0.044715 x x x))); or its

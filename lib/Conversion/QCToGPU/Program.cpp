@@ -44,7 +44,7 @@ bool isChainOpKind(Operation *op) {
              qc::DequantizeLinearOp, qc::MaxOp, qc::MinOp, qc::ClipOp,
              qc::RoundOp, qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp,
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
-             qc::CeilOp, qc::SignOp, qc::ErfOp>(op);
+             qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp>(op);
 }
 
 Type elementTypeOf(Value v) {
