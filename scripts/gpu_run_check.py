@@ -19,11 +19,12 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    grids), and after each step compares the step's GPU outputs with the
    numpy model of its kernel applied to the step's GPU inputs:
    quantize_mxfp8, dyn_quantize_<i>, dyn_qdq_<i>, ew_<i>, pool_<i>,
-   gap_<i>, copy_b<n>, layout_<i>,
-   softmax_<i>, layer_norm_<i>, reduce_mean_<i> must match bit for bit
+   gap_<i>, copy_b<n>, layout_<i>, topk_<i>,
+   softmax_<i>, layer_norm_<i>, reduce_mean_<i>, reduce_sum_<i> must match
+   bit for bit
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
-   (gpu_check.py's bound), conv_<i> and matmul_<i> within 2^-14 of
-   sum |x*w|, attention_<i> within 2^-10 of sum_k p_k |v_k|;
+   (gpu_check.py's bound), conv_<i> (also transposed) and matmul_<i>
+   within 2^-14 of sum |x*w|, attention_<i> within 2^-10 of sum_k p_k |v_k|;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
    computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
    by an ulp can flip the next layer's quantized code; one flip changes an
@@ -402,9 +403,18 @@ def check_steps(prog, inputs):
             x, w = views[1], views[2]
             if k.startswith("conv_"):
                 bias = views[3] if len(views) > 3 else None
-                ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
-                mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
-                                None if bias is None else np.abs(bias)).astype(np.float64)
+                absb = None if bias is None else np.abs(bias)
+                if step["attrs"].get("transpose"):
+                    shape = views[0].shape
+                    ref = qp.conv_transpose2d(step["attrs"], x, w, shape,
+                                              bias).astype(np.float64)
+                    mag = qp.conv_transpose2d(step["attrs"], np.abs(x),
+                                              np.abs(w), shape,
+                                              absb).astype(np.float64)
+                else:
+                    ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
+                    mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
+                                    absb).astype(np.float64)
             else:
                 ref = np.matmul(x.astype(np.float64), w.astype(np.float64))
                 mag = np.matmul(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64))

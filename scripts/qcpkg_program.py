@@ -486,6 +486,24 @@ CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
 
 
+def top_k_rows(x, k, largest):
+    """qc.top_k over the last axis in the Executor's order: NaN above every
+    number (NaNs, and equal values, by index), larger (or smaller) first."""
+    rows = x.reshape(-1, x.shape[-1])
+    vals = np.empty((rows.shape[0], k), np.float32)
+    idx = np.empty((rows.shape[0], k), np.int64)
+    for r, row in enumerate(rows):
+        def key(i):
+            v = row[i]
+            if np.isnan(v):
+                return (0 if largest else 2, 0.0, i)
+            return (1, -float(v) if largest else float(v), i)
+        order = sorted(range(len(row)), key=key)[:k]
+        idx[r] = order
+        vals[r] = row[order]
+    return vals, idx
+
+
 def attention_probs(attrs, q, kt, mask=None):
     """qc.attention's probabilities (the attention_<i> kernels): scores q
     x kt summed in float64 (the kernel in fp32 with fma, the Executor with
@@ -894,6 +912,11 @@ class NumpyBackend:
                 self._row_quantize(step, views)
         elif k.startswith("attention_"):
             views[0][...] = attention_rows(step["attrs"], *views[1:])
+        elif k.startswith("topk_"):
+            vals, idx = top_k_rows(views[2], step["attrs"]["k"],
+                                   step["attrs"]["largest"])
+            views[0][...] = vals.reshape(views[0].shape)
+            views[1][...] = idx.reshape(views[1].shape)
         elif k.startswith("rms_norm_"):
             n = len(output_positions(step))
             if step["attrs"].get("decomposed"):
@@ -1133,7 +1156,7 @@ def check_step(step, views, scalars, batch):
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
                        "reduce_mean_", "reduce_sum_", "reduce_max_",
-                       "reduce_min_", "attention_")):
+                       "reduce_min_", "attention_", "topk_")):
         x = views[len(output_positions(step))]
         rows = views[0].size if k.startswith(
             ("reduce_mean_", "reduce_sum_", "reduce_max_",
@@ -1189,6 +1212,8 @@ def output_positions(step):
             else [0, 1, 2, 3, 4]
     if k.startswith("layer_norm_"):
         return [0, 1, 2]
+    if k.startswith("topk_"):
+        return [0, 1]  # values, indices
     if k.startswith("rms_norm_dq_"):
         # y, then the codes and scales or the dequantized values of its
         # run-time quantize

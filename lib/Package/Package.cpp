@@ -65,12 +65,13 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
   int counter = 0;
   llvm::Error err = llvm::Error::success();
   SmallVector<arith::ConstantOp> constants;
-  // A scalar that qc.trilu (its k) or qc.cumsum (its axis) reads stays a
+  // A scalar that qc.trilu or qc.top_k (its k) or qc.cumsum (its axis) reads stays a
   // constant of graph.mlir: the GPU program compiles it into the op's
   // kernel (docs/Ops-math.md, M22-M23).
   // (A constant also read elsewhere is cloned for those ops first.)
   module.walk([&](Operation *op) {
-    if (!isa<qc::TriluOp, qc::CumSumOp>(op) || op->getNumOperands() < 2)
+    if (!isa<qc::TriluOp, qc::CumSumOp, qc::TopKOp>(op) ||
+        op->getNumOperands() < 2)
       return;
     auto c = op->getOperand(1).getDefiningOp<arith::ConstantOp>();
     if (c && !c->hasOneUse()) {
@@ -82,7 +83,7 @@ static llvm::Expected<std::string> externalizeWeights(ModuleOp module,
     return !op->use_empty() &&
            llvm::all_of(op->getUses(), [](OpOperand &u) {
              return u.getOperandNumber() == 1 &&
-                    isa<qc::TriluOp, qc::CumSumOp>(u.getOwner());
+                    isa<qc::TriluOp, qc::CumSumOp, qc::TopKOp>(u.getOwner());
            });
   };
   module.walk([&](arith::ConstantOp op) {

@@ -2038,3 +2038,42 @@ def test_constant_subgraphs_fold_into_the_package(check_ok, run_tool,
     np.testing.assert_allclose(ref, want, rtol=1e-5, atol=1e-6)
     for kind, got in sims.items():
         np.testing.assert_array_equal(got, ref, err_msg=kind)
+
+
+def test_top_k_runs_as_a_row_kernel(run_tool, tmp_path):
+    """TopK over the last axis with a constant k (a detector's score pick, a
+    sampler's top tokens) is one topk_<i> launch, a thread per row picking
+    in the Executor's order: ties by index, NaN above every number; values
+    and indices equal to the Executor's, largest and smallest, over a
+    run-time batch."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    nodes = [helper.make_node("TopK", ["x", "k"], ["v0", "i0"], axis=-1),
+             helper.make_node("TopK", ["x", "k"], ["v1", "i1"], axis=2,
+                              largest=0)]
+    outs = [helper.make_tensor_value_info(nm, t, None)
+            for nm, t in (("v0", T.FLOAT), ("i0", T.INT64), ("v1", T.FLOAT),
+                          ("i1", T.INT64))]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["N", 3, 9])], outs,
+        [numpy_helper.from_array(np.array([4], np.int64), "k")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(13)
+    x = rng.integers(-3, 4, (2, 3, 9)).astype(np.float32)  # many ties
+    x[0, 0, [2, 6]] = np.nan
+    x[1, 2, 0] = -0.0
+    x[1, 1] = rng.standard_normal(9).astype(np.float32)
+    calib = {"x": np.nan_to_num(x)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x}, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"] for s in steps] == ["topk_0", "topk_1"], steps
+    assert steps[1]["attrs"] == {"k": 4, "largest": False}
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, {"x": x}, "topk_") == 2
+    for name in ("v0", "i0", "v1", "i1"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint8),
+                                          ref.view(np.uint8),
+                                          err_msg=f"{name} {kind}")

@@ -2412,6 +2412,80 @@ FailureOr<gpu::GPUFuncOp> buildAttentionKernel(ModuleOp top,
   }
   return finishKernel(b, *k);
 }
+/// qc.top_k (M24) over the last axis of f32 values, k a constant: one
+/// thread per row picks its k elements in the Executor's order, a strict
+/// total order (larger first with `largest`, else smaller; NaN above
+/// every number; ties by index): each pick is the first element, in that
+/// order, of those after the previous pick, one scan of the row each
+/// (O(n k)). (values, indices, x: ptr, rows: i64).
+FailureOr<gpu::GPUFuncOp> buildTopKKernel(ModuleOp top, llvm::StringRef name,
+                                          KernelTarget t,
+                                          const GpuStep &step) {
+  auto tk = cast<qc::TopKOp>(step.ops.front());
+  auto in = cast<RankedTensorType>(tk.getInput().getType());
+  int64_t n = in.getShape().back();
+  int64_t k = cast<RankedTensorType>(tk.getValues().getType()).getShape().back();
+  bool largest = tk.getLargest();
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> kk = startKernel1D(top, t, name, 3, b, em);
+  if (failed(kk))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  Block &entry = kk->func.getBody().front();
+  Value V = entry.getArgument(0), I = entry.getArgument(1),
+        X = entry.getArgument(2);
+  Value base = e.mul(kk->gid, e.c64(n));
+  // Whether (u, iu) comes before (v, iv).
+  auto before = [&](Value u, Value iu, Value v, Value iv) {
+    Value un = arith::CmpFOp::create(b, loc, FP::UNO, u, u);
+    Value vn = arith::CmpFOp::create(b, loc, FP::UNO, v, v);
+    Value byIndex = e.slt(iu, iv);
+    Value nanRes = e.select(
+        arith::CmpIOp::create(b, loc, IP::ne, un, vn), largest ? un : vn,
+        byIndex);
+    Value numRes = e.select(
+        arith::CmpFOp::create(b, loc, FP::ONE, u, v),
+        arith::CmpFOp::create(b, loc, largest ? FP::OGT : FP::OLT, u, v),
+        byIndex);
+    return e.select(e.bor(un, vn), nanRes, numRes);
+  };
+  auto picks = scf::ForOp::create(b, loc, e.c64(0), e.c64(k), e.c64(1),
+                                  ValueRange{e.c64(-1), e.f32c(0.0f)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(picks.getBody());
+    Value prev = picks.getRegionIterArgs()[0];
+    Value prevVal = picks.getRegionIterArgs()[1];
+    Value first = e.slt(prev, e.c64(0));
+    auto scan = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
+                                   ValueRange{e.c64(-1), e.f32c(0.0f)});
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(scan.getBody());
+      Value q = scan.getInductionVar();
+      Value best = scan.getRegionIterArgs()[0];
+      Value bestVal = scan.getRegionIterArgs()[1];
+      Value x = loadF32(e, X, e.add(base, q));
+      Value after = e.bor(first, before(prevVal, prev, x, q));
+      Value better =
+          e.bor(e.slt(best, e.c64(0)), before(x, q, bestVal, best));
+      Value take = e.land(after, better);
+      scf::YieldOp::create(
+          b, loc, ValueRange{e.select(take, q, best),
+                             e.select(take, x, bestVal)});
+    }
+    Value at = e.add(e.mul(kk->gid, e.c64(k)), picks.getInductionVar());
+    storeF32(e, V, at, scan.getResult(1));
+    LLVM::StoreOp::create(b, loc, scan.getResult(0), e.gep(I, e.i64, at));
+    scf::YieldOp::create(b, loc, scan.getResults());
+  }
+  return finishKernel(b, *kk);
+}
+
 } // namespace
 
 FailureOr<gpu::GPUFuncOp>
@@ -2420,6 +2494,8 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   Operation *op = step.ops.front();
   if (isa<qc::AttentionOp>(op))
     return buildAttentionKernel(top, name, t, step);
+  if (isa<qc::TopKOp>(op))
+    return buildTopKKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
   if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {

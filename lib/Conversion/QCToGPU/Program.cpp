@@ -318,6 +318,15 @@ bool isRowOp(Operation *op) {
         return false;
     return true;
   }
+  if (auto tk = dyn_cast<qc::TopKOp>(op)) {
+    // M24 over the last axis of f32 values, k a constant (the results'
+    // static extent).
+    auto vt = cast<RankedTensorType>(tk.getValues().getType());
+    int64_t axis = tk.getAxis();
+    return (axis == last || axis == -1) && vt.getElementType().isF32() &&
+           !vt.isDynamicDim(vt.getRank() - 1) &&
+           quantc::detail::constantScalar(tk.getK());
+  }
   if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
     return static_cast<int64_t>(sm.getAxis()) == last ||
            static_cast<int64_t>(sm.getAxis()) == -1;
@@ -504,7 +513,7 @@ std::string unsupportedReason(Operation *op) {
   }
   if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
           qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp,
-          qc::AttentionOp>(op))
+          qc::AttentionOp, qc::TopKOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -1210,7 +1219,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         ins.push_back(v);
       // qc.trilu's k and qc.cumsum's axis are compile-time constants of
       // the kernel.
-      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp>(op))
+      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TopKOp>(op))
         ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};
       for (Value r : op->getResults())
@@ -1527,6 +1536,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : s.kind == GpuStep::Kind::MatMul ? "matmul_"
                        : isa<qc::SoftmaxOp>(op)          ? "softmax_"
                        : isa<qc::AttentionOp>(op)         ? "attention_"
+                       : isa<qc::TopKOp>(op)             ? "topk_"
                        : isa<qc::RmsNormOp, qc::PowOp>(op) && dynQ
                            ? "rms_norm_dq_"
                        : isa<qc::RmsNormOp, qc::PowOp>(op) ? "rms_norm_"
@@ -2134,6 +2144,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"reverse", cs.getReverse()}};
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
+    if (auto tk = dyn_cast<qc::TopKOp>(first))
+      step["attrs"] = json::Object{
+          {"k", *quantc::detail::constantScalar(tk.getK())},
+          {"largest", tk.getLargest()}};
     if (auto rs = dyn_cast<qc::ResizeOp>(first)) {
       json::Array scales;
       for (float f : rs.getScales())
