@@ -399,6 +399,13 @@ def layout(step, ins, out_shape):
         return resize(a, x, out_shape)
     if op == "qc.expand":
         return np.broadcast_to(x, out_shape)
+    if op == "qc.tile":
+        return np.tile(x, [o // i for o, i in zip(out_shape, x.shape)])
+    if op == "qc.gather_elements":
+        ax = a["axis"] + x.ndim if a["axis"] < 0 else a["axis"]
+        i = ins[1].astype(np.int64)
+        i = np.clip(np.where(i < 0, i + x.shape[ax], i), 0, x.shape[ax] - 1)
+        return np.take_along_axis(x, i, axis=ax)
     raise ProgramError(f"no model of layout op {op}")
 
 
@@ -671,6 +678,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "hard_sigmoid": _hard_sigmoid,
            "leaky_relu": lambda a, x: np.where(x >= 0, x, np.float32(a) * x),
            "reciprocal": lambda x: np.float32(1) / x,
+           "softsign": lambda x: x / (np.float32(1) + np.abs(x)),
+           "thresholded_relu": lambda a, x: np.where(x > np.float32(a), x,
+                                                      np.float32(0)),
            "floor": np.floor, "ceil": np.ceil,
            "sign": lambda x: np.where(x > 0, np.float32(1),
                                       np.where(x < 0, np.float32(-1), x))}
@@ -880,6 +890,17 @@ class NumpyBackend:
             views[0][...] = conv2d(step["attrs"], *views[1:])
         elif k.startswith("pool_"):
             views[0][...] = pool2d(step["attrs"], views[1], views[0].shape)
+        elif k.startswith("gmp_"):
+            # The running max from -inf, a NaN sticking once seen.
+            x = views[1]
+            flat = x.reshape(x.shape[0], x.shape[1], -1)
+            m = np.full(flat.shape[:2], -np.inf, np.float32)
+            for i in range(flat.shape[-1]):
+                v = flat[..., i]
+                with np.errstate(invalid="ignore"):
+                    take = ((v > m) | np.isnan(v)) & ~np.isnan(m)
+                m = np.where(take, v, m)
+            views[0][...] = m.reshape(views[0].shape)
         elif k.startswith("gap_"):
             x = views[1]
             flat = x.reshape(x.shape[0], x.shape[1], -1).astype(np.float64)
@@ -1151,7 +1172,7 @@ def check_step(step, views, scalars, batch):
         x, out = views[1], views[0]
         ok = (scalars == [x.shape[0], out.size] and
               x.size == x.shape[0] * out.size and threads >= out.size)
-    elif k.startswith("gap_"):
+    elif k.startswith(("gap_", "gmp_")):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
     elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",

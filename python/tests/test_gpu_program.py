@@ -1638,15 +1638,17 @@ def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
 
 def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     """HardSigmoid (two alpha/beta pairs: HardSwish-style 1/6 and
-    PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil, Sign and Exp (the
-    Executor's fastExp in f64) are ops of the chain kernels: on values around their corners, signed zeros,
+    PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil, Sign, Exp (the
+    Executor's fastExp in f64), Softsign and ThresholdedRelu are ops of the
+    chain kernels: on values around their corners, signed zeros,
     halves, 2^23 and beyond, infinities and NaN, each equals the Executor
     bit for bit (the numpy model and the kernels on the host)."""
     from onnx import TensorProto as T, helper
     ops = [("HardSigmoid", {"alpha": 0.1666667, "beta": 0.5}),
            ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
            ("LeakyRelu", {"alpha": 0.01}), ("Reciprocal", {}),
-           ("Floor", {}), ("Ceil", {}), ("Sign", {}), ("Exp", {})]
+           ("Floor", {}), ("Ceil", {}), ("Sign", {}), ("Exp", {}),
+           ("Softsign", {}), ("ThresholdedRelu", {"alpha": 0.5})]
     nodes = [helper.make_node(op, ["x"], [f"y{i}"], **attrs)
              for i, (op, attrs) in enumerate(ops)]
     outs = [helper.make_tensor_value_info(f"y{i}", T.FLOAT, None)
@@ -1665,7 +1667,7 @@ def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     exprs = sorted(s["expr"].split("(")[0].split(":")[0] for s in steps)
     assert exprs == sorted(["hard_sigmoid", "hard_sigmoid", "leaky_relu",
                             "reciprocal", "floor", "ceil", "sign",
-                            "exp"]), steps
+                            "exp", "softsign", "thresholded_relu"]), steps
     for i in range(len(ops)):
         ref, sims = executor_and_simulation(run_tool, pkg, {"x": data},
                                             tmp_path, f"y{i}")
@@ -2076,4 +2078,45 @@ def test_top_k_runs_as_a_row_kernel(run_tool, tmp_path):
         for kind, got in sims.items():
             np.testing.assert_array_equal(got.view(np.uint8),
                                           ref.view(np.uint8),
+                                          err_msg=f"{name} {kind}")
+
+
+def test_tile_gather_elements_and_global_max_pool(run_tool, tmp_path):
+    """Tile with constant repeats and GatherElements (int64 and int32
+    indices, negative ones) are layout kernels, GlobalMaxPool a gmp_<i>
+    kernel (a thread per plane, the Executor's running max with NaN
+    sticking): bit for bit against their numpy models and the Executor."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    nodes = [helper.make_node("Tile", ["x", "rep"], ["t"]),
+             helper.make_node("GatherElements", ["x", "i"], ["g"], axis=2),
+             helper.make_node("GatherElements", ["x", "j"], ["h"], axis=-1),
+             helper.make_node("GlobalMaxPool", ["x"], ["m"])]
+    outs = [helper.make_tensor_value_info(nm, T.FLOAT, None)
+            for nm in ("t", "g", "h", "m")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, [2, 3, 4, 5]),
+         helper.make_tensor_value_info("i", T.INT64, [2, 3, 2, 5]),
+         helper.make_tensor_value_info("j", T.INT32, [2, 3, 4, 2])], outs,
+        [numpy_helper.from_array(np.array([1, 2, 1, 3], np.int64), "rep")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    x[0, 1, 2, 3] = np.nan
+    data = {"x": x, "i": rng.integers(-4, 4, (2, 3, 2, 5)),
+            "j": rng.integers(-5, 5, (2, 3, 4, 2)).astype(np.int32)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data,
+                                {**data, "x": np.nan_to_num(x)})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert sorted(s["kernel"][:4] for s in steps) == \
+        ["gmp_", "layo", "layo", "layo"], steps
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 3
+    assert host_steps_match_model(pkg, data, "gmp_") == 1
+    for name in ("t", "g", "h", "m"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
                                           err_msg=f"{name} {kind}")

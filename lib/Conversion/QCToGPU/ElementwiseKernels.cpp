@@ -997,6 +997,25 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   arith::MulFOp::create(
                       b, loc, e.f32c(l.getAlpha().convertToFloat()), x));
             })
+            .Case([&](qc::SoftsignOp) {
+              // x / (1 + |x|) in f32.
+              Value x = in(0);
+              Value ax = bitcastF32(
+                  e, e.band(bitcastI32(e, x), e.c32(0x7fffffff)));
+              return arith::DivFOp::create(
+                         b, loc, x,
+                         arith::AddFOp::create(b, loc, e.f32c(1.0f), ax))
+                  .getResult();
+            })
+            .Case([&](qc::ThresholdedReluOp t) {
+              // x > alpha ? x : 0 (NaN: 0).
+              Value x = in(0);
+              return e.select(
+                  arith::CmpFOp::create(
+                      b, loc, arith::CmpFPredicate::OGT, x,
+                      e.f32c(t.getAlpha().convertToFloat())),
+                  x, e.f32c(0.0f));
+            })
             .Case([&](qc::ReciprocalOp) {
               return arith::DivFOp::create(b, loc, e.f32c(1.0f), in(0))
                   .getResult();
@@ -1441,6 +1460,34 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
   Location loc = e.loc;
   Block &entry = k->func.getBody().front();
   Value Y = entry.getArgument(0), X = entry.getArgument(1);
+
+  if (isa<qc::GlobalMaxPoolOp>(op)) {
+    // Thread per plane: the Executor's running max from -inf, in order, a
+    // NaN sticking once seen: m = (x > m || x is NaN) && m is not NaN ? x
+    // : m.
+    int64_t size = 1;
+    for (int64_t i = 2; i < in.getRank(); ++i)
+      size *= in.getDimSize(i);
+    Value base = e.mul(k->gid, e.c64(size));
+    auto loop = scf::ForOp::create(
+        b, loc, e.c64(0), e.c64(size), e.c64(1),
+        ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      using FP = arith::CmpFPredicate;
+      Value m = loop.getRegionIterArgs()[0];
+      Value x = LLVM::LoadOp::create(
+          b, loc, e.f32, e.gep(X, e.f32, e.add(base, loop.getInductionVar())));
+      Value take = e.land(
+          e.bor(arith::CmpFOp::create(b, loc, FP::OGT, x, m),
+                arith::CmpFOp::create(b, loc, FP::UNO, x, x)),
+          arith::CmpFOp::create(b, loc, FP::ORD, m, m));
+      scf::YieldOp::create(b, loc, ValueRange{e.select(take, x, m)});
+    }
+    LLVM::StoreOp::create(b, loc, loop.getResult(0), e.gep(Y, e.f32, k->gid));
+    return finishKernel(b, *k);
+  }
 
   if (isa<qc::GlobalAvgPoolOp>(op)) {
     // Thread per plane: the plane's sum in f64, in order, then / size.
@@ -2178,6 +2225,34 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       scf::YieldOp::create(b, e.loc, ValueRange{sum});
     }
     v = loop.getResult(0);
+  } else if (isa<qc::TileOp>(op)) {
+    // S8 with constant repeats (the static result type): each coordinate
+    // modulo the input's extent.
+    ArrayRef<int64_t> shape = inShape(0);
+    SmallVector<Value> in;
+    for (auto [k, d] : llvm::enumerate(shape))
+      in.push_back(d == 1 ? e.c64(0)
+                          : arith::RemUIOp::create(b, e.loc, c[k], e.c64(d))
+                                .getResult());
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, shape));
+  } else if (auto ge = dyn_cast<qc::GatherElementsOp>(op)) {
+    // The output's coordinates with the axis one read from `indices`
+    // (same shape as the output; negative from the end, out-of-range ones
+    // clamped as qc.gather's kernel does: an error on the CPU).
+    ArrayRef<int64_t> data = inShape(0);
+    int64_t axis = static_cast<int64_t>(ge.getAxis());
+    axis = axis < 0 ? axis + int64_t(data.size()) : axis;
+    Type it = cast<RankedTensorType>(ge.getIndices().getType()).getElementType();
+    Value iv = loadElement(e, entry.getArgument(2), it, k->gid);
+    if (it.getIntOrFloatBitWidth() < 64)
+      iv = arith::ExtSIOp::create(b, e.loc, e.i64, iv);
+    int64_t dim = data[axis];
+    iv = e.select(e.slt(iv, e.c64(0)), e.add(iv, e.c64(dim)), iv);
+    iv = arith::MaxSIOp::create(b, e.loc, iv, e.c64(0));
+    iv = arith::MinSIOp::create(b, e.loc, iv, e.c64(dim - 1));
+    SmallVector<Value> in(c.begin(), c.end());
+    in[axis] = iv;
+    v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, data));
   } else if (isa<qc::ExpandOp>(op)) {
     // S7 with a constant shape (the static result type): numpy
     // broadcasting, a dim of 1 read at 0.

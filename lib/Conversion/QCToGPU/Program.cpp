@@ -44,7 +44,8 @@ bool isChainOpKind(Operation *op) {
              qc::DequantizeLinearOp, qc::MaxOp, qc::MinOp, qc::ClipOp,
              qc::RoundOp, qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp,
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
-             qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp>(op);
+             qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
+             qc::ThresholdedReluOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -240,7 +241,8 @@ bool movesOnlyOverTheBatch(Operation *op) {
 bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
            qc::GatherNDOp, qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp,
-           qc::CumSumOp, qc::ResizeOp, qc::ExpandOp>(op))
+           qc::CumSumOp, qc::ResizeOp, qc::ExpandOp, qc::TileOp,
+           qc::GatherElementsOp>(op))
     return false;
   // N13: f32, the scales an attribute (constant scales or sizes), nearest
   // or linear, no crop box (cubic's 4^rank taps and run-time scales have
@@ -288,7 +290,7 @@ bool isLayout(Operation *op) {
       return elem.isF32() || f.getValue().isPosZero();
     return isa<IntegerAttr>(*v);
   }
-  if (isa<qc::GatherOp, qc::GatherNDOp>(op)) {
+  if (isa<qc::GatherOp, qc::GatherNDOp, qc::GatherElementsOp>(op)) {
     Type it = elementTypeOf(op->getOperand(1));
     return it.isSignlessInteger(32) || it.isSignlessInteger(64);
   }
@@ -478,7 +480,7 @@ std::string unsupportedReason(Operation *op) {
     return isImage(op->getOperand(0)) && isImage(op->getResult(0))
                ? ""
                : name + " (only 2-D f32, or i8/ui8 max, so far)";
-  if (isa<qc::GlobalAvgPoolOp>(op)) {
+  if (isa<qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
     auto t = cast<RankedTensorType>(op->getOperand(0).getType());
     return t.getRank() >= 3 && t.getElementType().isF32() ? "" : name;
   }
@@ -487,7 +489,7 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
-  if (isa<qc::ExpandOp>(op))
+  if (isa<qc::ExpandOp, qc::TileOp, qc::GatherElementsOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (isa<qc::ResizeOp>(op))
     return isLayout(op) ? ""
@@ -1201,10 +1203,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       return;
     }
     if (isa<qc::ConvOp, qc::ConvTransposeOp, qc::MaxPoolOp, qc::AvgPoolOp,
-            qc::GlobalAvgPoolOp>(op)) {
+            qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
       GpuStep::Kind kind =
           isa<qc::ConvOp, qc::ConvTransposeOp>(op) ? GpuStep::Kind::Conv
-          : isa<qc::GlobalAvgPoolOp>(op) ? GpuStep::Kind::GlobalAvgPool
+          : isa<qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)
+              ? GpuStep::Kind::GlobalAvgPool
                                          : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
@@ -1219,7 +1222,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         ins.push_back(v);
       // qc.trilu's k and qc.cumsum's axis are compile-time constants of
       // the kernel.
-      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TopKOp>(op))
+      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TileOp,
+              qc::TopKOp>(op))
         ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};
       for (Value r : op->getResults())
@@ -1374,6 +1378,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                 bits(h.getBeta().convertToFloat());
       if (auto l = dyn_cast<qc::LeakyReluOp>(op))
         expr += bits(l.getAlpha().convertToFloat());
+      if (auto t = dyn_cast<qc::ThresholdedReluOp>(op))
+        expr += bits(t.getAlpha().convertToFloat());
       if (auto c = dyn_cast<qc::ClipOp>(op)) {
         // :<min bits>:<max bits>, an absent bound as -inf / +inf.
         float inf = std::numeric_limits<float>::infinity();
@@ -1549,6 +1555,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                        : quantc::detail::isBatchReduce(op)               ? "batch_max_"
                        : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
                        : isa<qc::ReduceMinOp>(op)        ? "reduce_min_"
+                       : isa<qc::GlobalMaxPoolOp>(op)    ? "gmp_"
                                                          : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
@@ -2171,6 +2178,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(cc.getAxis())}};
     if (auto ga = dyn_cast<qc::GatherOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
+    if (auto ge = dyn_cast<qc::GatherElementsOp>(first))
+      step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ge.getAxis())}};
     if (auto gn = dyn_cast<qc::GatherNDOp>(first))
       step["attrs"] = json::Object{
           {"batch_dims", static_cast<int64_t>(gn.getBatchDims())}};
