@@ -110,17 +110,10 @@ def generate_ppocr(name, out, cache):
     calibration and 2 test text lines: the paths measure() takes."""
     import onnx
     sys.path.insert(0, str(ROOT / "bench"))
-    from ptq_vs_ort import fetch_ppocr, text_images
+    from ptq_vs_ort import ppocr_model, text_images
     file, h, w, batch = PPOCR[name]
     out.mkdir(parents=True, exist_ok=True)
-    m = onnx.load(str(fetch_ppocr(cache) / file))
-    dims = m.graph.input[0].type.tensor_type.shape.dim
-    dims[0].ClearField("dim_value")
-    dims[0].dim_param = "N"
-    for d, v in zip(dims[2:], (h, w)):
-        d.ClearField("dim_param")
-        d.dim_value = v
-    onnx.save(m, str(out / f"{name}.onnx"))
+    onnx.save(ppocr_model(cache, file, h, w), str(out / f"{name}.onnx"))
     np.savez(out / "calib.npz", x=text_images(8, h, w, seed=1))
     np.savez(out / "test.npz", x=text_images(2, h, w, seed=2))
     paths = {"model": str(out / f"{name}.onnx"),

@@ -182,9 +182,10 @@ def text_images(n, h, w, seed):
     return (x - 0.5) / 0.5
 
 
-def generate_ppocr(name, out, cache, samples=16, heldout=8, text_seed=21):
+def ppocr_model(cache, file, h, w):
+    """A PP-OCR model of the wheel with its input NxCxHxW: the batch free
+    (named N), H and W fixed."""
     import onnx
-    file, h, w = PPOCR[name]
     m = onnx.load(str(fetch_ppocr(cache) / file))
     dims = m.graph.input[0].type.tensor_type.shape.dim
     dims[0].ClearField("dim_value")
@@ -192,8 +193,14 @@ def generate_ppocr(name, out, cache, samples=16, heldout=8, text_seed=21):
     for d, v in zip(dims[2:], (h, w)):
         d.ClearField("dim_param")
         d.dim_value = v
+    return m
+
+
+def generate_ppocr(name, out, cache, samples=16, heldout=8, text_seed=21):
+    import onnx
+    file, h, w = PPOCR[name]
     model = out / f"{name}.onnx"
-    onnx.save(m, str(model))
+    onnx.save(ppocr_model(cache, file, h, w), str(model))
     if name.endswith("-text"):
         np.savez(out / "calib.npz",
                  x=rendered_lines(64, h, w, text_seed, cache))

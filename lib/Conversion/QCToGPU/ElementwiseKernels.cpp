@@ -1283,6 +1283,68 @@ FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
 
 namespace {
 
+/// What both convolution kernels start from: the window of `op` (a
+/// qc.conv or qc.conv_transpose), a one-thread-per-output kernel
+/// (out, in, weight[, bias], count) and the thread's output coordinates.
+struct ConvStart {
+  Window g;
+  Kernel1D k;
+  Value Y, X, W, bias; ///< bias null when the op has none
+  OutCoord c;
+  Value n;        ///< the output's batch index
+  int64_t cg, mg; ///< input and output channels per group
+  Value c0;       ///< the first input channel of the output's group
+};
+template <typename ConvLike>
+FailureOr<ConvStart> startConvKernel(ModuleOp top, llvm::StringRef name,
+                                     KernelTarget t, const GpuStep &step,
+                                     ConvLike op, OpBuilder &b,
+                                     std::optional<KernelEmitter> &em) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  auto out = cast<RankedTensorType>(op.getResult().getType());
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, op.getStrides(),
+           op.getPads(), op.getDilations());
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Block &entry = k->func.getBody().front();
+  OutCoord c = splitOutput(e, k->gid, g);
+  Value n = arith::DivUIOp::create(b, e.loc, c.plane, e.c64(g.M));
+  // A conv's weight is [M, C/group, ...], a transposed conv's [C, M/group,
+  // ...].
+  int64_t groups = op.getGroup(), cg, mg;
+  if constexpr (std::is_same_v<ConvLike, qc::ConvTransposeOp>)
+    mg = wt.getDimSize(1), cg = g.C / groups;
+  else
+    cg = wt.getDimSize(1), mg = g.M / groups;
+  Value c0 = e.mul(arith::DivUIOp::create(b, e.loc, c.m, e.c64(mg)), e.c64(cg));
+  return ConvStart{g,
+                   *k,
+                   entry.getArgument(0),
+                   entry.getArgument(1),
+                   entry.getArgument(2),
+                   op.getBias() ? entry.getArgument(3) : Value(),
+                   c,
+                   n,
+                   cg,
+                   mg,
+                   c0};
+}
+
+/// y (+ bias[m]) stored at the thread's output, and the kernel closed.
+FailureOr<gpu::GPUFuncOp> finishConvKernel(KernelEmitter &e, const ConvStart &s,
+                                           Value y) {
+  if (s.bias)
+    y = arith::AddFOp::create(
+        e.b, e.loc, y,
+        LLVM::LoadOp::create(e.b, e.loc, e.f32, e.gep(s.bias, e.f32, s.c.m)));
+  LLVM::StoreOp::create(e.b, e.loc, y, e.gep(s.Y, e.f32, s.k.gid));
+  return finishKernel(e.b, s.k);
+}
+
 /// qc.conv_transpose (2-D, f32; a `conv_<i>` step): output (n, m, oh, ow)
 /// sums, over the taps (a, b) in order, the tap's Σ over its group's input
 /// channels c (fma in fp32, from 0) of x[n, c, ih, iw] · W[c, m % Mg, a,
@@ -1295,28 +1357,18 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
                                                    KernelTarget t,
                                                    const GpuStep &step) {
   auto ct = cast<qc::ConvTransposeOp>(step.ops.front());
-  auto in = cast<RankedTensorType>(ct.getInput().getType());
-  auto out = cast<RankedTensorType>(ct.getResult().getType());
-  auto wt = cast<RankedTensorType>(ct.getWeight().getType());
-  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, ct.getStrides(),
-           ct.getPads(), ct.getDilations());
-  int64_t groups = ct.getGroup(), mg = wt.getDimSize(1), cg = g.C / groups;
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
-  FailureOr<Kernel1D> k =
-      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
-  if (failed(k))
+  FailureOr<ConvStart> st = startConvKernel(top, name, t, step, ct, b, em);
+  if (failed(st))
     return failure();
   KernelEmitter &e = *em;
   Location loc = e.loc;
-  Block &entry = k->func.getBody().front();
-  Value Y = entry.getArgument(0), X = entry.getArgument(1),
-        Wp = entry.getArgument(2);
-  OutCoord c = splitOutput(e, k->gid, g);
-  Value n = arith::DivUIOp::create(b, loc, c.plane, e.c64(g.M));
-  Value gi = arith::DivUIOp::create(b, loc, c.m, e.c64(mg));
+  const Window &g = st->g;
+  const OutCoord &c = st->c;
+  Value n = st->n, X = st->X, Wp = st->W, c0 = st->c0;
+  int64_t cg = st->cg, mg = st->mg;
   Value mm = arith::RemUIOp::create(b, loc, c.m, e.c64(mg));
-  Value c0 = e.mul(gi, e.c64(cg));
   // th = oh + pt - a * dh must be a non-negative multiple of sh below
   // sh * H; then ih = th / sh.
   auto tapIndex = [&](Value o, int64_t pad, int64_t tap, int64_t stride,
@@ -1370,13 +1422,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
       acc = hit.getResult(0);
     }
   }
-  if (ct.getBias()) {
-    Value bias = LLVM::LoadOp::create(b, loc, e.f32,
-                                      e.gep(entry.getArgument(3), e.f32, c.m));
-    acc = arith::AddFOp::create(b, loc, acc, bias);
-  }
-  LLVM::StoreOp::create(b, loc, acc, e.gep(Y, e.f32, k->gid));
-  return finishKernel(b, *k);
+  return finishConvKernel(e, *st, acc);
 }
 
 } // namespace
@@ -1387,26 +1433,17 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
   if (isa<qc::ConvTransposeOp>(step.ops.front()))
     return buildConvTransposeKernel(top, name, t, step);
   auto conv = cast<qc::ConvOp>(step.ops.front());
-  auto in = cast<RankedTensorType>(conv.getInput().getType());
-  auto out = cast<RankedTensorType>(conv.getResult().getType());
-  auto wt = cast<RankedTensorType>(conv.getWeight().getType());
-  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, conv.getStrides(),
-           conv.getPads(), conv.getDilations());
-  int64_t groups = conv.getGroup(), cg = wt.getDimSize(1), mg = g.M / groups;
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
-  FailureOr<Kernel1D> k =
-      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
-  if (failed(k))
+  FailureOr<ConvStart> st = startConvKernel(top, name, t, step, conv, b, em);
+  if (failed(st))
     return failure();
   KernelEmitter &e = *em;
   Location loc = e.loc;
-  Block &entry = k->func.getBody().front();
-  Value Y = entry.getArgument(0), X = entry.getArgument(1),
-        Wp = entry.getArgument(2);
-  OutCoord c = splitOutput(e, k->gid, g);
-  Value n = arith::DivUIOp::create(b, loc, c.plane, e.c64(g.M));
-  Value c0 = e.mul(arith::DivUIOp::create(b, loc, c.m, e.c64(mg)), e.c64(cg));
+  const Window &g = st->g;
+  const OutCoord &c = st->c;
+  Value n = st->n, X = st->X, Wp = st->W, c0 = st->c0;
+  int64_t cg = st->cg;
   Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
   Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
 
@@ -1435,14 +1472,7 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
     }
     scf::YieldOp::create(b, loc, ValueRange{acc});
   }
-  Value y = ciLoop.getResult(0);
-  if (conv.getBias()) {
-    Value bias = LLVM::LoadOp::create(b, loc, e.f32,
-                                      e.gep(entry.getArgument(3), e.f32, c.m));
-    y = arith::AddFOp::create(b, loc, y, bias);
-  }
-  LLVM::StoreOp::create(b, loc, y, e.gep(Y, e.f32, k->gid));
-  return finishKernel(b, *k);
+  return finishConvKernel(e, *st, ciLoop.getResult(0));
 }
 
 FailureOr<gpu::GPUFuncOp>

@@ -190,63 +190,6 @@ FailureOr<std::pair<int64_t, int64_t>> shapeRange(NodeContext &n,
   return std::make_pair(start, end);
 }
 
-/// What is known at import time of the entries of a 1-D integer SSA value
-/// (kDynamic where unknown): constants, qc.shape of partly static shapes,
-/// and qc.concat / qc.unsqueeze of those. Types downstream of a computed
-/// shape keep their static dims this way (F3).
-SmallVector<int64_t> partialValues(Value v, int depth = 0) {
-  auto t = cast<RankedTensorType>(v.getType());
-  int64_t len = t.getRank() == 0 ? 1 : t.getDimSize(0);
-  if (t.getRank() > 1 || isDyn(len) || len > kMaxRank)
-    return {};
-  SmallVector<int64_t> unknown(len, ShapedType::kDynamic);
-  if (depth > 32)
-    return unknown;
-  Operation *def = v.getDefiningOp();
-  if (auto c = dyn_cast_or_null<arith::ConstantOp>(def)) {
-    auto attr = dyn_cast<DenseIntElementsAttr>(c.getValue());
-    if (!attr)
-      return unknown;
-    SmallVector<int64_t> vals;
-    for (const APInt &x : attr.getValues<APInt>())
-      vals.push_back(x.getSExtValue());
-    return vals;
-  }
-  if (auto sh = dyn_cast_or_null<qc::ShapeOp>(def)) {
-    ArrayRef<int64_t> dims = shapeOf(sh.getInput());
-    return SmallVector<int64_t>(dims.begin() + sh.getStart(),
-                                dims.begin() + sh.getEnd());
-  }
-  if (auto un = dyn_cast_or_null<qc::UnsqueezeOp>(def))
-    return partialValues(un.getInput(), depth + 1);
-  if (auto sl = dyn_cast_or_null<qc::SliceOp>(def)) {
-    // A static slice of a 1-D vector (Shape(x)[0:2]) picks known entries.
-    SmallVector<int64_t> src = partialValues(sl.getInput(), depth + 1);
-    if (src.empty() || sl.getAxes().size() != 1)
-      return unknown;
-    int64_t first = 0, step = sl.getSteps()[0];
-    int64_t cnt = qc::sliceExtent(src.size(), sl.getStarts()[0],
-                                  sl.getEnds()[0], step, &first);
-    if (cnt != len)
-      return unknown;
-    SmallVector<int64_t> vals;
-    for (int64_t k = 0; k < cnt; ++k)
-      vals.push_back(src[first + k * step]);
-    return vals;
-  }
-  if (auto cat = dyn_cast_or_null<qc::ConcatOp>(def)) {
-    SmallVector<int64_t> vals;
-    for (Value in : cat.getInputs()) {
-      SmallVector<int64_t> p = partialValues(in, depth + 1);
-      if (p.empty() && shapeOf(in)[0] != 0)
-        return unknown;
-      llvm::append_range(vals, p);
-    }
-    return vals.size() == (size_t)len ? vals : unknown;
-  }
-  return unknown;
-}
-
 /// One entry of a 1-D shape vector as far as the importer can trace it: a
 /// constant, or dimension `dim` of tensor `of` (a qc.shape over a dynamic
 /// dimension), or neither (unknown).
@@ -257,9 +200,10 @@ struct SymDim {
 };
 
 /// The entries of a 1-D integer vector built from constants and the
-/// shapes of tensors (qc.shape, an integer qc.cast, unsqueeze, a static
-/// slice, concat): what partialValues knows, plus which tensor's dynamic
-/// dimension each unknown entry is. Empty when the length is unknown.
+/// shapes of tensors (qc.shape, an integer qc.cast, Gather at constant
+/// positions, unsqueeze, a static slice, concat), and for an entry not
+/// known at import time which tensor's dynamic dimension it is. Empty
+/// when the length is unknown.
 SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
   auto t = cast<RankedTensorType>(v.getType());
   int64_t len = t.getRank() == 0 ? 1 : t.getDimSize(0);
@@ -269,6 +213,15 @@ SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
   Operation *def = v.getDefiningOp();
   if (depth > 32 || !def)
     return unknown;
+  if (auto c = dyn_cast<arith::ConstantOp>(def)) {
+    auto attr = dyn_cast<DenseIntElementsAttr>(c.getValue());
+    if (!attr)
+      return unknown;
+    SmallVector<SymDim> vals;
+    for (const APInt &x : attr.getValues<APInt>())
+      vals.push_back(SymDim{x.getSExtValue(), Value(), -1});
+    return vals;
+  }
   if (auto sh = dyn_cast<qc::ShapeOp>(def)) {
     ArrayRef<int64_t> dims = shapeOf(sh.getInput());
     SmallVector<SymDim> out;
@@ -334,12 +287,17 @@ SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
     }
     return vals.size() == (size_t)len ? vals : unknown;
   }
-  // Constants and what else partialValues folds.
-  SmallVector<int64_t> known = partialValues(v, depth);
-  for (auto [k, x] : llvm::enumerate(known))
-    if (!isDyn(x) && k < unknown.size())
-      unknown[k].value = x;
   return unknown;
+}
+
+/// What is known at import time of the entries of a 1-D integer SSA value
+/// (kDynamic where unknown): symbolicValues' constants. Types downstream of
+/// a computed shape keep their static dims this way (F3).
+SmallVector<int64_t> partialValues(Value v) {
+  SmallVector<int64_t> vals;
+  for (const SymDim &d : symbolicValues(v))
+    vals.push_back(d.value ? *d.value : ShapedType::kDynamic);
+  return vals;
 }
 
 /// The rank the model declares for output `i` (graph output or value_info
