@@ -626,8 +626,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # bf16 travels as its 16-bit pattern; the Executor rounds to it
         # without saturating.
         if dst == "f32" and src in INT_TYPES:
-            # An integer's value, rounded to the nearest f32.
-            return np.asarray(x).astype(np.float32)
+            # The Executor's: the integer as a double, then rounded to f32
+            # (twice for an i64 beyond 2^53).
+            return np.asarray(x).astype(np.float64).astype(np.float32)
         if src == "f32" and dst in CODE_DTYPE and dst not in FLOAT_CODES:
             # f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero.
             lo, hi = (-128, 127) if dst == "i8" else (0, 255)

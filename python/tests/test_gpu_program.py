@@ -1994,6 +1994,41 @@ def test_mean_pooling_runs_on_the_gpu(run_tool, tmp_path):
                                       err_msg=kind)
 
 
+def test_int64_to_float_cast_rounds_as_the_executor(run_tool, tmp_path):
+    """An int64 cast to float in a chain goes through a double as the
+    Executor's cast does, so values beyond 2^53 (rounded twice) are
+    bit-identical too; int32 and bool casts as well."""
+    from onnx import TensorProto as T, helper
+    nodes = [helper.make_node("Cast", ["i"], ["f"], to=T.FLOAT),
+             helper.make_node("Add", ["f", "x"], ["y"]),
+             helper.make_node("Cast", ["j"], ["g"], to=T.FLOAT),
+             helper.make_node("Add", ["g", "x"], ["z"]),
+             helper.make_node("Cast", ["b"], ["h"], to=T.FLOAT),
+             helper.make_node("Add", ["h", "x"], ["w"])]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("i", T.INT64, [6]),
+         helper.make_tensor_value_info("j", T.INT32, [6]),
+         helper.make_tensor_value_info("b", T.BOOL, [6]),
+         helper.make_tensor_value_info("x", T.FLOAT, [6])],
+        [helper.make_tensor_value_info(n, T.FLOAT, None)
+         for n in ("y", "z", "w")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    data = {"i": np.array([2**60 + 2**36 + 1, -(2**62 + 2**38 + 1), 3,
+                           2**53 + 1, -7, 2**24 + 1], np.int64),
+            "j": np.array([2**31 - 1, -2**31, 16777217, 0, -1, 5], np.int32),
+            "b": np.array([1, 0, 1, 1, 0, 0], bool),
+            "x": np.zeros(6, np.float32)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    for name in ("y", "z", "w"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint32),
+                                          ref.view(np.uint32),
+                                          err_msg=f"{name} {kind}")
+
+
 def test_constant_subgraphs_fold_into_the_package(check_ok, run_tool,
                                                    tmp_path):
     """A ViT's class token broadcast (Expand by a Where of constants) and

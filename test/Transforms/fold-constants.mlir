@@ -93,3 +93,20 @@ func.func @pooling_mask(%m: tensor<2x3x1xi64>, %h: tensor<2x3x4xf32>) -> tensor<
   %y = qc.mul %f, %h : (tensor<?x?x?xf32>, tensor<2x3x4xf32>) -> tensor<?x?x?xf32>
   return %y : tensor<?x?x?xf32>
 }
+
+// -----
+
+// Limits are checked before anything runs: a ConstantOfShape of 2^30
+// elements (its type static) is never evaluated, and the small fold beside
+// it still happens.
+// CHECK-LABEL: func.func @huge
+// CHECK: qc.constant_of_shape
+// CHECK-NOT: qc.neg
+func.func @huge(%x: tensor<32768x32768xf32>) -> (tensor<32768x32768xf32>, tensor<2xf32>) {
+  %s = arith.constant dense<[32768, 32768]> : tensor<2xi64>
+  %z = qc.constant_of_shape %s {value = 0.0 : f32} : (tensor<2xi64>) -> tensor<32768x32768xf32>
+  %y = qc.add %x, %z : (tensor<32768x32768xf32>, tensor<32768x32768xf32>) -> tensor<32768x32768xf32>
+  %c = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %n = qc.neg %c : (tensor<2xf32>) -> tensor<2xf32>
+  return %y, %n : tensor<32768x32768xf32>, tensor<2xf32>
+}

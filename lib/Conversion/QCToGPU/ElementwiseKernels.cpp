@@ -1086,13 +1086,17 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
               if (isa<IntegerType>(from)) {
-                // An integer's value to the nearest f32 (the Executor's C
-                // conversion); booleans and unsigned codes from zero.
-                if (from.isInteger(1) || from.isUnsignedInteger())
-                  return arith::UIToFPOp::create(b, loc, e.f32, in(0))
-                      .getResult();
-                return arith::SIToFPOp::create(b, loc, e.f32, in(0))
-                    .getResult();
+                // The Executor's: the integer as a double (exact below
+                // 2^53), then rounded to f32; booleans and unsigned codes
+                // from zero. (An i64 beyond 2^53 rounds twice, as there.)
+                Type f64 = b.getF64Type();
+                Value d =
+                    from.isInteger(1) || from.isUnsignedInteger()
+                        ? arith::UIToFPOp::create(b, loc, f64, in(0))
+                              .getResult()
+                        : arith::SIToFPOp::create(b, loc, f64, in(0))
+                              .getResult();
+                return arith::TruncFOp::create(b, loc, e.f32, d).getResult();
               }
               if (to.isSignlessInteger(8) || to.isUnsignedInteger(8))
                 return castToInt8(e, in(0), to.isSignlessInteger(8));

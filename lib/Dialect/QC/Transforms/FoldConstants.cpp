@@ -171,12 +171,14 @@ struct FoldConstantsPass
     return n <= maxElements && (n <= kSmallResult || n <= leaf);
   }
 
-  void runOnOperation() override {
-    func::FuncOp fn = getOperation();
-    if (!fn.getBody().hasOneBlock())
-      return;
+  /// One round: finds the evaluable ops over constants whose results are
+  /// static and within the limits (an op over the limits, and so
+  /// everything after it, is left alone before anything runs), evaluates
+  /// what later ops read, and replaces it with constants. Returns whether
+  /// anything was folded.
+  bool foldRound(func::FuncOp fn) {
     Block &body = fn.getBody().front();
-    // Constant leaves, the evaluable ops over them (in order), and per
+    // Constant leaves, the candidate ops over them (in order), and per
     // value the largest leaf it is computed from.
     llvm::SetVector<Operation *> leaves, ops;
     llvm::DenseMap<Value, int64_t> leafMax;
@@ -196,29 +198,42 @@ struct FoldConstantsPass
       int64_t m = 0;
       for (Value v : op.getOperands())
         m = std::max(m, leafMax[v]);
+      // Static results within the limits only: a dynamic one (an Expand
+      // by a shape still computed) may be folded in a later round, once
+      // its shape is a constant and its type refined.
+      if (!llvm::all_of(op.getResultTypes(), [&](Type t) {
+            auto rt = dyn_cast<RankedTensorType>(t);
+            return foldableType(t) && rt.hasStaticShape() &&
+                   fitsLimits(rt.getNumElements(), m);
+          }))
+        continue;
       ops.insert(&op);
       for (Value r : op.getResults())
         leafMax[r] = m;
     }
-    // The values later ops (or the return) read, and those to fold.
+    // The values later ops (or the return) read.
     SmallVector<Value> frontier;
     for (Operation *op : ops)
-      for (Value r : op->getResults()) {
-        if (!llvm::any_of(r.getUsers(),
-                          [&](Operation *u) { return !ops.contains(u); }))
-          continue;
-        if (!foldableType(r.getType()))
-          continue;
-        auto type = cast<RankedTensorType>(r.getType());
-        if (type.hasStaticShape() &&
-            !fitsLimits(type.getNumElements(), leafMax[r]))
-          continue;
-        frontier.push_back(r);
-      }
+      for (Value r : op->getResults())
+        if (llvm::any_of(r.getUsers(),
+                         [&](Operation *u) { return !ops.contains(u); }))
+          frontier.push_back(r);
     if (frontier.empty())
-      return;
+      return false;
+    // What they are computed from, and nothing else.
+    llvm::DenseSet<Operation *> needed;
+    SmallVector<Operation *> work;
+    for (Value v : frontier)
+      work.push_back(v.getDefiningOp());
+    while (!work.empty()) {
+      Operation *op = work.pop_back_val();
+      if (!needed.insert(op).second)
+        continue;
+      for (Value v : op->getOperands())
+        work.push_back(v.getDefiningOp());
+    }
 
-    // A function of the leaves and ops, returning the frontier, run once.
+    // A function of them, returning the frontier, run once.
     OpBuilder b(&getContext());
     OwningOpRef<ModuleOp> tmp = ModuleOp::create(fn.getLoc());
     b.setInsertionPointToEnd(tmp->getBody());
@@ -231,7 +246,7 @@ struct FoldConstantsPass
     b.setInsertionPointToEnd(entry);
     IRMapping map;
     for (Operation &op : body)
-      if (leaves.contains(&op) || ops.contains(&op))
+      if (needed.contains(&op))
         b.clone(op, map);
     SmallVector<Value> rets;
     for (Value v : frontier)
@@ -249,19 +264,17 @@ struct FoldConstantsPass
       values = ex.run({});
     }
     if (failed(values))
-      return;
+      return false;
+    bool folded = false;
     for (auto [v, t] : llvm::zip(frontier, *values)) {
-      // A dynamic type (an Expand by a computed shape) takes the shape the
-      // Executor found; the ops after it are refined below.
-      auto type = RankedTensorType::get(
-          t.shape, cast<RankedTensorType>(v.getType()).getElementType());
-      if (failed(verifyCompatibleShape(type, v.getType())) ||
-          !fitsLimits(type.getNumElements(), leafMax[v]))
+      auto type = cast<RankedTensorType>(v.getType());
+      if (t.numElements() != type.getNumElements())
         continue;
       b.setInsertionPoint(v.getDefiningOp());
-      auto c = arith::ConstantOp::create(
-          b, v.getLoc(), cast<TypedAttr>(toAttr(type, t)));
+      auto c = arith::ConstantOp::create(b, v.getLoc(),
+                                         cast<TypedAttr>(toAttr(type, t)));
       v.replaceAllUsesWith(c.getResult());
+      folded = true;
     }
     // What is left of the folded subgraphs is dead.
     for (Operation *op : llvm::reverse(ops))
@@ -270,7 +283,18 @@ struct FoldConstantsPass
     for (Operation *op : llvm::reverse(leaves))
       if (op->use_empty())
         op->erase();
-    refineTypes(fn);
+    return folded;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    if (!fn.getBody().hasOneBlock())
+      return;
+    // A round's constants refine the types after them (an Expand by a
+    // shape now constant becomes static), which may admit more ops to the
+    // next round; a few rounds reach every chain seen in exports.
+    for (int round = 0; round < 4 && foldRound(fn); ++round)
+      refineTypes(fn);
   }
 };
 

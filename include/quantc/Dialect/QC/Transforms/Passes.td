@@ -45,21 +45,27 @@ def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
     This pass runs those subgraphs on the Executor and replaces each value
     that a later op (or the return) reads with an `arith.constant` of its
     result (f32 as a `dense_resource` blob), then erases what is dead and
-    refines the result types of the ops that read the new constants (each
-    op that infers its types, in order; the function's result types too):
-    an `qc.expand` of a constant shape, now a constant, gives the
-    `qc.concat` after it a static type. The values are the Executor's, so
+    refines the result types of the ops after the new constants (each op
+    that infers its types, a `qc.cast` and a `qc.expand` of a constant
+    shape, in order; the function's result types too). It repeats while a
+    round folds something (at most four rounds): a `qc.where` of constants
+    folds in the first, which gives the `qc.expand` it shapes a static
+    type, which folds in the second. The values are the Executor's, so
     every result is the same bit for bit.
 
     Left alone: quantization ops (`qc.quantize_linear`,
     `qc.dequantize_linear`, `qc.quantize`, `qc.dequantize`, `qc.qmatmul`,
     ...: a pre-quantized model's weight codes keep their scheme),
     `qc.weight` (no values), ops with regions, results of other element
-    types than f32, i1, i8, ui8, i32 and i64, and results larger than
-    `max-elements` or than both 65536 elements and the largest constant
-    they are computed from (so an Expand or Tile of a small constant into a
-    big one stays a run-time op instead of growing the package). The
-    registered pipeline runs it first.
+    types than f32, i1, i8, ui8, i32 and i64, results whose type is not
+    static yet, and results larger than `max-elements` or than both 65536
+    elements and the largest constant they are computed from (so an Expand
+    or Tile of a small constant into a big one stays a run-time op instead
+    of growing the package); those limits are checked before anything
+    runs, and only what the folded values are computed from is evaluated.
+    If the Executor fails on a round's constants (an out-of-range index,
+    which the run reports where it belongs), that round folds nothing.
+    The registered pipeline runs it first.
   }];
   let options = [
     Option<"maxElements", "max-elements", "int64_t", "1 << 24",
