@@ -458,17 +458,14 @@ std::string unsupportedReason(Operation *op) {
       return name + " (an exponent other than a constant 2 or 3)";
     return name + " (element types or shapes without a kernel)";
   }
-  if (auto c = dyn_cast<qc::ConvTransposeOp>(op)) {
-    auto w = cast<RankedTensorType>(c.getWeight().getType());
-    return isImage(c.getInput()) && isImage(c.getResult()) &&
-                   w.hasStaticShape() && w.getElementType().isF32()
-               ? ""
-               : name + " (only 2-D f32 so far)";
-  }
-  if (auto c = dyn_cast<qc::ConvOp>(op)) {
-    auto w = cast<RankedTensorType>(c.getWeight().getType());
-    return isImage(c.getInput()) && isImage(c.getResult()) &&
-                   w.hasStaticShape() && w.getElementType().isF32()
+  if (isa<qc::ConvOp, qc::ConvTransposeOp>(op)) {
+    // (input, weight[, bias]): 2-D f32 images, a static f32 weight and an
+    // f32 bias (the kernels read each as f32).
+    auto w = cast<RankedTensorType>(op->getOperand(1).getType());
+    bool biasOk = op->getNumOperands() < 3 ||
+                  elementTypeOf(op->getOperand(2)).isF32();
+    return isImage(op->getOperand(0)) && isImage(op->getResult(0)) &&
+                   w.hasStaticShape() && w.getElementType().isF32() && biasOk
                ? ""
                : name + " (only 2-D f32 so far)";
   }

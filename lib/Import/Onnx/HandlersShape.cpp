@@ -240,7 +240,8 @@ SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
       return unknown;
     SmallVector<SymDim> in = symbolicValues(c.getInput(), depth + 1);
     for (SymDim &d : in)
-      if (d.value && !llvm::isIntN(to.getWidth(), *d.value))
+      if ((d.value && !llvm::isIntN(to.getWidth(), *d.value)) ||
+          (!d.value && to.getWidth() < 32)) // a dim that might wrap
         d = SymDim{};
     return in.size() == (size_t)len ? in : unknown;
   }
