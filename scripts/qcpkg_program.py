@@ -680,12 +680,20 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "leaky_relu": lambda a, x: np.where(x >= 0, x, np.float32(a) * x),
            "reciprocal": lambda x: np.float32(1) / x,
            "softsign": lambda x: x / (np.float32(1) + np.abs(x)),
+           "not": lambda x: ~np.asarray(x, bool),
+           "and": lambda x, y: np.asarray(x, bool) & np.asarray(y, bool),
+           "or": lambda x, y: np.asarray(x, bool) | np.asarray(y, bool),
+           "xor": lambda x, y: np.asarray(x, bool) ^ np.asarray(y, bool),
+           "is_nan": np.isnan,
+           "is_inf": lambda pos, neg, x: ((np.asarray(x) == np.inf) & bool(pos))
+           | ((np.asarray(x) == -np.inf) & bool(neg)),
            "thresholded_relu": lambda a, x: np.where(x > np.float32(a), x,
                                                       np.float32(0)),
            "floor": np.floor, "ceil": np.ceil,
            "sign": lambda x: np.where(x > 0, np.float32(1),
                                       np.where(x < 0, np.float32(-1), x))}
-    compares = {"less", "less_equal", "greater", "greater_equal", "equal"}
+    compares = {"less", "less_equal", "greater", "greater_equal", "equal",
+                "not", "and", "or", "xor", "is_nan", "is_inf"}
     pos = 0
 
     def parse():

@@ -2155,3 +2155,41 @@ def test_tile_gather_elements_and_global_max_pool(run_tool, tmp_path):
             np.testing.assert_array_equal(got.view(np.uint32),
                                           ref.view(np.uint32),
                                           err_msg=f"{name} {kind}")
+
+
+def test_mask_logic_in_chains(run_tool, tmp_path):
+    """Not, And, Or, Xor of boolean masks and IsNaN / IsInf of floats (an
+    attention mask's arithmetic, a NaN guard) are chain ops with i1 values
+    in registers, stored one byte each; with Where they make a masked
+    fill: bit for bit against the Executor."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    n = helper.make_node
+    nodes = [n("Not", ["m"], ["nm"]), n("And", ["nm", "k"], ["a"]),
+             n("Or", ["a", "m"], ["o"]), n("Xor", ["o", "k"], ["x1"]),
+             n("IsNaN", ["x"], ["isn"]),
+             n("IsInf", ["x"], ["isi"], detect_negative=0),
+             n("Or", ["isn", "isi"], ["bad"]), n("Or", ["bad", "x1"], ["mask"]),
+             n("Where", ["mask", "fill", "x"], ["y"])]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("m", T.BOOL, ["N", 8]),
+         helper.make_tensor_value_info("k", T.BOOL, ["N", 8]),
+         helper.make_tensor_value_info("x", T.FLOAT, ["N", 8])],
+        [helper.make_tensor_value_info(nm, t, None)
+         for nm, t in (("y", T.FLOAT), ("mask", T.BOOL), ("a", T.BOOL))],
+        [numpy_helper.from_array(np.array(-1e4, np.float32), "fill")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((3, 8)).astype(np.float32)
+    x[0, :3] = [np.nan, np.inf, -np.inf]
+    data = {"m": rng.integers(0, 2, (3, 8)).astype(bool),
+            "k": rng.integers(0, 2, (3, 8)).astype(bool), "x": x}
+    calib = {**data, "x": np.nan_to_num(x, posinf=1.0, neginf=-1.0)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith(("ew_", "copy_b")) for s in steps), steps
+    for name in ("y", "mask", "a"):
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")

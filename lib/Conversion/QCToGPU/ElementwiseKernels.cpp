@@ -997,6 +997,38 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   arith::MulFOp::create(
                       b, loc, e.f32c(l.getAlpha().convertToFloat()), x));
             })
+            .Case([&](qc::NotOp) {
+              return arith::XOrIOp::create(
+                         b, loc, in(0),
+                         arith::ConstantIntOp::create(b, loc, 1, 1))
+                  .getResult();
+            })
+            .Case([&](qc::AndOp) {
+              return arith::AndIOp::create(b, loc, in(0), in(1)).getResult();
+            })
+            .Case([&](qc::OrOp) {
+              return arith::OrIOp::create(b, loc, in(0), in(1)).getResult();
+            })
+            .Case([&](qc::XorOp) {
+              return arith::XOrIOp::create(b, loc, in(0), in(1)).getResult();
+            })
+            .Case([&](qc::IsNaNOp) {
+              return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                           in(0), in(0))
+                  .getResult();
+            })
+            .Case([&](qc::IsInfOp i) {
+              float inf = std::numeric_limits<float>::infinity();
+              auto is = [&](float v) {
+                return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                             in(0), e.f32c(v))
+                    .getResult();
+              };
+              Value no = arith::ConstantIntOp::create(b, loc, 0, 1);
+              Value pos = i.getDetectPositive() ? is(inf) : no;
+              Value neg = i.getDetectNegative() ? is(-inf) : no;
+              return arith::OrIOp::create(b, loc, pos, neg).getResult();
+            })
             .Case([&](qc::SoftsignOp) {
               // x / (1 + |x|) in f32.
               Value x = in(0);

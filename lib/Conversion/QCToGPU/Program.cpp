@@ -45,7 +45,8 @@ bool isChainOpKind(Operation *op) {
              qc::RoundOp, qc::CastOp, qc::SiluOp, qc::GeluOp, qc::HardSwishOp,
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
              qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
-             qc::ThresholdedReluOp>(op);
+             qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
+             qc::IsNaNOp, qc::IsInfOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -177,6 +178,14 @@ bool isElementwise(Operation *op) {
            a == elementTypeOf(op->getOperand(1)) &&
            (a.isF32() || a.isSignlessInteger(32) || a.isSignlessInteger(64));
   }
+  // Masks: logic on i1 values, and f32 tests giving i1.
+  if (isa<qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp>(op))
+    return out.getElementType().isInteger(1) &&
+           llvm::all_of(op->getOperands(), [](Value v) {
+             return elementTypeOf(v).isInteger(1);
+           });
+  if (isa<qc::IsNaNOp, qc::IsInfOp>(op))
+    return out.getElementType().isInteger(1) && isF32(op->getOperand(0));
   if (!out.getElementType().isF32())
     return false;
   if (auto w = dyn_cast<qc::WhereOp>(op))
@@ -1377,6 +1386,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         expr += bits(l.getAlpha().convertToFloat());
       if (auto t = dyn_cast<qc::ThresholdedReluOp>(op))
         expr += bits(t.getAlpha().convertToFloat());
+      if (auto i = dyn_cast<qc::IsInfOp>(op)) // the two flags as 0 / 1
+        expr += bits(i.getDetectPositive() ? 1.0f : 0.0f) +
+                bits(i.getDetectNegative() ? 1.0f : 0.0f);
       if (auto c = dyn_cast<qc::ClipOp>(op)) {
         // :<min bits>:<max bits>, an absent bound as -inf / +inf.
         float inf = std::numeric_limits<float>::infinity();
