@@ -54,12 +54,15 @@ func.func @pos_embed(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
 // would grow), a weight's dequantize (its scheme stays), an op that fails
 // on its constants (its error belongs to the run, and nothing is reported
 // here), and anything reading a run-time value.
+// A fold beside the failing op still happens.
 // CHECK-LABEL: func.func @kept
 // CHECK: qc.expand
 // CHECK: qc.dequantize_linear
 // CHECK: qc.gather
 // CHECK: qc.neg %arg0
-func.func @kept(%x: tensor<4xf32>) -> (tensor<100000xf32>, tensor<4xf32>, tensor<1xf32>, tensor<4xf32>) {
+// CHECK-NEXT: arith.constant dense<[-1.000000e+00, -2.000000e+00]> : tensor<2xf32>
+// CHECK-NOT: qc.neg
+func.func @kept(%x: tensor<4xf32>) -> (tensor<100000xf32>, tensor<4xf32>, tensor<1xf32>, tensor<4xf32>, tensor<2xf32>) {
   %c = arith.constant dense<2.0> : tensor<1xf32>
   %n = arith.constant dense<100000> : tensor<1xi64>
   %big = qc.expand %c, %n : (tensor<1xf32>, tensor<1xi64>) -> tensor<100000xf32>
@@ -69,7 +72,9 @@ func.func @kept(%x: tensor<4xf32>) -> (tensor<100000xf32>, tensor<4xf32>, tensor
   %i = arith.constant dense<[7]> : tensor<1xi64>
   %g = qc.gather %c, %i {axis = 0 : i64} : (tensor<1xf32>, tensor<1xi64>) -> tensor<1xf32>
   %y = qc.neg %x : (tensor<4xf32>) -> tensor<4xf32>
-  return %big, %w, %g, %y : tensor<100000xf32>, tensor<4xf32>, tensor<1xf32>, tensor<4xf32>
+  %two = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %nt = qc.neg %two : (tensor<2xf32>) -> tensor<2xf32>
+  return %big, %w, %g, %y, %nt : tensor<100000xf32>, tensor<4xf32>, tensor<1xf32>, tensor<4xf32>, tensor<2xf32>
 }
 
 // -----

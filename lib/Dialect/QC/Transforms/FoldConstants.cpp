@@ -171,6 +171,46 @@ struct FoldConstantsPass
     return n <= maxElements && (n <= kSmallResult || n <= leaf);
   }
 
+  /// The Executor's values of `vals` (results of ops over constants only):
+  /// a function of what they are computed from, and nothing else, run
+  /// once with its diagnostics silenced.
+  FailureOr<std::vector<Tensor>> evaluate(func::FuncOp fn,
+                                          ArrayRef<Value> vals) {
+    llvm::DenseSet<Operation *> needed;
+    SmallVector<Operation *> work;
+    for (Value v : vals)
+      work.push_back(v.getDefiningOp());
+    while (!work.empty()) {
+      Operation *op = work.pop_back_val();
+      if (!needed.insert(op).second)
+        continue;
+      for (Value v : op->getOperands())
+        work.push_back(v.getDefiningOp());
+    }
+    OpBuilder b(&getContext());
+    OwningOpRef<ModuleOp> tmp = ModuleOp::create(fn.getLoc());
+    b.setInsertionPointToEnd(tmp->getBody());
+    SmallVector<Type> resultTypes;
+    for (Value v : vals)
+      resultTypes.push_back(v.getType());
+    auto eval = func::FuncOp::create(b, fn.getLoc(), "main",
+                                     b.getFunctionType({}, resultTypes));
+    b.setInsertionPointToEnd(eval.addEntryBlock());
+    IRMapping map;
+    for (Operation &op : fn.getBody().front())
+      if (needed.contains(&op))
+        b.clone(op, map);
+    SmallVector<Value> rets;
+    for (Value v : vals)
+      rets.push_back(map.lookup(v));
+    func::ReturnOp::create(b, fn.getLoc(), rets);
+    Executor ex(eval);
+    ex.setConstantCaching(false);
+    ScopedDiagnosticHandler quiet(&getContext(),
+                                  [](Diagnostic &) { return success(); });
+    return ex.run({});
+  }
+
   /// One round: finds the evaluable ops over constants whose results are
   /// static and within the limits (an op over the limits, and so
   /// everything after it, is left alone before anything runs), evaluates
@@ -220,59 +260,30 @@ struct FoldConstantsPass
           frontier.push_back(r);
     if (frontier.empty())
       return false;
-    // What they are computed from, and nothing else.
-    llvm::DenseSet<Operation *> needed;
-    SmallVector<Operation *> work;
-    for (Value v : frontier)
-      work.push_back(v.getDefiningOp());
-    while (!work.empty()) {
-      Operation *op = work.pop_back_val();
-      if (!needed.insert(op).second)
-        continue;
-      for (Value v : op->getOperands())
-        work.push_back(v.getDefiningOp());
+    // The frontier's values, all in one run; if an op fails on its
+    // constants (an out-of-range gather index: its error belongs to the
+    // run, and nothing is reported here), each value alone, so only what
+    // depends on the failing op stays.
+    SmallVector<std::optional<Tensor>> values(frontier.size());
+    if (FailureOr<std::vector<Tensor>> all = evaluate(fn, frontier);
+        succeeded(all)) {
+      for (auto [k, t] : llvm::enumerate(*all))
+        values[k] = std::move(t);
+    } else if (frontier.size() > 1) {
+      for (auto [k, v] : llvm::enumerate(frontier))
+        if (FailureOr<std::vector<Tensor>> one = evaluate(fn, {v});
+            succeeded(one))
+          values[k] = std::move((*one)[0]);
     }
-
-    // A function of them, returning the frontier, run once.
     OpBuilder b(&getContext());
-    OwningOpRef<ModuleOp> tmp = ModuleOp::create(fn.getLoc());
-    b.setInsertionPointToEnd(tmp->getBody());
-    SmallVector<Type> resultTypes;
-    for (Value v : frontier)
-      resultTypes.push_back(v.getType());
-    auto eval = func::FuncOp::create(b, fn.getLoc(), "main",
-                                     b.getFunctionType({}, resultTypes));
-    Block *entry = eval.addEntryBlock();
-    b.setInsertionPointToEnd(entry);
-    IRMapping map;
-    for (Operation &op : body)
-      if (needed.contains(&op))
-        b.clone(op, map);
-    SmallVector<Value> rets;
-    for (Value v : frontier)
-      rets.push_back(map.lookup(v));
-    func::ReturnOp::create(b, fn.getLoc(), rets);
-    Executor ex(eval);
-    ex.setConstantCaching(false);
-    FailureOr<std::vector<Tensor>> values = failure();
-    {
-      // An op that fails on its constants (an out-of-range gather index)
-      // fails the same way at run time, where its error belongs: the graph
-      // is left as it was, and nothing is reported here.
-      ScopedDiagnosticHandler quiet(&getContext(),
-                                    [](Diagnostic &) { return success(); });
-      values = ex.run({});
-    }
-    if (failed(values))
-      return false;
     bool folded = false;
-    for (auto [v, t] : llvm::zip(frontier, *values)) {
+    for (auto [v, t] : llvm::zip(frontier, values)) {
       auto type = cast<RankedTensorType>(v.getType());
-      if (t.numElements() != type.getNumElements())
+      if (!t || t->numElements() != type.getNumElements())
         continue;
       b.setInsertionPoint(v.getDefiningOp());
       auto c = arith::ConstantOp::create(b, v.getLoc(),
-                                         cast<TypedAttr>(toAttr(type, t)));
+                                         cast<TypedAttr>(toAttr(type, *t)));
       v.replaceAllUsesWith(c.getResult());
       folded = true;
     }

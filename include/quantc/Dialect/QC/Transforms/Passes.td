@@ -64,7 +64,8 @@ def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
     of growing the package); those limits are checked before anything
     runs, and only what the folded values are computed from is evaluated.
     If the Executor fails on a round's constants (an out-of-range index,
-    which the run reports where it belongs), that round folds nothing.
+    which the run reports where it belongs), each value is evaluated on
+    its own, and only those computed from the failing op stay.
     The registered pipeline runs it first.
   }];
   let options = [
