@@ -175,6 +175,44 @@ def fast_exp(xf):
         return exp_clamped(z).astype(np.float32)
 
 
+def _two_atanh(s):
+    """The Executor's twoAtanh: 2 s sum s^(2k) / (2k + 1), k = 0..17."""
+    s2 = s * s
+    p = np.full_like(s, 1.0 / 35)
+    for k in range(16, -1, -1):
+        p = p * s2 + 1.0 / (2 * k + 1)
+    return 2.0 * s * p
+
+
+def fast_log(xf):
+    """The Executor's fastLog in float64, operation for operation."""
+    x = np.asarray(xf, np.float32).astype(np.float64)
+    bits = x.view(np.uint64)
+    e = ((bits >> np.uint64(52)) & np.uint64(0x7ff)).astype(np.int64) - 1023
+    m = ((bits & np.uint64(0xfffffffffffff)) |
+         np.uint64(0x3ff0000000000000)).view(np.float64)
+    big = m > 1.4142135623730951
+    m = np.where(big, m * 0.5, m)
+    e = e + big
+    with np.errstate(all="ignore"):
+        r = e.astype(np.float64) * 0.6931471805599453 + \
+            _two_atanh((m - 1.0) / (m + 1.0))
+        r = np.where(x > 0, r, np.where(x == 0, -np.inf, np.nan))
+        r = np.where(x == np.inf, np.inf, r)
+    return r.astype(np.float32)
+
+
+def fast_softplus(xf):
+    """The Executor's fastSoftplus in float64, operation for operation."""
+    x = np.asarray(xf, np.float32).astype(np.float64)
+    with np.errstate(all="ignore"):
+        ax = np.abs(x)
+        ax = np.where(ax > 700.0, 700.0, ax)
+        t = exp_clamped(-ax)
+        return (np.where(x > 0, x, 0.0) + _two_atanh(t / (2.0 + t))
+                ).astype(np.float32)
+
+
 def fast_sigmoid(xf):
     z = -np.asarray(xf, np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
@@ -657,7 +695,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "sigmoid": fast_sigmoid, "pow": _pow23,
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
-           "exp": fast_exp,
+           "exp": fast_exp, "log": fast_log, "softplus": fast_softplus,
+           "mish": lambda x: (np.asarray(x, np.float32) *
+                              fast_tanh(fast_softplus(x))).astype(np.float32),
            "hard_swish": _hard_swish,
            "where": lambda c, x, y: np.where(np.asarray(c) != 0, x, y),
            "less": np.less, "less_equal": np.less_equal,

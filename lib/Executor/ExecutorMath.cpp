@@ -86,6 +86,9 @@ QUANTC_FASTMATH_LOOP(tanhLoop, fastTanh(v))
 QUANTC_FASTMATH_LOOP(sigmoidLoop, fastSigmoid(v))
 QUANTC_FASTMATH_LOOP(erfLoop, fastErf(v))
 QUANTC_FASTMATH_LOOP(expLoop, fastExp(v))
+QUANTC_FASTMATH_LOOP(logLoop, fastLog(v))
+QUANTC_FASTMATH_LOOP(softplusLoop, fastSoftplus(v))
+QUANTC_FASTMATH_LOOP(mishLoop, v * fastTanh(fastSoftplus(v)))
 // qc.silu: the product of x and its sigmoid rounded as qc.sigmoid's, so
 // that it equals qc.mul(x, qc.sigmoid(x)) bit for bit.
 QUANTC_FASTMATH_LOOP(siluLoop, v * fastSigmoid(v))
@@ -1263,7 +1266,7 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryLoop(op, env, expLoop);
   });
   r.add("qc.log", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::log(x); });
+    return unaryLoop(op, env, logLoop);
   });
   r.add("qc.erf", [](Operation *op, Env &env) {
     return unaryLoop(op, env, erfLoop);
@@ -1280,10 +1283,9 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryLoop(op, env, sigmoidLoop);
   });
   r.add("qc.softplus", [](Operation *op, Env &env) {
-    // Stable for large |x|: log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
-    return unaryF(op, env, [](float x) {
-      return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x)));
-    });
+    // Stable for large |x|: log(1 + e^x) = max(x, 0) + log1p(e^-|x|), in
+    // double (FastMath.h).
+    return unaryLoop(op, env, softplusLoop);
   });
   r.add("qc.hard_swish", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) {
@@ -1347,9 +1349,9 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
         });
   });
   r.add("qc.mish", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) {
-      return x * std::tanh(std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))));
-    });
+    // x * tanh(softplus(x)), each rounded to float as qc.softplus and
+    // qc.tanh are.
+    return unaryLoop(op, env, mishLoop);
   });
   r.add("qc.celu", [](Operation *op, Env &env) {
     float alpha = attrF(op, "alpha");

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace quantc::exec {
 
@@ -73,6 +74,48 @@ inline float fastExp(float xf) {
   z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN
   return (float)expClamped(z);
 }
+/// 2 atanh(s) = log((1 + s) / (1 - s)) for |s| <= 1/3, in double:
+/// 2 s Σ s^(2k) / (2k + 1), k = 0..17 (the last term below 1e-17 of the
+/// sum). fastLog's and fastSoftplus's core.
+inline double twoAtanh(double s) {
+  double s2 = s * s, p = 1.0 / 35;
+  for (int k = 16; k >= 0; --k)
+    p = p * s2 + 1.0 / (2 * k + 1);
+  return 2.0 * s * p;
+}
+
+/// log(x) for a float, in double: x = m 2^e with m in [sqrt(1/2), sqrt(2))
+/// (a float's subnormals are normal doubles), log m = 2 atanh((m - 1) /
+/// (m + 1)), plus e ln 2; rounded once. log 0 is -inf, log inf inf, and a
+/// negative x or NaN gives the quiet NaN. Within an ulp of the correctly
+/// rounded value (FastMathTest); the GPU kernels repeat it.
+inline float fastLog(float xf) {
+  double x = xf;
+  uint64_t bits;
+  std::memcpy(&bits, &x, 8);
+  int64_t e = int64_t((bits >> 52) & 0x7ff) - 1023;
+  uint64_t mb = (bits & 0xfffffffffffffull) | 0x3ff0000000000000ull;
+  double m;
+  std::memcpy(&m, &mb, 8);
+  bool big = m > 1.4142135623730951;
+  m = big ? m * 0.5 : m;
+  e += big;
+  double r = double(e) * 0.6931471805599453 + twoAtanh((m - 1.0) / (m + 1.0));
+  const double inf = 1.0 / 0.0;
+  r = x > 0.0 ? r : (x == 0.0 ? -inf : std::numeric_limits<double>::quiet_NaN());
+  r = x == inf ? inf : r;
+  return (float)r;
+}
+
+/// log(1 + e^x) for a float, in double: max(x, 0) + log1p(e^-|x|), the
+/// log1p as 2 atanh(t / (2 + t)) (t in (0, 1], so |s| <= 1/3); rounded
+/// once. The GPU kernels repeat it.
+inline float fastSoftplus(float xf) {
+  double x = xf, ax = std::fabs(x);
+  double t = expClamped(-(ax > 700.0 ? 700.0 : ax)); // NaN stays NaN
+  return (float)((x > 0.0 ? x : 0.0) + twoAtanh(t / (2.0 + t)));
+}
+
 inline float fastSigmoid(float xf) {
   double z = -(double)xf;
   z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN

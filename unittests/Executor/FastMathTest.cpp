@@ -135,3 +135,39 @@ TEST(FastMath, ExpSpecialValues) {
   EXPECT_EQ(fastExp(-0.0f), 1.0f);
   EXPECT_GT(fastExp(-100.0f), 0.0f); // subnormal, as expf
 }
+
+TEST(FastMath, LogWithinOneUlp) {
+  // Every binade from the smallest subnormal to the largest float.
+  int64_t worst = 0, n = 0, off = 0;
+  for (float x = 1e-45f; x < 3e38f;
+       x = std::max(x * 1.0001f, std::nextafter(x, 4e38f)), ++n) {
+    float want = (float)std::log((double)x);
+    worst = std::max(worst, ulpDistance(fastLog(x), want));
+    off += fastLog(x) != want;
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_LT(off * 1000, n) << off << " of " << n << " differ";
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(fastLog(0.0f), -inf);
+  EXPECT_EQ(fastLog(-0.0f), -inf);
+  EXPECT_EQ(fastLog(inf), inf);
+  EXPECT_EQ(fastLog(1.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(fastLog(-1.0f)));
+  EXPECT_TRUE(std::isnan(fastLog(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST(FastMath, SoftplusWithinOneUlp) {
+  auto ref = [](double x) {
+    return (x > 0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  };
+  int64_t worst = 0, n = 0;
+  for (float x = -120.0f; x < 120.0f; x += 7.3e-4f, ++n)
+    worst = std::max(worst, ulpDistance(fastSoftplus(x), (float)ref(x)));
+  EXPECT_LE(worst, 1);
+  EXPECT_GT(n, 300000);
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(fastSoftplus(inf), inf);
+  EXPECT_EQ(fastSoftplus(-inf), 0.0f);
+  EXPECT_TRUE(std::isnan(fastSoftplus(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_EQ(fastSoftplus(-100.0f), (float)std::exp(-100.0)); // log1p(t) ~ t
+}

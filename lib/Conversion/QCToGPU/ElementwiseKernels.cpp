@@ -536,6 +536,84 @@ Value fastErf(KernelEmitter &e, Value xf) {
   return arith::TruncFOp::create(b, loc, e.f32, r);
 }
 
+/// The Executor's twoAtanh (FastMath.h): 2 s Σ s^(2k) / (2k + 1), k =
+/// 0..17, Horner from the last term, in f64.
+Value twoAtanh(KernelEmitter &e, Value s) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value s2 = arith::MulFOp::create(b, loc, s, s);
+  Value p = f64c(e, 1.0 / 35);
+  for (int k = 16; k >= 0; --k)
+    p = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, p, s2),
+                              f64c(e, 1.0 / (2 * k + 1)));
+  return arith::MulFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, f64c(e, 2.0), s), p);
+}
+
+/// The Executor's fastLog: x = m 2^e (m in [sqrt(1/2), sqrt(2))) from the
+/// f64 bits, e ln 2 + twoAtanh((m - 1) / (m + 1)), rounded once; 0 gives
+/// -inf, inf inf, a negative x or NaN the quiet NaN.
+Value fastLog(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Type f64 = b.getF64Type();
+  Value x = arith::ExtFOp::create(b, loc, f64, xf);
+  Value bits = arith::BitcastOp::create(b, loc, e.i64, x);
+  Value ex = arith::SubIOp::create(
+      b, loc, e.band(e.shru(bits, e.c64(52)), e.c64(0x7ff)), e.c64(1023));
+  Value m = arith::BitcastOp::create(
+      b, loc, f64,
+      e.bor(e.band(bits, e.c64(0xfffffffffffffll)),
+            e.c64(0x3ff0000000000000ll)));
+  Value big = arith::CmpFOp::create(b, loc, FP::OGT, m,
+                                    f64c(e, 1.4142135623730951));
+  m = e.select(big, arith::MulFOp::create(b, loc, m, f64c(e, 0.5)), m);
+  ex = e.add(ex, arith::ExtUIOp::create(b, loc, e.i64, big));
+  Value s = arith::DivFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, m, f64c(e, 1.0)),
+      arith::AddFOp::create(b, loc, m, f64c(e, 1.0)));
+  Value r = arith::AddFOp::create(
+      b, loc,
+      arith::MulFOp::create(b, loc,
+                            arith::SIToFPOp::create(b, loc, f64, ex),
+                            f64c(e, 0.6931471805599453)),
+      twoAtanh(e, s));
+  double inf = std::numeric_limits<double>::infinity();
+  Value special = e.select(
+      arith::CmpFOp::create(b, loc, FP::OEQ, x, f64c(e, 0.0)), f64c(e, -inf),
+      f64c(e, std::numeric_limits<double>::quiet_NaN()));
+  r = e.select(arith::CmpFOp::create(b, loc, FP::OGT, x, f64c(e, 0.0)), r,
+               special);
+  r = e.select(arith::CmpFOp::create(b, loc, FP::OEQ, x, f64c(e, inf)),
+               f64c(e, inf), r);
+  return arith::TruncFOp::create(b, loc, e.f32, r);
+}
+
+/// The Executor's fastSoftplus: max(x, 0) + twoAtanh(t / (2 + t)) with t
+/// = expClamped(-min(|x|, 700)), in f64, rounded once.
+Value fastSoftplus(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Type f64 = b.getF64Type();
+  Value x = arith::ExtFOp::create(b, loc, f64, xf);
+  Value ax = arith::BitcastOp::create(
+      b, loc, f64,
+      e.band(arith::BitcastOp::create(b, loc, e.i64, x),
+             e.c64(0x7fffffffffffffffll)));
+  ax = e.select(arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 700.0)),
+                f64c(e, 700.0), ax);
+  Value t = expClamped(e, arith::NegFOp::create(b, loc, ax));
+  Value l = twoAtanh(
+      e, arith::DivFOp::create(
+             b, loc, t, arith::AddFOp::create(b, loc, f64c(e, 2.0), t)));
+  Value pos = e.select(arith::CmpFOp::create(b, loc, FP::OGT, x, f64c(e, 0.0)),
+                       x, f64c(e, 0.0));
+  return arith::TruncFOp::create(b, loc, e.f32,
+                                 arith::AddFOp::create(b, loc, pos, l));
+}
+
 /// The Executor's fastSigmoid: 1 / (1 + e^-x) in f64, -x clamped to 700.
 Value fastSigmoid(KernelEmitter &e, Value xf) {
   OpBuilder &b = e.b;
@@ -921,6 +999,14 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::ErfOp) { return fastErf(e, in(0)); })
+            .Case([&](qc::LogOp) { return fastLog(e, in(0)); })
+            .Case([&](qc::SoftplusOp) { return fastSoftplus(e, in(0)); })
+            .Case([&](qc::MishOp) {
+              // x * tanh(softplus(x)), as the Executor's mishLoop.
+              return arith::MulFOp::create(
+                         b, loc, in(0), fastTanh(e, fastSoftplus(e, in(0))))
+                  .getResult();
+            })
             .Case([&](qc::ExpOp) {
               // The Executor's fastExp: expClamped of x clamped to
               // [-700, 700] in f64, rounded once.

@@ -46,7 +46,8 @@ bool isChainOpKind(Operation *op) {
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
              qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
              qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
-             qc::IsNaNOp, qc::IsInfOp>(op);
+             qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp,
+             qc::MishOp>(op);
 }
 
 Type elementTypeOf(Value v) {
