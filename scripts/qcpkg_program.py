@@ -175,6 +175,45 @@ def fast_exp(xf):
         return exp_clamped(z).astype(np.float32)
 
 
+def fast_expm1(xf):
+    """The Executor's fastExpm1 in float64, operation for operation."""
+    x = np.asarray(xf, np.float32).astype(np.float64)
+    p = np.full_like(x, 1.0 / 20922789888000.0)
+    f = 20922789888000.0
+    for k in range(15, 0, -1):
+        f /= k + 1
+        p = p * x + 1.0 / f
+    with np.errstate(all="ignore"):
+        small = x * p
+        z = np.where(x < -700.0, -700.0, np.where(x > 700.0, 700.0, x))
+        big = exp_clamped(z) - 1.0
+        return np.where(np.abs(x) < 0.5, small, big).astype(np.float32)
+
+
+def _elu(alpha, x):
+    f = np.float32
+    x = np.asarray(x, f)
+    return np.where(x > 0, x, (f(alpha) * fast_expm1(x)).astype(f))
+
+
+def _selu(alpha, gamma, x):
+    f = np.float32
+    x = np.asarray(x, f)
+    a, g = f(alpha), f(gamma)
+    neg = (g * ((a * fast_exp(x)).astype(f) - a)).astype(f)
+    return np.where(x > 0, (g * x).astype(f), neg)
+
+
+def _celu(alpha, x):
+    f = np.float32
+    x = np.asarray(x, f)
+    a = f(alpha)
+    t = (a * fast_expm1((x / a).astype(f))).astype(f)
+    with np.errstate(invalid="ignore"):
+        return (np.where(f(0) < x, x, f(0)) + np.where(t < 0, t, f(0))
+                ).astype(f)
+
+
 def _two_atanh(s):
     """The Executor's twoAtanh: 2 s sum s^(2k) / (2k + 1), k = 0..17."""
     s2 = s * s
@@ -696,6 +735,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
            "exp": fast_exp, "log": fast_log, "softplus": fast_softplus,
+           "elu": _elu, "selu": _selu, "celu": _celu,
            "mish": lambda x: (np.asarray(x, np.float32) *
                               fast_tanh(fast_softplus(x))).astype(np.float32),
            "hard_swish": _hard_swish,

@@ -155,14 +155,14 @@ LogicalResult leakyRelu(Operation *op, Env &env) {
 LogicalResult elu(Operation *op, Env &env) {
   float alpha = attrF(op, "alpha");
   return unaryF(op, env, [alpha](float x) {
-    return x > 0 ? x : alpha * std::expm1(x);
+    return x > 0 ? x : alpha * fastExpm1(x);
   });
 }
 
 LogicalResult selu(Operation *op, Env &env) {
   float alpha = attrF(op, "alpha"), gamma = attrF(op, "gamma");
   return unaryF(op, env, [alpha, gamma](float x) {
-    return x > 0 ? gamma * x : gamma * (alpha * std::exp(x) - alpha);
+    return x > 0 ? gamma * x : gamma * (alpha * fastExp(x) - alpha);
   });
 }
 
@@ -1356,7 +1356,7 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.celu", [](Operation *op, Env &env) {
     float alpha = attrF(op, "alpha");
     return unaryF(op, env, [alpha](float x) {
-      return std::max(0.0f, x) + std::min(0.0f, alpha * std::expm1(x / alpha));
+      return std::max(0.0f, x) + std::min(0.0f, alpha * fastExpm1(x / alpha));
     });
   });
   r.add("qc.thresholded_relu", [](Operation *op, Env &env) {

@@ -74,6 +74,26 @@ inline float fastExp(float xf) {
   z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN
   return (float)expClamped(z);
 }
+/// e^x - 1 for a float, in double, rounded once: below 0.5 in magnitude
+/// its Taylor series to x^16 (no cancellation; the next term is below
+/// 1e-18 of the sum), else expClamped(x) - 1 (x clamped to [-700, 700]).
+/// Within an ulp of the correctly rounded value; the GPU kernels repeat
+/// it.
+inline float fastExpm1(float xf) {
+  double x = xf;
+  double p = 1.0 / 20922789888000.0; // 1/16!
+  double f = 20922789888000.0;
+  for (int k = 15; k >= 1; --k) {
+    f /= k + 1;
+    p = p * x + 1.0 / f;
+  }
+  double small = x * p; // x (1 + x/2! + ... + x^15/16!)
+  double z = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
+  double big = expClamped(z) - 1.0;
+  double ax = std::fabs(x);
+  return (float)(ax < 0.5 ? small : big); // NaN: big, NaN
+}
+
 /// 2 atanh(s) = log((1 + s) / (1 - s)) for |s| <= 1/3, in double:
 /// 2 s Σ s^(2k) / (2k + 1), k = 0..17 (the last term below 1e-17 of the
 /// sum). fastLog's and fastSoftplus's core.

@@ -1639,8 +1639,8 @@ def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
 def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     """HardSigmoid (two alpha/beta pairs: HardSwish-style 1/6 and
     PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil, Sign, Exp, Log,
-    Softplus and Mish (the Executor's FastMath in f64), Softsign and
-    ThresholdedRelu are ops of the chain kernels: on values around their corners, signed zeros,
+    Softplus, Mish, Elu, Selu and Celu (the Executor's FastMath in f64),
+    Softsign and ThresholdedRelu are ops of the chain kernels: on values around their corners, signed zeros,
     halves, 2^23 and beyond, infinities and NaN, each equals the Executor
     bit for bit (the numpy model and the kernels on the host)."""
     from onnx import TensorProto as T, helper
@@ -1649,7 +1649,8 @@ def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
            ("LeakyRelu", {"alpha": 0.01}), ("Reciprocal", {}),
            ("Floor", {}), ("Ceil", {}), ("Sign", {}), ("Exp", {}),
            ("Softsign", {}), ("ThresholdedRelu", {"alpha": 0.5}),
-           ("Log", {}), ("Softplus", {}), ("Mish", {})]
+           ("Log", {}), ("Softplus", {}), ("Mish", {}),
+           ("Elu", {"alpha": 0.7}), ("Selu", {}), ("Celu", {"alpha": 1.5})]
     nodes = [helper.make_node(op, ["x"], [f"y{i}"], **attrs)
              for i, (op, attrs) in enumerate(ops)]
     outs = [helper.make_tensor_value_info(f"y{i}", T.FLOAT, None)
@@ -1669,7 +1670,8 @@ def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     assert exprs == sorted(["hard_sigmoid", "hard_sigmoid", "leaky_relu",
                             "reciprocal", "floor", "ceil", "sign",
                             "exp", "softsign", "thresholded_relu", "log",
-                            "softplus", "mish"]), steps
+                            "softplus", "mish", "elu", "selu",
+                            "celu"]), steps
     for i in range(len(ops)):
         ref, sims = executor_and_simulation(run_tool, pkg, {"x": data},
                                             tmp_path, f"y{i}")

@@ -171,3 +171,23 @@ TEST(FastMath, SoftplusWithinOneUlp) {
   EXPECT_TRUE(std::isnan(fastSoftplus(std::numeric_limits<float>::quiet_NaN())));
   EXPECT_EQ(fastSoftplus(-100.0f), (float)std::exp(-100.0)); // log1p(t) ~ t
 }
+
+TEST(FastMath, Expm1WithinOneUlp) {
+  int64_t worst = 0, n = 0;
+  for (float x = -104.0f; x < 88.7f; x += 3.1e-4f, ++n)
+    worst = std::max(worst, ulpDistance(fastExpm1(x),
+                                        (float)std::expm1((double)x)));
+  // Tiny arguments, where e^x - 1 would cancel.
+  for (float x = 1e-30f; x < 0.6f; x *= 1.01f, n += 2) {
+    worst = std::max(worst, ulpDistance(fastExpm1(x),
+                                        (float)std::expm1((double)x)));
+    worst = std::max(worst, ulpDistance(fastExpm1(-x),
+                                        (float)std::expm1(-(double)x)));
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_GT(n, 600000);
+  EXPECT_EQ(fastExpm1(0.0f), 0.0f);
+  EXPECT_TRUE(std::signbit(fastExpm1(-0.0f)));
+  EXPECT_EQ(fastExpm1(-std::numeric_limits<float>::infinity()), -1.0f);
+  EXPECT_TRUE(std::isnan(fastExpm1(std::numeric_limits<float>::quiet_NaN())));
+}

@@ -536,6 +536,55 @@ Value fastErf(KernelEmitter &e, Value xf) {
   return arith::TruncFOp::create(b, loc, e.f32, r);
 }
 
+/// The Executor's fastExpm1 (FastMath.h): below 0.5 in magnitude x times
+/// the Taylor polynomial to x^15/16! (Horner, its coefficients 1/n! from
+/// 16! divided down, as there), else expClamped of x clamped to [-700,
+/// 700] minus 1; in f64, rounded once.
+Value fastExpm1(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Type f64 = b.getF64Type();
+  Value x = arith::ExtFOp::create(b, loc, f64, xf);
+  Value p = f64c(e, 1.0 / 20922789888000.0);
+  double f = 20922789888000.0;
+  for (int k = 15; k >= 1; --k) {
+    f /= k + 1;
+    p = arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, p, x),
+                              f64c(e, 1.0 / f));
+  }
+  Value small = arith::MulFOp::create(b, loc, x, p);
+  Value z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, x, f64c(e, -700.0)),
+                     f64c(e, -700.0),
+                     e.select(arith::CmpFOp::create(b, loc, FP::OGT, x,
+                                                    f64c(e, 700.0)),
+                              f64c(e, 700.0), x));
+  Value big = arith::SubFOp::create(b, loc, expClamped(e, z), f64c(e, 1.0));
+  Value ax = arith::BitcastOp::create(
+      b, loc, f64,
+      e.band(arith::BitcastOp::create(b, loc, e.i64, x),
+             e.c64(0x7fffffffffffffffll)));
+  return arith::TruncFOp::create(
+      b, loc, e.f32,
+      e.select(arith::CmpFOp::create(b, loc, FP::OLT, ax, f64c(e, 0.5)), small,
+               big));
+}
+
+/// The Executor's fastExp of one f32: expClamped of x clamped to [-700,
+/// 700] in f64, rounded once.
+Value fastExpValue(KernelEmitter &e, Value xf) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Value z = arith::ExtFOp::create(b, loc, b.getF64Type(), xf);
+  z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
+               f64c(e, -700.0),
+               e.select(arith::CmpFOp::create(b, loc, FP::OGT, z,
+                                              f64c(e, 700.0)),
+                        f64c(e, 700.0), z));
+  return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, z));
+}
+
 /// The Executor's twoAtanh (FastMath.h): 2 s Σ s^(2k) / (2k + 1), k =
 /// 0..17, Horner from the last term, in f64.
 Value twoAtanh(KernelEmitter &e, Value s) {
@@ -1007,19 +1056,51 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                          b, loc, in(0), fastTanh(e, fastSoftplus(e, in(0))))
                   .getResult();
             })
-            .Case([&](qc::ExpOp) {
-              // The Executor's fastExp: expClamped of x clamped to
-              // [-700, 700] in f64, rounded once.
+            .Case([&](qc::ExpOp) { return fastExpValue(e, in(0)); })
+            .Case([&](qc::EluOp el) {
+              // x > 0 ? x : alpha * expm1(x) in f32 (NaN: alpha * NaN).
+              Value x = in(0);
+              return e.select(
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                        e.f32c(0.0f)),
+                  x,
+                  arith::MulFOp::create(
+                      b, loc, e.f32c(el.getAlpha().convertToFloat()),
+                      fastExpm1(e, x)));
+            })
+            .Case([&](qc::SeluOp se) {
+              // x > 0 ? gamma x : gamma (alpha e^x - alpha), in f32.
+              Value x = in(0);
+              Value alpha = e.f32c(se.getAlpha().convertToFloat());
+              Value gamma = e.f32c(se.getGamma().convertToFloat());
+              Value neg = arith::MulFOp::create(
+                  b, loc, gamma,
+                  arith::SubFOp::create(
+                      b, loc,
+                      arith::MulFOp::create(b, loc, alpha, fastExpValue(e, x)),
+                      alpha));
+              return e.select(
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                        e.f32c(0.0f)),
+                  arith::MulFOp::create(b, loc, gamma, x), neg);
+            })
+            .Case([&](qc::CeluOp ce) {
+              // std::max(0, x) + std::min(0, alpha expm1(x / alpha)) in f32
+              // (std::max(0, x) is 0 < x ? x : 0; std::min(0, t) is t < 0
+              // ? t : 0: a NaN gives 0 in both).
               using FP = arith::CmpFPredicate;
-              Value z = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
-              z = e.select(
-                  arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
-                  f64c(e, -700.0),
-                  e.select(arith::CmpFOp::create(b, loc, FP::OGT, z,
-                                                 f64c(e, 700.0)),
-                           f64c(e, 700.0), z));
-              return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, z))
-                  .getResult();
+              Value x = in(0);
+              Value alpha = e.f32c(ce.getAlpha().convertToFloat());
+              Value t = arith::MulFOp::create(
+                  b, loc, alpha,
+                  fastExpm1(e, arith::DivFOp::create(b, loc, x, alpha)));
+              Value pos = e.select(
+                  arith::CmpFOp::create(b, loc, FP::OLT, e.f32c(0.0f), x), x,
+                  e.f32c(0.0f));
+              Value neg = e.select(
+                  arith::CmpFOp::create(b, loc, FP::OLT, t, e.f32c(0.0f)), t,
+                  e.f32c(0.0f));
+              return arith::AddFOp::create(b, loc, pos, neg).getResult();
             })
             .Case([&](qc::GeluOp g) {
               // The Executor's geluTanhLoop in f32, left to right: 0.5 x

@@ -47,7 +47,7 @@ bool isChainOpKind(Operation *op) {
              qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
              qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
              qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp,
-             qc::MishOp>(op);
+             qc::MishOp, qc::EluOp, qc::SeluOp, qc::CeluOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -1387,6 +1387,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         expr += bits(l.getAlpha().convertToFloat());
       if (auto t = dyn_cast<qc::ThresholdedReluOp>(op))
         expr += bits(t.getAlpha().convertToFloat());
+      if (auto el = dyn_cast<qc::EluOp>(op))
+        expr += bits(el.getAlpha().convertToFloat());
+      if (auto ce = dyn_cast<qc::CeluOp>(op))
+        expr += bits(ce.getAlpha().convertToFloat());
+      if (auto se = dyn_cast<qc::SeluOp>(op))
+        expr += bits(se.getAlpha().convertToFloat()) +
+                bits(se.getGamma().convertToFloat());
       if (auto i = dyn_cast<qc::IsInfOp>(op)) // the two flags as 0 / 1
         expr += bits(i.getDetectPositive() ? 1.0f : 0.0f) +
                 bits(i.getDetectNegative() ? 1.0f : 0.0f);
