@@ -1636,6 +1636,19 @@ def test_gather_nd_runs_as_a_layout_kernel(run_tool, tmp_path):
             np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
 
 
+def assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, names):
+    """Each named output of the program, run with the numpy model of each
+    kernel and with the kernels themselves on the host, equals the
+    Executor's byte for byte (-0.0, NaN payloads and all)."""
+    for name in names:
+        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
+                                            name)
+        for kind, got in sims.items():
+            np.testing.assert_array_equal(got.view(np.uint8),
+                                          ref.view(np.uint8),
+                                          err_msg=f"{name} {kind}")
+
+
 def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
     """HardSigmoid (two alpha/beta pairs: HardSwish-style 1/6 and
     PP-LCNet's 0.2), LeakyRelu, Reciprocal, Floor, Ceil, Sign, Exp, Log,
@@ -1949,13 +1962,8 @@ def test_erf_and_erf_gelu_are_bit_exact(run_tool, tmp_path):
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
     exprs = [s.get("expr", "") for s in steps]
     assert "erf(in0)" in exprs and "gelu_erf(in0)" in exprs, exprs
-    for name in ("e", "g", "d"):
-        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
-                                            tmp_path, name)
-        for kind, got in sims.items():
-            np.testing.assert_array_equal(got.view(np.uint32),
-                                          ref.view(np.uint32),
-                                          err_msg=f"{name} {kind}")
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             ("e", "g", "d"))
 
 
 def test_mean_pooling_runs_on_the_gpu(run_tool, tmp_path):
@@ -1998,10 +2006,7 @@ def test_mean_pooling_runs_on_the_gpu(run_tool, tmp_path):
     assert "reduce_sum_" in kinds and "layout_" in kinds, kinds
     assert any("cast:i64:f32" in s.get("expr", "") for s in steps), steps
     qp.check_signatures(qp.Package(pkg))
-    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path, "y")
-    for kind, got in sims.items():
-        np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32),
-                                      err_msg=kind)
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, ("y",))
 
 
 def test_int64_to_float_cast_rounds_as_the_executor(run_tool, tmp_path):
@@ -2030,13 +2035,7 @@ def test_int64_to_float_cast_rounds_as_the_executor(run_tool, tmp_path):
             "b": np.array([1, 0, 1, 1, 0, 0], bool),
             "x": np.zeros(6, np.float32)}
     pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
-    for name in ("y", "z", "w"):
-        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
-                                            name)
-        for kind, got in sims.items():
-            np.testing.assert_array_equal(got.view(np.uint32),
-                                          ref.view(np.uint32),
-                                          err_msg=f"{name} {kind}")
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, ("y", "z", "w"))
 
 
 def test_constant_subgraphs_fold_into_the_package(check_ok, run_tool,
@@ -2117,13 +2116,8 @@ def test_top_k_runs_as_a_row_kernel(run_tool, tmp_path):
     assert steps[1]["attrs"] == {"k": 4, "largest": False}
     qp.check_signatures(qp.Package(pkg))
     assert host_steps_match_model(pkg, {"x": x}, "topk_") == 2
-    for name in ("v0", "i0", "v1", "i1"):
-        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
-                                            tmp_path, name)
-        for kind, got in sims.items():
-            np.testing.assert_array_equal(got.view(np.uint8),
-                                          ref.view(np.uint8),
-                                          err_msg=f"{name} {kind}")
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             ("v0", "i0", "v1", "i1"))
 
 
 def test_tile_gather_elements_and_global_max_pool(run_tool, tmp_path):
@@ -2158,13 +2152,8 @@ def test_tile_gather_elements_and_global_max_pool(run_tool, tmp_path):
     qp.check_signatures(qp.Package(pkg))
     assert host_steps_match_model(pkg, data, "layout_") == 3
     assert host_steps_match_model(pkg, data, "gmp_") == 1
-    for name in ("t", "g", "h", "m"):
-        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
-                                            name)
-        for kind, got in sims.items():
-            np.testing.assert_array_equal(got.view(np.uint32),
-                                          ref.view(np.uint32),
-                                          err_msg=f"{name} {kind}")
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
+                             ("t", "g", "h", "m"))
 
 
 def test_mask_logic_in_chains(run_tool, tmp_path):
@@ -2198,8 +2187,5 @@ def test_mask_logic_in_chains(run_tool, tmp_path):
     pkg = compile_model_for_gpu(run_tool, tmp_path, m, data, calib)
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
     assert all(s["kernel"].startswith(("ew_", "copy_b")) for s in steps), steps
-    for name in ("y", "mask", "a"):
-        ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
-                                            name)
-        for kind, got in sims.items():
-            np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
+                             ("y", "mask", "a"))

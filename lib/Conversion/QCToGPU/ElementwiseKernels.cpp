@@ -428,6 +428,36 @@ Value f64c(KernelEmitter &e, double v) {
                                         llvm::APFloat(v));
 }
 
+/// |x| of an f64 by its bits (NaN stays NaN).
+Value absF64(KernelEmitter &e, Value x) {
+  return arith::BitcastOp::create(
+      e.b, e.loc, e.b.getF64Type(),
+      e.band(arith::BitcastOp::create(e.b, e.loc, e.i64, x),
+             e.c64(0x7fffffffffffffffll)));
+}
+
+/// copysign(mag, sign) of f64s by their bits.
+Value copySignF64(KernelEmitter &e, Value mag, Value sign) {
+  auto bits = [&](Value v) {
+    return arith::BitcastOp::create(e.b, e.loc, e.i64, v).getResult();
+  };
+  return arith::BitcastOp::create(
+      e.b, e.loc, e.b.getF64Type(),
+      e.bor(e.band(bits(mag), e.c64(0x7fffffffffffffffll)),
+            e.band(bits(sign), e.c64(int64_t(0x8000000000000000ull)))));
+}
+
+/// An f64 clamped to expClamped's domain [-700, 700] as the Executor
+/// clamps it (z < -700 ? -700 : (z > 700 ? 700 : z); NaN stays NaN).
+Value clampExpArg(KernelEmitter &e, Value z) {
+  using FP = arith::CmpFPredicate;
+  return e.select(
+      arith::CmpFOp::create(e.b, e.loc, FP::OLT, z, f64c(e, -700.0)),
+      f64c(e, -700.0),
+      e.select(arith::CmpFOp::create(e.b, e.loc, FP::OGT, z, f64c(e, 700.0)),
+               f64c(e, 700.0), z));
+}
+
 /// The Executor's expClamped (FastMath.h) in f64, operation for operation:
 /// e^z by z = k ln2 + r and a degree-8 Taylor polynomial of e^r.
 Value expClamped(KernelEmitter &e, Value z) {
@@ -459,10 +489,7 @@ Value fastTanh(KernelEmitter &e, Value xf) {
   auto sub = [&](Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); };
   Type f64 = b.getF64Type();
   Value x = arith::ExtFOp::create(b, loc, f64, xf);
-  Value xb = arith::BitcastOp::create(b, loc, e.i64, x);
-  Value signMask = e.c64(int64_t(0x8000000000000000ull));
-  Value ax = arith::BitcastOp::create(
-      b, loc, f64, e.band(xb, e.c64(0x7fffffffffffffffll)));
+  Value ax = absF64(e, x);
   Value y = e.select(arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 20.0)),
                      f64c(e, 20.0), ax);
   Value ex = expClamped(e, mul(f64c(e, 2.0), y));
@@ -476,13 +503,8 @@ Value fastTanh(KernelEmitter &e, Value xf) {
   s = add(mul(s, x2), f64c(e, 2.0 / 15));
   s = sub(mul(s, x2), f64c(e, 1.0 / 3));
   Value small = mul(x, add(f64c(e, 1.0), mul(x2, s)));
-  // copysign(big, x)
-  Value bigBits = arith::BitcastOp::create(b, loc, e.i64, big);
-  Value signed_ = arith::BitcastOp::create(
-      b, loc, f64,
-      e.bor(e.band(bigBits, e.c64(0x7fffffffffffffffll)), e.band(xb, signMask)));
   Value r = e.select(arith::CmpFOp::create(b, loc, FP::OLT, ax, f64c(e, 0.1)),
-                     small, signed_);
+                     small, copySignF64(e, big, x));
   return arith::TruncFOp::create(b, loc, e.f32, r);
 }
 
@@ -509,9 +531,7 @@ Value fastErf(KernelEmitter &e, Value xf) {
   }
   Type f64 = b.getF64Type();
   Value x = arith::ExtFOp::create(b, loc, f64, xf);
-  Value xb = arith::BitcastOp::create(b, loc, e.i64, x);
-  Value ax = arith::BitcastOp::create(
-      b, loc, f64, e.band(xb, e.c64(0x7fffffffffffffffll)));
+  Value ax = absF64(e, x);
   Value big = arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 4.0));
   Value y = e.select(big, f64c(e, 4.0), ax); // NaN stays NaN
   Value z = mul(y, y), z2 = mul(z, z), z4 = mul(z2, z2);
@@ -527,13 +547,7 @@ Value fastErf(KernelEmitter &e, Value xf) {
                     expClamped(e, arith::NegFOp::create(b, loc, z))),
                 mul(y, poly));
   r = e.select(big, f64c(e, 1.0), r);
-  // copysign(r, x)
-  Value rb = arith::BitcastOp::create(b, loc, e.i64, r);
-  r = arith::BitcastOp::create(
-      b, loc, f64,
-      e.bor(e.band(rb, e.c64(0x7fffffffffffffffll)),
-            e.band(xb, e.c64(int64_t(0x8000000000000000ull)))));
-  return arith::TruncFOp::create(b, loc, e.f32, r);
+  return arith::TruncFOp::create(b, loc, e.f32, copySignF64(e, r, x));
 }
 
 /// The Executor's fastExpm1 (FastMath.h): below 0.5 in magnitude x times
@@ -554,35 +568,21 @@ Value fastExpm1(KernelEmitter &e, Value xf) {
                               f64c(e, 1.0 / f));
   }
   Value small = arith::MulFOp::create(b, loc, x, p);
-  Value z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, x, f64c(e, -700.0)),
-                     f64c(e, -700.0),
-                     e.select(arith::CmpFOp::create(b, loc, FP::OGT, x,
-                                                    f64c(e, 700.0)),
-                              f64c(e, 700.0), x));
-  Value big = arith::SubFOp::create(b, loc, expClamped(e, z), f64c(e, 1.0));
-  Value ax = arith::BitcastOp::create(
-      b, loc, f64,
-      e.band(arith::BitcastOp::create(b, loc, e.i64, x),
-             e.c64(0x7fffffffffffffffll)));
+  Value big = arith::SubFOp::create(b, loc, expClamped(e, clampExpArg(e, x)),
+                                    f64c(e, 1.0));
   return arith::TruncFOp::create(
       b, loc, e.f32,
-      e.select(arith::CmpFOp::create(b, loc, FP::OLT, ax, f64c(e, 0.5)), small,
-               big));
+      e.select(
+          arith::CmpFOp::create(b, loc, FP::OLT, absF64(e, x), f64c(e, 0.5)),
+          small, big));
 }
 
 /// The Executor's fastExp of one f32: expClamped of x clamped to [-700,
 /// 700] in f64, rounded once.
 Value fastExpValue(KernelEmitter &e, Value xf) {
-  OpBuilder &b = e.b;
-  Location loc = e.loc;
-  using FP = arith::CmpFPredicate;
-  Value z = arith::ExtFOp::create(b, loc, b.getF64Type(), xf);
-  z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
-               f64c(e, -700.0),
-               e.select(arith::CmpFOp::create(b, loc, FP::OGT, z,
-                                              f64c(e, 700.0)),
-                        f64c(e, 700.0), z));
-  return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, z));
+  Value z = arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), xf);
+  return arith::TruncFOp::create(e.b, e.loc, e.f32,
+                                 expClamped(e, clampExpArg(e, z)));
 }
 
 /// The Executor's twoAtanh (FastMath.h): 2 s Σ s^(2k) / (2k + 1), k =
@@ -647,12 +647,8 @@ Value fastSoftplus(KernelEmitter &e, Value xf) {
   using FP = arith::CmpFPredicate;
   Type f64 = b.getF64Type();
   Value x = arith::ExtFOp::create(b, loc, f64, xf);
-  Value ax = arith::BitcastOp::create(
-      b, loc, f64,
-      e.band(arith::BitcastOp::create(b, loc, e.i64, x),
-             e.c64(0x7fffffffffffffffll)));
-  ax = e.select(arith::CmpFOp::create(b, loc, FP::OGT, ax, f64c(e, 700.0)),
-                f64c(e, 700.0), ax);
+  // |x| is at least 0, so clamping it to [-700, 700] is its min with 700.
+  Value ax = clampExpArg(e, absF64(e, x));
   Value t = expClamped(e, arith::NegFOp::create(b, loc, ax));
   Value l = twoAtanh(
       e, arith::DivFOp::create(
@@ -667,13 +663,9 @@ Value fastSoftplus(KernelEmitter &e, Value xf) {
 Value fastSigmoid(KernelEmitter &e, Value xf) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
-  using FP = arith::CmpFPredicate;
-  Value z = arith::NegFOp::create(
-      b, loc, arith::ExtFOp::create(b, loc, b.getF64Type(), xf));
-  z = e.select(arith::CmpFOp::create(b, loc, FP::OLT, z, f64c(e, -700.0)),
-               f64c(e, -700.0),
-               e.select(arith::CmpFOp::create(b, loc, FP::OGT, z, f64c(e, 700.0)),
-                        f64c(e, 700.0), z));
+  Value z = clampExpArg(
+      e, arith::NegFOp::create(
+             b, loc, arith::ExtFOp::create(b, loc, b.getF64Type(), xf)));
   Value d = arith::AddFOp::create(b, loc, f64c(e, 1.0), expClamped(e, z));
   return arith::TruncFOp::create(b, loc, e.f32,
                                  arith::DivFOp::create(b, loc, f64c(e, 1.0), d));
