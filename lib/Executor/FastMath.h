@@ -104,13 +104,12 @@ inline double twoAtanh(double s) {
   return 2.0 * s * p;
 }
 
-/// log(x) for a float, in double: x = m 2^e with m in [sqrt(1/2), sqrt(2))
-/// (a float's subnormals are normal doubles), log m = 2 atanh((m - 1) /
-/// (m + 1)), plus e ln 2; rounded once. log 0 is -inf, log inf inf, and a
-/// negative x or NaN gives the quiet NaN. Within an ulp of the correctly
-/// rounded value (FastMathTest); the GPU kernels repeat it.
-inline float fastLog(float xf) {
-  double x = xf;
+/// log(x) in double for x a float's value or a normal double (not a
+/// double subnormal): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m =
+/// 2 atanh((m - 1) / (m + 1)), plus e ln 2. log 0 is -inf, log inf inf,
+/// and a negative x or NaN gives the quiet NaN. Log-softmax takes it of
+/// its f64 sum; the GPU kernels repeat it.
+inline double fastLogD(double x) {
   uint64_t bits;
   std::memcpy(&bits, &x, 8);
   int64_t e = int64_t((bits >> 52) & 0x7ff) - 1023;
@@ -123,9 +122,13 @@ inline float fastLog(float xf) {
   double r = double(e) * 0.6931471805599453 + twoAtanh((m - 1.0) / (m + 1.0));
   const double inf = 1.0 / 0.0;
   r = x > 0.0 ? r : (x == 0.0 ? -inf : std::numeric_limits<double>::quiet_NaN());
-  r = x == inf ? inf : r;
-  return (float)r;
+  return x == inf ? inf : r;
 }
+
+/// log(x) for a float: fastLogD of it (a float's subnormals are normal
+/// doubles), rounded once. Within an ulp of the correctly rounded value
+/// (FastMathTest); the GPU kernels repeat it.
+inline float fastLog(float xf) { return (float)fastLogD(xf); }
 
 /// log(1 + e^x) for a float, in double: max(x, 0) + log1p(e^-|x|), the
 /// log1p as 2 atanh(t / (2 + t)) (t in (0, 1], so |s| <= 1/3); rounded

@@ -2189,3 +2189,149 @@ def test_mask_logic_in_chains(run_tool, tmp_path):
     assert all(s["kernel"].startswith(("ew_", "copy_b")) for s in steps), steps
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
                              ("y", "mask", "a"))
+
+
+def test_softmax_and_log_softmax_along_any_axis(run_tool, tmp_path):
+    """Softmax along a middle axis (YOLOv8's DFL head: [N, 16, 4, A] over
+    axis 1) and LogSoftmax (a CTC head's last axis, and a middle one) are
+    row kernels, a thread per row of the other dims walking the axis with
+    its stride: the Executor's softmaxRow, the log form's log of the f64
+    sum by fastLogD, bit for bit over a run-time batch."""
+    from onnx import TensorProto as T, helper
+    nodes = [helper.make_node("Softmax", ["x"], ["s1"], axis=1),
+             helper.make_node("LogSoftmax", ["x"], ["l3"], axis=-1),
+             helper.make_node("LogSoftmax", ["x"], ["l2"], axis=2)]
+    outs = [helper.make_tensor_value_info(nm, T.FLOAT, None)
+            for nm in ("s1", "l3", "l2")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["N", 7, 3, 9])], outs),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(17)
+    x = (rng.standard_normal((2, 7, 3, 9)) * 6).astype(np.float32)
+    x[0, :, 0, 0] = -np.inf  # a row with -inf entries
+    x[1, 2, 1, 4] = np.nan
+    x[1, :, 2, 3] = 80.0  # ties at a large value
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x},
+                                {"x": np.nan_to_num(x)})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"] for s in steps] == ["softmax_0", "log_softmax_0",
+                                            "log_softmax_1"], steps
+    assert [s["attrs"]["axis"] for s in steps] == [1, 3, 2]
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, {"x": x},
+                                  ("softmax_", "log_softmax_")) == 3
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             ("s1", "l3", "l2"))
+
+
+def _lstm_model(direction, H, S=5, I=6, bias=True, states=True, peep=False,
+                clip=None, forget=0, seq_lens=False, acts=None, seed=0):
+    """One ONNX LSTM over x [S, 2, I] (a static batch of 2) with random
+    weights, its three outputs graph outputs."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    D = 2 if direction == "bidirectional" else 1
+    init = [numpy_helper.from_array(
+                (rng.standard_normal((D, 4 * H, I)) * 0.4).astype(np.float32),
+                "w"),
+            numpy_helper.from_array(
+                (rng.standard_normal((D, 4 * H, H)) * 0.4).astype(np.float32),
+                "r")]
+    ins = ["x", "w", "r", "", "", "", "", ""]
+    if bias:
+        init.append(numpy_helper.from_array(
+            rng.standard_normal((D, 8 * H)).astype(np.float32) * 0.3, "b"))
+        ins[3] = "b"
+    if seq_lens:
+        init.append(numpy_helper.from_array(np.array([S, S - 2], np.int32),
+                                            "sl"))
+        ins[4] = "sl"
+    if states:
+        for nm in ("h0", "c0"):
+            init.append(numpy_helper.from_array(
+                rng.standard_normal((D, 2, H)).astype(np.float32), nm))
+        ins[5], ins[6] = "h0", "c0"
+    if peep:
+        init.append(numpy_helper.from_array(
+            rng.standard_normal((D, 3 * H)).astype(np.float32) * 0.5, "p"))
+        ins[7] = "p"
+    while ins and not ins[-1]:
+        ins.pop()
+    attrs = {"hidden_size": H, "direction": direction}
+    if clip is not None:
+        attrs["clip"] = clip
+    if forget:
+        attrs["input_forget"] = 1
+    if acts:
+        attrs["activations"] = acts
+    node = helper.make_node("LSTM", ins, ["y", "yh", "yc"], **attrs)
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
+            for n in ("y", "yh", "yc")]
+    m = helper.make_model(helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", T.FLOAT, [S, 2, I])],
+        outs, init), opset_imports=[helper.make_opsetid("", 14)])
+    x = rng.standard_normal((S, 2, I)).astype(np.float32)
+    return m, x
+
+
+@pytest.mark.parametrize("direction,kw", [
+    ("bidirectional", {"peep": True}),
+    ("forward", {"bias": False, "states": False, "clip": 0.8, "forget": 1}),
+    ("reverse", {"peep": True, "clip": 2.5}),
+])
+def test_lstm_runs_as_one_launch(direction, kw, run_tool, tmp_path):
+    """An LSTM with static shapes and ONNX's default activations is one
+    lstm_<i> launch: a CTA of H threads per (direction, batch row) steps
+    through the sequence, the threads meeting at bar.sync after each step
+    (the host run parks them as coroutines). Its gate products sum in fp32
+    with fma where the Executor uses sgemm, so outputs agree within fp32
+    rounding (1e-5 relative RMS after 5 recurrent steps; the gates, states
+    and activations are the Executor's operations), the median element
+    exact; the kernel agrees with its numpy model (float64 products) as
+    closely."""
+    m, x = _lstm_model(direction, 8, **kw)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    lstm = [s for s in steps if s["kernel"].startswith("lstm_")]
+    assert len(lstm) == 1, steps
+    D = 2 if direction == "bidirectional" else 1
+    assert lstm[0]["block"] == [8, 1, 1]
+    assert lstm[0]["grid"][0] == {"c": 2 * D}
+    qp.check_signatures(qp.Package(pkg))
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith("lstm_"):
+            want = [v.copy() for v in views]
+            qp.NumpyBackend(quantc.numerics).step(step, want, scalars)
+            for o in range(3):
+                assert rel_rms(views[o], want[o]) < 1e-6, o
+            checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), {"x": x}, backend, on_step)
+    assert checked
+    for name in ("y", "yh", "yc"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                            name)
+        assert_rows_close(sims, ref, 1e-5)
+
+
+@pytest.mark.parametrize("kw,why", [
+    ({"seq_lens": True}, "qc.lstm (sequence_lens)"),
+    ({"acts": ["Sigmoid", "Relu", "Tanh"]},
+     "qc.lstm (activations other than sigmoid, tanh, tanh)"),
+])
+def test_lstm_without_a_kernel_is_named(kw, why, run_tool, tmp_path):
+    """What lstm_<i> does not take makes --target fail naming it."""
+    import onnx
+    m, x = _lstm_model("forward", 4, **kw)
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    np.savez(tmp_path / "c.npz", x=x)
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "c.npz", "-o", tmp_path / "m.qcpkg",
+                   "--no-cubin", "-q", "--target", "sm_90", "--no-accuracy")
+    assert res.returncode == 1
+    assert why in res.stderr, res.stderr
+    assert not (tmp_path / "m.qcpkg").exists()

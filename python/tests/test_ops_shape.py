@@ -203,6 +203,69 @@ def test_reshape_to_own_dims_through_casts(batch, tmp_path, check_ok):
     assert ir.count("qc.dynamic_reshape") == 1, ir
 
 
+@pytest.mark.parametrize("batch", [1, 3])
+def test_reshape_to_the_batch_of_a_sibling(batch, tmp_path, check_ok):
+    """Ultralytics' YOLO head reshapes each branch to Shape(first
+    branch)[0] (the batch of another tensor): where both batches trace
+    back to the same input dimension (through elementwise ops, concat
+    and slice along another axis, transpose, broadcasting with a static
+    1), the Reshape is a plain qc.reshape copying its own batch; a batch
+    that broadcasting may change stays qc.dynamic_reshape."""
+    nodes = [n("Relu", ["x"], ["a"]),
+             n("Concat", ["a", "x"], ["b"], axis=1),
+             n("Transpose", ["b"], ["c"], perm=[0, 2, 1]),
+             n("Add", ["c", "bias"], ["d"]),  # bias [1, 6, 1]: keeps N
+             n("Shape", ["x"], ["s"]),
+             n("Gather", ["s", "zero0"], ["n"], axis=0),
+             n("Unsqueeze", ["n", "zero"], ["n1"]),
+             n("Concat", ["n1", "minus1"], ["t"], axis=0),
+             n("Reshape", ["d", "t"], ["y"]),
+             n("Add", ["x", "w"], ["e"]),  # w [M, 1, 1]: N may broadcast
+             n("Reshape", ["e", "t"], ["z"])]
+    m = _model(nodes, [_vi("x", ["N", 4, 6]), _vi("w", ["M", 1, 1])],
+               [_vi("y", None), _vi("z", None)],
+               [_ints("zero", [0]), _ints("minus1", [-1]),
+                onnx.numpy_helper.from_array(np.array(0, np.int64), "zero0"),
+                onnx.numpy_helper.from_array(
+                    np.arange(6, dtype=np.float32).reshape(1, 6, 1),
+                    "bias")], 13)
+    feeds = {"x": RNG.standard_normal((batch, 4, 6)).astype(np.float32),
+             "w": RNG.standard_normal((batch, 1, 1)).astype(np.float32)}
+    got = _run_both(check_ok, tmp_path, m, feeds)
+    assert got["y"].shape == (batch, 48)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx").stdout
+    assert "{shape = array<i64: 0, -1>} : (tensor<?x6x8xf32>) -> " \
+        "tensor<?x48xf32>" in ir, ir
+    assert ir.count("qc.dynamic_reshape") == 1, ir
+
+
+def test_input_shape_question_mark_keeps_a_dim(tmp_path, check_ok,
+                                               run_tool):
+    """--input-shape x=?x4x6 fixes what it names and leaves '?' as the
+    model declares it: a free batch stays free (and runs at any batch), a
+    static dim stays static; a '?' never hides a disagreement."""
+    nodes = [n("Relu", ["x"], ["y"])]
+    m = _model(nodes, [_vi("x", ["N", "H", 6])], [_vi("y", None)], [], 13)
+    onnx.save(m, tmp_path / "m.onnx")
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                  "--input-shape", "x=?x4x?").stdout
+    assert "tensor<?x4x6xf32>" in ir, ir
+    for b in (1, 3):
+        x = RNG.standard_normal((b, 4, 6)).astype(np.float32)
+        got = _run_both(check_ok, tmp_path, m, {"x": x}, "--input-shape",
+                        "x=?x4x6")
+        assert got["y"].shape == (b, 4, 6)
+    res = run_tool("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                   "--input-shape", "x=?x4x5")
+    assert res.returncode == 1
+    assert "--input-shape x=?x4x5 disagrees with the declared shape " \
+        "?x?x6 in dimension 2" in res.stderr, res.stderr
+    res = run_tool("quant-translate", "--import-onnx", tmp_path / "m.onnx",
+                   "--input-shape", "x=?x4x??")
+    assert res.returncode == 1
+    assert "'??' is not a dimension" in res.stderr, res.stderr
+
+
 def test_shape_chain_folds_with_input_shape(tmp_path, check_ok):
     m = shape_models.shape_chain()
     onnx.save(m, tmp_path / "m.onnx")

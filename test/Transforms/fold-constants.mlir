@@ -115,3 +115,29 @@ func.func @huge(%x: tensor<32768x32768xf32>) -> (tensor<32768x32768xf32>, tensor
   %n = qc.neg %c : (tensor<2xf32>) -> tensor<2xf32>
   return %y, %n : tensor<32768x32768xf32>, tensor<2xf32>
 }
+
+// -----
+
+// YOLOv8's anchor grid: f32 Ranges of constants (0.5 to 4 by 1) have a
+// dynamic type at import; the pass gives them the Executor's count
+// (ceil((limit - start) / delta)), then folds them and what follows. A
+// Range too long for the limits keeps its refined type but stays an op.
+// CHECK-LABEL: func.func @anchor_range
+// CHECK-SAME: -> (tensor<4xf32>, tensor<4xf32>, tensor<15xf32>)
+// CHECK-NOT: qc.range
+// CHECK: arith.constant dense<[5.000000e-01, 1.500000e+00, 2.500000e+00, 3.500000e+00]> : tensor<4xf32>
+// CHECK: qc.add %arg0,
+// SMALL-LABEL: func.func @anchor_range
+// SMALL-SAME: -> (tensor<4xf32>, tensor<4xf32>, tensor<15xf32>)
+// SMALL: qc.range {{.*}} -> tensor<15xf32>
+func.func @anchor_range(%x: tensor<4xf32>) -> (tensor<?xf32>, tensor<4xf32>, tensor<?xf32>) {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %l = arith.constant dense<4.0> : tensor<f32>
+  %d = arith.constant dense<1.0> : tensor<f32>
+  %l2 = arith.constant dense<8.0> : tensor<f32>
+  %h = arith.constant dense<0.5> : tensor<f32>
+  %r = qc.range %s, %l, %d : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  %y = qc.add %x, %r : (tensor<4xf32>, tensor<?xf32>) -> tensor<4xf32>
+  %r2 = qc.range %s, %l2, %h : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  return %r, %y, %r2 : tensor<?xf32>, tensor<4xf32>, tensor<?xf32>
+}

@@ -156,6 +156,23 @@ TEST(FastMath, LogWithinOneUlp) {
   EXPECT_TRUE(std::isnan(fastLog(std::numeric_limits<float>::quiet_NaN())));
 }
 
+TEST(FastMath, LogOfDoubleIsNearlyExact) {
+  // Log-softmax's log of its f64 sum (>= 1, up to the row length): the
+  // double result within a few double ulps of std::log, so the float it
+  // is rounded to is the correctly rounded one but near a tie.
+  double worst = 0;
+  for (double x = 1.0; x < 1e7; x = x * 1.000037 + 1e-9) {
+    double want = std::log(x);
+    worst = std::max(worst, std::fabs(fastLogD(x) - want) /
+                                std::max(std::fabs(want), 1e-300));
+  }
+  EXPECT_LT(worst, 1e-15); // (about 4 double ulps; a float ulp is 1e-7)
+  EXPECT_EQ(fastLogD(1.0), 0.0);
+  EXPECT_EQ(fastLogD(std::numeric_limits<double>::infinity()),
+            std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(fastLogD(std::numeric_limits<double>::quiet_NaN())));
+}
+
 TEST(FastMath, SoftplusWithinOneUlp) {
   auto ref = [](double x) {
     return (x > 0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x)));

@@ -599,15 +599,14 @@ Value twoAtanh(KernelEmitter &e, Value s) {
       b, loc, arith::MulFOp::create(b, loc, f64c(e, 2.0), s), p);
 }
 
-/// The Executor's fastLog: x = m 2^e (m in [sqrt(1/2), sqrt(2))) from the
-/// f64 bits, e ln 2 + twoAtanh((m - 1) / (m + 1)), rounded once; 0 gives
+/// The Executor's fastLogD of an f64: x = m 2^e (m in [sqrt(1/2),
+/// sqrt(2))) from its bits, e ln 2 + twoAtanh((m - 1) / (m + 1)); 0 gives
 /// -inf, inf inf, a negative x or NaN the quiet NaN.
-Value fastLog(KernelEmitter &e, Value xf) {
+Value fastLogD(KernelEmitter &e, Value x) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   using FP = arith::CmpFPredicate;
   Type f64 = b.getF64Type();
-  Value x = arith::ExtFOp::create(b, loc, f64, xf);
   Value bits = arith::BitcastOp::create(b, loc, e.i64, x);
   Value ex = arith::SubIOp::create(
       b, loc, e.band(e.shru(bits, e.c64(52)), e.c64(0x7ff)), e.c64(1023));
@@ -634,9 +633,15 @@ Value fastLog(KernelEmitter &e, Value xf) {
       f64c(e, std::numeric_limits<double>::quiet_NaN()));
   r = e.select(arith::CmpFOp::create(b, loc, FP::OGT, x, f64c(e, 0.0)), r,
                special);
-  r = e.select(arith::CmpFOp::create(b, loc, FP::OEQ, x, f64c(e, inf)),
-               f64c(e, inf), r);
-  return arith::TruncFOp::create(b, loc, e.f32, r);
+  return e.select(arith::CmpFOp::create(b, loc, FP::OEQ, x, f64c(e, inf)),
+                  f64c(e, inf), r);
+}
+
+/// The Executor's fastLog: fastLogD of the float, rounded once.
+Value fastLog(KernelEmitter &e, Value xf) {
+  return arith::TruncFOp::create(
+      e.b, e.loc, e.f32,
+      fastLogD(e, arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), xf)));
 }
 
 /// The Executor's fastSoftplus: max(x, 0) + twoAtanh(t / (2 + t)) with t
@@ -2786,6 +2791,164 @@ FailureOr<gpu::GPUFuncOp> buildTopKKernel(ModuleOp top, llvm::StringRef name,
   return finishKernel(b, *kk);
 }
 
+/// qc.lstm (N16) with static shapes, ONNX's default activations (sigmoid,
+/// tanh, tanh), no sequence_lens: lstm_<i>(y, y_h, y_c, x, w, r[, b]
+/// [, initial_h][, initial_c][, p]: ptr, threads: i64), one CTA of H
+/// threads per (direction, batch row), thread j owning hidden unit j. Per
+/// step each thread computes its four gates' pre-activations (x_t . W row
+/// and h_prev . R row in fp32 with fma, in order; the Executor's sgemm
+/// sums in its own order), then the gates and states with the Executor's
+/// f32 operations (fastSigmoid, fastTanh, clip, peepholes, input_forget),
+/// stores h_t into y, and waits at bar.sync: the next step reads h_prev
+/// from y's previous time slice, which the whole CTA has written by then.
+FailureOr<gpu::GPUFuncOp> buildLstmKernel(ModuleOp top, llvm::StringRef name,
+                                          KernelTarget t, const GpuStep &step) {
+  auto op = cast<qc::LstmOp>(step.ops.front());
+  auto xt = cast<RankedTensorType>(op.getX().getType());
+  int64_t S = xt.getDimSize(0), B = xt.getDimSize(1), I = xt.getDimSize(2);
+  int64_t H = op.getHiddenSize();
+  bool bidi = op.getDirection() == qc::RnnDirection::bidirectional;
+  bool reverseOnly = op.getDirection() == qc::RnnDirection::reverse;
+  int64_t D = bidi ? 2 : 1;
+  OpBuilder b(top.getContext());
+  SmallVector<Type> args(step.outputs.size() + step.inputs.size(),
+                         LLVM::LLVMPointerType::get(top.getContext()));
+  args.push_back(b.getI64Type());
+  FailureOr<gpu::GPUFuncOp> made = quantc::detail::createKernelFunc(
+      top, t, name, args, {int32_t(H), 1, 1}, b);
+  if (failed(made))
+    return failure();
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
+  e.entry = &entry;
+  Location loc = e.loc;
+  // Arguments: the three outputs, then the op's operands present, in order.
+  unsigned a = 0;
+  Value Y = entry.getArgument(a++), YH = entry.getArgument(a++),
+        YC = entry.getArgument(a++), X = entry.getArgument(a++),
+        W = entry.getArgument(a++), R = entry.getArgument(a++);
+  Value Bias = op.getB() ? entry.getArgument(a++) : Value();
+  Value H0 = op.getInitialH() ? entry.getArgument(a++) : Value();
+  Value C0 = op.getInitialC() ? entry.getArgument(a++) : Value();
+  Value P = op.getP() ? entry.getArgument(a++) : Value();
+  Value j = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value cta = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+  Value d = arith::DivUIOp::create(b, loc, cta, e.c64(B));
+  Value bb = arith::RemUIOp::create(b, loc, cta, e.c64(B));
+  // Whether this CTA's direction runs backwards: the reverse one, or the
+  // second of a bidirectional LSTM.
+  Value rev = reverseOnly ? e.eq(e.c64(0), e.c64(0))
+              : bidi      ? e.eq(d, e.c64(1))
+                          : e.eq(e.c64(0), e.c64(1));
+  Value state = e.add(e.mul(e.add(e.mul(d, e.c64(B)), bb), e.c64(H)), j);
+  Value c0 = C0 ? loadF32(e, C0, state) : e.f32c(0.0f);
+  std::optional<float> clip;
+  if (std::optional<APFloat> c = op.getClip())
+    clip = c->convertToFloat();
+  // std::max(-clip, std::min(clip, v)), NaN to clip as there.
+  auto gate = [&](Value v) -> Value {
+    if (!clip)
+      return v;
+    Value c = e.f32c(*clip), nc = e.f32c(-*clip);
+    Value m = e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, c), v, c);
+    return e.select(
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, nc, m), m, nc);
+  };
+  // sum over k < n of load(A, aBase + k) * load(M, mBase + k), fma in order.
+  auto dot = [&](Value A, Value aBase, Value M, Value mBase, int64_t n) {
+    auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
+                                   ValueRange{e.f32c(0.0f)});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k = loop.getInductionVar();
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{LLVM::FMAOp::create(b, loc, loadF32(e, A, e.add(aBase, k)),
+                                       loadF32(e, M, e.add(mBase, k)),
+                                       loop.getRegionIterArgs()[0])});
+    return loop.getResult(0);
+  };
+  auto steps = scf::ForOp::create(b, loc, e.c64(0), e.c64(S), e.c64(1),
+                                  ValueRange{c0, e.f32c(0.0f)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(steps.getBody());
+    Value st = steps.getInductionVar();
+    Value cPrev = steps.getRegionIterArgs()[0];
+    Value t = e.select(rev, sub(e, e.c64(S - 1), st), st);
+    Value tp = e.select(rev, e.add(t, e.c64(1)), sub(e, t, e.c64(1)));
+    Value first = e.eq(st, e.c64(0));
+    Value xBase = e.mul(e.add(e.mul(t, e.c64(B)), bb), e.c64(I));
+    // h_prev's base: initial_h at the first step (none: h . R is 0), else
+    // y's previous time slice.
+    Value yPrev = e.mul(
+        e.add(e.mul(e.add(e.mul(tp, e.c64(D)), d), e.c64(B)), bb), e.c64(H));
+    auto pre = [&](int64_t gi) -> Value {
+      Value row = e.add(e.mul(d, e.c64(4 * H)), e.add(e.c64(gi * H), j));
+      Value xw = dot(X, xBase, W, e.mul(row, e.c64(I)), I);
+      Value rBase = e.mul(row, e.c64(H));
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{e.f32}, first,
+                                    /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        Value hr0 = H0 ? dot(H0, sub(e, state, j), R, rBase, H) : e.f32c(0.0f);
+        scf::YieldOp::create(b, loc, hr0);
+        b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+        scf::YieldOp::create(b, loc, dot(Y, yPrev, R, rBase, H));
+      }
+      Value v = arith::AddFOp::create(b, loc, xw, ifOp.getResult(0));
+      if (Bias) {
+        Value wb = loadF32(
+            e, Bias, e.add(e.mul(d, e.c64(8 * H)), e.add(e.c64(gi * H), j)));
+        Value rb = loadF32(
+            e, Bias,
+            e.add(e.mul(d, e.c64(8 * H)), e.add(e.c64(4 * H + gi * H), j)));
+        v = arith::AddFOp::create(b, loc, v,
+                                  arith::AddFOp::create(b, loc, wb, rb));
+      }
+      return v;
+    };
+    auto mulf = [&](Value x, Value y) {
+      return arith::MulFOp::create(b, loc, x, y).getResult();
+    };
+    auto addf = [&](Value x, Value y) {
+      return arith::AddFOp::create(b, loc, x, y).getResult();
+    };
+    Value pBase = e.mul(d, e.c64(3 * H));
+    // Gates i, o, f, c (ONNX's order); peepholes i, o, f.
+    Value iv = pre(0), ov = pre(1), fv = pre(2), cv = pre(3);
+    if (P) {
+      iv = addf(iv, mulf(loadF32(e, P, e.add(pBase, j)), cPrev));
+      fv = addf(
+          fv, mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(2 * H), j))), cPrev));
+    }
+    Value ig = fastSigmoid(e, gate(iv));
+    Value fg = op.getInputForget()
+                   ? arith::SubFOp::create(b, loc, e.f32c(1.0f), ig).getResult()
+                   : fastSigmoid(e, gate(fv));
+    Value cg = fastTanh(e, gate(cv));
+    Value cNew = addf(mulf(fg, cPrev), mulf(ig, cg));
+    if (P)
+      ov =
+          addf(ov, mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(H), j))), cNew));
+    Value og = fastSigmoid(e, gate(ov));
+    Value h = mulf(og, fastTanh(e, cNew));
+    Value yAt =
+        e.add(e.mul(e.add(e.mul(e.add(e.mul(t, e.c64(D)), d), e.c64(B)), bb),
+                    e.c64(H)),
+              j);
+    storeF32(e, Y, yAt, h);
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, ValueRange{cNew, h});
+  }
+  storeF32(e, YH, state, steps.getResult(1));
+  storeF32(e, YC, state, steps.getResult(0));
+  gpu::ReturnOp::create(b, loc);
+  return *made;
+}
+
 } // namespace
 
 FailureOr<gpu::GPUFuncOp>
@@ -2796,12 +2959,26 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return buildAttentionKernel(top, name, t, step);
   if (isa<qc::TopKOp>(op))
     return buildTopKKernel(top, name, t, step);
+  if (isa<qc::LstmOp>(op))
+    return buildLstmKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
-  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
-    n = 1; // the trailing reduced dims
+  // The axes a thread walks, when they are not just the last one:
+  // a reduction's, or a softmax's axis.
+  SmallVector<int64_t> axes;
+  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
+          op))
     for (int64_t a : quantc::detail::reduceAxes(op))
-      n *= in.getDimSize(a < 0 ? a + in.getRank() : a);
+      axes.push_back(a < 0 ? a + in.getRank() : a);
+  if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(op)) {
+    int64_t a = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+    axes.push_back(a < 0 ? a + in.getRank() : a);
+  }
+  if (!axes.empty()) {
+    llvm::sort(axes);
+    n = 1; // the reduced dims
+    for (int64_t a : axes)
+      n *= in.getDimSize(a);
   }
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
@@ -2837,16 +3014,13 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   }
   Value base = e.mul(k->gid, e.c64(n));
   std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
-  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
-    // Reduced axes anywhere but the batch: the output's coordinates give
-    // the base of its input elements, the reduced coordinates (row-major,
-    // the Executor's accumulation order) the rest. With trailing axes this
-    // is gid * n + kk.
+  if (!axes.empty()) {
+    // Reduced (softmax: normalized) axes anywhere but the batch: the
+    // thread's coordinates in the other dims give the base of its input
+    // elements, the reduced coordinates (row-major, the Executor's
+    // accumulation order) the rest. With trailing axes this is gid * n +
+    // kk.
     int64_t r = in.getRank();
-    SmallVector<int64_t> axes;
-    for (int64_t a : quantc::detail::reduceAxes(op))
-      axes.push_back(a < 0 ? a + r : a);
-    llvm::sort(axes);
     bool trailing = true;
     for (auto [i, a] : llvm::enumerate(axes))
       trailing &= a == r - int64_t(axes.size()) + int64_t(i);
@@ -2889,7 +3063,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     body(loop.getInductionVar());
   };
 
-  if (isa<qc::SoftmaxOp>(op)) {
+  if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(op)) {
     Value Y = entry.getArgument(0), X = entry.getArgument(1);
     // Max: four running maxima, then the tail (std::max order).
     int64_t n4 = n - n % 4;
@@ -2921,6 +3095,15 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
                arith::TruncFOp::create(b, loc, e.f32, expClamped(e, d)));
     });
     Value sum = sum4(e, n, [&](Value kk) { return toF64(e, loadF32(e, Y, at(kk))); });
+    if (isa<qc::LogSoftmaxOp>(op)) {
+      // y = x - mx - (float)fastLogD(sum), in f32.
+      Value ls = arith::TruncFOp::create(b, loc, e.f32, fastLogD(e, sum));
+      forEach([&](Value kk) {
+        Value d = arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mx);
+        storeF32(e, Y, at(kk), arith::SubFOp::create(b, loc, d, ls));
+      });
+      return finishKernel(b, *k);
+    }
     Value inv = arith::TruncFOp::create(
         b, loc, e.f32, arith::DivFOp::create(b, loc, f64c(e, 1.0), sum));
     forEach([&](Value kk) {

@@ -308,9 +308,33 @@ bool isLayout(Operation *op) {
 }
 
 /// Softmax or layer norm over the last axis, or a reduction (f32).
+/// Why a qc.lstm has no kernel (lstm_<i>: ElementwiseKernels.cpp), or "".
+std::string lstmKernelGap(qc::LstmOp op) {
+  if (op.getSequenceLens())
+    return "sequence_lens";
+  for (Value v : op->getOperands())
+    if (!cast<RankedTensorType>(v.getType()).hasStaticShape() ||
+        !elementTypeOf(v).isF32())
+      return "static f32 shapes only so far";
+  if (cast<RankedTensorType>(op.getX().getType()).getDimSize(0) == 0)
+    return "an empty sequence";
+  if (op.getHiddenSize() < 1 || op.getHiddenSize() > 1024)
+    return "a hidden size over 1024 (one thread per unit in one CTA)";
+  ArrayRef<Attribute> acts = op.getActivations().getValue();
+  for (size_t k = 0; k < acts.size(); ++k) {
+    qc::RnnActivation f = cast<qc::RnnActivationAttr>(acts[k]).getValue();
+    if (f !=
+        (k % 3 == 0 ? qc::RnnActivation::Sigmoid : qc::RnnActivation::Tanh))
+      return "activations other than sigmoid, tanh, tanh";
+  }
+  return "";
+}
+
 bool isRowOp(Operation *op) {
   if (quantc::detail::isBatchReduce(op))
     return true;
+  if (auto l = dyn_cast<qc::LstmOp>(op))
+    return lstmKernelGap(l).empty();
   auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
   if (!in || !in.getElementType().isF32() || in.getRank() < 1 ||
       in.isDynamicDim(in.getRank() - 1))
@@ -339,9 +363,13 @@ bool isRowOp(Operation *op) {
            !vt.isDynamicDim(vt.getRank() - 1) &&
            quantc::detail::constantScalar(tk.getK());
   }
-  if (auto sm = dyn_cast<qc::SoftmaxOp>(op))
-    return static_cast<int64_t>(sm.getAxis()) == last ||
-           static_cast<int64_t>(sm.getAxis()) == -1;
+  if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(op)) {
+    // Along any static axis but the batch (a thread per row of the other
+    // dims, strided where the axis is not the last).
+    int64_t a = cast<IntegerAttr>(op->getAttr("axis")).getInt();
+    a = a < 0 ? a + in.getRank() : a;
+    return a == last || (a > 0 && a < last && !in.isDynamicDim(a));
+  }
   if (auto at = dyn_cast<qc::AttentionOp>(op)) {
     // query [lead..., Sq, D], key_t [lead..., D, Sk], value [lead..., Sk,
     // Dv] with the same leading dims (no broadcasting; only dimension 0
@@ -520,8 +548,12 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (f32, rank >= 2 only so far)";
   }
-  if (isa<qc::SoftmaxOp, qc::LayerNormOp, qc::RmsNormOp, qc::ReduceMeanOp,
-          qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp,
+  if (auto l = dyn_cast<qc::LstmOp>(op)) {
+    std::string gap = lstmKernelGap(l);
+    return gap.empty() ? "" : name + " (" + gap + ")";
+  }
+  if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp, qc::LayerNormOp, qc::RmsNormOp,
+          qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp,
           qc::AttentionOp, qc::TopKOp>(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
@@ -1553,27 +1585,28 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
          << ":" << dynQ.getBlockSize() << ":"
          << isa<qc::DequantizeLinearOp>(s.ops.back())
          << zeroPointClipKey(s.ops);
-    StringRef prefix = s.kind == GpuStep::Kind::Conv     ? "conv_"
-                       : s.kind == GpuStep::Kind::Pool   ? "pool_"
-                       : s.kind == GpuStep::Kind::Layout ? "layout_"
-                       : s.kind == GpuStep::Kind::MatMul ? "matmul_"
-                       : isa<qc::SoftmaxOp>(op)          ? "softmax_"
-                       : isa<qc::AttentionOp>(op)         ? "attention_"
-                       : isa<qc::TopKOp>(op)             ? "topk_"
-                       : isa<qc::RmsNormOp, qc::PowOp>(op) && dynQ
-                           ? "rms_norm_dq_"
-                       : isa<qc::RmsNormOp, qc::PowOp>(op) ? "rms_norm_"
-                       : isa<qc::LayerNormOp>(op) && dynQ ? "layer_norm_dq_"
-                       : isa<qc::LayerNormOp>(op) && s.ops.size() > 1
-                           ? "layer_norm_q_"
-                       : isa<qc::LayerNormOp>(op)        ? "layer_norm_"
-                       : isa<qc::ReduceMeanOp>(op)       ? "reduce_mean_"
-                       : isa<qc::ReduceSumOp>(op)        ? "reduce_sum_"
-                       : quantc::detail::isBatchReduce(op)               ? "batch_max_"
-                       : isa<qc::ReduceMaxOp>(op)        ? "reduce_max_"
-                       : isa<qc::ReduceMinOp>(op)        ? "reduce_min_"
-                       : isa<qc::GlobalMaxPoolOp>(op)    ? "gmp_"
-                                                         : "gap_";
+    StringRef prefix =
+        s.kind == GpuStep::Kind::Conv                  ? "conv_"
+        : s.kind == GpuStep::Kind::Pool                ? "pool_"
+        : s.kind == GpuStep::Kind::Layout              ? "layout_"
+        : s.kind == GpuStep::Kind::MatMul              ? "matmul_"
+        : isa<qc::SoftmaxOp>(op)                       ? "softmax_"
+        : isa<qc::LogSoftmaxOp>(op)                    ? "log_softmax_"
+        : isa<qc::AttentionOp>(op)                     ? "attention_"
+        : isa<qc::TopKOp>(op)                          ? "topk_"
+        : isa<qc::LstmOp>(op)                          ? "lstm_"
+        : isa<qc::RmsNormOp, qc::PowOp>(op) && dynQ    ? "rms_norm_dq_"
+        : isa<qc::RmsNormOp, qc::PowOp>(op)            ? "rms_norm_"
+        : isa<qc::LayerNormOp>(op) && dynQ             ? "layer_norm_dq_"
+        : isa<qc::LayerNormOp>(op) && s.ops.size() > 1 ? "layer_norm_q_"
+        : isa<qc::LayerNormOp>(op)                     ? "layer_norm_"
+        : isa<qc::ReduceMeanOp>(op)                    ? "reduce_mean_"
+        : isa<qc::ReduceSumOp>(op)                     ? "reduce_sum_"
+        : quantc::detail::isBatchReduce(op)            ? "batch_max_"
+        : isa<qc::ReduceMaxOp>(op)                     ? "reduce_max_"
+        : isa<qc::ReduceMinOp>(op)                     ? "reduce_min_"
+        : isa<qc::GlobalMaxPoolOp>(op)                 ? "gmp_"
+                                                       : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
       return StringRef(e.second).starts_with(prefix);
     });
@@ -1997,6 +2030,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                         s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
+      if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front())) {
+        // Every dim but the (static) axis.
+        int64_t a = cast<IntegerAttr>(s.ops.front()->getAttr("axis")).getInt();
+        a = a < 0 ? a + in.getRank() : a;
+        rows = count(in, 0, in.getRank());
+        (rows.b ? rows.b : rows.c) /= in.getDimSize(a);
+      }
       for (Value v : s.outputs)
         ptrArg(v);
       for (Value v : s.inputs)
@@ -2004,6 +2044,17 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // A batch reduction also takes the batch size: (out, in, batch, rows).
       if (quantc::detail::isBatchReduce(s.ops.front()))
         args.push_back(json::Object{{"i64", count(in, 0, 1).json()}});
+      if (auto l = dyn_cast<qc::LstmOp>(s.ops.front())) {
+        // One CTA of H threads per (direction, batch row).
+        auto yh = cast<RankedTensorType>(l.getYH().getType());
+        int64_t H = l.getHiddenSize(),
+                ctas = yh.getDimSize(0) * yh.getDimSize(1);
+        args.push_back(json::Object{{"i64", Linear{0, ctas * H}.json()}});
+        grid = json::Array{Linear{0, ctas}.json(), Linear{0, 1}.json(),
+                           Linear{0, 1}.json()};
+        block = json::Array{H, 1, 1};
+        break;
+      }
       args.push_back(json::Object{{"i64", rows.json()}});
       grid = json::Array{rows.ceilDiv(quantc::detail::kElementwiseBlock),
                          Linear{0, 1}.json(), Linear{0, 1}.json()};
@@ -2214,6 +2265,28 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
           {"bias", bool(ln.getBias())}};
+    if (auto l = dyn_cast<qc::LstmOp>(first)) {
+      // What the numpy model needs: which optional operands follow x, w, r
+      // (in that order), the direction, clip and input_forget.
+      json::Array operands{"x", "w", "r"};
+      for (auto [v, n] :
+           {std::pair{l.getB(), "b"}, std::pair{l.getInitialH(), "initial_h"},
+            std::pair{l.getInitialC(), "initial_c"}, std::pair{l.getP(), "p"}})
+        if (v)
+          operands.push_back(n);
+      json::Object a{{"operands", std::move(operands)},
+                     {"direction", qc::stringifyRnnDirection(l.getDirection())},
+                     {"input_forget", l.getInputForget()}};
+      if (std::optional<APFloat> c = l.getClip())
+        a["clip"] = double(c->convertToFloat());
+      step["attrs"] = std::move(a);
+    }
+    if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(first)) {
+      int64_t a = cast<IntegerAttr>(first->getAttr("axis")).getInt();
+      int64_t r =
+          cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
+      step["attrs"] = json::Object{{"axis", a < 0 ? a + r : a}};
+    }
     if (s.kind == GpuStep::Kind::Row && isa<qc::PowOp>(first))
       step["attrs"] = json::Object{{"decomposed", true}};
     if (s.kind == GpuStep::Kind::Row &&

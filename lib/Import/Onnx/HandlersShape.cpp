@@ -15,6 +15,7 @@
 #include "ImporterImpl.h"
 
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCNNOps.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 
@@ -291,6 +292,76 @@ SmallVector<SymDim> symbolicValues(Value v, int depth = 0) {
   return unknown;
 }
 
+/// Where the run-time size of dynamic dimension `d` of `v` comes from: the
+/// (value, dim) it is traced back to through ops that keep that dimension
+/// (elementwise ops, convolution and pooling over the batch, concat and
+/// slice along another axis, transpose, a reshape that copies it). Two
+/// dimensions with the same origin are equal at run time; anything not
+/// traced is its own origin.
+std::pair<Value, int64_t> dimOrigin(Value v, int64_t d, int depth = 0) {
+  auto dyn = [](Value x, int64_t k) {
+    auto t = dyn_cast<RankedTensorType>(x.getType());
+    return t && k >= 0 && k < t.getRank() && isDyn(t.getDimSize(k));
+  };
+  Operation *op = v.getDefiningOp();
+  if (!op || depth > 256 || !dyn(v, d))
+    return {v, d};
+  auto through = [&](Value in, int64_t k) -> std::pair<Value, int64_t> {
+    return dyn(in, k) ? dimOrigin(in, k, depth + 1) : std::make_pair(v, d);
+  };
+  // Same-shape ops of one data operand.
+  if (isa<qc::ReluOp, qc::SigmoidOp, qc::TanhOp, qc::SiluOp, qc::GeluOp,
+          qc::HardSwishOp, qc::HardSigmoidOp, qc::LeakyReluOp, qc::NegOp,
+          qc::AbsOp, qc::SqrtOp, qc::ExpOp, qc::LogOp, qc::ErfOp, qc::ClipOp,
+          qc::CastOp, qc::SoftmaxOp, qc::LayerNormOp, qc::BatchNormOp,
+          qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op))
+    return through(op->getOperand(0), d);
+  // Over the batch: dimension 0 is the input's.
+  if (d == 0 &&
+      isa<qc::ConvOp, qc::ConvTransposeOp, qc::MaxPoolOp, qc::AvgPoolOp,
+          qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp, qc::ResizeOp>(op)) {
+    if (auto r = dyn_cast<qc::ResizeOp>(op); r && !dyn(r.getInput(), 0))
+      return {v, d};
+    return through(op->getOperand(0), 0);
+  }
+  // Broadcasting binary ops: the dimension of an operand that does not
+  // broadcast (a static 1 on the other side, or the same origin on both).
+  if (isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::DivOp, qc::PowOp, qc::MaxOp,
+          qc::MinOp>(op)) {
+    int64_t r = cast<RankedTensorType>(v.getType()).getRank();
+    std::optional<std::pair<Value, int64_t>> origin;
+    for (Value in : op->getOperands()) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t k = d - (r - t.getRank());
+      if (k < 0 || t.getDimSize(k) == 1)
+        continue; // broadcast
+      if (!dyn(in, k))
+        return {v, d}; // (the type would be static)
+      auto o = dimOrigin(in, k, depth + 1);
+      if (origin && *origin != o)
+        return {v, d};
+      origin = o;
+    }
+    return origin ? *origin : std::make_pair(v, d);
+  }
+  if (auto c = dyn_cast<qc::ConcatOp>(op))
+    return c.getAxis() == d ? std::make_pair(v, d)
+                            : through(c.getInputs().front(), d);
+  if (auto sl = dyn_cast<qc::SliceOp>(op)) {
+    for (int64_t a : sl.getAxes())
+      if (a == d || a + cast<RankedTensorType>(v.getType()).getRank() == d)
+        return {v, d};
+    return through(sl.getInput(), d);
+  }
+  if (auto tr = dyn_cast<qc::TransposeOp>(op))
+    return through(tr.getInput(), tr.getPerm()[d]);
+  if (auto re = dyn_cast<qc::ReshapeOp>(op))
+    return d < (int64_t)re.getShape().size() && re.getShape()[d] == 0
+               ? through(re.getInput(), d)
+               : std::make_pair(v, d);
+  return {v, d};
+}
+
 /// What is known at import time of the entries of a 1-D integer SSA value
 /// (kDynamic where unknown): symbolicValues' constants. Types downstream of
 /// a computed shape keep their static dims this way (F3).
@@ -373,8 +444,9 @@ LogicalResult importDynamicReshape(NodeContext &n) {
     for (auto [k, d] : llvm::enumerate(sym)) {
       if (d.value && (*d.value != 0 || !*allowZero))
         spec.push_back(*d.value);
-      else if (d.of == *x && d.dim == (int64_t)k)
-        spec.push_back(0);
+      else if (d.of && d.dim == (int64_t)k &&
+               (d.of == *x || dimOrigin(d.of, k) == dimOrigin(*x, k)))
+        spec.push_back(0); // this input's own dimension k
       else
         break;
     }

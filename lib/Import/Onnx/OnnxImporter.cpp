@@ -461,9 +461,14 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
   auto it = opts.inputShapes.find(name);
   if (it != opts.inputShapes.end()) {
     const SmallVector<int64_t> &given = it->second;
-    std::string spec = llvm::join(
-        llvm::map_range(given, [](int64_t d) { return std::to_string(d); }),
-        "x");
+    std::string spec =
+        llvm::join(llvm::map_range(given,
+                                   [](int64_t d) {
+                                     return ShapedType::isDynamic(d)
+                                                ? std::string("?")
+                                                : std::to_string(d);
+                                   }),
+                   "x");
     if (declared && declared->size() != given.size()) {
       g.emitError() << "--input-shape " << name << "=" << spec
                     << " has rank " << given.size() << ", but the model "
@@ -473,7 +478,7 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
     }
     for (size_t i = 0; declared && i < given.size(); ++i) {
       if (!ShapedType::isDynamic((*declared)[i]) &&
-          (*declared)[i] != given[i]) {
+          !ShapedType::isDynamic(given[i]) && (*declared)[i] != given[i]) {
         g.emitError() << "--input-shape " << name << "=" << spec
                       << " disagrees with the "
                       << "declared shape " << qc::dimsStr(*declared)
@@ -482,6 +487,10 @@ FailureOr<RankedTensorType> importInputType(GraphImporter &g,
       }
     }
     shape = given;
+    // '?' leaves the dimension as the model declares it.
+    for (size_t i = 0; declared && i < given.size(); ++i)
+      if (ShapedType::isDynamic(given[i]))
+        shape[i] = (*declared)[i];
   } else if (declared) {
     shape = *declared;
   } else {
@@ -786,7 +795,8 @@ llvm::Error quantc::parseInputShapeOption(StringRef spec,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "bad --input-shape '" + spec + "': " + why +
                                        " (expected NAME=DIMxDIMx..., e.g. "
-                                       "input=1x3x48x320)");
+                                       "input=1x3x48x320, or ?x3x48x320 "
+                                       "to keep the batch free)");
   };
   size_t eq = spec.rfind('=');
   if (eq == StringRef::npos)
@@ -804,13 +814,19 @@ llvm::Error quantc::parseInputShapeOption(StringRef spec,
                   " exceeds the limit of " + llvm::Twine(kMaxRank));
     for (StringRef p : parts) {
       int64_t d;
+      if (p == "?") { // as the model declares it (e.g. a free batch)
+        shape.push_back(ShapedType::kDynamic);
+        continue;
+      }
       if (p.empty() || p.getAsInteger(10, d))
         return fail("'" + p + "' is not a dimension");
       if (d < 0)
         return fail("negative dimension " + p);
       shape.push_back(d);
     }
-    if (llvm::Expected<int64_t> n = checkedElementCount(shape); !n)
+    SmallVector<int64_t> fixed(llvm::make_filter_range(
+        shape, [](int64_t d) { return !ShapedType::isDynamic(d); }));
+    if (llvm::Expected<int64_t> n = checkedElementCount(fixed); !n)
       return fail(llvm::toString(n.takeError()));
   }
   if (!opts.inputShapes.try_emplace(name, std::move(shape)).second)

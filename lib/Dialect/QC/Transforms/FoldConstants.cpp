@@ -25,6 +25,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <cmath>
+
 namespace quantc::qc {
 #define GEN_PASS_DEF_QCFOLDCONSTANTS
 #include "quantc/Dialect/QC/Transforms/Passes.h.inc"
@@ -118,10 +120,42 @@ std::optional<Type> expandType(ExpandOp ex) {
   return RankedTensorType::get(out, in.getElementType());
 }
 
+/// qc.range over constant scalars: [n] with the Executor's count,
+/// ceil((limit - start) / delta) in double, at least 0 (f32 and integer
+/// ranges alike; a zero or NaN operand is left to the run to report).
+std::optional<Type> rangeType(RangeOp r) {
+  auto scalar = [](Value v) -> std::optional<double> {
+    DenseElementsAttr c;
+    if (!matchPattern(v, m_Constant(&c)) || c.getNumElements() != 1)
+      return std::nullopt;
+    if (c.getElementType().isF32())
+      return double(c.getSplatValue<APFloat>().convertToFloat());
+    if (c.getElementType().isSignlessInteger())
+      return double(c.getSplatValue<APInt>().getSExtValue());
+    return std::nullopt;
+  };
+  std::optional<double> a = scalar(r.getStart()), b = scalar(r.getLimit()),
+                        d = scalar(r.getDelta());
+  if (!a || !b || !d || *d == 0 || std::isnan(*a) || std::isnan(*b) ||
+      std::isnan(*d))
+    return std::nullopt;
+  double cnt = std::ceil((*b - *a) / *d);
+  if (!(cnt < double(int64_t(1) << 40)))
+    return std::nullopt;
+  return RankedTensorType::get(
+      {cnt > 0 ? int64_t(cnt) : 0},
+      cast<RankedTensorType>(r.getType()).getElementType());
+}
+
 void refineTypes(func::FuncOp fn) {
   for (Operation &op : fn.getBody().front()) {
     SmallVector<Type> types;
-    if (auto ex = dyn_cast<ExpandOp>(&op)) {
+    if (auto rg = dyn_cast<RangeOp>(&op)) {
+      std::optional<Type> t = rangeType(rg);
+      if (!t)
+        continue;
+      types.push_back(*t);
+    } else if (auto ex = dyn_cast<ExpandOp>(&op)) {
       std::optional<Type> t = expandType(ex);
       if (!t)
         continue;
@@ -304,6 +338,9 @@ struct FoldConstantsPass
     // A round's constants refine the types after them (an Expand by a
     // shape now constant becomes static), which may admit more ops to the
     // next round; a few rounds reach every chain seen in exports.
+    // Types first: a Range of constants has its count before anything is
+    // folded.
+    refineTypes(fn);
     for (int round = 0; round < 4 && foldRound(fn); ++round)
       refineTypes(fn);
   }

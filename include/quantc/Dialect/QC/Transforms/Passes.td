@@ -46,8 +46,11 @@ def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
     that a later op (or the return) reads with an `arith.constant` of its
     result (f32 as a `dense_resource` blob), then erases what is dead and
     refines the result types of the ops after the new constants (each op
-    that infers its types, a `qc.cast` and a `qc.expand` of a constant
-    shape, in order; the function's result types too). It repeats while a
+    that infers its types, a `qc.cast`, a `qc.expand` of a constant shape
+    and a `qc.range` of constants, whose count is the Executor's
+    ceil((limit - start) / delta), in order; the function's result types
+    too). Types are refined once before the first round too, so a YOLO
+    head's f32 anchor Ranges fold in it. It repeats while a
     round folds something (at most four rounds): a `qc.where` of constants
     folds in the first, which gives the `qc.expand` it shapes a static
     type, which folds in the second. The values are the Executor's, so
