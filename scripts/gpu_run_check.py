@@ -20,7 +20,8 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    numpy model of its kernel applied to the step's GPU inputs:
    quantize_mxfp8, dyn_quantize_<i>, dyn_qdq_<i>, ew_<i>, pool_<i>,
    gap_<i>, copy_b<n>, layout_<i>, topk_<i>,
-   softmax_<i>, layer_norm_<i>, reduce_mean_<i>, reduce_sum_<i> must match
+   softmax_<i>, log_softmax_<i>, layer_norm_<i>, every reduce_<kind>_<i>
+   must match
    bit for bit
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
    (gpu_check.py's bound), conv_<i> (also transposed) and matmul_<i>

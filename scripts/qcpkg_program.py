@@ -257,6 +257,15 @@ def fast_softplus(xf):
                 ).astype(np.float32)
 
 
+def lse_term(d):
+    """The Executor's lseTerm of float64 d = x - max: 0 below -700, inf
+    above 700, else exp_clamped(d)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(d < -700.0, 0.0,
+                        np.where(d > 700.0, np.inf,
+                                 exp_clamped(np.clip(d, -700.0, 700.0))))
+
+
 def fast_sigmoid(xf):
     z = -np.asarray(xf, np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
@@ -1059,15 +1068,44 @@ class NumpyBackend:
                 views[0][...] = rms_norm_rows(x, g, step["attrs"]["epsilon"])
             if k.startswith("rms_norm_dq_"):
                 self._row_quantize(step, views)
-        elif k.startswith(("reduce_mean_", "reduce_sum_")):
-            # The f64 sum in order (over the count for a mean).
+        elif k.startswith("reduce_") and \
+                not k.startswith(("reduce_max_", "reduce_min_")):
+            # The Executor's reduceOver: values mapped to f64, accumulated
+            # in order (np.cumsum / np.cumprod are sequential), finished.
+            kind = re.match(r"reduce_(.*)_\d+$", k).group(1)
             x, out = views[1], views[0]
-            rows = reduce_rows(x, step, out.size).astype(np.float64)
-            s = np.cumsum(rows, axis=-1)[:, -1] if rows.shape[1] else \
-                np.zeros(rows.shape[0])
-            if k.startswith("reduce_mean_"):
-                s = s / rows.shape[1]
-            out[...] = s.astype(np.float32).reshape(out.shape)
+            rows = reduce_rows(x, step, out.size)
+            v = rows.astype(np.float64)
+            if kind == "log_sum_exp":
+                with np.errstate(invalid="ignore"):
+                    m = np.full(rows.shape[0], -np.inf, np.float32)
+                    for j in range(rows.shape[1]):  # maxNaN in order
+                        c = rows[:, j]
+                        m = np.where(np.isnan(m) | np.isnan(c),
+                                     np.float32(np.nan), np.maximum(m, c))
+                    mx = m.astype(np.float64)
+                    mx = np.where(np.isinf(mx), 0.0, mx)
+                    v = lse_term(v - mx[:, None])
+            elif kind == "l1":
+                v = np.abs(v)
+            elif kind in ("l2", "sum_square"):
+                v = v * v
+            if kind == "prod":
+                acc = np.cumprod(v, axis=-1)[:, -1] if v.shape[1] else \
+                    np.ones(v.shape[0])
+            else:
+                acc = np.cumsum(v, axis=-1)[:, -1] if v.shape[1] else \
+                    np.zeros(v.shape[0])
+            with np.errstate(all="ignore"):
+                if kind == "mean":
+                    acc = acc / rows.shape[1]
+                elif kind == "l2":
+                    acc = np.sqrt(acc)
+                elif kind == "log_sum":
+                    acc = fast_log_d(acc)
+                elif kind == "log_sum_exp":
+                    acc = mx + fast_log_d(acc)
+            out[...] = acc.astype(np.float32).reshape(out.shape)
         elif k.startswith("batch_max_"):
             # Over dimension 0 (the batch); exact, NaN wins.
             x, out = views[1], views[0]
@@ -1341,14 +1379,11 @@ def check_step(step, views, scalars, batch):
         ok = (scalars == [D * B * H] and grid[0] == D * B and
               step["block"][0] == H)
     elif k.startswith(("softmax_", "log_softmax_", "layer_norm_",
-                       "rms_norm_", "reduce_mean_", "reduce_sum_",
-                       "reduce_max_", "reduce_min_", "attention_", "topk_")):
+                       "rms_norm_", "reduce_", "attention_", "topk_")):
         x = views[len(output_positions(step))]
         axis = step.get("attrs", {}).get("axis", -1) if k.startswith(
             ("softmax_", "log_softmax_")) else -1
-        rows = views[0].size if k.startswith(
-            ("reduce_mean_", "reduce_sum_", "reduce_max_",
-             "reduce_min_")) else \
+        rows = views[0].size if k.startswith("reduce_") else \
             x.size // max(x.shape[axis], 1)
         ok = scalars == [rows] and threads >= rows
     else:

@@ -900,11 +900,11 @@ LogicalResult reduceOver(Operation *op, Env &env, ArrayRef<int64_t> axes,
       if (std::isinf(m))
         m = 0.0;
     forEachIndex(a.shape, sOut, zero, [&](int64_t lin, int64_t io, int64_t) {
-      sums[io] += std::exp((double)x[lin] - mx[io]);
+      sums[io] += lseTerm((double)x[lin] - mx[io]);
     });
     acc.resize(mx.size());
     for (size_t i = 0; i < mx.size(); ++i)
-      acc[i] = mx[i] + std::log(sums[i]);
+      acc[i] = mx[i] + fastLogD(sums[i]);
   }
   Tensor r = Tensor::makeFloat(et, outShape);
   for (size_t i = 0; i < acc.size(); ++i) {
@@ -912,7 +912,7 @@ LogicalResult reduceOver(Operation *op, Env &env, ArrayRef<int64_t> axes,
     switch (K) {
     case Red::Mean: v = v / (double)count; break;
     case Red::L2: v = std::sqrt(v); break;
-    case Red::LogSum: v = std::log(v); break;
+    case Red::LogSum: v = fastLogD(v); break; // (as the GPU kernels)
     default: break;
     }
     r.f[i] = (float)v;

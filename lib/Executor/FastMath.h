@@ -125,6 +125,16 @@ inline double fastLogD(double x) {
   return x == inf ? inf : r;
 }
 
+/// e^d for a log-sum-exp's term, d = x - max in double: 0 below -700
+/// (the sum holds the max's own term, 1, so nothing that small counts),
+/// inf above 700 (only where an element is +inf, whose own term is inf),
+/// else expClamped; NaN stays NaN. The GPU kernels repeat it.
+inline double lseTerm(double d) {
+  return d < -700.0 ? 0.0
+                    : (d > 700.0 ? std::numeric_limits<double>::infinity()
+                                 : expClamped(d));
+}
+
 /// log(x) for a float: fastLogD of it (a float's subnormals are normal
 /// doubles), rounded once. Within an ulp of the correctly rounded value
 /// (FastMathTest); the GPU kernels repeat it.

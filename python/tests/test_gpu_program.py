@@ -2335,3 +2335,48 @@ def test_lstm_without_a_kernel_is_named(kw, why, run_tool, tmp_path):
     assert res.returncode == 1
     assert why in res.stderr, res.stderr
     assert not (tmp_path / "m.qcpkg").exists()
+
+
+def test_every_float_reduction_is_a_row_kernel(run_tool, tmp_path):
+    """ReduceL1, ReduceL2 (an embedding's normalization), ReduceSumSquare,
+    ReduceProd, ReduceLogSum and ReduceLogSumExp, over the last axes and
+    over axes in the middle, are reduce_<kind>_<i> row kernels: the
+    Executor's reduceOver in f64 (values mapped, summed or multiplied in
+    order; L2's IEEE sqrt, log-sum's fastLogD, log-sum-exp's max and
+    lseTerm), bit for bit over a run-time batch, infinities and NaN
+    included."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    ops = [("ReduceL1", [2]), ("ReduceL2", [-1]), ("ReduceSumSquare", [1, 3]),
+           ("ReduceProd", [3]), ("ReduceLogSum", [1]),
+           ("ReduceLogSumExp", [2, 3]), ("ReduceLogSumExp", [1])]
+    nodes, outs, inits = [], [], []
+    for i, (op, axes) in enumerate(ops):
+        inits.append(numpy_helper.from_array(np.array(axes, np.int64),
+                                             f"a{i}"))
+        src = "ax" if op == "ReduceLogSum" else "x"
+        nodes.append(helper.make_node(op, [src, f"a{i}"], [f"y{i}"],
+                                      keepdims=i % 2))
+        outs.append(helper.make_tensor_value_info(f"y{i}", T.FLOAT, None))
+    nodes.insert(0, helper.make_node("Abs", ["x"], ["ax"]))
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["N", 3, 4, 5])],
+        outs, inits), opset_imports=[helper.make_opsetid("", 18)])
+    rng = np.random.default_rng(23)
+    x = (rng.standard_normal((2, 3, 4, 5)) * 3).astype(np.float32)
+    x[0, 0, 0, :] = -np.inf  # a log-sum-exp row of -inf only
+    x[0, 1, 1, 2] = np.inf
+    x[1, 2, 3, 1] = np.nan
+    x[1, 0, 2, :] = [800.0, -800.0, 1e-3, 0.0, 5.0]
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x},
+                                {"x": np.nan_to_num(x, posinf=9.0,
+                                                    neginf=-9.0)})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    names = [s["kernel"] for s in steps if s["kernel"].startswith("reduce_")]
+    assert names == ["reduce_l1_0", "reduce_l2_0", "reduce_sum_square_0",
+                     "reduce_prod_0", "reduce_log_sum_0",
+                     "reduce_log_sum_exp_0", "reduce_log_sum_exp_1"], names
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, {"x": x}, "reduce_") == 7
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             [f"y{i}" for i in range(len(ops))])

@@ -53,13 +53,14 @@ quantc::detail::linearQuantLayout(Operation *op) {
 }
 
 ArrayRef<int64_t> quantc::detail::reduceAxes(Operation *op) {
-  if (auto rm = dyn_cast<qc::ReduceMeanOp>(op))
-    return rm.getAxes();
-  if (auto rs = dyn_cast<qc::ReduceSumOp>(op))
-    return rs.getAxes();
-  if (auto rm = dyn_cast<qc::ReduceMinOp>(op))
-    return rm.getAxes();
-  return cast<qc::ReduceMaxOp>(op).getAxes();
+  return cast<DenseI64ArrayAttr>(op->getAttr("axes")).asArrayRef();
+}
+
+bool quantc::detail::isReduceOp(Operation *op) {
+  return isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp,
+             qc::ReduceMinOp, qc::ReduceProdOp, qc::ReduceL1Op, qc::ReduceL2Op,
+             qc::ReduceSumSquareOp, qc::ReduceLogSumOp, qc::ReduceLogSumExpOp>(
+      op);
 }
 
 /// A qc.reduce_max over the batch axis (dimension 0) alone, f32, the
@@ -227,8 +228,11 @@ Value cmp(KernelEmitter &e, arith::CmpIPredicate p, Value x, Value y) {
 /// conversion lowers math.sqrt and llvm.intr.sqrt only through libdevice,
 /// so this one instruction is inline PTX, as the sm_89 MMA is.
 Value sqrtRN(KernelEmitter &e, Value x) {
+  bool f64 = x.getType().isF64(); // sqrt.rn.f64 for a double
   auto op = LLVM::InlineAsmOp::create(
-      e.b, e.loc, e.f32, ValueRange{x}, "sqrt.rn.f32 $0, $1;", "=f,f",
+      e.b, e.loc, x.getType(), ValueRange{x},
+      f64 ? "sqrt.rn.f64 $0, $1;" : "sqrt.rn.f32 $0, $1;",
+      f64 ? "=d,d" : "=f,f",
       /*has_side_effects=*/false, /*is_align_stack=*/false,
       LLVM::tailcallkind::TailCallKind::None,
       LLVM::AsmDialectAttr::get(e.b.getContext(), LLVM::AsmDialect::AD_ATT),
@@ -642,6 +646,19 @@ Value fastLog(KernelEmitter &e, Value xf) {
   return arith::TruncFOp::create(
       e.b, e.loc, e.f32,
       fastLogD(e, arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), xf)));
+}
+
+/// The Executor's lseTerm: e^d of a log-sum-exp's d = x - max (f64): 0
+/// below -700, inf above 700 (only where an element is +inf, whose own
+/// term is inf), else expClamped(d); NaN stays NaN.
+Value lseTerm(KernelEmitter &e, Value d) {
+  using FP = arith::CmpFPredicate;
+  Value v = expClamped(e, d);
+  v = e.select(arith::CmpFOp::create(e.b, e.loc, FP::OGT, d, f64c(e, 700.0)),
+               f64c(e, std::numeric_limits<double>::infinity()), v);
+  return e.select(
+      arith::CmpFOp::create(e.b, e.loc, FP::OLT, d, f64c(e, -700.0)),
+      f64c(e, 0.0), v);
 }
 
 /// The Executor's fastSoftplus: max(x, 0) + twoAtanh(t / (2 + t)) with t
@@ -2966,8 +2983,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   // The axes a thread walks, when they are not just the last one:
   // a reduction's, or a softmax's axis.
   SmallVector<int64_t> axes;
-  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
-          op))
+  if (quantc::detail::isReduceOp(op))
     for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
   if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(op)) {
@@ -3134,25 +3150,65 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
-  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp>(op)) {
-    // The row's sum in f64, in order, over its size for a mean (the
-    // Executor's), rounded once to f32.
+  if (quantc::detail::isReduceOp(op)) {
+    // The Executor's reduceOver: each value mapped to f64 (|x|, x * x, or
+    // for log-sum-exp exp(x - max)), accumulated in order from 0 (1 for a
+    // product), then divided by the count (mean), square-rooted (L2) or
+    // logged (fastLogD; log-sum-exp adds its max), rounded once to f32.
     Value Y = entry.getArgument(0), X = entry.getArgument(1);
+    auto x64 = [&](Value kk) { return toF64(e, loadF32(e, X, at(kk))); };
+    Value mx;
+    if (isa<qc::ReduceLogSumExpOp>(op)) {
+      // The max (maxNaN from -inf), an infinite one taken as 0.
+      auto loop = scf::ForOp::create(
+          b, loc, e.c64(0), e.c64(n), e.c64(1),
+          ValueRange{e.f32c(-std::numeric_limits<float>::infinity())});
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(loop.getBody());
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{maxNaN(e, loop.getRegionIterArgs()[0],
+                              loadF32(e, X, at(loop.getInductionVar())))});
+      }
+      mx = toF64(e, loop.getResult(0));
+      Value isInf = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OEQ, absF64(e, mx),
+          f64c(e, std::numeric_limits<double>::infinity()));
+      mx = e.select(isInf, f64c(e, 0.0), mx);
+    }
+    auto pre = [&](Value kk) -> Value {
+      Value v = x64(kk);
+      if (isa<qc::ReduceL1Op>(op))
+        return absF64(e, v);
+      if (isa<qc::ReduceL2Op, qc::ReduceSumSquareOp>(op))
+        return arith::MulFOp::create(b, loc, v, v);
+      if (isa<qc::ReduceLogSumExpOp>(op))
+        return lseTerm(e, arith::SubFOp::create(b, loc, v, mx));
+      return v;
+    };
+    bool prod = isa<qc::ReduceProdOp>(op);
     auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(n), e.c64(1),
-                                   ValueRange{f64c(e, 0.0)});
+                                   ValueRange{f64c(e, prod ? 1.0 : 0.0)});
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
+      Value acc = loop.getRegionIterArgs()[0], v = pre(loop.getInductionVar());
       scf::YieldOp::create(
           b, loc,
-          ValueRange{arith::AddFOp::create(
-              b, loc, loop.getRegionIterArgs()[0],
-              toF64(e, loadF32(e, X, at(loop.getInductionVar()))))});
+          ValueRange{prod ? arith::MulFOp::create(b, loc, acc, v).getResult()
+                          : arith::AddFOp::create(b, loc, acc, v).getResult()});
     }
-    Value sum = loop.getResult(0);
+    Value r = loop.getResult(0);
     if (isa<qc::ReduceMeanOp>(op))
-      sum = arith::DivFOp::create(b, loc, sum, f64c(e, double(n)));
-    storeF32(e, Y, k->gid, arith::TruncFOp::create(b, loc, e.f32, sum));
+      r = arith::DivFOp::create(b, loc, r, f64c(e, double(n)));
+    if (isa<qc::ReduceL2Op>(op))
+      r = sqrtRN(e, r);
+    if (isa<qc::ReduceLogSumOp>(op))
+      r = fastLogD(e, r);
+    if (isa<qc::ReduceLogSumExpOp>(op))
+      r = arith::AddFOp::create(b, loc, mx, fastLogD(e, r));
+    storeF32(e, Y, k->gid, arith::TruncFOp::create(b, loc, e.f32, r));
     return finishKernel(b, *k);
   }
 

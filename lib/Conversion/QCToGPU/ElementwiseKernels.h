@@ -49,6 +49,9 @@ LinearQuantLayout linearQuantLayout(mlir::Operation *op);
 /// The `axes` of a qc.reduce_mean or qc.reduce_max (the row kernels'
 /// reductions).
 llvm::ArrayRef<int64_t> reduceAxes(mlir::Operation *op);
+/// The float reductions the row kernels compute (reduce_<kind>_<i>):
+/// mean, sum, max, min, prod, l1, l2, sum_square, log_sum, log_sum_exp.
+bool isReduceOp(mlir::Operation *op);
 
 /// A qc.reduce_max over the batch axis (dimension 0) alone, f32, its other
 /// dimensions static: batch_max_<i>(out, in: ptr, batch: i64, outputs:

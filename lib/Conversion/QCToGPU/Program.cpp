@@ -340,7 +340,7 @@ bool isRowOp(Operation *op) {
       in.isDynamicDim(in.getRank() - 1))
     return false;
   int64_t last = in.getRank() - 1;
-  if (isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
+  if (quantc::detail::isReduceOp(op)) {
     // Over any axes with static sizes but the batch (dimension 0); a
     // thread per output walks its reduced elements in row-major order.
     SmallVector<int64_t> axes;
@@ -553,8 +553,8 @@ std::string unsupportedReason(Operation *op) {
     return gap.empty() ? "" : name + " (" + gap + ")";
   }
   if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp, qc::LayerNormOp, qc::RmsNormOp,
-          qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp,
-          qc::AttentionOp, qc::TopKOp>(op))
+          qc::AttentionOp, qc::TopKOp>(op) ||
+      quantc::detail::isReduceOp(op))
     return isRowOp(op) ? "" : name + " (last axis, f32 only so far)";
   return name;
 }
@@ -1585,6 +1585,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
          << ":" << dynQ.getBlockSize() << ":"
          << isa<qc::DequantizeLinearOp>(s.ops.back())
          << zeroPointClipKey(s.ops);
+    // A row reduction's: reduce_<kind>_ from its mnemonic (reduce_mean_,
+    // reduce_log_sum_exp_, ...).
+    std::string reduceName = (op->getName().stripDialect() + "_").str();
     StringRef prefix =
         s.kind == GpuStep::Kind::Conv                  ? "conv_"
         : s.kind == GpuStep::Kind::Pool                ? "pool_"
@@ -1600,11 +1603,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         : isa<qc::LayerNormOp>(op) && dynQ             ? "layer_norm_dq_"
         : isa<qc::LayerNormOp>(op) && s.ops.size() > 1 ? "layer_norm_q_"
         : isa<qc::LayerNormOp>(op)                     ? "layer_norm_"
-        : isa<qc::ReduceMeanOp>(op)                    ? "reduce_mean_"
-        : isa<qc::ReduceSumOp>(op)                     ? "reduce_sum_"
         : quantc::detail::isBatchReduce(op)            ? "batch_max_"
-        : isa<qc::ReduceMaxOp>(op)                     ? "reduce_max_"
-        : isa<qc::ReduceMinOp>(op)                     ? "reduce_min_"
+        : quantc::detail::isReduceOp(op)               ? StringRef(reduceName)
         : isa<qc::GlobalMaxPoolOp>(op)                 ? "gmp_"
                                                        : "gap_";
     unsigned n = llvm::count_if(windowKeys, [&](auto &e) {
@@ -2026,8 +2026,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // One thread per row: (outputs..., inputs..., rows).
       auto in = cast<RankedTensorType>(s.inputs[0].getType());
       auto out = cast<RankedTensorType>(s.outputs[0].getType());
-      Linear rows = isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(
-                        s.ops.front())
+      Linear rows = quantc::detail::isReduceOp(s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
       if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front())) {
@@ -2305,8 +2304,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
               json::Array{double(c.getMin()->convertToFloat()),
                           double(c.getMax()->convertToFloat())});
     }
-    if (s.kind == GpuStep::Kind::Row &&
-        isa<qc::ReduceMeanOp, qc::ReduceSumOp, qc::ReduceMaxOp, qc::ReduceMinOp>(first)) {
+    if (s.kind == GpuStep::Kind::Row && quantc::detail::isReduceOp(first)) {
       int64_t r = cast<RankedTensorType>(first->getOperand(0).getType()).getRank();
       SmallVector<int64_t> axes;
       for (int64_t a : quantc::detail::reduceAxes(first))

@@ -78,9 +78,13 @@ using namespace quantc;
 
 namespace {
 
-/// The one inline PTX instruction outside the GEMM kernels, and its host
-/// equivalent (both IEEE round-to-nearest square roots).
+/// The inline PTX instructions outside the GEMM kernels, and their host
+/// equivalent (both IEEE round-to-nearest square roots, f32 and f64).
 constexpr llvm::StringLiteral kSqrtAsm = "sqrt.rn.f32 $0, $1;";
+constexpr llvm::StringLiteral kSqrtF64Asm = "sqrt.rn.f64 $0, $1;";
+bool isSqrtAsm(LLVM::InlineAsmOp a) {
+  return a.getAsmString() == kSqrtAsm || a.getAsmString() == kSqrtF64Asm;
+}
 
 /// The entry points lowered kernels call for what threads do together
 /// (each defined below, registered with the JIT by name).
@@ -366,7 +370,7 @@ std::string refusal(gpu::GPUFuncOp fn) {
       return WalkResult::advance();
     StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
     if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
-      if (a.getAsmString() == kSqrtAsm || isMmaAsm(op))
+      if (isSqrtAsm(a) || isMmaAsm(op))
         return WalkResult::advance();
       why = "it uses inline PTX '" + a.getAsmString().str() + "'";
     } else if (ns == "nvvm") {
@@ -732,8 +736,7 @@ void buildHostFunctions(gpu::GPUFuncOp fn, ModuleOp host, bool cooperative) {
       repl = ids[6 + dim(o.getDimension())];
     else if (auto o = dyn_cast<gpu::GridDimOp>(op))
       repl = ids[9 + dim(o.getDimension())];
-    else if (auto o = dyn_cast<LLVM::InlineAsmOp>(op);
-             o && o.getAsmString() == kSqrtAsm)
+    else if (auto o = dyn_cast<LLVM::InlineAsmOp>(op); o && isSqrtAsm(o))
       repl = math::SqrtOp::create(r, o.getLoc(), o.getOperand(0));
     else if (auto o = dyn_cast<gpu::ReturnOp>(op))
       func::ReturnOp::create(r, o.getLoc());
