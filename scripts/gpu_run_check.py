@@ -416,6 +416,8 @@ def check_steps(prog, inputs):
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
             continue
         if k.startswith(("conv_", "matmul_")):
+            # (an operand the kernel dequantizes itself, from its prologue)
+            views = qp.with_prologues(step, views, NumpyMX)
             x, w = views[1], views[2]
             if k.startswith("conv_"):
                 bias = views[3] if len(views) > 3 else None

@@ -663,6 +663,29 @@ def reduce_rows(x, step, n_out):
     return np.ascontiguousarray(x).reshape(n_out, -1)
 
 
+def with_prologues(step, views, numerics=None):
+    """A conv_ / matmul_ step's views with each operand its kernel computes
+    from a prologue chain (a weight's dequantize: the step's "prologues")
+    evaluated from that chain's inputs, as the operand's own view: the
+    views the step would have without the prologues."""
+    ps = {p["operand"]: p for p in step.get("prologues", [])}
+    if not ps:
+        return views
+    n_out = len(output_positions(step))
+    res, ins, i = list(views[:n_out]), views[n_out:], 0
+    while i < len(ins):
+        p = ps.get(len(res) - n_out)
+        if p is None:
+            res.append(ins[i])
+            i += 1
+            continue
+        shape = tuple(p["shape"])
+        v = eval_expr(p["expr"], ins[i:i + p["inputs"]], shape, numerics)
+        res.append(np.broadcast_to(np.asarray(v, np.float32), shape))
+        i += p["inputs"]
+    return res
+
+
 def eval_expr(expr, ins, out_shape, numerics=None):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
     with numpy broadcasting, as the ew kernels do. quantize_linear /
@@ -995,11 +1018,12 @@ class NumpyBackend:
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
         elif k.startswith("conv_") and step["attrs"].get("transpose"):
-            views[0][...] = conv_transpose2d(step["attrs"], views[1],
-                                             views[2], views[0].shape,
-                                             *views[3:])
+            v = with_prologues(step, views, self.nx)
+            views[0][...] = conv_transpose2d(step["attrs"], v[1], v[2],
+                                             views[0].shape, *v[3:])
         elif k.startswith("conv_"):
-            views[0][...] = conv2d(step["attrs"], *views[1:])
+            views[0][...] = conv2d(step["attrs"],
+                                   *with_prologues(step, views, self.nx)[1:])
         elif k.startswith("pool_"):
             views[0][...] = pool2d(step["attrs"], views[1], views[0].shape)
         elif k.startswith("gmp_"):
@@ -1025,8 +1049,9 @@ class NumpyBackend:
         elif k.startswith("layout_"):
             views[0][...] = layout(step, views[1:], views[0].shape)
         elif k.startswith("matmul_"):
-            views[0][...] = np.matmul(views[1].astype(np.float64),
-                                      views[2].astype(np.float64)).astype(np.float32)
+            v = with_prologues(step, views, self.nx)
+            views[0][...] = np.matmul(v[1].astype(np.float64),
+                                      v[2].astype(np.float64)).astype(np.float32)
         elif k.startswith(("softmax_", "log_softmax_")):
             views[0][...] = softmax_rows(
                 views[1], step.get("attrs", {}).get("axis", -1),

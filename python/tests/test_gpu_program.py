@@ -364,15 +364,21 @@ def test_weight_only_programs_match_executor(name, fmt, check_ok, run_tool,
                                              tmp_path):
     """Weight-only packages (W4A16 int4-g128: i4 codes one per byte, one
     f32 scale per 128 along K; W8A16 int8 with --activations none) as GPU
-    programs: each weight's dequantize is a chain kernel (a 4-bit code read
-    from its byte's low nibble), then the f32 matmul or conv."""
+    programs: the f32 matmul or conv dequantizes each weight element as it
+    loads it (the weight's dequantize chain is the step's prologue: a
+    4-bit code read from its byte's low nibble, times its scale), or, for
+    a weight read through a transpose, a chain kernel does before it."""
     paths, pkg, p, _ = compile_example(name, tmp_path, check_ok, "--format",
                                        fmt, "--activations", "none")
     qp.check_slot_plan(p)
     qp.check_order(p)
     codes = "i4" if fmt == "int4-g128" else "i8"
     exprs = [s.get("expr", "") for s in p["steps"]]
-    assert any(e.startswith(f"dequantize_linear:{codes}:a") for e in exprs), exprs
+    prologues = [q["expr"] for s in p["steps"] for q in s.get("prologues", [])]
+    assert prologues and all(e.startswith(f"dequantize_linear:{codes}:a")
+                             for e in prologues), prologues
+    if name in ("mlp", "cnn"):  # every weight read directly: no DQ launch
+        assert not any("dequantize_linear" in e for e in exprs), exprs
     assert not any("quantize_linear:" in e.replace("dequantize_linear:", "")
                    for e in exprs), exprs  # no activation quantize
     if fmt == "int4-g128":
@@ -1046,9 +1052,12 @@ def test_asymmetric_dynamic_quantize_is_one_launch(K, run_tool, tmp_path):
     assert res.returncode == 0, describe(res)
     p = json.loads((pkg / "manifest.json").read_text())["program"]
     kernels = [s["kernel"] for s in p["steps"]]
-    # (ew_0: the weight's dequantize; ew_1: bias correction's add.)
-    assert kernels == ["ew_0", "dyn_qdq_0", "matmul_0", "ew_1"], kernels
-    assert p["steps"][1]["attrs"] == {"codes": "i8", "block": K,
+    # (the matmul dequantizes its weight itself; ew_0: bias correction's
+    # add.)
+    assert kernels == ["dyn_qdq_0", "matmul_0", "ew_0"], kernels
+    assert p["steps"][1]["prologues"][0]["expr"].startswith(
+        "dequantize_linear:i8:a1("), p["steps"][1]
+    assert p["steps"][0]["attrs"] == {"codes": "i8", "block": K,
                                       "zero_point": [-128, 127]}
     assert not any("round(" in s.get("expr", "") for s in p["steps"])
     _check_quantize_step_and_program(run_tool, pkg, data, tmp_path)

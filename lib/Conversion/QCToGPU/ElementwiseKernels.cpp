@@ -1500,13 +1500,59 @@ FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
 
 namespace {
 
+/// Operand `operand` of a conv or matmul step (its weight or rhs) as the
+/// kernel reads it, at a linear offset into it: an f32 load from pointer
+/// argument `arg`, or, where the step has a prologue for it
+/// (GpuStep::prologues), the prologue's chain evaluated at that element
+/// over its inputs (arguments arg .. arg + numInputs), as an ew kernel
+/// computes it. `failed` is set if the chain could not be emitted (its
+/// error reported).
+struct OperandLoader {
+  KernelEmitter *e = nullptr;
+  Value ptr;
+  const GpuStep::Prologue *prologue = nullptr;
+  ArrayRef<Value> ins;
+  ValueRange ptrs;
+  bool failed = false;
+
+  OperandLoader() = default;
+  OperandLoader(KernelEmitter &em, const GpuStep &step, Block &entry,
+                unsigned operand, unsigned arg)
+      : e(&em), ptr(entry.getArgument(arg)) {
+    for (const GpuStep::Prologue &p : step.prologues)
+      if (p.operand == operand) {
+        prologue = &p;
+        ins = ArrayRef<Value>(step.inputs)
+                  .slice(arg - step.outputs.size(), p.numInputs);
+        ptrs = entry.getArguments().slice(arg, p.numInputs);
+      }
+  }
+  /// Pointer arguments the operand takes.
+  unsigned numArgs() const { return prologue ? prologue->numInputs : 1; }
+  Value operator()(Value off) {
+    if (!prologue)
+      return LLVM::LoadOp::create(e->b, e->loc, e->f32,
+                                  e->gep(ptr, e->f32, off));
+    llvm::DenseMap<Value, Value> vals;
+    auto type =
+        cast<RankedTensorType>(prologue->ops.back()->getResult(0).getType());
+    FailureOr<Value> v =
+        emitChain(*e, prologue->ops, ins, ptrs, type, off, vals);
+    if (succeeded(v))
+      return *v;
+    failed = true;
+    return e->f32c(0.0f);
+  }
+};
+
 /// What both convolution kernels start from: the window of `op` (a
 /// qc.conv or qc.conv_transpose), a one-thread-per-output kernel
 /// (out, in, weight[, bias], count) and the thread's output coordinates.
 struct ConvStart {
   Window g;
   Kernel1D k;
-  Value Y, X, W, bias; ///< bias null when the op has none
+  Value Y, X, bias; ///< bias null when the op has none
+  OperandLoader W;  ///< the weight's elements (a prologue's, or loads)
   OutCoord c;
   Value n;        ///< the output's batch index
   int64_t cg, mg; ///< input and output channels per group
@@ -1538,12 +1584,13 @@ FailureOr<ConvStart> startConvKernel(ModuleOp top, llvm::StringRef name,
   else
     cg = wt.getDimSize(1), mg = g.M / groups;
   Value c0 = e.mul(arith::DivUIOp::create(b, e.loc, c.m, e.c64(mg)), e.c64(cg));
+  OperandLoader w(e, step, entry, 1, 2);
   return ConvStart{g,
                    *k,
                    entry.getArgument(0),
                    entry.getArgument(1),
-                   entry.getArgument(2),
-                   op.getBias() ? entry.getArgument(3) : Value(),
+                   op.getBias() ? entry.getArgument(2 + w.numArgs()) : Value(),
+                   w,
                    c,
                    n,
                    cg,
@@ -1554,6 +1601,8 @@ FailureOr<ConvStart> startConvKernel(ModuleOp top, llvm::StringRef name,
 /// y (+ bias[m]) stored at the thread's output, and the kernel closed.
 FailureOr<gpu::GPUFuncOp> finishConvKernel(KernelEmitter &e, const ConvStart &s,
                                            Value y) {
+  if (s.W.failed)
+    return failure();
   if (s.bias)
     y = arith::AddFOp::create(
         e.b, e.loc, y,
@@ -1583,7 +1632,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
   Location loc = e.loc;
   const Window &g = st->g;
   const OutCoord &c = st->c;
-  Value n = st->n, X = st->X, Wp = st->W, c0 = st->c0;
+  Value n = st->n, X = st->X, c0 = st->c0;
   int64_t cg = st->cg, mg = st->mg;
   Value mm = arith::RemUIOp::create(b, loc, c.m, e.c64(mg));
   // th = oh + pt - a * dh must be a non-negative multiple of sh below
@@ -1622,7 +1671,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
               e.add(e.mul(e.add(e.mul(ci, e.c64(mg)), mm), e.c64(g.KH * g.KW)),
                     e.c64(a * g.KW + bb));
           Value x = LLVM::LoadOp::create(b, loc, e.f32, e.gep(X, e.f32, xOff));
-          Value w = LLVM::LoadOp::create(b, loc, e.f32, e.gep(Wp, e.f32, wOff));
+          Value w = st->W(wOff);
           scf::YieldOp::create(
               b, loc,
               ValueRange{LLVM::FMAOp::create(b, loc, x, w,
@@ -1659,7 +1708,7 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
   Location loc = e.loc;
   const Window &g = st->g;
   const OutCoord &c = st->c;
-  Value n = st->n, X = st->X, Wp = st->W, c0 = st->c0;
+  Value n = st->n, X = st->X, c0 = st->c0;
   int64_t cg = st->cg;
   Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
   Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
@@ -1682,8 +1731,7 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
         Value iw = e.add(iw0, e.c64(bb * g.dw));
         Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
         Value x = loadF32Masked(e, X, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
-        Value w = LLVM::LoadOp::create(
-            b, loc, e.f32, e.gep(Wp, e.f32, e.add(wBase, e.c64(a * g.KW + bb))));
+        Value w = st->W(e.add(wBase, e.c64(a * g.KW + bb)));
         acc = e.select(ok, LLVM::FMAOp::create(b, loc, x, w, acc), acc);
       }
     }
@@ -2572,11 +2620,13 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
   int64_t r = out.getRank(), K = ls.back(), N = rs.back();
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
-  FailureOr<Kernel1D> k = startKernel1D(top, t, name, 3, b, em);
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
   if (failed(k))
     return failure();
   KernelEmitter &e = *em;
   Block &entry = k->func.getBody().front();
+  OperandLoader rhs(e, step, entry, 1, 2);
   SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
   // Batch offsets with numpy broadcasting of the batch dims.
   auto batchBase = [&](ArrayRef<int64_t> s) {
@@ -2599,11 +2649,13 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
     b.setInsertionPointToStart(loop.getBody());
     Value kk = loop.getInductionVar();
     Value x = loadF32(e, entry.getArgument(1), e.add(aRow, kk));
-    Value w = loadF32(e, entry.getArgument(2), e.add(bCol, e.mul(kk, e.c64(N))));
+    Value w = rhs(e.add(bCol, e.mul(kk, e.c64(N))));
     scf::YieldOp::create(b, e.loc,
                          ValueRange{LLVM::FMAOp::create(
                              b, e.loc, x, w, loop.getRegionIterArgs()[0])});
   }
+  if (rhs.failed)
+    return failure();
   storeF32(e, entry.getArgument(0), k->gid, loop.getResult(0));
   return finishKernel(b, *k);
 }

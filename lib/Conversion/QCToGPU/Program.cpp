@@ -1483,6 +1483,45 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     os << "->" << quantc::detail::typeName(ops.back()->getResult(0).getType());
     return key;
   };
+  // A constant weight's dequantize chain read only by a conv or f32
+  // matmul becomes that step's prologue: the kernel dequantizes each
+  // weight element as it loads it (the same f32 operations), instead of
+  // a launch writing the f32 weight to the arena every run.
+  {
+    llvm::DenseMap<Value, size_t> producer;
+    for (auto [i, s] : llvm::enumerate(plan.steps))
+      if (s.kind == GpuStep::Kind::Elementwise && s.outputs.size() == 1)
+        producer[s.outputs[0]] = i;
+    llvm::DenseSet<size_t> fused;
+    for (GpuStep &s : plan.steps) {
+      if ((s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul) ||
+          s.ops.size() != 1)
+        continue;
+      Operation *op = s.ops.front();
+      Value w = op->getOperand(1);
+      auto it = producer.find(w);
+      if (!w.hasOneUse() || it == producer.end() || fused.contains(it->second))
+        continue;
+      GpuStep &p = plan.steps[it->second];
+      SmallVector<Value> ins;
+      std::string expr;
+      std::string key = describeChain(p.ops, ins, expr);
+      if (!llvm::all_of(ins, isConstant) ||
+          !cast<RankedTensorType>(w.getType()).hasStaticShape())
+        continue;
+      // The chain's inputs take the operand's place among the step's.
+      auto at = llvm::find(s.inputs, w);
+      size_t pos = at - s.inputs.begin();
+      s.inputs.erase(at);
+      s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
+      s.prologues.push_back(
+          {1, p.ops, static_cast<unsigned>(ins.size()), expr, key});
+      fused.insert(it->second);
+    }
+    for (size_t i = plan.steps.size(); i-- > 0;)
+      if (fused.contains(i))
+        plan.steps.erase(plan.steps.begin() + i);
+  }
   // sm_100a alone: the MXFP8 GEMMs whose operands TMA can read run on
   // the tcgen05 kernel.
   if (only == KernelTarget::SM100a)
@@ -1569,6 +1608,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       os << "k=" << (tl.getK() ? *quantc::detail::constantScalar(tl.getK()) : 0);
     if (auto cs = dyn_cast<qc::CumSumOp>(op))
       os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
+    for (const GpuStep::Prologue &p : s.prologues)
+      os << "prologue" << p.operand << "{" << p.key << "};";
     // A row step of several ops (a decomposed RMS norm) reads more than
     // its first op's operands: every input's type decides its indexing.
     if (s.ops.size() > 1)
@@ -2117,6 +2158,19 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  {"shared_bytes", sharedBytes}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
+    if (!s.prologues.empty()) {
+      // Which operand each computes, from how many of the args, by what
+      // expr, at what (static) shape.
+      json::Array ps;
+      for (const GpuStep::Prologue &p : s.prologues)
+        ps.push_back(json::Object{
+            {"operand", p.operand},
+            {"inputs", p.numInputs},
+            {"expr", p.expr},
+            {"shape", shapeJson(cast<RankedTensorType>(
+                          p.ops.back()->getResult(0).getType()))}});
+      step["prologues"] = std::move(ps);
+    }
     Operation *first = s.ops.front();
     // MX element formats other than e4m3 (the codes' value types).
     if (auto q = dyn_cast<qc::QMatMulOp>(first);

@@ -99,6 +99,19 @@ struct GpuStep {
   /// are e4m3 codes one per byte with K a multiple of 16 (TMA's row
   /// alignment); its kernel is named mxfp8_gemm_tc[_ep<i>].
   bool tcgen05 = false;
+  /// Conv and MatMul only: a data operand (0, the input or lhs; 1, the
+  /// weight or rhs) that the kernel computes itself, element by element
+  /// as it loads it, from an elementwise chain over constants (a weight's
+  /// dequantize): the chain's ops, its expr and key, and how many of
+  /// `inputs` (which hold the chain's inputs in the operand's place) it
+  /// reads. The chain is then not a launch of its own.
+  struct Prologue {
+    unsigned operand;
+    llvm::SmallVector<mlir::Operation *> ops;
+    unsigned numInputs;
+    std::string expr, key;
+  };
+  llvm::SmallVector<Prologue, 2> prologues;
 };
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
