@@ -266,6 +266,83 @@ def lse_term(d):
                                  exp_clamped(np.clip(d, -700.0, 700.0))))
 
 
+TWO_OVER_PI = [0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+               0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561]
+
+
+def _sin_cos_one(xf, want_cos):
+    """The Executor's sinCosReduced of one float (FastMath.h), its 128-bit
+    reduction in Python integers."""
+    import struct
+    bits = struct.unpack("<I", struct.pack("<f", xf))[0] & 0x7fffffff
+    af = struct.unpack("<f", struct.pack("<I", bits))[0]
+    if not af <= 3.4028235e38:
+        return float("nan")
+    k = 0
+    if af <= float(np.float32(0.785398163)):
+        r = float(af)
+    else:
+        e = (bits >> 23) & 0xff
+        m = (bits & 0x7fffff) | (0x800000 if e else 0)
+        q = (e if e else 1) - 150
+        j0 = max(q - 1, 1)
+        w, sh = (j0 - 1) // 32, (j0 - 1) % 32
+        win = 0
+        for i in range(4):
+            win = (win << 32) | TWO_OVER_PI[w + i]
+        win = ((win << sh) & (2**128 - 1)) >> 32
+        p = win * m
+        pt = j0 + 95 - q
+        quad = (p >> pt) & 3
+        f = (p << (128 - pt)) & (2**128 - 1)
+        up = f >> 127
+        quad += up
+        a = (2**128 - f) & (2**128 - 1) if up else f
+        k = quad & 3
+        if a == 0:
+            r = 0.0
+        else:
+            lz = 128 - a.bit_length()
+            top = ((a << lz) & (2**128 - 1)) >> 64
+            r = float(top) * 2.0 ** (-64 - lz) * 1.5707963267948966
+            r = -r if up else r
+    k = (k + (1 if want_cos else 0)) & 3
+    r2 = r * r
+    if k & 1:
+        acc = 0.0
+        for n in range(11, 0, -1):
+            c = 1.0
+            for i in range(2, 2 * n + 1):
+                c /= i
+            acc = acc * r2 + (-c if n % 2 else c)
+        v = 1.0 + r2 * acc
+    else:
+        acc = 0.0
+        for n in range(10, 0, -1):
+            c = 1.0
+            for i in range(2, 2 * n + 2):
+                c /= i
+            acc = acc * r2 + (-c if n % 2 else c)
+        v = r + r * r2 * acc
+    return -v if k & 2 else v
+
+
+def fast_sin(xf):
+    """The Executor's fastSin, element by element."""
+    x = np.asarray(xf, np.float32)
+    out = np.array([_sin_cos_one(float(v), False) for v in x.ravel()],
+                   np.float64)
+    out = np.where(np.signbit(x.ravel()), -out, out)
+    return out.astype(np.float32).reshape(x.shape)
+
+
+def fast_cos(xf):
+    """The Executor's fastCos, element by element."""
+    x = np.asarray(xf, np.float32)
+    return np.array([_sin_cos_one(float(v), True) for v in x.ravel()],
+                    np.float64).astype(np.float32).reshape(x.shape)
+
+
 def fast_sigmoid(xf):
     z = -np.asarray(xf, np.float32).astype(np.float64)
     with np.errstate(invalid="ignore"):
@@ -781,6 +858,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
            "exp": fast_exp, "log": fast_log, "softplus": fast_softplus,
+           "sin": fast_sin, "cos": fast_cos,
            "elu": _elu, "selu": _selu, "celu": _celu,
            "mish": lambda x: (np.asarray(x, np.float32) *
                               fast_tanh(fast_softplus(x))).astype(np.float32),

@@ -1303,10 +1303,10 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return std::nearbyint(x); });
   });
   r.add("qc.sin", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::sin(x); });
+    return unaryF(op, env, [](float x) { return fastSin(x); });
   });
   r.add("qc.cos", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::cos(x); });
+    return unaryF(op, env, [](float x) { return fastCos(x); });
   });
   r.add("qc.tan", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return std::tan(x); });

@@ -201,6 +201,104 @@ inline float fastErf(float xf) {
   r = ax > 4.0 ? 1.0 : r;
   return (float)std::copysign(r, x);
 }
+
+/// The first bits of 2/pi (0.a2f9836e...b), 32 per word: what
+/// reduceQuadrants multiplies a float's significand by.
+inline constexpr uint32_t kTwoOverPiBits[8] = {
+    0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+    0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
+
+/// The 128-bit window of kTwoOverPiBits starting at word w (0..3).
+inline unsigned __int128 twoOverPiWindow(int w) {
+  unsigned __int128 v = 0;
+  for (int i = 0; i < 4; ++i)
+    v = (v << 32) | kTwoOverPiBits[w + i];
+  return v;
+}
+
+/// A finite float a >= pi/4 as k (pi/2) + r, |r| <= pi/4, for fastSin
+/// and fastCos: a = m 2^q (m the 24-bit significand) times 2/pi mod 4,
+/// exactly but for 2/pi's bits past the 96 that matter (bit j0 = max(1,
+/// q - 1) on: earlier ones give multiples of 4), as a 120-bit product
+/// whose top bits are k and whose fraction, rounded to the nearest
+/// quadrant, is normalized (count of leading zeros) to a double and
+/// scaled by pi/2. The dropped bits move the fraction by < 2^-70, so r
+/// keeps about 40 bits even at the floats closest to a multiple of pi/2.
+inline double reduceQuadrants(float af, int *k) {
+  uint32_t bits;
+  std::memcpy(&bits, &af, 4);
+  int e = int((bits >> 23) & 0xff);
+  uint64_t m = (bits & 0x7fffff) | (e ? 0x800000u : 0u);
+  int q = (e ? e : 1) - 150; // a = m 2^q
+  int j0 = q - 1 > 1 ? q - 1 : 1;
+  int w = (j0 - 1) / 32, sh = (j0 - 1) % 32;
+  // Bits j0 .. j0 + 95 of 2/pi as an integer.
+  unsigned __int128 win = (twoOverPiWindow(w) << sh) >> 32;
+  unsigned __int128 p = win * m; // < 2^120; the binary point at bit pt
+  int pt = j0 + 95 - q;
+  int quad = int((p >> pt) & 3);
+  unsigned __int128 f = p << (128 - pt); // the fraction, 128 bits
+  bool up = (uint64_t)(f >> 127) != 0;   // >= 1/2: the next quadrant
+  quad += up;
+  unsigned __int128 a = up ? (unsigned __int128)0 - f : f;
+  *k = quad & 3;
+  uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
+  if (!hi && !lo)
+    return 0.0;
+  int lz = hi ? __builtin_clzll(hi) : 64 + __builtin_clzll(lo);
+  uint64_t top = (uint64_t)((a << lz) >> 64);
+  // |f| = top 2^(-64 - lz); the exponent bits of 2^(-64 - lz).
+  uint64_t sbits = uint64_t(1023 - 64 - lz) << 52;
+  double scale;
+  std::memcpy(&scale, &sbits, 8);
+  double r = (double)top * scale * 1.5707963267948966;
+  return up ? -r : r;
+}
+
+/// sin r and cos r for |r| <= pi/4 in double: Taylor series to r^21 and
+/// r^22 (the next terms are below 2e-25), Horner in r^2.
+inline double sinPoly(double r) {
+  double r2 = r * r, p = 0.0;
+  for (int n = 10; n >= 1; --n) {
+    double c = 1.0;
+    for (int i = 2; i <= 2 * n + 1; ++i)
+      c /= i;
+    p = p * r2 + (n % 2 ? -c : c);
+  }
+  return r + r * r2 * p;
+}
+inline double cosPoly(double r) {
+  double r2 = r * r, p = 0.0;
+  for (int n = 11; n >= 1; --n) {
+    double c = 1.0;
+    for (int i = 2; i <= 2 * n; ++i)
+      c /= i;
+    p = p * r2 + (n % 2 ? -c : c);
+  }
+  return 1.0 + r2 * p;
+}
+
+/// sin(x) and cos(x) of a float: |x| reduced to k quadrants + r
+/// (reduceQuadrants; r = |x| below pi/4), the quadrant's series in
+/// double, rounded once; sin takes x's sign (sin -0 is -0). inf and NaN
+/// give NaN. Within an ulp of the correctly rounded value (FastMathTest);
+/// the GPU kernels repeat it.
+inline double sinCosReduced(float xf, bool wantCos) {
+  float af = std::fabs(xf);
+  if (!(af <= 3.4028235e38f))
+    return std::numeric_limits<double>::quiet_NaN();
+  int k = 0;
+  double r = af <= 0.785398163f ? (double)af : reduceQuadrants(af, &k);
+  k = (k + (wantCos ? 1 : 0)) & 3; // cos x = sin(x + pi/2)
+  double v = (k & 1) ? cosPoly(r) : sinPoly(r);
+  return (k & 2) ? -v : v;
+}
+inline float fastSin(float x) {
+  double v = sinCosReduced(x, false);
+  return (float)(std::signbit(x) ? -v : v);
+}
+inline float fastCos(float x) { return (float)sinCosReduced(x, true); }
+
 } // namespace quantc::exec
 
 #endif

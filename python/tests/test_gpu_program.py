@@ -2389,3 +2389,50 @@ def test_every_float_reduction_is_a_row_kernel(run_tool, tmp_path):
     assert host_steps_match_model(pkg, {"x": x}, "reduce_") == 7
     assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
                              [f"y{i}" for i in range(len(ops))])
+
+
+def test_rotary_sin_cos_in_chains(run_tool, tmp_path):
+    """A rotary embedding computed at run time (transformers' LLaMA
+    exports: position ids times the inverse frequencies, then Cos and Sin)
+    runs in chain kernels, bit for bit with the Executor's fastSin and
+    fastCos (FastMath.h: the float's significand times 2/pi's bits in
+    128-bit integers, the quadrant's series in double), over a run-time
+    batch, at huge arguments, near multiples of pi/2, at +-0, inf and
+    NaN."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    inv = (1.0 / 10000 ** (np.arange(0, 16, 2) / 16)).astype(np.float32)
+    nodes = [helper.make_node("Cast", ["pos"], ["pf"], to=T.FLOAT),
+             helper.make_node("Unsqueeze", ["pf", "ax"], ["p3"]),
+             helper.make_node("Mul", ["p3", "inv"], ["ang"]),
+             helper.make_node("Cos", ["ang"], ["cos"]),
+             helper.make_node("Sin", ["ang"], ["sin"]),
+             helper.make_node("Sin", ["x"], ["sx"]),
+             helper.make_node("Cos", ["x"], ["cx"])]
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
+            for n in ("cos", "sin", "sx", "cx")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("pos", T.INT64, ["N", 64]),
+         helper.make_tensor_value_info("x", T.FLOAT, ["N", 40])], outs,
+        [numpy_helper.from_array(inv, "inv"),
+         numpy_helper.from_array(np.array([-1], np.int64), "ax")]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(29)
+    pos = np.stack([np.arange(64), rng.integers(0, 131072, 64)]).astype(
+        np.int64)
+    x = np.concatenate([
+        rng.standard_normal(12) * 3, rng.standard_normal(8) * 1e6,
+        [1.5707964, -3.1415927, 4.712389, 6.2831855, 355.0, 1e22,
+         3.4028235e38, -1e-30, 0.0, -0.0, np.inf, -np.inf, np.nan,
+         0.785398163, 0.7853982, 2.0 ** 24 + 2, 1e-45, -7.0e10, 1e9,
+         33.0]]).astype(np.float32)
+    x = np.stack([x, -x[::-1]])
+    data = {"pos": pos, "x": x}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data,
+                                {"pos": pos, "x": np.nan_to_num(x)})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith(("ew_", "copy_b", "layout_"))
+               for s in steps), steps
+    assert any("sin(" in s.get("expr", "") for s in steps), steps
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
+                             ("cos", "sin", "sx", "cx"))

@@ -173,6 +173,37 @@ TEST(FastMath, LogOfDoubleIsNearlyExact) {
   EXPECT_TRUE(std::isnan(fastLogD(std::numeric_limits<double>::quiet_NaN())));
 }
 
+TEST(FastMath, SinCosWithinOneUlp) {
+  // Every binade from the smallest subnormal to the largest float (the
+  // reduction by 2/pi's bits matters from pi/4 on), both signs.
+  int64_t worst = 0, n = 0, off = 0;
+  for (float a = 1e-45f; a < 3.4e38f;
+       a = std::max(a * 1.0003f, std::nextafter(a, 4e38f))) {
+    for (float x : {a, -a}) {
+      float ws = (float)std::sin((double)x), wc = (float)std::cos((double)x);
+      int64_t ds = ulpDistance(fastSin(x), ws), dc = ulpDistance(fastCos(x), wc);
+      worst = std::max({worst, ds, dc});
+      off += (ds != 0) + (dc != 0);
+      n += 2;
+    }
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_LT(off * 1000, n) << off << " of " << n << " differ";
+  // Near multiples of pi/2 (the reduction's hardest cases) and exact
+  // values.
+  for (float x : {1.5707964f, 3.1415927f, 4.712389f, 6.2831855f, 355.0f,
+                  103993.0f, 1e22f, 16777216.0f, 3.4028235e38f}) {
+    EXPECT_LE(ulpDistance(fastSin(x), (float)std::sin((double)x)), 1) << x;
+    EXPECT_LE(ulpDistance(fastCos(x), (float)std::cos((double)x)), 1) << x;
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(std::isnan(fastSin(inf)));
+  EXPECT_TRUE(std::isnan(fastCos(-inf)));
+  EXPECT_TRUE(std::isnan(fastSin(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::signbit(fastSin(-0.0f)));
+  EXPECT_EQ(fastCos(0.0f), 1.0f);
+}
+
 TEST(FastMath, SoftplusWithinOneUlp) {
   auto ref = [](double x) {
     return (x > 0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x)));

@@ -648,6 +648,133 @@ Value fastLog(KernelEmitter &e, Value xf) {
       fastLogD(e, arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), xf)));
 }
 
+/// The Executor's sinCosReduced (FastMath.h) of an f32: |x| below pi/4
+/// as r, else reduceQuadrants in i128 (the float's significand times a
+/// 96-bit window of 2/pi's bits, the quadrant from the product's top bits,
+/// the rounded fraction normalized by its leading zeros to an f64, times
+/// pi/2), then the quadrant's Taylor series in f64 (the same coefficients,
+/// computed the same way), with sin's sign taken from x; NaN for inf and
+/// NaN. Returns the f64 before the final rounding.
+Value sinCos(KernelEmitter &e, Value xf, bool wantCos) {
+  // 2/pi's first bits, 32 per word (FastMath.h's kTwoOverPiBits).
+  static constexpr uint32_t twoOverPi[8] = {
+      0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+      0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  using IP = arith::CmpIPredicate;
+  Type i128 = b.getIntegerType(128), f64 = b.getF64Type();
+  auto c128 = [&](const APInt &v) {
+    return arith::ConstantOp::create(b, loc, IntegerAttr::get(i128, v))
+        .getResult();
+  };
+  auto k128 = [&](uint64_t v) { return c128(APInt(128, v)); };
+  auto sh = [&](bool left, Value v, Value n) -> Value {
+    return left ? arith::ShLIOp::create(b, loc, v, n).getResult()
+                : arith::ShRUIOp::create(b, loc, v, n).getResult();
+  };
+  auto to128 = [&](Value v) {
+    return arith::ExtUIOp::create(b, loc, i128, v).getResult();
+  };
+  auto to64 = [&](Value v) {
+    return arith::TruncIOp::create(b, loc, e.i64, v).getResult();
+  };
+  Value ab = e.band(bitcastI32(e, xf), e.c32(0x7fffffff));
+  Value af = bitcastF32(e, ab);
+  // Reduction (its values are unused where |x| <= pi/4 or x is not finite).
+  Value bits = arith::ExtUIOp::create(b, loc, e.i64, ab);
+  Value ex = e.band(e.shru(bits, e.c64(23)), e.c64(0xff));
+  Value isNormal = arith::CmpIOp::create(b, loc, IP::ne, ex, e.c64(0));
+  Value m = e.bor(e.band(bits, e.c64(0x7fffff)),
+                  e.select(isNormal, e.c64(0x800000), e.c64(0)));
+  Value q = sub(e, e.select(isNormal, ex, e.c64(1)), e.c64(150));
+  Value j0 = arith::MaxSIOp::create(b, loc, sub(e, q, e.c64(1)), e.c64(1));
+  Value j1 = sub(e, j0, e.c64(1));
+  Value w = arith::DivUIOp::create(b, loc, j1, e.c64(32));
+  Value s = arith::RemUIOp::create(b, loc, j1, e.c64(32));
+  Value win = c128(APInt(128, 0));
+  for (int k = 3; k >= 0; --k) {
+    APInt v(128, 0);
+    for (int i = 0; i < 4; ++i)
+      v = v.shl(32) | APInt(128, twoOverPi[k + i]);
+    win = e.select(e.eq(w, e.c64(k)), c128(v), win);
+  }
+  win = sh(false, sh(true, win, to128(s)), k128(32));
+  Value p = arith::MulIOp::create(b, loc, win, to128(m));
+  Value pt = sub(e, e.add(j0, e.c64(95)), q);
+  pt = arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, pt, e.c64(1)),
+                              e.c64(127)); // (in range for every finite x)
+  Value quad = to64(e.band(sh(false, p, to128(pt)), k128(3)));
+  Value f = sh(true, p, to128(sub(e, e.c64(128), pt)));
+  Value up = arith::CmpIOp::create(b, loc, IP::ne,
+                                   sh(false, f, k128(127)), k128(0));
+  quad = e.add(quad, arith::ExtUIOp::create(b, loc, e.i64, up));
+  Value a = e.select(up, arith::SubIOp::create(b, loc, k128(0), f), f);
+  Value hi = to64(sh(false, a, k128(64))), lo = to64(a);
+  auto clz = [&](Value v) {
+    return LLVM::CountLeadingZerosOp::create(b, loc, e.i64, v, false)
+        .getResult();
+  };
+  Value hiZero = e.eq(hi, e.c64(0));
+  Value zero = e.land(hiZero, e.eq(lo, e.c64(0)));
+  Value lz = e.select(hiZero, e.add(e.c64(64), clz(lo)), clz(hi));
+  lz = e.select(zero, e.c64(0), lz);
+  Value top = to64(sh(false, sh(true, a, to128(lz)), k128(64)));
+  Value scale = arith::BitcastOp::create(
+      b, loc, f64, e.shl(sub(e, e.c64(1023 - 64), lz), e.c64(52)));
+  Value r = arith::MulFOp::create(
+      b, loc,
+      arith::MulFOp::create(b, loc,
+                            arith::UIToFPOp::create(b, loc, f64, top), scale),
+      f64c(e, 1.5707963267948966));
+  r = e.select(up, arith::NegFOp::create(b, loc, r), r);
+  r = e.select(zero, f64c(e, 0.0), r);
+  // |x| <= pi/4: r = |x|, no quadrant.
+  Value small = arith::CmpFOp::create(b, loc, FP::OLE, af,
+                                      e.f32c(0.785398163f));
+  r = e.select(small, arith::ExtFOp::create(b, loc, f64, af).getResult(), r);
+  quad = e.select(small, e.c64(0), quad);
+  quad = e.band(e.add(quad, e.c64(wantCos ? 1 : 0)), e.c64(3));
+  // The series, Horner in r^2, coefficients 1/n! by repeated division.
+  Value r2 = arith::MulFOp::create(b, loc, r, r);
+  auto series = [&](bool cosine) {
+    int terms = cosine ? 11 : 10;
+    Value acc = f64c(e, 0.0);
+    for (int n = terms; n >= 1; --n) {
+      double c = 1.0;
+      for (int i = 2; i <= 2 * n + (cosine ? 0 : 1); ++i)
+        c /= i;
+      acc = arith::AddFOp::create(b, loc,
+                                  arith::MulFOp::create(b, loc, acc, r2),
+                                  f64c(e, n % 2 ? -c : c));
+    }
+    if (cosine)
+      return arith::AddFOp::create(b, loc, f64c(e, 1.0),
+                                   arith::MulFOp::create(b, loc, r2, acc))
+          .getResult();
+    return arith::AddFOp::create(
+               b, loc, r,
+               arith::MulFOp::create(b, loc,
+                                     arith::MulFOp::create(b, loc, r, r2), acc))
+        .getResult();
+  };
+  Value odd = e.eq(e.band(quad, e.c64(1)), e.c64(1));
+  Value v = e.select(odd, series(true), series(false));
+  v = e.select(e.eq(e.band(quad, e.c64(2)), e.c64(2)),
+               arith::NegFOp::create(b, loc, v), v);
+  Value finite = arith::CmpFOp::create(b, loc, FP::OLE, af,
+                                       e.f32c(3.4028235e38f));
+  v = e.select(finite, v,
+               f64c(e, std::numeric_limits<double>::quiet_NaN()));
+  if (!wantCos) {
+    Value neg = arith::CmpIOp::create(b, loc, IP::slt, bitcastI32(e, xf),
+                                      e.c32(0));
+    v = e.select(neg, arith::NegFOp::create(b, loc, v), v);
+  }
+  return v;
+}
+
 /// The Executor's lseTerm: e^d of a log-sum-exp's d = x - max (f64): 0
 /// below -700, inf above 700 (only where an element is +inf, whose own
 /// term is inf), else expClamped(d); NaN stays NaN.
@@ -1054,6 +1181,16 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             })
             .Case([&](qc::SqrtOp) { return sqrtRN(e, in(0)); })
             .Case([&](qc::TanhOp) { return fastTanh(e, in(0)); })
+            .Case([&](qc::SinOp) {
+              return arith::TruncFOp::create(b, loc, e.f32,
+                                             sinCos(e, in(0), false))
+                  .getResult();
+            })
+            .Case([&](qc::CosOp) {
+              return arith::TruncFOp::create(b, loc, e.f32,
+                                             sinCos(e, in(0), true))
+                  .getResult();
+            })
             .Case([&](qc::SigmoidOp) { return fastSigmoid(e, in(0)); })
             .Case([&](qc::SiluOp) {
               // x * sigmoid(x) in f32 (the Executor's siluLoop).

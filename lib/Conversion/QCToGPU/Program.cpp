@@ -47,7 +47,8 @@ bool isChainOpKind(Operation *op) {
              qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
              qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
              qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp,
-             qc::MishOp, qc::EluOp, qc::SeluOp, qc::CeluOp>(op);
+             qc::MishOp, qc::EluOp, qc::SeluOp, qc::CeluOp, qc::SinOp,
+             qc::CosOp>(op);
 }
 
 Type elementTypeOf(Value v) {
