@@ -26,7 +26,8 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
    (gpu_check.py's bound), conv_<i> (also transposed) and matmul_<i>
    within 2^-14 of sum |x*w|, attention_<i> within 2^-10 of sum_k p_k |v_k|,
-   lstm_<i> within 1e-5 rel. RMS of the float64-product model;
+   lstm_<i>, gru_<i> and rnn_<i> within 1e-5 rel. RMS of the
+   float64-product model;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
    computed here by quant-run): rel. RMS <= 1e-3 (a GEMM result that moves
    by an ulp can flip the next layer's quantized code; one flip changes an
@@ -72,7 +73,8 @@ E2E_TOL = 1e-3
 # attention_error): fp32 score sums over D <= 128 are within ~2^-17 of
 # sum |q k|, a score error of d a relative error ~d of its probability.
 ATTN_TOL = 2.0 ** -10
-# lstm_<i> against the float64-product model, rel. RMS per output: each
+# lstm_<i> (gru_<i>, rnn_<i>) against the float64-product model, rel.
+# RMS per output: each
 # gate sums I + H fp32 fma's (1e-7 relative each at worst, 1536 on
 # ddddocr) and the recurrence carries a step's error into the next; the
 # host run of ddddocr's 20-step, H = 512 LSTM is within 5e-7 (rel. RMS).
@@ -398,7 +400,7 @@ def check_steps(prog, inputs):
             if not err <= ATTN_TOL:
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {ATTN_TOL:.3g}")
             continue
-        if k.startswith("lstm_"):
+        if k.startswith(("lstm_", "gru_", "rnn_")):
             want = [v.copy() for v in views]
             model.step(step, want, scalars)
             for o in qp.output_positions(step):

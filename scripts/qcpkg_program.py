@@ -1154,6 +1154,11 @@ class NumpyBackend:
             a = step["attrs"]
             ins = dict(zip(a["operands"], views[3:]))
             views[0][...], views[1][...], views[2][...] = lstm(a, **ins)
+        elif k.startswith(("gru_", "rnn_")):
+            a = step["attrs"]
+            ins = dict(zip(a["operands"], views[2:]))
+            views[0][...], views[1][...] = gru_rnn(a, k.startswith("gru_"),
+                                                   **ins)
         elif k.startswith("topk_"):
             vals, idx = top_k_rows(views[2], step["attrs"]["k"],
                                    step["attrs"]["largest"])
@@ -1289,16 +1294,7 @@ def lstm(attrs, x, w, r, b=None, initial_h=None, initial_c=None, p=None):
     y = np.zeros((S, D, B, H), f)
     yh = np.zeros((D, B, H), f)
     yc = np.zeros((D, B, H), f)
-    clip = attrs.get("clip")
-
-    def gate(v):
-        if clip is None:
-            return v
-        c = f(clip)
-        with np.errstate(invalid="ignore"):
-            m = np.where(v < c, v, c)
-            return np.where(-c < m, m, -c).astype(f)
-
+    gate = _clip_gate(attrs)
     for d in range(D):
         rev = attrs["direction"] == "reverse" or d == 1
         h = (initial_h[d] if initial_h is not None else np.zeros((B, H), f))
@@ -1326,6 +1322,77 @@ def lstm(attrs, x, w, r, b=None, initial_h=None, initial_c=None, p=None):
             y[t, d] = h
         yh[d], yc[d] = h, c
     return y, yh, yc
+
+
+def _clip_gate(attrs):
+    """A recurrent op's clip of a gate's input (std::max(-c, std::min(c,
+    v)), NaN to c), or the identity."""
+    clip = attrs.get("clip")
+    if clip is None:
+        return lambda v: v
+    c = np.float32(clip)
+
+    def gate(v):
+        with np.errstate(invalid="ignore"):
+            m = np.where(v < c, v, c)
+            return np.where(-c < m, m, -c).astype(np.float32)
+    return gate
+
+
+def gru_rnn(attrs, gru, x, w, r, b=None, initial_h=None):
+    """qc.gru (gates z, r, h) or qc.rnn with the default activations (the
+    gru_<i> / rnn_<i> kernels), as lstm(): products in float64, the gates
+    and states in float32 with the Executor's fastSigmoid and fastTanh.
+    Returns y [S, D, B, H] and y_h [D, B, H]."""
+    f = np.float32
+    S, B, _ = x.shape
+    D, GH, _ = w.shape
+    G = 3 if gru else 1
+    H = GH // G
+    y = np.zeros((S, D, B, H), f)
+    yh = np.zeros((D, B, H), f)
+    gate = _clip_gate(attrs)
+    lbr = attrs.get("linear_before_reset", False)
+
+    def mm(a, m):  # a [B, K] times m [n, K] transposed, in float64
+        return (a.astype(np.float64) @ m.T.astype(np.float64)).astype(f)
+
+    for d in range(D):
+        rev = attrs["direction"] == "reverse" or d == 1
+        h = (initial_h[d] if initial_h is not None else np.zeros((B, H), f))
+        wb = b[d, :G * H] if b is not None else None
+        rb = b[d, G * H:] if b is not None else None
+        for st in range(S):
+            t = S - 1 - st if rev else st
+            xw = mm(x[t], w[d])
+            if not gru:
+                v = (xw + mm(h, r[d])).astype(f)
+                if wb is not None:
+                    v = (v + (wb + rb).astype(f)).astype(f)
+                h = fast_tanh(gate(v))
+                y[t, d] = h
+                continue
+            hr = mm(h, r[d][:2 * H])
+            zr = (xw[:, :2 * H] + hr).astype(f)
+            if wb is not None:
+                zr = (zr + (wb[:2 * H] + rb[:2 * H]).astype(f)).astype(f)
+            z = fast_sigmoid(gate(zr[:, :H]))
+            rr = fast_sigmoid(gate(zr[:, H:]))
+            hv = xw[:, 2 * H:]
+            if wb is not None:
+                hv = (hv + wb[2 * H:]).astype(f)
+            rbh = rb[2 * H:] if rb is not None else f(0)
+            if lbr:
+                hv = (hv + rr * (mm(h, r[d][2 * H:]) + rbh).astype(f)
+                      ).astype(f)
+            else:
+                rh = (rr * h).astype(f)
+                hv = (hv + (mm(rh, r[d][2 * H:]) + rbh).astype(f)).astype(f)
+            ht = fast_tanh(gate(hv))
+            h = ((f(1) - z).astype(f) * ht + z * h).astype(f)
+            y[t, d] = h
+        yh[d] = h
+    return y, yh
 
 
 def _taps(out_len, in_len, k, stride, pad, dil):
@@ -1477,7 +1544,7 @@ def check_step(step, views, scalars, batch):
     elif k.startswith(("gap_", "gmp_")):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
-    elif k.startswith("lstm_"):
+    elif k.startswith(("lstm_", "gru_", "rnn_")):
         D, B, H = views[1].shape
         ok = (scalars == [D * B * H] and grid[0] == D * B and
               step["block"][0] == H)
@@ -1542,6 +1609,8 @@ def output_positions(step):
         return [0, 1]  # values, indices
     if k.startswith("lstm_"):
         return [0, 1, 2]  # y, y_h, y_c
+    if k.startswith(("gru_", "rnn_")):
+        return [0, 1]  # y, y_h
     if k.startswith("rms_norm_dq_"):
         # y, then the codes and scales or the dequantized values of its
         # run-time quantize

@@ -2235,32 +2235,36 @@ def test_softmax_and_log_softmax_along_any_axis(run_tool, tmp_path):
 
 
 def _lstm_model(direction, H, S=5, I=6, bias=True, states=True, peep=False,
-                clip=None, forget=0, seq_lens=False, acts=None, seed=0):
-    """One ONNX LSTM over x [S, 2, I] (a static batch of 2) with random
-    weights, its three outputs graph outputs."""
+                clip=None, forget=0, seq_lens=False, acts=None, seed=0,
+                kind="LSTM", lbr=0):
+    """One ONNX LSTM (or GRU, RNN) over x [S, 2, I] (a static batch of 2)
+    with random weights, its outputs graph outputs."""
     from onnx import TensorProto as T, helper, numpy_helper
     rng = np.random.default_rng(seed)
     D = 2 if direction == "bidirectional" else 1
+    G = {"LSTM": 4, "GRU": 3, "RNN": 1}[kind]
     init = [numpy_helper.from_array(
-                (rng.standard_normal((D, 4 * H, I)) * 0.4).astype(np.float32),
+                (rng.standard_normal((D, G * H, I)) * 0.4).astype(np.float32),
                 "w"),
             numpy_helper.from_array(
-                (rng.standard_normal((D, 4 * H, H)) * 0.4).astype(np.float32),
+                (rng.standard_normal((D, G * H, H)) * 0.4).astype(np.float32),
                 "r")]
     ins = ["x", "w", "r", "", "", "", "", ""]
     if bias:
         init.append(numpy_helper.from_array(
-            rng.standard_normal((D, 8 * H)).astype(np.float32) * 0.3, "b"))
+            rng.standard_normal((D, 2 * G * H)).astype(np.float32) * 0.3, "b"))
         ins[3] = "b"
     if seq_lens:
         init.append(numpy_helper.from_array(np.array([S, S - 2], np.int32),
                                             "sl"))
         ins[4] = "sl"
     if states:
-        for nm in ("h0", "c0"):
+        for nm in ("h0", "c0") if kind == "LSTM" else ("h0",):
             init.append(numpy_helper.from_array(
                 rng.standard_normal((D, 2, H)).astype(np.float32), nm))
-        ins[5], ins[6] = "h0", "c0"
+        ins[5] = "h0"
+        if kind == "LSTM":
+            ins[6] = "c0"
     if peep:
         init.append(numpy_helper.from_array(
             rng.standard_normal((D, 3 * H)).astype(np.float32) * 0.5, "p"))
@@ -2272,11 +2276,13 @@ def _lstm_model(direction, H, S=5, I=6, bias=True, states=True, peep=False,
         attrs["clip"] = clip
     if forget:
         attrs["input_forget"] = 1
+    if lbr:
+        attrs["linear_before_reset"] = 1
     if acts:
         attrs["activations"] = acts
-    node = helper.make_node("LSTM", ins, ["y", "yh", "yc"], **attrs)
-    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
-            for n in ("y", "yh", "yc")]
+    names = ["y", "yh", "yc"] if kind == "LSTM" else ["y", "yh"]
+    node = helper.make_node(kind, ins, names, **attrs)
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None) for n in names]
     m = helper.make_model(helper.make_graph(
         [node], "g", [helper.make_tensor_value_info("x", T.FLOAT, [S, 2, I])],
         outs, init), opset_imports=[helper.make_opsetid("", 14)])
@@ -2436,3 +2442,65 @@ def test_rotary_sin_cos_in_chains(run_tool, tmp_path):
     assert any("sin(" in s.get("expr", "") for s in steps), steps
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
                              ("cos", "sin", "sx", "cx"))
+
+
+@pytest.mark.parametrize("kind,direction,kw", [
+    ("GRU", "bidirectional", {}),
+    ("GRU", "forward", {"lbr": 1, "clip": 1.5}),
+    ("GRU", "reverse", {"bias": False, "states": False}),
+    ("RNN", "bidirectional", {"clip": 0.9}),
+    ("RNN", "forward", {"bias": False}),
+])
+def test_gru_and_rnn_run_as_one_launch(kind, direction, kw, run_tool,
+                                       tmp_path):
+    """GRU and RNN with the default activations are one gru_<i> / rnn_<i>
+    launch, as an LSTM is: a CTA of H threads per (direction, batch row).
+    A GRU without linear_before_reset stores r * h_prev into y's current
+    slice and meets at bar.sync before and after reading it back for
+    (r * h_prev) . R_h. Within fp32 rounding of the Executor and of the
+    float64-product model, as test_lstm_runs_as_one_launch."""
+    m, x = _lstm_model(direction, 8, kind=kind, **kw)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    prefix = kind.lower() + "_"
+    rec = [s for s in steps if s["kernel"].startswith(prefix)]
+    assert len(rec) == 1, steps
+    D = 2 if direction == "bidirectional" else 1
+    assert rec[0]["block"] == [8, 1, 1] and rec[0]["grid"][0] == {"c": 2 * D}
+    qp.check_signatures(qp.Package(pkg))
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith(prefix):
+            want = [v.copy() for v in views]
+            qp.NumpyBackend(quantc.numerics).step(step, want, scalars)
+            for o in range(2):
+                assert rel_rms(views[o], want[o]) < 1e-6, o
+            checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), {"x": x}, backend, on_step)
+    assert checked
+    for name in ("y", "yh"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                            name)
+        assert_rows_close(sims, ref, 1e-5)
+
+
+def test_gru_rnn_without_a_kernel_are_named(run_tool, tmp_path):
+    """A GRU or RNN with other activations makes --target name it."""
+    import onnx
+    for kind, acts, why in (
+            ("GRU", ["Sigmoid", "Relu"],
+             "qc.gru (activations other than sigmoid, tanh)"),
+            ("RNN", ["Relu"], "qc.rnn (an activation other than tanh)")):
+        m, x = _lstm_model("forward", 4, kind=kind, acts=acts)
+        onnx.save(m, str(tmp_path / "m.onnx"))
+        np.savez(tmp_path / "c.npz", x=x)
+        res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                       tmp_path / "c.npz", "-o", tmp_path / "m.qcpkg",
+                       "--no-cubin", "-q", "--target", "sm_90",
+                       "--no-accuracy")
+        assert res.returncode == 1
+        assert why in res.stderr, res.stderr
+        assert not (tmp_path / "m.qcpkg").exists()

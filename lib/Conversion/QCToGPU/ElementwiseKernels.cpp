@@ -2997,25 +2997,33 @@ FailureOr<gpu::GPUFuncOp> buildTopKKernel(ModuleOp top, llvm::StringRef name,
   return finishKernel(b, *kk);
 }
 
-/// qc.lstm (N16) with static shapes, ONNX's default activations (sigmoid,
-/// tanh, tanh), no sequence_lens: lstm_<i>(y, y_h, y_c, x, w, r[, b]
-/// [, initial_h][, initial_c][, p]: ptr, threads: i64), one CTA of H
-/// threads per (direction, batch row), thread j owning hidden unit j. Per
-/// step each thread computes its four gates' pre-activations (x_t . W row
-/// and h_prev . R row in fp32 with fma, in order; the Executor's sgemm
-/// sums in its own order), then the gates and states with the Executor's
-/// f32 operations (fastSigmoid, fastTanh, clip, peepholes, input_forget),
-/// stores h_t into y, and waits at bar.sync: the next step reads h_prev
-/// from y's previous time slice, which the whole CTA has written by then.
-FailureOr<gpu::GPUFuncOp> buildLstmKernel(ModuleOp top, llvm::StringRef name,
-                                          KernelTarget t, const GpuStep &step) {
-  auto op = cast<qc::LstmOp>(step.ops.front());
-  auto xt = cast<RankedTensorType>(op.getX().getType());
+/// qc.lstm, qc.gru and qc.rnn (N16) with static shapes, ONNX's default
+/// activations and no sequence_lens: lstm_<i> / gru_<i> / rnn_<i>(y, y_h
+/// [, y_c], x, w, r[, b][, initial_h][, initial_c][, p]: ptr, threads:
+/// i64), one CTA of H threads per (direction, batch row), thread j owning
+/// hidden unit j. Per step each thread computes its gates' pre-activations
+/// (x_t . W row and h_prev . R row in fp32 with fma, in order; the
+/// Executor's sgemm sums in its own order), then the gates and states with
+/// the Executor's f32 operations (fastSigmoid, fastTanh, clip; LSTM's
+/// peepholes and input_forget; GRU's linear_before_reset), stores h_t
+/// into y, and waits at bar.sync: the next step reads h_prev from y's
+/// previous time slice, which the whole CTA has written by then. A GRU
+/// without linear_before_reset first stores r ⊙ h_prev into y's current
+/// slice, waits, reads it back for (r ⊙ h_prev) . R_h, and waits again
+/// before storing h_t there.
+FailureOr<gpu::GPUFuncOp> buildRecurrentKernel(ModuleOp top,
+                                               llvm::StringRef name,
+                                               KernelTarget t,
+                                               const GpuStep &step) {
+  Operation *op = step.ops.front();
+  auto lstm = dyn_cast<qc::LstmOp>(op);
+  auto gru = dyn_cast<qc::GruOp>(op);
+  auto xt = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t S = xt.getDimSize(0), B = xt.getDimSize(1), I = xt.getDimSize(2);
-  int64_t H = op.getHiddenSize();
-  bool bidi = op.getDirection() == qc::RnnDirection::bidirectional;
-  bool reverseOnly = op.getDirection() == qc::RnnDirection::reverse;
-  int64_t D = bidi ? 2 : 1;
+  int64_t H = cast<IntegerAttr>(op->getAttr("hidden_size")).getInt();
+  auto dir = cast<qc::RnnDirectionAttr>(op->getAttr("direction")).getValue();
+  bool bidi = dir == qc::RnnDirection::bidirectional;
+  int64_t D = bidi ? 2 : 1, G = lstm ? 4 : gru ? 3 : 1;
   OpBuilder b(top.getContext());
   SmallVector<Type> args(step.outputs.size() + step.inputs.size(),
                          LLVM::LLVMPointerType::get(top.getContext()));
@@ -3028,29 +3036,36 @@ FailureOr<gpu::GPUFuncOp> buildLstmKernel(ModuleOp top, llvm::StringRef name,
   KernelEmitter e(b, made->getLoc());
   e.entry = &entry;
   Location loc = e.loc;
-  // Arguments: the three outputs, then the op's operands present, in order.
+  // Arguments: the outputs, then the op's operands present, in order.
   unsigned a = 0;
-  Value Y = entry.getArgument(a++), YH = entry.getArgument(a++),
-        YC = entry.getArgument(a++), X = entry.getArgument(a++),
-        W = entry.getArgument(a++), R = entry.getArgument(a++);
-  Value Bias = op.getB() ? entry.getArgument(a++) : Value();
-  Value H0 = op.getInitialH() ? entry.getArgument(a++) : Value();
-  Value C0 = op.getInitialC() ? entry.getArgument(a++) : Value();
-  Value P = op.getP() ? entry.getArgument(a++) : Value();
+  Value Y = entry.getArgument(a++), YH = entry.getArgument(a++);
+  Value YC = lstm ? entry.getArgument(a++) : Value();
+  Value X = entry.getArgument(a++), W = entry.getArgument(a++),
+        R = entry.getArgument(a++);
+  auto optional = [&](Value v) { return v ? entry.getArgument(a++) : Value(); };
+  Value Bias = optional(lstm  ? lstm.getB()
+                        : gru ? gru.getB()
+                              : cast<qc::RnnOp>(op).getB());
+  Value H0 = optional(lstm  ? lstm.getInitialH()
+                      : gru ? gru.getInitialH()
+                            : cast<qc::RnnOp>(op).getInitialH());
+  Value C0 = lstm ? optional(lstm.getInitialC()) : Value();
+  Value P = lstm ? optional(lstm.getP()) : Value();
   Value j = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
   Value cta = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
   Value d = arith::DivUIOp::create(b, loc, cta, e.c64(B));
   Value bb = arith::RemUIOp::create(b, loc, cta, e.c64(B));
   // Whether this CTA's direction runs backwards: the reverse one, or the
-  // second of a bidirectional LSTM.
-  Value rev = reverseOnly ? e.eq(e.c64(0), e.c64(0))
-              : bidi      ? e.eq(d, e.c64(1))
-                          : e.eq(e.c64(0), e.c64(1));
+  // second of a bidirectional op.
+  Value rev = dir == qc::RnnDirection::reverse ? e.eq(e.c64(0), e.c64(0))
+              : bidi                           ? e.eq(d, e.c64(1))
+                                               : e.eq(e.c64(0), e.c64(1));
   Value state = e.add(e.mul(e.add(e.mul(d, e.c64(B)), bb), e.c64(H)), j);
   Value c0 = C0 ? loadF32(e, C0, state) : e.f32c(0.0f);
+  Value h0 = H0 ? loadF32(e, H0, state) : e.f32c(0.0f);
   std::optional<float> clip;
-  if (std::optional<APFloat> c = op.getClip())
-    clip = c->convertToFloat();
+  if (auto c = op->getAttrOfType<FloatAttr>("clip"))
+    clip = c.getValue().convertToFloat();
   // std::max(-clip, std::min(clip, v)), NaN to clip as there.
   auto gate = [&](Value v) -> Value {
     if (!clip)
@@ -3075,82 +3090,111 @@ FailureOr<gpu::GPUFuncOp> buildLstmKernel(ModuleOp top, llvm::StringRef name,
                                        loop.getRegionIterArgs()[0])});
     return loop.getResult(0);
   };
+  auto mulf = [&](Value x, Value y) {
+    return arith::MulFOp::create(b, loc, x, y).getResult();
+  };
+  auto addf = [&](Value x, Value y) {
+    return arith::AddFOp::create(b, loc, x, y).getResult();
+  };
+  // The bias of gate gi: the input's (half 0) or the recurrence's (1).
+  auto bias = [&](int64_t half, int64_t gi) {
+    return loadF32(e, Bias,
+                   e.add(e.mul(d, e.c64(2 * G * H)),
+                         e.add(e.c64(half * G * H + gi * H), j)));
+  };
   auto steps = scf::ForOp::create(b, loc, e.c64(0), e.c64(S), e.c64(1),
-                                  ValueRange{c0, e.f32c(0.0f)});
+                                  ValueRange{c0, h0});
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(steps.getBody());
     Value st = steps.getInductionVar();
     Value cPrev = steps.getRegionIterArgs()[0];
+    Value hPrev = steps.getRegionIterArgs()[1];
     Value t = e.select(rev, sub(e, e.c64(S - 1), st), st);
     Value tp = e.select(rev, e.add(t, e.c64(1)), sub(e, t, e.c64(1)));
     Value first = e.eq(st, e.c64(0));
     Value xBase = e.mul(e.add(e.mul(t, e.c64(B)), bb), e.c64(I));
-    // h_prev's base: initial_h at the first step (none: h . R is 0), else
-    // y's previous time slice.
-    Value yPrev = e.mul(
-        e.add(e.mul(e.add(e.mul(tp, e.c64(D)), d), e.c64(B)), bb), e.c64(H));
-    auto pre = [&](int64_t gi) -> Value {
-      Value row = e.add(e.mul(d, e.c64(4 * H)), e.add(e.c64(gi * H), j));
-      Value xw = dot(X, xBase, W, e.mul(row, e.c64(I)), I);
-      Value rBase = e.mul(row, e.c64(H));
+    auto slice = [&](Value tt) {
+      return e.mul(e.add(e.mul(e.add(e.mul(tt, e.c64(D)), d), e.c64(B)), bb),
+                   e.c64(H));
+    };
+    Value yPrev = slice(tp), yNow = slice(t);
+    auto row = [&](int64_t gi) {
+      return e.add(e.mul(d, e.c64(G * H)), e.add(e.c64(gi * H), j));
+    };
+    // h_prev . R row of gate gi: initial_h at the first step (none: 0),
+    // else y's previous time slice.
+    auto recur = [&](int64_t gi) -> Value {
+      Value rBase = e.mul(row(gi), e.c64(H));
       auto ifOp = scf::IfOp::create(b, loc, TypeRange{e.f32}, first,
                                     /*withElseRegion=*/true);
-      {
-        OpBuilder::InsertionGuard g2(b);
-        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-        Value hr0 = H0 ? dot(H0, sub(e, state, j), R, rBase, H) : e.f32c(0.0f);
-        scf::YieldOp::create(b, loc, hr0);
-        b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-        scf::YieldOp::create(b, loc, dot(Y, yPrev, R, rBase, H));
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value hr0 = H0 ? dot(H0, sub(e, state, j), R, rBase, H) : e.f32c(0.0f);
+      scf::YieldOp::create(b, loc, hr0);
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, dot(Y, yPrev, R, rBase, H));
+      return ifOp.getResult(0);
+    };
+    auto xw = [&](int64_t gi) {
+      return dot(X, xBase, W, e.mul(row(gi), e.c64(I)), I);
+    };
+    // (x W + h R) of gate gi, plus both its biases.
+    auto pre = [&](int64_t gi) -> Value {
+      Value v = addf(xw(gi), recur(gi));
+      return Bias ? addf(v, addf(bias(0, gi), bias(1, gi))) : v;
+    };
+    Value cNew = cPrev, h;
+    if (lstm) {
+      Value pBase = e.mul(d, e.c64(3 * H));
+      // Gates i, o, f, c (ONNX's order); peepholes i, o, f.
+      Value iv = pre(0), ov = pre(1), fv = pre(2), cv = pre(3);
+      if (P) {
+        iv = addf(iv, mulf(loadF32(e, P, e.add(pBase, j)), cPrev));
+        fv = addf(fv, mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(2 * H), j))),
+                           cPrev));
       }
-      Value v = arith::AddFOp::create(b, loc, xw, ifOp.getResult(0));
-      if (Bias) {
-        Value wb = loadF32(
-            e, Bias, e.add(e.mul(d, e.c64(8 * H)), e.add(e.c64(gi * H), j)));
-        Value rb = loadF32(
-            e, Bias,
-            e.add(e.mul(d, e.c64(8 * H)), e.add(e.c64(4 * H + gi * H), j)));
-        v = arith::AddFOp::create(b, loc, v,
-                                  arith::AddFOp::create(b, loc, wb, rb));
+      Value ig = fastSigmoid(e, gate(iv));
+      Value fg =
+          lstm.getInputForget()
+              ? arith::SubFOp::create(b, loc, e.f32c(1.0f), ig).getResult()
+              : fastSigmoid(e, gate(fv));
+      cNew = addf(mulf(fg, cPrev), mulf(ig, fastTanh(e, gate(cv))));
+      if (P)
+        ov = addf(ov,
+                  mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(H), j))), cNew));
+      h = mulf(fastSigmoid(e, gate(ov)), fastTanh(e, cNew));
+    } else if (gru) {
+      // Gates z, r, h; h~ = tanh(x W_h + Wb_h + r (h R_h + Rb_h)) with
+      // linear_before_reset, else + (r h) R_h + Rb_h.
+      Value z = fastSigmoid(e, gate(pre(0)));
+      Value r = fastSigmoid(e, gate(pre(1)));
+      Value hv = xw(2);
+      if (Bias)
+        hv = addf(hv, bias(0, 2));
+      Value rb = Bias ? bias(1, 2) : e.f32c(0.0f);
+      if (gru.getLinearBeforeReset()) {
+        hv = addf(hv, mulf(r, addf(recur(2), rb)));
+      } else {
+        storeF32(e, Y, e.add(yNow, j), mulf(r, hPrev));
+        gpu::BarrierOp::create(b, loc);
+        Value rhr = dot(Y, yNow, R, e.mul(row(2), e.c64(H)), H);
+        gpu::BarrierOp::create(b, loc);
+        hv = addf(hv, addf(rhr, rb));
       }
-      return v;
-    };
-    auto mulf = [&](Value x, Value y) {
-      return arith::MulFOp::create(b, loc, x, y).getResult();
-    };
-    auto addf = [&](Value x, Value y) {
-      return arith::AddFOp::create(b, loc, x, y).getResult();
-    };
-    Value pBase = e.mul(d, e.c64(3 * H));
-    // Gates i, o, f, c (ONNX's order); peepholes i, o, f.
-    Value iv = pre(0), ov = pre(1), fv = pre(2), cv = pre(3);
-    if (P) {
-      iv = addf(iv, mulf(loadF32(e, P, e.add(pBase, j)), cPrev));
-      fv = addf(
-          fv, mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(2 * H), j))), cPrev));
+      Value ht = fastTanh(e, gate(hv));
+      h = addf(mulf(arith::SubFOp::create(b, loc, e.f32c(1.0f), z), ht),
+               mulf(z, hPrev));
+    } else {
+      h = fastTanh(e, gate(pre(0)));
     }
-    Value ig = fastSigmoid(e, gate(iv));
-    Value fg = op.getInputForget()
-                   ? arith::SubFOp::create(b, loc, e.f32c(1.0f), ig).getResult()
-                   : fastSigmoid(e, gate(fv));
-    Value cg = fastTanh(e, gate(cv));
-    Value cNew = addf(mulf(fg, cPrev), mulf(ig, cg));
-    if (P)
-      ov =
-          addf(ov, mulf(loadF32(e, P, e.add(pBase, e.add(e.c64(H), j))), cNew));
-    Value og = fastSigmoid(e, gate(ov));
-    Value h = mulf(og, fastTanh(e, cNew));
-    Value yAt =
-        e.add(e.mul(e.add(e.mul(e.add(e.mul(t, e.c64(D)), d), e.c64(B)), bb),
-                    e.c64(H)),
-              j);
-    storeF32(e, Y, yAt, h);
+    storeF32(e, Y, e.add(yNow, j), h);
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, ValueRange{cNew, h});
   }
   storeF32(e, YH, state, steps.getResult(1));
-  storeF32(e, YC, state, steps.getResult(0));
+  if (YC)
+    storeF32(e, YC, state, steps.getResult(0));
   gpu::ReturnOp::create(b, loc);
   return *made;
 }
@@ -3165,8 +3209,8 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return buildAttentionKernel(top, name, t, step);
   if (isa<qc::TopKOp>(op))
     return buildTopKKernel(top, name, t, step);
-  if (isa<qc::LstmOp>(op))
-    return buildLstmKernel(top, name, t, step);
+  if (isa<qc::LstmOp, qc::GruOp, qc::RnnOp>(op))
+    return buildRecurrentKernel(top, name, t, step);
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
   int64_t n = in.getShape().back();
   // The axes a thread walks, when they are not just the last one:

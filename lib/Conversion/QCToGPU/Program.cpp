@@ -15,6 +15,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -308,34 +309,49 @@ bool isLayout(Operation *op) {
   return true;
 }
 
-/// Softmax or layer norm over the last axis, or a reduction (f32).
-/// Why a qc.lstm has no kernel (lstm_<i>: ElementwiseKernels.cpp), or "".
-std::string lstmKernelGap(qc::LstmOp op) {
-  if (op.getSequenceLens())
+bool isRecurrent(Operation *op) {
+  return isa<qc::LstmOp, qc::GruOp, qc::RnnOp>(op);
+}
+
+/// Why a qc.lstm, qc.gru or qc.rnn has no kernel (lstm_<i>, gru_<i>,
+/// rnn_<i>: ElementwiseKernels.cpp), or "".
+std::string recurrentKernelGap(Operation *op) {
+  Value lens = TypeSwitch<Operation *, Value>(op)
+                   .Case([](qc::LstmOp l) { return l.getSequenceLens(); })
+                   .Case([](qc::GruOp g) { return g.getSequenceLens(); })
+                   .Case([](qc::RnnOp r) { return r.getSequenceLens(); });
+  if (lens)
     return "sequence_lens";
   for (Value v : op->getOperands())
     if (!cast<RankedTensorType>(v.getType()).hasStaticShape() ||
         !elementTypeOf(v).isF32())
       return "static f32 shapes only so far";
-  if (cast<RankedTensorType>(op.getX().getType()).getDimSize(0) == 0)
+  if (cast<RankedTensorType>(op->getOperand(0).getType()).getDimSize(0) == 0)
     return "an empty sequence";
-  if (op.getHiddenSize() < 1 || op.getHiddenSize() > 1024)
+  int64_t H = cast<IntegerAttr>(op->getAttr("hidden_size")).getInt();
+  if (H < 1 || H > 1024)
     return "a hidden size over 1024 (one thread per unit in one CTA)";
-  ArrayRef<Attribute> acts = op.getActivations().getValue();
+  // ONNX's defaults, per direction: sigmoid, tanh, tanh (LSTM); sigmoid,
+  // tanh (GRU); tanh (RNN).
+  size_t per = isa<qc::LstmOp>(op) ? 3 : isa<qc::GruOp>(op) ? 2 : 1;
+  auto acts = cast<ArrayAttr>(op->getAttr("activations")).getValue();
   for (size_t k = 0; k < acts.size(); ++k) {
     qc::RnnActivation f = cast<qc::RnnActivationAttr>(acts[k]).getValue();
-    if (f !=
-        (k % 3 == 0 ? qc::RnnActivation::Sigmoid : qc::RnnActivation::Tanh))
-      return "activations other than sigmoid, tanh, tanh";
+    bool sigmoid = per > 1 && k % per == 0;
+    if (f != (sigmoid ? qc::RnnActivation::Sigmoid : qc::RnnActivation::Tanh))
+      return per == 3   ? "activations other than sigmoid, tanh, tanh"
+             : per == 2 ? "activations other than sigmoid, tanh"
+                        : "an activation other than tanh";
   }
   return "";
 }
 
+/// Softmax or layer norm over the last axis, or a reduction (f32).
 bool isRowOp(Operation *op) {
   if (quantc::detail::isBatchReduce(op))
     return true;
-  if (auto l = dyn_cast<qc::LstmOp>(op))
-    return lstmKernelGap(l).empty();
+  if (isRecurrent(op))
+    return recurrentKernelGap(op).empty();
   auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
   if (!in || !in.getElementType().isF32() || in.getRank() < 1 ||
       in.isDynamicDim(in.getRank() - 1))
@@ -549,8 +565,8 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (f32, rank >= 2 only so far)";
   }
-  if (auto l = dyn_cast<qc::LstmOp>(op)) {
-    std::string gap = lstmKernelGap(l);
+  if (isRecurrent(op)) {
+    std::string gap = recurrentKernelGap(op);
     return gap.empty() ? "" : name + " (" + gap + ")";
   }
   if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp, qc::LayerNormOp, qc::RmsNormOp,
@@ -1640,6 +1656,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         : isa<qc::AttentionOp>(op)                     ? "attention_"
         : isa<qc::TopKOp>(op)                          ? "topk_"
         : isa<qc::LstmOp>(op)                          ? "lstm_"
+        : isa<qc::GruOp>(op)                           ? "gru_"
+        : isa<qc::RnnOp>(op)                           ? "rnn_"
         : isa<qc::RmsNormOp, qc::PowOp>(op) && dynQ    ? "rms_norm_dq_"
         : isa<qc::RmsNormOp, qc::PowOp>(op)            ? "rms_norm_"
         : isa<qc::LayerNormOp>(op) && dynQ             ? "layer_norm_dq_"
@@ -2085,10 +2103,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // A batch reduction also takes the batch size: (out, in, batch, rows).
       if (quantc::detail::isBatchReduce(s.ops.front()))
         args.push_back(json::Object{{"i64", count(in, 0, 1).json()}});
-      if (auto l = dyn_cast<qc::LstmOp>(s.ops.front())) {
+      if (isRecurrent(s.ops.front())) {
         // One CTA of H threads per (direction, batch row).
-        auto yh = cast<RankedTensorType>(l.getYH().getType());
-        int64_t H = l.getHiddenSize(),
+        auto yh = cast<RankedTensorType>(s.ops.front()->getResult(1).getType());
+        int64_t H = yh.getDimSize(2),
                 ctas = yh.getDimSize(0) * yh.getDimSize(1);
         args.push_back(json::Object{{"i64", Linear{0, ctas * H}.json()}});
         grid = json::Array{Linear{0, ctas}.json(), Linear{0, 1}.json(),
@@ -2319,20 +2337,36 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"epsilon", double(ln.getEpsilon().convertToFloat())},
           {"bias", bool(ln.getBias())}};
-    if (auto l = dyn_cast<qc::LstmOp>(first)) {
+    if (isRecurrent(first)) {
       // What the numpy model needs: which optional operands follow x, w, r
-      // (in that order), the direction, clip and input_forget.
+      // (in that order), the direction, clip, and LSTM's input_forget or
+      // GRU's linear_before_reset.
       json::Array operands{"x", "w", "r"};
-      for (auto [v, n] :
-           {std::pair{l.getB(), "b"}, std::pair{l.getInitialH(), "initial_h"},
-            std::pair{l.getInitialC(), "initial_c"}, std::pair{l.getP(), "p"}})
+      SmallVector<std::pair<Value, StringRef>> opt;
+      if (auto l = dyn_cast<qc::LstmOp>(first))
+        opt = {{l.getB(), "b"},
+               {l.getInitialH(), "initial_h"},
+               {l.getInitialC(), "initial_c"},
+               {l.getP(), "p"}};
+      else if (auto g = dyn_cast<qc::GruOp>(first))
+        opt = {{g.getB(), "b"}, {g.getInitialH(), "initial_h"}};
+      else
+        opt = {{cast<qc::RnnOp>(first).getB(), "b"},
+               {cast<qc::RnnOp>(first).getInitialH(), "initial_h"}};
+      for (auto [v, n] : opt)
         if (v)
           operands.push_back(n);
       json::Object a{{"operands", std::move(operands)},
-                     {"direction", qc::stringifyRnnDirection(l.getDirection())},
-                     {"input_forget", l.getInputForget()}};
-      if (std::optional<APFloat> c = l.getClip())
-        a["clip"] = double(c->convertToFloat());
+                     {"direction",
+                      qc::stringifyRnnDirection(cast<qc::RnnDirectionAttr>(
+                                                    first->getAttr("direction"))
+                                                    .getValue())}};
+      if (auto l = dyn_cast<qc::LstmOp>(first))
+        a["input_forget"] = l.getInputForget();
+      if (auto g = dyn_cast<qc::GruOp>(first))
+        a["linear_before_reset"] = g.getLinearBeforeReset();
+      if (auto c = first->getAttrOfType<FloatAttr>("clip"))
+        a["clip"] = double(c.getValue().convertToFloat());
       step["attrs"] = std::move(a);
     }
     if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(first)) {
