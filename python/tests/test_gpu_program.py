@@ -328,8 +328,8 @@ def assert_step_matches_model(step, views, scalars,
         want[o][...] = 0
     model.step(step, want, scalars)
     for o in qp.output_positions(step):
-        np.testing.assert_array_equal(views[o].view(np.uint8),
-                                      want[o].view(np.uint8),
+        np.testing.assert_array_equal(np.atleast_1d(views[o]).view(np.uint8),
+                                      np.atleast_1d(want[o]).view(np.uint8),
                                       err_msg=step["kernel"])
 
 
@@ -1653,9 +1653,9 @@ def assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, names):
         ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path,
                                             name)
         for kind, got in sims.items():
-            np.testing.assert_array_equal(got.view(np.uint8),
-                                          ref.view(np.uint8),
-                                          err_msg=f"{name} {kind}")
+            np.testing.assert_array_equal(
+                np.atleast_1d(got).view(np.uint8),
+                np.atleast_1d(ref).view(np.uint8), err_msg=f"{name} {kind}")
 
 
 def test_more_activations_in_chains_are_bit_exact(run_tool, tmp_path):
@@ -2504,3 +2504,73 @@ def test_gru_rnn_without_a_kernel_are_named(run_tool, tmp_path):
         assert res.returncode == 1
         assert why in res.stderr, res.stderr
         assert not (tmp_path / "m.qcpkg").exists()
+
+
+def test_reductions_over_a_static_first_dimension(run_tool, tmp_path):
+    """With every dimension static, a reduction may take dimension 0 too
+    (ONNX's default axes: all of them; a softmax's sum over axis 0): one
+    thread per output walks the reduced elements in the Executor's
+    row-major order, bit for bit, with and without keepdims."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    ops = [("ReduceSum", None, 1), ("ReduceMean", [0], 0),
+           ("ReduceLogSumExp", [0, 2], 1), ("ReduceMax", None, 0)]
+    nodes, outs, inits = [], [], []
+    for i, (op, axes, keep) in enumerate(ops):
+        ins = ["x"]
+        if axes is not None:
+            inits.append(numpy_helper.from_array(np.array(axes, np.int64),
+                                                 f"a{i}"))
+            ins.append(f"a{i}")
+        nodes.append(helper.make_node(op, ins, [f"y{i}"], keepdims=keep))
+        outs.append(helper.make_tensor_value_info(f"y{i}", T.FLOAT, None))
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [3, 4, 5])],
+        outs, inits), opset_imports=[helper.make_opsetid("", 18)])
+    x = np.random.default_rng(31).standard_normal((3, 4, 5)).astype(
+        np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"].rsplit("_", 1)[0] for s in steps] == [
+        "reduce_sum", "reduce_mean", "reduce_log_sum_exp", "reduce_max"], steps
+    assert host_steps_match_model(pkg, {"x": x}, "reduce_") == 4
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             [f"y{i}" for i in range(len(ops))])
+
+
+def test_scalar_inputs_in_a_gpu_program(run_tool, tmp_path):
+    """A 0-d graph input (Clip's run-time min and max, a dropout ratio)
+    has no batch dimension: the program is planned without one (this
+    crashed quant-compile before) and runs bit for bit."""
+    from onnx import TensorProto as T, helper
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, [3, 4]),
+         helper.make_tensor_value_info("lo", T.FLOAT, []),
+         helper.make_tensor_value_info("hi", T.FLOAT, [])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    data = {"x": np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4),
+            "lo": np.array(-1.5, np.float32), "hi": np.array(0.25, np.float32)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    prog = json.loads((pkg / "manifest.json").read_text())["program"]
+    assert prog["batch"] is None
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, ("y",))
+
+
+def test_node_coverage_script(build_dir, tmp_path):
+    """bench/gpu_node_coverage.py (docs/GpuNodeCoverage.md) on three node
+    tests: Relu and Clip (0-d min and max) are GPU programs whose host run
+    is the Executor's bit for bit; BitShift names qc.bit_shift."""
+    import subprocess
+    out = tmp_path / "cov.json"
+    res = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench/gpu_node_coverage.py"),
+         "--build", str(build_dir), "--host-run", "--json", str(out),
+         "test_relu", "test_clip", "test_bitshift_right_uint8"],
+        capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "2 of 3 node tests are GPU programs" in res.stdout, res.stdout
+    r = {x["test"]: x for x in json.loads(out.read_text())}
+    assert r["test_relu"]["host_exact"] and r["test_clip"]["host_exact"]
+    assert r["test_bitshift_right_uint8"]["status"] == "no kernel"
+    assert "qc.bit_shift" in r["test_bitshift_right_uint8"]["detail"]

@@ -3264,7 +3264,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
   Value base = e.mul(k->gid, e.c64(n));
   std::function<Value(Value)> at = [&](Value kk) { return e.add(base, kk); };
   if (!axes.empty()) {
-    // Reduced (softmax: normalized) axes anywhere but the batch: the
+    // Reduced (softmax: normalized) axes anywhere (dimension 0 only when static): the
     // thread's coordinates in the other dims give the base of its input
     // elements, the reduced coordinates (row-major, the Executor's
     // accumulation order) the rest. With trailing axes this is gid * n +

@@ -358,8 +358,9 @@ bool isRowOp(Operation *op) {
     return false;
   int64_t last = in.getRank() - 1;
   if (quantc::detail::isReduceOp(op)) {
-    // Over any axes with static sizes but the batch (dimension 0); a
-    // thread per output walks its reduced elements in row-major order.
+    // Over any axes with static sizes (dimension 0 too where it is not a
+    // run-time batch); a thread per output walks its reduced elements in
+    // row-major order.
     SmallVector<int64_t> axes;
     for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
@@ -367,7 +368,7 @@ bool isRowOp(Operation *op) {
     if (axes.empty() || !elementTypeOf(op->getResult(0)).isF32())
       return false;
     for (int64_t a : axes)
-      if (a <= 0 || a >= in.getRank() || in.isDynamicDim(a))
+      if (a < 0 || a >= in.getRank() || in.isDynamicDim(a))
         return false;
     return true;
   }
@@ -1971,7 +1972,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
   // Batch: dimension 0 of the first input whose dimension 0 is dynamic.
   json::Value batch = nullptr;
   for (BlockArgument a : fn.getArguments())
-    if (cast<RankedTensorType>(a.getType()).isDynamicDim(0)) {
+    if (auto t = cast<RankedTensorType>(a.getType());
+        t.getRank() > 0 && t.isDynamicDim(0)) { // (a 0-d input has none)
       batch = json::Object{{"input", a.getArgNumber()}, {"dim", 0}};
       break;
     }
