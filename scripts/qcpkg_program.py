@@ -763,6 +763,15 @@ def with_prologues(step, views, numerics=None):
     return res
 
 
+# Ops the chains also compute on integers (i8, ui8, i32, i64), wrapping.
+INT_CHAIN_OPS = {"add", "sub", "mul", "neg", "abs", "max", "min", "where"}
+
+
+def _ints(*xs):
+    """Whether the (last) operands hold integers (not booleans)."""
+    return all(np.asarray(x).dtype.kind in "iu" for x in xs)
+
+
 def eval_expr(expr, ins, out_shape, numerics=None):
     """Evaluates an elementwise step's expr ("relu(add(in0,in1))") in f32
     with numpy broadcasting, as the ew kernels do. quantize_linear /
@@ -870,11 +879,14 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "quantize_linear": quantize_linear,
            "dequantize_linear": dequantize_linear,
            # the Executor's maxNaN: NaN if either is, else x > y ? x : y
-           "max": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
-                                        np.float32(np.nan), np.where(x > y, x, y)),
+           # (integers: the larger)
+           "max": lambda x, y: np.maximum(x, y) if _ints(x, y) else np.where(
+               np.isnan(x) | np.isnan(y), np.float32(np.nan),
+               np.where(x > y, x, y)),
            # minNaN likewise
-           "min": lambda x, y: np.where(np.isnan(x) | np.isnan(y),
-                                        np.float32(np.nan), np.where(x < y, x, y)),
+           "min": lambda x, y: np.minimum(x, y) if _ints(x, y) else np.where(
+               np.isnan(x) | np.isnan(y), np.float32(np.nan),
+               np.where(x < y, x, y)),
            # x < lo ? lo : (x > hi ? hi : x), NaN kept
            "clip": lambda lo, hi, x: np.where(x < lo, lo, np.where(x > hi, hi, x)),
            # half to even
@@ -934,6 +946,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         if m.group(1) == "quantize_linear" or (
                 m.group(1) == "cast" and m.group(7) == "f32"):
             return r  # codes
+        if m.group(1) in INT_CHAIN_OPS and _ints(*args[-2:]):
+            return r  # integer arithmetic, wrapped to the width as numpy does
         return np.asarray(r, bool if m.group(1) in compares else np.float32)
 
     r = parse()

@@ -2574,3 +2574,40 @@ def test_node_coverage_script(build_dir, tmp_path):
     assert r["test_relu"]["host_exact"] and r["test_clip"]["host_exact"]
     assert r["test_bitshift_right_uint8"]["status"] == "no kernel"
     assert "qc.bit_shift" in r["test_bitshift_right_uint8"]["detail"]
+
+
+def test_integer_arithmetic_in_chains(run_tool, tmp_path):
+    """Add, Sub, Mul, Max, Min, Neg, Abs and Where on i8, ui8, i32 and i64
+    (position ids, masks, index math) run in chain kernels with the
+    width's wrapping arithmetic, which is the Executor's (int64 wrapped to
+    the width): bit for bit, overflow included, unsigned compares for
+    ui8."""
+    from onnx import TensorProto as T, helper
+    n = helper.make_node
+    nodes = [n("Add", ["a8", "b8"], ["s8"]), n("Max", ["s8", "b8"], ["m8"]),
+             n("Sub", ["u8", "v8"], ["du"]), n("Min", ["du", "v8"], ["mu"]),
+             n("Mul", ["a32", "b32"], ["p32"]), n("Abs", ["p32"], ["q32"]),
+             n("Neg", ["a64"], ["n64"]), n("Abs", ["n64"], ["b64"]),
+             n("Less", ["a64", "b64"], ["lt"]),
+             n("Where", ["lt", "n64", "b64"], ["w64"])]
+    ins = [("a8", T.INT8), ("b8", T.INT8), ("u8", T.UINT8), ("v8", T.UINT8),
+           ("a32", T.INT32), ("b32", T.INT32), ("a64", T.INT64)]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info(k, t, ["N", 16])
+                     for k, t in ins],
+        [helper.make_tensor_value_info(k, t, None)
+         for k, t in (("m8", T.INT8), ("mu", T.UINT8), ("q32", T.INT32),
+                      ("w64", T.INT64))]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(37)
+    info = {np.int8: (-128, 128), np.uint8: (0, 256),
+            np.int32: (-2**31, 2**31), np.int64: (-2**62, 2**62)}
+    dt = {"a8": np.int8, "b8": np.int8, "u8": np.uint8, "v8": np.uint8,
+          "a32": np.int32, "b32": np.int32, "a64": np.int64}
+    data = {k: rng.integers(*info[d], (2, 16)).astype(d) for k, d in dt.items()}
+    data["a64"][0, :3] = [-2**63, 2**63 - 1, 0]
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith("ew_") for s in steps), steps
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
+                             ("m8", "mu", "q32", "w64"))

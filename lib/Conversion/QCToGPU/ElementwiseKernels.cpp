@@ -1120,6 +1120,11 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
   Value last;
   for (Operation *op : ops) {
     auto in = [&](unsigned k) { return vals.lookup(op->getOperand(k)); };
+    Type resElem =
+        cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+    bool isInt = isa<IntegerType>(resElem) && !resElem.isInteger(1) &&
+                 !isa<qc::QuantizeLinearOp, qc::CastOp>(op);
+    bool isUnsigned = resElem.isUnsignedInteger();
     // Operand k as its op reads it: by axis or broadcast; null if absent.
     auto param = [&](unsigned k) -> Value {
       if (k >= op->getNumOperands())
@@ -1132,22 +1137,44 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     };
     Value res =
         llvm::TypeSwitch<Operation *, Value>(op)
+            // Integers (Program.cpp, isIntegerChainType): the width's
+            // wrapping arithmetic, which is the Executor's int64
+            // arithmetic wrapped to the width.
             .Case([&](qc::AddOp) {
+              if (isInt)
+                return arith::AddIOp::create(b, loc, in(0), in(1)).getResult();
               return arith::AddFOp::create(b, loc, in(0), in(1)).getResult();
             })
             .Case([&](qc::SubOp) {
+              if (isInt)
+                return arith::SubIOp::create(b, loc, in(0), in(1)).getResult();
               return arith::SubFOp::create(b, loc, in(0), in(1)).getResult();
             })
             .Case([&](qc::MulOp) {
+              if (isInt)
+                return arith::MulIOp::create(b, loc, in(0), in(1)).getResult();
               return arith::MulFOp::create(b, loc, in(0), in(1)).getResult();
             })
             .Case([&](qc::DivOp) {
               return arith::DivFOp::create(b, loc, in(0), in(1)).getResult();
             })
             .Case([&](qc::NegOp) {
+              if (isInt)
+                return arith::SubIOp::create(b, loc, e.cst(in(0).getType(), 0),
+                                             in(0))
+                    .getResult();
               return arith::NegFOp::create(b, loc, in(0)).getResult();
             })
             .Case([&](qc::AbsOp) {
+              if (isInt && isUnsigned)
+                return in(0);
+              if (isInt)
+                return e.select(
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          in(0), e.cst(in(0).getType(), 0)),
+                    arith::SubIOp::create(b, loc, e.cst(in(0).getType(), 0),
+                                          in(0)),
+                    in(0));
               return bitcastF32(
                   e, e.band(bitcastI32(e, in(0)), e.c32(0x7fffffff)));
             })
@@ -1394,8 +1421,22 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
-            .Case([&](qc::MaxOp) { return maxNaN(e, in(0), in(1)); })
-            .Case([&](qc::MinOp) { return minNaN(e, in(0), in(1)); })
+            .Case([&](qc::MaxOp) {
+              if (isInt)
+                return isUnsigned ? arith::MaxUIOp::create(b, loc, in(0), in(1))
+                                        .getResult()
+                                  : arith::MaxSIOp::create(b, loc, in(0), in(1))
+                                        .getResult();
+              return maxNaN(e, in(0), in(1));
+            })
+            .Case([&](qc::MinOp) {
+              if (isInt)
+                return isUnsigned ? arith::MinUIOp::create(b, loc, in(0), in(1))
+                                        .getResult()
+                                  : arith::MinSIOp::create(b, loc, in(0), in(1))
+                                        .getResult();
+              return minNaN(e, in(0), in(1));
+            })
             .Case([&](qc::ClipOp c) {
               std::optional<float> lo, hi;
               if (c.getMin())

@@ -135,6 +135,12 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   return !zp || (zp.getType() == RankedTensorType::get(st.getShape(), codes));
 }
 
+/// The integer element types the chains compute in.
+bool isIntegerChainType(Type t) {
+  return t.isSignlessInteger(8) || t.isUnsignedInteger(8) ||
+         t.isSignlessInteger(32) || t.isSignlessInteger(64);
+}
+
 bool isElementwise(Operation *op) {
   if (!isChainOpKind(op))
     return false;
@@ -189,6 +195,20 @@ bool isElementwise(Operation *op) {
            });
   if (isa<qc::IsNaNOp, qc::IsInfOp>(op))
     return out.getElementType().isInteger(1) && isF32(op->getOperand(0));
+  // Integer arithmetic (position ids, masks, index math): i8, ui8, i32 and
+  // i64, wrapping as the Executor's (int64 arithmetic wrapped to the
+  // width); where between two integer tensors.
+  if (isIntegerChainType(out.getElementType())) {
+    if (auto w = dyn_cast<qc::WhereOp>(op))
+      return elementTypeOf(w.getCondition()).isInteger(1) &&
+             elementTypeOf(w.getLhs()) == out.getElementType() &&
+             elementTypeOf(w.getRhs()) == out.getElementType();
+    return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::MaxOp, qc::MinOp, qc::NegOp,
+               qc::AbsOp>(op) &&
+           llvm::all_of(op->getOperands(), [&](Value v) {
+             return elementTypeOf(v) == out.getElementType();
+           });
+  }
   if (!out.getElementType().isF32())
     return false;
   if (auto w = dyn_cast<qc::WhereOp>(op))
