@@ -308,22 +308,16 @@ def _sin_cos_one(xf, want_cos):
             r = -r if up else r
     k = (k + (1 if want_cos else 0)) & 3
     r2 = r * r
-    if k & 1:
-        acc = 0.0
-        for n in range(11, 0, -1):
-            c = 1.0
-            for i in range(2, 2 * n + 1):
-                c /= i
-            acc = acc * r2 + (-c if n % 2 else c)
-        v = 1.0 + r2 * acc
-    else:
-        acc = 0.0
-        for n in range(10, 0, -1):
-            c = 1.0
-            for i in range(2, 2 * n + 2):
-                c /= i
-            acc = acc * r2 + (-c if n % 2 else c)
-        v = r + r * r2 * acc
+    # cosPoly (terms 11, 1/(2n)!) or sinPoly (terms 10, 1/(2n+1)!), Horner
+    # in r^2 with the coefficients computed by repeated division.
+    cosine = bool(k & 1)
+    acc = 0.0
+    for n in range(11 if cosine else 10, 0, -1):
+        c = 1.0
+        for i in range(2, 2 * n + (1 if cosine else 2)):
+            c /= i
+        acc = acc * r2 + (-c if n % 2 else c)
+    v = 1.0 + r2 * acc if cosine else r + r * r2 * acc
     return -v if k & 2 else v
 
 

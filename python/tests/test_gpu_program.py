@@ -2290,6 +2290,33 @@ def _lstm_model(direction, H, S=5, I=6, bias=True, states=True, peep=False,
     return m, x
 
 
+def assert_recurrent_program_close(run_tool, pkg, x, tmp_path, prefix,
+                                   outputs):
+    """The recurrent step (kernel `prefix`...) run on the host is within
+    1e-6 rel. RMS of its float64-product numpy model on every output, and
+    the program's outputs within fp32 rounding of the Executor's (1e-5:
+    the kernel sums the gate products in fp32 with fma, the Executor with
+    sgemm, and the recurrence carries each step's error on)."""
+    qp.check_signatures(qp.Package(pkg))
+    checked = []
+
+    def on_step(i, step, views, scalars):
+        if step["kernel"].startswith(prefix):
+            want = [v.copy() for v in views]
+            qp.NumpyBackend(quantc.numerics).step(step, want, scalars)
+            for o in range(len(outputs)):
+                assert rel_rms(views[o], want[o]) < 1e-6, o
+            checked.append(i)
+
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), {"x": x}, backend, on_step)
+    assert checked
+    for name in outputs:
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                            name)
+        assert_rows_close(sims, ref, 1e-5)
+
+
 @pytest.mark.parametrize("direction,kw", [
     ("bidirectional", {"peep": True}),
     ("forward", {"bias": False, "states": False, "clip": 0.8, "forget": 1}),
@@ -2313,24 +2340,8 @@ def test_lstm_runs_as_one_launch(direction, kw, run_tool, tmp_path):
     D = 2 if direction == "bidirectional" else 1
     assert lstm[0]["block"] == [8, 1, 1]
     assert lstm[0]["grid"][0] == {"c": 2 * D}
-    qp.check_signatures(qp.Package(pkg))
-    checked = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith("lstm_"):
-            want = [v.copy() for v in views]
-            qp.NumpyBackend(quantc.numerics).step(step, want, scalars)
-            for o in range(3):
-                assert rel_rms(views[o], want[o]) < 1e-6, o
-            checked.append(i)
-
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), {"x": x}, backend, on_step)
-    assert checked
-    for name in ("y", "yh", "yc"):
-        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
-                                            name)
-        assert_rows_close(sims, ref, 1e-5)
+    assert_recurrent_program_close(run_tool, pkg, x, tmp_path, "lstm_",
+                                   ("y", "yh", "yc"))
 
 
 @pytest.mark.parametrize("kw,why", [
@@ -2467,24 +2478,8 @@ def test_gru_and_rnn_run_as_one_launch(kind, direction, kw, run_tool,
     assert len(rec) == 1, steps
     D = 2 if direction == "bidirectional" else 1
     assert rec[0]["block"] == [8, 1, 1] and rec[0]["grid"][0] == {"c": 2 * D}
-    qp.check_signatures(qp.Package(pkg))
-    checked = []
-
-    def on_step(i, step, views, scalars):
-        if step["kernel"].startswith(prefix):
-            want = [v.copy() for v in views]
-            qp.NumpyBackend(quantc.numerics).step(step, want, scalars)
-            for o in range(2):
-                assert rel_rms(views[o], want[o]) < 1e-6, o
-            checked.append(i)
-
-    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
-    qp.run(qp.Package(pkg), {"x": x}, backend, on_step)
-    assert checked
-    for name in ("y", "yh"):
-        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
-                                            name)
-        assert_rows_close(sims, ref, 1e-5)
+    assert_recurrent_program_close(run_tool, pkg, x, tmp_path, prefix,
+                                   ("y", "yh"))
 
 
 def test_gru_rnn_without_a_kernel_are_named(run_tool, tmp_path):

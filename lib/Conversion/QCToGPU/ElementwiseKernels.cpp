@@ -1421,21 +1421,18 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
-            .Case([&](qc::MaxOp) {
-              if (isInt)
-                return isUnsigned ? arith::MaxUIOp::create(b, loc, in(0), in(1))
-                                        .getResult()
-                                  : arith::MaxSIOp::create(b, loc, in(0), in(1))
-                                        .getResult();
-              return maxNaN(e, in(0), in(1));
-            })
-            .Case([&](qc::MinOp) {
-              if (isInt)
-                return isUnsigned ? arith::MinUIOp::create(b, loc, in(0), in(1))
-                                        .getResult()
-                                  : arith::MinSIOp::create(b, loc, in(0), in(1))
-                                        .getResult();
-              return minNaN(e, in(0), in(1));
+            .Case<qc::MaxOp, qc::MinOp>([&](Operation *mm) {
+              bool isMax = isa<qc::MaxOp>(mm);
+              if (!isInt)
+                return isMax ? maxNaN(e, in(0), in(1))
+                             : minNaN(e, in(0), in(1));
+              // The larger (smaller) of two integers, unsigned for ui8.
+              auto pred = isMax ? (isUnsigned ? arith::CmpIPredicate::ugt
+                                              : arith::CmpIPredicate::sgt)
+                                : (isUnsigned ? arith::CmpIPredicate::ult
+                                              : arith::CmpIPredicate::slt);
+              return e.select(arith::CmpIOp::create(b, loc, pred, in(0), in(1)),
+                              in(0), in(1));
             })
             .Case([&](qc::ClipOp c) {
               std::optional<float> lo, hi;
