@@ -1145,10 +1145,15 @@ class NumpyBackend:
         elif k.startswith("layer_norm_"):
             a = step["attrs"]
             n = len(output_positions(step))
-            y, mu, rstd = layer_norm_rows(views[n], views[n + 1],
-                                          views[n + 2] if a["bias"] else None,
-                                          a["epsilon"])
-            views[0][...] = y
+            x = views[n]
+            # rows of the normalized dims [axis, rank), flattened
+            rows = x.reshape(int(np.prod(x.shape[:a.get("axis", x.ndim - 1)])),
+                             -1)
+            y, mu, rstd = layer_norm_rows(
+                rows, views[n + 1].reshape(-1),
+                views[n + 2].reshape(-1) if a["bias"] else None,
+                a["epsilon"])
+            views[0][...] = y.reshape(views[0].shape)
             views[1][...] = mu.reshape(views[1].shape)
             views[2][...] = rstd.reshape(views[2].shape)
             if k.startswith("layer_norm_q_"):  # the fused MXFP8 quantize
@@ -1563,6 +1568,9 @@ def check_step(step, views, scalars, batch):
             ("softmax_", "log_softmax_")) else -1
         rows = views[0].size if k.startswith("reduce_") else \
             x.size // max(x.shape[axis], 1)
+        if k.startswith("layer_norm_"):  # dims [axis, rank) per row
+            rows = int(np.prod(x.shape[:step["attrs"].get("axis",
+                                                           x.ndim - 1)]))
         ok = scalars == [rows] and threads >= rows
     else:
         ok = True

@@ -2606,3 +2606,36 @@ def test_integer_arithmetic_in_chains(run_tool, tmp_path):
     assert all(s["kernel"].startswith("ew_") for s in steps), steps
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
                              ("m8", "mu", "q32", "w64"))
+
+
+def test_layer_norm_over_several_trailing_dims(run_tool, tmp_path):
+    """LayerNormalization with axis 1 or 2 (dims [axis, rank) normalized
+    together, a scale and bias of their shape) is one layer_norm_<i> row
+    kernel over the flattened block, over a run-time batch: the Executor's
+    two passes, bit for bit, mean and inverse std included."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(41)
+    nodes, outs, inits = [], [], []
+    for i, axis in enumerate((1, 2, -1)):
+        shape = {1: [3, 4, 5], 2: [4, 5], -1: [5]}[axis]  # dims [axis, 4)
+        inits += [numpy_helper.from_array(
+                      rng.standard_normal(shape).astype(np.float32), f"g{i}"),
+                  numpy_helper.from_array(
+                      rng.standard_normal(shape).astype(np.float32), f"b{i}")]
+        nodes.append(helper.make_node(
+            "LayerNormalization", ["x", f"g{i}", f"b{i}"],
+            [f"y{i}", f"m{i}", f"r{i}"], axis=axis, epsilon=1e-3))
+        outs += [helper.make_tensor_value_info(f"{k}{i}", T.FLOAT, None)
+                 for k in "ymr"]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, ["N", 3, 4, 5])],
+        outs, inits), opset_imports=[helper.make_opsetid("", 17)])
+    x = (rng.standard_normal((2, 3, 4, 5)) * 3 + 1).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    ln = [s for s in steps if s["kernel"].startswith("layer_norm_")]
+    assert [s["attrs"]["axis"] for s in ln] == [1, 2, 3], steps
+    assert host_steps_match_model(pkg, {"x": x}, "layer_norm_") == 3
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
+                             [f"{k}{i}" for i in range(3) for k in "ymr"])

@@ -3267,6 +3267,13 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     for (int64_t a : axes)
       n *= in.getDimSize(a);
   }
+  if (auto ln = dyn_cast<qc::LayerNormOp>(op)) {
+    // Over dims [axis, rank): a contiguous row of their product.
+    int64_t a = static_cast<int64_t>(ln.getAxis());
+    n = 1;
+    for (int64_t d = a < 0 ? a + in.getRank() : a; d < in.getRank(); ++d)
+      n *= in.getDimSize(d);
+  }
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
   unsigned ptrs = step.outputs.size() + step.inputs.size();

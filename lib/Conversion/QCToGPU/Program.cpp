@@ -333,6 +333,13 @@ bool isRecurrent(Operation *op) {
   return isa<qc::LstmOp, qc::GruOp, qc::RnnOp>(op);
 }
 
+/// A layer norm's first normalized dimension, in [0, rank).
+int64_t layerNormAxis(qc::LayerNormOp ln) {
+  int64_t a = static_cast<int64_t>(ln.getAxis());
+  return a < 0 ? a + cast<RankedTensorType>(ln.getInput().getType()).getRank()
+               : a;
+}
+
 /// Why a qc.lstm, qc.gru or qc.rnn has no kernel (lstm_<i>, gru_<i>,
 /// rnn_<i>: ElementwiseKernels.cpp), or "".
 std::string recurrentKernelGap(Operation *op) {
@@ -448,15 +455,22 @@ bool isRowOp(Operation *op) {
            t.getElementType().isF32();
   }
   if (auto ln = dyn_cast<qc::LayerNormOp>(op)) {
-    if (static_cast<int64_t>(ln.getAxis()) != last &&
-        static_cast<int64_t>(ln.getAxis()) != -1)
+    // Over dims [axis, rank) (static; dimension 0 only when static): a
+    // contiguous row per thread, the scale and bias of its shape (or [D]
+    // over the last axis).
+    int64_t a = layerNormAxis(ln);
+    if (a < 0 || a > last || (a == 0 && in.isDynamicDim(0)))
+      return false;
+    ArrayRef<int64_t> norm = in.getShape().drop_front(a);
+    if (llvm::any_of(norm, ShapedType::isDynamic))
       return false;
     for (Value p : {ln.getScale(), ln.getBias()}) {
       if (!p)
         continue;
       auto t = cast<RankedTensorType>(p.getType());
-      if (t.getRank() != 1 || t.getDimSize(0) != in.getDimSize(last) ||
-          !t.getElementType().isF32())
+      bool full = t.getShape() == norm ||
+                  (a == last && t.getShape() == ArrayRef<int64_t>{norm[0]});
+      if (!full || !t.getElementType().isF32())
         return false;
     }
     return true;
@@ -1404,6 +1418,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                 ((l.ops.size() == 1 &&
                   isa<qc::LayerNormOp, qc::RmsNormOp>(l.ops.front())) ||
                  isa<qc::PowOp>(l.ops.front()));
+    // (a layer norm over more than the last axis quantizes nothing: the
+    // next quantize's rows are not its rows)
+    if (auto ln = dyn_cast<qc::LayerNormOp>(l.ops.front());
+        ln && layerNormAxis(ln) !=
+                  cast<RankedTensorType>(ln.getInput().getType()).getRank() - 1)
+      norm = false;
     if (!norm)
       continue;
     size_t j = i + 1;
@@ -2111,6 +2131,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       Linear rows = quantc::detail::isReduceOp(s.ops.front())
                         ? count(out, 0, out.getRank())
                         : count(in, 0, in.getRank() - 1);
+      if (auto ln = dyn_cast<qc::LayerNormOp>(s.ops.front()))
+        rows = count(in, 0, layerNormAxis(ln)); // a row per leading index
       if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front())) {
         // Every dim but the (static) axis.
         int64_t a = cast<IntegerAttr>(s.ops.front()->getAttr("axis")).getInt();
@@ -2356,9 +2378,10 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{
           {"epsilon", double(rn.getEpsilon().convertToFloat())}};
     if (auto ln = dyn_cast<qc::LayerNormOp>(first))
-      step["attrs"] = json::Object{
-          {"epsilon", double(ln.getEpsilon().convertToFloat())},
-          {"bias", bool(ln.getBias())}};
+      step["attrs"] =
+          json::Object{{"epsilon", double(ln.getEpsilon().convertToFloat())},
+                       {"bias", bool(ln.getBias())},
+                       {"axis", layerNormAxis(ln)}};
     if (isRecurrent(first)) {
       // What the numpy model needs: which optional operands follow x, w, r
       // (in that order), the direction, clip, and LSTM's input_forget or
