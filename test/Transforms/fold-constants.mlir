@@ -141,3 +141,17 @@ func.func @anchor_range(%x: tensor<4xf32>) -> (tensor<?xf32>, tensor<4xf32>, ten
   %r2 = qc.range %s, %l2, %h : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
   return %r, %y, %r2 : tensor<?xf32>, tensor<4xf32>, tensor<?xf32>
 }
+
+// -----
+
+// A Range longer than the Executor allows (2^32 elements) keeps its
+// dynamic type: the run reports it.
+// CHECK-LABEL: func.func @huge_range
+// CHECK: qc.range {{.*}} -> tensor<?xf32>
+func.func @huge_range() -> tensor<?xf32> {
+  %s = arith.constant dense<0.0> : tensor<f32>
+  %l = arith.constant dense<1.0e10> : tensor<f32>
+  %d = arith.constant dense<1.0> : tensor<f32>
+  %r = qc.range %s, %l, %d : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
+  return %r : tensor<?xf32>
+}

@@ -139,8 +139,10 @@ std::optional<Type> rangeType(RangeOp r) {
   if (!a || !b || !d || *d == 0 || std::isnan(*a) || std::isnan(*b) ||
       std::isnan(*d))
     return std::nullopt;
+  // (a count the Executor refuses, over 2^32, stays dynamic: the run
+  // reports it)
   double cnt = std::ceil((*b - *a) / *d);
-  if (!(cnt < double(int64_t(1) << 40)))
+  if (!(cnt < double(int64_t(1) << 32)))
     return std::nullopt;
   return RankedTensorType::get(
       {cnt > 0 ? int64_t(cnt) : 0},
