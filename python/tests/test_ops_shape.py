@@ -239,6 +239,38 @@ def test_reshape_to_the_batch_of_a_sibling(batch, tmp_path, check_ok):
     assert ir.count("qc.dynamic_reshape") == 1, ir
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+def test_reshape_to_a_batch_through_resize(batch, tmp_path, check_ok):
+    """A nearest Resize whose constant scales keep dimension 0 keeps its
+    input's batch: a reshape of its result to Shape(x)[0] is plain. One
+    that scales dimension 0 makes another batch: that reshape stays
+    qc.dynamic_reshape (and is still right: 2N rows into N)."""
+    f32 = onnx.TensorProto.FLOAT
+    nodes = [n("Resize", ["x", "", "s1"], ["r1"], mode="nearest"),
+             n("Resize", ["x", "", "s2"], ["r2"], mode="nearest"),
+             n("Shape", ["x"], ["sh"]),
+             n("Gather", ["sh", "zero0"], ["b"], axis=0),
+             n("Unsqueeze", ["b", "zero"], ["b1"]),
+             n("Concat", ["b1", "minus1"], ["t"], axis=0),
+             n("Reshape", ["r1", "t"], ["y1"]),
+             n("Reshape", ["r2", "t"], ["y2"])]
+    m = _model(nodes, [_vi("x", ["N", 4, 6])],
+               [_vi("y1", None), _vi("y2", None)],
+               [_ints("zero", [0]), _ints("minus1", [-1]),
+                onnx.numpy_helper.from_array(np.array(0, np.int64), "zero0"),
+                onnx.numpy_helper.from_array(
+                    np.array([1, 1, 2], np.float32), "s1"),
+                onnx.numpy_helper.from_array(
+                    np.array([2, 1, 1], np.float32), "s2")], 13)
+    feeds = {"x": RNG.standard_normal((batch, 4, 6)).astype(np.float32)}
+    got = _run_both(check_ok, tmp_path, m, feeds)
+    assert got["y1"].shape == (batch, 48) and got["y2"].shape == (batch, 48)
+    ir = check_ok("quant-translate", "--import-onnx", tmp_path / "m.onnx").stdout
+    assert "{shape = array<i64: 0, -1>} : (tensor<?x4x12xf32>) -> " \
+        "tensor<?x48xf32>" in ir, ir
+    assert ir.count("qc.dynamic_reshape") == 1, ir
+
+
 def test_input_shape_question_mark_keeps_a_dim(tmp_path, check_ok,
                                                run_tool):
     """--input-shape x=?x4x6 fixes what it names and leaves '?' as the

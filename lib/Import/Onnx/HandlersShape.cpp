@@ -319,10 +319,15 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t d, int depth = 0) {
   // Over the batch: dimension 0 is the input's.
   if (d == 0 &&
       isa<qc::ConvOp, qc::ConvTransposeOp, qc::MaxPoolOp, qc::AvgPoolOp,
-          qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp, qc::ResizeOp>(op)) {
-    if (auto r = dyn_cast<qc::ResizeOp>(op); r && !dyn(r.getInput(), 0))
-      return {v, d};
+          qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op))
     return through(op->getOperand(0), 0);
+  // A resize whose constant scales keep dimension 0 (scale 1, no sizes or
+  // scales computed at run time, no axes subset).
+  if (auto r = dyn_cast<qc::ResizeOp>(op)) {
+    ArrayRef<float> sc = r.getScales();
+    bool keeps = d == 0 && !r.getScalesInput() && !r.getSizes() &&
+                 !r.getAxes() && !sc.empty() && sc[0] == 1.0f;
+    return keeps ? through(r.getInput(), 0) : std::make_pair(v, d);
   }
   // Broadcasting binary ops: the dimension of an operand that does not
   // broadcast (a static 1 on the other side, or the same origin on both).
