@@ -758,7 +758,34 @@ def with_prologues(step, views, numerics=None):
 
 
 # Ops the chains also compute on integers (i8, ui8, i32, i64), wrapping.
-INT_CHAIN_OPS = {"add", "sub", "mul", "neg", "abs", "max", "min", "where"}
+INT_CHAIN_OPS = {"add", "sub", "mul", "neg", "abs", "max", "min", "where",
+                 "mod", "bit_shift"}
+
+
+def _int_mod(fmod, x, y):
+    """The Executor's integer Mod: x % 0 and (signed) x % -1 are 0; C's
+    sign of the dividend with fmod, else the divisor's."""
+    x, y = np.broadcast_arrays(np.asarray(x), np.asarray(y))
+    signed = x.dtype.kind == "i"
+    bad = (y == 0) | ((y == -1) if signed else False)
+    ys = np.where(bad, 1, y).astype(y.dtype)
+    r = np.fmod(x, ys) if signed else x % ys  # fmod: sign of the dividend
+    r = np.where(bad, 0, r).astype(x.dtype)
+    if not fmod and signed:
+        fix = (r != 0) & ((r < 0) != (y < 0))
+        r = np.where(fix, r + y, r).astype(x.dtype)
+    return r
+
+
+def _bit_shift(left, x, y):
+    """x << y or x >> y on unsigned integers; a shift by the width or more
+    gives 0."""
+    x, y = np.broadcast_arrays(np.asarray(x), np.asarray(y))
+    w = x.dtype.itemsize * 8
+    over = y >= w
+    ys = np.where(over, 0, y).astype(x.dtype)
+    r = np.left_shift(x, ys) if left else np.right_shift(x, ys)
+    return np.where(over, 0, r).astype(x.dtype)
 
 
 def _ints(*xs):
@@ -900,6 +927,8 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "thresholded_relu": lambda a, x: np.where(x > np.float32(a), x,
                                                       np.float32(0)),
            "floor": np.floor, "ceil": np.ceil,
+           "mod": lambda f, x, y: _int_mod(bool(f), x, y),
+           "bit_shift": lambda left, x, y: _bit_shift(bool(left), x, y),
            "sign": lambda x: np.where(x > 0, np.float32(1),
                                       np.where(x < 0, np.float32(-1), x))}
     compares = {"less", "less_equal", "greater", "greater_equal", "equal",

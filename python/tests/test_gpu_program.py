@@ -2639,3 +2639,47 @@ def test_layer_norm_over_several_trailing_dims(run_tool, tmp_path):
     assert host_steps_match_model(pkg, {"x": x}, "layer_norm_") == 3
     assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
                              [f"{k}{i}" for i in range(3) for k in "ymr"])
+
+
+def test_integer_mod_and_bit_shift_in_chains(run_tool, tmp_path):
+    """Integer Mod (the divisor's sign, or with fmod the dividend's) and
+    BitShift on ui8 are chain ops with the Executor's total rules: x % 0
+    and x % -1 give 0, a shift by the width or more gives 0; bit for bit
+    on signed and unsigned operands of every width the chains take."""
+    from onnx import TensorProto as T, helper
+    n = helper.make_node
+    nodes = [n("Mod", ["a32", "b32"], ["m32"]),
+             n("Mod", ["a32", "b32"], ["f32"], fmod=1),
+             n("Mod", ["a8", "b8"], ["m8"]),
+             n("Mod", ["a64", "b64"], ["m64"]),
+             n("Mod", ["u8", "v8"], ["mu"]),
+             n("BitShift", ["u8", "s8"], ["l8"], direction="LEFT"),
+             n("BitShift", ["u8", "s8"], ["r8"], direction="RIGHT")]
+    ins = [("a32", T.INT32), ("b32", T.INT32), ("a8", T.INT8),
+           ("b8", T.INT8), ("a64", T.INT64), ("b64", T.INT64),
+           ("u8", T.UINT8), ("v8", T.UINT8), ("s8", T.UINT8)]
+    outs = [("m32", T.INT32), ("f32", T.INT32), ("m8", T.INT8),
+            ("m64", T.INT64), ("mu", T.UINT8), ("l8", T.UINT8),
+            ("r8", T.UINT8)]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info(k, t, ["N", 12])
+                     for k, t in ins],
+        [helper.make_tensor_value_info(k, t, None) for k, t in outs]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    rng = np.random.default_rng(43)
+    d = {k: rng.integers(-50, 50, (2, 12)) for k in ("a32", "a8", "a64")}
+    d.update({k: rng.integers(-7, 8, (2, 12)) for k in ("b32", "b8", "b64")})
+    d["b32"][0, :3] = [0, -1, 1]
+    d["a32"][0, 1] = -2**31  # INT_MIN % -1
+    d["b64"][1, :2] = [0, -1]
+    data = {"a32": d["a32"].astype(np.int32), "b32": d["b32"].astype(np.int32),
+            "a8": d["a8"].astype(np.int8), "b8": d["b8"].astype(np.int8),
+            "a64": d["a64"].astype(np.int64), "b64": d["b64"].astype(np.int64),
+            "u8": rng.integers(0, 256, (2, 12)).astype(np.uint8),
+            "v8": rng.integers(0, 20, (2, 12)).astype(np.uint8),
+            "s8": rng.integers(0, 12, (2, 12)).astype(np.uint8)}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith("ew_") for s in steps), steps
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
+                             [k for k, _ in outs])

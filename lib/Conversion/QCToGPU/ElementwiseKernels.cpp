@@ -1421,6 +1421,46 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   .getResult();
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
+            .Case([&](qc::ModOp m) {
+              // Integers only (isElementwise): the Executor's remainder,
+              // x % 0 and (signed) x % -1 giving 0, C's sign of the
+              // dividend with fmod, else the divisor's.
+              Value x = in(0), y = in(1);
+              Type t = x.getType();
+              Value bad = e.eq(y, e.cst(t, 0));
+              if (!isUnsigned)
+                bad = e.bor(bad, e.eq(y, e.cst(t, -1)));
+              Value ys = e.select(bad, e.cst(t, 1), y);
+              Value r = isUnsigned
+                            ? arith::RemUIOp::create(b, loc, x, ys).getResult()
+                            : arith::RemSIOp::create(b, loc, x, ys).getResult();
+              r = e.select(bad, e.cst(t, 0), r);
+              if (!m.getFmod() && !isUnsigned) {
+                using IP = arith::CmpIPredicate;
+                Value zero = e.cst(t, 0);
+                Value differ = arith::CmpIOp::create(
+                    b, loc, IP::ne,
+                    arith::CmpIOp::create(b, loc, IP::slt, r, zero),
+                    arith::CmpIOp::create(b, loc, IP::slt, y, zero));
+                Value fix = e.land(
+                    arith::CmpIOp::create(b, loc, IP::ne, r, zero), differ);
+                r = e.select(fix, arith::AddIOp::create(b, loc, r, y), r);
+              }
+              return r;
+            })
+            .Case([&](qc::BitShiftOp sh) {
+              // Unsigned: a shift by the width or more gives 0.
+              Value x = in(0), y = in(1);
+              Type t = x.getType();
+              unsigned w = t.getIntOrFloatBitWidth();
+              Value over = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::uge, y, e.cst(t, w));
+              Value ys = e.select(over, e.cst(t, 0), y);
+              Value r = sh.getDirection() == qc::ShiftDirection::LEFT
+                            ? arith::ShLIOp::create(b, loc, x, ys).getResult()
+                            : arith::ShRUIOp::create(b, loc, x, ys).getResult();
+              return e.select(over, e.cst(t, 0), r);
+            })
             .Case<qc::MaxOp, qc::MinOp>([&](Operation *mm) {
               bool isMax = isa<qc::MaxOp>(mm);
               if (!isInt)

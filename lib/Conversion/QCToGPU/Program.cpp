@@ -47,9 +47,9 @@ bool isChainOpKind(Operation *op) {
              qc::HardSigmoidOp, qc::LeakyReluOp, qc::ReciprocalOp, qc::FloorOp,
              qc::CeilOp, qc::SignOp, qc::ErfOp, qc::ExpOp, qc::SoftsignOp,
              qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
-             qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp,
-             qc::MishOp, qc::EluOp, qc::SeluOp, qc::CeluOp, qc::SinOp,
-             qc::CosOp>(op);
+             qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp, qc::MishOp,
+             qc::EluOp, qc::SeluOp, qc::CeluOp, qc::SinOp, qc::CosOp, qc::ModOp,
+             qc::BitShiftOp>(op);
 }
 
 Type elementTypeOf(Value v) {
@@ -204,13 +204,13 @@ bool isElementwise(Operation *op) {
              elementTypeOf(w.getLhs()) == out.getElementType() &&
              elementTypeOf(w.getRhs()) == out.getElementType();
     return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::MaxOp, qc::MinOp, qc::NegOp,
-               qc::AbsOp>(op) &&
+               qc::AbsOp, qc::ModOp, qc::BitShiftOp>(op) &&
            llvm::all_of(op->getOperands(), [&](Value v) {
              return elementTypeOf(v) == out.getElementType();
            });
   }
-  if (!out.getElementType().isF32())
-    return false;
+  if (!out.getElementType().isF32() || isa<qc::ModOp, qc::BitShiftOp>(op))
+    return false; // (a float Mod is C's fmod: no kernel)
   if (auto w = dyn_cast<qc::WhereOp>(op))
     return elementTypeOf(op->getOperand(0)).isInteger(1) &&
            isF32(op->getOperand(1)) && isF32(op->getOperand(2));
@@ -1477,6 +1477,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         expr += bits(l.getAlpha().convertToFloat());
       if (auto t = dyn_cast<qc::ThresholdedReluOp>(op))
         expr += bits(t.getAlpha().convertToFloat());
+      // Flags as a 1 or 0 parameter: Mod's fmod, BitShift's left.
+      if (auto m = dyn_cast<qc::ModOp>(op))
+        expr += bits(m.getFmod() ? 1.0f : 0.0f);
+      if (auto sh = dyn_cast<qc::BitShiftOp>(op))
+        expr +=
+            bits(sh.getDirection() == qc::ShiftDirection::LEFT ? 1.0f : 0.0f);
       if (auto el = dyn_cast<qc::EluOp>(op))
         expr += bits(el.getAlpha().convertToFloat());
       if (auto ce = dyn_cast<qc::CeluOp>(op))
