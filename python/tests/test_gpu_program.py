@@ -2555,20 +2555,20 @@ def test_scalar_inputs_in_a_gpu_program(run_tool, tmp_path):
 def test_node_coverage_script(build_dir, tmp_path):
     """bench/gpu_node_coverage.py (docs/GpuNodeCoverage.md) on three node
     tests: Relu and Clip (0-d min and max) are GPU programs whose host run
-    is the Executor's bit for bit; BitShift names qc.bit_shift."""
+    is the Executor's bit for bit; Acos names qc.acos."""
     import subprocess
     out = tmp_path / "cov.json"
     res = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench/gpu_node_coverage.py"),
          "--build", str(build_dir), "--host-run", "--json", str(out),
-         "test_relu", "test_clip", "test_bitshift_right_uint8"],
+         "test_relu", "test_clip", "test_acos"],
         capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "2 of 3 node tests are GPU programs" in res.stdout, res.stdout
     r = {x["test"]: x for x in json.loads(out.read_text())}
     assert r["test_relu"]["host_exact"] and r["test_clip"]["host_exact"]
-    assert r["test_bitshift_right_uint8"]["status"] == "no kernel"
-    assert "qc.bit_shift" in r["test_bitshift_right_uint8"]["detail"]
+    assert r["test_acos"]["status"] == "no kernel"
+    assert "qc.acos" in r["test_acos"]["detail"]
 
 
 def test_integer_arithmetic_in_chains(run_tool, tmp_path):
