@@ -63,9 +63,8 @@ def inputs_of(test_dir, model):
 def host_run(build, pkg, inputs, quant_run, tmp):
     """Max relative RMS of the program's outputs (host kernels) against
     quant-run's, and whether every output is the same bit for bit."""
-    sys.path.insert(0, os.path.join(build, "python"))
     import qcpkg_program as qp
-    import quantc
+    import quantc  # (build/python is on the path: main())
     np.savez(os.path.join(tmp, "in.npz"), **inputs)
     res = subprocess.run([quant_run, pkg, "--inputs",
                           os.path.join(tmp, "in.npz"), "--outputs",
@@ -179,6 +178,7 @@ def main():
     ap.add_argument("--json")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
+    sys.path.insert(0, os.path.join(args.build, "python"))
     names = args.tests or nt.read_list()
     t0 = time.time()
     results = []

@@ -203,6 +203,20 @@ def test_reshape_to_own_dims_through_casts(batch, tmp_path, check_ok):
     assert ir.count("qc.dynamic_reshape") == 1, ir
 
 
+def _batch_then_minus1(src, out):
+    """[Shape(src)[0], -1] as `out`, the way torch exports a flatten
+    around the batch: Shape, Gather, Unsqueeze, Concat (inputs in
+    _BATCH_INITS)."""
+    return [n("Shape", [src], [f"{out}_s"]),
+            n("Gather", [f"{out}_s", "zero0"], [f"{out}_n"], axis=0),
+            n("Unsqueeze", [f"{out}_n", "zero"], [f"{out}_n1"]),
+            n("Concat", [f"{out}_n1", "minus1"], [out], axis=0)]
+
+
+_BATCH_INITS = [_ints("zero", [0]), _ints("minus1", [-1]),
+                onnx.numpy_helper.from_array(np.array(0, np.int64), "zero0")]
+
+
 @pytest.mark.parametrize("batch", [1, 3])
 def test_reshape_to_the_batch_of_a_sibling(batch, tmp_path, check_ok):
     """Ultralytics' YOLO head reshapes each branch to Shape(first
@@ -215,17 +229,13 @@ def test_reshape_to_the_batch_of_a_sibling(batch, tmp_path, check_ok):
              n("Concat", ["a", "x"], ["b"], axis=1),
              n("Transpose", ["b"], ["c"], perm=[0, 2, 1]),
              n("Add", ["c", "bias"], ["d"]),  # bias [1, 6, 1]: keeps N
-             n("Shape", ["x"], ["s"]),
-             n("Gather", ["s", "zero0"], ["n"], axis=0),
-             n("Unsqueeze", ["n", "zero"], ["n1"]),
-             n("Concat", ["n1", "minus1"], ["t"], axis=0),
+             *_batch_then_minus1("x", "t"),
              n("Reshape", ["d", "t"], ["y"]),
              n("Add", ["x", "w"], ["e"]),  # w [M, 1, 1]: N may broadcast
              n("Reshape", ["e", "t"], ["z"])]
     m = _model(nodes, [_vi("x", ["N", 4, 6]), _vi("w", ["M", 1, 1])],
                [_vi("y", None), _vi("z", None)],
-               [_ints("zero", [0]), _ints("minus1", [-1]),
-                onnx.numpy_helper.from_array(np.array(0, np.int64), "zero0"),
+               [*_BATCH_INITS,
                 onnx.numpy_helper.from_array(
                     np.arange(6, dtype=np.float32).reshape(1, 6, 1),
                     "bias")], 13)
@@ -248,16 +258,12 @@ def test_reshape_to_a_batch_through_resize(batch, tmp_path, check_ok):
     f32 = onnx.TensorProto.FLOAT
     nodes = [n("Resize", ["x", "", "s1"], ["r1"], mode="nearest"),
              n("Resize", ["x", "", "s2"], ["r2"], mode="nearest"),
-             n("Shape", ["x"], ["sh"]),
-             n("Gather", ["sh", "zero0"], ["b"], axis=0),
-             n("Unsqueeze", ["b", "zero"], ["b1"]),
-             n("Concat", ["b1", "minus1"], ["t"], axis=0),
+             *_batch_then_minus1("x", "t"),
              n("Reshape", ["r1", "t"], ["y1"]),
              n("Reshape", ["r2", "t"], ["y2"])]
     m = _model(nodes, [_vi("x", ["N", 4, 6])],
                [_vi("y1", None), _vi("y2", None)],
-               [_ints("zero", [0]), _ints("minus1", [-1]),
-                onnx.numpy_helper.from_array(np.array(0, np.int64), "zero0"),
+               [*_BATCH_INITS,
                 onnx.numpy_helper.from_array(
                     np.array([1, 1, 2], np.float32), "s1"),
                 onnx.numpy_helper.from_array(

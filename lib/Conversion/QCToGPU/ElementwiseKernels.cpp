@@ -1125,6 +1125,13 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     bool isInt = isa<IntegerType>(resElem) && !resElem.isInteger(1) &&
                  !isa<qc::QuantizeLinearOp, qc::CastOp>(op);
     bool isUnsigned = resElem.isUnsignedInteger();
+    // (x `pred` c) ? yes : no, the activations' f32 select (a NaN x fails
+    // every ordered compare: `no`).
+    auto ifCmp = [&](arith::CmpFPredicate pred, Value x, float c, Value yes,
+                     Value no) {
+      return e.select(arith::CmpFOp::create(b, loc, pred, x, e.f32c(c)), yes,
+                      no);
+    };
     // Operand k as its op reads it: by axis or broadcast; null if absent.
     auto param = [&](unsigned k) -> Value {
       if (k >= op->getNumOperands())
@@ -1238,13 +1245,10 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::EluOp el) {
               // x > 0 ? x : alpha * expm1(x) in f32 (NaN: alpha * NaN).
               Value x = in(0);
-              return e.select(
-                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                        e.f32c(0.0f)),
-                  x,
-                  arith::MulFOp::create(
-                      b, loc, e.f32c(el.getAlpha().convertToFloat()),
-                      fastExpm1(e, x)));
+              return ifCmp(arith::CmpFPredicate::OGT, x, 0.0f, x,
+                           arith::MulFOp::create(
+                               b, loc, e.f32c(el.getAlpha().convertToFloat()),
+                               fastExpm1(e, x)));
             })
             .Case([&](qc::SeluOp se) {
               // x > 0 ? gamma x : gamma (alpha e^x - alpha), in f32.
@@ -1257,10 +1261,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                       b, loc,
                       arith::MulFOp::create(b, loc, alpha, fastExpValue(e, x)),
                       alpha));
-              return e.select(
-                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
-                                        e.f32c(0.0f)),
-                  arith::MulFOp::create(b, loc, gamma, x), neg);
+              return ifCmp(arith::CmpFPredicate::OGT, x, 0.0f,
+                           arith::MulFOp::create(b, loc, gamma, x), neg);
             })
             .Case([&](qc::CeluOp ce) {
               // std::max(0, x) + std::min(0, alpha expm1(x / alpha)) in f32
@@ -1335,10 +1337,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::LeakyReluOp l) {
               // x >= 0 ? x : alpha * x (NaN: alpha * NaN).
               Value x = in(0);
-              return e.select(
-                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x,
-                                        e.f32c(0.0f)),
-                  x,
+              return ifCmp(
+                  arith::CmpFPredicate::OGE, x, 0.0f, x,
                   arith::MulFOp::create(
                       b, loc, e.f32c(l.getAlpha().convertToFloat()), x));
             })
@@ -1387,11 +1387,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::ThresholdedReluOp t) {
               // x > alpha ? x : 0 (NaN: 0).
               Value x = in(0);
-              return e.select(
-                  arith::CmpFOp::create(
-                      b, loc, arith::CmpFPredicate::OGT, x,
-                      e.f32c(t.getAlpha().convertToFloat())),
-                  x, e.f32c(0.0f));
+              return ifCmp(arith::CmpFPredicate::OGT, x,
+                           t.getAlpha().convertToFloat(), x, e.f32c(0.0f));
             })
             .Case([&](qc::ReciprocalOp) {
               return arith::DivFOp::create(b, loc, e.f32c(1.0f), in(0))

@@ -373,7 +373,9 @@ std::string recurrentKernelGap(Operation *op) {
   return "";
 }
 
-/// Softmax or layer norm over the last axis, or a reduction (f32).
+/// The ops a thread per row computes (f32): softmax and log-softmax along
+/// a static axis, layer norm over trailing dims, RMS norm, reductions,
+/// attention, top-k, and the recurrent ops (a CTA per direction and row).
 bool isRowOp(Operation *op) {
   if (quantc::detail::isBatchReduce(op))
     return true;
