@@ -25,7 +25,9 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    bit for bit
    (docs/Kernels.md); mxfp8_gemm within 2^-10 of sum_k |a*b*sa*sb|
    (gpu_check.py's bound), conv_<i> (also transposed) and matmul_<i>
-   within 2^-14 of sum |x*w|, attention_<i> within 2^-10 of sum_k p_k |v_k|,
+   within 2^-14 of sum |x*w| (with an epilogue, e.g. batch norm, ReLU and
+   the next layer's quantize: within what the epilogue makes of that
+   interval, conv_step_error), attention_<i> within 2^-10 of sum_k p_k |v_k|,
    lstm_<i>, gru_<i> and rnn_<i> within 1e-5 rel. RMS of the
    float64-product model;
 2. compares the outputs with the Executor's (OUT_DIR/<model>.b<B>.ref.npz,
@@ -358,6 +360,67 @@ def hopper_gemm_error(step, views, scalars):
     return float(np.max(d / np.maximum(mag, 1e-30), initial=0.0))
 
 
+def conv_step_error(step, views):
+    """A conv_<i> (also transposed) or matmul_<i> step's GPU output against
+    the float64 product of its GPU inputs (an operand the kernel computes
+    from a prologue, e.g. a weight's dequantize, evaluated by the model):
+    None if it passes, else what is wrong. Without an epilogue the output
+    must be within CONV_TOL of sum |x*w| of the product. With one (the
+    chain after the op, in0 its result: batch norm, ReLU, the next layer's
+    quantize and dequantize, ...) the op's own result is not stored, so the
+    output must lie between the least and the greatest of the epilogue at
+    the product moved down by CONV_TOL * sum |x*w|, at the product, and
+    moved up by it: the chains' ops round monotonically, so a chain of
+    monotonic ops maps that interval into this bracket exactly (codes
+    too), and a float output gets 2^-20 of its magnitude for what sampling
+    three points misses on a non-monotonic one (SiLU below its minimum)."""
+    k = step["kernel"]
+    own, extras = qp.split_epilogue(step, views)
+    own = qp.with_prologues(step, own, NumpyMX)
+    out, x, w = own[0], own[1], own[2]
+    if k.startswith("conv_"):
+        bias = own[3] if len(own) > 3 else None
+        absb = None if bias is None else np.abs(bias)
+        if step["attrs"].get("transpose"):
+            ref = qp.conv_transpose2d(step["attrs"], x, w, out.shape, bias)
+            mag = qp.conv_transpose2d(step["attrs"], np.abs(x), np.abs(w),
+                                      out.shape, absb)
+        else:
+            ref = qp.conv2d(step["attrs"], x, w, bias)
+            mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w), absb)
+    else:
+        ref = np.matmul(x.astype(np.float64), w.astype(np.float64))
+        mag = np.matmul(np.abs(x).astype(np.float64),
+                        np.abs(w).astype(np.float64))
+    ref = np.asarray(ref, np.float64).reshape(out.shape)
+    mag = np.asarray(mag, np.float64).reshape(out.shape)
+    if "expr" not in step:
+        err = float(np.max(np.abs(out - ref) / np.maximum(mag, 1e-30),
+                           initial=0.0))
+        return None if err <= CONV_TOL else f"error {err:.3g} > {CONV_TOL:.3g}"
+    at = [qp.with_epilogue(step, (ref + d * CONV_TOL * mag).astype(np.float32),
+                           extras, out.shape, NumpyMX)
+          for d in (-1.0, 0.0, 1.0)]
+    at = [np.broadcast_to(np.asarray(a, out.dtype), out.shape) for a in at]
+    lo = np.minimum(np.minimum(at[0], at[1]), at[2])
+    hi = np.maximum(np.maximum(at[0], at[1]), at[2])
+    if np.issubdtype(out.dtype, np.floating):
+        lo, hi, got = (a.astype(np.float64) for a in (lo, hi, out))
+        slack = 2.0 ** -20 * np.maximum(np.abs(lo), np.abs(hi))
+        with np.errstate(invalid="ignore"):
+            bad = ((got < lo - slack) | (got > hi + slack) |
+                   (np.isnan(got) != np.isnan(at[1])))
+    else:
+        bad = (out < lo) | (out > hi)
+    n = int(np.count_nonzero(bad))
+    if not n:
+        return None
+    first = np.unravel_index(int(np.argmax(bad.reshape(-1))), out.shape)
+    return (f"{n} output(s) outside what the epilogue makes of the product "
+            f"+- {CONV_TOL:.3g} sum |x*w|, e.g. at {tuple(map(int, first))}: "
+            f"{out[first]} not in [{lo[first]}, {hi[first]}]")
+
+
 def attention_error(step, views):
     """An attention_<i> step's error against the numpy model (products in
     float64), over sum_k p_k |v_k| of each output: the kernel's fp32 score
@@ -418,30 +481,9 @@ def check_steps(prog, inputs):
                 fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {GEMM_TOL:.3g}")
             continue
         if k.startswith(("conv_", "matmul_")):
-            # (an operand the kernel dequantizes itself, from its prologue)
-            views = qp.with_prologues(step, views, NumpyMX)
-            x, w = views[1], views[2]
-            if k.startswith("conv_"):
-                bias = views[3] if len(views) > 3 else None
-                absb = None if bias is None else np.abs(bias)
-                if step["attrs"].get("transpose"):
-                    shape = views[0].shape
-                    ref = qp.conv_transpose2d(step["attrs"], x, w, shape,
-                                              bias).astype(np.float64)
-                    mag = qp.conv_transpose2d(step["attrs"], np.abs(x),
-                                              np.abs(w), shape,
-                                              absb).astype(np.float64)
-                else:
-                    ref = qp.conv2d(step["attrs"], x, w, bias).astype(np.float64)
-                    mag = qp.conv2d(step["attrs"], np.abs(x), np.abs(w),
-                                    absb).astype(np.float64)
-            else:
-                ref = np.matmul(x.astype(np.float64), w.astype(np.float64))
-                mag = np.matmul(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64))
-            err = float(np.max(np.abs(views[0] - ref) / np.maximum(mag, 1e-30),
-                               initial=0.0))
-            if not err <= CONV_TOL:
-                fails.append(f"step {i} {k} ({step['layer']}): error {err:.3g} > {CONV_TOL:.3g}")
+            err = conv_step_error(step, views)
+            if err:
+                fails.append(f"step {i} {k} ({step['layer']}): {err}")
             continue
         outs = qp.output_positions(step)
         want = [v.copy() for v in views]

@@ -734,9 +734,27 @@ def reduce_rows(x, step, n_out):
     return np.ascontiguousarray(x).reshape(n_out, -1)
 
 
+def split_epilogue(step, views):
+    """A conv_ / matmul_ step's views without the inputs of its epilogue
+    (the chain after the op, its "expr", reads the last "epilogue_inputs"
+    args), and those inputs."""
+    n = step.get("epilogue_inputs", 0)
+    return list(views[:len(views) - n]), list(views[len(views) - n:])
+
+
+def with_epilogue(step, y, extras, shape, numerics=None):
+    """y, a conv_ / matmul_ step's op result (f32), through the step's
+    epilogue (in0 is y, its other inputs `extras`), or y without one."""
+    if "expr" not in step:
+        return y
+    return eval_expr(step["expr"], [np.asarray(y, np.float32)] + extras,
+                     shape, numerics)
+
+
 def with_prologues(step, views, numerics=None):
     """A conv_ / matmul_ step's views with each operand its kernel computes
-    from a prologue chain (a weight's dequantize: the step's "prologues")
+    from a prologue chain (a weight's or an activation's dequantize: the
+    step's "prologues")
     evaluated from that chain's inputs, as the operand's own view: the
     views the step would have without the prologues."""
     ps = {p["operand"]: p for p in step.get("prologues", [])}
@@ -750,7 +768,10 @@ def with_prologues(step, views, numerics=None):
             res.append(ins[i])
             i += 1
             continue
-        shape = tuple(p["shape"])
+        # (an activation's prologue: its run-time batch, -1, is its
+        # codes'.)
+        shape = tuple(d if d >= 0 else ins[i].shape[k]
+                      for k, d in enumerate(p["shape"]))
         v = eval_expr(p["expr"], ins[i:i + p["inputs"]], shape, numerics)
         res.append(np.broadcast_to(np.asarray(v, np.float32), shape))
         i += p["inputs"]
@@ -1132,13 +1153,16 @@ class NumpyBackend:
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
-        elif k.startswith("conv_") and step["attrs"].get("transpose"):
-            v = with_prologues(step, views, self.nx)
-            views[0][...] = conv_transpose2d(step["attrs"], v[1], v[2],
-                                             views[0].shape, *v[3:])
         elif k.startswith("conv_"):
-            views[0][...] = conv2d(step["attrs"],
-                                   *with_prologues(step, views, self.nx)[1:])
+            own, extras = split_epilogue(step, views)
+            v = with_prologues(step, own, self.nx)
+            if step["attrs"].get("transpose"):
+                y = conv_transpose2d(step["attrs"], v[1], v[2],
+                                     views[0].shape, *v[3:])
+            else:
+                y = conv2d(step["attrs"], *v[1:])
+            views[0][...] = with_epilogue(step, y, extras, views[0].shape,
+                                          self.nx)
         elif k.startswith("pool_"):
             views[0][...] = pool2d(step["attrs"], views[1], views[0].shape)
         elif k.startswith("gmp_"):
@@ -1164,9 +1188,12 @@ class NumpyBackend:
         elif k.startswith("layout_"):
             views[0][...] = layout(step, views[1:], views[0].shape)
         elif k.startswith("matmul_"):
-            v = with_prologues(step, views, self.nx)
-            views[0][...] = np.matmul(v[1].astype(np.float64),
-                                      v[2].astype(np.float64)).astype(np.float32)
+            own, extras = split_epilogue(step, views)
+            v = with_prologues(step, own, self.nx)
+            y = np.matmul(v[1].astype(np.float64),
+                          v[2].astype(np.float64)).astype(np.float32)
+            views[0][...] = with_epilogue(step, y, extras, views[0].shape,
+                                          self.nx)
         elif k.startswith(("softmax_", "log_softmax_")):
             views[0][...] = softmax_rows(
                 views[1], step.get("attrs", {}).get("axis", -1),

@@ -140,7 +140,8 @@ from gpu_run_prepare import load_example as _make  # noqa: E402
 def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     """The example CNN (conv + batch norm + ReLU, depthwise and strided
     convs, max/avg/global pooling, flatten, an MXFP8 head) as a GPU
-    program: batch norm + ReLU fused, one kernel per distinct shape."""
+    program: batch norm + ReLU the conv kernel's epilogue, one kernel per
+    distinct shape."""
     paths = _make("cnn").generate(str(tmp_path / "cnn"))
     pkg = tmp_path / "cnn.qcpkg"
     check_ok("quant-compile", paths["model"], "--calib", paths["calib"],
@@ -148,17 +149,79 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
     p = json.loads((pkg / "manifest.json").read_text())["program"]
     qp.check_slot_plan(p)
     kernels = [s["kernel"] for s in p["steps"]]
-    assert kernels[:3] == ["conv_0", "ew_0", "pool_0"], kernels
-    assert p["steps"][1]["expr"] == "relu(batch_norm:0x3727c5ac(in0,in1,in2,in3,in4))"
+    assert kernels[:2] == ["conv_0", "pool_0"], kernels
+    assert p["steps"][0]["expr"] == "relu(batch_norm:0x3727c5ac(in0,in1,in2,in3,in4))"
+    assert p["steps"][0]["epilogue_inputs"] == 4  # the batch norm's [C]
     assert kernels[-4:] == ["gap_0", "copy_b4", "quantize_mxfp8",
                             "mxfp8_gemm_ep0"], kernels
-    assert p["steps"][3]["attrs"]["group"] == 32  # the depthwise conv
+    assert p["steps"][2]["attrs"]["group"] == 32  # the depthwise conv
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
     # The conv model sums in float64, the conv kernel in fp32 with fma (the
     # Executor: OpenBLAS); everything else is exact.
     for kind, got in sims.items():
         assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+
+
+def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
+    """int8 CNN: each conv computes the chain that reads its result (batch
+    norm, ReLU, the next layer's activation quantize) before it stores, and
+    the head's f32 matmul its bias add, also across a weight's dequantize
+    planned between them; a conv or matmul whose input has one static
+    scale dequantizes the codes as it loads them (its operand-0 prologue),
+    so the layer before stores i8 codes: 12 launches where each chain and
+    dequantize was one of its own (21). gpu_run_check's conv_step_error
+    passes every such step of the host run and catches a code two steps
+    off and an f32 output moved by 1e-3 of the largest; the program equals
+    the Executor's outputs."""
+    paths, pkg, p, _ = compile_example("cnn", tmp_path, check_ok, "--format",
+                                       "int8", target="sm_89")
+    qp.check_slot_plan(p)
+    qp.check_order(p)
+    steps = p["steps"]
+    kernels = [s["kernel"] for s in steps]
+    assert len(steps) == 12 and kernels[4:7] == ["conv_1", "conv_2",
+                                                 "conv_3"], kernels
+    conv = [s for s in steps if s["kernel"].startswith("conv_")]
+    assert all("relu(batch_norm:" in s["expr"] for s in conv)
+    assert [p["values"][s["args"][0]["value"]]["dtype"] for s in conv] == \
+        ["i8", "i8", "i8", "f32"]
+    assert conv[0]["expr"].startswith("quantize_linear:i8:a1(relu(")
+    assert all(s["epilogue_inputs"] in (4, 6) for s in conv)
+    head = steps[-1]
+    assert head["kernel"] == "matmul_0" and head["expr"] == "add(in0,in1)"
+    # Operand-0 prologues where the input's scale is one number; the
+    # depthwise conv_1 has one per channel (ew_1 dequantizes its input).
+    acts = [[q["expr"] for q in s["prologues"] if q["operand"] == 0]
+            for s in conv + [head]]
+    one = ["dequantize_linear:i8:a1(in0,in1,in2)"]
+    assert acts == [one, [], one, one, one], acts
+    assert steps[3]["expr"] == "dequantize_linear:i8:a1(in0,in1,in2)"
+    assert all(any(q["operand"] == 1 for q in s["prologues"]) for s in conv)
+    rc = _gpu_run_check()
+    checked, caught = [], []
+
+    def on_step(i, step, views, scalars):
+        if not step["kernel"].startswith(("conv_", "matmul_")):
+            return
+        checked.append(rc.conv_step_error(step, views))
+        bad = [v.copy() for v in views]
+        out = bad[0].reshape(-1)
+        if out.dtype == np.int8:
+            at = int(np.argmin(out))
+            out[at] += 2
+        else:
+            at = int(np.argmax(np.abs(out)))
+            out[at] += np.float32(1e-3) * abs(out[at])
+        caught.append(rc.conv_step_error(step, bad))
+
+    data = load_npz(paths["test"])
+    backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
+    qp.run(qp.Package(pkg), data, backend, on_step)
+    assert checked == [None] * 5, checked
+    assert len(caught) == 5 and all(c and "outside" in c for c in caught), caught
+    ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
+    assert_rows_close(sims, ref, 1e-4)
 
 
 @pytest.mark.parametrize("name", ["gpt2", "llama"])
@@ -258,10 +321,16 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
             assert dyn[0]["attrs"]["block"] == 64, dyn[0]
     else:
         assert not dyn, dyn
-    # Static activations: Q then DQ in one chain kernel.
-    if not decoder and acts == "static":
-        assert (f"dequantize_linear:{codes}:a1(quantize_linear:{codes}"
-                f":a1(") in exprs, exprs
+    # Static activations: the producer's chain ends at the quantize and
+    # stores the codes; the conv or matmul that reads them dequantizes
+    # them as it loads them (its prologue).
+    prologues = " ".join(q["expr"] for s in p["steps"]
+                         for q in s.get("prologues", []))
+    if acts == "static":
+        assert f"quantize_linear:{codes}:a" in exprs, exprs
+        assert any(q["operand"] == 0 and q["expr"].startswith(
+            f"dequantize_linear:{codes}:a1(in0,")
+            for s in p["steps"] for q in s.get("prologues", [])), prologues
     elif decoder:
         assert f"(quantize_linear:{codes}:a" in exprs, exprs
     if decoder and acts == "dynamic":
@@ -1052,9 +1121,10 @@ def test_asymmetric_dynamic_quantize_is_one_launch(K, run_tool, tmp_path):
     assert res.returncode == 0, describe(res)
     p = json.loads((pkg / "manifest.json").read_text())["program"]
     kernels = [s["kernel"] for s in p["steps"]]
-    # (the matmul dequantizes its weight itself; ew_0: bias correction's
-    # add.)
-    assert kernels == ["dyn_qdq_0", "matmul_0", "ew_0"], kernels
+    # (the matmul dequantizes its weight itself and adds bias correction's
+    # bias in its epilogue.)
+    assert kernels == ["dyn_qdq_0", "matmul_0"], kernels
+    assert p["steps"][1]["expr"] == "add(in0,in1)", p["steps"][1]
     assert p["steps"][1]["prologues"][0]["expr"].startswith(
         "dequantize_linear:i8:a1("), p["steps"][1]
     assert p["steps"][0]["attrs"] == {"codes": "i8", "block": K,
@@ -1842,6 +1912,53 @@ def test_conv_transpose_runs_as_a_conv_kernel(run_tool, tmp_path):
             # 4-12 products per output: a few fp32 ulps of the sum.
             assert rel_rms(got, ref) < 1e-6, (name, kind)
             np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} {kind}")
+
+
+def test_conv_epilogue_reading_its_result_twice(run_tool, tmp_path):
+    """A conv whose result SiLU reads twice (x * sigmoid(x)) computes it
+    as its epilogue; of two convs that one add reads, one adds the other's
+    stored result in its epilogue (the one qc-fuse-epilogues groups with
+    the add, planned after the other); a conv whose result is also returned
+    stores it, and the chain after it is a launch of its own. Within fp32
+    rounding of the Executor and of the numpy model."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(9)
+    ws = {n: rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
+          for n in ("wa", "wb", "wc", "wd")}
+    conv = [helper.make_node("Conv", ["x", w], [f"c{w[1]}"], pads=[1] * 4)
+            for w in ws]
+    nodes = conv + [
+        helper.make_node("Sigmoid", ["ca"], ["sa"]),
+        helper.make_node("Mul", ["ca", "sa"], ["ya"]),
+        helper.make_node("Add", ["cb", "cc"], ["bc"]),
+        helper.make_node("Relu", ["bc"], ["yb"]),
+        helper.make_node("Relu", ["cd"], ["yd"])]
+    outs = [helper.make_tensor_value_info(n, T.FLOAT, None)
+            for n in ("ya", "yb", "cd", "yd")]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 4, 5, 6])],
+        outs, [numpy_helper.from_array(w, n) for n, w in ws.items()]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    got = [(s["kernel"][:5], s.get("expr")) for s in steps]
+    assert got == [("conv_", "mul(in0,sigmoid(in0))"), ("conv_", None),
+                   ("conv_", None), ("conv_", "relu(add(in1,in0))"),
+                   ("ew_0", "relu(in0)")], got
+    assert [s["layer"] for s in steps[1:]] == ["Conv#1", "Conv#3", "Relu#7",
+                                               "Relu#8"]
+    assert steps[3]["epilogue_inputs"] == 1
+    qp.check_signatures(qp.Package(pkg))
+    qp.check_order(json.loads((pkg / "manifest.json").read_text())["program"])
+    for name in ("ya", "yb", "cd", "yd"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, out in sims.items():
+            # 36 products per output: a few fp32 ulps of the sum.
+            np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5,
                                        err_msg=f"{name} {kind}")
 
 

@@ -37,9 +37,11 @@ def test_every_kernel_of_an_int8_cnn_runs_on_the_host(cnn_int8):
     pkg, inputs = cnn_int8
     hk = quantc.HostKernels(quantc.Package(pkg))
     assert hk.target == "sm_90"
-    # conv, batch-norm/ReLU and dequantize chains, int8 max pooling, global
-    # average pooling, copies, the f32 head: no tensor-core GEMM.
-    assert hk.kernels == hk.all_kernels and len(hk.kernels) > 20, hk.kernels
+    # convs with their batch-norm/ReLU/quantize epilogues, dequantize
+    # chains, int8 max pooling, global average pooling, copies, the f32
+    # head: no tensor-core GEMM.
+    assert hk.kernels == hk.all_kernels and len(hk.kernels) >= 12, hk.kernels
+    assert any(k.startswith("conv_") for k in hk.kernels), hk.kernels
     got, backend = run_with(hk, pkg, inputs)
     assert backend.modelled == []
     ref = quantc.run(quantc.Package(pkg), inputs)["logits"]
@@ -49,12 +51,13 @@ def test_every_kernel_of_an_int8_cnn_runs_on_the_host(cnn_int8):
 
 def test_a_changed_kernel_changes_the_host_run(cnn_int8):
     """The host run executes the IR the kernel builders emit: dividing by
-    the weight scale instead of multiplying in ew_0 (the stem weight's
-    per-channel dequantize) moves the logits, though the numpy model of the
-    program, which never reads the kernels, is unchanged."""
+    a scale instead of multiplying in conv_0 (the stem, which dequantizes
+    its input and weight as it loads them) moves the logits, though the
+    numpy model of the program, which never reads the kernels, is
+    unchanged."""
     pkg, inputs = cnn_int8
     text = str(quantc.Package(pkg).module().run_pipeline(CONVERT))
-    start = text.index("gpu.func @ew_0(")
+    start = text.index("gpu.func @conv_0(")
     end = text.index("gpu.return", start)
     body = text[start:end]
     assert "arith.mulf" in body, body

@@ -23,9 +23,13 @@
 // The GEMM: tensor maps of A and B, SA, SB, C, the bias, M, N, K.
 // CHECK: gpu.func @fp8_gemm_1x128_n64_s2_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
 // CHECK: nvvm.wgmma.mma_async
+// The f32 matmul kernel computes the bias add and ReLU as its epilogue:
+// the step's last op names the kernel.
 // SM90-LABEL: func.func @main
 // SM90-NOT: qc.transpose
-// SM90: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@matmul_0
+// SM90: qc.matmul
+// SM90-NOT: qc.gpu_kernel
+// SM90: qc.relu %{{.*}} {qc.gpu_kernel = @quantc_kernels::@matmul_0}
 // SM90-NOT: fp8_gemm
 func.func @main(%x: tensor<?x256xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
   %w = arith.constant dense<0.5> : tensor<256x96xf32>

@@ -111,6 +111,13 @@ std::string quantc::detail::typeName(Type t) {
   return s;
 }
 
+Value quantc::detail::fusionYielded(Value v) {
+  auto f = v.getDefiningOp<qc::FusionOp>();
+  if (!f)
+    return Value();
+  return f.getBody().front().getTerminator()->getOperand(0);
+}
+
 std::optional<MiniSpec> quantc::detail::miniSpec(Type t) {
   if (!isa<FloatType>(t) || t.getIntOrFloatBitWidth() > 8)
     return std::nullopt;
@@ -1119,7 +1126,14 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
 
   Value last;
   for (Operation *op : ops) {
-    auto in = [&](unsigned k) { return vals.lookup(op->getOperand(k)); };
+    // (A fusion's result, stored by no earlier step, is the value its
+    // body yields, computed in this chain.)
+    auto in = [&](unsigned k) {
+      Value v = op->getOperand(k);
+      if (Value got = vals.lookup(v))
+        return got;
+      return vals.lookup(quantc::detail::fusionYielded(v));
+    };
     Type resElem =
         cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
     bool isInt = isa<IntegerType>(resElem) && !resElem.isInteger(1) &&
@@ -1712,13 +1726,13 @@ FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
 
 namespace {
 
-/// Operand `operand` of a conv or matmul step (its weight or rhs) as the
-/// kernel reads it, at a linear offset into it: an f32 load from pointer
-/// argument `arg`, or, where the step has a prologue for it
-/// (GpuStep::prologues), the prologue's chain evaluated at that element
-/// over its inputs (arguments arg .. arg + numInputs), as an ew kernel
-/// computes it. `failed` is set if the chain could not be emitted (its
-/// error reported).
+/// Operand `operand` of a conv or matmul step (its input or lhs, its
+/// weight or rhs) as the kernel reads it, at a linear offset into it: an
+/// f32 load from pointer argument `arg`, or, where the step has a prologue
+/// for it (GpuStep::prologues), the prologue's chain evaluated at that
+/// element over its inputs (arguments arg .. arg + numInputs), as an ew
+/// kernel computes it. `failed` is set if the chain could not be emitted
+/// (its error reported).
 struct OperandLoader {
   KernelEmitter *e = nullptr;
   Value ptr;
@@ -1755,16 +1769,54 @@ struct OperandLoader {
     failed = true;
     return e->f32c(0.0f);
   }
+  /// The element at `off` where `ok` holds, else 0 (a conv's padding):
+  /// the prologue's chain is evaluated at a safe offset.
+  Value masked(Value off, Value ok) {
+    if (!prologue)
+      return loadF32Masked(*e, ptr, off, ok);
+    Value v = (*this)(e->select(ok, off, e->c64(0)));
+    return e->select(ok, v, e->f32c(0.0f));
+  }
 };
+
+/// Stores `y`, the value of a conv or matmul step's first op at output
+/// element `lin`, as the step's output: through the step's epilogue
+/// (GpuStep::epilogueInputs; the chain's element type is stored) when it
+/// has one. Fails if the chain could not be emitted (its error reported).
+LogicalResult storeThroughEpilogue(KernelEmitter &e, const GpuStep &step,
+                                   Block &entry, Value y, Value lin) {
+  if (step.ops.size() > 1) {
+    unsigned n = step.epilogueInputs;
+    llvm::DenseMap<Value, Value> vals;
+    vals[step.ops.front()->getResult(0)] = y;
+    FailureOr<Value> v = emitChain(
+        e, ArrayRef<Operation *>(step.ops).drop_front(),
+        ArrayRef<Value>(step.inputs).take_back(n),
+        entry.getArguments().slice(1 + step.inputs.size() - n, n),
+        cast<RankedTensorType>(step.ops.back()->getResult(0).getType()), lin,
+        vals);
+    if (failed(v))
+      return failure();
+    y = *v;
+  }
+  storeElement(
+      e, entry.getArgument(0),
+      cast<RankedTensorType>(step.outputs[0].getType()).getElementType(), lin,
+      y);
+  return success();
+}
 
 /// What both convolution kernels start from: the window of `op` (a
 /// qc.conv or qc.conv_transpose), a one-thread-per-output kernel
-/// (out, in, weight[, bias], count) and the thread's output coordinates.
+/// (out, in, weight[, bias], epilogue inputs..., count) and the thread's
+/// output coordinates.
 struct ConvStart {
   Window g;
   Kernel1D k;
-  Value Y, X, bias; ///< bias null when the op has none
-  OperandLoader W;  ///< the weight's elements (a prologue's, or loads)
+  OperandLoader X; ///< the input's elements (a prologue's, or loads)
+  Value bias;      ///< null when the op has none
+  OperandLoader W; ///< the weight's elements (a prologue's, or loads)
+  const GpuStep *step;
   OutCoord c;
   Value n;        ///< the output's batch index
   int64_t cg, mg; ///< input and output channels per group
@@ -1796,30 +1848,34 @@ FailureOr<ConvStart> startConvKernel(ModuleOp top, llvm::StringRef name,
   else
     cg = wt.getDimSize(1), mg = g.M / groups;
   Value c0 = e.mul(arith::DivUIOp::create(b, e.loc, c.m, e.c64(mg)), e.c64(cg));
-  OperandLoader w(e, step, entry, 1, 2);
-  return ConvStart{g,
-                   *k,
-                   entry.getArgument(0),
-                   entry.getArgument(1),
-                   op.getBias() ? entry.getArgument(2 + w.numArgs()) : Value(),
-                   w,
-                   c,
-                   n,
-                   cg,
-                   mg,
-                   c0};
+  OperandLoader x(e, step, entry, 0, 1);
+  OperandLoader w(e, step, entry, 1, 1 + x.numArgs());
+  return ConvStart{
+      g,
+      *k,
+      x,
+      op.getBias() ? entry.getArgument(1 + x.numArgs() + w.numArgs()) : Value(),
+      w,
+      &step,
+      c,
+      n,
+      cg,
+      mg,
+      c0};
 }
 
-/// y (+ bias[m]) stored at the thread's output, and the kernel closed.
+/// y (+ bias[m]) stored at the thread's output (through the step's
+/// epilogue), and the kernel closed.
 FailureOr<gpu::GPUFuncOp> finishConvKernel(KernelEmitter &e, const ConvStart &s,
                                            Value y) {
-  if (s.W.failed)
+  if (s.X.failed || s.W.failed)
     return failure();
   if (s.bias)
     y = arith::AddFOp::create(
         e.b, e.loc, y,
         LLVM::LoadOp::create(e.b, e.loc, e.f32, e.gep(s.bias, e.f32, s.c.m)));
-  LLVM::StoreOp::create(e.b, e.loc, y, e.gep(s.Y, e.f32, s.k.gid));
+  if (failed(storeThroughEpilogue(e, *s.step, *e.entry, y, s.k.gid)))
+    return failure();
   return finishKernel(e.b, s.k);
 }
 
@@ -1844,7 +1900,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
   Location loc = e.loc;
   const Window &g = st->g;
   const OutCoord &c = st->c;
-  Value n = st->n, X = st->X, c0 = st->c0;
+  Value n = st->n, c0 = st->c0;
   int64_t cg = st->cg, mg = st->mg;
   Value mm = arith::RemUIOp::create(b, loc, c.m, e.c64(mg));
   // th = oh + pt - a * dh must be a non-negative multiple of sh below
@@ -1882,7 +1938,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
           Value wOff =
               e.add(e.mul(e.add(e.mul(ci, e.c64(mg)), mm), e.c64(g.KH * g.KW)),
                     e.c64(a * g.KW + bb));
-          Value x = LLVM::LoadOp::create(b, loc, e.f32, e.gep(X, e.f32, xOff));
+          Value x = st->X(xOff);
           Value w = st->W(wOff);
           scf::YieldOp::create(
               b, loc,
@@ -1920,7 +1976,7 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
   Location loc = e.loc;
   const Window &g = st->g;
   const OutCoord &c = st->c;
-  Value n = st->n, X = st->X, c0 = st->c0;
+  Value n = st->n, c0 = st->c0;
   int64_t cg = st->cg;
   Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
   Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
@@ -1942,7 +1998,8 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
       for (int64_t bb = 0; bb < g.KW; ++bb) {
         Value iw = e.add(iw0, e.c64(bb * g.dw));
         Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
-        Value x = loadF32Masked(e, X, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
+        Value x =
+            st->X.masked(e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
         Value w = st->W(e.add(wBase, e.c64(a * g.KW + bb)));
         acc = e.select(ok, LLVM::FMAOp::create(b, loc, x, w, acc), acc);
       }
@@ -2838,7 +2895,8 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
     return failure();
   KernelEmitter &e = *em;
   Block &entry = k->func.getBody().front();
-  OperandLoader rhs(e, step, entry, 1, 2);
+  OperandLoader lhs(e, step, entry, 0, 1);
+  OperandLoader rhs(e, step, entry, 1, 1 + lhs.numArgs());
   SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
   // Batch offsets with numpy broadcasting of the batch dims.
   auto batchBase = [&](ArrayRef<int64_t> s) {
@@ -2860,15 +2918,15 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     Value kk = loop.getInductionVar();
-    Value x = loadF32(e, entry.getArgument(1), e.add(aRow, kk));
+    Value x = lhs(e.add(aRow, kk));
     Value w = rhs(e.add(bCol, e.mul(kk, e.c64(N))));
     scf::YieldOp::create(b, e.loc,
                          ValueRange{LLVM::FMAOp::create(
                              b, e.loc, x, w, loop.getRegionIterArgs()[0])});
   }
-  if (rhs.failed)
+  if (lhs.failed || rhs.failed ||
+      failed(storeThroughEpilogue(e, step, entry, loop.getResult(0), k->gid)))
     return failure();
-  storeF32(e, entry.getArgument(0), k->gid, loop.getResult(0));
   return finishKernel(b, *k);
 }
 

@@ -64,6 +64,11 @@ std::optional<int64_t> constantScalar(mlir::Value v);
 /// `t` as MLIR prints it ("f8E4M3FN"): the Numerics library's format name.
 std::string typeName(mlir::Type t);
 
+/// The value a qc.fusion's result stands for inside its body (what its
+/// qc.yield returns), or null when `v` is no fusion's result: a chain that
+/// goes on after a fusion whose ops it computes reads that value.
+mlir::Value fusionYielded(mlir::Value v);
+
 /// A float code format of at most 8 bits as the Numerics library's Mini<E,
 /// M, Bias, Kind> (Formats.cpp), its fields taken from Numerics'
 /// FormatInfo: exponent and mantissa bits, bias, and which codes are

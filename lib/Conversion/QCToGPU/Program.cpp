@@ -1238,6 +1238,25 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // Elementwise chains: the step an op's result belongs to while the chain
   // can still grow (its result has one use, by the next chain op).
   llvm::DenseMap<Value, size_t> openChain;
+  auto isConstant = [](Value v) {
+    return isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(v.getDefiningOp());
+  };
+  // Whether `op` may join step `at`'s chain, which then computes it
+  // before the steps planned after `at`: none of those computes an operand
+  // of `op` (they cannot read what the chain computes: its values have one
+  // use each). Typically a weight's dequantize planned between two layers.
+  // (At most kChainReach steps back, to keep planning linear.)
+  constexpr size_t kChainReach = 16;
+  auto canGrow = [&](size_t at, Operation *op) {
+    if (plan.steps.size() - at > kChainReach)
+      return false;
+    for (size_t j = at + 1; j < plan.steps.size(); ++j)
+      if (llvm::any_of(plan.steps[j].outputs, [&](Value o) {
+            return llvm::is_contained(op->getOperands(), o);
+          }))
+        return false;
+    return true;
+  };
   llvm::StringMap<std::string> ewKeys; // chain key -> kernel name
   auto addKernel = [&](const std::string &name, size_t step) {
     for (auto &k : plan.kernels)
@@ -1304,6 +1323,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                                          : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
+      // The elementwise chain that reads a convolution's result is its
+      // epilogue.
+      if (kind == GpuStep::Kind::Conv)
+        openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
     if (isLayout(op) || isa<qc::MatMulOp>(op) || isRowOp(op)) {
@@ -1322,6 +1345,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       for (Value r : op->getResults())
         st.outputs.push_back(r);
       plan.steps.push_back(std::move(st));
+      if (kind == GpuStep::Kind::MatMul) // (its epilogue, as a conv's)
+        openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
     if (isByteCopy(op)) {
@@ -1334,9 +1359,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     }
     // Elementwise: join the chain of an operand whose only use is this op
     // and whose shape is this op's (the chain then computes it in
-    // registers, whatever its element type: an i1 mask, i8 codes). Only the
-    // latest step can grow: every other operand of the op is then computed
-    // before it runs.
+    // registers, whatever its element type: an i1 mask, i8 codes), or the
+    // epilogue of the conv or f32 matmul that computes it, when every
+    // other operand of the op is computed before that step runs
+    // (canGrow).
     std::optional<size_t> chain;
     auto shapeOf = [](Value v) {
       return cast<RankedTensorType>(v.getType()).getShape();
@@ -1348,7 +1374,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       auto it = openChain.find(v);
       if (it != openChain.end() && v.hasOneUse() && (!dataOnly || k == 0) &&
           shapeOf(v) == shapeOf(op->getResult(0)) && !chain &&
-          it->second + 1 == plan.steps.size())
+          canGrow(it->second, op))
         chain = it->second;
     }
     for (Value v : op->getOperands())
@@ -1392,9 +1418,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       continue;
     }
     // Otherwise its ops are planned one by one; the step that computes the
-    // last one's value stores it as the fusion's. A chain ends there: the
-    // kernels name values by the ops that compute them, and no op computes
-    // the fusion's result.
+    // last one's value stores it as the fusion's. A chain may go on from
+    // there: the chains read the fusion's result as the value its body
+    // yields (fusionYielded).
     for (Operation &inner : f.getBody().front().without_terminator())
       planOp(&inner);
     Value last = epi.back()->getResult(0);
@@ -1402,7 +1428,61 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       for (Value &v : st.outputs)
         if (v == last)
           v = f.getResult();
-    openChain.erase(last);
+    if (auto it = openChain.find(last); it != openChain.end()) {
+      size_t step = it->second;
+      openChain.erase(it);
+      openChain[f.getResult()] = step;
+    }
+  }
+  // A conv's or f32 matmul's result that one elementwise chain alone reads,
+  // at any number of its ops (SiLU's x * sigmoid(x) reads it twice, so the
+  // chain could not join it through a value of one use), makes that chain
+  // the step's epilogue, unless a step between them computes another of
+  // the chain's operands; the chain's output has the step's shape (its
+  // threads).
+  {
+    llvm::DenseMap<Operation *, size_t> chainOf;
+    for (auto [i, s] : llvm::enumerate(plan.steps))
+      if (s.kind == GpuStep::Kind::Elementwise)
+        for (Operation *op : s.ops)
+          chainOf[op] = i;
+    llvm::DenseSet<size_t> merged;
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      GpuStep &s = plan.steps[i];
+      if ((s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul) ||
+          s.outputs.size() != 1 || s.outputs[0].use_empty())
+        continue;
+      Value v = s.outputs[0];
+      std::optional<size_t> j;
+      if (!llvm::all_of(v.getUsers(),
+                        [&](Operation *u) {
+                          auto it = chainOf.find(u);
+                          if (it == chainOf.end() || (j && *j != it->second))
+                            return false;
+                          j = it->second;
+                          return true;
+                        }) ||
+          merged.contains(*j))
+        continue;
+      GpuStep &c = plan.steps[*j];
+      if (cast<RankedTensorType>(c.outputs[0].getType()).getShape() !=
+          cast<RankedTensorType>(v.getType()).getShape())
+        continue;
+      bool between = false;
+      for (size_t k = i + 1; k < *j && !between; ++k)
+        for (Value o : plan.steps[k].outputs)
+          between |= llvm::any_of(c.ops, [&](Operation *op) {
+            return llvm::is_contained(op->getOperands(), o);
+          });
+      if (between)
+        continue;
+      s.ops.append(c.ops.begin(), c.ops.end());
+      s.outputs = c.outputs;
+      merged.insert(*j);
+    }
+    for (size_t i = plan.steps.size(); i-- > 0;)
+      if (merged.contains(i))
+        plan.steps.erase(plan.steps.begin() + i);
   }
   // A layer norm whose result the next step quantizes to MXFP8, or by a
   // run-time quantize along its axis (fp8-1x128, dynamic per-token), does
@@ -1411,9 +1491,6 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // A run-time quantize may come a few steps later (a weight's dequantize
   // between them): it reads nothing else those steps write (its qmax and
   // floor are constants), so it can run with the layer norm.
-  auto isConstant = [](Value v) {
-    return isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(v.getDefiningOp());
-  };
   for (size_t i = 0; i + 1 < plan.steps.size(); ++i) {
     GpuStep &l = plan.steps[i];
     bool norm = l.kind == GpuStep::Kind::Row &&
@@ -1525,9 +1602,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         if (k)
           expr += ",";
         auto it = local.find(v);
+        if (it == local.end()) // (a fusion's result this chain computes)
+          it = local.find(quantc::detail::fusionYielded(v));
         if (it != local.end()) {
           os << "%" << it->second << ",";
-          expr += exprs[v];
+          expr += exprs[it->first];
           continue;
         }
         // An input used twice in the chain is read once.
@@ -1560,8 +1639,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         producer[s.outputs[0]] = i;
     llvm::DenseSet<size_t> fused;
     for (GpuStep &s : plan.steps) {
-      if ((s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul) ||
-          s.ops.size() != 1)
+      if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul)
         continue;
       Operation *op = s.ops.front();
       Value w = op->getOperand(1);
@@ -1586,6 +1664,68 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     }
     for (size_t i = plan.steps.size(); i-- > 0;)
       if (fused.contains(i))
+        plan.steps.erase(plan.steps.begin() + i);
+  }
+  // An activation that a conv or f32 matmul alone reads through a
+  // dequantize with one constant scale (and zero point): static int8 and
+  // fp8 activations. The step dequantizes each element as it loads it (its
+  // prologue), so the step that computes the codes stores them instead of
+  // the f32 values, a quarter of the bytes, and a chain that is the
+  // dequantize alone (of codes a layout op moved) is not launched. (A
+  // per-channel scale would cost the loads an index computation each.)
+  {
+    llvm::DenseMap<Value, size_t> producer;
+    for (auto [i, s] : llvm::enumerate(plan.steps))
+      for (Value o : s.outputs)
+        producer[o] = i;
+    auto oneConstant = [&](Value v) {
+      return !v || (isConstant(v) &&
+                    cast<RankedTensorType>(v.getType()).getNumElements() == 1);
+    };
+    llvm::DenseSet<size_t> dropped;
+    for (GpuStep &s : plan.steps) {
+      if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul)
+        continue;
+      for (unsigned operand : {0u, 1u}) {
+        Value x = s.ops.front()->getOperand(operand);
+        auto dq = x.getDefiningOp<qc::DequantizeLinearOp>();
+        auto it = producer.find(x);
+        if (!dq || !x.hasOneUse() || it == producer.end() ||
+            dropped.contains(it->second) || !oneConstant(dq.getScale()) ||
+            !oneConstant(dq.getZeroPoint()) ||
+            llvm::any_of(s.prologues, [&](const GpuStep::Prologue &p) {
+              return p.operand == operand;
+            }))
+          continue;
+        GpuStep &p = plan.steps[it->second];
+        if (p.ops.back() != dq.getOperation())
+          continue;
+        if (p.ops.size() == 1) {
+          dropped.insert(it->second);
+        } else {
+          // The codes: the chain's op before, whose only use this is.
+          Value codes = dq.getCodes();
+          if (p.ops[p.ops.size() - 2]->getResult(0) != codes)
+            continue;
+          p.ops.pop_back();
+          p.outputs = {codes};
+        }
+        SmallVector<Value> ins;
+        std::string expr;
+        std::string key = describeChain({dq.getOperation()}, ins, expr);
+        auto at = llvm::find(s.inputs, x);
+        size_t pos = at - s.inputs.begin();
+        s.inputs.erase(at);
+        s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
+        s.prologues.push_back({operand,
+                               {dq.getOperation()},
+                               static_cast<unsigned>(ins.size()),
+                               expr,
+                               key});
+      }
+    }
+    for (size_t i = plan.steps.size(); i-- > 0;)
+      if (dropped.contains(i))
         plan.steps.erase(plan.steps.begin() + i);
   }
   // sm_100a alone: the MXFP8 GEMMs whose operands TMA can read run on
@@ -1676,6 +1816,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
     for (const GpuStep::Prologue &p : s.prologues)
       os << "prologue" << p.operand << "{" << p.key << "};";
+    // A conv's or matmul's epilogue: in0 its result, its other inputs
+    // after the op's.
+    if ((s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul) &&
+        s.ops.size() > 1) {
+      SmallVector<Value> chainInputs{op->getResult(0)};
+      os << "epilogue{"
+         << describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
+                          chainInputs, s.expr)
+         << "};";
+      s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      s.epilogueInputs = chainInputs.size() - 1;
+    }
     // A row step of several ops (a decomposed RMS norm) reads more than
     // its first op's operands: every input's type decides its indexing.
     if (s.ops.size() > 1)
@@ -2229,6 +2381,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                  {"shared_bytes", sharedBytes}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
+    if (s.epilogueInputs) // (the last args before the count)
+      step["epilogue_inputs"] = s.epilogueInputs;
     if (!s.prologues.empty()) {
       // Which operand each computes, from how many of the args, by what
       // expr, at what (static) shape.

@@ -1,4 +1,5 @@
-//===- Program.h - a whole qc graph as a list of GPU kernel launches -*- C++ -*-===//
+//===- Program.h - a whole qc graph as a list of GPU kernel launches -*- C++
+//-*-===//
 //
 // The GPU program of a package (docs/Runtime.md, manifest `program`): every
 // op of `func.func @main` becomes part of one kernel launch, in graph order.
@@ -8,12 +9,15 @@
 //   chains of f32 elementwise ops -> ew_<i>: one kernel per distinct chain
 //     (add, sub, mul, div, relu, neg, abs, batch_norm; numpy broadcasting of
 //     the chain's inputs; an intermediate with one use is kept in registers)
-//   qc.conv (2-D, f32)            -> conv_<i>  (direct; groups, pads, ...)
+//   qc.conv (2-D, f32)            -> conv_<i>  (direct; groups, pads, ...;
+//                                    with the elementwise chain that reads
+//                                    its result as an epilogue)
 //   qc.max_pool / qc.avg_pool     -> pool_<i>  (2-D, f32)
 //   qc.global_avg_pool            -> gap_<i>
 //   reshape/flatten/(un)squeeze   -> copy_b<bytes> (the bytes keep their order)
 //   transpose/slice/concat/gather -> layout_<i>  (static shapes)
-//   qc.matmul (f32)               -> matmul_<i>  (static shapes)
+//   qc.matmul (f32)               -> matmul_<i>  (static shapes; epilogue
+//                                    as conv_)
 //   qc.softmax / qc.layer_norm    -> softmax_<i> / layer_norm_<i> (last axis)
 //   qc.rms_norm / qc.attention    -> rms_norm_<i> / attention_<i> (raised
 //                                    graphs: qc-raise-patterns); the RMS
@@ -39,8 +43,8 @@
 // form), hard_swish, pow (by 2 or 3), where
 // and comparisons (i1 results), and quantize_linear / dequantize_linear
 // (i8, ui8, e4m3 codes; per-tensor, per-axis or blocked scales) and max:
-// int8 and fp8 packages, static or dynamic per-token activations. Max pooling also takes i8/ui8 codes; f32 matmuls may have a
-// run-time batch.
+// int8 and fp8 packages, static or dynamic per-token activations. Max pooling
+// also takes i8/ui8 codes; f32 matmuls may have a run-time batch.
 //
 // One kernel exists per distinct (op, shape class, scheme): every MXFP8 GEMM
 // shares one kernel (M, N, K are parameters), elementwise chains share one
@@ -112,6 +116,11 @@ struct GpuStep {
     std::string expr, key;
   };
   llvm::SmallVector<Prologue, 2> prologues;
+  /// Conv and MatMul only: with more than one op, the ops after the first
+  /// are an elementwise epilogue the kernel computes on the first op's
+  /// result in registers (`in0` of `expr`), reading the last
+  /// `epilogueInputs` of `inputs`; the output is the last op's.
+  unsigned epilogueInputs = 0;
 };
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
