@@ -735,7 +735,8 @@ def reduce_rows(x, step, n_out):
 
 
 def split_epilogue(step, views):
-    """A conv_ / matmul_ step's views without the inputs of its epilogue
+    """A conv_ / pool_ / gap_ / gmp_ / matmul_ / softmax_ / log_softmax_
+    step's views without the inputs of its epilogue
     (the chain after the op, its "expr", reads the last "epilogue_inputs"
     args), and those inputs."""
     n = step.get("epilogue_inputs", 0)
@@ -743,12 +744,15 @@ def split_epilogue(step, views):
 
 
 def with_epilogue(step, y, extras, shape, numerics=None):
-    """y, a conv_ / matmul_ step's op result (f32), through the step's
-    epilogue (in0 is y, its other inputs `extras`), or y without one."""
+    """y, the op result of a step with an epilogue (f32, or a max pool's
+    codes), through the step's epilogue (in0 is y, its other inputs
+    `extras`), or y without one."""
     if "expr" not in step:
         return y
-    return eval_expr(step["expr"], [np.asarray(y, np.float32)] + extras,
-                     shape, numerics)
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        y = y.astype(np.float32)
+    return eval_expr(step["expr"], [y] + extras, shape, numerics)
 
 
 def with_prologues(step, views, numerics=None):
@@ -1097,6 +1101,28 @@ class NumpyBackend:
         if not qa["dequantized"]:
             views[at + 1][...] = sc.reshape(views[at + 1].shape)
 
+    @staticmethod
+    def _pool(k, step, views):
+        """A pool_ / gmp_ / gap_ step's result (before its epilogue)."""
+        x, shape = views[1], views[0].shape
+        if k.startswith("pool_"):  # (max pooling of codes gives codes)
+            return pool2d(step["attrs"], x, shape).astype(
+                x.dtype if x.dtype.kind in "iu" else np.float32)
+        flat = x.reshape(x.shape[0], x.shape[1], -1)
+        if k.startswith("gmp_"):
+            # The running max from -inf, a NaN sticking once seen.
+            m = np.full(flat.shape[:2], -np.inf, np.float32)
+            for i in range(flat.shape[-1]):
+                v = flat[..., i]
+                with np.errstate(invalid="ignore"):
+                    take = ((v > m) | np.isnan(v)) & ~np.isnan(m)
+                m = np.where(take, v, m)
+            return m.reshape(shape)
+        # In order, as the Executor and the kernel sum.
+        flat = flat.astype(np.float64)
+        s = np.cumsum(flat, axis=-1)[..., -1] if flat.shape[-1] else 0
+        return (s / flat.shape[-1]).astype(np.float32).reshape(shape)
+
     def step(self, step, views, scalars, grid=None):
         k = step["kernel"]
         if k == "quantize_mxfp8" or k.startswith("quantize_mx_"):
@@ -1163,26 +1189,10 @@ class NumpyBackend:
                 y = conv2d(step["attrs"], *v[1:])
             views[0][...] = with_epilogue(step, y, extras, views[0].shape,
                                           self.nx)
-        elif k.startswith("pool_"):
-            views[0][...] = pool2d(step["attrs"], views[1], views[0].shape)
-        elif k.startswith("gmp_"):
-            # The running max from -inf, a NaN sticking once seen.
-            x = views[1]
-            flat = x.reshape(x.shape[0], x.shape[1], -1)
-            m = np.full(flat.shape[:2], -np.inf, np.float32)
-            for i in range(flat.shape[-1]):
-                v = flat[..., i]
-                with np.errstate(invalid="ignore"):
-                    take = ((v > m) | np.isnan(v)) & ~np.isnan(m)
-                m = np.where(take, v, m)
-            views[0][...] = m.reshape(views[0].shape)
-        elif k.startswith("gap_"):
-            x = views[1]
-            flat = x.reshape(x.shape[0], x.shape[1], -1).astype(np.float64)
-            # In order, as the Executor and the kernel sum.
-            s = np.cumsum(flat, axis=-1)[..., -1] if flat.shape[-1] else 0
-            views[0][...] = (s / flat.shape[-1]).astype(np.float32).reshape(
-                views[0].shape)
+        elif k.startswith(("pool_", "gmp_", "gap_")):
+            own, extras = split_epilogue(step, views)
+            views[0][...] = with_epilogue(step, self._pool(k, step, own),
+                                          extras, views[0].shape, self.nx)
         elif k.startswith("copy_b"):
             views[0][...] = views[1].reshape(views[0].shape)
         elif k.startswith("layout_"):
@@ -1195,9 +1205,11 @@ class NumpyBackend:
             views[0][...] = with_epilogue(step, y, extras, views[0].shape,
                                           self.nx)
         elif k.startswith(("softmax_", "log_softmax_")):
-            views[0][...] = softmax_rows(
-                views[1], step.get("attrs", {}).get("axis", -1),
-                log=k.startswith("log_"))
+            own, extras = split_epilogue(step, views)
+            y = softmax_rows(own[1], step.get("attrs", {}).get("axis", -1),
+                             log=k.startswith("log_"))
+            views[0][...] = with_epilogue(step, y, extras, views[0].shape,
+                                          self.nx)
         elif k.startswith("layer_norm_"):
             a = step["attrs"]
             n = len(output_positions(step))

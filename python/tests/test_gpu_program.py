@@ -165,12 +165,14 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
 
 def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     """int8 CNN: each conv computes the chain that reads its result (batch
-    norm, ReLU, the next layer's activation quantize) before it stores, and
-    the head's f32 matmul its bias add, also across a weight's dequantize
-    planned between them; a conv or matmul whose input has one static
-    scale dequantizes the codes as it loads them (its operand-0 prologue),
-    so the layer before stores i8 codes: 12 launches where each chain and
-    dequantize was one of its own (21). gpu_run_check's conv_step_error
+    norm, ReLU, the next layer's activation quantize) before it stores, the
+    poolings theirs (the max pool of codes their per-channel dequantize,
+    the global average pool the head's quantize), and the head's f32
+    matmul its bias add, also across a weight's dequantize planned between
+    them; a conv or matmul whose input has one static scale dequantizes the
+    codes as it loads them (its operand-0 prologue), so the layer before
+    stores i8 codes: 10 launches where each chain and dequantize was one
+    of its own (21). gpu_run_check's conv_step_error
     passes every such step of the host run and catches a code two steps
     off and an f32 output moved by 1e-3 of the largest; the program equals
     the Executor's outputs."""
@@ -180,8 +182,9 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     qp.check_order(p)
     steps = p["steps"]
     kernels = [s["kernel"] for s in steps]
-    assert len(steps) == 12 and kernels[4:7] == ["conv_1", "conv_2",
-                                                 "conv_3"], kernels
+    assert kernels == ["ew_0", "conv_0", "pool_0", "conv_1", "conv_2",
+                       "conv_3", "pool_1", "gap_0", "copy_b1",
+                       "matmul_0"], kernels
     conv = [s for s in steps if s["kernel"].startswith("conv_")]
     assert all("relu(batch_norm:" in s["expr"] for s in conv)
     assert [p["values"][s["args"][0]["value"]]["dtype"] for s in conv] == \
@@ -191,12 +194,16 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     head = steps[-1]
     assert head["kernel"] == "matmul_0" and head["expr"] == "add(in0,in1)"
     # Operand-0 prologues where the input's scale is one number; the
-    # depthwise conv_1 has one per channel (ew_1 dequantizes its input).
+    # depthwise conv_1 has one per channel (the max pool before it
+    # dequantizes its codes).
     acts = [[q["expr"] for q in s["prologues"] if q["operand"] == 0]
             for s in conv + [head]]
     one = ["dequantize_linear:i8:a1(in0,in1,in2)"]
     assert acts == [one, [], one, one, one], acts
-    assert steps[3]["expr"] == "dequantize_linear:i8:a1(in0,in1,in2)"
+    assert steps[2]["expr"] == "dequantize_linear:i8:a1(in0,in1,in2)"
+    assert steps[7]["expr"] == "quantize_linear:i8:a1(in0,in1,in2)"
+    assert [p["values"][s["args"][0]["value"]]["dtype"]
+            for s in steps[6:9]] == ["f32", "i8", "i8"]
     assert all(any(q["operand"] == 1 for q in s["prologues"]) for s in conv)
     rc = _gpu_run_check()
     checked, caught = [], []
@@ -353,8 +360,11 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         # rows of [N, C, H * W] (16 x 16 planes), in one dyn_qdq launch.
         assert any(s["attrs"]["block"] == 256 for s in dyn), dyn
     if name == "cnn" and fmt == "int8" and acts == "static":
+        # The max pool reads i8 codes and dequantizes its result (per
+        # channel: the depthwise conv's input) in its epilogue.
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
-        assert any(p["values"][s["args"][0]["value"]]["dtype"] == "i8"
+        assert any(p["values"][s["args"][1]["value"]]["dtype"] == "i8" and
+                   s["expr"].startswith("dequantize_linear:i8:a1(in0,")
                    for s in pool), pool
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
@@ -2322,16 +2332,26 @@ def test_softmax_and_log_softmax_along_any_axis(run_tool, tmp_path):
     axis 1) and LogSoftmax (a CTC head's last axis, and a middle one) are
     row kernels, a thread per row of the other dims walking the axis with
     its stride: the Executor's softmaxRow, the log form's log of the f64
-    sum by fastLogD, bit for bit over a run-time batch."""
-    from onnx import TensorProto as T, helper
+    sum by fastLogD, bit for bit over a run-time batch. The chain that
+    reads a softmax's result is its epilogue (attention's quantize of its
+    probabilities; here a broadcast multiply, and neg + sqrt of a log
+    softmax): the kernel computes each exp again instead of storing it."""
+    from onnx import TensorProto as T, helper, numpy_helper
     nodes = [helper.make_node("Softmax", ["x"], ["s1"], axis=1),
              helper.make_node("LogSoftmax", ["x"], ["l3"], axis=-1),
-             helper.make_node("LogSoftmax", ["x"], ["l2"], axis=2)]
-    outs = [helper.make_tensor_value_info(nm, T.FLOAT, None)
-            for nm in ("s1", "l3", "l2")]
+             helper.make_node("LogSoftmax", ["x"], ["l2"], axis=2),
+             helper.make_node("Softmax", ["x"], ["p2"], axis=2),
+             helper.make_node("Mul", ["p2", "c"], ["sm"]),
+             helper.make_node("LogSoftmax", ["x"], ["q3"], axis=1),
+             helper.make_node("Neg", ["q3"], ["n3"]),
+             helper.make_node("Sqrt", ["n3"], ["ln"])]
+    names = ("s1", "l3", "l2", "sm", "ln")
+    outs = [helper.make_tensor_value_info(nm, T.FLOAT, None) for nm in names]
+    c = np.array([[0.5], [3.0], [-7.0]], np.float32)
     m = helper.make_model(helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
-                                                   ["N", 7, 3, 9])], outs),
+                                                   ["N", 7, 3, 9])], outs,
+        [numpy_helper.from_array(c, "c")]),
         opset_imports=[helper.make_opsetid("", 13)])
     rng = np.random.default_rng(17)
     x = (rng.standard_normal((2, 7, 3, 9)) * 6).astype(np.float32)
@@ -2341,14 +2361,16 @@ def test_softmax_and_log_softmax_along_any_axis(run_tool, tmp_path):
     pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x},
                                 {"x": np.nan_to_num(x)})
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
-    assert [s["kernel"] for s in steps] == ["softmax_0", "log_softmax_0",
-                                            "log_softmax_1"], steps
-    assert [s["attrs"]["axis"] for s in steps] == [1, 3, 2]
+    assert [s["kernel"] for s in steps] == [
+        "softmax_0", "log_softmax_0", "log_softmax_1", "softmax_1",
+        "log_softmax_2"], steps
+    assert [s["attrs"]["axis"] for s in steps] == [1, 3, 2, 2, 1]
+    assert [s.get("expr") for s in steps[3:]] == ["mul(in0,in1)",
+                                                  "sqrt(neg(in0))"]
     qp.check_signatures(qp.Package(pkg))
     assert host_steps_match_model(pkg, {"x": x},
-                                  ("softmax_", "log_softmax_")) == 3
-    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path,
-                             ("s1", "l3", "l2"))
+                                  ("softmax_", "log_softmax_")) == 5
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path, names)
 
 
 def _lstm_model(direction, H, S=5, I=6, bias=True, states=True, peep=False,

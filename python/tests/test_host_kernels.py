@@ -40,7 +40,7 @@ def test_every_kernel_of_an_int8_cnn_runs_on_the_host(cnn_int8):
     # convs with their batch-norm/ReLU/quantize epilogues, dequantize
     # chains, int8 max pooling, global average pooling, copies, the f32
     # head: no tensor-core GEMM.
-    assert hk.kernels == hk.all_kernels and len(hk.kernels) >= 12, hk.kernels
+    assert hk.kernels == hk.all_kernels and len(hk.kernels) >= 10, hk.kernels
     assert any(k.startswith("conv_") for k in hk.kernels), hk.kernels
     got, backend = run_with(hk, pkg, inputs)
     assert backend.modelled == []

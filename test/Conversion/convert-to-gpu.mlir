@@ -64,11 +64,14 @@ func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<
 // Static int8 scales (what qc-quantize-linear leaves): quantize_linear and
 // dequantize_linear are chain ops (x / scale, round half to even by the
 // 1.5*2^23 = 0x4B400000 add, + zero point, clamp; (code - zero point) * scale), a
-// per-axis scale is read by its axis, and max pooling takes i8 codes.
+// per-axis scale is read by its axis, and max pooling takes i8 codes; the
+// dequantize of its result is the pooling kernel's epilogue (the step's
+// last op names the kernel).
 // CHECK-LABEL: func.func @main
 // CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
-// CHECK: qc.max_pool {{.*}}qc.gpu_kernel = @quantc_kernels::@pool_0
-// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_1
+// CHECK: qc.max_pool
+// CHECK-NOT: qc.gpu_kernel
+// CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@pool_0
 // CHECK: gpu.func @ew_0(
 // CHECK: arith.divf
 // CHECK: arith.constant 0x4B400000 : f32
@@ -79,12 +82,13 @@ func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<
 // CHECK: llvm.load {{.*}} : !llvm.ptr -> i8
 // CHECK: arith.sitofp
 // CHECK: arith.fptosi
-// CHECK: gpu.func @ew_1(
+// CHECK: arith.trunci {{.*}} : i32 to i8
 // The per-axis scale and zero point are indexed by dimension 1.
 // CHECK: arith.remui
 // CHECK: arith.sitofp
 // CHECK: arith.subf
 // CHECK: arith.mulf
+// CHECK: llvm.store {{.*}} : f32, !llvm.ptr
 func.func @main(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x2x2xf32> {
   %s = arith.constant dense<0.05> : tensor<f32>
   %z = arith.constant dense<-3> : tensor<i8>

@@ -2017,13 +2017,20 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
-  FailureOr<Kernel1D> k = startKernel1D(top, t, name, 2, b, em);
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
   if (failed(k))
     return failure();
   KernelEmitter &e = *em;
   Location loc = e.loc;
   Block &entry = k->func.getBody().front();
-  Value Y = entry.getArgument(0), X = entry.getArgument(1);
+  Value X = entry.getArgument(1);
+  // The thread's result stored (through the step's epilogue).
+  auto finish = [&](Value y) -> FailureOr<gpu::GPUFuncOp> {
+    if (failed(storeThroughEpilogue(e, step, entry, y, k->gid)))
+      return failure();
+    return finishKernel(b, *k);
+  };
 
   if (isa<qc::GlobalMaxPoolOp>(op)) {
     // Thread per plane: the Executor's running max from -inf, in order, a
@@ -2049,8 +2056,7 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
           arith::CmpFOp::create(b, loc, FP::ORD, m, m));
       scf::YieldOp::create(b, loc, ValueRange{e.select(take, x, m)});
     }
-    LLVM::StoreOp::create(b, loc, loop.getResult(0), e.gep(Y, e.f32, k->gid));
-    return finishKernel(b, *k);
+    return finish(loop.getResult(0));
   }
 
   if (isa<qc::GlobalAvgPoolOp>(op)) {
@@ -2077,9 +2083,7 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
         b, loc, loop.getResult(0),
         arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f64),
                                        llvm::APFloat(double(size))));
-    LLVM::StoreOp::create(b, loc, arith::TruncFOp::create(b, loc, e.f32, mean),
-                          e.gep(Y, e.f32, k->gid));
-    return finishKernel(b, *k);
+    return finish(arith::TruncFOp::create(b, loc, e.f32, mean));
   }
 
   bool isMax = isa<qc::MaxPoolOp>(op);
@@ -2148,14 +2152,10 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
                                     arith::SIToFPOp::create(b, loc, e.f32, cnt));
     y = e.select(e.eq(cnt, e.c64(0)), e.f32c(0.0f), q);
   }
-  if (bytes) {
-    Value code = arith::TruncIOp::create(
-        b, loc, e.i8, arith::FPToSIOp::create(b, loc, e.i32, y));
-    LLVM::StoreOp::create(b, loc, code, e.gep(Y, e.i8, k->gid));
-    return finishKernel(b, *k);
-  }
-  LLVM::StoreOp::create(b, loc, y, e.gep(Y, e.f32, k->gid));
-  return finishKernel(b, *k);
+  if (bytes) // (the code, as the chains hold i8 / ui8 values)
+    return finish(arith::TruncIOp::create(
+        b, loc, e.i8, arith::FPToSIOp::create(b, loc, e.i32, y)));
+  return finish(y);
 }
 
 FailureOr<gpu::GPUFuncOp>
@@ -3474,31 +3474,46 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     for (int64_t kk = n4; kk < n; ++kk)
       mx = stdMax(e, mx, loadF32(e, X, at(e.c64(kk))));
     // y = (float)expClamped(max((double)(x - mx), -700)), stored, then
-    // summed in f64 (four partial sums) as the Executor does.
-    forEach([&](Value kk) {
+    // summed in f64 (four partial sums) as the Executor does. With an
+    // epilogue (its codes, say, stored in Y) y is computed again where
+    // it is needed instead of stored: the same value.
+    auto expAt = [&](Value kk) -> Value {
       Value d = toF64(e, arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mx));
       d = e.select(arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, d,
                                          f64c(e, -700.0)),
                    f64c(e, -700.0), d);
-      storeF32(e, Y, at(kk),
-               arith::TruncFOp::create(b, loc, e.f32, expClamped(e, d)));
+      return arith::TruncFOp::create(b, loc, e.f32, expClamped(e, d));
+    };
+    bool epilogue = step.ops.size() > 1;
+    bool isLog = isa<qc::LogSoftmaxOp>(op);
+    if (!epilogue)
+      forEach([&](Value kk) { storeF32(e, Y, at(kk), expAt(kk)); });
+    Value sum = sum4(e, n, [&](Value kk) {
+      return toF64(e, epilogue ? expAt(kk) : loadF32(e, Y, at(kk)));
     });
-    Value sum = sum4(e, n, [&](Value kk) { return toF64(e, loadF32(e, Y, at(kk))); });
-    if (isa<qc::LogSoftmaxOp>(op)) {
-      // y = x - mx - (float)fastLogD(sum), in f32.
-      Value ls = arith::TruncFOp::create(b, loc, e.f32, fastLogD(e, sum));
-      forEach([&](Value kk) {
-        Value d = arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mx);
-        storeF32(e, Y, at(kk), arith::SubFOp::create(b, loc, d, ls));
-      });
-      return finishKernel(b, *k);
-    }
-    Value inv = arith::TruncFOp::create(
-        b, loc, e.f32, arith::DivFOp::create(b, loc, f64c(e, 1.0), sum));
+    // log: y = x - mx - (float)fastLogD(sum), in f32; else y * (float)(1 /
+    // sum).
+    Value scale = isLog
+                      ? arith::TruncFOp::create(b, loc, e.f32, fastLogD(e, sum))
+                      : arith::TruncFOp::create(
+                            b, loc, e.f32,
+                            arith::DivFOp::create(b, loc, f64c(e, 1.0), sum));
+    bool chainFailed = false;
     forEach([&](Value kk) {
-      storeF32(e, Y, at(kk),
-               arith::MulFOp::create(b, loc, loadF32(e, Y, at(kk)), inv));
+      Value y =
+          isLog
+              ? arith::SubFOp::create(
+                    b, loc,
+                    arith::SubFOp::create(b, loc, loadF32(e, X, at(kk)), mx),
+                    scale)
+                    .getResult()
+              : arith::MulFOp::create(
+                    b, loc, epilogue ? expAt(kk) : loadF32(e, Y, at(kk)), scale)
+                    .getResult();
+      chainFailed |= failed(storeThroughEpilogue(e, step, entry, y, at(kk)));
     });
+    if (chainFailed)
+      return failure();
     return finishKernel(b, *k);
   }
 

@@ -1121,6 +1121,18 @@ std::string GpuPlan::describeUnsupported() const {
   return s;
 }
 
+namespace {
+/// Steps whose kernel computes an elementwise epilogue on each element of
+/// its one result (GpuStep::epilogueInputs).
+bool hasEpilogueKind(const GpuStep &s) {
+  return s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul ||
+         s.kind == GpuStep::Kind::Pool ||
+         s.kind == GpuStep::Kind::GlobalAvgPool ||
+         (s.kind == GpuStep::Kind::Row &&
+          isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front()));
+}
+} // namespace
+
 GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                                std::optional<KernelTarget> only) {
   GpuPlan plan;
@@ -1323,10 +1335,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                                          : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
-      // The elementwise chain that reads a convolution's result is its
-      // epilogue.
-      if (kind == GpuStep::Kind::Conv)
-        openChain[op->getResult(0)] = plan.steps.size() - 1;
+      // The elementwise chain that reads a convolution's or pooling's
+      // result is its epilogue.
+      openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
     if (isLayout(op) || isa<qc::MatMulOp>(op) || isRowOp(op)) {
@@ -1345,7 +1356,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       for (Value r : op->getResults())
         st.outputs.push_back(r);
       plan.steps.push_back(std::move(st));
-      if (kind == GpuStep::Kind::MatMul) // (its epilogue, as a conv's)
+      if (hasEpilogueKind(plan.steps.back())) // (as a conv's)
         openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
@@ -1434,12 +1445,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       openChain[f.getResult()] = step;
     }
   }
-  // A conv's or f32 matmul's result that one elementwise chain alone reads,
-  // at any number of its ops (SiLU's x * sigmoid(x) reads it twice, so the
-  // chain could not join it through a value of one use), makes that chain
-  // the step's epilogue, unless a step between them computes another of
-  // the chain's operands; the chain's output has the step's shape (its
-  // threads).
+  // A conv's, pooling's or f32 matmul's result that one elementwise chain
+  // alone reads, at any number of its ops (SiLU's x * sigmoid(x) reads it
+  // twice, so the chain could not join it through a value of one use),
+  // makes that chain the step's epilogue, unless a step between them
+  // computes another of the chain's operands; the chain's output has the
+  // step's shape (its threads).
   {
     llvm::DenseMap<Operation *, size_t> chainOf;
     for (auto [i, s] : llvm::enumerate(plan.steps))
@@ -1449,8 +1460,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     llvm::DenseSet<size_t> merged;
     for (size_t i = 0; i < plan.steps.size(); ++i) {
       GpuStep &s = plan.steps[i];
-      if ((s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul) ||
-          s.outputs.size() != 1 || s.outputs[0].use_empty())
+      if (!hasEpilogueKind(s) || s.outputs.size() != 1 ||
+          s.outputs[0].use_empty())
         continue;
       Value v = s.outputs[0];
       std::optional<size_t> j;
@@ -1816,10 +1827,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
     for (const GpuStep::Prologue &p : s.prologues)
       os << "prologue" << p.operand << "{" << p.key << "};";
-    // A conv's or matmul's epilogue: in0 its result, its other inputs
-    // after the op's.
-    if ((s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul) &&
-        s.ops.size() > 1) {
+    // A conv's, pooling's or matmul's epilogue: in0 its result, its other
+    // inputs after the op's.
+    if (hasEpilogueKind(s) && s.ops.size() > 1) {
       SmallVector<Value> chainInputs{op->getResult(0)};
       os << "epilogue{"
          << describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
@@ -2360,11 +2370,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       break;
     }
     case GpuStep::Kind::GlobalAvgPool: {
-      // One thread per (n, c) plane.
+      // One thread per (n, c) plane: (out, in, epilogue inputs..., planes).
       auto in = cast<RankedTensorType>(s.inputs[0].getType());
       Linear planes = count(in, 0, 2);
       ptrArg(s.outputs[0]);
-      ptrArg(s.inputs[0]);
+      for (Value v : s.inputs)
+        ptrArg(v);
       args.push_back(json::Object{{"i64", planes.json()}});
       grid = json::Array{planes.ceilDiv(quantc::detail::kElementwiseBlock),
                          Linear{0, 1}.json(), Linear{0, 1}.json()};

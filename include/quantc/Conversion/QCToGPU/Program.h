@@ -116,10 +116,10 @@ struct GpuStep {
     std::string expr, key;
   };
   llvm::SmallVector<Prologue, 2> prologues;
-  /// Conv and MatMul only: with more than one op, the ops after the first
-  /// are an elementwise epilogue the kernel computes on the first op's
-  /// result in registers (`in0` of `expr`), reading the last
-  /// `epilogueInputs` of `inputs`; the output is the last op's.
+  /// Conv, Pool, GlobalAvgPool, MatMul and a softmax's Row: with more than
+  /// one op, the ops after the first are an elementwise epilogue the kernel
+  /// computes on the first op's result in registers (`in0` of `expr`), reading
+  /// the last `epilogueInputs` of `inputs`; the output is the last op's.
   unsigned epilogueInputs = 0;
 };
 
