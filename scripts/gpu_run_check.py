@@ -81,6 +81,9 @@ ATTN_TOL = 2.0 ** -10
 # ddddocr) and the recurrence carries a step's error into the next; the
 # host run of ddddocr's 20-step, H = 512 LSTM is within 5e-7 (rel. RMS).
 LSTM_TOL = 1e-5
+# Where the epilogues' non-monotonic ops turn (conv_step_error): abs and a
+# square at 0, SiLU's minimum at -1.2785, the GELUs' at -0.7518.
+TURNS = (0.0, -1.2784645, -0.7517916)
 
 
 # ---------------------------------------------------------------------------
@@ -368,12 +371,13 @@ def conv_step_error(step, views):
     must be within CONV_TOL of sum |x*w| of the product. With one (the
     chain after the op, in0 its result: batch norm, ReLU, the next layer's
     quantize and dequantize, ...) the op's own result is not stored, so the
-    output must lie between the least and the greatest of the epilogue at
-    the product moved down by CONV_TOL * sum |x*w|, at the product, and
-    moved up by it: the chains' ops round monotonically, so a chain of
-    monotonic ops maps that interval into this bracket exactly (codes
-    too), and a float output gets 2^-20 of its magnitude for what sampling
-    three points misses on a non-monotonic one (SiLU below its minimum)."""
+    output must lie between the least and the greatest of the epilogue
+    over the interval of the product +- CONV_TOL * sum |x*w|, sampled at
+    nine points and at the points inside it where the chains' non-monotonic
+    ops turn (0 for abs and x^2, SiLU's and GELU's minima): the chains' ops
+    round monotonically, so a chain of monotonic ops maps the interval into
+    this bracket exactly (codes too); a float output gets 2^-20 of its
+    magnitude for a turn the samples miss (a turn after an affine op)."""
     k = step["kernel"]
     own, extras = qp.split_epilogue(step, views)
     own = qp.with_prologues(step, own, NumpyMX)
@@ -398,18 +402,19 @@ def conv_step_error(step, views):
         err = float(np.max(np.abs(out - ref) / np.maximum(mag, 1e-30),
                            initial=0.0))
         return None if err <= CONV_TOL else f"error {err:.3g} > {CONV_TOL:.3g}"
-    at = [qp.with_epilogue(step, (ref + d * CONV_TOL * mag).astype(np.float32),
-                           extras, out.shape, NumpyMX)
-          for d in (-1.0, 0.0, 1.0)]
-    at = [np.broadcast_to(np.asarray(a, out.dtype), out.shape) for a in at]
-    lo = np.minimum(np.minimum(at[0], at[1]), at[2])
-    hi = np.maximum(np.maximum(at[0], at[1]), at[2])
+    down, up = ref - CONV_TOL * mag, ref + CONV_TOL * mag
+    points = [ref + d * CONV_TOL * mag for d in np.linspace(-1.0, 1.0, 9)]
+    points += [np.clip(t, down, up) for t in TURNS]
+    at = [np.broadcast_to(np.asarray(qp.with_epilogue(
+              step, p.astype(np.float32), extras, out.shape, NumpyMX),
+              out.dtype), out.shape) for p in points]
+    lo, hi = np.minimum.reduce(at), np.maximum.reduce(at)
     if np.issubdtype(out.dtype, np.floating):
         lo, hi, got = (a.astype(np.float64) for a in (lo, hi, out))
         slack = 2.0 ** -20 * np.maximum(np.abs(lo), np.abs(hi))
         with np.errstate(invalid="ignore"):
             bad = ((got < lo - slack) | (got > hi + slack) |
-                   (np.isnan(got) != np.isnan(at[1])))
+                   (np.isnan(got) != np.isnan(at[4])))
     else:
         bad = (out < lo) | (out > hi)
     n = int(np.count_nonzero(bad))

@@ -680,10 +680,10 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       const GpuStep &st = built.steps[step];
       kernelsJson.push_back(llvm::json::Object{
           {"name", name},
-          {"op", st.ops.back()->getName().getStringRef()},
-          {"launches", (int64_t)llvm::count_if(built.steps, [&](const GpuStep &o) {
-             return o.kernel == name;
-           })},
+          {"op", getStepNamingOp(st)->getName().getStringRef()},
+          {"launches", (int64_t)llvm::count_if(
+                           built.steps,
+                           [&](const GpuStep &o) { return o.kernel == name; })},
           {"target", file.target},
           {"file", "kernels/" + file.target + ".ptx"}});
       if (st.kind == GpuStep::Kind::Gemm ||

@@ -166,13 +166,13 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
 def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     """int8 CNN: each conv computes the chain that reads its result (batch
     norm, ReLU, the next layer's activation quantize) before it stores, the
-    poolings theirs (the max pool of codes their per-channel dequantize,
-    the global average pool the head's quantize), and the head's f32
-    matmul its bias add, also across a weight's dequantize planned between
-    them; a conv or matmul whose input has one static scale dequantizes the
-    codes as it loads them (its operand-0 prologue), so the layer before
-    stores i8 codes: 10 launches where each chain and dequantize was one
-    of its own (21). gpu_run_check's conv_step_error
+    global average pool the head's quantize, and the head's f32 matmul its
+    bias add, also across a weight's dequantize planned between them; a
+    conv or matmul whose input has one static scale, or a conv's with one
+    per channel (the depthwise conv after the max pool of codes),
+    dequantizes the codes as it loads them (its operand-0 prologue), so
+    the layer before stores i8 codes: 10 launches where each chain and
+    dequantize was one of its own (21). gpu_run_check's conv_step_error
     passes every such step of the host run and catches a code two steps
     off and an f32 output moved by 1e-3 of the largest; the program equals
     the Executor's outputs."""
@@ -193,14 +193,17 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     assert all(s["epilogue_inputs"] in (4, 6) for s in conv)
     head = steps[-1]
     assert head["kernel"] == "matmul_0" and head["expr"] == "add(in0,in1)"
-    # Operand-0 prologues where the input's scale is one number; the
-    # depthwise conv_1 has one per channel (the max pool before it
-    # dequantizes its codes).
+    # Operand-0 prologues: the input's scale is one number, or one per
+    # channel for the depthwise conv_1 (args: out, codes, scale, zero
+    # point), which reads the max pool's codes.
     acts = [[q["expr"] for q in s["prologues"] if q["operand"] == 0]
             for s in conv + [head]]
     one = ["dequantize_linear:i8:a1(in0,in1,in2)"]
-    assert acts == [one, [], one, one, one], acts
-    assert steps[2]["expr"] == "dequantize_linear:i8:a1(in0,in1,in2)"
+    assert acts == [one] * 5, acts
+    assert [p["values"][conv[k]["args"][2]["value"]]["shape"]
+            for k in range(4)] == [[], [32], [], []]
+    assert "expr" not in steps[2] and \
+        p["values"][steps[2]["args"][0]["value"]]["dtype"] == "i8"
     assert steps[7]["expr"] == "quantize_linear:i8:a1(in0,in1,in2)"
     assert [p["values"][s["args"][0]["value"]]["dtype"]
             for s in steps[6:9]] == ["f32", "i8", "i8"]
@@ -360,11 +363,11 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         # rows of [N, C, H * W] (16 x 16 planes), in one dyn_qdq launch.
         assert any(s["attrs"]["block"] == 256 for s in dyn), dyn
     if name == "cnn" and fmt == "int8" and acts == "static":
-        # The max pool reads i8 codes and dequantizes its result (per
-        # channel: the depthwise conv's input) in its epilogue.
+        # The max pool moves i8 codes, which the depthwise conv after it
+        # dequantizes per channel as it loads them.
         pool = [s for s in p["steps"] if s["kernel"].startswith("pool_")]
         assert any(p["values"][s["args"][1]["value"]]["dtype"] == "i8" and
-                   s["expr"].startswith("dequantize_linear:i8:a1(in0,")
+                   p["values"][s["args"][0]["value"]]["dtype"] == "i8"
                    for s in pool), pool
     ref, sims = executor_and_simulation(run_tool, pkg, load_npz(paths["test"]),
                                         tmp_path)
@@ -1958,8 +1961,10 @@ def test_conv_epilogue_reading_its_result_twice(run_tool, tmp_path):
     assert got == [("conv_", "mul(in0,sigmoid(in0))"), ("conv_", None),
                    ("conv_", None), ("conv_", "relu(add(in1,in0))"),
                    ("ew_0", "relu(in0)")], got
-    assert [s["layer"] for s in steps[1:]] == ["Conv#1", "Conv#3", "Relu#7",
-                                               "Relu#8"]
+    # (a step with an epilogue is named by its conv: its `op` and `layer`)
+    assert [s["layer"] for s in steps] == ["Conv#0", "Conv#1", "Conv#3",
+                                           "Conv#2", "Relu#8"]
+    assert [s["op"] for s in steps] == ["qc.conv"] * 4 + ["qc.relu"]
     assert steps[3]["epilogue_inputs"] == 1
     qp.check_signatures(qp.Package(pkg))
     qp.check_order(json.loads((pkg / "manifest.json").read_text())["program"])

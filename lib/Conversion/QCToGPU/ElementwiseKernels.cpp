@@ -1025,11 +1025,13 @@ Value dequantizeLinearValue(KernelEmitter &e, Operation *op, Value code,
 /// `lin` of an output of type `outType`, with numpy broadcasting (batch
 /// norm's parameters by channel), and evaluates `ops` in order. Values
 /// already in `vals` (a fused GEMM's accumulator) are not loaded. Returns
-/// the last op's value.
+/// the last op's value. `channel`, where given, is the element's
+/// coordinate along dimension 1 (parameters along axis 1 are read there).
 FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                            ArrayRef<Value> inputs, ValueRange ptrs,
                            RankedTensorType outType, Value lin,
-                           llvm::DenseMap<Value, Value> &vals) {
+                           llvm::DenseMap<Value, Value> &vals,
+                           Value channel = Value()) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   int64_t r = outType.getRank();
@@ -1100,8 +1102,10 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
     auto it = perAxis.find(v);
     if (it != perAxis.end())
       for (int64_t a : it->second)
-        channelVals[{v, a}] = loadElement(e, p, inType.getElementType(),
-                                          coords()[a], quantc::detail::isPackedWeight(v));
+        channelVals[{v, a}] =
+            loadElement(e, p, inType.getElementType(),
+                        a == 1 && channel ? channel : coords()[a],
+                        quantc::detail::isPackedWeight(v));
     if (!broadcast.contains(v))
       continue;
     Value offset;
@@ -1753,6 +1757,10 @@ struct OperandLoader {
         ptrs = entry.getArguments().slice(arg, p.numInputs);
       }
   }
+  /// The element's coordinate along dimension 1 where the caller knows it
+  /// (a conv's input channel): a per-channel prologue parameter is read
+  /// there, without splitting the offset into coordinates.
+  Value channel;
   /// Pointer arguments the operand takes.
   unsigned numArgs() const { return prologue ? prologue->numInputs : 1; }
   Value operator()(Value off) {
@@ -1763,7 +1771,7 @@ struct OperandLoader {
     auto type =
         cast<RankedTensorType>(prologue->ops.back()->getResult(0).getType());
     FailureOr<Value> v =
-        emitChain(*e, prologue->ops, ins, ptrs, type, off, vals);
+        emitChain(*e, prologue->ops, ins, ptrs, type, off, vals, channel);
     if (succeeded(v))
       return *v;
     failed = true;
@@ -1779,8 +1787,9 @@ struct OperandLoader {
   }
 };
 
-/// Stores `y`, the value of a conv or matmul step's first op at output
-/// element `lin`, as the step's output: through the step's epilogue
+/// Stores `y`, the value of the first op of a step of an epilogue kind
+/// (conv, matmul, pooling, softmax: hasEpilogueKind) at output element
+/// `lin`, as the step's output: through the step's epilogue
 /// (GpuStep::epilogueInputs; the chain's element type is stored) when it
 /// has one. Fails if the chain could not be emitted (its error reported).
 LogicalResult storeThroughEpilogue(KernelEmitter &e, const GpuStep &step,
@@ -1932,6 +1941,7 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
           OpBuilder::InsertionGuard inner(b);
           b.setInsertionPointToStart(ciLoop.getBody());
           Value ci = e.add(c0, ciLoop.getInductionVar());
+          st->X.channel = ci;
           Value xOff =
               e.add(e.mul(e.add(e.mul(n, e.c64(g.C)), ci), e.c64(g.H * g.W)),
                     e.add(e.mul(ih, e.c64(g.W)), iw));
@@ -1988,8 +1998,9 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ciLoop.getBody());
     Value ci = ciLoop.getInductionVar();
-    Value xPlane = e.mul(e.add(e.mul(n, e.c64(g.C)), e.add(c0, ci)),
-                         e.c64(g.H * g.W));
+    st->X.channel = e.add(c0, ci);
+    Value xPlane =
+        e.mul(e.add(e.mul(n, e.c64(g.C)), st->X.channel), e.c64(g.H * g.W));
     Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
     Value acc = ciLoop.getRegionIterArgs()[0];
     for (int64_t a = 0; a < g.KH; ++a) {

@@ -1121,17 +1121,17 @@ std::string GpuPlan::describeUnsupported() const {
   return s;
 }
 
-namespace {
-/// Steps whose kernel computes an elementwise epilogue on each element of
-/// its one result (GpuStep::epilogueInputs).
-bool hasEpilogueKind(const GpuStep &s) {
+bool quantc::hasEpilogueKind(const GpuStep &s) {
   return s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul ||
          s.kind == GpuStep::Kind::Pool ||
          s.kind == GpuStep::Kind::GlobalAvgPool ||
          (s.kind == GpuStep::Kind::Row &&
           isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front()));
 }
-} // namespace
+
+Operation *quantc::getStepNamingOp(const GpuStep &s) {
+  return hasEpilogueKind(s) ? s.ops.front() : s.ops.back();
+}
 
 GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                                std::optional<KernelTarget> only) {
@@ -1371,9 +1371,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     // Elementwise: join the chain of an operand whose only use is this op
     // and whose shape is this op's (the chain then computes it in
     // registers, whatever its element type: an i1 mask, i8 codes), or the
-    // epilogue of the conv or f32 matmul that computes it, when every
-    // other operand of the op is computed before that step runs
-    // (canGrow).
+    // epilogue of the conv, f32 matmul, pooling or softmax that computes
+    // it (hasEpilogueKind), when every other operand of the op is computed
+    // before that step runs (canGrow: not necessarily the latest step).
     std::optional<size_t> chain;
     auto shapeOf = [](Value v) {
       return cast<RankedTensorType>(v.getType()).getShape();
@@ -1445,12 +1445,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       openChain[f.getResult()] = step;
     }
   }
-  // A conv's, pooling's or f32 matmul's result that one elementwise chain
-  // alone reads, at any number of its ops (SiLU's x * sigmoid(x) reads it
-  // twice, so the chain could not join it through a value of one use),
-  // makes that chain the step's epilogue, unless a step between them
-  // computes another of the chain's operands; the chain's output has the
-  // step's shape (its threads).
+  // A conv's, pooling's, softmax's or f32 matmul's result that one
+  // elementwise chain alone reads, at any number of its ops (SiLU's x *
+  // sigmoid(x) reads it twice, so the chain could not join it through a
+  // value of one use), makes that chain the step's epilogue, unless a step
+  // between them computes another of the chain's operands; the chain's
+  // output has the step's shape (its threads).
   {
     llvm::DenseMap<Operation *, size_t> chainOf;
     for (auto [i, s] : llvm::enumerate(plan.steps))
@@ -1679,11 +1679,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   }
   // An activation that a conv or f32 matmul alone reads through a
   // dequantize with one constant scale (and zero point): static int8 and
-  // fp8 activations. The step dequantizes each element as it loads it (its
-  // prologue), so the step that computes the codes stores them instead of
-  // the f32 values, a quarter of the bytes, and a chain that is the
-  // dequantize alone (of codes a layout op moved) is not launched. (A
-  // per-channel scale would cost the loads an index computation each.)
+  // fp8 activations; a conv's input also with a constant scale per
+  // channel (a depthwise conv's, read at the channel its loop walks). The
+  // step dequantizes each element as it loads it (its prologue), so the
+  // step that computes the codes stores them instead of the f32 values, a
+  // quarter of the bytes, and a chain that is the dequantize alone (of
+  // codes a layout op moved) is not launched. (Other per-axis scales would
+  // cost each load an index computation.)
   {
     llvm::DenseMap<Value, size_t> producer;
     for (auto [i, s] : llvm::enumerate(plan.steps))
@@ -1692,6 +1694,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     auto oneConstant = [&](Value v) {
       return !v || (isConstant(v) &&
                     cast<RankedTensorType>(v.getType()).getNumElements() == 1);
+    };
+    auto perChannel = [&](qc::DequantizeLinearOp dq) {
+      quantc::detail::LinearQuantLayout l =
+          quantc::detail::linearQuantLayout(dq);
+      return l.axis == 1 && l.blockSize == 0 && isConstant(dq.getScale()) &&
+             (!dq.getZeroPoint() || isConstant(dq.getZeroPoint()));
     };
     llvm::DenseSet<size_t> dropped;
     for (GpuStep &s : plan.steps) {
@@ -1702,8 +1710,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         auto dq = x.getDefiningOp<qc::DequantizeLinearOp>();
         auto it = producer.find(x);
         if (!dq || !x.hasOneUse() || it == producer.end() ||
-            dropped.contains(it->second) || !oneConstant(dq.getScale()) ||
-            !oneConstant(dq.getZeroPoint()) ||
+            dropped.contains(it->second) ||
+            !((oneConstant(dq.getScale()) && oneConstant(dq.getZeroPoint())) ||
+              (s.kind == GpuStep::Kind::Conv && operand == 0 &&
+               perChannel(dq))) ||
             llvm::any_of(s.prologues, [&](const GpuStep::Prologue &p) {
               return p.operand == operand;
             }))
@@ -2384,12 +2394,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     }
     }
     json::Object step{{"kernel", s.kernel},
-                                 {"layer", qc::getLayerName(s.ops.back()->getLoc())},
-                                 {"op", s.ops.back()->getName().getStringRef()},
-                                 {"args", std::move(args)},
-                                 {"grid", std::move(grid)},
-                                 {"block", std::move(block)},
-                                 {"shared_bytes", sharedBytes}};
+                      {"layer", qc::getLayerName(getStepNamingOp(s)->getLoc())},
+                      {"op", getStepNamingOp(s)->getName().getStringRef()},
+                      {"args", std::move(args)},
+                      {"grid", std::move(grid)},
+                      {"block", std::move(block)},
+                      {"shared_bytes", sharedBytes}};
     if (!s.expr.empty())
       step["expr"] = s.expr;
     if (s.epilogueInputs) // (the last args before the count)

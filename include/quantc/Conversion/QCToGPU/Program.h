@@ -1,5 +1,4 @@
-//===- Program.h - a whole qc graph as a list of GPU kernel launches -*- C++
-//-*-===//
+//===- Program.h - a qc graph as a list of GPU kernel launches -*- C++ -*-===//
 //
 // The GPU program of a package (docs/Runtime.md, manifest `program`): every
 // op of `func.func @main` becomes part of one kernel launch, in graph order.
@@ -90,7 +89,8 @@ struct GpuStep {
   /// Values it reads and writes, in the kernel's pointer-argument order.
   llvm::SmallVector<mlir::Value> inputs, outputs;
   /// Elementwise chains: what the kernel computes, "relu(add(in0,in1))"
-  /// (inputs numbered in argument order), written to the manifest.
+  /// (inputs numbered in argument order), written to the manifest; for a
+  /// GEMM's or an epilogue kind's epilogue, in0 is the op's result.
   std::string expr;
   /// HopperGemm only: the GEMM also computes the run-time 1x128 quantize
   /// that alone reads its result (fp8-1x128 output): `outputs` are the
@@ -105,8 +105,10 @@ struct GpuStep {
   bool tcgen05 = false;
   /// Conv and MatMul only: a data operand (0, the input or lhs; 1, the
   /// weight or rhs) that the kernel computes itself, element by element
-  /// as it loads it, from an elementwise chain over constants (a weight's
-  /// dequantize): the chain's ops, its expr and key, and how many of
+  /// as it loads it, from an elementwise chain: over constants (a weight's
+  /// dequantize), or an activation's dequantize with one constant scale
+  /// (its codes stored by the step before): the chain's ops, its expr and
+  /// key, and how many of
   /// `inputs` (which hold the chain's inputs in the operand's place) it
   /// reads. The chain is then not a launch of its own.
   struct Prologue {
@@ -122,6 +124,16 @@ struct GpuStep {
   /// the last `epilogueInputs` of `inputs`; the output is the last op's.
   unsigned epilogueInputs = 0;
 };
+
+/// Whether the step's kernel computes an elementwise epilogue on each
+/// element of its one result (GpuStep::epilogueInputs): a conv, f32
+/// matmul, pooling or softmax.
+bool hasEpilogueKind(const GpuStep &s);
+
+/// The op a step is named by in the manifest (its `op` and `layer`): the
+/// conv, matmul, pooling or softmax of a step with an epilogue kind, else
+/// the op whose result the step stores (its last).
+mlir::Operation *getStepNamingOp(const GpuStep &s);
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
 /// columns per CTA, 4 stages.
