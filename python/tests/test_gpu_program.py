@@ -1977,6 +1977,45 @@ def test_conv_epilogue_reading_its_result_twice(run_tool, tmp_path):
                                        err_msg=f"{name} {kind}")
 
 
+def test_chain_grows_across_a_step_it_does_not_read(run_tool, tmp_path):
+    """An elementwise op joins an earlier chain across a step planned in
+    between when it reads nothing that step computes (abs after neg, a
+    conv between them in graph order), and an op that reads what that
+    step computes does not (the add of the conv's result, also an output,
+    would run before the conv): three launches, equal to the Executor's
+    outputs."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(10)
+    w = rng.standard_normal((4, 4, 3, 3)).astype(np.float32)
+    nodes = [helper.make_node("Neg", ["x"], ["n"]),
+             helper.make_node("Conv", ["x", "w"], ["c"], pads=[1] * 4),
+             helper.make_node("Abs", ["n"], ["a"]),
+             helper.make_node("Add", ["a", "c"], ["y"])]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 4, 5, 6])],
+        [helper.make_tensor_value_info(n, T.FLOAT, None) for n in "cy"],
+        [numpy_helper.from_array(w, "w")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    graph = (pkg / "graph.mlir").read_text()
+    assert graph.index("qc.conv") < graph.index("qc.abs")  # (graph order)
+    p = json.loads((pkg / "manifest.json").read_text())["program"]
+    got = [(s["kernel"], s.get("expr")) for s in p["steps"]]
+    assert got == [("ew_0", "abs(neg(in0))"), ("conv_0", None),
+                   ("ew_1", "add(in0,in1)")], got
+    qp.check_signatures(qp.Package(pkg))
+    qp.check_order(p)
+    for name in "cy":
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, out in sims.items():
+            # 36 products per output: a few fp32 ulps of the sum.
+            np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} {kind}")
+
+
 @pytest.mark.parametrize("batch", [1, 3])
 def test_resize_over_a_run_time_batch(run_tool, tmp_path, batch):
     """A resize whose batch (dimension 0) is the run-time extent, not
