@@ -1677,7 +1677,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (fused.contains(i))
         plan.steps.erase(plan.steps.begin() + i);
   }
-  // An activation that a conv or f32 matmul alone reads through a
+  // An activation that convs or f32 matmuls alone read through a
   // dequantize with one constant scale (and zero point): static int8 and
   // fp8 activations; a conv's input also with a constant scale per
   // channel (a depthwise conv's, read at the channel its loop walks). The
@@ -1701,22 +1701,43 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       return l.axis == 1 && l.blockSize == 0 && isConstant(dq.getScale()) &&
              (!dq.getZeroPoint() || isConstant(dq.getZeroPoint()));
     };
+    // The conv or matmul step each such op is the first op of.
+    llvm::DenseMap<Operation *, size_t> stepOf;
+    for (auto [i, s] : llvm::enumerate(plan.steps))
+      if (s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul)
+        stepOf[s.ops.front()] = i;
+    // Whether `use` (an operand of a conv's or matmul's first op) may read
+    // the dequantize `dq` through a prologue.
+    auto canRead = [&](OpOperand &use, qc::DequantizeLinearOp dq) {
+      auto it = stepOf.find(use.getOwner());
+      unsigned operand = use.getOperandNumber();
+      if (it == stepOf.end() || operand > 1 ||
+          use.getOwner()->getOperand(1 - operand) == use.get())
+        return false;
+      const GpuStep &s = plan.steps[it->second];
+      return ((oneConstant(dq.getScale()) && oneConstant(dq.getZeroPoint())) ||
+              (s.kind == GpuStep::Kind::Conv && operand == 0 &&
+               perChannel(dq))) &&
+             llvm::none_of(s.prologues, [&](const GpuStep::Prologue &p) {
+               return p.operand == operand;
+             });
+    };
+    // Every conv and matmul that reads the dequantize (a layer norm's
+    // output read by the query, key and value projections) takes it as a
+    // prologue; then no step computes it.
     llvm::DenseSet<size_t> dropped;
-    for (GpuStep &s : plan.steps) {
-      if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul)
+    llvm::DenseSet<Operation *> done;
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (!stepOf.contains(plan.steps[i].ops.front()))
         continue;
       for (unsigned operand : {0u, 1u}) {
-        Value x = s.ops.front()->getOperand(operand);
+        Value x = plan.steps[i].ops.front()->getOperand(operand);
         auto dq = x.getDefiningOp<qc::DequantizeLinearOp>();
         auto it = producer.find(x);
-        if (!dq || !x.hasOneUse() || it == producer.end() ||
+        if (!dq || done.contains(dq) || it == producer.end() ||
             dropped.contains(it->second) ||
-            !((oneConstant(dq.getScale()) && oneConstant(dq.getZeroPoint())) ||
-              (s.kind == GpuStep::Kind::Conv && operand == 0 &&
-               perChannel(dq))) ||
-            llvm::any_of(s.prologues, [&](const GpuStep::Prologue &p) {
-              return p.operand == operand;
-            }))
+            !llvm::all_of(x.getUses(),
+                          [&](OpOperand &u) { return canRead(u, dq); }))
           continue;
         GpuStep &p = plan.steps[it->second];
         if (p.ops.back() != dq.getOperation())
@@ -1731,18 +1752,22 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
           p.ops.pop_back();
           p.outputs = {codes};
         }
+        done.insert(dq);
         SmallVector<Value> ins;
         std::string expr;
         std::string key = describeChain({dq.getOperation()}, ins, expr);
-        auto at = llvm::find(s.inputs, x);
-        size_t pos = at - s.inputs.begin();
-        s.inputs.erase(at);
-        s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
-        s.prologues.push_back({operand,
-                               {dq.getOperation()},
-                               static_cast<unsigned>(ins.size()),
-                               expr,
-                               key});
+        for (OpOperand &u : x.getUses()) {
+          GpuStep &s = plan.steps[stepOf.lookup(u.getOwner())];
+          auto at = llvm::find(s.inputs, x);
+          size_t pos = at - s.inputs.begin();
+          s.inputs.erase(at);
+          s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
+          s.prologues.push_back({u.getOperandNumber(),
+                                 {dq.getOperation()},
+                                 static_cast<unsigned>(ins.size()),
+                                 expr,
+                                 key});
+        }
       }
     }
     for (size_t i = plan.steps.size(); i-- > 0;)
