@@ -1639,6 +1639,19 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     os << "->" << quantc::detail::typeName(ops.back()->getResult(0).getType());
     return key;
   };
+  // Makes the chain `ops` (its inputs `ins`, expr and key as
+  // describeChain gives them) step `s`'s prologue for `operand`, which
+  // reads `replaced`: the chain's inputs take its place among the step's.
+  auto addPrologue = [](GpuStep &s, unsigned operand, Value replaced,
+                        ArrayRef<Operation *> ops, ArrayRef<Value> ins,
+                        const std::string &expr, const std::string &key) {
+    auto at = llvm::find(s.inputs, replaced);
+    size_t pos = at - s.inputs.begin();
+    s.inputs.erase(at);
+    s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
+    s.prologues.push_back({operand, llvm::to_vector(ops),
+                           static_cast<unsigned>(ins.size()), expr, key});
+  };
   // A constant weight's dequantize chain read only by a conv or f32
   // matmul becomes that step's prologue: the kernel dequantizes each
   // weight element as it loads it (the same f32 operations), instead of
@@ -1664,13 +1677,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (!llvm::all_of(ins, isConstant) ||
           !cast<RankedTensorType>(w.getType()).hasStaticShape())
         continue;
-      // The chain's inputs take the operand's place among the step's.
-      auto at = llvm::find(s.inputs, w);
-      size_t pos = at - s.inputs.begin();
-      s.inputs.erase(at);
-      s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
-      s.prologues.push_back(
-          {1, p.ops, static_cast<unsigned>(ins.size()), expr, key});
+      addPrologue(s, 1, w, p.ops, ins, expr, key);
       fused.insert(it->second);
     }
     for (size_t i = plan.steps.size(); i-- > 0;)
@@ -1756,18 +1763,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         SmallVector<Value> ins;
         std::string expr;
         std::string key = describeChain({dq.getOperation()}, ins, expr);
-        for (OpOperand &u : x.getUses()) {
-          GpuStep &s = plan.steps[stepOf.lookup(u.getOwner())];
-          auto at = llvm::find(s.inputs, x);
-          size_t pos = at - s.inputs.begin();
-          s.inputs.erase(at);
-          s.inputs.insert(s.inputs.begin() + pos, ins.begin(), ins.end());
-          s.prologues.push_back({u.getOperandNumber(),
-                                 {dq.getOperation()},
-                                 static_cast<unsigned>(ins.size()),
-                                 expr,
-                                 key});
-        }
+        for (OpOperand &u : x.getUses())
+          addPrologue(plan.steps[stepOf.lookup(u.getOwner())],
+                      u.getOperandNumber(), x, {dq.getOperation()}, ins, expr,
+                      key);
       }
     }
     for (size_t i = plan.steps.size(); i-- > 0;)
@@ -1862,8 +1861,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
     for (const GpuStep::Prologue &p : s.prologues)
       os << "prologue" << p.operand << "{" << p.key << "};";
-    // A conv's, pooling's or matmul's epilogue: in0 its result, its other
-    // inputs after the op's.
+    // An epilogue kind's epilogue (conv, pooling, matmul, softmax): in0 its
+    // result, its other inputs after the op's.
     if (hasEpilogueKind(s) && s.ops.size() > 1) {
       SmallVector<Value> chainInputs{op->getResult(0)};
       os << "epilogue{"
