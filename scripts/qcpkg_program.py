@@ -270,9 +270,10 @@ TWO_OVER_PI = [0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
                0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561]
 
 
-def _sin_cos_one(xf, want_cos):
+def _sin_cos_one(xf, want_cos, want_tan=False):
     """The Executor's sinCosReduced of one float (FastMath.h), its 128-bit
-    reduction in Python integers."""
+    reduction in Python integers; with want_tan fastTan's sin r / cos r
+    (-cos r / sin r in an odd quadrant) before x's sign."""
     import struct
     bits = struct.unpack("<I", struct.pack("<f", xf))[0] & 0x7fffffff
     af = struct.unpack("<f", struct.pack("<I", bits))[0]
@@ -308,16 +309,22 @@ def _sin_cos_one(xf, want_cos):
             r = -r if up else r
     k = (k + (1 if want_cos else 0)) & 3
     r2 = r * r
-    # cosPoly (terms 11, 1/(2n)!) or sinPoly (terms 10, 1/(2n+1)!), Horner
-    # in r^2 with the coefficients computed by repeated division.
-    cosine = bool(k & 1)
-    acc = 0.0
-    for n in range(11 if cosine else 10, 0, -1):
-        c = 1.0
-        for i in range(2, 2 * n + (1 if cosine else 2)):
-            c /= i
-        acc = acc * r2 + (-c if n % 2 else c)
-    v = 1.0 + r2 * acc if cosine else r + r * r2 * acc
+
+    def poly(cosine):
+        # cosPoly (terms 11, 1/(2n)!) or sinPoly (terms 10, 1/(2n+1)!),
+        # Horner in r^2 with the coefficients computed by repeated division.
+        acc = 0.0
+        for n in range(11 if cosine else 10, 0, -1):
+            c = 1.0
+            for i in range(2, 2 * n + (1 if cosine else 2)):
+                c /= i
+            acc = acc * r2 + (-c if n % 2 else c)
+        return 1.0 + r2 * acc if cosine else r + r * r2 * acc
+    if want_tan:
+        sn, cs = poly(False), poly(True)
+        with np.errstate(all="ignore"):
+            return float(np.float64(-cs) / sn if k & 1 else np.float64(sn) / cs)
+    v = poly(bool(k & 1))
     return -v if k & 2 else v
 
 
@@ -335,6 +342,120 @@ def fast_cos(xf):
     x = np.asarray(xf, np.float32)
     return np.array([_sin_cos_one(float(v), True) for v in x.ravel()],
                     np.float64).astype(np.float32).reshape(x.shape)
+
+
+def fast_tan(xf):
+    """The Executor's fastTan, element by element."""
+    x = np.asarray(xf, np.float32)
+    out = np.array([_sin_cos_one(float(v), False, True) for v in x.ravel()],
+                   np.float64)
+    out = np.where(np.signbit(x.ravel()), -out, out)
+    return out.astype(np.float32).reshape(x.shape)
+
+
+def _f64(xf):
+    return np.asarray(xf, np.float32).astype(np.float64)
+
+
+def fast_sinh_cosh(xf, cosh):
+    """The Executor's fastSinh / fastCosh in float64, operation for
+    operation: (e -/+ 1/e) / 2, sinh's series below 1."""
+    x = _f64(xf)
+    with np.errstate(all="ignore"):
+        ax = np.abs(x)
+        e = exp_clamped(np.where(ax > 700.0, 700.0, ax))
+        inv = 1.0 / e
+        if cosh:
+            return (0.5 * (e + inv)).astype(np.float32)
+        big = 0.5 * (e - inv)
+        x2 = x * x
+        p = np.zeros_like(x)
+        for n in range(10, 0, -1):
+            c = 1.0
+            for i in range(2, 2 * n + 2):
+                c /= i
+            p = p * x2 + c
+        small = x + x * x2 * p
+        return np.where(ax < 1.0, small, np.copysign(big, x)
+                        ).astype(np.float32)
+
+
+def atan_d(x):
+    """The Executor's atanD of a float64 array."""
+    with np.errstate(all="ignore"):
+        t = np.abs(x)
+        inv = t > 1.0
+        u = np.where(inv, 1.0 / t, t)
+        mid = u > 0.2679491924311227
+        s3 = 1.7320508075688772
+        w = np.where(mid, (u * s3 - 1.0) / (u + s3), u)
+        w2 = w * w
+        p = np.full_like(w, -1.0 / 31)
+        for k in range(14, -1, -1):
+            p = p * w2 + (-1.0 if k % 2 else 1.0) / (2 * k + 1)
+        a = np.where(mid, 0.5235987755982989, 0.0) + w * p
+        a = np.where(inv, 1.5707963267948966 - a, a)
+        return np.copysign(a, x)
+
+
+def asin_d(x):
+    """The Executor's asinD: atanD(x / sqrt(1 - x^2))."""
+    with np.errstate(all="ignore"):
+        return atan_d(x / np.sqrt(1.0 - x * x))
+
+
+def log1p_d(t):
+    """The Executor's log1pD of float64 t >= 0."""
+    with np.errstate(all="ignore"):
+        return np.where(t <= 1.0, _two_atanh(t / (2.0 + t)),
+                        fast_log_d(1.0 + t))
+
+
+def fast_asinh(xf):
+    x = _f64(xf)
+    with np.errstate(all="ignore"):
+        ax, x2 = np.abs(x), x * x
+        small = log1p_d(ax + x2 / (1.0 + np.sqrt(x2 + 1.0)))
+        big = fast_log_d(ax + np.sqrt(x2 + 1.0))
+        return np.copysign(np.where(ax > 1.0, big, small), x
+                           ).astype(np.float32)
+
+
+def fast_acosh(xf):
+    x = _f64(xf)
+    with np.errstate(all="ignore"):
+        xm = x - 1.0
+        r = log1p_d(xm + np.sqrt(xm * (x + 1.0)))
+        return np.where(x >= 1.0, r, np.nan).astype(np.float32)
+
+
+def fast_atanh(xf):
+    x = _f64(xf)
+    with np.errstate(all="ignore"):
+        ax = np.abs(x)
+        small = 0.5 * _two_atanh(x)
+        big = 0.5 * fast_log_d((1.0 + ax) / (1.0 - ax))
+        return np.where(ax <= 1.0 / 3, small, np.copysign(big, x)
+                        ).astype(np.float32)
+
+
+def fast_pow(x, y):
+    """The Executor's fastPowD of an f32 base and an f32 or integer
+    exponent (as float64: integers by value), rounded to f32."""
+    x = _f64(x)
+    y = np.asarray(y).astype(np.float64)
+    with np.errstate(all="ignore"):
+        z = y * fast_log_d(np.abs(x))
+        z = np.where(z < -700.0, -700.0, np.where(z > 700.0, 700.0, z))
+        r = exp_clamped(z)
+        y_int = np.floor(y) == y
+        y_odd = y_int & (np.floor(y * 0.5) != y * 0.5)
+        r = np.where(y_odd & np.signbit(x), -r, r)
+        r = np.where((x < 0.0) & (x > -np.inf) & ~y_int, np.nan, r)
+        r = np.where((y == 0.0) | (x == 1.0) |
+                     ((x == -1.0) & (np.abs(y) == np.inf)), 1.0, r)
+        r = np.where(y == 3.0, x * x * x, r)
+        return np.where(y == 2.0, x * x, r).astype(np.float32)
 
 
 def fast_sigmoid(xf):
@@ -855,6 +976,22 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         lo, hi = (-128, 127) if fmt == "i8" else (0, 255)
         return np.clip(v, lo, hi).astype(CODE_DTYPE[fmt])
 
+    def requantize_linear(fmt, axis, block, acc, scale, zero, bias=None):
+        # The Executor's runRequantizeLinear: a = acc (+ bias) in int64,
+        # rne(float(a) * scale) + zero in f32, clamped, the low byte.
+        def along(p):
+            p = np.asarray(p)
+            return p.reshape(()) if p.size == 1 else by_axis(p, axis)
+        a = np.asarray(acc).astype(np.int64)
+        if bias is not None:
+            a = a + along(bias).astype(np.int64)
+        f32 = np.float32
+        v = np.rint((a.astype(f32) * along(scale).astype(f32)).astype(f32))
+        v = (v + f32(np.asarray(zero).reshape(-1)[0])).astype(f32)
+        lo, hi = (-128, 127) if fmt == "i8" else (0, 255)
+        v = np.where(v < lo, f32(lo), np.where(hi < v, f32(hi), v))
+        return v.astype(np.int32).astype(CODE_DTYPE[fmt])
+
     def nibble(c, fmt):
         # A 4-bit code's value from the low nibble of its byte.
         c = np.asarray(c).astype(np.int16) & 15
@@ -909,11 +1046,23 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "div": np.divide, "neg": np.negative, "abs": np.abs,
            "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0)),
            "batch_norm": batch_norm, "sqrt": np.sqrt, "tanh": fast_tanh,
-           "sigmoid": fast_sigmoid, "pow": _pow23,
+           "sigmoid": fast_sigmoid, "pow": fast_pow,
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
            "exp": fast_exp, "log": fast_log, "softplus": fast_softplus,
-           "sin": fast_sin, "cos": fast_cos,
+           "sin": fast_sin, "cos": fast_cos, "tan": fast_tan,
+           "sinh": lambda x: fast_sinh_cosh(x, False),
+           "cosh": lambda x: fast_sinh_cosh(x, True),
+           "atan": lambda x: atan_d(_f64(x)).astype(np.float32),
+           "asin": lambda x: asin_d(_f64(x)).astype(np.float32),
+           "acos": lambda x: (1.5707963267948966 - asin_d(_f64(x))
+                              ).astype(np.float32),
+           "asinh": fast_asinh, "acosh": fast_acosh, "atanh": fast_atanh,
+           # x < -lambd ? x + bias : (x > lambd ? x - bias : 0), in f32
+           "shrink": lambda bias, lambd, x: np.where(
+               x < -np.float32(lambd), x + np.float32(bias),
+               np.where(x > np.float32(lambd), x - np.float32(bias),
+                        np.float32(0))),
            "elu": _elu, "selu": _selu, "celu": _celu,
            "mish": lambda x: (np.asarray(x, np.float32) *
                               fast_tanh(fast_softplus(x))).astype(np.float32),
@@ -923,6 +1072,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "greater": np.greater, "greater_equal": np.greater_equal,
            "equal": np.equal, "cast": cast,
            "quantize_linear": quantize_linear,
+           "requantize_linear": requantize_linear,
            "dequantize_linear": dequantize_linear,
            # the Executor's maxNaN: NaN if either is, else x > y ? x : y
            # (integers: the larger)
@@ -991,7 +1141,7 @@ def eval_expr(expr, ins, out_shape, numerics=None):
             args[:0] = [m.group(7), m.group(8), int(m.group(9))]
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
-        if m.group(1) == "quantize_linear" or (
+        if m.group(1) in ("quantize_linear", "requantize_linear") or (
                 m.group(1) == "cast" and m.group(7) == "f32"):
             return r  # codes
         if m.group(1) in INT_CHAIN_OPS and _ints(*args[-2:]):
@@ -1062,6 +1212,26 @@ def run_time_quantize_asym(x, zero, rng, floor, qmin, zclip, codes,
     return eval_expr(f"de{q}({q}(in0,in1,in2),in1,in2)",
                      [x, s.reshape(shape), z.reshape(shape)], x.shape,
                      numerics)
+
+
+def dynamic_quantize_linear(x, numerics=None):
+    """ONNX DynamicQuantizeLinear as the Executor computes it
+    (numerics::dynamicQuantizeLinear; dql_ steps): max and min of x and 0,
+    scale = (max == min ? 1 : max - min) / 255, zero = rne(clamp(0 - min /
+    scale, 0, 255)) in f32, then x quantized to ui8 (F21-F23). Returns
+    (codes, scale, zero)."""
+    f32 = np.float32
+    x = np.asarray(x, f32)
+    mx = max(f32(0), x.max()) if x.size else f32(0)
+    mn = min(f32(0), x.min()) if x.size else f32(0)
+    rng = f32(1) if mx == mn else f32(mx - mn)
+    scale = f32(rng / f32(255))
+    zf = f32(f32(0) - f32(mn / scale))
+    zf = f32(np.rint(min(f32(255), max(f32(0), zf))))
+    zero = np.array(zf, np.uint8)
+    codes = eval_expr("quantize_linear:ui8:a0(in0,in1,in2)",
+                      [x, np.array(scale, f32), zero], x.shape, numerics)
+    return codes, scale, zero
 
 
 class NumpyBackend:
@@ -1179,6 +1349,25 @@ class NumpyBackend:
         elif k.startswith("ew_"):
             out, ins = views[0], views[1:]
             out[...] = eval_expr(step["expr"], ins, out.shape, self.nx)
+        elif k.startswith("dql_"):
+            codes, scale, zero = dynamic_quantize_linear(views[3], self.nx)
+            views[0][...] = codes.reshape(views[0].shape)
+            views[1][...], views[2][...] = scale, zero
+        elif k.startswith("iconv_"):
+            # qc.conv_integer: (x - x_zero) * (w - w_zero[m]), exact.
+            own, extras = split_epilogue(step, views)
+            x, w, xz, wz = own[1:5]
+            y = conv2d(step["attrs"], _minus_zero(x, xz, 1),
+                       _minus_zero(w, wz, 0), out_dtype=np.int32)
+            views[0][...] = with_epilogue(step, y, extras, views[0].shape,
+                                          self.nx)
+        elif k.startswith("imatmul_"):
+            # qc.matmul_integer: zero points per row of a / column of b.
+            own, extras = split_epilogue(step, views)
+            a, b, az, bz = own[1:5]
+            y = np.matmul(_minus_zero(a, az, -2), _minus_zero(b, bz, -1))
+            views[0][...] = with_epilogue(step, y.astype(np.int32), extras,
+                                          views[0].shape, self.nx)
         elif k.startswith("conv_"):
             own, extras = split_epilogue(step, views)
             v = with_prologues(step, own, self.nx)
@@ -1483,9 +1672,10 @@ def _taps(out_len, in_len, k, stride, pad, dil):
     return idx, (idx >= 0) & (idx < in_len)
 
 
-def conv2d(attrs, x, w, bias=None):
+def conv2d(attrs, x, w, bias=None, out_dtype=np.float32):
     """2-D NCHW convolution in float64 (the kernel sums in fp32 with fma:
-    agreement within rounding)."""
+    agreement within rounding); with an integer out_dtype (iconv_: integer
+    operands, whose sums float64 holds exactly) the exact sums."""
     n, c, h, wd = x.shape
     m, cg, kh, kw = w.shape
     g = attrs["group"]
@@ -1508,7 +1698,21 @@ def conv2d(attrs, x, w, bias=None):
                 out[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", xs, ws)
     if bias is not None:
         out += bias.astype(np.float64)[None, :, None, None]
+    if np.dtype(out_dtype).kind == "i":
+        return out.astype(np.int64).astype(out_dtype)
     return out.astype(np.float32)
+
+
+def _minus_zero(v, zp, axis):
+    """An integer operand's values minus its zero point (one element, or
+    one per index of `axis`), as int64."""
+    v = np.asarray(v).astype(np.int64)
+    zp = np.asarray(zp).astype(np.int64).reshape(-1)
+    if zp.size == 1:
+        return v - zp[0]
+    shape = [1] * v.ndim
+    shape[axis] = -1
+    return v - zp.reshape(shape)
 
 
 def conv_transpose2d(attrs, x, w, out_shape, bias=None):
@@ -1611,7 +1815,8 @@ def check_step(step, views, scalars, batch):
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
               grid[1] * 128 >= rows)
-    elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_")):
+    elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_",
+                       "iconv_", "imatmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
     elif k.startswith(("dyn_quantize_", "dyn_qdq_")):
         x = views[1 if k.startswith("dyn_qdq_") else 2]
@@ -1622,6 +1827,8 @@ def check_step(step, views, scalars, batch):
         x, out = views[1], views[0]
         ok = (scalars == [x.shape[0], out.size] and
               x.size == x.shape[0] * out.size and threads >= out.size)
+    elif k.startswith("dql_"):  # one warp over the whole tensor
+        ok = scalars == [views[3].size] and threads == 32
     elif k.startswith(("gap_", "gmp_")):
         planes = views[1].shape[0] * views[1].shape[1]
         ok = scalars == [planes] and threads >= planes
@@ -1691,6 +1898,8 @@ def output_positions(step):
         return [0, 1, 2]
     if k.startswith("topk_"):
         return [0, 1]  # values, indices
+    if k.startswith("dql_"):
+        return [0, 1, 2]  # codes, scale, zero point
     if k.startswith("lstm_"):
         return [0, 1, 2]  # y, y_h, y_c
     if k.startswith(("gru_", "rnn_")):

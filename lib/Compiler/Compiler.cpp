@@ -51,9 +51,18 @@ namespace {
 struct ErrorStats {
   double maxAbs = 0, num = 0, den = 0, dot = 0, nq = 0, nf = 0;
   int64_t count = 0;
+  /// Pairs where either side is NaN or infinite are left out of the
+  /// errors (they would make every figure NaN, and JSON has no NaN); those
+  /// where the two differ (a NaN against a number, inf against -inf or a
+  /// number) are counted.
+  int64_t nonFiniteMismatches = 0;
   void add(const Tensor &q, const Tensor &f) {
     for (size_t i = 0; i < f.f.size() && i < q.f.size(); ++i) {
       double a = q.f[i], b = f.f[i];
+      if (!std::isfinite(a) || !std::isfinite(b)) {
+        nonFiniteMismatches += !(a == b || (std::isnan(a) && std::isnan(b)));
+        continue;
+      }
       maxAbs = std::max(maxAbs, std::fabs(a - b));
       num += (a - b) * (a - b);
       den += b * b;
@@ -88,6 +97,8 @@ struct ErrorStats {
                          {"cosine_similarity", cosine()}};
     if (rows)
       o["argmax_agreement"] = double(agree) / double(rows);
+    if (nonFiniteMismatches)
+      o["nonfinite_mismatches"] = nonFiniteMismatches;
     return o;
   }
 };

@@ -350,9 +350,9 @@ int64_t intPow(int64_t x, int64_t y, bool unsignedExp) {
 }
 
 /// ONNX Pow-12+ with operands of different types (the result has the
-/// base's): int^int exactly (wrapping), other mixes in double as
-/// onnxruntime computes them, float results rounded to f32, integer ones
-/// truncated toward zero.
+/// base's): int^int exactly (wrapping), other mixes in double: a float
+/// base by fastPowD, rounded to f32; an integer base by libm's pow (as
+/// onnxruntime computes it), truncated toward zero.
 LogicalResult powMixed(Operation *op, Env &env) {
   const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
   if ((a.kind == Tensor::Kind::Bytes && !holdsInts(a)) ||
@@ -373,8 +373,15 @@ LogicalResult powMixed(Operation *op, Env &env) {
     return success();
   }
   std::vector<double> av = asDoubles(a), bv = asDoubles(b), rv(n);
-  broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
-                 [](double x, double y) { return std::pow(x, y); });
+  // A float base (the result's type) takes fastPowD, as f32 ** f32 does
+  // and the GPU kernels repeat; an integer base keeps libm's pow, whose
+  // exact integer powers the truncation below needs.
+  if (isFloatish(et))
+    broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+                   [](double x, double y) { return fastPowD(x, y); });
+  else
+    broadcastApply(av.data(), a.shape, bv.data(), b.shape, *shape, rv.data(),
+                   [](double x, double y) { return std::pow(x, y); });
   if (isFloatish(et)) {
     Tensor r = Tensor::makeFloat(et, *shape);
     for (int64_t j = 0; j < n; ++j)
@@ -1309,31 +1316,31 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
     return unaryF(op, env, [](float x) { return fastCos(x); });
   });
   r.add("qc.tan", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::tan(x); });
+    return unaryF(op, env, [](float x) { return fastTan(x); });
   });
   r.add("qc.asin", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::asin(x); });
+    return unaryF(op, env, [](float x) { return fastAsin(x); });
   });
   r.add("qc.acos", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::acos(x); });
+    return unaryF(op, env, [](float x) { return fastAcos(x); });
   });
   r.add("qc.atan", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::atan(x); });
+    return unaryF(op, env, [](float x) { return fastAtan(x); });
   });
   r.add("qc.sinh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::sinh(x); });
+    return unaryF(op, env, [](float x) { return fastSinh(x); });
   });
   r.add("qc.cosh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::cosh(x); });
+    return unaryF(op, env, [](float x) { return fastCosh(x); });
   });
   r.add("qc.asinh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::asinh(x); });
+    return unaryF(op, env, [](float x) { return fastAsinh(x); });
   });
   r.add("qc.acosh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::acosh(x); });
+    return unaryF(op, env, [](float x) { return fastAcosh(x); });
   });
   r.add("qc.atanh", [](Operation *op, Env &env) {
-    return unaryF(op, env, [](float x) { return std::atanh(x); });
+    return unaryF(op, env, [](float x) { return fastAtanh(x); });
   });
   r.add("qc.softsign", [](Operation *op, Env &env) {
     return unaryF(op, env, [](float x) { return x / (1.0f + std::fabs(x)); });
@@ -1405,8 +1412,9 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
   r.add("qc.top_k", topK);
 
   r.add("qc.pow", [](Operation *op, Env &env) {
-    // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) without libm's
-    // pow: products in double, exact for x^2 and within an ulp for x^3.
+    // x^2 and x^3 by a scalar exponent (the tanh Gelu's x^3) as fastPow
+    // computes them (products in double, exact for x^2 and within an ulp
+    // for x^3), without the broadcast loop; other exponents by fastPow.
     const Tensor &a = env.get(op->getOperand(0)), &b = env.get(op->getOperand(1));
     if (a.kind != Tensor::Kind::Float || b.kind != Tensor::Kind::Float)
       return powMixed(op, env);
@@ -1418,8 +1426,9 @@ void quantc::exec::registerMathKernels(KernelRegistry &registry) {
       return unaryF(op, env,
                     [](float x) { return (float)((double)x * x * x); });
     }
-    return binaryNum(op, env, [](float x, float y) { return std::pow(x, y); },
-                     [](int64_t, int64_t) -> int64_t { return 0; });
+    return binaryNum(
+        op, env, [](float x, float y) { return fastPow(x, y); },
+        [](int64_t, int64_t) -> int64_t { return 0; });
   });
   r.add("qc.max", [](Operation *op, Env &env) {
     return binaryNum(op, env, maxNaN<float>,

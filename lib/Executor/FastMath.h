@@ -1,4 +1,4 @@
-//===- FastMath.h - loop-friendly tanh / sigmoid for the Executor -*- C++ -*-===//
+//===- FastMath.h - the Executor's elementary functions ---------*- C++ -*-===//
 //
 // libm's tanhf/expf are scalar calls (~20 ns each), which made Tanh, Sigmoid
 // and the tanh Gelu the slowest elementwise ops. These evaluate in double
@@ -7,6 +7,11 @@
 // < 2e-10 relative, 150 times below float's half ulp), so the float results
 // are within an ulp of the correctly rounded value (checked against libm in
 // unittests/Executor/FastMathTest.cpp), far inside the tests' rtol 1e-5.
+// The other elementary functions (log, erf, the trigonometric and
+// hyperbolic ones and their inverses, pow) are written the same way, from
+// IEEE double operations alone, so that the GPU kernels
+// (lib/Conversion/QCToGPU/ElementwiseKernels.cpp) can repeat them operation
+// for operation and give the Executor's results bit for bit.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QUANTC_LIB_EXECUTOR_FASTMATH_H
@@ -298,6 +303,143 @@ inline float fastSin(float x) {
   return (float)(std::signbit(x) ? -v : v);
 }
 inline float fastCos(float x) { return (float)sinCosReduced(x, true); }
+
+/// tan(x) of a float: fastSin's reduction to k quadrants + r, then sin r /
+/// cos r in double (-cos r / sin r in an odd quadrant), rounded once, with
+/// x's sign. inf and NaN give NaN. The pole's neighbours keep r's ~40
+/// bits; within an ulp of the correctly rounded value (FastMathTest). The
+/// GPU kernels repeat it.
+inline float fastTan(float xf) {
+  float af = std::fabs(xf);
+  if (!(af <= 3.4028235e38f))
+    return std::numeric_limits<float>::quiet_NaN();
+  int k = 0;
+  double r = af <= 0.785398163f ? (double)af : reduceQuadrants(af, &k);
+  double s = sinPoly(r), c = cosPoly(r);
+  double t = (k & 1) ? -c / s : s / c;
+  return (float)(std::signbit(xf) ? -t : t);
+}
+
+/// sinh x for |x| < 1 in double: x Σ x^(2n) / (2n+1)!, n = 0..10 (the
+/// next term is below 4e-23), Horner in x^2, the coefficients by repeated
+/// division as sinPoly's.
+inline double sinhSeries(double x) {
+  double x2 = x * x, p = 0.0;
+  for (int n = 10; n >= 1; --n) {
+    double c = 1.0;
+    for (int i = 2; i <= 2 * n + 1; ++i)
+      c /= i;
+    p = p * x2 + c;
+  }
+  return x + x * x2 * p;
+}
+
+/// sinh and cosh of a float, in double: (e ∓ 1/e) / 2 with e =
+/// expClamped(|x|) (|x| clamped to 700: float overflows long before),
+/// sinh below 1 in magnitude by its series (no cancellation), rounded
+/// once. NaN stays NaN. The GPU kernels repeat them.
+inline float fastSinh(float xf) {
+  double x = xf, ax = std::fabs(x);
+  double e = expClamped(ax > 700.0 ? 700.0 : ax);
+  double big = 0.5 * (e - 1.0 / e);
+  return (float)(ax < 1.0 ? sinhSeries(x) : std::copysign(big, x));
+}
+inline float fastCosh(float xf) {
+  double ax = std::fabs((double)xf);
+  double e = expClamped(ax > 700.0 ? 700.0 : ax);
+  return (float)(0.5 * (e + 1.0 / e));
+}
+
+/// atan(x) of a double (inf and NaN included): |x| > 1 as pi/2 - atan(1/|x|),
+/// u above tan(pi/12) as pi/6 + atan((sqrt3 u - 1) / (u + sqrt3)), then
+/// the series w Σ (-1)^k w^(2k) / (2k + 1), k = 0..15 (|w| <= 0.268: the
+/// next term is below 1e-19), with x's sign. About 1e-16 relative.
+inline double atanD(double x) {
+  double t = std::fabs(x);
+  bool inv = t > 1.0;
+  double u = inv ? 1.0 / t : t;
+  bool mid = u > 0.2679491924311227;
+  double w =
+      mid ? (u * 1.7320508075688772 - 1.0) / (u + 1.7320508075688772) : u;
+  double w2 = w * w, p = -1.0 / 31;
+  for (int k = 14; k >= 0; --k)
+    p = p * w2 + (k % 2 ? -1.0 : 1.0) / (2 * k + 1);
+  double a = (mid ? 0.5235987755982989 : 0.0) + w * p;
+  a = inv ? 1.5707963267948966 - a : a;
+  return std::copysign(a, x);
+}
+
+/// asin(x) = atan(x / sqrt(1 - x^2)) in double (1 - x^2 is exact for a
+/// float x of magnitude >= 2^-0.5; ±1 gives ±pi/2 through x / 0 = ±inf);
+/// |x| > 1 gives NaN through the square root.
+inline double asinD(double x) { return atanD(x / std::sqrt(1.0 - x * x)); }
+
+/// atan, asin and acos (pi/2 - asin) of a float, rounded once from
+/// double. The GPU kernels repeat them.
+inline float fastAtan(float x) { return (float)atanD(x); }
+inline float fastAsin(float x) { return (float)asinD(x); }
+inline float fastAcos(float x) {
+  return (float)(1.5707963267948966 - asinD(x));
+}
+
+/// log(1 + t) in double for t >= 0: 2 atanh(t / (2 + t)) up to 1 (|s| <=
+/// 1/3, twoAtanh's range; no cancellation for small t), else fastLogD(1 +
+/// t). inf gives inf, NaN NaN.
+inline double log1pD(double t) {
+  return t <= 1.0 ? twoAtanh(t / (2.0 + t)) : fastLogD(1.0 + t);
+}
+
+/// asinh, acosh and atanh of a float, in double, rounded once:
+/// - asinh: up to 1 in magnitude log1p(|x| + x^2 / (1 + sqrt(x^2 + 1))),
+///   beyond log(|x| + sqrt(x^2 + 1)); x's sign.
+/// - acosh: log1p((x - 1) + sqrt((x - 1)(x + 1))) (x - 1 is exact, so
+///   there is no cancellation near 1); NaN below 1.
+/// - atanh: up to 1/3 in magnitude twoAtanh(x) / 2, beyond log((1 + |x|)
+///   / (1 - |x|)) / 2 (1 ± |x| exact) with x's sign; ±1 gives ±inf, beyond
+///   NaN.
+/// The GPU kernels repeat them.
+inline float fastAsinh(float xf) {
+  double x = xf, ax = std::fabs(x), x2 = x * x;
+  double small = log1pD(ax + x2 / (1.0 + std::sqrt(x2 + 1.0)));
+  double big = fastLogD(ax + std::sqrt(x2 + 1.0));
+  return (float)std::copysign(ax > 1.0 ? big : small, x);
+}
+inline float fastAcosh(float xf) {
+  double x = xf;
+  double r = log1pD((x - 1.0) + std::sqrt((x - 1.0) * (x + 1.0)));
+  return (float)(x >= 1.0 ? r : std::numeric_limits<double>::quiet_NaN());
+}
+inline float fastAtanh(float xf) {
+  double x = xf, ax = std::fabs(x);
+  double small = 0.5 * twoAtanh(x);
+  double big = 0.5 * fastLogD((1.0 + ax) / (1.0 - ax));
+  return (float)(ax <= 1.0 / 3 ? small : std::copysign(big, x));
+}
+
+/// x^y in double for x a float's value (or any double whose magnitude is
+/// 0, inf or normal) and any y, with C's special cases: y = 2 and y = 3
+/// as products (x^2 exact; the tanh Gelu's x^3); else e^(y log|x|)
+/// (fastLogD, expClamped of the product clamped to [-700, 700]: ~2e-10
+/// relative, as fastExp), negated for a negative x (-0 and -inf
+/// included) and an odd integer y, NaN for a finite negative x and a
+/// finite non-integer y, 1 for y = ±0 or x = 1 (even NaN) and for x = -1
+/// with y = ±inf. The Executor's qc.pow of floats; the GPU kernels
+/// repeat it.
+inline double fastPowD(double x, double y) {
+  const double inf = std::numeric_limits<double>::infinity();
+  double z = y * fastLogD(std::fabs(x));
+  z = z < -700.0 ? -700.0 : (z > 700.0 ? 700.0 : z); // NaN stays NaN
+  double r = expClamped(z);
+  bool yInt = std::floor(y) == y; // (±inf too)
+  bool yOdd = yInt && std::floor(y * 0.5) != y * 0.5;
+  r = yOdd && std::signbit(x) ? -r : r;
+  r = x < 0.0 && x > -inf && !yInt ? std::numeric_limits<double>::quiet_NaN()
+                                   : r;
+  r = y == 0.0 || x == 1.0 || (x == -1.0 && std::fabs(y) == inf) ? 1.0 : r;
+  r = y == 3.0 ? x * x * x : r;
+  return y == 2.0 ? x * x : r;
+}
+inline float fastPow(float x, float y) { return (float)fastPowD(x, y); }
 
 } // namespace quantc::exec
 

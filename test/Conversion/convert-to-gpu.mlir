@@ -42,10 +42,10 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
 
 // -----
 
-// An op without a kernel (tan): an error with require-all, otherwise a
-// remark and the GEMM kernel alone.
-// STRICT: error: no GPU kernel yet for: qc.tan x1
-// REMARK: remark: no GPU program (no kernel for qc.tan x1); building the GEMM kernel only
+// An op without a kernel (a float fmod): an error with require-all,
+// otherwise a remark and the GEMM kernel alone.
+// STRICT: error: no GPU kernel yet for: qc.mod (element types or shapes without a kernel) x1
+// REMARK: remark: no GPU program (no kernel for qc.mod (element types or shapes without a kernel) x1); building the GEMM kernel only
 // CHECK-LABEL: func.func @main
 // CHECK: qc.qmatmul {{.*}}kernel = @quantc_kernels::@mxfp8_gemm
 // CHECK-NOT: qc.gpu_kernel
@@ -55,7 +55,7 @@ func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<
   %w = arith.constant dense<1.0> : tensor<16x64xf8E4M3FN>
   %ws = arith.constant dense<1.0> : tensor<16x2xf8E8M0FNU>
   %y = qc.qmatmul %c, %s, %w, %ws {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<?x64xf8E4M3FN>, tensor<?x2xf8E8M0FNU>, tensor<16x64xf8E4M3FN>, tensor<16x2xf8E8M0FNU>) -> tensor<?x16xf32>
-  %e = qc.tan %y : (tensor<?x16xf32>) -> tensor<?x16xf32>
+  %e = qc.mod %y, %y {fmod = true} : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
   return %e : tensor<?x16xf32>
 }
 

@@ -1,10 +1,11 @@
-//===- FastMathTest.cpp - the Executor's tanh / sigmoid vs libm -----------===//
+//===- FastMathTest.cpp - the Executor's elementary functions vs libm -----===//
 //
-// lib/Executor/FastMath.h replaces libm's tanhf/expf in the Tanh, Sigmoid and
-// tanh-Gelu kernels. Checked against double-precision libm rounded to float:
-// at most one ulp apart over a dense sweep of [-30, 30] (every float near
-// tanh's series switch-over, relative steps of 1e-5 elsewhere), and
-// NaN/inf/signed-zero handling.
+// lib/Executor/FastMath.h replaces libm's float functions (tanh, exp, log,
+// erf, the trigonometric and hyperbolic ones and their inverses, pow) in
+// the Executor, and the GPU kernels repeat them. Each is checked against
+// double-precision libm rounded to float: at most one ulp apart over dense
+// sweeps (every float near a branch switch-over, small relative steps
+// elsewhere), and NaN/inf/signed-zero handling.
 //
 //===----------------------------------------------------------------------===//
 #include "FastMath.h"
@@ -238,4 +239,176 @@ TEST(FastMath, Expm1WithinOneUlp) {
   EXPECT_TRUE(std::signbit(fastExpm1(-0.0f)));
   EXPECT_EQ(fastExpm1(-std::numeric_limits<float>::infinity()), -1.0f);
   EXPECT_TRUE(std::isnan(fastExpm1(std::numeric_limits<float>::quiet_NaN())));
+}
+
+namespace {
+/// The largest ulp distance of f from libm's double function rounded to
+/// float over every binade from the smallest subnormal to `hi` (relative
+/// steps of 3e-4, both signs), and how many of the points differ at all.
+template <typename F, typename R>
+std::pair<int64_t, int64_t> binadeSweep(F f, R ref, float hi, int64_t *n) {
+  int64_t worst = 0, off = 0;
+  for (float a = 1e-45f; a < hi;
+       a = std::max(a * 1.0003f, std::nextafter(a, 4e38f))) {
+    for (float x : {a, -a}) {
+      int64_t d = ulpDistance(f(x), (float)ref((double)x));
+      worst = std::max(worst, d);
+      off += d != 0;
+      ++*n;
+    }
+  }
+  return {worst, off};
+}
+const float kInf = std::numeric_limits<float>::infinity();
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+} // namespace
+
+TEST(FastMath, TanWithinOneUlp) {
+  int64_t n = 0;
+  auto [worst, off] = binadeSweep(
+      fastTan, [](double x) { return std::tan(x); }, 3.4e38f, &n);
+  EXPECT_LE(worst, 1);
+  EXPECT_LT(off * 1000, n) << off << " of " << n << " differ";
+  // Next to the poles and the zeros of the reduction's quadrants.
+  for (float x : {1.5707963f, 1.5707964f, 4.712389f, 3.1415927f, 355.0f,
+                  103993.0f, 1e22f, 3.4028235e38f})
+    EXPECT_LE(ulpDistance(fastTan(x), (float)std::tan((double)x)), 1) << x;
+  EXPECT_TRUE(std::isnan(fastTan(kInf)));
+  EXPECT_TRUE(std::isnan(fastTan(kNaN)));
+  EXPECT_TRUE(std::signbit(fastTan(-0.0f)));
+}
+
+TEST(FastMath, HyperbolicWithinOneUlp) {
+  int64_t n = 0;
+  // sinh and cosh overflow float at 89.4.
+  auto s = binadeSweep(
+      fastSinh, [](double x) { return std::sinh(x); }, 100.0f, &n);
+  auto c = binadeSweep(
+      fastCosh, [](double x) { return std::cosh(x); }, 100.0f, &n);
+  auto as = binadeSweep(
+      fastAsinh, [](double x) { return std::asinh(x); }, 3.4e38f, &n);
+  EXPECT_LE(s.first, 1);
+  EXPECT_LE(c.first, 1);
+  EXPECT_LE(as.first, 1);
+  // acosh on [1, max), atanh on (-1, 1): every float near 1, and the
+  // branch points 1/3 (atanh) and 2 (acosh's log1p switch).
+  int64_t worst = 0;
+  for (float x = 1.0f; x < 3.4e38f;
+       x = x < 2.01f ? std::nextafter(x, 4e38f) : x * 1.0003f, ++n)
+    worst = std::max(worst,
+                     ulpDistance(fastAcosh(x), (float)std::acosh((double)x)));
+  for (float x = 1.0f; x > 1e-45f;
+       x = (x > 0.33f && x < 0.34f) || x > 0.999f
+               ? std::nextafter(x, 0.0f)
+               : std::min(x * 0.9997f, std::nextafter(x, 0.0f)),
+             n += 2) {
+    worst = std::max(worst,
+                     ulpDistance(fastAtanh(x), (float)std::atanh((double)x)));
+    worst = std::max(worst,
+                     ulpDistance(fastAtanh(-x), (float)std::atanh(-(double)x)));
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_GT(n, 1000000);
+  EXPECT_EQ(fastSinh(100.0f), kInf);
+  EXPECT_EQ(fastSinh(-kInf), -kInf);
+  EXPECT_EQ(fastCosh(-kInf), kInf);
+  EXPECT_TRUE(std::signbit(fastSinh(-0.0f)));
+  EXPECT_EQ(fastCosh(0.0f), 1.0f);
+  EXPECT_EQ(fastAsinh(kInf), kInf);
+  EXPECT_EQ(fastAsinh(-kInf), -kInf);
+  EXPECT_EQ(fastAcosh(1.0f), 0.0f);
+  EXPECT_EQ(fastAcosh(kInf), kInf);
+  EXPECT_EQ(fastAtanh(1.0f), kInf);
+  EXPECT_EQ(fastAtanh(-1.0f), -kInf);
+  for (float x : {0.5f, -1.0f, -3.0f, -kInf, kNaN})
+    EXPECT_TRUE(std::isnan(fastAcosh(x))) << x;
+  for (float x : {1.5f, -2.0f, kInf, kNaN})
+    EXPECT_TRUE(std::isnan(fastAtanh(x))) << x;
+  for (auto f : {fastSinh, fastCosh, fastAsinh})
+    EXPECT_TRUE(std::isnan(f(kNaN)));
+}
+
+TEST(FastMath, InverseTrigWithinOneUlp) {
+  int64_t n = 0;
+  auto at = binadeSweep(
+      fastAtan, [](double x) { return std::atan(x); }, 3.4e38f, &n);
+  EXPECT_LE(at.first, 1);
+  EXPECT_LT(at.second * 1000, n);
+  // asin and acos on [-1, 1]: relative steps, and every float near ±1
+  // and near tan(pi/12)'s switch in atan (sin(pi/12) = 0.2588).
+  int64_t worst = 0;
+  for (float x = 1.0f; x > 1e-45f;
+       x = x > 0.999f || (x > 0.25f && x < 0.27f)
+               ? std::nextafter(x, 0.0f)
+               : std::min(x * 0.9997f, std::nextafter(x, 0.0f))) {
+    for (float v : {x, -x}) {
+      worst = std::max(worst,
+                       ulpDistance(fastAsin(v), (float)std::asin((double)v)));
+      worst = std::max(worst,
+                       ulpDistance(fastAcos(v), (float)std::acos((double)v)));
+      n += 2;
+    }
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_EQ(fastAtan(kInf), (float)(M_PI / 2));
+  EXPECT_EQ(fastAtan(-kInf), -(float)(M_PI / 2));
+  EXPECT_EQ(fastAsin(1.0f), (float)(M_PI / 2));
+  EXPECT_EQ(fastAcos(-1.0f), (float)M_PI);
+  EXPECT_EQ(fastAcos(1.0f), 0.0f);
+  EXPECT_TRUE(std::signbit(fastAtan(-0.0f)));
+  EXPECT_TRUE(std::signbit(fastAsin(-0.0f)));
+  for (float x : {1.0000001f, -2.0f, kInf, kNaN}) {
+    EXPECT_TRUE(std::isnan(fastAsin(x))) << x;
+    EXPECT_TRUE(std::isnan(fastAcos(x))) << x;
+  }
+  EXPECT_TRUE(std::isnan(fastAtan(kNaN)));
+}
+
+TEST(FastMath, PowWithinOneUlp) {
+  // Bases over many binades against exponents from -40 to 40 (integers,
+  // halves and others), within an ulp of libm's double pow rounded to
+  // float, overflow to inf and underflow through the subnormals included.
+  int64_t worst = 0, n = 0;
+  for (float x = 1e-30f; x < 1e30f; x *= 1.37f) {
+    for (float y = -40.0f; y <= 40.0f; y += 0.37f) {
+      for (float yy : {y, std::round(y), std::round(y * 2) / 2}) {
+        for (float xx : {x, -x}) {
+          float want = (float)std::pow((double)xx, (double)yy);
+          float got = fastPow(xx, yy);
+          if (std::isnan(want)) {
+            EXPECT_TRUE(std::isnan(got)) << xx << " ** " << yy;
+            continue;
+          }
+          worst = std::max(worst, ulpDistance(got, want));
+          ++n;
+        }
+      }
+    }
+  }
+  EXPECT_LE(worst, 1);
+  EXPECT_GT(n, 100000);
+}
+
+TEST(FastMath, PowSpecialValues) {
+  // C's pow (Annex F): every pair of special and ordinary values gives
+  // what libm gives, exactly (sign of zero and infinity included).
+  const float vals[] = {0.0f, -0.0f, 1.0f, -1.0f,  0.5f,    -0.5f,
+                        2.0f, -2.0f, 3.0f, -3.0f,  2.5f,    -2.5f,
+                        kInf, -kInf, kNaN, 1e-45f, -1e-45f, 3.4e38f};
+  for (float x : vals) {
+    for (float y : vals) {
+      float want = std::pow(x, y), got = fastPow(x, y);
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got)) << x << " ** " << y;
+        continue;
+      }
+      EXPECT_LE(ulpDistance(got, want), 1) << x << " ** " << y;
+      EXPECT_EQ(std::signbit(got), std::signbit(want)) << x << " ** " << y;
+      EXPECT_EQ(std::isinf(got), std::isinf(want)) << x << " ** " << y;
+    }
+  }
+  // x^2 is the exact product; x^3 the double product rounded once.
+  EXPECT_EQ(fastPow(3.0000002f, 2.0f),
+            (float)((double)3.0000002f * 3.0000002f));
+  EXPECT_EQ(fastPow(-1.1f, 3.0f), (float)((double)-1.1f * -1.1f * -1.1f));
 }

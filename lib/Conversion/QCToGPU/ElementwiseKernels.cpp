@@ -18,6 +18,7 @@
 #include "quantc/Dialect/QC/IR/QCShapeOps.h"
 #include "quantc/Numerics/Formats.h"
 
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseSet.h"
@@ -661,8 +662,12 @@ Value fastLog(KernelEmitter &e, Value xf) {
 /// the rounded fraction normalized by its leading zeros to an f64, times
 /// pi/2), then the quadrant's Taylor series in f64 (the same coefficients,
 /// computed the same way), with sin's sign taken from x; NaN for inf and
-/// NaN. Returns the f64 before the final rounding.
-Value sinCos(KernelEmitter &e, Value xf, bool wantCos) {
+/// NaN. The Executor's fastTan takes both series of the same r: sin r /
+/// cos r, or -cos r / sin r in an odd quadrant, with x's sign. Returns
+/// the f64 before the final rounding.
+enum class Trig { Sin, Cos, Tan };
+Value sinCosTan(KernelEmitter &e, Value xf, Trig fn) {
+  bool wantCos = fn == Trig::Cos;
   // 2/pi's first bits, 32 per word (FastMath.h's kTwoOverPiBits).
   static constexpr uint32_t twoOverPi[8] = {
       0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
@@ -767,9 +772,18 @@ Value sinCos(KernelEmitter &e, Value xf, bool wantCos) {
         .getResult();
   };
   Value odd = e.eq(e.band(quad, e.c64(1)), e.c64(1));
-  Value v = e.select(odd, series(true), series(false));
-  v = e.select(e.eq(e.band(quad, e.c64(2)), e.c64(2)),
-               arith::NegFOp::create(b, loc, v), v);
+  Value v;
+  if (fn == Trig::Tan) {
+    Value sn = series(false), cs = series(true);
+    v = e.select(
+        odd,
+        arith::DivFOp::create(b, loc, arith::NegFOp::create(b, loc, cs), sn),
+        arith::DivFOp::create(b, loc, sn, cs));
+  } else {
+    v = e.select(odd, series(true), series(false));
+    v = e.select(e.eq(e.band(quad, e.c64(2)), e.c64(2)),
+                 arith::NegFOp::create(b, loc, v), v);
+  }
   Value finite = arith::CmpFOp::create(b, loc, FP::OLE, af,
                                        e.f32c(3.4028235e38f));
   v = e.select(finite, v,
@@ -780,6 +794,178 @@ Value sinCos(KernelEmitter &e, Value xf, bool wantCos) {
     v = e.select(neg, arith::NegFOp::create(b, loc, v), v);
   }
   return v;
+}
+
+/// f64 arithmetic and tests for the elementary functions below, one
+/// operation each, in the order FastMath.h writes them.
+struct F64Ops {
+  KernelEmitter &e;
+  Value c(double v) { return f64c(e, v); }
+  Value add(Value x, Value y) {
+    return arith::AddFOp::create(e.b, e.loc, x, y);
+  }
+  Value sub(Value x, Value y) {
+    return arith::SubFOp::create(e.b, e.loc, x, y);
+  }
+  Value mul(Value x, Value y) {
+    return arith::MulFOp::create(e.b, e.loc, x, y);
+  }
+  Value div(Value x, Value y) {
+    return arith::DivFOp::create(e.b, e.loc, x, y);
+  }
+  Value cmp(arith::CmpFPredicate p, Value x, Value y) {
+    return arith::CmpFOp::create(e.b, e.loc, p, x, y);
+  }
+  Value sqrt(Value x) { return sqrtRN(e, x); }
+  Value ext(Value xf) {
+    return arith::ExtFOp::create(e.b, e.loc, e.b.getF64Type(), xf);
+  }
+  Value round(Value x) { return arith::TruncFOp::create(e.b, e.loc, e.f32, x); }
+  Value nan() { return c(std::numeric_limits<double>::quiet_NaN()); }
+};
+
+/// The Executor's fastSinh and fastCosh (FastMath.h): e = expClamped(|x|
+/// clamped to 700), (e -/+ 1/e) / 2; sinh below 1 in magnitude by its
+/// series to x^21 (sinhSeries, coefficients by repeated division), else
+/// with x's sign; rounded once.
+Value fastSinhCosh(KernelEmitter &e, Value xf, bool cosh) {
+  using FP = arith::CmpFPredicate;
+  F64Ops d{e};
+  Value x = d.ext(xf), ax = absF64(e, x);
+  Value cl = e.select(d.cmp(FP::OGT, ax, d.c(700.0)), d.c(700.0), ax);
+  Value ex = expClamped(e, cl);
+  Value inv = d.div(d.c(1.0), ex);
+  if (cosh)
+    return d.round(d.mul(d.c(0.5), d.add(ex, inv)));
+  Value big = d.mul(d.c(0.5), d.sub(ex, inv));
+  Value x2 = d.mul(x, x), p = d.c(0.0);
+  for (int n = 10; n >= 1; --n) {
+    double c = 1.0;
+    for (int i = 2; i <= 2 * n + 1; ++i)
+      c /= i;
+    p = d.add(d.mul(p, x2), d.c(c));
+  }
+  Value small = d.add(x, d.mul(d.mul(x, x2), p));
+  return d.round(
+      e.select(d.cmp(FP::OLT, ax, d.c(1.0)), small, copySignF64(e, big, x)));
+}
+
+/// The Executor's atanD (FastMath.h) of an f64: |x| > 1 as pi/2 -
+/// atan(1/|x|), above tan(pi/12) as pi/6 + atan((sqrt3 u - 1) / (u +
+/// sqrt3)), the series to w^31, x's sign.
+Value atanD(KernelEmitter &e, Value x) {
+  using FP = arith::CmpFPredicate;
+  F64Ops d{e};
+  Value t = absF64(e, x);
+  Value inv = d.cmp(FP::OGT, t, d.c(1.0));
+  Value u = e.select(inv, d.div(d.c(1.0), t), t);
+  Value mid = d.cmp(FP::OGT, u, d.c(0.2679491924311227));
+  Value s3 = d.c(1.7320508075688772);
+  Value w =
+      e.select(mid, d.div(d.sub(d.mul(u, s3), d.c(1.0)), d.add(u, s3)), u);
+  Value w2 = d.mul(w, w), p = d.c(-1.0 / 31);
+  for (int k = 14; k >= 0; --k)
+    p = d.add(d.mul(p, w2), d.c((k % 2 ? -1.0 : 1.0) / (2 * k + 1)));
+  Value a =
+      d.add(e.select(mid, d.c(0.5235987755982989), d.c(0.0)), d.mul(w, p));
+  a = e.select(inv, d.sub(d.c(1.5707963267948966), a), a);
+  return copySignF64(e, a, x);
+}
+
+/// The Executor's asinD: atanD(x / sqrt(1 - x^2)).
+Value asinD(KernelEmitter &e, Value x) {
+  F64Ops d{e};
+  return atanD(e, d.div(x, d.sqrt(d.sub(d.c(1.0), d.mul(x, x)))));
+}
+
+/// The Executor's log1pD of an f64 t >= 0: twoAtanh(t / (2 + t)) up to
+/// 1, else fastLogD(1 + t).
+Value log1pD(KernelEmitter &e, Value t) {
+  F64Ops d{e};
+  return e.select(d.cmp(arith::CmpFPredicate::OLE, t, d.c(1.0)),
+                  twoAtanh(e, d.div(t, d.add(d.c(2.0), t))),
+                  fastLogD(e, d.add(d.c(1.0), t)));
+}
+
+/// The Executor's fastAtan, fastAsin, fastAcos (pi/2 - asinD), fastAsinh,
+/// fastAcosh and fastAtanh of an f32 (FastMath.h), rounded once.
+Value inverseTrig(KernelEmitter &e, Operation *op, Value xf) {
+  using FP = arith::CmpFPredicate;
+  F64Ops d{e};
+  Value x = d.ext(xf), ax = absF64(e, x);
+  Value r =
+      llvm::TypeSwitch<Operation *, Value>(op)
+          .Case([&](qc::AtanOp) { return atanD(e, x); })
+          .Case([&](qc::AsinOp) { return asinD(e, x); })
+          .Case([&](qc::AcosOp) {
+            return d.sub(d.c(1.5707963267948966), asinD(e, x));
+          })
+          .Case([&](qc::AsinhOp) {
+            Value x2 = d.mul(x, x);
+            Value small = log1pD(
+                e, d.add(ax, d.div(x2, d.add(d.c(1.0),
+                                             d.sqrt(d.add(x2, d.c(1.0)))))));
+            Value big = fastLogD(e, d.add(ax, d.sqrt(d.add(x2, d.c(1.0)))));
+            return copySignF64(
+                e, e.select(d.cmp(FP::OGT, ax, d.c(1.0)), big, small), x);
+          })
+          .Case([&](qc::AcoshOp) {
+            Value xm = d.sub(x, d.c(1.0));
+            Value r =
+                log1pD(e, d.add(xm, d.sqrt(d.mul(xm, d.add(x, d.c(1.0))))));
+            return e.select(d.cmp(FP::OGE, x, d.c(1.0)), r, d.nan());
+          })
+          .Case([&](qc::AtanhOp) {
+            Value small = d.mul(d.c(0.5), twoAtanh(e, x));
+            Value big = d.mul(
+                d.c(0.5),
+                fastLogD(e, d.div(d.add(d.c(1.0), ax), d.sub(d.c(1.0), ax))));
+            return e.select(d.cmp(FP::OLE, ax, d.c(1.0 / 3)), small,
+                            copySignF64(e, big, x));
+          });
+  return d.round(r);
+}
+
+/// The Executor's fastPowD (FastMath.h) of f64 x (a float's value) and y:
+/// e^(y log|x|) (fastLogD, expClamped of the product clamped to [-700,
+/// 700]), negated for a negative x and an odd integer y, NaN for a finite
+/// negative x and a finite non-integer y, 1 for y = 0, x = 1, and x = -1
+/// with y = ±inf; y = 2 and 3 as products. Whether y is an integer, and
+/// odd: below 2^53 in magnitude its truncation (fptosi) compared with it
+/// and that integer's low bit (the Executor's floor tests), beyond an
+/// even integer (inf included; NaN neither).
+Value fastPowD(KernelEmitter &e, Value x, Value y) {
+  using FP = arith::CmpFPredicate;
+  F64Ops d{e};
+  OpBuilder &b = e.b;
+  double inf = std::numeric_limits<double>::infinity();
+  Value z = d.mul(y, fastLogD(e, absF64(e, x)));
+  Value r = expClamped(e, clampExpArg(e, z));
+  Value ay = absF64(e, y);
+  Value small = d.cmp(FP::OLT, ay, d.c(9007199254740992.0));
+  Value ti =
+      arith::FPToSIOp::create(b, e.loc, e.i64, e.select(small, y, d.c(0.0)));
+  Value yInt = e.select(
+      small,
+      d.cmp(FP::OEQ, arith::SIToFPOp::create(b, e.loc, b.getF64Type(), ti), y),
+      d.cmp(FP::OGE, ay, d.c(9007199254740992.0)));
+  Value yOdd =
+      e.land(e.land(yInt, small), e.eq(e.band(ti, e.c64(1)), e.c64(1)));
+  Value xNeg = arith::CmpIOp::create(
+      b, e.loc, arith::CmpIPredicate::slt,
+      arith::BitcastOp::create(b, e.loc, e.i64, x), e.c64(0));
+  r = e.select(e.land(yOdd, xNeg), arith::NegFOp::create(b, e.loc, r), r);
+  Value negFinite =
+      e.land(d.cmp(FP::OLT, x, d.c(0.0)), d.cmp(FP::OGT, x, d.c(-inf)));
+  Value yFrac = arith::XOrIOp::create(b, e.loc, yInt, e.cst(b.getI1Type(), 1));
+  r = e.select(e.land(negFinite, yFrac), d.nan(), r);
+  Value one =
+      e.bor(e.bor(d.cmp(FP::OEQ, y, d.c(0.0)), d.cmp(FP::OEQ, x, d.c(1.0))),
+            e.land(d.cmp(FP::OEQ, x, d.c(-1.0)), d.cmp(FP::OEQ, ay, d.c(inf))));
+  r = e.select(one, d.c(1.0), r);
+  Value x2 = d.mul(x, x);
+  r = e.select(d.cmp(FP::OEQ, y, d.c(3.0)), d.mul(x2, x), r);
+  return e.select(d.cmp(FP::OEQ, y, d.c(2.0)), x2, r);
 }
 
 /// The Executor's lseTerm: e^d of a log-sum-exp's d = x - max (f64): 0
@@ -955,6 +1141,14 @@ std::optional<BlockedParam> blockedParam(Operation *op, unsigned k) {
 std::optional<int64_t> paramAxis(Operation *op, unsigned k) {
   if (isa<qc::BatchNormOp>(op))
     return k > 0 ? std::optional<int64_t>(1) : std::nullopt;
+  // A requantize's scale and bias with one element per index of its axis
+  // (one element broadcasts).
+  if (auto rq = dyn_cast<qc::RequantizeLinearOp>(op))
+    return (k == 1 || k == 3) &&
+                   cast<RankedTensorType>(op->getOperand(k).getType())
+                           .getNumElements() != 1
+               ? std::optional<int64_t>(rq.getAxis())
+               : std::nullopt;
   if (!isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp>(op) || k == 0 ||
       cast<RankedTensorType>(op->getOperand(k).getType()).getRank() != 1 ||
       blockedParam(op, k))
@@ -1209,6 +1403,34 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::DequantizeLinearOp) {
               return dequantizeLinearValue(e, op, in(0), param(1), param(2));
             })
+            .Case([&](qc::RequantizeLinearOp rq) {
+              // The Executor's runRequantizeLinear: a = acc (+ bias) in
+              // i64, rne(float(a) * scale) + zero in f32, clamped to the
+              // codes' range, the low byte.
+              Value a = arith::ExtSIOp::create(b, loc, e.i64, in(0));
+              if (rq.getBias())
+                a = e.add(a, arith::ExtSIOp::create(b, loc, e.i64, param(3)));
+              Value v = roundHalfEven(
+                  e, arith::MulFOp::create(
+                         b, loc, arith::SIToFPOp::create(b, loc, e.f32, a),
+                         param(1)));
+              Type codes = cast<RankedTensorType>(rq.getResult().getType())
+                               .getElementType();
+              v = arith::AddFOp::create(b, loc, v,
+                                        codeValue(e, codes, param(2)));
+              bool uns = codes.isUnsignedInteger();
+              Value lo = e.f32c(uns ? 0.0f : -128.0f);
+              Value hi = e.f32c(uns ? 255.0f : 127.0f);
+              using FP = arith::CmpFPredicate;
+              v = e.select(
+                  arith::CmpFOp::create(b, loc, FP::OLT, v, lo), lo,
+                  e.select(arith::CmpFOp::create(b, loc, FP::OLT, hi, v), hi,
+                           v));
+              return arith::TruncIOp::create(
+                         b, loc, e.i8,
+                         arith::FPToSIOp::create(b, loc, e.i32, v))
+                  .getResult();
+            })
             .Case([&](qc::BatchNormOp bn) {
               // The Executor's order: a = scale / sqrt(var + eps), shift =
               // bias - mean * a, y = x * a + shift (no fma anywhere).
@@ -1235,13 +1457,37 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             .Case([&](qc::TanhOp) { return fastTanh(e, in(0)); })
             .Case([&](qc::SinOp) {
               return arith::TruncFOp::create(b, loc, e.f32,
-                                             sinCos(e, in(0), false))
+                                             sinCosTan(e, in(0), Trig::Sin))
                   .getResult();
             })
             .Case([&](qc::CosOp) {
               return arith::TruncFOp::create(b, loc, e.f32,
-                                             sinCos(e, in(0), true))
+                                             sinCosTan(e, in(0), Trig::Cos))
                   .getResult();
+            })
+            .Case([&](qc::TanOp) {
+              return arith::TruncFOp::create(b, loc, e.f32,
+                                             sinCosTan(e, in(0), Trig::Tan))
+                  .getResult();
+            })
+            .Case([&](qc::SinhOp) { return fastSinhCosh(e, in(0), false); })
+            .Case([&](qc::CoshOp) { return fastSinhCosh(e, in(0), true); })
+            .Case<qc::AtanOp, qc::AsinOp, qc::AcosOp, qc::AsinhOp, qc::AcoshOp,
+                  qc::AtanhOp>(
+                [&](Operation *o) { return inverseTrig(e, o, in(0)); })
+            .Case([&](qc::ShrinkOp sh) {
+              // x < -lambd ? x + bias : (x > lambd ? x - bias : 0) in f32
+              // (NaN gives 0), as the Executor's.
+              using FP = arith::CmpFPredicate;
+              Value x = in(0);
+              Value bias = e.f32c(sh.getBias().convertToFloat());
+              Value lambd = e.f32c(sh.getLambd().convertToFloat());
+              Value nl = e.f32c(-sh.getLambd().convertToFloat());
+              Value hi = e.select(
+                  arith::CmpFOp::create(b, loc, FP::OGT, x, lambd),
+                  arith::SubFOp::create(b, loc, x, bias), e.f32c(0.0f));
+              return e.select(arith::CmpFOp::create(b, loc, FP::OLT, x, nl),
+                              arith::AddFOp::create(b, loc, x, bias), hi);
             })
             .Case([&](qc::SigmoidOp) { return fastSigmoid(e, in(0)); })
             .Case([&](qc::SiluOp) {
@@ -1425,14 +1671,23 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   arith::CmpFOp::create(b, loc, P::OGT, x, e.f32c(0.0f)),
                   e.f32c(1.0f), r);
             })
-            .Case([&](qc::PowOp) {
-              // Exponent 2 or 3 (planning checks it): products in double.
-              Value x = arith::ExtFOp::create(b, loc, b.getF64Type(), in(0));
-              Value x2 = arith::MulFOp::create(b, loc, x, x);
-              Value x3 = arith::MulFOp::create(b, loc, x2, x);
-              Value two = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                                in(1), e.f32c(2.0f));
-              return arith::TruncFOp::create(b, loc, e.f32, e.select(two, x2, x3))
+            .Case([&](qc::PowOp pw) {
+              // An f32 base (planning checks it) to an f32 or integer
+              // exponent, as the Executor's fastPowD of the two as doubles
+              // (an integer exponent converted as the Executor's
+              // intToDouble: unsigned ones by their value).
+              Type f64 = b.getF64Type();
+              Value x = arith::ExtFOp::create(b, loc, f64, in(0));
+              Value y = in(1);
+              Type yt = cast<RankedTensorType>(pw.getRhs().getType())
+                            .getElementType();
+              if (yt.isF32())
+                y = arith::ExtFOp::create(b, loc, f64, y);
+              else if (yt.isUnsignedInteger())
+                y = arith::UIToFPOp::create(b, loc, f64, y);
+              else
+                y = arith::SIToFPOp::create(b, loc, f64, y);
+              return arith::TruncFOp::create(b, loc, e.f32, fastPowD(e, x, y))
                   .getResult();
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
@@ -1971,11 +2226,167 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
 
 } // namespace
 
+namespace {
+SmallVector<Value> splitIndex(KernelEmitter &e, Value lin,
+                              ArrayRef<int64_t> shape);
+
+/// The offset of a matmul operand's [.., rows, cols] matrix for the
+/// output coordinates `c` (rank r): numpy broadcasting of the batch dims.
+Value matmulBatchBase(KernelEmitter &e, ArrayRef<Value> c, ArrayRef<int64_t> s,
+                      int64_t r) {
+  int64_t q = s.size() - 2, stride = s[q] * s[q + 1];
+  Value off = e.c64(0);
+  for (int64_t i = q - 1; i >= 0; --i) {
+    if (s[i] != 1)
+      off = e.add(off, e.mul(c[r - 2 - q + i], e.c64(stride)));
+    if (!ShapedType::isDynamic(s[i])) // a dynamic dim 0 is the last one
+      stride *= s[i];
+  }
+  return off;
+}
+
+/// An i8, ui8 or i32 element of an integer product's operand or zero
+/// point as i32 (sign- or zero-extended by its type, as the Executor's
+/// intValues).
+Value loadInt32(KernelEmitter &e, Value base, Value v, Value off) {
+  Type elem = cast<RankedTensorType>(v.getType()).getElementType();
+  Value x = loadElement(e, base, elem, off);
+  if (elem.isSignlessInteger(32))
+    return x;
+  if (elem.isUnsignedInteger())
+    return arith::ExtUIOp::create(e.b, e.loc, e.i32, x);
+  return arith::ExtSIOp::create(e.b, e.loc, e.i32, x);
+}
+
+/// A zero point's value for index `idx` (its one element, or [idx]).
+Value loadZeroPoint(KernelEmitter &e, Value base, Value zp, Value idx) {
+  bool one = cast<RankedTensorType>(zp.getType()).getNumElements() == 1;
+  return loadInt32(e, base, zp, one ? e.c64(0) : idx);
+}
+
+/// iconv_<i>(out, x, w, x_zero, w_zero, epilogue inputs...: ptr, count:
+/// i64): 2-D qc.conv_integer, one thread per output element: Σ over (input
+/// channel, kh, kw) of (x - x_zero) (w - w_zero[m]) in i32, taps in the
+/// padding left out (zero after the subtraction, as the Executor's). Exact
+/// integer arithmetic, so any order is the Executor's. The epilogue (the
+/// cast to f32 and the scale of ONNX Runtime's dynamic quantization) as a
+/// conv's.
+FailureOr<gpu::GPUFuncOp> buildConvIntegerKernel(ModuleOp top,
+                                                 llvm::StringRef name,
+                                                 KernelTarget t,
+                                                 const GpuStep &step) {
+  auto conv = cast<qc::ConvIntegerOp>(step.ops.front());
+  auto in = cast<RankedTensorType>(conv.getInput().getType());
+  auto out = cast<RankedTensorType>(conv.getResult().getType());
+  auto wt = cast<RankedTensorType>(conv.getWeight().getType());
+  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, conv.getStrides(),
+           conv.getPads(), conv.getDilations());
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Location loc = e.loc;
+  Block &entry = k->func.getBody().front();
+  Value X = entry.getArgument(1), W = entry.getArgument(2);
+  OutCoord c = splitOutput(e, k->gid, g);
+  Value n = arith::DivUIOp::create(b, loc, c.plane, e.c64(g.M));
+  int64_t cg = wt.getDimSize(1), mg = g.M / conv.getGroup();
+  Value c0 = e.mul(arith::DivUIOp::create(b, loc, c.m, e.c64(mg)), e.c64(cg));
+  Value xz =
+      loadZeroPoint(e, entry.getArgument(3), conv.getInputZero(), e.c64(0));
+  Value wz = loadZeroPoint(e, entry.getArgument(4), conv.getWeightZero(), c.m);
+  Value ih0 = sub(e, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
+  Value iw0 = sub(e, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
+  auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
+                                   ValueRange{e.c32(0)});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ciLoop.getBody());
+    Value ci = ciLoop.getInductionVar();
+    Value xPlane =
+        e.mul(e.add(e.mul(n, e.c64(g.C)), e.add(c0, ci)), e.c64(g.H * g.W));
+    Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
+    Value acc = ciLoop.getRegionIterArgs()[0];
+    for (int64_t a = 0; a < g.KH; ++a) {
+      Value ih = e.add(ih0, e.c64(a * g.dh));
+      Value rowOk = inRange(e, ih, 0, g.H);
+      for (int64_t bb = 0; bb < g.KW; ++bb) {
+        Value iw = e.add(iw0, e.c64(bb * g.dw));
+        Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
+        Value off = e.select(
+            ok, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), e.c64(0));
+        Value x = sub(e, loadInt32(e, X, conv.getInput(), off), xz);
+        Value w = sub(e,
+                      loadInt32(e, W, conv.getWeight(),
+                                e.add(wBase, e.c64(a * g.KW + bb))),
+                      wz);
+        acc = e.select(ok, e.add(acc, e.mul(x, w)), acc);
+      }
+    }
+    scf::YieldOp::create(b, loc, ValueRange{acc});
+  }
+  if (failed(storeThroughEpilogue(e, step, entry, ciLoop.getResult(0), k->gid)))
+    return failure();
+  return finishKernel(b, *k);
+}
+
+/// imatmul_<i>(out, a, b, a_zero, b_zero, epilogue inputs...: ptr, count:
+/// i64): qc.matmul_integer, one thread per output element, batch dims
+/// broadcast as qc.matmul's: Σ over k of (a - a_zero[row]) (b -
+/// b_zero[col]) in i32 (exact: the Executor's value), then the epilogue.
+FailureOr<gpu::GPUFuncOp> buildMatMulIntegerKernel(ModuleOp top,
+                                                   llvm::StringRef name,
+                                                   KernelTarget t,
+                                                   const GpuStep &step) {
+  auto mm = cast<qc::MatMulIntegerOp>(step.ops.front());
+  auto out = cast<RankedTensorType>(mm.getResult().getType());
+  ArrayRef<int64_t> ls =
+      cast<RankedTensorType>(mm.getLhs().getType()).getShape();
+  ArrayRef<int64_t> rs =
+      cast<RankedTensorType>(mm.getRhs().getType()).getShape();
+  int64_t r = out.getRank(), K = ls.back(), N = rs.back();
+  OpBuilder b(top.getContext());
+  std::optional<KernelEmitter> em;
+  FailureOr<Kernel1D> k =
+      startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
+  if (failed(k))
+    return failure();
+  KernelEmitter &e = *em;
+  Block &entry = k->func.getBody().front();
+  Value A = entry.getArgument(1), B = entry.getArgument(2);
+  SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
+  Value az = loadZeroPoint(e, entry.getArgument(3), mm.getLhsZero(), c[r - 2]);
+  Value bz = loadZeroPoint(e, entry.getArgument(4), mm.getRhsZero(), c[r - 1]);
+  Value aRow = e.add(matmulBatchBase(e, c, ls, r), e.mul(c[r - 2], e.c64(K)));
+  Value bCol = e.add(matmulBatchBase(e, c, rs, r), c[r - 1]);
+  auto loop = scf::ForOp::create(b, e.loc, e.c64(0), e.c64(K), e.c64(1),
+                                 ValueRange{e.c32(0)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kk = loop.getInductionVar();
+    Value x = sub(e, loadInt32(e, A, mm.getLhs(), e.add(aRow, kk)), az);
+    Value w = sub(
+        e, loadInt32(e, B, mm.getRhs(), e.add(bCol, e.mul(kk, e.c64(N)))), bz);
+    scf::YieldOp::create(
+        b, e.loc, ValueRange{e.add(loop.getRegionIterArgs()[0], e.mul(x, w))});
+  }
+  if (failed(storeThroughEpilogue(e, step, entry, loop.getResult(0), k->gid)))
+    return failure();
+  return finishKernel(b, *k);
+}
+} // namespace
+
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
                                 KernelTarget t, const GpuStep &step) {
   if (isa<qc::ConvTransposeOp>(step.ops.front()))
     return buildConvTransposeKernel(top, name, t, step);
+  if (isa<qc::ConvIntegerOp>(step.ops.front()))
+    return buildConvIntegerKernel(top, name, t, step);
   auto conv = cast<qc::ConvOp>(step.ops.front());
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;
@@ -2893,6 +3304,8 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
                                   KernelTarget t, const GpuStep &step) {
+  if (isa<qc::MatMulIntegerOp>(step.ops.front()))
+    return buildMatMulIntegerKernel(top, name, t, step);
   auto mm = cast<qc::MatMulOp>(step.ops.front());
   auto out = cast<RankedTensorType>(mm.getResult().getType());
   ArrayRef<int64_t> ls = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
@@ -2909,20 +3322,8 @@ quantc::detail::buildMatMulKernel(ModuleOp top, llvm::StringRef name,
   OperandLoader lhs(e, step, entry, 0, 1);
   OperandLoader rhs(e, step, entry, 1, 1 + lhs.numArgs());
   SmallVector<Value> c = splitIndex(e, k->gid, out.getShape());
-  // Batch offsets with numpy broadcasting of the batch dims.
-  auto batchBase = [&](ArrayRef<int64_t> s) {
-    int64_t q = s.size() - 2, stride = s[q] * s[q + 1];
-    Value off = e.c64(0);
-    for (int64_t i = q - 1; i >= 0; --i) {
-      if (s[i] != 1)
-        off = e.add(off, e.mul(c[r - 2 - q + i], e.c64(stride)));
-      if (!ShapedType::isDynamic(s[i])) // a dynamic dim 0 is the last one
-        stride *= s[i];
-    }
-    return off;
-  };
-  Value aRow = e.add(batchBase(ls), e.mul(c[r - 2], e.c64(K)));
-  Value bCol = e.add(batchBase(rs), c[r - 1]);
+  Value aRow = e.add(matmulBatchBase(e, c, ls, r), e.mul(c[r - 2], e.c64(K)));
+  Value bCol = e.add(matmulBatchBase(e, c, rs, r), c[r - 1]);
   auto loop = scf::ForOp::create(b, e.loc, e.c64(0), e.c64(K), e.c64(1),
                                  ValueRange{e.f32c(0.0f)});
   {
@@ -3345,10 +3746,100 @@ FailureOr<gpu::GPUFuncOp> buildRecurrentKernel(ModuleOp top,
 
 } // namespace
 
+namespace {
+/// dql_<i>(y, scale, zero, x: ptr, n: i64): ONNX DynamicQuantizeLinear
+/// (the Executor's numerics::dynamicQuantizeLinear) by one warp: each lane
+/// takes the max and min (from 0, std::max / std::min) of elements lane,
+/// lane + 32, ...; a butterfly of shfl.sync combines them (max and min are
+/// exact, so any order gives the Executor's); then every lane computes
+/// scale = (max == min ? 1 : max - min) / 255 and zero = rne(clamp(0 -
+/// min / scale, 0, 255)) in f32, lane 0 stores them, and the lanes
+/// quantize their elements as qc.quantize_linear (Numerics F21-F23) to
+/// ui8. The Executor refuses NaN and infinite inputs; the kernel's codes
+/// for them are unspecified (a NaN is skipped by the compares).
+FailureOr<gpu::GPUFuncOp>
+buildDynamicQuantizeLinearKernel(ModuleOp top, llvm::StringRef name,
+                                 KernelTarget t, const GpuStep &step) {
+  Operation *op = step.ops.front();
+  OpBuilder b(top.getContext());
+  SmallVector<Type> args(4, LLVM::LLVMPointerType::get(top.getContext()));
+  args.push_back(b.getI64Type());
+  FailureOr<gpu::GPUFuncOp> made =
+      quantc::detail::createKernelFunc(top, t, name, args, {32, 1, 1}, b);
+  if (failed(made))
+    return failure();
+  Block &entry = made->getBody().front();
+  KernelEmitter e(b, made->getLoc());
+  e.entry = &entry;
+  Location loc = e.loc;
+  using FP = arith::CmpFPredicate;
+  Value Y = entry.getArgument(0), S = entry.getArgument(1),
+        Z = entry.getArgument(2), X = entry.getArgument(3),
+        n = entry.getArgument(4);
+  Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  auto lt = [&](Value a, Value c) {
+    return arith::CmpFOp::create(b, loc, FP::OLT, a, c);
+  };
+  // std::max(m, x) is m < x ? x : m; std::min(m, x) is x < m ? x : m.
+  auto maxOf = [&](Value m, Value x) { return e.select(lt(m, x), x, m); };
+  auto minOf = [&](Value m, Value x) { return e.select(lt(x, m), x, m); };
+  auto scan = scf::ForOp::create(b, loc, lane, n, e.c64(32),
+                                 ValueRange{e.f32c(0.0f), e.f32c(0.0f)});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(scan.getBody());
+    Value x = loadF32(e, X, scan.getInductionVar());
+    scf::YieldOp::create(b, loc,
+                         ValueRange{maxOf(scan.getRegionIterArgs()[0], x),
+                                    minOf(scan.getRegionIterArgs()[1], x)});
+  }
+  Value mx = scan.getResult(0), mn = scan.getResult(1);
+  for (int off : {16, 8, 4, 2, 1}) {
+    auto shfl = [&](Value v) {
+      return NVVM::ShflOp::create(b, loc, e.f32, e.c32(-1), v, e.c32(off),
+                                  e.c32(0x1f), NVVM::ShflKind::bfly,
+                                  /*return_value_and_is_valid=*/nullptr)
+          .getResult();
+    };
+    Value otherMax = shfl(mx), otherMin = shfl(mn);
+    mx = maxOf(mx, otherMax);
+    mn = minOf(mn, otherMin);
+  }
+  Value range = e.select(arith::CmpFOp::create(b, loc, FP::OEQ, mx, mn),
+                         e.f32c(1.0f), arith::SubFOp::create(b, loc, mx, mn));
+  Value scale = arith::DivFOp::create(b, loc, range, e.f32c(255.0f));
+  Value zp = arith::SubFOp::create(b, loc, e.f32c(0.0f),
+                                   arith::DivFOp::create(b, loc, mn, scale));
+  zp = e.select(lt(e.f32c(0.0f), zp), zp, e.f32c(0.0f));     // std::max(0, zp)
+  zp = e.select(lt(zp, e.f32c(255.0f)), zp, e.f32c(255.0f)); // std::min
+  zp = roundHalfEven(e, zp);
+  Value code = arith::TruncIOp::create(
+      b, loc, e.i8, arith::FPToSIOp::create(b, loc, e.i32, zp));
+  {
+    OpBuilder::InsertionGuard g(b);
+    e.ifThen(e.eq(lane, e.c64(0)));
+    storeF32(e, S, e.c64(0), scale);
+    LLVM::StoreOp::create(b, loc, code, e.gep(Z, e.i8, e.c64(0)));
+  }
+  auto quant = scf::ForOp::create(b, loc, lane, n, e.c64(32));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(quant.getBody());
+    Value i = quant.getInductionVar();
+    Value q = quantizeLinearValue(e, op, loadF32(e, X, i), scale, code);
+    LLVM::StoreOp::create(b, loc, q, e.gep(Y, e.i8, i));
+  }
+  gpu::ReturnOp::create(b, loc);
+  return *made;
+}
+} // namespace
+
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
                                KernelTarget t, const GpuStep &step) {
   Operation *op = step.ops.front();
+  if (isa<qc::DynamicQuantizeLinearOp>(op))
+    return buildDynamicQuantizeLinearKernel(top, name, t, step);
   if (isa<qc::AttentionOp>(op))
     return buildAttentionKernel(top, name, t, step);
   if (isa<qc::TopKOp>(op))

@@ -49,16 +49,20 @@ bool isChainOpKind(Operation *op) {
              qc::ThresholdedReluOp, qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp,
              qc::IsNaNOp, qc::IsInfOp, qc::LogOp, qc::SoftplusOp, qc::MishOp,
              qc::EluOp, qc::SeluOp, qc::CeluOp, qc::SinOp, qc::CosOp, qc::ModOp,
-             qc::BitShiftOp>(op);
+             qc::BitShiftOp, qc::TanOp, qc::SinhOp, qc::CoshOp, qc::AtanOp,
+             qc::AsinOp, qc::AcosOp, qc::AsinhOp, qc::AcoshOp, qc::AtanhOp,
+             qc::ShrinkOp, qc::RequantizeLinearOp>(op);
 }
 
 Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
 }
 
-/// The exponent of a qc.pow the kernel computes: a one-element f32 equal
-/// to 2 or 3 (the Executor's exact cases). A package graph's weights carry
-/// no values; the compiler's graph (with constants) decides.
+/// The exponent of a decomposed RMS norm's qc.pow, which its row kernel
+/// computes as products (matchDecomposedRmsNorm): a one-element f32 equal
+/// to 2 or 3 (fastPowD's product cases; a chain's qc.pow takes any
+/// exponent). A package graph's weights carry no values; the compiler's
+/// graph (with constants) decides.
 bool isSupportedExponent(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   if (!t.getElementType().isF32() || !t.hasStaticShape() ||
@@ -163,6 +167,32 @@ bool isElementwise(Operation *op) {
            ((from.isF32() && (isMiniFloat(to) || to.isBF16() || int8)) ||
             ((isMiniFloat(from) || from.isBF16() || fromInt) && to.isF32()));
   }
+  if (auto rq = dyn_cast<qc::RequantizeLinearOp>(op)) {
+    // An i32 accumulator to i8/ui8 codes (QLinearConv's, QLinearMatMul's
+    // output stage): the scale one f32 or one per element of dim `axis`,
+    // one zero point of the codes' type, an optional i32 bias per element
+    // of `axis`.
+    auto in = cast<RankedTensorType>(rq.getInput().getType());
+    Type codes = out.getElementType();
+    int64_t axis = rq.getAxis();
+    auto sized = [&](Value v, bool one) {
+      auto t = cast<RankedTensorType>(v.getType());
+      return t.hasStaticShape() && t.getRank() <= 1 &&
+             ((one && t.getNumElements() == 1) ||
+              (axis < out.getRank() && !out.isDynamicDim(axis) &&
+               t.getNumElements() == out.getDimSize(axis)));
+    };
+    return in.getShape() == out.getShape() &&
+           in.getElementType().isSignlessInteger(32) &&
+           (codes.isSignlessInteger(8) || codes.isUnsignedInteger(8)) &&
+           elementTypeOf(rq.getScale()).isF32() && sized(rq.getScale(), true) &&
+           elementTypeOf(rq.getZero()) == codes &&
+           cast<RankedTensorType>(rq.getZero().getType()).getNumElements() ==
+               1 &&
+           (!rq.getBias() ||
+            (elementTypeOf(rq.getBias()).isSignlessInteger(32) &&
+             sized(rq.getBias(), false)));
+  }
   if (auto bn = dyn_cast<qc::BatchNormOp>(op)) {
     if (bn.getInput().getType() != out || out.getRank() < 2 ||
         out.isDynamicDim(1))
@@ -214,8 +244,10 @@ bool isElementwise(Operation *op) {
   if (auto w = dyn_cast<qc::WhereOp>(op))
     return elementTypeOf(op->getOperand(0)).isInteger(1) &&
            isF32(op->getOperand(1)) && isF32(op->getOperand(2));
-  if (isa<qc::PowOp>(op))
-    return isF32(op->getOperand(0)) && isSupportedExponent(op->getOperand(1));
+  if (isa<qc::PowOp>(op)) // (an f32 base to an f32 or integer exponent)
+    return isF32(op->getOperand(0)) &&
+           (isF32(op->getOperand(1)) ||
+            isIntegerChainType(elementTypeOf(op->getOperand(1))));
   return llvm::all_of(op->getOperands(), isF32);
 }
 
@@ -379,6 +411,12 @@ std::string recurrentKernelGap(Operation *op) {
 bool isRowOp(Operation *op) {
   if (quantc::detail::isBatchReduce(op))
     return true;
+  // ONNX DynamicQuantizeLinear of f32 to ui8: one warp over the whole
+  // tensor (dql_<i>).
+  if (auto d = dyn_cast<qc::DynamicQuantizeLinearOp>(op))
+    return elementTypeOf(d.getX()).isF32() &&
+           cast<RankedTensorType>(d.getX().getType()).getRank() >= 1 &&
+           elementTypeOf(d.getY()).isUnsignedInteger(8);
   if (isRecurrent(op))
     return recurrentKernelGap(op).empty();
   auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
@@ -516,6 +554,47 @@ bool isByteCopy(Operation *op) {
   return rowElems(in) == rowElems(out) && isPackageDtype(in.getElementType());
 }
 
+/// A qc.conv_integer or qc.matmul_integer the iconv_ / imatmul_ kernels
+/// compute: i8/ui8 operands (a 2-D NCHW input and a static weight; or
+/// rank >= 2 matmul operands broadcast as qc.matmul's), an i32 result,
+/// zero points of one element, or one per output channel (the weight's),
+/// per row of the lhs or per column of the rhs, with static sizes.
+bool isIntegerProduct(Operation *op) {
+  auto type = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  auto bytes = [&](Value v) {
+    Type t = type(v).getElementType();
+    return t.isSignlessInteger(8) || t.isUnsignedInteger(8);
+  };
+  auto zero = [&](Value v, int64_t per) {
+    RankedTensorType t = type(v);
+    Type el = t.getElementType();
+    return t.hasStaticShape() && t.getRank() <= 1 &&
+           (t.getNumElements() == 1 || t.getNumElements() == per) &&
+           (bytes(v) || el.isSignlessInteger(32));
+  };
+  if (!type(op->getResult(0)).getElementType().isSignlessInteger(32))
+    return false;
+  if (auto c = dyn_cast<qc::ConvIntegerOp>(op)) {
+    RankedTensorType w = type(c.getWeight());
+    return type(c.getInput()).getRank() == 4 && bytes(c.getInput()) &&
+           w.getRank() == 4 && w.hasStaticShape() && bytes(c.getWeight()) &&
+           zero(c.getInputZero(), 1) &&
+           zero(c.getWeightZero(), w.getDimSize(0));
+  }
+  auto mm = cast<qc::MatMulIntegerOp>(op);
+  RankedTensorType l = type(mm.getLhs()), r = type(mm.getRhs()),
+                   o = type(mm.getResult());
+  if (l.getRank() < 2 || r.getRank() < 2 || !bytes(mm.getLhs()) ||
+      !bytes(mm.getRhs()) ||
+      !(l.getRank() == o.getRank() || !l.isDynamicDim(0)) ||
+      !(r.getRank() == o.getRank() || !r.isDynamicDim(0)))
+    return false;
+  // (A run-time number of rows, the batch's, takes a zero point of one
+  // element: `per` is then ShapedType::kDynamic, never an element count.)
+  int64_t M = l.getDimSize(l.getRank() - 2), N = r.getDimSize(r.getRank() - 1);
+  return zero(mm.getLhsZero(), M) && zero(mm.getRhsZero(), N);
+}
+
 /// Why `op` has no kernel, or "" when it has one.
 std::string unsupportedReason(Operation *op) {
   std::string name = op->getName().getStringRef().str();
@@ -546,8 +625,6 @@ std::string unsupportedReason(Operation *op) {
   if (isChainOpKind(op)) {
     if (isElementwise(op))
       return "";
-    if (isa<qc::PowOp>(op) && !isSupportedExponent(op->getOperand(1)))
-      return name + " (an exponent other than a constant 2 or 3)";
     return name + " (element types or shapes without a kernel)";
   }
   if (isa<qc::ConvOp, qc::ConvTransposeOp>(op)) {
@@ -602,6 +679,14 @@ std::string unsupportedReason(Operation *op) {
                ? ""
                : name + " (f32, rank >= 2 only so far)";
   }
+  if (isa<qc::DynamicQuantizeLinearOp>(op))
+    return isRowOp(op) ? "" : name + " (f32 to ui8 only so far)";
+  if (isa<qc::ConvIntegerOp, qc::MatMulIntegerOp>(op))
+    return isIntegerProduct(op)
+               ? ""
+               : name + " (so far 2-D convolutions and rank >= 2 matmuls of "
+                        "i8/ui8 to i32, zero points of one element or one "
+                        "per channel, row or column)";
   if (isRecurrent(op)) {
     std::string gap = recurrentKernelGap(op);
     return gap.empty() ? "" : name + " (" + gap + ")";
@@ -1049,7 +1134,7 @@ std::optional<DynamicQuantize> matchDynamicQuantize(qc::QuantizeLinearOp q) {
 
 /// An RMS norm as the ONNX exporters decompose it (LLaMA-style):
 ///   mul(div(x, sqrt(add(reduce_mean(pow(x, e), [last], keepdims), eps))), g)
-/// with e and eps one f32 each (e 2 or 3, as the chains take qc.pow), g
+/// with e and eps one f32 each (e 2 or 3, isSupportedExponent), g
 /// [D] or one f32, every intermediate read once. One row kernel computes it
 /// (rms_norm_<i>, the same arithmetic as the chain and row kernels op by
 /// op), from the mul's position. Returns the ops in order, and x, e, eps, g.
@@ -1326,13 +1411,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
                             {q.getInput()}, {q.getCodes(), q.getScales()}});
       return;
     }
-    if (isa<qc::ConvOp, qc::ConvTransposeOp, qc::MaxPoolOp, qc::AvgPoolOp,
-            qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
+    if (isa<qc::ConvOp, qc::ConvTransposeOp, qc::ConvIntegerOp, qc::MaxPoolOp,
+            qc::AvgPoolOp, qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
       GpuStep::Kind kind =
-          isa<qc::ConvOp, qc::ConvTransposeOp>(op) ? GpuStep::Kind::Conv
+          isa<qc::ConvOp, qc::ConvTransposeOp, qc::ConvIntegerOp>(op)
+              ? GpuStep::Kind::Conv
           : isa<qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)
               ? GpuStep::Kind::GlobalAvgPool
-                                         : GpuStep::Kind::Pool;
+              : GpuStep::Kind::Pool;
       plan.steps.push_back({kind, "", {op}, llvm::to_vector(op->getOperands()),
                             {op->getResult(0)}});
       // The elementwise chain that reads a convolution's or pooling's
@@ -1340,10 +1426,12 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
-    if (isLayout(op) || isa<qc::MatMulOp>(op) || isRowOp(op)) {
-      GpuStep::Kind kind = isa<qc::MatMulOp>(op) ? GpuStep::Kind::MatMul
-                           : isRowOp(op)          ? GpuStep::Kind::Row
-                                                  : GpuStep::Kind::Layout;
+    if (isLayout(op) || isa<qc::MatMulOp, qc::MatMulIntegerOp>(op) ||
+        isRowOp(op)) {
+      GpuStep::Kind kind = isa<qc::MatMulOp, qc::MatMulIntegerOp>(op)
+                               ? GpuStep::Kind::MatMul
+                           : isRowOp(op) ? GpuStep::Kind::Row
+                                         : GpuStep::Kind::Layout;
       SmallVector<Value> ins;
       for (Value v : op->getOperands())
         ins.push_back(v);
@@ -1567,6 +1655,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         expr += bits(l.getAlpha().convertToFloat());
       if (auto t = dyn_cast<qc::ThresholdedReluOp>(op))
         expr += bits(t.getAlpha().convertToFloat());
+      if (auto sh = dyn_cast<qc::ShrinkOp>(op))
+        expr += bits(sh.getBias().convertToFloat()) +
+                bits(sh.getLambd().convertToFloat());
       // Flags as a 1 or 0 parameter: Mod's fmod, BitShift's left.
       if (auto m = dyn_cast<qc::ModOp>(op))
         expr += bits(m.getFmod() ? 1.0f : 0.0f);
@@ -1599,6 +1690,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         expr += ":" + ty + ":a" + std::to_string(l.axis);
         if (l.blockSize > 0)
           expr += ":b" + std::to_string(l.blockSize);
+      }
+      if (auto rq = dyn_cast<qc::RequantizeLinearOp>(op)) {
+        // :<codes type>:a<axis>, e.g. requantize_linear:ui8:a1(in0,in1,in2).
+        std::string ty;
+        llvm::raw_string_ostream ts(ty);
+        ts << elementTypeOf(rq.getResult());
+        expr += ":" + ty + ":a" + std::to_string(rq.getAxis());
       }
       if (auto c = dyn_cast<qc::CastOp>(op)) {
         // :<from>:<to>:s<saturate>, e.g. cast:f32:f8E4M3FN:s1(in0).
@@ -1663,8 +1761,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         producer[s.outputs[0]] = i;
     llvm::DenseSet<size_t> fused;
     for (GpuStep &s : plan.steps) {
-      if (s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul)
-        continue;
+      if ((s.kind != GpuStep::Kind::Conv && s.kind != GpuStep::Kind::MatMul) ||
+          isa<qc::ConvIntegerOp, qc::MatMulIntegerOp>(s.ops.front()))
+        continue; // (integer kernels load their codes themselves)
       Operation *op = s.ops.front();
       Value w = op->getOperand(1);
       auto it = producer.find(w);
@@ -1711,7 +1810,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     // The conv or matmul step each such op is the first op of.
     llvm::DenseMap<Operation *, size_t> stepOf;
     for (auto [i, s] : llvm::enumerate(plan.steps))
-      if (s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul)
+      if ((s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul) &&
+          !isa<qc::ConvIntegerOp, qc::MatMulIntegerOp>(s.ops.front()))
         stepOf[s.ops.front()] = i;
     // Whether `use` (an operand of a conv's or matmul's first op) may read
     // the dequantize `dq` through a prologue.
@@ -1892,13 +1992,16 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     // reduce_log_sum_exp_, ...).
     std::string reduceName = (op->getName().stripDialect() + "_").str();
     StringRef prefix =
-        s.kind == GpuStep::Kind::Conv                  ? "conv_"
+        isa<qc::ConvIntegerOp>(op)                     ? "iconv_"
+        : isa<qc::MatMulIntegerOp>(op)                 ? "imatmul_"
+        : s.kind == GpuStep::Kind::Conv                ? "conv_"
         : s.kind == GpuStep::Kind::Pool                ? "pool_"
         : s.kind == GpuStep::Kind::Layout              ? "layout_"
         : s.kind == GpuStep::Kind::MatMul              ? "matmul_"
         : isa<qc::SoftmaxOp>(op)                       ? "softmax_"
         : isa<qc::LogSoftmaxOp>(op)                    ? "log_softmax_"
         : isa<qc::AttentionOp>(op)                     ? "attention_"
+        : isa<qc::DynamicQuantizeLinearOp>(op)         ? "dql_"
         : isa<qc::TopKOp>(op)                          ? "topk_"
         : isa<qc::LstmOp>(op)                          ? "lstm_"
         : isa<qc::GruOp>(op)                           ? "gru_"
@@ -2351,6 +2454,15 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       // A batch reduction also takes the batch size: (out, in, batch, rows).
       if (quantc::detail::isBatchReduce(s.ops.front()))
         args.push_back(json::Object{{"i64", count(in, 0, 1).json()}});
+      if (isa<qc::DynamicQuantizeLinearOp>(s.ops.front())) {
+        // One warp over the whole tensor: (y, scale, zero, x, elements).
+        args.push_back(
+            json::Object{{"i64", count(in, 0, in.getRank()).json()}});
+        grid = json::Array{Linear{0, 1}.json(), Linear{0, 1}.json(),
+                           Linear{0, 1}.json()};
+        block = json::Array{32, 1, 1};
+        break;
+      }
       if (isRecurrent(s.ops.front())) {
         // One CTA of H threads per (direction, batch row).
         auto yh = cast<RankedTensorType>(s.ops.front()->getResult(1).getType());
@@ -2487,6 +2599,11 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
               json::Array{double(c.getMin()->convertToFloat()),
                           double(c.getMax()->convertToFloat())});
     }
+    if (auto c = dyn_cast<qc::ConvIntegerOp>(first))
+      step["attrs"] = json::Object{{"strides", ints(c.getStrides())},
+                                   {"pads", ints(c.getPads())},
+                                   {"dilations", ints(c.getDilations())},
+                                   {"group", c.getGroup()}};
     if (auto c = dyn_cast<qc::ConvOp>(first))
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},
