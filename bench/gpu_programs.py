@@ -9,7 +9,8 @@ Executor. Prints a table and (with --out) JSON.
         [--models mlp,cnn,gpt2,llama] [--formats mxfp8,...] [--out f.json]
 
 Each package is compiled with `quant-compile --target TARGET --no-cubin
---no-accuracy` (sm_89 unless told; sm_120a runs its GEMMs' block-scaled
+--no-accuracy` (format ort-dynamic: from the model as onnxruntime's
+quantize_dynamic quantizes it; sm_89 unless told; sm_120a runs its GEMMs' block-scaled
 MMA through the host's emulation) from the example's generator (the decoders at input_ids
 2x16, whose shapes are then static: their arena does not grow with a
 batch). The host run uses the example's test inputs.
@@ -55,7 +56,22 @@ FORMATS = {  # name: quant-compile arguments
     "fp8-1x128": ["--format", "fp8-1x128"],
     "int4-g128": ["--format", "int4-g128"],
     "bf16": ["--format", "bf16"],
+    # The model as onnxruntime.quantization.quantize_dynamic leaves it
+    # (uint8 weights; DynamicQuantizeLinear, ConvInteger, MatMulInteger),
+    # compiled as it is: what stays float is quantized as int8-dynamic.
+    "ort-dynamic": ["--format", "int8", "--activations", "dynamic"],
 }
+
+
+def ort_dynamic(model, out):
+    """The model quantized by onnxruntime's quantize_dynamic (uint8
+    weights, Conv, MatMul and Gemm), written to `out`."""
+    import logging
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    logging.getLogger().setLevel(logging.ERROR)  # its preprocessing hint
+    quantize_dynamic(str(model), str(out), weight_type=QuantType.QUInt8,
+                     op_types_to_quantize=["Conv", "MatMul", "Gemm"])
+    return str(out)
 
 
 def measure(build, name, fmt, paths, work, target="sm_89"):
@@ -63,7 +79,14 @@ def measure(build, name, fmt, paths, work, target="sm_89"):
     import quantc
     decoder = name in ("gpt2", "llama")
     pkg = work / f"{name}-{fmt}.qcpkg"
-    cmd = [str(build / "bin/quant-compile"), paths["model"], "--calib",
+    model = paths["model"]
+    if fmt == "ort-dynamic":
+        try:
+            model = ort_dynamic(model, work / f"{name}-ort-dynamic.onnx")
+        except Exception as e:  # (onnxruntime refuses some models)
+            return {"model": name, "format": fmt,
+                    "error": f"onnxruntime's quantize_dynamic failed: {e}"}
+    cmd = [str(build / "bin/quant-compile"), model, "--calib",
            paths["test"] if decoder else paths["calib"], "-o", str(pkg),
            "--target", target, "--no-cubin", "--no-accuracy", "-q",
            *FORMATS[fmt], *paths.get("args", [])]

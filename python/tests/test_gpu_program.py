@@ -1888,7 +1888,8 @@ def test_ort_dynamically_quantized_model_runs_on_the_gpu(run_tool, tmp_path):
     DynamicQuantizeLinear, ConvInteger and MatMulInteger, then Cast and the
     scale Mul) is a GPU program: dql_ (one warp: the tensor's range, then
     its ui8 codes), iconv_ and imatmul_ (exact i32 sums of the codes minus
-    their zero points) with the cast and scale as their epilogue. Each
+    their zero points) with the cast and scale as their epilogue (the
+    scale, a product of two scalars, computed there too). Each
     output equals the Executor's bit for bit, with the numpy model and
     with the kernels on the host, at two batch sizes."""
     import onnx
@@ -1924,7 +1925,9 @@ def test_ort_dynamically_quantized_model_runs_on_the_gpu(run_tool, tmp_path):
     kernels = [s["kernel"] for s in steps]
     for prefix in ("dql_", "iconv_", "imatmul_"):
         assert any(k.startswith(prefix) for k in kernels), kernels
-    # The integer products' epilogues hold ORT's Cast and scale Mul.
+    # The integer products' epilogues hold ORT's Cast and scale Mul, and
+    # the product of the two scales (one element): no chain of its own.
+    assert not any(k.startswith("ew_") for k in kernels), kernels
     for s in steps:
         if s["kernel"].startswith(("iconv_", "imatmul_")):
             assert "cast:i32:f32" in s.get("expr", ""), s

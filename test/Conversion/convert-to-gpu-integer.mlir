@@ -5,13 +5,13 @@
 // is one warp (dql_0: the range by a shfl.sync butterfly, then the codes),
 // MatMulInteger an exact i32 product of the codes minus their zero points
 // (imatmul_0) whose epilogue is the Cast and the scale Mul; the scale product
-// of two scalars is its own chain.
+// of two scalars (one element, read only there) is computed by the epilogue
+// too, not by a launch of its own.
 // CHECK-LABEL: func.func @main
 // CHECK: qc.dynamic_quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dql_0
-// CHECK: qc.mul {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
-// CHECK: qc.matmul_integer
 // CHECK-NOT: qc.gpu_kernel
 // CHECK: qc.mul {{.*}}qc.gpu_kernel = @quantc_kernels::@imatmul_0
+// CHECK-NOT: gpu.func @ew_
 // CHECK: gpu.func @dql_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // CHECK: scf.for
 // CHECK: nvvm.shfl.sync bfly
@@ -27,7 +27,8 @@
 // CHECK: arith.addi {{.*}} : i32
 // CHECK: arith.sitofp {{.*}} : i32 to f64
 // CHECK: arith.truncf
-// CHECK: arith.mulf
+// CHECK: %[[SCALE:.*]] = arith.mulf
+// CHECK: arith.mulf {{.*}}, %[[SCALE]] : f32
 // CHECK: llvm.store {{.*}} : f32, !llvm.ptr
 func.func @main(%x: tensor<?x96xf32>) -> tensor<?x10xf32> {
   %y, %s, %z = qc.dynamic_quantize_linear %x : (tensor<?x96xf32>) -> (tensor<?x96xui8>, tensor<f32>, tensor<ui8>)

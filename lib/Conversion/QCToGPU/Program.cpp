@@ -1583,6 +1583,49 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (merged.contains(i))
         plan.steps.erase(plan.steps.begin() + i);
   }
+  // A chain whose result is one element that one op of a later chain or
+  // epilogue alone reads (ONNX Runtime's dynamic quantization multiplies
+  // the activation scale by the weight scale before the product's scale
+  // Mul) is computed by that chain, ahead of the op, instead of by a
+  // launch of its own: a few scalar operations per element, its inputs
+  // read by broadcasting. Its inputs are computed before the later step
+  // runs, as they were before its own.
+  {
+    auto chainOps = [](GpuStep &s) {
+      return s.kind == GpuStep::Kind::Elementwise
+                 ? MutableArrayRef<Operation *>(s.ops)
+                 : MutableArrayRef<Operation *>(s.ops).drop_front();
+    };
+    llvm::DenseMap<Operation *, size_t> stepOfOp;
+    for (auto [i, s] : llvm::enumerate(plan.steps))
+      if (s.kind == GpuStep::Kind::Elementwise ||
+          (hasEpilogueKind(s) && s.ops.size() > 1))
+        for (Operation *op : chainOps(s))
+          stepOfOp[op] = i;
+    llvm::DenseSet<size_t> folded;
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      GpuStep &s = plan.steps[i];
+      if (s.kind != GpuStep::Kind::Elementwise || s.outputs.size() != 1 ||
+          s.outputs[0] != s.ops.back()->getResult(0))
+        continue;
+      Value v = s.outputs[0];
+      auto t = cast<RankedTensorType>(v.getType());
+      if (!t.hasStaticShape() || t.getNumElements() != 1 || !v.hasOneUse())
+        continue;
+      auto it = stepOfOp.find(*v.getUsers().begin());
+      if (it == stepOfOp.end() || it->second <= i)
+        continue;
+      GpuStep &into = plan.steps[it->second];
+      into.ops.insert(llvm::find(into.ops, *v.getUsers().begin()),
+                      s.ops.begin(), s.ops.end());
+      for (Operation *op : s.ops)
+        stepOfOp[op] = it->second;
+      folded.insert(i);
+    }
+    for (size_t i = plan.steps.size(); i-- > 0;)
+      if (folded.contains(i))
+        plan.steps.erase(plan.steps.begin() + i);
+  }
   // A layer norm whose result the next step quantizes to MXFP8, or by a
   // run-time quantize along its axis (fp8-1x128, dynamic per-token), does
   // it itself: its thread holds the row (the normalized row is still
@@ -2267,10 +2310,22 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     outputIndex[v] = i;
 
   // Slots: in order of definition, a value takes a free slot (one whose
-  // values all died before it is defined), else a new one. Weights live in
-  // weights.bin and take none.
+  // values all died before it is defined), else a new one. Of the free
+  // slots it takes the one it grows least, then the smallest (sizes at a
+  // batch of 64, in 256-byte units as the runtime aligns them), so a
+  // scale or zero point does not hold a large slot that a large value
+  // defined while it lives then cannot reuse. Weights live in weights.bin
+  // and take none.
   struct Slot {
     int64_t freeFrom; // first step at which the slot may be reused
+    int64_t bytes;    // its largest value so far
+  };
+  auto bytesOf = [](RankedTensorType t) {
+    int64_t n = std::max<int64_t>(
+        quantc::detail::elementBytes(t.getElementType()), 1);
+    for (int64_t d : t.getShape())
+      n *= ShapedType::isDynamic(d) ? 64 : d;
+    return (n + 255) / 256 * 256;
   };
   std::vector<Slot> slots;
   json::Array values;
@@ -2300,17 +2355,23 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       }
       // A value defined at step d and last used at step u frees its slot
       // for values defined after u.
-      int64_t slot = -1;
-      for (auto [k, s] : llvm::enumerate(slots))
-        if (s.freeFrom <= range.first) {
+      int64_t slot = -1, need = bytesOf(t), bestGrow = 0;
+      for (auto [k, s] : llvm::enumerate(slots)) {
+        if (s.freeFrom > range.first)
+          continue;
+        int64_t grow = std::max<int64_t>(0, need - s.bytes);
+        if (slot < 0 || grow < bestGrow ||
+            (grow == bestGrow && s.bytes < slots[slot].bytes)) {
           slot = k;
-          break;
+          bestGrow = grow;
         }
+      }
       if (slot < 0) {
         slot = slots.size();
-        slots.push_back({0});
+        slots.push_back({0, 0});
       }
       slots[slot].freeFrom = range.second + 1;
+      slots[slot].bytes = std::max(slots[slot].bytes, need);
       o["slot"] = slot;
     }
     valueId[v] = values.size();
