@@ -2310,16 +2310,12 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
     outputIndex[v] = i;
 
   // Slots: in order of definition, a value takes a free slot (one whose
-  // values all died before it is defined), else a new one. Of the free
-  // slots it takes the one it grows least, then the smallest (sizes at a
-  // batch of 64, in 256-byte units as the runtime aligns them), so a
-  // scale or zero point does not hold a large slot that a large value
-  // defined while it lives then cannot reuse. Weights live in weights.bin
-  // and take none.
-  struct Slot {
-    int64_t freeFrom; // first step at which the slot may be reused
-    int64_t bytes;    // its largest value so far
-  };
+  // values all died before it is defined), else a new one: the first free
+  // one, or the one it grows least, then the smallest (sizes at a batch
+  // of 64, in 256-byte units as the runtime aligns them; a scale then does
+  // not hold a large slot that a large value defined while it lives
+  // cannot reuse). Each packing wins on some graphs; the plan keeps the
+  // one with the smaller arena. Weights live in weights.bin and take none.
   auto bytesOf = [](RankedTensorType t) {
     int64_t n = std::max<int64_t>(
         quantc::detail::elementBytes(t.getElementType()), 1);
@@ -2327,7 +2323,54 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       n *= ShapedType::isDynamic(d) ? 64 : d;
     return (n + 255) / 256 * 256;
   };
-  std::vector<Slot> slots;
+  auto takesSlot = [](Value v) { return !v.getDefiningOp<qc::WeightOp>(); };
+  // The slot of each value that takes one (in `live` order), and the
+  // arena's bytes.
+  auto pack = [&](bool bestFit) {
+    struct Slot {
+      int64_t freeFrom; // first step at which the slot may be reused
+      int64_t bytes;    // its largest value so far
+    };
+    std::vector<Slot> slots;
+    std::vector<int64_t> slotOf;
+    for (auto &[v, range] : live) {
+      if (!takesSlot(v))
+        continue;
+      int64_t slot = -1, need = bytesOf(cast<RankedTensorType>(v.getType())),
+              bestGrow = 0;
+      for (auto [k, s] : llvm::enumerate(slots)) {
+        if (s.freeFrom > range.first)
+          continue;
+        int64_t grow = std::max<int64_t>(0, need - s.bytes);
+        if (slot < 0 || (bestFit && (grow < bestGrow ||
+                                     (grow == bestGrow &&
+                                      s.bytes < slots[slot].bytes)))) {
+          slot = k;
+          bestGrow = grow;
+        }
+      }
+      if (slot < 0) {
+        slot = slots.size();
+        slots.push_back({0, 0});
+      }
+      // A value defined at step d and last used at step u frees its slot
+      // for values defined after u.
+      slots[slot].freeFrom = range.second + 1;
+      slots[slot].bytes = std::max(slots[slot].bytes, need);
+      slotOf.push_back(slot);
+    }
+    int64_t total = 0;
+    for (const Slot &s : slots)
+      total += s.bytes;
+    return std::make_pair(slotOf, total);
+  };
+  auto firstFit = pack(false), bestFit = pack(true);
+  const std::vector<int64_t> &slotOf =
+      bestFit.second < firstFit.second ? bestFit.first : firstFit.first;
+  int64_t numSlots = 0;
+  for (int64_t k : slotOf)
+    numSlots = std::max(numSlots, k + 1);
+  size_t nextSlot = 0;
   json::Array values;
   llvm::DenseMap<Value, int64_t> valueId;
   for (auto &[v, range] : live) {
@@ -2353,26 +2396,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
         o["name"] = "t" + std::to_string(values.size());
         o["kind"] = "temp";
       }
-      // A value defined at step d and last used at step u frees its slot
-      // for values defined after u.
-      int64_t slot = -1, need = bytesOf(t), bestGrow = 0;
-      for (auto [k, s] : llvm::enumerate(slots)) {
-        if (s.freeFrom > range.first)
-          continue;
-        int64_t grow = std::max<int64_t>(0, need - s.bytes);
-        if (slot < 0 || grow < bestGrow ||
-            (grow == bestGrow && s.bytes < slots[slot].bytes)) {
-          slot = k;
-          bestGrow = grow;
-        }
-      }
-      if (slot < 0) {
-        slot = slots.size();
-        slots.push_back({0, 0});
-      }
-      slots[slot].freeFrom = range.second + 1;
-      slots[slot].bytes = std::max(slots[slot].bytes, need);
-      o["slot"] = slot;
+      o["slot"] = slotOf[nextSlot++];
     }
     valueId[v] = values.size();
     values.push_back(std::move(o));
@@ -2843,7 +2867,7 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
   }
   return json::Object{
       {"batch", std::move(batch)},
-      {"arena", json::Object{{"alignment", 256}, {"slots", (int64_t)slots.size()}}},
+      {"arena", json::Object{{"alignment", 256}, {"slots", numSlots}}},
       {"values", std::move(values)},
       {"steps", std::move(steps)}};
 }
