@@ -74,7 +74,18 @@ struct ErrorStats {
   }
   double relRms() const { return den > 0 ? std::sqrt(num / den) : std::sqrt(num); }
   double cosine() const {
+    if (!count && nonFiniteMismatches)
+      return 0.0; // (nothing agrees)
     return nq > 0 && nf > 0 ? dot / std::sqrt(nq * nf) : (nq == nf ? 1.0 : 0.0);
+  }
+  /// ", N non-finite mismatches" for the printed summary, or "".
+  std::string nonFiniteNote() const {
+    return nonFiniteMismatches
+               ? llvm::formatv(", {0} non-finite mismatch(es) (NaN or inf "
+                               "on one side only; left out of the errors)",
+                               nonFiniteMismatches)
+                     .str()
+               : std::string();
   }
   /// Rows of classifier-like outputs (rank >= 2, last dim > 1) whose argmax
   /// agrees, and all such rows.
@@ -1039,16 +1050,18 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
   if (opts.measureAccuracy)
     os << llvm::formatv("accuracy vs float on {0} calibration sample(s): "
                         "rel. RMS error {1:e3}, max abs error {2:e3}, cosine "
-                        "{3:f6}\n",
-                        samples, err.relRms(), err.maxAbs, err.cosine());
+                        "{3:f6}{4}\n",
+                        samples, err.relRms(), err.maxAbs, err.cosine(),
+                        err.nonFiniteNote());
   else
     os << "accuracy vs float: not measured (--no-accuracy)\n";
   if (!evalInputs.empty()) {
     os << llvm::formatv("held-out accuracy on {0} sample(s) ({1}): rel. RMS "
-                        "error {2:e3}, max abs error {3:e3}, cosine {4:f6}",
+                        "error {2:e3}, max abs error {3:e3}, cosine {4:f6}{5}",
                         numSamples(evalInputs),
                         llvm::sys::path::filename(opts.evalPath),
-                        heldout.relRms(), heldout.maxAbs, heldout.cosine());
+                        heldout.relRms(), heldout.maxAbs, heldout.cosine(),
+                        heldout.nonFiniteNote());
     if (heldout.rows)
       os << llvm::formatv(", argmax agreement {0:f1}%",
                           100.0 * heldout.agree / heldout.rows);

@@ -1213,3 +1213,33 @@ def test_bias_correction_behind_a_computed_flatten(tmp_path):
                            calib_table=tmp_path / "t.json")
     x = {"x": (rng.standard_normal((5, 2, 4)) + 3).astype(F32)}
     np.testing.assert_array_equal(again.run(x)["y"], pkg.run(x)["y"])
+
+
+def test_report_counts_outputs_that_turn_nan(tmp_path, run_tool):
+    """sqrt(x W) is NaN where x W < 0: quantizing W moves some entries near
+    0 across it, so the quantized model has NaN where the float one has a
+    number, or the other way. Those pairs are left out of the accuracy
+    figures (report.json stays JSON: it has no NaN) and counted, in the
+    report and in the printed summary; NaN on both sides is no mismatch."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((64, 64)).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["z"]),
+         helper.make_node("Sqrt", ["z"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 64])],
+        [numpy_helper.from_array(w, "w")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              tmp_path / "m.onnx")
+    np.savez(tmp_path / "c.npz",
+             x=rng.standard_normal((16, 64)).astype(np.float32))
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "c.npz", "--format", "int4-g128",
+                   "--target", "none", "-o", tmp_path / "m.qcpkg")
+    assert res.returncode == 0, res.stderr
+    acc = json.loads((tmp_path / "m.qcpkg/report.json").read_text())[
+        "accuracy"]
+    n = acc["nonfinite_mismatches"]
+    assert n > 0, acc
+    assert 0 < acc["rel_rms_error"] < 1 and 0 < acc["cosine_similarity"] < 1
+    assert f"{n} non-finite mismatch(es)" in res.stdout + res.stderr

@@ -106,3 +106,17 @@ func.func @main(%a: tensor<?x4xi8>, %az: tensor<2xi8>) -> tensor<?x3xi32> {
   %r = qc.matmul_integer %a, %w, %az, %wz : (tensor<?x4xi8>, tensor<4x3xi8>, tensor<2xi8>, tensor<i8>) -> tensor<?x3xi32>
   return %r : tensor<?x3xi32>
 }
+
+// -----
+
+// A one-element chain that a quantize reads as its per-axis scale stays a
+// launch of its own: the quantize reads its scale by axis, from memory
+// (folding it into the quantize's chain crashed the builder).
+// CHECK-LABEL: func.func @main
+// CHECK: qc.mul {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_1
+func.func @main(%x: tensor<?x1xf32>, %a: tensor<1xf32>, %b: tensor<1xf32>) -> tensor<?x1xi8> {
+  %s = qc.mul %a, %b : (tensor<1xf32>, tensor<1xf32>) -> tensor<1xf32>
+  %q = qc.quantize_linear %x, %s {axis = 1 : i64} : (tensor<?x1xf32>, tensor<1xf32>) -> tensor<?x1xi8>
+  return %q : tensor<?x1xi8>
+}

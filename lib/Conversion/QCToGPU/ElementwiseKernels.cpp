@@ -2264,6 +2264,44 @@ Value loadZeroPoint(KernelEmitter &e, Value base, Value zp, Value idx) {
   return loadInt32(e, base, zp, one ? e.c64(0) : idx);
 }
 
+/// The sum a direct 2-D conv thread computes over its group's input
+/// channels (an scf.for from `init`, in order) and, for each, the taps (kh,
+/// kw) in order: acc = tap(acc, channel, x offset, w offset, ok), where
+/// `channel` is the input channel (c0 + ci), `ok` whether the tap lies on
+/// the input rather than in the padding (the x offset is then not one to
+/// load). `n` is the output's batch index, `cg` the input channels per
+/// group.
+Value convTapSum(
+    KernelEmitter &e, const Window &g, const OutCoord &c, Value n, Value c0,
+    int64_t cg, Value init,
+    llvm::function_ref<Value(Value, Value, Value, Value, Value)> tap) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value ih0 = sub(e, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
+  Value iw0 = sub(e, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
+  auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
+                                   ValueRange{init});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ciLoop.getBody());
+  Value ci = ciLoop.getInductionVar();
+  Value channel = e.add(c0, ci);
+  Value xPlane = e.mul(e.add(e.mul(n, e.c64(g.C)), channel), e.c64(g.H * g.W));
+  Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
+  Value acc = ciLoop.getRegionIterArgs()[0];
+  for (int64_t a = 0; a < g.KH; ++a) {
+    Value ih = e.add(ih0, e.c64(a * g.dh));
+    Value rowOk = inRange(e, ih, 0, g.H);
+    for (int64_t bb = 0; bb < g.KW; ++bb) {
+      Value iw = e.add(iw0, e.c64(bb * g.dw));
+      Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
+      acc = tap(acc, channel, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)),
+                e.add(wBase, e.c64(a * g.KW + bb)), ok);
+    }
+  }
+  scf::YieldOp::create(b, loc, ValueRange{acc});
+  return ciLoop.getResult(0);
+}
+
 /// iconv_<i>(out, x, w, x_zero, w_zero, epilogue inputs...: ptr, count:
 /// i64): 2-D qc.conv_integer, one thread per output element: Σ over (input
 /// channel, kh, kw) of (x - x_zero) (w - w_zero[m]) in i32, taps in the
@@ -2298,37 +2336,16 @@ FailureOr<gpu::GPUFuncOp> buildConvIntegerKernel(ModuleOp top,
   Value xz =
       loadZeroPoint(e, entry.getArgument(3), conv.getInputZero(), e.c64(0));
   Value wz = loadZeroPoint(e, entry.getArgument(4), conv.getWeightZero(), c.m);
-  Value ih0 = sub(e, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
-  Value iw0 = sub(e, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
-  auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
-                                   ValueRange{e.c32(0)});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ciLoop.getBody());
-    Value ci = ciLoop.getInductionVar();
-    Value xPlane =
-        e.mul(e.add(e.mul(n, e.c64(g.C)), e.add(c0, ci)), e.c64(g.H * g.W));
-    Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
-    Value acc = ciLoop.getRegionIterArgs()[0];
-    for (int64_t a = 0; a < g.KH; ++a) {
-      Value ih = e.add(ih0, e.c64(a * g.dh));
-      Value rowOk = inRange(e, ih, 0, g.H);
-      for (int64_t bb = 0; bb < g.KW; ++bb) {
-        Value iw = e.add(iw0, e.c64(bb * g.dw));
-        Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
-        Value off = e.select(
-            ok, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), e.c64(0));
-        Value x = sub(e, loadInt32(e, X, conv.getInput(), off), xz);
-        Value w = sub(e,
-                      loadInt32(e, W, conv.getWeight(),
-                                e.add(wBase, e.c64(a * g.KW + bb))),
-                      wz);
-        acc = e.select(ok, e.add(acc, e.mul(x, w)), acc);
-      }
-    }
-    scf::YieldOp::create(b, loc, ValueRange{acc});
-  }
-  if (failed(storeThroughEpilogue(e, step, entry, ciLoop.getResult(0), k->gid)))
+  Value acc = convTapSum(
+      e, g, c, n, c0, cg, e.c32(0),
+      [&](Value acc, Value, Value xOff, Value wOff, Value ok) {
+        Value x = sub(
+            e, loadInt32(e, X, conv.getInput(), e.select(ok, xOff, e.c64(0))),
+            xz);
+        Value w = sub(e, loadInt32(e, W, conv.getWeight(), wOff), wz);
+        return e.select(ok, e.add(acc, e.mul(x, w)), acc);
+      });
+  if (failed(storeThroughEpilogue(e, step, entry, acc, k->gid)))
     return failure();
   return finishKernel(b, *k);
 }
@@ -2399,36 +2416,16 @@ quantc::detail::buildConvKernel(ModuleOp top, llvm::StringRef name,
   const OutCoord &c = st->c;
   Value n = st->n, c0 = st->c0;
   int64_t cg = st->cg;
-  Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
-  Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
-
   // acc over (ci, kh, kw) in order, fma in fp32.
-  auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
-                                   ValueRange{e.f32c(0.0f)});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ciLoop.getBody());
-    Value ci = ciLoop.getInductionVar();
-    st->X.channel = e.add(c0, ci);
-    Value xPlane =
-        e.mul(e.add(e.mul(n, e.c64(g.C)), st->X.channel), e.c64(g.H * g.W));
-    Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
-    Value acc = ciLoop.getRegionIterArgs()[0];
-    for (int64_t a = 0; a < g.KH; ++a) {
-      Value ih = e.add(ih0, e.c64(a * g.dh));
-      Value rowOk = inRange(e, ih, 0, g.H);
-      for (int64_t bb = 0; bb < g.KW; ++bb) {
-        Value iw = e.add(iw0, e.c64(bb * g.dw));
-        Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
-        Value x =
-            st->X.masked(e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
-        Value w = st->W(e.add(wBase, e.c64(a * g.KW + bb)));
-        acc = e.select(ok, LLVM::FMAOp::create(b, loc, x, w, acc), acc);
-      }
-    }
-    scf::YieldOp::create(b, loc, ValueRange{acc});
-  }
-  return finishConvKernel(e, *st, ciLoop.getResult(0));
+  Value acc = convTapSum(
+      e, g, c, n, c0, cg, e.f32c(0.0f),
+      [&](Value acc, Value channel, Value xOff, Value wOff, Value ok) {
+        st->X.channel = channel;
+        Value x = st->X.masked(xOff, ok);
+        Value w = st->W(wOff);
+        return e.select(ok, LLVM::FMAOp::create(b, loc, x, w, acc), acc);
+      });
+  return finishConvKernel(e, *st, acc);
 }
 
 FailureOr<gpu::GPUFuncOp>

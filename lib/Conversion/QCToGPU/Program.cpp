@@ -174,7 +174,9 @@ bool isElementwise(Operation *op) {
     // of `axis`.
     auto in = cast<RankedTensorType>(rq.getInput().getType());
     Type codes = out.getElementType();
-    int64_t axis = rq.getAxis();
+    int64_t axis = rq.getAxis(); // (the importer normalises it: >= 0)
+    if (axis < 0)
+      return false;
     auto sized = [&](Value v, bool one) {
       auto t = cast<RankedTensorType>(v.getType());
       return t.hasStaticShape() && t.getRank() <= 1 &&
@@ -1612,7 +1614,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       auto t = cast<RankedTensorType>(v.getType());
       if (!t.hasStaticShape() || t.getNumElements() != 1 || !v.hasOneUse())
         continue;
-      auto it = stepOfOp.find(*v.getUsers().begin());
+      // (A quantize's, dequantize's or batch norm's parameter is read by
+      // its axis or block from memory, not computed in the chain.)
+      OpOperand &use = *v.getUses().begin();
+      if (isa<qc::QuantizeLinearOp, qc::DequantizeLinearOp, qc::BatchNormOp>(
+              use.getOwner()) &&
+          use.getOperandNumber() > 0)
+        continue;
+      auto it = stepOfOp.find(use.getOwner());
       if (it == stepOfOp.end() || it->second <= i)
         continue;
       GpuStep &into = plan.steps[it->second];
