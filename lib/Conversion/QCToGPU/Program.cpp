@@ -1625,10 +1625,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (it == stepOfOp.end() || it->second <= i)
         continue;
       GpuStep &into = plan.steps[it->second];
-      into.ops.insert(llvm::find(into.ops, *v.getUsers().begin()),
-                      s.ops.begin(), s.ops.end());
-      for (Operation *op : s.ops)
-        stepOfOp[op] = it->second;
+      into.ops.insert(llvm::find(into.ops, use.getOwner()), s.ops.begin(),
+                      s.ops.end());
       folded.insert(i);
     }
     for (size_t i = plan.steps.size(); i-- > 0;)
