@@ -328,13 +328,19 @@ def _sin_cos_one(xf, want_cos, want_tan=False):
     return -v if k & 2 else v
 
 
-def fast_sin(xf):
-    """The Executor's fastSin, element by element."""
+def _odd_reduced(xf, want_tan):
+    """fastSin or fastTan element by element: the reduced value with x's
+    sign."""
     x = np.asarray(xf, np.float32)
-    out = np.array([_sin_cos_one(float(v), False) for v in x.ravel()],
-                   np.float64)
+    out = np.array([_sin_cos_one(float(v), False, want_tan)
+                    for v in x.ravel()], np.float64)
     out = np.where(np.signbit(x.ravel()), -out, out)
     return out.astype(np.float32).reshape(x.shape)
+
+
+def fast_sin(xf):
+    """The Executor's fastSin, element by element."""
+    return _odd_reduced(xf, False)
 
 
 def fast_cos(xf):
@@ -346,11 +352,7 @@ def fast_cos(xf):
 
 def fast_tan(xf):
     """The Executor's fastTan, element by element."""
-    x = np.asarray(xf, np.float32)
-    out = np.array([_sin_cos_one(float(v), False, True) for v in x.ravel()],
-                   np.float64)
-    out = np.where(np.signbit(x.ravel()), -out, out)
-    return out.astype(np.float32).reshape(x.shape)
+    return _odd_reduced(xf, True)
 
 
 def _f64(xf):
