@@ -4,7 +4,7 @@
 // its PTX, or writes its cubin.
 //
 //   quant-kernel-gen --target sm_120a|sm_100a|sm_90a|sm_90|sm_89
-//                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm]
+//                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm|int8-gemm]
 //                    [--stages N] [--tile-n N] [--swap-ab] [--persistent]
 //                    [--split-k N]
 //                    [--scales=1x128|per-channel|per-tensor]
@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                     llvm::cl::value_desc("file"),
                                     llvm::cl::init("-"), llvm::cl::cat(cat));
-  enum class Kernel { MXFP8, MXFP4, NVFP4, FP8Block };
+  enum class Kernel { MXFP8, MXFP4, NVFP4, FP8Block, Int8 };
   llvm::cl::opt<Kernel> kernel(
       "kernel", llvm::cl::desc("Which GEMM"), llvm::cl::init(Kernel::MXFP8),
       llvm::cl::values(
@@ -70,7 +70,11 @@ int main(int argc, char **argv) {
                      "sm_100a"),
           clEnumValN(Kernel::FP8Block, "fp8-gemm",
                      "FP8 with f32 scales (--scales), TMA + wgmma, sm_90a "
-                     "only")),
+                     "only"),
+          clEnumValN(Kernel::Int8, "int8-gemm",
+                     "int8 (s8 x s8 -> s32 mma.sync, a zero point per "
+                     "operand, f32 scales per tensor x per column), every "
+                     "target")),
       llvm::cl::cat(cat));
   llvm::cl::opt<unsigned> stages(
       "stages",
@@ -176,9 +180,9 @@ int main(int argc, char **argv) {
       : kernel == Kernel::NVFP4 ? quantc::BlockScaledGemm::NVFP4
                                 : quantc::BlockScaledGemm::MXFP8;
   // On sm_100a the block-scaled GEMMs are the tcgen05 kernels.
-  const bool tcgen05 =
-      kernel != Kernel::FP8Block && *t == quantc::KernelTarget::SM100a;
-  if (kernel != Kernel::FP8Block && !tcgen05 &&
+  const bool tcgen05 = kernel != Kernel::FP8Block && kernel != Kernel::Int8 &&
+                       *t == quantc::KernelTarget::SM100a;
+  if (kernel != Kernel::FP8Block && kernel != Kernel::Int8 && !tcgen05 &&
       !quantc::isBlockScaledGemmSupported(*t, blockScaled)) {
     llvm::errs() << "quant-kernel-gen: error: --kernel="
                  << quantc::getBlockScaledGemmName(blockScaled)
@@ -188,7 +192,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (name.empty())
-    name = (quantc::getBlockScaledGemmName(blockScaled) + "_gemm").str();
+    name = kernel == Kernel::Int8
+               ? std::string("i8_gemm")
+               : (quantc::getBlockScaledGemmName(blockScaled) + "_gemm").str();
 
   DialectRegistry registry;
   quantc::registerPTXTranslations(registry);
@@ -232,6 +238,13 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (failed(quantc::buildHopperFP8GemmKernel(*top, name, cfg)))
+      return 1;
+  } else if (kernel == Kernel::Int8) {
+    // Both zero points, per-column weight scales and zero points: every
+    // correction the kernel has.
+    quantc::Int8GemmOperands ops;
+    ops.aZeroPoint = ops.bZeroPoint = ops.bZeroPointPerColumn = true;
+    if (failed(quantc::buildInt8GemmKernel(*top, name, *t, ops)))
       return 1;
   } else if (failed(quantc::buildBlockScaledGemmKernel(*top, name, *t,
                                                         blockScaled))) {

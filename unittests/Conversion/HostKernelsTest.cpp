@@ -292,6 +292,92 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
   }
 }
 
+// The int8 GEMM (mma.sync m16n8k32 s8/u8 -> s32): for every mix of signed
+// and unsigned operands, zero points (none, A's, B's one or per column,
+// both) and weight scales (per column or one), on ragged shapes (K not a
+// multiple of 32, M and N not of the tile), every element of C is
+// f32(Σ (a - za)(b - zb[n]), exact) * (sa * sb[n]) bit for bit, and
+// nothing is written past C.
+TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
+  std::mt19937 rng(11);
+  int variant = 0;
+  for (bool au : {false, true})
+    for (bool bu : {false, true})
+      for (int zp = 0; zp < 5; ++zp) {
+        Int8GemmOperands ops;
+        ops.aUnsigned = au;
+        ops.bUnsigned = bu;
+        ops.aZeroPoint = zp == 1 || zp == 4;
+        ops.bZeroPoint = zp >= 2;
+        ops.bZeroPointPerColumn = zp == 3 || zp == 4;
+        ops.bScalePerColumn = zp != 2;
+        std::string name = "i8_" + std::to_string(variant++);
+        mlir::OwningOpRef<mlir::ModuleOp> mod =
+            mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+        ASSERT_TRUE(succeeded(
+            buildInt8GemmKernel(*mod, name, KernelTarget::SM90, ops)));
+        std::string err;
+        auto hk = HostKernels::create(*mod, err);
+        ASSERT_TRUE(hk) << err;
+        ASSERT_EQ(hk->whyNot(name), "");
+        for (auto [M, N, K] : {std::array<int64_t, 3>{37, 21, 100},
+                               std::array<int64_t, 3>{3, 5, 7}}) {
+          auto code = [&](bool u) {
+            return uint8_t(u ? rng() % 256 : uint8_t(int8_t(int(rng() % 256) - 128)));
+          };
+          std::vector<uint8_t> A(M * K), B(K * N), ZB(N);
+          for (uint8_t &v : A)
+            v = code(au);
+          for (uint8_t &v : B)
+            v = code(bu);
+          for (uint8_t &v : ZB)
+            v = code(bu);
+          uint8_t ZA = code(au);
+          std::vector<float> SB(N);
+          for (float &v : SB)
+            v = std::ldexp(float(1 + rng() % 1000), -int(10 + rng() % 8));
+          float SA = 0.0371f;
+          auto val = [](uint8_t c, bool u) {
+            return u ? int64_t(c) : int64_t(int8_t(c));
+          };
+          std::vector<float> C(M * N + 64, -12345.0f);
+          LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM90, M, N);
+          auto i32 = [](int64_t v) {
+            return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+          };
+          std::vector<HostKernelArg> args = {ptr(A.data()), ptr(&SA),
+                                             ptr(B.data()), ptr(SB.data()),
+                                             ptr(C.data())};
+          if (ops.aZeroPoint)
+            args.push_back(ptr(&ZA));
+          if (ops.bZeroPoint)
+            args.push_back(ptr(ZB.data()));
+          args.insert(args.end(), {i32(M), i32(N), i32(K)});
+          ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                                 {lc.blockX, lc.blockY, lc.blockZ}, args, err))
+              << err;
+          for (int64_t m = 0; m < M; ++m)
+            for (int64_t n = 0; n < N; ++n) {
+              int64_t za = ops.aZeroPoint ? val(ZA, au) : 0;
+              int64_t zb = !ops.bZeroPoint ? 0
+                           : ops.bZeroPointPerColumn ? val(ZB[n], bu)
+                                                     : val(ZB[0], bu);
+              int64_t sum = 0;
+              for (int64_t k = 0; k < K; ++k)
+                sum += (val(A[m * K + k], au) - za) *
+                       (val(B[k * N + n], bu) - zb);
+              float sb = ops.bScalePerColumn ? SB[n] : SB[0];
+              float want = float(int32_t(sum)) * (SA * sb);
+              ASSERT_EQ(C[m * N + n], want)
+                  << name << " M=" << M << " N=" << N << " K=" << K << " at "
+                  << m << "," << n;
+            }
+          for (int64_t i = M * N; i < M * N + 64; ++i)
+            ASSERT_EQ(C[i], -12345.0f) << name << " wrote past C at " << i;
+        }
+      }
+}
+
 // sm_120a's FP4 GEMMs (mma.sync m16n8k64 kind::mxf4 2X ue8m0 and
 // kind::mxf4nvf4 4X ue4m3, e2m1 codes two per byte): on ragged shapes (K
 // odd: a half-filled last byte) every element of C equals the product of

@@ -463,4 +463,211 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
   return func;
 }
 
+namespace {
+/// The sum of the four bytes of an 8-bit MMA operand register, each
+/// sign- or zero-extended (s8 / u8 codes).
+Value byteSum(detail::KernelEmitter &e, Value word, bool isUnsigned) {
+  Value sum = e.c32(0);
+  for (int j = 0; j < 4; ++j) {
+    Value byte;
+    if (isUnsigned) {
+      byte = e.band(e.shru(word, e.c32(8 * j)), e.c32(0xff));
+    } else {
+      Value up = e.shl(word, e.c32(24 - 8 * j));
+      byte = arith::ShRSIOp::create(e.b, e.loc, up, e.c32(24));
+    }
+    sum = e.add(sum, byte);
+  }
+  return sum;
+}
+
+/// Four consecutive K elements of column `col` of the row-major K x N
+/// matrix X, X[k .. k+3, col], packed little-endian into an i32 (the
+/// 8-bit MMA's B register); 0 outside [0, K) x [0, N).
+Value loadColumn4(detail::KernelEmitter &e, Value base, Value col, Value N,
+                  Value k, Value K) {
+  Value colOk = e.slt(col, N);
+  Value packed = e.c32(0);
+  for (int j = 0; j < 4; ++j) {
+    Value kj = e.add(k, e.c64(j));
+    Value byte = e.maskedByte(base, e.add(e.mul(kj, N), col),
+                              e.land(colOk, e.slt(kj, K)), 0);
+    packed = e.bor(packed, j ? e.shl(byte, e.c32(8 * j)) : byte);
+  }
+  return packed;
+}
+
+/// A quad's (lanes 4g .. 4g+3) sum of `v` in each of its lanes.
+Value quadSum(detail::KernelEmitter &e, Value v) {
+  for (int off : {1, 2})
+    v = e.add(v, NVVM::ShflOp::create(e.b, e.loc, e.i32, e.c32(-1), v,
+                                      e.c32(off), e.c32(0x1f),
+                                      NVVM::ShflKind::bfly,
+                                      /*return_value_and_is_valid=*/nullptr)
+                     .getResult());
+  return v;
+}
+} // namespace
+
+FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
+                                              llvm::StringRef name,
+                                              KernelTarget t,
+                                              const Int8GemmOperands &ops,
+                                              const GemmEpilogue *epilogue) {
+  MLIRContext *ctx = top.getContext();
+  OpBuilder b(ctx);
+  unsigned zeroPoints = unsigned(ops.aZeroPoint) + unsigned(ops.bZeroPoint);
+  unsigned extra = zeroPoints + (epilogue ? epilogue->extraPtrs : 0);
+  FailureOr<detail::GemmKernelArgs> made =
+      detail::createGemmKernelFunc(top, t, name, extra, {32, 4, 1}, b);
+  if (failed(made))
+    return failure();
+  gpu::GPUFuncOp func = made->func;
+  Location loc = func.getLoc();
+  detail::KernelEmitter e(b, loc);
+  Type i32 = e.i32, f32 = e.f32;
+  Block &entry = func.getBody().front();
+  e.entry = &entry;
+  auto [A, SA, B, SB, C] = made->ptrs;
+  Value ZA = ops.aZeroPoint ? made->extra[0] : Value();
+  Value ZB = ops.bZeroPoint ? made->extra[ops.aZeroPoint ? 1 : 0] : Value();
+  // The epilogue sees its own pointers only.
+  detail::GemmKernelArgs epiArgs = *made;
+  epiArgs.extra = made->extra.drop_front(zeroPoints);
+  Value M = made->M, N = made->N, K = made->K;
+
+  Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+  Value warp = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
+  Value bx = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+  Value by = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
+  Value g = e.shru(lane, e.c64(2));
+  Value tig = e.band(lane, e.c64(3));
+  Value m0 = e.add(e.mul(bx, e.c64(kMXFP8BlockTileM)),
+                   e.mul(e.shru(warp, e.c64(1)), e.c64(16)));
+  Value n0 = e.add(e.mul(by, e.c64(kMXFP8BlockTileN)),
+                   e.mul(e.band(warp, e.c64(1)), e.c64(8)));
+  Value rowLo = e.add(m0, g), rowHi = e.add(rowLo, e.c64(8));
+  Value colB = e.add(n0, g);
+  Value colC0 = e.add(n0, e.mul(tig, e.c64(2))), colC1 = e.add(colC0, e.c64(1));
+  Value k4 = e.mul(tig, e.c64(4));
+  Value KB = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
+
+  // Loop-carried: the four s32 accumulators, this lane's share of the sums
+  // of column colB of B (for ZA) and of rows rowLo, rowHi of A (for ZB).
+  Value z = e.c32(0);
+  auto loop = scf::ForOp::create(b, loc, e.c64(0), KB, e.c64(1),
+                                 ValueRange{z, z, z, z, z, z, z});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kb = loop.getInductionVar();
+    ValueRange it = loop.getRegionIterArgs();
+    Value kLo = e.add(e.mul(kb, e.c64(32)), k4);
+    Value kHi = e.add(kLo, e.c64(16));
+    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, K),
+                              e.loadPacked4(A, rowHi, M, kLo, K),
+                              e.loadPacked4(A, rowLo, M, kHi, K),
+                              e.loadPacked4(A, rowHi, M, kHi, K)};
+    std::array<Value, 2> bb = {loadColumn4(e, B, colB, N, kLo, K),
+                               loadColumn4(e, B, colB, N, kHi, K)};
+    auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+    auto type = [](bool u) {
+      return u ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8;
+    };
+    auto mma = NVVM::MmaOp::create(
+        b, loc, resTy, ValueRange(a), ValueRange(bb), it.take_front(4),
+        ArrayRef<int64_t>{16, 8, 32}, std::nullopt,
+        NVVM::MMAIntOverflow::wrapped,
+        std::array<NVVM::MMATypes, 2>{type(ops.aUnsigned),
+                                      type(ops.bUnsigned)},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    SmallVector<Value, 7> next;
+    for (int64_t i = 0; i < 4; ++i)
+      next.push_back(LLVM::ExtractValueOp::create(b, loc, mma, i));
+    Value colSum = it[4], rowSumLo = it[5], rowSumHi = it[6];
+    if (ops.aZeroPoint)
+      colSum = e.add(colSum, e.add(byteSum(e, bb[0], ops.bUnsigned),
+                                   byteSum(e, bb[1], ops.bUnsigned)));
+    if (ops.bZeroPoint) {
+      rowSumLo = e.add(rowSumLo, e.add(byteSum(e, a[0], ops.aUnsigned),
+                                       byteSum(e, a[2], ops.aUnsigned)));
+      rowSumHi = e.add(rowSumHi, e.add(byteSum(e, a[1], ops.aUnsigned),
+                                       byteSum(e, a[3], ops.aUnsigned)));
+    }
+    next.append({colSum, rowSumLo, rowSumHi});
+    scf::YieldOp::create(b, loc, next);
+  }
+
+  // The zero points' corrections (exact in s32, wrapping as the MMA does).
+  auto loadCode = [&](Value base, Value idx, bool isUnsigned) -> Value {
+    Value v = LLVM::LoadOp::create(b, loc, e.i8, e.gep(base, e.i8, idx));
+    return isUnsigned ? arith::ExtUIOp::create(b, loc, i32, v).getResult()
+                      : arith::ExtSIOp::create(b, loc, i32, v).getResult();
+  };
+  Value za = ops.aZeroPoint ? loadCode(ZA, e.c64(0), ops.aUnsigned) : Value();
+  Value K32 = arith::TruncIOp::create(b, loc, i32, K);
+  std::array<Value, 2> colSums, zbs;
+  if (ops.aZeroPoint) {
+    // Column n0 + c's sum is in quad c: lanes 4c .. 4c+3 after the quad's
+    // reduction; this lane's C columns are n0 + 2 tig and n0 + 2 tig + 1.
+    Value quad = quadSum(e, loop.getResult(4));
+    for (int c = 0; c < 2; ++c) {
+      Value src = arith::TruncIOp::create(
+          b, loc, i32, e.mul(e.add(e.mul(tig, e.c64(2)), e.c64(c)), e.c64(4)));
+      colSums[c] = NVVM::ShflOp::create(b, loc, i32, e.c32(-1), quad, src,
+                                        e.c32(0x1f), NVVM::ShflKind::idx,
+                                        /*return_value_and_is_valid=*/nullptr)
+                       .getResult();
+    }
+  }
+  Value rowSums[2];
+  if (ops.bZeroPoint) {
+    rowSums[0] = quadSum(e, loop.getResult(5));
+    rowSums[1] = quadSum(e, loop.getResult(6));
+  }
+  std::array<Value, 2> cols = {colC0, colC1};
+  std::array<Value, 2> sbs;
+  Value sa = LLVM::LoadOp::create(b, loc, f32, SA);
+  for (int c = 0; c < 2; ++c) {
+    // Columns past N read column 0 (never stored).
+    Value safe = e.select(e.slt(cols[c], N), cols[c], e.c64(0));
+    sbs[c] = LLVM::LoadOp::create(
+        b, loc, f32,
+        ops.bScalePerColumn ? e.gep(SB, f32, safe) : SB);
+    if (ops.bZeroPoint)
+      zbs[c] = loadCode(ZB, ops.bZeroPointPerColumn ? safe : e.c64(0),
+                        ops.bUnsigned);
+  }
+
+  std::array<std::pair<Value, Value>, 4> coords = {
+      std::make_pair(rowLo, colC0), std::make_pair(rowLo, colC1),
+      std::make_pair(rowHi, colC0), std::make_pair(rowHi, colC1)};
+  for (int i = 0; i < 4; ++i) {
+    auto [row, col] = coords[i];
+    int c = i & 1;
+    Value acc = loop.getResult(i);
+    if (ops.aZeroPoint)
+      acc = arith::SubIOp::create(b, loc, acc, e.mul(za, colSums[c]));
+    if (ops.bZeroPoint) {
+      acc = arith::SubIOp::create(b, loc, acc, e.mul(zbs[c], rowSums[i >> 1]));
+      if (ops.aZeroPoint)
+        acc = e.add(acc, e.mul(K32, e.mul(za, zbs[c])));
+    }
+    Value v = arith::MulFOp::create(
+        b, loc, arith::SIToFPOp::create(b, loc, f32, acc),
+        arith::MulFOp::create(b, loc, sa, sbs[c]));
+    Value ok = e.land(e.slt(row, M), e.slt(col, N));
+    auto ifOp = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    Value p = e.gep(C, f32, e.add(e.mul(row, N), col));
+    if (failed(detail::storeGemmResult(b, loc, epilogue, epiArgs, v, row, col,
+                                       p)))
+      return failure();
+  }
+  gpu::ReturnOp::create(b, loc);
+  return func;
+}
+
 } // namespace quantc

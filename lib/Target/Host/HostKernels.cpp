@@ -147,6 +147,9 @@ constexpr int kMmaWords = 21;
 /// UE8M0 (6).
 constexpr uint32_t kMmaBlockScaled = 1u << 2, kMmaFp4 = 1u << 3,
                    kMmaUE4M3 = 1u << 6;
+/// The integer MMA (nvvm.mma.sync m16n8k32 s8/u8 -> s32): bits 0 and 1 then
+/// say that A and B are u8 (else s8).
+constexpr uint32_t kMmaInt8 = 1u << 7;
 constexpr int kMmaVecShift = 4;
 
 /// wgmma's shape-and-types word: N in bits 0-9, A e5m2 (bit 10), B e5m2
@@ -278,6 +281,21 @@ std::string nvvmRefusal(Operation *op) {
         o.getLayoutB() != NVVM::MMALayout::col || o.getSatfinite())
       return name() + " other than m64nNk32 e4m3/e5m2 -> f32 with both "
                       "operands K-major in shared memory";
+    return "";
+  }
+  if (auto o = dyn_cast<NVVM::MmaOp>(op)) {
+    auto int8 = [](std::optional<NVVM::MMATypes> t) {
+      return t && (*t == NVVM::MMATypes::s8 || *t == NVVM::MMATypes::u8);
+    };
+    NVVM::MMAShapeAttr s = o.getShape();
+    if (s.getM() != 16 || s.getN() != 8 || s.getK() != 32 ||
+        !int8(o.getMultiplicandAPtxType()) ||
+        !int8(o.getMultiplicandBPtxType()) ||
+        o.getLayoutA() != NVVM::MMALayout::row ||
+        o.getLayoutB() != NVVM::MMALayout::col ||
+        o.getIntOverflowBehavior() != NVVM::MMAIntOverflow::wrapped)
+      return name() + " other than m16n8k32 row.col s8/u8 -> s32 (wrapped) "
+                      "(not emulated on the host)";
     return "";
   }
   if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
@@ -463,15 +481,18 @@ void storeSlots(OpBuilder &b, Location loc, Value buf, Type elem,
                             ArrayRef<LLVM::GEPArg>{int32_t(k)}));
 }
 
-/// A struct of `n` f32 loaded from `buf` into a value of type `ty`.
+/// A struct of `n` 32-bit fields (f32, or i32 for the integer MMA) loaded
+/// from `buf` into a value of type `ty`.
 Value loadStruct(OpBuilder &b, Location loc, Value buf, Type ty, int n) {
-  Type ptr = LLVM::LLVMPointerType::get(b.getContext()), f32 = b.getF32Type();
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  auto st = cast<LLVM::LLVMStructType>(ty);
   Value d = LLVM::UndefOp::create(b, loc, ty);
   for (int k = 0; k < n; ++k) {
-    Value slot = LLVM::GEPOp::create(b, loc, ptr, f32, buf,
+    Type field = st.getBody()[k];
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, field, buf,
                                      ArrayRef<LLVM::GEPArg>{k});
     d = LLVM::InsertValueOp::create(b, loc, d,
-                                    LLVM::LoadOp::create(b, loc, f32, slot),
+                                    LLVM::LoadOp::create(b, loc, field, slot),
                                     ArrayRef<int64_t>{k});
   }
   return d;
@@ -522,7 +543,7 @@ void lowerCooperativeOps(func::FuncOp thread) {
   };
   Value mmaBuf, accBuf, tmemBuf;
   if (llvm::any_of(ops, [](Operation *o) {
-        return isMmaAsm(o) || isa<NVVM::MmaBlockScaleOp>(o);
+        return isMmaAsm(o) || isa<NVVM::MmaBlockScaleOp, NVVM::MmaOp>(o);
       }))
     mmaBuf = stackBuffer(i32, kMmaWords);
   if (maxAcc)
@@ -560,6 +581,15 @@ void lowerCooperativeOps(func::FuncOp thread) {
     if (auto a = dyn_cast<LLVM::InlineAsmOp>(op)) {
       repl = mma(SmallVector<Value>(a.getOperands()),
                  {c32(mmaTypeCode(a.getAsmString()))}, a.getResult(0).getType());
+    } else if (auto o = dyn_cast<NVVM::MmaOp>(op)) {
+      // The integer MMA: the same fragments (C and D s32).
+      SmallVector<Value> words(o.getOperandA());
+      words.append(o.getOperandB().begin(), o.getOperandB().end());
+      words.append(o.getOperandC().begin(), o.getOperandC().end());
+      uint32_t code = kMmaInt8;
+      code |= *o.getMultiplicandAPtxType() == NVVM::MMATypes::u8 ? 1 : 0;
+      code |= *o.getMultiplicandBPtxType() == NVVM::MMATypes::u8 ? 2 : 0;
+      repl = mma(words, {c32(code)}, o.getRes().getType());
     } else if (auto o = dyn_cast<NVVM::MmaBlockScaleOp>(op)) {
       // The block-scaled MMA: the same fragments, then the scale registers
       // and their selectors (widened to i32).
@@ -1231,7 +1261,48 @@ namespace {
 /// sub-blocks of 32 / 16, from bytes byte-id .. byte-id + 1 (2X) or 0 .. 3
 /// (4X); UE4M3 scales decode as unsigned e4m3 (0x7F: NaN).
 /// Returns "" or why the selectors are invalid.
+/// The integer MMA (m16n8k32 s8/u8 x s8/u8 -> s32, `wrapped`): the 8-bit
+/// fragments as above, each byte sign- or zero-extended; D = C + Σ of the
+/// products modulo 2^32.
+void mmaInt8(Thread *lanes, uint32_t code) {
+  int32_t A[16][32], B[32][8];
+  uint32_t C[16][8];
+  auto element = [](uint32_t word, int j, bool isUnsigned) -> int32_t {
+    uint8_t byte = (word >> (8 * j)) & 0xff;
+    return isUnsigned ? int32_t(byte) : int32_t(int8_t(byte));
+  };
+  for (int lane = 0; lane < 32; ++lane) {
+    const uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
+    int g = lane / 4, t = lane % 4;
+    for (int r = 0; r < 4; ++r)
+      for (int j = 0; j < 4; ++j)
+        A[g + 8 * (r & 1)][4 * t + j + 16 * (r >> 1)] =
+            element(w[r], j, code & 1);
+    for (int r = 0; r < 2; ++r)
+      for (int j = 0; j < 4; ++j)
+        B[4 * t + j + 16 * r][g] = element(w[4 + r], j, code & 2);
+    for (int i = 0; i < 4; ++i)
+      C[g + 8 * (i >> 1)][2 * t + (i & 1)] = w[6 + i];
+  }
+  for (int lane = 0; lane < 32; ++lane) {
+    uint32_t *w = static_cast<uint32_t *>(lanes[lane].buf);
+    int g = lane / 4, t = lane % 4;
+    for (int i = 0; i < 4; ++i) {
+      int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
+      uint32_t acc = C[row][col];
+      for (int k = 0; k < 32; ++k)
+        acc += uint32_t(A[row][k] * B[k][col]);
+      w[10 + i] = acc;
+    }
+  }
+}
+
 std::string mmaFp8(Thread *lanes) {
+  if (uint32_t code = static_cast<uint32_t *>(lanes[0].buf)[14];
+      code & kMmaInt8) {
+    mmaInt8(lanes, code);
+    return "";
+  }
   float A[16][64], B[64][8], C[16][8];
   double sfA[16][4], sfB[8][4];
   const uint32_t *w0 = static_cast<uint32_t *>(lanes[0].buf);

@@ -158,6 +158,39 @@ buildBlockScaledGemmKernel(mlir::ModuleOp top, llvm::StringRef name,
                            const GemmEpilogue *epilogue = nullptr,
                            GemmOperandCodes lhs = {}, GemmOperandCodes rhs = {});
 
+/// The int8 GEMM (W8A8 with static scales; docs/Kernels.md, "int8 GEMM on
+/// the integer tensor cores"): which operands are unsigned and which zero
+/// points and scales it reads.
+struct Int8GemmOperands {
+  /// A (activations) and B (weights) are u8 codes instead of s8.
+  bool aUnsigned = false, bUnsigned = false;
+  /// ZA: A's zero point, one element of A's type.
+  bool aZeroPoint = false;
+  /// ZB: B's zero point, one element or (zeroPointPerColumn) one per
+  /// column of B's type.
+  bool bZeroPoint = false, bZeroPointPerColumn = false;
+  /// SB f32 [N] (one scale per output column) or one f32.
+  bool bScalePerColumn = true;
+};
+
+/// `gpu.func @name(A, SA, B, SB, C, [ZA], [ZB], extra..., M, N, K) kernel`
+/// (ZA and ZB present as `ops` says; SA one f32): A the M x K codes
+/// (row-major), B the K x N codes (row-major: a matmul's weight as the
+/// graph stores it), C f32 M x N. Each warp multiplies its 16 x 8 tile
+/// with `mma.sync.m16n8k32` on 8-bit integers (s8/u8 x s8/u8 -> s32), the
+/// geometry of the MXFP8 kernel (getMXFP8GemmLaunchConfig), summing all of
+/// K in s32; then per element
+///
+///   acc' = acc - ZA * colsum(B)[n] - ZB[n] * rowsum(A)[m] + K * ZA * ZB[n]
+///   C[m, n] = epilogue(f32(acc') * (SA * SB[n]))
+///
+/// which is Σ_k (A - ZA)(B - ZB) exactly (Numerics F34) times the scales.
+/// The row and column sums are taken from the fragments the lanes load.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildInt8GemmKernel(mlir::ModuleOp top, llvm::StringRef name, KernelTarget t,
+                    const Int8GemmOperands &ops,
+                    const GemmEpilogue *epilogue = nullptr);
+
 /// Registers the dialects the kernel builder creates ops of.
 void registerGemmKernelDialects(mlir::DialectRegistry &registry);
 
