@@ -12,7 +12,8 @@ Only numpy is needed. A *backend* executes the steps:
 
 Kernel models: `quantize_mxfp8`, `ew_<i>` (quantize_linear /
 dequantize_linear included), `pool_<i>` (f32, or max of i8/ui8 codes),
-`gap_<i>` and `copy_b<n>` are the exact arithmetic the kernels implement; `mxfp8_gemm`
+`gap_<i>`, `copy_b<n>` and `i8_gemm*` (an exact integer sum, then the
+scales) are the exact arithmetic the kernels implement; `mxfp8_gemm`
 and `conv_<i>` sum in float64 (the GPU sums in the tensor core, or in fp32
 with fma, so they agree within rounding).
 """
@@ -1336,6 +1337,28 @@ class NumpyBackend:
                 out[...], sc = run_time_quantize(y, views[6], views[7], 128,
                                                  "f8E4M3FN", False, self.nx)
                 views[5][...] = sc.reshape(views[5].shape)
+        elif k.startswith("i8_gemm"):
+            # The int8 GEMM (F34): the exact integer sum of (a - za) *
+            # (b - zb) modulo 2^32, to f32, times fl(sa * sb).
+            a, sa, b, sb, out = views[:5]
+            M, N, K = scalars
+            attrs = step["attrs"]
+            rest = list(views[5:])
+            za = np.int64(rest.pop(0).reshape(-1)[0]) \
+                if attrs["a_zero_point"] else np.int64(0)
+            zb = np.zeros(N, np.int64)
+            if attrs["b_zero_point"] != "none":
+                z = rest.pop(0).reshape(-1).astype(np.int64)
+                zb[...] = z if attrs["b_zero_point"] == "column" else z[0]
+            acc = (a.reshape(M, K).astype(np.int64) - za) @ \
+                (b.reshape(K, N).astype(np.int64) - zb)
+            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
+            scale = np.float32(sa.reshape(-1)[0]) * (
+                sb.reshape(-1).astype(np.float32) if attrs["b_scale"] ==
+                "column" else np.float32(sb.reshape(-1)[0]))
+            y = (acc * scale.astype(np.float32)).reshape(out.shape)
+            out[...] = self._epilogue(step, y, views, out.shape,
+                                      len(views) - len(rest))
         elif k.startswith("dyn_qdq_") and "zero_point" in step["attrs"]:
             views[0][...] = run_time_quantize_asym(
                 *views[1:6], step["attrs"]["zero_point"],
@@ -1817,6 +1840,11 @@ def check_step(step, views, scalars, batch):
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
               grid[1] * 128 >= rows)
+    elif k.startswith("i8_gemm"):
+        a, _, b, _, out = views[:5]
+        M, N, K = scalars
+        ok = (a.size == M * K and b.shape == (K, N) and out.size == M * N and
+              grid[0] * 32 >= M and grid[1] * 16 >= N)
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_",
                        "iconv_", "imatmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
@@ -1885,7 +1913,7 @@ def output_positions(step):
     if k.startswith("fp8_gemm_") and \
             step.get("attrs", {}).get("output") == "fp8-1x128":
         return [4, 5]  # codes, scales
-    if k.startswith(("mxfp8_gemm", "fp8_gemm_")):
+    if k.startswith(("mxfp8_gemm", "fp8_gemm_", "i8_gemm")):
         return [4]
     if k.startswith("dyn_quantize_"):
         return [0, 1]  # codes, scales

@@ -348,6 +348,20 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         assert max(readers.values()) >= 3, readers
     if acts == "static":
         assert f"quantize_linear:{codes}:a" in exprs, exprs
+    if acts == "static" and fmt == "int8" and name != "cnn":
+        # W8A8 int8: each matmul with a weight is the int8 GEMM (the
+        # integer mma.sync), which reads the stored i8 codes themselves and
+        # the weight's codes [K, N]; the activations' zero point and the
+        # weights' (zeros, per column) are corrected in s32.
+        gemms = [s for s in p["steps"] if s["kernel"].startswith("i8_gemm")]
+        assert gemms, [s["kernel"] for s in p["steps"]]
+        for s in gemms:
+            assert s["attrs"] == {"a": "i8", "b": "i8", "a_zero_point": True,
+                                  "b_zero_point": "column",
+                                  "b_scale": "column"}, s
+            assert [p["values"][s["args"][i]["value"]]["dtype"]
+                    for i in (0, 2)] == ["i8", "i8"], s
+    elif acts == "static":
         assert any(q["operand"] == 0 and q["expr"].startswith(
             f"dequantize_linear:{codes}:a1(in0,")
             for s in p["steps"] for q in s.get("prologues", [])), prologues
@@ -3007,3 +3021,80 @@ def test_integer_mod_and_bit_shift_in_chains(run_tool, tmp_path):
     assert all(s["kernel"].startswith("ew_") for s in steps), steps
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path,
                              [k for k, _ in outs])
+
+
+@pytest.mark.parametrize("case", ["int8", "gpt2", "ort-qdq-u8", "ort-qdq-pc"])
+def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
+    """W8A8 int8 matmuls (static scales) are the int8 GEMM, `i8_gemm*`
+    (mma.sync m16n8k32 on 8-bit integers, exact s32 sums, the zero points
+    corrected in s32, then the scales; Numerics F34): quantc's own int8
+    (i8 codes, the activations' zero point, the weights' per column),
+    GPT-2's projections, and ONNX Runtime quantize_static QDQ models (u8
+    activations; u8 weights with one scale and zero point, or i8 weights
+    per column). Every such step, run on the host (the integer MMA
+    emulated), equals its numpy model bit for bit, and the outputs match
+    the Executor (which sums the dequantized products in f32: rounding
+    apart)."""
+    if case.startswith("ort-qdq"):
+        import onnx
+        from onnx import TensorProto as T, helper, numpy_helper
+        from onnxruntime.quantization import (CalibrationDataReader,
+                                              QuantFormat, QuantType,
+                                              quantize_static)
+        rng = np.random.default_rng(5)
+        w1 = (rng.standard_normal((40, 24)) * 0.3).astype(np.float32)
+        w2 = (rng.standard_normal((24, 10)) * 0.3).astype(np.float32)
+        nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+                 helper.make_node("Relu", ["h"], ["r"]),
+                 helper.make_node("MatMul", ["r", "w2"], ["logits"])]
+        m = helper.make_model(helper.make_graph(
+            nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                       ["N", 40])],
+            [helper.make_tensor_value_info("logits", T.FLOAT, ["N", 10])],
+            [numpy_helper.from_array(w1, "w1"),
+             numpy_helper.from_array(w2, "w2")]),
+            opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+        onnx.save(m, str(tmp_path / "f.onnx"))
+        x = rng.standard_normal((16, 40)).astype(np.float32)
+
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.rows = iter([{"x": x[i:i + 1]} for i in range(16)])
+
+            def get_next(self):
+                return next(self.rows, None)
+
+        quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                        Reader(), quant_format=QuantFormat.QDQ,
+                        per_channel=case == "ort-qdq-pc",
+                        activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8 if case == "ort-qdq-pc"
+                        else QuantType.QUInt8)
+        pkg = compile_model_for_gpu(run_tool, tmp_path,
+                                    onnx.load(str(tmp_path / "q.onnx")),
+                                    {"x": x})
+        inputs = {"x": x}
+        per = "column" if case == "ort-qdq-pc" else "one"
+        want = {"a": "ui8", "b": "i8" if per == "column" else "ui8",
+                "a_zero_point": True, "b_zero_point": per, "b_scale": per}
+        limit = 1e-4
+    else:
+        paths, pkg, _, decoder = compile_example(
+            case if case == "gpt2" else "mlp", tmp_path, check_ok,
+            "--format", "int8", target="sm_89")
+        inputs = load_npz(paths["test"])
+        # (--symmetric-activations stores a zero point of 0 as well.)
+        want = {"a": "i8", "b": "i8", "a_zero_point": True,
+                "b_zero_point": "column", "b_scale": "column"}
+        limit = 1e-4
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    gemms = [s for s in steps if s["kernel"].startswith("i8_gemm")]
+    assert gemms and all(s["attrs"] == want for s in gemms), \
+        [(s["kernel"], s.get("attrs")) for s in steps]
+    # No matmul with a weight is left to the f32 kernel (GPT-2's attention
+    # multiplies two activations: those stay matmul_ steps).
+    if case != "gpt2":
+        assert not any(s["kernel"].startswith("matmul_") for s in steps)
+    assert host_steps_match_model(pkg, inputs, "i8_gemm") == len(gemms)
+    ref, sims = executor_and_simulation(run_tool, pkg, inputs, tmp_path)
+    assert_rows_close(sims, ref, limit)

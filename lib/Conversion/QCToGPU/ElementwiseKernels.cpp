@@ -1890,6 +1890,16 @@ FailureOr<gpu::GPUFuncOp> quantc::detail::buildBlackwellGemmStepKernel(
   return buildBlackwellGemmKernel(top, name, cfg, &ep);
 }
 
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildInt8GemmStepKernel(ModuleOp top, llvm::StringRef name,
+                                        KernelTarget t, const GpuStep &step) {
+  Int8GemmOperands ops = getInt8GemmOperands(step);
+  if (step.ops.size() == 1)
+    return buildInt8GemmKernel(top, name, t, ops);
+  GemmEpilogue ep = gemmStepEpilogue(step);
+  return buildInt8GemmKernel(top, name, t, ops, &ep);
+}
+
 FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(
     ModuleOp top, llvm::StringRef name, const GpuStep &step,
     const HopperGemmConfig &cfg) {

@@ -146,6 +146,13 @@ mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildHopperGemmStepKernel(mlir::ModuleOp top, llvm::StringRef name,
                           const GpuStep &step, const HopperGemmConfig &cfg);
 
+/// The int8 GEMM of an Int8Gemm step (buildInt8GemmKernel with the step's
+/// operands, getInt8GemmOperands) with its epilogue the step's chain after
+/// the matmul (its inputs after A, SA, B, SB and the zero points).
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildInt8GemmStepKernel(mlir::ModuleOp top, llvm::StringRef name,
+                        KernelTarget t, const GpuStep &step);
+
 /// conv_<i>(out, in, weight[, bias]: ptr, count: i64): one thread per output
 /// element of a 2-D NCHW convolution (groups, strides, pads, dilations),
 /// summing over (input channel of its group, kh, kw) in fp32 with fma.

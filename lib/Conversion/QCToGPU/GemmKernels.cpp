@@ -532,8 +532,7 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   Value ZA = ops.aZeroPoint ? made->extra[0] : Value();
   Value ZB = ops.bZeroPoint ? made->extra[ops.aZeroPoint ? 1 : 0] : Value();
   // The epilogue sees its own pointers only.
-  detail::GemmKernelArgs epiArgs = *made;
-  epiArgs.extra = made->extra.drop_front(zeroPoints);
+  ValueRange epiPtrs = made->extra.drop_front(zeroPoints);
   Value M = made->M, N = made->N, K = made->K;
 
   Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
@@ -661,10 +660,19 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     auto ifOp = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    Value p = e.gep(C, f32, e.add(e.mul(row, N), col));
-    if (failed(detail::storeGemmResult(b, loc, epilogue, epiArgs, v, row, col,
-                                       p)))
-      return failure();
+    // The epilogue's result is stored as it is: f32, or the next layer's
+    // codes when its chain ends in a quantize (an i1 as a byte).
+    if (epilogue) {
+      FailureOr<Value> fused =
+          epilogue->apply(b, v, row, col, N, epiPtrs, &entry);
+      if (failed(fused))
+        return failure();
+      v = *fused;
+      if (v.getType().isInteger(1))
+        v = arith::ExtUIOp::create(b, loc, e.i8, v);
+    }
+    LLVM::StoreOp::create(b, loc, v,
+                          e.gep(C, v.getType(), e.add(e.mul(row, N), col)));
   }
   gpu::ReturnOp::create(b, loc);
   return func;

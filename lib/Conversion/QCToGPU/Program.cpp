@@ -779,6 +779,76 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
                         rhs.getScale(), lhs, tr, rhs};
 }
 
+/// The operands of a matmul the int8 GEMM computes (buildInt8GemmKernel):
+/// W8A8 with static scales, as qc-quantize-linear writes it (and ONNX
+/// QDQ models read):
+///
+///   matmul(dequantize_linear(%a [..., K], %sa, [%za]),
+///          dequantize_linear(%w [K, N], %sw [N] or one, [%zw] {axis = 1}))
+///
+/// %a i8/ui8 codes (an activation), %w i8/ui8 codes of a weight; the
+/// scales and zero points one element each, except the weight's per
+/// column, all constants (static scales). K * 255^2 < 2^31, so the s32
+/// sums cannot overflow.
+struct Int8Operands {
+  Value a, sa, b, sb, za, zb;
+  Operation *lhs, *rhs;
+};
+
+std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
+  auto mm = dyn_cast<qc::MatMulOp>(op);
+  if (!mm)
+    return std::nullopt;
+  auto lhs = mm.getLhs().getDefiningOp<qc::DequantizeLinearOp>();
+  auto rhs = mm.getRhs().getDefiningOp<qc::DequantizeLinearOp>();
+  if (!lhs || !rhs)
+    return std::nullopt;
+  auto isConst = [](Value v) {
+    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
+                     v.getDefiningOp());
+  };
+  auto int8 = [](Type t) { return t.isInteger(8); };
+  auto numel = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
+  };
+  auto at = cast<RankedTensorType>(lhs.getCodes().getType());
+  auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
+  auto ot = cast<RankedTensorType>(mm.getResult().getType());
+  if (!int8(at.getElementType()) || !int8(bt.getElementType()) ||
+      !ot.getElementType().isF32() || at.getRank() < 2 || bt.getRank() != 2 ||
+      !bt.hasStaticShape() || !batchShaped(at) || !batchShaped(ot) ||
+      ot.getRank() != at.getRank() || isConst(lhs.getCodes()) ||
+      !isConst(rhs.getCodes()))
+    return std::nullopt;
+  int64_t K = bt.getDimSize(0), N = bt.getDimSize(1);
+  if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K ||
+      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX ||
+      !cast<RankedTensorType>(lhs.getScale().getType()).getElementType().isF32() ||
+      !cast<RankedTensorType>(rhs.getScale().getType()).getElementType().isF32())
+    return std::nullopt;
+  // Activations: one scale and zero point (static: constants).
+  if (numel(lhs.getScale()) != 1 || !isConst(lhs.getScale()) ||
+      (lhs.getZeroPoint() && (numel(lhs.getZeroPoint()) != 1 ||
+                              !isConst(lhs.getZeroPoint()))))
+    return std::nullopt;
+  // Weights: per column (axis 1 of [K, N]) or one, no blocks.
+  quantc::detail::LinearQuantLayout rl = quantc::detail::linearQuantLayout(rhs);
+  auto perTensorOrColumn = [&](Value v) {
+    int64_t n = numel(v);
+    auto t = cast<RankedTensorType>(v.getType());
+    return isConst(v) &&
+           (n == 1 || (n == N && t.getRank() == 1 && rl.axis == 1 &&
+                       rl.blockSize == 0));
+  };
+  if (rl.blockSize != 0 || !perTensorOrColumn(rhs.getScale()) ||
+      (rhs.getZeroPoint() && !perTensorOrColumn(rhs.getZeroPoint())))
+    return std::nullopt;
+  return Int8Operands{lhs.getCodes(), lhs.getScale(),       rhs.getCodes(),
+                      rhs.getScale(), lhs.getZeroPoint(), rhs.getZeroPoint(),
+                      lhs,            rhs};
+}
+
 /// Whether a HopperGemm step has per-channel weight scales (SB [N]).
 bool isHopperPerChannel(const GpuStep &s) {
   return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
@@ -1210,7 +1280,7 @@ std::string GpuPlan::describeUnsupported() const {
 
 bool quantc::hasEpilogueKind(const GpuStep &s) {
   return s.kind == GpuStep::Kind::Conv || s.kind == GpuStep::Kind::MatMul ||
-         s.kind == GpuStep::Kind::Pool ||
+         s.kind == GpuStep::Kind::Int8Gemm || s.kind == GpuStep::Kind::Pool ||
          s.kind == GpuStep::Kind::GlobalAvgPool ||
          (s.kind == GpuStep::Kind::Row &&
           isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(s.ops.front()));
@@ -1218,6 +1288,29 @@ bool quantc::hasEpilogueKind(const GpuStep &s) {
 
 Operation *quantc::getStepNamingOp(const GpuStep &s) {
   return hasEpilogueKind(s) ? s.ops.front() : s.ops.back();
+}
+
+Int8GemmOperands quantc::getInt8GemmOperands(const GpuStep &s) {
+  auto numel = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getNumElements();
+  };
+  Int8GemmOperands o;
+  o.aUnsigned = elementTypeOf(s.inputs[0]).isUnsignedInteger(8);
+  o.bUnsigned = elementTypeOf(s.inputs[2]).isUnsignedInteger(8);
+  o.bScalePerColumn = numel(s.inputs[3]) != 1;
+  o.aZeroPoint = s.zeroPoints & 1;
+  o.bZeroPoint = s.zeroPoints & 2;
+  o.bZeroPointPerColumn =
+      o.bZeroPoint && numel(s.inputs[o.aZeroPoint ? 5 : 4]) != 1;
+  return o;
+}
+
+std::string quantc::getInt8GemmKernelBase(const GpuStep &s) {
+  Int8GemmOperands o = getInt8GemmOperands(s);
+  return std::string("i8_gemm") + (o.aUnsigned ? "_ua" : "") +
+         (o.bUnsigned ? "_ub" : "") + (o.aZeroPoint ? "_za" : "") +
+         (!o.bZeroPoint ? "" : o.bZeroPointPerColumn ? "_zbc" : "_zb") +
+         (o.bScalePerColumn ? "" : "_sb1");
 }
 
 GpuPlan quantc::planGpuProgram(func::FuncOp fn,
@@ -1249,6 +1342,32 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (readOnlyBy(h.rhs,
                      [&](OpOperand &u) { return consumed.contains(u.getOwner()); }))
         consumed.insert(h.rhs);
+  }
+  // W8A8 int8 matmuls (every target: the integer mma.sync): the int8 GEMM
+  // reads their codes, so a dequantize that only they read is not
+  // launched. The activation's dequantize must be: were it launched, the
+  // chain that stores its codes would go on through it and not store them.
+  llvm::DenseMap<Operation *, Int8Operands> int8;
+  fn.walk([&](qc::MatMulOp mm) {
+    if (!hopper.contains(mm))
+      if (std::optional<Int8Operands> m = matchInt8Gemm(mm))
+        int8[mm] = *m;
+  });
+  auto onlyInt8Operand = [&](Operation *dq, unsigned operand) {
+    return llvm::all_of(dq->getUses(), [&](OpOperand &u) {
+      return u.getOperandNumber() == operand && int8.contains(u.getOwner());
+    });
+  };
+  SmallVector<Operation *> notInt8;
+  for (auto &[mm, m] : int8)
+    if (!onlyInt8Operand(m.lhs, 0))
+      notInt8.push_back(mm);
+  for (Operation *mm : notInt8)
+    int8.erase(mm);
+  for (auto &[mm, m] : int8) {
+    consumed.insert(m.lhs);
+    if (onlyInt8Operand(m.rhs, 1))
+      consumed.insert(m.rhs);
   }
   // Decomposed RMS norms: one row step each, at the mul.
   llvm::DenseMap<Operation *, DecomposedRmsNorm> rmsNorms;
@@ -1388,6 +1507,20 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       else
         st.outputs = {m.q.getCodes(), m.q.getScale()};
       plan.steps.push_back(std::move(st));
+      return;
+    }
+    if (auto it = int8.find(op); it != int8.end()) {
+      // The elementwise chain that reads its result is its epilogue.
+      const Int8Operands &m = it->second;
+      GpuStep st{GpuStep::Kind::Int8Gemm, "", {op}, {m.a, m.sa, m.b, m.sb},
+                 {op->getResult(0)}};
+      for (auto [bit, z] : llvm::enumerate(std::array<Value, 2>{m.za, m.zb}))
+        if (z) {
+          st.inputs.push_back(z);
+          st.zeroPoints |= 1u << bit;
+        }
+      plan.steps.push_back(std::move(st));
+      openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
     std::string reason = unsupportedReason(op);
@@ -1944,8 +2077,27 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       if (s.ops.size() == 1)
         s.kernel = (kGemmKernelName + "_tc").str();
     }
-  llvm::StringMap<std::string> gemmKeys, hopperKeys;
+  llvm::StringMap<std::string> gemmKeys, hopperKeys, int8Keys;
   for (GpuStep &s : plan.steps) {
+    if (s.kind == GpuStep::Kind::Int8Gemm) {
+      // i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1][_ep<i>]: the operands'
+      // signedness, zero points and weight scales, and the epilogue as a
+      // GEMM's (in0 its result).
+      std::string base = getInt8GemmKernelBase(s);
+      if (s.ops.size() == 1) {
+        s.kernel = base;
+        continue;
+      }
+      SmallVector<Value> chainInputs{s.ops.front()->getResult(0)};
+      std::string key = describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
+                                      chainInputs, s.expr);
+      s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      s.kernel = int8Keys
+                     .try_emplace(base + ";" + key,
+                                  base + "_ep" + std::to_string(int8Keys.size()))
+                     .first->second;
+      continue;
+    }
     if (s.kind == GpuStep::Kind::HopperGemm) {
       // fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>]: the scales and
       // configuration, and the epilogue as a GEMM's (in0 its accumulator).
@@ -2153,6 +2305,9 @@ LogicalResult quantc::buildGpuKernels(const GpuPlan &plan, ModuleOp kernels,
       }
       f = quantc::detail::buildHopperGemmStepKernel(kernels, name, s,
                                                     hopperGemmConfig(s));
+      break;
+    case GpuStep::Kind::Int8Gemm:
+      f = quantc::detail::buildInt8GemmStepKernel(kernels, name, t, s);
       break;
     case GpuStep::Kind::QuantizeMX:
       f = quantc::detail::buildQuantizeMXFP8Kernel(
@@ -2507,6 +2662,22 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       sharedBytes = getHopperGemmSharedBytes(c);
       break;
     }
+    case GpuStep::Kind::Int8Gemm: {
+      // (A, SA, B, SB, C, [ZA], [ZB], epilogue inputs..., M, N, K), the
+      // MXFP8 mma.sync kernel's grid.
+      auto a = cast<RankedTensorType>(s.inputs[0].getType());
+      auto w = cast<RankedTensorType>(s.inputs[2].getType());
+      Linear M = count(a, 0, a.getRank() - 1);
+      int64_t K = w.getDimSize(0), N = w.getDimSize(1);
+      for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
+        ptrArg(v);
+      outputAndShapeArgs(M, N, K);
+      grid = json::Array{M.ceilDiv(kMXFP8BlockTileM),
+                         Linear{0, N}.ceilDiv(kMXFP8BlockTileN),
+                         Linear{0, 1}.json()};
+      block = json::Array{32, 4, 1};
+      break;
+    }
     case GpuStep::Kind::QuantizeMX: {
       auto x = cast<RankedTensorType>(s.inputs[0].getType());
       int64_t K = x.getRank() ? x.getDimSize(x.getRank() - 1) : 1;
@@ -2677,6 +2848,17 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                    {"swap_ab", hopperConfig->swapAB},
                                    {"output", getHopperOutputName(
                                                   hopperConfig->output)}};
+    if (s.kind == GpuStep::Kind::Int8Gemm) {
+      Int8GemmOperands o = getInt8GemmOperands(s);
+      step["attrs"] = json::Object{
+          {"a", o.aUnsigned ? "ui8" : "i8"},
+          {"b", o.bUnsigned ? "ui8" : "i8"},
+          {"a_zero_point", o.aZeroPoint},
+          {"b_zero_point", !o.bZeroPoint              ? "none"
+                           : o.bZeroPointPerColumn ? "column"
+                                                   : "one"},
+          {"b_scale", o.bScalePerColumn ? "column" : "one"}};
+    }
     if (s.kind == GpuStep::Kind::DynamicQuantize) {
       auto q = quantc::detail::stepQuantize(s);
       step["attrs"] = json::Object{

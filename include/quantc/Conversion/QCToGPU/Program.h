@@ -79,7 +79,7 @@ inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_";
 struct GpuStep {
   enum class Kind {
     Gemm, QuantizeMX, Elementwise, Conv, Pool, GlobalAvgPool, Copy, Layout,
-    MatMul, Row, HopperGemm, DynamicQuantize
+    MatMul, Row, HopperGemm, DynamicQuantize, Int8Gemm
   };
   Kind kind;
   /// The gpu.func it launches; steps with equal kernels share one.
@@ -97,6 +97,9 @@ struct GpuStep {
   /// codes and scales, and `inputs` hold its qmax and floor after the four
   /// GEMM operands, before the epilogue's.
   bool quantizedOutput = false;
+  /// Int8Gemm only: the zero points the int8 GEMM reads after its four
+  /// operands (A, SA, B, SB), in this order: bit 0 A's, bit 1 B's.
+  unsigned zeroPoints = 0;
   /// Gemm only: the sm_100a tcgen05 kernel (BlackwellGemm.h) with
   /// getProgramBlackwellGemmConfig(), A and B read through tensor maps.
   /// Set when sm_100a is the package's only target and the step's operands
@@ -135,12 +138,22 @@ bool hasEpilogueKind(const GpuStep &s);
 /// the op whose result the step stores (its last).
 mlir::Operation *getStepNamingOp(const GpuStep &s);
 
+/// An Int8Gemm step's operands (buildInt8GemmKernel): their signedness,
+/// zero points and weight scales, from its inputs' types.
+Int8GemmOperands getInt8GemmOperands(const GpuStep &s);
+/// Its kernel's name without the epilogue's suffix:
+/// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1] (u8 A, u8 B, A's zero point, B's
+/// one or per column, one weight scale).
+std::string getInt8GemmKernelBase(const GpuStep &s);
+
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
 /// columns per CTA, 4 stages.
 BlackwellGemmConfig getProgramBlackwellGemmConfig();
 
 /// The index in a GEMM step's `inputs` where its epilogue's inputs begin.
 inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
+  if (s.kind == GpuStep::Kind::Int8Gemm)
+    return 4 + (s.zeroPoints & 1) + (s.zeroPoints >> 1 & 1);
   return s.quantizedOutput ? 6 : 4;
 }
 
