@@ -166,16 +166,16 @@ def test_cnn_program_matches_executor(check_ok, run_tool, tmp_path):
 def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     """int8 CNN: each conv computes the chain that reads its result (batch
     norm, ReLU, the next layer's activation quantize) before it stores, the
-    global average pool the head's quantize, and the head's f32 matmul its
+    global average pool the head's quantize, and the head's int8 GEMM its
     bias add, also across a weight's dequantize planned between them; a
-    conv or matmul whose input has one static scale, or a conv's with one
-    per channel (the depthwise conv after the max pool of codes),
-    dequantizes the codes as it loads them (its operand-0 prologue), so
-    the layer before stores i8 codes: 10 launches where each chain and
-    dequantize was one of its own (21). gpu_run_check's conv_step_error
-    passes every such step of the host run and catches a code two steps
-    off and an f32 output moved by 1e-3 of the largest; the program equals
-    the Executor's outputs."""
+    conv whose input has one static scale, or one per channel (the
+    depthwise conv after the max pool of codes), dequantizes the codes as
+    it loads them (its operand-0 prologue), and the head's int8 GEMM reads
+    them as they are, so the layer before stores i8 codes: 10 launches
+    where each chain and dequantize was one of its own (21).
+    gpu_run_check's conv_step_error passes every conv step of the host run
+    and catches a code two steps off and an f32 output moved by 1e-3 of
+    the largest; the program equals the Executor's outputs."""
     paths, pkg, p, _ = compile_example("cnn", tmp_path, check_ok, "--format",
                                        "int8", target="sm_89")
     qp.check_slot_plan(p)
@@ -184,7 +184,7 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     kernels = [s["kernel"] for s in steps]
     assert kernels == ["ew_0", "conv_0", "pool_0", "conv_1", "conv_2",
                        "conv_3", "pool_1", "gap_0", "copy_b1",
-                       "matmul_0"], kernels
+                       "i8_gemm_za_zbc_ep0"], kernels
     conv = [s for s in steps if s["kernel"].startswith("conv_")]
     assert all("relu(batch_norm:" in s["expr"] for s in conv)
     assert [p["values"][s["args"][0]["value"]]["dtype"] for s in conv] == \
@@ -192,14 +192,16 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     assert conv[0]["expr"].startswith("quantize_linear:i8:a1(relu(")
     assert all(s["epilogue_inputs"] in (4, 6) for s in conv)
     head = steps[-1]
-    assert head["kernel"] == "matmul_0" and head["expr"] == "add(in0,in1)"
+    assert head["expr"] == "add(in0,in1)" and "prologues" not in head
+    # (A, SA, B, SB, C, ZA, ZB, bias): the flattened pooled codes.
+    assert p["values"][head["args"][0]["value"]]["dtype"] == "i8"
     # Operand-0 prologues: the input's scale is one number, or one per
     # channel for the depthwise conv_1 (args: out, codes, scale, zero
     # point), which reads the max pool's codes.
     acts = [[q["expr"] for q in s["prologues"] if q["operand"] == 0]
-            for s in conv + [head]]
+            for s in conv]
     one = ["dequantize_linear:i8:a1(in0,in1,in2)"]
-    assert acts == [one] * 5, acts
+    assert acts == [one] * 4, acts
     assert [p["values"][conv[k]["args"][2]["value"]]["shape"]
             for k in range(4)] == [[], [32], [], []]
     assert "expr" not in steps[2] and \
@@ -228,8 +230,8 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     data = load_npz(paths["test"])
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
     qp.run(qp.Package(pkg), data, backend, on_step)
-    assert checked == [None] * 5, checked
-    assert len(caught) == 5 and all(c and "outside" in c for c in caught), caught
+    assert checked == [None] * 4, checked
+    assert len(caught) == 4 and all(c and "outside" in c for c in caught), caught
     ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
     assert_rows_close(sims, ref, 1e-4)
 
