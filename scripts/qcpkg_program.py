@@ -12,8 +12,8 @@ Only numpy is needed. A *backend* executes the steps:
 
 Kernel models: `quantize_mxfp8`, `ew_<i>` (quantize_linear /
 dequantize_linear included), `pool_<i>` (f32, or max of i8/ui8 codes),
-`gap_<i>`, `copy_b<n>` and `i8_gemm*` (an exact integer sum, then the
-scales) are the exact arithmetic the kernels implement; `mxfp8_gemm`
+`gap_<i>`, `copy_b<n>`, `i8_gemm*` and `i8_conv*` (an exact integer sum,
+then the scales) are the exact arithmetic the kernels implement; `mxfp8_gemm`
 and `conv_<i>` sum in float64 (the GPU sums in the tensor core, or in fp32
 with fma, so they agree within rounding).
 """
@@ -1337,9 +1337,10 @@ class NumpyBackend:
                 out[...], sc = run_time_quantize(y, views[6], views[7], 128,
                                                  "f8E4M3FN", False, self.nx)
                 views[5][...] = sc.reshape(views[5].shape)
-        elif k.startswith("i8_gemm"):
+        elif k.startswith(("i8_gemm", "i8_conv")):
             # The int8 GEMM (F34): the exact integer sum of (a - za) *
-            # (b - zb) modulo 2^32, to f32, times fl(sa * sb).
+            # (b - zb) modulo 2^32, to f32, times fl(sa * sb), plus a
+            # convolution's bias.
             a, sa, b, sb, out = views[:5]
             M, N, K = scalars
             attrs = step["attrs"]
@@ -1350,13 +1351,25 @@ class NumpyBackend:
             if attrs["b_zero_point"] != "none":
                 z = rest.pop(0).reshape(-1).astype(np.int64)
                 zb[...] = z if attrs["b_zero_point"] == "column" else z[0]
-            acc = (a.reshape(M, K).astype(np.int64) - za) @ \
-                (b.reshape(K, N).astype(np.int64) - zb)
-            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
+            bias = rest.pop(0).reshape(-1) if attrs["bias"] else None
             scale = np.float32(sa.reshape(-1)[0]) * (
                 sb.reshape(-1).astype(np.float32) if attrs["b_scale"] ==
-                "column" else np.float32(sb.reshape(-1)[0]))
-            y = (acc * scale.astype(np.float32)).reshape(out.shape)
+                "column" else np.full(N, sb.reshape(-1)[0], np.float32))
+            if k.startswith("i8_conv"):
+                # Padding taps add nothing: (a - za) is 0 there.
+                acc = conv2d(attrs, a.astype(np.int64) - za,
+                             b.astype(np.int64) - zb[:, None, None, None],
+                             out_dtype=np.int64)
+                col = (None, slice(None), None, None)
+            else:
+                acc = (a.reshape(M, K).astype(np.int64) - za) @ \
+                    (b.reshape(K, N).astype(np.int64) - zb)
+                col = (None, slice(None))
+            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
+            y = acc * scale[col]
+            if bias is not None:
+                y = y + bias.astype(np.float32)[col]
+            y = y.reshape(out.shape)
             out[...] = self._epilogue(step, y, views, out.shape,
                                       len(views) - len(rest))
         elif k.startswith("dyn_qdq_") and "zero_point" in step["attrs"]:
@@ -1840,11 +1853,15 @@ def check_step(step, views, scalars, batch):
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
               grid[1] * 128 >= rows)
-    elif k.startswith("i8_gemm"):
+    elif k.startswith(("i8_gemm", "i8_conv")):
         a, _, b, _, out = views[:5]
         M, N, K = scalars
-        ok = (a.size == M * K and b.shape == (K, N) and out.size == M * N and
-              grid[0] * 32 >= M and grid[1] * 16 >= N)
+        conv = k.startswith("i8_conv")
+        # (A convolution: a row per output pixel, K = C * KH * KW.)
+        ok = ((b.shape[0] == N and b.size == N * K and
+               a.shape[1] * b.shape[2] * b.shape[3] == K) if conv else
+              (a.size == M * K and b.shape == (K, N))) and \
+            out.size == M * N and grid[0] * 32 >= M and grid[1] * 16 >= N
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_",
                        "iconv_", "imatmul_")):
         ok = scalars == [views[0].size] and threads >= views[0].size
@@ -1913,7 +1930,7 @@ def output_positions(step):
     if k.startswith("fp8_gemm_") and \
             step.get("attrs", {}).get("output") == "fp8-1x128":
         return [4, 5]  # codes, scales
-    if k.startswith(("mxfp8_gemm", "fp8_gemm_", "i8_gemm")):
+    if k.startswith(("mxfp8_gemm", "fp8_gemm_", "i8_gemm", "i8_conv")):
         return [4]
     if k.startswith("dyn_quantize_"):
         return [0, 1]  # codes, scales

@@ -167,49 +167,56 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     """int8 CNN: each conv computes the chain that reads its result (batch
     norm, ReLU, the next layer's activation quantize) before it stores, the
     global average pool the head's quantize, and the head's int8 GEMM its
-    bias add, also across a weight's dequantize planned between them; a
-    conv whose input has one static scale, or one per channel (the
-    depthwise conv after the max pool of codes), dequantizes the codes as
-    it loads them (its operand-0 prologue), and the head's int8 GEMM reads
-    them as they are, so the layer before stores i8 codes: 10 launches
-    where each chain and dequantize was one of its own (21).
-    gpu_run_check's conv_step_error passes every conv step of the host run
-    and catches a code two steps off and an f32 output moved by 1e-3 of
-    the largest; the program equals the Executor's outputs."""
+    bias add, also across a weight's dequantize planned between them. The
+    convs with one group are the int8 GEMM (`i8_conv*`), which reads the
+    stored codes as they are; the depthwise conv, whose input has one
+    scale per channel (after the max pool of codes), dequantizes them as
+    it loads them (its operand-0 prologue); so the layer before each
+    stores i8 codes: 10 launches where each chain and dequantize was one
+    of its own (21). gpu_run_check's conv_step_error passes the f32 conv
+    step of the host run and catches a code two steps off; the program
+    equals the Executor's outputs."""
     paths, pkg, p, _ = compile_example("cnn", tmp_path, check_ok, "--format",
                                        "int8", target="sm_89")
     qp.check_slot_plan(p)
     qp.check_order(p)
     steps = p["steps"]
     kernels = [s["kernel"] for s in steps]
-    assert kernels == ["ew_0", "conv_0", "pool_0", "conv_1", "conv_2",
-                       "conv_3", "pool_1", "gap_0", "copy_b1",
-                       "i8_gemm_za_zbc_ep0"], kernels
-    conv = [s for s in steps if s["kernel"].startswith("conv_")]
-    assert all("relu(batch_norm:" in s["expr"] for s in conv)
-    assert [p["values"][s["args"][0]["value"]]["dtype"] for s in conv] == \
+    assert kernels == ["ew_0", "i8_conv_za_zbc_0", "pool_0", "conv_0",
+                       "i8_conv_za_zbc_1", "i8_conv_za_zbc_2", "pool_1",
+                       "gap_0", "copy_b1", "i8_gemm_za_zbc_ep3"], kernels
+    convs = [s for s in steps if s["kernel"].startswith(("conv_", "i8_conv"))]
+
+    def out_of(s):  # conv_: (out, in, ...); the int8 GEMM: (A, SA, B, SB, C, ...)
+        return s["args"][4 if s["kernel"].startswith("i8_") else 0]["value"]
+
+    def in_of(s):
+        return s["args"][0 if s["kernel"].startswith("i8_") else 1]["value"]
+
+    assert all("relu(batch_norm:" in s["expr"] for s in convs)
+    assert [p["values"][out_of(s)]["dtype"] for s in convs] == \
         ["i8", "i8", "i8", "f32"]
-    assert conv[0]["expr"].startswith("quantize_linear:i8:a1(relu(")
-    assert all(s["epilogue_inputs"] in (4, 6) for s in conv)
+    assert convs[0]["expr"].startswith("quantize_linear:i8:a1(relu(")
     head = steps[-1]
     assert head["expr"] == "add(in0,in1)" and "prologues" not in head
-    # (A, SA, B, SB, C, ZA, ZB, bias): the flattened pooled codes.
-    assert p["values"][head["args"][0]["value"]]["dtype"] == "i8"
-    # Operand-0 prologues: the input's scale is one number, or one per
-    # channel for the depthwise conv_1 (args: out, codes, scale, zero
-    # point), which reads the max pool's codes.
-    acts = [[q["expr"] for q in s["prologues"] if q["operand"] == 0]
-            for s in conv]
-    one = ["dequantize_linear:i8:a1(in0,in1,in2)"]
-    assert acts == [one] * 4, acts
-    assert [p["values"][conv[k]["args"][2]["value"]]["shape"]
-            for k in range(4)] == [[], [32], [], []]
+    # The int8 GEMMs read i8 codes: the input's, the max pool's, the
+    # depthwise conv's, the flattened pooled ones.
+    assert all(p["values"][in_of(s)]["dtype"] == "i8"
+               for s in convs + [head] if s["kernel"].startswith("i8_"))
+    # The depthwise conv: operand-0 prologue with one scale per channel
+    # (args: out, codes, scale, zero point), reading the max pool's codes,
+    # and its weight's dequantize as operand-1 prologue.
+    dw = steps[3]
+    assert [q["expr"] for q in dw["prologues"] if q["operand"] == 0] == \
+        ["dequantize_linear:i8:a1(in0,in1,in2)"]
+    assert p["values"][dw["args"][2]["value"]]["shape"] == [32]
+    assert any(q["operand"] == 1 for q in dw["prologues"])
+    assert dw["epilogue_inputs"] in (4, 6)
     assert "expr" not in steps[2] and \
         p["values"][steps[2]["args"][0]["value"]]["dtype"] == "i8"
     assert steps[7]["expr"] == "quantize_linear:i8:a1(in0,in1,in2)"
     assert [p["values"][s["args"][0]["value"]]["dtype"]
             for s in steps[6:9]] == ["f32", "i8", "i8"]
-    assert all(any(q["operand"] == 1 for q in s["prologues"]) for s in conv)
     rc = _gpu_run_check()
     checked, caught = [], []
 
@@ -230,8 +237,8 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     data = load_npz(paths["test"])
     backend = qp.HostBackend(quantc.HostKernels(quantc.Package(pkg)))
     qp.run(qp.Package(pkg), data, backend, on_step)
-    assert checked == [None] * 4, checked
-    assert len(caught) == 4 and all(c and "outside" in c for c in caught), caught
+    assert checked == [None], checked
+    assert len(caught) == 1 and all(c and "outside" in c for c in caught), caught
     ref, sims = executor_and_simulation(run_tool, pkg, data, tmp_path)
     assert_rows_close(sims, ref, 1e-4)
 
@@ -360,7 +367,7 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         for s in gemms:
             assert s["attrs"] == {"a": "i8", "b": "i8", "a_zero_point": True,
                                   "b_zero_point": "column",
-                                  "b_scale": "column"}, s
+                                  "b_scale": "column", "bias": False}, s
             assert [p["values"][s["args"][i]["value"]]["dtype"]
                     for i in (0, 2)] == ["i8", "i8"], s
     elif acts == "static":
@@ -3025,7 +3032,8 @@ def test_integer_mod_and_bit_shift_in_chains(run_tool, tmp_path):
                              [k for k, _ in outs])
 
 
-@pytest.mark.parametrize("case", ["int8", "gpt2", "ort-qdq-u8", "ort-qdq-pc"])
+@pytest.mark.parametrize("case", ["int8", "gpt2", "cnn", "ort-qdq-u8",
+                                  "ort-qdq-pc"])
 def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     """W8A8 int8 matmuls (static scales) are the int8 GEMM, `i8_gemm*`
     (mma.sync m16n8k32 on 8-bit integers, exact s32 sums, the zero points
@@ -3033,10 +3041,13 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     (i8 codes, the activations' zero point, the weights' per column),
     GPT-2's projections, and ONNX Runtime quantize_static QDQ models (u8
     activations; u8 weights with one scale and zero point, or i8 weights
-    per column). Every such step, run on the host (the integer MMA
-    emulated), equals its numpy model bit for bit, and the outputs match
-    the Executor (which sums the dequantized products in f32: rounding
-    apart)."""
+    per column). The CNN's convolutions with one group are the int8 GEMM
+    too (`i8_conv*`: im2col of the NCHW codes, a padding tap reading the
+    zero point, the bias after the scales, NCHW output; its depthwise
+    conv keeps the f32 conv kernel). Every such step, run on the host (the
+    integer MMA emulated), equals its numpy model bit for bit, and the
+    outputs match the Executor (which sums the dequantized products in
+    f32: rounding apart)."""
     if case.startswith("ort-qdq"):
         import onnx
         from onnx import TensorProto as T, helper, numpy_helper
@@ -3082,7 +3093,7 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
         limit = 1e-4
     else:
         paths, pkg, _, decoder = compile_example(
-            case if case == "gpt2" else "mlp", tmp_path, check_ok,
+            case if case in ("gpt2", "cnn") else "mlp", tmp_path, check_ok,
             "--format", "int8", target="sm_89")
         inputs = load_npz(paths["test"])
         # (--symmetric-activations stores a zero point of 0 as well.)
@@ -3090,13 +3101,23 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
                 "b_zero_point": "column", "b_scale": "column"}
         limit = 1e-4
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
-    gemms = [s for s in steps if s["kernel"].startswith("i8_gemm")]
-    assert gemms and all(s["attrs"] == want for s in gemms), \
+    gemms = [s for s in steps
+             if s["kernel"].startswith(("i8_gemm", "i8_conv"))]
+    assert gemms and all({k: s["attrs"][k] for k in want} == want
+                         for s in gemms), \
         [(s["kernel"], s.get("attrs")) for s in steps]
     # No matmul with a weight is left to the f32 kernel (GPT-2's attention
     # multiplies two activations: those stay matmul_ steps).
     if case != "gpt2":
         assert not any(s["kernel"].startswith("matmul_") for s in steps)
-    assert host_steps_match_model(pkg, inputs, "i8_gemm") == len(gemms)
+    if case == "cnn":
+        convs = [s for s in gemms if s["kernel"].startswith("i8_conv")]
+        assert len(convs) == 3 and all(s["attrs"]["bias"] for s in convs)
+        assert [s["attrs"]["strides"] for s in convs] == [[1, 1], [1, 1],
+                                                           [2, 2]], convs
+        # The depthwise conv (one group per channel) stays conv_.
+        assert sum(s["kernel"].startswith("conv_") for s in steps) == 1
+    assert host_steps_match_model(pkg, inputs, ("i8_gemm", "i8_conv")) == \
+        len(gemms)
     ref, sims = executor_and_simulation(run_tool, pkg, inputs, tmp_path)
     assert_rows_close(sims, ref, limit)

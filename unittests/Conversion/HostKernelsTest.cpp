@@ -378,6 +378,94 @@ TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
       }
 }
 
+// The int8 GEMM as a convolution (im2col of NCHW codes, a padding tap
+// reading the zero point, the bias after the scales, the output NCHW):
+// strides, pads and dilations, with and without zero points, against the
+// exact integer sum bit for bit.
+TEST_F(HostKernelsTest, Int8ConvIsTheExactIntegerSum) {
+  std::mt19937 rng(12);
+  struct Case {
+    int64_t batch, C, H, W, M, KH, KW, sh, sw, pt, pl, pb, pr, dh, dw;
+    bool zeroPoints;
+  };
+  int variant = 0;
+  for (const Case &c :
+       {Case{2, 3, 9, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, true},
+        Case{1, 4, 8, 8, 17, 3, 2, 2, 1, 0, 1, 1, 0, 1, 2, true},
+        Case{3, 2, 5, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, false}}) {
+    int64_t OH = (c.H + c.pt + c.pb - c.dh * (c.KH - 1) - 1) / c.sh + 1;
+    int64_t OW = (c.W + c.pl + c.pr - c.dw * (c.KW - 1) - 1) / c.sw + 1;
+    Int8GemmOperands ops;
+    ops.aZeroPoint = ops.bZeroPoint = ops.bZeroPointPerColumn = c.zeroPoints;
+    ops.bias = true;
+    ops.conv = Int8GemmOperands::Conv{c.C,  c.H,  c.W,  OH,   OW,
+                                      c.KH, c.KW, c.sh, c.sw, c.pt,
+                                      c.pl, c.dh, c.dw};
+    std::string name = "i8conv_" + std::to_string(variant++);
+    mlir::OwningOpRef<mlir::ModuleOp> mod =
+        mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
+    ASSERT_TRUE(
+        succeeded(buildInt8GemmKernel(*mod, name, KernelTarget::SM89, ops)));
+    std::string err;
+    auto hk = HostKernels::create(*mod, err);
+    ASSERT_TRUE(hk) << err;
+    ASSERT_EQ(hk->whyNot(name), "");
+    int64_t K = c.C * c.KH * c.KW, rows = c.batch * OH * OW;
+    auto code = [&] { return int8_t(int(rng() % 256) - 128); };
+    std::vector<int8_t> X(c.batch * c.C * c.H * c.W), Wt(c.M * K), ZB(c.M);
+    for (int8_t &v : X)
+      v = code();
+    for (int8_t &v : Wt)
+      v = code();
+    for (int8_t &v : ZB)
+      v = code();
+    int8_t ZA = code();
+    std::vector<float> SB(c.M), bias(c.M);
+    for (int64_t m = 0; m < c.M; ++m) {
+      SB[m] = std::ldexp(float(1 + rng() % 1000), -int(10 + rng() % 8));
+      bias[m] = float(int(rng() % 200) - 100) / 64.0f;
+    }
+    float SA = 0.0213f;
+    std::vector<float> out(rows * c.M + 64, -12345.0f);
+    LaunchConfig lc = getMXFP8GemmLaunchConfig(KernelTarget::SM89, rows, c.M);
+    auto i32 = [](int64_t v) {
+      return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
+    };
+    std::vector<HostKernelArg> args = {ptr(X.data()), ptr(&SA), ptr(Wt.data()),
+                                       ptr(SB.data()), ptr(out.data())};
+    if (c.zeroPoints)
+      args.insert(args.end(), {ptr(&ZA), ptr(ZB.data())});
+    args.insert(args.end(), {ptr(bias.data()), i32(rows), i32(c.M), i32(K)});
+    ASSERT_TRUE(hk->launch(name, {lc.gridX, lc.gridY, lc.gridZ},
+                           {lc.blockX, lc.blockY, lc.blockZ}, args, err))
+        << err;
+    int64_t za = c.zeroPoints ? ZA : 0;
+    for (int64_t n = 0; n < c.batch; ++n)
+      for (int64_t m = 0; m < c.M; ++m)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            int64_t zb = c.zeroPoints ? ZB[m] : 0, sum = 0;
+            for (int64_t ci = 0; ci < c.C; ++ci)
+              for (int64_t kh = 0; kh < c.KH; ++kh)
+                for (int64_t kw = 0; kw < c.KW; ++kw) {
+                  int64_t ih = oh * c.sh - c.pt + kh * c.dh,
+                          iw = ow * c.sw - c.pl + kw * c.dw;
+                  if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W)
+                    continue; // padding: the dequantized input is 0
+                  int64_t x = X[((n * c.C + ci) * c.H + ih) * c.W + iw];
+                  int64_t w = Wt[((m * c.C + ci) * c.KH + kh) * c.KW + kw];
+                  sum += (x - za) * (w - zb);
+                }
+            float want = float(int32_t(sum)) * (SA * SB[m]) + bias[m];
+            int64_t at = ((n * c.M + m) * OH + oh) * OW + ow;
+            ASSERT_EQ(out[at], want) << name << " at " << n << "," << m << ","
+                                     << oh << "," << ow;
+          }
+    for (int64_t i = rows * c.M; i < rows * c.M + 64; ++i)
+      ASSERT_EQ(out[i], -12345.0f) << name << " wrote past C at " << i;
+  }
+}
+
 // sm_120a's FP4 GEMMs (mma.sync m16n8k64 kind::mxf4 2X ue8m0 and
 // kind::mxf4nvf4 4X ue4m3, e2m1 codes two per byte): on ragged shapes (K
 // odd: a half-filled last byte) every element of C equals the product of

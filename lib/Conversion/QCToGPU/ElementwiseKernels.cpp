@@ -1848,7 +1848,13 @@ namespace {
 /// The epilogue of a GEMM step: its chain after the GEMM op (whose result
 /// is the accumulator), reading the step's inputs after the GEMM's four.
 /// The step outlives the kernel build that calls it.
-GemmEpilogue gemmStepEpilogue(const GpuStep &step) {
+/// `index` (row, column, N) -> the flat index of the element in the
+/// step's output; by default row * N + column (a GEMM's [M, N] output).
+using EpilogueIndex =
+    std::function<Value(KernelEmitter &, Value row, Value col, Value N)>;
+
+GemmEpilogue gemmStepEpilogue(const GpuStep &step,
+                              EpilogueIndex index = nullptr) {
   Operation *gemm = step.ops.front();
   ArrayRef<Operation *> chain = ArrayRef<Operation *>(step.ops).drop_front();
   ArrayRef<Value> extras =
@@ -1857,7 +1863,7 @@ GemmEpilogue gemmStepEpilogue(const GpuStep &step) {
   auto outType = cast<RankedTensorType>(step.ops.back()->getResult(0).getType());
   GemmEpilogue ep;
   ep.extraPtrs = extras.size();
-  ep.apply = [gemm, chain, extras, outType](
+  ep.apply = [gemm, chain, extras, outType, index](
                  OpBuilder &b, Value acc, Value row, Value col, Value N,
                  ValueRange ptrs, Block *entry) -> FailureOr<Value> {
     KernelEmitter e(b, gemm->getLoc());
@@ -1865,7 +1871,8 @@ GemmEpilogue gemmStepEpilogue(const GpuStep &step) {
     llvm::DenseMap<Value, Value> vals;
     vals[gemm->getResult(0)] = acc;
     return emitChain(e, chain, extras, ptrs, outType,
-                     e.add(e.mul(row, N), col), vals);
+                     index ? index(e, row, col, N) : e.add(e.mul(row, N), col),
+                     vals);
   };
   return ep;
 }
@@ -1896,7 +1903,18 @@ quantc::detail::buildInt8GemmStepKernel(ModuleOp top, llvm::StringRef name,
   Int8GemmOperands ops = getInt8GemmOperands(step);
   if (step.ops.size() == 1)
     return buildInt8GemmKernel(top, name, t, ops);
-  GemmEpilogue ep = gemmStepEpilogue(step);
+  EpilogueIndex index;
+  if (ops.conv) {
+    // A convolution's row is an output pixel of an image: [batch, N, OH,
+    // OW] as the kernel stores it.
+    int64_t P = ops.conv->OH * ops.conv->OW;
+    index = [P](KernelEmitter &e, Value row, Value col, Value N) {
+      Value image = arith::DivSIOp::create(e.b, e.loc, row, e.c64(P));
+      Value pixel = arith::RemSIOp::create(e.b, e.loc, row, e.c64(P));
+      return e.add(e.mul(e.add(e.mul(image, N), col), e.c64(P)), pixel);
+    };
+  }
+  GemmEpilogue ep = gemmStepEpilogue(step, index);
   return buildInt8GemmKernel(top, name, t, ops, &ep);
 }
 

@@ -517,7 +517,8 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   MLIRContext *ctx = top.getContext();
   OpBuilder b(ctx);
   unsigned zeroPoints = unsigned(ops.aZeroPoint) + unsigned(ops.bZeroPoint);
-  unsigned extra = zeroPoints + (epilogue ? epilogue->extraPtrs : 0);
+  unsigned own = zeroPoints + unsigned(ops.bias);
+  unsigned extra = own + (epilogue ? epilogue->extraPtrs : 0);
   FailureOr<detail::GemmKernelArgs> made =
       detail::createGemmKernelFunc(top, t, name, extra, {32, 4, 1}, b);
   if (failed(made))
@@ -531,8 +532,9 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   auto [A, SA, B, SB, C] = made->ptrs;
   Value ZA = ops.aZeroPoint ? made->extra[0] : Value();
   Value ZB = ops.bZeroPoint ? made->extra[ops.aZeroPoint ? 1 : 0] : Value();
+  Value BIAS = ops.bias ? made->extra[zeroPoints] : Value();
   // The epilogue sees its own pointers only.
-  ValueRange epiPtrs = made->extra.drop_front(zeroPoints);
+  ValueRange epiPtrs = made->extra.drop_front(own);
   Value M = made->M, N = made->N, K = made->K;
 
   Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
@@ -550,6 +552,72 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   Value colC0 = e.add(n0, e.mul(tig, e.c64(2))), colC1 = e.add(colC0, e.c64(1));
   Value k4 = e.mul(tig, e.c64(4));
   Value KB = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
+  auto loadCode = [&](Value base, Value idx, bool isUnsigned) -> Value {
+    Value v = LLVM::LoadOp::create(b, loc, e.i8, e.gep(base, e.i8, idx));
+    return isUnsigned ? arith::ExtUIOp::create(b, loc, i32, v).getResult()
+                      : arith::ExtSIOp::create(b, loc, i32, v).getResult();
+  };
+  Value za = ops.aZeroPoint ? loadCode(ZA, e.c64(0), ops.aUnsigned) : Value();
+
+  // A convolution's rows: image, and the input corner of each of this
+  // lane's two rows (rowLo, rowHi), computed once.
+  struct ConvRow {
+    Value ok, image, ih0, iw0;
+  };
+  std::array<ConvRow, 2> convRows;
+  auto div = [&](Value x, int64_t d) {
+    return arith::DivSIOp::create(b, loc, x, e.c64(d)).getResult();
+  };
+  auto rem = [&](Value x, int64_t d) {
+    return arith::RemSIOp::create(b, loc, x, e.c64(d)).getResult();
+  };
+  if (const auto &g = ops.conv) {
+    int64_t P = g->OH * g->OW;
+    for (auto [i, r] : llvm::enumerate(std::array<Value, 2>{rowLo, rowHi})) {
+      Value p = rem(r, P);
+      convRows[i] = {e.slt(r, M), div(r, P),
+                     arith::SubIOp::create(b, loc, e.mul(div(p, g->OW),
+                                                         e.c64(g->sh)),
+                                           e.c64(g->pt)),
+                     arith::SubIOp::create(b, loc, e.mul(rem(p, g->OW),
+                                                         e.c64(g->sw)),
+                                           e.c64(g->pl))};
+    }
+  }
+  // Four consecutive K elements of a convolution row (im2col): channel c,
+  // tap (kh, kw) of k; a tap in the padding reads ZA's byte.
+  auto loadIm2col4 = [&](const ConvRow &row, Value k) {
+    const auto &g = *ops.conv;
+    Value packed = e.c32(0);
+    for (int j = 0; j < 4; ++j) {
+      Value kj = e.add(k, e.c64(j));
+      Value ok = e.land(row.ok, e.slt(kj, K));
+      Value c = div(kj, g.KH * g.KW), tap = rem(kj, g.KH * g.KW);
+      Value ih = e.add(row.ih0, e.mul(div(tap, g.KW), e.c64(g.dh)));
+      Value iw = e.add(row.iw0, e.mul(rem(tap, g.KW), e.c64(g.dw)));
+      auto within = [&](Value v, int64_t n) {
+        return e.land(e.slt(v, e.c64(n)),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                            v, e.c64(0)));
+      };
+      Value inside = e.land(within(ih, g.H), within(iw, g.W));
+      Value idx = e.add(
+          e.mul(e.add(e.mul(e.add(e.mul(row.image, e.c64(g.C)), c),
+                            e.c64(g.H)),
+                      ih),
+                e.c64(g.W)),
+          iw);
+      Value byte = e.maskedByte(A, idx, e.land(ok, inside), 0);
+      if (za)
+        byte = e.select(e.land(ok, arith::XOrIOp::create(
+                                        b, loc, inside,
+                                        arith::ConstantIntOp::create(
+                                            b, loc, b.getI1Type(), 1))),
+                        e.band(za, e.c32(0xff)), byte);
+      packed = e.bor(packed, j ? e.shl(byte, e.c32(8 * j)) : byte);
+    }
+    return packed;
+  };
 
   // Loop-carried: the four s32 accumulators, this lane's share of the sums
   // of column colB of B (for ZA) and of rows rowLo, rowHi of A (for ZB).
@@ -563,12 +631,20 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     ValueRange it = loop.getRegionIterArgs();
     Value kLo = e.add(e.mul(kb, e.c64(32)), k4);
     Value kHi = e.add(kLo, e.c64(16));
-    std::array<Value, 4> a = {e.loadPacked4(A, rowLo, M, kLo, K),
-                              e.loadPacked4(A, rowHi, M, kLo, K),
-                              e.loadPacked4(A, rowLo, M, kHi, K),
-                              e.loadPacked4(A, rowHi, M, kHi, K)};
-    std::array<Value, 2> bb = {loadColumn4(e, B, colB, N, kLo, K),
-                               loadColumn4(e, B, colB, N, kHi, K)};
+    std::array<Value, 4> a;
+    std::array<Value, 2> bb;
+    if (ops.conv) {
+      a = {loadIm2col4(convRows[0], kLo), loadIm2col4(convRows[1], kLo),
+           loadIm2col4(convRows[0], kHi), loadIm2col4(convRows[1], kHi)};
+      // The weight [N, C, KH, KW] is N rows of K.
+      bb = {e.loadPacked4(B, colB, N, kLo, K),
+            e.loadPacked4(B, colB, N, kHi, K)};
+    } else {
+      a = {e.loadPacked4(A, rowLo, M, kLo, K), e.loadPacked4(A, rowHi, M, kLo, K),
+           e.loadPacked4(A, rowLo, M, kHi, K), e.loadPacked4(A, rowHi, M, kHi, K)};
+      bb = {loadColumn4(e, B, colB, N, kLo, K),
+            loadColumn4(e, B, colB, N, kHi, K)};
+    }
     auto resTy = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
     auto type = [](bool u) {
       return u ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8;
@@ -599,12 +675,6 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   }
 
   // The zero points' corrections (exact in s32, wrapping as the MMA does).
-  auto loadCode = [&](Value base, Value idx, bool isUnsigned) -> Value {
-    Value v = LLVM::LoadOp::create(b, loc, e.i8, e.gep(base, e.i8, idx));
-    return isUnsigned ? arith::ExtUIOp::create(b, loc, i32, v).getResult()
-                      : arith::ExtSIOp::create(b, loc, i32, v).getResult();
-  };
-  Value za = ops.aZeroPoint ? loadCode(ZA, e.c64(0), ops.aUnsigned) : Value();
   Value K32 = arith::TruncIOp::create(b, loc, i32, K);
   std::array<Value, 2> colSums, zbs;
   if (ops.aZeroPoint) {
@@ -626,7 +696,7 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     rowSums[1] = quadSum(e, loop.getResult(6));
   }
   std::array<Value, 2> cols = {colC0, colC1};
-  std::array<Value, 2> sbs;
+  std::array<Value, 2> sbs, biases;
   Value sa = LLVM::LoadOp::create(b, loc, f32, SA);
   for (int c = 0; c < 2; ++c) {
     // Columns past N read column 0 (never stored).
@@ -634,6 +704,8 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     sbs[c] = LLVM::LoadOp::create(
         b, loc, f32,
         ops.bScalePerColumn ? e.gep(SB, f32, safe) : SB);
+    if (ops.bias)
+      biases[c] = LLVM::LoadOp::create(b, loc, f32, e.gep(BIAS, f32, safe));
     if (ops.bZeroPoint)
       zbs[c] = loadCode(ZB, ops.bZeroPointPerColumn ? safe : e.c64(0),
                         ops.bUnsigned);
@@ -656,6 +728,8 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     Value v = arith::MulFOp::create(
         b, loc, arith::SIToFPOp::create(b, loc, f32, acc),
         arith::MulFOp::create(b, loc, sa, sbs[c]));
+    if (ops.bias)
+      v = arith::AddFOp::create(b, loc, v, biases[c]);
     Value ok = e.land(e.slt(row, M), e.slt(col, N));
     auto ifOp = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
@@ -671,8 +745,14 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
       if (v.getType().isInteger(1))
         v = arith::ExtUIOp::create(b, loc, e.i8, v);
     }
-    LLVM::StoreOp::create(b, loc, v,
-                          e.gep(C, v.getType(), e.add(e.mul(row, N), col)));
+    // C [M, N], or a convolution's output [batch, N, OH, OW].
+    Value at = e.add(e.mul(row, N), col);
+    if (const auto &g = ops.conv) {
+      int64_t P = g->OH * g->OW;
+      at = e.add(e.mul(e.add(e.mul(div(row, P), N), col), e.c64(P)),
+                 rem(row, P));
+    }
+    LLVM::StoreOp::create(b, loc, v, e.gep(C, v.getType(), at));
   }
   gpu::ReturnOp::create(b, loc);
   return func;

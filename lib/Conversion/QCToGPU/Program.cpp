@@ -791,7 +791,7 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
 /// column, all constants (static scales). K * 255^2 < 2^31, so the s32
 /// sums cannot overflow.
 struct Int8Operands {
-  Value a, sa, b, sb, za, zb;
+  Value a, sa, b, sb, za, zb, bias;
   Operation *lhs, *rhs;
 };
 
@@ -844,9 +844,75 @@ std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   if (rl.blockSize != 0 || !perTensorOrColumn(rhs.getScale()) ||
       (rhs.getZeroPoint() && !perTensorOrColumn(rhs.getZeroPoint())))
     return std::nullopt;
-  return Int8Operands{lhs.getCodes(), lhs.getScale(),       rhs.getCodes(),
-                      rhs.getScale(), lhs.getZeroPoint(), rhs.getZeroPoint(),
-                      lhs,            rhs};
+  return Int8Operands{lhs.getCodes(),      lhs.getScale(),
+                      rhs.getCodes(),      rhs.getScale(),
+                      lhs.getZeroPoint(),  rhs.getZeroPoint(),
+                      Value(),             lhs,
+                      rhs};
+}
+
+/// The int8 GEMM as a 2-D convolution (one group; Int8GemmOperands::Conv):
+///
+///   conv(dequantize_linear(%x [batch, C, H, W], %sx, [%zx]),
+///        dequantize_linear(%w [M, C, KH, KW], %sw [M] or one, [%zw]
+///                          {axis = 0}), [%bias])
+///
+/// with static scales (constants), i8/ui8 codes, a constant f32 bias, every
+/// dimension static but the batch, C · KH · KW · 255² < 2³¹.
+std::optional<Int8Operands> matchInt8Conv(Operation *op) {
+  auto conv = dyn_cast<qc::ConvOp>(op);
+  if (!conv || conv.getGroup() != 1)
+    return std::nullopt;
+  auto in = conv.getInput().getDefiningOp<qc::DequantizeLinearOp>();
+  auto wq = conv.getWeight().getDefiningOp<qc::DequantizeLinearOp>();
+  if (!in || !wq)
+    return std::nullopt;
+  auto isConst = [](Value v) {
+    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
+                     v.getDefiningOp());
+  };
+  auto numel = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
+  };
+  auto xt = cast<RankedTensorType>(in.getCodes().getType());
+  auto wt = cast<RankedTensorType>(wq.getCodes().getType());
+  auto ot = cast<RankedTensorType>(conv.getResult().getType());
+  if (xt.getRank() != 4 || wt.getRank() != 4 || ot.getRank() != 4 ||
+      !xt.getElementType().isInteger(8) || !wt.getElementType().isInteger(8) ||
+      !ot.getElementType().isF32() || !batchShaped(xt) || !batchShaped(ot) ||
+      !wt.hasStaticShape() || isConst(in.getCodes()) ||
+      !isConst(wq.getCodes()) || !isConst(conv.getBias()))
+    return std::nullopt;
+  int64_t M = wt.getDimSize(0),
+          K = wt.getDimSize(1) * wt.getDimSize(2) * wt.getDimSize(3);
+  if (xt.getDimSize(1) != wt.getDimSize(1) || K * 255 * 255 >= (int64_t(1) << 31))
+    return std::nullopt;
+  for (Value v : {in.getScale(), wq.getScale()})
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return std::nullopt;
+  if (numel(in.getScale()) != 1 || !isConst(in.getScale()) ||
+      (in.getZeroPoint() &&
+       (numel(in.getZeroPoint()) != 1 || !isConst(in.getZeroPoint()))))
+    return std::nullopt;
+  quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(wq);
+  auto perTensorOrChannel = [&](Value v) {
+    int64_t n = numel(v);
+    return isConst(v) &&
+           (n == 1 || (n == M && cast<RankedTensorType>(v.getType()).getRank() == 1 &&
+                       wl.axis == 0 && wl.blockSize == 0));
+  };
+  if (wl.blockSize != 0 || !perTensorOrChannel(wq.getScale()) ||
+      (wq.getZeroPoint() && !perTensorOrChannel(wq.getZeroPoint())))
+    return std::nullopt;
+  if (Value bias = conv.getBias()) {
+    auto bt = cast<RankedTensorType>(bias.getType());
+    if (!bt.getElementType().isF32() || numel(bias) != M || bt.getRank() != 1)
+      return std::nullopt;
+  }
+  return Int8Operands{in.getCodes(),      in.getScale(),   wq.getCodes(),
+                      wq.getScale(),      in.getZeroPoint(), wq.getZeroPoint(),
+                      conv.getBias(),     in,              wq};
 }
 
 /// Whether a HopperGemm step has per-channel weight scales (SB [N]).
@@ -1302,12 +1368,30 @@ Int8GemmOperands quantc::getInt8GemmOperands(const GpuStep &s) {
   o.bZeroPoint = s.zeroPoints & 2;
   o.bZeroPointPerColumn =
       o.bZeroPoint && numel(s.inputs[o.aZeroPoint ? 5 : 4]) != 1;
+  o.bias = s.zeroPoints & 4;
+  if (auto conv = dyn_cast<qc::ConvOp>(s.ops.front())) {
+    auto x = cast<RankedTensorType>(s.inputs[0].getType());
+    auto w = cast<RankedTensorType>(s.inputs[2].getType());
+    auto out = cast<RankedTensorType>(conv.getResult().getType());
+    auto at = [](ArrayRef<int64_t> v, size_t i, int64_t dflt) {
+      return i < v.size() ? v[i] : dflt;
+    };
+    o.conv = Int8GemmOperands::Conv{
+        x.getDimSize(1),                  x.getDimSize(2),
+        x.getDimSize(3),                  out.getDimSize(2),
+        out.getDimSize(3),                w.getDimSize(2),
+        w.getDimSize(3),                  at(conv.getStrides(), 0, 1),
+        at(conv.getStrides(), 1, 1),      at(conv.getPads(), 0, 0),
+        at(conv.getPads(), 1, 0),         at(conv.getDilations(), 0, 1),
+        at(conv.getDilations(), 1, 1)};
+  }
   return o;
 }
 
 std::string quantc::getInt8GemmKernelBase(const GpuStep &s) {
   Int8GemmOperands o = getInt8GemmOperands(s);
-  return std::string("i8_gemm") + (o.aUnsigned ? "_ua" : "") +
+  return std::string(o.conv ? "i8_conv" : "i8_gemm") +
+         (o.aUnsigned ? "_ua" : "") +
          (o.bUnsigned ? "_ub" : "") + (o.aZeroPoint ? "_za" : "") +
          (!o.bZeroPoint ? "" : o.bZeroPointPerColumn ? "_zbc" : "_zb") +
          (o.bScalePerColumn ? "" : "_sb1");
@@ -1348,10 +1432,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // launched. The activation's dequantize must be: were it launched, the
   // chain that stores its codes would go on through it and not store them.
   llvm::DenseMap<Operation *, Int8Operands> int8;
-  fn.walk([&](qc::MatMulOp mm) {
-    if (!hopper.contains(mm))
-      if (std::optional<Int8Operands> m = matchInt8Gemm(mm))
-        int8[mm] = *m;
+  fn.walk([&](Operation *op) {
+    if (hopper.contains(op))
+      return;
+    if (std::optional<Int8Operands> m = matchInt8Gemm(op))
+      int8[op] = *m;
+    else if (std::optional<Int8Operands> c = matchInt8Conv(op))
+      int8[op] = *c;
   });
   auto onlyInt8Operand = [&](Operation *dq, unsigned operand) {
     return llvm::all_of(dq->getUses(), [&](OpOperand &u) {
@@ -1514,7 +1601,8 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       const Int8Operands &m = it->second;
       GpuStep st{GpuStep::Kind::Int8Gemm, "", {op}, {m.a, m.sa, m.b, m.sb},
                  {op->getResult(0)}};
-      for (auto [bit, z] : llvm::enumerate(std::array<Value, 2>{m.za, m.zb}))
+      for (auto [bit, z] :
+           llvm::enumerate(std::array<Value, 3>{m.za, m.zb, m.bias}))
         if (z) {
           st.inputs.push_back(z);
           st.zeroPoints |= 1u << bit;
@@ -2083,18 +2171,29 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       // i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1][_ep<i>]: the operands'
       // signedness, zero points and weight scales, and the epilogue as a
       // GEMM's (in0 its result).
+      // i8_conv[...]_<i>: a convolution's geometry is the kernel's, so
+      // one kernel per distinct (geometry, variant, epilogue).
       std::string base = getInt8GemmKernelBase(s);
-      if (s.ops.size() == 1) {
+      auto conv = dyn_cast<qc::ConvOp>(s.ops.front());
+      if (s.ops.size() == 1 && !conv) {
         s.kernel = base;
         continue;
       }
-      SmallVector<Value> chainInputs{s.ops.front()->getResult(0)};
-      std::string key = describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
-                                      chainInputs, s.expr);
-      s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      std::string key = base + ";";
+      if (conv) {
+        llvm::raw_string_ostream os(key);
+        os << conv->getAttrDictionary() << s.inputs[0].getType()
+           << s.inputs[2].getType() << ";";
+      }
+      if (s.ops.size() > 1) {
+        SmallVector<Value> chainInputs{s.ops.front()->getResult(0)};
+        key += describeChain(ArrayRef<Operation *>(s.ops).drop_front(),
+                             chainInputs, s.expr);
+        s.inputs.append(chainInputs.begin() + 1, chainInputs.end());
+      }
       s.kernel = int8Keys
-                     .try_emplace(base + ";" + key,
-                                  base + "_ep" + std::to_string(int8Keys.size()))
+                     .try_emplace(key, base + (conv ? "_" : "_ep") +
+                                           std::to_string(int8Keys.size()))
                      .first->second;
       continue;
     }
@@ -2669,6 +2768,15 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       auto w = cast<RankedTensorType>(s.inputs[2].getType());
       Linear M = count(a, 0, a.getRank() - 1);
       int64_t K = w.getDimSize(0), N = w.getDimSize(1);
+      if (isa<qc::ConvOp>(s.ops.front())) {
+        // A convolution: a row per output pixel, a column per channel.
+        auto out = cast<RankedTensorType>(s.ops.front()->getResult(0).getType());
+        int64_t pixels = out.getDimSize(2) * out.getDimSize(3);
+        Linear images = count(out, 0, 1);
+        M = Linear{images.b * pixels, images.c * pixels};
+        N = w.getDimSize(0);
+        K = w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
+      }
       for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
         ptrArg(v);
       outputAndShapeArgs(M, N, K);
@@ -2857,7 +2965,15 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
           {"b_zero_point", !o.bZeroPoint              ? "none"
                            : o.bZeroPointPerColumn ? "column"
                                                    : "one"},
-          {"b_scale", o.bScalePerColumn ? "column" : "one"}};
+          {"b_scale", o.bScalePerColumn ? "column" : "one"},
+          {"bias", o.bias}};
+      if (auto c = dyn_cast<qc::ConvOp>(first)) {
+        json::Object &attrs = *step["attrs"].getAsObject();
+        attrs["strides"] = ints(c.getStrides());
+        attrs["pads"] = ints(c.getPads());
+        attrs["dilations"] = ints(c.getDilations());
+        attrs["group"] = c.getGroup();
+      }
     }
     if (s.kind == GpuStep::Kind::DynamicQuantize) {
       auto q = quantc::detail::stepQuantize(s);
@@ -2878,7 +2994,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
                                    {"pads", ints(c.getPads())},
                                    {"dilations", ints(c.getDilations())},
                                    {"group", c.getGroup()}};
-    if (auto c = dyn_cast<qc::ConvOp>(first))
+    if (auto c = dyn_cast<qc::ConvOp>(first);
+        c && s.kind != GpuStep::Kind::Int8Gemm) // (its own, above)
       step["attrs"] = json::Object{
           {"strides", ints(c.getStrides())},
           {"pads", ints(c.getPads())},

@@ -171,9 +171,23 @@ struct Int8GemmOperands {
   bool bZeroPoint = false, bZeroPointPerColumn = false;
   /// SB f32 [N] (one scale per output column) or one f32.
   bool bScalePerColumn = true;
+  /// BIAS: f32 [N] added after the scales (a convolution's), the pointer
+  /// after the zero points.
+  bool bias = false;
+  /// A 2-D NCHW convolution (one group) as the GEMM: its rows are the
+  /// output pixels (n, oh, ow), its columns the output channels, K = C ·
+  /// KH · KW. A is then the input's codes [batch, C, H, W], read through
+  /// im2col (a padding tap reads ZA, so it adds nothing: the Executor pads
+  /// the dequantized input with zeros), B the weight's codes [N, C, KH, KW]
+  /// (a row of K per output channel), and C the output [batch, N, OH, OW].
+  struct Conv {
+    int64_t C, H, W, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw;
+  };
+  std::optional<Conv> conv;
 };
 
-/// `gpu.func @name(A, SA, B, SB, C, [ZA], [ZB], extra..., M, N, K) kernel`
+/// `gpu.func @name(A, SA, B, SB, C, [ZA], [ZB], [BIAS], extra..., M, N, K)
+/// kernel`
 /// (ZA and ZB present as `ops` says; SA one f32): A the M x K codes
 /// (row-major), B the K x N codes (row-major: a matmul's weight as the
 /// graph stores it), C f32 M x N. Each warp multiplies its 16 x 8 tile

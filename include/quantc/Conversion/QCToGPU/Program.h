@@ -97,8 +97,9 @@ struct GpuStep {
   /// codes and scales, and `inputs` hold its qmax and floor after the four
   /// GEMM operands, before the epilogue's.
   bool quantizedOutput = false;
-  /// Int8Gemm only: the zero points the int8 GEMM reads after its four
-  /// operands (A, SA, B, SB), in this order: bit 0 A's, bit 1 B's.
+  /// Int8Gemm only: what the int8 GEMM reads after its four operands (A,
+  /// SA, B, SB), in this order: bit 0 A's zero point, bit 1 B's, bit 2 a
+  /// convolution's bias.
   unsigned zeroPoints = 0;
   /// Gemm only: the sm_100a tcgen05 kernel (BlackwellGemm.h) with
   /// getProgramBlackwellGemmConfig(), A and B read through tensor maps.
@@ -143,7 +144,7 @@ mlir::Operation *getStepNamingOp(const GpuStep &s);
 Int8GemmOperands getInt8GemmOperands(const GpuStep &s);
 /// Its kernel's name without the epilogue's suffix:
 /// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1] (u8 A, u8 B, A's zero point, B's
-/// one or per column, one weight scale).
+/// one or per column, one weight scale), i8_conv[...] for a convolution.
 std::string getInt8GemmKernelBase(const GpuStep &s);
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
@@ -153,7 +154,8 @@ BlackwellGemmConfig getProgramBlackwellGemmConfig();
 /// The index in a GEMM step's `inputs` where its epilogue's inputs begin.
 inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
   if (s.kind == GpuStep::Kind::Int8Gemm)
-    return 4 + (s.zeroPoints & 1) + (s.zeroPoints >> 1 & 1);
+    return 4 + (s.zeroPoints & 1) + (s.zeroPoints >> 1 & 1) +
+           (s.zeroPoints >> 2 & 1);
   return s.quantizedOutput ? 6 : 4;
 }
 
