@@ -4,6 +4,7 @@ scripts/gpu_bench.sh): runs, in order and each under its own time limit,
 
   gpu_check.py --cases DIR/gpu_check        mma.sync MXFP8 GEMM vs the Executor
   gpu_hopper_gemm.py --dir DIR/gpu_hopper   sm_90a wgmma FP8 GEMM: checks, timings
+  gpu_int8_gemm.py --dir DIR/gpu_int8       int8 GEMM: exact checks, timings
   gpu_run_check.py --dir DIR/gpu_run        packages through libquantc_rt
 
 keeps each one's output in <step>.log, prints a summary line per step, and
@@ -29,7 +30,9 @@ STEPS = [("check", "gpu_check.py", ["--cases", "{dir}/gpu_check"], 0.2),
          # limit, so what was measured is printed, not cut off.
          ("hopper", "gpu_hopper_gemm.py",
           ["--dir", "{dir}/gpu_hopper", "--time-budget", "{budget}"], 0.4),
-         ("run", "gpu_run_check.py", ["--dir", "{dir}/gpu_run"], 0.4)]
+         ("int8", "gpu_int8_gemm.py",
+          ["--dir", "{dir}/gpu_int8", "--time-budget", "{budget}"], 0.1),
+         ("run", "gpu_run_check.py", ["--dir", "{dir}/gpu_run"], 0.3)]
 
 
 def json_lines(text):
@@ -50,13 +53,13 @@ def main(argv=None):
     ap.add_argument("--budget", type=float, default=540.0,
                     help="seconds for all steps together (default 540)")
     ap.add_argument("--only", default="",
-                    help="comma-separated steps to run (check, hopper, run)")
+                    help="comma-separated steps to run (check, hopper, int8, run)")
     a = ap.parse_args(argv)
     only = {s for s in a.only.split(",") if s}
     unknown = only - {name for name, *_ in STEPS}
     if unknown:
         ap.error(f"unknown steps {sorted(unknown)}")
-    missing = [sub for sub in ("gpu_check", "gpu_hopper", "gpu_run")
+    missing = [sub for sub in ("gpu_check", "gpu_hopper", "gpu_int8", "gpu_run")
                if not (a.dir / sub).is_dir()]
     if missing:
         print(f"gpu_bench: {a.dir} lacks {missing}: run scripts/gpu_bench.sh "

@@ -6,6 +6,8 @@
 #   OUT/gpu_hopper  scripts/gpu_hopper_gemm.sh the sm_90a TMA + wgmma FP8 GEMM:
 #                   every scale/tile/output variant vs F33, timed against
 #                   cuBLASLt (torch._scaled_mm) and bf16 torch.matmul
+#   OUT/gpu_int8    scripts/gpu_int8_gemm.sh   the int8 GEMM (integer mma.sync)
+#                   vs its exact reference, timed against torch._int_mm
 #   OUT/gpu_run     scripts/gpu_run_check.sh   whole packages (mxfp8, int8,
 #                   fp8, dynamic) through libquantc_rt vs the Executor, timed
 #                   against ONNX Runtime CUDA and PyTorch
@@ -14,7 +16,7 @@
 #
 # Then, with OUT_DIR carried (device tool: carry ["build/gpu_bench"]):
 #   python3 scripts/gpu_bench.py --dir OUT_DIR
-# runs the three device steps in one call within a time budget and writes
+# runs the four device steps in one call within a time budget and writes
 # bench.json (into $OUT when the device tool sets it).
 set -euo pipefail
 BUILD=$(realpath -m "${1:-build}")
@@ -24,5 +26,6 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 bash scripts/gpu_check.sh "$BUILD" "$OUT/gpu_check" | tail -2
 bash scripts/gpu_hopper_gemm.sh "$BUILD" "$OUT/gpu_hopper" | tail -2
+bash scripts/gpu_int8_gemm.sh "$BUILD" "$OUT/gpu_int8" | tail -2
 bash scripts/gpu_run_check.sh "$BUILD" "$OUT/gpu_run" | tail -2
 echo "gpu_bench.sh: ready in $OUT ($(du -sh "$OUT" | cut -f1)); on the GPU machine: python3 scripts/gpu_bench.py --dir $OUT"

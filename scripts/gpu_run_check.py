@@ -19,7 +19,7 @@ For each package (OUT_DIR/<model>.qcpkg) and batch it
    grids), and after each step compares the step's GPU outputs with the
    numpy model of its kernel applied to the step's GPU inputs:
    quantize_mxfp8, dyn_quantize_<i>, dyn_qdq_<i>, ew_<i>, pool_<i>,
-   gap_<i>, copy_b<n>, layout_<i>, topk_<i>, i8_gemm* (the int8 GEMM:
+   gap_<i>, copy_b<n>, layout_<i>, topk_<i>, i8_gemm* and i8_conv* (the int8 GEMM:
    exact integer sums, then IEEE f32 operations),
    softmax_<i>, log_softmax_<i>, layer_norm_<i>, every reduce_<kind>_<i>
    must match

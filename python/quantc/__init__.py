@@ -223,7 +223,7 @@ class HostKernels:
     a launch in order. Kernels whose threads cooperate run each block's
     threads as coroutines, with what they do together emulated: the
     MXFP8 GEMMs' ``mma.sync`` (e4m3/e5m2, m16n8k32; on sm_120a the
-    block-scaled kinds, FP4 included), and the sm_90a GEMM's TMA loads,
+    block-scaled kinds, FP4 included), the int8 GEMM's (s8/u8 to s32), and the sm_90a GEMM's TMA loads,
     mbarriers, ``wgmma.mma_async``, ``bar.sync`` and ``shfl.sync`` (give it
     tensor maps from :meth:`tensor_map` and its dynamic shared memory).
     Kernels using what is not emulated are listed by :attr:`all_kernels`

@@ -2,8 +2,8 @@
 GPU: it refuses a folder gpu_bench.sh did not prepare (exit 2, what to
 run), runs each step under its limit, keeps each step's log, writes
 bench.json into $OUT, and fails (exit 1) when a step fails. The steps
-themselves are tested by test_gpu_check_cpu.py, test_gpu_hopper_gemm_cpu.py
-and test_gpu_program.py."""
+themselves are tested by test_gpu_check_cpu.py, test_gpu_hopper_gemm_cpu.py,
+test_gpu_int8_gemm_cpu.py and test_gpu_program.py."""
 import json
 import os
 import sys
@@ -21,7 +21,7 @@ def test_unprepared_folder_is_refused(tmp_path):
 
 def test_steps_logs_and_report(tmp_path):
     d = tmp_path / "bench"
-    for sub in ("gpu_check", "gpu_hopper", "gpu_run"):
+    for sub in ("gpu_check", "gpu_hopper", "gpu_int8", "gpu_run"):
         (d / sub).mkdir(parents=True)
     out = tmp_path / "out"
     env = dict(os.environ, OUT=str(out))
