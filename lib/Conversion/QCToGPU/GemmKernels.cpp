@@ -241,6 +241,43 @@ Value recodeToE4M3(detail::KernelEmitter &e, Value c, Type elem) {
 }
 } // namespace
 
+namespace {
+/// Where a lane of the mma.sync GEMMs' CTA (4 warps, 32 x 16 of C, warp w
+/// the 16 x 8 tile at (16 (w >> 1), 8 (w & 1))) reads and writes in the
+/// m16n8k32 fragments of 8-bit operands: group g = lane / 4 and t = lane
+/// % 4 (the PTX ISA's groupID and threadID_in_group).
+struct WarpTile {
+  Value lane, g, tig;
+  Value rowLo; ///< A regs 0, 2; C regs 0, 1 (row g of the tile)
+  Value rowHi; ///< A regs 1, 3; C regs 2, 3 (row g + 8)
+  Value colB;  ///< B regs 0, 1 (column g)
+  Value colC0; ///< C regs 0, 2 (column 2t)
+  Value colC1; ///< C regs 1, 3 (column 2t + 1)
+  Value k4;    ///< the first of the lane's four K bytes in a 16-byte half
+
+  explicit WarpTile(detail::KernelEmitter &e) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
+    Value warp = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
+    Value bx = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+    Value by = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
+    g = e.shru(lane, e.c64(2));
+    tig = e.band(lane, e.c64(3));
+    Value m0 = e.add(e.mul(bx, e.c64(kMXFP8BlockTileM)),
+                     e.mul(e.shru(warp, e.c64(1)), e.c64(16)));
+    Value n0 = e.add(e.mul(by, e.c64(kMXFP8BlockTileN)),
+                     e.mul(e.band(warp, e.c64(1)), e.c64(8)));
+    rowLo = e.add(m0, g);
+    rowHi = e.add(rowLo, e.c64(8));
+    colB = e.add(n0, g);
+    colC0 = e.add(n0, e.mul(tig, e.c64(2)));
+    colC1 = e.add(colC0, e.c64(1));
+    k4 = e.mul(tig, e.c64(4));
+  }
+};
+} // namespace
+
 FailureOr<gpu::GPUFuncOp> buildMXFP8GemmKernel(ModuleOp top,
                                                llvm::StringRef name,
                                                KernelTarget t,
@@ -287,24 +324,9 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
   Value M = made->M, N = made->N, K = made->K;
 
   // Thread geometry: lane = threadIdx.x, warp = threadIdx.y (0..3).
-  Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
-  Value warp = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
-  Value bx = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
-  Value by = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
-  Value g = e.shru(lane, e.c64(2));   // groupID
-  Value tig = e.band(lane, e.c64(3)); // thread in group
-  Value m0 = e.add(e.mul(bx, e.c64(kMXFP8BlockTileM)),
-                   e.mul(e.shru(warp, e.c64(1)), e.c64(16)));
-  Value n0 = e.add(e.mul(by, e.c64(kMXFP8BlockTileN)),
-                   e.mul(e.band(warp, e.c64(1)), e.c64(8)));
-
-  // Rows/cols this lane touches in the m16n8k32 fragments.
-  Value rowLo = e.add(m0, g);                    // A regs 0,2; C regs 0,1
-  Value rowHi = e.add(rowLo, e.c64(8));          // A regs 1,3; C regs 2,3
-  Value colB = e.add(n0, g);                     // B regs 0,1
-  Value colC0 = e.add(n0, e.mul(tig, e.c64(2))); // C regs 0,2
-  Value colC1 = e.add(colC0, e.c64(1));          // C regs 1,3
-  Value k4 = e.mul(tig, e.c64(4));
+  WarpTile wt(e);
+  Value lane = wt.lane, rowLo = wt.rowLo, rowHi = wt.rowHi, colB = wt.colB,
+        colC0 = wt.colC0, colC1 = wt.colC1, k4 = wt.k4;
 
   // Every MMA takes a 32-byte slice of each operand row: 32 FP8 or 64 FP4
   // elements. Row length in bytes (FP4: ceil(K/2), the odd tail's high
@@ -537,20 +559,9 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   ValueRange epiPtrs = made->extra.drop_front(own);
   Value M = made->M, N = made->N, K = made->K;
 
-  Value lane = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x));
-  Value warp = e.idToI64(gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
-  Value bx = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
-  Value by = e.idToI64(gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
-  Value g = e.shru(lane, e.c64(2));
-  Value tig = e.band(lane, e.c64(3));
-  Value m0 = e.add(e.mul(bx, e.c64(kMXFP8BlockTileM)),
-                   e.mul(e.shru(warp, e.c64(1)), e.c64(16)));
-  Value n0 = e.add(e.mul(by, e.c64(kMXFP8BlockTileN)),
-                   e.mul(e.band(warp, e.c64(1)), e.c64(8)));
-  Value rowLo = e.add(m0, g), rowHi = e.add(rowLo, e.c64(8));
-  Value colB = e.add(n0, g);
-  Value colC0 = e.add(n0, e.mul(tig, e.c64(2))), colC1 = e.add(colC0, e.c64(1));
-  Value k4 = e.mul(tig, e.c64(4));
+  WarpTile wt(e);
+  Value tig = wt.tig, rowLo = wt.rowLo, rowHi = wt.rowHi, colB = wt.colB,
+        colC0 = wt.colC0, colC1 = wt.colC1, k4 = wt.k4;
   Value KB = arith::DivSIOp::create(b, loc, e.add(K, e.c64(31)), e.c64(32));
   auto loadCode = [&](Value base, Value idx, bool isUnsigned) -> Value {
     Value v = LLVM::LoadOp::create(b, loc, e.i8, e.gep(base, e.i8, idx));

@@ -795,6 +795,53 @@ struct Int8Operands {
   Operation *lhs, *rhs;
 };
 
+/// What both forms need of the dequantizes: i8/ui8 codes, f32 scales; the
+/// activation's (`act`, codes computed at run time) one scale and zero
+/// point, constants; the weight's (`w`, constant codes) one, or one per
+/// index of `axis` (`channels` of them), constants, no blocks.
+std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
+                                              qc::DequantizeLinearOp w,
+                                              int64_t axis, int64_t channels) {
+  if (!act || !w)
+    return std::nullopt;
+  auto isConst = [](Value v) {
+    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
+                     v.getDefiningOp());
+  };
+  auto numel = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
+  };
+  if (!elementTypeOf(act.getCodes()).isInteger(8) ||
+      !elementTypeOf(w.getCodes()).isInteger(8) ||
+      !elementTypeOf(act.getScale()).isF32() ||
+      !elementTypeOf(w.getScale()).isF32() || isConst(act.getCodes()) ||
+      !isConst(w.getCodes()))
+    return std::nullopt;
+  auto one = [&](Value v) { return !v || (numel(v) == 1 && isConst(v)); };
+  if (!one(act.getScale()) || !act.getScale() || !one(act.getZeroPoint()))
+    return std::nullopt;
+  quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(w);
+  auto perTensorOrChannel = [&](Value v) {
+    return isConst(v) && (numel(v) == 1 ||
+                          (numel(v) == channels &&
+                           cast<RankedTensorType>(v.getType()).getRank() == 1 &&
+                           wl.axis == axis));
+  };
+  if (wl.blockSize != 0 || !perTensorOrChannel(w.getScale()) ||
+      (w.getZeroPoint() && !perTensorOrChannel(w.getZeroPoint())))
+    return std::nullopt;
+  return Int8Operands{act.getCodes(),
+                      act.getScale(),
+                      w.getCodes(),
+                      w.getScale(),
+                      act.getZeroPoint(),
+                      w.getZeroPoint(),
+                      Value(),
+                      act,
+                      w};
+}
+
 std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   auto mm = dyn_cast<qc::MatMulOp>(op);
   if (!mm)
@@ -803,52 +850,19 @@ std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   auto rhs = mm.getRhs().getDefiningOp<qc::DequantizeLinearOp>();
   if (!lhs || !rhs)
     return std::nullopt;
-  auto isConst = [](Value v) {
-    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
-                     v.getDefiningOp());
-  };
-  auto int8 = [](Type t) { return t.isInteger(8); };
-  auto numel = [](Value v) {
-    auto t = cast<RankedTensorType>(v.getType());
-    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
-  };
   auto at = cast<RankedTensorType>(lhs.getCodes().getType());
   auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
   auto ot = cast<RankedTensorType>(mm.getResult().getType());
-  if (!int8(at.getElementType()) || !int8(bt.getElementType()) ||
-      !ot.getElementType().isF32() || at.getRank() < 2 || bt.getRank() != 2 ||
+  if (!ot.getElementType().isF32() || at.getRank() < 2 || bt.getRank() != 2 ||
       !bt.hasStaticShape() || !batchShaped(at) || !batchShaped(ot) ||
-      ot.getRank() != at.getRank() || isConst(lhs.getCodes()) ||
-      !isConst(rhs.getCodes()))
+      ot.getRank() != at.getRank())
     return std::nullopt;
+  // Weights [K, N]: per column is along axis 1.
   int64_t K = bt.getDimSize(0), N = bt.getDimSize(1);
   if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K ||
-      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX ||
-      !cast<RankedTensorType>(lhs.getScale().getType()).getElementType().isF32() ||
-      !cast<RankedTensorType>(rhs.getScale().getType()).getElementType().isF32())
+      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX)
     return std::nullopt;
-  // Activations: one scale and zero point (static: constants).
-  if (numel(lhs.getScale()) != 1 || !isConst(lhs.getScale()) ||
-      (lhs.getZeroPoint() && (numel(lhs.getZeroPoint()) != 1 ||
-                              !isConst(lhs.getZeroPoint()))))
-    return std::nullopt;
-  // Weights: per column (axis 1 of [K, N]) or one, no blocks.
-  quantc::detail::LinearQuantLayout rl = quantc::detail::linearQuantLayout(rhs);
-  auto perTensorOrColumn = [&](Value v) {
-    int64_t n = numel(v);
-    auto t = cast<RankedTensorType>(v.getType());
-    return isConst(v) &&
-           (n == 1 || (n == N && t.getRank() == 1 && rl.axis == 1 &&
-                       rl.blockSize == 0));
-  };
-  if (rl.blockSize != 0 || !perTensorOrColumn(rhs.getScale()) ||
-      (rhs.getZeroPoint() && !perTensorOrColumn(rhs.getZeroPoint())))
-    return std::nullopt;
-  return Int8Operands{lhs.getCodes(),      lhs.getScale(),
-                      rhs.getCodes(),      rhs.getScale(),
-                      lhs.getZeroPoint(),  rhs.getZeroPoint(),
-                      Value(),             lhs,
-                      rhs};
+  return matchInt8Operands(lhs, rhs, 1, N);
 }
 
 /// The int8 GEMM as a 2-D convolution (one group; Int8GemmOperands::Conv):
@@ -867,52 +881,32 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
   auto wq = conv.getWeight().getDefiningOp<qc::DequantizeLinearOp>();
   if (!in || !wq)
     return std::nullopt;
-  auto isConst = [](Value v) {
-    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
-                     v.getDefiningOp());
-  };
-  auto numel = [](Value v) {
-    auto t = cast<RankedTensorType>(v.getType());
-    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
-  };
   auto xt = cast<RankedTensorType>(in.getCodes().getType());
   auto wt = cast<RankedTensorType>(wq.getCodes().getType());
   auto ot = cast<RankedTensorType>(conv.getResult().getType());
   if (xt.getRank() != 4 || wt.getRank() != 4 || ot.getRank() != 4 ||
-      !xt.getElementType().isInteger(8) || !wt.getElementType().isInteger(8) ||
       !ot.getElementType().isF32() || !batchShaped(xt) || !batchShaped(ot) ||
-      !wt.hasStaticShape() || isConst(in.getCodes()) ||
-      !isConst(wq.getCodes()) || !isConst(conv.getBias()))
+      !wt.hasStaticShape())
     return std::nullopt;
   int64_t M = wt.getDimSize(0),
           K = wt.getDimSize(1) * wt.getDimSize(2) * wt.getDimSize(3);
-  if (xt.getDimSize(1) != wt.getDimSize(1) || K * 255 * 255 >= (int64_t(1) << 31))
+  if (xt.getDimSize(1) != wt.getDimSize(1) ||
+      K * 255 * 255 >= (int64_t(1) << 31))
     return std::nullopt;
-  for (Value v : {in.getScale(), wq.getScale()})
-    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
-      return std::nullopt;
-  if (numel(in.getScale()) != 1 || !isConst(in.getScale()) ||
-      (in.getZeroPoint() &&
-       (numel(in.getZeroPoint()) != 1 || !isConst(in.getZeroPoint()))))
-    return std::nullopt;
-  quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(wq);
-  auto perTensorOrChannel = [&](Value v) {
-    int64_t n = numel(v);
-    return isConst(v) &&
-           (n == 1 || (n == M && cast<RankedTensorType>(v.getType()).getRank() == 1 &&
-                       wl.axis == 0 && wl.blockSize == 0));
-  };
-  if (wl.blockSize != 0 || !perTensorOrChannel(wq.getScale()) ||
-      (wq.getZeroPoint() && !perTensorOrChannel(wq.getZeroPoint())))
-    return std::nullopt;
-  if (Value bias = conv.getBias()) {
+  Value bias = conv.getBias();
+  if (bias) {
     auto bt = cast<RankedTensorType>(bias.getType());
-    if (!bt.getElementType().isF32() || numel(bias) != M || bt.getRank() != 1)
+    if (!isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
+            bias.getDefiningOp()) ||
+        !bt.getElementType().isF32() || bt.getRank() != 1 ||
+        bt.getDimSize(0) != M)
       return std::nullopt;
   }
-  return Int8Operands{in.getCodes(),      in.getScale(),   wq.getCodes(),
-                      wq.getScale(),      in.getZeroPoint(), wq.getZeroPoint(),
-                      conv.getBias(),     in,              wq};
+  // Weights [M, C, KH, KW]: per output channel is along axis 0.
+  std::optional<Int8Operands> m = matchInt8Operands(in, wq, 0, M);
+  if (m)
+    m->bias = bias;
+  return m;
 }
 
 /// Whether a HopperGemm step has per-channel weight scales (SB [N]).
