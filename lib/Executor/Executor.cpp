@@ -637,8 +637,12 @@ static void retainFreedMemory() {
     if (env && std::strcmp(env, "0") == 0)
       return;
 #if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    // (A glibc older than 2.35 takes mmap thresholds up to 32 MiB only;
+    // without a raised mmap threshold, a raised trim threshold alone would
+    // turn glibc's own dynamic threshold off and help nothing.)
+    if (mallopt(M_MMAP_THRESHOLD, 1 << 30) ||
+        mallopt(M_MMAP_THRESHOLD, 32 << 20))
+      mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
   });
 }

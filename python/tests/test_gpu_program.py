@@ -182,8 +182,8 @@ def test_conv_and_matmul_epilogues(check_ok, run_tool, tmp_path):
     qp.check_order(p)
     steps = p["steps"]
     kernels = [s["kernel"] for s in steps]
-    assert kernels == ["ew_0", "i8_conv_za_zbc_0", "pool_0", "conv_0",
-                       "i8_conv_za_zbc_1", "i8_conv_za_zbc_2", "pool_1",
+    assert kernels == ["ew_0", "i8_conv_b_za_zbc_0", "pool_0", "conv_0",
+                       "i8_conv_b_za_zbc_1", "i8_conv_b_za_zbc_2", "pool_1",
                        "gap_0", "copy_b1", "i8_gemm_za_zbc_ep3"], kernels
     convs = [s for s in steps if s["kernel"].startswith(("conv_", "i8_conv"))]
 

@@ -38,9 +38,9 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
 // the f32 conv kernel (conv_0), dequantizing its input codes as it loads
 // them.
 // CHECK-LABEL: func.func @main
-// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_conv_za_zbc_0
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_conv_b_za_zbc_0
 // CHECK: qc.conv {{.*}}qc.gpu_kernel = @quantc_kernels::@conv_0
-// CHECK: gpu.func @i8_conv_za_zbc_0(
+// CHECK: gpu.func @i8_conv_b_za_zbc_0(
 // CHECK: arith.remsi
 // CHECK: nvvm.mma.sync
 // CHECK: arith.addf
@@ -65,4 +65,28 @@ func.func @main(%x: tensor<?x3x8x8xf32>) -> tensor<?x4x8x8xf32> {
   %dw = qc.dequantize_linear %dwc, %dws, %dwz {axis = 0 : i64} : (tensor<4x1x3x3xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x1x3x3xf32>
   %d = qc.conv %a2, %dw {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<?x4x8x8xf32>
   return %d : tensor<?x4x8x8xf32>
+}
+
+// -----
+
+// Two int8 convs of the same geometry, one with a bias and one without: two
+// kernels (their pointer lists differ: the bias is an argument).
+// CHECK-LABEL: func.func @main
+// CHECK: qc.conv {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_conv_b_za_zbc_0
+// CHECK: qc.conv {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_conv_za_zbc_1
+// CHECK: gpu.func @i8_conv_b_za_zbc_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK: gpu.func @i8_conv_za_zbc_1(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+func.func @main(%x: tensor<?x3x8x8xf32>) -> (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) {
+  %s = arith.constant dense<0.03> : tensor<f32>
+  %z = arith.constant dense<7> : tensor<i8>
+  %q = qc.quantize_linear %x, %s, %z : (tensor<?x3x8x8xf32>, tensor<f32>, tensor<i8>) -> tensor<?x3x8x8xi8>
+  %a = qc.dequantize_linear %q, %s, %z : (tensor<?x3x8x8xi8>, tensor<f32>, tensor<i8>) -> tensor<?x3x8x8xf32>
+  %wc = arith.constant dense<2> : tensor<4x3x3x3xi8>
+  %ws = arith.constant dense<0.02> : tensor<4xf32>
+  %wz = arith.constant dense<0> : tensor<4xi8>
+  %w = qc.dequantize_linear %wc, %ws, %wz {axis = 0 : i64} : (tensor<4x3x3x3xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<4x3x3x3xf32>
+  %bias = arith.constant dense<0.25> : tensor<4xf32>
+  %c = qc.conv %a, %w, %bias {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  %d = qc.conv %a, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x8x8xf32>
+  return %c, %d : tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>
 }

@@ -842,6 +842,10 @@ std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
                       w};
 }
 
+/// The most columns the int8 GEMM's grid covers: its y extent,
+/// ceil(N / 16), is at most CUDA's 65535.
+constexpr int64_t kInt8GemmMaxN = int64_t(65535) * kMXFP8BlockTileN;
+
 std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   auto mm = dyn_cast<qc::MatMulOp>(op);
   if (!mm)
@@ -860,7 +864,7 @@ std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   // Weights [K, N]: per column is along axis 1.
   int64_t K = bt.getDimSize(0), N = bt.getDimSize(1);
   if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K ||
-      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX)
+      K * 255 * 255 >= (int64_t(1) << 31) || N > kInt8GemmMaxN)
     return std::nullopt;
   return matchInt8Operands(lhs, rhs, 1, N);
 }
@@ -891,7 +895,7 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
   int64_t M = wt.getDimSize(0),
           K = wt.getDimSize(1) * wt.getDimSize(2) * wt.getDimSize(3);
   if (xt.getDimSize(1) != wt.getDimSize(1) ||
-      K * 255 * 255 >= (int64_t(1) << 31))
+      K * 255 * 255 >= (int64_t(1) << 31) || M > kInt8GemmMaxN)
     return std::nullopt;
   Value bias = conv.getBias();
   if (bias) {
@@ -1384,10 +1388,12 @@ Int8GemmOperands quantc::getInt8GemmOperands(const GpuStep &s) {
 
 std::string quantc::getInt8GemmKernelBase(const GpuStep &s) {
   Int8GemmOperands o = getInt8GemmOperands(s);
-  return std::string(o.conv ? "i8_conv" : "i8_gemm") +
-         (o.aUnsigned ? "_ua" : "") +
-         (o.bUnsigned ? "_ub" : "") + (o.aZeroPoint ? "_za" : "") +
-         (!o.bZeroPoint ? "" : o.bZeroPointPerColumn ? "_zbc" : "_zb") +
+  return std::string(o.conv ? "i8_conv" : "i8_gemm") + (o.bias ? "_b" : "") +
+         (o.aUnsigned ? "_ua" : "") + (o.bUnsigned ? "_ub" : "") +
+         (o.aZeroPoint ? "_za" : "") +
+         (!o.bZeroPoint           ? ""
+          : o.bZeroPointPerColumn ? "_zbc"
+                                  : "_zb") +
          (o.bScalePerColumn ? "" : "_sb1");
 }
 
@@ -2164,7 +2170,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     if (s.kind == GpuStep::Kind::Int8Gemm) {
       // i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1][_ep<i>]: the operands'
       // signedness, zero points and weight scales, and the epilogue as a
-      // GEMM's (in0 its result).
+      // GEMM's (in0 its result); i8_conv[_b]... with a bias.
       // i8_conv[...]_<i>: a convolution's geometry is the kernel's, so
       // one kernel per distinct (geometry, variant, epilogue).
       std::string base = getInt8GemmKernelBase(s);
@@ -2756,8 +2762,8 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       break;
     }
     case GpuStep::Kind::Int8Gemm: {
-      // (A, SA, B, SB, C, [ZA], [ZB], epilogue inputs..., M, N, K), the
-      // MXFP8 mma.sync kernel's grid.
+      // (A, SA, B, SB, C, [ZA], [ZB], [BIAS], epilogue inputs..., M, N,
+      // K), the MXFP8 mma.sync kernel's grid.
       auto a = cast<RankedTensorType>(s.inputs[0].getType());
       auto w = cast<RankedTensorType>(s.inputs[2].getType());
       Linear M = count(a, 0, a.getRank() - 1);

@@ -1236,31 +1236,6 @@ extern "C" uint16_t hostCvtF8x2(float a, float b, uint32_t e5m2) {
 
 namespace {
 
-/// D = A x B + C for m16n8k32 e4m3/e5m2 -> f32 from the 32 lanes' fragments,
-/// laid out as the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit
-/// types): lane = 4 * group + t; A's register r holds row group (+8 for
-/// r odd), columns 4t .. 4t+3 (+16 for r >= 2), one byte each from the
-/// low one; B's register r holds column group, rows 4t .. 4t+3 (+16 for
-/// r = 1); C and D element i is row group (+8 for i >= 2), column 2t + (i
-/// & 1). Products are exact and summed in double with C, then rounded
-/// once to f32 (the tensor core's internal rounding differs by an ulp at
-/// most; the checks allow for it).
-///
-/// Block-scaled (PTX ISA "Block Scaling for mma.sync"): row r of A is
-/// scaled by the scale-a register of lane 4 (r % 8) + 2 thread-id-a + r / 8
-/// (thread-id-a 0 or 1 picks the pair of lanes of each quad), column c of
-/// B by the scale-b register of lane 4c + thread-id-b (0 .. 3), from byte
-/// byte-id (1X: any byte; 2X: bytes byte-id, byte-id + 1, byte-id 0 or 2;
-/// 4X: bytes 0 .. 3, byte-id 0); E8M0 codes are 2^(e-127) (0xFF: NaN); the
-/// scaled products of a scale's K range are summed exactly in double.
-///
-/// FP4 kinds (m16n8k64, e2m1): the same registers, each byte two elements
-/// (the lower-numbered one in the low nibble), so byte j of a register
-/// holds K elements 2·(4t + j) and 2·(4t + j) + 1 of its slice; the scale
-/// vector 2X / 4X gives each row (column) 2 / 4 scales per 64 K, for K
-/// sub-blocks of 32 / 16, from bytes byte-id .. byte-id + 1 (2X) or 0 .. 3
-/// (4X); UE4M3 scales decode as unsigned e4m3 (0x7F: NaN).
-/// Returns "" or why the selectors are invalid.
 /// The integer MMA (m16n8k32 s8/u8 x s8/u8 -> s32, `wrapped`): the 8-bit
 /// fragments as above, each byte sign- or zero-extended; D = C + Σ of the
 /// products modulo 2^32.
@@ -1297,6 +1272,31 @@ void mmaInt8(Thread *lanes, uint32_t code) {
   }
 }
 
+/// D = A x B + C for m16n8k32 e4m3/e5m2 -> f32 from the 32 lanes' fragments,
+/// laid out as the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit
+/// types): lane = 4 * group + t; A's register r holds row group (+8 for
+/// r odd), columns 4t .. 4t+3 (+16 for r >= 2), one byte each from the
+/// low one; B's register r holds column group, rows 4t .. 4t+3 (+16 for
+/// r = 1); C and D element i is row group (+8 for i >= 2), column 2t + (i
+/// & 1). Products are exact and summed in double with C, then rounded
+/// once to f32 (the tensor core's internal rounding differs by an ulp at
+/// most; the checks allow for it).
+///
+/// Block-scaled (PTX ISA "Block Scaling for mma.sync"): row r of A is
+/// scaled by the scale-a register of lane 4 (r % 8) + 2 thread-id-a + r / 8
+/// (thread-id-a 0 or 1 picks the pair of lanes of each quad), column c of
+/// B by the scale-b register of lane 4c + thread-id-b (0 .. 3), from byte
+/// byte-id (1X: any byte; 2X: bytes byte-id, byte-id + 1, byte-id 0 or 2;
+/// 4X: bytes 0 .. 3, byte-id 0); E8M0 codes are 2^(e-127) (0xFF: NaN); the
+/// scaled products of a scale's K range are summed exactly in double.
+///
+/// FP4 kinds (m16n8k64, e2m1): the same registers, each byte two elements
+/// (the lower-numbered one in the low nibble), so byte j of a register
+/// holds K elements 2·(4t + j) and 2·(4t + j) + 1 of its slice; the scale
+/// vector 2X / 4X gives each row (column) 2 / 4 scales per 64 K, for K
+/// sub-blocks of 32 / 16, from bytes byte-id .. byte-id + 1 (2X) or 0 .. 3
+/// (4X); UE4M3 scales decode as unsigned e4m3 (0x7F: NaN).
+/// Returns "" or why the selectors are invalid.
 std::string mmaFp8(Thread *lanes) {
   if (uint32_t code = static_cast<uint32_t *>(lanes[0].buf)[14];
       code & kMmaInt8) {

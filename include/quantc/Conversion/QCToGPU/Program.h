@@ -144,7 +144,8 @@ mlir::Operation *getStepNamingOp(const GpuStep &s);
 Int8GemmOperands getInt8GemmOperands(const GpuStep &s);
 /// Its kernel's name without the epilogue's suffix:
 /// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1] (u8 A, u8 B, A's zero point, B's
-/// one or per column, one weight scale), i8_conv[...] for a convolution.
+/// one or per column, one weight scale), i8_conv[_b][...] for a
+/// convolution (with a bias).
 std::string getInt8GemmKernelBase(const GpuStep &s);
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128
