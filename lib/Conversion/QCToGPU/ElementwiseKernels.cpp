@@ -1897,27 +1897,6 @@ FailureOr<gpu::GPUFuncOp> quantc::detail::buildBlackwellGemmStepKernel(
   return buildBlackwellGemmKernel(top, name, cfg, &ep);
 }
 
-FailureOr<gpu::GPUFuncOp>
-quantc::detail::buildInt8GemmStepKernel(ModuleOp top, llvm::StringRef name,
-                                        KernelTarget t, const GpuStep &step) {
-  Int8GemmOperands ops = getInt8GemmOperands(step);
-  if (step.ops.size() == 1)
-    return buildInt8GemmKernel(top, name, t, ops);
-  EpilogueIndex index;
-  if (ops.conv) {
-    // A convolution's row is an output pixel of an image: [batch, N, OH,
-    // OW] as the kernel stores it.
-    int64_t P = ops.conv->OH * ops.conv->OW;
-    index = [P](KernelEmitter &e, Value row, Value col, Value N) {
-      Value image = arith::DivSIOp::create(e.b, e.loc, row, e.c64(P));
-      Value pixel = arith::RemSIOp::create(e.b, e.loc, row, e.c64(P));
-      return e.add(e.mul(e.add(e.mul(image, N), col), e.c64(P)), pixel);
-    };
-  }
-  GemmEpilogue ep = gemmStepEpilogue(step, index);
-  return buildInt8GemmKernel(top, name, t, ops, &ep);
-}
-
 FailureOr<gpu::GPUFuncOp> quantc::detail::buildHopperGemmStepKernel(
     ModuleOp top, llvm::StringRef name, const GpuStep &step,
     const HopperGemmConfig &cfg) {
@@ -2010,6 +1989,34 @@ FailureOr<gpu::GPUFuncOp> finishKernel(OpBuilder &b, Kernel1D k) {
 }
 
 } // namespace
+
+/// The int8 GEMM of an Int8Gemm step; a convolution's geometry is its
+/// Window's (the conv kernels' reading of the op's attributes).
+FailureOr<gpu::GPUFuncOp>
+quantc::detail::buildInt8GemmStepKernel(ModuleOp top, llvm::StringRef name,
+                                        KernelTarget t, const GpuStep &step) {
+  Int8GemmOperands ops = getInt8GemmOperands(step);
+  EpilogueIndex index;
+  if (auto conv = dyn_cast<qc::ConvOp>(step.ops.front())) {
+    auto w = cast<RankedTensorType>(step.inputs[2].getType());
+    Window g(cast<RankedTensorType>(step.inputs[0].getType()),
+             cast<RankedTensorType>(conv.getResult().getType()),
+             w.getShape().drop_front(2), conv.getStrides(), conv.getPads(),
+             conv.getDilations());
+    ops.conv = Int8GemmOperands::Conv{g.C,  g.H,  g.W,  g.OH, g.OW, g.KH, g.KW,
+                                      g.sh, g.sw, g.pt, g.pl, g.dh, g.dw};
+    // A row is an output pixel of an image: [batch, N, OH, OW] as the
+    // kernel stores it.
+    int64_t pixels = g.OH * g.OW;
+    index = [pixels](KernelEmitter &e, Value row, Value col, Value N) {
+      return convGemmOutputIndex(e, row, col, N, pixels);
+    };
+  }
+  if (step.ops.size() == 1)
+    return buildInt8GemmKernel(top, name, t, ops);
+  GemmEpilogue ep = gemmStepEpilogue(step, index);
+  return buildInt8GemmKernel(top, name, t, ops, &ep);
+}
 
 namespace {
 

@@ -757,12 +757,9 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
         v = arith::ExtUIOp::create(b, loc, e.i8, v);
     }
     // C [M, N], or a convolution's output [batch, N, OH, OW].
-    Value at = e.add(e.mul(row, N), col);
-    if (const auto &g = ops.conv) {
-      int64_t P = g->OH * g->OW;
-      at = e.add(e.mul(e.add(e.mul(div(row, P), N), col), e.c64(P)),
-                 rem(row, P));
-    }
+    Value at = ops.conv ? detail::convGemmOutputIndex(
+                              e, row, col, N, ops.conv->OH * ops.conv->OW)
+                        : e.add(e.mul(row, N), col);
     LLVM::StoreOp::create(b, loc, v, e.gep(C, v.getType(), at));
   }
   gpu::ReturnOp::create(b, loc);

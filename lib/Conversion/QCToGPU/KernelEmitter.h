@@ -172,6 +172,18 @@ struct KernelEmitter {
   }
 };
 
+/// The flat index in an NCHW output [batch, N, pixels] of element (row,
+/// col) of a convolution computed as a GEMM whose rows are the output
+/// pixels of each image (row = image · pixels + pixel) and whose columns
+/// are the output channels: the int8 GEMM's store and its epilogue's
+/// indexing.
+inline Value convGemmOutputIndex(KernelEmitter &e, Value row, Value col,
+                                 Value N, int64_t pixels) {
+  Value image = arith::DivSIOp::create(e.b, e.loc, row, e.c64(pixels));
+  Value pixel = arith::RemSIOp::create(e.b, e.loc, row, e.c64(pixels));
+  return e.add(e.mul(e.add(e.mul(image, N), col), e.c64(pixels)), pixel);
+}
+
 /// The gpu.module @quantc_kernels of `top` for target t, created on first
 /// use. Fails (with a diagnostic) if it exists for another target.
 mlir::gpu::GPUModuleOp getOrCreateKernelModule(mlir::ModuleOp top,

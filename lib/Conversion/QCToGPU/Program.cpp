@@ -795,14 +795,23 @@ struct Int8Operands {
   Operation *lhs, *rhs;
 };
 
+/// The most columns the int8 GEMM's grid covers: its y extent,
+/// ceil(N / 16), is at most CUDA's 65535.
+constexpr int64_t kInt8GemmMaxN = int64_t(65535) * kMXFP8BlockTileN;
+
 /// What both forms need of the dequantizes: i8/ui8 codes, f32 scales; the
 /// activation's (`act`, codes computed at run time) one scale and zero
 /// point, constants; the weight's (`w`, constant codes) one, or one per
-/// index of `axis` (`channels` of them), constants, no blocks.
+/// index of `axis` (`channels` of them, the GEMM's N), constants, no
+/// blocks; K · 255² < 2³¹.
 std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
                                               qc::DequantizeLinearOp w,
-                                              int64_t axis, int64_t channels) {
-  if (!act || !w)
+                                              int64_t axis, int64_t channels,
+                                              int64_t K) {
+  // (The s32 sums cannot overflow; the grid's y extent covers the
+  // channels.)
+  if (!act || !w || K * 255 * 255 >= (int64_t(1) << 31) ||
+      channels > kInt8GemmMaxN)
     return std::nullopt;
   auto isConst = [](Value v) {
     return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
@@ -842,10 +851,6 @@ std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
                       w};
 }
 
-/// The most columns the int8 GEMM's grid covers: its y extent,
-/// ceil(N / 16), is at most CUDA's 65535.
-constexpr int64_t kInt8GemmMaxN = int64_t(65535) * kMXFP8BlockTileN;
-
 std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   auto mm = dyn_cast<qc::MatMulOp>(op);
   if (!mm)
@@ -863,10 +868,9 @@ std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
     return std::nullopt;
   // Weights [K, N]: per column is along axis 1.
   int64_t K = bt.getDimSize(0), N = bt.getDimSize(1);
-  if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K ||
-      K * 255 * 255 >= (int64_t(1) << 31) || N > kInt8GemmMaxN)
+  if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K)
     return std::nullopt;
-  return matchInt8Operands(lhs, rhs, 1, N);
+  return matchInt8Operands(lhs, rhs, 1, N, K);
 }
 
 /// The int8 GEMM as a 2-D convolution (one group; Int8GemmOperands::Conv):
@@ -894,8 +898,7 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
     return std::nullopt;
   int64_t M = wt.getDimSize(0),
           K = wt.getDimSize(1) * wt.getDimSize(2) * wt.getDimSize(3);
-  if (xt.getDimSize(1) != wt.getDimSize(1) ||
-      K * 255 * 255 >= (int64_t(1) << 31) || M > kInt8GemmMaxN)
+  if (xt.getDimSize(1) != wt.getDimSize(1))
     return std::nullopt;
   Value bias = conv.getBias();
   if (bias) {
@@ -907,7 +910,7 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
       return std::nullopt;
   }
   // Weights [M, C, KH, KW]: per output channel is along axis 0.
-  std::optional<Int8Operands> m = matchInt8Operands(in, wq, 0, M);
+  std::optional<Int8Operands> m = matchInt8Operands(in, wq, 0, M, K);
   if (m)
     m->bias = bias;
   return m;
@@ -1367,30 +1370,14 @@ Int8GemmOperands quantc::getInt8GemmOperands(const GpuStep &s) {
   o.bZeroPointPerColumn =
       o.bZeroPoint && numel(s.inputs[o.aZeroPoint ? 5 : 4]) != 1;
   o.bias = s.zeroPoints & 4;
-  if (auto conv = dyn_cast<qc::ConvOp>(s.ops.front())) {
-    auto x = cast<RankedTensorType>(s.inputs[0].getType());
-    auto w = cast<RankedTensorType>(s.inputs[2].getType());
-    auto out = cast<RankedTensorType>(conv.getResult().getType());
-    auto at = [](ArrayRef<int64_t> v, size_t i, int64_t dflt) {
-      return i < v.size() ? v[i] : dflt;
-    };
-    o.conv = Int8GemmOperands::Conv{
-        x.getDimSize(1),                  x.getDimSize(2),
-        x.getDimSize(3),                  out.getDimSize(2),
-        out.getDimSize(3),                w.getDimSize(2),
-        w.getDimSize(3),                  at(conv.getStrides(), 0, 1),
-        at(conv.getStrides(), 1, 1),      at(conv.getPads(), 0, 0),
-        at(conv.getPads(), 1, 0),         at(conv.getDilations(), 0, 1),
-        at(conv.getDilations(), 1, 1)};
-  }
   return o;
 }
 
 std::string quantc::getInt8GemmKernelBase(const GpuStep &s) {
   Int8GemmOperands o = getInt8GemmOperands(s);
-  return std::string(o.conv ? "i8_conv" : "i8_gemm") + (o.bias ? "_b" : "") +
-         (o.aUnsigned ? "_ua" : "") + (o.bUnsigned ? "_ub" : "") +
-         (o.aZeroPoint ? "_za" : "") +
+  return std::string(isa<qc::ConvOp>(s.ops.front()) ? "i8_conv" : "i8_gemm") +
+         (o.bias ? "_b" : "") + (o.aUnsigned ? "_ua" : "") +
+         (o.bUnsigned ? "_ub" : "") + (o.aZeroPoint ? "_za" : "") +
          (!o.bZeroPoint           ? ""
           : o.bZeroPointPerColumn ? "_zbc"
                                   : "_zb") +

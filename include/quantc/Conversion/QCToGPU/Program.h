@@ -140,7 +140,8 @@ bool hasEpilogueKind(const GpuStep &s);
 mlir::Operation *getStepNamingOp(const GpuStep &s);
 
 /// An Int8Gemm step's operands (buildInt8GemmKernel): their signedness,
-/// zero points and weight scales, from its inputs' types.
+/// zero points, weight scales and bias, from its inputs' types (a
+/// convolution's geometry is left to the kernel builder).
 Int8GemmOperands getInt8GemmOperands(const GpuStep &s);
 /// Its kernel's name without the epilogue's suffix:
 /// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1] (u8 A, u8 B, A's zero point, B's
