@@ -121,8 +121,12 @@ def measure(build, name, fmt, paths, work, target="sm_89"):
             # Matmuls and convs on the integer tensor cores (the int8
             # GEMM) and those left to the f32 kernels.
             "int8_gemm_steps": sum(s["kernel"].startswith(("i8_gemm",
-                                                           "i8_conv"))
+                                                           "i8_conv",
+                                                           "i8_wgmma_"))
                                    for s in prog["steps"]),
+            # Of those, the sm_90a int8 wgmma GEMM's.
+            "int8_wgmma_steps": sum(s["kernel"].startswith("i8_wgmma_")
+                                    for s in prog["steps"]),
             "f32_gemm_steps": sum(s["kernel"].startswith(("matmul_", "conv_"))
                                   for s in prog["steps"]),
             "weights_bytes": int(p.weights.size),
@@ -220,7 +224,8 @@ def main():
                       f"{r['arena_bytes_b256'] / 1024:9.1f} KiB  host run "
                       f"rel. RMS {r['host_kernels_rel_rms']:.1e} "
                       f"({r['host_run_s']:.2f} s)  int8 GEMM "
-                      f"{r['int8_gemm_steps']}, f32 conv/matmul "
+                      f"{r['int8_gemm_steps']} (wgmma "
+                      f"{r['int8_wgmma_steps']}), f32 conv/matmul "
                       f"{r['f32_gemm_steps']}", flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=1))

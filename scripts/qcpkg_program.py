@@ -1337,6 +1337,26 @@ class NumpyBackend:
                 out[...], sc = run_time_quantize(y, views[6], views[7], 128,
                                                  "f8E4M3FN", False, self.nx)
                 views[5][...] = sc.reshape(views[5].shape)
+        elif k.startswith("i8_wgmma_"):
+            # The sm_90a int8 wgmma GEMM (F34; A and B through tensor
+            # maps, B [N, K]): the exact integer sum of (a - za) * b
+            # modulo 2^32, to f32, times fl(sa * sb[n]); ZA and B's codes
+            # after C when A has a zero point.
+            a, b, sa, sb, out = views[:5]
+            M, N, K = scalars
+            attrs = step["attrs"]
+            za = np.int64(views[5].reshape(-1)[0]) \
+                if attrs["a_zero_point"] else np.int64(0)
+            acc = (a.reshape(M, K).astype(np.int64) - za) @ \
+                b.reshape(N, K).astype(np.int64).T
+            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
+            sbv = sb.reshape(-1).astype(np.float32)
+            if attrs["scales"] != "per-channel":
+                sbv = np.full(N, sbv[0], np.float32)
+            y = (acc * (np.float32(sa.reshape(-1)[0]) * sbv)[None, :])
+            out[...] = self._epilogue(step, y.reshape(out.shape), views,
+                                      out.shape,
+                                      7 if attrs["a_zero_point"] else 5)
         elif k.startswith(("i8_gemm", "i8_conv")):
             # The int8 GEMM (F34): the exact integer sum of (a - za) *
             # (b - zb) modulo 2^32, to f32, times fl(sa * sb), plus a
@@ -1853,6 +1873,19 @@ def check_step(step, views, scalars, batch):
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
               grid[1] * 128 >= rows)
+    elif k.startswith("i8_wgmma_"):
+        a, b, sa, sb, out = views[:5]
+        M, N, K = scalars
+        attrs = step["attrs"]
+        scales_ok = sa.size == 1 and sb.size == (
+            N if attrs["scales"] == "per-channel" else 1)
+        if attrs["a_zero_point"]:  # ZA, and B's codes again
+            scales_ok = scales_ok and views[5].size == 1 and \
+                views[6].shape == (N, K)
+        rows, cols = (N, M) if attrs.get("swap_ab") else (M, N)
+        ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
+              out.size == M * N and grid[0] * attrs["tile_n"] >= cols and
+              grid[1] * 128 >= rows)
     elif k.startswith(("i8_gemm", "i8_conv")):
         a, _, b, _, out = views[:5]
         M, N, K = scalars
@@ -1930,7 +1963,8 @@ def output_positions(step):
     if k.startswith("fp8_gemm_") and \
             step.get("attrs", {}).get("output") == "fp8-1x128":
         return [4, 5]  # codes, scales
-    if k.startswith(("mxfp8_gemm", "fp8_gemm_", "i8_gemm", "i8_conv")):
+    if k.startswith(("mxfp8_gemm", "fp8_gemm_", "i8_gemm", "i8_conv",
+                     "i8_wgmma_")):
         return [4]
     if k.startswith("dyn_quantize_"):
         return [0, 1]  # codes, scales

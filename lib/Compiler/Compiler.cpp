@@ -1088,7 +1088,8 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       std::set<std::string> insns;
       for (const std::string &k : f.kernels)
         if (StringRef(k).starts_with(kGemmKernelName) ||
-            StringRef(k).starts_with(kHopperGemmStepPrefix))
+            StringRef(k).starts_with(kHopperGemmStepPrefix) ||
+            StringRef(k).starts_with(kHopperInt8StepPrefix))
           insns.insert(mmaInstructionOf(f.ptx, k, getMMAInstructionName(t)));
       for (const std::string &i : insns)
         os << "           " << i << "\n";

@@ -99,3 +99,49 @@ func.func @per_channel(%x: tensor<?x128xf8E4M3FN>) -> (tensor<?x4xf32>, tensor<?
   %1 = qc.matmul %a, %w1 : (tensor<?x128xf32>, tensor<128x4xf32>) -> tensor<?x4xf32>
   return %0, %1 : tensor<?x4xf32>, tensor<?x4xf32>
 }
+
+// -----
+
+// int8 (static): run-time i8 activation codes with one constant scale and
+// zero point; an i8 weight per column with a zero point of zeros
+// (ONNX QDQ's symmetric weights), dropped; a u8 weight with one scale.
+// Both become [N, K] along axis 0. A weight whose zero point is not 0
+// stays (the GEMM corrects only the activation's), as does one with
+// K * 255^2 >= 2^31 (K = 33040: its s32 sums could overflow).
+// HAND-LABEL: func.func @int8
+// HAND: %[[C:.*]] = arith.constant dense<5> : tensor<4x32xi8>
+// HAND: %[[T:.*]] = qc.dequantize_linear %[[C]], %{{[^,]*}} {axis = 0 : i64, qc.kmajor_weight} : (tensor<4x32xi8>, tensor<4xf32>) -> tensor<4x32xf32>
+// HAND: %[[W:.*]] = qc.transpose %[[T]] {perm = array<i64: 1, 0>} : (tensor<4x32xf32>) -> tensor<32x4xf32>
+// HAND: qc.matmul %{{.*}}, %[[W]]
+// HAND: %[[C1:.*]] = arith.constant dense<3> : tensor<2x32xui8>
+// HAND: %[[T1:.*]] = qc.dequantize_linear %[[C1]], %{{[^,]*}} {axis = 0 : i64, qc.kmajor_weight} : (tensor<2x32xui8>, tensor<f32>) -> tensor<2x32xf32>
+// HAND: qc.transpose %[[T1]]
+// HAND-NOT: qc.transpose
+// HAND: qc.dequantize_linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<32x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<32x4xf32>
+// HAND-NOT: qc.transpose
+// HAND: qc.dequantize_linear %{{.*}}, %{{.*}} : (tensor<33040x1xi8>, tensor<f32>) -> tensor<33040x1xf32>
+// HAND-NOT: qc.transpose
+// HAND: return
+func.func @int8(%x: tensor<?x32xi8>, %y: tensor<?x33040xi8>) -> (tensor<?x4xf32>, tensor<?x2xf32>, tensor<?x4xf32>, tensor<?x1xf32>) {
+  %sx = arith.constant dense<0.125> : tensor<f32>
+  %zx = arith.constant dense<3> : tensor<i8>
+  %a = qc.dequantize_linear %x, %sx, %zx : (tensor<?x32xi8>, tensor<f32>, tensor<i8>) -> tensor<?x32xf32>
+  %cw = arith.constant dense<5> : tensor<32x4xi8>
+  %s = arith.constant dense<[0.5, 0.25, 1.0, 2.0]> : tensor<4xf32>
+  %z0 = arith.constant dense<0> : tensor<4xi8>
+  %w = qc.dequantize_linear %cw, %s, %z0 {axis = 1 : i64} : (tensor<32x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<32x4xf32>
+  %0 = qc.matmul %a, %w : (tensor<?x32xf32>, tensor<32x4xf32>) -> tensor<?x4xf32>
+  %cu = arith.constant dense<3> : tensor<32x2xui8>
+  %su = arith.constant dense<0.5> : tensor<f32>
+  %wu = qc.dequantize_linear %cu, %su : (tensor<32x2xui8>, tensor<f32>) -> tensor<32x2xf32>
+  %1 = qc.matmul %a, %wu : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+  %cz = arith.constant dense<7> : tensor<32x4xi8>
+  %zz = arith.constant dense<1> : tensor<4xi8>
+  %wz = qc.dequantize_linear %cz, %s, %zz {axis = 1 : i64} : (tensor<32x4xi8>, tensor<4xf32>, tensor<4xi8>) -> tensor<32x4xf32>
+  %2 = qc.matmul %a, %wz : (tensor<?x32xf32>, tensor<32x4xf32>) -> tensor<?x4xf32>
+  %b = qc.dequantize_linear %y, %sx : (tensor<?x33040xi8>, tensor<f32>) -> tensor<?x33040xf32>
+  %cl = arith.constant dense<1> : tensor<33040x1xi8>
+  %wl = qc.dequantize_linear %cl, %su : (tensor<33040x1xi8>, tensor<f32>) -> tensor<33040x1xf32>
+  %3 = qc.matmul %b, %wl : (tensor<?x33040xf32>, tensor<33040x1xf32>) -> tensor<?x1xf32>
+  return %0, %1, %2, %3 : tensor<?x4xf32>, tensor<?x2xf32>, tensor<?x4xf32>, tensor<?x1xf32>
+}

@@ -4,7 +4,9 @@
 // its PTX, or writes its cubin.
 //
 //   quant-kernel-gen --target sm_120a|sm_100a|sm_90a|sm_90|sm_89
-//                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm|int8-gemm]
+//                    [--kernel=mxfp8-gemm|mxfp4-gemm|nvfp4-gemm|fp8-gemm|int8-gemm
+//                              |int8-wgmma-gemm]
+//                    [--a-type=s8|u8] [--b-type=s8|u8] [--zero-point]
 //                    [--stages N] [--tile-n N] [--swap-ab] [--persistent]
 //                    [--split-k N]
 //                    [--scales=1x128|per-channel|per-tensor]
@@ -52,7 +54,7 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> output("o", llvm::cl::desc("Output file"),
                                     llvm::cl::value_desc("file"),
                                     llvm::cl::init("-"), llvm::cl::cat(cat));
-  enum class Kernel { MXFP8, MXFP4, NVFP4, FP8Block, Int8 };
+  enum class Kernel { MXFP8, MXFP4, NVFP4, FP8Block, Int8, Int8Wgmma };
   llvm::cl::opt<Kernel> kernel(
       "kernel", llvm::cl::desc("Which GEMM"), llvm::cl::init(Kernel::MXFP8),
       llvm::cl::values(
@@ -74,7 +76,11 @@ int main(int argc, char **argv) {
           clEnumValN(Kernel::Int8, "int8-gemm",
                      "int8 (s8 x s8 -> s32 mma.sync, a zero point per "
                      "operand, f32 scales per tensor x per column), every "
-                     "target")),
+                     "target"),
+          clEnumValN(Kernel::Int8Wgmma, "int8-wgmma-gemm",
+                     "int8 (s8/u8 codes, s32 sums) on the fp8-gemm's TMA + "
+                     "wgmma pipeline, per-channel (default) or per-tensor "
+                     "scales, sm_90a only")),
       llvm::cl::cat(cat));
   llvm::cl::opt<unsigned> stages(
       "stages",
@@ -124,11 +130,26 @@ int main(int argc, char **argv) {
                      "(e4m3 codes + one f32 scale per row and 128 columns, "
                      "the next GEMM's activation operand; tile-n 128 or 256)"),
       llvm::cl::init("f32"), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> aType(
+      "a-type",
+      llvm::cl::desc("Codes of int8-wgmma-gemm's A (activations): s8 "
+                     "(default) or u8"),
+      llvm::cl::init("s8"), llvm::cl::cat(cat));
+  llvm::cl::opt<std::string> bType(
+      "b-type",
+      llvm::cl::desc("Codes of int8-wgmma-gemm's B (weights): s8 (default) "
+                     "or u8"),
+      llvm::cl::init("s8"), llvm::cl::cat(cat));
+  llvm::cl::opt<bool> zeroPoint(
+      "zero-point",
+      llvm::cl::desc("int8-wgmma-gemm with an activation zero point (two "
+                     "more pointers after C: ZA and B's codes)"),
+      llvm::cl::init(false), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> kernelName(
       "kernel-name",
       llvm::cl::desc("Name of the gpu.func (default: mxfp8_gemm, "
-                     "mxfp4_gemm, nvfp4_gemm, or fp8_gemm_<scales> with - "
-                     "as _)"),
+                     "mxfp4_gemm, nvfp4_gemm, i8_gemm, fp8_gemm_<scales> or "
+                     "i8_wgmma_<scales> with - as _)"),
       llvm::cl::init(""), llvm::cl::cat(cat));
   llvm::cl::opt<std::string> ptxasPath(
       "ptxas", llvm::cl::desc("ptxas to use for --emit=cubin, as "
@@ -145,10 +166,37 @@ int main(int argc, char **argv) {
                  << "' (expected sm_89, sm_90, sm_90a, sm_100a or sm_120a)\n";
     return 1;
   }
-  if (kernel == Kernel::FP8Block && *t != quantc::KernelTarget::SM90a) {
-    llvm::errs() << "quant-kernel-gen: error: --kernel=fp8-gemm uses "
-                    "wgmma and TMA, which only --target sm_90a has (got '"
+  const bool wgmma = kernel == Kernel::FP8Block || kernel == Kernel::Int8Wgmma;
+  if (wgmma && *t != quantc::KernelTarget::SM90a) {
+    llvm::errs() << "quant-kernel-gen: error: --kernel="
+                 << (kernel == Kernel::FP8Block ? "fp8-gemm"
+                                                : "int8-wgmma-gemm")
+                 << " uses wgmma and TMA, which only --target sm_90a has "
+                    "(got '"
                  << target << "')\n";
+    return 1;
+  }
+  // int8-wgmma-gemm: per-channel scales unless --scales says otherwise.
+  if (kernel == Kernel::Int8Wgmma && !scales.getNumOccurrences())
+    scales = "per-channel";
+  std::optional<quantc::HopperOperand> aCodes =
+      quantc::parseHopperOperand(aType);
+  std::optional<quantc::HopperOperand> bCodes =
+      quantc::parseHopperOperand(bType);
+  for (auto [opt, v] :
+       {std::pair<llvm::cl::opt<std::string> *,
+                  std::optional<quantc::HopperOperand>>{&aType, aCodes},
+        {&bType, bCodes}})
+    if (!v || *v == quantc::HopperOperand::E4M3) {
+      llvm::errs() << "quant-kernel-gen: error: unknown --" << opt->ArgStr
+                   << " '" << opt->getValue() << "' (expected s8 or u8)\n";
+      return 1;
+    }
+  if (kernel != Kernel::Int8Wgmma &&
+      (aType.getNumOccurrences() || bType.getNumOccurrences() ||
+       zeroPoint.getNumOccurrences())) {
+    llvm::errs() << "quant-kernel-gen: error: --a-type, --b-type and "
+                    "--zero-point are options of --kernel=int8-wgmma-gemm\n";
     return 1;
   }
   std::optional<quantc::HopperScaleMode> mode =
@@ -165,14 +213,15 @@ int main(int argc, char **argv) {
                  << "' (expected f32, bf16 or fp8-1x128)\n";
     return 1;
   }
-  if (*outputKind != quantc::HopperOutput::F32 && kernel != Kernel::FP8Block) {
+  if (*outputKind != quantc::HopperOutput::F32 && !wgmma) {
     llvm::errs() << "quant-kernel-gen: error: --output " << output_
-                 << " is an option of --kernel=fp8-gemm\n";
+                 << " is an option of --kernel=fp8-gemm and "
+                    "int8-wgmma-gemm\n";
     return 1;
   }
   std::string name = kernelName;
-  if (name.empty() && kernel == Kernel::FP8Block) {
-    name = "fp8_gemm_" + scales;
+  if (name.empty() && wgmma) {
+    name = (kernel == Kernel::FP8Block ? "fp8_gemm_" : "i8_wgmma_") + scales;
     std::replace(name.begin(), name.end(), '-', '_');
   }
   quantc::BlockScaledGemm blockScaled =
@@ -180,9 +229,9 @@ int main(int argc, char **argv) {
       : kernel == Kernel::NVFP4 ? quantc::BlockScaledGemm::NVFP4
                                 : quantc::BlockScaledGemm::MXFP8;
   // On sm_100a the block-scaled GEMMs are the tcgen05 kernels.
-  const bool tcgen05 = kernel != Kernel::FP8Block && kernel != Kernel::Int8 &&
-                       *t == quantc::KernelTarget::SM100a;
-  if (kernel != Kernel::FP8Block && kernel != Kernel::Int8 && !tcgen05 &&
+  const bool tcgen05 =
+      !wgmma && kernel != Kernel::Int8 && *t == quantc::KernelTarget::SM100a;
+  if (!wgmma && kernel != Kernel::Int8 && !tcgen05 &&
       !quantc::isBlockScaledGemmSupported(*t, blockScaled)) {
     llvm::errs() << "quant-kernel-gen: error: --kernel="
                  << quantc::getBlockScaledGemmName(blockScaled)
@@ -202,11 +251,11 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   OwningOpRef<ModuleOp> top = ModuleOp::create(UnknownLoc::get(&ctx));
-  if (!tcgen05 && kernel != Kernel::FP8Block &&
+  if (!tcgen05 && !wgmma &&
       (tileN.getNumOccurrences() || stages.getNumOccurrences())) {
     llvm::errs() << "quant-kernel-gen: error: --tile-n and --stages are "
-                    "options of --kernel=fp8-gemm and of the sm_100a "
-                    "block-scaled GEMMs\n";
+                    "options of --kernel=fp8-gemm, int8-wgmma-gemm and of "
+                    "the sm_100a block-scaled GEMMs\n";
     return 1;
   }
   if (tcgen05) {
@@ -222,8 +271,13 @@ int main(int argc, char **argv) {
     }
     if (failed(quantc::buildBlackwellGemmKernel(*top, name, cfg)))
       return 1;
-  } else if (kernel == Kernel::FP8Block) {
+  } else if (wgmma) {
     quantc::HopperGemmConfig cfg;
+    if (kernel == Kernel::Int8Wgmma) {
+      cfg.a = *aCodes;
+      cfg.b = *bCodes;
+      cfg.activationZeroPoint = zeroPoint;
+    }
     if (stages.getNumOccurrences())
       cfg.stages = stages;
     cfg.scales = *mode;
@@ -247,7 +301,7 @@ int main(int argc, char **argv) {
     if (failed(quantc::buildInt8GemmKernel(*top, name, *t, ops)))
       return 1;
   } else if (failed(quantc::buildBlockScaledGemmKernel(*top, name, *t,
-                                                        blockScaled))) {
+                                                       blockScaled))) {
     return 1;
   }
   if (failed(verify(*top)))

@@ -32,6 +32,21 @@ namespace nx = quantc::numerics;
 
 namespace {
 
+/// The tensor maps of docs/Kernels.md for a problem's A [M, K] and B [N,
+/// K] (one byte per code): rank 2 {K, rows}, box {128, rows per tile} (A
+/// 128 and B tileN rows; swapped with swapAB), 128-byte swizzle.
+template <typename P> void encodeHopperMaps(P &p, unsigned tileN, bool swapAB) {
+  std::string err;
+  ASSERT_TRUE(HostKernels::encodeTensorMap(
+      p.mapA, p.A.data(), 1, {uint64_t(p.K), uint64_t(p.M)}, {uint64_t(p.K)},
+      {128, swapAB ? tileN : kHopperTileM}, 128, err))
+      << err;
+  ASSERT_TRUE(HostKernels::encodeTensorMap(
+      p.mapB, p.B.data(), 1, {uint64_t(p.K), uint64_t(p.N)}, {uint64_t(p.K)},
+      {128, swapAB ? kHopperTileM : tileN}, 128, err))
+      << err;
+}
+
 /// One GEMM problem: e4m3 A [M, K] and B [N, K], their scales in the
 /// layout of `scales`, and the tensor maps TMA reads them through.
 struct Problem {
@@ -73,19 +88,8 @@ struct Problem {
     }
   }
 
-  /// The tensor maps of docs/Kernels.md: rank 2 {K, rows}, box {128,
-  /// rows per tile} (A 128 and B tileN rows; swapped with swapAB),
-  /// 128-byte swizzle.
   void encodeMaps(unsigned tileN, bool swapAB = false) {
-    std::string err;
-    ASSERT_TRUE(HostKernels::encodeTensorMap(
-        mapA, A.data(), 1, {uint64_t(K), uint64_t(M)}, {uint64_t(K)},
-        {128, swapAB ? tileN : kHopperTileM}, 128, err))
-        << err;
-    ASSERT_TRUE(HostKernels::encodeTensorMap(
-        mapB, B.data(), 1, {uint64_t(K), uint64_t(N)}, {uint64_t(K)},
-        {128, swapAB ? kHopperTileM : tileN}, 128, err))
-        << err;
+    encodeHopperMaps(*this, tileN, swapAB);
   }
 
   /// F33, in the split-K kernel's order for splitK > 1.
@@ -150,9 +154,11 @@ protected:
     return hk;
   }
 
-  /// Launches `name` on `p` as the launcher would; `extra` after C.
+  /// Launches `name` on `p` (a Problem, or an IntProblem below) as the
+  /// launcher would; `extra` after C (and split-K's W and counters).
+  template <typename P>
   bool run(HostKernels &hk, const std::string &name,
-           const HopperGemmConfig &cfg, Problem &p, void *C,
+           const HopperGemmConfig &cfg, P &p, void *C,
            std::vector<const void *> extra, std::string &err) {
     p.encodeMaps(cfg.tileN, cfg.swapAB);
     // Persistent kernels get 3 "SMs": each CTA walks several tiles.
@@ -598,6 +604,148 @@ TEST_F(HopperGemmHost, ErrorsNameTheirCause) {
   EXPECT_FALSE(HostKernels::encodeTensorMap(map, p.A.data(), 1, {256, 4}, {256},
                                             {256, 4}, 128, err));
   EXPECT_NE(err.find("exceeds the swizzle span"), std::string::npos) << err;
+}
+
+/// An int8 problem: s8 or u8 codes A [M, K] (activations) and B [N, K]
+/// (weights) over their whole range, A's zero point, and per-channel
+/// (SA [M] or one, SB [N]) or per-tensor scales.
+struct IntProblem {
+  int64_t M, N, K;
+  std::vector<uint8_t> A, B;
+  std::vector<float> SA, SB;
+  uint8_t za = 0;
+  alignas(64) unsigned char mapA[128], mapB[128];
+
+  IntProblem(int64_t M, int64_t N, int64_t K, const HopperGemmConfig &cfg,
+             unsigned seed)
+      : M(M), N(N), K(K), A(M * K), B(N * K) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (uint8_t &c : A)
+      c = uint8_t(byte(rng));
+    for (uint8_t &c : B)
+      c = uint8_t(byte(rng));
+    za = uint8_t(byte(rng));
+    std::uniform_real_distribution<float> ud(0.25f, 2.0f);
+    bool perChannel = cfg.scales == nx::FP8GemmScales::PerTokenPerChannel;
+    SA.resize(perChannel && !cfg.activationScalePerTensor ? M : 1);
+    SB.resize(perChannel ? N : 1);
+    for (float &x : SA)
+      x = ud(rng) / 1024.0f;
+    for (float &x : SB)
+      x = ud(rng) / 1024.0f;
+  }
+  void encodeMaps(unsigned tileN, bool swapAB = false) {
+    encodeHopperMaps(*this, tileN, swapAB);
+  }
+  /// Numerics F34: acc = sum_k (A - za) B exactly, C = fl(f32(acc) *
+  /// fl(sa * sb)), with the scales of row m and column n.
+  std::vector<float> reference(const HopperGemmConfig &cfg) const {
+    auto code = [](uint8_t c, HopperOperand t) {
+      return t == HopperOperand::U8 ? int64_t(c) : int64_t(int8_t(c));
+    };
+    int64_t z = cfg.activationZeroPoint ? code(za, cfg.a) : 0;
+    std::vector<float> C(M * N);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        int64_t acc = 0;
+        for (int64_t k = 0; k < K; ++k)
+          acc += (code(A[m * K + k], cfg.a) - z) * code(B[n * K + k], cfg.b);
+        float s = SA[SA.size() == 1 ? 0 : m] * SB[SB.size() == 1 ? 0 : n];
+        C[m * N + n] = float(acc) * s;
+      }
+    return C;
+  }
+};
+
+HopperGemmConfig intConfig(HopperOperand a, HopperOperand b, bool zp,
+                           nx::FP8GemmScales s, unsigned tileN, unsigned stages,
+                           bool swapAB = false, bool persistent = false,
+                           unsigned splitK = 1) {
+  HopperGemmConfig c =
+      config(s, tileN, stages, HopperOutput::F32, swapAB, persistent, splitK);
+  c.a = a;
+  c.b = b;
+  c.activationZeroPoint = zp;
+  c.activationScalePerTensor = s == nx::FP8GemmScales::PerTokenPerChannel;
+  return c;
+}
+
+// The int8 wgmma GEMM (s8/u8 codes, s32 sums): every signedness, with and
+// without the activation's zero point (whose weight sums the producer's
+// warps 1-3 take per tile), per-channel and per-tensor scales, plain,
+// swapped (decode), persistent (the sums' scratch reused tile after tile)
+// and split-K (s32 partials), on ragged shapes: C equals Numerics F34 bit
+// for bit, and nothing outside M x N is written.
+TEST_F(HopperGemmHost, Int8MatchesF34BitForBit) {
+  using S = nx::FP8GemmScales;
+  using T = HopperOperand;
+  std::vector<std::pair<std::string, HopperGemmConfig>> kernels = {
+      {"ss", intConfig(T::S8, T::S8, false, S::PerTokenPerChannel, 128, 2)},
+      {"us_z", intConfig(T::U8, T::S8, true, S::PerTokenPerChannel, 64, 3)},
+      {"su_z", intConfig(T::S8, T::U8, true, S::PerTensor, 256, 2)},
+      {"uu_z16", intConfig(T::U8, T::U8, true, S::PerTokenPerChannel, 16, 2)},
+      {"us_z_swap",
+       intConfig(T::U8, T::S8, true, S::PerTokenPerChannel, 32, 2, true)},
+      {"ss_t_swap", intConfig(T::S8, T::S8, false, S::PerTensor, 16, 3, true)},
+      {"us_z_pers", intConfig(T::U8, T::S8, true, S::PerTokenPerChannel, 64, 2,
+                              false, true)},
+      {"us_z_split", intConfig(T::U8, T::S8, true, S::PerTokenPerChannel, 32, 2,
+                               true, false, 3)}};
+  // Per-token activation scales (SA [M]) too.
+  std::pair<std::string, HopperGemmConfig> tok = kernels[0];
+  tok.first = "ss_tok";
+  tok.second.activationScalePerTensor = false;
+  kernels.push_back(tok);
+  auto hk = build(kernels);
+  ASSERT_TRUE(hk);
+  unsigned seed = 100;
+  for (auto &[name, cfg] : kernels)
+    for (auto [M, N, K] : {std::array<int64_t, 3>{200, 300, 400},
+                           std::array<int64_t, 3>{1, 8, 16},
+                           std::array<int64_t, 3>{129, 130, 656}}) {
+      IntProblem p(M, N, K, cfg, seed++);
+      std::vector<float> C(M * N + 64, kPoison);
+      std::vector<const void *> extra;
+      if (cfg.activationZeroPoint)
+        extra = {&p.za, p.B.data()};
+      std::string err;
+      ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), extra, err))
+          << name << ": " << err;
+      std::vector<float> ref = p.reference(cfg);
+      for (int64_t i = 0; i < M * N; ++i)
+        ASSERT_EQ(llvm::bit_cast<uint32_t>(C[i]),
+                  llvm::bit_cast<uint32_t>(ref[i]))
+            << name << " M=" << M << " N=" << N << " K=" << K << " at " << i / N
+            << "," << i % N << ": " << C[i] << " vs " << ref[i];
+      for (int64_t i = M * N; i < M * N + 64; ++i)
+        ASSERT_EQ(C[i], kPoison) << name << ": wrote past C at " << i;
+    }
+}
+
+// What the int8 configuration refuses, each with its reason.
+TEST(HopperGemmConfigInt8, RefusesWhatItDoesNotBuild) {
+  HopperGemmConfig c;
+  c.a = HopperOperand::S8;
+  c.b = HopperOperand::E4M3;
+  c.scales = nx::FP8GemmScales::PerTokenPerChannel;
+  auto why = [](const HopperGemmConfig &cfg) {
+    llvm::Error e = verifyHopperGemmConfig(cfg);
+    return e ? llvm::toString(std::move(e)) : std::string();
+  };
+  EXPECT_NE(why(c).find("two e4m3 operands or two 8-bit integer"),
+            std::string::npos);
+  c.b = HopperOperand::U8;
+  EXPECT_EQ(why(c), "");
+  c.scales = nx::FP8GemmScales::Block1x128;
+  EXPECT_NE(why(c).find("1x128 scales with integer operands"),
+            std::string::npos);
+  HopperGemmConfig f;
+  f.activationZeroPoint = true;
+  EXPECT_NE(why(f).find("only integer codes have zero points"),
+            std::string::npos);
+  EXPECT_EQ(parseHopperOperand("u8"), HopperOperand::U8);
+  EXPECT_FALSE(parseHopperOperand("s4"));
 }
 
 } // namespace

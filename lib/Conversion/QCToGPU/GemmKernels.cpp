@@ -486,23 +486,6 @@ buildBlockScaledGemmKernel(ModuleOp top, llvm::StringRef name, KernelTarget t,
 }
 
 namespace {
-/// The sum of the four bytes of an 8-bit MMA operand register, each
-/// sign- or zero-extended (s8 / u8 codes).
-Value byteSum(detail::KernelEmitter &e, Value word, bool isUnsigned) {
-  Value sum = e.c32(0);
-  for (int j = 0; j < 4; ++j) {
-    Value byte;
-    if (isUnsigned) {
-      byte = e.band(e.shru(word, e.c32(8 * j)), e.c32(0xff));
-    } else {
-      Value up = e.shl(word, e.c32(24 - 8 * j));
-      byte = arith::ShRSIOp::create(e.b, e.loc, up, e.c32(24));
-    }
-    sum = e.add(sum, byte);
-  }
-  return sum;
-}
-
 /// Four consecutive K elements of column `col` of the row-major K x N
 /// matrix X, X[k .. k+3, col], packed little-endian into an i32 (the
 /// 8-bit MMA's B register); 0 outside [0, K) x [0, N).
@@ -673,13 +656,13 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
       next.push_back(LLVM::ExtractValueOp::create(b, loc, mma, i));
     Value colSum = it[4], rowSumLo = it[5], rowSumHi = it[6];
     if (ops.aZeroPoint)
-      colSum = e.add(colSum, e.add(byteSum(e, bb[0], ops.bUnsigned),
-                                   byteSum(e, bb[1], ops.bUnsigned)));
+      colSum = e.add(colSum, e.add(e.byteSum(bb[0], ops.bUnsigned),
+                                   e.byteSum(bb[1], ops.bUnsigned)));
     if (ops.bZeroPoint) {
-      rowSumLo = e.add(rowSumLo, e.add(byteSum(e, a[0], ops.aUnsigned),
-                                       byteSum(e, a[2], ops.aUnsigned)));
-      rowSumHi = e.add(rowSumHi, e.add(byteSum(e, a[1], ops.aUnsigned),
-                                       byteSum(e, a[3], ops.aUnsigned)));
+      rowSumLo = e.add(rowSumLo, e.add(e.byteSum(a[0], ops.aUnsigned),
+                                       e.byteSum(a[2], ops.aUnsigned)));
+      rowSumHi = e.add(rowSumHi, e.add(e.byteSum(a[1], ops.aUnsigned),
+                                       e.byteSum(a[3], ops.aUnsigned)));
     }
     next.append({colSum, rowSumLo, rowSumHi});
     scf::YieldOp::create(b, loc, next);

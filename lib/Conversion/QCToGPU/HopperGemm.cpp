@@ -45,6 +45,28 @@ llvm::Error err(const llvm::Twine &msg) {
 }
 } // namespace
 
+namespace {
+/// The swapped kernel's fp8-1x128 output: each of the 8 consumer warps'
+/// per-column amax, f32 [8][tileN], after the mbarriers.
+unsigned swappedAmaxBytes(const HopperGemmConfig &cfg) {
+  return cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128
+             ? 8 * cfg.tileN * 4
+             : 0;
+}
+/// The weight rows of a tile: the 128 rows with swapAB, else tileN columns.
+unsigned weightRowsPerTile(const HopperGemmConfig &cfg) {
+  return cfg.swapAB ? kHopperTileM : cfg.tileN;
+}
+/// A zero point's weight sums, s32 per weight row of the tile, after the
+/// amax scratch.
+unsigned weightSumBytes(const HopperGemmConfig &cfg) {
+  return cfg.activationZeroPoint ? 4 * weightRowsPerTile(cfg) : 0;
+}
+unsigned scratchBytes(const HopperGemmConfig &cfg) {
+  return swappedAmaxBytes(cfg) + weightSumBytes(cfg);
+}
+} // namespace
+
 llvm::StringRef getHopperOutputName(HopperOutput o) {
   switch (o) {
   case HopperOutput::F32:
@@ -65,7 +87,38 @@ std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name) {
   return std::nullopt;
 }
 
+llvm::StringRef getHopperOperandName(HopperOperand t) {
+  switch (t) {
+  case HopperOperand::E4M3:
+    return "e4m3";
+  case HopperOperand::S8:
+    return "s8";
+  case HopperOperand::U8:
+    return "u8";
+  }
+  llvm_unreachable("unknown HopperOperand");
+}
+
+std::optional<HopperOperand> parseHopperOperand(llvm::StringRef name) {
+  for (HopperOperand t :
+       {HopperOperand::E4M3, HopperOperand::S8, HopperOperand::U8})
+    if (name == getHopperOperandName(t))
+      return t;
+  return std::nullopt;
+}
+
 llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
+  bool intA = cfg.a != HopperOperand::E4M3, intB = cfg.b != HopperOperand::E4M3;
+  if (intA != intB)
+    return err(llvm::Twine("A ") + getHopperOperandName(cfg.a) + " and B " +
+               getHopperOperandName(cfg.b) +
+               ": wgmma takes two e4m3 operands or two 8-bit integer ones");
+  if (intA && cfg.scales == HopperScaleMode::Block1x128)
+    return err("1x128 scales with integer operands: the int8 GEMM sums all "
+               "of K in s32 and takes per-channel or per-tensor scales");
+  if (cfg.activationZeroPoint && !intA)
+    return err("activationZeroPoint with e4m3 operands: only integer codes "
+               "have zero points");
   if (cfg.tileN != 16 && cfg.tileN != 32 && cfg.tileN != 64 &&
       cfg.tileN != 128 && cfg.tileN != 256)
     return err("tileN = " + llvm::Twine(cfg.tileN) +
@@ -103,7 +156,8 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg) {
     return err("tileN = 256 with 1x128 scales: the promotion keeps 128 "
                "f32 accumulators and 128 f32 partial sums per consumer "
                "thread, more than its 232 registers; use 64 or 128");
-  unsigned maxStages = kMaxSharedBytes / (kTileABytes + tileBBytes(cfg) + 16);
+  unsigned maxStages = (kMaxSharedBytes - scratchBytes(cfg)) /
+                       (kTileABytes + tileBBytes(cfg) + 16);
   if (cfg.stages < 2 || cfg.stages > maxStages)
     return err("stages = " + llvm::Twine(cfg.stages) + ": expected 2.." +
                llvm::Twine(maxStages) + " for tileN = " +
@@ -155,17 +209,9 @@ llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K,
   return llvm::Error::success();
 }
 
-/// The swapped kernel's fp8-1x128 output: each of the 8 consumer warps'
-/// per-column amax, f32 [8][tileN], after the mbarriers.
-static unsigned swappedAmaxBytes(const HopperGemmConfig &cfg) {
-  return cfg.swapAB && cfg.output == HopperOutput::FP8Block1x128
-             ? 8 * cfg.tileN * 4
-             : 0;
-}
-
 unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg) {
   return cfg.stages * (kTileABytes + tileBBytes(cfg)) + cfg.stages * 2 * 8 +
-         swappedAmaxBytes(cfg);
+         scratchBytes(cfg);
 }
 
 HopperGemmConfig chooseHopperGemmConfig(int64_t M, int64_t N, int64_t K,
@@ -557,15 +603,18 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   // the fused epilogue sees only its own (`epiArgs`).
   bool fp8Out = cfg.output == HopperOutput::FP8Block1x128;
   const bool split = cfg.splitK > 1;
+  const bool integer = isIntegerHopperGemm(cfg);
+  const bool zp = cfg.activationZeroPoint;
   unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0) +
-                   (cfg.outputScaleFloor ? 2 : 0) + (split ? 2 : 0);
+                   (cfg.outputScaleFloor ? 2 : 0) + (split ? 2 : 0) +
+                   (zp ? 2 : 0);
   FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
       top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
   detail::GemmKernelArgs epiArgs = *made;
-  // Extra pointers: [CS], [QMAX, FLOOR], [W, counters], then the
-  // epilogue's.
+  // Extra pointers: [CS], [QMAX, FLOOR], [W, counters], [ZA, BW], then
+  // the epilogue's.
   Value CS = fp8Out ? made->extra.front() : Value();
   if (fp8Out)
     epiArgs.extra = epiArgs.extra.drop_front();
@@ -579,6 +628,12 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   if (split) {
     W = epiArgs.extra[0];
     counters = epiArgs.extra[1];
+    epiArgs.extra = epiArgs.extra.drop_front(2);
+  }
+  Value ZA, BW;
+  if (zp) {
+    ZA = epiArgs.extra[0];
+    BW = epiArgs.extra[1];
     epiArgs.extra = epiArgs.extra.drop_front(2);
   }
   gpu::GPUFuncOp func = made->func;
@@ -689,6 +744,68 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   }
   gpu::BarrierOp::create(b, loc);
 
+  // A zero point's weight sums (activationZeroPoint): per tile, the
+  // producer warpgroup's warps 1-3 sum each of the tile's weight rows of
+  // BW [N, K] (one warp per row, lanes on consecutive 4-byte words, a
+  // butterfly of shuffles) into the shared scratch `wsum` (s32 per weight
+  // row; 0 past N), then meet the consumers at named barrier 2 (the sums
+  // are ready) and 3 (the consumers have read them, so the next tile may
+  // overwrite them).
+  const int64_t wsumOff = barBase + 16 * S + swappedAmaxBytes(cfg);
+  constexpr unsigned kSumThreads = 256 + 96; // consumers + producer warps 1-3
+  auto namedBarrier = [&](unsigned id) {
+    NVVM::BarrierOp::create(b, loc, Type(), e.c32(id), e.c32(kSumThreads),
+                            /*reductionOp=*/nullptr,
+                            /*reductionPredicate=*/Value());
+  };
+  auto emitWeightSums = [&] {
+    OpBuilder::InsertionGuard g(b);
+    e.ifThen(e.uge(tid, e.c64(288)));
+    Value pw = e.shru(e.add(tid, e.c64(-288)), e.c64(5)); // 0, 1, 2
+    Value plane = e.band(tid, e.c64(31));
+    Value words = e.shru(K, e.c64(2)); // K % 16 == 0
+    Value Nw = made->N;
+    bool bUnsigned = cfg.b == HopperOperand::U8;
+    (void)forEachTile([&](Value, Value m0, Value n0) -> LogicalResult {
+      Value w0 = swap ? m0 : n0;
+      auto rows = scf::ForOp::create(b, loc, pw, e.c64(weightRowsPerTile(cfg)),
+                                     e.c64(3));
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(rows.getBody());
+        Value r = rows.getInductionVar();
+        Value w = e.add(w0, r);
+        Value in = e.ult(w, Nw);
+        Value rowWord = e.mul(e.select(in, w, e.c64(0)), words);
+        auto sum = scf::ForOp::create(b, loc, plane, words, e.c64(32),
+                                      ValueRange{e.c32(0)});
+        {
+          OpBuilder::InsertionGuard g3(b);
+          b.setInsertionPointToStart(sum.getBody());
+          Value x = LLVM::LoadOp::create(
+              b, loc, i32,
+              e.gep(BW, i32, e.add(rowWord, sum.getInductionVar())));
+          scf::YieldOp::create(b, loc,
+                               ValueRange{e.add(sum.getRegionIterArgs()[0],
+                                                e.byteSum(x, bUnsigned))});
+        }
+        Value total = e.select(in, sum.getResult(0), e.c32(0));
+        for (int off : {16, 8, 4, 2, 1})
+          total = e.add(total, NVVM::ShflOp::create(
+                                   b, loc, i32, e.c32(-1), total, e.c32(off),
+                                   e.c32(0x1f), NVVM::ShflKind::bfly,
+                                   /*return_value_and_is_valid=*/nullptr));
+        OpBuilder::InsertionGuard g3(b);
+        e.ifThen(e.eq(plane, e.c64(0)));
+        LLVM::StoreOp::create(b, loc, total,
+                              sgep(e.add(e.c64(wsumOff), e.mul(r, e.c64(4)))));
+      }
+      namedBarrier(2);
+      namedBarrier(3);
+      return success();
+    });
+  };
+
   auto roles = scf::IfOp::create(b, loc, e.eq(wg, e.c64(2)),
                                  /*withElseRegion=*/true);
   // ---- producer warpgroup: one thread issues the TMA loads.
@@ -697,6 +814,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     b.setInsertionPointToStart(&roles.getThenRegion().front());
     NVVM::SetMaxRegisterOp::create(b, loc, cfg.producerRegs,
                                    NVVM::SetMaxRegisterAction::decrease);
+    if (zp)
+      emitWeightSums();
     e.ifThen(e.eq(tid, e.c64(256)));
     // The tensor maps were written by the host into global memory: acquire
     // them for the tensormap proxy before TMA reads them (CUDA Programming
@@ -756,9 +875,19 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   Value descA0 = e.add(desc0, e.mul(wg, e.c64(64 * kHopperTileK / 16)));
   Value descB0 = e.add(desc0, e.c64(S * tileA / 16));
 
-  const int kAcc = static_cast<int>(BN / 2); // f32 per thread: 64 x BN / 128
+  const int kAcc = static_cast<int>(BN / 2); // per thread: 64 x BN / 128
+  // f32 accumulators, s32 with integer operands.
+  Type accElem = integer ? i32 : f32;
   auto accTy =
-      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAcc, f32));
+      LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(kAcc, accElem));
+  auto wgmmaType = [](HopperOperand t) {
+    return t == HopperOperand::S8   ? NVVM::WGMMATypes::s8
+           : t == HopperOperand::U8 ? NVVM::WGMMATypes::u8
+                                    : NVVM::WGMMATypes::e4m3;
+  };
+  // The instruction's A is the operand on the 128-row side.
+  NVVM::WGMMATypes typeR = wgmmaType(swap ? cfg.b : cfg.a),
+                   typeT = wgmmaType(swap ? cfg.a : cfg.b);
   auto loadF = [&](Value base, Value off) -> Value {
     return LLVM::LoadOp::create(b, loc, f32, e.gep(base, f32, off));
   };
@@ -772,9 +901,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       Value step = e.c64(2 * k);
       part = NVVM::WgmmaMmaAsyncOp::create(
           b, loc, accTy, part, e.add(dA, step), e.add(dB, step),
-          NVVM::MMAShapeAttr::get(ctx, 64, static_cast<int>(BN), 32),
-          NVVM::WGMMATypes::e4m3, NVVM::WGMMATypes::e4m3,
-          NVVM::WGMMATypes::f32,
+          NVVM::MMAShapeAttr::get(ctx, 64, static_cast<int>(BN), 32), typeR,
+          typeT, integer ? NVVM::WGMMATypes::s32 : NVVM::WGMMATypes::f32,
           k == 0 && fresh ? NVVM::WGMMAScaleOut::zero
                           : NVVM::WGMMAScaleOut::one,
           NVVM::WGMMAScaleIn::one, NVVM::WGMMAScaleIn::one,
@@ -793,8 +921,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     return part;
   };
 
+  // Accumulator i's row and column.
+  auto rowOf = [&](int i) { return (i / 2) % 2 ? rowB : rowA; };
+  auto colOf = [&](int i) { return e.add(col0, e.c64(8 * (i / 4) + i % 2)); };
+
   // The value to store for accumulator i, before the fused epilogue (and,
   // per channel, before the column scale); rowScale: SA of rows A and B.
+  // With integer operands an s32 until after split-K.
   SmallVector<Value> result(kAcc);
   Value rowScale[2];
   Value tensorScale; // per-tensor: SA[0] * SB[0], applied after split-K
@@ -868,7 +1001,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     // constant along K); one multiply per element at the end.
     Value init = LLVM::UndefOp::create(b, loc, accTy);
     for (int i = 0; i < kAcc; ++i)
-      init = LLVM::InsertValueOp::create(b, loc, init, zero, i);
+      init = LLVM::InsertValueOp::create(b, loc, init,
+                                         integer ? e.c32(0) : zero, i);
     auto kloop =
         scf::ForOp::create(b, loc, kb0, kb1, e.c64(1), ValueRange{init});
     {
@@ -902,10 +1036,27 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
         result[i] = LLVM::ExtractValueOp::create(b, loc, total, i);
     }
   }
-
-  // Accumulator i's row and column.
-  auto rowOf = [&](int i) { return (i / 2) % 2 ? rowB : rowA; };
-  auto colOf = [&](int i) { return e.add(col0, e.c64(8 * (i / 4) + i % 2)); };
+  if (zp) {
+    // acc - za * sum_k B[w, k] (s32, wrapping: exact, F34), w the
+    // element's weight row (a column of the tile, or with swapAB a row).
+    // Split-K: the CTA of split 0 alone subtracts (the partials' s32 sum is
+    // the same).
+    namedBarrier(2);
+    Value z = LLVM::LoadOp::create(b, loc, e.i8, ZA);
+    Value za = cfg.a == HopperOperand::U8
+                   ? arith::ExtUIOp::create(b, loc, i32, z).getResult()
+                   : arith::ExtSIOp::create(b, loc, i32, z).getResult();
+    if (split)
+      za = e.select(e.eq(bidZ, e.c64(0)), za, e.c32(0));
+    for (int i = 0; i < kAcc; ++i) {
+      Value local = swap ? e.add(rowOf(i), e.mul(m0, e.c64(-1)))
+                         : e.add(colOf(i), e.mul(n0, e.c64(-1)));
+      Value ws = LLVM::LoadOp::create(
+          b, loc, i32, sgep(e.add(e.c64(wsumOff), e.mul(local, e.c64(4)))));
+      result[i] = arith::SubIOp::create(b, loc, result[i], e.mul(za, ws));
+    }
+    namedBarrier(3);
+  }
 
   if (split) {
     // Split-K: each CTA stores its partial sums (promoted with 1x128,
@@ -925,7 +1076,7 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     for (int i = 0; i < kAcc; ++i) {
       OpBuilder::InsertionGuard g3(b);
       e.ifThen(valid(i));
-      LLVM::StoreOp::create(b, loc, result[i], e.gep(W, f32, wAt(bidZ, i)));
+      LLVM::StoreOp::create(b, loc, result[i], e.gep(W, accElem, wAt(bidZ, i)));
     }
     // Release the partials, then count the warp's arrival (lane 0).
     LLVM::FenceOp::create(b, loc, LLVM::AtomicOrdering::acq_rel, "device");
@@ -963,7 +1114,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       e.ifThen(isLane0);
       LLVM::StoreOp::create(b, loc, e.c32(0), slot);
     }
-    SmallVector<Value> init(kAcc, zero);
+    Value accZero = integer ? e.c32(0) : zero;
+    SmallVector<Value> init(kAcc, accZero);
     auto zloop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cfg.splitK),
                                     e.c64(1), init);
     {
@@ -973,16 +1125,24 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
       SmallVector<Value> next;
       for (int i = 0; i < kAcc; ++i) {
         // An element past M or T reads W[0] (stored by someone) and adds 0.
-        Value v = loadF(W, e.select(valid(i), wAt(z, i), e.c64(0)));
-        next.push_back(arith::AddFOp::create(
-            b, loc, zloop.getRegionIterArgs()[i],
-            e.select(valid(i), v, zero)));
+        Value v = LLVM::LoadOp::create(
+            b, loc, accElem,
+            e.gep(W, accElem, e.select(valid(i), wAt(z, i), e.c64(0))));
+        Value x = e.select(valid(i), v, accZero),
+              sum = zloop.getRegionIterArgs()[i];
+        next.push_back(integer
+                           ? arith::AddIOp::create(b, loc, sum, x).getResult()
+                           : arith::AddFOp::create(b, loc, sum, x).getResult());
       }
       scf::YieldOp::create(b, loc, next);
     }
     for (int i = 0; i < kAcc; ++i)
       result[i] = zloop.getResult(i);
   }
+  // F34: f32(acc), rounded to nearest even, then the scales.
+  if (integer)
+    for (int i = 0; i < kAcc; ++i)
+      result[i] = arith::SIToFPOp::create(b, loc, f32, result[i]);
   if (tensorScale)
     for (int i = 0; i < kAcc; ++i)
       result[i] = arith::MulFOp::create(b, loc, result[i], tensorScale);
@@ -1018,8 +1178,8 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
         LLVM::StoreOp::create(b, loc,
                               arith::TruncFOp::create(b, loc, b.getBF16Type(), *v),
                               e.gep(C, b.getBF16Type(), at));
-      else
-        LLVM::StoreOp::create(b, loc, *v, e.gep(C, f32, at));
+      else // f32, or an epilogue's own type (the next layer's i8 codes)
+        LLVM::StoreOp::create(b, loc, *v, e.gep(C, v->getType(), at));
     }
   } else if (swap) {
     // The scratch of the 8 consumer warps' column maxima, after the

@@ -71,6 +71,22 @@ struct KernelEmitter {
   Value uge(Value x, Value y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, x, y);
   }
+  /// The sum of the four bytes of an i32 word of 8-bit codes, each sign-
+  /// or zero-extended (s8 / u8): an 8-bit MMA operand's row or column sums.
+  Value byteSum(Value word, bool isUnsigned) {
+    Value sum = c32(0);
+    for (int j = 0; j < 4; ++j) {
+      Value byte;
+      if (isUnsigned) {
+        byte = band(shru(word, c32(8 * j)), c32(0xff));
+      } else {
+        Value up = shl(word, c32(24 - 8 * j));
+        byte = arith::ShRSIOp::create(b, loc, up, c32(24));
+      }
+      sum = add(sum, byte);
+    }
+    return sum;
+  }
   /// An scf.if on `cond` without an else region; the builder continues in
   /// its then-region (callers restore it with an InsertionGuard).
   scf::IfOp ifThen(Value cond) {

@@ -721,12 +721,60 @@ std::string gemmKernelName(qc::QMatMulOp q) {
 /// transpose, in one of two schemes:
 /// - 1x128: A dequantized by 1 x 128 blocks along K (SA [..., KB]), B along
 ///   K with a row of scales per weight row (SB [N, KB]);
-/// - per channel: A by one scale (SA a 0-d f32), B per weight row (SB [N]).
+/// - per channel: A by one scale (SA a 0-d f32), B per weight row (SB [N]);
+/// - int8: i8/ui8 codes, A by one constant scale and at most one constant
+///   zero point, B per weight row (SB [N]) or by one scale, without a zero
+///   point (the int8 wgmma GEMM; F34); K * 255^2 < 2^31.
 /// K is a multiple of 16 (TMA's row alignment).
 struct HopperOperands {
-  Value a, sa, b, sb;
+  Value a, sa, b, sb, za;
   Operation *lhs, *transpose, *rhs;
 };
+
+/// Whether `v` is a constant (a compile-time constant or a package weight)
+/// of one element.
+bool isOneConstant(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(v.getDefiningOp()) &&
+         t.hasStaticShape() && t.getNumElements() == 1;
+}
+
+/// The int8 form of matchHopperGemm: i8/ui8 codes and the scales and zero
+/// point described above.
+std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
+                                              qc::DequantizeLinearOp lhs,
+                                              qc::TransposeOp tr,
+                                              qc::DequantizeLinearOp rhs) {
+  auto at = cast<RankedTensorType>(lhs.getCodes().getType());
+  auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
+  auto ot = cast<RankedTensorType>(mm.getResult().getType());
+  if (!at.getElementType().isInteger(8) || !bt.getElementType().isInteger(8) ||
+      !elementTypeOf(lhs.getScale()).isF32() ||
+      !elementTypeOf(rhs.getScale()).isF32() || !ot.getElementType().isF32() ||
+      at.getRank() < 2 || bt.getRank() != 2 || !bt.hasStaticShape() ||
+      !batchShaped(at) || !batchShaped(ot) || ot.getRank() != at.getRank() ||
+      rhs.getZeroPoint() || !isOneConstant(lhs.getScale()) ||
+      (lhs.getZeroPoint() && !isOneConstant(lhs.getZeroPoint())))
+    return std::nullopt;
+  int64_t K = at.getShape().back(), N = bt.getDimSize(0);
+  if (bt.getDimSize(1) != K || K % kHopperKAlign ||
+      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX)
+    return std::nullopt;
+  auto sbt = cast<RankedTensorType>(rhs.getScale().getType());
+  quantc::detail::LinearQuantLayout rl = quantc::detail::linearQuantLayout(rhs);
+  bool perChannel = rl.blockSize == 0 && rl.axis == 0 &&
+                    sbt.getShape() == ArrayRef<int64_t>{N};
+  if (!perChannel && !isOneConstant(rhs.getScale()))
+    return std::nullopt;
+  return HopperOperands{lhs.getCodes(),
+                        lhs.getScale(),
+                        rhs.getCodes(),
+                        rhs.getScale(),
+                        lhs.getZeroPoint(),
+                        lhs,
+                        tr,
+                        rhs};
+}
 
 std::optional<HopperOperands> matchHopperGemm(Operation *op) {
   auto mm = dyn_cast<qc::MatMulOp>(op);
@@ -740,10 +788,13 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
   // qc-kmajor-weights marks the weights it lays out (with 1x128 scales,
   // their 128-row blocks' scales are equal: the kernel reads one row per
   // block).
-  if (!rhs || !rhs->hasAttr("qc.kmajor_weight") || lhs.getZeroPoint() ||
-      rhs.getZeroPoint() ||
+  if (!rhs || !rhs->hasAttr("qc.kmajor_weight") ||
       !(rhs.getCodes().getDefiningOp<qc::WeightOp>() ||
         matchPattern(rhs.getCodes(), m_Constant())))
+    return std::nullopt;
+  if (elementTypeOf(lhs.getCodes()).isInteger(8))
+    return matchHopperInt8(mm, lhs, tr, rhs);
+  if (lhs.getZeroPoint() || rhs.getZeroPoint())
     return std::nullopt;
   auto at = cast<RankedTensorType>(lhs.getCodes().getType());
   auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
@@ -775,8 +826,14 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
                sbt.getShape() == ArrayRef<int64_t>{N, KB};
   if (!perChannel && !block)
     return std::nullopt;
-  return HopperOperands{lhs.getCodes(), lhs.getScale(), rhs.getCodes(),
-                        rhs.getScale(), lhs, tr, rhs};
+  return HopperOperands{lhs.getCodes(),
+                        lhs.getScale(),
+                        rhs.getCodes(),
+                        rhs.getScale(),
+                        Value(),
+                        lhs,
+                        tr,
+                        rhs};
 }
 
 /// The operands of a matmul the int8 GEMM computes (buildInt8GemmKernel):
@@ -916,9 +973,23 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
   return m;
 }
 
-/// Whether a HopperGemm step has per-channel weight scales (SB [N]).
+/// Whether a HopperGemm step is the int8 wgmma GEMM (i8/ui8 codes).
+bool isHopperInt8(const GpuStep &s) {
+  return elementTypeOf(s.inputs[0]).isInteger(8);
+}
+
+/// Whether a HopperGemm step has per-channel weight scales (SB [N]; int8:
+/// more than one).
 bool isHopperPerChannel(const GpuStep &s) {
-  return cast<RankedTensorType>(s.inputs[3].getType()).getRank() == 1;
+  auto t = cast<RankedTensorType>(s.inputs[3].getType());
+  return isHopperInt8(s) ? t.getNumElements() != 1 : t.getRank() == 1;
+}
+
+/// The scales of a HopperGemm step, as the manifest's attrs name them.
+llvm::StringRef hopperScalesName(const GpuStep &s) {
+  return isHopperPerChannel(s) ? "per-channel"
+         : isHopperInt8(s)     ? "per-tensor"
+                               : "1x128";
 }
 
 /// The configuration of a HopperGemm step's kernel: its scales (1x128
@@ -939,19 +1010,32 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
       M *= d;
   }
   int64_t N = b.getDimSize(0), K = b.getDimSize(1);
-  bool perChannel = isHopperPerChannel(s);
+  bool perChannel = isHopperPerChannel(s), integer = isHopperInt8(s);
   // A static M of at most 64 rows (decode shapes: a few tokens) swaps A
   // and B: the weights take the MMA's 128-row side, the tokens the
   // narrowest tileN that holds them.
-  HopperGemmConfig c = chooseHopperGemmConfig(
-      dynamic ? 4096 : M, N, K,
-      perChannel ? HopperScaleMode::PerTokenPerChannel
-                 : HopperScaleMode::Block1x128);
+  HopperGemmConfig c =
+      chooseHopperGemmConfig(dynamic ? 4096 : M, N, K,
+                             perChannel ? HopperScaleMode::PerTokenPerChannel
+                             : integer  ? HopperScaleMode::PerTensor
+                                        : HopperScaleMode::Block1x128);
   c.persistent = false;
   c.splitK = 1;
   c.output = HopperOutput::F32;
-  c.weightScalesPerRow = !perChannel;
+  c.weightScalesPerRow = !perChannel && !integer;
   c.activationScalePerTensor = perChannel;
+  if (integer) {
+    auto codes = [&](Value v) {
+      return elementTypeOf(v).isUnsignedInteger(8) ? HopperOperand::U8
+                                                   : HopperOperand::S8;
+    };
+    c.a = codes(s.inputs[0]);
+    c.b = codes(s.inputs[2]);
+    c.activationZeroPoint = s.zeroPoints & 1;
+    // (The weight sums' scratch: the ring one stage shorter if need be.)
+    while (c.stages > 2 && getHopperGemmSharedBytes(c) > kHopperMaxSharedBytes)
+      --c.stages;
+  }
   if (s.quantizedOutput) {
     // A 1x128 group of the output lies in one CTA: tiles of 128 columns
     // (swapped: the tile's 128 weight rows are the group).
@@ -1400,6 +1484,23 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     auto readOnlyBy = [](Operation *op, auto &&pred) {
       return llvm::all_of(op->getUses(), pred);
     };
+    // An int8 activation's dequantize must be the GEMMs' alone (as for the
+    // int8 mma.sync GEMM below): were it launched, the chain that stores
+    // its codes would go on through it and not store them.
+    // (Until none is dropped: a dropped GEMM may have shared its
+    // activation with another.)
+    for (bool dropped = true; dropped;) {
+      SmallVector<Operation *> notHopper;
+      for (auto &[mm, h] : hopper)
+        if (elementTypeOf(h.a).isInteger(8) &&
+            !readOnlyBy(h.lhs, [&](OpOperand &u) {
+              return u.getOperandNumber() == 0 && hopper.contains(u.getOwner());
+            }))
+          notHopper.push_back(mm);
+      for (Operation *mm : notHopper)
+        hopper.erase(mm);
+      dropped = !notHopper.empty();
+    }
     for (auto &[mm, h] : hopper) {
       if (readOnlyBy(h.lhs, [&](OpOperand &u) {
             return u.getOperandNumber() == 0 && hopper.contains(u.getOwner());
@@ -1480,8 +1581,14 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   }
   auto hopperStep = [&](Operation *mm, Value out) {
     const HopperOperands &h = hopper.find(mm)->second;
-    return GpuStep{GpuStep::Kind::HopperGemm, "", {mm},
-                   {h.a, h.sa, h.b, h.sb}, {out}};
+    GpuStep st{
+        GpuStep::Kind::HopperGemm, "", {mm}, {h.a, h.sa, h.b, h.sb}, {out}};
+    // int8 with A's zero point: ZA and B's codes (their weight sums).
+    if (h.za) {
+      st.inputs.append({h.za, h.b});
+      st.zeroPoints = 1;
+    }
+    return st;
   };
   // A wgmma GEMM whose f32 result only a run-time 1x128 e4m3 quantize
   // reads (the next GEMM's A) writes that quantize's codes and scales
@@ -1508,7 +1615,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       return !d || isa<arith::ConstantOp, qc::WeightOp>(d) ||
              d->isBeforeInBlock(prod);
     };
-    if (!hopper.contains(mm) || !elementTypeOf(m.x).isF32() ||
+    // (Not the int8 GEMM: its zero point's inputs would follow QMAX and
+    // FLOOR.)
+    if (!hopper.contains(mm) || hopper.find(mm)->second.za ||
+        !elementTypeOf(m.x).isF32() ||
         !llvm::all_of(m.x.getUsers(), readByMatch) || !ready(m.qmax) ||
         !ready(m.floor))
       continue;
@@ -1601,8 +1711,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     std::string reason = unsupportedReason(op);
     if (!reason.empty())
       return unsupported(reason);
-    if (hopper.contains(op)) {
+    if (auto it = hopper.find(op); it != hopper.end()) {
       plan.steps.push_back(gemmStep(op, op, op->getResult(0)));
+      // The int8 GEMM stores its epilogue's result in that result's type:
+      // the elementwise chain that reads it (up to the next layer's
+      // quantize) joins it, as the int8 mma.sync GEMM's does.
+      if (elementTypeOf(it->second.a).isInteger(8))
+        openChain[op->getResult(0)] = plan.steps.size() - 1;
       return;
     }
     if (auto q = dyn_cast<qc::QMatMulOp>(op)) {
@@ -1710,11 +1825,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     // A quantized GEMM and an epilogue the GEMM kernel computes in
     // registers (qc-fuse-epilogues decided the grouping): one launch.
     SmallVector<Operation *> epi = f.getEpilogue();
-    if (hopper.contains(f.getAnchor()) && llvm::all_of(epi, isElementwise) &&
-        elementTypeOf(f.getResult()).isF32()) {
+    // (Its result f32, or the int8 GEMM's the next layer's i8/ui8 codes.)
+    auto hopperIt = hopper.find(f.getAnchor());
+    if (hopperIt != hopper.end() && llvm::all_of(epi, isElementwise) &&
+        (elementTypeOf(f.getResult()).isF32() ||
+         (elementTypeOf(hopperIt->second.a).isInteger(8) &&
+          elementTypeOf(f.getResult()).isInteger(8)))) {
       GpuStep st = gemmStep(f, f.getAnchor(), f.getResult());
       st.ops.append(epi.begin(), epi.end());
       plan.steps.push_back(std::move(st));
+      // (The int8 GEMM's chain goes on, as above.)
+      if (elementTypeOf(hopperIt->second.a).isInteger(8))
+        openChain[f.getResult()] = plan.steps.size() - 1;
       continue;
     }
     auto q = dyn_cast<qc::QMatMulOp>(f.getAnchor());
@@ -1748,7 +1870,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
   // sigmoid(x) reads it twice, so the chain could not join it through a
   // value of one use), makes that chain the step's epilogue, unless a step
   // between them computes another of the chain's operands; the chain's
-  // output has the step's shape (its threads).
+  // output has the step's shape (its threads). (So for the int8 wgmma
+  // GEMM, whose epilogue is stored in its own type as the int8 mma.sync
+  // GEMM's.)
+  auto takesChains = [](const GpuStep &s) {
+    return hasEpilogueKind(s) ||
+           (s.kind == GpuStep::Kind::HopperGemm && isHopperInt8(s));
+  };
   {
     llvm::DenseMap<Operation *, size_t> chainOf;
     for (auto [i, s] : llvm::enumerate(plan.steps))
@@ -1758,7 +1886,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     llvm::DenseSet<size_t> merged;
     for (size_t i = 0; i < plan.steps.size(); ++i) {
       GpuStep &s = plan.steps[i];
-      if (!hasEpilogueKind(s) || s.outputs.size() != 1 ||
+      if (!takesChains(s) || s.outputs.size() != 1 ||
           s.outputs[0].use_empty())
         continue;
       Value v = s.outputs[0];
@@ -1809,7 +1937,7 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     llvm::DenseMap<Operation *, size_t> stepOfOp;
     for (auto [i, s] : llvm::enumerate(plan.steps))
       if (s.kind == GpuStep::Kind::Elementwise ||
-          (hasEpilogueKind(s) && s.ops.size() > 1))
+          (takesChains(s) && s.ops.size() > 1))
         for (Operation *op : chainOps(s))
           stepOfOp[op] = i;
     llvm::DenseSet<size_t> folded;
@@ -2186,14 +2314,20 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     }
     if (s.kind == GpuStep::Kind::HopperGemm) {
       // fp8_gemm_{1x128,pc}_n<tileN>_s<stages>[_ep<i>]: the scales and
-      // configuration, and the epilogue as a GEMM's (in0 its accumulator).
+      // configuration, and the epilogue as a GEMM's (in0 its accumulator);
+      // i8_wgmma_{pc,pt}[_ua][_ub][_za]... for the int8 GEMM.
       HopperGemmConfig c = hopperGemmConfig(s);
-      std::string base = kHopperGemmStepPrefix.str() +
-                         (isHopperPerChannel(s) ? "pc" : "1x128") +
-                         (s.quantizedOutput ? "_ofp8" : "") +
-                         (c.swapAB ? "_swap" : "") + "_n" +
-                         std::to_string(c.tileN) + "_s" +
-                         std::to_string(c.stages);
+      std::string base = isHopperInt8(s)
+                             ? kHopperInt8StepPrefix.str() +
+                                   (isHopperPerChannel(s) ? "pc" : "pt") +
+                                   (c.a == HopperOperand::U8 ? "_ua" : "") +
+                                   (c.b == HopperOperand::U8 ? "_ub" : "") +
+                                   (c.activationZeroPoint ? "_za" : "")
+                             : kHopperGemmStepPrefix.str() +
+                                   (isHopperPerChannel(s) ? "pc" : "1x128");
+      base = base + (s.quantizedOutput ? "_ofp8" : "") +
+             (c.swapAB ? "_swap" : "") + "_n" + std::to_string(c.tileN) + "_s" +
+             std::to_string(c.stages);
       if (s.ops.size() == 1) {
         s.kernel = base;
         continue;
@@ -2935,14 +3069,20 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] =
           json::Object{{"element", quantc::detail::typeName(getMXGemmElement(q.getScheme()))}};
     if (hopperConfig)
-      step["attrs"] = json::Object{{"scales", isHopperPerChannel(s)
-                                                  ? "per-channel"
-                                                  : "1x128"},
-                                   {"tile_n", hopperConfig->tileN},
-                                   {"stages", hopperConfig->stages},
-                                   {"swap_ab", hopperConfig->swapAB},
-                                   {"output", getHopperOutputName(
-                                                  hopperConfig->output)}};
+      step["attrs"] =
+          json::Object{{"scales", hopperScalesName(s)},
+                       {"tile_n", hopperConfig->tileN},
+                       {"stages", hopperConfig->stages},
+                       {"swap_ab", hopperConfig->swapAB},
+                       {"output", getHopperOutputName(hopperConfig->output)}};
+    if (hopperConfig && isHopperInt8(s)) {
+      // The int8 wgmma GEMM: its codes and A's zero point (ZA and B's
+      // codes after C).
+      json::Object &attrs = *step["attrs"].getAsObject();
+      attrs["a"] = getHopperOperandName(hopperConfig->a);
+      attrs["b"] = getHopperOperandName(hopperConfig->b);
+      attrs["a_zero_point"] = hopperConfig->activationZeroPoint;
+    }
     if (s.kind == GpuStep::Kind::Int8Gemm) {
       Int8GemmOperands o = getInt8GemmOperands(s);
       step["attrs"] = json::Object{

@@ -154,10 +154,11 @@ constexpr int kMmaVecShift = 4;
 
 /// wgmma's shape-and-types word: N in bits 0-9, A e5m2 (bit 10), B e5m2
 /// (11), D accumulates (12: scale-d 1, else D = A x B), A negated (13), B
-/// negated (14).
+/// negated (14); integer operands (15: s8/u8 -> s32, bits 10 and 11 then
+/// say that A and B are u8).
 constexpr uint32_t kWgmmaE5A = 1u << 10, kWgmmaE5B = 1u << 11,
                    kWgmmaAccumulate = 1u << 12, kWgmmaNegA = 1u << 13,
-                   kWgmmaNegB = 1u << 14;
+                   kWgmmaNegB = 1u << 14, kWgmmaInt = 1u << 15;
 
 /// The largest dynamic shared memory a block may have (sm_90's opt-in
 /// limit, 227 KiB); the host gives every block a 256 KiB region aligned to
@@ -274,13 +275,22 @@ std::string nvvmRefusal(Operation *op) {
     auto fp8 = [](NVVM::WGMMATypes t) {
       return t == NVVM::WGMMATypes::e4m3 || t == NVVM::WGMMATypes::e5m2;
     };
+    auto int8 = [](NVVM::WGMMATypes t) {
+      return t == NVVM::WGMMATypes::s8 || t == NVVM::WGMMATypes::u8;
+    };
+    bool floats = fp8(o.getTypeA()) && fp8(o.getTypeB()) &&
+                  o.getTypeD() == NVVM::WGMMATypes::f32;
+    bool ints = int8(o.getTypeA()) && int8(o.getTypeB()) &&
+                o.getTypeD() == NVVM::WGMMATypes::s32 &&
+                o.getScaleA() == NVVM::WGMMAScaleIn::one &&
+                o.getScaleB() == NVVM::WGMMAScaleIn::one;
     if (s.getM() != 64 || s.getK() != 32 || s.getN() % 8 || s.getN() < 8 ||
-        s.getN() > 256 || !fp8(o.getTypeA()) || !fp8(o.getTypeB()) ||
-        o.getTypeD() != NVVM::WGMMATypes::f32 ||
+        s.getN() > 256 || !(floats || ints) ||
         o.getLayoutA() != NVVM::MMALayout::row ||
         o.getLayoutB() != NVVM::MMALayout::col || o.getSatfinite())
-      return name() + " other than m64nNk32 e4m3/e5m2 -> f32 with both "
-                      "operands K-major in shared memory";
+      return name() + " other than m64nNk32 e4m3/e5m2 -> f32 or s8/u8 -> "
+                      "s32 (without satfinite) with both operands K-major in "
+                      "shared memory";
     return "";
   }
   if (auto o = dyn_cast<NVVM::MmaOp>(op)) {
@@ -641,8 +651,12 @@ void lowerCooperativeOps(func::FuncOp thread) {
     } else if (auto o = dyn_cast<NVVM::WgmmaMmaAsyncOp>(op)) {
       int n = o.getShape().getN(), acc = n / 2;
       uint32_t word = uint32_t(n);
-      word |= o.getTypeA() == NVVM::WGMMATypes::e5m2 ? kWgmmaE5A : 0;
-      word |= o.getTypeB() == NVVM::WGMMATypes::e5m2 ? kWgmmaE5B : 0;
+      auto bit1 = [](NVVM::WGMMATypes t) {
+        return t == NVVM::WGMMATypes::e5m2 || t == NVVM::WGMMATypes::u8;
+      };
+      word |= bit1(o.getTypeA()) ? kWgmmaE5A : 0;
+      word |= bit1(o.getTypeB()) ? kWgmmaE5B : 0;
+      word |= o.getTypeD() == NVVM::WGMMATypes::s32 ? kWgmmaInt : 0;
       word |= o.getScaleD() == NVVM::WGMMAScaleOut::one ? kWgmmaAccumulate : 0;
       word |= o.getScaleA() == NVVM::WGMMAScaleIn::neg ? kWgmmaNegA : 0;
       word |= o.getScaleB() == NVVM::WGMMAScaleIn::neg ? kWgmmaNegB : 0;
@@ -1482,11 +1496,46 @@ std::string wgmma(HostBlock &bl, Thread *ts) {
              "descriptors or shapes (thread " +
              std::to_string(i) + " of it differs from its thread 0)";
   uint32_t word = ts[0].c, N = word & 0x3FF;
+  std::string why;
+  if (word & kWgmmaInt) {
+    // s8/u8 x s8/u8 -> s32: the exact sum of the 32 products added to D
+    // modulo 2^32.
+    std::vector<int32_t> A(64 * 32), B(size_t(N) * 32);
+    auto code = [](int64_t byte, bool isUnsigned) {
+      return isUnsigned ? int32_t(byte) : int32_t(int8_t(uint8_t(byte)));
+    };
+    for (uint32_t r = 0; r < 64; ++r)
+      for (uint32_t k = 0; k < 32; ++k) {
+        int64_t v = operandByte(bl, ts[0].a, r, k, why);
+        if (v < 0)
+          return "wgmma.mma_async's A: " + why;
+        A[r * 32 + k] = code(v, word & kWgmmaE5A);
+      }
+    for (uint32_t n = 0; n < N; ++n)
+      for (uint32_t k = 0; k < 32; ++k) {
+        int64_t v = operandByte(bl, ts[0].b, n, k, why);
+        if (v < 0)
+          return "wgmma.mma_async's B: " + why;
+        B[n * 32 + k] = code(v, word & kWgmmaE5B);
+      }
+    for (int i = 0; i < 128; ++i) {
+      uint32_t *acc = static_cast<uint32_t *>(ts[i].buf);
+      int w = i / 32, l = i % 32;
+      for (uint32_t a = 0; a < N / 2; ++a) {
+        int j = a / 4, h = (a / 2) % 2, c = a % 2;
+        int row = 16 * w + l / 4 + 8 * h, col = 8 * j + 2 * (l % 4) + c;
+        uint32_t d = word & kWgmmaAccumulate ? acc[a] : 0u;
+        for (int k = 0; k < 32; ++k)
+          d += uint32_t(A[row * 32 + k] * B[col * 32 + k]);
+        acc[a] = d;
+      }
+    }
+    return "";
+  }
   const auto &va = fp8Values()[word & kWgmmaE5A ? 1 : 0];
   const auto &vb = fp8Values()[word & kWgmmaE5B ? 1 : 0];
   double sa = word & kWgmmaNegA ? -1 : 1, sb = word & kWgmmaNegB ? -1 : 1;
   std::vector<float> A(64 * 32), B(size_t(N) * 32);
-  std::string why;
   for (uint32_t r = 0; r < 64; ++r)
     for (uint32_t k = 0; k < 32; ++k) {
       int64_t v = operandByte(bl, ts[0].a, r, k, why);

@@ -152,7 +152,7 @@ func.func @gpu_kernel(%x: tensor<4xf32>) {
 // -----
 
 func.func @kmajor_weight_on_another_op(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'qc.kmajor_weight' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] along axis 1 by blocks of 128, or per channel along axis 0 (qc-kmajor-weights)}}
+  // expected-error @+1 {{'qc.kmajor_weight' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] along axis 1 by blocks of 128, or of e4m3 or i8/ui8 codes (without a zero point) per channel along axis 0 (qc-kmajor-weights)}}
   %0 = qc.relu %x {qc.kmajor_weight} : (tensor<4xf32>) -> tensor<4xf32>
   return
 }
@@ -160,8 +160,18 @@ func.func @kmajor_weight_on_another_op(%x: tensor<4xf32>) {
 // -----
 
 func.func @kmajor_weight_along_axis_0(%c: tensor<128x128xf8E4M3FN>, %s: tensor<1x128xf32>) {
-  // expected-error @+1 {{'qc.kmajor_weight' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] along axis 1 by blocks of 128, or per channel along axis 0}}
+  // expected-error @+1 {{'qc.kmajor_weight' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] along axis 1 by blocks of 128, or of e4m3 or i8/ui8 codes (without a zero point) per channel along axis 0}}
   %0 = qc.dequantize_linear %c, %s {axis = 0 : i64, block_size = 128 : i64, qc.kmajor_weight} : (tensor<128x128xf8E4M3FN>, tensor<1x128xf32>) -> tensor<128x128xf32>
+  return
+}
+
+// -----
+
+// int8 K-major weights have no zero point (the wgmma GEMM corrects A's
+// only).
+func.func @kmajor_weight_int8_zero_point(%c: tensor<16x32xi8>, %s: tensor<16xf32>, %z: tensor<16xi8>) {
+  // expected-error @+1 {{'qc.kmajor_weight' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] along axis 1 by blocks of 128, or of e4m3 or i8/ui8 codes (without a zero point) per channel along axis 0}}
+  %0 = qc.dequantize_linear %c, %s, %z {axis = 0 : i64, qc.kmajor_weight} : (tensor<16x32xi8>, tensor<16xf32>, tensor<16xi8>) -> tensor<16x32xf32>
   return
 }
 

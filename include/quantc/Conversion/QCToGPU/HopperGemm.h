@@ -61,6 +61,14 @@ enum class HopperOutput { F32, BF16, FP8Block1x128 };
 llvm::StringRef getHopperOutputName(HopperOutput o);
 std::optional<HopperOutput> parseHopperOutput(llvm::StringRef name);
 
+/// The codes of an operand: e4m3 (the FP8 GEMM, F33) or 8-bit integers
+/// (the int8 GEMM's arithmetic, F34: wgmma s8/u8 x s8/u8 -> s32).
+enum class HopperOperand { E4M3, S8, U8 };
+
+/// "e4m3", "s8", "u8" (quant-kernel-gen --a-type/--b-type) and back.
+llvm::StringRef getHopperOperandName(HopperOperand t);
+std::optional<HopperOperand> parseHopperOperand(llvm::StringRef name);
+
 /// Options of the sm_90a GEMM (pass options of a future tile heuristic).
 struct HopperGemmConfig {
   HopperScaleMode scales = HopperScaleMode::Block1x128;
@@ -117,6 +125,19 @@ struct HopperGemmConfig {
   /// (multiples of 8 in [24, 256]; 128 * (rp + 2 rc) <= 65536).
   unsigned producerRegs = 40;
   unsigned consumerRegs = 232;
+  /// The codes of A (the activations) and B (the weights): both e4m3, or
+  /// both integer, s8 or u8 each. Integer operands take per-channel or
+  /// per-tensor scales: wgmma sums all of K exactly in s32 (wrapping; the
+  /// caller keeps K * 255^2 below 2^31) and C = fl(f32(acc) * fl(SA * SB[n]))
+  /// (Numerics F34; split-K sums the partials in s32 too).
+  HopperOperand a = HopperOperand::E4M3, b = HopperOperand::E4M3;
+  /// Integer operands only: A has a zero point za (an asymmetric
+  /// activation scheme). Two more pointers follow C's others (after W and
+  /// the counters): ZA, one code of A's type, and BW, B's codes [N, K]
+  /// (the buffer tmB maps). acc - za * sum_k B[n, k] is the exact
+  /// zero-point-corrected sum (F34); the producer warpgroup's warps 1-3 sum
+  /// the tile's weight rows from BW while the consumers run the K loop.
+  bool activationZeroPoint = false;
 };
 
 /// Checks a configuration; the error says which field is wrong and why.
@@ -129,8 +150,14 @@ llvm::Error verifyHopperGemmConfig(const HopperGemmConfig &cfg);
 llvm::Error checkHopperGemmShape(int64_t M, int64_t N, int64_t K,
                                  bool swapAB = false);
 
+/// Whether A and B are integer codes (HopperGemmConfig::a, b).
+inline bool isIntegerHopperGemm(const HopperGemmConfig &cfg) {
+  return cfg.a != HopperOperand::E4M3;
+}
+
 /// Dynamic shared memory of one CTA: stages x (A + B tile) plus two
-/// mbarriers per stage.
+/// mbarriers per stage (and the scratch of the decode kernel's fp8-1x128
+/// output or of the weight sums of a zero point).
 unsigned getHopperGemmSharedBytes(const HopperGemmConfig &cfg);
 
 /// The tile heuristic (docs/Kernels.md, "Tile choice"): tileN 64 when
@@ -170,7 +197,8 @@ WgmmaDescriptor decodeWgmmaDescriptor(uint64_t bits);
 uint64_t getHopperTileDescriptor(uint32_t smemAddress);
 
 /// Adds `gpu.func @name(tmA, tmB, SA, SB, C, [CS,] extra..., M, N, K)
-/// kernel` to the sm_90a kernel module of `top`. tmA and tmB point to
+/// kernel` to the sm_90a kernel module of `top` (the FP8 GEMM, or with
+/// integer operands the int8 one). tmA and tmB point to
 /// 128-byte CUtensorMaps in global memory (docs/Kernels.md lists the encode
 /// parameters); SA, SB, C (and CS with FP8Block1x128 output) are global
 /// pointers; M, N, K are i32. The epilogue (same interface as the mma.sync

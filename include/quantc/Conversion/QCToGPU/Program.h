@@ -28,7 +28,10 @@
 //   TMA + wgmma GEMM (HopperGemm.h) with its epilogue; the dequantizes and
 //   the transpose it reads through are not launched. When the next
 //   run-time 1x128 quantize alone reads its f32 result, the GEMM writes
-//   that quantize's codes and scales itself (_ofp8: fp8-1x128 output)
+//   that quantize's codes and scales itself (_ofp8: fp8-1x128 output).
+//   W8A8 int8 matmuls with static scales whose weights qc-kmajor-weights
+//   laid out [N, K] -> i8_wgmma_{pc,pt}[_ua][_ub][_za]_n<tileN>_s<stages>
+//   [_ep<i>], the same GEMM on s8/u8 codes (s32 sums, F34)
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
 //   a run-time activation quantize along the last axis (abs, the max per
@@ -74,6 +77,8 @@ namespace quantc {
 
 /// The names of the sm_90a GEMM's kernels in a program start with this.
 inline constexpr llvm::StringLiteral kHopperGemmStepPrefix = "fp8_gemm_";
+/// ... and those of its int8 form (the int8 wgmma GEMM) with this.
+inline constexpr llvm::StringLiteral kHopperInt8StepPrefix = "i8_wgmma_";
 
 /// One kernel launch.
 struct GpuStep {
@@ -97,9 +102,11 @@ struct GpuStep {
   /// codes and scales, and `inputs` hold its qmax and floor after the four
   /// GEMM operands, before the epilogue's.
   bool quantizedOutput = false;
-  /// Int8Gemm only: what the int8 GEMM reads after its four operands (A,
-  /// SA, B, SB), in this order: bit 0 A's zero point, bit 1 B's, bit 2 a
-  /// convolution's bias.
+  /// Int8Gemm: what the int8 GEMM reads after its four operands (A, SA,
+  /// B, SB), in this order: bit 0 A's zero point, bit 1 B's, bit 2 a
+  /// convolution's bias. HopperGemm (the int8 wgmma GEMM): bit 0, A's zero
+  /// point and B's codes (their weight sums) after the four operands (and
+  /// a quantized output's two).
   unsigned zeroPoints = 0;
   /// Gemm only: the sm_100a tcgen05 kernel (BlackwellGemm.h) with
   /// getProgramBlackwellGemmConfig(), A and B read through tensor maps.
@@ -158,7 +165,7 @@ inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
   if (s.kind == GpuStep::Kind::Int8Gemm)
     return 4 + (s.zeroPoints & 1) + (s.zeroPoints >> 1 & 1) +
            (s.zeroPoints >> 2 & 1);
-  return s.quantizedOutput ? 6 : 4;
+  return (s.quantizedOutput ? 6 : 4) + (s.zeroPoints & 1 ? 2 : 0);
 }
 
 struct GpuPlan {

@@ -196,14 +196,19 @@ LogicalResult verifyAnnotation(Operation *op, NamedAttribute attr,
                    : RankedTensorType();
     int64_t axis = d ? int64_t(d.getAxis()) : 0;
     axis = axis < 0 ? axis + 2 : axis;
+    // e4m3: blocks of 128 along K, or per channel; int8 (i8/ui8): per
+    // channel or one scale, without a zero point.
+    bool int8 = d && codes.getElementType().isInteger(8);
     if (!d || codes.getRank() != 2 ||
-        !isa<Float8E4M3FNType>(codes.getElementType()) ||
-        !(d.getBlockSize() == 128 ? axis == 1
-                                  : d.getBlockSize() == 0 && axis == 0))
+        !(int8 || isa<Float8E4M3FNType>(codes.getElementType())) ||
+        !(d.getBlockSize() == 128 ? axis == 1 && !int8
+                                  : d.getBlockSize() == 0 && axis == 0) ||
+        (int8 && d.getZeroPoint()))
       return op->emitError()
              << "'" << name
              << "' marks a qc.dequantize_linear of 2-D e4m3 codes [N, K] "
-                "along axis 1 by blocks of 128, or per channel along axis 0 "
+                "along axis 1 by blocks of 128, or of e4m3 or i8/ui8 codes "
+                "(without a zero point) per channel along axis 0 "
                 "(qc-kmajor-weights)";
   }
   std::string why = check(kind, attr.getValue());

@@ -1,9 +1,10 @@
-//===- KMajorWeights.cpp - qc-kmajor-weights -------------------------------===//
+//===- KMajorWeights.cpp - qc-kmajor-weights
+//-------------------------------===//
 //
-// fp8-1x128 matmul weights stored [N, K] (K contiguous) behind a
-// qc.transpose, the operand layout of the sm_90a wgmma GEMM (Passes.td has
-// the rule). Exact: the transpose of the dequantized transposed codes is
-// every weight value as before.
+// fp8-1x128, fp8 and int8 matmul weights stored [N, K] (K contiguous)
+// behind a qc.transpose, the operand layout of the sm_90a wgmma GEMM
+// (Passes.td has the rule). Exact: the transpose of the dequantized transposed
+// codes is every weight value as before.
 //
 //===----------------------------------------------------------------------===//
 #include "quantc/Dialect/QC/IR/QC.h"
@@ -36,7 +37,29 @@ int64_t normalisedAxis(int64_t axis, int64_t rank) {
 enum class Form {
   Block1x128, ///< fp8-1x128: 1 x 128 activation blocks, 128 x 128 weights
   PerChannel, ///< fp8: a per-tensor activation scale, per-channel weights
+  Int8,       ///< int8: i8/ui8 codes, one activation scale and zero point
+              ///< (static), per-channel or per-tensor weights
 };
+
+/// Whether `v` is a constant of one element (a static scale or zero point).
+bool isOneConstant(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return matchPattern(v, m_Constant()) && t.hasStaticShape() &&
+         t.getNumElements() == 1;
+}
+
+/// Whether `zp` is absent or a constant of zeros (a symmetric weight's
+/// zero point as ONNX QDQ models spell it).
+bool isZeroOrAbsent(Value zp) {
+  DenseElementsAttr a;
+  if (!zp)
+    return true;
+  if (!matchPattern(zp, m_Constant(&a)))
+    return false;
+  FailureOr<quantc::ConstantBytes> raw = quantc::getConstantBytes(a);
+  return succeeded(raw) &&
+         llvm::all_of(raw->data, [](char c) { return c == 0; });
+}
 
 /// The form of a qc.matmul of f32 results whose left operand is a
 /// qc.dequantize_linear of e4m3 codes [..., K] (static K) to f32 with f32
@@ -46,12 +69,20 @@ enum class Form {
 /// layout.
 std::optional<Form> activationForm(MatMulOp mm) {
   auto d = mm.getLhs().getDefiningOp<DequantizeLinearOp>();
-  if (!d || d.getZeroPoint() ||
-      !cast<RankedTensorType>(mm.getType()).getElementType().isF32() ||
+  if (!d || !cast<RankedTensorType>(mm.getType()).getElementType().isF32() ||
       !cast<RankedTensorType>(d.getType()).getElementType().isF32())
     return std::nullopt;
   auto codes = cast<RankedTensorType>(d.getCodes().getType());
   auto scales = cast<RankedTensorType>(d.getScale().getType());
+  // int8: static scale and zero point (run-time codes: not a constant).
+  if (codes.getElementType().isInteger(8) && codes.getRank() >= 2 &&
+      !ShapedType::isDynamic(codes.getShape().back()) &&
+      scales.getElementType().isF32() && isOneConstant(d.getScale()) &&
+      (!d.getZeroPoint() || isOneConstant(d.getZeroPoint())) &&
+      !matchPattern(d.getCodes(), m_Constant()))
+    return Form::Int8;
+  if (d.getZeroPoint())
+    return std::nullopt;
   if (!isa<Float8E4M3FNType>(codes.getElementType()) || codes.getRank() < 2 ||
       ShapedType::isDynamic(codes.getShape().back()) ||
       !scales.getElementType().isF32())
@@ -72,25 +103,33 @@ std::optional<Form> activationForm(MatMulOp mm) {
 LogicalResult rewrite(DequantizeLinearOp d) {
   auto codesTy = cast<RankedTensorType>(d.getCodes().getType());
   auto scalesTy = cast<RankedTensorType>(d.getScale().getType());
+  bool int8 = codesTy.getElementType().isInteger(8);
   if (codesTy.getRank() != 2 || !codesTy.hasStaticShape() ||
-      !isa<Float8E4M3FNType>(codesTy.getElementType()) ||
+      !(int8 || isa<Float8E4M3FNType>(codesTy.getElementType())) ||
       !cast<RankedTensorType>(d.getType()).getElementType().isF32() ||
-      !scalesTy.getElementType().isF32() || d.getZeroPoint())
+      !scalesTy.getElementType().isF32() ||
+      (int8 ? !isZeroOrAbsent(d.getZeroPoint()) : bool(d.getZeroPoint())))
     return failure();
   int64_t K = codesTy.getDimSize(0), N = codesTy.getDimSize(1),
           KB = llvm::divideCeil(K, kBlock);
-  // [ceil(K/128), N] blocked along K, or [N] along the output channels.
+  // [ceil(K/128), N] blocked along K, or [N] along the output channels;
+  // int8: [N] along the output channels or one scale.
   Form form;
   int64_t axis = normalisedAxis(d.getAxis(), 2);
-  if (d.getBlockSize() == kBlock && axis == 0 &&
-      scalesTy.getShape() == ArrayRef<int64_t>{KB, N})
+  bool perChannel = d.getBlockSize() == 0 && axis == 1 &&
+                    scalesTy.getShape() == ArrayRef<int64_t>{N};
+  if (int8 &&
+      (perChannel || (d.getBlockSize() == 0 && isOneConstant(d.getScale()))))
+    form = Form::Int8;
+  else if (!int8 && d.getBlockSize() == kBlock && axis == 0 &&
+           scalesTy.getShape() == ArrayRef<int64_t>{KB, N})
     form = Form::Block1x128;
-  else if (d.getBlockSize() == 0 && axis == 1 &&
-           scalesTy.getShape() == ArrayRef<int64_t>{N})
+  else if (!int8 && perChannel)
     form = Form::PerChannel;
   else
     return failure();
-  if (K % 16)
+  // (int8: the s32 sums cannot overflow.)
+  if (K % 16 || (int8 && K * 255 * 255 >= (int64_t(1) << 31)))
     return failure();
   if (d->use_empty() || !llvm::all_of(d->getUses(), [&](OpOperand &u) {
         auto mm = dyn_cast<MatMulOp>(u.getOwner());
@@ -139,6 +178,7 @@ LogicalResult rewrite(DequantizeLinearOp d) {
                                           scalesT.data()),
                                       scalesT.size() * sizeof(float))));
   }
+  // (An int8 weight's zero point is all zeros: dropped, exactly.)
   auto wT = DequantizeLinearOp::create(
       b, loc, RankedTensorType::get({N, K}, b.getF32Type()), c, s, Value(),
       form == Form::Block1x128 ? 1 : 0,
@@ -149,12 +189,14 @@ LogicalResult rewrite(DequantizeLinearOp d) {
   auto w = TransposeOp::create(b, loc, d.getType(), wT.getResult(),
                                b.getDenseI64ArrayAttr({1, 0}));
   Operation *oldCodes = d.getCodes().getDefiningOp(),
-            *oldScales = d.getScale().getDefiningOp();
+            *oldScales = d.getScale().getDefiningOp(),
+            *oldZeroPoint =
+                d.getZeroPoint() ? d.getZeroPoint().getDefiningOp() : nullptr;
   d.getResult().replaceAllUsesWith(w.getResult());
   d.erase();
   // The [K, N] constants, unless something else reads them.
-  for (Operation *op : {oldCodes, oldScales})
-    if (op->use_empty())
+  for (Operation *op : {oldCodes, oldScales, oldZeroPoint})
+    if (op && op->use_empty())
       op->erase();
   return success();
 }

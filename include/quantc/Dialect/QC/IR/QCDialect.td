@@ -42,7 +42,7 @@ def QC_Dialect : Dialect {
     | `qc.act_dynamic`, `qc.outlier_side`, `qc.imported_qdq` | unit | qc-quantize-linear |
     | `qc.name` | string, on a function argument or result | the ONNX importer |
     | `qc.gpu_kernel` | symbol reference to a `gpu.func` | qc-convert-to-gpu (on the op that ends a launch) |
-    | `qc.kmajor_weight` | unit, on a `qc.dequantize_linear` of 2-D e4m3 codes [N, K] along axis 1 by 128 (each 128-row block's scales equal) | qc-kmajor-weights |
+    | `qc.kmajor_weight` | unit, on a `qc.dequantize_linear` of 2-D e4m3 codes [N, K] along axis 1 by 128 (each 128-row block's scales equal), or of e4m3 or i8/ui8 codes (no zero point) per channel along axis 0 | qc-kmajor-weights |
   }];
   let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];

@@ -403,7 +403,7 @@ def QCFuseEpilogues : Pass<"qc-fuse-epilogues", "::mlir::func::FuncOp"> {
 }
 
 def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
-  let summary = "Store fp8-1x128 and fp8 matmul weights K-major ([N, K]) for the sm_90a wgmma GEMM";
+  let summary = "Store fp8-1x128, fp8 and int8 matmul weights K-major ([N, K]) for the sm_90a wgmma GEMM";
   let description = [{
     The sm_90a TMA + wgmma GEMM reads its weight operand as e4m3 codes
     [N, K] with K contiguous (wgmma takes FP8 operands K-major only). This
@@ -424,7 +424,13 @@ def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
     `dequantize_linear(%codes[K, N], %scales[N])` along axis 1 read by
     matmuls whose left operand has one (per-tensor) scale, become
     `transpose(dequantize_linear(%codesT[N, K], %scales[N]) {axis = 0})`
-    the same way. It is exact: every weight value is the
+    the same way. `int8`'s weights (i8/ui8 codes [K, N], per-channel
+    scales [N] along axis 1 or one scale, no zero point or one of zeros,
+    which is dropped) read by matmuls whose left operand is a dequantize
+    of run-time i8/ui8 codes with one constant scale and at most one
+    constant zero point become `transpose(dequantize_linear(%codesT[N, K],
+    %scales) {axis = 0})` too, when K * 255^2 < 2^31 (the int8 wgmma
+    GEMM's s32 sums). It is exact: every weight value is the
     same, so the Executor's results are the same bit for bit. Only weights
     whose scales are equal across each 128-column block (128 x 128 weight
     blocks, as qc-quantize-linear's fp8-1x128 makes them) and whose K is a
