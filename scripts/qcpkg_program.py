@@ -1353,7 +1353,10 @@ class NumpyBackend:
             sbv = sb.reshape(-1).astype(np.float32)
             if attrs["scales"] != "per-channel":
                 sbv = np.full(N, sbv[0], np.float32)
-            y = (acc * (np.float32(sa.reshape(-1)[0]) * sbv)[None, :])
+            sav = sa.reshape(-1).astype(np.float32)  # one, or per token
+            if attrs.get("a_scale") != "row":
+                sav = np.full(M, sav[0], np.float32)
+            y = acc * (sav[:, None] * sbv[None, :])
             out[...] = self._epilogue(step, y.reshape(out.shape), views,
                                       out.shape,
                                       7 if attrs["a_zero_point"] else 5)
@@ -1372,9 +1375,9 @@ class NumpyBackend:
                 z = rest.pop(0).reshape(-1).astype(np.int64)
                 zb[...] = z if attrs["b_zero_point"] == "column" else z[0]
             bias = rest.pop(0).reshape(-1) if attrs["bias"] else None
-            scale = np.float32(sa.reshape(-1)[0]) * (
-                sb.reshape(-1).astype(np.float32) if attrs["b_scale"] ==
-                "column" else np.full(N, sb.reshape(-1)[0], np.float32))
+            sbv = sb.reshape(-1).astype(np.float32) if attrs["b_scale"] == \
+                "column" else np.full(N, sb.reshape(-1)[0], np.float32)
+            scale = np.float32(sa.reshape(-1)[0]) * sbv
             if k.startswith("i8_conv"):
                 # Padding taps add nothing: (a - za) is 0 there.
                 acc = conv2d(attrs, a.astype(np.int64) - za,
@@ -1386,7 +1389,11 @@ class NumpyBackend:
                     (b.reshape(K, N).astype(np.int64) - zb)
                 col = (None, slice(None))
             acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
-            y = acc * scale[col]
+            if attrs.get("a_scale") == "row":  # per token: fl(sa[m] sb[n])
+                y = acc * (sa.reshape(-1).astype(np.float32)[:, None] *
+                           sbv[None, :])
+            else:
+                y = acc * scale[col]
             if bias is not None:
                 y = y + bias.astype(np.float32)[col]
             y = y.reshape(out.shape)
@@ -1877,7 +1884,8 @@ def check_step(step, views, scalars, batch):
         a, b, sa, sb, out = views[:5]
         M, N, K = scalars
         attrs = step["attrs"]
-        scales_ok = sa.size == 1 and sb.size == (
+        scales_ok = sa.size == (M if attrs.get("a_scale") == "row"
+                                else 1) and sb.size == (
             N if attrs["scales"] == "per-channel" else 1)
         if attrs["a_zero_point"]:  # ZA, and B's codes again
             scales_ok = scales_ok and views[5].size == 1 and \

@@ -3037,6 +3037,10 @@ def test_integer_mod_and_bit_shift_in_chains(run_tool, tmp_path):
                              [k for k, _ in outs])
 
 
+# quant-compile's flags for dynamic per-token symmetric activations.
+DYNAMIC_SYM = ("--activations", "dynamic", "--symmetric-activations")
+
+
 def _ort_qdq_package(case, run_tool, tmp_path, target, dims=(40, 24, 10)):
     """A two-layer MLP (in, hidden, out = `dims`) quantized by ONNX
     Runtime's quantize_static (QDQ, u8 activations; "ort-qdq-u8": u8
@@ -3085,7 +3089,7 @@ def _ort_qdq_package(case, run_tool, tmp_path, target, dims=(40, 24, 10)):
 
 
 @pytest.mark.parametrize("case", ["int8", "gpt2", "cnn", "ort-qdq-u8",
-                                  "ort-qdq-pc"])
+                                  "ort-qdq-pc", "int8-dyn", "gpt2-dyn"])
 def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     """W8A8 int8 matmuls (static scales) are the int8 GEMM, `i8_gemm*`
     (mma.sync m16n8k32 on 8-bit integers, exact s32 sums, the zero points
@@ -3099,7 +3103,11 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     conv keeps the f32 conv kernel). Every such step, run on the host (the
     integer MMA emulated), equals its numpy model bit for bit, and the
     outputs match the Executor (which sums the dequantized products in
-    f32: rounding apart)."""
+    f32: rounding apart). With dynamic per-token symmetric activations
+    ("-dyn") the run-time quantize stores the codes and the row scales,
+    which the GEMM reads (`_tok`: SA [M], C = f32(acc) * fl(sa[m] sb[n]))."""
+    dyn = case.endswith("-dyn")
+    case = case.removesuffix("-dyn")
     if case.startswith("ort-qdq"):
         pkg, x = _ort_qdq_package(case, run_tool, tmp_path, "sm_90")
         inputs = {"x": x}
@@ -3110,12 +3118,17 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     else:
         paths, pkg, _, decoder = compile_example(
             case if case in ("gpt2", "cnn") else "mlp", tmp_path, check_ok,
-            "--format", "int8", target="sm_89")
+            "--format", "int8", *DYNAMIC_SYM * dyn, target="sm_89")
         inputs = load_npz(paths["test"])
-        # (--symmetric-activations stores a zero point of 0 as well.)
-        want = {"a": "i8", "b": "i8", "a_zero_point": True,
-                "b_zero_point": "column", "b_scale": "column"}
-        limit = 1e-4
+        # (--symmetric-activations stores a zero point of 0 as well; the
+        # dynamic scales have none.)
+        want = {"a": "i8", "b": "i8", "a_zero_point": not dyn,
+                "b_zero_point": "column", "b_scale": "column",
+                "a_scale": "row" if dyn else "one"}
+        # (A decoder's per-token scales carry a code flipped by the sums'
+        # order to the whole token row: test_static_scale_programs_match_
+        # executor's 1e-2.)
+        limit = 1e-2 if dyn and decoder else 1e-3 if dyn else 1e-4
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
     gemms = [s for s in steps
              if s["kernel"].startswith(("i8_gemm", "i8_conv"))]
@@ -3143,6 +3156,19 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
                                   "ort-qdq-pc"])
 def test_sm90a_int8_programs_run_the_wgmma_gemm(case, check_ok, run_tool,
                                                 tmp_path):
+    _sm90a_int8_programs(case, check_ok, run_tool, tmp_path)
+
+
+@pytest.mark.parametrize("case", ["int8", "gpt2"])
+def test_sm90a_dynamic_int8_programs_run_the_wgmma_gemm(case, check_ok,
+                                                        run_tool, tmp_path):
+    """Dynamic per-token symmetric int8 for sm_90a: the run-time quantize
+    stores the codes and one scale per token; the wgmma GEMM reads them
+    (SA [M]: `i8_wgmma_pc_tok_*`, per-token times per-channel scales)."""
+    _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=True)
+
+
+def _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=False):
     """int8 packages for sm_90a alone: qc-kmajor-weights lays the weights
     of W8A8 matmuls out [N, K], and each such matmul is the int8 wgmma GEMM
     (`i8_wgmma_*`: TMA + wgmma s8/u8 -> s32 over all of K, the activation's
@@ -3164,7 +3190,7 @@ def test_sm90a_int8_programs_run_the_wgmma_gemm(case, check_ok, run_tool,
     else:
         paths, pkg, _, decoder = compile_example(
             case if case in ("gpt2", "cnn") else "mlp", tmp_path, check_ok,
-            "--format", "int8", target="sm_90a")
+            "--format", "int8", *DYNAMIC_SYM * dyn, target="sm_90a")
         inputs = load_npz(paths["test"])
         want_a = want_b = "s8"
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
@@ -3182,8 +3208,11 @@ def test_sm90a_int8_programs_run_the_wgmma_gemm(case, check_ok, run_tool,
             assert s["block"] == [384, 1, 1] and s["shared_bytes"] > 0
             assert (s["attrs"]["a"], s["attrs"]["b"]) == (want_a, want_b)
             assert s["attrs"]["scales"] == "per-channel"
-            # (quantc's int8 and ORT's u8 activations have a zero point.)
-            assert s["attrs"]["a_zero_point"], s["attrs"]
+            # (quantc's int8 and ORT's u8 activations have a zero point;
+            # dynamic symmetric ones a scale per token instead.)
+            assert s["attrs"]["a_zero_point"] != dyn, s["attrs"]
+            assert s["attrs"]["a_scale"] == ("row" if dyn else "one")
+            assert ("_tok_" in s["kernel"]) == dyn, s["kernel"]
             assert s["attrs"]["swap_ab"] == decoder, s["attrs"]
     if case == "cnn":
         assert sum(k.startswith("i8_conv") for k in kernels) == 3, kernels
@@ -3197,4 +3226,6 @@ def test_sm90a_int8_programs_run_the_wgmma_gemm(case, check_ok, run_tool,
                                                 "i8_conv")) == \
         len(wgmma) + len(mma) + sum(k.startswith("i8_conv") for k in kernels)
     ref, sims = executor_and_simulation(run_tool, pkg, inputs, tmp_path)
-    assert_rows_close(sims, ref, 1e-4)
+    # (Dynamic scales: a flipped code moves its token's row, as in
+    # test_int8_gemm_steps.)
+    assert_rows_close(sims, ref, (1e-2 if decoder else 1e-3) if dyn else 1e-4)

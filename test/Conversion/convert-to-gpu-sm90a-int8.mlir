@@ -60,3 +60,37 @@ func.func @main(%x: tensor<?x40xf32>) -> tensor<?x8xf32> {
   %m = qc.matmul %a, %w : (tensor<?x40xf32>, tensor<40x8xf32>) -> tensor<?x8xf32>
   return %m : tensor<?x8xf32>
 }
+
+// -----
+
+// Dynamic per-token symmetric int8 (qc-quantize-linear's run-time form: the
+// row's abs max, s = max(amax / 127, floor), blocks of K): the run-time
+// quantize stores the codes and one scale per token (dyn_quantize_0), and
+// the GEMM reads them as SA [M] (_tok: per-token x per-channel scales), on
+// sm_90a the wgmma GEMM, elsewhere the int8 mma.sync GEMM.
+// CHECK-LABEL: func.func @main
+// CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// CHECK-NOT: qc.gpu_kernel = @quantc_kernels::@dyn_qdq
+// CHECK: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_wgmma_pc_tok_n32_s2
+// SM89-LABEL: func.func @main
+// SM89: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// SM89: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_gemm_tok
+// SM89: gpu.func @i8_gemm_tok(
+// Each row's scale: SA[row] (a row past M reads row 0's).
+// SM89: arith.cmpi slt
+// SM89: llvm.getelementptr {{.*}} -> !llvm.ptr, f32
+func.func @main(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %a0 = qc.abs %x : (tensor<?x64xf32>) -> tensor<?x64xf32>
+  %m = qc.reduce_max %a0 {axes = array<i64: 1>, keepdims = true} : (tensor<?x64xf32>) -> tensor<?x1xf32>
+  %qmax = arith.constant dense<127.0> : tensor<f32>
+  %fl = arith.constant dense<1.0e-8> : tensor<f32>
+  %d = qc.div %m, %qmax : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %s = qc.max %d, %fl : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+  %q = qc.quantize_linear %x, %s {block_size = 64 : i64} : (tensor<?x64xf32>, tensor<?x1xf32>) -> tensor<?x64xi8>
+  %a = qc.dequantize_linear %q, %s {block_size = 64 : i64} : (tensor<?x64xi8>, tensor<?x1xf32>) -> tensor<?x64xf32>
+  %wc = arith.constant dense<3> : tensor<64x32xi8>
+  %ws = arith.constant dense<0.01> : tensor<32xf32>
+  %w = qc.dequantize_linear %wc, %ws {axis = 1 : i64} : (tensor<64x32xi8>, tensor<32xf32>) -> tensor<64x32xf32>
+  %mm = qc.matmul %a, %w : (tensor<?x64xf32>, tensor<64x32xf32>) -> tensor<?x32xf32>
+  return %mm : tensor<?x32xf32>
+}

@@ -145,3 +145,28 @@ func.func @int8(%x: tensor<?x32xi8>, %y: tensor<?x33040xi8>) -> (tensor<?x4xf32>
   %3 = qc.matmul %b, %wl : (tensor<?x33040xf32>, tensor<33040x1xf32>) -> tensor<?x1xf32>
   return %0, %1, %2, %3 : tensor<?x4xf32>, tensor<?x2xf32>, tensor<?x4xf32>, tensor<?x1xf32>
 }
+
+// -----
+
+// int8 with dynamic per-token activations (a run-time scale [?, 1], blocks
+// of K): a per-channel weight is laid out [N, K]; a per-tensor one stays
+// (the GEMM's per-tensor mode reads one activation scale).
+// HAND-LABEL: func.func @int8_per_token
+// HAND: qc.dequantize_linear %{{.*}}, %{{[^,]*}} {axis = 0 : i64, qc.kmajor_weight} : (tensor<4x32xi8>, tensor<4xf32>) -> tensor<4x32xf32>
+// HAND: qc.transpose
+// HAND-NOT: qc.transpose
+// HAND: qc.dequantize_linear %{{.*}}, %{{.*}} : (tensor<32x2xi8>, tensor<f32>) -> tensor<32x2xf32>
+// HAND-NOT: qc.transpose
+// HAND: return
+func.func @int8_per_token(%x: tensor<?x32xi8>, %sx: tensor<?x1xf32>) -> (tensor<?x4xf32>, tensor<?x2xf32>) {
+  %a = qc.dequantize_linear %x, %sx {block_size = 32 : i64} : (tensor<?x32xi8>, tensor<?x1xf32>) -> tensor<?x32xf32>
+  %cw = arith.constant dense<5> : tensor<32x4xi8>
+  %s = arith.constant dense<[0.5, 0.25, 1.0, 2.0]> : tensor<4xf32>
+  %w = qc.dequantize_linear %cw, %s {axis = 1 : i64} : (tensor<32x4xi8>, tensor<4xf32>) -> tensor<32x4xf32>
+  %0 = qc.matmul %a, %w : (tensor<?x32xf32>, tensor<32x4xf32>) -> tensor<?x4xf32>
+  %ct = arith.constant dense<3> : tensor<32x2xi8>
+  %st = arith.constant dense<0.5> : tensor<f32>
+  %wt = qc.dequantize_linear %ct, %st : (tensor<32x2xi8>, tensor<f32>) -> tensor<32x2xf32>
+  %1 = qc.matmul %a, %wt : (tensor<?x32xf32>, tensor<32x2xf32>) -> tensor<?x2xf32>
+  return %0, %1 : tensor<?x4xf32>, tensor<?x2xf32>
+}

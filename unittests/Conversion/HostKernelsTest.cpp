@@ -294,10 +294,10 @@ TEST_F(HostKernelsTest, WarpCollectiveGemmMatchesTheProduct) {
 
 // The int8 GEMM (mma.sync m16n8k32 s8/u8 -> s32): for every mix of signed
 // and unsigned operands, zero points (none, A's, B's one or per column,
-// both) and weight scales (per column or one), on ragged shapes (K not a
-// multiple of 32, M and N not of the tile), every element of C is
-// f32(Σ (a - za)(b - zb[n]), exact) * (sa * sb[n]) bit for bit, and
-// nothing is written past C.
+// both), weight scales (per column or one) and activation scales (one, or
+// per row: dynamic per-token), on ragged shapes (K not a multiple of 32, M
+// and N not of the tile), every element of C is f32(Σ (a - za)(b - zb[n]),
+// exact) * (sa[m] * sb[n]) bit for bit, and nothing is written past C.
 TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
   std::mt19937 rng(11);
   int variant = 0;
@@ -311,6 +311,7 @@ TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
         ops.bZeroPoint = zp >= 2;
         ops.bZeroPointPerColumn = zp == 3 || zp == 4;
         ops.bScalePerColumn = zp != 2;
+        ops.aScalePerRow = zp == 0 || zp == 3;
         std::string name = "i8_" + std::to_string(variant++);
         mlir::OwningOpRef<mlir::ModuleOp> mod =
             mlir::ModuleOp::create(mlir::UnknownLoc::get(&ctx));
@@ -336,7 +337,10 @@ TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
           std::vector<float> SB(N);
           for (float &v : SB)
             v = std::ldexp(float(1 + rng() % 1000), -int(10 + rng() % 8));
-          float SA = 0.0371f;
+          // One scale (SA[0]) or one per row.
+          std::vector<float> SA(M);
+          for (float &v : SA)
+            v = std::ldexp(float(1 + rng() % 1000), -int(8 + rng() % 6));
           auto val = [](uint8_t c, bool u) {
             return u ? int64_t(c) : int64_t(int8_t(c));
           };
@@ -345,7 +349,7 @@ TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
           auto i32 = [](int64_t v) {
             return HostKernelArg{HostKernelArg::Kind::I32, uint64_t(v)};
           };
-          std::vector<HostKernelArg> args = {ptr(A.data()), ptr(&SA),
+          std::vector<HostKernelArg> args = {ptr(A.data()), ptr(SA.data()),
                                              ptr(B.data()), ptr(SB.data()),
                                              ptr(C.data())};
           if (ops.aZeroPoint)
@@ -367,7 +371,8 @@ TEST_F(HostKernelsTest, Int8GemmIsTheExactIntegerSum) {
                 sum += (val(A[m * K + k], au) - za) *
                        (val(B[k * N + n], bu) - zb);
               float sb = ops.bScalePerColumn ? SB[n] : SB[0];
-              float want = float(int32_t(sum)) * (SA * sb);
+              float sa = ops.aScalePerRow ? SA[m] : SA[0];
+              float want = float(int32_t(sum)) * (sa * sb);
               ASSERT_EQ(C[m * N + n], want)
                   << name << " M=" << M << " N=" << N << " K=" << K << " at "
                   << m << "," << n;

@@ -520,6 +520,12 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
                                               const Int8GemmOperands &ops,
                                               const GemmEpilogue *epilogue) {
   MLIRContext *ctx = top.getContext();
+  if (ops.conv && ops.aScalePerRow) {
+    top.emitError() << "int8 GEMM @" << name
+                    << ": a convolution's activation scale is one value "
+                       "(aScalePerRow is for matmuls)";
+    return failure();
+  }
   OpBuilder b(ctx);
   unsigned zeroPoints = unsigned(ops.aZeroPoint) + unsigned(ops.bZeroPoint);
   unsigned own = zeroPoints + unsigned(ops.bias);
@@ -691,7 +697,17 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
   }
   std::array<Value, 2> cols = {colC0, colC1};
   std::array<Value, 2> sbs, biases;
-  Value sa = LLVM::LoadOp::create(b, loc, f32, SA);
+  // SA: one scale, or one per row (rows past M read row 0's, never
+  // stored).
+  std::array<Value, 2> sas;
+  for (int h = 0; h < 2; ++h) {
+    Value row = h ? rowHi : rowLo;
+    sas[h] = LLVM::LoadOp::create(
+        b, loc, f32,
+        ops.aScalePerRow
+            ? e.gep(SA, f32, e.select(e.slt(row, M), row, e.c64(0)))
+            : SA);
+  }
   for (int c = 0; c < 2; ++c) {
     // Columns past N read column 0 (never stored).
     Value safe = e.select(e.slt(cols[c], N), cols[c], e.c64(0));
@@ -721,7 +737,7 @@ FailureOr<gpu::GPUFuncOp> buildInt8GemmKernel(ModuleOp top,
     }
     Value v = arith::MulFOp::create(
         b, loc, arith::SIToFPOp::create(b, loc, f32, acc),
-        arith::MulFOp::create(b, loc, sa, sbs[c]));
+        arith::MulFOp::create(b, loc, sas[i >> 1], sbs[c]));
     if (ops.bias)
       v = arith::AddFOp::create(b, loc, v, biases[c]);
     Value ok = e.land(e.slt(row, M), e.slt(col, N));

@@ -739,8 +739,28 @@ bool isOneConstant(Value v) {
          t.hasStaticShape() && t.getNumElements() == 1;
 }
 
+/// Whether `act` dequantizes run-time codes [..., K] by one scale per row
+/// (dynamic per-token activations, as qc-quantize-linear writes them: a
+/// scale [..., 1] computed at run time, blocks of K along the last axis,
+/// no zero point). A GEMM reads those scales as SA [M].
+bool isPerTokenScale(qc::DequantizeLinearOp act) {
+  auto ct = cast<RankedTensorType>(act.getCodes().getType());
+  auto st = cast<RankedTensorType>(act.getScale().getType());
+  if (act.getZeroPoint() || ct.getRank() < 2 || st.getRank() != ct.getRank() ||
+      ct.isDynamicDim(ct.getRank() - 1) || st.getShape().back() != 1 ||
+      isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
+          act.getScale().getDefiningOp()))
+    return false;
+  for (int64_t d = 0; d + 1 < ct.getRank(); ++d)
+    if (st.getDimSize(d) != ct.getDimSize(d))
+      return false;
+  quantc::detail::LinearQuantLayout l = quantc::detail::linearQuantLayout(act);
+  return l.axis == ct.getRank() - 1 && l.blockSize == ct.getShape().back();
+}
+
 /// The int8 form of matchHopperGemm: i8/ui8 codes and the scales and zero
-/// point described above.
+/// point described above (or, with per-channel weights, one scale per
+/// token: isPerTokenScale).
 std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
                                               qc::DequantizeLinearOp lhs,
                                               qc::TransposeOp tr,
@@ -753,7 +773,8 @@ std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
       !elementTypeOf(rhs.getScale()).isF32() || !ot.getElementType().isF32() ||
       at.getRank() < 2 || bt.getRank() != 2 || !bt.hasStaticShape() ||
       !batchShaped(at) || !batchShaped(ot) || ot.getRank() != at.getRank() ||
-      rhs.getZeroPoint() || !isOneConstant(lhs.getScale()) ||
+      rhs.getZeroPoint() ||
+      !(isOneConstant(lhs.getScale()) || isPerTokenScale(lhs)) ||
       (lhs.getZeroPoint() && !isOneConstant(lhs.getZeroPoint())))
     return std::nullopt;
   int64_t K = at.getShape().back(), N = bt.getDimSize(0);
@@ -764,7 +785,10 @@ std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
   quantc::detail::LinearQuantLayout rl = quantc::detail::linearQuantLayout(rhs);
   bool perChannel = rl.blockSize == 0 && rl.axis == 0 &&
                     sbt.getShape() == ArrayRef<int64_t>{N};
-  if (!perChannel && !isOneConstant(rhs.getScale()))
+  // (Per-token activation scales take per-channel weights: the kernel's
+  // per-tensor mode reads one SA.)
+  if (!perChannel &&
+      (!isOneConstant(rhs.getScale()) || !isOneConstant(lhs.getScale())))
     return std::nullopt;
   return HopperOperands{lhs.getCodes(),
                         lhs.getScale(),
@@ -885,7 +909,10 @@ std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
       !isConst(w.getCodes()))
     return std::nullopt;
   auto one = [&](Value v) { return !v || (numel(v) == 1 && isConst(v)); };
-  if (!one(act.getScale()) || !act.getScale() || !one(act.getZeroPoint()))
+  // One static scale and zero point, or (a matmul's) one scale per token.
+  bool perToken = axis == 1 && isPerTokenScale(act);
+  if (!(one(act.getScale()) || perToken) || !act.getScale() ||
+      !one(act.getZeroPoint()))
     return std::nullopt;
   quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(w);
   auto perTensorOrChannel = [&](Value v) {
@@ -1023,7 +1050,11 @@ HopperGemmConfig hopperGemmConfig(const GpuStep &s) {
   c.splitK = 1;
   c.output = HopperOutput::F32;
   c.weightScalesPerRow = !perChannel && !integer;
-  c.activationScalePerTensor = perChannel;
+  // (int8's SA: one static scale, or one per token.)
+  auto sa = cast<RankedTensorType>(s.inputs[1].getType());
+  c.activationScalePerTensor =
+      perChannel &&
+      (!integer || (sa.hasStaticShape() && sa.getNumElements() == 1));
   if (integer) {
     auto codes = [&](Value v) {
       return elementTypeOf(v).isUnsignedInteger(8) ? HopperOperand::U8
@@ -1454,6 +1485,9 @@ Int8GemmOperands quantc::getInt8GemmOperands(const GpuStep &s) {
   o.bZeroPointPerColumn =
       o.bZeroPoint && numel(s.inputs[o.aZeroPoint ? 5 : 4]) != 1;
   o.bias = s.zeroPoints & 4;
+  // A run-time scale per token, or one static scale.
+  auto sa = cast<RankedTensorType>(s.inputs[1].getType());
+  o.aScalePerRow = !sa.hasStaticShape() || sa.getNumElements() != 1;
   return o;
 }
 
@@ -1465,7 +1499,7 @@ std::string quantc::getInt8GemmKernelBase(const GpuStep &s) {
          (!o.bZeroPoint           ? ""
           : o.bZeroPointPerColumn ? "_zbc"
                                   : "_zb") +
-         (o.bScalePerColumn ? "" : "_sb1");
+         (o.bScalePerColumn ? "" : "_sb1") + (o.aScalePerRow ? "_tok" : "");
 }
 
 GpuPlan quantc::planGpuProgram(func::FuncOp fn,
@@ -2317,14 +2351,18 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       // configuration, and the epilogue as a GEMM's (in0 its accumulator);
       // i8_wgmma_{pc,pt}[_ua][_ub][_za]... for the int8 GEMM.
       HopperGemmConfig c = hopperGemmConfig(s);
-      std::string base = isHopperInt8(s)
-                             ? kHopperInt8StepPrefix.str() +
-                                   (isHopperPerChannel(s) ? "pc" : "pt") +
-                                   (c.a == HopperOperand::U8 ? "_ua" : "") +
-                                   (c.b == HopperOperand::U8 ? "_ub" : "") +
-                                   (c.activationZeroPoint ? "_za" : "")
-                             : kHopperGemmStepPrefix.str() +
-                                   (isHopperPerChannel(s) ? "pc" : "1x128");
+      std::string base =
+          isHopperInt8(s)
+              ? kHopperInt8StepPrefix.str() +
+                    (isHopperPerChannel(s) ? "pc" : "pt") +
+                    (c.activationScalePerTensor || !isHopperPerChannel(s)
+                         ? ""
+                         : "_tok") +
+                    (c.a == HopperOperand::U8 ? "_ua" : "") +
+                    (c.b == HopperOperand::U8 ? "_ub" : "") +
+                    (c.activationZeroPoint ? "_za" : "")
+              : kHopperGemmStepPrefix.str() +
+                    (isHopperPerChannel(s) ? "pc" : "1x128");
       base = base + (s.quantizedOutput ? "_ofp8" : "") +
              (c.swapAB ? "_swap" : "") + "_n" + std::to_string(c.tileN) + "_s" +
              std::to_string(c.stages);
@@ -3082,18 +3120,23 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       attrs["a"] = getHopperOperandName(hopperConfig->a);
       attrs["b"] = getHopperOperandName(hopperConfig->b);
       attrs["a_zero_point"] = hopperConfig->activationZeroPoint;
+      attrs["a_scale"] =
+          hopperConfig->activationScalePerTensor || !isHopperPerChannel(s)
+              ? "one"
+              : "row";
     }
     if (s.kind == GpuStep::Kind::Int8Gemm) {
       Int8GemmOperands o = getInt8GemmOperands(s);
-      step["attrs"] = json::Object{
-          {"a", o.aUnsigned ? "ui8" : "i8"},
-          {"b", o.bUnsigned ? "ui8" : "i8"},
-          {"a_zero_point", o.aZeroPoint},
-          {"b_zero_point", !o.bZeroPoint              ? "none"
-                           : o.bZeroPointPerColumn ? "column"
-                                                   : "one"},
-          {"b_scale", o.bScalePerColumn ? "column" : "one"},
-          {"bias", o.bias}};
+      step["attrs"] =
+          json::Object{{"a", o.aUnsigned ? "ui8" : "i8"},
+                       {"b", o.bUnsigned ? "ui8" : "i8"},
+                       {"a_zero_point", o.aZeroPoint},
+                       {"b_zero_point", !o.bZeroPoint           ? "none"
+                                        : o.bZeroPointPerColumn ? "column"
+                                                                : "one"},
+                       {"b_scale", o.bScalePerColumn ? "column" : "one"},
+                       {"a_scale", o.aScalePerRow ? "row" : "one"},
+                       {"bias", o.bias}};
       if (auto c = dyn_cast<qc::ConvOp>(first)) {
         json::Object &attrs = *step["attrs"].getAsObject();
         attrs["strides"] = ints(c.getStrides());

@@ -171,6 +171,9 @@ struct Int8GemmOperands {
   bool bZeroPoint = false, bZeroPointPerColumn = false;
   /// SB f32 [N] (one scale per output column) or one f32.
   bool bScalePerColumn = true;
+  /// SA f32 [M] (one scale per row: dynamic per-token activations) instead
+  /// of one f32. Not with `conv`.
+  bool aScalePerRow = false;
   /// BIAS: f32 [N] added after the scales (a convolution's), the pointer
   /// after the zero points.
   bool bias = false;
@@ -188,7 +191,8 @@ struct Int8GemmOperands {
 
 /// `gpu.func @name(A, SA, B, SB, C, [ZA], [ZB], [BIAS], extra..., M, N, K)
 /// kernel`
-/// (ZA and ZB present as `ops` says; SA one f32): A the M x K codes
+/// (ZA and ZB present as `ops` says; SA one f32, or one per row): A the
+/// M x K codes
 /// (row-major), B the K x N codes (row-major: a matmul's weight as the
 /// graph stores it), C f32 M x N. Each warp multiplies its 16 x 8 tile
 /// with `mma.sync.m16n8k32` on 8-bit integers (s8/u8 x s8/u8 -> s32), the
@@ -196,7 +200,7 @@ struct Int8GemmOperands {
 /// K in s32; then per element
 ///
 ///   acc' = acc - ZA * colsum(B)[n] - ZB[n] * rowsum(A)[m] + K * ZA * ZB[n]
-///   C[m, n] = epilogue(f32(acc') * (SA * SB[n]))
+///   C[m, n] = epilogue(f32(acc') * (SA[m] * SB[n]))
 ///
 /// which is Σ_k (A - ZA)(B - ZB) exactly (Numerics F34) times the scales.
 /// The row and column sums are taken from the fragments the lanes load.

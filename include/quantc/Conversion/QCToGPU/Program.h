@@ -30,7 +30,8 @@
 //   run-time 1x128 quantize alone reads its f32 result, the GEMM writes
 //   that quantize's codes and scales itself (_ofp8: fp8-1x128 output).
 //   W8A8 int8 matmuls with static scales whose weights qc-kmajor-weights
-//   laid out [N, K] -> i8_wgmma_{pc,pt}[_ua][_ub][_za]_n<tileN>_s<stages>
+//   laid out [N, K] (or dynamic per-token scales) ->
+//   i8_wgmma_{pc,pt}[_tok][_ua][_ub][_za]_n<tileN>_s<stages>
 //   [_ep<i>], the same GEMM on s8/u8 codes (s32 sums, F34)
 //   qc.reduce_mean / reduce_max   -> reduce_mean_<i> / reduce_max_<i> (static
 //                                    axes other than the batch)
@@ -151,9 +152,9 @@ mlir::Operation *getStepNamingOp(const GpuStep &s);
 /// convolution's geometry is left to the kernel builder).
 Int8GemmOperands getInt8GemmOperands(const GpuStep &s);
 /// Its kernel's name without the epilogue's suffix:
-/// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1] (u8 A, u8 B, A's zero point, B's
-/// one or per column, one weight scale), i8_conv[_b][...] for a
-/// convolution (with a bias).
+/// i8_gemm[_ua][_ub][_za][_zb|_zbc][_sb1][_tok] (u8 A, u8 B, A's zero
+/// point, B's one or per column, one weight scale, a run-time activation
+/// scale per token), i8_conv[_b][...] for a convolution (with a bias).
 std::string getInt8GemmKernelBase(const GpuStep &s);
 
 /// The tcgen05 GEMM configuration of a package's sm_100a Gemm steps: 128

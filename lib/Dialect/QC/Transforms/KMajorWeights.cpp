@@ -35,10 +35,12 @@ int64_t normalisedAxis(int64_t axis, int64_t rank) {
 
 /// The two weight schemes the sm_90a GEMM takes, by their activations.
 enum class Form {
-  Block1x128, ///< fp8-1x128: 1 x 128 activation blocks, 128 x 128 weights
-  PerChannel, ///< fp8: a per-tensor activation scale, per-channel weights
-  Int8,       ///< int8: i8/ui8 codes, one activation scale and zero point
-              ///< (static), per-channel or per-tensor weights
+  Block1x128,   ///< fp8-1x128: 1 x 128 activation blocks, 128 x 128 weights
+  PerChannel,   ///< fp8: a per-tensor activation scale, per-channel weights
+  Int8,         ///< int8: i8/ui8 codes, one activation scale and zero point
+                ///< (static), per-channel or per-tensor weights
+  Int8PerToken, ///< int8: a run-time scale per token (dynamic, no zero
+                ///< point), per-channel weights
 };
 
 /// Whether `v` is a constant of one element (a static scale or zero point).
@@ -74,13 +76,26 @@ std::optional<Form> activationForm(MatMulOp mm) {
     return std::nullopt;
   auto codes = cast<RankedTensorType>(d.getCodes().getType());
   auto scales = cast<RankedTensorType>(d.getScale().getType());
-  // int8: static scale and zero point (run-time codes: not a constant).
+  // int8: static scale and zero point (run-time codes: not a constant), or
+  // a run-time scale per token ([..., 1], blocks of K along the last axis,
+  // no zero point).
   if (codes.getElementType().isInteger(8) && codes.getRank() >= 2 &&
       !ShapedType::isDynamic(codes.getShape().back()) &&
-      scales.getElementType().isF32() && isOneConstant(d.getScale()) &&
-      (!d.getZeroPoint() || isOneConstant(d.getZeroPoint())) &&
-      !matchPattern(d.getCodes(), m_Constant()))
-    return Form::Int8;
+      scales.getElementType().isF32() &&
+      !matchPattern(d.getCodes(), m_Constant())) {
+    if (isOneConstant(d.getScale()) &&
+        (!d.getZeroPoint() || isOneConstant(d.getZeroPoint())))
+      return Form::Int8;
+    int64_t r = codes.getRank();
+    bool perToken = !d.getZeroPoint() && scales.getRank() == r &&
+                    scales.getShape().back() == 1 &&
+                    d.getBlockSize() == codes.getShape().back() &&
+                    normalisedAxis(d.getAxis(), r) == r - 1 &&
+                    !matchPattern(d.getScale(), m_Constant());
+    for (int64_t i = 0; perToken && i + 1 < r; ++i)
+      perToken = scales.getDimSize(i) == codes.getDimSize(i);
+    return perToken ? std::optional<Form>(Form::Int8PerToken) : std::nullopt;
+  }
   if (d.getZeroPoint())
     return std::nullopt;
   if (!isa<Float8E4M3FNType>(codes.getElementType()) || codes.getRank() < 2 ||
@@ -131,9 +146,14 @@ LogicalResult rewrite(DequantizeLinearOp d) {
   // (int8: the s32 sums cannot overflow.)
   if (K % 16 || (int8 && K * 255 * 255 >= (int64_t(1) << 31)))
     return failure();
+  // (An int8 weight per channel also serves per-token activations.)
+  auto takes = [&](std::optional<Form> act) {
+    return act == form ||
+           (form == Form::Int8 && perChannel && act == Form::Int8PerToken);
+  };
   if (d->use_empty() || !llvm::all_of(d->getUses(), [&](OpOperand &u) {
         auto mm = dyn_cast<MatMulOp>(u.getOwner());
-        return mm && u.getOperandNumber() == 1 && activationForm(mm) == form;
+        return mm && u.getOperandNumber() == 1 && takes(activationForm(mm));
       }))
     return failure();
   DenseElementsAttr codesAttr, scalesAttr;

@@ -428,7 +428,9 @@ def QCKMajorWeights : Pass<"qc-kmajor-weights", "::mlir::func::FuncOp"> {
     scales [N] along axis 1 or one scale, no zero point or one of zeros,
     which is dropped) read by matmuls whose left operand is a dequantize
     of run-time i8/ui8 codes with one constant scale and at most one
-    constant zero point become `transpose(dequantize_linear(%codesT[N, K],
+    constant zero point (or, for per-channel weights, with a run-time
+    scale per token [..., 1] by blocks of K, dynamic per-token
+    activations) become `transpose(dequantize_linear(%codesT[N, K],
     %scales) {axis = 0})` too, when K * 255^2 < 2^31 (the int8 wgmma
     GEMM's s32 sums). It is exact: every weight value is the
     same, so the Executor's results are the same bit for bit. Only weights
