@@ -130,7 +130,7 @@ def check_wgmma_host(folder):
             maps = [q.HostKernels.tensor_map(A, [rows_a, 128]),
                     q.HostKernels.tensor_map(B, [rows_b, 128])]
             hk.launch(name, list(g), [WGMMA_THREADS],
-                      [*maps, sa, sb, C, za, B, ("i32", M), ("i32", N),
+                      [*maps, sa, sb, C, za, ("i32", M), ("i32", N),
                        ("i32", K)], shared_bytes=shared)
             fails += report(M, N, K, C, wgmma_reference(A, B, sa, sb, za),
                             f"host {name}")
@@ -294,7 +294,7 @@ def run_wgmma(cuda, folder, rng, torch, start, budget):
             tB = cuda.tensor_map(bufs[1].value, N, K, (rows_b, 128))
             g, shared = wgmma_launch(name, M, N)
             cuda.allow_shared(fn, shared)
-            args = [tA, tB, bufs[2], bufs[3], pc, bufs[4], bufs[1],
+            args = [tA, tB, bufs[2], bufs[3], pc, bufs[4],
                     ctypes.c_int32(M), ctypes.c_int32(N), ctypes.c_int32(K)]
             cuda.launch(fn, g, (WGMMA_THREADS, 1, 1), args, shared=shared)
             times = []

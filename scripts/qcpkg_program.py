@@ -1340,8 +1340,8 @@ class NumpyBackend:
         elif k.startswith("i8_wgmma_"):
             # The sm_90a int8 wgmma GEMM (F34; A and B through tensor
             # maps, B [N, K]): the exact integer sum of (a - za) * b
-            # modulo 2^32, to f32, times fl(sa * sb[n]); ZA and B's codes
-            # after C when A has a zero point.
+            # modulo 2^32, to f32, times fl(sa * sb[n]) (sa one, or per
+            # token); ZA after C when A has a zero point.
             a, b, sa, sb, out = views[:5]
             M, N, K = scalars
             attrs = step["attrs"]
@@ -1359,7 +1359,7 @@ class NumpyBackend:
             y = acc * (sav[:, None] * sbv[None, :])
             out[...] = self._epilogue(step, y.reshape(out.shape), views,
                                       out.shape,
-                                      7 if attrs["a_zero_point"] else 5)
+                                      6 if attrs["a_zero_point"] else 5)
         elif k.startswith(("i8_gemm", "i8_conv")):
             # The int8 GEMM (F34): the exact integer sum of (a - za) *
             # (b - zb) modulo 2^32, to f32, times fl(sa * sb), plus a
@@ -1887,9 +1887,8 @@ def check_step(step, views, scalars, batch):
         scales_ok = sa.size == (M if attrs.get("a_scale") == "row"
                                 else 1) and sb.size == (
             N if attrs["scales"] == "per-channel" else 1)
-        if attrs["a_zero_point"]:  # ZA, and B's codes again
-            scales_ok = scales_ok and views[5].size == 1 and \
-                views[6].shape == (N, K)
+        if attrs["a_zero_point"]:  # ZA
+            scales_ok = scales_ok and views[5].size == 1
         rows, cols = (N, M) if attrs.get("swap_ab") else (M, N)
         ok = (a.size == M * K and b.shape == (N, K) and scales_ok and
               out.size == M * N and grid[0] * attrs["tile_n"] >= cols and

@@ -317,9 +317,18 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
     exprs = " ".join(s.get("expr", "") for s in p["steps"])
     codes = "i8" if fmt == "int8" else "f8E4M3FN"
     # Per-token scales along the last axis (the matmuls' lhs): the row's
-    # abs, max, scale and Q -> DQ in one dyn_qdq launch.
-    dyn = [s for s in p["steps"] if s["kernel"].startswith("dyn_qdq_")]
+    # abs, max, scale and Q -> DQ in one dyn_qdq launch; for int8's
+    # symmetric ones, which the int8 GEMM reads, the codes and the row
+    # scales stored by one dyn_quantize launch.
+    dyn = [s for s in p["steps"]
+           if s["kernel"].startswith(("dyn_qdq_", "dyn_quantize_"))]
     assert all(s["attrs"]["codes"] == codes for s in dyn), dyn
+    if acts == "dynamic" and fmt == "int8" and not asym and name == "mlp":
+        assert all(s["kernel"].startswith("dyn_quantize_") for s in dyn)
+        assert [s["kernel"] for s in p["steps"]
+                if s["kernel"].startswith("i8_gemm")] == \
+            ["i8_gemm_zbc_tok_ep0", "i8_gemm_zbc_tok_ep0",
+             "i8_gemm_zbc_tok_ep1"], p["steps"]
     if asym:
         # Rows along the last axis (the matmuls' tokens, the depthwise
         # conv's [N, C, H * W] rows): min, max, s, z and Q -> DQ in one
@@ -367,7 +376,8 @@ def test_static_scale_programs_match_executor(name, fmt, acts, check_ok,
         for s in gemms:
             assert s["attrs"] == {"a": "i8", "b": "i8", "a_zero_point": True,
                                   "b_zero_point": "column",
-                                  "b_scale": "column", "bias": False}, s
+                                  "b_scale": "column", "a_scale": "one",
+                                  "bias": False}, s
             assert [p["values"][s["args"][i]["value"]]["dtype"]
                     for i in (0, 2)] == ["i8", "i8"], s
     elif acts == "static":
@@ -1117,9 +1127,9 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     128 (a reshape to blocks) and a partial last block (two reductions and
     a concat), fp8-1x128's 1x128 blocks and per-token int8/fp8 scales (one
     block per row). With its dequantize it stores the f32 values alone
-    (dyn_qdq); for the sm_90a wgmma GEMM, which reads the codes and scales,
-    it stores those (dyn_quantize). The program matches the Executor on
-    rows of zeros (the tiny scale) and outliers."""
+    (dyn_qdq); for the sm_90a wgmma GEMM and the int8 GEMM, which read the
+    codes and scales, it stores those (dyn_quantize). The program matches
+    the Executor on rows of zeros (the tiny scale) and outliers."""
     model, rng = _matmul_model(tmp_path, K, relu=True)
     data = rng.standard_normal((7, K)).astype(np.float32)
     data[2] = 0.0                      # all zero: s = FLT_MIN, codes 0
@@ -1136,16 +1146,18 @@ def test_dynamic_quantize_is_one_launch(K, fmt, target, run_tool, tmp_path):
     kernels = [s["kernel"] for s in p["steps"]]
     dyn = [s for s in p["steps"] if s["kernel"].startswith("dyn_")]
     wgmma = target == "sm_90a"
+    codes = wgmma or fmt == "int8"  # (a GEMM reads the codes and scales)
     assert len(dyn) == 1, kernels
-    assert dyn[0]["kernel"] == ("dyn_quantize_0" if wgmma else "dyn_qdq_0")
+    assert dyn[0]["kernel"] == ("dyn_quantize_0" if codes else "dyn_qdq_0")
     assert dyn[0]["attrs"] == {
         "codes": "i8" if fmt == "int8" else "f8E4M3FN",
         "block": 128 if fmt == "fp8-1x128" else K}
     assert not any(k.startswith(("reduce_max_", "copy_b", "layout_"))
                    for k in kernels), kernels
     assert not any("abs(" in s.get("expr", "") for s in p["steps"]), kernels
-    assert any(k.startswith("fp8_gemm_" if wgmma else "matmul_")
-               for k in kernels), kernels
+    gemm = "fp8_gemm_" if wgmma else "i8_gemm" if fmt == "int8" else \
+        "matmul_"
+    assert any(k.startswith(gemm) for k in kernels), kernels
     _check_quantize_step_and_program(run_tool, pkg, data, tmp_path)
 
 
@@ -1250,14 +1262,16 @@ def test_wgmma_gemm_writes_the_next_quantize(check_ok, run_tool, tmp_path):
 @pytest.mark.parametrize("fmt,acts,target,dequantized", [
     ("fp8-1x128", "dynamic", "sm_90a", False),
     ("fp8-1x128", "dynamic", "sm_90", True),
-    ("int8", "dynamic", "sm_89", True), ("int8-asym", "dynamic", "sm_89", True)])
+    ("int8", "dynamic", "sm_89", False),
+    ("int8-asym", "dynamic", "sm_89", True)])
 def test_layer_norm_does_the_next_run_time_quantize(fmt, acts, target,
                                                     dequantized, check_ok,
                                                     tmp_path):
     """GPT-2's layer norms whose rows the next layer quantizes at run time
     (fp8-1x128's 1x128 blocks, int8's per-token scale) do it in the same
     launch (layer_norm_dq_<i>, as layer_norm_q_ does for MXFP8): the codes
-    and scales for the wgmma GEMM, else the dequantized row. Each such step
+    and scales for the wgmma GEMM and (symmetric int8) the int8 GEMM, else
+    the dequantized row. Each such step
     run by its compiled kernel on the host equals the numpy model on the
     same inputs bit for bit (y, mean, inverse std and the quantize); int8
     with symmetric scales, and with its default zero points (F31

@@ -3,7 +3,10 @@
 // (with the dequantize that alone reads its codes and scales: the f32
 // values are stored) in each form the pass writes: K <= 128, K a multiple
 // of 128, a partial last block; per-token int8 scales alike (one block per
-// row). docs/Kernels.md, "The other kernels of a GPU program".
+// row). docs/Kernels.md, "The other kernels of a GPU program". int8's
+// symmetric per-token form before a matmul is one launch of
+// dyn_quantize_<i> that stores the codes and the row scales, which the
+// int8 GEMM reads (i8_gemm_..._tok).
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=fp8-1x128},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_90})" | FileCheck %s
 // RUN: quant-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(qc-quantize-linear{format=int8 activations=dynamic asymmetric=false},qc-fuse-epilogues),qc-convert-to-gpu{target=sm_89})" | FileCheck %s --check-prefix=INT8
 // int8's default asymmetric form (a zero point per row: the row's min and
@@ -23,8 +26,9 @@
 // (out, x, qmax, floor: ptr, blocks: i64)
 // CHECK: gpu.func @dyn_qdq_0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) kernel
 // INT8-LABEL: func.func @main
-// INT8: qc.quantize_linear {{.*}}block_size = 64
-// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8: qc.quantize_linear {{.*}}block_size = 64 : i64, qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// INT8-NOT: dyn_qdq
+// INT8: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_gemm_zbc_tok
 // ASYM-LABEL: func.func @main
 // ASYM-NOT: qc.gpu_kernel = @quantc_kernels::@reduce_
 // ASYM: qc.quantize_linear {{.*}}block_size = 64
@@ -45,7 +49,8 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x8xf32> {
 // CHECK-NOT: qc.gpu_kernel
 // CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
 // INT8-LABEL: func.func @main
-// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// INT8: qc.matmul {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_gemm_zbc_tok
 func.func @main(%x: tensor<?x256xf32>) -> tensor<?x8xf32> {
   %w = arith.constant dense<0.5> : tensor<256x8xf32>
   %0 = qc.matmul %x, %w : (tensor<?x256xf32>, tensor<256x8xf32>) -> tensor<?x8xf32>
@@ -65,8 +70,9 @@ func.func @main(%x: tensor<?x256xf32>) -> tensor<?x8xf32> {
 // CHECK: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
 // CHECK-NOT: gpu.func @dyn_qdq_1
 // INT8-LABEL: func.func @main
-// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
-// INT8: qc.dequantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_qdq_0
+// INT8: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// INT8: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@dyn_quantize_0
+// INT8-NOT: dyn_quantize_1
 func.func @main(%x: tensor<?x200xf32>, %y: tensor<?x200xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
   %w = arith.constant dense<0.5> : tensor<200x8xf32>
   %0 = qc.matmul %x, %w : (tensor<?x200xf32>, tensor<200x8xf32>) -> tensor<?x8xf32>

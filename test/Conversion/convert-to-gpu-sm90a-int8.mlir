@@ -4,9 +4,9 @@
 // W8A8 int8 with static scales for sm_90a alone: qc-kmajor-weights lays
 // the weight out [N, K] (its zero point of zeros dropped), and the matmul
 // is the int8 wgmma GEMM (TMA + wgmma s8 x s8 -> s32): A and B through
-// tensor maps, SA, SB, C, then ZA and B's codes (the activation's zero
-// point, corrected with the weight sums the producer warps take), the
-// epilogue's inputs, M, N, K. The bias add, ReLU and the next layer's
+// tensor maps, SA, SB, C, then ZA (the activation's zero point, corrected
+// with the weight sums the producer warps take from each stage's tile),
+// the epilogue's inputs, M, N, K. The bias add, ReLU and the next layer's
 // quantize are its epilogue: it stores i8 codes. The dequantizes and the
 // transpose are not launched.
 // CHECK-LABEL: func.func @main
@@ -15,7 +15,8 @@
 // CHECK-NOT: qc.gpu_kernel = @quantc_kernels::@ew_1
 // CHECK: qc.quantize_linear {{.*}}qc.gpu_kernel = @quantc_kernels::@i8_wgmma_pc_za_n32_s2_ep0
 // CHECK: gpu.module @quantc_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx84">]
-// CHECK: gpu.func @i8_wgmma_pc_za_n32_s2_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK: gpu.func @i8_wgmma_pc_za_n32_s2_ep0(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32) kernel
+// CHECK: nvvm.dot.accumulate.4way {{.*}}<signed>, {{.*}}<unsigned>
 // CHECK: nvvm.barrier id = %{{.*}} number_of_threads = %{{.*}}
 // CHECK: nvvm.wgmma.mma_async {{.*}} D[<s32>, <one>], A[<s8>, <one>, <row>], B[<s8>, <one>, <col>]
 // CHECK: arith.sitofp {{.*}} : i32 to f32

@@ -708,7 +708,7 @@ TEST_F(HopperGemmHost, Int8MatchesF34BitForBit) {
       std::vector<float> C(M * N + 64, kPoison);
       std::vector<const void *> extra;
       if (cfg.activationZeroPoint)
-        extra = {&p.za, p.B.data()};
+        extra = {&p.za};
       std::string err;
       ASSERT_TRUE(run(*hk, name, cfg, p, C.data(), extra, err))
           << name << ": " << err;

@@ -607,13 +607,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   const bool zp = cfg.activationZeroPoint;
   unsigned extra = (epilogue ? epilogue->extraPtrs : 0) + (fp8Out ? 1 : 0) +
                    (cfg.outputScaleFloor ? 2 : 0) + (split ? 2 : 0) +
-                   (zp ? 2 : 0);
+                   (zp ? 1 : 0);
   FailureOr<detail::GemmKernelArgs> made = detail::createGemmKernelFunc(
       top, KernelTarget::SM90a, name, extra, {kHopperThreads, 1, 1}, b);
   if (failed(made))
     return failure();
   detail::GemmKernelArgs epiArgs = *made;
-  // Extra pointers: [CS], [QMAX, FLOOR], [W, counters], [ZA, BW], then
+  // Extra pointers: [CS], [QMAX, FLOOR], [W, counters], [ZA], then
   // the epilogue's.
   Value CS = fp8Out ? made->extra.front() : Value();
   if (fp8Out)
@@ -630,11 +630,10 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
     counters = epiArgs.extra[1];
     epiArgs.extra = epiArgs.extra.drop_front(2);
   }
-  Value ZA, BW;
+  Value ZA;
   if (zp) {
     ZA = epiArgs.extra[0];
-    BW = epiArgs.extra[1];
-    epiArgs.extra = epiArgs.extra.drop_front(2);
+    epiArgs.extra = epiArgs.extra.drop_front(1);
   }
   gpu::GPUFuncOp func = made->func;
   // One CTA per SM: lets setmaxnreg hand the producer's registers to the
@@ -730,27 +729,35 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
 
   // Thread 0 initialises the barriers: full[s] completes when the producer
   // has armed it and both TMA loads have landed, empty[s] when the lane 0
-  // of each of the 8 consumer warps has released the stage.
+  // of each of the 8 consumer warps (and with a zero point of the producer's
+  // warps 1-3) has released the stage.
   {
     OpBuilder::InsertionGuard g(b);
     e.ifThen(e.eq(tid, e.c64(0)));
     for (int64_t s = 0; s < S; ++s) {
       NVVM::MBarrierInitOp::create(b, loc, fullBar(e.c64(s)), e.c32(1),
                                    Value());
-      NVVM::MBarrierInitOp::create(b, loc, emptyBar(e.c64(s)), e.c32(8),
-                                   Value());
+      // (With a zero point the producer's warps 1-3 read every stage too.)
+      NVVM::MBarrierInitOp::create(b, loc, emptyBar(e.c64(s)),
+                                   e.c32(zp ? 11 : 8), Value());
     }
     NVVM::FenceMbarrierInitOp::create(b, loc);
   }
   gpu::BarrierOp::create(b, loc);
 
-  // A zero point's weight sums (activationZeroPoint): per tile, the
-  // producer warpgroup's warps 1-3 sum each of the tile's weight rows of
-  // BW [N, K] (one warp per row, lanes on consecutive 4-byte words, a
-  // butterfly of shuffles) into the shared scratch `wsum` (s32 per weight
-  // row; 0 past N), then meet the consumers at named barrier 2 (the sums
-  // are ready) and 3 (the consumers have read them, so the next tile may
-  // overwrite them).
+  // A zero point's weight sums (activationZeroPoint): the producer
+  // warpgroup's warps 1-3 (96 threads, idle besides thread 256's TMA loads)
+  // read each stage's weight tile as the consumers do (waiting on full[s],
+  // then releasing the stage on empty[s], whose count is 11 then) and
+  // add each of its rows into an s32 per row: a row of the tile is 128
+  // bytes of K (the 128-byte swizzle only permutes 16-byte chunks within a
+  // row, so the sum is the same), read as 16-byte vectors and summed with
+  // dp4a against 0x01010101 (B's bytes sign- or zero-extended). Rows past N
+  // and the K tail are TMA's zero fill. After a tile's K blocks the sums go
+  // to the shared scratch `wsum` (s32 per weight row), and the warps meet
+  // the consumers at named barrier 2 (the sums are ready) and 3 (the
+  // consumers have read them: the next tile may overwrite them). No global
+  // memory is read twice.
   const int64_t wsumOff = barBase + 16 * S + swappedAmaxBytes(cfg);
   constexpr unsigned kSumThreads = 256 + 96; // consumers + producer warps 1-3
   auto namedBarrier = [&](unsigned id) {
@@ -761,44 +768,85 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   auto emitWeightSums = [&] {
     OpBuilder::InsertionGuard g(b);
     e.ifThen(e.uge(tid, e.c64(288)));
-    Value pw = e.shru(e.add(tid, e.c64(-288)), e.c64(5)); // 0, 1, 2
+    Value pt = e.add(tid, e.c64(-288)); // 0 .. 95
     Value plane = e.band(tid, e.c64(31));
-    Value words = e.shru(K, e.c64(2)); // K % 16 == 0
-    Value Nw = made->N;
-    bool bUnsigned = cfg.b == HopperOperand::U8;
-    (void)forEachTile([&](Value, Value m0, Value n0) -> LogicalResult {
-      Value w0 = swap ? m0 : n0;
-      auto rows = scf::ForOp::create(b, loc, pw, e.c64(weightRowsPerTile(cfg)),
-                                     e.c64(3));
+    const int64_t R = weightRowsPerTile(cfg);
+    const int nr = static_cast<int>((R + 95) / 96); // rows per thread
+    auto v4i32 = VectorType::get({4}, i32);
+    auto v4i8 = VectorType::get({4}, b.getI8Type());
+    Value ones = LLVM::BitcastOp::create(b, loc, v4i8, e.c32(0x01010101));
+    auto bType = cfg.b == HopperOperand::U8 ? NVVM::DotAccumulateType::UNSIGNED
+                                            : NVVM::DotAccumulateType::SIGNED;
+    // Thread pt sums rows pt, pt + 96, pt + 192 of the tile (those < R;
+    // the others sum row 0 and are not stored).
+    SmallVector<Value> rowOff, valid;
+    for (int j = 0; j < nr; ++j) {
+      Value r = e.add(pt, e.c64(96 * j));
+      valid.push_back(e.ult(r, e.c64(R)));
+      rowOff.push_back(
+          e.mul(e.select(valid.back(), r, e.c64(0)), e.c64(kHopperTileK)));
+    }
+    (void)forEachTile([&](Value j, Value, Value) -> LogicalResult {
+      SmallVector<Value> init(nr, e.c32(0));
+      auto loop = scf::ForOp::create(b, loc, kb0, kb1, e.c64(1), init);
       {
         OpBuilder::InsertionGuard g2(b);
-        b.setInsertionPointToStart(rows.getBody());
-        Value r = rows.getInductionVar();
-        Value w = e.add(w0, r);
-        Value in = e.ult(w, Nw);
-        Value rowWord = e.mul(e.select(in, w, e.c64(0)), words);
-        auto sum = scf::ForOp::create(b, loc, plane, words, e.c64(32),
-                                      ValueRange{e.c32(0)});
+        b.setInsertionPointToStart(loop.getBody());
+        Value kb = loop.getInductionVar();
+        Value it = e.add(e.mul(j, KB), e.add(kb, e.mul(kb0, e.c64(-1))));
+        Value st = stageOf(it);
+        NVVM::MBarrierTryWaitParityOp::create(b, loc, fullBar(st), parityOf(it),
+                                              ticks);
+        // The weights' tile of stage st: A's slot with swapAB, else B's.
+        Value base = swap ? e.mul(st, e.c64(tileA))
+                          : e.add(e.c64(S * tileA), e.mul(st, e.c64(tileB)));
+        // 16 bytes of each row per step, the whole 128 (the swizzle moves
+        // a block's part of K anywhere in its row; the rest is TMA's zero
+        // fill). The bound is K-dependent (128, or 0 past K, which does not
+        // occur), so the loop is not unrolled into more loads in flight
+        // than the producer's producerRegs registers hold.
+        Value bytes = e.select(e.ult(e.mul(kb, e.c64(kHopperTileK)), K),
+                               e.c64(kHopperTileK), e.c64(0));
+        auto chunks = scf::ForOp::create(b, loc, e.c64(0), bytes, e.c64(16),
+                                         loop.getRegionIterArgs());
         {
           OpBuilder::InsertionGuard g3(b);
-          b.setInsertionPointToStart(sum.getBody());
-          Value x = LLVM::LoadOp::create(
-              b, loc, i32,
-              e.gep(BW, i32, e.add(rowWord, sum.getInductionVar())));
-          scf::YieldOp::create(b, loc,
-                               ValueRange{e.add(sum.getRegionIterArgs()[0],
-                                                e.byteSum(x, bUnsigned))});
+          b.setInsertionPointToStart(chunks.getBody());
+          Value c = chunks.getInductionVar();
+          SmallVector<Value> accs;
+          for (int r = 0; r < nr; ++r) {
+            Value acc = chunks.getRegionIterArgs()[r];
+            Value v = LLVM::LoadOp::create(
+                b, loc, v4i32, sgep(e.add(base, e.add(rowOff[r], c))),
+                /*alignment=*/16);
+            for (int q = 0; q < 4; ++q) {
+              Value word = LLVM::ExtractElementOp::create(b, loc, v, e.c32(q));
+              acc = NVVM::DotAccumulate4WayOp::create(
+                  b, loc, i32, LLVM::BitcastOp::create(b, loc, v4i8, word),
+                  bType, ones, NVVM::DotAccumulateType::UNSIGNED, acc);
+            }
+            accs.push_back(acc);
+          }
+          scf::YieldOp::create(b, loc, accs);
         }
-        Value total = e.select(in, sum.getResult(0), e.c32(0));
-        for (int off : {16, 8, 4, 2, 1})
-          total = e.add(total, NVVM::ShflOp::create(
-                                   b, loc, i32, e.c32(-1), total, e.c32(off),
-                                   e.c32(0x1f), NVVM::ShflKind::bfly,
-                                   /*return_value_and_is_valid=*/nullptr));
-        OpBuilder::InsertionGuard g3(b);
-        e.ifThen(e.eq(plane, e.c64(0)));
-        LLVM::StoreOp::create(b, loc, total,
-                              sgep(e.add(e.c64(wsumOff), e.mul(r, e.c64(4)))));
+        SmallVector<Value> next(chunks.getResults());
+        // The warp's reads are done: its lane 0 releases the stage.
+        NVVM::SyncWarpOp::create(b, loc, e.c32(-1));
+        {
+          OpBuilder::InsertionGuard g3(b);
+          e.ifThen(e.eq(plane, e.c64(0)));
+          NVVM::MBarrierArriveOp::create(b, loc, Type(), emptyBar(st), Value(),
+                                         NVVM::MemScopeKind::CTA, false);
+        }
+        scf::YieldOp::create(b, loc, next);
+      }
+      for (int r = 0; r < nr; ++r) {
+        OpBuilder::InsertionGuard g2(b);
+        e.ifThen(valid[r]);
+        LLVM::StoreOp::create(
+            b, loc, loop.getResult(r),
+            sgep(e.add(e.c64(wsumOff),
+                       e.mul(e.add(pt, e.c64(96 * r)), e.c64(4)))));
       }
       namedBarrier(2);
       namedBarrier(3);
@@ -1039,15 +1087,13 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
   if (zp) {
     // acc - za * sum_k B[w, k] (s32, wrapping: exact, F34), w the
     // element's weight row (a column of the tile, or with swapAB a row).
-    // Split-K: the CTA of split 0 alone subtracts (the partials' s32 sum is
-    // the same).
+    // Split-K: each split's partial sum and weight sums cover its K blocks
+    // alone, so each subtracts its own (the partials' s32 sum is exact).
     namedBarrier(2);
     Value z = LLVM::LoadOp::create(b, loc, e.i8, ZA);
     Value za = cfg.a == HopperOperand::U8
                    ? arith::ExtUIOp::create(b, loc, i32, z).getResult()
                    : arith::ExtSIOp::create(b, loc, i32, z).getResult();
-    if (split)
-      za = e.select(e.eq(bidZ, e.c64(0)), za, e.c32(0));
     for (int i = 0; i < kAcc; ++i) {
       Value local = swap ? e.add(rowOf(i), e.mul(m0, e.c64(-1)))
                          : e.add(colOf(i), e.mul(n0, e.c64(-1)));
@@ -1178,6 +1224,9 @@ buildHopperFP8GemmKernel(ModuleOp top, llvm::StringRef name,
         LLVM::StoreOp::create(b, loc,
                               arith::TruncFOp::create(b, loc, b.getBF16Type(), *v),
                               e.gep(C, b.getBF16Type(), at));
+      else if (v->getType().isInteger(1)) // (a mask as a byte)
+        LLVM::StoreOp::create(b, loc, arith::ExtUIOp::create(b, loc, e.i8, *v),
+                              e.gep(C, e.i8, at));
       else // f32, or an epilogue's own type (the next layer's i8 codes)
         LLVM::StoreOp::create(b, loc, *v, e.gep(C, v->getType(), at));
     }

@@ -1006,10 +1006,15 @@ bool isHopperInt8(const GpuStep &s) {
 }
 
 /// Whether a HopperGemm step has per-channel weight scales (SB [N]; int8:
-/// more than one).
+/// more than one, or one with per-token activation scales, which only the
+/// per-channel mode reads per row).
 bool isHopperPerChannel(const GpuStep &s) {
   auto t = cast<RankedTensorType>(s.inputs[3].getType());
-  return isHopperInt8(s) ? t.getNumElements() != 1 : t.getRank() == 1;
+  if (!isHopperInt8(s))
+    return t.getRank() == 1;
+  auto sa = cast<RankedTensorType>(s.inputs[1].getType());
+  return t.getNumElements() != 1 || !sa.hasStaticShape() ||
+         sa.getNumElements() != 1;
 }
 
 /// The scales of a HopperGemm step, as the manifest's attrs name them.
@@ -1617,9 +1622,9 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
     const HopperOperands &h = hopper.find(mm)->second;
     GpuStep st{
         GpuStep::Kind::HopperGemm, "", {mm}, {h.a, h.sa, h.b, h.sb}, {out}};
-    // int8 with A's zero point: ZA and B's codes (their weight sums).
+    // int8 with A's zero point: ZA.
     if (h.za) {
-      st.inputs.append({h.za, h.b});
+      st.inputs.push_back(h.za);
       st.zeroPoints = 1;
     }
     return st;
@@ -1649,9 +1654,10 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       return !d || isa<arith::ConstantOp, qc::WeightOp>(d) ||
              d->isBeforeInBlock(prod);
     };
-    // (Not the int8 GEMM: its zero point's inputs would follow QMAX and
-    // FLOOR.)
-    if (!hopper.contains(mm) || hopper.find(mm)->second.za ||
+    // (Not the int8 GEMM: its zero point's input would follow QMAX and
+    // FLOOR, and nothing models its fp8-1x128 output.)
+    if (!hopper.contains(mm) ||
+        elementTypeOf(hopper.find(mm)->second.a).isInteger(8) ||
         !elementTypeOf(m.x).isF32() ||
         !llvm::all_of(m.x.getUsers(), readByMatch) || !ready(m.qmax) ||
         !ready(m.floor))

@@ -211,6 +211,9 @@ bool isCooperative(Operation *op) {
 /// uses, with the attributes it uses them with), or "".
 std::string nvvmRefusal(Operation *op) {
   auto name = [&] { return op->getName().getStringRef().str(); };
+  // dp4a: plain arithmetic on the host (below).
+  if (isa<NVVM::DotAccumulate4WayOp>(op))
+    return "";
   if (isa<NVVM::FenceMbarrierInitOp, NVVM::FenceProxyAcquireOp,
           NVVM::SetMaxRegisterOp, NVVM::WgmmaFenceAlignedOp,
           NVVM::WgmmaGroupSyncAlignedOp, NVVM::WgmmaWaitGroupSyncOp,
@@ -678,6 +681,23 @@ void lowerCooperativeOps(func::FuncOp thread) {
                       c32(static_cast<int>(o.getKind()))})
                     .getResult();
       repl = isF ? LLVM::BitcastOp::create(b, l, f32, r).getResult() : r;
+    } else if (auto o = dyn_cast<NVVM::DotAccumulate4WayOp>(op)) {
+      // dp4a: c + the sum of the four byte products, each byte sign- or
+      // zero-extended as its type says, modulo 2^32.
+      Value sum = o.getC();
+      auto bytes = [&](Value v, NVVM::DotAccumulateType t, int j) -> Value {
+        Value w = LLVM::BitcastOp::create(b, l, i32, v);
+        Value sh = LLVM::ShlOp::create(b, l, w, c32(24 - 8 * j));
+        return t == NVVM::DotAccumulateType::SIGNED
+                   ? LLVM::AShrOp::create(b, l, sh, c32(24)).getResult()
+                   : LLVM::LShrOp::create(b, l, sh, c32(24)).getResult();
+      };
+      for (int j = 0; j < 4; ++j)
+        sum = LLVM::AddOp::create(
+            b, l, sum,
+            LLVM::MulOp::create(b, l, bytes(o.getA(), o.getAType(), j),
+                                bytes(o.getB(), o.getBType(), j)));
+      repl = sum;
     } else if (auto o = dyn_cast<NVVM::SyncWarpOp>(op)) {
       call(kSyncWarpFn, {}, {o.getMask()});
     } else if (auto o = dyn_cast<NVVM::BarrierOp>(op)) {
@@ -1496,72 +1516,56 @@ std::string wgmma(HostBlock &bl, Thread *ts) {
              "descriptors or shapes (thread " +
              std::to_string(i) + " of it differs from its thread 0)";
   uint32_t word = ts[0].c, N = word & 0x3FF;
+  // The operands' bytes: A (64 x 32) and B (N x 32) through the
+  // descriptors.
+  std::vector<uint8_t> A(64 * 32), B(size_t(N) * 32);
   std::string why;
-  if (word & kWgmmaInt) {
-    // s8/u8 x s8/u8 -> s32: the exact sum of the 32 products added to D
-    // modulo 2^32.
-    std::vector<int32_t> A(64 * 32), B(size_t(N) * 32);
-    auto code = [](int64_t byte, bool isUnsigned) {
-      return isUnsigned ? int32_t(byte) : int32_t(int8_t(uint8_t(byte)));
-    };
-    for (uint32_t r = 0; r < 64; ++r)
+  for (auto [bytes, desc, rows, name] : {std::make_tuple(&A, ts[0].a, 64u, "A"),
+                                         std::make_tuple(&B, ts[0].b, N, "B")})
+    for (uint32_t r = 0; r < rows; ++r)
       for (uint32_t k = 0; k < 32; ++k) {
-        int64_t v = operandByte(bl, ts[0].a, r, k, why);
+        int64_t v = operandByte(bl, desc, r, k, why);
         if (v < 0)
-          return "wgmma.mma_async's A: " + why;
-        A[r * 32 + k] = code(v, word & kWgmmaE5A);
+          return std::string("wgmma.mma_async's ") + name + ": " + why;
+        (*bytes)[r * 32 + k] = uint8_t(v);
       }
-    for (uint32_t n = 0; n < N; ++n)
-      for (uint32_t k = 0; k < 32; ++k) {
-        int64_t v = operandByte(bl, ts[0].b, n, k, why);
-        if (v < 0)
-          return "wgmma.mma_async's B: " + why;
-        B[n * 32 + k] = code(v, word & kWgmmaE5B);
-      }
+  // Accumulator a of thread i (warp w, lane l) is row 16w + l/4 + 8h,
+  // column 8j + 2(l%4) + c of D, a = 4j + 2h + c.
+  auto forEachAccumulator = [&](auto &&f) {
     for (int i = 0; i < 128; ++i) {
-      uint32_t *acc = static_cast<uint32_t *>(ts[i].buf);
       int w = i / 32, l = i % 32;
       for (uint32_t a = 0; a < N / 2; ++a) {
         int j = a / 4, h = (a / 2) % 2, c = a % 2;
-        int row = 16 * w + l / 4 + 8 * h, col = 8 * j + 2 * (l % 4) + c;
-        uint32_t d = word & kWgmmaAccumulate ? acc[a] : 0u;
-        for (int k = 0; k < 32; ++k)
-          d += uint32_t(A[row * 32 + k] * B[col * 32 + k]);
-        acc[a] = d;
+        f(ts[i].buf, a, 16 * w + l / 4 + 8 * h, 8 * j + 2 * (l % 4) + c);
       }
     }
+  };
+  if (word & kWgmmaInt) {
+    // s8/u8 x s8/u8 -> s32: the exact sum of the 32 products added to D
+    // modulo 2^32 (bits 10 and 11: A and B are u8).
+    auto code = [](uint8_t byte, bool isUnsigned) {
+      return isUnsigned ? int32_t(byte) : int32_t(int8_t(byte));
+    };
+    forEachAccumulator([&](void *buf, uint32_t a, int row, int col) {
+      uint32_t *acc = static_cast<uint32_t *>(buf);
+      uint32_t d = word & kWgmmaAccumulate ? acc[a] : 0u;
+      for (int k = 0; k < 32; ++k)
+        d += uint32_t(code(A[row * 32 + k], word & kWgmmaE5A) *
+                      code(B[col * 32 + k], word & kWgmmaE5B));
+      acc[a] = d;
+    });
     return "";
   }
   const auto &va = fp8Values()[word & kWgmmaE5A ? 1 : 0];
   const auto &vb = fp8Values()[word & kWgmmaE5B ? 1 : 0];
   double sa = word & kWgmmaNegA ? -1 : 1, sb = word & kWgmmaNegB ? -1 : 1;
-  std::vector<float> A(64 * 32), B(size_t(N) * 32);
-  for (uint32_t r = 0; r < 64; ++r)
-    for (uint32_t k = 0; k < 32; ++k) {
-      int64_t v = operandByte(bl, ts[0].a, r, k, why);
-      if (v < 0)
-        return "wgmma.mma_async's A: " + why;
-      A[r * 32 + k] = va[v];
-    }
-  for (uint32_t n = 0; n < N; ++n)
-    for (uint32_t k = 0; k < 32; ++k) {
-      int64_t v = operandByte(bl, ts[0].b, n, k, why);
-      if (v < 0)
-        return "wgmma.mma_async's B: " + why;
-      B[n * 32 + k] = vb[v];
-    }
-  for (int i = 0; i < 128; ++i) {
-    float *acc = static_cast<float *>(ts[i].buf);
-    int w = i / 32, l = i % 32;
-    for (uint32_t a = 0; a < N / 2; ++a) {
-      int j = a / 4, h = (a / 2) % 2, c = a % 2;
-      int row = 16 * w + l / 4 + 8 * h, col = 8 * j + 2 * (l % 4) + c;
-      double d = word & kWgmmaAccumulate ? acc[a] : 0.0;
-      for (int k = 0; k < 32; ++k)
-        d += sa * A[row * 32 + k] * sb * B[col * 32 + k];
-      acc[a] = static_cast<float>(d);
-    }
-  }
+  forEachAccumulator([&](void *buf, uint32_t a, int row, int col) {
+    float *acc = static_cast<float *>(buf);
+    double d = word & kWgmmaAccumulate ? acc[a] : 0.0;
+    for (int k = 0; k < 32; ++k)
+      d += sa * va[A[row * 32 + k]] * sb * vb[B[col * 32 + k]];
+    acc[a] = static_cast<float>(d);
+  });
   return "";
 }
 

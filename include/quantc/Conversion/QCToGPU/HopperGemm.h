@@ -132,11 +132,11 @@ struct HopperGemmConfig {
   /// (Numerics F34; split-K sums the partials in s32 too).
   HopperOperand a = HopperOperand::E4M3, b = HopperOperand::E4M3;
   /// Integer operands only: A has a zero point za (an asymmetric
-  /// activation scheme). Two more pointers follow C's others (after W and
-  /// the counters): ZA, one code of A's type, and BW, B's codes [N, K]
-  /// (the buffer tmB maps). acc - za * sum_k B[n, k] is the exact
-  /// zero-point-corrected sum (F34); the producer warpgroup's warps 1-3 sum
-  /// the tile's weight rows from BW while the consumers run the K loop.
+  /// activation scheme). One more pointer follows C's others (after W and
+  /// the counters): ZA, one code of A's type. acc - za * sum_k B[n, k] is
+  /// the exact zero-point-corrected sum (F34); the producer warpgroup's
+  /// warps 1-3 sum the weight rows of each stage's tile in shared memory
+  /// while the consumers run the K loop.
   bool activationZeroPoint = false;
 };
 

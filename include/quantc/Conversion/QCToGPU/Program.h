@@ -106,8 +106,7 @@ struct GpuStep {
   /// Int8Gemm: what the int8 GEMM reads after its four operands (A, SA,
   /// B, SB), in this order: bit 0 A's zero point, bit 1 B's, bit 2 a
   /// convolution's bias. HopperGemm (the int8 wgmma GEMM): bit 0, A's zero
-  /// point and B's codes (their weight sums) after the four operands (and
-  /// a quantized output's two).
+  /// point after the four operands (and a quantized output's two).
   unsigned zeroPoints = 0;
   /// Gemm only: the sm_100a tcgen05 kernel (BlackwellGemm.h) with
   /// getProgramBlackwellGemmConfig(), A and B read through tensor maps.
@@ -166,7 +165,7 @@ inline unsigned getEpilogueInputsBegin(const GpuStep &s) {
   if (s.kind == GpuStep::Kind::Int8Gemm)
     return 4 + (s.zeroPoints & 1) + (s.zeroPoints >> 1 & 1) +
            (s.zeroPoints >> 2 & 1);
-  return (s.quantizedOutput ? 6 : 4) + (s.zeroPoints & 1 ? 2 : 0);
+  return (s.quantizedOutput ? 6 : 4) + (s.zeroPoints & 1);
 }
 
 struct GpuPlan {
