@@ -3182,6 +3182,43 @@ def test_sm90a_dynamic_int8_programs_run_the_wgmma_gemm(case, check_ok,
     _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=True)
 
 
+def test_sm90a_int8_per_token_one_output_column(run_tool, tmp_path):
+    """A weight with one output column and per-token activation scales: its
+    per-channel scale is one value, yet each row keeps its own activation
+    scale (the kernel's per-channel mode, `i8_wgmma_pc_tok_*`): the host
+    run matches the Executor on rows of very different magnitudes."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(7)
+    w = numpy_helper.from_array(
+        rng.standard_normal((64, 1)).astype(np.float32), "w")
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", 1])],
+        [w])
+    onnx.save(helper.make_model(
+        g, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
+    x = rng.standard_normal((6, 64)).astype(np.float32)
+    x *= np.array([1e-3, 1, 30, 0.1, 5, 1e2], np.float32)[:, None]
+    np.savez(tmp_path / "in.npz", x=x)
+    pkg = tmp_path / "m.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "in.npz", "-o", pkg, "--no-cubin", "-q",
+                   "--format", "int8", *DYNAMIC_SYM, "--target", "sm_90a",
+                   "--no-accuracy")
+    assert res.returncode == 0, describe(res)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    gemm = [s for s in steps if s["kernel"].startswith("i8_wgmma_")]
+    assert len(gemm) == 1 and gemm[0]["kernel"].startswith(
+        "i8_wgmma_pc_tok_"), [s["kernel"] for s in steps]
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                        "y")
+    # Exact integer sums against the Executor's f32 ones: a few ulps.
+    for kind, got in sims.items():
+        assert rel_rms(got, ref) < 1e-5, (kind, rel_rms(got, ref))
+
+
 def _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=False):
     """int8 packages for sm_90a alone: qc-kmajor-weights lays the weights
     of W8A8 matmuls out [N, K], and each such matmul is the int8 wgmma GEMM
