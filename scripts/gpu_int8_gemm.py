@@ -40,6 +40,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from qcpkg_program import int8_scales, s32_to_f32  # noqa: E402
+
 TILE_M, TILE_N, BLOCK = 32, 16, (32, 4, 1)
 CHECK_SHAPES = [(37, 21, 100), (5, 3, 7), (128, 96, 256), (200, 130, 1000)]
 BENCH_SHAPES = [(4096, 4096, 4096), (4096, 7168, 2048), (4096, 2112, 7168),
@@ -58,10 +60,12 @@ def problem(rng, M, N, K):
 
 
 def reference(A, sa, B, sb, za, zb):
+    """F34: the exact sum of (a - za)(b - zb[n]), to f32, times fl(sa *
+    sb[n]) (the package model's arithmetic, scripts/qcpkg_program.py)."""
     acc = (A.astype(np.int64) - np.int64(za[0])) @ \
         (B.astype(np.int64) - zb.astype(np.int64))
-    acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
-    return acc * (np.float32(sa[0]) * sb)
+    M, N = acc.shape
+    return s32_to_f32(acc) * int8_scales(sa, sb, M, N, False, True)
 
 
 def grid(M, N):
@@ -93,8 +97,8 @@ def wgmma_problem(rng, M, N, K):
 def wgmma_reference(A, B, sa, sb, za):
     """F34: the exact sum of (a - za) * b, to f32, times fl(sa[m] * sb[n])."""
     acc = (A.astype(np.int64) - np.int64(za[0])) @ B.astype(np.int64).T
-    acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
-    return acc * (sa[:, None] * sb[None, :])
+    M, N = acc.shape
+    return s32_to_f32(acc) * int8_scales(sa, sb, M, N, True, True)
 
 
 def wgmma_launch(name, M, N):
@@ -163,6 +167,59 @@ def report(M, N, K, C, ref, where):
     return 0 if ok else 1
 
 
+def load_function(cuda, cubin, ptx, name):
+    """Kernel `name` from `cubin` when it exists, else from `ptx` through
+    the driver's JIT."""
+    if cubin is not None and cubin.exists():
+        mod = ctypes.c_void_p()
+        cuda.check(cuda.lib.cuModuleLoadData(ctypes.byref(mod),
+                                             cubin.read_bytes()),
+                   "cuModuleLoadData")
+    else:
+        mod = cuda.load_module(ptx.read_bytes())
+    return cuda.function(mod, name)
+
+
+def upload(cuda, arrays):
+    """A device copy of each array (cuda.free each when done)."""
+    bufs = []
+    for arr in arrays:
+        p = cuda.alloc(arr.nbytes)
+        cuda.htod(p, arr)
+        bufs.append(p)
+    return bufs
+
+
+def launch_timed(cuda, fn, grid, block, args, repeat, shared=0):
+    """One launch, then `repeat` more, each timed with a synchronize
+    (launch overhead included): their median in seconds, or None."""
+    cuda.launch(fn, grid, block, args, shared=shared)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        cuda.launch(fn, grid, block, args, shared=shared)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) if times else None
+
+
+def torch_tflops(torch, row, name, f, flops):
+    """row[name + "_tflops"]: f's rate, the median of 5 synchronized runs
+    after a warm-up; row[name + "_error"] when PyTorch refuses the shape
+    (torch._int_mm's rules)."""
+    try:
+        f()
+        torch.cuda.synchronize()
+        ts = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            f()
+            torch.cuda.synchronize()
+            ts.append(time.perf_counter() - t0)
+        row[name + "_tflops"] = flops / float(np.median(ts)) / 1e12
+    except RuntimeError as e:
+        row[name + "_error"] = str(e).splitlines()[0]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", required=True, type=Path)
@@ -185,40 +242,23 @@ def main(argv=None):
     except (OSError, RuntimeError) as e:
         print(f"gpu_int8_gemm.py: no CUDA device: {e}", file=sys.stderr)
         return 2
-    cubin = a.dir / "i8_gemm.sm_90.cubin"
-    if cubin.exists() and cuda.chip() == "sm_90":
-        mod = ctypes.c_void_p()
-        cuda.check(cuda.lib.cuModuleLoadData(ctypes.byref(mod),
-                                             cubin.read_bytes()),
-                   "cuModuleLoadData")
-    else:
-        mod = cuda.load_module((a.dir / "i8_gemm.sm_89.ptx").read_bytes())
-    fn = cuda.function(mod, "i8_gemm")
+    fn = load_function(
+        cuda, a.dir / "i8_gemm.sm_90.cubin" if cuda.chip() == "sm_90" else None,
+        a.dir / "i8_gemm.sm_89.ptx", "i8_gemm")
     print(json.dumps({"device": cuda.device_name()}), flush=True)
     rng = np.random.default_rng(2)
     fails = 0
 
     def run(M, N, K, arrays, C, repeat=0):
-        bufs = []
-        for arr in arrays:
-            p = cuda.alloc(arr.nbytes)
-            cuda.htod(p, arr)
-            bufs.append(p)
-        pc = cuda.alloc(C.nbytes)
-        cuda.htod(pc, C)
-        A, sa, B, sb, za, zb = bufs
-        args = [A, sa, B, sb, pc, za, zb, ctypes.c_int32(M),
-                ctypes.c_int32(N), ctypes.c_int32(K)]
-        cuda.launch(fn, grid(M, N), BLOCK, args)
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            cuda.launch(fn, grid(M, N), BLOCK, args)
-            times.append(time.perf_counter() - t0)
+        bufs = upload(cuda, [*arrays, C])
+        A, sa, B, sb, za, zb, pc = bufs
+        t = launch_timed(cuda, fn, grid(M, N), BLOCK,
+                         [A, sa, B, sb, pc, za, zb, ctypes.c_int32(M),
+                          ctypes.c_int32(N), ctypes.c_int32(K)], repeat)
         cuda.dtoh(C, pc)
-        for p in bufs + [pc]:
+        for p in bufs:
             cuda.free(p)
-        return float(np.median(times)) if times else None
+        return t
 
     for M, N, K in CHECK_SHAPES:
         arrays = problem(rng, M, N, K)
@@ -243,21 +283,10 @@ def main(argv=None):
             a8 = torch.from_numpy(arrays[0]).cuda()
             b8 = torch.from_numpy(np.ascontiguousarray(arrays[2])).cuda()
             ab, bb = a8.to(torch.bfloat16), b8.to(torch.bfloat16)
-            for name, f in (("torch_int_mm", lambda: torch._int_mm(a8, b8)),
-                            ("bf16_matmul", lambda: torch.matmul(ab, bb))):
-                try:
-                    f()
-                    torch.cuda.synchronize()
-                    ts = []
-                    for _ in range(5):
-                        t0 = time.perf_counter()
-                        f()
-                        torch.cuda.synchronize()
-                        ts.append(time.perf_counter() - t0)
-                    row[name + "_tflops"] = \
-                        2 * M * N * K / float(np.median(ts)) / 1e12
-                except RuntimeError as e:  # (_int_mm's shape rules)
-                    row[name + "_error"] = str(e).splitlines()[0]
+            torch_tflops(torch, row, "torch_int_mm",
+                         lambda: torch._int_mm(a8, b8), 2 * M * N * K)
+            torch_tflops(torch, row, "bf16_matmul",
+                         lambda: torch.matmul(ab, bb), 2 * M * N * K)
         print(json.dumps(row), flush=True)
     if cuda.chip() == "sm_90":
         # (Its own time budget: the mma.sync timings above may use theirs.)
@@ -271,44 +300,25 @@ def run_wgmma(cuda, folder, rng, torch, start, budget):
     docstring); returns the number of failed checks."""
     fails = 0
     for name in WGMMA:
-        cubin = folder / f"{name}.sm_90a.cubin"
-        if cubin.exists():
-            mod = ctypes.c_void_p()
-            cuda.check(cuda.lib.cuModuleLoadData(ctypes.byref(mod),
-                                                 cubin.read_bytes()),
-                       "cuModuleLoadData")
-        else:
-            mod = cuda.load_module((folder / f"{name}.sm_90a.ptx")
-                                   .read_bytes())
-        fn = cuda.function(mod, name)
+        fn = load_function(cuda, folder / f"{name}.sm_90a.cubin",
+                           folder / f"{name}.sm_90a.ptx", name)
 
         def run(M, N, K, arrays, C, repeat=0):
-            A, B, sa, sb, za = arrays
-            bufs = []
-            for arr in (A, B, sa, sb, za):
-                p = cuda.alloc(arr.nbytes)
-                cuda.htod(p, arr)
-                bufs.append(p)
-            pc = cuda.alloc(C.nbytes)
-            cuda.htod(pc, C)
+            bufs = upload(cuda, [*arrays, C])
+            A, B, sa, sb, za, pc = bufs
             rows_a, rows_b = wgmma_maps(name)
-            tA = cuda.tensor_map(bufs[0].value, M, K, (rows_a, 128))
-            tB = cuda.tensor_map(bufs[1].value, N, K, (rows_b, 128))
+            tA = cuda.tensor_map(A.value, M, K, (rows_a, 128))
+            tB = cuda.tensor_map(B.value, N, K, (rows_b, 128))
             g, shared = wgmma_launch(name, M, N)
             cuda.allow_shared(fn, shared)
-            args = [tA, tB, bufs[2], bufs[3], pc, bufs[4],
-                    ctypes.c_int32(M), ctypes.c_int32(N), ctypes.c_int32(K)]
-            cuda.launch(fn, g, (WGMMA_THREADS, 1, 1), args, shared=shared)
-            times = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                cuda.launch(fn, g, (WGMMA_THREADS, 1, 1), args,
-                            shared=shared)
-                times.append(time.perf_counter() - t0)
+            t = launch_timed(cuda, fn, g, (WGMMA_THREADS, 1, 1),
+                             [tA, tB, sa, sb, pc, za, ctypes.c_int32(M),
+                              ctypes.c_int32(N), ctypes.c_int32(K)],
+                             repeat, shared=shared)
             cuda.dtoh(C, pc)
-            for p in bufs + [pc, tA, tB]:
+            for p in bufs + [tA, tB]:
                 cuda.free(p)
-            return float(np.median(times)) if times else None
+            return t
 
         for M, N, K in WGMMA_CHECK_SHAPES:
             arrays = wgmma_problem(rng, M, N, K)
@@ -332,19 +342,8 @@ def run_wgmma(cuda, folder, rng, torch, start, budget):
             if torch is not None and torch.cuda.is_available():
                 a8 = torch.from_numpy(arrays[0]).cuda()
                 b8 = torch.from_numpy(arrays[1]).cuda().t()
-                try:
-                    torch._int_mm(a8, b8)
-                    torch.cuda.synchronize()
-                    ts = []
-                    for _ in range(5):
-                        t0 = time.perf_counter()
-                        torch._int_mm(a8, b8)
-                        torch.cuda.synchronize()
-                        ts.append(time.perf_counter() - t0)
-                    row["torch_int_mm_tflops"] = \
-                        2 * M * N * K / float(np.median(ts)) / 1e12
-                except RuntimeError as e:  # (_int_mm's shape rules)
-                    row["torch_int_mm_error"] = str(e).splitlines()[0]
+                torch_tflops(torch, row, "torch_int_mm",
+                             lambda: torch._int_mm(a8, b8), 2 * M * N * K)
             print(json.dumps(row), flush=True)
     return fails
 

@@ -1157,6 +1157,22 @@ def eval_expr(expr, ins, out_shape, numerics=None):
     return np.broadcast_to(r, out_shape)
 
 
+def s32_to_f32(acc):
+    """An exact int64 sum as the int8 GEMMs' s32 accumulator (modulo 2^32)
+    rounded to f32 (Numerics F34)."""
+    return acc.astype(np.uint32).view(np.int32).astype(np.float32)
+
+
+def int8_scales(sa, sb, M, N, sa_rows, sb_cols):
+    """The int8 GEMMs' fl(sa[m] * sb[n]), [M, N] f32: sa one value or
+    (sa_rows) one per row, sb one value or (sb_cols) one per column."""
+    sav = sa.reshape(-1).astype(np.float32)
+    sbv = sb.reshape(-1).astype(np.float32)
+    sav = sav if sa_rows else np.full(M, sav[0], np.float32)
+    sbv = sbv if sb_cols else np.full(N, sbv[0], np.float32)
+    return sav[:, None] * sbv[None, :]
+
+
 def run_time_quantize(x, qmax, floor, b, codes, dequantized, numerics):
     """A run-time quantize (dyn_quantize / dyn_qdq steps, the norms'
     fused one, the sm_90a GEMM's fp8-1x128 output): the scales, f32 [...,
@@ -1349,14 +1365,9 @@ class NumpyBackend:
                 if attrs["a_zero_point"] else np.int64(0)
             acc = (a.reshape(M, K).astype(np.int64) - za) @ \
                 b.reshape(N, K).astype(np.int64).T
-            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
-            sbv = sb.reshape(-1).astype(np.float32)
-            if attrs["scales"] != "per-channel":
-                sbv = np.full(N, sbv[0], np.float32)
-            sav = sa.reshape(-1).astype(np.float32)  # one, or per token
-            if attrs.get("a_scale") != "row":
-                sav = np.full(M, sav[0], np.float32)
-            y = acc * (sav[:, None] * sbv[None, :])
+            y = s32_to_f32(acc) * int8_scales(
+                sa, sb, M, N, attrs.get("a_scale") == "row",
+                attrs["scales"] == "per-channel")
             out[...] = self._epilogue(step, y.reshape(out.shape), views,
                                       out.shape,
                                       6 if attrs["a_zero_point"] else 5)
@@ -1375,25 +1386,22 @@ class NumpyBackend:
                 z = rest.pop(0).reshape(-1).astype(np.int64)
                 zb[...] = z if attrs["b_zero_point"] == "column" else z[0]
             bias = rest.pop(0).reshape(-1) if attrs["bias"] else None
-            sbv = sb.reshape(-1).astype(np.float32) if attrs["b_scale"] == \
-                "column" else np.full(N, sb.reshape(-1)[0], np.float32)
-            scale = np.float32(sa.reshape(-1)[0]) * sbv
             if k.startswith("i8_conv"):
-                # Padding taps add nothing: (a - za) is 0 there.
+                # Padding taps add nothing: (a - za) is 0 there. Its
+                # columns are the channels of NCHW.
                 acc = conv2d(attrs, a.astype(np.int64) - za,
                              b.astype(np.int64) - zb[:, None, None, None],
                              out_dtype=np.int64)
                 col = (None, slice(None), None, None)
+                y = s32_to_f32(acc) * int8_scales(
+                    sa, sb, 1, N, False, attrs["b_scale"] == "column")[0][col]
             else:
                 acc = (a.reshape(M, K).astype(np.int64) - za) @ \
                     (b.reshape(K, N).astype(np.int64) - zb)
                 col = (None, slice(None))
-            acc = acc.astype(np.uint32).view(np.int32).astype(np.float32)
-            if attrs.get("a_scale") == "row":  # per token: fl(sa[m] sb[n])
-                y = acc * (sa.reshape(-1).astype(np.float32)[:, None] *
-                           sbv[None, :])
-            else:
-                y = acc * scale[col]
+                y = s32_to_f32(acc) * int8_scales(
+                    sa, sb, M, N, attrs.get("a_scale") == "row",
+                    attrs["b_scale"] == "column")
             if bias is not None:
                 y = y + bias.astype(np.float32)[col]
             y = y.reshape(out.shape)

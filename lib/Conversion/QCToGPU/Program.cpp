@@ -758,9 +758,87 @@ bool isPerTokenScale(qc::DequantizeLinearOp act) {
   return l.axis == ct.getRank() - 1 && l.blockSize == ct.getShape().back();
 }
 
-/// The int8 form of matchHopperGemm: i8/ui8 codes and the scales and zero
-/// point described above (or, with per-channel weights, one scale per
-/// token: isPerTokenScale).
+/// The operands of a matmul the int8 GEMM computes (buildInt8GemmKernel):
+/// W8A8 with static scales, as qc-quantize-linear writes it (and ONNX
+/// QDQ models read):
+///
+///   matmul(dequantize_linear(%a [..., K], %sa, [%za]),
+///          dequantize_linear(%w [K, N], %sw [N] or one, [%zw] {axis = 1}))
+///
+/// %a i8/ui8 codes (an activation), %w i8/ui8 codes of a weight; the
+/// scales and zero points one element each, except the weight's per
+/// column, all constants (static scales). K * 255^2 < 2^31, so the s32
+/// sums cannot overflow.
+struct Int8Operands {
+  Value a, sa, b, sb, za, zb, bias;
+  Operation *lhs, *rhs;
+};
+
+/// The most columns the int8 GEMM's grid covers: its y extent,
+/// ceil(N / 16), is at most CUDA's 65535.
+constexpr int64_t kInt8GemmMaxN = int64_t(65535) * kMXFP8BlockTileN;
+
+/// What every int8 GEMM form (the mma.sync matmul and conv, the sm_90a
+/// wgmma matmul) needs of the dequantizes: i8/ui8 codes, f32 scales; the
+/// activation's (`act`, codes computed at run time) one scale and zero
+/// point, constants, or (`perTokenScales`, a matmul's) one scale per token
+/// (isPerTokenScale); the weight's (`w`, constant codes) one, or one per
+/// index of `axis` (`channels` of them, the GEMM's N), constants, no
+/// blocks; K · 255² < 2³¹.
+std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
+                                              qc::DequantizeLinearOp w,
+                                              int64_t axis, int64_t channels,
+                                              int64_t K, bool perTokenScales) {
+  // (The s32 sums cannot overflow; the grid's y extent covers the
+  // channels.)
+  if (!act || !w || K * 255 * 255 >= (int64_t(1) << 31) ||
+      channels > kInt8GemmMaxN)
+    return std::nullopt;
+  auto isConst = [](Value v) {
+    return !v ||
+           isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(v.getDefiningOp());
+  };
+  auto numel = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
+  };
+  if (!elementTypeOf(act.getCodes()).isInteger(8) ||
+      !elementTypeOf(w.getCodes()).isInteger(8) ||
+      !elementTypeOf(act.getScale()).isF32() ||
+      !elementTypeOf(w.getScale()).isF32() || isConst(act.getCodes()) ||
+      !isConst(w.getCodes()))
+    return std::nullopt;
+  auto one = [](Value v) { return !v || isOneConstant(v); };
+  // One static scale and zero point, or one scale per token.
+  bool perToken = perTokenScales && isPerTokenScale(act);
+  if (!(one(act.getScale()) || perToken) || !act.getScale() ||
+      !one(act.getZeroPoint()))
+    return std::nullopt;
+  quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(w);
+  auto perTensorOrChannel = [&](Value v) {
+    return isConst(v) && (numel(v) == 1 ||
+                          (numel(v) == channels &&
+                           cast<RankedTensorType>(v.getType()).getRank() == 1 &&
+                           wl.axis == axis));
+  };
+  if (wl.blockSize != 0 || !perTensorOrChannel(w.getScale()) ||
+      (w.getZeroPoint() && !perTensorOrChannel(w.getZeroPoint())))
+    return std::nullopt;
+  return Int8Operands{act.getCodes(),
+                      act.getScale(),
+                      w.getCodes(),
+                      w.getScale(),
+                      act.getZeroPoint(),
+                      w.getZeroPoint(),
+                      Value(),
+                      act,
+                      w};
+}
+
+/// The int8 form of matchHopperGemm: matchInt8Operands' dequantizes with
+/// the weight [N, K] (per channel along axis 0), no weight zero point, K a
+/// multiple of 16; per-token activation scales only with per-channel
+/// weights (the kernel's per-tensor mode reads one SA).
 std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
                                               qc::DequantizeLinearOp lhs,
                                               qc::TransposeOp tr,
@@ -768,27 +846,16 @@ std::optional<HopperOperands> matchHopperInt8(qc::MatMulOp mm,
   auto at = cast<RankedTensorType>(lhs.getCodes().getType());
   auto bt = cast<RankedTensorType>(rhs.getCodes().getType());
   auto ot = cast<RankedTensorType>(mm.getResult().getType());
-  if (!at.getElementType().isInteger(8) || !bt.getElementType().isInteger(8) ||
-      !elementTypeOf(lhs.getScale()).isF32() ||
-      !elementTypeOf(rhs.getScale()).isF32() || !ot.getElementType().isF32() ||
-      at.getRank() < 2 || bt.getRank() != 2 || !bt.hasStaticShape() ||
-      !batchShaped(at) || !batchShaped(ot) || ot.getRank() != at.getRank() ||
-      rhs.getZeroPoint() ||
-      !(isOneConstant(lhs.getScale()) || isPerTokenScale(lhs)) ||
-      (lhs.getZeroPoint() && !isOneConstant(lhs.getZeroPoint())))
+  if (!ot.getElementType().isF32() || at.getRank() < 2 || bt.getRank() != 2 ||
+      !bt.hasStaticShape() || !batchShaped(at) || !batchShaped(ot) ||
+      ot.getRank() != at.getRank() || rhs.getZeroPoint())
     return std::nullopt;
   int64_t K = at.getShape().back(), N = bt.getDimSize(0);
-  if (bt.getDimSize(1) != K || K % kHopperKAlign ||
-      K * 255 * 255 >= (int64_t(1) << 31) || N > INT32_MAX)
+  if (bt.getDimSize(1) != K || K % kHopperKAlign || N > INT32_MAX ||
+      !matchInt8Operands(lhs, rhs, 0, N, K, /*perTokenScales=*/true))
     return std::nullopt;
   auto sbt = cast<RankedTensorType>(rhs.getScale().getType());
-  quantc::detail::LinearQuantLayout rl = quantc::detail::linearQuantLayout(rhs);
-  bool perChannel = rl.blockSize == 0 && rl.axis == 0 &&
-                    sbt.getShape() == ArrayRef<int64_t>{N};
-  // (Per-token activation scales take per-channel weights: the kernel's
-  // per-tensor mode reads one SA.)
-  if (!perChannel &&
-      (!isOneConstant(rhs.getScale()) || !isOneConstant(lhs.getScale())))
+  if (!isOneConstant(lhs.getScale()) && sbt.getShape() != ArrayRef<int64_t>{N})
     return std::nullopt;
   return HopperOperands{lhs.getCodes(),
                         lhs.getScale(),
@@ -860,81 +927,6 @@ std::optional<HopperOperands> matchHopperGemm(Operation *op) {
                         rhs};
 }
 
-/// The operands of a matmul the int8 GEMM computes (buildInt8GemmKernel):
-/// W8A8 with static scales, as qc-quantize-linear writes it (and ONNX
-/// QDQ models read):
-///
-///   matmul(dequantize_linear(%a [..., K], %sa, [%za]),
-///          dequantize_linear(%w [K, N], %sw [N] or one, [%zw] {axis = 1}))
-///
-/// %a i8/ui8 codes (an activation), %w i8/ui8 codes of a weight; the
-/// scales and zero points one element each, except the weight's per
-/// column, all constants (static scales). K * 255^2 < 2^31, so the s32
-/// sums cannot overflow.
-struct Int8Operands {
-  Value a, sa, b, sb, za, zb, bias;
-  Operation *lhs, *rhs;
-};
-
-/// The most columns the int8 GEMM's grid covers: its y extent,
-/// ceil(N / 16), is at most CUDA's 65535.
-constexpr int64_t kInt8GemmMaxN = int64_t(65535) * kMXFP8BlockTileN;
-
-/// What both forms need of the dequantizes: i8/ui8 codes, f32 scales; the
-/// activation's (`act`, codes computed at run time) one scale and zero
-/// point, constants; the weight's (`w`, constant codes) one, or one per
-/// index of `axis` (`channels` of them, the GEMM's N), constants, no
-/// blocks; K · 255² < 2³¹.
-std::optional<Int8Operands> matchInt8Operands(qc::DequantizeLinearOp act,
-                                              qc::DequantizeLinearOp w,
-                                              int64_t axis, int64_t channels,
-                                              int64_t K) {
-  // (The s32 sums cannot overflow; the grid's y extent covers the
-  // channels.)
-  if (!act || !w || K * 255 * 255 >= (int64_t(1) << 31) ||
-      channels > kInt8GemmMaxN)
-    return std::nullopt;
-  auto isConst = [](Value v) {
-    return !v || isa_and_nonnull<arith::ConstantOp, qc::WeightOp>(
-                     v.getDefiningOp());
-  };
-  auto numel = [](Value v) {
-    auto t = cast<RankedTensorType>(v.getType());
-    return t.hasStaticShape() ? t.getNumElements() : int64_t(-1);
-  };
-  if (!elementTypeOf(act.getCodes()).isInteger(8) ||
-      !elementTypeOf(w.getCodes()).isInteger(8) ||
-      !elementTypeOf(act.getScale()).isF32() ||
-      !elementTypeOf(w.getScale()).isF32() || isConst(act.getCodes()) ||
-      !isConst(w.getCodes()))
-    return std::nullopt;
-  auto one = [&](Value v) { return !v || (numel(v) == 1 && isConst(v)); };
-  // One static scale and zero point, or (a matmul's) one scale per token.
-  bool perToken = axis == 1 && isPerTokenScale(act);
-  if (!(one(act.getScale()) || perToken) || !act.getScale() ||
-      !one(act.getZeroPoint()))
-    return std::nullopt;
-  quantc::detail::LinearQuantLayout wl = quantc::detail::linearQuantLayout(w);
-  auto perTensorOrChannel = [&](Value v) {
-    return isConst(v) && (numel(v) == 1 ||
-                          (numel(v) == channels &&
-                           cast<RankedTensorType>(v.getType()).getRank() == 1 &&
-                           wl.axis == axis));
-  };
-  if (wl.blockSize != 0 || !perTensorOrChannel(w.getScale()) ||
-      (w.getZeroPoint() && !perTensorOrChannel(w.getZeroPoint())))
-    return std::nullopt;
-  return Int8Operands{act.getCodes(),
-                      act.getScale(),
-                      w.getCodes(),
-                      w.getScale(),
-                      act.getZeroPoint(),
-                      w.getZeroPoint(),
-                      Value(),
-                      act,
-                      w};
-}
-
 std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   auto mm = dyn_cast<qc::MatMulOp>(op);
   if (!mm)
@@ -954,7 +946,7 @@ std::optional<Int8Operands> matchInt8Gemm(Operation *op) {
   int64_t K = bt.getDimSize(0), N = bt.getDimSize(1);
   if (at.isDynamicDim(at.getRank() - 1) || at.getShape().back() != K)
     return std::nullopt;
-  return matchInt8Operands(lhs, rhs, 1, N, K);
+  return matchInt8Operands(lhs, rhs, 1, N, K, /*perTokenScales=*/true);
 }
 
 /// The int8 GEMM as a 2-D convolution (one group; Int8GemmOperands::Conv):
@@ -994,7 +986,8 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
       return std::nullopt;
   }
   // Weights [M, C, KH, KW]: per output channel is along axis 0.
-  std::optional<Int8Operands> m = matchInt8Operands(in, wq, 0, M, K);
+  std::optional<Int8Operands> m =
+      matchInt8Operands(in, wq, 0, M, K, /*perTokenScales=*/false);
   if (m)
     m->bias = bias;
   return m;
