@@ -28,7 +28,9 @@ import numpy as np
 DTYPE = {"f32": np.float32, "i32": np.int32, "i64": np.int64,
          "f16": np.float16, "bf16": np.uint16, "f8E4M3FN": np.uint8,
          "f8E5M2": np.uint8, "f8E8M0FNU": np.uint8, "i8": np.int8,
-         "ui8": np.uint8, "i1": np.uint8,
+         "ui8": np.uint8, "i1": np.uint8, "f64": np.float64,
+         "i16": np.int16, "ui16": np.uint16, "ui32": np.uint32,
+         "ui64": np.uint64,
          # 4-bit codes, one per byte (the low nibble)
          "i4": np.int8, "ui4": np.uint8, "f4E2M1FN": np.uint8,
          "f6E2M3FN": np.uint8, "f6E3M2FN": np.uint8}
@@ -783,7 +785,11 @@ def resize(a, x, out_shape):
     return acc
 
 
-INT_TYPES = ("i1", "i8", "ui8", "i32", "i64")
+INT_TYPES = ("i1", "i8", "ui8", "i16", "ui16", "i32", "ui32", "i64",
+             "ui64")
+# The float types the chains compute in f32 (f16 and f64 values read as
+# f32, as the Executor holds them).
+WIDE_FLOATS = ("f32", "f16", "f64")
 CODE_DTYPE = {"i8": np.int8, "ui8": np.uint8,
               **{f: np.uint8 for f in FLOAT_CODES}}
 
@@ -1020,15 +1026,31 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         # or a code to its f32 value: the Executor's castKernel.
         # bf16 travels as its 16-bit pattern; the Executor rounds to it
         # without saturating.
-        if dst == "f32" and src in INT_TYPES:
-            # The Executor's: the integer as a double, then rounded to f32
-            # (twice for an i64 beyond 2^53).
-            return np.asarray(x).astype(np.float64).astype(np.float32)
-        if src == "f32" and dst in CODE_DTYPE and dst not in FLOAT_CODES:
-            # f32 to i8/ui8: NaN -> 0, clamped, truncated toward zero.
-            lo, hi = (-128, 127) if dst == "i8" else (0, 255)
-            v = np.where(np.isnan(x), np.float32(0), np.asarray(x, np.float32))
-            return np.trunc(np.clip(v, lo, hi)).astype(CODE_DTYPE[dst])
+        if dst in WIDE_FLOATS and (src in INT_TYPES or src in WIDE_FLOATS):
+            # The Executor's: an integer as a double, then rounded to f32
+            # (twice for an i64 beyond 2^53); a float as its f32 value
+            # (eval_expr reads f16 and f64 as f32); to f16 rounded once
+            # more (to nearest even, not saturating).
+            v = np.asarray(x).astype(np.float64).astype(np.float32)
+            return v.astype(np.float16).astype(np.float32) \
+                if dst == "f16" else v
+        if dst in INT_TYPES and src in INT_TYPES:
+            # Integers: the value wrapped to the width (numpy's astype);
+            # to i1, x != 0.
+            x = np.asarray(x)
+            return x != 0 if dst == "i1" else x.astype(DTYPE[dst])
+        if src in WIDE_FLOATS and dst in INT_TYPES:
+            # A float to an integer: NaN -> 0, truncated toward zero,
+            # clamped to the type's range (a 64-bit bound that is no
+            # double: the largest value); to i1, x != 0 (NaN is true).
+            v = np.asarray(x, np.float64)
+            if dst == "i1":
+                return v != 0
+            t = np.iinfo(DTYPE[dst])
+            v = np.trunc(np.where(np.isnan(v), 0.0, v))
+            big = v >= float(t.max) + 1.0 if t.bits == 64 else v > t.max
+            v = np.where(big, 0.0, np.maximum(v, float(t.min)))
+            return np.where(big, t.max, v.astype(DTYPE[dst])).astype(DTYPE[dst])
         if src == "f32":
             wide = dst == "bf16"
             return np.asarray(numerics.encode(np.asarray(x, np.float32), dst,
@@ -1105,7 +1127,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "thresholded_relu": lambda a, x: np.where(x > np.float32(a), x,
                                                       np.float32(0)),
            "floor": np.floor, "ceil": np.ceil,
-           "mod": lambda f, x, y: _int_mod(bool(f), x, y),
+           # integers: the Executor's remainder; floats: C's fmod, exact
+           "mod": lambda f, x, y: _int_mod(bool(f), x, y) if _ints(x, y)
+           else np.fmod(np.asarray(x, np.float32), np.asarray(y, np.float32)),
            "bit_shift": lambda left, x, y: _bit_shift(bool(left), x, y),
            "sign": lambda x: np.where(x > 0, np.float32(1),
                                       np.where(x < 0, np.float32(-1), x))}
@@ -1118,7 +1142,12 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         m = re.match(r"in(\d+)", expr[pos:])
         if m:
             pos += m.end()
-            return ins[int(m.group(1))]
+            v = ins[int(m.group(1))]
+            # f16 and f64 values computed in f32, as the Executor holds
+            # every float tensor (f64 rounded to nearest even).
+            if np.asarray(v).dtype in (np.float16, np.float64):
+                v = np.asarray(v).astype(np.float32)
+            return v
         # name[:0x<f32 bits of a parameter>](args),
         # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args), or
         # cast:<from>:<to>:s<saturate>(arg)
@@ -1145,8 +1174,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         with np.errstate(all="ignore"):
             r = ops[m.group(1)](*args)
         if m.group(1) in ("quantize_linear", "requantize_linear") or (
-                m.group(1) == "cast" and m.group(7) == "f32"):
-            return r  # codes
+                m.group(1) == "cast" and (m.group(7) == "f32" or
+                                          m.group(8) in INT_TYPES)):
+            return r  # codes, integers
         if m.group(1) in INT_CHAIN_OPS and _ints(*args[-2:]):
             return r  # integer arithmetic, wrapped to the width as numpy does
         return np.asarray(r, bool if m.group(1) in compares else np.float32)

@@ -1805,8 +1805,9 @@ def assert_outputs_bit_exact_any_nan(run_tool, pkg, data, tmp_path, names):
             nan = np.isnan(ref)
             np.testing.assert_array_equal(np.isnan(got), nan,
                                           err_msg=f"{name} {kind}")
-            np.testing.assert_array_equal(got[~nan].view(np.uint32),
-                                          ref[~nan].view(np.uint32),
+            bits = f"u{ref.dtype.itemsize}"
+            np.testing.assert_array_equal(got[~nan].view(bits),
+                                          ref[~nan].view(bits),
                                           err_msg=f"{name} {kind}")
 
 
@@ -2369,6 +2370,94 @@ def test_mean_pooling_runs_on_the_gpu(run_tool, tmp_path):
     assert any("cast:i64:f32" in s.get("expr", "") for s in steps), steps
     qp.check_signatures(qp.Package(pkg))
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, ("y",))
+
+
+def test_f16_f64_and_wider_integers_in_chains(run_tool, tmp_path):
+    """f16 and f64 are chain element types, computed in f32 as the
+    Executor holds every float tensor and stored in their own type (f16
+    rounded to nearest even, overflowing to infinity); so are 16-bit and
+    unsigned 16-, 32- and 64-bit integers. Casts between f16, f32 and f64,
+    between floats and integers either way (truncated, clamped, NaN to 0;
+    to bool x != 0) and between integers (wrapped), a float Mod (C's fmod: exact for quotients far
+    beyond 2^24 and for subnormals), Max and Min, BitShift, an integer Mod
+    and wrapping subtraction equal the Executor bit for bit (a NaN only
+    needs to be NaN: which one an invalid fmod gives is the machine's),
+    with the numpy model and with the kernels on the host."""
+    from onnx import TensorProto as T, helper
+    n = helper.make_node
+    nodes = [n("Cast", ["h"], ["hf"], to=T.FLOAT),
+             n("Add", ["hf", "x"], ["s"]),
+             n("Cast", ["s"], ["y0"], to=T.FLOAT16),
+             n("Max", ["h", "h2"], ["y1"]),
+             n("Mod", ["d", "d2"], ["y2"], fmod=1),
+             n("Mod", ["x", "x2"], ["y3"], fmod=1),
+             n("Cast", ["d"], ["y4"], to=T.FLOAT16),
+             n("Cast", ["x"], ["y5"], to=T.DOUBLE),
+             n("Min", ["w", "w2"], ["y6"]),
+             n("Max", ["q", "q2"], ["y7"]),
+             n("BitShift", ["u", "us"], ["y8"], direction="LEFT"),
+             n("Mod", ["i", "i2"], ["y9"]),
+             n("Sub", ["u", "us"], ["y10"]),
+             n("Cast", ["i"], ["y11"], to=T.DOUBLE),
+             n("Cast", ["q"], ["y12"], to=T.FLOAT16),
+             n("Min", ["d", "d2"], ["y13"]),
+             n("Cast", ["x"], ["y14"], to=T.INT32),
+             n("Cast", ["h"], ["y15"], to=T.UINT16),
+             n("Cast", ["d"], ["y16"], to=T.INT64),
+             n("Cast", ["i"], ["y17"], to=T.UINT32),
+             n("Cast", ["u"], ["y18"], to=T.INT64),
+             n("Cast", ["q"], ["y19"], to=T.INT16),
+             n("Cast", ["z"], ["y20"], to=T.INT64),
+             n("Cast", ["z"], ["y21"], to=T.UINT64),
+             n("Cast", ["z"], ["y22"], to=T.INT32),
+             n("Cast", ["z"], ["y23"], to=T.BOOL),
+             n("Cast", ["w"], ["y24"], to=T.BOOL)]
+    f32, f16, f64 = np.float32, np.float16, np.float64
+    data = {
+        "x": np.array([1e30, -7.5, 5.0, np.inf, 3.0, -0.0, 1e-40, 7.0], f32),
+        "x2": np.array([3.3, 2.0, np.inf, 2.0, 0.0, 1.0, 3e-42, -2.5], f32),
+        "h": np.array([1.5, -2.0, np.nan, 65504, -0.0, 0.1, 6e-8, 3.0], f16),
+        "h2": np.array([1.0, -3.0, 1.0, 1.0, 0.0, 0.2, 0.0, np.inf], f16),
+        "d": np.array([123456.789, -1e-3, 2.5e10, 1 / 3, 7.0, -9.75, 1e-45,
+                       65519.99], f64),
+        "d2": np.array([0.1, 7e-4, 3.0, 1e-8, -3.0, 2.0, 1e-45, 1.0], f64),
+        "w": np.array([0, 1, 2**31, 2**32 - 1, 5, 7, 2**31 + 1, 100],
+                      np.uint32),
+        "w2": np.array([1, 0, 2**31 - 1, 2**32 - 2, 5, 8, 2**31, 99],
+                       np.uint32),
+        "q": np.array([0, 2**63, 2**64 - 1, 5, 2**63 - 1, 1, 2**53 + 1, 7],
+                      np.uint64),
+        "q2": np.array([1, 2**63 - 1, 2**64 - 2, 5, 2**63, 0, 2**53, 8],
+                       np.uint64),
+        "u": np.array([1, 0x8000, 65535, 3, 7, 0, 12345, 1], np.uint16),
+        "us": np.array([1, 1, 15, 16, 17, 0, 3, 0], np.uint16),
+        "i": np.array([7, -7, 7, -7, 32767, -32768, 0, 5], np.int16),
+        "i2": np.array([3, 3, -3, -3, -1, -1, 3, 0], np.int16),
+        "z": np.array([np.nan, -1e30, 3e9, -3e9, 1.9e19, -9.3e18, 2.5,
+                       -0.0], f32)}
+    elem = {np.dtype(k): v for k, v in [
+        (f32, T.FLOAT), (f16, T.FLOAT16), (f64, T.DOUBLE),
+        (np.uint32, T.UINT32), (np.uint64, T.UINT64),
+        (np.uint16, T.UINT16), (np.int16, T.INT16)]}
+    out_types = [T.FLOAT16, T.FLOAT16, T.DOUBLE, T.FLOAT, T.FLOAT16,
+                 T.DOUBLE, T.UINT32, T.UINT64, T.UINT16, T.INT16, T.UINT16,
+                 T.DOUBLE, T.FLOAT16, T.DOUBLE, T.INT32, T.UINT16, T.INT64,
+                 T.UINT32, T.INT64, T.INT16, T.INT64, T.UINT64, T.INT32,
+                 T.BOOL, T.BOOL]
+    outs = [f"y{k}" for k in range(len(out_types))]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(k, elem[v.dtype], [8])
+         for k, v in data.items()],
+        [helper.make_tensor_value_info(o, t, [8])
+         for o, t in zip(outs, out_types)]),
+        opset_imports=[helper.make_opsetid("", 18)])
+    calib = {k: np.nan_to_num(v, posinf=1.0, neginf=-1.0)
+             if v.dtype.kind == "f" else v for k, v in data.items()}
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert all(s["kernel"].startswith("ew_") for s in steps), steps
+    assert_outputs_bit_exact_any_nan(run_tool, pkg, data, tmp_path, outs)
 
 
 def test_int64_to_float_cast_rounds_as_the_executor(run_tool, tmp_path):

@@ -38,6 +38,8 @@ size_t qcrt::dtypeSize(const std::string &d) {
       {"f32", 4},      {"i32", 4},      {"f16", 2},          {"bf16", 2},
       {"i64", 8},      {"f8E4M3FN", 1}, {"f8E5M2", 1},       {"f8E8M0FNU", 1},
       {"i8", 1},       {"ui8", 1},      {"i1", 1},
+      {"f64", 8},      {"i16", 2},      {"ui16", 2},         {"ui32", 4},
+      {"ui64", 8},
       // 4-bit codes, one per byte (the low nibble).
       {"i4", 1},       {"ui4", 1},      {"f4E2M1FN", 1},
       // 6-bit MX element codes, one per byte.

@@ -42,7 +42,8 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
 
 // -----
 
-// An op without a kernel (a float fmod): an error with require-all,
+// An op without a kernel (a bf16 Mod: bf16 is no chain element type): an
+// error with require-all,
 // otherwise a remark and the GEMM kernel alone.
 // STRICT: error: no GPU kernel yet for: qc.mod (element types or shapes without a kernel) x1
 // REMARK: remark: no GPU program (no kernel for qc.mod (element types or shapes without a kernel) x1); building the GEMM kernel only
@@ -51,12 +52,13 @@ func.func @main(%x: tensor<?x64xf32>) -> tensor<?x16xf32> {
 // CHECK-NOT: qc.gpu_kernel
 // CHECK: gpu.func @mxfp8_gemm(
 // CHECK-NOT: gpu.func
-func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<?x16xf32> {
+func.func @main(%c: tensor<?x64xf8E4M3FN>, %s: tensor<?x2xf8E8M0FNU>) -> tensor<?x16xbf16> {
   %w = arith.constant dense<1.0> : tensor<16x64xf8E4M3FN>
   %ws = arith.constant dense<1.0> : tensor<16x2xf8E8M0FNU>
   %y = qc.qmatmul %c, %s, %w, %ws {acc_type = f32, lhs_scheme = #qc.scheme<"mxfp8">, rhs_scheme = #qc.scheme<"mxfp8">} : (tensor<?x64xf8E4M3FN>, tensor<?x2xf8E8M0FNU>, tensor<16x64xf8E4M3FN>, tensor<16x2xf8E8M0FNU>) -> tensor<?x16xf32>
-  %e = qc.mod %y, %y {fmod = true} : (tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
-  return %e : tensor<?x16xf32>
+  %h = qc.cast %y : (tensor<?x16xf32>) -> tensor<?x16xbf16>
+  %e = qc.mod %h, %h {fmod = true} : (tensor<?x16xbf16>, tensor<?x16xbf16>) -> tensor<?x16xbf16>
+  return %e : tensor<?x16xbf16>
 }
 
 // -----
@@ -128,4 +130,23 @@ func.func @main(%x: tensor<?x8xf32>, %v: tensor<4xf32>, %s0: tensor<4xf32>) -> (
   %q3 = qc.quantize_linear %v, %sc {axis = 0 : i64} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi8>
   %d3 = qc.dequantize_linear %q3, %s0 {axis = 0 : i64} : (tensor<4xi8>, tensor<4xf32>) -> tensor<4xf32>
   return %d1, %d2, %d3 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<4xf32>
+}
+
+// -----
+
+// An f16 chain computes in f32 (each element widened as it loads, rounded
+// to f16 as it stores), and a float Mod is C's exact fmod: a loop of
+// shift-and-subtract steps over the significands (docs/Kernels.md,
+// "Element types of the chains").
+// CHECK-LABEL: func.func @main
+// CHECK: qc.mod {{.*}}qc.gpu_kernel = @quantc_kernels::@ew_0
+// CHECK: gpu.func @ew_0(
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: llvm.intr.ctlz
+// CHECK: scf.for
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: llvm.store %{{.*}} : f16, !llvm.ptr
+func.func @main(%x: tensor<?x16xf16>, %y: tensor<?x16xf16>) -> tensor<?x16xf16> {
+  %e = qc.mod %x, %y {fmod = true} : (tensor<?x16xf16>, tensor<?x16xf16>) -> tensor<?x16xf16>
+  return %e : tensor<?x16xf16>
 }

@@ -1,4 +1,5 @@
 //===- PackageTest.cpp - opening and checking packages (no GPU) -----------===//
+#include "Package.h"
 #include "TestPackage.h"
 
 #include "quantc_rt.h"
@@ -38,6 +39,17 @@ void expectBad(const std::vector<std::pair<std::string, std::string>> &edits,
   for (const std::string &p : parts)
     EXPECT_TRUE(contains(msg, p)) << "'" << msg << "' lacks '" << p << "'";
   EXPECT_TRUE(contains(msg, t.dir())) << msg; // names the package
+}
+
+TEST(RuntimePackage, DtypeSizes) {
+  // The manifest's dtypes (docs/Runtime.md): chains also read and write
+  // f64 and 16-, 32- and 64-bit integers of either signedness.
+  for (auto [d, n] : {std::pair<const char *, size_t>{"f32", 4}, {"f16", 2},
+                      {"bf16", 2}, {"f64", 8}, {"i1", 1}, {"i8", 1},
+                      {"ui8", 1}, {"i16", 2}, {"ui16", 2}, {"i32", 4},
+                      {"ui32", 4}, {"i64", 8}, {"ui64", 8}, {"f8E4M3FN", 1},
+                      {"f4E2M1FN", 1}, {"c64", 0}, {"", 0}})
+    EXPECT_EQ(qcrt::dtypeSize(d), n) << d;
 }
 
 TEST(RuntimePackage, ValidPackageOpens) {
@@ -343,9 +355,9 @@ TEST(RuntimePackage, Values) {
             QCRT_ERROR_INVALID_PACKAGE,
             {"program.values[1].dtype: unknown dtype \"f7\""});
   expectBad({{"{\"name\": \"out\", \"dtype\": \"f32\", \"shape\": [-1, 16]}",
-              "{\"name\": \"out\", \"dtype\": \"f64\", \"shape\": [-1, 16]}"}},
+              "{\"name\": \"out\", \"dtype\": \"c64\", \"shape\": [-1, 16]}"}},
             QCRT_ERROR_INVALID_PACKAGE,
-            {"outputs[0].dtype: unknown dtype \"f64\""});
+            {"outputs[0].dtype: unknown dtype \"c64\""});
   expectBad({{"\"shape\": [-1, 2], \"kind\": \"temp\"",
               "\"shape\": [-1, 0], \"kind\": \"temp\""}},
             QCRT_ERROR_INVALID_PACKAGE, {"program.values[2].shape[1]"});

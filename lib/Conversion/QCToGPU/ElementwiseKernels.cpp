@@ -394,6 +394,8 @@ Type storageType(KernelEmitter &e, Type elem) {
   if (elem.isInteger(1) || elem.isUnsignedInteger(8) || isInt4(elem) ||
       miniSpec(elem))
     return e.i8;
+  if (elem.isUnsignedInteger()) // (ui16, ui32, ui64: signless, same width)
+    return e.b.getIntegerType(elem.getIntOrFloatBitWidth());
   return elem;
 }
 
@@ -433,6 +435,106 @@ void storeElement(KernelEmitter &e, Value base, Type elem, Value offset,
   if (elem.isInteger(1))
     v = arith::ExtUIOp::create(e.b, e.loc, e.i8, v);
   LLVM::StoreOp::create(e.b, e.loc, v, e.gep(base, st, offset));
+}
+
+/// A loaded `elem` element as a chain holds it: f16 and f64 in f32
+/// registers, as the Executor holds every float tensor (f16 widens
+/// exactly, f64 rounds to nearest even as the Executor's input binding
+/// does); other types as they are.
+Value toChainValue(KernelEmitter &e, Type elem, Value v) {
+  if (elem.isF16())
+    return arith::ExtFOp::create(e.b, e.loc, e.f32, v);
+  if (elem.isF64())
+    return arith::TruncFOp::create(e.b, e.loc, e.f32, v);
+  return v;
+}
+
+/// A chain's f32 register value as an `elem` element to store: f64
+/// exactly; f16 rounded to nearest even, overflowing to infinity, a NaN as
+/// 0x7e00 with its sign (the Numerics library's f16 encoding, which the
+/// Executor writes; cvt.rn.f16.f32 would give a canonical NaN). Other
+/// types as they are.
+Value fromChainValue(KernelEmitter &e, Type elem, Value v) {
+  if (v.getType() != e.f32)
+    return v;
+  if (elem.isF64())
+    return arith::ExtFOp::create(e.b, e.loc, elem, v);
+  if (!elem.isF16())
+    return v;
+  Value bits = bitcastI32(e, v);
+  Value nanBits = arith::TruncIOp::create(
+      e.b, e.loc, e.b.getI16Type(),
+      e.bor(e.band(e.shru(bits, e.c32(16)), e.c32(0x8000)), e.c32(0x7e00)));
+  Value isNaN =
+      arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::UNO, v, v);
+  return e.select(isNaN, arith::BitcastOp::create(e.b, e.loc, elem, nanBits),
+                  arith::TruncFOp::create(e.b, e.loc, elem, v));
+}
+
+/// C's fmodf(x, y), exactly (the Executor's float Mod): the remainder of
+/// the magnitudes by shift-and-subtract long division of the significands,
+/// one step per binade between them (at most 277), with x's sign; NaN for
+/// y = 0, an infinite x or a NaN; x itself where |x| < |y|. (LLVM's frem
+/// on NVPTX is x - trunc(x / y) * y, inexact for large quotients.)
+Value fmodF32(KernelEmitter &e, Value x, Value y) {
+  using P = arith::CmpIPredicate;
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value ux = bitcastI32(e, x), uy = bitcastI32(e, y);
+  Value sign = e.band(ux, e.c32(0x80000000u));
+  Value ax = e.band(ux, e.c32(0x7fffffff)), ay = e.band(uy, e.c32(0x7fffffff));
+  // Significand in [2^23, 2^24) and exponent with value m * 2^(ex - 150);
+  // a subnormal is normalised (its exponent below 1).
+  auto split = [&](Value a) -> std::pair<Value, Value> {
+    Value ex = e.shru(a, e.c32(23));
+    Value tiny = cmp(e, P::eq, ex, e.c32(0));
+    Value lz = sub(e, LLVM::CountLeadingZerosOp::create(b, loc, e.i32, a, false),
+                    e.c32(8));
+    Value m = e.select(tiny, e.shl(a, lz),
+                       e.bor(e.band(a, e.c32(0x7fffff)), e.c32(0x800000)));
+    Value ee = e.select(tiny, sub(e, e.c32(1), lz), ex);
+    return {m, ee};
+  };
+  auto [mx0, ex] = split(ax);
+  auto [my, ey] = split(ay);
+  // (Only where ax > ay is the loop's count meaningful: clamped at 0.)
+  Value steps = arith::MaxSIOp::create(b, loc, sub(e, ex, ey), e.c32(0));
+  auto loop = scf::ForOp::create(
+      b, loc, e.c64(0), arith::ExtUIOp::create(b, loc, e.i64, steps), e.c64(1),
+      ValueRange{mx0});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value mx = loop.getRegionIterArgs()[0];
+    Value r = sub(e, mx, my);
+    mx = e.select(cmp(e, P::sge, r, e.c32(0)), r, mx);
+    scf::YieldOp::create(b, loc, ValueRange{e.shl(mx, e.c32(1))});
+  }
+  Value mx = loop.getResult(0);
+  Value r = sub(e, mx, my);
+  mx = e.select(cmp(e, P::sge, r, e.c32(0)), r, mx);
+  // mx * 2^(ey - 150) back to f32 bits: normalised, or shifted into the
+  // subnormal range (exactly: x and y are multiples of 2^-149).
+  Value nz = e.select(cmp(e, P::eq, mx, e.c32(0)), e.c32(1), mx);
+  Value s = sub(e, LLVM::CountLeadingZerosOp::create(b, loc, e.i32, nz, false),
+                 e.c32(8));
+  Value mn = e.shl(mx, s), en = sub(e, ey, s);
+  Value normal = e.bor(e.shl(en, e.c32(23)), e.band(mn, e.c32(0x7fffff)));
+  Value subShift = arith::MinSIOp::create(b, loc, sub(e, e.c32(1), en),
+                                          e.c32(31));
+  Value subnormal = e.shru(mn, subShift);
+  Value mag = e.select(cmp(e, P::sgt, en, e.c32(0)), normal, subnormal);
+  mag = e.select(cmp(e, P::eq, mx, e.c32(0)), e.c32(0), mag);
+  Value res = e.bor(mag, sign);
+  // |x| < |y| (y infinite included): x; |x| = |y|: a zero of x's sign.
+  res = e.select(cmp(e, P::eq, ax, ay), sign, res);
+  res = e.select(cmp(e, P::ult, ax, ay), ux, res);
+  Value prod = arith::MulFOp::create(b, loc, x, y);
+  Value nan = arith::DivFOp::create(b, loc, prod, prod);
+  Value bad = e.bor(e.bor(cmp(e, P::eq, ay, e.c32(0)),
+                          cmp(e, P::uge, ax, e.c32(0x7f800000))),
+                    cmp(e, P::ugt, ay, e.c32(0x7f800000)));
+  return e.select(bad, nan, bitcastF32(e, res));
 }
 
 Value f64c(KernelEmitter &e, double v) {
@@ -1121,6 +1223,73 @@ Value castToInt8(KernelEmitter &e, Value x, bool isSigned) {
                                  arith::FPToSIOp::create(b, e.loc, e.i32, v));
 }
 
+/// An f32 value cast to the integer type `to` (its register: signless, of
+/// the width), the Executor's castKernel: truncated toward zero and
+/// clamped to the type's range in f64 (a 64-bit bound that is no double
+/// by the largest value), NaN to 0; to i1, x != 0 (NaN is true).
+Value castToInt(KernelEmitter &e, Value x, Type to) {
+  using P = arith::CmpFPredicate;
+  OpBuilder &b = e.b;
+  unsigned w = to.getIntOrFloatBitWidth();
+  if (w == 1)
+    return arith::CmpFOp::create(b, e.loc, P::UNE, x, e.f32c(0.0f));
+  if (w == 8)
+    return castToInt8(e, x, !to.isUnsignedInteger());
+  Type f64 = b.getF64Type();
+  bool isUnsigned = to.isUnsignedInteger();
+  Value d = arith::ExtFOp::create(b, e.loc, f64, x);
+  d = e.select(arith::CmpFOp::create(b, e.loc, P::UNO, d, d), f64c(e, 0.0), d);
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, w - 1);
+  double hi = isUnsigned ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
+  Value r;
+  if (w < 64) {
+    d = e.select(arith::CmpFOp::create(b, e.loc, P::OLT, d, f64c(e, lo)),
+                 f64c(e, lo), d);
+    d = e.select(arith::CmpFOp::create(b, e.loc, P::OGT, d, f64c(e, hi)),
+                 f64c(e, hi), d);
+    r = arith::TruncIOp::create(b, e.loc, b.getIntegerType(w),
+                                arith::FPToSIOp::create(b, e.loc, e.i64, d));
+  } else if (isUnsigned) {
+    // [0, 2^64): 0 at or below 0, all ones from 2^64.
+    Value big = arith::CmpFOp::create(b, e.loc, P::OGE, d,
+                                      f64c(e, 18446744073709551616.0));
+    Value neg = arith::CmpFOp::create(b, e.loc, P::OLE, d, f64c(e, 0.0));
+    Value safe = e.select(e.bor(big, neg), f64c(e, 0.0), d);
+    r = e.select(big, e.cst(e.i64, -1),
+                 arith::FPToUIOp::create(b, e.loc, e.i64, safe));
+  } else {
+    // 2^63 and beyond: INT64_MAX; -2^63 is a double.
+    Value big = arith::CmpFOp::create(b, e.loc, P::OGE, d,
+                                      f64c(e, 9223372036854775808.0));
+    d = e.select(arith::CmpFOp::create(b, e.loc, P::OLT, d, f64c(e, lo)),
+                 f64c(e, lo), d);
+    Value safe = e.select(big, f64c(e, 0.0), d);
+    r = e.select(big, e.cst(e.i64, INT64_MAX),
+                 arith::FPToSIOp::create(b, e.loc, e.i64, safe));
+  }
+  return r;
+}
+
+/// An integer register of type `from` (i1 or an integer chain type) cast
+/// to the integer type `to`: its value (sign-extended when `from` is
+/// signed) wrapped to `to`'s width, ONNX's "discard higher bits"; to i1,
+/// x != 0.
+Value castIntToInt(KernelEmitter &e, Value x, Type from, Type to) {
+  OpBuilder &b = e.b;
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (tw == 1)
+    return arith::CmpIOp::create(b, e.loc, arith::CmpIPredicate::ne, x,
+                                 e.cst(x.getType(), 0));
+  Type t = b.getIntegerType(tw);
+  if (fw == tw)
+    return x;
+  if (fw > tw)
+    return arith::TruncIOp::create(b, e.loc, t, x);
+  if (fw == 1 || from.isUnsignedInteger())
+    return arith::ExtUIOp::create(b, e.loc, t, x);
+  return arith::ExtSIOp::create(b, e.loc, t, x);
+}
+
 /// Blocked (block_size > 0) quantize/dequantize: operand k (scale, zero
 /// point) has the data's shape but ceil(dim / block) along `axis`.
 struct BlockedParam {
@@ -1290,16 +1459,19 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           if (!ShapedType::isDynamic(inType.getDimSize(k)))
             stride *= inType.getDimSize(k);
         }
-        blockVals[{v, {axis, block}}] = loadElement(
-            e, p, inType.getElementType(), offset, quantc::detail::isPackedWeight(v));
+        blockVals[{v, {axis, block}}] = toChainValue(
+            e, inType.getElementType(),
+            loadElement(e, p, inType.getElementType(), offset,
+                        quantc::detail::isPackedWeight(v)));
       }
     auto it = perAxis.find(v);
     if (it != perAxis.end())
       for (int64_t a : it->second)
-        channelVals[{v, a}] =
+        channelVals[{v, a}] = toChainValue(
+            e, inType.getElementType(),
             loadElement(e, p, inType.getElementType(),
                         a == 1 && channel ? channel : coords()[a],
-                        quantc::detail::isPackedWeight(v));
+                        quantc::detail::isPackedWeight(v)));
     if (!broadcast.contains(v))
       continue;
     Value offset;
@@ -1318,8 +1490,9 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           stride *= d;
       }
     }
-    vals[v] = loadElement(e, p, inType.getElementType(), offset,
-                          quantc::detail::isPackedWeight(v));
+    vals[v] = toChainValue(e, inType.getElementType(),
+                           loadElement(e, p, inType.getElementType(), offset,
+                                       quantc::detail::isPackedWeight(v)));
   }
 
   Value last;
@@ -1692,10 +1865,13 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
             })
             .Case([&](qc::WhereOp) { return e.select(in(0), in(1), in(2)); })
             .Case([&](qc::ModOp m) {
-              // Integers only (isElementwise): the Executor's remainder,
-              // x % 0 and (signed) x % -1 giving 0, C's sign of the
-              // dividend with fmod, else the divisor's.
+              // Floats: C's fmod (the Executor's, whatever fmod says).
+              // Integers: the Executor's remainder, x % 0 and (signed)
+              // x % -1 giving 0, C's sign of the dividend with fmod, else
+              // the divisor's.
               Value x = in(0), y = in(1);
+              if (!isInt)
+                return fmodF32(e, x, y);
               Type t = x.getType();
               Value bad = e.eq(y, e.cst(t, 0));
               if (!isUnsigned)
@@ -1783,6 +1959,19 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               }
               if (from.isBF16())
                 return arith::ExtFOp::create(b, loc, e.f32, in(0)).getResult();
+              // An f32 value as the chain holds a `to` value: rounded to
+              // f16 (the Executor's roundTo, not saturating), else as it is
+              // (f64 tensors hold f32 values).
+              auto asTo = [&](Value x) -> Value {
+                if (!to.isF16())
+                  return x;
+                return arith::ExtFOp::create(b, loc, e.f32,
+                                             fromChainValue(e, to, x));
+              };
+              if (isa<IntegerType>(to))
+                return isa<IntegerType>(from)
+                           ? castIntToInt(e, in(0), from, to)
+                           : castToInt(e, in(0), to);
               if (isa<IntegerType>(from)) {
                 // The Executor's: the integer as a double (exact below
                 // 2^53), then rounded to f32; booleans and unsigned codes
@@ -1794,10 +1983,11 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                               .getResult()
                         : arith::SIToFPOp::create(b, loc, f64, in(0))
                               .getResult();
-                return arith::TruncFOp::create(b, loc, e.f32, d).getResult();
+                return asTo(arith::TruncFOp::create(b, loc, e.f32, d));
               }
-              if (to.isSignlessInteger(8) || to.isUnsignedInteger(8))
-                return castToInt8(e, in(0), to.isSignlessInteger(8));
+              if ((from.isF32() || from.isF16() || from.isF64()) &&
+                  (to.isF32() || to.isF16() || to.isF64()))
+                return asTo(in(0));
               if (from.isF32())
                 return arith::TruncIOp::create(
                            b, loc, e.i8,
@@ -1836,9 +2026,10 @@ quantc::detail::buildElementwiseKernel(ModuleOp top, llvm::StringRef name,
       cast<RankedTensorType>(step.outputs[0].getType()), gid, vals);
   if (failed(y))
     return failure();
-  storeElement(e, entry.getArgument(0),
-               cast<RankedTensorType>(step.outputs[0].getType()).getElementType(),
-               gid, *y);
+  Type outElem =
+      cast<RankedTensorType>(step.outputs[0].getType()).getElementType();
+  storeElement(e, entry.getArgument(0), outElem, gid,
+               fromChainValue(e, outElem, *y));
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, e.loc);
   return *made;
@@ -1870,9 +2061,13 @@ GemmEpilogue gemmStepEpilogue(const GpuStep &step,
     e.entry = entry;
     llvm::DenseMap<Value, Value> vals;
     vals[gemm->getResult(0)] = acc;
-    return emitChain(e, chain, extras, ptrs, outType,
-                     index ? index(e, row, col, N) : e.add(e.mul(row, N), col),
-                     vals);
+    FailureOr<Value> v =
+        emitChain(e, chain, extras, ptrs, outType,
+                  index ? index(e, row, col, N) : e.add(e.mul(row, N), col),
+                  vals);
+    if (failed(v))
+      return failure();
+    return fromChainValue(e, outType.getElementType(), *v);
   };
   return ep;
 }
@@ -2098,10 +2293,10 @@ LogicalResult storeThroughEpilogue(KernelEmitter &e, const GpuStep &step,
       return failure();
     y = *v;
   }
-  storeElement(
-      e, entry.getArgument(0),
-      cast<RankedTensorType>(step.outputs[0].getType()).getElementType(), lin,
-      y);
+  Type outElem =
+      cast<RankedTensorType>(step.outputs[0].getType()).getElementType();
+  storeElement(e, entry.getArgument(0), outElem, lin,
+               fromChainValue(e, outElem, y));
   return success();
 }
 

@@ -139,11 +139,18 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
   return !zp || (zp.getType() == RankedTensorType::get(st.getShape(), codes));
 }
 
-/// The integer element types the chains compute in.
+/// The integer element types the chains compute in (each at its width,
+/// unsigned ones compared and divided as unsigned).
 bool isIntegerChainType(Type t) {
-  return t.isSignlessInteger(8) || t.isUnsignedInteger(8) ||
-         t.isSignlessInteger(32) || t.isSignlessInteger(64);
+  auto i = dyn_cast<IntegerType>(t);
+  return i && !i.isSigned() && llvm::is_contained({8u, 16u, 32u, 64u}, i.getWidth()) &&
+         (i.isSignless() || i.isUnsigned());
 }
+
+/// The float element types the chains read and write: f32, and f16 and
+/// f64, which a chain computes in f32 as the Executor does (it holds every
+/// float tensor as f32 values; docs/Kernels.md, "Element types").
+bool isFloatChainType(Type t) { return t.isF32() || t.isF16() || t.isF64(); }
 
 bool isElementwise(Operation *op) {
   if (!isChainOpKind(op))
@@ -157,15 +164,19 @@ bool isElementwise(Operation *op) {
     // f32 to a float code and back (NVFP4's e4m3 block scales), or to
     // bf16 and back (the bf16 format); f32 to i8/ui8 (a run-time zero
     // point, F31).
+    // Between f32, f16 and f64 (their values as the Executor's f32), and
+    // between any of them and the integers (i1 and the chains' integer
+    // types) either way, as between two integers.
     Type from = elementTypeOf(c.getInput());
     Type to = out.getElementType();
-    bool int8 = to.isSignlessInteger(8) || to.isUnsignedInteger(8);
-    bool fromInt = from.isInteger(1) || from.isSignlessInteger(8) ||
-                   from.isUnsignedInteger(8) || from.isSignlessInteger(32) ||
-                   from.isSignlessInteger(64);
+    auto integer = [](Type t) {
+      return t.isInteger(1) || isIntegerChainType(t);
+    };
     return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
-           ((from.isF32() && (isMiniFloat(to) || to.isBF16() || int8)) ||
-            ((isMiniFloat(from) || from.isBF16() || fromInt) && to.isF32()));
+           ((from.isF32() && (isMiniFloat(to) || to.isBF16())) ||
+            ((isMiniFloat(from) || from.isBF16()) && to.isF32()) ||
+            ((isFloatChainType(from) || integer(from)) &&
+             (isFloatChainType(to) || integer(to))));
   }
   if (auto rq = dyn_cast<qc::RequantizeLinearOp>(op)) {
     // An i32 accumulator to i8/ui8 codes (QLinearConv's, QLinearMatMul's
@@ -211,13 +222,14 @@ bool isElementwise(Operation *op) {
     if (!batchShaped(v.getType()) ||
         !quantc::detail::isBroadcastableTo(cast<RankedTensorType>(v.getType()), out))
       return false;
-  auto isF32 = [](Value v) { return elementTypeOf(v).isF32(); };
+  auto isFloat = [](Value v) { return isFloatChainType(elementTypeOf(v)); };
   if (isa<qc::LessOp, qc::LessEqualOp, qc::GreaterOp, qc::GreaterEqualOp,
           qc::EqualOp>(op)) {
     Type a = elementTypeOf(op->getOperand(0));
     return out.getElementType().isInteger(1) &&
            a == elementTypeOf(op->getOperand(1)) &&
-           (a.isF32() || a.isSignlessInteger(32) || a.isSignlessInteger(64));
+           (isFloatChainType(a) || a.isSignlessInteger(32) ||
+            a.isSignlessInteger(64));
   }
   // Masks: logic on i1 values, and f32 tests giving i1.
   if (isa<qc::NotOp, qc::AndOp, qc::OrOp, qc::XorOp>(op))
@@ -226,10 +238,10 @@ bool isElementwise(Operation *op) {
              return elementTypeOf(v).isInteger(1);
            });
   if (isa<qc::IsNaNOp, qc::IsInfOp>(op))
-    return out.getElementType().isInteger(1) && isF32(op->getOperand(0));
-  // Integer arithmetic (position ids, masks, index math): i8, ui8, i32 and
-  // i64, wrapping as the Executor's (int64 arithmetic wrapped to the
-  // width); where between two integer tensors.
+    return out.getElementType().isInteger(1) && isFloat(op->getOperand(0));
+  // Integer arithmetic (position ids, masks, index math): 8, 16, 32 and
+  // 64 bits, signed or unsigned, wrapping as the Executor's (int64
+  // arithmetic wrapped to the width); where between two integer tensors.
   if (isIntegerChainType(out.getElementType())) {
     if (auto w = dyn_cast<qc::WhereOp>(op))
       return elementTypeOf(w.getCondition()).isInteger(1) &&
@@ -241,24 +253,23 @@ bool isElementwise(Operation *op) {
              return elementTypeOf(v) == out.getElementType();
            });
   }
-  if (!out.getElementType().isF32() || isa<qc::ModOp, qc::BitShiftOp>(op))
-    return false; // (a float Mod is C's fmod: no kernel)
+  if (!isFloatChainType(out.getElementType()) || isa<qc::BitShiftOp>(op))
+    return false;
   if (auto w = dyn_cast<qc::WhereOp>(op))
     return elementTypeOf(op->getOperand(0)).isInteger(1) &&
-           isF32(op->getOperand(1)) && isF32(op->getOperand(2));
+           isFloat(op->getOperand(1)) && isFloat(op->getOperand(2));
   if (isa<qc::PowOp>(op)) // (an f32 base to an f32 or integer exponent)
-    return isF32(op->getOperand(0)) &&
-           (isF32(op->getOperand(1)) ||
+    return isFloat(op->getOperand(0)) &&
+           (isFloat(op->getOperand(1)) ||
             isIntegerChainType(elementTypeOf(op->getOperand(1))));
-  return llvm::all_of(op->getOperands(), isF32);
+  return llvm::all_of(op->getOperands(), isFloat);
 }
 
 /// Element types the runtime knows (docs/Runtime.md, the manifest's
 /// dtypes): a layout kernel or copy moves no other.
 bool isPackageDtype(Type t) {
-  return t.isF32() || t.isF16() || t.isBF16() || t.isSignlessInteger(64) ||
-         t.isSignlessInteger(32) || t.isSignlessInteger(8) ||
-         t.isUnsignedInteger(8) || t.isInteger(1) ||
+  return t.isF32() || t.isF16() || t.isBF16() || t.isF64() ||
+         isIntegerChainType(t) || t.isInteger(1) ||
          isa<Float8E4M3FNType, Float8E5M2Type, Float8E8M0FNUType,
              Float4E2M1FNType>(t);
 }
