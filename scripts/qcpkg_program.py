@@ -678,15 +678,21 @@ def layout(step, ins, out_shape):
     if op == "qc.trilu":
         # (k clamped to where it still decides something: numpy's own
         # arithmetic overflows near INT64_MIN.)
+        # (A run-time k is the step's second input.)
         lim = x.shape[-1] + x.shape[-2] + 1
-        k = int(np.clip(a["k"], -lim, lim))
+        k = a["k"] if "k" in a else int(np.asarray(ins[1]).reshape(-1)[0])
+        k = int(np.clip(k, -lim, lim))
         return np.triu(x, k) if a["upper"] else np.tril(x, k)
     if op == "qc.cumsum":
         # M22: running sums in the element type, in order (numpy's
-        # accumulate is sequential); exclusive shifts the inclusive sums.
-        ax = a["axis"] + x.ndim if a["axis"] < 0 else a["axis"]
-        y = np.flip(x, ax) if a["reverse"] else x
-        s = np.cumsum(y, axis=ax, dtype=x.dtype)
+        # accumulate is sequential; f16 and f64 summed in f32, as the
+        # Executor holds them); exclusive shifts the inclusive sums. A
+        # run-time axis is the step's second input.
+        ax = a["axis"] if "axis" in a else \
+            int(np.asarray(ins[1]).reshape(-1)[0])
+        ax = ax + x.ndim if ax < 0 else ax
+        y = as_f32(np.flip(x, ax) if a["reverse"] else x)
+        s = np.cumsum(y, axis=ax, dtype=y.dtype).astype(x.dtype)
         if a["exclusive"]:
             s = np.concatenate([np.zeros_like(np.take(s, [0], axis=ax)),
                                 np.take(s, range(s.shape[ax] - 1), axis=ax)],
@@ -854,6 +860,13 @@ def rms_norm_rows(x, g, eps, exponent=2.0):
             ).astype(f)
 
 
+def as_f32(x):
+    """f16 and f64 values as the Executor holds them (f32, f64 rounded to
+    nearest even); other arrays as they are."""
+    x = np.asarray(x)
+    return x.astype(np.float32) if x.dtype in (np.float16, np.float64) else x
+
+
 def reduce_rows(x, step, n_out):
     """[outputs, reduced elements] of a reduce step's input: the reduced
     axes (step attrs, default the trailing ones) moved last, so each row
@@ -914,7 +927,29 @@ def with_prologues(step, views, numerics=None):
 
 # Ops the chains also compute on integers (i8, ui8, i32, i64), wrapping.
 INT_CHAIN_OPS = {"add", "sub", "mul", "neg", "abs", "max", "min", "where",
-                 "mod", "bit_shift"}
+                 "mod", "bit_shift", "pow"}
+
+
+def _int_pow(x, y):
+    """The Executor's intPow: x^y by squaring in wrapping 64-bit
+    arithmetic (x and y sign- or zero-extended by their types), a negative
+    exponent giving 1 for x = 1, +-1 for x = -1 and 0 otherwise; wrapped
+    to x's type."""
+    x, y = np.broadcast_arrays(np.asarray(x), np.asarray(y))
+    b = x.astype(np.int64).astype(np.uint64)
+    e = y.astype(np.int64).astype(np.uint64) if y.dtype.kind == "i" else \
+        y.astype(np.uint64)
+    r = np.ones(b.shape, np.uint64)
+    for _ in range(64):
+        r = np.where(e & np.uint64(1), r * b, r)
+        b, e = b * b, e >> np.uint64(1)
+    if y.dtype.kind == "i":
+        xi = x.astype(np.int64)
+        odd = (y.astype(np.int64) & 1) != 0
+        special = np.where(xi == 1, 1, np.where(xi == -1,
+                                                np.where(odd, -1, 1), 0))
+        r = np.where(y < 0, special.astype(np.int64).astype(np.uint64), r)
+    return r.astype(x.dtype)
 
 
 def _int_mod(fmod, x, y):
@@ -1071,7 +1106,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
            "div": np.divide, "neg": np.negative, "abs": np.abs,
            "relu": lambda x: np.where((x > 0) | np.isnan(x), x, np.float32(0)),
            "batch_norm": batch_norm, "sqrt": np.sqrt, "tanh": fast_tanh,
-           "sigmoid": fast_sigmoid, "pow": fast_pow,
+           "sigmoid": fast_sigmoid,
+           "pow": lambda x, y: _int_pow(x, y) if _ints(x, y) else
+           fast_pow(x, y),
            "silu": lambda x: np.float32(x) * fast_sigmoid(x),
            "gelu": _gelu_tanh, "gelu_erf": _gelu_erf, "erf": fast_erf,
            "exp": fast_exp, "log": fast_log, "softplus": fast_softplus,
@@ -1142,12 +1179,9 @@ def eval_expr(expr, ins, out_shape, numerics=None):
         m = re.match(r"in(\d+)", expr[pos:])
         if m:
             pos += m.end()
-            v = ins[int(m.group(1))]
-            # f16 and f64 values computed in f32, as the Executor holds
-            # every float tensor (f64 rounded to nearest even).
-            if np.asarray(v).dtype in (np.float16, np.float64):
-                v = np.asarray(v).astype(np.float32)
-            return v
+            # (f16 and f64 values computed in f32, as the Executor holds
+            # every float tensor.)
+            return as_f32(ins[int(m.group(1))])
         # name[:0x<f32 bits of a parameter>](args),
         # (de)quantize_linear:<codes type>:a<axis>[:b<block>](args), or
         # cast:<from>:<to>:s<saturate>(arg)
@@ -1554,7 +1588,7 @@ class NumpyBackend:
             # The Executor's reduceOver: values mapped to f64, accumulated
             # in order (np.cumsum / np.cumprod are sequential), finished.
             kind = re.match(r"reduce_(.*)_\d+$", k).group(1)
-            x, out = views[1], views[0]
+            x, out = as_f32(views[1]), views[0]
             rows = reduce_rows(x, step, out.size)
             v = rows.astype(np.float64)
             if kind == "log_sum_exp":
@@ -1600,7 +1634,7 @@ class NumpyBackend:
         elif k.startswith(("reduce_max_", "reduce_min_")):
             # Exact; a NaN in the row gives NaN (the Executor's maxNaN /
             # minNaN).
-            x, out = views[1], views[0]
+            x, out = as_f32(views[1]), views[0]
             rows = reduce_rows(x, step, out.size)
             is_min = k.startswith("reduce_min_")
             m = (np.where(np.isnan(rows).any(axis=-1), np.float32(np.nan),

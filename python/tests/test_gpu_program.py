@@ -1680,6 +1680,65 @@ def test_arg_trilu_cumsum_run_as_layout_kernels(run_tool, tmp_path):
             np.testing.assert_array_equal(got, ref, err_msg=f"{name} {kind}")
 
 
+def test_run_time_k_axis_wide_floats_and_integer_pow(run_tool, tmp_path):
+    """qc.trilu with k and qc.cumsum with an axis given at run time (the
+    node tests' form: a graph input the kernel reads; the cumsum axis
+    negative too), cumsum of f64 and reductions of f64 and f16 (summed in
+    f32 or f64 as the Executor, which holds them as f32, stored in their
+    type),
+    and Pow of integers (squaring with wrapping products, negative
+    exponents) are GPU programs whose outputs equal the Executor's bit for
+    bit, with the numpy model and with the kernels on the host."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    n = helper.make_node
+    nodes = [n("Trilu", ["x", "k"], ["t0"], upper=1),
+             n("Trilu", ["xi", "k"], ["t1"], upper=0),
+             n("CumSum", ["d", "ax"], ["c0"]),
+             n("CumSum", ["d", "ax"], ["c1"], exclusive=1, reverse=1),
+             n("CumSum", ["d", "ax"], ["c2"], reverse=1),
+             n("CumSum", ["xi", "ax"], ["c3"], exclusive=1),
+             n("ReduceLogSumExp", ["d"], ["r0"], axes=[1], keepdims=1),
+             n("ReduceSum", ["h", "axes"], ["r1"], keepdims=0),
+             n("ReduceMax", ["d"], ["r2"], axes=[0, 2], keepdims=0),
+             n("ReduceMean", ["h"], ["r3"], axes=[2], keepdims=1),
+             n("Pow", ["xi", "e32"], ["p0"]),
+             n("Pow", ["q", "e64"], ["p1"])]
+    rng = np.random.default_rng(8)
+    data = {"x": rng.standard_normal((3, 4, 5)).astype(np.float32),
+            "xi": rng.integers(-9, 10, (3, 4, 5), dtype=np.int32),
+            # f64 values that f32 cannot hold: the Executor rounds them
+            "d": rng.standard_normal((3, 4, 5)) * 1e3 + 1e-9,
+            "h": rng.standard_normal((3, 4, 5)).astype(np.float16),
+            "k": np.array(-1, np.int64),
+            "ax": np.array(-2, np.int32),
+            "e32": rng.integers(-3, 40, (3, 4, 5), dtype=np.int32),
+            "q": np.array([2, -3, 1, -1, 7, 0, 3, -2], np.int64),
+            "e64": np.array([63, 41, -5, -7, 22, 0, -1, 64], np.int64)}
+    types = {np.dtype(np.float32): T.FLOAT, np.dtype(np.int32): T.INT32,
+             np.dtype(np.float64): T.DOUBLE, np.dtype(np.float16): T.FLOAT16,
+             np.dtype(np.int64): T.INT64}
+    outs = {"t0": T.FLOAT, "t1": T.INT32, "c0": T.DOUBLE, "c1": T.DOUBLE,
+            "c2": T.DOUBLE, "c3": T.INT32, "r0": T.DOUBLE, "r1": T.FLOAT16,
+            "r2": T.DOUBLE, "r3": T.FLOAT16, "p0": T.INT32, "p1": T.INT64}
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(k, types[v.dtype], list(v.shape))
+         for k, v in data.items()],
+        [helper.make_tensor_value_info(k, t, None) for k, t in outs.items()],
+        [numpy_helper.from_array(np.array([0, 2], np.int64), "axes")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    kinds = sorted(s["kernel"].rsplit("_", 1)[0] for s in steps)
+    assert kinds == sorted(["layout"] * 6 + ["reduce_log_sum_exp",
+                                             "reduce_sum", "reduce_max",
+                                             "reduce_mean", "ew", "ew"]), kinds
+    qp.check_signatures(qp.Package(pkg))
+    assert host_steps_match_model(pkg, data, "layout_") == 6
+    assert host_steps_match_model(pkg, data, "reduce_") == 4
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, list(outs))
+
+
 def test_returned_inputs_constants_and_twice_get_their_own_copy(run_tool,
                                                               tmp_path):
     """A graph output that is an input, a constant (a boolean one: the

@@ -471,6 +471,57 @@ Value fromChainValue(KernelEmitter &e, Type elem, Value v) {
                   arith::TruncFOp::create(e.b, e.loc, elem, v));
 }
 
+/// A run-time scalar operand (qc.trilu's k, qc.cumsum's axis: one i32 or
+/// i64 element at `ptr`) as an i64.
+Value loadIndexScalar(KernelEmitter &e, Value ptr, Value operand) {
+  Type t = cast<RankedTensorType>(operand.getType()).getElementType();
+  Value v = LLVM::LoadOp::create(e.b, e.loc, t, ptr);
+  if (t.getIntOrFloatBitWidth() < 64)
+    v = arith::ExtSIOp::create(e.b, e.loc, e.i64, v);
+  return v;
+}
+
+/// x^y of two integer registers, the Executor's intPow: both as 64-bit
+/// values (sign- or zero-extended by their types), 64 steps of squaring
+/// with wrapping products, a negative (signed) exponent giving 1 for
+/// x = 1, ±1 for x = -1 and 0 otherwise; wrapped to x's width.
+Value intPow(KernelEmitter &e, Value x, bool xUnsigned, Value y,
+             bool yUnsigned) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  auto wide = [&](Value v, bool isUnsigned) -> Value {
+    if (v.getType() == e.i64)
+      return v;
+    return isUnsigned ? arith::ExtUIOp::create(b, loc, e.i64, v).getResult()
+                      : arith::ExtSIOp::create(b, loc, e.i64, v).getResult();
+  };
+  Value bx = wide(x, xUnsigned), ey = wide(y, yUnsigned);
+  auto loop = scf::ForOp::create(b, loc, e.c64(0), e.c64(64), e.c64(1),
+                                 ValueRange{e.c64(1), bx, ey});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value r = loop.getRegionIterArgs()[0], base = loop.getRegionIterArgs()[1],
+          ex = loop.getRegionIterArgs()[2];
+    Value odd = e.eq(e.band(ex, e.c64(1)), e.c64(1));
+    r = e.select(odd, e.mul(r, base), r);
+    scf::YieldOp::create(
+        b, loc, ValueRange{r, e.mul(base, base), e.shru(ex, e.c64(1))});
+  }
+  Value r = loop.getResult(0);
+  if (!yUnsigned) {
+    Value odd = e.eq(e.band(ey, e.c64(1)), e.c64(1));
+    Value special = e.select(
+        e.eq(bx, e.c64(1)), e.c64(1),
+        e.select(e.eq(bx, e.c64(-1)), e.select(odd, e.c64(-1), e.c64(1)),
+                 e.c64(0)));
+    r = e.select(e.slt(ey, e.c64(0)), special, r);
+  }
+  if (x.getType() == e.i64)
+    return r;
+  return arith::TruncIOp::create(b, loc, x.getType(), r);
+}
+
 /// C's fmodf(x, y), exactly (the Executor's float Mod): the remainder of
 /// the magnitudes by shift-and-subtract long division of the significands,
 /// one step per binade between them (at most 277), with x's sign; NaN for
@@ -1845,6 +1896,11 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                   e.f32c(1.0f), r);
             })
             .Case([&](qc::PowOp pw) {
+              Type yt = cast<RankedTensorType>(pw.getRhs().getType())
+                            .getElementType();
+              if (isInt)
+                return intPow(e, in(0), isUnsigned, in(1),
+                              yt.isUnsignedInteger());
               // An f32 base (planning checks it) to an f32 or integer
               // exponent, as the Executor's fastPowD of the two as doubles
               // (an integer exponent converted as the Executor's
@@ -1852,8 +1908,6 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
               Type f64 = b.getF64Type();
               Value x = arith::ExtFOp::create(b, loc, f64, in(0));
               Value y = in(1);
-              Type yt = cast<RankedTensorType>(pw.getRhs().getType())
-                            .getElementType();
               if (yt.isF32())
                 y = arith::ExtFOp::create(b, loc, f64, y);
               else if (yt.isUnsignedInteger())
@@ -3383,37 +3437,64 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
     }
     v = loop.getResult(1);
   } else if (auto tl = dyn_cast<qc::TriluOp>(op)) {
-    // M23: the element, or zero outside the triangle (k a constant).
-    int64_t kd = tl.getK() ? *constantScalar(tl.getK()) : 0;
+    // M23: the element, or zero outside the triangle (k a constant, or
+    // read from the kernel's third pointer).
     int64_t r = c.size();
     v = loadElement(e, entry.getArgument(1), elem, k->gid);
     Value d = arith::SubIOp::create(b, e.loc, c[r - 1], c[r - 2]);
+    Value kv = !tl.getK() ? e.c64(0)
+               : constantScalar(tl.getK())
+                   ? e.c64(*constantScalar(tl.getK()))
+                   : loadIndexScalar(e, entry.getArgument(2), tl.getK());
     Value keep = arith::CmpIOp::create(
         b, e.loc,
         tl.getUpper() ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-        d, e.c64(kd));
+        d, kv);
     Value zero = arith::ConstantOp::create(b, e.loc, v.getType(),
                                            b.getZeroAttr(v.getType()));
     v = e.select(keep, v, zero);
   } else if (auto cs = dyn_cast<qc::CumSumOp>(op)) {
     // M22: this element's running sum, added in the Executor's order
     // (from the first element, or from the last with reverse), so the
-    // float results are bit-identical.
+    // float results are bit-identical; f16 and f64 summed in f32 as the
+    // Executor holds them. The axis is a constant, or read from the
+    // kernel's third pointer (negative from the end; the axis, its extent,
+    // stride and this element's coordinate along it then selected among
+    // the rank's candidates: an axis out of range, the Executor's error,
+    // takes the last).
     ArrayRef<int64_t> shape = inShape(0);
-    int64_t rank = shape.size(), axis = *constantScalar(cs.getAxis());
-    axis = axis < 0 ? axis + rank : axis;
-    int64_t n = shape[axis], stride = 1;
-    for (int64_t d = axis + 1; d < rank; ++d)
-      stride *= shape[d];
-    SmallVector<Value> in(c.begin(), c.end());
-    in[axis] = e.c64(0);
-    Value base = linearize(e, in, shape);
+    int64_t rank = shape.size();
+    auto strideOf = [&](int64_t axis) {
+      int64_t stride = 1;
+      for (int64_t d = axis + 1; d < rank; ++d)
+        stride *= shape[d];
+      return stride;
+    };
+    Value n, stride, p;
+    if (std::optional<int64_t> ca = constantScalar(cs.getAxis())) {
+      int64_t axis = *ca < 0 ? *ca + rank : *ca;
+      n = e.c64(shape[axis]);
+      stride = e.c64(strideOf(axis));
+      p = c[axis];
+    } else {
+      Value a = loadIndexScalar(e, entry.getArgument(2), cs.getAxis());
+      a = e.select(e.slt(a, e.c64(0)), e.add(a, e.c64(rank)), a);
+      n = e.c64(shape[rank - 1]);
+      stride = e.c64(1);
+      p = c[rank - 1];
+      for (int64_t d = rank - 2; d >= 0; --d) {
+        Value is = e.eq(a, e.c64(d));
+        n = e.select(is, e.c64(shape[d]), n);
+        stride = e.select(is, e.c64(strideOf(d)), stride);
+        p = e.select(is, c[d], p);
+      }
+    }
+    Value base = arith::SubIOp::create(b, e.loc, k->gid, e.mul(p, stride));
     bool rev = cs.getReverse(), excl = cs.getExclusive();
     // Terms: forward p (+1 inclusive) from 0 up; reverse n-1-p (+1) from
     // n-1 down.
-    Value p = c[axis];
-    Value count = rev ? arith::SubIOp::create(b, e.loc, e.c64(n - 1), p)
-                            .getResult()
+    Value last = arith::SubIOp::create(b, e.loc, n, e.c64(1));
+    Value count = rev ? arith::SubIOp::create(b, e.loc, last, p).getResult()
                       : p;
     if (!excl)
       count = e.add(count, e.c64(1));
@@ -3426,18 +3507,18 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       Value q = loop.getInductionVar();
-      Value at = rev ? arith::SubIOp::create(b, e.loc, e.c64(n - 1), q)
-                           .getResult()
-                     : q;
-      Value x = loadElement(e, entry.getArgument(1), elem,
-                            e.add(base, e.mul(at, e.c64(stride))));
+      Value at =
+          rev ? arith::SubIOp::create(b, e.loc, last, q).getResult() : q;
+      Value x = toChainValue(e, elem,
+                             loadElement(e, entry.getArgument(1), elem,
+                                         e.add(base, e.mul(at, stride))));
       Value acc = loop.getRegionIterArgs()[0];
       Value sum = isa<FloatType>(elem)
                       ? arith::AddFOp::create(b, e.loc, acc, x).getResult()
                       : arith::AddIOp::create(b, e.loc, acc, x).getResult();
       scf::YieldOp::create(b, e.loc, ValueRange{sum});
     }
-    v = loop.getResult(0);
+    v = fromChainValue(e, elem, loop.getResult(0));
   } else if (isa<qc::TileOp>(op)) {
     // S8 with constant repeats (the static result type): each coordinate
     // modulo the input's extent.
@@ -4246,6 +4327,19 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     return finishKernel(b, *k);
   }
 
+  // Reductions read f16 and f64 as f32 and store their result in their
+  // own type, as the chains do (the Executor's f32 values).
+  Type redIn =
+      cast<RankedTensorType>(op->getOperand(0).getType()).getElementType();
+  Type redOut =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
+  auto loadX = [&](Value X, Value off) {
+    return toChainValue(e, redIn, loadElement(e, X, redIn, off));
+  };
+  auto storeY = [&](Value Y, Value off, Value v) {
+    storeElement(e, Y, redOut, off, fromChainValue(e, redOut, v));
+  };
+
   if (isa<qc::ReduceMaxOp, qc::ReduceMinOp>(op)) {
     // The row's max (min) in order from -inf (+inf), a NaN anywhere giving
     // NaN (the Executor's maxNaN / minNaN; its f64 accumulator holds only
@@ -4259,11 +4353,11 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       Value acc = loop.getRegionIterArgs()[0];
-      Value x = loadF32(e, X, at(loop.getInductionVar()));
+      Value x = loadX(X, at(loop.getInductionVar()));
       scf::YieldOp::create(
           b, loc, ValueRange{isMin ? minNaN(e, acc, x) : maxNaN(e, acc, x)});
     }
-    storeF32(e, Y, k->gid, loop.getResult(0));
+    storeY(Y, k->gid, loop.getResult(0));
     return finishKernel(b, *k);
   }
 
@@ -4273,7 +4367,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
     // product), then divided by the count (mean), square-rooted (L2) or
     // logged (fastLogD; log-sum-exp adds its max), rounded once to f32.
     Value Y = entry.getArgument(0), X = entry.getArgument(1);
-    auto x64 = [&](Value kk) { return toF64(e, loadF32(e, X, at(kk))); };
+    auto x64 = [&](Value kk) { return toF64(e, loadX(X, at(kk))); };
     Value mx;
     if (isa<qc::ReduceLogSumExpOp>(op)) {
       // The max (maxNaN from -inf), an infinite one taken as 0.
@@ -4286,7 +4380,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
         scf::YieldOp::create(
             b, loc,
             ValueRange{maxNaN(e, loop.getRegionIterArgs()[0],
-                              loadF32(e, X, at(loop.getInductionVar())))});
+                              loadX(X, at(loop.getInductionVar())))});
       }
       mx = toF64(e, loop.getResult(0));
       Value isInf = arith::CmpFOp::create(
@@ -4325,7 +4419,7 @@ quantc::detail::buildRowKernel(ModuleOp top, llvm::StringRef name,
       r = fastLogD(e, r);
     if (isa<qc::ReduceLogSumExpOp>(op))
       r = arith::AddFOp::create(b, loc, mx, fastLogD(e, r));
-    storeF32(e, Y, k->gid, arith::TruncFOp::create(b, loc, e.f32, r));
+    storeY(Y, k->gid, arith::TruncFOp::create(b, loc, e.f32, r));
     return finishKernel(b, *k);
   }
 

@@ -247,6 +247,10 @@ bool isElementwise(Operation *op) {
       return elementTypeOf(w.getCondition()).isInteger(1) &&
              elementTypeOf(w.getLhs()) == out.getElementType() &&
              elementTypeOf(w.getRhs()) == out.getElementType();
+    // (Pow: an integer base by an integer exponent of any of the types.)
+    if (isa<qc::PowOp>(op))
+      return elementTypeOf(op->getOperand(0)) == out.getElementType() &&
+             isIntegerChainType(elementTypeOf(op->getOperand(1)));
     return isa<qc::AddOp, qc::SubOp, qc::MulOp, qc::MaxOp, qc::MinOp, qc::NegOp,
                qc::AbsOp, qc::ModOp, qc::BitShiftOp>(op) &&
            llvm::all_of(op->getOperands(), [&](Value v) {
@@ -278,6 +282,17 @@ bool hasStaticShapes(Operation *op) {
   auto stat = [](Type t) { return cast<RankedTensorType>(t).hasStaticShape(); };
   return llvm::all_of(op->getOperandTypes(), stat) &&
          llvm::all_of(op->getResultTypes(), stat);
+}
+
+/// qc.trilu's k or qc.cumsum's axis as its kernel takes it: a constant,
+/// or one i32 or i64 element the kernel reads at run time.
+bool isIndexScalar(Value v) {
+  if (quantc::detail::constantScalar(v))
+    return true;
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.hasStaticShape() && t.getNumElements() == 1 &&
+         (t.getElementType().isSignlessInteger(32) ||
+          t.getElementType().isSignlessInteger(64));
 }
 
 /// A transpose, slice, concat, pad or gather whose only dynamic extent is
@@ -353,11 +368,10 @@ bool isLayout(Operation *op) {
            (in.isSignlessInteger() && in.getIntOrFloatBitWidth() >= 8) ||
            in.isUnsignedInteger(8); // (wider unsigned loads: not yet)
   if (auto cs = dyn_cast<qc::CumSumOp>(op))
-    return (in.isF32() || in.isSignlessInteger(32) ||
-            in.isSignlessInteger(64)) &&
-           quantc::detail::constantScalar(cs.getAxis());
+    return (isFloatChainType(in) || isIntegerChainType(in)) &&
+           isIndexScalar(cs.getAxis());
   if (auto tl = dyn_cast<qc::TriluOp>(op))
-    return !tl.getK() || quantc::detail::constantScalar(tl.getK());
+    return !tl.getK() || isIndexScalar(tl.getK());
   if (auto p = dyn_cast<qc::PadOp>(op)) {
     // A fill of f32 or an integer type (codes: 0 only, their zero code).
     std::optional<TypedAttr> v = p.getValue();
@@ -433,11 +447,15 @@ bool isRowOp(Operation *op) {
   if (isRecurrent(op))
     return recurrentKernelGap(op).empty();
   auto in = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
-  if (!in || !in.getElementType().isF32() || in.getRank() < 1 ||
-      in.isDynamicDim(in.getRank() - 1))
+  // (Reductions also take f16 and f64, read as f32 as the chains do.)
+  bool reduce = quantc::detail::isReduceOp(op);
+  if (!in ||
+      !(in.getElementType().isF32() ||
+        (reduce && isFloatChainType(in.getElementType()))) ||
+      in.getRank() < 1 || in.isDynamicDim(in.getRank() - 1))
     return false;
   int64_t last = in.getRank() - 1;
-  if (quantc::detail::isReduceOp(op)) {
+  if (reduce) {
     // Over any axes with static sizes (dimension 0 too where it is not a
     // run-time batch); a thread per output walks its reduced elements in
     // row-major order.
@@ -445,7 +463,8 @@ bool isRowOp(Operation *op) {
     for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
     llvm::sort(axes);
-    if (axes.empty() || !elementTypeOf(op->getResult(0)).isF32())
+    if (axes.empty() ||
+        elementTypeOf(op->getResult(0)) != in.getElementType())
       return false;
     for (int64_t a : axes)
       if (a < 0 || a >= in.getRank() || in.isDynamicDim(a))
@@ -677,8 +696,9 @@ std::string unsupportedReason(Operation *op) {
                                  "no crop box)";
   if (isa<qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp, qc::CumSumOp>(op))
     return isLayout(op) ? ""
-                        : name + " (static shapes, f32 or integer elements "
-                                 "and a constant axis or k only so far)";
+                        : name + " (static shapes, float or integer "
+                                 "elements and a constant or one-element "
+                                 "i32/i64 axis or k only so far)";
   if (auto mm = dyn_cast<qc::MatMulOp>(op)) {
     // Every operand is batch-shaped (checked above): only dimension 0, the
     // batch, may be dynamic; the kernel's count scales with it.
@@ -1805,9 +1825,13 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
       for (Value v : op->getOperands())
         ins.push_back(v);
       // qc.trilu's k and qc.cumsum's axis are compile-time constants of
-      // the kernel.
+      // the kernel, or a scalar it reads.
+      bool scalarInput =
+          isa<qc::TriluOp, qc::CumSumOp>(op) && op->getNumOperands() > 1 &&
+          !quantc::detail::constantScalar(op->getOperand(1));
       if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TileOp,
-              qc::TopKOp>(op))
+              qc::TopKOp>(op) &&
+          !scalarInput)
         ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};
       for (Value r : op->getResults())
@@ -2425,10 +2449,16 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
        << ":";
     for (Type t : op->getOperandTypes())
       os << t << ",";
+    // (A run-time k or axis is an operand: its type is in the key.)
+    auto scalarKey = [&](Value v) {
+      std::optional<int64_t> c =
+          v ? quantc::detail::constantScalar(v) : std::optional<int64_t>(0);
+      return c ? std::to_string(*c) : std::string("input");
+    };
     if (auto tl = dyn_cast<qc::TriluOp>(op))
-      os << "k=" << (tl.getK() ? *quantc::detail::constantScalar(tl.getK()) : 0);
+      os << "k=" << scalarKey(tl.getK());
     if (auto cs = dyn_cast<qc::CumSumOp>(op))
-      os << "axis=" << *quantc::detail::constantScalar(cs.getAxis());
+      os << "axis=" << scalarKey(cs.getAxis());
     for (const GpuStep::Prologue &p : s.prologues)
       os << "prologue" << p.operand << "{" << p.key << "};";
     // An epilogue kind's epilogue (conv, pooling, matmul, softmax): in0 its
@@ -3219,15 +3249,25 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
            cast<BoolAttr>(first->getAttr("keepdims")).getValue()},
           {"select_last_index",
            cast<BoolAttr>(first->getAttr("select_last_index")).getValue()}};
-    if (auto tl = dyn_cast<qc::TriluOp>(first))
-      step["attrs"] = json::Object{
-          {"upper", tl.getUpper()},
-          {"k", tl.getK() ? *quantc::detail::constantScalar(tl.getK()) : 0}};
-    if (auto cs = dyn_cast<qc::CumSumOp>(first))
-      step["attrs"] = json::Object{
-          {"axis", *quantc::detail::constantScalar(cs.getAxis())},
-          {"exclusive", cs.getExclusive()},
-          {"reverse", cs.getReverse()}};
+    // A constant k or axis is an attribute; a run-time one the step's
+    // second input.
+    if (auto tl = dyn_cast<qc::TriluOp>(first)) {
+      json::Object a{{"upper", tl.getUpper()}};
+      std::optional<int64_t> k = tl.getK()
+                                     ? quantc::detail::constantScalar(tl.getK())
+                                     : std::optional<int64_t>(0);
+      if (k)
+        a["k"] = *k;
+      step["attrs"] = std::move(a);
+    }
+    if (auto cs = dyn_cast<qc::CumSumOp>(first)) {
+      json::Object a{{"exclusive", cs.getExclusive()},
+                     {"reverse", cs.getReverse()}};
+      if (std::optional<int64_t> axis =
+              quantc::detail::constantScalar(cs.getAxis()))
+        a["axis"] = *axis;
+      step["attrs"] = std::move(a);
+    }
     if (auto tr = dyn_cast<qc::TransposeOp>(first))
       step["attrs"] = json::Object{{"perm", ints(tr.getPerm())}};
     if (auto tk = dyn_cast<qc::TopKOp>(first))
