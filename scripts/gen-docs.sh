@@ -29,7 +29,7 @@ trap 'rm -rf "$TMP"' EXIT
   echo
   echo "_What quant-compile runs between import and kernel generation_"
   echo
-  echo "qc-fold-constants, qc-raise-patterns (when \`raise-patterns\` names"
+  echo "qc-widen-floats, qc-fold-constants, qc-raise-patterns (when \`raise-patterns\` names"
   echo "any), qc-calibrate (unless \`calibrate=false\`), canonicalize, then"
   echo "qc-quantize-linear and qc-propagate-scales (static scales: int8, fp8,"
   echo "int4-g128) or qc-quantize-matmuls (MX presets), cse, qc-fuse-epilogues"

@@ -140,6 +140,7 @@ bool quantc::isStaticScaleFormat(StringRef format) {
 void quantc::buildQuantizePipeline(OpPassManager &pm,
                                    const QuantizePipelineOptions &o) {
   bool biasCorrection = resolveBiasCorrection(o);
+  pm.addNestedPass<func::FuncOp>(qc::createQCWidenFloats());
   pm.addNestedPass<func::FuncOp>(qc::createQCFoldConstants());
   if (!o.raisePatterns.empty()) {
     qc::QCRaisePatternsOptions r;

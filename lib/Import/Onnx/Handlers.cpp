@@ -16,6 +16,7 @@
 
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCMathOps.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/STLExtras.h"
@@ -373,6 +374,8 @@ LogicalResult importMatMul(NodeContext &n) {
   if (failed(a) || failed(b))
     return failure();
   Value lhs = *a, rhs = *b;
+  // (An FLOAT16 weight of an f16 model imports as f32: cast back.)
+  matchConstantElementTypes(n, 0, lhs, 1, rhs);
   SmallVector<int64_t> la(shapeOf(lhs)), lb(shapeOf(rhs));
   if (la.empty() || lb.empty()) {
     n.emitError() << "operands must have rank >= 1, got "
@@ -433,6 +436,8 @@ LogicalResult importGemm(NodeContext &n) {
                   << " and " << qc::dimsStr(shapeOf(*b));
     return failure();
   }
+  // (FLOAT16 constants of an f16 model import as f32: cast back.)
+  matchConstantElementTypes(n, 0, *a, 1, *b);
   FailureOr<Value> lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
   FailureOr<Value> rhs = *transB ? emitTranspose(n, *b, {1, 0}) : *b;
   if (failed(lhs) || failed(rhs))
@@ -469,6 +474,13 @@ LogicalResult importGemm(NodeContext &n) {
                               scalarConstant(n, *beta))
                 .getResult();
     }
+    // (A FLOAT16 C of an f16 model imports as f32: cast back.)
+    Type outElem = elementTypeOf(out);
+    if (ct && elementTypeOf(c) != outElem &&
+        onnxElementType(*n.getContext(), ct->data_type()) == outElem)
+      c = qc::CastOp::create(n.builder(), n.loc,
+                             RankedTensorType::get(shapeOf(c), outElem), c)
+              .getResult();
     ArrayRef<int64_t> ys = shapeOf(out), cs = shapeOf(c);
     FailureOr<SmallVector<int64_t>> sum = qc::broadcastShapes(ys, cs);
     bool unidirectional = succeeded(sum) && cs.size() <= 2;

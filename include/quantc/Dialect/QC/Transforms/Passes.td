@@ -33,6 +33,39 @@ def QCRaisePatterns : Pass<"qc-raise-patterns", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def QCWidenFloats : Pass<"qc-widen-floats", "::mlir::func::FuncOp"> {
+  let summary = "Compute an f16 or bf16 model's tensors as f32 inside the function, its inputs and outputs keeping their types";
+  let description = [{
+    The Executor holds every f16 and bf16 tensor as f32 values and rounds
+    only where a value is cast (a `qc.cast` or a `qc.dequantize_linear` to
+    f16/bf16) or written out (docs/Import.md, "Element types"). This pass
+    spells that in the IR, so that the rest of the pipeline (calibration,
+    weight quantization, which takes f32 weights, and the GPU kernels,
+    whose matmuls, convolutions and norms read f32) treats a half-precision
+    model as an f32 one:
+
+    - each f16/bf16 argument of the function is widened once at its entry
+      (`qc.cast` to f32, exact);
+    - every other f16/bf16 result becomes f32 (an `arith.constant`'s
+      values converted exactly, every other op's result type changed in
+      place), except the rounding ops, `qc.cast` and
+      `qc.dequantize_linear` to f16/bf16, which keep their type and are
+      followed by a widening `qc.cast` (exact);
+    - each f16/bf16 result of the function is narrowed by a `qc.cast`
+      before the return (round to nearest even, as the Executor writes
+      it).
+
+    The function's signature is unchanged, and the Executor's results are
+    the same bit for bit: every value it held before is the value it holds
+    after. An op's f16/bf16 attributes (a fill value: `qc.constant_of_shape`'s,
+    `qc.pad`'s) become f32 ones of the same values. A function without
+    f16 or bf16 values is left as it is. An op whose verifier still
+    rejects the widened types stops the pass with an error naming it. The
+    registered pipeline runs it first.
+  }];
+  let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
   let summary = "Evaluate the subgraphs that depend on constants only, at compile time, with the Executor";
   let description = [{
@@ -69,7 +102,7 @@ def QCFoldConstants : Pass<"qc-fold-constants", "::mlir::func::FuncOp"> {
     If the Executor fails on a round's constants (an out-of-range index,
     which the run reports where it belongs), each value is evaluated on
     its own, and only those computed from the failing op stay.
-    The registered pipeline runs it first.
+    The registered pipeline runs it first, after qc-widen-floats.
   }];
   let options = [
     Option<"maxElements", "max-elements", "int64_t", "1 << 24",

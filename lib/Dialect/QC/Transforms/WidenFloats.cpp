@@ -1,0 +1,215 @@
+//===- WidenFloats.cpp - qc-widen-floats ------------------------*- C++ -*-===//
+//
+// An f16 or bf16 model computed as f32 inside its function (Passes.td has
+// the rule): the values the Executor holds, spelled in the IR types.
+//
+//===----------------------------------------------------------------------===//
+#include "quantc/Dialect/QC/IR/QC.h"
+#include "quantc/Dialect/QC/IR/QCQuantOps.h"
+#include "quantc/Dialect/QC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
+
+namespace quantc::qc {
+#define GEN_PASS_DEF_QCWIDENFLOATS
+#include "quantc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace quantc::qc
+
+using namespace mlir;
+using namespace quantc::qc;
+
+namespace {
+
+bool isNarrow(Type t) {
+  auto s = dyn_cast<RankedTensorType>(t);
+  return s && isa<Float16Type, BFloat16Type>(s.getElementType());
+}
+
+RankedTensorType widened(Type t) {
+  auto s = cast<RankedTensorType>(t);
+  return RankedTensorType::get(s.getShape(),
+                               Float32Type::get(t.getContext()));
+}
+
+/// Whether `op` rounds to its f16/bf16 result (the Executor rounds there):
+/// it keeps its type and a widening cast follows it.
+bool rounds(Operation *op) { return isa<CastOp, DequantizeLinearOp>(op); }
+
+/// `v` (f16/bf16) followed by an exact cast to f32, which takes every use
+/// of `v` but itself and `keep`.
+void widenAfter(OpBuilder &b, Value v, Operation *keep = nullptr) {
+  auto c = CastOp::create(b, v.getLoc(), widened(v.getType()), v);
+  v.replaceUsesWithIf(c.getResult(), [&](OpOperand &use) {
+    return use.getOwner() != c && use.getOwner() != keep;
+  });
+}
+
+/// A narrowing cast of an f32 constant (the importer's FLOAT16 and
+/// BFLOAT16 weights): the f32 constant of its rounded values, which the
+/// widening cast after it would give.
+FailureOr<Attribute> roundedConstant(CastOp c) {
+  DenseFPElementsAttr dense;
+  if (!matchPattern(c.getInput(), m_Constant(&dense)) ||
+      !dense.getElementType().isF32())
+    return failure();
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics();
+  SmallVector<float> vals;
+  vals.reserve(dense.getNumElements());
+  for (APFloat v : dense.getValues<APFloat>()) {
+    bool lost = false;
+    // Round to nearest even, overflowing to infinity (the Executor's).
+    v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    vals.push_back(v.convertToFloat());
+  }
+  return Attribute(
+      DenseElementsAttr::get(widened(c.getType()), ArrayRef<float>(vals)));
+}
+
+/// The f32 constant holding an f16/bf16 constant's values.
+FailureOr<Attribute> widenedConstant(Attribute value, RankedTensorType to) {
+  auto dense = dyn_cast<DenseFPElementsAttr>(value);
+  if (!dense)
+    return failure();
+  SmallVector<float> vals;
+  vals.reserve(dense.getNumElements());
+  for (const APFloat &v : dense.getValues<APFloat>())
+    vals.push_back(static_cast<float>(v.convertToDouble()));
+  return Attribute(DenseElementsAttr::get(to, ArrayRef<float>(vals)));
+}
+
+/// `op`'s f16/bf16 attributes (a fill value: qc.constant_of_shape's,
+/// qc.pad's) as f32 ones of the same values, which its widened result
+/// type needs.
+void widenAttributes(Operation *op) {
+  Type f32 = Float32Type::get(op->getContext());
+  for (NamedAttribute a : op->getAttrs()) {
+    Attribute w;
+    if (auto f = dyn_cast<FloatAttr>(a.getValue());
+        f && isa<Float16Type, BFloat16Type>(f.getType()))
+      w = FloatAttr::get(f32, f.getValueAsDouble());
+    if (auto d = dyn_cast<DenseFPElementsAttr>(a.getValue());
+        d && isNarrow(d.getType()))
+      if (FailureOr<Attribute> v = widenedConstant(d, widened(d.getType()));
+          succeeded(v))
+        w = *v;
+    if (w)
+      op->setAttr(a.getName(), w);
+  }
+}
+
+struct WidenFloatsPass
+    : public quantc::qc::impl::QCWidenFloatsBase<WidenFloatsPass> {
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    if (fn.isExternal())
+      return;
+    bool any = llvm::any_of(fn.getArgumentTypes(), isNarrow) ||
+               llvm::any_of(fn.getResultTypes(), isNarrow);
+    fn.walk([&](Operation *op) {
+      any |= llvm::any_of(op->getResultTypes(), isNarrow);
+    });
+    if (!any)
+      return;
+    Block &entry = fn.getBody().front();
+    OpBuilder b(fn.getContext());
+    b.setInsertionPointToStart(&entry);
+    for (BlockArgument a : entry.getArguments())
+      if (isNarrow(a.getType()))
+        widenAfter(b, a);
+    SmallVector<Operation *> ops, dead;
+    fn.walk([&](Operation *op) {
+      if (op != fn && !isa<func::ReturnOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      if (op->getNumResults() == 0 ||
+          !llvm::any_of(op->getResultTypes(), isNarrow))
+        continue;
+      b.setInsertionPointAfter(op);
+      if (auto c = dyn_cast<CastOp>(op)) {
+        if (FailureOr<Attribute> v = roundedConstant(c); succeeded(v)) {
+          c.getResult().replaceAllUsesWith(
+              arith::ConstantOp::create(b, c.getLoc(), cast<TypedAttr>(*v))
+                  .getResult());
+          dead.push_back(c);
+          continue;
+        }
+      }
+      if (rounds(op)) {
+        for (Value r : op->getResults())
+          if (isNarrow(r.getType()))
+            widenAfter(b, r);
+        continue;
+      }
+      if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+        FailureOr<Attribute> v =
+            widenedConstant(c.getValue(), widened(c.getType()));
+        if (failed(v)) {
+          op->emitError("qc-widen-floats: an f16/bf16 constant that is no "
+                        "dense float tensor");
+          return signalPassFailure();
+        }
+        c.setValueAttr(cast<TypedAttr>(*v));
+        c.getResult().setType(widened(c.getType()));
+        continue;
+      }
+      for (Value r : op->getResults())
+        if (isNarrow(r.getType()))
+          r.setType(widened(r.getType()));
+      widenAttributes(op);
+    }
+    // The function's f16/bf16 results: narrowed before the return.
+    auto ret = cast<func::ReturnOp>(entry.getTerminator());
+    b.setInsertionPoint(ret);
+    for (auto [i, t] : llvm::enumerate(fn.getResultTypes())) {
+      Value v = ret.getOperand(i);
+      if (!isNarrow(t) || v.getType() == t)
+        continue;
+      // (A rounding op's own result, when only its widening stands
+      // between it and the return.)
+      auto w = v.getDefiningOp<CastOp>();
+      ret.setOperand(i, w && w.getInput().getType() == t
+                            ? w.getInput()
+                            : CastOp::create(b, v.getLoc(), t, v).getResult());
+    }
+    // Casts from f16/bf16 to f32 now read f32: the value itself.
+    for (Operation *op : ops)
+      if (auto c = dyn_cast<CastOp>(op);
+          c && !llvm::is_contained(dead, op) &&
+          c.getInput().getType() == c.getType()) {
+        c.getResult().replaceAllUsesWith(c.getInput());
+        dead.push_back(c);
+      }
+    for (Operation *op : ops)
+      if (!llvm::is_contained(dead, op) &&
+          failed(mlir::verify(op, /*verifyRecursively=*/false))) {
+        op->emitError("qc-widen-floats: this op does not take f32 in place "
+                      "of f16/bf16");
+        return signalPassFailure();
+      }
+    // The rounded constants' casts, and their constants if nothing else
+    // reads them.
+    for (Operation *op : dead) {
+      Operation *in = op->getOperand(0).getDefiningOp();
+      op->erase();
+      if (in && in->use_empty())
+        in->erase();
+    }
+    // Widening casts nothing reads (a rounding op's result returned as it
+    // is).
+    fn.walk([](CastOp c) {
+      if (c->use_empty() && isNarrow(c.getInput().getType()) &&
+          !isNarrow(c.getType()))
+        c.erase();
+    });
+  }
+};
+
+} // namespace
