@@ -6,7 +6,11 @@ CPU with the package's own kernels (quantc.HostKernels), lands from the
 Executor. Prints a table and (with --out) JSON.
 
     .venv/bin/python bench/gpu_programs.py [--build build] [--target sm_89]
-        [--models mlp,cnn,gpt2,llama] [--formats mxfp8,...] [--out f.json]
+        [--models mlp,cnn,gpt2,llama] [--formats mxfp8,...] [--half]
+        [--out f.json]
+
+--half measures each model's fp16 export instead (scripts/onnx_float16.py:
+FLOAT16 weights, inputs and outputs; qc-widen-floats computes it in f32).
 
 Each package is compiled with `quant-compile --target TARGET --no-cubin
 --no-accuracy` (format ort-dynamic: from the model as onnxruntime's
@@ -185,6 +189,24 @@ def generate_transformer(name, out, cache):
             "args": shape}
 
 
+def half_paths(paths, out):
+    """The fp16 export of `paths`' model and its inputs in float16
+    (scripts/onnx_float16.py): the paths measure() takes."""
+    import onnx
+    from onnx_float16 import half_arrays, to_float16_model
+    out.mkdir(parents=True, exist_ok=True)
+    res = dict(paths)
+    res["model"] = str(out / "model16.onnx")
+    onnx.save(to_float16_model(onnx.load(paths["model"])), res["model"])
+    for k in ("calib", "test"):
+        if k in paths:
+            with np.load(paths[k]) as z:
+                np.savez(out / f"{k}16.npz", **half_arrays(
+                    {n: z[n] for n in z.files}))
+            res[k] = str(out / f"{k}16.npz")
+    return res
+
+
 def main():
     from gpu_run_prepare import load_example
     ap = argparse.ArgumentParser()
@@ -192,6 +214,9 @@ def main():
     ap.add_argument("--models", default="mlp,cnn,gpt2,llama")
     ap.add_argument("--formats", default=",".join(FORMATS))
     ap.add_argument("--target", default="sm_89")
+    ap.add_argument("--half", action="store_true",
+                    help="each model's fp16 export (FLOAT16 weights, inputs "
+                         "and outputs), fed float16 inputs")
     ap.add_argument("--out")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) /
                                            "quantc-bench-ppocr"),
@@ -210,6 +235,8 @@ def main():
                                              Path(args.cache))
             else:
                 paths = load_example(name).generate(str(work / name))
+            if args.half:
+                paths = half_paths(paths, work / f"{name}16")
             for fmt in args.formats.split(","):
                 r = measure(build, name, fmt, paths, work, args.target)
                 rows.append(r)

@@ -3432,30 +3432,6 @@ def _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=False):
     assert_rows_close(sims, ref, (1e-2 if decoder else 1e-3) if dyn else 1e-4)
 
 
-def to_float16_model(model):
-    """`model` with every FLOAT initializer, Constant, graph input and
-    output and Cast target made FLOAT16 (the form of an fp16 export)."""
-    from onnx import TensorProto as T, numpy_helper
-    for init in model.graph.initializer:
-        if init.data_type == T.FLOAT:
-            with np.errstate(over="ignore"):  # (a -1e9 mask: -inf)
-                a = numpy_helper.to_array(init).astype(np.float16)
-            init.CopyFrom(numpy_helper.from_array(a, init.name))
-    for v in list(model.graph.input) + list(model.graph.output) + \
-            list(model.graph.value_info):
-        if v.type.tensor_type.elem_type == T.FLOAT:
-            v.type.tensor_type.elem_type = T.FLOAT16
-    for n in model.graph.node:
-        for a in n.attribute:
-            if a.name == "to" and a.i == T.FLOAT:
-                a.i = T.FLOAT16
-            if a.name == "value" and a.t.data_type == T.FLOAT:
-                with np.errstate(over="ignore"):
-                    v = numpy_helper.to_array(a.t).astype(np.float16)
-                a.t.CopyFrom(numpy_helper.from_array(v, a.t.name))
-    return model
-
-
 @pytest.mark.parametrize("name,fmt", [
     ("mlp", "mxfp8"), ("mlp", "int8"), ("cnn", "int8"), ("gpt2", "int8"),
     ("llama", "mxfp8")])
@@ -3469,11 +3445,11 @@ def test_float16_models_compile_and_run_on_the_gpu(name, fmt, check_ok,
     outputs, run on the host with the package's own kernels, are the
     Executor's bit for bit."""
     import onnx
+    from onnx_float16 import half_arrays, to_float16_model
     paths = _make(name).generate(str(tmp_path / name))
     model = tmp_path / f"{name}16.onnx"
     onnx.save(to_float16_model(onnx.load(paths["model"])), str(model))
-    half = {k: v.astype(np.float16) if v.dtype == np.float32 else v
-            for k, v in load_npz(paths["test"]).items()}
+    half = half_arrays(load_npz(paths["test"]))
     np.savez(tmp_path / "in16.npz", **half)
     shape = ["--input-shape", "input_ids=2x16"] \
         if name in ("gpt2", "llama") else []
