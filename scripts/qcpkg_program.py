@@ -709,7 +709,54 @@ def layout(step, ins, out_shape):
         i = ins[1].astype(np.int64)
         i = np.clip(np.where(i < 0, i + x.shape[ax], i), 0, x.shape[ax] - 1)
         return np.take_along_axis(x, i, axis=ax)
+    if op in ("qc.scatter_elements", "qc.scatter_nd"):
+        return scatter(op, a, x, ins[1], ins[2])
     raise ProgramError(f"no model of layout op {op}")
+
+
+def scatter(op, a, x, idx, upd):
+    """qc.scatter_elements (S17) / qc.scatter_nd (S16) as the Executor:
+    a copy of x, each update applied in order (none replaces; add, mul,
+    max and min combine: floats in f32 with std::max / std::min, integers
+    wrapping); negative indices from the end, out-of-range ones skipped (the
+    Executor's error)."""
+    out = as_f32(x).copy()
+    upd = as_f32(upd)
+    idx = np.asarray(idx).astype(np.int64)
+    red = a["reduction"]
+
+    def combine(old, u):
+        if red == "none":
+            return u
+        with np.errstate(all="ignore"):
+            if red == "add":
+                return old + u
+            if red == "mul":
+                return old * u
+        if red == "max":
+            return u if old < u else old
+        return u if u < old else old
+
+    if op == "qc.scatter_nd":
+        m = idx.shape[-1]
+        tuples = idx.reshape(-1, m)
+        slices = upd.reshape((len(tuples),) + x.shape[m:])
+        for t, sl in zip(tuples, slices):
+            t = [int(v) + (x.shape[d] if v < 0 else 0)
+                 for d, v in enumerate(t)]
+            if all(0 <= v < x.shape[d] for d, v in enumerate(t)):
+                for rest in np.ndindex(*x.shape[m:]):
+                    at = tuple(t) + rest
+                    out[at] = combine(out[at], sl[rest])
+    else:
+        ax = a["axis"] + x.ndim if a["axis"] < 0 else a["axis"]
+        for ct in np.ndindex(*idx.shape):
+            v = int(idx[ct])
+            v += x.shape[ax] if v < 0 else 0
+            if 0 <= v < x.shape[ax]:
+                at = ct[:ax] + (v,) + ct[ax + 1:]
+                out[at] = combine(out[at], upd[ct])
+    return out.astype(x.dtype)
 
 
 def _resize_taps(a, d, n_in, n_out):

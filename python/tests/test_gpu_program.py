@@ -1741,6 +1741,59 @@ def test_run_time_k_axis_wide_floats_and_integer_pow(run_tool, tmp_path):
     assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, list(outs))
 
 
+def test_scatters_run_as_layout_kernels(run_tool, tmp_path):
+    """ScatterElements (any axis, negative indices) and ScatterND (element
+    and slice tuples) with every reduction are layout kernels, one thread
+    per output element applying the updates that land on it in order: with
+    duplicate indices (last wins without a reduction; sums, products,
+    max and min in the updates' order) on f32 and int32 data, each kernel
+    equals its numpy model and the program the Executor, bit for bit."""
+    from onnx import TensorProto as T, helper
+    n = helper.make_node
+    nodes, outs = [], {}
+    for red in ("none", "add", "mul", "max", "min"):
+        nodes.append(n("ScatterElements", ["x", "ie", "ue"], [f"e_{red}"],
+                       axis=1, reduction=red))
+        nodes.append(n("ScatterND", ["x", "ind", "und"], [f"n_{red}"],
+                       reduction=red))
+        outs[f"e_{red}"] = outs[f"n_{red}"] = T.FLOAT
+    nodes.append(n("ScatterElements", ["xi", "ie0", "ui"], ["i_add"],
+                   axis=0, reduction="add"))
+    nodes.append(n("ScatterND", ["xi", "ins", "uis"], ["i_max"],
+                   reduction="max"))
+    outs["i_add"] = outs["i_max"] = T.INT32
+    rng = np.random.default_rng(11)
+    f32, i64 = np.float32, np.int64
+    data = {
+        "x": rng.standard_normal((3, 5)).astype(f32),
+        # duplicates in a row (0 and -5 are column 0), negative indices
+        "ie": np.array([[0, -5, 2], [4, 4, -1], [1, 3, 1]], i64),
+        "ue": rng.standard_normal((3, 3)).astype(f32),
+        # element tuples, one twice and one as (-3, -1) = (0, 4)
+        "ind": np.array([[0, 4], [2, 2], [0, 4], [-3, -1], [1, 0]], i64),
+        "und": rng.standard_normal(5).astype(f32),
+        "xi": rng.integers(-50, 50, (4, 6), dtype=np.int32),
+        "ie0": np.array([[0, 1, 3, 3, 0, 2], [3, 3, 3, -1, 0, 0]], i64),
+        "ui": rng.integers(2**30, 2**31 - 1, (2, 6), dtype=np.int32),
+        # slice tuples: row 2 twice, row -1 = 3
+        "ins": np.array([[2], [-1], [2]], i64),
+        "uis": rng.integers(-100, 100, (3, 6), dtype=np.int32)}
+    types = {np.dtype(f32): T.FLOAT, np.dtype(i64): T.INT64,
+             np.dtype(np.int32): T.INT32}
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(k, types[v.dtype], list(v.shape))
+         for k, v in data.items()],
+        [helper.make_tensor_value_info(k, t, None) for k, t in outs.items()]),
+        opset_imports=[helper.make_opsetid("", 18)])
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, data)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert sorted(s["kernel"].rsplit("_", 1)[0] for s in steps) == \
+        ["layout"] * 12, steps
+    assert host_steps_match_model(pkg, data, "layout_") == 12
+    assert_outputs_bit_exact(run_tool, pkg, data, tmp_path, list(outs))
+
+
 def test_returned_inputs_constants_and_twice_get_their_own_copy(run_tool,
                                                               tmp_path):
     """A graph output that is an input, a constant (a boolean one: the

@@ -3251,6 +3251,119 @@ void emitRowDynamicQuantize(KernelEmitter &e, const GpuStep &step, Value Y,
 
 } // namespace
 
+/// `acc` combined with `u` by a scatter's reduction, as the Executor's
+/// Scatterer: none replaces; floats add, multiply, or take std::max /
+/// std::min ((x < y) ? y : x, (y < x) ? y : x); integers wrap, unsigned
+/// ones compared as unsigned.
+Value scatterCombine(KernelEmitter &e, qc::ScatterReduction red, Type elem,
+                     Value acc, Value u) {
+  OpBuilder &b = e.b;
+  using R = qc::ScatterReduction;
+  bool isFloat = isa<FloatType>(acc.getType());
+  switch (red) {
+  case R::none:
+    return u;
+  case R::add:
+    return isFloat ? arith::AddFOp::create(b, e.loc, acc, u).getResult()
+                   : e.add(acc, u);
+  case R::mul:
+    return isFloat ? arith::MulFOp::create(b, e.loc, acc, u).getResult()
+                   : e.mul(acc, u);
+  case R::max:
+  case R::min: {
+    // max: acc < u ? u : acc; min: u < acc ? u : acc.
+    bool mx = red == R::max;
+    Value l = mx ? acc : u, r = mx ? u : acc;
+    Value less =
+        isFloat
+            ? arith::CmpFOp::create(b, e.loc, arith::CmpFPredicate::OLT, l, r)
+                  .getResult()
+            : arith::CmpIOp::create(b, e.loc,
+                                    elem.isUnsignedInteger()
+                                        ? arith::CmpIPredicate::ult
+                                        : arith::CmpIPredicate::slt,
+                                    l, r)
+                  .getResult();
+    return e.select(less, u, acc);
+  }
+  }
+  return u;
+}
+
+/// One output element of qc.scatter_elements (S17) or qc.scatter_nd
+/// (S16): the data's element, then every update that lands on it combined
+/// in the updates' order (the Executor's), so duplicates and reductions
+/// give its result bit for bit. Each thread scans all index tuples: O(out
+/// x updates), no atomics, meant for the index-sized scatters of masks
+/// and caches. A negative index counts from the end; an out-of-range one
+/// (the Executor's error) matches nothing.
+Value scatterValue(KernelEmitter &e, Operation *op, Value X, Value I, Value U,
+                   ArrayRef<Value> c, Value gid) {
+  OpBuilder &b = e.b;
+  auto typeOf = [](Value v) { return cast<RankedTensorType>(v.getType()); };
+  Type elem = typeOf(op->getResult(0)).getElementType();
+  ArrayRef<int64_t> data = typeOf(op->getOperand(0)).getShape();
+  RankedTensorType ixT = typeOf(op->getOperand(1));
+  Type it = ixT.getElementType();
+  auto red = isa<qc::ScatterNDOp>(op)
+                 ? cast<qc::ScatterNDOp>(op).getReduction()
+                 : cast<qc::ScatterElementsOp>(op).getReduction();
+  auto index = [&](Value at, int64_t dim) {
+    Value iv = loadElement(e, I, it, at);
+    if (it.getIntOrFloatBitWidth() < 64)
+      iv = arith::ExtSIOp::create(b, e.loc, e.i64, iv);
+    return e.select(e.slt(iv, e.c64(0)), e.add(iv, e.c64(dim)), iv);
+  };
+  Value start = toChainValue(e, elem, loadElement(e, X, elem, gid));
+  // Tuples (ScatterND: the index rows, each a slice of `slice` elements;
+  // ScatterElements: every index element).
+  int64_t tuples, slice = 1, m = 0;
+  auto nd = dyn_cast<qc::ScatterNDOp>(op);
+  if (nd) {
+    m = ixT.getShape().back();
+    tuples = ixT.getNumElements() / std::max<int64_t>(m, 1);
+    for (int64_t d = m; d < int64_t(data.size()); ++d)
+      slice *= data[d];
+  } else {
+    tuples = ixT.getNumElements();
+  }
+  auto loop = scf::ForOp::create(b, e.loc, e.c64(0), e.c64(tuples), e.c64(1),
+                                 ValueRange{start});
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value t = loop.getInductionVar(), acc = loop.getRegionIterArgs()[0];
+    Value hit = arith::ConstantIntOp::create(b, e.loc, 1, 1);
+    Value from;
+    if (nd) {
+      // The tuple's m coordinates against this element's first m; the
+      // update is (tuple, the rest of this element's coordinates).
+      for (int64_t d = 0; d < m; ++d)
+        hit = e.land(hit, e.eq(index(e.add(e.mul(t, e.c64(m)), e.c64(d)),
+                                     data[d]),
+                               c[d]));
+      Value rest = e.c64(0);
+      for (int64_t d = m; d < int64_t(data.size()); ++d)
+        rest = e.add(e.mul(rest, e.c64(data[d])), c[d]);
+      from = e.add(e.mul(t, e.c64(slice)), rest);
+    } else {
+      // Index element t at coordinates ct (the indices' shape): its
+      // target is ct with the axis coordinate its value.
+      auto se = cast<qc::ScatterElementsOp>(op);
+      int64_t axis = se.getAxis();
+      axis = axis < 0 ? axis + int64_t(data.size()) : axis;
+      SmallVector<Value> ct = splitIndex(e, t, ixT.getShape());
+      for (int64_t d = 0; d < int64_t(data.size()); ++d)
+        hit = e.land(hit, e.eq(d == axis ? index(t, data[axis]) : ct[d], c[d]));
+      from = t;
+    }
+    Value u = toChainValue(e, elem, loadElement(e, U, elem, from));
+    Value next = scatterCombine(e, red, elem, acc, u);
+    scf::YieldOp::create(b, e.loc, ValueRange{e.select(hit, next, acc)});
+  }
+  return fromChainValue(e, elem, loop.getResult(0));
+}
+
 FailureOr<gpu::GPUFuncOp>
 quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
                                   KernelTarget t, const GpuStep &step) {
@@ -3547,6 +3660,9 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
     SmallVector<Value> in(c.begin(), c.end());
     in[axis] = iv;
     v = loadElement(e, entry.getArgument(1), elem, linearize(e, in, data));
+  } else if (isa<qc::ScatterElementsOp, qc::ScatterNDOp>(op)) {
+    v = scatterValue(e, op, entry.getArgument(1), entry.getArgument(2),
+                     entry.getArgument(3), c, k->gid);
   } else if (isa<qc::ExpandOp>(op)) {
     // S7 with a constant shape (the static result type): numpy
     // broadcasting, a dim of 1 read at 0.

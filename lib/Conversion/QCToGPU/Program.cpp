@@ -334,7 +334,7 @@ bool isLayout(Operation *op) {
   if (!isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
            qc::GatherNDOp, qc::PadOp, qc::ArgMaxOp, qc::ArgMinOp, qc::TriluOp,
            qc::CumSumOp, qc::ResizeOp, qc::ExpandOp, qc::TileOp,
-           qc::GatherElementsOp>(op))
+           qc::GatherElementsOp, qc::ScatterElementsOp, qc::ScatterNDOp>(op))
     return false;
   // N13: f32, the scales an attribute (constant scales or sizes), nearest
   // or linear, no crop box (cubic's 4^rank taps and run-time scales have
@@ -384,6 +384,18 @@ bool isLayout(Operation *op) {
   if (isa<qc::GatherOp, qc::GatherNDOp, qc::GatherElementsOp>(op)) {
     Type it = elementTypeOf(op->getOperand(1));
     return it.isSignlessInteger(32) || it.isSignlessInteger(64);
+  }
+  if (isa<qc::ScatterElementsOp, qc::ScatterNDOp>(op)) {
+    // S16/S17: i32/i64 indices; a reduction combines floats or integers
+    // (the Executor refuses booleans and codes), none replaces anything.
+    Type it = elementTypeOf(op->getOperand(1));
+    auto red = isa<qc::ScatterNDOp>(op)
+                   ? cast<qc::ScatterNDOp>(op).getReduction()
+                   : cast<qc::ScatterElementsOp>(op).getReduction();
+    return (it.isSignlessInteger(32) || it.isSignlessInteger(64)) &&
+           elementTypeOf(op->getOperand(2)) == elem &&
+           (red == qc::ScatterReduction::none || isFloatChainType(elem) ||
+            isIntegerChainType(elem));
   }
   return true;
 }
@@ -687,7 +699,8 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
-  if (isa<qc::ExpandOp, qc::TileOp, qc::GatherElementsOp>(op))
+  if (isa<qc::ExpandOp, qc::TileOp, qc::GatherElementsOp,
+          qc::ScatterElementsOp, qc::ScatterNDOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (isa<qc::ResizeOp>(op))
     return isLayout(op) ? ""
@@ -3299,6 +3312,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ga.getAxis())}};
     if (auto ge = dyn_cast<qc::GatherElementsOp>(first))
       step["attrs"] = json::Object{{"axis", static_cast<int64_t>(ge.getAxis())}};
+    if (auto se = dyn_cast<qc::ScatterElementsOp>(first))
+      step["attrs"] = json::Object{
+          {"axis", static_cast<int64_t>(se.getAxis())},
+          {"reduction", qc::stringifyScatterReduction(se.getReduction())}};
+    if (auto sn = dyn_cast<qc::ScatterNDOp>(first))
+      step["attrs"] = json::Object{
+          {"reduction", qc::stringifyScatterReduction(sn.getReduction())}};
     if (auto gn = dyn_cast<qc::GatherNDOp>(first))
       step["attrs"] = json::Object{
           {"batch_dims", static_cast<int64_t>(gn.getBatchDims())}};
