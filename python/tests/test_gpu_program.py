@@ -2756,6 +2756,28 @@ def test_mask_logic_in_chains(run_tool, tmp_path):
                              ("y", "mask", "a"))
 
 
+def test_softmax_along_a_static_first_axis(run_tool, tmp_path):
+    """With every dimension static, Softmax and LogSoftmax along axis 0
+    (the ONNX node tests' axis_0 cases) are row kernels too, a thread per
+    position of the other dims: bit for bit the Executor's."""
+    from onnx import TensorProto as T, helper
+    nodes = [helper.make_node("Softmax", ["x"], ["s"], axis=0),
+             helper.make_node("LogSoftmax", ["x"], ["l"], axis=-3)]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [3, 4, 5])],
+        [helper.make_tensor_value_info(nm, T.FLOAT, None) for nm in "sl"]),
+        opset_imports=[helper.make_opsetid("", 13)])
+    x = (np.random.default_rng(3).standard_normal((3, 4, 5)) * 5).astype(
+        np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [(s["kernel"], s["attrs"]["axis"]) for s in steps] == [
+        ("softmax_0", 0), ("log_softmax_0", 0)], steps
+    assert host_steps_match_model(pkg, {"x": x},
+                                  ("softmax_", "log_softmax_")) == 2
+    assert_outputs_bit_exact(run_tool, pkg, {"x": x}, tmp_path, ["s", "l"])
+
+
 def test_softmax_and_log_softmax_along_any_axis(run_tool, tmp_path):
     """Softmax along a middle axis (YOLOv8's DFL head: [N, 16, 4, A] over
     axis 1) and LogSoftmax (a CTC head's last axis, and a middle one) are

@@ -511,10 +511,10 @@ Value intPow(KernelEmitter &e, Value x, bool xUnsigned, Value y,
   Value r = loop.getResult(0);
   if (!yUnsigned) {
     Value odd = e.eq(e.band(ey, e.c64(1)), e.c64(1));
-    Value special = e.select(
-        e.eq(bx, e.c64(1)), e.c64(1),
-        e.select(e.eq(bx, e.c64(-1)), e.select(odd, e.c64(-1), e.c64(1)),
-                 e.c64(0)));
+    Value special =
+        e.select(e.eq(bx, e.c64(1)), e.c64(1),
+                 e.select(e.eq(bx, e.c64(-1)),
+                          e.select(odd, e.c64(-1), e.c64(1)), e.c64(0)));
     r = e.select(e.slt(ey, e.c64(0)), special, r);
   }
   if (x.getType() == e.i64)
@@ -539,8 +539,9 @@ Value fmodF32(KernelEmitter &e, Value x, Value y) {
   auto split = [&](Value a) -> std::pair<Value, Value> {
     Value ex = e.shru(a, e.c32(23));
     Value tiny = cmp(e, P::eq, ex, e.c32(0));
-    Value lz = sub(e, LLVM::CountLeadingZerosOp::create(b, loc, e.i32, a, false),
-                    e.c32(8));
+    Value lz =
+        sub(e, LLVM::CountLeadingZerosOp::create(b, loc, e.i32, a, false),
+            e.c32(8));
     Value m = e.select(tiny, e.shl(a, lz),
                        e.bor(e.band(a, e.c32(0x7fffff)), e.c32(0x800000)));
     Value ee = e.select(tiny, sub(e, e.c32(1), lz), ex);
@@ -550,9 +551,9 @@ Value fmodF32(KernelEmitter &e, Value x, Value y) {
   auto [my, ey] = split(ay);
   // (Only where ax > ay is the loop's count meaningful: clamped at 0.)
   Value steps = arith::MaxSIOp::create(b, loc, sub(e, ex, ey), e.c32(0));
-  auto loop = scf::ForOp::create(
-      b, loc, e.c64(0), arith::ExtUIOp::create(b, loc, e.i64, steps), e.c64(1),
-      ValueRange{mx0});
+  auto loop = scf::ForOp::create(b, loc, e.c64(0),
+                                 arith::ExtUIOp::create(b, loc, e.i64, steps),
+                                 e.c64(1), ValueRange{mx0});
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -568,11 +569,11 @@ Value fmodF32(KernelEmitter &e, Value x, Value y) {
   // subnormal range (exactly: x and y are multiples of 2^-149).
   Value nz = e.select(cmp(e, P::eq, mx, e.c32(0)), e.c32(1), mx);
   Value s = sub(e, LLVM::CountLeadingZerosOp::create(b, loc, e.i32, nz, false),
-                 e.c32(8));
+                e.c32(8));
   Value mn = e.shl(mx, s), en = sub(e, ey, s);
   Value normal = e.bor(e.shl(en, e.c32(23)), e.band(mn, e.c32(0x7fffff)));
-  Value subShift = arith::MinSIOp::create(b, loc, sub(e, e.c32(1), en),
-                                          e.c32(31));
+  Value subShift =
+      arith::MinSIOp::create(b, loc, sub(e, e.c32(1), en), e.c32(31));
   Value subnormal = e.shru(mn, subShift);
   Value mag = e.select(cmp(e, P::sgt, en, e.c32(0)), normal, subnormal);
   mag = e.select(cmp(e, P::eq, mx, e.c32(0)), e.c32(0), mag);
@@ -582,9 +583,9 @@ Value fmodF32(KernelEmitter &e, Value x, Value y) {
   res = e.select(cmp(e, P::ult, ax, ay), ux, res);
   Value prod = arith::MulFOp::create(b, loc, x, y);
   Value nan = arith::DivFOp::create(b, loc, prod, prod);
-  Value bad = e.bor(e.bor(cmp(e, P::eq, ay, e.c32(0)),
-                          cmp(e, P::uge, ax, e.c32(0x7f800000))),
-                    cmp(e, P::ugt, ay, e.c32(0x7f800000)));
+  Value bad = e.bor(
+      e.bor(cmp(e, P::eq, ay, e.c32(0)), cmp(e, P::uge, ax, e.c32(0x7f800000))),
+      cmp(e, P::ugt, ay, e.c32(0x7f800000)));
   return e.select(bad, nan, bitcastF32(e, res));
 }
 
@@ -1510,19 +1511,19 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
           if (!ShapedType::isDynamic(inType.getDimSize(k)))
             stride *= inType.getDimSize(k);
         }
-        blockVals[{v, {axis, block}}] = toChainValue(
-            e, inType.getElementType(),
-            loadElement(e, p, inType.getElementType(), offset,
-                        quantc::detail::isPackedWeight(v)));
+        blockVals[{v, {axis, block}}] =
+            toChainValue(e, inType.getElementType(),
+                         loadElement(e, p, inType.getElementType(), offset,
+                                     quantc::detail::isPackedWeight(v)));
       }
     auto it = perAxis.find(v);
     if (it != perAxis.end())
       for (int64_t a : it->second)
-        channelVals[{v, a}] = toChainValue(
-            e, inType.getElementType(),
-            loadElement(e, p, inType.getElementType(),
-                        a == 1 && channel ? channel : coords()[a],
-                        quantc::detail::isPackedWeight(v)));
+        channelVals[{v, a}] =
+            toChainValue(e, inType.getElementType(),
+                         loadElement(e, p, inType.getElementType(),
+                                     a == 1 && channel ? channel : coords()[a],
+                                     quantc::detail::isPackedWeight(v)));
     if (!broadcast.contains(v))
       continue;
     Value offset;
@@ -2023,9 +2024,8 @@ FailureOr<Value> emitChain(KernelEmitter &e, ArrayRef<Operation *> ops,
                                              fromChainValue(e, to, x));
               };
               if (isa<IntegerType>(to))
-                return isa<IntegerType>(from)
-                           ? castIntToInt(e, in(0), from, to)
-                           : castToInt(e, in(0), to);
+                return isa<IntegerType>(from) ? castIntToInt(e, in(0), from, to)
+                                              : castToInt(e, in(0), to);
               if (isa<IntegerType>(from)) {
                 // The Executor's: the integer as a double (exact below
                 // 2^53), then rounded to f32; booleans and unsigned codes
@@ -2115,10 +2115,9 @@ GemmEpilogue gemmStepEpilogue(const GpuStep &step,
     e.entry = entry;
     llvm::DenseMap<Value, Value> vals;
     vals[gemm->getResult(0)] = acc;
-    FailureOr<Value> v =
-        emitChain(e, chain, extras, ptrs, outType,
-                  index ? index(e, row, col, N) : e.add(e.mul(row, N), col),
-                  vals);
+    FailureOr<Value> v = emitChain(
+        e, chain, extras, ptrs, outType,
+        index ? index(e, row, col, N) : e.add(e.mul(row, N), col), vals);
     if (failed(v))
       return failure();
     return fromChainValue(e, outType.getElementType(), *v);
@@ -3339,9 +3338,9 @@ Value scatterValue(KernelEmitter &e, Operation *op, Value X, Value I, Value U,
       // The tuple's m coordinates against this element's first m; the
       // update is (tuple, the rest of this element's coordinates).
       for (int64_t d = 0; d < m; ++d)
-        hit = e.land(hit, e.eq(index(e.add(e.mul(t, e.c64(m)), e.c64(d)),
-                                     data[d]),
-                               c[d]));
+        hit = e.land(
+            hit,
+            e.eq(index(e.add(e.mul(t, e.c64(m)), e.c64(d)), data[d]), c[d]));
       Value rest = e.c64(0);
       for (int64_t d = m; d < int64_t(data.size()); ++d)
         rest = e.add(e.mul(rest, e.c64(data[d])), c[d]);
@@ -3607,8 +3606,8 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
     // Terms: forward p (+1 inclusive) from 0 up; reverse n-1-p (+1) from
     // n-1 down.
     Value last = arith::SubIOp::create(b, e.loc, n, e.c64(1));
-    Value count = rev ? arith::SubIOp::create(b, e.loc, last, p).getResult()
-                      : p;
+    Value count =
+        rev ? arith::SubIOp::create(b, e.loc, last, p).getResult() : p;
     if (!excl)
       count = e.add(count, e.c64(1));
     Value zero = isa<FloatType>(elem)
@@ -3620,8 +3619,7 @@ quantc::detail::buildLayoutKernel(ModuleOp top, llvm::StringRef name,
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       Value q = loop.getInductionVar();
-      Value at =
-          rev ? arith::SubIOp::create(b, e.loc, last, q).getResult() : q;
+      Value at = rev ? arith::SubIOp::create(b, e.loc, last, q).getResult() : q;
       Value x = toChainValue(e, elem,
                              loadElement(e, entry.getArgument(1), elem,
                                          e.add(base, e.mul(at, stride))));

@@ -143,7 +143,8 @@ bool isLinearQuantChainOp(Operation *op, RankedTensorType out) {
 /// unsigned ones compared and divided as unsigned).
 bool isIntegerChainType(Type t) {
   auto i = dyn_cast<IntegerType>(t);
-  return i && !i.isSigned() && llvm::is_contained({8u, 16u, 32u, 64u}, i.getWidth()) &&
+  return i && !i.isSigned() &&
+         llvm::is_contained({8u, 16u, 32u, 64u}, i.getWidth()) &&
          (i.isSignless() || i.isUnsigned());
 }
 
@@ -172,7 +173,8 @@ bool isElementwise(Operation *op) {
     auto integer = [](Type t) {
       return t.isInteger(1) || isIntegerChainType(t);
     };
-    return c.getInput().getType() == RankedTensorType::get(out.getShape(), from) &&
+    return c.getInput().getType() ==
+               RankedTensorType::get(out.getShape(), from) &&
            ((from.isF32() && (isMiniFloat(to) || to.isBF16())) ||
             ((isMiniFloat(from) || from.isBF16()) && to.isF32()) ||
             ((isFloatChainType(from) || integer(from)) &&
@@ -475,8 +477,7 @@ bool isRowOp(Operation *op) {
     for (int64_t a : quantc::detail::reduceAxes(op))
       axes.push_back(a < 0 ? a + in.getRank() : a);
     llvm::sort(axes);
-    if (axes.empty() ||
-        elementTypeOf(op->getResult(0)) != in.getElementType())
+    if (axes.empty() || elementTypeOf(op->getResult(0)) != in.getElementType())
       return false;
     for (int64_t a : axes)
       if (a < 0 || a >= in.getRank() || in.isDynamicDim(a))
@@ -493,11 +494,11 @@ bool isRowOp(Operation *op) {
            quantc::detail::constantScalar(tk.getK());
   }
   if (isa<qc::SoftmaxOp, qc::LogSoftmaxOp>(op)) {
-    // Along any static axis but the batch (a thread per row of the other
-    // dims, strided where the axis is not the last).
+    // Along any static axis but a run-time batch (a thread per row of the
+    // other dims, strided where the axis is not the last).
     int64_t a = cast<IntegerAttr>(op->getAttr("axis")).getInt();
     a = a < 0 ? a + in.getRank() : a;
-    return a == last || (a > 0 && a < last && !in.isDynamicDim(a));
+    return a == last || (a >= 0 && a < last && !in.isDynamicDim(a));
   }
   if (auto at = dyn_cast<qc::AttentionOp>(op)) {
     // query [lead..., Sq, D], key_t [lead..., D, Sk], value [lead..., Sk,
@@ -699,8 +700,8 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::TransposeOp, qc::SliceOp, qc::ConcatOp, qc::GatherOp,
           qc::GatherNDOp, qc::PadOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
-  if (isa<qc::ExpandOp, qc::TileOp, qc::GatherElementsOp,
-          qc::ScatterElementsOp, qc::ScatterNDOp>(op))
+  if (isa<qc::ExpandOp, qc::TileOp, qc::GatherElementsOp, qc::ScatterElementsOp,
+          qc::ScatterNDOp>(op))
     return isLayout(op) ? "" : name + " (static shapes only so far)";
   if (isa<qc::ResizeOp>(op))
     return isLayout(op) ? ""
@@ -1839,11 +1840,11 @@ GpuPlan quantc::planGpuProgram(func::FuncOp fn,
         ins.push_back(v);
       // qc.trilu's k and qc.cumsum's axis are compile-time constants of
       // the kernel, or a scalar it reads.
-      bool scalarInput =
-          isa<qc::TriluOp, qc::CumSumOp>(op) && op->getNumOperands() > 1 &&
-          !quantc::detail::constantScalar(op->getOperand(1));
-      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TileOp,
-              qc::TopKOp>(op) &&
+      bool scalarInput = isa<qc::TriluOp, qc::CumSumOp>(op) &&
+                         op->getNumOperands() > 1 &&
+                         !quantc::detail::constantScalar(op->getOperand(1));
+      if (isa<qc::TriluOp, qc::CumSumOp, qc::ExpandOp, qc::TileOp, qc::TopKOp>(
+              op) &&
           !scalarInput)
         ins.resize(1);
       GpuStep st{kind, "", {op}, ins, {}};

@@ -32,8 +32,7 @@ bool isNarrow(Type t) {
 
 RankedTensorType widened(Type t) {
   auto s = cast<RankedTensorType>(t);
-  return RankedTensorType::get(s.getShape(),
-                               Float32Type::get(t.getContext()));
+  return RankedTensorType::get(s.getShape(), Float32Type::get(t.getContext()));
 }
 
 /// Whether `op` rounds to its f16/bf16 result (the Executor rounds there):
