@@ -1,21 +1,34 @@
-"""An fp16 export of an ONNX model, as converters write one: every FLOAT
-initializer, Constant value, graph input, output and value_info, and every
-Cast to FLOAT, made FLOAT16; and its .npz inputs in float16. Used by the
-tests and benchmarks of half-precision models (qc-widen-floats,
-docs/Import.md)."""
+"""An fp16 (or bf16) export of an ONNX model, as converters write one:
+every FLOAT initializer, Constant value, graph input, output and
+value_info, and every Cast to FLOAT, made FLOAT16 (BFLOAT16); and its .npz
+inputs in float16 (bfloat16 as uint16 bit patterns, the CPU and package
+contract). Used by the tests and benchmarks of half-precision models
+(qc-widen-floats, docs/Import.md)."""
 import numpy as np
 
 
-def to_float16_model(model):
-    """`model` (an onnx.ModelProto) with its FLOAT tensors FLOAT16, in
-    place; returned. Values beyond f16's range become infinities (a -1e9
-    attention mask: -inf), as a converter's cast does."""
-    from onnx import TensorProto as T, numpy_helper
+def _half(a, bfloat16):
+    """float32 values rounded to f16, or to bf16 as uint16 bit patterns
+    (round to nearest even; values beyond the range become infinities,
+    as a converter's cast does: a -1e9 attention mask is -inf in f16)."""
+    if not bfloat16:
+        with np.errstate(over="ignore"):
+            return np.asarray(a, np.float32).astype(np.float16)
+    import ml_dtypes
+    return np.asarray(a, np.float32).astype(ml_dtypes.bfloat16).view(
+        np.uint16)
+
+
+def to_float16_model(model, bfloat16=False):
+    """`model` (an onnx.ModelProto) with its FLOAT tensors FLOAT16 (or
+    BFLOAT16), in place; returned."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    want = T.BFLOAT16 if bfloat16 else T.FLOAT16
 
     def half(t):
-        with np.errstate(over="ignore"):
-            a = numpy_helper.to_array(t).astype(np.float16)
-        t.CopyFrom(numpy_helper.from_array(a, t.name))
+        a = _half(numpy_helper.to_array(t), bfloat16)
+        t.CopyFrom(helper.make_tensor(t.name, want, a.shape, a.tobytes(),
+                                      raw=True))
 
     for init in model.graph.initializer:
         if init.data_type == T.FLOAT:
@@ -23,17 +36,18 @@ def to_float16_model(model):
     for v in list(model.graph.input) + list(model.graph.output) + \
             list(model.graph.value_info):
         if v.type.tensor_type.elem_type == T.FLOAT:
-            v.type.tensor_type.elem_type = T.FLOAT16
+            v.type.tensor_type.elem_type = want
     for n in model.graph.node:
         for a in n.attribute:
             if a.name == "to" and a.i == T.FLOAT:
-                a.i = T.FLOAT16
+                a.i = want
             if a.name == "value" and a.t.data_type == T.FLOAT:
                 half(a.t)
     return model
 
 
-def half_arrays(arrays):
-    """{name: array} with float32 arrays as float16, others as they are."""
-    return {k: v.astype(np.float16) if v.dtype == np.float32 else v
+def half_arrays(arrays, bfloat16=False):
+    """{name: array} with float32 arrays in float16 (bf16 bit patterns),
+    others as they are."""
+    return {k: _half(v, bfloat16) if v.dtype == np.float32 else v
             for k, v in arrays.items()}

@@ -326,6 +326,16 @@ FailureOr<CompileResult> quantc::compileModel(MLIRContext &ctx,
       importOnnxFile(ctx, opts.modelPath, opts.import);
   if (!module)
     return failure();
+  {
+    // An f16/bf16 model computed in f32 from the start (exact on the
+    // Executor), so that calibration sees its weights as the constants the
+    // quantizer reads (the pipeline's own qc-widen-floats then finds
+    // nothing left to do).
+    PassManager pm(&ctx);
+    pm.addNestedPass<func::FuncOp>(qc::createQCWidenFloats());
+    if (failed(pm.run(*module)))
+      return failure();
+  }
   if (!opts.raisePatterns.empty()) {
     // Before anything runs the float model: calibration and the reference
     // outputs see the raised graph (docs/Calibration.md, R1-R6).

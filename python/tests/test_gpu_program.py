@@ -3507,13 +3507,14 @@ def _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=False):
     assert_rows_close(sims, ref, (1e-2 if decoder else 1e-3) if dyn else 1e-4)
 
 
-@pytest.mark.parametrize("name,fmt", [
-    ("mlp", "mxfp8"), ("mlp", "int8"), ("cnn", "int8"), ("gpt2", "int8"),
-    ("llama", "mxfp8")])
-def test_float16_models_compile_and_run_on_the_gpu(name, fmt, check_ok,
+@pytest.mark.parametrize("name,fmt,bf16", [
+    ("mlp", "mxfp8", False), ("mlp", "int8", False), ("cnn", "int8", False),
+    ("gpt2", "int8", False), ("llama", "mxfp8", False), ("mlp", "int8", True),
+    ("cnn", "mxfp8", True)])
+def test_float16_models_compile_and_run_on_the_gpu(name, fmt, bf16, check_ok,
                                                    run_tool, tmp_path):
-    """An fp16 export of each example (FLOAT16 weights, inputs and
-    outputs): qc-widen-floats computes it in f32 inside @main, which
+    """An fp16 (or bf16) export of each example (FLOAT16 weights, inputs
+    and outputs): qc-widen-floats computes it in f32 inside @main, which
     leaves the Executor's results the same bit for bit (the f16 model
     imported as it is against the widened IR), so its matmuls and convs
     quantize like the f32 model's and it is a GPU program whose f16
@@ -3523,8 +3524,9 @@ def test_float16_models_compile_and_run_on_the_gpu(name, fmt, check_ok,
     from onnx_float16 import half_arrays, to_float16_model
     paths = _make(name).generate(str(tmp_path / name))
     model = tmp_path / f"{name}16.onnx"
-    onnx.save(to_float16_model(onnx.load(paths["model"])), str(model))
-    half = half_arrays(load_npz(paths["test"]))
+    onnx.save(to_float16_model(onnx.load(paths["model"]), bf16), str(model))
+    half = half_arrays(load_npz(paths["test"]), bf16)
+    half_dtype = np.uint16 if bf16 else np.float16  # (bf16: bit patterns)
     np.savez(tmp_path / "in16.npz", **half)
     shape = ["--input-shape", "input_ids=2x16"] \
         if name in ("gpt2", "llama") else []
@@ -3533,13 +3535,13 @@ def test_float16_models_compile_and_run_on_the_gpu(name, fmt, check_ok,
              tmp_path / "m.mlir", *shape)
     check_ok("quant-opt", tmp_path / "m.mlir", "-o", tmp_path / "w.mlir",
              "--pass-pipeline=builtin.module(func.func(qc-widen-floats))")
-    assert "xf16>" in (tmp_path / "m.mlir").read_text()
+    assert ("xbf16>" if bf16 else "xf16>") in (tmp_path / "m.mlir").read_text()
     outs = {}
     for k in ("m", "w"):
         check_ok("quant-run", tmp_path / f"{k}.mlir", "--inputs",
                  tmp_path / "in16.npz", "--outputs", tmp_path / f"{k}.npz")
         outs[k] = load_npz(tmp_path / f"{k}.npz")["logits"]
-    assert outs["m"].dtype == np.float16
+    assert outs["m"].dtype == half_dtype
     assert outs["m"].tobytes() == outs["w"].tobytes()
     pkg = tmp_path / f"{name}16.qcpkg"
     layers = {}
@@ -3547,14 +3549,21 @@ def test_float16_models_compile_and_run_on_the_gpu(name, fmt, check_ok,
                         (paths["model"], paths["test"], tmp_path / "f.qcpkg")):
         check_ok("quant-compile", m, "--calib", calib, "-o", p, "--target",
                  "sm_89", "--no-cubin", "-q", "--format", fmt, *shape)
-        layers[p] = [(x["name"], x["op"], x["format"]) for x in json.loads(
+        layers[p] = [(x["name"], x["op"], x["format"],
+                      x.get("bias_corrected")) for x in json.loads(
             (p / "report.json").read_text())["layers"]]
-    # Every layer the f32 model quantizes, the fp16 one does too.
+    # Every layer the f32 model quantizes (and bias-corrects: calibration
+    # sees the widened model's constant weights), the fp16 one does too.
     assert layers[pkg] == layers[tmp_path / "f.qcpkg"] and layers[pkg]
     ref, sims = executor_and_simulation(run_tool, pkg, half, tmp_path)
-    assert ref.dtype == np.float16
+    assert ref.dtype == half_dtype
     if fmt == "mxfp8":  # (measured: bit for bit)
         assert sims["host kernels"].tobytes() == ref.tobytes()
+    if bf16:  # (the values of the bit patterns)
+        import ml_dtypes
+        ref = ref.view(ml_dtypes.bfloat16)
+        sims = {k: np.asarray(v).view(ml_dtypes.bfloat16)
+                for k, v in sims.items()}
     # As the f32 models' programs (test_static_scale_programs_match_
     # executor): f32 matmuls summed in another order, and int8 GEMMs
     # scaling their exact sums once (F34), move an output by an f16 ulp

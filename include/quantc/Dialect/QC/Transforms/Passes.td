@@ -59,9 +59,11 @@ def QCWidenFloats : Pass<"qc-widen-floats", "::mlir::func::FuncOp"> {
     the same bit for bit: every value it held before is the value it holds
     after. An op's f16/bf16 attributes (a fill value: `qc.constant_of_shape`'s,
     `qc.pad`'s) become f32 ones of the same values. A function without
-    f16 or bf16 values is left as it is. An op whose verifier still
-    rejects the widened types stops the pass with an error naming it. The
-    registered pipeline runs it first.
+    f16 or bf16 values is left as it is, and so is one it has widened
+    already. An op whose verifier still rejects the widened types stops
+    the pass with an error naming it. The registered pipeline runs it
+    first; quant-compile runs it right after import, so that calibration
+    sees the weights as the constants the quantizers read.
   }];
   let dependentDialects = ["::quantc::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
