@@ -7,6 +7,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -14,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace quantc::qc {
 #define GEN_PASS_DEF_QCWIDENFLOATS
@@ -39,48 +41,44 @@ RankedTensorType widened(Type t) {
 /// it keeps its type and a widening cast follows it.
 bool rounds(Operation *op) { return isa<CastOp, DequantizeLinearOp>(op); }
 
-/// `v` (f16/bf16) followed by an exact cast to f32, which takes every use
-/// of `v` but itself and `keep`.
-void widenAfter(OpBuilder &b, Value v, Operation *keep = nullptr) {
+/// `v` (f16/bf16) followed by an exact cast to f32, which takes every
+/// other use of `v`.
+void widenAfter(OpBuilder &b, Value v) {
   auto c = CastOp::create(b, v.getLoc(), widened(v.getType()), v);
-  v.replaceUsesWithIf(c.getResult(), [&](OpOperand &use) {
-    return use.getOwner() != c && use.getOwner() != keep;
-  });
+  v.replaceAllUsesExcept(c.getResult(), c);
+}
+
+/// The f32 constant of type `to` holding a float constant's values
+/// (dense, or an f32 dense_resource blob), each first rounded to
+/// `round` when given (nearest even, overflowing to infinity: the
+/// Executor's rounding to f16/bf16).
+FailureOr<Attribute> f32ConstantOf(Attribute value, RankedTensorType to,
+                                   const llvm::fltSemantics *round) {
+  std::vector<float> vals;
+  if (failed(quantc::getConstantFloats(value, vals)))
+    return failure();
+  if (round)
+    for (float &f : vals) {
+      APFloat v(f);
+      bool lost = false;
+      v.convert(*round, APFloat::rmNearestTiesToEven, &lost);
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      f = v.convertToFloat();
+    }
+  return Attribute(DenseElementsAttr::get(to, ArrayRef<float>(vals)));
 }
 
 /// A narrowing cast of an f32 constant (the importer's FLOAT16 and
 /// BFLOAT16 weights): the f32 constant of its rounded values, which the
 /// widening cast after it would give.
 FailureOr<Attribute> roundedConstant(CastOp c) {
-  DenseFPElementsAttr dense;
-  if (!matchPattern(c.getInput(), m_Constant(&dense)) ||
-      !dense.getElementType().isF32())
+  Attribute value;
+  if (!matchPattern(c.getInput(), m_Constant(&value)) ||
+      !getElementTypeOrSelf(c.getInput().getType()).isF32())
     return failure();
-  const llvm::fltSemantics &sem =
-      cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics();
-  SmallVector<float> vals;
-  vals.reserve(dense.getNumElements());
-  for (APFloat v : dense.getValues<APFloat>()) {
-    bool lost = false;
-    // Round to nearest even, overflowing to infinity (the Executor's).
-    v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    vals.push_back(v.convertToFloat());
-  }
-  return Attribute(
-      DenseElementsAttr::get(widened(c.getType()), ArrayRef<float>(vals)));
-}
-
-/// The f32 constant holding an f16/bf16 constant's values.
-FailureOr<Attribute> widenedConstant(Attribute value, RankedTensorType to) {
-  auto dense = dyn_cast<DenseFPElementsAttr>(value);
-  if (!dense)
-    return failure();
-  SmallVector<float> vals;
-  vals.reserve(dense.getNumElements());
-  for (const APFloat &v : dense.getValues<APFloat>())
-    vals.push_back(static_cast<float>(v.convertToDouble()));
-  return Attribute(DenseElementsAttr::get(to, ArrayRef<float>(vals)));
+  return f32ConstantOf(
+      value, widened(c.getType()),
+      &cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics());
 }
 
 /// `op`'s f16/bf16 attributes (a fill value: qc.constant_of_shape's,
@@ -95,7 +93,8 @@ void widenAttributes(Operation *op) {
       w = FloatAttr::get(f32, f.getValueAsDouble());
     if (auto d = dyn_cast<DenseFPElementsAttr>(a.getValue());
         d && isNarrow(d.getType()))
-      if (FailureOr<Attribute> v = widenedConstant(d, widened(d.getType()));
+      if (FailureOr<Attribute> v =
+              f32ConstantOf(d, widened(d.getType()), nullptr);
           succeeded(v))
         w = *v;
     if (w)
@@ -122,7 +121,8 @@ struct WidenFloatsPass
     for (BlockArgument a : entry.getArguments())
       if (isNarrow(a.getType()))
         widenAfter(b, a);
-    SmallVector<Operation *> ops, dead;
+    SmallVector<Operation *> ops;
+    llvm::SetVector<Operation *> dead;
     fn.walk([&](Operation *op) {
       if (op != fn && !isa<func::ReturnOp>(op))
         ops.push_back(op);
@@ -137,7 +137,7 @@ struct WidenFloatsPass
           c.getResult().replaceAllUsesWith(
               arith::ConstantOp::create(b, c.getLoc(), cast<TypedAttr>(*v))
                   .getResult());
-          dead.push_back(c);
+          dead.insert(c);
           continue;
         }
       }
@@ -149,7 +149,7 @@ struct WidenFloatsPass
       }
       if (auto c = dyn_cast<arith::ConstantOp>(op)) {
         FailureOr<Attribute> v =
-            widenedConstant(c.getValue(), widened(c.getType()));
+            f32ConstantOf(c.getValue(), widened(c.getType()), nullptr);
         if (failed(v)) {
           op->emitError("qc-widen-floats: an f16/bf16 constant that is no "
                         "dense float tensor");
@@ -181,13 +181,12 @@ struct WidenFloatsPass
     // Casts from f16/bf16 to f32 now read f32: the value itself.
     for (Operation *op : ops)
       if (auto c = dyn_cast<CastOp>(op);
-          c && !llvm::is_contained(dead, op) &&
-          c.getInput().getType() == c.getType()) {
+          c && !dead.contains(op) && c.getInput().getType() == c.getType()) {
         c.getResult().replaceAllUsesWith(c.getInput());
-        dead.push_back(c);
+        dead.insert(c);
       }
     for (Operation *op : ops)
-      if (!llvm::is_contained(dead, op) &&
+      if (!dead.contains(op) &&
           failed(mlir::verify(op, /*verifyRecursively=*/false))) {
         op->emitError("qc-widen-floats: this op does not take f32 in place "
                       "of f16/bf16");
