@@ -7,13 +7,21 @@ contract). Used by the tests and benchmarks of half-precision models
 import numpy as np
 
 
+# Inputs the ONNX schemas type tensor(float) whatever the data's type
+# (Resize's roi and scales, Upsample's scales): they stay FLOAT, as in
+# onnxconverter-common's float16 conversion.
+FLOAT_ONLY = {"Resize": (1, 2), "Upsample": (1,)}
+
+
 def _half(a, bfloat16):
-    """float32 values rounded to f16, or to bf16 as uint16 bit patterns
-    (round to nearest even; values beyond the range become infinities,
-    as a converter's cast does: a -1e9 attention mask is -inf in f16)."""
+    """float32 values rounded to f16 (finite ones beyond its range clipped
+    to +-65504, as onnxconverter-common does, so that a -1e9 attention
+    mask stays finite), or to bf16 as uint16 bit patterns (round to
+    nearest even)."""
     if not bfloat16:
-        with np.errstate(over="ignore"):
-            return np.asarray(a, np.float32).astype(np.float16)
+        a = np.asarray(a, np.float32)
+        a = np.where(np.isfinite(a), np.clip(a, -65504.0, 65504.0), a)
+        return a.astype(np.float16)
     import ml_dtypes
     return np.asarray(a, np.float32).astype(ml_dtypes.bfloat16).view(
         np.uint16)
@@ -30,8 +38,10 @@ def to_float16_model(model, bfloat16=False):
         t.CopyFrom(helper.make_tensor(t.name, want, a.shape, a.tobytes(),
                                       raw=True))
 
+    keep = {n.input[i] for n in model.graph.node
+            for i in FLOAT_ONLY.get(n.op_type, ()) if i < len(n.input)}
     for init in model.graph.initializer:
-        if init.data_type == T.FLOAT:
+        if init.data_type == T.FLOAT and init.name not in keep:
             half(init)
     for v in list(model.graph.input) + list(model.graph.output) + \
             list(model.graph.value_info):
@@ -41,7 +51,8 @@ def to_float16_model(model, bfloat16=False):
         for a in n.attribute:
             if a.name == "to" and a.i == T.FLOAT:
                 a.i = want
-            if a.name == "value" and a.t.data_type == T.FLOAT:
+            if a.name == "value" and a.t.data_type == T.FLOAT and \
+                    not keep.intersection(n.output):
                 half(a.t)
     return model
 

@@ -3507,6 +3507,47 @@ def _sm90a_int8_programs(case, check_ok, run_tool, tmp_path, dyn=False):
     assert_rows_close(sims, ref, (1e-2 if decoder else 1e-3) if dyn else 1e-4)
 
 
+def test_float16_constant_subgraphs_resize_and_shape_casts(run_tool,
+                                                           tmp_path):
+    """What real fp16 exports hold besides weights (MiniLM's mask
+    arithmetic, YOLO's upsampling and anchor grid): FLOAT16 constants
+    computing a value that meets an f16 activation, a Resize of f16 values
+    (its scales FLOAT, as ONNX types them) and a shape value cast to
+    FLOAT16. They import in one type, the shape cast folds to a constant,
+    and the program (f16 in and out) equals the Executor bit for bit."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    n = helper.make_node
+    h = np.float16
+    inits = [numpy_helper.from_array(np.array([0.5, -1.25], h), "c1"),
+             numpy_helper.from_array(np.array([3.0, 65504.0], h), "c2"),
+             numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc"),
+             numpy_helper.from_array(np.array(2, np.int64), "i2")]
+    nodes = [n("Mul", ["c1", "c2"], ["m"]),
+             n("Reshape", ["m", "shp"], ["m4"]),
+             n("Add", ["x", "m4"], ["a"]),
+             n("Resize", ["a", "", "sc"], ["r"], mode="nearest"),
+             n("Shape", ["r"], ["s"]),
+             n("Gather", ["s", "i2"], ["g"], axis=0),
+             n("Cast", ["g"], ["gh"], to=T.FLOAT16),
+             n("Mul", ["r", "gh"], ["y"])]
+    inits.append(numpy_helper.from_array(np.array([1, 2, 1, 1], np.int64),
+                                         "shp"))
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", T.FLOAT16, ["N", 2, 3, 3])],
+        [helper.make_tensor_value_info("y", T.FLOAT16, None)], inits),
+        opset_imports=[helper.make_opsetid("", 13)])
+    x = np.random.default_rng(5).standard_normal((2, 2, 3, 3)).astype(h)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    graph = (pkg / "graph.mlir").read_text()
+    assert "qc.shape" not in graph and "xi64>) -> tensor" not in graph
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                        "y")
+    assert ref.dtype == np.float16
+    for kind, got in sims.items():
+        assert got.tobytes() == ref.tobytes(), kind
+
+
 @pytest.mark.parametrize("name,fmt,bf16", [
     ("mlp", "mxfp8", False), ("mlp", "int8", False), ("cnn", "int8", False),
     ("gpt2", "int8", False), ("llama", "mxfp8", False), ("mlp", "int8", True),

@@ -65,3 +65,20 @@ func.func @main(%s: tensor<1xi64>) -> tensor<?xf16> {
   %0 = qc.constant_of_shape %s {value = 1.5 : f16} : (tensor<1xi64>) -> tensor<?xf16>
   return %0 : tensor<?xf16>
 }
+
+// -----
+
+// An integer constant cast to f16 (a shape value: YOLO's anchor grid)
+// folds to the f32 constant of its f16 values, so qc-fold-constants can
+// fold what it feeds: 2049 rounds to 2048 in f16 (through a double and
+// f32, the Executor's order).
+// CHECK-LABEL: func.func @main
+// CHECK: %[[C:.*]] = arith.constant dense<[2.000000e+00, 2.048000e+03]> : tensor<2xf32>
+// CHECK: qc.mul %{{.*}}, %[[C]] : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+// CHECK-NOT: tensor<2xi64>
+func.func @main(%x: tensor<2xf16>) -> tensor<2xf16> {
+  %c = arith.constant dense<[2, 2049]> : tensor<2xi64>
+  %h = qc.cast %c : (tensor<2xi64>) -> tensor<2xf16>
+  %m = qc.mul %x, %h : (tensor<2xf16>, tensor<2xf16>) -> tensor<2xf16>
+  return %m : tensor<2xf16>
+}

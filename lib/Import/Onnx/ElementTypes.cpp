@@ -57,7 +57,18 @@ void quantc::onnx_import::matchConstantElementTypes(NodeContext &n, int ia,
   // f16/bf16 value, i64 every narrower integer).
   auto fix = [&](int i, Value &v, Type want) {
     const onnx::TensorProto *t = n.constantInput(i);
-    if (!t || onnxElementType(*n.getContext(), t->data_type()) != want)
+    if (!t)
+      return false;
+    Type own = onnxElementType(*n.getContext(), t->data_type());
+    // A FLOAT16/BFLOAT16 constant (its f32 values cast to its type) read
+    // by an f32 operation, which ONNX does not allow: its f32 values, as
+    // the importer always read such constants in f32 models.
+    if (want.isF32() && isa<Float16Type, BFloat16Type>(own))
+      if (auto c = v.getDefiningOp<qc::CastOp>()) {
+        v = c.getInput();
+        return true;
+      }
+    if (own != want)
       return false;
     auto type =
         RankedTensorType::get(cast<ShapedType>(v.getType()).getShape(), want);

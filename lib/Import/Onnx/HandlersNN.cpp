@@ -964,8 +964,10 @@ LogicalResult emitResize(NodeContext &n, Value x, SmallVector<float> scales,
   OpBuilder &b = n.builder();
   MLIRContext *ctx = b.getContext();
   bool allAxes = axes.size() == xs.size();
+  // (The result has x's float type: an f16 model's Resize stays f16.)
   auto op = qc::ResizeOp::create(
-      b, n.loc, f32Tensor(n, out), x, roi, dynScales, dynSizes,
+      b, n.loc, RankedTensorType::get(out, elementTypeOf(x)), x, roi,
+      dynScales, dynSizes,
       b.getDenseF32ArrayAttr(scales), qc::ResizeModeAttr::get(ctx, *rm),
       qc::CoordinateTransformationAttr::get(ctx, *cm),
       qc::NearestModeAttr::get(ctx, *nm), b.getF32FloatAttr(cubicA),

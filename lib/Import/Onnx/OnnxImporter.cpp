@@ -381,6 +381,19 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
                              : TypedAttr(tensorToI64Attr(ctx, t));
     cached =
         arith::ConstantOp::create(builder, nameLoc(name), attr).getResult();
+    // A FLOAT16 or BFLOAT16 constant keeps its type, as its f32 values
+    // (which hold it exactly) cast to it: an f16 model's values and
+    // constants meet in one type whatever computes them (qc-widen-floats
+    // folds the casts into f32 constants again).
+    int32_t dt = t.data_type();
+    if (dt == onnx::TensorProto::FLOAT16 || dt == onnx::TensorProto::BFLOAT16)
+      cached = qc::CastOp::create(
+                   builder, nameLoc(name),
+                   RankedTensorType::get(
+                       cast<ShapedType>(cached.getType()).getShape(),
+                       onnxElementType(ctx, dt)),
+                   cached)
+                   .getResult();
   }
   return cached;
 }
@@ -755,9 +768,13 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
   }
   func::ReturnOp::create(g.builder, g.fileLoc, results);
   // Constants that folding left without a user (a qc.shape folded into
-  // the gather that then folded too).
+  // the gather that then folded too), and FLOAT16/BFLOAT16 constants'
+  // casts that every reader took the f32 values of.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*entry)))
-    if (isa<arith::ConstantOp>(op) && op.use_empty())
+    if (op.use_empty() &&
+        (isa<arith::ConstantOp>(op) ||
+         (isa<qc::CastOp>(op) &&
+          op.getOperand(0).getDefiningOp<arith::ConstantOp>())))
       op.erase();
   func.setFunctionType(
       g.builder.getFunctionType(argTypes, ValueRange(results).getTypes()));

@@ -69,16 +69,37 @@ FailureOr<Attribute> f32ConstantOf(Attribute value, RankedTensorType to,
 }
 
 /// A narrowing cast of an f32 constant (the importer's FLOAT16 and
-/// BFLOAT16 weights): the f32 constant of its rounded values, which the
-/// widening cast after it would give.
+/// BFLOAT16 weights) or of an integer constant (a shape value cast to
+/// f16): the f32 constant of its rounded values, which the widening cast
+/// after it would give. Integers go as the Executor's cast takes them:
+/// through a double (signed or not by their type), then f32, then the
+/// narrow type, each to nearest even.
 FailureOr<Attribute> roundedConstant(CastOp c) {
   Attribute value;
-  if (!matchPattern(c.getInput(), m_Constant(&value)) ||
-      !getElementTypeOrSelf(c.getInput().getType()).isF32())
+  if (!matchPattern(c.getInput(), m_Constant(&value)))
     return failure();
-  return f32ConstantOf(
-      value, widened(c.getType()),
-      &cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics());
+  Type in = getElementTypeOrSelf(c.getInput().getType());
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics();
+  if (in.isF32())
+    return f32ConstantOf(value, widened(c.getType()), &sem);
+  auto ints = dyn_cast<DenseIntElementsAttr>(value);
+  if (!ints)
+    return failure();
+  bool isSigned = !in.isUnsignedInteger() && !in.isInteger(1);
+  SmallVector<float> vals;
+  vals.reserve(ints.getNumElements());
+  for (const APInt &i : ints.getValues<APInt>()) {
+    APFloat v(APFloat::IEEEdouble());
+    bool lost = false;
+    v.convertFromAPInt(i, isSigned, APFloat::rmNearestTiesToEven);
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    vals.push_back(v.convertToFloat());
+  }
+  return Attribute(
+      DenseElementsAttr::get(widened(c.getType()), ArrayRef<float>(vals)));
 }
 
 /// `op`'s f16/bf16 attributes (a fill value: qc.constant_of_shape's,
