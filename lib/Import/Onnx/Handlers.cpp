@@ -374,8 +374,6 @@ LogicalResult importMatMul(NodeContext &n) {
   if (failed(a) || failed(b))
     return failure();
   Value lhs = *a, rhs = *b;
-  // (An FLOAT16 weight of an f16 model imports as f32: cast back.)
-  matchConstantElementTypes(n, 0, lhs, 1, rhs);
   SmallVector<int64_t> la(shapeOf(lhs)), lb(shapeOf(rhs));
   if (la.empty() || lb.empty()) {
     n.emitError() << "operands must have rank >= 1, got "
@@ -436,8 +434,6 @@ LogicalResult importGemm(NodeContext &n) {
                   << " and " << qc::dimsStr(shapeOf(*b));
     return failure();
   }
-  // (FLOAT16 constants of an f16 model import as f32: cast back.)
-  matchConstantElementTypes(n, 0, *a, 1, *b);
   FailureOr<Value> lhs = *transA ? emitTranspose(n, *a, {1, 0}) : *a;
   FailureOr<Value> rhs = *transB ? emitTranspose(n, *b, {1, 0}) : *b;
   if (failed(lhs) || failed(rhs))

@@ -747,23 +747,6 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
     FailureOr<Value> v = g.getValue(vi.name(), /*wantFloat=*/false, nullptr);
     if (failed(v))
       return nullptr;
-    // An f16 model whose last op read a FLOAT16 constant (which imports
-    // as f32) computes an f32 value where the output is declared FLOAT16
-    // (or BFLOAT16): a cast gives it that type, rounding it as the
-    // Executor writes such an output. (Other mismatches stay: a model
-    // declaring DOUBLE for a FLOAT value is the model's error.)
-    Type declared =
-        vi.has_type() && vi.type().has_tensor_type()
-            ? onnxElementType(g.ctx, vi.type().tensor_type().elem_type())
-            : Type();
-    Type have = cast<ShapedType>(v->getType()).getElementType();
-    if (declared && isa<Float16Type, BFloat16Type>(declared) && have.isF32())
-      *v = qc::CastOp::create(
-               g.builder, g.fileLoc,
-               RankedTensorType::get(cast<ShapedType>(v->getType()).getShape(),
-                                     declared),
-               *v)
-               .getResult();
     results.push_back(*v);
   }
   func::ReturnOp::create(g.builder, g.fileLoc, results);

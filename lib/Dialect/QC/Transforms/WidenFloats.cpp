@@ -7,6 +7,7 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 #include "quantc/Dialect/QC/Transforms/Passes.h"
+#include "quantc/Numerics/Formats.h"
 #include "quantc/Support/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -48,58 +49,54 @@ void widenAfter(OpBuilder &b, Value v) {
   v.replaceAllUsesExcept(c.getResult(), c);
 }
 
+/// The Numerics format of an f16/bf16 element type.
+quantc::numerics::ElemFormat narrowFormat(Type t) {
+  return t.isF16() ? quantc::numerics::ElemFormat::F16
+                   : quantc::numerics::ElemFormat::BF16;
+}
+
+/// The f32 constant of type `to` holding `vals`.
+Attribute f32Constant(RankedTensorType to, ArrayRef<float> vals) {
+  return DenseElementsAttr::get(to, vals);
+}
+
 /// The f32 constant of type `to` holding a float constant's values
-/// (dense, or an f32 dense_resource blob), each first rounded to
-/// `round` when given (nearest even, overflowing to infinity: the
-/// Executor's rounding to f16/bf16).
-FailureOr<Attribute> f32ConstantOf(Attribute value, RankedTensorType to,
-                                   const llvm::fltSemantics *round) {
+/// (dense, or an f32 dense_resource blob).
+FailureOr<Attribute> f32ConstantOf(Attribute value, RankedTensorType to) {
   std::vector<float> vals;
   if (failed(quantc::getConstantFloats(value, vals)))
     return failure();
-  if (round)
-    for (float &f : vals) {
-      APFloat v(f);
-      bool lost = false;
-      v.convert(*round, APFloat::rmNearestTiesToEven, &lost);
-      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-      f = v.convertToFloat();
-    }
-  return Attribute(DenseElementsAttr::get(to, ArrayRef<float>(vals)));
+  return f32Constant(to, vals);
 }
 
-/// A narrowing cast of an f32 constant (the importer's FLOAT16 and
-/// BFLOAT16 weights) or of an integer constant (a shape value cast to
-/// f16): the f32 constant of its rounded values, which the widening cast
-/// after it would give. Integers go as the Executor's cast takes them:
-/// through a double (signed or not by their type), then f32, then the
-/// narrow type, each to nearest even.
+/// A narrowing cast of a constant: an f32 one (the importer's FLOAT16 and
+/// BFLOAT16 weights) or an integer one (a shape value cast to f16). The
+/// f32 constant of its values after the cast, which the widening cast
+/// after it would give, computed as the Executor's castKernel does: an
+/// integer as a double (signed or not by its type), then f32, then the
+/// Numerics library's roundTo (nearest even, not saturating).
 FailureOr<Attribute> roundedConstant(CastOp c) {
   Attribute value;
   if (!matchPattern(c.getInput(), m_Constant(&value)))
     return failure();
   Type in = getElementTypeOrSelf(c.getInput().getType());
-  const llvm::fltSemantics &sem =
-      cast<FloatType>(getElementTypeOrSelf(c.getType())).getFloatSemantics();
-  if (in.isF32())
-    return f32ConstantOf(value, widened(c.getType()), &sem);
-  auto ints = dyn_cast<DenseIntElementsAttr>(value);
-  if (!ints)
+  std::vector<float> vals;
+  if (in.isF32()) {
+    if (failed(quantc::getConstantFloats(value, vals)))
+      return failure();
+  } else if (auto ints = dyn_cast<DenseIntElementsAttr>(value)) {
+    bool isSigned = !in.isUnsignedInteger() && !in.isInteger(1);
+    for (const APInt &i : ints.getValues<APInt>())
+      vals.push_back(float(isSigned ? double(i.getSExtValue())
+                                    : double(i.getZExtValue())));
+  } else {
     return failure();
-  bool isSigned = !in.isUnsignedInteger() && !in.isInteger(1);
-  SmallVector<float> vals;
-  vals.reserve(ints.getNumElements());
-  for (const APInt &i : ints.getValues<APInt>()) {
-    APFloat v(APFloat::IEEEdouble());
-    bool lost = false;
-    v.convertFromAPInt(i, isSigned, APFloat::rmNearestTiesToEven);
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    vals.push_back(v.convertToFloat());
   }
-  return Attribute(
-      DenseElementsAttr::get(widened(c.getType()), ArrayRef<float>(vals)));
+  quantc::numerics::ElemFormat f =
+      narrowFormat(getElementTypeOrSelf(c.getType()));
+  for (float &v : vals)
+    v = quantc::numerics::roundTo(f, v, /*saturate=*/false);
+  return f32Constant(widened(c.getType()), vals);
 }
 
 /// `op`'s f16/bf16 attributes (a fill value: qc.constant_of_shape's,
@@ -114,8 +111,7 @@ void widenAttributes(Operation *op) {
       w = FloatAttr::get(f32, f.getValueAsDouble());
     if (auto d = dyn_cast<DenseFPElementsAttr>(a.getValue());
         d && isNarrow(d.getType()))
-      if (FailureOr<Attribute> v =
-              f32ConstantOf(d, widened(d.getType()), nullptr);
+      if (FailureOr<Attribute> v = f32ConstantOf(d, widened(d.getType()));
           succeeded(v))
         w = *v;
     if (w)
@@ -170,7 +166,7 @@ struct WidenFloatsPass
       }
       if (auto c = dyn_cast<arith::ConstantOp>(op)) {
         FailureOr<Attribute> v =
-            f32ConstantOf(c.getValue(), widened(c.getType()), nullptr);
+            f32ConstantOf(c.getValue(), widened(c.getType()));
         if (failed(v)) {
           op->emitError("qc-widen-floats: an f16/bf16 constant that is no "
                         "dense float tensor");
