@@ -3548,6 +3548,63 @@ def test_float16_constant_subgraphs_resize_and_shape_casts(run_tool,
         assert got.tobytes() == ref.tobytes(), kind
 
 
+def test_float16_shape_arithmetic_and_constant_interpolation(
+        check_ok, run_tool, tmp_path):
+    """A ViT's fp16 export: the grid side is sqrt(positions) as Pow 0.5 of
+    a FLOAT16 constant cast to int64, and the position embedding (a
+    FLOAT16 constant) is reshaped to that grid, cast to FLOAT16 (itself)
+    and interpolated by a cubic Resize. The importer folds the f16 Pow
+    on its f32 values, keeping the result because 4 is exact in f16 (an
+    inexact f16 result, sqrt(2), stays a qc.pow: the Executor does not
+    round it); qc-widen-floats drops the identity casts, so the
+    interpolation is a constant (no qc.resize in the package) and the
+    program equals the Executor bit for bit."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    n = helper.make_node
+    h = np.float16
+    rng = np.random.default_rng(7)
+    inits = [numpy_helper.from_array(np.array([16.0], h), "npos"),
+             numpy_helper.from_array(np.array([2.0], h), "two"),
+             numpy_helper.from_array(np.array([0.5], h), "half"),
+             numpy_helper.from_array(
+                 rng.standard_normal((1, 16, 3)).astype(h), "pos"),
+             numpy_helper.from_array(np.array([1, 1, 0.75, 0.75], np.float32),
+                                     "sc"),
+             numpy_helper.from_array(np.array([1], np.int64), "one"),
+             numpy_helper.from_array(np.array([3], np.int64), "three")]
+    nodes = [n("Pow", ["npos", "half"], ["side_h"]),
+             n("Cast", ["side_h"], ["side"], to=T.INT64),
+             n("Concat", ["one", "side", "side", "three"], ["grid"], axis=0),
+             n("Reshape", ["pos", "grid"], ["p4"]),
+             n("Transpose", ["p4"], ["pt"], perm=[0, 3, 1, 2]),
+             n("Cast", ["pt"], ["pc"], to=T.FLOAT16),
+             n("Resize", ["pc", "", "sc"], ["pr"], mode="cubic"),
+             n("Cast", ["pr"], ["prc"], to=T.FLOAT16),
+             n("Add", ["x", "prc"], ["a"]),
+             n("Pow", ["two", "half"], ["r2"]),
+             n("Mul", ["a", "r2"], ["y"])]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info("x", T.FLOAT16, ["N", 3, 3, 3])],
+        [helper.make_tensor_value_info("y", T.FLOAT16, None)], inits),
+        opset_imports=[helper.make_opsetid("", 13)])
+    import onnx
+    onnx.save(m, str(tmp_path / "imp.onnx"))
+    ir = check_ok("quant-translate", "--import-onnx",
+                  tmp_path / "imp.onnx").stdout
+    assert ir.count("qc.pow") == 1, ir  # sqrt(16) folded, sqrt(2) not
+    assert "array<i64: 1, 4, 4, 3>" in ir, ir
+    x = rng.standard_normal((2, 3, 3, 3)).astype(h)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    graph = (pkg / "graph.mlir").read_text()
+    assert "qc.resize" not in graph and "qc.pow" not in graph, graph
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                        "y")
+    assert ref.dtype == np.float16
+    for kind, got in sims.items():
+        assert got.tobytes() == ref.tobytes(), kind
+
+
 @pytest.mark.parametrize("name,fmt,bf16", [
     ("mlp", "mxfp8", False), ("mlp", "int8", False), ("cnn", "int8", False),
     ("gpt2", "int8", False), ("llama", "mxfp8", False), ("mlp", "int8", True),

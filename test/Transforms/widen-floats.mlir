@@ -82,3 +82,24 @@ func.func @main(%x: tensor<2xf16>) -> tensor<2xf16> {
   %m = qc.mul %x, %h : (tensor<2xf16>, tensor<2xf16>) -> tensor<2xf16>
   return %m : tensor<2xf16>
 }
+
+// -----
+
+// A cast of an f16 value to f16 (an fp16 export's Cast to FLOAT16 around
+// a Resize) is the value itself: no rounding cast is left between the
+// widened constant and the resize, so qc-fold-constants can evaluate it.
+// CHECK-LABEL: func.func @identity_casts
+// CHECK: %[[C:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x2x2xf32>
+// CHECK-NOT: qc.cast
+// CHECK: %[[R:.*]] = qc.resize %[[C]]
+// CHECK-SAME: -> tensor<1x1x4x4xf32>
+// CHECK: %[[N:.*]] = qc.cast %[[R]] : (tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf16>
+// CHECK: return %[[N]]
+func.func @identity_casts() -> tensor<1x1x4x4xf16> {
+  %c = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %h = qc.cast %c : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf16>
+  %i = qc.cast %h : (tensor<1x1x2x2xf16>) -> tensor<1x1x2x2xf16>
+  %r = qc.resize %i {coordinate_transformation_mode = #qc.coordinate_transformation<half_pixel>, mode = #qc.resize_mode<cubic>, nearest_mode = #qc.nearest_mode<floor>, scales = array<f32: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf16>) -> tensor<1x1x4x4xf16>
+  %o = qc.cast %r : (tensor<1x1x4x4xf16>) -> tensor<1x1x4x4xf16>
+  return %o : tensor<1x1x4x4xf16>
+}

@@ -16,6 +16,8 @@
 #include "quantc/Dialect/QC/IR/QC.h"
 #include "quantc/Dialect/QC/IR/QCQuantOps.h"
 
+#include "quantc/Numerics/Formats.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
@@ -259,6 +261,90 @@ intTensorProto(DenseIntElementsAttr attr, StringRef name) {
   return t;
 }
 
+/// The f32 values of an f16/bf16 value that is an f32 constant cast to
+/// that type exactly (a FLOAT16/BFLOAT16 initializer, or shape arithmetic
+/// folded below), and the f32 constant; null otherwise.
+static std::pair<DenseFPElementsAttr, Value> exactHalfConstant(Value v) {
+  auto c = v.getDefiningOp<qc::CastOp>();
+  DenseFPElementsAttr f;
+  if (!c || !matchPattern(c.getInput(), m_Constant(&f)) ||
+      !f.getElementType().isF32() || f.getNumElements() > 16)
+    return {};
+  Type to = getElementTypeOrSelf(c.getType());
+  if (!to.isF16() && !to.isBF16())
+    return {};
+  auto fmt =
+      to.isF16() ? numerics::ElemFormat::F16 : numerics::ElemFormat::BF16;
+  for (float x : f.getValues<float>())
+    if (x == x && numerics::roundTo(fmt, x, /*saturate=*/false) != x)
+      return {};
+  return {f, c.getInput()};
+}
+
+/// Folds a qc op with f16/bf16 results whose float operands are exact
+/// half constants (shape arithmetic of an fp16 export: sqrt(positions) as
+/// Pow 0.5 of a FLOAT16 constant, then a Cast to int64). The Executor
+/// computes an f16 op in f32 and rounds only at a cast, so the op is
+/// folded on the f32 values with its f32 folder; the result is kept (as an
+/// f32 constant cast to the half type) only when each value is exact in
+/// that type, i.e. when the cast adds no rounding. A cast of an exact half
+/// constant reads the f32 constant instead. Returns whether `op` was
+/// replaced and erased.
+static bool foldHalfConstantOp(Operation *op,
+                               llvm::DenseMap<Value, Value> &replaced) {
+  if (op->getNumOperands() == 0 ||
+      !llvm::all_of(op->getOperands(), [](Value v) {
+        return exactHalfConstant(v).first ||
+               matchPattern(v, m_Constant<DenseIntElementsAttr>(nullptr));
+      }))
+    return false;
+  if (auto c = dyn_cast<qc::CastOp>(op)) {
+    if (Value f = exactHalfConstant(c.getInput()).second)
+      c.getInputMutable().assign(f); // the cast now folds from it
+    return false;
+  }
+  SmallVector<Type> f32Types;
+  for (Type t : op->getResultTypes()) {
+    auto s = dyn_cast<RankedTensorType>(t);
+    if (!s || !s.hasStaticShape() ||
+        (!s.getElementType().isF16() && !s.getElementType().isBF16()))
+      return false;
+    f32Types.push_back(s.clone(Float32Type::get(op->getContext())));
+  }
+  OpBuilder b(op);
+  Operation *wide = b.clone(*op);
+  for (OpOperand &o : wide->getOpOperands())
+    if (Value f = exactHalfConstant(o.get()).second)
+      o.set(f);
+  for (auto [r, t] : llvm::zip(wide->getResults(), f32Types))
+    r.setType(t);
+  SmallVector<Value> results;
+  bool ok = succeeded(b.tryFold(wide, results)) &&
+            results.size() == op->getNumResults() &&
+            llvm::none_of(results,
+                          [&](Value r) { return r.getDefiningOp() == wide; });
+  SmallVector<Value> halves;
+  for (auto [i, r] : llvm::enumerate(ok ? results : SmallVector<Value>{})) {
+    Value half =
+        qc::CastOp::create(b, op->getLoc(), op->getResultTypes()[i], r);
+    halves.push_back(half);
+    if (!exactHalfConstant(half).first)
+      ok = false;
+  }
+  wide->erase();
+  if (!ok) {
+    for (Value h : halves)
+      h.getDefiningOp()->erase();
+    return false;
+  }
+  for (auto [from, to] : llvm::zip(op->getResults(), halves)) {
+    from.replaceAllUsesWith(to);
+    replaced[from] = to;
+  }
+  op->erase();
+  return true;
+}
+
 /// Folds the qc ops a node's handler built (from `begin` to the end of the
 /// block) with the dialect's folders, in order, as createOrFold would: a
 /// shape computation on constants becomes a constant. The node's outputs
@@ -282,6 +368,8 @@ void NodeContext::foldNodeOps(Block::iterator begin) {
           return isa<IntegerType>(s.getElementType()) ||
                  (s.hasStaticShape() && s.getNumElements() <= 16);
         }))
+      continue;
+    if (foldHalfConstantOp(op, replaced))
       continue;
     OpBuilder b(op);
     SmallVector<Value> results;

@@ -132,6 +132,15 @@ struct WidenFloatsPass
     });
     if (!any)
       return;
+    // A cast of an f16/bf16 value to its own type (an fp16 export's Cast
+    // to FLOAT16 of a FLOAT16 value) is the value itself; widened, it would
+    // become a rounding cast that hides a constant from qc-fold-constants.
+    fn.walk([](CastOp c) {
+      if (isNarrow(c.getType()) && c.getInput().getType() == c.getType()) {
+        c.getResult().replaceAllUsesWith(c.getInput());
+        c.erase();
+      }
+    });
     Block &entry = fn.getBody().front();
     OpBuilder b(fn.getContext());
     b.setInsertionPointToStart(&entry);

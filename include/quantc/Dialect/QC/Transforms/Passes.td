@@ -44,6 +44,11 @@ def QCWidenFloats : Pass<"qc-widen-floats", "::mlir::func::FuncOp"> {
     whose matmuls, convolutions and norms read f32) treats a half-precision
     model as an f32 one:
 
+    - a `qc.cast` of an f16/bf16 value to its own type (an fp16 export's
+      Cast to FLOAT16 of a FLOAT16 value) is dropped first: it is the
+      value itself, and widened it would become a rounding cast that
+      keeps a constant (a ViT's position embedding before its Resize)
+      from `qc-fold-constants`;
     - each f16/bf16 argument of the function is widened once at its entry
       (`qc.cast` to f32, exact);
     - every other f16/bf16 result becomes f32 (an `arith.constant`'s
