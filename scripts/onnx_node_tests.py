@@ -93,9 +93,25 @@ def write_list(names, path=LIST_FILE):
     os.replace(tmp, path)
 
 
+# The other suites of libonnx-testdata that hold the same kind of test
+# (model.onnx + test_data_set_*): small PyTorch exports, many at opset 6,
+# and a few whole models. They are named relative to the node directory
+# ("../pytorch-converted/test_Conv2d"), so every os.path.join(data_dir, name)
+# finds them. (real/ holds download links only.)
+SIBLING_SUITES = ("pytorch-converted", "pytorch-operator", "simple")
+
+
 def all_tests(data_dir):
-    return sorted(d for d in os.listdir(data_dir)
-                  if os.path.isfile(os.path.join(data_dir, d, "model.onnx")))
+    names = [d for d in os.listdir(data_dir)
+             if os.path.isfile(os.path.join(data_dir, d, "model.onnx"))]
+    parent = os.path.dirname(os.path.normpath(data_dir))
+    if os.path.basename(os.path.normpath(data_dir)) == "node":
+        for suite in SIBLING_SUITES:
+            d = os.path.join(parent, suite)
+            if os.path.isdir(d):
+                names += [f"../{suite}/{t}" for t in os.listdir(d)
+                          if os.path.isfile(os.path.join(d, t, "model.onnx"))]
+    return sorted(names)
 
 
 # ---------------------------------------------------------------------------
@@ -307,13 +323,14 @@ def run_tests(names, data_dir, quant_run, jobs=2, timeout=DEFAULT_TIMEOUT_S, pro
     results = {}
     dirs = [os.path.join(data_dir, n) for n in names]
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futs = {pool.submit(run_test, d, quant_run, timeout): os.path.basename(d) for d in dirs}
+        futs = {pool.submit(run_test, d, quant_run, timeout): n for n, d in zip(names, dirs)}
         for k, fut in enumerate(concurrent.futures.as_completed(futs), 1):
             try:
                 r = fut.result()
             except Exception as e:  # a worker died (killed, out of memory)
                 r = {"name": futs[fut], "status": "ERROR", "ops": [], "opset": None,
                      "detail": f"harness: worker failed: {type(e).__name__}: {e}"}
+            r["name"] = futs[fut]  # ("../<suite>/<test>" for a sibling suite's)
             results[r["name"]] = r
             if progress and (k % 100 == 0 or k == len(dirs)):
                 print(f"  {k}/{len(dirs)}", file=sys.stderr, flush=True)
@@ -358,7 +375,9 @@ def write_report(path, results, data_dir, command, listed):
     w("below.")
     w("")
     w(f"- Generated: {now}, command: `{command}`")
-    w(f"- Data: `{data_dir}` (Debian `libonnx-testdata` {testdata_version()}), {total} tests")
+    w(f"- Data: `{data_dir}` and, named `../<suite>/<test>`, the sibling suites "
+      f"{', '.join(SIBLING_SUITES)} (Debian `libonnx-testdata` {testdata_version()}), "
+      f"{total} tests")
     w(f"- Comparison: outputs by name, dtype and shape equal; floats within rtol {RTOL:g}, "
       f"atol {ATOL:g}, NaNs at the same places (as ONNX's backend runner); integers and "
       "bools exactly")

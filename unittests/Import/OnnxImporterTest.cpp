@@ -191,17 +191,45 @@ TEST(OnnxImporter, UnsupportedOpsListedOnce) {
 }
 
 TEST(OnnxImporter, LegacyOpsetIsUnsupported) {
-  // Add-6 has the legacy broadcast/axis attributes: no handler.
+  // Upsample-1 (height_scale / width_scale attributes) has no handler.
   onnx::ModelProto m = makeModel(6);
   auto &g = *m.mutable_graph();
-  addInput(g, "x", {2});
-  addNode(g, "Add", {"x", "x"}, "y", "");
+  addInput(g, "x", {1, 1, 2, 2});
+  addNode(g, "Upsample", {"x"}, "y", "");
   g.add_output()->set_name("y");
   Import imp(m);
   EXPECT_FALSE(imp.module);
   ASSERT_EQ(imp.errors.size(), 1u);
   EXPECT_NE(imp.errors[0].find("at opset 6"), std::string::npos);
-  EXPECT_NE(imp.errors[0].find("Add (1 node)"), std::string::npos);
+  EXPECT_NE(imp.errors[0].find("Upsample (1 node)"), std::string::npos);
+}
+
+TEST(OnnxImporter, LegacyBroadcastAxis) {
+  // Add-6 with broadcast = 1, axis = 1: B [3] lines up with dim 1 of A
+  // [2, 3, 4], so it is reshaped to [3, 1] before a numpy add.
+  onnx::ModelProto m = makeModel(6);
+  auto &g = *m.mutable_graph();
+  addInput(g, "x", {2, 3, 4});
+  addWeight(g, "b", {3});
+  onnx::NodeProto *n = addNode(g, "Add", {"x", "b"}, "y", "add");
+  for (auto [name, v] : {std::pair<const char *, int64_t>{"broadcast", 1},
+                         {"axis", 1}}) {
+    onnx::AttributeProto *a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  g.add_output()->set_name("y");
+  Import imp(m);
+  ASSERT_TRUE(imp.module) << (imp.errors.empty() ? "" : imp.errors[0]);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  imp.module->print(os);
+  // (The reshape of the constant folds.)
+  EXPECT_NE(text.find("(tensor<2x3x4xf32>, tensor<3x1xf32>) -> "
+                      "tensor<2x3x4xf32>"),
+            std::string::npos)
+      << text;
 }
 
 TEST(OnnxImporter, RawDataLengthChecked) {

@@ -44,6 +44,65 @@ FailureOr<Value> quantc::onnx_import::emitReshape(NodeContext &n, Value x,
   return op->getResult();
 }
 
+FailureOr<Value> quantc::onnx_import::legacyBroadcastOperand(NodeContext &n,
+                                                             Value a, Value b) {
+  FailureOr<int64_t> broadcast = n.intAttr("broadcast", 0);
+  if (failed(broadcast))
+    return failure();
+  ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(b);
+  auto same = [](int64_t x, int64_t y) {
+    return x == y || ShapedType::isDynamic(x) || ShapedType::isDynamic(y);
+  };
+  int64_t opset = n.opsetVersion;
+  if (*broadcast == 0) {
+    if (as.size() != bs.size() || !llvm::all_of(llvm::zip(as, bs), [&](auto p) {
+          return same(std::get<0>(p), std::get<1>(p));
+        })) {
+      n.emitError() << "operand shapes " << qc::dimsStr(as) << " and "
+                    << qc::dimsStr(bs) << " differ, and broadcast is not set "
+                    << "(opset " << opset
+                    << " broadcasts only with broadcast = 1)";
+      return failure();
+    }
+    return b;
+  }
+  Value bb = b;
+  if (n.attr("axis")) {
+    FailureOr<int64_t> axisAttr = n.intAttr("axis", 0);
+    if (failed(axisAttr))
+      return failure();
+    int64_t r = static_cast<int64_t>(as.size()), q = bs.size();
+    int64_t axis = *axisAttr < 0 ? *axisAttr + r : *axisAttr;
+    if (axis < 0 || axis + q > r) {
+      n.emitError() << "axis " << *axisAttr << " does not place B of shape "
+                    << qc::dimsStr(bs) << " inside A of shape "
+                    << qc::dimsStr(as);
+      return failure();
+    }
+    if (axis + q < r) {
+      SmallVector<int64_t> spec(bs);
+      for (int64_t &d : spec)
+        if (ShapedType::isDynamic(d))
+          d = 0; // copy it
+      spec.append(r - axis - q, 1);
+      FailureOr<Value> re = emitReshape(n, b, spec);
+      if (failed(re))
+        return failure();
+      bb = *re;
+    }
+  }
+  FailureOr<SmallVector<int64_t>> out = qc::broadcastShapes(as, shapeOf(bb));
+  if (failed(out) || out->size() != as.size() ||
+      !llvm::all_of(llvm::zip(*out, as), [&](auto p) {
+        return same(std::get<0>(p), std::get<1>(p));
+      })) {
+    n.emitError() << "B of shape " << qc::dimsStr(bs)
+                  << " does not broadcast to A's shape " << qc::dimsStr(as);
+    return failure();
+  }
+  return bb;
+}
+
 FailureOr<Value> quantc::onnx_import::emitSplat(NodeContext &n,
                                                RankedTensorType type,
                                                double value) {
@@ -478,6 +537,17 @@ LogicalResult importGemm(NodeContext &n) {
                              RankedTensorType::get(shapeOf(c), outElem), c)
               .getResult();
     ArrayRef<int64_t> ys = shapeOf(out), cs = shapeOf(c);
+    // Gemm-1 and Gemm-6 broadcast C only with broadcast = 1.
+    FailureOr<int64_t> legacy = n.intAttr("broadcast", 0);
+    if (failed(legacy))
+      return failure();
+    if (n.opsetVersion < 7 && *legacy == 0 && cs != ys) {
+      n.emitError() << "C of shape " << qc::dimsStr(cs)
+                    << " is not the result shape " << qc::dimsStr(ys)
+                    << ", and broadcast is not set (opset " << n.opsetVersion
+                    << " broadcasts only with broadcast = 1)";
+      return failure();
+    }
     FailureOr<SmallVector<int64_t>> sum = qc::broadcastShapes(ys, cs);
     bool unidirectional = succeeded(sum) && cs.size() <= 2;
     for (size_t i = 0; unidirectional && i < ys.size(); ++i)
@@ -506,6 +576,9 @@ template <typename OpTy> LogicalResult importBinary(NodeContext &n) {
   if (failed(a) || failed(b))
     return failure();
   matchConstantElementTypes(n, 0, *a, 1, *b);
+  // Opset 1-6: the `broadcast` / `axis` attributes.
+  if (n.opsetVersion < 7 && failed(b = legacyBroadcastOperand(n, *a, *b)))
+    return failure();
   Type ea = cast<ShapedType>(a->getType()).getElementType();
   Type eb = cast<ShapedType>(b->getType()).getElementType();
   // Integers of every width wrap to it (docs/Import.md, "Element types").
@@ -735,22 +808,32 @@ LogicalResult importConstant(NodeContext &n) {
 // unsupported.
 const OnnxOpHandlerSpec kHandlers[] = {
     // opType, since_versions, minIn, maxIn, minOut, maxOut, handler
-    {"Add", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::AddOp>},
-    {"Constant", {1, 9, 11, 12, 13, 19, 21, 23, 24, 25}, 0, 0, 1, 1,
+    {"Add", {1, 6, 7, 13, 14}, 2, 2, 1, 1, importBinary<qc::AddOp>},
+    {"Constant",
+     {1, 9, 11, 12, 13, 19, 21, 23, 24, 25},
+     0,
+     0,
+     1,
+     1,
      importConstant},
-    {"Div", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::DivOp>},
+    {"Div", {1, 6, 7, 13, 14}, 2, 2, 1, 1, importBinary<qc::DivOp>},
     {"Einsum", {12}, 1, 2, 1, 1, importEinsum},
     {"Flatten", {1, 9, 11, 13, 21, 23, 24, 25}, 1, 1, 1, 1, importFlatten},
-    {"Gemm", {7, 9}, 3, 3, 1, 1, importGemm},
+    {"Gemm", {1, 6, 7, 9}, 3, 3, 1, 1, importGemm},
     {"Gemm", {11, 13}, 2, 3, 1, 1, importGemm},
-    {"Identity", {1, 13, 14, 16, 19, 21, 23, 24, 25}, 1, 1, 1, 1,
+    {"Identity",
+     {1, 13, 14, 16, 19, 21, 23, 24, 25},
+     1,
+     1,
+     1,
+     1,
      importIdentity},
     {"MatMul", {1, 9, 13}, 2, 2, 1, 1, importMatMul},
-    {"Mul", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::MulOp>},
+    {"Mul", {1, 6, 7, 13, 14}, 2, 2, 1, 1, importBinary<qc::MulOp>},
     {"Relu", {1, 6, 13, 14}, 1, 1, 1, 1, importRelu},
     {"Reshape", {1}, 1, 1, 1, 1, importReshapeV1},
     {"Reshape", {5, 13, 14, 19, 21, 23, 24, 25}, 2, 2, 1, 1, importReshape},
-    {"Sub", {7, 13, 14}, 2, 2, 1, 1, importBinary<qc::SubOp>},
+    {"Sub", {1, 6, 7, 13, 14}, 2, 2, 1, 1, importBinary<qc::SubOp>},
     {"Transpose", {1, 13, 21, 23, 24, 25}, 1, 1, 1, 1, importTranspose},
 };
 

@@ -643,6 +643,28 @@ LogicalResult importPow(NodeContext &n) {
   return success();
 }
 
+/// Pow-1: float operands of one type, B broadcast to A by the opset 1-6
+/// rule (`broadcast`, `axis`).
+LogicalResult importPowV1(NodeContext &n) {
+  FailureOr<Value> x = n.floatInput(0), y = n.floatInput(1);
+  if (failed(x) || failed(y))
+    return failure();
+  Value xv = *x, yv = *y;
+  matchConstantElementTypes(n, 0, xv, 1, yv);
+  FailureOr<Value> yb = legacyBroadcastOperand(n, xv, yv);
+  if (failed(yb))
+    return failure();
+  if (elementTypeOf(xv) != elementTypeOf(*yb)) {
+    n.emitError() << "operand element types differ: " << elementTypeOf(xv)
+                  << " and " << elementTypeOf(*yb) << " (Pow-1 takes one type)";
+    return failure();
+  }
+  n.setOutput(
+      0,
+      qc::PowOp::create(n.builder(), n.loc, xv.getType(), xv, *yb).getResult());
+  return success();
+}
+
 LogicalResult importBitShift(NodeContext &n) {
   FailureOr<std::string> dir = n.stringAttr("direction", "");
   if (failed(dir))
@@ -930,6 +952,18 @@ LogicalResult importPRelu(NodeContext &n) {
     return failure();
   Value xv = *x, sv = *slope;
   matchConstantElementTypes(n, 0, xv, 1, sv);
+  // PRelu-1 and -6: a 1-D slope of C values is one per channel (dim 1),
+  // the rule before PRelu-7's unidirectional broadcasting.
+  ArrayRef<int64_t> xs0 = shapeOf(xv), ss0 = shapeOf(sv);
+  if (n.opsetVersion < 7 && ss0.size() == 1 && xs0.size() >= 2 && ss0[0] != 1 &&
+      ss0[0] == xs0[1] && xs0.size() > 2) {
+    SmallVector<int64_t> spec{ss0[0]};
+    spec.append(xs0.size() - 2, 1);
+    FailureOr<Value> re = emitReshape(n, sv, spec);
+    if (failed(re))
+      return failure();
+    sv = *re;
+  }
   auto s = qc::broadcastShapes(shapeOf(xv), shapeOf(sv));
   if (failed(s) || s->size() != shapeOf(xv).size() ||
       llvm::any_of(llvm::zip(*s, shapeOf(xv)), [](auto p) {
@@ -1146,7 +1180,12 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"CumSum", {11, 14}, 2, 2, 1, 1, importCumSum},
     {"BlackmanWindow", {17}, 1, 1, 1, 1, importWindow<2>},
     {"Elu", {6, 22}, 1, 1, 1, 1, importElu},
-    {"Equal", {7, 11, 13, 19}, 2, 2, 1, 1,
+    {"Equal",
+     {7, 11, 13, 19},
+     2,
+     2,
+     1,
+     1,
      importBinary<qc::EqualOp, Operands::NumOrBool>},
     UNARY("Erf", ErfOp, 9, 13),
     UNARY("Exp", ExpOp, 6, 13),
@@ -1177,6 +1216,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
     {"Not", {1}, 1, 1, 1, 1, importNot},
     LOGIC("Or", OrOp, 7),
     {"PRelu", {6, 7, 9, 16}, 2, 2, 1, 1, importPRelu},
+    {"Pow", {1}, 2, 2, 1, 1, importPowV1},
     {"Pow", {7, 12, 13, 15}, 2, 2, 1, 1, importPow},
     UNARY("Reciprocal", ReciprocalOp, 6, 13),
     RED_ATTR("ReduceL1", ReduceL1Op, false, 1, 11, 13),

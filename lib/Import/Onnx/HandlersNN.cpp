@@ -745,6 +745,18 @@ LogicalResult importBatchNorm(NodeContext &n) {
       failed(rejectIntAttr(n, "spatial", 1,
                            "per-element statistics (spatial=0)")))
     return failure();
+  // BatchNormalization-1 and -6 run in training mode unless is_test is set.
+  if (n.opsetVersion < 7) {
+    FailureOr<int64_t> isTest = n.intAttr("is_test", 0);
+    if (failed(isTest))
+      return failure();
+    if (*isTest == 0) {
+      n.emitError() << "is_test = 0 (training mode, the default at opset "
+                    << n.opsetVersion
+                    << ") is not supported: set is_test = 1 for inference";
+      return failure();
+    }
+  }
   ArrayRef<int64_t> xs = shapeOf(*x);
   if (xs.size() < 2) {
     n.emitError() << "input must be [N, C, ...], got " << qc::dimsStr(xs);
@@ -1660,19 +1672,34 @@ template <typename OpTy> LogicalResult importRecurrent(NodeContext &n) {
 llvm::ArrayRef<OnnxOpHandlerSpec> quantc::onnx_import::getNNOnnxOpHandlers() {
   static const OnnxOpHandlerSpec table[] = {
       {"AveragePool", {1, 7, 10, 11, 19, 22}, 1, 1, 1, 1, importAveragePool},
-      {"BatchNormalization", {7, 9}, 5, 5, 1, 5, importBatchNorm},
+      {"BatchNormalization", {1, 6, 7, 9}, 5, 5, 1, 5, importBatchNorm},
       {"BatchNormalization", {14, 15}, 5, 5, 1, 3, importBatchNorm},
       {"Conv", {1, 11, 22}, 2, 3, 1, 1, importConv},
       {"Dropout", {6, 7, 10, 12, 13, 22}, 1, 3, 1, 2, importDropout},
       {"InstanceNormalization", {6, 22}, 3, 3, 1, 1, importInstanceNorm},
       {"LRN", {1, 13}, 1, 1, 1, 1, importLRN},
-      {"MeanVarianceNormalization", {9, 13}, 1, 1, 1, 1,
+      {"MeanVarianceNormalization",
+       {9, 13},
+       1,
+       1,
+       1,
+       1,
        importMeanVarianceNorm},
       {"ConvInteger", {10}, 2, 4, 1, 1, importInteger<emitConvInteger>},
       {"ConvTranspose", {1, 11, 22}, 2, 3, 1, 1, importConvTranspose},
-      {"GlobalAveragePool", {1, 22}, 1, 1, 1, 1,
+      {"GlobalAveragePool",
+       {1, 22},
+       1,
+       1,
+       1,
+       1,
        importGlobalPool<qc::GlobalAvgPoolOp>},
-      {"GlobalMaxPool", {1, 22}, 1, 1, 1, 1,
+      {"GlobalMaxPool",
+       {1, 22},
+       1,
+       1,
+       1,
+       1,
        importGlobalPool<qc::GlobalMaxPoolOp>},
       {"MatMulInteger", {10}, 2, 4, 1, 1, importInteger<emitMatMulInteger>},
       {"GRU", {1, 3, 7, 14, 22}, 3, 6, 0, 2, importRecurrent<qc::GruOp>},

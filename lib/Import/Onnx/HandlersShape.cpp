@@ -350,8 +350,9 @@ std::pair<Value, int64_t> dimOrigin(Value v, int64_t d, int depth = 0) {
     return origin ? *origin : std::make_pair(v, d);
   }
   if (auto c = dyn_cast<qc::ConcatOp>(op))
-    return c.getAxis() == d ? std::make_pair(v, d)
-                            : through(c.getInputs().front(), d);
+    return static_cast<int64_t>(c.getAxis()) == d
+               ? std::make_pair(v, d)
+               : through(c.getInputs().front(), d);
   if (auto sl = dyn_cast<qc::SliceOp>(op)) {
     for (int64_t a : sl.getAxes())
       if (a == d || a + cast<RankedTensorType>(v.getType()).getRank() == d)

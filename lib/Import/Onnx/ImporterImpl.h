@@ -211,6 +211,14 @@ mlir::FailureOr<mlir::Value> emitTranspose(NodeContext &n, mlir::Value x,
 /// inferred); the op infers the result (the node's error on failure).
 mlir::FailureOr<mlir::Value> emitReshape(NodeContext &n, mlir::Value x,
                                          llvm::ArrayRef<int64_t> spec);
+/// Opset 1-6 broadcasting of an elementwise op's second operand (Add, Sub,
+/// Mul, Div, Pow, PRelu-6 aside): without `broadcast` = 1 the shapes must be
+/// equal; with it, B's dims line up with A's from `axis` (suffix matching,
+/// numpy's rule, when `axis` is absent), so B gets trailing 1 dims, and B
+/// must broadcast to A's shape. Returns B, reshaped where `axis` needs it
+/// (the node's error otherwise).
+mlir::FailureOr<mlir::Value>
+legacyBroadcastOperand(NodeContext &n, mlir::Value a, mlir::Value b);
 /// An arith.constant of `type` with every element `value` (float, integer
 /// or i1 element types).
 mlir::FailureOr<mlir::Value> emitSplat(NodeContext &n,
