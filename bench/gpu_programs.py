@@ -32,7 +32,13 @@ two docstring sentences to calibrate, two others to run) and vit
 calibrate, 2 to run) and ddddocr (its CNN + bidirectional LSTM OCR at
 64 x 160 and a static batch of 2, as its LSTM runs time-major; 2 and 2
 rendered text lines), as bench/ptq_vs_ort.py fetches and
-feeds them.
+feeds them; silero (silero-vad 6.2.3's 16 kHz voice activity detector,
+silero_vad_16k_op15.onnx: an STFT as a 1-D Conv, 1-D Convs, an LSTM and
+three Ifs on shapes, at 2 chunks of 512 samples; two chunks of a
+synthetic tone-and-noise signal to calibrate, two others to run), and
+silero-main / silero-ifless (its silero_vad.onnx and
+silero_vad_op18_ifless.onnx, which test their `sr` input: compiled with
+--input-value sr=16000).
 """
 import argparse
 import json
@@ -189,6 +195,52 @@ def generate_transformer(name, out, cache):
             "args": shape}
 
 
+SILERO_WHEEL = "silero-vad==6.2.3"
+SILERO_FILES = {  # name: (file, whether it tests its `sr` input)
+    "silero": ("silero_vad/data/silero_vad_16k_op15.onnx", False),
+    "silero-main": ("silero_vad/data/silero_vad.onnx", True),
+    "silero-ifless": ("silero_vad/data/silero_vad_op18_ifless.onnx", True)}
+
+
+def generate_silero(name, out, cache):
+    """silero-vad's 16 kHz model (pip download into `cache` once) and
+    .npz inputs: 2 chunks of 512 samples at 16 kHz (tones under noise,
+    seeded), its sample rate and a small recurrent state."""
+    import zipfile
+    d = cache / "silero"
+    file, binds_sr = SILERO_FILES[name]
+    model = d / file
+    if not model.is_file():
+        d.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
+                        "--only-binary=:all:", "-d", d, SILERO_WHEEL],
+                       check=True, capture_output=True)
+        with zipfile.ZipFile(next(d.glob("silero_vad-*.whl"))) as z:
+            for f, _ in SILERO_FILES.values():
+                z.extract(f, d)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def chunk(seed):
+        rng = np.random.default_rng(seed)
+        t = np.arange(512) / 16000
+        f = rng.uniform(100, 1000, (2, 3, 1))
+        x = (np.sin(2 * np.pi * f * t).sum(1) * 0.1 +
+             rng.standard_normal((2, 512)) * 0.02)
+        feeds = {"input": x.astype(np.float32),
+                 "state": (rng.standard_normal((2, 2, 128)) * 0.1).astype(
+                     np.float32)}
+        if not binds_sr:  # (else --input-value binds it)
+            feeds["sr"] = np.array(16000, np.int64)
+        return feeds
+    np.savez(out / "calib.npz", **chunk(1))
+    np.savez(out / "test.npz", **chunk(2))
+    return {"model": str(model), "calib": str(out / "calib.npz"),
+            "test": str(out / "test.npz"),
+            "args": ["--input-shape", "input=2x512",
+                     "--input-shape", "state=2x2x128"] +
+            (["--input-value", "sr=16000"] if binds_sr else [])}
+
+
 def half_paths(paths, out):
     """The fp16 export of `paths`' model and its inputs in float16
     (scripts/onnx_float16.py): the paths measure() takes."""
@@ -230,6 +282,8 @@ def main():
         for name in args.models.split(","):
             if name in PPOCR:
                 paths = generate_ppocr(name, work / name, Path(args.cache))
+            elif name.startswith("silero"):
+                paths = generate_silero(name, work / name, Path(args.cache))
             elif name in ("minilm", "vit", "yolo", "ddddocr"):
                 paths = generate_transformer(name, work / name,
                                              Path(args.cache))

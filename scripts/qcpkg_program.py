@@ -1500,10 +1500,12 @@ class NumpyBackend:
             if k.startswith("i8_conv"):
                 # Padding taps add nothing: (a - za) is 0 there. Its
                 # columns are the channels of NCHW.
+                # (2-D, or 1-D: [N, C, L] codes, [M, C, K] weights.)
+                lead = (slice(None),) + (None,) * (b.ndim - 1)
                 acc = conv2d(attrs, a.astype(np.int64) - za,
-                             b.astype(np.int64) - zb[:, None, None, None],
+                             b.astype(np.int64) - zb[lead],
                              out_dtype=np.int64)
-                col = (None, slice(None), None, None)
+                col = (None, slice(None)) + (None,) * (a.ndim - 2)
                 y = s32_to_f32(acc) * int8_scales(
                     sa, sb, 1, N, False, attrs["b_scale"] == "column")[0][col]
             else:
@@ -1856,10 +1858,26 @@ def _taps(out_len, in_len, k, stride, pad, dil):
     return idx, (idx >= 0) & (idx < in_len)
 
 
+def _lift_1d(attrs):
+    """A 1-D window's attributes as the 2-D ones of height 1 (the kernels'
+    reading of an [N, C, L] tensor as [N, C, 1, L])."""
+    a = dict(attrs)
+    for key in ("strides", "dilations", "kernel_shape"):
+        if key in a:
+            a[key] = [1] + list(a[key])
+    if "pads" in a:
+        a["pads"] = [0, a["pads"][0], 0, a["pads"][1]]
+    return a
+
+
 def conv2d(attrs, x, w, bias=None, out_dtype=np.float32):
     """2-D NCHW convolution in float64 (the kernel sums in fp32 with fma:
     agreement within rounding); with an integer out_dtype (iconv_: integer
-    operands, whose sums float64 holds exactly) the exact sums."""
+    operands, whose sums float64 holds exactly) the exact sums. A 1-D one
+    ([N, C, L]) is the 2-D one of height 1."""
+    if x.ndim == 3:
+        return conv2d(_lift_1d(attrs), x[:, :, None], w[:, :, None], bias,
+                      out_dtype)[:, :, 0]
     n, c, h, wd = x.shape
     m, cg, kh, kw = w.shape
     g = attrs["group"]
@@ -1902,7 +1920,12 @@ def _minus_zero(v, zp, axis):
 def conv_transpose2d(attrs, x, w, out_shape, bias=None):
     """2-D NCHW transposed convolution in float64 (the kernel sums each
     tap over the input channels in fp32 with fma, then the taps in order:
-    agreement within rounding). Output oh = ih * sh - pt + a * dh."""
+    agreement within rounding). Output oh = ih * sh - pt + a * dh. A 1-D
+    one ([N, C, L]) is the 2-D one of height 1."""
+    if x.ndim == 3:
+        return conv_transpose2d(_lift_1d(attrs), x[:, :, None],
+                                w[:, :, None], list(out_shape[:2]) + [1] +
+                                list(out_shape[2:]), bias)[:, :, 0]
     n, c, h, wd = x.shape
     _, mg, kh, kw = w.shape
     g = attrs["group"]
@@ -1931,7 +1954,10 @@ def conv_transpose2d(attrs, x, w, out_shape, bias=None):
 
 def pool2d(attrs, x, out_shape):
     """Max/avg pooling in f32, taps in the kernel's (and the Executor's)
-    order: exact."""
+    order: exact. A 1-D one ([N, C, L]) is the 2-D one of height 1."""
+    if x.ndim == 3:
+        return pool2d(_lift_1d(attrs), x[:, :, None],
+                      list(out_shape[:2]) + [1] + list(out_shape[2:]))[:, :, 0]
     n, c, h, wd = x.shape
     oh, ow = out_shape[2], out_shape[3]
     (kh, kw), (sh, sw), (dh, dw) = (attrs["kernel_shape"], attrs["strides"],
@@ -2016,9 +2042,10 @@ def check_step(step, views, scalars, batch):
         a, _, b, _, out = views[:5]
         M, N, K = scalars
         conv = k.startswith("i8_conv")
-        # (A convolution: a row per output pixel, K = C * KH * KW.)
+        # (A convolution: a row per output pixel, K = C * KH * KW, or
+        # C * K of a 1-D one.)
         ok = ((b.shape[0] == N and b.size == N * K and
-               a.shape[1] * b.shape[2] * b.shape[3] == K) if conv else
+               a.shape[1] * int(np.prod(b.shape[2:])) == K) if conv else
               (a.size == M * K and b.shape == (K, N))) and \
             out.size == M * N and grid[0] * 32 >= M and grid[1] * 16 >= N
     elif k.startswith(("ew_", "conv_", "pool_", "copy_b", "layout_", "matmul_",

@@ -1144,7 +1144,7 @@ LogicalResult trilu(Operation *o, Env &env) {
   Tensor r = env.take(op.getInput());
   int64_t rank = r.shape.size(), rows = r.shape[rank - 2],
           cols = r.shape[rank - 1];
-  int64_t mats = rows * cols ? r.numElements() / (rows * cols) : 0;
+  int64_t mats = rows * cols != 0 ? r.numElements() / (rows * cols) : 0;
   bool upper = op.getUpper();
   for (int64_t m = 0; m < mats; ++m)
     for (int64_t i = 0; i < rows; ++i)

@@ -2225,6 +2225,55 @@ def test_conv_transpose_runs_as_a_conv_kernel(run_tool, tmp_path):
                                        err_msg=f"{name} {kind}")
 
 
+def test_one_dimensional_convs_and_pools_run_as_2d_kernels(run_tool,
+                                                          tmp_path):
+    """1-D Conv, ConvTranspose, MaxPool and AveragePool ([N, C, L], as
+    audio front ends and PyTorch's Conv1d exports have them) are the 2-D
+    kernels of height 1 ([N, C, 1, L] has the same layout): conv_<i> and
+    pool_<i> steps, with the 1-D attributes in the manifest. The pools
+    equal the Executor bit for bit; the convs agree within fp32 rounding
+    (the kernel sums with fma in tap order, the Executor with an sgemm)."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(9)
+    w0 = rng.standard_normal((6, 2, 3)).astype(np.float32)
+    b0 = rng.standard_normal(6).astype(np.float32)
+    w1 = rng.standard_normal((6, 4, 2)).astype(np.float32)
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w0", "b0"], ["c"], strides=[2], pads=[2, 1],
+               dilations=[2], group=2),
+             n("MaxPool", ["c"], ["mp"], kernel_shape=[3], strides=[1],
+               pads=[1, 1]),
+             n("AveragePool", ["mp"], ["ap"], kernel_shape=[2], strides=[2],
+               pads=[0, 1], count_include_pad=0),
+             n("ConvTranspose", ["ap", "w1"], ["y"], strides=[2],
+               pads=[1, 0], output_padding=[1])]
+    inits = [numpy_helper.from_array(v, k)
+             for k, v in (("w0", w0), ("b0", b0), ("w1", w1))]
+    m = helper.make_model(helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT,
+                                                   ["batch", 4, 17])],
+        [helper.make_tensor_value_info(k, T.FLOAT, None)
+         for k in ("mp", "ap", "y")], inits),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((3, 4, 17)).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    kernels = [s["kernel"].split("_")[0] for s in steps]
+    assert kernels == ["conv", "pool", "pool", "conv"], steps
+    assert steps[0]["attrs"] == {"strides": [2], "pads": [2, 1],
+                                 "dilations": [2], "group": 2}
+    qp.check_signatures(qp.Package(pkg))
+    for name in ("mp", "ap", "y"):
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, got in sims.items():
+            if name != "y":  # the pools of the conv's result: its rounding
+                assert rel_rms(got, ref) < 1e-6, (name, kind)
+            # 3-6 products per output and conv: a few fp32 ulps of the sum.
+            np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} {kind}")
+
+
 def test_conv_epilogue_reading_its_result_twice(run_tool, tmp_path):
     """A conv whose result SiLU reads twice (x * sigmoid(x)) computes it
     as its epilogue; of two convs that one add reads, one adds the other's
@@ -3389,6 +3438,47 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
         len(gemms)
     ref, sims = executor_and_simulation(run_tool, pkg, inputs, tmp_path)
     assert_rows_close(sims, ref, limit)
+
+
+def test_int8_one_dimensional_convs_are_the_int8_gemm(run_tool, tmp_path):
+    """W8A8 int8 1-D convolutions (an audio model's, silero-vad's) are the
+    int8 GEMM as the 2-D ones are (`i8_conv*`, im2col of [N, C, L] codes
+    as height 1): every such step equals its numpy model bit for bit on the
+    host, and the output matches the Executor within the rounding of its
+    f32 sums."""
+    import onnx
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(12)
+    w0 = (rng.standard_normal((8, 4, 3)) * 0.3).astype(np.float32)
+    b0 = rng.standard_normal(8).astype(np.float32)
+    w1 = (rng.standard_normal((6, 8, 5)) * 0.3).astype(np.float32)
+    n = helper.make_node
+    m = helper.make_model(helper.make_graph(
+        [n("Conv", ["x", "w0", "b0"], ["c0"], strides=[2], pads=[1, 2],
+           dilations=[2]),
+         n("Relu", ["c0"], ["r"]),
+         n("Conv", ["r", "w1"], ["y"], pads=[2, 2])], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, ["batch", 4, 40])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)],
+        [numpy_helper.from_array(v, k)
+         for k, v in (("w0", w0), ("b0", b0), ("w1", w1))]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    x = rng.standard_normal((3, 4, 40)).astype(np.float32)
+    np.savez(tmp_path / "calib.npz", x=x)
+    pkg = tmp_path / "m.qcpkg"
+    res = run_tool("quant-compile", tmp_path / "m.onnx", "--calib",
+                   tmp_path / "calib.npz", "-o", pkg, "--format", "int8",
+                   "--target", "sm_89", "--no-cubin", "--no-accuracy", "-q")
+    assert res.returncode == 0, describe(res)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    convs = [s for s in steps if s["kernel"].startswith("i8_conv")]
+    assert len(convs) == 2, [s["kernel"] for s in steps]
+    assert convs[0]["attrs"]["strides"] == [2] and convs[0]["attrs"]["bias"]
+    assert host_steps_match_model(pkg, {"x": x}, ("i8_conv",)) == 2
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path,
+                                        "y")
+    assert_rows_close(sims, ref, 1e-4)
 
 
 @pytest.mark.parametrize("case", ["int8", "gpt2", "cnn", "ort-qdq-u8",

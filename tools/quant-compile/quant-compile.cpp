@@ -187,6 +187,11 @@ static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix a symbolic input shape: name=1x3x224x224"),
                 cl::value_desc("name=DxD..."), cl::cat(cat));
+static cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Bind a graph input to constant values, e.g. sr=16000 (an If "
+             "testing it then folds); the package no longer takes it"),
+    cl::value_desc("name=V[,V...]"), cl::cat(cat));
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "quant-compile: error: " << msg << "\n";
@@ -251,6 +256,9 @@ int main(int argc, char **argv) {
     return fail("model '" + modelPath + "' does not exist");
   for (const std::string &s : inputShapes)
     if (llvm::Error e = parseInputShapeOption(s, opts.import))
+      return fail(llvm::toString(std::move(e)));
+  for (const std::string &s : inputValues)
+    if (llvm::Error e = parseInputValueOption(s, opts.import))
       return fail(llvm::toString(std::move(e)));
 
   MLIRContext ctx;

@@ -52,6 +52,11 @@ static cl::opt<std::string> device("device", cl::init("cpu"),
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Fix a symbolic input shape of an ONNX model: name=1x3x224x224"),
     cl::value_desc("name=DxD..."), cl::cat(cat));
+static cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Bind an input of an ONNX model to constant values: sr=16000 "
+             "(the .npz need not hold it)"),
+    cl::value_desc("name=V[,V...]"), cl::cat(cat));
 
 static cl::opt<unsigned> repeat(
     "repeat", cl::init(1),
@@ -159,9 +164,9 @@ static int runCuda(int ordinal) {
                     "' is not a package directory (--device cuda runs a "
                     "package's GPU program; compile the model with "
                     "quant-compile first, or use --device cpu)");
-  if (!inputShapes.empty())
-    return fail("--input-shape applies to ONNX models; a package's input "
-                "shapes are fixed");
+  if (!inputShapes.empty() || !inputValues.empty())
+    return fail("--input-shape and --input-value apply to ONNX models; a "
+                "package's inputs are fixed");
   if (repeat < 1)
     return fail("--repeat must be at least 1");
   auto rtError = [](qcrt_status st) {
@@ -320,6 +325,9 @@ int main(int argc, char **argv) {
   OnnxImportOptions opts;
   for (const std::string &s : inputShapes)
     if (llvm::Error e = parseInputShapeOption(s, opts))
+      return fail(llvm::toString(std::move(e)));
+  for (const std::string &s : inputValues)
+    if (llvm::Error e = parseInputValueOption(s, opts))
       return fail(llvm::toString(std::move(e)));
   OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath, opts);
   if (!module)

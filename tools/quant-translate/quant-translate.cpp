@@ -118,6 +118,12 @@ int main(int argc, char **argv) {
                      "--input-shape x=1x3x48x320 (repeatable; fixes symbolic "
                      "dimensions)"),
       llvm::cl::value_desc("name=DxDx..."));
+  llvm::cl::list<std::string> inputValues(
+      "input-value",
+      llvm::cl::desc("Bind a graph input to constant values, e.g. "
+                     "--input-value sr=16000 (repeatable; an If testing it "
+                     "then folds)"),
+      llvm::cl::value_desc("name=V[,V...]"));
 
   llvm::cl::opt<bool> printWeights(
       "print-weights",
@@ -148,6 +154,12 @@ int main(int argc, char **argv) {
     quantc::OnnxImportOptions opts;
     for (const std::string &spec : inputShapes) {
       if (llvm::Error err = quantc::parseInputShapeOption(spec, opts)) {
+        toolError(llvm::toString(std::move(err)));
+        return 1;
+      }
+    }
+    for (const std::string &spec : inputValues) {
+      if (llvm::Error err = quantc::parseInputValueOption(spec, opts)) {
         toolError(llvm::toString(std::move(err)));
         return 1;
       }

@@ -2165,18 +2165,28 @@ struct Window {
   int64_t C, H, W, M, OH, OW, KH, KW;
   int64_t sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
 
+  /// A 1-D window ([N, C, L] tensors, one kernel, stride and dilation, two
+  /// pads) is the 2-D one of height 1: [N, C, 1, L] has the same layout.
   Window(RankedTensorType in, RankedTensorType out, ArrayRef<int64_t> kernel,
          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-         ArrayRef<int64_t> dilations)
-      : C(in.getDimSize(1)), H(in.getDimSize(2)), W(in.getDimSize(3)),
-        M(out.getDimSize(1)), OH(out.getDimSize(2)), OW(out.getDimSize(3)),
-        KH(kernel[0]), KW(kernel[1]) {
+         ArrayRef<int64_t> dilations) {
+    bool one = in.getRank() == 3;
+    C = in.getDimSize(1), M = out.getDimSize(1);
+    H = one ? 1 : in.getDimSize(2), W = in.getDimSize(one ? 2 : 3);
+    OH = one ? 1 : out.getDimSize(2), OW = out.getDimSize(one ? 2 : 3);
+    KH = one ? 1 : kernel[0], KW = kernel[one ? 0 : 1];
     if (strides.size() == 2)
       sh = strides[0], sw = strides[1];
+    else if (strides.size() == 1)
+      sw = strides[0];
     if (pads.size() == 4)
       pt = pads[0], pl = pads[1], pb = pads[2], pr = pads[3];
+    else if (pads.size() == 2)
+      pl = pads[0], pr = pads[1];
     if (dilations.size() == 2)
       dh = dilations[0], dw = dilations[1];
+    else if (dilations.size() == 1)
+      dw = dilations[0];
   }
 };
 
@@ -2377,8 +2387,8 @@ FailureOr<ConvStart> startConvKernel(ModuleOp top, llvm::StringRef name,
   auto in = cast<RankedTensorType>(op.getInput().getType());
   auto out = cast<RankedTensorType>(op.getResult().getType());
   auto wt = cast<RankedTensorType>(op.getWeight().getType());
-  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, op.getStrides(),
-           op.getPads(), op.getDilations());
+  Window g(in, out, wt.getShape().drop_front(2), op.getStrides(), op.getPads(),
+           op.getDilations());
   FailureOr<Kernel1D> k =
       startKernel1D(top, t, name, 1 + step.inputs.size(), b, em);
   if (failed(k))
@@ -2600,7 +2610,7 @@ FailureOr<gpu::GPUFuncOp> buildConvIntegerKernel(ModuleOp top,
   auto in = cast<RankedTensorType>(conv.getInput().getType());
   auto out = cast<RankedTensorType>(conv.getResult().getType());
   auto wt = cast<RankedTensorType>(conv.getWeight().getType());
-  Window g(in, out, {wt.getDimSize(2), wt.getDimSize(3)}, conv.getStrides(),
+  Window g(in, out, wt.getShape().drop_front(2), conv.getStrides(),
            conv.getPads(), conv.getDilations());
   OpBuilder b(top.getContext());
   std::optional<KernelEmitter> em;

@@ -563,18 +563,19 @@ bool isRowOp(Operation *op) {
   return false;
 }
 
-/// 2-D NCHW f32 input with a static C, H, W.
+/// 2-D NCHW (or 1-D NCL, the kernels' height-1 case) f32 input with a
+/// static C, H, W.
 bool isImage(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && t.getRank() == 4 && t.getElementType().isF32() &&
-         batchShaped(t);
+  return t && (t.getRank() == 4 || t.getRank() == 3) &&
+         t.getElementType().isF32() && batchShaped(t);
 }
 
-/// A batch-shaped NCHW tensor of i8 or ui8 codes (what max pooling of
-/// quantized values moves).
+/// A batch-shaped NCHW (or NCL) tensor of i8 or ui8 codes (what max
+/// pooling of quantized values moves).
 bool isByteImage(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && t.getRank() == 4 && batchShaped(t) &&
+  return t && (t.getRank() == 4 || t.getRank() == 3) && batchShaped(t) &&
          (t.getElementType().isSignlessInteger(8) ||
           t.getElementType().isUnsignedInteger(8));
 }
@@ -681,7 +682,7 @@ std::string unsupportedReason(Operation *op) {
     return isImage(op->getOperand(0)) && isImage(op->getResult(0)) &&
                    w.hasStaticShape() && w.getElementType().isF32() && biasOk
                ? ""
-               : name + " (only 2-D f32 so far)";
+               : name + " (only 1-D or 2-D f32 so far)";
   }
   if (isa<qc::MaxPoolOp>(op) && isByteImage(op->getOperand(0)) &&
       isByteImage(op->getResult(0)) &&
@@ -690,7 +691,7 @@ std::string unsupportedReason(Operation *op) {
   if (isa<qc::MaxPoolOp, qc::AvgPoolOp>(op))
     return isImage(op->getOperand(0)) && isImage(op->getResult(0))
                ? ""
-               : name + " (only 2-D f32, or i8/ui8 max, so far)";
+               : name + " (only 1-D or 2-D f32, or i8/ui8 max, so far)";
   if (isa<qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
     auto t = cast<RankedTensorType>(op->getOperand(0).getType());
     return t.getRank() >= 3 && t.getElementType().isF32() ? "" : name;
@@ -1013,12 +1014,13 @@ std::optional<Int8Operands> matchInt8Conv(Operation *op) {
   auto xt = cast<RankedTensorType>(in.getCodes().getType());
   auto wt = cast<RankedTensorType>(wq.getCodes().getType());
   auto ot = cast<RankedTensorType>(conv.getResult().getType());
-  if (xt.getRank() != 4 || wt.getRank() != 4 || ot.getRank() != 4 ||
-      !ot.getElementType().isF32() || !batchShaped(xt) || !batchShaped(ot) ||
-      !wt.hasStaticShape())
+  // 2-D, or 1-D (the 2-D kernel of height 1, as conv_<i>).
+  int64_t rank = xt.getRank();
+  if ((rank != 4 && rank != 3) || wt.getRank() != rank ||
+      ot.getRank() != rank || !ot.getElementType().isF32() ||
+      !batchShaped(xt) || !batchShaped(ot) || !wt.hasStaticShape())
     return std::nullopt;
-  int64_t M = wt.getDimSize(0),
-          K = wt.getDimSize(1) * wt.getDimSize(2) * wt.getDimSize(3);
+  int64_t M = wt.getDimSize(0), K = wt.getNumElements() / M;
   if (xt.getDimSize(1) != wt.getDimSize(1))
     return std::nullopt;
   Value bias = conv.getBias();
@@ -2984,11 +2986,13 @@ json::Value quantc::buildGpuProgramJson(func::FuncOp fn,
       if (isa<qc::ConvOp>(s.ops.front())) {
         // A convolution: a row per output pixel, a column per channel.
         auto out = cast<RankedTensorType>(s.ops.front()->getResult(0).getType());
-        int64_t pixels = out.getDimSize(2) * out.getDimSize(3);
+        int64_t pixels = 1; // (OH x OW, or L of a 1-D conv)
+        for (int64_t d = 2; d < out.getRank(); ++d)
+          pixels *= out.getDimSize(d);
         Linear images = count(out, 0, 1);
         M = Linear{images.b * pixels, images.c * pixels};
         N = w.getDimSize(0);
-        K = w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3);
+        K = w.getNumElements() / N;
       }
       for (Value v : ArrayRef<Value>(s.inputs).take_front(4))
         ptrArg(v);

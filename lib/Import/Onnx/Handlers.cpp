@@ -828,6 +828,7 @@ const OnnxOpHandlerSpec kHandlers[] = {
      1,
      1,
      importIdentity},
+    {"If", {1, 11, 13, 16, 19, 21, 23, 24, 25}, 1, 1, 1, 1 << 16, importIf},
     {"MatMul", {1, 9, 13}, 2, 2, 1, 1, importMatMul},
     {"Mul", {1, 6, 7, 13, 14}, 2, 2, 1, 1, importBinary<qc::MulOp>},
     {"Relu", {1, 6, 13, 14}, 1, 1, 1, 1, importRelu},

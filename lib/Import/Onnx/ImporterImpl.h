@@ -270,6 +270,15 @@ llvm::ArrayRef<OnnxOpHandlerSpec> getNNOnnxOpHandlers();
 const OnnxOpHandler *lookupOnnxOpHandler(llvm::StringRef opType,
                                          int64_t opset);
 
+/// Imports one node with its handler `h` (OnnxImporter.cpp: the checks of
+/// its input and output counts and names, the handler, the folding of what
+/// it built); the node's error on failure.
+mlir::LogicalResult importNode(GraphImporter &g, const onnx::NodeProto &node,
+                               int index, const OnnxOpHandler &h,
+                               int64_t opset);
+/// If with a condition that folds at import: the taken branch inlined.
+mlir::LogicalResult importIf(NodeContext &n);
+
 /// Shape family (HandlersShape.cpp): Reshape with a runtime shape input.
 mlir::LogicalResult importDynamicReshape(NodeContext &n);
 mlir::LogicalResult importDynamicFlatten(NodeContext &n, mlir::Value x,

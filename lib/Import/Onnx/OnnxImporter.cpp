@@ -29,6 +29,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <climits>
+#include <cstdio>
 #include <map>
 
 using namespace mlir;
@@ -398,6 +399,149 @@ void NodeContext::foldNodeOps(Block::iterator begin) {
   }
 }
 
+/// Imports one node with its handler `h` (the checks of its input and
+/// output counts and names first); the node's error on failure.
+LogicalResult quantc::onnx_import::importNode(GraphImporter &g,
+                                              const onnx::NodeProto &node,
+                                              int index, const OnnxOpHandler &h,
+                                              int64_t opset) {
+  int i = index;
+  std::string locName = node.name().empty()
+                            ? node.op_type() + "#" + std::to_string(i)
+                            : node.name();
+  NodeContext nc(g, node, i, opset, g.nodeLoc(locName, node.op_type()));
+  if (node.input_size() < h.minInputs || node.input_size() > h.maxInputs) {
+    auto diag = nc.emitError();
+    diag << "expects ";
+    if (h.minInputs == h.maxInputs)
+      diag << h.minInputs;
+    else
+      diag << h.minInputs << " to " << h.maxInputs;
+    diag << " input" << (h.maxInputs == 1 ? "" : "s") << " at opset " << opset
+         << ", got " << node.input_size();
+    return failure();
+  }
+  if (node.output_size() < h.minOutputs || node.output_size() > h.maxOutputs) {
+    nc.emitError() << "expects " << h.minOutputs
+                   << (h.minOutputs == h.maxOutputs
+                           ? ""
+                           : " to " + std::to_string(h.maxOutputs))
+                   << " output" << (h.maxOutputs == 1 ? "" : "s") << ", got "
+                   << node.output_size();
+    return failure();
+  }
+  for (const std::string &out : node.output()) {
+    if (!out.empty() && g.values.count(out)) {
+      nc.emitError() << "output '" << out
+                     << "' is already defined (ONNX values are assigned "
+                        "once)";
+      return failure();
+    }
+  }
+  for (int j = 0; j < node.input_size(); ++j) {
+    if (j < h.minInputs && !nc.hasInput(j)) {
+      nc.emitError() << "input " << j << " is required but empty";
+      return failure();
+    }
+    if (nc.hasInput(j) && !g.values.count(node.input(j))) {
+      nc.emitError() << "input '" << node.input(j)
+                     << "' is not a graph input, an initializer or the "
+                        "output of an earlier node";
+      return failure();
+    }
+  }
+  Block *body = g.builder.getInsertionBlock();
+  Operation *last = body->empty() ? nullptr : &body->back();
+  if (failed(h.fn(nc)))
+    return failure();
+  nc.foldNodeOps(last ? std::next(last->getIterator()) : body->begin());
+  for (const std::string &out : node.output()) {
+    if (!out.empty() && !g.values.count(out)) {
+      nc.emitError() << "output '" << out
+                     << "' is not produced by the importer";
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// If whose condition folds at import (a test on static shapes, as
+/// exporters write for squeeze-if-dim-is-1 and for batch-size branches;
+/// fix a dynamic dim with --input-shape): the taken branch's initializers
+/// and nodes are imported in the If's place (ONNX's names are unique
+/// across the scopes, so the branch reads the outer values by name), and
+/// its outputs are the If's. A condition computed at run time is refused.
+LogicalResult quantc::onnx_import::importIf(NodeContext &n) {
+  FailureOr<Value> c = n.anyInput(0);
+  if (failed(c))
+    return failure();
+  DenseIntElementsAttr cond;
+  if (!matchPattern(*c, m_Constant(&cond)) || cond.getNumElements() != 1) {
+    n.emitError() << "the condition is computed at run time; only an If "
+                     "whose condition folds at import (constants, static "
+                     "shapes: fix dynamic dims with --input-shape) is "
+                     "supported";
+    return failure();
+  }
+  bool taken = !(*cond.getValues<APInt>().begin()).isZero();
+  StringRef which = taken ? "then_branch" : "else_branch";
+  const onnx::AttributeProto *branch = n.attr(which);
+  if (!branch || branch->type() != onnx::AttributeProto::GRAPH) {
+    n.emitError() << "attribute '" << which << "' (a graph) is required";
+    return failure();
+  }
+  const onnx::GraphProto &body = branch->g();
+  if (body.output_size() != n.node.output_size()) {
+    n.emitError() << which << " has " << body.output_size()
+                  << " outputs, the node " << n.node.output_size();
+    return failure();
+  }
+  for (const onnx::TensorProto &t : body.initializer()) {
+    llvm::Error err =
+        isExternalTensor(t)
+            ? llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                      "external data inside a branch is not "
+                                      "supported")
+            : validateTensor(t);
+    if (err || t.name().empty() || n.graph.values.count(t.name())) {
+      n.emitError() << which << " initializer '" << t.name() << "': "
+                    << (err ? llvm::toString(std::move(err))
+                            : std::string("its name is empty or already "
+                                          "defined"));
+      return failure();
+    }
+    n.graph.values[t.name()] = OnnxValue{{}, &t};
+  }
+  auto isDefaultDomain = [](StringRef d) {
+    return d.empty() || d == "ai.onnx";
+  };
+  for (int i = 0; i < body.node_size(); ++i) {
+    const onnx::NodeProto &node = body.node(i);
+    const OnnxOpHandler *h =
+        isDefaultDomain(node.domain())
+            ? lookupOnnxOpHandler(node.op_type(), n.opsetVersion)
+            : nullptr;
+    if (!h) {
+      n.emitError() << which << " node #" << i << " '" << node.name()
+                    << "': unsupported ONNX op type "
+                    << (isDefaultDomain(node.domain())
+                            ? node.op_type()
+                            : node.domain() + "." + node.op_type())
+                    << " at opset " << n.opsetVersion;
+      return failure();
+    }
+    if (failed(importNode(n.graph, node, i, *h, n.opsetVersion)))
+      return failure();
+  }
+  for (auto [k, out] : llvm::enumerate(body.output())) {
+    FailureOr<Value> v = n.graph.getValue(out.name(), /*wantFloat=*/false, &n);
+    if (failed(v))
+      return failure();
+    n.setOutput(k, *v);
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // GraphImporter
 //===----------------------------------------------------------------------===//
@@ -510,6 +654,75 @@ std::string describeFirstUser(const onnx::GraphProto &graph, StringRef value) {
 
 /// The type of one graph input: its declared shape, overridden by
 /// --input-shape.
+/// The constant an --input-value binds input `vi` to: its declared element
+/// type (an integer, float or bool type) and shape (static; a scalar, or
+/// one dynamic dim of a 1-D input set to the number of values), holding
+/// `values` (each exact in that type).
+FailureOr<onnx::TensorProto> boundInputTensor(GraphImporter &g,
+                                              const onnx::ValueInfoProto &vi,
+                                              ArrayRef<double> values) {
+  auto fail = [&](const llvm::Twine &why) {
+    g.emitError() << "--input-value for input '" << vi.name() << "': " << why;
+    return failure();
+  };
+  const auto &tt = vi.type().tensor_type();
+  int32_t dt = tt.elem_type();
+  using TP = onnx::TensorProto;
+  bool isInt = dt == TP::INT64 || dt == TP::INT32 || dt == TP::INT16 ||
+               dt == TP::INT8 || dt == TP::UINT8 || dt == TP::UINT16 ||
+               dt == TP::UINT32 || dt == TP::UINT64 || dt == TP::BOOL;
+  if (!isInt && dt != TP::FLOAT && dt != TP::DOUBLE)
+    return fail("its element type " + dataTypeName(dt) +
+                " cannot be bound (integers, bool, FLOAT and DOUBLE can)");
+  onnx::TensorProto t;
+  t.set_name(vi.name());
+  t.set_data_type(dt);
+  int64_t n = 1;
+  int rank = tt.has_shape() ? tt.shape().dim_size() : 0;
+  for (int i = 0; i < rank; ++i) {
+    const auto &d = tt.shape().dim(i);
+    int64_t v = d.has_dim_value() ? d.dim_value() : -1;
+    if (v < 0 && rank == 1)
+      v = static_cast<int64_t>(values.size());
+    if (v < 0)
+      return fail("its dim " + llvm::Twine(i) +
+                  " is not static (fix it in the model)");
+    t.add_dims(v);
+    n *= v;
+  }
+  if (n != static_cast<int64_t>(values.size()))
+    return fail("its shape holds " + llvm::Twine(n) + " values, " +
+                llvm::Twine(values.size()) + " given");
+  for (double v : values) {
+    if (isInt && (v != std::trunc(v) || (dt == TP::BOOL && v != 0 && v != 1))) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", v);
+      return fail(llvm::Twine(buf) + " is not a value of type " +
+                  dataTypeName(dt));
+    }
+    switch (dt) {
+    case TP::FLOAT:
+      t.add_float_data(static_cast<float>(v));
+      break;
+    case TP::DOUBLE:
+      t.add_double_data(v);
+      break;
+    case TP::INT64:
+      t.add_int64_data(static_cast<int64_t>(v));
+      break;
+    case TP::UINT32:
+    case TP::UINT64:
+      t.add_uint64_data(static_cast<uint64_t>(v));
+      break;
+    default: // INT32, INT16, INT8, UINT8, UINT16, BOOL: int32_data
+      t.add_int32_data(static_cast<int32_t>(v));
+    }
+  }
+  if (llvm::Error err = validateTensor(t))
+    return fail(llvm::toString(std::move(err)));
+  return t;
+}
+
 FailureOr<RankedTensorType> importInputType(GraphImporter &g,
                                             const onnx::ValueInfoProto &vi,
                                             const OnnxImportOptions &opts) {
@@ -722,19 +935,47 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
     }
     inputs.push_back(&vi);
   }
+  auto notAnInput = [&](StringRef option, StringRef name) {
+    SmallVector<StringRef> names;
+    for (const onnx::ValueInfoProto *vi : inputs)
+      names.push_back(vi->name());
+    g.emitError() << option << " names '" << name
+                  << "', which is not a graph input (inputs: "
+                  << (names.empty() ? std::string("none")
+                                    : llvm::join(names, ", "))
+                  << ")";
+  };
   for (const auto &entry : opts.inputShapes) {
     if (!inputNames.contains(entry.getKey())) {
-      SmallVector<StringRef> names;
-      for (const onnx::ValueInfoProto *vi : inputs)
-        names.push_back(vi->name());
-      g.emitError() << "--input-shape names '" << entry.getKey()
-                    << "', which is not a graph input (inputs: "
-                    << (names.empty() ? std::string("none")
-                                      : llvm::join(names, ", "))
-                    << ")";
+      notAnInput("--input-shape", entry.getKey());
       return nullptr;
     }
   }
+  // Inputs bound to values (--input-value) become constants.
+  SmallVector<onnx::TensorProto> boundInputs;
+  for (const auto &entry : opts.inputValues) {
+    StringRef name = entry.getKey();
+    if (!inputNames.contains(name)) {
+      notAnInput("--input-value", name);
+      return nullptr;
+    }
+    if (opts.inputShapes.count(name)) {
+      g.emitError() << "input '" << name
+                    << "' is given both --input-shape and --input-value";
+      return nullptr;
+    }
+    const onnx::ValueInfoProto &vi =
+        **llvm::find_if(inputs, [&](const onnx::ValueInfoProto *v) {
+          return v->name() == name;
+        });
+    FailureOr<onnx::TensorProto> t = boundInputTensor(g, vi, entry.getValue());
+    if (failed(t))
+      return nullptr;
+    boundInputs.push_back(std::move(*t));
+  }
+  llvm::erase_if(inputs, [&](const onnx::ValueInfoProto *vi) {
+    return opts.inputValues.count(vi->name()) != 0;
+  });
   SmallVector<Type> argTypes;
   for (const onnx::ValueInfoProto *vi : inputs) {
     FailureOr<RankedTensorType> t = importInputType(g, *vi, opts);
@@ -757,73 +998,20 @@ importModel(MLIRContext &ctx, std::shared_ptr<const onnx::ModelProto> modelPtr,
   }
   for (const onnx::TensorProto &t : graph.initializer())
     g.values[t.name()] = OnnxValue{{}, &t};
+  for (onnx::TensorProto &t : boundInputs) {
+    g.ownedTensors.push_back(std::move(t));
+    g.values[g.ownedTensors.back().name()] =
+        OnnxValue{{}, &g.ownedTensors.back()};
+  }
   for (const onnx::ValueInfoProto &vi : graph.value_info())
     g.declared[vi.name()] = &vi;
   for (const onnx::ValueInfoProto &vi : graph.output())
     g.declared[vi.name()] = &vi;
   g.builder.setInsertionPointToEnd(entry);
 
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const onnx::NodeProto &node = graph.node(i);
-    const OnnxOpHandler &h = *handlers[i];
-    std::string locName = node.name().empty()
-                              ? node.op_type() + "#" + std::to_string(i)
-                              : node.name();
-    NodeContext nc(g, node, i, opset, g.nodeLoc(locName, node.op_type()));
-    if (node.input_size() < h.minInputs || node.input_size() > h.maxInputs) {
-      auto diag = nc.emitError();
-      diag << "expects ";
-      if (h.minInputs == h.maxInputs)
-        diag << h.minInputs;
-      else
-        diag << h.minInputs << " to " << h.maxInputs;
-      diag << " input" << (h.maxInputs == 1 ? "" : "s") << " at opset "
-           << opset << ", got " << node.input_size();
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (failed(importNode(g, graph.node(i), i, *handlers[i], opset)))
       return nullptr;
-    }
-    if (node.output_size() < h.minOutputs ||
-        node.output_size() > h.maxOutputs) {
-      nc.emitError() << "expects " << h.minOutputs
-                     << (h.minOutputs == h.maxOutputs
-                             ? ""
-                             : " to " + std::to_string(h.maxOutputs))
-                     << " output" << (h.maxOutputs == 1 ? "" : "s")
-                     << ", got " << node.output_size();
-      return nullptr;
-    }
-    for (const std::string &out : node.output()) {
-      if (!out.empty() && g.values.count(out)) {
-        nc.emitError() << "output '" << out
-                       << "' is already defined (ONNX values are assigned "
-                          "once)";
-        return nullptr;
-      }
-    }
-    for (int j = 0; j < node.input_size(); ++j) {
-      if (j < h.minInputs && !nc.hasInput(j)) {
-        nc.emitError() << "input " << j << " is required but empty";
-        return nullptr;
-      }
-      if (nc.hasInput(j) && !g.values.count(node.input(j))) {
-        nc.emitError() << "input '" << node.input(j)
-                       << "' is not a graph input, an initializer or the "
-                          "output of an earlier node";
-        return nullptr;
-      }
-    }
-    Block *body = g.builder.getInsertionBlock();
-    Operation *last = body->empty() ? nullptr : &body->back();
-    if (failed(h.fn(nc)))
-      return nullptr;
-    nc.foldNodeOps(last ? std::next(last->getIterator()) : body->begin());
-    for (const std::string &out : node.output()) {
-      if (!out.empty() && !g.values.count(out)) {
-        nc.emitError() << "output '" << out
-                       << "' is not produced by the importer";
-        return nullptr;
-      }
-    }
-  }
 
   // 6. Outputs.
   SmallVector<Value> results;
@@ -895,6 +1083,45 @@ OwningOpRef<ModuleOp> quantc::importOnnxFile(MLIRContext &ctx, StringRef path,
   return importOnnxBytes(ctx, (*buf)->getBuffer(), path, opts);
 }
 
+/// Splits an --input-shape / --input-value spec "NAME=REST" at its last
+/// '=' (`fail` makes the option's error).
+template <typename Fail>
+static llvm::Expected<std::pair<StringRef, StringRef>>
+splitInputSpec(StringRef spec, Fail fail) {
+  size_t eq = spec.rfind('=');
+  if (eq == StringRef::npos)
+    return fail("no '='");
+  if (eq == 0)
+    return fail("empty input name");
+  return std::make_pair(spec.take_front(eq), spec.drop_front(eq + 1));
+}
+
+llvm::Error quantc::parseInputValueOption(StringRef spec,
+                                          OnnxImportOptions &opts) {
+  auto fail = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "bad --input-value '" + spec + "': " + why +
+                                       " (expected NAME=VALUE[,VALUE...], "
+                                       "e.g. sr=16000)");
+  };
+  auto split = splitInputSpec(spec, fail);
+  if (!split)
+    return split.takeError();
+  auto [name, rest] = *split;
+  SmallVector<StringRef> parts;
+  rest.split(parts, ',');
+  SmallVector<double> values;
+  for (StringRef p : parts) {
+    double v;
+    if (p.trim().getAsDouble(v))
+      return fail("'" + p + "' is not a number");
+    values.push_back(v);
+  }
+  if (!opts.inputValues.try_emplace(name, std::move(values)).second)
+    return fail("input '" + name + "' is given twice");
+  return llvm::Error::success();
+}
+
 llvm::Error quantc::parseInputShapeOption(StringRef spec,
                                           OnnxImportOptions &opts) {
   auto fail = [&](const llvm::Twine &why) {
@@ -904,13 +1131,10 @@ llvm::Error quantc::parseInputShapeOption(StringRef spec,
                                        "input=1x3x48x320, or ?x3x48x320 "
                                        "to keep the batch free)");
   };
-  size_t eq = spec.rfind('=');
-  if (eq == StringRef::npos)
-    return fail("no '='");
-  StringRef name = spec.take_front(eq);
-  StringRef dims = spec.drop_front(eq + 1);
-  if (name.empty())
-    return fail("empty input name");
+  auto split = splitInputSpec(spec, fail);
+  if (!split)
+    return split.takeError();
+  auto [name, dims] = *split;
   SmallVector<int64_t> shape;
   if (!dims.empty()) {
     SmallVector<StringRef> parts;

@@ -237,3 +237,29 @@ func.func @range_unsigned() -> tensor<2xui64> {
   %r = qc.range %s, %l, %d : (tensor<ui64>, tensor<ui64>, tensor<ui64>) -> tensor<2xui64>
   return %r : tensor<2xui64>
 }
+
+// -----
+
+// The tests an If's condition is made of: equal of integer (and i1)
+// constants with broadcasting, not, and casts to bool (x != 0; NaN is
+// true). A float equal is left alone.
+// CHECK-LABEL: func.func @conditions
+// CHECK-DAG: arith.constant dense<[true, false, true]> : tensor<3xi1>
+// CHECK-DAG: arith.constant dense<[false, true, false]> : tensor<3xi1>
+// CHECK-DAG: arith.constant dense<[true, false, false]> : tensor<3xi1>
+// CHECK-DAG: arith.constant dense<[false, true, true]> : tensor<3xi1>
+// CHECK-DAG: qc.equal %{{.*}}, %{{.*}} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xi1>
+func.func @conditions() -> (tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<2xi1>) {
+  %a = arith.constant dense<[1, 2, 1]> : tensor<3xi64>
+  %one = arith.constant dense<1> : tensor<1xi64>
+  %e = qc.equal %a, %one : (tensor<3xi64>, tensor<1xi64>) -> tensor<3xi1>
+  %n = qc.not %e : (tensor<3xi1>) -> tensor<3xi1>
+  %d = arith.constant dense<[-3, 0, 0]> : tensor<3xi32>
+  %b = qc.cast %d : (tensor<3xi32>) -> tensor<3xi1>
+  %f = arith.constant dense<[0.0, 0x7FC00000, -0.5]> : tensor<3xf32>
+  %fb = qc.cast %f : (tensor<3xf32>) -> tensor<3xi1>
+  %x = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %y = arith.constant dense<[1.0, 3.0]> : tensor<2xf32>
+  %fe = qc.equal %x, %y : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xi1>
+  return %e, %n, %b, %fb, %fe : tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<2xi1>
+}

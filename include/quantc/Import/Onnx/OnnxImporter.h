@@ -24,6 +24,12 @@ struct OnnxImportOptions {
   /// declared shape; it must have the declared rank and agree with every
   /// declared static dimension. Dimensions are >= 0.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs bound to constant values, by input name (silero-vad's
+  /// sample rate `sr`, which its If nodes test): the input becomes a
+  /// constant of its declared type and shape (a scalar, or as many values
+  /// as its static shape holds; one dynamic dim of a 1-D input takes the
+  /// count) and leaves the function's arguments.
+  llvm::StringMap<llvm::SmallVector<double>> inputValues;
 };
 
 /// Parses an ONNX file and builds a module with func.func @main. On failure
@@ -44,6 +50,11 @@ importOnnxBytes(mlir::MLIRContext &ctx, llvm::StringRef bytes,
 /// message on bad syntax, a negative or overlong dimension, or a name given
 /// twice.
 llvm::Error parseInputShapeOption(llvm::StringRef spec,
+                                  OnnxImportOptions &opts);
+
+/// Parses "name=16000" or "name=1,2,3" (numbers) into opts.inputValues;
+/// returns an error message on bad syntax or a name given twice.
+llvm::Error parseInputValueOption(llvm::StringRef spec,
                                   OnnxImportOptions &opts);
 
 } // namespace quantc

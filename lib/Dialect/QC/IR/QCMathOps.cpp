@@ -506,6 +506,11 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
                       [](const APInt &x) { return -x; });
 }
 
+OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
+  return foldIntUnary(adaptor.getInput(), getType(),
+                      [](const APInt &x) { return ~x; });
+}
+
 OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
   bool isUnsigned = getType().getElementType().isUnsignedInteger();
   return foldIntUnary(adaptor.getInput(), getType(), [&](const APInt &x) {

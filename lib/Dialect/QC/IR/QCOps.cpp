@@ -451,16 +451,19 @@ namespace {
 /// An elementwise integer op on two constants with numpy broadcasting into
 /// the (static) result type, wrapping to the element width as the Executor
 /// does. `f` returns nothing where the op would fail at run time (a
-/// division by zero): no fold then.
+/// division by zero): no fold then. A comparison's operands have one
+/// integer type and its result is i1 (`compare`).
 template <typename F>
-OpFoldResult foldIntBinary(Operation *op, Attribute lhs, Attribute rhs, F f) {
+OpFoldResult foldIntBinary(Operation *op, Attribute lhs, Attribute rhs, F f,
+                           bool compare = false) {
   auto a = dyn_cast_or_null<DenseIntElementsAttr>(lhs);
   auto b = dyn_cast_or_null<DenseIntElementsAttr>(rhs);
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  Type operandElem =
+      compare ? (a ? a.getElementType() : Type()) : type.getElementType();
   if (!a || !b || !type.hasStaticShape() ||
       type.getNumElements() > kMaxFoldElements ||
-      a.getElementType() != type.getElementType() ||
-      b.getElementType() != type.getElementType())
+      a.getElementType() != operandElem || b.getElementType() != operandElem)
     return {};
   ArrayRef<int64_t> out = type.getShape();
   auto strides = [&](ArrayRef<int64_t> s) {
@@ -499,6 +502,17 @@ OpFoldResult foldIntBinary(Operation *op, Attribute lhs, Attribute rhs, F f) {
   return DenseElementsAttr::get(type, vals);
 }
 } // namespace
+
+/// Integer (and i1) constants: shape tests such as Equal(Shape(x)[d], 1),
+/// which an If's condition may be.
+OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
+  return foldIntBinary(
+      *this, adaptor.getLhs(), adaptor.getRhs(),
+      [](const APInt &x, const APInt &y) {
+        return std::optional<APInt>(APInt(1, x == y ? 1 : 0));
+      },
+      /*compare=*/true);
+}
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(*this, adaptor.getLhs(), adaptor.getRhs(),

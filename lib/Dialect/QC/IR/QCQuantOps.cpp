@@ -174,6 +174,19 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
       return APInt(w, (int64_t)std::min(std::max(d, lo), hi), true);
     });
   }
+  // To bool: x != 0 (an If's condition cast from a dimension); NaN is
+  // true, as the Executor's cast.
+  if (to && to.getWidth() == 1 && type.hasStaticShape() && adaptor.getInput()) {
+    if (auto f = dyn_cast<DenseFPElementsAttr>(adaptor.getInput());
+        f && f.getNumElements() <= (1 << 16))
+      return f.mapValues(
+          to, [](const APFloat &v) { return APInt(1, v.isZero() ? 0 : 1); });
+    if (auto i = dyn_cast<DenseIntElementsAttr>(adaptor.getInput());
+        i && i.getNumElements() <= (1 << 16))
+      return i.mapValues(
+          to, [](const APInt &x) { return APInt(1, x.isZero() ? 0 : 1); });
+    return {};
+  }
   auto a = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
   if (!a || !to || a.getNumElements() > (1 << 16) || to.getWidth() == 1 ||
       a.getElementType().isInteger(1) || !type.hasStaticShape())

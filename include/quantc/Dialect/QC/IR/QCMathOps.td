@@ -187,7 +187,10 @@ def QC_ModOp : QC_Op<"mod", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
 
 def QC_EqualOp : QC_MathBinaryOp<"equal", "lhs == rhs",
     RankedTensorOf<[F32, F16, BF16, F64, I64, I32, I16, I8, UI64, UI32, UI16,
-                    UI8, I1]>, QC_MathBoolTensor>;
+                    UI8, I1]>, QC_MathBoolTensor> {
+  // Integer and i1 constants (shape tests, an If's condition) fold.
+  let hasFolder = 1;
+}
 def QC_LessOp : QC_MathBinaryOp<"less", "lhs < rhs", QC_MathNumTensor, QC_MathBoolTensor>;
 def QC_LessEqualOp : QC_MathBinaryOp<"less_equal", "lhs <= rhs", QC_MathNumTensor, QC_MathBoolTensor>;
 def QC_GreaterOp : QC_MathBinaryOp<"greater", "lhs > rhs", QC_MathNumTensor, QC_MathBoolTensor>;
@@ -196,7 +199,9 @@ def QC_GreaterEqualOp : QC_MathBinaryOp<"greater_equal", "lhs >= rhs", QC_MathNu
 def QC_AndOp : QC_MathBinaryOp<"and", "Logical and", QC_MathBoolTensor>;
 def QC_OrOp : QC_MathBinaryOp<"or", "Logical or", QC_MathBoolTensor>;
 def QC_XorOp : QC_MathBinaryOp<"xor", "Logical exclusive or", QC_MathBoolTensor>;
-def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor>;
+def QC_NotOp : QC_MathUnaryOp<"not", "Logical negation", QC_MathBoolTensor> {
+  let hasFolder = 1;
+}
 
 def QC_BitShiftOp : QC_Op<"bit_shift", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "lhs << rhs or lhs >> rhs on unsigned integers (broadcast)";
