@@ -211,6 +211,12 @@ quantcCompileOptionsSetMeasureAccuracy(QuantcCompileOptions options,
 QUANTC_CAPI_EXPORTED void
 quantcCompileOptionsAddInputShape(QuantcCompileOptions options,
                                   QuantcStringRef spec);
+/// Binds a graph input of the ONNX model to constant values: "sr=16000" or
+/// "name=1,2,3" (quant-compile --input-value); the package no longer takes
+/// that input. May be given once per input.
+QUANTC_CAPI_EXPORTED void
+quantcCompileOptionsAddInputValue(QuantcCompileOptions options,
+                                  QuantcStringRef spec);
 /// Hands each progress line ("[1/5] importing model.onnx") to `callback`,
 /// without its newline. NULL: no progress (the default).
 QUANTC_CAPI_EXPORTED void

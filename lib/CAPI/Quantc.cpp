@@ -124,6 +124,7 @@ struct CCompileOptions {
   CompileOptions options;
   std::string targets = "sm_120a,sm_89";
   std::vector<std::string> inputShapes;
+  std::vector<std::string> inputValues;
   QuantcStringCallback progress = nullptr;
   void *progressUserData = nullptr;
 };
@@ -426,6 +427,11 @@ void quantcCompileOptionsAddInputShape(QuantcCompileOptions options,
   QUANTC_SETTER(o->inputShapes.push_back(str(spec)))
 }
 
+void quantcCompileOptionsAddInputValue(QuantcCompileOptions options,
+                                       QuantcStringRef spec) {
+  QUANTC_SETTER(o->inputValues.push_back(str(spec)))
+}
+
 void quantcCompileOptionsSetProgressCallback(QuantcCompileOptions options,
                                              QuantcStringCallback callback,
                                              void *userData) {
@@ -482,6 +488,9 @@ QuantcLogicalResult quantcCompile(QuantcContext ctx,
     }
     for (const std::string &s : o->inputShapes)
       if (llvm::Error e = parseInputShapeOption(s, opts.import))
+        return fail(c, std::move(e));
+    for (const std::string &s : o->inputValues)
+      if (llvm::Error e = parseInputValueOption(s, opts.import))
         return fail(c, std::move(e));
     std::unique_ptr<LineCallbackStream> progress;
     if (o->progress) {

@@ -95,6 +95,14 @@ def _input_shapes(shapes: Optional[Mapping[str, Sequence[int]]]) -> list:
             for k, v in shapes.items()]
 
 
+def _input_values(values: Optional[Mapping[str, object]]) -> list:
+    """{name: a number or a sequence of them} as --input-value specs."""
+    if not values:
+        return []
+    return [f"{k}=" + ",".join(repr(float(x)) for x in np.ravel(v))
+            for k, v in values.items()]
+
+
 @dataclass(frozen=True)
 class Op:
     """A snapshot of one op of a :class:`Module` (taken by
@@ -322,13 +330,16 @@ def scheme_presets() -> list:
 
 
 def import_onnx(path: PathLike,
-                input_shapes: Optional[Mapping[str, Sequence[int]]] = None
+                input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
+                input_values: Optional[Mapping[str, object]] = None
                 ) -> Module:
     """Imports an ONNX model (external data next to it is read) into a qc
     :class:`Module`. ``input_shapes`` fixes symbolic input dimensions,
-    ``{"x": (1, 64)}``, as ``--input-shape`` does."""
+    ``{"x": (1, 64)}``, as ``--input-shape`` does; ``input_values`` binds
+    inputs to constants, ``{"sr": 16000}``, as ``--input-value`` does."""
     path = os.fspath(path)
-    return Module(_quantc.load(path, _input_shapes(input_shapes), True), path)
+    return Module(_quantc.load(path, _input_shapes(input_shapes), True,
+                               _input_values(input_values)), path)
 
 
 def parse_mlir(text: str, name: str = "<string>") -> Module:
@@ -338,13 +349,15 @@ def parse_mlir(text: str, name: str = "<string>") -> Module:
 
 
 def load(path: PathLike,
-         input_shapes: Optional[Mapping[str, Sequence[int]]] = None
+         input_shapes: Optional[Mapping[str, Sequence[int]]] = None,
+         input_values: Optional[Mapping[str, object]] = None
          ) -> Module:
     """Loads what ``quant-run`` runs: a package directory, a ``.mlir`` file
-    or an ONNX model."""
+    or an ONNX model (``input_shapes`` and ``input_values`` as in
+    :func:`import_onnx`)."""
     path = os.fspath(path)
-    return Module(_quantc.load(path, _input_shapes(input_shapes), False),
-                  path)
+    return Module(_quantc.load(path, _input_shapes(input_shapes), False,
+                               _input_values(input_values)), path)
 
 
 def run(model_or_package: Union[PathLike, Module, Package],
@@ -400,6 +413,7 @@ _PIPELINE_OPTIONS = {
     "seed": "seed of the random samples (int)",
     "emit_cubin": "assemble cubins with ptxas when it is found (bool)",
     "input_shapes": "fix symbolic input dims: {name: shape}",
+    "input_values": "bind inputs to constants: {name: number or numbers}",
     "calib_method": "minmax, percentile, entropy or mse (static scales)",
     "percentile": "what calib_method='percentile' keeps, in (0, 100]",
     "asymmetric": "int8 activations with a zero point (default True)",
@@ -580,5 +594,6 @@ def _compile(model, calib, output, format, targets, progress,
         float(pipeline_options.get("budget_latency", 0)),
         str(pipeline_options.get("latency_target", "sm_90")),
         int(pipeline_options.get("latency_tokens", 1)),
-        _progress_callback(progress))
+        _progress_callback(progress),
+        _input_values(pipeline_options.get("input_values")))
     return Package(output, json.loads(report), summary)

@@ -112,13 +112,16 @@ std::vector<npz::Array> toNpzList(const std::vector<PyArray> &in) {
 /// model.
 std::unique_ptr<PyModule> load(const std::string &path,
                                const std::vector<std::string> &inputShapes,
-                               bool onnxOnly) {
+                               bool onnxOnly,
+                               const std::vector<std::string> &inputValues) {
   auto m = std::make_unique<PyModule>();
   m->ctx = makeContext();
   DiagCapture diags(*m->ctx);
   OnnxImportOptions opts;
   for (const std::string &s : inputShapes)
     checkLlvm(parseInputShapeOption(s, opts));
+  for (const std::string &s : inputValues)
+    checkLlvm(parseInputValueOption(s, opts));
   if (onnxOnly && !llvm::sys::fs::exists(path))
     throw QuantcError("model '" + path + "' does not exist");
   m->module = onnxOnly ? importOnnxFile(*m->ctx, path, opts)
@@ -309,27 +312,24 @@ private:
   uint64_t pos = 0;
 };
 
-py::tuple compile(const std::string &model, const std::string &output,
-                  const std::string &calibPath,
-                  const std::vector<PyArray> &calibArrays, int64_t calibRandom,
-                  int64_t calibBatch, uint64_t seed, const std::string &format,
-                  const std::vector<std::string> &targets, bool emitCubin,
-                  const std::vector<std::string> &inputShapes,
-                  const std::string &calibMethod, double percentile,
-                  bool asymmetric, const std::string &activations,
-                  const std::string &evalPath, bool measureAccuracy,
-                  const std::string &calibTable,
-                  const std::string &calibTableOut, bool smoothQuant,
-                  double smoothAlpha, const std::string &smoothAlphas,
-                  bool smoothInsertScales, const std::string &weightMethod,
-                  double gptqDamp, double outlierThreshold,
-                  bool depthwiseChannelScales,
-                  std::optional<bool> biasCorrection,
-                  double budgetBits,
-                  const std::string &candidates,
-                  const std::string &raisePatterns, double budgetLatency,
-                  const std::string &latencyTarget, int64_t latencyTokens,
-                  std::optional<py::function> progress) {
+py::tuple
+compile(const std::string &model, const std::string &output,
+        const std::string &calibPath, const std::vector<PyArray> &calibArrays,
+        int64_t calibRandom, int64_t calibBatch, uint64_t seed,
+        const std::string &format, const std::vector<std::string> &targets,
+        bool emitCubin, const std::vector<std::string> &inputShapes,
+        const std::string &calibMethod, double percentile, bool asymmetric,
+        const std::string &activations, const std::string &evalPath,
+        bool measureAccuracy, const std::string &calibTable,
+        const std::string &calibTableOut, bool smoothQuant, double smoothAlpha,
+        const std::string &smoothAlphas, bool smoothInsertScales,
+        const std::string &weightMethod, double gptqDamp,
+        double outlierThreshold, bool depthwiseChannelScales,
+        std::optional<bool> biasCorrection, double budgetBits,
+        const std::string &candidates, const std::string &raisePatterns,
+        double budgetLatency, const std::string &latencyTarget,
+        int64_t latencyTokens, std::optional<py::function> progress,
+        const std::vector<std::string> &inputValues) {
   CompileOptions opts;
   opts.modelPath = model;
   opts.outputPath = output;
@@ -368,6 +368,8 @@ py::tuple compile(const std::string &model, const std::string &output,
     throw QuantcError("evaluation file '" + evalPath + "' does not exist");
   for (const std::string &s : inputShapes)
     checkLlvm(parseInputShapeOption(s, opts.import));
+  for (const std::string &s : inputValues)
+    checkLlvm(parseInputValueOption(s, opts.import));
   // The checks quant-compile makes before compileModel.
   if (!llvm::sys::fs::exists(model))
     throw QuantcError("model '" + model + "' does not exist");
@@ -495,25 +497,25 @@ void quantc::py_support::bindModule(py::module_ &m) {
           diags.raise("the module does not verify");
       });
   m.def("load", &load, py::arg("path"), py::arg("input_shapes"),
-        py::arg("onnx_only"));
+        py::arg("onnx_only"),
+        py::arg("input_values") = std::vector<std::string>{});
   m.def("parse", &parseText, py::arg("text"), py::arg("name"));
   m.def("compile", &compile, py::arg("model"), py::arg("output"),
         py::arg("calib_path"), py::arg("calib_arrays"), py::arg("calib_random"),
-        py::arg("calib_batch"), py::arg("seed"), py::arg("format"), py::arg("targets"),
-        py::arg("emit_cubin"), py::arg("input_shapes"), py::arg("calib_method"),
-        py::arg("percentile"), py::arg("asymmetric"), py::arg("activations"),
-        py::arg("eval"), py::arg("accuracy"), py::arg("calib_table"),
-        py::arg("write_calib_table"),
+        py::arg("calib_batch"), py::arg("seed"), py::arg("format"),
+        py::arg("targets"), py::arg("emit_cubin"), py::arg("input_shapes"),
+        py::arg("calib_method"), py::arg("percentile"), py::arg("asymmetric"),
+        py::arg("activations"), py::arg("eval"), py::arg("accuracy"),
+        py::arg("calib_table"), py::arg("write_calib_table"),
         py::arg("smooth_quant"), py::arg("smooth_alpha"),
         py::arg("smooth_alphas"), py::arg("smooth_insert_scales"),
         py::arg("weight_method"), py::arg("gptq_damp"),
         py::arg("outlier_threshold"), py::arg("depthwise_channel_scales"),
-        py::arg("bias_correction"),
-        py::arg("budget_bits"),
+        py::arg("bias_correction"), py::arg("budget_bits"),
         py::arg("candidates"), py::arg("raise_patterns"),
         py::arg("budget_latency"), py::arg("latency_target"),
-        py::arg("latency_tokens"),
-        py::arg("progress"));
+        py::arg("latency_tokens"), py::arg("progress"),
+        py::arg("input_values") = std::vector<std::string>{});
   m.def("is_package",
         [](const std::string &p) { return isPackageDirectory(p); });
   m.def("scheme_presets", [] {

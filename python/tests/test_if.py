@@ -202,3 +202,21 @@ def test_input_value_errors(spec, mentions, run_tool, tmp_path):
     for s in mentions:
         assert s in res.stderr, describe(res)
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_input_values_in_the_python_module(tmp_path):
+    """quantc.import_onnx / quantc.compile take input_values as the tools
+    take --input-value: `sr` is gone from the module's inputs and the
+    If's taken branch is what runs."""
+    import quantc
+    onnx.save(sr_model(), str(tmp_path / "m.onnx"))
+    x = np.random.default_rng(5).standard_normal((2, 3)).astype(np.float32)
+    m = quantc.import_onnx(tmp_path / "m.onnx", input_values={"sr": 8000})
+    assert "%arg1" not in str(m)
+    np.testing.assert_array_equal(quantc.run(m, {"x": x})["y"], x * 3)
+    pkg = quantc.compile(tmp_path / "m.onnx", {"x": x},
+                         output=tmp_path / "m.qcpkg", targets=(),
+                         accuracy=False, input_values={"sr": [16000]})
+    np.testing.assert_array_equal(quantc.run(pkg, {"x": x})["y"], x * 2)
+    with pytest.raises(quantc.Error, match="not a graph input"):
+        quantc.import_onnx(tmp_path / "m.onnx", input_values={"rate": 1})

@@ -668,6 +668,21 @@ TEST_F(CAPITest, BadCompileOptions) {
   EXPECT_NE(error().find("x=3xfoo"), std::string::npos) << error();
 
   o = mlpOptions(out);
+  quantcCompileOptionsAddInputValue(o, sref("x"));
+  EXPECT_TRUE(compileFails(o));
+  EXPECT_NE(error().find("bad --input-value 'x'"), std::string::npos)
+      << error();
+
+  // (The MLP's input has a free batch: no constant can fill it.)
+  o = mlpOptions(out);
+  quantcCompileOptionsAddInputValue(o, sref("x=1,2"));
+  EXPECT_TRUE(compileFails(o));
+  EXPECT_NE(error().find("--input-value for input 'x': its dim 0 is not "
+                         "static"),
+            std::string::npos)
+      << error();
+
+  o = mlpOptions(out);
   quantcCompileOptionsSetOutputPath(o, sref(""));
   EXPECT_TRUE(compileFails(o));
   EXPECT_NE(error().find("no output path"), std::string::npos) << error();
