@@ -859,8 +859,9 @@ def main(argv=None):
                 us = time_program(prog, inputs, args.repeat)
                 tb = (torch_baseline(out, name, inputs[case["input"]], args.repeat)
                       if case.get("torch_baseline") else None) or {}
-                ob = ort_baseline(out / "src" / name / f"{name}.onnx", inputs,
-                                  args.repeat)
+                onnx_model = out / "src" / name / f"{name}.onnx"
+                ob = (ort_baseline(onnx_model, inputs, args.repeat)
+                      if onnx_model.is_file() else None)
                 if ob is not None:
                     tb["ORT CUDA fp32"] = ob
                 rows.append((name, b, us, tb))

