@@ -1874,7 +1874,10 @@ def conv2d(attrs, x, w, bias=None, out_dtype=np.float32):
     """2-D NCHW convolution in float64 (the kernel sums in fp32 with fma:
     agreement within rounding); with an integer out_dtype (iconv_: integer
     operands, whose sums float64 holds exactly) the exact sums. A 1-D one
-    ([N, C, L]) is the 2-D one of height 1."""
+    ([N, C, L]) is the 2-D one of height 1; a 3-D one sums its depth taps
+    too (_conv3d)."""
+    if x.ndim == 5:
+        return _conv3d(attrs, x, w, bias, out_dtype)
     if x.ndim == 3:
         return conv2d(_lift_1d(attrs), x[:, :, None], w[:, :, None], bias,
                       out_dtype)[:, :, 0]
@@ -1900,6 +1903,44 @@ def conv2d(attrs, x, w, bias=None, out_dtype=np.float32):
                 out[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", xs, ws)
     if bias is not None:
         out += bias.astype(np.float64)[None, :, None, None]
+    if np.dtype(out_dtype).kind == "i":
+        return out.astype(np.int64).astype(out_dtype)
+    return out.astype(np.float32)
+
+
+def _conv3d(attrs, x, w, bias=None, out_dtype=np.float32):
+    """conv2d over [N, C, D, H, W] (float64 sums over the taps)."""
+    n, c, d, h, wd = x.shape
+    m, cg, kd, kh, kw = w.shape
+    g = attrs["group"]
+    (sd, sh, sw), (dd, dh, dw) = attrs["strides"], attrs["dilations"]
+    pf, pt, pl, pk, pb, pr = attrs["pads"]
+    od = (d + pf + pk - dd * (kd - 1) - 1) // sd + 1
+    oh = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    idd, dok = _taps(od, d, kd, sd, pf, dd)
+    ih, iok = _taps(oh, h, kh, sh, pt, dh)
+    iw, wok = _taps(ow, wd, kw, sw, pl, dw)
+    xd = x.astype(np.float64)
+    out = np.zeros((n, m, od, oh, ow))
+    mg = m // g
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                patch = xd[:, :, np.clip(idd[:, a], 0, d - 1)][
+                    :, :, :, np.clip(ih[:, b], 0, h - 1)][
+                    :, :, :, :, np.clip(iw[:, e], 0, wd - 1)]
+                patch = patch * (dok[:, a][:, None, None] &
+                                 iok[:, b][None, :, None] &
+                                 wok[:, e][None, None, :])
+                for gi in range(g):
+                    xs = patch[:, gi * cg:(gi + 1) * cg]
+                    ws = w[gi * mg:(gi + 1) * mg, :, a, b, e].astype(
+                        np.float64)
+                    out[:, gi * mg:(gi + 1) * mg] += np.einsum(
+                        "ncdhw,mc->nmdhw", xs, ws)
+    if bias is not None:
+        out += bias.astype(np.float64)[None, :, None, None, None]
     if np.dtype(out_dtype).kind == "i":
         return out.astype(np.int64).astype(out_dtype)
     return out.astype(np.float32)
@@ -1954,7 +1995,10 @@ def conv_transpose2d(attrs, x, w, out_shape, bias=None):
 
 def pool2d(attrs, x, out_shape):
     """Max/avg pooling in f32, taps in the kernel's (and the Executor's)
-    order: exact. A 1-D one ([N, C, L]) is the 2-D one of height 1."""
+    order: exact. A 1-D one ([N, C, L]) is the 2-D one of height 1; a 3-D
+    one walks the depth taps first."""
+    if x.ndim == 5:
+        return _pool3d(attrs, x, out_shape)
     if x.ndim == 3:
         return pool2d(_lift_1d(attrs), x[:, :, None],
                       list(out_shape[:2]) + [1] + list(out_shape[2:]))[:, :, 0]
@@ -1981,6 +2025,44 @@ def pool2d(attrs, x, out_shape):
         else:
             rows, cols = iok.sum(1), wok.sum(1)
         cnt = (rows[:, None] * cols[None, :]).astype(np.float32)
+        with np.errstate(all="ignore"):
+            y = np.where(cnt == 0, np.float32(0), y / cnt).astype(np.float32)
+    return y
+
+
+def _pool3d(attrs, x, out_shape):
+    """pool2d over [N, C, D, H, W]: taps (depth, row, column) in order."""
+    n, c, d, h, wd = x.shape
+    od, oh, ow = out_shape[2:]
+    (kd, kh, kw), (sd, sh, sw), (dd, dh, dw) = (
+        attrs["kernel_shape"], attrs["strides"], attrs["dilations"])
+    pf, pt, pl, pk, pb, pr = attrs["pads"]
+    idd, dok = _taps(od, d, kd, sd, pf, dd)
+    ih, iok = _taps(oh, h, kh, sh, pt, dh)
+    iw, wok = _taps(ow, wd, kw, sw, pl, dw)
+    is_max = attrs["kind"] == "max"
+    y = np.full((n, c, od, oh, ow), -np.inf if is_max else 0, np.float32)
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                ok = (dok[:, a][:, None, None] & iok[:, b][None, :, None] &
+                      wok[:, e][None, None, :])
+                v = x[:, :, np.clip(idd[:, a], 0, d - 1)][
+                    :, :, :, np.clip(ih[:, b], 0, h - 1)][
+                    :, :, :, :, np.clip(iw[:, e], 0, wd - 1)]
+                with np.errstate(invalid="ignore"):
+                    nxt = (np.where((v > y) | np.isnan(v), v, y) if is_max
+                           else y + v)
+                y = np.where(ok, nxt, y).astype(np.float32)
+    if not is_max:
+        if attrs["count_include_pad"]:
+            deps = ((idd >= -pf) & (idd < d + pk)).sum(1)
+            rows = ((ih >= -pt) & (ih < h + pb)).sum(1)
+            cols = ((iw >= -pl) & (iw < wd + pr)).sum(1)
+        else:
+            deps, rows, cols = dok.sum(1), iok.sum(1), wok.sum(1)
+        cnt = (deps[:, None, None] * rows[None, :, None] *
+               cols[None, None, :]).astype(np.float32)
         with np.errstate(all="ignore"):
             y = np.where(cnt == 0, np.float32(0), y / cnt).astype(np.float32)
     return y

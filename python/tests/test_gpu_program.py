@@ -3443,6 +3443,71 @@ def test_int8_gemm_steps(case, check_ok, run_tool, tmp_path):
     assert_rows_close(sims, ref, limit)
 
 
+@pytest.mark.parametrize("kind", ["MaxPool", "AveragePool"])
+def test_three_dimensional_pools(kind, run_tool, tmp_path):
+    """3-D MaxPool / AveragePool ([N, C, D, H, W]: strides, pads, ceil
+    mode, dilations for max, count_include_pad for average) are pool_<i>
+    steps that walk the depth taps first, as the Executor does: equal to
+    it bit for bit (a NaN included for max)."""
+    from onnx import TensorProto as T, helper
+    attrs = dict(kernel_shape=[2, 3, 2], strides=[2, 1, 2],
+                 pads=[1, 1, 0, 0, 1, 1])
+    if kind == "MaxPool":
+        attrs.update(dilations=[1, 2, 1], ceil_mode=1)
+    else:
+        attrs.update(count_include_pad=1)
+    avg_plain = helper.make_node("AveragePool", ["x"], ["z"],
+                                 kernel_shape=[3, 2, 2], pads=[1, 0, 1, 1, 0, 1])
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node(kind, ["x"], ["y"], **attrs), avg_plain], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, ["n", 3, 5, 6, 7])],
+        [helper.make_tensor_value_info(k, T.FLOAT, None) for k in "yz"]),
+        opset_imports=[helper.make_opsetid("", 19)])
+    x = np.random.default_rng(13).standard_normal((2, 3, 5, 6, 7)).astype(
+        np.float32)
+    calib = {"x": x.copy()}
+    x[1, 2, 3, 4, 5] = np.nan
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x}, calib)
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"].split("_")[0] for s in steps] == ["pool", "pool"]
+    for name in "yz":
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind_, got in sims.items():
+            assert got.tobytes() == ref.tobytes(), (name, kind_)
+
+
+def test_three_dimensional_convs(run_tool, tmp_path):
+    """3-D Conv ([N, C, D, H, W]: groups, strides, pads, dilations, bias)
+    is a conv_<i> step summing the depth taps too, within fp32 rounding of
+    the Executor (fma in tap order against its sgemm) and of the float64
+    numpy model; a ReLU after it is its epilogue."""
+    from onnx import TensorProto as T, helper, numpy_helper
+    rng = np.random.default_rng(14)
+    w = rng.standard_normal((6, 2, 2, 3, 2)).astype(np.float32)
+    b = rng.standard_normal(6).astype(np.float32)
+    m = helper.make_model(helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=2,
+                          strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1],
+                          dilations=[1, 2, 1]),
+         helper.make_node("Relu", ["c"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", T.FLOAT, ["n", 4, 5, 6, 7])],
+        [helper.make_tensor_value_info("y", T.FLOAT, None)],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    x = rng.standard_normal((2, 4, 5, 6, 7)).astype(np.float32)
+    pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
+    steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
+    assert [s["kernel"].split("_")[0] for s in steps] == ["conv"], steps
+    assert steps[0]["attrs"]["pads"] == [1, 0, 1, 0, 1, 1]
+    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path, "y")
+    for kind, got in sims.items():
+        # 12 products per output: a few fp32 ulps of the sum.
+        assert rel_rms(got, ref) < 1e-6, kind
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
+                                   err_msg=kind)
+
+
 def test_int8_one_dimensional_convs_are_the_int8_gemm(run_tool, tmp_path):
     """W8A8 int8 1-D convolutions (an audio model's, silero-vad's) are the
     int8 GEMM as the 2-D ones are (`i8_conv*`, im2col of [N, C, L] codes

@@ -2164,17 +2164,35 @@ namespace {
 struct Window {
   int64_t C, H, W, M, OH, OW, KH, KW;
   int64_t sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
+  /// A 3-D window's depth ([N, C, D, H, W]; the pooling kernel's alone):
+  /// extent, output extent, taps, stride, front and back pads, dilation.
+  bool threeD = false;
+  int64_t D = 1, OD = 1, KD = 1, sd = 1, pf = 0, pk = 0, dd = 1;
 
   /// A 1-D window ([N, C, L] tensors, one kernel, stride and dilation, two
   /// pads) is the 2-D one of height 1: [N, C, 1, L] has the same layout.
   Window(RankedTensorType in, RankedTensorType out, ArrayRef<int64_t> kernel,
          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
          ArrayRef<int64_t> dilations) {
-    bool one = in.getRank() == 3;
+    int64_t r = in.getRank();
+    bool one = r == 3;
+    threeD = r == 5;
     C = in.getDimSize(1), M = out.getDimSize(1);
-    H = one ? 1 : in.getDimSize(2), W = in.getDimSize(one ? 2 : 3);
-    OH = one ? 1 : out.getDimSize(2), OW = out.getDimSize(one ? 2 : 3);
-    KH = one ? 1 : kernel[0], KW = kernel[one ? 0 : 1];
+    H = one ? 1 : in.getDimSize(r - 2), W = in.getDimSize(r - 1);
+    OH = one ? 1 : out.getDimSize(r - 2), OW = out.getDimSize(r - 1);
+    KH = one ? 1 : kernel[kernel.size() - 2], KW = kernel.back();
+    if (threeD) {
+      D = in.getDimSize(2), OD = out.getDimSize(2), KD = kernel[0];
+      if (strides.size() == 3)
+        sd = strides[0], strides = strides.drop_front();
+      if (pads.size() == 6) {
+        pf = pads[0], pk = pads[3];
+        pt = pads[1], pl = pads[2], pb = pads[4], pr = pads[5];
+        pads = {};
+      }
+      if (dilations.size() == 3)
+        dd = dilations[0], dilations = dilations.drop_front();
+    }
     if (strides.size() == 2)
       sh = strides[0], sw = strides[1];
     else if (strides.size() == 1)
@@ -2190,9 +2208,11 @@ struct Window {
   }
 };
 
-/// Splits the output index gid of an [N, M, OH, OW] tensor.
+/// Splits the output index gid of an [N, M, OH, OW] (or [N, M, OD, OH,
+/// OW]) tensor.
 struct OutCoord {
   Value plane, m, oh, ow; // plane = n * M + m
+  Value od;               // 3-D windows only
 };
 OutCoord splitOutput(KernelEmitter &e, Value gid, const Window &g) {
   OpBuilder &b = e.b;
@@ -2201,6 +2221,10 @@ OutCoord splitOutput(KernelEmitter &e, Value gid, const Window &g) {
   Value t = arith::DivUIOp::create(b, e.loc, gid, e.c64(g.OW));
   c.oh = arith::RemUIOp::create(b, e.loc, t, e.c64(g.OH));
   c.plane = arith::DivUIOp::create(b, e.loc, t, e.c64(g.OH));
+  if (g.threeD) {
+    c.od = arith::RemUIOp::create(b, e.loc, c.plane, e.c64(g.OD));
+    c.plane = arith::DivUIOp::create(b, e.loc, c.plane, e.c64(g.OD));
+  }
   c.m = arith::RemUIOp::create(b, e.loc, c.plane, e.c64(g.M));
   return c;
 }
@@ -2578,17 +2602,32 @@ Value convTapSum(
   b.setInsertionPointToStart(ciLoop.getBody());
   Value ci = ciLoop.getInductionVar();
   Value channel = e.add(c0, ci);
-  Value xPlane = e.mul(e.add(e.mul(n, e.c64(g.C)), channel), e.c64(g.H * g.W));
-  Value wBase = e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KH * g.KW));
+  Value xPlane =
+      e.mul(e.add(e.mul(n, e.c64(g.C)), channel), e.c64(g.D * g.H * g.W));
+  Value wBase =
+      e.mul(e.add(e.mul(c.m, e.c64(cg)), ci), e.c64(g.KD * g.KH * g.KW));
   Value acc = ciLoop.getRegionIterArgs()[0];
-  for (int64_t a = 0; a < g.KH; ++a) {
-    Value ih = e.add(ih0, e.c64(a * g.dh));
-    Value rowOk = inRange(e, ih, 0, g.H);
-    for (int64_t bb = 0; bb < g.KW; ++bb) {
-      Value iw = e.add(iw0, e.c64(bb * g.dw));
-      Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
-      acc = tap(acc, channel, e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)),
-                e.add(wBase, e.c64(a * g.KW + bb)), ok);
+  // A 3-D window's depth taps first (kd, kh, kw in order).
+  Value id0 =
+      g.threeD ? sub(e, e.mul(c.od, e.c64(g.sd)), e.c64(g.pf)) : Value();
+  for (int64_t kd = 0; kd < g.KD; ++kd) {
+    Value depthOk, xBase = xPlane;
+    if (g.threeD) {
+      Value id = e.add(id0, e.c64(kd * g.dd));
+      depthOk = inRange(e, id, 0, g.D);
+      xBase = e.add(xPlane, e.mul(id, e.c64(g.H * g.W)));
+    }
+    for (int64_t a = 0; a < g.KH; ++a) {
+      Value ih = e.add(ih0, e.c64(a * g.dh));
+      Value rowOk = inRange(e, ih, 0, g.H);
+      if (depthOk)
+        rowOk = e.land(depthOk, rowOk);
+      for (int64_t bb = 0; bb < g.KW; ++bb) {
+        Value iw = e.add(iw0, e.c64(bb * g.dw));
+        Value ok = e.land(rowOk, inRange(e, iw, 0, g.W));
+        acc = tap(acc, channel, e.add(xBase, e.add(e.mul(ih, e.c64(g.W)), iw)),
+                  e.add(wBase, e.c64((kd * g.KH + a) * g.KW + bb)), ok);
+      }
     }
   }
   scf::YieldOp::create(b, loc, ValueRange{acc});
@@ -2825,41 +2864,69 @@ quantc::detail::buildPoolKernel(ModuleOp top, llvm::StringRef name,
                ? arith::UIToFPOp::create(b, loc, e.f32, v).getResult()
                : arith::SIToFPOp::create(b, loc, e.f32, v).getResult();
   };
-  Value xPlane = e.mul(c.plane, e.c64(g.H * g.W));
+  Value xPlane = e.mul(c.plane, e.c64(g.D * g.H * g.W));
   Value ih0 = arith::SubIOp::create(b, loc, e.mul(c.oh, e.c64(g.sh)), e.c64(g.pt));
   Value iw0 = arith::SubIOp::create(b, loc, e.mul(c.ow, e.c64(g.sw)), e.c64(g.pl));
   Value y = e.f32c(isMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-  Value rows = e.c64(0), cols = e.c64(0);
-  for (int64_t a = 0; a < g.KH; ++a) {
-    Value ih = e.add(ih0, e.c64(a * g.dh));
-    Value rowOk = inRange(e, ih, 0, g.H);
-    rows = e.add(rows, arith::ExtUIOp::create(
-                           b, loc, e.i64,
-                           includePad ? inRange(e, ih, -g.pt, g.H + g.pb) : rowOk));
-    for (int64_t bb = 0; bb < g.KW; ++bb) {
-      Value iw = e.add(iw0, e.c64(bb * g.dw));
-      Value colOk = inRange(e, iw, 0, g.W);
-      if (a == 0)
-        cols = e.add(cols, arith::ExtUIOp::create(
-                               b, loc, e.i64,
-                               includePad ? inRange(e, iw, -g.pl, g.W + g.pr)
-                                          : colOk));
-      Value ok = e.land(rowOk, colOk);
-      Value v = load(e.add(xPlane, e.add(e.mul(ih, e.c64(g.W)), iw)), ok);
-      Value next;
-      if (isMax) {
-        // NaN wins and then stays (the Executor's rule).
-        Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, y);
-        Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
-        next = e.select(e.bor(gt, nan), v, y);
-      } else {
-        next = arith::AddFOp::create(b, loc, y, v);
+  Value rows = e.c64(0), cols = e.c64(0), depths = e.c64(0);
+  // Taps in the Executor's order: depth (3-D windows), rows, columns.
+  Value id0 = g.threeD ? arith::SubIOp::create(b, loc, e.mul(c.od, e.c64(g.sd)),
+                                               e.c64(g.pf))
+                             .getResult()
+                       : Value();
+  for (int64_t kd = 0; kd < g.KD; ++kd) {
+    Value depthOk, depthBase;
+    if (g.threeD) {
+      Value id = e.add(id0, e.c64(kd * g.dd));
+      depthOk = inRange(e, id, 0, g.D);
+      depths = e.add(depths, arith::ExtUIOp::create(
+                                 b, loc, e.i64,
+                                 includePad ? inRange(e, id, -g.pf, g.D + g.pk)
+                                            : depthOk));
+      depthBase = e.mul(id, e.c64(g.H * g.W));
+    }
+    for (int64_t a = 0; a < g.KH; ++a) {
+      Value ih = e.add(ih0, e.c64(a * g.dh));
+      Value rowOk = inRange(e, ih, 0, g.H);
+      if (kd == 0)
+        rows = e.add(
+            rows, arith::ExtUIOp::create(
+                      b, loc, e.i64,
+                      includePad ? inRange(e, ih, -g.pt, g.H + g.pb) : rowOk));
+      for (int64_t bb = 0; bb < g.KW; ++bb) {
+        Value iw = e.add(iw0, e.c64(bb * g.dw));
+        Value colOk = inRange(e, iw, 0, g.W);
+        if (a == 0 && kd == 0)
+          cols = e.add(cols, arith::ExtUIOp::create(
+                                 b, loc, e.i64,
+                                 includePad ? inRange(e, iw, -g.pl, g.W + g.pr)
+                                            : colOk));
+        Value ok = e.land(rowOk, colOk);
+        Value inPlane = e.add(e.mul(ih, e.c64(g.W)), iw);
+        if (g.threeD) {
+          ok = e.land(depthOk, ok);
+          inPlane = e.add(depthBase, inPlane);
+        }
+        Value v = load(e.add(xPlane, inPlane), ok);
+        Value next;
+        if (isMax) {
+          // NaN wins and then stays (the Executor's rule).
+          Value gt =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, y);
+          Value nan =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+          next = e.select(e.bor(gt, nan), v, y);
+        } else {
+          next = arith::AddFOp::create(b, loc, y, v);
+        }
+        y = e.select(ok, next, y);
       }
-      y = e.select(ok, next, y);
     }
   }
   if (!isMax) {
     Value cnt = e.mul(rows, cols);
+    if (g.threeD)
+      cnt = e.mul(depths, cnt);
     Value q = arith::DivFOp::create(b, loc, y,
                                     arith::SIToFPOp::create(b, loc, e.f32, cnt));
     y = e.select(e.eq(cnt, e.c64(0)), e.f32c(0.0f), q);

@@ -571,6 +571,13 @@ bool isImage(Value v) {
          t.getElementType().isF32() && batchShaped(t);
 }
 
+/// 3-D NCDHW f32 input with static C, D, H, W (the pooling kernel's: it
+/// walks the depth taps too; the convolutions do not).
+bool isVolume(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 5 && t.getElementType().isF32() && batchShaped(t);
+}
+
 /// A batch-shaped NCHW (or NCL) tensor of i8 or ui8 codes (what max
 /// pooling of quantized values moves).
 bool isByteImage(Value v) {
@@ -674,24 +681,29 @@ std::string unsupportedReason(Operation *op) {
     return name + " (element types or shapes without a kernel)";
   }
   if (isa<qc::ConvOp, qc::ConvTransposeOp>(op)) {
-    // (input, weight[, bias]): 2-D f32 images, a static f32 weight and an
-    // f32 bias (the kernels read each as f32).
+    // (input, weight[, bias]): 1-D to 2-D (a conv also 3-D) f32 images, a
+    // static f32 weight and an f32 bias (the kernels read each as f32).
     auto w = cast<RankedTensorType>(op->getOperand(1).getType());
     bool biasOk = op->getNumOperands() < 3 ||
                   elementTypeOf(op->getOperand(2)).isF32();
-    return isImage(op->getOperand(0)) && isImage(op->getResult(0)) &&
-                   w.hasStaticShape() && w.getElementType().isF32() && biasOk
+    bool shapes = (isImage(op->getOperand(0)) && isImage(op->getResult(0))) ||
+                  (isa<qc::ConvOp>(op) && isVolume(op->getOperand(0)) &&
+                   isVolume(op->getResult(0)));
+    return shapes && w.hasStaticShape() && w.getElementType().isF32() && biasOk
                ? ""
-               : name + " (only 1-D or 2-D f32 so far)";
+               : name + (isa<qc::ConvOp>(op) ? " (only 1-D to 3-D f32 so far)"
+                                             : " (only 1-D or 2-D f32 so far)");
   }
   if (isa<qc::MaxPoolOp>(op) && isByteImage(op->getOperand(0)) &&
       isByteImage(op->getResult(0)) &&
       elementTypeOf(op->getOperand(0)) == elementTypeOf(op->getResult(0)))
     return ""; // max of i8/ui8 codes
   if (isa<qc::MaxPoolOp, qc::AvgPoolOp>(op))
-    return isImage(op->getOperand(0)) && isImage(op->getResult(0))
+    return (isImage(op->getOperand(0)) && isImage(op->getResult(0))) ||
+                   (isVolume(op->getOperand(0)) && isVolume(op->getResult(0)))
                ? ""
-               : name + " (only 1-D or 2-D f32, or i8/ui8 max, so far)";
+               : name + " (only 1-D to 3-D f32, or 1-D/2-D i8/ui8 max, so "
+                        "far)";
   if (isa<qc::GlobalAvgPoolOp, qc::GlobalMaxPoolOp>(op)) {
     auto t = cast<RankedTensorType>(op->getOperand(0).getType());
     return t.getRank() >= 3 && t.getElementType().isF32() ? "" : name;
