@@ -88,6 +88,20 @@ def torch_spec(model_path, out, name):
     return True
 
 
+def write_reference(bin_dir, out, name, pkg, batch, inputs):
+    """The case's inputs at `batch` and the Executor's outputs for them
+    (quant-run on the package): NAME.bB.in.npz, NAME.bB.ref.npz. False
+    (reported) when quant-run fails."""
+    np.savez(out / f"{name}.b{batch}.in.npz", **inputs)
+    r = subprocess.run([str(bin_dir / "quant-run"), str(pkg), "--inputs",
+                        str(out / f"{name}.b{batch}.in.npz"), "--outputs",
+                        str(out / f"{name}.b{batch}.ref.npz")],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
+    return r.returncode == 0
+
+
 def real_model_cases(model, bin_dir, out, cache, cases):
     """Packages of a real model (bench/gpu_programs.py fetches and feeds
     it) in REAL_FORMATS at its static batch, with the Executor's outputs;
@@ -113,13 +127,7 @@ def real_model_cases(model, bin_dir, out, cache, cases):
             why = res.stderr.strip().splitlines()
             print(f"{name}: no GPU package: {why[-1] if why else res.returncode}")
             continue
-        np.savez(out / f"{name}.b{batch}.in.npz", **test)
-        r = subprocess.run([str(bin_dir / "quant-run"), str(pkg), "--inputs",
-                            str(out / f"{name}.b{batch}.in.npz"), "--outputs",
-                            str(out / f"{name}.b{batch}.ref.npz")],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
+        if not write_reference(bin_dir, out, name, pkg, batch, test):
             return 1
         cases.append({"model": name, "input": next(iter(test)),
                       "batches": [batch], "torch_baseline": False})
@@ -181,13 +189,7 @@ def main(argv=None):
         for b in batches:
             reps = -(-b // test[first].shape[0])
             inputs = {k: np.concatenate([v] * reps)[:b] for k, v in test.items()}
-            np.savez(out / f"{name}.b{b}.in.npz", **inputs)
-            r = subprocess.run([str(bin_dir / "quant-run"), str(pkg), "--inputs",
-                                str(out / f"{name}.b{b}.in.npz"), "--outputs",
-                                str(out / f"{name}.b{b}.ref.npz")],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                print(f"{name}: quant-run failed:\n{r.stderr}", file=sys.stderr)
+            if not write_reference(bin_dir, out, name, pkg, b, inputs):
                 return 1
         has_torch = torch_spec(paths["model"], out, name)
         case = {"model": name, "input": first, "batches": batches,
