@@ -1962,7 +1962,10 @@ def conv_transpose2d(attrs, x, w, out_shape, bias=None):
     """2-D NCHW transposed convolution in float64 (the kernel sums each
     tap over the input channels in fp32 with fma, then the taps in order:
     agreement within rounding). Output oh = ih * sh - pt + a * dh. A 1-D
-    one ([N, C, L]) is the 2-D one of height 1."""
+    one ([N, C, L]) is the 2-D one of height 1; a 3-D one walks its depth
+    taps too (_conv_transpose3d)."""
+    if x.ndim == 5:
+        return _conv_transpose3d(attrs, x, w, out_shape, bias)
     if x.ndim == 3:
         return conv_transpose2d(_lift_1d(attrs), x[:, :, None],
                                 w[:, :, None], list(out_shape[:2]) + [1] +
@@ -1990,6 +1993,39 @@ def conv_transpose2d(attrs, x, w, out_shape, bias=None):
                                               cols[ci][None, :]] += contrib
     if bias is not None:
         out += bias.astype(np.float64)[None, :, None, None]
+    return out.astype(np.float32)
+
+
+def _conv_transpose3d(attrs, x, w, out_shape, bias=None):
+    """conv_transpose2d over [N, C, D, H, W]: taps (kd, kh, kw) in order."""
+    n, c, d, h, wd = x.shape
+    _, mg, kd, kh, kw = w.shape
+    g = attrs["group"]
+    (sd, sh, sw), (dd, dh, dw) = attrs["strides"], attrs["dilations"]
+    pf, pt, pl = attrs["pads"][:3]
+    od, oh, ow = out_shape[2:]
+    cg = c // g
+    out = np.zeros((n, mg * g, od, oh, ow))
+    xd = x.astype(np.float64)
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                deps = np.arange(d) * sd - pf + a * dd
+                rows = np.arange(h) * sh - pt + b * dh
+                cols = np.arange(wd) * sw - pl + e * dw
+                di = np.nonzero((deps >= 0) & (deps < od))[0]
+                ri = np.nonzero((rows >= 0) & (rows < oh))[0]
+                ci = np.nonzero((cols >= 0) & (cols < ow))[0]
+                for gi in range(g):
+                    xs = xd[:, gi * cg:(gi + 1) * cg][:, :, di][:, :, :, ri][
+                        :, :, :, :, ci]
+                    ws = w[gi * cg:(gi + 1) * cg, :, a, b, e].astype(np.float64)
+                    contrib = np.einsum("ncdhw,cm->nmdhw", xs, ws)
+                    out[:, gi * mg:(gi + 1) * mg][
+                        :, :, deps[di][:, None, None], rows[ri][None, :, None],
+                        cols[ci][None, None, :]] += contrib
+    if bias is not None:
+        out += bias.astype(np.float64)[None, :, None, None, None]
     return out.astype(np.float32)
 
 

@@ -3479,33 +3479,45 @@ def test_three_dimensional_pools(kind, run_tool, tmp_path):
 
 def test_three_dimensional_convs(run_tool, tmp_path):
     """3-D Conv ([N, C, D, H, W]: groups, strides, pads, dilations, bias)
-    is a conv_<i> step summing the depth taps too, within fp32 rounding of
-    the Executor (fma in tap order against its sgemm) and of the float64
-    numpy model; a ReLU after it is its epilogue."""
+    and ConvTranspose (strides, pads, output padding, groups, bias) are
+    conv_<i> steps summing the depth taps too, within fp32 rounding of the
+    Executor (fma in tap order against its sgemm) and of the float64
+    numpy models; a ReLU after the conv is its epilogue."""
     from onnx import TensorProto as T, helper, numpy_helper
     rng = np.random.default_rng(14)
     w = rng.standard_normal((6, 2, 2, 3, 2)).astype(np.float32)
     b = rng.standard_normal(6).astype(np.float32)
+    wt = rng.standard_normal((6, 2, 2, 2, 3)).astype(np.float32)
+    bt = rng.standard_normal(4).astype(np.float32)
     m = helper.make_model(helper.make_graph(
         [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=2,
                           strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1],
                           dilations=[1, 2, 1]),
-         helper.make_node("Relu", ["c"], ["y"])], "g",
+         helper.make_node("Relu", ["c"], ["y"]),
+         helper.make_node("ConvTranspose", ["y", "wt", "bt"], ["t"], group=2,
+                          strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 0],
+                          output_padding=[1, 0, 1])], "g",
         [helper.make_tensor_value_info("x", T.FLOAT, ["n", 4, 5, 6, 7])],
-        [helper.make_tensor_value_info("y", T.FLOAT, None)],
-        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")]),
+        [helper.make_tensor_value_info(k, T.FLOAT, None) for k in "yt"],
+        [numpy_helper.from_array(v, k)
+         for k, v in (("w", w), ("b", b), ("wt", wt), ("bt", bt))]),
         opset_imports=[helper.make_opsetid("", 17)])
     x = rng.standard_normal((2, 4, 5, 6, 7)).astype(np.float32)
     pkg = compile_model_for_gpu(run_tool, tmp_path, m, {"x": x})
     steps = json.loads((pkg / "manifest.json").read_text())["program"]["steps"]
-    assert [s["kernel"].split("_")[0] for s in steps] == ["conv"], steps
+    assert [s["kernel"].split("_")[0] for s in steps] == ["conv", "conv"], \
+        steps
     assert steps[0]["attrs"]["pads"] == [1, 0, 1, 0, 1, 1]
-    ref, sims = executor_and_simulation(run_tool, pkg, {"x": x}, tmp_path, "y")
-    for kind, got in sims.items():
-        # 12 products per output: a few fp32 ulps of the sum.
-        assert rel_rms(got, ref) < 1e-6, kind
-        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
-                                   err_msg=kind)
+    assert steps[1]["attrs"]["transpose"]
+    for name in "yt":
+        ref, sims = executor_and_simulation(run_tool, pkg, {"x": x},
+                                            tmp_path, name)
+        for kind, got in sims.items():
+            # 12 products per output (the transposed conv: a few taps of
+            # 2 channels): a few fp32 ulps of the sums.
+            assert rel_rms(got, ref) < 1e-6, (name, kind)
+            np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} {kind}")
 
 
 def test_int8_one_dimensional_convs_are_the_int8_gemm(run_tool, tmp_path):

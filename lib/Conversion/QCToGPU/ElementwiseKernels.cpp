@@ -23,11 +23,12 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include "llvm/ADT/TypeSwitch.h"
 #include <algorithm>
 #include <functional>
 #include <limits>
 #include <optional>
-#include "llvm/ADT/TypeSwitch.h"
+#include <tuple>
 
 using namespace mlir;
 using namespace quantc;
@@ -2498,44 +2499,56 @@ FailureOr<gpu::GPUFuncOp> buildConvTransposeKernel(ModuleOp top,
         ok, arith::DivUIOp::create(b, loc, safe, e.c64(stride)).getResult());
   };
   Value acc = e.f32c(0.0f);
-  for (int64_t a = 0; a < g.KH; ++a) {
-    auto [rowOk, ih] = tapIndex(c.oh, g.pt, a * g.dh, g.sh, g.H);
-    for (int64_t bb = 0; bb < g.KW; ++bb) {
-      auto [colOk, iw] = tapIndex(c.ow, g.pl, bb * g.dw, g.sw, g.W);
-      auto hit = scf::IfOp::create(b, loc, TypeRange{e.f32},
-                                   e.land(rowOk, colOk), true);
-      {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(hit.thenBlock());
-        auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg), e.c64(1),
-                                         ValueRange{e.f32c(0.0f)});
+  // A 3-D window's depth taps first (kd, kh, kw in order, as the
+  // Executor's scatter).
+  for (int64_t kd = 0; kd < g.KD; ++kd) {
+    Value depthOk, id;
+    if (g.threeD)
+      std::tie(depthOk, id) = tapIndex(c.od, g.pf, kd * g.dd, g.sd, g.D);
+    for (int64_t a = 0; a < g.KH; ++a) {
+      auto [rowOk, ih] = tapIndex(c.oh, g.pt, a * g.dh, g.sh, g.H);
+      for (int64_t bb = 0; bb < g.KW; ++bb) {
+        auto [colOk, iw] = tapIndex(c.ow, g.pl, bb * g.dw, g.sw, g.W);
+        Value hits = e.land(rowOk, colOk);
+        if (depthOk)
+          hits = e.land(depthOk, hits);
+        auto hit = scf::IfOp::create(b, loc, TypeRange{e.f32}, hits, true);
         {
-          OpBuilder::InsertionGuard inner(b);
-          b.setInsertionPointToStart(ciLoop.getBody());
-          Value ci = e.add(c0, ciLoop.getInductionVar());
-          st->X.channel = ci;
-          Value xOff =
-              e.add(e.mul(e.add(e.mul(n, e.c64(g.C)), ci), e.c64(g.H * g.W)),
-                    e.add(e.mul(ih, e.c64(g.W)), iw));
-          Value wOff =
-              e.add(e.mul(e.add(e.mul(ci, e.c64(mg)), mm), e.c64(g.KH * g.KW)),
-                    e.c64(a * g.KW + bb));
-          Value x = st->X(xOff);
-          Value w = st->W(wOff);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(hit.thenBlock());
+          auto ciLoop = scf::ForOp::create(b, loc, e.c64(0), e.c64(cg),
+                                           e.c64(1), ValueRange{e.f32c(0.0f)});
+          {
+            OpBuilder::InsertionGuard inner(b);
+            b.setInsertionPointToStart(ciLoop.getBody());
+            Value ci = e.add(c0, ciLoop.getInductionVar());
+            st->X.channel = ci;
+            Value inPlane = e.add(e.mul(ih, e.c64(g.W)), iw);
+            if (id)
+              inPlane = e.add(e.mul(id, e.c64(g.H * g.W)), inPlane);
+            Value xOff = e.add(
+                e.mul(e.add(e.mul(n, e.c64(g.C)), ci), e.c64(g.D * g.H * g.W)),
+                inPlane);
+            Value wOff = e.add(e.mul(e.add(e.mul(ci, e.c64(mg)), mm),
+                                     e.c64(g.KD * g.KH * g.KW)),
+                               e.c64((kd * g.KH + a) * g.KW + bb));
+            Value x = st->X(xOff);
+            Value w = st->W(wOff);
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{LLVM::FMAOp::create(b, loc, x, w,
+                                               ciLoop.getRegionIterArgs()[0])
+                               .getResult()});
+          }
           scf::YieldOp::create(
               b, loc,
-              ValueRange{LLVM::FMAOp::create(b, loc, x, w,
-                                             ciLoop.getRegionIterArgs()[0])
+              ValueRange{arith::AddFOp::create(b, loc, acc, ciLoop.getResult(0))
                              .getResult()});
+          b.setInsertionPointToStart(hit.elseBlock());
+          scf::YieldOp::create(b, loc, ValueRange{acc});
         }
-        scf::YieldOp::create(
-            b, loc,
-            ValueRange{arith::AddFOp::create(b, loc, acc, ciLoop.getResult(0))
-                           .getResult()});
-        b.setInsertionPointToStart(hit.elseBlock());
-        scf::YieldOp::create(b, loc, ValueRange{acc});
+        acc = hit.getResult(0);
       }
-      acc = hit.getResult(0);
     }
   }
   return finishConvKernel(e, *st, acc);

@@ -681,18 +681,16 @@ std::string unsupportedReason(Operation *op) {
     return name + " (element types or shapes without a kernel)";
   }
   if (isa<qc::ConvOp, qc::ConvTransposeOp>(op)) {
-    // (input, weight[, bias]): 1-D to 2-D (a conv also 3-D) f32 images, a
-    // static f32 weight and an f32 bias (the kernels read each as f32).
+    // (input, weight[, bias]): 1-D to 3-D f32 images, a static f32 weight
+    // and an f32 bias (the kernels read each as f32).
     auto w = cast<RankedTensorType>(op->getOperand(1).getType());
     bool biasOk = op->getNumOperands() < 3 ||
                   elementTypeOf(op->getOperand(2)).isF32();
     bool shapes = (isImage(op->getOperand(0)) && isImage(op->getResult(0))) ||
-                  (isa<qc::ConvOp>(op) && isVolume(op->getOperand(0)) &&
-                   isVolume(op->getResult(0)));
+                  (isVolume(op->getOperand(0)) && isVolume(op->getResult(0)));
     return shapes && w.hasStaticShape() && w.getElementType().isF32() && biasOk
                ? ""
-               : name + (isa<qc::ConvOp>(op) ? " (only 1-D to 3-D f32 so far)"
-                                             : " (only 1-D or 2-D f32 so far)");
+               : name + " (only 1-D to 3-D f32 so far)";
   }
   if (isa<qc::MaxPoolOp>(op) && isByteImage(op->getOperand(0)) &&
       isByteImage(op->getResult(0)) &&
