@@ -465,6 +465,11 @@ LogicalResult quantc::onnx_import::importNode(GraphImporter &g,
   return success();
 }
 
+/// Whether `domain` is ONNX's default one.
+static bool isDefaultDomain(StringRef domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
 /// If whose condition folds at import (a test on static shapes, as
 /// exporters write for squeeze-if-dim-is-1 and for batch-size branches;
 /// fix a dynamic dim with --input-shape): the taken branch's initializers
@@ -512,9 +517,6 @@ LogicalResult quantc::onnx_import::importIf(NodeContext &n) {
     }
     n.graph.values[t.name()] = OnnxValue{{}, &t};
   }
-  auto isDefaultDomain = [](StringRef d) {
-    return d.empty() || d == "ai.onnx";
-  };
   for (int i = 0; i < body.node_size(); ++i) {
     const onnx::NodeProto &node = body.node(i);
     const OnnxOpHandler *h =
@@ -635,10 +637,6 @@ FailureOr<Value> GraphImporter::getValue(StringRef name, bool wantFloat,
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-bool isDefaultDomain(StringRef domain) {
-  return domain.empty() || domain == "ai.onnx";
-}
 
 /// " (used by node #i 'name' (Op))" for the first node reading `value`.
 std::string describeFirstUser(const onnx::GraphProto &graph, StringRef value) {
